@@ -1,0 +1,54 @@
+import { type Config, ConfigError, loadConfig } from './platform/config.ts';
+import { startParley } from './server.ts';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`Parley cannot start. ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const parley = await startParley(config).catch((err: Error) => {
+  console.error(`Parley cannot start: ${err.message}`);
+  process.exit(1);
+});
+
+const base = config.publicUrl ?? `http://localhost:${config.port}`;
+const storage = config.databaseUrl ? 'PostgreSQL' : `SQLite (${config.dataDir})`;
+if (parley.url) {
+  console.log(`Parley is listening on ${parley.url} (role ${config.role}, storage ${storage}).`);
+  console.log(`API docs: ${base}/docs   OpenAPI: ${base}/openapi.json`);
+} else {
+  console.log(`Parley worker started (storage ${storage}).`);
+}
+if (parley.firstRun) {
+  console.log(
+    [
+      '',
+      'First start: created the "Default workspace". Its keys are shown this once; store them now.',
+      `  workspace: ${parley.firstRun.workspaceId}`,
+      `  live key:  ${parley.firstRun.liveKey}`,
+      `  test key:  ${parley.firstRun.testKey}`,
+      '',
+      `Try: curl -H "Authorization: Bearer ${parley.firstRun.testKey}" ${base}/v1/me`,
+      '',
+    ].join('\n'),
+  );
+}
+
+let closing = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (closing) process.exit(1);
+    closing = true;
+    parley.ctx.logger.info({ signal }, 'shutting down');
+    parley.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

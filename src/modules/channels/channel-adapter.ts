@@ -1,0 +1,192 @@
+/**
+ * The seam between Parley and a messaging provider. Each provider (the sandbox, Meta's WhatsApp
+ * Cloud API, Twilio SMS, SMTP email) implements `ChannelAdapter`; nothing outside an adapter
+ * speaks a provider's protocol, and no adapter imports another adapter or a route.
+ *
+ * Outbound: the messaging module's send job calls `send` with a provider-neutral message.
+ * Inbound: the provider-facing route (`/hooks/...`) calls `verifyInbound` on the raw request,
+ * then `parseInbound`, and hands the result to the messaging module's ingest functions.
+ */
+
+export type ChannelType = 'whatsapp' | 'sms' | 'email' | 'voice';
+export type ProviderName = 'sandbox' | 'meta' | 'twilio' | 'smtp';
+
+/** A channel row as adapters see it, credentials already decrypted. */
+export interface ChannelConfig {
+  id: string;
+  workspaceId: string;
+  livemode: boolean;
+  type: ChannelType;
+  provider: ProviderName;
+  /** The channel's own number (E.164) or email address. */
+  address: string;
+  /** Provider credentials (meta: phone_number_id, business_account_id, access_token, app_secret, verify_token; twilio: account_sid, auth_token; smtp: host, port, username, password, from). */
+  credentials: Record<string, string>;
+  /** Provider-specific settings that are not secret (e.g. messages_per_second). */
+  settings: Record<string, unknown>;
+}
+
+export type OutboundType = 'text' | 'template' | 'image' | 'document' | 'audio' | 'video' | 'interactive';
+
+export interface OutboundMedia {
+  url: string;
+  caption?: string;
+  filename?: string;
+}
+
+export interface OutboundTemplate {
+  name: string;
+  language: string;
+  /** Body text with variables filled in (for channels without native templates, and for the record). */
+  renderedBody: string;
+  /** Positional parameters for the body, in order ({{1}}, {{2}} ...). */
+  bodyParameters: string[];
+  /** Named parameters when the template uses {{name}} placeholders. */
+  namedParameters?: Record<string, string>;
+  headerParameters?: string[];
+}
+
+export interface OutboundInteractive {
+  kind: 'button' | 'list';
+  body: string;
+  header?: string;
+  footer?: string;
+  /** For `button`: up to 3 reply buttons. */
+  buttons?: Array<{ id: string; title: string }>;
+  /** For `list`: the button label and sections of rows. */
+  list?: {
+    button: string;
+    sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }>;
+  };
+}
+
+export interface OutboundMessage {
+  /** Parley's message id (`msg_...`), for idempotent sends and threading. */
+  id: string;
+  /** Recipient: E.164 phone, or email address for email. */
+  to: string;
+  type: OutboundType;
+  text?: string;
+  template?: OutboundTemplate;
+  media?: OutboundMedia;
+  interactive?: OutboundInteractive;
+  /** Provider message id of the message this one replies to (WhatsApp context, email In-Reply-To). */
+  replyToProviderId?: string;
+  /** Email subject (email only). */
+  subject?: string;
+}
+
+export interface SendResult {
+  providerMessageId: string;
+}
+
+/**
+ * A send failure. `retryable` failures (rate limits, 5xx, timeouts) are retried with backoff by
+ * the send job; the others mark the message `failed` with `code` (a Parley error code or a
+ * provider-specific one such as `whatsapp_undeliverable`) at once.
+ */
+export class ChannelSendError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly providerCode: string | undefined;
+  /** When the provider asked to wait (ms). */
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    code: string,
+    message: string,
+    opts: { retryable?: boolean; providerCode?: string; retryAfterMs?: number } = {},
+  ) {
+    super(message);
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+    this.providerCode = opts.providerCode;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+export type InboundContentType =
+  | 'text'
+  | 'image'
+  | 'document'
+  | 'audio'
+  | 'video'
+  | 'sticker'
+  | 'location'
+  | 'contacts'
+  | 'button'
+  | 'interactive'
+  | 'reaction'
+  | 'email'
+  | 'unsupported';
+
+/** A customer's message, as parsed from a provider's webhook. */
+export interface InboundMessage {
+  providerMessageId: string;
+  /** Customer address: E.164 phone or email address. */
+  from: string;
+  /** The business address it was sent to (channel address), when the provider says. */
+  to?: string;
+  /** Customer's profile name, when the provider gives it. */
+  profileName?: string;
+  type: InboundContentType;
+  /** Text content, or a readable rendering of the content (button title, location label, email body). */
+  text: string;
+  /** Media, location, contacts, reaction target... as the provider gave them (normalised keys). */
+  media?: { id?: string; url?: string; mime_type?: string; caption?: string; filename?: string };
+  payload?: Record<string, unknown>;
+  /** Provider message id this message replies to. */
+  replyToProviderId?: string;
+  /** Email threading. */
+  subject?: string;
+  timestamp: Date;
+}
+
+export type ProviderStatus = 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface StatusUpdate {
+  providerMessageId: string;
+  status: ProviderStatus;
+  timestamp: Date;
+  error?: { code: string; message: string; providerCode?: string };
+}
+
+/** Other provider notifications (e.g. WhatsApp template review results). */
+export interface ProviderNotice {
+  kind: 'template_status';
+  templateName: string;
+  language?: string;
+  status: 'approved' | 'rejected' | 'paused' | 'pending';
+  reason?: string;
+}
+
+export interface InboundBatch {
+  messages: InboundMessage[];
+  statuses: StatusUpdate[];
+  notices: ProviderNotice[];
+}
+
+/** The raw request as the provider-facing route received it. */
+export interface RawInbound {
+  /** The exact bytes, for signature checks. */
+  rawBody: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+  /** The full public URL the provider called (Twilio signs it). */
+  url: string;
+  /** Parsed body (JSON or form fields). */
+  body: unknown;
+}
+
+export interface ChannelAdapter {
+  readonly provider: ProviderName;
+  send(channel: ChannelConfig, message: OutboundMessage): Promise<SendResult>;
+  /** True when the request really comes from the provider (signature, token). Constant-time compares. */
+  verifyInbound(channel: ChannelConfig, request: RawInbound): boolean;
+  /** Parses a verified webhook into messages, statuses and notices. Unknown message types come back as `unsupported`. */
+  parseInbound(channel: ChannelConfig, request: RawInbound): InboundBatch;
+  /**
+   * Pacing: how long (ms) this send must wait to stay within the provider's throughput for the
+   * channel's number and per recipient; 0 to send now. The send job re-schedules a paced message
+   * (it is never dropped, and a wait is not a failed attempt). Adapters without limits omit it.
+   */
+  reserveSendSlot?(channel: ChannelConfig, to: string, nowMs: number): number;
+}

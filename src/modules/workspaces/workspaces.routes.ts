@@ -1,0 +1,104 @@
+import { pageRequest } from '../../platform/http/pagination.ts';
+import { defineRoute } from '../../platform/http/route.ts';
+import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
+import {
+  apiKeyObject,
+  createApiKeyBody,
+  createdApiKeyObject,
+  createWorkspaceBody,
+  createWorkspaceResponse,
+  meResponse,
+} from './workspaces.schemas.ts';
+import {
+  createApiKey,
+  createWorkspace,
+  getWorkspace,
+  listApiKeys,
+  revokeApiKey,
+} from './workspaces.service.ts';
+
+export const workspaceRoutes = [
+  defineRoute({
+    method: 'POST',
+    path: '/v1/admin/workspaces',
+    summary: 'Create a workspace with a live and a test key',
+    description:
+      'The only admin route. Authenticate with `Authorization: Bearer $PARLEY_ADMIN_TOKEN`; with no admin token configured it answers 404.',
+    tags: ['Workspaces'],
+    auth: 'admin',
+    body: createWorkspaceBody,
+    responses: { 201: createWorkspaceResponse },
+    errors: ['unauthorized', 'not_found'],
+    handler: async ({ ctx, body }) => ({ status: 201, body: await createWorkspace(ctx, body) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/me',
+    summary: 'The workspace and key of this request',
+    tags: ['Workspaces'],
+    auth: 'key',
+    responses: { 200: meResponse },
+    handler: async ({ ctx, auth }) => {
+      const ws = await getWorkspace(ctx, auth.workspaceId);
+      const isKey = auth.kind === 'api_key';
+      return {
+        status: 200,
+        body: {
+          workspace: { id: ws.id, name: ws.name, plan: ws.plan, default_country: ws.default_country },
+          api_key: isKey
+            ? {
+                id: auth.principalId,
+                mode: auth.livemode ? 'live' : 'test',
+                scopes: auth.scopes,
+                prefix: auth.keyPrefix ?? '',
+              }
+            : null,
+          user: isKey ? null : { id: auth.principalId, role: auth.scopes.includes('*') ? 'admin' : 'agent' },
+          limits: auth.limits,
+          livemode: auth.livemode,
+          api_version: 'v1',
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/api-keys',
+    summary: 'List API keys of this workspace and mode',
+    tags: ['API keys'],
+    auth: 'key',
+    scope: 'api_keys:read',
+    query: listQuery({}),
+    responses: { 200: listResponse(apiKeyObject) },
+    handler: async ({ ctx, auth, query }) => ({
+      status: 200,
+      body: await listApiKeys(ctx, auth, pageRequest(query)),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/api-keys',
+    summary: 'Create an API key (shown once)',
+    description: "The key has the mode of the key that creates it, and no scope beyond that key's own.",
+    tags: ['API keys'],
+    auth: 'key',
+    scope: 'api_keys:write',
+    body: createApiKeyBody,
+    responses: { 201: createdApiKeyObject },
+    handler: async ({ ctx, auth, body }) => ({ status: 201, body: await createApiKey(ctx, auth, body) }),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/v1/api-keys/:id',
+    summary: 'Revoke an API key (effective at once)',
+    tags: ['API keys'],
+    auth: 'key',
+    scope: 'api_keys:write',
+    params: idParams('key'),
+    responses: { 200: apiKeyObject },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await revokeApiKey(ctx, auth, params.id),
+    }),
+  }),
+];

@@ -1,0 +1,171 @@
+import type { AppContext } from '../../platform/context.ts';
+import { randomToken, sha256Hex } from '../../platform/crypto.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import type { ApiKeysTable, WorkspacesTable } from '../../platform/db/schema.ts';
+import { ApiError, notFound } from '../../platform/errors.ts';
+import { hasScope } from '../../platform/http/auth.ts';
+import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import type { Auth } from '../../platform/http/route.ts';
+import { newId } from '../../platform/ids.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+
+export type Mode = 'live' | 'test';
+
+export function presentWorkspace(row: WorkspacesTable, livemode: boolean) {
+  return {
+    id: row.id,
+    object: 'workspace' as const,
+    name: row.name,
+    plan: row.plan,
+    default_country: row.default_country,
+    livemode,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export function presentApiKey(row: ApiKeysTable) {
+  return {
+    id: row.id,
+    object: 'api_key' as const,
+    livemode: row.livemode === 1,
+    name: row.name,
+    mode: (row.livemode === 1 ? 'live' : 'test') as Mode,
+    prefix: row.prefix,
+    scopes: fromJson<string[]>(row.scopes, []),
+    last_used_at: row.last_used_at,
+    revoked_at: row.revoked_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+/** `prl_live_` or `prl_test_` and 32 random url-safe characters (192 bits). */
+export function generateApiKey(mode: Mode) {
+  const key = `prl_${mode}_${randomToken(24)}`;
+  return { key, hash: sha256Hex(key), prefix: key.slice(0, 13) };
+}
+
+async function insertApiKey(
+  db: Db | Trx,
+  workspaceId: string,
+  mode: Mode,
+  scopes: string[],
+  name: string | null,
+  now: string,
+) {
+  const { key, hash, prefix } = generateApiKey(mode);
+  const row: ApiKeysTable = {
+    id: newId('key'),
+    workspace_id: workspaceId,
+    livemode: mode === 'live' ? 1 : 0,
+    name,
+    prefix,
+    key_hash: hash,
+    scopes: toJson(scopes),
+    last_used_at: null,
+    revoked_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await db.insertInto('api_keys').values(row).execute();
+  return { ...presentApiKey(row), key };
+}
+
+export async function createWorkspace(
+  ctx: AppContext,
+  input: { name: string; plan: string; default_country: string },
+) {
+  const now = ctx.clock.now().toISOString();
+  return ctx.transaction(async (tx) => {
+    const row: WorkspacesTable = {
+      id: newId('ws'),
+      name: input.name,
+      plan: input.plan,
+      default_country: input.default_country,
+      limits: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await tx.db.insertInto('workspaces').values(row).execute();
+    const live = await insertApiKey(tx.db, row.id, 'live', ['*'], 'Default live key', now);
+    const test = await insertApiKey(tx.db, row.id, 'test', ['*'], 'Default test key', now);
+    return { workspace: presentWorkspace(row, true), api_keys: [live, test] };
+  });
+}
+
+export async function getWorkspace(ctx: AppContext, id: string) {
+  const row = await ctx.db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('workspace', id);
+  return row;
+}
+
+export async function countWorkspaces(ctx: AppContext) {
+  const row = await ctx.db
+    .selectFrom('workspaces')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function createApiKey(ctx: AppContext, auth: Auth, input: { name?: string; scopes?: string[] }) {
+  const scopes = input.scopes ?? ['*'];
+  // A key can hand out only what it has itself.
+  const beyond = scopes.filter(
+    (s) =>
+      !(s === '*'
+        ? auth.scopes.includes('*')
+        : hasScope(auth.scopes, s.endsWith(':*') ? `${s.slice(0, -2)}:write` : s)),
+  );
+  if (beyond.length) {
+    throw new ApiError('forbidden', `A key cannot grant scopes it does not have: ${beyond.join(', ')}.`);
+  }
+  const now = ctx.clock.now().toISOString();
+  return insertApiKey(
+    ctx.db,
+    auth.workspaceId,
+    auth.livemode ? 'live' : 'test',
+    scopes,
+    input.name ?? null,
+    now,
+  );
+}
+
+export async function listApiKeys(
+  ctx: AppContext,
+  auth: Auth,
+  page: PageRequest,
+): Promise<Page<ReturnType<typeof presentApiKey>>> {
+  const query = ctx.db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('workspace_id', '=', auth.workspaceId)
+    .where('livemode', '=', auth.livemode ? 1 : 0)
+    .orderBy('id', 'desc');
+  return paginate(query, page, presentApiKey);
+}
+
+export async function getApiKey(ctx: AppContext, auth: Auth, id: string) {
+  const row = await ctx.db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', auth.workspaceId)
+    .where('livemode', '=', auth.livemode ? 1 : 0)
+    .executeTakeFirst();
+  if (!row) throw notFound('API key', id);
+  return row;
+}
+
+/** Revocation is effective at once: keys are checked against the database on every request. */
+export async function revokeApiKey(ctx: AppContext, auth: Auth, id: string) {
+  const row = await getApiKey(ctx, auth, id);
+  if (row.revoked_at) return presentApiKey(row);
+  const now = ctx.clock.now().toISOString();
+  await ctx.db
+    .updateTable('api_keys')
+    .set({ revoked_at: now, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+  return presentApiKey({ ...row, revoked_at: now, updated_at: now });
+}

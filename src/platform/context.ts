@@ -1,0 +1,161 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pino, { type Logger } from 'pino';
+import { InProcessBus, type MessageBus, RedisBus } from './bus.ts';
+import type { Config } from './config.ts';
+import { SecretBox } from './crypto.ts';
+import { type DatabaseHandle, type Db, type Dialect, openDatabase } from './db/database.ts';
+import { type EventSink, eventChannel, insertEvent, type ParleyEvent, type Tx } from './events.ts';
+import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './limits.ts';
+import { createJobQueue } from './queue/index.ts';
+import type { JobQueue } from './queue/queue.ts';
+import { type Clock, systemClock } from './time.ts';
+
+/** Everything a module's routes, services and jobs use, built once per process. */
+export interface AppContext {
+  config: Config;
+  db: Db;
+  dialect: Dialect;
+  dbHandle: DatabaseHandle;
+  queue: JobQueue;
+  bus: MessageBus;
+  rateLimits: RateLimitStore;
+  secrets: SecretBox;
+  clock: Clock;
+  logger: Logger;
+  /** Called inside the transaction of every recorded event (webhook deliveries register here). */
+  eventSinks: EventSink[];
+  /** Runs `fn` in one transaction; its `afterCommit` hooks and event fan-out run once it commits. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Closes connections; the process may exit after. */
+  close(): Promise<void>;
+}
+
+/** Paths, headers and fields never written to logs. */
+export const logRedactions = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  '*.access_token',
+  '*.auth_token',
+  '*.password',
+  '*.app_secret',
+  '*.secret',
+  '*.api_key',
+  '*.key',
+  '*.credentials',
+];
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: logRedactions, censor: '[redacted]' },
+    base: { service: 'parley' },
+  });
+}
+
+/** The key that seals provider credentials: from PARLEY_SECRET_KEY, else generated once in the data dir. */
+export function loadSecretKey(config: Config): Buffer {
+  if (config.secretKey) return Buffer.from(config.secretKey, 'base64');
+  if (config.databaseUrl) {
+    throw new Error(
+      'PARLEY_SECRET_KEY: must be set when DATABASE_URL is set (every process must share the key)',
+    );
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const file = join(config.dataDir, 'secret.key');
+  if (!existsSync(file)) {
+    writeFileSync(
+      file,
+      `${(globalThis.crypto.getRandomValues(Buffer.alloc(32)) as Buffer).toString('base64')}\n`,
+      { mode: 0o600 },
+    );
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+}
+
+export async function createContext(
+  config: Config,
+  opts: { logger?: Logger; clock?: Clock } = {},
+): Promise<AppContext> {
+  const logger = opts.logger ?? createLogger(config);
+  const clock = opts.clock ?? (config.testing?.now ? { now: config.testing.now } : systemClock);
+  const secrets = new SecretBox(loadSecretKey(config));
+  const dbHandle = openDatabase({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: join(config.dataDir, 'parley.db'),
+  });
+  const queue = createJobQueue(dbHandle, {
+    pollMs: config.jobPollMs,
+    databaseUrl: config.databaseUrl,
+    logger,
+  });
+  let redis: Redis | undefined;
+  let bus: MessageBus;
+  let rateLimits: RateLimitStore;
+  if (config.redisUrl) {
+    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+    redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+    bus = new RedisBus(config.redisUrl);
+    rateLimits = new RedisRateLimitStore(redis);
+  } else {
+    bus = new InProcessBus();
+    rateLimits = new MemoryRateLimitStore();
+  }
+  const eventSinks: EventSink[] = [];
+
+  const ctx: AppContext = {
+    config,
+    db: dbHandle.db,
+    dialect: dbHandle.dialect,
+    dbHandle,
+    queue,
+    bus,
+    rateLimits,
+    secrets,
+    clock,
+    logger,
+    eventSinks,
+    async transaction(fn) {
+      const hooks: Array<() => void | Promise<void>> = [];
+      const events: ParleyEvent[] = [];
+      const result = await dbHandle.db.transaction().execute(async (trx) => {
+        const tx: Tx = {
+          db: trx,
+          afterCommit: (h) => {
+            hooks.push(h);
+          },
+          async emit(input) {
+            const event = await insertEvent(trx, input, clock.now());
+            for (const sink of eventSinks) await sink(trx, event);
+            events.push(event);
+            return event;
+          },
+        };
+        return fn(tx);
+      });
+      queue.kick();
+      for (const event of events) {
+        bus
+          .publish(eventChannel(event.workspace_id, event.livemode), JSON.stringify(event))
+          .catch((err) => logger.warn({ err: err.message }, 'live event publish failed'));
+      }
+      for (const h of hooks) {
+        try {
+          await h();
+        } catch (err) {
+          logger.error({ err }, 'after-commit hook failed');
+        }
+      }
+      return result;
+    },
+    async close() {
+      await queue.stop();
+      await bus.close();
+      await rateLimits.close();
+      await dbHandle.close();
+    },
+  };
+  return ctx;
+}

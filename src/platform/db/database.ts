@@ -1,0 +1,115 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  type SqliteDatabase,
+  SqliteDialect,
+  SqliteDriver,
+  type SqliteStatement,
+  type Transaction,
+} from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+export type Trx = Transaction<Database>;
+
+// bigint counts and numerics come back as numbers, as they do on SQLite.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
+
+/** SQLite takes numbers, strings, bigints, bytes and null; Kysely may hand it booleans and undefined. */
+function bindable(parameters: ReadonlyArray<unknown>): any[] {
+  return parameters.map((p) => (p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+/** Wraps Node's built-in `node:sqlite` in the shape Kysely's SQLite dialect expects (no native addon to build). */
+class NodeSqliteDatabase implements SqliteDatabase {
+  readonly raw: DatabaseSync;
+  readonly #statements = new Map<string, { stmt: StatementSync; reader: boolean }>();
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.raw = new DatabaseSync(path);
+    this.raw.exec('PRAGMA journal_mode = WAL');
+    this.raw.exec('PRAGMA synchronous = NORMAL');
+    this.raw.exec('PRAGMA busy_timeout = 5000');
+    this.raw.exec('PRAGMA foreign_keys = ON');
+  }
+
+  prepare(sql: string): SqliteStatement {
+    let cached = this.#statements.get(sql);
+    if (!cached) {
+      const stmt = this.raw.prepare(sql);
+      cached = { stmt, reader: stmt.columns().length > 0 };
+      if (this.#statements.size > 500) this.#statements.clear();
+      this.#statements.set(sql, cached);
+    }
+    const { stmt, reader } = cached;
+    return {
+      reader,
+      all: (params) => stmt.all(...bindable(params)),
+      run: (params) => {
+        const r = stmt.run(...bindable(params));
+        return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+      },
+      iterate: (params) => stmt.iterate(...bindable(params)) as IterableIterator<unknown>,
+    };
+  }
+
+  close() {
+    this.#statements.clear();
+    this.raw.close();
+  }
+}
+
+/** Transactions take the write lock at once, so two processes sharing the file never deadlock on upgrade. */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection) {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+export interface DatabaseHandle {
+  db: Db;
+  dialect: Dialect;
+  /** The pg pool (PostgreSQL only), shared with pg-boss. */
+  pool?: pg.Pool;
+  /** The raw SQLite handle (SQLite only). */
+  sqlite?: DatabaseSync;
+  close(): Promise<void>;
+}
+
+export function openDatabase(opts: {
+  databaseUrl?: string;
+  sqlitePath: string;
+  poolSize?: number;
+}): DatabaseHandle {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', pool, close: () => db.destroy() };
+  }
+  const sqlite = new NodeSqliteDatabase(opts.sqlitePath);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', sqlite: sqlite.raw, close: () => db.destroy() };
+}

@@ -1,0 +1,139 @@
+import type { Trx } from './db/database.ts';
+import { newId } from './ids.ts';
+import { toJson } from './json.ts';
+
+/**
+ * Every event type Parley emits. Webhook subscriptions are checked against this list, and the
+ * docs list it. A module adding an event adds it here.
+ */
+export const eventTypes = [
+  'message.received',
+  'message.sent',
+  'message.delivered',
+  'message.read',
+  'message.failed',
+  'conversation.created',
+  'conversation.assigned',
+  'conversation.escalated',
+  'conversation.handoff_resolved',
+  'conversation.resolved',
+  'conversation.reopened',
+  'conversation.snoozed',
+  'conversation.tagged',
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'lead.captured',
+  'lead.qualified',
+  'lead.updated',
+  'booking.created',
+  'booking.cancelled',
+  'booking.rescheduled',
+  'broadcast.completed',
+  'import.completed',
+  'call.started',
+  'call.answered',
+  'call.completed',
+  'call.failed',
+  'campaign.completed',
+  'knowledge.indexed',
+  'template.status_updated',
+  'webhook.test',
+  'webhook_endpoint.disabled',
+] as const;
+export type EventType = (typeof eventTypes)[number];
+
+export type ActorType = 'api_key' | 'user' | 'ai' | 'customer' | 'system';
+export interface Actor {
+  type: ActorType;
+  id: string | null;
+}
+
+/** The event as integrators receive it (webhooks, the stream, `GET /v1/events`). */
+export interface ParleyEvent {
+  id: string;
+  event: EventType;
+  timestamp: string;
+  api_version: 'v1';
+  workspace_id: string;
+  livemode: boolean;
+  actor: Actor;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Called inside the transaction that records an event, so whatever a sink writes (webhook
+ * deliveries, their jobs) commits with the event or not at all.
+ */
+export type EventSink = (trx: Trx, event: ParleyEvent) => Promise<void>;
+
+/** A unit of work in one transaction, with hooks that run only after it commits. */
+export interface Tx {
+  db: Trx;
+  afterCommit(fn: () => void | Promise<void>): void;
+  /** Records an event in this transaction. */
+  emit(input: EmitInput): Promise<ParleyEvent>;
+}
+
+export interface EmitInput {
+  workspaceId: string;
+  livemode: boolean;
+  type: EventType;
+  actor: Actor;
+  /** The object's current state, so receivers can order events by it. */
+  data: Record<string, unknown> & { id?: string; object?: string };
+}
+
+export async function insertEvent(trx: Trx, input: EmitInput, now: Date): Promise<ParleyEvent> {
+  const event: ParleyEvent = {
+    id: newId('evt'),
+    event: input.type,
+    timestamp: now.toISOString(),
+    api_version: 'v1',
+    workspace_id: input.workspaceId,
+    livemode: input.livemode,
+    actor: input.actor,
+    data: input.data,
+  };
+  await trx
+    .insertInto('events')
+    .values({
+      id: event.id,
+      workspace_id: event.workspace_id,
+      livemode: input.livemode ? 1 : 0,
+      type: event.event,
+      actor_type: input.actor.type,
+      actor_id: input.actor.id,
+      object_type: typeof input.data.object === 'string' ? input.data.object : null,
+      object_id: typeof input.data.id === 'string' ? input.data.id : null,
+      data: toJson(event.data),
+      created_at: event.timestamp,
+    })
+    .execute();
+  return event;
+}
+
+export function eventFromRow(row: {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  type: string;
+  actor_type: string;
+  actor_id: string | null;
+  data: string;
+  created_at: string;
+}): ParleyEvent {
+  return {
+    id: row.id,
+    event: row.type as EventType,
+    timestamp: row.created_at,
+    api_version: 'v1',
+    workspace_id: row.workspace_id,
+    livemode: row.livemode === 1,
+    actor: { type: row.actor_type as ActorType, id: row.actor_id },
+    data: JSON.parse(row.data),
+  };
+}
+
+export const eventChannel = (workspaceId: string, livemode: boolean) =>
+  `events:${workspaceId}:${livemode ? 'live' : 'test'}`;

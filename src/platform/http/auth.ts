@@ -1,0 +1,98 @@
+import type { AppContext } from '../context.ts';
+import { sha256Hex } from '../crypto.ts';
+import { ApiError } from '../errors.ts';
+import { fromJson } from '../json.ts';
+import { limitsFor, type PlanLimits } from '../limits.ts';
+import type { Auth } from './route.ts';
+
+export const API_KEY_PATTERN = /^prl_(live|test)_[A-Za-z0-9_-]{20,}$/;
+
+/** Reads the key from `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+export function credentialFrom(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const auth = headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (m) return m[1];
+  }
+  const key = headers['x-api-key'];
+  if (typeof key === 'string' && key.trim()) return key.trim();
+  return undefined;
+}
+
+/** Verifies an inbox session token; installed by the users module. */
+export type SessionVerifier = (ctx: AppContext, token: string) => Promise<Auth | null>;
+let sessionVerifier: SessionVerifier | undefined;
+export function setSessionVerifier(v: SessionVerifier) {
+  sessionVerifier = v;
+}
+
+export async function authenticate(
+  ctx: AppContext,
+  headers: Record<string, string | string[] | undefined>,
+): Promise<Auth> {
+  const credential = credentialFrom(headers);
+  if (!credential) {
+    throw new ApiError(
+      'unauthorized',
+      'No API key. Send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`.',
+    );
+  }
+  if (!API_KEY_PATTERN.test(credential)) {
+    const session = sessionVerifier ? await sessionVerifier(ctx, credential) : null;
+    if (session) return session;
+    throw new ApiError('unauthorized', 'Invalid API key. Check your Authorization header.');
+  }
+  const row = await ctx.db
+    .selectFrom('api_keys')
+    .innerJoin('workspaces', 'workspaces.id', 'api_keys.workspace_id')
+    .select([
+      'api_keys.id',
+      'api_keys.workspace_id',
+      'api_keys.livemode',
+      'api_keys.scopes',
+      'api_keys.prefix',
+      'api_keys.revoked_at',
+      'workspaces.plan',
+      'workspaces.limits',
+      'workspaces.default_country',
+    ])
+    .where('api_keys.key_hash', '=', sha256Hex(credential))
+    .executeTakeFirst();
+  if (!row || row.revoked_at !== null) {
+    throw new ApiError(
+      'unauthorized',
+      row ? 'This API key has been revoked.' : 'Invalid API key. Check your Authorization header.',
+    );
+  }
+  return {
+    workspaceId: row.workspace_id,
+    livemode: row.livemode === 1,
+    principalId: row.id,
+    kind: 'api_key',
+    keyPrefix: row.prefix,
+    scopes: fromJson<string[]>(row.scopes, []),
+    plan: row.plan,
+    limits: limitsFor(row.plan, fromJson<Partial<PlanLimits> | null>(row.limits, null)),
+    defaultCountry: row.default_country,
+    actor: { type: 'api_key', id: row.id },
+  };
+}
+
+/**
+ * `*` grants everything; `contacts:*` every action on contacts; `contacts:write` implies
+ * `contacts:read`.
+ */
+export function hasScope(granted: string[], required: string): boolean {
+  if (granted.includes('*') || granted.includes(required)) return true;
+  const [resource, action] = required.split(':');
+  if (granted.includes(`${resource}:*`)) return true;
+  return action === 'read' && granted.includes(`${resource}:write`);
+}
+
+export function requireScope(auth: Auth, scope: string) {
+  if (!hasScope(auth.scopes, scope)) {
+    throw new ApiError('forbidden', `This key lacks the \`${scope}\` scope.`, {
+      details: { required_scope: scope },
+    });
+  }
+}

@@ -1,0 +1,132 @@
+import type { AppContext } from '../context.ts';
+import { sha256Hex } from '../crypto.ts';
+import { ApiError } from '../errors.ts';
+import type { Auth } from './route.ts';
+
+const TTL_MS = 24 * 3_600_000;
+/** A first request still unanswered after this long is taken as dead; a retry may run again. */
+const STALE_LOCK_MS = 60_000;
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export type IdempotencyClaim =
+  | { kind: 'replay'; response: StoredResponse }
+  | { kind: 'claimed'; requestHash: string };
+
+export function validateIdempotencyKey(key: string) {
+  if (key.length < 1 || key.length > 255) {
+    throw new ApiError('validation_failed', 'Idempotency-Key must be 1 to 255 characters.', {
+      errors: [{ field: 'Idempotency-Key', message: 'must be 1 to 255 characters' }],
+    });
+  }
+}
+
+/**
+ * Claims an Idempotency-Key for this request, or answers with what the first request with the
+ * same key answered. The same key with another body is `idempotency_conflict`.
+ */
+export async function claimIdempotencyKey(
+  ctx: AppContext,
+  auth: Auth,
+  key: string,
+  fingerprint: string,
+): Promise<IdempotencyClaim> {
+  validateIdempotencyKey(key);
+  const requestHash = sha256Hex(fingerprint);
+  const livemode = auth.livemode ? 1 : 0;
+  const now = ctx.clock.now();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const existing = await ctx.db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('workspace_id', '=', auth.workspaceId)
+      .where('livemode', '=', livemode)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (existing) {
+      const age = now.getTime() - Date.parse(existing.created_at);
+      const expired = age > TTL_MS;
+      const staleLock = existing.status_code === null && age > STALE_LOCK_MS;
+      if (!expired && !staleLock) {
+        if (existing.request_hash !== requestHash) {
+          throw new ApiError(
+            'idempotency_conflict',
+            'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
+          );
+        }
+        if (existing.status_code === null) {
+          throw new ApiError(
+            'idempotency_conflict',
+            'A request with this Idempotency-Key is still being processed; retry shortly.',
+          );
+        }
+        return {
+          kind: 'replay',
+          response: {
+            status: existing.status_code,
+            body: existing.response_body === null ? null : JSON.parse(existing.response_body),
+          },
+        };
+      }
+      await ctx.db
+        .deleteFrom('idempotency_keys')
+        .where('workspace_id', '=', auth.workspaceId)
+        .where('livemode', '=', livemode)
+        .where('key', '=', key)
+        .where('created_at', '=', existing.created_at)
+        .execute();
+    }
+    const inserted = await ctx.db
+      .insertInto('idempotency_keys')
+      .values({
+        workspace_id: auth.workspaceId,
+        livemode,
+        key,
+        request_hash: requestHash,
+        status_code: null,
+        response_body: null,
+        created_at: now.toISOString(),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return { kind: 'claimed', requestHash };
+  }
+  throw new ApiError(
+    'idempotency_conflict',
+    'A request with this Idempotency-Key is still being processed; retry shortly.',
+  );
+}
+
+export async function completeIdempotencyKey(
+  ctx: AppContext,
+  auth: Auth,
+  key: string,
+  response: StoredResponse,
+) {
+  await ctx.db
+    .updateTable('idempotency_keys')
+    .set({ status_code: response.status, response_body: JSON.stringify(response.body ?? null) })
+    .where('workspace_id', '=', auth.workspaceId)
+    .where('livemode', '=', auth.livemode ? 1 : 0)
+    .where('key', '=', key)
+    .execute();
+}
+
+/** The first request failed unexpectedly: free the key so a retry runs the request again. */
+export async function releaseIdempotencyKey(ctx: AppContext, auth: Auth, key: string) {
+  await ctx.db
+    .deleteFrom('idempotency_keys')
+    .where('workspace_id', '=', auth.workspaceId)
+    .where('livemode', '=', auth.livemode ? 1 : 0)
+    .where('key', '=', key)
+    .where('status_code', 'is', null)
+    .execute();
+}
+
+export async function purgeExpiredIdempotencyKeys(ctx: AppContext) {
+  const cutoff = new Date(ctx.clock.now().getTime() - TTL_MS).toISOString();
+  await ctx.db.deleteFrom('idempotency_keys').where('created_at', '<', cutoff).execute();
+}

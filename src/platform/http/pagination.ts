@@ -1,0 +1,47 @@
+import type { SelectQueryBuilder } from 'kysely';
+
+export interface PageRequest {
+  page: number;
+  perPage: number;
+}
+
+/** Reads `page`, `per_page` and its alias `limit` from a parsed list query. */
+export function pageRequest(query: { page?: number; per_page?: number; limit?: number }): PageRequest {
+  return { page: query.page ?? 1, perPage: query.per_page ?? query.limit ?? 20 };
+}
+
+export interface Page<T> {
+  data: T[];
+  meta: { total: number; page: number; per_page: number; total_pages: number };
+}
+
+/**
+ * Runs a filtered query as one page plus a count of all matches. `query` carries the filters
+ * and the ordering; the count drops the ordering.
+ */
+export async function paginate<DB, TB extends keyof DB, O, T>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  page: PageRequest,
+  map: (row: O) => T,
+): Promise<Page<T>> {
+  const [rows, countRow] = await Promise.all([
+    query
+      .limit(page.perPage)
+      .offset((page.page - 1) * page.perPage)
+      .execute(),
+    query
+      .clearSelect()
+      .clearOrderBy()
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirst(),
+  ]);
+  const total = Number((countRow as { total?: number } | undefined)?.total ?? 0);
+  return pageOf(rows.map(map), total, page);
+}
+
+export function pageOf<T>(data: T[], total: number, page: PageRequest): Page<T> {
+  return {
+    data,
+    meta: { total, page: page.page, per_page: page.perPage, total_pages: Math.ceil(total / page.perPage) },
+  };
+}

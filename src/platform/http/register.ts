@@ -1,0 +1,285 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { safeEqual } from '../crypto.ts';
+import { ApiError, errorBody, type FieldError } from '../errors.ts';
+import { consumeLimit, rateLimitHeaders } from '../limits.ts';
+import { authenticate, credentialFrom, requireScope } from './auth.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.ts';
+import type { AnyRoute, Auth, RouteResult } from './route.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: Buffer;
+  }
+}
+
+/** Turns zod issues into the `errors` list: one entry per invalid field, with a plain message. */
+export function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
+  return error.issues.map((issue) => {
+    const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || prefix || 'body';
+    let message = issue.message;
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) message = 'is required';
+    else if (issue.code === 'unrecognized_keys') {
+      return {
+        field: [field === 'body' ? '' : field, issue.keys.join(', ')].filter(Boolean).join('.'),
+        message: 'is not a known field',
+      };
+    } else message = message.replace(/^Invalid input: /, '');
+    return { field, message };
+  });
+}
+
+function parseOrThrow<T>(
+  schema: z.ZodType<T> | undefined,
+  value: unknown,
+  where: 'path' | 'query' | 'body',
+): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = fieldErrors(result.error, where === 'body' ? '' : '');
+  const summary = errors
+    .slice(0, 3)
+    .map((e) => `${e.field}: ${e.message}`)
+    .join('; ');
+  throw new ApiError(
+    where === 'path' ? 'not_found' : 'validation_failed',
+    where === 'path' ? `Not found: ${summary}` : summary,
+    {
+      errors: where === 'path' ? undefined : errors,
+    },
+  );
+}
+
+function mediaType(request: FastifyRequest): string | undefined {
+  const ct = request.headers['content-type'];
+  return ct ? ct.split(';')[0].trim().toLowerCase() : undefined;
+}
+
+/** The request id lives on the request; the error handler and every reply carry it. */
+export const requestIdOf = (request: FastifyRequest) => request.id as string;
+
+export function sendError(reply: FastifyReply, err: ApiError) {
+  if (err.headers) reply.headers(err.headers);
+  return reply.code(err.status).send(errorBody(err.code, err.message, requestIdOf(reply.request), err));
+}
+
+/** Installs the parsers, the one error handler and the not-found handler. */
+export function installPlumbing(app: FastifyInstance, ctx: AppContext) {
+  app.removeAllContentTypeParsers();
+  const keepRaw = (request: FastifyRequest, body: Buffer) => {
+    request.rawBody = body;
+  };
+  app.addContentTypeParser(
+    ['application/json', 'application/merge-patch+json'],
+    { parseAs: 'buffer' },
+    (request, body, done) => {
+      const buf = body as Buffer;
+      keepRaw(request, buf);
+      if (buf.length === 0) return done(null, undefined);
+      try {
+        done(null, JSON.parse(buf.toString('utf8')));
+      } catch (e) {
+        done(
+          new ApiError('validation_failed', `Malformed JSON body: ${(e as Error).message}`, {
+            errors: [{ field: 'body', message: 'is not valid JSON' }],
+          }) as never,
+          undefined,
+        );
+      }
+    },
+  );
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer' },
+    (request, body, done) => {
+      const buf = body as Buffer;
+      keepRaw(request, buf);
+      done(null, Object.fromEntries(new URLSearchParams(buf.toString('utf8'))));
+    },
+  );
+  app.addContentTypeParser(
+    ['text/csv', 'text/plain', 'application/csv'],
+    { parseAs: 'buffer' },
+    (request, body, done) => {
+      const buf = body as Buffer;
+      keepRaw(request, buf);
+      done(null, buf);
+    },
+  );
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (request, body, done) => {
+    keepRaw(request, body as Buffer);
+    done(null, body);
+  });
+
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    if (error instanceof ApiError) return sendError(reply, error);
+    const fe = error as FastifyError;
+    const mapped = mapFrameworkError(fe);
+    if (mapped) return sendError(reply, mapped);
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(
+      reply,
+      new ApiError(
+        'internal_error',
+        'Something went wrong on our side. Quote the request_id if you contact support.',
+      ),
+    );
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      new ApiError(
+        'not_found',
+        `No route ${request.method} ${request.url.split('?')[0]}. See /docs for the API.`,
+      ),
+    ),
+  );
+  void ctx;
+}
+
+function mapFrameworkError(e: FastifyError): ApiError | undefined {
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('payload_too_large', 'The request body is larger than this route accepts.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('unsupported_media_type', 'Unsupported Content-Type; send application/json.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('validation_failed', 'The Content-Length header does not match the body.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('validation_failed', 'The JSON body is empty.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError('validation_failed', 'Malformed JSON body.');
+  }
+  if (e.statusCode === 413) return new ApiError('payload_too_large', 'The request body is too large.');
+  if (e.statusCode === 415) return new ApiError('unsupported_media_type', e.message);
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
+    return new ApiError('validation_failed', e.message);
+  return undefined;
+}
+
+function checkAdmin(ctx: AppContext, request: FastifyRequest) {
+  // Without an admin token configured the admin route does not exist.
+  if (!ctx.config.adminToken)
+    throw new ApiError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`);
+  const given = credentialFrom(request.headers);
+  if (!given || !safeEqual(given, ctx.config.adminToken))
+    throw new ApiError('unauthorized', 'Invalid admin token.');
+}
+
+/** Registers one route with authentication, scope, rate limits, validation and idempotency. */
+export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyRoute) {
+  const accepted = route.contentTypes ?? ['application/json'];
+  const validateResponses = ctx.config.testing?.validateResponses === true;
+
+  app.route({
+    method: route.method,
+    url: route.path,
+    bodyLimit: route.bodyLimit ?? ctx.config.bodyLimitBytes,
+    handler: async (request, reply) => {
+      let auth: Auth = undefined as unknown as Auth;
+      if (route.auth === 'admin') checkAdmin(ctx, request);
+      if (route.auth === 'key') {
+        auth = await authenticate(ctx, request.headers);
+        const now = ctx.clock.now().getTime();
+        const minute = await consumeLimit(
+          ctx.rateLimits,
+          auth.principalId,
+          'requests_per_minute',
+          auth.limits,
+          1,
+          now,
+        );
+        if (minute) reply.headers(rateLimitHeaders(minute));
+        await consumeLimit(ctx.rateLimits, auth.principalId, 'requests_per_day', auth.limits, 1, now);
+        if (route.scope) requireScope(auth, route.scope);
+      }
+      if (route.deprecated) reply.header('Deprecation', 'true');
+
+      const params = parseOrThrow(route.params, request.params, 'path');
+      const query = parseOrThrow(route.query, request.query ?? {}, 'query');
+      let body: unknown;
+      if (route.body) {
+        const type = mediaType(request);
+        const hasBody = request.body !== undefined && request.body !== null;
+        if (
+          hasBody &&
+          type &&
+          !accepted.includes(type) &&
+          !(type === 'multipart/form-data' && accepted.includes(type))
+        ) {
+          throw new ApiError(
+            'unsupported_media_type',
+            `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')}.`,
+          );
+        }
+        body = parseOrThrow(route.body, request.body ?? {}, 'body');
+      }
+
+      const idemKey =
+        route.method === 'POST' && route.auth === 'key' ? request.headers['idempotency-key'] : undefined;
+      const idempotencyKey = typeof idemKey === 'string' ? idemKey : undefined;
+      if (idempotencyKey !== undefined) {
+        const fingerprint = `${route.method} ${request.url}\n${request.rawBody?.toString('utf8') ?? JSON.stringify(request.body ?? null)}`;
+        const claim = await claimIdempotencyKey(ctx, auth, idempotencyKey, fingerprint);
+        if (claim.kind === 'replay') {
+          reply.header('Idempotent-Replayed', 'true');
+          return reply.code(claim.response.status).send(claim.response.body);
+        }
+      }
+
+      let result: RouteResult;
+      try {
+        result = await route.handler({
+          ctx,
+          params,
+          query,
+          body,
+          auth,
+          requestId: requestIdOf(request),
+          rawBody: request.rawBody,
+          request,
+          reply,
+        } as never);
+      } catch (err) {
+        if (idempotencyKey !== undefined) {
+          if (err instanceof ApiError && err.status < 500) {
+            const e = errorBody(err.code, err.message, requestIdOf(request), err);
+            await completeIdempotencyKey(ctx, auth, idempotencyKey, { status: err.status, body: e });
+          } else await releaseIdempotencyKey(ctx, auth, idempotencyKey);
+        }
+        throw err;
+      }
+      if ('hijacked' in result) return reply;
+
+      if (validateResponses) checkResponse(route, result);
+      if (idempotencyKey !== undefined) {
+        await completeIdempotencyKey(ctx, auth, idempotencyKey, {
+          status: result.status,
+          body: result.body ?? null,
+        });
+      }
+      if (result.headers) reply.headers(result.headers);
+      if (result.contentType) reply.type(result.contentType);
+      reply.code(result.status);
+      return result.body === undefined ? reply.send() : reply.send(result.body);
+    },
+  });
+}
+
+/** In tests, every response must match what the route documents, so the docs cannot drift. */
+function checkResponse(route: AnyRoute, result: { status: number; body?: unknown; contentType?: string }) {
+  if (!(result.status in route.responses)) {
+    throw new Error(`${route.method} ${route.path} answered ${result.status}, which it does not document`);
+  }
+  const schema = route.responses[result.status];
+  if (!schema) return;
+  const parsed = schema.safeParse(result.body);
+  if (!parsed.success) {
+    throw new Error(
+      `${route.method} ${route.path} answered a body that does not match its documented ${result.status} schema: ${JSON.stringify(parsed.error.issues.slice(0, 5))}`,
+    );
+  }
+}

@@ -1,0 +1,98 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import type { ErrorCode } from '../errors.ts';
+import type { Actor } from '../events.ts';
+import type { PlanLimits } from '../limits.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Who is calling: resolved from an API key or an inbox session token. */
+export interface Auth {
+  workspaceId: string;
+  livemode: boolean;
+  /** The API key's id, or the session's user id. */
+  principalId: string;
+  kind: 'api_key' | 'user';
+  /** The API key's visible prefix (API keys only). */
+  keyPrefix?: string;
+  scopes: string[];
+  plan: string;
+  limits: PlanLimits;
+  defaultCountry: string;
+  actor: Actor;
+}
+
+type AnyObject = z.ZodType<Record<string, unknown>>;
+
+/**
+ * One route: its schemas are the validator, the TypeScript types and the OpenAPI entry at once.
+ * Handlers return `{ status, body }` or throw an ApiError; none formats its own error JSON.
+ */
+export interface RouteDef<
+  P extends AnyObject | undefined = undefined,
+  Q extends AnyObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+> {
+  method: HttpMethod;
+  /** Fastify path syntax: `/v1/contacts/:id`. */
+  path: string;
+  /** A short phrase for the docs: "Create a contact". */
+  summary: string;
+  description?: string;
+  tags: string[];
+  /**
+   * `key`: an API key (or inbox session) is required; `admin`: the admin token;
+   * `none`: public (provider webhooks verify their own signatures).
+   */
+  auth: 'key' | 'admin' | 'none';
+  /** Scope the key needs, `resource:read` or `resource:write`. */
+  scope?: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Content types the body may have; default JSON. */
+  contentTypes?: string[];
+  /** Largest body for this route, when it differs from the configured default. */
+  bodyLimit?: number;
+  /** Success responses by status. `null` for an empty or non-JSON body. */
+  responses: Record<number, z.ZodType | null>;
+  /** Error codes this route documents beyond those every authenticated route may answer. */
+  errors?: ErrorCode[];
+  /** Excluded from the OpenAPI document (provider-facing routes document themselves elsewhere). */
+  hidden?: boolean;
+  /** Marks a deprecated route: it answers with a `Deprecation` header. */
+  deprecated?: boolean;
+  handler: (req: RouteRequest<Out<P>, Out<Q>, Out<B>>) => Promise<RouteResult>;
+}
+
+type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+export interface RouteRequest<P, Q, B> {
+  ctx: AppContext;
+  params: P;
+  query: Q;
+  body: B;
+  /** Set on `auth: 'key'` routes. */
+  auth: Auth;
+  requestId: string;
+  /** The raw request body bytes, for signature checks. */
+  rawBody: Buffer | undefined;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export type RouteResult =
+  | { status: number; body?: unknown; headers?: Record<string, string>; contentType?: string }
+  /** The handler wrote the reply itself (streams). */
+  | { hijacked: true };
+
+export type AnyRoute = RouteDef<any, any, any>;
+
+export function defineRoute<
+  P extends AnyObject | undefined = undefined,
+  Q extends AnyObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(def: RouteDef<P, Q, B>): AnyRoute {
+  return def as AnyRoute;
+}

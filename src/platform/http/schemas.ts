@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { errorCodes } from '../errors.ts';
+import type { IdPrefix } from '../ids.ts';
+
+/**
+ * Building blocks for route schemas. Every field carries a description and an example, because
+ * the OpenAPI document (and the SDK typed from it) is generated from these schemas.
+ */
+export const describe = <T extends z.ZodType>(schema: T, description: string, example?: unknown): T =>
+  schema.meta(example === undefined ? { description } : { description, examples: [example] }) as T;
+
+const exampleUlid = '01JD5Z8Q4X3N2M1K0H9G8F7E6D';
+
+export const idOf = (prefix: IdPrefix, description?: string) =>
+  describe(
+    z.string().regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), `must be a ${prefix}_ id`),
+    description ?? `Identifier (\`${prefix}_\` prefix).`,
+    `${prefix}_${exampleUlid}`,
+  );
+
+export const timestamp = (description: string) =>
+  describe(z.string(), `${description} (ISO 8601, UTC).`, '2026-05-10T08:23:41.000Z');
+
+export const nullableTimestamp = (description: string) =>
+  describe(z.string().nullable(), `${description} (ISO 8601, UTC), or null.`, '2026-05-10T08:23:41.000Z');
+
+/** `id`, `livemode`, `created_at`, `updated_at`: on every object. */
+export const baseObject = (prefix: IdPrefix, objectName: string) => ({
+  id: idOf(prefix, `Unique identifier of the ${objectName}.`),
+  object: describe(z.literal(objectName), 'The type of this object.', objectName),
+  livemode: describe(z.boolean(), 'True for live-mode objects, false for test-mode ones.', false),
+  created_at: timestamp('When it was created'),
+  updated_at: timestamp('When it last changed'),
+});
+
+export const idParams = (prefix: IdPrefix) => z.object({ id: idOf(prefix) });
+
+/** Query strings give strings; repeated parameters give arrays. */
+export const queryBoolean = (description: string) =>
+  describe(
+    z
+      .preprocess(
+        (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v),
+        z.boolean(),
+      )
+      .optional(),
+    description,
+    true,
+  );
+
+export const queryList = (description: string, example: string) =>
+  describe(
+    z
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.split(',').filter(Boolean) : v),
+        z.array(z.string().min(1)),
+      )
+      .optional(),
+    description,
+    example,
+  );
+
+export const paginationQuery = {
+  page: describe(z.coerce.number().int().min(1).max(1_000_000).default(1), 'Page number, from 1.', 1),
+  per_page: describe(
+    z.coerce.number().int().min(1).max(100).optional(),
+    'Items per page (default 20, max 100).',
+    20,
+  ),
+  limit: describe(z.coerce.number().int().min(1).max(100).optional(), 'Alias of per_page.', 20),
+};
+
+export const listQuery = <T extends z.ZodRawShape>(filters: T) =>
+  z.object({ ...paginationQuery, ...filters });
+
+export const listResponse = <T extends z.ZodType>(item: T) =>
+  z.object({
+    data: describe(z.array(item), 'The items of this page.'),
+    meta: describe(
+      z.object({
+        total: describe(z.number().int(), 'Items matching the filters, across all pages.', 248),
+        page: describe(z.number().int(), 'This page, from 1.', 1),
+        per_page: describe(z.number().int(), 'Items per page.', 20),
+        total_pages: describe(z.number().int(), 'Number of pages.', 13),
+      }),
+      'Pagination.',
+    ),
+  });
+
+export const errorResponse = z
+  .object({
+    error: describe(
+      z
+        .object({
+          code: describe(
+            z.enum(Object.keys(errorCodes) as [keyof typeof errorCodes]),
+            'Machine-readable error code.',
+            'validation_failed',
+          ),
+          message: describe(
+            z.string(),
+            'Human-readable explanation.',
+            'to: must be a valid E.164 phone number',
+          ),
+          request_id: describe(
+            z.string(),
+            'The request id, also in the X-Request-Id header.',
+            `req_${exampleUlid}`,
+          ),
+          errors: describe(
+            z.array(
+              z.object({
+                field: describe(z.string(), 'The invalid field, dotted for nested ones.', 'to'),
+                message: describe(z.string(), 'What is wrong with it.', 'must be a valid E.164 phone number'),
+              }),
+            ),
+            'Every invalid field (validation errors only).',
+          ).optional(),
+        })
+        .catchall(z.unknown()),
+      'The error.',
+    ),
+  })
+  .meta({ id: 'Error', description: 'The one error shape of every failed request.' });
+
+export const deletedResponse = (prefix: IdPrefix, objectName: string) =>
+  z.object({
+    id: idOf(prefix, `The deleted ${objectName}.`),
+    object: describe(z.literal(objectName), 'The type of the deleted object.', objectName),
+    deleted: describe(z.literal(true), 'Always true.', true),
+  });
+
+export const stringMap = (description: string) =>
+  describe(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), description, {
+    plan: 'premium',
+  });

@@ -1,0 +1,12 @@
+/** JSON columns are text on both storages. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+export function fromJson<T>(text: string | null | undefined, fallback: T): T {
+  if (text === null || text === undefined || text === '') return fallback;
+  return JSON.parse(text) as T;
+}
+
+export const bool = (v: number | boolean | null | undefined) => v === 1 || v === true;
+export const int = (v: boolean | null | undefined) => (v ? 1 : 0);

@@ -1,0 +1,27 @@
+import type { DatabaseHandle } from '../db/database.ts';
+import { PgBossJobQueue } from './pgboss-queue.ts';
+import type { JobQueue, QueueLogger } from './queue.ts';
+import { SqliteJobQueue } from './sqlite-queue.ts';
+
+export type { JobQueue } from './queue.ts';
+
+/**
+ * The job queue for this storage: the embedded queue on SQLite's `jobs` table, or pg-boss (in
+ * its own `pgboss` schema, with its own small pool) on PostgreSQL.
+ */
+export function createJobQueue(
+  handle: DatabaseHandle,
+  opts: { pollMs: number; databaseUrl?: string; logger?: QueueLogger; pgBossSchema?: string },
+): JobQueue {
+  if (handle.dialect === 'postgres') {
+    if (!opts.databaseUrl)
+      throw new Error('createJobQueue: databaseUrl is required on PostgreSQL (pg-boss connects itself)');
+    return new PgBossJobQueue({
+      connectionString: opts.databaseUrl,
+      schema: opts.pgBossSchema,
+      pollMs: opts.pollMs,
+      logger: opts.logger,
+    });
+  }
+  return new SqliteJobQueue({ db: handle.db, pollMs: opts.pollMs, logger: opts.logger });
+}

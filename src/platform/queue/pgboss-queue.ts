@@ -1,0 +1,253 @@
+import { CompiledQuery, sql } from 'kysely';
+import PgBoss from 'pg-boss';
+import type { Db, Trx } from '../db/database.ts';
+import type { EnqueueOptions, JobDefinition, JobHandler, JobQueue, QueueLogger } from './queue.ts';
+import { type ClaimedJob, type JobStore, WorkerPool } from './sqlite-queue.ts';
+
+export interface PgBossJobQueueOptions {
+  connectionString: string;
+  /** PostgreSQL schema pg-boss installs its tables in (default `pgboss`). */
+  schema?: string;
+  /** How often idle workers look for due jobs. */
+  pollMs: number;
+  logger?: QueueLogger;
+  /** How long `stop` waits for running handlers (default 5 s). */
+  stopGraceMs?: number;
+  /**
+   * How often pg-boss maintenance runs (default 60 s; shared across processes): it fails or
+   * retries jobs active past their expiry (a worker died), and archives old jobs.
+   */
+  maintenanceIntervalSeconds?: number;
+  /** Connections in pg-boss's own pool (default 10). */
+  poolSize?: number;
+}
+
+const MAX_EXPIRE_SECONDS = 24 * 3600 - 1;
+
+/**
+ * The job queue on PostgreSQL, stored by pg-boss 10.
+ *
+ * - `enqueue` inserts through pg-boss's `send` with its `db` option pointed at the caller's
+ *   Kysely handle, so the job is written in the caller's transaction.
+ * - Workers use the same loop as the SQLite queue (`WorkerPool`) over pg-boss's public
+ *   `fetch` (`FOR UPDATE SKIP LOCKED`), `complete` and `fail`, so `pollMs`, `concurrency`,
+ *   `kick()` and handler timeouts behave as on SQLite. pg-boss's own `work()` is not used: it
+ *   polls no faster than every 500 ms, runs a fetched batch as a unit and has no way to retry a
+ *   job after a delay computed per attempt.
+ * - Attempts: pg-boss's `retry_count` is 0 on the first run and is bumped by each later fetch,
+ *   so `attempt = retryCount + 1`; `retryLimit = maxAttempts - 1`.
+ * - Retries use the job's own `backoffMs(attempt)`: the failed job is put back in pg-boss's
+ *   `retry` state with `start_after = now() + backoff` by one UPDATE on pg-boss's job table
+ *   (fenced on state and retry_count). A job whose worker died is retried by pg-boss
+ *   maintenance once it is active past `expireInSeconds = ceil(timeoutMs / 1000)`, using
+ *   pg-boss's own retry delay, which approximates the job's backoff:
+ *   `retryDelay = round(backoffMs(1) / 1000)` seconds, no exponential growth.
+ * - Singleton keys: pg-boss 10 only de-duplicates keys under queue policies that also apply to
+ *   jobs without a key (`short`/`singleton`/`stately` treat a missing key as ''), so queues are
+ *   created `standard` and `enqueue` enforces "no second queued or active job with this key"
+ *   itself: a transaction-scoped advisory lock on (queue, key), then a look for a live job with
+ *   that key. The key is still passed to pg-boss (stored in `singleton_key`).
+ */
+export class PgBossJobQueue implements JobQueue {
+  readonly #bossOptions: PgBoss.ConstructorOptions;
+  /** The running pg-boss, from `prepare` until `stop` (a stopped pg-boss is not restarted: a new one is made). */
+  #boss: PgBoss | null = null;
+  readonly #schema: string;
+  readonly #logger: QueueLogger | undefined;
+  readonly #pool: WorkerPool;
+  #prepared: Promise<void> | null = null;
+  readonly #queues = new Map<string, Promise<void>>();
+
+  constructor(opts: PgBossJobQueueOptions) {
+    this.#schema = opts.schema ?? 'pgboss';
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,49}$/.test(this.#schema))
+      throw new Error(`Invalid pg-boss schema name: ${this.#schema}`);
+    this.#logger = opts.logger;
+    this.#bossOptions = {
+      connectionString: opts.connectionString,
+      schema: this.#schema,
+      max: opts.poolSize ?? 10,
+      application_name: 'parley-queue',
+      // Installs or migrates pg-boss's schema on start (an advisory lock makes that safe when
+      // several processes start at once).
+      migrate: true,
+      // Maintenance (expiring lost jobs, archiving) runs in every process, at most once per
+      // interval across all of them (pg-boss records when it last ran).
+      supervise: true,
+      maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 60,
+      // No cron schedules: they would start pg-boss's internal workers.
+      schedule: false,
+      // Completed and failed jobs move to pg-boss's archive table after an hour (keeping the
+      // job table, which singleton checks scan, small) and leave the archive after 7 days.
+      archiveCompletedAfterSeconds: 3600,
+      deleteAfterDays: 7,
+    };
+    const store: JobStore = {
+      claim: (def, limit) => this.#claim(def, limit),
+      complete: async (def, job) => {
+        await this.#running().complete(def.name, job.id);
+      },
+      retry: (def, job, error, delayMs) => this.#retry(def, job, error, delayMs),
+      fail: async (def, job, error) => {
+        await this.#running().fail(def.name, job.id, { message: error });
+      },
+    };
+    this.#pool = new WorkerPool({
+      store,
+      pollMs: opts.pollMs,
+      stopGraceMs: opts.stopGraceMs,
+      logger: opts.logger,
+    });
+  }
+
+  /** Starts pg-boss (installing its schema if needed) without working any job. Idempotent. */
+  prepare(): Promise<void> {
+    if (!this.#prepared) {
+      const boss = new PgBoss(this.#bossOptions);
+      // pg-boss emits 'error' for failures in its background work; unhandled, that would throw.
+      boss.on('error', (err) => this.#logger?.error({ err }, 'pg-boss error'));
+      this.#boss = boss;
+      this.#prepared = boss.start().then(() => undefined);
+      this.#prepared.catch(() => {
+        if (this.#boss !== boss) return;
+        this.#boss = null;
+        this.#prepared = null;
+      });
+    }
+    return this.#prepared;
+  }
+
+  /** Creates the pg-boss queue (a partition of its job table) once per name; idempotent. */
+  #ensureQueue(name: string): Promise<void> {
+    let created = this.#queues.get(name);
+    if (!created) {
+      created = this.prepare().then(() => this.#running().createQueue(name, { name, policy: 'standard' }));
+      this.#queues.set(name, created);
+      created.catch(() => this.#queues.delete(name));
+    }
+    return created;
+  }
+
+  async enqueue<P>(
+    db: Trx | Db,
+    job: JobDefinition<P>,
+    payload: P,
+    opts: EnqueueOptions = {},
+  ): Promise<string | null> {
+    const data = job.payload.parse(payload);
+    await this.#ensureQueue(job.name);
+
+    const insert = async (handle: Trx | Db): Promise<string | null> => {
+      const executor: PgBoss.Db = {
+        executeSql: async (text, values) => {
+          const result = await handle.executeQuery(CompiledQuery.raw(text, values ?? []));
+          return { rows: result.rows as any[] };
+        },
+      };
+      const key = opts.singletonKey;
+      if (key !== undefined) {
+        // Serializes enqueues of this key until the caller commits, so the look below sees any
+        // job another transaction just enqueued with it.
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`parley.job:${job.name}:${key}`}, 0))`.execute(
+          handle,
+        );
+        const live = await executor.executeSql(
+          `SELECT 1 FROM ${this.#schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' LIMIT 1`,
+          [job.name, key],
+        );
+        if (live.rows.length > 0) return null;
+      }
+      const id = await this.#running().send(
+        job.name,
+        // Pre-serialized, so any JSON value (not only objects) reaches the jsonb column intact.
+        JSON.stringify(data ?? null) as unknown as object,
+        {
+          startAfter: startAfterFor(opts),
+          singletonKey: key,
+          retryLimit: Math.max(0, Math.floor(job.maxAttempts) - 1),
+          retryDelay: Math.max(0, Math.round(job.backoffMs(1) / 1000)),
+          retryBackoff: false,
+          expireInSeconds: Math.min(MAX_EXPIRE_SECONDS, Math.max(1, Math.ceil(job.timeoutMs / 1000))),
+          db: executor,
+        },
+      );
+      if (!id) throw new Error(`pg-boss did not record the job (queue ${job.name})`);
+      return id;
+    };
+
+    if (opts.singletonKey !== undefined && !db.isTransaction) {
+      return db.transaction().execute((trx) => insert(trx));
+    }
+    return insert(db);
+  }
+
+  register<P>(job: JobDefinition<P>, handler: JobHandler<P>): void {
+    this.#pool.register(job, handler);
+  }
+
+  async start(): Promise<void> {
+    if (this.#pool.running) return;
+    await this.prepare();
+    for (const def of this.#pool.definitions()) await this.#ensureQueue(def.name);
+    this.#pool.start();
+  }
+
+  /** Stops working, then stops pg-boss and closes its pool (`prepare`/`start` may start it again). */
+  async stop(): Promise<void> {
+    await this.#pool.stop();
+    const prepared = this.#prepared;
+    if (!prepared) return;
+    try {
+      await prepared;
+    } catch {
+      return;
+    }
+    const boss = this.#running();
+    this.#boss = null;
+    this.#prepared = null;
+    this.#queues.clear();
+    await boss.stop({ graceful: false, close: true });
+  }
+
+  #running(): PgBoss {
+    if (!this.#boss) throw new Error('The pg-boss job queue is stopped');
+    return this.#boss;
+  }
+
+  kick(): void {
+    this.#pool.kick();
+  }
+
+  async #claim(def: JobDefinition<any>, limit: number): Promise<ClaimedJob[]> {
+    const jobs = await this.#running().fetch<unknown>(def.name, { batchSize: limit, includeMetadata: true });
+    return jobs.map((j) => ({
+      id: j.id,
+      payload: j.data,
+      attempt: j.retryCount + 1,
+      maxAttempts: j.retryLimit + 1,
+    }));
+  }
+
+  async #retry(def: JobDefinition<any>, job: ClaimedJob, error: string, delayMs: number): Promise<void> {
+    await this.#running()
+      .getDb()
+      .executeSql(
+        `UPDATE ${this.#schema}.job
+          SET state = 'retry',
+              start_after = now() + $3::double precision * interval '1 millisecond',
+              output = $4::jsonb
+        WHERE name = $1 AND id = $2::uuid AND state = 'active' AND retry_count = $5`,
+        [def.name, job.id, delayMs, JSON.stringify({ message: error }), job.attempt - 1],
+      );
+  }
+}
+
+/** pg-boss `startAfter`: a time (ISO, UTC) or a delay in seconds counted on the database clock. */
+function startAfterFor(opts: EnqueueOptions): Date | number | undefined {
+  const delayMs = opts.delayMs !== undefined && opts.delayMs > 0 ? opts.delayMs : 0;
+  if (opts.runAt) {
+    const at = Math.max(opts.runAt.getTime(), Date.now() + delayMs);
+    return new Date(at);
+  }
+  return delayMs > 0 ? delayMs / 1000 : undefined;
+}

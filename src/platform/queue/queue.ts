@@ -1,0 +1,95 @@
+import type { z } from 'zod';
+import type { Db, Trx } from '../db/database.ts';
+
+/**
+ * A kind of background job: its payload schema, retries and timeout, declared once in the
+ * module that owns it (see each module's `*.jobs.ts`).
+ */
+export interface JobDefinition<P = unknown> {
+  /** Queue name, `module.action` (e.g. `messages.send`). */
+  name: string;
+  payload: z.ZodType<P>;
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** Delay before attempt `attempt + 1`, given the attempt that just failed (1-based). */
+  backoffMs: (attempt: number) => number;
+  /** A job still running after this long is considered lost and runs again. */
+  timeoutMs: number;
+  /** How many of these jobs one process runs at once. */
+  concurrency: number;
+}
+
+export function defineJob<P>(def: {
+  name: string;
+  payload: z.ZodType<P>;
+  maxAttempts?: number;
+  backoffMs?: (attempt: number) => number;
+  timeoutMs?: number;
+  concurrency?: number;
+}): JobDefinition<P> {
+  return {
+    maxAttempts: 5,
+    backoffMs: exponentialBackoff(1000, 10 * 60_000),
+    timeoutMs: 60_000,
+    concurrency: 4,
+    ...def,
+  };
+}
+
+/** base * 2^(attempt-1), capped, with ±20% jitter so retries of many jobs spread out. */
+export function exponentialBackoff(baseMs: number, capMs: number) {
+  return (attempt: number) => {
+    const raw = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.round(raw * (0.8 + Math.random() * 0.4));
+  };
+}
+
+export interface EnqueueOptions {
+  /** Run no earlier than this many milliseconds from now. */
+  delayMs?: number;
+  /** Run no earlier than this time. */
+  runAt?: Date;
+  /** While a job with this key is queued or running in the same queue, enqueueing another is a no-op. */
+  singletonKey?: string;
+}
+
+export interface JobContext {
+  id: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+export type JobHandler<P> = (payload: P, job: JobContext) => Promise<void>;
+
+/**
+ * Durable, at-least-once job queue. Two implementations pass one contract suite
+ * (test/queue.contract.test.ts): the embedded SQLite queue and pg-boss on PostgreSQL.
+ */
+export interface JobQueue {
+  /**
+   * Records a job in the caller's transaction (or directly on `db`), so the job exists if and
+   * only if the caller's write commits. Returns the job id, or null when a singleton already exists.
+   */
+  enqueue<P>(db: Trx | Db, job: JobDefinition<P>, payload: P, opts?: EnqueueOptions): Promise<string | null>;
+  /**
+   * Optional. Readies the storage (pg-boss installs or migrates its schema) without working any
+   * job; the app calls it at boot in every role, so enqueueing from an `api`-only process works.
+   * `enqueue` and `start` call it themselves when it has not run; it is idempotent.
+   */
+  prepare?(): Promise<void>;
+  /** Declares the handler for a kind of job. Call before `start`. */
+  register<P>(job: JobDefinition<P>, handler: JobHandler<P>): void;
+  /** Starts working registered jobs in this process. */
+  start(): Promise<void>;
+  /** Stops taking jobs and waits (bounded) for running ones. */
+  stop(): Promise<void>;
+  /** Hints that jobs may be due now (after a local commit), so idle workers look at once. */
+  kick(): void;
+}
+
+/** What the queues log through (a pino logger fits). */
+export interface QueueLogger {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}

@@ -1,0 +1,479 @@
+import type { ExpressionBuilder } from 'kysely';
+import type { Db, Trx } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import { newId } from '../ids.ts';
+import type {
+  EnqueueOptions,
+  JobContext,
+  JobDefinition,
+  JobHandler,
+  JobQueue,
+  QueueLogger,
+} from './queue.ts';
+
+// ---------------------------------------------------------------------------------------------
+// The worker loop, shared by both queues: each storage only says how to claim, complete, retry
+// and fail a job (`JobStore`); polling, concurrency, timeouts, kicks and stopping live here once.
+// ---------------------------------------------------------------------------------------------
+
+/** A job this process has claimed and must settle. */
+export interface ClaimedJob {
+  id: string;
+  payload: unknown;
+  /** 1-based; also the fencing token: a settle only applies while the job is still at this attempt. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+/** The storage side of a queue, as the worker loop sees it. */
+export interface JobStore {
+  /** Atomically marks up to `limit` due jobs of this kind active for this process and returns them. */
+  claim(def: JobDefinition<any>, limit: number): Promise<ClaimedJob[]>;
+  complete(def: JobDefinition<any>, job: ClaimedJob): Promise<void>;
+  /** Puts the job back to run again in `delayMs`. */
+  retry(def: JobDefinition<any>, job: ClaimedJob, error: string, delayMs: number): Promise<void>;
+  /** Gives up on the job. */
+  fail(def: JobDefinition<any>, job: ClaimedJob, error: string): Promise<void>;
+}
+
+const silentLogger: QueueLogger = { error() {}, warn() {} };
+
+interface Lane {
+  def: JobDefinition<any>;
+  handler: JobHandler<any>;
+  /** Handlers of this kind running now (a handler past its timeout no longer counts). */
+  running: number;
+  polling: boolean;
+  /** Someone asked for a poll while one was under way: poll again when it ends. */
+  again: boolean;
+  /** The last claim filled every free slot, so more jobs may be due. */
+  full: boolean;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+export function errorText(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
+}
+
+/**
+ * Polls a `JobStore` for each registered kind of job, runs up to `concurrency` handlers of each
+ * at once, bounds each by its `timeoutMs`, and settles the outcome (complete / retry with the
+ * job's backoff / fail after `maxAttempts`).
+ */
+export class WorkerPool {
+  readonly #store: JobStore;
+  readonly #pollMs: number;
+  readonly #stopGraceMs: number;
+  readonly #logger: QueueLogger;
+  readonly #lanes = new Map<string, Lane>();
+  /** Polls and handler runs under way, so `stop` can wait for them. */
+  readonly #busy = new Set<Promise<void>>();
+  #state: 'idle' | 'running' | 'stopping' = 'idle';
+  /** Bumped when `stop` gives up waiting: runs of an older generation must not write any more. */
+  #generation = 0;
+  #kickPending = false;
+
+  constructor(opts: { store: JobStore; pollMs: number; stopGraceMs?: number; logger?: QueueLogger }) {
+    this.#store = opts.store;
+    this.#pollMs = Math.max(1, opts.pollMs);
+    this.#stopGraceMs = opts.stopGraceMs ?? 5000;
+    this.#logger = opts.logger ?? silentLogger;
+  }
+
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  register<P>(def: JobDefinition<P>, handler: JobHandler<P>): void {
+    if (this.#lanes.has(def.name)) throw new Error(`A handler is already registered for job ${def.name}`);
+    if (!Number.isInteger(def.concurrency) || def.concurrency < 1)
+      throw new Error(`Job ${def.name}: concurrency must be a positive integer`);
+    const lane: Lane = {
+      def,
+      handler: handler as JobHandler<any>,
+      running: 0,
+      polling: false,
+      again: false,
+      full: false,
+      timer: null,
+    };
+    this.#lanes.set(def.name, lane);
+    if (this.#state === 'running') this.#poll(lane);
+  }
+
+  definitions(): JobDefinition<any>[] {
+    return [...this.#lanes.values()].map((l) => l.def);
+  }
+
+  start(): void {
+    if (this.#state !== 'idle') return;
+    this.#state = 'running';
+    for (const lane of this.#lanes.values()) this.#poll(lane);
+  }
+
+  kick(): void {
+    if (this.#state !== 'running' || this.#kickPending) return;
+    this.#kickPending = true;
+    setImmediate(() => {
+      this.#kickPending = false;
+      for (const lane of this.#lanes.values()) this.#poll(lane);
+    });
+  }
+
+  /** Stops claiming, waits up to `stopGraceMs` for running handlers, then lets go of the rest. */
+  async stop(): Promise<void> {
+    if (this.#state !== 'running') return;
+    this.#state = 'stopping';
+    for (const lane of this.#lanes.values()) {
+      if (lane.timer) clearTimeout(lane.timer);
+      lane.timer = null;
+    }
+    const deadline = Date.now() + this.#stopGraceMs;
+    while (this.#busy.size > 0 && Date.now() < deadline) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#busy]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    if (this.#busy.size > 0) {
+      this.#logger.warn(
+        { running: this.#busy.size },
+        'job queue stopped with handlers still running; their jobs run again once their locks expire',
+      );
+    }
+    this.#generation++;
+    this.#state = 'idle';
+  }
+
+  #track(p: Promise<void>) {
+    this.#busy.add(p);
+    p.finally(() => this.#busy.delete(p)).catch(() => {});
+  }
+
+  #poll(lane: Lane): void {
+    if (this.#state !== 'running') return;
+    if (lane.polling) {
+      lane.again = true;
+      return;
+    }
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = null;
+    lane.polling = true;
+    this.#track(this.#claimLoop(lane));
+  }
+
+  async #claimLoop(lane: Lane): Promise<void> {
+    const generation = this.#generation;
+    try {
+      do {
+        lane.again = false;
+        const free = lane.def.concurrency - lane.running;
+        if (free <= 0) break;
+        const jobs = await this.#store.claim(lane.def, free);
+        // Jobs claimed while `stop` was starting still run: `stop` waits for them like any other.
+        for (const job of jobs) this.#run(lane, job, generation);
+        lane.full = jobs.length >= free;
+      } while (lane.again && this.#state === 'running');
+    } catch (err) {
+      this.#logger.error({ err, job: lane.def.name }, 'job queue poll failed');
+    } finally {
+      lane.polling = false;
+    }
+    if (this.#state === 'running' && !lane.timer) {
+      lane.timer = setTimeout(() => {
+        lane.timer = null;
+        this.#poll(lane);
+      }, this.#pollMs);
+    }
+  }
+
+  #run(lane: Lane, job: ClaimedJob, generation: number): void {
+    lane.running++;
+    this.#track(this.#execute(lane, job, generation));
+  }
+
+  async #execute(lane: Lane, job: ClaimedJob, generation: number): Promise<void> {
+    const { def, handler } = lane;
+    const ctx: JobContext = { id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts };
+    let failure: unknown = null;
+    let failed = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new Error(`Job ${def.name} timed out after ${def.timeoutMs} ms (attempt ${job.attempt})`)),
+          def.timeoutMs,
+        );
+      });
+      // A handler that outlives its timeout keeps running, but no longer holds a slot or the job.
+      await Promise.race([Promise.resolve().then(() => handler(job.payload, ctx)), timeout]);
+    } catch (err) {
+      failed = true;
+      failure = err;
+    } finally {
+      clearTimeout(timer);
+    }
+
+    try {
+      if (generation !== this.#generation) {
+        this.#logger.warn(
+          { job: def.name, jobId: job.id, attempt: job.attempt },
+          'job finished after the queue stopped; not recorded, it runs again once its lock expires',
+        );
+        return;
+      }
+      if (!failed) {
+        await this.#store.complete(def, job);
+      } else if (job.attempt < job.maxAttempts) {
+        const delayMs = Math.max(0, Math.round(def.backoffMs(job.attempt)));
+        this.#logger.warn(
+          { err: failure, job: def.name, jobId: job.id, attempt: job.attempt, retryInMs: delayMs },
+          'job attempt failed; will retry',
+        );
+        await this.#store.retry(def, job, errorText(failure), delayMs);
+      } else {
+        this.#logger.error(
+          { err: failure, job: def.name, jobId: job.id, attempt: job.attempt },
+          'job failed on its last attempt; giving up',
+        );
+        await this.#store.fail(def, job, errorText(failure));
+      }
+    } catch (err) {
+      // The job stays active in storage and runs again once its lock expires (at-least-once).
+      this.#logger.error({ err, job: def.name, jobId: job.id }, 'could not record job outcome');
+    } finally {
+      lane.running--;
+    }
+    if (lane.full) this.#poll(lane);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The embedded SQLite queue.
+// ---------------------------------------------------------------------------------------------
+
+/** A claimed job's lock lasts its timeout plus this, so the worker's own timeout settles it first. */
+const LOCK_GRACE_MS = 1000;
+const DAY_MS = 86_400_000;
+
+export interface SqliteJobQueueOptions {
+  db: Db;
+  /** How often idle workers look for due jobs. */
+  pollMs: number;
+  logger?: QueueLogger;
+  now?: () => Date;
+  /** How long `stop` waits for running handlers (default 5 s). */
+  stopGraceMs?: number;
+  /** Completed jobs are deleted after this long (default 1 day); failed ones after 7 times this. */
+  retainCompletedMs?: number;
+  /** How often old jobs are purged while working (default hourly). */
+  purgeIntervalMs?: number;
+}
+
+type JobsEb = ExpressionBuilder<Database, 'jobs'>;
+
+/**
+ * The embedded, at-least-once job queue on the `jobs` table (SQLite).
+ *
+ * - `enqueue` inserts through the caller's Kysely handle, so the job commits or rolls back with it.
+ * - Claiming is one `UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING *` (atomic in SQLite,
+ *   also across processes sharing the file); it takes due queued jobs and active jobs whose lock
+ *   expired (their worker died). Each claim bumps `attempts`, which doubles as a fencing token: a
+ *   worker only settles a job still active at the attempt it claimed.
+ * - A claimed job is locked for `timeoutMs` + 1 s; the worker itself gives up on the handler at
+ *   `timeoutMs` and counts that as a failed attempt.
+ */
+export class SqliteJobQueue implements JobQueue {
+  readonly #db: Db;
+  readonly #now: () => Date;
+  readonly #logger: QueueLogger;
+  readonly #pool: WorkerPool;
+  readonly #retainCompletedMs: number;
+  readonly #purgeIntervalMs: number;
+  #purgeTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(opts: SqliteJobQueueOptions) {
+    this.#db = opts.db;
+    this.#now = opts.now ?? (() => new Date());
+    this.#logger = opts.logger ?? silentLogger;
+    this.#retainCompletedMs = opts.retainCompletedMs ?? DAY_MS;
+    this.#purgeIntervalMs = opts.purgeIntervalMs ?? 3_600_000;
+    const store: JobStore = {
+      claim: (def, limit) => this.#claim(def, limit),
+      complete: (_def, job) => this.#settle(job, { state: 'completed' }),
+      retry: (_def, job, error, delayMs) =>
+        this.#settle(job, {
+          state: 'queued',
+          run_at: new Date(this.#now().getTime() + delayMs).toISOString(),
+          last_error: error,
+        }),
+      fail: (_def, job, error) => this.#settle(job, { state: 'failed', last_error: error }),
+    };
+    this.#pool = new WorkerPool({
+      store,
+      pollMs: opts.pollMs,
+      stopGraceMs: opts.stopGraceMs,
+      logger: this.#logger,
+    });
+  }
+
+  /** Nothing to prepare: the `jobs` table comes with the platform migrations. */
+  async prepare(): Promise<void> {}
+
+  async enqueue<P>(
+    db: Trx | Db,
+    job: JobDefinition<P>,
+    payload: P,
+    opts: EnqueueOptions = {},
+  ): Promise<string | null> {
+    const data = job.payload.parse(payload);
+    const now = this.#now();
+    const runAt = runAtFor(now, opts);
+    const id = newId('job');
+    const row = await db
+      .insertInto('jobs')
+      .values({
+        id,
+        queue: job.name,
+        payload: JSON.stringify(data ?? null),
+        state: 'queued',
+        run_at: runAt.toISOString(),
+        attempts: 0,
+        max_attempts: Math.max(1, job.maxAttempts),
+        locked_until: null,
+        last_error: null,
+        singleton_key: opts.singletonKey ?? null,
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
+      })
+      // Only the partial unique index on (queue, singleton_key) for queued/active jobs can conflict.
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return row ? row.id : null;
+  }
+
+  register<P>(job: JobDefinition<P>, handler: JobHandler<P>): void {
+    this.#pool.register(job, handler);
+  }
+
+  async start(): Promise<void> {
+    if (this.#pool.running) return;
+    this.#pool.start();
+    this.#purge();
+    this.#purgeTimer = setInterval(() => this.#purge(), this.#purgeIntervalMs);
+    this.#purgeTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#purgeTimer) clearInterval(this.#purgeTimer);
+    this.#purgeTimer = null;
+    await this.#pool.stop();
+  }
+
+  kick(): void {
+    this.#pool.kick();
+  }
+
+  #due(name: string, nowIso: string) {
+    return (eb: JobsEb) =>
+      eb.and([
+        eb('queue', '=', name),
+        eb.or([
+          eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', nowIso)]),
+          eb.and([eb('state', '=', 'active'), eb('locked_until', '<', nowIso)]),
+        ]),
+      ]);
+  }
+
+  async #claim(def: JobDefinition<any>, limit: number): Promise<ClaimedJob[]> {
+    const now = this.#now();
+    const nowIso = now.toISOString();
+    const due = this.#due(def.name, nowIso);
+    // A read first, so an idle poll never takes the database's write lock.
+    const any = await this.#db.selectFrom('jobs').select('id').where(due).limit(1).executeTakeFirst();
+    if (!any) return [];
+    const rows = await this.#db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: 'active',
+        attempts: eb('attempts', '+', 1),
+        locked_until: new Date(now.getTime() + def.timeoutMs + LOCK_GRACE_MS).toISOString(),
+        updated_at: nowIso,
+      }))
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('jobs').select('id').where(due).orderBy('run_at').orderBy('id').limit(limit),
+      )
+      .returningAll()
+      .execute();
+    const claimed: ClaimedJob[] = [];
+    for (const row of rows) {
+      const job: ClaimedJob = {
+        id: row.id,
+        payload: null,
+        attempt: row.attempts,
+        maxAttempts: row.max_attempts,
+      };
+      if (row.attempts > row.max_attempts) {
+        // Its worker was lost on the last attempt: that attempt counts, so the job has failed.
+        await this.#settle(job, {
+          state: 'failed',
+          last_error: row.last_error ?? 'Lost: the worker stopped or died during the last attempt',
+        });
+        this.#logger.error({ job: def.name, jobId: row.id }, 'job lost on its last attempt; giving up');
+        continue;
+      }
+      try {
+        job.payload = JSON.parse(row.payload);
+      } catch (err) {
+        await this.#settle(job, { state: 'failed', last_error: `Unreadable payload: ${errorText(err)}` });
+        continue;
+      }
+      claimed.push(job);
+    }
+    return claimed;
+  }
+
+  async #settle(
+    job: ClaimedJob,
+    change: { state: 'queued' | 'completed' | 'failed'; run_at?: string; last_error?: string },
+  ): Promise<void> {
+    await this.#db
+      .updateTable('jobs')
+      .set({ ...change, locked_until: null, updated_at: this.#now().toISOString() })
+      .where('id', '=', job.id)
+      .where('state', '=', 'active')
+      .where('attempts', '=', job.attempt)
+      .execute();
+  }
+
+  #purge(): void {
+    const now = this.#now().getTime();
+    const completedBefore = new Date(now - this.#retainCompletedMs).toISOString();
+    const failedBefore = new Date(now - 7 * this.#retainCompletedMs).toISOString();
+    this.#db
+      .deleteFrom('jobs')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('state', '=', 'completed'), eb('updated_at', '<', completedBefore)]),
+          eb.and([eb('state', '=', 'failed'), eb('updated_at', '<', failedBefore)]),
+        ]),
+      )
+      .execute()
+      .catch((err) => this.#logger.warn({ err }, 'job purge failed'));
+  }
+}
+
+/** When a job enqueued at `now` may first run: the later of `runAt` and `now + delayMs`. */
+export function runAtFor(now: Date, opts: EnqueueOptions): Date {
+  let at = now.getTime();
+  if (opts.delayMs !== undefined && opts.delayMs > 0) at = Math.max(at, now.getTime() + opts.delayMs);
+  if (opts.runAt) at = Math.max(at, opts.runAt.getTime());
+  return new Date(at);
+}

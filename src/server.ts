@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.ts';
+import { allMigrations, modules as defaultModules } from './modules/index.ts';
+import type { Module } from './modules/module.ts';
+import { countWorkspaces, createWorkspace } from './modules/workspaces/workspaces.service.ts';
+import type { Config } from './platform/config.ts';
+import { type AppContext, createContext } from './platform/context.ts';
+import { migrateToLatest } from './platform/db/migrate.ts';
+import { purgeExpiredIdempotencyKeys } from './platform/http/idempotency.ts';
+
+export interface Parley {
+  ctx: AppContext;
+  app: FastifyInstance;
+  /** The address the API listens on (when listening). */
+  url?: string;
+  /** Keys of the workspace created on first start of an empty database. */
+  firstRun?: { workspaceId: string; liveKey: string; testKey: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Opens storage, migrates, wires the modules and, by role, serves HTTP and works jobs.
+ * Tests call it with `listen: false` and use `app.inject()`.
+ */
+export async function startParley(
+  config: Config,
+  opts: { listen?: boolean; modules?: Module[]; logger?: Logger; bootstrap?: boolean } = {},
+): Promise<Parley> {
+  const modules = opts.modules ?? defaultModules;
+  const ctx = await createContext(config, { logger: opts.logger });
+  await migrateToLatest(ctx.db, ctx.dialect, allMigrations(modules));
+  for (const m of modules) await m.setup?.(ctx);
+  await ctx.queue.prepare?.();
+
+  let firstRun: Parley['firstRun'];
+  if (opts.bootstrap !== false && (await countWorkspaces(ctx)) === 0) {
+    const created = await createWorkspace(ctx, {
+      name: 'Default workspace',
+      plan: 'starter',
+      default_country: 'IN',
+    });
+    firstRun = {
+      workspaceId: created.workspace.id,
+      liveKey: created.api_keys.find((k) => k.mode === 'live')!.key,
+      testKey: created.api_keys.find((k) => k.mode === 'test')!.key,
+    };
+  }
+
+  const stops: Array<() => void | Promise<void>> = [];
+  const works = config.role === 'worker' || config.role === 'all';
+  if (works) {
+    await ctx.queue.start();
+    for (const m of modules) {
+      const stop = m.startWorker?.(ctx);
+      if (stop) stops.push(stop);
+    }
+    const purge = setInterval(() => {
+      purgeExpiredIdempotencyKeys(ctx).catch((err) => ctx.logger.warn({ err }, 'idempotency purge failed'));
+    }, 3_600_000);
+    purge.unref();
+    stops.push(() => clearInterval(purge));
+  }
+
+  const { app } = await buildApp(ctx, modules);
+  let url: string | undefined;
+  if (opts.listen !== false && config.role !== 'worker') {
+    url = await app.listen({ port: config.port, host: config.host });
+  } else {
+    await app.ready();
+  }
+
+  return {
+    ctx,
+    app,
+    url,
+    firstRun,
+    async close() {
+      await app.close();
+      for (const stop of stops) await stop();
+      await ctx.close();
+    },
+  };
+}

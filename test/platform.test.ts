@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import {
+  ADMIN_TOKEN,
+  forEachStorage,
+  startTestApp,
+  type TestApp,
+  type Workspace,
+} from './support/harness.ts';
+
+forEachStorage('platform core', (storage) => {
+  let t: TestApp;
+  let ws: Workspace;
+
+  before(async () => {
+    t = await startTestApp(storage);
+    ws = await t.workspace({ plan: 'enterprise' });
+  });
+  after(async () => t.close());
+
+  it('creates a workspace through the admin route, with a live and a test key shown once', async () => {
+    const res = await t.call('POST', '/v1/admin/workspaces', {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: { name: 'Glow Salon', default_country: 'us' },
+    });
+    assert.equal(res.status, 201);
+    assert.match(res.body.workspace.id, /^ws_[0-9A-Z]{26}$/);
+    assert.equal(res.body.workspace.plan, 'starter');
+    assert.equal(res.body.workspace.default_country, 'US');
+    const modes = res.body.api_keys.map((k: { mode: string }) => k.mode).sort();
+    assert.deepEqual(modes, ['live', 'test']);
+    for (const k of res.body.api_keys) assert.match(k.key, new RegExp(`^prl_${k.mode}_[A-Za-z0-9_-]{32}$`));
+    // Keys are stored only as hashes.
+    const stored = await t.ctx.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('workspace_id', '=', res.body.workspace.id)
+      .execute();
+    assert.equal(stored.length, 2);
+    for (const row of stored) {
+      assert.ok(
+        !res.body.api_keys.some((k: { key: string }) => row.key_hash.includes(k.key) || row.prefix === k.key),
+      );
+      assert.match(row.key_hash, /^[0-9a-f]{64}$/);
+    }
+  });
+
+  it('refuses the admin route without the admin token', async () => {
+    const none = await t.call('POST', '/v1/admin/workspaces', { body: { name: 'x' } });
+    assert.equal(none.status, 401);
+    assert.equal(none.body.error.code, 'unauthorized');
+    const wrong = await t.call('POST', '/v1/admin/workspaces', {
+      headers: { authorization: 'Bearer nope-nope-nope-nope' },
+      body: { name: 'x' },
+    });
+    assert.equal(wrong.status, 401);
+    const bad = await t.call('POST', '/v1/admin/workspaces', {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: { name: '', plan: 'platinum', default_country: 'XX' },
+    });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.error.errors.map((e: { field: string }) => e.field).sort(), [
+      'default_country',
+      'name',
+      'plan',
+    ]);
+  });
+
+  it('answers GET /v1/me with either auth header', async () => {
+    const bearer = await t.call('GET', '/v1/me', { key: ws.live });
+    assert.equal(bearer.status, 200);
+    assert.equal(bearer.body.workspace.id, ws.id);
+    assert.equal(bearer.body.api_key.mode, 'live');
+    assert.deepEqual(bearer.body.api_key.scopes, ['*']);
+    assert.equal(bearer.body.api_version, 'v1');
+    assert.equal(bearer.body.api_key.prefix, ws.live.slice(0, 13));
+    const header = await t.call('GET', '/v1/me', { headers: { 'x-api-key': ws.test } });
+    assert.equal(header.status, 200);
+    assert.equal(header.body.api_key.mode, 'test');
+    assert.equal(header.body.livemode, false);
+  });
+
+  it('gives every response a request id, also in the error body', async () => {
+    const ok = await t.call('GET', '/v1/me', { key: ws.live });
+    assert.match(String(ok.headers['x-request-id']), /^req_[0-9A-Z]{26}$/);
+    const err = await t.call('GET', '/v1/me');
+    assert.equal(err.status, 401);
+    assert.equal(err.body.error.request_id, err.headers['x-request-id']);
+    assert.equal(err.body.error.code, 'unauthorized');
+    assert.equal(typeof err.body.error.message, 'string');
+  });
+
+  it('creates scoped keys, refuses what the key lacks, and revokes at once', async () => {
+    const created = await t.call('POST', '/v1/api-keys', {
+      key: ws.live,
+      body: { name: 'reader', scopes: ['api_keys:read'] },
+    });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.mode, 'live');
+    const reader = created.body.key as string;
+
+    const listed = await t.call('GET', '/v1/api-keys', { key: reader });
+    assert.equal(listed.status, 200);
+    assert.ok(
+      listed.body.data.every((k: Record<string, unknown>) => !('key' in k)),
+      'keys are never shown again',
+    );
+    assert.ok(listed.body.data.some((k: { id: string }) => k.id === created.body.id));
+
+    const denied = await t.call('POST', '/v1/api-keys', { key: reader, body: { name: 'escalate' } });
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body.error.code, 'forbidden');
+
+    const escalate = await t.call('POST', '/v1/api-keys', { key: ws.live, body: { scopes: ['nope'] } });
+    assert.equal(escalate.status, 400);
+
+    const revoked = await t.call('DELETE', `/v1/api-keys/${created.body.id}`, { key: ws.live });
+    assert.equal(revoked.status, 200);
+    assert.ok(revoked.body.revoked_at);
+    const after = await t.call('GET', '/v1/me', { key: reader });
+    assert.equal(after.status, 401);
+    assert.match(after.body.error.message, /revoked/);
+  });
+
+  it('keeps live and test worlds apart', async () => {
+    const testKey = await t.call('POST', '/v1/api-keys', { key: ws.test, body: { name: 'test-made' } });
+    assert.equal(testKey.status, 201);
+    assert.equal(testKey.body.livemode, false);
+    const fromLive = await t.call('DELETE', `/v1/api-keys/${testKey.body.id}`, { key: ws.live });
+    assert.equal(fromLive.status, 404);
+    const other = await t.workspace();
+    const fromOther = await t.call('DELETE', `/v1/api-keys/${testKey.body.id}`, { key: other.test });
+    assert.equal(fromOther.status, 404);
+    const liveList = await t.call('GET', '/v1/api-keys?per_page=100', { key: ws.live });
+    assert.ok(liveList.body.data.every((k: { livemode: boolean }) => k.livemode === true));
+  });
+
+  it('refuses bad input in the one error shape and writes nothing', async () => {
+    const before = await t.ctx.db
+      .selectFrom('api_keys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const malformed = await t.call('POST', '/v1/api-keys', {
+      key: ws.live,
+      payload: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.body.error.code, 'validation_failed');
+    assert.match(malformed.body.error.message, /JSON/);
+
+    const wrongType = await t.call('POST', '/v1/api-keys', {
+      key: ws.live,
+      payload: 'name=x',
+      headers: { 'content-type': 'text/xml' },
+    });
+    assert.equal(wrongType.status, 415);
+    assert.equal(wrongType.body.error.code, 'unsupported_media_type');
+
+    const wrongFieldType = await t.call('POST', '/v1/api-keys', {
+      key: ws.live,
+      body: { name: 42, scopes: 'all' },
+    });
+    assert.equal(wrongFieldType.status, 400);
+    assert.deepEqual(wrongFieldType.body.error.errors.map((e: { field: string }) => e.field).sort(), [
+      'name',
+      'scopes',
+    ]);
+
+    const unknownField = await t.call('POST', '/v1/api-keys', { key: ws.live, body: { nmae: 'typo' } });
+    assert.equal(unknownField.status, 400);
+    assert.equal(unknownField.body.error.errors[0].field, 'nmae');
+
+    const huge = await t.call('POST', '/v1/api-keys', {
+      key: ws.live,
+      body: { name: 'x'.repeat(t.config.bodyLimitBytes + 10) },
+    });
+    assert.equal(huge.status, 413);
+    assert.equal(huge.body.error.code, 'payload_too_large');
+
+    const after = await t.ctx.db
+      .selectFrom('api_keys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(after.n), Number(before.n));
+  });
+
+  it('validates pagination and reports unknown routes', async () => {
+    for (const q of ['page=0', 'per_page=101', 'per_page=abc', 'limit=-1']) {
+      const res = await t.call('GET', `/v1/api-keys?${q}`, { key: ws.live });
+      assert.equal(res.status, 400, q);
+      assert.equal(res.body.error.code, 'validation_failed');
+    }
+    const page = await t.call('GET', '/v1/api-keys?limit=1&page=2', { key: ws.live });
+    assert.equal(page.status, 200);
+    assert.equal(page.body.meta.per_page, 1);
+    assert.equal(page.body.meta.page, 2);
+    assert.equal(page.body.data.length, 1);
+    assert.equal(page.body.meta.total_pages, page.body.meta.total);
+
+    const missing = await t.call('GET', '/v1/nothing-here', { key: ws.live });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, 'not_found');
+    const badId = await t.call('DELETE', '/v1/api-keys/not-an-id', { key: ws.live });
+    assert.equal(badId.status, 404);
+  });
+
+  it('replays an idempotent POST and refuses the same key with another body', async () => {
+    const headers = { 'idempotency-key': `idem-${storage}-1` };
+    const first = await t.call('POST', '/v1/api-keys', { key: ws.live, headers, body: { name: 'once' } });
+    assert.equal(first.status, 201);
+    const again = await t.call('POST', '/v1/api-keys', { key: ws.live, headers, body: { name: 'once' } });
+    assert.equal(again.status, 201);
+    assert.deepEqual(again.body, first.body);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    const count = await t.ctx.db.selectFrom('api_keys').selectAll().where('name', '=', 'once').execute();
+    assert.equal(count.length, 1, 'the replay created nothing');
+    const other = await t.call('POST', '/v1/api-keys', { key: ws.live, headers, body: { name: 'twice' } });
+    assert.equal(other.status, 409);
+    assert.equal(other.body.error.code, 'idempotency_conflict');
+    // Keys are per workspace and mode: the same key in test mode is a new request.
+    const testMode = await t.call('POST', '/v1/api-keys', { key: ws.test, headers, body: { name: 'once' } });
+    assert.equal(testMode.status, 201);
+    assert.notEqual(testMode.body.id, first.body.id);
+    // As at Stripe, a request refused by validation stores nothing: the key stays free for a corrected body.
+    const badHeaders = { 'idempotency-key': `idem-${storage}-2` };
+    const bad = await t.call('POST', '/v1/api-keys', {
+      key: ws.live,
+      headers: badHeaders,
+      body: { scopes: ['bad scope'] },
+    });
+    assert.equal(bad.status, 400);
+    const fixed = await t.call('POST', '/v1/api-keys', {
+      key: ws.live,
+      headers: badHeaders,
+      body: { scopes: ['contacts:read'] },
+    });
+    assert.equal(fixed.status, 201);
+    const tooLong = await t.call('POST', '/v1/api-keys', {
+      key: ws.live,
+      headers: { 'idempotency-key': 'k'.repeat(256) },
+      body: {},
+    });
+    assert.equal(tooLong.status, 400);
+  });
+
+  it('serves health, readiness, metrics, the OpenAPI document and the docs page', async () => {
+    assert.equal((await t.call('GET', '/healthz')).body.status, 'ok');
+    const ready = await t.call('GET', '/readyz');
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body.checks, { database: 'ok' });
+    const metrics = await t.call('GET', '/metrics');
+    assert.equal(metrics.status, 200);
+    assert.match(
+      metrics.text,
+      /parley_http_requests_total\{method="GET",route="\/v1\/me",status="200"\} \d+/,
+    );
+    const doc = await t.call('GET', '/openapi.json');
+    assert.equal(doc.body.openapi, '3.1.0');
+    assert.ok(doc.body.paths['/v1/me'].get);
+    const page = await t.call('GET', '/docs');
+    assert.match(page.text, /swagger-ui-bundle\.js/);
+    const asset = await t.call('GET', '/docs/swagger-ui-bundle.js');
+    assert.equal(asset.status, 200);
+    assert.ok(asset.text.length > 100_000);
+  });
+});
+
+forEachStorage('rate limits', (storage) => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp(storage);
+  });
+  after(async () => t.close());
+
+  it('limits requests per key by plan, with X-RateLimit headers and Retry-After', async () => {
+    const ws = await t.workspace({ plan: 'starter' });
+    let last: Awaited<ReturnType<TestApp['call']>> | undefined;
+    for (let i = 0; i < 60; i++) {
+      last = await t.call('GET', '/v1/me', { key: ws.live });
+      assert.equal(last.status, 200, `request ${i + 1}`);
+    }
+    assert.equal(last!.headers['x-ratelimit-limit'], '60');
+    assert.equal(last!.headers['x-ratelimit-remaining'], '0');
+    const reset = Number(last!.headers['x-ratelimit-reset']);
+    assert.ok(reset > Date.now() / 1000 && reset <= Date.now() / 1000 + 61);
+    const limited = await t.call('GET', '/v1/me', { key: ws.live });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error.code, 'rate_limited');
+    assert.ok(Number(limited.headers['retry-after']) >= 1);
+    assert.equal(limited.headers['x-ratelimit-remaining'], '0');
+    // Another key of the same workspace has its own window.
+    const other = await t.call('GET', '/v1/me', { key: ws.test });
+    assert.equal(other.status, 200);
+    assert.equal(other.headers['x-ratelimit-remaining'], '59');
+  });
+});

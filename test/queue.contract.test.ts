@@ -1,0 +1,537 @@
+/**
+ * One contract suite, run against both job queues: the embedded SQLite queue and pg-boss on
+ * PostgreSQL (a fresh database per run; skipped when PostgreSQL is unreachable, unless CI=true).
+ * Set PARLEY_TEST_POSTGRES_URL to point at another server (any database on it; the suite creates
+ * and drops its own).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { z } from 'zod';
+import { type DatabaseHandle, type Db, openDatabase } from '../src/platform/db/database.ts';
+import { migrateToLatest } from '../src/platform/db/migrate.ts';
+import { platformMigrations } from '../src/platform/db/platform.migrations.ts';
+import { createJobQueue } from '../src/platform/queue/index.ts';
+import { PgBossJobQueue } from '../src/platform/queue/pgboss-queue.ts';
+import { defineJob, type JobContext, type JobQueue, type QueueLogger } from '../src/platform/queue/queue.ts';
+import { SqliteJobQueue } from '../src/platform/queue/sqlite-queue.ts';
+
+type State = 'queued' | 'active' | 'completed' | 'failed';
+
+interface Storage {
+  db: Db;
+  /** A new queue instance on this storage (as another process would have). */
+  queue(opts?: { pollMs?: number; stopGraceMs?: number }): JobQueue;
+  /** The job's state in storage, or null when there is no such job. */
+  stateOf(id: string): Promise<State | null>;
+  countJobs(queueName: string): Promise<number>;
+  /** The class createJobQueue must pick for this storage. */
+  queueClass: abstract new (
+    ...args: any[]
+  ) => JobQueue;
+  handle: DatabaseHandle;
+  databaseUrl?: string;
+}
+
+const logs: Array<{ level: string; obj: object; msg: string }> = [];
+const logger: QueueLogger = {
+  error: (obj, msg) => {
+    logs.push({ level: 'error', obj, msg });
+    if (process.env.QUEUE_TEST_DEBUG) console.error('ERROR', msg, obj);
+  },
+  warn: (obj, msg) => {
+    logs.push({ level: 'warn', obj, msg });
+    if (process.env.QUEUE_TEST_DEBUG) console.error('WARN', msg, obj);
+  },
+};
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+let seq = 0;
+const jobName = (what: string) => `test.${what}_${++seq}`;
+
+// ------------------------------------------------------------------------------------------
+// Storages
+// ------------------------------------------------------------------------------------------
+
+async function sqliteStorage(): Promise<{ storage: Storage; teardown(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-queue-'));
+  const handle = openDatabase({ sqlitePath: join(dir, 'parley.db') });
+  await migrateToLatest(handle.db, 'sqlite', platformMigrations);
+  const storage: Storage = {
+    db: handle.db,
+    handle,
+    queueClass: SqliteJobQueue,
+    queue: (o = {}) =>
+      new SqliteJobQueue({ db: handle.db, pollMs: o.pollMs ?? 50, stopGraceMs: o.stopGraceMs, logger }),
+    async stateOf(id) {
+      const row = await handle.db.selectFrom('jobs').select('state').where('id', '=', id).executeTakeFirst();
+      return row ? row.state : null;
+    },
+    async countJobs(name) {
+      const row = await handle.db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('queue', '=', name)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+  return {
+    storage,
+    async teardown() {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const pgCandidates = process.env.PARLEY_TEST_POSTGRES_URL
+  ? [process.env.PARLEY_TEST_POSTGRES_URL]
+  : ['postgres://postgres@127.0.0.1:5432/postgres', 'postgres://root@127.0.0.1:5432/postgres'];
+
+async function findPostgres(): Promise<string | null> {
+  for (const url of pgCandidates) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return url;
+    } catch {
+      // try the next one
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  return null;
+}
+
+async function postgresStorage(adminUrl: string): Promise<{ storage: Storage; teardown(): Promise<void> }> {
+  const dbName = `parley_q_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  const handle = openDatabase({ databaseUrl, sqlitePath: ':memory:', poolSize: 8 });
+  await migrateToLatest(handle.db, 'postgres', platformMigrations);
+
+  const makeQueue = (o: { pollMs?: number; stopGraceMs?: number } = {}) =>
+    new PgBossJobQueue({
+      connectionString: databaseUrl,
+      pollMs: o.pollMs ?? 50,
+      stopGraceMs: o.stopGraceMs,
+      maintenanceIntervalSeconds: 1,
+      poolSize: 4,
+      logger,
+    });
+  // Install pg-boss's schema once, so storage queries work before any test enqueues.
+  const installer = makeQueue();
+  await installer.prepare();
+  await installer.stop();
+
+  const storage: Storage = {
+    db: handle.db,
+    handle,
+    databaseUrl,
+    queueClass: PgBossJobQueue,
+    queue: makeQueue,
+    async stateOf(id) {
+      const { rows } = await sql<{
+        state: string;
+      }>`select state::text as state from pgboss.job where id = ${id}::uuid`.execute(handle.db);
+      if (rows.length === 0) return null;
+      const state = rows[0].state;
+      if (state === 'created' || state === 'retry') return 'queued';
+      if (state === 'cancelled') return 'failed';
+      return state as State;
+    },
+    async countJobs(name) {
+      const { rows } = await sql<{
+        n: number;
+      }>`select count(*)::int as n from pgboss.job where name = ${name}`.execute(handle.db);
+      return rows[0].n;
+    },
+  };
+  return {
+    storage,
+    async teardown() {
+      await handle.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------------
+// The contract
+// ------------------------------------------------------------------------------------------
+
+function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<void> }>) {
+  let s: Storage;
+  let teardown: () => Promise<void>;
+  const open: JobQueue[] = [];
+  const queue = (o?: { pollMs?: number; stopGraceMs?: number }) => {
+    const q = s.queue(o);
+    open.push(q);
+    return q;
+  };
+
+  before(async () => {
+    ({ storage: s, teardown } = await setup());
+  });
+  afterEach(async () => {
+    for (const q of open.splice(0)) await q.stop();
+  });
+  after(async () => {
+    await teardown?.();
+  });
+
+  it('createJobQueue picks this implementation for the storage', async () => {
+    const q = createJobQueue(s.handle, { pollMs: 50, databaseUrl: s.databaseUrl, logger });
+    open.push(q);
+    assert.ok(q instanceof s.queueClass);
+  });
+
+  it('runs a job with its payload', async () => {
+    const def = defineJob({ name: jobName('run'), payload: z.object({ to: z.string(), n: z.number() }) });
+    const seen: Array<{ payload: unknown; ctx: JobContext }> = [];
+    const q = queue();
+    q.register(def, async (payload, ctx) => {
+      seen.push({ payload, ctx: { ...ctx } });
+    });
+    await q.start();
+    const id = await q.enqueue(s.db, def, { to: 'alice', n: 3 });
+    assert.equal(typeof id, 'string');
+    q.kick();
+    await waitFor(() => seen.length === 1, 5000, 'the handler');
+    assert.deepEqual(seen[0], { payload: { to: 'alice', n: 3 }, ctx: { id, attempt: 1, maxAttempts: 5 } });
+    await waitFor(async () => (await s.stateOf(id!)) === 'completed', 5000, 'completed state');
+    await sleep(150);
+    assert.equal(seen.length, 1, 'a completed job does not run again');
+  });
+
+  it('rejects an invalid payload at enqueue and records nothing', async () => {
+    const def = defineJob({ name: jobName('invalid'), payload: z.object({ to: z.string() }) });
+    const q = queue();
+    await assert.rejects(q.enqueue(s.db, def, { to: 42 } as unknown as { to: string }), z.ZodError);
+    assert.equal(await s.countJobs(def.name), 0);
+  });
+
+  it('retries a failing job after its backoff, with increasing attempt numbers, until it succeeds', async () => {
+    const def = defineJob({
+      name: jobName('retry'),
+      payload: z.object({ k: z.string() }),
+      maxAttempts: 4,
+      backoffMs: (attempt) => 150 * attempt,
+      timeoutMs: 5000,
+    });
+    const calls: Array<{ id: string; attempt: number; maxAttempts: number; at: number }> = [];
+    const q = queue();
+    q.register(def, async (_payload, ctx) => {
+      calls.push({ id: ctx.id, attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, at: Date.now() });
+      if (ctx.attempt < 3) throw new Error(`boom ${ctx.attempt}`);
+    });
+    await q.start();
+    const id = await q.enqueue(s.db, def, { k: 'v' });
+    q.kick();
+    await waitFor(async () => (await s.stateOf(id!)) === 'completed', 6000, 'completed state');
+    assert.deepEqual(
+      calls.map((c) => c.attempt),
+      [1, 2, 3],
+    );
+    assert.ok(calls.every((c) => c.id === id && c.maxAttempts === 4));
+    const gap1 = calls[1].at - calls[0].at;
+    const gap2 = calls[2].at - calls[1].at;
+    assert.ok(gap1 >= 140, `second attempt waited its backoff (150 ms), waited ${gap1} ms`);
+    assert.ok(gap2 >= 290, `third attempt waited its backoff (300 ms), waited ${gap2} ms`);
+  });
+
+  it('gives up after maxAttempts: the job fails and its handler ran maxAttempts times', async () => {
+    const def = defineJob({
+      name: jobName('give_up'),
+      payload: z.object({}),
+      maxAttempts: 3,
+      backoffMs: () => 30,
+    });
+    const attempts: number[] = [];
+    const q = queue();
+    q.register(def, async (_p, ctx) => {
+      attempts.push(ctx.attempt);
+      throw new Error('always');
+    });
+    await q.start();
+    const id = await q.enqueue(s.db, def, {});
+    q.kick();
+    await waitFor(async () => (await s.stateOf(id!)) === 'failed', 6000, 'failed state');
+    await sleep(300);
+    assert.deepEqual(attempts, [1, 2, 3]);
+    assert.equal(await s.stateOf(id!), 'failed');
+  });
+
+  it('treats a handler that outlives timeoutMs as a failed attempt and retries it', async () => {
+    const def = defineJob({
+      name: jobName('timeout'),
+      payload: z.object({}),
+      maxAttempts: 2,
+      timeoutMs: 200,
+      backoffMs: () => 20,
+    });
+    const attempts: number[] = [];
+    const q = queue();
+    q.register(def, async (_p, ctx) => {
+      attempts.push(ctx.attempt);
+      if (ctx.attempt === 1) await new Promise(() => {}); // hangs for good
+    });
+    await q.start();
+    const id = await q.enqueue(s.db, def, {});
+    q.kick();
+    await waitFor(async () => (await s.stateOf(id!)) === 'completed', 5000, 'completed state');
+    assert.deepEqual(attempts, [1, 2]);
+  });
+
+  it('does not run delayed jobs before their time (delayMs and runAt)', async () => {
+    const def = defineJob({ name: jobName('delay'), payload: z.object({ tag: z.string() }) });
+    const ran = new Map<string, number>();
+    const q = queue();
+    q.register(def, async ({ tag }) => {
+      ran.set(tag, Date.now());
+    });
+    await q.start();
+    const t0 = Date.now();
+    await q.enqueue(s.db, def, { tag: 'delayMs' }, { delayMs: 700 });
+    await q.enqueue(s.db, def, { tag: 'runAt' }, { runAt: new Date(t0 + 700) });
+    await q.enqueue(s.db, def, { tag: 'now' });
+    q.kick();
+    await sleep(450);
+    assert.deepEqual([...ran.keys()], ['now'], 'only the undelayed job ran in the first 450 ms');
+    await waitFor(() => ran.size === 3, 5000, 'the delayed jobs');
+    assert.ok(ran.get('delayMs')! - t0 >= 690, `delayMs job ran after ${ran.get('delayMs')! - t0} ms`);
+    assert.ok(ran.get('runAt')! - t0 >= 690, `runAt job ran after ${ran.get('runAt')! - t0} ms`);
+  });
+
+  it('runs a job enqueued in a committed transaction, never one whose transaction rolled back', async () => {
+    const def = defineJob({ name: jobName('trx'), payload: z.object({ v: z.string() }) });
+    const seen: string[] = [];
+    const q = queue();
+    q.register(def, async ({ v }) => {
+      seen.push(v);
+    });
+    await q.start();
+    let rolledBackId: string | null = null;
+    await assert.rejects(
+      s.db.transaction().execute(async (trx) => {
+        rolledBackId = await q.enqueue(trx, def, { v: 'rolled back' });
+        throw new Error('rollback please');
+      }),
+      /rollback please/,
+    );
+    assert.equal(typeof rolledBackId, 'string');
+    const committedId = await s.db.transaction().execute((trx) => q.enqueue(trx, def, { v: 'committed' }));
+    q.kick();
+    await waitFor(() => seen.includes('committed'), 5000, 'the committed job');
+    await sleep(300);
+    assert.deepEqual(seen, ['committed']);
+    assert.equal(await s.stateOf(rolledBackId!), null);
+    await waitFor(async () => (await s.stateOf(committedId!)) === 'completed', 5000, 'completed state');
+    assert.equal(await s.countJobs(def.name), 1);
+  });
+
+  it('dedupes by singleton key while a job with the key is queued or running', async () => {
+    const def = defineJob({
+      name: jobName('singleton'),
+      payload: z.object({ v: z.string() }),
+      concurrency: 4,
+    });
+    const seen: string[] = [];
+    const gate = deferred();
+    const q = queue();
+    q.register(def, async ({ v }) => {
+      seen.push(v);
+      if (v === 'first') await gate.promise;
+    });
+    const first = await q.enqueue(s.db, def, { v: 'first' }, { singletonKey: 'k1' });
+    assert.equal(typeof first, 'string');
+    assert.equal(await q.enqueue(s.db, def, { v: 'dup queued' }, { singletonKey: 'k1' }), null);
+    const inTrx = await s.db
+      .transaction()
+      .execute((trx) => q.enqueue(trx, def, { v: 'dup in trx' }, { singletonKey: 'k1' }));
+    assert.equal(inTrx, null);
+    const other = await q.enqueue(s.db, def, { v: 'other key' }, { singletonKey: 'k2' });
+    assert.equal(typeof other, 'string');
+    const plain = await q.enqueue(s.db, def, { v: 'no key' });
+    assert.equal(typeof plain, 'string');
+
+    await q.start();
+    await waitFor(() => seen.includes('first'), 5000, 'the first job to start');
+    assert.equal(await s.stateOf(first!), 'active');
+    assert.equal(await q.enqueue(s.db, def, { v: 'dup active' }, { singletonKey: 'k1' }), null);
+
+    gate.resolve();
+    await waitFor(async () => (await s.stateOf(first!)) === 'completed', 5000, 'first completed');
+    const again = await q.enqueue(s.db, def, { v: 'after' }, { singletonKey: 'k1' });
+    assert.equal(typeof again, 'string', 'the key is free once its job completed');
+    q.kick();
+    await waitFor(() => seen.includes('after'), 5000, 'the job enqueued after completion');
+    await sleep(150);
+    assert.deepEqual([...seen].sort(), ['after', 'first', 'no key', 'other key']);
+  });
+
+  it('lets only one of two concurrent transactions enqueue the same singleton key', async () => {
+    const def = defineJob({ name: jobName('singleton_race'), payload: z.object({ n: z.number() }) });
+    const q = queue();
+    const results = await Promise.all(
+      [1, 2, 3].map((n) =>
+        s.db.transaction().execute(async (trx) => {
+          const id = await q.enqueue(trx, def, { n }, { singletonKey: 'race' });
+          await sleep(50); // hold the transaction open a little
+          return id;
+        }),
+      ),
+    );
+    assert.equal(results.filter((r) => r !== null).length, 1, `results: ${JSON.stringify(results)}`);
+    assert.equal(await s.countJobs(def.name), 1);
+  });
+
+  it('runs a job again on another instance when its worker dies mid-job (no job lost)', async () => {
+    const def = defineJob({
+      name: jobName('lost'),
+      payload: z.object({ v: z.string() }),
+      maxAttempts: 3,
+      timeoutMs: 300,
+      backoffMs: () => 50,
+    });
+    const firstAttempts: number[] = [];
+    const a = queue({ stopGraceMs: 50 });
+    a.register(def, async (_p, ctx) => {
+      firstAttempts.push(ctx.attempt);
+      await new Promise(() => {}); // the process "dies" while this runs
+    });
+    await a.start();
+    const id = await a.enqueue(s.db, def, { v: 'survivor' });
+    a.kick();
+    await waitFor(() => firstAttempts.length === 1, 5000, 'the first worker to take the job');
+    await a.stop(); // gives up on the handler without recording anything, like a dead process
+    assert.equal(await s.stateOf(id!), 'active');
+
+    const seen: Array<{ v: string; id: string; attempt: number }> = [];
+    const b = queue();
+    b.register(def, async ({ v }, ctx) => {
+      seen.push({ v, id: ctx.id, attempt: ctx.attempt });
+    });
+    await b.start();
+    await waitFor(() => seen.length === 1, 10_000, 'the second instance to run the job');
+    assert.deepEqual(seen[0], { v: 'survivor', id, attempt: 2 });
+    await waitFor(async () => (await s.stateOf(id!)) === 'completed', 5000, 'completed state');
+    assert.deepEqual(firstAttempts, [1]);
+  });
+
+  it('respects concurrency', async () => {
+    const def = defineJob({
+      name: jobName('concurrency'),
+      payload: z.object({ n: z.number() }),
+      concurrency: 2,
+    });
+    let active = 0;
+    let maxActive = 0;
+    const done: number[] = [];
+    const q = queue();
+    q.register(def, async ({ n }) => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await sleep(120);
+      active--;
+      done.push(n);
+    });
+    for (let n = 0; n < 6; n++) await q.enqueue(s.db, def, { n });
+    await q.start();
+    await waitFor(() => done.length === 6, 8000, 'all six jobs');
+    assert.equal(maxActive, 2);
+    assert.deepEqual([...done].sort(), [0, 1, 2, 3, 4, 5]);
+  });
+
+  it('kick() makes idle workers look at once', async () => {
+    const def = defineJob({ name: jobName('kick'), payload: z.object({}) });
+    let ranAt = 0;
+    const q = queue({ pollMs: 60_000 });
+    q.register(def, async () => {
+      ranAt = Date.now();
+    });
+    await q.start();
+    await sleep(200); // the first look found nothing; the next would be a minute away
+    const t0 = Date.now();
+    await q.enqueue(s.db, def, {});
+    q.kick();
+    await waitFor(() => ranAt > 0, 3000, 'the kicked worker');
+    assert.ok(ranAt - t0 < 3000);
+  });
+
+  it('stop() waits for running handlers to finish and records them', async () => {
+    const def = defineJob({ name: jobName('stop'), payload: z.object({}) });
+    let started = false;
+    let finished = false;
+    const q = queue();
+    q.register(def, async () => {
+      started = true;
+      await sleep(300);
+      finished = true;
+    });
+    await q.start();
+    const id = await q.enqueue(s.db, def, {});
+    q.kick();
+    await waitFor(() => started, 5000, 'the handler to start');
+    await q.stop();
+    assert.equal(finished, true);
+    assert.equal(await s.stateOf(id!), 'completed');
+  });
+}
+
+describe('job queue contract: SQLite', () => {
+  contract(sqliteStorage);
+});
+
+const pgUrl = await findPostgres();
+if (pgUrl) {
+  describe('job queue contract: PostgreSQL (pg-boss)', () => {
+    contract(() => postgresStorage(pgUrl));
+  });
+} else if (process.env.CI === 'true') {
+  describe('job queue contract: PostgreSQL (pg-boss)', () => {
+    it('needs PostgreSQL under CI', () => {
+      assert.fail(`PostgreSQL not reachable at ${pgCandidates.join(' or ')} (required when CI=true)`);
+    });
+  });
+} else {
+  describe('job queue contract: PostgreSQL (pg-boss)', () => {
+    it('runs against PostgreSQL', (t) => {
+      t.skip('PostgreSQL not reachable');
+    });
+  });
+}

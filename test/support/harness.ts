@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import type { Module } from '../../src/modules/module.ts';
+import { type Config, loadConfig } from '../../src/platform/config.ts';
+import { type Parley, startParley } from '../../src/server.ts';
+
+export type Storage = 'sqlite' | 'postgres';
+
+/** Where the test PostgreSQL server is; databases are created and dropped on it per test app. */
+export const PG_ADMIN_URL = process.env.PARLEY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+let pgReachable: Promise<boolean> | undefined;
+
+/** Is PostgreSQL there? Under CI it must be: CI runs the suite on both storages. */
+export function postgresAvailable(): Promise<boolean> {
+  pgReachable ??= (async () => {
+    if (process.env.PARLEY_TEST_SKIP_PG === '1') return false;
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return true;
+    } catch (err) {
+      if (process.env.CI === 'true')
+        throw new Error(
+          `PostgreSQL is required under CI but unreachable at ${PG_ADMIN_URL}: ${(err as Error).message}`,
+        );
+      return false;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  })();
+  return pgReachable;
+}
+
+export async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `parley_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface Workspace {
+  id: string;
+  live: string;
+  test: string;
+}
+
+export interface CallOptions {
+  key?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Raw payload (string or Buffer) sent as is; set `content-type` in headers. */
+  payload?: string | Buffer;
+}
+
+export interface CallResult {
+  status: number;
+  body: any;
+  headers: LightMyRequestResponse['headers'];
+  text: string;
+}
+
+export interface TestApp {
+  storage: Storage;
+  parley: Parley;
+  ctx: Parley['ctx'];
+  config: Config;
+  /** Calls the API in process (`app.inject`). */
+  call(method: string, url: string, opts?: CallOptions): Promise<CallResult>;
+  /** A new workspace with its live and test keys. */
+  workspace(opts?: { plan?: string; default_country?: string; name?: string }): Promise<Workspace>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Parley on a fresh SQLite file or a fresh PostgreSQL database, with responses checked
+ * against their documented schemas. Each test app is its own world.
+ */
+export async function startTestApp(
+  storage: Storage,
+  opts: { env?: Record<string, string>; modules?: Module[]; testing?: Config['testing'] } = {},
+): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
+  const pgDb = storage === 'postgres' ? await createPgDatabase() : undefined;
+  const config = loadConfig({
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_ADMIN_TOKEN: ADMIN_TOKEN,
+    PARLEY_SECRET_KEY: randomBytes(32).toString('base64'),
+    PARLEY_LOG_LEVEL: 'silent',
+    PARLEY_JOB_POLL_MS: '20',
+    PARLEY_WEBHOOK_ALLOW_PRIVATE: '1',
+    PORT: '0',
+    ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
+    ...opts.env,
+  });
+  config.testing = { validateResponses: true, ...opts.testing };
+  const parley = await startParley(config, { listen: false, modules: opts.modules, bootstrap: false });
+
+  const call = async (method: string, url: string, o: CallOptions = {}): Promise<CallResult> => {
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    if (o.key) headers.authorization = `Bearer ${o.key}`;
+    let payload: string | Buffer | undefined = o.payload;
+    if (o.body !== undefined) {
+      payload = JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await parley.app.inject({ method: method as never, url, headers, payload });
+    let body: unknown = res.body;
+    if ((res.headers['content-type'] ?? '').toString().includes('json') && res.body.length)
+      body = JSON.parse(res.body);
+    return { status: res.statusCode, body, headers: res.headers, text: res.body };
+  };
+
+  return {
+    storage,
+    parley,
+    ctx: parley.ctx,
+    config,
+    call,
+    async workspace(w = {}) {
+      const res = await call('POST', '/v1/admin/workspaces', {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: {
+          name: w.name ?? 'Test workspace',
+          plan: w.plan ?? 'enterprise',
+          ...(w.default_country ? { default_country: w.default_country } : {}),
+        },
+      });
+      if (res.status !== 201) throw new Error(`workspace creation failed: ${res.status} ${res.text}`);
+      const keys = res.body.api_keys as Array<{ mode: string; key: string }>;
+      return {
+        id: res.body.workspace.id,
+        live: keys.find((k) => k.mode === 'live')!.key,
+        test: keys.find((k) => k.mode === 'test')!.key,
+      };
+    },
+    async close() {
+      await parley.close();
+      await pgDb?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Declares a suite once per storage: SQLite always, PostgreSQL when reachable (required under CI).
+ * When PostgreSQL is skipped, a skipped test says so plainly.
+ */
+export function forEachStorage(name: string, body: (storage: Storage) => void) {
+  const available = postgresAvailableSync();
+  for (const storage of ['sqlite', 'postgres'] as const) {
+    if (storage === 'postgres' && !available) {
+      describe(`${name} [postgres]`, () => {
+        it('PostgreSQL skipped: not reachable at PARLEY_TEST_PG_URL', {
+          skip: 'PostgreSQL not reachable',
+        }, () => {});
+      });
+      continue;
+    }
+    describe(`${name} [${storage}]`, () => body(storage));
+  }
+}
+
+/**
+ * Suites are declared synchronously, so PostgreSQL's presence is decided before the tests load:
+ * scripts/test.ts checks once and passes PARLEY_TEST_PG=1|0 to every test file.
+ */
+function postgresAvailableSync(): boolean {
+  if (process.env.PARLEY_TEST_PG === '1') return true;
+  if (process.env.PARLEY_TEST_PG === '0') return false;
+  // Run directly (node --test file): assume the default local server is there.
+  return process.env.PARLEY_TEST_SKIP_PG !== '1';
+}
+
+/** Polls until `check` returns a truthy value or the time runs out. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 5000,
+  stepMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}

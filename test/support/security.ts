@@ -1,0 +1,14 @@
+import type { TestApp } from './harness.ts';
+
+/**
+ * How the shared security suite reaches a module's routes that take an object id. One file per
+ * module in `test/support/security-fixtures/`, default-exporting a `SecurityFixture`.
+ */
+export interface SecurityFixture {
+  /** Route paths (Fastify syntax, exactly as declared, e.g. `/v1/contacts/:id`) this fixture covers. */
+  paths: string[];
+  /** Creates the object(s) in the workspace of `key` and returns the path params for the routes. */
+  create(t: TestApp, key: string): Promise<Record<string, string>>;
+  /** A valid body for a route that needs one, so the check reaches the object lookup. */
+  body?(method: string, path: string): unknown;
+}
