@@ -9,13 +9,7 @@ import {
   createWorkspaceResponse,
   meResponse,
 } from './workspaces.schemas.ts';
-import {
-  createApiKey,
-  createWorkspace,
-  getWorkspace,
-  listApiKeys,
-  revokeApiKey,
-} from './workspaces.service.ts';
+import { createApiKey, createWorkspace, listApiKeys, revokeApiKey } from './workspaces.service.ts';
 
 export const workspaceRoutes = [
   defineRoute({
@@ -38,13 +32,17 @@ export const workspaceRoutes = [
     tags: ['Workspaces'],
     auth: 'key',
     responses: { 200: meResponse },
-    handler: async ({ ctx, auth }) => {
-      const ws = await getWorkspace(ctx, auth.workspaceId);
+    handler: async ({ auth }) => {
       const isKey = auth.kind === 'api_key';
       return {
         status: 200,
         body: {
-          workspace: { id: ws.id, name: ws.name, plan: ws.plan, default_country: ws.default_country },
+          workspace: {
+            id: auth.workspaceId,
+            name: auth.workspaceName,
+            plan: auth.plan,
+            default_country: auth.defaultCountry,
+          },
           api_key: isKey
             ? {
                 id: auth.principalId,

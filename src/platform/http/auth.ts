@@ -52,6 +52,7 @@ export async function authenticate(
       'api_keys.scopes',
       'api_keys.prefix',
       'api_keys.revoked_at',
+      'workspaces.name as workspace_name',
       'workspaces.plan',
       'workspaces.limits',
       'workspaces.default_country',
@@ -66,6 +67,7 @@ export async function authenticate(
   }
   return {
     workspaceId: row.workspace_id,
+    workspaceName: row.workspace_name,
     livemode: row.livemode === 1,
     principalId: row.id,
     kind: 'api_key',

@@ -10,6 +10,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** Who is calling: resolved from an API key or an inbox session token. */
 export interface Auth {
   workspaceId: string;
+  workspaceName: string;
   livemode: boolean;
   /** The API key's id, or the session's user id. */
   principalId: string;
