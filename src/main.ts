@@ -1,5 +1,4 @@
 import { type Config, ConfigError, loadConfig } from './platform/config.ts';
-import { startParley } from './server.ts';
 
 let config: Config;
 try {
@@ -12,6 +11,8 @@ try {
   throw err;
 }
 
+// Loaded only once the configuration is known good, so a bad one is refused at once.
+const { startParley } = await import('./server.ts');
 const parley = await startParley(config).catch((err: Error) => {
   console.error(`Parley cannot start: ${err.message}`);
   process.exit(1);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.ts';
 import { allMigrations, modules as defaultModules } from './modules/index.ts';
 import type { Module } from './modules/module.ts';
-import { countWorkspaces, createWorkspace } from './modules/workspaces/workspaces.service.ts';
+import { bootstrapDefaultWorkspace } from './modules/workspaces/workspaces.service.ts';
 import type { Config } from './platform/config.ts';
 import { type AppContext, createContext } from './platform/context.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
@@ -34,12 +34,8 @@ export async function startParley(
   await ctx.queue.prepare?.();
 
   let firstRun: Parley['firstRun'];
-  if (opts.bootstrap !== false && (await countWorkspaces(ctx)) === 0) {
-    const created = await createWorkspace(ctx, {
-      name: 'Default workspace',
-      plan: 'starter',
-      default_country: 'IN',
-    });
+  const created = opts.bootstrap === false ? undefined : await bootstrapDefaultWorkspace(ctx);
+  if (created) {
     firstRun = {
       workspaceId: created.workspace.id,
       liveKey: created.api_keys.find((k) => k.mode === 'live')!.key,

@@ -121,6 +121,16 @@ export const configVariables = {
 } as const;
 
 type Vars = typeof configVariables;
+
+const secretVariables = new Set<string>([
+  'PARLEY_ADMIN_TOKEN',
+  'PARLEY_SECRET_KEY',
+  'PARLEY_JWT_SECRET',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'OPENAI_API_KEY',
+  'ANTHROPIC_API_KEY',
+]);
 type VarName = keyof Vars;
 
 export interface Config {
@@ -168,9 +178,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const raw = env[name] === undefined || env[name] === '' ? spec.default : env[name];
     const parsed = (spec.schema as z.ZodType).safeParse(raw);
     if (!parsed.success) {
-      problems.push(
-        `${name}: ${parsed.error.issues[0]?.message ?? 'invalid value'} (got ${JSON.stringify(raw)})`,
-      );
+      // Secrets are never echoed, not even when they are wrong.
+      const shown = secretVariables.has(name) ? '' : ` (got ${JSON.stringify(raw)})`;
+      problems.push(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid value'}${shown}`);
       return undefined as never;
     }
     return parsed.data as never;

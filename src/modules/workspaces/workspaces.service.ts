@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import { randomToken, sha256Hex } from '../../platform/crypto.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
@@ -76,21 +77,41 @@ export async function createWorkspace(
   ctx: AppContext,
   input: { name: string; plan: string; default_country: string },
 ) {
+  return ctx.transaction((tx) => insertWorkspace(ctx, tx.db, input));
+}
+
+async function insertWorkspace(
+  ctx: AppContext,
+  db: Trx,
+  input: { name: string; plan: string; default_country: string },
+) {
   const now = ctx.clock.now().toISOString();
+  const row: WorkspacesTable = {
+    id: newId('ws'),
+    name: input.name,
+    plan: input.plan,
+    default_country: input.default_country,
+    limits: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await db.insertInto('workspaces').values(row).execute();
+  const live = await insertApiKey(db, row.id, 'live', ['*'], 'Default live key', now);
+  const test = await insertApiKey(db, row.id, 'test', ['*'], 'Default test key', now);
+  return { workspace: presentWorkspace(row, true), api_keys: [live, test] };
+}
+
+/**
+ * On the first start of an empty database, creates the default workspace. Processes starting
+ * together on one PostgreSQL database take a lock, so only one of them creates it.
+ */
+export async function bootstrapDefaultWorkspace(ctx: AppContext) {
   return ctx.transaction(async (tx) => {
-    const row: WorkspacesTable = {
-      id: newId('ws'),
-      name: input.name,
-      plan: input.plan,
-      default_country: input.default_country,
-      limits: null,
-      created_at: now,
-      updated_at: now,
-    };
-    await tx.db.insertInto('workspaces').values(row).execute();
-    const live = await insertApiKey(tx.db, row.id, 'live', ['*'], 'Default live key', now);
-    const test = await insertApiKey(tx.db, row.id, 'test', ['*'], 'Default test key', now);
-    return { workspace: presentWorkspace(row, true), api_keys: [live, test] };
+    if (ctx.dialect === 'postgres')
+      await sql`select pg_advisory_xact_lock(hashtext('parley.bootstrap'))`.execute(tx.db);
+    const row = await tx.db.selectFrom('workspaces').select('id').limit(1).executeTakeFirst();
+    if (row) return undefined;
+    return insertWorkspace(ctx, tx.db, { name: 'Default workspace', plan: 'starter', default_country: 'IN' });
   });
 }
 
@@ -98,14 +119,6 @@ export async function getWorkspace(ctx: AppContext, id: string) {
   const row = await ctx.db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('workspace', id);
   return row;
-}
-
-export async function countWorkspaces(ctx: AppContext) {
-  const row = await ctx.db
-    .selectFrom('workspaces')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
 }
 
 export async function createApiKey(ctx: AppContext, auth: Auth, input: { name?: string; scopes?: string[] }) {
