@@ -39,6 +39,8 @@ export async function buildApp(ctx: AppContext, modules: Module[]): Promise<Buil
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: true,
     return503OnClosing: true,
+    // Live event streams never end by themselves; shutting down must not wait for them.
+    forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
 

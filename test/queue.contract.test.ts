@@ -81,7 +81,7 @@ const jobName = (what: string) => `test.${what}_${++seq}`;
 
 async function sqliteStorage(): Promise<{ storage: Storage; teardown(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-queue-'));
-  const handle = openDatabase({ sqlitePath: join(dir, 'parley.db') });
+  const handle = await openDatabase({ sqlitePath: join(dir, 'parley.db') });
   await migrateToLatest(handle.db, 'sqlite', platformMigrations);
   const storage: Storage = {
     db: handle.db,
@@ -140,7 +140,7 @@ async function postgresStorage(adminUrl: string): Promise<{ storage: Storage; te
   const url = new URL(adminUrl);
   url.pathname = `/${dbName}`;
   const databaseUrl = url.toString();
-  const handle = openDatabase({ databaseUrl, sqlitePath: ':memory:', poolSize: 8 });
+  const handle = await openDatabase({ databaseUrl, sqlitePath: ':memory:', poolSize: 8 });
   await migrateToLatest(handle.db, 'postgres', platformMigrations);
 
   const makeQueue = (o: { pollMs?: number; stopGraceMs?: number } = {}) =>
@@ -215,7 +215,7 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
   });
 
   it('createJobQueue picks this implementation for the storage', async () => {
-    const q = createJobQueue(s.handle, { pollMs: 50, databaseUrl: s.databaseUrl, logger });
+    const q = await createJobQueue(s.handle, { pollMs: 50, databaseUrl: s.databaseUrl, logger });
     open.push(q);
     assert.ok(q instanceof s.queueClass);
   });

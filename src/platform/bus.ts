@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
 
 /**
  * Live fan-out of messages between processes: in process for the embedded shape, Redis pub/sub
@@ -24,46 +23,5 @@ export class InProcessBus implements MessageBus {
   }
   async close() {
     this.#emitter.removeAllListeners();
-  }
-}
-
-export class RedisBus implements MessageBus {
-  readonly #pub: Redis;
-  readonly #sub: Redis;
-  readonly #local = new EventEmitter().setMaxListeners(0);
-  readonly #counts = new Map<string, number>();
-
-  constructor(url: string) {
-    this.#pub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
-    this.#sub = new Redis(url, { lazyConnect: false });
-    this.#sub.on('message', (channel: string, message: string) => this.#local.emit(channel, message));
-    // Connection errors are retried by ioredis; readiness reports them.
-    this.#pub.on('error', () => {});
-    this.#sub.on('error', () => {});
-  }
-
-  async publish(channel: string, message: string) {
-    await this.#pub.publish(channel, message);
-  }
-
-  subscribe(channel: string, handler: (message: string) => void) {
-    const n = this.#counts.get(channel) ?? 0;
-    this.#counts.set(channel, n + 1);
-    if (n === 0) void this.#sub.subscribe(channel);
-    this.#local.on(channel, handler);
-    return () => {
-      this.#local.off(channel, handler);
-      const left = (this.#counts.get(channel) ?? 1) - 1;
-      if (left <= 0) {
-        this.#counts.delete(channel);
-        void this.#sub.unsubscribe(channel);
-      } else this.#counts.set(channel, left);
-    };
-  }
-
-  async close() {
-    this.#local.removeAllListeners();
-    this.#pub.disconnect();
-    this.#sub.disconnect();
   }
 }

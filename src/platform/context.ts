@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
-import { InProcessBus, type MessageBus, RedisBus } from './bus.ts';
+import { InProcessBus, type MessageBus } from './bus.ts';
 import type { Config } from './config.ts';
 import { SecretBox } from './crypto.ts';
 import { type DatabaseHandle, type Db, type Dialect, openDatabase } from './db/database.ts';
@@ -82,20 +81,21 @@ export async function createContext(
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? (config.testing?.now ? { now: config.testing.now } : systemClock);
   const secrets = new SecretBox(loadSecretKey(config));
-  const dbHandle = openDatabase({
+  const dbHandle = await openDatabase({
     databaseUrl: config.databaseUrl,
     sqlitePath: join(config.dataDir, 'parley.db'),
   });
-  const queue = createJobQueue(dbHandle, {
+  const queue = await createJobQueue(dbHandle, {
     pollMs: config.jobPollMs,
     databaseUrl: config.databaseUrl,
     logger,
   });
-  let redis: Redis | undefined;
   let bus: MessageBus;
   let rateLimits: RateLimitStore;
   if (config.redisUrl) {
-    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+    // Redis is loaded only for the scaled shape.
+    const [{ Redis }, { RedisBus }] = await Promise.all([import('ioredis'), import('./redis-bus.ts')]);
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
     bus = new RedisBus(config.redisUrl);
     rateLimits = new RedisRateLimitStore(redis);

@@ -13,16 +13,12 @@ import {
   type SqliteStatement,
   type Transaction,
 } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
 export type Trx = Transaction<Database>;
-
-// bigint counts and numerics come back as numbers, as they do on SQLite.
-pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
-pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
 
 /** SQLite takes numbers, strings, bigints, bytes and null; Kysely may hand it booleans and undefined. */
 function bindable(parameters: ReadonlyArray<unknown>): any[] {
@@ -97,12 +93,17 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function openDatabase(opts: {
+export async function openDatabase(opts: {
   databaseUrl?: string;
   sqlitePath: string;
   poolSize?: number;
-}): DatabaseHandle {
+}): Promise<DatabaseHandle> {
   if (opts.databaseUrl) {
+    // Loaded only when used: the embedded shape never pays for the PostgreSQL driver.
+    const { default: pg } = await import('pg');
+    // bigint counts and numerics come back as numbers, as they do on SQLite.
+    pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+    pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});

@@ -1,5 +1,4 @@
 import type { DatabaseHandle } from '../db/database.ts';
-import { PgBossJobQueue } from './pgboss-queue.ts';
 import type { JobQueue, QueueLogger } from './queue.ts';
 import { SqliteJobQueue } from './sqlite-queue.ts';
 
@@ -9,13 +8,15 @@ export type { JobQueue } from './queue.ts';
  * The job queue for this storage: the embedded queue on SQLite's `jobs` table, or pg-boss (in
  * its own `pgboss` schema, with its own small pool) on PostgreSQL.
  */
-export function createJobQueue(
+export async function createJobQueue(
   handle: DatabaseHandle,
   opts: { pollMs: number; databaseUrl?: string; logger?: QueueLogger; pgBossSchema?: string },
-): JobQueue {
+): Promise<JobQueue> {
   if (handle.dialect === 'postgres') {
     if (!opts.databaseUrl)
       throw new Error('createJobQueue: databaseUrl is required on PostgreSQL (pg-boss connects itself)');
+    // Loaded only on PostgreSQL, so the embedded shape does not carry pg-boss in memory.
+    const { PgBossJobQueue } = await import('./pgboss-queue.ts');
     return new PgBossJobQueue({
       connectionString: opts.databaseUrl,
       schema: opts.pgBossSchema,

@@ -396,9 +396,30 @@ export class SqliteJobQueue implements JobQueue {
     const now = this.#now();
     const nowIso = now.toISOString();
     const due = this.#due(def.name, nowIso);
-    // A read first, so an idle poll never takes the database's write lock.
-    const any = await this.#db.selectFrom('jobs').select('id').where(due).limit(1).executeTakeFirst();
-    if (!any) return [];
+    // Due ids first, read through the (state, queue, run_at) index with no sort; an idle poll
+    // never takes the write lock. Expired active jobs (a worker died) are a second, rarer read.
+    const queued = await this.#db
+      .selectFrom('jobs')
+      .select('id')
+      .where('state', '=', 'queued')
+      .where('queue', '=', def.name)
+      .where('run_at', '<=', nowIso)
+      .orderBy('run_at')
+      .limit(limit)
+      .execute();
+    const expired =
+      queued.length < limit
+        ? await this.#db
+            .selectFrom('jobs')
+            .select('id')
+            .where('state', '=', 'active')
+            .where('queue', '=', def.name)
+            .where('locked_until', '<', nowIso)
+            .limit(limit - queued.length)
+            .execute()
+        : [];
+    const ids = [...queued, ...expired].map((r) => r.id);
+    if (ids.length === 0) return [];
     const rows = await this.#db
       .updateTable('jobs')
       .set((eb) => ({
@@ -407,9 +428,9 @@ export class SqliteJobQueue implements JobQueue {
         locked_until: new Date(now.getTime() + def.timeoutMs + LOCK_GRACE_MS).toISOString(),
         updated_at: nowIso,
       }))
-      .where('id', 'in', (eb) =>
-        eb.selectFrom('jobs').select('id').where(due).orderBy('run_at').orderBy('id').limit(limit),
-      )
+      // Still due when updated: another process may have claimed some of them in between.
+      .where('id', 'in', ids)
+      .where(due)
       .returningAll()
       .execute();
     const claimed: ClaimedJob[] = [];

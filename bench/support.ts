@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import autocannon from 'autocannon';
+
+/** Starts `node src/main.ts` as its own process (so the load generator does not share its CPU). */
+export async function startServer(env: Record<string, string> = {}): Promise<{
+  url: string;
+  child: ChildProcess;
+  liveKey: string;
+  testKey: string;
+  dataDir: string;
+  rssMb: () => number;
+  stop: () => Promise<void>;
+}> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const port = String(20000 + Math.floor(Math.random() * 20000));
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
+    env: { ...process.env, PORT: port, HOST: '127.0.0.1', PARLEY_DATA_DIR: dataDir, PARLEY_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/test key:\s+\S+/.test(out) || (/listening/.test(out) && env.DATABASE_URL)) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+  const liveKey = /live key:\s+(\S+)/.exec(out)?.[1] ?? '';
+  const testKey = /test key:\s+(\S+)/.exec(out)?.[1] ?? '';
+  return {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    liveKey,
+    testKey,
+    dataDir,
+    rssMb: () => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+        return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+      } catch {
+        return Number.NaN;
+      }
+    },
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export async function load(opts: autocannon.Options): Promise<LoadResult> {
+  const r = await autocannon({ duration: 10, connections: 10, ...opts });
+  return {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+export const fmt = (r: LoadResult) =>
+  `${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}, non-2xx ${r.non2xx}`;
+
+/** Lifts a workspace's request limits in the embedded database (benchmarks measure work, not 429s). */
+export function raiseLimits(dataDir: string, workspaceId: string) {
+  const db = new DatabaseSync(join(dataDir, 'parley.db'));
+  db.exec('PRAGMA busy_timeout = 5000');
+  const unlimited = { requests_per_minute: 100_000_000, requests_per_day: null, messages_per_hour: null, knowledge_writes_per_day: null };
+  db.prepare('update workspaces set limits = ? where id = ?').run(JSON.stringify(unlimited), workspaceId);
+  db.close();
+}

@@ -1,0 +1,35 @@
+export {
+  type ApiResponse,
+  DEFAULT_BASE_URL,
+  Parley,
+  type ParleyEvent,
+  type ParleyOptions,
+  type RawOptions,
+  SDK_VERSION,
+  type StreamOptions,
+} from './client.ts';
+export { type ClientErrorCode, type FieldError, ParleyError } from './errors.ts';
+export { parseSse, type SseMessage } from './sse.ts';
+export type {
+  ApiErrorCode,
+  BodyOf,
+  CommonOptions,
+  components,
+  HttpMethod,
+  ItemOf,
+  ListPaths,
+  Operation,
+  PathsWith,
+  paths,
+  QueryOf,
+  ResultOf,
+} from './types.ts';
+export {
+  generateWebhookSecret,
+  signWebhook,
+  verifyWebhook,
+  WEBHOOK_TOLERANCE_SECONDS,
+  type WebhookHeaders,
+  WebhookVerificationError,
+  webhookSecretKey,
+} from './webhooks.ts';

@@ -1,0 +1,45 @@
+import { sql } from 'kysely';
+import type { ParleyMigration } from '../../platform/db/migrate.ts';
+
+export const agentsMigrations: Record<string, ParleyMigration> = {
+  '0500_agents': {
+    async up(db) {
+      await db.schema
+        .createTable('agents')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('phone_number', 'text')
+        .addColumn('instructions', 'text', (c) => c.notNull())
+        .addColumn('greeting', 'text')
+        .addColumn('languages', 'text', (c) => c.notNull())
+        .addColumn('model_provider', 'text', (c) => c.notNull())
+        .addColumn('model_name', 'text', (c) => c.notNull())
+        .addColumn('model_base_url', 'text')
+        .addColumn('model_api_key', 'text')
+        .addColumn('tools', 'text', (c) => c.notNull())
+        .addColumn('handoff', 'text', (c) => c.notNull())
+        .addColumn('business', 'text', (c) => c.notNull())
+        .addColumn('lead_fields', 'text', (c) => c.notNull())
+        .addColumn('deleted_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('agents_workspace')
+        .on('agents')
+        .columns(['workspace_id', 'livemode', 'id'])
+        .execute();
+      // A number picks one agent (sandbox `to`, channel binding): unique among agents not deleted.
+      await db.schema
+        .createIndex('agents_phone_unique')
+        .on('agents')
+        .columns(['workspace_id', 'livemode', 'phone_number'])
+        .unique()
+        .where(sql.ref('deleted_at'), 'is', null)
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,320 @@
+import { DateTime, IANAZone } from 'luxon';
+import { z } from 'zod';
+import { baseObject, describe, idOf } from '../../platform/http/schemas.ts';
+
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof weekdays)[number];
+export const agentTools = ['knowledge', 'lead_capture', 'booking', 'handoff'] as const;
+export const modelProviders = ['builtin', 'openai', 'anthropic', 'openai_compatible'] as const;
+
+/** Minutes since local midnight of `HH:MM` (24:00 allowed as a closing time). */
+export const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+const clock = (description: string, example: string) =>
+  describe(
+    z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be a time HH:MM (00:00 to 24:00)'),
+    description,
+    example,
+  );
+
+const interval = z
+  .strictObject({
+    open: clock('Opening time, local to the business timezone.', '10:00'),
+    close: clock('Closing time, local to the business timezone (24:00 for midnight).', '19:00'),
+  })
+  .refine((i) => minutesOf(i.open) < minutesOf(i.close), {
+    message: 'open must be before close',
+    path: ['close'],
+  });
+
+const daySchedule = (day: string) =>
+  describe(
+    z
+      .array(interval)
+      .max(10)
+      .refine(
+        (list) => {
+          const sorted = [...list].sort((a, b) => minutesOf(a.open) - minutesOf(b.open));
+          return sorted.every((iv, i) => i === 0 || minutesOf(sorted[i - 1].close) <= minutesOf(iv.open));
+        },
+        { message: 'intervals of one day must not overlap' },
+      ),
+    `Opening intervals on ${day}; an empty list (or a missing day) means closed.`,
+    [{ open: '10:00', close: '19:00' }],
+  ).optional();
+
+export const hoursSchema = describe(
+  z.strictObject({
+    mon: daySchedule('Monday'),
+    tue: daySchedule('Tuesday'),
+    wed: daySchedule('Wednesday'),
+    thu: daySchedule('Thursday'),
+    fri: daySchedule('Friday'),
+    sat: daySchedule('Saturday'),
+    sun: daySchedule('Sunday'),
+  }),
+  'Weekly opening hours in the business timezone, by day.',
+  { mon: [{ open: '10:00', close: '19:00' }], sun: [] },
+);
+
+export const timezoneSchema = describe(
+  z.string().refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA timezone such as Asia/Kolkata'),
+  'IANA timezone of the business; hours, holidays and availability are in it.',
+  'Asia/Kolkata',
+);
+
+const localDate = describe(
+  z
+    .string()
+    .refine((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && DateTime.fromISO(d).isValid, 'must be a date YYYY-MM-DD'),
+  'A date (YYYY-MM-DD) in the business timezone.',
+  '2026-08-15',
+);
+
+export const serviceInput = z.strictObject({
+  id: idOf(
+    'svc',
+    'Send back the id of an existing service to keep it (bookings refer to it); omit it for a new service.',
+  ).optional(),
+  name: describe(z.string().trim().min(1).max(200), 'Name of the service.', 'Haircut'),
+  duration_minutes: describe(
+    z.number().int().min(5).max(1440),
+    'How long one appointment lasts, in minutes.',
+    45,
+  ),
+  price: describe(
+    z.number().min(0).nullable(),
+    'Price, in the business currency (informative).',
+    500,
+  ).optional(),
+});
+
+export const businessInput = z.strictObject({
+  timezone: timezoneSchema.optional(),
+  hours: hoursSchema.optional(),
+  address: describe(
+    z.string().trim().max(1000).nullable(),
+    'Street address, told to customers who ask.',
+    '12 MG Road, Bengaluru',
+  ).optional(),
+  services: describe(z.array(serviceInput).max(100), 'Services that can be booked; each gets an `svc_` id.', [
+    { name: 'Haircut', duration_minutes: 45, price: 500 },
+  ]).optional(),
+  holidays: describe(z.array(localDate).max(366), 'Dates the business is closed all day, in its timezone.', [
+    '2026-08-15',
+  ]).optional(),
+  buffer_minutes: describe(
+    z.number().int().min(0).max(240),
+    'Minutes kept free after each booking before the next may start.',
+    15,
+  ).optional(),
+});
+
+const modelInput = z.strictObject({
+  provider: describe(
+    z.enum(modelProviders),
+    'Who generates replies: `builtin` (no network) or an LLM provider.',
+    'builtin',
+  ).optional(),
+  name: describe(
+    z.string().trim().min(1).max(200),
+    'Model name at the provider (required for LLM providers).',
+    'gpt-4o-mini',
+  ).optional(),
+  base_url: describe(
+    z.string().url().max(2000).nullable(),
+    'Base URL of the API (required for `openai_compatible`, e.g. an Ollama server).',
+    'http://localhost:11434/v1',
+  ).optional(),
+  api_key: describe(
+    z.string().min(1).max(1000).nullable(),
+    'Write-only provider key, stored encrypted; null removes it. Without one, OPENAI_API_KEY / ANTHROPIC_API_KEY from the server environment.',
+    'sk-...',
+  ).optional(),
+});
+
+const handoffInput = z.strictObject({
+  keywords: describe(
+    z.array(z.string().trim().min(1).max(100)).max(50),
+    'Words in a customer message that hand the conversation to a human.',
+    ['human', 'manager'],
+  ).optional(),
+  max_unanswered: describe(
+    z.number().int().min(1).max(20),
+    'Hand off after this many messages the agent could not answer.',
+    2,
+  ).optional(),
+});
+
+const leadField = z.strictObject({
+  key: describe(
+    z.string().regex(/^[a-z][a-z0-9_]{0,49}$/, 'must be snake_case'),
+    'Key of the field in `lead.fields`.',
+    'budget',
+  ),
+  label: describe(z.string().trim().min(1).max(200), 'What the agent asks for.', 'Your budget'),
+  required: describe(
+    z.boolean(),
+    'Whether the agent must collect it before capturing the lead.',
+    false,
+  ).optional(),
+});
+
+const agentFields = {
+  name: describe(
+    z.string().trim().min(1).max(200),
+    'Name of the agent, shown in the inbox.',
+    'Glow Salon receptionist',
+  ),
+  status: describe(z.enum(['active', 'paused']), 'A paused agent does not answer.', 'active'),
+  phone_number: describe(
+    z.string().min(3).max(32).nullable(),
+    'The number the agent answers on (E.164; a national number is read in the workspace country).',
+    '+919876543210',
+  ),
+  instructions: describe(
+    z.string().max(20000),
+    'What the agent should do; `{{variable}}` placeholders are filled per conversation.',
+    'You are the receptionist of {{business_name}}. Be brief.',
+  ),
+  greeting: describe(
+    z.string().max(2000).nullable(),
+    'First message to a new customer; may use `{{variables}}`.',
+    'Hi {{name}}! How can I help?',
+  ),
+  languages: describe(
+    z
+      .array(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like en or hi-IN'))
+      .min(1)
+      .max(20),
+    'Languages the agent answers in.',
+    ['en', 'hi'],
+  ),
+  model: describe(modelInput, 'The model that writes replies.', { provider: 'openai', name: 'gpt-4o-mini' }),
+  tools: describe(z.array(z.enum(agentTools)).max(4), 'Tools the agent may use.', [
+    'knowledge',
+    'lead_capture',
+    'booking',
+    'handoff',
+  ]),
+  handoff: describe(handoffInput, 'When the agent hands off to a human.', {
+    keywords: ['human'],
+    max_unanswered: 2,
+  }),
+  business: describe(
+    businessInput,
+    'The business the agent works for: timezone, hours, services (used by bookings).',
+    {
+      timezone: 'Asia/Kolkata',
+      hours: { mon: [{ open: '10:00', close: '19:00' }], sun: [] },
+      services: [{ name: 'Haircut', duration_minutes: 45, price: 500 }],
+    },
+  ),
+  lead_fields: describe(z.array(leadField).max(50), 'Extra fields the agent collects for a lead.', [
+    { key: 'budget', label: 'Your budget' },
+  ]),
+};
+
+export const createAgentBody = z.strictObject({
+  name: agentFields.name,
+  status: agentFields.status.optional(),
+  phone_number: agentFields.phone_number.optional(),
+  instructions: agentFields.instructions.optional(),
+  greeting: agentFields.greeting.optional(),
+  languages: agentFields.languages.optional(),
+  model: agentFields.model.optional(),
+  tools: agentFields.tools.optional(),
+  handoff: agentFields.handoff.optional(),
+  business: agentFields.business.optional(),
+  lead_fields: agentFields.lead_fields.optional(),
+});
+export type CreateAgentInput = z.output<typeof createAgentBody>;
+
+export const updateAgentBody = z.strictObject({
+  name: agentFields.name.optional(),
+  status: agentFields.status.optional(),
+  phone_number: agentFields.phone_number.optional(),
+  instructions: agentFields.instructions.optional(),
+  greeting: agentFields.greeting.optional(),
+  languages: agentFields.languages.optional(),
+  model: agentFields.model.optional(),
+  tools: agentFields.tools.optional(),
+  handoff: agentFields.handoff.optional(),
+  business: agentFields.business.optional(),
+  lead_fields: agentFields.lead_fields.optional(),
+});
+export type UpdateAgentInput = z.output<typeof updateAgentBody>;
+
+const intervalOut = z.object({
+  open: describe(z.string(), 'Opening time (HH:MM).', '10:00'),
+  close: describe(z.string(), 'Closing time (HH:MM).', '19:00'),
+});
+
+export const serviceObject = z.object({
+  id: idOf('svc', 'Identifier of the service.'),
+  name: describe(z.string(), 'Name of the service.', 'Haircut'),
+  duration_minutes: describe(z.number().int(), 'Length of one appointment, in minutes.', 45),
+  price: describe(z.number().nullable(), 'Price (informative).', 500),
+});
+
+export const agentObject = z.object({
+  ...baseObject('agt', 'agent'),
+  name: describe(z.string(), 'Name of the agent.', 'Glow Salon receptionist'),
+  status: describe(z.enum(['active', 'paused']), 'A paused agent does not answer.', 'active'),
+  phone_number: describe(z.string().nullable(), 'The number the agent answers on (E.164).', '+919876543210'),
+  instructions: describe(
+    z.string(),
+    'Instructions, with `{{variable}}` placeholders.',
+    'You are the receptionist of {{business_name}}.',
+  ),
+  greeting: describe(z.string().nullable(), 'First message to a new customer.', 'Hi! How can I help?'),
+  languages: describe(z.array(z.string()), 'Languages the agent answers in.', ['en']),
+  model: describe(
+    z.object({
+      provider: describe(z.enum(modelProviders), 'Model provider.', 'builtin'),
+      name: describe(z.string(), 'Model name.', 'builtin'),
+      base_url: describe(z.string().nullable(), 'Base URL of the provider API.', null),
+      api_key_set: describe(
+        z.boolean(),
+        'Whether the agent has its own API key (the key itself is never returned).',
+        false,
+      ),
+    }),
+    'The model that writes replies.',
+  ),
+  tools: describe(z.array(z.enum(agentTools)), 'Tools the agent may use.', ['knowledge', 'booking']),
+  handoff: describe(
+    z.object({
+      keywords: describe(z.array(z.string()), 'Words that hand off to a human.', ['human']),
+      max_unanswered: describe(z.number().int(), 'Unanswered messages before a handoff.', 2),
+    }),
+    'When the agent hands off to a human.',
+  ),
+  business: describe(
+    z.object({
+      timezone: describe(z.string(), 'IANA timezone of the business.', 'Asia/Kolkata'),
+      hours: describe(
+        z.record(z.enum(weekdays), z.array(intervalOut)),
+        'Weekly opening hours, every day listed (empty: closed).',
+        {
+          mon: [{ open: '10:00', close: '19:00' }],
+        },
+      ),
+      address: describe(z.string().nullable(), 'Street address.', '12 MG Road, Bengaluru'),
+      services: describe(z.array(serviceObject), 'Bookable services.'),
+      holidays: describe(z.array(z.string()), 'Closed dates (YYYY-MM-DD).', ['2026-08-15']),
+      buffer_minutes: describe(z.number().int(), 'Free minutes after each booking.', 0),
+    }),
+    'The business the agent works for.',
+  ),
+  lead_fields: describe(
+    z.array(
+      z.object({
+        key: describe(z.string(), 'Key in `lead.fields`.', 'budget'),
+        label: describe(z.string(), 'What the agent asks for.', 'Your budget'),
+        required: describe(z.boolean(), 'Must be collected.', false),
+      }),
+    ),
+    'Extra lead fields.',
+  ),
+});

@@ -1,0 +1,410 @@
+import './agents.tables.ts';
+import type { AppContext } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
+import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { newId } from '../../platform/ids.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+import { normalizePhone } from '../contacts/contacts.service.ts';
+import {
+  type agentTools,
+  type CreateAgentInput,
+  type modelProviders,
+  type UpdateAgentInput,
+  type Weekday,
+  weekdays,
+} from './agents.schemas.ts';
+import type { AgentsTable } from './agents.tables.ts';
+
+/** Which workspace and mode a call acts in (an `Auth` is one). */
+export interface Scope {
+  workspaceId: string;
+  livemode: boolean;
+}
+
+export type AgentTool = (typeof agentTools)[number];
+export type ModelProvider = (typeof modelProviders)[number];
+
+export interface Interval {
+  open: string;
+  close: string;
+}
+export interface Service {
+  id: string;
+  name: string;
+  duration_minutes: number;
+  price: number | null;
+}
+/** The business as stored and returned: every day present, defaults filled. */
+export interface Business {
+  timezone: string;
+  hours: Record<Weekday, Interval[]>;
+  address: string | null;
+  services: Service[];
+  holidays: string[];
+  buffer_minutes: number;
+}
+export interface Handoff {
+  keywords: string[];
+  max_unanswered: number;
+}
+export interface LeadField {
+  key: string;
+  label: string;
+  required: boolean;
+}
+
+/** Everything the reply engine needs about an agent, with JSON parsed and the API key opened. */
+export interface AgentConfig {
+  id: string;
+  workspaceId: string;
+  livemode: boolean;
+  name: string;
+  status: 'active' | 'paused';
+  phoneNumber: string | null;
+  instructions: string;
+  greeting: string | null;
+  languages: string[];
+  model: {
+    provider: ModelProvider;
+    name: string;
+    baseUrl: string | null;
+    /** The agent's own key, else the server's OPENAI_API_KEY / ANTHROPIC_API_KEY, else null. */
+    apiKey: string | null;
+  };
+  tools: AgentTool[];
+  handoff: Handoff;
+  business: Business;
+  leadFields: LeadField[];
+}
+
+/** Mon–Fri 09:00–17:00 UTC until the business says otherwise, so a new agent can take bookings. */
+const nineToFive = [{ open: '09:00', close: '17:00' }];
+export const defaultHours = (): Record<Weekday, Interval[]> => ({
+  mon: nineToFive,
+  tue: nineToFive,
+  wed: nineToFive,
+  thu: nineToFive,
+  fri: nineToFive,
+  sat: [],
+  sun: [],
+});
+const defaultTools: AgentTool[] = ['knowledge', 'lead_capture', 'booking', 'handoff'];
+const defaultHandoff: Handoff = { keywords: ['human', 'agent', 'manager'], max_unanswered: 2 };
+
+export const parseBusiness = (row: Pick<AgentsTable, 'business'>): Business =>
+  fromJson<Business>(row.business, null as never);
+
+export function presentAgent(row: AgentsTable) {
+  return {
+    id: row.id,
+    object: 'agent' as const,
+    livemode: row.livemode === 1,
+    name: row.name,
+    status: row.status,
+    phone_number: row.phone_number,
+    instructions: row.instructions,
+    greeting: row.greeting,
+    languages: fromJson<string[]>(row.languages, []),
+    model: {
+      provider: row.model_provider,
+      name: row.model_name,
+      base_url: row.model_base_url,
+      api_key_set: row.model_api_key !== null,
+    },
+    tools: fromJson<AgentTool[]>(row.tools, []),
+    handoff: fromJson<Handoff>(row.handoff, defaultHandoff),
+    business: parseBusiness(row),
+    lead_fields: fromJson<LeadField[]>(row.lead_fields, []),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+export type AgentView = ReturnType<typeof presentAgent>;
+
+export function agentConfig(ctx: AppContext, row: AgentsTable): AgentConfig {
+  const own = row.model_api_key ? ctx.secrets.open(row.model_api_key) : null;
+  const fromEnv =
+    row.model_provider === 'openai'
+      ? ctx.config.openaiApiKey
+      : row.model_provider === 'anthropic'
+        ? ctx.config.anthropicApiKey
+        : undefined;
+  const view = presentAgent(row);
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    livemode: row.livemode === 1,
+    name: row.name,
+    status: row.status,
+    phoneNumber: row.phone_number,
+    instructions: row.instructions,
+    greeting: row.greeting,
+    languages: view.languages,
+    model: {
+      provider: row.model_provider,
+      name: row.model_name,
+      baseUrl: row.model_base_url,
+      apiKey: own ?? fromEnv ?? null,
+    },
+    tools: view.tools,
+    handoff: view.handoff,
+    business: view.business,
+    leadFields: view.lead_fields,
+  };
+}
+
+const scoped = (db: Db | Trx, scope: Scope) =>
+  db
+    .selectFrom('agents')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', scope.livemode ? 1 : 0)
+    .where('deleted_at', 'is', null);
+
+/** The agent, or `not_found` (also for another workspace's or mode's agent, or a deleted one). */
+export async function getAgentRow(db: Db | Trx, scope: Scope, id: string): Promise<AgentsTable> {
+  const row = await scoped(db, scope).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('agent', id);
+  return row;
+}
+
+/** The workspace's default agent: the oldest active one (ids sort by creation time). */
+export async function defaultAgent(db: Db | Trx, scope: Scope): Promise<AgentsTable | undefined> {
+  return scoped(db, scope).where('status', '=', 'active').orderBy('id', 'asc').executeTakeFirst();
+}
+
+/** The agent answering on a number (E.164), whatever its status. */
+export async function findAgentByPhone(
+  db: Db | Trx,
+  scope: Scope,
+  phoneNumber: string,
+): Promise<AgentsTable | undefined> {
+  return scoped(db, scope).where('phone_number', '=', phoneNumber).executeTakeFirst();
+}
+
+export async function listAgents(
+  ctx: AppContext,
+  scope: Scope,
+  page: PageRequest,
+  filters: { status?: string },
+): Promise<Page<AgentView>> {
+  let q = scoped(ctx.db, scope).orderBy('id', 'desc');
+  if (filters.status) q = q.where('status', '=', filters.status as AgentsTable['status']);
+  return paginate(q, page, presentAgent);
+}
+
+function buildBusiness(
+  input: NonNullable<CreateAgentInput['business']>,
+  previous: Business | null,
+): Business {
+  const errors: FieldError[] = [];
+  const known = new Map((previous?.services ?? []).map((s) => [s.id, s]));
+  const services: Service[] = [];
+  if (input.services) {
+    input.services.forEach((s, i) => {
+      if (s.id && !known.has(s.id))
+        errors.push({
+          field: `business.services.${i}.id`,
+          message: `is not a service of this agent (omit it for a new service)`,
+        });
+      services.push({
+        id: s.id ?? newId('svc'),
+        name: s.name,
+        duration_minutes: s.duration_minutes,
+        price: s.price ?? null,
+      });
+    });
+    const ids = services.map((s) => s.id);
+    if (new Set(ids).size !== ids.length)
+      errors.push({ field: 'business.services', message: 'lists the same service id twice' });
+  }
+  if (errors.length) throw validationFailed(errors);
+  const hours = input.hours
+    ? (Object.fromEntries(
+        weekdays.map((d) => [d, [...(input.hours?.[d] ?? [])].sort((a, b) => a.open.localeCompare(b.open))]),
+      ) as Business['hours'])
+    : (previous?.hours ?? defaultHours());
+  return {
+    timezone: input.timezone ?? previous?.timezone ?? 'UTC',
+    hours,
+    address: input.address !== undefined ? input.address : (previous?.address ?? null),
+    services: input.services ? services : (previous?.services ?? []),
+    holidays: input.holidays ? [...new Set(input.holidays)].sort() : (previous?.holidays ?? []),
+    buffer_minutes: input.buffer_minutes ?? previous?.buffer_minutes ?? 0,
+  };
+}
+
+type ModelState = Pick<AgentsTable, 'model_provider' | 'model_name' | 'model_base_url' | 'model_api_key'>;
+
+function buildModel(
+  ctx: AppContext,
+  input: CreateAgentInput['model'],
+  previous: ModelState | null,
+): ModelState {
+  const provider = input?.provider ?? previous?.model_provider ?? 'builtin';
+  const sameProvider = previous?.model_provider === provider;
+  const name =
+    input?.name ??
+    (sameProvider ? previous?.model_name : undefined) ??
+    (provider === 'builtin' ? 'builtin' : undefined);
+  const baseUrl =
+    input?.base_url !== undefined ? input.base_url : sameProvider ? (previous?.model_base_url ?? null) : null;
+  // A key belongs to one provider: switching provider without a new key drops the old one.
+  const apiKey =
+    input?.api_key !== undefined
+      ? input.api_key === null
+        ? null
+        : ctx.secrets.seal(input.api_key)
+      : sameProvider
+        ? (previous?.model_api_key ?? null)
+        : null;
+  const errors: FieldError[] = [];
+  if (!name) errors.push({ field: 'model.name', message: `is required for the ${provider} provider` });
+  if (provider === 'openai_compatible' && !baseUrl)
+    errors.push({ field: 'model.base_url', message: 'is required for the openai_compatible provider' });
+  if (errors.length) throw validationFailed(errors);
+  return {
+    model_provider: provider,
+    model_name: name as string,
+    model_base_url: baseUrl,
+    model_api_key: apiKey,
+  };
+}
+
+async function defaultCountryOf(db: Db | Trx, workspaceId: string): Promise<string> {
+  const ws = await db
+    .selectFrom('workspaces')
+    .select('default_country')
+    .where('id', '=', workspaceId)
+    .executeTakeFirst();
+  return ws?.default_country ?? 'US';
+}
+
+async function normalizedPhone(
+  db: Db | Trx,
+  scope: Scope,
+  phone: string | null | undefined,
+  selfId: string | null,
+) {
+  if (phone === null || phone === undefined) return phone;
+  const e164 = normalizePhone(phone, await defaultCountryOf(db, scope.workspaceId));
+  if (!e164)
+    throw validationFailed([
+      { field: 'phone_number', message: 'must be a valid phone number (E.164, e.g. +919876543210)' },
+    ]);
+  const taken = await findAgentByPhone(db, scope, e164);
+  if (taken && taken.id !== selfId) {
+    throw new ApiError('conflict', `Agent ${taken.id} already answers on ${e164}.`, {
+      details: { existing_id: taken.id },
+    });
+  }
+  return e164;
+}
+
+export async function createAgent(
+  ctx: AppContext,
+  scope: Scope,
+  input: CreateAgentInput,
+): Promise<AgentView> {
+  const now = ctx.clock.now().toISOString();
+  const phone = await normalizedPhone(ctx.db, scope, input.phone_number, null);
+  const row: AgentsTable = {
+    id: newId('agt'),
+    workspace_id: scope.workspaceId,
+    livemode: scope.livemode ? 1 : 0,
+    name: input.name,
+    status: input.status ?? 'active',
+    phone_number: phone ?? null,
+    instructions: input.instructions ?? '',
+    greeting: input.greeting ?? null,
+    languages: toJson(input.languages ?? ['en']),
+    ...buildModel(ctx, input.model, null),
+    tools: toJson([...new Set(input.tools ?? defaultTools)]),
+    handoff: toJson({ ...defaultHandoff, ...input.handoff }),
+    business: toJson(buildBusiness(input.business ?? {}, null)),
+    lead_fields: toJson(
+      (input.lead_fields ?? []).map((f) => ({ key: f.key, label: f.label, required: f.required ?? false })),
+    ),
+    deleted_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await insertOrConflict(() => ctx.db.insertInto('agents').values(row).execute(), row.phone_number);
+  return presentAgent(row);
+}
+
+/** The phone check above races with a concurrent write; the unique index decides, reported as a 409. */
+async function insertOrConflict(write: () => Promise<unknown>, phone: string | null) {
+  try {
+    await write();
+  } catch (err) {
+    if (phone && /unique|duplicate/i.test((err as Error).message)) {
+      throw new ApiError('conflict', `Another agent already answers on ${phone}.`);
+    }
+    throw err;
+  }
+}
+
+export async function updateAgent(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  input: UpdateAgentInput,
+): Promise<AgentView> {
+  const row = await getAgentRow(ctx.db, scope, id);
+  const phone =
+    input.phone_number !== undefined
+      ? await normalizedPhone(ctx.db, scope, input.phone_number, row.id)
+      : row.phone_number;
+  const next: AgentsTable = {
+    ...row,
+    name: input.name ?? row.name,
+    status: input.status ?? row.status,
+    phone_number: phone ?? null,
+    instructions: input.instructions ?? row.instructions,
+    greeting: input.greeting !== undefined ? input.greeting : row.greeting,
+    languages: input.languages ? toJson(input.languages) : row.languages,
+    ...(input.model ? buildModel(ctx, input.model, row) : {}),
+    tools: input.tools ? toJson([...new Set(input.tools)]) : row.tools,
+    handoff: input.handoff
+      ? toJson({ ...fromJson<Handoff>(row.handoff, defaultHandoff), ...input.handoff })
+      : row.handoff,
+    business: input.business ? toJson(buildBusiness(input.business, parseBusiness(row))) : row.business,
+    lead_fields: input.lead_fields
+      ? toJson(input.lead_fields.map((f) => ({ key: f.key, label: f.label, required: f.required ?? false })))
+      : row.lead_fields,
+    updated_at: ctx.clock.now().toISOString(),
+  };
+  const { id: _id, workspace_id: _ws, livemode: _lm, created_at: _c, ...changes } = next;
+  await insertOrConflict(
+    () =>
+      ctx.db
+        .updateTable('agents')
+        .set(changes)
+        .where('id', '=', row.id)
+        .where('workspace_id', '=', scope.workspaceId)
+        .where('livemode', '=', scope.livemode ? 1 : 0)
+        .execute(),
+    next.phone_number,
+  );
+  return presentAgent(next);
+}
+
+/**
+ * Soft delete: leads, bookings, conversations and channels keep pointing at the agent's id,
+ * so the row stays (with `deleted_at`) while the API, the default-agent choice and phone lookups
+ * no longer see it; its phone number becomes free for another agent.
+ */
+export async function deleteAgent(ctx: AppContext, scope: Scope, id: string) {
+  const row = await getAgentRow(ctx.db, scope, id);
+  const now = ctx.clock.now().toISOString();
+  await ctx.db
+    .updateTable('agents')
+    .set({ deleted_at: now, updated_at: now, status: 'paused' })
+    .where('id', '=', row.id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', scope.livemode ? 1 : 0)
+    .execute();
+  return { id: row.id, object: 'agent' as const, deleted: true as const };
+}

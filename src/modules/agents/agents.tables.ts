@@ -1,0 +1,37 @@
+/** Kysely types of the agents module's tables, merged into the shared `Database`. */
+export interface AgentsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  name: string;
+  status: 'active' | 'paused';
+  /** E.164; unique among the live agents of one workspace and mode. */
+  phone_number: string | null;
+  instructions: string;
+  greeting: string | null;
+  /** JSON array of language tags. */
+  languages: string;
+  model_provider: 'builtin' | 'openai' | 'anthropic' | 'openai_compatible';
+  model_name: string;
+  model_base_url: string | null;
+  /** The provider API key sealed with `ctx.secrets` (never returned by the API). */
+  model_api_key: string | null;
+  /** JSON array of tool names. */
+  tools: string;
+  /** JSON `{keywords, max_unanswered}`. */
+  handoff: string;
+  /** JSON `{timezone, hours, address, services, holidays, buffer_minutes}`. */
+  business: string;
+  /** JSON array of `{key, label, required}`. */
+  lead_fields: string;
+  /** Set by DELETE: the row stays so leads, bookings and conversations keep their history. */
+  deleted_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+declare module '../../platform/db/schema.ts' {
+  interface Database {
+    agents: AgentsTable;
+  }
+}

@@ -1,0 +1,23 @@
+import type { Kysely } from 'kysely';
+import type { ParleyMigration } from '../../platform/db/migrate.ts';
+
+export const aiMigrations: Record<string, ParleyMigration> = {
+  '0530_ai': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('ai_replies')
+        .addColumn('message_id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('agent_id', 'text', (c) => c.notNull())
+        .addColumn('engine', 'text', (c) => c.notNull())
+        .addColumn('sources', 'text', (c) => c.notNull())
+        .addColumn('actions', 'text', (c) => c.notNull())
+        .addColumn('answered', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('ai_replies_conversation').on('ai_replies').columns(['conversation_id', 'created_at']).execute();
+    },
+  },
+};

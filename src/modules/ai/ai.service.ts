@@ -1,0 +1,361 @@
+import './ai.tables.ts';
+import type { AppContext } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { ApiError } from '../../platform/errors.ts';
+import type { Actor, Tx } from '../../platform/events.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
+import { type AgentConfig, agentConfig, defaultAgent, getAgentRow, type Scope } from '../agents/agents.service.ts';
+import type { Scope as ContactScope } from '../contacts/contacts.service.ts';
+import type { AgentsTable } from '../agents/agents.tables.ts';
+import { cancelBooking, checkAvailability, createBooking, listContactBookings } from '../bookings/bookings.service.ts';
+import type { ContactRow } from '../contacts/contacts.tables.ts';
+import { getConversationRow, handoffConversation } from '../conversations/conversations.service.ts';
+import type { ConversationRow } from '../conversations/conversations.tables.ts';
+import { searchKnowledge } from '../knowledge/knowledge.service.ts';
+import { captureLead } from '../leads/leads.service.ts';
+import type { InboundMessageEvent } from '../messaging/hooks.ts';
+import { replyToConversation } from '../messaging/messaging.service.ts';
+import type { MessageRow } from '../messaging/messaging.tables.ts';
+import { replyJob } from './ai.jobs.ts';
+import { builtinReply } from './builtin.ts';
+import type { AgentTools, EngineInput, EngineResult, Turn } from './engine.ts';
+import { llmReply, type LlmOptions } from './llm.ts';
+import { asksHours, extractLeadFields, isThanks, wantsBooking, wantsCancel, wantsHuman } from './intents.ts';
+
+export interface AiOptions {
+  /** Customer messages arriving within this window after the first are answered together. */
+  replyDebounceMs: number;
+  llm: LlmOptions;
+}
+
+/** Longest customer text an engine reads per turn; longer bursts are cut (the message itself is kept whole). */
+export const MAX_ENGINE_CHARS = 4000;
+const HISTORY_TURNS = 20;
+
+/** Picks the engine from the agent's model: the built-in rules, or an LLM through the AI SDK. */
+export function runEngine(input: EngineInput, tools: AgentTools, llm: LlmOptions): Promise<EngineResult> {
+  return input.agent.model.provider === 'builtin' ? builtinReply(input, tools) : llmReply(input, tools, llm);
+}
+
+const aiActor = (agentId: string): Actor => ({ type: 'ai', id: agentId });
+
+/** Tools that act: leads, bookings and handoffs are written as the AI of this agent. */
+function liveTools(ctx: AppContext, scope: ContactScope, agent: AgentConfig, conversation: ConversationRow): AgentTools {
+  const actor = aiActor(agent.id);
+  return {
+    searchKnowledge: (query, topK) => searchKnowledge(ctx, scope, agent.id, query, topK),
+    async captureLead(input) {
+      const { lead } = await captureLead(ctx, scope, { conversation_id: conversation.id, agent_id: agent.id, ...input }, actor);
+      return { id: lead.id };
+    },
+    async checkAvailability(date, serviceId) {
+      return (await checkAvailability(ctx, scope, agent.id, { date, serviceId })).slots;
+    },
+    async book({ serviceId, startAt, notes }) {
+      const b = await createBooking(
+        ctx,
+        scope,
+        { agent_id: agent.id, conversation_id: conversation.id, start_at: startAt, ...(serviceId ? { service_id: serviceId } : {}), ...(notes ? { notes } : {}) },
+        actor,
+      );
+      return { id: b.id, start_at: b.start_at, end_at: b.end_at };
+    },
+    async cancelBooking() {
+      const next = (await listContactBookings(ctx, scope, conversation.contact_id, { upcoming: true })).find((b) => b.agent_id === agent.id);
+      if (!next) return null;
+      const b = await cancelBooking(ctx, scope, next.id, { reason: 'Cancelled by the customer through the AI agent' }, actor);
+      return { id: b.id, start_at: b.start_at };
+    },
+    async handoff(reason) {
+      await handoffConversation(ctx, scope, conversation.id, { reason }, actor);
+    },
+  };
+}
+
+/**
+ * Tools for the playground and copilot: knowledge and availability are read for real; leads,
+ * bookings and handoffs are not written, only described in `actions` (ids are null).
+ */
+function dryRunTools(ctx: AppContext, scope: ContactScope, agent: AgentConfig): AgentTools {
+  return {
+    searchKnowledge: (query, topK) => searchKnowledge(ctx, scope, agent.id, query, topK),
+    captureLead: async () => ({ id: null }),
+    async checkAvailability(date, serviceId) {
+      return (await checkAvailability(ctx, scope, agent.id, { date, serviceId })).slots;
+    },
+    async book({ serviceId, startAt }) {
+      const service = agent.business.services.find((s) => s.id === serviceId);
+      const end = new Date(Date.parse(startAt) + (service?.duration_minutes ?? 30) * 60_000).toISOString();
+      return { id: null, start_at: new Date(startAt).toISOString(), end_at: end };
+    },
+    cancelBooking: async () => null,
+    handoff: async () => {},
+  };
+}
+
+/** {{placeholders}} values: the contact's fields and attributes, then the conversation's dynamic variables. */
+export function variablesOf(contact: ContactRow | undefined, dynamic: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (contact) {
+    for (const [k, v] of Object.entries(fromJson<Record<string, unknown>>(contact.attributes, {}))) if (v !== null) out[k] = String(v);
+    if (contact.name) {
+      out.name = contact.name;
+      out.first_name = contact.name.split(/\s+/)[0];
+    }
+    if (contact.phone) out.phone = contact.phone;
+    if (contact.email) out.email = contact.email;
+  }
+  for (const [k, v] of Object.entries(dynamic)) if (v !== null && v !== undefined) out[k] = String(v);
+  return out;
+}
+
+/** The agent that answers a conversation: its own, else the workspace default (SPEC §6). */
+async function agentFor(db: Db | Trx, scope: Scope, conversation: ConversationRow): Promise<AgentsTable | undefined> {
+  if (conversation.agent_id) {
+    return getAgentRow(db, scope, conversation.agent_id).catch((err) => {
+      if (err instanceof ApiError && err.code === 'not_found') return undefined;
+      throw err;
+    });
+  }
+  return defaultAgent(db, scope);
+}
+
+/** Contexts of the running apps, so the inbound hook (a process-wide list) reaches the right queue. */
+const liveContexts = new Set<{ ctx: AppContext; opts: AiOptions }>();
+
+export function attach(ctx: AppContext, opts: AiOptions) {
+  const entry = { ctx, opts };
+  liveContexts.add(entry);
+  return () => {
+    liveContexts.delete(entry);
+  };
+}
+
+async function contextFor(e: InboundMessageEvent) {
+  const all = [...liveContexts];
+  if (all.length === 1) return all[0];
+  // Several apps in one process (tests): the one whose database holds this workspace.
+  for (const entry of all) {
+    const found = await entry.ctx.db.selectFrom('workspaces').select('id').where('id', '=', e.workspaceId).executeTakeFirst().catch(() => undefined);
+    if (found) return entry;
+  }
+  return undefined;
+}
+
+/**
+ * Runs inside the transaction that stores an inbound customer message: when an active agent
+ * answers this conversation and its AI is not paused, enqueue one reply for the burst.
+ */
+export async function onInbound(tx: Tx, e: InboundMessageEvent): Promise<void> {
+  if (e.conversation.ai_paused === 1) return;
+  const entry = await contextFor(e);
+  if (!entry) return;
+  const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+  const agent = await agentFor(tx.db, scope, e.conversation);
+  if (!agent || agent.status !== 'active') return;
+  if (!e.conversation.agent_id) {
+    await tx.db.updateTable('conversations').set({ agent_id: agent.id }).where('id', '=', e.conversation.id).execute();
+  }
+  await entry.ctx.queue.enqueue(
+    tx.db,
+    replyJob,
+    { workspaceId: e.workspaceId, livemode: e.livemode, conversationId: e.conversation.id },
+    { singletonKey: `ai-reply:${e.conversation.id}`, delayMs: entry.opts.replyDebounceMs },
+  );
+}
+
+const isCustomer = (m: MessageRow) => m.direction === 'inbound';
+
+/** Splits the recent messages into earlier turns and the customer's burst since the last reply. */
+export function burstOf(messages: MessageRow[]): { history: Turn[]; burst: MessageRow[] } {
+  let lastOut = -1;
+  messages.forEach((m, i) => {
+    if (!isCustomer(m)) lastOut = i;
+  });
+  const burst = messages.slice(lastOut + 1);
+  const history = messages
+    .slice(0, lastOut + 1)
+    .filter((m) => m.text || m.template)
+    .map((m): Turn => ({ role: isCustomer(m) ? 'customer' : 'agent', text: m.text ?? fromJson<{ rendered_body?: string }>(m.template, {}).rendered_body ?? '' }));
+  return { history, burst };
+}
+
+async function workspaceSender(ctx: AppContext, scope: Scope, agentId: string) {
+  const ws = await ctx.db.selectFrom('workspaces').selectAll().where('id', '=', scope.workspaceId).executeTakeFirstOrThrow();
+  return {
+    workspaceId: scope.workspaceId,
+    livemode: scope.livemode,
+    defaultCountry: ws.default_country,
+    actor: aiActor(agentId),
+    limits: limitsFor(ws.plan, fromJson<Partial<PlanLimits> | null>(ws.limits, null)),
+  };
+}
+
+/** The reply job: answers every customer message since the last reply, once. */
+export async function answerConversation(ctx: AppContext, payload: { workspaceId: string; livemode: boolean; conversationId: string }, opts: AiOptions) {
+  const scope = { workspaceId: payload.workspaceId, livemode: payload.livemode };
+  const conversation = await getConversationRow(ctx.db, scope, payload.conversationId).catch(() => undefined);
+  if (!conversation || conversation.ai_paused === 1) return;
+  const agentRow = await agentFor(ctx.db, scope, conversation);
+  if (!agentRow || agentRow.status !== 'active') return;
+  const agent = agentConfig(ctx, agentRow);
+  const recent = (
+    await ctx.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversation.id)
+      .where('workspace_id', '=', scope.workspaceId)
+      .where('livemode', '=', scope.livemode ? 1 : 0)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(HISTORY_TURNS + 10)
+      .execute()
+  ).reverse();
+  const { history, burst } = burstOf(recent);
+  if (burst.length === 0) return;
+  const contact = await ctx.db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('id', '=', conversation.contact_id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .executeTakeFirst();
+  const sender = await workspaceSender(ctx, scope, agent.id);
+  const texts = burst.map((m) => m.text ?? (m.media ? (fromJson<{ caption?: string }>(m.media, {}).caption ?? '') : '')).filter((t) => t.trim());
+  const input: EngineInput = {
+    agent,
+    messages: cut(texts),
+    history: history.slice(-HISTORY_TURNS),
+    variables: variablesOf(contact, fromJson<Record<string, unknown>>(conversation.dynamic_variables, {})),
+    now: ctx.clock.now(),
+    defaultCountry: sender.defaultCountry,
+    unsupportedMedia: burst.some((m) => m.type !== 'text' && m.type !== 'interactive') && texts.length === 0,
+  };
+  const result = await runEngine(input, liveTools(ctx, { ...scope, defaultCountry: sender.defaultCountry }, agent, conversation), opts.llm);
+  const sent = await replyToConversation(ctx, sender, conversation.id, { type: 'text', text: result.reply.slice(0, 4096) });
+  await ctx.transaction(async (tx) => {
+    await tx.db
+      .insertInto('ai_replies')
+      .values({
+        message_id: sent.id,
+        workspace_id: scope.workspaceId,
+        livemode: scope.livemode ? 1 : 0,
+        conversation_id: conversation.id,
+        agent_id: agent.id,
+        engine: result.engine,
+        sources: toJson(result.sources),
+        actions: toJson(result.actions),
+        answered: result.answered ? 1 : 0,
+        created_at: ctx.clock.now().toISOString(),
+      })
+      .execute();
+    await tx.db.updateTable('conversations').set({ ai_handled: 1 }).where('id', '=', conversation.id).where('ai_handled', '=', 0).execute();
+    // A message that arrived while this job ran found the singleton taken: answer it in a follow-up.
+    const newer = await tx.db
+      .selectFrom('messages')
+      .select('id')
+      .where('conversation_id', '=', conversation.id)
+      .where('direction', '=', 'inbound')
+      .where('created_at', '>', burst[burst.length - 1].created_at)
+      .executeTakeFirst();
+    if (newer) {
+      await ctx.queue.enqueue(tx.db, replyJob, payload, { singletonKey: `ai-reply:${conversation.id}:${newer.id}`, delayMs: opts.replyDebounceMs });
+    }
+  });
+}
+
+/** Keeps the newest text within the engine's budget. */
+function cut(texts: string[]): string[] {
+  const total = texts.reduce((n, t) => n + t.length, 0);
+  if (total <= MAX_ENGINE_CHARS) return texts;
+  return [texts.join('\n').slice(-MAX_ENGINE_CHARS)];
+}
+
+export interface PlaygroundInput {
+  message: string;
+  history?: Turn[];
+  dynamic_variables?: Record<string, string | number | boolean | null>;
+}
+
+/** `POST /v1/agents/{id}/test`: what the agent would answer, with nothing written. */
+export async function testAgent(ctx: AppContext, scope: ContactScope, agentId: string, body: PlaygroundInput, opts: AiOptions) {
+  const agent = agentConfig(ctx, await getAgentRow(ctx.db, scope, agentId));
+  const result = await runEngine(
+    {
+      agent,
+      messages: cut([body.message]),
+      history: body.history ?? [],
+      variables: variablesOf(undefined, body.dynamic_variables ?? {}),
+      now: ctx.clock.now(),
+      defaultCountry: scope.defaultCountry,
+    },
+    dryRunTools(ctx, scope, agent),
+    opts.llm,
+  );
+  return { object: 'agent_test' as const, agent_id: agent.id, reply: result.reply, sources: result.sources, actions: result.actions, answered: result.answered, engine: result.engine };
+}
+
+/** `POST /v1/conversations/{id}/copilot/suggest`: a draft reply and next steps for a human agent. */
+export async function copilotSuggest(ctx: AppContext, scope: ContactScope, conversationId: string, opts: AiOptions) {
+  const conversation = await getConversationRow(ctx.db, scope, conversationId);
+  const agentRow = await agentFor(ctx.db, scope, conversation);
+  if (!agentRow) throw new ApiError('unprocessable', 'No agent answers this conversation and the workspace has no active agent; create one to get suggestions.');
+  const agent = agentConfig(ctx, agentRow);
+  const recent = (
+    await ctx.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversation.id)
+      .where('workspace_id', '=', scope.workspaceId)
+      .where('livemode', '=', scope.livemode ? 1 : 0)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(HISTORY_TURNS)
+      .execute()
+  ).reverse();
+  // The customer's latest words, whether or not someone already answered them.
+  let lastCustomer = recent.length - 1;
+  while (lastCustomer >= 0 && !isCustomer(recent[lastCustomer])) lastCustomer--;
+  if (lastCustomer < 0) return { object: 'copilot_suggestions' as const, conversation_id: conversation.id, suggestions: [], next_best_actions: [] };
+  let first = lastCustomer;
+  while (first > 0 && isCustomer(recent[first - 1])) first--;
+  const { history } = burstOf(recent.slice(0, first));
+  const texts = recent.slice(first, lastCustomer + 1).map((m) => m.text ?? '').filter(Boolean);
+  const contact = await ctx.db.selectFrom('contacts').selectAll().where('id', '=', conversation.contact_id).where('workspace_id', '=', scope.workspaceId).executeTakeFirst();
+  const input: EngineInput = {
+    agent,
+    messages: cut(texts),
+    history,
+    variables: variablesOf(contact, fromJson<Record<string, unknown>>(conversation.dynamic_variables, {})),
+    now: ctx.clock.now(),
+    defaultCountry: scope.defaultCountry,
+  };
+  const draft = await runEngine(input, dryRunTools(ctx, scope, agent), opts.llm);
+  const suggestions = draft.engine === 'fallback' ? [] : [{ text: draft.reply, sources: draft.sources }];
+  // More passages the human may want to quote.
+  const text = texts.join('\n');
+  for (const hit of await searchKnowledge(ctx, scope, agent.id, text, 4)) {
+    if (suggestions.length >= 3) break;
+    if (suggestions.some((s) => s.sources.some((x) => x.chunk_id === hit.chunk_id))) continue;
+    const body = /^Q:[\s\S]*?\nA:\s*([\s\S]*)$/.exec(hit.text)?.[1] ?? hit.text;
+    suggestions.push({ text: body.trim().slice(0, 600), sources: [{ doc_id: hit.doc_id, chunk_id: hit.chunk_id, title: hit.title, score: hit.score }] });
+  }
+  return { object: 'copilot_suggestions' as const, conversation_id: conversation.id, suggestions, next_best_actions: nextBestActions(conversation, text, draft, input.defaultCountry) };
+}
+
+type NextAction = { type: string; label: string; data: Record<string, unknown> };
+
+function nextBestActions(conversation: ConversationRow, text: string, draft: EngineResult, country: string): NextAction[] {
+  const out: NextAction[] = [];
+  const lead = extractLeadFields(text, country);
+  if (lead.name || lead.email || lead.phone) out.push({ type: 'capture_lead', label: 'Save the contact details as a lead', data: { ...lead } });
+  const proposed = draft.actions.find((a) => a.type === 'booking_created' || a.type === 'booking_proposed');
+  if (proposed) out.push({ type: 'book_appointment', label: 'Book the appointment the customer asked for', data: proposed.data });
+  else if (wantsBooking(text)) out.push({ type: 'book_appointment', label: 'Offer free slots and book', data: {} });
+  if (wantsCancel(text)) out.push({ type: 'cancel_booking', label: "Cancel the customer's booking", data: {} });
+  if (asksHours(text)) out.push({ type: 'share_hours', label: 'Share the opening hours', data: {} });
+  if (conversation.ai_paused === 1) out.push({ type: 'resolve_handoff', label: 'Hand the conversation back to the AI when done', data: {} });
+  else if (wantsHuman(text, []) || !draft.answered) out.push({ type: 'handoff', label: 'Take over from the AI', data: {} });
+  if (isThanks(text)) out.push({ type: 'close_conversation', label: 'Close the conversation', data: {} });
+  return out;
+}

@@ -1,0 +1,22 @@
+/** What the agent answered with, per outbound message: its sources and actions (migration 0530_ai). */
+export interface AiRepliesTable {
+  message_id: string;
+  workspace_id: string;
+  livemode: number;
+  conversation_id: string;
+  agent_id: string;
+  /** `builtin`, the LLM provider, or `fallback` when the provider failed. */
+  engine: string;
+  /** JSON array of {doc_id, chunk_id, title, score}. */
+  sources: string;
+  /** JSON array of {type, data}. */
+  actions: string;
+  answered: number;
+  created_at: string;
+}
+
+declare module '../../platform/db/schema.ts' {
+  interface Database {
+    ai_replies: AiRepliesTable;
+  }
+}

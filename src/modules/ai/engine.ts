@@ -1,0 +1,123 @@
+import type { AgentConfig } from '../agents/agents.service.ts';
+import type { SearchHit } from '../knowledge/search.ts';
+
+/**
+ * The seam between a reply engine (the built-in rules or an LLM) and the world. The engine only
+ * sees the conversation and a fixed set of tools; the reply loop gives tools that write (leads,
+ * bookings, handoffs), the playground gives tools that only describe what would happen.
+ */
+export interface Turn {
+  role: 'customer' | 'agent';
+  text: string;
+}
+
+export interface Slot {
+  /** ISO 8601 UTC. */
+  start_at: string;
+  end_at: string;
+}
+
+export interface AgentTools {
+  searchKnowledge(query: string, topK: number): Promise<SearchHit[]>;
+  captureLead(input: { name?: string; email?: string; phone?: string; intent?: string }): Promise<{ id: string | null }>;
+  /** Free slots on a date (YYYY-MM-DD, business timezone) for a service. */
+  checkAvailability(date: string, serviceId: string | null): Promise<Slot[]>;
+  book(input: { serviceId: string | null; startAt: string; notes?: string }): Promise<{ id: string | null; start_at: string; end_at: string }>;
+  /** Cancels the customer's next confirmed booking; null when there is none. */
+  cancelBooking(): Promise<{ id: string; start_at: string } | null>;
+  handoff(reason: string): Promise<void>;
+}
+
+export interface Source {
+  doc_id: string;
+  chunk_id: string;
+  title: string;
+  score: number;
+}
+
+export type ActionType =
+  | 'knowledge_searched'
+  | 'lead_captured'
+  | 'availability_checked'
+  | 'booking_created'
+  | 'booking_proposed'
+  | 'booking_cancelled'
+  | 'handoff';
+
+export interface Action {
+  type: ActionType;
+  data: Record<string, unknown>;
+}
+
+export interface EngineInput {
+  agent: AgentConfig;
+  /** The customer's messages since the last reply, oldest first (a burst is answered once). */
+  messages: string[];
+  /** Earlier turns, oldest first (without `messages`). */
+  history: Turn[];
+  /** The conversation's dynamic_variables and the contact's fields, for {{placeholders}}. */
+  variables: Record<string, string>;
+  now: Date;
+  /** Default country for phone numbers given without a country code. */
+  defaultCountry: string;
+  /** True when the newest message carries media the agent cannot read. */
+  unsupportedMedia?: boolean;
+}
+
+export interface EngineResult {
+  reply: string;
+  sources: Source[];
+  actions: Action[];
+  /** False when the engine could not answer (counts toward `handoff.max_unanswered`). */
+  answered: boolean;
+  handedOff: boolean;
+  /** What produced the reply: `builtin`, or the LLM provider (`fallback` when it failed). */
+  engine: string;
+}
+
+/** Wraps tools so every call is recorded as an action, whichever engine makes it. */
+export function recording(tools: AgentTools, actions: Action[]): AgentTools & { handedOff: () => boolean; note: (a: Action) => void } {
+  let handedOff = false;
+  return {
+    handedOff: () => handedOff,
+    note: (a) => actions.push(a),
+    async searchKnowledge(query, topK) {
+      return tools.searchKnowledge(query, topK);
+    },
+    async captureLead(input) {
+      const r = await tools.captureLead(input);
+      actions.push({ type: 'lead_captured', data: { lead_id: r.id, ...input } });
+      return r;
+    },
+    async checkAvailability(date, serviceId) {
+      const slots = await tools.checkAvailability(date, serviceId);
+      actions.push({ type: 'availability_checked', data: { date, service_id: serviceId, free_slots: slots.length } });
+      return slots;
+    },
+    async book(input) {
+      const r = await tools.book(input);
+      actions.push({ type: 'booking_created', data: { booking_id: r.id, service_id: input.serviceId, start_at: r.start_at, end_at: r.end_at } });
+      return r;
+    },
+    async cancelBooking() {
+      const r = await tools.cancelBooking();
+      if (r) actions.push({ type: 'booking_cancelled', data: { booking_id: r.id, start_at: r.start_at } });
+      return r;
+    },
+    async handoff(reason) {
+      if (handedOff) return;
+      await tools.handoff(reason);
+      handedOff = true;
+      actions.push({ type: 'handoff', data: { reason } });
+    },
+  };
+}
+
+/** Fills {{name}}, {{contact.name}}, {{anything}} from the variables; unknown ones become empty. */
+export function fillVariables(template: string, vars: Record<string, string>): string {
+  return template
+    .replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, key: string) => vars[key] ?? vars[key.replace(/^(contact|vars|variables)\./, '')] ?? '')
+    .replace(/[ \t]{2,}/g, ' ')
+    .replace(/\s+([,.!?])/g, '$1')
+    .trim();
+}

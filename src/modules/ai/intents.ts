@@ -1,0 +1,97 @@
+import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js';
+
+/** Rules that read what a customer wants, in English and Hinglish. */
+
+const hinglishMarkers =
+  /\b(hai|hain|kya|kab|kaise|kitna|kitne|kitni|aap|aapka|apka|mera|meri|mujhe|muje|karna|karni|chahiye|bhai|ji|kal|parso|aaj|baje|subah|shaam|sham|raat|dopahar|nahi|nahin|haan|ko|se|ka|ki|ke|naam|baat|kuch|abhi|khula|khuli|band|theek|thik|acha|accha|batao|bataiye)\b/g;
+
+/** Hinglish when at least two Hinglish words appear (one alone is often an English name or typo). */
+export function isHinglish(text: string): boolean {
+  return (text.toLowerCase().match(hinglishMarkers) ?? []).length >= 2;
+}
+
+const humanRe =
+  /\b(human|real person|live (agent|person|chat)|insaan|insan|manushya|customer (care|service|support)|representative|someone (real|from (your|the) team)|talk to (a |an |some )?(person|someone|agent|staff|owner|manager)|speak (to|with) (a |an |some )?(person|someone|agent|staff|owner|manager|human)|agent se baat|kisi se baat|kisi insaan|manager se baat|owner se baat|call me back|call karo|phone karo)\b/i;
+
+export function wantsHuman(text: string, keywords: string[]): boolean {
+  if (humanRe.test(text)) return true;
+  const lower = text.toLowerCase();
+  return keywords.some((k) => k.trim() && new RegExp(`\\b${escapeRe(k.toLowerCase().trim())}\\b`).test(lower));
+}
+
+const injectionRe =
+  /(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|instructions|rules|prompt|guidelines|directions)|system prompt|(reveal|show|print|repeat|tell me|what are|give me|share|leak|dump)\b.{0,30}\b(your|the|ur)\b.{0,20}\b(instructions|prompt|rules|configuration|config|guidelines)|developer mode|jailbreak|\bDAN\b|pretend (you are|to be)|you are now|act as (an? )?(unrestricted|different|new)|apne instructions|instructions (batao|dikhao)|prompt (batao|dikhao)/i;
+
+export function isInjection(text: string): boolean {
+  return injectionRe.test(text);
+}
+
+/** Asks to book outright. */
+const bookingRe =
+  /\b(book|booking|reserve|reservation|schedule|aana hai|aa sakta|aa sakti|aa jaun|aa jau|aaunga|aaungi|fix kar)\b|\b(want|need|like|get|make|chahiye|lena|milega|milegi)\b.{0,20}\b(appointment|appt|slot)|\b(appointment|appt|slot)s?\b.{0,20}\b(chahiye|lena|milega|milegi|karna|karni|please|pls|for)\b/i;
+export const wantsBooking = (text: string) => bookingRe.test(text);
+/** Mentions booking words that also appear in plain questions ("is parking available?"). */
+const maybeBookingRe = /\b(appointment|appointments|appt|slot|slots|availability|available|free time)\b/i;
+export const mentionsBooking = (text: string) => maybeBookingRe.test(text);
+
+const cancelRe = /\b(cancel|radd|call off)\b/i;
+/** "cancel my booking", not "is there a cancellation fee". */
+export const wantsCancel = (text: string) => cancelRe.test(text) && !/\b(fee|fees|charge|charges|policy|kitna)\b/i.test(text);
+
+const hoursRe =
+  /\b(open|opens|opening|close|closes|closing|closed|timing|timings|hours|working hours|business hours|khula|khuli|khulta|khulti|khulega|khulegi|band|kab tak|kab se|what time do you|time kya)\b/i;
+export const asksHours = (text: string) => hoursRe.test(text);
+
+const addressRe = /\b(address|location|located|where are you|kahan (hai|ho|par)|kaha hai|directions|pata)\b/i;
+export const asksAddress = (text: string) => addressRe.test(text);
+
+const greetingRe = /^\s*(hi+|hello+|hey+|hlo|helo|namaste|namaskar|namaskaar|good (morning|afternoon|evening)|hola|salaam|salam|yo|hii+)\b[\s!.,🙏👋😊]*(there|ji|bhai|sir|madam)?[\s!.,🙏👋😊]*$/i;
+export const isGreeting = (text: string) => greetingRe.test(text);
+
+const thanksRe = /^\s*(ok(ay)?|ok thanks|thanks|thank you|thank u|thx|ty|shukriya|dhanyavad|dhanyawad|great|cool|perfect|theek hai|thik hai|acha|accha)\b[\s!.,🙏👍😊]*(so much|a lot|ji|bhai)?[\s!.,🙏👍😊]*$/i;
+export const isThanks = (text: string) => thanksRe.test(text);
+
+/** No letters or digits at all: emoji, punctuation. */
+export const isSymbolsOnly = (text: string) => text.trim().length > 0 && !/[\p{L}\p{N}]/u.test(text);
+
+export interface LeadFields {
+  name?: string;
+  email?: string;
+  phone?: string;
+}
+
+const notNames = new Set(
+  'looking interested here just trying calling asking wondering new fine good okay ok available free coming going not sure from in at with the a an very so really glad happy planning hoping'.split(' '),
+);
+
+export function extractLeadFields(text: string, defaultCountry: string): LeadFields {
+  const out: LeadFields = {};
+  const email = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/.exec(text);
+  if (email) out.email = email[0].toLowerCase();
+  try {
+    const phone = findPhoneNumbersInText(text, defaultCountry as CountryCode)[0];
+    if (phone) out.phone = phone.number.number;
+  } catch {
+    // An unknown default country: no phone capture rather than a failed reply.
+  }
+  const patterns = [
+    /\bmera naam\s+([\p{L}]+(?:\s+[\p{L}]+)?)\s+(?:hai|h)\b/iu,
+    /\b(?:mera naam|naam)\s+(?:hai\s+)?([\p{L}]+(?:\s+[\p{L}]+)?)/iu,
+    /\bmy name(?:'s| is)\s+([\p{L}]+(?:\s+[\p{L}]+)?)/iu,
+    /\b(?:[Tt]his is|[Ii] am|[Ii]'m|[Ii]m)\s+(\p{Lu}[\p{L}]+(?:\s+\p{Lu}[\p{L}]+)?)/u,
+    /\bname\s*[:\-]\s*([\p{L}]+(?:\s+[\p{L}]+)?)/iu,
+  ];
+  for (const re of patterns) {
+    const m = re.exec(text);
+    if (!m) continue;
+    const words = m[1].split(/\s+/).filter((w) => !/^(hai|h|and|aur|my|email|phone|number|is|here)$/i.test(w));
+    if (words.length === 0 || notNames.has(words[0].toLowerCase())) continue;
+    const second = words[1] && /^\p{Lu}/u.test(words[1]) ? words[1] : undefined;
+    out.name = [words[0], second].filter(Boolean).map((w) => cap(w as string)).join(' ');
+    break;
+  }
+  return out;
+}
+
+const cap = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

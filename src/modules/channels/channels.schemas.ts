@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { baseObject, describe, idOf } from '../../platform/http/schemas.ts';
+
+export const channelTypes = ['whatsapp', 'sms', 'email', 'voice'] as const;
+export const providerNames = ['meta', 'twilio', 'smtp', 'sandbox'] as const;
+
+/** The providers each channel type may use. */
+export const providersByType: Record<
+  (typeof channelTypes)[number],
+  ReadonlyArray<(typeof providerNames)[number]>
+> = {
+  whatsapp: ['meta', 'sandbox'],
+  sms: ['twilio', 'sandbox'],
+  voice: ['twilio', 'sandbox'],
+  email: ['smtp', 'sandbox'],
+};
+
+/** Credential fields each provider needs; all required. */
+export const credentialFields: Record<(typeof providerNames)[number], readonly string[]> = {
+  meta: ['phone_number_id', 'business_account_id', 'access_token', 'app_secret', 'verify_token'],
+  twilio: ['account_sid', 'auth_token'],
+  smtp: ['host', 'port', 'username', 'password', 'from'],
+  sandbox: [],
+};
+
+const credentials = describe(
+  z.record(z.string(), z.union([z.string().min(1).max(2000), z.number()])),
+  'Provider credentials, write-only and encrypted at rest. meta: `phone_number_id, business_account_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; sandbox: none.',
+  { account_sid: 'AC0123456789abcdef0123456789abcdef', auth_token: 'your-auth-token' },
+);
+
+const settings = describe(
+  z.record(z.string(), z.unknown()),
+  'Non-secret provider settings, e.g. `messages_per_second`; for WhatsApp channels `enforce_24h_window` (default true); for the sandbox `fail_to` (recipients whose sends fail).',
+  { messages_per_second: 20 },
+);
+
+export const createChannelBody = z.strictObject({
+  type: describe(z.enum(channelTypes), 'What the channel carries.', 'whatsapp'),
+  provider: describe(
+    z.enum(providerNames),
+    'Who carries it (whatsapp: meta|sandbox; sms and voice: twilio|sandbox; email: smtp|sandbox).',
+    'meta',
+  ),
+  address: describe(
+    z.string().trim().min(3).max(320),
+    "The channel's own number (E.164) or email address.",
+    '+14155550123',
+  ),
+  agent_id: idOf('agt', 'The AI agent that answers on this channel, if any.').nullable().optional(),
+  credentials: credentials.optional(),
+  settings: settings.optional(),
+});
+
+export const updateChannelBody = z.strictObject({
+  address: describe(
+    z.string().trim().min(3).max(320),
+    "The channel's own number (E.164) or email address.",
+    '+14155550123',
+  ).optional(),
+  agent_id: idOf('agt', 'The AI agent that answers on this channel; null to unbind.').nullable().optional(),
+  credentials: credentials.optional(),
+  settings: settings.optional(),
+  status: describe(
+    z.enum(['active', 'disabled']),
+    'A disabled channel sends and receives nothing.',
+    'active',
+  ).optional(),
+});
+
+export const channelObject = z.object({
+  ...baseObject('ch', 'channel'),
+  type: describe(z.enum(channelTypes), 'What the channel carries.', 'whatsapp'),
+  provider: describe(z.enum(providerNames), 'Who carries it.', 'meta'),
+  address: describe(z.string(), "The channel's own number or email address.", '+14155550123'),
+  agent_id: describe(
+    z.string().nullable(),
+    'The AI agent bound to this channel.',
+    'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ),
+  status: describe(z.enum(['active', 'disabled']), 'Whether the channel sends and receives.', 'active'),
+  credentials_set: describe(z.boolean(), 'True when credentials are stored (they are never returned).', true),
+  credential_fields: describe(z.array(z.string()), 'Names of the credential fields stored.', [
+    'account_sid',
+    'auth_token',
+  ]),
+  settings: describe(z.record(z.string(), z.unknown()), 'Non-secret provider settings.', {}),
+  inbound_url: describe(
+    z.string().nullable(),
+    "The URL to paste into the provider's console for inbound messages and statuses (null for the sandbox: use `POST /v1/sandbox/inbound`).",
+    'https://parley.example.com/hooks/whatsapp/ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ),
+});
+
+export const createdChannelObject = channelObject.extend({
+  inbound_token: describe(
+    z.string().nullable(),
+    'Email channels only: the secret your mail relay sends as `Authorization: Bearer <token>` to the inbound URL. Shown only in this response.',
+    'itk_Zm9vYmFyYmF6cXV4',
+  ),
+});

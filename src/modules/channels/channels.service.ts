@@ -1,0 +1,366 @@
+import type { AppContext } from '../../platform/context.ts';
+import { randomToken } from '../../platform/crypto.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
+import type { Page, PageRequest } from '../../platform/http/pagination.ts';
+import { paginate } from '../../platform/http/pagination.ts';
+import { newId } from '../../platform/ids.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+import { normalizeAddress } from './address.ts';
+import type { ChannelConfig, ChannelType, ProviderName } from './channel-adapter.ts';
+import { credentialFields, providersByType } from './channels.schemas.ts';
+import type { ChannelRow } from './channels.tables.ts';
+
+/** The workspace and mode every query is scoped by. */
+export interface Scope {
+  workspaceId: string;
+  livemode: boolean;
+}
+
+const lm = (scope: Scope) => (scope.livemode ? 1 : 0);
+
+/** Addresses of the sandbox channels made on demand in test mode. */
+export const SANDBOX_ADDRESSES: Record<ChannelType, string> = {
+  whatsapp: '+15550100001',
+  sms: '+15550100002',
+  voice: '+15550100003',
+  email: 'sandbox@parley.test',
+};
+
+/** Credentials never leave the server; the API says which fields are set. */
+function storedFields(ctx: AppContext, row: ChannelRow): string[] {
+  const creds = ctx.secrets.openJson<Record<string, string>>(row.credentials);
+  return Object.keys(creds).filter((k) => k !== 'inbound_token');
+}
+
+export function inboundUrl(
+  ctx: AppContext,
+  row: Pick<ChannelRow, 'id' | 'type' | 'provider'>,
+): string | null {
+  const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
+  if (row.provider === 'meta') return `${base}/hooks/whatsapp/${row.id}`;
+  if (row.provider === 'twilio')
+    return `${base}/hooks/twilio/${row.id}/${row.type === 'voice' ? 'voice' : 'sms'}`;
+  if (row.type === 'email' && row.provider === 'smtp') return `${base}/hooks/email/${row.id}`;
+  return null;
+}
+
+export function presentChannel(ctx: AppContext, row: ChannelRow) {
+  const fields = storedFields(ctx, row);
+  return {
+    id: row.id,
+    object: 'channel' as const,
+    livemode: row.livemode === 1,
+    type: row.type,
+    provider: row.provider,
+    address: row.address,
+    agent_id: row.agent_id,
+    status: row.status,
+    credentials_set: fields.length > 0,
+    credential_fields: fields,
+    settings: fromJson<Record<string, unknown>>(row.settings, {}),
+    inbound_url: inboundUrl(ctx, row),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+/** Checks that an agent exists in this workspace and mode (the agents table belongs to the agents module). */
+export async function agentExists(db: Db | Trx, scope: Scope, agentId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('agents')
+    .select('id')
+    .where('id', '=', agentId)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+function checkCredentials(
+  provider: ProviderName,
+  given: Record<string, string | number> | undefined,
+): Record<string, string> {
+  const needed = credentialFields[provider];
+  const errors: FieldError[] = [];
+  const out: Record<string, string> = {};
+  const input = given ?? {};
+  for (const k of Object.keys(input)) {
+    if (!needed.includes(k))
+      errors.push({
+        field: `credentials.${k}`,
+        message: `is not a ${provider} credential (expected: ${needed.join(', ') || 'none'})`,
+      });
+  }
+  for (const k of needed) {
+    const v = input[k];
+    if (v === undefined || String(v).trim() === '')
+      errors.push({ field: `credentials.${k}`, message: 'is required' });
+    else out[k] = String(v).trim();
+  }
+  if (provider === 'smtp' && out.port !== undefined && !/^\d{1,5}$/.test(out.port)) {
+    errors.push({ field: 'credentials.port', message: 'must be a port number' });
+  }
+  if (errors.length) throw validationFailed(errors);
+  return out;
+}
+
+interface CreateChannelInput {
+  type: ChannelType;
+  provider: ProviderName;
+  address: string;
+  agent_id?: string | null;
+  credentials?: Record<string, string | number>;
+  settings?: Record<string, unknown>;
+}
+
+export async function createChannel(
+  ctx: AppContext,
+  scope: Scope & { defaultCountry: string },
+  input: CreateChannelInput,
+) {
+  const errors: FieldError[] = [];
+  if (!providersByType[input.type].includes(input.provider)) {
+    errors.push({
+      field: 'provider',
+      message: `a ${input.type} channel uses ${providersByType[input.type].join(' or ')}`,
+    });
+  }
+  const address = normalizeAddress(input.type, input.address, scope.defaultCountry);
+  if (!address)
+    errors.push({
+      field: 'address',
+      message: input.type === 'email' ? 'must be an email address' : 'must be a valid phone number (E.164)',
+    });
+  if (errors.length) throw validationFailed(errors);
+  const creds = checkCredentials(input.provider, input.credentials);
+  // Email relays authenticate with a per-channel token; it lives with the sealed credentials.
+  const inboundToken = input.type === 'email' && input.provider === 'smtp' ? `itk_${randomToken(24)}` : null;
+  if (inboundToken) creds.inbound_token = inboundToken;
+  if (input.agent_id && !(await agentExists(ctx.db, scope, input.agent_id))) {
+    throw new ApiError('not_found', `No agent with id ${input.agent_id}.`, {
+      errors: [{ field: 'agent_id', message: 'no such agent' }],
+    });
+  }
+  const now = ctx.clock.now().toISOString();
+  const row: ChannelRow = {
+    id: newId('ch'),
+    workspace_id: scope.workspaceId,
+    livemode: lm(scope),
+    type: input.type,
+    provider: input.provider,
+    address: address!,
+    agent_id: input.agent_id ?? null,
+    credentials: ctx.secrets.sealJson(creds),
+    settings: toJson(input.settings ?? {}),
+    status: 'active',
+    created_at: now,
+    updated_at: now,
+  };
+  await assertAddressFree(ctx.db, scope, row.type, row.address);
+  await ctx.db.insertInto('channels').values(row).execute();
+  return { ...presentChannel(ctx, row), inbound_token: inboundToken };
+}
+
+async function assertAddressFree(
+  db: Db | Trx,
+  scope: Scope,
+  type: ChannelType,
+  address: string,
+  exceptId?: string,
+) {
+  let q = db
+    .selectFrom('channels')
+    .select('id')
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .where('type', '=', type)
+    .where('address', '=', address);
+  if (exceptId) q = q.where('id', '!=', exceptId);
+  const existing = await q.executeTakeFirst();
+  if (existing) {
+    throw new ApiError(
+      'conflict',
+      `A ${type} channel with address ${address} already exists (${existing.id}).`,
+      {
+        details: { existing_id: existing.id },
+      },
+    );
+  }
+}
+
+export async function getChannelRow(db: Db | Trx, scope: Scope, id: string): Promise<ChannelRow> {
+  const row = await db
+    .selectFrom('channels')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .executeTakeFirst();
+  if (!row) throw notFound('channel', id);
+  return row;
+}
+
+export async function listChannels(
+  ctx: AppContext,
+  scope: Scope,
+  filters: { type?: ChannelType; provider?: ProviderName; agent_id?: string },
+  page: PageRequest,
+): Promise<Page<ReturnType<typeof presentChannel>>> {
+  let q = ctx.db
+    .selectFrom('channels')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope));
+  if (filters.type) q = q.where('type', '=', filters.type);
+  if (filters.provider) q = q.where('provider', '=', filters.provider);
+  if (filters.agent_id) q = q.where('agent_id', '=', filters.agent_id);
+  return paginate(q.orderBy('id', 'desc'), page, (r) => presentChannel(ctx, r));
+}
+
+export async function updateChannel(
+  ctx: AppContext,
+  scope: Scope & { defaultCountry: string },
+  id: string,
+  input: {
+    address?: string;
+    agent_id?: string | null;
+    credentials?: Record<string, string | number>;
+    settings?: Record<string, unknown>;
+    status?: 'active' | 'disabled';
+  },
+) {
+  const row = await getChannelRow(ctx.db, scope, id);
+  const patch: Partial<ChannelRow> = { updated_at: ctx.clock.now().toISOString() };
+  if (input.address !== undefined) {
+    const address = normalizeAddress(row.type, input.address, scope.defaultCountry);
+    if (!address)
+      throw validationFailed([
+        {
+          field: 'address',
+          message: row.type === 'email' ? 'must be an email address' : 'must be a valid phone number (E.164)',
+        },
+      ]);
+    await assertAddressFree(ctx.db, scope, row.type, address, row.id);
+    patch.address = address;
+  }
+  if (input.agent_id !== undefined) {
+    if (input.agent_id && !(await agentExists(ctx.db, scope, input.agent_id))) {
+      throw new ApiError('not_found', `No agent with id ${input.agent_id}.`, {
+        errors: [{ field: 'agent_id', message: 'no such agent' }],
+      });
+    }
+    patch.agent_id = input.agent_id;
+  }
+  if (input.credentials !== undefined) {
+    const creds = checkCredentials(row.provider, input.credentials);
+    // The email inbound token stays: replacing credentials must not break the relay.
+    const old = ctx.secrets.openJson<Record<string, string>>(row.credentials);
+    if (old.inbound_token) creds.inbound_token = old.inbound_token;
+    patch.credentials = ctx.secrets.sealJson(creds);
+  }
+  if (input.settings !== undefined) patch.settings = toJson(input.settings);
+  if (input.status !== undefined) patch.status = input.status;
+  await ctx.db.updateTable('channels').set(patch).where('id', '=', row.id).execute();
+  return presentChannel(ctx, { ...row, ...patch });
+}
+
+export async function deleteChannel(ctx: AppContext, scope: Scope, id: string) {
+  const row = await getChannelRow(ctx.db, scope, id);
+  await ctx.db.deleteFrom('channels').where('id', '=', row.id).execute();
+  return { id: row.id, object: 'channel' as const, deleted: true as const };
+}
+
+export function channelConfigOf(ctx: AppContext, row: ChannelRow): ChannelConfig {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    livemode: row.livemode === 1,
+    type: row.type,
+    provider: row.provider,
+    address: row.address,
+    credentials: ctx.secrets.openJson<Record<string, string>>(row.credentials),
+    settings: fromJson<Record<string, unknown>>(row.settings, {}),
+  };
+}
+
+/** The channel with its credentials decrypted, for adapters and the provider-facing routes. Unscoped: the id comes from the hook URL. */
+export async function loadChannelConfig(ctx: AppContext, channelId: string): Promise<ChannelConfig> {
+  const row = await ctx.db.selectFrom('channels').selectAll().where('id', '=', channelId).executeTakeFirst();
+  if (!row) throw notFound('channel', channelId);
+  return channelConfigOf(ctx, row);
+}
+
+/**
+ * The active channel a send of this type goes out on: the one bound to `agentId`, else the one
+ * whose address is `from`, else the oldest of that type. Undefined when none fits.
+ */
+export async function findChannelForSend(
+  db: Db | Trx,
+  scope: Scope,
+  opts: { type: ChannelType; from?: string; agentId?: string },
+): Promise<ChannelRow | undefined> {
+  let q = db
+    .selectFrom('channels')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .where('type', '=', opts.type)
+    .where('status', '=', 'active');
+  if (opts.from) q = q.where('address', '=', opts.from);
+  if (opts.agentId) q = q.where('agent_id', '=', opts.agentId);
+  return q.orderBy('id', 'asc').limit(1).executeTakeFirst();
+}
+
+/**
+ * Test mode's default channel of a type: made on first use, on the sandbox provider. Its
+ * WhatsApp flavour does not enforce the 24-hour window so a first `POST /v1/messages` works
+ * as is; a sandbox channel created through the API enforces it (as live WhatsApp does).
+ */
+export async function ensureSandboxChannel(
+  db: Db | Trx,
+  ctx: AppContext,
+  scope: Scope,
+  type: ChannelType,
+): Promise<ChannelRow> {
+  const address = SANDBOX_ADDRESSES[type];
+  const existing = await db
+    .selectFrom('channels')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', 0)
+    .where('type', '=', type)
+    .where('address', '=', address)
+    .executeTakeFirst();
+  if (existing) return existing;
+  const now = ctx.clock.now().toISOString();
+  const row: ChannelRow = {
+    id: newId('ch'),
+    workspace_id: scope.workspaceId,
+    livemode: 0,
+    type,
+    provider: 'sandbox',
+    address,
+    agent_id: null,
+    credentials: ctx.secrets.sealJson({}),
+    settings: toJson(type === 'whatsapp' ? { enforce_24h_window: false } : {}),
+    status: 'active',
+    created_at: now,
+    updated_at: now,
+  };
+  // Two first sends at once may race to make it; the loser reads the winner's row.
+  await db
+    .insertInto('channels')
+    .values(row)
+    .onConflict((oc) => oc.columns(['workspace_id', 'livemode', 'type', 'address']).doNothing())
+    .execute();
+  return db
+    .selectFrom('channels')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', 0)
+    .where('type', '=', type)
+    .where('address', '=', address)
+    .executeTakeFirstOrThrow();
+}

@@ -1,0 +1,244 @@
+import { z } from 'zod';
+import type { AppContext } from '../../platform/context.ts';
+import { sha256Hex } from '../../platform/crypto.ts';
+import { ApiError } from '../../platform/errors.ts';
+import type { Database } from '../../platform/db/schema.ts';
+import { newId } from '../../platform/ids.ts';
+import { defineJob } from '../../platform/queue/queue.ts';
+import { findContactByPhone, setContactOptOut } from '../contacts/contacts.service.ts';
+import { ingestInbound } from '../messaging/inbound.service.ts';
+import { adapterFor } from './adapters.ts';
+import type { ChannelConfig, InboundBatch, ProviderName, RawInbound } from './channel-adapter.ts';
+import { loadChannelConfig } from './channels.service.ts';
+import './providers.tables.ts';
+import { optKeyword } from './twilio/twilio.adapter.ts';
+
+/**
+ * The provider-facing side shared by every real channel: a hook route verifies the request,
+ * then `acceptInbound` stores the exact payload and enqueues its processing in one transaction,
+ * so the provider gets its 200 at once and nothing verified is lost. The job parses the stored
+ * payload and hands it to the messaging module's `ingestInbound` (which dedups by provider id).
+ */
+
+export const processInboundJob = defineJob({
+  name: 'providers.process_inbound',
+  payload: z.object({ ids: z.array(z.string()).min(1) }),
+  maxAttempts: 8,
+  timeoutMs: 120_000,
+  concurrency: 2,
+});
+
+// Hook requests read their channel on every call; a short cache spares the query and the
+// credential decryption under load. Edits to a channel take effect within this long.
+const CHANNEL_CACHE_MS = 5_000;
+const channelCache = new WeakMap<AppContext, Map<string, { at: number; channel: ChannelConfig }>>();
+
+async function cachedChannel(ctx: AppContext, channelId: string): Promise<ChannelConfig> {
+  let cache = channelCache.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    channelCache.set(ctx, cache);
+  }
+  const now = Date.now();
+  const hit = cache.get(channelId);
+  if (hit && now - hit.at < CHANNEL_CACHE_MS) return hit.channel;
+  const channel = await loadChannelConfig(ctx, channelId);
+  if (cache.size > 10_000) cache.clear();
+  cache.set(channelId, { at: now, channel });
+  return channel;
+}
+
+/** The channel a hook URL names, when it exists and speaks `provider`; 404 otherwise. */
+export async function hookChannel(
+  ctx: AppContext,
+  channelId: string,
+  providers: ProviderName[],
+): Promise<ChannelConfig> {
+  let channel: ChannelConfig;
+  try {
+    channel = await cachedChannel(ctx, channelId);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError('not_found', `No channel ${channelId} here.`);
+  }
+  if (!providers.includes(channel.provider))
+    throw new ApiError('not_found', `No channel ${channelId} for this provider.`);
+  return channel;
+}
+
+/** Verifies with the channel's adapter; 401 `invalid_signature` (nothing stored) when it fails. */
+export function verifyOrThrow(channel: ChannelConfig, request: RawInbound) {
+  const adapter = adapterFor(channel.provider);
+  if (!adapter) throw new ApiError('channel_not_configured', `No adapter for provider ${channel.provider}.`);
+  if (!request.rawBody || !adapter.verifyInbound(channel, request)) {
+    throw new ApiError(
+      'invalid_signature',
+      'The request signature is missing or does not match this channel.',
+    );
+  }
+}
+
+interface Pending {
+  row: Database['provider_inbound'];
+  resolve: (r: { id: string; duplicate: boolean }) => void;
+  reject: (err: unknown) => void;
+}
+const pendingByCtx = new WeakMap<AppContext, Pending[]>();
+
+/**
+ * Stores a verified payload and enqueues its processing, atomically, before the provider gets
+ * its 200. Requests arriving together are committed in one transaction with one job (SQLite has
+ * one writer; a commit per webhook would cap ingest far below what providers burst). An exact
+ * replay of a stored payload (a provider retry) is acknowledged without being stored again.
+ */
+export function acceptInbound(
+  ctx: AppContext,
+  channel: ChannelConfig,
+  kind: string,
+  contentType: string,
+  rawBody: Buffer,
+): Promise<{ id: string; duplicate: boolean }> {
+  const row = {
+    id: newId('inb'),
+    channel_id: channel.id,
+    workspace_id: channel.workspaceId,
+    livemode: channel.livemode ? 1 : 0,
+    provider: channel.provider,
+    kind,
+    content_type: contentType,
+    raw_body: rawBody.toString('utf8'),
+    body_sha256: sha256Hex(rawBody),
+    received_at: ctx.clock.now().toISOString(),
+    processed_at: null,
+    error: null,
+  };
+  return new Promise((resolve, reject) => {
+    let queue = pendingByCtx.get(ctx);
+    if (!queue) {
+      queue = [];
+      pendingByCtx.set(ctx, queue);
+      setImmediate(() => void flush(ctx));
+    }
+    queue.push({ row, resolve, reject });
+  });
+}
+
+const MAX_BATCH = 200;
+
+async function flush(ctx: AppContext) {
+  const all = pendingByCtx.get(ctx) ?? [];
+  pendingByCtx.delete(ctx);
+  for (let i = 0; i < all.length; i += MAX_BATCH) {
+    const batch = all.slice(i, i + MAX_BATCH);
+    try {
+      const outcome = await ctx.transaction(async (tx) => {
+        await tx.db
+          .insertInto('provider_inbound')
+          .values(batch.map((p) => p.row))
+          .onConflict((oc) => oc.columns(['channel_id', 'body_sha256']).doNothing())
+          .execute();
+        // Rows skipped as replays (of earlier payloads, or twins in this batch) are not ours.
+        const kept = await tx.db
+          .selectFrom('provider_inbound')
+          .select('id')
+          .where(
+            'id',
+            'in',
+            batch.map((p) => p.row.id),
+          )
+          .execute();
+        const stored = new Set(kept.map((r) => r.id));
+        if (stored.size) await ctx.queue.enqueue(tx.db, processInboundJob, { ids: [...stored] });
+        return batch.map((p) => stored.has(p.row.id));
+      });
+      batch.forEach((p, n) => p.resolve({ id: p.row.id, duplicate: !outcome[n] }));
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  }
+}
+
+function bodyOf(contentType: string, raw: string): unknown {
+  if (contentType === 'application/x-www-form-urlencoded')
+    return Object.fromEntries(new URLSearchParams(raw));
+  return JSON.parse(raw);
+}
+
+/** Parses and ingests one stored payload; safe to run twice (ingest dedups by provider id). */
+export async function processInbound(ctx: AppContext, id: string): Promise<void> {
+  const row = await ctx.db.selectFrom('provider_inbound').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || row.processed_at) return;
+  const finish = (error: string | null) =>
+    ctx.db
+      .updateTable('provider_inbound')
+      .set({ processed_at: ctx.clock.now().toISOString(), error })
+      .where('id', '=', id)
+      .execute();
+
+  let channel: ChannelConfig;
+  try {
+    channel = await loadChannelConfig(ctx, row.channel_id);
+  } catch {
+    // The channel was deleted after the payload arrived: nothing left to deliver it to.
+    await finish('channel deleted');
+    return;
+  }
+  const adapter = adapterFor(channel.provider);
+  if (!adapter) throw new Error(`No adapter for provider ${channel.provider}`);
+  let batch: InboundBatch;
+  try {
+    const body = bodyOf(row.content_type, row.raw_body);
+    batch = adapter.parseInbound(channel, {
+      rawBody: Buffer.from(row.raw_body, 'utf8'),
+      headers: {},
+      url: '',
+      body,
+    });
+  } catch (err) {
+    // A verified payload we cannot read stays stored with the reason; retrying would not help.
+    await finish(`unparseable: ${(err as Error).message}`);
+    return;
+  }
+  await ingestInbound(ctx, channel, batch);
+  if (channel.type === 'sms') await applyOptKeywords(ctx, channel, batch);
+  await finish(null);
+}
+
+/** STOP / UNSUBSCRIBE ... set the contact's `opted_out`; START / UNSTOP clear it (carrier keywords). */
+async function applyOptKeywords(ctx: AppContext, channel: ChannelConfig, batch: InboundBatch) {
+  for (const m of batch.messages) {
+    const keyword = optKeyword(m.text);
+    if (!keyword) continue;
+    const ws = await ctx.db
+      .selectFrom('workspaces')
+      .select('default_country')
+      .where('id', '=', channel.workspaceId)
+      .executeTakeFirst();
+    const scope = {
+      workspaceId: channel.workspaceId,
+      livemode: channel.livemode,
+      defaultCountry: ws?.default_country ?? 'US',
+    };
+    const contact = await findContactByPhone(ctx.db, scope, m.from);
+    if (!contact) continue;
+    await ctx.transaction((tx) =>
+      setContactOptOut(tx, scope, contact.id, keyword === 'opt_out', { type: 'customer', id: contact.id }),
+    );
+  }
+}
+
+/** Deletes processed payloads older than `days` (replays of those are still caught by provider-id dedup). */
+export async function purgeProcessedInbound(ctx: AppContext, days = 7): Promise<void> {
+  const cutoff = new Date(ctx.clock.now().getTime() - days * 86_400_000).toISOString();
+  await ctx.db
+    .deleteFrom('provider_inbound')
+    .where('processed_at', 'is not', null)
+    .where('received_at', '<', cutoff)
+    .execute();
+}
+
+export function registerInboundJobs(ctx: AppContext) {
+  ctx.queue.register(processInboundJob, async (payload) => {
+    for (const id of payload.ids) await processInbound(ctx, id);
+  });
+}

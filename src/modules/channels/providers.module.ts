@@ -1,0 +1,40 @@
+import type { Module } from '../module.ts';
+import { registerAdapter } from './adapters.ts';
+import { createEmailAdapter } from './email/email.adapter.ts';
+import { emailHookRoutes } from './email/email.routes.ts';
+import { purgeProcessedInbound, registerInboundJobs } from './providers.inbound.ts';
+import { providersMigrations } from './providers.migrations.ts';
+import { createTwilioAdapter } from './twilio/twilio.adapter.ts';
+import { twilioHookRoutes } from './twilio/twilio.routes.ts';
+import { createWhatsAppAdapter } from './whatsapp/whatsapp.adapter.ts';
+import { whatsappHookRoutes } from './whatsapp/whatsapp.routes.ts';
+import { registerTemplateSync } from './whatsapp/whatsapp.templates.ts';
+
+/** The real channels: Meta's WhatsApp Cloud API, Twilio SMS and SMTP email, with their webhook routes. */
+export const providersModule: Module = {
+  name: 'providers',
+  migrations: providersMigrations,
+  routes: [...whatsappHookRoutes, ...twilioHookRoutes, ...emailHookRoutes],
+  setup(ctx) {
+    const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
+    registerAdapter(
+      createWhatsAppAdapter({ graphUrl: ctx.config.metaGraphUrl, version: ctx.config.metaGraphVersion }),
+    );
+    registerAdapter(
+      createTwilioAdapter({
+        apiUrl: ctx.config.twilioApiUrl,
+        statusCallbackUrl: (channel) => `${base}/hooks/twilio/${channel.id}/status`,
+      }),
+    );
+    registerAdapter(createEmailAdapter());
+    registerInboundJobs(ctx);
+    registerTemplateSync(ctx);
+  },
+  startWorker(ctx) {
+    const timer = setInterval(() => {
+      purgeProcessedInbound(ctx).catch((err) => ctx.logger.warn({ err }, 'provider inbound purge failed'));
+    }, 3_600_000);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+};

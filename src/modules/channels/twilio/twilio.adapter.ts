@@ -1,0 +1,234 @@
+import twilio from 'twilio';
+import {
+  type ChannelAdapter,
+  type ChannelConfig,
+  ChannelSendError,
+  type InboundBatch,
+  type InboundMessage,
+  type OutboundMessage,
+  type ProviderStatus,
+  type RawInbound,
+  type SendResult,
+  type StatusUpdate,
+} from '../channel-adapter.ts';
+
+/**
+ * Twilio Programmable Messaging (SMS/MMS): `POST /2010-04-01/Accounts/{sid}/Messages.json`,
+ * form-encoded with basic auth; inbound messages and status callbacks are form POSTs signed with
+ * `X-Twilio-Signature` over the public URL plus the sorted form fields.
+ */
+
+export interface TwilioOptions {
+  /** `https://api.twilio.com` (a local fake in tests). */
+  apiUrl: string;
+  /** Public URL of `/hooks/twilio/{channel_id}/status` for a channel, given to Twilio as StatusCallback. */
+  statusCallbackUrl?: (channel: ChannelConfig) => string | undefined;
+  timeoutMs?: number;
+}
+
+/** Keywords carriers and Twilio treat as opt-out and opt-in (Twilio's default Advanced Opt-Out lists). */
+export const OPT_OUT_KEYWORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
+export const OPT_IN_KEYWORDS = new Set(['START', 'UNSTOP']);
+
+/** `opt_out`, `opt_in`, or undefined: the whole message must be the keyword (case and spacing aside). */
+export function optKeyword(text: string): 'opt_out' | 'opt_in' | undefined {
+  const word = text
+    .trim()
+    .replace(/[.!]+$/, '')
+    .toUpperCase();
+  if (OPT_OUT_KEYWORDS.has(word)) return 'opt_out';
+  if (OPT_IN_KEYWORDS.has(word)) return 'opt_in';
+  return undefined;
+}
+
+const statusMap: Record<string, ProviderStatus | undefined> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  undelivered: 'failed',
+  failed: 'failed',
+};
+
+function mapTwilioError(
+  httpStatus: number,
+  body: { code?: number; message?: string } | undefined,
+): ChannelSendError {
+  const code = body?.code;
+  const providerCode = code === undefined ? `http_${httpStatus}` : String(code);
+  const detail = body?.message ?? `HTTP ${httpStatus}`;
+  const fail = (c: string, retryable = false, retryAfterMs?: number) =>
+    new ChannelSendError(c, `Twilio refused the message (${providerCode}: ${detail})`, {
+      retryable,
+      providerCode,
+      retryAfterMs,
+    });
+  if (code === 21610) return fail('contact_opted_out');
+  if (code === 21211 || code === 21614 || code === 21612 || code === 21408 || code === 21617)
+    return fail('validation_failed');
+  if (code === 20003 || code === 20404 || code === 21606 || code === 21659)
+    return fail('channel_not_configured');
+  if (code === 20429 || httpStatus === 429) return fail('rate_limited', true, 1000);
+  if (httpStatus >= 500) return fail('provider_error', true);
+  return fail('provider_error');
+}
+
+export function createTwilioAdapter(opts: TwilioOptions): ChannelAdapter {
+  return {
+    provider: 'twilio',
+
+    async send(channel: ChannelConfig, message: OutboundMessage): Promise<SendResult> {
+      const sid = channel.credentials.account_sid;
+      const token = channel.credentials.auth_token;
+      if (!sid || !token)
+        throw new ChannelSendError(
+          'channel_not_configured',
+          `The SMS channel ${channel.id} needs account_sid and auth_token.`,
+        );
+      const form = new URLSearchParams();
+      form.set('To', message.to);
+      form.set('From', channel.address);
+      const body =
+        message.type === 'template'
+          ? message.template?.renderedBody
+          : message.type === 'interactive'
+            ? interactiveText(message)
+            : (message.text ?? message.media?.caption ?? '');
+      if (body) form.set('Body', body);
+      if (message.media?.url && message.type !== 'text') form.append('MediaUrl', message.media.url);
+      if (!body && !form.has('MediaUrl'))
+        throw new ChannelSendError('validation_failed', 'An SMS needs a body or a media url.');
+      const callback = opts.statusCallbackUrl?.(channel);
+      if (callback) form.set('StatusCallback', callback);
+
+      const url = `${opts.apiUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Messages.json`;
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${sid}:${token}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: form.toString(),
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+        });
+      } catch (err) {
+        const e = err as Error;
+        const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
+        throw new ChannelSendError(
+          'provider_error',
+          timedOut ? 'Twilio did not answer in time.' : `Could not reach Twilio: ${e.message}`,
+          {
+            retryable: true,
+            providerCode: timedOut ? 'timeout' : 'network',
+          },
+        );
+      }
+      const text = await res.text();
+      let json: Record<string, any> | undefined;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      if (!res.ok) throw mapTwilioError(res.status, json);
+      if (typeof json?.sid !== 'string')
+        throw new ChannelSendError('provider_error', 'Twilio answered without a message sid.', {
+          retryable: true,
+        });
+      return { providerMessageId: json.sid };
+    },
+
+    verifyInbound(channel: ChannelConfig, request: RawInbound): boolean {
+      const token = channel.credentials.auth_token;
+      const header = request.headers['x-twilio-signature'];
+      const signature = Array.isArray(header) ? header[0] : header;
+      if (!token || !signature) return false;
+      const params = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<
+        string,
+        string
+      >;
+      return twilio.validateRequest(token, signature, request.url, params);
+    },
+
+    parseInbound(_channel: ChannelConfig, request: RawInbound): InboundBatch {
+      return parseTwilioForm((request.body ?? {}) as Record<string, string>, new Date());
+    },
+  };
+}
+
+function interactiveText(message: OutboundMessage): string {
+  const i = message.interactive;
+  if (!i) return '';
+  // SMS has no buttons: the choices are listed as text the customer can answer with.
+  const options =
+    i.kind === 'button'
+      ? (i.buttons ?? []).map((b) => b.title)
+      : (i.list?.sections ?? []).flatMap((s) => s.rows.map((r) => r.title));
+  return [i.header, i.body, ...options.map((o, n) => `${n + 1}. ${o}`), i.footer].filter(Boolean).join('\n');
+}
+
+/** An inbound SMS (`Body`, `From`, `NumMedia`...) or a status callback (`MessageStatus`). */
+export function parseTwilioForm(form: Record<string, string>, now: Date): InboundBatch {
+  const batch: InboundBatch = { messages: [], statuses: [], notices: [] };
+  const sid = form.MessageSid ?? form.SmsSid;
+  if (!sid) return batch;
+  if (form.MessageStatus || form.SmsStatus) {
+    const raw = (form.MessageStatus ?? form.SmsStatus ?? '').toLowerCase();
+    // An inbound message's own callback says `received`; it is the message itself, handled below.
+    if (raw !== 'received') {
+      const status = statusMap[raw];
+      if (status) {
+        const update: StatusUpdate = { providerMessageId: sid, status, timestamp: now };
+        if (status === 'failed') {
+          update.error = {
+            code: form.ErrorCode === '21610' ? 'contact_opted_out' : 'sms_undeliverable',
+            message:
+              form.ErrorMessage ??
+              `Twilio reported ${raw}${form.ErrorCode ? ` (error ${form.ErrorCode})` : ''}`,
+            ...(form.ErrorCode ? { providerCode: form.ErrorCode } : {}),
+          };
+        }
+        batch.statuses.push(update);
+      }
+      return batch;
+    }
+  }
+  if (!form.From) return batch;
+  const numMedia = Number(form.NumMedia ?? 0) || 0;
+  const text = form.Body ?? '';
+  const message: InboundMessage = {
+    providerMessageId: sid,
+    from: form.From,
+    ...(form.To ? { to: form.To } : {}),
+    ...(form.ProfileName ? { profileName: form.ProfileName } : {}),
+    type: 'text',
+    text,
+    timestamp: now,
+  };
+  if (numMedia > 0 && form.MediaUrl0) {
+    const mime = form.MediaContentType0 ?? '';
+    message.type = mime.startsWith('image/')
+      ? 'image'
+      : mime.startsWith('video/')
+        ? 'video'
+        : mime.startsWith('audio/')
+          ? 'audio'
+          : 'document';
+    message.media = {
+      url: form.MediaUrl0,
+      ...(mime ? { mime_type: mime } : {}),
+      ...(text ? { caption: text } : {}),
+    };
+    if (numMedia > 1) {
+      message.payload = {
+        media: Array.from({ length: numMedia }, (_, i) => ({
+          url: form[`MediaUrl${i}`],
+          mime_type: form[`MediaContentType${i}`],
+        })),
+      };
+    }
+  }
+  batch.messages.push(message);
+  return batch;
+}

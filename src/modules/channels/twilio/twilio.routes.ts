@@ -1,0 +1,88 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../../platform/context.ts';
+import { ApiError } from '../../../platform/errors.ts';
+import { type AnyRoute, defineRoute } from '../../../platform/http/route.ts';
+import { idOf } from '../../../platform/http/schemas.ts';
+import { acceptInbound, hookChannel, verifyOrThrow } from '../providers.inbound.ts';
+
+const params = z.object({ channel_id: idOf('ch', 'The channel the webhook is for.') });
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+const VOICE_TWIML =
+  '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Voice calls are not configured on this number.</Say><Hangup/></Response>';
+
+/** The URL Twilio signed: the configured public URL plus the path, else the request's own scheme and host. */
+export function publicUrlOf(ctx: AppContext, request: FastifyRequest): string {
+  if (ctx.config.publicUrl) return `${ctx.config.publicUrl.replace(/\/$/, '')}${request.url}`;
+  return `${request.protocol}://${request.host}${request.url}`;
+}
+
+function verified(ctx: AppContext, request: FastifyRequest, rawBody: Buffer | undefined) {
+  return async (channelId: string) => {
+    const channel = await hookChannel(ctx, channelId, ['twilio']);
+    const type = String(request.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded')
+      throw new ApiError('unsupported_media_type', 'Twilio webhooks are form-encoded.');
+    verifyOrThrow(channel, {
+      rawBody: rawBody as Buffer,
+      headers: request.headers,
+      url: publicUrlOf(ctx, request),
+      body: request.body,
+    });
+    return channel;
+  };
+}
+
+const hook = (suffix: 'sms' | 'status', summary: string, description: string) =>
+  defineRoute({
+    method: 'POST',
+    path: `/hooks/twilio/:channel_id/${suffix}`,
+    summary,
+    description,
+    tags: ['Provider webhooks'],
+    auth: 'none',
+    hidden: true,
+    params,
+    contentTypes: ['application/x-www-form-urlencoded'],
+    responses: { 200: null },
+    errors: ['invalid_signature', 'not_found', 'unsupported_media_type'],
+    handler: async ({ ctx, params, rawBody, request }) => {
+      const channel = await verified(ctx, request, rawBody)(params.channel_id);
+      await acceptInbound(ctx, channel, suffix, 'application/x-www-form-urlencoded', rawBody as Buffer);
+      return { status: 200, body: EMPTY_TWIML, contentType: 'text/xml; charset=utf-8' };
+    },
+  });
+
+export const twilioHookRoutes: AnyRoute[] = [
+  hook(
+    'sms',
+    'Receive inbound SMS from Twilio',
+    "Verifies `X-Twilio-Signature`, stores the message and answers empty TwiML; STOP/START keywords set or clear the contact's opt-out.",
+  ),
+  hook(
+    'status',
+    'Receive Twilio message status callbacks',
+    'Verifies `X-Twilio-Signature`; `sent`, `delivered`, `read`, `undelivered` and `failed` advance the message (never backwards).',
+  ),
+  defineRoute({
+    method: 'POST',
+    path: '/hooks/twilio/:channel_id/voice',
+    summary: 'Twilio voice webhook (not configured)',
+    description:
+      'Voice on Twilio numbers is configured separately; this answers TwiML that says so and hangs up, after verifying the signature.',
+    tags: ['Provider webhooks'],
+    auth: 'none',
+    hidden: true,
+    params,
+    contentTypes: ['application/x-www-form-urlencoded'],
+    responses: { 200: null },
+    errors: ['invalid_signature', 'not_found', 'unsupported_media_type'],
+    handler: async ({ ctx, params, rawBody, request }) => {
+      await verified(ctx, request, rawBody)(params.channel_id);
+      return { status: 200, body: VOICE_TWIML, contentType: 'text/xml; charset=utf-8' };
+    },
+  }),
+];

@@ -1,0 +1,159 @@
+import {
+  type ChannelAdapter,
+  type ChannelConfig,
+  ChannelSendError,
+  type InboundBatch,
+  type OutboundMessage,
+  type RawInbound,
+  type SendResult,
+} from '../channel-adapter.ts';
+import {
+  buildSendBody,
+  buildTemplateSubmission,
+  type GraphError,
+  mapGraphError,
+  parseMetaWebhook,
+  type TemplateDefinition,
+  verifyMetaSignature,
+} from './meta-protocol.ts';
+import { DEFAULT_MESSAGES_PER_SECOND, SendPacing } from './pacing.ts';
+
+export interface GraphOptions {
+  /** `https://graph.facebook.com` (configurable so tests can use a local fake). */
+  graphUrl: string;
+  /** `v21.0` */
+  version: string;
+  /** Per-request timeout; a timeout is a retryable failure. */
+  timeoutMs?: number;
+}
+
+function credential(channel: ChannelConfig, name: string): string {
+  const value = channel.credentials[name];
+  if (!value) {
+    throw new ChannelSendError(
+      'channel_not_configured',
+      `The WhatsApp channel ${channel.id} has no ${name}; set it with PATCH /v1/channels/${channel.id}.`,
+    );
+  }
+  return value;
+}
+
+export function messagesPerSecond(channel: ChannelConfig): number {
+  const v = Number(channel.settings.messages_per_second);
+  return Number.isFinite(v) && v > 0 ? v : DEFAULT_MESSAGES_PER_SECOND;
+}
+
+/** Calls the Graph API and turns every failure (HTTP error body, timeout, network) into a ChannelSendError. */
+async function graphPost(
+  opts: GraphOptions,
+  path: string,
+  token: string,
+  body: unknown,
+): Promise<Record<string, any>> {
+  const url = `${opts.graphUrl.replace(/\/$/, '')}/${opts.version}/${path}`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+    });
+  } catch (err) {
+    const e = err as Error;
+    const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
+    throw new ChannelSendError(
+      'provider_error',
+      timedOut ? 'Meta did not answer in time.' : `Could not reach Meta: ${e.message}`,
+      {
+        retryable: true,
+        providerCode: timedOut ? 'timeout' : 'network',
+      },
+    );
+  }
+  const text = await res.text();
+  let json: Record<string, any> | undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const err = mapGraphError(res.status, json?.error as GraphError | undefined);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    if (err.retryable && Number.isFinite(retryAfter) && retryAfter > 0) {
+      throw new ChannelSendError(err.code, err.message, {
+        retryable: true,
+        providerCode: err.providerCode,
+        retryAfterMs: retryAfter * 1000,
+      });
+    }
+    throw err;
+  }
+  if (!json)
+    throw new ChannelSendError('provider_error', 'Meta answered with a body that is not JSON.', {
+      retryable: true,
+    });
+  return json;
+}
+
+export interface WhatsAppAdapter extends ChannelAdapter {
+  /** Submits a template for Meta's review; the result arrives later as a `message_template_status_update` webhook. */
+  submitTemplate(
+    channel: ChannelConfig,
+    template: TemplateDefinition,
+  ): Promise<{ providerTemplateId: string; status: string }>;
+}
+
+/** The Meta WhatsApp Cloud API adapter. Pacing state lives in this process (see pacing.ts). */
+export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
+  const pacing = new SendPacing();
+  return {
+    provider: 'meta',
+
+    async send(channel: ChannelConfig, message: OutboundMessage): Promise<SendResult> {
+      const phoneNumberId = credential(channel, 'phone_number_id');
+      const token = credential(channel, 'access_token');
+      const json = await graphPost(
+        opts,
+        `${encodeURIComponent(phoneNumberId)}/messages`,
+        token,
+        buildSendBody(message),
+      );
+      const id = json.messages?.[0]?.id;
+      if (typeof id !== 'string')
+        throw new ChannelSendError('provider_error', 'Meta accepted the message but returned no message id.');
+      return { providerMessageId: id };
+    },
+
+    verifyInbound(channel: ChannelConfig, request: RawInbound): boolean {
+      const secret = channel.credentials.app_secret;
+      if (!secret) return false;
+      return verifyMetaSignature(request.rawBody, request.headers['x-hub-signature-256'], secret);
+    },
+
+    parseInbound(channel: ChannelConfig, request: RawInbound): InboundBatch {
+      const body = request.body !== undefined ? request.body : JSON.parse(request.rawBody.toString('utf8'));
+      return parseMetaWebhook(body, channel.credentials.phone_number_id, new Date());
+    },
+
+    reserveSendSlot(channel: ChannelConfig, to: string, nowMs: number): number {
+      const numberKey = channel.credentials.phone_number_id ?? channel.id;
+      return pacing.reserve(numberKey, messagesPerSecond(channel), to, nowMs);
+    },
+
+    async submitTemplate(channel, template) {
+      const waba = credential(channel, 'business_account_id');
+      const token = credential(channel, 'access_token');
+      const json = await graphPost(
+        opts,
+        `${encodeURIComponent(waba)}/message_templates`,
+        token,
+        buildTemplateSubmission(template),
+      );
+      if (json.id === undefined)
+        throw new ChannelSendError('provider_error', 'Meta accepted the template but returned no id.');
+      return { providerTemplateId: String(json.id), status: String(json.status ?? 'PENDING').toLowerCase() };
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import type { AppContext } from '../../../platform/context.ts';
+import { fromJson } from '../../../platform/json.ts';
+import { defineJob } from '../../../platform/queue/queue.ts';
+import { onTemplateCreated } from '../../messaging/hooks.ts';
+import { setTemplateStatus } from '../../messaging/templates.service.ts';
+import { adapterFor } from '../adapters.ts';
+import { ChannelSendError } from '../channel-adapter.ts';
+import { channelConfigOf, findChannelForSend } from '../channels.service.ts';
+import type { WhatsAppAdapter } from './whatsapp.adapter.ts';
+
+/**
+ * Template sync with Meta: a live-mode template created or edited in Parley is submitted for
+ * review (`POST /{business_account_id}/message_templates`) from a job, once the workspace has a
+ * Meta WhatsApp channel. Meta's verdict arrives later as a `message_template_status_update`
+ * webhook, which the inbound path turns into `template.status_updated`.
+ */
+export const submitTemplateJob = defineJob({
+  name: 'providers.submit_template',
+  payload: z.object({ templateId: z.string(), workspaceId: z.string(), livemode: z.boolean() }),
+  maxAttempts: 6,
+  concurrency: 2,
+  timeoutMs: 60_000,
+});
+
+export async function submitTemplate(
+  ctx: AppContext,
+  p: { templateId: string; workspaceId: string; livemode: boolean },
+) {
+  const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
+  const row = await ctx.db
+    .selectFrom('templates')
+    .selectAll()
+    .where('id', '=', p.templateId)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', scope.livemode ? 1 : 0)
+    .executeTakeFirst();
+  if (!row || row.status === 'approved') return;
+  const channelRow = await findChannelForSend(ctx.db, scope, { type: 'whatsapp' });
+  if (channelRow?.provider !== 'meta') return;
+  const adapter = adapterFor('meta') as WhatsAppAdapter | undefined;
+  if (!adapter?.submitTemplate) return;
+  const header = fromJson<{ text?: string } | null>(row.header, null);
+  try {
+    const result = await adapter.submitTemplate(channelConfigOf(ctx, channelRow), {
+      name: row.name,
+      language: row.language,
+      category: row.category,
+      body: row.body,
+      header: header?.text ?? null,
+      footer: row.footer,
+      buttons: fromJson(row.buttons, null),
+    });
+    // Meta approves some utility templates at once; otherwise the webhook brings the verdict.
+    if (result.status === 'approved' || result.status === 'rejected')
+      await setTemplateStatus(ctx, scope, { name: row.name, language: row.language }, result.status);
+  } catch (err) {
+    if (err instanceof ChannelSendError && !err.retryable) {
+      await setTemplateStatus(
+        ctx,
+        scope,
+        { name: row.name, language: row.language },
+        'rejected',
+        err.message.slice(0, 500),
+      );
+      return;
+    }
+    throw err;
+  }
+}
+
+// The messaging hooks are process-wide, like the adapter registry: one listener, bound to the
+// context of the app that set up last (one per process outside tests).
+let current: AppContext | undefined;
+const enqueueSubmission = async (
+  tx: Parameters<Parameters<typeof onTemplateCreated>[0]>[0],
+  e: { workspaceId: string; livemode: boolean; template: { id: string } },
+) => {
+  if (!e.livemode || !current) return;
+  await current.queue.enqueue(tx.db, submitTemplateJob, {
+    templateId: e.template.id,
+    workspaceId: e.workspaceId,
+    livemode: e.livemode,
+  });
+};
+
+export function registerTemplateSync(ctx: AppContext) {
+  current = ctx;
+  ctx.queue.register(submitTemplateJob, (p) => submitTemplate(ctx, p));
+  onTemplateCreated(enqueueSubmission);
+}

@@ -1,0 +1,27 @@
+import type { ParleyMigration } from '../../platform/db/migrate.ts';
+
+export const contactsMigrations: Record<string, ParleyMigration> = {
+  '0100_contacts': {
+    async up(db) {
+      await db.schema
+        .createTable('contacts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('phone', 'text')
+        .addColumn('name', 'text')
+        .addColumn('email', 'text')
+        .addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('dnd', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('opted_out', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      // NULL phones never collide on either storage, so email-only contacts are allowed.
+      await db.schema.createIndex('contacts_phone_unique').on('contacts').columns(['workspace_id', 'livemode', 'phone']).unique().execute();
+      await db.schema.createIndex('contacts_email').on('contacts').columns(['workspace_id', 'livemode', 'email']).execute();
+      await db.schema.createIndex('contacts_list').on('contacts').columns(['workspace_id', 'livemode', 'id']).execute();
+    },
+  },
+};

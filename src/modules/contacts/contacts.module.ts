@@ -1,0 +1,9 @@
+import type { Module } from '../module.ts';
+import { contactsMigrations } from './contacts.migrations.ts';
+import { contactRoutes } from './contacts.routes.ts';
+
+export const contactsModule: Module = {
+  name: 'contacts',
+  migrations: contactsMigrations,
+  routes: contactRoutes,
+};

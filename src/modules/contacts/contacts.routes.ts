@@ -1,0 +1,91 @@
+import { defineRoute } from '../../platform/http/route.ts';
+import { pageRequest } from '../../platform/http/pagination.ts';
+import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
+import { contactObject, createContactBody, listContactsQuery, updateContactBody } from './contacts.schemas.ts';
+import { type AttributeValue, createContact, deleteContact, getContactRow, listContacts, presentContact, updateContact } from './contacts.service.ts';
+
+/** `attributes.<key>=<value>` query parameters, read from the raw query string (their names are open-ended). */
+export function attributeFilters(rawQuery: unknown): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const [k, v] of Object.entries((rawQuery ?? {}) as Record<string, unknown>)) {
+    if (!k.startsWith('attributes.')) continue;
+    const value = Array.isArray(v) ? v[v.length - 1] : v;
+    if (typeof value === 'string') out[k.slice('attributes.'.length)] = value;
+  }
+  return out;
+}
+
+export const contactRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/contacts',
+    summary: 'List contacts',
+    description:
+      'Newest first. Filter by attribute with `attributes.<key>=<value>` (e.g. `?attributes.plan=premium&attributes.visits=3`); values compare as text, so `3` matches 3 and "3", `true` matches true and "true".',
+    tags: ['Contacts'],
+    auth: 'key',
+    scope: 'contacts:read',
+    query: listContactsQuery,
+    responses: { 200: listResponse(contactObject) },
+    handler: async ({ ctx, auth, query, request }) => ({
+      status: 200,
+      body: await listContacts(
+        ctx,
+        auth,
+        { q: query.q, tags: query.tag, dnd: query.dnd, opted_out: query.opted_out, attributes: attributeFilters(request.query) },
+        pageRequest(query),
+      ),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/contacts',
+    summary: 'Create a contact',
+    description:
+      "Needs a phone or an email. The phone is parsed with the workspace's default country and stored in E.164; a phone already used in this workspace and mode is a 409 `conflict` whose error carries `existing_id`.",
+    tags: ['Contacts'],
+    auth: 'key',
+    scope: 'contacts:write',
+    body: createContactBody,
+    responses: { 201: contactObject },
+    errors: ['conflict'],
+    handler: async ({ ctx, auth, body }) => ({ status: 201, body: await createContact(ctx, auth, body, auth.actor) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/contacts/:id',
+    summary: 'Get a contact',
+    tags: ['Contacts'],
+    auth: 'key',
+    scope: 'contacts:read',
+    params: idParams('ct'),
+    responses: { 200: contactObject },
+    handler: async ({ ctx, auth, params }) => ({ status: 200, body: presentContact(await getContactRow(ctx.db, auth, params.id)) }),
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/v1/contacts/:id',
+    summary: 'Update a contact',
+    description: 'Only the given fields change. `attributes` merge key by key (null removes a key); `tags` replaces the list.',
+    tags: ['Contacts'],
+    auth: 'key',
+    scope: 'contacts:write',
+    params: idParams('ct'),
+    body: updateContactBody,
+    responses: { 200: contactObject },
+    errors: ['conflict'],
+    handler: async ({ ctx, auth, params, body }) => ({ status: 200, body: await updateContact(ctx, auth, params.id, body, auth.actor) }),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/v1/contacts/:id',
+    summary: 'Delete a contact',
+    description: 'Removes the contact and its audience memberships; emits `contact.deleted`.',
+    tags: ['Contacts'],
+    auth: 'key',
+    scope: 'contacts:write',
+    params: idParams('ct'),
+    responses: { 200: deletedResponse('ct', 'contact') },
+    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await deleteContact(ctx, auth, params.id, auth.actor) }),
+  }),
+];

@@ -1,0 +1,337 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { AppContext } from '../../platform/context.ts';
+import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
+import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
+import type { Actor, Tx } from '../../platform/events.ts';
+import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { newId } from '../../platform/ids.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+import type { ContactRow } from './contacts.tables.ts';
+
+export type { ContactRow } from './contacts.tables.ts';
+
+/** Where a contact lives. An `Auth` satisfies it. */
+export interface Scope {
+  workspaceId: string;
+  livemode: boolean;
+  defaultCountry: string;
+}
+
+/** Enough to find a contact: lookups need no default country. */
+export type LookupScope = Pick<Scope, 'workspaceId' | 'livemode'>;
+
+export type AttributeValue = string | number | boolean;
+export type Attributes = Record<string, AttributeValue>;
+
+export const ATTRIBUTE_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Parses a phone number written locally (with the default country) or internationally; E.164 or null. */
+export function normalizePhone(input: string, defaultCountry: string): string | null {
+  const trimmed = input.trim();
+  if (!trimmed || trimmed.length > 40) return null;
+  // "00" is the international prefix in most of the world; libphonenumber only knows "+".
+  const text = trimmed.startsWith('00') ? `+${trimmed.slice(2)}` : trimmed;
+  const parsed = parsePhoneNumberFromString(text, defaultCountry as CountryCode);
+  return parsed?.isValid() ? parsed.number : null;
+}
+
+/** Lower-cased address, or null when it is not one. */
+export function normalizeEmail(input: string): string | null {
+  const e = input.trim().toLowerCase();
+  return e.length <= 254 && EMAIL.test(e) ? e : null;
+}
+
+/** Trimmed, non-empty, de-duplicated tags in first-seen order. */
+export function normalizeTags(tags: string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
+}
+
+export function presentContact(row: ContactRow) {
+  return {
+    id: row.id,
+    object: 'contact' as const,
+    livemode: row.livemode === 1,
+    phone: row.phone,
+    name: row.name,
+    email: row.email,
+    attributes: fromJson<Attributes>(row.attributes, {}),
+    tags: fromJson<string[]>(row.tags, []),
+    dnd: row.dnd === 1,
+    opted_out: row.opted_out === 1,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+export type Contact = ReturnType<typeof presentContact>;
+
+const lm = (scope: LookupScope) => (scope.livemode ? 1 : 0);
+
+export async function getContactRow(db: Db | Trx, scope: LookupScope, id: string): Promise<ContactRow> {
+  const row = await db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .executeTakeFirst();
+  if (!row) throw notFound('contact', id);
+  return row;
+}
+
+export async function findContactByPhone(db: Db | Trx, scope: LookupScope, phoneE164: string): Promise<ContactRow | undefined> {
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .where('phone', '=', phoneE164)
+    .executeTakeFirst();
+}
+
+/** The oldest contact with this email (emails are not unique). */
+export async function findContactByEmail(db: Db | Trx, scope: LookupScope, email: string): Promise<ContactRow | undefined> {
+  const e = normalizeEmail(email);
+  if (!e) return undefined;
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .where('email', '=', e)
+    .orderBy('id')
+    .executeTakeFirst();
+}
+
+async function emitContact(tx: Tx, scope: LookupScope, type: 'contact.created' | 'contact.updated' | 'contact.deleted', row: ContactRow, actor: Actor) {
+  await tx.emit({
+    workspaceId: scope.workspaceId,
+    livemode: scope.livemode,
+    type,
+    actor,
+    data: type === 'contact.deleted' ? { id: row.id, object: 'contact', deleted: true } : presentContact(row),
+  });
+}
+
+function duplicatePhone(existingId: string, phone: string) {
+  return new ApiError('conflict', `A contact with phone ${phone} already exists: ${existingId}.`, {
+    details: { existing_id: existingId },
+  });
+}
+
+/**
+ * The contact with this phone (or, without a phone, this email), created when there is none.
+ * Emits contact.created in `tx` when it creates one. Throws 400 on an invalid phone or email.
+ */
+export async function findOrCreateContact(
+  tx: Tx,
+  scope: Scope,
+  input: { phone?: string; email?: string; name?: string },
+  actor: Actor,
+): Promise<{ contact: ContactRow; created: boolean }> {
+  let phone: string | null = null;
+  if (input.phone !== undefined) {
+    phone = normalizePhone(input.phone, scope.defaultCountry);
+    if (!phone) throw invalidField('phone', 'must be a valid E.164 phone number');
+  }
+  let email: string | null = null;
+  if (input.email !== undefined) {
+    email = normalizeEmail(input.email);
+    if (!email) throw invalidField('email', 'must be a valid email address');
+  }
+  if (!phone && !email) throw invalidField('phone', 'a phone or an email is required');
+  const existing = phone ? await findContactByPhone(tx.db, scope, phone) : await findContactByEmail(tx.db, scope, email as string);
+  if (existing) return { contact: existing, created: false };
+  const row = newContactRow(scope, { phone, email, name: input.name?.trim() || null }, new Date().toISOString());
+  await tx.db.insertInto('contacts').values(row).execute();
+  await emitContact(tx, scope, 'contact.created', row, actor);
+  return { contact: row, created: true };
+}
+
+export function newContactRow(
+  scope: Scope,
+  f: { phone: string | null; email: string | null; name: string | null; attributes?: Attributes; tags?: string[]; dnd?: boolean; opted_out?: boolean },
+  now: string,
+): ContactRow {
+  return {
+    id: newId('ct'),
+    workspace_id: scope.workspaceId,
+    livemode: lm(scope),
+    phone: f.phone,
+    name: f.name,
+    email: f.email,
+    attributes: toJson(f.attributes ?? {}),
+    tags: toJson(f.tags ?? []),
+    dnd: f.dnd ? 1 : 0,
+    opted_out: f.opted_out ? 1 : 0,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/** Records an opt-out (STOP) or opt-in (START); emits contact.updated when it changes. */
+export async function setContactOptOut(tx: Tx, scope: LookupScope, contactId: string, optedOut: boolean, actor: Actor): Promise<ContactRow> {
+  const row = await getContactRow(tx.db, scope, contactId);
+  if ((row.opted_out === 1) === optedOut) return row;
+  const updated = { ...row, opted_out: optedOut ? 1 : 0, updated_at: new Date().toISOString() };
+  await tx.db.updateTable('contacts').set({ opted_out: updated.opted_out, updated_at: updated.updated_at }).where('id', '=', row.id).execute();
+  await emitContact(tx, scope, 'contact.updated', updated, actor);
+  return updated;
+}
+
+export interface ContactInput {
+  phone?: string | null;
+  name?: string | null;
+  email?: string | null;
+  attributes?: Record<string, AttributeValue | null>;
+  tags?: string[];
+  dnd?: boolean;
+  opted_out?: boolean;
+}
+
+function checkedFields(scope: Scope, input: ContactInput) {
+  const errors: { field: string; message: string }[] = [];
+  let phone: string | null | undefined;
+  if (input.phone === null || input.phone === '') phone = null;
+  else if (input.phone !== undefined) {
+    phone = normalizePhone(input.phone, scope.defaultCountry);
+    if (!phone) errors.push({ field: 'phone', message: 'must be a valid E.164 phone number' });
+  }
+  let email: string | null | undefined;
+  if (input.email === null || input.email === '') email = null;
+  else if (input.email !== undefined) {
+    email = normalizeEmail(input.email);
+    if (!email) errors.push({ field: 'email', message: 'must be a valid email address' });
+  }
+  if (errors.length) throw new ApiError('validation_failed', errors.map((e) => `${e.field} ${e.message}`).join('; '), { errors });
+  return { phone, email };
+}
+
+export async function createContact(ctx: AppContext, scope: Scope, input: ContactInput, actor: Actor) {
+  const { phone, email } = checkedFields(scope, input);
+  if (!phone && !email) throw invalidField('phone', 'a phone or an email is required');
+  const attributes = Object.fromEntries(Object.entries(input.attributes ?? {}).filter(([, v]) => v !== null)) as Attributes;
+  return ctx.transaction(async (tx) => {
+    if (phone) {
+      const existing = await findContactByPhone(tx.db, scope, phone);
+      if (existing) throw duplicatePhone(existing.id, phone);
+    }
+    const row = newContactRow(
+      scope,
+      { phone: phone ?? null, email: email ?? null, name: input.name?.trim() || null, attributes, tags: normalizeTags(input.tags ?? []), dnd: input.dnd, opted_out: input.opted_out },
+      ctx.clock.now().toISOString(),
+    );
+    await tx.db.insertInto('contacts').values(row).execute();
+    await emitContact(tx, scope, 'contact.created', row, actor);
+    return presentContact(row);
+  });
+}
+
+/** Merges a PATCH: `attributes` keys merge (a null value removes the key); `tags` replaces the list. */
+export async function updateContact(ctx: AppContext, scope: Scope, id: string, input: ContactInput, actor: Actor) {
+  const { phone, email } = checkedFields(scope, input);
+  return ctx.transaction(async (tx) => {
+    const row = await getContactRow(tx.db, scope, id);
+    const next: ContactRow = { ...row };
+    if (phone !== undefined && phone !== row.phone) {
+      if (phone) {
+        const existing = await findContactByPhone(tx.db, scope, phone);
+        if (existing && existing.id !== row.id) throw duplicatePhone(existing.id, phone);
+      }
+      next.phone = phone;
+    }
+    if (email !== undefined) next.email = email;
+    if (input.name !== undefined) next.name = input.name?.trim() || null;
+    if (!next.phone && !next.email) throw invalidField('phone', 'a contact needs a phone or an email');
+    if (input.attributes) {
+      const attrs = fromJson<Attributes>(row.attributes, {});
+      for (const [k, v] of Object.entries(input.attributes)) {
+        if (v === null) delete attrs[k];
+        else attrs[k] = v;
+      }
+      next.attributes = toJson(attrs);
+    }
+    if (input.tags) next.tags = toJson(normalizeTags(input.tags));
+    if (input.dnd !== undefined) next.dnd = input.dnd ? 1 : 0;
+    if (input.opted_out !== undefined) next.opted_out = input.opted_out ? 1 : 0;
+    next.updated_at = ctx.clock.now().toISOString();
+    const { id: _id, workspace_id: _w, livemode: _l, created_at: _c, ...changes } = next;
+    await tx.db.updateTable('contacts').set(changes).where('id', '=', row.id).execute();
+    await emitContact(tx, scope, 'contact.updated', next, actor);
+    return presentContact(next);
+  });
+}
+
+export async function deleteContact(ctx: AppContext, scope: Scope, id: string, actor: Actor) {
+  return ctx.transaction(async (tx) => {
+    const row = await getContactRow(tx.db, scope, id);
+    await tx.db.deleteFrom('contacts').where('id', '=', row.id).execute();
+    await emitContact(tx, scope, 'contact.deleted', row, actor);
+    return { id: row.id, object: 'contact' as const, deleted: true as const };
+  });
+}
+
+/** Filters shared by the contact list and rule-based audiences. */
+export interface ContactFilter {
+  q?: string;
+  /** Contacts carrying every one of these tags. */
+  tags?: string[];
+  /** Contacts carrying at least one of these tags. */
+  any_tags?: string[];
+  /** Attribute equality; query strings compare as text, so `5` matches 5 and "5", `true` matches true and "true". */
+  attributes?: Record<string, AttributeValue>;
+  dnd?: boolean;
+  opted_out?: boolean;
+}
+
+function tagCondition(dialect: Dialect, tag: string): Expression<SqlBool> {
+  return dialect === 'postgres'
+    ? sql<SqlBool>`contacts.tags::jsonb @> jsonb_build_array(${tag}::text)`
+    : sql<SqlBool>`exists (select 1 from json_each(contacts.tags) where json_each.value = ${tag})`;
+}
+
+function attributeCondition(dialect: Dialect, key: string, value: AttributeValue): Expression<SqlBool> {
+  // `->` gives the value's JSON text on both storages ('"premium"', '5', 'true'), so one comparison serves both.
+  const text = dialect === 'postgres' ? sql`(contacts.attributes::jsonb -> ${key})::text` : sql`(contacts.attributes -> ${`$."${key}"`})`;
+  const forms = new Set<string>([JSON.stringify(String(value))]);
+  if (typeof value !== 'string' || /^-?\d+(\.\d+)?$/.test(value) || value === 'true' || value === 'false') forms.add(String(value));
+  return sql<SqlBool>`${text} in (${sql.join([...forms])})`;
+}
+
+/** Applies a `ContactFilter` to a query over `contacts` (already scoped by the caller). */
+export function applyContactFilter<Q extends { where: (...args: any[]) => Q }>(query: Q, dialect: Dialect, f: ContactFilter): Q {
+  let q = query;
+  if (f.q?.trim()) {
+    const needle = `%${f.q.trim().toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    const digits = f.q.replace(/[^\d]/g, '');
+    q = q.where((eb: any) =>
+      eb.or([
+        sql<SqlBool>`lower(contacts.name) like ${needle} escape '\\'`,
+        sql<SqlBool>`contacts.email like ${needle} escape '\\'`,
+        ...(digits.length >= 3 ? [sql<SqlBool>`contacts.phone like ${`%${digits}%`}`] : []),
+      ]),
+    );
+  }
+  for (const tag of f.tags ?? []) q = q.where(tagCondition(dialect, tag));
+  if (f.any_tags?.length) {
+    const list = f.any_tags;
+    q = q.where((eb: any) => eb.or(list.map((t) => tagCondition(dialect, t))));
+  }
+  for (const [k, v] of Object.entries(f.attributes ?? {})) {
+    if (!ATTRIBUTE_KEY.test(k)) throw invalidField(`attributes.${k}`, 'attribute names are letters, digits, `_` and `-` (at most 64)');
+    q = q.where(attributeCondition(dialect, k, v));
+  }
+  if (f.dnd !== undefined) q = q.where('contacts.dnd', '=', f.dnd ? 1 : 0);
+  if (f.opted_out !== undefined) q = q.where('contacts.opted_out', '=', f.opted_out ? 1 : 0);
+  return q;
+}
+
+export function scopedContacts(db: Db | Trx, scope: LookupScope) {
+  return db.selectFrom('contacts').where('contacts.workspace_id', '=', scope.workspaceId).where('contacts.livemode', '=', lm(scope));
+}
+
+export async function listContacts(ctx: AppContext, scope: Scope, filter: ContactFilter, page: PageRequest): Promise<Page<Contact>> {
+  const query = applyContactFilter(scopedContacts(ctx.db, scope).selectAll('contacts'), ctx.dialect, filter).orderBy('contacts.id', 'desc');
+  return paginate(query, page, presentContact);
+}

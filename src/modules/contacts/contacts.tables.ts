@@ -1,0 +1,25 @@
+declare module '../../platform/db/schema.ts' {
+  interface Database {
+    contacts: ContactsTable;
+  }
+}
+
+export interface ContactsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  /** E.164, or null for an email-only contact. Unique per workspace and mode. */
+  phone: string | null;
+  name: string | null;
+  email: string | null;
+  /** JSON object of string, number and boolean values. */
+  attributes: string;
+  /** JSON array of strings. */
+  tags: string;
+  dnd: number;
+  opted_out: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type ContactRow = ContactsTable;

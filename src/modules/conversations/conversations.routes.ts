@@ -1,0 +1,279 @@
+import { validationFailed } from '../../platform/errors.ts';
+import { pageRequest } from '../../platform/http/pagination.ts';
+import { type Auth, defineRoute } from '../../platform/http/route.ts';
+import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
+import { messageObject, replyBody } from '../messaging/messaging.schemas.ts';
+import { listConversationMessages, replyToConversation } from '../messaging/messaging.service.ts';
+import { createConversations } from './batch.service.ts';
+import {
+  assignBody,
+  batchBody,
+  batchResponse,
+  bulkBody,
+  bulkResponse,
+  conversationObject,
+  handoffBody,
+  listConversationsQuery,
+  snoozeBody,
+  tagsBody,
+} from './conversations.schemas.ts';
+import {
+  assignConversation,
+  bulkAction,
+  closeConversation,
+  getConversation,
+  handoffConversation,
+  listConversations,
+  reopenConversation,
+  resolveHandoff,
+  setConversationTags,
+  snoozeConversation,
+} from './conversations.service.ts';
+
+const senderOf = (auth: Auth) => ({
+  workspaceId: auth.workspaceId,
+  livemode: auth.livemode,
+  defaultCountry: auth.defaultCountry,
+  actor: auth.actor,
+  limits: auth.limits,
+});
+const tags = ['Conversations'];
+const params = idParams('conv');
+
+export const conversationRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/conversations',
+    summary: 'List conversations',
+    description: 'Newest activity first.',
+    tags,
+    auth: 'key',
+    scope: 'conversations:read',
+    query: listQuery(listConversationsQuery),
+    responses: { 200: listResponse(conversationObject) },
+    handler: async ({ ctx, auth, query }) => ({
+      status: 200,
+      body: await listConversations(ctx, auth, query, pageRequest(query)),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/conversations',
+    summary: 'Open conversations in a batch',
+    description:
+      'Each item is opened on its own: `results` lists those opened, `errors` the others with their index. A WhatsApp conversation opened by the business starts with an approved template (required); SMS and email may start with a template, a text, or nothing. `channel: "voice"` is refused per item with `channel_not_configured`: calls are placed with POST /v1/calls.',
+    tags,
+    auth: 'key',
+    scope: 'conversations:write',
+    body: batchBody,
+    responses: { 200: batchResponse },
+    errors: ['rate_limited'],
+    handler: async ({ ctx, auth, body }) => ({
+      status: 200,
+      body: await createConversations(ctx, senderOf(auth), body.conversations),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/conversations/bulk',
+    summary: 'Act on many conversations',
+    description:
+      'close, reopen, snooze (`until`), assign (`user_id` | `team_id`, neither to unassign), tag or untag (`tags`); one result per id, each applied on its own.',
+    tags,
+    auth: 'key',
+    scope: 'conversations:write',
+    body: bulkBody,
+    responses: { 200: bulkResponse },
+    errors: ['validation_failed'],
+    handler: async ({ ctx, auth, body }) => ({
+      status: 200,
+      body: await bulkAction(ctx, auth, body, auth.actor),
+    }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/conversations/:id',
+    summary: 'Get a conversation',
+    tags,
+    auth: 'key',
+    scope: 'conversations:read',
+    params,
+    responses: { 200: conversationObject },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await getConversation(ctx, auth, params.id),
+    }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/conversations/:id/messages',
+    summary: 'Messages of a conversation',
+    description: 'Oldest first (newest last), paginated.',
+    tags,
+    auth: 'key',
+    scope: 'conversations:read',
+    params,
+    query: listQuery({}),
+    responses: { 200: listResponse(messageObject) },
+    handler: async ({ ctx, auth, params, query }) => ({
+      status: 200,
+      body: await listConversationMessages(ctx, auth, params.id, pageRequest(query)),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/conversations/:id/reply',
+    summary: "Reply on the conversation's channel",
+    description:
+      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.',
+    tags,
+    auth: 'key',
+    scope: 'messages:write',
+    params,
+    body: replyBody,
+    responses: { 201: messageObject },
+    errors: [
+      'validation_failed',
+      'conflict',
+      'whatsapp_outside_24h_window',
+      'template_not_approved',
+      'contact_opted_out',
+      'channel_not_configured',
+      'rate_limited',
+    ],
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 201,
+      body: await replyToConversation(ctx, senderOf(auth), params.id, body),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/conversations/:id/assign',
+    summary: 'Assign to a user or a team',
+    description:
+      'Give `user_id` or `team_id`; neither (or null) unassigns. An unknown user or team is a 404 naming the field.',
+    tags,
+    auth: 'key',
+    scope: 'conversations:write',
+    params,
+    body: assignBody,
+    responses: { 200: conversationObject },
+    errors: ['validation_failed'],
+    handler: async ({ ctx, auth, params, body }) => {
+      if (body.user_id && body.team_id) {
+        throw validationFailed([{ field: 'team_id', message: 'give user_id or team_id, not both' }]);
+      }
+      const target = body.user_id
+        ? { type: 'user' as const, id: body.user_id }
+        : body.team_id
+          ? { type: 'team' as const, id: body.team_id }
+          : null;
+      return { status: 200, body: await assignConversation(ctx, auth, params.id, target, auth.actor) };
+    },
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/v1/conversations/:id/tags',
+    summary: 'Replace the tags',
+    tags,
+    auth: 'key',
+    scope: 'conversations:write',
+    params,
+    body: tagsBody,
+    responses: { 200: conversationObject },
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await setConversationTags(ctx, auth, params.id, body.tags, auth.actor),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/conversations/:id/close',
+    summary: 'Close (resolve) a conversation',
+    description: 'Emits conversation.resolved. A new customer message reopens it.',
+    tags,
+    auth: 'key',
+    scope: 'conversations:write',
+    params,
+    responses: { 200: conversationObject },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await closeConversation(ctx, auth, params.id, auth.actor),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/conversations/:id/snooze',
+    summary: 'Snooze until a time',
+    description:
+      'It wakes up (active again, conversation.reopened) at `until`, or earlier when the customer writes. A closed conversation cannot be snoozed (409).',
+    tags,
+    auth: 'key',
+    scope: 'conversations:write',
+    params,
+    body: snoozeBody,
+    responses: { 200: conversationObject },
+    errors: ['validation_failed', 'conflict'],
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await snoozeConversation(ctx, auth, params.id, body.until, auth.actor),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/conversations/:id/reopen',
+    summary: 'Reopen a closed or snoozed conversation',
+    tags,
+    auth: 'key',
+    scope: 'conversations:write',
+    params,
+    responses: { 200: conversationObject },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await reopenConversation(ctx, auth, params.id, auth.actor),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/conversations/:id/handoff',
+    summary: 'Hand off from the AI to people',
+    description:
+      'Pauses the AI (`ai_paused: true`) and emits conversation.escalated; optionally assigns it. Handing off a conversation already handed off changes only the assignment.',
+    tags,
+    auth: 'key',
+    scope: 'conversations:write',
+    params,
+    body: handoffBody,
+    responses: { 200: conversationObject },
+    errors: ['validation_failed'],
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await handoffConversation(
+        ctx,
+        auth,
+        params.id,
+        {
+          reason: body.reason,
+          assignTo: body.assign_to ? { type: body.assign_to.type, id: body.assign_to.id } : undefined,
+        },
+        auth.actor,
+      ),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/conversations/:id/handoff/resolve',
+    summary: 'Hand the conversation back to the AI',
+    description:
+      'Clears `ai_paused` and emits conversation.handoff_resolved (no change when it was not handed off).',
+    tags,
+    auth: 'key',
+    scope: 'conversations:write',
+    params,
+    responses: { 200: conversationObject },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await resolveHandoff(ctx, auth, params.id, auth.actor),
+    }),
+  }),
+];

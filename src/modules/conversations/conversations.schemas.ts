@@ -1,0 +1,242 @@
+import { z } from 'zod';
+import {
+  baseObject,
+  describe,
+  idOf,
+  nullableTimestamp,
+  queryBoolean,
+  stringMap,
+} from '../../platform/http/schemas.ts';
+import { messageObject, templateRef } from '../messaging/messaging.schemas.ts';
+
+export const conversationObject = z.object({
+  ...baseObject('conv', 'conversation'),
+  channel: describe(z.string(), 'Channel type: whatsapp, sms or email.', 'whatsapp'),
+  channel_id: idOf('ch', 'The channel of the thread.'),
+  contact: describe(
+    z.object({
+      id: idOf('ct', 'The contact.'),
+      phone: describe(z.string().nullable(), 'Phone (E.164).', '+919876543210'),
+      name: describe(z.string().nullable(), 'Name.', 'Rahul Verma'),
+      email: describe(z.string().nullable(), 'Email.', null),
+    }),
+    'The customer.',
+  ),
+  contact_phone: describe(z.string().nullable(), "The customer's phone (E.164).", '+919876543210'),
+  contact_address: describe(
+    z.string(),
+    "The customer's address on this channel (phone or email).",
+    '+919876543210',
+  ),
+  agent_id: describe(
+    z.string().nullable(),
+    'The AI agent answering this conversation.',
+    'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ),
+  status: describe(z.enum(['active', 'snoozed', 'closed']), 'Lifecycle status.', 'active'),
+  ai_handled: describe(z.boolean(), 'True once the AI agent has replied in it.', true),
+  ai_paused: describe(z.boolean(), 'True while handed off to people (the AI does not answer).', false),
+  handoff_reason: describe(z.string().nullable(), 'Why it was handed off.', null),
+  assignee: describe(
+    z
+      .object({
+        type: describe(z.enum(['user', 'team']), 'User or team.', 'user'),
+        id: describe(z.string(), 'Its id.', 'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+      })
+      .nullable(),
+    'Who works on it.',
+  ),
+  tags: describe(z.array(z.string()), 'Tags (lowercase).', ['vip']),
+  last_message: describe(
+    z.string().nullable(),
+    'A preview of the latest message.',
+    'Bhai, aapka salon Sunday ko open hai?',
+  ),
+  last_message_at: nullableTimestamp('When the latest message was written'),
+  window_expires_at: nullableTimestamp('WhatsApp: when the 24-hour window for free-form messages closes'),
+  snoozed_until: nullableTimestamp('When a snoozed conversation wakes up'),
+  closed_at: nullableTimestamp('When it was closed'),
+  dynamic_variables: describe(z.record(z.string(), z.unknown()), 'Variables for the agent and templates.', {
+    firstName: 'Ava',
+  }),
+  identifier: describe(z.string().nullable(), 'Your own reference for it.', 'crm-contact-1024'),
+});
+
+const assignFields = {
+  user_id: idOf('usr', 'Assign to this user.').nullable().optional(),
+  team_id: idOf('team', 'Assign to this team.').nullable().optional(),
+};
+
+export const assignBody = z.strictObject(assignFields);
+export const tagsBody = z.strictObject({
+  tags: describe(
+    z.array(z.string().trim().min(1).max(64)).max(50),
+    'The whole set of tags (replaces the current ones).',
+    ['vip', 'refund'],
+  ),
+});
+export const snoozeBody = z.strictObject({
+  until: describe(
+    z.string().min(10).max(40),
+    'When it wakes up (ISO 8601, future, within a year).',
+    '2026-05-11T09:00:00Z',
+  ),
+});
+export const handoffBody = z.strictObject({
+  reason: describe(
+    z.string().trim().min(1).max(500),
+    'Why a person should take over.',
+    'Customer asks for a refund',
+  ),
+  assign_to: describe(
+    z.strictObject({
+      type: describe(z.enum(['user', 'team']), 'User or team.', 'team'),
+      id: describe(
+        z.string().regex(/^(usr|team)_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a usr_ or team_ id'),
+        'Its id.',
+        'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+      ),
+    }),
+    'Assign it at the same time.',
+  ).optional(),
+});
+
+export const bulkBody = z.strictObject({
+  ids: describe(z.array(idOf('conv')).min(1).max(100), 'Up to 100 conversation ids.', [
+    'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ]),
+  action: describe(
+    z.enum(['close', 'reopen', 'snooze', 'assign', 'tag', 'untag']),
+    'What to do with each.',
+    'close',
+  ),
+  until: describe(
+    z.string().min(10).max(40),
+    'For snooze: when they wake up.',
+    '2026-05-11T09:00:00Z',
+  ).optional(),
+  ...assignFields,
+  tags: describe(
+    z.array(z.string().trim().min(1).max(64)).min(1).max(50),
+    'For tag and untag: tags to add or remove.',
+    ['vip'],
+  ).optional(),
+});
+
+export const bulkResponse = z.object({
+  action: describe(z.string(), 'The action applied.', 'close'),
+  results: describe(
+    z.array(
+      z.object({
+        id: describe(z.string(), 'The conversation id.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+        ok: describe(z.boolean(), 'Whether it worked for this id.', true),
+        conversation: describe(conversationObject.nullable(), 'Its state after.', null),
+        error: describe(
+          z.object({ code: z.string(), message: z.string() }).nullable(),
+          'Why it failed.',
+          null,
+        ),
+      }),
+    ),
+    'One result per id.',
+  ),
+});
+
+export const listConversationsQuery = {
+  status: describe(z.enum(['active', 'snoozed', 'closed']), 'Only in this status.', 'active').optional(),
+  channel: describe(
+    z.enum(['whatsapp', 'sms', 'email', 'voice', 'web']),
+    'Only on this channel.',
+    'whatsapp',
+  ).optional(),
+  assignee: describe(
+    z.string().regex(/^((usr|team)_[0-9A-HJKMNP-TV-Z]{26}|none)$/, 'must be a usr_ or team_ id, or none'),
+    'Only assigned to this user or team (`none`: unassigned).',
+    'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ).optional(),
+  tag: describe(z.string().min(1).max(64), 'Only with this tag.', 'vip').optional(),
+  contact_id: idOf('ct', 'Only with this contact.').optional(),
+  agent_id: idOf('agt', 'Only answered by this agent.').optional(),
+  ai_paused: queryBoolean('Only handed off (true) or only AI-run (false).'),
+  q: describe(
+    z.string().min(1).max(200),
+    'Search the last message, the customer address and name.',
+    'refund',
+  ).optional(),
+};
+
+export const batchBody = z.strictObject({
+  conversations: describe(
+    z
+      .array(
+        z.strictObject({
+          agent_id: idOf('agt', 'The agent that runs it (its channel sends).').optional(),
+          channel: describe(
+            z.enum(['whatsapp', 'sms', 'email', 'voice']),
+            'Channel (voice: use /v1/calls).',
+            'whatsapp',
+          ),
+          to: describe(
+            z.string().min(3).max(320),
+            'Customer phone (E.164) or email.',
+            '+14155550100',
+          ).optional(),
+          contact_id: idOf('ct', 'An existing contact instead of `to`.').optional(),
+          from: describe(
+            z.string().min(3).max(320),
+            "The channel's own address to send from.",
+            '+14155550999',
+          ).optional(),
+          dynamic_variables: stringMap(
+            'Variables for the agent and for `{{name}}` template placeholders.',
+          ).optional(),
+          ignore_dnd: describe(
+            z.boolean(),
+            'Reach a contact on do-not-disturb anyway (never one who opted out).',
+            false,
+          ).optional(),
+          identifier: describe(
+            z.string().min(1).max(200),
+            'Your own reference.',
+            'crm-contact-1024',
+          ).optional(),
+          template: templateRef.optional(),
+          text: describe(
+            z.string().min(1).max(4096),
+            'SMS and email only: a first text message.',
+            'Hi! Your order shipped.',
+          ).optional(),
+        }),
+      )
+      .min(1)
+      .max(100),
+    'Up to 100 conversations to open.',
+  ),
+});
+
+export const batchResponse = z.object({
+  results: describe(
+    z.array(
+      z.object({
+        index: describe(z.number().int(), 'Position in the request.', 0),
+        conversation: conversationObject,
+        message: describe(messageObject.nullable(), 'The first message, when one was sent.', null),
+      }),
+    ),
+    'The conversations opened.',
+  ),
+  errors: describe(
+    z.array(
+      z.object({
+        index: describe(z.number().int(), 'Position in the request.', 1),
+        code: describe(z.string(), 'Error code.', 'template_not_approved'),
+        message: describe(z.string(), 'What went wrong.', 'Template welcome (en) is pending.'),
+        errors: describe(
+          z.array(z.object({ field: z.string(), message: z.string() })),
+          'Invalid fields.',
+        ).optional(),
+      }),
+    ),
+    'The items that could not be opened.',
+  ),
+});

@@ -1,0 +1,514 @@
+import type { AppContext } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { ApiError, notFound, validationFailed } from '../../platform/errors.ts';
+import type { Actor, Tx } from '../../platform/events.ts';
+import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { newId } from '../../platform/ids.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+import type { ChannelRow } from '../channels/channels.tables.ts';
+import type { ContactRow } from '../contacts/contacts.tables.ts';
+import '../users/users.tables.ts';
+import { wakeJob } from './conversations.jobs.ts';
+import type { ConversationRow, ConversationStatus } from './conversations.tables.ts';
+
+export type { ConversationRow } from './conversations.tables.ts';
+
+export interface Scope {
+  workspaceId: string;
+  livemode: boolean;
+}
+
+const lm = (scope: Scope) => (scope.livemode ? 1 : 0);
+
+/** WhatsApp's customer service window: 24 hours from the customer's last message. */
+export const WINDOW_MS = 24 * 3_600_000;
+
+type ContactBits = { id: string; phone: string | null; name: string | null; email: string | null };
+
+export function presentConversation(row: ConversationRow, contact: ContactBits | undefined) {
+  return {
+    id: row.id,
+    object: 'conversation' as const,
+    livemode: row.livemode === 1,
+    channel: row.channel,
+    channel_id: row.channel_id,
+    contact: {
+      id: row.contact_id,
+      phone: contact?.phone ?? null,
+      name: contact?.name ?? null,
+      email: contact?.email ?? null,
+    },
+    contact_phone: row.channel === 'email' ? (contact?.phone ?? null) : row.contact_address,
+    contact_address: row.contact_address,
+    agent_id: row.agent_id,
+    status: row.status,
+    ai_handled: row.ai_handled === 1,
+    ai_paused: row.ai_paused === 1,
+    handoff_reason: row.handoff_reason,
+    assignee: row.assignee_type && row.assignee_id ? { type: row.assignee_type, id: row.assignee_id } : null,
+    tags: fromJson<string[]>(row.tags, []),
+    last_message: row.last_message,
+    last_message_at: row.last_message_at,
+    window_expires_at: row.window_expires_at,
+    snoozed_until: row.snoozed_until,
+    closed_at: row.closed_at,
+    dynamic_variables: fromJson<Record<string, string | number | boolean | null>>(row.dynamic_variables, {}),
+    identifier: row.identifier,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+export type ConversationObject = ReturnType<typeof presentConversation>;
+
+export async function getConversationRow(db: Db | Trx, scope: Scope, id: string): Promise<ConversationRow> {
+  const row = await db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .executeTakeFirst();
+  if (!row) throw notFound('conversation', id);
+  return row;
+}
+
+async function contactOf(db: Db | Trx, row: ConversationRow): Promise<ContactBits | undefined> {
+  return db
+    .selectFrom('contacts')
+    .select(['id', 'phone', 'name', 'email'])
+    .where('id', '=', row.contact_id)
+    .executeTakeFirst();
+}
+
+export async function getConversation(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+): Promise<ConversationObject> {
+  const row = await getConversationRow(ctx.db, scope, id);
+  return presentConversation(row, await contactOf(ctx.db, row));
+}
+
+/** The window is open while the customer's last message is under 24 hours old. */
+export function windowOpen(row: Pick<ConversationRow, 'window_expires_at'>, now: Date): boolean {
+  return row.window_expires_at !== null && row.window_expires_at > now.toISOString();
+}
+
+async function emitConversation(
+  tx: Tx,
+  row: ConversationRow,
+  type:
+    | 'conversation.created'
+    | 'conversation.assigned'
+    | 'conversation.escalated'
+    | 'conversation.handoff_resolved'
+    | 'conversation.resolved'
+    | 'conversation.reopened'
+    | 'conversation.snoozed'
+    | 'conversation.tagged',
+  actor: Actor,
+  extra: Record<string, unknown> = {},
+) {
+  const contact = await contactOf(tx.db, row);
+  await tx.emit({
+    workspaceId: row.workspace_id,
+    livemode: row.livemode === 1,
+    type,
+    actor,
+    data: { ...presentConversation(row, contact), ...extra },
+  });
+}
+
+/**
+ * The conversation of this contact on this channel, made (and `conversation.created` emitted)
+ * when there is none. Closed or snoozed ones are returned as they are; callers decide.
+ */
+export async function findOrCreateConversation(
+  tx: Tx,
+  scope: Scope,
+  input: {
+    channel: ChannelRow;
+    contact: ContactRow;
+    address: string;
+    agentId?: string | null;
+    actor: Actor;
+    dynamicVariables?: Record<string, unknown>;
+    identifier?: string;
+    now: Date;
+  },
+): Promise<{ conversation: ConversationRow; created: boolean }> {
+  const existing = await tx.db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('channel_id', '=', input.channel.id)
+    .where('contact_id', '=', input.contact.id)
+    .executeTakeFirst();
+  if (existing) return { conversation: existing, created: false };
+  const now = input.now.toISOString();
+  const row: ConversationRow = {
+    id: newId('conv'),
+    workspace_id: scope.workspaceId,
+    livemode: lm(scope),
+    channel: input.channel.type,
+    channel_id: input.channel.id,
+    contact_id: input.contact.id,
+    contact_address: input.address,
+    agent_id: input.agentId ?? input.channel.agent_id,
+    status: 'active',
+    ai_handled: 0,
+    ai_paused: 0,
+    handoff_reason: null,
+    assignee_type: null,
+    assignee_id: null,
+    tags: '[]',
+    last_message: null,
+    last_message_at: null,
+    last_inbound_at: null,
+    window_expires_at: null,
+    snoozed_until: null,
+    closed_at: null,
+    dynamic_variables: toJson(input.dynamicVariables ?? {}),
+    identifier: input.identifier ?? null,
+    created_at: now,
+    updated_at: now,
+  };
+  await tx.db.insertInto('conversations').values(row).execute();
+  await emitConversation(tx, row, 'conversation.created', input.actor);
+  return { conversation: row, created: true };
+}
+
+/** Makes a closed or snoozed conversation active again and emits `conversation.reopened`. */
+export async function reopenInTx(
+  tx: Tx,
+  row: ConversationRow,
+  actor: Actor,
+  now: Date,
+  reason: string,
+): Promise<ConversationRow> {
+  if (row.status === 'active') return row;
+  const patch = {
+    status: 'active' as const,
+    snoozed_until: null,
+    closed_at: null,
+    updated_at: now.toISOString(),
+  };
+  await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+  const updated = { ...row, ...patch };
+  await emitConversation(tx, updated, 'conversation.reopened', actor, { reason });
+  return updated;
+}
+
+export interface ConversationFilters {
+  status?: ConversationStatus;
+  channel?: string;
+  assignee?: string;
+  tag?: string;
+  contact_id?: string;
+  agent_id?: string;
+  ai_paused?: boolean;
+  q?: string;
+}
+
+/** Newest activity first; conversations with no message yet sort by creation. */
+export async function listConversations(
+  ctx: AppContext,
+  scope: Scope,
+  f: ConversationFilters,
+  page: PageRequest,
+): Promise<Page<ConversationObject>> {
+  let q = ctx.db
+    .selectFrom('conversations')
+    .leftJoin('contacts', 'contacts.id', 'conversations.contact_id')
+    .selectAll('conversations')
+    .select(['contacts.phone as c_phone', 'contacts.name as c_name', 'contacts.email as c_email'])
+    .where('conversations.workspace_id', '=', scope.workspaceId)
+    .where('conversations.livemode', '=', lm(scope));
+  if (f.status) q = q.where('conversations.status', '=', f.status);
+  if (f.channel) q = q.where('conversations.channel', '=', f.channel);
+  if (f.contact_id) q = q.where('conversations.contact_id', '=', f.contact_id);
+  if (f.agent_id) q = q.where('conversations.agent_id', '=', f.agent_id);
+  if (f.ai_paused !== undefined) q = q.where('conversations.ai_paused', '=', f.ai_paused ? 1 : 0);
+  if (f.assignee === 'none') q = q.where('conversations.assignee_id', 'is', null);
+  else if (f.assignee) q = q.where('conversations.assignee_id', '=', f.assignee);
+  // Tags are a JSON array of strings: match the quoted element.
+  if (f.tag)
+    q = q.where(
+      'conversations.tags',
+      'like',
+      `%${JSON.stringify(f.tag.toLowerCase()).replace(/[%_]/g, '')}%`,
+    );
+  if (f.q) {
+    const term = `%${f.q.toLowerCase().replace(/[%_]/g, '')}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['conversations.last_message']), 'like', term),
+        eb(eb.fn('lower', ['conversations.contact_address']), 'like', term),
+        eb(eb.fn('lower', ['contacts.name']), 'like', term),
+      ]),
+    );
+  }
+  q = q.orderBy('conversations.last_message_at', 'desc').orderBy('conversations.id', 'desc');
+  return paginate(q, page, (r) =>
+    presentConversation(r, { id: r.contact_id, phone: r.c_phone, name: r.c_name, email: r.c_email }),
+  );
+}
+
+/** Runs `fn` on the conversation in a transaction; returns its presented state after. */
+async function mutate(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  fn: (tx: Tx, row: ConversationRow, now: Date) => Promise<ConversationRow>,
+): Promise<ConversationObject> {
+  return ctx.transaction(async (tx) => {
+    const row = await getConversationRow(tx.db, scope, id);
+    const updated = await fn(tx, row, ctx.clock.now());
+    return presentConversation(updated, await contactOf(tx.db, updated));
+  });
+}
+
+export type AssignTarget = { type: 'user' | 'team'; id: string } | null;
+
+async function checkAssignee(db: Db | Trx, scope: Scope, target: AssignTarget) {
+  if (!target) return;
+  const table = target.type === 'user' ? 'users' : 'teams';
+  const found = await db
+    .selectFrom(table)
+    .select('id')
+    .where('id', '=', target.id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .executeTakeFirst();
+  if (!found) {
+    const field = target.type === 'user' ? 'user_id' : 'team_id';
+    throw new ApiError('not_found', `No ${target.type} with id ${target.id}.`, {
+      errors: [{ field, message: `no such ${target.type}` }],
+    });
+  }
+}
+
+async function assignInTx(
+  tx: Tx,
+  scope: Scope,
+  row: ConversationRow,
+  target: AssignTarget,
+  actor: Actor,
+  now: Date,
+) {
+  await checkAssignee(tx.db, scope, target);
+  if ((row.assignee_id ?? null) === (target?.id ?? null)) return row;
+  const patch = {
+    assignee_type: target?.type ?? null,
+    assignee_id: target?.id ?? null,
+    updated_at: now.toISOString(),
+  };
+  await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+  const updated = { ...row, ...patch };
+  await emitConversation(tx, updated, 'conversation.assigned', actor);
+  return updated;
+}
+
+export function assignConversation(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  target: AssignTarget,
+  actor: Actor,
+) {
+  return mutate(ctx, scope, id, (tx, row, now) => assignInTx(tx, scope, row, target, actor, now));
+}
+
+export function normalizeTags(tags: string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim().toLowerCase()).filter(Boolean))];
+}
+
+async function setTagsInTx(tx: Tx, row: ConversationRow, tags: string[], actor: Actor, now: Date) {
+  const next = normalizeTags(tags);
+  if (toJson(next) === row.tags) return row;
+  const patch = { tags: toJson(next), updated_at: now.toISOString() };
+  await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+  const updated = { ...row, ...patch };
+  await emitConversation(tx, updated, 'conversation.tagged', actor);
+  return updated;
+}
+
+export function setConversationTags(ctx: AppContext, scope: Scope, id: string, tags: string[], actor: Actor) {
+  return mutate(ctx, scope, id, (tx, row, now) => setTagsInTx(tx, row, tags, actor, now));
+}
+
+/** Closing is resolving: emits `conversation.resolved`. Closing a closed conversation changes nothing. */
+async function closeInTx(tx: Tx, row: ConversationRow, actor: Actor, now: Date) {
+  if (row.status === 'closed') return row;
+  const patch = {
+    status: 'closed' as const,
+    closed_at: now.toISOString(),
+    snoozed_until: null,
+    updated_at: now.toISOString(),
+  };
+  await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+  const updated = { ...row, ...patch };
+  await emitConversation(tx, updated, 'conversation.resolved', actor);
+  return updated;
+}
+
+export function closeConversation(ctx: AppContext, scope: Scope, id: string, actor: Actor) {
+  return mutate(ctx, scope, id, (tx, row, now) => closeInTx(tx, row, actor, now));
+}
+
+export function parseSnoozeUntil(until: string, now: Date): string {
+  const t = new Date(until);
+  if (Number.isNaN(t.getTime()))
+    throw validationFailed([{ field: 'until', message: 'must be an ISO 8601 time' }]);
+  if (t.getTime() <= now.getTime())
+    throw validationFailed([{ field: 'until', message: 'must be in the future' }]);
+  if (t.getTime() - now.getTime() > 366 * 86_400_000)
+    throw validationFailed([{ field: 'until', message: 'must be within a year' }]);
+  return t.toISOString();
+}
+
+async function snoozeInTx(
+  ctx: AppContext,
+  tx: Tx,
+  row: ConversationRow,
+  untilIso: string,
+  actor: Actor,
+  now: Date,
+) {
+  if (row.status === 'closed')
+    throw new ApiError('conflict', 'A closed conversation cannot be snoozed; reopen it first.');
+  const patch = { status: 'snoozed' as const, snoozed_until: untilIso, updated_at: now.toISOString() };
+  await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+  const updated = { ...row, ...patch };
+  await ctx.queue.enqueue(
+    tx.db,
+    wakeJob,
+    { conversationId: row.id, until: untilIso },
+    { runAt: new Date(untilIso) },
+  );
+  await emitConversation(tx, updated, 'conversation.snoozed', actor);
+  return updated;
+}
+
+export function snoozeConversation(ctx: AppContext, scope: Scope, id: string, until: string, actor: Actor) {
+  const untilIso = parseSnoozeUntil(until, ctx.clock.now());
+  return mutate(ctx, scope, id, (tx, row, now) => snoozeInTx(ctx, tx, row, untilIso, actor, now));
+}
+
+export function reopenConversation(ctx: AppContext, scope: Scope, id: string, actor: Actor) {
+  return mutate(ctx, scope, id, (tx, row, now) => reopenInTx(tx, row, actor, now, 'manual'));
+}
+
+/** The wake-up job: only the snooze it was made for, if it still stands. */
+export async function wakeConversation(ctx: AppContext, conversationId: string, until: string) {
+  await ctx.transaction(async (tx) => {
+    const row = await tx.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', conversationId)
+      .executeTakeFirst();
+    if (row?.status !== 'snoozed' || row.snoozed_until !== until) return;
+    await reopenInTx(tx, row, { type: 'system', id: null }, ctx.clock.now(), 'snooze_ended');
+  });
+}
+
+/** Pauses the AI and escalates to people; already paused: only the assignment may change. */
+export async function handoffInTx(
+  tx: Tx,
+  scope: Scope,
+  row: ConversationRow,
+  input: { reason: string; assignTo?: AssignTarget },
+  actor: Actor,
+  now: Date,
+): Promise<ConversationRow> {
+  let current = row;
+  if (input.assignTo) current = await assignInTx(tx, scope, current, input.assignTo, actor, now);
+  if (current.ai_paused === 1) return current;
+  const patch = { ai_paused: 1, handoff_reason: input.reason, updated_at: now.toISOString() };
+  await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+  current = { ...current, ...patch };
+  await emitConversation(tx, current, 'conversation.escalated', actor, { reason: input.reason });
+  return current;
+}
+
+export function handoffConversation(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  input: { reason: string; assignTo?: AssignTarget },
+  actor: Actor,
+) {
+  return mutate(ctx, scope, id, (tx, row, now) => handoffInTx(tx, scope, row, input, actor, now));
+}
+
+/** Hands the conversation back to the AI; a conversation not handed off is returned as it is. */
+export function resolveHandoff(ctx: AppContext, scope: Scope, id: string, actor: Actor) {
+  return mutate(ctx, scope, id, async (tx, row, now) => {
+    if (row.ai_paused === 0) return row;
+    const patch = { ai_paused: 0, handoff_reason: null, updated_at: now.toISOString() };
+    await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+    const updated = { ...row, ...patch };
+    await emitConversation(tx, updated, 'conversation.handoff_resolved', actor);
+    return updated;
+  });
+}
+
+export interface BulkInput {
+  ids: string[];
+  action: 'close' | 'reopen' | 'snooze' | 'assign' | 'tag' | 'untag';
+  until?: string;
+  user_id?: string | null;
+  team_id?: string | null;
+  tags?: string[];
+}
+
+/** Each id in its own transaction: one failure never undoes the others. */
+export async function bulkAction(ctx: AppContext, scope: Scope, input: BulkInput, actor: Actor) {
+  const errors = [];
+  if (input.action === 'snooze' && !input.until)
+    errors.push({ field: 'until', message: 'is required for snooze' });
+  if ((input.action === 'tag' || input.action === 'untag') && !input.tags?.length)
+    errors.push({ field: 'tags', message: `is required for ${input.action}` });
+  if (input.action === 'assign' && input.user_id && input.team_id)
+    errors.push({ field: 'team_id', message: 'give user_id or team_id, not both' });
+  if (errors.length) throw validationFailed(errors);
+  const untilIso = input.action === 'snooze' ? parseSnoozeUntil(input.until!, ctx.clock.now()) : '';
+  const target: AssignTarget = input.user_id
+    ? { type: 'user', id: input.user_id }
+    : input.team_id
+      ? { type: 'team', id: input.team_id }
+      : null;
+  const results = [];
+  for (const id of [...new Set(input.ids)]) {
+    try {
+      const conversation = await mutate(ctx, scope, id, async (tx, row, now) => {
+        switch (input.action) {
+          case 'close':
+            return closeInTx(tx, row, actor, now);
+          case 'reopen':
+            return reopenInTx(tx, row, actor, now, 'manual');
+          case 'snooze':
+            return snoozeInTx(ctx, tx, row, untilIso, actor, now);
+          case 'assign':
+            return assignInTx(tx, scope, row, target, actor, now);
+          case 'tag':
+            return setTagsInTx(tx, row, [...fromJson<string[]>(row.tags, []), ...input.tags!], actor, now);
+          case 'untag': {
+            const drop = new Set(normalizeTags(input.tags!));
+            return setTagsInTx(
+              tx,
+              row,
+              fromJson<string[]>(row.tags, []).filter((t) => !drop.has(t)),
+              actor,
+              now,
+            );
+          }
+        }
+      });
+      results.push({ id, ok: true, conversation, error: null });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      results.push({ id, ok: false, conversation: null, error: { code: err.code, message: err.message } });
+    }
+  }
+  return { action: input.action, results };
+}

@@ -1,0 +1,43 @@
+declare module '../../platform/db/schema.ts' {
+  interface Database {
+    conversations: ConversationsTable;
+  }
+}
+
+export type ConversationStatus = 'active' | 'snoozed' | 'closed';
+
+/** One thread per contact and channel. `last_message*` are denormalised so the list needs no join on messages. */
+export interface ConversationsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  /** The channel type: whatsapp | sms | email. */
+  channel: string;
+  channel_id: string;
+  contact_id: string;
+  /** The customer's address on this channel (E.164 phone, or email). */
+  contact_address: string;
+  agent_id: string | null;
+  status: ConversationStatus;
+  ai_handled: number;
+  ai_paused: number;
+  handoff_reason: string | null;
+  assignee_type: 'user' | 'team' | null;
+  assignee_id: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  last_message: string | null;
+  last_message_at: string | null;
+  /** Last customer message time; with WhatsApp it opens the 24-hour window. */
+  last_inbound_at: string | null;
+  window_expires_at: string | null;
+  snoozed_until: string | null;
+  closed_at: string | null;
+  /** JSON object: variables from the batch create, for agents and templates. */
+  dynamic_variables: string;
+  identifier: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type ConversationRow = ConversationsTable;

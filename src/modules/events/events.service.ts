@@ -1,0 +1,82 @@
+import type { AppContext } from '../../platform/context.ts';
+import { notFound } from '../../platform/errors.ts';
+import { eventFromRow, type ParleyEvent } from '../../platform/events.ts';
+import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import type { Auth } from '../../platform/http/route.ts';
+
+/** Events are kept this long, then purged by the worker. */
+export const EVENT_RETENTION_MS = 30 * 86_400_000;
+
+/** The event as integrators see it everywhere: `GET /v1/events`, the stream and webhook bodies. */
+export function presentEvent(e: ParleyEvent) {
+  return {
+    id: e.id,
+    object: 'event' as const,
+    event: e.event,
+    timestamp: e.timestamp,
+    api_version: e.api_version,
+    workspace_id: e.workspace_id,
+    livemode: e.livemode,
+    actor: e.actor,
+    data: e.data,
+  };
+}
+
+export interface EventFilters {
+  type?: string[];
+  object_id?: string;
+  created_after?: string;
+  created_before?: string;
+}
+
+export async function listEvents(ctx: AppContext, auth: Auth, page: PageRequest, filters: EventFilters) {
+  let query = ctx.db
+    .selectFrom('events')
+    .selectAll()
+    .where('workspace_id', '=', auth.workspaceId)
+    .where('livemode', '=', auth.livemode ? 1 : 0)
+    .orderBy('id', 'desc');
+  if (filters.type?.length) query = query.where('type', 'in', filters.type);
+  if (filters.object_id) query = query.where('object_id', '=', filters.object_id);
+  if (filters.created_after) query = query.where('created_at', '>', filters.created_after);
+  if (filters.created_before) query = query.where('created_at', '<', filters.created_before);
+  return paginate(query, page, (row) => presentEvent(eventFromRow(row)));
+}
+
+export async function getEvent(ctx: AppContext, auth: Auth, id: string) {
+  const row = await ctx.db
+    .selectFrom('events')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', auth.workspaceId)
+    .where('livemode', '=', auth.livemode ? 1 : 0)
+    .executeTakeFirst();
+  if (!row) throw notFound('event', id);
+  return presentEvent(eventFromRow(row));
+}
+
+/** Events of one workspace and mode after `afterId`, oldest first (ids sort by time). */
+export async function eventsAfter(
+  ctx: AppContext,
+  workspaceId: string,
+  livemode: boolean,
+  afterId: string,
+  limit: number,
+) {
+  const rows = await ctx.db
+    .selectFrom('events')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('livemode', '=', livemode ? 1 : 0)
+    .where('id', '>', afterId)
+    .orderBy('id', 'asc')
+    .limit(limit)
+    .execute();
+  return rows.map(eventFromRow);
+}
+
+export async function purgeEvents(ctx: AppContext): Promise<number> {
+  const before = new Date(ctx.clock.now().getTime() - EVENT_RETENTION_MS).toISOString();
+  const r = await ctx.db.deleteFrom('events').where('created_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -1,0 +1,142 @@
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from '../../platform/errors.ts';
+import { pageRequest } from '../../platform/http/pagination.ts';
+import { defineRoute } from '../../platform/http/route.ts';
+import { idParams, listResponse } from '../../platform/http/schemas.ts';
+import { consumeLimit } from '../../platform/limits.ts';
+import { importBody, importObject, importQuery, listImportsQuery } from './imports.schemas.ts';
+import {
+  createImport,
+  getImportRow,
+  type ImportUpload,
+  listImports,
+  presentImport,
+} from './imports.service.ts';
+
+const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain'];
+
+function field(fields: Record<string, unknown> | undefined, name: string): string | undefined {
+  const f = fields?.[name] as { type?: string; value?: unknown } | undefined;
+  return f && f.type === 'field' && typeof f.value === 'string' && f.value !== '' ? f.value : undefined;
+}
+
+/** The multipart file (its fields must come before it), read whole: the plugin enforces the upload limit. */
+async function readMultipart(request: FastifyRequest) {
+  let file: Awaited<ReturnType<FastifyRequest['file']>>;
+  let bytes: Buffer;
+  try {
+    file = await request.file();
+    if (!file)
+      throw new ApiError(
+        'validation_failed',
+        'The multipart body has no file; send the CSV as the `file` part.',
+        { errors: [{ field: 'file', message: 'is required' }] },
+      );
+    bytes = await file.toBuffer();
+  } catch (err) {
+    const e = err as Error & { statusCode?: number };
+    if (err instanceof ApiError || e.statusCode === 413) throw err;
+    throw new ApiError('validation_failed', `Malformed multipart body: ${e.message}`, {
+      errors: [{ field: 'file', message: 'is not a readable multipart upload' }],
+    });
+  }
+  return {
+    bytes,
+    filename: file.filename || null,
+    audience_id: field(file.fields as Record<string, unknown>, 'audience_id'),
+    on_conflict: field(file.fields as Record<string, unknown>, 'on_conflict'),
+  };
+}
+
+export function importRoutes(uploadLimitBytes: number) {
+  return [
+    defineRoute({
+      method: 'POST',
+      path: '/v1/imports',
+      summary: 'Import contacts (CSV or JSON)',
+      description: `Send a CSV as the body (\`Content-Type: text/csv\`), as the \`file\` part of a multipart upload (fields \`audience_id\` and \`on_conflict\` before the file), or JSON \`{rows: [...]}\`; \`audience_id\` and \`on_conflict\` may also be query parameters. The header row names the columns: \`phone\`, \`name\`, \`email\`, \`tags\` (separated by \`;\` or \`|\`), \`attributes.<key>\`; other columns become attributes of their own name. Comma, semicolon, tab and pipe delimiters are detected; a UTF-8 byte-order mark is ignored; non-UTF-8 text is read as Windows-1252. Phones are parsed with the workspace's default country. Blank rows are ignored; bad rows are reported by line in \`errors\`, never dropped silently. Up to PARLEY_UPLOAD_LIMIT_BYTES (413 above); a binary file is a 415. Answers 202 with the queued import; poll GET /v1/imports/{id} or wait for \`import.completed\`. Counts against the plan's imports per minute.`,
+      tags: ['Imports'],
+      auth: 'key',
+      scope: 'contacts:write',
+      query: importQuery,
+      body: importBody,
+      contentTypes: ['application/json', ...CSV_TYPES, 'multipart/form-data'],
+      bodyLimit: uploadLimitBytes,
+      responses: { 202: importObject },
+      errors: ['payload_too_large', 'unsupported_media_type', 'not_found', 'conflict'],
+      handler: async ({ ctx, auth, query, body, request }) => {
+        await consumeLimit(
+          ctx.rateLimits,
+          `${auth.workspaceId}:${auth.livemode}`,
+          'imports_per_minute',
+          auth.limits,
+          1,
+          ctx.clock.now().getTime(),
+        );
+        let upload: ImportUpload;
+        let audienceId = body?.audience_id ?? query.audience_id;
+        let onConflict: string | undefined = body?.on_conflict ?? query.on_conflict;
+        if (request.isMultipart()) {
+          const m = await readMultipart(request);
+          upload = { kind: 'csv', bytes: m.bytes, filename: m.filename };
+          audienceId = m.audience_id ?? audienceId;
+          onConflict = m.on_conflict ?? onConflict;
+        } else if (Buffer.isBuffer(request.body)) {
+          upload = { kind: 'csv', bytes: request.body, filename: null };
+        } else {
+          if (!body?.rows) {
+            throw new ApiError(
+              'validation_failed',
+              'rows: is required (or send a CSV as text/csv or multipart)',
+              { errors: [{ field: 'rows', message: 'is required' }] },
+            );
+          }
+          upload = { kind: 'json', rows: body.rows };
+        }
+        if (onConflict !== undefined && onConflict !== 'skip' && onConflict !== 'update') {
+          throw new ApiError('validation_failed', 'on_conflict: must be skip or update', {
+            errors: [{ field: 'on_conflict', message: 'must be skip or update' }],
+          });
+        }
+        if (audienceId !== undefined && !/^aud_[0-9A-HJKMNP-TV-Z]{26}$/.test(audienceId)) {
+          throw new ApiError('validation_failed', 'audience_id: must be an aud_ id', {
+            errors: [{ field: 'audience_id', message: 'must be an aud_ id' }],
+          });
+        }
+        const created = await createImport(ctx, auth, upload, {
+          audience_id: audienceId,
+          on_conflict: onConflict ?? 'skip',
+        });
+        return { status: 202, body: created };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/imports',
+      summary: 'List imports',
+      tags: ['Imports'],
+      auth: 'key',
+      scope: 'contacts:read',
+      query: listImportsQuery,
+      responses: { 200: listResponse(importObject) },
+      handler: async ({ ctx, auth, query }) => ({
+        status: 200,
+        body: await listImports(ctx, auth, query, pageRequest(query)),
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/imports/:id',
+      summary: 'Get an import and its progress',
+      tags: ['Imports'],
+      auth: 'key',
+      scope: 'contacts:read',
+      params: idParams('imp'),
+      responses: { 200: importObject },
+      handler: async ({ ctx, auth, params }) => ({
+        status: 200,
+        body: presentImport(await getImportRow(ctx, auth, params.id)),
+      }),
+    }),
+  ];
+}

@@ -1,0 +1,658 @@
+import { parse } from 'csv-parse';
+import { sql } from 'kysely';
+import type { AppContext } from '../../platform/context.ts';
+import type { Dialect, Trx } from '../../platform/db/database.ts';
+import { ApiError, notFound } from '../../platform/errors.ts';
+import type { ActorType } from '../../platform/events.ts';
+import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import type { Auth } from '../../platform/http/route.ts';
+import { newId } from '../../platform/ids.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+import { addMembersInTx, requireStaticAudience } from '../audiences/audiences.service.ts';
+import {
+  type Attributes,
+  type ContactRow,
+  newContactRow,
+  normalizeEmail,
+  normalizePhone,
+  normalizeTags,
+  type Scope,
+} from '../contacts/contacts.service.ts';
+import { chunkText, decodeUpload, readHeader, splitTags, UploadError } from './csv.ts';
+import { processImportJob } from './imports.jobs.ts';
+import type { ImportsTable } from './imports.tables.ts';
+
+/** The stored errors list keeps the first this many; `error_count` counts them all. */
+export const MAX_STORED_ERRORS = 1000;
+const CHUNK_CHARS = 1024 * 1024;
+const BATCH_ROWS = 1000;
+
+export interface ImportRowError {
+  row: number;
+  field: string;
+  message: string;
+}
+
+export function presentImport(row: ImportsTable) {
+  return {
+    id: row.id,
+    object: 'import' as const,
+    livemode: row.livemode === 1,
+    status: row.status,
+    source: row.source,
+    filename: row.filename,
+    byte_size: row.byte_size,
+    on_conflict: row.on_conflict,
+    audience_id: row.audience_id,
+    total_rows: row.rows_done,
+    created: row.created,
+    updated: row.updated,
+    skipped: row.skipped,
+    failed: row.failed,
+    errors: fromJson<ImportRowError[]>(row.errors, []),
+    error_count: row.error_count,
+    errors_truncated: row.error_count > MAX_STORED_ERRORS,
+    started_at: row.started_at,
+    completed_at: row.completed_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+/** A row from a JSON upload. */
+export interface JsonRow {
+  phone?: string | null;
+  name?: string | null;
+  email?: string | null;
+  tags?: string[] | string | null;
+  attributes?: Record<string, string | number | boolean | null> | null;
+}
+
+export type ImportUpload =
+  | { kind: 'csv'; bytes: Buffer; filename: string | null }
+  | { kind: 'json'; rows: JsonRow[] };
+
+function* jsonLines(rows: JsonRow[]): Generator<string> {
+  let buf: string[] = [];
+  let size = 0;
+  for (const r of rows) {
+    const line = JSON.stringify(r);
+    buf.push(line);
+    size += line.length + 1;
+    if (size >= CHUNK_CHARS) {
+      yield buf.join('\n');
+      buf = [];
+      size = 0;
+    }
+  }
+  if (buf.length) yield buf.join('\n');
+}
+
+/** Stores the upload with the import row and its job, in one transaction; 202 once committed. */
+export async function createImport(
+  ctx: AppContext,
+  auth: Auth,
+  upload: ImportUpload,
+  opts: { audience_id?: string; on_conflict: 'skip' | 'update' },
+) {
+  if (opts.audience_id) await requireStaticAudience(ctx.db, auth, opts.audience_id);
+  let chunks: Iterable<string>;
+  let layout: { delimiter: string; columns: (string | null)[] } | null = null;
+  let byteSize: number;
+  if (upload.kind === 'csv') {
+    byteSize = upload.bytes.length;
+    let text: string;
+    try {
+      text = decodeUpload(upload.bytes);
+      layout = readHeader(text);
+    } catch (err) {
+      if (err instanceof UploadError) {
+        if (err.kind === 'binary') throw new ApiError('unsupported_media_type', err.message);
+        throw new ApiError('validation_failed', err.message, {
+          errors: [{ field: 'file', message: err.message }],
+        });
+      }
+      throw err;
+    }
+    chunks = chunkText(text, CHUNK_CHARS);
+  } else {
+    if (!upload.rows.length)
+      throw new ApiError('validation_failed', 'rows: give at least one row', {
+        errors: [{ field: 'rows', message: 'give at least one row' }],
+      });
+    byteSize = 0;
+    chunks = [...jsonLines(upload.rows)];
+    for (const c of chunks) byteSize += Buffer.byteLength(c);
+  }
+  const now = ctx.clock.now().toISOString();
+  const row: ImportsTable = {
+    id: newId('imp'),
+    workspace_id: auth.workspaceId,
+    livemode: auth.livemode ? 1 : 0,
+    status: 'queued',
+    source: upload.kind,
+    delimiter: layout?.delimiter ?? null,
+    columns: layout ? toJson(layout.columns) : null,
+    filename: upload.kind === 'csv' ? upload.filename : null,
+    byte_size: byteSize,
+    on_conflict: opts.on_conflict,
+    audience_id: opts.audience_id ?? null,
+    default_country: auth.defaultCountry,
+    rows_done: 0,
+    created: 0,
+    updated: 0,
+    skipped: 0,
+    failed: 0,
+    errors: '[]',
+    error_count: 0,
+    actor_type: auth.actor.type,
+    actor_id: auth.actor.id,
+    started_at: null,
+    completed_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await ctx.transaction(async (tx) => {
+    await tx.db.insertInto('imports').values(row).execute();
+    let seq = 0;
+    for (const data of chunks)
+      await tx.db.insertInto('import_chunks').values({ import_id: row.id, seq: seq++, data }).execute();
+    await ctx.queue.enqueue(tx.db, processImportJob, {
+      import_id: row.id,
+      workspace_id: row.workspace_id,
+      livemode: auth.livemode,
+    });
+  });
+  return presentImport(row);
+}
+
+export async function getImportRow(
+  ctx: AppContext,
+  scope: { workspaceId: string; livemode: boolean },
+  id: string,
+) {
+  const row = await ctx.db
+    .selectFrom('imports')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', scope.livemode ? 1 : 0)
+    .executeTakeFirst();
+  if (!row) throw notFound('import', id);
+  return row;
+}
+
+export async function listImports(
+  ctx: AppContext,
+  auth: Auth,
+  filter: { status?: ImportsTable['status'] },
+  page: PageRequest,
+) {
+  let q = ctx.db
+    .selectFrom('imports')
+    .selectAll()
+    .where('workspace_id', '=', auth.workspaceId)
+    .where('livemode', '=', auth.livemode ? 1 : 0);
+  if (filter.status) q = q.where('status', '=', filter.status);
+  return paginate(q.orderBy('id', 'desc'), page, presentImport);
+}
+
+// Processing
+
+interface RawRow {
+  row: number;
+  phone?: string;
+  name?: string;
+  email?: string;
+  tags: string[];
+  attributes: Attributes;
+}
+
+/** The stored chunks, one at a time, so a large upload never sits in memory whole. */
+async function* storedChunks(ctx: AppContext, importId: string): AsyncGenerator<string> {
+  for (let seq = 0; ; seq++) {
+    const chunk = await ctx.db
+      .selectFrom('import_chunks')
+      .select('data')
+      .where('import_id', '=', importId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    if (!chunk) return;
+    yield chunk.data;
+  }
+}
+
+/** The file cannot be read past this line (e.g. an unclosed quote). */
+class FileError extends Error {
+  readonly row: number;
+  constructor(row: number, message: string) {
+    super(message);
+    this.row = row;
+  }
+}
+
+type CsvRecord = { record: string[]; info: { lines: number } };
+
+/**
+ * Feeds the stored chunks to the parser one at a time and hands on each chunk's records before
+ * reading the next, so memory holds one chunk; records parsed before a fatal error (an unclosed
+ * quote) are still handed on, then the error is.
+ */
+async function* csvRecords(ctx: AppContext, imp: ImportsTable): AsyncGenerator<CsvRecord> {
+  const parser = parse({
+    delimiter: imp.delimiter ?? ',',
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_empty_values: true,
+    info: true,
+    trim: true,
+  });
+  let pending: CsvRecord[] = [];
+  let failure: (Error & { code?: string; lines?: number }) | undefined;
+  let ended = false;
+  parser.on('data', (r: CsvRecord) => pending.push(r));
+  parser.on('error', (e) => {
+    failure = e;
+  });
+  const settled = new Promise<void>((resolve) => {
+    parser.on('end', () => {
+      ended = true;
+      resolve();
+    });
+    parser.on('close', () => resolve());
+  });
+  const take = () => {
+    const out = pending;
+    pending = [];
+    return out;
+  };
+  for await (const chunk of storedChunks(ctx, imp.id)) {
+    await new Promise<void>((resolve) => parser.write(chunk, () => resolve()));
+    await new Promise((r) => setImmediate(r));
+    yield* take();
+    if (failure) break;
+  }
+  if (!failure) {
+    parser.end();
+    await settled;
+  }
+  yield* take();
+  if (failure?.code?.startsWith('CSV_'))
+    throw new FileError(
+      failure.lines ?? 0,
+      `The file is not valid CSV from this line on: ${failure.message}`,
+    );
+  if (failure) throw failure;
+  if (!ended) throw new Error('The CSV parser closed before the end of the file');
+}
+
+async function* csvRows(ctx: AppContext, imp: ImportsTable): AsyncGenerator<RawRow> {
+  const columns = fromJson<(string | null)[]>(imp.columns, []);
+  let header = true;
+  for await (const { record, info } of csvRecords(ctx, imp)) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    const raw: RawRow = { row: info.lines, tags: [], attributes: {} };
+    for (let i = 0; i < record.length && i < columns.length; i++) {
+      const col = columns[i];
+      const cell = record[i];
+      if (!col || cell === '') continue;
+      if (col === 'phone' || col === 'name' || col === 'email') raw[col] = cell;
+      else if (col === 'tags') raw.tags = splitTags(cell);
+      else raw.attributes[col.slice('attributes.'.length)] = cell;
+    }
+    yield raw;
+  }
+}
+
+async function* jsonRows(ctx: AppContext, imp: ImportsTable): AsyncGenerator<RawRow> {
+  let n = 0;
+  for await (const chunk of storedChunks(ctx, imp.id)) {
+    for (const line of chunk.split('\n')) {
+      if (!line) continue;
+      const r = JSON.parse(line) as JsonRow;
+      n++;
+      const attributes: Attributes = {};
+      for (const [k, v] of Object.entries(r.attributes ?? {})) if (v !== null) attributes[k] = v;
+      yield {
+        row: n,
+        phone: r.phone ?? undefined,
+        name: r.name ?? undefined,
+        email: r.email ?? undefined,
+        tags: typeof r.tags === 'string' ? splitTags(r.tags) : normalizeTags(r.tags ?? []),
+        attributes,
+      };
+    }
+  }
+}
+
+interface Valid {
+  row: number;
+  phone: string | null;
+  email: string | null;
+  name: string | null;
+  tags: string[];
+  attributes: Attributes;
+}
+
+interface BatchOutcome {
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  errors: ImportRowError[];
+}
+
+/** Validates and writes one batch of rows in the caller's transaction. */
+const CONTACT_COLUMNS = [
+  'id',
+  'workspace_id',
+  'livemode',
+  'phone',
+  'name',
+  'email',
+  'attributes',
+  'tags',
+  'dnd',
+  'opted_out',
+  'created_at',
+  'updated_at',
+] as const;
+
+/**
+ * PostgreSQL: one array parameter per column through unnest, instead of 6,000 scalar
+ * parameters, which PostgreSQL parses and binds several times faster.
+ */
+async function insertContactsPg(trx: Trx, rows: ContactRow[]): Promise<{ id: string }[]> {
+  const arrays = CONTACT_COLUMNS.map((c) => rows.map((r) => r[c]));
+  const types = CONTACT_COLUMNS.map((c) =>
+    c === 'livemode' || c === 'dnd' || c === 'opted_out' ? 'int[]' : 'text[]',
+  );
+  const result = await sql<{
+    id: string;
+  }>`insert into contacts (${sql.join(CONTACT_COLUMNS.map((c) => sql.ref(c)))})
+    select * from unnest(${sql.join(arrays.map((a, i) => sql`${a}::${sql.raw(types[i])}`))})
+    on conflict (workspace_id, livemode, phone) do nothing returning id`.execute(trx);
+  return result.rows;
+}
+
+async function writeBatch(
+  trx: Trx,
+  dialect: Dialect,
+  imp: ImportsTable,
+  scope: Scope,
+  rows: RawRow[],
+  seen: Map<string, number>,
+  now: string,
+): Promise<BatchOutcome> {
+  const out: BatchOutcome = { created: 0, updated: 0, skipped: 0, failed: 0, errors: [] };
+  const valid: Valid[] = [];
+  for (const r of rows) {
+    const phone = r.phone ? normalizePhone(r.phone, scope.defaultCountry) : null;
+    const email = r.email ? normalizeEmail(r.email) : null;
+    if (r.phone && !phone) {
+      out.failed++;
+      out.errors.push({
+        row: r.row,
+        field: 'phone',
+        message: `must be a valid E.164 phone number (got ${JSON.stringify(r.phone.slice(0, 40))})`,
+      });
+      continue;
+    }
+    if (r.email && !email) {
+      out.failed++;
+      out.errors.push({
+        row: r.row,
+        field: 'email',
+        message: `must be a valid email address (got ${JSON.stringify(r.email.slice(0, 80))})`,
+      });
+      continue;
+    }
+    if (!phone && !email) {
+      out.failed++;
+      out.errors.push({ row: r.row, field: 'phone', message: 'a phone or an email is required' });
+      continue;
+    }
+    const key = phone ?? `email:${email}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      out.skipped++;
+      out.errors.push({
+        row: r.row,
+        field: phone ? 'phone' : 'email',
+        message: `duplicate of row ${first} in this file; skipped`,
+      });
+      continue;
+    }
+    seen.set(key, r.row);
+    valid.push({
+      row: r.row,
+      phone,
+      email,
+      name: r.name?.trim() || null,
+      tags: r.tags,
+      attributes: r.attributes,
+    });
+  }
+  if (!valid.length) return out;
+
+  const lm = scope.livemode ? 1 : 0;
+  const byPhone = new Map<string, ContactRow>();
+  const byEmail = new Map<string, ContactRow>();
+  const phones = valid.flatMap((v) => (v.phone ? [v.phone] : []));
+  const emails = valid.flatMap((v) => (!v.phone && v.email ? [v.email] : []));
+  for (let i = 0; i < phones.length; i += 500) {
+    const found = await trx
+      .selectFrom('contacts')
+      .selectAll()
+      .where('workspace_id', '=', scope.workspaceId)
+      .where('livemode', '=', lm)
+      .where('phone', 'in', phones.slice(i, i + 500))
+      .execute();
+    for (const c of found) byPhone.set(c.phone as string, c);
+  }
+  for (let i = 0; i < emails.length; i += 500) {
+    const found = await trx
+      .selectFrom('contacts')
+      .selectAll()
+      .where('workspace_id', '=', scope.workspaceId)
+      .where('livemode', '=', lm)
+      .where('email', 'in', emails.slice(i, i + 500))
+      .orderBy('id', 'desc')
+      .execute();
+    // Descending, so the oldest contact with an email is the one kept.
+    for (const c of found) byEmail.set(c.email as string, c);
+  }
+
+  const inserts: ContactRow[] = [];
+  const memberIds: string[] = [];
+  for (const v of valid) {
+    const existing = v.phone ? byPhone.get(v.phone) : byEmail.get(v.email as string);
+    if (!existing) {
+      inserts.push(
+        newContactRow(
+          scope,
+          { phone: v.phone, email: v.email, name: v.name, attributes: v.attributes, tags: v.tags },
+          now,
+        ),
+      );
+      continue;
+    }
+    memberIds.push(existing.id);
+    if (imp.on_conflict === 'skip') {
+      out.skipped++;
+      continue;
+    }
+    const attributes = { ...fromJson<Attributes>(existing.attributes, {}), ...v.attributes };
+    const tags = normalizeTags([...fromJson<string[]>(existing.tags, []), ...v.tags]);
+    await trx
+      .updateTable('contacts')
+      .set({
+        name: v.name ?? existing.name,
+        email: v.email ?? existing.email,
+        attributes: toJson(attributes),
+        tags: toJson(tags),
+        updated_at: now,
+      })
+      .where('id', '=', existing.id)
+      .execute();
+    out.updated++;
+  }
+  for (let i = 0; i < inserts.length; i += 500) {
+    const part = inserts.slice(i, i + 500);
+    // A contact created by another request since the lookup is counted as skipped.
+    const written =
+      dialect === 'postgres'
+        ? await insertContactsPg(trx, part)
+        : await trx
+            .insertInto('contacts')
+            .values(part)
+            .onConflict((oc) => oc.columns(['workspace_id', 'livemode', 'phone']).doNothing())
+            .returning('id')
+            .execute();
+    out.created += written.length;
+    out.skipped += part.length - written.length;
+    for (const w of written) memberIds.push(w.id);
+  }
+  if (imp.audience_id && memberIds.length) await addMembersInTx(trx, imp.audience_id, memberIds, now);
+  return out;
+}
+
+async function finish(
+  ctx: AppContext,
+  imp: ImportsTable,
+  status: 'completed' | 'failed',
+  extraError?: ImportRowError,
+) {
+  await ctx.transaction(async (tx) => {
+    const cur = await tx.db
+      .selectFrom('imports')
+      .selectAll()
+      .where('id', '=', imp.id)
+      .executeTakeFirstOrThrow();
+    const now = ctx.clock.now().toISOString();
+    const errors = fromJson<ImportRowError[]>(cur.errors, []);
+    let errorCount = cur.error_count;
+    if (extraError) {
+      if (errors.length < MAX_STORED_ERRORS) errors.push(extraError);
+      errorCount++;
+    }
+    const done: ImportsTable = {
+      ...cur,
+      status,
+      errors: toJson(errors),
+      error_count: errorCount,
+      completed_at: now,
+      updated_at: now,
+    };
+    await tx.db
+      .updateTable('imports')
+      .set({ status, errors: done.errors, error_count: errorCount, completed_at: now, updated_at: now })
+      .where('id', '=', imp.id)
+      .execute();
+    // The upload is no longer needed once its rows are written.
+    await tx.db.deleteFrom('import_chunks').where('import_id', '=', imp.id).execute();
+    await tx.emit({
+      workspaceId: imp.workspace_id,
+      livemode: imp.livemode === 1,
+      type: 'import.completed',
+      actor: { type: imp.actor_type as ActorType, id: imp.actor_id },
+      data: presentImport(done),
+    });
+  });
+}
+
+/**
+ * Streams the stored upload through the parser and writes contacts in batches of 1,000, one
+ * transaction per batch together with the import's counters, so progress is visible and a
+ * retried job resumes after the last committed batch. Imports emit one `import.completed`,
+ * not an event per contact.
+ */
+export async function processImport(
+  ctx: AppContext,
+  payload: { import_id: string; workspace_id: string; livemode: boolean },
+  lastAttempt: boolean,
+) {
+  const scopeKey = { workspaceId: payload.workspace_id, livemode: payload.livemode };
+  const imp = await getImportRow(ctx, scopeKey, payload.import_id).catch(() => undefined);
+  if (!imp || imp.status === 'completed' || imp.status === 'failed') return;
+  const scope: Scope = { ...scopeKey, defaultCountry: imp.default_country };
+  const startedAt = imp.started_at ?? ctx.clock.now().toISOString();
+  await ctx.db
+    .updateTable('imports')
+    .set({ status: 'processing', started_at: startedAt, updated_at: ctx.clock.now().toISOString() })
+    .where('id', '=', imp.id)
+    .execute();
+
+  const seen = new Map<string, number>();
+  let index = 0;
+  let batch: RawRow[] = [];
+  const flush = async () => {
+    const rows = batch;
+    batch = [];
+    if (!rows.length) return;
+    const now = ctx.clock.now().toISOString();
+    await ctx.transaction(async (tx) => {
+      const o = await writeBatch(tx.db, ctx.dialect, imp, scope, rows, seen, now);
+      const cur = await tx.db
+        .selectFrom('imports')
+        .select(['errors', 'error_count'])
+        .where('id', '=', imp.id)
+        .executeTakeFirstOrThrow();
+      const stored = fromJson<ImportRowError[]>(cur.errors, []);
+      const room = MAX_STORED_ERRORS - stored.length;
+      const errors =
+        room > 0 && o.errors.length ? toJson([...stored, ...o.errors.slice(0, room)]) : cur.errors;
+      await tx.db
+        .updateTable('imports')
+        .set((eb) => ({
+          rows_done: eb('rows_done', '+', rows.length),
+          created: eb('created', '+', o.created),
+          updated: eb('updated', '+', o.updated),
+          skipped: eb('skipped', '+', o.skipped),
+          failed: eb('failed', '+', o.failed),
+          error_count: cur.error_count + o.errors.length,
+          errors,
+          updated_at: now,
+        }))
+        .where('id', '=', imp.id)
+        .execute();
+    });
+  };
+
+  try {
+    for await (const raw of imp.source === 'csv' ? csvRows(ctx, imp) : jsonRows(ctx, imp)) {
+      index++;
+      if (index <= imp.rows_done) {
+        // Rows written by an earlier attempt still count for in-file duplicate detection.
+        const phone = raw.phone ? normalizePhone(raw.phone, scope.defaultCountry) : null;
+        const email = raw.email ? normalizeEmail(raw.email) : null;
+        const k = phone ?? (email ? `email:${email}` : null);
+        if (k && !seen.has(k)) seen.set(k, raw.row);
+        continue;
+      }
+      batch.push(raw);
+      if (batch.length >= BATCH_ROWS) await flush();
+    }
+    await flush();
+  } catch (err) {
+    if (err instanceof FileError) {
+      await flush();
+      await finish(ctx, imp, 'failed', { row: err.row, field: 'file', message: err.message });
+      return;
+    }
+    if (lastAttempt) {
+      ctx.logger.error({ err, import_id: imp.id }, 'import failed');
+      await finish(ctx, imp, 'failed', {
+        row: 0,
+        field: 'file',
+        message: 'The import stopped on an internal error; the rows counted were written.',
+      });
+      return;
+    }
+    throw err;
+  }
+  await finish(ctx, imp, 'completed');
+}

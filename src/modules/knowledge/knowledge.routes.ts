@@ -1,0 +1,144 @@
+import { ApiError } from '../../platform/errors.ts';
+import { pageRequest } from '../../platform/http/pagination.ts';
+import { defineRoute } from '../../platform/http/route.ts';
+import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
+import {
+  documentBody,
+  documentObject,
+  documentParams,
+  listDocumentsQuery,
+  searchBody,
+  searchResponse,
+} from './knowledge.schemas.ts';
+import {
+  createDocument,
+  deleteDocument,
+  getDocument,
+  listDocuments,
+  replaceDocument,
+  searchKnowledgeRoute,
+} from './knowledge.service.ts';
+
+/** JSON bodies may carry a base64 file; larger ones are refused with 413 before parsing. */
+const DOCUMENT_BODY_LIMIT = 12 * 1024 * 1024;
+const writeErrors = ['payload_too_large', 'unsupported_media_type', 'unprocessable', 'rate_limited', 'not_found'] as const;
+
+export const knowledgeRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/agents/:id/knowledge',
+    summary: "List an agent's knowledge documents",
+    tags: ['Knowledge'],
+    auth: 'key',
+    scope: 'knowledge:read',
+    params: idParams('agt'),
+    query: listDocumentsQuery,
+    responses: { 200: listResponse(documentObject) },
+    handler: async ({ ctx, auth, params, query }) => ({
+      status: 200,
+      body: await listDocuments(ctx, auth, params.id, pageRequest(query), { doc_type: query.doc_type }),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/agents/:id/knowledge',
+    summary: 'Add a knowledge document (indexed at once)',
+    description:
+      'Text, markdown, FAQ pairs, a web page (`url`) or a file (`file`, base64 PDF or text). The text is split into passages of about 500–800 characters (one per FAQ pair) and indexed for search; `knowledge.indexed` is emitted. Counts against the plan\'s knowledge writes per day. Limits: 1,000,000 characters of text, 12 MB of request body.',
+    tags: ['Knowledge'],
+    auth: 'key',
+    scope: 'knowledge:write',
+    params: idParams('agt'),
+    body: documentBody,
+    bodyLimit: DOCUMENT_BODY_LIMIT,
+    responses: { 201: documentObject },
+    errors: [...writeErrors],
+    handler: async ({ ctx, auth, params, body }) => ({ status: 201, body: await createDocument(ctx, auth, params.id, body) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/agents/:id/knowledge/upload',
+    summary: 'Upload a knowledge file (multipart)',
+    description:
+      'A `multipart/form-data` request with one `file` part (a PDF or a text, markdown or HTML file) and an optional `title` field. Indexed like `doc_type: "file"`.',
+    tags: ['Knowledge'],
+    auth: 'key',
+    scope: 'knowledge:write',
+    params: idParams('agt'),
+    contentTypes: ['multipart/form-data'],
+    responses: { 201: documentObject },
+    errors: [...writeErrors, 'validation_failed'],
+    handler: async ({ ctx, auth, params, request }) => {
+      if (!request.isMultipart()) throw new ApiError('unsupported_media_type', 'Send the file as multipart/form-data with a `file` part.');
+      const part = await request.file();
+      if (!part) throw new ApiError('validation_failed', 'No file part in the upload.', { errors: [{ field: 'file', message: 'is required' }] });
+      const bytes = await part.toBuffer();
+      if (part.file.truncated) throw new ApiError('payload_too_large', 'The file is larger than the upload limit.');
+      const titleField = part.fields.title as { value?: unknown } | undefined;
+      const title = typeof titleField?.value === 'string' && titleField.value.trim() ? titleField.value.trim() : undefined;
+      return {
+        status: 201,
+        body: await createDocument(ctx, auth, params.id, {
+          doc_type: 'file',
+          title,
+          file: { filename: part.filename || 'upload', content_base64: bytes.toString('base64') },
+        }),
+      };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/agents/:id/knowledge/search',
+    summary: "Search an agent's knowledge",
+    description: 'Ranked passages with scores (higher is better): full-text ranking (bm25 on SQLite, ts_rank_cd on PostgreSQL).',
+    tags: ['Knowledge'],
+    auth: 'key',
+    scope: 'knowledge:read',
+    params: idParams('agt'),
+    body: searchBody,
+    responses: { 200: searchResponse },
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await searchKnowledgeRoute(ctx, auth, params.id, body.query, body.top_k),
+    }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/agents/:id/knowledge/:doc_id',
+    summary: 'Get a knowledge document',
+    tags: ['Knowledge'],
+    auth: 'key',
+    scope: 'knowledge:read',
+    params: documentParams,
+    responses: { 200: documentObject },
+    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await getDocument(ctx, auth, params.id, params.doc_id) }),
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/v1/agents/:id/knowledge/:doc_id',
+    summary: 'Replace a knowledge document (re-indexed at once)',
+    tags: ['Knowledge'],
+    auth: 'key',
+    scope: 'knowledge:write',
+    params: documentParams,
+    body: documentBody,
+    bodyLimit: DOCUMENT_BODY_LIMIT,
+    responses: { 200: documentObject },
+    errors: [...writeErrors],
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await replaceDocument(ctx, auth, params.id, params.doc_id, body),
+    }),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/v1/agents/:id/knowledge/:doc_id',
+    summary: 'Delete a knowledge document and its passages',
+    tags: ['Knowledge'],
+    auth: 'key',
+    scope: 'knowledge:write',
+    params: documentParams,
+    responses: { 200: deletedResponse('kb', 'knowledge_document') },
+    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await deleteDocument(ctx, auth, params.id, params.doc_id) }),
+  }),
+];

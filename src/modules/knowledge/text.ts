@@ -1,0 +1,36 @@
+/**
+ * Word handling shared by retrieval and the built-in engine: lower-cased word tokens without
+ * the filler words of English and Hinglish, so "Bhai, aapka salon Sunday ko open hai?" searches
+ * for "salon sunday open".
+ */
+const stopwords = new Set(
+  (
+    'a an the and or but if of to in on at by for from with about as is are was were be been being am do does did done ' +
+    'have has had i me my we our you your he she it its they them their this that these those what which who whom whose ' +
+    'when where why how can could would should will shall may might must not no yes please thanks thank hi hello hey ' +
+    'there here any some all just also too very so than then into out up down over under again more most such only own ' +
+    'same other get got tell know want need like let s t don doesn isn aren im ive id ok okay sir madam ' +
+    'looking look good best nice great info information details detail interested something anything pls plz kindly wanna ' +
+    'actually really maybe still give would ' +
+    // Hinglish fillers
+    'bhai bhaiya ji aap aapka aapki aapke apka apki apke hai hain ho hoga hogi kya kyu kyun ka ki ke ko se me mein mai main ' +
+    'mera meri mere hum humara tum tera teri ye yeh wo woh vo koi kuch bhi na nahi nahin haan han to toh par pe aur ya ' +
+    'batao bataiye bata bataye chahiye sakte sakta sakti raha rahi rahe tha thi the kar karo kare karna karein'
+  ).split(/\s+/),
+);
+
+export function tokens(text: string): string[] {
+  return (text.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').match(/[\p{L}\p{N}]+/gu) ?? []).filter(
+    (t) => t.length > 1 || /\d/.test(t),
+  );
+}
+
+export function contentTokens(text: string): string[] {
+  return [...new Set(tokens(text).filter((t) => !stopwords.has(t)))];
+}
+
+/** A light stem so "bookings"/"booking"/"booked" and "opens"/"open" meet. */
+export function stem(t: string): string {
+  if (t.length <= 4) return t;
+  return t.replace(/(ing|ed|es|s)$/, '');
+}

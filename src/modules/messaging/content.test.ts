@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkContent, parsePlaceholders, previewOf, renderPlaceholders } from './content.ts';
+
+describe('message content rules', () => {
+  it('needs the part named by the type, within the limits', () => {
+    assert.deepEqual(checkContent({ type: 'text', text: 'hi' }, 'whatsapp'), []);
+    assert.equal(checkContent({ type: 'text' }, 'whatsapp')[0].field, 'text');
+    assert.equal(checkContent({ type: 'text', text: 'x'.repeat(4097) }, 'sms')[0].field, 'text');
+    assert.deepEqual(checkContent({ type: 'text', text: 'x'.repeat(4096) }, 'sms'), []);
+    assert.equal(
+      checkContent({ type: 'audio', audio: { url: 'https://a.test/x.ogg', caption: 'no' } }, 'whatsapp')[0]
+        .field,
+      'audio.caption',
+    );
+    assert.equal(
+      checkContent(
+        {
+          type: 'interactive',
+          interactive: { type: 'button', body: 'b', buttons: [{ id: 'a', title: 'A' }] },
+        },
+        'sms',
+      )[0].field,
+      'type',
+    );
+    const dupIds = checkContent(
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'button',
+          body: 'b',
+          buttons: [
+            { id: 'a', title: 'A' },
+            { id: 'a', title: 'B' },
+          ],
+        },
+      },
+      'whatsapp',
+    );
+    assert.equal(dupIds[0].field, 'interactive.buttons.1.id');
+  });
+
+  it('reads placeholders: positional without gaps, or named, never mixed', () => {
+    assert.deepEqual(parsePlaceholders('Hi {{1}} and {{2}} and {{1}}'), {
+      kind: 'positional',
+      names: ['1', '2'],
+    });
+    assert.deepEqual(parsePlaceholders('Hi {{ name }}'), { kind: 'named', names: ['name'] });
+    assert.deepEqual(parsePlaceholders('plain'), { kind: 'none', names: [] });
+    assert.match(parsePlaceholders('{{1}} {{3}}') as string, /without gaps/);
+    assert.match(parsePlaceholders('{{1}} {{name}}') as string, /mixes/);
+  });
+
+  it('renders with exactly the variables the template has', () => {
+    assert.deepEqual(renderPlaceholders('Hi {{1}}, at {{2}}', ['Ava', '3 pm'], 'v'), {
+      text: 'Hi Ava, at 3 pm',
+      values: ['Ava', '3 pm'],
+    });
+    assert.deepEqual(renderPlaceholders('Hi {{1}}', { '1': 'Ava' }, 'v'), {
+      text: 'Hi Ava',
+      values: ['Ava'],
+    });
+    assert.deepEqual(renderPlaceholders('Hi {{name}}', { name: 'Ava' }, 'v'), {
+      text: 'Hi Ava',
+      values: ['Ava'],
+      named: { name: 'Ava' },
+    });
+    assert.deepEqual(renderPlaceholders('Hi {{1}}', [], 'v'), [
+      { field: 'v.1', message: 'is required by the template ({{1}})' },
+    ]);
+    assert.equal((renderPlaceholders('Hi', ['x'], 'v') as Array<{ field: string }>)[0].field, 'v.1');
+  });
+
+  it('previews briefly', () => {
+    assert.equal(previewOf({ type: 'image', text: null }), '[image]');
+    assert.equal(previewOf({ type: 'text', text: 'x'.repeat(400) }).length, 280);
+  });
+});

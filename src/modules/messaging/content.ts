@@ -1,0 +1,257 @@
+import type { FieldError } from '../../platform/errors.ts';
+
+/** WhatsApp's limits, applied on every channel so a message never fails at the provider for its size. */
+export const LIMITS = {
+  text: 4096,
+  caption: 1024,
+  interactiveBody: 1024,
+  interactiveHeader: 60,
+  interactiveFooter: 60,
+  buttons: 3,
+  buttonTitle: 20,
+  listButton: 20,
+  listRows: 10,
+  listSections: 10,
+  rowTitle: 24,
+  rowDescription: 72,
+  sectionTitle: 24,
+} as const;
+
+export const messageTypes = [
+  'text',
+  'template',
+  'image',
+  'document',
+  'audio',
+  'video',
+  'interactive',
+] as const;
+export type MessageType = (typeof messageTypes)[number];
+export const mediaTypes = ['image', 'document', 'audio', 'video'] as const;
+export type MediaType = (typeof mediaTypes)[number];
+
+export interface MediaInput {
+  url: string;
+  caption?: string;
+  filename?: string;
+}
+
+export interface InteractiveInput {
+  type: 'button' | 'list';
+  body: string;
+  header?: string;
+  footer?: string;
+  buttons?: Array<{ id: string; title: string }>;
+  list?: {
+    button: string;
+    sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }>;
+  };
+}
+
+export interface TemplateRef {
+  name: string;
+  language?: string;
+  variables?: string[] | Record<string, string | number>;
+}
+
+export interface ContentInput {
+  type: MessageType;
+  text?: string;
+  template?: TemplateRef;
+  image?: MediaInput;
+  document?: MediaInput;
+  audio?: MediaInput;
+  video?: MediaInput;
+  interactive?: InteractiveInput;
+}
+
+const tooLong = (field: string, max: number): FieldError => ({
+  field,
+  message: `must be at most ${max} characters`,
+});
+
+/**
+ * Cross-field rules of a message's content: the part named by `type` is present and within
+ * WhatsApp's limits, and no part of another type is given. Returns every problem found.
+ */
+export function checkContent(input: ContentInput, channelType: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const parts = ['text', 'template', 'interactive', ...mediaTypes] as const;
+  for (const p of parts) {
+    if (p !== input.type && input[p] !== undefined)
+      errors.push({ field: p, message: `is only used with type ${p}` });
+  }
+  switch (input.type) {
+    case 'text':
+      if (input.text === undefined || input.text.trim() === '')
+        errors.push({ field: 'text', message: 'is required when type is text' });
+      else if (input.text.length > LIMITS.text) errors.push(tooLong('text', LIMITS.text));
+      break;
+    case 'template':
+      if (!input.template) errors.push({ field: 'template', message: 'is required when type is template' });
+      break;
+    case 'interactive':
+      if (channelType !== 'whatsapp')
+        errors.push({ field: 'type', message: 'interactive messages need a WhatsApp channel' });
+      if (!input.interactive)
+        errors.push({ field: 'interactive', message: 'is required when type is interactive' });
+      else errors.push(...checkInteractive(input.interactive));
+      break;
+    default: {
+      const media = input[input.type];
+      if (!media) {
+        errors.push({ field: input.type, message: `is required when type is ${input.type}` });
+        break;
+      }
+      if (!/^https?:\/\/\S+$/i.test(media.url))
+        errors.push({ field: `${input.type}.url`, message: 'must be an http(s) URL' });
+      if (media.caption !== undefined) {
+        if (input.type === 'audio')
+          errors.push({ field: 'audio.caption', message: 'audio takes no caption' });
+        else if (media.caption.length > LIMITS.caption)
+          errors.push(tooLong(`${input.type}.caption`, LIMITS.caption));
+      }
+      if (media.filename !== undefined && input.type !== 'document') {
+        errors.push({ field: `${input.type}.filename`, message: 'only documents take a filename' });
+      }
+    }
+  }
+  return errors;
+}
+
+function checkInteractive(i: InteractiveInput): FieldError[] {
+  const errors: FieldError[] = [];
+  if (i.body.length > LIMITS.interactiveBody)
+    errors.push(tooLong('interactive.body', LIMITS.interactiveBody));
+  if (i.header !== undefined && i.header.length > LIMITS.interactiveHeader)
+    errors.push(tooLong('interactive.header', LIMITS.interactiveHeader));
+  if (i.footer !== undefined && i.footer.length > LIMITS.interactiveFooter)
+    errors.push(tooLong('interactive.footer', LIMITS.interactiveFooter));
+  if (i.type === 'button') {
+    if (i.list)
+      errors.push({ field: 'interactive.list', message: 'is only used with interactive type list' });
+    const buttons = i.buttons ?? [];
+    if (buttons.length < 1 || buttons.length > LIMITS.buttons) {
+      errors.push({ field: 'interactive.buttons', message: `must have 1 to ${LIMITS.buttons} buttons` });
+    }
+    const ids = new Set<string>();
+    buttons.forEach((b, n) => {
+      if (b.title.length > LIMITS.buttonTitle)
+        errors.push(tooLong(`interactive.buttons.${n}.title`, LIMITS.buttonTitle));
+      if (ids.has(b.id)) errors.push({ field: `interactive.buttons.${n}.id`, message: 'must be unique' });
+      ids.add(b.id);
+    });
+  } else {
+    if (i.buttons)
+      errors.push({ field: 'interactive.buttons', message: 'is only used with interactive type button' });
+    if (!i.list) {
+      errors.push({ field: 'interactive.list', message: 'is required when interactive type is list' });
+      return errors;
+    }
+    if (i.list.button.length > LIMITS.listButton)
+      errors.push(tooLong('interactive.list.button', LIMITS.listButton));
+    if (i.list.sections.length < 1 || i.list.sections.length > LIMITS.listSections) {
+      errors.push({
+        field: 'interactive.list.sections',
+        message: `must have 1 to ${LIMITS.listSections} sections`,
+      });
+    }
+    let rows = 0;
+    i.list.sections.forEach((s, si) => {
+      if (s.title !== undefined && s.title.length > LIMITS.sectionTitle)
+        errors.push(tooLong(`interactive.list.sections.${si}.title`, LIMITS.sectionTitle));
+      if (s.rows.length === 0)
+        errors.push({ field: `interactive.list.sections.${si}.rows`, message: 'must have at least one row' });
+      s.rows.forEach((r, ri) => {
+        rows++;
+        const f = `interactive.list.sections.${si}.rows.${ri}`;
+        if (r.title.length > LIMITS.rowTitle) errors.push(tooLong(`${f}.title`, LIMITS.rowTitle));
+        if (r.description !== undefined && r.description.length > LIMITS.rowDescription)
+          errors.push(tooLong(`${f}.description`, LIMITS.rowDescription));
+      });
+    });
+    if (rows > LIMITS.listRows)
+      errors.push({
+        field: 'interactive.list.sections',
+        message: `must have at most ${LIMITS.listRows} rows in all`,
+      });
+  }
+  return errors;
+}
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
+
+export interface Placeholders {
+  kind: 'none' | 'positional' | 'named';
+  /** Positional: '1'..'n' in order; named: the names in first-use order. */
+  names: string[];
+}
+
+/** Reads `{{1}}` or `{{name}}` placeholders; a mix, or positions with gaps, is an error message. */
+export function parsePlaceholders(text: string): Placeholders | string {
+  const seen: string[] = [];
+  for (const m of text.matchAll(PLACEHOLDER)) if (!seen.includes(m[1])) seen.push(m[1]);
+  if (seen.length === 0) return { kind: 'none', names: [] };
+  const numeric = seen.filter((n) => /^\d+$/.test(n));
+  if (numeric.length > 0 && numeric.length < seen.length)
+    return 'mixes positional ({{1}}) and named ({{name}}) placeholders';
+  if (numeric.length === 0) return { kind: 'named', names: seen };
+  const max = Math.max(...numeric.map(Number));
+  for (let n = 1; n <= max; n++)
+    if (!numeric.includes(String(n)))
+      return `uses {{${max}}} but not {{${n}}}: positions must run from {{1}} without gaps`;
+  return { kind: 'positional', names: Array.from({ length: max }, (_, k) => String(k + 1)) };
+}
+
+export interface Rendered {
+  text: string;
+  /** Values in placeholder order. */
+  values: string[];
+  named?: Record<string, string>;
+}
+
+/**
+ * Fills a template's placeholders. `variables` is a list (positional) or an object (by name,
+ * or by position as `{"1": ...}`). Every placeholder needs a value and no value may be left
+ * over; the problems come back as field errors under `fieldPrefix`.
+ */
+export function renderPlaceholders(
+  text: string,
+  variables: string[] | Record<string, string | number> | undefined,
+  fieldPrefix: string,
+): Rendered | FieldError[] {
+  const ph = parsePlaceholders(text);
+  if (typeof ph === 'string') return [{ field: fieldPrefix, message: `the template ${ph}` }];
+  const given: Record<string, string> = {};
+  if (Array.isArray(variables)) {
+    for (const [i, v] of variables.entries()) given[String(i + 1)] = String(v);
+  } else if (variables) for (const [k, v] of Object.entries(variables)) given[k] = String(v);
+  const errors: FieldError[] = [];
+  for (const name of ph.names) {
+    if (given[name] === undefined || given[name].trim() === '')
+      errors.push({ field: `${fieldPrefix}.${name}`, message: `is required by the template ({{${name}}})` });
+  }
+  for (const k of Object.keys(given)) {
+    if (!ph.names.includes(k)) {
+      errors.push({
+        field: `${fieldPrefix}.${k}`,
+        message: ph.names.length
+          ? `is not a placeholder of the template (it has ${ph.names.map((n) => `{{${n}}}`).join(', ')})`
+          : 'is not used: the template has no placeholders',
+      });
+    }
+  }
+  if (errors.length) return errors;
+  const out = text.replace(PLACEHOLDER, (_, name: string) => given[name]);
+  const values = ph.names.map((n) => given[n]);
+  return ph.kind === 'named'
+    ? { text: out, values, named: Object.fromEntries(ph.names.map((n) => [n, given[n]])) }
+    : { text: out, values };
+}
+
+/** A one-line preview for the conversation list. */
+export function previewOf(m: { type: string; text?: string | null; caption?: string | null }): string {
+  const base = m.text ?? m.caption ?? '';
+  const body = base.trim() !== '' ? base : `[${m.type}]`;
+  return body.length > 280 ? `${body.slice(0, 279)}…` : body;
+}

@@ -1,0 +1,74 @@
+import type { ParleyMigration } from '../../platform/db/migrate.ts';
+
+export const messagingMigrations: Record<string, ParleyMigration> = {
+  '0220_messaging': {
+    async up(db) {
+      await db.schema
+        .createTable('messages')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('channel_id', 'text', (c) => c.notNull())
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('sender_type', 'text', (c) => c.notNull())
+        .addColumn('sender_id', 'text')
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('text', 'text')
+        .addColumn('template', 'text')
+        .addColumn('media', 'text')
+        .addColumn('interactive', 'text')
+        .addColumn('to_address', 'text', (c) => c.notNull())
+        .addColumn('from_address', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('error_message', 'text')
+        .addColumn('provider_message_id', 'text')
+        .addColumn('reply_to_provider_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('queued_at', 'text')
+        .addColumn('sent_at', 'text')
+        .addColumn('delivered_at', 'text')
+        .addColumn('read_at', 'text')
+        .addColumn('failed_at', 'text')
+        .execute();
+      // A provider's message id is stored once per channel: redelivered webhooks are no-ops.
+      await db.schema
+        .createIndex('messages_provider_id')
+        .on('messages')
+        .columns(['channel_id', 'provider_message_id'])
+        .unique()
+        .execute();
+      await db.schema
+        .createIndex('messages_conversation')
+        .on('messages')
+        .columns(['conversation_id', 'id'])
+        .execute();
+
+      await db.schema
+        .createTable('templates')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('language', 'text', (c) => c.notNull())
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('header', 'text')
+        .addColumn('buttons', 'text')
+        .addColumn('footer', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('status_reason', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('templates_name')
+        .on('templates')
+        .columns(['workspace_id', 'livemode', 'name', 'language'])
+        .unique()
+        .execute();
+    },
+  },
+};

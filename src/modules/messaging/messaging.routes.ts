@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import { pageRequest } from '../../platform/http/pagination.ts';
+import { type Auth, defineRoute } from '../../platform/http/route.ts';
+import { deletedResponse, describe, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
+import {
+  agentSendMessageBody,
+  createTemplateBody,
+  messageObject,
+  sandboxInboundBody,
+  sandboxInboundResponse,
+  sendMessageBody,
+  templateObject,
+  updateTemplateBody,
+} from './messaging.schemas.ts';
+import { getMessageRow, presentMessage, sendAsAgent, sendMessage } from './messaging.service.ts';
+import { sandboxInbound } from './sandbox.service.ts';
+import {
+  createTemplate,
+  deleteTemplate,
+  getTemplateRow,
+  listTemplates,
+  presentTemplate,
+  updateTemplate,
+} from './templates.service.ts';
+
+export const senderOf = (auth: Auth) => ({
+  workspaceId: auth.workspaceId,
+  livemode: auth.livemode,
+  defaultCountry: auth.defaultCountry,
+  actor: auth.actor,
+  limits: auth.limits,
+});
+
+const sendErrors = [
+  'validation_failed',
+  'not_found',
+  'conflict',
+  'whatsapp_outside_24h_window',
+  'channel_not_configured',
+  'template_not_approved',
+  'contact_opted_out',
+  'rate_limited',
+] as const;
+
+const sendDescription =
+  'Accepts the message (201, `status: "queued"`) and delivers it in the background; follow it with `GET /v1/messages/{id}` or the message.* webhooks. ' +
+  'The contact and the conversation are created when needed. In test mode it goes to the sandbox, which moves it to delivered and read by itself. ' +
+  'Errors: 400 for invalid content (text over 4,096 characters, caption over 1,024, more than 3 buttons, missing or extra template variables — each named in `errors`); ' +
+  '422 `template_not_approved` when the template does not exist or is not approved; 422 `whatsapp_outside_24h_window` for free-form WhatsApp content when the customer has not written in 24 hours (send a template); ' +
+  '422 `contact_opted_out` when the contact opted out, or is on do-not-disturb and the message is business-initiated (no customer message in 24 hours) without `ignore_dnd`; ' +
+  '422 `channel_not_configured` in live mode with no channel for it (and for `channel: "voice"`: use /v1/calls); 429 `rate_limited` past the plan\'s messages per hour. ' +
+  'Sending to a contact whose conversation is closed reopens it.';
+
+export const messagingRoutes = [
+  defineRoute({
+    method: 'POST',
+    path: '/v1/messages',
+    summary: 'Send a message',
+    description: sendDescription,
+    tags: ['Messages'],
+    auth: 'key',
+    scope: 'messages:write',
+    body: sendMessageBody,
+    responses: { 201: messageObject },
+    errors: [...sendErrors],
+    handler: async ({ ctx, auth, body }) => ({
+      status: 201,
+      body: await sendMessage(ctx, senderOf(auth), body),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/agents/:id/messages',
+    summary: "Send a message from an agent's channel",
+    description: `The same as POST /v1/messages, sent from the channel bound to this agent (test mode: the sandbox when none is bound); the conversation is bound to the agent. ${sendDescription}`,
+    tags: ['Messages'],
+    auth: 'key',
+    scope: 'messages:write',
+    params: idParams('agt'),
+    body: agentSendMessageBody,
+    responses: { 201: messageObject },
+    errors: [...sendErrors],
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 201,
+      body: await sendAsAgent(ctx, senderOf(auth), params.id, body),
+    }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/messages/:id',
+    summary: 'Get a message and its delivery status',
+    tags: ['Messages'],
+    auth: 'key',
+    scope: 'messages:read',
+    params: idParams('msg'),
+    responses: { 200: messageObject },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: presentMessage(await getMessageRow(ctx.db, auth, params.id)),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/sandbox/inbound',
+    summary: 'Simulate a customer message (test mode)',
+    description:
+      'Makes a customer message arrive as if from the provider, through the same path as a real webhook: contact, conversation, `message.received`, and the agent answers. `to` picks the channel by its address or the agent by its phone number; without it, the default agent (the oldest active one) answers. Test keys only: a live key gets 403 `forbidden`.',
+    tags: ['Sandbox'],
+    auth: 'key',
+    scope: 'messages:write',
+    body: sandboxInboundBody,
+    responses: { 200: sandboxInboundResponse },
+    errors: ['forbidden', 'validation_failed', 'not_found'],
+    handler: async ({ ctx, auth, body }) => ({ status: 200, body: await sandboxInbound(ctx, auth, body) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/templates',
+    summary: 'List message templates',
+    tags: ['Templates'],
+    auth: 'key',
+    scope: 'templates:read',
+    query: listQuery({
+      status: describe(
+        z.enum(['pending', 'approved', 'rejected', 'paused']),
+        'Only templates in this status.',
+        'approved',
+      ).optional(),
+      name: describe(
+        z.string().min(1).max(512),
+        'Only templates of this name.',
+        'appointment_reminder',
+      ).optional(),
+      language: describe(z.string().min(2).max(15), 'Only templates in this language.', 'en').optional(),
+      category: describe(
+        z.enum(['marketing', 'utility', 'authentication']),
+        'Only templates of this category.',
+        'utility',
+      ).optional(),
+    }),
+    responses: { 200: listResponse(templateObject) },
+    handler: async ({ ctx, auth, query }) => ({
+      status: 200,
+      body: await listTemplates(ctx, auth, query, pageRequest(query)),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/templates',
+    summary: 'Create a message template',
+    description:
+      'Test mode approves it at once; in live mode it starts `pending` until WhatsApp reviews it (template.status_updated tells the result). A name and language pair is unique (409).',
+    tags: ['Templates'],
+    auth: 'key',
+    scope: 'templates:write',
+    body: createTemplateBody,
+    responses: { 201: templateObject },
+    errors: ['validation_failed', 'conflict'],
+    handler: async ({ ctx, auth, body }) => ({ status: 201, body: await createTemplate(ctx, auth, body) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/templates/:id',
+    summary: 'Get a message template',
+    tags: ['Templates'],
+    auth: 'key',
+    scope: 'templates:read',
+    params: idParams('tpl'),
+    responses: { 200: templateObject },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: presentTemplate(await getTemplateRow(ctx.db, auth, params.id)),
+    }),
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/v1/templates/:id',
+    summary: 'Update a message template',
+    description:
+      'Changing the content sends a live template back to review (`pending`). `status` may be set in test mode only.',
+    tags: ['Templates'],
+    auth: 'key',
+    scope: 'templates:write',
+    params: idParams('tpl'),
+    body: updateTemplateBody,
+    responses: { 200: templateObject },
+    errors: ['validation_failed'],
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await updateTemplate(ctx, auth, params.id, body, auth.actor),
+    }),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/v1/templates/:id',
+    summary: 'Delete a message template',
+    tags: ['Templates'],
+    auth: 'key',
+    scope: 'templates:write',
+    params: idParams('tpl'),
+    responses: { 200: deletedResponse('tpl', 'template') },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await deleteTemplate(ctx, auth, params.id),
+    }),
+  }),
+];

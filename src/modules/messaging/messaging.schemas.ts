@@ -1,0 +1,395 @@
+import { z } from 'zod';
+import { baseObject, describe, idOf, nullableTimestamp } from '../../platform/http/schemas.ts';
+import { messageTypes } from './content.ts';
+
+const media = (kind: string) =>
+  describe(
+    z.strictObject({
+      url: describe(
+        z.string().min(1).max(2000),
+        `Public http(s) URL of the ${kind}.`,
+        `https://example.com/files/${kind}.bin`,
+      ),
+      caption: describe(
+        z.string().max(5000),
+        'Caption (at most 1,024 characters; not for audio).',
+        'Your invoice for May',
+      ).optional(),
+      filename: describe(
+        z.string().min(1).max(240),
+        'File name shown to the recipient (documents only).',
+        'invoice.pdf',
+      ).optional(),
+    }),
+    `The ${kind}, when type is ${kind}.`,
+  ).optional();
+
+export const templateRef = describe(
+  z.strictObject({
+    name: describe(z.string().min(1).max(512), 'Name of an approved template.', 'appointment_reminder'),
+    language: describe(
+      z.string().min(2).max(15),
+      'Language code of the template (optional when the name exists in one language only).',
+      'en',
+    ).optional(),
+    variables: describe(
+      z.union([
+        z.array(z.union([z.string(), z.number()]).transform(String)).max(100),
+        z.record(z.string(), z.union([z.string(), z.number()])),
+      ]),
+      'Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.',
+      ['Ava', 'tomorrow 3 pm'],
+    ).optional(),
+  }),
+  'The template, when type is template.',
+);
+
+const interactive = describe(
+  z.strictObject({
+    type: describe(
+      z.enum(['button', 'list']),
+      'Reply buttons (up to 3) or a list (up to 10 rows).',
+      'button',
+    ),
+    body: describe(
+      z.string().min(1).max(5000),
+      'Body text (at most 1,024 characters).',
+      'Which time suits you?',
+    ),
+    header: describe(
+      z.string().min(1).max(500),
+      'Header text (at most 60 characters).',
+      'Booking',
+    ).optional(),
+    footer: describe(
+      z.string().min(1).max(500),
+      'Footer text (at most 60 characters).',
+      'Glow Salon',
+    ).optional(),
+    buttons: describe(
+      z
+        .array(
+          z.strictObject({
+            id: describe(z.string().min(1).max(256), 'Returned when the customer taps it.', 'slot_3pm'),
+            title: describe(z.string().min(1).max(200), 'Button label (at most 20 characters).', '3 pm'),
+          }),
+        )
+        .max(20),
+      'Reply buttons (type button).',
+    ).optional(),
+    list: describe(
+      z.strictObject({
+        button: describe(
+          z.string().min(1).max(200),
+          'Label of the button that opens the list (at most 20 characters).',
+          'Choose a slot',
+        ),
+        sections: describe(
+          z
+            .array(
+              z.strictObject({
+                title: describe(
+                  z.string().min(1).max(200),
+                  'Section title (at most 24 characters).',
+                  'Morning',
+                ).optional(),
+                rows: describe(
+                  z
+                    .array(
+                      z.strictObject({
+                        id: describe(
+                          z.string().min(1).max(200),
+                          'Returned when the customer picks it.',
+                          'slot_10am',
+                        ),
+                        title: describe(
+                          z.string().min(1).max(200),
+                          'Row title (at most 24 characters).',
+                          '10 am',
+                        ),
+                        description: describe(
+                          z.string().min(1).max(500),
+                          'Row description (at most 72 characters).',
+                          'With Priya',
+                        ).optional(),
+                      }),
+                    )
+                    .max(50),
+                  'Rows of the section.',
+                ),
+              }),
+            )
+            .max(20),
+          'Sections of the list.',
+        ),
+      }),
+      'The list (type list).',
+    ).optional(),
+  }),
+  'Interactive content (WhatsApp only), when type is interactive.',
+).optional();
+
+/** The content of a message: shared by `POST /v1/messages` and the conversation reply. */
+export const contentFields = {
+  type: describe(z.enum(messageTypes), 'What kind of message.', 'text'),
+  text: describe(
+    z.string().max(100_000),
+    'The text, when type is text (at most 4,096 characters).',
+    'Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.',
+  ).optional(),
+  template: templateRef.optional(),
+  image: media('image'),
+  document: media('document'),
+  audio: media('audio'),
+  video: media('video'),
+  interactive,
+};
+
+export const sendMessageBody = z.strictObject({
+  to: describe(
+    z.string().min(3).max(320),
+    "Recipient: a phone number (E.164, or local to the workspace's default country), or an email address for the email channel.",
+    '+919876543210',
+  ),
+  ...contentFields,
+  channel: describe(
+    z.enum(['whatsapp', 'sms', 'email', 'voice']),
+    'Channel to send on (default whatsapp). Voice is not a messaging channel: use /v1/calls.',
+    'whatsapp',
+  ).optional(),
+  from: describe(
+    z.string().min(3).max(320),
+    "The channel's own address to send from, when the workspace has several.",
+    '+14155550123',
+  ).optional(),
+  agent_id: idOf('agt', "Send from this agent's channel; the conversation is bound to the agent.").optional(),
+  ignore_dnd: describe(
+    z.boolean(),
+    'Send a business-initiated message even to a contact on do-not-disturb (never to one who opted out).',
+    false,
+  ).optional(),
+});
+
+export const agentSendMessageBody = sendMessageBody.omit({ agent_id: true });
+
+export const replyBody = z.strictObject({
+  ...contentFields,
+  type: describe(z.enum(messageTypes), 'What kind of message (default text).', 'text').default('text'),
+});
+
+const senderTypes = ['customer', 'ai', 'user', 'api_key', 'system'] as const;
+
+export const messageObject = z.object({
+  ...baseObject('msg', 'message'),
+  conversation_id: idOf('conv', 'The conversation the message belongs to.'),
+  channel_id: idOf('ch', 'The channel it went out or came in on.'),
+  direction: describe(
+    z.enum(['inbound', 'outbound']),
+    'Inbound from the customer, or outbound to them.',
+    'outbound',
+  ),
+  sender: describe(
+    z.object({
+      type: describe(z.enum(senderTypes), 'Who wrote it.', 'api_key'),
+      id: describe(
+        z.string().nullable(),
+        'Id of the key, user, agent or contact that wrote it.',
+        'key_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+      ),
+    }),
+    'Who wrote the message.',
+  ),
+  type: describe(
+    z.string(),
+    'Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...).',
+    'text',
+  ),
+  text: describe(
+    z.string().nullable(),
+    'Text, caption, rendered template body or a readable rendering of the content.',
+    'Namaste!',
+  ),
+  template: describe(
+    z
+      .object({
+        name: describe(z.string(), 'Template name.', 'appointment_reminder'),
+        language: describe(z.string(), 'Template language.', 'en'),
+        variables: describe(z.array(z.string()), 'Values in placeholder order.', ['Ava']),
+      })
+      .nullable(),
+    'The template used, if any.',
+  ),
+  media: describe(
+    z
+      .object({
+        url: describe(z.string().nullable(), 'URL of the media.', 'https://example.com/a.jpg'),
+        caption: describe(z.string().nullable(), 'Caption.', null),
+        filename: describe(z.string().nullable(), 'File name.', null),
+        mime_type: describe(z.string().nullable(), 'MIME type, when known.', 'image/jpeg'),
+      })
+      .nullable(),
+    'Media of an image, document, audio or video message.',
+  ),
+  interactive: describe(
+    z.record(z.string(), z.unknown()).nullable(),
+    "Interactive content (buttons or list), or the customer's choice.",
+    null,
+  ),
+  to: describe(z.string(), 'Recipient address.', '+919876543210'),
+  from: describe(z.string(), 'Sender address.', '+14155550123'),
+  status: describe(
+    z.enum(['received', 'queued', 'sent', 'delivered', 'read', 'failed']),
+    'Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received.',
+    'queued',
+  ),
+  error: describe(
+    z
+      .object({
+        code: describe(z.string(), 'Error code.', 'whatsapp_outside_24h_window'),
+        message: describe(z.string(), 'What went wrong.', 'Re-engagement message'),
+      })
+      .nullable(),
+    'Why it failed (status failed).',
+  ),
+  provider_message_id: describe(
+    z.string().nullable(),
+    "The provider's id for it (e.g. a WhatsApp wamid).",
+    'wamid.HBgM...',
+  ),
+  queued_at: nullableTimestamp('When it was accepted for sending'),
+  sent_at: nullableTimestamp('When the provider accepted it'),
+  delivered_at: nullableTimestamp('When it reached the device'),
+  read_at: nullableTimestamp('When the customer read it'),
+  failed_at: nullableTimestamp('When it failed'),
+});
+
+export const templateBody = {
+  category: describe(
+    z.enum(['marketing', 'utility', 'authentication']),
+    'WhatsApp template category.',
+    'utility',
+  ),
+  body: describe(
+    z.string().min(1).max(1024),
+    'Body with `{{1}}`-style or `{{name}}`-style placeholders (not mixed).',
+    'Hi {{1}}, your appointment is on {{2}}.',
+  ),
+  header: describe(
+    z
+      .strictObject({
+        type: describe(z.literal('text'), 'Header kind.', 'text'),
+        text: describe(z.string().min(1).max(60), 'Header text (at most one placeholder).', 'Reminder'),
+      })
+      .nullable(),
+    'Optional text header.',
+  ).optional(),
+  footer: describe(
+    z.string().min(1).max(60).nullable(),
+    'Optional footer.',
+    'Reply STOP to opt out',
+  ).optional(),
+  buttons: describe(
+    z
+      .array(
+        z.strictObject({
+          type: describe(z.enum(['quick_reply', 'url', 'phone_number']), 'Button kind.', 'quick_reply'),
+          text: describe(z.string().min(1).max(25), 'Button label.', 'Confirm'),
+          url: describe(
+            z.string().url().max(2000),
+            'Target URL (url buttons).',
+            'https://example.com/booking',
+          ).optional(),
+          phone_number: describe(
+            z.string().min(3).max(20),
+            'Number to call (phone_number buttons).',
+            '+14155550123',
+          ).optional(),
+        }),
+      )
+      .max(10),
+    'Optional buttons.',
+  ).optional(),
+};
+
+export const createTemplateBody = z.strictObject({
+  name: describe(
+    z.string().regex(/^[a-z0-9_]{1,512}$/, 'must be lowercase letters, digits and underscores'),
+    'Template name (lowercase, digits, underscores).',
+    'appointment_reminder',
+  ),
+  language: describe(
+    z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'must be a language code such as en or en_US'),
+    'Language code.',
+    'en',
+  ),
+  ...templateBody,
+});
+
+export const updateTemplateBody = z.strictObject({
+  category: templateBody.category.optional(),
+  body: templateBody.body.optional(),
+  header: templateBody.header,
+  footer: templateBody.footer,
+  buttons: templateBody.buttons,
+  status: describe(
+    z.enum(['pending', 'approved', 'rejected', 'paused']),
+    'Test mode only: set the review status to rehearse it.',
+    'rejected',
+  ).optional(),
+});
+
+export const templateObject = z.object({
+  ...baseObject('tpl', 'template'),
+  name: describe(z.string(), 'Template name.', 'appointment_reminder'),
+  language: describe(z.string(), 'Language code.', 'en'),
+  category: templateBody.category,
+  body: describe(z.string(), 'Body with placeholders.', 'Hi {{1}}, your appointment is on {{2}}.'),
+  header: describe(z.object({ type: z.literal('text'), text: z.string() }).nullable(), 'Text header.', null),
+  footer: describe(z.string().nullable(), 'Footer.', null),
+  buttons: describe(
+    z.array(
+      z.object({
+        type: z.string(),
+        text: z.string(),
+        url: z.string().optional(),
+        phone_number: z.string().optional(),
+      }),
+    ),
+    'Buttons.',
+    [],
+  ),
+  placeholders: describe(z.array(z.string()), 'The placeholders of the body, in order.', ['1', '2']),
+  status: describe(
+    z.enum(['pending', 'approved', 'rejected', 'paused']),
+    'Review status: only approved templates can be sent.',
+    'approved',
+  ),
+  status_reason: describe(z.string().nullable(), 'Why it was rejected or paused.', null),
+});
+
+export const sandboxInboundBody = z.strictObject({
+  from: describe(
+    z.string().min(3).max(320),
+    "The customer's phone number (or email address for the email channel).",
+    '+919876543210',
+  ),
+  text: describe(z.string().min(1).max(4096), 'What the customer writes.', 'Sunday ko open ho?'),
+  channel: describe(
+    z.enum(['whatsapp', 'sms', 'email']),
+    'Channel it arrives on (default whatsapp).',
+    'whatsapp',
+  ).optional(),
+  to: describe(
+    z.string().min(3).max(320),
+    "The business address written to: picks the agent by its phone number or the channel by its address; default: the workspace's default agent.",
+    '+14155550123',
+  ).optional(),
+  name: describe(z.string().min(1).max(200), "The customer's profile name.", 'Rahul').optional(),
+});
+
+export const sandboxInboundResponse = z.object({
+  stored: describe(z.number().int(), 'Messages stored.', 1),
+  duplicates: describe(z.number().int(), 'Messages already stored before.', 0),
+  message: describe(messageObject.nullable(), 'The stored customer message.', null),
+  conversation_id: describe(z.string().nullable(), 'Its conversation.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+});

@@ -1,0 +1,593 @@
+import type { AppContext } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { ApiError, notFound, validationFailed } from '../../platform/errors.ts';
+import type { Actor, Tx } from '../../platform/events.ts';
+import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { newId } from '../../platform/ids.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+import { consumeLimit, type PlanLimits } from '../../platform/limits.ts';
+import { normalizeAddress } from '../channels/address.ts';
+import type { ChannelType } from '../channels/channel-adapter.ts';
+import { ensureSandboxChannel, findChannelForSend } from '../channels/channels.service.ts';
+import type { ChannelRow } from '../channels/channels.tables.ts';
+import { findOrCreateContact, getContactRow } from '../contacts/contacts.service.ts';
+import type { ContactRow } from '../contacts/contacts.tables.ts';
+import {
+  type ConversationRow,
+  findOrCreateConversation,
+  getConversationRow,
+  reopenInTx,
+  windowOpen,
+} from '../conversations/conversations.service.ts';
+import {
+  type ContentInput,
+  checkContent,
+  type InteractiveInput,
+  type MediaInput,
+  type MessageType,
+  parsePlaceholders,
+  previewOf,
+  renderPlaceholders,
+  type TemplateRef,
+} from './content.ts';
+import { sendJob } from './messaging.jobs.ts';
+import type { MessageRow, MessageStatus } from './messaging.tables.ts';
+import { findTemplateForSend } from './templates.service.ts';
+
+export interface Scope {
+  workspaceId: string;
+  livemode: boolean;
+}
+const lm = (scope: Scope) => (scope.livemode ? 1 : 0);
+
+/** Who sends: an API caller (its auth), a user, or the AI agent acting for a workspace. */
+export interface Sender {
+  workspaceId: string;
+  livemode: boolean;
+  defaultCountry: string;
+  actor: Actor;
+  limits: PlanLimits;
+}
+
+export interface SendMessageInput extends ContentInput {
+  to?: string;
+  channel?: 'whatsapp' | 'sms' | 'email' | 'voice';
+  from?: string;
+  agent_id?: string;
+  /** Send in this conversation, on its channel, to its contact. */
+  conversation_id?: string;
+  /** Overrides the rule "business-initiated unless the customer wrote in the last 24 hours" (for dnd). */
+  business_initiated?: boolean;
+  ignore_dnd?: boolean;
+  /** Email subject. */
+  subject?: string;
+  /** Batch create: stored on the conversation (merged into an existing one's). */
+  dynamic_variables?: Record<string, string | number | boolean | null>;
+  identifier?: string;
+}
+
+interface StoredTemplate {
+  name: string;
+  language: string;
+  variables: string[];
+  named?: Record<string, string>;
+  header_text?: string;
+  rendered_body: string;
+}
+
+interface StoredMedia {
+  url?: string | null;
+  caption?: string | null;
+  filename?: string | null;
+  mime_type?: string | null;
+  id?: string;
+}
+
+export function presentMessage(row: MessageRow) {
+  const tpl = fromJson<StoredTemplate | null>(row.template, null);
+  const media = fromJson<StoredMedia | null>(row.media, null);
+  return {
+    id: row.id,
+    object: 'message' as const,
+    livemode: row.livemode === 1,
+    conversation_id: row.conversation_id,
+    channel_id: row.channel_id,
+    direction: row.direction,
+    sender: { type: row.sender_type, id: row.sender_id },
+    type: row.type,
+    text: row.text,
+    template: tpl ? { name: tpl.name, language: tpl.language, variables: tpl.variables } : null,
+    media: media
+      ? {
+          url: media.url ?? null,
+          caption: media.caption ?? null,
+          filename: media.filename ?? null,
+          mime_type: media.mime_type ?? null,
+        }
+      : null,
+    interactive: fromJson<Record<string, unknown> | null>(row.interactive, null),
+    to: row.to_address,
+    from: row.from_address,
+    status: row.status,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    provider_message_id: row.provider_message_id,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    queued_at: row.queued_at,
+    sent_at: row.sent_at,
+    delivered_at: row.delivered_at,
+    read_at: row.read_at,
+    failed_at: row.failed_at,
+  };
+}
+export type MessageObject = ReturnType<typeof presentMessage>;
+
+export async function getMessageRow(db: Db | Trx, scope: Scope, id: string): Promise<MessageRow> {
+  const row = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .executeTakeFirst();
+  if (!row) throw notFound('message', id);
+  return row;
+}
+
+/** Oldest first, so a page reads like the thread (newest last). */
+export async function listConversationMessages(
+  ctx: AppContext,
+  scope: Scope,
+  conversationId: string,
+  page: PageRequest,
+): Promise<Page<MessageObject>> {
+  await getConversationRow(ctx.db, scope, conversationId);
+  const q = ctx.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .orderBy('id', 'asc');
+  return paginate(q, page, presentMessage);
+}
+
+async function mergeContext(
+  tx: Tx,
+  row: ConversationRow,
+  input: Pick<SendMessageInput, 'dynamic_variables' | 'identifier'>,
+): Promise<ConversationRow> {
+  const patch = {
+    dynamic_variables: toJson({
+      ...fromJson<Record<string, unknown>>(row.dynamic_variables, {}),
+      ...(input.dynamic_variables ?? {}),
+    }),
+    identifier: input.identifier ?? row.identifier,
+  };
+  await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+  return { ...row, ...patch };
+}
+
+/**
+ * Opens (or finds) the conversation with a contact on a channel without sending anything:
+ * the batch create for channels where a first message is optional.
+ */
+export async function openConversation(
+  ctx: AppContext,
+  sender: Sender,
+  input: SendMessageInput & { channel: 'whatsapp' | 'sms' | 'email'; to: string },
+): Promise<ConversationRow> {
+  const scope: Scope = { workspaceId: sender.workspaceId, livemode: sender.livemode };
+  const to = normalizeAddress(input.channel, input.to, sender.defaultCountry);
+  if (!to)
+    throw validationFailed([
+      {
+        field: 'to',
+        message:
+          input.channel === 'email'
+            ? 'must be a valid email address'
+            : 'must be a valid phone number (E.164)',
+      },
+    ]);
+  const now = ctx.clock.now();
+  return ctx.transaction(async (tx) => {
+    const channel = await resolveChannel(ctx, tx, scope, input.channel, input.from, input.agent_id);
+    const { contact } = await findOrCreateContact(
+      tx,
+      { ...scope, defaultCountry: sender.defaultCountry },
+      input.channel === 'email' ? { email: to } : { phone: to },
+      sender.actor,
+    );
+    const conv = await findOrCreateConversation(tx, scope, {
+      channel,
+      contact,
+      address: to,
+      agentId: input.agent_id,
+      actor: sender.actor,
+      dynamicVariables: input.dynamic_variables,
+      identifier: input.identifier,
+      now,
+    });
+    let row = conv.conversation;
+    if (!conv.created && (input.dynamic_variables || input.identifier))
+      row = await mergeContext(tx, row, input);
+    if (row.status === 'closed') row = await reopenInTx(tx, row, sender.actor, now, 'outbound_conversation');
+    return row;
+  });
+}
+
+const channelNotConfigured = (message: string) => new ApiError('channel_not_configured', message);
+
+/** Which channel a send goes out on; test mode falls back to the sandbox channel of that type. */
+async function resolveChannel(
+  ctx: AppContext,
+  tx: Tx,
+  scope: Scope,
+  type: ChannelType,
+  from: string | undefined,
+  agentId: string | undefined,
+): Promise<ChannelRow> {
+  if (agentId) {
+    const bound = await findChannelForSend(tx.db, scope, { type, agentId, from });
+    if (bound) return bound;
+    if (scope.livemode)
+      throw channelNotConfigured(
+        `Agent ${agentId} has no active ${type} channel; bind one with PATCH /v1/channels/{id} {agent_id}.`,
+      );
+  }
+  const found = await findChannelForSend(tx.db, scope, { type, from });
+  if (found) return found;
+  if (from) throw channelNotConfigured(`No active ${type} channel has the address ${from}.`);
+  if (scope.livemode)
+    throw channelNotConfigured(
+      `No ${type} channel is configured for live mode; connect one with POST /v1/channels.`,
+    );
+  return ensureSandboxChannel(tx.db, ctx, scope, type);
+}
+
+interface PreparedContent {
+  type: MessageType;
+  text: string | null;
+  template: StoredTemplate | null;
+  media: StoredMedia | null;
+  interactive: InteractiveInput | null;
+}
+
+async function prepareContent(
+  tx: Tx,
+  scope: Scope,
+  input: ContentInput,
+  contact: ContactRow,
+  conversation: ConversationRow | undefined,
+): Promise<PreparedContent> {
+  if (input.type === 'template') {
+    const ref = input.template as TemplateRef;
+    const tpl = await findTemplateForSend(tx.db, scope, ref.name, ref.language);
+    if (tpl.status !== 'approved') {
+      throw new ApiError(
+        'template_not_approved',
+        `Template ${tpl.name} (${tpl.language}) is ${tpl.status}${tpl.status_reason ? ` (${tpl.status_reason})` : ''}; only approved templates can be sent.`,
+        {
+          details: { template: tpl.name, template_status: tpl.status },
+        },
+      );
+    }
+    // Named placeholders the caller leaves out are filled from the conversation's variables and the contact.
+    let variables = ref.variables;
+    const ph = parsePlaceholders(tpl.body);
+    if (typeof ph !== 'string' && ph.kind === 'named' && !Array.isArray(variables)) {
+      const context: Record<string, unknown> = {
+        ...fromJson<Record<string, unknown>>(conversation?.dynamic_variables, {}),
+      };
+      if (contact.name) context.name ??= contact.name;
+      const borrowed: Record<string, string | number> = {};
+      for (const n of ph.names) {
+        const v = context[n];
+        if (typeof v === 'string' || typeof v === 'number') borrowed[n] = v;
+      }
+      variables = { ...borrowed, ...(variables ?? {}) };
+    }
+    const rendered = renderPlaceholders(tpl.body, variables, 'template.variables');
+    if (Array.isArray(rendered)) throw validationFailed(rendered);
+    const header = fromJson<{ text: string } | null>(tpl.header, null);
+    return {
+      type: 'template',
+      text: rendered.text,
+      template: {
+        name: tpl.name,
+        language: tpl.language,
+        variables: rendered.values,
+        ...(rendered.named ? { named: rendered.named } : {}),
+        ...(header ? { header_text: header.text } : {}),
+        rendered_body: rendered.text,
+      },
+      media: null,
+      interactive: null,
+    };
+  }
+  if (input.type === 'text')
+    return { type: 'text', text: input.text!, template: null, media: null, interactive: null };
+  if (input.type === 'interactive')
+    return {
+      type: 'interactive',
+      text: input.interactive!.body,
+      template: null,
+      media: null,
+      interactive: input.interactive!,
+    };
+  const m = input[input.type] as MediaInput;
+  return {
+    type: input.type,
+    text: m.caption ?? null,
+    template: null,
+    media: { url: m.url, caption: m.caption ?? null, filename: m.filename ?? null },
+    interactive: null,
+  };
+}
+
+/**
+ * Accepts a message for sending: validates it, finds or creates the contact and the
+ * conversation, applies opt-out, do-not-disturb, the WhatsApp 24-hour window, template approval
+ * and the messages-per-hour limit, stores it `queued` and enqueues its delivery, in one
+ * transaction. Delivery happens in the `messages.send` job.
+ */
+export async function sendMessage(
+  ctx: AppContext,
+  sender: Sender,
+  input: SendMessageInput,
+): Promise<MessageObject> {
+  const scope: Scope = { workspaceId: sender.workspaceId, livemode: sender.livemode };
+  const now = ctx.clock.now();
+  const existingConv = input.conversation_id
+    ? await getConversationRow(ctx.db, scope, input.conversation_id)
+    : undefined;
+  const type = (existingConv?.channel ?? input.channel ?? 'whatsapp') as ChannelType;
+  if (type === 'voice') {
+    throw channelNotConfigured('Voice is not a messaging channel: place a call with POST /v1/calls.');
+  }
+  const errors = checkContent(input, type);
+  let to: string | undefined;
+  if (existingConv) to = existingConv.contact_address;
+  else if (!input.to) errors.push({ field: 'to', message: 'is required' });
+  else {
+    to = normalizeAddress(type, input.to, sender.defaultCountry);
+    if (!to)
+      errors.push({
+        field: 'to',
+        message:
+          type === 'email'
+            ? 'must be a valid email address'
+            : 'must be a valid phone number (E.164, e.g. +919876543210)',
+      });
+  }
+  if (errors.length) throw validationFailed(errors);
+  if (existingConv?.status === 'closed') {
+    throw new ApiError(
+      'conflict',
+      'This conversation is closed; reopen it (POST /v1/conversations/{id}/reopen) before replying.',
+    );
+  }
+  await consumeLimit(
+    ctx.rateLimits,
+    `${sender.workspaceId}:${sender.livemode ? 'live' : 'test'}`,
+    'messages_per_hour',
+    sender.limits,
+    1,
+    now.getTime(),
+  );
+
+  return ctx.transaction(async (tx) => {
+    let channel: ChannelRow;
+    let contact: ContactRow;
+    let conversation: ConversationRow;
+    if (existingConv) {
+      const row = await tx.db
+        .selectFrom('channels')
+        .selectAll()
+        .where('id', '=', existingConv.channel_id)
+        .executeTakeFirst();
+      if (row?.status !== 'active')
+        throw channelNotConfigured(`The channel of conversation ${existingConv.id} is no longer active.`);
+      channel = row;
+      contact = await getContactRow(
+        tx.db,
+        { ...scope, defaultCountry: sender.defaultCountry },
+        existingConv.contact_id,
+      );
+      conversation = existingConv;
+    } else {
+      channel = await resolveChannel(ctx, tx, scope, type, input.from, input.agent_id);
+      const found = await findOrCreateContact(
+        tx,
+        { ...scope, defaultCountry: sender.defaultCountry },
+        type === 'email' ? { email: to } : { phone: to },
+        sender.actor,
+      );
+      contact = found.contact;
+      const conv = await findOrCreateConversation(tx, scope, {
+        channel,
+        contact,
+        address: to!,
+        agentId: input.agent_id,
+        actor: sender.actor,
+        dynamicVariables: input.dynamic_variables,
+        identifier: input.identifier,
+        now,
+      });
+      conversation = conv.conversation;
+      if (!conv.created && (input.dynamic_variables || input.identifier))
+        conversation = await mergeContext(tx, conversation, input);
+      // A new outbound message to a closed thread starts it again.
+      if (conversation.status === 'closed')
+        conversation = await reopenInTx(tx, conversation, sender.actor, now, 'outbound_message');
+    }
+    if (contact.opted_out === 1) {
+      throw new ApiError(
+        'contact_opted_out',
+        `Contact ${contact.id} opted out of messages; nothing was sent.`,
+        { details: { contact_id: contact.id } },
+      );
+    }
+    const open = windowOpen(conversation, now);
+    const businessInitiated = input.business_initiated ?? !open;
+    if (contact.dnd === 1 && businessInitiated && !input.ignore_dnd) {
+      throw new ApiError(
+        'contact_opted_out',
+        `Contact ${contact.id} is on do-not-disturb; business-initiated messages need ignore_dnd: true.`,
+        {
+          details: { contact_id: contact.id, reason: 'dnd' },
+        },
+      );
+    }
+    const settings = fromJson<Record<string, unknown>>(channel.settings, {});
+    if (
+      channel.type === 'whatsapp' &&
+      input.type !== 'template' &&
+      !open &&
+      settings.enforce_24h_window !== false
+    ) {
+      throw new ApiError(
+        'whatsapp_outside_24h_window',
+        'The customer has not written in the last 24 hours, so WhatsApp accepts only an approved template: send type "template" (POST /v1/messages) instead.',
+        { details: { window_expires_at: conversation.window_expires_at } },
+      );
+    }
+    const content = await prepareContent(tx, scope, input, contact, conversation);
+    const at = now.toISOString();
+    const row: MessageRow = {
+      id: newId('msg'),
+      workspace_id: scope.workspaceId,
+      livemode: lm(scope),
+      conversation_id: conversation.id,
+      channel_id: channel.id,
+      direction: 'outbound',
+      sender_type: sender.actor.type,
+      sender_id: sender.actor.id,
+      type: content.type,
+      text: content.text,
+      template: content.template ? toJson(content.template) : null,
+      media: content.media ? toJson(content.media) : null,
+      interactive: content.interactive ? toJson(content.interactive) : null,
+      to_address: conversation.contact_address,
+      from_address: channel.address,
+      status: 'queued',
+      error_code: null,
+      error_message: null,
+      provider_message_id: null,
+      reply_to_provider_id: null,
+      created_at: at,
+      updated_at: at,
+      queued_at: at,
+      sent_at: null,
+      delivered_at: null,
+      read_at: null,
+      failed_at: null,
+    };
+    await tx.db.insertInto('messages').values(row).execute();
+    await tx.db
+      .updateTable('conversations')
+      .set({
+        last_message: previewOf({ type: row.type, text: row.text }),
+        last_message_at: at,
+        updated_at: at,
+        ...(sender.actor.type === 'ai' ? { ai_handled: 1 } : {}),
+      })
+      .where('id', '=', conversation.id)
+      .execute();
+    await ctx.queue.enqueue(tx.db, sendJob, { messageId: row.id, attempt: 1 });
+    return presentMessage(row);
+  });
+}
+
+/** Sends on the conversation's own channel to its contact (the reply route and the AI agent). */
+export function replyToConversation(
+  ctx: AppContext,
+  sender: Sender,
+  conversationId: string,
+  input: ContentInput & { business_initiated?: boolean; ignore_dnd?: boolean },
+): Promise<MessageObject> {
+  return sendMessage(ctx, sender, { ...input, conversation_id: conversationId });
+}
+
+/** The messages the agent answers from: `POST /v1/agents/{id}/messages` checks the agent first. */
+export async function sendAsAgent(
+  ctx: AppContext,
+  sender: Sender,
+  agentId: string,
+  input: SendMessageInput,
+): Promise<MessageObject> {
+  const agent = await ctx.db
+    .selectFrom('agents')
+    .select('id')
+    .where('id', '=', agentId)
+    .where('workspace_id', '=', sender.workspaceId)
+    .where('livemode', '=', sender.livemode ? 1 : 0)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!agent) throw notFound('agent', agentId);
+  return sendMessage(ctx, sender, { ...input, agent_id: agentId });
+}
+
+const rank: Record<MessageStatus, number> = {
+  received: -1,
+  queued: 0,
+  sent: 1,
+  delivered: 2,
+  read: 3,
+  failed: 9,
+};
+
+export interface StatusChange {
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  at: Date;
+  providerMessageId?: string;
+  error?: { code: string; message: string };
+}
+
+/**
+ * Moves an outbound message's status forward only (queued → sent → delivered → read; failed
+ * only from queued or sent) and emits the matching event. A late or repeated status is a
+ * no-op: returns the row unchanged and false.
+ */
+export async function applyStatusInTx(
+  tx: Tx,
+  messageId: string,
+  change: StatusChange,
+  actor: Actor = { type: 'system', id: null },
+): Promise<{ row: MessageRow | undefined; applied: boolean }> {
+  const row = await tx.db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
+  if (row?.direction !== 'outbound' || row.status === 'failed') return { row, applied: false };
+  const current = rank[row.status];
+  const allowed = change.status === 'failed' ? current <= rank.sent : rank[change.status] > current;
+  if (!allowed) return { row, applied: false };
+  const at = change.at.toISOString();
+  const patch: Partial<MessageRow> = { status: change.status, updated_at: at };
+  if (change.providerMessageId && !row.provider_message_id)
+    patch.provider_message_id = change.providerMessageId;
+  if (change.status === 'failed') {
+    patch.failed_at = at;
+    patch.error_code = change.error?.code ?? 'provider_error';
+    patch.error_message = change.error?.message ?? 'The provider reported a failure.';
+  } else {
+    // A status that skips a step (read before delivered) fills the earlier times.
+    if (!row.sent_at) patch.sent_at = at;
+    if (change.status !== 'sent' && !row.delivered_at) patch.delivered_at = at;
+    if (change.status === 'read') patch.read_at = at;
+  }
+  const res = await tx.db
+    .updateTable('messages')
+    .set(patch)
+    .where('id', '=', row.id)
+    .where('status', '=', row.status)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) return { row, applied: false };
+  const updated = { ...row, ...patch };
+  await tx.emit({
+    workspaceId: row.workspace_id,
+    livemode: row.livemode === 1,
+    type: `message.${change.status}`,
+    actor,
+    data: presentMessage(updated),
+  });
+  return { row: updated, applied: true };
+}

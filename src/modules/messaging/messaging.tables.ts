@@ -1,0 +1,66 @@
+declare module '../../platform/db/schema.ts' {
+  interface Database {
+    messages: MessagesTable;
+    templates: TemplatesTable;
+  }
+}
+
+export type MessageStatus = 'received' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface MessagesTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  conversation_id: string;
+  channel_id: string;
+  direction: 'inbound' | 'outbound';
+  sender_type: 'customer' | 'ai' | 'user' | 'api_key' | 'system';
+  sender_id: string | null;
+  type: string;
+  text: string | null;
+  /** JSON `{name, language, variables, rendered_body}` or null. */
+  template: string | null;
+  /** JSON `{url, caption?, filename?, mime_type?, id?}` or null. */
+  media: string | null;
+  /** JSON of the interactive content (buttons or list) or null. */
+  interactive: string | null;
+  to_address: string;
+  from_address: string;
+  status: MessageStatus;
+  error_code: string | null;
+  error_message: string | null;
+  provider_message_id: string | null;
+  reply_to_provider_id: string | null;
+  created_at: string;
+  updated_at: string;
+  queued_at: string | null;
+  sent_at: string | null;
+  delivered_at: string | null;
+  read_at: string | null;
+  failed_at: string | null;
+}
+
+export type MessageRow = MessagesTable;
+
+export type TemplateStatus = 'pending' | 'approved' | 'rejected' | 'paused';
+
+export interface TemplatesTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  name: string;
+  language: string;
+  category: 'marketing' | 'utility' | 'authentication';
+  body: string;
+  /** JSON `{type: 'text', text}` or null. */
+  header: string | null;
+  /** JSON array of buttons or null. */
+  buttons: string | null;
+  footer: string | null;
+  status: TemplateStatus;
+  status_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type TemplateRow = TemplatesTable;

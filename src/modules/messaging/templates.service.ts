@@ -1,0 +1,311 @@
+import type { AppContext } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
+import type { Actor } from '../../platform/events.ts';
+import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { newId } from '../../platform/ids.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+import { parsePlaceholders } from './content.ts';
+import { runTemplateHooks } from './hooks.ts';
+import type { TemplateRow, TemplateStatus } from './messaging.tables.ts';
+
+export interface Scope {
+  workspaceId: string;
+  livemode: boolean;
+}
+const lm = (scope: Scope) => (scope.livemode ? 1 : 0);
+
+export interface TemplateButton {
+  type: 'quick_reply' | 'url' | 'phone_number';
+  text: string;
+  url?: string;
+  phone_number?: string;
+}
+
+export function presentTemplate(row: TemplateRow) {
+  const ph = parsePlaceholders(row.body);
+  return {
+    id: row.id,
+    object: 'template' as const,
+    livemode: row.livemode === 1,
+    name: row.name,
+    language: row.language,
+    category: row.category,
+    body: row.body,
+    header: fromJson<{ type: 'text'; text: string } | null>(row.header, null),
+    footer: row.footer,
+    buttons: fromJson<TemplateButton[]>(row.buttons, []),
+    placeholders: typeof ph === 'string' ? [] : ph.names,
+    status: row.status,
+    status_reason: row.status_reason,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+export type TemplateObject = ReturnType<typeof presentTemplate>;
+
+function checkTemplateText(
+  body: string | undefined,
+  header: { text: string } | null | undefined,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  if (body !== undefined) {
+    const ph = parsePlaceholders(body);
+    if (typeof ph === 'string') errors.push({ field: 'body', message: ph });
+  }
+  if (header) {
+    const ph = parsePlaceholders(header.text);
+    if (typeof ph === 'string') errors.push({ field: 'header.text', message: ph });
+    else if (ph.names.length > 1)
+      errors.push({ field: 'header.text', message: 'may have at most one placeholder' });
+  }
+  return errors;
+}
+
+export interface CreateTemplateInput {
+  name: string;
+  language: string;
+  category: TemplateRow['category'];
+  body: string;
+  header?: { type: 'text'; text: string } | null;
+  footer?: string | null;
+  buttons?: TemplateButton[];
+}
+
+/** Test mode approves at once; live mode starts `pending` until the provider reviews it. */
+export async function createTemplate(ctx: AppContext, scope: Scope, input: CreateTemplateInput) {
+  const errors = checkTemplateText(input.body, input.header);
+  if (errors.length) throw validationFailed(errors);
+  const now = ctx.clock.now().toISOString();
+  const row: TemplateRow = {
+    id: newId('tpl'),
+    workspace_id: scope.workspaceId,
+    livemode: lm(scope),
+    name: input.name,
+    language: input.language,
+    category: input.category,
+    body: input.body,
+    header: input.header ? toJson(input.header) : null,
+    buttons: input.buttons?.length ? toJson(input.buttons) : null,
+    footer: input.footer ?? null,
+    status: scope.livemode ? 'pending' : 'approved',
+    status_reason: null,
+    created_at: now,
+    updated_at: now,
+  };
+  return ctx.transaction(async (tx) => {
+    const existing = await findTemplate(tx.db, scope, input.name, input.language);
+    if (existing) {
+      throw new ApiError(
+        'conflict',
+        `A template ${input.name} (${input.language}) already exists: ${existing.id}.`,
+        { details: { existing_id: existing.id } },
+      );
+    }
+    await tx.db.insertInto('templates').values(row).execute();
+    await runTemplateHooks(tx, { workspaceId: scope.workspaceId, livemode: scope.livemode, template: row });
+    return presentTemplate(row);
+  });
+}
+
+export async function findTemplate(
+  db: Db | Trx,
+  scope: Scope,
+  name: string,
+  language: string,
+): Promise<TemplateRow | undefined> {
+  return db
+    .selectFrom('templates')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .where('name', '=', name)
+    .where('language', '=', language)
+    .executeTakeFirst();
+}
+
+/** Without a language: the only template of that name, or an error asking for the language. */
+export async function findTemplateForSend(
+  db: Db | Trx,
+  scope: Scope,
+  name: string,
+  language: string | undefined,
+): Promise<TemplateRow> {
+  if (language) {
+    const row = await findTemplate(db, scope, name, language);
+    if (!row)
+      throw new ApiError(
+        'template_not_approved',
+        `No template named ${name} in language ${language}; create it with POST /v1/templates.`,
+        { details: { template: name } },
+      );
+    return row;
+  }
+  const rows = await db
+    .selectFrom('templates')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .where('name', '=', name)
+    .limit(2)
+    .execute();
+  if (rows.length === 0)
+    throw new ApiError(
+      'template_not_approved',
+      `No template named ${name}; create it with POST /v1/templates.`,
+      { details: { template: name } },
+    );
+  if (rows.length > 1)
+    throw validationFailed([
+      { field: 'template.language', message: `is required: template ${name} exists in several languages` },
+    ]);
+  return rows[0];
+}
+
+export async function getTemplateRow(db: Db | Trx, scope: Scope, id: string): Promise<TemplateRow> {
+  const row = await db
+    .selectFrom('templates')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .executeTakeFirst();
+  if (!row) throw notFound('template', id);
+  return row;
+}
+
+export async function listTemplates(
+  ctx: AppContext,
+  scope: Scope,
+  f: { status?: TemplateStatus; name?: string; language?: string; category?: string },
+  page: PageRequest,
+): Promise<Page<TemplateObject>> {
+  let q = ctx.db
+    .selectFrom('templates')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope));
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.name) q = q.where('name', '=', f.name);
+  if (f.language) q = q.where('language', '=', f.language);
+  if (f.category) q = q.where('category', '=', f.category as TemplateRow['category']);
+  return paginate(q.orderBy('id', 'desc'), page, presentTemplate);
+}
+
+export interface UpdateTemplateInput {
+  category?: TemplateRow['category'];
+  body?: string;
+  header?: { type: 'text'; text: string } | null;
+  footer?: string | null;
+  buttons?: TemplateButton[];
+  status?: TemplateStatus;
+}
+
+/**
+ * Editing the content sends a live template back to review (`pending`); in test mode it stays
+ * approved. `status` may be set only in test mode, to rehearse rejected or paused templates.
+ */
+export async function updateTemplate(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  input: UpdateTemplateInput,
+  actor: Actor,
+) {
+  if (input.status !== undefined && scope.livemode) {
+    throw validationFailed([
+      {
+        field: 'status',
+        message: 'can be set only in test mode; live statuses come from the provider review',
+      },
+    ]);
+  }
+  const errors = checkTemplateText(input.body, input.header);
+  if (errors.length) throw validationFailed(errors);
+  return ctx.transaction(async (tx) => {
+    const row = await getTemplateRow(tx.db, scope, id);
+    const now = ctx.clock.now().toISOString();
+    const patch: Partial<TemplateRow> = { updated_at: now };
+    if (input.category !== undefined) patch.category = input.category;
+    if (input.body !== undefined) patch.body = input.body;
+    if (input.header !== undefined) patch.header = input.header ? toJson(input.header) : null;
+    if (input.footer !== undefined) patch.footer = input.footer;
+    if (input.buttons !== undefined) patch.buttons = input.buttons.length ? toJson(input.buttons) : null;
+    const contentChanged = ['category', 'body', 'header', 'footer', 'buttons'].some((k) => k in patch);
+    if (contentChanged && scope.livemode) {
+      patch.status = 'pending';
+      patch.status_reason = null;
+    }
+    if (input.status !== undefined) {
+      patch.status = input.status;
+      patch.status_reason = input.status === 'approved' ? null : 'set in test mode';
+    }
+    await tx.db.updateTable('templates').set(patch).where('id', '=', row.id).execute();
+    const updated = { ...row, ...patch };
+    if (contentChanged)
+      await runTemplateHooks(tx, {
+        workspaceId: scope.workspaceId,
+        livemode: scope.livemode,
+        template: updated,
+      });
+    if (updated.status !== row.status) {
+      await tx.emit({
+        workspaceId: scope.workspaceId,
+        livemode: scope.livemode,
+        type: 'template.status_updated',
+        actor,
+        data: presentTemplate(updated),
+      });
+    }
+    return presentTemplate(updated);
+  });
+}
+
+export async function deleteTemplate(ctx: AppContext, scope: Scope, id: string) {
+  const row = await getTemplateRow(ctx.db, scope, id);
+  await ctx.db.deleteFrom('templates').where('id', '=', row.id).execute();
+  return { id: row.id, object: 'template' as const, deleted: true as const };
+}
+
+/**
+ * Records a provider's review result (e.g. Meta's template webhook). Without a language, every
+ * language of that name changes. Emits `template.status_updated` for each template that changed.
+ */
+export async function setTemplateStatus(
+  ctx: AppContext,
+  scope: Scope,
+  ref: { name: string; language?: string },
+  status: TemplateStatus,
+  reason?: string,
+): Promise<TemplateObject[]> {
+  return ctx.transaction(async (tx) => {
+    let q = tx.db
+      .selectFrom('templates')
+      .selectAll()
+      .where('workspace_id', '=', scope.workspaceId)
+      .where('livemode', '=', lm(scope))
+      .where('name', '=', ref.name);
+    if (ref.language) q = q.where('language', '=', ref.language);
+    const rows = await q.execute();
+    const out: TemplateObject[] = [];
+    const now = ctx.clock.now().toISOString();
+    for (const row of rows) {
+      if (row.status === status && (row.status_reason ?? null) === (reason ?? null)) {
+        out.push(presentTemplate(row));
+        continue;
+      }
+      const patch = { status, status_reason: reason ?? null, updated_at: now };
+      await tx.db.updateTable('templates').set(patch).where('id', '=', row.id).execute();
+      const updated = presentTemplate({ ...row, ...patch });
+      await tx.emit({
+        workspaceId: scope.workspaceId,
+        livemode: scope.livemode,
+        type: 'template.status_updated',
+        actor: { type: 'system', id: null },
+        data: updated,
+      });
+      out.push(updated);
+    }
+    return out;
+  });
+}

@@ -1,0 +1,36 @@
+declare module '../../platform/db/schema.ts' {
+  interface Database {
+    users: UsersTable;
+    teams: TeamsTable;
+    team_members: TeamMembersTable;
+  }
+}
+
+export interface UsersTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  name: string;
+  /** Lower-cased; unique per workspace and mode. */
+  email: string;
+  role: 'admin' | 'agent';
+  /** `scrypt$N$r$p$salt$hash`, or null for a user who cannot sign in. Never returned. */
+  password_hash: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TeamsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+  created_at: string;
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { eventTypes } from '../../platform/events.ts';
+import { baseObject, describe, idOf, listQuery, nullableTimestamp } from '../../platform/http/schemas.ts';
+
+export const endpointStatuses = ['enabled', 'disabled'] as const;
+export const deliveryStates = ['pending', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
+
+const subscribable = ['*', ...eventTypes] as const;
+
+const url = describe(
+  z.string().trim().min(1).max(2048),
+  'Where deliveries are POSTed: an http(s) URL. Private and loopback addresses are refused unless the server allows them.',
+  'https://example.com/parley/webhooks',
+);
+
+const events = describe(
+  z
+    .array(z.enum(subscribable))
+    .min(1)
+    .max(eventTypes.length + 1)
+    .refine(
+      (list) => !list.includes('*') || list.length === 1,
+      '`*` stands for every event and cannot be combined with types',
+    )
+    .transform((list) => [...new Set(list)]),
+  'Event types to receive, or `["*"]` for all of them.',
+  ['message.received', 'conversation.escalated'],
+);
+
+const description = describe(z.string().trim().max(500), 'A note for people reading the list.', 'CRM sync');
+
+export const createWebhookBody = z.strictObject({
+  url,
+  events: events.optional(),
+  agent_id: idOf(
+    'agt',
+    'Only events of this agent (their `data.agent_id`); omit for every event.',
+  ).optional(),
+  description: description.optional(),
+});
+
+/** `/v1/agents/{id}/webhooks` takes the agent from the path. */
+export const createAgentWebhookBody = createWebhookBody.omit({ agent_id: true });
+
+export const updateWebhookBody = z.strictObject({
+  url: url.optional(),
+  events: events.optional(),
+  agent_id: idOf('agt', 'Only events of this agent; null for every event.').nullable().optional(),
+  description: description.nullable().optional(),
+  status: describe(
+    z.enum(endpointStatuses),
+    '`disabled` stops deliveries; `enabled` resumes them (and clears a disabled reason).',
+    'enabled',
+  ).optional(),
+});
+
+export const webhookObject = z.object({
+  ...baseObject('wh', 'webhook_endpoint'),
+  url: describe(z.string(), 'Where deliveries are POSTed.', 'https://example.com/parley/webhooks'),
+  description: describe(z.string().nullable(), 'A note for people reading the list.', 'CRM sync'),
+  events: describe(z.array(z.string()), 'Event types delivered, or `["*"]`.', ['message.received']),
+  agent_id: describe(z.string().nullable(), 'Only events of this agent (null: every event).', null),
+  status: describe(z.enum(endpointStatuses), 'Whether events are delivered.', 'enabled'),
+  disabled_reason: describe(
+    z.enum(['manual', 'gone', 'failing']).nullable(),
+    'Why it is disabled: `manual` (by a request), `gone` (the receiver answered 410), `failing` (every delivery failed for 5 days).',
+    null,
+  ),
+  disabled_at: nullableTimestamp('When it was disabled'),
+  previous_secret_expires_at: nullableTimestamp(
+    'After a secret rotation, when the previous secret stops signing deliveries',
+  ),
+});
+
+const secret = describe(
+  z.string(),
+  'The signing secret (`whsec_` + base64). Shown only in this response: store it now.',
+  'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+);
+
+export const createdWebhookObject = webhookObject.extend({ secret });
+export const rotatedWebhookObject = webhookObject.extend({ secret });
+
+export const listWebhooksQuery = listQuery({
+  status: describe(z.enum(endpointStatuses), 'Only endpoints in this status.', 'enabled').optional(),
+  agent_id: idOf('agt', 'Only endpoints filtered to this agent.').optional(),
+});
+
+export const listAgentWebhooksQuery = listQuery({
+  status: describe(z.enum(endpointStatuses), 'Only endpoints in this status.', 'enabled').optional(),
+});
+
+export const deliveryObject = z.object({
+  ...baseObject('dlv', 'webhook_delivery'),
+  endpoint_id: idOf('wh', 'The endpoint delivered to.'),
+  event_id: idOf('evt', 'The event delivered; also the `webhook-id` header of every attempt.'),
+  event_type: describe(z.string(), 'The event type.', 'message.received'),
+  state: describe(
+    z.enum(deliveryStates),
+    '`pending` (first attempt not made), `retrying` (an attempt failed; another is scheduled), `succeeded` (a 2xx), `failed` (gave up, or the receiver answered 410), `cancelled` (the endpoint was deleted or disabled first).',
+    'succeeded',
+  ),
+  attempts: describe(z.number().int(), 'Attempts made so far.', 1),
+  status_code: describe(
+    z.number().int().nullable(),
+    'HTTP status of the last attempt (null: no answer).',
+    200,
+  ),
+  duration_ms: describe(z.number().int().nullable(), 'Duration of the last attempt in milliseconds.', 84),
+  response_excerpt: describe(z.string().nullable(), "The first KB of the receiver's last answer.", 'ok'),
+  error: describe(z.string().nullable(), 'Why the last attempt failed.', null),
+  next_retry_at: nullableTimestamp('When the next attempt is due'),
+  redelivery_of: describe(z.string().nullable(), 'The delivery this one re-sends.', null),
+  delivered_at: nullableTimestamp('When the receiver accepted it'),
+});
+
+export const listDeliveriesQuery = listQuery({
+  state: describe(z.enum(deliveryStates), 'Only deliveries in this state.', 'failed').optional(),
+  event_id: idOf('evt', 'Only deliveries of this event.').optional(),
+});
+
+export const deliveryParams = z.object({ id: idOf('wh'), delivery_id: idOf('dlv') });

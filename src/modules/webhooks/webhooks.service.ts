@@ -1,0 +1,303 @@
+import './webhooks.tables.ts';
+import { sql } from 'kysely';
+import type { AppContext } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
+import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import type { Auth } from '../../platform/http/route.ts';
+import { newId } from '../../platform/ids.ts';
+import { toJson } from '../../platform/json.ts';
+import { deliverJob } from './webhooks.jobs.ts';
+import { presentDelivery, presentEndpoint } from './webhooks.present.ts';
+import { generateSecret } from './webhooks.signing.ts';
+import { isPrivateAddress, literalAddress } from './webhooks.ssrf.ts';
+import type { DeliveryState, WebhookDeliveriesTable, WebhookEndpointsTable } from './webhooks.tables.ts';
+
+const mode = (auth: Auth) => (auth.livemode ? 1 : 0);
+
+/**
+ * A target must be http(s); unless private targets are allowed, a literal loopback, private or
+ * link-local address (and `localhost`) is refused here already. Names are checked again after
+ * DNS resolution at every delivery.
+ */
+export function checkWebhookUrl(raw: string, allowPrivate: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalidField('url', 'must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw invalidField('url', 'must use http or https');
+  if (!allowPrivate) {
+    const host = url.hostname.toLowerCase();
+    const literal = literalAddress(host);
+    if ((literal && isPrivateAddress(literal)) || host === 'localhost' || host.endsWith('.localhost')) {
+      throw invalidField('url', 'must not point at a loopback, private, link-local or reserved address');
+    }
+  }
+  return url.toString();
+}
+
+/**
+ * An agent filter must name an agent of this workspace and mode. The agents table belongs to the
+ * agents module, so it is read with plain SQL rather than through that module's types.
+ */
+async function requireAgent(ctx: AppContext, auth: Auth, agentId: string) {
+  let found = false;
+  try {
+    const r = await sql<{
+      id: string;
+    }>`select id from agents where id = ${agentId} and workspace_id = ${auth.workspaceId}
+      and livemode = ${mode(auth)} and deleted_at is null`.execute(ctx.db);
+    found = r.rows.length > 0;
+  } catch (err) {
+    // Without the agents module there are no agents to filter on.
+    if (!/no such table|does not exist/i.test((err as Error).message)) throw err;
+  }
+  if (!found) throw notFound('agent', agentId);
+}
+
+export async function getEndpointRow(db: Db | Trx, auth: Auth, id: string) {
+  const row = await db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', auth.workspaceId)
+    .where('livemode', '=', mode(auth))
+    .executeTakeFirst();
+  if (!row) throw notFound('webhook endpoint', id);
+  return row;
+}
+
+export interface CreateEndpointInput {
+  url: string;
+  events?: string[];
+  agent_id?: string;
+  description?: string;
+}
+
+export async function createEndpoint(ctx: AppContext, auth: Auth, input: CreateEndpointInput) {
+  const url = checkWebhookUrl(input.url, ctx.config.webhookAllowPrivate);
+  if (input.agent_id) await requireAgent(ctx, auth, input.agent_id);
+  const secret = generateSecret();
+  const now = ctx.clock.now().toISOString();
+  const row: WebhookEndpointsTable = {
+    id: newId('wh'),
+    workspace_id: auth.workspaceId,
+    livemode: mode(auth),
+    url,
+    description: input.description ?? null,
+    events: toJson(input.events ?? ['*']),
+    agent_id: input.agent_id ?? null,
+    status: 'enabled',
+    disabled_reason: null,
+    disabled_at: null,
+    secret: ctx.secrets.seal(secret),
+    previous_secret: null,
+    previous_secret_expires_at: null,
+    failing_since: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await ctx.db.insertInto('webhook_endpoints').values(row).execute();
+  return { ...presentEndpoint(row), secret };
+}
+
+export async function listEndpoints(
+  ctx: AppContext,
+  auth: Auth,
+  page: PageRequest,
+  filters: { status?: 'enabled' | 'disabled'; agent_id?: string },
+): Promise<Page<ReturnType<typeof presentEndpoint>>> {
+  let query = ctx.db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('workspace_id', '=', auth.workspaceId)
+    .where('livemode', '=', mode(auth))
+    .orderBy('id', 'desc');
+  if (filters.status) query = query.where('status', '=', filters.status);
+  if (filters.agent_id) query = query.where('agent_id', '=', filters.agent_id);
+  return paginate(query, page, presentEndpoint);
+}
+
+export async function listAgentEndpoints(
+  ctx: AppContext,
+  auth: Auth,
+  agentId: string,
+  page: PageRequest,
+  filters: { status?: 'enabled' | 'disabled' },
+) {
+  await requireAgent(ctx, auth, agentId);
+  return listEndpoints(ctx, auth, page, { ...filters, agent_id: agentId });
+}
+
+export async function getEndpoint(ctx: AppContext, auth: Auth, id: string) {
+  return presentEndpoint(await getEndpointRow(ctx.db, auth, id));
+}
+
+export interface UpdateEndpointInput {
+  url?: string;
+  events?: string[];
+  agent_id?: string | null;
+  description?: string | null;
+  status?: 'enabled' | 'disabled';
+}
+
+export async function updateEndpoint(ctx: AppContext, auth: Auth, id: string, input: UpdateEndpointInput) {
+  const row = await getEndpointRow(ctx.db, auth, id);
+  const now = ctx.clock.now().toISOString();
+  const change: Partial<WebhookEndpointsTable> = {};
+  if (input.url !== undefined) change.url = checkWebhookUrl(input.url, ctx.config.webhookAllowPrivate);
+  if (input.events !== undefined) change.events = toJson(input.events);
+  if (input.description !== undefined) change.description = input.description;
+  if (input.agent_id !== undefined) {
+    if (input.agent_id !== null) await requireAgent(ctx, auth, input.agent_id);
+    change.agent_id = input.agent_id;
+  }
+  if (input.status === 'enabled' && row.status !== 'enabled') {
+    Object.assign(change, {
+      status: 'enabled',
+      disabled_reason: null,
+      disabled_at: null,
+      failing_since: null,
+    });
+  } else if (input.status === 'disabled' && row.status !== 'disabled') {
+    Object.assign(change, { status: 'disabled', disabled_reason: 'manual', disabled_at: now });
+  }
+  if (Object.keys(change).length === 0) return presentEndpoint(row);
+  change.updated_at = now;
+  await ctx.db.updateTable('webhook_endpoints').set(change).where('id', '=', row.id).execute();
+  return presentEndpoint({ ...row, ...change });
+}
+
+/** Deliveries still queued for it are cancelled when their jobs run (the log stays readable). */
+export async function deleteEndpoint(ctx: AppContext, auth: Auth, id: string) {
+  const row = await getEndpointRow(ctx.db, auth, id);
+  await ctx.db.deleteFrom('webhook_endpoints').where('id', '=', row.id).execute();
+  return { id: row.id, object: 'webhook_endpoint' as const, deleted: true as const };
+}
+
+/** How long the replaced secret keeps signing deliveries after a rotation. */
+export const PREVIOUS_SECRET_TTL_MS = 24 * 3_600_000;
+
+export async function rotateSecret(ctx: AppContext, auth: Auth, id: string) {
+  const row = await getEndpointRow(ctx.db, auth, id);
+  const secret = generateSecret();
+  const now = ctx.clock.now();
+  const change = {
+    secret: ctx.secrets.seal(secret),
+    previous_secret: row.secret,
+    previous_secret_expires_at: new Date(now.getTime() + PREVIOUS_SECRET_TTL_MS).toISOString(),
+    updated_at: now.toISOString(),
+  };
+  await ctx.db.updateTable('webhook_endpoints').set(change).where('id', '=', row.id).execute();
+  return { ...presentEndpoint({ ...row, ...change }), secret };
+}
+
+/** Records a `webhook.test` event, which the event sink delivers to this endpoint only. */
+export async function sendTestEvent(ctx: AppContext, auth: Auth, id: string) {
+  const row = await getEndpointRow(ctx.db, auth, id);
+  const deliveryId = await ctx.transaction(async (tx) => {
+    const event = await tx.emit({
+      workspaceId: auth.workspaceId,
+      livemode: auth.livemode,
+      type: 'webhook.test',
+      actor: auth.actor,
+      data: { ...presentEndpoint(row), message: 'A test event sent from the Parley API.' },
+    });
+    const d = await tx.db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('event_id', '=', event.id)
+      .where('endpoint_id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    return d.id;
+  });
+  return getDelivery(ctx, auth, row.id, deliveryId);
+}
+
+export async function getDelivery(ctx: AppContext, auth: Auth, endpointId: string, deliveryId: string) {
+  const row = await ctx.db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('id', '=', deliveryId)
+    .where('endpoint_id', '=', endpointId)
+    .where('workspace_id', '=', auth.workspaceId)
+    .where('livemode', '=', mode(auth))
+    .executeTakeFirst();
+  if (!row) throw notFound('webhook delivery', deliveryId);
+  return presentDelivery(row);
+}
+
+export async function listDeliveries(
+  ctx: AppContext,
+  auth: Auth,
+  endpointId: string,
+  page: PageRequest,
+  filters: { state?: DeliveryState; event_id?: string },
+) {
+  await getEndpointRow(ctx.db, auth, endpointId);
+  let query = ctx.db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('endpoint_id', '=', endpointId)
+    .where('workspace_id', '=', auth.workspaceId)
+    .where('livemode', '=', mode(auth))
+    .orderBy('id', 'desc');
+  if (filters.state) query = query.where('state', '=', filters.state);
+  if (filters.event_id) query = query.where('event_id', '=', filters.event_id);
+  return paginate(query, page, presentDelivery);
+}
+
+/**
+ * Sends a delivery's event again as a new delivery (same event, so the same `webhook-id`:
+ * receivers that de-duplicate keep doing so), with a full retry schedule of its own.
+ */
+export async function redeliver(ctx: AppContext, auth: Auth, endpointId: string, deliveryId: string) {
+  const endpoint = await getEndpointRow(ctx.db, auth, endpointId);
+  const original = await getDelivery(ctx, auth, endpointId, deliveryId);
+  if (endpoint.status !== 'enabled' && original.event_type !== 'webhook.test') {
+    throw new ApiError(
+      'conflict',
+      'This endpoint is disabled; enable it (PATCH status: enabled) before redelivering.',
+    );
+  }
+  const event = await ctx.db
+    .selectFrom('events')
+    .select('id')
+    .where('id', '=', original.event_id)
+    .where('workspace_id', '=', auth.workspaceId)
+    .executeTakeFirst();
+  if (!event) {
+    throw new ApiError(
+      'unprocessable',
+      `Event ${original.event_id} is older than the 30-day retention and cannot be redelivered.`,
+    );
+  }
+  const now = ctx.clock.now().toISOString();
+  const row: WebhookDeliveriesTable = {
+    id: newId('dlv'),
+    workspace_id: auth.workspaceId,
+    livemode: mode(auth),
+    endpoint_id: endpointId,
+    event_id: original.event_id,
+    event_type: original.event_type,
+    state: 'pending',
+    attempts: 0,
+    status_code: null,
+    duration_ms: null,
+    response_excerpt: null,
+    error: null,
+    next_retry_at: null,
+    redelivery_of: original.id,
+    delivered_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await ctx.transaction(async (tx) => {
+    await tx.db.insertInto('webhook_deliveries').values(row).execute();
+    await ctx.queue.enqueue(tx.db, deliverJob, { delivery_id: row.id });
+  });
+  return presentDelivery(row);
+}

@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+
+const eventCount = async (t: TestApp, wsId: string, type: string, objectId: string) =>
+  (
+    await t.ctx.db
+      .selectFrom('events')
+      .select('id')
+      .where('workspace_id', '=', wsId)
+      .where('type', '=', type)
+      .where('object_id', '=', objectId)
+      .execute()
+  ).length;
+
+forEachStorage('conversations', (storage) => {
+  let t: TestApp;
+  let w: Workspace;
+  let other: Workspace;
+  const open = async (to: string, text = 'hello') => {
+    const r = await t.call('POST', '/v1/sandbox/inbound', { key: w.test, body: { from: to, text } });
+    assert.equal(r.status, 200, r.text);
+    return r.body.conversation_id as string;
+  };
+  before(async () => {
+    t = await startTestApp(storage);
+    w = await t.workspace();
+    other = await t.workspace();
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('lists newest first with filters and search', async () => {
+    const a = await open('+919900000001', 'Refund please');
+    const b = await open('+919900000002', 'Sunday open?');
+    const list = await t.call('GET', '/v1/conversations', { key: w.test });
+    assert.equal(list.status, 200);
+    assert.deepEqual(
+      list.body.data.slice(0, 2).map((c: { id: string }) => c.id),
+      [b, a],
+    );
+    const q = await t.call('GET', '/v1/conversations?q=refund', { key: w.test });
+    assert.deepEqual(
+      q.body.data.map((c: { id: string }) => c.id),
+      [a],
+    );
+    await t.call('PUT', `/v1/conversations/${a}/tags`, {
+      key: w.test,
+      body: { tags: ['VIP', 'refund', 'vip'] },
+    });
+    const tagged = await t.call('GET', '/v1/conversations?tag=vip', { key: w.test });
+    assert.deepEqual(
+      tagged.body.data.map((c: { id: string; tags: string[] }) => [c.id, c.tags]),
+      [[a, ['vip', 'refund']]],
+    );
+    const paged = await t.call('GET', '/v1/conversations?per_page=1&page=2', { key: w.test });
+    assert.equal(paged.body.data[0].id, a);
+    assert.equal(paged.body.meta.total_pages, paged.body.meta.total);
+    assert.equal((await t.call('GET', '/v1/conversations', { key: other.test })).body.meta.total, 0);
+    assert.equal((await t.call('GET', '/v1/conversations?assignee=bogus', { key: w.test })).status, 400);
+  });
+
+  it('close, reply refused while closed, reopen; a customer message reopens a closed one', async () => {
+    const id = await open('+919900000003');
+    const closed = await t.call('POST', `/v1/conversations/${id}/close`, { key: w.test });
+    assert.equal(closed.body.status, 'closed');
+    assert.equal(await eventCount(t, w.id, 'conversation.resolved', id), 1);
+    const reply = await t.call('POST', `/v1/conversations/${id}/reply`, {
+      key: w.test,
+      body: { text: 'hi' },
+    });
+    assert.equal(reply.status, 409);
+    assert.equal(reply.body.error.code, 'conflict');
+    const reopened = await t.call('POST', `/v1/conversations/${id}/reopen`, { key: w.test });
+    assert.equal(reopened.body.status, 'active');
+    assert.equal(
+      (await t.call('POST', `/v1/conversations/${id}/reply`, { key: w.test, body: { text: 'hi' } })).status,
+      201,
+    );
+    await t.call('POST', `/v1/conversations/${id}/close`, { key: w.test });
+    await open('+919900000003', 'one more thing');
+    const after = await t.call('GET', `/v1/conversations/${id}`, { key: w.test });
+    assert.equal(after.body.status, 'active');
+    assert.equal(await eventCount(t, w.id, 'conversation.reopened', id), 2);
+  });
+
+  it('snooze wakes by itself when the time comes, and early when the customer writes', async () => {
+    const id = await open('+919900000004');
+    const past = await t.call('POST', `/v1/conversations/${id}/snooze`, {
+      key: w.test,
+      body: { until: '2020-01-01T00:00:00Z' },
+    });
+    assert.equal(past.status, 400);
+    const until = new Date(Date.now() + 400).toISOString();
+    const s = await t.call('POST', `/v1/conversations/${id}/snooze`, { key: w.test, body: { until } });
+    assert.equal(s.body.status, 'snoozed');
+    assert.equal(s.body.snoozed_until, until);
+    assert.equal(await eventCount(t, w.id, 'conversation.snoozed', id), 1);
+    await eventually(
+      async () => (await t.call('GET', `/v1/conversations/${id}`, { key: w.test })).body.status === 'active',
+      4000,
+    );
+
+    const id2 = await open('+919900000005');
+    await t.call('POST', `/v1/conversations/${id2}/snooze`, {
+      key: w.test,
+      body: { until: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    await open('+919900000005', 'are you there?');
+    const woke = await t.call('GET', `/v1/conversations/${id2}`, { key: w.test });
+    assert.equal(woke.body.status, 'active');
+    assert.equal(woke.body.snoozed_until, null);
+  });
+
+  it('assigns to existing users only, hands off and back with events', async () => {
+    const id = await open('+919900000006');
+    const bad = await t.call('POST', `/v1/conversations/${id}/assign`, {
+      key: w.test,
+      body: { user_id: 'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D' },
+    });
+    assert.equal(bad.status, 404);
+    assert.equal(bad.body.error.errors[0].field, 'user_id');
+    const user = await t.call('POST', '/v1/users', {
+      key: w.test,
+      body: { name: 'Priya', email: 'priya@example.com', role: 'agent' },
+    });
+    assert.equal(user.status, 201, user.text);
+    const ok = await t.call('POST', `/v1/conversations/${id}/assign`, {
+      key: w.test,
+      body: { user_id: user.body.id },
+    });
+    assert.deepEqual(ok.body.assignee, { type: 'user', id: user.body.id });
+    assert.equal(
+      (await t.call('GET', `/v1/conversations?assignee=${user.body.id}`, { key: w.test })).body.data[0].id,
+      id,
+    );
+    const h = await t.call('POST', `/v1/conversations/${id}/handoff`, {
+      key: w.test,
+      body: { reason: 'wants a refund' },
+    });
+    assert.equal(h.body.ai_paused, true);
+    assert.equal(h.body.handoff_reason, 'wants a refund');
+    assert.equal(
+      (await t.call('GET', '/v1/conversations?ai_paused=true', { key: w.test })).body.data.length,
+      1,
+    );
+    const r = await t.call('POST', `/v1/conversations/${id}/handoff/resolve`, { key: w.test });
+    assert.equal(r.body.ai_paused, false);
+    assert.equal(await eventCount(t, w.id, 'conversation.escalated', id), 1);
+    assert.equal(await eventCount(t, w.id, 'conversation.handoff_resolved', id), 1);
+    assert.equal(await eventCount(t, w.id, 'conversation.assigned', id), 1);
+  });
+
+  it('bulk acts per id and reports each', async () => {
+    const a = await open('+919900000007');
+    const b = await open('+919900000008');
+    const foreign = await t.call('POST', '/v1/sandbox/inbound', {
+      key: other.test,
+      body: { from: '+919900000009', text: 'x' },
+    });
+    const r = await t.call('POST', '/v1/conversations/bulk', {
+      key: w.test,
+      body: { ids: [a, b, foreign.body.conversation_id], action: 'close' },
+    });
+    assert.equal(r.status, 200);
+    assert.deepEqual(
+      r.body.results.map((x: { ok: boolean }) => x.ok),
+      [true, true, false],
+    );
+    assert.equal(r.body.results[2].error.code, 'not_found');
+    const tag = await t.call('POST', '/v1/conversations/bulk', {
+      key: w.test,
+      body: { ids: [a], action: 'tag', tags: ['later'] },
+    });
+    assert.deepEqual(tag.body.results[0].conversation.tags, ['later']);
+    const missing = await t.call('POST', '/v1/conversations/bulk', {
+      key: w.test,
+      body: { ids: [a], action: 'snooze' },
+    });
+    assert.equal(missing.status, 400);
+    assert.equal(
+      (await t.call('GET', `/v1/conversations/${foreign.body.conversation_id}`, { key: other.test })).body
+        .status,
+      'active',
+    );
+  });
+
+  it('batch create: per-item results and errors; WhatsApp needs a template; voice is refused', async () => {
+    await t.call('POST', '/v1/templates', {
+      key: w.test,
+      body: { name: 'welcome', language: 'en', category: 'utility', body: 'Hi {{first_name}}, welcome!' },
+    });
+    const r = await t.call('POST', '/v1/conversations', {
+      key: w.test,
+      body: {
+        conversations: [
+          {
+            channel: 'whatsapp',
+            to: '+14155550100',
+            template: { name: 'welcome' },
+            dynamic_variables: { first_name: 'Ava' },
+            identifier: 'crm-1',
+          },
+          { channel: 'whatsapp', to: '+14155550101' },
+          { channel: 'voice', to: '+14155550102' },
+          { channel: 'sms', to: '+14155550103', text: 'Your order shipped.' },
+          { channel: 'sms', to: 'nope' },
+        ],
+      },
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(
+      r.body.results.map((x: { index: number }) => x.index),
+      [0, 3],
+    );
+    assert.equal(r.body.results[0].message.text, 'Hi Ava, welcome!');
+    assert.equal(r.body.results[0].conversation.identifier, 'crm-1');
+    assert.deepEqual(r.body.results[0].conversation.dynamic_variables, { first_name: 'Ava' });
+    assert.equal(r.body.results[1].conversation.channel, 'sms');
+    assert.deepEqual(
+      r.body.errors.map((e: { index: number; code: string }) => [e.index, e.code]),
+      [
+        [1, 'validation_failed'],
+        [2, 'channel_not_configured'],
+        [4, 'validation_failed'],
+      ],
+    );
+    assert.equal(await eventCount(t, w.id, 'conversation.created', r.body.results[0].conversation.id), 1);
+  });
+});

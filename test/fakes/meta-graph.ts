@@ -1,0 +1,465 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { signMetaPayload } from '../../src/modules/channels/whatsapp/meta-protocol.ts';
+
+/**
+ * A local stand-in for Meta's Graph API (WhatsApp Cloud API). It checks requests as Meta does
+ * (Bearer token per phone number id, body shape and required fields), answers as Meta does
+ * (including `{error: {message, type, code, error_subcode, fbtrace_id}}` bodies) and, when a
+ * webhook target is set, posts signed status webhooks back after each accepted send.
+ */
+
+export interface FakeNumber {
+  phoneNumberId: string;
+  businessAccountId: string;
+  displayPhoneNumber: string;
+  accessToken: string;
+  appSecret: string;
+  /** Where to post webhooks for this number (Parley's `/hooks/whatsapp/{channel_id}` URL). */
+  webhookUrl?: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: any;
+  at: number;
+}
+
+export type ScriptedAnswer =
+  | { kind: 'error'; status: number; code: number; message?: string; subcode?: number; retryAfter?: number }
+  | { kind: 'hang' }
+  | { kind: 'raw'; status: number; body: string };
+
+const TYPES = new Set([
+  'text',
+  'template',
+  'image',
+  'document',
+  'audio',
+  'video',
+  'sticker',
+  'interactive',
+  'location',
+  'contacts',
+  'reaction',
+]);
+
+export class FakeMetaGraph {
+  readonly version: string;
+  readonly numbers = new Map<string, FakeNumber>();
+  readonly requests: RecordedRequest[] = [];
+  readonly templates: Array<{ id: string; waba: string; body: any }> = [];
+  /** Answers used, in order, by the next sends (then normal behaviour resumes). */
+  readonly script: ScriptedAnswer[] = [];
+  /** Post `sent` then `delivered` status webhooks after each accepted send. */
+  statusWebhooks = true;
+  readonly webhookResults: number[] = [];
+  #server: Server | undefined;
+  #hanging = new Set<ServerResponse>();
+  #inflight = new Set<Promise<number>>();
+  url = '';
+
+  constructor(version = 'v21.0') {
+    this.version = version;
+  }
+
+  addNumber(n: Partial<FakeNumber> = {}): FakeNumber {
+    const id = n.phoneNumberId ?? String(100000000000000 + Math.floor(Math.random() * 1e12));
+    const number: FakeNumber = {
+      phoneNumberId: id,
+      businessAccountId: n.businessAccountId ?? String(200000000000000 + Math.floor(Math.random() * 1e12)),
+      displayPhoneNumber: n.displayPhoneNumber ?? '15550001111',
+      accessToken: n.accessToken ?? `EAAG${randomBytes(16).toString('hex')}`,
+      appSecret: n.appSecret ?? randomBytes(16).toString('hex'),
+      webhookUrl: n.webhookUrl,
+    };
+    this.numbers.set(id, number);
+    return number;
+  }
+
+  async start(): Promise<string> {
+    this.#server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        this.#handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err) => {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              error: { message: String(err), type: 'FakeError', code: 1, fbtrace_id: 'fake' },
+            }),
+          );
+        });
+      });
+    });
+    await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop() {
+    for (const res of this.#hanging) res.destroy();
+    this.#server?.closeAllConnections();
+    await new Promise<void>((r) => this.#server?.close(() => r()) ?? r());
+  }
+
+  sends(phoneNumberId?: string) {
+    return this.requests.filter(
+      (r) => r.path.endsWith('/messages') && (!phoneNumberId || r.path.includes(`/${phoneNumberId}/`)),
+    );
+  }
+
+  #error(
+    res: ServerResponse,
+    status: number,
+    code: number,
+    message: string,
+    subcode?: number,
+    headers: Record<string, string> = {},
+  ) {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(
+      JSON.stringify({
+        error: {
+          message,
+          type: code === 190 ? 'OAuthException' : 'OAuthException',
+          code,
+          ...(subcode ? { error_subcode: subcode } : {}),
+          error_data: { messaging_product: 'whatsapp', details: message },
+          fbtrace_id: `A${randomBytes(8).toString('hex')}`,
+        },
+      }),
+    );
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse, raw: string) {
+    const path = (req.url ?? '').split('?')[0];
+    let body: any;
+    try {
+      body = raw ? JSON.parse(raw) : {};
+    } catch {
+      return this.#error(res, 400, 100, '(#100) The parameter body is not valid JSON');
+    }
+    this.requests.push({ method: req.method ?? '', path, headers: req.headers, body, at: Date.now() });
+    const parts = path.split('/').filter(Boolean);
+    if (req.method !== 'POST' || parts.length !== 3 || parts[0] !== this.version) {
+      return this.#error(res, 400, 100, `Unknown path components: ${path}`);
+    }
+    const [, objectId, edge] = parts;
+    const token = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (edge === 'messages') {
+      const number = this.numbers.get(objectId);
+      if (!number)
+        return this.#error(
+          res,
+          400,
+          100,
+          `Unsupported post request. Object with ID '${objectId}' does not exist`,
+          33,
+        );
+      if (token !== number.accessToken)
+        return this.#error(res, 401, 190, 'Invalid OAuth access token - Cannot parse access token');
+      const scripted = this.script.shift();
+      if (scripted?.kind === 'hang') {
+        this.#hanging.add(res);
+        return;
+      }
+      if (scripted?.kind === 'raw') {
+        res.writeHead(scripted.status, { 'content-type': 'application/json' });
+        return res.end(scripted.body);
+      }
+      if (scripted?.kind === 'error') {
+        return this.#error(
+          res,
+          scripted.status,
+          scripted.code,
+          scripted.message ?? `(#${scripted.code}) scripted error`,
+          scripted.subcode,
+          scripted.retryAfter ? { 'retry-after': String(scripted.retryAfter) } : {},
+        );
+      }
+      const problem = checkMessage(body);
+      if (problem) return this.#error(res, 400, 100, `(#100) ${problem}`);
+      const wamid = `wamid.${Buffer.from(randomBytes(18)).toString('base64url')}`;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          messaging_product: 'whatsapp',
+          contacts: [{ input: body.to, wa_id: String(body.to).replace(/^\+/, '') }],
+          messages: [{ id: wamid }],
+        }),
+      );
+      if (this.statusWebhooks && number.webhookUrl) {
+        setTimeout(() => {
+          this.postStatus(number, wamid, String(body.to), 'sent')
+            .then(() => this.postStatus(number, wamid, String(body.to), 'delivered'))
+            // The app may have closed meanwhile; Meta would retry, the fake just notes it.
+            .catch(() => this.webhookResults.push(0));
+        }, 5);
+      }
+      return;
+    }
+    if (edge === 'message_templates') {
+      const number = [...this.numbers.values()].find((n) => n.businessAccountId === objectId);
+      if (!number) return this.#error(res, 400, 100, `Object with ID '${objectId}' does not exist`, 33);
+      if (token !== number.accessToken) return this.#error(res, 401, 190, 'Invalid OAuth access token');
+      const problem = checkTemplate(body);
+      if (problem) return this.#error(res, 400, 100, `(#100) ${problem}`);
+      if (
+        this.templates.some(
+          (t) => t.waba === objectId && t.body.name === body.name && t.body.language === body.language,
+        )
+      ) {
+        return this.#error(res, 400, 100, `(#100) Content in this language already exists`, 2388024);
+      }
+      const id = String(300000000000000 + this.templates.length);
+      this.templates.push({ id, waba: objectId, body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ id, status: 'PENDING', category: body.category }));
+    }
+    return this.#error(res, 400, 100, `Unknown edge ${edge}`);
+  }
+
+  /** Signs and posts a webhook body to the number's webhook URL, as Meta does. Returns the HTTP status. */
+  async postWebhook(
+    number: FakeNumber,
+    payload: unknown,
+    opts: { secret?: string; rawOverride?: string } = {},
+  ): Promise<number> {
+    const p = this.#post(number, payload, opts);
+    this.#inflight.add(p);
+    try {
+      return await p;
+    } finally {
+      this.#inflight.delete(p);
+    }
+  }
+
+  /** Waits until the status webhooks scheduled after sends have been posted (close the app after this). */
+  async settled(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 20));
+    while (this.#inflight.size) await Promise.allSettled([...this.#inflight]);
+  }
+
+  async #post(
+    number: FakeNumber,
+    payload: unknown,
+    opts: { secret?: string; rawOverride?: string },
+  ): Promise<number> {
+    if (!number.webhookUrl) throw new Error('no webhook url for this number');
+    const raw = opts.rawOverride ?? JSON.stringify(payload);
+    const res = await fetch(number.webhookUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': signMetaPayload(raw, opts.secret ?? number.appSecret),
+      },
+      body: raw,
+    });
+    await res.arrayBuffer();
+    this.webhookResults.push(res.status);
+    return res.status;
+  }
+
+  postStatus(number: FakeNumber, wamid: string, recipient: string, status: string, errors?: unknown[]) {
+    return this.postWebhook(number, statusPayload(number, wamid, recipient, status, errors));
+  }
+
+  reviewTemplate(
+    number: FakeNumber,
+    name: string,
+    language: string,
+    event: 'APPROVED' | 'REJECTED' | 'PAUSED',
+    reason = 'NONE',
+  ) {
+    return this.postWebhook(number, templatePayload(number, name, language, event, reason));
+  }
+}
+
+function checkMessage(b: any): string | undefined {
+  if (b.messaging_product !== 'whatsapp') return 'The parameter messaging_product is required.';
+  if (typeof b.to !== 'string' || !/^\+?\d{6,15}$/.test(b.to))
+    return 'The parameter to is required and must be a phone number.';
+  if (!TYPES.has(b.type)) return `Param type must be one of {${[...TYPES].join(', ')}}`;
+  const content = b[b.type];
+  if (!content || typeof content !== 'object') return `The parameter ${b.type} is required.`;
+  if (b.context && typeof b.context.message_id !== 'string') return 'Param context[message_id] is required.';
+  switch (b.type) {
+    case 'text':
+      if (typeof content.body !== 'string' || content.body.length === 0)
+        return 'The parameter text[body] is required.';
+      if (content.body.length > 4096) return 'Param text[body] must be at most 4096 characters long.';
+      return;
+    case 'template':
+      if (typeof content.name !== 'string' || !content.language?.code)
+        return 'Param template[name] and template[language][code] are required.';
+      for (const c of content.components ?? []) {
+        if (!['header', 'body', 'button'].includes(c.type) || !Array.isArray(c.parameters))
+          return 'Param template[components] is invalid.';
+        for (const p of c.parameters)
+          if (p.type === 'text' && typeof p.text !== 'string')
+            return 'Param template[components][parameters][text] is required.';
+      }
+      return;
+    case 'image':
+    case 'video':
+    case 'audio':
+    case 'document':
+      if (!content.link && !content.id) return `Param ${b.type}[link] or ${b.type}[id] is required.`;
+      if (content.link && !/^https?:\/\//.test(content.link)) return `Param ${b.type}[link] must be a URL.`;
+      if (b.type === 'audio' && content.caption) return 'Param audio[caption] is not allowed.';
+      return;
+    case 'interactive':
+      if (!content.body?.text) return 'Param interactive[body][text] is required.';
+      if (content.type === 'button') {
+        const buttons = content.action?.buttons;
+        if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > 3)
+          return 'Param interactive[action][buttons] must have 1 to 3 buttons.';
+        for (const btn of buttons)
+          if (btn.type !== 'reply' || !btn.reply?.id || !btn.reply?.title)
+            return 'Each button needs reply[id] and reply[title].';
+        return;
+      }
+      if (content.type === 'list') {
+        if (
+          !content.action?.button ||
+          !Array.isArray(content.action.sections) ||
+          content.action.sections.length === 0
+        )
+          return 'Param interactive[action][sections] is required.';
+        return;
+      }
+      return 'Param interactive[type] must be one of {button, list, product, product_list, cta_url, flow}.';
+  }
+  return;
+}
+
+function checkTemplate(b: any): string | undefined {
+  if (typeof b.name !== 'string' || !/^[a-z0-9_]{1,512}$/.test(b.name))
+    return 'Param name must be lowercase letters, digits and underscores.';
+  if (typeof b.language !== 'string') return 'Param language is required.';
+  if (!['MARKETING', 'UTILITY', 'AUTHENTICATION'].includes(b.category))
+    return 'Param category must be MARKETING, UTILITY or AUTHENTICATION.';
+  const bodyComp = Array.isArray(b.components) ? b.components.find((c: any) => c.type === 'BODY') : undefined;
+  if (!bodyComp?.text) return 'A BODY component is required.';
+  const vars = (bodyComp.text.match(/\{\{[^}]+\}\}/g) ?? []).length;
+  if (
+    vars > 0 &&
+    (!Array.isArray(bodyComp.example?.body_text?.[0]) || bodyComp.example.body_text[0].length !== vars)
+  ) {
+    return 'Param components[BODY][example][body_text] must give one sample per variable.';
+  }
+  return;
+}
+
+export function messagesPayload(
+  number: FakeNumber,
+  messages: unknown[],
+  profileName = 'Kerry Fisher',
+  waId?: string,
+) {
+  const first = messages[0] as { from?: string } | undefined;
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: number.businessAccountId,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: {
+                display_phone_number: number.displayPhoneNumber,
+                phone_number_id: number.phoneNumberId,
+              },
+              contacts: [{ profile: { name: profileName }, wa_id: waId ?? first?.from ?? '' }],
+              messages,
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function textMessage(from: string, text: string, id = `wamid.${randomBytes(12).toString('hex')}`) {
+  return {
+    from: from.replace(/^\+/, ''),
+    id,
+    timestamp: String(Math.floor(Date.now() / 1000)),
+    type: 'text',
+    text: { body: text },
+  };
+}
+
+export function statusPayload(
+  number: FakeNumber,
+  wamid: string,
+  recipient: string,
+  status: string,
+  errors?: unknown[],
+) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: number.businessAccountId,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: {
+                display_phone_number: number.displayPhoneNumber,
+                phone_number_id: number.phoneNumberId,
+              },
+              statuses: [
+                {
+                  id: wamid,
+                  status,
+                  timestamp: String(Math.floor(Date.now() / 1000)),
+                  recipient_id: recipient.replace(/^\+/, ''),
+                  ...(errors ? { errors } : {}),
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function templatePayload(
+  number: FakeNumber,
+  name: string,
+  language: string,
+  event: string,
+  reason = 'NONE',
+) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: number.businessAccountId,
+        time: Math.floor(Date.now() / 1000),
+        changes: [
+          {
+            field: 'message_template_status_update',
+            value: {
+              event,
+              message_template_id: 300000000000000,
+              message_template_name: name,
+              message_template_language: language,
+              reason,
+            },
+          },
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,583 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { registerAdapter } from '../src/modules/channels/adapters.ts';
+import { type ChannelAdapter, ChannelSendError } from '../src/modules/channels/channel-adapter.ts';
+import { loadChannelConfig } from '../src/modules/channels/channels.service.ts';
+import { ingestInbound } from '../src/modules/messaging/inbound.service.ts';
+import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+
+/**
+ * A stand-in for Twilio in live mode: fails retryably for one number (until told), refuses
+ * another for good, and paces the first send to a third.
+ */
+const calls: string[] = [];
+let flakyFailures = 0;
+const paced = new Set<string>();
+const fakeTwilio: ChannelAdapter = {
+  provider: 'twilio',
+  async send(_channel, message) {
+    calls.push(message.to);
+    if (message.to === '+14155550111' && flakyFailures-- > 0)
+      throw new ChannelSendError('provider_error', 'HTTP 503', { retryable: true, retryAfterMs: 50 });
+    if (message.to === '+14155550122')
+      throw new ChannelSendError('sms_undeliverable', 'Unreachable handset (30003)', {
+        providerCode: '30003',
+      });
+    return { providerMessageId: `SM${message.id}` };
+  },
+  verifyInbound: () => true,
+  parseInbound: () => ({ messages: [], statuses: [], notices: [] }),
+  reserveSendSlot(_channel, to) {
+    if (to === '+14155550133' && !paced.has(to)) {
+      paced.add(to);
+      return 80;
+    }
+    return 0;
+  },
+};
+
+async function events(t: TestApp, wsId: string, type: string, objectId?: string) {
+  let q = t.ctx.db.selectFrom('events').selectAll().where('workspace_id', '=', wsId).where('type', '=', type);
+  if (objectId) q = q.where('object_id', '=', objectId);
+  return q.execute();
+}
+
+const count = async (t: TestApp, table: 'messages' | 'conversations' | 'contacts', wsId: string) =>
+  Number(
+    (
+      await t.ctx.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('workspace_id', '=', wsId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+forEachStorage('messaging', (storage) => {
+  let t: TestApp;
+  let w: Workspace;
+  let other: Workspace;
+  before(async () => {
+    t = await startTestApp(storage);
+    registerAdapter(fakeTwilio);
+    w = await t.workspace();
+    other = await t.workspace();
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  describe('POST /v1/messages', () => {
+    it("accepts the seed's body as is and the sandbox moves it to read, emitting each event", async () => {
+      const r = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: {
+          to: '+919876543210',
+          type: 'text',
+          text: 'Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.',
+        },
+      });
+      assert.equal(r.status, 201, r.text);
+      assert.equal(r.body.status, 'queued');
+      assert.equal(r.body.to, '+919876543210');
+      assert.match(r.body.conversation_id, /^conv_/);
+      assert.ok(r.body.queued_at);
+      const read = await eventually(async () => {
+        const g = await t.call('GET', `/v1/messages/${r.body.id}`, { key: w.test });
+        return g.body.status === 'read' ? g.body : null;
+      }, 4000);
+      assert.ok(read.sent_at && read.delivered_at && read.read_at);
+      assert.ok(read.sent_at <= read.delivered_at && read.delivered_at <= read.read_at);
+      for (const type of ['message.sent', 'message.delivered', 'message.read']) {
+        assert.equal((await events(t, w.id, type, r.body.id)).length, 1, type);
+      }
+      const conv = await t.call('GET', `/v1/conversations/${r.body.conversation_id}`, { key: w.test });
+      assert.equal(conv.body.last_message, 'Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.');
+      assert.equal(conv.body.contact.phone, '+919876543210');
+      // A second send reuses the contact and the conversation.
+      const again = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+91 98765 43210', type: 'text', text: 'again' },
+      });
+      assert.equal(again.body.conversation_id, r.body.conversation_id);
+    });
+
+    it('refuses bad content with a 400 naming each field, and writes nothing', async () => {
+      const before = await count(t, 'messages', w.id);
+      const contactsBefore = await count(t, 'contacts', w.id);
+      const cases: Array<[unknown, string]> = [
+        [{ to: '+919800000001', type: 'text' }, 'text'],
+        [{ to: '+919800000001', type: 'fax', text: 'x' }, 'type'],
+        [{ to: '+919800000001', type: 'text', text: 'x'.repeat(4097) }, 'text'],
+        [
+          {
+            to: '+919800000001',
+            type: 'image',
+            image: { url: 'https://x.test/a.jpg', caption: 'c'.repeat(1025) },
+          },
+          'image.caption',
+        ],
+        [{ to: '+919800000001', type: 'image', image: { url: 'ftp://x.test/a.jpg' } }, 'image.url'],
+        [{ to: 'not-a-phone', type: 'text', text: 'x' }, 'to'],
+        [{ to: '+919800000001', type: 'text', text: 'x', image: { url: 'https://x.test/a.jpg' } }, 'image'],
+        [{ to: '+919800000001', type: 'text', text: 'x', surprise: 1 }, 'surprise'],
+        [
+          {
+            to: '+919800000001',
+            type: 'interactive',
+            interactive: {
+              type: 'button',
+              body: 'Pick',
+              buttons: [1, 2, 3, 4].map((i) => ({ id: `b${i}`, title: `B${i}` })),
+            },
+          },
+          'interactive.buttons',
+        ],
+        [
+          {
+            to: '+919800000001',
+            type: 'interactive',
+            interactive: { type: 'button', body: 'Pick', buttons: [{ id: 'a', title: 'x'.repeat(21) }] },
+          },
+          'interactive.buttons.0.title',
+        ],
+        [
+          {
+            to: '+919800000001',
+            type: 'interactive',
+            interactive: {
+              type: 'list',
+              body: 'Pick',
+              list: {
+                button: 'Open',
+                sections: [
+                  { rows: Array.from({ length: 11 }, (_, i) => ({ id: `r${i}`, title: `Row ${i}` })) },
+                ],
+              },
+            },
+          },
+          'interactive.list.sections',
+        ],
+      ];
+      for (const [body, field] of cases) {
+        const r = await t.call('POST', '/v1/messages', { key: w.test, body });
+        assert.equal(
+          r.status,
+          400,
+          `${JSON.stringify(body).slice(0, 80)}: ${r.status} ${r.text.slice(0, 200)}`,
+        );
+        assert.equal(r.body.error.code, 'validation_failed');
+        assert.ok(
+          r.body.error.errors.some((e: { field: string }) => e.field === field),
+          `expected field ${field} in ${JSON.stringify(r.body.error.errors)}`,
+        );
+      }
+      const ok = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: {
+          to: '+919800000009',
+          type: 'interactive',
+          interactive: {
+            type: 'button',
+            body: 'Pick',
+            buttons: [
+              { id: 'a', title: 'Yes' },
+              { id: 'b', title: 'No' },
+            ],
+          },
+        },
+      });
+      assert.equal(ok.status, 201, ok.text);
+      assert.equal(await count(t, 'messages', w.id), before + 1);
+      assert.equal(await count(t, 'contacts', w.id), contactsBefore + 1);
+    });
+
+    it('voice is not a messaging channel, and live mode without a channel is channel_not_configured', async () => {
+      const v = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919800000001', type: 'text', text: 'x', channel: 'voice' },
+      });
+      assert.equal(v.status, 422);
+      assert.equal(v.body.error.code, 'channel_not_configured');
+      const live = await t.call('POST', '/v1/messages', {
+        key: other.live,
+        body: { to: '+919800000001', type: 'text', text: 'x' },
+      });
+      assert.equal(live.status, 422);
+      assert.equal(live.body.error.code, 'channel_not_configured');
+      assert.equal(await count(t, 'contacts', other.id), 0, 'nothing half-written');
+    });
+
+    it('refuses opted-out contacts, and do-not-disturb for business-initiated sends unless ignore_dnd', async () => {
+      const a = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919811111111', type: 'text', text: 'hi' },
+      });
+      await t.ctx.db
+        .updateTable('contacts')
+        .set({ opted_out: 1 })
+        .where('phone', '=', '+919811111111')
+        .where('workspace_id', '=', w.id)
+        .execute();
+      const r = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919811111111', type: 'text', text: 'hi' },
+      });
+      assert.equal(r.status, 422);
+      assert.equal(r.body.error.code, 'contact_opted_out');
+      const dndOnly = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919822222222', type: 'text', text: 'hi' },
+      });
+      assert.equal(dndOnly.status, 201);
+      await t.ctx.db
+        .updateTable('contacts')
+        .set({ dnd: 1 })
+        .where('phone', '=', '+919822222222')
+        .where('workspace_id', '=', w.id)
+        .execute();
+      const blocked = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919822222222', type: 'text', text: 'offer' },
+      });
+      assert.equal(blocked.status, 422);
+      assert.equal(blocked.body.error.code, 'contact_opted_out');
+      const forced = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919822222222', type: 'text', text: 'offer', ignore_dnd: true },
+      });
+      assert.equal(forced.status, 201);
+      assert.ok(a.body.id);
+    });
+
+    it('hides other workspaces and modes (404)', async () => {
+      const r = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919833333333', type: 'text', text: 'hi' },
+      });
+      assert.equal((await t.call('GET', `/v1/messages/${r.body.id}`, { key: other.test })).status, 404);
+      assert.equal((await t.call('GET', `/v1/messages/${r.body.id}`, { key: w.live })).status, 404);
+      assert.equal(
+        (await t.call('GET', `/v1/conversations/${r.body.conversation_id}`, { key: other.test })).status,
+        404,
+      );
+      const reply = await t.call('POST', `/v1/conversations/${r.body.conversation_id}/reply`, {
+        key: other.test,
+        body: { text: 'x' },
+      });
+      assert.equal(reply.status, 404);
+    });
+
+    it('POST /v1/agents/{id}/messages: an unknown agent is 404', async () => {
+      const r = await t.call('POST', '/v1/agents/agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D/messages', {
+        key: w.test,
+        body: { to: '+919800000001', type: 'text', text: 'x' },
+      });
+      assert.equal(r.status, 404);
+    });
+  });
+
+  describe('templates', () => {
+    it('approves at once in test mode, starts pending live, and checks approval and variables when sending', async () => {
+      const created = await t.call('POST', '/v1/templates', {
+        key: w.test,
+        body: {
+          name: 'appointment_reminder',
+          language: 'en',
+          category: 'utility',
+          body: 'Hi {{1}}, see you {{2}}.',
+        },
+      });
+      assert.equal(created.status, 201, created.text);
+      assert.equal(created.body.status, 'approved');
+      assert.deepEqual(created.body.placeholders, ['1', '2']);
+      const dup = await t.call('POST', '/v1/templates', {
+        key: w.test,
+        body: { name: 'appointment_reminder', language: 'en', category: 'utility', body: 'x' },
+      });
+      assert.equal(dup.status, 409);
+      const live = await t.call('POST', '/v1/templates', {
+        key: w.live,
+        body: { name: 'appointment_reminder', language: 'en', category: 'utility', body: 'Hi {{1}}' },
+      });
+      assert.equal(live.body.status, 'pending');
+      const mixed = await t.call('POST', '/v1/templates', {
+        key: w.test,
+        body: { name: 'mixed', language: 'en', category: 'utility', body: 'Hi {{1}} {{name}}' },
+      });
+      assert.equal(mixed.status, 400);
+
+      const to = '+919844444444';
+      const sent = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: {
+          to,
+          type: 'template',
+          template: { name: 'appointment_reminder', language: 'en', variables: ['Ava', 'tomorrow'] },
+        },
+      });
+      assert.equal(sent.status, 201, sent.text);
+      assert.equal(sent.body.text, 'Hi Ava, see you tomorrow.');
+      assert.deepEqual(sent.body.template, {
+        name: 'appointment_reminder',
+        language: 'en',
+        variables: ['Ava', 'tomorrow'],
+      });
+
+      const missing = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to, type: 'template', template: { name: 'appointment_reminder', variables: ['Ava'] } },
+      });
+      assert.equal(missing.status, 400);
+      assert.equal(missing.body.error.errors[0].field, 'template.variables.2');
+      const extra = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: {
+          to,
+          type: 'template',
+          template: { name: 'appointment_reminder', variables: ['a', 'b', 'c'] },
+        },
+      });
+      assert.equal(extra.status, 400);
+      const unknown = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to, type: 'template', template: { name: 'nope', variables: [] } },
+      });
+      assert.equal(unknown.status, 422);
+      assert.equal(unknown.body.error.code, 'template_not_approved');
+
+      const rejected = await t.call('PATCH', `/v1/templates/${created.body.id}`, {
+        key: w.test,
+        body: { status: 'rejected' },
+      });
+      assert.equal(rejected.body.status, 'rejected');
+      assert.equal((await events(t, w.id, 'template.status_updated', created.body.id)).length, 1);
+      const refused = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to, type: 'template', template: { name: 'appointment_reminder', variables: ['a', 'b'] } },
+      });
+      assert.equal(refused.status, 422);
+      assert.equal(refused.body.error.code, 'template_not_approved');
+      const liveStatus = await t.call('PATCH', `/v1/templates/${live.body.id}`, {
+        key: w.live,
+        body: { status: 'approved' },
+      });
+      assert.equal(liveStatus.status, 400, 'live statuses come from the provider');
+    });
+
+    it('fills named placeholders from the variables given', async () => {
+      await t.call('POST', '/v1/templates', {
+        key: w.test,
+        body: { name: 'named_one', language: 'en', category: 'marketing', body: 'Hello {{first_name}}!' },
+      });
+      const r = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: {
+          to: '+919855555555',
+          type: 'template',
+          template: { name: 'named_one', variables: { first_name: 'Ravi' } },
+        },
+      });
+      assert.equal(r.status, 201, r.text);
+      assert.equal(r.body.text, 'Hello Ravi!');
+    });
+  });
+
+  describe('the WhatsApp 24-hour window and inbound messages', () => {
+    it('needs a customer message for free-form content; templates always pass; the window opens on inbound', async () => {
+      const ch = await t.call('POST', '/v1/channels', {
+        key: w.test,
+        body: { type: 'whatsapp', provider: 'sandbox', address: '+14155550100' },
+      });
+      assert.equal(ch.status, 201, ch.text);
+      const to = '+919866666666';
+      const closed = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to, type: 'text', text: 'hi', from: '+14155550100' },
+      });
+      assert.equal(closed.status, 422);
+      assert.equal(closed.body.error.code, 'whatsapp_outside_24h_window');
+      assert.match(closed.body.error.message, /template/);
+      await t.call('POST', '/v1/templates', {
+        key: w.test,
+        body: { name: 'hello_plain', language: 'en', category: 'utility', body: 'Hello!' },
+      });
+      const tpl = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to, type: 'template', template: { name: 'hello_plain' }, from: '+14155550100' },
+      });
+      assert.equal(tpl.status, 201, tpl.text);
+
+      const inbound = await t.call('POST', '/v1/sandbox/inbound', {
+        key: w.test,
+        body: { from: to, text: 'Sunday ko open ho?', to: '+14155550100', name: 'Rahul' },
+      });
+      assert.equal(inbound.status, 200, inbound.text);
+      assert.equal(inbound.body.stored, 1);
+      assert.equal(inbound.body.conversation_id, tpl.body.conversation_id);
+      const conv = await t.call('GET', `/v1/conversations/${tpl.body.conversation_id}`, { key: w.test });
+      assert.ok(conv.body.window_expires_at > new Date(Date.now() + 23 * 3_600_000).toISOString());
+      assert.equal(conv.body.last_message, 'Sunday ko open ho?');
+      assert.equal((await events(t, w.id, 'message.received', inbound.body.message.id)).length, 1);
+      const reply = await t.call('POST', `/v1/conversations/${tpl.body.conversation_id}/reply`, {
+        key: w.test,
+        body: { text: 'Haan ji, 10 se 7.' },
+      });
+      assert.equal(reply.status, 201, reply.text);
+      const msgs = await t.call('GET', `/v1/conversations/${tpl.body.conversation_id}/messages`, {
+        key: w.test,
+      });
+      assert.deepEqual(
+        msgs.body.data.map((m: { direction: string }) => m.direction),
+        ['outbound', 'inbound', 'outbound'],
+      );
+    });
+
+    it('stores a provider message id once', async () => {
+      const ch = await t.call('POST', '/v1/channels', {
+        key: w.test,
+        body: { type: 'whatsapp', provider: 'sandbox', address: '+14155550101' },
+      });
+      const channel = await loadChannelConfig(t.ctx, ch.body.id);
+      const msg = {
+        providerMessageId: 'wamid.TEST1',
+        from: '+919877777777',
+        type: 'text' as const,
+        text: 'hello',
+        timestamp: new Date(),
+      };
+      const first = await ingestInbound(t.ctx, channel, { messages: [msg], statuses: [], notices: [] });
+      const second = await ingestInbound(t.ctx, channel, { messages: [msg], statuses: [], notices: [] });
+      assert.deepEqual([first.stored, first.duplicates, second.stored, second.duplicates], [1, 0, 0, 1]);
+    });
+
+    it('a template notice updates the template status and emits template.status_updated', async () => {
+      const tpl = await t.call('POST', '/v1/templates', {
+        key: w.live,
+        body: { name: 'live_notice', language: 'en', category: 'utility', body: 'Hi' },
+      });
+      const ch = await t.call('POST', '/v1/channels', {
+        key: w.live,
+        body: {
+          type: 'sms',
+          provider: 'twilio',
+          address: '+14155550102',
+          credentials: { account_sid: 'AC1', auth_token: 'tok' },
+        },
+      });
+      const channel = await loadChannelConfig(t.ctx, ch.body.id);
+      await ingestInbound(t.ctx, channel, {
+        messages: [],
+        statuses: [],
+        notices: [
+          { kind: 'template_status', templateName: 'live_notice', language: 'en', status: 'approved' },
+        ],
+      });
+      const g = await t.call('GET', `/v1/templates/${tpl.body.id}`, { key: w.live });
+      assert.equal(g.body.status, 'approved');
+      assert.equal((await events(t, w.id, 'template.status_updated', tpl.body.id)).length, 1);
+    });
+
+    it('a live key cannot use the sandbox', async () => {
+      const r = await t.call('POST', '/v1/sandbox/inbound', {
+        key: w.live,
+        body: { from: '+919800000001', text: 'hi' },
+      });
+      assert.equal(r.status, 403);
+    });
+  });
+
+  describe('delivery through a live adapter', () => {
+    before(async () => {
+      const ch = await t.call('POST', '/v1/channels', {
+        key: other.live,
+        body: {
+          type: 'sms',
+          provider: 'twilio',
+          address: '+14155550199',
+          credentials: { account_sid: 'AC123', auth_token: 'secret-token' },
+        },
+      });
+      assert.equal(ch.status, 201, ch.text);
+      assert.deepEqual(ch.body.credential_fields, ['account_sid', 'auth_token']);
+      assert.ok(!JSON.stringify(ch.body).includes('secret-token'));
+    });
+
+    it('retries retryable errors then sends; fails non-retryable ones at once with the code; pacing re-schedules', async () => {
+      flakyFailures = 2;
+      calls.length = 0;
+      paced.clear();
+      const flaky = await t.call('POST', '/v1/messages', {
+        key: other.live,
+        body: { to: '+14155550111', type: 'text', text: 'x', channel: 'sms' },
+      });
+      const dead = await t.call('POST', '/v1/messages', {
+        key: other.live,
+        body: { to: '+14155550122', type: 'text', text: 'x', channel: 'sms' },
+      });
+      const slow = await t.call('POST', '/v1/messages', {
+        key: other.live,
+        body: { to: '+14155550133', type: 'text', text: 'x', channel: 'sms' },
+      });
+      for (const r of [flaky, dead, slow]) assert.equal(r.status, 201, r.text);
+      const get = (id: string) =>
+        t.call('GET', `/v1/messages/${id}`, { key: other.live }).then((r) => r.body);
+      const f = await eventually(
+        async () => ((await get(flaky.body.id)).status === 'sent' ? get(flaky.body.id) : null),
+        6000,
+      );
+      assert.equal(f.provider_message_id, `SM${flaky.body.id}`);
+      assert.equal(calls.filter((c) => c === '+14155550111').length, 3);
+      const d = await eventually(
+        async () => ((await get(dead.body.id)).status === 'failed' ? get(dead.body.id) : null),
+        3000,
+      );
+      assert.deepEqual(d.error, { code: 'sms_undeliverable', message: 'Unreachable handset (30003)' });
+      assert.equal((await events(t, other.id, 'message.failed', dead.body.id)).length, 1);
+      const s = await eventually(
+        async () => ((await get(slow.body.id)).status === 'sent' ? get(slow.body.id) : null),
+        3000,
+      );
+      assert.ok(s.sent_at);
+      assert.equal(calls.filter((c) => c === '+14155550133').length, 1, 'a paced send is not an attempt');
+      // Live messages are not advanced by the sandbox.
+      assert.equal((await get(flaky.body.id)).delivered_at, null);
+    });
+
+    it('applies provider statuses forward only and counts unknown ones', async () => {
+      const out = await t.call('POST', '/v1/messages', {
+        key: other.live,
+        body: { to: '+14155550144', type: 'text', text: 'x', channel: 'sms' },
+      });
+      const sent = await eventually(async () => {
+        const g = await t.call('GET', `/v1/messages/${out.body.id}`, { key: other.live });
+        return g.body.status === 'sent' ? g.body : null;
+      });
+      const channel = await loadChannelConfig(t.ctx, sent.channel_id);
+      const now = Date.now();
+      const res = await ingestInbound(t.ctx, channel, {
+        messages: [],
+        statuses: [
+          { providerMessageId: sent.provider_message_id, status: 'read', timestamp: new Date(now) },
+          { providerMessageId: sent.provider_message_id, status: 'delivered', timestamp: new Date(now + 1) },
+          {
+            providerMessageId: sent.provider_message_id,
+            status: 'failed',
+            timestamp: new Date(now + 2),
+            error: { code: 'x', message: 'late' },
+          },
+          { providerMessageId: 'SM-unknown', status: 'delivered', timestamp: new Date(now) },
+        ],
+        notices: [],
+      });
+      assert.equal(res.statuses_applied, 1);
+      assert.equal(res.statuses_ignored, 3);
+      const g = await t.call('GET', `/v1/messages/${out.body.id}`, { key: other.live });
+      assert.equal(g.body.status, 'read');
+      assert.equal(g.body.error, null);
+      assert.ok(g.body.delivered_at, 'read fills delivered_at');
+      assert.equal((await events(t, other.id, 'message.read', out.body.id)).length, 1);
+      assert.equal((await events(t, other.id, 'message.delivered', out.body.id)).length, 0);
+    });
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * The scaled deployment shape: two `PARLEY_ROLE=api` processes and one `PARLEY_ROLE=worker`
+ * process sharing one PostgreSQL database, one Redis and one secret key.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { createPgDatabase, eventually, postgresAvailable } from './support/harness.ts';
+import { freePort, killAll, logLines, type ServerProcess, spawnParley } from './support/server-process.ts';
+import { startReceiver } from './support/webhook-receiver.ts';
+
+const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Is Redis there? Under CI it must be. */
+async function redisAvailable(): Promise<boolean> {
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0 });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+    return true;
+  } catch (err) {
+    if (process.env.CI === 'true')
+      throw new Error(
+        `Redis is required under CI but unreachable at ${REDIS_URL}: ${(err as Error).message}`,
+      );
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+const pgOk = process.env.PARLEY_TEST_PG === '0' ? false : await postgresAvailable();
+const redisOk = await redisAvailable();
+const skip = !pgOk
+  ? 'PostgreSQL not reachable (PARLEY_TEST_PG=0)'
+  : !redisOk
+    ? `Redis not reachable at ${REDIS_URL}`
+    : false;
+
+async function call(base: string, method: string, path: string, key?: string, body?: unknown) {
+  const headers: Record<string, string> = {};
+  if (key) headers.authorization = `Bearer ${key}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(base + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  const json =
+    (res.headers.get('content-type') ?? '').includes('json') && text ? JSON.parse(text) : undefined;
+  return { status: res.status, headers: res.headers, text, body: json };
+}
+
+describe('scaled shape: 2 api processes + 1 worker on PostgreSQL and Redis', { skip }, () => {
+  const adminToken = `scaled-admin-${randomBytes(12).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-scaled-'));
+  let db: Awaited<ReturnType<typeof createPgDatabase>>;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let redis: Redis;
+  let shared: Record<string, string>;
+  let a: ServerProcess;
+  let b: ServerProcess;
+  let worker: ServerProcess | undefined;
+  const redisKeys: string[] = [];
+
+  before(async () => {
+    db = await createPgDatabase();
+    receiver = await startReceiver();
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    shared = {
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: dataDir,
+      PARLEY_LOG_LEVEL: 'info',
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      PARLEY_SECRET_KEY: randomBytes(32).toString('base64'),
+      PARLEY_ADMIN_TOKEN: adminToken,
+      PARLEY_WEBHOOK_ALLOW_PRIVATE: '1',
+      PARLEY_JOB_POLL_MS: '50',
+    };
+    // One after the other: the first creates the schema and the default workspace.
+    a = spawnParley({ ...shared, PARLEY_ROLE: 'api', PORT: String(await freePort()) });
+    await a.waitFor(/^API docs: /m);
+    b = spawnParley({ ...shared, PARLEY_ROLE: 'api', PORT: String(await freePort()) });
+    await b.waitFor(/^API docs: /m);
+  });
+
+  after(async () => {
+    await killAll();
+    if (redisKeys.length) await redis.del(...redisKeys).catch(() => {});
+    redis?.disconnect();
+    await receiver?.close();
+    await db?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs both api processes on the one database; only the first start creates the default workspace', async () => {
+    assert.match(a.stdout(), /role api, storage PostgreSQL/);
+    assert.match(a.stdout(), /First start/);
+    assert.doesNotMatch(b.stdout(), /First start|prl_(live|test)_/);
+    const testKey = /^ {2}test key: {2}(\S+)$/m.exec(a.stdout())?.[1];
+    assert.ok(testKey);
+    const viaB = await call(b.url, 'GET', '/v1/me', testKey);
+    assert.equal(viaB.status, 200, viaB.text);
+  });
+
+  it('holds rate limits across processes (Redis store)', async () => {
+    const created = await call(a.url, 'POST', '/v1/admin/workspaces', adminToken, {
+      name: 'Scaled starter',
+      plan: 'starter',
+    });
+    assert.equal(created.status, 201, created.text);
+    const keys = created.body.api_keys as Array<{ id: string; mode: string; key: string }>;
+    const key = keys.find((k) => k.mode === 'test')!;
+    const other = keys.find((k) => k.mode === 'live')!;
+
+    // The limit is a fixed one-minute window: start well inside one so all 61 requests share it.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 50));
+
+    const resets = new Set<string | null>();
+    for (let i = 0; i < 60; i++) {
+      const proc = i % 2 === 0 ? a : b;
+      const res = await call(proc.url, 'GET', '/v1/me', key.key);
+      assert.equal(res.status, 200, `request ${i + 1} on ${proc === a ? 'A' : 'B'}: ${res.text}`);
+      // One counter for both processes: each answer sees every earlier request, wherever it went.
+      assert.equal(res.headers.get('x-ratelimit-remaining'), String(59 - i), `request ${i + 1}`);
+      resets.add(res.headers.get('x-ratelimit-reset'));
+    }
+    assert.equal(resets.size, 1, 'all 60 requests fell in one window');
+
+    for (const proc of [a, b]) {
+      const refused = await call(proc.url, 'GET', '/v1/me', key.key);
+      assert.equal(refused.status, 429, refused.text);
+      assert.equal(refused.body.error.code, 'rate_limited');
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      assert.ok(
+        Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
+        `Retry-After ${retryAfter}`,
+      );
+      assert.equal(refused.headers.get('x-ratelimit-remaining'), '0');
+    }
+    // Limits are per key: the workspace's other key is untouched.
+    assert.equal((await call(b.url, 'GET', '/v1/me', other.key)).status, 200);
+
+    // The counter is in Redis under the key's own id (unique per key, so runs never collide),
+    // and refused requests did not add to it.
+    const found = await redis.keys(`parley:rl:requests_per_minute:${key.id}:*`);
+    redisKeys.push(...found, ...(await redis.keys(`parley:rl:*:${other.id}:*`)));
+    redisKeys.push(...(await redis.keys(`parley:rl:requests_per_day:${key.id}:*`)));
+    assert.equal(found.length, 1, `expected one window key, got ${found.join(', ')}`);
+    assert.equal(await redis.get(found[0]!), '60');
+  });
+
+  it('leaves jobs enqueued by an api process to the worker process', async () => {
+    const created = await call(b.url, 'POST', '/v1/admin/workspaces', adminToken, {
+      name: 'Scaled webhooks',
+      plan: 'growth',
+    });
+    assert.equal(created.status, 201, created.text);
+    const key = (created.body.api_keys as Array<{ mode: string; key: string }>).find(
+      (k) => k.mode === 'test',
+    )!.key;
+    const path = `/ok/scaled-${randomBytes(4).toString('hex')}`;
+    const endpoint = await call(a.url, 'POST', '/v1/webhooks', key, { url: receiver.url + path });
+    assert.equal(endpoint.status, 201, endpoint.text);
+    const queued = await call(b.url, 'POST', `/v1/webhooks/${endpoint.body.id}/test`, key);
+    assert.equal(queued.status, 202, queued.text);
+    assert.equal(queued.body.state, 'pending');
+
+    // Api processes never work jobs: with no worker up, the delivery stays pending. 20 poll
+    // intervals is ample for a process that did work jobs to have made the attempt.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(receiver.at(path).length, 0, 'an api process delivered the webhook');
+    const waiting = await call(a.url, 'GET', `/v1/webhooks/${endpoint.body.id}/deliveries`, key);
+    assert.equal(waiting.status, 200);
+    assert.deepEqual(
+      waiting.body.data.map((d: { id: string; state: string }) => [d.id, d.state]),
+      [[queued.body.id, 'pending']],
+    );
+
+    const workerPort = await freePort();
+    worker = spawnParley({ ...shared, PARLEY_ROLE: 'worker', PORT: String(workerPort) });
+    await worker.waitFor(/^Parley worker started \(storage PostgreSQL\)/m);
+    const delivered = await eventually(
+      async () => {
+        const list = await call(a.url, 'GET', `/v1/webhooks/${endpoint.body.id}/deliveries`, key);
+        const d = list.body.data[0];
+        return d.state === 'succeeded' ? d : undefined;
+      },
+      20_000,
+      100,
+    );
+    assert.equal(delivered.id, queued.body.id);
+    assert.equal(delivered.attempts, 1);
+    assert.equal(delivered.status_code, 200);
+    const got = receiver.at(path);
+    assert.equal(got.length, 1);
+    assert.equal(got[0]!.headers['webhook-id'], queued.body.event_id);
+    assert.equal(JSON.parse(got[0]!.body).event, 'webhook.test');
+
+    // The worker serves no HTTP.
+    await assert.rejects(
+      fetch(`http://127.0.0.1:${workerPort}/healthz`, { signal: AbortSignal.timeout(2000) }),
+    );
+  });
+
+  it('stops every process cleanly on SIGTERM with no key in any log', async () => {
+    const procs = [a, b, ...(worker ? [worker] : [])];
+    const exits = await Promise.all(procs.map((p) => p.stop('SIGTERM')));
+    for (const exit of exits) assert.deepEqual(exit, { code: 0, signal: null });
+    for (const p of procs) {
+      const logs = logLines(p.output()).join('\n');
+      assert.doesNotMatch(logs, /prl_(live|test)_[A-Za-z0-9_-]{20,}/);
+      assert.ok(!p.output().includes(adminToken), 'the admin token is never printed');
+    }
+  });
+});

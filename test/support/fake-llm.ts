@@ -1,0 +1,90 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local OpenAI-compatible server (POST /v1/chat/completions) for tests: it answers from a
+ * script, both plainly and as Server-Sent Events when the request asks to stream, and records
+ * every request it receives.
+ */
+export type Scripted =
+  | { content: string }
+  | { tool_calls: Array<{ name: string; arguments: string }> }
+  | { status: number; body?: string }
+  | { hang: true };
+
+export interface FakeLlm {
+  url: string;
+  requests: Array<Record<string, any>>;
+  script: Scripted[];
+  close(): Promise<void>;
+}
+
+export async function startFakeLlm(): Promise<FakeLlm> {
+  const requests: Array<Record<string, any>> = [];
+  const script: Scripted[] = [];
+  let n = 0;
+  const server: Server = createServer(async (req, res) => {
+    const body = JSON.parse((await read(req)) || '{}');
+    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
+      return;
+    }
+    requests.push({ ...body, headers: req.headers });
+    const next = script.shift() ?? { content: 'OK' };
+    if ('hang' in next) return; // never answers: the client's timeout must fire
+    if ('status' in next) {
+      res.writeHead(next.status, { 'content-type': 'application/json' }).end(next.body ?? '{"error":{"message":"upstream exploded","type":"server_error"}}');
+      return;
+    }
+    const id = `chatcmpl-${++n}`;
+    const created = Math.floor(Date.now() / 1000);
+    const toolCalls = 'tool_calls' in next ? next.tool_calls.map((c, i) => ({ index: i, id: `call_${n}_${i}`, type: 'function', function: { name: c.name, arguments: c.arguments } })) : undefined;
+    const finish = toolCalls ? 'tool_calls' : 'stop';
+    if (body.stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      const send = (delta: unknown, finish_reason: string | null = null) =>
+        res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason }] })}\n\n`);
+      send({ role: 'assistant', content: '' });
+      if ('content' in next) for (const piece of next.content.match(/.{1,8}/gs) ?? []) send({ content: piece });
+      for (const c of toolCalls ?? []) {
+        send({ tool_calls: [{ index: c.index, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } }] });
+        send({ tool_calls: [{ index: c.index, function: { arguments: c.function.arguments } }] });
+      }
+      send({}, finish);
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } })}\n\n`);
+      res.end('data: [DONE]\n\n');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id,
+        object: 'chat.completion',
+        created,
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: 'content' in next ? next.content : null, ...(toolCalls ? { tool_calls: toolCalls.map(({ index: _i, ...c }) => c) } : {}) }, finish_reason: finish }],
+        usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+      }),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    script,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+function read(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

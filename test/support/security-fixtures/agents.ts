@@ -1,0 +1,15 @@
+import type { SecurityFixture } from '../security.ts';
+
+const fixture: SecurityFixture = {
+  paths: ['/v1/agents/:id', '/v1/agents/:id/availability'],
+  async create(t, key) {
+    const res = await t.call('POST', '/v1/agents', { key, body: { name: 'Security fixture agent' } });
+    if (res.status !== 201) throw new Error(`agent fixture: ${res.status} ${res.text}`);
+    return { id: res.body.id };
+  },
+  body(method) {
+    return method === 'PATCH' ? { name: 'Renamed' } : undefined;
+  },
+};
+
+export default fixture;
