@@ -9,7 +9,7 @@ import { fmt, load, raiseLimits, startServer } from './support.ts';
 const server = await startServer();
 const rssAfterStart = server.rssMb();
 const headers = { authorization: `Bearer ${server.testKey}` };
-const me = await (await fetch(`${server.url}/v1/me`, { headers })).json();
+const me = (await (await fetch(`${server.url}/v1/me`, { headers })).json()) as { workspace: { id: string } };
 // The limiter still counts every request; the window is made large enough that none is refused.
 raiseLimits(server.dataDir, me.workspace.id);
 

@@ -18,7 +18,9 @@ const ADMIN = 'bench-admin-token-0123456789abcdef';
 function csv(rows: number): Buffer {
   const lines = ['phone,name,email,tags,attributes.plan,attributes.city'];
   for (let i = 0; i < rows; i++) {
-    lines.push(`+9198${String(10_000_000 + i)},Customer ${i},c${i}@example.com,vip;bench,${i % 3 ? 'basic' : 'premium'},Pune`);
+    lines.push(
+      `+9198${String(10_000_000 + i)},Customer ${i},c${i}@example.com,vip;bench,${i % 3 ? 'basic' : 'premium'},Pune`,
+    );
   }
   return Buffer.from(`${lines.join('\n')}\n`);
 }
@@ -54,20 +56,31 @@ async function run(storage: 'sqlite' | 'postgres') {
       headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
       payload: JSON.stringify({ name: 'Bench', plan: 'enterprise' }),
     });
-    const key = (JSON.parse(ws.body).api_keys as Array<{ mode: string; key: string }>).find((k) => k.mode === 'test')!.key;
+    const key = (JSON.parse(ws.body).api_keys as Array<{ mode: string; key: string }>).find(
+      (k) => k.mode === 'test',
+    )!.key;
     const body = csv(ROWS);
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }, 50);
     const started = performance.now();
-    const res = await parley.app.inject({ method: 'POST', url: '/v1/imports', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' }, payload: body });
+    const res = await parley.app.inject({
+      method: 'POST',
+      url: '/v1/imports',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+      payload: body,
+    });
     if (res.statusCode !== 202) throw new Error(`upload: ${res.statusCode} ${res.body}`);
     const accepted = performance.now();
     const id = JSON.parse(res.body).id as string;
     let imp: { status: string; created: number; failed: number; total_rows: number };
     for (;;) {
-      const r = await parley.app.inject({ method: 'GET', url: `/v1/imports/${id}`, headers: { authorization: `Bearer ${key}` } });
+      const r = await parley.app.inject({
+        method: 'GET',
+        url: `/v1/imports/${id}`,
+        headers: { authorization: `Bearer ${key}` },
+      });
       imp = JSON.parse(r.body);
       if (imp.status === 'completed' || imp.status === 'failed') break;
       await new Promise((r) => setTimeout(r, 50));

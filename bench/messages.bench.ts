@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// @ts-expect-error: @types/autocannon is not installed; the few fields used are typed below.
 import autocannonUntyped from 'autocannon';
 import { loadConfig } from '../src/platform/config.ts';
 import { startParley } from '../src/server.ts';
@@ -23,7 +22,7 @@ interface AcResult {
   '2xx': number;
 }
 type AcRequest = { body?: string };
-const autocannon = autocannonUntyped as (opts: Record<string, unknown>) => Promise<AcResult>;
+const autocannon = autocannonUntyped as unknown as (opts: Record<string, unknown>) => Promise<AcResult>;
 
 const storage = (process.argv[2] ?? 'sqlite') as 'sqlite' | 'postgres';
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
@@ -49,13 +48,17 @@ const created = await fetch(`${base}/v1/admin/workspaces`, {
   method: 'POST',
   headers: { authorization: `Bearer ${config.adminToken}`, 'content-type': 'application/json' },
   body: JSON.stringify({ name: 'Bench', plan: 'enterprise' }),
-}).then((r) => r.json() as Promise<{ workspace: { id: string }; api_keys: Array<{ mode: string; key: string }> }>);
+}).then(
+  (r) => r.json() as Promise<{ workspace: { id: string }; api_keys: Array<{ mode: string; key: string }> }>,
+);
 const wsId = created.workspace.id;
 const key = created.api_keys.find((k) => k.mode === 'test')!.key;
 // The benchmark measures the pipeline, not the plan: lift the request limits.
 await parley.ctx.db
   .updateTable('workspaces')
-  .set({ limits: JSON.stringify({ requests_per_minute: null, requests_per_day: null, messages_per_hour: null }) })
+  .set({
+    limits: JSON.stringify({ requests_per_minute: null, requests_per_day: null, messages_per_hour: null }),
+  })
   .where('id', '=', wsId)
   .execute();
 
@@ -64,7 +67,14 @@ const fmt = (r: AcResult) =>
   `${r.requests.total} requests, ${r.requests.average.toFixed(0)} req/s, latency p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, non-2xx ${r.non2xx}, errors ${r.errors}`;
 
 // Warm up the connection pool, statement cache and JIT.
-await autocannon({ url: `${base}/v1/messages`, method: 'POST', headers, body: JSON.stringify({ to: '+919800000000', type: 'text', text: 'warm up' }), amount: 500, connections: 10 });
+await autocannon({
+  url: `${base}/v1/messages`,
+  method: 'POST',
+  headers,
+  body: JSON.stringify({ to: '+919800000000', type: 'text', text: 'warm up' }),
+  amount: 500,
+  connections: 10,
+});
 
 let n = 0;
 const countSent = async () =>
@@ -90,7 +100,11 @@ const send = await autocannon({
   requests: [
     {
       setupRequest(req: AcRequest) {
-        req.body = JSON.stringify({ to: `+9198${String(10_000_000 + (n++ % 5_000)).slice(-8)}`, type: 'text', text: 'Aapki appointment kal 3 baje confirm ho gayi hai.' });
+        req.body = JSON.stringify({
+          to: `+9198${String(10_000_000 + (n++ % 5_000)).slice(-8)}`,
+          type: 'text',
+          text: 'Aapki appointment kal 3 baje confirm ho gayi hai.',
+        });
         return req;
       },
     },
@@ -106,12 +120,26 @@ while (Date.now() < deadline) {
   await new Promise((r) => setTimeout(r, 100));
 }
 const secs = (Date.now() - acceptStart) / 1000;
-console.log(`[${storage}] queue: ${sent}/${accepted} accepted messages reached sent ${secs.toFixed(1)} s after the first request: ${(sent / secs).toFixed(0)} messages/s end to end`);
+console.log(
+  `[${storage}] queue: ${sent}/${accepted} accepted messages reached sent ${secs.toFixed(1)} s after the first request: ${(sent / secs).toFixed(0)} messages/s end to end`,
+);
 
 // 100,000 conversations, inserted directly in batches (the list is what is measured).
 const contactsBatch = 500;
-const existing = Number((await parley.ctx.db.selectFrom('conversations').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', wsId).executeTakeFirstOrThrow()).n);
-const channel = await parley.ctx.db.selectFrom('channels').select('id').where('workspace_id', '=', wsId).executeTakeFirstOrThrow();
+const existing = Number(
+  (
+    await parley.ctx.db
+      .selectFrom('conversations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', wsId)
+      .executeTakeFirstOrThrow()
+  ).n,
+);
+const channel = await parley.ctx.db
+  .selectFrom('channels')
+  .select('id')
+  .where('workspace_id', '=', wsId)
+  .executeTakeFirstOrThrow();
 const t0 = Date.now();
 for (let i = existing; i < CONVERSATIONS; i += contactsBatch) {
   const contacts = [];
@@ -120,7 +148,20 @@ for (let i = existing; i < CONVERSATIONS; i += contactsBatch) {
     const at = new Date(Date.UTC(2026, 0, 1) + j * 1000).toISOString();
     const ct = `ct_B${String(j).padStart(25, '0')}`;
     const phone = `+1650${String(j).padStart(7, '0')}`;
-    contacts.push({ id: ct, workspace_id: wsId, livemode: 0, phone, name: `Customer ${j}`, email: null, attributes: '{}', tags: '[]', dnd: 0, opted_out: 0, created_at: at, updated_at: at });
+    contacts.push({
+      id: ct,
+      workspace_id: wsId,
+      livemode: 0,
+      phone,
+      name: `Customer ${j}`,
+      email: null,
+      attributes: '{}',
+      tags: '[]',
+      dnd: 0,
+      opted_out: 0,
+      created_at: at,
+      updated_at: at,
+    });
     convs.push({
       id: `conv_B${String(j).padStart(25, '0')}`,
       workspace_id: wsId,
@@ -152,8 +193,14 @@ for (let i = existing; i < CONVERSATIONS; i += contactsBatch) {
   await parley.ctx.db.insertInto('contacts').values(contacts).execute();
   await parley.ctx.db.insertInto('conversations').values(convs).execute();
 }
-console.log(`[${storage}] seeded ${CONVERSATIONS} conversations in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-for (const path of ['/v1/conversations', '/v1/conversations?status=active', '/v1/conversations?page=50&per_page=100']) {
+console.log(
+  `[${storage}] seeded ${CONVERSATIONS} conversations in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+);
+for (const path of [
+  '/v1/conversations',
+  '/v1/conversations?status=active',
+  '/v1/conversations?page=50&per_page=100',
+]) {
   await autocannon({ url: `${base}${path}`, headers, amount: 200, connections: 4 });
   const list = await autocannon({ url: `${base}${path}`, headers, connections: 4, duration: 5 });
   console.log(`[${storage}] GET ${path}: ${fmt(list)}`);

@@ -22,7 +22,8 @@ forEachStorage('imports', (storage) => {
     });
 
   it('imports a CSV with a BOM, bad rows, duplicates and blank rows, reporting each by line', async () => {
-    const text = '\uFEFFphone,name,email,tags,attributes.plan,City\n' +
+    const text =
+      '\uFEFFphone,name,email,tags,attributes.plan,City\n' +
       '9876543210,Asha,asha@example.com,vip;gold,premium,Pune\n' +
       '12345,Bad Phone,,,,\n' +
       '\n' +
@@ -42,7 +43,12 @@ forEachStorage('imports', (storage) => {
     assert.equal(imp.failed, 3);
     assert.deepEqual(
       imp.errors.map((e: { row: number; field: string }) => [e.row, e.field]),
-      [[3, 'phone'], [6, 'phone'], [7, 'email'], [9, 'phone']],
+      [
+        [3, 'phone'],
+        [6, 'phone'],
+        [7, 'email'],
+        [9, 'phone'],
+      ],
     );
     assert.match(imp.errors[1].message, /duplicate of row 2/);
     const c = await t.call('GET', '/v1/contacts?q=9876543210', { key: ws.test });
@@ -50,13 +56,23 @@ forEachStorage('imports', (storage) => {
     assert.deepEqual(c.body.data[0].tags, ['vip', 'gold']);
     assert.deepEqual(c.body.data[0].attributes, { plan: 'premium', City: 'Pune' });
     const ev = await t.ctx.db.selectFrom('events').selectAll().where('object_id', '=', res.body.id).execute();
-    assert.deepEqual(ev.map((e) => e.type), ['import.completed']);
+    assert.deepEqual(
+      ev.map((e) => e.type),
+      ['import.completed'],
+    );
   });
 
   it('detects a semicolon-delimited file, updates existing contacts and fills an audience', async () => {
     const aud = await t.call('POST', '/v1/audiences', { key: ws.test, body: { name: 'Imported' } });
-    await t.call('POST', '/v1/contacts', { key: ws.test, body: { phone: '+14155550160', name: 'Old', tags: ['a'], attributes: { x: '1' } } });
-    const res = await csv(ws.test, 'Phone Number;Name;Tags;attributes.y\n+14155550160;New;b|c;2\n+14155550161;Fresh;;\n', `?on_conflict=update&audience_id=${aud.body.id}`);
+    await t.call('POST', '/v1/contacts', {
+      key: ws.test,
+      body: { phone: '+14155550160', name: 'Old', tags: ['a'], attributes: { x: '1' } },
+    });
+    const res = await csv(
+      ws.test,
+      'Phone Number;Name;Tags;attributes.y\n+14155550160;New;b|c;2\n+14155550161;Fresh;;\n',
+      `?on_conflict=update&audience_id=${aud.body.id}`,
+    );
     assert.equal(res.status, 202, res.text);
     const imp = await done(ws.test, res.body.id);
     assert.equal(imp.updated, 1);
@@ -65,25 +81,68 @@ forEachStorage('imports', (storage) => {
     assert.equal(c.body.data[0].name, 'New');
     assert.deepEqual(c.body.data[0].tags, ['a', 'b', 'c']);
     assert.deepEqual(c.body.data[0].attributes, { x: '1', y: '2' });
-    assert.equal((await t.call('GET', `/v1/audiences/${aud.body.id}`, { key: ws.test })).body.contact_count, 2);
+    assert.equal(
+      (await t.call('GET', `/v1/audiences/${aud.body.id}`, { key: ws.test })).body.contact_count,
+      2,
+    );
   });
 
   it('skips existing contacts by default; JSON rows and multipart uploads work', async () => {
-    const json = await t.call('POST', '/v1/imports', { key: ws.test, body: { rows: [{ phone: '+14155550160', name: 'Ignored' }, { phone: '+14155550170', tags: 'x|y' }, { phone: 'bad' }] } });
+    const json = await t.call('POST', '/v1/imports', {
+      key: ws.test,
+      body: {
+        rows: [
+          { phone: '+14155550160', name: 'Ignored' },
+          { phone: '+14155550170', tags: 'x|y' },
+          { phone: 'bad' },
+        ],
+      },
+    });
     assert.equal(json.status, 202, json.text);
     const j = await done(ws.test, json.body.id);
     assert.deepEqual([j.created, j.skipped, j.failed], [1, 1, 1]);
-    assert.deepEqual(j.errors[0], { row: 3, field: 'phone', message: 'must be a valid E.164 phone number (got "bad")' });
+    // Under skip, an existing contact is not changed but still joins the audience.
+    const aud = await t.call('POST', '/v1/audiences', { key: ws.test, body: { name: 'Skip audience' } });
+    const again = await t.call('POST', '/v1/imports', {
+      key: ws.test,
+      body: {
+        audience_id: aud.body.id,
+        rows: [{ phone: '+14155550160', name: 'Not applied' }, { phone: '+14155550171' }],
+      },
+    });
+    const a = await done(ws.test, again.body.id);
+    assert.deepEqual([a.created, a.skipped], [1, 1]);
+    assert.equal(
+      (await t.call('GET', `/v1/audiences/${aud.body.id}`, { key: ws.test })).body.contact_count,
+      2,
+    );
+    assert.equal(
+      (await t.call('GET', '/v1/contacts?q=4155550160', { key: ws.test })).body.data[0].name,
+      'New',
+    );
+    assert.deepEqual(j.errors[0], {
+      row: 3,
+      field: 'phone',
+      message: 'must be a valid E.164 phone number (got "bad")',
+    });
 
     const boundary = 'parleyboundary';
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="on_conflict"\r\n\r\nupdate\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\nContent-Type: text/csv\r\n\r\nphone\tname\n+14155550170\tTabbed\n\r\n--${boundary}--\r\n`;
-    const mp = await t.call('POST', '/v1/imports', { key: ws.test, payload: body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    const mp = await t.call('POST', '/v1/imports', {
+      key: ws.test,
+      payload: body,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
     assert.equal(mp.status, 202, mp.text);
     assert.equal(mp.body.filename, 'c.csv');
     const m = await done(ws.test, mp.body.id);
     assert.equal(m.updated, 1);
     assert.equal(m.on_conflict, 'update');
-    const broken = await t.call('POST', '/v1/imports', { key: ws.test, payload: `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\n\r\nphone\n`, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    const broken = await t.call('POST', '/v1/imports', {
+      key: ws.test,
+      payload: `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\n\r\nphone\n`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
     assert.equal(broken.status, 400);
   });
 
@@ -97,13 +156,20 @@ forEachStorage('imports', (storage) => {
     const big = await csv(ws.test, `phone\n${'+14155550100\n'.repeat(6000)}`);
     assert.equal(big.status, 413);
     assert.equal(big.body.error.code, 'payload_too_large');
-    const xml = await t.call('POST', '/v1/imports', { key: ws.test, payload: '<x/>', headers: { 'content-type': 'application/xml' } });
+    const xml = await t.call('POST', '/v1/imports', {
+      key: ws.test,
+      payload: '<x/>',
+      headers: { 'content-type': 'application/xml' },
+    });
     assert.equal(xml.status, 415);
     const noRows = await t.call('POST', '/v1/imports', { key: ws.test, body: {} });
     assert.equal(noRows.status, 400);
     const badConflict = await csv(ws.test, 'phone\n+14155550100\n', '?on_conflict=merge');
     assert.equal(badConflict.status, 400);
-    const foreignAudience = await t.call('POST', '/v1/audiences', { key: other.test, body: { name: 'Theirs' } });
+    const foreignAudience = await t.call('POST', '/v1/audiences', {
+      key: other.test,
+      body: { name: 'Theirs' },
+    });
     const cross = await csv(ws.test, 'phone\n+14155550100\n', `?audience_id=${foreignAudience.body.id}`);
     assert.equal(cross.status, 404);
   });

@@ -14,29 +14,50 @@ forEachStorage('users, teams and login', (storage) => {
   after(async () => t?.close());
 
   it('creates users without ever returning the password; duplicate email is 409', async () => {
-    const u = await t.call('POST', '/v1/users', { key: ws.live, body: { name: 'Priya', email: 'Priya@Glow.in', role: 'agent', password: 'correct horse' } });
+    const u = await t.call('POST', '/v1/users', {
+      key: ws.live,
+      body: { name: 'Priya', email: 'Priya@Glow.in', role: 'agent', password: 'correct horse' },
+    });
     assert.equal(u.status, 201, u.text);
     assert.equal(u.body.email, 'priya@glow.in');
     assert.equal(u.body.has_password, true);
     assert.ok(!('password' in u.body) && !('password_hash' in u.body));
-    const dup = await t.call('POST', '/v1/users', { key: ws.live, body: { name: 'P2', email: 'priya@glow.in' } });
+    const dup = await t.call('POST', '/v1/users', {
+      key: ws.live,
+      body: { name: 'P2', email: 'priya@glow.in' },
+    });
     assert.equal(dup.status, 409);
     assert.equal(dup.body.error.existing_id, u.body.id);
-    const short = await t.call('POST', '/v1/users', { key: ws.live, body: { name: 'S', email: 's@glow.in', password: 'short' } });
+    const short = await t.call('POST', '/v1/users', {
+      key: ws.live,
+      body: { name: 'S', email: 's@glow.in', password: 'short' },
+    });
     assert.equal(short.status, 400);
-    const badRole = await t.call('POST', '/v1/users', { key: ws.live, body: { name: 'S', email: 's@glow.in', role: 'owner' } });
+    const badRole = await t.call('POST', '/v1/users', {
+      key: ws.live,
+      body: { name: 'S', email: 's@glow.in', role: 'owner' },
+    });
     assert.equal(badRole.status, 400);
   });
 
   it('logs in with a JWT that works as a bearer token with the role’s scopes', async () => {
-    await t.call('POST', '/v1/users', { key: ws.live, body: { name: 'Admin', email: 'admin@glow.in', role: 'admin', password: 'admin-password' } });
-    const wrongPw = await t.call('POST', '/v1/auth/login', { body: { email: 'priya@glow.in', password: 'nope-nope' } });
-    const noUser = await t.call('POST', '/v1/auth/login', { body: { email: 'ghost@glow.in', password: 'nope-nope' } });
+    await t.call('POST', '/v1/users', {
+      key: ws.live,
+      body: { name: 'Admin', email: 'admin@glow.in', role: 'admin', password: 'admin-password' },
+    });
+    const wrongPw = await t.call('POST', '/v1/auth/login', {
+      body: { email: 'priya@glow.in', password: 'nope-nope' },
+    });
+    const noUser = await t.call('POST', '/v1/auth/login', {
+      body: { email: 'ghost@glow.in', password: 'nope-nope' },
+    });
     assert.equal(wrongPw.status, 401);
     assert.equal(noUser.status, 401);
     assert.equal(wrongPw.body.error.message, noUser.body.error.message);
 
-    const agent = await t.call('POST', '/v1/auth/login', { body: { email: 'PRIYA@glow.in', password: 'correct horse' } });
+    const agent = await t.call('POST', '/v1/auth/login', {
+      body: { email: 'PRIYA@glow.in', password: 'correct horse' },
+    });
     assert.equal(agent.status, 200, agent.text);
     assert.equal(agent.body.user.role, 'agent');
     assert.ok(Date.parse(agent.body.expires_at) > Date.now());
@@ -45,12 +66,27 @@ forEachStorage('users, teams and login', (storage) => {
     assert.equal(me.body.user.id, agent.body.user.id);
     assert.equal(me.body.livemode, true);
     // Agents work contacts but cannot manage users.
-    assert.equal((await t.call('POST', '/v1/contacts', { key: agent.body.token, body: { phone: '+14155550300' } })).status, 201);
-    const created = await t.ctx.db.selectFrom('events').selectAll().where('type', '=', 'contact.created').where('actor_id', '=', agent.body.user.id).execute();
+    assert.equal(
+      (await t.call('POST', '/v1/contacts', { key: agent.body.token, body: { phone: '+14155550300' } }))
+        .status,
+      201,
+    );
+    const created = await t.ctx.db
+      .selectFrom('events')
+      .selectAll()
+      .where('type', '=', 'contact.created')
+      .where('actor_id', '=', agent.body.user.id)
+      .execute();
     assert.equal(created[0].actor_type, 'user');
-    assert.equal((await t.call('POST', '/v1/users', { key: agent.body.token, body: { name: 'x', email: 'x@glow.in' } })).status, 403);
+    assert.equal(
+      (await t.call('POST', '/v1/users', { key: agent.body.token, body: { name: 'x', email: 'x@glow.in' } }))
+        .status,
+      403,
+    );
 
-    const admin = await t.call('POST', '/v1/auth/login', { body: { email: 'admin@glow.in', password: 'admin-password', workspace_id: ws.id } });
+    const admin = await t.call('POST', '/v1/auth/login', {
+      body: { email: 'admin@glow.in', password: 'admin-password', workspace_id: ws.id },
+    });
     assert.equal((await t.call('GET', '/v1/users', { key: admin.body.token })).status, 200);
 
     // A tampered token and a deleted user's token stop working.
@@ -61,15 +97,28 @@ forEachStorage('users, teams and login', (storage) => {
   });
 
   it('updates users (role, password removal) and hides other workspaces’ users', async () => {
-    const u = await t.call('POST', '/v1/users', { key: ws.live, body: { name: 'Ravi', email: 'ravi@glow.in', password: 'ravi-password' } });
-    const p = await t.call('PATCH', `/v1/users/${u.body.id}`, { key: ws.live, body: { role: 'admin', password: null } });
+    const u = await t.call('POST', '/v1/users', {
+      key: ws.live,
+      body: { name: 'Ravi', email: 'ravi@glow.in', password: 'ravi-password' },
+    });
+    const p = await t.call('PATCH', `/v1/users/${u.body.id}`, {
+      key: ws.live,
+      body: { role: 'admin', password: null },
+    });
     assert.equal(p.status, 200, p.text);
     assert.equal(p.body.role, 'admin');
     assert.equal(p.body.has_password, false);
-    assert.equal((await t.call('POST', '/v1/auth/login', { body: { email: 'ravi@glow.in', password: 'ravi-password' } })).status, 401);
+    assert.equal(
+      (await t.call('POST', '/v1/auth/login', { body: { email: 'ravi@glow.in', password: 'ravi-password' } }))
+        .status,
+      401,
+    );
     assert.equal((await t.call('GET', `/v1/users/${u.body.id}`, { key: other.live })).status, 404);
     assert.equal((await t.call('GET', `/v1/users/${u.body.id}`, { key: ws.test })).status, 404);
-    assert.equal((await t.call('PATCH', `/v1/users/${u.body.id}`, { key: other.live, body: { name: 'x' } })).status, 404);
+    assert.equal(
+      (await t.call('PATCH', `/v1/users/${u.body.id}`, { key: other.live, body: { name: 'x' } })).status,
+      404,
+    );
     const list = await t.call('GET', '/v1/users?role=admin', { key: ws.live });
     assert.ok(list.body.data.every((x: { role: string }) => x.role === 'admin'));
   });
@@ -77,20 +126,35 @@ forEachStorage('users, teams and login', (storage) => {
   it('teams: create with members, add, remove, list by team, and refuse foreign users', async () => {
     const a = await t.call('POST', '/v1/users', { key: ws.live, body: { name: 'A', email: 'a@glow.in' } });
     const b = await t.call('POST', '/v1/users', { key: ws.live, body: { name: 'B', email: 'b@glow.in' } });
-    const foreign = await t.call('POST', '/v1/users', { key: other.live, body: { name: 'F', email: 'f@glow.in' } });
-    const team = await t.call('POST', '/v1/teams', { key: ws.live, body: { name: 'Front desk', user_ids: [a.body.id] } });
+    const foreign = await t.call('POST', '/v1/users', {
+      key: other.live,
+      body: { name: 'F', email: 'f@glow.in' },
+    });
+    const team = await t.call('POST', '/v1/teams', {
+      key: ws.live,
+      body: { name: 'Front desk', user_ids: [a.body.id] },
+    });
     assert.equal(team.status, 201, team.text);
     assert.deepEqual(team.body.member_ids, [a.body.id]);
-    const add = await t.call('POST', `/v1/teams/${team.body.id}/members`, { key: ws.live, body: { user_ids: [b.body.id, a.body.id] } });
+    const add = await t.call('POST', `/v1/teams/${team.body.id}/members`, {
+      key: ws.live,
+      body: { user_ids: [b.body.id, a.body.id] },
+    });
     assert.equal(add.body.member_ids.length, 2);
-    const bad = await t.call('POST', `/v1/teams/${team.body.id}/members`, { key: ws.live, body: { user_ids: [foreign.body.id] } });
+    const bad = await t.call('POST', `/v1/teams/${team.body.id}/members`, {
+      key: ws.live,
+      body: { user_ids: [foreign.body.id] },
+    });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.errors[0].field, 'user_ids[0]');
     const byTeam = await t.call('GET', `/v1/users?team_id=${team.body.id}`, { key: ws.live });
     assert.equal(byTeam.body.meta.total, 2);
     const rm = await t.call('DELETE', `/v1/teams/${team.body.id}/members/${a.body.id}`, { key: ws.live });
     assert.deepEqual(rm.body.member_ids, [b.body.id]);
-    assert.equal((await t.call('DELETE', `/v1/teams/${team.body.id}/members/${a.body.id}`, { key: ws.live })).status, 404);
+    assert.equal(
+      (await t.call('DELETE', `/v1/teams/${team.body.id}/members/${a.body.id}`, { key: ws.live })).status,
+      404,
+    );
     assert.equal((await t.call('GET', `/v1/teams/${team.body.id}`, { key: other.live })).status, 404);
     assert.equal((await t.call('GET', `/v1/teams/${team.body.id}`, { key: ws.test })).status, 404);
     const ren = await t.call('PATCH', `/v1/teams/${team.body.id}`, { key: ws.live, body: { name: 'Desk' } });

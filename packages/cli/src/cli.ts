@@ -26,6 +26,8 @@ Options for every command:
   --json              Machine-readable output on stdout
   -h, --help          This help;  --version  the version
 
+Environment: PARLEY_API_KEY, PARLEY_BASE_URL, PARLEY_MAX_RETRIES (retries of a 429/503 after its
+Retry-After, default 2; 0 fails at once).
 Config file: $XDG_CONFIG_HOME/parley/config.json (else ~/.config/parley/config.json), mode 0600.
 
 Exit codes:
@@ -63,7 +65,11 @@ const commandOptions = {
   },
   'conversations show': { limit: { type: 'string' } },
   'knowledge push': { title: { type: 'string' }, type: { type: 'string' } },
-  'webhooks listen': { 'forward-to': { type: 'string' }, events: { type: 'string' }, secret: { type: 'string' } },
+  'webhooks listen': {
+    'forward-to': { type: 'string' },
+    events: { type: 'string' },
+    secret: { type: 'string' },
+  },
   chat: { from: { type: 'string' }, timeout: { type: 'string' } },
 } as const;
 
@@ -88,7 +94,9 @@ export async function run(r: RunEnv): Promise<number> {
     // First pass: find the command words (values of known options are consumed correctly).
     const loose = parseArgs({ args: r.argv, options: allOptions, strict: false, allowPositionals: true });
     const [first, second] = loose.positionals;
-    const name = (first && `${first} ${second}` in commandOptions ? `${first} ${second}` : first) as CommandName | undefined;
+    const name = (first && `${first} ${second}` in commandOptions ? `${first} ${second}` : first) as
+      | CommandName
+      | undefined;
     if (loose.values.version) return out(r.io, SDK_VERSION);
     if (loose.values.help) return out(r.io, HELP);
     if (!name) {
@@ -117,9 +125,14 @@ export async function run(r: RunEnv): Promise<number> {
     const args = parsed.positionals.slice(name.split(' ').length);
     jsonOut = v.json === true;
     const config = readConfig(r.env);
-    const settings = resolveSettings({ apiKey: v['api-key'] as string, baseUrl: v['base-url'] as string }, r.env, config);
+    const settings = resolveSettings(
+      { apiKey: v['api-key'] as string, baseUrl: v['base-url'] as string },
+      r.env,
+      config,
+    );
     baseUrl = settings.baseUrl;
-    if (!/^https?:\/\/[^/]+/.test(baseUrl)) throw usageError(`The base URL must be http(s)://host[:port] (got ${baseUrl}).`);
+    if (!/^https?:\/\/[^/]+/.test(baseUrl))
+      throw usageError(`The base URL must be http(s)://host[:port] (got ${baseUrl}).`);
 
     if (name === 'init') {
       expectArgs(name, args, 0);
@@ -140,7 +153,16 @@ export async function run(r: RunEnv): Promise<number> {
       );
     }
     const ctx: commands.CommandContext = {
-      client: new Parley({ apiKey: settings.apiKey, baseUrl, fetch: r.fetch, userAgent: `parley-cli/${SDK_VERSION}` }),
+      client: new Parley({
+        apiKey: settings.apiKey,
+        baseUrl,
+        fetch: r.fetch,
+        userAgent: `parley-cli/${SDK_VERSION}`,
+        maxRetries:
+          r.env.PARLEY_MAX_RETRIES === undefined
+            ? undefined
+            : envInt('PARLEY_MAX_RETRIES', r.env.PARLEY_MAX_RETRIES, 0, 10),
+      }),
       io: r.io,
       json: jsonOut,
       signal: r.signal,
@@ -152,7 +174,11 @@ export async function run(r: RunEnv): Promise<number> {
         break;
       case 'send':
         expectArgs(name, args, 2, '<to> <text>');
-        await commands.send(ctx, args[0], args[1], { channel: str(v.channel), from: str(v.from), agent: str(v.agent) });
+        await commands.send(ctx, args[0], args[1], {
+          channel: str(v.channel),
+          from: str(v.from),
+          agent: str(v.agent),
+        });
         break;
       case 'conversations list':
         expectArgs(name, args, 0);
@@ -177,8 +203,14 @@ export async function run(r: RunEnv): Promise<number> {
       case 'webhooks listen': {
         expectArgs(name, args, 0);
         const forwardTo = str(v['forward-to']);
-        if (!forwardTo) throw usageError('parley webhooks listen: --forward-to <url> is required, e.g. --forward-to http://localhost:4000/webhooks.');
-        const events = str(v.events)?.split(',').map((s) => s.trim()).filter(Boolean);
+        if (!forwardTo)
+          throw usageError(
+            'parley webhooks listen: --forward-to <url> is required, e.g. --forward-to http://localhost:4000/webhooks.',
+          );
+        const events = str(v.events)
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         await commands.webhooksListen(ctx, { forwardTo, events, secret: str(v.secret) });
         break;
       }
@@ -188,13 +220,17 @@ export async function run(r: RunEnv): Promise<number> {
         const stdin = r.stdin ?? process.stdin;
         const interactive = stdin.isTTY === true && !jsonOut;
         const rl = createInterface({ input: stdin, terminal: false });
+        // Start buffering lines at once: lines read (or the end of input) before an iterator
+        // exists would be lost, and an iterator made after 'close' never ends.
+        const iterator = rl[Symbol.asyncIterator]();
+        const lines = { [Symbol.asyncIterator]: () => iterator };
         const stop = () => rl.close();
         r.signal?.addEventListener('abort', stop, { once: true });
         try {
           await commands.chat(ctx, args[0], {
             from: str(v.from),
             timeoutMs: timeout * 1000,
-            lines: rl,
+            lines,
             interactive,
             prompt: interactive ? () => r.io.err('you> ') : undefined,
           });
@@ -211,7 +247,16 @@ export async function run(r: RunEnv): Promise<number> {
     const failure = describeFailure(err, baseUrl);
     r.io.err(`Error: ${failure.message}`);
     if (jsonOut) {
-      r.io.out(JSON.stringify({ error: { code: failure.code, message: failure.message, request_id: failure.requestId ?? null, exit_code: failure.exitCode } }));
+      r.io.out(
+        JSON.stringify({
+          error: {
+            code: failure.code,
+            message: failure.message,
+            request_id: failure.requestId ?? null,
+            exit_code: failure.exitCode,
+          },
+        }),
+      );
     }
     return failure.exitCode;
   }
@@ -224,13 +269,29 @@ function out(io: Io, text: string): number {
 
 function expectArgs(name: string, args: string[], n: number, usage = '') {
   if (args.length === n) return;
-  const what = args.length < n ? `missing ${usage.split(' ').slice(args.length).join(' ')}` : `unexpected argument "${args[n]}"`;
+  const what =
+    args.length < n
+      ? `missing ${usage.split(' ').slice(args.length).join(' ')}`
+      : `unexpected argument "${args[n]}"`;
   throw usageError(`parley ${name}: ${what}. Usage: parley ${name}${usage ? ` ${usage}` : ''}.`);
+}
+
+function envInt(name: string, v: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw usageError(`${name} must be a whole number from ${min} to ${max} (got ${v}).`);
+  return n;
 }
 
 const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
 
-function int(name: string, flag: string, v: string | boolean | undefined, min: number, max: number): number | undefined {
+function int(
+  name: string,
+  flag: string,
+  v: string | boolean | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (typeof v !== 'string' || !Number.isInteger(n) || n < min || n > max) {

@@ -24,19 +24,39 @@ export async function init(
   jsonOut: boolean,
   fetchImpl?: typeof fetch,
 ): Promise<void> {
-  if (!opts.apiKey) throw usageError('parley init: --api-key is required, e.g. `parley init --api-key prl_test_...`.');
+  if (!opts.apiKey)
+    throw usageError('parley init: --api-key is required, e.g. `parley init --api-key prl_test_...`.');
   if (!KEY_PATTERN.test(opts.apiKey)) {
-    throw usageError('parley init: that is not a Parley API key (they look like prl_live_... or prl_test_...).');
+    throw usageError(
+      'parley init: that is not a Parley API key (they look like prl_live_... or prl_test_...).',
+    );
   }
   let workspace: { id: string; name: string } | undefined;
   if (opts.verify) {
-    const me = await new Parley({ apiKey: opts.apiKey, baseUrl: opts.baseUrl, fetch: fetchImpl, maxRetries: 0 }).me();
+    const me = await new Parley({
+      apiKey: opts.apiKey,
+      baseUrl: opts.baseUrl,
+      fetch: fetchImpl,
+      maxRetries: 0,
+    }).me();
     workspace = { id: me.workspace.id, name: me.workspace.name };
   }
-  const file = writeConfig(opts.env, { ...readConfig(opts.env), api_key: opts.apiKey, base_url: opts.baseUrl });
+  const file = writeConfig(opts.env, {
+    ...readConfig(opts.env),
+    api_key: opts.apiKey,
+    base_url: opts.baseUrl,
+  });
   const mode = opts.apiKey.startsWith('prl_live_') ? 'live' : 'test';
   if (jsonOut) {
-    io.out(json({ config_path: file, base_url: opts.baseUrl, mode, key: maskKey(opts.apiKey), workspace: workspace ?? null }));
+    io.out(
+      json({
+        config_path: file,
+        base_url: opts.baseUrl,
+        mode,
+        key: maskKey(opts.apiKey),
+        workspace: workspace ?? null,
+      }),
+    );
   } else {
     const ws = workspace ? ` for workspace "${workspace.name}" (${workspace.id})` : '';
     io.out(`Saved ${mode} key ${maskKey(opts.apiKey)}${ws} and base URL ${opts.baseUrl} to ${file}`);
@@ -79,7 +99,15 @@ export async function send(
 
 export async function conversationsList(
   ctx: CommandContext,
-  opts: { status?: string; channel?: string; agent?: string; contact?: string; q?: string; limit?: number; page?: number },
+  opts: {
+    status?: string;
+    channel?: string;
+    agent?: string;
+    contact?: string;
+    q?: string;
+    limit?: number;
+    page?: number;
+  },
 ): Promise<void> {
   const query: Record<string, unknown> = {
     status: opts.status,
@@ -104,15 +132,24 @@ export async function conversationsList(
     ]),
   );
   const meta = page.meta;
-  if (meta && meta.total_pages > 1) ctx.io.err(`Page ${meta.page} of ${meta.total_pages} (${meta.total} conversations); use --page.`);
+  if (meta && meta.total_pages > 1)
+    ctx.io.err(`Page ${meta.page} of ${meta.total_pages} (${meta.total} conversations); use --page.`);
 }
 
-export async function conversationsShow(ctx: CommandContext, id: string, opts: { limit?: number } = {}): Promise<void> {
+export async function conversationsShow(
+  ctx: CommandContext,
+  id: string,
+  opts: { limit?: number } = {},
+): Promise<void> {
   const conversation = await ctx.client.conversations.get(id);
   const limit = opts.limit ?? 50;
   const messages: Array<Record<string, any>> = [];
-  for await (const m of ctx.client.conversations.iterateMessages(id, { signal: ctx.signal })) messages.push(m);
-  messages.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)) || String(a.id).localeCompare(String(b.id)));
+  for await (const m of ctx.client.conversations.iterateMessages(id, { signal: ctx.signal }))
+    messages.push(m);
+  messages.sort(
+    (a, b) =>
+      String(a.created_at).localeCompare(String(b.created_at)) || String(a.id).localeCompare(String(b.id)),
+  );
   const shown = messages.slice(-limit);
   if (ctx.json) return ctx.io.out(json({ conversation, messages: shown }));
   const c = conversation as Record<string, any>;
@@ -129,11 +166,20 @@ export async function conversationsShow(ctx: CommandContext, id: string, opts: {
   );
   ctx.io.out('');
   if (!shown.length) return ctx.io.out('(no messages)');
-  if (messages.length > shown.length) ctx.io.out(`(${messages.length - shown.length} earlier messages not shown; use --limit)`);
-  for (const m of shown) ctx.io.out(`${m.created_at}  ${who(m).padEnd(8)} ${messageText(m)}${m.status && m.direction === 'outbound' ? `  [${m.status}]` : ''}`);
+  if (messages.length > shown.length)
+    ctx.io.out(`(${messages.length - shown.length} earlier messages not shown; use --limit)`);
+  for (const m of shown)
+    ctx.io.out(
+      `${m.created_at}  ${who(m).padEnd(8)} ${messageText(m)}${m.status && m.direction === 'outbound' ? `  [${m.status}]` : ''}`,
+    );
 }
 
-const textTypes: Record<string, 'markdown' | 'text'> = { '.md': 'markdown', '.markdown': 'markdown', '.txt': 'text', '.text': 'text' };
+const textTypes: Record<string, 'markdown' | 'text'> = {
+  '.md': 'markdown',
+  '.markdown': 'markdown',
+  '.txt': 'text',
+  '.text': 'text',
+};
 
 /**
  * `parley knowledge push <agent> <file>`: markdown and text files go as text; anything else
@@ -151,15 +197,26 @@ export async function knowledgePush(
     bytes = readFileSync(file);
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw usageError(`parley knowledge push: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+    throw usageError(
+      `parley knowledge push: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+    );
   }
   const title = opts.title ?? basename(file);
   const docType = opts.type ?? textTypes[extname(file).toLowerCase()] ?? 'file';
   let doc: Record<string, unknown>;
-  if (docType === 'file') doc = { title, doc_type: 'file', file: { filename: basename(file), content_base64: bytes.toString('base64') } };
-  else if (['text', 'markdown', 'faq'].includes(docType)) doc = { title, doc_type: docType, content: bytes.toString('utf8') };
-  else throw usageError(`parley knowledge push: --type must be text, markdown, faq or file (got ${docType}).`);
-  const { created, document } = await ctx.client.knowledge.push(agentId, doc as never, { signal: ctx.signal });
+  if (docType === 'file')
+    doc = {
+      title,
+      doc_type: 'file',
+      file: { filename: basename(file), content_base64: bytes.toString('base64') },
+    };
+  else if (['text', 'markdown', 'faq'].includes(docType))
+    doc = { title, doc_type: docType, content: bytes.toString('utf8') };
+  else
+    throw usageError(`parley knowledge push: --type must be text, markdown, faq or file (got ${docType}).`);
+  const { created, document } = await ctx.client.knowledge.push(agentId, doc as never, {
+    signal: ctx.signal,
+  });
   if (ctx.json) return ctx.io.out(json({ created, document }));
   const d = document as Record<string, any>;
   ctx.io.out(
@@ -174,7 +231,13 @@ export async function knowledgePush(
  */
 export async function webhooksListen(
   ctx: CommandContext,
-  opts: { forwardTo: string; events?: string[]; secret?: string; maxReconnects?: number; reconnectDelayMs?: number },
+  opts: {
+    forwardTo: string;
+    events?: string[];
+    secret?: string;
+    maxReconnects?: number;
+    reconnectDelayMs?: number;
+  },
 ): Promise<void> {
   let target: URL;
   try {
@@ -198,7 +261,10 @@ export async function webhooksListen(
           failures = 0;
           if (announced) return;
           announced = true;
-          if (ctx.json) ctx.io.out(JSON.stringify({ ready: true, forward_to: target.href, secret, events: opts.events ?? ['*'] }));
+          if (ctx.json)
+            ctx.io.out(
+              JSON.stringify({ ready: true, forward_to: target.href, secret, events: opts.events ?? ['*'] }),
+            );
           else {
             ctx.io.out(`Ready! Forwarding ${opts.events?.join(', ') || 'all'} events to ${target.href}`);
             ctx.io.out(`Your local webhook signing secret is ${secret} (Ctrl-C to stop)`);
@@ -209,7 +275,10 @@ export async function webhooksListen(
         lastEventId = event.id;
         const result = await forwardEvent(event, target.href, secret, ctx.signal);
         if (ctx.json) ctx.io.out(JSON.stringify({ id: event.id, event: event.event, ...result }));
-        else ctx.io.out(`${new Date().toISOString()}  ${event.event.padEnd(28)} ${event.id}  -> ${result.status ? `[${result.status}]` : `[failed: ${result.error}]`}`);
+        else
+          ctx.io.out(
+            `${new Date().toISOString()}  ${event.event.padEnd(28)} ${event.id}  -> ${result.status ? `[${result.status}]` : `[failed: ${result.error}]`}`,
+          );
       }
     } catch (err) {
       if (ctx.signal?.aborted) return;
@@ -258,14 +327,24 @@ export async function forwardEvent(
 export async function chat(
   ctx: CommandContext,
   agentId: string,
-  opts: { from?: string; timeoutMs?: number; pollMs?: number; lines: AsyncIterable<string>; prompt?: () => void; interactive?: boolean },
+  opts: {
+    from?: string;
+    timeoutMs?: number;
+    pollMs?: number;
+    lines: AsyncIterable<string>;
+    prompt?: () => void;
+    interactive?: boolean;
+  },
 ): Promise<void> {
   const agent = (await ctx.client.agents.get(agentId)) as Record<string, any>;
   // 555-01xx numbers are reserved for fiction: a valid number no one owns.
   const from = opts.from ?? `+1415555${String(100 + Math.floor(Math.random() * 100)).padStart(4, '0')}`;
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const seen = new Set<string>();
-  if (!ctx.json) ctx.io.err(`Chatting with ${agent.name ?? agentId} as ${from} through the sandbox. Ctrl-D or Ctrl-C to end.`);
+  if (!ctx.json)
+    ctx.io.err(
+      `Chatting with ${agent.name ?? agentId} as ${from} through the sandbox. Ctrl-D or Ctrl-C to end.`,
+    );
   opts.prompt?.();
   for await (const raw of opts.lines) {
     const text = raw.trim();
@@ -275,12 +354,29 @@ export async function chat(
     }
     const body: Record<string, unknown> = { from, text };
     if (agent.phone_number) body.to = agent.phone_number;
-    const res = (await ctx.client.sandbox.inbound(body as never, { signal: ctx.signal })) as Record<string, any>;
-    const conversationId: string | undefined = res.conversation_id ?? res.conversation?.id ?? res.message?.conversation_id;
-    if (!conversationId) throw new CliError(EXIT.api, 'unexpected_response', 'The sandbox did not say which conversation the message went to.');
+    const res = (await ctx.client.sandbox.inbound(body as never, { signal: ctx.signal })) as Record<
+      string,
+      any
+    >;
+    const conversationId: string | undefined =
+      res.conversation_id ?? res.conversation?.id ?? res.message?.conversation_id;
+    if (!conversationId)
+      throw new CliError(
+        EXIT.api,
+        'unexpected_response',
+        'The sandbox did not say which conversation the message went to.',
+      );
     const replies = await waitForReplies(ctx, conversationId, text, seen, timeoutMs, opts.pollMs ?? 250);
-    if (ctx.json) ctx.io.out(JSON.stringify({ conversation_id: conversationId, you: text, replies: replies.map((m) => ({ id: m.id, text: messageText(m) })) }));
-    else if (replies.length) for (const m of replies) ctx.io.out(`${agent.name ?? 'agent'}> ${messageText(m)}`);
+    if (ctx.json)
+      ctx.io.out(
+        JSON.stringify({
+          conversation_id: conversationId,
+          you: text,
+          replies: replies.map((m) => ({ id: m.id, text: messageText(m) })),
+        }),
+      );
+    else if (replies.length)
+      for (const m of replies) ctx.io.out(`${agent.name ?? 'agent'}> ${messageText(m)}`);
     if (!replies.length) {
       const message = `No reply from the agent within ${Math.round(timeoutMs / 1000)} s (paused, handed off to a human, or not the default agent?).`;
       if (!opts.interactive) throw new CliError(EXIT.timeout, 'timeout', message);
@@ -306,12 +402,18 @@ async function waitForReplies(
   let found: Array<Record<string, any>> = [];
   while (Date.now() < deadline && !ctx.signal?.aborted) {
     const all: Array<Record<string, any>> = [];
-    for await (const m of ctx.client.conversations.iterateMessages(conversationId, { signal: ctx.signal })) all.push(m as Record<string, any>);
+    for await (const m of ctx.client.conversations.iterateMessages(conversationId, { signal: ctx.signal }))
+      all.push(m as Record<string, any>);
     // Older turns of a reused conversation are not replies to this message.
-    const since = all
-      .filter((m) => m.direction === 'inbound' && m.text === sentText)
-      .reduce((max, m) => (String(m.created_at) > max ? String(m.created_at) : max), '');
-    const fresh = all.filter((m) => m.direction === 'outbound' && !seen.has(m.id) && String(m.created_at) >= since);
+    const since =
+      all
+        .filter((m) => m.direction === 'inbound' && m.text === sentText)
+        .map((m) => String(m.created_at))
+        .sort()
+        .at(-1) ?? '';
+    const fresh = all.filter(
+      (m) => m.direction === 'outbound' && !seen.has(m.id) && String(m.created_at) >= since,
+    );
     // One more poll after the first reply lands catches a reply sent in several parts.
     if (fresh.length && fresh.length === found.length) break;
     found = fresh;
@@ -324,7 +426,11 @@ async function waitForReplies(
 
 function who(m: Record<string, any>): string {
   if (m.direction === 'inbound') return 'customer';
-  return m.sender?.type === 'user' ? 'human' : m.sender?.type === 'ai' ? 'agent' : (m.sender?.type ?? 'outbound');
+  return m.sender?.type === 'user'
+    ? 'human'
+    : m.sender?.type === 'ai'
+      ? 'agent'
+      : (m.sender?.type ?? 'outbound');
 }
 
 function messageText(m: Record<string, any>): string {

@@ -30,7 +30,9 @@ export function readConfig(env: Env): StoredConfig {
     const parsed = JSON.parse(text) as StoredConfig;
     return parsed && typeof parsed === 'object' ? parsed : {};
   } catch {
-    throw new Error(`${file} is not valid JSON; fix it or run \`parley init --api-key <key>\` again after deleting it.`);
+    throw new Error(
+      `${file} is not valid JSON; fix it or run \`parley init --api-key <key>\` again after deleting it.`,
+    );
   }
 }
 
@@ -50,9 +52,16 @@ export interface Settings {
 }
 
 /** Flag, then environment, then the config file; the base URL defaults to localhost:3000. */
-export function resolveSettings(flags: { apiKey?: string; baseUrl?: string }, env: Env, config: StoredConfig): Settings {
+export function resolveSettings(
+  flags: { apiKey?: string; baseUrl?: string },
+  env: Env,
+  config: StoredConfig,
+): Settings {
   return {
     apiKey: flags.apiKey || env.PARLEY_API_KEY || config.api_key || undefined,
-    baseUrl: (flags.baseUrl || env.PARLEY_BASE_URL || config.base_url || DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    baseUrl: (flags.baseUrl || env.PARLEY_BASE_URL || config.base_url || DEFAULT_BASE_URL).replace(
+      /\/+$/,
+      '',
+    ),
   };
 }

@@ -33,7 +33,10 @@ export class CliError extends Error {
 export const usageError = (message: string) => new CliError(EXIT.usage, 'usage', message);
 
 /** Maps any failure to the one line a user reads and the exit code a script reads. */
-export function describeFailure(err: unknown, baseUrl: string): { exitCode: number; code: string; message: string; requestId?: string } {
+export function describeFailure(
+  err: unknown,
+  baseUrl: string,
+): { exitCode: number; code: string; message: string; requestId?: string } {
   if (err instanceof CliError) return { exitCode: err.exitCode, code: err.code, message: err.message };
   if (err instanceof ParleyError) {
     const rid = err.requestId ? ` (request ${err.requestId})` : '';
@@ -47,7 +50,11 @@ export function describeFailure(err: unknown, baseUrl: string): { exitCode: numb
           message: `${err.message} Is the server running (\`npm start\`)? Set its address with --base-url or PARLEY_BASE_URL.`,
         };
       case 'unexpected_response':
-        return { ...base, exitCode: EXIT.unreachable, message: `${err.message} Check --base-url or PARLEY_BASE_URL (now ${baseUrl}).` };
+        return {
+          ...base,
+          exitCode: EXIT.unreachable,
+          message: `${err.message} Check --base-url or PARLEY_BASE_URL (now ${baseUrl}).`,
+        };
       case 'unauthorized':
         return {
           ...base,
@@ -55,15 +62,26 @@ export function describeFailure(err: unknown, baseUrl: string): { exitCode: numb
           message: `${err.message}${rid} Run \`parley init --api-key <key>\` with a valid key, or set PARLEY_API_KEY.`,
         };
       case 'forbidden':
-        return { ...base, exitCode: EXIT.auth, message: `${err.message}${rid} Use a key that has this scope.` };
+        return {
+          ...base,
+          exitCode: EXIT.auth,
+          message: `${err.message}${rid} Use a key that has this scope.`,
+        };
       case 'rate_limited':
       case 'concurrency_limited': {
-        const when = err.retryAfter !== undefined ? ` Try again in ${err.retryAfter} s.` : ' Try again later.';
+        const when =
+          err.retryAfter !== undefined ? ` Try again in ${err.retryAfter} s.` : ' Try again later.';
         return { ...base, exitCode: EXIT.rateLimited, message: `${err.message}${when}${rid}` };
       }
       default: {
-        const fieldsText = err.fieldErrors.length ? ` [${err.fieldErrors.map((f) => `${f.field}: ${f.message}`).join('; ')}]` : '';
-        return { ...base, exitCode: EXIT.api, message: `${err.message}${fieldsText} (${err.code}, HTTP ${err.status})${rid}` };
+        const fieldsText = err.fieldErrors.length
+          ? ` [${err.fieldErrors.map((f) => `${f.field}: ${f.message}`).join('; ')}]`
+          : '';
+        return {
+          ...base,
+          exitCode: EXIT.api,
+          message: `${err.message}${fieldsText} (${err.code}, HTTP ${err.status})${rid}`,
+        };
       }
     }
   }

@@ -34,7 +34,11 @@ describe('parley CLI against a real server [sqlite]', () => {
   });
 
   /** Runs a command line in process with its own config directory. */
-  async function cli(argv: string[], env: Record<string, string> = {}, extra: { signal?: AbortSignal; stdin?: string } = {}): Promise<Outcome> {
+  async function cli(
+    argv: string[],
+    env: Record<string, string> = {},
+    extra: { signal?: AbortSignal; stdin?: string } = {},
+  ): Promise<Outcome> {
     const out: string[] = [];
     const err: string[] = [];
     const code = await run({
@@ -49,7 +53,10 @@ describe('parley CLI against a real server [sqlite]', () => {
 
   it('init checks the key, stores it with the base URL (0600), and later commands use it', async () => {
     const cfg = join(dir, 'cfg1');
-    const r = await cli(['init', '--api-key', ws.test, '--base-url', server.url], { XDG_CONFIG_HOME: cfg, PARLEY_BASE_URL: '' });
+    const r = await cli(['init', '--api-key', ws.test, '--base-url', server.url], {
+      XDG_CONFIG_HOME: cfg,
+      PARLEY_BASE_URL: '',
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Saved test key prl_test_/);
     const file = join(cfg, 'parley', 'config.json');
@@ -62,7 +69,9 @@ describe('parley CLI against a real server [sqlite]', () => {
 
   it('init refuses a key the server does not know, and stores nothing', async () => {
     const cfg = join(dir, 'cfg2');
-    const r = await cli(['init', '--api-key', 'prl_test_0000000000000000000000000'], { XDG_CONFIG_HOME: cfg });
+    const r = await cli(['init', '--api-key', 'prl_test_0000000000000000000000000'], {
+      XDG_CONFIG_HOME: cfg,
+    });
     assert.equal(r.code, 5);
     assert.match(r.stderr, /^Error: Invalid API key.*parley init/);
     assert.throws(() => statSync(join(cfg, 'parley', 'config.json')));
@@ -92,7 +101,10 @@ describe('parley CLI against a real server [sqlite]', () => {
       body: JSON.stringify({ name: 'cli-temp' }),
     });
     const key = (await res.json()) as { id: string; key: string };
-    await fetch(`${server.url}/v1/api-keys/${key.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ws.test}` } });
+    await fetch(`${server.url}/v1/api-keys/${key.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ws.test}` },
+    });
     const r = await cli(['me', '--json'], { PARLEY_API_KEY: key.key });
     assert.equal(r.code, 5);
     assert.match(r.stderr, /revoked/);
@@ -105,7 +117,11 @@ describe('parley CLI against a real server [sqlite]', () => {
     const r = await cli(['me', '--api-key', ws.test, '--base-url', down.url]);
     assert.equal(r.code, 4);
     assert.match(r.stderr, /Could not reach Parley at .*ECONNREFUSED.*--base-url/);
-    const html = await startReceiver(() => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html></html>' }));
+    const html = await startReceiver(() => ({
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: '<html></html>',
+    }));
     try {
       const w = await cli(['me', '--api-key', ws.test], { PARLEY_BASE_URL: html.url });
       assert.equal(w.code, 4);
@@ -119,8 +135,12 @@ describe('parley CLI against a real server [sqlite]', () => {
 
   it('a rate limit: exit 6 with when to retry', async () => {
     const starter = await server.workspace({ plan: 'starter' });
-    await Promise.all(Array.from({ length: 60 }, () => fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${starter.test}` } })));
-    const r = await cli(['me', '--api-key', starter.test]);
+    await Promise.all(
+      Array.from({ length: 60 }, () =>
+        fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${starter.test}` } }),
+      ),
+    );
+    const r = await cli(['me', '--api-key', starter.test], { PARLEY_MAX_RETRIES: '0' });
     assert.equal(r.code, 6);
     assert.match(r.stderr, /Try again in \d+ s/);
   });
@@ -136,7 +156,8 @@ describe('parley CLI against a real server [sqlite]', () => {
   });
 
   it('knowledge push adds, then updates by file name; unknown agent is exit 1', async (t) => {
-    if (!server.routes.has('/v1/agents/{id}/knowledge/{doc_id}')) return t.skip('knowledge routes not built yet');
+    if (!server.routes.has('/v1/agents/{id}/knowledge/{doc_id}'))
+      return t.skip('knowledge routes not built yet');
     const res = await fetch(`${server.url}/v1/agents`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ws.test}`, 'content-type': 'application/json' },
@@ -155,7 +176,14 @@ describe('parley CLI against a real server [sqlite]', () => {
     assert.equal(out.created, false);
     assert.equal(out.document.doc_type, 'markdown');
     assert.match(out.document.content, /9-9/);
-    const missing = await cli(['knowledge', 'push', 'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D', file, '--api-key', ws.test]);
+    const missing = await cli([
+      'knowledge',
+      'push',
+      'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+      file,
+      '--api-key',
+      ws.test,
+    ]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /not_found, HTTP 404/);
     const nofile = await cli(['knowledge', 'push', agent.id, join(dir, 'nope.md'), '--api-key', ws.test]);
@@ -171,7 +199,17 @@ describe('parley CLI against a real server [sqlite]', () => {
     let ready!: () => void;
     const isReady = new Promise<void>((r) => (ready = r));
     const running = run({
-      argv: ['webhooks', 'listen', '--forward-to', `${receiver.url}/hook`, '--events', 'contact.created', '--json', '--api-key', ws.test],
+      argv: [
+        'webhooks',
+        'listen',
+        '--forward-to',
+        `${receiver.url}/hook`,
+        '--events',
+        'contact.created',
+        '--json',
+        '--api-key',
+        ws.test,
+      ],
       env: { PARLEY_BASE_URL: server.url, XDG_CONFIG_HOME: join(dir, 'empty') },
       io: {
         out: (l) => {
@@ -209,7 +247,8 @@ describe('parley CLI against a real server [sqlite]', () => {
   });
 
   it('send and conversations list/show, when those routes exist', async (t) => {
-    if (!server.routes.has('/v1/messages') || !server.routes.has('/v1/conversations/{id}/messages')) return t.skip('messages/conversations routes not built yet');
+    if (!server.routes.has('/v1/messages') || !server.routes.has('/v1/conversations/{id}/messages'))
+      return t.skip('messages/conversations routes not built yet');
     const sent = await cli(['send', '+919876543210', 'Hello from the CLI', '--json', '--api-key', ws.test]);
     assert.equal(sent.code, 0, sent.stderr);
     const msg = JSON.parse(sent.stdout);
@@ -221,23 +260,45 @@ describe('parley CLI against a real server [sqlite]', () => {
     const show = await cli(['conversations', 'show', msg.conversation_id, '--api-key', ws.test]);
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /Hello from the CLI/);
-    const missing = await cli(['conversations', 'show', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D', '--api-key', ws.test]);
+    const missing = await cli([
+      'conversations',
+      'show',
+      'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+      '--api-key',
+      ws.test,
+    ]);
     assert.equal(missing.code, 1);
   });
 
   it('chat sends through the sandbox and prints the agent reply, when the sandbox exists', async (t) => {
-    if (!server.routes.has('/v1/sandbox/inbound') || !server.routes.has('/v1/conversations/{id}/messages')) return t.skip('sandbox route not built yet');
+    if (!server.routes.has('/v1/sandbox/inbound') || !server.routes.has('/v1/conversations/{id}/messages'))
+      return t.skip('sandbox route not built yet');
     const res = await fetch(`${server.url}/v1/agents`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ws.test}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'Chatty', greeting: 'Hi!' }),
     });
     const agent = (await res.json()) as { id: string };
-    const r = await cli(['chat', agent.id, '--json', '--timeout', '10', '--api-key', ws.test], {}, { stdin: 'What are your hours?\n' });
+    const r = await cli(
+      ['chat', agent.id, '--json', '--timeout', '10', '--api-key', ws.test],
+      {},
+      { stdin: 'What are your hours?\nThanks\n' },
+    );
     assert.equal(r.code, 0, r.stderr);
-    const turn = JSON.parse(r.stdout.split('\n')[0]);
-    assert.match(turn.conversation_id, /^conv_/);
-    assert.ok(turn.replies.length >= 1);
+    const turns = r.stdout.split('\n').map((l) => JSON.parse(l));
+    assert.equal(turns.length, 2);
+    assert.match(turns[0].conversation_id, /^conv_/);
+    assert.equal(turns[1].conversation_id, turns[0].conversation_id);
+    assert.match(turns[0].replies[0].text, /hours/i);
+    // Each turn prints only its own replies.
+    assert.notEqual(turns[1].replies[0]?.id, turns[0].replies[0].id);
+    const badFrom = await cli(
+      ['chat', agent.id, '--from', '12', '--api-key', ws.test],
+      {},
+      { stdin: 'Hi\n' },
+    );
+    assert.equal(badFrom.code, 1);
+    assert.match(badFrom.stderr, /from/);
   });
 });
 
@@ -257,9 +318,13 @@ describe('the parley binary', () => {
 
   function parley(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', join(root, 'node_modules/.bin/parley'), ...args], {
-        env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), ...env },
-      });
+      const child = spawn(
+        process.execPath,
+        ['--disable-warning=ExperimentalWarning', join(root, 'node_modules/.bin/parley'), ...args],
+        {
+          env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), ...env },
+        },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));

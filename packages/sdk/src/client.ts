@@ -123,7 +123,12 @@ export class Parley {
   /** Every item of a list route, page after page: `for await (const c of client.paginate('/v1/contacts'))`. */
   paginate<P extends ListPaths>(
     path: P,
-    options: { params?: Record<string, string>; query?: Record<string, unknown>; perPage?: number; signal?: AbortSignal } = {},
+    options: {
+      params?: Record<string, string>;
+      query?: Record<string, unknown>;
+      perPage?: number;
+      signal?: AbortSignal;
+    } = {},
   ): AsyncGenerator<ItemOf<P>> {
     return this.pages(path, options) as AsyncGenerator<ItemOf<P>>;
   }
@@ -131,7 +136,12 @@ export class Parley {
   /** `paginate` for any path (untyped), e.g. a route newer than this SDK's schema. */
   async *pages(
     path: string,
-    options: { params?: Record<string, string>; query?: Record<string, unknown>; perPage?: number; signal?: AbortSignal },
+    options: {
+      params?: Record<string, string>;
+      query?: Record<string, unknown>;
+      perPage?: number;
+      signal?: AbortSignal;
+    },
   ): AsyncGenerator<unknown> {
     const perPage = options.perPage ?? 100;
     for (let page = Number(options.query?.page ?? 1); ; page++) {
@@ -149,7 +159,11 @@ export class Parley {
    * The untyped core: any method and path (with `{param}` placeholders), returning the parsed
    * body and the response. 429/503 are retried after `Retry-After`, with the same idempotency key.
    */
-  async raw<T = unknown>(method: HttpMethod, path: string, options: RawOptions = {}): Promise<ApiResponse<T>> {
+  async raw<T = unknown>(
+    method: HttpMethod,
+    path: string,
+    options: RawOptions = {},
+  ): Promise<ApiResponse<T>> {
     const url = this.url(path, options.params, options.query);
     const headers = this.#headers(options.headers);
     if (method === 'post') headers['idempotency-key'] = options.idempotencyKey ?? randomUUID();
@@ -159,7 +173,11 @@ export class Parley {
       headers['content-type'] = 'application/json';
     }
     for (let attempt = 0; ; attempt++) {
-      const res = await this.#fetchWithTimeout(url, { method: method.toUpperCase(), headers, body }, options.signal);
+      const res = await this.#fetchWithTimeout(
+        url,
+        { method: method.toUpperCase(), headers, body },
+        options.signal,
+      );
       const text = await res.text();
       const parsed = parseBody(res, text);
       if (res.ok) {
@@ -170,7 +188,12 @@ export class Parley {
             status: res.status,
           });
         }
-        return { data: (parsed === NOT_JSON ? undefined : parsed) as T, status: res.status, headers: res.headers, requestId: res.headers.get('x-request-id') ?? undefined };
+        return {
+          data: (parsed === NOT_JSON ? undefined : parsed) as T,
+          status: res.status,
+          headers: res.headers,
+          requestId: res.headers.get('x-request-id') ?? undefined,
+        };
       }
       const err = errorFromResponse(res.status, res.headers, parsed === NOT_JSON ? null : parsed, url);
       const retryable = (res.status === 429 && err.code !== 'concurrency_limited') || res.status === 503;
@@ -183,7 +206,12 @@ export class Parley {
   /** Opens an SSE route and yields its messages until the server closes it or `signal` aborts. */
   async *stream(
     path: string,
-    options: { query?: Record<string, unknown>; lastEventId?: string; signal?: AbortSignal; onOpen?: () => void } = {},
+    options: {
+      query?: Record<string, unknown>;
+      lastEventId?: string;
+      signal?: AbortSignal;
+      onOpen?: () => void;
+    } = {},
   ): AsyncGenerator<SseMessage> {
     const url = this.url(path, undefined, options.query);
     const headers = this.#headers({ accept: 'text/event-stream' });
@@ -196,14 +224,23 @@ export class Parley {
     }
     if (!(res.headers.get('content-type') ?? '').includes('text/event-stream') || !res.body) {
       await res.body?.cancel();
-      throw new ParleyError({ code: 'unexpected_response', message: `${url} did not answer with an event stream.`, status: res.status });
+      throw new ParleyError({
+        code: 'unexpected_response',
+        message: `${url} did not answer with an event stream.`,
+        status: res.status,
+      });
     }
     options.onOpen?.();
     try {
       yield* parseSse(res.body);
     } catch (err) {
       if (options.signal?.aborted) return;
-      throw new ParleyError({ code: 'connection_failed', message: `The event stream from ${this.baseUrl} broke: ${(err as Error).message}`, status: 0, cause: err });
+      throw new ParleyError({
+        code: 'connection_failed',
+        message: `The event stream from ${this.baseUrl} broke: ${(err as Error).message}`,
+        status: 0,
+        cause: err,
+      });
     }
   }
 
@@ -229,19 +266,36 @@ export class Parley {
     return headers;
   }
 
-  async #fetchWithTimeout(url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
+  async #fetchWithTimeout(
+    url: string,
+    init: RequestInit,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
     try {
-      return await this.#fetch(url, { ...init, signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal });
+      return await this.#fetch(url, {
+        ...init,
+        signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
+      });
     } catch (err) {
       if (signal?.aborted) throw err;
       if (timeout.signal.aborted) {
-        throw new ParleyError({ code: 'timeout', message: `${this.baseUrl} did not answer within ${this.#timeoutMs} ms.`, status: 0, cause: err });
+        throw new ParleyError({
+          code: 'timeout',
+          message: `${this.baseUrl} did not answer within ${this.#timeoutMs} ms.`,
+          status: 0,
+          cause: err,
+        });
       }
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (err as Error).message;
-      throw new ParleyError({ code: 'connection_failed', message: `Could not reach Parley at ${this.baseUrl} (${why}).`, status: 0, cause: err });
+      throw new ParleyError({
+        code: 'connection_failed',
+        message: `Could not reach Parley at ${this.baseUrl} (${why}).`,
+        status: 0,
+        cause: err,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -259,57 +313,100 @@ export class Parley {
     send: (body: BodyAt<'/v1/messages', 'post'>, options?: CommonOptions) =>
       this.#call<ResultAt<'/v1/messages', 'post'>>('post', '/v1/messages', { ...options, body }),
     get: (id: string, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/messages/{id}', 'get'>>('get', '/v1/messages/{id}', { ...options, params: { id } }),
+      this.#call<ResultAt<'/v1/messages/{id}', 'get'>>('get', '/v1/messages/{id}', {
+        ...options,
+        params: { id },
+      }),
   };
 
   readonly conversations = {
     list: (query?: QueryAt<'/v1/conversations', 'get'>, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/conversations', 'get'>>('get', '/v1/conversations', { ...options, query: query as Record<string, unknown> }),
-    /** Every conversation matching the filters, across pages. */
-    iterate: (query?: QueryAt<'/v1/conversations', 'get'>, options?: { signal?: AbortSignal }) =>
-      this.pages('/v1/conversations', { query: query as Record<string, unknown>, signal: options?.signal }) as AsyncGenerator<
-        PageItem<ResultAt<'/v1/conversations', 'get'>>
-      >,
-    get: (id: string, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/conversations/{id}', 'get'>>('get', '/v1/conversations/{id}', { ...options, params: { id } }),
-    messages: (id: string, query?: QueryAt<'/v1/conversations/{id}/messages', 'get'>, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/conversations/{id}/messages', 'get'>>('get', '/v1/conversations/{id}/messages', {
+      this.#call<ResultAt<'/v1/conversations', 'get'>>('get', '/v1/conversations', {
         ...options,
-        params: { id },
         query: query as Record<string, unknown>,
       }),
+    /** Every conversation matching the filters, across pages. */
+    iterate: (query?: QueryAt<'/v1/conversations', 'get'>, options?: { signal?: AbortSignal }) =>
+      this.pages('/v1/conversations', {
+        query: query as Record<string, unknown>,
+        signal: options?.signal,
+      }) as AsyncGenerator<PageItem<ResultAt<'/v1/conversations', 'get'>>>,
+    get: (id: string, options?: CommonOptions) =>
+      this.#call<ResultAt<'/v1/conversations/{id}', 'get'>>('get', '/v1/conversations/{id}', {
+        ...options,
+        params: { id },
+      }),
+    messages: (
+      id: string,
+      query?: QueryAt<'/v1/conversations/{id}/messages', 'get'>,
+      options?: CommonOptions,
+    ) =>
+      this.#call<ResultAt<'/v1/conversations/{id}/messages', 'get'>>(
+        'get',
+        '/v1/conversations/{id}/messages',
+        {
+          ...options,
+          params: { id },
+          query: query as Record<string, unknown>,
+        },
+      ),
     /** Every message of the conversation, across pages. */
     iterateMessages: (id: string, options?: { signal?: AbortSignal }) =>
-      this.pages('/v1/conversations/{id}/messages', { params: { id }, signal: options?.signal }) as AsyncGenerator<
-        PageItem<ResultAt<'/v1/conversations/{id}/messages', 'get'>>
-      >,
+      this.pages('/v1/conversations/{id}/messages', {
+        params: { id },
+        signal: options?.signal,
+      }) as AsyncGenerator<PageItem<ResultAt<'/v1/conversations/{id}/messages', 'get'>>>,
     /** Sends on the conversation's own channel (`{text}` or `{template}` ...). */
     reply: (id: string, body: BodyAt<'/v1/conversations/{id}/reply', 'post'>, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/conversations/{id}/reply', 'post'>>('post', '/v1/conversations/{id}/reply', { ...options, params: { id }, body }),
+      this.#call<ResultAt<'/v1/conversations/{id}/reply', 'post'>>('post', '/v1/conversations/{id}/reply', {
+        ...options,
+        params: { id },
+        body,
+      }),
   };
 
   readonly contacts = {
     list: (query?: QueryAt<'/v1/contacts', 'get'>, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/contacts', 'get'>>('get', '/v1/contacts', { ...options, query: query as Record<string, unknown> }),
+      this.#call<ResultAt<'/v1/contacts', 'get'>>('get', '/v1/contacts', {
+        ...options,
+        query: query as Record<string, unknown>,
+      }),
     iterate: (query?: QueryAt<'/v1/contacts', 'get'>, options?: { signal?: AbortSignal }) =>
-      this.pages('/v1/contacts', { query: query as Record<string, unknown>, signal: options?.signal }) as AsyncGenerator<
-        PageItem<ResultAt<'/v1/contacts', 'get'>>
-      >,
+      this.pages('/v1/contacts', {
+        query: query as Record<string, unknown>,
+        signal: options?.signal,
+      }) as AsyncGenerator<PageItem<ResultAt<'/v1/contacts', 'get'>>>,
     create: (body: BodyAt<'/v1/contacts', 'post'>, options?: CommonOptions) =>
       this.#call<ResultAt<'/v1/contacts', 'post'>>('post', '/v1/contacts', { ...options, body }),
     get: (id: string, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/contacts/{id}', 'get'>>('get', '/v1/contacts/{id}', { ...options, params: { id } }),
+      this.#call<ResultAt<'/v1/contacts/{id}', 'get'>>('get', '/v1/contacts/{id}', {
+        ...options,
+        params: { id },
+      }),
     update: (id: string, body: BodyAt<'/v1/contacts/{id}', 'patch'>, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/contacts/{id}', 'patch'>>('patch', '/v1/contacts/{id}', { ...options, params: { id }, body }),
+      this.#call<ResultAt<'/v1/contacts/{id}', 'patch'>>('patch', '/v1/contacts/{id}', {
+        ...options,
+        params: { id },
+        body,
+      }),
     delete: (id: string, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/contacts/{id}', 'delete'>>('delete', '/v1/contacts/{id}', { ...options, params: { id } }),
+      this.#call<ResultAt<'/v1/contacts/{id}', 'delete'>>('delete', '/v1/contacts/{id}', {
+        ...options,
+        params: { id },
+      }),
   };
 
   readonly agents = {
     list: (query?: QueryAt<'/v1/agents', 'get'>, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/agents', 'get'>>('get', '/v1/agents', { ...options, query: query as Record<string, unknown> }),
+      this.#call<ResultAt<'/v1/agents', 'get'>>('get', '/v1/agents', {
+        ...options,
+        query: query as Record<string, unknown>,
+      }),
     get: (id: string, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/agents/{id}', 'get'>>('get', '/v1/agents/{id}', { ...options, params: { id } }),
+      this.#call<ResultAt<'/v1/agents/{id}', 'get'>>('get', '/v1/agents/{id}', {
+        ...options,
+        params: { id },
+      }),
   };
 
   readonly knowledge = {
@@ -320,13 +417,26 @@ export class Parley {
         query: query as Record<string, unknown>,
       }),
     create: (agentId: string, body: BodyAt<'/v1/agents/{id}/knowledge', 'post'>, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/agents/{id}/knowledge', 'post'>>('post', '/v1/agents/{id}/knowledge', { ...options, params: { id: agentId }, body }),
-    update: (agentId: string, docId: string, body: BodyAt<'/v1/agents/{id}/knowledge/{doc_id}', 'put'>, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/agents/{id}/knowledge/{doc_id}', 'put'>>('put', '/v1/agents/{id}/knowledge/{doc_id}', {
+      this.#call<ResultAt<'/v1/agents/{id}/knowledge', 'post'>>('post', '/v1/agents/{id}/knowledge', {
         ...options,
-        params: { id: agentId, doc_id: docId },
+        params: { id: agentId },
         body,
       }),
+    update: (
+      agentId: string,
+      docId: string,
+      body: BodyAt<'/v1/agents/{id}/knowledge/{doc_id}', 'put'>,
+      options?: CommonOptions,
+    ) =>
+      this.#call<ResultAt<'/v1/agents/{id}/knowledge/{doc_id}', 'put'>>(
+        'put',
+        '/v1/agents/{id}/knowledge/{doc_id}',
+        {
+          ...options,
+          params: { id: agentId, doc_id: docId },
+          body,
+        },
+      ),
     /**
      * Pushes a document by title: replaces the agent's document with the same title, or adds it.
      * Pushing the same file twice leaves one document.
@@ -336,7 +446,10 @@ export class Parley {
       doc: BodyAt<'/v1/agents/{id}/knowledge', 'post'> & { title: string },
       options?: CommonOptions,
     ): Promise<{ created: boolean; document: ResultAt<'/v1/agents/{id}/knowledge', 'post'> }> => {
-      for await (const existing of this.pages('/v1/agents/{id}/knowledge', { params: { id: agentId }, signal: options?.signal })) {
+      for await (const existing of this.pages('/v1/agents/{id}/knowledge', {
+        params: { id: agentId },
+        signal: options?.signal,
+      })) {
         const e = existing as { id: string; title?: string };
         if (e.title === doc.title) {
           const document = await this.#call<any>('put', '/v1/agents/{id}/knowledge/{doc_id}', {
@@ -347,34 +460,57 @@ export class Parley {
           return { created: false, document };
         }
       }
-      const document = await this.#call<any>('post', '/v1/agents/{id}/knowledge', { ...options, params: { id: agentId }, body: doc });
+      const document = await this.#call<any>('post', '/v1/agents/{id}/knowledge', {
+        ...options,
+        params: { id: agentId },
+        body: doc,
+      });
       return { created: true, document };
     },
   };
 
   readonly webhooks = {
     list: (query?: QueryAt<'/v1/webhooks', 'get'>, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/webhooks', 'get'>>('get', '/v1/webhooks', { ...options, query: query as Record<string, unknown> }),
+      this.#call<ResultAt<'/v1/webhooks', 'get'>>('get', '/v1/webhooks', {
+        ...options,
+        query: query as Record<string, unknown>,
+      }),
     /** The answer carries the `whsec_...` secret, shown only this once. */
     create: (body: BodyAt<'/v1/webhooks', 'post'>, options?: CommonOptions) =>
       this.#call<ResultAt<'/v1/webhooks', 'post'>>('post', '/v1/webhooks', { ...options, body }),
     get: (id: string, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/webhooks/{id}', 'get'>>('get', '/v1/webhooks/{id}', { ...options, params: { id } }),
+      this.#call<ResultAt<'/v1/webhooks/{id}', 'get'>>('get', '/v1/webhooks/{id}', {
+        ...options,
+        params: { id },
+      }),
     update: (id: string, body: BodyAt<'/v1/webhooks/{id}', 'patch'>, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/webhooks/{id}', 'patch'>>('patch', '/v1/webhooks/{id}', { ...options, params: { id }, body }),
+      this.#call<ResultAt<'/v1/webhooks/{id}', 'patch'>>('patch', '/v1/webhooks/{id}', {
+        ...options,
+        params: { id },
+        body,
+      }),
     delete: (id: string, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/webhooks/{id}', 'delete'>>('delete', '/v1/webhooks/{id}', { ...options, params: { id } }),
+      this.#call<ResultAt<'/v1/webhooks/{id}', 'delete'>>('delete', '/v1/webhooks/{id}', {
+        ...options,
+        params: { id },
+      }),
   };
 
   readonly sandbox = {
     /** Makes a customer message arrive as if from the provider (test keys only). */
     inbound: (body: BodyAt<'/v1/sandbox/inbound', 'post'>, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/sandbox/inbound', 'post'>>('post', '/v1/sandbox/inbound', { ...options, body }),
+      this.#call<ResultAt<'/v1/sandbox/inbound', 'post'>>('post', '/v1/sandbox/inbound', {
+        ...options,
+        body,
+      }),
   };
 
   readonly events = {
     list: (query?: QueryAt<'/v1/events', 'get'>, options?: CommonOptions) =>
-      this.#call<ResultAt<'/v1/events', 'get'>>('get', '/v1/events', { ...options, query: query as Record<string, unknown> }),
+      this.#call<ResultAt<'/v1/events', 'get'>>('get', '/v1/events', {
+        ...options,
+        query: query as Record<string, unknown>,
+      }),
     /** Live events from `GET /v1/events/stream` (SSE) until the server closes it or `signal` aborts. */
     stream: (options: StreamOptions = {}) => this.#events(options),
   };

@@ -196,6 +196,115 @@ export interface paths {
         patch: operations["patch_contacts_by_id"];
         trace?: never;
     };
+    "/v1/audiences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List audiences */
+        get: operations["get_audiences"];
+        put?: never;
+        /**
+         * Create an audience
+         * @description With a `filter`, a rule-based audience (evaluated when used); without, a static list filled with POST /v1/audiences/{id}/contacts.
+         */
+        post: operations["post_audiences"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audiences/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an audience */
+        get: operations["get_audiences_by_id"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an audience
+         * @description The contacts stay.
+         */
+        delete: operations["delete_audiences_by_id"];
+        options?: never;
+        head?: never;
+        /**
+         * Update an audience
+         * @description A `filter` applies to rule-based audiences only (409 on a static one).
+         */
+        patch: operations["patch_audiences_by_id"];
+        trace?: never;
+    };
+    "/v1/audiences/{id}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the contacts of an audience */
+        get: operations["get_audiences_by_id_contacts"];
+        put?: never;
+        /**
+         * Add contacts to a static audience
+         * @description By `contact_ids` and/or `phones`; a phone with no contact yet creates one (`contact.created`). Any unknown id or invalid phone refuses the whole request with a 400 naming it. Rule-based audiences answer 409.
+         */
+        post: operations["post_audiences_by_id_contacts"];
+        /**
+         * Remove contacts from a static audience
+         * @description By `contact_ids` and/or `phones` in the body. The contacts themselves stay.
+         */
+        delete: operations["delete_audiences_by_id_contacts"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List imports */
+        get: operations["get_imports"];
+        put?: never;
+        /**
+         * Import contacts (CSV or JSON)
+         * @description Send a CSV as the body (`Content-Type: text/csv`), as the `file` part of a multipart upload (fields `audience_id` and `on_conflict` before the file), or JSON `{rows: [...]}`; `audience_id` and `on_conflict` may also be query parameters. The header row names the columns: `phone`, `name`, `email`, `tags` (separated by `;` or `|`), `attributes.<key>`; other columns become attributes of their own name. Comma, semicolon, tab and pipe delimiters are detected; a UTF-8 byte-order mark is ignored; non-UTF-8 text is read as Windows-1252. Phones are parsed with the workspace's default country. Blank rows are ignored; bad rows are reported by line in `errors`, never dropped silently. Up to PARLEY_UPLOAD_LIMIT_BYTES (413 above); a binary file is a 415. Answers 202 with the queued import; poll GET /v1/imports/{id} or wait for `import.completed`. Counts against the plan's imports per minute.
+         */
+        post: operations["post_imports"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an import and its progress */
+        get: operations["get_imports_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -333,6 +442,485 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List channels */
+        get: operations["get_channels"];
+        put?: never;
+        /**
+         * Connect a channel
+         * @description Connects a WhatsApp number (Meta Cloud API), an SMS or voice number (Twilio), an email address (SMTP) or a sandbox channel. Credentials are checked per provider, encrypted at rest and never returned. The response gives the inbound URL to paste into the provider console; email channels also get an `inbound_token`, shown only here.
+         */
+        post: operations["post_channels"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a channel */
+        get: operations["get_channels_by_id"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a channel
+         * @description Its conversations and messages stay; queued sends on it fail with `channel_not_configured`.
+         */
+        delete: operations["delete_channels_by_id"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a channel
+         * @description Credentials, when given, replace the stored set as a whole and are checked like at creation.
+         */
+        patch: operations["patch_channels_by_id"];
+        trace?: never;
+    };
+    "/v1/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List conversations
+         * @description Newest activity first.
+         */
+        get: operations["get_conversations"];
+        put?: never;
+        /**
+         * Open conversations in a batch
+         * @description Each item is opened on its own: `results` lists those opened, `errors` the others with their index. A WhatsApp conversation opened by the business starts with an approved template (required); SMS and email may start with a template, a text, or nothing. `channel: "voice"` is refused per item with `channel_not_configured`: calls are placed with POST /v1/calls.
+         */
+        post: operations["post_conversations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Act on many conversations
+         * @description close, reopen, snooze (`until`), assign (`user_id` | `team_id`, neither to unassign), tag or untag (`tags`); one result per id, each applied on its own.
+         */
+        post: operations["post_conversations_bulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a conversation */
+        get: operations["get_conversations_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages of a conversation
+         * @description Oldest first (newest last), paginated.
+         */
+        get: operations["get_conversations_by_id_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply on the conversation's channel
+         * @description Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.
+         */
+        post: operations["post_conversations_by_id_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign to a user or a team
+         * @description Give `user_id` or `team_id`; neither (or null) unassigns. An unknown user or team is a 404 naming the field.
+         */
+        post: operations["post_conversations_by_id_assign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace the tags */
+        put: operations["put_conversations_by_id_tags"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close (resolve) a conversation
+         * @description Emits conversation.resolved. A new customer message reopens it.
+         */
+        post: operations["post_conversations_by_id_close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/snooze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Snooze until a time
+         * @description It wakes up (active again, conversation.reopened) at `until`, or earlier when the customer writes. A closed conversation cannot be snoozed (409).
+         */
+        post: operations["post_conversations_by_id_snooze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen a closed or snoozed conversation */
+        post: operations["post_conversations_by_id_reopen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/handoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand off from the AI to people
+         * @description Pauses the AI (`ai_paused: true`) and emits conversation.escalated; optionally assigns it. Handing off a conversation already handed off changes only the assignment.
+         */
+        post: operations["post_conversations_by_id_handoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/handoff/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand the conversation back to the AI
+         * @description Clears `ai_paused` and emits conversation.handoff_resolved (no change when it was not handed off).
+         */
+        post: operations["post_conversations_by_id_handoff_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a message
+         * @description Accepts the message (201, `status: "queued"`) and delivers it in the background; follow it with `GET /v1/messages/{id}` or the message.* webhooks. The contact and the conversation are created when needed. In test mode it goes to the sandbox, which moves it to delivered and read by itself. Errors: 400 for invalid content (text over 4,096 characters, caption over 1,024, more than 3 buttons, missing or extra template variables — each named in `errors`); 422 `template_not_approved` when the template does not exist or is not approved; 422 `whatsapp_outside_24h_window` for free-form WhatsApp content when the customer has not written in 24 hours (send a template); 422 `contact_opted_out` when the contact opted out, or is on do-not-disturb and the message is business-initiated (no customer message in 24 hours) without `ignore_dnd`; 422 `channel_not_configured` in live mode with no channel for it (and for `channel: "voice"`: use /v1/calls); 429 `rate_limited` past the plan's messages per hour. Sending to a contact whose conversation is closed reopens it.
+         */
+        post: operations["post_messages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a message from an agent's channel
+         * @description The same as POST /v1/messages, sent from the channel bound to this agent (test mode: the sandbox when none is bound); the conversation is bound to the agent. Accepts the message (201, `status: "queued"`) and delivers it in the background; follow it with `GET /v1/messages/{id}` or the message.* webhooks. The contact and the conversation are created when needed. In test mode it goes to the sandbox, which moves it to delivered and read by itself. Errors: 400 for invalid content (text over 4,096 characters, caption over 1,024, more than 3 buttons, missing or extra template variables — each named in `errors`); 422 `template_not_approved` when the template does not exist or is not approved; 422 `whatsapp_outside_24h_window` for free-form WhatsApp content when the customer has not written in 24 hours (send a template); 422 `contact_opted_out` when the contact opted out, or is on do-not-disturb and the message is business-initiated (no customer message in 24 hours) without `ignore_dnd`; 422 `channel_not_configured` in live mode with no channel for it (and for `channel: "voice"`: use /v1/calls); 429 `rate_limited` past the plan's messages per hour. Sending to a contact whose conversation is closed reopens it.
+         */
+        post: operations["post_agents_by_id_messages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a message and its delivery status */
+        get: operations["get_messages_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate a customer message (test mode)
+         * @description Makes a customer message arrive as if from the provider, through the same path as a real webhook: contact, conversation, `message.received`, and the agent answers. `to` picks the channel by its address or the agent by its phone number; without it, the default agent (the oldest active one) answers. Test keys only: a live key gets 403 `forbidden`.
+         */
+        post: operations["post_sandbox_inbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List message templates */
+        get: operations["get_templates"];
+        put?: never;
+        /**
+         * Create a message template
+         * @description Test mode approves it at once; in live mode it starts `pending` until WhatsApp reviews it (template.status_updated tells the result). A name and language pair is unique (409).
+         */
+        post: operations["post_templates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a message template */
+        get: operations["get_templates_by_id"];
+        put?: never;
+        post?: never;
+        /** Delete a message template */
+        delete: operations["delete_templates_by_id"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a message template
+         * @description Changing the content sends a live template back to review (`pending`). `status` may be set in test mode only.
+         */
+        patch: operations["patch_templates_by_id"];
+        trace?: never;
+    };
+    "/v1/broadcasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List broadcasts */
+        get: operations["get_broadcasts"];
+        put?: never;
+        /**
+         * Send a template to many contacts
+         * @description Accepts the broadcast at once (202) and sends in the background, from `send_at` if given: recipients are expanded from the audience (a rule audience as it is when sending starts), `contact_ids` or `phones`, and each gets the template through the same path as POST /v1/messages (opt-out, do-not-disturb, template approval, messages per hour), sent by the key that created the broadcast. Opted-out and do-not-disturb contacts are `skipped`; other refusals make the recipient `failed` with the code. When the plan's messages per hour run out, the remaining recipients wait for the window to reset (nothing fails). `broadcast.completed` is emitted once every recipient is handed to the provider (its message sent, delivered, read or failed) or left out (skipped, failed before sending, cancelled); deliveries and reads after that keep moving the counts. Errors: 400 with every invalid phone, unknown contact id or template variable named in `errors` (nothing is written); 404 for an unknown audience; 422 `template_not_approved` for a missing or unapproved template; 422 `channel_not_configured` for an unknown `from` (or live mode without a WhatsApp channel).
+         */
+        post: operations["post_broadcasts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/broadcasts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a broadcast with live counts
+         * @description The counts are read from the recipients' messages each time, so they follow every status change.
+         */
+        get: operations["get_broadcasts_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/broadcasts/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a broadcast
+         * @description Recipients not yet handed to messaging become `cancelled`; messages already sent are not recalled. Cancelling a cancelled broadcast returns it; a completed or failed one is 409.
+         */
+        post: operations["post_broadcasts_by_id_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/broadcasts/{id}/recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a broadcast's recipients */
+        get: operations["get_broadcasts_by_id_recipients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agents": {
         parameters: {
             query?: never;
@@ -377,6 +965,149 @@ export interface paths {
          * @description Only the fields sent change. `model`, `handoff` and `business` merge field by field; a list inside them (hours, services, holidays) is replaced whole. Send a service back with its `id` to keep that id.
          */
         patch: operations["patch_agents_by_id"];
+        trace?: never;
+    };
+    "/v1/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List leads */
+        get: operations["get_leads"];
+        put?: never;
+        /**
+         * Capture a lead
+         * @description Creates a lead (201, `lead.captured`). When the conversation (or, without one, the contact) already has an open lead (`new` or `qualified`), that lead is updated instead and the answer is 200 (`lead.updated`, or `lead.qualified` when its status becomes qualified). Without `contact_id`, the contact with this phone (or email) is used or created.
+         */
+        post: operations["post_leads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a lead */
+        get: operations["get_leads_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update a lead
+         * @description Emits `lead.qualified` when the status moves to `qualified`, else `lead.updated`. `fields` merge; a null value removes one.
+         */
+        patch: operations["patch_leads_by_id"];
+        trace?: never;
+    };
+    "/v1/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List bookings
+         * @description Newest start first.
+         */
+        get: operations["get_bookings"];
+        put?: never;
+        /**
+         * Book an appointment
+         * @description The slot must be in the future and within the business's opening hours on a day it is open (else 422 `unprocessable`), and must not overlap a confirmed booking of the agent or its buffer (else 409 `conflict`; concurrent requests for one slot: exactly one wins). Any start minute is accepted; availability suggests starts every 15 minutes.
+         */
+        post: operations["post_bookings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bookings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a booking */
+        get: operations["get_bookings_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bookings/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a booking
+         * @description Frees the slot. A booking already cancelled answers 409 `conflict`.
+         */
+        post: operations["post_bookings_by_id_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bookings/{id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reschedule a booking
+         * @description Moves the booking, checked like a new one (422 outside hours or in the past, 409 overlapping another booking or when cancelled).
+         */
+        post: operations["post_bookings_by_id_reschedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Free slots of an agent's business on a day
+         * @description Slots start every 15 minutes from each opening time and last the service's duration (30 minutes without a service).
+         */
+        get: operations["get_agents_by_id_availability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/agents/{id}/knowledge": {
@@ -454,6 +1185,46 @@ export interface paths {
         post?: never;
         /** Delete a knowledge document and its passages */
         delete: operations["delete_agents_by_id_knowledge_by_doc_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Try an agent (playground, no channel)
+         * @description Answers one message as the agent would, with its knowledge, hours, booking rules and model. Nothing is written: leads, bookings and handoffs appear in `actions` as what the agent would do.
+         */
+        post: operations["post_agents_by_id_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/copilot/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suggest replies and next steps for a human agent
+         * @description Drafts from the conversation's agent (built-in rules or its LLM) and its knowledge, for the customer's latest messages. Writes nothing.
+         */
+        post: operations["post_conversations_by_id_copilot_suggest"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -655,6 +1426,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The one error shape of every failed request. */
         Error: {
             /** @description The error. */
             error: {
@@ -2329,6 +3101,1981 @@ export interface operations {
             };
         };
     };
+    get_audiences: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only audiences of this type.
+                 * @example static
+                 */
+                type?: "static" | "rule";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the audience.
+                             * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example audience
+                             * @constant
+                             */
+                            object: "audience";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description Name.
+                             * @example Diwali VIPs
+                             */
+                            name: string;
+                            /**
+                             * @description Description.
+                             * @example Premium customers in Pune
+                             */
+                            description: string | null;
+                            /**
+                             * @description `static`: explicit members; `rule`: contacts matching `filter`.
+                             * @example static
+                             * @enum {string}
+                             */
+                            type: "static" | "rule";
+                            /**
+                             * @description The rule (rule-based audiences), else null.
+                             * @example {
+                             *       "tags": [
+                             *         "vip"
+                             *       ]
+                             *     }
+                             */
+                            filter: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Contacts in the audience now.
+                             * @example 42
+                             */
+                            contact_count: number;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_audiences: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Name of the audience.
+                     * @example Diwali VIPs
+                     */
+                    name: string;
+                    /**
+                     * @description What the audience is for.
+                     * @example Premium customers in Pune
+                     */
+                    description?: string;
+                    /**
+                     * @description Give a filter for a rule-based audience; omit it for a static list of members.
+                     * @example {
+                     *       "tags": [
+                     *         "vip"
+                     *       ],
+                     *       "attributes": {
+                     *         "city": "Pune"
+                     *       }
+                     *     }
+                     */
+                    filter?: {
+                        /**
+                         * @description Contacts carrying every one of these tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags?: string[];
+                        /**
+                         * @description Contacts carrying at least one of these tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        any_tags?: string[];
+                        /**
+                         * @description Contacts whose attributes have these values (compared as text: 3 matches "3").
+                         * @example {
+                         *       "plan": "premium"
+                         *     }
+                         */
+                        attributes?: {
+                            [key: string]: string | number | boolean;
+                        };
+                        /**
+                         * @description Only contacts with this do-not-disturb flag.
+                         * @example false
+                         */
+                        dnd?: boolean;
+                        /**
+                         * @description Only contacts with this opt-out flag.
+                         * @example false
+                         */
+                        opted_out?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the audience.
+                         * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example audience
+                         * @constant
+                         */
+                        object: "audience";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Name.
+                         * @example Diwali VIPs
+                         */
+                        name: string;
+                        /**
+                         * @description Description.
+                         * @example Premium customers in Pune
+                         */
+                        description: string | null;
+                        /**
+                         * @description `static`: explicit members; `rule`: contacts matching `filter`.
+                         * @example static
+                         * @enum {string}
+                         */
+                        type: "static" | "rule";
+                        /**
+                         * @description The rule (rule-based audiences), else null.
+                         * @example {
+                         *       "tags": [
+                         *         "vip"
+                         *       ]
+                         *     }
+                         */
+                        filter: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Contacts in the audience now.
+                         * @example 42
+                         */
+                        contact_count: number;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_audiences_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`aud_` prefix).
+                 * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the audience.
+                         * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example audience
+                         * @constant
+                         */
+                        object: "audience";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Name.
+                         * @example Diwali VIPs
+                         */
+                        name: string;
+                        /**
+                         * @description Description.
+                         * @example Premium customers in Pune
+                         */
+                        description: string | null;
+                        /**
+                         * @description `static`: explicit members; `rule`: contacts matching `filter`.
+                         * @example static
+                         * @enum {string}
+                         */
+                        type: "static" | "rule";
+                        /**
+                         * @description The rule (rule-based audiences), else null.
+                         * @example {
+                         *       "tags": [
+                         *         "vip"
+                         *       ]
+                         *     }
+                         */
+                        filter: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Contacts in the audience now.
+                         * @example 42
+                         */
+                        contact_count: number;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_audiences_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`aud_` prefix).
+                 * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The deleted audience.
+                         * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of the deleted object.
+                         * @example audience
+                         * @constant
+                         */
+                        object: "audience";
+                        /**
+                         * @description Always true.
+                         * @example true
+                         * @constant
+                         */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_audiences_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`aud_` prefix).
+                 * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Name of the audience.
+                     * @example Diwali VIPs
+                     */
+                    name?: string;
+                    /**
+                     * @description What the audience is for (null clears it).
+                     * @example Premium customers
+                     */
+                    description?: string | null;
+                    /**
+                     * @description The new rule (rule-based audiences only).
+                     * @example {
+                     *       "tags": [
+                     *         "vip"
+                     *       ],
+                     *       "attributes": {
+                     *         "city": "Pune"
+                     *       }
+                     *     }
+                     */
+                    filter?: {
+                        /**
+                         * @description Contacts carrying every one of these tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags?: string[];
+                        /**
+                         * @description Contacts carrying at least one of these tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        any_tags?: string[];
+                        /**
+                         * @description Contacts whose attributes have these values (compared as text: 3 matches "3").
+                         * @example {
+                         *       "plan": "premium"
+                         *     }
+                         */
+                        attributes?: {
+                            [key: string]: string | number | boolean;
+                        };
+                        /**
+                         * @description Only contacts with this do-not-disturb flag.
+                         * @example false
+                         */
+                        dnd?: boolean;
+                        /**
+                         * @description Only contacts with this opt-out flag.
+                         * @example false
+                         */
+                        opted_out?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the audience.
+                         * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example audience
+                         * @constant
+                         */
+                        object: "audience";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Name.
+                         * @example Diwali VIPs
+                         */
+                        name: string;
+                        /**
+                         * @description Description.
+                         * @example Premium customers in Pune
+                         */
+                        description: string | null;
+                        /**
+                         * @description `static`: explicit members; `rule`: contacts matching `filter`.
+                         * @example static
+                         * @enum {string}
+                         */
+                        type: "static" | "rule";
+                        /**
+                         * @description The rule (rule-based audiences), else null.
+                         * @example {
+                         *       "tags": [
+                         *         "vip"
+                         *       ]
+                         *     }
+                         */
+                        filter: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Contacts in the audience now.
+                         * @example 42
+                         */
+                        contact_count: number;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_audiences_by_id_contacts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`aud_` prefix).
+                 * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example contact
+                             * @constant
+                             */
+                            object: "contact";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description Phone number in E.164, or null for an email-only contact.
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Full name.
+                             * @example Asha Rao
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email address (lower case).
+                             * @example asha@example.com
+                             */
+                            email: string | null;
+                            /**
+                             * @description Free-form attributes.
+                             * @example {
+                             *       "plan": "premium"
+                             *     }
+                             */
+                            attributes: {
+                                [key: string]: string | number | boolean;
+                            };
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                            /**
+                             * @description Do not disturb: outbound sends and calls skip this contact.
+                             * @example false
+                             */
+                            dnd: boolean;
+                            /**
+                             * @description Opted out: business-initiated messages are refused with `contact_opted_out`.
+                             * @example false
+                             */
+                            opted_out: boolean;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_audiences_by_id_contacts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`aud_` prefix).
+                 * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Contacts by id (at most 1,000).
+                     * @example [
+                     *       "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *     ]
+                     */
+                    contact_ids?: string[];
+                    /**
+                     * @description Contacts by phone (at most 1,000). On add, a phone with no contact yet creates one.
+                     * @example [
+                     *       "+919876543210"
+                     *     ]
+                     */
+                    phones?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        audience: {
+                            /**
+                             * @description Unique identifier of the audience.
+                             * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example audience
+                             * @constant
+                             */
+                            object: "audience";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description Name.
+                             * @example Diwali VIPs
+                             */
+                            name: string;
+                            /**
+                             * @description Description.
+                             * @example Premium customers in Pune
+                             */
+                            description: string | null;
+                            /**
+                             * @description `static`: explicit members; `rule`: contacts matching `filter`.
+                             * @example static
+                             * @enum {string}
+                             */
+                            type: "static" | "rule";
+                            /**
+                             * @description The rule (rule-based audiences), else null.
+                             * @example {
+                             *       "tags": [
+                             *         "vip"
+                             *       ]
+                             *     }
+                             */
+                            filter: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Contacts in the audience now.
+                             * @example 42
+                             */
+                            contact_count: number;
+                        };
+                        /**
+                         * @description Contacts newly added (those already members are not counted).
+                         * @example 2
+                         */
+                        added: number;
+                        /**
+                         * @description Contacts created for phones that had none.
+                         * @example 1
+                         */
+                        created_contacts: number;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_audiences_by_id_contacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`aud_` prefix).
+                 * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Contacts by id (at most 1,000).
+                     * @example [
+                     *       "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *     ]
+                     */
+                    contact_ids?: string[];
+                    /**
+                     * @description Contacts by phone (at most 1,000). On add, a phone with no contact yet creates one.
+                     * @example [
+                     *       "+919876543210"
+                     *     ]
+                     */
+                    phones?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        audience: {
+                            /**
+                             * @description Unique identifier of the audience.
+                             * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example audience
+                             * @constant
+                             */
+                            object: "audience";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description Name.
+                             * @example Diwali VIPs
+                             */
+                            name: string;
+                            /**
+                             * @description Description.
+                             * @example Premium customers in Pune
+                             */
+                            description: string | null;
+                            /**
+                             * @description `static`: explicit members; `rule`: contacts matching `filter`.
+                             * @example static
+                             * @enum {string}
+                             */
+                            type: "static" | "rule";
+                            /**
+                             * @description The rule (rule-based audiences), else null.
+                             * @example {
+                             *       "tags": [
+                             *         "vip"
+                             *       ]
+                             *     }
+                             */
+                            filter: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Contacts in the audience now.
+                             * @example 42
+                             */
+                            contact_count: number;
+                        };
+                        /**
+                         * @description Contacts removed.
+                         * @example 1
+                         */
+                        removed: number;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_imports: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only imports in this status.
+                 * @example completed
+                 */
+                status?: "queued" | "processing" | "completed" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the import.
+                             * @example imp_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example import
+                             * @constant
+                             */
+                            object: "import";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description `failed`: the file could not be read to its end; the counts say what was written before.
+                             * @example completed
+                             * @enum {string}
+                             */
+                            status: "queued" | "processing" | "completed" | "failed";
+                            /**
+                             * @description How the rows were sent.
+                             * @example csv
+                             * @enum {string}
+                             */
+                            source: "csv" | "json";
+                            /**
+                             * @description Name of the uploaded file (multipart uploads).
+                             * @example contacts.csv
+                             */
+                            filename: string | null;
+                            /**
+                             * @description Size of the upload.
+                             * @example 52318
+                             */
+                            byte_size: number;
+                            /**
+                             * @description What to do with a row whose phone (or, without a phone, email) is already a contact: `skip` it, or `update` it (name and email replaced when given, attributes merged, tags added).
+                             * @example skip
+                             * @enum {string}
+                             */
+                            on_conflict: "skip" | "update";
+                            /**
+                             * @description The audience the contacts were added to.
+                             * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            audience_id: string | null;
+                            /**
+                             * @description Data rows read so far (final once completed); blank rows are not counted.
+                             * @example 1000
+                             */
+                            total_rows: number;
+                            /**
+                             * @description Contacts created.
+                             * @example 950
+                             */
+                            created: number;
+                            /**
+                             * @description Existing contacts updated (`on_conflict: update`).
+                             * @example 0
+                             */
+                            updated: number;
+                            /**
+                             * @description Rows not written: existing contacts under `on_conflict: skip`, and repeats of a phone earlier in the file.
+                             * @example 40
+                             */
+                            skipped: number;
+                            /**
+                             * @description Rows refused (an invalid phone or email, or neither).
+                             * @example 10
+                             */
+                            failed: number;
+                            /** @description Problems by row: the first 1000 only. */
+                            errors: {
+                                /**
+                                 * @description The line of the file (the header is line 1), or the index from 1 of a JSON row; 0 for the whole file.
+                                 * @example 7
+                                 */
+                                row: number;
+                                /**
+                                 * @description The field at fault (`file` for the file as a whole).
+                                 * @example phone
+                                 */
+                                field: string;
+                                /**
+                                 * @description What is wrong.
+                                 * @example must be a valid E.164 phone number (got "12345")
+                                 */
+                                message: string;
+                            }[];
+                            /**
+                             * @description All problems, including those beyond the stored list.
+                             * @example 10
+                             */
+                            error_count: number;
+                            /**
+                             * @description True when `errors` holds only the first 1,000.
+                             * @example false
+                             */
+                            errors_truncated: boolean;
+                            /**
+                             * @description When processing started (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /**
+                             * @description When it completed or failed (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            completed_at: string | null;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_imports: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A static audience every imported contact (new or existing) is added to.
+                 * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                audience_id?: string;
+                /**
+                 * @description What to do with a row whose phone (or, without a phone, email) is already a contact: `skip` it, or `update` it (name and email replaced when given, attributes merged, tags added).
+                 * @example skip
+                 */
+                on_conflict?: "skip" | "update";
+            };
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The rows, for a JSON upload (row numbers in errors count from 1).
+                     * @example [
+                     *       {
+                     *         "phone": "+919876543210",
+                     *         "name": "Asha Rao",
+                     *         "tags": [
+                     *           "vip"
+                     *         ]
+                     *       }
+                     *     ]
+                     */
+                    rows?: {
+                        /**
+                         * @description Phone number (E.164 or local to the default country).
+                         * @example +919876543210
+                         */
+                        phone?: string | null;
+                        /**
+                         * @description Full name.
+                         * @example Asha Rao
+                         */
+                        name?: string | null;
+                        /**
+                         * @description Email address.
+                         * @example asha@example.com
+                         */
+                        email?: string | null;
+                        /**
+                         * @description Tags, as a list or one string separated by `;` or `|`.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags?: (string[] | string) | null;
+                        /**
+                         * @description Attributes (merged into existing ones on update).
+                         * @example {
+                         *       "city": "Pune"
+                         *     }
+                         */
+                        attributes?: {
+                            [key: string]: string | number | boolean | null;
+                        } | null;
+                    }[];
+                    /**
+                     * @description A static audience every imported contact (new or existing) is added to.
+                     * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    audience_id?: string;
+                    /**
+                     * @description What to do with a row whose phone (or, without a phone, email) is already a contact: `skip` it, or `update` it (name and email replaced when given, attributes merged, tags added).
+                     * @example skip
+                     * @enum {string}
+                     */
+                    on_conflict?: "skip" | "update";
+                };
+                "text/csv": string;
+                "application/csv": string;
+                "text/plain": string;
+                "multipart/form-data": string;
+            };
+        };
+        responses: {
+            /** @description Success. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the import.
+                         * @example imp_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example import
+                         * @constant
+                         */
+                        object: "import";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description `failed`: the file could not be read to its end; the counts say what was written before.
+                         * @example completed
+                         * @enum {string}
+                         */
+                        status: "queued" | "processing" | "completed" | "failed";
+                        /**
+                         * @description How the rows were sent.
+                         * @example csv
+                         * @enum {string}
+                         */
+                        source: "csv" | "json";
+                        /**
+                         * @description Name of the uploaded file (multipart uploads).
+                         * @example contacts.csv
+                         */
+                        filename: string | null;
+                        /**
+                         * @description Size of the upload.
+                         * @example 52318
+                         */
+                        byte_size: number;
+                        /**
+                         * @description What to do with a row whose phone (or, without a phone, email) is already a contact: `skip` it, or `update` it (name and email replaced when given, attributes merged, tags added).
+                         * @example skip
+                         * @enum {string}
+                         */
+                        on_conflict: "skip" | "update";
+                        /**
+                         * @description The audience the contacts were added to.
+                         * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        audience_id: string | null;
+                        /**
+                         * @description Data rows read so far (final once completed); blank rows are not counted.
+                         * @example 1000
+                         */
+                        total_rows: number;
+                        /**
+                         * @description Contacts created.
+                         * @example 950
+                         */
+                        created: number;
+                        /**
+                         * @description Existing contacts updated (`on_conflict: update`).
+                         * @example 0
+                         */
+                        updated: number;
+                        /**
+                         * @description Rows not written: existing contacts under `on_conflict: skip`, and repeats of a phone earlier in the file.
+                         * @example 40
+                         */
+                        skipped: number;
+                        /**
+                         * @description Rows refused (an invalid phone or email, or neither).
+                         * @example 10
+                         */
+                        failed: number;
+                        /** @description Problems by row: the first 1000 only. */
+                        errors: {
+                            /**
+                             * @description The line of the file (the header is line 1), or the index from 1 of a JSON row; 0 for the whole file.
+                             * @example 7
+                             */
+                            row: number;
+                            /**
+                             * @description The field at fault (`file` for the file as a whole).
+                             * @example phone
+                             */
+                            field: string;
+                            /**
+                             * @description What is wrong.
+                             * @example must be a valid E.164 phone number (got "12345")
+                             */
+                            message: string;
+                        }[];
+                        /**
+                         * @description All problems, including those beyond the stored list.
+                         * @example 10
+                         */
+                        error_count: number;
+                        /**
+                         * @description True when `errors` holds only the first 1,000.
+                         * @example false
+                         */
+                        errors_truncated: boolean;
+                        /**
+                         * @description When processing started (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        started_at: string | null;
+                        /**
+                         * @description When it completed or failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        completed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_imports_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`imp_` prefix).
+                 * @example imp_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the import.
+                         * @example imp_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example import
+                         * @constant
+                         */
+                        object: "import";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description `failed`: the file could not be read to its end; the counts say what was written before.
+                         * @example completed
+                         * @enum {string}
+                         */
+                        status: "queued" | "processing" | "completed" | "failed";
+                        /**
+                         * @description How the rows were sent.
+                         * @example csv
+                         * @enum {string}
+                         */
+                        source: "csv" | "json";
+                        /**
+                         * @description Name of the uploaded file (multipart uploads).
+                         * @example contacts.csv
+                         */
+                        filename: string | null;
+                        /**
+                         * @description Size of the upload.
+                         * @example 52318
+                         */
+                        byte_size: number;
+                        /**
+                         * @description What to do with a row whose phone (or, without a phone, email) is already a contact: `skip` it, or `update` it (name and email replaced when given, attributes merged, tags added).
+                         * @example skip
+                         * @enum {string}
+                         */
+                        on_conflict: "skip" | "update";
+                        /**
+                         * @description The audience the contacts were added to.
+                         * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        audience_id: string | null;
+                        /**
+                         * @description Data rows read so far (final once completed); blank rows are not counted.
+                         * @example 1000
+                         */
+                        total_rows: number;
+                        /**
+                         * @description Contacts created.
+                         * @example 950
+                         */
+                        created: number;
+                        /**
+                         * @description Existing contacts updated (`on_conflict: update`).
+                         * @example 0
+                         */
+                        updated: number;
+                        /**
+                         * @description Rows not written: existing contacts under `on_conflict: skip`, and repeats of a phone earlier in the file.
+                         * @example 40
+                         */
+                        skipped: number;
+                        /**
+                         * @description Rows refused (an invalid phone or email, or neither).
+                         * @example 10
+                         */
+                        failed: number;
+                        /** @description Problems by row: the first 1000 only. */
+                        errors: {
+                            /**
+                             * @description The line of the file (the header is line 1), or the index from 1 of a JSON row; 0 for the whole file.
+                             * @example 7
+                             */
+                            row: number;
+                            /**
+                             * @description The field at fault (`file` for the file as a whole).
+                             * @example phone
+                             */
+                            field: string;
+                            /**
+                             * @description What is wrong.
+                             * @example must be a valid E.164 phone number (got "12345")
+                             */
+                            message: string;
+                        }[];
+                        /**
+                         * @description All problems, including those beyond the stored list.
+                         * @example 10
+                         */
+                        error_count: number;
+                        /**
+                         * @description True when `errors` holds only the first 1,000.
+                         * @example false
+                         */
+                        errors_truncated: boolean;
+                        /**
+                         * @description When processing started (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        started_at: string | null;
+                        /**
+                         * @description When it completed or failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        completed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     post_auth_login: {
         parameters: {
             query?: never;
@@ -3851,6 +6598,8092 @@ export interface operations {
                          */
                         member_ids: string[];
                     };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_channels: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only channels of this type.
+                 * @example whatsapp
+                 */
+                type?: "whatsapp" | "sms" | "email" | "voice";
+                /**
+                 * @description Only channels of this provider.
+                 * @example meta
+                 */
+                provider?: "meta" | "twilio" | "smtp" | "sandbox";
+                /**
+                 * @description Only the channels bound to this agent.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the channel.
+                             * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example channel
+                             * @constant
+                             */
+                            object: "channel";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description What the channel carries.
+                             * @example whatsapp
+                             * @enum {string}
+                             */
+                            type: "whatsapp" | "sms" | "email" | "voice";
+                            /**
+                             * @description Who carries it.
+                             * @example meta
+                             * @enum {string}
+                             */
+                            provider: "meta" | "twilio" | "smtp" | "sandbox";
+                            /**
+                             * @description The channel's own number or email address.
+                             * @example +14155550123
+                             */
+                            address: string;
+                            /**
+                             * @description The AI agent bound to this channel.
+                             * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            agent_id: string | null;
+                            /**
+                             * @description Whether the channel sends and receives.
+                             * @example active
+                             * @enum {string}
+                             */
+                            status: "active" | "disabled";
+                            /**
+                             * @description True when credentials are stored (they are never returned).
+                             * @example true
+                             */
+                            credentials_set: boolean;
+                            /**
+                             * @description Names of the credential fields stored.
+                             * @example [
+                             *       "account_sid",
+                             *       "auth_token"
+                             *     ]
+                             */
+                            credential_fields: string[];
+                            /**
+                             * @description Non-secret provider settings.
+                             * @example {}
+                             */
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description The URL to paste into the provider's console for inbound messages and statuses (null for the sandbox: use `POST /v1/sandbox/inbound`).
+                             * @example https://parley.example.com/hooks/whatsapp/ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            inbound_url: string | null;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_channels: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description What the channel carries.
+                     * @example whatsapp
+                     * @enum {string}
+                     */
+                    type: "whatsapp" | "sms" | "email" | "voice";
+                    /**
+                     * @description Who carries it (whatsapp: meta|sandbox; sms and voice: twilio|sandbox; email: smtp|sandbox).
+                     * @example meta
+                     * @enum {string}
+                     */
+                    provider: "meta" | "twilio" | "smtp" | "sandbox";
+                    /**
+                     * @description The channel's own number (E.164) or email address.
+                     * @example +14155550123
+                     */
+                    address: string;
+                    agent_id?: string | null;
+                    /**
+                     * @description Provider credentials, write-only and encrypted at rest. meta: `phone_number_id, business_account_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; sandbox: none.
+                     * @example {
+                     *       "account_sid": "AC0123456789abcdef0123456789abcdef",
+                     *       "auth_token": "your-auth-token"
+                     *     }
+                     */
+                    credentials?: {
+                        [key: string]: string | number;
+                    };
+                    /**
+                     * @description Non-secret provider settings, e.g. `messages_per_second`; for WhatsApp channels `enforce_24h_window` (default true); for the sandbox `fail_to` (recipients whose sends fail).
+                     * @example {
+                     *       "messages_per_second": 20
+                     *     }
+                     */
+                    settings?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the channel.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example channel
+                         * @constant
+                         */
+                        object: "channel";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description What the channel carries.
+                         * @example whatsapp
+                         * @enum {string}
+                         */
+                        type: "whatsapp" | "sms" | "email" | "voice";
+                        /**
+                         * @description Who carries it.
+                         * @example meta
+                         * @enum {string}
+                         */
+                        provider: "meta" | "twilio" | "smtp" | "sandbox";
+                        /**
+                         * @description The channel's own number or email address.
+                         * @example +14155550123
+                         */
+                        address: string;
+                        /**
+                         * @description The AI agent bound to this channel.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Whether the channel sends and receives.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "disabled";
+                        /**
+                         * @description True when credentials are stored (they are never returned).
+                         * @example true
+                         */
+                        credentials_set: boolean;
+                        /**
+                         * @description Names of the credential fields stored.
+                         * @example [
+                         *       "account_sid",
+                         *       "auth_token"
+                         *     ]
+                         */
+                        credential_fields: string[];
+                        /**
+                         * @description Non-secret provider settings.
+                         * @example {}
+                         */
+                        settings: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description The URL to paste into the provider's console for inbound messages and statuses (null for the sandbox: use `POST /v1/sandbox/inbound`).
+                         * @example https://parley.example.com/hooks/whatsapp/ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        inbound_url: string | null;
+                        /**
+                         * @description Email channels only: the secret your mail relay sends as `Authorization: Bearer <token>` to the inbound URL. Shown only in this response.
+                         * @example itk_Zm9vYmFyYmF6cXV4
+                         */
+                        inbound_token: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_channels_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`ch_` prefix).
+                 * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the channel.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example channel
+                         * @constant
+                         */
+                        object: "channel";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description What the channel carries.
+                         * @example whatsapp
+                         * @enum {string}
+                         */
+                        type: "whatsapp" | "sms" | "email" | "voice";
+                        /**
+                         * @description Who carries it.
+                         * @example meta
+                         * @enum {string}
+                         */
+                        provider: "meta" | "twilio" | "smtp" | "sandbox";
+                        /**
+                         * @description The channel's own number or email address.
+                         * @example +14155550123
+                         */
+                        address: string;
+                        /**
+                         * @description The AI agent bound to this channel.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Whether the channel sends and receives.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "disabled";
+                        /**
+                         * @description True when credentials are stored (they are never returned).
+                         * @example true
+                         */
+                        credentials_set: boolean;
+                        /**
+                         * @description Names of the credential fields stored.
+                         * @example [
+                         *       "account_sid",
+                         *       "auth_token"
+                         *     ]
+                         */
+                        credential_fields: string[];
+                        /**
+                         * @description Non-secret provider settings.
+                         * @example {}
+                         */
+                        settings: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description The URL to paste into the provider's console for inbound messages and statuses (null for the sandbox: use `POST /v1/sandbox/inbound`).
+                         * @example https://parley.example.com/hooks/whatsapp/ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        inbound_url: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_channels_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`ch_` prefix).
+                 * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The deleted channel.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of the deleted object.
+                         * @example channel
+                         * @constant
+                         */
+                        object: "channel";
+                        /**
+                         * @description Always true.
+                         * @example true
+                         * @constant
+                         */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_channels_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`ch_` prefix).
+                 * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The channel's own number (E.164) or email address.
+                     * @example +14155550123
+                     */
+                    address?: string;
+                    agent_id?: string | null;
+                    /**
+                     * @description Provider credentials, write-only and encrypted at rest. meta: `phone_number_id, business_account_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; sandbox: none.
+                     * @example {
+                     *       "account_sid": "AC0123456789abcdef0123456789abcdef",
+                     *       "auth_token": "your-auth-token"
+                     *     }
+                     */
+                    credentials?: {
+                        [key: string]: string | number;
+                    };
+                    /**
+                     * @description Non-secret provider settings, e.g. `messages_per_second`; for WhatsApp channels `enforce_24h_window` (default true); for the sandbox `fail_to` (recipients whose sends fail).
+                     * @example {
+                     *       "messages_per_second": 20
+                     *     }
+                     */
+                    settings?: {
+                        [key: string]: unknown;
+                    };
+                    /**
+                     * @description A disabled channel sends and receives nothing.
+                     * @example active
+                     * @enum {string}
+                     */
+                    status?: "active" | "disabled";
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the channel.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example channel
+                         * @constant
+                         */
+                        object: "channel";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description What the channel carries.
+                         * @example whatsapp
+                         * @enum {string}
+                         */
+                        type: "whatsapp" | "sms" | "email" | "voice";
+                        /**
+                         * @description Who carries it.
+                         * @example meta
+                         * @enum {string}
+                         */
+                        provider: "meta" | "twilio" | "smtp" | "sandbox";
+                        /**
+                         * @description The channel's own number or email address.
+                         * @example +14155550123
+                         */
+                        address: string;
+                        /**
+                         * @description The AI agent bound to this channel.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Whether the channel sends and receives.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "disabled";
+                        /**
+                         * @description True when credentials are stored (they are never returned).
+                         * @example true
+                         */
+                        credentials_set: boolean;
+                        /**
+                         * @description Names of the credential fields stored.
+                         * @example [
+                         *       "account_sid",
+                         *       "auth_token"
+                         *     ]
+                         */
+                        credential_fields: string[];
+                        /**
+                         * @description Non-secret provider settings.
+                         * @example {}
+                         */
+                        settings: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description The URL to paste into the provider's console for inbound messages and statuses (null for the sandbox: use `POST /v1/sandbox/inbound`).
+                         * @example https://parley.example.com/hooks/whatsapp/ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        inbound_url: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_conversations: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only in this status.
+                 * @example active
+                 */
+                status?: "active" | "snoozed" | "closed";
+                /**
+                 * @description Only on this channel.
+                 * @example whatsapp
+                 */
+                channel?: "whatsapp" | "sms" | "email" | "voice" | "web";
+                /**
+                 * @description Only assigned to this user or team (`none`: unassigned).
+                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                assignee?: string;
+                /**
+                 * @description Only with this tag.
+                 * @example vip
+                 */
+                tag?: string;
+                /**
+                 * @description Only with this contact.
+                 * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                contact_id?: string;
+                /**
+                 * @description Only answered by this agent.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+                /** @description Only handed off (true) or only AI-run (false). */
+                ai_paused?: boolean;
+                /**
+                 * @description Search the last message, the customer address and name.
+                 * @example refund
+                 */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the conversation.
+                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example conversation
+                             * @constant
+                             */
+                            object: "conversation";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description Channel type: whatsapp, sms or email.
+                             * @example whatsapp
+                             */
+                            channel: string;
+                            /**
+                             * @description The channel of the thread.
+                             * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            channel_id: string;
+                            /** @description The customer. */
+                            contact: {
+                                /**
+                                 * @description The contact.
+                                 * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                                /**
+                                 * @description Phone (E.164).
+                                 * @example +919876543210
+                                 */
+                                phone: string | null;
+                                /**
+                                 * @description Name.
+                                 * @example Rahul Verma
+                                 */
+                                name: string | null;
+                                /**
+                                 * @description Email.
+                                 * @example null
+                                 */
+                                email: string | null;
+                            };
+                            /**
+                             * @description The customer's phone (E.164).
+                             * @example +919876543210
+                             */
+                            contact_phone: string | null;
+                            /**
+                             * @description The customer's address on this channel (phone or email).
+                             * @example +919876543210
+                             */
+                            contact_address: string;
+                            /**
+                             * @description The AI agent answering this conversation.
+                             * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            agent_id: string | null;
+                            /**
+                             * @description Lifecycle status.
+                             * @example active
+                             * @enum {string}
+                             */
+                            status: "active" | "snoozed" | "closed";
+                            /**
+                             * @description True once the AI agent has replied in it.
+                             * @example true
+                             */
+                            ai_handled: boolean;
+                            /**
+                             * @description True while handed off to people (the AI does not answer).
+                             * @example false
+                             */
+                            ai_paused: boolean;
+                            /**
+                             * @description Why it was handed off.
+                             * @example null
+                             */
+                            handoff_reason: string | null;
+                            /** @description Who works on it. */
+                            assignee: {
+                                /**
+                                 * @description User or team.
+                                 * @example user
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                            /**
+                             * @description Tags (lowercase).
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                            /**
+                             * @description A preview of the latest message.
+                             * @example Bhai, aapka salon Sunday ko open hai?
+                             */
+                            last_message: string | null;
+                            /**
+                             * @description When the latest message was written (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            last_message_at: string | null;
+                            /**
+                             * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            window_expires_at: string | null;
+                            /**
+                             * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            snoozed_until: string | null;
+                            /**
+                             * @description When it was closed (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            closed_at: string | null;
+                            /**
+                             * @description Variables for the agent and templates.
+                             * @example {
+                             *       "firstName": "Ava"
+                             *     }
+                             */
+                            dynamic_variables: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description Your own reference for it.
+                             * @example crm-contact-1024
+                             */
+                            identifier: string | null;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Up to 100 conversations to open. */
+                    conversations: {
+                        /**
+                         * @description The agent that runs it (its channel sends).
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id?: string;
+                        /**
+                         * @description Channel (voice: use /v1/calls).
+                         * @example whatsapp
+                         * @enum {string}
+                         */
+                        channel: "whatsapp" | "sms" | "email" | "voice";
+                        /**
+                         * @description Customer phone (E.164) or email.
+                         * @example +14155550100
+                         */
+                        to?: string;
+                        /**
+                         * @description An existing contact instead of `to`.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id?: string;
+                        /**
+                         * @description The channel's own address to send from.
+                         * @example +14155550999
+                         */
+                        from?: string;
+                        /**
+                         * @description Variables for the agent and for `{{name}}` template placeholders.
+                         * @example {
+                         *       "plan": "premium"
+                         *     }
+                         */
+                        dynamic_variables?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /**
+                         * @description Reach a contact on do-not-disturb anyway (never one who opted out).
+                         * @example false
+                         */
+                        ignore_dnd?: boolean;
+                        /**
+                         * @description Your own reference.
+                         * @example crm-contact-1024
+                         */
+                        identifier?: string;
+                        /** @description The template, when type is template. */
+                        template?: {
+                            /**
+                             * @description Name of an approved template.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Language code of the template (optional when the name exists in one language only).
+                             * @example en
+                             */
+                            language?: string;
+                            /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
+                            variables?: (string | number)[] | {
+                                [key: string]: string | number;
+                            };
+                        };
+                        /**
+                         * @description SMS and email only: a first text message.
+                         * @example Hi! Your order shipped.
+                         */
+                        text?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The conversations opened. */
+                        results: {
+                            /**
+                             * @description Position in the request.
+                             * @example 0
+                             */
+                            index: number;
+                            conversation: {
+                                /**
+                                 * @description Unique identifier of the conversation.
+                                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                                /**
+                                 * @description The type of this object.
+                                 * @example conversation
+                                 * @constant
+                                 */
+                                object: "conversation";
+                                /**
+                                 * @description True for live-mode objects, false for test-mode ones.
+                                 * @example false
+                                 */
+                                livemode: boolean;
+                                /**
+                                 * @description When it was created (ISO 8601, UTC).
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                created_at: string;
+                                /**
+                                 * @description When it last changed (ISO 8601, UTC).
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                updated_at: string;
+                                /**
+                                 * @description Channel type: whatsapp, sms or email.
+                                 * @example whatsapp
+                                 */
+                                channel: string;
+                                /**
+                                 * @description The channel of the thread.
+                                 * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                channel_id: string;
+                                /** @description The customer. */
+                                contact: {
+                                    /**
+                                     * @description The contact.
+                                     * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    id: string;
+                                    /**
+                                     * @description Phone (E.164).
+                                     * @example +919876543210
+                                     */
+                                    phone: string | null;
+                                    /**
+                                     * @description Name.
+                                     * @example Rahul Verma
+                                     */
+                                    name: string | null;
+                                    /**
+                                     * @description Email.
+                                     * @example null
+                                     */
+                                    email: string | null;
+                                };
+                                /**
+                                 * @description The customer's phone (E.164).
+                                 * @example +919876543210
+                                 */
+                                contact_phone: string | null;
+                                /**
+                                 * @description The customer's address on this channel (phone or email).
+                                 * @example +919876543210
+                                 */
+                                contact_address: string;
+                                /**
+                                 * @description The AI agent answering this conversation.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                agent_id: string | null;
+                                /**
+                                 * @description Lifecycle status.
+                                 * @example active
+                                 * @enum {string}
+                                 */
+                                status: "active" | "snoozed" | "closed";
+                                /**
+                                 * @description True once the AI agent has replied in it.
+                                 * @example true
+                                 */
+                                ai_handled: boolean;
+                                /**
+                                 * @description True while handed off to people (the AI does not answer).
+                                 * @example false
+                                 */
+                                ai_paused: boolean;
+                                /**
+                                 * @description Why it was handed off.
+                                 * @example null
+                                 */
+                                handoff_reason: string | null;
+                                /** @description Who works on it. */
+                                assignee: {
+                                    /**
+                                     * @description User or team.
+                                     * @example user
+                                     * @enum {string}
+                                     */
+                                    type: "user" | "team";
+                                    /**
+                                     * @description Its id.
+                                     * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    id: string;
+                                } | null;
+                                /**
+                                 * @description Tags (lowercase).
+                                 * @example [
+                                 *       "vip"
+                                 *     ]
+                                 */
+                                tags: string[];
+                                /**
+                                 * @description A preview of the latest message.
+                                 * @example Bhai, aapka salon Sunday ko open hai?
+                                 */
+                                last_message: string | null;
+                                /**
+                                 * @description When the latest message was written (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                last_message_at: string | null;
+                                /**
+                                 * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                window_expires_at: string | null;
+                                /**
+                                 * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                snoozed_until: string | null;
+                                /**
+                                 * @description When it was closed (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                closed_at: string | null;
+                                /**
+                                 * @description Variables for the agent and templates.
+                                 * @example {
+                                 *       "firstName": "Ava"
+                                 *     }
+                                 */
+                                dynamic_variables: {
+                                    [key: string]: unknown;
+                                };
+                                /**
+                                 * @description Your own reference for it.
+                                 * @example crm-contact-1024
+                                 */
+                                identifier: string | null;
+                            };
+                            /**
+                             * @description The first message, when one was sent.
+                             * @example null
+                             */
+                            message: {
+                                /**
+                                 * @description Unique identifier of the message.
+                                 * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                                /**
+                                 * @description The type of this object.
+                                 * @example message
+                                 * @constant
+                                 */
+                                object: "message";
+                                /**
+                                 * @description True for live-mode objects, false for test-mode ones.
+                                 * @example false
+                                 */
+                                livemode: boolean;
+                                /**
+                                 * @description When it was created (ISO 8601, UTC).
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                created_at: string;
+                                /**
+                                 * @description When it last changed (ISO 8601, UTC).
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                updated_at: string;
+                                /**
+                                 * @description The conversation the message belongs to.
+                                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                conversation_id: string;
+                                /**
+                                 * @description The channel it went out or came in on.
+                                 * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                channel_id: string;
+                                /**
+                                 * @description Inbound from the customer, or outbound to them.
+                                 * @example outbound
+                                 * @enum {string}
+                                 */
+                                direction: "inbound" | "outbound";
+                                /** @description Who wrote the message. */
+                                sender: {
+                                    /**
+                                     * @description Who wrote it.
+                                     * @example api_key
+                                     * @enum {string}
+                                     */
+                                    type: "customer" | "ai" | "user" | "api_key" | "system";
+                                    /**
+                                     * @description Id of the key, user, agent or contact that wrote it.
+                                     * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    id: string | null;
+                                };
+                                /**
+                                 * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...).
+                                 * @example text
+                                 */
+                                type: string;
+                                /**
+                                 * @description Text, caption, rendered template body or a readable rendering of the content.
+                                 * @example Namaste!
+                                 */
+                                text: string | null;
+                                /** @description The template used, if any. */
+                                template: {
+                                    /**
+                                     * @description Template name.
+                                     * @example appointment_reminder
+                                     */
+                                    name: string;
+                                    /**
+                                     * @description Template language.
+                                     * @example en
+                                     */
+                                    language: string;
+                                    /**
+                                     * @description Values in placeholder order.
+                                     * @example [
+                                     *       "Ava"
+                                     *     ]
+                                     */
+                                    variables: string[];
+                                } | null;
+                                /** @description Media of an image, document, audio or video message. */
+                                media: {
+                                    /**
+                                     * @description URL of the media.
+                                     * @example https://example.com/a.jpg
+                                     */
+                                    url: string | null;
+                                    /**
+                                     * @description Caption.
+                                     * @example null
+                                     */
+                                    caption: string | null;
+                                    /**
+                                     * @description File name.
+                                     * @example null
+                                     */
+                                    filename: string | null;
+                                    /**
+                                     * @description MIME type, when known.
+                                     * @example image/jpeg
+                                     */
+                                    mime_type: string | null;
+                                } | null;
+                                /**
+                                 * @description Interactive content (buttons or list), or the customer's choice.
+                                 * @example null
+                                 */
+                                interactive: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /**
+                                 * @description Recipient address.
+                                 * @example +919876543210
+                                 */
+                                to: string;
+                                /**
+                                 * @description Sender address.
+                                 * @example +14155550123
+                                 */
+                                from: string;
+                                /**
+                                 * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received.
+                                 * @example queued
+                                 * @enum {string}
+                                 */
+                                status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                                /** @description Why it failed (status failed). */
+                                error: {
+                                    /**
+                                     * @description Error code.
+                                     * @example whatsapp_outside_24h_window
+                                     */
+                                    code: string;
+                                    /**
+                                     * @description What went wrong.
+                                     * @example Re-engagement message
+                                     */
+                                    message: string;
+                                } | null;
+                                /**
+                                 * @description The provider's id for it (e.g. a WhatsApp wamid).
+                                 * @example wamid.HBgM...
+                                 */
+                                provider_message_id: string | null;
+                                /**
+                                 * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                queued_at: string | null;
+                                /**
+                                 * @description When the provider accepted it (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                sent_at: string | null;
+                                /**
+                                 * @description When it reached the device (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                delivered_at: string | null;
+                                /**
+                                 * @description When the customer read it (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                read_at: string | null;
+                                /**
+                                 * @description When it failed (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                failed_at: string | null;
+                            } | null;
+                        }[];
+                        /** @description The items that could not be opened. */
+                        errors: {
+                            /**
+                             * @description Position in the request.
+                             * @example 1
+                             */
+                            index: number;
+                            /**
+                             * @description Error code.
+                             * @example template_not_approved
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Template welcome (en) is pending.
+                             */
+                            message: string;
+                            /** @description Invalid fields. */
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_bulk: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Up to 100 conversation ids.
+                     * @example [
+                     *       "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *     ]
+                     */
+                    ids: string[];
+                    /**
+                     * @description What to do with each.
+                     * @example close
+                     * @enum {string}
+                     */
+                    action: "close" | "reopen" | "snooze" | "assign" | "tag" | "untag";
+                    /**
+                     * @description For snooze: when they wake up.
+                     * @example 2026-05-11T09:00:00Z
+                     */
+                    until?: string;
+                    user_id?: string | null;
+                    team_id?: string | null;
+                    /**
+                     * @description For tag and untag: tags to add or remove.
+                     * @example [
+                     *       "vip"
+                     *     ]
+                     */
+                    tags?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The action applied.
+                         * @example close
+                         */
+                        action: string;
+                        /** @description One result per id. */
+                        results: {
+                            /**
+                             * @description The conversation id.
+                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Whether it worked for this id.
+                             * @example true
+                             */
+                            ok: boolean;
+                            /**
+                             * @description Its state after.
+                             * @example null
+                             */
+                            conversation: {
+                                /**
+                                 * @description Unique identifier of the conversation.
+                                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                                /**
+                                 * @description The type of this object.
+                                 * @example conversation
+                                 * @constant
+                                 */
+                                object: "conversation";
+                                /**
+                                 * @description True for live-mode objects, false for test-mode ones.
+                                 * @example false
+                                 */
+                                livemode: boolean;
+                                /**
+                                 * @description When it was created (ISO 8601, UTC).
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                created_at: string;
+                                /**
+                                 * @description When it last changed (ISO 8601, UTC).
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                updated_at: string;
+                                /**
+                                 * @description Channel type: whatsapp, sms or email.
+                                 * @example whatsapp
+                                 */
+                                channel: string;
+                                /**
+                                 * @description The channel of the thread.
+                                 * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                channel_id: string;
+                                /** @description The customer. */
+                                contact: {
+                                    /**
+                                     * @description The contact.
+                                     * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    id: string;
+                                    /**
+                                     * @description Phone (E.164).
+                                     * @example +919876543210
+                                     */
+                                    phone: string | null;
+                                    /**
+                                     * @description Name.
+                                     * @example Rahul Verma
+                                     */
+                                    name: string | null;
+                                    /**
+                                     * @description Email.
+                                     * @example null
+                                     */
+                                    email: string | null;
+                                };
+                                /**
+                                 * @description The customer's phone (E.164).
+                                 * @example +919876543210
+                                 */
+                                contact_phone: string | null;
+                                /**
+                                 * @description The customer's address on this channel (phone or email).
+                                 * @example +919876543210
+                                 */
+                                contact_address: string;
+                                /**
+                                 * @description The AI agent answering this conversation.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                agent_id: string | null;
+                                /**
+                                 * @description Lifecycle status.
+                                 * @example active
+                                 * @enum {string}
+                                 */
+                                status: "active" | "snoozed" | "closed";
+                                /**
+                                 * @description True once the AI agent has replied in it.
+                                 * @example true
+                                 */
+                                ai_handled: boolean;
+                                /**
+                                 * @description True while handed off to people (the AI does not answer).
+                                 * @example false
+                                 */
+                                ai_paused: boolean;
+                                /**
+                                 * @description Why it was handed off.
+                                 * @example null
+                                 */
+                                handoff_reason: string | null;
+                                /** @description Who works on it. */
+                                assignee: {
+                                    /**
+                                     * @description User or team.
+                                     * @example user
+                                     * @enum {string}
+                                     */
+                                    type: "user" | "team";
+                                    /**
+                                     * @description Its id.
+                                     * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    id: string;
+                                } | null;
+                                /**
+                                 * @description Tags (lowercase).
+                                 * @example [
+                                 *       "vip"
+                                 *     ]
+                                 */
+                                tags: string[];
+                                /**
+                                 * @description A preview of the latest message.
+                                 * @example Bhai, aapka salon Sunday ko open hai?
+                                 */
+                                last_message: string | null;
+                                /**
+                                 * @description When the latest message was written (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                last_message_at: string | null;
+                                /**
+                                 * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                window_expires_at: string | null;
+                                /**
+                                 * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                snoozed_until: string | null;
+                                /**
+                                 * @description When it was closed (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                closed_at: string | null;
+                                /**
+                                 * @description Variables for the agent and templates.
+                                 * @example {
+                                 *       "firstName": "Ava"
+                                 *     }
+                                 */
+                                dynamic_variables: {
+                                    [key: string]: unknown;
+                                };
+                                /**
+                                 * @description Your own reference for it.
+                                 * @example crm-contact-1024
+                                 */
+                                identifier: string | null;
+                            } | null;
+                            /**
+                             * @description Why it failed.
+                             * @example null
+                             */
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_conversations_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_conversations_by_id_messages: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the message.
+                             * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example message
+                             * @constant
+                             */
+                            object: "message";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description The conversation the message belongs to.
+                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            conversation_id: string;
+                            /**
+                             * @description The channel it went out or came in on.
+                             * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            channel_id: string;
+                            /**
+                             * @description Inbound from the customer, or outbound to them.
+                             * @example outbound
+                             * @enum {string}
+                             */
+                            direction: "inbound" | "outbound";
+                            /** @description Who wrote the message. */
+                            sender: {
+                                /**
+                                 * @description Who wrote it.
+                                 * @example api_key
+                                 * @enum {string}
+                                 */
+                                type: "customer" | "ai" | "user" | "api_key" | "system";
+                                /**
+                                 * @description Id of the key, user, agent or contact that wrote it.
+                                 * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            };
+                            /**
+                             * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...).
+                             * @example text
+                             */
+                            type: string;
+                            /**
+                             * @description Text, caption, rendered template body or a readable rendering of the content.
+                             * @example Namaste!
+                             */
+                            text: string | null;
+                            /** @description The template used, if any. */
+                            template: {
+                                /**
+                                 * @description Template name.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Template language.
+                                 * @example en
+                                 */
+                                language: string;
+                                /**
+                                 * @description Values in placeholder order.
+                                 * @example [
+                                 *       "Ava"
+                                 *     ]
+                                 */
+                                variables: string[];
+                            } | null;
+                            /** @description Media of an image, document, audio or video message. */
+                            media: {
+                                /**
+                                 * @description URL of the media.
+                                 * @example https://example.com/a.jpg
+                                 */
+                                url: string | null;
+                                /**
+                                 * @description Caption.
+                                 * @example null
+                                 */
+                                caption: string | null;
+                                /**
+                                 * @description File name.
+                                 * @example null
+                                 */
+                                filename: string | null;
+                                /**
+                                 * @description MIME type, when known.
+                                 * @example image/jpeg
+                                 */
+                                mime_type: string | null;
+                            } | null;
+                            /**
+                             * @description Interactive content (buttons or list), or the customer's choice.
+                             * @example null
+                             */
+                            interactive: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Recipient address.
+                             * @example +919876543210
+                             */
+                            to: string;
+                            /**
+                             * @description Sender address.
+                             * @example +14155550123
+                             */
+                            from: string;
+                            /**
+                             * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received.
+                             * @example queued
+                             * @enum {string}
+                             */
+                            status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                            /** @description Why it failed (status failed). */
+                            error: {
+                                /**
+                                 * @description Error code.
+                                 * @example whatsapp_outside_24h_window
+                                 */
+                                code: string;
+                                /**
+                                 * @description What went wrong.
+                                 * @example Re-engagement message
+                                 */
+                                message: string;
+                            } | null;
+                            /**
+                             * @description The provider's id for it (e.g. a WhatsApp wamid).
+                             * @example wamid.HBgM...
+                             */
+                            provider_message_id: string | null;
+                            /**
+                             * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            queued_at: string | null;
+                            /**
+                             * @description When the provider accepted it (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            sent_at: string | null;
+                            /**
+                             * @description When it reached the device (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            delivered_at: string | null;
+                            /**
+                             * @description When the customer read it (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            read_at: string | null;
+                            /**
+                             * @description When it failed (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            failed_at: string | null;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_by_id_reply: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description What kind of message (default text).
+                     * @default text
+                     * @example text
+                     * @enum {string}
+                     */
+                    type?: "text" | "template" | "image" | "document" | "audio" | "video" | "interactive";
+                    /**
+                     * @description The text, when type is text (at most 4,096 characters).
+                     * @example Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.
+                     */
+                    text?: string;
+                    /** @description The template, when type is template. */
+                    template?: {
+                        /**
+                         * @description Name of an approved template.
+                         * @example appointment_reminder
+                         */
+                        name: string;
+                        /**
+                         * @description Language code of the template (optional when the name exists in one language only).
+                         * @example en
+                         */
+                        language?: string;
+                        /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
+                        variables?: (string | number)[] | {
+                            [key: string]: string | number;
+                        };
+                    };
+                    /** @description The image, when type is image. */
+                    image?: {
+                        /**
+                         * @description Public http(s) URL of the image.
+                         * @example https://example.com/files/image.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The document, when type is document. */
+                    document?: {
+                        /**
+                         * @description Public http(s) URL of the document.
+                         * @example https://example.com/files/document.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The audio, when type is audio. */
+                    audio?: {
+                        /**
+                         * @description Public http(s) URL of the audio.
+                         * @example https://example.com/files/audio.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The video, when type is video. */
+                    video?: {
+                        /**
+                         * @description Public http(s) URL of the video.
+                         * @example https://example.com/files/video.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description Interactive content (WhatsApp only), when type is interactive. */
+                    interactive?: {
+                        /**
+                         * @description Reply buttons (up to 3) or a list (up to 10 rows).
+                         * @example button
+                         * @enum {string}
+                         */
+                        type: "button" | "list";
+                        /**
+                         * @description Body text (at most 1,024 characters).
+                         * @example Which time suits you?
+                         */
+                        body: string;
+                        /**
+                         * @description Header text (at most 60 characters).
+                         * @example Booking
+                         */
+                        header?: string;
+                        /**
+                         * @description Footer text (at most 60 characters).
+                         * @example Glow Salon
+                         */
+                        footer?: string;
+                        /** @description Reply buttons (type button). */
+                        buttons?: {
+                            /**
+                             * @description Returned when the customer taps it.
+                             * @example slot_3pm
+                             */
+                            id: string;
+                            /**
+                             * @description Button label (at most 20 characters).
+                             * @example 3 pm
+                             */
+                            title: string;
+                        }[];
+                        /** @description The list (type list). */
+                        list?: {
+                            /**
+                             * @description Label of the button that opens the list (at most 20 characters).
+                             * @example Choose a slot
+                             */
+                            button: string;
+                            /** @description Sections of the list. */
+                            sections: {
+                                /**
+                                 * @description Section title (at most 24 characters).
+                                 * @example Morning
+                                 */
+                                title?: string;
+                                /** @description Rows of the section. */
+                                rows: {
+                                    /**
+                                     * @description Returned when the customer picks it.
+                                     * @example slot_10am
+                                     */
+                                    id: string;
+                                    /**
+                                     * @description Row title (at most 24 characters).
+                                     * @example 10 am
+                                     */
+                                    title: string;
+                                    /**
+                                     * @description Row description (at most 72 characters).
+                                     * @example With Priya
+                                     */
+                                    description?: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the message.
+                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example message
+                         * @constant
+                         */
+                        object: "message";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The conversation the message belongs to.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /**
+                         * @description The channel it went out or came in on.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /**
+                         * @description Inbound from the customer, or outbound to them.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /** @description Who wrote the message. */
+                        sender: {
+                            /**
+                             * @description Who wrote it.
+                             * @example api_key
+                             * @enum {string}
+                             */
+                            type: "customer" | "ai" | "user" | "api_key" | "system";
+                            /**
+                             * @description Id of the key, user, agent or contact that wrote it.
+                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string | null;
+                        };
+                        /**
+                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...).
+                         * @example text
+                         */
+                        type: string;
+                        /**
+                         * @description Text, caption, rendered template body or a readable rendering of the content.
+                         * @example Namaste!
+                         */
+                        text: string | null;
+                        /** @description The template used, if any. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description Values in placeholder order.
+                             * @example [
+                             *       "Ava"
+                             *     ]
+                             */
+                            variables: string[];
+                        } | null;
+                        /** @description Media of an image, document, audio or video message. */
+                        media: {
+                            /**
+                             * @description URL of the media.
+                             * @example https://example.com/a.jpg
+                             */
+                            url: string | null;
+                            /**
+                             * @description Caption.
+                             * @example null
+                             */
+                            caption: string | null;
+                            /**
+                             * @description File name.
+                             * @example null
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type, when known.
+                             * @example image/jpeg
+                             */
+                            mime_type: string | null;
+                        } | null;
+                        /**
+                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @example null
+                         */
+                        interactive: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Recipient address.
+                         * @example +919876543210
+                         */
+                        to: string;
+                        /**
+                         * @description Sender address.
+                         * @example +14155550123
+                         */
+                        from: string;
+                        /**
+                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received.
+                         * @example queued
+                         * @enum {string}
+                         */
+                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                        /** @description Why it failed (status failed). */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example whatsapp_outside_24h_window
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Re-engagement message
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description The provider's id for it (e.g. a WhatsApp wamid).
+                         * @example wamid.HBgM...
+                         */
+                        provider_message_id: string | null;
+                        /**
+                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string | null;
+                        /**
+                         * @description When the provider accepted it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        sent_at: string | null;
+                        /**
+                         * @description When it reached the device (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        delivered_at: string | null;
+                        /**
+                         * @description When the customer read it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        read_at: string | null;
+                        /**
+                         * @description When it failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        failed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `whatsapp_outside_24h_window`, `template_not_approved`, `contact_opted_out`, `channel_not_configured`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_by_id_assign: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    user_id?: string | null;
+                    team_id?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_conversations_by_id_tags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The whole set of tags (replaces the current ones).
+                     * @example [
+                     *       "vip",
+                     *       "refund"
+                     *     ]
+                     */
+                    tags: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_by_id_close: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_by_id_snooze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description When it wakes up (ISO 8601, future, within a year).
+                     * @example 2026-05-11T09:00:00Z
+                     */
+                    until: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_by_id_reopen: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_by_id_handoff: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Why a person should take over.
+                     * @example Customer asks for a refund
+                     */
+                    reason: string;
+                    /** @description Assign it at the same time. */
+                    assign_to?: {
+                        /**
+                         * @description User or team.
+                         * @example team
+                         * @enum {string}
+                         */
+                        type: "user" | "team";
+                        /**
+                         * @description Its id.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_by_id_handoff_resolve: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_messages: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Recipient: a phone number (E.164, or local to the workspace's default country), or an email address for the email channel.
+                     * @example +919876543210
+                     */
+                    to: string;
+                    /**
+                     * @description What kind of message.
+                     * @example text
+                     * @enum {string}
+                     */
+                    type: "text" | "template" | "image" | "document" | "audio" | "video" | "interactive";
+                    /**
+                     * @description The text, when type is text (at most 4,096 characters).
+                     * @example Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.
+                     */
+                    text?: string;
+                    /** @description The template, when type is template. */
+                    template?: {
+                        /**
+                         * @description Name of an approved template.
+                         * @example appointment_reminder
+                         */
+                        name: string;
+                        /**
+                         * @description Language code of the template (optional when the name exists in one language only).
+                         * @example en
+                         */
+                        language?: string;
+                        /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
+                        variables?: (string | number)[] | {
+                            [key: string]: string | number;
+                        };
+                    };
+                    /** @description The image, when type is image. */
+                    image?: {
+                        /**
+                         * @description Public http(s) URL of the image.
+                         * @example https://example.com/files/image.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The document, when type is document. */
+                    document?: {
+                        /**
+                         * @description Public http(s) URL of the document.
+                         * @example https://example.com/files/document.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The audio, when type is audio. */
+                    audio?: {
+                        /**
+                         * @description Public http(s) URL of the audio.
+                         * @example https://example.com/files/audio.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The video, when type is video. */
+                    video?: {
+                        /**
+                         * @description Public http(s) URL of the video.
+                         * @example https://example.com/files/video.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description Interactive content (WhatsApp only), when type is interactive. */
+                    interactive?: {
+                        /**
+                         * @description Reply buttons (up to 3) or a list (up to 10 rows).
+                         * @example button
+                         * @enum {string}
+                         */
+                        type: "button" | "list";
+                        /**
+                         * @description Body text (at most 1,024 characters).
+                         * @example Which time suits you?
+                         */
+                        body: string;
+                        /**
+                         * @description Header text (at most 60 characters).
+                         * @example Booking
+                         */
+                        header?: string;
+                        /**
+                         * @description Footer text (at most 60 characters).
+                         * @example Glow Salon
+                         */
+                        footer?: string;
+                        /** @description Reply buttons (type button). */
+                        buttons?: {
+                            /**
+                             * @description Returned when the customer taps it.
+                             * @example slot_3pm
+                             */
+                            id: string;
+                            /**
+                             * @description Button label (at most 20 characters).
+                             * @example 3 pm
+                             */
+                            title: string;
+                        }[];
+                        /** @description The list (type list). */
+                        list?: {
+                            /**
+                             * @description Label of the button that opens the list (at most 20 characters).
+                             * @example Choose a slot
+                             */
+                            button: string;
+                            /** @description Sections of the list. */
+                            sections: {
+                                /**
+                                 * @description Section title (at most 24 characters).
+                                 * @example Morning
+                                 */
+                                title?: string;
+                                /** @description Rows of the section. */
+                                rows: {
+                                    /**
+                                     * @description Returned when the customer picks it.
+                                     * @example slot_10am
+                                     */
+                                    id: string;
+                                    /**
+                                     * @description Row title (at most 24 characters).
+                                     * @example 10 am
+                                     */
+                                    title: string;
+                                    /**
+                                     * @description Row description (at most 72 characters).
+                                     * @example With Priya
+                                     */
+                                    description?: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                    /**
+                     * @description Channel to send on (default whatsapp). Voice is not a messaging channel: use /v1/calls.
+                     * @example whatsapp
+                     * @enum {string}
+                     */
+                    channel?: "whatsapp" | "sms" | "email" | "voice";
+                    /**
+                     * @description The channel's own address to send from, when the workspace has several.
+                     * @example +14155550123
+                     */
+                    from?: string;
+                    /**
+                     * @description Send from this agent's channel; the conversation is bound to the agent.
+                     * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    agent_id?: string;
+                    /**
+                     * @description Send a business-initiated message even to a contact on do-not-disturb (never to one who opted out).
+                     * @example false
+                     */
+                    ignore_dnd?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the message.
+                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example message
+                         * @constant
+                         */
+                        object: "message";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The conversation the message belongs to.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /**
+                         * @description The channel it went out or came in on.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /**
+                         * @description Inbound from the customer, or outbound to them.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /** @description Who wrote the message. */
+                        sender: {
+                            /**
+                             * @description Who wrote it.
+                             * @example api_key
+                             * @enum {string}
+                             */
+                            type: "customer" | "ai" | "user" | "api_key" | "system";
+                            /**
+                             * @description Id of the key, user, agent or contact that wrote it.
+                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string | null;
+                        };
+                        /**
+                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...).
+                         * @example text
+                         */
+                        type: string;
+                        /**
+                         * @description Text, caption, rendered template body or a readable rendering of the content.
+                         * @example Namaste!
+                         */
+                        text: string | null;
+                        /** @description The template used, if any. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description Values in placeholder order.
+                             * @example [
+                             *       "Ava"
+                             *     ]
+                             */
+                            variables: string[];
+                        } | null;
+                        /** @description Media of an image, document, audio or video message. */
+                        media: {
+                            /**
+                             * @description URL of the media.
+                             * @example https://example.com/a.jpg
+                             */
+                            url: string | null;
+                            /**
+                             * @description Caption.
+                             * @example null
+                             */
+                            caption: string | null;
+                            /**
+                             * @description File name.
+                             * @example null
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type, when known.
+                             * @example image/jpeg
+                             */
+                            mime_type: string | null;
+                        } | null;
+                        /**
+                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @example null
+                         */
+                        interactive: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Recipient address.
+                         * @example +919876543210
+                         */
+                        to: string;
+                        /**
+                         * @description Sender address.
+                         * @example +14155550123
+                         */
+                        from: string;
+                        /**
+                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received.
+                         * @example queued
+                         * @enum {string}
+                         */
+                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                        /** @description Why it failed (status failed). */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example whatsapp_outside_24h_window
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Re-engagement message
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description The provider's id for it (e.g. a WhatsApp wamid).
+                         * @example wamid.HBgM...
+                         */
+                        provider_message_id: string | null;
+                        /**
+                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string | null;
+                        /**
+                         * @description When the provider accepted it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        sent_at: string | null;
+                        /**
+                         * @description When it reached the device (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        delivered_at: string | null;
+                        /**
+                         * @description When the customer read it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        read_at: string | null;
+                        /**
+                         * @description When it failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        failed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `whatsapp_outside_24h_window`, `channel_not_configured`, `template_not_approved`, `contact_opted_out`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_agents_by_id_messages: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`agt_` prefix).
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Recipient: a phone number (E.164, or local to the workspace's default country), or an email address for the email channel.
+                     * @example +919876543210
+                     */
+                    to: string;
+                    /**
+                     * @description What kind of message.
+                     * @example text
+                     * @enum {string}
+                     */
+                    type: "text" | "template" | "image" | "document" | "audio" | "video" | "interactive";
+                    /**
+                     * @description The text, when type is text (at most 4,096 characters).
+                     * @example Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.
+                     */
+                    text?: string;
+                    /** @description The template, when type is template. */
+                    template?: {
+                        /**
+                         * @description Name of an approved template.
+                         * @example appointment_reminder
+                         */
+                        name: string;
+                        /**
+                         * @description Language code of the template (optional when the name exists in one language only).
+                         * @example en
+                         */
+                        language?: string;
+                        /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
+                        variables?: (string | number)[] | {
+                            [key: string]: string | number;
+                        };
+                    };
+                    /** @description The image, when type is image. */
+                    image?: {
+                        /**
+                         * @description Public http(s) URL of the image.
+                         * @example https://example.com/files/image.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The document, when type is document. */
+                    document?: {
+                        /**
+                         * @description Public http(s) URL of the document.
+                         * @example https://example.com/files/document.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The audio, when type is audio. */
+                    audio?: {
+                        /**
+                         * @description Public http(s) URL of the audio.
+                         * @example https://example.com/files/audio.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The video, when type is video. */
+                    video?: {
+                        /**
+                         * @description Public http(s) URL of the video.
+                         * @example https://example.com/files/video.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description Interactive content (WhatsApp only), when type is interactive. */
+                    interactive?: {
+                        /**
+                         * @description Reply buttons (up to 3) or a list (up to 10 rows).
+                         * @example button
+                         * @enum {string}
+                         */
+                        type: "button" | "list";
+                        /**
+                         * @description Body text (at most 1,024 characters).
+                         * @example Which time suits you?
+                         */
+                        body: string;
+                        /**
+                         * @description Header text (at most 60 characters).
+                         * @example Booking
+                         */
+                        header?: string;
+                        /**
+                         * @description Footer text (at most 60 characters).
+                         * @example Glow Salon
+                         */
+                        footer?: string;
+                        /** @description Reply buttons (type button). */
+                        buttons?: {
+                            /**
+                             * @description Returned when the customer taps it.
+                             * @example slot_3pm
+                             */
+                            id: string;
+                            /**
+                             * @description Button label (at most 20 characters).
+                             * @example 3 pm
+                             */
+                            title: string;
+                        }[];
+                        /** @description The list (type list). */
+                        list?: {
+                            /**
+                             * @description Label of the button that opens the list (at most 20 characters).
+                             * @example Choose a slot
+                             */
+                            button: string;
+                            /** @description Sections of the list. */
+                            sections: {
+                                /**
+                                 * @description Section title (at most 24 characters).
+                                 * @example Morning
+                                 */
+                                title?: string;
+                                /** @description Rows of the section. */
+                                rows: {
+                                    /**
+                                     * @description Returned when the customer picks it.
+                                     * @example slot_10am
+                                     */
+                                    id: string;
+                                    /**
+                                     * @description Row title (at most 24 characters).
+                                     * @example 10 am
+                                     */
+                                    title: string;
+                                    /**
+                                     * @description Row description (at most 72 characters).
+                                     * @example With Priya
+                                     */
+                                    description?: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                    /**
+                     * @description Channel to send on (default whatsapp). Voice is not a messaging channel: use /v1/calls.
+                     * @example whatsapp
+                     * @enum {string}
+                     */
+                    channel?: "whatsapp" | "sms" | "email" | "voice";
+                    /**
+                     * @description The channel's own address to send from, when the workspace has several.
+                     * @example +14155550123
+                     */
+                    from?: string;
+                    /**
+                     * @description Send a business-initiated message even to a contact on do-not-disturb (never to one who opted out).
+                     * @example false
+                     */
+                    ignore_dnd?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the message.
+                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example message
+                         * @constant
+                         */
+                        object: "message";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The conversation the message belongs to.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /**
+                         * @description The channel it went out or came in on.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /**
+                         * @description Inbound from the customer, or outbound to them.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /** @description Who wrote the message. */
+                        sender: {
+                            /**
+                             * @description Who wrote it.
+                             * @example api_key
+                             * @enum {string}
+                             */
+                            type: "customer" | "ai" | "user" | "api_key" | "system";
+                            /**
+                             * @description Id of the key, user, agent or contact that wrote it.
+                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string | null;
+                        };
+                        /**
+                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...).
+                         * @example text
+                         */
+                        type: string;
+                        /**
+                         * @description Text, caption, rendered template body or a readable rendering of the content.
+                         * @example Namaste!
+                         */
+                        text: string | null;
+                        /** @description The template used, if any. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description Values in placeholder order.
+                             * @example [
+                             *       "Ava"
+                             *     ]
+                             */
+                            variables: string[];
+                        } | null;
+                        /** @description Media of an image, document, audio or video message. */
+                        media: {
+                            /**
+                             * @description URL of the media.
+                             * @example https://example.com/a.jpg
+                             */
+                            url: string | null;
+                            /**
+                             * @description Caption.
+                             * @example null
+                             */
+                            caption: string | null;
+                            /**
+                             * @description File name.
+                             * @example null
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type, when known.
+                             * @example image/jpeg
+                             */
+                            mime_type: string | null;
+                        } | null;
+                        /**
+                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @example null
+                         */
+                        interactive: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Recipient address.
+                         * @example +919876543210
+                         */
+                        to: string;
+                        /**
+                         * @description Sender address.
+                         * @example +14155550123
+                         */
+                        from: string;
+                        /**
+                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received.
+                         * @example queued
+                         * @enum {string}
+                         */
+                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                        /** @description Why it failed (status failed). */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example whatsapp_outside_24h_window
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Re-engagement message
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description The provider's id for it (e.g. a WhatsApp wamid).
+                         * @example wamid.HBgM...
+                         */
+                        provider_message_id: string | null;
+                        /**
+                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string | null;
+                        /**
+                         * @description When the provider accepted it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        sent_at: string | null;
+                        /**
+                         * @description When it reached the device (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        delivered_at: string | null;
+                        /**
+                         * @description When the customer read it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        read_at: string | null;
+                        /**
+                         * @description When it failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        failed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `whatsapp_outside_24h_window`, `channel_not_configured`, `template_not_approved`, `contact_opted_out`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_messages_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`msg_` prefix).
+                 * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the message.
+                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example message
+                         * @constant
+                         */
+                        object: "message";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The conversation the message belongs to.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /**
+                         * @description The channel it went out or came in on.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /**
+                         * @description Inbound from the customer, or outbound to them.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /** @description Who wrote the message. */
+                        sender: {
+                            /**
+                             * @description Who wrote it.
+                             * @example api_key
+                             * @enum {string}
+                             */
+                            type: "customer" | "ai" | "user" | "api_key" | "system";
+                            /**
+                             * @description Id of the key, user, agent or contact that wrote it.
+                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string | null;
+                        };
+                        /**
+                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...).
+                         * @example text
+                         */
+                        type: string;
+                        /**
+                         * @description Text, caption, rendered template body or a readable rendering of the content.
+                         * @example Namaste!
+                         */
+                        text: string | null;
+                        /** @description The template used, if any. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description Values in placeholder order.
+                             * @example [
+                             *       "Ava"
+                             *     ]
+                             */
+                            variables: string[];
+                        } | null;
+                        /** @description Media of an image, document, audio or video message. */
+                        media: {
+                            /**
+                             * @description URL of the media.
+                             * @example https://example.com/a.jpg
+                             */
+                            url: string | null;
+                            /**
+                             * @description Caption.
+                             * @example null
+                             */
+                            caption: string | null;
+                            /**
+                             * @description File name.
+                             * @example null
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type, when known.
+                             * @example image/jpeg
+                             */
+                            mime_type: string | null;
+                        } | null;
+                        /**
+                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @example null
+                         */
+                        interactive: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Recipient address.
+                         * @example +919876543210
+                         */
+                        to: string;
+                        /**
+                         * @description Sender address.
+                         * @example +14155550123
+                         */
+                        from: string;
+                        /**
+                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received.
+                         * @example queued
+                         * @enum {string}
+                         */
+                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                        /** @description Why it failed (status failed). */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example whatsapp_outside_24h_window
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Re-engagement message
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description The provider's id for it (e.g. a WhatsApp wamid).
+                         * @example wamid.HBgM...
+                         */
+                        provider_message_id: string | null;
+                        /**
+                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string | null;
+                        /**
+                         * @description When the provider accepted it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        sent_at: string | null;
+                        /**
+                         * @description When it reached the device (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        delivered_at: string | null;
+                        /**
+                         * @description When the customer read it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        read_at: string | null;
+                        /**
+                         * @description When it failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        failed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_sandbox_inbound: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The customer's phone number (or email address for the email channel).
+                     * @example +919876543210
+                     */
+                    from: string;
+                    /**
+                     * @description What the customer writes.
+                     * @example Sunday ko open ho?
+                     */
+                    text: string;
+                    /**
+                     * @description Channel it arrives on (default whatsapp).
+                     * @example whatsapp
+                     * @enum {string}
+                     */
+                    channel?: "whatsapp" | "sms" | "email";
+                    /**
+                     * @description The business address written to: picks the agent by its phone number or the channel by its address; default: the workspace's default agent.
+                     * @example +14155550123
+                     */
+                    to?: string;
+                    /**
+                     * @description The customer's profile name.
+                     * @example Rahul
+                     */
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Messages stored.
+                         * @example 1
+                         */
+                        stored: number;
+                        /**
+                         * @description Messages already stored before.
+                         * @example 0
+                         */
+                        duplicates: number;
+                        /**
+                         * @description The stored customer message.
+                         * @example null
+                         */
+                        message: {
+                            /**
+                             * @description Unique identifier of the message.
+                             * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example message
+                             * @constant
+                             */
+                            object: "message";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description The conversation the message belongs to.
+                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            conversation_id: string;
+                            /**
+                             * @description The channel it went out or came in on.
+                             * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            channel_id: string;
+                            /**
+                             * @description Inbound from the customer, or outbound to them.
+                             * @example outbound
+                             * @enum {string}
+                             */
+                            direction: "inbound" | "outbound";
+                            /** @description Who wrote the message. */
+                            sender: {
+                                /**
+                                 * @description Who wrote it.
+                                 * @example api_key
+                                 * @enum {string}
+                                 */
+                                type: "customer" | "ai" | "user" | "api_key" | "system";
+                                /**
+                                 * @description Id of the key, user, agent or contact that wrote it.
+                                 * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            };
+                            /**
+                             * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...).
+                             * @example text
+                             */
+                            type: string;
+                            /**
+                             * @description Text, caption, rendered template body or a readable rendering of the content.
+                             * @example Namaste!
+                             */
+                            text: string | null;
+                            /** @description The template used, if any. */
+                            template: {
+                                /**
+                                 * @description Template name.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Template language.
+                                 * @example en
+                                 */
+                                language: string;
+                                /**
+                                 * @description Values in placeholder order.
+                                 * @example [
+                                 *       "Ava"
+                                 *     ]
+                                 */
+                                variables: string[];
+                            } | null;
+                            /** @description Media of an image, document, audio or video message. */
+                            media: {
+                                /**
+                                 * @description URL of the media.
+                                 * @example https://example.com/a.jpg
+                                 */
+                                url: string | null;
+                                /**
+                                 * @description Caption.
+                                 * @example null
+                                 */
+                                caption: string | null;
+                                /**
+                                 * @description File name.
+                                 * @example null
+                                 */
+                                filename: string | null;
+                                /**
+                                 * @description MIME type, when known.
+                                 * @example image/jpeg
+                                 */
+                                mime_type: string | null;
+                            } | null;
+                            /**
+                             * @description Interactive content (buttons or list), or the customer's choice.
+                             * @example null
+                             */
+                            interactive: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Recipient address.
+                             * @example +919876543210
+                             */
+                            to: string;
+                            /**
+                             * @description Sender address.
+                             * @example +14155550123
+                             */
+                            from: string;
+                            /**
+                             * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received.
+                             * @example queued
+                             * @enum {string}
+                             */
+                            status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                            /** @description Why it failed (status failed). */
+                            error: {
+                                /**
+                                 * @description Error code.
+                                 * @example whatsapp_outside_24h_window
+                                 */
+                                code: string;
+                                /**
+                                 * @description What went wrong.
+                                 * @example Re-engagement message
+                                 */
+                                message: string;
+                            } | null;
+                            /**
+                             * @description The provider's id for it (e.g. a WhatsApp wamid).
+                             * @example wamid.HBgM...
+                             */
+                            provider_message_id: string | null;
+                            /**
+                             * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            queued_at: string | null;
+                            /**
+                             * @description When the provider accepted it (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            sent_at: string | null;
+                            /**
+                             * @description When it reached the device (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            delivered_at: string | null;
+                            /**
+                             * @description When the customer read it (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            read_at: string | null;
+                            /**
+                             * @description When it failed (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            failed_at: string | null;
+                        } | null;
+                        /**
+                         * @description Its conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_templates: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only templates in this status.
+                 * @example approved
+                 */
+                status?: "pending" | "approved" | "rejected" | "paused";
+                /**
+                 * @description Only templates of this name.
+                 * @example appointment_reminder
+                 */
+                name?: string;
+                /**
+                 * @description Only templates in this language.
+                 * @example en
+                 */
+                language?: string;
+                /**
+                 * @description Only templates of this category.
+                 * @example utility
+                 */
+                category?: "marketing" | "utility" | "authentication";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the template.
+                             * @example tpl_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example template
+                             * @constant
+                             */
+                            object: "template";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Language code.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description WhatsApp template category.
+                             * @example utility
+                             * @enum {string}
+                             */
+                            category: "marketing" | "utility" | "authentication";
+                            /**
+                             * @description Body with placeholders.
+                             * @example Hi {{1}}, your appointment is on {{2}}.
+                             */
+                            body: string;
+                            /**
+                             * @description Text header.
+                             * @example null
+                             */
+                            header: {
+                                /** @constant */
+                                type: "text";
+                                text: string;
+                            } | null;
+                            /**
+                             * @description Footer.
+                             * @example null
+                             */
+                            footer: string | null;
+                            /**
+                             * @description Buttons.
+                             * @example []
+                             */
+                            buttons: {
+                                type: string;
+                                text: string;
+                                url?: string;
+                                phone_number?: string;
+                            }[];
+                            /**
+                             * @description The placeholders of the body, in order.
+                             * @example [
+                             *       "1",
+                             *       "2"
+                             *     ]
+                             */
+                            placeholders: string[];
+                            /**
+                             * @description Review status: only approved templates can be sent.
+                             * @example approved
+                             * @enum {string}
+                             */
+                            status: "pending" | "approved" | "rejected" | "paused";
+                            /**
+                             * @description Why it was rejected or paused.
+                             * @example null
+                             */
+                            status_reason: string | null;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_templates: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Template name (lowercase, digits, underscores).
+                     * @example appointment_reminder
+                     */
+                    name: string;
+                    /**
+                     * @description Language code.
+                     * @example en
+                     */
+                    language: string;
+                    /**
+                     * @description WhatsApp template category.
+                     * @example utility
+                     * @enum {string}
+                     */
+                    category: "marketing" | "utility" | "authentication";
+                    /**
+                     * @description Body with `{{1}}`-style or `{{name}}`-style placeholders (not mixed).
+                     * @example Hi {{1}}, your appointment is on {{2}}.
+                     */
+                    body: string;
+                    /** @description Optional text header. */
+                    header?: {
+                        /**
+                         * @description Header kind.
+                         * @example text
+                         * @constant
+                         */
+                        type: "text";
+                        /**
+                         * @description Header text (at most one placeholder).
+                         * @example Reminder
+                         */
+                        text: string;
+                    } | null;
+                    /**
+                     * @description Optional footer.
+                     * @example Reply STOP to opt out
+                     */
+                    footer?: string | null;
+                    /** @description Optional buttons. */
+                    buttons?: {
+                        /**
+                         * @description Button kind.
+                         * @example quick_reply
+                         * @enum {string}
+                         */
+                        type: "quick_reply" | "url" | "phone_number";
+                        /**
+                         * @description Button label.
+                         * @example Confirm
+                         */
+                        text: string;
+                        /**
+                         * Format: uri
+                         * @description Target URL (url buttons).
+                         * @example https://example.com/booking
+                         */
+                        url?: string;
+                        /**
+                         * @description Number to call (phone_number buttons).
+                         * @example +14155550123
+                         */
+                        phone_number?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the template.
+                         * @example tpl_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example template
+                         * @constant
+                         */
+                        object: "template";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Template name.
+                         * @example appointment_reminder
+                         */
+                        name: string;
+                        /**
+                         * @description Language code.
+                         * @example en
+                         */
+                        language: string;
+                        /**
+                         * @description WhatsApp template category.
+                         * @example utility
+                         * @enum {string}
+                         */
+                        category: "marketing" | "utility" | "authentication";
+                        /**
+                         * @description Body with placeholders.
+                         * @example Hi {{1}}, your appointment is on {{2}}.
+                         */
+                        body: string;
+                        /**
+                         * @description Text header.
+                         * @example null
+                         */
+                        header: {
+                            /** @constant */
+                            type: "text";
+                            text: string;
+                        } | null;
+                        /**
+                         * @description Footer.
+                         * @example null
+                         */
+                        footer: string | null;
+                        /**
+                         * @description Buttons.
+                         * @example []
+                         */
+                        buttons: {
+                            type: string;
+                            text: string;
+                            url?: string;
+                            phone_number?: string;
+                        }[];
+                        /**
+                         * @description The placeholders of the body, in order.
+                         * @example [
+                         *       "1",
+                         *       "2"
+                         *     ]
+                         */
+                        placeholders: string[];
+                        /**
+                         * @description Review status: only approved templates can be sent.
+                         * @example approved
+                         * @enum {string}
+                         */
+                        status: "pending" | "approved" | "rejected" | "paused";
+                        /**
+                         * @description Why it was rejected or paused.
+                         * @example null
+                         */
+                        status_reason: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_templates_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`tpl_` prefix).
+                 * @example tpl_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the template.
+                         * @example tpl_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example template
+                         * @constant
+                         */
+                        object: "template";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Template name.
+                         * @example appointment_reminder
+                         */
+                        name: string;
+                        /**
+                         * @description Language code.
+                         * @example en
+                         */
+                        language: string;
+                        /**
+                         * @description WhatsApp template category.
+                         * @example utility
+                         * @enum {string}
+                         */
+                        category: "marketing" | "utility" | "authentication";
+                        /**
+                         * @description Body with placeholders.
+                         * @example Hi {{1}}, your appointment is on {{2}}.
+                         */
+                        body: string;
+                        /**
+                         * @description Text header.
+                         * @example null
+                         */
+                        header: {
+                            /** @constant */
+                            type: "text";
+                            text: string;
+                        } | null;
+                        /**
+                         * @description Footer.
+                         * @example null
+                         */
+                        footer: string | null;
+                        /**
+                         * @description Buttons.
+                         * @example []
+                         */
+                        buttons: {
+                            type: string;
+                            text: string;
+                            url?: string;
+                            phone_number?: string;
+                        }[];
+                        /**
+                         * @description The placeholders of the body, in order.
+                         * @example [
+                         *       "1",
+                         *       "2"
+                         *     ]
+                         */
+                        placeholders: string[];
+                        /**
+                         * @description Review status: only approved templates can be sent.
+                         * @example approved
+                         * @enum {string}
+                         */
+                        status: "pending" | "approved" | "rejected" | "paused";
+                        /**
+                         * @description Why it was rejected or paused.
+                         * @example null
+                         */
+                        status_reason: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_templates_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`tpl_` prefix).
+                 * @example tpl_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The deleted template.
+                         * @example tpl_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of the deleted object.
+                         * @example template
+                         * @constant
+                         */
+                        object: "template";
+                        /**
+                         * @description Always true.
+                         * @example true
+                         * @constant
+                         */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_templates_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`tpl_` prefix).
+                 * @example tpl_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description WhatsApp template category.
+                     * @example utility
+                     * @enum {string}
+                     */
+                    category?: "marketing" | "utility" | "authentication";
+                    /**
+                     * @description Body with `{{1}}`-style or `{{name}}`-style placeholders (not mixed).
+                     * @example Hi {{1}}, your appointment is on {{2}}.
+                     */
+                    body?: string;
+                    /** @description Optional text header. */
+                    header?: {
+                        /**
+                         * @description Header kind.
+                         * @example text
+                         * @constant
+                         */
+                        type: "text";
+                        /**
+                         * @description Header text (at most one placeholder).
+                         * @example Reminder
+                         */
+                        text: string;
+                    } | null;
+                    /**
+                     * @description Optional footer.
+                     * @example Reply STOP to opt out
+                     */
+                    footer?: string | null;
+                    /** @description Optional buttons. */
+                    buttons?: {
+                        /**
+                         * @description Button kind.
+                         * @example quick_reply
+                         * @enum {string}
+                         */
+                        type: "quick_reply" | "url" | "phone_number";
+                        /**
+                         * @description Button label.
+                         * @example Confirm
+                         */
+                        text: string;
+                        /**
+                         * Format: uri
+                         * @description Target URL (url buttons).
+                         * @example https://example.com/booking
+                         */
+                        url?: string;
+                        /**
+                         * @description Number to call (phone_number buttons).
+                         * @example +14155550123
+                         */
+                        phone_number?: string;
+                    }[];
+                    /**
+                     * @description Test mode only: set the review status to rehearse it.
+                     * @example rejected
+                     * @enum {string}
+                     */
+                    status?: "pending" | "approved" | "rejected" | "paused";
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the template.
+                         * @example tpl_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example template
+                         * @constant
+                         */
+                        object: "template";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Template name.
+                         * @example appointment_reminder
+                         */
+                        name: string;
+                        /**
+                         * @description Language code.
+                         * @example en
+                         */
+                        language: string;
+                        /**
+                         * @description WhatsApp template category.
+                         * @example utility
+                         * @enum {string}
+                         */
+                        category: "marketing" | "utility" | "authentication";
+                        /**
+                         * @description Body with placeholders.
+                         * @example Hi {{1}}, your appointment is on {{2}}.
+                         */
+                        body: string;
+                        /**
+                         * @description Text header.
+                         * @example null
+                         */
+                        header: {
+                            /** @constant */
+                            type: "text";
+                            text: string;
+                        } | null;
+                        /**
+                         * @description Footer.
+                         * @example null
+                         */
+                        footer: string | null;
+                        /**
+                         * @description Buttons.
+                         * @example []
+                         */
+                        buttons: {
+                            type: string;
+                            text: string;
+                            url?: string;
+                            phone_number?: string;
+                        }[];
+                        /**
+                         * @description The placeholders of the body, in order.
+                         * @example [
+                         *       "1",
+                         *       "2"
+                         *     ]
+                         */
+                        placeholders: string[];
+                        /**
+                         * @description Review status: only approved templates can be sent.
+                         * @example approved
+                         * @enum {string}
+                         */
+                        status: "pending" | "approved" | "rejected" | "paused";
+                        /**
+                         * @description Why it was rejected or paused.
+                         * @example null
+                         */
+                        status_reason: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_broadcasts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only broadcasts in this status.
+                 * @example completed
+                 */
+                status?: "scheduled" | "sending" | "completed" | "cancelled" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the broadcast.
+                             * @example bc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example broadcast
+                             * @constant
+                             */
+                            object: "broadcast";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description Name.
+                             * @example Diwali offer
+                             */
+                            name: string;
+                            /**
+                             * @description `scheduled` (waiting for send_at), `sending`, `completed` (every recipient handed to the provider or left out), `cancelled`, or `failed` (its audience was deleted before sending).
+                             * @example sending
+                             * @enum {string}
+                             */
+                            status: "scheduled" | "sending" | "completed" | "cancelled" | "failed";
+                            /** @description The template sent. */
+                            template: {
+                                /**
+                                 * @description Template name.
+                                 * @example diwali_offer
+                                 */
+                                name: string;
+                                /**
+                                 * @description Template language.
+                                 * @example en
+                                 */
+                                language: string;
+                            };
+                            /**
+                             * @description Template variables.
+                             * @example {
+                             *       "1": "{{name|there}}"
+                             *     }
+                             */
+                            variables: {
+                                [key: string]: string | number;
+                            };
+                            /**
+                             * @description Where the recipients come from.
+                             * @example audience
+                             * @enum {string}
+                             */
+                            source: "audience" | "contact_ids" | "phones";
+                            /**
+                             * @description The audience, for an audience broadcast.
+                             * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            audience_id: string | null;
+                            /**
+                             * @description The sending channel address, when one was chosen.
+                             * @example null
+                             */
+                            from: string | null;
+                            /**
+                             * @description When sending starts (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            send_at: string | null;
+                            /** @description Live counts from each recipient's message status (each recipient in exactly one). */
+                            counts: {
+                                /**
+                                 * @description Recipients so far (grows while the audience is expanded).
+                                 * @example 1200
+                                 */
+                                total: number;
+                                /**
+                                 * @description Not yet handed to the provider (waiting, or a message still queued).
+                                 * @example 100
+                                 */
+                                queued: number;
+                                /**
+                                 * @description Messages accepted by the provider, not yet delivered.
+                                 * @example 300
+                                 */
+                                sent: number;
+                                /**
+                                 * @description Messages delivered, not yet read.
+                                 * @example 500
+                                 */
+                                delivered: number;
+                                /**
+                                 * @description Messages read.
+                                 * @example 250
+                                 */
+                                read: number;
+                                /**
+                                 * @description Recipients whose send was refused or whose message failed.
+                                 * @example 20
+                                 */
+                                failed: number;
+                                /**
+                                 * @description Recipients left out: opted out or on do-not-disturb.
+                                 * @example 30
+                                 */
+                                skipped: number;
+                                /**
+                                 * @description Recipients not sent because the broadcast was cancelled.
+                                 * @example 0
+                                 */
+                                cancelled: number;
+                            };
+                            /**
+                             * @description Why the broadcast failed, if it did.
+                             * @example null
+                             */
+                            error: {
+                                /**
+                                 * @description Error code.
+                                 * @example contact_opted_out
+                                 */
+                                code: string;
+                                /**
+                                 * @description What went wrong.
+                                 * @example Contact ct_... opted out of messages.
+                                 */
+                                message: string;
+                            } | null;
+                            /**
+                             * @description When sending started (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /**
+                             * @description When it was cancelled (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            cancelled_at: string | null;
+                            /**
+                             * @description When every recipient reached a final state (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            completed_at: string | null;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_broadcasts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Name of the broadcast.
+                     * @example Diwali offer
+                     */
+                    name: string;
+                    /**
+                     * @description The approved template to send: its name, or `{name, language}`.
+                     * @example {
+                     *       "name": "diwali_offer",
+                     *       "language": "en"
+                     *     }
+                     */
+                    template: string | {
+                        /**
+                         * @description Name of an approved template.
+                         * @example diwali_offer
+                         */
+                        name: string;
+                        /**
+                         * @description Language code (optional when the name exists in one language only).
+                         * @example en
+                         */
+                        language?: string;
+                    };
+                    /**
+                     * @description Send to this audience (a rule audience is evaluated when sending starts).
+                     * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    audience_id?: string;
+                    /**
+                     * @description Send to these contacts (at most 10,000).
+                     * @example [
+                     *       "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *     ]
+                     */
+                    contact_ids?: string[];
+                    /**
+                     * @description Send to these phone numbers (at most 10,000); a number with no contact yet gets one.
+                     * @example [
+                     *       "+919876543210"
+                     *     ]
+                     */
+                    phones?: string[];
+                    /**
+                     * @description Template variables by placeholder ("1" or "name"). A value may use the contact's fields: `{{name}}`, `{{phone}}`, `{{email}}`, `{{attributes.city}}`, with a default after `|` (`{{name|there}}`). A named placeholder left out takes the contact's field or attribute of that name.
+                     * @example {
+                     *       "1": "{{name|there}}",
+                     *       "code": "DIWALI20"
+                     *     }
+                     */
+                    variables?: {
+                        [key: string]: string | number;
+                    };
+                    /**
+                     * Format: date-time
+                     * @description When to start sending (ISO 8601); now when omitted or in the past.
+                     * @example 2026-10-20T04:30:00Z
+                     */
+                    send_at?: string;
+                    /**
+                     * @description The WhatsApp channel address to send from (default: the first active WhatsApp channel; the sandbox in test mode).
+                     * @example +14155550100
+                     */
+                    from?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the broadcast.
+                         * @example bc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example broadcast
+                         * @constant
+                         */
+                        object: "broadcast";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Name.
+                         * @example Diwali offer
+                         */
+                        name: string;
+                        /**
+                         * @description `scheduled` (waiting for send_at), `sending`, `completed` (every recipient handed to the provider or left out), `cancelled`, or `failed` (its audience was deleted before sending).
+                         * @example sending
+                         * @enum {string}
+                         */
+                        status: "scheduled" | "sending" | "completed" | "cancelled" | "failed";
+                        /** @description The template sent. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example diwali_offer
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                        };
+                        /**
+                         * @description Template variables.
+                         * @example {
+                         *       "1": "{{name|there}}"
+                         *     }
+                         */
+                        variables: {
+                            [key: string]: string | number;
+                        };
+                        /**
+                         * @description Where the recipients come from.
+                         * @example audience
+                         * @enum {string}
+                         */
+                        source: "audience" | "contact_ids" | "phones";
+                        /**
+                         * @description The audience, for an audience broadcast.
+                         * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        audience_id: string | null;
+                        /**
+                         * @description The sending channel address, when one was chosen.
+                         * @example null
+                         */
+                        from: string | null;
+                        /**
+                         * @description When sending starts (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        send_at: string | null;
+                        /** @description Live counts from each recipient's message status (each recipient in exactly one). */
+                        counts: {
+                            /**
+                             * @description Recipients so far (grows while the audience is expanded).
+                             * @example 1200
+                             */
+                            total: number;
+                            /**
+                             * @description Not yet handed to the provider (waiting, or a message still queued).
+                             * @example 100
+                             */
+                            queued: number;
+                            /**
+                             * @description Messages accepted by the provider, not yet delivered.
+                             * @example 300
+                             */
+                            sent: number;
+                            /**
+                             * @description Messages delivered, not yet read.
+                             * @example 500
+                             */
+                            delivered: number;
+                            /**
+                             * @description Messages read.
+                             * @example 250
+                             */
+                            read: number;
+                            /**
+                             * @description Recipients whose send was refused or whose message failed.
+                             * @example 20
+                             */
+                            failed: number;
+                            /**
+                             * @description Recipients left out: opted out or on do-not-disturb.
+                             * @example 30
+                             */
+                            skipped: number;
+                            /**
+                             * @description Recipients not sent because the broadcast was cancelled.
+                             * @example 0
+                             */
+                            cancelled: number;
+                        };
+                        /**
+                         * @description Why the broadcast failed, if it did.
+                         * @example null
+                         */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example contact_opted_out
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Contact ct_... opted out of messages.
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description When sending started (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        started_at: string | null;
+                        /**
+                         * @description When it was cancelled (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        cancelled_at: string | null;
+                        /**
+                         * @description When every recipient reached a final state (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        completed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `template_not_approved`, `channel_not_configured`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_broadcasts_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`bc_` prefix).
+                 * @example bc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the broadcast.
+                         * @example bc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example broadcast
+                         * @constant
+                         */
+                        object: "broadcast";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Name.
+                         * @example Diwali offer
+                         */
+                        name: string;
+                        /**
+                         * @description `scheduled` (waiting for send_at), `sending`, `completed` (every recipient handed to the provider or left out), `cancelled`, or `failed` (its audience was deleted before sending).
+                         * @example sending
+                         * @enum {string}
+                         */
+                        status: "scheduled" | "sending" | "completed" | "cancelled" | "failed";
+                        /** @description The template sent. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example diwali_offer
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                        };
+                        /**
+                         * @description Template variables.
+                         * @example {
+                         *       "1": "{{name|there}}"
+                         *     }
+                         */
+                        variables: {
+                            [key: string]: string | number;
+                        };
+                        /**
+                         * @description Where the recipients come from.
+                         * @example audience
+                         * @enum {string}
+                         */
+                        source: "audience" | "contact_ids" | "phones";
+                        /**
+                         * @description The audience, for an audience broadcast.
+                         * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        audience_id: string | null;
+                        /**
+                         * @description The sending channel address, when one was chosen.
+                         * @example null
+                         */
+                        from: string | null;
+                        /**
+                         * @description When sending starts (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        send_at: string | null;
+                        /** @description Live counts from each recipient's message status (each recipient in exactly one). */
+                        counts: {
+                            /**
+                             * @description Recipients so far (grows while the audience is expanded).
+                             * @example 1200
+                             */
+                            total: number;
+                            /**
+                             * @description Not yet handed to the provider (waiting, or a message still queued).
+                             * @example 100
+                             */
+                            queued: number;
+                            /**
+                             * @description Messages accepted by the provider, not yet delivered.
+                             * @example 300
+                             */
+                            sent: number;
+                            /**
+                             * @description Messages delivered, not yet read.
+                             * @example 500
+                             */
+                            delivered: number;
+                            /**
+                             * @description Messages read.
+                             * @example 250
+                             */
+                            read: number;
+                            /**
+                             * @description Recipients whose send was refused or whose message failed.
+                             * @example 20
+                             */
+                            failed: number;
+                            /**
+                             * @description Recipients left out: opted out or on do-not-disturb.
+                             * @example 30
+                             */
+                            skipped: number;
+                            /**
+                             * @description Recipients not sent because the broadcast was cancelled.
+                             * @example 0
+                             */
+                            cancelled: number;
+                        };
+                        /**
+                         * @description Why the broadcast failed, if it did.
+                         * @example null
+                         */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example contact_opted_out
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Contact ct_... opted out of messages.
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description When sending started (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        started_at: string | null;
+                        /**
+                         * @description When it was cancelled (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        cancelled_at: string | null;
+                        /**
+                         * @description When every recipient reached a final state (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        completed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_broadcasts_by_id_cancel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`bc_` prefix).
+                 * @example bc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the broadcast.
+                         * @example bc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example broadcast
+                         * @constant
+                         */
+                        object: "broadcast";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Name.
+                         * @example Diwali offer
+                         */
+                        name: string;
+                        /**
+                         * @description `scheduled` (waiting for send_at), `sending`, `completed` (every recipient handed to the provider or left out), `cancelled`, or `failed` (its audience was deleted before sending).
+                         * @example sending
+                         * @enum {string}
+                         */
+                        status: "scheduled" | "sending" | "completed" | "cancelled" | "failed";
+                        /** @description The template sent. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example diwali_offer
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                        };
+                        /**
+                         * @description Template variables.
+                         * @example {
+                         *       "1": "{{name|there}}"
+                         *     }
+                         */
+                        variables: {
+                            [key: string]: string | number;
+                        };
+                        /**
+                         * @description Where the recipients come from.
+                         * @example audience
+                         * @enum {string}
+                         */
+                        source: "audience" | "contact_ids" | "phones";
+                        /**
+                         * @description The audience, for an audience broadcast.
+                         * @example aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        audience_id: string | null;
+                        /**
+                         * @description The sending channel address, when one was chosen.
+                         * @example null
+                         */
+                        from: string | null;
+                        /**
+                         * @description When sending starts (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        send_at: string | null;
+                        /** @description Live counts from each recipient's message status (each recipient in exactly one). */
+                        counts: {
+                            /**
+                             * @description Recipients so far (grows while the audience is expanded).
+                             * @example 1200
+                             */
+                            total: number;
+                            /**
+                             * @description Not yet handed to the provider (waiting, or a message still queued).
+                             * @example 100
+                             */
+                            queued: number;
+                            /**
+                             * @description Messages accepted by the provider, not yet delivered.
+                             * @example 300
+                             */
+                            sent: number;
+                            /**
+                             * @description Messages delivered, not yet read.
+                             * @example 500
+                             */
+                            delivered: number;
+                            /**
+                             * @description Messages read.
+                             * @example 250
+                             */
+                            read: number;
+                            /**
+                             * @description Recipients whose send was refused or whose message failed.
+                             * @example 20
+                             */
+                            failed: number;
+                            /**
+                             * @description Recipients left out: opted out or on do-not-disturb.
+                             * @example 30
+                             */
+                            skipped: number;
+                            /**
+                             * @description Recipients not sent because the broadcast was cancelled.
+                             * @example 0
+                             */
+                            cancelled: number;
+                        };
+                        /**
+                         * @description Why the broadcast failed, if it did.
+                         * @example null
+                         */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example contact_opted_out
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Contact ct_... opted out of messages.
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description When sending started (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        started_at: string | null;
+                        /**
+                         * @description When it was cancelled (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        cancelled_at: string | null;
+                        /**
+                         * @description When every recipient reached a final state (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        completed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_broadcasts_by_id_recipients: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only recipients in this status.
+                 * @example failed
+                 */
+                status?: "queued" | "sent" | "delivered" | "read" | "failed" | "skipped" | "cancelled";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`bc_` prefix).
+                 * @example bc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the broadcast_recipient.
+                             * @example bcr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example broadcast_recipient
+                             * @constant
+                             */
+                            object: "broadcast_recipient";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description Identifier (`bc_` prefix).
+                             * @example bc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            broadcast_id: string;
+                            /**
+                             * @description Identifier (`ct_` prefix).
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            contact_id: string;
+                            /**
+                             * @description The phone the message went to (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description The recipient's state: its message's status once handed over, else queued, skipped or cancelled.
+                             * @example delivered
+                             * @enum {string}
+                             */
+                            status: "queued" | "sent" | "delivered" | "read" | "failed" | "skipped" | "cancelled";
+                            /**
+                             * @description The message sent, once handed over.
+                             * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            message_id: string | null;
+                            /**
+                             * @description Why it was skipped or failed.
+                             * @example null
+                             */
+                            error: {
+                                /**
+                                 * @description Error code.
+                                 * @example contact_opted_out
+                                 */
+                                code: string;
+                                /**
+                                 * @description What went wrong.
+                                 * @example Contact ct_... opted out of messages.
+                                 */
+                                message: string;
+                            } | null;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error: `unauthorized`. */
@@ -5815,6 +16648,1987 @@ export interface operations {
             };
         };
     };
+    get_leads: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only leads in this stage.
+                 * @example new
+                 */
+                status?: "new" | "qualified" | "converted" | "lost";
+                /**
+                 * @description Only leads of this contact.
+                 * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                contact_id?: string;
+                /**
+                 * @description Only leads from this conversation.
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                conversation_id?: string;
+                /**
+                 * @description Only leads captured by this agent.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the lead.
+                             * @example lead_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example lead
+                             * @constant
+                             */
+                            object: "lead";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            contact_id: string | null;
+                            /**
+                             * @description The conversation it came from.
+                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            conversation_id: string | null;
+                            /**
+                             * @description The agent that captured it.
+                             * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            agent_id: string | null;
+                            /**
+                             * @description Name of the person.
+                             * @example Asha Rao
+                             */
+                            name: string | null;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Email address.
+                             * @example asha@example.com
+                             */
+                            email: string | null;
+                            /**
+                             * @description What the person wants.
+                             * @example appointment_booking
+                             */
+                            intent: string | null;
+                            /**
+                             * @description Where the lead came from.
+                             * @example ai
+                             */
+                            source: string;
+                            /**
+                             * @description Stage of the lead.
+                             * @example new
+                             * @enum {string}
+                             */
+                            status: "new" | "qualified" | "converted" | "lost";
+                            /**
+                             * @description Custom fields.
+                             * @example {
+                             *       "budget": "5000"
+                             *     }
+                             */
+                            fields: {
+                                [key: string]: string | number | boolean;
+                            };
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_leads: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The contact; without it, the contact with this phone (or email) is used or created.
+                     * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    contact_id?: string;
+                    /**
+                     * @description The conversation the lead came from; its open lead is updated instead of creating another.
+                     * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    conversation_id?: string;
+                    /**
+                     * @description The agent that captured the lead (default: the conversation's agent).
+                     * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    agent_id?: string;
+                    /**
+                     * @description Name of the person.
+                     * @example Asha Rao
+                     */
+                    name?: string | null;
+                    /**
+                     * @description Phone number; stored in E.164 (a national number is read in the workspace country).
+                     * @example +919876543210
+                     */
+                    phone?: string | null;
+                    /**
+                     * @description Email address.
+                     * @example asha@example.com
+                     */
+                    email?: string | null;
+                    /**
+                     * @description What the person wants.
+                     * @example appointment_booking
+                     */
+                    intent?: string | null;
+                    /**
+                     * @description Where the lead came from (default `api`, or `ai` when an agent captured it).
+                     * @example website_form
+                     */
+                    source?: string;
+                    /**
+                     * @description Stage of the lead.
+                     * @example new
+                     * @enum {string}
+                     */
+                    status?: "new" | "qualified" | "converted" | "lost";
+                    /**
+                     * @description Custom fields (the agent's `lead_fields` and any others); merged into the existing ones, a null value removes a field.
+                     * @example {
+                     *       "budget": "5000",
+                     *       "preferred_day": "Saturday"
+                     *     }
+                     */
+                    fields?: {
+                        [key: string]: string | number | boolean | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the lead.
+                         * @example lead_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example lead
+                         * @constant
+                         */
+                        object: "lead";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The contact.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id: string | null;
+                        /**
+                         * @description The conversation it came from.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string | null;
+                        /**
+                         * @description The agent that captured it.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Name of the person.
+                         * @example Asha Rao
+                         */
+                        name: string | null;
+                        /**
+                         * @description Phone (E.164).
+                         * @example +919876543210
+                         */
+                        phone: string | null;
+                        /**
+                         * @description Email address.
+                         * @example asha@example.com
+                         */
+                        email: string | null;
+                        /**
+                         * @description What the person wants.
+                         * @example appointment_booking
+                         */
+                        intent: string | null;
+                        /**
+                         * @description Where the lead came from.
+                         * @example ai
+                         */
+                        source: string;
+                        /**
+                         * @description Stage of the lead.
+                         * @example new
+                         * @enum {string}
+                         */
+                        status: "new" | "qualified" | "converted" | "lost";
+                        /**
+                         * @description Custom fields.
+                         * @example {
+                         *       "budget": "5000"
+                         *     }
+                         */
+                        fields: {
+                            [key: string]: string | number | boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the lead.
+                         * @example lead_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example lead
+                         * @constant
+                         */
+                        object: "lead";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The contact.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id: string | null;
+                        /**
+                         * @description The conversation it came from.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string | null;
+                        /**
+                         * @description The agent that captured it.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Name of the person.
+                         * @example Asha Rao
+                         */
+                        name: string | null;
+                        /**
+                         * @description Phone (E.164).
+                         * @example +919876543210
+                         */
+                        phone: string | null;
+                        /**
+                         * @description Email address.
+                         * @example asha@example.com
+                         */
+                        email: string | null;
+                        /**
+                         * @description What the person wants.
+                         * @example appointment_booking
+                         */
+                        intent: string | null;
+                        /**
+                         * @description Where the lead came from.
+                         * @example ai
+                         */
+                        source: string;
+                        /**
+                         * @description Stage of the lead.
+                         * @example new
+                         * @enum {string}
+                         */
+                        status: "new" | "qualified" | "converted" | "lost";
+                        /**
+                         * @description Custom fields.
+                         * @example {
+                         *       "budget": "5000"
+                         *     }
+                         */
+                        fields: {
+                            [key: string]: string | number | boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leads_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`lead_` prefix).
+                 * @example lead_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the lead.
+                         * @example lead_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example lead
+                         * @constant
+                         */
+                        object: "lead";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The contact.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id: string | null;
+                        /**
+                         * @description The conversation it came from.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string | null;
+                        /**
+                         * @description The agent that captured it.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Name of the person.
+                         * @example Asha Rao
+                         */
+                        name: string | null;
+                        /**
+                         * @description Phone (E.164).
+                         * @example +919876543210
+                         */
+                        phone: string | null;
+                        /**
+                         * @description Email address.
+                         * @example asha@example.com
+                         */
+                        email: string | null;
+                        /**
+                         * @description What the person wants.
+                         * @example appointment_booking
+                         */
+                        intent: string | null;
+                        /**
+                         * @description Where the lead came from.
+                         * @example ai
+                         */
+                        source: string;
+                        /**
+                         * @description Stage of the lead.
+                         * @example new
+                         * @enum {string}
+                         */
+                        status: "new" | "qualified" | "converted" | "lost";
+                        /**
+                         * @description Custom fields.
+                         * @example {
+                         *       "budget": "5000"
+                         *     }
+                         */
+                        fields: {
+                            [key: string]: string | number | boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_leads_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`lead_` prefix).
+                 * @example lead_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Name of the person.
+                     * @example Asha Rao
+                     */
+                    name?: string | null;
+                    /**
+                     * @description Phone number; stored in E.164 (a national number is read in the workspace country).
+                     * @example +919876543210
+                     */
+                    phone?: string | null;
+                    /**
+                     * @description Email address.
+                     * @example asha@example.com
+                     */
+                    email?: string | null;
+                    /**
+                     * @description What the person wants.
+                     * @example appointment_booking
+                     */
+                    intent?: string | null;
+                    /**
+                     * @description Where the lead came from (default `api`, or `ai` when an agent captured it).
+                     * @example website_form
+                     */
+                    source?: string;
+                    /**
+                     * @description Stage of the lead.
+                     * @example new
+                     * @enum {string}
+                     */
+                    status?: "new" | "qualified" | "converted" | "lost";
+                    /**
+                     * @description Custom fields (the agent's `lead_fields` and any others); merged into the existing ones, a null value removes a field.
+                     * @example {
+                     *       "budget": "5000",
+                     *       "preferred_day": "Saturday"
+                     *     }
+                     */
+                    fields?: {
+                        [key: string]: string | number | boolean | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the lead.
+                         * @example lead_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example lead
+                         * @constant
+                         */
+                        object: "lead";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The contact.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id: string | null;
+                        /**
+                         * @description The conversation it came from.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string | null;
+                        /**
+                         * @description The agent that captured it.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Name of the person.
+                         * @example Asha Rao
+                         */
+                        name: string | null;
+                        /**
+                         * @description Phone (E.164).
+                         * @example +919876543210
+                         */
+                        phone: string | null;
+                        /**
+                         * @description Email address.
+                         * @example asha@example.com
+                         */
+                        email: string | null;
+                        /**
+                         * @description What the person wants.
+                         * @example appointment_booking
+                         */
+                        intent: string | null;
+                        /**
+                         * @description Where the lead came from.
+                         * @example ai
+                         */
+                        source: string;
+                        /**
+                         * @description Stage of the lead.
+                         * @example new
+                         * @enum {string}
+                         */
+                        status: "new" | "qualified" | "converted" | "lost";
+                        /**
+                         * @description Custom fields.
+                         * @example {
+                         *       "budget": "5000"
+                         *     }
+                         */
+                        fields: {
+                            [key: string]: string | number | boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_bookings: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only bookings of this agent.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+                /**
+                 * @description Only bookings of this contact.
+                 * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                contact_id?: string;
+                /**
+                 * @description Only bookings made in this conversation.
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                conversation_id?: string;
+                /**
+                 * @description Only bookings with this status.
+                 * @example confirmed
+                 */
+                status?: "confirmed" | "cancelled";
+                /**
+                 * @description Only bookings starting at or after this time.
+                 * @example 2026-05-01T00:00:00Z
+                 */
+                from?: string;
+                /**
+                 * @description Only bookings starting before this time.
+                 * @example 2026-06-01T00:00:00Z
+                 */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the booking.
+                             * @example bk_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example booking
+                             * @constant
+                             */
+                            object: "booking";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description The agent whose business is booked.
+                             * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            agent_id: string;
+                            /**
+                             * @description Who the booking is for.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            contact_id: string;
+                            /**
+                             * @description The conversation it was made in.
+                             * @example null
+                             */
+                            conversation_id: string | null;
+                            /**
+                             * @description The service booked.
+                             * @example svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            service_id: string | null;
+                            /**
+                             * @description Name of the service when booked.
+                             * @example Haircut
+                             */
+                            service_name: string | null;
+                            /**
+                             * @description Start (ISO 8601, UTC).
+                             * @example 2026-05-11T09:30:00.000Z
+                             */
+                            start_at: string;
+                            /**
+                             * @description End (ISO 8601, UTC).
+                             * @example 2026-05-11T10:15:00.000Z
+                             */
+                            end_at: string;
+                            /**
+                             * @description Start in the business timezone, with its offset.
+                             * @example 2026-05-11T15:00:00+05:30
+                             */
+                            local_start: string;
+                            /**
+                             * @description The business timezone.
+                             * @example Asia/Kolkata
+                             */
+                            timezone: string;
+                            /**
+                             * @description confirmed, or cancelled.
+                             * @example confirmed
+                             * @enum {string}
+                             */
+                            status: "confirmed" | "cancelled";
+                            /**
+                             * @description Free text.
+                             * @example null
+                             */
+                            notes: string | null;
+                            /**
+                             * @description When it was cancelled (ISO 8601, UTC).
+                             * @example null
+                             */
+                            cancelled_at: string | null;
+                            /**
+                             * @description Why it was cancelled.
+                             * @example null
+                             */
+                            cancellation_reason: string | null;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_bookings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The agent whose business is booked (its hours, services and calendar).
+                     * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    agent_id: string;
+                    /**
+                     * @description One of the agent's services; sets the length. Required unless `end_at` is given.
+                     * @example svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    service_id?: string;
+                    /**
+                     * Format: date-time
+                     * @description When the appointment starts (any offset; stored in UTC). Must be in the future, within opening hours.
+                     * @example 2026-05-11T09:30:00Z
+                     */
+                    start_at: string;
+                    /**
+                     * Format: date-time
+                     * @description When it ends; only without a service (with one, the service duration decides).
+                     * @example 2026-05-11T10:15:00Z
+                     */
+                    end_at?: string;
+                    /**
+                     * @description Who the booking is for.
+                     * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    contact_id?: string;
+                    /**
+                     * @description Who the booking is for, by phone, when there is no contact_id: the contact is found or created.
+                     * @example +919876543210
+                     */
+                    phone?: string;
+                    /**
+                     * @description Name for a contact created from `phone`.
+                     * @example Asha Rao
+                     */
+                    name?: string;
+                    /**
+                     * @description The conversation the booking was made in (gives the contact when none is given).
+                     * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    conversation_id?: string;
+                    /**
+                     * @description Free text for the business.
+                     * @example Prefers Priya as stylist
+                     */
+                    notes?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the booking.
+                         * @example bk_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example booking
+                         * @constant
+                         */
+                        object: "booking";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The agent whose business is booked.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string;
+                        /**
+                         * @description Who the booking is for.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id: string;
+                        /**
+                         * @description The conversation it was made in.
+                         * @example null
+                         */
+                        conversation_id: string | null;
+                        /**
+                         * @description The service booked.
+                         * @example svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        service_id: string | null;
+                        /**
+                         * @description Name of the service when booked.
+                         * @example Haircut
+                         */
+                        service_name: string | null;
+                        /**
+                         * @description Start (ISO 8601, UTC).
+                         * @example 2026-05-11T09:30:00.000Z
+                         */
+                        start_at: string;
+                        /**
+                         * @description End (ISO 8601, UTC).
+                         * @example 2026-05-11T10:15:00.000Z
+                         */
+                        end_at: string;
+                        /**
+                         * @description Start in the business timezone, with its offset.
+                         * @example 2026-05-11T15:00:00+05:30
+                         */
+                        local_start: string;
+                        /**
+                         * @description The business timezone.
+                         * @example Asia/Kolkata
+                         */
+                        timezone: string;
+                        /**
+                         * @description confirmed, or cancelled.
+                         * @example confirmed
+                         * @enum {string}
+                         */
+                        status: "confirmed" | "cancelled";
+                        /**
+                         * @description Free text.
+                         * @example null
+                         */
+                        notes: string | null;
+                        /**
+                         * @description When it was cancelled (ISO 8601, UTC).
+                         * @example null
+                         */
+                        cancelled_at: string | null;
+                        /**
+                         * @description Why it was cancelled.
+                         * @example null
+                         */
+                        cancellation_reason: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unprocessable`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_bookings_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`bk_` prefix).
+                 * @example bk_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the booking.
+                         * @example bk_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example booking
+                         * @constant
+                         */
+                        object: "booking";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The agent whose business is booked.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string;
+                        /**
+                         * @description Who the booking is for.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id: string;
+                        /**
+                         * @description The conversation it was made in.
+                         * @example null
+                         */
+                        conversation_id: string | null;
+                        /**
+                         * @description The service booked.
+                         * @example svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        service_id: string | null;
+                        /**
+                         * @description Name of the service when booked.
+                         * @example Haircut
+                         */
+                        service_name: string | null;
+                        /**
+                         * @description Start (ISO 8601, UTC).
+                         * @example 2026-05-11T09:30:00.000Z
+                         */
+                        start_at: string;
+                        /**
+                         * @description End (ISO 8601, UTC).
+                         * @example 2026-05-11T10:15:00.000Z
+                         */
+                        end_at: string;
+                        /**
+                         * @description Start in the business timezone, with its offset.
+                         * @example 2026-05-11T15:00:00+05:30
+                         */
+                        local_start: string;
+                        /**
+                         * @description The business timezone.
+                         * @example Asia/Kolkata
+                         */
+                        timezone: string;
+                        /**
+                         * @description confirmed, or cancelled.
+                         * @example confirmed
+                         * @enum {string}
+                         */
+                        status: "confirmed" | "cancelled";
+                        /**
+                         * @description Free text.
+                         * @example null
+                         */
+                        notes: string | null;
+                        /**
+                         * @description When it was cancelled (ISO 8601, UTC).
+                         * @example null
+                         */
+                        cancelled_at: string | null;
+                        /**
+                         * @description Why it was cancelled.
+                         * @example null
+                         */
+                        cancellation_reason: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_bookings_by_id_cancel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`bk_` prefix).
+                 * @example bk_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Why it was cancelled.
+                     * @example Customer asked to cancel
+                     */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the booking.
+                         * @example bk_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example booking
+                         * @constant
+                         */
+                        object: "booking";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The agent whose business is booked.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string;
+                        /**
+                         * @description Who the booking is for.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id: string;
+                        /**
+                         * @description The conversation it was made in.
+                         * @example null
+                         */
+                        conversation_id: string | null;
+                        /**
+                         * @description The service booked.
+                         * @example svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        service_id: string | null;
+                        /**
+                         * @description Name of the service when booked.
+                         * @example Haircut
+                         */
+                        service_name: string | null;
+                        /**
+                         * @description Start (ISO 8601, UTC).
+                         * @example 2026-05-11T09:30:00.000Z
+                         */
+                        start_at: string;
+                        /**
+                         * @description End (ISO 8601, UTC).
+                         * @example 2026-05-11T10:15:00.000Z
+                         */
+                        end_at: string;
+                        /**
+                         * @description Start in the business timezone, with its offset.
+                         * @example 2026-05-11T15:00:00+05:30
+                         */
+                        local_start: string;
+                        /**
+                         * @description The business timezone.
+                         * @example Asia/Kolkata
+                         */
+                        timezone: string;
+                        /**
+                         * @description confirmed, or cancelled.
+                         * @example confirmed
+                         * @enum {string}
+                         */
+                        status: "confirmed" | "cancelled";
+                        /**
+                         * @description Free text.
+                         * @example null
+                         */
+                        notes: string | null;
+                        /**
+                         * @description When it was cancelled (ISO 8601, UTC).
+                         * @example null
+                         */
+                        cancelled_at: string | null;
+                        /**
+                         * @description Why it was cancelled.
+                         * @example null
+                         */
+                        cancellation_reason: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_bookings_by_id_reschedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`bk_` prefix).
+                 * @example bk_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description The new start (in the future, within opening hours, not overlapping another booking).
+                     * @example 2026-05-12T11:00:00Z
+                     */
+                    start_at: string;
+                    /**
+                     * @description Change the service too (default: the booking's service).
+                     * @example svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    service_id?: string;
+                    /**
+                     * Format: date-time
+                     * @description The new end, for a booking without a service (default: the same length as before).
+                     * @example 2026-05-12T11:45:00Z
+                     */
+                    end_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the booking.
+                         * @example bk_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example booking
+                         * @constant
+                         */
+                        object: "booking";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The agent whose business is booked.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string;
+                        /**
+                         * @description Who the booking is for.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id: string;
+                        /**
+                         * @description The conversation it was made in.
+                         * @example null
+                         */
+                        conversation_id: string | null;
+                        /**
+                         * @description The service booked.
+                         * @example svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        service_id: string | null;
+                        /**
+                         * @description Name of the service when booked.
+                         * @example Haircut
+                         */
+                        service_name: string | null;
+                        /**
+                         * @description Start (ISO 8601, UTC).
+                         * @example 2026-05-11T09:30:00.000Z
+                         */
+                        start_at: string;
+                        /**
+                         * @description End (ISO 8601, UTC).
+                         * @example 2026-05-11T10:15:00.000Z
+                         */
+                        end_at: string;
+                        /**
+                         * @description Start in the business timezone, with its offset.
+                         * @example 2026-05-11T15:00:00+05:30
+                         */
+                        local_start: string;
+                        /**
+                         * @description The business timezone.
+                         * @example Asia/Kolkata
+                         */
+                        timezone: string;
+                        /**
+                         * @description confirmed, or cancelled.
+                         * @example confirmed
+                         * @enum {string}
+                         */
+                        status: "confirmed" | "cancelled";
+                        /**
+                         * @description Free text.
+                         * @example null
+                         */
+                        notes: string | null;
+                        /**
+                         * @description When it was cancelled (ISO 8601, UTC).
+                         * @example null
+                         */
+                        cancelled_at: string | null;
+                        /**
+                         * @description Why it was cancelled.
+                         * @example null
+                         */
+                        cancellation_reason: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unprocessable`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_agents_by_id_availability: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The day, in the business timezone (default: today there).
+                 * @example 2026-05-11
+                 */
+                date?: string;
+                /**
+                 * @description The service to fit (its duration); default 30 minutes.
+                 * @example svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                service_id?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`agt_` prefix).
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example availability
+                         * @constant
+                         */
+                        object: "availability";
+                        /**
+                         * @description The agent.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string;
+                        /**
+                         * @description The day, in the business timezone.
+                         * @example 2026-05-11
+                         */
+                        date: string;
+                        /**
+                         * @description The business timezone.
+                         * @example Asia/Kolkata
+                         */
+                        timezone: string;
+                        /**
+                         * @description The service fitted.
+                         * @example null
+                         */
+                        service_id: string | null;
+                        /**
+                         * @description Length of each slot.
+                         * @example 45
+                         */
+                        duration_minutes: number;
+                        /**
+                         * @description Slots start every this many minutes from each opening time (15).
+                         * @example 15
+                         */
+                        slot_step_minutes: number;
+                        /**
+                         * @description True when the business is closed all day (closed weekday or holiday).
+                         * @example false
+                         */
+                        closed: boolean;
+                        /** @description Free slots: within opening hours, in the future, clear of confirmed bookings and their buffers. */
+                        slots: {
+                            /**
+                             * @description Start (ISO 8601, UTC).
+                             * @example 2026-05-11T09:30:00.000Z
+                             */
+                            start_at: string;
+                            /**
+                             * @description End (ISO 8601, UTC).
+                             * @example 2026-05-11T10:15:00.000Z
+                             */
+                            end_at: string;
+                            /**
+                             * @description Start in the business timezone.
+                             * @example 2026-05-11T15:00:00+05:30
+                             */
+                            local_start: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_agents_by_id_knowledge: {
         parameters: {
             query?: {
@@ -7055,6 +19869,337 @@ export interface operations {
             };
             /** @description Error: `not_found`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_agents_by_id_test: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`agt_` prefix).
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The customer message to answer (WhatsApp's 4,096-character limit).
+                     * @example kal 3 baje haircut book karna hai
+                     */
+                    message: string;
+                    /**
+                     * @description Earlier turns, oldest first.
+                     * @example [
+                     *       {
+                     *         "role": "customer",
+                     *         "text": "Hi"
+                     *       },
+                     *       {
+                     *         "role": "agent",
+                     *         "text": "Hello! How can I help?"
+                     *       }
+                     *     ]
+                     */
+                    history?: {
+                        /**
+                         * @description Who said it.
+                         * @example customer
+                         * @enum {string}
+                         */
+                        role: "customer" | "agent";
+                        /**
+                         * @description What was said.
+                         * @example Do you have parking?
+                         */
+                        text: string;
+                    }[];
+                    /**
+                     * @description Values for {{placeholders}} in the greeting and instructions, as a conversation would have.
+                     * @example {
+                     *       "name": "Asha"
+                     *     }
+                     */
+                    dynamic_variables?: {
+                        [key: string]: string | number | boolean | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example agent_test
+                         * @constant
+                         */
+                        object: "agent_test";
+                        /**
+                         * @description Identifier (`agt_` prefix).
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string;
+                        /**
+                         * @description What the agent would send.
+                         * @example Done! Your Haircut is booked for Monday 11 May at 15:00.
+                         */
+                        reply: string;
+                        /** @description Knowledge passages the reply is based on. */
+                        sources: {
+                            /**
+                             * @description The knowledge document.
+                             * @example kb_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            doc_id: string;
+                            /**
+                             * @description The passage used.
+                             * @example chunk_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            chunk_id: string;
+                            /**
+                             * @description The passage heading or FAQ question.
+                             * @example Do you have parking?
+                             */
+                            title: string;
+                            /**
+                             * @description Search relevance (higher is better).
+                             * @example 0.71
+                             */
+                            score: number;
+                        }[];
+                        /** @description What the agent would do. The playground writes nothing: leads, bookings and handoffs are only described (their ids are null); knowledge and availability are read for real. */
+                        actions: {
+                            /**
+                             * @description What the agent did (or, in the playground, would do).
+                             * @example booking_created
+                             * @enum {string}
+                             */
+                            type: "knowledge_searched" | "lead_captured" | "availability_checked" | "booking_created" | "booking_proposed" | "booking_cancelled" | "handoff";
+                            /**
+                             * @description Details: lead fields, the slot, the handoff reason. Ids are null when nothing was written.
+                             * @example {
+                             *       "start_at": "2026-05-11T09:30:00.000Z"
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        /**
+                         * @description False when the agent could not answer.
+                         * @example true
+                         */
+                        answered: boolean;
+                        /**
+                         * @description `builtin`, the LLM provider, or `fallback` when the provider failed.
+                         * @example builtin
+                         */
+                        engine: string;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_by_id_copilot_suggest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example copilot_suggestions
+                         * @constant
+                         */
+                        object: "copilot_suggestions";
+                        /**
+                         * @description Identifier (`conv_` prefix).
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /** @description Draft replies, best first (from the agent's engine, then further knowledge passages). */
+                        suggestions: {
+                            /**
+                             * @description A reply the human agent can send or edit.
+                             * @example Yes, free parking is available in the basement.
+                             */
+                            text: string;
+                            /** @description Knowledge it is based on. */
+                            sources: {
+                                /**
+                                 * @description The knowledge document.
+                                 * @example kb_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                doc_id: string;
+                                /**
+                                 * @description The passage used.
+                                 * @example chunk_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                chunk_id: string;
+                                /**
+                                 * @description The passage heading or FAQ question.
+                                 * @example Do you have parking?
+                                 */
+                                title: string;
+                                /**
+                                 * @description Search relevance (higher is better).
+                                 * @example 0.71
+                                 */
+                                score: number;
+                            }[];
+                        }[];
+                        /** @description What the human agent may do next. */
+                        next_best_actions: {
+                            /**
+                             * @description The suggested step.
+                             * @example book_appointment
+                             * @enum {string}
+                             */
+                            type: "capture_lead" | "book_appointment" | "cancel_booking" | "share_hours" | "handoff" | "resolve_handoff" | "close_conversation";
+                            /**
+                             * @description The step in words.
+                             * @example Book the appointment the customer asked for
+                             */
+                            label: string;
+                            /**
+                             * @description Details for the step (lead fields, the slot).
+                             * @example {}
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unprocessable`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -19,7 +19,8 @@ export type PathsWith<M extends HttpMethod> = {
 export type Operation<P extends keyof paths, M extends HttpMethod> = Defined<paths[P][M]>;
 
 type ParamsOf<O> = O extends { parameters: infer X } ? X : never;
-export type PathParamsOf<O> = ParamsOf<O> extends { path: infer X } ? IfNever<Defined<X>, never, Defined<X>> : never;
+export type PathParamsOf<O> =
+  ParamsOf<O> extends { path: infer X } ? IfNever<Defined<X>, never, Defined<X>> : never;
 export type QueryOf<O> = ParamsOf<O> extends { query?: infer Q } ? Defined<Q> : never;
 export type BodyOf<O> = O extends { requestBody?: infer R }
   ? IfNever<Defined<R>, never, Defined<R> extends { content: { 'application/json': infer B } } ? B : never>
@@ -46,27 +47,41 @@ export interface CommonOptions {
 
 export type RequestOptions<O> = CommonOptions &
   IfNever<PathParamsOf<O>, { params?: undefined }, { params: PathParamsOf<O> }> &
-  IfNever<QueryOf<O>, { query?: undefined }, object extends QueryOf<O> ? { query?: QueryOf<O> } : { query: QueryOf<O> }> &
+  IfNever<
+    QueryOf<O>,
+    { query?: undefined },
+    object extends QueryOf<O> ? { query?: QueryOf<O> } : { query: QueryOf<O> }
+  > &
   IfNever<BodyOf<O>, { body?: undefined }, { body: BodyOf<O> }>;
 
 /** The options argument is optional when nothing in it is required. */
-export type OptionsArg<O> = object extends RequestOptions<O> ? [options?: RequestOptions<O>] : [options: RequestOptions<O>];
+export type OptionsArg<O> =
+  object extends RequestOptions<O> ? [options?: RequestOptions<O>] : [options: RequestOptions<O>];
 
 /** GET paths whose success body is a page: `{data: [...], meta: {...}}`. */
 export type ListPaths = {
-  [P in PathsWith<'get'>]: ResultOf<Operation<P, 'get'>> extends { data: unknown[]; meta: unknown } ? P : never;
+  [P in PathsWith<'get'>]: ResultOf<Operation<P, 'get'>> extends { data: unknown[]; meta: unknown }
+    ? P
+    : never;
 }[PathsWith<'get'>];
-export type ItemOf<P extends ListPaths> = ResultOf<Operation<P, 'get'>> extends { data: Array<infer T> } ? T : never;
+export type ItemOf<P extends ListPaths> =
+  ResultOf<Operation<P, 'get'>> extends { data: Array<infer T> } ? T : never;
 
 /**
  * For the resource helpers: the typed operation when the route is in the generated schema, the
  * fallback while it is not (a route still being built), so regeneration alone tightens them.
  */
-type At<P extends string, M extends HttpMethod> = P extends keyof paths ? IfNever<Defined<paths[P][M]>, undefined, Operation<P, M>> : undefined;
+type At<P extends string, M extends HttpMethod> = P extends keyof paths
+  ? IfNever<Defined<paths[P][M]>, undefined, Operation<P, M>>
+  : undefined;
 export type BodyAt<P extends string, M extends HttpMethod, F = Record<string, unknown>> =
   At<P, M> extends undefined ? F : BodyOf<At<P, M>>;
-export type QueryAt<P extends string, M extends HttpMethod, F = Record<string, string | number | boolean | undefined>> =
-  At<P, M> extends undefined ? F : IfNever<QueryOf<At<P, M>>, never, QueryOf<At<P, M>>>;
-export type ResultAt<P extends string, M extends HttpMethod, F = any> = At<P, M> extends undefined ? F : ResultOf<At<P, M>>;
+export type QueryAt<
+  P extends string,
+  M extends HttpMethod,
+  F = Record<string, string | number | boolean | undefined>,
+> = At<P, M> extends undefined ? F : IfNever<QueryOf<At<P, M>>, never, QueryOf<At<P, M>>>;
+export type ResultAt<P extends string, M extends HttpMethod, F = any> =
+  At<P, M> extends undefined ? F : ResultOf<At<P, M>>;
 
 export type ApiErrorCode = components['schemas']['Error']['error']['code'];

@@ -17,7 +17,8 @@ export type WebhookHeaders = Headers | Record<string, string | string[] | undefi
 export function webhookSecretKey(secret: string): Buffer {
   const b64 = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
   const key = Buffer.from(b64, 'base64');
-  if (!key.length) throw new WebhookVerificationError('The webhook secret is empty or not base64 (expected whsec_...).');
+  if (!key.length)
+    throw new WebhookVerificationError('The webhook secret is empty or not base64 (expected whsec_...).');
   return key;
 }
 
@@ -47,14 +48,19 @@ export function verifyWebhook(
 
   if (id || timestamp || signatures) {
     if (!id || !timestamp || !signatures) {
-      throw new WebhookVerificationError('Incomplete Standard Webhooks headers: webhook-id, webhook-timestamp and webhook-signature are all required.');
+      throw new WebhookVerificationError(
+        'Incomplete Standard Webhooks headers: webhook-id, webhook-timestamp and webhook-signature are all required.',
+      );
     }
-    if (!/^\d+$/.test(timestamp)) throw new WebhookVerificationError('webhook-timestamp is not a unix timestamp.');
+    if (!/^\d+$/.test(timestamp))
+      throw new WebhookVerificationError('webhook-timestamp is not a unix timestamp.');
     const now = Math.floor((opts.now ?? new Date()).getTime() / 1000);
     const tolerance = opts.toleranceSeconds ?? WEBHOOK_TOLERANCE_SECONDS;
     const age = now - Number(timestamp);
-    if (age > tolerance) throw new WebhookVerificationError('The webhook timestamp is too old (possible replay).');
-    if (age < -tolerance) throw new WebhookVerificationError('The webhook timestamp is too far in the future.');
+    if (age > tolerance)
+      throw new WebhookVerificationError('The webhook timestamp is too old (possible replay).');
+    if (age < -tolerance)
+      throw new WebhookVerificationError('The webhook timestamp is too far in the future.');
     const expected = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest();
     const ok = signatures.split(' ').some((sig) => {
       const [version, value] = sig.split(',', 2);
@@ -64,13 +70,16 @@ export function verifyWebhook(
   } else if (parley) {
     // During a secret rotation it lists one signature per secret, comma-separated.
     const values = parley.split(',').map((v) => /^\s*sha256=([0-9a-fA-F]{64})\s*$/.exec(v)?.[1]);
-    if (values.some((v) => v === undefined)) throw new WebhookVerificationError('X-Parley-Signature is not of the form sha256=<hex>.');
+    if (values.some((v) => v === undefined))
+      throw new WebhookVerificationError('X-Parley-Signature is not of the form sha256=<hex>.');
     const expected = createHmac('sha256', key).update(body).digest();
     if (!values.some((v) => safeEqual(expected, Buffer.from(v!, 'hex')))) {
       throw new WebhookVerificationError('X-Parley-Signature does not match this secret.');
     }
   } else {
-    throw new WebhookVerificationError('The request carries no webhook signature (webhook-signature or X-Parley-Signature).');
+    throw new WebhookVerificationError(
+      'The request carries no webhook signature (webhook-signature or X-Parley-Signature).',
+    );
   }
 
   try {

@@ -26,23 +26,23 @@ describe('Parley client against a real server [sqlite]', () => {
   });
 
   it('surfaces a validation error as ParleyError with code, request id and field errors', async () => {
-    await assert.rejects(
-      client.contacts.create({ phone: 'not a phone', name: 'X' }),
-      (err: unknown) => {
-        assert.ok(err instanceof ParleyError);
-        assert.equal(err.status, 400);
-        assert.equal(err.code, 'validation_failed');
-        assert.match(err.requestId ?? '', /^req_/);
-        assert.ok(err.fieldErrors.some((f) => f.field === 'phone'));
-        return true;
-      },
-    );
+    await assert.rejects(client.contacts.create({ phone: 'not a phone', name: 'X' }), (err: unknown) => {
+      assert.ok(err instanceof ParleyError);
+      assert.equal(err.status, 400);
+      assert.equal(err.code, 'validation_failed');
+      assert.match(err.requestId ?? '', /^req_/);
+      assert.ok(err.fieldErrors.some((f) => f.field === 'phone'));
+      return true;
+    });
   });
 
   it('a 404 carries not_found, and another mode sees nothing', async () => {
     const c = await client.contacts.create({ phone: '+919876543210', name: 'Asha' });
     const live = new Parley({ apiKey: ws.live, baseUrl: server.url });
-    await assert.rejects(live.contacts.get(c.id), (err: ParleyError) => err.status === 404 && err.code === 'not_found');
+    await assert.rejects(
+      live.contacts.get(c.id),
+      (err: ParleyError) => err.status === 404 && err.code === 'not_found',
+    );
     assert.equal((await client.contacts.get(c.id)).name, 'Asha');
     await client.contacts.delete(c.id);
   });
@@ -61,9 +61,15 @@ describe('Parley client against a real server [sqlite]', () => {
     const a = await client.contacts.create({ phone: '+919800000010' }, { idempotencyKey: 'create-010' });
     const b = await client.contacts.create({ phone: '+919800000010' }, { idempotencyKey: 'create-010' });
     assert.equal(a.id, b.id);
-    await assert.rejects(client.contacts.create({ phone: '+919800000011' }, { idempotencyKey: 'create-010' }), (err: ParleyError) => err.code === 'idempotency_conflict');
+    await assert.rejects(
+      client.contacts.create({ phone: '+919800000011' }, { idempotencyKey: 'create-010' }),
+      (err: ParleyError) => err.code === 'idempotency_conflict',
+    );
     // Without a key of its own, each call is its own request (the duplicate is a conflict, not a replay).
-    await assert.rejects(client.contacts.create({ phone: '+919800000010' }), (err: ParleyError) => err.code === 'conflict');
+    await assert.rejects(
+      client.contacts.create({ phone: '+919800000010' }),
+      (err: ParleyError) => err.code === 'conflict',
+    );
   });
 
   it('paginate() walks every page', async () => {
@@ -84,14 +90,19 @@ describe('Parley client against a real server [sqlite]', () => {
     const temp = new Parley({ apiKey: created.key, baseUrl: server.url });
     assert.equal((await temp.me()).api_key?.id, created.id);
     await client.delete('/v1/api-keys/{id}', { params: { id: created.id } });
-    await assert.rejects(temp.me(), (err: ParleyError) => err.status === 401 && err.code === 'unauthorized' && /revoked/.test(err.message));
+    await assert.rejects(
+      temp.me(),
+      (err: ParleyError) => err.status === 401 && err.code === 'unauthorized' && /revoked/.test(err.message),
+    );
   });
 
   it('a rate limit surfaces as rate_limited with Retry-After when waiting is too long', async () => {
     const starter = await server.workspace({ plan: 'starter' });
     const c = new Parley({ apiKey: starter.test, baseUrl: server.url, maxRetryWaitSeconds: 0 });
     const results = await Promise.allSettled(Array.from({ length: 70 }, () => c.me()));
-    const limited = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as ParleyError);
+    const limited = results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => (r as PromiseRejectedResult).reason as ParleyError);
     assert.ok(limited.length >= 10, `expected 429s, got ${limited.length}`);
     assert.equal(limited[0].code, 'rate_limited');
     assert.equal(limited[0].status, 429);
@@ -99,11 +110,20 @@ describe('Parley client against a real server [sqlite]', () => {
   });
 
   it('knowledge.push adds a document, then replaces it by title', async (t) => {
-    if (!server.routes.has('/v1/agents/{id}/knowledge/{doc_id}')) return t.skip('knowledge routes not built yet');
+    if (!server.routes.has('/v1/agents/{id}/knowledge/{doc_id}'))
+      return t.skip('knowledge routes not built yet');
     const agent = await client.post('/v1/agents', { body: { name: 'Glow' } as never });
-    const first = await client.knowledge.push(agent.id, { title: 'hours.md', doc_type: 'markdown', content: '# Hours\nMon-Sat 10-7.' });
+    const first = await client.knowledge.push(agent.id, {
+      title: 'hours.md',
+      doc_type: 'markdown',
+      content: '# Hours\nMon-Sat 10-7.',
+    });
     assert.equal(first.created, true);
-    const second = await client.knowledge.push(agent.id, { title: 'hours.md', doc_type: 'markdown', content: '# Hours\nMon-Sun 9-9.' });
+    const second = await client.knowledge.push(agent.id, {
+      title: 'hours.md',
+      doc_type: 'markdown',
+      content: '# Hours\nMon-Sun 9-9.',
+    });
     assert.equal(second.created, false);
     assert.equal(second.document.id, first.document.id);
     const docs = await client.knowledge.list(agent.id);
@@ -113,7 +133,10 @@ describe('Parley client against a real server [sqlite]', () => {
 
   it('webhooks.create returns the whsec_ secret once', async (t) => {
     if (!server.routes.has('/v1/webhooks')) return t.skip('webhooks routes not built yet');
-    const wh = await client.webhooks.create({ url: 'https://example.com/hook', events: ['contact.created'] } as never);
+    const wh = await client.webhooks.create({
+      url: 'https://example.com/hook',
+      events: ['contact.created'],
+    } as never);
     assert.match(wh.secret, /^whsec_/);
     const got = (await client.webhooks.get(wh.id)) as Record<string, unknown>;
     assert.equal(got.secret, undefined);
@@ -127,7 +150,11 @@ describe('Parley client against a real server [sqlite]', () => {
     const open = new Promise<void>((r) => (opened = r));
     const got: string[] = [];
     const reading = (async () => {
-      for await (const e of client.events.stream({ types: ['contact.*'], signal: controller.signal, onOpen: opened })) {
+      for await (const e of client.events.stream({
+        types: ['contact.*'],
+        signal: controller.signal,
+        onOpen: opened,
+      })) {
         got.push(`${e.event}:${e.data.phone}`);
         if (got.length === 1) controller.abort();
       }
@@ -140,8 +167,9 @@ describe('Parley client against a real server [sqlite]', () => {
   });
 
   it('messages.send and conversations work when those routes exist', async (t) => {
-    if (!server.routes.has('/v1/messages') || !server.routes.has('/v1/conversations/{id}')) return t.skip('messages/conversations routes not built yet');
-    const msg = await client.messages.send({ to: '+919876543210', type: 'text', text: 'Hello from the SDK' } as never);
+    if (!server.routes.has('/v1/messages') || !server.routes.has('/v1/conversations/{id}'))
+      return t.skip('messages/conversations routes not built yet');
+    const msg = await client.messages.send({ to: '+919876543210', type: 'text', text: 'Hello from the SDK' });
     assert.equal(msg.status, 'queued');
     const conv = await client.conversations.get(msg.conversation_id);
     assert.equal(conv.id, msg.conversation_id);
@@ -153,13 +181,23 @@ describe('Parley client against a real server [sqlite]', () => {
     const down = await startReceiver();
     const url = down.url;
     await down.close();
-    await assert.rejects(new Parley({ apiKey: ws.test, baseUrl: url }).me(), (err: ParleyError) => err.code === 'connection_failed' && err.status === 0);
+    await assert.rejects(
+      new Parley({ apiKey: ws.test, baseUrl: url }).me(),
+      (err: ParleyError) => err.code === 'connection_failed' && err.status === 0,
+    );
   });
 
   it('a base URL that is not Parley is unexpected_response', async () => {
-    const other = await startReceiver(() => ({ status: 404, headers: { 'content-type': 'text/html' }, body: '<h1>Not Found</h1>' }));
+    const other = await startReceiver(() => ({
+      status: 404,
+      headers: { 'content-type': 'text/html' },
+      body: '<h1>Not Found</h1>',
+    }));
     try {
-      await assert.rejects(new Parley({ apiKey: ws.test, baseUrl: other.url }).me(), (err: ParleyError) => err.code === 'unexpected_response' && err.status === 404);
+      await assert.rejects(
+        new Parley({ apiKey: ws.test, baseUrl: other.url }).me(),
+        (err: ParleyError) => err.code === 'unexpected_response' && err.status === 404,
+      );
     } finally {
       await other.close();
     }
@@ -168,10 +206,21 @@ describe('Parley client against a real server [sqlite]', () => {
 
 describe('Retry-After handling', () => {
   it('waits out a 429, retries with the same idempotency key, and stops after maxRetries', async () => {
-    const fake = await startReceiver((_req, n): { status: number; headers: Record<string, string>; body: string } =>
-      n === 1
-        ? { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '1' }, body: JSON.stringify({ error: { code: 'rate_limited', message: 'Slow down.', request_id: 'req_1' } }) }
-        : { status: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'ct_1' }) },
+    const fake = await startReceiver(
+      (_req, n): { status: number; headers: Record<string, string>; body: string } =>
+        n === 1
+          ? {
+              status: 429,
+              headers: { 'content-type': 'application/json', 'retry-after': '1' },
+              body: JSON.stringify({
+                error: { code: 'rate_limited', message: 'Slow down.', request_id: 'req_1' },
+              }),
+            }
+          : {
+              status: 201,
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ id: 'ct_1' }),
+            },
     );
     try {
       const client = new Parley({ apiKey: 'prl_test_x', baseUrl: fake.url });
@@ -196,7 +245,11 @@ describe('Retry-After handling', () => {
     }));
     try {
       const client = new Parley({ apiKey: 'prl_test_x', baseUrl: fake.url, maxRetries: 2 });
-      await assert.rejects(client.me(), (err: ParleyError) => err.code === 'rate_limited' && err.requestId === 'req_2' && err.retryAfter === 0);
+      await assert.rejects(
+        client.me(),
+        (err: ParleyError) =>
+          err.code === 'rate_limited' && err.requestId === 'req_2' && err.retryAfter === 0,
+      );
       assert.equal(fake.received.length, 3);
     } finally {
       await fake.close();

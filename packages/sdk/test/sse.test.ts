@@ -13,7 +13,10 @@ async function collect(chunks: string[]): Promise<SseMessage[]> {
 
 describe('parseSse', () => {
   it('parses id, event and data, skipping comments', async () => {
-    const msgs = await collect([': connected\nretry: 3000\n\n', 'id: evt_1\nevent: contact.created\ndata: {"a":1}\n\n']);
+    const msgs = await collect([
+      ': connected\nretry: 3000\n\n',
+      'id: evt_1\nevent: contact.created\ndata: {"a":1}\n\n',
+    ]);
     assert.deepEqual(msgs, [{ event: 'contact.created', id: 'evt_1', data: '{"a":1}', retry: 3000 }]);
   });
 

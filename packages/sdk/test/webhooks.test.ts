@@ -5,12 +5,20 @@ import { Webhook } from 'standardwebhooks';
 import { generateWebhookSecret, signWebhook, verifyWebhook, WebhookVerificationError } from '../src/index.ts';
 
 const secret = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
-const body = JSON.stringify({ id: 'evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D', event: 'message.received', data: { text: 'héllo' } });
+const body = JSON.stringify({
+  id: 'evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  event: 'message.received',
+  data: { text: 'héllo' },
+});
 const msgId = 'evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D';
 
 function standardHeaders(s: string, at = new Date()) {
   const signature = new Webhook(s).sign(msgId, at, body);
-  return { 'webhook-id': msgId, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature };
+  return {
+    'webhook-id': msgId,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': signature,
+  };
 }
 
 describe('verifyWebhook', () => {
@@ -28,7 +36,10 @@ describe('verifyWebhook', () => {
   it('accepts any of several signatures (secret rotation)', () => {
     const other = generateWebhookSecret();
     const h = standardHeaders(secret);
-    const rotated = { ...h, 'webhook-signature': `${standardHeaders(other)['webhook-signature']} ${h['webhook-signature']}` };
+    const rotated = {
+      ...h,
+      'webhook-signature': `${standardHeaders(other)['webhook-signature']} ${h['webhook-signature']}`,
+    };
     assert.equal(verifyWebhook(secret, rotated, body).id, msgId);
     assert.equal(verifyWebhook(other, rotated, body).id, msgId);
   });
@@ -36,8 +47,14 @@ describe('verifyWebhook', () => {
   it('refuses a wrong secret, a changed body and a changed id', () => {
     const h = standardHeaders(secret);
     assert.throws(() => verifyWebhook(generateWebhookSecret(), h, body), WebhookVerificationError);
-    assert.throws(() => verifyWebhook(secret, h, body.replace('héllo', 'hello')), /No webhook-signature matches/);
-    assert.throws(() => verifyWebhook(secret, { ...h, 'webhook-id': 'evt_other' }, body), /No webhook-signature matches/);
+    assert.throws(
+      () => verifyWebhook(secret, h, body.replace('héllo', 'hello')),
+      /No webhook-signature matches/,
+    );
+    assert.throws(
+      () => verifyWebhook(secret, { ...h, 'webhook-id': 'evt_other' }, body),
+      /No webhook-signature matches/,
+    );
   });
 
   it('refuses timestamps more than 5 minutes old or ahead', () => {
@@ -51,9 +68,16 @@ describe('verifyWebhook', () => {
 
   it('refuses incomplete Standard Webhooks headers rather than falling back', () => {
     const h = standardHeaders(secret);
-    const hex = createHmac('sha256', Buffer.from(secret.slice(6), 'base64')).update(body).digest('hex');
+    const hex = createHmac('sha256', Buffer.from(secret.slice(6), 'base64'))
+      .update(body)
+      .digest('hex');
     assert.throws(
-      () => verifyWebhook(secret, { 'webhook-signature': h['webhook-signature'], 'x-parley-signature': `sha256=${hex}` }, body),
+      () =>
+        verifyWebhook(
+          secret,
+          { 'webhook-signature': h['webhook-signature'], 'x-parley-signature': `sha256=${hex}` },
+          body,
+        ),
       /Incomplete/,
     );
   });
@@ -63,8 +87,14 @@ describe('verifyWebhook', () => {
     const hex = createHmac('sha256', key).update(body).digest('hex');
     assert.equal(verifyWebhook(secret, { 'X-Parley-Signature': `sha256=${hex}` }, body).id, msgId);
     const other = createHmac('sha256', Buffer.from('x')).update(body).digest('hex');
-    assert.equal(verifyWebhook(secret, { 'x-parley-signature': `sha256=${other},sha256=${hex}` }, body).id, msgId);
-    assert.throws(() => verifyWebhook(secret, { 'x-parley-signature': `sha256=${other}` }, body), /does not match/);
+    assert.equal(
+      verifyWebhook(secret, { 'x-parley-signature': `sha256=${other},sha256=${hex}` }, body).id,
+      msgId,
+    );
+    assert.throws(
+      () => verifyWebhook(secret, { 'x-parley-signature': `sha256=${other}` }, body),
+      /does not match/,
+    );
     assert.throws(() => verifyWebhook(secret, { 'x-parley-signature': 'md5=abc' }, body), /not of the form/);
   });
 

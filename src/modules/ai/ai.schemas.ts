@@ -7,7 +7,7 @@ const turn = z.strictObject({
 });
 
 export const testAgentBody = z.strictObject({
-  message: describe(z.string().max(4096), 'The customer message to answer (WhatsApp\'s 4,096-character limit).', 'kal 3 baje haircut book karna hai'),
+  message: describe(z.string().trim().min(1).max(4096), 'The customer message to answer (WhatsApp\'s 4,096-character limit).', 'kal 3 baje haircut book karna hai'),
   history: describe(z.array(turn).max(50), 'Earlier turns, oldest first.', [{ role: 'customer', text: 'Hi' }, { role: 'agent', text: 'Hello! How can I help?' }]).optional(),
   dynamic_variables: describe(
     z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),

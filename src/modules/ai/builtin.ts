@@ -122,7 +122,7 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   if (isThanks(text)) return done(leadNote + (hi ? 'Aapka swagat hai! Aur kuch madad chahiye to batayein.' : "You're welcome! Anything else I can help with?"));
 
   if (has('knowledge')) {
-    const answer = await knowledgeAnswer(t, text, contentTokens(agent.name));
+    const answer = await knowledgeAnswers(t, text, contentTokens(agent.name));
     if (answer) return done(leadNote + answer.reply, { sources: answer.sources });
   }
   if (leadNote && contentTokens(text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/, '')).length <= 4) {
@@ -164,6 +164,31 @@ function unansweredStreak(history: Turn[]): number {
 }
 
 const expand = (w: string) => synonymOf.get(w) ?? [w];
+
+/**
+ * A burst or a long message may ask several things ("hello / parking? / my car is big"): each
+ * sentence is tried on its own and every answerable one answered; when none is, the whole text.
+ */
+async function knowledgeAnswers(t: AgentTools, text: string, businessWords: string[]): Promise<{ reply: string; sources: Source[] } | null> {
+  const clean = text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, ' ').replace(/\+?\d[\d\s-]{7,}\d/g, ' ');
+  const segments = clean
+    .split(/\n+|(?<=[?!.])\s+/)
+    .map((x) => x.trim())
+    .filter((x) => contentTokens(x).length > 0)
+    .slice(0, 6);
+  const replies: string[] = [];
+  const sources: Source[] = [];
+  if (segments.length > 1) {
+    for (const seg of segments) {
+      const a = await knowledgeAnswer(t, seg, businessWords);
+      if (!a || sources.some((x) => x.chunk_id === a.sources[0].chunk_id)) continue;
+      replies.push(a.reply);
+      sources.push(...a.sources);
+    }
+  }
+  if (replies.length) return { reply: replies.join('\n\n'), sources };
+  return knowledgeAnswer(t, clean, businessWords);
+}
 
 /** Searches, then keeps the best passage only if it covers enough of what was asked. */
 async function knowledgeAnswer(t: AgentTools, text: string, businessWords: string[]): Promise<{ reply: string; sources: Source[] } | null> {

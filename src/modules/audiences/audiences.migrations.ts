@@ -15,7 +15,11 @@ export const audiencesMigrations: Record<string, ParleyMigration> = {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('audiences_workspace').on('audiences').columns(['workspace_id', 'livemode', 'id']).execute();
+      await db.schema
+        .createIndex('audiences_workspace')
+        .on('audiences')
+        .columns(['workspace_id', 'livemode', 'id'])
+        .execute();
       await db.schema
         .createTable('audience_members')
         .addColumn('audience_id', 'text', (c) => c.notNull().references('audiences.id').onDelete('cascade'))
@@ -24,7 +28,11 @@ export const audiencesMigrations: Record<string, ParleyMigration> = {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('audience_members_pk', ['audience_id', 'contact_id'])
         .execute();
-      await db.schema.createIndex('audience_members_contact').on('audience_members').column('contact_id').execute();
+      await db.schema
+        .createIndex('audience_members_contact')
+        .on('audience_members')
+        .column('contact_id')
+        .execute();
     },
   },
 };

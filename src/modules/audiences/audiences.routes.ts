@@ -1,5 +1,5 @@
-import { defineRoute } from '../../platform/http/route.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
+import { defineRoute } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
 import { contactObject } from '../contacts/contacts.schemas.ts';
 import {
@@ -32,13 +32,17 @@ export const audienceRoutes = [
     scope: 'audiences:read',
     query: listAudiencesQuery,
     responses: { 200: listResponse(audienceObject) },
-    handler: async ({ ctx, auth, query }) => ({ status: 200, body: await listAudiences(ctx, auth, query, pageRequest(query)) }),
+    handler: async ({ ctx, auth, query }) => ({
+      status: 200,
+      body: await listAudiences(ctx, auth, query, pageRequest(query)),
+    }),
   }),
   defineRoute({
     method: 'POST',
     path: '/v1/audiences',
     summary: 'Create an audience',
-    description: 'With a `filter`, a rule-based audience (evaluated when used); without, a static list filled with POST /v1/audiences/{id}/contacts.',
+    description:
+      'With a `filter`, a rule-based audience (evaluated when used); without, a static list filled with POST /v1/audiences/{id}/contacts.',
     tags: ['Audiences'],
     auth: 'key',
     scope: 'audiences:write',
@@ -55,7 +59,10 @@ export const audienceRoutes = [
     scope: 'audiences:read',
     params: idParams('aud'),
     responses: { 200: audienceObject },
-    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await getAudience(ctx, auth, params.id) }),
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await getAudience(ctx, auth, params.id),
+    }),
   }),
   defineRoute({
     method: 'PATCH',
@@ -69,7 +76,10 @@ export const audienceRoutes = [
     body: updateAudienceBody,
     responses: { 200: audienceObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({ status: 200, body: await updateAudience(ctx, auth, params.id, body) }),
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await updateAudience(ctx, auth, params.id, body),
+    }),
   }),
   defineRoute({
     method: 'DELETE',
@@ -81,7 +91,10 @@ export const audienceRoutes = [
     scope: 'audiences:write',
     params: idParams('aud'),
     responses: { 200: deletedResponse('aud', 'audience') },
-    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await deleteAudience(ctx, auth, params.id) }),
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await deleteAudience(ctx, auth, params.id),
+    }),
   }),
   defineRoute({
     method: 'GET',
@@ -93,13 +106,17 @@ export const audienceRoutes = [
     params: idParams('aud'),
     query: listQuery({}),
     responses: { 200: listResponse(contactObject) },
-    handler: async ({ ctx, auth, params, query }) => ({ status: 200, body: await listAudienceContacts(ctx, auth, params.id, pageRequest(query)) }),
+    handler: async ({ ctx, auth, params, query }) => ({
+      status: 200,
+      body: await listAudienceContacts(ctx, auth, params.id, pageRequest(query)),
+    }),
   }),
   defineRoute({
     method: 'POST',
     path: '/v1/audiences/:id/contacts',
     summary: 'Add contacts to a static audience',
-    description: 'By `contact_ids` and/or `phones`; a phone with no contact yet creates one (`contact.created`). Any unknown id or invalid phone refuses the whole request with a 400 naming it. Rule-based audiences answer 409.',
+    description:
+      'By `contact_ids` and/or `phones`; a phone with no contact yet creates one (`contact.created`). Any unknown id or invalid phone refuses the whole request with a 400 naming it. Rule-based audiences answer 409.',
     tags: ['Audiences'],
     auth: 'key',
     scope: 'audiences:write',
@@ -107,7 +124,10 @@ export const audienceRoutes = [
     body: membersBody,
     responses: { 200: addMembersResponse },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({ status: 200, body: await addAudienceMembers(ctx, auth, params.id, body, auth.actor) }),
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await addAudienceMembers(ctx, auth, params.id, body, auth.actor),
+    }),
   }),
   defineRoute({
     method: 'DELETE',
@@ -121,6 +141,9 @@ export const audienceRoutes = [
     body: membersBody,
     responses: { 200: removeMembersResponse },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({ status: 200, body: await removeAudienceMembers(ctx, auth, params.id, body, auth.actor) }),
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await removeAudienceMembers(ctx, auth, params.id, body, auth.actor),
+    }),
   }),
 ];

@@ -9,7 +9,10 @@ export const audienceFilter = describe(
     tags: tagList('Contacts carrying every one of these tags.').optional(),
     any_tags: tagList('Contacts carrying at least one of these tags.').optional(),
     attributes: describe(
-      z.record(z.string().regex(ATTRIBUTE_KEY, 'attribute names are letters, digits, `_` and `-`'), z.union([z.string().max(2000), z.number(), z.boolean()])),
+      z.record(
+        z.string().regex(ATTRIBUTE_KEY, 'attribute names are letters, digits, `_` and `-`'),
+        z.union([z.string().max(2000), z.number(), z.boolean()]),
+      ),
       'Contacts whose attributes have these values (compared as text: 3 matches "3").',
       { plan: 'premium' },
     ).optional(),
@@ -22,13 +25,24 @@ export const audienceFilter = describe(
 
 export const createAudienceBody = z.strictObject({
   name: describe(z.string().trim().min(1).max(200), 'Name of the audience.', 'Diwali VIPs'),
-  description: describe(z.string().max(2000), 'What the audience is for.', 'Premium customers in Pune').optional(),
-  filter: describe(audienceFilter, 'Give a filter for a rule-based audience; omit it for a static list of members.').optional(),
+  description: describe(
+    z.string().max(2000),
+    'What the audience is for.',
+    'Premium customers in Pune',
+  ).optional(),
+  filter: describe(
+    audienceFilter,
+    'Give a filter for a rule-based audience; omit it for a static list of members.',
+  ).optional(),
 });
 
 export const updateAudienceBody = z.strictObject({
   name: describe(z.string().trim().min(1).max(200), 'Name of the audience.', 'Diwali VIPs').optional(),
-  description: describe(z.string().max(2000).nullable(), 'What the audience is for (null clears it).', 'Premium customers').optional(),
+  description: describe(
+    z.string().max(2000).nullable(),
+    'What the audience is for (null clears it).',
+    'Premium customers',
+  ).optional(),
   filter: describe(audienceFilter, 'The new rule (rule-based audiences only).').optional(),
 });
 
@@ -36,13 +50,23 @@ export const audienceObject = z.object({
   ...baseObject('aud', 'audience'),
   name: describe(z.string(), 'Name.', 'Diwali VIPs'),
   description: describe(z.string().nullable(), 'Description.', 'Premium customers in Pune'),
-  type: describe(z.enum(['static', 'rule']), '`static`: explicit members; `rule`: contacts matching `filter`.', 'static'),
-  filter: describe(z.record(z.string(), z.unknown()).nullable(), 'The rule (rule-based audiences), else null.', { tags: ['vip'] }),
+  type: describe(
+    z.enum(['static', 'rule']),
+    '`static`: explicit members; `rule`: contacts matching `filter`.',
+    'static',
+  ),
+  filter: describe(
+    z.record(z.string(), z.unknown()).nullable(),
+    'The rule (rule-based audiences), else null.',
+    { tags: ['vip'] },
+  ),
   contact_count: describe(z.number().int(), 'Contacts in the audience now.', 42),
 });
 
 export const membersBody = z.strictObject({
-  contact_ids: describe(z.array(idOf('ct')).max(1000), 'Contacts by id (at most 1,000).', ['ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D']).optional(),
+  contact_ids: describe(z.array(idOf('ct')).max(1000), 'Contacts by id (at most 1,000).', [
+    'ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ]).optional(),
   phones: describe(
     z.array(z.string().max(40)).max(1000),
     'Contacts by phone (at most 1,000). On add, a phone with no contact yet creates one.',

@@ -31,7 +31,13 @@ export interface AudienceFilter {
 const lm = (s: Scope) => (s.livemode ? 1 : 0);
 
 export async function getAudienceRow(db: Db | Trx, scope: Scope, id: string): Promise<AudiencesTable> {
-  const row = await db.selectFrom('audiences').selectAll().where('id', '=', id).where('workspace_id', '=', scope.workspaceId).where('livemode', '=', lm(scope)).executeTakeFirst();
+  const row = await db
+    .selectFrom('audiences')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .executeTakeFirst();
   if (!row) throw notFound('audience', id);
   return row;
 }
@@ -45,12 +51,25 @@ function membersQuery(db: Db | Trx, dialect: Dialect, scope: Scope, row: Audienc
   const base = scopedContacts(db, scope);
   if (row.type === 'rule') return applyContactFilter(base, dialect, filterOf(row));
   return base.where((eb) =>
-    eb.exists(eb.selectFrom('audience_members').select('audience_members.contact_id').whereRef('audience_members.contact_id', '=', 'contacts.id').where('audience_members.audience_id', '=', row.id)),
+    eb.exists(
+      eb
+        .selectFrom('audience_members')
+        .select('audience_members.contact_id')
+        .whereRef('audience_members.contact_id', '=', 'contacts.id')
+        .where('audience_members.audience_id', '=', row.id),
+    ),
   );
 }
 
-export async function countAudience(db: Db | Trx, dialect: Dialect, scope: Scope, row: AudiencesTable): Promise<number> {
-  const r = await membersQuery(db, dialect, scope, row).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+export async function countAudience(
+  db: Db | Trx,
+  dialect: Dialect,
+  scope: Scope,
+  row: AudiencesTable,
+): Promise<number> {
+  const r = await membersQuery(db, dialect, scope, row)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 
@@ -74,7 +93,11 @@ export async function getAudience(ctx: AppContext, scope: Scope, id: string) {
   return presentAudience(row, await countAudience(ctx.db, ctx.dialect, scope, row));
 }
 
-export async function createAudience(ctx: AppContext, scope: Scope, input: { name: string; description?: string; filter?: AudienceFilter }) {
+export async function createAudience(
+  ctx: AppContext,
+  scope: Scope,
+  input: { name: string; description?: string; filter?: AudienceFilter },
+) {
   const now = ctx.clock.now().toISOString();
   const row: AudiencesTable = {
     id: newId('aud'),
@@ -93,19 +116,37 @@ export async function createAudience(ctx: AppContext, scope: Scope, input: { nam
   return presentAudience(row, count);
 }
 
-export async function listAudiences(ctx: AppContext, scope: Scope, filter: { type?: 'static' | 'rule' }, page: PageRequest) {
-  let q = ctx.db.selectFrom('audiences').selectAll().where('workspace_id', '=', scope.workspaceId).where('livemode', '=', lm(scope));
+export async function listAudiences(
+  ctx: AppContext,
+  scope: Scope,
+  filter: { type?: 'static' | 'rule' },
+  page: PageRequest,
+) {
+  let q = ctx.db
+    .selectFrom('audiences')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope));
   if (filter.type) q = q.where('type', '=', filter.type);
   const result = await paginate(q.orderBy('id', 'desc'), page, (r) => r);
   const data = [];
-  for (const r of result.data) data.push(presentAudience(r, await countAudience(ctx.db, ctx.dialect, scope, r)));
+  for (const r of result.data)
+    data.push(presentAudience(r, await countAudience(ctx.db, ctx.dialect, scope, r)));
   return { ...result, data };
 }
 
-export async function updateAudience(ctx: AppContext, scope: Scope, id: string, input: { name?: string; description?: string | null; filter?: AudienceFilter }) {
+export async function updateAudience(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  input: { name?: string; description?: string | null; filter?: AudienceFilter },
+) {
   const row = await getAudienceRow(ctx.db, scope, id);
   if (input.filter && row.type !== 'rule') {
-    throw new ApiError('conflict', 'This is a static audience; its members are changed with POST/DELETE /v1/audiences/{id}/contacts, not a filter.');
+    throw new ApiError(
+      'conflict',
+      'This is a static audience; its members are changed with POST/DELETE /v1/audiences/{id}/contacts, not a filter.',
+    );
   }
   const next: AudiencesTable = {
     ...row,
@@ -115,7 +156,11 @@ export async function updateAudience(ctx: AppContext, scope: Scope, id: string, 
     updated_at: ctx.clock.now().toISOString(),
   };
   const count = await countAudience(ctx.db, ctx.dialect, scope, next);
-  await ctx.db.updateTable('audiences').set({ name: next.name, description: next.description, filter: next.filter, updated_at: next.updated_at }).where('id', '=', row.id).execute();
+  await ctx.db
+    .updateTable('audiences')
+    .set({ name: next.name, description: next.description, filter: next.filter, updated_at: next.updated_at })
+    .where('id', '=', row.id)
+    .execute();
   return presentAudience(next, count);
 }
 
@@ -130,7 +175,10 @@ export async function deleteAudience(ctx: AppContext, scope: Scope, id: string) 
 
 function staticOnly(row: AudiencesTable) {
   if (row.type !== 'static') {
-    throw new ApiError('conflict', 'This audience is rule-based: its members are the contacts matching its filter. Change the filter instead.');
+    throw new ApiError(
+      'conflict',
+      'This audience is rule-based: its members are the contacts matching its filter. Change the filter instead.',
+    );
   }
 }
 
@@ -146,7 +194,12 @@ async function resolveMembers(
   const contactIds = [...new Set(input.contact_ids ?? [])];
   if (contactIds.length) {
     const found = new Set(
-      (await scopedContacts(ctx.db, scope).select('contacts.id').where('contacts.id', 'in', contactIds).execute()).map((r) => r.id),
+      (
+        await scopedContacts(ctx.db, scope)
+          .select('contacts.id')
+          .where('contacts.id', 'in', contactIds)
+          .execute()
+      ).map((r) => r.id),
     );
     (input.contact_ids ?? []).forEach((id, i) => {
       if (!found.has(id)) errors.push({ field: `contact_ids[${i}]`, message: `no contact ${id}` });
@@ -158,9 +211,19 @@ async function resolveMembers(
     if (e164) phones.push(e164);
     else errors.push({ field: `phones[${i}]`, message: 'must be a valid E.164 phone number' });
   });
-  if (errors.length) throw new ApiError('validation_failed', errors.slice(0, 5).map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+  if (errors.length)
+    throw new ApiError(
+      'validation_failed',
+      errors
+        .slice(0, 5)
+        .map((e) => `${e.field}: ${e.message}`)
+        .join('; '),
+      { errors },
+    );
   if (!contactIds.length && !phones.length) {
-    throw new ApiError('validation_failed', 'Give contact_ids or phones.', { errors: [{ field: 'contact_ids', message: 'give contact_ids or phones' }] });
+    throw new ApiError('validation_failed', 'Give contact_ids or phones.', {
+      errors: [{ field: 'contact_ids', message: 'give contact_ids or phones' }],
+    });
   }
   const ids = new Set(contactIds);
   let created = 0;
@@ -174,14 +237,23 @@ async function resolveMembers(
         }
       });
     } else {
-      const rows = await scopedContacts(ctx.db, scope).select('contacts.id').where('contacts.phone', 'in', [...new Set(phones)]).execute();
+      const rows = await scopedContacts(ctx.db, scope)
+        .select('contacts.id')
+        .where('contacts.phone', 'in', [...new Set(phones)])
+        .execute();
       for (const r of rows) ids.add(r.id);
     }
   }
   return { ids: [...ids], created };
 }
 
-export async function addAudienceMembers(ctx: AppContext, scope: Scope, id: string, input: { contact_ids?: string[]; phones?: string[] }, actor: Actor) {
+export async function addAudienceMembers(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  input: { contact_ids?: string[]; phones?: string[] },
+  actor: Actor,
+) {
   const row = await getAudienceRow(ctx.db, scope, id);
   staticOnly(row);
   const { ids, created } = await resolveMembers(ctx, scope, input, true, actor);
@@ -191,7 +263,9 @@ export async function addAudienceMembers(ctx: AppContext, scope: Scope, id: stri
     for (let i = 0; i < ids.length; i += 500) {
       const res = await tx.db
         .insertInto('audience_members')
-        .values(ids.slice(i, i + 500).map((contact_id) => ({ audience_id: row.id, contact_id, created_at: now })))
+        .values(
+          ids.slice(i, i + 500).map((contact_id) => ({ audience_id: row.id, contact_id, created_at: now })),
+        )
         .onConflict((oc) => oc.columns(['audience_id', 'contact_id']).doNothing())
         .executeTakeFirst();
       added += Number(res.numInsertedOrUpdatedRows ?? 0);
@@ -201,22 +275,38 @@ export async function addAudienceMembers(ctx: AppContext, scope: Scope, id: stri
   return { audience: await getAudience(ctx, scope, id), added, created_contacts: created };
 }
 
-export async function removeAudienceMembers(ctx: AppContext, scope: Scope, id: string, input: { contact_ids?: string[]; phones?: string[] }, actor: Actor) {
+export async function removeAudienceMembers(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  input: { contact_ids?: string[]; phones?: string[] },
+  actor: Actor,
+) {
   const row = await getAudienceRow(ctx.db, scope, id);
   staticOnly(row);
   const { ids } = await resolveMembers(ctx, scope, input, false, actor);
   let removed = 0;
   if (ids.length) {
-    const res = await ctx.db.deleteFrom('audience_members').where('audience_id', '=', row.id).where('contact_id', 'in', ids).executeTakeFirst();
+    const res = await ctx.db
+      .deleteFrom('audience_members')
+      .where('audience_id', '=', row.id)
+      .where('contact_id', 'in', ids)
+      .executeTakeFirst();
     removed = Number(res.numDeletedRows);
   }
-  await ctx.db.updateTable('audiences').set({ updated_at: ctx.clock.now().toISOString() }).where('id', '=', row.id).execute();
+  await ctx.db
+    .updateTable('audiences')
+    .set({ updated_at: ctx.clock.now().toISOString() })
+    .where('id', '=', row.id)
+    .execute();
   return { audience: await getAudience(ctx, scope, id), removed };
 }
 
 export async function listAudienceContacts(ctx: AppContext, scope: Scope, id: string, page: PageRequest) {
   const row = await getAudienceRow(ctx.db, scope, id);
-  const q = membersQuery(ctx.db, ctx.dialect, scope, row).selectAll('contacts').orderBy('contacts.id', 'desc');
+  const q = membersQuery(ctx.db, ctx.dialect, scope, row)
+    .selectAll('contacts')
+    .orderBy('contacts.id', 'desc');
   return paginate(q, page, presentContact);
 }
 
@@ -224,11 +314,22 @@ export async function listAudienceContacts(ctx: AppContext, scope: Scope, id: st
  * The audience's contact ids in batches, by ascending id (keyset, so memory stays flat and a
  * large audience is never loaded at once). A rule audience is evaluated as it is read.
  */
-export async function* audienceContactIds(db: Db | Trx, dialect: Dialect, scope: Scope, audienceId: string, batchSize = 1000): AsyncIterable<string[]> {
+export async function* audienceContactIds(
+  db: Db | Trx,
+  dialect: Dialect,
+  scope: Scope,
+  audienceId: string,
+  batchSize = 1000,
+): AsyncIterable<string[]> {
   const row = await getAudienceRow(db, scope, audienceId);
   let after = '';
   for (;;) {
-    const rows = await membersQuery(db, dialect, scope, row).select('contacts.id').where('contacts.id', '>', after).orderBy('contacts.id').limit(batchSize).execute();
+    const rows = await membersQuery(db, dialect, scope, row)
+      .select('contacts.id')
+      .where('contacts.id', '>', after)
+      .orderBy('contacts.id')
+      .limit(batchSize)
+      .execute();
     if (!rows.length) return;
     yield rows.map((r) => r.id);
     after = rows[rows.length - 1].id;
@@ -241,7 +342,11 @@ export async function addMembersInTx(trx: Trx, audienceId: string, contactIds: s
   for (let i = 0; i < contactIds.length; i += 500) {
     await trx
       .insertInto('audience_members')
-      .values(contactIds.slice(i, i + 500).map((contact_id) => ({ audience_id: audienceId, contact_id, created_at: now })))
+      .values(
+        contactIds
+          .slice(i, i + 500)
+          .map((contact_id) => ({ audience_id: audienceId, contact_id, created_at: now })),
+      )
       .onConflict((oc) => oc.columns(['audience_id', 'contact_id']).doNothing())
       .execute();
   }

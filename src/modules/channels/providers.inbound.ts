@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
 import { sha256Hex } from '../../platform/crypto.ts';
-import { ApiError } from '../../platform/errors.ts';
 import type { Database } from '../../platform/db/schema.ts';
+import { ApiError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { defineJob } from '../../platform/queue/queue.ts';
 import { findContactByPhone, setContactOptOut } from '../contacts/contacts.service.ts';

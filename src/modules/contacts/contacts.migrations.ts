@@ -19,9 +19,22 @@ export const contactsMigrations: Record<string, ParleyMigration> = {
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
       // NULL phones never collide on either storage, so email-only contacts are allowed.
-      await db.schema.createIndex('contacts_phone_unique').on('contacts').columns(['workspace_id', 'livemode', 'phone']).unique().execute();
-      await db.schema.createIndex('contacts_email').on('contacts').columns(['workspace_id', 'livemode', 'email']).execute();
-      await db.schema.createIndex('contacts_list').on('contacts').columns(['workspace_id', 'livemode', 'id']).execute();
+      await db.schema
+        .createIndex('contacts_phone_unique')
+        .on('contacts')
+        .columns(['workspace_id', 'livemode', 'phone'])
+        .unique()
+        .execute();
+      await db.schema
+        .createIndex('contacts_email')
+        .on('contacts')
+        .columns(['workspace_id', 'livemode', 'email'])
+        .execute();
+      await db.schema
+        .createIndex('contacts_list')
+        .on('contacts')
+        .columns(['workspace_id', 'livemode', 'id'])
+        .execute();
     },
   },
 };

@@ -1,8 +1,21 @@
-import { defineRoute } from '../../platform/http/route.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
+import { defineRoute } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
-import { contactObject, createContactBody, listContactsQuery, updateContactBody } from './contacts.schemas.ts';
-import { type AttributeValue, createContact, deleteContact, getContactRow, listContacts, presentContact, updateContact } from './contacts.service.ts';
+import {
+  contactObject,
+  createContactBody,
+  listContactsQuery,
+  updateContactBody,
+} from './contacts.schemas.ts';
+import {
+  type AttributeValue,
+  createContact,
+  deleteContact,
+  getContactRow,
+  listContacts,
+  presentContact,
+  updateContact,
+} from './contacts.service.ts';
 
 /** `attributes.<key>=<value>` query parameters, read from the raw query string (their names are open-ended). */
 export function attributeFilters(rawQuery: unknown): Record<string, AttributeValue> {
@@ -32,7 +45,13 @@ export const contactRoutes = [
       body: await listContacts(
         ctx,
         auth,
-        { q: query.q, tags: query.tag, dnd: query.dnd, opted_out: query.opted_out, attributes: attributeFilters(request.query) },
+        {
+          q: query.q,
+          tags: query.tag,
+          dnd: query.dnd,
+          opted_out: query.opted_out,
+          attributes: attributeFilters(request.query),
+        },
         pageRequest(query),
       ),
     }),
@@ -49,7 +68,10 @@ export const contactRoutes = [
     body: createContactBody,
     responses: { 201: contactObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, body }) => ({ status: 201, body: await createContact(ctx, auth, body, auth.actor) }),
+    handler: async ({ ctx, auth, body }) => ({
+      status: 201,
+      body: await createContact(ctx, auth, body, auth.actor),
+    }),
   }),
   defineRoute({
     method: 'GET',
@@ -60,13 +82,17 @@ export const contactRoutes = [
     scope: 'contacts:read',
     params: idParams('ct'),
     responses: { 200: contactObject },
-    handler: async ({ ctx, auth, params }) => ({ status: 200, body: presentContact(await getContactRow(ctx.db, auth, params.id)) }),
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: presentContact(await getContactRow(ctx.db, auth, params.id)),
+    }),
   }),
   defineRoute({
     method: 'PATCH',
     path: '/v1/contacts/:id',
     summary: 'Update a contact',
-    description: 'Only the given fields change. `attributes` merge key by key (null removes a key); `tags` replaces the list.',
+    description:
+      'Only the given fields change. `attributes` merge key by key (null removes a key); `tags` replaces the list.',
     tags: ['Contacts'],
     auth: 'key',
     scope: 'contacts:write',
@@ -74,7 +100,10 @@ export const contactRoutes = [
     body: updateContactBody,
     responses: { 200: contactObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({ status: 200, body: await updateContact(ctx, auth, params.id, body, auth.actor) }),
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await updateContact(ctx, auth, params.id, body, auth.actor),
+    }),
   }),
   defineRoute({
     method: 'DELETE',
@@ -86,6 +115,9 @@ export const contactRoutes = [
     scope: 'contacts:write',
     params: idParams('ct'),
     responses: { 200: deletedResponse('ct', 'contact') },
-    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await deleteContact(ctx, auth, params.id, auth.actor) }),
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await deleteContact(ctx, auth, params.id, auth.actor),
+    }),
   }),
 ];

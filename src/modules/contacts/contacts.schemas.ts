@@ -5,15 +5,21 @@ import { ATTRIBUTE_KEY } from './contacts.service.ts';
 const attributeValue = z.union([z.string().max(2000), z.number(), z.boolean()]);
 
 export const attributesInput = describe(
-  z.record(z.string().regex(ATTRIBUTE_KEY, 'attribute names are letters, digits, `_` and `-` (at most 64)'), attributeValue.nullable()).refine(
-    (r) => Object.keys(r).length <= 100,
-    'at most 100 attributes',
-  ),
+  z
+    .record(
+      z.string().regex(ATTRIBUTE_KEY, 'attribute names are letters, digits, `_` and `-` (at most 64)'),
+      attributeValue.nullable(),
+    )
+    .refine((r) => Object.keys(r).length <= 100, 'at most 100 attributes'),
   'Free-form attributes (string, number or boolean values). On update, keys merge and a null value removes the key.',
   { plan: 'premium', visits: 3, vip: true },
 );
 
-export const tagsInput = describe(z.array(z.string().trim().min(1).max(100)).max(100), 'Tags (replaces the list on update).', ['vip', 'diwali-2026']);
+export const tagsInput = describe(
+  z.array(z.string().trim().min(1).max(100)).max(100),
+  'Tags (replaces the list on update).',
+  ['vip', 'diwali-2026'],
+);
 
 const phoneInput = describe(
   z.string().max(40),
@@ -30,11 +36,19 @@ export const createContactBody = z.strictObject({
   attributes: attributesInput.optional(),
   tags: tagsInput.optional(),
   dnd: describe(z.boolean(), 'Do not disturb: no business-initiated messages or calls.', false).optional(),
-  opted_out: describe(z.boolean(), 'The contact opted out (e.g. replied STOP): no business-initiated messages.', false).optional(),
+  opted_out: describe(
+    z.boolean(),
+    'The contact opted out (e.g. replied STOP): no business-initiated messages.',
+    false,
+  ).optional(),
 });
 
 export const updateContactBody = z.strictObject({
-  phone: describe(phoneInput.nullable(), 'Phone number (null removes it; a contact keeps a phone or an email).', '+919876543210').optional(),
+  phone: describe(
+    phoneInput.nullable(),
+    'Phone number (null removes it; a contact keeps a phone or an email).',
+    '+919876543210',
+  ).optional(),
   name: describe(nameInput.nullable(), 'Full name (null clears it).', 'Asha Rao').optional(),
   email: describe(emailInput.nullable(), 'Email address (null clears it).', 'asha@example.com').optional(),
   attributes: attributesInput.optional(),
@@ -45,17 +59,33 @@ export const updateContactBody = z.strictObject({
 
 export const contactObject = z.object({
   ...baseObject('ct', 'contact'),
-  phone: describe(z.string().nullable(), 'Phone number in E.164, or null for an email-only contact.', '+919876543210'),
+  phone: describe(
+    z.string().nullable(),
+    'Phone number in E.164, or null for an email-only contact.',
+    '+919876543210',
+  ),
   name: describe(z.string().nullable(), 'Full name.', 'Asha Rao'),
   email: describe(z.string().nullable(), 'Email address (lower case).', 'asha@example.com'),
-  attributes: describe(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), 'Free-form attributes.', { plan: 'premium' }),
+  attributes: describe(
+    z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    'Free-form attributes.',
+    { plan: 'premium' },
+  ),
   tags: describe(z.array(z.string()), 'Tags.', ['vip']),
   dnd: describe(z.boolean(), 'Do not disturb: outbound sends and calls skip this contact.', false),
-  opted_out: describe(z.boolean(), 'Opted out: business-initiated messages are refused with `contact_opted_out`.', false),
+  opted_out: describe(
+    z.boolean(),
+    'Opted out: business-initiated messages are refused with `contact_opted_out`.',
+    false,
+  ),
 });
 
 export const listContactsQuery = listQuery({
-  q: describe(z.string().max(200).optional(), 'Search in name, email and phone (case-insensitive substring).', 'asha'),
+  q: describe(
+    z.string().max(200).optional(),
+    'Search in name, email and phone (case-insensitive substring).',
+    'asha',
+  ),
   tag: queryList('Only contacts carrying every one of these tags (comma-separated or repeated).', 'vip'),
   dnd: queryBoolean('Only contacts with this do-not-disturb flag.'),
   opted_out: queryBoolean('Only contacts with this opt-out flag.'),

@@ -1,5 +1,5 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { type Expression, type SqlBool, sql } from 'kysely';
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
@@ -80,7 +80,11 @@ export async function getContactRow(db: Db | Trx, scope: LookupScope, id: string
   return row;
 }
 
-export async function findContactByPhone(db: Db | Trx, scope: LookupScope, phoneE164: string): Promise<ContactRow | undefined> {
+export async function findContactByPhone(
+  db: Db | Trx,
+  scope: LookupScope,
+  phoneE164: string,
+): Promise<ContactRow | undefined> {
   return db
     .selectFrom('contacts')
     .selectAll()
@@ -91,7 +95,11 @@ export async function findContactByPhone(db: Db | Trx, scope: LookupScope, phone
 }
 
 /** The oldest contact with this email (emails are not unique). */
-export async function findContactByEmail(db: Db | Trx, scope: LookupScope, email: string): Promise<ContactRow | undefined> {
+export async function findContactByEmail(
+  db: Db | Trx,
+  scope: LookupScope,
+  email: string,
+): Promise<ContactRow | undefined> {
   const e = normalizeEmail(email);
   if (!e) return undefined;
   return db
@@ -104,7 +112,13 @@ export async function findContactByEmail(db: Db | Trx, scope: LookupScope, email
     .executeTakeFirst();
 }
 
-async function emitContact(tx: Tx, scope: LookupScope, type: 'contact.created' | 'contact.updated' | 'contact.deleted', row: ContactRow, actor: Actor) {
+async function emitContact(
+  tx: Tx,
+  scope: LookupScope,
+  type: 'contact.created' | 'contact.updated' | 'contact.deleted',
+  row: ContactRow,
+  actor: Actor,
+) {
   await tx.emit({
     workspaceId: scope.workspaceId,
     livemode: scope.livemode,
@@ -141,9 +155,15 @@ export async function findOrCreateContact(
     if (!email) throw invalidField('email', 'must be a valid email address');
   }
   if (!phone && !email) throw invalidField('phone', 'a phone or an email is required');
-  const existing = phone ? await findContactByPhone(tx.db, scope, phone) : await findContactByEmail(tx.db, scope, email as string);
+  const existing = phone
+    ? await findContactByPhone(tx.db, scope, phone)
+    : await findContactByEmail(tx.db, scope, email as string);
   if (existing) return { contact: existing, created: false };
-  const row = newContactRow(scope, { phone, email, name: input.name?.trim() || null }, new Date().toISOString());
+  const row = newContactRow(
+    scope,
+    { phone, email, name: input.name?.trim() || null },
+    new Date().toISOString(),
+  );
   await tx.db.insertInto('contacts').values(row).execute();
   await emitContact(tx, scope, 'contact.created', row, actor);
   return { contact: row, created: true };
@@ -151,7 +171,15 @@ export async function findOrCreateContact(
 
 export function newContactRow(
   scope: Scope,
-  f: { phone: string | null; email: string | null; name: string | null; attributes?: Attributes; tags?: string[]; dnd?: boolean; opted_out?: boolean },
+  f: {
+    phone: string | null;
+    email: string | null;
+    name: string | null;
+    attributes?: Attributes;
+    tags?: string[];
+    dnd?: boolean;
+    opted_out?: boolean;
+  },
   now: string,
 ): ContactRow {
   return {
@@ -171,11 +199,21 @@ export function newContactRow(
 }
 
 /** Records an opt-out (STOP) or opt-in (START); emits contact.updated when it changes. */
-export async function setContactOptOut(tx: Tx, scope: LookupScope, contactId: string, optedOut: boolean, actor: Actor): Promise<ContactRow> {
+export async function setContactOptOut(
+  tx: Tx,
+  scope: LookupScope,
+  contactId: string,
+  optedOut: boolean,
+  actor: Actor,
+): Promise<ContactRow> {
   const row = await getContactRow(tx.db, scope, contactId);
   if ((row.opted_out === 1) === optedOut) return row;
   const updated = { ...row, opted_out: optedOut ? 1 : 0, updated_at: new Date().toISOString() };
-  await tx.db.updateTable('contacts').set({ opted_out: updated.opted_out, updated_at: updated.updated_at }).where('id', '=', row.id).execute();
+  await tx.db
+    .updateTable('contacts')
+    .set({ opted_out: updated.opted_out, updated_at: updated.updated_at })
+    .where('id', '=', row.id)
+    .execute();
   await emitContact(tx, scope, 'contact.updated', updated, actor);
   return updated;
 }
@@ -204,14 +242,19 @@ function checkedFields(scope: Scope, input: ContactInput) {
     email = normalizeEmail(input.email);
     if (!email) errors.push({ field: 'email', message: 'must be a valid email address' });
   }
-  if (errors.length) throw new ApiError('validation_failed', errors.map((e) => `${e.field} ${e.message}`).join('; '), { errors });
+  if (errors.length)
+    throw new ApiError('validation_failed', errors.map((e) => `${e.field} ${e.message}`).join('; '), {
+      errors,
+    });
   return { phone, email };
 }
 
 export async function createContact(ctx: AppContext, scope: Scope, input: ContactInput, actor: Actor) {
   const { phone, email } = checkedFields(scope, input);
   if (!phone && !email) throw invalidField('phone', 'a phone or an email is required');
-  const attributes = Object.fromEntries(Object.entries(input.attributes ?? {}).filter(([, v]) => v !== null)) as Attributes;
+  const attributes = Object.fromEntries(
+    Object.entries(input.attributes ?? {}).filter(([, v]) => v !== null),
+  ) as Attributes;
   return ctx.transaction(async (tx) => {
     if (phone) {
       const existing = await findContactByPhone(tx.db, scope, phone);
@@ -219,7 +262,15 @@ export async function createContact(ctx: AppContext, scope: Scope, input: Contac
     }
     const row = newContactRow(
       scope,
-      { phone: phone ?? null, email: email ?? null, name: input.name?.trim() || null, attributes, tags: normalizeTags(input.tags ?? []), dnd: input.dnd, opted_out: input.opted_out },
+      {
+        phone: phone ?? null,
+        email: email ?? null,
+        name: input.name?.trim() || null,
+        attributes,
+        tags: normalizeTags(input.tags ?? []),
+        dnd: input.dnd,
+        opted_out: input.opted_out,
+      },
       ctx.clock.now().toISOString(),
     );
     await tx.db.insertInto('contacts').values(row).execute();
@@ -229,7 +280,13 @@ export async function createContact(ctx: AppContext, scope: Scope, input: Contac
 }
 
 /** Merges a PATCH: `attributes` keys merge (a null value removes the key); `tags` replaces the list. */
-export async function updateContact(ctx: AppContext, scope: Scope, id: string, input: ContactInput, actor: Actor) {
+export async function updateContact(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  input: ContactInput,
+  actor: Actor,
+) {
   const { phone, email } = checkedFields(scope, input);
   return ctx.transaction(async (tx) => {
     const row = await getContactRow(tx.db, scope, id);
@@ -293,17 +350,28 @@ function tagCondition(dialect: Dialect, tag: string): Expression<SqlBool> {
 
 function attributeCondition(dialect: Dialect, key: string, value: AttributeValue): Expression<SqlBool> {
   // `->` gives the value's JSON text on both storages ('"premium"', '5', 'true'), so one comparison serves both.
-  const text = dialect === 'postgres' ? sql`(contacts.attributes::jsonb -> ${key})::text` : sql`(contacts.attributes -> ${`$."${key}"`})`;
+  const text =
+    dialect === 'postgres'
+      ? sql`(contacts.attributes::jsonb -> ${key})::text`
+      : sql`(contacts.attributes -> ${`$."${key}"`})`;
   const forms = new Set<string>([JSON.stringify(String(value))]);
-  if (typeof value !== 'string' || /^-?\d+(\.\d+)?$/.test(value) || value === 'true' || value === 'false') forms.add(String(value));
+  if (typeof value !== 'string' || /^-?\d+(\.\d+)?$/.test(value) || value === 'true' || value === 'false')
+    forms.add(String(value));
   return sql<SqlBool>`${text} in (${sql.join([...forms])})`;
 }
 
 /** Applies a `ContactFilter` to a query over `contacts` (already scoped by the caller). */
-export function applyContactFilter<Q extends { where: (...args: any[]) => Q }>(query: Q, dialect: Dialect, f: ContactFilter): Q {
+export function applyContactFilter<Q extends { where: (...args: any[]) => Q }>(
+  query: Q,
+  dialect: Dialect,
+  f: ContactFilter,
+): Q {
   let q = query;
   if (f.q?.trim()) {
-    const needle = `%${f.q.trim().toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    const needle = `%${f.q
+      .trim()
+      .toLowerCase()
+      .replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
     const digits = f.q.replace(/[^\d]/g, '');
     q = q.where((eb: any) =>
       eb.or([
@@ -319,7 +387,8 @@ export function applyContactFilter<Q extends { where: (...args: any[]) => Q }>(q
     q = q.where((eb: any) => eb.or(list.map((t) => tagCondition(dialect, t))));
   }
   for (const [k, v] of Object.entries(f.attributes ?? {})) {
-    if (!ATTRIBUTE_KEY.test(k)) throw invalidField(`attributes.${k}`, 'attribute names are letters, digits, `_` and `-` (at most 64)');
+    if (!ATTRIBUTE_KEY.test(k))
+      throw invalidField(`attributes.${k}`, 'attribute names are letters, digits, `_` and `-` (at most 64)');
     q = q.where(attributeCondition(dialect, k, v));
   }
   if (f.dnd !== undefined) q = q.where('contacts.dnd', '=', f.dnd ? 1 : 0);
@@ -328,10 +397,22 @@ export function applyContactFilter<Q extends { where: (...args: any[]) => Q }>(q
 }
 
 export function scopedContacts(db: Db | Trx, scope: LookupScope) {
-  return db.selectFrom('contacts').where('contacts.workspace_id', '=', scope.workspaceId).where('contacts.livemode', '=', lm(scope));
+  return db
+    .selectFrom('contacts')
+    .where('contacts.workspace_id', '=', scope.workspaceId)
+    .where('contacts.livemode', '=', lm(scope));
 }
 
-export async function listContacts(ctx: AppContext, scope: Scope, filter: ContactFilter, page: PageRequest): Promise<Page<Contact>> {
-  const query = applyContactFilter(scopedContacts(ctx.db, scope).selectAll('contacts'), ctx.dialect, filter).orderBy('contacts.id', 'desc');
+export async function listContacts(
+  ctx: AppContext,
+  scope: Scope,
+  filter: ContactFilter,
+  page: PageRequest,
+): Promise<Page<Contact>> {
+  const query = applyContactFilter(
+    scopedContacts(ctx.db, scope).selectAll('contacts'),
+    ctx.dialect,
+    filter,
+  ).orderBy('contacts.id', 'desc');
   return paginate(query, page, presentContact);
 }

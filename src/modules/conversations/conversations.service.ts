@@ -209,7 +209,10 @@ export interface ConversationFilters {
   q?: string;
 }
 
-/** Newest activity first; conversations with no message yet sort by creation. */
+/**
+ * Newest activity first. The filters and the count touch only `conversations` (its indexes
+ * serve them); the page's contacts are read in one query after.
+ */
 export async function listConversations(
   ctx: AppContext,
   scope: Scope,
@@ -218,39 +221,48 @@ export async function listConversations(
 ): Promise<Page<ConversationObject>> {
   let q = ctx.db
     .selectFrom('conversations')
-    .leftJoin('contacts', 'contacts.id', 'conversations.contact_id')
-    .selectAll('conversations')
-    .select(['contacts.phone as c_phone', 'contacts.name as c_name', 'contacts.email as c_email'])
-    .where('conversations.workspace_id', '=', scope.workspaceId)
-    .where('conversations.livemode', '=', lm(scope));
-  if (f.status) q = q.where('conversations.status', '=', f.status);
-  if (f.channel) q = q.where('conversations.channel', '=', f.channel);
-  if (f.contact_id) q = q.where('conversations.contact_id', '=', f.contact_id);
-  if (f.agent_id) q = q.where('conversations.agent_id', '=', f.agent_id);
-  if (f.ai_paused !== undefined) q = q.where('conversations.ai_paused', '=', f.ai_paused ? 1 : 0);
-  if (f.assignee === 'none') q = q.where('conversations.assignee_id', 'is', null);
-  else if (f.assignee) q = q.where('conversations.assignee_id', '=', f.assignee);
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope));
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.channel) q = q.where('channel', '=', f.channel);
+  if (f.contact_id) q = q.where('contact_id', '=', f.contact_id);
+  if (f.agent_id) q = q.where('agent_id', '=', f.agent_id);
+  if (f.ai_paused !== undefined) q = q.where('ai_paused', '=', f.ai_paused ? 1 : 0);
+  if (f.assignee === 'none') q = q.where('assignee_id', 'is', null);
+  else if (f.assignee) q = q.where('assignee_id', '=', f.assignee);
   // Tags are a JSON array of strings: match the quoted element.
-  if (f.tag)
-    q = q.where(
-      'conversations.tags',
-      'like',
-      `%${JSON.stringify(f.tag.toLowerCase()).replace(/[%_]/g, '')}%`,
-    );
+  if (f.tag) q = q.where('tags', 'like', `%${JSON.stringify(f.tag.toLowerCase()).replace(/[%_]/g, '')}%`);
   if (f.q) {
     const term = `%${f.q.toLowerCase().replace(/[%_]/g, '')}%`;
     q = q.where((eb) =>
       eb.or([
-        eb(eb.fn('lower', ['conversations.last_message']), 'like', term),
-        eb(eb.fn('lower', ['conversations.contact_address']), 'like', term),
-        eb(eb.fn('lower', ['contacts.name']), 'like', term),
+        eb(eb.fn('lower', ['last_message']), 'like', term),
+        eb(eb.fn('lower', ['contact_address']), 'like', term),
+        eb(
+          'contact_id',
+          'in',
+          eb
+            .selectFrom('contacts')
+            .select('contacts.id')
+            .where('contacts.workspace_id', '=', scope.workspaceId)
+            .where('contacts.livemode', '=', lm(scope))
+            .where((sb) => sb(sb.fn('lower', ['contacts.name']), 'like', term)),
+        ),
       ]),
     );
   }
-  q = q.orderBy('conversations.last_message_at', 'desc').orderBy('conversations.id', 'desc');
-  return paginate(q, page, (r) =>
-    presentConversation(r, { id: r.contact_id, phone: r.c_phone, name: r.c_name, email: r.c_email }),
-  );
+  const rows = await paginate(q.orderBy('last_message_at', 'desc').orderBy('id', 'desc'), page, (r) => r);
+  const ids = [...new Set(rows.data.map((r) => r.contact_id))];
+  const contacts = ids.length
+    ? await ctx.db
+        .selectFrom('contacts')
+        .select(['id', 'phone', 'name', 'email'])
+        .where('id', 'in', ids)
+        .execute()
+    : [];
+  const byId = new Map(contacts.map((c) => [c.id, c]));
+  return { data: rows.data.map((r) => presentConversation(r, byId.get(r.contact_id))), meta: rows.meta };
 }
 
 /** Runs `fn` on the conversation in a transaction; returns its presented state after. */

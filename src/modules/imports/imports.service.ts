@@ -25,7 +25,7 @@ import type { ImportsTable } from './imports.tables.ts';
 /** The stored errors list keeps the first this many; `error_count` counts them all. */
 export const MAX_STORED_ERRORS = 1000;
 const CHUNK_CHARS = 1024 * 1024;
-const BATCH_ROWS = 1000;
+const BATCH_ROWS = 5000;
 
 export interface ImportRowError {
   row: number;
@@ -441,7 +441,9 @@ async function writeBatch(
   const lm = scope.livemode ? 1 : 0;
   const byPhone = new Map<string, ContactRow>();
   const byEmail = new Map<string, ContactRow>();
-  const phones = valid.flatMap((v) => (v.phone ? [v.phone] : []));
+  // Under `skip`, rows with a phone go straight to an insert that skips existing phones; only
+  // `update` needs the existing contacts first.
+  const phones = imp.on_conflict === 'update' ? valid.flatMap((v) => (v.phone ? [v.phone] : [])) : [];
   const emails = valid.flatMap((v) => (!v.phone && v.email ? [v.email] : []));
   for (let i = 0; i < phones.length; i += 500) {
     const found = await trx
@@ -515,6 +517,19 @@ async function writeBatch(
     out.created += written.length;
     out.skipped += part.length - written.length;
     for (const w of written) memberIds.push(w.id);
+    if (imp.audience_id && written.length < part.length) {
+      // Phones that already had a contact still join the audience.
+      const ids = new Set(written.map((w) => w.id));
+      const existingPhones = part.flatMap((r) => (!ids.has(r.id) && r.phone ? [r.phone] : []));
+      const found = await trx
+        .selectFrom('contacts')
+        .select('id')
+        .where('workspace_id', '=', scope.workspaceId)
+        .where('livemode', '=', lm)
+        .where('phone', 'in', existingPhones)
+        .execute();
+      for (const c of found) memberIds.push(c.id);
+    }
   }
   if (imp.audience_id && memberIds.length) await addMembersInTx(trx, imp.audience_id, memberIds, now);
   return out;
@@ -565,7 +580,7 @@ async function finish(
 }
 
 /**
- * Streams the stored upload through the parser and writes contacts in batches of 1,000, one
+ * Streams the stored upload through the parser and writes contacts in batches of 5,000, one
  * transaction per batch together with the import's counters, so progress is visible and a
  * retried job resumes after the last committed batch. Imports emit one `import.completed`,
  * not an event per contact.

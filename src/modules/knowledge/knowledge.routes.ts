@@ -1,4 +1,5 @@
 import { ApiError } from '../../platform/errors.ts';
+import { getAgentRow } from '../agents/agents.service.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
@@ -69,6 +70,8 @@ export const knowledgeRoutes = [
     responses: { 201: documentObject },
     errors: [...writeErrors, 'validation_failed'],
     handler: async ({ ctx, auth, params, request }) => {
+      // Another workspace's agent is a 404 whatever the body is.
+      await getAgentRow(ctx.db, auth, params.id);
       if (!request.isMultipart()) throw new ApiError('unsupported_media_type', 'Send the file as multipart/form-data with a `file` part.');
       const part = await request.file();
       if (!part) throw new ApiError('validation_failed', 'No file part in the upload.', { errors: [{ field: 'file', message: 'is required' }] });

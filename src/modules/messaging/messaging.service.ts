@@ -389,11 +389,7 @@ export async function sendMessage(
       if (row?.status !== 'active')
         throw channelNotConfigured(`The channel of conversation ${existingConv.id} is no longer active.`);
       channel = row;
-      contact = await getContactRow(
-        tx.db,
-        { ...scope, defaultCountry: sender.defaultCountry },
-        existingConv.contact_id,
-      );
+      contact = await getContactRow(tx.db, scope, existingConv.contact_id);
       conversation = existingConv;
     } else {
       channel = await resolveChannel(ctx, tx, scope, type, input.from, input.agent_id);

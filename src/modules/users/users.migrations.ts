@@ -15,7 +15,12 @@ export const usersMigrations: Record<string, ParleyMigration> = {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('users_email_unique').on('users').columns(['workspace_id', 'livemode', 'email']).unique().execute();
+      await db.schema
+        .createIndex('users_email_unique')
+        .on('users')
+        .columns(['workspace_id', 'livemode', 'email'])
+        .unique()
+        .execute();
       // Sign-in looks a user up by email alone, across workspaces.
       await db.schema.createIndex('users_email').on('users').column('email').execute();
 
@@ -28,7 +33,11 @@ export const usersMigrations: Record<string, ParleyMigration> = {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('teams_workspace').on('teams').columns(['workspace_id', 'livemode', 'id']).execute();
+      await db.schema
+        .createIndex('teams_workspace')
+        .on('teams')
+        .columns(['workspace_id', 'livemode', 'id'])
+        .execute();
 
       await db.schema
         .createTable('team_members')

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
-import { defineRoute } from '../../platform/http/route.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
+import { defineRoute } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
 import {
   addMembersBody,
@@ -68,7 +68,10 @@ export const userRoutes = [
     scope: 'users:read',
     query: listUsersQuery,
     responses: { 200: listResponse(userObject) },
-    handler: async ({ ctx, auth, query }) => ({ status: 200, body: await listUsers(ctx, auth, query, pageRequest(query)) }),
+    handler: async ({ ctx, auth, query }) => ({
+      status: 200,
+      body: await listUsers(ctx, auth, query, pageRequest(query)),
+    }),
   }),
   defineRoute({
     method: 'POST',
@@ -92,7 +95,10 @@ export const userRoutes = [
     scope: 'users:read',
     params: idParams('usr'),
     responses: { 200: userObject },
-    handler: async ({ ctx, auth, params }) => ({ status: 200, body: presentUser(await getUserRow(ctx.db, auth, params.id)) }),
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: presentUser(await getUserRow(ctx.db, auth, params.id)),
+    }),
   }),
   defineRoute({
     method: 'PATCH',
@@ -105,7 +111,10 @@ export const userRoutes = [
     body: updateUserBody,
     responses: { 200: userObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({ status: 200, body: await updateUser(ctx, auth, params.id, body) }),
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await updateUser(ctx, auth, params.id, body),
+    }),
   }),
   defineRoute({
     method: 'DELETE',
@@ -128,7 +137,10 @@ export const userRoutes = [
     scope: 'teams:read',
     query: listQuery({}),
     responses: { 200: listResponse(teamObject) },
-    handler: async ({ ctx, auth, query }) => ({ status: 200, body: await listTeams(ctx, auth, pageRequest(query)) }),
+    handler: async ({ ctx, auth, query }) => ({
+      status: 200,
+      body: await listTeams(ctx, auth, pageRequest(query)),
+    }),
   }),
   defineRoute({
     method: 'POST',
@@ -162,7 +174,10 @@ export const userRoutes = [
     params: idParams('team'),
     body: updateTeamBody,
     responses: { 200: teamObject },
-    handler: async ({ ctx, auth, params, body }) => ({ status: 200, body: await updateTeam(ctx, auth, params.id, body) }),
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await updateTeam(ctx, auth, params.id, body),
+    }),
   }),
   defineRoute({
     method: 'DELETE',
@@ -179,14 +194,18 @@ export const userRoutes = [
     method: 'POST',
     path: '/v1/teams/:id/members',
     summary: 'Add users to a team',
-    description: 'Users already in the team stay; an id that is not a user of this workspace and mode is a 400 naming it.',
+    description:
+      'Users already in the team stay; an id that is not a user of this workspace and mode is a 400 naming it.',
     tags: ['Teams'],
     auth: 'key',
     scope: 'teams:write',
     params: idParams('team'),
     body: addMembersBody,
     responses: { 200: teamObject },
-    handler: async ({ ctx, auth, params, body }) => ({ status: 200, body: await addTeamMembers(ctx, auth, params.id, body.user_ids) }),
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await addTeamMembers(ctx, auth, params.id, body.user_ids),
+    }),
   }),
   defineRoute({
     method: 'DELETE',
@@ -197,6 +216,9 @@ export const userRoutes = [
     scope: 'teams:write',
     params: memberParams,
     responses: { 200: teamObject },
-    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await removeTeamMember(ctx, auth, params.id, params.user_id) }),
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await removeTeamMember(ctx, auth, params.id, params.user_id),
+    }),
   }),
 ];

@@ -1,10 +1,22 @@
 import { z } from 'zod';
 import { baseObject, describe, idOf, listQuery, timestamp } from '../../platform/http/schemas.ts';
 
-const role = describe(z.enum(['admin', 'agent']), '`admin` may do everything; `agent` works conversations and contacts (see the login route).', 'agent');
-const password = describe(z.string().min(8).max(200), 'Password for inbox sign-in (at least 8 characters); write-only, stored as a scrypt hash.', 'correct horse battery');
+const role = describe(
+  z.enum(['admin', 'agent']),
+  '`admin` may do everything; `agent` works conversations and contacts (see the login route).',
+  'agent',
+);
+const password = describe(
+  z.string().min(8).max(200),
+  'Password for inbox sign-in (at least 8 characters); write-only, stored as a scrypt hash.',
+  'correct horse battery',
+);
 const name = describe(z.string().trim().min(1).max(200), 'Full name.', 'Priya Sharma');
-const email = describe(z.email().max(254), 'Email address, unique in the workspace and mode; the sign-in name.', 'priya@glowsalon.in');
+const email = describe(
+  z.email().max(254),
+  'Email address, unique in the workspace and mode; the sign-in name.',
+  'priya@glowsalon.in',
+);
 
 export const createUserBody = z.strictObject({
   name,
@@ -17,7 +29,11 @@ export const updateUserBody = z.strictObject({
   name: name.optional(),
   email: email.optional(),
   role: role.optional(),
-  password: describe(password.nullable(), 'New password; null removes it (the user can no longer sign in).', 'correct horse battery').optional(),
+  password: describe(
+    password.nullable(),
+    'New password; null removes it (the user can no longer sign in).',
+    'correct horse battery',
+  ).optional(),
 });
 
 export const userObject = z.object({
@@ -33,11 +49,15 @@ export const listUsersQuery = listQuery({
   team_id: describe(z.string().optional(), 'Only members of this team.', 'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
 });
 
-const userIds = describe(z.array(idOf('usr')).min(1).max(500), 'Users to add.', ['usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D']);
+const userIds = describe(z.array(idOf('usr')).min(1).max(500), 'Users to add.', [
+  'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+]);
 
 export const createTeamBody = z.strictObject({
   name: describe(z.string().trim().min(1).max(200), 'Team name.', 'Front desk'),
-  user_ids: describe(z.array(idOf('usr')).max(500), 'Initial members.', ['usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D']).optional(),
+  user_ids: describe(z.array(idOf('usr')).max(500), 'Initial members.', [
+    'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ]).optional(),
 });
 
 export const updateTeamBody = z.strictObject({
@@ -49,7 +69,9 @@ export const addMembersBody = z.strictObject({ user_ids: userIds });
 export const teamObject = z.object({
   ...baseObject('team', 'team'),
   name: describe(z.string(), 'Team name.', 'Front desk'),
-  member_ids: describe(z.array(z.string()), 'Ids of the users in the team.', ['usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D']),
+  member_ids: describe(z.array(z.string()), 'Ids of the users in the team.', [
+    'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ]),
 });
 
 export const memberParams = z.object({ id: idOf('team'), user_id: idOf('usr') });
@@ -57,12 +79,20 @@ export const memberParams = z.object({ id: idOf('team'), user_id: idOf('usr') })
 export const loginBody = z.strictObject({
   email: describe(z.string().max(254), 'Email of the user.', 'priya@glowsalon.in'),
   password: describe(z.string().max(200), 'Password.', 'correct horse battery'),
-  workspace_id: describe(idOf('ws'), 'The workspace, when the email signs in to several.', 'ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D').optional(),
+  workspace_id: describe(
+    idOf('ws'),
+    'The workspace, when the email signs in to several.',
+    'ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ).optional(),
   mode: describe(z.enum(['live', 'test']), 'The mode, when the email has a user in both.', 'live').optional(),
 });
 
 export const loginResponse = z.object({
-  token: describe(z.string(), 'Session token (JWT, HS256). Send it as `Authorization: Bearer <token>`.', 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...'),
+  token: describe(
+    z.string(),
+    'Session token (JWT, HS256). Send it as `Authorization: Bearer <token>`.',
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...',
+  ),
   expires_at: timestamp('When the token stops working'),
   user: userObject,
 });

@@ -4,8 +4,8 @@ import type { AppContext } from '../../platform/context.ts';
 import { loadSecretKey } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
-import type { Auth } from '../../platform/http/route.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
@@ -40,7 +40,8 @@ export const AGENT_SCOPES = [
   'events:read',
 ] as const;
 
-export const scopesForRole = (role: 'admin' | 'agent'): string[] => (role === 'admin' ? ['*'] : [...AGENT_SCOPES]);
+export const scopesForRole = (role: 'admin' | 'agent'): string[] =>
+  role === 'admin' ? ['*'] : [...AGENT_SCOPES];
 
 export const SESSION_TTL_SECONDS = 12 * 3600;
 
@@ -59,30 +60,60 @@ export function presentUser(row: UsersTable) {
 }
 
 export async function getUserRow(db: Db | Trx, scope: Scope, id: string): Promise<UsersTable> {
-  const row = await db.selectFrom('users').selectAll().where('id', '=', id).where('workspace_id', '=', scope.workspaceId).where('livemode', '=', lm(scope)).executeTakeFirst();
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .executeTakeFirst();
   if (!row) throw notFound('user', id);
   return row;
 }
 
 /** For assignment checks: does this user exist in the workspace and mode? */
 export async function userExists(db: Db | Trx, scope: Scope, id: string): Promise<boolean> {
-  const row = await db.selectFrom('users').select('id').where('id', '=', id).where('workspace_id', '=', scope.workspaceId).where('livemode', '=', lm(scope)).executeTakeFirst();
+  const row = await db
+    .selectFrom('users')
+    .select('id')
+    .where('id', '=', id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .executeTakeFirst();
   return Boolean(row);
 }
 
 export async function teamExists(db: Db | Trx, scope: Scope, id: string): Promise<boolean> {
-  const row = await db.selectFrom('teams').select('id').where('id', '=', id).where('workspace_id', '=', scope.workspaceId).where('livemode', '=', lm(scope)).executeTakeFirst();
+  const row = await db
+    .selectFrom('teams')
+    .select('id')
+    .where('id', '=', id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .executeTakeFirst();
   return Boolean(row);
 }
 
 async function emailTaken(db: Db | Trx, scope: Scope, email: string, exceptId?: string) {
-  let q = db.selectFrom('users').select('id').where('workspace_id', '=', scope.workspaceId).where('livemode', '=', lm(scope)).where('email', '=', email);
+  let q = db
+    .selectFrom('users')
+    .select('id')
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .where('email', '=', email);
   if (exceptId) q = q.where('id', '!=', exceptId);
   const row = await q.executeTakeFirst();
-  if (row) throw new ApiError('conflict', `A user with email ${email} already exists: ${row.id}.`, { details: { existing_id: row.id } });
+  if (row)
+    throw new ApiError('conflict', `A user with email ${email} already exists: ${row.id}.`, {
+      details: { existing_id: row.id },
+    });
 }
 
-export async function createUser(ctx: AppContext, scope: Scope, input: { name: string; email: string; role: 'admin' | 'agent'; password?: string }) {
+export async function createUser(
+  ctx: AppContext,
+  scope: Scope,
+  input: { name: string; email: string; role: 'admin' | 'agent'; password?: string },
+) {
   const email = input.email.trim().toLowerCase();
   await emailTaken(ctx.db, scope, email);
   const now = ctx.clock.now().toISOString();
@@ -101,12 +132,29 @@ export async function createUser(ctx: AppContext, scope: Scope, input: { name: s
   return presentUser(row);
 }
 
-export async function listUsers(ctx: AppContext, scope: Scope, filter: { role?: string; team_id?: string }, page: PageRequest): Promise<Page<ReturnType<typeof presentUser>>> {
-  let q = ctx.db.selectFrom('users').selectAll('users').where('users.workspace_id', '=', scope.workspaceId).where('users.livemode', '=', lm(scope));
+export async function listUsers(
+  ctx: AppContext,
+  scope: Scope,
+  filter: { role?: string; team_id?: string },
+  page: PageRequest,
+): Promise<Page<ReturnType<typeof presentUser>>> {
+  let q = ctx.db
+    .selectFrom('users')
+    .selectAll('users')
+    .where('users.workspace_id', '=', scope.workspaceId)
+    .where('users.livemode', '=', lm(scope));
   if (filter.role) q = q.where('users.role', '=', filter.role as 'admin' | 'agent');
   if (filter.team_id) {
     const teamId = filter.team_id;
-    q = q.where((eb) => eb.exists(eb.selectFrom('team_members').select('team_members.user_id').whereRef('team_members.user_id', '=', 'users.id').where('team_members.team_id', '=', teamId)));
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('team_members')
+          .select('team_members.user_id')
+          .whereRef('team_members.user_id', '=', 'users.id')
+          .where('team_members.team_id', '=', teamId),
+      ),
+    );
   }
   return paginate(q.orderBy('users.id', 'desc'), page, presentUser);
 }
@@ -125,11 +173,18 @@ export async function updateUser(
   }
   if (input.name !== undefined) next.name = input.name;
   if (input.role !== undefined) next.role = input.role;
-  if (input.password !== undefined) next.password_hash = input.password === null ? null : await hashPassword(input.password);
+  if (input.password !== undefined)
+    next.password_hash = input.password === null ? null : await hashPassword(input.password);
   next.updated_at = ctx.clock.now().toISOString();
   await ctx.db
     .updateTable('users')
-    .set({ name: next.name, email: next.email, role: next.role, password_hash: next.password_hash, updated_at: next.updated_at })
+    .set({
+      name: next.name,
+      email: next.email,
+      role: next.role,
+      password_hash: next.password_hash,
+      updated_at: next.updated_at,
+    })
     .where('id', '=', row.id)
     .execute();
   return presentUser(next);
@@ -150,7 +205,12 @@ export async function deleteUser(ctx: AppContext, scope: Scope, id: string) {
 async function memberIds(db: Db | Trx, teamIds: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(teamIds.map((id) => [id, []]));
   if (!teamIds.length) return out;
-  const rows = await db.selectFrom('team_members').select(['team_id', 'user_id']).where('team_id', 'in', teamIds).orderBy('user_id').execute();
+  const rows = await db
+    .selectFrom('team_members')
+    .select(['team_id', 'user_id'])
+    .where('team_id', 'in', teamIds)
+    .orderBy('user_id')
+    .execute();
   for (const r of rows) out.get(r.team_id)?.push(r.user_id);
   return out;
 }
@@ -168,7 +228,13 @@ export function presentTeam(row: TeamsTable, members: string[]) {
 }
 
 export async function getTeamRow(db: Db | Trx, scope: Scope, id: string): Promise<TeamsTable> {
-  const row = await db.selectFrom('teams').selectAll().where('id', '=', id).where('workspace_id', '=', scope.workspaceId).where('livemode', '=', lm(scope)).executeTakeFirst();
+  const row = await db
+    .selectFrom('teams')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .executeTakeFirst();
   if (!row) throw notFound('team', id);
   return row;
 }
@@ -182,28 +248,64 @@ export async function getTeam(ctx: AppContext, scope: Scope, id: string) {
 async function checkUsers(db: Db | Trx, scope: Scope, ids: string[], field: string) {
   if (!ids.length) return;
   const found = new Set(
-    (await db.selectFrom('users').select('id').where('workspace_id', '=', scope.workspaceId).where('livemode', '=', lm(scope)).where('id', 'in', ids).execute()).map((r) => r.id),
+    (
+      await db
+        .selectFrom('users')
+        .select('id')
+        .where('workspace_id', '=', scope.workspaceId)
+        .where('livemode', '=', lm(scope))
+        .where('id', 'in', ids)
+        .execute()
+    ).map((r) => r.id),
   );
-  const errors = ids.flatMap((id, i) => (found.has(id) ? [] : [{ field: `${field}[${i}]`, message: `no user ${id}` }]));
-  if (errors.length) throw new ApiError('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+  const errors = ids.flatMap((id, i) =>
+    found.has(id) ? [] : [{ field: `${field}[${i}]`, message: `no user ${id}` }],
+  );
+  if (errors.length)
+    throw new ApiError('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), {
+      errors,
+    });
 }
 
-export async function createTeam(ctx: AppContext, scope: Scope, input: { name: string; user_ids?: string[] }) {
+export async function createTeam(
+  ctx: AppContext,
+  scope: Scope,
+  input: { name: string; user_ids?: string[] },
+) {
   const userIds = [...new Set(input.user_ids ?? [])];
   await checkUsers(ctx.db, scope, userIds, 'user_ids');
   const now = ctx.clock.now().toISOString();
-  const row: TeamsTable = { id: newId('team'), workspace_id: scope.workspaceId, livemode: lm(scope), name: input.name, created_at: now, updated_at: now };
+  const row: TeamsTable = {
+    id: newId('team'),
+    workspace_id: scope.workspaceId,
+    livemode: lm(scope),
+    name: input.name,
+    created_at: now,
+    updated_at: now,
+  };
   await ctx.transaction(async (tx) => {
     await tx.db.insertInto('teams').values(row).execute();
-    if (userIds.length) await tx.db.insertInto('team_members').values(userIds.map((user_id) => ({ team_id: row.id, user_id, created_at: now }))).execute();
+    if (userIds.length)
+      await tx.db
+        .insertInto('team_members')
+        .values(userIds.map((user_id) => ({ team_id: row.id, user_id, created_at: now })))
+        .execute();
   });
   return presentTeam(row, [...userIds].sort());
 }
 
 export async function listTeams(ctx: AppContext, scope: Scope, page: PageRequest) {
-  const q = ctx.db.selectFrom('teams').selectAll().where('workspace_id', '=', scope.workspaceId).where('livemode', '=', lm(scope)).orderBy('id', 'desc');
+  const q = ctx.db
+    .selectFrom('teams')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', lm(scope))
+    .orderBy('id', 'desc');
   const result = await paginate(q, page, (r) => r);
-  const members = await memberIds(ctx.db, result.data.map((t) => t.id));
+  const members = await memberIds(
+    ctx.db,
+    result.data.map((t) => t.id),
+  );
   return { ...result, data: result.data.map((t) => presentTeam(t, members.get(t.id) ?? [])) };
 }
 
@@ -211,7 +313,11 @@ export async function updateTeam(ctx: AppContext, scope: Scope, id: string, inpu
   const row = await getTeamRow(ctx.db, scope, id);
   const now = ctx.clock.now().toISOString();
   if (input.name !== undefined) {
-    await ctx.db.updateTable('teams').set({ name: input.name, updated_at: now }).where('id', '=', row.id).execute();
+    await ctx.db
+      .updateTable('teams')
+      .set({ name: input.name, updated_at: now })
+      .where('id', '=', row.id)
+      .execute();
   }
   return getTeam(ctx, scope, id);
 }
@@ -241,9 +347,17 @@ export async function addTeamMembers(ctx: AppContext, scope: Scope, id: string, 
 
 export async function removeTeamMember(ctx: AppContext, scope: Scope, id: string, userId: string) {
   const row = await getTeamRow(ctx.db, scope, id);
-  const res = await ctx.db.deleteFrom('team_members').where('team_id', '=', row.id).where('user_id', '=', userId).executeTakeFirst();
+  const res = await ctx.db
+    .deleteFrom('team_members')
+    .where('team_id', '=', row.id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   if (Number(res.numDeletedRows) === 0) throw notFound('member of this team', userId);
-  await ctx.db.updateTable('teams').set({ updated_at: ctx.clock.now().toISOString() }).where('id', '=', row.id).execute();
+  await ctx.db
+    .updateTable('teams')
+    .set({ updated_at: ctx.clock.now().toISOString() })
+    .where('id', '=', row.id)
+    .execute();
   return getTeam(ctx, scope, id);
 }
 
@@ -260,7 +374,11 @@ export function sessionSecret(ctx: AppContext): Uint8Array {
 
 const unauthorizedLogin = () => new ApiError('unauthorized', 'Invalid email or password.');
 
-export async function login(ctx: AppContext, secret: Uint8Array, input: { email: string; password: string; workspace_id?: string; mode?: 'live' | 'test' }) {
+export async function login(
+  ctx: AppContext,
+  secret: Uint8Array,
+  input: { email: string; password: string; workspace_id?: string; mode?: 'live' | 'test' },
+) {
   let q = ctx.db.selectFrom('users').selectAll().where('email', '=', input.email.trim().toLowerCase());
   if (input.workspace_id) q = q.where('workspace_id', '=', input.workspace_id);
   if (input.mode) q = q.where('livemode', '=', input.mode === 'live' ? 1 : 0);
@@ -270,11 +388,15 @@ export async function login(ctx: AppContext, secret: Uint8Array, input: { email:
     throw unauthorizedLogin();
   }
   const matches: UsersTable[] = [];
-  for (const u of candidates) if (await verifyPassword(input.password, u.password_hash as string)) matches.push(u);
+  for (const u of candidates)
+    if (await verifyPassword(input.password, u.password_hash as string)) matches.push(u);
   if (!matches.length) throw unauthorizedLogin();
   if (matches.length > 1) {
     // Only someone holding the password learns that the account exists in several places.
-    throw invalidField('workspace_id', 'this email signs in to several workspaces or modes; give workspace_id (and mode)');
+    throw invalidField(
+      'workspace_id',
+      'this email signs in to several workspaces or modes; give workspace_id (and mode)',
+    );
   }
   const user = matches[0];
   const now = ctx.clock.now();
@@ -294,7 +416,11 @@ export async function login(ctx: AppContext, secret: Uint8Array, input: { email:
  * Turns a session JWT into an `Auth`. The user is read again on every request, so a deleted
  * user's sessions stop at once and a role change applies at once.
  */
-export async function verifySession(ctx: AppContext, secret: Uint8Array, token: string): Promise<Auth | null> {
+export async function verifySession(
+  ctx: AppContext,
+  secret: Uint8Array,
+  token: string,
+): Promise<Auth | null> {
   let sub: string | undefined;
   let ws: unknown;
   let livemode: unknown;
@@ -315,7 +441,16 @@ export async function verifySession(ctx: AppContext, secret: Uint8Array, token: 
   const row = await ctx.db
     .selectFrom('users')
     .innerJoin('workspaces', 'workspaces.id', 'users.workspace_id')
-    .select(['users.id', 'users.role', 'users.livemode', 'workspaces.id as workspace_id', 'workspaces.name as workspace_name', 'workspaces.plan', 'workspaces.limits', 'workspaces.default_country'])
+    .select([
+      'users.id',
+      'users.role',
+      'users.livemode',
+      'workspaces.id as workspace_id',
+      'workspaces.name as workspace_name',
+      'workspaces.plan',
+      'workspaces.limits',
+      'workspaces.default_country',
+    ])
     .where('users.id', '=', sub)
     .where('users.workspace_id', '=', ws)
     .where('users.livemode', '=', livemode ? 1 : 0)

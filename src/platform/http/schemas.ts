@@ -121,7 +121,7 @@ export const errorResponse = z
       'The error.',
     ),
   })
-  .meta({ id: 'Error', description: 'The one error shape of every failed request.' });
+  .meta({ description: 'The one error shape of every failed request.' });
 
 export const deletedResponse = (prefix: IdPrefix, objectName: string) =>
   z.object({

@@ -5,7 +5,10 @@ let n = 0;
 const fixture: SecurityFixture = {
   paths: ['/v1/users/:id'],
   async create(t, key) {
-    const user = await t.call('POST', '/v1/users', { key, body: { name: 'Fixture user', email: `fixture${Date.now()}${n++}@example.com` } });
+    const user = await t.call('POST', '/v1/users', {
+      key,
+      body: { name: 'Fixture user', email: `fixture${Date.now()}${n++}@example.com` },
+    });
     if (user.status !== 201) throw new Error(`user fixture: ${user.status} ${user.text}`);
     return { id: user.body.id };
   },

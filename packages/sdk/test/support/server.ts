@@ -44,8 +44,12 @@ export async function startServer(): Promise<TestServer> {
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'SDK test', plan: opts.plan ?? 'enterprise', default_country: 'IN' }),
       });
-      const body = (await res.json()) as { workspace: { id: string }; api_keys: Array<{ mode: string; key: string }> };
-      if (res.status !== 201) throw new Error(`workspace creation failed: ${res.status} ${JSON.stringify(body)}`);
+      const body = (await res.json()) as {
+        workspace: { id: string };
+        api_keys: Array<{ mode: string; key: string }>;
+      };
+      if (res.status !== 201)
+        throw new Error(`workspace creation failed: ${res.status} ${JSON.stringify(body)}`);
       return {
         id: body.workspace.id,
         live: body.api_keys.find((k) => k.mode === 'live')!.key,
@@ -66,7 +70,10 @@ export interface Received {
 
 /** A local HTTP server (port 0) that records requests and answers with `respond`. */
 export async function startReceiver(
-  respond: (req: Received, n: number) => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 200 }),
+  respond: (
+    req: Received,
+    n: number,
+  ) => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 200 }),
 ): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
