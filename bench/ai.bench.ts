@@ -27,22 +27,77 @@ const rand = () => {
   seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
   return seed / 2 ** 31;
 };
-const topics = ['haircut', 'facial', 'manicure', 'pedicure', 'keratin', 'colour', 'bridal', 'makeup', 'massage', 'waxing', 'threading', 'spa', 'parking', 'payment', 'refund', 'membership', 'gift', 'students', 'hygiene', 'products'];
-const common = 'price cost minutes session book appointment weekend weekday offer discount package premium classic gold herbal organic express deluxe trial home service free available team stylist senior junior consult skin hair nail care treatment result lasts weeks months daily routine guide tips aftercare wash dry style trim shape colourist'.split(' ');
+const topics = [
+  'haircut',
+  'facial',
+  'manicure',
+  'pedicure',
+  'keratin',
+  'colour',
+  'bridal',
+  'makeup',
+  'massage',
+  'waxing',
+  'threading',
+  'spa',
+  'parking',
+  'payment',
+  'refund',
+  'membership',
+  'gift',
+  'students',
+  'hygiene',
+  'products',
+];
+const common =
+  'price cost minutes session book appointment weekend weekday offer discount package premium classic gold herbal organic express deluxe trial home service free available team stylist senior junior consult skin hair nail care treatment result lasts weeks months daily routine guide tips aftercare wash dry style trim shape colourist'.split(
+    ' ',
+  );
 // Real knowledge bases have a long tail of rare words: 8,000 made-up ones, drawn Zipf-like.
-const syllables = ['ka', 'ri', 'to', 'men', 'sa', 'lu', 'por', 'vi', 'den', 'sha', 'mo', 'tel', 'qui', 'ra', 'no', 'bes'];
-const rare = Array.from({ length: 8000 }, (_, i) => syllables[i % 16] + syllables[Math.floor(i / 16) % 16] + syllables[Math.floor(i / 256) % 16] + (i >= 4096 ? 'x' : ''));
+const syllables = [
+  'ka',
+  'ri',
+  'to',
+  'men',
+  'sa',
+  'lu',
+  'por',
+  'vi',
+  'den',
+  'sha',
+  'mo',
+  'tel',
+  'qui',
+  'ra',
+  'no',
+  'bes',
+];
+const rare = Array.from(
+  { length: 8000 },
+  (_, i) =>
+    syllables[i % 16] +
+    syllables[Math.floor(i / 16) % 16] +
+    syllables[Math.floor(i / 256) % 16] +
+    (i >= 4096 ? 'x' : ''),
+);
 function paragraph(topic: string) {
   const n = 60 + Math.floor(rand() * 60);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const r = rand();
-    out.push(i % 15 === 0 ? topic : r < 0.08 ? common[Math.floor(rand() * common.length)] : rare[Math.floor(rare.length * rand() ** 2)]);
+    out.push(
+      i % 15 === 0
+        ? topic
+        : r < 0.08
+          ? common[Math.floor(rand() * common.length)]
+          : rare[Math.floor(rare.length * rand() ** 2)],
+    );
   }
   return `${out.join(' ')}.`;
 }
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function run(storage: 'sqlite' | 'postgres') {
   let dbName: string | undefined;
@@ -69,26 +124,65 @@ async function run(storage: 'sqlite' | 'postgres') {
     const started = performance.now();
     let total = 0;
     const faq = readFileSync(new URL('../test/fixtures/ai-eval.json', import.meta.url), 'utf8');
-    const fixture = JSON.parse(faq) as { documents: Record<string, { title: string; content: string }>; cases: Array<{ message: string }>; now: string };
+    const fixture = JSON.parse(faq) as {
+      documents: Record<string, { title: string; content: string }>;
+      cases: Array<{ message: string }>;
+      now: string;
+    };
     for (let d = 0; total < CHUNKS; d++) {
       const topic = topics[d % topics.length];
-      const content = d < Object.keys(fixture.documents).length
-        ? Object.values(fixture.documents)[d].content
-        : Array.from({ length: 10 }, (_, i) => `## ${topic} ${i}\n${paragraph(topic)}`).join('\n\n');
+      const content =
+        d < Object.keys(fixture.documents).length
+          ? Object.values(fixture.documents)[d].content
+          : Array.from({ length: 10 }, (_, i) => `## ${topic} ${i}\n${paragraph(topic)}`).join('\n\n');
       const chunks = textChunks(`${topic} guide ${d}`, content).slice(0, CHUNKS - total);
       const now = new Date().toISOString();
-      const doc = { id: newId('kb'), workspace_id: scope.workspaceId, livemode: 0, agent_id: agent.id, title: `${topic} guide ${d}`, doc_type: 'markdown', content, faqs: null, source_url: null, filename: null, chunk_count: chunks.length, char_count: content.length, created_at: now, updated_at: now };
+      const doc = {
+        id: newId('kb'),
+        workspace_id: scope.workspaceId,
+        livemode: 0,
+        agent_id: agent.id,
+        title: `${topic} guide ${d}`,
+        doc_type: 'markdown',
+        content,
+        faqs: null,
+        source_url: null,
+        filename: null,
+        chunk_count: chunks.length,
+        char_count: content.length,
+        created_at: now,
+        updated_at: now,
+      };
       await handle.db.transaction().execute(async (trx) => {
         await trx.insertInto('knowledge_documents').values(doc).execute();
         await writeChunks(trx, handle.dialect, doc, chunks);
       });
       total += chunks.length;
     }
-    if (handle.dialect === 'postgres') await handle.db.executeQuery({ sql: 'ANALYZE knowledge_chunks', parameters: [], query: { kind: 'RawNode' } } as never);
-    console.log(`${storage}: indexed ${total} passages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    if (handle.dialect === 'postgres')
+      await handle.db.executeQuery({
+        sql: 'ANALYZE knowledge_chunks',
+        parameters: [],
+        query: { kind: 'RawNode' },
+      } as never);
+    console.log(
+      `${storage}: indexed ${total} passages in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
 
-    const queries = ['how much is a haircut', 'keratin treatment price', 'bridal makeup package', 'is parking free', 'refund policy', 'gift card', 'student discount weekday', 'gel nail extensions cost', 'home service', 'hygiene sterilised tools'];
-    for (let i = 0; i < 20; i++) await textSearch(handle.db, handle.dialect, scope, agent.id, queries[i % queries.length], 5);
+    const queries = [
+      'how much is a haircut',
+      'keratin treatment price',
+      'bridal makeup package',
+      'is parking free',
+      'refund policy',
+      'gift card',
+      'student discount weekday',
+      'gel nail extensions cost',
+      'home service',
+      'hygiene sterilised tools',
+    ];
+    for (let i = 0; i < 20; i++)
+      await textSearch(handle.db, handle.dialect, scope, agent.id, queries[i % queries.length], 5);
     const searchMs: number[] = [];
     for (let i = 0; i < 500; i++) {
       const t0 = performance.now();
@@ -108,15 +202,22 @@ async function run(storage: 'sqlite' | 'postgres') {
     for (let i = 0; i < 300; i++) {
       const message = fixture.cases[i % fixture.cases.length].message;
       const t0 = performance.now();
-      await builtinReply({ agent, messages: [message], history: [], variables: {}, now, defaultCountry: 'IN' }, tools);
+      await builtinReply(
+        { agent, messages: [message], history: [], variables: {}, now, defaultCountry: 'IN' },
+        tools,
+      );
       replyMs.push(performance.now() - t0);
     }
     const s50 = percentile(searchMs, 50);
     const s95 = percentile(searchMs, 95);
     const r50 = percentile(replyMs, 50);
     const r95 = percentile(replyMs, 95);
-    console.log(`${storage}: knowledge search p50 ${s50.toFixed(2)} ms, p95 ${s95.toFixed(2)} ms (target p95 < 10 ms) ${s95 < 10 ? 'OK' : 'MISSED'}`);
-    console.log(`${storage}: built-in reply p50 ${r50.toFixed(2)} ms, p95 ${r95.toFixed(2)} ms (target p50 < 20 ms) ${r50 < 20 ? 'OK' : 'MISSED'}`);
+    console.log(
+      `${storage}: knowledge search p50 ${s50.toFixed(2)} ms, p95 ${s95.toFixed(2)} ms (target p95 < 10 ms) ${s95 < 10 ? 'OK' : 'MISSED'}`,
+    );
+    console.log(
+      `${storage}: built-in reply p50 ${r50.toFixed(2)} ms, p95 ${r95.toFixed(2)} ms (target p50 < 20 ms) ${r50 < 20 ? 'OK' : 'MISSED'}`,
+    );
     return s95 < 10 && r50 < 20;
   } finally {
     await handle.close();
@@ -136,5 +237,7 @@ for (const storage of ['sqlite', 'postgres'] as const) {
   if ((await run(storage)) === false) ok = false;
 }
 const report = await runEval();
-console.log(`evaluation set: ${report.passed}/${report.total} (${(report.score * 100).toFixed(1)}%), built-in reply p50 ${report.p50Ms.toFixed(2)} ms`);
+console.log(
+  `evaluation set: ${report.passed}/${report.total} (${(report.score * 100).toFixed(1)}%), built-in reply p50 ${report.p50Ms.toFixed(2)} ms`,
+);
 process.exit(ok ? 0 : 1);

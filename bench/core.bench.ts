@@ -30,6 +30,10 @@ await server.stop();
 console.log('core: GET /v1/me (SQLite, authenticated, rate-limited) vs a bare Fastify route');
 console.log(`  bare route, max:          ${fmt(bareMax)}`);
 console.log(`  Parley /v1/me, max:       ${fmt(parleyMax)}`);
-console.log(`  ratio:                    ${((parleyMax.rps / bareMax.rps) * 100).toFixed(1)}% of the bare route (goal >= 60%)`);
+console.log(
+  `  ratio:                    ${((parleyMax.rps / bareMax.rps) * 100).toFixed(1)}% of the bare route (goal >= 60%)`,
+);
 console.log(`  Parley at 1,000 req/s:    ${fmt(parleyFixed)} (goal p99 < 10 ms)`);
-console.log(`  server RSS after start:   ${rssAfterStart.toFixed(1)} MB (goal < 150 MB); after load ${rssAfterLoad.toFixed(1)} MB`);
+console.log(
+  `  server RSS after start:   ${rssAfterStart.toFixed(1)} MB (goal < 150 MB); after load ${rssAfterLoad.toFixed(1)} MB`,
+);

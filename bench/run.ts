@@ -14,10 +14,14 @@ const files = readdirSync(dir)
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== ${file} ===`);
-  const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', new URL(file, dir).pathname], {
-    stdio: 'inherit',
-    cwd: new URL('..', dir).pathname,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', new URL(file, dir).pathname],
+    {
+      stdio: 'inherit',
+      cwd: new URL('..', dir).pathname,
+    },
+  );
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -18,7 +18,14 @@ export async function startServer(env: Record<string, string> = {}): Promise<{
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const port = String(20000 + Math.floor(Math.random() * 20000));
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
-    env: { ...process.env, PORT: port, HOST: '127.0.0.1', PARLEY_DATA_DIR: dataDir, PARLEY_LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      PORT: port,
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: dataDir,
+      PARLEY_LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -39,7 +46,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<{
     dataDir,
     rssMb: () => {
       try {
-        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
         return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
       } catch {
         return Number.NaN;
@@ -78,7 +85,12 @@ export const fmt = (r: LoadResult) =>
 export function raiseLimits(dataDir: string, workspaceId: string) {
   const db = new DatabaseSync(join(dataDir, 'parley.db'));
   db.exec('PRAGMA busy_timeout = 5000');
-  const unlimited = { requests_per_minute: 100_000_000, requests_per_day: null, messages_per_hour: null, knowledge_writes_per_day: null };
+  const unlimited = {
+    requests_per_minute: 100_000_000,
+    requests_per_day: null,
+    messages_per_hour: null,
+    knowledge_writes_per_day: null,
+  };
   db.prepare('update workspaces set limits = ? where id = ?').run(JSON.stringify(unlimited), workspaceId);
   db.close();
 }

@@ -23,7 +23,8 @@ forEachStorage('knowledge', (storage) => {
     assert.equal(agent.status, 201, agent.text);
     agentId = agent.body.id;
     web = createServer((req, res) => {
-      if (req.url === '/faq') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(salonHtml);
+      if (req.url === '/faq')
+        return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(salonHtml);
       if (req.url === '/huge') {
         res.writeHead(200, { 'content-type': 'text/html' });
         const block = `<p>${'x'.repeat(1023)}</p>`;
@@ -35,7 +36,10 @@ forEachStorage('knowledge', (storage) => {
         };
         return void pump();
       }
-      if (req.url === '/image') return void res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+      if (req.url === '/image')
+        return void res
+          .writeHead(200, { 'content-type': 'image/png' })
+          .end(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
       res.writeHead(404).end('nope');
     });
     await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
@@ -51,19 +55,31 @@ forEachStorage('knowledge', (storage) => {
 
   it('indexes markdown into passages by heading and finds them, best first', async () => {
     const content = `# Timings\nWe are open Monday to Saturday, 10am to 7pm. Closed on Sunday.\n\n# Prices\nA haircut costs 500 rupees. A facial costs 1200 rupees.\n\n# Parking\nThere is no parking on site; use the mall parking next door.`;
-    const res = await t.call('POST', kb(), { key: ws.test, body: { title: 'Salon basics', doc_type: 'markdown', content } });
+    const res = await t.call('POST', kb(), {
+      key: ws.test,
+      body: { title: 'Salon basics', doc_type: 'markdown', content },
+    });
     assert.equal(res.status, 201, res.text);
     assert.equal(res.body.chunk_count, 3);
     assert.equal(res.body.status, 'indexed');
     assert.equal(res.body.livemode, false);
-    const search = await t.call('POST', kb('/search'), { key: ws.test, body: { query: 'how much is a haircut', top_k: 3 } });
+    const search = await t.call('POST', kb('/search'), {
+      key: ws.test,
+      body: { query: 'how much is a haircut', top_k: 3 },
+    });
     assert.equal(search.status, 200, search.text);
     assert.equal(search.body.data[0].title, 'Prices');
     assert.match(search.body.data[0].text, /500 rupees/);
     assert.equal(search.body.data[0].doc_id, res.body.id);
     assert.ok(search.body.data[0].score > 0 && search.body.data[0].score <= 1);
-    for (let i = 1; i < search.body.data.length; i++) assert.ok(search.body.data[i - 1].score >= search.body.data[i].score);
-    const events = await t.ctx.db.selectFrom('events').selectAll().where('type', '=', 'knowledge.indexed').where('object_id', '=', res.body.id).execute();
+    for (let i = 1; i < search.body.data.length; i++)
+      assert.ok(search.body.data[i - 1].score >= search.body.data[i].score);
+    const events = await t.ctx.db
+      .selectFrom('events')
+      .selectAll()
+      .where('type', '=', 'knowledge.indexed')
+      .where('object_id', '=', res.body.id)
+      .execute();
     assert.equal(events.length, 1);
     assert.equal(JSON.parse(events[0].data).chunk_count, 3);
   });
@@ -71,16 +87,33 @@ forEachStorage('knowledge', (storage) => {
   it('takes FAQ pairs as a field or as Q/A text, one passage per pair', async () => {
     const a = await t.call('POST', kb(), {
       key: ws.test,
-      body: { doc_type: 'faq', title: 'FAQ', faqs: [{ question: 'Do you sell gift cards?', answer: 'Yes, from 1000 rupees.' }, { question: 'Is there wifi?', answer: 'Yes, free wifi.' }] },
+      body: {
+        doc_type: 'faq',
+        title: 'FAQ',
+        faqs: [
+          { question: 'Do you sell gift cards?', answer: 'Yes, from 1000 rupees.' },
+          { question: 'Is there wifi?', answer: 'Yes, free wifi.' },
+        ],
+      },
     });
     assert.equal(a.status, 201, a.text);
     assert.equal(a.body.chunk_count, 2);
-    const b = await t.call('POST', kb(), { key: ws.test, body: { doc_type: 'faq', content: 'Q: Do you do bridal makeup?\nA: Yes, packages from 15000.\n\nQ: Home service?\nA: Within 5 km.' } });
+    const b = await t.call('POST', kb(), {
+      key: ws.test,
+      body: {
+        doc_type: 'faq',
+        content:
+          'Q: Do you do bridal makeup?\nA: Yes, packages from 15000.\n\nQ: Home service?\nA: Within 5 km.',
+      },
+    });
     assert.equal(b.status, 201, b.text);
     assert.equal(b.body.faqs.length, 2);
     const search = await t.call('POST', kb('/search'), { key: ws.test, body: { query: 'bridal makeup' } });
     assert.equal(search.body.data[0].title, 'Do you do bridal makeup?');
-    const bad = await t.call('POST', kb(), { key: ws.test, body: { doc_type: 'faq', content: 'just some text, no pairs' } });
+    const bad = await t.call('POST', kb(), {
+      key: ws.test,
+      body: { doc_type: 'faq', content: 'just some text, no pairs' },
+    });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.errors[0].field, 'content');
   });
@@ -92,32 +125,51 @@ forEachStorage('knowledge', (storage) => {
     assert.match(res.body.content, /Free parking is available in the basement/);
     assert.doesNotMatch(res.body.content, /<p>|ignore me|var x/);
     assert.equal(res.body.url, `${webUrl}/faq`);
-    for (const [path, status] of [['/missing', 422], ['/image', 415], ['/huge', 413]] as const) {
-      const r = await t.call('POST', kb(), { key: ws.test, body: { doc_type: 'url', url: `${webUrl}${path}` } });
+    for (const [path, status] of [
+      ['/missing', 422],
+      ['/image', 415],
+      ['/huge', 413],
+    ] as const) {
+      const r = await t.call('POST', kb(), {
+        key: ws.test,
+        body: { doc_type: 'url', url: `${webUrl}${path}` },
+      });
       assert.equal(r.status, status, `${path}: ${r.text}`);
     }
   });
 
   it('reads a PDF or text file given as base64 or uploaded with multipart', async () => {
     const pdf = makePdf('Keratin treatment costs 6000 rupees and lasts four months.');
-    const a = await t.call('POST', kb(), { key: ws.test, body: { doc_type: 'file', file: { filename: 'prices.pdf', content_base64: pdf.toString('base64') } } });
+    const a = await t.call('POST', kb(), {
+      key: ws.test,
+      body: { doc_type: 'file', file: { filename: 'prices.pdf', content_base64: pdf.toString('base64') } },
+    });
     assert.equal(a.status, 201, a.text);
     assert.match(a.body.content, /Keratin treatment costs 6000 rupees/);
     assert.equal(a.body.filename, 'prices.pdf');
     const boundary = '----parley1234';
     const multipart = Buffer.concat([
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nNail menu\r\n`),
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="nails.md"\r\nContent-Type: text/markdown\r\n\r\n# Nails\nGel extensions cost 1800 rupees.\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="nails.md"\r\nContent-Type: text/markdown\r\n\r\n# Nails\nGel extensions cost 1800 rupees.\r\n`,
+      ),
       Buffer.from(`--${boundary}--\r\n`),
     ]);
-    const b = await t.call('POST', kb('/upload'), { key: ws.test, payload: multipart, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    const b = await t.call('POST', kb('/upload'), {
+      key: ws.test,
+      payload: multipart,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
     assert.equal(b.status, 201, b.text);
     assert.equal(b.body.title, 'Nail menu');
     assert.equal(b.body.doc_type, 'file');
     const search = await t.call('POST', kb('/search'), { key: ws.test, body: { query: 'gel extensions' } });
     assert.equal(search.body.data[0].doc_id, b.body.id);
     const binary = Buffer.from([0, 1, 2, 3, 255, 254, 0, 0, 7, 8, 9]);
-    const c = await t.call('POST', kb(), { key: ws.test, body: { doc_type: 'file', file: { filename: 'x.bin', content_base64: binary.toString('base64') } } });
+    const c = await t.call('POST', kb(), {
+      key: ws.test,
+      body: { doc_type: 'file', file: { filename: 'x.bin', content_base64: binary.toString('base64') } },
+    });
     assert.equal(c.status, 415, c.text);
   });
 
@@ -125,21 +177,36 @@ forEachStorage('knowledge', (storage) => {
     const empty = await t.call('POST', kb(), { key: ws.test, body: { doc_type: 'text', content: '   \n ' } });
     assert.equal(empty.status, 400);
     assert.equal(empty.body.error.code, 'validation_failed');
-    const binary = await t.call('POST', kb(), { key: ws.test, body: { doc_type: 'text', content: `abc\u0000\u0001\u0002def` } });
+    const binary = await t.call('POST', kb(), {
+      key: ws.test,
+      body: { doc_type: 'text', content: `abc\u0000\u0001\u0002def` },
+    });
     assert.equal(binary.status, 415);
     assert.equal(binary.body.error.code, 'unsupported_media_type');
-    const big = await t.call('POST', kb(), { key: ws.test, body: { doc_type: 'text', content: 'word '.repeat(4 * 1024 * 1024) } });
+    const big = await t.call('POST', kb(), {
+      key: ws.test,
+      body: { doc_type: 'text', content: 'word '.repeat(4 * 1024 * 1024) },
+    });
     assert.equal(big.status, 413);
     assert.equal(big.body.error.code, 'payload_too_large');
-    const tooLongText = await t.call('POST', kb(), { key: ws.test, body: { doc_type: 'text', content: 'lorem ipsum '.repeat(100_000) } });
+    const tooLongText = await t.call('POST', kb(), {
+      key: ws.test,
+      body: { doc_type: 'text', content: 'lorem ipsum '.repeat(100_000) },
+    });
     assert.equal(tooLongText.status, 413);
     assert.match(tooLongText.body.error.message, /1000000/);
-    const unknownField = await t.call('POST', kb(), { key: ws.test, body: { doc_type: 'text', content: 'x', colour: 'red' } });
+    const unknownField = await t.call('POST', kb(), {
+      key: ws.test,
+      body: { doc_type: 'text', content: 'x', colour: 'red' },
+    });
     assert.equal(unknownField.status, 400);
   });
 
   it('gets, lists, replaces and deletes; the index follows', async () => {
-    const created = await t.call('POST', kb(), { key: ws.test, body: { title: 'Old', content: 'The old price of a manicure was 400 rupees.' } });
+    const created = await t.call('POST', kb(), {
+      key: ws.test,
+      body: { title: 'Old', content: 'The old price of a manicure was 400 rupees.' },
+    });
     const id = created.body.id;
     const got = await t.call('GET', kb(`/${id}`), { key: ws.test });
     assert.equal(got.status, 200);
@@ -147,7 +214,10 @@ forEachStorage('knowledge', (storage) => {
     const list = await t.call('GET', `${kb()}?doc_type=text&per_page=100`, { key: ws.test });
     assert.ok(list.body.data.some((d: any) => d.id === id));
     assert.ok(list.body.data.every((d: any) => d.doc_type === 'text'));
-    const put = await t.call('PUT', kb(`/${id}`), { key: ws.test, body: { title: 'New', content: 'A pedicure costs 800 rupees.' } });
+    const put = await t.call('PUT', kb(`/${id}`), {
+      key: ws.test,
+      body: { title: 'New', content: 'A pedicure costs 800 rupees.' },
+    });
     assert.equal(put.status, 200, put.text);
     assert.equal(put.body.title, 'New');
     const oldHit = await t.call('POST', kb('/search'), { key: ws.test, body: { query: 'manicure 400' } });
@@ -164,14 +234,41 @@ forEachStorage('knowledge', (storage) => {
   it("never shows another workspace's or mode's knowledge", async () => {
     const other = await t.workspace();
     const otherAgent = await t.call('POST', '/v1/agents', { key: other.test, body: { name: 'Other' } });
-    await t.call('POST', `/v1/agents/${otherAgent.body.id}/knowledge`, { key: other.test, body: { content: 'Secret pricing: haircut 99 rupees.' } });
+    await t.call('POST', `/v1/agents/${otherAgent.body.id}/knowledge`, {
+      key: other.test,
+      body: { content: 'Secret pricing: haircut 99 rupees.' },
+    });
     const mine = await t.call('POST', kb('/search'), { key: ws.test, body: { query: 'secret pricing 99' } });
     assert.ok(!mine.body.data.some((h: any) => /99 rupees/.test(h.text)));
-    assert.equal((await t.call('POST', `/v1/agents/${otherAgent.body.id}/knowledge/search`, { key: ws.test, body: { query: 'x' } })).status, 404);
+    assert.equal(
+      (
+        await t.call('POST', `/v1/agents/${otherAgent.body.id}/knowledge/search`, {
+          key: ws.test,
+          body: { query: 'x' },
+        })
+      ).status,
+      404,
+    );
     assert.equal((await t.call('GET', kb(), { key: ws.live })).status, 404);
-    assert.equal((await t.call('POST', kb('/search'), { key: other.test, body: { query: 'haircut' } })).status, 404);
+    const upload = await t.call('POST', `/v1/agents/${otherAgent.body.id}/knowledge/upload`, {
+      key: ws.test,
+      payload: 'x',
+      headers: { 'content-type': 'text/plain' },
+    });
+    assert.equal(upload.status, 404, upload.text);
+    assert.equal(
+      (await t.call('POST', kb('/search'), { key: other.test, body: { query: 'haircut' } })).status,
+      404,
+    );
     const doc = await t.call('GET', `${kb()}?per_page=1`, { key: ws.test });
-    assert.equal((await t.call('GET', `/v1/agents/${otherAgent.body.id}/knowledge/${doc.body.data[0].id}`, { key: other.test })).status, 404);
+    assert.equal(
+      (
+        await t.call('GET', `/v1/agents/${otherAgent.body.id}/knowledge/${doc.body.data[0].id}`, {
+          key: other.test,
+        })
+      ).status,
+      404,
+    );
   });
 
   it("counts writes against the plan's knowledge writes per day", async () => {
@@ -188,6 +285,14 @@ forEachStorage('knowledge', (storage) => {
     assert.ok(Number(over.headers['retry-after']) > 0);
     // The live mode has its own allowance.
     const live = await t.call('POST', '/v1/agents', { key: small.live, body: { name: 'Live' } });
-    assert.equal((await t.call('POST', `/v1/agents/${live.body.id}/knowledge`, { key: small.live, body: { content: 'Live fact.' } })).status, 201);
+    assert.equal(
+      (
+        await t.call('POST', `/v1/agents/${live.body.id}/knowledge`, {
+          key: small.live,
+          body: { content: 'Live fact.' },
+        })
+      ).status,
+      201,
+    );
   });
 });

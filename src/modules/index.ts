@@ -1,26 +1,44 @@
 import type { ParleyMigration } from '../platform/db/migrate.ts';
 import { platformMigrations } from '../platform/db/platform.migrations.ts';
 import { agentsModule } from './agents/agents.module.ts';
+import { aiModule } from './ai/ai.module.ts';
+import { audiencesModule } from './audiences/audiences.module.ts';
 import { bookingsModule } from './bookings/bookings.module.ts';
 import { broadcastsModule } from './broadcasts/broadcasts.module.ts';
-import { leadsModule } from './leads/leads.module.ts';
-import { audiencesModule } from './audiences/audiences.module.ts';
+import { channelsModule } from './channels/channels.module.ts';
+import { providersModule } from './channels/providers.module.ts';
 import { contactsModule } from './contacts/contacts.module.ts';
+import { conversationsModule } from './conversations/conversations.module.ts';
+import { eventsModule } from './events/events.module.ts';
 import { importsModule } from './imports/imports.module.ts';
 import { knowledgeModule } from './knowledge/knowledge.module.ts';
-import { aiModule } from './ai/ai.module.ts';
-import type { Module } from './module.ts';
-import { channelsModule } from './channels/channels.module.ts';
-import { conversationsModule } from './conversations/conversations.module.ts';
+import { leadsModule } from './leads/leads.module.ts';
 import { messagingModule } from './messaging/messaging.module.ts';
-import { providersModule } from './channels/providers.module.ts';
-import { eventsModule } from './events/events.module.ts';
-import { webhooksModule } from './webhooks/webhooks.module.ts';
+import type { Module } from './module.ts';
 import { usersModule } from './users/users.module.ts';
+import { webhooksModule } from './webhooks/webhooks.module.ts';
 import { workspacesModule } from './workspaces/workspaces.module.ts';
 
 /** Every module of Parley, in dependency order. */
-export const modules: Module[] = [workspacesModule, contactsModule, audiencesModule, importsModule, usersModule, channelsModule, conversationsModule, messagingModule, broadcastsModule, agentsModule, leadsModule, bookingsModule, knowledgeModule, aiModule, eventsModule, webhooksModule, providersModule];
+export const modules: Module[] = [
+  workspacesModule,
+  contactsModule,
+  audiencesModule,
+  importsModule,
+  usersModule,
+  channelsModule,
+  conversationsModule,
+  messagingModule,
+  broadcastsModule,
+  agentsModule,
+  leadsModule,
+  bookingsModule,
+  knowledgeModule,
+  aiModule,
+  eventsModule,
+  webhooksModule,
+  providersModule,
+];
 
 export function allMigrations(list: Module[] = modules): Record<string, ParleyMigration> {
   const out: Record<string, ParleyMigration> = { ...platformMigrations };

@@ -33,7 +33,15 @@ export function salonAgent(overrides: Partial<AgentConfig> = {}): AgentConfig {
     handoff: { keywords: ['manager'], max_unanswered: 2 },
     business: {
       timezone: 'Asia/Kolkata',
-      hours: { mon: day, tue: day, wed: day, thu: day, fri: day, sat: [{ open: '10:00', close: '20:00' }], sun: [] },
+      hours: {
+        mon: day,
+        tue: day,
+        wed: day,
+        thu: day,
+        fri: day,
+        sat: [{ open: '10:00', close: '20:00' }],
+        sun: [],
+      },
       address: '12 MG Road, Bengaluru',
       services: [
         { id: 'svc_01JD5Z8Q4X3N2M1K0H9G8F7E61', name: 'Haircut', duration_minutes: 45, price: 500 },
@@ -73,7 +81,11 @@ export async function createWorld(agent: AgentConfig = salonAgent()): Promise<Wo
       const close = d.set({ hour: Number(iv.close.slice(0, 2)), minute: Number(iv.close.slice(3)) });
       while (start.plus({ minutes: duration }) <= close) {
         const iso = start.toUTC().toISO({ suppressMilliseconds: true })!;
-        if (!booked.has(iso)) out.push({ start_at: iso, end_at: start.plus({ minutes: duration }).toUTC().toISO({ suppressMilliseconds: true })! });
+        if (!booked.has(iso))
+          out.push({
+            start_at: iso,
+            end_at: start.plus({ minutes: duration }).toUTC().toISO({ suppressMilliseconds: true })!,
+          });
         start = start.plus({ minutes: 30 });
       }
     }
@@ -87,7 +99,11 @@ export async function createWorld(agent: AgentConfig = salonAgent()): Promise<Wo
       if (booked.has(startAt)) throw new Error('taken');
       booked.add(startAt);
       const duration = agent.business.services.find((s) => s.id === serviceId)?.duration_minutes ?? 30;
-      return { id: newId('bk'), start_at: startAt, end_at: DateTime.fromISO(startAt).plus({ minutes: duration }).toUTC().toISO()! };
+      return {
+        id: newId('bk'),
+        start_at: startAt,
+        end_at: DateTime.fromISO(startAt).plus({ minutes: duration }).toUTC().toISO()!,
+      };
     },
     cancelBooking: async () => {
       const first = [...booked].sort()[0];

@@ -33,25 +33,49 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     const next = script.shift() ?? { content: 'OK' };
     if ('hang' in next) return; // never answers: the client's timeout must fire
     if ('status' in next) {
-      res.writeHead(next.status, { 'content-type': 'application/json' }).end(next.body ?? '{"error":{"message":"upstream exploded","type":"server_error"}}');
+      res
+        .writeHead(next.status, { 'content-type': 'application/json' })
+        .end(next.body ?? '{"error":{"message":"upstream exploded","type":"server_error"}}');
       return;
     }
     const id = `chatcmpl-${++n}`;
     const created = Math.floor(Date.now() / 1000);
-    const toolCalls = 'tool_calls' in next ? next.tool_calls.map((c, i) => ({ index: i, id: `call_${n}_${i}`, type: 'function', function: { name: c.name, arguments: c.arguments } })) : undefined;
+    const toolCalls =
+      'tool_calls' in next
+        ? next.tool_calls.map((c, i) => ({
+            index: i,
+            id: `call_${n}_${i}`,
+            type: 'function',
+            function: { name: c.name, arguments: c.arguments },
+          }))
+        : undefined;
     const finish = toolCalls ? 'tool_calls' : 'stop';
     if (body.stream) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       const send = (delta: unknown, finish_reason: string | null = null) =>
-        res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason }] })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason }] })}\n\n`,
+        );
       send({ role: 'assistant', content: '' });
-      if ('content' in next) for (const piece of next.content.match(/.{1,8}/gs) ?? []) send({ content: piece });
+      if ('content' in next)
+        for (const piece of next.content.match(/.{1,8}/gs) ?? []) send({ content: piece });
       for (const c of toolCalls ?? []) {
-        send({ tool_calls: [{ index: c.index, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } }] });
+        send({
+          tool_calls: [
+            {
+              index: c.index,
+              id: c.id,
+              type: 'function',
+              function: { name: c.function.name, arguments: '' },
+            },
+          ],
+        });
         send({ tool_calls: [{ index: c.index, function: { arguments: c.function.arguments } }] });
       }
       send({}, finish);
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } })}\n\n`,
+      );
       res.end('data: [DONE]\n\n');
       return;
     }
@@ -61,7 +85,17 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         object: 'chat.completion',
         created,
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: 'content' in next ? next.content : null, ...(toolCalls ? { tool_calls: toolCalls.map(({ index: _i, ...c }) => c) } : {}) }, finish_reason: finish }],
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: 'content' in next ? next.content : null,
+              ...(toolCalls ? { tool_calls: toolCalls.map(({ index: _i, ...c }) => c) } : {}),
+            },
+            finish_reason: finish,
+          },
+        ],
         usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
       }),
     );

@@ -4074,6 +4074,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description The audience after the change. */
                         audience: {
                             /**
                              * @description Unique identifier of the audience.
@@ -4244,6 +4245,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description The audience after the change. */
                         audience: {
                             /**
                              * @description Unique identifier of the audience.
@@ -5128,6 +5130,7 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         expires_at: string;
+                        /** @description The signed-in user. */
                         user: {
                             /**
                              * @description Unique identifier of the user.
@@ -7851,6 +7854,7 @@ export interface operations {
                              * @example 0
                              */
                             index: number;
+                            /** @description The conversation. */
                             conversation: {
                                 /**
                                  * @description Unique identifier of the conversation.
@@ -8209,7 +8213,15 @@ export interface operations {
                             message: string;
                             /** @description Invalid fields. */
                             errors?: {
+                                /**
+                                 * @description The invalid field.
+                                 * @example to
+                                 */
                                 field: string;
+                                /**
+                                 * @description What is wrong with it.
+                                 * @example must be a valid E.164 phone number
+                                 */
                                 message: string;
                             }[];
                         }[];
@@ -8491,7 +8503,15 @@ export interface operations {
                              * @example null
                              */
                             error: {
+                                /**
+                                 * @description Error code.
+                                 * @example not_found
+                                 */
                                 code: string;
+                                /**
+                                 * @description What went wrong.
+                                 * @example No conversation with id conv_...
+                                 */
                                 message: string;
                             } | null;
                         }[];
@@ -12730,8 +12750,16 @@ export interface operations {
                              * @example null
                              */
                             header: {
-                                /** @constant */
+                                /**
+                                 * @description Header kind.
+                                 * @example text
+                                 * @constant
+                                 */
                                 type: "text";
+                                /**
+                                 * @description Header text.
+                                 * @example Reminder
+                                 */
                                 text: string;
                             } | null;
                             /**
@@ -12744,9 +12772,25 @@ export interface operations {
                              * @example []
                              */
                             buttons: {
+                                /**
+                                 * @description Button kind: quick_reply, url or phone_number.
+                                 * @example quick_reply
+                                 */
                                 type: string;
+                                /**
+                                 * @description Button label.
+                                 * @example Confirm
+                                 */
                                 text: string;
+                                /**
+                                 * @description Target URL (url buttons).
+                                 * @example https://example.com/booking
+                                 */
                                 url?: string;
+                                /**
+                                 * @description Number to call (phone_number buttons).
+                                 * @example +14155550123
+                                 */
                                 phone_number?: string;
                             }[];
                             /**
@@ -12977,8 +13021,16 @@ export interface operations {
                          * @example null
                          */
                         header: {
-                            /** @constant */
+                            /**
+                             * @description Header kind.
+                             * @example text
+                             * @constant
+                             */
                             type: "text";
+                            /**
+                             * @description Header text.
+                             * @example Reminder
+                             */
                             text: string;
                         } | null;
                         /**
@@ -12991,9 +13043,25 @@ export interface operations {
                          * @example []
                          */
                         buttons: {
+                            /**
+                             * @description Button kind: quick_reply, url or phone_number.
+                             * @example quick_reply
+                             */
                             type: string;
+                            /**
+                             * @description Button label.
+                             * @example Confirm
+                             */
                             text: string;
+                            /**
+                             * @description Target URL (url buttons).
+                             * @example https://example.com/booking
+                             */
                             url?: string;
+                            /**
+                             * @description Number to call (phone_number buttons).
+                             * @example +14155550123
+                             */
                             phone_number?: string;
                         }[];
                         /**
@@ -13139,8 +13207,16 @@ export interface operations {
                          * @example null
                          */
                         header: {
-                            /** @constant */
+                            /**
+                             * @description Header kind.
+                             * @example text
+                             * @constant
+                             */
                             type: "text";
+                            /**
+                             * @description Header text.
+                             * @example Reminder
+                             */
                             text: string;
                         } | null;
                         /**
@@ -13153,9 +13229,25 @@ export interface operations {
                          * @example []
                          */
                         buttons: {
+                            /**
+                             * @description Button kind: quick_reply, url or phone_number.
+                             * @example quick_reply
+                             */
                             type: string;
+                            /**
+                             * @description Button label.
+                             * @example Confirm
+                             */
                             text: string;
+                            /**
+                             * @description Target URL (url buttons).
+                             * @example https://example.com/booking
+                             */
                             url?: string;
+                            /**
+                             * @description Number to call (phone_number buttons).
+                             * @example +14155550123
+                             */
                             phone_number?: string;
                         }[];
                         /**
@@ -13438,8 +13530,16 @@ export interface operations {
                          * @example null
                          */
                         header: {
-                            /** @constant */
+                            /**
+                             * @description Header kind.
+                             * @example text
+                             * @constant
+                             */
                             type: "text";
+                            /**
+                             * @description Header text.
+                             * @example Reminder
+                             */
                             text: string;
                         } | null;
                         /**
@@ -13452,9 +13552,25 @@ export interface operations {
                          * @example []
                          */
                         buttons: {
+                            /**
+                             * @description Button kind: quick_reply, url or phone_number.
+                             * @example quick_reply
+                             */
                             type: string;
+                            /**
+                             * @description Button label.
+                             * @example Confirm
+                             */
                             text: string;
+                            /**
+                             * @description Target URL (url buttons).
+                             * @example https://example.com/booking
+                             */
                             url?: string;
+                            /**
+                             * @description Number to call (phone_number buttons).
+                             * @example +14155550123
+                             */
                             phone_number?: string;
                         }[];
                         /**
@@ -18727,7 +18843,15 @@ export interface operations {
                              * @example null
                              */
                             faqs: {
+                                /**
+                                 * @description The question as a customer would ask it.
+                                 * @example Are you open on Sunday?
+                                 */
                                 question: string;
+                                /**
+                                 * @description The answer the agent gives.
+                                 * @example No, we are closed on Sundays.
+                                 */
                                 answer: string;
                             }[] | null;
                             /**
@@ -18973,7 +19097,15 @@ export interface operations {
                          * @example null
                          */
                         faqs: {
+                            /**
+                             * @description The question as a customer would ask it.
+                             * @example Are you open on Sunday?
+                             */
                             question: string;
+                            /**
+                             * @description The answer the agent gives.
+                             * @example No, we are closed on Sundays.
+                             */
                             answer: string;
                         }[] | null;
                         /**
@@ -19160,7 +19292,15 @@ export interface operations {
                          * @example null
                          */
                         faqs: {
+                            /**
+                             * @description The question as a customer would ask it.
+                             * @example Are you open on Sunday?
+                             */
                             question: string;
+                            /**
+                             * @description The answer the agent gives.
+                             * @example No, we are closed on Sundays.
+                             */
                             answer: string;
                         }[] | null;
                         /**
@@ -19484,7 +19624,15 @@ export interface operations {
                          * @example null
                          */
                         faqs: {
+                            /**
+                             * @description The question as a customer would ask it.
+                             * @example Are you open on Sunday?
+                             */
                             question: string;
+                            /**
+                             * @description The answer the agent gives.
+                             * @example No, we are closed on Sundays.
+                             */
                             answer: string;
                         }[] | null;
                         /**
@@ -19696,7 +19844,15 @@ export interface operations {
                          * @example null
                          */
                         faqs: {
+                            /**
+                             * @description The question as a customer would ask it.
+                             * @example Are you open on Sunday?
+                             */
                             question: string;
+                            /**
+                             * @description The answer the agent gives.
+                             * @example No, we are closed on Sundays.
+                             */
                             answer: string;
                         }[] | null;
                         /**

@@ -17,7 +17,11 @@ export const aiMigrations: Record<string, ParleyMigration> = {
         .addColumn('answered', 'integer', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('ai_replies_conversation').on('ai_replies').columns(['conversation_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('ai_replies_conversation')
+        .on('ai_replies')
+        .columns(['conversation_id', 'created_at'])
+        .execute();
     },
   },
 };

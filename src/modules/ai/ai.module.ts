@@ -7,7 +7,10 @@ import { type AiOptions, answerConversation, attach, onInbound } from './ai.serv
 
 /** The AI agent: answers inbound messages (debounced per conversation), the playground and copilot. */
 export function createAiModule(options: Partial<AiOptions> = {}): Module {
-  const opts: AiOptions = { replyDebounceMs: options.replyDebounceMs ?? 2000, llm: { timeoutMs: 20_000, maxSteps: 5, ...options.llm } };
+  const opts: AiOptions = {
+    replyDebounceMs: options.replyDebounceMs ?? 2000,
+    llm: { timeoutMs: 20_000, maxSteps: 5, ...options.llm },
+  };
   let detach: (() => void) | undefined;
   return {
     name: 'ai',

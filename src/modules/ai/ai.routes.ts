@@ -18,20 +18,27 @@ export function aiRoutes(opts: AiOptions) {
       body: testAgentBody,
       responses: { 200: testAgentResponse },
       errors: ['not_found'],
-      handler: async ({ ctx, auth, params, body }) => ({ status: 200, body: await testAgent(ctx, auth, params.id, body, opts) }),
+      handler: async ({ ctx, auth, params, body }) => ({
+        status: 200,
+        body: await testAgent(ctx, auth, params.id, body, opts),
+      }),
     }),
     defineRoute({
       method: 'POST',
       path: '/v1/conversations/:id/copilot/suggest',
       summary: 'Suggest replies and next steps for a human agent',
-      description: "Drafts from the conversation's agent (built-in rules or its LLM) and its knowledge, for the customer's latest messages. Writes nothing.",
+      description:
+        "Drafts from the conversation's agent (built-in rules or its LLM) and its knowledge, for the customer's latest messages. Writes nothing.",
       tags: ['AI'],
       auth: 'key',
       scope: 'conversations:read',
       params: idParams('conv'),
       responses: { 200: copilotResponse },
       errors: ['not_found', 'unprocessable'],
-      handler: async ({ ctx, auth, params }) => ({ status: 200, body: await copilotSuggest(ctx, auth, params.id, opts) }),
+      handler: async ({ ctx, auth, params }) => ({
+        status: 200,
+        body: await copilotSuggest(ctx, auth, params.id, opts),
+      }),
     }),
   ];
 }

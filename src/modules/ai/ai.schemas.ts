@@ -7,8 +7,15 @@ const turn = z.strictObject({
 });
 
 export const testAgentBody = z.strictObject({
-  message: describe(z.string().trim().min(1).max(4096), 'The customer message to answer (WhatsApp\'s 4,096-character limit).', 'kal 3 baje haircut book karna hai'),
-  history: describe(z.array(turn).max(50), 'Earlier turns, oldest first.', [{ role: 'customer', text: 'Hi' }, { role: 'agent', text: 'Hello! How can I help?' }]).optional(),
+  message: describe(
+    z.string().trim().min(1).max(4096),
+    "The customer message to answer (WhatsApp's 4,096-character limit).",
+    'kal 3 baje haircut book karna hai',
+  ),
+  history: describe(z.array(turn).max(50), 'Earlier turns, oldest first.', [
+    { role: 'customer', text: 'Hi' },
+    { role: 'agent', text: 'Hello! How can I help?' },
+  ]).optional(),
   dynamic_variables: describe(
     z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
     'Values for {{placeholders}} in the greeting and instructions, as a conversation would have.',
@@ -25,26 +32,46 @@ export const sourceObject = z.object({
 
 export const actionObject = z.object({
   type: describe(
-    z.enum(['knowledge_searched', 'lead_captured', 'availability_checked', 'booking_created', 'booking_proposed', 'booking_cancelled', 'handoff']),
+    z.enum([
+      'knowledge_searched',
+      'lead_captured',
+      'availability_checked',
+      'booking_created',
+      'booking_proposed',
+      'booking_cancelled',
+      'handoff',
+    ]),
     'What the agent did (or, in the playground, would do).',
     'booking_created',
   ),
-  data: describe(z.record(z.string(), z.unknown()), 'Details: lead fields, the slot, the handoff reason. Ids are null when nothing was written.', {
-    start_at: '2026-05-11T09:30:00.000Z',
-  }),
+  data: describe(
+    z.record(z.string(), z.unknown()),
+    'Details: lead fields, the slot, the handoff reason. Ids are null when nothing was written.',
+    {
+      start_at: '2026-05-11T09:30:00.000Z',
+    },
+  ),
 });
 
 export const testAgentResponse = z.object({
   object: describe(z.literal('agent_test'), 'The type of this object.', 'agent_test'),
   agent_id: idOf('agt'),
-  reply: describe(z.string(), 'What the agent would send.', 'Done! Your Haircut is booked for Monday 11 May at 15:00.'),
+  reply: describe(
+    z.string(),
+    'What the agent would send.',
+    'Done! Your Haircut is booked for Monday 11 May at 15:00.',
+  ),
   sources: describe(z.array(sourceObject), 'Knowledge passages the reply is based on.'),
   actions: describe(
     z.array(actionObject),
     'What the agent would do. The playground writes nothing: leads, bookings and handoffs are only described (their ids are null); knowledge and availability are read for real.',
   ),
   answered: describe(z.boolean(), 'False when the agent could not answer.', true),
-  engine: describe(z.string(), '`builtin`, the LLM provider, or `fallback` when the provider failed.', 'builtin'),
+  engine: describe(
+    z.string(),
+    '`builtin`, the LLM provider, or `fallback` when the provider failed.',
+    'builtin',
+  ),
 });
 
 export const copilotResponse = z.object({
@@ -53,22 +80,38 @@ export const copilotResponse = z.object({
   suggestions: describe(
     z.array(
       z.object({
-        text: describe(z.string(), 'A reply the human agent can send or edit.', 'Yes, free parking is available in the basement.'),
+        text: describe(
+          z.string(),
+          'A reply the human agent can send or edit.',
+          'Yes, free parking is available in the basement.',
+        ),
         sources: describe(z.array(sourceObject), 'Knowledge it is based on.'),
       }),
     ),
-    'Draft replies, best first (from the agent\'s engine, then further knowledge passages).',
+    "Draft replies, best first (from the agent's engine, then further knowledge passages).",
   ),
   next_best_actions: describe(
     z.array(
       z.object({
         type: describe(
-          z.enum(['capture_lead', 'book_appointment', 'cancel_booking', 'share_hours', 'handoff', 'resolve_handoff', 'close_conversation']),
+          z.enum([
+            'capture_lead',
+            'book_appointment',
+            'cancel_booking',
+            'share_hours',
+            'handoff',
+            'resolve_handoff',
+            'close_conversation',
+          ]),
           'The suggested step.',
           'book_appointment',
         ),
         label: describe(z.string(), 'The step in words.', 'Book the appointment the customer asked for'),
-        data: describe(z.record(z.string(), z.unknown()), 'Details for the step (lead fields, the slot).', {}),
+        data: describe(
+          z.record(z.string(), z.unknown()),
+          'Details for the step (lead fields, the slot).',
+          {},
+        ),
       }),
     ),
     'What the human agent may do next.',

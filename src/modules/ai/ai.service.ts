@@ -5,10 +5,21 @@ import { ApiError } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
-import { type AgentConfig, agentConfig, defaultAgent, getAgentRow, type Scope } from '../agents/agents.service.ts';
-import type { Scope as ContactScope } from '../contacts/contacts.service.ts';
+import {
+  type AgentConfig,
+  agentConfig,
+  defaultAgent,
+  getAgentRow,
+  type Scope,
+} from '../agents/agents.service.ts';
 import type { AgentsTable } from '../agents/agents.tables.ts';
-import { cancelBooking, checkAvailability, createBooking, listContactBookings } from '../bookings/bookings.service.ts';
+import {
+  cancelBooking,
+  checkAvailability,
+  createBooking,
+  listContactBookings,
+} from '../bookings/bookings.service.ts';
+import type { Scope as ContactScope } from '../contacts/contacts.service.ts';
 import type { ContactRow } from '../contacts/contacts.tables.ts';
 import { getConversationRow, handoffConversation } from '../conversations/conversations.service.ts';
 import type { ConversationRow } from '../conversations/conversations.tables.ts';
@@ -20,8 +31,8 @@ import type { MessageRow } from '../messaging/messaging.tables.ts';
 import { replyJob } from './ai.jobs.ts';
 import { builtinReply } from './builtin.ts';
 import type { AgentTools, EngineInput, EngineResult, Turn } from './engine.ts';
-import { llmReply, type LlmOptions } from './llm.ts';
 import { asksHours, extractLeadFields, isThanks, wantsBooking, wantsCancel, wantsHuman } from './intents.ts';
+import { type LlmOptions, llmReply } from './llm.ts';
 
 export interface AiOptions {
   /** Customer messages arriving within this window after the first are answered together. */
@@ -41,12 +52,22 @@ export function runEngine(input: EngineInput, tools: AgentTools, llm: LlmOptions
 const aiActor = (agentId: string): Actor => ({ type: 'ai', id: agentId });
 
 /** Tools that act: leads, bookings and handoffs are written as the AI of this agent. */
-function liveTools(ctx: AppContext, scope: ContactScope, agent: AgentConfig, conversation: ConversationRow): AgentTools {
+function liveTools(
+  ctx: AppContext,
+  scope: ContactScope,
+  agent: AgentConfig,
+  conversation: ConversationRow,
+): AgentTools {
   const actor = aiActor(agent.id);
   return {
     searchKnowledge: (query, topK) => searchKnowledge(ctx, scope, agent.id, query, topK),
     async captureLead(input) {
-      const { lead } = await captureLead(ctx, scope, { conversation_id: conversation.id, agent_id: agent.id, ...input }, actor);
+      const { lead } = await captureLead(
+        ctx,
+        scope,
+        { conversation_id: conversation.id, agent_id: agent.id, ...input },
+        actor,
+      );
       return { id: lead.id };
     },
     async checkAvailability(date, serviceId) {
@@ -56,15 +77,29 @@ function liveTools(ctx: AppContext, scope: ContactScope, agent: AgentConfig, con
       const b = await createBooking(
         ctx,
         scope,
-        { agent_id: agent.id, conversation_id: conversation.id, start_at: startAt, ...(serviceId ? { service_id: serviceId } : {}), ...(notes ? { notes } : {}) },
+        {
+          agent_id: agent.id,
+          conversation_id: conversation.id,
+          start_at: startAt,
+          ...(serviceId ? { service_id: serviceId } : {}),
+          ...(notes ? { notes } : {}),
+        },
         actor,
       );
       return { id: b.id, start_at: b.start_at, end_at: b.end_at };
     },
     async cancelBooking() {
-      const next = (await listContactBookings(ctx, scope, conversation.contact_id, { upcoming: true })).find((b) => b.agent_id === agent.id);
+      const next = (await listContactBookings(ctx, scope, conversation.contact_id, { upcoming: true })).find(
+        (b) => b.agent_id === agent.id,
+      );
       if (!next) return null;
-      const b = await cancelBooking(ctx, scope, next.id, { reason: 'Cancelled by the customer through the AI agent' }, actor);
+      const b = await cancelBooking(
+        ctx,
+        scope,
+        next.id,
+        { reason: 'Cancelled by the customer through the AI agent' },
+        actor,
+      );
       return { id: b.id, start_at: b.start_at };
     },
     async handoff(reason) {
@@ -95,10 +130,14 @@ function dryRunTools(ctx: AppContext, scope: ContactScope, agent: AgentConfig): 
 }
 
 /** {{placeholders}} values: the contact's fields and attributes, then the conversation's dynamic variables. */
-export function variablesOf(contact: ContactRow | undefined, dynamic: Record<string, unknown>): Record<string, string> {
+export function variablesOf(
+  contact: ContactRow | undefined,
+  dynamic: Record<string, unknown>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   if (contact) {
-    for (const [k, v] of Object.entries(fromJson<Record<string, unknown>>(contact.attributes, {}))) if (v !== null) out[k] = String(v);
+    for (const [k, v] of Object.entries(fromJson<Record<string, unknown>>(contact.attributes, {})))
+      if (v !== null) out[k] = String(v);
     if (contact.name) {
       out.name = contact.name;
       out.first_name = contact.name.split(/\s+/)[0];
@@ -111,7 +150,11 @@ export function variablesOf(contact: ContactRow | undefined, dynamic: Record<str
 }
 
 /** The agent that answers a conversation: its own, else the workspace default (SPEC §6). */
-async function agentFor(db: Db | Trx, scope: Scope, conversation: ConversationRow): Promise<AgentsTable | undefined> {
+async function agentFor(
+  db: Db | Trx,
+  scope: Scope,
+  conversation: ConversationRow,
+): Promise<AgentsTable | undefined> {
   if (conversation.agent_id) {
     return getAgentRow(db, scope, conversation.agent_id).catch((err) => {
       if (err instanceof ApiError && err.code === 'not_found') return undefined;
@@ -137,7 +180,12 @@ async function contextFor(e: InboundMessageEvent) {
   if (all.length === 1) return all[0];
   // Several apps in one process (tests): the one whose database holds this workspace.
   for (const entry of all) {
-    const found = await entry.ctx.db.selectFrom('workspaces').select('id').where('id', '=', e.workspaceId).executeTakeFirst().catch(() => undefined);
+    const found = await entry.ctx.db
+      .selectFrom('workspaces')
+      .select('id')
+      .where('id', '=', e.workspaceId)
+      .executeTakeFirst()
+      .catch(() => undefined);
     if (found) return entry;
   }
   return undefined;
@@ -153,9 +201,13 @@ export async function onInbound(tx: Tx, e: InboundMessageEvent): Promise<void> {
   if (!entry) return;
   const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
   const agent = await agentFor(tx.db, scope, e.conversation);
-  if (!agent || agent.status !== 'active') return;
+  if (agent?.status !== 'active') return;
   if (!e.conversation.agent_id) {
-    await tx.db.updateTable('conversations').set({ agent_id: agent.id }).where('id', '=', e.conversation.id).execute();
+    await tx.db
+      .updateTable('conversations')
+      .set({ agent_id: agent.id })
+      .where('id', '=', e.conversation.id)
+      .execute();
   }
   await entry.ctx.queue.enqueue(
     tx.db,
@@ -177,12 +229,21 @@ export function burstOf(messages: MessageRow[]): { history: Turn[]; burst: Messa
   const history = messages
     .slice(0, lastOut + 1)
     .filter((m) => m.text || m.template)
-    .map((m): Turn => ({ role: isCustomer(m) ? 'customer' : 'agent', text: m.text ?? fromJson<{ rendered_body?: string }>(m.template, {}).rendered_body ?? '' }));
+    .map(
+      (m): Turn => ({
+        role: isCustomer(m) ? 'customer' : 'agent',
+        text: m.text ?? fromJson<{ rendered_body?: string }>(m.template, {}).rendered_body ?? '',
+      }),
+    );
   return { history, burst };
 }
 
 async function workspaceSender(ctx: AppContext, scope: Scope, agentId: string) {
-  const ws = await ctx.db.selectFrom('workspaces').selectAll().where('id', '=', scope.workspaceId).executeTakeFirstOrThrow();
+  const ws = await ctx.db
+    .selectFrom('workspaces')
+    .selectAll()
+    .where('id', '=', scope.workspaceId)
+    .executeTakeFirstOrThrow();
   return {
     workspaceId: scope.workspaceId,
     livemode: scope.livemode,
@@ -193,12 +254,16 @@ async function workspaceSender(ctx: AppContext, scope: Scope, agentId: string) {
 }
 
 /** The reply job: answers every customer message since the last reply, once. */
-export async function answerConversation(ctx: AppContext, payload: { workspaceId: string; livemode: boolean; conversationId: string }, opts: AiOptions) {
+export async function answerConversation(
+  ctx: AppContext,
+  payload: { workspaceId: string; livemode: boolean; conversationId: string },
+  opts: AiOptions,
+) {
   const scope = { workspaceId: payload.workspaceId, livemode: payload.livemode };
   const conversation = await getConversationRow(ctx.db, scope, payload.conversationId).catch(() => undefined);
   if (!conversation || conversation.ai_paused === 1) return;
   const agentRow = await agentFor(ctx.db, scope, conversation);
-  if (!agentRow || agentRow.status !== 'active') return;
+  if (agentRow?.status !== 'active') return;
   const agent = agentConfig(ctx, agentRow);
   const recent = (
     await ctx.db
@@ -221,7 +286,9 @@ export async function answerConversation(ctx: AppContext, payload: { workspaceId
     .where('workspace_id', '=', scope.workspaceId)
     .executeTakeFirst();
   const sender = await workspaceSender(ctx, scope, agent.id);
-  const texts = burst.map((m) => m.text ?? (m.media ? (fromJson<{ caption?: string }>(m.media, {}).caption ?? '') : '')).filter((t) => t.trim());
+  const texts = burst
+    .map((m) => m.text ?? (m.media ? (fromJson<{ caption?: string }>(m.media, {}).caption ?? '') : ''))
+    .filter((t) => t.trim());
   const input: EngineInput = {
     agent,
     messages: cut(texts),
@@ -231,8 +298,29 @@ export async function answerConversation(ctx: AppContext, payload: { workspaceId
     defaultCountry: sender.defaultCountry,
     unsupportedMedia: burst.some((m) => m.type !== 'text' && m.type !== 'interactive') && texts.length === 0,
   };
-  const result = await runEngine(input, liveTools(ctx, { ...scope, defaultCountry: sender.defaultCountry }, agent, conversation), opts.llm);
-  const sent = await replyToConversation(ctx, sender, conversation.id, { type: 'text', text: result.reply.slice(0, 4096) });
+  const result = await runEngine(
+    input,
+    liveTools(ctx, { ...scope, defaultCountry: sender.defaultCountry }, agent, conversation),
+    opts.llm,
+  );
+  let sent: Awaited<ReturnType<typeof replyToConversation>>;
+  try {
+    sent = await replyToConversation(ctx, sender, conversation.id, {
+      type: 'text',
+      text: result.reply.slice(0, 4096),
+    });
+  } catch (err) {
+    // A refusal (rate limit, opted-out contact, closed window) will not change on retry, and a
+    // retry would run the tools again: log it and stop.
+    if (err instanceof ApiError && err.status < 500) {
+      ctx.logger.warn(
+        { conversationId: conversation.id, code: err.code, msg: err.message },
+        'AI reply not sent',
+      );
+      return;
+    }
+    throw err;
+  }
   await ctx.transaction(async (tx) => {
     await tx.db
       .insertInto('ai_replies')
@@ -249,7 +337,12 @@ export async function answerConversation(ctx: AppContext, payload: { workspaceId
         created_at: ctx.clock.now().toISOString(),
       })
       .execute();
-    await tx.db.updateTable('conversations').set({ ai_handled: 1 }).where('id', '=', conversation.id).where('ai_handled', '=', 0).execute();
+    await tx.db
+      .updateTable('conversations')
+      .set({ ai_handled: 1 })
+      .where('id', '=', conversation.id)
+      .where('ai_handled', '=', 0)
+      .execute();
     // A message that arrived while this job ran found the singleton taken: answer it in a follow-up.
     const newer = await tx.db
       .selectFrom('messages')
@@ -259,7 +352,10 @@ export async function answerConversation(ctx: AppContext, payload: { workspaceId
       .where('created_at', '>', burst[burst.length - 1].created_at)
       .executeTakeFirst();
     if (newer) {
-      await ctx.queue.enqueue(tx.db, replyJob, payload, { singletonKey: `ai-reply:${conversation.id}:${newer.id}`, delayMs: opts.replyDebounceMs });
+      await ctx.queue.enqueue(tx.db, replyJob, payload, {
+        singletonKey: `ai-reply:${conversation.id}:${newer.id}`,
+        delayMs: opts.replyDebounceMs,
+      });
     }
   });
 }
@@ -278,7 +374,13 @@ export interface PlaygroundInput {
 }
 
 /** `POST /v1/agents/{id}/test`: what the agent would answer, with nothing written. */
-export async function testAgent(ctx: AppContext, scope: ContactScope, agentId: string, body: PlaygroundInput, opts: AiOptions) {
+export async function testAgent(
+  ctx: AppContext,
+  scope: ContactScope,
+  agentId: string,
+  body: PlaygroundInput,
+  opts: AiOptions,
+) {
   const agent = agentConfig(ctx, await getAgentRow(ctx.db, scope, agentId));
   const result = await runEngine(
     {
@@ -292,14 +394,31 @@ export async function testAgent(ctx: AppContext, scope: ContactScope, agentId: s
     dryRunTools(ctx, scope, agent),
     opts.llm,
   );
-  return { object: 'agent_test' as const, agent_id: agent.id, reply: result.reply, sources: result.sources, actions: result.actions, answered: result.answered, engine: result.engine };
+  return {
+    object: 'agent_test' as const,
+    agent_id: agent.id,
+    reply: result.reply,
+    sources: result.sources,
+    actions: result.actions,
+    answered: result.answered,
+    engine: result.engine,
+  };
 }
 
 /** `POST /v1/conversations/{id}/copilot/suggest`: a draft reply and next steps for a human agent. */
-export async function copilotSuggest(ctx: AppContext, scope: ContactScope, conversationId: string, opts: AiOptions) {
+export async function copilotSuggest(
+  ctx: AppContext,
+  scope: ContactScope,
+  conversationId: string,
+  opts: AiOptions,
+) {
   const conversation = await getConversationRow(ctx.db, scope, conversationId);
   const agentRow = await agentFor(ctx.db, scope, conversation);
-  if (!agentRow) throw new ApiError('unprocessable', 'No agent answers this conversation and the workspace has no active agent; create one to get suggestions.');
+  if (!agentRow)
+    throw new ApiError(
+      'unprocessable',
+      'No agent answers this conversation and the workspace has no active agent; create one to get suggestions.',
+    );
   const agent = agentConfig(ctx, agentRow);
   const recent = (
     await ctx.db
@@ -316,12 +435,26 @@ export async function copilotSuggest(ctx: AppContext, scope: ContactScope, conve
   // The customer's latest words, whether or not someone already answered them.
   let lastCustomer = recent.length - 1;
   while (lastCustomer >= 0 && !isCustomer(recent[lastCustomer])) lastCustomer--;
-  if (lastCustomer < 0) return { object: 'copilot_suggestions' as const, conversation_id: conversation.id, suggestions: [], next_best_actions: [] };
+  if (lastCustomer < 0)
+    return {
+      object: 'copilot_suggestions' as const,
+      conversation_id: conversation.id,
+      suggestions: [],
+      next_best_actions: [],
+    };
   let first = lastCustomer;
   while (first > 0 && isCustomer(recent[first - 1])) first--;
   const { history } = burstOf(recent.slice(0, first));
-  const texts = recent.slice(first, lastCustomer + 1).map((m) => m.text ?? '').filter(Boolean);
-  const contact = await ctx.db.selectFrom('contacts').selectAll().where('id', '=', conversation.contact_id).where('workspace_id', '=', scope.workspaceId).executeTakeFirst();
+  const texts = recent
+    .slice(first, lastCustomer + 1)
+    .map((m) => m.text ?? '')
+    .filter(Boolean);
+  const contact = await ctx.db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('id', '=', conversation.contact_id)
+    .where('workspace_id', '=', scope.workspaceId)
+    .executeTakeFirst();
   const input: EngineInput = {
     agent,
     messages: cut(texts),
@@ -338,24 +471,47 @@ export async function copilotSuggest(ctx: AppContext, scope: ContactScope, conve
     if (suggestions.length >= 3) break;
     if (suggestions.some((s) => s.sources.some((x) => x.chunk_id === hit.chunk_id))) continue;
     const body = /^Q:[\s\S]*?\nA:\s*([\s\S]*)$/.exec(hit.text)?.[1] ?? hit.text;
-    suggestions.push({ text: body.trim().slice(0, 600), sources: [{ doc_id: hit.doc_id, chunk_id: hit.chunk_id, title: hit.title, score: hit.score }] });
+    suggestions.push({
+      text: body.trim().slice(0, 600),
+      sources: [{ doc_id: hit.doc_id, chunk_id: hit.chunk_id, title: hit.title, score: hit.score }],
+    });
   }
-  return { object: 'copilot_suggestions' as const, conversation_id: conversation.id, suggestions, next_best_actions: nextBestActions(conversation, text, draft, input.defaultCountry) };
+  return {
+    object: 'copilot_suggestions' as const,
+    conversation_id: conversation.id,
+    suggestions,
+    next_best_actions: nextBestActions(conversation, text, draft, input.defaultCountry),
+  };
 }
 
 type NextAction = { type: string; label: string; data: Record<string, unknown> };
 
-function nextBestActions(conversation: ConversationRow, text: string, draft: EngineResult, country: string): NextAction[] {
+function nextBestActions(
+  conversation: ConversationRow,
+  text: string,
+  draft: EngineResult,
+  country: string,
+): NextAction[] {
   const out: NextAction[] = [];
   const lead = extractLeadFields(text, country);
-  if (lead.name || lead.email || lead.phone) out.push({ type: 'capture_lead', label: 'Save the contact details as a lead', data: { ...lead } });
+  if (lead.name || lead.email || lead.phone)
+    out.push({ type: 'capture_lead', label: 'Save the contact details as a lead', data: { ...lead } });
   const proposed = draft.actions.find((a) => a.type === 'booking_created' || a.type === 'booking_proposed');
-  if (proposed) out.push({ type: 'book_appointment', label: 'Book the appointment the customer asked for', data: proposed.data });
-  else if (wantsBooking(text)) out.push({ type: 'book_appointment', label: 'Offer free slots and book', data: {} });
-  if (wantsCancel(text)) out.push({ type: 'cancel_booking', label: "Cancel the customer's booking", data: {} });
+  if (proposed)
+    out.push({
+      type: 'book_appointment',
+      label: 'Book the appointment the customer asked for',
+      data: proposed.data,
+    });
+  else if (wantsBooking(text))
+    out.push({ type: 'book_appointment', label: 'Offer free slots and book', data: {} });
+  if (wantsCancel(text))
+    out.push({ type: 'cancel_booking', label: "Cancel the customer's booking", data: {} });
   if (asksHours(text)) out.push({ type: 'share_hours', label: 'Share the opening hours', data: {} });
-  if (conversation.ai_paused === 1) out.push({ type: 'resolve_handoff', label: 'Hand the conversation back to the AI when done', data: {} });
-  else if (wantsHuman(text, []) || !draft.answered) out.push({ type: 'handoff', label: 'Take over from the AI', data: {} });
+  if (conversation.ai_paused === 1)
+    out.push({ type: 'resolve_handoff', label: 'Hand the conversation back to the AI when done', data: {} });
+  else if (wantsHuman(text, []) || !draft.answered)
+    out.push({ type: 'handoff', label: 'Take over from the AI', data: {} });
   if (isThanks(text)) out.push({ type: 'close_conversation', label: 'Close the conversation', data: {} });
   return out;
 }

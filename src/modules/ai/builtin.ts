@@ -3,7 +3,17 @@ import type { AgentConfig } from '../agents/agents.service.ts';
 import type { SearchHit } from '../knowledge/search.ts';
 import { contentTokens, stem } from '../knowledge/text.ts';
 import { parseWhen, type When, weekdayMentioned } from './datetime.ts';
-import { type Action, type AgentTools, type EngineInput, type EngineResult, fillVariables, recording, type Slot, type Source, type Turn } from './engine.ts';
+import {
+  type Action,
+  type AgentTools,
+  type EngineInput,
+  type EngineResult,
+  fillVariables,
+  recording,
+  type Slot,
+  type Source,
+  type Turn,
+} from './engine.ts';
 import {
   asksAddress,
   asksHours,
@@ -28,7 +38,26 @@ import {
 
 /** Words a customer uses for the same thing as the knowledge base. */
 const synonyms: string[][] = [
-  ['price', 'prices', 'cost', 'costs', 'rate', 'rates', 'charge', 'charges', 'fee', 'fees', 'kitna', 'kitne', 'daam', 'paisa', 'paise', 'pricing', 'rupees', 'rs'],
+  [
+    'price',
+    'prices',
+    'cost',
+    'costs',
+    'rate',
+    'rates',
+    'charge',
+    'charges',
+    'fee',
+    'fees',
+    'kitna',
+    'kitne',
+    'daam',
+    'paisa',
+    'paise',
+    'pricing',
+    'rupees',
+    'rs',
+  ],
   ['timing', 'timings', 'hours', 'time', 'schedule'],
   ['haircut', 'hair', 'cut', 'baal'],
   ['parking', 'park'],
@@ -40,12 +69,34 @@ const synonymOf = new Map<string, string[]>();
 for (const group of synonyms) for (const w of group) synonymOf.set(w, group);
 
 /** Words that say what kind of question it is, not what it is about. */
-const questionWords = new Set(['price', 'prices', 'cost', 'kitna', 'kitne', 'offer', 'provide', 'available', 'much', 'many', 'hota', 'hoti', 'lagta', 'lagega', 'milta', 'milega', 'karte', 'karti', 'dete', 'deti']);
+const questionWords = new Set([
+  'price',
+  'prices',
+  'cost',
+  'kitna',
+  'kitne',
+  'offer',
+  'provide',
+  'available',
+  'much',
+  'many',
+  'hota',
+  'hoti',
+  'lagta',
+  'lagega',
+  'milta',
+  'milega',
+  'karte',
+  'karti',
+  'dete',
+  'deti',
+]);
 
 export const UNKNOWN_EN = "I'm sorry, I don't have that information.";
 export const UNKNOWN_HI = 'Maaf kijiye, iski jaankari mere paas nahi hai.';
 const HANDOFF_EN = "I'm connecting you with a member of our team; they will reply here shortly.";
-const HANDOFF_HI = 'Main aapko hamari team ke ek member se connect kar raha hoon; woh yahin jaldi reply karenge.';
+const HANDOFF_HI =
+  'Main aapko hamari team ke ek member se connect kar raha hoon; woh yahin jaldi reply karenge.';
 
 const weekdayKeys = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const weekdayLabels = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -71,7 +122,7 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
       input.unsupportedMedia
         ? hi
           ? 'Maaf kijiye, main abhi sirf text messages padh sakta hoon. Kripya apna sawaal likh kar bhejiye.'
-          : "Sorry, I can only read text messages here. Could you type your question?"
+          : 'Sorry, I can only read text messages here. Could you type your question?'
         : 'How can I help you today?',
     );
   }
@@ -82,7 +133,13 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   const lead = extractLeadFields(text, input.defaultCountry);
   if (has('lead_capture') && (lead.name || lead.email || lead.phone)) {
     await t.captureLead({ ...lead, intent: wantsBooking(text) ? 'booking' : undefined });
-    leadNote = lead.name ? (hi ? `Shukriya, ${lead.name}! ` : `Thanks, ${lead.name}! `) : hi ? 'Shukriya, maine note kar liya. ' : "Thanks, I've noted your details. ";
+    leadNote = lead.name
+      ? hi
+        ? `Shukriya, ${lead.name}! `
+        : `Thanks, ${lead.name}! `
+      : hi
+        ? 'Shukriya, maine note kar liya. '
+        : "Thanks, I've noted your details. ";
   }
 
   if (isInjection(text)) {
@@ -101,31 +158,53 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   if (has('booking') && wantsCancel(text)) {
     const cancelled = await t.cancelBooking();
     if (cancelled) {
-      return done(leadNote + (hi ? `Aapki ${localLabel(cancelled.start_at, agent)} ki booking cancel kar di gayi hai.` : `Your booking on ${localLabel(cancelled.start_at, agent)} is cancelled.`));
+      return done(
+        leadNote +
+          (hi
+            ? `Aapki ${localLabel(cancelled.start_at, agent)} ki booking cancel kar di gayi hai.`
+            : `Your booking on ${localLabel(cancelled.start_at, agent)} is cancelled.`),
+      );
     }
-    return done(leadNote + (hi ? 'Mujhe aapki koi upcoming booking nahi mili.' : "I couldn't find an upcoming booking for you."));
+    return done(
+      leadNote +
+        (hi ? 'Mujhe aapki koi upcoming booking nahi mili.' : "I couldn't find an upcoming booking for you."),
+    );
   }
 
   const bookingAsked =
     wantsBooking(text) ||
     continuesBooking(input.history) ||
-    (mentionsBooking(text) && (parseWhen(text, { now: input.now, timezone: agent.business.timezone }) !== null || namesService(agent, text)));
+    (mentionsBooking(text) &&
+      (parseWhen(text, { now: input.now, timezone: agent.business.timezone }) !== null ||
+        namesService(agent, text)));
   if (has('booking') && agent.business.services.length > 0 && bookingAsked) {
     return done(leadNote + (await bookingReply(input, t, hi, text)));
   }
 
   if (asksHours(text) && !asksAddress(text)) return done(leadNote + hoursReply(input, text, hi));
   if (asksAddress(text) && agent.business.address) {
-    return done(leadNote + (hi ? `Hamara address hai: ${agent.business.address}` : `We're at ${agent.business.address}.`));
+    return done(
+      leadNote +
+        (hi ? `Hamara address hai: ${agent.business.address}` : `We're at ${agent.business.address}.`),
+    );
   }
   if (isGreeting(text)) return done(leadNote + greeting(input, hi));
-  if (isThanks(text)) return done(leadNote + (hi ? 'Aapka swagat hai! Aur kuch madad chahiye to batayein.' : "You're welcome! Anything else I can help with?"));
+  if (isThanks(text))
+    return done(
+      leadNote +
+        (hi
+          ? 'Aapka swagat hai! Aur kuch madad chahiye to batayein.'
+          : "You're welcome! Anything else I can help with?"),
+    );
 
   if (has('knowledge')) {
     const answer = await knowledgeAnswers(t, text, contentTokens(agent.name));
     if (answer) return done(leadNote + answer.reply, { sources: answer.sources });
   }
-  if (leadNote && contentTokens(text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/, '')).length <= 4) {
+  if (
+    leadNote &&
+    contentTokens(text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/, '')).length <= 4
+  ) {
     return done(leadNote + (hi ? 'Main aapki aur kya madad kar sakta hoon?' : 'How else can I help you?'));
   }
 
@@ -133,7 +212,9 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   const streak = unansweredStreak(input.history) + 1;
   if (has('handoff') && agent.handoff.max_unanswered > 0 && streak >= agent.handoff.max_unanswered) {
     await t.handoff(`Could not answer ${streak} questions in a row`);
-    return done(leadNote + (hi ? `${UNKNOWN_HI} ${HANDOFF_HI}` : `${UNKNOWN_EN} ${HANDOFF_EN}`), { answered: false });
+    return done(leadNote + (hi ? `${UNKNOWN_HI} ${HANDOFF_HI}` : `${UNKNOWN_EN} ${HANDOFF_EN}`), {
+      answered: false,
+    });
   }
   return done(
     leadNote +
@@ -148,7 +229,9 @@ function greeting(input: EngineInput, hi: boolean): string {
   const g = input.agent.greeting?.trim();
   if (g) return fillVariables(g, input.variables);
   const name = input.variables.name ? ` ${input.variables.name}` : '';
-  return hi ? `Namaste${name}! Main ${input.agent.name} hoon. Aapki kya madad kar sakta hoon?` : `Hi${name}! I'm ${input.agent.name}. How can I help you today?`;
+  return hi
+    ? `Namaste${name}! Main ${input.agent.name} hoon. Aapki kya madad kar sakta hoon?`
+    : `Hi${name}! I'm ${input.agent.name}. How can I help you today?`;
 }
 
 /** Consecutive earlier agent replies that admitted not knowing. */
@@ -157,7 +240,13 @@ function unansweredStreak(history: Turn[]): number {
   for (let i = history.length - 1; i >= 0; i--) {
     const turn = history[i];
     if (turn.role === 'customer') continue;
-    if (turn.text.startsWith(UNKNOWN_EN) || turn.text.startsWith(UNKNOWN_HI) || turn.text.includes(UNKNOWN_EN) || turn.text.includes(UNKNOWN_HI)) n++;
+    if (
+      turn.text.startsWith(UNKNOWN_EN) ||
+      turn.text.startsWith(UNKNOWN_HI) ||
+      turn.text.includes(UNKNOWN_EN) ||
+      turn.text.includes(UNKNOWN_HI)
+    )
+      n++;
     else break;
   }
   return n;
@@ -169,8 +258,14 @@ const expand = (w: string) => synonymOf.get(w) ?? [w];
  * A burst or a long message may ask several things ("hello / parking? / my car is big"): each
  * sentence is tried on its own and every answerable one answered; when none is, the whole text.
  */
-async function knowledgeAnswers(t: AgentTools, text: string, businessWords: string[]): Promise<{ reply: string; sources: Source[] } | null> {
-  const clean = text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, ' ').replace(/\+?\d[\d\s-]{7,}\d/g, ' ');
+async function knowledgeAnswers(
+  t: AgentTools,
+  text: string,
+  businessWords: string[],
+): Promise<{ reply: string; sources: Source[] } | null> {
+  const clean = text
+    .replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, ' ')
+    .replace(/\+?\d[\d\s-]{7,}\d/g, ' ');
   const segments = clean
     .split(/\n+|(?<=[?!.])\s+/)
     .map((x) => x.trim())
@@ -191,7 +286,11 @@ async function knowledgeAnswers(t: AgentTools, text: string, businessWords: stri
 }
 
 /** Searches, then keeps the best passage only if it covers enough of what was asked. */
-async function knowledgeAnswer(t: AgentTools, text: string, businessWords: string[]): Promise<{ reply: string; sources: Source[] } | null> {
+async function knowledgeAnswer(
+  t: AgentTools,
+  text: string,
+  businessWords: string[],
+): Promise<{ reply: string; sources: Source[] } | null> {
   // The business's own name says nothing about which passage answers ("is parking near the salon").
   const words = contentTokens(text).filter((w) => !businessWords.includes(w));
   if (words.length === 0) return null;
@@ -200,7 +299,11 @@ async function knowledgeAnswer(t: AgentTools, text: string, businessWords: strin
   if (hits.length === 0) return null;
   const topical = words.filter((w) => !questionWords.has(w));
   const scored = hits
-    .map((h) => ({ hit: h, coverage: coverage(topical.length ? topical : words, h), full: coverage(words, h) }))
+    .map((h) => ({
+      hit: h,
+      coverage: coverage(topical.length ? topical : words, h),
+      full: coverage(words, h),
+    }))
     .sort((a, b) => b.coverage - a.coverage || b.full - a.full || b.hit.score - a.hit.score);
   const best = scored[0];
   if (best.coverage < 0.5) return null;
@@ -208,7 +311,12 @@ async function knowledgeAnswer(t: AgentTools, text: string, businessWords: strin
   return { reply, sources: [source(best.hit)] };
 }
 
-const source = (h: SearchHit): Source => ({ doc_id: h.doc_id, chunk_id: h.chunk_id, title: h.title, score: h.score });
+const source = (h: SearchHit): Source => ({
+  doc_id: h.doc_id,
+  chunk_id: h.chunk_id,
+  title: h.title,
+  score: h.score,
+});
 
 function chunkStems(h: SearchHit): Set<string> {
   return new Set(contentTokens(`${h.title} ${h.text}`).map(stem));
@@ -237,22 +345,37 @@ function passageAnswer(h: SearchHit, words: string[]): string {
     if (score(s) > score(sentences[bestIdx])) bestIdx = i;
   });
   const picked = [sentences[bestIdx]];
-  if (sentences[bestIdx + 1] && picked[0].length + sentences[bestIdx + 1].length < 320) picked.push(sentences[bestIdx + 1]);
+  if (sentences[bestIdx + 1] && picked[0].length + sentences[bestIdx + 1].length < 320)
+    picked.push(sentences[bestIdx + 1]);
   return picked.join(' ');
 }
 
 function hoursReply(input: EngineInput, text: string, hi: boolean): string {
   const b = input.agent.business;
   const day = weekdayMentioned(text, input.now, b.timezone);
-  const fmt = (iv: Array<{ open: string; close: string }>) => iv.map((x) => `${x.open}–${x.close}`).join(', ');
+  const fmt = (iv: Array<{ open: string; close: string }>) =>
+    iv.map((x) => `${x.open}–${x.close}`).join(', ');
   if (day) {
     const intervals = b.hours[day.key as (typeof weekdayKeys)[number]] ?? [];
-    const label = day.label === 'today' ? (hi ? 'Aaj' : 'Today') : day.label === 'tomorrow' ? (hi ? 'Kal' : 'Tomorrow') : day.label;
+    const label =
+      day.label === 'today'
+        ? hi
+          ? 'Aaj'
+          : 'Today'
+        : day.label === 'tomorrow'
+          ? hi
+            ? 'Kal'
+            : 'Tomorrow'
+          : day.label;
     const holiday = holidayFor(input, day);
     if (holiday || intervals.length === 0) {
-      return hi ? `${label} ko hum band hain.${openDaysHint(input, hi)}` : `We're closed on ${label === 'Today' || label === 'Tomorrow' ? label.toLowerCase() : label}.${openDaysHint(input, hi)}`;
+      return hi
+        ? `${label} ko hum band hain.${openDaysHint(input, hi)}`
+        : `We're closed on ${label === 'Today' || label === 'Tomorrow' ? label.toLowerCase() : label}.${openDaysHint(input, hi)}`;
     }
-    return hi ? `${label} ko hum ${fmt(intervals)} tak khule hain.` : `${label === 'Today' || label === 'Tomorrow' ? label : `On ${label}`} we're open ${fmt(intervals)}.`;
+    return hi
+      ? `${label} ko hum ${fmt(intervals)} tak khule hain.`
+      : `${label === 'Today' || label === 'Tomorrow' ? label : `On ${label}`} we're open ${fmt(intervals)}.`;
   }
   return (hi ? 'Hamare timings: ' : 'Our opening hours: ') + weekSummary(input, hi);
 }
@@ -291,7 +414,12 @@ function localLabel(iso: string, agent: AgentConfig): string {
   return DateTime.fromISO(iso).setZone(agent.business.timezone).toFormat('ccc d LLL, HH:mm');
 }
 
-async function bookingReply(input: EngineInput, t: ReturnType<typeof recording>, hi: boolean, text: string): Promise<string> {
+async function bookingReply(
+  input: EngineInput,
+  t: ReturnType<typeof recording>,
+  hi: boolean,
+  text: string,
+): Promise<string> {
   const agent = input.agent;
   const tz = agent.business.timezone;
   // This message, then the customer's earlier messages of the same booking conversation.
@@ -306,18 +434,28 @@ async function bookingReply(input: EngineInput, t: ReturnType<typeof recording>,
   const lowerAll = context.join(' ').toLowerCase();
   const service =
     services.find((s) => lowerAll.includes(s.name.toLowerCase())) ??
-    services.find((s) => contentTokens(s.name).some((w) => w.length > 3 && contentTokens(lowerAll).map(stem).includes(stem(w)))) ??
+    services.find((s) =>
+      contentTokens(s.name).some((w) => w.length > 3 && contentTokens(lowerAll).map(stem).includes(stem(w))),
+    ) ??
     (services.length === 1 ? services[0] : undefined);
   if (!service) {
-    const list = services.map((s) => `${s.name} (${s.duration_minutes} min${s.price !== null ? `, ${s.price}` : ''})`).join(', ');
-    return hi ? `Aap kaunsi service lena chahenge? ${list}. Kaunsi service book karun?` : `Which service would you like to book? We offer: ${list}. Which one should I book?`;
+    const list = services
+      .map((s) => `${s.name} (${s.duration_minutes} min${s.price !== null ? `, ${s.price}` : ''})`)
+      .join(', ');
+    return hi
+      ? `Aap kaunsi service lena chahenge? ${list}. Kaunsi service book karun?`
+      : `Which service would you like to book? We offer: ${list}. Which one should I book?`;
   }
   // Newest words win; a date said earlier beats one implied by a bare time ("12:30 works").
-  const whens = context.map((m) => parseWhen(m, { now: input.now, timezone: tz })).filter((w): w is When => w !== null);
+  const whens = context
+    .map((m) => parseWhen(m, { now: input.now, timezone: tz }))
+    .filter((w): w is When => w !== null);
   const date = (whens.find((w) => w.dateGiven) ?? whens[0])?.date ?? null;
   const time = whens.find((w) => w.time)?.time ?? null;
   if (!date) {
-    return hi ? `${service.name} ke liye aap kis din aur kaunsa time aana chahenge? Kis din book karun?` : `What day and time would you like for your ${service.name}? When should I book?`;
+    return hi
+      ? `${service.name} ke liye aap kis din aur kaunsa time aana chahenge? Kis din book karun?`
+      : `What day and time would you like for your ${service.name}? When should I book?`;
   }
   const slots = await t.checkAvailability(date, service.id);
   const localTime = (s: Slot) => DateTime.fromISO(s.start_at).setZone(tz).toFormat('HH:mm');
@@ -340,25 +478,41 @@ async function bookingReply(input: EngineInput, t: ReturnType<typeof recording>,
     if (next) {
       const nextLabel = DateTime.fromISO(next.date, { zone: tz }).toFormat('cccc d LLLL');
       const times = next.slots.slice(0, 3).map(localTime).join(', ');
-      t.note({ type: 'booking_proposed', data: { service_id: service.id, requested: { date, time }, slots: next.slots.slice(0, 3) } });
+      t.note({
+        type: 'booking_proposed',
+        data: { service_id: service.id, requested: { date, time }, slots: next.slots.slice(0, 3) },
+      });
       return hi
         ? `${dayLabel} ko koi slot free nahi hai. Sabse pehle free: ${nextLabel} ko ${times}. Kaunsa time book karun?`
         : `We have no free slots on ${dayLabel}. The next free times are on ${nextLabel}: ${times}. Which time should I book?`;
     }
-    return hi ? `${dayLabel} ko koi slot free nahi hai. Kis din book karun?` : `We have no free slots on ${dayLabel}. Which other day should I book?`;
+    return hi
+      ? `${dayLabel} ko koi slot free nahi hai. Kis din book karun?`
+      : `We have no free slots on ${dayLabel}. Which other day should I book?`;
   }
   const target = time ? minutes(time) : null;
-  const offered = (target === null ? slots : [...slots].sort((a, b) => Math.abs(minutes(localTime(a)) - target) - Math.abs(minutes(localTime(b)) - target)))
+  const offered = (
+    target === null
+      ? slots
+      : [...slots].sort(
+          (a, b) => Math.abs(minutes(localTime(a)) - target) - Math.abs(minutes(localTime(b)) - target),
+        )
+  )
     .slice(0, 3)
     .sort((a, b) => a.start_at.localeCompare(b.start_at));
   const times = offered.map(localTime).join(', ');
-  t.note({ type: 'booking_proposed', data: { service_id: service.id, requested: { date, time }, slots: offered } });
+  t.note({
+    type: 'booking_proposed',
+    data: { service_id: service.id, requested: { date, time }, slots: offered },
+  });
   if (time) {
     return hi
       ? `${dayLabel} ko ${time} free nahi hai. Sabse paas ke free slots: ${times}. Kaunsa time book karun?`
       : `${time} on ${dayLabel} isn't available. The nearest free times are ${times}. Which time should I book?`;
   }
-  return hi ? `${dayLabel} ko free slots: ${times}. Kaunsa time book karun?` : `On ${dayLabel} we have ${times} free. Which time should I book?`;
+  return hi
+    ? `${dayLabel} ko free slots: ${times}. Kaunsa time book karun?`
+    : `On ${dayLabel} we have ${times} free. Which time should I book?`;
 }
 
 function namesService(agent: AgentConfig, text: string): boolean {

@@ -19,12 +19,42 @@ export interface When {
 }
 
 const hindiWeekdays: Record<string, number> = {
-  somvar: 1, somwar: 1, mangalvar: 2, mangalwar: 2, budhvar: 3, budhwar: 3, guruvar: 4, guruwar: 4, veervar: 4, brihaspativar: 4,
-  shukravar: 5, shukrawar: 5, shanivar: 6, shaniwar: 6, ravivar: 7, raviwar: 7, itwar: 7, etwar: 7,
+  somvar: 1,
+  somwar: 1,
+  mangalvar: 2,
+  mangalwar: 2,
+  budhvar: 3,
+  budhwar: 3,
+  guruvar: 4,
+  guruwar: 4,
+  veervar: 4,
+  brihaspativar: 4,
+  shukravar: 5,
+  shukrawar: 5,
+  shanivar: 6,
+  shaniwar: 6,
+  ravivar: 7,
+  raviwar: 7,
+  itwar: 7,
+  etwar: 7,
 };
 const englishWeekdays: Record<string, number> = {
-  monday: 1, mon: 1, tuesday: 2, tue: 2, tues: 2, wednesday: 3, wed: 3, thursday: 4, thu: 4, thurs: 4, friday: 5, fri: 5,
-  saturday: 6, sat: 6, sunday: 7, sun: 7,
+  monday: 1,
+  mon: 1,
+  tuesday: 2,
+  tue: 2,
+  tues: 2,
+  wednesday: 3,
+  wed: 3,
+  thursday: 4,
+  thu: 4,
+  thurs: 4,
+  friday: 5,
+  fri: 5,
+  saturday: 6,
+  sat: 6,
+  sunday: 7,
+  sun: 7,
 };
 
 type Period = 'morning' | 'afternoon' | 'evening' | 'night';
@@ -93,7 +123,10 @@ export function parseWhen(message: string, opts: { now: Date; timezone: string }
   let hour: number | null = null;
   let minute = 0;
   let timeText = '';
-  const baje = /\b(?:(saade|sade|sava|sawa|paune|pone)\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(baje|bje|bajay|o'?clock)\b/.exec(text);
+  const baje =
+    /\b(?:(saade|sade|sava|sawa|paune|pone)\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(baje|bje|bajay|o'?clock)\b/.exec(
+      text,
+    );
   const fraction = baje ?? /\b(saade|sade|sava|sawa|paune|pone)\s+(\d{1,2})\b()/.exec(text);
   if (fraction) {
     hour = Number(fraction[2]);
@@ -117,7 +150,10 @@ export function parseWhen(message: string, opts: { now: Date; timezone: string }
     for (const r of results) {
       const s = r.start;
       if (!day && (s.isCertain('day') || s.isCertain('weekday'))) {
-        day = DateTime.fromObject({ year: s.get('year')!, month: s.get('month')!, day: s.get('day')! }, { zone });
+        day = DateTime.fromObject(
+          { year: s.get('year')!, month: s.get('month')!, day: s.get('day')! },
+          { zone },
+        );
         dayText = r.text;
       }
       if (hour === null && s.isCertain('hour')) {
@@ -148,7 +184,11 @@ export function parseWhen(message: string, opts: { now: Date; timezone: string }
 }
 
 /** The weekday key (mon..sun) of a day named in a message, if any ("Sunday ko", "kal", "itwar"). */
-export function weekdayMentioned(message: string, now: Date, timezone: string): { key: string; label: string } | null {
+export function weekdayMentioned(
+  message: string,
+  now: Date,
+  timezone: string,
+): { key: string; label: string } | null {
   const text = message.toLowerCase();
   const keys = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
   const labels = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];

@@ -19,10 +19,19 @@ export interface Slot {
 
 export interface AgentTools {
   searchKnowledge(query: string, topK: number): Promise<SearchHit[]>;
-  captureLead(input: { name?: string; email?: string; phone?: string; intent?: string }): Promise<{ id: string | null }>;
+  captureLead(input: {
+    name?: string;
+    email?: string;
+    phone?: string;
+    intent?: string;
+  }): Promise<{ id: string | null }>;
   /** Free slots on a date (YYYY-MM-DD, business timezone) for a service. */
   checkAvailability(date: string, serviceId: string | null): Promise<Slot[]>;
-  book(input: { serviceId: string | null; startAt: string; notes?: string }): Promise<{ id: string | null; start_at: string; end_at: string }>;
+  book(input: {
+    serviceId: string | null;
+    startAt: string;
+    notes?: string;
+  }): Promise<{ id: string | null; start_at: string; end_at: string }>;
   /** Cancels the customer's next confirmed booking; null when there is none. */
   cancelBooking(): Promise<{ id: string; start_at: string } | null>;
   handoff(reason: string): Promise<void>;
@@ -76,7 +85,10 @@ export interface EngineResult {
 }
 
 /** Wraps tools so every call is recorded as an action, whichever engine makes it. */
-export function recording(tools: AgentTools, actions: Action[]): AgentTools & { handedOff: () => boolean; note: (a: Action) => void } {
+export function recording(
+  tools: AgentTools,
+  actions: Action[],
+): AgentTools & { handedOff: () => boolean; note: (a: Action) => void } {
   let handedOff = false;
   return {
     handedOff: () => handedOff,
@@ -91,12 +103,18 @@ export function recording(tools: AgentTools, actions: Action[]): AgentTools & { 
     },
     async checkAvailability(date, serviceId) {
       const slots = await tools.checkAvailability(date, serviceId);
-      actions.push({ type: 'availability_checked', data: { date, service_id: serviceId, free_slots: slots.length } });
+      actions.push({
+        type: 'availability_checked',
+        data: { date, service_id: serviceId, free_slots: slots.length },
+      });
       return slots;
     },
     async book(input) {
       const r = await tools.book(input);
-      actions.push({ type: 'booking_created', data: { booking_id: r.id, service_id: input.serviceId, start_at: r.start_at, end_at: r.end_at } });
+      actions.push({
+        type: 'booking_created',
+        data: { booking_id: r.id, service_id: input.serviceId, start_at: r.start_at, end_at: r.end_at },
+      });
       return r;
     },
     async cancelBooking() {
@@ -116,7 +134,10 @@ export function recording(tools: AgentTools, actions: Action[]): AgentTools & { 
 /** Fills {{name}}, {{contact.name}}, {{anything}} from the variables; unknown ones become empty. */
 export function fillVariables(template: string, vars: Record<string, string>): string {
   return template
-    .replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, key: string) => vars[key] ?? vars[key.replace(/^(contact|vars|variables)\./, '')] ?? '')
+    .replace(
+      /\{\{\s*([\w.]+)\s*\}\}/g,
+      (_, key: string) => vars[key] ?? vars[key.replace(/^(contact|vars|variables)\./, '')] ?? '',
+    )
     .replace(/[ \t]{2,}/g, ' ')
     .replace(/\s+([,.!?])/g, '$1')
     .trim();

@@ -1,4 +1,4 @@
-import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js';
+import { type CountryCode, findPhoneNumbersInText } from 'libphonenumber-js';
 
 /** Rules that read what a customer wants, in English and Hinglish. */
 
@@ -16,7 +16,9 @@ const humanRe =
 export function wantsHuman(text: string, keywords: string[]): boolean {
   if (humanRe.test(text)) return true;
   const lower = text.toLowerCase();
-  return keywords.some((k) => k.trim() && new RegExp(`\\b${escapeRe(k.toLowerCase().trim())}\\b`).test(lower));
+  return keywords.some(
+    (k) => k.trim() && new RegExp(`\\b${escapeRe(k.toLowerCase().trim())}\\b`).test(lower),
+  );
 }
 
 const injectionRe =
@@ -36,7 +38,8 @@ export const mentionsBooking = (text: string) => maybeBookingRe.test(text);
 
 const cancelRe = /\b(cancel|radd|call off)\b/i;
 /** "cancel my booking", not "is there a cancellation fee". */
-export const wantsCancel = (text: string) => cancelRe.test(text) && !/\b(fee|fees|charge|charges|policy|kitna)\b/i.test(text);
+export const wantsCancel = (text: string) =>
+  cancelRe.test(text) && !/\b(fee|fees|charge|charges|policy|kitna)\b/i.test(text);
 
 const hoursRe =
   /\b(open|opens|opening|close|closes|closing|closed|timing|timings|hours|working hours|business hours|khula|khuli|khulta|khulti|khulega|khulegi|band|kab tak|kab se|what time do you|time kya)\b/i;
@@ -45,10 +48,12 @@ export const asksHours = (text: string) => hoursRe.test(text);
 const addressRe = /\b(address|location|located|where are you|kahan (hai|ho|par)|kaha hai|directions|pata)\b/i;
 export const asksAddress = (text: string) => addressRe.test(text);
 
-const greetingRe = /^\s*(hi+|hello+|hey+|hlo|helo|namaste|namaskar|namaskaar|good (morning|afternoon|evening)|hola|salaam|salam|yo|hii+)\b[\s!.,🙏👋😊]*(there|ji|bhai|sir|madam)?[\s!.,🙏👋😊]*$/i;
+const greetingRe =
+  /^\s*(hi+|hello+|hey+|hlo|helo|namaste|namaskar|namaskaar|good (morning|afternoon|evening)|hola|salaam|salam|yo|hii+)\b[\s!.,🙏👋😊]*(there|ji|bhai|sir|madam)?[\s!.,🙏👋😊]*$/iu;
 export const isGreeting = (text: string) => greetingRe.test(text);
 
-const thanksRe = /^\s*(ok(ay)?|ok thanks|thanks|thank you|thank u|thx|ty|shukriya|dhanyavad|dhanyawad|great|cool|perfect|theek hai|thik hai|acha|accha)\b[\s!.,🙏👍😊]*(so much|a lot|ji|bhai)?[\s!.,🙏👍😊]*$/i;
+const thanksRe =
+  /^\s*(ok(ay)?|ok thanks|thanks|thank you|thank u|thx|ty|shukriya|dhanyavad|dhanyawad|great|cool|perfect|theek hai|thik hai|acha|accha)\b[\s!.,🙏👍😊]*(so much|a lot|ji|bhai)?[\s!.,🙏👍😊]*$/iu;
 export const isThanks = (text: string) => thanksRe.test(text);
 
 /** No letters or digits at all: emoji, punctuation. */
@@ -61,7 +66,9 @@ export interface LeadFields {
 }
 
 const notNames = new Set(
-  'looking interested here just trying calling asking wondering new fine good okay ok available free coming going not sure from in at with the a an very so really glad happy planning hoping'.split(' '),
+  'looking interested here just trying calling asking wondering new fine good okay ok available free coming going not sure from in at with the a an very so really glad happy planning hoping'.split(
+    ' ',
+  ),
 );
 
 export function extractLeadFields(text: string, defaultCountry: string): LeadFields {
@@ -79,15 +86,20 @@ export function extractLeadFields(text: string, defaultCountry: string): LeadFie
     /\b(?:mera naam|naam)\s+(?:hai\s+)?([\p{L}]+(?:\s+[\p{L}]+)?)/iu,
     /\bmy name(?:'s| is)\s+([\p{L}]+(?:\s+[\p{L}]+)?)/iu,
     /\b(?:[Tt]his is|[Ii] am|[Ii]'m|[Ii]m)\s+(\p{Lu}[\p{L}]+(?:\s+\p{Lu}[\p{L}]+)?)/u,
-    /\bname\s*[:\-]\s*([\p{L}]+(?:\s+[\p{L}]+)?)/iu,
+    /\bname\s*[:-]\s*([\p{L}]+(?:\s+[\p{L}]+)?)/iu,
   ];
   for (const re of patterns) {
     const m = re.exec(text);
     if (!m) continue;
-    const words = m[1].split(/\s+/).filter((w) => !/^(hai|h|and|aur|my|email|phone|number|is|here)$/i.test(w));
+    const words = m[1]
+      .split(/\s+/)
+      .filter((w) => !/^(hai|h|and|aur|my|email|phone|number|is|here)$/i.test(w));
     if (words.length === 0 || notNames.has(words[0].toLowerCase())) continue;
     const second = words[1] && /^\p{Lu}/u.test(words[1]) ? words[1] : undefined;
-    out.name = [words[0], second].filter(Boolean).map((w) => cap(w as string)).join(' ');
+    out.name = [words[0], second]
+      .filter(Boolean)
+      .map((w) => cap(w as string))
+      .join(' ');
     break;
   }
   return out;

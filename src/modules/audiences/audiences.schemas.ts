@@ -75,13 +75,13 @@ export const membersBody = z.strictObject({
 });
 
 export const addMembersResponse = z.object({
-  audience: audienceObject,
+  audience: describe(audienceObject, 'The audience after the change.'),
   added: describe(z.number().int(), 'Contacts newly added (those already members are not counted).', 2),
   created_contacts: describe(z.number().int(), 'Contacts created for phones that had none.', 1),
 });
 
 export const removeMembersResponse = z.object({
-  audience: audienceObject,
+  audience: describe(audienceObject, 'The audience after the change.'),
   removed: describe(z.number().int(), 'Contacts removed.', 1),
 });
 

@@ -18,7 +18,7 @@ import {
 
 const createDescription =
   'Accepts the broadcast at once (202) and sends in the background, from `send_at` if given: recipients are expanded from the audience (a rule audience as it is when sending starts), `contact_ids` or `phones`, and each gets the template through the same path as POST /v1/messages (opt-out, do-not-disturb, template approval, messages per hour), sent by the key that created the broadcast. ' +
-  'Opted-out and do-not-disturb contacts are `skipped`; other refusals make the recipient `failed` with the code. When the plan\'s messages per hour run out, the remaining recipients wait for the window to reset (nothing fails). ' +
+  "Opted-out and do-not-disturb contacts are `skipped`; other refusals make the recipient `failed` with the code. When the plan's messages per hour run out, the remaining recipients wait for the window to reset (nothing fails). " +
   '`broadcast.completed` is emitted once every recipient is handed to the provider (its message sent, delivered, read or failed) or left out (skipped, failed before sending, cancelled); deliveries and reads after that keep moving the counts. ' +
   'Errors: 400 with every invalid phone, unknown contact id or template variable named in `errors` (nothing is written); 404 for an unknown audience; 422 `template_not_approved` for a missing or unapproved template; 422 `channel_not_configured` for an unknown `from` (or live mode without a WhatsApp channel).';
 
@@ -54,13 +54,17 @@ export const broadcastRoutes = [
     method: 'GET',
     path: '/v1/broadcasts/:id',
     summary: 'Get a broadcast with live counts',
-    description: "The counts are read from the recipients' messages each time, so they follow every status change.",
+    description:
+      "The counts are read from the recipients' messages each time, so they follow every status change.",
     tags: ['Broadcasts'],
     auth: 'key',
     scope: 'broadcasts:read',
     params: idParams('bc'),
     responses: { 200: broadcastObject },
-    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await getBroadcast(ctx, auth, params.id) }),
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await getBroadcast(ctx, auth, params.id),
+    }),
   }),
   defineRoute({
     method: 'POST',
@@ -74,7 +78,10 @@ export const broadcastRoutes = [
     params: idParams('bc'),
     responses: { 200: broadcastObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await cancelBroadcast(ctx, auth, params.id) }),
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await cancelBroadcast(ctx, auth, params.id),
+    }),
   }),
   defineRoute({
     method: 'GET',

@@ -1,11 +1,5 @@
 import { z } from 'zod';
-import {
-  baseObject,
-  describe,
-  idOf,
-  listQuery,
-  nullableTimestamp,
-} from '../../platform/http/schemas.ts';
+import { baseObject, describe, idOf, listQuery, nullableTimestamp } from '../../platform/http/schemas.ts';
 
 export const MAX_LISTED_RECIPIENTS = 10_000;
 
@@ -28,7 +22,10 @@ export const createBroadcastBody = z.strictObject({
     'The approved template to send: its name, or `{name, language}`.',
     { name: 'diwali_offer', language: 'en' },
   ),
-  audience_id: idOf('aud', 'Send to this audience (a rule audience is evaluated when sending starts).').optional(),
+  audience_id: idOf(
+    'aud',
+    'Send to this audience (a rule audience is evaluated when sending starts).',
+  ).optional(),
   contact_ids: describe(
     z.array(idOf('ct')).min(1).max(MAX_LISTED_RECIPIENTS),
     'Send to these contacts (at most 10,000).',
@@ -111,7 +108,11 @@ export const broadcastObject = z.object({
     'Where the recipients come from.',
     'audience',
   ),
-  audience_id: describe(z.string().nullable(), 'The audience, for an audience broadcast.', 'aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+  audience_id: describe(
+    z.string().nullable(),
+    'The audience, for an audience broadcast.',
+    'aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ),
   from: describe(z.string().nullable(), 'The sending channel address, when one was chosen.', null),
   send_at: nullableTimestamp('When sending starts'),
   counts: broadcastCounts,
@@ -131,7 +132,11 @@ export const recipientObject = z.object({
     "The recipient's state: its message's status once handed over, else queued, skipped or cancelled.",
     'delivered',
   ),
-  message_id: describe(z.string().nullable(), 'The message sent, once handed over.', 'msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+  message_id: describe(
+    z.string().nullable(),
+    'The message sent, once handed over.',
+    'msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ),
   error: describe(errorObject.nullable(), 'Why it was skipped or failed.', null),
 });
 

@@ -213,12 +213,18 @@ export async function listRecipients(
       ]),
     );
   else if (s === 'sent')
-    q = q.where('r.status', '=', 'queued').where((eb) => eb.or([eb('m.status', '=', 'sent'), eb('m.id', 'is', null)]));
+    q = q
+      .where('r.status', '=', 'queued')
+      .where((eb) => eb.or([eb('m.status', '=', 'sent'), eb('m.id', 'is', null)]));
   else if (s) q = q.where('r.status', '=', 'queued').where('m.status', '=', s);
   const [rows, total] = await Promise.all([
     q
       .selectAll('r')
-      .select(['m.status as message_status', 'm.error_code as message_error_code', 'm.error_message as message_error_message'])
+      .select([
+        'm.status as message_status',
+        'm.error_code as message_error_code',
+        'm.error_message as message_error_message',
+      ])
       .orderBy('r.id', 'asc')
       .limit(page.perPage)
       .offset((page.page - 1) * page.perPage)
@@ -262,7 +268,8 @@ export async function createBroadcast(ctx: AppContext, auth: Auth, input: Create
     const seen = new Set<string>();
     input.phones.forEach((p, i) => {
       const e164 = normalizePhone(p, auth.defaultCountry);
-      if (!e164) errors.push({ field: `phones.${i}`, message: `${JSON.stringify(p)} is not a valid phone number` });
+      if (!e164)
+        errors.push({ field: `phones.${i}`, message: `${JSON.stringify(p)} is not a valid phone number` });
       else seen.add(e164);
     });
     list = [...seen];
@@ -285,7 +292,7 @@ export async function createBroadcast(ctx: AppContext, auth: Auth, input: Create
     });
   }
   if (errors.length) throw validationFailed(errors);
-  if (input.audience_id) await getAudienceRow(ctx.db, scope, input.audience_id);
+  if (input.audience_id) await getAudienceRow(ctx.db, auth, input.audience_id);
 
   const ref = typeof input.template === 'string' ? { name: input.template } : input.template;
   const tpl = await findTemplateForSend(ctx.db, scope, ref.name, ref.language);
@@ -360,14 +367,20 @@ export async function cancelBroadcast(ctx: AppContext, scope: Scope, id: string)
       .where('id', '=', id)
       .where('status', '=', b.status)
       .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) throw new ApiError('conflict', `Broadcast ${id} changed meanwhile; retry.`);
+    if (Number(res.numUpdatedRows) === 0)
+      throw new ApiError('conflict', `Broadcast ${id} changed meanwhile; retry.`);
     await cancelPending(tx.db, id, now);
     const updated = { ...b, status: 'cancelled' as const, cancelled_at: now, updated_at: now };
     if (!b.expanded_at) {
       // Its recipients are still written (as cancelled) so the counts show who was not sent.
       await ctx.queue.enqueue(tx.db, fanOutJob, { broadcastId: id });
     } else if (!(await completeIfSettled(ctx, tx, id))) {
-      await ctx.queue.enqueue(tx.db, completionJob, { broadcastId: id, round: 0 }, { delayMs: pollDelayMs(0) });
+      await ctx.queue.enqueue(
+        tx.db,
+        completionJob,
+        { broadcastId: id, round: 0 },
+        { delayMs: pollDelayMs(0) },
+      );
     }
     return updated;
   });
@@ -377,7 +390,12 @@ export async function cancelBroadcast(ctx: AppContext, scope: Scope, id: string)
 async function cancelPending(db: Db | Trx, broadcastId: string, now: string) {
   await db
     .updateTable('broadcast_recipients')
-    .set({ status: 'cancelled', error_code: 'broadcast_cancelled', error_message: 'The broadcast was cancelled before this recipient was sent.', updated_at: now })
+    .set({
+      status: 'cancelled',
+      error_code: 'broadcast_cancelled',
+      error_message: 'The broadcast was cancelled before this recipient was sent.',
+      updated_at: now,
+    })
     .where('broadcast_id', '=', broadcastId)
     .where('status', '=', 'pending')
     .execute();
@@ -430,7 +448,12 @@ async function completeIfSettled(ctx: AppContext, tx: Tx, broadcastId: string): 
 export async function checkCompletion(ctx: AppContext, broadcastId: string, round: number) {
   await ctx.transaction(async (tx) => {
     if (await completeIfSettled(ctx, tx, broadcastId)) return;
-    await ctx.queue.enqueue(tx.db, completionJob, { broadcastId, round: round + 1 }, { delayMs: pollDelayMs(round + 1) });
+    await ctx.queue.enqueue(
+      tx.db,
+      completionJob,
+      { broadcastId, round: round + 1 },
+      { delayMs: pollDelayMs(round + 1) },
+    );
   });
 }
 
@@ -438,7 +461,11 @@ export async function checkCompletion(ctx: AppContext, broadcastId: string, roun
 // Fan-out.
 
 async function senderFor(ctx: AppContext, b: BroadcastsTable): Promise<Sender> {
-  const ws = await ctx.db.selectFrom('workspaces').selectAll().where('id', '=', b.workspace_id).executeTakeFirstOrThrow();
+  const ws = await ctx.db
+    .selectFrom('workspaces')
+    .selectAll()
+    .where('id', '=', b.workspace_id)
+    .executeTakeFirstOrThrow();
   return {
     workspaceId: b.workspace_id,
     livemode: b.livemode === 1,
@@ -472,7 +499,8 @@ async function insertRecipients(
         status: state,
         message_id: null,
         error_code: state === 'cancelled' ? 'broadcast_cancelled' : null,
-        error_message: state === 'cancelled' ? 'The broadcast was cancelled before this recipient was sent.' : null,
+        error_message:
+          state === 'cancelled' ? 'The broadcast was cancelled before this recipient was sent.' : null,
         claimed_at: null,
         created_at: now,
         updated_at: now,
@@ -499,8 +527,13 @@ async function phonesOf(db: Db, scope: Scope, ids: string[]) {
  * what is missing. Returns false when the audience no longer exists.
  */
 async function expand(ctx: AppContext, b: BroadcastsTable, sender: Sender): Promise<boolean> {
-  const scope: Scope = { workspaceId: b.workspace_id, livemode: b.livemode === 1 };
-  const stateNow = async () => ((await currentStatus(ctx.db, b.id)) === 'cancelled' ? 'cancelled' : 'pending');
+  const scope = {
+    workspaceId: b.workspace_id,
+    livemode: b.livemode === 1,
+    defaultCountry: sender.defaultCountry,
+  };
+  const stateNow = async () =>
+    (await currentStatus(ctx.db, b.id)) === 'cancelled' ? 'cancelled' : 'pending';
   if (b.source === 'audience') {
     try {
       await getAudienceRow(ctx.db, scope, b.audience_id!);
@@ -509,7 +542,13 @@ async function expand(ctx: AppContext, b: BroadcastsTable, sender: Sender): Prom
       throw err;
     }
     for await (const ids of audienceContactIds(ctx.db, ctx.dialect, scope, b.audience_id!, EXPAND_BATCH)) {
-      await insertRecipients(ctx.db, b, await phonesOf(ctx.db, scope, ids), await stateNow(), ctx.clock.now().toISOString());
+      await insertRecipients(
+        ctx.db,
+        b,
+        await phonesOf(ctx.db, scope, ids),
+        await stateNow(),
+        ctx.clock.now().toISOString(),
+      );
     }
     return true;
   }
@@ -518,14 +557,20 @@ async function expand(ctx: AppContext, b: BroadcastsTable, sender: Sender): Prom
     const chunk = list.slice(i, i + EXPAND_BATCH);
     const state = await stateNow();
     if (b.source === 'contact_ids') {
-      await insertRecipients(ctx.db, b, await phonesOf(ctx.db, scope, chunk), state, ctx.clock.now().toISOString());
+      await insertRecipients(
+        ctx.db,
+        b,
+        await phonesOf(ctx.db, scope, chunk),
+        state,
+        ctx.clock.now().toISOString(),
+      );
       continue;
     }
     // Numbers without a contact get one, as POST /v1/messages would give them.
     await ctx.transaction(async (tx) => {
       const contacts: Array<{ id: string; phone: string | null }> = [];
       for (const phone of chunk) {
-        const { contact } = await findOrCreateContact(tx, { ...scope, defaultCountry: sender.defaultCountry }, { phone }, sender.actor);
+        const { contact } = await findOrCreateContact(tx, scope, { phone }, sender.actor);
         contacts.push({ id: contact.id, phone: contact.phone });
       }
       await insertRecipients(tx.db, b, contacts, state, ctx.clock.now().toISOString());
@@ -539,10 +584,19 @@ type SendOutcome = { retryAfterMs: number } | undefined;
 async function settle(
   db: Db,
   id: string,
-  patch: Partial<Pick<BroadcastRecipientsTable, 'status' | 'message_id' | 'error_code' | 'error_message' | 'phone' | 'claimed_at'>>,
+  patch: Partial<
+    Pick<
+      BroadcastRecipientsTable,
+      'status' | 'message_id' | 'error_code' | 'error_message' | 'phone' | 'claimed_at'
+    >
+  >,
   at: string,
 ) {
-  await db.updateTable('broadcast_recipients').set({ ...patch, updated_at: at }).where('id', '=', id).execute();
+  await db
+    .updateTable('broadcast_recipients')
+    .set({ ...patch, updated_at: at })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Hands one claimed recipient to messaging (every rule of POST /v1/messages applies) and records the result. */
@@ -571,7 +625,8 @@ async function sendOne(
   const fail = (status: 'failed' | 'skipped', code: string, message: string) =>
     settle(ctx.db, r.id, { status, error_code: code, error_message: message }, at());
   if (!contact) return void (await fail('failed', 'not_found', `Contact ${r.contact_id} no longer exists.`));
-  if (!contact.phone) return void (await fail('failed', 'validation_failed', `Contact ${contact.id} has no phone number.`));
+  if (!contact.phone)
+    return void (await fail('failed', 'validation_failed', `Contact ${contact.id} has no phone number.`));
   // Checked here too so a left-out contact does not use up the plan's messages per hour.
   if (contact.opted_out === 1)
     return void (await fail('skipped', 'contact_opted_out', `Contact ${contact.id} opted out of messages.`));
@@ -630,15 +685,23 @@ async function reconcileClaims(ctx: AppContext, b: BroadcastsTable) {
       .where('livemode', '=', b.livemode)
       .where('direction', '=', 'outbound')
       .where('type', '=', 'template')
-      .where('sender_type', '=', b.actor_type)
+      .where('sender_type', '=', b.actor_type as ActorType)
       .where('created_at', '>=', r.claimed_at ?? r.created_at);
     q = b.actor_id === null ? q.where('sender_id', 'is', null) : q.where('sender_id', '=', b.actor_id);
-    const contact = await ctx.db.selectFrom('contacts').select('phone').where('id', '=', r.contact_id).executeTakeFirst();
-    const msg = contact?.phone ? await q.where('to_address', '=', contact.phone).orderBy('created_at', 'desc').executeTakeFirst() : undefined;
+    const contact = await ctx.db
+      .selectFrom('contacts')
+      .select('phone')
+      .where('id', '=', r.contact_id)
+      .executeTakeFirst();
+    const msg = contact?.phone
+      ? await q.where('to_address', '=', contact.phone).orderBy('created_at', 'desc').executeTakeFirst()
+      : undefined;
     await settle(
       ctx.db,
       r.id,
-      msg ? { status: 'queued', message_id: msg.id, phone: contact?.phone ?? r.phone } : { status: 'pending', claimed_at: null },
+      msg
+        ? { status: 'queued', message_id: msg.id, phone: contact?.phone ?? r.phone }
+        : { status: 'pending', claimed_at: null },
       ctx.clock.now().toISOString(),
     );
   }
@@ -668,11 +731,17 @@ export async function runFanOut(ctx: AppContext, broadcastId: string) {
   if (!b.expanded_at) {
     const found = await expand(ctx, b, sender);
     const at = ctx.clock.now().toISOString();
+    const audienceId = b.audience_id;
     await ctx.transaction(async (tx) => {
       if (!found)
         await tx.db
           .updateTable('broadcasts')
-          .set({ status: 'failed', error_code: 'not_found', error_message: `Audience ${b.audience_id} was deleted before sending started.`, updated_at: at })
+          .set({
+            status: 'failed',
+            error_code: 'not_found',
+            error_message: `Audience ${audienceId} was deleted before sending started.`,
+            updated_at: at,
+          })
           .where('id', '=', broadcastId)
           .where('status', '!=', 'cancelled')
           .execute();
@@ -714,7 +783,16 @@ export async function runFanOut(ctx: AppContext, broadcastId: string) {
     for (const r of batch) {
       if (body === undefined) {
         // The template was deleted after creation: messaging would refuse every send the same way.
-        await settle(ctx.db, r.id, { status: 'failed', error_code: 'template_not_approved', error_message: `Template ${b.template_name} (${b.template_language}) no longer exists.` }, ctx.clock.now().toISOString());
+        await settle(
+          ctx.db,
+          r.id,
+          {
+            status: 'failed',
+            error_code: 'template_not_approved',
+            error_message: `Template ${b.template_name} (${b.template_language}) no longer exists.`,
+          },
+          ctx.clock.now().toISOString(),
+        );
         continue;
       }
       const outcome = await sendOne(ctx, b, sender, body, r);

@@ -151,7 +151,7 @@ async function flush(ctx: AppContext) {
         if (stored.size) await ctx.queue.enqueue(tx.db, processInboundJob, { ids: [...stored] });
         return batch.map((p) => stored.has(p.row.id));
       });
-      batch.forEach((p, n) => p.resolve({ id: p.row.id, duplicate: !outcome[n] }));
+      for (const [n, p] of batch.entries()) p.resolve({ id: p.row.id, duplicate: !outcome[n] });
     } catch (err) {
       for (const p of batch) p.reject(err);
     }

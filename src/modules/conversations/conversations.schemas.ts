@@ -132,7 +132,12 @@ export const bulkResponse = z.object({
         ok: describe(z.boolean(), 'Whether it worked for this id.', true),
         conversation: describe(conversationObject.nullable(), 'Its state after.', null),
         error: describe(
-          z.object({ code: z.string(), message: z.string() }).nullable(),
+          z
+            .object({
+              code: describe(z.string(), 'Error code.', 'not_found'),
+              message: describe(z.string(), 'What went wrong.', 'No conversation with id conv_...'),
+            })
+            .nullable(),
           'Why it failed.',
           null,
         ),
@@ -219,7 +224,7 @@ export const batchResponse = z.object({
     z.array(
       z.object({
         index: describe(z.number().int(), 'Position in the request.', 0),
-        conversation: conversationObject,
+        conversation: describe(conversationObject, 'The conversation.'),
         message: describe(messageObject.nullable(), 'The first message, when one was sent.', null),
       }),
     ),
@@ -232,7 +237,12 @@ export const batchResponse = z.object({
         code: describe(z.string(), 'Error code.', 'template_not_approved'),
         message: describe(z.string(), 'What went wrong.', 'Template welcome (en) is pending.'),
         errors: describe(
-          z.array(z.object({ field: z.string(), message: z.string() })),
+          z.array(
+            z.object({
+              field: describe(z.string(), 'The invalid field.', 'to'),
+              message: describe(z.string(), 'What is wrong with it.', 'must be a valid E.164 phone number'),
+            }),
+          ),
           'Invalid fields.',
         ).optional(),
       }),

@@ -6,13 +6,19 @@ import { contentTokens } from './text.ts';
 
 describe('chunking', () => {
   it('splits by heading and keeps each passage within 800 characters', () => {
-    const long = Array.from({ length: 40 }, (_, i) => `Sentence number ${i} talks about hair care and styling.`).join(' ');
+    const long = Array.from(
+      { length: 40 },
+      (_, i) => `Sentence number ${i} talks about hair care and styling.`,
+    ).join(' ');
     const chunks = textChunks('Doc', `Intro line.\n\n# Hair\n${long}\n\n## Skin\nFacials take an hour.`);
     assert.equal(chunks[0].title, 'Doc');
     assert.ok(chunks.some((c) => c.title === 'Hair'));
     assert.equal(chunks.at(-1)?.title, 'Skin');
     assert.ok(chunks.every((c) => c.text.length <= 800 && c.text.length > 0));
-    assert.ok(chunks.filter((c) => c.title === 'Hair').length >= 3, 'a long section is cut into several passages');
+    assert.ok(
+      chunks.filter((c) => c.title === 'Hair').length >= 3,
+      'a long section is cut into several passages',
+    );
   });
   it('packs short paragraphs together instead of one tiny chunk each', () => {
     const chunks = textChunks('Doc', 'One.\n\nTwo.\n\nThree.');
@@ -20,7 +26,9 @@ describe('chunking', () => {
     assert.equal(chunks[0].text, 'One.\n\nTwo.\n\nThree.');
   });
   it('reads Q/A pairs, one passage per pair', () => {
-    const pairs = parseFaqText('Q: Open Sunday?\nA: No.\n\nQuestion: Parking?\nAnswer: Yes, basement.\nFree for customers.');
+    const pairs = parseFaqText(
+      'Q: Open Sunday?\nA: No.\n\nQuestion: Parking?\nAnswer: Yes, basement.\nFree for customers.',
+    );
     assert.deepEqual(pairs, [
       { question: 'Open Sunday?', answer: 'No.' },
       { question: 'Parking?', answer: 'Yes, basement.\nFree for customers.' },

@@ -19,7 +19,8 @@ const MAX = 800;
 /** Reads "Q: ... A: ..." pairs (also "Question:/Answer:"; a blank line separates pairs). */
 export function parseFaqText(content: string): FaqPair[] {
   const pairs: FaqPair[] = [];
-  const re = /(?:^|\n)\s*(?:Q|Question)\s*[:.)-]\s*([\s\S]*?)\n\s*(?:A|Answer)\s*[:.)-]\s*([\s\S]*?)(?=\n\s*(?:Q|Question)\s*[:.)-]|$)/gi;
+  const re =
+    /(?:^|\n)\s*(?:Q|Question)\s*[:.)-]\s*([\s\S]*?)\n\s*(?:A|Answer)\s*[:.)-]\s*([\s\S]*?)(?=\n\s*(?:Q|Question)\s*[:.)-]|$)/gi;
   for (const m of content.matchAll(re)) {
     const question = m[1].trim();
     const answer = m[2].trim();

@@ -12,7 +12,7 @@ export function looksBinary(text: string): boolean {
   let control = 0;
   for (let i = 0; i < sample.length; i++) {
     const c = sample.charCodeAt(i);
-    if ((c < 9 || (c > 13 && c < 32)) || c === 0xfffd) control++;
+    if (c < 9 || (c > 13 && c < 32) || c === 0xfffd) control++;
   }
   return sample.length > 0 && control / sample.length > 0.05;
 }
@@ -34,7 +34,10 @@ export function htmlToText(html: string): string {
 }
 
 /** Fetches a page (bounded in time and size) and keeps its text. */
-export async function fetchPageText(url: string, opts: { timeoutMs?: number; maxBytes?: number } = {}): Promise<{ text: string; title: string | null }> {
+export async function fetchPageText(
+  url: string,
+  opts: { timeoutMs?: number; maxBytes?: number } = {},
+): Promise<{ text: string; title: string | null }> {
   const maxBytes = opts.maxBytes ?? MAX_FETCH_BYTES;
   let res: Response;
   try {
@@ -45,23 +48,32 @@ export async function fetchPageText(url: string, opts: { timeoutMs?: number; max
     });
   } catch (err) {
     const reason = (err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message;
-    throw new ApiError('unprocessable', `Could not fetch ${url}: ${reason}.`, { errors: [{ field: 'url', message: `could not be fetched (${reason})` }] });
+    throw new ApiError('unprocessable', `Could not fetch ${url}: ${reason}.`, {
+      errors: [{ field: 'url', message: `could not be fetched (${reason})` }],
+    });
   }
   if (!res.ok) {
-    throw new ApiError('unprocessable', `Fetching ${url} answered HTTP ${res.status}.`, { errors: [{ field: 'url', message: `answered HTTP ${res.status}` }] });
+    throw new ApiError('unprocessable', `Fetching ${url} answered HTTP ${res.status}.`, {
+      errors: [{ field: 'url', message: `answered HTTP ${res.status}` }],
+    });
   }
   const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw new ApiError('payload_too_large', `The page at ${url} is larger than ${maxBytes} bytes.`);
+  if (declared > maxBytes)
+    throw new ApiError('payload_too_large', `The page at ${url} is larger than ${maxBytes} bytes.`);
   const type = (res.headers.get('content-type') ?? '').toLowerCase();
   if (type && !/text\/|html|xml/.test(type)) {
     await res.body?.cancel();
-    throw new ApiError('unsupported_media_type', `The page at ${url} is ${type}, not HTML or text; upload files with doc_type "file".`);
+    throw new ApiError(
+      'unsupported_media_type',
+      `The page at ${url} is ${type}, not HTML or text; upload files with doc_type "file".`,
+    );
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
-    if (size > maxBytes) throw new ApiError('payload_too_large', `The page at ${url} is larger than ${maxBytes} bytes.`);
+    if (size > maxBytes)
+      throw new ApiError('payload_too_large', `The page at ${url} is larger than ${maxBytes} bytes.`);
     chunks.push(chunk);
   }
   const raw = Buffer.concat(chunks).toString('utf8');
@@ -79,14 +91,22 @@ export async function fileToText(bytes: Buffer, filename: string | null): Promis
       const { text } = await extractText(pdf, { mergePages: false });
       return (text as string[]).join('\n\n').trim();
     } catch (err) {
-      throw new ApiError('unprocessable', `The PDF could not be read: ${(err as Error).message}.`, { errors: [{ field: 'file', message: 'is not a readable PDF' }] });
+      throw new ApiError('unprocessable', `The PDF could not be read: ${(err as Error).message}.`, {
+        errors: [{ field: 'file', message: 'is not a readable PDF' }],
+      });
     }
   }
   const text = bytes.toString('utf8');
   if (looksBinary(text)) {
-    throw new ApiError('unsupported_media_type', 'The file is binary; upload a PDF or a text file (plain, markdown, HTML).', {
-      errors: [{ field: 'file', message: 'is binary, not PDF or text' }],
-    });
+    throw new ApiError(
+      'unsupported_media_type',
+      'The file is binary; upload a PDF or a text file (plain, markdown, HTML).',
+      {
+        errors: [{ field: 'file', message: 'is binary, not PDF or text' }],
+      },
+    );
   }
-  return /\.html?$/i.test(filename ?? '') || /^\s*<(!doctype|html)/i.test(text) ? htmlToText(text) : text.trim();
+  return /\.html?$/i.test(filename ?? '') || /^\s*<(!doctype|html)/i.test(text)
+    ? htmlToText(text)
+    : text.trim();
 }

@@ -37,14 +37,20 @@ export const knowledgeMigrations: Record<string, ParleyMigration> = {
         .addColumn('workspace_id', 'text', (c) => c.notNull())
         .addColumn('livemode', 'integer', (c) => c.notNull())
         .addColumn('agent_id', 'text', (c) => c.notNull())
-        .addColumn('doc_id', 'text', (c) => c.notNull().references('knowledge_documents.id').onDelete('cascade'))
+        .addColumn('doc_id', 'text', (c) =>
+          c.notNull().references('knowledge_documents.id').onDelete('cascade'),
+        )
         .addColumn('position', 'integer', (c) => c.notNull())
         .addColumn('title', 'text', (c) => c.notNull())
         .addColumn('text', 'text', (c) => c.notNull())
         .addColumn('embedding', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('knowledge_chunks_doc').on('knowledge_chunks').columns(['doc_id', 'position']).execute();
+      await db.schema
+        .createIndex('knowledge_chunks_doc')
+        .on('knowledge_chunks')
+        .columns(['doc_id', 'position'])
+        .execute();
       await db.schema
         .createIndex('knowledge_chunks_agent')
         .on('knowledge_chunks')

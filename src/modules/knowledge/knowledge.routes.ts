@@ -1,8 +1,8 @@
 import { ApiError } from '../../platform/errors.ts';
-import { getAgentRow } from '../agents/agents.service.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
+import { getAgentRow } from '../agents/agents.service.ts';
 import {
   documentBody,
   documentObject,
@@ -22,7 +22,13 @@ import {
 
 /** JSON bodies may carry a base64 file; larger ones are refused with 413 before parsing. */
 const DOCUMENT_BODY_LIMIT = 12 * 1024 * 1024;
-const writeErrors = ['payload_too_large', 'unsupported_media_type', 'unprocessable', 'rate_limited', 'not_found'] as const;
+const writeErrors = [
+  'payload_too_large',
+  'unsupported_media_type',
+  'unprocessable',
+  'rate_limited',
+  'not_found',
+] as const;
 
 export const knowledgeRoutes = [
   defineRoute({
@@ -45,7 +51,7 @@ export const knowledgeRoutes = [
     path: '/v1/agents/:id/knowledge',
     summary: 'Add a knowledge document (indexed at once)',
     description:
-      'Text, markdown, FAQ pairs, a web page (`url`) or a file (`file`, base64 PDF or text). The text is split into passages of about 500–800 characters (one per FAQ pair) and indexed for search; `knowledge.indexed` is emitted. Counts against the plan\'s knowledge writes per day. Limits: 1,000,000 characters of text, 12 MB of request body.',
+      "Text, markdown, FAQ pairs, a web page (`url`) or a file (`file`, base64 PDF or text). The text is split into passages of about 500–800 characters (one per FAQ pair) and indexed for search; `knowledge.indexed` is emitted. Counts against the plan's knowledge writes per day. Limits: 1,000,000 characters of text, 12 MB of request body.",
     tags: ['Knowledge'],
     auth: 'key',
     scope: 'knowledge:write',
@@ -54,7 +60,10 @@ export const knowledgeRoutes = [
     bodyLimit: DOCUMENT_BODY_LIMIT,
     responses: { 201: documentObject },
     errors: [...writeErrors],
-    handler: async ({ ctx, auth, params, body }) => ({ status: 201, body: await createDocument(ctx, auth, params.id, body) }),
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 201,
+      body: await createDocument(ctx, auth, params.id, body),
+    }),
   }),
   defineRoute({
     method: 'POST',
@@ -72,13 +81,24 @@ export const knowledgeRoutes = [
     handler: async ({ ctx, auth, params, request }) => {
       // Another workspace's agent is a 404 whatever the body is.
       await getAgentRow(ctx.db, auth, params.id);
-      if (!request.isMultipart()) throw new ApiError('unsupported_media_type', 'Send the file as multipart/form-data with a `file` part.');
+      if (!request.isMultipart())
+        throw new ApiError(
+          'unsupported_media_type',
+          'Send the file as multipart/form-data with a `file` part.',
+        );
       const part = await request.file();
-      if (!part) throw new ApiError('validation_failed', 'No file part in the upload.', { errors: [{ field: 'file', message: 'is required' }] });
+      if (!part)
+        throw new ApiError('validation_failed', 'No file part in the upload.', {
+          errors: [{ field: 'file', message: 'is required' }],
+        });
       const bytes = await part.toBuffer();
-      if (part.file.truncated) throw new ApiError('payload_too_large', 'The file is larger than the upload limit.');
+      if (part.file.truncated)
+        throw new ApiError('payload_too_large', 'The file is larger than the upload limit.');
       const titleField = part.fields.title as { value?: unknown } | undefined;
-      const title = typeof titleField?.value === 'string' && titleField.value.trim() ? titleField.value.trim() : undefined;
+      const title =
+        typeof titleField?.value === 'string' && titleField.value.trim()
+          ? titleField.value.trim()
+          : undefined;
       return {
         status: 201,
         body: await createDocument(ctx, auth, params.id, {
@@ -93,7 +113,8 @@ export const knowledgeRoutes = [
     method: 'POST',
     path: '/v1/agents/:id/knowledge/search',
     summary: "Search an agent's knowledge",
-    description: 'Ranked passages with scores (higher is better): full-text ranking (bm25 on SQLite, ts_rank_cd on PostgreSQL).',
+    description:
+      'Ranked passages with scores (higher is better): full-text ranking (bm25 on SQLite, ts_rank_cd on PostgreSQL).',
     tags: ['Knowledge'],
     auth: 'key',
     scope: 'knowledge:read',
@@ -114,7 +135,10 @@ export const knowledgeRoutes = [
     scope: 'knowledge:read',
     params: documentParams,
     responses: { 200: documentObject },
-    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await getDocument(ctx, auth, params.id, params.doc_id) }),
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await getDocument(ctx, auth, params.id, params.doc_id),
+    }),
   }),
   defineRoute({
     method: 'PUT',
@@ -142,6 +166,9 @@ export const knowledgeRoutes = [
     scope: 'knowledge:write',
     params: documentParams,
     responses: { 200: deletedResponse('kb', 'knowledge_document') },
-    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await deleteDocument(ctx, auth, params.id, params.doc_id) }),
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await deleteDocument(ctx, auth, params.id, params.doc_id),
+    }),
   }),
 ];

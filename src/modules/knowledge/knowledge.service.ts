@@ -81,7 +81,8 @@ export async function prepareDocument(input: DocumentInput): Promise<Prepared> {
       break;
     }
     case 'file': {
-      if (!input.file && !input.content) throw invalidField('file', 'is required for doc_type file (or upload it with multipart)');
+      if (!input.file && !input.content)
+        throw invalidField('file', 'is required for doc_type file (or upload it with multipart)');
       if (input.file) {
         filename = input.file.filename;
         const bytes = Buffer.from(input.file.content_base64, 'base64');
@@ -94,7 +95,10 @@ export async function prepareDocument(input: DocumentInput): Promise<Prepared> {
     case 'faq': {
       faqs = input.faqs?.length ? input.faqs : parseFaqText(content);
       if (faqs.length === 0) {
-        throw invalidField(input.faqs ? 'faqs' : 'content', 'holds no question and answer pair (write "Q: ... A: ..." pairs or send `faqs`)');
+        throw invalidField(
+          input.faqs ? 'faqs' : 'content',
+          'holds no question and answer pair (write "Q: ... A: ..." pairs or send `faqs`)',
+        );
       }
       content = faqs.map((f) => `Q: ${f.question}\nA: ${f.answer}`).join('\n\n');
       break;
@@ -102,25 +106,51 @@ export async function prepareDocument(input: DocumentInput): Promise<Prepared> {
     default:
       if (/^\s*<(!doctype|html|body)/i.test(content)) content = htmlToText(content);
   }
-  if (input.doc_type !== 'url' && input.doc_type !== 'file' && input.url) throw invalidField('url', 'is only for doc_type url');
+  if (input.doc_type !== 'url' && input.doc_type !== 'file' && input.url)
+    throw invalidField('url', 'is only for doc_type url');
   if (looksBinary(content)) {
-    throw new ApiError('unsupported_media_type', 'The content is binary, not text; upload PDFs with doc_type "file".', {
-      errors: [{ field: 'content', message: 'is binary, not text' }],
-    });
+    throw new ApiError(
+      'unsupported_media_type',
+      'The content is binary, not text; upload PDFs with doc_type "file".',
+      {
+        errors: [{ field: 'content', message: 'is binary, not text' }],
+      },
+    );
   }
   content = content.trim();
-  if (!content) throw invalidField(input.doc_type === 'url' ? 'url' : input.doc_type === 'file' ? 'file' : 'content', 'has no text to index');
+  if (!content)
+    throw invalidField(
+      input.doc_type === 'url' ? 'url' : input.doc_type === 'file' ? 'file' : 'content',
+      'has no text to index',
+    );
   if (content.length > MAX_DOCUMENT_CHARS) {
-    throw new ApiError('payload_too_large', `The document has ${content.length} characters of text; the limit is ${MAX_DOCUMENT_CHARS}. Split it into several documents.`);
+    throw new ApiError(
+      'payload_too_large',
+      `The document has ${content.length} characters of text; the limit is ${MAX_DOCUMENT_CHARS}. Split it into several documents.`,
+    );
   }
-  if (!title) title = content.split('\n')[0].replace(/^#+\s*/, '').slice(0, 120) || 'Untitled';
+  if (!title)
+    title =
+      content
+        .split('\n')[0]
+        .replace(/^#+\s*/, '')
+        .slice(0, 120) || 'Untitled';
   const chunks = faqs ? faqChunks(faqs) : textChunks(title, content);
-  if (chunks.length > MAX_CHUNKS_PER_DOCUMENT) throw new ApiError('payload_too_large', `The document makes more than ${MAX_CHUNKS_PER_DOCUMENT} passages; split it.`);
+  if (chunks.length > MAX_CHUNKS_PER_DOCUMENT)
+    throw new ApiError(
+      'payload_too_large',
+      `The document makes more than ${MAX_CHUNKS_PER_DOCUMENT} passages; split it.`,
+    );
   return { title: title.slice(0, 300), content, faqs, url, filename, chunks };
 }
 
 /** Stores a document's passages and indexes them (in the caller's transaction). */
-export async function writeChunks(db: Db | Trx, dialect: Dialect, doc: KnowledgeDocumentsTable, chunks: Chunk[]) {
+export async function writeChunks(
+  db: Db | Trx,
+  dialect: Dialect,
+  doc: KnowledgeDocumentsTable,
+  chunks: Chunk[],
+) {
   for (const [position, c] of chunks.entries()) {
     const row = {
       id: newId('chunk'),
@@ -140,9 +170,21 @@ export async function writeChunks(db: Db | Trx, dialect: Dialect, doc: Knowledge
 }
 
 const consumeWrite = (ctx: AppContext, auth: WriteAuth) =>
-  consumeLimit(ctx.rateLimits, `${auth.workspaceId}:${auth.livemode ? 'live' : 'test'}`, 'knowledge_writes_per_day', auth.limits, 1, ctx.clock.now().getTime());
+  consumeLimit(
+    ctx.rateLimits,
+    `${auth.workspaceId}:${auth.livemode ? 'live' : 'test'}`,
+    'knowledge_writes_per_day',
+    auth.limits,
+    1,
+    ctx.clock.now().getTime(),
+  );
 
-export async function createDocument(ctx: AppContext, auth: WriteAuth, agentId: string, input: DocumentInput) {
+export async function createDocument(
+  ctx: AppContext,
+  auth: WriteAuth,
+  agentId: string,
+  input: DocumentInput,
+) {
   await getAgentRow(ctx.db, auth, agentId);
   const prepared = await prepareDocument(input);
   await consumeWrite(ctx, auth);
@@ -167,7 +209,13 @@ export async function createDocument(ctx: AppContext, auth: WriteAuth, agentId: 
     await tx.db.insertInto('knowledge_documents').values(row).execute();
     await writeChunks(tx.db, ctx.dialect, row, prepared.chunks);
     const view = presentDocument(row);
-    await tx.emit({ workspaceId: auth.workspaceId, livemode: auth.livemode, type: 'knowledge.indexed', actor: auth.actor, data: summary(view) });
+    await tx.emit({
+      workspaceId: auth.workspaceId,
+      livemode: auth.livemode,
+      type: 'knowledge.indexed',
+      actor: auth.actor,
+      data: summary(view),
+    });
     return view;
   });
 }
@@ -196,7 +244,13 @@ export async function getDocument(ctx: AppContext, scope: Scope, agentId: string
   return presentDocument(await getRow(ctx, scope, agentId, id));
 }
 
-export async function listDocuments(ctx: AppContext, scope: Scope, agentId: string, page: PageRequest, filters: { doc_type?: DocType }) {
+export async function listDocuments(
+  ctx: AppContext,
+  scope: Scope,
+  agentId: string,
+  page: PageRequest,
+  filters: { doc_type?: DocType },
+) {
   await getAgentRow(ctx.db, scope, agentId);
   let q = ctx.db
     .selectFrom('knowledge_documents')
@@ -210,7 +264,13 @@ export async function listDocuments(ctx: AppContext, scope: Scope, agentId: stri
 }
 
 /** Replaces the document's content and re-indexes it (PUT: the whole document). */
-export async function replaceDocument(ctx: AppContext, auth: WriteAuth, agentId: string, id: string, input: DocumentInput) {
+export async function replaceDocument(
+  ctx: AppContext,
+  auth: WriteAuth,
+  agentId: string,
+  id: string,
+  input: DocumentInput,
+) {
   await getAgentRow(ctx.db, auth, agentId);
   const existing = await getRow(ctx, auth, agentId, id);
   const prepared = await prepareDocument(input);
@@ -235,7 +295,13 @@ export async function replaceDocument(ctx: AppContext, auth: WriteAuth, agentId:
     await tx.db.updateTable('knowledge_documents').set(changes).where('id', '=', id).execute();
     await writeChunks(tx.db, ctx.dialect, row, prepared.chunks);
     const view = presentDocument(row);
-    await tx.emit({ workspaceId: auth.workspaceId, livemode: auth.livemode, type: 'knowledge.indexed', actor: auth.actor, data: summary(view) });
+    await tx.emit({
+      workspaceId: auth.workspaceId,
+      livemode: auth.livemode,
+      type: 'knowledge.indexed',
+      actor: auth.actor,
+      data: summary(view),
+    });
     return view;
   });
 }
@@ -252,13 +318,30 @@ export async function deleteDocument(ctx: AppContext, scope: Scope, agentId: str
 }
 
 /** Ranked passages of one agent's knowledge for a query (no agent check: callers have the agent). */
-export async function searchKnowledge(ctx: AppContext, scope: Scope, agentId: string, query: string, topK = 5): Promise<SearchHit[]> {
+export async function searchKnowledge(
+  ctx: AppContext,
+  scope: Scope,
+  agentId: string,
+  query: string,
+  topK = 5,
+): Promise<SearchHit[]> {
   return textSearch(ctx.db, ctx.dialect, scope, agentId, query, Math.min(Math.max(1, topK), 50));
 }
 
-export async function searchKnowledgeRoute(ctx: AppContext, scope: Scope, agentId: string, query: string, topK: number) {
+export async function searchKnowledgeRoute(
+  ctx: AppContext,
+  scope: Scope,
+  agentId: string,
+  query: string,
+  topK: number,
+) {
   await getAgentRow(ctx.db, scope, agentId);
   const started = performance.now();
   const hits = await searchKnowledge(ctx, scope, agentId, query, topK);
-  return { object: 'list' as const, query, data: hits, took_ms: Math.round((performance.now() - started) * 100) / 100 };
+  return {
+    object: 'list' as const,
+    query,
+    data: hits,
+    took_ms: Math.round((performance.now() - started) * 100) / 100,
+  };
 }

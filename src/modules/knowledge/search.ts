@@ -13,7 +13,7 @@ export interface SearchHit {
   doc_id: string;
   title: string;
   text: string;
-  /** Higher is better: a text rank squashed into (0, 1), or the fused rank when vectors are used. */
+  /** Higher is better: the text rank squashed into (0, 1). */
   score: number;
 }
 
@@ -21,21 +21,36 @@ export interface SearchHit {
 export const scopeToken = (agentId: string) => `k${agentId.replace(/[^A-Za-z0-9]/g, '')}`;
 
 /** Writes a chunk's row in the SQLite full-text table (PostgreSQL indexes a generated column). */
-export async function indexChunk(db: Db | Trx, dialect: Dialect, c: { id: string; agent_id: string; title: string; text: string }) {
+export async function indexChunk(
+  db: Db | Trx,
+  dialect: Dialect,
+  c: { id: string; agent_id: string; title: string; text: string },
+) {
   if (dialect !== 'sqlite') return;
-  await sql`INSERT INTO knowledge_fts (scope, title, text, chunk_id) VALUES (${scopeToken(c.agent_id)}, ${c.title}, ${c.text}, ${c.id})`.execute(db);
+  await sql`INSERT INTO knowledge_fts (scope, title, text, chunk_id) VALUES (${scopeToken(c.agent_id)}, ${c.title}, ${c.text}, ${c.id})`.execute(
+    db,
+  );
 }
 
 export async function unindexDocument(db: Db | Trx, dialect: Dialect, docId: string) {
   if (dialect !== 'sqlite') return;
-  await sql`DELETE FROM knowledge_fts WHERE chunk_id IN (SELECT id FROM knowledge_chunks WHERE doc_id = ${docId})`.execute(db);
+  await sql`DELETE FROM knowledge_fts WHERE chunk_id IN (SELECT id FROM knowledge_chunks WHERE doc_id = ${docId})`.execute(
+    db,
+  );
 }
 
 /**
  * Full-text search over one agent's chunks: any of the query's content words, ranked by bm25
  * (SQLite) or ts_rank_cd (PostgreSQL). Returns at most `topK` hits, best first.
  */
-export async function textSearch(db: Db | Trx, dialect: Dialect, scope: Scope, agentId: string, query: string, topK: number): Promise<SearchHit[]> {
+export async function textSearch(
+  db: Db | Trx,
+  dialect: Dialect,
+  scope: Scope,
+  agentId: string,
+  query: string,
+  topK: number,
+): Promise<SearchHit[]> {
   const words = contentTokens(query).slice(0, 32);
   if (words.length === 0) return [];
   const livemode = scope.livemode ? 1 : 0;
@@ -47,46 +62,30 @@ export async function textSearch(db: Db | Trx, dialect: Dialect, scope: Scope, a
       JOIN knowledge_chunks c ON c.id = f.chunk_id
       WHERE c.workspace_id = ${scope.workspaceId} AND c.livemode = ${livemode} AND c.agent_id = ${agentId}
       ORDER BY f.rank`.execute(db);
-    return rows.rows.map((r) => ({ chunk_id: r.chunk_id, doc_id: r.doc_id, title: r.title, text: r.text, score: squash(-r.rank) }));
+    return rows.rows.map((r) => ({
+      chunk_id: r.chunk_id,
+      doc_id: r.doc_id,
+      title: r.title,
+      text: r.text,
+      score: squash(-r.rank),
+    }));
   }
-  const tsquery = words.map((w) => w.replace(/[^\p{L}\p{N}]/gu, '')).filter(Boolean).join(' | ');
+  const tsquery = words
+    .map((w) => w.replace(/[^\p{L}\p{N}]/gu, ''))
+    .filter(Boolean)
+    .join(' | ');
   const rows = await sql<{ chunk_id: string; doc_id: string; title: string; text: string; rank: number }>`
     SELECT id AS chunk_id, doc_id, title, text, ts_rank_cd(tsv, q) AS rank
     FROM knowledge_chunks, to_tsquery('english', ${tsquery}) q
     WHERE workspace_id = ${scope.workspaceId} AND livemode = ${livemode} AND agent_id = ${agentId} AND tsv @@ q
     ORDER BY rank DESC, id LIMIT ${topK}`.execute(db);
-  return rows.rows.map((r) => ({ chunk_id: r.chunk_id, doc_id: r.doc_id, title: r.title, text: r.text, score: squash(Number(r.rank) * 10) }));
+  return rows.rows.map((r) => ({
+    chunk_id: r.chunk_id,
+    doc_id: r.doc_id,
+    title: r.title,
+    text: r.text,
+    score: squash(Number(r.rank) * 10),
+  }));
 }
 
 const squash = (x: number) => Math.round((Math.max(0, x) / (1 + Math.max(0, x))) * 10_000) / 10_000;
-
-/**
- * Reciprocal rank fusion of the text ranking and the vector ranking (k = 60): a chunk high in
- * either list rises; neither score scale needs to be comparable.
- */
-export function fuseRankings(lists: SearchHit[][], topK: number, k = 60): SearchHit[] {
-  const fused = new Map<string, { hit: SearchHit; score: number }>();
-  for (const list of lists) {
-    list.forEach((hit, i) => {
-      const e = fused.get(hit.chunk_id) ?? { hit, score: 0 };
-      e.score += 1 / (k + i + 1);
-      fused.set(hit.chunk_id, e);
-    });
-  }
-  return [...fused.values()]
-    .sort((a, b) => b.score - a.score)
-    .slice(0, topK)
-    .map(({ hit, score }) => ({ ...hit, score: Math.round(score * 1_000_000) / 1_000_000 }));
-}
-
-export function cosine(a: number[], b: number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length && i < b.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
-}

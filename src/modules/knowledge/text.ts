@@ -20,9 +20,13 @@ const stopwords = new Set(
 );
 
 export function tokens(text: string): string[] {
-  return (text.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').match(/[\p{L}\p{N}]+/gu) ?? []).filter(
-    (t) => t.length > 1 || /\d/.test(t),
-  );
+  return (
+    text
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  ).filter((t) => t.length > 1 || /\d/.test(t));
 }
 
 export function contentTokens(text: string): string[] {

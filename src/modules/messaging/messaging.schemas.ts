@@ -344,15 +344,28 @@ export const templateObject = z.object({
   language: describe(z.string(), 'Language code.', 'en'),
   category: templateBody.category,
   body: describe(z.string(), 'Body with placeholders.', 'Hi {{1}}, your appointment is on {{2}}.'),
-  header: describe(z.object({ type: z.literal('text'), text: z.string() }).nullable(), 'Text header.', null),
+  header: describe(
+    z
+      .object({
+        type: describe(z.literal('text'), 'Header kind.', 'text'),
+        text: describe(z.string(), 'Header text.', 'Reminder'),
+      })
+      .nullable(),
+    'Text header.',
+    null,
+  ),
   footer: describe(z.string().nullable(), 'Footer.', null),
   buttons: describe(
     z.array(
       z.object({
-        type: z.string(),
-        text: z.string(),
-        url: z.string().optional(),
-        phone_number: z.string().optional(),
+        type: describe(z.string(), 'Button kind: quick_reply, url or phone_number.', 'quick_reply'),
+        text: describe(z.string(), 'Button label.', 'Confirm'),
+        url: describe(z.string(), 'Target URL (url buttons).', 'https://example.com/booking').optional(),
+        phone_number: describe(
+          z.string(),
+          'Number to call (phone_number buttons).',
+          '+14155550123',
+        ).optional(),
       }),
     ),
     'Buttons.',

@@ -94,5 +94,5 @@ export const loginResponse = z.object({
     'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...',
   ),
   expires_at: timestamp('When the token stops working'),
-  user: userObject,
+  user: describe(userObject, 'The signed-in user.'),
 });

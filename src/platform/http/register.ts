@@ -14,6 +14,19 @@ declare module 'fastify' {
   }
 }
 
+/** A JSON body that did not parse. */
+export class InvalidJsonBody {
+  readonly reason: string;
+  constructor(reason: string) {
+    this.reason = reason;
+  }
+}
+
+export const malformedJson = (reason: string) =>
+  new ApiError('validation_failed', `Malformed JSON body: ${reason}`, {
+    errors: [{ field: 'body', message: 'is not valid JSON' }],
+  });
+
 /** Turns zod issues into the `errors` list: one entry per invalid field, with a plain message. */
 export function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
   return error.issues.map((issue) => {
@@ -81,12 +94,9 @@ export function installPlumbing(app: FastifyInstance, ctx: AppContext) {
       try {
         done(null, JSON.parse(buf.toString('utf8')));
       } catch (e) {
-        done(
-          new ApiError('validation_failed', `Malformed JSON body: ${(e as Error).message}`, {
-            errors: [{ field: 'body', message: 'is not valid JSON' }],
-          }) as never,
-          undefined,
-        );
+        // Not refused here: a provider webhook must verify its signature before any parse error
+        // is reported. Routes with a body schema refuse it as `validation_failed`.
+        done(null, new InvalidJsonBody((e as Error).message));
       }
     },
   );
@@ -201,6 +211,7 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
       const params = parseOrThrow(route.params, request.params, 'path');
       const query = parseOrThrow(route.query, request.query ?? {}, 'query');
       let body: unknown;
+      if (request.body instanceof InvalidJsonBody && route.body) throw malformedJson(request.body.reason);
       if (route.body) {
         const type = mediaType(request);
         const hasBody = request.body !== undefined && request.body !== null;

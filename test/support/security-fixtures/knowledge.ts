@@ -12,7 +12,10 @@ const fixture: SecurityFixture = {
   async create(t, key) {
     const agent = await t.call('POST', '/v1/agents', { key, body: { name: 'Knowledge fixture agent' } });
     if (agent.status !== 201) throw new Error(`knowledge fixture agent: ${agent.status} ${agent.text}`);
-    const doc = await t.call('POST', `/v1/agents/${agent.body.id}/knowledge`, { key, body: { title: 'Fixture', content: 'Parking is free.' } });
+    const doc = await t.call('POST', `/v1/agents/${agent.body.id}/knowledge`, {
+      key,
+      body: { title: 'Fixture', content: 'Parking is free.' },
+    });
     if (doc.status !== 201) throw new Error(`knowledge fixture document: ${doc.status} ${doc.text}`);
     return { id: agent.body.id, doc_id: doc.body.id };
   },

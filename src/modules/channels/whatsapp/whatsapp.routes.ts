@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { safeEqual } from '../../../platform/crypto.ts';
 import { ApiError } from '../../../platform/errors.ts';
+import { InvalidJsonBody, malformedJson } from '../../../platform/http/register.ts';
 import { type AnyRoute, defineRoute } from '../../../platform/http/route.ts';
 import { describe, idOf } from '../../../platform/http/schemas.ts';
 import { acceptInbound, hookChannel, verifyOrThrow } from '../providers.inbound.ts';
@@ -73,6 +74,7 @@ export const whatsappHookRoutes: AnyRoute[] = [
         .toLowerCase();
       if (type !== 'application/json')
         throw new ApiError('unsupported_media_type', 'Meta webhooks are JSON.');
+      if (request.body instanceof InvalidJsonBody) throw malformedJson(request.body.reason);
       await acceptInbound(ctx, channel, 'whatsapp', 'application/json', rawBody as Buffer);
       return { status: 200 };
     },
