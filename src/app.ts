@@ -10,7 +10,7 @@ import type { Module } from './modules/module.ts';
 import type { AppContext } from './platform/context.ts';
 import { ApiError } from './platform/errors.ts';
 import { buildOpenApi } from './platform/http/openapi.ts';
-import { installPlumbing, registerRoute } from './platform/http/register.ts';
+import { installPlumbing, registerRoute, sendError } from './platform/http/register.ts';
 import { type AnyRoute, defineRoute } from './platform/http/route.ts';
 import { describe } from './platform/http/schemas.ts';
 import { newId } from './platform/ids.ts';
@@ -42,6 +42,15 @@ export async function buildApp(ctx: AppContext, modules: Module[]): Promise<Buil
     // Live event streams never end by themselves; shutting down must not wait for them.
     forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Errors the router raises before any route runs still answer in the one error shape.
+    frameworkErrors: (error, request, reply) => {
+      const notFound = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const err = notFound
+        ? new ApiError('not_found', `No object matches ${request.url.split('?')[0].slice(0, 80)}...: the id is too long.`)
+        : new ApiError('validation_failed', 'The request URL is malformed.');
+      reply.header('X-Request-Id', request.id);
+      return sendError(reply, err);
+    },
   });
 
   const metrics = new Registry();

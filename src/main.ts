@@ -21,7 +21,9 @@ const parley = await startParley(config).catch((err: Error) => {
 const base = config.publicUrl ?? `http://localhost:${config.port}`;
 const storage = config.databaseUrl ? 'PostgreSQL' : `SQLite (${config.dataDir})`;
 if (parley.url) {
-  console.log(`Parley is listening on ${parley.url} (role ${config.role}, storage ${storage}).`);
+  console.log(
+    `Parley is listening on http://${config.host}:${new URL(parley.url).port} (role ${config.role}, storage ${storage}).`,
+  );
   console.log(`API docs: ${base}/docs   OpenAPI: ${base}/openapi.json`);
 } else {
   console.log(`Parley worker started (storage ${storage}).`);

@@ -110,6 +110,71 @@ forEachStorage('ai agent', (storage) => {
     assert.ok(created.some((e) => JSON.parse(e.data).conversation_id === conv));
   });
 
+  it('a booking question is answered with availability and booked only when the customer confirms', async () => {
+    const from = nextPhone();
+    const conv = await inbound(from, 'kal 3 baje aa sakta hoon haircut ke liye?');
+    const [ask] = await waitReplies(conv, 1);
+    assert.match(ask.text, /15:00 baje Haircut ka slot khaali hai — book kar doon\?/);
+    const none = await t.call('GET', `/v1/bookings?conversation_id=${conv}`, { key: ws.test });
+    assert.equal(none.body.data.length, 0, 'a question books nothing');
+    await inbound(from, 'haan');
+    const replies = await waitReplies(conv, 2);
+    assert.match(replies[1].text, /confirm hai/);
+    const booked = await t.call('GET', `/v1/bookings?conversation_id=${conv}`, { key: ws.test });
+    assert.equal(booked.body.data.length, 1, booked.text);
+    assert.match(booked.body.data[0].start_at, /T09:30:00/, 'kal 15:00 Asia/Kolkata');
+
+    // "no" to the same question books nothing.
+    const other = nextPhone();
+    const conv2 = await inbound(other, 'can I come tomorrow at 5 for a haircut');
+    const [ask2] = await waitReplies(conv2, 1);
+    assert.match(ask2.text, /Shall I book it\?/);
+    await inbound(other, 'no thanks');
+    const r2 = await waitReplies(conv2, 2);
+    assert.match(r2[1].text, /haven't booked/);
+    const none2 = await t.call('GET', `/v1/bookings?conversation_id=${conv2}`, { key: ws.test });
+    assert.equal(none2.body.data.length, 0);
+  });
+
+  it('the lead carries the phone and intent; the contact gets the name and email it lacked, never overwritten', async () => {
+    const from = '+919811112222';
+    const conv = await inbound(from, 'Hi, my name is Neha Sharma, email neha@example.com');
+    await waitReplies(conv, 1);
+    await inbound(from, 'kal 3 baje haircut');
+    const replies = await waitReplies(conv, 2);
+    assert.match(replies[1].text, /15:00/);
+    const leads = await t.call('GET', `/v1/leads?conversation_id=${conv}`, { key: ws.test });
+    assert.equal(leads.body.data.length, 1, leads.text);
+    const lead = leads.body.data[0];
+    assert.equal(lead.phone, from);
+    assert.equal(lead.email, 'neha@example.com');
+    assert.equal(lead.name, 'Neha Sharma');
+    assert.equal(lead.intent, 'booking:haircut');
+    const c = await t.call('GET', `/v1/contacts/${lead.contact_id}`, { key: ws.test });
+    assert.equal(c.body.name, 'Neha Sharma');
+    assert.equal(c.body.email, 'neha@example.com');
+    const updated = await t.ctx.db
+      .selectFrom('events')
+      .selectAll()
+      .where('type', '=', 'contact.updated')
+      .where('actor_type', '=', 'ai')
+      .execute();
+    assert.ok(updated.some((e) => JSON.parse(e.data).id === lead.contact_id));
+
+    // A name a human already set stays; the empty email is filled.
+    const known = nextPhone();
+    const made = await t.call('POST', '/v1/contacts', { key: ws.test, body: { phone: known, name: 'Ravi Kumar' } });
+    assert.equal(made.status, 201, made.text);
+    const conv2 = await inbound(known, "I'm Rahul, rahul@example.com. How much is a haircut?");
+    await waitReplies(conv2, 1);
+    const c2 = await t.call('GET', `/v1/contacts/${made.body.id}`, { key: ws.test });
+    assert.equal(c2.body.name, 'Ravi Kumar');
+    assert.equal(c2.body.email, 'rahul@example.com');
+    const lead2 = (await t.call('GET', `/v1/leads?conversation_id=${conv2}`, { key: ws.test })).body.data[0];
+    assert.equal(lead2.phone, known);
+    assert.equal(lead2.intent, 'pricing:haircut');
+  });
+
   it('hands off when asked for a human, stays quiet while paused, and answers again once resolved', async () => {
     const from = nextPhone();
     const conv = await inbound(from, 'agent se baat karni hai');
@@ -198,9 +263,26 @@ forEachStorage('ai agent', (storage) => {
     assert.equal(r.status, 200, r.text);
     assert.match(r.body.reply, /16:00/);
     const types = r.body.actions.map((a: any) => a.type);
-    assert.ok(types.includes('booking_created'));
-    assert.ok(types.includes('lead_captured'));
-    assert.equal(r.body.actions.find((a: any) => a.type === 'booking_created').data.booking_id, null);
+    // Named for what would happen: nothing is saved, so no `booking_created` / `lead_captured`.
+    assert.ok(types.includes('would_book'), types.join());
+    assert.ok(types.includes('would_capture_lead'), types.join());
+    assert.ok(!types.includes('booking_created') && !types.includes('lead_captured'), types.join());
+    assert.equal(r.body.dry_run, true);
+    const wouldBook = r.body.actions.find((a: any) => a.type === 'would_book');
+    assert.equal(wouldBook.data.booking_id, null);
+    assert.equal(wouldBook.data.dry_run, true);
+    const asked = await t.call('POST', `/v1/agents/${agentId}/test`, {
+      key: ws.test,
+      body: {
+        message: 'haan',
+        history: [
+          { role: 'customer', text: 'kal 3 baje aa sakta hoon haircut ke liye?' },
+          { role: 'agent', text: 'Haan, kal 15:00 baje Haircut ka slot khaali hai — book kar doon?' },
+        ],
+      },
+    });
+    assert.equal(asked.status, 200, asked.text);
+    assert.ok(asked.body.actions.some((a: any) => a.type === 'would_book'), asked.text);
     assert.equal(
       (await t.call('GET', '/v1/bookings?per_page=100', { key: ws.test })).body.meta.total,
       bookingsBefore,
@@ -215,6 +297,8 @@ forEachStorage('ai agent', (storage) => {
       body: { message: 'hi', dynamic_variables: { name: 'Ravi' } },
     });
     assert.equal(greet.body.reply, 'Hi Ravi! Welcome to Glow Salon.');
+    const noName = await t.call('POST', `/v1/agents/${agentId}/test`, { key: ws.test, body: { message: 'hi' } });
+    assert.equal(noName.body.reply, 'Hi! Welcome to Glow Salon.');
     const empty = await t.call('POST', `/v1/agents/${agentId}/test`, { key: ws.test, body: { message: '' } });
     assert.equal(empty.status, 400);
     const huge = await t.call('POST', `/v1/agents/${agentId}/test`, {

@@ -191,7 +191,7 @@ forEachStorage('contacts and audiences', (storage) => {
         body: { phones: ['+14155550132', 'garbage'] },
       });
       assert.equal(bad.status, 400);
-      assert.equal(bad.body.error.errors[0].field, 'phones[1]');
+      assert.equal(bad.body.error.errors[0].field, 'phones.1');
       const foreign = await t.call('POST', '/v1/contacts', {
         key: other.test,
         body: { phone: '+14155550133' },
@@ -201,6 +201,7 @@ forEachStorage('contacts and audiences', (storage) => {
         body: { contact_ids: [foreign.body.id] },
       });
       assert.equal(cross.status, 400);
+      assert.equal(cross.body.error.errors[0].field, 'contact_ids.0');
       const rm = await t.call('DELETE', `/v1/audiences/${aud.body.id}/contacts`, {
         key: ws.test,
         body: { phones: ['+14155550131'] },

@@ -150,6 +150,77 @@ forEachStorage('conversations', (storage) => {
     assert.equal(await eventCount(t, w.id, 'conversation.escalated', id), 1);
     assert.equal(await eventCount(t, w.id, 'conversation.handoff_resolved', id), 1);
     assert.equal(await eventCount(t, w.id, 'conversation.assigned', id), 1);
+
+    // The body says what to do: an empty one is not a silent unassign.
+    for (const body of [{}, { user_id: user.body.id, team_id: null }]) {
+      const refused = await t.call('POST', `/v1/conversations/${id}/assign`, { key: w.test, body });
+      assert.equal(refused.status, 400, JSON.stringify(body));
+      assert.match(refused.body.error.message, /user_id/);
+      assert.match(refused.body.error.message, /team_id/);
+    }
+    const still = await t.call('GET', `/v1/conversations/${id}`, { key: w.test });
+    assert.deepEqual(still.body.assignee, { type: 'user', id: user.body.id });
+    const unassigned = await t.call('POST', `/v1/conversations/${id}/assign`, {
+      key: w.test,
+      body: { user_id: null },
+    });
+    assert.equal(unassigned.status, 200, unassigned.text);
+    assert.equal(unassigned.body.assignee, null);
+    assert.equal(await eventCount(t, w.id, 'conversation.assigned', id), 2);
+    const viaTeamNull = await t.call('POST', `/v1/conversations/${id}/assign`, {
+      key: w.test,
+      body: { team_id: null },
+    });
+    assert.equal(viaTeamNull.status, 200);
+    assert.equal(viaTeamNull.body.assignee, null);
+  });
+
+  it('reply infers the type from its one content field (template, image); several is a 400', async () => {
+    const tpl = await t.call('POST', '/v1/templates', {
+      key: w.test,
+      body: {
+        name: 'order_update',
+        language: 'hi',
+        category: 'utility',
+        body: 'Namaste {{name}}, aapka order {{order}} bhej diya gaya hai.',
+      },
+    });
+    assert.equal(tpl.status, 201, tpl.text);
+    const id = await open('+919900000020');
+    const sent = await t.call('POST', `/v1/conversations/${id}/reply`, {
+      key: w.test,
+      body: {
+        template: { name: 'order_update', language: 'hi', variables: { name: 'Rahul', order: '#1042' } },
+      },
+    });
+    assert.equal(sent.status, 201, sent.text);
+    assert.equal(sent.body.type, 'template');
+    assert.equal(sent.body.text, 'Namaste Rahul, aapka order #1042 bhej diya gaya hai.');
+    const image = await t.call('POST', `/v1/conversations/${id}/reply`, {
+      key: w.test,
+      body: { image: { url: 'https://example.com/menu.jpg', caption: 'Menu' } },
+    });
+    assert.equal(image.status, 201, image.text);
+    assert.equal(image.body.type, 'image');
+    assert.equal(image.body.media.caption, 'Menu');
+    const both = await t.call('POST', `/v1/conversations/${id}/reply`, {
+      key: w.test,
+      body: { text: 'hi', image: { url: 'https://example.com/menu.jpg' } },
+    });
+    assert.equal(both.status, 400);
+    assert.match(both.body.error.message, /text, image/);
+    const empty = await t.call('POST', `/v1/conversations/${id}/reply`, { key: w.test, body: {} });
+    assert.equal(empty.status, 400);
+    assert.equal(empty.body.error.errors[0].field, 'type');
+    const badVar = await t.call('POST', `/v1/conversations/${id}/reply`, {
+      key: w.test,
+      body: { template: { name: 'order_update', language: 'hi', variables: ['Rahul', '#1', 'extra'] } },
+    });
+    assert.equal(badVar.status, 400);
+    assert.ok(
+      badVar.body.error.errors.some((e: { field: string }) => e.field === 'template.variables.3'),
+      JSON.stringify(badVar.body.error.errors),
+    );
   });
 
   it('bulk acts per id and reports each', async () => {
@@ -179,6 +250,24 @@ forEachStorage('conversations', (storage) => {
       body: { ids: [a], action: 'snooze' },
     });
     assert.equal(missing.status, 400);
+    const noAssignee = await t.call('POST', '/v1/conversations/bulk', {
+      key: w.test,
+      body: { ids: [a], action: 'assign' },
+    });
+    assert.equal(noAssignee.status, 400);
+    assert.match(noAssignee.body.error.message, /user_id/);
+    const strayField = await t.call('POST', '/v1/conversations/bulk', {
+      key: w.test,
+      body: { ids: [a], action: 'close', team_id: null },
+    });
+    assert.equal(strayField.status, 400);
+    assert.equal(strayField.body.error.errors[0].field, 'team_id');
+    const unassign = await t.call('POST', '/v1/conversations/bulk', {
+      key: w.test,
+      body: { ids: [a], action: 'assign', user_id: null },
+    });
+    assert.equal(unassign.status, 200, unassign.text);
+    assert.equal(unassign.body.results[0].conversation.assignee, null);
     assert.equal(
       (await t.call('GET', `/v1/conversations/${foreign.body.conversation_id}`, { key: other.test })).body
         .status,
@@ -226,6 +315,9 @@ forEachStorage('conversations', (storage) => {
         [4, 'validation_failed'],
       ],
     );
+    const voice = r.body.errors.find((e: { index: number }) => e.index === 2);
+    assert.match(voice.message, /not available as a messaging channel in this version/);
+    assert.doesNotMatch(voice.message, /\/v1\/calls/);
     assert.equal(await eventCount(t, w.id, 'conversation.created', r.body.results[0].conversation.id), 1);
   });
 });

@@ -192,6 +192,49 @@ forEachStorage('messaging', (storage) => {
       assert.equal(await count(t, 'contacts', w.id), contactsBefore + 1);
     });
 
+    it('infers type from the one content field given; several without type is a 400 naming them', async () => {
+      const text = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919800000101', text: 'no type needed' },
+      });
+      assert.equal(text.status, 201, text.text);
+      assert.equal(text.body.type, 'text');
+      assert.equal(text.body.text, 'no type needed');
+      const image = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: {
+          to: '+919800000101',
+          channel: 'sms',
+          image: { url: 'https://x.test/a.jpg', caption: 'Menu' },
+        },
+      });
+      assert.equal(image.status, 201, image.text);
+      assert.equal(image.body.type, 'image');
+      assert.equal(image.body.media.url, 'https://x.test/a.jpg');
+      const before = await count(t, 'messages', w.id);
+      const both = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919800000101', text: 'x', image: { url: 'https://x.test/a.jpg' } },
+      });
+      assert.equal(both.status, 400, both.text);
+      assert.equal(both.body.error.errors[0].field, 'type');
+      assert.match(both.body.error.message, /text, image/);
+      const none = await t.call('POST', '/v1/messages', { key: w.test, body: { to: '+919800000101' } });
+      assert.equal(none.status, 400, none.text);
+      assert.equal(none.body.error.errors[0].field, 'type');
+      // An explicit type still refuses content of another type.
+      const mismatch = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919800000101', type: 'image', text: 'x' },
+      });
+      assert.equal(mismatch.status, 400);
+      assert.deepEqual(mismatch.body.error.errors.map((e: { field: string }) => e.field).sort(), [
+        'image',
+        'text',
+      ]);
+      assert.equal(await count(t, 'messages', w.id), before, 'refusals write nothing');
+    });
+
     it('voice is not a messaging channel, and live mode without a channel is channel_not_configured', async () => {
       const v = await t.call('POST', '/v1/messages', {
         key: w.test,
@@ -199,6 +242,8 @@ forEachStorage('messaging', (storage) => {
       });
       assert.equal(v.status, 422);
       assert.equal(v.body.error.code, 'channel_not_configured');
+      assert.match(v.body.error.message, /not available as a messaging channel in this version/);
+      assert.doesNotMatch(v.body.error.message, /\/v1\/calls/, 'no route that does not exist');
       const live = await t.call('POST', '/v1/messages', {
         key: other.live,
         body: { to: '+919800000001', type: 'text', text: 'x' },

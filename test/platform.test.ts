@@ -244,6 +244,49 @@ forEachStorage('platform core', (storage) => {
     assert.equal(tooLong.status, 400);
   });
 
+  it('treats the same JSON with its keys reordered as the same idempotent request', async () => {
+    const headers = { 'idempotency-key': `idem-${storage}-order`, 'content-type': 'application/json' };
+    const first = await t.call('POST', '/v1/api-keys', {
+      key: ws.live,
+      headers,
+      payload: '{"name":"ordered","scopes":["contacts:read"]}',
+    });
+    const again = await t.call('POST', '/v1/api-keys', {
+      key: ws.live,
+      headers,
+      payload: '{"scopes":["contacts:read"],"name":"ordered"}',
+    });
+    assert.equal(first.status, 201);
+    assert.equal(again.status, 201);
+    assert.equal(again.body.id, first.body.id);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+  });
+
+  it('names every unknown field and says what is wrong in plain words', async () => {
+    const res = await t.call('POST', '/v1/api-keys', {
+      key: ws.live,
+      body: { nmae: 'x', scopez: [], name: '' },
+    });
+    assert.equal(res.status, 400);
+    const byField = Object.fromEntries(
+      res.body.error.errors.map((e: { field: string; message: string }) => [e.field, e.message]),
+    );
+    assert.equal(byField.nmae, 'is not a known field');
+    assert.equal(byField.scopez, 'is not a known field');
+    assert.equal(byField.name, 'must be at least 1 character');
+    const page = await t.call('GET', '/v1/api-keys?page=abc', { key: ws.live });
+    assert.deepEqual(page.body.error.errors, [{ field: 'page', message: 'must be a number' }]);
+    const big = await t.call('GET', '/v1/api-keys?per_page=1000', { key: ws.live });
+    assert.deepEqual(big.body.error.errors, [{ field: 'per_page', message: 'must be at most 100' }]);
+  });
+
+  it('answers an overlong id in the error shape', async () => {
+    const res = await t.call('DELETE', `/v1/api-keys/key_${'A'.repeat(5000)}`, { key: ws.live });
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error.code, 'not_found');
+    assert.match(res.body.error.request_id, /^req_/);
+  });
+
   it('serves health, readiness, metrics, the OpenAPI document and the docs page', async () => {
     assert.equal((await t.call('GET', '/healthz')).body.status, 'ok');
     const ready = await t.call('GET', '/readyz');

@@ -513,6 +513,9 @@ forEachStorage('webhooks with private targets refused', (storage) => {
       const res = await t.call('POST', '/v1/webhooks', { key: ws.test, body: { url } });
       assert.equal(res.status, 400, url);
       assert.equal(res.body.error.errors[0].field, 'url');
+      // The refusal tells a developer how to receive webhooks locally.
+      assert.match(res.body.error.message, /PARLEY_WEBHOOK_ALLOW_PRIVATE=1/);
+      assert.match(res.body.error.message, /parley webhooks listen --forward-to/);
     }
     const ok = await t.call('POST', '/v1/webhooks', {
       key: ws.test,

@@ -91,7 +91,7 @@ export const configVariables = {
   PARLEY_WEBHOOK_ALLOW_PRIVATE: {
     schema: bool,
     default: '0',
-    doc: 'Allow webhook deliveries to loopback and private addresses (local development and tests).',
+    doc: 'Allow webhook deliveries and knowledge page fetches to reach loopback and private addresses (local development and tests only: it lets API callers reach this server’s network).',
   },
   PARLEY_LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

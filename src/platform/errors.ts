@@ -31,7 +31,7 @@ export const errorCodes = {
   channel_not_configured: { status: 422, doc: 'No channel is configured for this route in live mode.' },
   template_not_approved: {
     status: 422,
-    doc: 'The template does not exist in an approved state, or its variables do not fit.',
+    doc: 'No template with that name and language is approved (variables that do not fit the template are a 400 `validation_failed`).',
   },
   contact_opted_out: {
     status: 422,

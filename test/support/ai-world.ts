@@ -46,6 +46,7 @@ export function salonAgent(overrides: Partial<AgentConfig> = {}): AgentConfig {
       services: [
         { id: 'svc_01JD5Z8Q4X3N2M1K0H9G8F7E61', name: 'Haircut', duration_minutes: 45, price: 500 },
         { id: 'svc_01JD5Z8Q4X3N2M1K0H9G8F7E62', name: 'Facial', duration_minutes: 60, price: 1200 },
+        { id: 'svc_01JD5Z8Q4X3N2M1K0H9G8F7E63', name: 'Hair Spa', duration_minutes: 60, price: 1500 },
       ],
       holidays: [],
       buffer_minutes: 0,

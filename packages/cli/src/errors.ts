@@ -74,9 +74,11 @@ export function describeFailure(
         return { ...base, exitCode: EXIT.rateLimited, message: `${err.message}${when}${rid}` };
       }
       default: {
-        const fieldsText = err.fieldErrors.length
-          ? ` [${err.fieldErrors.map((f) => `${f.field}: ${f.message}`).join('; ')}]`
-          : '';
+        // The API's message usually already lists the field errors: add only those it leaves out.
+        const missing = err.fieldErrors
+          .map((f) => `${f.field}: ${f.message}`)
+          .filter((line) => !err.message.includes(line));
+        const fieldsText = missing.length ? ` [${missing.join('; ')}]` : '';
         return {
           ...base,
           exitCode: EXIT.api,

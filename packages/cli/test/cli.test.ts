@@ -352,6 +352,16 @@ describe('the parley binary', () => {
     assert.equal(JSON.parse(me.stdout).api_key.mode, 'test');
   });
 
+  it('an API refusal (send to a bogus number) is exit 1 with its message printed once', async () => {
+    const r = await parley(['send', 'bogus', 'x', '--api-key', ws.test, '--base-url', server.url]);
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^Error: .*\(validation_failed, HTTP 400\)/);
+    assert.equal(lines[0].split('must be a valid phone number').length - 1, 1, lines[0]);
+    assert.equal(r.stdout, '');
+  });
+
   it('an unknown command is exit 2 with a one-line error', async () => {
     const r = await parley(['frobnicate']);
     assert.equal(r.code, 2);

@@ -10,7 +10,7 @@ export function aiRoutes(opts: AiOptions) {
       path: '/v1/agents/:id/test',
       summary: 'Try an agent (playground, no channel)',
       description:
-        'Answers one message as the agent would, with its knowledge, hours, booking rules and model. Nothing is written: leads, bookings and handoffs appear in `actions` as what the agent would do.',
+        'Answers one message as the agent would, with its knowledge, hours, booking rules and model. Nothing is written (`dry_run: true`): leads, bookings, cancellations and handoffs appear in `actions` as `would_capture_lead`, `would_book`, `would_cancel_booking` and `would_handoff`, each with `data.dry_run: true` and null ids; `booking_proposed` is a slot the agent offers or asks the customer to confirm.',
       tags: ['AI'],
       auth: 'key',
       scope: 'agents:read',

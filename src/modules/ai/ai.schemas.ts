@@ -40,9 +40,13 @@ export const actionObject = z.object({
       'booking_proposed',
       'booking_cancelled',
       'handoff',
+      'would_capture_lead',
+      'would_book',
+      'would_cancel_booking',
+      'would_handoff',
     ]),
-    'What the agent did (or, in the playground, would do).',
-    'booking_created',
+    'What the agent did. The playground and copilot write nothing: their leads, bookings, cancellations and handoffs are `would_capture_lead`, `would_book`, `would_cancel_booking` and `would_handoff`, with `data.dry_run: true`.',
+    'booking_proposed',
   ),
   data: describe(
     z.record(z.string(), z.unknown()),
@@ -64,8 +68,9 @@ export const testAgentResponse = z.object({
   sources: describe(z.array(sourceObject), 'Knowledge passages the reply is based on.'),
   actions: describe(
     z.array(actionObject),
-    'What the agent would do. The playground writes nothing: leads, bookings and handoffs are only described (their ids are null); knowledge and availability are read for real.',
+    'What the agent would do. The playground writes nothing: leads, bookings, cancellations and handoffs appear as `would_capture_lead`, `would_book`, `would_cancel_booking` and `would_handoff` with `data.dry_run: true` (their ids are null); knowledge and availability are read for real, and `booking_proposed` is a slot the agent offers.',
   ),
+  dry_run: describe(z.literal(true), 'Always true: nothing was written.', true),
   answered: describe(z.boolean(), 'False when the agent could not answer.', true),
   engine: describe(
     z.string(),

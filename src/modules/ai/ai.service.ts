@@ -19,7 +19,12 @@ import {
   createBooking,
   listContactBookings,
 } from '../bookings/bookings.service.ts';
-import type { Scope as ContactScope } from '../contacts/contacts.service.ts';
+import {
+  type Scope as ContactScope,
+  getContactRow,
+  normalizeEmail,
+  presentContact,
+} from '../contacts/contacts.service.ts';
 import type { ContactRow } from '../contacts/contacts.tables.ts';
 import { getConversationRow, handoffConversation } from '../conversations/conversations.service.ts';
 import type { ConversationRow } from '../conversations/conversations.tables.ts';
@@ -30,9 +35,9 @@ import { replyToConversation } from '../messaging/messaging.service.ts';
 import type { MessageRow } from '../messaging/messaging.tables.ts';
 import { replyJob } from './ai.jobs.ts';
 import { builtinReply } from './builtin.ts';
-import type { AgentTools, EngineInput, EngineResult, Turn } from './engine.ts';
+import { type AgentTools, asDryRun, type EngineInput, type EngineResult, type Turn } from './engine.ts';
 import { asksHours, extractLeadFields, isThanks, wantsBooking, wantsCancel, wantsHuman } from './intents.ts';
-import { type LlmOptions, llmReply } from './llm.ts';
+import type { LlmOptions } from './llm.ts';
 
 export interface AiOptions {
   /** Customer messages arriving within this window after the first are answered together. */
@@ -45,8 +50,15 @@ export const MAX_ENGINE_CHARS = 4000;
 const HISTORY_TURNS = 20;
 
 /** Picks the engine from the agent's model: the built-in rules, or an LLM through the AI SDK. */
-export function runEngine(input: EngineInput, tools: AgentTools, llm: LlmOptions): Promise<EngineResult> {
-  return input.agent.model.provider === 'builtin' ? builtinReply(input, tools) : llmReply(input, tools, llm);
+export async function runEngine(
+  input: EngineInput,
+  tools: AgentTools,
+  llm: LlmOptions,
+): Promise<EngineResult> {
+  if (input.agent.model.provider === 'builtin') return builtinReply(input, tools);
+  // The AI SDK is loaded on the first LLM reply: a server whose agents are built-in never holds it.
+  const { llmReply } = await import('./llm.ts');
+  return llmReply(input, tools, llm);
 }
 
 const aiActor = (agentId: string): Actor => ({ type: 'ai', id: agentId });
@@ -62,12 +74,22 @@ function liveTools(
   return {
     searchKnowledge: (query, topK) => searchKnowledge(ctx, scope, agent.id, query, topK),
     async captureLead(input) {
+      const contact = await ctx.db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('id', '=', conversation.contact_id)
+        .where('workspace_id', '=', scope.workspaceId)
+        .where('livemode', '=', scope.livemode ? 1 : 0)
+        .executeTakeFirst();
+      // The customer is writing from the conversation's number: the lead carries it unless they gave another.
+      const phone = input.phone ?? contact?.phone ?? undefined;
       const { lead } = await captureLead(
         ctx,
         scope,
-        { conversation_id: conversation.id, agent_id: agent.id, ...input },
+        { conversation_id: conversation.id, agent_id: agent.id, ...input, ...(phone ? { phone } : {}) },
         actor,
       );
+      if (contact) await fillContact(ctx, scope, contact.id, { name: input.name, email: input.email }, actor);
       return { id: lead.id };
     },
     async checkAvailability(date, serviceId) {
@@ -106,6 +128,51 @@ function liveTools(
       await handoffConversation(ctx, scope, conversation.id, { reason }, actor);
     },
   };
+}
+
+/**
+ * Fills the contact's empty name and email from what the customer gave the AI; a value already
+ * there (typed by a human, imported) is never overwritten. The update is conditional on the
+ * field still being empty, so a concurrent edit wins.
+ */
+async function fillContact(
+  ctx: AppContext,
+  scope: ContactScope,
+  contactId: string,
+  given: { name?: string; email?: string },
+  actor: Actor,
+): Promise<void> {
+  const email = given.email ? normalizeEmail(given.email) : null;
+  const name = given.name?.trim() || null;
+  if (!name && !email) return;
+  await ctx.transaction(async (tx) => {
+    const now = ctx.clock.now().toISOString();
+    let changed = false;
+    for (const [column, value] of [
+      ['name', name],
+      ['email', email],
+    ] as const) {
+      if (!value) continue;
+      const r = await tx.db
+        .updateTable('contacts')
+        .set({ [column]: value, updated_at: now })
+        .where('id', '=', contactId)
+        .where('workspace_id', '=', scope.workspaceId)
+        .where('livemode', '=', scope.livemode ? 1 : 0)
+        .where((eb) => eb.or([eb(column, 'is', null), eb(column, '=', '')]))
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) changed = true;
+    }
+    if (!changed) return;
+    const row = await getContactRow(tx.db, scope, contactId);
+    await tx.emit({
+      workspaceId: scope.workspaceId,
+      livemode: scope.livemode,
+      type: 'contact.updated',
+      actor,
+      data: presentContact(row),
+    });
+  });
 }
 
 /**
@@ -399,9 +466,10 @@ export async function testAgent(
     agent_id: agent.id,
     reply: result.reply,
     sources: result.sources,
-    actions: result.actions,
+    actions: asDryRun(result.actions),
     answered: result.answered,
     engine: result.engine,
+    dry_run: true as const,
   };
 }
 
@@ -463,7 +531,8 @@ export async function copilotSuggest(
     now: ctx.clock.now(),
     defaultCountry: scope.defaultCountry,
   };
-  const draft = await runEngine(input, dryRunTools(ctx, scope, agent), opts.llm);
+  const engineDraft = await runEngine(input, dryRunTools(ctx, scope, agent), opts.llm);
+  const draft = { ...engineDraft, actions: asDryRun(engineDraft.actions) };
   const suggestions = draft.engine === 'fallback' ? [] : [{ text: draft.reply, sources: draft.sources }];
   // More passages the human may want to quote.
   const text = texts.join('\n');
@@ -496,7 +565,7 @@ function nextBestActions(
   const lead = extractLeadFields(text, country);
   if (lead.name || lead.email || lead.phone)
     out.push({ type: 'capture_lead', label: 'Save the contact details as a lead', data: { ...lead } });
-  const proposed = draft.actions.find((a) => a.type === 'booking_created' || a.type === 'booking_proposed');
+  const proposed = draft.actions.find((a) => a.type === 'would_book' || a.type === 'booking_proposed');
   if (proposed)
     out.push({
       type: 'book_appointment',

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { AgentConfig } from '../agents/agents.service.ts';
 import type { SearchHit } from '../knowledge/search.ts';
-import { contentTokens, stem } from '../knowledge/text.ts';
+import { contentTokens, stem, tokens } from '../knowledge/text.ts';
 import { parseWhen, type When, weekdayMentioned } from './datetime.ts';
 import {
   type Action,
@@ -17,14 +17,19 @@ import {
 import {
   asksAddress,
   asksHours,
+  asksPrice,
+  confirms,
+  declines,
   extractLeadFields,
   isGreeting,
   isHinglish,
   isInjection,
+  isQuestion,
   isSymbolsOnly,
   isThanks,
   mentionsBooking,
   wantsBooking,
+  wantsBookingNow,
   wantsCancel,
   wantsHuman,
 } from './intents.ts';
@@ -34,6 +39,14 @@ import {
  * (keeping the passages it used as sources), business hours, bookings and lead capture, and it
  * says so plainly when it does not know — handing off after `handoff.max_unanswered` misses.
  * It never repeats the agent's instructions.
+ *
+ * Booking policy: an explicit request ("book karna hai", "book me", "I want to book") or a plain
+ * statement naming a service and a time ("kal 3 baje haircut") books the slot at once when it is
+ * free. A question ("kal 3 baje aa sakta hoon haircut ke liye?", "can I come tomorrow at 5 for a
+ * facial?") only checks it: the reply says the slot is free and asks "book kar doon? / Shall I
+ * book it?" (a `booking_proposed` action), and the booking is made when the next message confirms
+ * ("haan", "yes", "ok book it", "confirm"); a "no" books nothing. A customer who answers the
+ * agent's own booking question (which service, which time) is booked without another question.
  */
 
 /** Words a customer uses for the same thing as the knowledge base. */
@@ -132,7 +145,7 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   let leadNote = '';
   const lead = extractLeadFields(text, input.defaultCountry);
   if (has('lead_capture') && (lead.name || lead.email || lead.phone)) {
-    await t.captureLead({ ...lead, intent: wantsBooking(text) ? 'booking' : undefined });
+    await t.captureLead({ ...lead, intent: intentOf(input, text) });
     leadNote = lead.name
       ? hi
         ? `Shukriya, ${lead.name}! `
@@ -171,14 +184,24 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
     );
   }
 
+  if (has('booking') && awaitsConfirmation(input.history) && declines(text)) {
+    // "nahi" alone is not enough to tell the language: the question it answers is.
+    const hiNo = hi || isHinglish(lastAgentTurn(input.history)?.text ?? '');
+    return done(
+      leadNote +
+        (hiNo
+          ? 'Theek hai, maine booking nahi ki. Aur kuch madad chahiye to batayein.'
+          : "No problem, I haven't booked anything. Anything else I can help with?"),
+    );
+  }
   const bookingAsked =
     wantsBooking(text) ||
     continuesBooking(input.history) ||
-    (mentionsBooking(text) &&
-      (parseWhen(text, { now: input.now, timezone: agent.business.timezone }) !== null ||
-        namesService(agent, text)));
+    (mentionsBooking(text) && (whenIn(input, text) !== null || serviceIn(agent, text) !== undefined)) ||
+    // "kal 3 baje haircut": a service and a day or time is a booking request, unless it asks the price.
+    (serviceIn(agent, text) !== undefined && whenIn(input, text) !== null && !asksPrice(text));
   if (has('booking') && agent.business.services.length > 0 && bookingAsked) {
-    return done(leadNote + (await bookingReply(input, t, hi, text)));
+    return done(leadNote + (await bookingReply(input, t, actions, hi, text)));
   }
 
   if (asksHours(text) && !asksAddress(text)) return done(leadNote + hoursReply(input, text, hi));
@@ -328,26 +351,53 @@ function coverage(words: string[], h: SearchHit): number {
   return covered.length / words.length;
 }
 
-/** The answer of a FAQ pair, or the passage's most relevant sentences. */
-function passageAnswer(h: SearchHit, words: string[]): string {
+/** Longest passage quoted whole; longer ones are cut down to their most relevant sentences. */
+const WHOLE_PASSAGE_CHARS = 240;
+const ANSWER_CHARS = 360;
+
+/**
+ * The answer of a FAQ pair, or the passage's most relevant sentences: each sentence (or line,
+ * list item) is scored by how many of the query's words it holds, and the best one or two are
+ * quoted in the passage's order, so "Do you do keratin?" gets the keratin sentence of an
+ * "About us" page, not the page.
+ */
+export function passageAnswer(h: { text: string }, words: string[]): string {
   const faq = /^Q:[\s\S]*?\nA:\s*([\s\S]*)$/.exec(h.text);
   if (faq) return faq[1].trim();
   const sentences = h.text
-    .replace(/\n+/g, ' \n ')
-    .split(/(?<=[.!?।])\s+|\s\n\s/)
-    .map((s) => s.trim())
+    .split(/\n+/)
+    .filter((line) => !/^\s{0,3}#{1,6}\s/.test(line))
+    .map((line) => line.replace(/^\s*(?:[-*•]|\d+[.)])\s+/, '').trim())
+    .flatMap((line) => line.split(/(?<=[.!?।])\s+(?=[\p{Lu}\p{N}"'(])/u))
+    .map((x) => x.trim())
     .filter(Boolean);
-  if (sentences.length <= 2 || h.text.length <= 320) return h.text.trim();
+  const whole = sentences.join(' ');
+  if (sentences.length <= 2 || whole.length <= WHOLE_PASSAGE_CHARS) return whole;
   const stems = new Set(words.flatMap(expand).map(stem));
-  const score = (s: string) => contentTokens(s).filter((w) => stems.has(stem(w))).length;
-  let bestIdx = 0;
-  sentences.forEach((s, i) => {
-    if (score(s) > score(sentences[bestIdx])) bestIdx = i;
-  });
-  const picked = [sentences[bestIdx]];
-  if (sentences[bestIdx + 1] && picked[0].length + sentences[bestIdx + 1].length < 320)
-    picked.push(sentences[bestIdx + 1]);
-  return picked.join(' ');
+  const scores = sentences.map((x) => new Set(contentTokens(x).map(stem).filter((w) => stems.has(w))).size);
+  const best = Math.max(...scores);
+  if (best === 0) return fitting(sentences, [0, 1]);
+  // The best sentences, then the one after the best when it goes on about the same thing.
+  const order = scores
+    .map((score, i) => ({ score, i }))
+    .filter((x) => x.score === best)
+    .map((x) => x.i);
+  const first = order[0];
+  const picked = order.length > 1 ? order.slice(0, 2) : scores[first + 1] > 0 ? [first, first + 1] : [first];
+  return fitting(sentences, picked);
+}
+
+/** The picked sentences in passage order, as many as fit in an answer (always the first). */
+function fitting(sentences: string[], picked: number[]): string {
+  const out: string[] = [];
+  let length = 0;
+  for (const i of [...picked].sort((a, b) => a - b)) {
+    const x = sentences[i];
+    if (!x || (out.length > 0 && length + x.length > ANSWER_CHARS)) continue;
+    out.push(x);
+    length += x.length + 1;
+  }
+  return out.join(' ');
 }
 
 function hoursReply(input: EngineInput, text: string, hi: boolean): string {
@@ -403,12 +453,69 @@ function weekSummary(input: EngineInput, hi: boolean): string {
   );
 }
 
+const lastAgentTurn = (history: Turn[]) => [...history].reverse().find((t) => t.role === 'agent');
+
 /** The last agent reply asked a booking question, so this message may only carry the missing part. */
 function continuesBooking(history: Turn[]): boolean {
-  const last = [...history].reverse().find((t) => t.role === 'agent');
+  const last = lastAgentTurn(history);
   return !!last && BOOKING_PROMPT.test(last.text);
 }
-const BOOKING_PROMPT = /(to book\?|should I book\?|kaunsi service|kis din|kaunsa time|book karun\?)/;
+const CONFIRM_PROMPT = /(Shall I book it\?|book kar doon\?)/;
+const BOOKING_PROMPT = /(to book\?|should I book\?|kaunsi service|kis din|kaunsa time|book karun\?|Shall I book it\?|book kar doon\?)/;
+
+/** The last agent reply offered one free slot and asked whether to book it. */
+function awaitsConfirmation(history: Turn[]): boolean {
+  const last = lastAgentTurn(history);
+  return !!last && CONFIRM_PROMPT.test(last.text);
+}
+
+const whenIn = (input: EngineInput, text: string) =>
+  parseWhen(text, { now: input.now, timezone: input.agent.business.timezone });
+
+/**
+ * The service a message names: its full name ("hair spa"), or for a one-word name the word in
+ * another form ("haircuts"). Longer names win so "hair spa" is not read as "haircut".
+ */
+function serviceIn(agent: AgentConfig, text: string) {
+  const lower = ` ${tokens(text).join(' ')} `;
+  const stems = new Set(tokens(text).map(stem));
+  const byLength = [...agent.business.services].sort((a, b) => b.name.length - a.name.length);
+  return (
+    byLength.find((s) => lower.includes(` ${tokens(s.name).join(' ')} `)) ??
+    byLength.find((s) => {
+      const words = tokens(s.name);
+      return words.length === 1 && words[0].length > 3 && stems.has(stem(words[0]));
+    })
+  );
+}
+
+const slug = (name: string) =>
+  tokens(name).join('_') || name.toLowerCase();
+
+/**
+ * What the customer is after, for the lead: `booking:<service>`, `pricing[:<service>]` or
+ * `service:<service>`, read from this message and then their earlier ones (newest first).
+ */
+function intentOf(input: EngineInput, text: string): string | undefined {
+  const earlier = input.history.filter((h) => h.role === 'customer').map((h) => h.text);
+  for (const m of [text, ...earlier.reverse()]) {
+    const service = serviceIn(input.agent, m);
+    const suffix = service ? `:${slug(service.name)}` : '';
+    if (wantsBooking(m) || wantsBookingNow(m) || (service && whenIn(input, m) && !asksPrice(m)))
+      return `booking${suffix}`;
+    if (asksPrice(m)) return `pricing${suffix}`;
+    if (service) return `service${suffix}`;
+  }
+  return undefined;
+}
+
+/** The day's label ("Sunday 10 May") when the business is closed on it (no hours, or a holiday). */
+function closedOn(input: EngineInput, date: string): string | null {
+  const b = input.agent.business;
+  const d = DateTime.fromISO(date, { zone: b.timezone });
+  const open = (b.hours[weekdayKeys[d.weekday - 1]] ?? []).length > 0 && !b.holidays.includes(date);
+  return open ? null : d.toFormat('cccc d LLLL');
+}
 
 function localLabel(iso: string, agent: AgentConfig): string {
   return DateTime.fromISO(iso).setZone(agent.business.timezone).toFormat('ccc d LLL, HH:mm');
@@ -417,7 +524,8 @@ function localLabel(iso: string, agent: AgentConfig): string {
 async function bookingReply(
   input: EngineInput,
   t: ReturnType<typeof recording>,
-  hi: boolean,
+  actions: Action[],
+  hiText: boolean,
   text: string,
 ): Promise<string> {
   const agent = input.agent;
@@ -430,21 +538,36 @@ async function bookingReply(
       if (!BOOKING_PROMPT.test(turn.text) || ++asked > 3) break;
     } else context.push(turn.text);
   }
+  // A bare "haan" carries no language of its own: the booking conversation's does.
+  const hi = hiText || isHinglish(context.join('\n'));
+  // A question is answered with availability; an explicit request, a confirmation or an answer
+  // to the agent's own booking question books (see the policy at the top of this file).
+  const confirmed = awaitsConfirmation(input.history) && confirms(text);
+  const askFirst = !confirmed && isQuestion(text) && !context.some(wantsBookingNow);
   const services = agent.business.services;
-  const lowerAll = context.join(' ').toLowerCase();
   const service =
-    services.find((s) => lowerAll.includes(s.name.toLowerCase())) ??
+    context.map((m) => serviceIn(agent, m)).find((s) => s !== undefined) ??
     services.find((s) =>
-      contentTokens(s.name).some((w) => w.length > 3 && contentTokens(lowerAll).map(stem).includes(stem(w))),
+      contentTokens(s.name).some(
+        (w) => w.length > 3 && contentTokens(context.join(' ')).map(stem).includes(stem(w)),
+      ),
     ) ??
     (services.length === 1 ? services[0] : undefined);
   if (!service) {
+    const asked = context.map((m) => whenIn(input, m)).find((w) => w?.dateGiven);
+    const closed = asked && closedOn(input, asked.date);
     const list = services
       .map((s) => `${s.name} (${s.duration_minutes} min${s.price !== null ? `, ${s.price}` : ''})`)
       .join(', ');
+    // "aaj shaam 6 baje slot hai?" on a closed day: say so before asking which service.
+    const closedNote = closed
+      ? hi
+        ? `${closed} ko hum band hain. Hamare timings: ${weekSummary(input, hi)} `
+        : `We're closed on ${closed}. Our hours: ${weekSummary(input, hi)} `
+      : '';
     return hi
-      ? `Aap kaunsi service lena chahenge? ${list}. Kaunsi service book karun?`
-      : `Which service would you like to book? We offer: ${list}. Which one should I book?`;
+      ? `${closedNote}Aap kaunsi service lena chahenge? ${list}. Kaunsi service book karun?`
+      : `${closedNote}Which service would you like to book? We offer: ${list}. Which one should I book?`;
   }
   // Newest words win; a date said earlier beats one implied by a bare time ("12:30 works").
   const whens = context
@@ -462,9 +585,25 @@ async function bookingReply(
   const dayLabel = DateTime.fromISO(date, { zone: tz }).toFormat('cccc d LLLL');
   if (time) {
     const exact = slots.find((s) => localTime(s) === time);
+    if (exact && askFirst) {
+      t.note({
+        type: 'booking_proposed',
+        data: { service_id: service.id, requested: { date, time }, slots: [exact], awaiting_confirmation: true },
+      });
+      return hi
+        ? `Haan, ${dayLabel} ko ${time} baje ${service.name} ka slot khaali hai — book kar doon?`
+        : `Yes, ${time} on ${dayLabel} is free for a ${service.name}. Shall I book it?`;
+    }
     if (exact) {
       try {
         await t.book({ serviceId: service.id, startAt: exact.start_at, notes: 'Booked by the AI agent' });
+        const intent = `booking:${slug(service.name)}`;
+        // A booking customer is a lead; captured once per turn, with what they booked.
+        if (
+          input.agent.tools.includes('lead_capture') &&
+          !actions.some((a) => a.type === 'lead_captured' && a.data.intent === intent)
+        )
+          await t.captureLead({ intent });
         return hi
           ? `Ho gaya! Aapki ${service.name} ki booking ${dayLabel} ko ${localTime(exact)} baje confirm hai.`
           : `Done! Your ${service.name} is booked for ${dayLabel} at ${localTime(exact)}.`;
@@ -513,11 +652,6 @@ async function bookingReply(
   return hi
     ? `${dayLabel} ko free slots: ${times}. Kaunsa time book karun?`
     : `On ${dayLabel} we have ${times} free. Which time should I book?`;
-}
-
-function namesService(agent: AgentConfig, text: string): boolean {
-  const lower = text.toLowerCase();
-  return agent.business.services.some((s) => lower.includes(s.name.toLowerCase()));
 }
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));

@@ -51,7 +51,11 @@ export type ActionType =
   | 'booking_created'
   | 'booking_proposed'
   | 'booking_cancelled'
-  | 'handoff';
+  | 'handoff'
+  | 'would_capture_lead'
+  | 'would_book'
+  | 'would_cancel_booking'
+  | 'would_handoff';
 
 export interface Action {
   type: ActionType;
@@ -131,14 +135,36 @@ export function recording(
   };
 }
 
-/** Fills {{name}}, {{contact.name}}, {{anything}} from the variables; unknown ones become empty. */
+const dryRunNames: Partial<Record<ActionType, ActionType>> = {
+  lead_captured: 'would_capture_lead',
+  booking_created: 'would_book',
+  booking_cancelled: 'would_cancel_booking',
+  handoff: 'would_handoff',
+};
+
+/** Names the writes of a dry run (playground, copilot) for what they would do: nothing was saved. */
+export function asDryRun(actions: Action[]): Action[] {
+  return actions.map((a) => {
+    const type = dryRunNames[a.type];
+    return type ? { type, data: { ...a.data, dry_run: true } } : a;
+  });
+}
+
+/**
+ * Fills {{name}}, {{contact.name}}, {{anything}} from the variables. A missing or empty value drops
+ * the placeholder with the space and comma before it, so "Welcome to Glow Salon, {{name}}." reads
+ * "Welcome to Glow Salon." rather than "Welcome to Glow Salon,."
+ */
 export function fillVariables(template: string, vars: Record<string, string>): string {
-  return template
-    .replace(
-      /\{\{\s*([\w.]+)\s*\}\}/g,
-      (_, key: string) => vars[key] ?? vars[key.replace(/^(contact|vars|variables)\./, '')] ?? '',
-    )
+  const out = template
+    .replace(/([ \t]*[,;:]?[ \t]*)\{\{\s*([\w.]+)\s*\}\}/g, (_, before: string, key: string) => {
+      const value = (vars[key] ?? vars[key.replace(/^(contact|vars|variables)\./, '')] ?? '').trim();
+      return value ? before + value : '';
+    })
     .replace(/[ \t]{2,}/g, ' ')
-    .replace(/\s+([,.!?])/g, '$1')
+    .replace(/[ \t]+([,.!?])/g, '$1')
+    .replace(/([,;:])(?=[.!?])/g, '')
+    .replace(/^[\s,;:.!?]+/, '')
     .trim();
+  return out.charAt(0).toUpperCase() + out.slice(1);
 }

@@ -32,6 +32,33 @@ export function isInjection(text: string): boolean {
 const bookingRe =
   /\b(book|booking|reserve|reservation|schedule|aana hai|aa sakta|aa sakti|aa jaun|aa jau|aaunga|aaungi|fix kar)\b|\b(want|need|like|get|make|chahiye|lena|milega|milegi)\b.{0,20}\b(appointment|appt|slot)|\b(appointment|appt|slot)s?\b.{0,20}\b(chahiye|lena|milega|milegi|karna|karni|please|pls|for)\b/i;
 export const wantsBooking = (text: string) => bookingRe.test(text);
+
+/**
+ * An explicit request to book ("book karna hai", "book me", "I want to book", "appointment
+ * chahiye", "book a haircut…"): booked at once when the slot is free. "Can I book…?" is a question.
+ */
+const explicitBookingRe =
+  /\b(book|reserve|schedule)\s+(karna|karni|karo|kar\s*do|kar\s*dijiye|kariye|kar\s*dena|me|it|kar\s*dein|kar\s*den)\b|\b(want|wanna|need|like|love|going)\s+(to\s+)?(book|reserve|schedule|make (an? )?(appointment|booking))\b|\b(please|pls|plz|kindly)\s+(book|reserve|schedule)\b|(^|[,.!;:\n]\s*)(book|reserve|schedule)\s+(a|an|my|the|one|me|for|haircut|facial|\w+\s+(for|on|at|tomorrow|today|kal|parso))\b|\b(appointment|appt|slot|booking)\s+(chahiye|lena hai|karna hai|karni hai|fix kar)|\b(aana hai|fix kar\s*do)\b|\b(i want|i need|i'd like|i would like)\s+(an?\s+)?(appointment|appt|slot|booking)\b/i;
+export const wantsBookingNow = (text: string) => explicitBookingRe.test(text);
+
+/** A question ("can I come tomorrow at 5?", "aa sakta hoon?", "slot hai?"): answered with availability first. */
+const questionRe =
+  /\?|^\s*(can|could|may|is|are|do|does|will|would|any|kya|what|when|which)\b|\b(sakta|sakti|sakte)\s*(hoon|hu|hun|hain|hai|ho)?\b|\b(milega|milegi|milenge|khaali|khali)\b|\b(hai|hain)\s+kya\b/i;
+export const isQuestion = (text: string) => questionRe.test(text);
+
+/** "yes" to "shall I book it?". */
+const confirmRe =
+  /^\s*(yes|yeah|yea|yep|yup|sure|ok(ay)?|confirm(ed)?|go ahead|please do|do it|book it|haan|han|ha|haa|ji|ji haan|haan ji|ha ji|theek hai|thik hai|thik h|done|pakka|kar do|book kar do|bilkul|perfect|great)\b/i;
+export const confirms = (text: string) => confirmRe.test(text) && !declines(text);
+
+/** "no" to "shall I book it?". */
+const declineRe =
+  /^\s*(no|nope|nah|not now|don'?t|do not|nahi|nahin|na|mat|rehne do|rehne dijiye|cancel|later|baad me|baad mein)\b/i;
+export const declines = (text: string) => declineRe.test(text);
+
+/** Asks what something costs. */
+const priceRe = /\b(price|prices|pricing|cost|costs|rate|rates|charge|charges|fee|fees|kitna|kitne|kitni|daam|how much)\b/i;
+export const asksPrice = (text: string) => priceRe.test(text);
 /** Mentions booking words that also appear in plain questions ("is parking available?"). */
 const maybeBookingRe = /\b(appointment|appointments|appt|slot|slots|availability|available|free time)\b/i;
 export const mentionsBooking = (text: string) => maybeBookingRe.test(text);

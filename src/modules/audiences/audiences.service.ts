@@ -202,14 +202,14 @@ async function resolveMembers(
       ).map((r) => r.id),
     );
     (input.contact_ids ?? []).forEach((id, i) => {
-      if (!found.has(id)) errors.push({ field: `contact_ids[${i}]`, message: `no contact ${id}` });
+      if (!found.has(id)) errors.push({ field: `contact_ids.${i}`, message: `no contact ${id}` });
     });
   }
   const phones: string[] = [];
   (input.phones ?? []).forEach((p, i) => {
     const e164 = normalizePhone(p, scope.defaultCountry);
     if (e164) phones.push(e164);
-    else errors.push({ field: `phones[${i}]`, message: 'must be a valid E.164 phone number' });
+    else errors.push({ field: `phones.${i}`, message: 'must be a valid E.164 phone number' });
   });
   if (errors.length)
     throw new ApiError(

@@ -26,7 +26,7 @@ export interface BatchItem {
 /**
  * Opens conversations one by one (each in its own transaction): a WhatsApp conversation opened
  * by the business starts with an approved template; SMS and email may start with a template or
- * text, or with nothing. Voice conversations are calls (POST /v1/calls). Per-item errors never
+ * text, or with nothing. Voice is refused per item (not a messaging channel yet). Per-item errors never
  * stop the others.
  */
 export async function createConversations(ctx: AppContext, sender: Sender, items: BatchItem[]) {
@@ -48,7 +48,7 @@ export async function createConversations(ctx: AppContext, sender: Sender, items
       if (item.channel === 'voice') {
         throw new ApiError(
           'channel_not_configured',
-          'Voice conversations are calls: create them with POST /v1/calls.',
+          'Voice is not available as a messaging channel in this version: open the conversation on whatsapp, sms or email.',
         );
       }
       let to = item.to;

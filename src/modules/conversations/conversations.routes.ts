@@ -19,6 +19,7 @@ import {
 } from './conversations.schemas.ts';
 import {
   assignConversation,
+  assignTargetOf,
   bulkAction,
   closeConversation,
   getConversation,
@@ -61,7 +62,7 @@ export const conversationRoutes = [
     path: '/v1/conversations',
     summary: 'Open conversations in a batch',
     description:
-      'Each item is opened on its own: `results` lists those opened, `errors` the others with their index. A WhatsApp conversation opened by the business starts with an approved template (required); SMS and email may start with a template, a text, or nothing. `channel: "voice"` is refused per item with `channel_not_configured`: calls are placed with POST /v1/calls.',
+      'Each item is opened on its own: `results` lists those opened, `errors` the others with their index. A WhatsApp conversation opened by the business starts with an approved template (required); SMS and email may start with a template, a text, or nothing. `channel: "voice"` is refused per item with `channel_not_configured`: voice is not available as a messaging channel in this version.',
     tags,
     auth: 'key',
     scope: 'conversations:write',
@@ -78,7 +79,7 @@ export const conversationRoutes = [
     path: '/v1/conversations/bulk',
     summary: 'Act on many conversations',
     description:
-      'close, reopen, snooze (`until`), assign (`user_id` | `team_id`, neither to unassign), tag or untag (`tags`); one result per id, each applied on its own.',
+      'close, reopen, snooze (`until`), assign (exactly one of `user_id` | `team_id`; `{"user_id": null}` unassigns; neither is a 400), tag or untag (`tags`); one result per id, each applied on its own.',
     tags,
     auth: 'key',
     scope: 'conversations:write',
@@ -125,7 +126,7 @@ export const conversationRoutes = [
     path: '/v1/conversations/:id/reply',
     summary: "Reply on the conversation's channel",
     description:
-      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.',
+      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}`, `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.',
     tags,
     auth: 'key',
     scope: 'messages:write',
@@ -151,7 +152,7 @@ export const conversationRoutes = [
     path: '/v1/conversations/:id/assign',
     summary: 'Assign to a user or a team',
     description:
-      'Give `user_id` or `team_id`; neither (or null) unassigns. An unknown user or team is a 404 naming the field.',
+      'Give exactly one of `user_id` or `team_id`: an id assigns, `null` (e.g. `{"user_id": null}`) unassigns. An empty body, or both fields, is a 400 naming them. An unknown user or team is a 404 naming the field.',
     tags,
     auth: 'key',
     scope: 'conversations:write',
@@ -160,14 +161,8 @@ export const conversationRoutes = [
     responses: { 200: conversationObject },
     errors: ['validation_failed'],
     handler: async ({ ctx, auth, params, body }) => {
-      if (body.user_id && body.team_id) {
-        throw validationFailed([{ field: 'team_id', message: 'give user_id or team_id, not both' }]);
-      }
-      const target = body.user_id
-        ? { type: 'user' as const, id: body.user_id }
-        : body.team_id
-          ? { type: 'team' as const, id: body.team_id }
-          : null;
+      const target = assignTargetOf(body);
+      if (Array.isArray(target)) throw validationFailed(target);
       return { status: 200, body: await assignConversation(ctx, auth, params.id, target, auth.actor) };
     },
   }),

@@ -63,8 +63,16 @@ export const conversationObject = z.object({
 });
 
 const assignFields = {
-  user_id: idOf('usr', 'Assign to this user.').nullable().optional(),
-  team_id: idOf('team', 'Assign to this team.').nullable().optional(),
+  user_id: describe(
+    idOf('usr').nullable(),
+    'Assign to this user; `null` unassigns. Give exactly one of user_id and team_id.',
+    'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ).optional(),
+  team_id: describe(
+    idOf('team').nullable(),
+    'Assign to this team; `null` unassigns. Give exactly one of user_id and team_id.',
+    'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ).optional(),
 };
 
 export const assignBody = z.strictObject(assignFields);
@@ -178,7 +186,7 @@ export const batchBody = z.strictObject({
           agent_id: idOf('agt', 'The agent that runs it (its channel sends).').optional(),
           channel: describe(
             z.enum(['whatsapp', 'sms', 'email', 'voice']),
-            'Channel (voice: use /v1/calls).',
+            'Channel (voice is not available as a messaging channel in this version: refused per item).',
             'whatsapp',
           ),
           to: describe(

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { ApiError, notFound, validationFailed } from '../../platform/errors.ts';
+import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
@@ -281,6 +281,29 @@ async function mutate(
 
 export type AssignTarget = { type: 'user' | 'team'; id: string } | null;
 
+/**
+ * The assignment a body asks for: exactly one of `user_id` and `team_id`, an id assigns and `null`
+ * unassigns. An empty body is an error rather than a silent unassign.
+ */
+export function assignTargetOf(input: {
+  user_id?: string | null;
+  team_id?: string | null;
+}): AssignTarget | FieldError[] {
+  const hasUser = input.user_id !== undefined;
+  const hasTeam = input.team_id !== undefined;
+  if (hasUser && hasTeam) return [{ field: 'team_id', message: 'give user_id or team_id, not both' }];
+  if (!hasUser && !hasTeam)
+    return [
+      {
+        field: 'user_id',
+        message: 'give user_id or team_id to assign, or {"user_id": null} to unassign',
+      },
+    ];
+  if (input.user_id) return { type: 'user', id: input.user_id };
+  if (input.team_id) return { type: 'team', id: input.team_id };
+  return null;
+}
+
 async function checkAssignee(db: Db | Trx, scope: Scope, target: AssignTarget) {
   if (!target) return;
   const table = target.type === 'user' ? 'users' : 'teams';
@@ -480,15 +503,17 @@ export async function bulkAction(ctx: AppContext, scope: Scope, input: BulkInput
     errors.push({ field: 'until', message: 'is required for snooze' });
   if ((input.action === 'tag' || input.action === 'untag') && !input.tags?.length)
     errors.push({ field: 'tags', message: `is required for ${input.action}` });
-  if (input.action === 'assign' && input.user_id && input.team_id)
-    errors.push({ field: 'team_id', message: 'give user_id or team_id, not both' });
+  let target: AssignTarget = null;
+  if (input.action === 'assign') {
+    const t = assignTargetOf(input);
+    if (Array.isArray(t)) errors.push(...t);
+    else target = t;
+  } else {
+    for (const f of ['user_id', 'team_id'] as const)
+      if (input[f] !== undefined) errors.push({ field: f, message: 'is only used with action assign' });
+  }
   if (errors.length) throw validationFailed(errors);
   const untilIso = input.action === 'snooze' ? parseSnoozeUntil(input.until!, ctx.clock.now()) : '';
-  const target: AssignTarget = input.user_id
-    ? { type: 'user', id: input.user_id }
-    : input.team_id
-      ? { type: 'team', id: input.team_id }
-      : null;
   const results = [];
   for (const id of [...new Set(input.ids)]) {
     try {

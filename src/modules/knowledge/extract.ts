@@ -1,5 +1,8 @@
-import { convert } from 'html-to-text';
+import http from 'node:http';
+import https from 'node:https';
+import { createRequire } from 'node:module';
 import { ApiError } from '../../platform/errors.ts';
+import { BlockedAddressError, guardedLookup, isPrivateAddress, literalAddress } from '../../platform/ssrf.ts';
 
 /** Pages larger than this are refused rather than read into memory. */
 export const MAX_FETCH_BYTES = 5 * 1024 * 1024;
@@ -18,6 +21,8 @@ export function looksBinary(text: string): boolean {
 }
 
 export function htmlToText(html: string): string {
+  // Loaded on first use: html-to-text is large and only knowledge pages need it.
+  const { convert } = createRequire(import.meta.url)('html-to-text') as typeof import('html-to-text');
   return convert(html, {
     wordwrap: false,
     selectors: [
@@ -33,52 +38,130 @@ export function htmlToText(html: string): string {
   }).trim();
 }
 
-/** Fetches a page (bounded in time and size) and keeps its text. */
+const MAX_REDIRECTS = 5;
+
+const fetchFailed = (url: string, reason: string) =>
+  new ApiError('unprocessable', `Could not fetch ${url}: ${reason}.`, {
+    errors: [{ field: 'url', message: `could not be fetched (${reason})` }],
+  });
+
+interface FetchedPage {
+  status: number;
+  type: string;
+  location: string | undefined;
+  body: Buffer;
+}
+
+/**
+ * One GET, bounded in time and size. Unless private targets are allowed, the name is resolved
+ * by `guardedLookup` (every address checked, the connection pinned to the checked one) and a
+ * literal private address is refused before connecting: knowledge URLs come from API callers,
+ * so they must not reach loopback, the private network or cloud metadata.
+ */
+function getOnce(
+  url: URL,
+  opts: { allowPrivate: boolean; timeoutMs: number; maxBytes: number },
+): Promise<FetchedPage> {
+  if (!opts.allowPrivate) {
+    const literal = literalAddress(url.hostname);
+    if (literal && isPrivateAddress(literal)) {
+      return Promise.reject(
+        new BlockedAddressError(
+          `${literal} is a private or reserved address (set PARLEY_WEBHOOK_ALLOW_PRIVATE=1 to allow)`,
+        ),
+      );
+    }
+  }
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? https : http).get(
+      url,
+      {
+        headers: { accept: 'text/html, text/plain;q=0.9', 'user-agent': 'ParleyKnowledgeBot/1.0' },
+        timeout: opts.timeoutMs,
+        ...(opts.allowPrivate ? {} : { lookup: guardedLookup }),
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        const type = String(res.headers['content-type'] ?? '').toLowerCase();
+        const location = res.headers.location;
+        const declared = Number(res.headers['content-length'] ?? '0');
+        const readable = status >= 200 && status < 300 && (!type || /text\/|html|xml/.test(type));
+        if (!readable || declared > opts.maxBytes) {
+          res.destroy();
+          return resolve({
+            status,
+            type,
+            location,
+            body: Buffer.alloc(declared > opts.maxBytes ? opts.maxBytes + 1 : 0),
+          });
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > opts.maxBytes) {
+            res.destroy();
+            resolve({ status, type, location, body: Buffer.alloc(opts.maxBytes + 1) });
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => resolve({ status, type, location, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+  });
+}
+
+/** Fetches a page (bounded in time and size, redirects re-checked) and keeps its text. */
 export async function fetchPageText(
   url: string,
-  opts: { timeoutMs?: number; maxBytes?: number } = {},
+  opts: { timeoutMs?: number; maxBytes?: number; allowPrivate?: boolean } = {},
 ): Promise<{ text: string; title: string | null }> {
   const maxBytes = opts.maxBytes ?? MAX_FETCH_BYTES;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      signal: AbortSignal.timeout(opts.timeoutMs ?? FETCH_TIMEOUT_MS),
-      headers: { accept: 'text/html, text/plain;q=0.9', 'user-agent': 'ParleyKnowledgeBot/1.0' },
-      redirect: 'follow',
-    });
-  } catch (err) {
-    const reason = (err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message;
-    throw new ApiError('unprocessable', `Could not fetch ${url}: ${reason}.`, {
-      errors: [{ field: 'url', message: `could not be fetched (${reason})` }],
+  const settings = {
+    allowPrivate: opts.allowPrivate ?? false,
+    timeoutMs: opts.timeoutMs ?? FETCH_TIMEOUT_MS,
+    maxBytes,
+  };
+  let target = new URL(url);
+  let page: FetchedPage | undefined;
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    if (target.protocol !== 'http:' && target.protocol !== 'https:')
+      throw fetchFailed(url, `unsupported protocol ${target.protocol}`);
+    try {
+      page = await getOnce(target, settings);
+    } catch (err) {
+      // A refused address says no more than that: no status or content type of an internal service leaks.
+      if (err instanceof BlockedAddressError)
+        throw fetchFailed(url, 'it points to a private or reserved address');
+      throw fetchFailed(url, (err as Error).message);
+    }
+    if (page.status >= 300 && page.status < 400 && page.location) {
+      target = new URL(page.location, target);
+      continue;
+    }
+    break;
+  }
+  if (!page || (page.status >= 300 && page.status < 400)) throw fetchFailed(url, 'too many redirects');
+  if (page.status < 200 || page.status >= 300) {
+    throw new ApiError('unprocessable', `Fetching ${url} answered HTTP ${page.status}.`, {
+      errors: [{ field: 'url', message: `answered HTTP ${page.status}` }],
     });
   }
-  if (!res.ok) {
-    throw new ApiError('unprocessable', `Fetching ${url} answered HTTP ${res.status}.`, {
-      errors: [{ field: 'url', message: `answered HTTP ${res.status}` }],
-    });
-  }
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > maxBytes)
+  if (page.body.length > maxBytes)
     throw new ApiError('payload_too_large', `The page at ${url} is larger than ${maxBytes} bytes.`);
-  const type = (res.headers.get('content-type') ?? '').toLowerCase();
-  if (type && !/text\/|html|xml/.test(type)) {
-    await res.body?.cancel();
+  if (page.type && !/text\/|html|xml/.test(page.type)) {
     throw new ApiError(
       'unsupported_media_type',
-      `The page at ${url} is ${type}, not HTML or text; upload files with doc_type "file".`,
+      `The page at ${url} is ${page.type}, not HTML or text; upload files with doc_type "file".`,
     );
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > maxBytes)
-      throw new ApiError('payload_too_large', `The page at ${url} is larger than ${maxBytes} bytes.`);
-    chunks.push(chunk);
-  }
-  const raw = Buffer.concat(chunks).toString('utf8');
+  const raw = page.body.toString('utf8');
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(raw)?.[1]?.trim() || null;
-  const text = type.includes('html') || /<html|<body|<p[\s>]/i.test(raw) ? htmlToText(raw) : raw;
+  const text = page.type.includes('html') || /<html|<body|<p[\s>]/i.test(raw) ? htmlToText(raw) : raw;
   return { text, title };
 }
 

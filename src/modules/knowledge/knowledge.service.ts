@@ -65,7 +65,10 @@ interface Prepared {
 }
 
 /** Reads, fetches or extracts the document's text and chunks it. Runs before any transaction (it may fetch). */
-export async function prepareDocument(input: DocumentInput): Promise<Prepared> {
+export async function prepareDocument(
+  input: DocumentInput,
+  opts: { allowPrivate: boolean },
+): Promise<Prepared> {
   let content = input.content ?? '';
   let title = input.title?.trim() ?? '';
   let faqs: FaqPair[] | null = null;
@@ -75,7 +78,7 @@ export async function prepareDocument(input: DocumentInput): Promise<Prepared> {
     case 'url': {
       if (!input.url) throw invalidField('url', 'is required for doc_type url');
       url = input.url;
-      const page = await fetchPageText(url);
+      const page = await fetchPageText(url, { allowPrivate: opts.allowPrivate });
       content = page.text;
       title ||= page.title ?? url;
       break;
@@ -186,7 +189,7 @@ export async function createDocument(
   input: DocumentInput,
 ) {
   await getAgentRow(ctx.db, auth, agentId);
-  const prepared = await prepareDocument(input);
+  const prepared = await prepareDocument(input, { allowPrivate: ctx.config.webhookAllowPrivate });
   await consumeWrite(ctx, auth);
   const now = ctx.clock.now().toISOString();
   const row: KnowledgeDocumentsTable = {
@@ -273,7 +276,7 @@ export async function replaceDocument(
 ) {
   await getAgentRow(ctx.db, auth, agentId);
   const existing = await getRow(ctx, auth, agentId, id);
-  const prepared = await prepareDocument(input);
+  const prepared = await prepareDocument(input, { allowPrivate: ctx.config.webhookAllowPrivate });
   await consumeWrite(ctx, auth);
   const now = ctx.clock.now().toISOString();
   const row: KnowledgeDocumentsTable = {

@@ -1,8 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkContent, parsePlaceholders, previewOf, renderPlaceholders } from './content.ts';
+import {
+  checkContent,
+  parsePlaceholders,
+  previewOf,
+  renderPlaceholders,
+  resolveContentType,
+} from './content.ts';
 
 describe('message content rules', () => {
+  it('infers the type from the one content field when type is left out', () => {
+    assert.equal(resolveContentType({ template: { name: 'order_update' } }), 'template');
+    assert.equal(resolveContentType({ video: { url: 'https://a.test/v.mp4' } }), 'video');
+    assert.equal(resolveContentType({ type: 'image', text: 'x' }), 'image', 'an explicit type wins');
+    const several = resolveContentType({ text: 'x', document: { url: 'https://a.test/d.pdf' } });
+    assert.ok(Array.isArray(several));
+    assert.equal(several[0].field, 'type');
+    assert.match(several[0].message, /text, document/);
+    const none = resolveContentType({});
+    assert.ok(Array.isArray(none));
+    assert.equal(none[0].field, 'type');
+  });
+
   it('needs the part named by the type, within the limits', () => {
     assert.deepEqual(checkContent({ type: 'text', text: 'hi' }, 'whatsapp'), []);
     assert.equal(checkContent({ type: 'text' }, 'whatsapp')[0].field, 'text');

@@ -65,6 +65,29 @@ export interface ContentInput {
   interactive?: InteractiveInput;
 }
 
+/** Content as callers may give it: `type` can be left out when exactly one content field is present. */
+export type ContentDraft = Omit<ContentInput, 'type'> & { type?: MessageType };
+
+/**
+ * The message type: `type` when given, otherwise the one content field present (SPEC's reply body is
+ * `{text | template | image ...}` without `type`). None or several without `type` is a field error.
+ */
+export function resolveContentType(input: ContentDraft): MessageType | FieldError[] {
+  if (input.type) return input.type;
+  const present = messageTypes.filter((t) => input[t] !== undefined);
+  if (present.length === 1) return present[0];
+  if (present.length === 0)
+    return [
+      { field: 'type', message: `is required: give type, or one content field (${messageTypes.join(', ')})` },
+    ];
+  return [
+    {
+      field: 'type',
+      message: `is required when several content fields are given (${present.join(', ')}): set type, or send only one of them`,
+    },
+  ];
+}
+
 const tooLong = (field: string, max: number): FieldError => ({
   field,
   message: `must be at most ${max} characters`,

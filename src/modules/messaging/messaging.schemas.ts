@@ -21,7 +21,7 @@ const media = (kind: string) =>
         'invoice.pdf',
       ).optional(),
     }),
-    `The ${kind}, when type is ${kind}.`,
+    `The ${kind}, when type is ${kind} (alone, it sets type ${kind}).`,
   ).optional();
 
 export const templateRef = describe(
@@ -41,7 +41,7 @@ export const templateRef = describe(
       ['Ava', 'tomorrow 3 pm'],
     ).optional(),
   }),
-  'The template, when type is template.',
+  'The template, when type is template (alone, it sets type template).',
 );
 
 const interactive = describe(
@@ -126,15 +126,19 @@ const interactive = describe(
       'The list (type list).',
     ).optional(),
   }),
-  'Interactive content (WhatsApp only), when type is interactive.',
+  'Interactive content (WhatsApp only), when type is interactive (alone, it sets type interactive).',
 ).optional();
 
 /** The content of a message: shared by `POST /v1/messages` and the conversation reply. */
 export const contentFields = {
-  type: describe(z.enum(messageTypes), 'What kind of message.', 'text'),
+  type: describe(
+    z.enum(messageTypes),
+    'What kind of message. May be left out when exactly one content field (text, template, image, document, audio, video, interactive) is given: the type is that field; with several, type is required.',
+    'text',
+  ).optional(),
   text: describe(
     z.string().max(100_000),
-    'The text, when type is text (at most 4,096 characters).',
+    'The text, when type is text (at most 4,096 characters; alone, it sets type text).',
     'Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.',
   ).optional(),
   template: templateRef.optional(),
@@ -154,7 +158,7 @@ export const sendMessageBody = z.strictObject({
   ...contentFields,
   channel: describe(
     z.enum(['whatsapp', 'sms', 'email', 'voice']),
-    'Channel to send on (default whatsapp). Voice is not a messaging channel: use /v1/calls.',
+    'Channel to send on (default whatsapp). Voice is not available as a messaging channel in this version (422 channel_not_configured).',
     'whatsapp',
   ).optional(),
   from: describe(
@@ -172,10 +176,7 @@ export const sendMessageBody = z.strictObject({
 
 export const agentSendMessageBody = sendMessageBody.omit({ agent_id: true });
 
-export const replyBody = z.strictObject({
-  ...contentFields,
-  type: describe(z.enum(messageTypes), 'What kind of message (default text).', 'text').default('text'),
-});
+export const replyBody = z.strictObject(contentFields);
 
 const senderTypes = ['customer', 'ai', 'user', 'api_key', 'system'] as const;
 

@@ -20,6 +20,7 @@ import {
   windowOpen,
 } from '../conversations/conversations.service.ts';
 import {
+  type ContentDraft,
   type ContentInput,
   checkContent,
   type InteractiveInput,
@@ -28,6 +29,7 @@ import {
   parsePlaceholders,
   previewOf,
   renderPlaceholders,
+  resolveContentType,
   type TemplateRef,
 } from './content.ts';
 import { sendJob } from './messaging.jobs.ts';
@@ -49,7 +51,7 @@ export interface Sender {
   limits: PlanLimits;
 }
 
-export interface SendMessageInput extends ContentInput {
+export interface SendMessageInput extends ContentDraft {
   to?: string;
   channel?: 'whatsapp' | 'sms' | 'email' | 'voice';
   from?: string;
@@ -334,17 +336,22 @@ async function prepareContent(
 export async function sendMessage(
   ctx: AppContext,
   sender: Sender,
-  input: SendMessageInput,
+  draft: SendMessageInput,
 ): Promise<MessageObject> {
   const scope: Scope = { workspaceId: sender.workspaceId, livemode: sender.livemode };
   const now = ctx.clock.now();
-  const existingConv = input.conversation_id
-    ? await getConversationRow(ctx.db, scope, input.conversation_id)
+  const existingConv = draft.conversation_id
+    ? await getConversationRow(ctx.db, scope, draft.conversation_id)
     : undefined;
-  const type = (existingConv?.channel ?? input.channel ?? 'whatsapp') as ChannelType;
+  const type = (existingConv?.channel ?? draft.channel ?? 'whatsapp') as ChannelType;
   if (type === 'voice') {
-    throw channelNotConfigured('Voice is not a messaging channel: place a call with POST /v1/calls.');
+    throw channelNotConfigured(
+      'Voice is not available as a messaging channel in this version: send on whatsapp, sms or email.',
+    );
   }
+  const resolved = resolveContentType(draft);
+  if (Array.isArray(resolved)) throw validationFailed(resolved);
+  const input: SendMessageInput & ContentInput = { ...draft, type: resolved };
   const errors = checkContent(input, type);
   let to: string | undefined;
   if (existingConv) to = existingConv.contact_address;
@@ -500,7 +507,7 @@ export function replyToConversation(
   ctx: AppContext,
   sender: Sender,
   conversationId: string,
-  input: ContentInput & { business_initiated?: boolean; ignore_dnd?: boolean },
+  input: ContentDraft & { business_initiated?: boolean; ignore_dnd?: boolean },
 ): Promise<MessageObject> {
   return sendMessage(ctx, sender, { ...input, conversation_id: conversationId });
 }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { guardedLookup, isPrivateAddress, literalAddress } from './webhooks.ssrf.ts';
+import { guardedLookup, isPrivateAddress, literalAddress } from '../../platform/ssrf.ts';
 
 /** The outcome of one POST to a receiver. */
 export interface AttemptResult {
@@ -43,7 +43,7 @@ const agents = {
 
 function describeError(err: NodeJS.ErrnoException): string {
   switch (err.code) {
-    case 'EWEBHOOKBLOCKED':
+    case 'EBLOCKEDADDRESS':
       return `Refused: ${err.message}. Set PARLEY_WEBHOOK_ALLOW_PRIVATE=1 to allow private targets.`;
     case 'ECONNREFUSED':
       return 'The receiver refused the connection.';

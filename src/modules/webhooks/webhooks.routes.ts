@@ -54,7 +54,7 @@ export const webhookRoutes = [
     path: '/v1/webhooks',
     summary: 'Create a webhook endpoint (its secret is shown once)',
     description:
-      'Deliveries are signed with the returned `whsec_` secret (Standard Webhooks headers and `X-Parley-Signature`); see docs/webhooks.md. `events` defaults to `["*"]`; an unknown type is a 400 listing the valid ones.',
+      'Deliveries are signed with the returned `whsec_` secret (Standard Webhooks headers and `X-Parley-Signature`); see docs/webhooks.md. `events` defaults to `["*"]`; an unknown type is a 400 listing the valid ones. A loopback, private or reserved `url` is a 400 unless the server runs with PARLEY_WEBHOOK_ALLOW_PRIVATE=1; for local development `parley webhooks listen --forward-to <url>` needs no public URL.',
     tags,
     auth: 'key',
     scope: 'webhooks:write',

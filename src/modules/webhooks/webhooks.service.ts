@@ -7,10 +7,10 @@ import { type Page, type PageRequest, paginate } from '../../platform/http/pagin
 import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
 import { toJson } from '../../platform/json.ts';
+import { isPrivateAddress, literalAddress } from '../../platform/ssrf.ts';
 import { deliverJob } from './webhooks.jobs.ts';
 import { presentDelivery, presentEndpoint } from './webhooks.present.ts';
 import { generateSecret } from './webhooks.signing.ts';
-import { isPrivateAddress, literalAddress } from './webhooks.ssrf.ts';
 import type { DeliveryState, WebhookDeliveriesTable, WebhookEndpointsTable } from './webhooks.tables.ts';
 
 const mode = (auth: Auth) => (auth.livemode ? 1 : 0);
@@ -33,7 +33,10 @@ export function checkWebhookUrl(raw: string, allowPrivate: boolean): string {
     const host = url.hostname.toLowerCase();
     const literal = literalAddress(host);
     if ((literal && isPrivateAddress(literal)) || host === 'localhost' || host.endsWith('.localhost')) {
-      throw invalidField('url', 'must not point at a loopback, private, link-local or reserved address');
+      throw invalidField(
+        'url',
+        'must not point at a loopback, private, link-local or reserved address. For local development, start the server with PARLEY_WEBHOOK_ALLOW_PRIVATE=1, or run `parley webhooks listen --forward-to <local url>`, which needs no public URL',
+      );
     }
   }
   return url.toString();

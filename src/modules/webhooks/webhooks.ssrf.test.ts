@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { guardedLookup, isPrivateAddress } from '../../platform/ssrf.ts';
 import { sendWebhook } from './webhooks.http.ts';
 import { retryDelay } from './webhooks.jobs.ts';
-import { guardedLookup, isPrivateAddress } from './webhooks.ssrf.ts';
 
 describe('private address checks', () => {
   it('refuses loopback, private, shared, link-local, metadata and mapped addresses', () => {

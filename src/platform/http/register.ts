@@ -29,19 +29,74 @@ export const malformedJson = (reason: string) =>
 
 /** Turns zod issues into the `errors` list: one entry per invalid field, with a plain message. */
 export function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
-  return error.issues.map((issue) => {
+  const out: FieldError[] = [];
+  const seen = new Set<string>();
+  const push = (field: string, message: string) => {
+    // One message per field: the first problem found is the one to fix.
+    if (seen.has(field)) return;
+    seen.add(field);
+    out.push({ field, message });
+  };
+  for (const issue of error.issues) {
     const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || prefix || 'body';
-    let message = issue.message;
-    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) message = 'is required';
-    else if (issue.code === 'unrecognized_keys') {
-      return {
-        field: [field === 'body' ? '' : field, issue.keys.join(', ')].filter(Boolean).join('.'),
-        message: 'is not a known field',
-      };
-    } else message = message.replace(/^Invalid input: /, '');
-    return { field, message };
-  });
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) push(field === 'body' ? key : `${field}.${key}`, 'is not a known field');
+      continue;
+    }
+    push(field, plainMessage(issue));
+  }
+  return out;
 }
+
+const plural = (n: number | bigint, word: string) => `${n} ${word}${Number(n) === 1 ? '' : 's'}`;
+
+/** Zod's default wording, said the way our docs say it; messages written by a schema are kept. */
+function plainMessage(issue: z.core.$ZodIssue): string {
+  const m = issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      if (/received undefined$/.test(m)) return 'is required';
+      if (/received NaN$/.test(m)) return 'must be a number';
+      return /^Invalid input/.test(m) ? `must be ${article(issue.expected)}` : m;
+    case 'too_small':
+    case 'too_big': {
+      if (!/^Too (small|big)/.test(m)) return m;
+      const small = issue.code === 'too_small';
+      const bound = small
+        ? (issue as { minimum: number | bigint }).minimum
+        : (issue as { maximum: number | bigint }).maximum;
+      const inclusive = issue.inclusive !== false;
+      const word = small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
+      if (issue.origin === 'string') return `must be ${word} ${plural(bound, 'character')}`;
+      if (issue.origin === 'array' || issue.origin === 'set')
+        return `must have ${word} ${plural(bound, 'item')}`;
+      return `must be ${word} ${bound}`;
+    }
+    case 'invalid_value':
+      return /^Invalid (option|input)/.test(m)
+        ? `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+        : m;
+    case 'invalid_format':
+      return /^Invalid /.test(m) ? `must be a valid ${issue.format === 'regex' ? 'value' : issue.format}` : m;
+    default:
+      return m.replace(/^Invalid input: /, '');
+  }
+}
+
+/** JSON with object keys sorted, so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
+      : v,
+  );
+}
+
+const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
 
 function parseOrThrow<T>(
   schema: z.ZodType<T> | undefined,
@@ -233,7 +288,15 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
         route.method === 'POST' && route.auth === 'key' ? request.headers['idempotency-key'] : undefined;
       const idempotencyKey = typeof idemKey === 'string' ? idemKey : undefined;
       if (idempotencyKey !== undefined) {
-        const fingerprint = `${route.method} ${request.url}\n${request.rawBody?.toString('utf8') ?? JSON.stringify(request.body ?? null)}`;
+        // The same JSON with its keys in another order is the same request.
+        const payload =
+          request.body !== null &&
+          typeof request.body === 'object' &&
+          !Buffer.isBuffer(request.body) &&
+          !(request.body instanceof InvalidJsonBody)
+            ? canonicalJson(request.body)
+            : (request.rawBody?.toString('utf8') ?? '');
+        const fingerprint = `${route.method} ${request.url}\n${payload}`;
         const claim = await claimIdempotencyKey(ctx, auth, idempotencyKey, fingerprint);
         if (claim.kind === 'replay') {
           reply.header('Idempotent-Replayed', 'true');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { convert as htmlToText } from 'html-to-text';
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type { Transporter } from 'nodemailer';
 import { safeEqual } from '../../../platform/crypto.ts';
 import {
   type ChannelAdapter,
@@ -109,7 +109,7 @@ export function parseInboundEmail(body: unknown, channelAddress: string, now: Da
   const html = str('html', 'body-html', 'HtmlBody');
   const text =
     str('text', 'stripped-text', 'body-plain', 'TextBody', 'plain') ??
-    (html ? htmlToText(html, { wordwrap: false }) : '');
+    (html ? lazy.htmlToText()(html, { wordwrap: false }) : '');
   const dateHeader = headers.date ? new Date(headers.date) : undefined;
   // Relays resend on timeouts; without a Message-ID a content hash keeps the retry from duplicating.
   const messageId =
@@ -179,7 +179,7 @@ export function createEmailAdapter(opts: { timeoutMs?: number } = {}): ChannelAd
     const cached = transports.get(channel.id);
     if (cached?.key === key) return cached.transport;
     cached?.transport.close();
-    const transport = nodemailer.createTransport({
+    const transport = lazy.nodemailer().createTransport({
       host: c.host,
       port,
       secure: port === 465,
@@ -244,3 +244,10 @@ export function createEmailAdapter(opts: { timeoutMs?: number } = {}): ChannelAd
     },
   };
 }
+
+// nodemailer and html-to-text are loaded on first use, so a server without email channels never holds them.
+const requireLazily = createRequire(import.meta.url);
+const lazy = {
+  nodemailer: () => requireLazily('nodemailer') as typeof import('nodemailer'),
+  htmlToText: () => (requireLazily('html-to-text') as typeof import('html-to-text')).convert,
+};

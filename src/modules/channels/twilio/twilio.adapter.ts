@@ -1,4 +1,4 @@
-import twilio from 'twilio';
+import { createRequire } from 'node:module';
 import {
   type ChannelAdapter,
   type ChannelConfig,
@@ -148,7 +148,7 @@ export function createTwilioAdapter(opts: TwilioOptions): ChannelAdapter {
         string,
         string
       >;
-      return twilio.validateRequest(token, signature, request.url, params);
+      return twilioLib().validateRequest(token, signature, request.url, params);
     },
 
     parseInbound(_channel: ChannelConfig, request: RawInbound): InboundBatch {
@@ -231,4 +231,12 @@ export function parseTwilioForm(form: Record<string, string>, now: Date): Inboun
   }
   batch.messages.push(message);
   return batch;
+}
+
+type TwilioLib = typeof import('twilio');
+let loaded: TwilioLib | undefined;
+/** The `twilio` package is large; it is loaded the first time a Twilio signature is checked. */
+function twilioLib(): TwilioLib {
+  loaded ??= createRequire(import.meta.url)('twilio') as TwilioLib;
+  return loaded;
 }

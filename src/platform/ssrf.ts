@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /**
- * Addresses a webhook may never reach unless private targets are allowed: loopback, private,
+ * Addresses outbound requests (webhook deliveries, knowledge page fetches) may never reach unless private targets are allowed: loopback, private,
  * shared (CGNAT), link-local (cloud metadata lives at 169.254.169.254), multicast, reserved, and
  * their IPv6 counterparts. Node's BlockList also matches IPv4-mapped IPv6 (`::ffff:127.0.0.1`)
  * against the IPv4 rules.
@@ -49,7 +49,7 @@ export function literalAddress(hostname: string): string | null {
 }
 
 export class BlockedAddressError extends Error {
-  readonly code = 'EWEBHOOKBLOCKED';
+  readonly code = 'EBLOCKEDADDRESS';
 }
 
 /**

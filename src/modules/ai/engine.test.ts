@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fillVariables } from './engine.ts';
+
+describe('fillVariables', () => {
+  it('fills known variables, also through contact./vars. prefixes', () => {
+    assert.equal(fillVariables('Hi {{name}}, order {{ vars.order_id }}.', { name: 'Asha', order_id: '42' }), 'Hi Asha, order 42.');
+    assert.equal(fillVariables('Hello {{contact.name}}!', { name: 'Ravi' }), 'Hello Ravi!');
+  });
+
+  it('drops a missing placeholder with the comma and space before it', () => {
+    assert.equal(
+      fillVariables('Welcome to Glow Salon, {{name}}. How can I help?', {}),
+      'Welcome to Glow Salon. How can I help?',
+    );
+    assert.equal(fillVariables('Hi {{name}}! Welcome.', {}), 'Hi! Welcome.');
+    assert.equal(fillVariables('Hi {{name}}, welcome.', { name: '  ' }), 'Hi, welcome.');
+    assert.equal(fillVariables('Namaste {{ first_name }} ji', {}), 'Namaste ji');
+  });
+
+  it('a placeholder at the start leaves no stray punctuation and a capital letter', () => {
+    assert.equal(fillVariables('{{name}}, welcome back!', {}), 'Welcome back!');
+    assert.equal(fillVariables('{{name}}, welcome back!', { name: 'Asha' }), 'Asha, welcome back!');
+  });
+
+  it('keeps text without placeholders as it is', () => {
+    assert.equal(fillVariables('Open 10–19, Mon–Sat.', {}), 'Open 10–19, Mon–Sat.');
+  });
+});
