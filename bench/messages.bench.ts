@@ -6,13 +6,12 @@
  * 3. GET /v1/conversations latency with 100,000 conversations stored.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannonUntyped from 'autocannon';
-import { loadConfig } from '../src/platform/config.ts';
-import { startParley } from '../src/server.ts';
+import { openDatabase } from '../src/platform/db/database.ts';
 import { createPgDatabase } from '../test/support/harness.ts';
+import { startServer } from './support.ts';
 
 interface AcResult {
   requests: { total: number; average: number };
@@ -29,32 +28,24 @@ const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100_000);
 
-const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+// The server runs in its own process, so the load generator does not share its event loop.
 const pg = storage === 'postgres' ? await createPgDatabase() : undefined;
-const config = loadConfig({
-  PARLEY_DATA_DIR: dataDir,
-  PARLEY_ADMIN_TOKEN: 'bench-admin-token-0123456789',
-  PARLEY_SECRET_KEY: randomBytes(32).toString('base64'),
-  PARLEY_LOG_LEVEL: 'error',
-  PARLEY_JOB_POLL_MS: '50',
-  PORT: '0',
-  HOST: '127.0.0.1',
-  ...(pg ? { DATABASE_URL: pg.url } : {}),
-});
-const parley = await startParley(config, { bootstrap: false });
-const base = parley.url!;
-
-const created = await fetch(`${base}/v1/admin/workspaces`, {
-  method: 'POST',
-  headers: { authorization: `Bearer ${config.adminToken}`, 'content-type': 'application/json' },
-  body: JSON.stringify({ name: 'Bench', plan: 'enterprise' }),
-}).then(
-  (r) => r.json() as Promise<{ workspace: { id: string }; api_keys: Array<{ mode: string; key: string }> }>,
+const server = await startServer(
+  pg
+    ? {
+        DATABASE_URL: pg.url,
+        PARLEY_SECRET_KEY: randomBytes(32).toString('base64'),
+        PARLEY_JOB_POLL_MS: '50',
+      }
+    : { PARLEY_JOB_POLL_MS: '50' },
 );
-const wsId = created.workspace.id;
-const key = created.api_keys.find((k) => k.mode === 'test')!.key;
-// The benchmark measures the pipeline, not the plan: lift the request limits.
-await parley.ctx.db
+const base = server.url;
+const key = server.testKey;
+const handle = await openDatabase({ databaseUrl: pg?.url, sqlitePath: join(server.dataDir, 'parley.db') });
+const db = handle.db;
+const wsId = (await db.selectFrom('workspaces').select('id').executeTakeFirstOrThrow()).id;
+// The benchmark measures the pipeline, not the plan: lift the request and message limits.
+await db
   .updateTable('workspaces')
   .set({
     limits: JSON.stringify({ requests_per_minute: null, requests_per_day: null, messages_per_hour: null }),
@@ -80,7 +71,7 @@ let n = 0;
 const countSent = async () =>
   Number(
     (
-      await parley.ctx.db
+      await db
         .selectFrom('messages')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('workspace_id', '=', wsId)
@@ -128,14 +119,14 @@ console.log(
 const contactsBatch = 500;
 const existing = Number(
   (
-    await parley.ctx.db
+    await db
       .selectFrom('conversations')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('workspace_id', '=', wsId)
       .executeTakeFirstOrThrow()
   ).n,
 );
-const channel = await parley.ctx.db
+const channel = await db
   .selectFrom('channels')
   .select('id')
   .where('workspace_id', '=', wsId)
@@ -190,8 +181,8 @@ for (let i = existing; i < CONVERSATIONS; i += contactsBatch) {
       updated_at: at,
     } as const);
   }
-  await parley.ctx.db.insertInto('contacts').values(contacts).execute();
-  await parley.ctx.db.insertInto('conversations').values(convs).execute();
+  await db.insertInto('contacts').values(contacts).execute();
+  await db.insertInto('conversations').values(convs).execute();
 }
 console.log(
   `[${storage}] seeded ${CONVERSATIONS} conversations in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
@@ -206,6 +197,7 @@ for (const path of [
   console.log(`[${storage}] GET ${path}: ${fmt(list)}`);
 }
 
-await parley.close();
+await server.stop();
+await handle.close();
 await pg?.drop();
-rmSync(dataDir, { recursive: true, force: true });
+rmSync(server.dataDir, { recursive: true, force: true });

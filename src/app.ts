@@ -46,7 +46,10 @@ export async function buildApp(ctx: AppContext, modules: Module[]): Promise<Buil
     frameworkErrors: (error, request, reply) => {
       const notFound = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
       const err = notFound
-        ? new ApiError('not_found', `No object matches ${request.url.split('?')[0].slice(0, 80)}...: the id is too long.`)
+        ? new ApiError(
+            'not_found',
+            `No object matches ${request.url.split('?')[0].slice(0, 80)}...: the id is too long.`,
+          )
         : new ApiError('validation_failed', 'The request URL is malformed.');
       reply.header('X-Request-Id', request.id);
       return sendError(reply, err);

@@ -112,9 +112,9 @@ forEachStorage('ai agent', (storage) => {
 
   it('a booking question is answered with availability and booked only when the customer confirms', async () => {
     const from = nextPhone();
-    const conv = await inbound(from, 'kal 3 baje aa sakta hoon haircut ke liye?');
+    const conv = await inbound(from, 'kal 11 baje aa sakta hoon haircut ke liye?');
     const [ask] = await waitReplies(conv, 1);
-    assert.match(ask.text, /15:00 baje Haircut ka slot khaali hai — book kar doon\?/);
+    assert.match(ask.text, /11:00 baje Haircut ka slot khaali hai — book kar doon\?/);
     const none = await t.call('GET', `/v1/bookings?conversation_id=${conv}`, { key: ws.test });
     assert.equal(none.body.data.length, 0, 'a question books nothing');
     await inbound(from, 'haan');
@@ -122,7 +122,7 @@ forEachStorage('ai agent', (storage) => {
     assert.match(replies[1].text, /confirm hai/);
     const booked = await t.call('GET', `/v1/bookings?conversation_id=${conv}`, { key: ws.test });
     assert.equal(booked.body.data.length, 1, booked.text);
-    assert.match(booked.body.data[0].start_at, /T09:30:00/, 'kal 15:00 Asia/Kolkata');
+    assert.match(booked.body.data[0].start_at, /T05:30:00/, 'kal 11:00 Asia/Kolkata');
 
     // "no" to the same question books nothing.
     const other = nextPhone();
@@ -140,9 +140,9 @@ forEachStorage('ai agent', (storage) => {
     const from = '+919811112222';
     const conv = await inbound(from, 'Hi, my name is Neha Sharma, email neha@example.com');
     await waitReplies(conv, 1);
-    await inbound(from, 'kal 3 baje haircut');
+    await inbound(from, 'kal 12 baje haircut');
     const replies = await waitReplies(conv, 2);
-    assert.match(replies[1].text, /15:00/);
+    assert.match(replies[1].text, /12:00/);
     const leads = await t.call('GET', `/v1/leads?conversation_id=${conv}`, { key: ws.test });
     assert.equal(leads.body.data.length, 1, leads.text);
     const lead = leads.body.data[0];
@@ -163,7 +163,10 @@ forEachStorage('ai agent', (storage) => {
 
     // A name a human already set stays; the empty email is filled.
     const known = nextPhone();
-    const made = await t.call('POST', '/v1/contacts', { key: ws.test, body: { phone: known, name: 'Ravi Kumar' } });
+    const made = await t.call('POST', '/v1/contacts', {
+      key: ws.test,
+      body: { phone: known, name: 'Ravi Kumar' },
+    });
     assert.equal(made.status, 201, made.text);
     const conv2 = await inbound(known, "I'm Rahul, rahul@example.com. How much is a haircut?");
     await waitReplies(conv2, 1);
@@ -276,13 +279,16 @@ forEachStorage('ai agent', (storage) => {
       body: {
         message: 'haan',
         history: [
-          { role: 'customer', text: 'kal 3 baje aa sakta hoon haircut ke liye?' },
-          { role: 'agent', text: 'Haan, kal 15:00 baje Haircut ka slot khaali hai — book kar doon?' },
+          { role: 'customer', text: 'kal shaam 6 baje aa sakta hoon haircut ke liye?' },
+          { role: 'agent', text: 'Haan, kal 18:00 baje Haircut ka slot khaali hai — book kar doon?' },
         ],
       },
     });
     assert.equal(asked.status, 200, asked.text);
-    assert.ok(asked.body.actions.some((a: any) => a.type === 'would_book'), asked.text);
+    assert.ok(
+      asked.body.actions.some((a: any) => a.type === 'would_book'),
+      asked.text,
+    );
     assert.equal(
       (await t.call('GET', '/v1/bookings?per_page=100', { key: ws.test })).body.meta.total,
       bookingsBefore,
@@ -297,7 +303,10 @@ forEachStorage('ai agent', (storage) => {
       body: { message: 'hi', dynamic_variables: { name: 'Ravi' } },
     });
     assert.equal(greet.body.reply, 'Hi Ravi! Welcome to Glow Salon.');
-    const noName = await t.call('POST', `/v1/agents/${agentId}/test`, { key: ws.test, body: { message: 'hi' } });
+    const noName = await t.call('POST', `/v1/agents/${agentId}/test`, {
+      key: ws.test,
+      body: { message: 'hi' },
+    });
     assert.equal(noName.body.reply, 'Hi! Welcome to Glow Salon.');
     const empty = await t.call('POST', `/v1/agents/${agentId}/test`, { key: ws.test, body: { message: '' } });
     assert.equal(empty.status, 400);

@@ -503,7 +503,7 @@ export interface paths {
         put?: never;
         /**
          * Open conversations in a batch
-         * @description Each item is opened on its own: `results` lists those opened, `errors` the others with their index. A WhatsApp conversation opened by the business starts with an approved template (required); SMS and email may start with a template, a text, or nothing. `channel: "voice"` is refused per item with `channel_not_configured`: calls are placed with POST /v1/calls.
+         * @description Each item is opened on its own: `results` lists those opened, `errors` the others with their index. A WhatsApp conversation opened by the business starts with an approved template (required); SMS and email may start with a template, a text, or nothing. `channel: "voice"` is refused per item with `channel_not_configured`: voice is not available as a messaging channel in this version.
          */
         post: operations["post_conversations"];
         delete?: never;
@@ -523,7 +523,7 @@ export interface paths {
         put?: never;
         /**
          * Act on many conversations
-         * @description close, reopen, snooze (`until`), assign (`user_id` | `team_id`, neither to unassign), tag or untag (`tags`); one result per id, each applied on its own.
+         * @description close, reopen, snooze (`until`), assign (exactly one of `user_id` | `team_id`; `{"user_id": null}` unassigns; neither is a 400), tag or untag (`tags`); one result per id, each applied on its own.
          */
         post: operations["post_conversations_bulk"];
         delete?: never;
@@ -580,7 +580,7 @@ export interface paths {
         put?: never;
         /**
          * Reply on the conversation's channel
-         * @description Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.
+         * @description Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}`, `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.
          */
         post: operations["post_conversations_by_id_reply"];
         delete?: never;
@@ -600,7 +600,7 @@ export interface paths {
         put?: never;
         /**
          * Assign to a user or a team
-         * @description Give `user_id` or `team_id`; neither (or null) unassigns. An unknown user or team is a 404 naming the field.
+         * @description Give exactly one of `user_id` or `team_id`: an id assigns, `null` (e.g. `{"user_id": null}`) unassigns. An empty body, or both fields, is a 400 naming them. An unknown user or team is a 404 naming the field.
          */
         post: operations["post_conversations_by_id_assign"];
         delete?: never;
@@ -734,7 +734,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message
-         * @description Accepts the message (201, `status: "queued"`) and delivers it in the background; follow it with `GET /v1/messages/{id}` or the message.* webhooks. The contact and the conversation are created when needed. In test mode it goes to the sandbox, which moves it to delivered and read by itself. Errors: 400 for invalid content (text over 4,096 characters, caption over 1,024, more than 3 buttons, missing or extra template variables — each named in `errors`); 422 `template_not_approved` when the template does not exist or is not approved; 422 `whatsapp_outside_24h_window` for free-form WhatsApp content when the customer has not written in 24 hours (send a template); 422 `contact_opted_out` when the contact opted out, or is on do-not-disturb and the message is business-initiated (no customer message in 24 hours) without `ignore_dnd`; 422 `channel_not_configured` in live mode with no channel for it (and for `channel: "voice"`: use /v1/calls); 429 `rate_limited` past the plan's messages per hour. Sending to a contact whose conversation is closed reopens it.
+         * @description Accepts the message (201, `status: "queued"`) and delivers it in the background; follow it with `GET /v1/messages/{id}` or the message.* webhooks. The contact and the conversation are created when needed. In test mode it goes to the sandbox, which moves it to delivered and read by itself. The body carries `type` and its content field (`{"type": "text", "text": "Hi"}`); `type` may be left out when exactly one content field is given (`{"template": {...}}` is a template message); several without `type` is a 400 naming them. Errors: 400 for invalid content (text over 4,096 characters, caption over 1,024, more than 3 buttons, missing or extra template variables — each named in `errors`); 422 `template_not_approved` when the template does not exist or is not approved; 422 `whatsapp_outside_24h_window` for free-form WhatsApp content when the customer has not written in 24 hours (send a template); 422 `contact_opted_out` when the contact opted out, or is on do-not-disturb and the message is business-initiated (no customer message in 24 hours) without `ignore_dnd`; 422 `channel_not_configured` in live mode with no channel for it (and for `channel: "voice"`, which is not available as a messaging channel in this version); 429 `rate_limited` past the plan's messages per hour. Sending to a contact whose conversation is closed reopens it.
          */
         post: operations["post_messages"];
         delete?: never;
@@ -754,7 +754,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message from an agent's channel
-         * @description The same as POST /v1/messages, sent from the channel bound to this agent (test mode: the sandbox when none is bound); the conversation is bound to the agent. Accepts the message (201, `status: "queued"`) and delivers it in the background; follow it with `GET /v1/messages/{id}` or the message.* webhooks. The contact and the conversation are created when needed. In test mode it goes to the sandbox, which moves it to delivered and read by itself. Errors: 400 for invalid content (text over 4,096 characters, caption over 1,024, more than 3 buttons, missing or extra template variables — each named in `errors`); 422 `template_not_approved` when the template does not exist or is not approved; 422 `whatsapp_outside_24h_window` for free-form WhatsApp content when the customer has not written in 24 hours (send a template); 422 `contact_opted_out` when the contact opted out, or is on do-not-disturb and the message is business-initiated (no customer message in 24 hours) without `ignore_dnd`; 422 `channel_not_configured` in live mode with no channel for it (and for `channel: "voice"`: use /v1/calls); 429 `rate_limited` past the plan's messages per hour. Sending to a contact whose conversation is closed reopens it.
+         * @description The same as POST /v1/messages, sent from the channel bound to this agent (test mode: the sandbox when none is bound); the conversation is bound to the agent. Accepts the message (201, `status: "queued"`) and delivers it in the background; follow it with `GET /v1/messages/{id}` or the message.* webhooks. The contact and the conversation are created when needed. In test mode it goes to the sandbox, which moves it to delivered and read by itself. The body carries `type` and its content field (`{"type": "text", "text": "Hi"}`); `type` may be left out when exactly one content field is given (`{"template": {...}}` is a template message); several without `type` is a 400 naming them. Errors: 400 for invalid content (text over 4,096 characters, caption over 1,024, more than 3 buttons, missing or extra template variables — each named in `errors`); 422 `template_not_approved` when the template does not exist or is not approved; 422 `whatsapp_outside_24h_window` for free-form WhatsApp content when the customer has not written in 24 hours (send a template); 422 `contact_opted_out` when the contact opted out, or is on do-not-disturb and the message is business-initiated (no customer message in 24 hours) without `ignore_dnd`; 422 `channel_not_configured` in live mode with no channel for it (and for `channel: "voice"`, which is not available as a messaging channel in this version); 429 `rate_limited` past the plan's messages per hour. Sending to a contact whose conversation is closed reopens it.
          */
         post: operations["post_agents_by_id_messages"];
         delete?: never;
@@ -1201,7 +1201,7 @@ export interface paths {
         put?: never;
         /**
          * Try an agent (playground, no channel)
-         * @description Answers one message as the agent would, with its knowledge, hours, booking rules and model. Nothing is written: leads, bookings and handoffs appear in `actions` as what the agent would do.
+         * @description Answers one message as the agent would, with its knowledge, hours, booking rules and model. Nothing is written (`dry_run: true`): leads, bookings, cancellations and handoffs appear in `actions` as `would_capture_lead`, `would_book`, `would_cancel_booking` and `would_handoff`, each with `data.dry_run: true` and null ids; `booking_proposed` is a slot the agent offers or asks the customer to confirm.
          */
         post: operations["post_agents_by_id_test"];
         delete?: never;
@@ -1296,7 +1296,7 @@ export interface paths {
         put?: never;
         /**
          * Create a webhook endpoint (its secret is shown once)
-         * @description Deliveries are signed with the returned `whsec_` secret (Standard Webhooks headers and `X-Parley-Signature`); see docs/webhooks.md. `events` defaults to `["*"]`; an unknown type is a 400 listing the valid ones.
+         * @description Deliveries are signed with the returned `whsec_` secret (Standard Webhooks headers and `X-Parley-Signature`); see docs/webhooks.md. `events` defaults to `["*"]`; an unknown type is a 400 listing the valid ones. A loopback, private or reserved `url` is a 400 unless the server runs with PARLEY_WEBHOOK_ALLOW_PRIVATE=1; for local development `parley webhooks listen --forward-to <url>` needs no public URL.
          */
         post: operations["post_webhooks"];
         delete?: never;
@@ -7774,7 +7774,7 @@ export interface operations {
                          */
                         agent_id?: string;
                         /**
-                         * @description Channel (voice: use /v1/calls).
+                         * @description Channel (voice is not available as a messaging channel in this version: refused per item).
                          * @example whatsapp
                          * @enum {string}
                          */
@@ -7813,7 +7813,7 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier?: string;
-                        /** @description The template, when type is template. */
+                        /** @description The template, when type is template (alone, it sets type template). */
                         template?: {
                             /**
                              * @description Name of an approved template.
@@ -8300,7 +8300,15 @@ export interface operations {
                      * @example 2026-05-11T09:00:00Z
                      */
                     until?: string;
+                    /**
+                     * @description Assign to this user; `null` unassigns. Give exactly one of user_id and team_id.
+                     * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
                     user_id?: string | null;
+                    /**
+                     * @description Assign to this team; `null` unassigns. Give exactly one of user_id and team_id.
+                     * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
                     team_id?: string | null;
                     /**
                      * @description For tag and untag: tags to add or remove.
@@ -9086,18 +9094,17 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description What kind of message (default text).
-                     * @default text
+                     * @description What kind of message. May be left out when exactly one content field (text, template, image, document, audio, video, interactive) is given: the type is that field; with several, type is required.
                      * @example text
                      * @enum {string}
                      */
                     type?: "text" | "template" | "image" | "document" | "audio" | "video" | "interactive";
                     /**
-                     * @description The text, when type is text (at most 4,096 characters).
+                     * @description The text, when type is text (at most 4,096 characters; alone, it sets type text).
                      * @example Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.
                      */
                     text?: string;
-                    /** @description The template, when type is template. */
+                    /** @description The template, when type is template (alone, it sets type template). */
                     template?: {
                         /**
                          * @description Name of an approved template.
@@ -9114,7 +9121,7 @@ export interface operations {
                             [key: string]: string | number;
                         };
                     };
-                    /** @description The image, when type is image. */
+                    /** @description The image, when type is image (alone, it sets type image). */
                     image?: {
                         /**
                          * @description Public http(s) URL of the image.
@@ -9132,7 +9139,7 @@ export interface operations {
                          */
                         filename?: string;
                     };
-                    /** @description The document, when type is document. */
+                    /** @description The document, when type is document (alone, it sets type document). */
                     document?: {
                         /**
                          * @description Public http(s) URL of the document.
@@ -9150,7 +9157,7 @@ export interface operations {
                          */
                         filename?: string;
                     };
-                    /** @description The audio, when type is audio. */
+                    /** @description The audio, when type is audio (alone, it sets type audio). */
                     audio?: {
                         /**
                          * @description Public http(s) URL of the audio.
@@ -9168,7 +9175,7 @@ export interface operations {
                          */
                         filename?: string;
                     };
-                    /** @description The video, when type is video. */
+                    /** @description The video, when type is video (alone, it sets type video). */
                     video?: {
                         /**
                          * @description Public http(s) URL of the video.
@@ -9186,7 +9193,7 @@ export interface operations {
                          */
                         filename?: string;
                     };
-                    /** @description Interactive content (WhatsApp only), when type is interactive. */
+                    /** @description Interactive content (WhatsApp only), when type is interactive (alone, it sets type interactive). */
                     interactive?: {
                         /**
                          * @description Reply buttons (up to 3) or a list (up to 10 rows).
@@ -9533,7 +9540,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @description Assign to this user; `null` unassigns. Give exactly one of user_id and team_id.
+                     * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
                     user_id?: string | null;
+                    /**
+                     * @description Assign to this team; `null` unassigns. Give exactly one of user_id and team_id.
+                     * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
                     team_id?: string | null;
                 };
             };
@@ -11194,17 +11209,17 @@ export interface operations {
                      */
                     to: string;
                     /**
-                     * @description What kind of message.
+                     * @description What kind of message. May be left out when exactly one content field (text, template, image, document, audio, video, interactive) is given: the type is that field; with several, type is required.
                      * @example text
                      * @enum {string}
                      */
-                    type: "text" | "template" | "image" | "document" | "audio" | "video" | "interactive";
+                    type?: "text" | "template" | "image" | "document" | "audio" | "video" | "interactive";
                     /**
-                     * @description The text, when type is text (at most 4,096 characters).
+                     * @description The text, when type is text (at most 4,096 characters; alone, it sets type text).
                      * @example Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.
                      */
                     text?: string;
-                    /** @description The template, when type is template. */
+                    /** @description The template, when type is template (alone, it sets type template). */
                     template?: {
                         /**
                          * @description Name of an approved template.
@@ -11221,7 +11236,7 @@ export interface operations {
                             [key: string]: string | number;
                         };
                     };
-                    /** @description The image, when type is image. */
+                    /** @description The image, when type is image (alone, it sets type image). */
                     image?: {
                         /**
                          * @description Public http(s) URL of the image.
@@ -11239,7 +11254,7 @@ export interface operations {
                          */
                         filename?: string;
                     };
-                    /** @description The document, when type is document. */
+                    /** @description The document, when type is document (alone, it sets type document). */
                     document?: {
                         /**
                          * @description Public http(s) URL of the document.
@@ -11257,7 +11272,7 @@ export interface operations {
                          */
                         filename?: string;
                     };
-                    /** @description The audio, when type is audio. */
+                    /** @description The audio, when type is audio (alone, it sets type audio). */
                     audio?: {
                         /**
                          * @description Public http(s) URL of the audio.
@@ -11275,7 +11290,7 @@ export interface operations {
                          */
                         filename?: string;
                     };
-                    /** @description The video, when type is video. */
+                    /** @description The video, when type is video (alone, it sets type video). */
                     video?: {
                         /**
                          * @description Public http(s) URL of the video.
@@ -11293,7 +11308,7 @@ export interface operations {
                          */
                         filename?: string;
                     };
-                    /** @description Interactive content (WhatsApp only), when type is interactive. */
+                    /** @description Interactive content (WhatsApp only), when type is interactive (alone, it sets type interactive). */
                     interactive?: {
                         /**
                          * @description Reply buttons (up to 3) or a list (up to 10 rows).
@@ -11365,7 +11380,7 @@ export interface operations {
                         };
                     };
                     /**
-                     * @description Channel to send on (default whatsapp). Voice is not a messaging channel: use /v1/calls.
+                     * @description Channel to send on (default whatsapp). Voice is not available as a messaging channel in this version (422 channel_not_configured).
                      * @example whatsapp
                      * @enum {string}
                      */
@@ -11667,17 +11682,17 @@ export interface operations {
                      */
                     to: string;
                     /**
-                     * @description What kind of message.
+                     * @description What kind of message. May be left out when exactly one content field (text, template, image, document, audio, video, interactive) is given: the type is that field; with several, type is required.
                      * @example text
                      * @enum {string}
                      */
-                    type: "text" | "template" | "image" | "document" | "audio" | "video" | "interactive";
+                    type?: "text" | "template" | "image" | "document" | "audio" | "video" | "interactive";
                     /**
-                     * @description The text, when type is text (at most 4,096 characters).
+                     * @description The text, when type is text (at most 4,096 characters; alone, it sets type text).
                      * @example Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.
                      */
                     text?: string;
-                    /** @description The template, when type is template. */
+                    /** @description The template, when type is template (alone, it sets type template). */
                     template?: {
                         /**
                          * @description Name of an approved template.
@@ -11694,7 +11709,7 @@ export interface operations {
                             [key: string]: string | number;
                         };
                     };
-                    /** @description The image, when type is image. */
+                    /** @description The image, when type is image (alone, it sets type image). */
                     image?: {
                         /**
                          * @description Public http(s) URL of the image.
@@ -11712,7 +11727,7 @@ export interface operations {
                          */
                         filename?: string;
                     };
-                    /** @description The document, when type is document. */
+                    /** @description The document, when type is document (alone, it sets type document). */
                     document?: {
                         /**
                          * @description Public http(s) URL of the document.
@@ -11730,7 +11745,7 @@ export interface operations {
                          */
                         filename?: string;
                     };
-                    /** @description The audio, when type is audio. */
+                    /** @description The audio, when type is audio (alone, it sets type audio). */
                     audio?: {
                         /**
                          * @description Public http(s) URL of the audio.
@@ -11748,7 +11763,7 @@ export interface operations {
                          */
                         filename?: string;
                     };
-                    /** @description The video, when type is video. */
+                    /** @description The video, when type is video (alone, it sets type video). */
                     video?: {
                         /**
                          * @description Public http(s) URL of the video.
@@ -11766,7 +11781,7 @@ export interface operations {
                          */
                         filename?: string;
                     };
-                    /** @description Interactive content (WhatsApp only), when type is interactive. */
+                    /** @description Interactive content (WhatsApp only), when type is interactive (alone, it sets type interactive). */
                     interactive?: {
                         /**
                          * @description Reply buttons (up to 3) or a list (up to 10 rows).
@@ -11838,7 +11853,7 @@ export interface operations {
                         };
                     };
                     /**
-                     * @description Channel to send on (default whatsapp). Voice is not a messaging channel: use /v1/calls.
+                     * @description Channel to send on (default whatsapp). Voice is not available as a messaging channel in this version (422 channel_not_configured).
                      * @example whatsapp
                      * @enum {string}
                      */
@@ -20155,14 +20170,14 @@ export interface operations {
                              */
                             score: number;
                         }[];
-                        /** @description What the agent would do. The playground writes nothing: leads, bookings and handoffs are only described (their ids are null); knowledge and availability are read for real. */
+                        /** @description What the agent would do. The playground writes nothing: leads, bookings, cancellations and handoffs appear as `would_capture_lead`, `would_book`, `would_cancel_booking` and `would_handoff` with `data.dry_run: true` (their ids are null); knowledge and availability are read for real, and `booking_proposed` is a slot the agent offers. */
                         actions: {
                             /**
-                             * @description What the agent did (or, in the playground, would do).
-                             * @example booking_created
+                             * @description What the agent did. The playground and copilot write nothing: their leads, bookings, cancellations and handoffs are `would_capture_lead`, `would_book`, `would_cancel_booking` and `would_handoff`, with `data.dry_run: true`.
+                             * @example booking_proposed
                              * @enum {string}
                              */
-                            type: "knowledge_searched" | "lead_captured" | "availability_checked" | "booking_created" | "booking_proposed" | "booking_cancelled" | "handoff";
+                            type: "knowledge_searched" | "lead_captured" | "availability_checked" | "booking_created" | "booking_proposed" | "booking_cancelled" | "handoff" | "would_capture_lead" | "would_book" | "would_cancel_booking" | "would_handoff";
                             /**
                              * @description Details: lead fields, the slot, the handoff reason. Ids are null when nothing was written.
                              * @example {
@@ -20173,6 +20188,12 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                         }[];
+                        /**
+                         * @description Always true: nothing was written.
+                         * @example true
+                         * @constant
+                         */
+                        dry_run: true;
                         /**
                          * @description False when the agent could not answer.
                          * @example true

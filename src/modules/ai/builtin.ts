@@ -374,7 +374,14 @@ export function passageAnswer(h: { text: string }, words: string[]): string {
   const whole = sentences.join(' ');
   if (sentences.length <= 2 || whole.length <= WHOLE_PASSAGE_CHARS) return whole;
   const stems = new Set(words.flatMap(expand).map(stem));
-  const scores = sentences.map((x) => new Set(contentTokens(x).map(stem).filter((w) => stems.has(w))).size);
+  const scores = sentences.map(
+    (x) =>
+      new Set(
+        contentTokens(x)
+          .map(stem)
+          .filter((w) => stems.has(w)),
+      ).size,
+  );
   const best = Math.max(...scores);
   if (best === 0) return fitting(sentences, [0, 1]);
   // The best sentences, then the one after the best when it goes on about the same thing.
@@ -461,7 +468,8 @@ function continuesBooking(history: Turn[]): boolean {
   return !!last && BOOKING_PROMPT.test(last.text);
 }
 const CONFIRM_PROMPT = /(Shall I book it\?|book kar doon\?)/;
-const BOOKING_PROMPT = /(to book\?|should I book\?|kaunsi service|kis din|kaunsa time|book karun\?|Shall I book it\?|book kar doon\?)/;
+const BOOKING_PROMPT =
+  /(to book\?|should I book\?|kaunsi service|kis din|kaunsa time|book karun\?|Shall I book it\?|book kar doon\?)/;
 
 /** The last agent reply offered one free slot and asked whether to book it. */
 function awaitsConfirmation(history: Turn[]): boolean {
@@ -489,8 +497,7 @@ function serviceIn(agent: AgentConfig, text: string) {
   );
 }
 
-const slug = (name: string) =>
-  tokens(name).join('_') || name.toLowerCase();
+const slug = (name: string) => tokens(name).join('_') || name.toLowerCase();
 
 /**
  * What the customer is after, for the lead: `booking:<service>`, `pricing[:<service>]` or
@@ -588,7 +595,12 @@ async function bookingReply(
     if (exact && askFirst) {
       t.note({
         type: 'booking_proposed',
-        data: { service_id: service.id, requested: { date, time }, slots: [exact], awaiting_confirmation: true },
+        data: {
+          service_id: service.id,
+          requested: { date, time },
+          slots: [exact],
+          awaiting_confirmation: true,
+        },
       });
       return hi
         ? `Haan, ${dayLabel} ko ${time} baje ${service.name} ka slot khaali hai — book kar doon?`

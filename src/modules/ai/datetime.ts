@@ -1,4 +1,4 @@
-import * as chrono from 'chrono-node';
+import { createRequire } from 'node:module';
 import { DateTime } from 'luxon';
 
 /**
@@ -146,7 +146,7 @@ export function parseWhen(message: string, opts: { now: Date; timezone: string }
     // English: chrono reads "3pm", "at 4:30", "12th may at 5"; it is given the business's
     // wall-clock time as a local Date, so its components are wall-clock components.
     const ref = new Date(now.year, now.month - 1, now.day, now.hour, now.minute);
-    const results = chrono.en.casual.parse(message, ref, { forwardDate: true });
+    const results = chronoLib().en.casual.parse(message, ref, { forwardDate: true });
     for (const r of results) {
       const s = r.start;
       if (!day && (s.isCertain('day') || s.isCertain('weekday'))) {
@@ -208,4 +208,12 @@ export function weekdayMentioned(
     }
   }
   return null;
+}
+
+type Chrono = typeof import('chrono-node');
+let chrono: Chrono | undefined;
+/** chrono-node is loaded with the first date to read, not at start. */
+function chronoLib(): Chrono {
+  chrono ??= createRequire(import.meta.url)('chrono-node') as Chrono;
+  return chrono;
 }

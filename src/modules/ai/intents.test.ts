@@ -67,3 +67,27 @@ describe('intents', () => {
     assert.equal(fillVariables('Hi {{name}}!', {}), 'Hi!');
   });
 });
+
+describe('booking policy words', () => {
+  it('tells an explicit request from a question, and reads yes and no', async () => {
+    const { wantsBookingNow, isQuestion, confirms, declines } = await import('./intents.ts');
+    for (const m of [
+      'kal 3 baje haircut book karna hai',
+      'I want to book a facial',
+      'book me for 5pm',
+      'facial ka appointment chahiye',
+    ])
+      assert.ok(wantsBookingNow(m), m);
+    for (const m of [
+      'Can I book a facial on Monday?',
+      'kal 3 baje aa sakta hoon haircut ke liye?',
+      'kal 3 baje haircut',
+    ])
+      assert.ok(!wantsBookingNow(m), m);
+    assert.ok(isQuestion('can I come tomorrow at 5 for a facial'));
+    assert.ok(isQuestion('aaj shaam 6 baje slot hai?'));
+    assert.ok(!isQuestion('haircut tomorrow 3pm'));
+    for (const m of ['haan', 'yes', 'ok book it', 'confirm', 'haan ji']) assert.ok(confirms(m), m);
+    for (const m of ['no', 'nahi, rehne do', 'not now']) assert.ok(declines(m) && !confirms(m), m);
+  });
+});

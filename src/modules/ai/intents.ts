@@ -57,7 +57,8 @@ const declineRe =
 export const declines = (text: string) => declineRe.test(text);
 
 /** Asks what something costs. */
-const priceRe = /\b(price|prices|pricing|cost|costs|rate|rates|charge|charges|fee|fees|kitna|kitne|kitni|daam|how much)\b/i;
+const priceRe =
+  /\b(price|prices|pricing|cost|costs|rate|rates|charge|charges|fee|fees|kitna|kitne|kitni|daam|how much)\b/i;
 export const asksPrice = (text: string) => priceRe.test(text);
 /** Mentions booking words that also appear in plain questions ("is parking available?"). */
 const maybeBookingRe = /\b(appointment|appointments|appt|slot|slots|availability|available|free time)\b/i;
