@@ -5,9 +5,11 @@
  * 2. how fast the queue carries those messages from accepted to `sent`,
  * 3. GET /v1/conversations latency with 100,000 conversations stored.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import autocannonUntyped from 'autocannon';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { createPgDatabase } from '../test/support/harness.ts';
@@ -23,7 +25,16 @@ interface AcResult {
 type AcRequest = { body?: string };
 const autocannon = autocannonUntyped as unknown as (opts: Record<string, unknown>) => Promise<AcResult>;
 
-const storage = (process.argv[2] ?? 'sqlite') as 'sqlite' | 'postgres';
+if (!process.argv[2]) {
+  // `npm run bench`: both storages, each in a fresh process.
+  for (const which of ['sqlite', 'postgres']) {
+    spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), which], {
+      stdio: 'inherit',
+    });
+  }
+  process.exit(0);
+}
+const storage = process.argv[2] as 'sqlite' | 'postgres';
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100_000);

@@ -32,7 +32,7 @@ const fixture: SecurityFixture = {
   },
   body(_method, path) {
     if (path.endsWith('/reply')) return { type: 'text', text: 'hi' };
-    if (path.endsWith('/assign')) return {};
+    if (path.endsWith('/assign')) return { user_id: null };
     if (path.endsWith('/tags')) return { tags: ['vip'] };
     if (path.endsWith('/snooze')) return { until: new Date(Date.now() + 3_600_000).toISOString() };
     if (path.endsWith('/handoff')) return { reason: 'needs a human' };
