@@ -11,6 +11,7 @@ import {
   type SendResult,
   type StatusUpdate,
 } from '../channel-adapter.ts';
+import { postToProvider } from '../provider-http.ts';
 
 /**
  * Twilio Programmable Messaging (SMS/MMS): `POST /2010-04-01/Accounts/{sid}/Messages.json`,
@@ -101,36 +102,14 @@ export function createTwilioAdapter(opts: TwilioOptions): ChannelAdapter {
       if (callback) form.set('StatusCallback', callback);
 
       const url = `${opts.apiUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Messages.json`;
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: 'POST',
-          headers: {
-            authorization: `Basic ${Buffer.from(`${sid}:${token}`).toString('base64')}`,
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-          body: form.toString(),
-          signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
-        });
-      } catch (err) {
-        const e = err as Error;
-        const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
-        throw new ChannelSendError(
-          'provider_error',
-          timedOut ? 'Twilio did not answer in time.' : `Could not reach Twilio: ${e.message}`,
-          {
-            retryable: true,
-            providerCode: timedOut ? 'timeout' : 'network',
-          },
-        );
-      }
-      const text = await res.text();
-      let json: Record<string, any> | undefined;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
+      const { res, json } = await postToProvider('Twilio', url, {
+        headers: {
+          authorization: `Basic ${Buffer.from(`${sid}:${token}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: form.toString(),
+        timeoutMs: opts.timeoutMs,
+      });
       if (!res.ok) throw mapTwilioError(res.status, json);
       if (typeof json?.sid !== 'string')
         throw new ChannelSendError('provider_error', 'Twilio answered without a message sid.', {

@@ -7,6 +7,7 @@ import {
   type RawInbound,
   type SendResult,
 } from '../channel-adapter.ts';
+import { postToProvider } from '../provider-http.ts';
 import {
   buildSendBody,
   buildTemplateSubmission,
@@ -51,33 +52,11 @@ async function graphPost(
   body: unknown,
 ): Promise<Record<string, any>> {
   const url = `${opts.graphUrl.replace(/\/$/, '')}/${opts.version}/${path}`;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
-    });
-  } catch (err) {
-    const e = err as Error;
-    const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
-    throw new ChannelSendError(
-      'provider_error',
-      timedOut ? 'Meta did not answer in time.' : `Could not reach Meta: ${e.message}`,
-      {
-        retryable: true,
-        providerCode: timedOut ? 'timeout' : 'network',
-      },
-    );
-  }
-  const text = await res.text();
-  let json: Record<string, any> | undefined;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
+  const { res, json } = await postToProvider('Meta', url, {
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    timeoutMs: opts.timeoutMs,
+  });
   if (!res.ok) {
     const err = mapGraphError(res.status, json?.error as GraphError | undefined);
     const retryAfter = Number(res.headers.get('retry-after'));
