@@ -1,4 +1,4 @@
-import { monotonicFactory } from 'ulid';
+import { randomFillSync } from 'node:crypto';
 
 export const idPrefixes = [
   'ws',
@@ -32,7 +32,41 @@ export const idPrefixes = [
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 
-const ulid = monotonicFactory();
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford's base32, as ULIDs use
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+let lastMs = -1;
+const lastRandom = new Uint8Array(16); // 16 base32 digits = 80 bits
+
+function fillRandom(digits: Uint8Array) {
+  // One randomFillSync per 400 ids instead of one per character: ids are made on every write.
+  if (poolOffset + 16 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  for (let i = 0; i < 16; i++) digits[i] = pool[poolOffset + i] & 31;
+  poolOffset += 16;
+}
+
+/**
+ * A ULID: 48 bits of milliseconds then 80 random bits, in Crockford base32. Within one
+ * millisecond the random part is incremented, so ids made by this process sort in creation order.
+ */
+function ulid(now = Date.now()): string {
+  if (now > lastMs) {
+    lastMs = now;
+    fillRandom(lastRandom);
+  } else {
+    let i = 15;
+    while (i >= 0 && lastRandom[i] === 31) lastRandom[i--] = 0;
+    if (i < 0) throw new Error('ULID random part overflowed within one millisecond');
+    lastRandom[i]++;
+  }
+  let out = '';
+  for (let i = 9, t = lastMs; i >= 0; i--, t = Math.floor(t / 32)) out = ALPHABET[t % 32] + out;
+  for (let i = 0; i < 16; i++) out += ALPHABET[lastRandom[i]];
+  return out;
+}
 
 /** A type prefix plus a ULID: `conv_01HXYZ...`. ULIDs sort by creation time. */
 export function newId(prefix: IdPrefix): string {

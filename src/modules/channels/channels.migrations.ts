@@ -26,6 +26,12 @@ export const channelsMigrations: Record<string, ParleyMigration> = {
         .unique()
         .execute();
       await db.schema
+        .createIndex('channels_send')
+        .on('channels')
+        // Every send looks up the oldest active channel of a type: no sort, no scan.
+        .columns(['workspace_id', 'livemode', 'type', 'status', 'id'])
+        .execute();
+      await db.schema
         .createIndex('channels_agent')
         .on('channels')
         .columns(['workspace_id', 'livemode', 'agent_id'])
