@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannonUntyped from 'autocannon';
+import { sql } from 'kysely';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { createPgDatabase } from '../test/support/harness.ts';
 import { startServer } from './support.ts';
@@ -195,6 +196,8 @@ for (let i = existing; i < CONVERSATIONS; i += contactsBatch) {
   await db.insertInto('contacts').values(contacts).execute();
   await db.insertInto('conversations').values(convs).execute();
 }
+// Planner statistics, as a database that has been running has them.
+await sql`analyze`.execute(db);
 console.log(
   `[${storage}] seeded ${CONVERSATIONS} conversations in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
 );

@@ -81,8 +81,11 @@ export async function load(opts: autocannon.Options): Promise<LoadResult> {
 export const fmt = (r: LoadResult) =>
   `${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}, non-2xx ${r.non2xx}`;
 
-/** Lifts a workspace's request limits in the embedded database (benchmarks measure work, not 429s). */
-export function raiseLimits(dataDir: string, workspaceId: string) {
+/**
+ * Lifts the request limits in the embedded database (benchmarks measure work, not 429s). Call it
+ * before the first request: authenticated keys are cached for a while.
+ */
+export function raiseLimits(dataDir: string) {
   const db = new DatabaseSync(join(dataDir, 'parley.db'));
   db.exec('PRAGMA busy_timeout = 5000');
   const unlimited = {
@@ -91,6 +94,6 @@ export function raiseLimits(dataDir: string, workspaceId: string) {
     messages_per_hour: null,
     knowledge_writes_per_day: null,
   };
-  db.prepare('update workspaces set limits = ? where id = ?').run(JSON.stringify(unlimited), workspaceId);
+  db.prepare('update workspaces set limits = ?').run(JSON.stringify(unlimited));
   db.close();
 }

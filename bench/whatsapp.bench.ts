@@ -142,7 +142,7 @@ async function main() {
   const sendEnv = { PARLEY_DATA_DIR: sendDir, PARLEY_META_GRAPH_URL: fake.url, PARLEY_JOB_POLL_MS: '50' };
   const port = () => String(20000 + Math.floor(Math.random() * 20000));
   let server = await startChild({ ...sendEnv, PORT: port() });
-  raiseLimits(server.dataDir, server.workspaceId);
+  raiseLimits(server.dataDir);
   const sendChannel = await createChannel(server, number);
   number.webhookUrl = `${server.url}/hooks/whatsapp/${sendChannel}`;
   fake.statusWebhooks = false;

@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { SecretBox } from './crypto.ts';
 import { type DatabaseHandle, type Db, type Dialect, openDatabase } from './db/database.ts';
 import { type EventSink, eventChannel, insertEvent, type ParleyEvent, type Tx } from './events.ts';
+import { API_KEYS_CHANGED, ApiKeyCache } from './http/auth.ts';
 import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './limits.ts';
 import { createJobQueue } from './queue/index.ts';
 import type { JobQueue } from './queue/queue.ts';
@@ -20,6 +21,8 @@ export interface AppContext {
   queue: JobQueue;
   bus: MessageBus;
   rateLimits: RateLimitStore;
+  /** Recently authenticated API keys (see ApiKeyCache). */
+  apiKeys: ApiKeyCache;
   secrets: SecretBox;
   clock: Clock;
   logger: Logger;
@@ -104,6 +107,8 @@ export async function createContext(
     rateLimits = new MemoryRateLimitStore();
   }
   const eventSinks: EventSink[] = [];
+  const apiKeys = new ApiKeyCache();
+  bus.subscribe(API_KEYS_CHANGED, () => apiKeys.clear());
 
   const ctx: AppContext = {
     config,
@@ -113,6 +118,7 @@ export async function createContext(
     queue,
     bus,
     rateLimits,
+    apiKeys,
     secrets,
     clock,
     logger,

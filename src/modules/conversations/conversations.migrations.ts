@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { ParleyMigration } from '../../platform/db/migrate.ts';
 
 export const conversationsMigrations: Record<string, ParleyMigration> = {
@@ -64,6 +65,65 @@ export const conversationsMigrations: Record<string, ParleyMigration> = {
         .on('conversations')
         .columns(['workspace_id', 'livemode', 'agent_id'])
         .execute();
+    },
+  },
+  // Lists show a total; counting 100,000 rows on every page is too slow, so the count per status
+  // is kept by triggers, on both storages, whatever code inserts or updates a conversation.
+  '0211_conversation_counts': {
+    async up(db, dialect) {
+      await db.schema
+        .createTable('conversation_counts')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('n', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('conversation_counts_pk', ['workspace_id', 'livemode', 'status'])
+        .execute();
+      const bump = (row: 'new' | 'old', by: '+ 1' | '- 1') =>
+        `insert into conversation_counts (workspace_id, livemode, status, n)
+         values (${row}.workspace_id, ${row}.livemode, ${row}.status, ${by === '+ 1' ? 1 : -1})
+         on conflict (workspace_id, livemode, status) do update set n = conversation_counts.n ${by}`;
+      if (dialect === 'sqlite') {
+        await sql
+          .raw(
+            `create trigger conversation_counts_insert after insert on conversations begin ${bump('new', '+ 1')}; end`,
+          )
+          .execute(db);
+        await sql
+          .raw(
+            `create trigger conversation_counts_update after update of status on conversations when old.status <> new.status begin ${bump('old', '- 1')}; ${bump('new', '+ 1')}; end`,
+          )
+          .execute(db);
+        await sql
+          .raw(
+            `create trigger conversation_counts_delete after delete on conversations begin ${bump('old', '- 1')}; end`,
+          )
+          .execute(db);
+      } else {
+        await sql
+          .raw(
+            `create function parley_conversation_counts() returns trigger language plpgsql as $$
+             begin
+               if tg_op = 'UPDATE' and old.status = new.status then return null; end if;
+               if tg_op in ('UPDATE', 'DELETE') then ${bump('old', '- 1')}; end if;
+               if tg_op in ('INSERT', 'UPDATE') then ${bump('new', '+ 1')}; end if;
+               return null;
+             end $$`,
+          )
+          .execute(db);
+        await sql
+          .raw(
+            'create trigger conversation_counts after insert or delete or update of status on conversations for each row execute function parley_conversation_counts()',
+          )
+          .execute(db);
+      }
+      // Conversations that already exist are counted once.
+      await sql
+        .raw(
+          `insert into conversation_counts (workspace_id, livemode, status, n)
+           select workspace_id, livemode, status, count(*) from conversations group by workspace_id, livemode, status`,
+        )
+        .execute(db);
     },
   },
 };

@@ -1,6 +1,7 @@
 declare module '../../platform/db/schema.ts' {
   interface Database {
     conversations: ConversationsTable;
+    conversation_counts: ConversationCountsTable;
   }
 }
 
@@ -41,3 +42,11 @@ export interface ConversationsTable {
 }
 
 export type ConversationRow = ConversationsTable;
+
+/** Conversations per workspace, mode and status, kept by triggers (see 0211_conversation_counts). */
+export interface ConversationCountsTable {
+  workspace_id: string;
+  livemode: number;
+  status: ConversationStatus;
+  n: number;
+}

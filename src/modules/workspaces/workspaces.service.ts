@@ -4,7 +4,7 @@ import { randomToken, sha256Hex } from '../../platform/crypto.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import type { ApiKeysTable, WorkspacesTable } from '../../platform/db/schema.ts';
 import { ApiError, notFound } from '../../platform/errors.ts';
-import { hasScope } from '../../platform/http/auth.ts';
+import { API_KEYS_CHANGED, hasScope } from '../../platform/http/auth.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
@@ -180,5 +180,8 @@ export async function revokeApiKey(ctx: AppContext, auth: Auth, id: string) {
     .set({ revoked_at: now, updated_at: now })
     .where('id', '=', id)
     .execute();
+  // Effective at once: this process forgets its cached keys now, the others when the bus tells them.
+  ctx.apiKeys.clear();
+  await ctx.bus.publish(API_KEYS_CHANGED, id);
   return presentApiKey({ ...row, revoked_at: now, updated_at: now });
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -37,7 +38,16 @@ class NodeSqliteDatabase implements SqliteDatabase {
     this.raw.exec('PRAGMA synchronous = NORMAL');
     this.raw.exec('PRAGMA busy_timeout = 5000');
     this.raw.exec('PRAGMA foreign_keys = ON');
+    if (path !== ':memory:') {
+      // Checkpoints (copying the WAL into the database, with an fsync) run on a thread of their
+      // own, so a commit on the event loop never pays for one.
+      this.raw.exec('PRAGMA wal_autocheckpoint = 0');
+      this.#checkpointer = new Worker(CHECKPOINTER, { eval: true, workerData: { path, intervalMs: 100 } });
+      this.#checkpointer.unref();
+    }
   }
+
+  #checkpointer: Worker | undefined;
 
   prepare(sql: string): SqliteStatement {
     let cached = this.#statements.get(sql);
@@ -61,9 +71,31 @@ class NodeSqliteDatabase implements SqliteDatabase {
 
   close() {
     this.#statements.clear();
+    void this.#checkpointer?.terminate();
+    // A last full checkpoint leaves a compact database file behind.
+    try {
+      this.raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    } catch {}
     this.raw.close();
   }
 }
+
+/**
+ * The checkpoint thread: a second connection that moves committed WAL frames into the database
+ * every `intervalMs` (PASSIVE: it never blocks the writer), and resets the WAL once it is large.
+ */
+const CHECKPOINTER = `
+const { workerData } = require('node:worker_threads');
+const { DatabaseSync } = require('node:sqlite');
+const db = new DatabaseSync(workerData.path);
+db.exec('PRAGMA busy_timeout = 1000');
+let passes = 0;
+setInterval(() => {
+  try {
+    db.exec(++passes % 100 === 0 ? 'PRAGMA wal_checkpoint(RESTART)' : 'PRAGMA wal_checkpoint(PASSIVE)');
+  } catch {}
+}, workerData.intervalMs);
+`;
 
 /** Transactions take the write lock at once, so two processes sharing the file never deadlock on upgrade. */
 class ImmediateSqliteDriver extends SqliteDriver {

@@ -42,6 +42,10 @@ export async function authenticate(
     if (session) return session;
     throw new ApiError('unauthorized', 'Invalid API key. Check your Authorization header.');
   }
+  const hash = sha256Hex(credential);
+  const now = Date.now();
+  const cached = ctx.apiKeys.get(hash, now);
+  if (cached) return cached;
   const row = await ctx.db
     .selectFrom('api_keys')
     .innerJoin('workspaces', 'workspaces.id', 'api_keys.workspace_id')
@@ -57,7 +61,7 @@ export async function authenticate(
       'workspaces.limits',
       'workspaces.default_country',
     ])
-    .where('api_keys.key_hash', '=', sha256Hex(credential))
+    .where('api_keys.key_hash', '=', hash)
     .executeTakeFirst();
   if (!row || row.revoked_at !== null) {
     throw new ApiError(
@@ -65,7 +69,7 @@ export async function authenticate(
       row ? 'This API key has been revoked.' : 'Invalid API key. Check your Authorization header.',
     );
   }
-  return {
+  const auth: Auth = {
     workspaceId: row.workspace_id,
     workspaceName: row.workspace_name,
     livemode: row.livemode === 1,
@@ -78,6 +82,40 @@ export async function authenticate(
     defaultCountry: row.default_country,
     actor: { type: 'api_key', id: row.id },
   };
+  ctx.apiKeys.set(hash, auth, now);
+  return auth;
+}
+
+/** Published when a key is revoked: every process drops its cached keys. */
+export const API_KEYS_CHANGED = 'parley:api-keys:changed';
+
+/**
+ * Valid keys, by hash, for a short time: most requests then need no database read to
+ * authenticate. Revocation clears it in every process at once (through the message bus), and
+ * the time limit bounds how long an out-of-band change (a plan edited in the database) can lag.
+ */
+export class ApiKeyCache {
+  readonly #entries = new Map<string, { auth: Auth; expiresAt: number }>();
+  readonly #ttlMs: number;
+  readonly #maxEntries: number;
+  constructor(opts: { ttlMs?: number; maxEntries?: number } = {}) {
+    this.#ttlMs = opts.ttlMs ?? 30_000;
+    this.#maxEntries = opts.maxEntries ?? 10_000;
+  }
+  get(hash: string, now: number): Auth | undefined {
+    const entry = this.#entries.get(hash);
+    if (!entry) return undefined;
+    if (entry.expiresAt > now) return entry.auth;
+    this.#entries.delete(hash);
+    return undefined;
+  }
+  set(hash: string, auth: Auth, now: number) {
+    if (this.#entries.size >= this.#maxEntries) this.#entries.clear();
+    this.#entries.set(hash, { auth, expiresAt: now + this.#ttlMs });
+  }
+  clear() {
+    this.#entries.clear();
+  }
 }
 
 /**

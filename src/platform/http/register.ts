@@ -183,7 +183,7 @@ export function installPlumbing(app: FastifyInstance, ctx: AppContext) {
     const fe = error as FastifyError;
     const mapped = mapFrameworkError(fe);
     if (mapped) return sendError(reply, mapped);
-    request.log.error({ err: error }, 'unhandled error');
+    request.log.error({ err: error, reqId: request.id }, 'unhandled error');
     return sendError(
       reply,
       new ApiError(
