@@ -76,13 +76,17 @@ export const conversationsMigrations: Record<string, ParleyMigration> = {
         .addColumn('workspace_id', 'text', (c) => c.notNull())
         .addColumn('livemode', 'integer', (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('slot', 'integer', (c) => c.notNull())
         .addColumn('n', 'integer', (c) => c.notNull())
-        .addPrimaryKeyConstraint('conversation_counts_pk', ['workspace_id', 'livemode', 'status'])
+        .addPrimaryKeyConstraint('conversation_counts_pk', ['workspace_id', 'livemode', 'status', 'slot'])
         .execute();
+      // PostgreSQL spreads each count over 64 rows (by conversation id), so concurrent inserts do
+      // not queue on one row lock; SQLite has one writer and keeps one row.
+      const slot = (row: 'new' | 'old') => (dialect === 'postgres' ? `abs(hashtext(${row}.id) % 64)` : '0');
       const bump = (row: 'new' | 'old', by: '+ 1' | '- 1') =>
-        `insert into conversation_counts (workspace_id, livemode, status, n)
-         values (${row}.workspace_id, ${row}.livemode, ${row}.status, ${by === '+ 1' ? 1 : -1})
-         on conflict (workspace_id, livemode, status) do update set n = conversation_counts.n ${by}`;
+        `insert into conversation_counts (workspace_id, livemode, status, slot, n)
+         values (${row}.workspace_id, ${row}.livemode, ${row}.status, ${slot(row)}, ${by === '+ 1' ? 1 : -1})
+         on conflict (workspace_id, livemode, status, slot) do update set n = conversation_counts.n ${by}`;
       if (dialect === 'sqlite') {
         await sql
           .raw(
@@ -120,8 +124,8 @@ export const conversationsMigrations: Record<string, ParleyMigration> = {
       // Conversations that already exist are counted once.
       await sql
         .raw(
-          `insert into conversation_counts (workspace_id, livemode, status, n)
-           select workspace_id, livemode, status, count(*) from conversations group by workspace_id, livemode, status`,
+          `insert into conversation_counts (workspace_id, livemode, status, slot, n)
+           select workspace_id, livemode, status, 0, count(*) from conversations group by workspace_id, livemode, status`,
         )
         .execute(db);
     },

@@ -48,5 +48,6 @@ export interface ConversationCountsTable {
   workspace_id: string;
   livemode: number;
   status: ConversationStatus;
+  slot: number;
   n: number;
 }
