@@ -6,6 +6,7 @@ import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
 import { defineJob } from '../../platform/queue/queue.ts';
 import { presentEvent } from '../events/events.service.ts';
+import { endpointsChanged, endpointsFor, forgetEndpoints } from './webhooks.endpoint-cache.ts';
 import { sendWebhook } from './webhooks.http.ts';
 import { presentEndpoint } from './webhooks.present.ts';
 import { signatureHeaders } from './webhooks.signing.ts';
@@ -74,12 +75,7 @@ export function endpointMatches(
  */
 export function webhookSink(ctx: AppContext): EventSink {
   return async (trx: Trx, event: ParleyEvent) => {
-    const endpoints = await trx
-      .selectFrom('webhook_endpoints')
-      .select(['id', 'events', 'agent_id', 'status'])
-      .where('workspace_id', '=', event.workspace_id)
-      .where('livemode', '=', event.livemode ? 1 : 0)
-      .execute();
+    const endpoints = await endpointsFor(ctx, trx, event.workspace_id, event.livemode);
     const matching = endpoints.filter((e) => endpointMatches(e, event));
     if (matching.length === 0) return;
     const rows: WebhookDeliveriesTable[] = matching.map((e) => ({
@@ -267,7 +263,12 @@ export async function attemptDelivery(
         .where('id', '=', endpointId)
         .execute();
     }
-    if (gone || failingTooLong) await disableEndpoint(tx, endpointId, gone ? 'gone' : 'failing', nowIso);
+    if (gone || failingTooLong) {
+      // The disabled event is matched against the endpoints as this transaction sees them.
+      forgetEndpoints(ctx);
+      await disableEndpoint(tx, endpointId, gone ? 'gone' : 'failing', nowIso);
+      tx.afterCommit(() => endpointsChanged(ctx));
+    }
   });
 }
 

@@ -1,3 +1,4 @@
+import { endpointsChanged } from './webhooks.endpoint-cache.ts';
 import './webhooks.tables.ts';
 import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
@@ -104,6 +105,7 @@ export async function createEndpoint(ctx: AppContext, auth: Auth, input: CreateE
     updated_at: now,
   };
   await ctx.db.insertInto('webhook_endpoints').values(row).execute();
+  await endpointsChanged(ctx);
   return { ...presentEndpoint(row), secret };
 }
 
@@ -171,6 +173,7 @@ export async function updateEndpoint(ctx: AppContext, auth: Auth, id: string, in
   if (Object.keys(change).length === 0) return presentEndpoint(row);
   change.updated_at = now;
   await ctx.db.updateTable('webhook_endpoints').set(change).where('id', '=', row.id).execute();
+  await endpointsChanged(ctx);
   return presentEndpoint({ ...row, ...change });
 }
 
@@ -178,6 +181,7 @@ export async function updateEndpoint(ctx: AppContext, auth: Auth, id: string, in
 export async function deleteEndpoint(ctx: AppContext, auth: Auth, id: string) {
   const row = await getEndpointRow(ctx.db, auth, id);
   await ctx.db.deleteFrom('webhook_endpoints').where('id', '=', row.id).execute();
+  await endpointsChanged(ctx);
   return { id: row.id, object: 'webhook_endpoint' as const, deleted: true as const };
 }
 
@@ -195,6 +199,7 @@ export async function rotateSecret(ctx: AppContext, auth: Auth, id: string) {
     updated_at: now.toISOString(),
   };
   await ctx.db.updateTable('webhook_endpoints').set(change).where('id', '=', row.id).execute();
+  await endpointsChanged(ctx);
   return { ...presentEndpoint({ ...row, ...change }), secret };
 }
 

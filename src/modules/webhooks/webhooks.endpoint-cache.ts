@@ -1,0 +1,56 @@
+import type { AppContext } from '../../platform/context.ts';
+import type { Trx } from '../../platform/db/database.ts';
+import type { WebhookEndpointsTable } from './webhooks.tables.ts';
+
+/** Published when an endpoint is created, changed, disabled or deleted: every process forgets its cache. */
+export const WEBHOOK_ENDPOINTS_CHANGED = 'parley:webhook-endpoints:changed';
+const TTL_MS = 10_000;
+
+export type EndpointFilter = Pick<WebhookEndpointsTable, 'id' | 'events' | 'agent_id' | 'status'>;
+
+interface Cache {
+  entries: Map<string, { endpoints: EndpointFilter[]; expiresAt: number }>;
+}
+const caches = new WeakMap<AppContext, Cache>();
+
+function cacheOf(ctx: AppContext): Cache {
+  let cache = caches.get(ctx);
+  if (!cache) {
+    const created: Cache = { entries: new Map() };
+    ctx.bus.subscribe(WEBHOOK_ENDPOINTS_CHANGED, () => created.entries.clear());
+    caches.set(ctx, created);
+    cache = created;
+  }
+  return cache;
+}
+
+/**
+ * The endpoints of a workspace and mode, as the event sink needs them to match events. Every
+ * event asks, and endpoints rarely change, so they are kept: a change clears them in every
+ * process through the bus, and the time limit bounds a missed message.
+ */
+export async function endpointsFor(ctx: AppContext, trx: Trx, workspaceId: string, livemode: boolean) {
+  const cache = cacheOf(ctx);
+  const key = `${workspaceId}:${livemode ? 1 : 0}`;
+  const now = Date.now();
+  const hit = cache.entries.get(key);
+  if (hit && hit.expiresAt > now) return hit.endpoints;
+  const endpoints = await trx
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'events', 'agent_id', 'status'])
+    .where('workspace_id', '=', workspaceId)
+    .where('livemode', '=', livemode ? 1 : 0)
+    .execute();
+  cache.entries.set(key, { endpoints, expiresAt: now + TTL_MS });
+  return endpoints;
+}
+
+/** Forgets this process's copy at once (a transaction about to emit events reads afresh). */
+export function forgetEndpoints(ctx: AppContext) {
+  cacheOf(ctx).entries.clear();
+}
+
+export async function endpointsChanged(ctx: AppContext) {
+  forgetEndpoints(ctx);
+  await ctx.bus.publish(WEBHOOK_ENDPOINTS_CHANGED, '1');
+}
