@@ -96,6 +96,8 @@ forEachStorage('WhatsApp Cloud API channel', (storage) => {
     const truncated = raw.slice(0, 40);
     const res = await post(truncated, signMetaPayload(truncated, number.appSecret));
     assert.equal(res.status, 400);
+    // The signature is checked before the body is parsed: a forged, truncated body is a 401.
+    assert.equal((await post(truncated, signMetaPayload(truncated, 'not-the-secret'))).status, 401);
     assert.equal((await inboundRows()).length, 0);
   });
 
