@@ -1,11 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import autocannon from 'autocannon';
 
-/** Starts `node src/main.ts` as its own process (so the load generator does not share its CPU). */
+/**
+ * The server exactly as `npm start` runs it (built once, then `node <flags> dist/main.js`, flags
+ * read from package.json), in its own process so the load generator does not share its CPU.
+ */
+const startScript = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts
+  .start as string;
+const nodeArgs = startScript.split('&& node ')[1].trim().split(/\s+/);
+let built = false;
+
 export async function startServer(env: Record<string, string> = {}): Promise<{
   url: string;
   child: ChildProcess;
@@ -15,9 +23,16 @@ export async function startServer(env: Record<string, string> = {}): Promise<{
   rssMb: () => number;
   stop: () => Promise<void>;
 }> {
+  if (!built) {
+    const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/build.ts'], {
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) throw new Error('build failed');
+    built = true;
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const port = String(20000 + Math.floor(Math.random() * 20000));
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
+  const child = spawn(process.execPath, nodeArgs, {
     env: {
       ...process.env,
       PORT: port,

@@ -46,8 +46,11 @@ const running = new Set<ChildProcess>();
  * Starts `node src/main.ts` as `npm start` does, with only the given environment (plus PATH and
  * HOME), so nothing of the test runner's environment leaks into the server.
  */
-export function spawnParley(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
+export function spawnParley(
+  env: Record<string, string>,
+  args: string[] = ['--disable-warning=ExperimentalWarning', 'src/main.ts'],
+): ServerProcess {
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
