@@ -20,7 +20,6 @@ export const API_VERSION = '0.1.0';
 export interface BuiltApp {
   app: FastifyInstance;
   routes: AnyRoute[];
-  openapi: Record<string, unknown>;
 }
 
 /** Every route of every module plus the system routes; the OpenAPI document is built from this list. */
@@ -98,17 +97,21 @@ export async function buildApp(ctx: AppContext, modules: Module[]): Promise<Buil
   await app.register(multipart, { limits: { fileSize: ctx.config.uploadLimitBytes, files: 1 } });
 
   const routes = collectRoutes(modules);
-  const openapi = buildOpenApi(routes, { version: API_VERSION });
-  const openapiJson = JSON.stringify(openapi);
-  app.decorate('parley', { ctx, openapiJson, metrics });
+  // Built on first request, not at start: it walks every schema, and most processes never serve it.
+  let openapiJson: string | undefined;
+  const openapi = () => {
+    openapiJson ??= JSON.stringify(buildOpenApi(routes, { version: API_VERSION }));
+    return openapiJson;
+  };
+  app.decorate('parley', { ctx, openapi, metrics });
   for (const route of routes) registerRoute(app, ctx, route);
 
-  return { app, routes, openapi };
+  return { app, routes };
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    parley: { ctx: AppContext; openapiJson: string; metrics: Registry };
+    parley: { ctx: AppContext; openapi: () => string; metrics: Registry };
   }
 }
 
@@ -186,7 +189,7 @@ const systemRoutes: AnyRoute[] = [
     responses: { 200: null },
     handler: async ({ request }) => ({
       status: 200,
-      body: request.server.parley.openapiJson,
+      body: request.server.parley.openapi(),
       contentType: 'application/json; charset=utf-8',
     }),
   }),
