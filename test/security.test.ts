@@ -46,8 +46,26 @@ forEachStorage('security', (storage) => {
   });
   after(async () => t.close());
 
-  it('covers every authenticated route', () => {
-    assert.ok(keyRoutes.length >= 3, 'routes were collected');
+  it('covers every module that has authenticated routes', () => {
+    // A module whose routes were left out of the list (or lost their `auth: 'key'`) would be
+    // silently unchecked below.
+    const covered = new Set(keyRoutes.map(label));
+    for (const m of modules) {
+      const own = (m.routes ?? []).filter((r) => r.auth === 'key');
+      for (const r of own) assert.ok(covered.has(label(r)), `${m.name}: ${label(r)}`);
+    }
+    for (const path of [
+      '/v1/messages',
+      '/v1/conversations/:id',
+      '/v1/contacts/:id',
+      '/v1/webhooks/:id',
+      '/v1/agents/:id',
+    ]) {
+      assert.ok(
+        keyRoutes.some((r) => r.path === path),
+        `${path} is checked`,
+      );
+    }
   });
 
   it('refuses a missing, malformed, unknown or revoked key on every route', async () => {

@@ -2,7 +2,7 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { Actor, ActorType, Tx } from '../../platform/events.ts';
-import { type Page, type PageRequest, pageOf } from '../../platform/http/pagination.ts';
+import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
@@ -136,24 +136,12 @@ export async function listBroadcasts(
     .where('workspace_id', '=', scope.workspaceId)
     .where('livemode', '=', lm(scope));
   if (f.status) q = q.where('status', '=', f.status);
-  const [rows, total] = await Promise.all([
-    q
-      .selectAll()
-      .orderBy('id', 'desc')
-      .limit(page.perPage)
-      .offset((page.page - 1) * page.perPage)
-      .execute(),
-    q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
-  ]);
+  const rows = await paginate(q.selectAll().orderBy('id', 'desc'), page, (r) => r);
   const counts = await countsFor(
     ctx.db,
-    rows.map((r) => r.id),
+    rows.data.map((r) => r.id),
   );
-  return pageOf(
-    rows.map((r) => presentBroadcast(r, counts.get(r.id)!)),
-    Number(total?.n ?? 0),
-    page,
-  );
+  return { ...rows, data: rows.data.map((r) => presentBroadcast(r, counts.get(r.id)!)) };
 }
 
 function presentRecipient(
@@ -217,7 +205,7 @@ export async function listRecipients(
       .where('r.status', '=', 'queued')
       .where((eb) => eb.or([eb('m.status', '=', 'sent'), eb('m.id', 'is', null)]));
   else if (s) q = q.where('r.status', '=', 'queued').where('m.status', '=', s);
-  const [rows, total] = await Promise.all([
+  return paginate(
     q
       .selectAll('r')
       .select([
@@ -225,13 +213,10 @@ export async function listRecipients(
         'm.error_code as message_error_code',
         'm.error_message as message_error_message',
       ])
-      .orderBy('r.id', 'asc')
-      .limit(page.perPage)
-      .offset((page.page - 1) * page.perPage)
-      .execute(),
-    q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
-  ]);
-  return pageOf(rows.map(presentRecipient), Number(total?.n ?? 0), page);
+      .orderBy('r.id', 'asc'),
+    page,
+    presentRecipient,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

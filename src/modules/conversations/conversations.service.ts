@@ -2,7 +2,7 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
-import { type Page, type PageRequest, pageOf, paginate } from '../../platform/http/pagination.ts';
+import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ChannelRow } from '../channels/channels.tables.ts';
@@ -255,9 +255,8 @@ export async function listConversations(
   const ordered = q.orderBy('last_message_at', 'desc').orderBy('id', 'desc');
   const onlyStatus =
     !f.channel && !f.contact_id && !f.agent_id && f.ai_paused === undefined && !f.assignee && !f.tag && !f.q;
-  const rows = onlyStatus
-    ? await pageWithKnownTotal(ordered, page, await countByStatus(ctx, scope, f.status))
-    : await paginate(ordered, page, (r) => r);
+  const total = onlyStatus ? await countByStatus(ctx, scope, f.status) : undefined;
+  const rows = await paginate(ordered, page, (r) => r, total);
   const ids = [...new Set(rows.data.map((r) => r.contact_id))];
   const contacts = ids.length
     ? await ctx.db
@@ -279,18 +278,6 @@ async function countByStatus(ctx: AppContext, scope: Scope, status: string | und
     .where('livemode', '=', lm(scope));
   if (status) q = q.where('status', '=', status as ConversationRow['status']);
   return Number((await q.executeTakeFirstOrThrow()).total);
-}
-
-async function pageWithKnownTotal<O>(
-  query: { limit(n: number): { offset(n: number): { execute(): Promise<O[]> } } },
-  page: PageRequest,
-  total: number,
-): Promise<Page<O>> {
-  const data = await query
-    .limit(page.perPage)
-    .offset((page.page - 1) * page.perPage)
-    .execute();
-  return pageOf(data, total, page);
 }
 
 /** Runs `fn` on the conversation in a transaction; returns its presented state after. */

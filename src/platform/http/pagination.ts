@@ -17,25 +17,29 @@ export interface Page<T> {
 
 /**
  * Runs a filtered query as one page plus a count of all matches. `query` carries the filters
- * and the ordering; the count drops the ordering.
+ * and the ordering; the count drops the ordering. A caller that keeps its own total (a counter
+ * table) passes it as `knownTotal` and no count is run.
  */
 export async function paginate<DB, TB extends keyof DB, O, T>(
   query: SelectQueryBuilder<DB, TB, O>,
   page: PageRequest,
   map: (row: O) => T,
+  knownTotal?: number,
 ): Promise<Page<T>> {
-  const [rows, countRow] = await Promise.all([
-    query
-      .limit(page.perPage)
-      .offset((page.page - 1) * page.perPage)
-      .execute(),
-    query
-      .clearSelect()
-      .clearOrderBy()
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .executeTakeFirst(),
-  ]);
-  const total = Number((countRow as { total?: number } | undefined)?.total ?? 0);
+  const rowsQuery = query
+    .limit(page.perPage)
+    .offset((page.page - 1) * page.perPage)
+    .execute();
+  const countQuery =
+    knownTotal === undefined
+      ? query
+          .clearSelect()
+          .clearOrderBy()
+          .select((eb) => eb.fn.countAll<number>().as('total'))
+          .executeTakeFirst()
+      : undefined;
+  const [rows, countRow] = await Promise.all([rowsQuery, countQuery]);
+  const total = knownTotal ?? Number((countRow as { total?: number } | undefined)?.total ?? 0);
   return pageOf(rows.map(map), total, page);
 }
 
