@@ -295,6 +295,57 @@ forEachStorage('messaging', (storage) => {
       assert.ok(a.body.id);
     });
 
+    it('concurrent sends are written together: one contact and thread per number, each refusal its own', async () => {
+      const ws = await t.workspace();
+      const opted = '+919833333333';
+      assert.equal(
+        (await t.call('POST', '/v1/messages', { key: ws.test, body: { to: opted, text: 'hi' } })).status,
+        201,
+      );
+      await t.ctx.db
+        .updateTable('contacts')
+        .set({ opted_out: 1 })
+        .where('phone', '=', opted)
+        .where('workspace_id', '=', ws.id)
+        .execute();
+      const repeated = '+919844444444';
+      const distinct = Array.from({ length: 10 }, (_, i) => `+9198555555${String(i).padStart(2, '0')}`);
+      const send = (key: string, to: string) =>
+        t.call('POST', '/v1/messages', { key, body: { to, text: `to ${to}` } });
+      const [same, many, refused, unconfigured] = await Promise.all([
+        Promise.all(Array.from({ length: 10 }, () => send(ws.test, repeated))),
+        Promise.all(distinct.map((to) => send(ws.test, to))),
+        Promise.all(Array.from({ length: 5 }, () => send(ws.test, opted))),
+        Promise.all(Array.from({ length: 5 }, (_, i) => send(ws.live, distinct[i]!))),
+      ]);
+      for (const r of [...same, ...many]) assert.equal(r.status, 201, r.text);
+      for (const r of refused) assert.equal(r.body.error.code, 'contact_opted_out');
+      for (const r of unconfigured) assert.equal(r.body.error.code, 'channel_not_configured');
+      // The refused live sends made nothing; the repeated number has one contact and one thread.
+      assert.equal(await count(t, 'contacts', ws.id), 12);
+      assert.equal(await count(t, 'conversations', ws.id), 12);
+      assert.equal(await count(t, 'messages', ws.id), 21);
+      assert.equal(new Set(same.map((r) => r.body.conversation_id)).size, 1);
+      assert.equal((await events(t, ws.id, 'contact.created')).length, 12);
+      assert.equal((await events(t, ws.id, 'conversation.created')).length, 12);
+      const thread = await t.call('GET', `/v1/conversations/${same[0]!.body.conversation_id}`, {
+        key: ws.test,
+      });
+      assert.equal(thread.body.last_message, `to ${repeated}`);
+      await eventually(async () => {
+        const read = await t.ctx.db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('workspace_id', '=', ws.id)
+          .where('status', '=', 'read')
+          .executeTakeFirstOrThrow();
+        assert.equal(Number(read.n), 21);
+        return true;
+      });
+      assert.equal((await events(t, ws.id, 'message.sent')).length, 21);
+      assert.equal((await events(t, ws.id, 'message.read')).length, 21);
+    });
+
     it('hides other workspaces and modes (404)', async () => {
       const r = await t.call('POST', '/v1/messages', {
         key: w.test,

@@ -512,6 +512,339 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     assert.equal(finished, true);
     assert.equal(await s.stateOf(id!), 'completed');
   });
+
+  // ----------------------------------------------------------------------------------------
+  // Batches: enqueueMany and registerBatch
+  // ----------------------------------------------------------------------------------------
+
+  it("enqueueMany records jobs in the caller's transaction and returns their ids in order", async () => {
+    const def = defineJob({ name: jobName('many'), payload: z.object({ n: z.number() }) });
+    const seen = new Map<string, number>();
+    const q = queue();
+    q.register(def, async ({ n }, ctx) => {
+      seen.set(ctx.id, n);
+    });
+    await q.start();
+    let rolledBack: string[] = [];
+    await assert.rejects(
+      s.db.transaction().execute(async (trx) => {
+        rolledBack = await q.enqueueMany(trx, def, [{ payload: { n: -1 } }, { payload: { n: -2 } }]);
+        throw new Error('rollback please');
+      }),
+      /rollback please/,
+    );
+    assert.equal(rolledBack.length, 2);
+    assert.equal(await s.countJobs(def.name), 0);
+
+    const ids = await s.db.transaction().execute((trx) =>
+      q.enqueueMany(
+        trx,
+        def,
+        [0, 1, 2, 3, 4].map((n) => ({ payload: { n } })),
+      ),
+    );
+    assert.equal(ids.length, 5);
+    assert.equal(new Set(ids).size, 5);
+    q.kick();
+    await waitFor(() => seen.size === 5, 5000, 'the five jobs');
+    assert.deepEqual(
+      ids.map((id) => seen.get(id)),
+      [0, 1, 2, 3, 4],
+    );
+    for (const id of ids) await waitFor(async () => (await s.stateOf(id)) === 'completed', 5000, 'completed');
+    for (const id of rolledBack) assert.equal(await s.stateOf(id), null);
+    assert.equal(await s.countJobs(def.name), 5);
+  });
+
+  it('enqueueMany of nothing records nothing; an invalid payload records none of the list', async () => {
+    const def = defineJob({ name: jobName('many_invalid'), payload: z.object({ to: z.string() }) });
+    const q = queue();
+    assert.deepEqual(await q.enqueueMany(s.db, def, []), []);
+    const items = Array.from({ length: 1200 }, (_, i) => ({ payload: { to: `r${i}` } }));
+    items[1100] = { payload: { to: 42 } as unknown as { to: string } };
+    await assert.rejects(q.enqueueMany(s.db, def, items), z.ZodError);
+    assert.equal(await s.countJobs(def.name), 0);
+  });
+
+  it('enqueueMany writes a long list completely (more rows than one SQLite INSERT takes)', async () => {
+    const def = defineJob({ name: jobName('many_long'), payload: z.object({ n: z.number() }) });
+    const q = queue();
+    const ids = await q.enqueueMany(
+      s.db,
+      def,
+      Array.from({ length: 1201 }, (_, n) => ({ payload: { n } })),
+    );
+    assert.equal(new Set(ids).size, 1201);
+    assert.equal(await s.countJobs(def.name), 1201);
+  });
+
+  it('enqueueMany honours delayMs and runAt per item', async () => {
+    const def = defineJob({
+      name: jobName('many_delay'),
+      payload: z.object({ tag: z.string() }),
+      batchSize: 10,
+    });
+    const ran = new Map<string, number>();
+    const q = queue();
+    q.registerBatch(def, async (items) => {
+      for (const { payload } of items) ran.set(payload.tag, Date.now());
+    });
+    await q.start();
+    const t0 = Date.now();
+    await q.enqueueMany(s.db, def, [
+      { payload: { tag: 'delayMs' }, opts: { delayMs: 700 } },
+      { payload: { tag: 'runAt' }, opts: { runAt: new Date(t0 + 700) } },
+      { payload: { tag: 'now' } },
+    ]);
+    q.kick();
+    await sleep(450);
+    assert.ok(ran.has('now'), 'the undelayed job ran');
+    assert.ok(!ran.has('delayMs') && !ran.has('runAt'), 'no delayed job ran in the first 450 ms');
+    await waitFor(() => ran.size === 3, 5000, 'the delayed jobs');
+    assert.ok(ran.get('delayMs')! - t0 >= 690, `delayMs job ran after ${ran.get('delayMs')! - t0} ms`);
+    assert.ok(ran.get('runAt')! - t0 >= 690, `runAt job ran after ${ran.get('runAt')! - t0} ms`);
+  });
+
+  it('gives a batch handler every job once, in batches no larger than batchSize', async () => {
+    const def = defineJob({ name: jobName('batch'), payload: z.object({ n: z.number() }), batchSize: 10 });
+    const sizes: number[] = [];
+    const seen: Array<{ id: string; n: number; attempt: number; maxAttempts: number }> = [];
+    const q = queue();
+    q.registerBatch(def, async (items) => {
+      sizes.push(items.length);
+      for (const { payload, job } of items) seen.push({ n: payload.n, ...job });
+    });
+    const ids = await q.enqueueMany(
+      s.db,
+      def,
+      Array.from({ length: 25 }, (_, n) => ({ payload: { n } })),
+    );
+    await q.start();
+    await waitFor(() => seen.length >= 25, 5000, 'all 25 jobs');
+    for (const id of ids) await waitFor(async () => (await s.stateOf(id)) === 'completed', 5000, 'completed');
+    await sleep(150);
+    assert.equal(seen.length, 25, 'no job ran twice');
+    assert.deepEqual(
+      ids.map((id) => seen.find((j) => j.id === id)?.n),
+      Array.from({ length: 25 }, (_, n) => n),
+    );
+    assert.ok(
+      seen.every((j) => j.attempt === 1 && j.maxAttempts === 5),
+      'first attempts, with the job maxAttempts',
+    );
+    assert.ok(Math.max(...sizes) <= 10, `batch sizes: ${sizes}`);
+    assert.equal(sizes[0], 10, `the first claim took a full batch (sizes: ${sizes})`);
+  });
+
+  it('retries only the jobs a batch handler returns an Error for, and fails them after maxAttempts', async () => {
+    const def = defineJob({
+      name: jobName('batch_items'),
+      payload: z.object({ tag: z.string() }),
+      batchSize: 10,
+      maxAttempts: 3,
+      backoffMs: () => 30,
+    });
+    const attempts = new Map<string, number[]>();
+    const q = queue();
+    q.registerBatch(def, async (items) =>
+      items.map(({ payload: { tag }, job }) => {
+        attempts.set(tag, [...(attempts.get(tag) ?? []), job.attempt]);
+        if (tag === 'bad') return new Error('always');
+        if (tag === 'flaky' && job.attempt === 1) return new Error('once');
+        return tag === 'ok1' ? null : undefined;
+      }),
+    );
+    const tags = ['ok1', 'bad', 'ok2', 'flaky', 'ok3'];
+    const ids = await q.enqueueMany(
+      s.db,
+      def,
+      tags.map((tag) => ({ payload: { tag } })),
+    );
+    const idOf = (tag: string) => ids[tags.indexOf(tag)];
+    await q.start();
+    await waitFor(async () => (await s.stateOf(idOf('bad'))) === 'failed', 6000, 'the bad job to fail');
+    await waitFor(async () => (await s.stateOf(idOf('flaky'))) === 'completed', 6000, 'the flaky job');
+    await sleep(200);
+    assert.deepEqual(Object.fromEntries(attempts), {
+      ok1: [1],
+      bad: [1, 2, 3],
+      ok2: [1],
+      flaky: [1, 2],
+      ok3: [1],
+    });
+    for (const tag of ['ok1', 'ok2', 'ok3']) assert.equal(await s.stateOf(idOf(tag)), 'completed');
+    assert.equal(await s.stateOf(idOf('bad')), 'failed');
+  });
+
+  it('retries every job of a batch whose handler throws', async () => {
+    const def = defineJob({
+      name: jobName('batch_throw'),
+      payload: z.object({ n: z.number() }),
+      batchSize: 10,
+      backoffMs: () => 30,
+    });
+    const attempts = new Map<number, number[]>();
+    const q = queue();
+    q.registerBatch(def, async (items) => {
+      for (const { payload, job } of items)
+        attempts.set(payload.n, [...(attempts.get(payload.n) ?? []), job.attempt]);
+      if (items.some((i) => i.job.attempt === 1)) throw new Error('batch boom');
+    });
+    const ids = await q.enqueueMany(
+      s.db,
+      def,
+      [0, 1, 2, 3].map((n) => ({ payload: { n } })),
+    );
+    await q.start();
+    for (const id of ids) await waitFor(async () => (await s.stateOf(id)) === 'completed', 6000, 'completed');
+    assert.deepEqual(
+      [0, 1, 2, 3].map((n) => attempts.get(n)),
+      [
+        [1, 2],
+        [1, 2],
+        [1, 2],
+        [1, 2],
+      ],
+    );
+  });
+
+  it('treats a batch handler returning the wrong number of outcomes as a failed attempt of each job', async () => {
+    const def = defineJob({
+      name: jobName('batch_length'),
+      payload: z.object({ n: z.number() }),
+      batchSize: 10,
+      backoffMs: () => 30,
+    });
+    const attempts = new Map<number, number[]>();
+    const q = queue();
+    q.registerBatch(def, async (items) => {
+      for (const { payload, job } of items)
+        attempts.set(payload.n, [...(attempts.get(payload.n) ?? []), job.attempt]);
+      // A buggy handler: says nothing about the jobs of a first attempt.
+      return items.some((i) => i.job.attempt === 1) ? [] : items.map(() => null);
+    });
+    const logsBefore = logs.length;
+    const ids = await q.enqueueMany(
+      s.db,
+      def,
+      [0, 1, 2].map((n) => ({ payload: { n } })),
+    );
+    await q.start();
+    for (const id of ids) await waitFor(async () => (await s.stateOf(id)) === 'completed', 6000, 'completed');
+    assert.deepEqual(
+      [0, 1, 2].map((n) => attempts.get(n)),
+      [
+        [1, 2],
+        [1, 2],
+        [1, 2],
+      ],
+    );
+    assert.ok(
+      logs.slice(logsBefore).some((l) => l.level === 'error' && /wrong number of outcomes/.test(l.msg)),
+      'the handler bug is logged',
+    );
+  });
+
+  it('treats a batch that outlives timeoutMs as a failed attempt of each job', async () => {
+    const def = defineJob({
+      name: jobName('batch_timeout'),
+      payload: z.object({ n: z.number() }),
+      batchSize: 10,
+      maxAttempts: 2,
+      timeoutMs: 200,
+      backoffMs: () => 20,
+    });
+    const attempts = new Map<number, number[]>();
+    const q = queue();
+    q.registerBatch(def, async (items) => {
+      for (const { payload, job } of items)
+        attempts.set(payload.n, [...(attempts.get(payload.n) ?? []), job.attempt]);
+      if (items.some((i) => i.job.attempt === 1)) await new Promise(() => {}); // hangs for good
+    });
+    const ids = await q.enqueueMany(
+      s.db,
+      def,
+      [0, 1, 2].map((n) => ({ payload: { n } })),
+    );
+    await q.start();
+    for (const id of ids) await waitFor(async () => (await s.stateOf(id)) === 'completed', 5000, 'completed');
+    assert.deepEqual(
+      [0, 1, 2].map((n) => attempts.get(n)),
+      [
+        [1, 2],
+        [1, 2],
+        [1, 2],
+      ],
+    );
+  });
+
+  it('runs at most concurrency batches at once', async () => {
+    const def = defineJob({
+      name: jobName('batch_concurrency'),
+      payload: z.object({ n: z.number() }),
+      batchSize: 3,
+      concurrency: 2,
+    });
+    let active = 0;
+    let maxActive = 0;
+    const done: number[] = [];
+    const sizes: number[] = [];
+    const q = queue();
+    q.registerBatch(def, async (items) => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      sizes.push(items.length);
+      await sleep(120);
+      active--;
+      for (const { payload } of items) done.push(payload.n);
+    });
+    await q.enqueueMany(
+      s.db,
+      def,
+      Array.from({ length: 12 }, (_, n) => ({ payload: { n } })),
+    );
+    await q.start();
+    await waitFor(() => done.length >= 12, 8000, 'all twelve jobs');
+    await sleep(100);
+    assert.equal(maxActive, 2);
+    assert.ok(Math.max(...sizes) <= 3, `batch sizes: ${sizes}`);
+    assert.deepEqual(
+      [...done].sort((a, b) => a - b),
+      Array.from({ length: 12 }, (_, n) => n),
+    );
+  });
+
+  it('stop() waits for a running batch to finish and records its jobs', async () => {
+    const def = defineJob({
+      name: jobName('batch_stop'),
+      payload: z.object({ n: z.number() }),
+      batchSize: 10,
+    });
+    let started = false;
+    let finished = false;
+    const q = queue();
+    q.registerBatch(def, async () => {
+      started = true;
+      await sleep(300);
+      finished = true;
+    });
+    await q.start();
+    const ids = await q.enqueueMany(s.db, def, [{ payload: { n: 1 } }, { payload: { n: 2 } }]);
+    q.kick();
+    await waitFor(() => started, 5000, 'the batch to start');
+    await q.stop();
+    assert.equal(finished, true);
+    for (const id of ids) assert.equal(await s.stateOf(id), 'completed');
+  });
+
+  it('rejects a second handler for a job and a batchSize that is not a positive integer', () => {
+    const q = queue();
+    const def = defineJob({ name: jobName('batch_register'), payload: z.object({}), batchSize: 5 });
+    q.registerBatch(def, async () => {});
+    assert.throws(() => q.register(def, async () => {}), /already registered/);
+    const bad = defineJob({ name: jobName('batch_size'), payload: z.object({}), batchSize: 0 });
+    assert.throws(() => q.registerBatch(bad, async () => {}), /batchSize/);
+  });
 }
 
 describe('job queue contract: SQLite', () => {

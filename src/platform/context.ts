@@ -5,7 +5,7 @@ import { InProcessBus, type MessageBus } from './bus.ts';
 import type { Config } from './config.ts';
 import { SecretBox } from './crypto.ts';
 import { type DatabaseHandle, type Db, type Dialect, openDatabase } from './db/database.ts';
-import { type EventSink, eventChannel, insertEvent, type ParleyEvent, type Tx } from './events.ts';
+import { type EventSink, eventChannel, insertEvents, type ParleyEvent, type Tx } from './events.ts';
 import { API_KEYS_CHANGED, ApiKeyCache } from './http/auth.ts';
 import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './limits.ts';
 import { createJobQueue } from './queue/index.ts';
@@ -133,10 +133,14 @@ export async function createContext(
             hooks.push(h);
           },
           async emit(input) {
-            const event = await insertEvent(trx, input, clock.now());
-            for (const sink of eventSinks) await sink(trx, event);
-            events.push(event);
-            return event;
+            return (await tx.emitMany([input]))[0]!;
+          },
+          async emitMany(inputs) {
+            if (inputs.length === 0) return [];
+            const recorded = await insertEvents(trx, inputs, clock.now());
+            for (const sink of eventSinks) await sink(trx, recorded);
+            events.push(...recorded);
+            return recorded;
           },
         };
         return fn(tx);

@@ -62,10 +62,10 @@ export interface ParleyEvent {
 }
 
 /**
- * Called inside the transaction that records an event, so whatever a sink writes (webhook
- * deliveries, their jobs) commits with the event or not at all.
+ * Called inside the transaction that records events (one or more at a time), so whatever a sink
+ * writes (webhook deliveries, their jobs) commits with the events or not at all.
  */
-export type EventSink = (trx: Trx, event: ParleyEvent) => Promise<void>;
+export type EventSink = (trx: Trx, events: ParleyEvent[]) => Promise<void>;
 
 /** A unit of work in one transaction, with hooks that run only after it commits. */
 export interface Tx {
@@ -73,6 +73,8 @@ export interface Tx {
   afterCommit(fn: () => void | Promise<void>): void;
   /** Records an event in this transaction. */
   emit(input: EmitInput): Promise<ParleyEvent>;
+  /** Records several events with one insert (the batch paths). */
+  emitMany(inputs: EmitInput[]): Promise<ParleyEvent[]>;
 }
 
 export interface EmitInput {
@@ -84,33 +86,42 @@ export interface EmitInput {
   data: Record<string, unknown> & { id?: string; object?: string };
 }
 
-export async function insertEvent(trx: Trx, input: EmitInput, now: Date): Promise<ParleyEvent> {
-  const event: ParleyEvent = {
+/** Rows per multi-row insert: well under SQLite's bound-variable limit. */
+const INSERT_CHUNK = 500;
+
+/** Records events with one multi-row insert (per 500); returns them as integrators receive them. */
+export async function insertEvents(trx: Trx, inputs: EmitInput[], now: Date): Promise<ParleyEvent[]> {
+  const timestamp = now.toISOString();
+  const events: ParleyEvent[] = inputs.map((input) => ({
     id: newId('evt'),
     event: input.type,
-    timestamp: now.toISOString(),
+    timestamp,
     api_version: 'v1',
     workspace_id: input.workspaceId,
     livemode: input.livemode,
     actor: input.actor,
     data: input.data,
-  };
-  await trx
-    .insertInto('events')
-    .values({
-      id: event.id,
-      workspace_id: event.workspace_id,
-      livemode: input.livemode ? 1 : 0,
-      type: event.event,
-      actor_type: input.actor.type,
-      actor_id: input.actor.id,
-      object_type: typeof input.data.object === 'string' ? input.data.object : null,
-      object_id: typeof input.data.id === 'string' ? input.data.id : null,
-      data: toJson(event.data),
-      created_at: event.timestamp,
-    })
-    .execute();
-  return event;
+  }));
+  for (let i = 0; i < events.length; i += INSERT_CHUNK) {
+    await trx
+      .insertInto('events')
+      .values(
+        events.slice(i, i + INSERT_CHUNK).map((event) => ({
+          id: event.id,
+          workspace_id: event.workspace_id,
+          livemode: event.livemode ? 1 : 0,
+          type: event.event,
+          actor_type: event.actor.type,
+          actor_id: event.actor.id,
+          object_type: typeof event.data.object === 'string' ? event.data.object : null,
+          object_id: typeof event.data.id === 'string' ? event.data.id : null,
+          data: toJson(event.data),
+          created_at: event.timestamp,
+        })),
+      )
+      .execute();
+  }
+  return events;
 }
 
 export function eventFromRow(row: {

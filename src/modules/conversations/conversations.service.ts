@@ -123,29 +123,20 @@ async function emitConversation(
  * The conversation of this contact on this channel, made (and `conversation.created` emitted)
  * when there is none. Closed or snoozed ones are returned as they are; callers decide.
  */
-export async function findOrCreateConversation(
-  tx: Tx,
-  scope: Scope,
-  input: {
-    channel: ChannelRow;
-    contact: ContactRow;
-    address: string;
-    agentId?: string | null;
-    actor: Actor;
-    dynamicVariables?: Record<string, unknown>;
-    identifier?: string;
-    now: Date;
-  },
-): Promise<{ conversation: ConversationRow; created: boolean }> {
-  const existing = await tx.db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('channel_id', '=', input.channel.id)
-    .where('contact_id', '=', input.contact.id)
-    .executeTakeFirst();
-  if (existing) return { conversation: existing, created: false };
+export interface NewConversation {
+  channel: ChannelRow;
+  contact: Pick<ContactRow, 'id'>;
+  address: string;
+  agentId?: string | null;
+  dynamicVariables?: Record<string, unknown>;
+  identifier?: string;
+  now: Date;
+}
+
+/** A new active conversation of a contact on a channel, not yet stored. */
+export function newConversationRow(scope: Scope, input: NewConversation): ConversationRow {
   const now = input.now.toISOString();
-  const row: ConversationRow = {
+  return {
     id: newId('conv'),
     workspace_id: scope.workspaceId,
     livemode: lm(scope),
@@ -172,6 +163,21 @@ export async function findOrCreateConversation(
     created_at: now,
     updated_at: now,
   };
+}
+
+export async function findOrCreateConversation(
+  tx: Tx,
+  scope: Scope,
+  input: NewConversation & { contact: ContactRow; actor: Actor },
+): Promise<{ conversation: ConversationRow; created: boolean }> {
+  const existing = await tx.db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('channel_id', '=', input.channel.id)
+    .where('contact_id', '=', input.contact.id)
+    .executeTakeFirst();
+  if (existing) return { conversation: existing, created: false };
+  const row = newConversationRow(scope, input);
   await tx.db.insertInto('conversations').values(row).execute();
   await emitConversation(tx, row, 'conversation.created', input.actor);
   return { conversation: row, created: true };

@@ -2,15 +2,16 @@ import { z } from 'zod';
 import { defineJob } from '../../platform/queue/queue.ts';
 
 /**
- * Delivers one queued message through its channel's adapter. Provider retries (retryable
- * errors, pacing) are re-enqueued by the handler with `attempt` + 1, so `maxAttempts` here only
- * covers crashes of the handler itself.
+ * Delivers queued messages through their channel's adapter, worked in batches (see
+ * runSendBatch). Provider retries (retryable errors, pacing) are re-enqueued by the handler with
+ * `attempt` + 1, so `maxAttempts` here only covers crashes of the handler itself.
  */
 export const sendJob = defineJob({
   name: 'messages.send',
   payload: z.object({ messageId: z.string(), attempt: z.number().int().min(1) }),
   maxAttempts: 5,
-  concurrency: 32,
+  batchSize: 32,
+  concurrency: 4,
   timeoutMs: 60_000,
 });
 
@@ -19,6 +20,7 @@ export const sandboxAdvanceJob = defineJob({
   name: 'messages.sandbox_advance',
   payload: z.object({ messageId: z.string(), status: z.enum(['delivered', 'read']) }),
   maxAttempts: 3,
-  concurrency: 16,
+  batchSize: 100,
+  concurrency: 2,
   timeoutMs: 30_000,
 });

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, notFound, validationFailed } from '../../platform/errors.ts';
@@ -40,7 +41,7 @@ export interface Scope {
   workspaceId: string;
   livemode: boolean;
 }
-const lm = (scope: Scope) => (scope.livemode ? 1 : 0);
+export const lm = (scope: Scope) => (scope.livemode ? 1 : 0);
 
 /** Who sends: an API caller (its auth), a user, or the AI agent acting for a workspace. */
 export interface Sender {
@@ -218,10 +219,10 @@ export async function openConversation(
   });
 }
 
-const channelNotConfigured = (message: string) => new ApiError('channel_not_configured', message);
+export const channelNotConfigured = (message: string) => new ApiError('channel_not_configured', message);
 
 /** Which channel a send goes out on; test mode falls back to the sandbox channel of that type. */
-async function resolveChannel(
+export async function resolveChannel(
   ctx: AppContext,
   tx: Tx,
   scope: Scope,
@@ -247,7 +248,7 @@ async function resolveChannel(
   return ensureSandboxChannel(tx.db, ctx, scope, type);
 }
 
-interface PreparedContent {
+export interface PreparedContent {
   type: MessageType;
   text: string | null;
   template: StoredTemplate | null;
@@ -255,7 +256,7 @@ interface PreparedContent {
   interactive: InteractiveInput | null;
 }
 
-async function prepareContent(
+export async function prepareContent(
   tx: Tx,
   scope: Scope,
   input: ContentInput,
@@ -327,17 +328,60 @@ async function prepareContent(
   };
 }
 
+/** A send that passed validation and the plan's limit, ready to be written. */
+export interface PreparedSend {
+  sender: Sender;
+  scope: Scope;
+  input: SendMessageInput & ContentInput;
+  /** The channel type it goes out on. */
+  type: ChannelType;
+  /** The normalised address it goes to. */
+  to: string;
+  /** The conversation it was sent in (replies), when given. */
+  existingConv: ConversationRow | undefined;
+  now: Date;
+}
+
+/**
+ * Writes prepared sends that have no conversation yet, many at a time (see send-batch.ts):
+ * registered per process by the messaging module.
+ */
+export type SendWriter = (send: PreparedSend) => Promise<MessageObject>;
+export const sendWriters = new WeakMap<AppContext, SendWriter>();
+
 /**
  * Accepts a message for sending: validates it, finds or creates the contact and the
  * conversation, applies opt-out, do-not-disturb, the WhatsApp 24-hour window, template approval
  * and the messages-per-hour limit, stores it `queued` and enqueues its delivery, in one
- * transaction. Delivery happens in the `messages.send` job.
+ * transaction. Delivery happens in the `messages.send` job. Plain sends to a phone number go
+ * through the process's batch writer, which commits concurrent sends together.
  */
 export async function sendMessage(
   ctx: AppContext,
   sender: Sender,
   draft: SendMessageInput,
 ): Promise<MessageObject> {
+  const send = await prepareSend(ctx, sender, draft);
+  const batched = sendWriters.get(ctx);
+  if (batched && batchable(send)) return batched(send);
+  return writeSend(ctx, send);
+}
+
+/** What the batch writer takes: a new-or-existing thread by phone, plain content, no extras. */
+function batchable(send: PreparedSend): boolean {
+  const { input } = send;
+  return (
+    !send.existingConv &&
+    (send.type === 'whatsapp' || send.type === 'sms') &&
+    input.type !== 'template' &&
+    input.agent_id === undefined &&
+    input.dynamic_variables === undefined &&
+    input.identifier === undefined &&
+    send.sender.actor.type !== 'ai'
+  );
+}
+
+async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageInput): Promise<PreparedSend> {
   const scope: Scope = { workspaceId: sender.workspaceId, livemode: sender.livemode };
   const now = ctx.clock.now();
   const existingConv = draft.conversation_id
@@ -382,7 +426,97 @@ export async function sendMessage(
     1,
     now.getTime(),
   );
+  return { sender, scope, input, type, to: to!, existingConv, now };
+}
 
+/**
+ * Why a send to this contact in this conversation on this channel is refused (opt-out,
+ * do-not-disturb, the WhatsApp 24-hour window), or null. A contact or conversation not yet
+ * stored is passed as undefined.
+ */
+export function sendRefusal(
+  send: PreparedSend,
+  contact: Pick<ContactRow, 'id' | 'opted_out' | 'dnd'> | undefined,
+  conversation: Pick<ConversationRow, 'window_expires_at'> | undefined,
+  channel: ChannelRow,
+): ApiError | null {
+  const { input, now } = send;
+  if (contact?.opted_out === 1) {
+    return new ApiError(
+      'contact_opted_out',
+      `Contact ${contact.id} opted out of messages; nothing was sent.`,
+      {
+        details: { contact_id: contact.id },
+      },
+    );
+  }
+  const open = conversation ? windowOpen(conversation, now) : false;
+  const businessInitiated = input.business_initiated ?? !open;
+  if (contact?.dnd === 1 && businessInitiated && !input.ignore_dnd) {
+    return new ApiError(
+      'contact_opted_out',
+      `Contact ${contact.id} is on do-not-disturb; business-initiated messages need ignore_dnd: true.`,
+      { details: { contact_id: contact.id, reason: 'dnd' } },
+    );
+  }
+  const settings = fromJson<Record<string, unknown>>(channel.settings, {});
+  if (
+    channel.type === 'whatsapp' &&
+    input.type !== 'template' &&
+    !open &&
+    settings.enforce_24h_window !== false
+  ) {
+    return new ApiError(
+      'whatsapp_outside_24h_window',
+      'The customer has not written in the last 24 hours, so WhatsApp accepts only an approved template: send type "template" (POST /v1/messages) instead.',
+      { details: { window_expires_at: conversation?.window_expires_at ?? null } },
+    );
+  }
+  return null;
+}
+
+/** The stored form of an accepted outbound message, `queued`. */
+export function newMessageRow(
+  send: PreparedSend,
+  conversation: Pick<ConversationRow, 'id' | 'contact_address'>,
+  channel: Pick<ChannelRow, 'id' | 'address'>,
+  content: PreparedContent,
+): MessageRow {
+  const at = send.now.toISOString();
+  return {
+    id: newId('msg'),
+    workspace_id: send.scope.workspaceId,
+    livemode: lm(send.scope),
+    conversation_id: conversation.id,
+    channel_id: channel.id,
+    direction: 'outbound',
+    sender_type: send.sender.actor.type,
+    sender_id: send.sender.actor.id,
+    type: content.type,
+    text: content.text,
+    template: content.template ? toJson(content.template) : null,
+    media: content.media ? toJson(content.media) : null,
+    interactive: content.interactive ? toJson(content.interactive) : null,
+    to_address: conversation.contact_address,
+    from_address: channel.address,
+    status: 'queued',
+    error_code: null,
+    error_message: null,
+    provider_message_id: null,
+    reply_to_provider_id: null,
+    created_at: at,
+    updated_at: at,
+    queued_at: at,
+    sent_at: null,
+    delivered_at: null,
+    read_at: null,
+    failed_at: null,
+  };
+}
+
+/** Writes one prepared send in its own transaction. */
+export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<MessageObject> {
+  const { sender, scope, input, type, to, existingConv, now } = send;
   return ctx.transaction(async (tx) => {
     let channel: ChannelRow;
     let contact: ContactRow;
@@ -410,7 +544,7 @@ export async function sendMessage(
       const conv = await findOrCreateConversation(tx, scope, {
         channel,
         contact,
-        address: to!,
+        address: to,
         agentId: input.agent_id,
         actor: sender.actor,
         dynamicVariables: input.dynamic_variables,
@@ -424,75 +558,17 @@ export async function sendMessage(
       if (conversation.status === 'closed')
         conversation = await reopenInTx(tx, conversation, sender.actor, now, 'outbound_message');
     }
-    if (contact.opted_out === 1) {
-      throw new ApiError(
-        'contact_opted_out',
-        `Contact ${contact.id} opted out of messages; nothing was sent.`,
-        { details: { contact_id: contact.id } },
-      );
-    }
-    const open = windowOpen(conversation, now);
-    const businessInitiated = input.business_initiated ?? !open;
-    if (contact.dnd === 1 && businessInitiated && !input.ignore_dnd) {
-      throw new ApiError(
-        'contact_opted_out',
-        `Contact ${contact.id} is on do-not-disturb; business-initiated messages need ignore_dnd: true.`,
-        {
-          details: { contact_id: contact.id, reason: 'dnd' },
-        },
-      );
-    }
-    const settings = fromJson<Record<string, unknown>>(channel.settings, {});
-    if (
-      channel.type === 'whatsapp' &&
-      input.type !== 'template' &&
-      !open &&
-      settings.enforce_24h_window !== false
-    ) {
-      throw new ApiError(
-        'whatsapp_outside_24h_window',
-        'The customer has not written in the last 24 hours, so WhatsApp accepts only an approved template: send type "template" (POST /v1/messages) instead.',
-        { details: { window_expires_at: conversation.window_expires_at } },
-      );
-    }
+    const refusal = sendRefusal(send, contact, conversation, channel);
+    if (refusal) throw refusal;
     const content = await prepareContent(tx, scope, input, contact, conversation);
-    const at = now.toISOString();
-    const row: MessageRow = {
-      id: newId('msg'),
-      workspace_id: scope.workspaceId,
-      livemode: lm(scope),
-      conversation_id: conversation.id,
-      channel_id: channel.id,
-      direction: 'outbound',
-      sender_type: sender.actor.type,
-      sender_id: sender.actor.id,
-      type: content.type,
-      text: content.text,
-      template: content.template ? toJson(content.template) : null,
-      media: content.media ? toJson(content.media) : null,
-      interactive: content.interactive ? toJson(content.interactive) : null,
-      to_address: conversation.contact_address,
-      from_address: channel.address,
-      status: 'queued',
-      error_code: null,
-      error_message: null,
-      provider_message_id: null,
-      reply_to_provider_id: null,
-      created_at: at,
-      updated_at: at,
-      queued_at: at,
-      sent_at: null,
-      delivered_at: null,
-      read_at: null,
-      failed_at: null,
-    };
+    const row = newMessageRow(send, conversation, channel, content);
     await tx.db.insertInto('messages').values(row).execute();
     await tx.db
       .updateTable('conversations')
       .set({
         last_message: previewOf({ type: row.type, text: row.text }),
-        last_message_at: at,
-        updated_at: at,
+        last_message_at: row.created_at,
+        updated_at: row.created_at,
         ...(sender.actor.type === 'ai' ? { ai_handled: 1 } : {}),
       })
       .where('id', '=', conversation.id)
@@ -547,50 +623,93 @@ export interface StatusChange {
   error?: { code: string; message: string };
 }
 
+/** The statuses a message may be in for a change to `status` to apply (forward only). */
+const fromStatuses = (status: StatusChange['status']): MessageStatus[] =>
+  status === 'failed'
+    ? ['queued', 'sent']
+    : (Object.keys(rank) as MessageStatus[]).filter((s) => rank[s] >= 0 && rank[s] < rank[status]);
+
+export interface StatusUpdate {
+  messageId: string;
+  providerMessageId?: string;
+  error?: { code: string; message: string };
+}
+
 /**
- * Moves an outbound message's status forward only (queued → sent → delivered → read; failed
- * only from queued or sent) and emits the matching event. A late or repeated status is a
- * no-op: returns the row unchanged and false.
+ * Moves outbound messages to `status`, forward only (queued → sent → delivered → read; failed
+ * only from queued or sent), with one UPDATE for all of them, and emits one event each. A late
+ * or repeated status is a no-op for that message. Returns the rows that changed. A status that
+ * skips a step (read before delivered) fills the earlier times; a provider id is kept once set.
  */
+export async function applyStatusesInTx(
+  tx: Tx,
+  status: StatusChange['status'],
+  at: Date,
+  updates: StatusUpdate[],
+  actor: Actor = { type: 'system', id: null },
+): Promise<MessageRow[]> {
+  if (updates.length === 0) return [];
+  const iso = at.toISOString();
+  const ids = updates.map((u) => u.messageId);
+  const caseOf = (pick: (u: StatusUpdate) => string | undefined) => {
+    const whens = updates.flatMap((u) => {
+      const v = pick(u);
+      return v === undefined ? [] : [sql`when ${u.messageId} then ${v}`];
+    });
+    return whens.length ? sql<string | null>`case id ${sql.join(whens, sql` `)} else null end` : null;
+  };
+  const providerIds = caseOf((u) => u.providerMessageId);
+  const set: Record<string, unknown> = { status, updated_at: iso };
+  if (providerIds) set.provider_message_id = sql`coalesce(provider_message_id, ${providerIds})`;
+  if (status === 'failed') {
+    set.failed_at = iso;
+    set.error_code = sql`coalesce(${caseOf((u) => u.error?.code) ?? null}, 'provider_error')`;
+    set.error_message = sql`coalesce(${caseOf((u) => u.error?.message) ?? null}, 'The provider reported a failure.')`;
+  } else {
+    set.sent_at = sql`coalesce(sent_at, ${iso})`;
+    if (status !== 'sent') set.delivered_at = sql`coalesce(delivered_at, ${iso})`;
+    if (status === 'read') set.read_at = iso;
+  }
+  const rows: MessageRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    rows.push(
+      ...(await tx.db
+        .updateTable('messages')
+        .set(set as Partial<MessageRow>)
+        .where('id', 'in', ids.slice(i, i + 500))
+        .where('direction', '=', 'outbound')
+        .where('status', 'in', fromStatuses(status))
+        .returningAll()
+        .execute()),
+    );
+  }
+  await tx.emitMany(
+    rows.map((row) => ({
+      workspaceId: row.workspace_id,
+      livemode: row.livemode === 1,
+      type: `message.${status}` as const,
+      actor,
+      data: presentMessage(row),
+    })),
+  );
+  return rows;
+}
+
+/** One message's status change (see applyStatusesInTx); returns the row and whether it changed. */
 export async function applyStatusInTx(
   tx: Tx,
   messageId: string,
   change: StatusChange,
   actor: Actor = { type: 'system', id: null },
 ): Promise<{ row: MessageRow | undefined; applied: boolean }> {
-  const row = await tx.db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
-  if (row?.direction !== 'outbound' || row.status === 'failed') return { row, applied: false };
-  const current = rank[row.status];
-  const allowed = change.status === 'failed' ? current <= rank.sent : rank[change.status] > current;
-  if (!allowed) return { row, applied: false };
-  const at = change.at.toISOString();
-  const patch: Partial<MessageRow> = { status: change.status, updated_at: at };
-  if (change.providerMessageId && !row.provider_message_id)
-    patch.provider_message_id = change.providerMessageId;
-  if (change.status === 'failed') {
-    patch.failed_at = at;
-    patch.error_code = change.error?.code ?? 'provider_error';
-    patch.error_message = change.error?.message ?? 'The provider reported a failure.';
-  } else {
-    // A status that skips a step (read before delivered) fills the earlier times.
-    if (!row.sent_at) patch.sent_at = at;
-    if (change.status !== 'sent' && !row.delivered_at) patch.delivered_at = at;
-    if (change.status === 'read') patch.read_at = at;
-  }
-  const res = await tx.db
-    .updateTable('messages')
-    .set(patch)
-    .where('id', '=', row.id)
-    .where('status', '=', row.status)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) return { row, applied: false };
-  const updated = { ...row, ...patch };
-  await tx.emit({
-    workspaceId: row.workspace_id,
-    livemode: row.livemode === 1,
-    type: `message.${change.status}`,
+  const [updated] = await applyStatusesInTx(
+    tx,
+    change.status,
+    change.at,
+    [{ messageId, providerMessageId: change.providerMessageId, error: change.error }],
     actor,
-    data: presentMessage(updated),
-  });
-  return { row: updated, applied: true };
+  );
+  if (updated) return { row: updated, applied: true };
+  const row = await tx.db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
+  return { row, applied: false };
 }

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import { fromJson } from '../../platform/json.ts';
-import { exponentialBackoff, type JobContext } from '../../platform/queue/queue.ts';
+import { type BatchItem, exponentialBackoff } from '../../platform/queue/queue.ts';
 import { adapterFor } from '../channels/adapters.ts';
 import {
   type ChannelAdapter,
@@ -9,10 +9,11 @@ import {
   type OutboundType,
 } from '../channels/channel-adapter.ts';
 import { channelConfigOf } from '../channels/channels.service.ts';
+import type { ChannelRow } from '../channels/channels.tables.ts';
 import { sandboxAdapter } from '../channels/sandbox.adapter.ts';
 import type { InteractiveInput } from './content.ts';
 import { sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
-import { applyStatusInTx } from './messaging.service.ts';
+import { applyStatusesInTx, applyStatusInTx, type StatusUpdate } from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
 
 /** Provider attempts before a retryable failure becomes final. */
@@ -77,54 +78,49 @@ async function fail(ctx: AppContext, row: MessageRow, code: string, message: str
   );
 }
 
+type SendPayload = { messageId: string; attempt: number };
+
 /**
- * The `messages.send` job: one delivery attempt through the channel's adapter (always the
- * sandbox in test mode). Pacing re-schedules without counting an attempt; retryable provider
- * errors retry with backoff up to SEND_ATTEMPTS; anything else fails the message at once.
+ * One delivery attempt of a queued message through its channel's adapter (always the sandbox in
+ * test mode). Returns the provider's id when the provider took the message; otherwise it has
+ * already handled the outcome: pacing re-schedules without counting an attempt, retryable
+ * provider errors retry with backoff up to SEND_ATTEMPTS, anything else fails the message.
  */
-export async function runSendJob(
+async function attemptSend(
   ctx: AppContext,
-  payload: { messageId: string; attempt: number },
-  _job: JobContext,
-): Promise<void> {
-  const row = await ctx.db
-    .selectFrom('messages')
-    .selectAll()
-    .where('id', '=', payload.messageId)
-    .executeTakeFirst();
-  if (row?.status !== 'queued') return;
-  const channelRow = await ctx.db
-    .selectFrom('channels')
-    .selectAll()
-    .where('id', '=', row.channel_id)
-    .executeTakeFirst();
+  row: MessageRow,
+  channelRow: ChannelRow | undefined,
+  payload: SendPayload,
+): Promise<{ providerMessageId: string; sandboxed: boolean } | null> {
   if (channelRow?.status !== 'active') {
-    return fail(
+    await fail(
       ctx,
       row,
       'channel_not_configured',
       'The channel of this message was deleted or disabled before it was sent.',
     );
+    return null;
   }
   const channel = channelConfigOf(ctx, channelRow);
   const adapter: ChannelAdapter | undefined =
     row.livemode === 1 ? adapterFor(channel.provider) : sandboxAdapter;
-  if (!adapter)
-    return fail(
+  if (!adapter) {
+    await fail(
       ctx,
       row,
       'channel_not_configured',
       `No adapter for provider ${channel.provider} is installed.`,
     );
-
+    return null;
+  }
   const wait = adapter.reserveSendSlot?.(channel, row.to_address, Date.now()) ?? 0;
   if (wait > 0) {
     await ctx.queue.enqueue(ctx.db, sendJob, payload, { delayMs: wait });
-    return;
+    return null;
   }
-  let providerMessageId: string;
   try {
-    ({ providerMessageId } = await adapter.send(channel, outboundOf(row)));
+    const { providerMessageId } = await adapter.send(channel, outboundOf(row));
+    return { providerMessageId, sandboxed: adapter.provider === 'sandbox' };
   } catch (err) {
     const retryable = err instanceof ChannelSendError ? err.retryable : true;
     if (retryable && payload.attempt < SEND_ATTEMPTS) {
@@ -138,50 +134,110 @@ export async function runSendJob(
         { messageId: row.id, attempt: payload.attempt + 1 },
         { delayMs: delay },
       );
-      return;
+      return null;
     }
-    if (err instanceof ChannelSendError) return fail(ctx, row, err.code, err.message);
+    if (err instanceof ChannelSendError) {
+      await fail(ctx, row, err.code, err.message);
+      return null;
+    }
     ctx.logger.error({ err, messageId: row.id }, 'message send failed');
-    return fail(
+    await fail(
       ctx,
       row,
       'provider_error',
       `Sending failed after ${payload.attempt} attempts: ${(err as Error).message ?? String(err)}`,
     );
+    return null;
   }
-  const sandboxed = adapter.provider === 'sandbox';
-  await ctx.transaction(async (tx) => {
-    const { applied } = await applyStatusInTx(tx, row.id, {
-      status: 'sent',
-      at: ctx.clock.now(),
-      providerMessageId,
-    });
-    if (applied && sandboxed)
-      await ctx.queue.enqueue(
-        tx.db,
-        sandboxAdvanceJob,
-        { messageId: row.id, status: 'delivered' },
-        { delayMs: SANDBOX_DELIVER_MS },
-      );
-  });
 }
 
-export async function runSandboxAdvance(
+/**
+ * The `messages.send` job, worked in batches: the batch's messages and channels are read with
+ * one query each, every message is handed to its adapter (concurrently), and the ones the
+ * providers took are marked `sent` in one transaction with their events (and, in the sandbox,
+ * the delivered step scheduled). A message's failure to send is that message's outcome only.
+ */
+export async function runSendBatch(
   ctx: AppContext,
-  payload: { messageId: string; status: 'delivered' | 'read' },
-): Promise<void> {
-  await ctx.transaction(async (tx) => {
-    const { applied } = await applyStatusInTx(tx, payload.messageId, {
-      status: payload.status,
-      at: ctx.clock.now(),
-    });
-    if (applied && payload.status === 'delivered') {
-      await ctx.queue.enqueue(
+  items: BatchItem<SendPayload>[],
+): Promise<Array<Error | null>> {
+  const ids = [...new Set(items.map((i) => i.payload.messageId))];
+  const rows = await ctx.db.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
+  const messages = new Map(rows.map((r) => [r.id, r]));
+  const channelIds = [...new Set(rows.map((r) => r.channel_id))];
+  const channels = new Map(
+    channelIds.length
+      ? (await ctx.db.selectFrom('channels').selectAll().where('id', 'in', channelIds).execute()).map((c) => [
+          c.id,
+          c,
+        ])
+      : [],
+  );
+  const taken = new Set<string>();
+  const sent: Array<StatusUpdate & { sandboxed: boolean }> = [];
+  const outcomes = await Promise.all(
+    items.map(async ({ payload }): Promise<Error | null> => {
+      const row = messages.get(payload.messageId);
+      // Only a queued message is sent, and only once per batch.
+      if (row?.status !== 'queued' || taken.has(row.id)) return null;
+      taken.add(row.id);
+      try {
+        const result = await attemptSend(ctx, row, channels.get(row.channel_id), payload);
+        if (result) sent.push({ messageId: row.id, ...result });
+        return null;
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    }),
+  );
+  if (sent.length > 0) {
+    await ctx.transaction(async (tx) => {
+      const applied = await applyStatusesInTx(tx, 'sent', ctx.clock.now(), sent);
+      const sandboxed = new Set(sent.filter((s) => s.sandboxed).map((s) => s.messageId));
+      await ctx.queue.enqueueMany(
         tx.db,
         sandboxAdvanceJob,
-        { messageId: payload.messageId, status: 'read' },
-        { delayMs: SANDBOX_READ_MS },
+        applied
+          .filter((r) => sandboxed.has(r.id))
+          .map((r) => ({
+            payload: { messageId: r.id, status: 'delivered' as const },
+            opts: { delayMs: SANDBOX_DELIVER_MS },
+          })),
       );
-    }
+    });
+  }
+  return outcomes;
+}
+
+/** The sandbox's status steps, in batches: delivered (then read scheduled), and read. */
+export async function runSandboxAdvanceBatch(
+  ctx: AppContext,
+  items: BatchItem<{ messageId: string; status: 'delivered' | 'read' }>[],
+): Promise<void> {
+  const of = (status: 'delivered' | 'read') => [
+    ...new Set(items.filter((i) => i.payload.status === status).map((i) => i.payload.messageId)),
+  ];
+  await ctx.transaction(async (tx) => {
+    const now = ctx.clock.now();
+    const delivered = await applyStatusesInTx(
+      tx,
+      'delivered',
+      now,
+      of('delivered').map((messageId) => ({ messageId })),
+    );
+    await ctx.queue.enqueueMany(
+      tx.db,
+      sandboxAdvanceJob,
+      delivered.map((r) => ({
+        payload: { messageId: r.id, status: 'read' as const },
+        opts: { delayMs: SANDBOX_READ_MS },
+      })),
+    );
+    await applyStatusesInTx(
+      tx,
+      'read',
+      now,
+      of('read').map((messageId) => ({ messageId })),
+    );
   });
 }

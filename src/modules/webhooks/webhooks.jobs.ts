@@ -74,31 +74,46 @@ export function endpointMatches(
  * with the event or not at all.
  */
 export function webhookSink(ctx: AppContext): EventSink {
-  return async (trx: Trx, event: ParleyEvent) => {
-    const endpoints = await endpointsFor(ctx, trx, event.workspace_id, event.livemode);
-    const matching = endpoints.filter((e) => endpointMatches(e, event));
-    if (matching.length === 0) return;
-    const rows: WebhookDeliveriesTable[] = matching.map((e) => ({
-      id: newId('dlv'),
-      workspace_id: event.workspace_id,
-      livemode: event.livemode ? 1 : 0,
-      endpoint_id: e.id,
-      event_id: event.id,
-      event_type: event.event,
-      state: 'pending',
-      attempts: 0,
-      status_code: null,
-      duration_ms: null,
-      response_excerpt: null,
-      error: null,
-      next_retry_at: null,
-      redelivery_of: null,
-      delivered_at: null,
-      created_at: event.timestamp,
-      updated_at: event.timestamp,
-    }));
-    await trx.insertInto('webhook_deliveries').values(rows).execute();
-    for (const row of rows) await ctx.queue.enqueue(trx, deliverJob, { delivery_id: row.id });
+  return async (trx: Trx, events: ParleyEvent[]) => {
+    const rows: WebhookDeliveriesTable[] = [];
+    for (const event of events) {
+      // Endpoints are cached per workspace and mode, so this is a lookup, not a query, per event.
+      const endpoints = await endpointsFor(ctx, trx, event.workspace_id, event.livemode);
+      for (const e of endpoints) {
+        if (!endpointMatches(e, event)) continue;
+        rows.push({
+          id: newId('dlv'),
+          workspace_id: event.workspace_id,
+          livemode: event.livemode ? 1 : 0,
+          endpoint_id: e.id,
+          event_id: event.id,
+          event_type: event.event,
+          state: 'pending',
+          attempts: 0,
+          status_code: null,
+          duration_ms: null,
+          response_excerpt: null,
+          error: null,
+          next_retry_at: null,
+          redelivery_of: null,
+          delivered_at: null,
+          created_at: event.timestamp,
+          updated_at: event.timestamp,
+        });
+      }
+    }
+    if (rows.length === 0) return;
+    for (let i = 0; i < rows.length; i += 500) {
+      await trx
+        .insertInto('webhook_deliveries')
+        .values(rows.slice(i, i + 500))
+        .execute();
+    }
+    await ctx.queue.enqueueMany(
+      trx,
+      deliverJob,
+      rows.map((row) => ({ payload: { delivery_id: row.id } })),
+    );
   };
 }
 

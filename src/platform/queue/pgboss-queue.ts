@@ -1,7 +1,16 @@
-import { CompiledQuery, sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { CompiledQuery, type QueryResult, sql } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { Db, Trx } from '../db/database.ts';
-import type { EnqueueOptions, JobDefinition, JobHandler, JobQueue, QueueLogger } from './queue.ts';
+import type {
+  BatchJobHandler,
+  EnqueueItem,
+  EnqueueOptions,
+  JobDefinition,
+  JobHandler,
+  JobQueue,
+  QueueLogger,
+} from './queue.ts';
 import { type ClaimedJob, type JobStore, WorkerPool } from './sqlite-queue.ts';
 
 export interface PgBossJobQueueOptions {
@@ -28,7 +37,8 @@ const MAX_EXPIRE_SECONDS = 24 * 3600 - 1;
  * The job queue on PostgreSQL, stored by pg-boss 10.
  *
  * - `enqueue` inserts through pg-boss's `send` with its `db` option pointed at the caller's
- *   Kysely handle, so the job is written in the caller's transaction.
+ *   Kysely handle, so the job is written in the caller's transaction; `enqueueMany` likewise
+ *   through pg-boss's `insert` (one INSERT ... SELECT FROM json_to_recordset($1) for all jobs).
  * - Workers use the same loop as the SQLite queue (`WorkerPool`) over pg-boss's public
  *   `fetch` (`FOR UPDATE SKIP LOCKED`), `complete` and `fail`, so `pollMs`, `concurrency`,
  *   `kick()` and handler timeouts behave as on SQLite. pg-boss's own `work()` is not used: it
@@ -87,6 +97,15 @@ export class PgBossJobQueue implements JobQueue {
       complete: async (def, job) => {
         await this.#running().complete(def.name, job.id);
       },
+      // One UPDATE ... WHERE id IN (UNNEST($2::uuid[])) AND state = 'active' (like the single
+      // complete, not fenced on retry_count).
+      completeMany: async (def, jobs) => {
+        if (jobs.length > 0)
+          await this.#running().complete(
+            def.name,
+            jobs.map((j) => j.id),
+          );
+      },
       retry: (def, job, error, delayMs) => this.#retry(def, job, error, delayMs),
       fail: async (def, job, error) => {
         await this.#running().fail(def.name, job.id, { message: error });
@@ -134,16 +153,12 @@ export class PgBossJobQueue implements JobQueue {
     payload: P,
     opts: EnqueueOptions = {},
   ): Promise<string | null> {
+    this.#pool.noteEnqueued(job.name);
     const data = job.payload.parse(payload);
     await this.#ensureQueue(job.name);
 
     const insert = async (handle: Trx | Db): Promise<string | null> => {
-      const executor: PgBoss.Db = {
-        executeSql: async (text, values) => {
-          const result = await handle.executeQuery(CompiledQuery.raw(text, values ?? []));
-          return { rows: result.rows as any[] };
-        },
-      };
+      const executor = executorOn(handle);
       const key = opts.singletonKey;
       if (key !== undefined) {
         // Serializes enqueues of this key until the caller commits, so the look below sees any
@@ -161,15 +176,7 @@ export class PgBossJobQueue implements JobQueue {
         job.name,
         // Pre-serialized, so any JSON value (not only objects) reaches the jsonb column intact.
         JSON.stringify(data ?? null) as unknown as object,
-        {
-          startAfter: startAfterFor(opts),
-          singletonKey: key,
-          retryLimit: Math.max(0, Math.floor(job.maxAttempts) - 1),
-          retryDelay: Math.max(0, Math.round(job.backoffMs(1) / 1000)),
-          retryBackoff: false,
-          expireInSeconds: Math.min(MAX_EXPIRE_SECONDS, Math.max(1, Math.ceil(job.timeoutMs / 1000))),
-          db: executor,
-        },
+        { startAfter: startAfterFor(opts), singletonKey: key, ...retryOptionsFor(job), db: executor },
       );
       if (!id) throw new Error(`pg-boss did not record the job (queue ${job.name})`);
       return id;
@@ -181,8 +188,48 @@ export class PgBossJobQueue implements JobQueue {
     return insert(db);
   }
 
+  /**
+   * pg-boss's `insert` writes all jobs with one statement on the given executor. It neither
+   * returns ids (no RETURNING) nor reports rows it skipped (it joins the queue table and ends in
+   * ON CONFLICT DO NOTHING), so ids are made here and the affected row count is checked.
+   */
+  async enqueueMany<P>(db: Trx | Db, job: JobDefinition<P>, items: EnqueueItem<P>[]): Promise<string[]> {
+    if (items.length === 0) return [];
+    this.#pool.noteEnqueued(job.name);
+    // Every payload is checked before anything is written.
+    const data = items.map((item) => job.payload.parse(item.payload) ?? null);
+    await this.#ensureQueue(job.name);
+    const options = retryOptionsFor(job);
+    const jobs: PgBoss.JobInsert[] = items.map((item, i) => {
+      const startAfter = startAfterFor(item.opts ?? {});
+      return {
+        id: randomUUID(),
+        name: job.name,
+        // Serialized by pg-boss with the whole list and read back as jsonb: any JSON value fits.
+        data: data[i] as object,
+        // `insert` reads a string as `now() + interval` (seconds, on the database clock, as
+        // `send` does with a number) and an ISO time ending in Z as that time. Fixed-point, as
+        // String(1e-7) would not be an interval.
+        startAfter: typeof startAfter === 'number' ? startAfter.toFixed(3) : startAfter,
+        ...options,
+      };
+    });
+    let inserted: bigint | undefined;
+    const executor = executorOn(db, (result) => {
+      inserted = result.numAffectedRows;
+    });
+    await this.#running().insert(jobs, { db: executor });
+    if (inserted !== BigInt(jobs.length))
+      throw new Error(`pg-boss recorded ${inserted ?? 0} of ${jobs.length} jobs (queue ${job.name})`);
+    return jobs.map((j) => j.id!);
+  }
+
   register<P>(job: JobDefinition<P>, handler: JobHandler<P>): void {
     this.#pool.register(job, handler);
+  }
+
+  registerBatch<P>(job: JobDefinition<P>, handler: BatchJobHandler<P>): void {
+    this.#pool.registerBatch(job, handler);
   }
 
   async start(): Promise<void> {
@@ -240,6 +287,27 @@ export class PgBossJobQueue implements JobQueue {
         [def.name, job.id, delayMs, JSON.stringify({ message: error }), job.attempt - 1],
       );
   }
+}
+
+/** pg-boss's `db` option over a Kysely handle, so its statements run in the caller's transaction. */
+function executorOn(handle: Trx | Db, onResult?: (result: QueryResult<unknown>) => void): PgBoss.Db {
+  return {
+    executeSql: async (text, values) => {
+      const result = await handle.executeQuery(CompiledQuery.raw(text, values ?? []));
+      onResult?.(result);
+      return { rows: result.rows as any[] };
+    },
+  };
+}
+
+/** The per-job retry and expiry options, the same for `send` and `insert`. */
+function retryOptionsFor(job: JobDefinition<any>) {
+  return {
+    retryLimit: Math.max(0, Math.floor(job.maxAttempts) - 1),
+    retryDelay: Math.max(0, Math.round(job.backoffMs(1) / 1000)),
+    retryBackoff: false,
+    expireInSeconds: Math.min(MAX_EXPIRE_SECONDS, Math.max(1, Math.ceil(job.timeoutMs / 1000))),
+  };
 }
 
 /** pg-boss `startAfter`: a time (ISO, UTC) or a delay in seconds counted on the database clock. */

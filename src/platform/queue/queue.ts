@@ -15,8 +15,10 @@ export interface JobDefinition<P = unknown> {
   backoffMs: (attempt: number) => number;
   /** A job still running after this long is considered lost and runs again. */
   timeoutMs: number;
-  /** How many of these jobs one process runs at once. */
+  /** How many of these jobs one process runs at once (for a batch handler: batches at once). */
   concurrency: number;
+  /** Jobs a batch handler (`registerBatch`) receives at most per call; 1 for plain handlers. */
+  batchSize: number;
 }
 
 export function defineJob<P>(def: {
@@ -26,12 +28,14 @@ export function defineJob<P>(def: {
   backoffMs?: (attempt: number) => number;
   timeoutMs?: number;
   concurrency?: number;
+  batchSize?: number;
 }): JobDefinition<P> {
   return {
     maxAttempts: 5,
     backoffMs: exponentialBackoff(1000, 10 * 60_000),
     timeoutMs: 60_000,
     concurrency: 4,
+    batchSize: 1,
     ...def,
   };
 }
@@ -62,6 +66,27 @@ export interface JobContext {
 
 export type JobHandler<P> = (payload: P, job: JobContext) => Promise<void>;
 
+/** One job of a batch given to a batch handler. */
+export interface BatchItem<P> {
+  payload: P;
+  job: JobContext;
+}
+
+/**
+ * Works up to `batchSize` jobs of one kind in one call (one transaction for many jobs). It returns
+ * one outcome per item, in order: `null`/`undefined` when that job is done, an `Error` when that
+ * job's attempt failed (retried with the job's backoff, failed after `maxAttempts`). Returning
+ * nothing means every job is done; throwing (or timing out) counts as a failed attempt of each.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing (every job done) is `async () => {}`.
+export type BatchJobHandler<P> = (items: BatchItem<P>[]) => Promise<Array<Error | null | undefined> | void>;
+
+/** One job for `enqueueMany`. */
+export interface EnqueueItem<P> {
+  payload: P;
+  opts?: Omit<EnqueueOptions, 'singletonKey'>;
+}
+
 /**
  * Durable, at-least-once job queue. Two implementations pass one contract suite
  * (test/queue.contract.test.ts): the embedded SQLite queue and pg-boss on PostgreSQL.
@@ -78,13 +103,26 @@ export interface JobQueue {
    * `enqueue` and `start` call it themselves when it has not run; it is idempotent.
    */
   prepare?(): Promise<void>;
+  /**
+   * Records several jobs of one kind with one statement, in the caller's transaction (or directly
+   * on `db`); no singleton keys. Returns their ids in order.
+   */
+  enqueueMany<P>(db: Trx | Db, job: JobDefinition<P>, items: EnqueueItem<P>[]): Promise<string[]>;
   /** Declares the handler for a kind of job. Call before `start`. */
   register<P>(job: JobDefinition<P>, handler: JobHandler<P>): void;
+  /**
+   * Declares a batch handler for a kind of job: it receives up to `job.batchSize` due jobs at a
+   * time, and up to `job.concurrency` batches run at once. Their completions are recorded together.
+   */
+  registerBatch<P>(job: JobDefinition<P>, handler: BatchJobHandler<P>): void;
   /** Starts working registered jobs in this process. */
   start(): Promise<void>;
   /** Stops taking jobs and waits (bounded) for running ones. */
   stop(): Promise<void>;
-  /** Hints that jobs may be due now (after a local commit), so idle workers look at once. */
+  /**
+   * Hints that jobs may be due now (after a local commit), so idle workers look at once: at the
+   * kinds of jobs this process enqueued in the last second (others wait for their poll).
+   */
   kick(): void;
 }
 

@@ -1,0 +1,280 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../../platform/context.ts';
+import { ApiError } from '../../platform/errors.ts';
+import type { Tx } from '../../platform/events.ts';
+import { GroupCommit, type GroupResult } from '../../platform/group-commit.ts';
+import type { ChannelRow } from '../channels/channels.tables.ts';
+import { newContactRow, presentContact } from '../contacts/contacts.service.ts';
+import type { ContactRow } from '../contacts/contacts.tables.ts';
+import {
+  type ConversationRow,
+  newConversationRow,
+  presentConversation,
+  reopenInTx,
+} from '../conversations/conversations.service.ts';
+import { previewOf } from './content.ts';
+import { sendJob } from './messaging.jobs.ts';
+import {
+  lm,
+  type MessageObject,
+  newMessageRow,
+  type PreparedSend,
+  prepareContent,
+  presentMessage,
+  resolveChannel,
+  type SendWriter,
+  sendRefusal,
+  writeSend,
+} from './messaging.service.ts';
+import type { MessageRow } from './messaging.tables.ts';
+
+/** Another writer made a contact or conversation this batch was about to make. */
+class BatchConflict extends Error {}
+
+/** Rows per `IN (...)` list or multi-row insert. */
+const CHUNK = 200;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/**
+ * The process's batch writer for `POST /v1/messages` (and broadcasts): sends that arrive while
+ * a batch is being written are written together by the next one, in one transaction with one
+ * statement per table, so accepting a message costs a fraction of a commit and of a round trip.
+ * SQLite has one writer, so one batch at a time; PostgreSQL overlaps a few.
+ */
+export function createSendWriter(ctx: AppContext): SendWriter {
+  const group = new GroupCommit<PreparedSend, MessageObject>((sends) => writeBatch(ctx, sends), {
+    maxItems: CHUNK,
+    concurrency: ctx.dialect === 'sqlite' ? 1 : 3,
+  });
+  return (send) => group.submit(send);
+}
+
+async function writeBatch(ctx: AppContext, sends: PreparedSend[]): Promise<GroupResult<MessageObject>[]> {
+  try {
+    return await ctx.transaction((tx) => writeInTx(ctx, tx, sends));
+  } catch (err) {
+    // A concurrent writer made one of the rows first, or the batch failed as a whole: each send
+    // is written again on its own, so one send's trouble is its own (and a conflict resolves).
+    if (!(err instanceof BatchConflict))
+      ctx.logger.warn({ err }, 'batched send failed; writing each send on its own');
+    return Promise.all(
+      sends.map((send) =>
+        writeSend(ctx, send).then(
+          (value): GroupResult<MessageObject> => ({ ok: true, value }),
+          (error): GroupResult<MessageObject> => ({ ok: false, error }),
+        ),
+      ),
+    );
+  }
+}
+
+const scopeKey = (s: PreparedSend) => `${s.scope.workspaceId}:${lm(s.scope)}`;
+const contactKey = (s: PreparedSend) => `${scopeKey(s)}:${s.to}`;
+const threadKey = (channelId: string, contactId: string) => `${channelId}:${contactId}`;
+
+/**
+ * The batch in one transaction: the same rules as `writeSend` (channel resolution, contact and
+ * conversation made on first contact, a closed thread reopened, opt-out, do-not-disturb and the
+ * 24-hour window checked before anything is written for that send), set-wise.
+ */
+async function writeInTx(
+  ctx: AppContext,
+  tx: Tx,
+  sends: PreparedSend[],
+): Promise<GroupResult<MessageObject>[]> {
+  const results: Array<GroupResult<MessageObject> | undefined> = new Array(sends.length);
+
+  // The channel of each distinct (workspace, mode, type, from).
+  const channelByKey = new Map<string, ChannelRow | ApiError>();
+  const channels: Array<ChannelRow | undefined> = [];
+  for (const [i, s] of sends.entries()) {
+    const key = `${scopeKey(s)}:${s.type}:${s.input.from ?? ''}`;
+    let channel = channelByKey.get(key);
+    if (!channel) {
+      try {
+        channel = await resolveChannel(ctx, tx, s.scope, s.type, s.input.from, undefined);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        channel = err;
+      }
+      channelByKey.set(key, channel);
+    }
+    if (channel instanceof ApiError) results[i] = { ok: false, error: channel };
+    else channels[i] = channel;
+  }
+  const live = () => sends.flatMap((s, i) => (results[i] ? [] : [{ s, i, channel: channels[i]! }]));
+
+  // Existing contacts, by phone, per workspace and mode.
+  const contacts = new Map<string, ContactRow>();
+  const byScope = new Map<string, ReturnType<typeof live>>();
+  for (const entry of live()) {
+    const group = byScope.get(scopeKey(entry.s));
+    if (group) group.push(entry);
+    else byScope.set(scopeKey(entry.s), [entry]);
+  }
+  for (const group of byScope.values()) {
+    const { scope } = group[0]!.s;
+    for (const phones of chunks([...new Set(group.map(({ s }) => s.to))])) {
+      const rows = await tx.db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('workspace_id', '=', scope.workspaceId)
+        .where('livemode', '=', lm(scope))
+        .where('phone', 'in', phones)
+        .execute();
+      for (const row of rows) contacts.set(`${scopeKey(group[0]!.s)}:${row.phone}`, row);
+    }
+  }
+
+  // Their conversations on these channels.
+  const conversations = new Map<string, ConversationRow>();
+  const known = live().flatMap(({ s, channel }) => {
+    const contact = contacts.get(contactKey(s));
+    return contact ? [{ channelId: channel.id, contactId: contact.id }] : [];
+  });
+  if (known.length > 0) {
+    const channelIds = [...new Set(known.map((k) => k.channelId))];
+    for (const contactIds of chunks([...new Set(known.map((k) => k.contactId))])) {
+      const rows = await tx.db
+        .selectFrom('conversations')
+        .selectAll()
+        .where('channel_id', 'in', channelIds)
+        .where('contact_id', 'in', contactIds)
+        .execute();
+      for (const row of rows) conversations.set(threadKey(row.channel_id, row.contact_id), row);
+    }
+  }
+
+  // Refusals are decided on what is stored, before this batch writes anything for them.
+  for (const { s, i, channel } of live()) {
+    const contact = contacts.get(contactKey(s));
+    const conversation = contact ? conversations.get(threadKey(channel.id, contact.id)) : undefined;
+    const refusal = sendRefusal(s, contact, conversation, channel);
+    if (refusal) results[i] = { ok: false, error: refusal };
+  }
+  const accepted = live();
+
+  // First contact: the contacts, then the conversations, each with one insert and its events.
+  const newContacts = new Map<string, { row: ContactRow; send: PreparedSend }>();
+  for (const { s } of accepted) {
+    const key = contactKey(s);
+    if (contacts.has(key) || newContacts.has(key)) continue;
+    newContacts.set(key, {
+      row: newContactRow(
+        { ...s.scope, defaultCountry: s.sender.defaultCountry },
+        { phone: s.to, email: null, name: null },
+        s.now.toISOString(),
+      ),
+      send: s,
+    });
+  }
+  if (newContacts.size > 0) {
+    const made = [...newContacts.values()];
+    for (const part of chunks(made)) {
+      const inserted = await tx.db
+        .insertInto('contacts')
+        .values(part.map((m) => m.row))
+        .onConflict((oc) => oc.columns(['workspace_id', 'livemode', 'phone']).doNothing())
+        .returning('id')
+        .execute();
+      if (inserted.length !== part.length) throw new BatchConflict('a contact was made concurrently');
+    }
+    for (const [key, m] of newContacts) contacts.set(key, m.row);
+    await tx.emitMany(
+      made.map(({ row, send }) => ({
+        workspaceId: send.scope.workspaceId,
+        livemode: send.scope.livemode,
+        type: 'contact.created' as const,
+        actor: send.sender.actor,
+        data: presentContact(row),
+      })),
+    );
+  }
+  const newThreads = new Map<string, { row: ConversationRow; contact: ContactRow; send: PreparedSend }>();
+  for (const { s, channel } of accepted) {
+    const contact = contacts.get(contactKey(s))!;
+    const key = threadKey(channel.id, contact.id);
+    if (conversations.has(key) || newThreads.has(key)) continue;
+    newThreads.set(key, {
+      row: newConversationRow(s.scope, { channel, contact, address: s.to, now: s.now }),
+      contact,
+      send: s,
+    });
+  }
+  if (newThreads.size > 0) {
+    const made = [...newThreads.values()];
+    for (const part of chunks(made)) {
+      const inserted = await tx.db
+        .insertInto('conversations')
+        .values(part.map((m) => m.row))
+        .onConflict((oc) => oc.columns(['channel_id', 'contact_id']).doNothing())
+        .returning('id')
+        .execute();
+      if (inserted.length !== part.length) throw new BatchConflict('a conversation was made concurrently');
+    }
+    for (const [key, m] of newThreads) conversations.set(key, m.row);
+    await tx.emitMany(
+      made.map(({ row, contact, send }) => ({
+        workspaceId: send.scope.workspaceId,
+        livemode: send.scope.livemode,
+        type: 'conversation.created' as const,
+        actor: send.sender.actor,
+        data: presentConversation(row, contact),
+      })),
+    );
+  }
+
+  // The messages; a closed thread is started again by a new outbound message.
+  const messages: Array<{ i: number; row: MessageRow }> = [];
+  for (const { s, i, channel } of accepted) {
+    const contact = contacts.get(contactKey(s))!;
+    const key = threadKey(channel.id, contact.id);
+    let conversation = conversations.get(key)!;
+    if (conversation.status === 'closed') {
+      conversation = await reopenInTx(tx, conversation, s.sender.actor, s.now, 'outbound_message');
+      conversations.set(key, conversation);
+    }
+    const content = await prepareContent(tx, s.scope, s.input, contact, conversation);
+    messages.push({ i, row: newMessageRow(s, conversation, channel, content) });
+  }
+  for (const part of chunks(messages)) {
+    await tx.db
+      .insertInto('messages')
+      .values(part.map((m) => m.row))
+      .execute();
+  }
+  // Each thread's last message (the batch's latest for that thread).
+  const last = new Map(messages.map(({ row }) => [row.conversation_id, row]));
+  for (const part of chunks([...last.values()])) {
+    const when = (value: (row: MessageRow) => string) =>
+      sql<string>`case id ${sql.join(
+        part.map((row) => sql`when ${row.conversation_id} then ${value(row)}`),
+        sql` `,
+      )} end`;
+    await tx.db
+      .updateTable('conversations')
+      .set({
+        last_message: when((row) => previewOf({ type: row.type, text: row.text })),
+        last_message_at: when((row) => row.created_at),
+        updated_at: when((row) => row.created_at),
+      })
+      .where(
+        'id',
+        'in',
+        part.map((row) => row.conversation_id),
+      )
+      .execute();
+  }
+  await ctx.queue.enqueueMany(
+    tx.db,
+    sendJob,
+    messages.map(({ row }) => ({ payload: { messageId: row.id, attempt: 1 } })),
+  );
+  for (const { i, row } of messages) results[i] = { ok: true, value: presentMessage(row) };
+  return results.map((r) => r ?? { ok: false, error: new Error('send left without an outcome') });
+}
