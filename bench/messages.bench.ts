@@ -47,9 +47,8 @@ const server = await startServer(
     ? {
         DATABASE_URL: pg.url,
         PARLEY_SECRET_KEY: randomBytes(32).toString('base64'),
-        PARLEY_JOB_POLL_MS: '50',
       }
-    : { PARLEY_JOB_POLL_MS: '50' },
+    : {},
 );
 const base = server.url;
 const key = server.testKey;

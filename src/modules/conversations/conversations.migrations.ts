@@ -130,4 +130,28 @@ export const conversationsMigrations: Record<string, ParleyMigration> = {
         .execute(db);
     },
   },
+  '0212_conversation_counts_per_connection': {
+    // On PostgreSQL a count's slot is now the writing connection's (pg_backend_pid() % 64) rather
+    // than the conversation's: a transaction that inserts many conversations touches one counter
+    // row per status, so concurrent batches neither wait on each other's slots nor deadlock
+    // (locking slots in different orders). A slot's n may go below zero; the sum is the count.
+    async up(db, dialect) {
+      if (dialect !== 'postgres') return;
+      const bump = (row: 'new' | 'old', by: 1 | -1) =>
+        `insert into conversation_counts (workspace_id, livemode, status, slot, n)
+         values (${row}.workspace_id, ${row}.livemode, ${row}.status, pg_backend_pid() % 64, ${by})
+         on conflict (workspace_id, livemode, status, slot) do update set n = conversation_counts.n + ${by}`;
+      await sql
+        .raw(
+          `create or replace function parley_conversation_counts() returns trigger language plpgsql as $$
+           begin
+             if tg_op = 'UPDATE' and old.status = new.status then return null; end if;
+             if tg_op in ('UPDATE', 'DELETE') then ${bump('old', -1)}; end if;
+             if tg_op in ('INSERT', 'UPDATE') then ${bump('new', 1)}; end if;
+             return null;
+           end $$`,
+        )
+        .execute(db);
+    },
+  },
 };

@@ -73,6 +73,7 @@ async function writeBatch(ctx: AppContext, sends: PreparedSend[]): Promise<Group
   }
 }
 
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const scopeKey = (s: PreparedSend) => `${s.scope.workspaceId}:${lm(s.scope)}`;
 const contactKey = (s: PreparedSend) => `${scopeKey(s)}:${s.to}`;
 const threadKey = (channelId: string, contactId: string) => `${channelId}:${contactId}`;
@@ -174,7 +175,8 @@ async function writeInTx(
     });
   }
   if (newContacts.size > 0) {
-    const made = [...newContacts.values()];
+    // In key order, so concurrent batches take the unique index's locks in the same order.
+    const made = [...newContacts.values()].sort((a, b) => compare(a.row.phone!, b.row.phone!));
     for (const part of chunks(made)) {
       const inserted = await tx.db
         .insertInto('contacts')
@@ -207,7 +209,9 @@ async function writeInTx(
     });
   }
   if (newThreads.size > 0) {
-    const made = [...newThreads.values()];
+    const made = [...newThreads.values()].sort((a, b) =>
+      compare(threadKey(a.row.channel_id, a.row.contact_id), threadKey(b.row.channel_id, b.row.contact_id)),
+    );
     for (const part of chunks(made)) {
       const inserted = await tx.db
         .insertInto('conversations')

@@ -11,7 +11,7 @@ import type {
   JobQueue,
   QueueLogger,
 } from './queue.ts';
-import { type ClaimedJob, type JobStore, WorkerPool } from './sqlite-queue.ts';
+import { type ClaimedJob, type JobStore, runAtFor, WorkerPool } from './sqlite-queue.ts';
 
 export interface PgBossJobQueueOptions {
   connectionString: string;
@@ -153,7 +153,7 @@ export class PgBossJobQueue implements JobQueue {
     payload: P,
     opts: EnqueueOptions = {},
   ): Promise<string | null> {
-    this.#pool.noteEnqueued(job.name);
+    this.#pool.noteEnqueued(job.name, [runAtFor(new Date(), opts)]);
     const data = job.payload.parse(payload);
     await this.#ensureQueue(job.name);
 
@@ -195,7 +195,11 @@ export class PgBossJobQueue implements JobQueue {
    */
   async enqueueMany<P>(db: Trx | Db, job: JobDefinition<P>, items: EnqueueItem<P>[]): Promise<string[]> {
     if (items.length === 0) return [];
-    this.#pool.noteEnqueued(job.name);
+    const now = new Date();
+    this.#pool.noteEnqueued(
+      job.name,
+      items.map((item) => runAtFor(now, item.opts ?? {})),
+    );
     // Every payload is checked before anything is written.
     const data = items.map((item) => job.payload.parse(item.payload) ?? null);
     await this.#ensureQueue(job.name);

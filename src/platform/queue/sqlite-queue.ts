@@ -141,8 +141,29 @@ export class WorkerPool {
   readonly #enqueuedAt = new Map<string, number>();
 
   /** Called by `enqueue`/`enqueueMany`, so the kick after the commit looks at this kind. */
-  noteEnqueued(name: string): void {
-    this.#enqueuedAt.set(name, Date.now());
+  /** Timers that poll a lane when a delayed job this process enqueued falls due. */
+  readonly #wakes = new Map<string, { at: number; timer: ReturnType<typeof setTimeout> }>();
+
+  noteEnqueued(name: string, runAts: Date[] = []): void {
+    const now = Date.now();
+    this.#enqueuedAt.set(name, now);
+    // A delayed job is looked for when it falls due, not a poll interval later.
+    let at = Number.POSITIVE_INFINITY;
+    for (const r of runAts) if (r.getTime() > now && r.getTime() < at) at = r.getTime();
+    if (at === Number.POSITIVE_INFINITY || this.#state !== 'running') return;
+    const wake = this.#wakes.get(name);
+    if (wake && wake.at <= at) return;
+    if (wake) clearTimeout(wake.timer);
+    const timer = setTimeout(
+      () => {
+        this.#wakes.delete(name);
+        const lane = this.#lanes.get(name);
+        if (lane) this.#poll(lane);
+      },
+      at - now + 1,
+    );
+    timer.unref();
+    this.#wakes.set(name, { at, timer });
   }
 
   /**
@@ -175,6 +196,8 @@ export class WorkerPool {
       if (lane.timer) clearTimeout(lane.timer);
       lane.timer = null;
     }
+    for (const wake of this.#wakes.values()) clearTimeout(wake.timer);
+    this.#wakes.clear();
     const deadline = Date.now() + this.#stopGraceMs;
     while (this.#busy.size > 0 && Date.now() < deadline) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -482,10 +505,10 @@ export class SqliteJobQueue implements JobQueue {
     payload: P,
     opts: EnqueueOptions = {},
   ): Promise<string | null> {
-    this.#pool.noteEnqueued(job.name);
     const data = job.payload.parse(payload);
     const now = this.#now();
     const runAt = runAtFor(now, opts);
+    this.#pool.noteEnqueued(job.name, [runAt]);
     const id = newId('job');
     const row = await db
       .insertInto('jobs')
@@ -512,9 +535,12 @@ export class SqliteJobQueue implements JobQueue {
 
   async enqueueMany<P>(db: Trx | Db, job: JobDefinition<P>, items: EnqueueItem<P>[]): Promise<string[]> {
     if (items.length === 0) return [];
-    this.#pool.noteEnqueued(job.name);
     const now = this.#now();
     const nowIso = now.toISOString();
+    this.#pool.noteEnqueued(
+      job.name,
+      items.map((item) => runAtFor(now, item.opts ?? {})),
+    );
     // Every payload is checked before anything is written.
     const rows = items.map((item) => ({
       id: newId('job'),
