@@ -2,15 +2,33 @@ import { z } from 'zod';
 import { defineJob } from '../../platform/queue/queue.ts';
 
 /**
+ * The messages a job is about: a list (one job per batch of accepted messages), or the single
+ * `messageId` that jobs carried before sends were batched (still read, for jobs queued then).
+ */
+const messageRefs = {
+  messageIds: z.array(z.string()).min(1).max(1000).optional(),
+  messageId: z.string().optional(),
+};
+const hasMessages = (p: { messageIds?: string[]; messageId?: string }) =>
+  p.messageIds !== undefined || p.messageId !== undefined;
+export const messageIdsOf = (p: { messageIds?: string[]; messageId?: string }): string[] =>
+  p.messageIds ?? (p.messageId ? [p.messageId] : []);
+
+/** Jobs carry at most this many messages. */
+export const MESSAGES_PER_JOB = 500;
+
+/**
  * Delivers queued messages through their channel's adapter, worked in batches (see
  * runSendBatch). Provider retries (retryable errors, pacing) are re-enqueued by the handler with
  * `attempt` + 1, so `maxAttempts` here only covers crashes of the handler itself.
  */
 export const sendJob = defineJob({
   name: 'messages.send',
-  payload: z.object({ messageId: z.string(), attempt: z.number().int().min(1) }),
+  payload: z
+    .object({ ...messageRefs, attempt: z.number().int().min(1) })
+    .refine(hasMessages, 'messageIds is required'),
   maxAttempts: 5,
-  batchSize: 32,
+  batchSize: 8,
   concurrency: 4,
   timeoutMs: 60_000,
 });
@@ -18,9 +36,11 @@ export const sendJob = defineJob({
 /** The sandbox moves a sent message to delivered, then read, as a provider's status webhooks would. */
 export const sandboxAdvanceJob = defineJob({
   name: 'messages.sandbox_advance',
-  payload: z.object({ messageId: z.string(), status: z.enum(['delivered', 'read']) }),
+  payload: z
+    .object({ ...messageRefs, status: z.enum(['delivered', 'read']) })
+    .refine(hasMessages, 'messageIds is required'),
   maxAttempts: 3,
-  batchSize: 100,
+  batchSize: 16,
   concurrency: 2,
   timeoutMs: 30_000,
 });

@@ -573,7 +573,7 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
       })
       .where('id', '=', conversation.id)
       .execute();
-    await ctx.queue.enqueue(tx.db, sendJob, { messageId: row.id, attempt: 1 });
+    await ctx.queue.enqueue(tx.db, sendJob, { messageIds: [row.id], attempt: 1 });
     return presentMessage(row);
   });
 }

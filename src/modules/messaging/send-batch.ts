@@ -274,11 +274,9 @@ async function writeInTx(
       )
       .execute();
   }
-  await ctx.queue.enqueueMany(
-    tx.db,
-    sendJob,
-    messages.map(({ row }) => ({ payload: { messageId: row.id, attempt: 1 } })),
-  );
+  // One delivery job for the batch's messages.
+  if (messages.length > 0)
+    await ctx.queue.enqueue(tx.db, sendJob, { messageIds: messages.map((m) => m.row.id), attempt: 1 });
   for (const { i, row } of messages) results[i] = { ok: true, value: presentMessage(row) };
   return results.map((r) => r ?? { ok: false, error: new Error('send left without an outcome') });
 }

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
+import type { Tx } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
 import { type BatchItem, exponentialBackoff } from '../../platform/queue/queue.ts';
 import { adapterFor } from '../channels/adapters.ts';
@@ -12,7 +13,7 @@ import { channelConfigOf } from '../channels/channels.service.ts';
 import type { ChannelRow } from '../channels/channels.tables.ts';
 import { sandboxAdapter } from '../channels/sandbox.adapter.ts';
 import type { InteractiveInput } from './content.ts';
-import { sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
+import { MESSAGES_PER_JOB, messageIdsOf, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
 import { applyStatusesInTx, applyStatusInTx, type StatusUpdate } from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
 
@@ -78,7 +79,10 @@ async function fail(ctx: AppContext, row: MessageRow, code: string, message: str
   );
 }
 
-type SendPayload = { messageId: string; attempt: number };
+type SendPayload = { messageIds?: string[]; messageId?: string; attempt: number };
+
+/** Provider sends in flight at once per batch of jobs. */
+const SEND_CONCURRENCY = 32;
 
 /**
  * One delivery attempt of a queued message through its channel's adapter (always the sandbox in
@@ -115,7 +119,12 @@ async function attemptSend(
   }
   const wait = adapter.reserveSendSlot?.(channel, row.to_address, Date.now()) ?? 0;
   if (wait > 0) {
-    await ctx.queue.enqueue(ctx.db, sendJob, payload, { delayMs: wait });
+    await ctx.queue.enqueue(
+      ctx.db,
+      sendJob,
+      { messageIds: [row.id], attempt: payload.attempt },
+      { delayMs: wait },
+    );
     return null;
   }
   try {
@@ -131,7 +140,7 @@ async function attemptSend(
       await ctx.queue.enqueue(
         ctx.db,
         sendJob,
-        { messageId: row.id, attempt: payload.attempt + 1 },
+        { messageIds: [row.id], attempt: payload.attempt + 1 },
         { delayMs: delay },
       );
       return null;
@@ -152,19 +161,34 @@ async function attemptSend(
 }
 
 /**
- * The `messages.send` job, worked in batches: the batch's messages and channels are read with
- * one query each, every message is handed to its adapter (concurrently), and the ones the
- * providers took are marked `sent` in one transaction with their events (and, in the sandbox,
- * the delivered step scheduled). A message's failure to send is that message's outcome only.
+ * The `messages.send` job, worked in batches: a job names the messages of one accepted batch
+ * (or one message), and the handler takes several jobs at once. The messages and their channels
+ * are read with one query each, every message is handed to its adapter (up to SEND_CONCURRENCY
+ * at a time), and the ones the providers took are marked `sent` in one transaction with their
+ * events (and, in the sandbox, one job for their delivered step). A message that cannot be sent
+ * is that message's outcome only (retried or failed on its own); a job fails only when its
+ * handling broke, and then runs again without re-sending what was sent.
  */
 export async function runSendBatch(
   ctx: AppContext,
   items: BatchItem<SendPayload>[],
 ): Promise<Array<Error | null>> {
-  const ids = [...new Set(items.map((i) => i.payload.messageId))];
-  const rows = await ctx.db.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
-  const messages = new Map(rows.map((r) => [r.id, r]));
-  const channelIds = [...new Set(rows.map((r) => r.channel_id))];
+  const work: Array<{ item: number; id: string; attempt: number }> = [];
+  const seen = new Set<string>();
+  items.forEach(({ payload }, item) => {
+    for (const id of messageIdsOf(payload)) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      work.push({ item, id, attempt: payload.attempt });
+    }
+  });
+  const messages = new Map<string, MessageRow>();
+  for (let i = 0; i < work.length; i += MESSAGES_PER_JOB) {
+    const ids = work.slice(i, i + MESSAGES_PER_JOB).map((w) => w.id);
+    for (const row of await ctx.db.selectFrom('messages').selectAll().where('id', 'in', ids).execute())
+      messages.set(row.id, row);
+  }
+  const channelIds = [...new Set([...messages.values()].map((r) => r.channel_id))];
   const channels = new Map(
     channelIds.length
       ? (await ctx.db.selectFrom('channels').selectAll().where('id', 'in', channelIds).execute()).map((c) => [
@@ -173,49 +197,64 @@ export async function runSendBatch(
         ])
       : [],
   );
-  const taken = new Set<string>();
+  const outcomes: Array<Error | null> = items.map(() => null);
   const sent: Array<StatusUpdate & { sandboxed: boolean }> = [];
-  const outcomes = await Promise.all(
-    items.map(async ({ payload }): Promise<Error | null> => {
-      const row = messages.get(payload.messageId);
-      // Only a queued message is sent, and only once per batch.
-      if (row?.status !== 'queued' || taken.has(row.id)) return null;
-      taken.add(row.id);
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const w = work[next++]!;
+      const row = messages.get(w.id);
+      // Only a queued message is sent: one sent by an earlier run of this job is skipped.
+      if (row?.status !== 'queued') continue;
       try {
-        const result = await attemptSend(ctx, row, channels.get(row.channel_id), payload);
+        const result = await attemptSend(ctx, row, channels.get(row.channel_id), {
+          messageIds: [row.id],
+          attempt: w.attempt,
+        });
         if (result) sent.push({ messageId: row.id, ...result });
-        return null;
       } catch (err) {
-        return err instanceof Error ? err : new Error(String(err));
+        outcomes[w.item] = err instanceof Error ? err : new Error(String(err));
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, work.length) }, worker));
   if (sent.length > 0) {
     await ctx.transaction(async (tx) => {
       const applied = await applyStatusesInTx(tx, 'sent', ctx.clock.now(), sent);
       const sandboxed = new Set(sent.filter((s) => s.sandboxed).map((s) => s.messageId));
-      await ctx.queue.enqueueMany(
-        tx.db,
-        sandboxAdvanceJob,
-        applied
-          .filter((r) => sandboxed.has(r.id))
-          .map((r) => ({
-            payload: { messageId: r.id, status: 'delivered' as const },
-            opts: { delayMs: SANDBOX_DELIVER_MS },
-          })),
+      await enqueueAdvance(
+        ctx,
+        tx,
+        applied.filter((r) => sandboxed.has(r.id)).map((r) => r.id),
+        'delivered',
+        SANDBOX_DELIVER_MS,
       );
     });
   }
   return outcomes;
 }
 
+/** One sandbox step job per MESSAGES_PER_JOB messages. */
+async function enqueueAdvance(
+  ctx: AppContext,
+  tx: Tx,
+  ids: string[],
+  status: 'delivered' | 'read',
+  delayMs: number,
+) {
+  const jobs = [];
+  for (let i = 0; i < ids.length; i += MESSAGES_PER_JOB)
+    jobs.push({ payload: { messageIds: ids.slice(i, i + MESSAGES_PER_JOB), status }, opts: { delayMs } });
+  await ctx.queue.enqueueMany(tx.db, sandboxAdvanceJob, jobs);
+}
+
 /** The sandbox's status steps, in batches: delivered (then read scheduled), and read. */
 export async function runSandboxAdvanceBatch(
   ctx: AppContext,
-  items: BatchItem<{ messageId: string; status: 'delivered' | 'read' }>[],
+  items: BatchItem<{ messageIds?: string[]; messageId?: string; status: 'delivered' | 'read' }>[],
 ): Promise<void> {
   const of = (status: 'delivered' | 'read') => [
-    ...new Set(items.filter((i) => i.payload.status === status).map((i) => i.payload.messageId)),
+    ...new Set(items.filter((i) => i.payload.status === status).flatMap((i) => messageIdsOf(i.payload))),
   ];
   await ctx.transaction(async (tx) => {
     const now = ctx.clock.now();
@@ -225,13 +264,12 @@ export async function runSandboxAdvanceBatch(
       now,
       of('delivered').map((messageId) => ({ messageId })),
     );
-    await ctx.queue.enqueueMany(
-      tx.db,
-      sandboxAdvanceJob,
-      delivered.map((r) => ({
-        payload: { messageId: r.id, status: 'read' as const },
-        opts: { delayMs: SANDBOX_READ_MS },
-      })),
+    await enqueueAdvance(
+      ctx,
+      tx,
+      delivered.map((r) => r.id),
+      'read',
+      SANDBOX_READ_MS,
     );
     await applyStatusesInTx(
       tx,
