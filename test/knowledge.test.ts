@@ -231,6 +231,45 @@ forEachStorage('knowledge', (storage) => {
     assert.ok(!gone.body.data.some((h: any) => h.doc_id === id));
   });
 
+  it('searches a large index by its telling words, best first, and sees new words at once', async () => {
+    // Over 200 passages, words most passages hold ("price") are not searched, and on PostgreSQL
+    // only the ts_rank-best matches are ordered by ts_rank_cd: "colour" is in 82 of them.
+    const agent = await t.call('POST', '/v1/agents', { key: ws.test, body: { name: 'Big salon' } });
+    const big = `/v1/agents/${agent.body.id}/knowledge`;
+    const sections = Array.from(
+      { length: 900 },
+      (_, i) =>
+        `## Service ${i}\nThe price of service ${i} is listed at the counter${i % 11 === 0 ? `, see colour chart ${i}` : ''}.`,
+    );
+    sections.splice(450, 0, '## Keratin\nKeratin smoothing costs 3500 rupees.');
+    sections.splice(700, 0, '## Hair colour\nGlobal colour costs 2500 rupees; a colour touch-up 1200.');
+    const doc = await t.call('POST', big, {
+      key: ws.test,
+      body: { title: 'Price list', doc_type: 'markdown', content: sections.join('\n\n') },
+    });
+    assert.equal(doc.status, 201, doc.text);
+    assert.equal(doc.body.chunk_count, 902);
+    const search = async (query: string) => {
+      const r = await t.call('POST', `${big}/search`, { key: ws.test, body: { query, top_k: 5 } });
+      assert.equal(r.status, 200, r.text);
+      return r.body.data as Array<{ title: string; text: string; score: number }>;
+    };
+    assert.equal((await search('keratin price'))[0]?.title, 'Keratin');
+    const colour = await search('colour price');
+    assert.equal(colour[0]?.title, 'Hair colour');
+    assert.equal(colour.length, 5);
+    assert.ok(colour.every((h) => /colour/i.test(h.text)));
+    for (let i = 1; i < colour.length; i++) assert.ok(colour[i - 1].score >= colour[i].score);
+    // "manicure" is counted (in no passage) before the document that holds it is written.
+    assert.ok(!(await search('manicure price')).some((h) => /manicure/i.test(h.text)));
+    const added = await t.call('POST', big, {
+      key: ws.test,
+      body: { title: 'Nails', doc_type: 'markdown', content: '## Manicure\nA manicure costs 400 rupees.' },
+    });
+    assert.equal(added.status, 201, added.text);
+    assert.equal((await search('manicure price'))[0]?.title, 'Manicure');
+  });
+
   it("never shows another workspace's or mode's knowledge", async () => {
     const other = await t.workspace();
     const otherAgent = await t.call('POST', '/v1/agents', { key: other.test, body: { name: 'Other' } });

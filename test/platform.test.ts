@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { openDatabase } from '../src/platform/db/database.ts';
+import { migrateToLatest, type ParleyMigration } from '../src/platform/db/migrate.ts';
 import {
   ADMIN_TOKEN,
   forEachStorage,
@@ -337,4 +342,36 @@ forEachStorage('rate limits', (storage) => {
     assert.equal(other.status, 200);
     assert.equal(other.headers['x-ratelimit-remaining'], '59');
   });
+});
+
+it('an upgraded database runs a module migration that sorts before ones it already ran', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-migrate-'));
+  const handle = await openDatabase({ sqlitePath: join(dir, 'parley.db') });
+  try {
+    const ran: string[] = [];
+    const step = (name: string): ParleyMigration => ({
+      async up() {
+        ran.push(name);
+      },
+    });
+    await migrateToLatest(handle.db, 'sqlite', { '0100_a': step('0100_a'), '0500_b': step('0500_b') });
+    // The next version adds 0101 to the first module and 0501 to the second.
+    const results = await migrateToLatest(handle.db, 'sqlite', {
+      '0100_a': step('0100_a'),
+      '0101_a': step('0101_a'),
+      '0500_b': step('0500_b'),
+      '0501_b': step('0501_b'),
+    });
+    assert.deepEqual(ran, ['0100_a', '0500_b', '0101_a', '0501_b']);
+    assert.deepEqual(
+      results.map((r) => [r.migrationName, r.status]),
+      [
+        ['0101_a', 'Success'],
+        ['0501_b', 'Success'],
+      ],
+    );
+  } finally {
+    await handle.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

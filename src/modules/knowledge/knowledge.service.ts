@@ -12,7 +12,14 @@ import { getAgentRow } from '../agents/agents.service.ts';
 import { type Chunk, type FaqPair, faqChunks, parseFaqText, textChunks } from './chunking.ts';
 import { fetchPageText, fileToText, htmlToText, looksBinary } from './extract.ts';
 import type { KnowledgeDocumentsTable } from './knowledge.tables.ts';
-import { indexChunk, type Scope, type SearchHit, textSearch, unindexDocument } from './search.ts';
+import {
+  forgetTermCounts,
+  indexChunk,
+  type Scope,
+  type SearchHit,
+  textSearch,
+  unindexDocument,
+} from './search.ts';
 
 export type DocType = 'text' | 'faq' | 'markdown' | 'url' | 'file';
 
@@ -208,7 +215,7 @@ export async function createDocument(
     created_at: now,
     updated_at: now,
   };
-  return ctx.transaction(async (tx) => {
+  const view = await ctx.transaction(async (tx) => {
     await tx.db.insertInto('knowledge_documents').values(row).execute();
     await writeChunks(tx.db, ctx.dialect, row, prepared.chunks);
     const view = presentDocument(row);
@@ -221,6 +228,9 @@ export async function createDocument(
     });
     return view;
   });
+  // Again after the commit: a search between the write and the commit may have counted the old words.
+  forgetTermCounts(agentId);
+  return view;
 }
 
 /** The event carries the document without its (possibly large) text. */
@@ -291,8 +301,8 @@ export async function replaceDocument(
     char_count: prepared.content.length,
     updated_at: now,
   };
-  return ctx.transaction(async (tx) => {
-    await unindexDocument(tx.db, ctx.dialect, id);
+  const view = await ctx.transaction(async (tx) => {
+    await unindexDocument(tx.db, ctx.dialect, agentId, id);
     await tx.db.deleteFrom('knowledge_chunks').where('doc_id', '=', id).execute();
     const { id: _id, workspace_id: _w, livemode: _l, agent_id: _a, created_at: _c, ...changes } = row;
     await tx.db.updateTable('knowledge_documents').set(changes).where('id', '=', id).execute();
@@ -307,16 +317,19 @@ export async function replaceDocument(
     });
     return view;
   });
+  forgetTermCounts(agentId);
+  return view;
 }
 
 export async function deleteDocument(ctx: AppContext, scope: Scope, agentId: string, id: string) {
   await getAgentRow(ctx.db, scope, agentId);
   await getRow(ctx, scope, agentId, id);
   await ctx.transaction(async (tx) => {
-    await unindexDocument(tx.db, ctx.dialect, id);
+    await unindexDocument(tx.db, ctx.dialect, agentId, id);
     await tx.db.deleteFrom('knowledge_chunks').where('doc_id', '=', id).execute();
     await tx.db.deleteFrom('knowledge_documents').where('id', '=', id).execute();
   });
+  forgetTermCounts(agentId);
   return { id, object: 'knowledge_document' as const, deleted: true as const };
 }
 

@@ -8,7 +8,9 @@ export interface ParleyMigration {
 
 /**
  * Runs every pending migration. Names sort in the order they run: `0000_platform`,
- * `0100_contacts`, ...; each module owns a range of numbers.
+ * `0100_contacts`, ...; each module owns a range of numbers. A module's new migration sorts
+ * before later modules' existing ones (`0212_...` after `0530_...` has run), so an upgraded
+ * database runs pending migrations out of order, in name order among themselves.
  */
 export async function migrateToLatest(
   db: Kysely<any>,
@@ -27,6 +29,7 @@ export async function migrateToLatest(
     provider,
     migrationTableName: 'parley_migrations',
     migrationLockTableName: 'parley_migrations_lock',
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
