@@ -272,6 +272,23 @@ export async function deleteChannel(ctx: AppContext, scope: Scope, id: string) {
   return { id: row.id, object: 'channel' as const, deleted: true as const };
 }
 
+// Opening sealed credentials costs a cipher; every send needs them, and channels are few.
+const openedCredentials = new WeakMap<AppContext, Map<string, Record<string, string>>>();
+function credentialsOf(ctx: AppContext, sealed: string): Record<string, string> {
+  let cache = openedCredentials.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    openedCredentials.set(ctx, cache);
+  }
+  let opened = cache.get(sealed);
+  if (!opened) {
+    if (cache.size >= 1000) cache.clear();
+    opened = ctx.secrets.openJson<Record<string, string>>(sealed);
+    cache.set(sealed, opened);
+  }
+  return { ...opened };
+}
+
 export function channelConfigOf(ctx: AppContext, row: ChannelRow): ChannelConfig {
   return {
     id: row.id,
@@ -280,7 +297,7 @@ export function channelConfigOf(ctx: AppContext, row: ChannelRow): ChannelConfig
     type: row.type,
     provider: row.provider,
     address: row.address,
-    credentials: ctx.secrets.openJson<Record<string, string>>(row.credentials),
+    credentials: credentialsOf(ctx, row.credentials),
     settings: fromJson<Record<string, unknown>>(row.settings, {}),
   };
 }

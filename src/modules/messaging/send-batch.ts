@@ -208,30 +208,7 @@ async function writeInTx(
       send: s,
     });
   }
-  if (newThreads.size > 0) {
-    const made = [...newThreads.values()].sort((a, b) =>
-      compare(threadKey(a.row.channel_id, a.row.contact_id), threadKey(b.row.channel_id, b.row.contact_id)),
-    );
-    for (const part of chunks(made)) {
-      const inserted = await tx.db
-        .insertInto('conversations')
-        .values(part.map((m) => m.row))
-        .onConflict((oc) => oc.columns(['channel_id', 'contact_id']).doNothing())
-        .returning('id')
-        .execute();
-      if (inserted.length !== part.length) throw new BatchConflict('a conversation was made concurrently');
-    }
-    for (const [key, m] of newThreads) conversations.set(key, m.row);
-    await tx.emitMany(
-      made.map(({ row, contact, send }) => ({
-        workspaceId: send.scope.workspaceId,
-        livemode: send.scope.livemode,
-        type: 'conversation.created' as const,
-        actor: send.sender.actor,
-        data: presentConversation(row, contact),
-      })),
-    );
-  }
+  for (const [key, m] of newThreads) conversations.set(key, m.row);
 
   // The messages; a closed thread is started again by a new outbound message.
   const messages: Array<{ i: number; row: MessageRow }> = [];
@@ -246,14 +223,43 @@ async function writeInTx(
     const content = await prepareContent(tx, s.scope, s.input, contact, conversation);
     messages.push({ i, row: newMessageRow(s, conversation, channel, content) });
   }
+  // Each thread's last message (the batch's latest for that thread): new threads are stored
+  // with theirs, existing ones updated below.
+  const last = new Map(messages.map(({ row }) => [row.conversation_id, row]));
+  const made = [...newThreads.values()].sort((a, b) =>
+    compare(threadKey(a.row.channel_id, a.row.contact_id), threadKey(b.row.channel_id, b.row.contact_id)),
+  );
+  for (const m of made) {
+    const row = last.get(m.row.id)!;
+    m.row.last_message = previewOf({ type: row.type, text: row.text });
+    m.row.last_message_at = row.created_at;
+    m.row.updated_at = row.created_at;
+    last.delete(m.row.id);
+  }
+  for (const part of chunks(made)) {
+    const inserted = await tx.db
+      .insertInto('conversations')
+      .values(part.map((m) => m.row))
+      .onConflict((oc) => oc.columns(['channel_id', 'contact_id']).doNothing())
+      .returning('id')
+      .execute();
+    if (inserted.length !== part.length) throw new BatchConflict('a conversation was made concurrently');
+  }
+  await tx.emitMany(
+    made.map(({ row, contact, send }) => ({
+      workspaceId: send.scope.workspaceId,
+      livemode: send.scope.livemode,
+      type: 'conversation.created' as const,
+      actor: send.sender.actor,
+      data: presentConversation(row, contact),
+    })),
+  );
   for (const part of chunks(messages)) {
     await tx.db
       .insertInto('messages')
       .values(part.map((m) => m.row))
       .execute();
   }
-  // Each thread's last message (the batch's latest for that thread).
-  const last = new Map(messages.map(({ row }) => [row.conversation_id, row]));
   for (const part of chunks([...last.values()])) {
     const when = (value: (row: MessageRow) => string) =>
       sql<string>`case id ${sql.join(
