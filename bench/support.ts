@@ -112,3 +112,83 @@ export function raiseLimits(dataDir: string) {
   db.prepare('update workspaces set limits = ?').run(JSON.stringify(unlimited));
   db.close();
 }
+
+export interface PacedResult {
+  sent: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * An open-loop load at a steady rate: request i is due at start + i/rate and is sent then,
+ * whatever the earlier ones are doing (up to `maxInFlight` sockets), and its latency counts from
+ * when it was due, so a stalled server is not hidden by requests that were never sent
+ * ("coordinated omission"). autocannon's `overallRate` is not this: each connection sends its
+ * share of a second back to back as fast as the server answers, then waits for the next second,
+ * so it measures bursts of up to `connections` requests at once.
+ */
+export async function paced(opts: {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  rate: number;
+  seconds: number;
+  body?: () => string;
+  maxInFlight?: number;
+}): Promise<PacedResult> {
+  const { request, Agent } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.maxInFlight ?? 256 });
+  const total = Math.round(opts.rate * opts.seconds);
+  const latencies: number[] = [];
+  let sent = 0;
+  let done = 0;
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const start = performance.now();
+  await new Promise<void>((resolve) => {
+    const finish = (due: number, status: number | null) => {
+      latencies.push(performance.now() - due);
+      if (status === null) errors++;
+      else if (status >= 200 && status < 300) ok++;
+      else non2xx++;
+      if (++done === total) resolve();
+    };
+    const fire = (due: number) => {
+      const body = opts.body?.();
+      const req = request(opts.url, { method: opts.method ?? 'GET', headers: opts.headers, agent }, (res) => {
+        res.resume();
+        res.on('end', () => finish(due, res.statusCode ?? 0));
+      });
+      req.on('error', () => finish(due, null));
+      req.end(body);
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * opts.rate) + 1);
+      while (sent < due) fire(start + (sent++ * 1000) / opts.rate);
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  agent.destroy();
+  const sorted = latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]! * 10) / 10;
+  return {
+    sent: total,
+    ok,
+    non2xx,
+    errors,
+    rps: Math.round(total / ((performance.now() - start) / 1000)),
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    max: Math.round(sorted[sorted.length - 1]! * 10) / 10,
+  };
+}

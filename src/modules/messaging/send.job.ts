@@ -81,6 +81,9 @@ async function fail(ctx: AppContext, row: MessageRow, code: string, message: str
 
 type SendPayload = { messageIds?: string[]; messageId?: string; attempt: number };
 
+/** Status changes written per transaction by the send and sandbox jobs. */
+const MESSAGES_PER_TX = 100;
+
 /** Provider sends in flight at once per batch of jobs. */
 const SEND_CONCURRENCY = 32;
 
@@ -218,10 +221,12 @@ export async function runSendBatch(
     }
   };
   await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, work.length) }, worker));
-  if (sent.length > 0) {
+  // In transactions of at most MESSAGES_PER_TX, so none holds the database for long.
+  for (let i = 0; i < sent.length; i += MESSAGES_PER_TX) {
+    const part = sent.slice(i, i + MESSAGES_PER_TX);
     await ctx.transaction(async (tx) => {
-      const applied = await applyStatusesInTx(tx, 'sent', ctx.clock.now(), sent);
-      const sandboxed = new Set(sent.filter((s) => s.sandboxed).map((s) => s.messageId));
+      const applied = await applyStatusesInTx(tx, 'sent', ctx.clock.now(), part);
+      const sandboxed = new Set(part.filter((s) => s.sandboxed).map((s) => s.messageId));
       await enqueueAdvance(
         ctx,
         tx,
@@ -256,26 +261,26 @@ export async function runSandboxAdvanceBatch(
   const of = (status: 'delivered' | 'read') => [
     ...new Set(items.filter((i) => i.payload.status === status).flatMap((i) => messageIdsOf(i.payload))),
   ];
-  await ctx.transaction(async (tx) => {
-    const now = ctx.clock.now();
-    const delivered = await applyStatusesInTx(
-      tx,
-      'delivered',
-      now,
-      of('delivered').map((messageId) => ({ messageId })),
-    );
-    await enqueueAdvance(
-      ctx,
-      tx,
-      delivered.map((r) => r.id),
-      'read',
-      SANDBOX_READ_MS,
-    );
-    await applyStatusesInTx(
-      tx,
-      'read',
-      now,
-      of('read').map((messageId) => ({ messageId })),
-    );
-  });
+  for (const status of ['delivered', 'read'] as const) {
+    const ids = of(status);
+    // In transactions of at most MESSAGES_PER_TX, so none holds the database for long.
+    for (let i = 0; i < ids.length; i += MESSAGES_PER_TX) {
+      await ctx.transaction(async (tx) => {
+        const applied = await applyStatusesInTx(
+          tx,
+          status,
+          ctx.clock.now(),
+          ids.slice(i, i + MESSAGES_PER_TX).map((messageId) => ({ messageId })),
+        );
+        if (status === 'delivered')
+          await enqueueAdvance(
+            ctx,
+            tx,
+            applied.map((r) => r.id),
+            'read',
+            SANDBOX_READ_MS,
+          );
+      });
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
@@ -102,9 +103,62 @@ setInterval(() => {
 }, workerData.intervalMs);
 `;
 
-/** Transactions take the write lock at once, so two processes sharing the file never deadlock on upgrade. */
+const backgroundWork = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `fn` (and everything it starts) as background work: on SQLite, whose one connection is
+ * taken in turn, a request waiting for the connection goes before background work waiting for
+ * it, so job handlers never sit in front of an API request. PostgreSQL has a pool: no effect.
+ */
+export function runInBackground<T>(fn: () => T): T {
+  return backgroundWork.run(true, fn);
+}
+
+/** A lock with two queues: waiters from requests are let in before waiters from background work. */
+class PriorityMutex {
+  #locked = false;
+  readonly #foreground: Array<() => void> = [];
+  readonly #background: Array<() => void> = [];
+
+  async lock(): Promise<void> {
+    if (!this.#locked) {
+      this.#locked = true;
+      return;
+    }
+    await new Promise<void>((resolve) =>
+      (backgroundWork.getStore() ? this.#background : this.#foreground).push(resolve),
+    );
+  }
+
+  unlock(): void {
+    const next = this.#foreground.shift() ?? this.#background.shift();
+    if (next) next();
+    else this.#locked = false;
+  }
+}
+
+/**
+ * Transactions take the write lock at once, so two processes sharing the file never deadlock on
+ * upgrade; the connection is handed out foreground first (see runInBackground).
+ */
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #turns = new PriorityMutex();
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#turns.lock();
+    // Uncontended now: the base driver's own lock is only ever taken by the holder of ours.
+    return super.acquireConnection();
+  }
+
+  override async releaseConnection(): Promise<void> {
+    await super.releaseConnection();
+    this.#turns.unlock();
+  }
+
   override async beginTransaction(connection: DatabaseConnection) {
+    // SQLite runs each statement synchronously, so transactions queued one behind another would
+    // run back to back without the event loop ever reading a socket: let I/O in between them.
+    await new Promise((resolve) => setImmediate(resolve));
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 }

@@ -1,5 +1,5 @@
 import { type ExpressionBuilder, sql } from 'kysely';
-import type { Db, Trx } from '../db/database.ts';
+import { type Db, runInBackground, type Trx } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { newId } from '../ids.ts';
 import type {
@@ -233,7 +233,8 @@ export class WorkerPool {
     if (lane.timer) clearTimeout(lane.timer);
     lane.timer = null;
     lane.polling = true;
-    this.#track(this.#claimLoop(lane));
+    // Claims, handlers and settlements are background work: requests get the database first.
+    this.#track(runInBackground(() => this.#claimLoop(lane)));
   }
 
   async #claimLoop(lane: Lane): Promise<void> {
