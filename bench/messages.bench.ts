@@ -14,7 +14,7 @@ import autocannonUntyped from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { createPgDatabase } from '../test/support/harness.ts';
-import { paced, startServer } from './support.ts';
+import { paced, startServer, startWorker } from './support.ts';
 
 interface AcResult {
   requests: { total: number; average: number };
@@ -26,29 +26,34 @@ interface AcResult {
 const autocannon = autocannonUntyped as unknown as (opts: Record<string, unknown>) => Promise<AcResult>;
 
 if (!process.argv[2]) {
-  // `npm run bench`: both storages, each in a fresh process.
-  for (const which of ['sqlite', 'postgres']) {
+  // `npm run bench`: both storages (PostgreSQL in one process and split by role), each run in a fresh process.
+  for (const which of ['sqlite', 'postgres', 'postgres-split']) {
     spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), which], {
       stdio: 'inherit',
     });
   }
   process.exit(0);
 }
-const storage = process.argv[2] as 'sqlite' | 'postgres';
+// `postgres-split`: the scaled shape, an `api` process and a `worker` process sharing
+// PostgreSQL and Redis (REDIS_URL, default the local one).
+const mode = process.argv[2] as 'sqlite' | 'postgres' | 'postgres-split';
+const split = mode === 'postgres-split';
+const storage = split ? 'postgres, api + worker processes' : mode;
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100_000);
 
 // The server runs in its own process, so the load generator does not share its event loop.
-const pg = storage === 'postgres' ? await createPgDatabase() : undefined;
-const server = await startServer(
-  pg
-    ? {
-        DATABASE_URL: pg.url,
-        PARLEY_SECRET_KEY: randomBytes(32).toString('base64'),
-      }
-    : {},
-);
+const pg = mode === 'sqlite' ? undefined : await createPgDatabase();
+const pgEnv: Record<string, string> = pg
+  ? {
+      DATABASE_URL: pg.url,
+      PARLEY_SECRET_KEY: randomBytes(32).toString('base64'),
+      ...(split ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' } : {}),
+    }
+  : {};
+const server = await startServer(split ? { ...pgEnv, PARLEY_ROLE: 'api' } : pgEnv);
+const worker = split ? await startWorker(pgEnv) : undefined;
 const base = server.url;
 const key = server.testKey;
 const handle = await openDatabase({ databaseUrl: pg?.url, sqlitePath: join(server.dataDir, 'parley.db') });
@@ -205,6 +210,7 @@ for (const path of [
   console.log(`[${storage}] GET ${path}: ${fmt(list)}`);
 }
 
+await worker?.stop();
 await server.stop();
 await handle.close();
 await pg?.drop();

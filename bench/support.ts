@@ -74,6 +74,28 @@ export async function startServer(env: Record<string, string> = {}): Promise<{
   };
 }
 
+/** A `PARLEY_ROLE=worker` process beside a server (same flags as `npm start`). */
+export async function startWorker(env: Record<string, string>): Promise<{ stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, nodeArgs, {
+    env: { ...process.env, PARLEY_LOG_LEVEL: 'warn', ...env, PARLEY_ROLE: 'worker' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('worker started')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${out}`)));
+  });
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
 export interface LoadResult {
   rps: number;
   p50: number;
