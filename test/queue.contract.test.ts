@@ -225,7 +225,8 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     const seen: Array<{ payload: unknown; ctx: JobContext }> = [];
     const q = queue();
     q.register(def, async (payload, ctx) => {
-      seen.push({ payload, ctx: { ...ctx } });
+      assert.equal(typeof ctx.completeWith, 'function');
+      seen.push({ payload, ctx: { id: ctx.id, attempt: ctx.attempt, maxAttempts: ctx.maxAttempts } });
     });
     await q.start();
     const id = await q.enqueue(s.db, def, { to: 'alice', n: 3 });
@@ -236,6 +237,42 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     await waitFor(async () => (await s.stateOf(id!)) === 'completed', 5000, 'completed state');
     await sleep(150);
     assert.equal(seen.length, 1, 'a completed job does not run again');
+  });
+
+  it("completes a job inside the handler's transaction: done as soon as that commits, not after", async () => {
+    const def = defineJob({
+      name: jobName('in-tx'),
+      payload: z.object({ commit: z.boolean() }),
+      maxAttempts: 2,
+    });
+    const states: Array<{ commit: boolean; attempt: number; state: string | null }> = [];
+    const q = queue();
+    q.register(def, async (payload, ctx) => {
+      await s.db
+        .transaction()
+        .execute(async (trx) => {
+          await ctx.completeWith!(trx);
+          if (!payload.commit && ctx.attempt === 1) throw new Error('rolled back');
+        })
+        .catch(() => {});
+      // Still inside the handler: the worker has not recorded anything yet.
+      states.push({ commit: payload.commit, attempt: ctx.attempt, state: await s.stateOf(ctx.id) });
+    });
+    await q.start();
+    const kept = await q.enqueue(s.db, def, { commit: true });
+    const undone = await q.enqueue(s.db, def, { commit: false });
+    q.kick();
+    await waitFor(async () => (await s.stateOf(kept!)) === 'completed', 5000, 'the committed job');
+    await waitFor(async () => (await s.stateOf(undone!)) === 'completed', 5000, 'the rolled-back job');
+    assert.deepEqual(
+      states.filter((x) => x.commit),
+      [{ commit: true, attempt: 1, state: 'completed' }],
+    );
+    // A rolled-back completion leaves the job running; the worker completes it when the handler returns.
+    assert.deepEqual(
+      states.filter((x) => !x.commit),
+      [{ commit: false, attempt: 1, state: 'active' }],
+    );
   });
 
   it('rejects an invalid payload at enqueue and records nothing', async () => {

@@ -19,7 +19,7 @@ export function createAiModule(options: Partial<AiOptions> = {}): Module {
     setup(ctx) {
       detach = attach(ctx, opts);
       onInboundMessage(onInbound);
-      ctx.queue.register(replyJob, (payload) => answerConversation(ctx, payload, opts));
+      ctx.queue.register(replyJob, (payload, job) => answerConversation(ctx, payload, opts, job));
     },
     startWorker() {
       return () => detach?.();

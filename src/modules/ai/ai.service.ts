@@ -5,6 +5,7 @@ import { ApiError } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
+import type { JobContext } from '../../platform/queue/queue.ts';
 import {
   type AgentConfig,
   agentConfig,
@@ -325,6 +326,7 @@ export async function answerConversation(
   ctx: AppContext,
   payload: { workspaceId: string; livemode: boolean; conversationId: string },
   opts: AiOptions,
+  job?: JobContext,
 ) {
   const scope = { workspaceId: payload.workspaceId, livemode: payload.livemode };
   const conversation = await getConversationRow(ctx.db, scope, payload.conversationId).catch(() => undefined);
@@ -389,6 +391,10 @@ export async function answerConversation(
     throw err;
   }
   await ctx.transaction(async (tx) => {
+    // This job is done when this commits: a customer message stored after it enqueues a new
+    // reply instead of finding this one still running (the check for newer messages below
+    // covers the ones stored before).
+    await job?.completeWith?.(tx.db);
     await tx.db
       .insertInto('ai_replies')
       .values({

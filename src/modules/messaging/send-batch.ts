@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
-import type { Tx } from '../../platform/events.ts';
+import type { EmitInput, Tx } from '../../platform/events.ts';
 import { GroupCommit, type GroupResult } from '../../platform/group-commit.ts';
 import type { ChannelRow } from '../channels/channels.tables.ts';
 import { newContactRow, presentContact } from '../contacts/contacts.service.ts';
@@ -162,6 +162,7 @@ async function writeInTx(
 
   // First contact: the contacts, then the conversations, each with one insert and its events.
   const newContacts = new Map<string, { row: ContactRow; send: PreparedSend }>();
+  const created: EmitInput[] = [];
   for (const { s } of accepted) {
     const key = contactKey(s);
     if (contacts.has(key) || newContacts.has(key)) continue;
@@ -187,8 +188,8 @@ async function writeInTx(
       if (inserted.length !== part.length) throw new BatchConflict('a contact was made concurrently');
     }
     for (const [key, m] of newContacts) contacts.set(key, m.row);
-    await tx.emitMany(
-      made.map(({ row, send }) => ({
+    created.push(
+      ...made.map(({ row, send }) => ({
         workspaceId: send.scope.workspaceId,
         livemode: send.scope.livemode,
         type: 'contact.created' as const,
@@ -245,15 +246,17 @@ async function writeInTx(
       .execute();
     if (inserted.length !== part.length) throw new BatchConflict('a conversation was made concurrently');
   }
-  await tx.emitMany(
-    made.map(({ row, contact, send }) => ({
+  // contact.created and conversation.created events, recorded with one insert.
+  await tx.emitMany([
+    ...created,
+    ...made.map(({ row, contact, send }) => ({
       workspaceId: send.scope.workspaceId,
       livemode: send.scope.livemode,
       type: 'conversation.created' as const,
       actor: send.sender.actor,
       data: presentConversation(row, contact),
     })),
-  );
+  ]);
   for (const part of chunks(messages)) {
     await tx.db
       .insertInto('messages')

@@ -106,6 +106,10 @@ export class PgBossJobQueue implements JobQueue {
             jobs.map((j) => j.id),
           );
       },
+      // pg-boss's complete takes (name, id, data, options): no output data, the caller's handle.
+      completeIn: async (def, job, db) => {
+        await this.#running().complete(def.name, job.id, null as unknown as object, { db: executorOn(db) });
+      },
       retry: (def, job, error, delayMs) => this.#retry(def, job, error, delayMs),
       fail: async (def, job, error) => {
         await this.#running().fail(def.name, job.id, { message: error });

@@ -62,6 +62,13 @@ export interface JobContext {
   /** 1 for the first attempt. */
   attempt: number;
   maxAttempts: number;
+  /**
+   * Marks this job completed inside the handler's own transaction (single-job handlers), so the
+   * job stops being "running" the moment the handler's writes commit: a job enqueued with the
+   * same singleton key right after that commit is not swallowed by this one. The worker still
+   * records the outcome after the handler returns (a no-op once completed).
+   */
+  completeWith?: (db: Trx) => Promise<void>;
 }
 
 export type JobHandler<P> = (payload: P, job: JobContext) => Promise<void>;

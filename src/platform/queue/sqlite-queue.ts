@@ -35,6 +35,8 @@ export interface JobStore {
   complete(def: JobDefinition<any>, job: ClaimedJob): Promise<void>;
   /** Completes several claimed jobs of one kind with one statement (each still fenced by its attempt). */
   completeMany(def: JobDefinition<any>, jobs: ClaimedJob[]): Promise<void>;
+  /** Completes a claimed job through the caller's transaction (fenced like `complete`). */
+  completeIn(def: JobDefinition<any>, job: ClaimedJob, db: Trx): Promise<void>;
   /** Puts the job back to run again in `delayMs`. */
   retry(def: JobDefinition<any>, job: ClaimedJob, error: string, delayMs: number): Promise<void>;
   /** Gives up on the job. */
@@ -279,7 +281,12 @@ export class WorkerPool {
 
   async #execute(lane: Lane & { kind: 'single' }, job: ClaimedJob, generation: number): Promise<void> {
     const { def, handler } = lane;
-    const ctx: JobContext = { id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts };
+    const ctx: JobContext = {
+      id: job.id,
+      attempt: job.attempt,
+      maxAttempts: job.maxAttempts,
+      completeWith: (db) => this.#store.completeIn(def, job, db),
+    };
     let failure: unknown = null;
     let failed = false;
     try {
@@ -481,6 +488,7 @@ export class SqliteJobQueue implements JobQueue {
       claim: (def, limit) => this.#claim(def, limit),
       complete: (_def, job) => this.#complete(job),
       completeMany: (_def, jobs) => this.#completeMany(jobs),
+      completeIn: (_def, job, db) => this.#completeMany([job], db),
       retry: (_def, job, error, delayMs) =>
         this.#settle(job, {
           state: 'queued',
@@ -709,12 +717,12 @@ export class SqliteJobQueue implements JobQueue {
    * `+state` so SQLite looks each job up by primary key: without ANALYZE statistics it otherwise
    * walks the (state, queue, run_at) index over every active job.
    */
-  async #completeMany(jobs: ClaimedJob[]): Promise<void> {
+  async #completeMany(jobs: ClaimedJob[], db: Db | Trx = this.#db): Promise<void> {
     if (jobs.length === 0) return;
     const pairs = JSON.stringify(jobs.map((j) => [j.id, j.attempt]));
     await sql`UPDATE jobs SET state = 'completed', locked_until = NULL, updated_at = ${this.#now().toISOString()}
       FROM (SELECT value ->> 0 AS id, value ->> 1 AS attempt FROM json_each(${pairs})) AS done
-      WHERE jobs.id = done.id AND jobs.attempts = done.attempt AND +jobs.state = 'active'`.execute(this.#db);
+      WHERE jobs.id = done.id AND jobs.attempts = done.attempt AND +jobs.state = 'active'`.execute(db);
   }
 
   async #settle(
