@@ -36,15 +36,16 @@ if (!process.argv[2]) {
 }
 // `postgres-split`: the scaled shape, an `api` process and a `worker` process sharing
 // PostgreSQL and Redis (REDIS_URL, default the local one).
-const mode = process.argv[2] as 'sqlite' | 'postgres' | 'postgres-split';
-const split = mode === 'postgres-split';
-const storage = split ? 'postgres, api + worker processes' : mode;
+const mode = process.argv[2] as 'sqlite' | 'sqlite-split' | 'postgres' | 'postgres-split';
+const split = mode.endsWith('-split');
+const storage = split ? `${mode.replace('-split', '')}, api + worker processes` : mode;
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100_000);
+const LIST_RATE = Number(process.env.BENCH_LIST_RATE ?? 200);
 
 // The server runs in its own process, so the load generator does not share its event loop.
-const pg = mode === 'sqlite' ? undefined : await createPgDatabase();
+const pg = mode.startsWith('sqlite') ? undefined : await createPgDatabase();
 const pgEnv: Record<string, string> = pg
   ? {
       DATABASE_URL: pg.url,
@@ -53,7 +54,7 @@ const pgEnv: Record<string, string> = pg
     }
   : {};
 const server = await startServer(split ? { ...pgEnv, PARLEY_ROLE: 'api' } : pgEnv);
-const worker = split ? await startWorker(pgEnv) : undefined;
+const worker = split ? await startWorker({ ...pgEnv, PARLEY_DATA_DIR: server.dataDir }) : undefined;
 const base = server.url;
 const key = server.testKey;
 const handle = await openDatabase({ databaseUrl: pg?.url, sqlitePath: join(server.dataDir, 'parley.db') });
@@ -206,8 +207,13 @@ for (const path of [
   '/v1/conversations?page=50&per_page=100',
 ]) {
   await autocannon({ url: `${base}${path}`, headers, amount: 200, connections: 4 });
+  // Latency at a steady 200 requests/s (an inbox's worth of agents), then the most it serves.
+  const steady = await paced({ url: `${base}${path}`, headers, rate: LIST_RATE, seconds: 5 });
+  console.log(
+    `[${storage}] GET ${path} at a steady ${LIST_RATE}/s: latency p50 ${steady.p50} ms, p90 ${steady.p90} ms, p99 ${steady.p99} ms, max ${steady.max} ms, non-2xx ${steady.non2xx}`,
+  );
   const list = await autocannon({ url: `${base}${path}`, headers, connections: 4, duration: 5 });
-  console.log(`[${storage}] GET ${path}: ${fmt(list)}`);
+  console.log(`[${storage}] GET ${path} as fast as 4 connections go: ${fmt(list)}`);
 }
 
 await worker?.stop();
