@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { createPgDatabase } from '../test/support/harness.ts';
-import { paced, raiseLimits, startServer, startWorker } from './support.ts';
+import { messageBody, paced, raiseLimits, startServer, startWorker } from './support.ts';
 
 if (!process.argv[2]) {
   for (const which of ['sqlite', 'postgres']) {
@@ -47,12 +47,7 @@ const backlog = await paced({
   headers: { authorization: `Bearer ${api.testKey}`, 'content-type': 'application/json' },
   rate: 2000,
   seconds: BACKLOG / 2000,
-  body: () =>
-    JSON.stringify({
-      to: `+9198${String(10_000_000 + (n++ % 5_000)).slice(-8)}`,
-      type: 'text',
-      text: 'Aapki appointment kal 3 baje confirm ho gayi hai.',
-    }),
+  body: () => messageBody(n++),
 });
 console.log(
   `[${storage}] backlog: ${backlog.ok} messages accepted by an api-only process (${backlog.rps} req/s offered, p50 ${backlog.p50} ms, p99 ${backlog.p99} ms, non-2xx ${backlog.non2xx})`,

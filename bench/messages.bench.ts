@@ -14,7 +14,7 @@ import autocannonUntyped from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { createPgDatabase } from '../test/support/harness.ts';
-import { paced, startServer, startWorker } from './support.ts';
+import { messageBody, paced, startServer, startWorker } from './support.ts';
 
 interface AcResult {
   requests: { total: number; average: number };
@@ -104,12 +104,7 @@ const send = await paced({
   headers,
   rate: RATE,
   seconds: SECONDS,
-  body: () =>
-    JSON.stringify({
-      to: `+9198${String(10_000_000 + (n++ % 5_000)).slice(-8)}`,
-      type: 'text',
-      text: 'Aapki appointment kal 3 baje confirm ho gayi hai.',
-    }),
+  body: () => messageBody(n++),
 });
 console.log(
   `[${storage}] POST /v1/messages at a steady ${RATE}/s: ${send.sent} requests in ${(send.sent / send.rps).toFixed(1)} s (${send.rps} req/s), latency p50 ${send.p50} ms, p90 ${send.p90} ms, p99 ${send.p99} ms, max ${send.max} ms, non-2xx ${send.non2xx}, errors ${send.errors}`,

@@ -214,3 +214,11 @@ export async function paced(opts: {
     max: Math.round(sorted[sorted.length - 1]! * 10) / 10,
   };
 }
+
+/** The benchmarks' message: a text to one of 5,000 numbers, the nth in turn. */
+export const messageBody = (n: number) =>
+  JSON.stringify({
+    to: `+9198${String(10_000_000 + (n % 5_000)).slice(-8)}`,
+    type: 'text',
+    text: 'Aapki appointment kal 3 baje confirm ho gayi hai.',
+  });

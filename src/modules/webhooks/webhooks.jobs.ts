@@ -73,6 +73,34 @@ export function endpointMatches(
  * Runs inside the transaction that records each event: the deliveries and their jobs commit
  * with the event or not at all.
  */
+/** A delivery of an event to an endpoint, not yet attempted (a redelivery names the original). */
+export function pendingDelivery(
+  event: { workspace_id: string; livemode: boolean; id: string; event: string },
+  endpointId: string,
+  redeliveryOf: string | null,
+  now: string,
+): WebhookDeliveriesTable {
+  return {
+    id: newId('dlv'),
+    workspace_id: event.workspace_id,
+    livemode: event.livemode ? 1 : 0,
+    endpoint_id: endpointId,
+    event_id: event.id,
+    event_type: event.event,
+    state: 'pending',
+    attempts: 0,
+    status_code: null,
+    duration_ms: null,
+    response_excerpt: null,
+    error: null,
+    next_retry_at: null,
+    redelivery_of: redeliveryOf,
+    delivered_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export function webhookSink(ctx: AppContext): EventSink {
   return async (trx: Trx, events: ParleyEvent[]) => {
     const rows: WebhookDeliveriesTable[] = [];
@@ -81,25 +109,7 @@ export function webhookSink(ctx: AppContext): EventSink {
       const endpoints = await endpointsFor(ctx, trx, event.workspace_id, event.livemode);
       for (const e of endpoints) {
         if (!endpointMatches(e, event)) continue;
-        rows.push({
-          id: newId('dlv'),
-          workspace_id: event.workspace_id,
-          livemode: event.livemode ? 1 : 0,
-          endpoint_id: e.id,
-          event_id: event.id,
-          event_type: event.event,
-          state: 'pending',
-          attempts: 0,
-          status_code: null,
-          duration_ms: null,
-          response_excerpt: null,
-          error: null,
-          next_retry_at: null,
-          redelivery_of: null,
-          delivered_at: null,
-          created_at: event.timestamp,
-          updated_at: event.timestamp,
-        });
+        rows.push(pendingDelivery(event, e.id, null, event.timestamp));
       }
     }
     if (rows.length === 0) return;

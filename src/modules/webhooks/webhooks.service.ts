@@ -9,10 +9,10 @@ import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
 import { toJson } from '../../platform/json.ts';
 import { isPrivateAddress, literalAddress } from '../../platform/ssrf.ts';
-import { deliverJob } from './webhooks.jobs.ts';
+import { deliverJob, pendingDelivery } from './webhooks.jobs.ts';
 import { presentDelivery, presentEndpoint } from './webhooks.present.ts';
 import { generateSecret } from './webhooks.signing.ts';
-import type { DeliveryState, WebhookDeliveriesTable, WebhookEndpointsTable } from './webhooks.tables.ts';
+import type { DeliveryState, WebhookEndpointsTable } from './webhooks.tables.ts';
 
 const mode = (auth: Auth) => (auth.livemode ? 1 : 0);
 
@@ -284,25 +284,17 @@ export async function redeliver(ctx: AppContext, auth: Auth, endpointId: string,
     );
   }
   const now = ctx.clock.now().toISOString();
-  const row: WebhookDeliveriesTable = {
-    id: newId('dlv'),
-    workspace_id: auth.workspaceId,
-    livemode: mode(auth),
-    endpoint_id: endpointId,
-    event_id: original.event_id,
-    event_type: original.event_type,
-    state: 'pending',
-    attempts: 0,
-    status_code: null,
-    duration_ms: null,
-    response_excerpt: null,
-    error: null,
-    next_retry_at: null,
-    redelivery_of: original.id,
-    delivered_at: null,
-    created_at: now,
-    updated_at: now,
-  };
+  const row = pendingDelivery(
+    {
+      workspace_id: auth.workspaceId,
+      livemode: auth.livemode,
+      id: original.event_id,
+      event: original.event_type,
+    },
+    endpointId,
+    original.id,
+    now,
+  );
   await ctx.transaction(async (tx) => {
     await tx.db.insertInto('webhook_deliveries').values(row).execute();
     await ctx.queue.enqueue(tx.db, deliverJob, { delivery_id: row.id });
