@@ -212,6 +212,39 @@ describe('scaled shape: 2 api processes + 1 worker on PostgreSQL and Redis', { s
     );
   });
 
+  it('two api processes sending to the same new numbers at once make one contact and thread per number', async () => {
+    const created = await call(a.url, 'POST', '/v1/admin/workspaces', adminToken, {
+      name: 'Scaled sends',
+      plan: 'growth',
+    });
+    assert.equal(created.status, 201, created.text);
+    const key = (created.body.api_keys as Array<{ mode: string; key: string }>).find(
+      (k) => k.mode === 'test',
+    )!.key;
+    const numbers = Array.from({ length: 10 }, (_, i) => `+9198777000${String(i).padStart(2, '0')}`);
+    // Each number gets three sends through each process, all at once: batches in both processes
+    // race to make the same contacts and conversations, and the losers write their sends again.
+    const sends = numbers.flatMap((to) =>
+      [a, b, a, b, a, b].map((p, i) => call(p.url, 'POST', '/v1/messages', key, { to, text: `hello ${i}` })),
+    );
+    const results = await Promise.all(sends);
+    for (const r of results) assert.equal(r.status, 201, r.text);
+    const byNumber = new Map<string, Set<string>>();
+    for (const r of results) {
+      const set = byNumber.get(r.body.to) ?? new Set<string>();
+      set.add(r.body.conversation_id);
+      byNumber.set(r.body.to, set);
+    }
+    assert.deepEqual(
+      [...byNumber.values()].map((ids) => ids.size),
+      numbers.map(() => 1),
+    );
+    const contacts = await call(a.url, 'GET', '/v1/contacts?per_page=100', key);
+    assert.equal(contacts.body.data.length, numbers.length);
+    const threads = await call(b.url, 'GET', '/v1/conversations?per_page=100', key);
+    assert.equal(threads.body.data.length, numbers.length);
+  });
+
   it('stops every process cleanly on SIGTERM with no key in any log', async () => {
     const procs = [a, b, ...(worker ? [worker] : [])];
     const exits = await Promise.all(procs.map((p) => p.stop('SIGTERM')));
