@@ -1,3 +1,4 @@
+import { chunked } from './chunked.ts';
 import type { Trx } from './db/database.ts';
 import { newId } from './ids.ts';
 import { toJson } from './json.ts';
@@ -86,9 +87,6 @@ export interface EmitInput {
   data: Record<string, unknown> & { id?: string; object?: string };
 }
 
-/** Rows per multi-row insert: well under SQLite's bound-variable limit. */
-const INSERT_CHUNK = 500;
-
 /** Records events with one multi-row insert (per 500); returns them as integrators receive them. */
 export async function insertEvents(trx: Trx, inputs: EmitInput[], now: Date): Promise<ParleyEvent[]> {
   const timestamp = now.toISOString();
@@ -102,11 +100,11 @@ export async function insertEvents(trx: Trx, inputs: EmitInput[], now: Date): Pr
     actor: input.actor,
     data: input.data,
   }));
-  for (let i = 0; i < events.length; i += INSERT_CHUNK) {
+  for (const part of chunked(events)) {
     await trx
       .insertInto('events')
       .values(
-        events.slice(i, i + INSERT_CHUNK).map((event) => ({
+        part.map((event) => ({
           id: event.id,
           workspace_id: event.workspace_id,
           livemode: event.livemode ? 1 : 0,

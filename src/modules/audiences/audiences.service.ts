@@ -1,3 +1,4 @@
+import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import { ApiError, notFound } from '../../platform/errors.ts';
@@ -260,12 +261,10 @@ export async function addAudienceMembers(
   const now = ctx.clock.now().toISOString();
   let added = 0;
   await ctx.transaction(async (tx) => {
-    for (let i = 0; i < ids.length; i += 500) {
+    for (const part of chunked(ids)) {
       const res = await tx.db
         .insertInto('audience_members')
-        .values(
-          ids.slice(i, i + 500).map((contact_id) => ({ audience_id: row.id, contact_id, created_at: now })),
-        )
+        .values(part.map((contact_id) => ({ audience_id: row.id, contact_id, created_at: now })))
         .onConflict((oc) => oc.columns(['audience_id', 'contact_id']).doNothing())
         .executeTakeFirst();
       added += Number(res.numInsertedOrUpdatedRows ?? 0);
@@ -339,14 +338,10 @@ export async function* audienceContactIds(
 
 /** Adds contacts to a static audience inside the caller's transaction (imports use it). */
 export async function addMembersInTx(trx: Trx, audienceId: string, contactIds: string[], now: string) {
-  for (let i = 0; i < contactIds.length; i += 500) {
+  for (const part of chunked(contactIds)) {
     await trx
       .insertInto('audience_members')
-      .values(
-        contactIds
-          .slice(i, i + 500)
-          .map((contact_id) => ({ audience_id: audienceId, contact_id, created_at: now })),
-      )
+      .values(part.map((contact_id) => ({ audience_id: audienceId, contact_id, created_at: now })))
       .onConflict((oc) => oc.columns(['audience_id', 'contact_id']).doNothing())
       .execute();
   }

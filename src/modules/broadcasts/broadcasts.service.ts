@@ -1,3 +1,4 @@
+import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
@@ -262,13 +263,13 @@ export async function createBroadcast(ctx: AppContext, auth: Auth, input: Create
   if (input.contact_ids) {
     list = [...new Set(input.contact_ids)];
     const found = new Set<string>();
-    for (let i = 0; i < list.length; i += 500) {
+    for (const part of chunked(list)) {
       const rows = await ctx.db
         .selectFrom('contacts')
         .select('id')
         .where('workspace_id', '=', scope.workspaceId)
         .where('livemode', '=', lm(scope))
-        .where('id', 'in', list.slice(i, i + 500))
+        .where('id', 'in', part)
         .execute();
       for (const r of rows) found.add(r.id);
     }
@@ -538,8 +539,7 @@ async function expand(ctx: AppContext, b: BroadcastsTable, sender: Sender): Prom
     return true;
   }
   const list = fromJson<string[]>(b.source_list, []);
-  for (let i = 0; i < list.length; i += EXPAND_BATCH) {
-    const chunk = list.slice(i, i + EXPAND_BATCH);
+  for (const chunk of chunked(list, EXPAND_BATCH)) {
     const state = await stateNow();
     if (b.source === 'contact_ids') {
       await insertRecipients(

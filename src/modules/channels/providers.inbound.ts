@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { sha256Hex } from '../../platform/crypto.ts';
 import type { Database } from '../../platform/db/schema.ts';
@@ -128,8 +129,7 @@ const MAX_BATCH = 200;
 async function flush(ctx: AppContext) {
   const all = pendingByCtx.get(ctx) ?? [];
   pendingByCtx.delete(ctx);
-  for (let i = 0; i < all.length; i += MAX_BATCH) {
-    const batch = all.slice(i, i + MAX_BATCH);
+  for (const batch of chunked(all, MAX_BATCH)) {
     try {
       const outcome = await ctx.transaction(async (tx) => {
         await tx.db

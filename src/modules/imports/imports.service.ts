@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse';
 import { sql } from 'kysely';
+import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Dialect, Trx } from '../../platform/db/database.ts';
 import { ApiError, notFound } from '../../platform/errors.ts';
@@ -445,23 +446,23 @@ async function writeBatch(
   // `update` needs the existing contacts first.
   const phones = imp.on_conflict === 'update' ? valid.flatMap((v) => (v.phone ? [v.phone] : [])) : [];
   const emails = valid.flatMap((v) => (!v.phone && v.email ? [v.email] : []));
-  for (let i = 0; i < phones.length; i += 500) {
+  for (const part of chunked(phones)) {
     const found = await trx
       .selectFrom('contacts')
       .selectAll()
       .where('workspace_id', '=', scope.workspaceId)
       .where('livemode', '=', lm)
-      .where('phone', 'in', phones.slice(i, i + 500))
+      .where('phone', 'in', part)
       .execute();
     for (const c of found) byPhone.set(c.phone as string, c);
   }
-  for (let i = 0; i < emails.length; i += 500) {
+  for (const part of chunked(emails)) {
     const found = await trx
       .selectFrom('contacts')
       .selectAll()
       .where('workspace_id', '=', scope.workspaceId)
       .where('livemode', '=', lm)
-      .where('email', 'in', emails.slice(i, i + 500))
+      .where('email', 'in', part)
       .orderBy('id', 'desc')
       .execute();
     // Descending, so the oldest contact with an email is the one kept.
@@ -502,8 +503,7 @@ async function writeBatch(
       .execute();
     out.updated++;
   }
-  for (let i = 0; i < inserts.length; i += 500) {
-    const part = inserts.slice(i, i + 500);
+  for (const part of chunked(inserts)) {
     // A contact created by another request since the lookup is counted as skipped.
     const written =
       dialect === 'postgres'

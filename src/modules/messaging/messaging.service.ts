@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, notFound, validationFailed } from '../../platform/errors.ts';
@@ -671,12 +672,12 @@ export async function applyStatusesInTx(
     if (status === 'read') set.read_at = iso;
   }
   const rows: MessageRow[] = [];
-  for (let i = 0; i < ids.length; i += 500) {
+  for (const part of chunked(ids)) {
     rows.push(
       ...(await tx.db
         .updateTable('messages')
         .set(set as Partial<MessageRow>)
-        .where('id', 'in', ids.slice(i, i + 500))
+        .where('id', 'in', part)
         .where('direction', '=', 'outbound')
         .where('status', 'in', fromStatuses(status))
         .returningAll()

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { EmitInput, Tx } from '../../platform/events.ts';
@@ -31,14 +32,8 @@ import type { MessageRow } from './messaging.tables.ts';
 /** Another writer made a contact or conversation this batch was about to make. */
 class BatchConflict extends Error {}
 
-/** Rows per `IN (...)` list or multi-row insert. */
-const CHUNK = 200;
-
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
+/** Sends written together at most. */
+const MAX_BATCH = 200;
 
 /**
  * The process's batch writer for `POST /v1/messages` (and broadcasts): sends that arrive while
@@ -48,7 +43,7 @@ function chunks<T>(items: T[]): T[][] {
  */
 export function createSendWriter(ctx: AppContext): SendWriter {
   const group = new GroupCommit<PreparedSend, MessageObject>((sends) => writeBatch(ctx, sends), {
-    maxItems: CHUNK,
+    maxItems: MAX_BATCH,
     // One batch at a time on both storages: SQLite has one writer, and on PostgreSQL concurrent
     // batches measured slower (smaller batches, more commits, more contention) than one.
     concurrency: 1,
@@ -122,7 +117,7 @@ async function writeInTx(
   }
   for (const group of byScope.values()) {
     const { scope } = group[0]!.s;
-    for (const phones of chunks([...new Set(group.map(({ s }) => s.to))])) {
+    for (const phones of chunked([...new Set(group.map(({ s }) => s.to))])) {
       const rows = await tx.db
         .selectFrom('contacts')
         .selectAll()
@@ -142,7 +137,7 @@ async function writeInTx(
   });
   if (known.length > 0) {
     const channelIds = [...new Set(known.map((k) => k.channelId))];
-    for (const contactIds of chunks([...new Set(known.map((k) => k.contactId))])) {
+    for (const contactIds of chunked([...new Set(known.map((k) => k.contactId))])) {
       const rows = await tx.db
         .selectFrom('conversations')
         .selectAll()
@@ -180,7 +175,7 @@ async function writeInTx(
   if (newContacts.size > 0) {
     // In key order, so concurrent batches take the unique index's locks in the same order.
     const made = [...newContacts.values()].sort((a, b) => compare(a.row.phone!, b.row.phone!));
-    for (const part of chunks(made)) {
+    for (const part of chunked(made)) {
       const inserted = await tx.db
         .insertInto('contacts')
         .values(part.map((m) => m.row))
@@ -239,7 +234,7 @@ async function writeInTx(
     m.row.updated_at = row.created_at;
     last.delete(m.row.id);
   }
-  for (const part of chunks(made)) {
+  for (const part of chunked(made)) {
     const inserted = await tx.db
       .insertInto('conversations')
       .values(part.map((m) => m.row))
@@ -259,13 +254,13 @@ async function writeInTx(
       data: presentConversation(row, contact),
     })),
   ]);
-  for (const part of chunks(messages)) {
+  for (const part of chunked(messages)) {
     await tx.db
       .insertInto('messages')
       .values(part.map((m) => m.row))
       .execute();
   }
-  for (const part of chunks([...last.values()])) {
+  for (const part of chunked([...last.values()])) {
     const when = (value: (row: MessageRow) => string) =>
       sql<string>`case id ${sql.join(
         part.map((row) => sql`when ${row.conversation_id} then ${value(row)}`),

@@ -1,3 +1,4 @@
+import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Tx } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
@@ -97,7 +98,7 @@ async function attemptSend(
   ctx: AppContext,
   row: MessageRow,
   channelRow: ChannelRow | undefined,
-  payload: SendPayload,
+  attempt: number,
 ): Promise<{ providerMessageId: string; sandboxed: boolean } | null> {
   if (channelRow?.status !== 'active') {
     await fail(
@@ -122,12 +123,7 @@ async function attemptSend(
   }
   const wait = adapter.reserveSendSlot?.(channel, row.to_address, Date.now()) ?? 0;
   if (wait > 0) {
-    await ctx.queue.enqueue(
-      ctx.db,
-      sendJob,
-      { messageIds: [row.id], attempt: payload.attempt },
-      { delayMs: wait },
-    );
+    await ctx.queue.enqueue(ctx.db, sendJob, { messageIds: [row.id], attempt }, { delayMs: wait });
     return null;
   }
   try {
@@ -135,15 +131,15 @@ async function attemptSend(
     return { providerMessageId, sandboxed: adapter.provider === 'sandbox' };
   } catch (err) {
     const retryable = err instanceof ChannelSendError ? err.retryable : true;
-    if (retryable && payload.attempt < SEND_ATTEMPTS) {
+    if (retryable && attempt < SEND_ATTEMPTS) {
       const delay = Math.max(
         err instanceof ChannelSendError ? (err.retryAfterMs ?? 0) : 0,
-        retryDelay(payload.attempt),
+        retryDelay(attempt),
       );
       await ctx.queue.enqueue(
         ctx.db,
         sendJob,
-        { messageIds: [row.id], attempt: payload.attempt + 1 },
+        { messageIds: [row.id], attempt: attempt + 1 },
         { delayMs: delay },
       );
       return null;
@@ -157,7 +153,7 @@ async function attemptSend(
       ctx,
       row,
       'provider_error',
-      `Sending failed after ${payload.attempt} attempts: ${(err as Error).message ?? String(err)}`,
+      `Sending failed after ${attempt} attempts: ${(err as Error).message ?? String(err)}`,
     );
     return null;
   }
@@ -186,8 +182,8 @@ export async function runSendBatch(
     }
   });
   const messages = new Map<string, MessageRow>();
-  for (let i = 0; i < work.length; i += MESSAGES_PER_JOB) {
-    const ids = work.slice(i, i + MESSAGES_PER_JOB).map((w) => w.id);
+  for (const part of chunked(work)) {
+    const ids = part.map((w) => w.id);
     for (const row of await ctx.db.selectFrom('messages').selectAll().where('id', 'in', ids).execute())
       messages.set(row.id, row);
   }
@@ -210,10 +206,7 @@ export async function runSendBatch(
       // Only a queued message is sent: one sent by an earlier run of this job is skipped.
       if (row?.status !== 'queued') continue;
       try {
-        const result = await attemptSend(ctx, row, channels.get(row.channel_id), {
-          messageIds: [row.id],
-          attempt: w.attempt,
-        });
+        const result = await attemptSend(ctx, row, channels.get(row.channel_id), w.attempt);
         if (result) sent.push({ messageId: row.id, ...result });
       } catch (err) {
         outcomes[w.item] = err instanceof Error ? err : new Error(String(err));
@@ -222,8 +215,7 @@ export async function runSendBatch(
   };
   await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, work.length) }, worker));
   // In transactions of at most MESSAGES_PER_TX, so none holds the database for long.
-  for (let i = 0; i < sent.length; i += MESSAGES_PER_TX) {
-    const part = sent.slice(i, i + MESSAGES_PER_TX);
+  for (const part of chunked(sent, MESSAGES_PER_TX)) {
     await ctx.transaction(async (tx) => {
       const applied = await applyStatusesInTx(tx, 'sent', ctx.clock.now(), part);
       const sandboxed = new Set(part.filter((s) => s.sandboxed).map((s) => s.messageId));
@@ -247,10 +239,14 @@ async function enqueueAdvance(
   status: 'delivered' | 'read',
   delayMs: number,
 ) {
-  const jobs = [];
-  for (let i = 0; i < ids.length; i += MESSAGES_PER_JOB)
-    jobs.push({ payload: { messageIds: ids.slice(i, i + MESSAGES_PER_JOB), status }, opts: { delayMs } });
-  await ctx.queue.enqueueMany(tx.db, sandboxAdvanceJob, jobs);
+  await ctx.queue.enqueueMany(
+    tx.db,
+    sandboxAdvanceJob,
+    chunked(ids, MESSAGES_PER_JOB).map((messageIds) => ({
+      payload: { messageIds, status },
+      opts: { delayMs },
+    })),
+  );
 }
 
 /** The sandbox's status steps, in batches: delivered (then read scheduled), and read. */
@@ -264,13 +260,13 @@ export async function runSandboxAdvanceBatch(
   for (const status of ['delivered', 'read'] as const) {
     const ids = of(status);
     // In transactions of at most MESSAGES_PER_TX, so none holds the database for long.
-    for (let i = 0; i < ids.length; i += MESSAGES_PER_TX) {
+    for (const part of chunked(ids, MESSAGES_PER_TX)) {
       await ctx.transaction(async (tx) => {
         const applied = await applyStatusesInTx(
           tx,
           status,
           ctx.clock.now(),
-          ids.slice(i, i + MESSAGES_PER_TX).map((messageId) => ({ messageId })),
+          part.map((messageId) => ({ messageId })),
         );
         if (status === 'delivered')
           await enqueueAdvance(

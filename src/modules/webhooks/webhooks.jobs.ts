@@ -11,6 +11,7 @@ import { sendWebhook } from './webhooks.http.ts';
 import { presentEndpoint } from './webhooks.present.ts';
 import { signatureHeaders } from './webhooks.signing.ts';
 import './webhooks.tables.ts';
+import { chunked } from '../../platform/chunked.ts';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './webhooks.tables.ts';
 
 /**
@@ -113,12 +114,7 @@ export function webhookSink(ctx: AppContext): EventSink {
       }
     }
     if (rows.length === 0) return;
-    for (let i = 0; i < rows.length; i += 500) {
-      await trx
-        .insertInto('webhook_deliveries')
-        .values(rows.slice(i, i + 500))
-        .execute();
-    }
+    for (const part of chunked(rows)) await trx.insertInto('webhook_deliveries').values(part).execute();
     await ctx.queue.enqueueMany(
       trx,
       deliverJob,

@@ -1,4 +1,5 @@
 import { type ExpressionBuilder, sql } from 'kysely';
+import { chunked } from '../chunked.ts';
 import { type Db, runInBackground, type Trx } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { newId } from '../ids.ts';
@@ -567,12 +568,8 @@ export class SqliteJobQueue implements JobQueue {
     }));
     const write = async (handle: Trx | Db) => {
       // 12 bound values a row: chunks stay far below SQLite's limit of 32766 variables.
-      for (let i = 0; i < rows.length; i += ENQUEUE_CHUNK_ROWS) {
-        await handle
-          .insertInto('jobs')
-          .values(rows.slice(i, i + ENQUEUE_CHUNK_ROWS))
-          .execute();
-      }
+      for (const part of chunked(rows, ENQUEUE_CHUNK_ROWS))
+        await handle.insertInto('jobs').values(part).execute();
     };
     // Several chunks outside a caller's transaction still commit all together or not at all.
     if (rows.length > ENQUEUE_CHUNK_ROWS && !db.isTransaction) await db.transaction().execute(write);
