@@ -164,7 +164,23 @@ export async function findOrCreateContact(
     { phone, email, name: input.name?.trim() || null },
     new Date().toISOString(),
   );
-  await tx.db.insertInto('contacts').values(row).execute();
+  if (phone) {
+    // Another process may make the same phone's contact between the look-up and this insert:
+    // then that one is the contact (phones are unique per workspace and mode).
+    const made = await tx.db
+      .insertInto('contacts')
+      .values(row)
+      .onConflict((oc) => oc.columns(['workspace_id', 'livemode', 'phone']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!made) {
+      const winner = await findContactByPhone(tx.db, scope, phone);
+      if (!winner) throw new Error(`contact ${phone} conflicted on insert but cannot be read`);
+      return { contact: winner, created: false };
+    }
+  } else {
+    await tx.db.insertInto('contacts').values(row).execute();
+  }
   await emitContact(tx, scope, 'contact.created', row, actor);
   return { contact: row, created: true };
 }

@@ -170,15 +170,28 @@ export async function findOrCreateConversation(
   scope: Scope,
   input: NewConversation & { contact: ContactRow; actor: Actor },
 ): Promise<{ conversation: ConversationRow; created: boolean }> {
-  const existing = await tx.db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('channel_id', '=', input.channel.id)
-    .where('contact_id', '=', input.contact.id)
-    .executeTakeFirst();
+  const find = () =>
+    tx.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('channel_id', '=', input.channel.id)
+      .where('contact_id', '=', input.contact.id)
+      .executeTakeFirst();
+  const existing = await find();
   if (existing) return { conversation: existing, created: false };
   const row = newConversationRow(scope, input);
-  await tx.db.insertInto('conversations').values(row).execute();
+  // Another process may make this thread between the look-up and the insert: then it is that one.
+  const made = await tx.db
+    .insertInto('conversations')
+    .values(row)
+    .onConflict((oc) => oc.columns(['channel_id', 'contact_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!made) {
+    const winner = await find();
+    if (!winner) throw new Error('a conversation conflicted on insert but cannot be read');
+    return { conversation: winner, created: false };
+  }
   await emitConversation(tx, row, 'conversation.created', input.actor);
   return { conversation: row, created: true };
 }
