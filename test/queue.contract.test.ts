@@ -262,6 +262,8 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     const kept = await q.enqueue(s.db, def, { commit: true });
     const undone = await q.enqueue(s.db, def, { commit: false });
     q.kick();
+    // The job is completed before its handler has returned, so wait for what the handlers saw.
+    await waitFor(() => states.length === 2, 5000, 'both handlers');
     await waitFor(async () => (await s.stateOf(kept!)) === 'completed', 5000, 'the committed job');
     await waitFor(async () => (await s.stateOf(undone!)) === 'completed', 5000, 'the rolled-back job');
     assert.deepEqual(
