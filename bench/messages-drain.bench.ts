@@ -45,8 +45,8 @@ const backlog = await paced({
   url: `${api.url}/v1/messages`,
   method: 'POST',
   headers: { authorization: `Bearer ${api.testKey}`, 'content-type': 'application/json' },
-  rate: 2000,
-  seconds: BACKLOG / 2000,
+  rate: Number(process.env.BENCH_RATE ?? 2000),
+  seconds: BACKLOG / Number(process.env.BENCH_RATE ?? 2000),
   body: () => messageBody(n++),
 });
 console.log(

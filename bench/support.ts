@@ -145,6 +145,8 @@ export interface PacedResult {
   p90: number;
   p99: number;
   max: number;
+  /** How late the generator itself sent requests (p99, ms): large means the load generator, not the server, fell behind. */
+  sendLagP99: number;
 }
 
 /**
@@ -168,6 +170,7 @@ export async function paced(opts: {
   const agent = new Agent({ keepAlive: true, maxSockets: opts.maxInFlight ?? 256 });
   const total = Math.round(opts.rate * opts.seconds);
   const latencies: number[] = [];
+  const lags: number[] = [];
   let sent = 0;
   let done = 0;
   let ok = 0;
@@ -183,6 +186,7 @@ export async function paced(opts: {
       if (++done === total) resolve();
     };
     const fire = (due: number) => {
+      lags.push(performance.now() - due);
       const body = opts.body?.();
       const req = request(opts.url, { method: opts.method ?? 'GET', headers: opts.headers, agent }, (res) => {
         res.resume();
@@ -212,6 +216,7 @@ export async function paced(opts: {
     p90: at(0.9),
     p99: at(0.99),
     max: Math.round(sorted[sorted.length - 1]! * 10) / 10,
+    sendLagP99: Math.round(lags.sort((a, b) => a - b)[Math.floor(lags.length * 0.99)]! * 10) / 10,
   };
 }
 

@@ -644,6 +644,50 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     assert.ok(ran.get('runAt')! - t0 >= 690, `runAt job ran after ${ran.get('runAt')! - t0} ms`);
   });
 
+  it('gathers jobs kicked within gatherMs into one batch, and delayed ones falling due together', async () => {
+    const def = defineJob({
+      name: jobName('gather'),
+      payload: z.object({ n: z.number() }),
+      batchSize: 20,
+      gatherMs: 400,
+    });
+    const batches: number[][] = [];
+    const q = queue({ pollMs: 60_000 });
+    q.registerBatch(def, async (items) => {
+      batches.push(items.map((i) => i.payload.n));
+    });
+    await q.start();
+    // Three commits in quick succession, each followed by its kick.
+    for (const n of [1, 2, 3]) {
+      await q.enqueue(s.db, def, { n });
+      q.kick();
+      await sleep(10);
+    }
+    await waitFor(() => batches.length > 0, 5000, 'the gathered batch');
+    await sleep(100);
+    assert.deepEqual(
+      batches.map((b) => [...b].sort()),
+      [[1, 2, 3]],
+      `one handler call for the three (calls: ${JSON.stringify(batches)})`,
+    );
+    // Delayed jobs due 10 ms apart, in one slot of the gatherMs grid, wake the lane once.
+    batches.length = 0;
+    const slot = Math.ceil((Date.now() + 500) / 400) * 400;
+    const dueTimes = [4, 5, 6].map((n) => slot - 40 + (n - 4) * 10);
+    for (const [i, n] of [4, 5, 6].entries()) {
+      await q.enqueue(s.db, def, { n }, { runAt: new Date(dueTimes[i]!) });
+      q.kick();
+    }
+    await waitFor(() => batches.flat().length === 3, 5000, 'the delayed jobs');
+    assert.ok(Date.now() >= dueTimes[2]!, 'not before they were due');
+    assert.deepEqual(
+      batches.map((b) => [...b].sort()),
+      [[4, 5, 6]],
+      `one call (calls: ${JSON.stringify(batches)})`,
+    );
+    await q.stop();
+  });
+
   it('gives a batch handler every job once, in batches no larger than batchSize', async () => {
     const def = defineJob({ name: jobName('batch'), payload: z.object({ n: z.number() }), batchSize: 10 });
     const sizes: number[] = [];

@@ -30,6 +30,9 @@ export const sendJob = defineJob({
   maxAttempts: 5,
   batchSize: 8,
   concurrency: 4,
+  // Under load a job is committed every few milliseconds: gathering them lets one handler call
+  // (one status transaction) carry several.
+  gatherMs: 10,
   timeoutMs: 60_000,
 });
 
@@ -42,5 +45,7 @@ export const sandboxAdvanceJob = defineJob({
   maxAttempts: 3,
   batchSize: 16,
   concurrency: 2,
+  // The steps fall due on a 50 ms grid, so one transaction advances all that fell due together.
+  gatherMs: 50,
   timeoutMs: 30_000,
 });

@@ -46,6 +46,8 @@ export interface JobStore {
 
 /** How long after an enqueue a kick still polls that kind of job. */
 const KICK_WINDOW_MS = 1000;
+/** Distinct due times a kind of job keeps wake-ups for. */
+const MAX_WAKES = 1000;
 
 const silentLogger: QueueLogger = { error() {}, warn() {} };
 
@@ -59,6 +61,8 @@ type Lane = {
   /** The last claim filled every free slot, so more jobs may be due. */
   full: boolean;
   timer: ReturnType<typeof setTimeout> | null;
+  /** A poll waiting out the job's `gatherMs`. */
+  gather: ReturnType<typeof setTimeout> | null;
 } & (
   | { kind: 'single'; handler: JobHandler<any> }
   /** Each handler call gets up to `def.batchSize` jobs; `running` counts calls, not jobs. */
@@ -124,6 +128,7 @@ export class WorkerPool {
       again: false,
       full: false,
       timer: null,
+      gather: null,
       ...work,
     };
     this.#lanes.set(def.name, lane);
@@ -143,30 +148,63 @@ export class WorkerPool {
   /** When this process last enqueued a job of each kind: a kick polls only those lanes. */
   readonly #enqueuedAt = new Map<string, number>();
 
-  /** Called by `enqueue`/`enqueueMany`, so the kick after the commit looks at this kind. */
-  /** Timers that poll a lane when a delayed job this process enqueued falls due. */
-  readonly #wakes = new Map<string, { at: number; timer: ReturnType<typeof setTimeout> }>();
+  /**
+   * When delayed jobs this process enqueued fall due, per kind: one timer for the earliest, set
+   * again for the next when it fires, so each is looked for when due, not a poll interval later.
+   */
+  readonly #wakes = new Map<
+    string,
+    { times: Set<number>; at: number; timer: ReturnType<typeof setTimeout> | null }
+  >();
 
+  /** Called by `enqueue`/`enqueueMany`, so the kick after the commit looks at this kind. */
   noteEnqueued(name: string, runAts: Date[] = []): void {
     const now = Date.now();
     this.#enqueuedAt.set(name, now);
-    // A delayed job is looked for when it falls due, not a poll interval later.
-    let at = Number.POSITIVE_INFINITY;
-    for (const r of runAts) if (r.getTime() > now && r.getTime() < at) at = r.getTime();
-    if (at === Number.POSITIVE_INFINITY || this.#state !== 'running') return;
-    const wake = this.#wakes.get(name);
-    if (wake && wake.at <= at) return;
-    if (wake) clearTimeout(wake.timer);
-    const timer = setTimeout(
+    if (this.#state !== 'running') return;
+    // Jobs gathered in batches wake on a grid of `gatherMs`, so those falling due close together
+    // are claimed together.
+    const gather = this.#lanes.get(name)?.def.gatherMs ?? 0;
+    let wake = this.#wakes.get(name);
+    for (const r of runAts) {
+      let at = r.getTime();
+      if (at <= now) continue;
+      if (gather > 0) at = Math.ceil(at / gather) * gather;
+      if (!wake) {
+        wake = { times: new Set(), at: Number.POSITIVE_INFINITY, timer: null };
+        this.#wakes.set(name, wake);
+      }
+      // Beyond this many distinct times, the lane's poll timer finds the rest.
+      if (wake.times.size < MAX_WAKES) wake.times.add(at);
+    }
+    if (wake) this.#armWake(name, wake);
+  }
+
+  #armWake(
+    name: string,
+    wake: { times: Set<number>; at: number; timer: ReturnType<typeof setTimeout> | null },
+  ) {
+    let next = Number.POSITIVE_INFINITY;
+    for (const t of wake.times) if (t < next) next = t;
+    if (next === Number.POSITIVE_INFINITY) {
+      this.#wakes.delete(name);
+      return;
+    }
+    if (wake.timer && wake.at === next) return;
+    if (wake.timer) clearTimeout(wake.timer);
+    wake.at = next;
+    wake.timer = setTimeout(
       () => {
-        this.#wakes.delete(name);
+        wake.timer = null;
+        const now = Date.now();
+        for (const t of wake.times) if (t <= now + 1) wake.times.delete(t);
         const lane = this.#lanes.get(name);
         if (lane) this.#poll(lane);
+        this.#armWake(name, wake);
       },
-      at - now + 1,
+      Math.max(0, next - Date.now()) + 1,
     );
-    timer.unref();
-    this.#wakes.set(name, { at, timer });
+    wake.timer.unref();
   }
 
   /**
@@ -186,9 +224,23 @@ export class WorkerPool {
           continue;
         }
         const lane = this.#lanes.get(name);
-        if (lane) this.#poll(lane);
+        if (lane) this.#pollGathered(lane);
       }
     });
+  }
+
+  /** A kick's poll: at once, or after the job's `gatherMs` (one pending poll per lane). */
+  #pollGathered(lane: Lane): void {
+    if (lane.def.gatherMs <= 0 || lane.kind !== 'batch') {
+      this.#poll(lane);
+      return;
+    }
+    if (lane.gather || this.#state !== 'running') return;
+    lane.gather = setTimeout(() => {
+      lane.gather = null;
+      this.#poll(lane);
+    }, lane.def.gatherMs);
+    lane.gather.unref();
   }
 
   /** Stops claiming, waits up to `stopGraceMs` for running handlers, then lets go of the rest. */
@@ -197,9 +249,11 @@ export class WorkerPool {
     this.#state = 'stopping';
     for (const lane of this.#lanes.values()) {
       if (lane.timer) clearTimeout(lane.timer);
+      if (lane.gather) clearTimeout(lane.gather);
       lane.timer = null;
+      lane.gather = null;
     }
-    for (const wake of this.#wakes.values()) clearTimeout(wake.timer);
+    for (const wake of this.#wakes.values()) if (wake.timer) clearTimeout(wake.timer);
     this.#wakes.clear();
     const deadline = Date.now() + this.#stopGraceMs;
     while (this.#busy.size > 0 && Date.now() < deadline) {
