@@ -1,7 +1,5 @@
-import type { ExpressionBuilder } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import type { Database } from '../../platform/db/schema.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
@@ -273,34 +271,22 @@ export async function listConversations(
       ]),
     );
   }
-  // Each row's contact comes with it (one indexed look-up per row), not from a second query.
-  const contactColumn =
-    (column: 'phone' | 'name' | 'email') => (eb: ExpressionBuilder<Database, 'conversations'>) =>
-      eb
-        .selectFrom('contacts')
-        .select(`contacts.${column}`)
-        .whereRef('contacts.id', '=', 'conversations.contact_id')
-        .as(`contact_${column}`);
-  const ordered = q
-    .select([contactColumn('phone'), contactColumn('name'), contactColumn('email')])
-    .orderBy('last_message_at', 'desc')
-    .orderBy('id', 'desc');
+  const ordered = q.orderBy('last_message_at', 'desc').orderBy('id', 'desc');
   const onlyStatus =
     !f.channel && !f.contact_id && !f.agent_id && f.ai_paused === undefined && !f.assignee && !f.tag && !f.q;
   // The total is read at the same time as the page (on PostgreSQL, on a second connection).
   const total = onlyStatus ? countByStatus(ctx, scope, f.status) : undefined;
-  return paginate(
-    ordered,
-    page,
-    ({ contact_phone, contact_name, contact_email, ...row }) =>
-      presentConversation(row, {
-        id: row.contact_id,
-        phone: contact_phone,
-        name: contact_name,
-        email: contact_email,
-      }),
-    total,
-  );
+  const rows = await paginate(ordered, page, (r) => r, total);
+  const ids = [...new Set(rows.data.map((r) => r.contact_id))];
+  const contacts = ids.length
+    ? await ctx.db
+        .selectFrom('contacts')
+        .select(['id', 'phone', 'name', 'email'])
+        .where('id', 'in', ids)
+        .execute()
+    : [];
+  const byId = new Map(contacts.map((c) => [c.id, c]));
+  return { data: rows.data.map((r) => presentConversation(r, byId.get(r.contact_id))), meta: rows.meta };
 }
 
 /** The total the triggers keep, for the unfiltered list or one status. */
