@@ -54,9 +54,18 @@ forEachStorage('conversations', (storage) => {
       tagged.body.data.map((c: { id: string; tags: string[] }) => [c.id, c.tags]),
       [[a, ['vip', 'refund']]],
     );
+    assert.equal(tagged.body.meta.total, 1, 'a filtered list counts its matches');
+    assert.equal(q.body.data[0].contact.phone, '+919900000001', 'each row carries its contact');
     const paged = await t.call('GET', '/v1/conversations?per_page=1&page=2', { key: w.test });
     assert.equal(paged.body.data[0].id, a);
     assert.equal(paged.body.meta.total_pages, paged.body.meta.total);
+    // A page past the end is empty but still says how many there are.
+    const all = list.body.meta.total;
+    const beyond = await t.call('GET', `/v1/conversations?per_page=1&page=${all + 1}`, { key: w.test });
+    assert.deepEqual(beyond.body.data, []);
+    assert.equal(beyond.body.meta.total, all);
+    const beyondTagged = await t.call('GET', '/v1/conversations?tag=vip&page=2', { key: w.test });
+    assert.deepEqual([beyondTagged.body.data, beyondTagged.body.meta.total], [[], 1]);
     assert.equal((await t.call('GET', '/v1/conversations', { key: other.test })).body.meta.total, 0);
     assert.equal((await t.call('GET', '/v1/conversations?assignee=bogus', { key: w.test })).status, 400);
   });

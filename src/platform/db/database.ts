@@ -184,6 +184,50 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/** Distinct statements a process names (and each connection prepares) at most. */
+const PREPARED_STATEMENTS = 200;
+/** Statements with more parameters than this (multi-row writes, long IN lists) vary too much to keep. */
+const PREPARED_MAX_PARAMETERS = 16;
+const statementNames = new Map<string, string | null>();
+let statementsNamed = 0;
+
+/**
+ * PostgreSQL plans an unnamed statement every time it runs: for the short look-ups the API makes
+ * on every request, planning costs more than running (a page of the conversation list: 1.2 ms
+ * to plan, 0.4 ms to run). Statements with few parameters are therefore sent as named prepared
+ * statements: each connection parses one once, and after a few runs PostgreSQL keeps its generic
+ * plan. At most PREPARED_STATEMENTS distinct texts are named per process, so what each
+ * connection keeps prepared stays bounded; the rest run unnamed as before. A statement whose
+ * tables another process has since altered ("cached plan must not change result type") fails
+ * once and runs unnamed from then on.
+ */
+function prepareRepeatedStatements(client: pg.PoolClient) {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (
+      typeof text === 'string' &&
+      args.length === 2 &&
+      Array.isArray(values) &&
+      values.length > 0 &&
+      values.length <= PREPARED_MAX_PARAMETERS
+    ) {
+      let name = statementNames.get(text);
+      if (name === undefined && statementsNamed < PREPARED_STATEMENTS) {
+        name = `parley_${statementsNamed++}`;
+        statementNames.set(text, name);
+      }
+      if (name) {
+        return (query({ name, text, values }) as Promise<unknown>).catch((err: { code?: string }) => {
+          if (err?.code === '0A000') statementNames.set(text, null);
+          throw err;
+        });
+      }
+    }
+    return query(...args);
+  };
+}
+
 export async function openDatabase(opts: {
   databaseUrl?: string;
   sqlitePath: string;
@@ -198,6 +242,7 @@ export async function openDatabase(opts: {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
+    pool.on('connect', (client) => prepareRepeatedStatements(client));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', pool, close: () => db.destroy() };
   }

@@ -24,8 +24,7 @@ export async function paginate<DB, TB extends keyof DB, O, T>(
   query: SelectQueryBuilder<DB, TB, O>,
   page: PageRequest,
   map: (row: O) => T,
-  /** The total when the caller has it (or is reading it at the same time): no count query. */
-  knownTotal?: number | Promise<number>,
+  knownTotal?: number,
 ): Promise<Page<T>> {
   const rowsQuery = query
     .limit(page.perPage)
@@ -39,8 +38,8 @@ export async function paginate<DB, TB extends keyof DB, O, T>(
           .select((eb) => eb.fn.countAll<number>().as('total'))
           .executeTakeFirst()
       : undefined;
-  const [rows, countRow, known] = await Promise.all([rowsQuery, countQuery, knownTotal]);
-  const total = known ?? Number((countRow as { total?: number } | undefined)?.total ?? 0);
+  const [rows, countRow] = await Promise.all([rowsQuery, countQuery]);
+  const total = knownTotal ?? Number((countRow as { total?: number } | undefined)?.total ?? 0);
   return pageOf(rows.map(map), total, page);
 }
 
