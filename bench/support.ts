@@ -31,11 +31,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<{
     built = true;
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const port = String(20000 + Math.floor(Math.random() * 20000));
   const child = spawn(process.execPath, nodeArgs, {
     env: {
       ...process.env,
-      PORT: port,
+      // Any free port: the server says which it took.
+      PORT: '0',
       HOST: '127.0.0.1',
       PARLEY_DATA_DIR: dataDir,
       PARLEY_LOG_LEVEL: 'warn',
@@ -53,6 +53,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<{
   });
   const liveKey = /live key:\s+(\S+)/.exec(out)?.[1] ?? '';
   const testKey = /test key:\s+(\S+)/.exec(out)?.[1] ?? '';
+  const port = /listening on http:\/\/[^:]+:(\d+)/.exec(out)?.[1];
+  if (!port) throw new Error(`the server did not say its port: ${out}`);
   return {
     url: `http://127.0.0.1:${port}`,
     child,
