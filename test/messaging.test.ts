@@ -253,6 +253,31 @@ forEachStorage('messaging', (storage) => {
       assert.equal(await count(t, 'contacts', other.id), 0, 'nothing half-written');
     });
 
+    it('sees a channel disabled, enabled again or deleted at the next send (sending channels are remembered)', async () => {
+      const address = '+14155550177';
+      const ch = await t.call('POST', '/v1/channels', {
+        key: w.test,
+        body: { type: 'sms', provider: 'sandbox', address },
+      });
+      assert.equal(ch.status, 201, ch.text);
+      const send = () =>
+        t.call('POST', '/v1/messages', {
+          key: w.test,
+          body: { to: '+919800000177', type: 'text', text: 'x', channel: 'sms', from: address },
+        });
+      assert.equal((await send()).status, 201);
+      const patch = (status: string) =>
+        t.call('PATCH', `/v1/channels/${ch.body.id}`, { key: w.test, body: { status } });
+      assert.equal((await patch('disabled')).status, 200);
+      const refused = await send();
+      assert.equal(refused.status, 422);
+      assert.equal(refused.body.error.code, 'channel_not_configured');
+      assert.equal((await patch('active')).status, 200);
+      assert.equal((await send()).status, 201);
+      assert.equal((await t.call('DELETE', `/v1/channels/${ch.body.id}`, { key: w.test })).status, 200);
+      assert.equal((await send()).body.error?.code, 'channel_not_configured');
+    });
+
     it('refuses opted-out contacts, and do-not-disturb for business-initiated sends unless ignore_dnd', async () => {
       const a = await t.call('POST', '/v1/messages', {
         key: w.test,

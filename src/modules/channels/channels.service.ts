@@ -160,6 +160,7 @@ export async function createChannel(
   };
   await assertAddressFree(ctx.db, scope, row.type, row.address);
   await ctx.db.insertInto('channels').values(row).execute();
+  await channelsChanged(ctx);
   return { ...presentChannel(ctx, row), inbound_token: inboundToken };
 }
 
@@ -263,12 +264,14 @@ export async function updateChannel(
   if (input.settings !== undefined) patch.settings = toJson(input.settings);
   if (input.status !== undefined) patch.status = input.status;
   await ctx.db.updateTable('channels').set(patch).where('id', '=', row.id).execute();
+  await channelsChanged(ctx);
   return presentChannel(ctx, { ...row, ...patch });
 }
 
 export async function deleteChannel(ctx: AppContext, scope: Scope, id: string) {
   const row = await getChannelRow(ctx.db, scope, id);
   await ctx.db.deleteFrom('channels').where('id', '=', row.id).execute();
+  await channelsChanged(ctx);
   return { id: row.id, object: 'channel' as const, deleted: true as const };
 }
 
@@ -328,6 +331,51 @@ export async function findChannelForSend(
   if (opts.from) q = q.where('address', '=', opts.from);
   if (opts.agentId) q = q.where('agent_id', '=', opts.agentId);
   return q.orderBy('id', 'asc').limit(1).executeTakeFirst();
+}
+
+/** Published when a channel is created, changed or deleted: every process forgets its sending channels. */
+export const CHANNELS_CHANGED = 'parley:channels:changed';
+/** How long a process keeps a sending channel it looked up (a missed change message is bounded by this). */
+const SEND_CHANNEL_TTL_MS = 5_000;
+const sendChannelCaches = new WeakMap<AppContext, Map<string, { row: ChannelRow; expiresAt: number }>>();
+
+function sendChannelCache(ctx: AppContext) {
+  let cache = sendChannelCaches.get(ctx);
+  if (!cache) {
+    const created = new Map<string, { row: ChannelRow; expiresAt: number }>();
+    ctx.bus.subscribe(CHANNELS_CHANGED, () => created.clear());
+    sendChannelCaches.set(ctx, created);
+    cache = created;
+  }
+  return cache;
+}
+
+/**
+ * `findChannelForSend` without an agent, remembered: every batch of sends asks, and channels
+ * rarely change. Only channels found are kept (a new channel is seen at once); a change clears
+ * them in this process at once and in the others through the bus, and the time limit bounds a
+ * missed message. Provider credentials are not read from here (the sender opens them).
+ */
+export async function findChannelForSendCached(
+  ctx: AppContext,
+  db: Db | Trx,
+  scope: Scope,
+  opts: { type: ChannelType; from?: string },
+): Promise<ChannelRow | undefined> {
+  const cache = sendChannelCache(ctx);
+  const key = `${scope.workspaceId}:${lm(scope)}:${opts.type}:${opts.from ?? ''}`;
+  const now = Date.now();
+  const hit = cache.get(key);
+  if (hit && hit.expiresAt > now) return hit.row;
+  const row = await findChannelForSend(db, scope, opts);
+  if (row) cache.set(key, { row, expiresAt: now + SEND_CHANNEL_TTL_MS });
+  return row;
+}
+
+/** Call after writing a channel: this process forgets its sending channels now, the others on the bus. */
+export async function channelsChanged(ctx: AppContext) {
+  sendChannelCache(ctx).clear();
+  await ctx.bus.publish(CHANNELS_CHANGED, '1');
 }
 
 /**

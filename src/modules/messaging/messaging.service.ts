@@ -10,7 +10,11 @@ import { fromJson, toJson } from '../../platform/json.ts';
 import { consumeLimit, type PlanLimits } from '../../platform/limits.ts';
 import { normalizeAddress } from '../channels/address.ts';
 import type { ChannelType } from '../channels/channel-adapter.ts';
-import { ensureSandboxChannel, findChannelForSend } from '../channels/channels.service.ts';
+import {
+  ensureSandboxChannel,
+  findChannelForSend,
+  findChannelForSendCached,
+} from '../channels/channels.service.ts';
 import type { ChannelRow } from '../channels/channels.tables.ts';
 import { findOrCreateContact, getContactRow } from '../contacts/contacts.service.ts';
 import type { ContactRow } from '../contacts/contacts.tables.ts';
@@ -239,7 +243,7 @@ export async function resolveChannel(
         `Agent ${agentId} has no active ${type} channel; bind one with PATCH /v1/channels/{id} {agent_id}.`,
       );
   }
-  const found = await findChannelForSend(tx.db, scope, { type, from });
+  const found = await findChannelForSendCached(ctx, tx.db, scope, { type, from });
   if (found) return found;
   if (from) throw channelNotConfigured(`No active ${type} channel has the address ${from}.`);
   if (scope.livemode)

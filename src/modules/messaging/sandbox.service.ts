@@ -4,7 +4,12 @@ import { newId } from '../../platform/ids.ts';
 import { toJson } from '../../platform/json.ts';
 import { normalizeAddress } from '../channels/address.ts';
 import type { ChannelType } from '../channels/channel-adapter.ts';
-import { channelConfigOf, ensureSandboxChannel, SANDBOX_ADDRESSES } from '../channels/channels.service.ts';
+import {
+  channelConfigOf,
+  channelsChanged,
+  ensureSandboxChannel,
+  SANDBOX_ADDRESSES,
+} from '../channels/channels.service.ts';
 import type { ChannelRow } from '../channels/channels.tables.ts';
 import { sandboxAdapter } from '../channels/sandbox.adapter.ts';
 import { ingestInbound } from './inbound.service.ts';
@@ -66,6 +71,7 @@ async function sandboxChannelFor(
   const fallback = await ensureSandboxChannel(ctx.db, ctx, scope, type);
   if (fallback.agent_id === null) {
     await ctx.db.updateTable('channels').set({ agent_id: agent.id }).where('id', '=', fallback.id).execute();
+    await channelsChanged(ctx);
     return { ...fallback, agent_id: agent.id };
   }
   // The default sandbox channel serves another agent: give this agent its own.
@@ -86,6 +92,7 @@ async function sandboxChannelFor(
     updated_at: now,
   };
   await ctx.db.insertInto('channels').values(own).execute();
+  await channelsChanged(ctx);
   return own;
 }
 
