@@ -297,12 +297,12 @@ export async function listConversations(
   const count = rows[0]?.total ?? (await total.executeTakeFirst())?.total ?? 0;
   return pageOf(
     rows.map(({ contact_phone, contact_name, contact_email, total: _, ...row }) =>
-      presentConversation(
-        row,
-        contact_phone === null && contact_email === null && contact_name === null
-          ? undefined
-          : { id: row.contact_id, phone: contact_phone, name: contact_name, email: contact_email },
-      ),
+      presentConversation(row, {
+        id: row.contact_id,
+        phone: contact_phone,
+        name: contact_name,
+        email: contact_email,
+      }),
     ),
     Number(count),
     page,

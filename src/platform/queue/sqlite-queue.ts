@@ -196,6 +196,7 @@ export class WorkerPool {
     wake.timer = setTimeout(
       () => {
         wake.timer = null;
+        if (this.#state !== 'running') return;
         const now = Date.now();
         for (const t of wake.times) if (t <= now + 1) wake.times.delete(t);
         const lane = this.#lanes.get(name);
