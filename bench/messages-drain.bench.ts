@@ -23,6 +23,8 @@ if (!process.argv[2]) {
 }
 const storage = process.argv[2] as 'sqlite' | 'postgres';
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 20_000);
+/** Sends per second offered while the backlog is built. */
+const RATE = Number(process.env.BENCH_RATE ?? 2000);
 
 const pg = storage === 'postgres' ? await createPgDatabase() : undefined;
 const env: Record<string, string> = pg
@@ -45,8 +47,8 @@ const backlog = await paced({
   url: `${api.url}/v1/messages`,
   method: 'POST',
   headers: { authorization: `Bearer ${api.testKey}`, 'content-type': 'application/json' },
-  rate: Number(process.env.BENCH_RATE ?? 2000),
-  seconds: BACKLOG / Number(process.env.BENCH_RATE ?? 2000),
+  rate: RATE,
+  seconds: BACKLOG / RATE,
   body: () => messageBody(n++),
 });
 console.log(

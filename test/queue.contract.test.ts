@@ -18,7 +18,14 @@ import { migrateToLatest } from '../src/platform/db/migrate.ts';
 import { platformMigrations } from '../src/platform/db/platform.migrations.ts';
 import { createJobQueue } from '../src/platform/queue/index.ts';
 import { PgBossJobQueue } from '../src/platform/queue/pgboss-queue.ts';
-import { defineJob, type JobContext, type JobQueue, type QueueLogger } from '../src/platform/queue/queue.ts';
+import {
+  type BatchJobHandler,
+  defineJob,
+  type JobContext,
+  type JobDefinition,
+  type JobQueue,
+  type QueueLogger,
+} from '../src/platform/queue/queue.ts';
 import { SqliteJobQueue } from '../src/platform/queue/sqlite-queue.ts';
 
 type State = 'queued' | 'active' | 'completed' | 'failed';
@@ -759,6 +766,32 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     assert.equal(await s.stateOf(idOf('bad')), 'failed');
   });
 
+  /**
+   * Enqueues jobs n = 0..count-1, works them with `handle` (each job's attempt recorded first) and,
+   * once every job is completed, returns the attempts each saw, by n.
+   */
+  async function attemptsUntilCompleted(
+    def: JobDefinition<{ n: number }>,
+    count: number,
+    handle: BatchJobHandler<{ n: number }>,
+  ): Promise<Array<number[] | undefined>> {
+    const attempts = new Map<number, number[]>();
+    const q = queue();
+    q.registerBatch(def, async (items) => {
+      for (const { payload, job } of items)
+        attempts.set(payload.n, [...(attempts.get(payload.n) ?? []), job.attempt]);
+      return handle(items);
+    });
+    const ids = await q.enqueueMany(
+      s.db,
+      def,
+      Array.from({ length: count }, (_, n) => ({ payload: { n } })),
+    );
+    await q.start();
+    for (const id of ids) await waitFor(async () => (await s.stateOf(id)) === 'completed', 6000, 'completed');
+    return Array.from({ length: count }, (_, n) => attempts.get(n));
+  }
+
   it('retries every job of a batch whose handler throws', async () => {
     const def = defineJob({
       name: jobName('batch_throw'),
@@ -766,29 +799,15 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
       batchSize: 10,
       backoffMs: () => 30,
     });
-    const attempts = new Map<number, number[]>();
-    const q = queue();
-    q.registerBatch(def, async (items) => {
-      for (const { payload, job } of items)
-        attempts.set(payload.n, [...(attempts.get(payload.n) ?? []), job.attempt]);
+    const attempts = await attemptsUntilCompleted(def, 4, async (items) => {
       if (items.some((i) => i.job.attempt === 1)) throw new Error('batch boom');
     });
-    const ids = await q.enqueueMany(
-      s.db,
-      def,
-      [0, 1, 2, 3].map((n) => ({ payload: { n } })),
-    );
-    await q.start();
-    for (const id of ids) await waitFor(async () => (await s.stateOf(id)) === 'completed', 6000, 'completed');
-    assert.deepEqual(
-      [0, 1, 2, 3].map((n) => attempts.get(n)),
-      [
-        [1, 2],
-        [1, 2],
-        [1, 2],
-        [1, 2],
-      ],
-    );
+    assert.deepEqual(attempts, [
+      [1, 2],
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
   });
 
   it('treats a batch handler returning the wrong number of outcomes as a failed attempt of each job', async () => {
@@ -798,30 +817,16 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
       batchSize: 10,
       backoffMs: () => 30,
     });
-    const attempts = new Map<number, number[]>();
-    const q = queue();
-    q.registerBatch(def, async (items) => {
-      for (const { payload, job } of items)
-        attempts.set(payload.n, [...(attempts.get(payload.n) ?? []), job.attempt]);
-      // A buggy handler: says nothing about the jobs of a first attempt.
-      return items.some((i) => i.job.attempt === 1) ? [] : items.map(() => null);
-    });
     const logsBefore = logs.length;
-    const ids = await q.enqueueMany(
-      s.db,
-      def,
-      [0, 1, 2].map((n) => ({ payload: { n } })),
+    // A buggy handler: says nothing about the jobs of a first attempt.
+    const attempts = await attemptsUntilCompleted(def, 3, async (items) =>
+      items.some((i) => i.job.attempt === 1) ? [] : items.map(() => null),
     );
-    await q.start();
-    for (const id of ids) await waitFor(async () => (await s.stateOf(id)) === 'completed', 6000, 'completed');
-    assert.deepEqual(
-      [0, 1, 2].map((n) => attempts.get(n)),
-      [
-        [1, 2],
-        [1, 2],
-        [1, 2],
-      ],
-    );
+    assert.deepEqual(attempts, [
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
     assert.ok(
       logs.slice(logsBefore).some((l) => l.level === 'error' && /wrong number of outcomes/.test(l.msg)),
       'the handler bug is logged',
@@ -837,28 +842,14 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
       timeoutMs: 200,
       backoffMs: () => 20,
     });
-    const attempts = new Map<number, number[]>();
-    const q = queue();
-    q.registerBatch(def, async (items) => {
-      for (const { payload, job } of items)
-        attempts.set(payload.n, [...(attempts.get(payload.n) ?? []), job.attempt]);
+    const attempts = await attemptsUntilCompleted(def, 3, async (items) => {
       if (items.some((i) => i.job.attempt === 1)) await new Promise(() => {}); // hangs for good
     });
-    const ids = await q.enqueueMany(
-      s.db,
-      def,
-      [0, 1, 2].map((n) => ({ payload: { n } })),
-    );
-    await q.start();
-    for (const id of ids) await waitFor(async () => (await s.stateOf(id)) === 'completed', 5000, 'completed');
-    assert.deepEqual(
-      [0, 1, 2].map((n) => attempts.get(n)),
-      [
-        [1, 2],
-        [1, 2],
-        [1, 2],
-      ],
-    );
+    assert.deepEqual(attempts, [
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
   });
 
   it('runs at most concurrency batches at once', async () => {

@@ -111,6 +111,14 @@ describe('scaled shape: 2 api processes + 1 worker on PostgreSQL and Redis', { s
     assert.equal(viaB.status, 200, viaB.text);
   });
 
+  /** A new growth-plan workspace, made through `base`; its test key. */
+  async function newTestKey(base: string, name: string): Promise<string> {
+    const created = await call(base, 'POST', '/v1/admin/workspaces', adminToken, { name, plan: 'growth' });
+    assert.equal(created.status, 201, created.text);
+    return (created.body.api_keys as Array<{ mode: string; key: string }>).find((k) => k.mode === 'test')!
+      .key;
+  }
+
   it('holds rate limits across processes (Redis store)', async () => {
     const created = await call(a.url, 'POST', '/v1/admin/workspaces', adminToken, {
       name: 'Scaled starter',
@@ -160,14 +168,7 @@ describe('scaled shape: 2 api processes + 1 worker on PostgreSQL and Redis', { s
   });
 
   it('leaves jobs enqueued by an api process to the worker process', async () => {
-    const created = await call(b.url, 'POST', '/v1/admin/workspaces', adminToken, {
-      name: 'Scaled webhooks',
-      plan: 'growth',
-    });
-    assert.equal(created.status, 201, created.text);
-    const key = (created.body.api_keys as Array<{ mode: string; key: string }>).find(
-      (k) => k.mode === 'test',
-    )!.key;
+    const key = await newTestKey(b.url, 'Scaled webhooks');
     const path = `/ok/scaled-${randomBytes(4).toString('hex')}`;
     const endpoint = await call(a.url, 'POST', '/v1/webhooks', key, { url: receiver.url + path });
     assert.equal(endpoint.status, 201, endpoint.text);
@@ -213,14 +214,7 @@ describe('scaled shape: 2 api processes + 1 worker on PostgreSQL and Redis', { s
   });
 
   it('two api processes sending to the same new numbers at once make one contact and thread per number', async () => {
-    const created = await call(a.url, 'POST', '/v1/admin/workspaces', adminToken, {
-      name: 'Scaled sends',
-      plan: 'growth',
-    });
-    assert.equal(created.status, 201, created.text);
-    const key = (created.body.api_keys as Array<{ mode: string; key: string }>).find(
-      (k) => k.mode === 'test',
-    )!.key;
+    const key = await newTestKey(a.url, 'Scaled sends');
     const numbers = Array.from({ length: 10 }, (_, i) => `+9198777000${String(i).padStart(2, '0')}`);
     // Each number gets three sends through each process, all at once: batches in both processes
     // race to make the same contacts and conversations, and the losers write their sends again.

@@ -1,5 +1,6 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
+import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
@@ -92,6 +93,27 @@ export async function findContactByPhone(
     .where('livemode', '=', lm(scope))
     .where('phone', '=', phoneE164)
     .executeTakeFirst();
+}
+
+/** The contacts with these phones (E.164), with one query per 500 phones. */
+export async function findContactsByPhones(
+  db: Db | Trx,
+  scope: LookupScope,
+  phonesE164: string[],
+): Promise<ContactRow[]> {
+  const found: ContactRow[] = [];
+  for (const phones of chunked([...new Set(phonesE164)])) {
+    found.push(
+      ...(await db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('workspace_id', '=', scope.workspaceId)
+        .where('livemode', '=', lm(scope))
+        .where('phone', 'in', phones)
+        .execute()),
+    );
+  }
+  return found;
 }
 
 /** The oldest contact with this email (emails are not unique). */

@@ -13,6 +13,7 @@ import { addMembersInTx, requireStaticAudience } from '../audiences/audiences.se
 import {
   type Attributes,
   type ContactRow,
+  findContactsByPhones,
   newContactRow,
   normalizeEmail,
   normalizePhone,
@@ -446,16 +447,7 @@ async function writeBatch(
   // `update` needs the existing contacts first.
   const phones = imp.on_conflict === 'update' ? valid.flatMap((v) => (v.phone ? [v.phone] : [])) : [];
   const emails = valid.flatMap((v) => (!v.phone && v.email ? [v.email] : []));
-  for (const part of chunked(phones)) {
-    const found = await trx
-      .selectFrom('contacts')
-      .selectAll()
-      .where('workspace_id', '=', scope.workspaceId)
-      .where('livemode', '=', lm)
-      .where('phone', 'in', part)
-      .execute();
-    for (const c of found) byPhone.set(c.phone as string, c);
-  }
+  for (const c of await findContactsByPhones(trx, scope, phones)) byPhone.set(c.phone as string, c);
   for (const part of chunked(emails)) {
     const found = await trx
       .selectFrom('contacts')

@@ -5,7 +5,7 @@ import { ApiError } from '../../platform/errors.ts';
 import type { EmitInput, Tx } from '../../platform/events.ts';
 import { GroupCommit, type GroupResult } from '../../platform/group-commit.ts';
 import type { ChannelRow } from '../channels/channels.tables.ts';
-import { newContactRow, presentContact } from '../contacts/contacts.service.ts';
+import { findContactsByPhones, newContactRow, presentContact } from '../contacts/contacts.service.ts';
 import type { ContactRow } from '../contacts/contacts.tables.ts';
 import {
   type ConversationRow,
@@ -116,17 +116,13 @@ async function writeInTx(
     else byScope.set(scopeKey(entry.s), [entry]);
   }
   for (const group of byScope.values()) {
-    const { scope } = group[0]!.s;
-    for (const phones of chunked([...new Set(group.map(({ s }) => s.to))])) {
-      const rows = await tx.db
-        .selectFrom('contacts')
-        .selectAll()
-        .where('workspace_id', '=', scope.workspaceId)
-        .where('livemode', '=', lm(scope))
-        .where('phone', 'in', phones)
-        .execute();
-      for (const row of rows) contacts.set(`${scopeKey(group[0]!.s)}:${row.phone}`, row);
-    }
+    const { s } = group[0]!;
+    const rows = await findContactsByPhones(
+      tx.db,
+      s.scope,
+      group.map((entry) => entry.s.to),
+    );
+    for (const row of rows) contacts.set(`${scopeKey(s)}:${row.phone}`, row);
   }
 
   // Their conversations on these channels.
