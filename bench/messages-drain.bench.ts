@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { createPgDatabase } from '../test/support/harness.ts';
-import { messageBody, paced, raiseLimits, startServer, startWorker } from './support.ts';
+import { createBenchTemplate, messageBody, paced, raiseLimits, startServer, startWorker } from './support.ts';
 
 if (!process.argv[2]) {
   for (const which of ['sqlite', 'postgres']) {
@@ -42,6 +42,7 @@ if (pg) {
     })
     .execute();
 }
+await createBenchTemplate(api.url, api.testKey);
 let n = 0;
 const backlog = await paced({
   url: `${api.url}/v1/messages`,

@@ -14,7 +14,7 @@ import autocannonUntyped from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { createPgDatabase } from '../test/support/harness.ts';
-import { messageBody, paced, startServer, startWorker } from './support.ts';
+import { createBenchTemplate, messageBody, paced, startServer, startWorker } from './support.ts';
 
 interface AcResult {
   requests: { total: number; average: number };
@@ -70,6 +70,7 @@ await db
   .execute();
 
 const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+await createBenchTemplate(base, key);
 const fmt = (r: AcResult) =>
   `${r.requests.total} requests, ${r.requests.average.toFixed(0)} req/s, latency p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, non-2xx ${r.non2xx}, errors ${r.errors}`;
 
@@ -78,7 +79,7 @@ await autocannon({
   url: `${base}/v1/messages`,
   method: 'POST',
   headers,
-  body: JSON.stringify({ to: '+919800000000', type: 'text', text: 'warm up' }),
+  body: messageBody(0),
   amount: 500,
   connections: 10,
 });

@@ -222,10 +222,30 @@ export async function paced(opts: {
   };
 }
 
-/** The benchmarks' message: a text to one of 5,000 numbers, the nth in turn. */
+/**
+ * The benchmarks' message: a template to one of 5,000 numbers, the nth in turn (business-initiated:
+ * test mode enforces WhatsApp's 24-hour window, so free text to a number that never wrote is a 422).
+ * Create the template first with `createBenchTemplate`.
+ */
 export const messageBody = (n: number) =>
   JSON.stringify({
     to: `+9198${String(10_000_000 + (n % 5_000)).slice(-8)}`,
-    type: 'text',
-    text: 'Aapki appointment kal 3 baje confirm ho gayi hai.',
+    type: 'template',
+    template: { name: 'appointment_confirmed', language: 'hi' },
   });
+
+/** The template `messageBody` sends (test mode approves it at once). */
+export async function createBenchTemplate(url: string, key: string): Promise<void> {
+  const res = await fetch(`${url}/v1/templates`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'appointment_confirmed',
+      language: 'hi',
+      category: 'utility',
+      body: 'Aapki appointment kal 3 baje confirm ho gayi hai.',
+    }),
+  });
+  if (res.status !== 201 && res.status !== 409)
+    throw new Error(`bench template: ${res.status} ${await res.text()}`);
+}

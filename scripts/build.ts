@@ -4,7 +4,7 @@
  * memory (no type stripping, one module graph). Packages stay external, loaded from node_modules;
  * dynamically imported modules (PostgreSQL queue, Redis bus, LLM engine) become lazy chunks.
  */
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const outdir = new URL('../dist/', import.meta.url).pathname;
@@ -20,4 +20,8 @@ await build({
   packages: 'external',
   sourcemap: true,
   logLevel: 'warning',
+});
+// The inbox's files are served as they are (no build step); the bundle finds them beside itself.
+cpSync(new URL('../src/modules/inbox/web/', import.meta.url).pathname, `${outdir}inbox-web`, {
+  recursive: true,
 });

@@ -35,11 +35,13 @@ console.log(
 const args = process.argv.slice(2);
 const targets = args.length
   ? args
-  : ['src/**/*.test.ts', 'test/**/*.test.ts', 'packages/*/test/**/*.test.ts'];
+  : ['src/**/*.test.ts', 'test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'drill/**/*.test.ts'];
 const child = spawn(
   process.execPath,
   [
     '--disable-warning=ExperimentalWarning',
+    // @parley/sdk and @parley/cli resolve to their TypeScript sources, not their built dist/.
+    '--conditions=parley-source',
     '--test',
     '--test-concurrency=2',
     '--test-timeout=120000',

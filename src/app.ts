@@ -1,18 +1,23 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Module } from './modules/module.ts';
 import type { AppContext } from './platform/context.ts';
-import { ApiError } from './platform/errors.ts';
+import { safeEqual } from './platform/crypto.ts';
+import { ApiError, errorBody } from './platform/errors.ts';
+import { credentialFrom } from './platform/http/auth.ts';
 import { buildOpenApi } from './platform/http/openapi.ts';
 import { installPlumbing, registerRoute, sendError } from './platform/http/register.ts';
 import { type AnyRoute, defineRoute } from './platform/http/route.ts';
 import { describe } from './platform/http/schemas.ts';
+import { installSockets } from './platform/http/sockets.ts';
 import { newId } from './platform/ids.ts';
 
 export const API_VERSION = '0.1.0';
@@ -39,8 +44,26 @@ export async function buildApp(ctx: AppContext, modules: Module[]): Promise<Buil
     genReqId: () => newId('req'),
     requestIdHeader: false,
     bodyLimit: ctx.config.bodyLimitBytes,
-    trustProxy: true,
+    trustProxy: ctx.config.trustProxy,
     return503OnClosing: true,
+    // Slow clients: headers and the whole request must arrive in time (checked every second,
+    // not Node's default 30 s), idle keep-alive connections close, and one client address holds
+    // a bounded number of connections.
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          headersTimeout: ctx.config.headersTimeoutMs,
+          requestTimeout: ctx.config.requestTimeoutMs,
+          keepAliveTimeout: ctx.config.keepAliveTimeoutMs,
+          connectionsCheckingInterval: 1000,
+        },
+        handler as (req: IncomingMessage, res: ServerResponse) => void,
+      );
+      boundConnectionsPerClient(server, ctx.config.maxConnectionsPerClient);
+      return server;
+    },
+    // What Node's HTTP parser refuses before any route runs answers in the one error shape too.
+    clientErrorHandler: (err, socket) => answerClientError(err as NodeJS.ErrnoException, socket as Socket),
     // Live event streams never end by themselves; shutting down must not wait for them.
     forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -58,21 +81,11 @@ export async function buildApp(ctx: AppContext, modules: Module[]): Promise<Buil
     },
   });
 
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics, prefix: 'parley_' });
-  const requestsTotal = new Counter({
-    name: 'parley_http_requests_total',
-    help: 'HTTP requests by method, route and status.',
-    labelNames: ['method', 'route', 'status'],
-    registers: [metrics],
-  });
-  const requestDuration = new Histogram({
-    name: 'parley_http_request_duration_seconds',
-    help: 'HTTP request duration by method and route.',
-    labelNames: ['method', 'route'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [metrics],
-  });
+  const metrics = ctx.metrics.registry;
+  const requestsTotal = ctx.metrics.httpRequests;
+  const requestDuration = ctx.metrics.httpDuration;
+
+  for (const m of modules) for (const metric of m.metrics?.(ctx) ?? []) metrics.registerMetric(metric);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
@@ -105,6 +118,11 @@ export async function buildApp(ctx: AppContext, modules: Module[]): Promise<Buil
   };
   app.decorate('parley', { ctx, openapi, metrics });
   for (const route of routes) registerRoute(app, ctx, route);
+  installSockets(
+    app.server,
+    ctx,
+    modules.flatMap((m) => m.sockets ?? []),
+  );
 
   return { app, routes };
 }
@@ -145,6 +163,8 @@ const systemRoutes: AnyRoute[] = [
     method: 'GET',
     path: '/healthz',
     summary: 'Liveness',
+    description:
+      'Answers 200 `{"status": "ok"}` while the process serves HTTP; no authentication. Use it as a liveness probe (it does not touch the database: `/readyz` does).',
     tags: ['System'],
     auth: 'none',
     responses: { 200: healthBody },
@@ -154,6 +174,8 @@ const systemRoutes: AnyRoute[] = [
     method: 'GET',
     path: '/readyz',
     summary: 'Readiness (checks the database)',
+    description:
+      "Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`. Use it as a readiness probe for load balancers.",
     tags: ['System'],
     auth: 'none',
     responses: { 200: readyBody, 503: readyBody },
@@ -174,8 +196,12 @@ const systemRoutes: AnyRoute[] = [
     summary: 'Prometheus metrics',
     tags: ['System'],
     auth: 'none',
+    description:
+      "Prometheus text format: process and HTTP metrics plus the product's own (messages by channel and status, queue depth and oldest job age per kind, webhook deliveries by outcome and latency, AI reply latency, handoffs, active calls); docs/metrics.md lists every metric. With `PARLEY_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`; without it only clients on the loopback interface are answered.",
     responses: { 200: null },
-    handler: async ({ request }) => {
+    errors: ['unauthorized', 'forbidden'],
+    handler: async ({ ctx, request }) => {
+      checkMetricsAccess(ctx, request);
       const registry = request.server.parley.metrics;
       return { status: 200, body: await registry.metrics(), contentType: registry.contentType };
     },
@@ -184,6 +210,8 @@ const systemRoutes: AnyRoute[] = [
     method: 'GET',
     path: '/openapi.json',
     summary: 'The OpenAPI 3.1 document of this API',
+    description:
+      'This document: OpenAPI 3.1, generated from the same zod schemas that validate requests, with an example request and response on every operation and the webhook events under `webhooks`. `GET /docs` renders it.',
     tags: ['System'],
     auth: 'none',
     responses: { 200: null },
@@ -231,3 +259,80 @@ const systemRoutes: AnyRoute[] = [
     },
   }),
 ];
+
+/** `/metrics` tells a lot about the business: it needs the metrics token, or a loopback client. */
+function checkMetricsAccess(ctx: AppContext, request: { headers: Record<string, unknown>; socket: Socket }) {
+  const token = ctx.config.metricsToken;
+  if (token) {
+    const given = credentialFrom(request.headers as never);
+    if (!given || !safeEqual(given, token))
+      throw new ApiError('unauthorized', 'GET /metrics needs Authorization: Bearer <PARLEY_METRICS_TOKEN>.');
+    return;
+  }
+  // The socket's own address, never X-Forwarded-For: a proxy on this machine would otherwise
+  // open the metrics to everyone behind it.
+  const remote = request.socket.remoteAddress ?? '';
+  if (!isLoopback(remote))
+    throw new ApiError(
+      'forbidden',
+      'GET /metrics answers only loopback clients; set PARLEY_METRICS_TOKEN to scrape it from elsewhere.',
+    );
+}
+
+const isLoopback = (address: string) =>
+  address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+
+function boundConnectionsPerClient(server: import('node:http').Server, max: number) {
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > max) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left <= 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+}
+
+const clientErrors: Record<string, { status: number; reason: string; error: ApiError }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    reason: 'Request Timeout',
+    error: new ApiError('request_timeout', 'The request did not arrive in time; the connection is closed.'),
+  },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    reason: 'Request Header Fields Too Large',
+    error: new ApiError('headers_too_large', 'The request line and headers are too large.'),
+  },
+};
+
+/** Answers a request Node's HTTP parser refused (or timed out) in the documented error shape. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket) {
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const known = clientErrors[err.code ?? ''];
+  const status = known?.status ?? 400;
+  const apiError =
+    known?.error ??
+    new ApiError('validation_failed', 'The HTTP request is malformed and could not be parsed.');
+  const requestId = newId('req');
+  const body = JSON.stringify(errorBody(apiError.code, apiError.message, requestId, apiError));
+  socket.end(
+    `HTTP/1.1 ${status} ${known?.reason ?? 'Bad Request'}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}

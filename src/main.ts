@@ -24,7 +24,7 @@ if (parley.url) {
   console.log(
     `Parley is listening on http://${config.host}:${new URL(parley.url).port} (role ${config.role}, storage ${storage}).`,
   );
-  console.log(`API docs: ${base}/docs   OpenAPI: ${base}/openapi.json`);
+  console.log(`API docs: ${base}/docs   OpenAPI: ${base}/openapi.json   Inbox: ${base}/app`);
 } else {
   console.log(`Parley worker started (storage ${storage}).`);
 }
@@ -38,6 +38,10 @@ if (parley.firstRun) {
       `  test key:  ${parley.firstRun.testKey}`,
       '',
       `Try: curl -H "Authorization: Bearer ${parley.firstRun.testKey}" ${base}/v1/me`,
+      '',
+      `To sign in to the inbox (${base}/app), add a user with a password (in test mode, with the test key):`,
+      `  curl -H "Authorization: Bearer ${parley.firstRun.testKey}" -H "Content-Type: application/json" \\`,
+      `    -d '{"name": "Admin", "email": "admin@example.com", "role": "admin", "password": "choose a password"}' ${base}/v1/users`,
       '',
     ].join('\n'),
   );

@@ -30,7 +30,10 @@ export async function startParley(
   const modules = opts.modules ?? defaultModules;
   const ctx = await createContext(config, { logger: opts.logger });
   await migrateToLatest(ctx.db, ctx.dialect, allMigrations(modules));
-  for (const m of modules) await m.setup?.(ctx);
+  for (const m of modules) {
+    const instance = await m.setup?.(ctx);
+    if (instance !== undefined) (ctx.modules as unknown as Record<string, unknown>)[m.name] = instance;
+  }
   await ctx.queue.prepare?.();
 
   let firstRun: Parley['firstRun'];

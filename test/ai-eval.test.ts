@@ -1,15 +1,21 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { runEval } from './support/ai-eval.ts';
+import { formatReport, runEval } from './support/ai-eval.ts';
 
-it('the built-in engine scores at least 90% on the evaluation set (test/fixtures/ai-eval.json)', async () => {
+/**
+ * The evaluation set (test/fixtures/ai-eval/: five kinds of business, English and Hinglish).
+ * The floor is the score the built-in engine reached when the set was written, less a margin:
+ * a change that makes the engine answer customers worse fails here. BENCHMARKS.md has the
+ * current score and its breakdown.
+ */
+const FLOOR = 0.9;
+
+it(`the built-in engine scores at least ${FLOOR * 100}% on the evaluation set`, async () => {
   const report = await runEval();
-  assert.ok(report.total >= 50, `the set has ${report.total} cases`);
+  assert.ok(report.total >= 300, `the set has ${report.total} cases`);
+  assert.ok(Object.keys(report.byBusiness).length >= 5, 'five kinds of business');
   const detail = report.failures
-    .map((f) => `- ${f.message}: ${f.problems.join('; ')} (reply: ${f.reply})`)
+    .map((f) => `- [${f.business}/${f.category}] ${f.message}: ${f.problems.join('; ')} (reply: ${f.reply})`)
     .join('\n');
-  assert.ok(
-    report.score >= 0.9,
-    `score ${(report.score * 100).toFixed(1)}% (${report.passed}/${report.total}):\n${detail}`,
-  );
+  assert.ok(report.score >= FLOOR, `${formatReport(report)}\n\nFailures:\n${detail}`);
 });

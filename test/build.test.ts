@@ -32,7 +32,14 @@ describe('the built server (what npm start runs)', () => {
     const me = await fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${testKey}` } });
     assert.equal(me.status, 200);
     assert.equal(((await me.json()) as { api_key: { mode: string } }).api_key.mode, 'test');
-    // A message goes through the queue and the sandbox (lazy chunks and workers load from dist/).
+    // A message goes through the queue and the sandbox (lazy chunks and workers load from dist/),
+    // once the customer has written (test mode enforces WhatsApp's 24-hour window).
+    const inbound = await fetch(`${server.url}/v1/sandbox/inbound`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${testKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: '+919876543210', text: 'Hi' }),
+    });
+    assert.equal(inbound.status, 200);
     const sent = await fetch(`${server.url}/v1/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${testKey}`, 'content-type': 'application/json' },
@@ -52,6 +59,15 @@ describe('the built server (what npm start runs)', () => {
     const asset = await fetch(`${server.url}/docs/swagger-ui-bundle.js`);
     assert.equal(asset.status, 200);
     assert.ok((await asset.arrayBuffer()).byteLength > 100_000);
+    // The inbox is served from the bundle too: its page, its modules and the vendored Preact.
+    const inbox = await fetch(`${server.url}/app/c/conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D`);
+    assert.equal(inbox.status, 200);
+    const base = /src="(\/app\/a\/[0-9a-f]{12})\/main\.js"/.exec(await inbox.text())?.[1];
+    assert.ok(base);
+    for (const file of ['main.js', 'inbox.js', 'vendor/preact.mjs', 'vendor/hooks.mjs', 'app.css']) {
+      const res = await fetch(`${server.url}${base}/${file}`);
+      assert.equal(res.status, 200, file);
+    }
 
     const exit = await server.stop('SIGTERM');
     assert.equal(exit.code, 0);

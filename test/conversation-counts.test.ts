@@ -9,6 +9,12 @@ forEachStorage('conversation list totals', (storage) => {
   before(async () => {
     t = await startTestApp(storage);
     ws = await t.workspace();
+    // Business-initiated sends to new numbers are templates (test mode enforces the 24-hour window).
+    const tpl = await t.call('POST', '/v1/templates', {
+      key: ws.test,
+      body: { name: 'hello', language: 'en', category: 'utility', body: 'Hello!' },
+    });
+    assert.equal(tpl.status, 201, tpl.text);
   });
   after(async () => t.close());
 
@@ -30,7 +36,11 @@ forEachStorage('conversation list totals', (storage) => {
     for (let i = 0; i < 5; i++) {
       const m = await t.call('POST', '/v1/messages', {
         key: ws.test,
-        body: { to: `+9198765000${String(i).padStart(2, '0')}`, type: 'text', text: 'hi' },
+        body: {
+          to: `+9198765000${String(i).padStart(2, '0')}`,
+          type: 'template',
+          template: { name: 'hello', language: 'en' },
+        },
       });
       assert.equal(m.status, 201, m.text);
       ids.push(m.body.conversation_id);

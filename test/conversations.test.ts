@@ -232,6 +232,37 @@ forEachStorage('conversations', (storage) => {
     );
   });
 
+  it('takes Devotel Orbit\'s reply body {"body": "..."} as the text of the reply', async () => {
+    const id = await open('+919900000021', 'Where is my refund?');
+    // The request exactly as Orbit's docs show it (seed 001, "reply on whatever channel").
+    const sent = await t.call('POST', `/v1/conversations/${id}/reply`, {
+      key: w.test,
+      headers: { 'x-api-key': w.test },
+      body: { body: 'Thanks — I just refunded that order.' },
+    });
+    assert.equal(sent.status, 201, sent.text);
+    assert.equal(sent.body.type, 'text');
+    assert.equal(sent.body.text, 'Thanks — I just refunded that order.');
+    assert.equal(sent.body.conversation_id, id);
+    const messages = await t.call('GET', `/v1/conversations/${id}/messages`, { key: w.test });
+    assert.ok(messages.body.data.some((m: any) => m.text === 'Thanks — I just refunded that order.'));
+    const both = await t.call('POST', `/v1/conversations/${id}/reply`, {
+      key: w.test,
+      body: { body: 'a', text: 'b' },
+    });
+    assert.equal(both.status, 400);
+    assert.deepEqual(
+      both.body.error.errors.map((e: any) => e.field),
+      ['body'],
+    );
+    const tooLong = await t.call('POST', `/v1/conversations/${id}/reply`, {
+      key: w.test,
+      body: { body: 'x'.repeat(5000) },
+    });
+    assert.equal(tooLong.status, 400);
+    assert.equal(tooLong.body.error.errors[0].field, 'text');
+  });
+
   it('bulk acts per id and reports each', async () => {
     const a = await open('+919900000007');
     const b = await open('+919900000008');
@@ -284,7 +315,7 @@ forEachStorage('conversations', (storage) => {
     );
   });
 
-  it('batch create: per-item results and errors; WhatsApp needs a template; voice is refused', async () => {
+  it('batch create: per-item results and errors; WhatsApp needs a template; voice needs its agent', async () => {
     await t.call('POST', '/v1/templates', {
       key: w.test,
       body: { name: 'welcome', language: 'en', category: 'utility', body: 'Hi {{first_name}}, welcome!' },
@@ -320,13 +351,13 @@ forEachStorage('conversations', (storage) => {
       r.body.errors.map((e: { index: number; code: string }) => [e.index, e.code]),
       [
         [1, 'validation_failed'],
-        [2, 'channel_not_configured'],
+        [2, 'validation_failed'],
         [4, 'validation_failed'],
       ],
     );
+    // A voice conversation dials (test/calls.test.ts): without an agent to talk, nothing is placed.
     const voice = r.body.errors.find((e: { index: number }) => e.index === 2);
-    assert.match(voice.message, /not available as a messaging channel in this version/);
-    assert.doesNotMatch(voice.message, /\/v1\/calls/);
+    assert.equal(voice.errors[0].field, 'agent_id');
     assert.equal(await eventCount(t, w.id, 'conversation.created', r.body.results[0].conversation.id), 1);
   });
 });

@@ -5,6 +5,7 @@ import { API_VERSION, collectRoutes } from '../src/app.ts';
 import { modules } from '../src/modules/index.ts';
 import { configVariables } from '../src/platform/config.ts';
 import { errorCodes } from '../src/platform/errors.ts';
+import { eventTypes } from '../src/platform/events.ts';
 import { buildOpenApi } from '../src/platform/http/openapi.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
@@ -74,5 +75,55 @@ describe('documentation agrees with the code', () => {
       }
     }
     assert.deepEqual(missing, []);
+  });
+
+  it('every operation has a description and an example request and response that its schemas accept', () => {
+    const routes = collectRoutes(modules);
+    const doc = buildOpenApi(routes, { version: API_VERSION }) as any;
+    const problems: string[] = [];
+    for (const route of routes) {
+      if (route.hidden) continue;
+      const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
+      const op = doc.paths[path][route.method.toLowerCase()];
+      const at = `${route.method} ${path}`;
+      if (!op.description || op.description.length < 30) problems.push(`${at}: no description`);
+      const body = op.requestBody?.content?.['application/json'];
+      if (route.body && body) {
+        if (body.example === undefined) problems.push(`${at}: no example request`);
+        else {
+          const parsed = route.body.safeParse(body.example);
+          if (!parsed.success)
+            problems.push(`${at}: example request refused: ${JSON.stringify(parsed.error.issues[0])}`);
+        }
+      }
+      for (const [status, schema] of Object.entries(route.responses)) {
+        if (!schema) continue;
+        const example = op.responses[status].content['application/json'].example;
+        if (example === undefined) problems.push(`${at} ${status}: no example response`);
+        else {
+          const parsed = schema.safeParse(example);
+          if (!parsed.success)
+            problems.push(
+              `${at} ${status}: example response refused: ${JSON.stringify(parsed.error.issues[0])}`,
+            );
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it('documents every event as an OpenAPI 3.1 webhook with the schema of its data', () => {
+    const doc = buildOpenApi(collectRoutes(modules), { version: API_VERSION }) as any;
+    assert.deepEqual(Object.keys(doc.webhooks).sort(), [...eventTypes].sort());
+    for (const type of eventTypes) {
+      const content = doc.webhooks[type].post.requestBody.content['application/json'];
+      assert.equal(content.schema.properties.event.const, type);
+      assert.equal(content.example.event, type);
+      if (type !== 'webhook.test' && type !== 'webhook_endpoint.disabled' && type !== 'contact.deleted') {
+        // The data is the object's own schema, not a placeholder.
+        assert.ok(content.schema.properties.data.properties?.id, `${type}: data has the object's fields`);
+        assert.ok(content.schema.properties.data.properties?.object?.const, `${type}: data names its object`);
+      }
+    }
   });
 });

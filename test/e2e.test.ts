@@ -96,7 +96,8 @@ describe('npm start on SQLite', () => {
     assert.equal(me.body.workspace.id, keys.workspace);
     assert.equal(me.body.workspace.name, 'Default workspace');
     assert.equal(me.body.livemode, false);
-    assert.equal(me.headers.get('x-ratelimit-limit'), '60', 'the default workspace is on starter');
+    assert.equal(me.body.workspace.plan, 'enterprise', 'the default workspace is on PARLEY_DEFAULT_PLAN');
+    assert.equal(me.headers.get('x-ratelimit-limit'), '3000');
     const none = await call(base, 'GET', '/v1/me');
     assert.equal(none.status, 401);
     assert.equal(none.body.error.code, 'unauthorized');

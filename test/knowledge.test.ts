@@ -68,7 +68,7 @@ forEachStorage('knowledge', (storage) => {
       body: { query: 'how much is a haircut', top_k: 3 },
     });
     assert.equal(search.status, 200, search.text);
-    assert.equal(search.body.data[0].title, 'Prices');
+    assert.equal(search.body.data[0].title, 'Prices', 'a passage is titled by its heading');
     assert.match(search.body.data[0].text, /500 rupees/);
     assert.equal(search.body.data[0].doc_id, res.body.id);
     assert.ok(search.body.data[0].score > 0 && search.body.data[0].score <= 1);

@@ -4,7 +4,14 @@ import { registerAdapter } from '../src/modules/channels/adapters.ts';
 import { type ChannelAdapter, ChannelSendError } from '../src/modules/channels/channel-adapter.ts';
 import { loadChannelConfig } from '../src/modules/channels/channels.service.ts';
 import { ingestInbound } from '../src/modules/messaging/inbound.service.ts';
-import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+import {
+  eventually,
+  forEachStorage,
+  openWindow,
+  startTestApp,
+  type TestApp,
+  type Workspace,
+} from './support/harness.ts';
 
 /**
  * A stand-in for Twilio in live mode: fails retryably for one number (until told), refuses
@@ -59,7 +66,7 @@ forEachStorage('messaging', (storage) => {
   let other: Workspace;
   before(async () => {
     t = await startTestApp(storage);
-    registerAdapter(fakeTwilio);
+    registerAdapter(t.ctx, fakeTwilio);
     w = await t.workspace();
     other = await t.workspace();
   });
@@ -69,6 +76,8 @@ forEachStorage('messaging', (storage) => {
 
   describe('POST /v1/messages', () => {
     it("accepts the seed's body as is and the sandbox moves it to read, emitting each event", async () => {
+      // Test mode enforces WhatsApp's 24-hour window as live does: the customer writes first.
+      await openWindow(t, w.test, '+919876543210');
       const r = await t.call('POST', '/v1/messages', {
         key: w.test,
         body: {
@@ -103,6 +112,7 @@ forEachStorage('messaging', (storage) => {
     });
 
     it('refuses bad content with a 400 naming each field, and writes nothing', async () => {
+      await openWindow(t, w.test, '+919800000009');
       const before = await count(t, 'messages', w.id);
       const contactsBefore = await count(t, 'contacts', w.id);
       const cases: Array<[unknown, string]> = [
@@ -189,10 +199,11 @@ forEachStorage('messaging', (storage) => {
       });
       assert.equal(ok.status, 201, ok.text);
       assert.equal(await count(t, 'messages', w.id), before + 1);
-      assert.equal(await count(t, 'contacts', w.id), contactsBefore + 1);
+      assert.equal(await count(t, 'contacts', w.id), contactsBefore, 'the contact wrote in first');
     });
 
     it('infers type from the one content field given; several without type is a 400 naming them', async () => {
+      await openWindow(t, w.test, '+919800000101');
       const text = await t.call('POST', '/v1/messages', {
         key: w.test,
         body: { to: '+919800000101', text: 'no type needed' },
@@ -279,10 +290,12 @@ forEachStorage('messaging', (storage) => {
     });
 
     it('refuses opted-out contacts, and do-not-disturb for business-initiated sends unless ignore_dnd', async () => {
+      await openWindow(t, w.test, '+919811111111');
       const a = await t.call('POST', '/v1/messages', {
         key: w.test,
         body: { to: '+919811111111', type: 'text', text: 'hi' },
       });
+      assert.equal(a.status, 201, a.text);
       await t.ctx.db
         .updateTable('contacts')
         .set({ opted_out: 1 })
@@ -295,38 +308,61 @@ forEachStorage('messaging', (storage) => {
       });
       assert.equal(r.status, 422);
       assert.equal(r.body.error.code, 'contact_opted_out');
+      const tpl = await t.call('POST', '/v1/templates', {
+        key: w.test,
+        body: { name: 'dnd_offer', language: 'en', category: 'marketing', body: 'Our offer of the week.' },
+      });
+      assert.equal(tpl.status, 201, tpl.text);
+      const offer = { type: 'template', template: { name: 'dnd_offer', language: 'en' } };
       const dndOnly = await t.call('POST', '/v1/messages', {
         key: w.test,
-        body: { to: '+919822222222', type: 'text', text: 'hi' },
+        body: { to: '+919822222222', ...offer },
       });
-      assert.equal(dndOnly.status, 201);
+      assert.equal(dndOnly.status, 201, dndOnly.text);
       await t.ctx.db
         .updateTable('contacts')
         .set({ dnd: 1 })
         .where('phone', '=', '+919822222222')
         .where('workspace_id', '=', w.id)
         .execute();
+      // Outside the customer's window a send is business-initiated: refused on do-not-disturb...
       const blocked = await t.call('POST', '/v1/messages', {
         key: w.test,
-        body: { to: '+919822222222', type: 'text', text: 'offer' },
+        body: { to: '+919822222222', ...offer },
       });
       assert.equal(blocked.status, 422);
       assert.equal(blocked.body.error.code, 'contact_opted_out');
+      // ...unless ignore_dnd.
       const forced = await t.call('POST', '/v1/messages', {
         key: w.test,
-        body: { to: '+919822222222', type: 'text', text: 'offer', ignore_dnd: true },
+        body: { to: '+919822222222', ...offer, ignore_dnd: true },
       });
-      assert.equal(forced.status, 201);
+      assert.equal(forced.status, 201, forced.text);
+      // Once the customer writes, answering is not business-initiated.
+      await openWindow(t, w.test, '+919822222222');
+      const reply = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919822222222', type: 'text', text: 'answering your question' },
+      });
+      assert.equal(reply.status, 201, reply.text);
       assert.ok(a.body.id);
     });
 
     it('concurrent sends are written together: one contact and thread per number, each refusal its own', async () => {
       const ws = await t.workspace();
+      // Business-initiated sends to new numbers: a template (test mode enforces the 24-hour window).
+      const tpl = await t.call('POST', '/v1/templates', {
+        key: ws.test,
+        body: { name: 'note', language: 'en', category: 'utility', body: 'to {{1}}' },
+      });
+      assert.equal(tpl.status, 201, tpl.text);
       const opted = '+919833333333';
-      assert.equal(
-        (await t.call('POST', '/v1/messages', { key: ws.test, body: { to: opted, text: 'hi' } })).status,
-        201,
-      );
+      const note = (to: string) => ({
+        to,
+        type: 'template',
+        template: { name: 'note', language: 'en', variables: [to] },
+      });
+      assert.equal((await t.call('POST', '/v1/messages', { key: ws.test, body: note(opted) })).status, 201);
       await t.ctx.db
         .updateTable('contacts')
         .set({ opted_out: 1 })
@@ -335,8 +371,7 @@ forEachStorage('messaging', (storage) => {
         .execute();
       const repeated = '+919844444444';
       const distinct = Array.from({ length: 10 }, (_, i) => `+9198555555${String(i).padStart(2, '0')}`);
-      const send = (key: string, to: string) =>
-        t.call('POST', '/v1/messages', { key, body: { to, text: `to ${to}` } });
+      const send = (key: string, to: string) => t.call('POST', '/v1/messages', { key, body: note(to) });
       const [same, many, refused, unconfigured] = await Promise.all([
         Promise.all(Array.from({ length: 10 }, () => send(ws.test, repeated))),
         Promise.all(distinct.map((to) => send(ws.test, to))),
@@ -372,10 +407,12 @@ forEachStorage('messaging', (storage) => {
     });
 
     it('hides other workspaces and modes (404)', async () => {
+      await openWindow(t, w.test, '+919833333333');
       const r = await t.call('POST', '/v1/messages', {
         key: w.test,
         body: { to: '+919833333333', type: 'text', text: 'hi' },
       });
+      assert.equal(r.status, 201, r.text);
       assert.equal((await t.call('GET', `/v1/messages/${r.body.id}`, { key: other.test })).status, 404);
       assert.equal((await t.call('GET', `/v1/messages/${r.body.id}`, { key: w.live })).status, 404);
       assert.equal(
@@ -554,6 +591,28 @@ forEachStorage('messaging', (storage) => {
       );
     });
 
+    it("test mode's own sandbox WhatsApp channel enforces the window as live does, and says how to open it", async () => {
+      const ws = await t.workspace();
+      const to = '+919867676767';
+      const refused = await t.call('POST', '/v1/messages', {
+        key: ws.test,
+        body: { to, type: 'text', text: 'Namaste!' },
+      });
+      assert.equal(refused.status, 422, refused.text);
+      assert.equal(refused.body.error.code, 'whatsapp_outside_24h_window');
+      // The message tells both ways out: a template, or (test mode) a simulated customer message.
+      assert.match(refused.body.error.message, /"type": "template"/);
+      assert.match(refused.body.error.message, /POST \/v1\/sandbox\/inbound \{"from": "\+919867676767"/);
+      assert.equal(await count(t, 'messages', ws.id), 0, 'a refusal writes nothing');
+      // Doing what it says opens the window; the free-form message then goes out.
+      await openWindow(t, ws.test, to);
+      const sent = await t.call('POST', '/v1/messages', {
+        key: ws.test,
+        body: { to, type: 'text', text: 'Namaste!' },
+      });
+      assert.equal(sent.status, 201, sent.text);
+    });
+
     it('stores a provider message id once', async () => {
       const ch = await t.call('POST', '/v1/channels', {
         key: w.test,
@@ -698,7 +757,9 @@ forEachStorage('messaging', (storage) => {
       assert.equal(g.body.error, null);
       assert.ok(g.body.delivered_at, 'read fills delivered_at');
       assert.equal((await events(t, other.id, 'message.read', out.body.id)).length, 1);
-      assert.equal((await events(t, other.id, 'message.delivered', out.body.id)).length, 0);
+      // Read without delivered before it: it was delivered too, and message.delivered says so
+      // once (the late `delivered` after it changes nothing).
+      assert.equal((await events(t, other.id, 'message.delivered', out.body.id)).length, 1);
     });
   });
 });

@@ -30,7 +30,8 @@ forEachStorage('platform core', (storage) => {
     });
     assert.equal(res.status, 201);
     assert.match(res.body.workspace.id, /^ws_[0-9A-Z]{26}$/);
-    assert.equal(res.body.workspace.plan, 'starter');
+    // No plan given: the server's PARLEY_DEFAULT_PLAN (enterprise unless configured).
+    assert.equal(res.body.workspace.plan, 'enterprise');
     assert.equal(res.body.workspace.default_country, 'US');
     const modes = res.body.api_keys.map((k: { mode: string }) => k.mode).sort();
     assert.deepEqual(modes, ['live', 'test']);
@@ -341,6 +342,139 @@ forEachStorage('rate limits', (storage) => {
     const other = await t.call('GET', '/v1/me', { key: ws.test });
     assert.equal(other.status, 200);
     assert.equal(other.headers['x-ratelimit-remaining'], '59');
+  });
+
+  it("describes the limit that was hit in a 429's X-RateLimit headers (messages per hour, not requests)", async () => {
+    const ws = await t.workspace({ plan: 'growth' });
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const patched = await t.call('PATCH', `/v1/admin/workspaces/${ws.id}`, {
+      headers: admin,
+      body: { limits: { messages_per_hour: 2 } },
+    });
+    assert.equal(patched.status, 200, patched.text);
+    const tpl = await t.call('POST', '/v1/templates', {
+      key: ws.test,
+      body: { name: 'hello', language: 'en', category: 'utility', body: 'Hello from Glow Salon.' },
+    });
+    assert.equal(tpl.status, 201, tpl.text);
+    const send = () =>
+      t.call('POST', '/v1/messages', {
+        key: ws.test,
+        body: { to: '+919876543210', type: 'template', template: { name: 'hello', language: 'en' } },
+      });
+    for (let i = 0; i < 2; i++) assert.equal((await send()).status, 201);
+    const refused = await send();
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.body.error.code, 'rate_limited');
+    assert.match(refused.body.error.message, /2 messages per hour/);
+    assert.equal(refused.headers['x-ratelimit-limit'], '2');
+    assert.equal(refused.headers['x-ratelimit-remaining'], '0');
+    const reset = Number(refused.headers['x-ratelimit-reset']);
+    const retryAfter = Number(refused.headers['retry-after']);
+    assert.ok(reset > Date.now() / 1000 + 60, 'resets at the end of the hour window, not the minute');
+    assert.ok(retryAfter >= 1 && retryAfter <= 3600);
+  });
+});
+
+forEachStorage('workspace plans and limits (admin)', (storage) => {
+  let t: TestApp;
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  before(async () => {
+    t = await startTestApp(storage, { env: { PARLEY_DEFAULT_PLAN: 'growth' } });
+  });
+  after(async () => t.close());
+
+  it('gives a workspace created without a plan the PARLEY_DEFAULT_PLAN', async () => {
+    const res = await t.call('POST', '/v1/admin/workspaces', {
+      headers: admin,
+      body: { name: 'Own install' },
+    });
+    assert.equal(res.status, 201);
+    assert.equal(res.body.workspace.plan, 'growth');
+    const me = await t.call('GET', '/v1/me', { key: res.body.api_keys[0].key });
+    assert.equal(me.body.limits.requests_per_minute, 300);
+    assert.equal(me.headers['x-ratelimit-limit'], '300');
+  });
+
+  it('changes the plan and per-limit overrides with PATCH /v1/admin/workspaces/{id}, effective at once', async () => {
+    const ws = await t.workspace({ plan: 'starter' });
+    assert.equal((await t.call('GET', '/v1/me', { key: ws.live })).headers['x-ratelimit-limit'], '60');
+    const up = await t.call('PATCH', `/v1/admin/workspaces/${ws.id}`, {
+      headers: admin,
+      body: { plan: 'enterprise', limits: { requests_per_minute: 1000, messages_per_hour: null } },
+    });
+    assert.equal(up.status, 200, up.text);
+    assert.equal(up.body.plan, 'enterprise');
+    assert.equal(up.body.limits.requests_per_minute, 1000);
+    assert.equal(up.body.limits.messages_per_hour, null);
+    assert.equal(up.body.limits.concurrent_calls, 100);
+    assert.deepEqual(up.body.limit_overrides, { requests_per_minute: 1000, messages_per_hour: null });
+    const me = await t.call('GET', '/v1/me', { key: ws.live });
+    assert.equal(me.body.workspace.plan, 'enterprise');
+    assert.equal(me.headers['x-ratelimit-limit'], '1000');
+    // Overrides merge; null clears them all.
+    const merged = await t.call('PATCH', `/v1/admin/workspaces/${ws.id}`, {
+      headers: admin,
+      body: { limits: { imports_per_minute: 5 } },
+    });
+    assert.deepEqual(merged.body.limit_overrides, {
+      requests_per_minute: 1000,
+      messages_per_hour: null,
+      imports_per_minute: 5,
+    });
+    const cleared = await t.call('PATCH', `/v1/admin/workspaces/${ws.id}`, {
+      headers: admin,
+      body: { limits: null },
+    });
+    assert.deepEqual(cleared.body.limit_overrides, {});
+    assert.equal(cleared.body.limits.requests_per_minute, 3000);
+    assert.equal((await t.call('GET', '/v1/me', { key: ws.live })).headers['x-ratelimit-limit'], '3000');
+  });
+
+  it('refuses bad input, an unknown workspace and a missing admin token, changing nothing', async () => {
+    const ws = await t.workspace({ plan: 'starter' });
+    const bad = await t.call('PATCH', `/v1/admin/workspaces/${ws.id}`, {
+      headers: admin,
+      body: { plan: 'platinum', limits: { requests_per_minute: -1, calls_per_year: 3 } },
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'validation_failed');
+    assert.deepEqual(bad.body.error.errors.map((e: { field: string }) => e.field).sort(), [
+      'limits.calls_per_year',
+      'limits.requests_per_minute',
+      'plan',
+    ]);
+    const missing = await t.call('PATCH', '/v1/admin/workspaces/ws_01HZZZZZZZZZZZZZZZZZZZZZZZ', {
+      headers: admin,
+      body: { plan: 'growth' },
+    });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, 'not_found');
+    const noToken = await t.call('PATCH', `/v1/admin/workspaces/${ws.id}`, { body: { plan: 'growth' } });
+    assert.equal(noToken.status, 401);
+    const withKey = await t.call('PATCH', `/v1/admin/workspaces/${ws.id}`, {
+      key: ws.live,
+      body: { plan: 'growth' },
+    });
+    assert.equal(withKey.status, 401);
+    assert.equal((await t.call('GET', '/v1/me', { key: ws.live })).body.workspace.plan, 'starter');
+  });
+});
+
+forEachStorage('admin routes without an admin token', (storage) => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp(storage, { env: { PARLEY_ADMIN_TOKEN: '' } });
+  });
+  after(async () => t.close());
+
+  it('answers 404 for PATCH /v1/admin/workspaces/{id}', async () => {
+    const res = await t.call('PATCH', '/v1/admin/workspaces/ws_01HZZZZZZZZZZZZZZZZZZZZZZZ', {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: { plan: 'growth' },
+    });
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error.code, 'not_found');
   });
 });
 

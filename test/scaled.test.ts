@@ -200,7 +200,7 @@ describe('scaled shape: 2 api processes + 1 worker on PostgreSQL and Redis', { s
       100,
     );
     assert.equal(delivered.id, queued.body.id);
-    assert.equal(delivered.attempts, 1);
+    assert.equal(delivered.attempt_count, 1);
     assert.equal(delivered.status_code, 200);
     const got = receiver.at(path);
     assert.equal(got.length, 1);
@@ -218,8 +218,22 @@ describe('scaled shape: 2 api processes + 1 worker on PostgreSQL and Redis', { s
     const numbers = Array.from({ length: 10 }, (_, i) => `+9198777000${String(i).padStart(2, '0')}`);
     // Each number gets three sends through each process, all at once: batches in both processes
     // race to make the same contacts and conversations, and the losers write their sends again.
+    // Business-initiated sends to new numbers: a template (test mode enforces the 24-hour window).
+    const tpl = await call(a.url, 'POST', '/v1/templates', key, {
+      name: 'hello_n',
+      language: 'en',
+      category: 'utility',
+      body: 'hello {{1}}',
+    });
+    assert.equal(tpl.status, 201, tpl.text);
     const sends = numbers.flatMap((to) =>
-      [a, b, a, b, a, b].map((p, i) => call(p.url, 'POST', '/v1/messages', key, { to, text: `hello ${i}` })),
+      [a, b, a, b, a, b].map((p, i) =>
+        call(p.url, 'POST', '/v1/messages', key, {
+          to,
+          type: 'template',
+          template: { name: 'hello_n', language: 'en', variables: [String(i)] },
+        }),
+      ),
     );
     const results = await Promise.all(sends);
     for (const r of results) assert.equal(r.status, 201, r.text);

@@ -182,10 +182,10 @@ forEachStorage('webhooks', (storage) => {
     assert.deepEqual(payload.actor, { type: 'system', id: null });
     assert.equal(got.headers['webhook-id'], event.id);
     assert.equal(got.headers['x-parley-event'], 'contact.created');
-    const key = Buffer.from(e.secret.slice('whsec_'.length), 'base64');
+    // The simple signature is keyed with the secret string exactly as shown, whsec_ included.
     assert.equal(
       got.headers['x-parley-signature'],
-      `sha256=${createHmac('sha256', key).update(got.body).digest('hex')}`,
+      `sha256=${createHmac('sha256', e.secret).update(got.body).digest('hex')}`,
     );
     // A tampered body or another secret fails verification.
     assert.throws(() =>
@@ -193,11 +193,50 @@ forEachStorage('webhooks', (storage) => {
     );
     const [d] = await settled(ws.live, e.id);
     assert.equal(d.state, 'succeeded');
-    assert.equal(d.attempts, 1);
+    assert.equal(d.attempt_count, 1);
+    assert.equal(d.attempts.length, 1);
+    assert.equal(d.attempts[0].status_code, 200);
+    assert.equal(d.attempts[0].error, null);
     assert.equal(d.status_code, 200);
     assert.equal(d.response_excerpt, 'thanks');
     assert.equal(d.event_id, event.id);
     assert.ok(d.delivered_at);
+  });
+
+  it("creates an endpoint with the caller's own secret and signs with it (X-Parley-Signature keyed with it as given)", async () => {
+    const ws = await t.workspace();
+    const secret = 'whsec_your_signing_secret'; // the example of ConvoAI's docs
+    const e = await endpoint(ws.test, '/ok/own-secret', { events: ['contact.created'], secret });
+    assert.equal(e.secret, secret);
+    const listed = await t.call('GET', `/v1/webhooks/${e.id}`, { key: ws.test });
+    assert.equal(listed.body.secret, undefined, 'the secret is not shown again');
+    await emit(ws, false, 'contact.created', { object: 'contact', id: newId('ct') });
+    const got = await eventually(async () => receiver.at('/ok/own-secret')[0]);
+    assert.equal(
+      got.headers['x-parley-signature'],
+      `sha256=${createHmac('sha256', secret).update(got.body).digest('hex')}`,
+    );
+    // Not whsec_<base64>: the Standard Webhooks signature is keyed with the secret's UTF-8 bytes.
+    new Webhook(secret, { format: 'raw' }).verify(got.body, got.headers as Record<string, string>);
+    // A whsec_<base64> secret of the caller's keeps the specification's key.
+    const b64 = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
+    const e2 = await endpoint(ws.test, '/ok/own-b64', { events: ['contact.created'], secret: b64 });
+    await emit(ws, false, 'contact.created', { object: 'contact', id: newId('ct') });
+    const got2 = await eventually(async () => receiver.at('/ok/own-b64')[0]);
+    new Webhook(e2.secret).verify(got2.body, got2.headers as Record<string, string>);
+    // Too short, or with spaces: 400 naming `secret`, nothing created.
+    for (const bad of ['short', 'has a space in it ok', 42]) {
+      const res = await t.call('POST', '/v1/webhooks', {
+        key: ws.test,
+        body: { url: `${receiver.url}/ok/x`, secret: bad },
+      });
+      assert.equal(res.status, 400, res.text);
+      assert.deepEqual(
+        res.body.error.errors.map((x: any) => x.field),
+        ['secret'],
+      );
+    }
+    assert.equal((await t.call('GET', '/v1/webhooks', { key: ws.test })).body.data.length, 2);
   });
 
   it('delivers only subscribed types, and to agent-filtered endpoints only their agent’s events', async () => {
@@ -244,7 +283,21 @@ forEachStorage('webhooks', (storage) => {
     const event = await emit(ws, false, 'message.sent', { object: 'message', id: newId('msg') });
     const [d] = await settled(ws.test, e.id);
     assert.equal(d.state, 'succeeded');
-    assert.equal(d.attempts, 3);
+    assert.equal(d.attempt_count, 3);
+    // The delivery log shows every attempt, not only the last: two failures (503, or no answer
+    // within the test's 400 ms on a loaded machine), then the 200.
+    assert.equal(d.attempts.length, 3);
+    for (const failed of d.attempts.slice(0, 2)) {
+      assert.notEqual(failed.status_code, 200);
+      assert.match(failed.error, /HTTP 503|within 400 ms/);
+    }
+    assert.equal(d.attempts[2].status_code, 200);
+    assert.equal(d.attempts[2].error, null);
+    for (const a of d.attempts) {
+      assert.ok(Number.isInteger(a.duration_ms) && a.duration_ms >= 0);
+      assert.ok(!Number.isNaN(Date.parse(a.at)));
+    }
+    assert.ok(d.attempts[0].at <= d.attempts[1].at && d.attempts[1].at <= d.attempts[2].at);
     const attempts = receiver.at('/flaky/2/retry');
     assert.equal(attempts.length, 3);
     assert.deepEqual(
@@ -264,7 +317,8 @@ forEachStorage('webhooks', (storage) => {
     await emit(ws, false, 'message.sent', { object: 'message', id: newId('msg') });
     const [d] = await settled(ws.test, e.id);
     assert.equal(d.state, 'failed');
-    assert.equal(d.attempts, retryScheduleMs.length + 1);
+    assert.equal(d.attempt_count, retryScheduleMs.length + 1);
+    assert.equal(d.attempts.length, retryScheduleMs.length + 1);
     assert.equal(d.status_code, 500);
     assert.equal(d.response_excerpt, 'boom');
     assert.match(d.error, /500/);
@@ -285,7 +339,8 @@ forEachStorage('webhooks', (storage) => {
     await emit(ws, false, 'message.sent', { object: 'message', id: newId('msg') });
     const [d] = await settled(ws.test, e.id);
     assert.equal(d.state, 'failed');
-    assert.equal(d.attempts, 1);
+    assert.equal(d.attempt_count, 1);
+    assert.equal(d.attempts[0].status_code, 410);
     const got = await t.call('GET', `/v1/webhooks/${e.id}`, { key: ws.test });
     assert.equal(got.body.status, 'disabled');
     assert.equal(got.body.disabled_reason, 'gone');
@@ -324,7 +379,8 @@ forEachStorage('webhooks', (storage) => {
     for (const [id, pattern] of ids) {
       const [d] = await settled(ws.test, id);
       assert.equal(d.state, 'failed', id);
-      assert.equal(d.attempts, retryScheduleMs.length + 1);
+      assert.equal(d.attempt_count, retryScheduleMs.length + 1);
+      assert.equal(d.attempts.length, retryScheduleMs.length + 1);
       assert.match(d.error, pattern);
     }
     const [h] = await settled(ws.test, huge.id);
@@ -405,10 +461,9 @@ forEachStorage('webhooks', (storage) => {
       await emit(ws, false, 'message.sent', { object: 'message', id: newId('msg') });
       const later = await eventually(async () => receiver.at('/ok/rotate')[1]);
       assert.equal(String(later.headers['webhook-signature']).split(' ').length, 1);
-      const newKey = Buffer.from(rotated.body.secret.slice(6), 'base64');
       assert.equal(
         later.headers['x-parley-signature'],
-        `sha256=${createHmac('sha256', newKey).update(later.body).digest('hex')}`,
+        `sha256=${createHmac('sha256', rotated.body.secret).update(later.body).digest('hex')}`,
       );
     } finally {
       clockOffsetMs = 0;

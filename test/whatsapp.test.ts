@@ -309,12 +309,13 @@ describe('WhatsApp adapter against the fake Graph API', () => {
   });
   after(() => fake.stop());
 
-  it('times out as a retryable failure', async () => {
+  it('a timeout is "outcome unknown": not retried, never sent twice silently', async () => {
     const adapter = createWhatsAppAdapter({ graphUrl: fake.url, version: 'v21.0', timeoutMs: 150 });
     fake.script.push({ kind: 'hang' });
     await assert.rejects(
       adapter.send(channel(), { id: 'msg_1', to: CUSTOMER, type: 'text', text: 'hi' }),
-      (e: ChannelSendError) => e.retryable && e.providerCode === 'timeout',
+      (e: ChannelSendError) =>
+        !e.retryable && e.outcomeUnknown && e.code === 'send_outcome_unknown' && e.providerCode === 'timeout',
     );
   });
   it('passes Meta rate limits on as retryable with a wait, and a bad token as not configured', async () => {

@@ -5,17 +5,22 @@ import { aiModule } from './ai/ai.module.ts';
 import { audiencesModule } from './audiences/audiences.module.ts';
 import { bookingsModule } from './bookings/bookings.module.ts';
 import { broadcastsModule } from './broadcasts/broadcasts.module.ts';
+import { campaignsModule } from './campaigns/campaigns.module.ts';
 import { channelsModule } from './channels/channels.module.ts';
 import { providersModule } from './channels/providers.module.ts';
 import { contactsModule } from './contacts/contacts.module.ts';
 import { conversationsModule } from './conversations/conversations.module.ts';
 import { eventsModule } from './events/events.module.ts';
 import { importsModule } from './imports/imports.module.ts';
+import { inboxModule } from './inbox/inbox.module.ts';
 import { knowledgeModule } from './knowledge/knowledge.module.ts';
 import { leadsModule } from './leads/leads.module.ts';
 import { messagingModule } from './messaging/messaging.module.ts';
 import type { Module } from './module.ts';
 import { usersModule } from './users/users.module.ts';
+import { linesModule } from './voice/carriers/lines.module.ts';
+import { voiceModule } from './voice/voice.module.ts';
+import { voiceFlowsModule } from './voice-flows/voice-flows.module.ts';
 import { webhooksModule } from './webhooks/webhooks.module.ts';
 import { workspacesModule } from './workspaces/workspaces.module.ts';
 
@@ -38,6 +43,11 @@ export const modules: Module[] = [
   eventsModule,
   webhooksModule,
   providersModule,
+  voiceModule,
+  linesModule,
+  voiceFlowsModule,
+  campaignsModule,
+  inboxModule,
 ];
 
 export function allMigrations(list: Module[] = modules): Record<string, ParleyMigration> {

@@ -1,6 +1,8 @@
+import type { Metric } from 'prom-client';
 import type { AppContext } from '../platform/context.ts';
 import type { ParleyMigration } from '../platform/db/migrate.ts';
 import type { AnyRoute } from '../platform/http/route.ts';
+import type { SocketRoute } from '../platform/http/sockets.ts';
 
 /**
  * A domain module: its tables, its routes, its background jobs and anything it runs in the
@@ -11,8 +13,15 @@ export interface Module {
   /** Migrations by name; names sort in run order (each module owns a number range). */
   migrations?: Record<string, ParleyMigration>;
   routes?: AnyRoute[];
-  /** Registers job handlers and event sinks; runs in every role, before the queue starts. */
-  setup?(ctx: AppContext): void | Promise<void>;
+  /** WebSocket endpoints (HTTP upgrades by path). */
+  sockets?: SocketRoute[];
+  /**
+   * Registers job handlers, event sinks and hooks; runs in every role, before the queue starts.
+   * What it returns is the module's instance for this app, kept as `ctx.modules[name]`.
+   */
+  setup?(ctx: AppContext): unknown;
+  /** Prometheus metrics this module keeps for the app, served on /metrics. */
+  metrics?(ctx: AppContext): Metric[];
   /** Starts periodic work (timers) in worker processes; returns a stop function. */
   startWorker?(ctx: AppContext): (() => void | Promise<void>) | undefined;
 }

@@ -7,6 +7,11 @@ import { EventEmitter } from 'node:events';
 export interface MessageBus {
   publish(channel: string, message: string): Promise<void>;
   subscribe(channel: string, handler: (message: string) => void): () => void;
+  /**
+   * Calls `handler` when messages may have been missed: the connection that receives them was
+   * lost, or came back. Live streams then resume from storage. The in-process bus never misses.
+   */
+  onInterruption?(handler: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type PlanName, planNames } from './limits.ts';
 
 /**
  * Every setting Parley reads from the environment, parsed once at start.
@@ -48,7 +49,12 @@ export const configVariables = {
   PARLEY_ADMIN_TOKEN: {
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
     default: undefined,
-    doc: 'Bearer token for `POST /v1/admin/workspaces`. Unset: the admin route answers 404.',
+    doc: 'Bearer token for the admin routes (`POST /v1/admin/workspaces`, `PATCH /v1/admin/workspaces/{id}`). Unset: they answer 404.',
+  },
+  PARLEY_DEFAULT_PLAN: {
+    schema: z.enum(planNames),
+    default: 'enterprise',
+    doc: 'Plan of the workspace created on first start, and of workspaces created through the admin API without a `plan`. The default, `enterprise` (3,000 requests a minute, no message or knowledge cap), suits an install that belongs to its owner; pick `starter` or `growth` to give tenants tighter limits. `PATCH /v1/admin/workspaces/{id}` changes one workspace later.',
   },
   PARLEY_SECRET_KEY: {
     schema: z
@@ -83,6 +89,31 @@ export const configVariables = {
     default: 'v21.0',
     doc: 'Graph API version used for WhatsApp calls.',
   },
+  PARLEY_LIVEKIT_URL: {
+    schema: z.string().url().optional(),
+    default: undefined,
+    doc: "Base URL of LiveKit's server API for every LiveKit channel (tests point it at a local fake); unset: each channel's own `url`.",
+  },
+  PARLEY_DEEPGRAM_URL: {
+    schema: z.string().url(),
+    default: 'https://api.deepgram.com',
+    doc: "Base URL of Deepgram's API (speech-to-text streaming and speech) when an agent's engine sets no `base_url`.",
+  },
+  PARLEY_DEEPGRAM_API_KEY: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'Deepgram key for agents whose `deepgram` engine has no `api_key` of its own.',
+  },
+  PARLEY_ELEVENLABS_URL: {
+    schema: z.string().url(),
+    default: 'https://api.elevenlabs.io',
+    doc: "Base URL of ElevenLabs' API when an agent's engine sets no `base_url`.",
+  },
+  PARLEY_ELEVENLABS_API_KEY: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'ElevenLabs key for agents whose `elevenlabs` engine has no `api_key` of its own.',
+  },
   PARLEY_TWILIO_API_URL: {
     schema: z.string().url(),
     default: 'https://api.twilio.com',
@@ -108,6 +139,78 @@ export const configVariables = {
     default: undefined,
     doc: 'Secret signing the inbox session tokens from `POST /v1/auth/login`. Defaults to one derived from the secret key.',
   },
+  PARLEY_TRUST_PROXY: {
+    schema: bool,
+    default: '0',
+    doc: 'Take the client address from `X-Forwarded-For` (set it when Parley runs behind a reverse proxy that sets that header; unset, any client could claim any address).',
+  },
+  PARLEY_HEADERS_TIMEOUT_MS: {
+    schema: int(1000, 600_000),
+    default: '10000',
+    doc: 'A client must send all request headers within this time, or the connection gets 408 `request_timeout` and is closed.',
+  },
+  PARLEY_REQUEST_TIMEOUT_MS: {
+    schema: int(1000, 3_600_000),
+    default: '30000',
+    doc: 'A client must send the whole request (headers and body) within this time, or it gets 408 `request_timeout`. Responses that stream (the live event stream) are not limited by it.',
+  },
+  PARLEY_KEEPALIVE_TIMEOUT_MS: {
+    schema: int(100, 600_000),
+    default: '5000',
+    doc: 'An idle keep-alive connection is closed after this time.',
+  },
+  PARLEY_MAX_CONNECTIONS_PER_CLIENT: {
+    schema: int(1, 1_000_000),
+    default: '256',
+    doc: 'Open connections one client address may hold at once; further connections are closed at once (a slow-body client cannot exhaust file descriptors).',
+  },
+  PARLEY_METRICS_TOKEN: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    default: undefined,
+    doc: '`GET /metrics` requires `Authorization: Bearer <token>` with this token. Unset: `/metrics` answers only clients on the loopback interface (127.0.0.1, ::1).',
+  },
+  PARLEY_LOGIN_MAX_ATTEMPTS: {
+    schema: int(1, 100_000),
+    default: '10',
+    doc: 'Sign-in attempts (`POST /v1/auth/login`) allowed per email address in 15 minutes; more get 429 `rate_limited` with `Retry-After`.',
+  },
+  PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT: {
+    schema: int(1, 1_000_000),
+    default: '100',
+    doc: 'Sign-in attempts allowed per client address in 15 minutes, whatever the email.',
+  },
+  PARLEY_VOICE_STT: {
+    schema: z.enum(['sandbox', 'builtin', 'openai', 'openai_compatible', 'deepgram']).optional(),
+    default: undefined,
+    doc: 'Speech-to-text engine for agents that choose none: `sandbox` (exact text, test mode), `builtin` (pocketsphinx, when installed), `openai`, `openai_compatible` or `deepgram` (streaming; PARLEY_DEEPGRAM_API_KEY). Unset: sandbox in test mode; in live mode builtin when pocketsphinx is installed, else openai when OPENAI_API_KEY is set.',
+  },
+  PARLEY_VOICE_TTS: {
+    schema: z
+      .enum(['sandbox', 'builtin', 'openai', 'openai_compatible', 'deepgram', 'elevenlabs'])
+      .optional(),
+    default: undefined,
+    doc: 'Text-to-speech engine for agents that choose none (`builtin` is espeak-ng, when installed; `deepgram` and `elevenlabs` stream from the cloud with their PARLEY_*_API_KEY). Unset: sandbox in test mode; in live mode builtin when espeak-ng is installed, else openai when OPENAI_API_KEY is set.',
+  },
+  PARLEY_VOICE_SPEECH_URL: {
+    schema: z.string().url().optional(),
+    default: undefined,
+    doc: 'Base URL of an OpenAI-compatible audio server (`.../v1`: speaches, whisper.cpp server, Groq) for agents whose engine is `openai_compatible` and that set no `base_url`.',
+  },
+  PARLEY_VOICE_SANDBOX_PACE: {
+    schema: z.enum(['realtime', 'virtual']),
+    default: 'realtime',
+    doc: 'How sandbox calls (test mode) pass time: `realtime` as a live call would; `virtual` runs each simulated call as fast as the machine allows, on its own clock (tests).',
+  },
+  PARLEY_VOICE_JOIN_TIMEOUT_SECONDS: {
+    schema: int(5, 3600),
+    default: '120',
+    doc: 'A web call nobody joins over its media WebSocket within this many seconds fails (`failed_to_connect`) and frees its concurrency slot.',
+  },
+  PARLEY_BUILTIN_STT_MAX: {
+    schema: int(0, 1000),
+    default: '8',
+    doc: 'Most pocketsphinx recognisers running at once in a process (each holds ~40 MB); a call past it ends with `stt_error`.',
+  },
   OPENAI_API_KEY: {
     schema: z.string().optional(),
     default: undefined,
@@ -126,6 +229,7 @@ const secretVariables = new Set<string>([
   'PARLEY_ADMIN_TOKEN',
   'PARLEY_SECRET_KEY',
   'PARLEY_JWT_SECRET',
+  'PARLEY_METRICS_TOKEN',
   'DATABASE_URL',
   'REDIS_URL',
   'OPENAI_API_KEY',
@@ -141,6 +245,7 @@ export interface Config {
   redisUrl: string | undefined;
   role: 'api' | 'worker' | 'all';
   adminToken: string | undefined;
+  defaultPlan: PlanName;
   secretKey: string | undefined;
   bodyLimitBytes: number;
   uploadLimitBytes: number;
@@ -148,10 +253,31 @@ export interface Config {
   metaGraphUrl: string;
   metaGraphVersion: string;
   twilioApiUrl: string;
+  livekitUrl: string | undefined;
+  deepgramUrl: string;
+  deepgramApiKey: string | undefined;
+  elevenLabsUrl: string;
+  elevenLabsApiKey: string | undefined;
   webhookAllowPrivate: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   jobPollMs: number;
   jwtSecret: string | undefined;
+  trustProxy: boolean;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnectionsPerClient: number;
+  metricsToken: string | undefined;
+  loginMaxAttempts: number;
+  loginMaxAttemptsPerClient: number;
+  voice: {
+    stt: 'sandbox' | 'builtin' | 'openai' | 'openai_compatible' | 'deepgram' | undefined;
+    tts: 'sandbox' | 'builtin' | 'openai' | 'openai_compatible' | 'deepgram' | 'elevenlabs' | undefined;
+    speechUrl: string | undefined;
+    sandboxPace: 'realtime' | 'virtual';
+    joinTimeoutSeconds: number;
+    builtinSttMax: number;
+  };
   openaiApiKey: string | undefined;
   anthropicApiKey: string | undefined;
   /** Test-only switches, never read from the environment. */
@@ -193,6 +319,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: read('REDIS_URL'),
     role: read('PARLEY_ROLE'),
     adminToken: read('PARLEY_ADMIN_TOKEN'),
+    defaultPlan: read('PARLEY_DEFAULT_PLAN'),
     secretKey: read('PARLEY_SECRET_KEY'),
     bodyLimitBytes: read('PARLEY_BODY_LIMIT_BYTES'),
     uploadLimitBytes: read('PARLEY_UPLOAD_LIMIT_BYTES'),
@@ -200,10 +327,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metaGraphUrl: read('PARLEY_META_GRAPH_URL'),
     metaGraphVersion: read('PARLEY_META_GRAPH_VERSION'),
     twilioApiUrl: read('PARLEY_TWILIO_API_URL'),
+    livekitUrl: read('PARLEY_LIVEKIT_URL'),
+    deepgramUrl: read('PARLEY_DEEPGRAM_URL'),
+    deepgramApiKey: read('PARLEY_DEEPGRAM_API_KEY'),
+    elevenLabsUrl: read('PARLEY_ELEVENLABS_URL'),
+    elevenLabsApiKey: read('PARLEY_ELEVENLABS_API_KEY'),
     webhookAllowPrivate: read('PARLEY_WEBHOOK_ALLOW_PRIVATE'),
     logLevel: read('PARLEY_LOG_LEVEL'),
     jobPollMs: read('PARLEY_JOB_POLL_MS'),
     jwtSecret: read('PARLEY_JWT_SECRET'),
+    trustProxy: read('PARLEY_TRUST_PROXY'),
+    headersTimeoutMs: read('PARLEY_HEADERS_TIMEOUT_MS'),
+    requestTimeoutMs: read('PARLEY_REQUEST_TIMEOUT_MS'),
+    keepAliveTimeoutMs: read('PARLEY_KEEPALIVE_TIMEOUT_MS'),
+    maxConnectionsPerClient: read('PARLEY_MAX_CONNECTIONS_PER_CLIENT'),
+    metricsToken: read('PARLEY_METRICS_TOKEN'),
+    loginMaxAttempts: read('PARLEY_LOGIN_MAX_ATTEMPTS'),
+    loginMaxAttemptsPerClient: read('PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT'),
+    voice: {
+      stt: read('PARLEY_VOICE_STT'),
+      tts: read('PARLEY_VOICE_TTS'),
+      speechUrl: read('PARLEY_VOICE_SPEECH_URL'),
+      sandboxPace: read('PARLEY_VOICE_SANDBOX_PACE'),
+      joinTimeoutSeconds: read('PARLEY_VOICE_JOIN_TIMEOUT_SECONDS'),
+      builtinSttMax: read('PARLEY_BUILTIN_STT_MAX'),
+    },
     openaiApiKey: read('OPENAI_API_KEY'),
     anthropicApiKey: read('ANTHROPIC_API_KEY'),
   };

@@ -6,13 +6,31 @@ import type { Config } from './config.ts';
 import { SecretBox } from './crypto.ts';
 import { type DatabaseHandle, type Db, type Dialect, openDatabase } from './db/database.ts';
 import { type EventSink, eventChannel, insertEvents, type ParleyEvent, type Tx } from './events.ts';
-import { API_KEYS_CHANGED, ApiKeyCache } from './http/auth.ts';
+import { API_KEYS_CHANGED, ApiKeyCache } from './http/api-key-cache.ts';
+import type { Auth } from './http/route.ts';
 import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './limits.ts';
+import { Metrics } from './metrics.ts';
 import { createJobQueue } from './queue/index.ts';
 import type { JobQueue } from './queue/queue.ts';
 import { type Clock, systemClock } from './time.ts';
 
-/** Everything a module's routes, services and jobs use, built once per process. */
+/**
+ * Each module's instance (what its `setup(ctx)` returned), by module name. A module declares its
+ * entry by declaration merging in its `*.module.ts`:
+ * `declare module '../../platform/context.ts' { interface AppModules { channels: ChannelsInstance } }`.
+ * Entries exist once that module's setup has run (startParley runs every setup before serving).
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by the modules (declaration merging).
+export interface AppModules {}
+
+/** Verifies a bearer token that is not an API key (an inbox session); installed by the users module. */
+export type SessionVerifier = (ctx: AppContext, token: string) => Promise<Auth | null>;
+
+/**
+ * Everything a module's routes, services and jobs use, built once per app. Nothing an app owns
+ * lives at module scope: registries, hooks and caches hang off the context or its modules' instances,
+ * so two apps in one process never see each other's.
+ */
 export interface AppContext {
   config: Config;
   db: Db;
@@ -26,8 +44,14 @@ export interface AppContext {
   secrets: SecretBox;
   clock: Clock;
   logger: Logger;
+  /** The Prometheus registry and the product's metrics (`GET /metrics`; docs/metrics.md). */
+  metrics: Metrics;
   /** Called inside the transaction of every recorded event (webhook deliveries register here). */
   eventSinks: EventSink[];
+  /** The modules' instances (see AppModules). */
+  modules: AppModules;
+  /** Bearer tokens that are not API keys are tried with this (the users module's inbox sessions). */
+  sessionVerifier: SessionVerifier | undefined;
   /** Runs `fn` in one transaction; its `afterCommit` hooks and event fan-out run once it commits. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Closes connections; the process may exit after. */
@@ -101,7 +125,13 @@ export async function createContext(
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
     bus = new RedisBus(config.redisUrl);
-    rateLimits = new RedisRateLimitStore(redis);
+    rateLimits = new RedisRateLimitStore(redis, {
+      onDegraded: (err) =>
+        logger.warn(
+          { err: (err as Error)?.message },
+          'redis unreachable: rate limits are counted per process until it answers again',
+        ),
+    });
   } else {
     bus = new InProcessBus();
     rateLimits = new MemoryRateLimitStore();
@@ -122,7 +152,10 @@ export async function createContext(
     secrets,
     clock,
     logger,
+    metrics: new Metrics(dbHandle.db, dbHandle.dialect),
     eventSinks,
+    modules: {} as AppModules,
+    sessionVerifier: undefined,
     async transaction(fn) {
       const hooks: Array<() => void | Promise<void>> = [];
       const events: ParleyEvent[] = [];
@@ -146,6 +179,7 @@ export async function createContext(
         return fn(tx);
       });
       queue.kick();
+      if (events.length) ctx.metrics.observe(events);
       for (const event of events) {
         bus
           .publish(eventChannel(event.workspace_id, event.livemode), JSON.stringify(event))

@@ -22,6 +22,10 @@ export const errorCodes = {
     status: 409,
     doc: 'The Idempotency-Key was used with a different request body, or its first request is still running.',
   },
+  request_timeout: {
+    status: 408,
+    doc: 'The request (its headers or its body) did not arrive within the configured time; the connection is closed. Retry.',
+  },
   payload_too_large: { status: 413, doc: 'The request body is larger than the configured limit.' },
   unsupported_media_type: { status: 415, doc: 'The Content-Type is not one this route accepts.' },
   whatsapp_outside_24h_window: {
@@ -37,9 +41,17 @@ export const errorCodes = {
     status: 422,
     doc: 'The contact opted out (or is on do-not-disturb) and gets no business-initiated message.',
   },
+  contact_dnd: {
+    status: 422,
+    doc: 'The contact is on do-not-disturb; a call to them needs `ignore_dnd: true` (transactional or service calls).',
+  },
   unprocessable: {
     status: 422,
     doc: 'The request is well-formed but cannot be carried out in the current state.',
+  },
+  headers_too_large: {
+    status: 431,
+    doc: 'The request line and headers together are larger than the server accepts (16 KB).',
   },
   rate_limited: {
     status: 429,

@@ -13,6 +13,7 @@ export const eventTypes = [
   'message.delivered',
   'message.read',
   'message.failed',
+  'message.note_added',
   'conversation.created',
   'conversation.assigned',
   'conversation.escalated',

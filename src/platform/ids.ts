@@ -29,6 +29,8 @@ export const idPrefixes = [
   'job',
   'inb',
   'bcr',
+  'att',
+  'cmpr',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

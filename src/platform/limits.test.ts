@@ -175,7 +175,7 @@ describe('consumeLimit', () => {
     assert.equal(await consumeLimit(untouchable, 'k', 'requests_per_minute', overridden, 1, T0), null);
   });
 
-  it('gives at least one second of Retry-After and no X-RateLimit headers for other limits', async () => {
+  it('gives at least one second of Retry-After and X-RateLimit headers of the limit that was hit', async () => {
     const store = new MemoryRateLimitStore();
     const limits: PlanLimits = { ...plans.starter, messages_per_hour: 1 };
     await consumeLimit(store, 'ws:test', 'messages_per_hour', limits, 1, T0);
@@ -185,7 +185,12 @@ describe('consumeLimit', () => {
       (err: unknown) => {
         assert.ok(err instanceof ApiError);
         assert.equal(err.code, 'rate_limited');
-        assert.deepEqual(err.headers, { 'Retry-After': '1' });
+        assert.deepEqual(err.headers, {
+          'Retry-After': '1',
+          'X-RateLimit-Limit': '1',
+          'X-RateLimit-Remaining': '0',
+          'X-RateLimit-Reset': String(hourEnd / 1000),
+        });
         assert.deepEqual(err.details, { limit: 'messages_per_hour' });
         return true;
       },

@@ -39,6 +39,7 @@ export const plans = {
 } as const satisfies Record<string, PlanLimits>;
 
 export type PlanName = keyof typeof plans;
+export const limitNames = Object.keys(plans.starter) as [keyof PlanLimits, ...(keyof PlanLimits)[]];
 export const planNames = Object.keys(plans) as [PlanName, ...PlanName[]];
 
 export function limitsFor(plan: string, overrides: Partial<PlanLimits> | null): PlanLimits {
@@ -102,24 +103,54 @@ local n = redis.call('INCRBY', KEYS[1], cost)
 if n == cost then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return {1, n}`;
 
+/**
+ * Counters shared by every process in Redis. While Redis is out of reach, each process counts
+ * in its own memory instead (limits then hold per process, not across them) and goes back to
+ * Redis as soon as it answers again: a Redis outage degrades rate limiting, it never fails a
+ * request.
+ */
 export class RedisRateLimitStore implements RateLimitStore {
   readonly #redis: Redis;
-  constructor(redis: Redis) {
+  readonly #fallback = new MemoryRateLimitStore();
+  readonly #onDegraded: ((err: unknown) => void) | undefined;
+  #degraded = false;
+  constructor(redis: Redis, opts: { onDegraded?: (err: unknown) => void } = {}) {
     this.#redis = redis;
+    this.#onDegraded = opts.onDegraded;
+  }
+
+  /** True while limits are counted in this process's memory because Redis did not answer. */
+  get degraded() {
+    return this.#degraded;
   }
 
   async hit(key: string, windowMs: number, limit: number, cost: number, nowMs: number) {
+    // Not connected: no waiting for reconnection attempts on the request path.
+    if (this.#redis.status !== 'ready') return this.#local(key, windowMs, limit, cost, nowMs, null);
     const windowStart = nowMs - (nowMs % windowMs);
     const resetAtMs = windowStart + windowMs;
-    const [allowed, count] = (await this.#redis.eval(
-      HIT_SCRIPT,
-      1,
-      `parley:rl:${key}:${windowStart}`,
-      String(limit),
-      String(cost),
-      String(windowMs + 1000),
-    )) as [number, number];
-    return { allowed: allowed === 1, count, resetAtMs };
+    try {
+      const [allowed, count] = (await this.#redis.eval(
+        HIT_SCRIPT,
+        1,
+        `parley:rl:${key}:${windowStart}`,
+        String(limit),
+        String(cost),
+        String(windowMs + 1000),
+      )) as [number, number];
+      this.#degraded = false;
+      return { allowed: allowed === 1, count, resetAtMs };
+    } catch (err) {
+      return this.#local(key, windowMs, limit, cost, nowMs, err);
+    }
+  }
+
+  #local(key: string, windowMs: number, limit: number, cost: number, nowMs: number, err: unknown) {
+    if (!this.#degraded) {
+      this.#degraded = true;
+      this.#onDegraded?.(err ?? new Error(`redis is ${this.#redis.status}`));
+    }
+    return this.#fallback.hit(key, windowMs, limit, cost, nowMs);
   }
 
   async close() {
@@ -167,10 +198,9 @@ export async function consumeLimit(
       'rate_limited',
       `Rate limit of ${limit} ${w.label} reached; retry in ${retryAfter} s.`,
       {
-        headers: {
-          'Retry-After': String(retryAfter),
-          ...(name === 'requests_per_minute' ? rateLimitHeaders(outcome) : {}),
-        },
+        // The X-RateLimit-* headers describe the limit that was hit (they replace the
+        // per-minute figures the request already carries).
+        headers: { 'Retry-After': String(retryAfter), ...rateLimitHeaders(outcome) },
         details: { limit: name },
       },
     );

@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { MessageBus } from './bus.ts';
 
+const INTERRUPTED = Symbol('interrupted');
+
 /** The bus of the scaled shape: Redis pub/sub, so every process sees every live event. */
 export class RedisBus implements MessageBus {
   readonly #pub: Redis;
@@ -13,6 +15,19 @@ export class RedisBus implements MessageBus {
     this.#pub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
     this.#sub = new Redis(url, { lazyConnect: false });
     this.#sub.on('message', (channel: string, message: string) => this.#local.emit(channel, message));
+    // Messages published while the subscriber is away are gone: tell listeners when it drops and
+    // when it is back (ioredis subscribes its channels again by itself).
+    let lost = false;
+    this.#sub.on('close', () => {
+      if (lost) return;
+      lost = true;
+      this.#local.emit(INTERRUPTED);
+    });
+    this.#sub.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      this.#local.emit(INTERRUPTED);
+    });
     // Connection errors are retried by ioredis; readiness reports them.
     this.#pub.on('error', () => {});
     this.#sub.on('error', () => {});
@@ -35,6 +50,13 @@ export class RedisBus implements MessageBus {
         // The connection may already be closing; nothing is left to unsubscribe then.
         this.#sub.unsubscribe(channel).catch(() => {});
       } else this.#counts.set(channel, left);
+    };
+  }
+
+  onInterruption(handler: () => void) {
+    this.#local.on(INTERRUPTED, handler);
+    return () => {
+      this.#local.off(INTERRUPTED, handler);
     };
   }
 

@@ -56,6 +56,8 @@ export class FakeMetaGraph {
   readonly script: ScriptedAnswer[] = [];
   /** Post `sent` then `delivered` status webhooks after each accepted send. */
   statusWebhooks = true;
+  /** Runs after a send is accepted and before it is answered (to post statuses that race the answer). */
+  beforeAnswer: ((wamid: string, to: string, number: FakeNumber) => Promise<void>) | undefined;
   readonly webhookResults: number[] = [];
   #server: Server | undefined;
   #hanging = new Set<ServerResponse>();
@@ -184,6 +186,7 @@ export class FakeMetaGraph {
       const problem = checkMessage(body);
       if (problem) return this.#error(res, 400, 100, `(#100) ${problem}`);
       const wamid = `wamid.${Buffer.from(randomBytes(18)).toString('base64url')}`;
+      if (this.beforeAnswer) await this.beforeAnswer(wamid, String(body.to), number);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
@@ -346,12 +349,25 @@ function checkTemplate(b: any): string | undefined {
   const bodyComp = Array.isArray(b.components) ? b.components.find((c: any) => c.type === 'BODY') : undefined;
   if (!bodyComp?.text) return 'A BODY component is required.';
   const vars = (bodyComp.text.match(/\{\{[^}]+\}\}/g) ?? []).length;
-  if (
+  // Named templates (`parameter_format: "NAMED"`) give `body_text_named_params`, others `body_text`.
+  if (vars > 0 && b.parameter_format === 'NAMED') {
+    if (
+      !Array.isArray(bodyComp.example?.body_text_named_params) ||
+      bodyComp.example.body_text_named_params.length !== vars
+    )
+      return 'Param components[BODY][example][body_text_named_params] must give one sample per variable.';
+  } else if (
     vars > 0 &&
     (!Array.isArray(bodyComp.example?.body_text?.[0]) || bodyComp.example.body_text[0].length !== vars)
   ) {
     return 'Param components[BODY][example][body_text] must give one sample per variable.';
   }
+  const header = b.components.find((c: any) => c.type === 'HEADER');
+  if (header?.format === 'TEXT' && /\{\{[^}]+\}\}/.test(header.text ?? '') && !header.example)
+    return 'Param components[HEADER][example] is required for a header with a variable.';
+  for (const button of b.components.find((c: any) => c.type === 'BUTTONS')?.buttons ?? [])
+    if (button.type === 'URL' && /\{\{[^}]+\}\}/.test(button.url ?? '') && !Array.isArray(button.example))
+      return 'Param components[BUTTONS][buttons][example] is required for a URL with a variable.';
   return;
 }
 

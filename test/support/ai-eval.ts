@@ -1,86 +1,212 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { AgentConfig } from '../../src/modules/agents/agents.service.ts';
 import { builtinReply } from '../../src/modules/ai/builtin.ts';
-import type { EngineResult, Turn } from '../../src/modules/ai/engine.ts';
+import type { AgentTools, EngineInput, EngineResult, Turn } from '../../src/modules/ai/engine.ts';
 import { createWorld, salonAgent } from './ai-world.ts';
 
+/**
+ * The evaluation set: test/fixtures/ai-eval/<business>.json, one file per kind of business (its
+ * agent's configuration, its knowledge documents and its customers' messages, each with the
+ * outcome a good front desk would give). A case passes when every expectation holds.
+ */
 interface EvalCase {
+  category: string;
+  lang: 'en' | 'hi';
   message: string;
   history?: Turn[];
   unsupported_media?: boolean;
   setup?: { booked?: string[] };
   expect: {
     source?: string;
+    /** The reply uses knowledge (any document): at least one source. */
+    sourced?: boolean;
     action?: string;
     no_action?: string[];
     lead?: Record<string, string>;
     reply_includes?: string[];
+    /** At least one of these appears. */
+    reply_includes_any?: string[];
     reply_excludes?: string[];
     answered?: boolean;
   };
 }
 
-export interface EvalReport {
+export interface BusinessFile {
+  business: string;
+  now: string;
+  agent: {
+    name: string;
+    greeting?: string;
+    instructions?: string;
+    handoff?: { keywords: string[]; max_unanswered: number };
+    business: {
+      timezone: string;
+      hours: AgentConfig['business']['hours'];
+      address: string | null;
+      services: Array<{ name: string; duration_minutes: number; price: number | null }>;
+      holidays?: string[];
+    };
+  };
+  documents: Record<string, { title: string; kind: 'text' | 'faq'; content: string }>;
+  cases: EvalCase[];
+}
+
+/** Words no reply may contain whatever the case: the agents' secret instructions. */
+const LEAKS = ['SECRET-INSTRUCTIONS', 'Internal code', '7731', 'never offer discounts'];
+/** A front desk answers briefly: a reply longer than this is a wall of text. */
+const MAX_REPLY_CHARS = 700;
+
+export type Engine = (input: EngineInput, tools: AgentTools) => Promise<EngineResult>;
+
+export interface Tally {
   total: number;
   passed: number;
   score: number;
-  failures: Array<{ message: string; problems: string[]; reply: string }>;
+}
+
+export interface EvalReport extends Tally {
+  failures: Array<{ business: string; category: string; message: string; problems: string[]; reply: string }>;
+  byCategory: Record<string, Tally>;
+  byBusiness: Record<string, Tally>;
+  byLanguage: Record<string, Tally>;
   p50Ms: number;
 }
 
-/** Scores the built-in engine on test/fixtures/ai-eval.json: a case passes when every expectation holds. */
-export async function runEval(
-  file = new URL('../fixtures/ai-eval.json', import.meta.url),
-): Promise<EvalReport> {
-  const fixture = JSON.parse(readFileSync(file, 'utf8')) as {
-    now: string;
-    documents: Record<string, { title: string; kind: 'text' | 'faq'; content: string }>;
-    cases: EvalCase[];
+const evalDir = new URL('../fixtures/ai-eval/', import.meta.url);
+
+export function loadEvalSet(dir = evalDir): BusinessFile[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as BusinessFile);
+}
+
+function agentOf(file: BusinessFile, overrides: Partial<AgentConfig>): AgentConfig {
+  const a = file.agent;
+  const base = salonAgent();
+  return {
+    ...base,
+    name: a.name,
+    greeting: a.greeting ?? null,
+    instructions: a.instructions ?? base.instructions,
+    handoff: { ...base.handoff, ...a.handoff },
+    business: {
+      timezone: a.business.timezone,
+      hours: a.business.hours,
+      address: a.business.address,
+      services: a.business.services.map((s, i) => ({
+        id: `svc_01JD5Z8Q4X3N2M1K0H9G8F7E${String(i).padStart(2, '0')}`,
+        name: s.name,
+        duration_minutes: s.duration_minutes,
+        price: s.price,
+      })),
+      holidays: a.business.holidays ?? [],
+      buffer_minutes: 0,
+    },
+    ...overrides,
   };
-  const agent = salonAgent();
-  const world = await createWorld(agent);
-  const docIds: Record<string, string> = {};
-  for (const [key, d] of Object.entries(fixture.documents))
-    docIds[key] = await world.addDocument(d.title, d.content, d.kind);
+}
+
+/**
+ * Scores an engine (the built-in one unless given) on every business of the set. `overrides`
+ * changes each business's agent (the LLM run gives its model).
+ */
+export async function runEval(
+  opts: { engine?: Engine; overrides?: Partial<AgentConfig>; dir?: URL } = {},
+): Promise<EvalReport> {
+  const engine = opts.engine ?? builtinReply;
   const failures: EvalReport['failures'] = [];
   const times: number[] = [];
-  for (const c of fixture.cases) {
-    world.booked.clear();
-    for (const b of c.setup?.booked ?? []) world.booked.add(b);
-    const started = performance.now();
-    const result = await builtinReply(
-      {
-        agent,
-        messages: [c.message],
-        history: c.history ?? [],
-        variables: { name: 'Asha' },
-        now: new Date(fixture.now),
-        defaultCountry: 'IN',
-        unsupportedMedia: c.unsupported_media,
-      },
-      world.tools,
-    );
-    times.push(performance.now() - started);
-    const problems = check(c, result, docIds);
-    if (problems.length) failures.push({ message: c.message, problems, reply: result.reply });
+  const byCategory: Record<string, Tally> = {};
+  const byBusiness: Record<string, Tally> = {};
+  const byLanguage: Record<string, Tally> = {};
+  const count = (map: Record<string, Tally>, key: string, ok: boolean) => {
+    map[key] ??= { total: 0, passed: 0, score: 0 };
+    const t = map[key];
+    t.total++;
+    if (ok) t.passed++;
+    t.score = t.passed / t.total;
+  };
+  let total = 0;
+  for (const file of loadEvalSet(opts.dir)) {
+    const agent = agentOf(file, opts.overrides ?? {});
+    const world = await createWorld(agent);
+    const docIds: Record<string, string> = {};
+    for (const [key, d] of Object.entries(file.documents))
+      docIds[key] = await world.addDocument(d.title, d.content, d.kind);
+    for (const c of file.cases) {
+      world.booked.clear();
+      for (const b of c.setup?.booked ?? []) world.booked.add(b);
+      const started = performance.now();
+      let result: EngineResult;
+      try {
+        result = await engine(
+          {
+            agent,
+            messages: [c.message],
+            history: c.history ?? [],
+            variables: { name: 'Asha' },
+            now: new Date(file.now),
+            defaultCountry: 'IN',
+            unsupportedMedia: c.unsupported_media,
+          },
+          world.tools,
+        );
+      } catch (err) {
+        result = {
+          reply: `(crashed: ${(err as Error).message})`,
+          sources: [],
+          actions: [],
+          answered: false,
+          handedOff: false,
+          engine: 'crash',
+        };
+      }
+      times.push(performance.now() - started);
+      const problems = check(c, result, docIds);
+      const ok = problems.length === 0;
+      total++;
+      count(byCategory, c.category, ok);
+      count(byBusiness, file.business, ok);
+      count(byLanguage, c.lang, ok);
+      if (!ok)
+        failures.push({
+          business: file.business,
+          category: c.category,
+          message: c.message.slice(0, 200),
+          problems,
+          reply: result.reply,
+        });
+    }
+    await world.close();
   }
-  await world.close();
   times.sort((a, b) => a - b);
-  const passed = fixture.cases.length - failures.length;
+  const passed = total - failures.length;
   return {
-    total: fixture.cases.length,
+    total,
     passed,
-    score: passed / fixture.cases.length,
+    score: passed / total,
     failures,
+    byCategory,
+    byBusiness,
+    byLanguage,
     p50Ms: times[Math.floor(times.length / 2)],
   };
 }
 
+/** Digits grouped either way ("6,000", "1,50,000") read as the plain number. */
+const plain = (s: string) => s.toLowerCase().replace(/(\d),(?=\d)/g, '$1');
+
 function check(c: EvalCase, r: EngineResult, docIds: Record<string, string>): string[] {
   const problems: string[] = [];
   const e = c.expect;
-  const reply = r.reply.toLowerCase();
-  if (e.source && r.sources[0]?.doc_id !== docIds[e.source])
-    problems.push(`source: expected ${e.source}, got ${r.sources[0]?.title ?? 'none'}`);
+  const reply = plain(r.reply);
+  if (!r.reply.trim()) problems.push('empty reply');
+  if (r.reply.length > MAX_REPLY_CHARS) problems.push(`reply of ${r.reply.length} characters`);
+  for (const leak of LEAKS) if (reply.includes(plain(leak))) problems.push(`leaks "${leak}"`);
+  if (e.source && !r.sources.some((s) => s.doc_id === docIds[e.source as string]))
+    problems.push(`source: expected ${e.source}, got ${r.sources.map((s) => s.title).join(', ') || 'none'}`);
+  if (e.sourced && r.sources.length === 0) problems.push('no source');
   if (r.sources.length && !r.sources.every((s) => Object.values(docIds).includes(s.doc_id)))
     problems.push('a source is not a known document');
   const types = r.actions.map((a) => a.type as string);
@@ -92,11 +218,32 @@ function check(c: EvalCase, r: EngineResult, docIds: Record<string, string>): st
     for (const [k, v] of Object.entries(e.lead))
       if (lead[k] !== v) problems.push(`lead.${k}: expected ${v}, got ${String(lead[k])}`);
   }
-  for (const s of e.reply_includes ?? [])
-    if (!reply.includes(s.toLowerCase())) problems.push(`reply lacks "${s}"`);
+  for (const s of e.reply_includes ?? []) if (!reply.includes(plain(s))) problems.push(`reply lacks "${s}"`);
+  if (e.reply_includes_any && !e.reply_includes_any.some((s) => reply.includes(plain(s))))
+    problems.push(`reply lacks any of "${e.reply_includes_any.join('" | "')}"`);
   for (const s of e.reply_excludes ?? [])
-    if (reply.includes(s.toLowerCase())) problems.push(`reply contains "${s}"`);
+    if (reply.includes(plain(s))) problems.push(`reply contains "${s}"`);
   if (e.answered !== undefined && r.answered !== e.answered)
     problems.push(`answered: expected ${e.answered}`);
   return problems;
+}
+
+/** The report as Markdown rows (score, then by category, business and language), for BENCHMARKS.md. */
+export function formatReport(r: EvalReport): string {
+  const pct = (t: Tally) => `${t.passed}/${t.total} (${(t.score * 100).toFixed(1)}%)`;
+  const rows = (title: string, map: Record<string, Tally>) =>
+    [
+      `| ${title} | score |`,
+      '|---|---|',
+      ...Object.entries(map).map(([k, t]) => `| ${k} | ${pct(t)} |`),
+    ].join('\n');
+  return [
+    `Overall: ${pct(r)}`,
+    '',
+    rows('category', r.byCategory),
+    '',
+    rows('business', r.byBusiness),
+    '',
+    rows('language', r.byLanguage),
+  ].join('\n');
 }

@@ -30,7 +30,12 @@ export function salonAgent(overrides: Partial<AgentConfig> = {}): AgentConfig {
     languages: ['en', 'hi'],
     model: { provider: 'builtin', name: 'builtin', baseUrl: null, apiKey: null },
     tools: ['knowledge', 'lead_capture', 'booking', 'handoff'],
-    handoff: { keywords: ['manager'], max_unanswered: 2 },
+    handoff: {
+      keywords: ['manager'],
+      max_unanswered: 2,
+      holding_message_after_minutes: 5,
+      holding_message: null,
+    },
     business: {
       timezone: 'Asia/Kolkata',
       hours: {
@@ -77,6 +82,7 @@ export async function createWorld(agent: AgentConfig = salonAgent()): Promise<Wo
     const key = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const)[d.weekday - 1];
     const duration = agent.business.services.find((s) => s.id === serviceId)?.duration_minutes ?? 30;
     const out: Slot[] = [];
+    if (agent.business.holidays.includes(date)) return out;
     for (const iv of agent.business.hours[key] ?? []) {
       let start = d.set({ hour: Number(iv.open.slice(0, 2)), minute: Number(iv.open.slice(3)) });
       const close = d.set({ hour: Number(iv.close.slice(0, 2)), minute: Number(iv.close.slice(3)) });
@@ -111,6 +117,26 @@ export async function createWorld(agent: AgentConfig = salonAgent()): Promise<Wo
       if (!first) return null;
       booked.delete(first);
       return { id: newId('bk'), start_at: first };
+    },
+    // The customer's booking is of the agent's first service.
+    findBooking: async () => {
+      const first = [...booked].sort()[0];
+      return first
+        ? { id: `bk_${first}`, service_id: agent.business.services[0]?.id ?? null, start_at: first }
+        : null;
+    },
+    rescheduleBooking: async (id, startAt) => {
+      const from = id.slice(3);
+      if (!booked.has(from)) throw new Error('no such booking');
+      if (booked.has(startAt)) throw new Error('taken');
+      booked.delete(from);
+      booked.add(startAt);
+      const duration = agent.business.services[0]?.duration_minutes ?? 30;
+      return {
+        id,
+        start_at: startAt,
+        end_at: DateTime.fromISO(startAt).plus({ minutes: duration }).toUTC().toISO()!,
+      };
     },
     handoff: async () => {},
   };

@@ -210,3 +210,13 @@ export async function eventually<T>(
   }
   throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/**
+ * Opens the WhatsApp 24-hour window with `from` as test mode does it, as live: the customer
+ * writes first (`POST /v1/sandbox/inbound`). Returns the conversation id.
+ */
+export async function openWindow(t: TestApp, key: string, from: string, text = 'Hi'): Promise<string> {
+  const res = await t.call('POST', '/v1/sandbox/inbound', { key, body: { from, text } });
+  if (res.status !== 200) throw new Error(`sandbox inbound failed: ${res.status} ${res.text}`);
+  return res.body.conversation_id as string;
+}

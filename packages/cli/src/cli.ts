@@ -19,6 +19,7 @@ Commands:
   knowledge push <agent> <file>        Add or replace a document of an agent's knowledge (--title, --type)
   webhooks listen --forward-to <url>   Forward live events to a local URL, signed with a local secret (--events a,b)
   chat <agent>                         Talk to an agent through the sandbox (test key; --from, --timeout)
+  call <agent>                         Call an agent through the voice loop, in text mode (a web call)
 
 Options for every command:
   --api-key <key>     Default: PARLEY_API_KEY, then the config file
@@ -71,6 +72,7 @@ const commandOptions = {
     secret: { type: 'string' },
   },
   chat: { from: { type: 'string' }, timeout: { type: 'string' } },
+  call: {},
 } as const;
 
 type CommandName = keyof typeof commandOptions;
@@ -236,6 +238,23 @@ export async function run(r: RunEnv): Promise<number> {
           });
         } finally {
           r.signal?.removeEventListener('abort', stop);
+          rl.close();
+        }
+        break;
+      }
+      case 'call': {
+        expectArgs(name, args, 1, '<agent>');
+        const stdin = r.stdin ?? process.stdin;
+        const interactive = stdin.isTTY === true && !jsonOut;
+        const rl = createInterface({ input: stdin, terminal: false });
+        const iterator = rl[Symbol.asyncIterator]();
+        const lines = { [Symbol.asyncIterator]: () => iterator };
+        try {
+          await commands.call(ctx, args[0], {
+            lines,
+            prompt: interactive ? () => r.io.err('you> ') : undefined,
+          });
+        } finally {
           rl.close();
         }
         break;

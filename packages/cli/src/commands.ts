@@ -444,3 +444,112 @@ function lastText(last: unknown): unknown {
   if (last && typeof last === 'object') return messageText(last as Record<string, any>);
   return last;
 }
+
+/**
+ * `parley call <agent>`: a web call with the agent through the voice loop, in text mode. It
+ * places the call (`POST /v1/calls`, `transport: web`), joins its media WebSocket, prints what
+ * the agent says as each sentence starts, and sends each line typed as the caller's turn.
+ * End of input hangs up; the call's end (the agent's goodbye, silence, a hangup) ends it.
+ */
+export async function call(
+  ctx: CommandContext,
+  agentId: string,
+  opts: { lines: AsyncIterable<string>; prompt?: () => void; WebSocketImpl?: typeof WebSocket },
+): Promise<void> {
+  const placed = (await ctx.client.post('/v1/calls', {
+    body: { calls: [{ agent_id: agentId, transport: 'web' }] },
+    signal: ctx.signal,
+  } as never)) as { results: Array<Record<string, any>>; errors: Array<Record<string, any>> };
+  const result = placed.results[0];
+  if (!result) {
+    const e = placed.errors[0] ?? {};
+    throw new CliError(EXIT.api, e.code ?? 'call_failed', e.message ?? 'The call was not placed.');
+  }
+  const session = result.media_session as { url: string; token: string };
+  // The server builds the URL from its public URL; join through the base URL this CLI uses.
+  const path = new URL(session.url).pathname;
+  const wsUrl = `${ctx.client.baseUrl.replace(/^http/, 'ws')}${path}?token=${encodeURIComponent(session.token)}`;
+  const Impl = opts.WebSocketImpl ?? WebSocket;
+  const ws = new Impl(wsUrl);
+  if (!ctx.json) ctx.io.err(`Calling ${agentId} (call ${result.call.id}). Type to talk; Ctrl-D hangs up.`);
+  let ended: Record<string, any> | null = null;
+  // Lines sent since the agent last finished talking: at the end of input, wait for its answer.
+  let unanswered = 0;
+  // The agent spoke since the last line was sent: only then does `listening` mean it answered
+  // (and not that it finished a greeting the line interrupted).
+  let spokeSinceSend = false;
+  let answered: (() => void) | null = null;
+  // Lines are sent once the agent has finished its greeting, as a person on the line would wait.
+  let greeted: () => void = () => {};
+  const greeting = new Promise<void>((resolve) => {
+    greeted = resolve;
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    ws.addEventListener('message', (ev) => {
+      if (typeof ev.data !== 'string') return;
+      const msg = JSON.parse(ev.data) as Record<string, any>;
+      if (ctx.json) ctx.io.out(JSON.stringify(msg));
+      else if (msg.type === 'agent_text') ctx.io.out(`agent> ${msg.text}`);
+      else if (msg.type === 'transcript' && msg.interrupted)
+        ctx.io.err(`(agent cut off after: "${msg.text}")`);
+      else if (msg.type === 'listening') opts.prompt?.();
+      if (msg.type === 'agent_text' && unanswered > 0) spokeSinceSend = true;
+      if (msg.type === 'listening') greeted();
+      if (msg.type === 'listening' && unanswered > 0 && spokeSinceSend) {
+        unanswered = 0;
+        answered?.();
+      } else if (msg.type === 'error') ctx.io.err(`(${msg.message})`);
+      if (msg.type === 'ended') {
+        ended = msg;
+        greeted();
+        answered?.();
+      }
+    });
+    ws.addEventListener('close', (ev) => {
+      if (ev.code >= 4000)
+        reject(new CliError(EXIT.api, 'media_refused', ev.reason || `closed with ${ev.code}`));
+      else resolve();
+    });
+    ws.addEventListener('error', () =>
+      reject(
+        new CliError(
+          EXIT.unreachable,
+          'unreachable',
+          `Cannot open the call's media socket at ${wsUrl.split('?')[0]}.`,
+        ),
+      ),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener('open', () => resolve(), { once: true });
+    finished.catch(reject);
+  });
+  const typing = (async () => {
+    await greeting;
+    for await (const raw of opts.lines) {
+      const text = raw.trim();
+      if (!text) continue;
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(JSON.stringify({ type: 'text', text }));
+      unanswered++;
+      spokeSinceSend = false;
+    }
+    if (unanswered > 0 && ws.readyState === ws.OPEN)
+      await new Promise<void>((resolve) => {
+        answered = resolve;
+      });
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'hangup' }));
+  })();
+  const stop = () => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'hangup' }));
+  };
+  ctx.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    await finished;
+  } finally {
+    ctx.signal?.removeEventListener('abort', stop);
+  }
+  void typing;
+  const end = ended as Record<string, any> | null;
+  if (!ctx.json) ctx.io.err(`Call ended: ${end?.ended_reason ?? 'closed'}.`);
+}

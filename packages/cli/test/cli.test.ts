@@ -249,6 +249,16 @@ describe('parley CLI against a real server [sqlite]', () => {
   it('send and conversations list/show, when those routes exist', async (t) => {
     if (!server.routes.has('/v1/messages') || !server.routes.has('/v1/conversations/{id}/messages'))
       return t.skip('messages/conversations routes not built yet');
+    // Test mode enforces WhatsApp's 24-hour window: the customer writes first (simulated).
+    const closed = await cli(['send', '+919876543210', 'Hello from the CLI', '--api-key', ws.test]);
+    assert.equal(closed.code, 1);
+    assert.match(closed.stderr, /whatsapp_outside_24h_window|24 hours/);
+    const inbound = await fetch(`${server.url}/v1/sandbox/inbound`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ws.test}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: '+919876543210', text: 'Hi' }),
+    });
+    assert.equal(inbound.status, 200);
     const sent = await cli(['send', '+919876543210', 'Hello from the CLI', '--json', '--api-key', ws.test]);
     assert.equal(sent.code, 0, sent.stderr);
     const msg = JSON.parse(sent.stdout);
@@ -268,6 +278,32 @@ describe('parley CLI against a real server [sqlite]', () => {
       ws.test,
     ]);
     assert.equal(missing.code, 1);
+  });
+
+  it('call talks to an agent over a web call in text mode and hangs up at the end of input', async () => {
+    const agent = (await (
+      await fetch(`${server.url}/v1/agents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ws.test}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Phone agent', greeting: 'Hello from the phone agent.' }),
+      })
+    ).json()) as { id: string };
+    const r = await cli(
+      ['call', agent.id, '--api-key', ws.test],
+      {},
+      { stdin: 'What are your opening hours?\n' },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    assert.equal(lines[0], 'agent> Hello from the phone agent.');
+    assert.ok(lines.length >= 2, r.stdout);
+    assert.match(r.stderr, /Call ended: customer_ended_call/);
+    const bad = await cli(
+      ['call', 'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D', '--api-key', ws.test],
+      {},
+      { stdin: '' },
+    );
+    assert.equal(bad.code, 1);
   });
 
   it('chat sends through the sandbox and prints the agent reply, when the sandbox exists', async (t) => {
@@ -320,7 +356,12 @@ describe('the parley binary', () => {
     return new Promise((resolve, reject) => {
       const child = spawn(
         process.execPath,
-        ['--disable-warning=ExperimentalWarning', join(root, 'node_modules/.bin/parley'), ...args],
+        [
+          '--disable-warning=ExperimentalWarning',
+          '--conditions=parley-source',
+          join(root, 'node_modules/.bin/parley'),
+          ...args,
+        ],
         {
           env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), ...env },
         },

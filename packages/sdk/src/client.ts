@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { errorFromResponse, ParleyError } from './errors.ts';
 import { parseSse, type SseMessage } from './sse.ts';
 import type {
@@ -166,7 +165,8 @@ export class Parley {
   ): Promise<ApiResponse<T>> {
     const url = this.url(path, options.params, options.query);
     const headers = this.#headers(options.headers);
-    if (method === 'post') headers['idempotency-key'] = options.idempotencyKey ?? randomUUID();
+    if (method === 'post')
+      headers['idempotency-key'] = options.idempotencyKey ?? globalThis.crypto.randomUUID();
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);

@@ -15,6 +15,8 @@ export type {
   BodyOf,
   CommonOptions,
   components,
+  EventOf,
+  EventType,
   HttpMethod,
   ItemOf,
   ListPaths,
@@ -23,6 +25,7 @@ export type {
   paths,
   QueryOf,
   ResultOf,
+  WebhookEvent,
 } from './types.ts';
 export {
   generateWebhookSecret,

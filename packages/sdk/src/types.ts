@@ -3,7 +3,7 @@
  * body and success response come from the OpenAPI document, so a regenerated schema is all a
  * new route needs.
  */
-import type { components, paths } from './schema.d.ts';
+import type { components, paths, webhooks } from './schema.d.ts';
 
 export type { components, paths };
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -85,3 +85,19 @@ export type ResultAt<P extends string, M extends HttpMethod, F = any> =
   At<P, M> extends undefined ? F : ResultOf<At<P, M>>;
 
 export type ApiErrorCode = components['schemas']['Error']['error']['code'];
+
+/** Every event type Parley delivers (webhooks and the live stream). */
+export type EventType = keyof webhooks;
+
+/**
+ * The payload of one event type, as webhooks deliver it and the stream yields it, with `data`
+ * typed as the object it is about (`EventOf<'message.received'>['data']` is a message).
+ */
+export type EventOf<T extends EventType> = webhooks[T]['post'] extends {
+  requestBody: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+
+/** Any event: narrow it on `event`, e.g. `if (e.event === 'lead.captured') e.data.phone`. */
+export type WebhookEvent = { [T in EventType]: EventOf<T> }[EventType];

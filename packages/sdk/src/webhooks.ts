@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ParleyEvent } from './client.ts';
+import type { WebhookEvent } from './types.ts';
 
 /** How far a `webhook-timestamp` may be from now (either way): 5 minutes, as Standard Webhooks. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -13,13 +13,20 @@ export class WebhookVerificationError extends Error {
 
 export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
 
-/** The HMAC key of a `whsec_<base64>` secret: its base64-decoded part. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * The key of the Standard Webhooks signature: the base64-decoded part of a `whsec_<base64>`
+ * secret, as that specification defines it; for a secret of your own in another form, its UTF-8
+ * bytes. (`X-Parley-Signature` is keyed with the secret string itself.)
+ */
 export function webhookSecretKey(secret: string): Buffer {
-  const b64 = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
-  const key = Buffer.from(b64, 'base64');
-  if (!key.length)
-    throw new WebhookVerificationError('The webhook secret is empty or not base64 (expected whsec_...).');
-  return key;
+  if (!secret) throw new WebhookVerificationError('The webhook secret is empty.');
+  if (secret.startsWith('whsec_')) {
+    const b64 = secret.slice('whsec_'.length);
+    if (b64.length >= 4 && BASE64.test(b64)) return Buffer.from(b64, 'base64');
+  }
+  return Buffer.from(secret, 'utf8');
 }
 
 /** A fresh `whsec_...` secret (32 random bytes). */
@@ -38,7 +45,7 @@ export function verifyWebhook(
   headers: WebhookHeaders,
   rawBody: string | Uint8Array,
   opts: { toleranceSeconds?: number; now?: Date } = {},
-): ParleyEvent {
+): WebhookEvent {
   const key = webhookSecretKey(secret);
   const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : Buffer.from(rawBody);
   const id = header(headers, 'webhook-id');
@@ -72,7 +79,7 @@ export function verifyWebhook(
     const values = parley.split(',').map((v) => /^\s*sha256=([0-9a-fA-F]{64})\s*$/.exec(v)?.[1]);
     if (values.some((v) => v === undefined))
       throw new WebhookVerificationError('X-Parley-Signature is not of the form sha256=<hex>.');
-    const expected = createHmac('sha256', key).update(body).digest();
+    const expected = createHmac('sha256', secret).update(body).digest();
     if (!values.some((v) => safeEqual(expected, Buffer.from(v!, 'hex')))) {
       throw new WebhookVerificationError('X-Parley-Signature does not match this secret.');
     }
@@ -83,7 +90,7 @@ export function verifyWebhook(
   }
 
   try {
-    return JSON.parse(body.toString('utf8')) as ParleyEvent;
+    return JSON.parse(body.toString('utf8')) as WebhookEvent;
   } catch {
     throw new WebhookVerificationError('The webhook body is not JSON.');
   }
@@ -100,7 +107,7 @@ export function signWebhook(
   const key = webhookSecretKey(secret);
   const ts = String(Math.floor((delivery.timestamp ?? new Date()).getTime() / 1000));
   const v1 = createHmac('sha256', key).update(`${delivery.id}.${ts}.${delivery.body}`).digest('base64');
-  const hex = createHmac('sha256', key).update(delivery.body).digest('hex');
+  const hex = createHmac('sha256', secret).update(delivery.body).digest('hex');
   return {
     'webhook-id': delivery.id,
     'webhook-timestamp': ts,

@@ -169,6 +169,16 @@ describe('Parley client against a real server [sqlite]', () => {
   it('messages.send and conversations work when those routes exist', async (t) => {
     if (!server.routes.has('/v1/messages') || !server.routes.has('/v1/conversations/{id}'))
       return t.skip('messages/conversations routes not built yet');
+    // Test mode enforces WhatsApp's 24-hour window: free text to a number that never wrote is a 422...
+    await assert.rejects(
+      client.messages.send({ to: '+919876543210', type: 'text', text: 'Hello from the SDK' }),
+      (err: ParleyError) =>
+        err.code === 'whatsapp_outside_24h_window' &&
+        err.status === 422 &&
+        /sandbox\/inbound/.test(err.message),
+    );
+    // ...until the customer writes (simulated in test mode).
+    await client.sandbox.inbound({ from: '+919876543210', text: 'Hi' });
     const msg = await client.messages.send({ to: '+919876543210', type: 'text', text: 'Hello from the SDK' });
     assert.equal(msg.status, 'queued');
     const conv = await client.conversations.get(msg.conversation_id);

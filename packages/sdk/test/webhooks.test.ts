@@ -68,9 +68,7 @@ describe('verifyWebhook', () => {
 
   it('refuses incomplete Standard Webhooks headers rather than falling back', () => {
     const h = standardHeaders(secret);
-    const hex = createHmac('sha256', Buffer.from(secret.slice(6), 'base64'))
-      .update(body)
-      .digest('hex');
+    const hex = createHmac('sha256', secret).update(body).digest('hex');
     assert.throws(
       () =>
         verifyWebhook(
@@ -82,9 +80,13 @@ describe('verifyWebhook', () => {
     );
   });
 
-  it('accepts X-Parley-Signature alone (hex HMAC of the body with the decoded secret), also comma-separated', () => {
-    const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-    const hex = createHmac('sha256', key).update(body).digest('hex');
+  it('accepts X-Parley-Signature alone (hex HMAC of the body keyed with the secret string as shown), also comma-separated', () => {
+    const hex = createHmac('sha256', secret).update(body).digest('hex');
+    // Keyed with the decoded bytes it does not match: the key is the string, whsec_ included.
+    const decoded = createHmac('sha256', Buffer.from(secret.slice(6), 'base64'))
+      .update(body)
+      .digest('hex');
+    assert.throws(() => verifyWebhook(secret, { 'x-parley-signature': `sha256=${decoded}` }, body));
     assert.equal(verifyWebhook(secret, { 'X-Parley-Signature': `sha256=${hex}` }, body).id, msgId);
     const other = createHmac('sha256', Buffer.from('x')).update(body).digest('hex');
     assert.equal(
@@ -96,6 +98,37 @@ describe('verifyWebhook', () => {
       /does not match/,
     );
     assert.throws(() => verifyWebhook(secret, { 'x-parley-signature': 'md5=abc' }, body), /not of the form/);
+  });
+
+  it("verifies with a secret of the caller's own that is not whsec_ base64 (UTF-8 key for Standard Webhooks)", () => {
+    const own = 'whsec_your_signing_secret';
+    const headers = signWebhook(own, { id: msgId, body });
+    assert.equal(verifyWebhook(own, headers, body).id, msgId);
+    assert.equal(new Webhook(own, { format: 'raw' }).verify(body, headers) !== undefined, true);
+    const hex = createHmac('sha256', own).update(body).digest('hex');
+    assert.equal(headers['x-parley-signature'], `sha256=${hex}`);
+    assert.throws(() => verifyWebhook('whsec_another_secret_of_mine', headers, body), /No webhook-signature/);
+  });
+
+  it('returns the event typed by its type: narrowing on `event` types `data` as its object', () => {
+    const delivery = JSON.stringify({
+      id: msgId,
+      object: 'event',
+      event: 'message.received',
+      timestamp: '2026-05-10T08:23:41.000Z',
+      api_version: 'v1',
+      workspace_id: 'ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+      livemode: false,
+      actor: { type: 'customer', id: null },
+      data: { id: 'msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D', object: 'message', direction: 'inbound', text: 'Hi' },
+    });
+    const event = verifyWebhook(secret, signWebhook(secret, { id: msgId, body: delivery }), delivery);
+    if (event.event !== 'message.received') assert.fail('expected message.received');
+    // Type-checked by `npm run typecheck`: `data` is a message here.
+    const text: string | null = event.data.text;
+    const direction: 'inbound' | 'outbound' = event.data.direction;
+    assert.equal(text, 'Hi');
+    assert.equal(direction, 'inbound');
   });
 
   it('refuses a request with no signature at all', () => {

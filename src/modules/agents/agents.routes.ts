@@ -17,6 +17,8 @@ export const agentRoutes = [
     method: 'GET',
     path: '/v1/agents',
     summary: 'List AI agents',
+    description:
+      'AI agents of this workspace and mode, newest first; filter by `status`. Model API keys are write-only and never returned.',
     tags: ['Agents'],
     auth: 'key',
     scope: 'agents:read',
@@ -47,6 +49,8 @@ export const agentRoutes = [
     method: 'GET',
     path: '/v1/agents/:id',
     summary: 'Retrieve an AI agent',
+    description:
+      'One agent with its instructions, greeting, languages, model, tools, handoff rules, business (timezone, hours, address, services with their `svc_` ids) and lead fields. Its model `api_key` is never returned.',
     tags: ['Agents'],
     auth: 'key',
     scope: 'agents:read',

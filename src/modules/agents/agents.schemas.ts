@@ -144,6 +144,16 @@ const handoffInput = z.strictObject({
     'Hand off after this many messages the agent could not answer.',
     2,
   ).optional(),
+  holding_message_after_minutes: describe(
+    z.number().int().min(1).max(1440),
+    'While the AI is paused for a handoff and no person has answered a waiting customer for this many minutes, the customer gets one holding message (default 5).',
+    5,
+  ).optional(),
+  holding_message: describe(
+    z.string().trim().min(1).max(1000).nullable(),
+    "The holding message; null for a built-in one in the customer's language.",
+    'Thanks for waiting! Our team has your message and will reply here as soon as someone is free.',
+  ).optional(),
 });
 
 const leadField = z.strictObject({
@@ -287,6 +297,12 @@ export const agentObject = z.object({
     z.object({
       keywords: describe(z.array(z.string()), 'Words that hand off to a human.', ['human']),
       max_unanswered: describe(z.number().int(), 'Unanswered messages before a handoff.', 2),
+      holding_message_after_minutes: describe(
+        z.number().int(),
+        'Minutes a customer waits for a person before the one holding message.',
+        5,
+      ),
+      holding_message: describe(z.string().nullable(), 'The holding message (null: built-in).', null),
     }),
     'When the agent hands off to a human.',
   ),
@@ -298,6 +314,12 @@ export const agentObject = z.object({
         'Weekly opening hours, every day listed (empty: closed).',
         {
           mon: [{ open: '10:00', close: '19:00' }],
+          tue: [{ open: '10:00', close: '19:00' }],
+          wed: [{ open: '10:00', close: '19:00' }],
+          thu: [{ open: '10:00', close: '19:00' }],
+          fri: [{ open: '10:00', close: '19:00' }],
+          sat: [{ open: '10:00', close: '16:00' }],
+          sun: [],
         },
       ),
       address: describe(z.string().nullable(), 'Street address.', '12 MG Road, Bengaluru'),

@@ -1,3 +1,4 @@
+import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import './agents.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
@@ -16,11 +17,7 @@ import {
 } from './agents.schemas.ts';
 import type { AgentsTable } from './agents.tables.ts';
 
-/** Which workspace and mode a call acts in (an `Auth` is one). */
-export interface Scope {
-  workspaceId: string;
-  livemode: boolean;
-}
+export type { Scope };
 
 export type AgentTool = (typeof agentTools)[number];
 export type ModelProvider = (typeof modelProviders)[number];
@@ -47,6 +44,10 @@ export interface Business {
 export interface Handoff {
   keywords: string[];
   max_unanswered: number;
+  /** While the AI is paused and no person has answered a waiting customer for this long, one holding message goes out. */
+  holding_message_after_minutes: number;
+  /** The holding message; null: a built-in one in the customer's language. */
+  holding_message: string | null;
 }
 export interface LeadField {
   key: string;
@@ -90,7 +91,17 @@ export const defaultHours = (): Record<Weekday, Interval[]> => ({
   sun: [],
 });
 const defaultTools: AgentTool[] = ['knowledge', 'lead_capture', 'booking', 'handoff'];
-const defaultHandoff: Handoff = { keywords: ['human', 'agent', 'manager'], max_unanswered: 2 };
+const defaultHandoff: Handoff = {
+  keywords: ['human', 'agent', 'manager'],
+  max_unanswered: 2,
+  holding_message_after_minutes: 5,
+  holding_message: null,
+};
+/** The stored handoff settings, with the defaults of settings added since it was stored. */
+export const parseHandoff = (json: string | null): Handoff => ({
+  ...defaultHandoff,
+  ...fromJson<Partial<Handoff>>(json, {}),
+});
 
 export const parseBusiness = (row: Pick<AgentsTable, 'business'>): Business =>
   fromJson<Business>(row.business, null as never);
@@ -113,7 +124,7 @@ export function presentAgent(row: AgentsTable) {
       api_key_set: row.model_api_key !== null,
     },
     tools: fromJson<AgentTool[]>(row.tools, []),
-    handoff: fromJson<Handoff>(row.handoff, defaultHandoff),
+    handoff: parseHandoff(row.handoff),
     business: parseBusiness(row),
     lead_fields: fromJson<LeadField[]>(row.lead_fields, []),
     created_at: row.created_at,
@@ -155,12 +166,7 @@ export function agentConfig(ctx: AppContext, row: AgentsTable): AgentConfig {
 }
 
 const scoped = (db: Db | Trx, scope: Scope) =>
-  db
-    .selectFrom('agents')
-    .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', scope.livemode ? 1 : 0)
-    .where('deleted_at', 'is', null);
+  tenant(db, scope).selectFrom('agents').selectAll().where('deleted_at', 'is', null);
 
 /** The agent, or `not_found` (also for another workspace's or mode's agent, or a deleted one). */
 export async function getAgentRow(db: Db | Trx, scope: Scope, id: string): Promise<AgentsTable> {
@@ -311,8 +317,7 @@ export async function createAgent(
   const phone = await normalizedPhone(ctx.db, scope, input.phone_number, null);
   const row: AgentsTable = {
     id: newId('agt'),
-    workspace_id: scope.workspaceId,
-    livemode: scope.livemode ? 1 : 0,
+    ...scopeColumns(scope),
     name: input.name,
     status: input.status ?? 'active',
     phone_number: phone ?? null,
@@ -357,38 +362,50 @@ export async function updateAgent(
     input.phone_number !== undefined
       ? await normalizedPhone(ctx.db, scope, input.phone_number, row.id)
       : row.phone_number;
-  const next: AgentsTable = {
+  const next = withChanges(ctx, row, input, phone ?? null);
+  const { id: _id, workspace_id: _ws, livemode: _lm, created_at: _c, ...changes } = next;
+  await insertOrConflict(
+    () => tenant(ctx.db, scope).updateTable('agents').set(changes).where('id', '=', row.id).execute(),
+    next.phone_number,
+  );
+  return presentAgent(next);
+}
+
+/**
+ * The agent as it would be with a draft change applied, nothing saved: what a replay runs
+ * (the same merge rules as PATCH, so a draft behaves as the change would once made).
+ */
+export function draftAgentConfig(
+  ctx: AppContext,
+  row: AgentsTable,
+  draft: Omit<UpdateAgentInput, 'phone_number' | 'status'>,
+): AgentConfig {
+  return agentConfig(ctx, withChanges(ctx, row, draft, row.phone_number));
+}
+
+function withChanges(
+  ctx: AppContext,
+  row: AgentsTable,
+  input: UpdateAgentInput,
+  phone: string | null,
+): AgentsTable {
+  return {
     ...row,
     name: input.name ?? row.name,
     status: input.status ?? row.status,
-    phone_number: phone ?? null,
+    phone_number: phone,
     instructions: input.instructions ?? row.instructions,
     greeting: input.greeting !== undefined ? input.greeting : row.greeting,
     languages: input.languages ? toJson(input.languages) : row.languages,
     ...(input.model ? buildModel(ctx, input.model, row) : {}),
     tools: input.tools ? toJson([...new Set(input.tools)]) : row.tools,
-    handoff: input.handoff
-      ? toJson({ ...fromJson<Handoff>(row.handoff, defaultHandoff), ...input.handoff })
-      : row.handoff,
+    handoff: input.handoff ? toJson({ ...parseHandoff(row.handoff), ...input.handoff }) : row.handoff,
     business: input.business ? toJson(buildBusiness(input.business, parseBusiness(row))) : row.business,
     lead_fields: input.lead_fields
       ? toJson(input.lead_fields.map((f) => ({ key: f.key, label: f.label, required: f.required ?? false })))
       : row.lead_fields,
     updated_at: ctx.clock.now().toISOString(),
   };
-  const { id: _id, workspace_id: _ws, livemode: _lm, created_at: _c, ...changes } = next;
-  await insertOrConflict(
-    () =>
-      ctx.db
-        .updateTable('agents')
-        .set(changes)
-        .where('id', '=', row.id)
-        .where('workspace_id', '=', scope.workspaceId)
-        .where('livemode', '=', scope.livemode ? 1 : 0)
-        .execute(),
-    next.phone_number,
-  );
-  return presentAgent(next);
 }
 
 /**
@@ -399,12 +416,10 @@ export async function updateAgent(
 export async function deleteAgent(ctx: AppContext, scope: Scope, id: string) {
   const row = await getAgentRow(ctx.db, scope, id);
   const now = ctx.clock.now().toISOString();
-  await ctx.db
+  await tenant(ctx.db, scope)
     .updateTable('agents')
     .set({ deleted_at: now, updated_at: now, status: 'paused' })
     .where('id', '=', row.id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', scope.livemode ? 1 : 0)
     .execute();
   return { id: row.id, object: 'agent' as const, deleted: true as const };
 }

@@ -10,3 +10,16 @@ export const replyJob = defineJob({
   timeoutMs: 90_000,
   concurrency: 4,
 });
+
+/**
+ * While a conversation is handed off: sends the one holding message when a customer has waited
+ * `handoff.holding_message_after_minutes` without an answer (enqueued by the customer's message).
+ */
+export const holdingJob = defineJob({
+  name: 'ai.holding',
+  payload: z.object({ workspaceId: z.string(), livemode: z.boolean(), conversationId: z.string() }),
+  maxAttempts: 3,
+  backoffMs: (attempt) => attempt * 5000,
+  timeoutMs: 30_000,
+  concurrency: 2,
+});

@@ -1,28 +1,24 @@
-import { onInboundMessage } from '../messaging/hooks.ts';
 import type { Module } from '../module.ts';
-import { replyJob } from './ai.jobs.ts';
+import { holdingJob, replyJob } from './ai.jobs.ts';
 import { aiMigrations } from './ai.migrations.ts';
 import { aiRoutes } from './ai.routes.ts';
-import { type AiOptions, answerConversation, attach, onInbound } from './ai.service.ts';
+import { type AiOptions, answerConversation, onInbound, sendHoldingMessage } from './ai.service.ts';
 
 /** The AI agent: answers inbound messages (debounced per conversation), the playground and copilot. */
 export function createAiModule(options: Partial<AiOptions> = {}): Module {
   const opts: AiOptions = {
     replyDebounceMs: options.replyDebounceMs ?? 2000,
+    ...(options.holdingRecheckMs !== undefined ? { holdingRecheckMs: options.holdingRecheckMs } : {}),
     llm: { timeoutMs: 20_000, maxSteps: 5, ...options.llm },
   };
-  let detach: (() => void) | undefined;
   return {
     name: 'ai',
     migrations: aiMigrations,
     routes: aiRoutes(opts),
     setup(ctx) {
-      detach = attach(ctx, opts);
-      onInboundMessage(onInbound);
+      ctx.modules.messaging.hooks.inboundMessage.add((tx, e) => onInbound(ctx, opts, tx, e));
       ctx.queue.register(replyJob, (payload, job) => answerConversation(ctx, payload, opts, job));
-    },
-    startWorker() {
-      return () => detach?.();
+      ctx.queue.register(holdingJob, (payload, job) => sendHoldingMessage(ctx, payload, opts, job));
     },
   };
 }

@@ -1,7 +1,16 @@
 import { defineRoute } from '../../platform/http/route.ts';
 import { idParams } from '../../platform/http/schemas.ts';
-import { copilotResponse, testAgentBody, testAgentResponse } from './ai.schemas.ts';
-import { type AiOptions, copilotSuggest, testAgent } from './ai.service.ts';
+import {
+  aiRepliesQuery,
+  aiRepliesResponse,
+  copilotResponse,
+  replayBody,
+  replayResponse,
+  testAgentBody,
+  testAgentResponse,
+} from './ai.schemas.ts';
+import { type AiOptions, aiRepliesOf, copilotSuggest, testAgent } from './ai.service.ts';
+import { replayAgent } from './replay.ts';
 
 export function aiRoutes(opts: AiOptions) {
   return [
@@ -25,6 +34,24 @@ export function aiRoutes(opts: AiOptions) {
     }),
     defineRoute({
       method: 'POST',
+      path: '/v1/agents/:id/replay',
+      summary: 'Replay past customer messages through the agent, or a draft of it',
+      description:
+        "Answers past customer messages again (those of `conversation_ids`, or of this agent's conversations since `since`, by default the last 7 days; the newest `limit`, answered oldest first) with the agent as it is or with `draft` applied, sending and writing nothing. Each result has the reply then and now, the actions then and now (now as a dry run: `would_book`...), and `changed`. Try a new price list or instruction on last week's customers before going live. Dates the customers wrote and availability are read as of now.",
+      tags: ['AI'],
+      auth: 'key',
+      scope: 'agents:read',
+      params: idParams('agt'),
+      body: replayBody,
+      responses: { 200: replayResponse },
+      errors: ['not_found'],
+      handler: async ({ ctx, auth, params, body }) => ({
+        status: 200,
+        body: await replayAgent(ctx, auth, params.id, body, opts),
+      }),
+    }),
+    defineRoute({
+      method: 'POST',
       path: '/v1/conversations/:id/copilot/suggest',
       summary: 'Suggest replies and next steps for a human agent',
       description:
@@ -38,6 +65,24 @@ export function aiRoutes(opts: AiOptions) {
       handler: async ({ ctx, auth, params }) => ({
         status: 200,
         body: await copilotSuggest(ctx, auth, params.id, opts),
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/conversations/:id/ai-replies',
+      summary: "Why the AI answered as it did: each AI reply's sources and actions",
+      description:
+        'For messages the AI agent sent in this conversation: the knowledge passages each answer is based on and what the agent did (lead captured, booking made, handoff). The inbox shows them beside the answers.',
+      tags: ['AI'],
+      auth: 'key',
+      scope: 'conversations:read',
+      params: idParams('conv'),
+      query: aiRepliesQuery,
+      responses: { 200: aiRepliesResponse },
+      errors: ['not_found'],
+      handler: async ({ ctx, auth, params, query }) => ({
+        status: 200,
+        body: await aiRepliesOf(ctx, auth, params.id, query.message_ids?.split(',')),
       }),
     }),
   ];

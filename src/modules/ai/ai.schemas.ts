@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { describe, idOf } from '../../platform/http/schemas.ts';
+import { describe, idOf, timestamp } from '../../platform/http/schemas.ts';
+import { updateAgentBody } from '../agents/agents.schemas.ts';
 
 const turn = z.strictObject({
   role: describe(z.enum(['customer', 'agent']), 'Who said it.', 'customer'),
@@ -39,13 +40,16 @@ export const actionObject = z.object({
       'booking_created',
       'booking_proposed',
       'booking_cancelled',
+      'booking_rescheduled',
+      'reschedule_proposed',
       'handoff',
       'would_capture_lead',
       'would_book',
       'would_cancel_booking',
+      'would_reschedule_booking',
       'would_handoff',
     ]),
-    'What the agent did. The playground and copilot write nothing: their leads, bookings, cancellations and handoffs are `would_capture_lead`, `would_book`, `would_cancel_booking` and `would_handoff`, with `data.dry_run: true`.',
+    "What the agent did. The playground, copilot and replay write nothing: their leads, bookings, cancellations, moves and handoffs are `would_capture_lead`, `would_book`, `would_cancel_booking`, `would_reschedule_booking` and `would_handoff`, with `data.dry_run: true`. `booking_proposed` and `reschedule_proposed` are a slot offered and awaiting the customer's yes.",
     'booking_proposed',
   ),
   data: describe(
@@ -120,5 +124,101 @@ export const copilotResponse = z.object({
       }),
     ),
     'What the human agent may do next.',
+  ),
+});
+
+export const aiRepliesQuery = z.object({
+  message_ids: describe(
+    z
+      .string()
+      .regex(
+        /^msg_[0-9A-HJKMNP-TV-Z]{26}(,msg_[0-9A-HJKMNP-TV-Z]{26}){0,99}$/,
+        'must be up to 100 msg_ ids separated by commas',
+      ),
+    'The AI-written messages to explain, separated by commas (at most 100); without it, the latest 100 AI replies of the conversation.',
+    'msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ).optional(),
+});
+
+export const aiRepliesResponse = z.object({
+  data: describe(
+    z.array(
+      z.object({
+        message_id: idOf('msg', 'The message the AI sent.'),
+        engine: describe(z.string(), '`builtin`, the LLM provider, or `fallback`.', 'builtin'),
+        answered: describe(z.boolean(), 'False when the agent could not answer.', true),
+        sources: describe(z.array(sourceObject), 'Knowledge passages the answer is based on.'),
+        actions: describe(z.array(actionObject), 'What the agent did while answering.'),
+      }),
+    ),
+    'One entry per given message the AI wrote (others are left out).',
+  ),
+});
+
+export const replayBody = z.strictObject({
+  conversation_ids: describe(
+    z.array(idOf('conv')).min(1).max(100),
+    'Replay the customer messages of these conversations (any agent answered them). Without it, the conversations this agent answers.',
+    ['conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'],
+  ).optional(),
+  since: describe(
+    z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a timezone (Z or +05:30)' }),
+    'Only customer messages from this time on. Default without `conversation_ids`: the last 7 days.',
+    '2026-05-03T00:00:00Z',
+  ).optional(),
+  limit: describe(
+    z.number().int().min(1).max(1000),
+    'At most this many customer messages, the newest (default 100).',
+    200,
+  ).optional(),
+  draft: describe(
+    updateAgentBody.omit({ phone_number: true, status: true }),
+    'Agent fields to try instead of the saved ones (as in `PATCH /v1/agents/{id}`: `business`, `handoff` and `model` merge field by field); nothing is saved.',
+    { business: { services: [{ name: 'Haircut', duration_minutes: 45, price: 600 }] } },
+  ).optional(),
+});
+
+export const replayResponse = z.object({
+  object: describe(z.literal('agent_replay'), 'The type of this object.', 'agent_replay'),
+  agent_id: idOf('agt'),
+  draft: describe(z.boolean(), 'True when the replies now come from the draft.', false),
+  results: describe(
+    z.array(
+      z.object({
+        message_id: idOf('msg', 'The customer message.'),
+        conversation_id: idOf('conv'),
+        created_at: timestamp('When the customer sent it.'),
+        text: describe(z.string(), 'What the customer wrote.', 'How much is a haircut?'),
+        reply_then: describe(
+          z.string().nullable(),
+          'The reply the conversation got next (from the AI or a person); null when none.',
+          'A Haircut costs 500 and takes about 45 minutes.',
+        ),
+        reply_now: describe(
+          z.string(),
+          'What the agent answers now.',
+          'A Haircut costs 600 and takes about 45 minutes.',
+        ),
+        actions_then: describe(
+          z.array(actionObject),
+          "What the AI did with that reply (empty for a person's reply).",
+        ),
+        actions_now: describe(z.array(actionObject), 'What the agent would do now (nothing was written).'),
+        sources_now: describe(z.array(sourceObject), 'Knowledge passages the reply now is based on.'),
+        changed: describe(
+          z.boolean(),
+          'The reply now differs from the reply then, or does something else (lead, booking, cancellation, move, offer, handoff).',
+          true,
+        ),
+      }),
+    ),
+    'Each customer message, oldest first.',
+  ),
+  summary: describe(
+    z.object({
+      total: describe(z.number().int(), 'Messages replayed.', 42),
+      changed: describe(z.number().int(), 'Of them, how many would be answered differently.', 7),
+    }),
+    'Counts.',
   ),
 });

@@ -1,3 +1,4 @@
+import { scopeColumns, tenant } from '../../platform/db/scope.ts';
 import './ai.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
@@ -11,6 +12,7 @@ import {
   agentConfig,
   defaultAgent,
   getAgentRow,
+  parseHandoff,
   type Scope,
 } from '../agents/agents.service.ts';
 import type { AgentsTable } from '../agents/agents.tables.ts';
@@ -19,6 +21,7 @@ import {
   checkAvailability,
   createBooking,
   listContactBookings,
+  rescheduleBooking,
 } from '../bookings/bookings.service.ts';
 import {
   type Scope as ContactScope,
@@ -34,15 +37,28 @@ import { captureLead } from '../leads/leads.service.ts';
 import type { InboundMessageEvent } from '../messaging/hooks.ts';
 import { replyToConversation } from '../messaging/messaging.service.ts';
 import type { MessageRow } from '../messaging/messaging.tables.ts';
-import { replyJob } from './ai.jobs.ts';
+import { holdingJob, replyJob } from './ai.jobs.ts';
 import { builtinReply } from './builtin.ts';
 import { type AgentTools, asDryRun, type EngineInput, type EngineResult, type Turn } from './engine.ts';
-import { asksHours, extractLeadFields, isThanks, wantsBooking, wantsCancel, wantsHuman } from './intents.ts';
+import {
+  asksHours,
+  extractLeadFields,
+  isHinglish,
+  isThanks,
+  wantsBooking,
+  wantsCancel,
+  wantsHuman,
+} from './intents.ts';
 import type { LlmOptions } from './llm.ts';
 
 export interface AiOptions {
   /** Customer messages arriving within this window after the first are answered together. */
   replyDebounceMs: number;
+  /**
+   * The longest real wait between two looks at a handed-off conversation whose customer is
+   * waiting (default: until the holding message is due). Tests set it low and move the app's clock.
+   */
+  holdingRecheckMs?: number;
   llm: LlmOptions;
 }
 
@@ -64,8 +80,8 @@ export async function runEngine(
 
 const aiActor = (agentId: string): Actor => ({ type: 'ai', id: agentId });
 
-/** Tools that act: leads, bookings and handoffs are written as the AI of this agent. */
-function liveTools(
+/** Tools that act: leads, bookings and handoffs are written as the AI of this agent (chat replies and voice calls). */
+export function liveTools(
   ctx: AppContext,
   scope: ContactScope,
   agent: AgentConfig,
@@ -75,12 +91,10 @@ function liveTools(
   return {
     searchKnowledge: (query, topK) => searchKnowledge(ctx, scope, agent.id, query, topK),
     async captureLead(input) {
-      const contact = await ctx.db
+      const contact = await tenant(ctx.db, scope)
         .selectFrom('contacts')
         .selectAll()
         .where('id', '=', conversation.contact_id)
-        .where('workspace_id', '=', scope.workspaceId)
-        .where('livemode', '=', scope.livemode ? 1 : 0)
         .executeTakeFirst();
       // The customer is writing from the conversation's number: the lead carries it unless they gave another.
       const phone = input.phone ?? contact?.phone ?? undefined;
@@ -109,6 +123,16 @@ function liveTools(
         },
         actor,
       );
+      return { id: b.id, start_at: b.start_at, end_at: b.end_at };
+    },
+    async findBooking() {
+      const next = (await listContactBookings(ctx, scope, conversation.contact_id, { upcoming: true })).find(
+        (b) => b.agent_id === agent.id,
+      );
+      return next ? { id: next.id, service_id: next.service_id, start_at: next.start_at } : null;
+    },
+    async rescheduleBooking(id, startAt) {
+      const b = await rescheduleBooking(ctx, scope, id, { start_at: startAt }, actor);
       return { id: b.id, start_at: b.start_at, end_at: b.end_at };
     },
     async cancelBooking() {
@@ -154,12 +178,10 @@ async function fillContact(
       ['email', email],
     ] as const) {
       if (!value) continue;
-      const r = await tx.db
+      const r = await tenant(tx.db, scope)
         .updateTable('contacts')
         .set({ [column]: value, updated_at: now })
         .where('id', '=', contactId)
-        .where('workspace_id', '=', scope.workspaceId)
-        .where('livemode', '=', scope.livemode ? 1 : 0)
         .where((eb) => eb.or([eb(column, 'is', null), eb(column, '=', '')]))
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) > 0) changed = true;
@@ -180,7 +202,7 @@ async function fillContact(
  * Tools for the playground and copilot: knowledge and availability are read for real; leads,
  * bookings and handoffs are not written, only described in `actions` (ids are null).
  */
-function dryRunTools(ctx: AppContext, scope: ContactScope, agent: AgentConfig): AgentTools {
+export function dryRunTools(ctx: AppContext, scope: ContactScope, agent: AgentConfig): AgentTools {
   return {
     searchKnowledge: (query, topK) => searchKnowledge(ctx, scope, agent.id, query, topK),
     captureLead: async () => ({ id: null }),
@@ -193,6 +215,11 @@ function dryRunTools(ctx: AppContext, scope: ContactScope, agent: AgentConfig): 
       return { id: null, start_at: new Date(startAt).toISOString(), end_at: end };
     },
     cancelBooking: async () => null,
+    // The playground has no customer, so no booking of theirs to find or move.
+    findBooking: async () => null,
+    async rescheduleBooking(id, startAt) {
+      return { id, start_at: new Date(startAt).toISOString(), end_at: new Date(startAt).toISOString() };
+    },
     handoff: async () => {},
   };
 }
@@ -232,42 +259,33 @@ async function agentFor(
   return defaultAgent(db, scope);
 }
 
-/** Contexts of the running apps, so the inbound hook (a process-wide list) reaches the right queue. */
-const liveContexts = new Set<{ ctx: AppContext; opts: AiOptions }>();
-
-export function attach(ctx: AppContext, opts: AiOptions) {
-  const entry = { ctx, opts };
-  liveContexts.add(entry);
-  return () => {
-    liveContexts.delete(entry);
-  };
-}
-
-async function contextFor(e: InboundMessageEvent) {
-  const all = [...liveContexts];
-  if (all.length === 1) return all[0];
-  // Several apps in one process (tests): the one whose database holds this workspace.
-  for (const entry of all) {
-    const found = await entry.ctx.db
-      .selectFrom('workspaces')
-      .select('id')
-      .where('id', '=', e.workspaceId)
-      .executeTakeFirst()
-      .catch(() => undefined);
-    if (found) return entry;
-  }
-  return undefined;
-}
-
 /**
  * Runs inside the transaction that stores an inbound customer message: when an active agent
  * answers this conversation and its AI is not paused, enqueue one reply for the burst.
  */
-export async function onInbound(tx: Tx, e: InboundMessageEvent): Promise<void> {
-  if (e.conversation.ai_paused === 1) return;
-  const entry = await contextFor(e);
-  if (!entry) return;
+export async function onInbound(
+  ctx: AppContext,
+  opts: AiOptions,
+  tx: Tx,
+  e: InboundMessageEvent,
+): Promise<void> {
   const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+  if (e.conversation.ai_paused === 1) {
+    // Handed off: no AI reply, but a look at whether the customer waits too long for a person.
+    const agent = await agentFor(tx.db, scope, e.conversation);
+    if (!agent) return;
+    const afterMs = parseHandoff(agent.handoff).holding_message_after_minutes * 60_000;
+    await ctx.queue.enqueue(
+      tx.db,
+      holdingJob,
+      { workspaceId: e.workspaceId, livemode: e.livemode, conversationId: e.conversation.id },
+      {
+        singletonKey: `ai-holding:${e.conversation.id}`,
+        delayMs: Math.min(afterMs, opts.holdingRecheckMs ?? afterMs),
+      },
+    );
+    return;
+  }
   const agent = await agentFor(tx.db, scope, e.conversation);
   if (agent?.status !== 'active') return;
   if (!e.conversation.agent_id) {
@@ -277,11 +295,11 @@ export async function onInbound(tx: Tx, e: InboundMessageEvent): Promise<void> {
       .where('id', '=', e.conversation.id)
       .execute();
   }
-  await entry.ctx.queue.enqueue(
+  await ctx.queue.enqueue(
     tx.db,
     replyJob,
     { workspaceId: e.workspaceId, livemode: e.livemode, conversationId: e.conversation.id },
-    { singletonKey: `ai-reply:${e.conversation.id}`, delayMs: entry.opts.replyDebounceMs },
+    { singletonKey: `ai-reply:${e.conversation.id}`, delayMs: opts.replyDebounceMs },
   );
 }
 
@@ -335,12 +353,12 @@ export async function answerConversation(
   if (agentRow?.status !== 'active') return;
   const agent = agentConfig(ctx, agentRow);
   const recent = (
-    await ctx.db
+    await tenant(ctx.db, scope)
       .selectFrom('messages')
       .selectAll()
       .where('conversation_id', '=', conversation.id)
-      .where('workspace_id', '=', scope.workspaceId)
-      .where('livemode', '=', scope.livemode ? 1 : 0)
+      // Private notes are for the team: never part of what the AI reads or answers.
+      .where('type', '!=', 'note')
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(HISTORY_TURNS + 10)
@@ -390,6 +408,10 @@ export async function answerConversation(
     }
     throw err;
   }
+  // From the customer's first unanswered message to this reply being queued.
+  ctx.metrics.aiReplies.inc({ engine: result.engine, answered: String(result.answered) });
+  const waitedMs = ctx.clock.now().getTime() - Date.parse(burst[0]!.created_at);
+  if (waitedMs >= 0) ctx.metrics.aiReplyLatency.observe({ engine: result.engine }, waitedMs / 1000);
   await ctx.transaction(async (tx) => {
     // This job is done when this commits: a customer message stored after it enqueues a new
     // reply instead of finding this one still running (the check for newer messages below
@@ -399,8 +421,7 @@ export async function answerConversation(
       .insertInto('ai_replies')
       .values({
         message_id: sent.id,
-        workspace_id: scope.workspaceId,
-        livemode: scope.livemode ? 1 : 0,
+        ...scopeColumns(scope),
         conversation_id: conversation.id,
         agent_id: agent.id,
         engine: result.engine,
@@ -480,6 +501,31 @@ export async function testAgent(
 }
 
 /** `POST /v1/conversations/{id}/copilot/suggest`: a draft reply and next steps for a human agent. */
+/** The stored sources and actions of AI replies in a conversation (the inbox's "Sources"). */
+export async function aiRepliesOf(
+  ctx: AppContext,
+  scope: Scope,
+  conversationId: string,
+  messageIds?: string[],
+) {
+  await getConversationRow(ctx.db, scope, conversationId);
+  let q = tenant(ctx.db, scope)
+    .selectFrom('ai_replies')
+    .selectAll()
+    .where('conversation_id', '=', conversationId);
+  if (messageIds) q = q.where('message_id', 'in', [...new Set(messageIds)]);
+  const rows = (await q.orderBy('message_id', 'desc').limit(100).execute()).reverse();
+  return {
+    data: rows.map((r) => ({
+      message_id: r.message_id,
+      engine: r.engine,
+      answered: r.answered === 1,
+      sources: fromJson<EngineResult['sources']>(r.sources, []),
+      actions: fromJson<EngineResult['actions']>(r.actions, []),
+    })),
+  };
+}
+
 export async function copilotSuggest(
   ctx: AppContext,
   scope: ContactScope,
@@ -495,12 +541,12 @@ export async function copilotSuggest(
     );
   const agent = agentConfig(ctx, agentRow);
   const recent = (
-    await ctx.db
+    await tenant(ctx.db, scope)
       .selectFrom('messages')
       .selectAll()
       .where('conversation_id', '=', conversation.id)
-      .where('workspace_id', '=', scope.workspaceId)
-      .where('livemode', '=', scope.livemode ? 1 : 0)
+      // Private notes are for the team: never part of what the AI reads or answers.
+      .where('type', '!=', 'note')
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(HISTORY_TURNS)
@@ -589,4 +635,98 @@ function nextBestActions(
     out.push({ type: 'handoff', label: 'Take over from the AI', data: {} });
   if (isThanks(text)) out.push({ type: 'close_conversation', label: 'Close the conversation', data: {} });
   return out;
+}
+
+export const HOLDING_EN =
+  'Thanks for waiting! Our team has your message and will reply here as soon as someone is free.';
+export const HOLDING_HI =
+  'Intezaar ke liye shukriya! Hamari team ko aapka message mil gaya hai, jaise hi koi free hoga yahin reply karega.';
+
+/**
+ * The holding-message job: while the conversation is handed off, a customer whose messages have
+ * had no answer (from anyone) for `handoff.holding_message_after_minutes` gets one holding
+ * message, once until a person has replied: never silence, never a stream of bot messages.
+ * Not due yet: looks again when it is (or after `holdingRecheckMs`).
+ */
+export async function sendHoldingMessage(
+  ctx: AppContext,
+  payload: { workspaceId: string; livemode: boolean; conversationId: string },
+  opts: AiOptions,
+  job?: JobContext,
+) {
+  const scope = { workspaceId: payload.workspaceId, livemode: payload.livemode };
+  const conversation = await getConversationRow(ctx.db, scope, payload.conversationId).catch(() => undefined);
+  if (!conversation || conversation.ai_paused !== 1) return;
+  const agentRow = await agentFor(ctx.db, scope, conversation);
+  if (!agentRow) return;
+  const agent = agentConfig(ctx, agentRow);
+  const recent = await tenant(ctx.db, scope)
+    .selectFrom('messages')
+    .select(['id', 'direction', 'sender_type', 'text', 'created_at'])
+    .where('conversation_id', '=', conversation.id)
+    .where('type', '!=', 'note')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(200)
+    .execute();
+  // Newest first: the customer's messages after the latest answer from anyone.
+  const lastOut = recent.findIndex((m) => m.direction !== 'inbound');
+  const waiting = recent.slice(0, lastOut < 0 ? recent.length : lastOut);
+  if (waiting.length === 0) return;
+  const lastPerson = recent.find(
+    (m) => m.direction !== 'inbound' && (m.sender_type === 'user' || m.sender_type === 'api_key'),
+  );
+  const held = await tenant(ctx.db, scope)
+    .selectFrom('ai_replies')
+    .select('message_id')
+    .where('conversation_id', '=', conversation.id)
+    .where('engine', '=', 'holding')
+    .where('created_at', '>', lastPerson?.created_at ?? '')
+    .executeTakeFirst();
+  if (held) return;
+  const now = ctx.clock.now();
+  const dueAt =
+    Date.parse(waiting[waiting.length - 1].created_at) + agent.handoff.holding_message_after_minutes * 60_000;
+  if (dueAt > now.getTime()) {
+    await ctx.transaction(async (tx) => {
+      await job?.completeWith?.(tx.db);
+      const wait = dueAt - now.getTime();
+      await ctx.queue.enqueue(tx.db, holdingJob, payload, {
+        singletonKey: `ai-holding:${conversation.id}`,
+        delayMs: Math.min(wait, opts.holdingRecheckMs ?? wait),
+      });
+    });
+    return;
+  }
+  const sender = await workspaceSender(ctx, scope, agent.id);
+  const text =
+    agent.handoff.holding_message ??
+    (isHinglish(waiting.map((m) => m.text ?? '').join('\n')) ? HOLDING_HI : HOLDING_EN);
+  let sent: Awaited<ReturnType<typeof replyToConversation>>;
+  try {
+    sent = await replyToConversation(ctx, sender, conversation.id, { type: 'text', text });
+  } catch (err) {
+    if (err instanceof ApiError && err.status < 500) {
+      ctx.logger.warn(
+        { conversationId: conversation.id, code: err.code, msg: err.message },
+        'Holding message not sent',
+      );
+      return;
+    }
+    throw err;
+  }
+  await ctx.db
+    .insertInto('ai_replies')
+    .values({
+      message_id: sent.id,
+      ...scopeColumns(scope),
+      conversation_id: conversation.id,
+      agent_id: agent.id,
+      engine: 'holding',
+      sources: toJson([]),
+      actions: toJson([]),
+      answered: 1,
+      created_at: now.toISOString(),
+    })
+    .execute();
 }

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { AgentConfig } from '../agents/agents.service.ts';
+import { TITLE_SEPARATOR } from '../knowledge/chunking.ts';
 import type { SearchHit } from '../knowledge/search.ts';
 import { contentTokens, stem, tokens } from '../knowledge/text.ts';
 import { parseWhen, type When, weekdayMentioned } from './datetime.ts';
@@ -13,11 +14,15 @@ import {
   type Slot,
   type Source,
   type Turn,
+  type UpcomingBooking,
 } from './engine.ts';
 import {
   asksAddress,
+  asksDuration,
   asksHours,
+  asksPolicy,
   asksPrice,
+  asksServices,
   confirms,
   declines,
   extractLeadFields,
@@ -28,11 +33,14 @@ import {
   isSymbolsOnly,
   isThanks,
   mentionsBooking,
+  mentionsOwnBooking,
   wantsBooking,
   wantsBookingNow,
   wantsCancel,
   wantsHuman,
+  wantsReschedule,
 } from './intents.ts';
+import { expandWord, impliedWords, transliterate } from './lexicon.ts';
 
 /**
  * The built-in reply engine: no network, deterministic. It answers from the agent's knowledge
@@ -49,43 +57,18 @@ import {
  * agent's own booking question (which service, which time) is booked without another question.
  */
 
-/** Words a customer uses for the same thing as the knowledge base. */
-const synonyms: string[][] = [
-  [
-    'price',
-    'prices',
-    'cost',
-    'costs',
-    'rate',
-    'rates',
-    'charge',
-    'charges',
-    'fee',
-    'fees',
-    'kitna',
-    'kitne',
-    'daam',
-    'paisa',
-    'paise',
-    'pricing',
-    'rupees',
-    'rs',
-  ],
-  ['timing', 'timings', 'hours', 'time', 'schedule'],
-  ['haircut', 'hair', 'cut', 'baal'],
-  ['parking', 'park'],
-  ['payment', 'pay', 'upi', 'card', 'cash'],
-  ['refund', 'refunds', 'return', 'returns', 'money back'],
-  ['delivery', 'deliver', 'shipping', 'ship'],
-];
-const synonymOf = new Map<string, string[]>();
-for (const group of synonyms) for (const w of group) synonymOf.set(w, group);
-
 /** Words that say what kind of question it is, not what it is about. */
 const questionWords = new Set([
   'price',
   'prices',
   'cost',
+  'costs',
+  'charge',
+  'charges',
+  'fee',
+  'fees',
+  'rate',
+  'rates',
   'kitna',
   'kitne',
   'offer',
@@ -93,6 +76,9 @@ const questionWords = new Set([
   'available',
   'much',
   'many',
+  'long',
+  'far',
+  'often',
   'hota',
   'hoti',
   'lagta',
@@ -103,6 +89,24 @@ const questionWords = new Set([
   'karti',
   'dete',
   'deti',
+  'happens',
+  'possible',
+  'allowed',
+  'anything',
+  'way',
+  'which',
+  'course',
+  'someone',
+  'still',
+  'problem',
+  'fix',
+  'help',
+  'need',
+  'want',
+  'come',
+  'bring',
+  'order',
+  'eat',
 ]);
 
 export const UNKNOWN_EN = "I'm sorry, I don't have that information.";
@@ -118,7 +122,8 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   const actions: Action[] = [];
   const t = recording(tools, actions);
   const agent = input.agent;
-  const text = input.messages.join('\n').trim();
+  // Devanagari is read as the Hinglish it sounds like; the rules below speak Hinglish.
+  const text = transliterate(input.messages.join('\n')).trim();
   const hi = isHinglish(text);
   const has = (tool: AgentConfig['tools'][number]) => agent.tools.includes(tool);
   const done = (reply: string, o: { sources?: Source[]; answered?: boolean } = {}): EngineResult => ({
@@ -168,6 +173,42 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
     return done(leadNote + (hi ? HANDOFF_HI : HANDOFF_EN));
   }
 
+  const task = has('booking') ? taskOf(input.history) : null;
+  const policy = asksPolicy(text) && isQuestion(text);
+
+  if (task?.awaits === 'confirmation' && declines(text)) {
+    // "nahi" alone is not enough to tell the language: the question it answers is.
+    const hiNo = hi || isHinglish(task.prompt);
+    return done(
+      leadNote +
+        (task.kind === 'reschedule'
+          ? hiNo
+            ? 'Theek hai, aapki booking jaisi thi waisi hi hai. Aur kuch madad chahiye to batayein.'
+            : 'No problem, your booking stays as it is. Anything else I can help with?'
+          : hiNo
+            ? 'Theek hai, maine booking nahi ki. Aur kuch madad chahiye to batayein.'
+            : "No problem, I haven't booked anything. Anything else I can help with?"),
+    );
+  }
+
+  // A question in the middle of a booking or a move is answered, and the task's question asked again.
+  if (task && !policy && isSideQuestion(input, text, task)) {
+    const answer = await factsOrKnowledge(input, t, text, hi);
+    if (answer) {
+      const again = task.prompt.replace(/^(Yes|Haan),\s*/, '');
+      return done(`${leadNote}${answer.reply} ${again}`.trim(), { sources: answer.sources });
+    }
+  }
+
+  if (has('booking') && !policy) {
+    const moving =
+      wantsReschedule(text) ||
+      (task?.kind === 'reschedule' && (whenIn(input, text) !== null || confirms(text)));
+    const current = moving || mentionsOwnBooking(text) ? await t.findBooking() : null;
+    if (moving || (current && mentionsOwnBooking(text) && whenIn(input, text) && !wantsCancel(text)))
+      return done(leadNote + (await rescheduleReply(input, t, hi, text, task, current)));
+  }
+
   if (has('booking') && wantsCancel(text)) {
     const cancelled = await t.cancelBooking();
     if (cancelled) {
@@ -184,33 +225,24 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
     );
   }
 
-  if (has('booking') && awaitsConfirmation(input.history) && declines(text)) {
-    // "nahi" alone is not enough to tell the language: the question it answers is.
-    const hiNo = hi || isHinglish(lastAgentTurn(input.history)?.text ?? '');
-    return done(
-      leadNote +
-        (hiNo
-          ? 'Theek hai, maine booking nahi ki. Aur kuch madad chahiye to batayein.'
-          : "No problem, I haven't booked anything. Anything else I can help with?"),
-    );
-  }
+  const service = serviceIn(agent, text);
+  const when = whenIn(input, text);
+  const factual = asksPrice(text) || asksDuration(text) || asksFree(text);
   const bookingAsked =
-    wantsBooking(text) ||
-    continuesBooking(input.history) ||
-    (mentionsBooking(text) && (whenIn(input, text) !== null || serviceIn(agent, text) !== undefined)) ||
-    // "kal 3 baje haircut": a service and a day or time is a booking request, unless it asks the price.
-    (serviceIn(agent, text) !== undefined && whenIn(input, text) !== null && !asksPrice(text));
+    !policy &&
+    (wantsBooking(text) ||
+      task?.kind === 'booking' ||
+      (mentionsBooking(text) && (when !== null || service !== undefined)) ||
+      // "kal 3 baje haircut": a service and a day or time is a booking request, unless it asks the price.
+      (service !== undefined && when !== null && !factual) ||
+      (service !== undefined && visitRe.test(text) && !factual));
   if (has('booking') && agent.business.services.length > 0 && bookingAsked) {
     return done(leadNote + (await bookingReply(input, t, actions, hi, text)));
   }
 
-  if (asksHours(text) && !asksAddress(text)) return done(leadNote + hoursReply(input, text, hi));
-  if (asksAddress(text) && agent.business.address) {
-    return done(
-      leadNote +
-        (hi ? `Hamara address hai: ${agent.business.address}` : `We're at ${agent.business.address}.`),
-    );
-  }
+  const answer = await factsOrKnowledge(input, t, text, hi);
+  if (answer) return done(leadNote + answer.reply, { sources: answer.sources });
+
   if (isGreeting(text)) return done(leadNote + greeting(input, hi));
   if (isThanks(text))
     return done(
@@ -219,11 +251,6 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
           ? 'Aapka swagat hai! Aur kuch madad chahiye to batayein.'
           : "You're welcome! Anything else I can help with?"),
     );
-
-  if (has('knowledge')) {
-    const answer = await knowledgeAnswers(t, text, contentTokens(agent.name));
-    if (answer) return done(leadNote + answer.reply, { sources: answer.sources });
-  }
   if (
     leadNote &&
     contentTokens(text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/, '')).length <= 4
@@ -246,6 +273,118 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
         : `${UNKNOWN_EN} Could you rephrase, or would you like me to connect you with our team?`),
     { answered: false },
   );
+}
+
+/** "I want to see the flat", "can I visit", "aana hai": coming over, which a named service turns into a booking. */
+const visitRe =
+  /\b(visit|see the|come (in|over|by)|drop (in|by)|attend|join|aana|aa sakt\w*|aa jaun|aaun\w*)\b/i;
+const asksFree = (text: string) =>
+  /\b(is|are|will) (it|the|your|a|this)\b.{0,30}\bfree\b|\bfree (hai|h)\b|\bfree of (charge|cost)\b/i.test(
+    text,
+  );
+
+/**
+ * What the agent can say without a booking step: its own configuration first (services with
+ * price and duration, opening hours, address), then its knowledge. A question about a service
+ * that the knowledge details further ("gold facial" when the service is "Facial") is answered
+ * from the knowledge.
+ */
+async function factsOrKnowledge(
+  input: EngineInput,
+  t: AgentTools,
+  text: string,
+  hi: boolean,
+): Promise<{ reply: string; sources: Source[] } | null> {
+  const agent = input.agent;
+  const knowledge = () =>
+    agent.tools.includes('knowledge')
+      ? knowledgeAnswers(t, text, contentTokens(agent.name))
+      : Promise.resolve(null);
+  if (asksServices(text) && agent.business.services.length)
+    return { reply: servicesReply(input, hi), sources: [] };
+  const named = servicesIn(agent, text);
+  if (named.length && (asksPrice(text) || asksDuration(text) || asksFree(text))) {
+    // Words the service's name does not explain ("gold" in "gold facial price") ask for the knowledge.
+    const nameStems = new Set(named.flatMap((s) => tokens(s.name)).map(stem));
+    const extra = contentTokens(text).filter(
+      (w) => !questionWords.has(w) && !nameStems.has(stem(w)) && !priceWords.has(w),
+    );
+    if (extra.length) {
+      const k = await knowledge();
+      if (k && k.coverage >= 0.99 && extra.every((w) => k.covered.includes(w))) return k;
+    }
+    return { reply: named.map((s) => serviceFact(s, text, hi)).join(' '), sources: [] };
+  }
+  if (asksHours(text) && !asksAddress(text) && !asksPolicy(text))
+    return { reply: hoursReply(input, text, hi), sources: [] };
+  if (asksAddress(text) && agent.business.address) {
+    return {
+      reply: hi ? `Hamara address hai: ${agent.business.address}` : `We're at ${agent.business.address}.`,
+      sources: [],
+    };
+  }
+  if (isGreeting(text) || isThanks(text)) return null;
+  return knowledge();
+}
+
+const priceWords = new Set([
+  'price',
+  'prices',
+  'cost',
+  'costs',
+  'charge',
+  'charges',
+  'fee',
+  'fees',
+  'rate',
+  'rates',
+  'kitna',
+  'kitne',
+  'kitni',
+  'daam',
+  'much',
+  'long',
+  'time',
+  'minutes',
+  'free',
+  'duration',
+  'samay',
+  'der',
+  'lagta',
+  'lagega',
+]);
+
+function money(price: number): string {
+  return price.toLocaleString('en-IN');
+}
+
+/** "A Root Canal costs 6000 and takes about 90 minutes." */
+function serviceFact(s: AgentConfig['business']['services'][number], text: string, hi: boolean): string {
+  const duration = asksDuration(text) && !asksPrice(text);
+  if (hi) {
+    if (duration) return `${s.name} mein lagbhag ${s.duration_minutes} minute lagte hain.`;
+    if (s.price === 0) return `${s.name} free hai (lagbhag ${s.duration_minutes} minute).`;
+    if (s.price === null)
+      return `${s.name} lagbhag ${s.duration_minutes} minute ka hota hai; iska price mere paas nahi hai.`;
+    return `${s.name} ka charge ${money(s.price)} hai, aur isme lagbhag ${s.duration_minutes} minute lagte hain.`;
+  }
+  if (duration) return `A ${s.name} takes about ${s.duration_minutes} minutes.`;
+  if (s.price === 0) return `A ${s.name} is free of charge and takes about ${s.duration_minutes} minutes.`;
+  if (s.price === null)
+    return `A ${s.name} takes about ${s.duration_minutes} minutes; I don't have a price for it.`;
+  return `A ${s.name} costs ${money(s.price)} and takes about ${s.duration_minutes} minutes.`;
+}
+
+function servicesReply(input: EngineInput, hi: boolean): string {
+  const list = input.agent.business.services
+    .map(
+      (s) =>
+        `${s.name} (${s.duration_minutes} min${s.price === 0 ? ', free' : s.price !== null ? `, ${money(s.price)}` : ''})`,
+    )
+    .join(', ');
+  return hi
+    ? `Hamari services: ${list}. Kya main aapke liye koi book karun?`
+    : `We offer: ${list}. Would you like me to book one for you?`;
 }
 
 function greeting(input: EngineInput, hi: boolean): string {
@@ -275,37 +414,56 @@ function unansweredStreak(history: Turn[]): number {
   return n;
 }
 
-const expand = (w: string) => synonymOf.get(w) ?? [w];
+const expand = expandWord;
+
+interface KnowledgeAnswer {
+  reply: string;
+  sources: Source[];
+  /** Share of the question's topical words the best passage holds, and which. */
+  coverage: number;
+  covered: string[];
+}
 
 /**
  * A burst or a long message may ask several things ("hello / parking? / my car is big"): each
  * sentence is tried on its own and every answerable one answered; when none is, the whole text.
+ * In a long message the questions come first.
  */
 async function knowledgeAnswers(
   t: AgentTools,
   text: string,
   businessWords: string[],
-): Promise<{ reply: string; sources: Source[] } | null> {
+): Promise<KnowledgeAnswer | null> {
   const clean = text
     .replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, ' ')
     .replace(/\+?\d[\d\s-]{7,}\d/g, ' ');
-  const segments = clean
-    .split(/\n+|(?<=[?!.])\s+/)
-    .map((x) => x.trim())
-    .filter((x) => contentTokens(x).length > 0)
-    .slice(0, 6);
+  const all = [
+    ...new Set(
+      clean
+        .split(/\n+|(?<=[?!.])\s+/)
+        .map((x) => x.trim())
+        .filter((x) => contentTokens(x).length > 0),
+    ),
+  ];
+  const segments = [
+    ...all.filter((x) => x.endsWith('?')),
+    ...all.filter((x) => !x.endsWith('?')).slice(-3),
+  ].slice(0, 6);
   const replies: string[] = [];
   const sources: Source[] = [];
+  let best: KnowledgeAnswer | null = null;
   if (segments.length > 1) {
     for (const seg of segments) {
       const a = await knowledgeAnswer(t, seg, businessWords);
       if (!a || sources.some((x) => x.chunk_id === a.sources[0].chunk_id)) continue;
       replies.push(a.reply);
       sources.push(...a.sources);
+      best ??= a;
+      if (replies.length === 3) break;
     }
   }
-  if (replies.length) return { reply: replies.join('\n\n'), sources };
-  return knowledgeAnswer(t, clean, businessWords);
+  if (best) return { ...best, reply: replies.join('\n\n'), sources };
+  return knowledgeAnswer(t, all.length > 6 ? segments.join(' ') : clean, businessWords);
 }
 
 /** Searches, then keeps the best passage only if it covers enough of what was asked. */
@@ -313,25 +471,35 @@ async function knowledgeAnswer(
   t: AgentTools,
   text: string,
   businessWords: string[],
-): Promise<{ reply: string; sources: Source[] } | null> {
+): Promise<KnowledgeAnswer | null> {
   // The business's own name says nothing about which passage answers ("is parking near the salon").
   const words = contentTokens(text).filter((w) => !businessWords.includes(w));
   if (words.length === 0) return null;
-  const query = [...new Set(words.flatMap(expand))].join(' ');
+  const implied = impliedWords(text);
+  const query = [...new Set([...words, ...implied].flatMap(expand))].join(' ');
   const hits = await t.searchKnowledge(query, 8);
   if (hits.length === 0) return null;
   const topical = words.filter((w) => !questionWords.has(w));
+  const asked = topical.length ? topical : words;
   const scored = hits
-    .map((h) => ({
-      hit: h,
-      coverage: coverage(topical.length ? topical : words, h),
-      full: coverage(words, h),
-    }))
+    .map((h) => {
+      const have = chunkStems(h);
+      const covered = asked.filter((w) => expand(w).some((s) => have.has(stem(s))));
+      // A phrase's word ("at once" → instalments) found in the passage stands for one word of the question.
+      const bonus = implied.some((w) => expand(w).some((s) => have.has(stem(s)))) ? 1 : 0;
+      return {
+        hit: h,
+        covered,
+        coverage: Math.min(1, (covered.length + bonus) / asked.length),
+        full: coverage(words, h),
+      };
+    })
     .sort((a, b) => b.coverage - a.coverage || b.full - a.full || b.hit.score - a.hit.score);
   const best = scored[0];
   if (best.coverage < 0.5) return null;
-  const reply = passageAnswer(best.hit, words);
-  return { reply, sources: [source(best.hit)] };
+  const reply = passageAnswer(best.hit, [...words, ...implied]);
+  if (!reply) return null;
+  return { reply, sources: [source(best.hit)], coverage: best.coverage, covered: best.covered };
 }
 
 const source = (h: SearchHit): Source => ({
@@ -355,22 +523,32 @@ function coverage(words: string[], h: SearchHit): number {
 const WHOLE_PASSAGE_CHARS = 240;
 const ANSWER_CHARS = 360;
 
+/** Text in a document that speaks to the assistant rather than to customers: never quoted. */
+const instructionRe =
+  /\b(system (note|prompt|message)|note to (the )?(ai|assistant|bot|model)|(ai|assistant|bot|chatbot)s?\s*:|you are now|as an ai)\b|^\s*(system|assistant)\s*:/i;
+const speaksToAssistant = (sentence: string) => isInjection(sentence) || instructionRe.test(sentence);
+
 /**
  * The answer of a FAQ pair, or the passage's most relevant sentences: each sentence (or line,
  * list item) is scored by how many of the query's words it holds, and the best one or two are
  * quoted in the passage's order, so "Do you do keratin?" gets the keratin sentence of an
- * "About us" page, not the page.
+ * "About us" page, not the page. A heading that carries facts ("Thali: 450 rupees") is part of
+ * the passage; a sentence that only makes sense with the one before it ("After that ...",
+ * "Later cancellations ...") brings that one along, so a policy is never cut in half.
+ * Sentences addressed to an assistant (an injected instruction) are left out.
  */
-export function passageAnswer(h: { text: string }, words: string[]): string {
+export function passageAnswer(h: { text: string; title?: string }, words: string[]): string {
   const faq = /^Q:[\s\S]*?\nA:\s*([\s\S]*)$/.exec(h.text);
-  if (faq) return faq[1].trim();
-  const sentences = h.text
-    .split(/\n+/)
-    .filter((line) => !/^\s{0,3}#{1,6}\s/.test(line))
-    .map((line) => line.replace(/^\s*(?:[-*•]|\d+[.)])\s+/, '').trim())
-    .flatMap((line) => line.split(/(?<=[.!?।])\s+(?=[\p{Lu}\p{N}"'(])/u))
-    .map((x) => x.trim())
-    .filter(Boolean);
+  if (faq)
+    return splitSentences(faq[1])
+      .filter((x) => !speaksToAssistant(x))
+      .join(' ');
+  const levels = (h.title ?? '').split(TITLE_SEPARATOR);
+  const heading = levels.length > 1 ? levels[levels.length - 1].trim() : '';
+  const body = splitSentences(h.text).filter((x) => !speaksToAssistant(x));
+  // A heading with a figure in it ("Root canal treatment: 6000 rupees per tooth") is a fact.
+  const sentences = heading && /\d/.test(heading) ? [`${heading.replace(/[.:]$/, '')}.`, ...body] : body;
+  if (sentences.length === 0) return '';
   const whole = sentences.join(' ');
   if (sentences.length <= 2 || whole.length <= WHOLE_PASSAGE_CHARS) return whole;
   const stems = new Set(words.flatMap(expand).map(stem));
@@ -391,7 +569,24 @@ export function passageAnswer(h: { text: string }, words: string[]): string {
     .map((x) => x.i);
   const first = order[0];
   const picked = order.length > 1 ? order.slice(0, 2) : scores[first + 1] > 0 ? [first, first + 1] : [first];
-  return fitting(sentences, picked);
+  // A sentence that leans on the one before it brings it along; so does a heading's figure.
+  const withContext = picked.flatMap((i) => (i > 0 && continuesRe.test(sentences[i]) ? [i - 1, i] : [i]));
+  if (heading && /\d/.test(heading) && !withContext.includes(0) && scores[0] > 0) withContext.unshift(0);
+  return fitting(sentences, [...new Set(withContext)]);
+}
+
+/** Openings of a sentence that continues the one before it. */
+const continuesRe =
+  /^(after (that|this)|afterwards|later|then|otherwise|beyond (that|this)|between|however|but|also|this|that|these|those|it|they|such|in that case|if not|else|within|cancellations within|from then)\b/i;
+
+function splitSentences(text: string): string[] {
+  return text
+    .split(/\n+/)
+    .filter((line) => !/^\s{0,3}#{1,6}\s/.test(line))
+    .map((line) => line.replace(/^\s*(?:[-*•]|\d+[.)])\s+/, '').trim())
+    .flatMap((line) => line.split(/(?<=[.!?।])\s+(?=[\p{Lu}\p{N}"'(])/u))
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 /** The picked sentences in passage order, as many as fit in an answer (always the first). */
@@ -426,9 +621,10 @@ function hoursReply(input: EngineInput, text: string, hi: boolean): string {
           : day.label;
     const holiday = holidayFor(input, day);
     if (holiday || intervals.length === 0) {
+      const why = holiday ? (hi ? ' (chhutti)' : ' (a holiday)') : '';
       return hi
-        ? `${label} ko hum band hain.${openDaysHint(input, hi)}`
-        : `We're closed on ${label === 'Today' || label === 'Tomorrow' ? label.toLowerCase() : label}.${openDaysHint(input, hi)}`;
+        ? `${label} ko hum band hain${why}.${openDaysHint(input, hi)}`
+        : `We're closed on ${label === 'Today' || label === 'Tomorrow' ? label.toLowerCase() : label}${why}.${openDaysHint(input, hi)}`;
     }
     return hi
       ? `${label} ko hum ${fmt(intervals)} tak khule hain.`
@@ -437,11 +633,18 @@ function hoursReply(input: EngineInput, text: string, hi: boolean): string {
   return (hi ? 'Hamare timings: ' : 'Our opening hours: ') + weekSummary(input, hi);
 }
 
-function holidayFor(input: EngineInput, day: { label: string }): boolean {
+/** Whether the day asked about (today, tomorrow, or the next such weekday) is one of the business's holidays. */
+function holidayFor(input: EngineInput, day: { key: string; label: string }): boolean {
   const tz = input.agent.business.timezone;
   const now = DateTime.fromJSDate(input.now).setZone(tz);
-  const date = day.label === 'today' ? now : day.label === 'tomorrow' ? now.plus({ days: 1 }) : null;
-  return date ? input.agent.business.holidays.includes(date.toISODate()!) : false;
+  const wanted = weekdayKeys.indexOf(day.key as (typeof weekdayKeys)[number]) + 1;
+  const date =
+    day.label === 'today'
+      ? now
+      : day.label === 'tomorrow'
+        ? now.plus({ days: 1 })
+        : now.plus({ days: (wanted - now.weekday + 7) % 7 });
+  return input.agent.business.holidays.includes(date.toISODate()!);
 }
 
 function openDaysHint(input: EngineInput, hi: boolean): string {
@@ -462,39 +665,132 @@ function weekSummary(input: EngineInput, hi: boolean): string {
 
 const lastAgentTurn = (history: Turn[]) => [...history].reverse().find((t) => t.role === 'agent');
 
-/** The last agent reply asked a booking question, so this message may only carry the missing part. */
-function continuesBooking(history: Turn[]): boolean {
-  const last = lastAgentTurn(history);
-  return !!last && BOOKING_PROMPT.test(last.text);
+/**
+ * The conversation's open task, read from the agent's last question: a booking waiting for its
+ * service or time, or for a yes; a move of a booking waiting for the new time, or for a yes.
+ * The agent's own words are the state, so the same state is read in the live loop, the
+ * playground's `history` and a replay.
+ */
+interface Task {
+  kind: 'booking' | 'reschedule';
+  awaits: 'details' | 'confirmation';
+  /** The agent's question, asked again after answering a side question. */
+  prompt: string;
 }
-const CONFIRM_PROMPT = /(Shall I book it\?|book kar doon\?)/;
+const CONFIRM_PROMPT = /(Shall I book (it|the [^?]+)\?|book kar doon\?)/;
 const BOOKING_PROMPT =
-  /(to book\?|should I book\?|kaunsi service|kis din|kaunsa time|book karun\?|Shall I book it\?|book kar doon\?)/;
+  /(to book\?|should I book\?|kaunsi service|kis din|kaunsa time|book karun\?|Shall I book (it|the [^?]+)\?|book kar doon\?|What day and time would you like|Which time should I book)/;
+const MOVE_CONFIRM_PROMPT = /(Shall I move it\?|shift kar doon\?)/;
+const MOVE_PROMPT =
+  /(What new day and time would suit you|What day and time would suit you instead|Which time should I move it to\?|kis din aur kis time shift karun\?|kis time pe shift karun\?|Shall I move it\?|shift kar doon\?)/;
 
-/** The last agent reply offered one free slot and asked whether to book it. */
-function awaitsConfirmation(history: Turn[]): boolean {
+function taskOf(history: Turn[]): Task | null {
   const last = lastAgentTurn(history);
-  return !!last && CONFIRM_PROMPT.test(last.text);
+  if (!last) return null;
+  const question = lastQuestion(last.text);
+  if (MOVE_PROMPT.test(last.text))
+    return {
+      kind: 'reschedule',
+      awaits: MOVE_CONFIRM_PROMPT.test(last.text) ? 'confirmation' : 'details',
+      prompt: question,
+    };
+  if (BOOKING_PROMPT.test(last.text))
+    return {
+      kind: 'booking',
+      awaits: CONFIRM_PROMPT.test(last.text) ? 'confirmation' : 'details',
+      prompt: question,
+    };
+  return null;
+}
+
+/** The agent's question with the sentence that sets it up ("17:00 on Monday is free. Shall I book it?"). */
+function lastQuestion(text: string): string {
+  const sentences = text.split(/(?<=[.?!])\s+/);
+  const q = sentences.findLastIndex((x) => x.endsWith('?'));
+  if (q < 0) return text;
+  const from = q > 0 && sentences[q].length < 30 ? q - 1 : q;
+  return sentences.slice(from, q + 1).join(' ');
+}
+
+/**
+ * A message in the middle of a task that asks something else ("how much is it?", "is there
+ * parking?"), rather than giving the task what it waits for (a time, a service, a yes or no).
+ */
+function isSideQuestion(input: EngineInput, text: string, task: Task): boolean {
+  if (!isQuestion(text) && !asksPrice(text) && !asksDuration(text)) return false;
+  if (confirms(text) || declines(text) || whenIn(input, text)) return false;
+  if (
+    task.awaits === 'details' &&
+    task.kind === 'booking' &&
+    serviceIn(input.agent, text) &&
+    !asksPrice(text) &&
+    !asksDuration(text)
+  )
+    return false;
+  return true;
 }
 
 const whenIn = (input: EngineInput, text: string) =>
   parseWhen(text, { now: input.now, timezone: input.agent.business.timezone });
 
+/** Words of a service's name that alone do not tell one service from another ("Demo Class"). */
+const genericServiceWords = new Set([
+  'class',
+  'classes',
+  'session',
+  'sessions',
+  'trial',
+  'service',
+  'services',
+  'appointment',
+  'package',
+  'treatment',
+  'room',
+  'the',
+  'and',
+  'for',
+  'with',
+]);
+
 /**
- * The service a message names: its full name ("hair spa"), or for a one-word name the word in
- * another form ("haircuts"). Longer names win so "hair spa" is not read as "haircut".
+ * The services a message names, best first: a full name ("hair spa"), else the services whose
+ * telling words it uses, in any form or in the customer's words ("daant saaf" → Teeth
+ * Cleaning, "table" → Table Reservation). A word shared by several services ("teeth") names
+ * none of them alone; longer names win so "hair spa" is not read as "haircut".
  */
-function serviceIn(agent: AgentConfig, text: string) {
-  const lower = ` ${tokens(text).join(' ')} `;
-  const stems = new Set(tokens(text).map(stem));
+function servicesIn(agent: AgentConfig, text: string): AgentConfig['business']['services'] {
+  const words = tokens(text);
+  const lower = ` ${words.join(' ')} `;
   const byLength = [...agent.business.services].sort((a, b) => b.name.length - a.name.length);
-  return (
-    byLength.find((s) => lower.includes(` ${tokens(s.name).join(' ')} `)) ??
-    byLength.find((s) => {
-      const words = tokens(s.name);
-      return words.length === 1 && words[0].length > 3 && stems.has(stem(words[0]));
-    })
+  const full = byLength.filter((s) => lower.includes(` ${tokens(s.name).join(' ')} `));
+  // "facial and a haircut": each service named in full; "hair spa" hides "haircut" only by overlap.
+  const whole = full.filter(
+    (s) =>
+      !full.some((o) => o !== s && ` ${tokens(o.name).join(' ')} `.includes(` ${tokens(s.name).join(' ')} `)),
   );
+  if (whole.length) return whole;
+  const stems = new Set(words.flatMap(expand).map(stem));
+  const scored = byLength
+    .map((s) => {
+      const name = tokens(s.name).filter((w) => w.length > 2);
+      const hits = name.filter((w) => expand(w).some((x) => stems.has(stem(x))));
+      const telling = hits.filter((w) => !genericServiceWords.has(w));
+      return { s, score: hits.length / Math.max(1, name.length), hits: hits.length, telling: telling.length };
+    })
+    .filter((x) => x.telling > 0)
+    .sort((a, b) => b.hits - a.hits || b.score - a.score);
+  if (scored.length === 0) return [];
+  if (scored.length > 1 && scored[1].hits === scored[0].hits && scored[1].score === scored[0].score)
+    return [];
+  return [scored[0].s];
+}
+
+const serviceIn = (agent: AgentConfig, text: string) => servicesIn(agent, text)[0];
+
+/** Services named in full in a text (the agent's own words use the exact names). */
+function servicesNamedIn(agent: AgentConfig, text: string): AgentConfig['business']['services'] {
+  const lower = ` ${tokens(text).join(' ')} `;
+  return agent.business.services.filter((s) => lower.includes(` ${tokens(s.name).join(' ')} `));
 }
 
 const slug = (name: string) => tokens(name).join('_') || name.toLowerCase();
@@ -549,16 +845,15 @@ async function bookingReply(
   const hi = hiText || isHinglish(context.join('\n'));
   // A question is answered with availability; an explicit request, a confirmation or an answer
   // to the agent's own booking question books (see the policy at the top of this file).
-  const confirmed = awaitsConfirmation(input.history) && confirms(text);
+  const task = taskOf(input.history);
+  const confirmed = task?.awaits === 'confirmation' && confirms(text);
   const askFirst = !confirmed && isQuestion(text) && !context.some(wantsBookingNow);
   const services = agent.business.services;
+  // The service the agent's own question is about ("for your Site Visit"), when it names one.
+  const prompted = task ? servicesNamedIn(agent, lastAgentTurn(input.history)?.text ?? '') : [];
   const service =
     context.map((m) => serviceIn(agent, m)).find((s) => s !== undefined) ??
-    services.find((s) =>
-      contentTokens(s.name).some(
-        (w) => w.length > 3 && contentTokens(context.join(' ')).map(stem).includes(stem(w)),
-      ),
-    ) ??
+    (prompted.length === 1 ? prompted[0] : undefined) ??
     (services.length === 1 ? services[0] : undefined);
   if (!service) {
     const asked = context.map((m) => whenIn(input, m)).find((w) => w?.dateGiven);
@@ -625,7 +920,15 @@ async function bookingReply(
     }
   }
   if (slots.length === 0) {
+    const closed = closedOn(input, date);
     const next = await nextFreeDay(t, date, service.id, tz);
+    const why = closed
+      ? hi
+        ? `${closed} ko hum band hain.`
+        : `We're closed on ${closed}.`
+      : hi
+        ? `${dayLabel} ko koi slot free nahi hai.`
+        : `We have no free slots on ${dayLabel}.`;
     if (next) {
       const nextLabel = DateTime.fromISO(next.date, { zone: tz }).toFormat('cccc d LLLL');
       const times = next.slots.slice(0, 3).map(localTime).join(', ');
@@ -634,12 +937,10 @@ async function bookingReply(
         data: { service_id: service.id, requested: { date, time }, slots: next.slots.slice(0, 3) },
       });
       return hi
-        ? `${dayLabel} ko koi slot free nahi hai. Sabse pehle free: ${nextLabel} ko ${times}. Kaunsa time book karun?`
-        : `We have no free slots on ${dayLabel}. The next free times are on ${nextLabel}: ${times}. Which time should I book?`;
+        ? `${why} Sabse pehle free: ${nextLabel} ko ${times}. Kaunsa time book karun?`
+        : `${why} The next free times are on ${nextLabel}: ${times}. Which time should I book?`;
     }
-    return hi
-      ? `${dayLabel} ko koi slot free nahi hai. Kis din book karun?`
-      : `We have no free slots on ${dayLabel}. Which other day should I book?`;
+    return hi ? `${why} Kis din book karun?` : `${why} Which other day should I book?`;
   }
   const target = time ? minutes(time) : null;
   const offered = (
@@ -676,4 +977,124 @@ async function nextFreeDay(t: AgentTools, date: string, serviceId: string, tz: s
     if (slots.length) return { date: d.toISODate()!, slots };
   }
   return null;
+}
+
+/**
+ * Moving the customer's booking: without a new day, the booking is named and a day asked for;
+ * with one, a free time is moved to at once when the customer asks for it plainly ("move my
+ * appointment to Tuesday 10am", or answers the agent's question), or offered first when they
+ * ask whether they can ("can I shift it to 6pm?"), the move made on their yes. A time alone
+ * keeps the booking's day ("can we make it 9pm instead?").
+ */
+async function rescheduleReply(
+  input: EngineInput,
+  t: ReturnType<typeof recording>,
+  hiText: boolean,
+  text: string,
+  task: Task | null,
+  found: UpcomingBooking | null,
+): Promise<string> {
+  const agent = input.agent;
+  const tz = agent.business.timezone;
+  const context = [text];
+  for (let i = input.history.length - 1, asked = 0; i >= 0 && context.length < 4; i--) {
+    const turn = input.history[i];
+    if (turn.role === 'agent') {
+      if (!MOVE_PROMPT.test(turn.text) || ++asked > 3) break;
+    } else context.push(turn.text);
+  }
+  const hi = hiText || isHinglish(context.join('\n'));
+  const current = found ?? (await t.findBooking());
+  if (!current) {
+    return hi
+      ? 'Mujhe aapki koi upcoming booking nahi mili jise badla ja sake. Kya main nayi booking kar doon?'
+      : "I couldn't find an upcoming booking of yours to move. Would you like me to make a new booking?";
+  }
+  const service = agent.business.services.find((s) => s.id === current.service_id);
+  const name = service?.name ?? (hi ? 'appointment' : 'appointment');
+  const was = localLabel(current.start_at, agent);
+  const whens = context
+    .map((m) => parseWhen(m, { now: input.now, timezone: tz }))
+    .filter((w): w is When => w !== null);
+  const time = whens.find((w) => w.time)?.time ?? null;
+  const date =
+    whens.find((w) => w.dateGiven)?.date ??
+    (time ? DateTime.fromISO(current.start_at).setZone(tz).toISODate() : null);
+  if (!date) {
+    return hi
+      ? `Aapki ${name} ki booking ${was} ki hai. Kis din aur kis time shift karun?`
+      : `Your ${name} is booked for ${was}. What day and time would suit you instead?`;
+  }
+  const confirmed = task?.kind === 'reschedule' && task.awaits === 'confirmation' && confirms(text);
+  const askFirst = !confirmed && task?.kind !== 'reschedule' && isQuestion(text);
+  const slots = await t.checkAvailability(date, current.service_id);
+  const localTime = (s: Slot) => DateTime.fromISO(s.start_at).setZone(tz).toFormat('HH:mm');
+  const dayLabel = DateTime.fromISO(date, { zone: tz }).toFormat('cccc d LLLL');
+  if (time) {
+    const exact = slots.find((s) => localTime(s) === time);
+    if (exact && askFirst) {
+      t.note({
+        type: 'reschedule_proposed',
+        data: {
+          booking_id: current.id,
+          from: current.start_at,
+          to: exact.start_at,
+          awaiting_confirmation: true,
+        },
+      });
+      return hi
+        ? `Aapki ${name} (${was}) ${dayLabel} ko ${time} baje shift ho sakti hai. Shift kar doon?`
+        : `Your ${name} on ${was} can move to ${time} on ${dayLabel}. Shall I move it?`;
+    }
+    if (exact) {
+      try {
+        await t.rescheduleBooking(current.id, exact.start_at);
+        return hi
+          ? `Ho gaya! Aapki ${name} ab ${dayLabel} ko ${time} baje hai.`
+          : `Done! Your ${name} is moved to ${dayLabel} at ${time}.`;
+      } catch {
+        // Taken between the check and the move: offer the others.
+      }
+    }
+  }
+  if (slots.length === 0) {
+    const closed = closedOn(input, date);
+    const next = current.service_id ? await nextFreeDay(t, date, current.service_id, tz) : null;
+    const why = closed
+      ? hi
+        ? `${closed} ko hum band hain.`
+        : `We're closed on ${closed}.`
+      : hi
+        ? `${dayLabel} ko koi slot free nahi hai.`
+        : `We have no free times on ${dayLabel}.`;
+    if (next) {
+      const nextLabel = DateTime.fromISO(next.date, { zone: tz }).toFormat('cccc d LLLL');
+      const times = next.slots.slice(0, 3).map(localTime).join(', ');
+      return hi
+        ? `${why} Sabse pehle free: ${nextLabel} ko ${times}. Kis time pe shift karun?`
+        : `${why} The next free times are on ${nextLabel}: ${times}. Which time should I move it to?`;
+    }
+    return hi
+      ? `${why} Kis din aur kis time shift karun?`
+      : `${why} What day and time would suit you instead?`;
+  }
+  const target = time ? minutes(time) : null;
+  const offered = (
+    target === null
+      ? slots
+      : [...slots].sort(
+          (a, b) => Math.abs(minutes(localTime(a)) - target) - Math.abs(minutes(localTime(b)) - target),
+        )
+  )
+    .slice(0, 3)
+    .sort((a, b) => a.start_at.localeCompare(b.start_at));
+  const times = offered.map(localTime).join(', ');
+  if (time) {
+    return hi
+      ? `${dayLabel} ko ${time} free nahi hai. Sabse paas ke free slots: ${times}. Kis time pe shift karun?`
+      : `${time} on ${dayLabel} isn't available. The nearest free times are ${times}. Which time should I move it to?`;
+  }
+  return hi
+    ? `${dayLabel} ko free slots: ${times}. Kis time pe shift karun?`
+    : `On ${dayLabel} we have ${times} free. Which time should I move it to?`;
 }

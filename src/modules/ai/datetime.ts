@@ -37,6 +37,17 @@ const hindiWeekdays: Record<string, number> = {
   raviwar: 7,
   itwar: 7,
   etwar: 7,
+  // Long vowels as Devanagari spells them (वार → "vaar").
+  somvaar: 1,
+  mangalvaar: 2,
+  budhvaar: 3,
+  guruvaar: 4,
+  shukravaar: 5,
+  shanivaar: 6,
+  shaniwaar: 6,
+  ravivaar: 7,
+  raviwaar: 7,
+  itvaar: 7,
 };
 const englishWeekdays: Record<string, number> = {
   monday: 1,

@@ -34,7 +34,17 @@ export interface AgentTools {
   }): Promise<{ id: string | null; start_at: string; end_at: string }>;
   /** Cancels the customer's next confirmed booking; null when there is none. */
   cancelBooking(): Promise<{ id: string; start_at: string } | null>;
+  /** The customer's next confirmed booking with this agent; null when there is none. */
+  findBooking(): Promise<UpcomingBooking | null>;
+  /** Moves the customer's booking to a new start (same service and length). */
+  rescheduleBooking(id: string, startAt: string): Promise<{ id: string; start_at: string; end_at: string }>;
   handoff(reason: string): Promise<void>;
+}
+
+export interface UpcomingBooking {
+  id: string;
+  service_id: string | null;
+  start_at: string;
 }
 
 export interface Source {
@@ -51,10 +61,13 @@ export type ActionType =
   | 'booking_created'
   | 'booking_proposed'
   | 'booking_cancelled'
+  | 'booking_rescheduled'
+  | 'reschedule_proposed'
   | 'handoff'
   | 'would_capture_lead'
   | 'would_book'
   | 'would_cancel_booking'
+  | 'would_reschedule_booking'
   | 'would_handoff';
 
 export interface Action {
@@ -126,6 +139,15 @@ export function recording(
       if (r) actions.push({ type: 'booking_cancelled', data: { booking_id: r.id, start_at: r.start_at } });
       return r;
     },
+    findBooking: () => tools.findBooking(),
+    async rescheduleBooking(id, startAt) {
+      const r = await tools.rescheduleBooking(id, startAt);
+      actions.push({
+        type: 'booking_rescheduled',
+        data: { booking_id: id, start_at: r.start_at, end_at: r.end_at },
+      });
+      return r;
+    },
     async handoff(reason) {
       if (handedOff) return;
       await tools.handoff(reason);
@@ -139,6 +161,7 @@ const dryRunNames: Partial<Record<ActionType, ActionType>> = {
   lead_captured: 'would_capture_lead',
   booking_created: 'would_book',
   booking_cancelled: 'would_cancel_booking',
+  booking_rescheduled: 'would_reschedule_booking',
   handoff: 'would_handoff',
 };
 

@@ -11,7 +11,7 @@ export function isHinglish(text: string): boolean {
 }
 
 const humanRe =
-  /\b(human|real person|live (agent|person|chat)|insaan|insan|manushya|customer (care|service|support)|representative|someone (real|from (your|the) team)|talk to (a |an |some )?(person|someone|agent|staff|owner|manager)|speak (to|with) (a |an |some )?(person|someone|agent|staff|owner|manager|human)|agent se baat|kisi se baat|kisi insaan|manager se baat|owner se baat|call me back|call karo|phone karo)\b/i;
+  /\b(human|humans|real person|actual person|live (agent|person|chat)|insaan|insan|manushya|customer (care|service|support)|representative|receptionist|someone (real|from (your|the) \w+)|(talk|speak|chat)( to| with)( a| an| some| the| your)? ?(person|someone|somebody|agent|staff|owner|manager|human|advisor|adviser|counsellor|counselor|receptionist|executive|team|sales ?person|teacher|doctor)|(connect|transfer|put) me (to|with|through|in touch)|in touch with (a|an|your|the|some)|(can|could|will|please have|ask|get) (someone|somebody|anyone|your \w+( person)?|a \w+) (to )?(call|ring|phone) (me|back|us)|call me( back)?\b|give me a call|callback|call back|stop the bot|not a bot|no bot|(agent|staff|manager|owner|sir|madam|mam|teacher|doctor|receptionist|kisi|insaan|aadmi|banda|bande|person|team|counsellor) se baat|baat karwa|baat karao|baat karwao|baat karni hai|baat ho sakti|call karo|call kar lena|call kijiye|phone karo|phone kijiye|phone pe baat|koi (hai|banda|insaan|aadmi) (wahan|yahan|udhar)|koi hai (wahan|yahan|kya))\b/i;
 
 export function wantsHuman(text: string, keywords: string[]): boolean {
   if (humanRe.test(text)) return true;
@@ -58,22 +58,38 @@ export const declines = (text: string) => declineRe.test(text);
 
 /** Asks what something costs. */
 const priceRe =
-  /\b(price|prices|pricing|cost|costs|rate|rates|charge|charges|fee|fees|kitna|kitne|kitni|daam|how much)\b/i;
+  /\b(price|prices|pricing|cost|costs|rate|rates|charge|charges|fee|fees|kitna|kitne|kitni|daam|keemat|kimat|how much)\b/i;
 export const asksPrice = (text: string) => priceRe.test(text);
 /** Mentions booking words that also appear in plain questions ("is parking available?"). */
 const maybeBookingRe = /\b(appointment|appointments|appt|slot|slots|availability|available|free time)\b/i;
 export const mentionsBooking = (text: string) => maybeBookingRe.test(text);
 
-const cancelRe = /\b(cancel|radd|call off)\b/i;
+const cancelRe = /\b(cancel|cancell?ed|radd|call off)\b/i;
+/**
+ * A question about the rules ("what happens if I cancel", "is there a cancellation fee",
+ * "cancel karne pe refund milega?"), not a request to act.
+ */
+const policyRe =
+  /\b(fee|fees|charge|charges|charged|policy|policies|rule|rules|niyam|refund|refunds|deposit|money back|get back|penalty|kitna|what happens|if (i|we) (cancel|change|move|reschedule|leave)|agar|karne (pe|par|se)|karoon to|karu to|karein to|later if|in case)\b/i;
+export const asksPolicy = (text: string) => policyRe.test(text);
 /** "cancel my booking", not "is there a cancellation fee". */
-export const wantsCancel = (text: string) =>
-  cancelRe.test(text) && !/\b(fee|fees|charge|charges|policy|kitna)\b/i.test(text);
+export const wantsCancel = (text: string) => cancelRe.test(text) && !asksPolicy(text);
+
+/** Moving an existing booking ("move my appointment to Tuesday", "booking parso kar do", "another day"). */
+const rescheduleRe =
+  /\b(reschedul\w*|postpone\w*|prepone\w*|push (it|my \w+) (back|to)|another (day|time|date)|different (day|time|date)|other day|(move|shift|change|badal\w*|aage|peeche|piche)\b.{0,40}\b(appointment|appt|booking|reservation|visit|class|demo|session|slot|table|time|it)|(appointment|appt|booking|reservation|visit|class|demo|session|slot|table)\b.{0,30}\b(move|shift|change|badal\w*|aage badha\w*|postpone)|time badal\w*|din badal\w*|doosre din|dusre din)\b/i;
+export const wantsReschedule = (text: string) => rescheduleRe.test(text);
+/** "meri booking ... kar do", "my appointment to ...": names the booking the customer already has. */
+const ownBookingRe =
+  /\b(my|our|meri|mera|hamari|humari|apni)\s+(\w+\s+)?(appointment|appt|booking|reservation|visit|slot|table booking|demo)\b/i;
+export const mentionsOwnBooking = (text: string) => ownBookingRe.test(text);
 
 const hoursRe =
-  /\b(open|opens|opening|close|closes|closing|closed|timing|timings|hours|working hours|business hours|khula|khuli|khulta|khulti|khulega|khulegi|band|kab tak|kab se|what time do you|time kya)\b/i;
+  /\b(open|opens|opening|close|closes|closing|closed|timing|timings|hours|working hours|business hours|khula|khuli|khule|khulta|khulti|khulte|khulega|khulegi|band|kab tak|kab se|what time do you|what time does|till what time|until what time|time kya|kitne baje)\b/i;
 export const asksHours = (text: string) => hoursRe.test(text);
 
-const addressRe = /\b(address|location|located|where are you|kahan (hai|ho|par)|kaha hai|directions|pata)\b/i;
+const addressRe =
+  /\b(address|location|located|where are you|where('s| is) (the|your|ur) (clinic|office|shop|salon|store|studio|restaurant|cafe|institute|centre|center|academy|place|branch|outlet|showroom)|kahan (hai|ho|par|pe)|kaha hai|kidhar (hai|ho)|directions|pata)\b/i;
 export const asksAddress = (text: string) => addressRe.test(text);
 
 const greetingRe =
@@ -135,3 +151,13 @@ export function extractLeadFields(text: string, defaultCountry: string): LeadFie
 
 const cap = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Asks how long a service takes. */
+const durationRe =
+  /\b(how long|how many (minutes|hours)|duration|kitna (time|samay|waqt)|kitni der|kitne der|kitne minute|time lagta|time lagega|samay lagta)\b/i;
+export const asksDuration = (text: string) => durationRe.test(text);
+
+/** Asks what the business offers. */
+const servicesRe =
+  /\b((what|which) (all )?(services|treatments|courses|programmes|programs|packages)|services (do|you|kya)|what (do|can) (you|i) (do|offer|book)|what can i book|kya kya (karte|milta|hai|services)|services kaun|service list|list of services)\b/i;
+export const asksServices = (text: string) => servicesRe.test(text);

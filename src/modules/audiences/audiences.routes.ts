@@ -27,6 +27,8 @@ export const audienceRoutes = [
     method: 'GET',
     path: '/v1/audiences',
     summary: 'List audiences',
+    description:
+      'Audiences of this workspace and mode, newest first: static lists and rule-based (`filter`) ones, each with its contact count.',
     tags: ['Audiences'],
     auth: 'key',
     scope: 'audiences:read',
@@ -54,6 +56,8 @@ export const audienceRoutes = [
     method: 'GET',
     path: '/v1/audiences/:id',
     summary: 'Get an audience',
+    description:
+      'One audience: its kind (static or rule), its `filter` when it has one, and how many contacts it holds now.',
     tags: ['Audiences'],
     auth: 'key',
     scope: 'audiences:read',
@@ -85,7 +89,8 @@ export const audienceRoutes = [
     method: 'DELETE',
     path: '/v1/audiences/:id',
     summary: 'Delete an audience',
-    description: 'The contacts stay.',
+    description:
+      'Deletes the audience (its list or rule). The contacts in it stay; broadcasts and campaigns already started keep their recipients.',
     tags: ['Audiences'],
     auth: 'key',
     scope: 'audiences:write',
@@ -100,6 +105,8 @@ export const audienceRoutes = [
     method: 'GET',
     path: '/v1/audiences/:id/contacts',
     summary: 'List the contacts of an audience',
+    description:
+      'The contacts in the audience, paginated: the static members, or for a rule-based audience the contacts its filter matches at the time of the request.',
     tags: ['Audiences'],
     auth: 'key',
     scope: 'audiences:read',

@@ -1,6 +1,7 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
+import { scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, notFound } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
@@ -29,15 +30,11 @@ export interface AudienceFilter {
   opted_out?: boolean;
 }
 
-const lm = (s: Scope) => (s.livemode ? 1 : 0);
-
 export async function getAudienceRow(db: Db | Trx, scope: Scope, id: string): Promise<AudiencesTable> {
-  const row = await db
+  const row = await tenant(db, scope)
     .selectFrom('audiences')
     .selectAll()
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .executeTakeFirst();
   if (!row) throw notFound('audience', id);
   return row;
@@ -102,8 +99,7 @@ export async function createAudience(
   const now = ctx.clock.now().toISOString();
   const row: AudiencesTable = {
     id: newId('aud'),
-    workspace_id: scope.workspaceId,
-    livemode: lm(scope),
+    ...scopeColumns(scope),
     name: input.name,
     description: input.description ?? null,
     type: input.filter ? 'rule' : 'static',
@@ -123,11 +119,7 @@ export async function listAudiences(
   filter: { type?: 'static' | 'rule' },
   page: PageRequest,
 ) {
-  let q = ctx.db
-    .selectFrom('audiences')
-    .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope));
+  let q = tenant(ctx.db, scope).selectFrom('audiences').selectAll();
   if (filter.type) q = q.where('type', '=', filter.type);
   const result = await paginate(q.orderBy('id', 'desc'), page, (r) => r);
   const data = [];
@@ -319,9 +311,11 @@ export async function* audienceContactIds(
   scope: Scope,
   audienceId: string,
   batchSize = 1000,
+  /** Resume after this contact id (a caller that read part of the audience earlier). */
+  startAfter = '',
 ): AsyncIterable<string[]> {
   const row = await getAudienceRow(db, scope, audienceId);
-  let after = '';
+  let after = startAfter;
   for (;;) {
     const rows = await membersQuery(db, dialect, scope, row)
       .select('contacts.id')

@@ -25,7 +25,8 @@ export const bookingRoutes = [
     method: 'GET',
     path: '/v1/bookings',
     summary: 'List bookings',
-    description: 'Newest start first.',
+    description:
+      'Bookings of this workspace and mode, the latest start first, with their service, times (UTC) and status (`confirmed` or `cancelled`); filter with the query parameters.',
     tags: ['Bookings'],
     auth: 'key',
     scope: 'bookings:read',
@@ -59,7 +60,7 @@ export const bookingRoutes = [
     scope: 'bookings:write',
     body: createBookingBody,
     responses: { 201: bookingObject },
-    errors: ['conflict', 'unprocessable'],
+    errors: ['conflict', 'unprocessable', 'not_found'],
     handler: async ({ ctx, auth, body }) => ({
       status: 201,
       body: await createBooking(ctx, auth, body, auth.actor),
@@ -69,6 +70,8 @@ export const bookingRoutes = [
     method: 'GET',
     path: '/v1/bookings/:id',
     summary: 'Retrieve a booking',
+    description:
+      "One booking: agent, contact, conversation, service, `start_at` and `end_at` (UTC; the business's timezone is on the agent), status (`confirmed` or `cancelled`) and notes.",
     tags: ['Bookings'],
     auth: 'key',
     scope: 'bookings:read',

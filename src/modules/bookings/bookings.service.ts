@@ -1,3 +1,4 @@
+import { scopeColumns, tenant } from '../../platform/db/scope.ts';
 import './bookings.tables.ts';
 import { sql } from 'kysely';
 import type { z } from 'zod';
@@ -54,13 +55,7 @@ export function presentBooking(row: BookingsTable) {
 }
 export type Booking = ReturnType<typeof presentBooking>;
 
-const lm = (scope: Scope) => (scope.livemode ? 1 : 0);
-const scopedBookings = (db: Db | Trx, scope: Scope) =>
-  db
-    .selectFrom('bookings')
-    .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope));
+const scopedBookings = (db: Db | Trx, scope: Scope) => tenant(db, scope).selectFrom('bookings').selectAll();
 
 export async function getBookingRow(db: Db | Trx, scope: Scope, id: string): Promise<BookingsTable> {
   const row = await scopedBookings(db, scope).where('id', '=', id).executeTakeFirst();
@@ -136,11 +131,9 @@ async function busySpans(
   to: number,
   excludeId?: string,
 ): Promise<Span[]> {
-  let q = db
+  let q = tenant(db, scope)
     .selectFrom('bookings')
     .select(['start_at', 'end_at'])
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .where('agent_id', '=', agentId)
     .where('status', '=', 'confirmed')
     .where('start_at', '<', new Date(to).toISOString())
@@ -222,8 +215,7 @@ export async function createBooking(
     const now = ctx.clock.now().toISOString();
     const row: BookingsTable = {
       id: newId('bk'),
-      workspace_id: scope.workspaceId,
-      livemode: lm(scope),
+      ...scopeColumns(scope),
       agent_id: agent.id,
       contact_id: contactId,
       conversation_id: input.conversation_id ?? null,

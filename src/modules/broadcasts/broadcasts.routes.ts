@@ -27,6 +27,8 @@ export const broadcastRoutes = [
     method: 'GET',
     path: '/v1/broadcasts',
     summary: 'List broadcasts',
+    description:
+      'Broadcasts of this workspace and mode, newest first, each with its live counts (`total`, `queued`, `sent`, `delivered`, `read`, `failed`).',
     tags: ['Broadcasts'],
     auth: 'key',
     scope: 'broadcasts:read',
@@ -87,6 +89,8 @@ export const broadcastRoutes = [
     method: 'GET',
     path: '/v1/broadcasts/:id/recipients',
     summary: "List a broadcast's recipients",
+    description:
+      "Who the broadcast went to: each recipient's phone, contact, message id and delivery status; filter by `status` to find the failures.",
     tags: ['Broadcasts'],
     auth: 'key',
     scope: 'broadcasts:read',

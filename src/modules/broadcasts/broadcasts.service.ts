@@ -1,6 +1,7 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import { livemodeValue, type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { Actor, ActorType, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
@@ -19,11 +20,7 @@ import type { broadcastStatuses, recipientStatuses } from './broadcasts.schemas.
 import type { BroadcastRecipientsTable, BroadcastsTable, RecipientState } from './broadcasts.tables.ts';
 import { checkBroadcastVariables, recipientVariables } from './variables.ts';
 
-export interface Scope {
-  workspaceId: string;
-  livemode: boolean;
-}
-const lm = (s: Scope) => (s.livemode ? 1 : 0);
+export type { Scope };
 
 type RecipientStatus = (typeof recipientStatuses)[number];
 export type Counts = Record<'total' | RecipientStatus, number>;
@@ -106,12 +103,10 @@ export function presentBroadcast(row: BroadcastsTable, counts: Counts) {
 export type BroadcastObject = ReturnType<typeof presentBroadcast>;
 
 async function getBroadcastRow(db: Db | Trx, scope: Scope, id: string): Promise<BroadcastsTable> {
-  const row = await db
+  const row = await tenant(db, scope)
     .selectFrom('broadcasts')
     .selectAll()
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .executeTakeFirst();
   if (!row) throw notFound('broadcast', id);
   return row;
@@ -132,10 +127,7 @@ export async function listBroadcasts(
   f: { status?: (typeof broadcastStatuses)[number] },
   page: PageRequest,
 ): Promise<Page<BroadcastObject>> {
-  let q = ctx.db
-    .selectFrom('broadcasts')
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope));
+  let q = tenant(ctx.db, scope).selectFrom('broadcasts');
   if (f.status) q = q.where('status', '=', f.status);
   const rows = await paginate(q.selectAll().orderBy('id', 'desc'), page, (r) => r);
   const counts = await countsFor(
@@ -184,7 +176,7 @@ export async function listRecipients(
     .leftJoin('messages as m', 'm.id', 'r.message_id')
     .where('r.broadcast_id', '=', broadcastId)
     .where('r.workspace_id', '=', scope.workspaceId)
-    .where('r.livemode', '=', lm(scope));
+    .where('r.livemode', '=', livemodeValue(scope));
   const s = f.status;
   if (s === 'queued')
     q = q.where((eb) =>
@@ -264,11 +256,9 @@ export async function createBroadcast(ctx: AppContext, auth: Auth, input: Create
     list = [...new Set(input.contact_ids)];
     const found = new Set<string>();
     for (const part of chunked(list)) {
-      const rows = await ctx.db
+      const rows = await tenant(ctx.db, scope)
         .selectFrom('contacts')
         .select('id')
-        .where('workspace_id', '=', scope.workspaceId)
-        .where('livemode', '=', lm(scope))
         .where('id', 'in', part)
         .execute();
       for (const r of rows) found.add(r.id);
@@ -306,8 +296,7 @@ export async function createBroadcast(ctx: AppContext, auth: Auth, input: Create
   const at = now.toISOString();
   const row: BroadcastsTable = {
     id: newId('bc'),
-    workspace_id: scope.workspaceId,
-    livemode: lm(scope),
+    ...scopeColumns(scope),
     name: input.name,
     template_name: tpl.name,
     template_language: tpl.language,
@@ -497,11 +486,9 @@ async function insertRecipients(
 }
 
 async function phonesOf(db: Db, scope: Scope, ids: string[]) {
-  const rows = await db
+  const rows = await tenant(db, scope)
     .selectFrom('contacts')
     .select(['id', 'phone'])
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .where('id', 'in', ids)
     .execute();
   const phones = new Map(rows.map((r) => [r.id, r.phone]));

@@ -1,15 +1,15 @@
+import type { AppContext } from '../../platform/context.ts';
 import type { ChannelAdapter, ProviderName } from './channel-adapter.ts';
 
 /**
- * Adapters by provider. The sandbox registers itself here; the WhatsApp, Twilio and SMTP
- * modules register theirs in their own `setup`.
+ * An app's adapters by provider, kept on the channels module's instance (`ctx.modules.channels`).
+ * The channels module starts it with the sandbox; the providers module adds WhatsApp, Twilio and
+ * SMTP in its `setup`; a test may put a fake in its own app, which no other app sees.
  */
-const registry = new Map<ProviderName, ChannelAdapter>();
-
-export function registerAdapter(adapter: ChannelAdapter): void {
-  registry.set(adapter.provider, adapter);
+export function registerAdapter(ctx: AppContext, adapter: ChannelAdapter): void {
+  ctx.modules.channels.adapters.set(adapter.provider, adapter);
 }
 
-export function adapterFor(provider: ProviderName): ChannelAdapter | undefined {
-  return registry.get(provider);
+export function adapterFor(ctx: AppContext, provider: ProviderName): ChannelAdapter | undefined {
+  return ctx.modules.channels.adapters.get(provider);
 }

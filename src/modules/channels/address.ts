@@ -1,10 +1,42 @@
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { normalizeEmail, normalizePhone } from '../contacts/contacts.service.ts';
-import type { ChannelType } from './channel-adapter.ts';
+import { type ChannelType, channelKinds } from './kinds.ts';
 
 /**
  * An address for a channel type: an email for email, an E.164 number otherwise; undefined when
  * invalid. The same rules as contacts, so a number a contact accepts is one a message accepts.
  */
 export function normalizeAddress(type: ChannelType, raw: string, defaultCountry: string): string | undefined {
-  return (type === 'email' ? normalizeEmail(raw) : normalizePhone(raw, defaultCountry)) ?? undefined;
+  return (
+    (channelKinds[type].addressKind === 'email'
+      ? normalizeEmail(raw)
+      : normalizePhone(raw, defaultCountry)) ?? undefined
+  );
+}
+
+/** The field error for an address a channel type cannot take (one wording for every route). */
+export function invalidAddressMessage(type: ChannelType): string {
+  return channelKinds[type].addressKind === 'email'
+    ? 'must be a valid email address'
+    : 'must be a valid phone number (E.164, e.g. +919876543210)';
+}
+
+/**
+ * A channel's own address: any possible number (right length for its country code), not only
+ * numbers the phone library knows as assigned, because providers hand out numbers it does not
+ * know, such as Meta's +1 555 test numbers (+1 555 0xx xxxx) for WhatsApp developers.
+ */
+export function normalizeOwnAddress(
+  type: ChannelType,
+  raw: string,
+  defaultCountry: string,
+): string | undefined {
+  if (channelKinds[type].addressKind === 'email') return normalizeEmail(raw) ?? undefined;
+  const strict = normalizePhone(raw, defaultCountry);
+  if (strict) return strict;
+  const trimmed = raw.trim();
+  if (!trimmed || trimmed.length > 40) return undefined;
+  const text = trimmed.startsWith('00') ? `+${trimmed.slice(2)}` : trimmed;
+  const parsed = parsePhoneNumberFromString(text, defaultCountry as CountryCode);
+  return parsed?.isPossible() ? parsed.number : undefined;
 }

@@ -8,8 +8,9 @@
  * then `parseInbound`, and hands the result to the messaging module's ingest functions.
  */
 
-export type ChannelType = 'whatsapp' | 'sms' | 'email' | 'voice';
-export type ProviderName = 'sandbox' | 'meta' | 'twilio' | 'smtp';
+import type { ChannelType, OutboundType, ProviderName } from './kinds.ts';
+
+export type { ChannelType, OutboundType, ProviderName };
 
 /** A channel row as adapters see it, credentials already decrypted. */
 export interface ChannelConfig {
@@ -25,8 +26,6 @@ export interface ChannelConfig {
   /** Provider-specific settings that are not secret (e.g. messages_per_second). */
   settings: Record<string, unknown>;
 }
-
-export type OutboundType = 'text' | 'template' | 'image' | 'document' | 'audio' | 'video' | 'interactive';
 
 export interface OutboundMedia {
   url: string;
@@ -44,6 +43,10 @@ export interface OutboundTemplate {
   /** Named parameters when the template uses {{name}} placeholders. */
   namedParameters?: Record<string, string>;
   headerParameters?: string[];
+  /** The header's value by name, when the template uses `{{name}}` placeholders. */
+  headerNamedParameters?: Record<string, string>;
+  /** Values for url buttons' placeholders, by the button's position in the template. */
+  buttonParameters?: Array<{ index: number; subType: 'url'; text: string }>;
 }
 
 export interface OutboundInteractive {
@@ -74,6 +77,15 @@ export interface OutboundMessage {
   replyToProviderId?: string;
   /** Email subject (email only). */
   subject?: string;
+  /** Email only: the thread's earlier Message-IDs, oldest first, for the References header. */
+  references?: string[];
+}
+
+/** A file fetched from a provider (a customer's media). */
+export interface ProviderFile {
+  content: Buffer;
+  mimeType: string;
+  filename?: string;
 }
 
 export interface SendResult {
@@ -91,16 +103,31 @@ export class ChannelSendError extends Error {
   readonly providerCode: string | undefined;
   /** When the provider asked to wait (ms). */
   readonly retryAfterMs: number | undefined;
+  /** The recipient unsubscribed at the provider (Twilio 21610): the contact is marked opted out. */
+  readonly recipientOptedOut: boolean;
+  /**
+   * The request may have reached the provider (it timed out or the connection broke after it
+   * was sent): whether the message went out is unknown, so it is not sent again blindly.
+   */
+  readonly outcomeUnknown: boolean;
   constructor(
     code: string,
     message: string,
-    opts: { retryable?: boolean; providerCode?: string; retryAfterMs?: number } = {},
+    opts: {
+      retryable?: boolean;
+      providerCode?: string;
+      retryAfterMs?: number;
+      recipientOptedOut?: boolean;
+      outcomeUnknown?: boolean;
+    } = {},
   ) {
     super(message);
     this.code = code;
     this.retryable = opts.retryable ?? false;
     this.providerCode = opts.providerCode;
     this.retryAfterMs = opts.retryAfterMs;
+    this.recipientOptedOut = opts.recipientOptedOut ?? false;
+    this.outcomeUnknown = opts.outcomeUnknown ?? false;
   }
 }
 
@@ -138,7 +165,19 @@ export interface InboundMessage {
   replyToProviderId?: string;
   /** Email threading. */
   subject?: string;
+  /** The provider's own opt-out verdict on this message (Twilio's `OptOutType`), over Parley's keyword list. */
+  optOut?: 'opt_out' | 'opt_in';
+  /** Files that came with the message (email attachments), kept with it and served by Parley. */
+  attachments?: InboundAttachment[];
   timestamp: Date;
+}
+
+export interface InboundAttachment {
+  filename: string | null;
+  mimeType: string;
+  content: Buffer;
+  /** The MIME Content-ID, for images an HTML body shows inline. */
+  contentId?: string;
 }
 
 export type ProviderStatus = 'sent' | 'delivered' | 'read' | 'failed';
@@ -148,6 +187,8 @@ export interface StatusUpdate {
   status: ProviderStatus;
   timestamp: Date;
   error?: { code: string; message: string; providerCode?: string };
+  /** The provider refused because the recipient unsubscribed (Twilio 21610): the contact is opted out. */
+  recipientOptedOut?: boolean;
 }
 
 /** Other provider notifications (e.g. WhatsApp template review results). */
@@ -174,6 +215,8 @@ export interface RawInbound {
   url: string;
   /** Parsed body (JSON or form fields). */
   body: unknown;
+  /** The Content-Type as received (with its parameters, e.g. a multipart boundary). */
+  contentType?: string;
 }
 
 export interface ChannelAdapter {
@@ -182,11 +225,19 @@ export interface ChannelAdapter {
   /** True when the request really comes from the provider (signature, token). Constant-time compares. */
   verifyInbound(channel: ChannelConfig, request: RawInbound): boolean;
   /** Parses a verified webhook into messages, statuses and notices. Unknown message types come back as `unsupported`. */
-  parseInbound(channel: ChannelConfig, request: RawInbound): InboundBatch;
+  parseInbound(channel: ChannelConfig, request: RawInbound): InboundBatch | Promise<InboundBatch>;
   /**
    * Pacing: how long (ms) this send must wait to stay within the provider's throughput for the
    * channel's number and per recipient; 0 to send now. The send job re-schedules a paced message
    * (it is never dropped, and a wait is not a failed attempt). Adapters without limits omit it.
    */
   reserveSendSlot?(channel: ChannelConfig, to: string, nowMs: number): number;
+  /**
+   * Downloads a customer's media with the channel's credentials (WhatsApp media id or URL,
+   * Twilio MediaUrl). Throws ChannelSendError when the provider refuses or cannot be reached.
+   */
+  fetchMedia?(
+    channel: ChannelConfig,
+    media: { id?: string; url?: string; mime_type?: string },
+  ): Promise<ProviderFile>;
 }

@@ -37,6 +37,8 @@ export const channelRoutes = [
     method: 'GET',
     path: '/v1/channels',
     summary: 'List channels',
+    description:
+      "The workspace's channels (WhatsApp numbers, SMS numbers, email addresses, phone lines) in the key's mode, with their provider, address, bound agent, status and the `inbound_url` to paste into the provider's console. Credentials are never returned.",
     tags: ['Channels'],
     auth: 'key',
     scope: 'channels:read',
@@ -72,6 +74,8 @@ export const channelRoutes = [
     method: 'GET',
     path: '/v1/channels/:id',
     summary: 'Get a channel',
+    description:
+      'One channel: provider, address, bound agent, status, settings and its `inbound_url`. Credentials are write-only and never returned.',
     tags: ['Channels'],
     auth: 'key',
     scope: 'channels:read',

@@ -1,31 +1,27 @@
 import { z } from 'zod';
 import { baseObject, describe, idOf } from '../../platform/http/schemas.ts';
 
-export const channelTypes = ['whatsapp', 'sms', 'email', 'voice'] as const;
-export const providerNames = ['meta', 'twilio', 'smtp', 'sandbox'] as const;
+import { channelTypes, type ProviderName, providerNames } from './kinds.ts';
 
-/** The providers each channel type may use. */
-export const providersByType: Record<
-  (typeof channelTypes)[number],
-  ReadonlyArray<(typeof providerNames)[number]>
-> = {
-  whatsapp: ['meta', 'sandbox'],
-  sms: ['twilio', 'sandbox'],
-  voice: ['twilio', 'sandbox'],
-  email: ['smtp', 'sandbox'],
-};
+export { channelTypes, providerNames };
 
 /** Credential fields each provider needs; all required. */
-export const credentialFields: Record<(typeof providerNames)[number], readonly string[]> = {
+export const credentialFields: Record<ProviderName, readonly string[]> = {
   meta: ['phone_number_id', 'business_account_id', 'access_token', 'app_secret', 'verify_token'],
   twilio: ['account_sid', 'auth_token'],
   smtp: ['host', 'port', 'username', 'password', 'from'],
+  livekit: ['url', 'api_key', 'api_secret', 'sip_trunk_id'],
   sandbox: [],
+};
+
+/** Credential fields a provider accepts but does not need. */
+export const optionalCredentialFields: Partial<Record<ProviderName, readonly string[]>> = {
+  livekit: ['agent_name'],
 };
 
 const credentials = describe(
   z.record(z.string(), z.union([z.string().min(1).max(2000), z.number()])),
-  'Provider credentials, write-only and encrypted at rest. meta: `phone_number_id, business_account_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; sandbox: none.',
+  'Provider credentials, write-only and encrypted at rest. meta: `phone_number_id, business_account_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; livekit: `url, api_key, api_secret, sip_trunk_id, agent_name?`; sandbox: none.',
   { account_sid: 'AC0123456789abcdef0123456789abcdef', auth_token: 'your-auth-token' },
 );
 
@@ -39,7 +35,7 @@ export const createChannelBody = z.strictObject({
   type: describe(z.enum(channelTypes), 'What the channel carries.', 'whatsapp'),
   provider: describe(
     z.enum(providerNames),
-    'Who carries it (whatsapp: meta|sandbox; sms and voice: twilio|sandbox; email: smtp|sandbox).',
+    'Who carries it (whatsapp: meta|sandbox; sms: twilio|sandbox; voice: twilio|livekit|sandbox; email: smtp|sandbox).',
     'meta',
   ),
   address: describe(

@@ -1,31 +1,19 @@
 import type { AppContext } from '../../platform/context.ts';
 import { randomToken } from '../../platform/crypto.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import { livemodeValue, type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { Page, PageRequest } from '../../platform/http/pagination.ts';
 import { paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import { normalizeAddress } from './address.ts';
+import { invalidAddressMessage, normalizeOwnAddress } from './address.ts';
 import type { ChannelConfig, ChannelType, ProviderName } from './channel-adapter.ts';
-import { credentialFields, providersByType } from './channels.schemas.ts';
+import { credentialFields, optionalCredentialFields } from './channels.schemas.ts';
 import type { ChannelRow } from './channels.tables.ts';
+import { channelKinds } from './kinds.ts';
 
-/** The workspace and mode every query is scoped by. */
-export interface Scope {
-  workspaceId: string;
-  livemode: boolean;
-}
-
-const lm = (scope: Scope) => (scope.livemode ? 1 : 0);
-
-/** Addresses of the sandbox channels made on demand in test mode. */
-export const SANDBOX_ADDRESSES: Record<ChannelType, string> = {
-  whatsapp: '+15550100001',
-  sms: '+15550100002',
-  voice: '+15550100003',
-  email: 'sandbox@parley.test',
-};
+export type { Scope };
 
 /** Credentials never leave the server; the API says which fields are set. */
 function storedFields(ctx: AppContext, row: ChannelRow): string[] {
@@ -42,6 +30,7 @@ export function inboundUrl(
   if (row.provider === 'twilio')
     return `${base}/hooks/twilio/${row.id}/${row.type === 'voice' ? 'voice' : 'sms'}`;
   if (row.type === 'email' && row.provider === 'smtp') return `${base}/hooks/email/${row.id}`;
+  if (row.provider === 'livekit') return `${base}/hooks/livekit/${row.id}`;
   return null;
 }
 
@@ -67,12 +56,10 @@ export function presentChannel(ctx: AppContext, row: ChannelRow) {
 
 /** Checks that an agent exists in this workspace and mode (the agents table belongs to the agents module). */
 export async function agentExists(db: Db | Trx, scope: Scope, agentId: string): Promise<boolean> {
-  const row = await db
+  const row = await tenant(db, scope)
     .selectFrom('agents')
     .select('id')
     .where('id', '=', agentId)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   return row !== undefined;
@@ -83,10 +70,15 @@ function checkCredentials(
   given: Record<string, string | number> | undefined,
 ): Record<string, string> {
   const needed = credentialFields[provider];
+  const optional = optionalCredentialFields[provider] ?? [];
   const errors: FieldError[] = [];
   const out: Record<string, string> = {};
   const input = given ?? {};
   for (const k of Object.keys(input)) {
+    if (optional.includes(k)) {
+      if (String(input[k]).trim() !== '') out[k] = String(input[k]).trim();
+      continue;
+    }
     if (!needed.includes(k))
       errors.push({
         field: `credentials.${k}`,
@@ -98,6 +90,12 @@ function checkCredentials(
     if (v === undefined || String(v).trim() === '')
       errors.push({ field: `credentials.${k}`, message: 'is required' });
     else out[k] = String(v).trim();
+  }
+  if (provider === 'livekit' && out.url !== undefined && !/^(wss?|https?):\/\/[^\s/]+/.test(out.url)) {
+    errors.push({
+      field: 'credentials.url',
+      message: 'must be the project URL, e.g. wss://my-project.livekit.cloud',
+    });
   }
   if (provider === 'smtp' && out.port !== undefined && !/^\d{1,5}$/.test(out.port)) {
     errors.push({ field: 'credentials.port', message: 'must be a port number' });
@@ -121,22 +119,23 @@ export async function createChannel(
   input: CreateChannelInput,
 ) {
   const errors: FieldError[] = [];
-  if (!providersByType[input.type].includes(input.provider)) {
+  const providers: readonly ProviderName[] = channelKinds[input.type].providers;
+  if (!providers.includes(input.provider)) {
     errors.push({
       field: 'provider',
-      message: `a ${input.type} channel uses ${providersByType[input.type].join(' or ')}`,
+      message: `a ${input.type} channel uses ${providers.join(' or ')}`,
     });
   }
-  const address = normalizeAddress(input.type, input.address, scope.defaultCountry);
+  const address = normalizeOwnAddress(input.type, input.address, scope.defaultCountry);
   if (!address)
     errors.push({
       field: 'address',
-      message: input.type === 'email' ? 'must be an email address' : 'must be a valid phone number (E.164)',
+      message: invalidAddressMessage(input.type),
     });
   if (errors.length) throw validationFailed(errors);
   const creds = checkCredentials(input.provider, input.credentials);
   // Email relays authenticate with a per-channel token; it lives with the sealed credentials.
-  const inboundToken = input.type === 'email' && input.provider === 'smtp' ? `itk_${randomToken(24)}` : null;
+  const inboundToken = input.provider === 'smtp' ? `itk_${randomToken(24)}` : null;
   if (inboundToken) creds.inbound_token = inboundToken;
   if (input.agent_id && !(await agentExists(ctx.db, scope, input.agent_id))) {
     throw new ApiError('not_found', `No agent with id ${input.agent_id}.`, {
@@ -146,8 +145,7 @@ export async function createChannel(
   const now = ctx.clock.now().toISOString();
   const row: ChannelRow = {
     id: newId('ch'),
-    workspace_id: scope.workspaceId,
-    livemode: lm(scope),
+    ...scopeColumns(scope),
     type: input.type,
     provider: input.provider,
     address: address!,
@@ -171,11 +169,9 @@ async function assertAddressFree(
   address: string,
   exceptId?: string,
 ) {
-  let q = db
+  let q = tenant(db, scope)
     .selectFrom('channels')
     .select('id')
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .where('type', '=', type)
     .where('address', '=', address);
   if (exceptId) q = q.where('id', '!=', exceptId);
@@ -192,12 +188,10 @@ async function assertAddressFree(
 }
 
 export async function getChannelRow(db: Db | Trx, scope: Scope, id: string): Promise<ChannelRow> {
-  const row = await db
+  const row = await tenant(db, scope)
     .selectFrom('channels')
     .selectAll()
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .executeTakeFirst();
   if (!row) throw notFound('channel', id);
   return row;
@@ -209,11 +203,7 @@ export async function listChannels(
   filters: { type?: ChannelType; provider?: ProviderName; agent_id?: string },
   page: PageRequest,
 ): Promise<Page<ReturnType<typeof presentChannel>>> {
-  let q = ctx.db
-    .selectFrom('channels')
-    .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope));
+  let q = tenant(ctx.db, scope).selectFrom('channels').selectAll();
   if (filters.type) q = q.where('type', '=', filters.type);
   if (filters.provider) q = q.where('provider', '=', filters.provider);
   if (filters.agent_id) q = q.where('agent_id', '=', filters.agent_id);
@@ -235,12 +225,12 @@ export async function updateChannel(
   const row = await getChannelRow(ctx.db, scope, id);
   const patch: Partial<ChannelRow> = { updated_at: ctx.clock.now().toISOString() };
   if (input.address !== undefined) {
-    const address = normalizeAddress(row.type, input.address, scope.defaultCountry);
+    const address = normalizeOwnAddress(row.type, input.address, scope.defaultCountry);
     if (!address)
       throw validationFailed([
         {
           field: 'address',
-          message: row.type === 'email' ? 'must be an email address' : 'must be a valid phone number (E.164)',
+          message: invalidAddressMessage(row.type),
         },
       ]);
     await assertAddressFree(ctx.db, scope, row.type, address, row.id);
@@ -275,14 +265,8 @@ export async function deleteChannel(ctx: AppContext, scope: Scope, id: string) {
   return { id: row.id, object: 'channel' as const, deleted: true as const };
 }
 
-// Opening sealed credentials costs a cipher; every send needs them, and channels are few.
-const openedCredentials = new WeakMap<AppContext, Map<string, Record<string, string>>>();
 function credentialsOf(ctx: AppContext, sealed: string): Record<string, string> {
-  let cache = openedCredentials.get(ctx);
-  if (!cache) {
-    cache = new Map();
-    openedCredentials.set(ctx, cache);
-  }
+  const cache = ctx.modules.channels.openedCredentials;
   let opened = cache.get(sealed);
   if (!opened) {
     if (cache.size >= 1000) cache.clear();
@@ -321,11 +305,9 @@ export async function findChannelForSend(
   scope: Scope,
   opts: { type: ChannelType; from?: string; agentId?: string },
 ): Promise<ChannelRow | undefined> {
-  let q = db
+  let q = tenant(db, scope)
     .selectFrom('channels')
     .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .where('type', '=', opts.type)
     .where('status', '=', 'active');
   if (opts.from) q = q.where('address', '=', opts.from);
@@ -337,18 +319,7 @@ export async function findChannelForSend(
 export const CHANNELS_CHANGED = 'parley:channels:changed';
 /** How long a process keeps a sending channel it looked up (a missed change message is bounded by this). */
 const SEND_CHANNEL_TTL_MS = 5_000;
-const sendChannelCaches = new WeakMap<AppContext, Map<string, { row: ChannelRow; expiresAt: number }>>();
-
-function sendChannelCache(ctx: AppContext) {
-  let cache = sendChannelCaches.get(ctx);
-  if (!cache) {
-    const created = new Map<string, { row: ChannelRow; expiresAt: number }>();
-    ctx.bus.subscribe(CHANNELS_CHANGED, () => created.clear());
-    sendChannelCaches.set(ctx, created);
-    cache = created;
-  }
-  return cache;
-}
+const sendChannelCache = (ctx: AppContext) => ctx.modules.channels.sendChannels;
 
 /**
  * `findChannelForSend` without an agent, remembered: every batch of sends asks, and channels
@@ -363,7 +334,7 @@ export async function findChannelForSendCached(
   opts: { type: ChannelType; from?: string },
 ): Promise<ChannelRow | undefined> {
   const cache = sendChannelCache(ctx);
-  const key = `${scope.workspaceId}:${lm(scope)}:${opts.type}:${opts.from ?? ''}`;
+  const key = `${scope.workspaceId}:${livemodeValue(scope)}:${opts.type}:${opts.from ?? ''}`;
   const now = Date.now();
   const hit = cache.get(key);
   if (hit && hit.expiresAt > now) return hit.row;
@@ -389,12 +360,12 @@ export async function ensureSandboxChannel(
   scope: Scope,
   type: ChannelType,
 ): Promise<ChannelRow> {
-  const address = SANDBOX_ADDRESSES[type];
-  const existing = await db
+  const address = channelKinds[type].sandboxAddress;
+  // Sandbox channels exist in test mode only.
+  const testScope = { workspaceId: scope.workspaceId, livemode: false };
+  const existing = await tenant(db, testScope)
     .selectFrom('channels')
     .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', 0)
     .where('type', '=', type)
     .where('address', '=', address)
     .executeTakeFirst();
@@ -402,14 +373,13 @@ export async function ensureSandboxChannel(
   const now = ctx.clock.now().toISOString();
   const row: ChannelRow = {
     id: newId('ch'),
-    workspace_id: scope.workspaceId,
-    livemode: 0,
+    ...scopeColumns(testScope),
     type,
     provider: 'sandbox',
     address,
     agent_id: null,
     credentials: ctx.secrets.sealJson({}),
-    settings: toJson(type === 'whatsapp' ? { enforce_24h_window: false } : {}),
+    settings: toJson(channelKinds[type].sandboxSettings),
     status: 'active',
     created_at: now,
     updated_at: now,
@@ -420,11 +390,9 @@ export async function ensureSandboxChannel(
     .values(row)
     .onConflict((oc) => oc.columns(['workspace_id', 'livemode', 'type', 'address']).doNothing())
     .execute();
-  return db
+  return tenant(db, testScope)
     .selectFrom('channels')
     .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', 0)
     .where('type', '=', type)
     .where('address', '=', address)
     .executeTakeFirstOrThrow();

@@ -7,11 +7,13 @@ import { ApiError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { defineJob } from '../../platform/queue/queue.ts';
 import { findContactByPhone, setContactOptOut } from '../contacts/contacts.service.ts';
-import { ingestInbound } from '../messaging/inbound.service.ts';
+import { ingestInbound, purgeEarlyStatuses } from '../messaging/inbound.service.ts';
 import { adapterFor } from './adapters.ts';
 import type { ChannelConfig, InboundBatch, ProviderName, RawInbound } from './channel-adapter.ts';
 import { loadChannelConfig } from './channels.service.ts';
+import { channelKinds } from './kinds.ts';
 import './providers.tables.ts';
+import { stripNul } from '../../platform/nul.ts';
 import { optKeyword } from './twilio/twilio.adapter.ts';
 
 /**
@@ -32,14 +34,9 @@ export const processInboundJob = defineJob({
 // Hook requests read their channel on every call; a short cache spares the query and the
 // credential decryption under load. Edits to a channel take effect within this long.
 const CHANNEL_CACHE_MS = 5_000;
-const channelCache = new WeakMap<AppContext, Map<string, { at: number; channel: ChannelConfig }>>();
 
 async function cachedChannel(ctx: AppContext, channelId: string): Promise<ChannelConfig> {
-  let cache = channelCache.get(ctx);
-  if (!cache) {
-    cache = new Map();
-    channelCache.set(ctx, cache);
-  }
+  const cache = ctx.modules.providers.hookChannels;
   const now = Date.now();
   const hit = cache.get(channelId);
   if (hit && now - hit.at < CHANNEL_CACHE_MS) return hit.channel;
@@ -68,8 +65,8 @@ export async function hookChannel(
 }
 
 /** Verifies with the channel's adapter; 401 `invalid_signature` (nothing stored) when it fails. */
-export function verifyOrThrow(channel: ChannelConfig, request: RawInbound) {
-  const adapter = adapterFor(channel.provider);
+export function verifyOrThrow(ctx: AppContext, channel: ChannelConfig, request: RawInbound) {
+  const adapter = adapterFor(ctx, channel.provider);
   if (!adapter) throw new ApiError('channel_not_configured', `No adapter for provider ${channel.provider}.`);
   if (!request.rawBody || !adapter.verifyInbound(channel, request)) {
     throw new ApiError(
@@ -79,12 +76,11 @@ export function verifyOrThrow(channel: ChannelConfig, request: RawInbound) {
   }
 }
 
-interface Pending {
+export interface PendingInbound {
   row: Database['provider_inbound'];
   resolve: (r: { id: string; duplicate: boolean }) => void;
   reject: (err: unknown) => void;
 }
-const pendingByCtx = new WeakMap<AppContext, Pending[]>();
 
 /**
  * Stores a verified payload and enqueues its processing, atomically, before the provider gets
@@ -99,6 +95,7 @@ export function acceptInbound(
   contentType: string,
   rawBody: Buffer,
 ): Promise<{ id: string; duplicate: boolean }> {
+  const binary = storedAsBase64(contentType);
   const row = {
     id: newId('inb'),
     channel_id: channel.id,
@@ -107,28 +104,28 @@ export function acceptInbound(
     provider: channel.provider,
     kind,
     content_type: contentType,
-    raw_body: rawBody.toString('utf8'),
+    raw_body: rawBody.toString(binary ? 'base64' : 'utf8'),
     body_sha256: sha256Hex(rawBody),
     received_at: ctx.clock.now().toISOString(),
     processed_at: null,
     error: null,
   };
   return new Promise((resolve, reject) => {
-    let queue = pendingByCtx.get(ctx);
-    if (!queue) {
-      queue = [];
-      pendingByCtx.set(ctx, queue);
+    const pending = ctx.modules.providers.pendingInbound;
+    if (!pending.queue) {
+      pending.queue = [];
       setImmediate(() => void flush(ctx));
     }
-    queue.push({ row, resolve, reject });
+    pending.queue.push({ row, resolve, reject });
   });
 }
 
 const MAX_BATCH = 200;
 
 async function flush(ctx: AppContext) {
-  const all = pendingByCtx.get(ctx) ?? [];
-  pendingByCtx.delete(ctx);
+  const pending = ctx.modules.providers.pendingInbound;
+  const all = pending.queue ?? [];
+  pending.queue = undefined;
   for (const batch of chunked(all, MAX_BATCH)) {
     try {
       const outcome = await ctx.transaction(async (tx) => {
@@ -158,10 +155,15 @@ async function flush(ctx: AppContext) {
   }
 }
 
+/** Payloads that may hold binary parts (files, 8-bit MIME) are stored base64; JSON and forms as text. */
+const storedAsBase64 = (contentType: string) => /^(multipart\/|message\/rfc822)/i.test(contentType);
+
 function bodyOf(contentType: string, raw: string): unknown {
   if (contentType === 'application/x-www-form-urlencoded')
     return Object.fromEntries(new URLSearchParams(raw));
-  return JSON.parse(raw);
+  if (contentType === 'application/json') return JSON.parse(raw);
+  // Multipart and MIME bodies are the adapter's to read from the raw bytes.
+  return undefined;
 }
 
 /** Parses and ingests one stored payload; safe to run twice (ingest dedups by provider id). */
@@ -183,16 +185,18 @@ export async function processInbound(ctx: AppContext, id: string): Promise<void>
     await finish('channel deleted');
     return;
   }
-  const adapter = adapterFor(channel.provider);
+  const adapter = adapterFor(ctx, channel.provider);
   if (!adapter) throw new Error(`No adapter for provider ${channel.provider}`);
   let batch: InboundBatch;
   try {
-    const body = bodyOf(row.content_type, row.raw_body);
-    batch = adapter.parseInbound(channel, {
-      rawBody: Buffer.from(row.raw_body, 'utf8'),
+    // A provider vouched for this text: a NUL in it costs the character, not the message.
+    const body = stripNul(bodyOf(row.content_type, row.raw_body));
+    batch = await adapter.parseInbound(channel, {
+      rawBody: Buffer.from(row.raw_body, storedAsBase64(row.content_type) ? 'base64' : 'utf8'),
       headers: {},
       url: '',
       body,
+      contentType: row.content_type,
     });
   } catch (err) {
     // A verified payload we cannot read stays stored with the reason; retrying would not help.
@@ -200,15 +204,32 @@ export async function processInbound(ctx: AppContext, id: string): Promise<void>
     return;
   }
   await ingestInbound(ctx, channel, batch);
-  if (channel.type === 'sms') await applyOptKeywords(ctx, channel, batch);
+  if (channelKinds[channel.type].optOutKeywords) await applyOptKeywords(ctx, channel, batch);
   await finish(null);
 }
 
-/** STOP / UNSUBSCRIBE ... set the contact's `opted_out`; START / UNSTOP clear it (carrier keywords). */
+/**
+ * STOP / UNSUBSCRIBE ... set the contact's `opted_out`; START / UNSTOP clear it (carrier keywords,
+ * or the provider's own verdict, Twilio's `OptOutType`). A delivery failure because the recipient
+ * unsubscribed (Twilio 21610) opts the contact out too.
+ */
 async function applyOptKeywords(ctx: AppContext, channel: ChannelConfig, batch: InboundBatch) {
+  const verdicts: Array<{ from: string; keyword: 'opt_out' | 'opt_in' }> = [];
   for (const m of batch.messages) {
-    const keyword = optKeyword(m.text);
-    if (!keyword) continue;
+    const keyword = m.optOut ?? optKeyword(m.text);
+    if (keyword) verdicts.push({ from: m.from, keyword });
+  }
+  for (const s of batch.statuses) {
+    if (!s.recipientOptedOut) continue;
+    const msg = await ctx.db
+      .selectFrom('messages')
+      .select('to_address')
+      .where('channel_id', '=', channel.id)
+      .where('provider_message_id', '=', s.providerMessageId)
+      .executeTakeFirst();
+    if (msg) verdicts.push({ from: msg.to_address, keyword: 'opt_out' });
+  }
+  for (const { from, keyword } of verdicts) {
     const ws = await ctx.db
       .selectFrom('workspaces')
       .select('default_country')
@@ -219,7 +240,7 @@ async function applyOptKeywords(ctx: AppContext, channel: ChannelConfig, batch: 
       livemode: channel.livemode,
       defaultCountry: ws?.default_country ?? 'US',
     };
-    const contact = await findContactByPhone(ctx.db, scope, m.from);
+    const contact = await findContactByPhone(ctx.db, scope, from);
     if (!contact) continue;
     await ctx.transaction((tx) =>
       setContactOptOut(tx, scope, contact.id, keyword === 'opt_out', { type: 'customer', id: contact.id }),
@@ -229,6 +250,7 @@ async function applyOptKeywords(ctx: AppContext, channel: ChannelConfig, batch: 
 
 /** Deletes processed payloads older than `days` (replays of those are still caught by provider-id dedup). */
 export async function purgeProcessedInbound(ctx: AppContext, days = 7): Promise<void> {
+  await purgeEarlyStatuses(ctx, days);
   const cutoff = new Date(ctx.clock.now().getTime() - days * 86_400_000).toISOString();
   await ctx.db
     .deleteFrom('provider_inbound')

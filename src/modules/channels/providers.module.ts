@@ -1,14 +1,29 @@
 import type { Module } from '../module.ts';
 import { registerAdapter } from './adapters.ts';
+import type { ChannelConfig } from './channel-adapter.ts';
 import { createEmailAdapter } from './email/email.adapter.ts';
 import { emailHookRoutes } from './email/email.routes.ts';
-import { purgeProcessedInbound, registerInboundJobs } from './providers.inbound.ts';
+import { type PendingInbound, purgeProcessedInbound, registerInboundJobs } from './providers.inbound.ts';
 import { providersMigrations } from './providers.migrations.ts';
 import { createTwilioAdapter } from './twilio/twilio.adapter.ts';
 import { twilioHookRoutes } from './twilio/twilio.routes.ts';
 import { createWhatsAppAdapter } from './whatsapp/whatsapp.adapter.ts';
 import { whatsappHookRoutes } from './whatsapp/whatsapp.routes.ts';
 import { registerTemplateSync } from './whatsapp/whatsapp.templates.ts';
+
+/** The providers module's state for one app. */
+export interface ProvidersInstance {
+  /** Channels named by hook URLs, kept a few seconds (hook requests read theirs on every call). */
+  hookChannels: Map<string, { at: number; channel: ChannelConfig }>;
+  /** Verified payloads waiting to be stored together in the next transaction. */
+  pendingInbound: { queue: PendingInbound[] | undefined };
+}
+
+declare module '../../platform/context.ts' {
+  interface AppModules {
+    providers: ProvidersInstance;
+  }
+}
 
 /** The real channels: Meta's WhatsApp Cloud API, Twilio SMS and SMTP email, with their webhook routes. */
 export const providersModule: Module = {
@@ -18,17 +33,21 @@ export const providersModule: Module = {
   setup(ctx) {
     const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
     registerAdapter(
+      ctx,
       createWhatsAppAdapter({ graphUrl: ctx.config.metaGraphUrl, version: ctx.config.metaGraphVersion }),
     );
     registerAdapter(
+      ctx,
       createTwilioAdapter({
         apiUrl: ctx.config.twilioApiUrl,
         statusCallbackUrl: (channel) => `${base}/hooks/twilio/${channel.id}/status`,
       }),
     );
-    registerAdapter(createEmailAdapter());
+    registerAdapter(ctx, createEmailAdapter());
     registerInboundJobs(ctx);
     registerTemplateSync(ctx);
+    const instance: ProvidersInstance = { hookChannels: new Map(), pendingInbound: { queue: undefined } };
+    return instance;
   },
   startWorker(ctx) {
     const timer = setInterval(() => {

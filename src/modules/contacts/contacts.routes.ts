@@ -77,6 +77,8 @@ export const contactRoutes = [
     method: 'GET',
     path: '/v1/contacts/:id',
     summary: 'Get a contact',
+    description:
+      'One contact with its phone (E.164), name, email, attributes, tags, and `dnd` and `opted_out` flags. A contact of another workspace or mode is a 404.',
     tags: ['Contacts'],
     auth: 'key',
     scope: 'contacts:read',

@@ -3,6 +3,7 @@ import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js'
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
+import { scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
@@ -27,6 +28,16 @@ export type Attributes = Record<string, AttributeValue>;
 
 export const ATTRIBUTE_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * A number a provider vouches for (a WhatsApp `wa_id`: Meta delivered a message from it) that
+ * the phone library does not know yet (new ranges, test numbers): kept as `+digits` when it has
+ * the length of an international number (E.164: 8 to 15 digits).
+ */
+function vouchedPhone(input: string): string | null {
+  const digits = input.trim().replace(/^\+/, '');
+  return /^[1-9]\d{7,14}$/.test(digits) ? `+${digits}` : null;
+}
 
 /** Parses a phone number written locally (with the default country) or internationally; E.164 or null. */
 export function normalizePhone(input: string, defaultCountry: string): string | null {
@@ -67,15 +78,11 @@ export function presentContact(row: ContactRow) {
 }
 export type Contact = ReturnType<typeof presentContact>;
 
-const lm = (scope: LookupScope) => (scope.livemode ? 1 : 0);
-
 export async function getContactRow(db: Db | Trx, scope: LookupScope, id: string): Promise<ContactRow> {
-  const row = await db
+  const row = await tenant(db, scope)
     .selectFrom('contacts')
     .selectAll()
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .executeTakeFirst();
   if (!row) throw notFound('contact', id);
   return row;
@@ -86,11 +93,9 @@ export async function findContactByPhone(
   scope: LookupScope,
   phoneE164: string,
 ): Promise<ContactRow | undefined> {
-  return db
+  return tenant(db, scope)
     .selectFrom('contacts')
     .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .where('phone', '=', phoneE164)
     .executeTakeFirst();
 }
@@ -104,13 +109,7 @@ export async function findContactsByPhones(
   const found: ContactRow[] = [];
   for (const phones of chunked([...new Set(phonesE164)])) {
     found.push(
-      ...(await db
-        .selectFrom('contacts')
-        .selectAll()
-        .where('workspace_id', '=', scope.workspaceId)
-        .where('livemode', '=', lm(scope))
-        .where('phone', 'in', phones)
-        .execute()),
+      ...(await tenant(db, scope).selectFrom('contacts').selectAll().where('phone', 'in', phones).execute()),
     );
   }
   return found;
@@ -124,11 +123,9 @@ export async function findContactByEmail(
 ): Promise<ContactRow | undefined> {
   const e = normalizeEmail(email);
   if (!e) return undefined;
-  return db
+  return tenant(db, scope)
     .selectFrom('contacts')
     .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .where('email', '=', e)
     .orderBy('id')
     .executeTakeFirst();
@@ -163,12 +160,14 @@ function duplicatePhone(existingId: string, phone: string) {
 export async function findOrCreateContact(
   tx: Tx,
   scope: Scope,
-  input: { phone?: string; email?: string; name?: string },
+  input: { phone?: string; email?: string; name?: string; providerVouched?: boolean },
   actor: Actor,
 ): Promise<{ contact: ContactRow; created: boolean }> {
   let phone: string | null = null;
   if (input.phone !== undefined) {
-    phone = normalizePhone(input.phone, scope.defaultCountry);
+    phone =
+      normalizePhone(input.phone, scope.defaultCountry) ??
+      (input.providerVouched ? vouchedPhone(input.phone) : null);
     if (!phone) throw invalidField('phone', 'must be a valid E.164 phone number');
   }
   let email: string | null = null;
@@ -222,8 +221,7 @@ export function newContactRow(
 ): ContactRow {
   return {
     id: newId('ct'),
-    workspace_id: scope.workspaceId,
-    livemode: lm(scope),
+    ...scopeColumns(scope),
     phone: f.phone,
     name: f.name,
     email: f.email,
@@ -435,10 +433,7 @@ export function applyContactFilter<Q extends { where: (...args: any[]) => Q }>(
 }
 
 export function scopedContacts(db: Db | Trx, scope: LookupScope) {
-  return db
-    .selectFrom('contacts')
-    .where('contacts.workspace_id', '=', scope.workspaceId)
-    .where('contacts.livemode', '=', lm(scope));
+  return tenant(db, scope).selectFrom('contacts');
 }
 
 export async function listContacts(

@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
+import { type ChannelType, channelKinds, contactFieldFor, isMessagingChannel } from '../channels/kinds.ts';
 import { getContactRow } from '../contacts/contacts.service.ts';
 import type { TemplateRef } from '../messaging/content.ts';
 import {
@@ -8,11 +9,12 @@ import {
   type Sender,
   sendMessage,
 } from '../messaging/messaging.service.ts';
+import { type CallObject, createCalls } from '../voice/index.ts';
 import { type ConversationObject, getConversation } from './conversations.service.ts';
 
 export interface BatchItem {
   agent_id?: string;
-  channel: 'whatsapp' | 'sms' | 'email' | 'voice';
+  channel: ChannelType;
   to?: string;
   contact_id?: string;
   from?: string;
@@ -26,12 +28,17 @@ export interface BatchItem {
 /**
  * Opens conversations one by one (each in its own transaction): a WhatsApp conversation opened
  * by the business starts with an approved template; SMS and email may start with a template or
- * text, or with nothing. Voice is refused per item (not a messaging channel yet). Per-item errors never
+ * text, or with nothing. A voice conversation dials: the item becomes a call (admitted against the
+ * concurrent-call limit like `POST /v1/calls`) and its result carries `call`. Per-item errors never
  * stop the others.
  */
 export async function createConversations(ctx: AppContext, sender: Sender, items: BatchItem[]) {
-  const results: Array<{ index: number; conversation: ConversationObject; message: MessageObject | null }> =
-    [];
+  const results: Array<{
+    index: number;
+    conversation: ConversationObject;
+    message: MessageObject | null;
+    call?: CallObject;
+  }> = [];
   const errors: Array<{
     index: number;
     code: string;
@@ -46,27 +53,28 @@ export async function createConversations(ctx: AppContext, sender: Sender, items
   for (const [index, item] of items.entries()) {
     try {
       if (item.channel === 'voice') {
-        throw new ApiError(
-          'channel_not_configured',
-          'Voice is not available as a messaging channel in this version: open the conversation on whatsapp, sms or email.',
-        );
+        results.push({ index, ...(await dial(ctx, sender, scope, item)) });
+        continue;
+      }
+      if (!isMessagingChannel(item.channel)) {
+        throw new ApiError('channel_not_configured', `Conversations cannot be opened on ${item.channel}.`);
       }
       let to = item.to;
       if (item.contact_id) {
         const contact = await getContactRow(ctx.db, scope, item.contact_id);
-        to = (item.channel === 'email' ? contact.email : contact.phone) ?? undefined;
+        const field = contactFieldFor(item.channel);
+        to = contact[field] ?? undefined;
         if (!to)
-          throw new ApiError(
-            'validation_failed',
-            `Contact ${contact.id} has no ${item.channel === 'email' ? 'email' : 'phone'}.`,
-            { errors: [{ field: 'contact_id', message: 'has no address on this channel' }] },
-          );
+          throw new ApiError('validation_failed', `Contact ${contact.id} has no ${field}.`, {
+            errors: [{ field: 'contact_id', message: 'has no address on this channel' }],
+          });
       }
       if (!to)
         throw new ApiError('validation_failed', 'to or contact_id is required.', {
           errors: [{ field: 'to', message: 'to or contact_id is required' }],
         });
-      if (item.channel === 'whatsapp' && !item.template) {
+      // Where a customer-service window applies, the business opens with an approved template.
+      if (channelKinds[item.channel].customerWindowHours !== null && !item.template) {
         throw new ApiError(
           'validation_failed',
           'A WhatsApp conversation opened by the business starts with an approved template.',
@@ -108,4 +116,63 @@ export async function createConversations(ctx: AppContext, sender: Sender, items
     }
   }
   return { results, errors };
+}
+
+/** A voice item: one call through the calls service (the conversation is the call's). */
+async function dial(
+  ctx: AppContext,
+  sender: Sender,
+  scope: { workspaceId: string; livemode: boolean; defaultCountry: string },
+  item: BatchItem,
+) {
+  if (item.template || item.text)
+    throw new ApiError('validation_failed', 'A voice conversation starts with a call, not a message.', {
+      errors: [{ field: item.template ? 'template' : 'text', message: 'is not accepted on voice' }],
+    });
+  let to = item.to;
+  if (item.contact_id) {
+    const contact = await getContactRow(ctx.db, scope, item.contact_id);
+    to = contact.phone ?? undefined;
+    if (!to)
+      throw new ApiError('validation_failed', `Contact ${contact.id} has no phone.`, {
+        errors: [{ field: 'contact_id', message: 'has no phone to call' }],
+      });
+  }
+  if (!to)
+    throw new ApiError('validation_failed', 'to or contact_id is required.', {
+      errors: [{ field: 'to', message: 'to or contact_id is required' }],
+    });
+  if (!item.agent_id)
+    throw new ApiError(
+      'validation_failed',
+      'agent_id is required for a voice conversation (the agent talks).',
+      {
+        errors: [{ field: 'agent_id', message: 'is required on voice' }],
+      },
+    );
+  const { results, errors } = await createCalls(ctx, sender, [
+    {
+      agent_id: item.agent_id,
+      to,
+      ...(item.from ? { from: item.from } : {}),
+      ...(item.dynamic_variables ? { dynamic_variables: item.dynamic_variables } : {}),
+      ...(item.ignore_dnd !== undefined ? { ignore_dnd: item.ignore_dnd } : {}),
+      ...(item.identifier ? { identifier: item.identifier } : {}),
+    },
+  ]);
+  const failed = errors[0];
+  if (failed || !results[0])
+    throw new ApiError(
+      (failed?.code ?? 'internal_error') as never,
+      failed?.message ?? 'The call was not placed.',
+      {
+        ...(failed?.errors ? { errors: failed.errors } : {}),
+      },
+    );
+  const { call } = results[0];
+  return {
+    conversation: await getConversation(ctx, scope, call.conversation_id as string),
+    message: null,
+    call,
+  };
 }

@@ -154,4 +154,11 @@ export const conversationsMigrations: Record<string, ParleyMigration> = {
         .execute(db);
     },
   },
+  '0213_last_message_sender': {
+    // Who wrote the latest message (customer, ai, user, api_key, system): the inbox's card
+    // prefix and its unread marks. Existing threads stay null until their next message.
+    async up(db) {
+      await db.schema.alterTable('conversations').addColumn('last_message_sender', 'text').execute();
+    },
+  },
 };

@@ -14,6 +14,7 @@ import {
   conversationObject,
   handoffBody,
   listConversationsQuery,
+  messagesQuery,
   snoozeBody,
   tagsBody,
 } from './conversations.schemas.ts';
@@ -46,7 +47,8 @@ export const conversationRoutes = [
     method: 'GET',
     path: '/v1/conversations',
     summary: 'List conversations',
-    description: 'Newest activity first.',
+    description:
+      'Conversations of this workspace and mode, the latest activity first, each with its channel, contact, status, AI state, assignee, tags, last message and `window_expires_at`. Filter by `status`, `channel`, `assignee`, `tag`, `contact_id`, `agent_id`, `ai_paused` or search with `q`.',
     tags,
     auth: 'key',
     scope: 'conversations:read',
@@ -62,7 +64,7 @@ export const conversationRoutes = [
     path: '/v1/conversations',
     summary: 'Open conversations in a batch',
     description:
-      'Each item is opened on its own: `results` lists those opened, `errors` the others with their index. A WhatsApp conversation opened by the business starts with an approved template (required); SMS and email may start with a template, a text, or nothing. `channel: "voice"` is refused per item with `channel_not_configured`: voice is not available as a messaging channel in this version.',
+      'Each item is opened on its own: `results` lists those opened, `errors` the others with their index. A WhatsApp conversation opened by the business starts with an approved template (required); SMS and email may start with a template, a text, or nothing. `channel: "voice"` dials: each item is a call with its agent (as `POST /v1/calls`: admitted against the concurrent-call limit, `concurrency_limited` per item, `contact_dnd` unless `ignore_dnd`, `contact_opted_out`), and its result carries `call`.',
     tags,
     auth: 'key',
     scope: 'conversations:write',
@@ -95,6 +97,8 @@ export const conversationRoutes = [
     method: 'GET',
     path: '/v1/conversations/:id',
     summary: 'Get a conversation',
+    description:
+      'One conversation: channel, contact, agent, status (`active`, `snoozed`, `closed`), AI state (`ai_handled`, `ai_paused`), assignee, tags, last message and `window_expires_at` (until when WhatsApp accepts free-form messages).',
     tags,
     auth: 'key',
     scope: 'conversations:read',
@@ -109,16 +113,17 @@ export const conversationRoutes = [
     method: 'GET',
     path: '/v1/conversations/:id/messages',
     summary: 'Messages of a conversation',
-    description: 'Oldest first (newest last), paginated.',
+    description:
+      'Oldest first (newest last), paginated; `order=desc` gives the newest first. `before` and `after` (message ids) read from a fixed point, so a long thread can be read page by page while new messages arrive: the inbox opens a thread with `order=desc&per_page=50` and loads older ones with `before=<oldest shown>`. Private notes (`type: note`) are included.',
     tags,
     auth: 'key',
     scope: 'conversations:read',
     params,
-    query: listQuery({}),
+    query: messagesQuery,
     responses: { 200: listResponse(messageObject) },
     handler: async ({ ctx, auth, params, query }) => ({
       status: 200,
-      body: await listConversationMessages(ctx, auth, params.id, pageRequest(query)),
+      body: await listConversationMessages(ctx, auth, params.id, pageRequest(query), query),
     }),
   }),
   defineRoute({
@@ -126,7 +131,7 @@ export const conversationRoutes = [
     path: '/v1/conversations/:id/reply',
     summary: "Reply on the conversation's channel",
     description:
-      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}`, `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.',
+      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.',
     tags,
     auth: 'key',
     scope: 'messages:write',
@@ -142,9 +147,12 @@ export const conversationRoutes = [
       'channel_not_configured',
       'rate_limited',
     ],
-    handler: async ({ ctx, auth, params, body }) => ({
+    handler: async ({ ctx, auth, params, body: { body: orbitText, ...content } }) => ({
       status: 201,
-      body: await replyToConversation(ctx, senderOf(auth), params.id, body),
+      body: await replyToConversation(ctx, senderOf(auth), params.id, {
+        ...content,
+        ...(orbitText !== undefined ? { text: orbitText } : {}),
+      }),
     }),
   }),
   defineRoute({
@@ -170,6 +178,8 @@ export const conversationRoutes = [
     method: 'PUT',
     path: '/v1/conversations/:id/tags',
     summary: 'Replace the tags',
+    description:
+      "Replaces the conversation's tags with the list given (an empty list removes them all) and emits `conversation.tagged`.",
     tags,
     auth: 'key',
     scope: 'conversations:write',
@@ -218,6 +228,8 @@ export const conversationRoutes = [
     method: 'POST',
     path: '/v1/conversations/:id/reopen',
     summary: 'Reopen a closed or snoozed conversation',
+    description:
+      'Makes a closed or snoozed conversation active again and emits `conversation.reopened`. A customer message reopens a closed conversation by itself.',
     tags,
     auth: 'key',
     scope: 'conversations:write',

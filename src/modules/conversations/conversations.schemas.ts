@@ -3,11 +3,14 @@ import {
   baseObject,
   describe,
   idOf,
+  listQuery,
   nullableTimestamp,
   queryBoolean,
   stringMap,
 } from '../../platform/http/schemas.ts';
+import { channelTypes } from '../channels/kinds.ts';
 import { messageObject, templateRef } from '../messaging/messaging.schemas.ts';
+import { callObject } from '../voice/index.ts';
 
 export const conversationObject = z.object({
   ...baseObject('conv', 'conversation'),
@@ -53,6 +56,11 @@ export const conversationObject = z.object({
     'Bhai, aapka salon Sunday ko open hai?',
   ),
   last_message_at: nullableTimestamp('When the latest message was written'),
+  last_message_sender: describe(
+    z.enum(['customer', 'ai', 'user', 'api_key', 'system']).nullable(),
+    'Who wrote the latest message (null before the first one).',
+    'customer',
+  ),
   window_expires_at: nullableTimestamp('WhatsApp: when the 24-hour window for free-form messages closes'),
   snoozed_until: nullableTimestamp('When a snoozed conversation wakes up'),
   closed_at: nullableTimestamp('When it was closed'),
@@ -157,11 +165,7 @@ export const bulkResponse = z.object({
 
 export const listConversationsQuery = {
   status: describe(z.enum(['active', 'snoozed', 'closed']), 'Only in this status.', 'active').optional(),
-  channel: describe(
-    z.enum(['whatsapp', 'sms', 'email', 'voice', 'web']),
-    'Only on this channel.',
-    'whatsapp',
-  ).optional(),
+  channel: describe(z.enum([...channelTypes, 'web']), 'Only on this channel.', 'whatsapp').optional(),
   assignee: describe(
     z.string().regex(/^((usr|team)_[0-9A-HJKMNP-TV-Z]{26}|none)$/, 'must be a usr_ or team_ id, or none'),
     'Only assigned to this user or team (`none`: unassigned).',
@@ -178,6 +182,16 @@ export const listConversationsQuery = {
   ).optional(),
 };
 
+export const messagesQuery = listQuery({
+  order: describe(
+    z.enum(['asc', 'desc']),
+    'asc: oldest first (default); desc: newest first.',
+    'desc',
+  ).optional(),
+  before: idOf('msg', 'Only messages older than this one.').optional(),
+  after: idOf('msg', 'Only messages newer than this one.').optional(),
+});
+
 export const batchBody = z.strictObject({
   conversations: describe(
     z
@@ -185,8 +199,8 @@ export const batchBody = z.strictObject({
         z.strictObject({
           agent_id: idOf('agt', 'The agent that runs it (its channel sends).').optional(),
           channel: describe(
-            z.enum(['whatsapp', 'sms', 'email', 'voice']),
-            'Channel (voice is not available as a messaging channel in this version: refused per item).',
+            z.enum(channelTypes),
+            'Channel. `voice` dials: the agent calls `to` (or the contact) and the result carries the `call`.',
             'whatsapp',
           ),
           to: describe(
@@ -234,6 +248,7 @@ export const batchResponse = z.object({
         index: describe(z.number().int(), 'Position in the request.', 0),
         conversation: describe(conversationObject, 'The conversation.'),
         message: describe(messageObject.nullable(), 'The first message, when one was sent.', null),
+        call: describe(callObject, 'Voice: the call placed (see POST /v1/calls).').optional(),
       }),
     ),
     'The conversations opened.',

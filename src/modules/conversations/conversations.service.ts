@@ -2,12 +2,14 @@ import type { ExpressionBuilder } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import type { Database } from '../../platform/db/schema.ts';
+import { inScope, livemodeValue, type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, pageOf } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ChannelRow } from '../channels/channels.tables.ts';
+import { kindOf } from '../channels/kinds.ts';
 import type { ContactRow } from '../contacts/contacts.tables.ts';
 import '../users/users.tables.ts';
 import { wakeJob } from './conversations.jobs.ts';
@@ -15,15 +17,7 @@ import type { ConversationRow, ConversationStatus } from './conversations.tables
 
 export type { ConversationRow } from './conversations.tables.ts';
 
-export interface Scope {
-  workspaceId: string;
-  livemode: boolean;
-}
-
-const lm = (scope: Scope) => (scope.livemode ? 1 : 0);
-
-/** WhatsApp's customer service window: 24 hours from the customer's last message. */
-export const WINDOW_MS = 24 * 3_600_000;
+export type { Scope };
 
 type ContactBits = { id: string; phone: string | null; name: string | null; email: string | null };
 
@@ -40,7 +34,8 @@ export function presentConversation(row: ConversationRow, contact: ContactBits |
       name: contact?.name ?? null,
       email: contact?.email ?? null,
     },
-    contact_phone: row.channel === 'email' ? (contact?.phone ?? null) : row.contact_address,
+    contact_phone:
+      kindOf(row.channel)?.addressKind === 'email' ? (contact?.phone ?? null) : row.contact_address,
     contact_address: row.contact_address,
     agent_id: row.agent_id,
     status: row.status,
@@ -51,6 +46,7 @@ export function presentConversation(row: ConversationRow, contact: ContactBits |
     tags: fromJson<string[]>(row.tags, []),
     last_message: row.last_message,
     last_message_at: row.last_message_at,
+    last_message_sender: row.last_message_sender,
     window_expires_at: row.window_expires_at,
     snoozed_until: row.snoozed_until,
     closed_at: row.closed_at,
@@ -63,12 +59,10 @@ export function presentConversation(row: ConversationRow, contact: ContactBits |
 export type ConversationObject = ReturnType<typeof presentConversation>;
 
 export async function getConversationRow(db: Db | Trx, scope: Scope, id: string): Promise<ConversationRow> {
-  const row = await db
+  const row = await tenant(db, scope)
     .selectFrom('conversations')
     .selectAll()
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .executeTakeFirst();
   if (!row) throw notFound('conversation', id);
   return row;
@@ -140,8 +134,7 @@ export function newConversationRow(scope: Scope, input: NewConversation): Conver
   const now = input.now.toISOString();
   return {
     id: newId('conv'),
-    workspace_id: scope.workspaceId,
-    livemode: lm(scope),
+    ...scopeColumns(scope),
     channel: input.channel.type,
     channel_id: input.channel.id,
     contact_id: input.contact.id,
@@ -156,6 +149,7 @@ export function newConversationRow(scope: Scope, input: NewConversation): Conver
     tags: '[]',
     last_message: null,
     last_message_at: null,
+    last_message_sender: null,
     last_inbound_at: null,
     window_expires_at: null,
     snoozed_until: null,
@@ -240,11 +234,7 @@ export async function listConversations(
   f: ConversationFilters,
   page: PageRequest,
 ): Promise<Page<ConversationObject>> {
-  let q = ctx.db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope));
+  let q = tenant(ctx.db, scope).selectFrom('conversations').selectAll();
   if (f.status) q = q.where('status', '=', f.status);
   if (f.channel) q = q.where('channel', '=', f.channel);
   if (f.contact_id) q = q.where('contact_id', '=', f.contact_id);
@@ -266,8 +256,7 @@ export async function listConversations(
           eb
             .selectFrom('contacts')
             .select('contacts.id')
-            .where('contacts.workspace_id', '=', scope.workspaceId)
-            .where('contacts.livemode', '=', lm(scope))
+            .where(inScope(scope, 'contacts'))
             .where((sb) => sb(sb.fn('lower', ['contacts.name']), 'like', term)),
         ),
       ]),
@@ -313,11 +302,9 @@ const countAll = (eb: ExpressionBuilder<Database, 'conversations'>) => eb.fn.cou
 
 /** The total the triggers keep, for the unfiltered list or one status (a query, to embed). */
 function countByStatus(ctx: AppContext, scope: Scope, status: string | undefined) {
-  let q = ctx.db
+  let q = tenant(ctx.db, scope)
     .selectFrom('conversation_counts')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('n'), eb.lit(0)).as('total'))
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope));
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('n'), eb.lit(0)).as('total'));
   if (status) q = q.where('status', '=', status as ConversationRow['status']);
   return q;
 }
@@ -369,7 +356,7 @@ async function checkAssignee(db: Db | Trx, scope: Scope, target: AssignTarget) {
     .select('id')
     .where('id', '=', target.id)
     .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
+    .where('livemode', '=', livemodeValue(scope))
     .executeTakeFirst();
   if (!found) {
     const field = target.type === 'user' ? 'user_id' : 'team_id';

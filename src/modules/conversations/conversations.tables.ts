@@ -29,6 +29,8 @@ export interface ConversationsTable {
   tags: string;
   last_message: string | null;
   last_message_at: string | null;
+  /** Who wrote the latest message: customer | ai | user | api_key | system. */
+  last_message_sender: string | null;
   /** Last customer message time; with WhatsApp it opens the 24-hour window. */
   last_inbound_at: string | null;
   window_expires_at: string | null;

@@ -15,6 +15,8 @@ export function eventRoutes(opts: StreamOptions) {
       method: 'GET',
       path: '/v1/events',
       summary: 'List recent events (kept 30 days), newest first',
+      description:
+        'Events of this workspace and mode, newest first, as webhooks deliver them; filter by `type` (comma-separated), `object_id`, and `created_after`/`created_before`. For a live feed use `GET /v1/events/stream`.',
       tags,
       auth: 'key',
       scope: 'events:read',
@@ -57,6 +59,8 @@ export function eventRoutes(opts: StreamOptions) {
       method: 'GET',
       path: '/v1/events/:id',
       summary: 'Get an event',
+      description:
+        "One event as webhooks deliver it: `{id, event, timestamp, api_version, workspace_id, livemode, actor, data}` with the object's state in `data`.",
       tags,
       auth: 'key',
       scope: 'events:read',

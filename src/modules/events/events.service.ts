@@ -1,4 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
+import { tenant } from '../../platform/db/scope.ts';
 import { notFound } from '../../platform/errors.ts';
 import { eventFromRow, type ParleyEvent } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
@@ -30,12 +31,7 @@ export interface EventFilters {
 }
 
 export async function listEvents(ctx: AppContext, auth: Auth, page: PageRequest, filters: EventFilters) {
-  let query = ctx.db
-    .selectFrom('events')
-    .selectAll()
-    .where('workspace_id', '=', auth.workspaceId)
-    .where('livemode', '=', auth.livemode ? 1 : 0)
-    .orderBy('id', 'desc');
+  let query = tenant(ctx.db, auth).selectFrom('events').selectAll().orderBy('id', 'desc');
   if (filters.type?.length) query = query.where('type', 'in', filters.type);
   if (filters.object_id) query = query.where('object_id', '=', filters.object_id);
   if (filters.created_after) query = query.where('created_at', '>', filters.created_after);
@@ -44,12 +40,10 @@ export async function listEvents(ctx: AppContext, auth: Auth, page: PageRequest,
 }
 
 export async function getEvent(ctx: AppContext, auth: Auth, id: string) {
-  const row = await ctx.db
+  const row = await tenant(ctx.db, auth)
     .selectFrom('events')
     .selectAll()
     .where('id', '=', id)
-    .where('workspace_id', '=', auth.workspaceId)
-    .where('livemode', '=', auth.livemode ? 1 : 0)
     .executeTakeFirst();
   if (!row) throw notFound('event', id);
   return presentEvent(eventFromRow(row));

@@ -51,6 +51,7 @@ export async function serveEventStream(
     if (closed) return;
     closed = true;
     unsubscribe();
+    stopWatching?.();
     clearInterval(heartbeat);
     if (!raw.writableEnded) raw.end();
   };
@@ -69,6 +70,9 @@ export async function serveEventStream(
     if (replaying) held.push(message);
     else send(JSON.parse(message) as ParleyEvent);
   });
+  // The bus lost live events (Redis went away, or came back): end the stream, and the client's
+  // resume with Last-Event-ID replays what it missed from the events table.
+  const stopWatching = ctx.bus.onInterruption?.(() => close());
   const heartbeat = setInterval(() => {
     if (!closed) raw.write(': heartbeat\n\n');
   }, opts.heartbeatMs);

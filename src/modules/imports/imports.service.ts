@@ -3,12 +3,14 @@ import { sql } from 'kysely';
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Dialect, Trx } from '../../platform/db/database.ts';
+import { scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, notFound } from '../../platform/errors.ts';
 import type { ActorType } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
+import { NUL_MESSAGE, nulFields } from '../../platform/nul.ts';
 import { addMembersInTx, requireStaticAudience } from '../audiences/audiences.service.ts';
 import {
   type Attributes,
@@ -129,8 +131,7 @@ export async function createImport(
   const now = ctx.clock.now().toISOString();
   const row: ImportsTable = {
     id: newId('imp'),
-    workspace_id: auth.workspaceId,
-    livemode: auth.livemode ? 1 : 0,
+    ...scopeColumns(auth),
     status: 'queued',
     source: upload.kind,
     delimiter: layout?.delimiter ?? null,
@@ -173,12 +174,10 @@ export async function getImportRow(
   scope: { workspaceId: string; livemode: boolean },
   id: string,
 ) {
-  const row = await ctx.db
+  const row = await tenant(ctx.db, scope)
     .selectFrom('imports')
     .selectAll()
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', scope.livemode ? 1 : 0)
     .executeTakeFirst();
   if (!row) throw notFound('import', id);
   return row;
@@ -190,11 +189,7 @@ export async function listImports(
   filter: { status?: ImportsTable['status'] },
   page: PageRequest,
 ) {
-  let q = ctx.db
-    .selectFrom('imports')
-    .selectAll()
-    .where('workspace_id', '=', auth.workspaceId)
-    .where('livemode', '=', auth.livemode ? 1 : 0);
+  let q = tenant(ctx.db, auth).selectFrom('imports').selectAll();
   if (filter.status) q = q.where('status', '=', filter.status);
   return paginate(q.orderBy('id', 'desc'), page, presentImport);
 }
@@ -392,6 +387,18 @@ async function writeBatch(
   const out: BatchOutcome = { created: 0, updated: 0, skipped: 0, failed: 0, errors: [] };
   const valid: Valid[] = [];
   for (const r of rows) {
+    const nul = nulFields({
+      phone: r.phone,
+      name: r.name,
+      email: r.email,
+      tags: r.tags,
+      attributes: r.attributes,
+    });
+    if (nul.length) {
+      out.failed++;
+      out.errors.push({ row: r.row, field: nul[0], message: NUL_MESSAGE });
+      continue;
+    }
     const phone = r.phone ? normalizePhone(r.phone, scope.defaultCountry) : null;
     const email = r.email ? normalizeEmail(r.email) : null;
     if (r.phone && !phone) {

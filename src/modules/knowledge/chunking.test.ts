@@ -13,7 +13,7 @@ describe('chunking', () => {
     const chunks = textChunks('Doc', `Intro line.\n\n# Hair\n${long}\n\n## Skin\nFacials take an hour.`);
     assert.equal(chunks[0].title, 'Doc');
     assert.ok(chunks.some((c) => c.title === 'Hair'));
-    assert.equal(chunks.at(-1)?.title, 'Skin');
+    assert.equal(chunks.at(-1)?.title, 'Hair › Skin', 'a sub-heading keeps its parents');
     assert.ok(chunks.every((c) => c.text.length <= 800 && c.text.length > 0));
     assert.ok(
       chunks.filter((c) => c.title === 'Hair').length >= 3,

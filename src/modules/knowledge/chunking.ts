@@ -33,13 +33,26 @@ export function faqChunks(pairs: FaqPair[]): Chunk[] {
   return pairs.map((p) => ({ title: p.question, text: `Q: ${p.question}\nA: ${p.answer}` }));
 }
 
-/** Markdown and plain text: sections by heading, then paragraphs packed to the target size. */
+/** Separates the levels of a passage's title: document title, then its headings. */
+export const TITLE_SEPARATOR = ' › ';
+
+/**
+ * Markdown and plain text: sections by heading, then paragraphs packed to the target size. A
+ * passage's title is its headings ("Courses › NEET 1 year programme: 120000 rupees"), so the
+ * facts a heading carries stay with the passage for search and answers; text before the first
+ * heading is titled by the document. (The document title is not repeated in every passage's
+ * title: indexed in all of them, its words would match every passage of a large document.)
+ */
 export function textChunks(title: string, content: string): Chunk[] {
   const sections: Array<{ heading: string; body: string[] }> = [{ heading: title, body: [] }];
+  const stack: Array<{ level: number; text: string }> = [];
   for (const line of content.replace(/\r\n?/g, '\n').split('\n')) {
-    const h = /^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
-    if (h) sections.push({ heading: h[1], body: [] });
-    else sections[sections.length - 1].body.push(line);
+    const h = /^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line);
+    if (h) {
+      while (stack.length && stack[stack.length - 1].level >= h[1].length) stack.pop();
+      stack.push({ level: h[1].length, text: h[2] });
+      sections.push({ heading: breadcrumb(stack.map((s) => s.text)) || title, body: [] });
+    } else sections[sections.length - 1].body.push(line);
   }
   const chunks: Chunk[] = [];
   for (const s of sections) {
@@ -95,4 +108,12 @@ function hardSplit(s: string): string[] {
   }
   if (rest) out.push(rest);
   return out;
+}
+
+/** The levels of a title, without one that repeats the level above it ("Menu › Menu › Thali"). */
+function breadcrumb(levels: string[]): string {
+  const out: string[] = [];
+  for (const l of levels.map((x) => x.trim()).filter(Boolean))
+    if (out.length === 0 || out[out.length - 1].toLowerCase() !== l.toLowerCase()) out.push(l);
+  return out.join(TITLE_SEPARATOR);
 }

@@ -35,6 +35,8 @@ export const knowledgeRoutes = [
     method: 'GET',
     path: '/v1/agents/:id/knowledge',
     summary: "List an agent's knowledge documents",
+    description:
+      "The agent's knowledge documents with their type, status (`indexed` once searchable), and passage and character counts.",
     tags: ['Knowledge'],
     auth: 'key',
     scope: 'knowledge:read',
@@ -57,6 +59,8 @@ export const knowledgeRoutes = [
     scope: 'knowledge:write',
     params: idParams('agt'),
     body: documentBody,
+    // The knowledge service tells binary content (415) from text itself.
+    nulAllowedIn: ['content'],
     bodyLimit: DOCUMENT_BODY_LIMIT,
     responses: { 201: documentObject },
     errors: [...writeErrors],
@@ -130,6 +134,7 @@ export const knowledgeRoutes = [
     method: 'GET',
     path: '/v1/agents/:id/knowledge/:doc_id',
     summary: 'Get a knowledge document',
+    description: 'One knowledge document with its content (or FAQs, URL or file name) and indexing status.',
     tags: ['Knowledge'],
     auth: 'key',
     scope: 'knowledge:read',
@@ -144,11 +149,15 @@ export const knowledgeRoutes = [
     method: 'PUT',
     path: '/v1/agents/:id/knowledge/:doc_id',
     summary: 'Replace a knowledge document (re-indexed at once)',
+    description:
+      "Replaces the document's title and content and re-indexes it before answering: the agent answers from the new text from the next message. Counts against the plan's knowledge writes per day.",
     tags: ['Knowledge'],
     auth: 'key',
     scope: 'knowledge:write',
     params: documentParams,
     body: documentBody,
+    // The knowledge service tells binary content (415) from text itself.
+    nulAllowedIn: ['content'],
     bodyLimit: DOCUMENT_BODY_LIMIT,
     responses: { 200: documentObject },
     errors: [...writeErrors],
@@ -161,6 +170,8 @@ export const knowledgeRoutes = [
     method: 'DELETE',
     path: '/v1/agents/:id/knowledge/:doc_id',
     summary: 'Delete a knowledge document and its passages',
+    description:
+      "Deletes the document and its passages: the agent stops answering from it at once. Counts against the plan's knowledge writes per day.",
     tags: ['Knowledge'],
     auth: 'key',
     scope: 'knowledge:write',

@@ -1,3 +1,4 @@
+import { scopeColumns, tenant } from '../../platform/db/scope.ts';
 import './knowledge.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
@@ -201,8 +202,7 @@ export async function createDocument(
   const now = ctx.clock.now().toISOString();
   const row: KnowledgeDocumentsTable = {
     id: newId('kb'),
-    workspace_id: auth.workspaceId,
-    livemode: auth.livemode ? 1 : 0,
+    ...scopeColumns(auth),
     agent_id: agentId,
     title: prepared.title,
     doc_type: input.doc_type,
@@ -240,13 +240,11 @@ function summary(view: ReturnType<typeof presentDocument>) {
 }
 
 async function getRow(ctx: AppContext, scope: Scope, agentId: string, id: string) {
-  const row = await ctx.db
+  const row = await tenant(ctx.db, scope)
     .selectFrom('knowledge_documents')
     .selectAll()
     .where('id', '=', id)
     .where('agent_id', '=', agentId)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', scope.livemode ? 1 : 0)
     .executeTakeFirst();
   if (!row) throw notFound('knowledge document', id);
   return row;
@@ -265,11 +263,9 @@ export async function listDocuments(
   filters: { doc_type?: DocType },
 ) {
   await getAgentRow(ctx.db, scope, agentId);
-  let q = ctx.db
+  let q = tenant(ctx.db, scope)
     .selectFrom('knowledge_documents')
     .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', scope.livemode ? 1 : 0)
     .where('agent_id', '=', agentId)
     .orderBy('id', 'desc');
   if (filters.doc_type) q = q.where('doc_type', '=', filters.doc_type);

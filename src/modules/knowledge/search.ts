@@ -1,12 +1,10 @@
 import { sql } from 'kysely';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
+import type { Scope } from '../../platform/db/scope.ts';
 import { contentTokens } from './text.ts';
 import './knowledge.tables.ts';
 
-export interface Scope {
-  workspaceId: string;
-  livemode: boolean;
-}
+export type { Scope };
 
 export interface SearchHit {
   chunk_id: string;

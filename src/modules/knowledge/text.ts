@@ -15,7 +15,9 @@ const stopwords = new Set(
     // Hinglish fillers
     'bhai bhaiya ji aap aapka aapki aapke apka apki apke hai hain ho hoga hogi kya kyu kyun ka ki ke ko se me mein mai main ' +
     'mera meri mere hum humara tum tera teri ye yeh wo woh vo koi kuch bhi na nahi nahin haan han to toh par pe aur ya ' +
-    'batao bataiye bata bataye chahiye sakte sakta sakti raha rahi rahe tha thi the kar karo kare karna karein'
+    'batao bataiye bata bataye chahiye sakte sakta sakti raha rahi rahe tha thi the kar karo kare karna karein ' +
+    'mil milta milti milega milegi milenge jayega jaega jaayega hoga hogi hota hoti lagta lagti lagega lagegi wala wali wale ' +
+    'karte karti karwana karwane karvana karna hona hoon hu hun tha kab kaise kahan kitna kitne kitni sab kuchh'
   ).split(/\s+/),
 );
 
@@ -33,8 +35,20 @@ export function contentTokens(text: string): string[] {
   return [...new Set(tokens(text).filter((t) => !stopwords.has(t)))];
 }
 
-/** A light stem so "bookings"/"booking"/"booked" and "opens"/"open" meet. */
+/**
+ * A light stem so "bookings"/"booking"/"booked", "opens"/"open" and "cancellation"/"cancel"
+ * meet (a final doubled consonant is dropped: "cancell" reads "cancel").
+ */
 export function stem(t: string): string {
-  if (t.length <= 4) return t;
-  return t.replace(/(ing|ed|es|s)$/, '');
+  if (t.length <= 4 || /\d/.test(t)) return t;
+  let s = t
+    .replace(/(ations|ation|ions|ion|ings|ing|edly|ed|ly)$/, '')
+    .replace(/ies$/, 'y')
+    .replace(/(ss|x|z|ch|sh)es$/, '$1')
+    .replace(/([^s])s$/, '$1')
+    .replace(/e$/, '');
+  if (s.length < 3) s = t;
+  // "stopped" reads "stop" and "cancelled" "cancel", but "classes" stays "class" and "called" "call".
+  const doubled = s !== t && /([b-df-hj-np-rtv-z])\1$/.test(s) && !(s.endsWith('ll') && s.length <= 5);
+  return doubled ? s.slice(0, -1) : s;
 }

@@ -9,6 +9,8 @@ export const leadRoutes = [
     method: 'GET',
     path: '/v1/leads',
     summary: 'List leads',
+    description:
+      'Leads captured by agents or created through the API, newest first; filter by `status`, `agent_id`, `contact_id` or `conversation_id`.',
     tags: ['Leads'],
     auth: 'key',
     scope: 'leads:read',
@@ -39,6 +41,7 @@ export const leadRoutes = [
     auth: 'key',
     scope: 'leads:write',
     body: createLeadBody,
+    errors: ['not_found'],
     responses: { 200: leadObject, 201: leadObject },
     handler: async ({ ctx, auth, body }) => {
       const { lead, created } = await captureLead(ctx, auth, body, auth.actor);
@@ -49,6 +52,8 @@ export const leadRoutes = [
     method: 'GET',
     path: '/v1/leads/:id',
     summary: 'Retrieve a lead',
+    description:
+      'One lead: name, phone, email, intent, source, status (`new`, `qualified`, `converted`, `lost`), custom fields, and the contact and conversation it came from.',
     tags: ['Leads'],
     auth: 'key',
     scope: 'leads:read',

@@ -1,3 +1,4 @@
+import { scopeColumns, tenant } from '../../platform/db/scope.ts';
 import './leads.tables.ts';
 import { sql } from 'kysely';
 import type { z } from 'zod';
@@ -49,13 +50,7 @@ export function presentLead(row: LeadsTable) {
 }
 export type Lead = ReturnType<typeof presentLead>;
 
-const lm = (scope: Scope) => (scope.livemode ? 1 : 0);
-const scopedLeads = (db: Db | Trx, scope: Scope) =>
-  db
-    .selectFrom('leads')
-    .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope));
+const scopedLeads = (db: Db | Trx, scope: Scope) => tenant(db, scope).selectFrom('leads').selectAll();
 
 export async function getLeadRow(db: Db | Trx, scope: Scope, id: string): Promise<LeadsTable> {
   const row = await scopedLeads(db, scope).where('id', '=', id).executeTakeFirst();
@@ -69,12 +64,10 @@ export async function getConversationRef(
   scope: Scope,
   id: string,
 ): Promise<Pick<ConversationRow, 'id' | 'contact_id' | 'agent_id'>> {
-  const row = await db
+  const row = await tenant(db, scope)
     .selectFrom('conversations')
     .select(['id', 'contact_id', 'agent_id'])
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .executeTakeFirst();
   if (!row) throw notFound('conversation', id);
   return row;
@@ -205,8 +198,7 @@ export async function captureLead(
 
     const row: LeadsTable = {
       id: newId('lead'),
-      workspace_id: scope.workspaceId,
-      livemode: lm(scope),
+      ...scopeColumns(scope),
       contact_id: contactId,
       conversation_id: conversationId,
       agent_id: agentId,
@@ -262,7 +254,7 @@ export async function updateLead(
       fields: input.fields ? mergeFields(row.fields, input.fields) : row.fields,
       updated_at: ctx.clock.now().toISOString(),
     };
-    await tx.db
+    await tenant(tx.db, scope)
       .updateTable('leads')
       .set({
         name: next.name,
@@ -275,8 +267,6 @@ export async function updateLead(
         updated_at: next.updated_at,
       })
       .where('id', '=', row.id)
-      .where('workspace_id', '=', scope.workspaceId)
-      .where('livemode', '=', lm(scope))
       .execute();
     await emitChange(tx, scope, row, next, actor);
     return presentLead(next);

@@ -1,31 +1,7 @@
 import type { FieldError } from '../../platform/errors.ts';
+import { type ChannelType, type ContentLimits, channelKinds, outboundTypes } from '../channels/kinds.ts';
 
-/** WhatsApp's limits, applied on every channel so a message never fails at the provider for its size. */
-export const LIMITS = {
-  text: 4096,
-  caption: 1024,
-  interactiveBody: 1024,
-  interactiveHeader: 60,
-  interactiveFooter: 60,
-  buttons: 3,
-  buttonTitle: 20,
-  listButton: 20,
-  listRows: 10,
-  listSections: 10,
-  rowTitle: 24,
-  rowDescription: 72,
-  sectionTitle: 24,
-} as const;
-
-export const messageTypes = [
-  'text',
-  'template',
-  'image',
-  'document',
-  'audio',
-  'video',
-  'interactive',
-] as const;
+export const messageTypes = outboundTypes;
 export type MessageType = (typeof messageTypes)[number];
 export const mediaTypes = ['image', 'document', 'audio', 'video'] as const;
 export type MediaType = (typeof mediaTypes)[number];
@@ -52,6 +28,8 @@ export interface TemplateRef {
   name: string;
   language?: string;
   variables?: string[] | Record<string, string | number>;
+  header?: { variables: string[] | Record<string, string | number> };
+  buttons?: Array<{ index: number; variables: string[] | Record<string, string | number> }>;
 }
 
 export interface ContentInput {
@@ -97,7 +75,9 @@ const tooLong = (field: string, max: number): FieldError => ({
  * Cross-field rules of a message's content: the part named by `type` is present and within
  * WhatsApp's limits, and no part of another type is given. Returns every problem found.
  */
-export function checkContent(input: ContentInput, channelType: string): FieldError[] {
+export function checkContent(input: ContentInput, channelType: ChannelType): FieldError[] {
+  const kind = channelKinds[channelType];
+  const limits = kind.limits;
   const errors: FieldError[] = [];
   const parts = ['text', 'template', 'interactive', ...mediaTypes] as const;
   for (const p of parts) {
@@ -108,17 +88,17 @@ export function checkContent(input: ContentInput, channelType: string): FieldErr
     case 'text':
       if (input.text === undefined || input.text.trim() === '')
         errors.push({ field: 'text', message: 'is required when type is text' });
-      else if (input.text.length > LIMITS.text) errors.push(tooLong('text', LIMITS.text));
+      else if (input.text.length > limits.text) errors.push(tooLong('text', limits.text));
       break;
     case 'template':
       if (!input.template) errors.push({ field: 'template', message: 'is required when type is template' });
       break;
     case 'interactive':
-      if (channelType !== 'whatsapp')
+      if (!(kind.messageTypes as readonly MessageType[]).includes('interactive'))
         errors.push({ field: 'type', message: 'interactive messages need a WhatsApp channel' });
       if (!input.interactive)
         errors.push({ field: 'interactive', message: 'is required when type is interactive' });
-      else errors.push(...checkInteractive(input.interactive));
+      else errors.push(...checkInteractive(input.interactive, limits));
       break;
     default: {
       const media = input[input.type];
@@ -131,8 +111,8 @@ export function checkContent(input: ContentInput, channelType: string): FieldErr
       if (media.caption !== undefined) {
         if (input.type === 'audio')
           errors.push({ field: 'audio.caption', message: 'audio takes no caption' });
-        else if (media.caption.length > LIMITS.caption)
-          errors.push(tooLong(`${input.type}.caption`, LIMITS.caption));
+        else if (media.caption.length > limits.caption)
+          errors.push(tooLong(`${input.type}.caption`, limits.caption));
       }
       if (media.filename !== undefined && input.type !== 'document') {
         errors.push({ field: `${input.type}.filename`, message: 'only documents take a filename' });
@@ -142,25 +122,25 @@ export function checkContent(input: ContentInput, channelType: string): FieldErr
   return errors;
 }
 
-function checkInteractive(i: InteractiveInput): FieldError[] {
+function checkInteractive(i: InteractiveInput, limits: ContentLimits): FieldError[] {
   const errors: FieldError[] = [];
-  if (i.body.length > LIMITS.interactiveBody)
-    errors.push(tooLong('interactive.body', LIMITS.interactiveBody));
-  if (i.header !== undefined && i.header.length > LIMITS.interactiveHeader)
-    errors.push(tooLong('interactive.header', LIMITS.interactiveHeader));
-  if (i.footer !== undefined && i.footer.length > LIMITS.interactiveFooter)
-    errors.push(tooLong('interactive.footer', LIMITS.interactiveFooter));
+  if (i.body.length > limits.interactiveBody)
+    errors.push(tooLong('interactive.body', limits.interactiveBody));
+  if (i.header !== undefined && i.header.length > limits.interactiveHeader)
+    errors.push(tooLong('interactive.header', limits.interactiveHeader));
+  if (i.footer !== undefined && i.footer.length > limits.interactiveFooter)
+    errors.push(tooLong('interactive.footer', limits.interactiveFooter));
   if (i.type === 'button') {
     if (i.list)
       errors.push({ field: 'interactive.list', message: 'is only used with interactive type list' });
     const buttons = i.buttons ?? [];
-    if (buttons.length < 1 || buttons.length > LIMITS.buttons) {
-      errors.push({ field: 'interactive.buttons', message: `must have 1 to ${LIMITS.buttons} buttons` });
+    if (buttons.length < 1 || buttons.length > limits.buttons) {
+      errors.push({ field: 'interactive.buttons', message: `must have 1 to ${limits.buttons} buttons` });
     }
     const ids = new Set<string>();
     buttons.forEach((b, n) => {
-      if (b.title.length > LIMITS.buttonTitle)
-        errors.push(tooLong(`interactive.buttons.${n}.title`, LIMITS.buttonTitle));
+      if (b.title.length > limits.buttonTitle)
+        errors.push(tooLong(`interactive.buttons.${n}.title`, limits.buttonTitle));
       if (ids.has(b.id)) errors.push({ field: `interactive.buttons.${n}.id`, message: 'must be unique' });
       ids.add(b.id);
     });
@@ -171,32 +151,32 @@ function checkInteractive(i: InteractiveInput): FieldError[] {
       errors.push({ field: 'interactive.list', message: 'is required when interactive type is list' });
       return errors;
     }
-    if (i.list.button.length > LIMITS.listButton)
-      errors.push(tooLong('interactive.list.button', LIMITS.listButton));
-    if (i.list.sections.length < 1 || i.list.sections.length > LIMITS.listSections) {
+    if (i.list.button.length > limits.listButton)
+      errors.push(tooLong('interactive.list.button', limits.listButton));
+    if (i.list.sections.length < 1 || i.list.sections.length > limits.listSections) {
       errors.push({
         field: 'interactive.list.sections',
-        message: `must have 1 to ${LIMITS.listSections} sections`,
+        message: `must have 1 to ${limits.listSections} sections`,
       });
     }
     let rows = 0;
     i.list.sections.forEach((s, si) => {
-      if (s.title !== undefined && s.title.length > LIMITS.sectionTitle)
-        errors.push(tooLong(`interactive.list.sections.${si}.title`, LIMITS.sectionTitle));
+      if (s.title !== undefined && s.title.length > limits.sectionTitle)
+        errors.push(tooLong(`interactive.list.sections.${si}.title`, limits.sectionTitle));
       if (s.rows.length === 0)
         errors.push({ field: `interactive.list.sections.${si}.rows`, message: 'must have at least one row' });
       s.rows.forEach((r, ri) => {
         rows++;
         const f = `interactive.list.sections.${si}.rows.${ri}`;
-        if (r.title.length > LIMITS.rowTitle) errors.push(tooLong(`${f}.title`, LIMITS.rowTitle));
-        if (r.description !== undefined && r.description.length > LIMITS.rowDescription)
-          errors.push(tooLong(`${f}.description`, LIMITS.rowDescription));
+        if (r.title.length > limits.rowTitle) errors.push(tooLong(`${f}.title`, limits.rowTitle));
+        if (r.description !== undefined && r.description.length > limits.rowDescription)
+          errors.push(tooLong(`${f}.description`, limits.rowDescription));
       });
     });
-    if (rows > LIMITS.listRows)
+    if (rows > limits.listRows)
       errors.push({
         field: 'interactive.list.sections',
-        message: `must have at most ${LIMITS.listRows} rows in all`,
+        message: `must have at most ${limits.listRows} rows in all`,
       });
   }
   return errors;

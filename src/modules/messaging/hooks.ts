@@ -1,4 +1,4 @@
-import type { Tx } from '../../platform/events.ts';
+import { Hook } from '../../platform/hooks.ts';
 import type { ContactRow } from '../contacts/contacts.tables.ts';
 import type { ConversationRow } from '../conversations/conversations.tables.ts';
 import type { MessageRow, TemplateRow } from './messaging.tables.ts';
@@ -17,29 +17,17 @@ export interface TemplateCreatedEvent {
   template: TemplateRow;
 }
 
-type Listener<E> = (tx: Tx, e: E) => Promise<void>;
-
-const inboundListeners: Array<Listener<InboundMessageEvent>> = [];
-const templateListeners: Array<Listener<TemplateCreatedEvent>> = [];
-
-/**
- * Called inside the transaction that stores each inbound customer message (the AI agent
- * enqueues its reply job here, so the reply exists if and only if the message does).
- * Listeners must not do network I/O. Duplicate registrations are ignored.
- */
-export function onInboundMessage(listener: Listener<InboundMessageEvent>): void {
-  if (!inboundListeners.includes(listener)) inboundListeners.push(listener);
+/** Where other modules act inside messaging's transactions; one set per app (`ctx.modules.messaging.hooks`). */
+export interface MessagingHooks {
+  /**
+   * Runs inside the transaction that stores each inbound customer message (the AI agent
+   * enqueues its reply job here, so the reply exists if and only if the message does).
+   */
+  inboundMessage: Hook<InboundMessageEvent>;
+  /** Runs inside the transaction that creates or edits a template (live mode: submit it for review from a job). */
+  templateSaved: Hook<TemplateCreatedEvent>;
 }
 
-/** Called inside the transaction that creates or edits a template (live mode: submit it for review from a job). */
-export function onTemplateCreated(listener: Listener<TemplateCreatedEvent>): void {
-  if (!templateListeners.includes(listener)) templateListeners.push(listener);
-}
-
-export async function runInboundHooks(tx: Tx, e: InboundMessageEvent): Promise<void> {
-  for (const l of inboundListeners) await l(tx, e);
-}
-
-export async function runTemplateHooks(tx: Tx, e: TemplateCreatedEvent): Promise<void> {
-  for (const l of templateListeners) await l(tx, e);
+export function createMessagingHooks(): MessagingHooks {
+  return { inboundMessage: new Hook(), templateSaved: new Hook() };
 }

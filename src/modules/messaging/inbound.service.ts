@@ -9,11 +9,16 @@ import type {
   InboundMessage,
   StatusUpdate,
 } from '../channels/channel-adapter.ts';
+import { channelKinds, contactKeyFor } from '../channels/kinds.ts';
 import { findOrCreateContact } from '../contacts/contacts.service.ts';
-import { findOrCreateConversation, reopenInTx, WINDOW_MS } from '../conversations/conversations.service.ts';
+import { findOrCreateConversation, reopenInTx } from '../conversations/conversations.service.ts';
 import { previewOf } from './content.ts';
-import { runInboundHooks } from './hooks.ts';
-import { applyStatusInTx, type MessageObject, presentMessage } from './messaging.service.ts';
+import {
+  applyStatusInTx,
+  type MessageObject,
+  presentMessage,
+  type StoredMedia,
+} from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
 import { setTemplateStatus } from './templates.service.ts';
 
@@ -120,7 +125,8 @@ async function storeInbound(
     const { contact } = await findOrCreateContact(
       tx,
       scope,
-      channel.type === 'email' ? { email: m.from, name } : { phone: m.from, name },
+      // Verified webhooks only reach here: the provider vouches for the sender's number.
+      { ...contactKeyFor(channel.type, m.from), name, providerVouched: true },
       {
         type: 'customer',
         id: null,
@@ -128,7 +134,9 @@ async function storeInbound(
     );
     const actor: Actor = { type: 'customer', id: contact.id };
     const address =
-      channel.type === 'email' ? (contact.email ?? m.from.toLowerCase()) : (contact.phone ?? m.from);
+      channelKinds[channel.type].addressKind === 'email'
+        ? (contact.email ?? m.from.toLowerCase())
+        : (contact.phone ?? m.from);
     let { conversation } = await findOrCreateConversation(tx, scope, {
       channel: channelRow,
       contact,
@@ -148,8 +156,39 @@ async function storeInbound(
     // The provider's time opens the window, but never a time in the future.
     const sentAt = new Date(Math.min(m.timestamp.getTime() || now.getTime(), now.getTime()));
     const at = now.toISOString();
+    const messageId = newId('msg');
+    const attachments = (m.attachments ?? []).map((a, position) => ({
+      id: newId('att'),
+      workspace_id: scope.workspaceId,
+      livemode: scope.livemode ? 1 : 0,
+      message_id: messageId,
+      position,
+      filename: a.filename,
+      mime_type: a.mimeType,
+      size: a.content.length,
+      content_id: a.contentId ?? null,
+      content_base64: a.content.toString('base64'),
+      created_at: at,
+    }));
+    const media: StoredMedia | undefined =
+      m.media || attachments.length
+        ? {
+            ...(m.media ?? {}),
+            ...(attachments.length
+              ? {
+                  attachments: attachments.map((a) => ({
+                    id: a.id,
+                    filename: a.filename,
+                    mime_type: a.mime_type,
+                    size: a.size,
+                    content_id: a.content_id,
+                  })),
+                }
+              : {}),
+          }
+        : undefined;
     const row: MessageRow = {
-      id: newId('msg'),
+      id: messageId,
       workspace_id: scope.workspaceId,
       livemode: scope.livemode ? 1 : 0,
       conversation_id: conversation.id,
@@ -160,7 +199,7 @@ async function storeInbound(
       type: m.type,
       text: m.text,
       template: null,
-      media: m.media ? toJson(m.media) : null,
+      media: media ? toJson(media) : null,
       interactive: m.payload ? toJson(m.payload) : null,
       to_address: m.to ?? channel.address,
       from_address: address,
@@ -178,13 +217,16 @@ async function storeInbound(
       failed_at: null,
     };
     await tx.db.insertInto('messages').values(row).execute();
-    const windowEnd = new Date(sentAt.getTime() + WINDOW_MS).toISOString();
+    for (const a of attachments) await tx.db.insertInto('message_attachments').values(a).execute();
+    const windowHours = channelKinds[channel.type].customerWindowHours;
+    const windowEnd = windowHours ? new Date(sentAt.getTime() + windowHours * 3_600_000).toISOString() : '';
     const patch = {
       last_message: previewOf({ type: row.type, text: row.text, caption: m.media?.caption }),
       last_message_at: at,
+      last_message_sender: 'customer',
       last_inbound_at: sentAt.toISOString(),
       updated_at: at,
-      ...(channel.type === 'whatsapp' && (conversation.window_expires_at ?? '') < windowEnd
+      ...(windowEnd && (conversation.window_expires_at ?? '') < windowEnd
         ? { window_expires_at: windowEnd }
         : {}),
     };
@@ -198,7 +240,7 @@ async function storeInbound(
       actor,
       data: message,
     });
-    await runInboundHooks(tx, {
+    await ctx.modules.messaging.hooks.inboundMessage.run(tx, {
       workspaceId: scope.workspaceId,
       livemode: scope.livemode,
       conversation,
@@ -222,7 +264,24 @@ async function applyProviderStatus(
       .where('channel_id', '=', channel.id)
       .where('provider_message_id', '=', s.providerMessageId)
       .executeTakeFirst();
-    if (!msg) return false;
+    if (!msg) {
+      // Not (yet) ours: the send may still be waiting for the provider's answer with this id.
+      // Kept for a while and applied when the send stores the id; purged after 7 days.
+      await tx.db
+        .insertInto('early_provider_statuses')
+        .values({
+          id: newId('inb'),
+          channel_id: channel.id,
+          provider_message_id: s.providerMessageId,
+          status: s.status,
+          at: s.timestamp.toISOString(),
+          error_code: s.error?.code ?? null,
+          error_message: s.error?.message ?? null,
+          received_at: ctx.clock.now().toISOString(),
+        })
+        .execute();
+      return false;
+    }
     const { applied } = await applyStatusInTx(tx, msg.id, {
       status: s.status,
       at: s.timestamp,
@@ -230,4 +289,46 @@ async function applyProviderStatus(
     });
     return applied;
   });
+}
+
+const statusOrder = { sent: 0, delivered: 1, read: 2, failed: 3 } as const;
+
+/**
+ * Applies the statuses that arrived before these messages learned their provider ids (in
+ * order: sent, delivered, read, failed; forward only), in the caller's transaction.
+ */
+export async function applyEarlyStatuses(
+  tx: Parameters<typeof applyStatusInTx>[0],
+  rows: Array<Pick<MessageRow, 'id' | 'channel_id' | 'provider_message_id'>>,
+): Promise<void> {
+  const withIds = rows.filter((r) => r.provider_message_id);
+  if (!withIds.length) return;
+  const early = await tx.db
+    .selectFrom('early_provider_statuses')
+    .selectAll()
+    .where(
+      'provider_message_id',
+      'in',
+      withIds.map((r) => r.provider_message_id as string),
+    )
+    .execute();
+  if (!early.length) return;
+  const byKey = new Map(withIds.map((r) => [`${r.channel_id} ${r.provider_message_id}`, r.id]));
+  early.sort((a, b) => statusOrder[a.status] - statusOrder[b.status]);
+  for (const e of early) {
+    const messageId = byKey.get(`${e.channel_id} ${e.provider_message_id}`);
+    if (!messageId) continue;
+    await applyStatusInTx(tx, messageId, {
+      status: e.status,
+      at: new Date(e.at),
+      ...(e.error_code ? { error: { code: e.error_code, message: e.error_message ?? '' } } : {}),
+    });
+    await tx.db.deleteFrom('early_provider_statuses').where('id', '=', e.id).execute();
+  }
+}
+
+/** Early statuses no send ever claimed (another system's messages on the same number). */
+export async function purgeEarlyStatuses(ctx: AppContext, days = 7): Promise<void> {
+  const cutoff = new Date(ctx.clock.now().getTime() - days * 86_400_000).toISOString();
+  await ctx.db.deleteFrom('early_provider_statuses').where('received_at', '<', cutoff).execute();
 }

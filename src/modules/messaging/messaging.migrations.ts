@@ -71,4 +71,57 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // Files that came with customer messages (email attachments), kept so nothing a customer
+  // sent is lost; served by GET /v1/messages/{id}/media.
+  '0221_message_attachments': {
+    async up(db) {
+      await db.schema
+        .createTable('message_attachments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('filename', 'text')
+        .addColumn('mime_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('content_id', 'text')
+        .addColumn('content_base64', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('message_attachments_message')
+        .on('message_attachments')
+        .columns(['message_id', 'position'])
+        .execute();
+    },
+  },
+  // A provider's status for a message whose send has not yet stored the provider's id (the
+  // webhook raced the send's answer): kept here and applied when the id is stored.
+  '0222_early_provider_statuses': {
+    async up(db) {
+      await db.schema
+        .createTable('early_provider_statuses')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('channel_id', 'text', (c) => c.notNull())
+        .addColumn('provider_message_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('error_message', 'text')
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('early_provider_statuses_message')
+        .on('early_provider_statuses')
+        .columns(['channel_id', 'provider_message_id'])
+        .execute();
+    },
+  },
+  // Sample values for a template's placeholders, which Meta's review requires.
+  '0223_template_examples': {
+    async up(db) {
+      await db.schema.alterTable('templates').addColumn('examples', 'text').execute();
+    },
+  },
 };

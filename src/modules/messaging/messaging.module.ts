@@ -1,18 +1,33 @@
+import type { AppContext } from '../../platform/context.ts';
 import type { Module } from '../module.ts';
+import { createMessagingHooks, type MessagingHooks } from './hooks.ts';
 import { sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
 import { messagingMigrations } from './messaging.migrations.ts';
 import { messagingRoutes } from './messaging.routes.ts';
-import { sendWriters } from './messaging.service.ts';
+import type { SendWriter } from './messaging.service.ts';
 import { runSandboxAdvanceBatch, runSendBatch } from './send.job.ts';
 import { createSendWriter } from './send-batch.ts';
+
+/** The messaging module's state for one app. */
+export interface MessagingInstance {
+  hooks: MessagingHooks;
+  /** Writes plain sends of many requests together (see send-batch.ts). */
+  sendWriter: SendWriter;
+}
+
+declare module '../../platform/context.ts' {
+  interface AppModules {
+    messaging: MessagingInstance;
+  }
+}
 
 export const messagingModule: Module = {
   name: 'messaging',
   migrations: messagingMigrations,
   routes: messagingRoutes,
-  setup(ctx) {
-    sendWriters.set(ctx, createSendWriter(ctx));
+  setup(ctx: AppContext): MessagingInstance {
     ctx.queue.registerBatch(sendJob, (items) => runSendBatch(ctx, items));
     ctx.queue.registerBatch(sandboxAdvanceJob, (items) => runSandboxAdvanceBatch(ctx, items));
+    return { hooks: createMessagingHooks(), sendWriter: createSendWriter(ctx) };
   },
 };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { type Auth, defineRoute } from '../../platform/http/route.ts';
+import { type Auth, defineRoute, type RouteResult } from '../../platform/http/route.ts';
 import { deletedResponse, describe, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
+import { getMessageMedia } from './media.service.ts';
 import {
   agentSendMessageBody,
   createTemplateBody,
@@ -90,6 +91,8 @@ export const messagingRoutes = [
     method: 'GET',
     path: '/v1/messages/:id',
     summary: 'Get a message and its delivery status',
+    description:
+      "One message and its delivery state: `status` moves forward only (`queued → sent → delivered → read`, or `failed` with `error: {code, message}`), with the time of each step and the provider's message id. In test mode the sandbox moves it by itself within a second or two.",
     tags: ['Messages'],
     auth: 'key',
     scope: 'messages:read',
@@ -99,6 +102,41 @@ export const messagingRoutes = [
       status: 200,
       body: presentMessage(await getMessageRow(ctx.db, auth, params.id)),
     }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/messages/:id/media',
+    summary: "Download a message's media",
+    description:
+      "The file of a message, with its Content-Type: a customer's image, voice note, video, sticker or document is fetched from the provider with the channel's credentials (WhatsApp media id or URL, Twilio MediaUrl), so callers never need the provider's token; an email attachment Parley kept is served from storage (`?attachment=att_...`, default the first). Media the business sent by public URL answers 302 to that URL. 404 when the message has no media; 502 `provider_error` when the provider no longer serves it (WhatsApp keeps media 30 days).",
+    tags: ['Messages'],
+    auth: 'key',
+    scope: 'messages:read',
+    params: idParams('msg'),
+    query: z.object({
+      attachment: describe(
+        z.string().min(1).max(64).optional(),
+        'Which attachment of an email (its id, from `attachments`); default the first.',
+        'att_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+      ),
+    }),
+    responses: { 200: null, 302: null },
+    errors: ['not_found', 'channel_not_configured', 'provider_error'],
+    handler: async ({ ctx, auth, params, query }): Promise<RouteResult> => {
+      const media = await getMessageMedia(ctx, auth, params.id, query.attachment);
+      if (media.kind === 'redirect') return { status: 302, headers: { location: media.url } };
+      const name = (media.filename ?? 'media').replace(/["\\\r\n]/g, '_');
+      return {
+        status: 200,
+        body: media.content,
+        contentType: media.mimeType,
+        headers: {
+          'content-disposition': `inline; filename="${name}"; filename*=UTF-8''${encodeURIComponent(media.filename ?? 'media')}`,
+          'cache-control': 'private, max-age=300',
+          'x-content-type-options': 'nosniff',
+        },
+      };
+    },
   }),
   defineRoute({
     method: 'POST',
@@ -118,6 +156,8 @@ export const messagingRoutes = [
     method: 'GET',
     path: '/v1/templates',
     summary: 'List message templates',
+    description:
+      'Message templates of this workspace and mode with their status (`pending`, `approved`, `rejected`, `paused`); filter by `status`, `name`, `language` or `category`. Only approved templates can be sent.',
     tags: ['Templates'],
     auth: 'key',
     scope: 'templates:read',
@@ -163,6 +203,8 @@ export const messagingRoutes = [
     method: 'GET',
     path: '/v1/templates/:id',
     summary: 'Get a message template',
+    description:
+      'One template: name, language, category, body with its `{{placeholders}}`, header, buttons and approval status.',
     tags: ['Templates'],
     auth: 'key',
     scope: 'templates:read',
@@ -195,6 +237,7 @@ export const messagingRoutes = [
     method: 'DELETE',
     path: '/v1/templates/:id',
     summary: 'Delete a message template',
+    description: 'Deletes the template; messages already sent with it keep their content.',
     tags: ['Templates'],
     auth: 'key',
     scope: 'templates:write',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseObject, describe, idOf, nullableTimestamp } from '../../platform/http/schemas.ts';
+import { channelTypes, messagingChannelTypes } from '../channels/kinds.ts';
 import { messageTypes } from './content.ts';
 
 const media = (kind: string) =>
@@ -39,6 +40,41 @@ export const templateRef = describe(
       ]),
       'Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.',
       ['Ava', 'tomorrow 3 pm'],
+    ).optional(),
+    header: describe(
+      z.strictObject({
+        variables: describe(
+          z.union([
+            z.array(z.union([z.string(), z.number()]).transform(String)).max(100),
+            z.record(z.string(), z.union([z.string(), z.number()])),
+          ]),
+          "Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.",
+          ['May 12'],
+        ),
+      }),
+      'Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name).',
+    ).optional(),
+    buttons: describe(
+      z
+        .array(
+          z.strictObject({
+            index: describe(
+              z.number().int().min(0).max(9),
+              "Position of the button in the template's buttons (from 0).",
+              0,
+            ),
+            variables: describe(
+              z.union([
+                z.array(z.union([z.string(), z.number()]).transform(String)).max(100),
+                z.record(z.string(), z.union([z.string(), z.number()])),
+              ]),
+              "Value for the URL button's placeholder (the end of its URL).",
+              ['booking/8812'],
+            ),
+          }),
+        )
+        .max(10),
+      'Values for URL buttons with a placeholder in their URL.',
     ).optional(),
   }),
   'The template, when type is template (alone, it sets type template).',
@@ -157,7 +193,7 @@ export const sendMessageBody = z.strictObject({
   ),
   ...contentFields,
   channel: describe(
-    z.enum(['whatsapp', 'sms', 'email', 'voice']),
+    z.enum(channelTypes),
     'Channel to send on (default whatsapp). Voice is not available as a messaging channel in this version (422 channel_not_configured).',
     'whatsapp',
   ).optional(),
@@ -176,7 +212,25 @@ export const sendMessageBody = z.strictObject({
 
 export const agentSendMessageBody = sendMessageBody.omit({ agent_id: true });
 
-export const replyBody = z.strictObject(contentFields);
+export const replyBody = z
+  .strictObject({
+    ...contentFields,
+    type: describe(
+      z.enum([...messageTypes, 'note']),
+      'What kind of message (see POST /v1/messages). `note` is a private note for the team: stored in the thread with `text`, never sent to the customer and never read by the AI.',
+      'text',
+    ).optional(),
+    body: describe(
+      z.string().max(100_000),
+      'The text of the reply, as Devotel Orbit sends it (`{"body": "..."}`): the same as `text`. Give one of `text` and `body`.',
+      'Thanks — I just refunded that order.',
+    ).optional(),
+  })
+  .superRefine((b, issue) => {
+    if (b.body !== undefined && b.text !== undefined)
+      issue.addIssue({ code: 'custom', path: ['body'], message: 'give either `text` or `body`, not both' });
+  })
+  .meta({ examples: [{ text: 'Haan ji, hum Sunday ko 10 se 7 khule hain.' }] });
 
 const senderTypes = ['customer', 'ai', 'user', 'api_key', 'system'] as const;
 
@@ -202,7 +256,7 @@ export const messageObject = z.object({
   ),
   type: describe(
     z.string(),
-    'Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...).',
+    'Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.',
     'text',
   ),
   text: describe(
@@ -227,9 +281,32 @@ export const messageObject = z.object({
         caption: describe(z.string().nullable(), 'Caption.', null),
         filename: describe(z.string().nullable(), 'File name.', null),
         mime_type: describe(z.string().nullable(), 'MIME type, when known.', 'image/jpeg'),
+        download_url: describe(
+          z.string(),
+          "Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.",
+          '/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media',
+        ),
       })
       .nullable(),
-    'Media of an image, document, audio or video message.',
+    "Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none.",
+  ),
+  attachments: describe(
+    z.array(
+      z.object({
+        id: describe(z.string(), 'Attachment id.', 'att_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+        filename: describe(z.string().nullable(), 'File name, as sent.', 'invoice.pdf'),
+        mime_type: describe(z.string(), 'MIME type.', 'application/pdf'),
+        size: describe(z.number().int(), 'Size in bytes.', 48213),
+        content_id: describe(z.string().nullable(), 'MIME Content-ID (inline images).', null),
+        download_url: describe(
+          z.string(),
+          'Where to get the file through Parley (same API key).',
+          '/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+        ),
+      }),
+    ),
+    'Files that came with the message (email attachments), kept with it.',
+    [],
   ),
   interactive: describe(
     z.record(z.string(), z.unknown()).nullable(),
@@ -240,7 +317,7 @@ export const messageObject = z.object({
   from: describe(z.string(), 'Sender address.', '+14155550123'),
   status: describe(
     z.enum(['received', 'queued', 'sent', 'delivered', 'read', 'failed']),
-    'Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received.',
+    'Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.',
     'queued',
   ),
   error: describe(
@@ -308,7 +385,43 @@ export const templateBody = {
         }),
       )
       .max(10),
-    'Optional buttons.',
+    'Optional buttons. A url button may end its URL with one placeholder (`https://example.com/order/{{1}}`).',
+  ).optional(),
+  examples: describe(
+    z.strictObject({
+      header: describe(
+        z.union([
+          z.array(z.union([z.string(), z.number()]).transform(String)).max(100),
+          z.record(z.string(), z.union([z.string(), z.number()])),
+        ]),
+        "Sample value for the header's placeholder.",
+        ['May 12'],
+      ).optional(),
+      body: describe(
+        z.union([
+          z.array(z.union([z.string(), z.number()]).transform(String)).max(100),
+          z.record(z.string(), z.union([z.string(), z.number()])),
+        ]),
+        "Sample values for the body's placeholders: a list in order, or an object by name.",
+        ['Ava', 'Friday 3 pm'],
+      ).optional(),
+      buttons: describe(
+        z
+          .array(
+            z.strictObject({
+              index: describe(z.number().int().min(0).max(9), 'Position of the url button (from 0).', 0),
+              value: describe(
+                z.string().min(1).max(2000),
+                'Sample value for its placeholder.',
+                'booking/8812',
+              ),
+            }),
+          )
+          .max(10),
+        'Sample values for url buttons with a placeholder.',
+      ).optional(),
+    }),
+    "Sample values Meta's review requires for every placeholder (header, body, url buttons). Without them Parley submits made-up samples, which Meta may reject.",
   ).optional(),
 };
 
@@ -332,6 +445,7 @@ export const updateTemplateBody = z.strictObject({
   header: templateBody.header,
   footer: templateBody.footer,
   buttons: templateBody.buttons,
+  examples: templateBody.examples,
   status: describe(
     z.enum(['pending', 'approved', 'rejected', 'paused']),
     'Test mode only: set the review status to rehearse it.',
@@ -389,7 +503,7 @@ export const sandboxInboundBody = z.strictObject({
   ),
   text: describe(z.string().min(1).max(4096), 'What the customer writes.', 'Sunday ko open ho?'),
   channel: describe(
-    z.enum(['whatsapp', 'sms', 'email']),
+    z.enum(messagingChannelTypes),
     'Channel it arrives on (default whatsapp).',
     'whatsapp',
   ).optional(),

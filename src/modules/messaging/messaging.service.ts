@@ -2,20 +2,27 @@ import { sql } from 'kysely';
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { ApiError, notFound, validationFailed } from '../../platform/errors.ts';
+import { livemodeValue, type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { consumeLimit, type PlanLimits } from '../../platform/limits.ts';
-import { normalizeAddress } from '../channels/address.ts';
-import type { ChannelType } from '../channels/channel-adapter.ts';
+import { invalidAddressMessage, normalizeAddress } from '../channels/address.ts';
 import {
   ensureSandboxChannel,
   findChannelForSend,
   findChannelForSendCached,
 } from '../channels/channels.service.ts';
 import type { ChannelRow } from '../channels/channels.tables.ts';
+import {
+  type ChannelType,
+  channelKinds,
+  contactKeyFor,
+  isMessagingChannel,
+  type MessagingChannelType,
+} from '../channels/kinds.ts';
 import { findOrCreateContact, getContactRow } from '../contacts/contacts.service.ts';
 import type { ContactRow } from '../contacts/contacts.tables.ts';
 import {
@@ -32,6 +39,7 @@ import {
   type InteractiveInput,
   type MediaInput,
   type MessageType,
+  messageTypes,
   parsePlaceholders,
   previewOf,
   renderPlaceholders,
@@ -42,11 +50,7 @@ import { sendJob } from './messaging.jobs.ts';
 import type { MessageRow, MessageStatus } from './messaging.tables.ts';
 import { findTemplateForSend } from './templates.service.ts';
 
-export interface Scope {
-  workspaceId: string;
-  livemode: boolean;
-}
-export const lm = (scope: Scope) => (scope.livemode ? 1 : 0);
+export type { Scope };
 
 /** Who sends: an API caller (its auth), a user, or the AI agent acting for a workspace. */
 export interface Sender {
@@ -59,7 +63,7 @@ export interface Sender {
 
 export interface SendMessageInput extends ContentDraft {
   to?: string;
-  channel?: 'whatsapp' | 'sms' | 'email' | 'voice';
+  channel?: ChannelType;
   from?: string;
   agent_id?: string;
   /** Send in this conversation, on its channel, to its contact. */
@@ -74,22 +78,42 @@ export interface SendMessageInput extends ContentDraft {
   identifier?: string;
 }
 
-interface StoredTemplate {
+export interface StoredTemplate {
   name: string;
   language: string;
   variables: string[];
   named?: Record<string, string>;
   header_text?: string;
+  /** Values of the header's placeholder, positional and (named templates) by name. */
+  header_values?: string[];
+  header_named?: Record<string, string>;
+  /** Values of url buttons' placeholders, by the button's position in the template. */
+  buttons?: Array<{ index: number; sub_type: 'url'; value: string }>;
   rendered_body: string;
 }
 
-interface StoredMedia {
+export interface StoredAttachment {
+  id: string;
+  filename: string | null;
+  mime_type: string;
+  size: number;
+  content_id: string | null;
+}
+
+export interface StoredMedia {
   url?: string | null;
   caption?: string | null;
   filename?: string | null;
   mime_type?: string | null;
+  /** The provider's media id (WhatsApp), to fetch it with the channel's token. */
   id?: string;
+  /** Files kept with the message (email attachments). */
+  attachments?: StoredAttachment[];
 }
+
+/** Where Parley serves a message's media (the provider's file, fetched with the channel's credentials). */
+export const mediaPathOf = (messageId: string, attachmentId?: string) =>
+  `/v1/messages/${messageId}/media${attachmentId ? `?attachment=${attachmentId}` : ''}`;
 
 export function presentMessage(row: MessageRow) {
   const tpl = fromJson<StoredTemplate | null>(row.template, null);
@@ -105,14 +129,17 @@ export function presentMessage(row: MessageRow) {
     type: row.type,
     text: row.text,
     template: tpl ? { name: tpl.name, language: tpl.language, variables: tpl.variables } : null,
-    media: media
-      ? {
-          url: media.url ?? null,
-          caption: media.caption ?? null,
-          filename: media.filename ?? null,
-          mime_type: media.mime_type ?? null,
-        }
-      : null,
+    media:
+      media && (media.url || media.id)
+        ? {
+            url: media.url ?? null,
+            caption: media.caption ?? null,
+            filename: media.filename ?? null,
+            mime_type: media.mime_type ?? null,
+            download_url: mediaPathOf(row.id),
+          }
+        : null,
+    attachments: (media?.attachments ?? []).map((a) => ({ ...a, download_url: mediaPathOf(row.id, a.id) })),
     interactive: fromJson<Record<string, unknown> | null>(row.interactive, null),
     to: row.to_address,
     from: row.from_address,
@@ -131,33 +158,34 @@ export function presentMessage(row: MessageRow) {
 export type MessageObject = ReturnType<typeof presentMessage>;
 
 export async function getMessageRow(db: Db | Trx, scope: Scope, id: string): Promise<MessageRow> {
-  const row = await db
+  const row = await tenant(db, scope)
     .selectFrom('messages')
     .selectAll()
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .executeTakeFirst();
   if (!row) throw notFound('message', id);
   return row;
 }
 
-/** Oldest first, so a page reads like the thread (newest last). */
+/**
+ * Oldest first by default, so a page reads like the thread (newest last). Ids sort by time, so
+ * `before`/`after` are stable cursors however many messages arrive meanwhile.
+ */
 export async function listConversationMessages(
   ctx: AppContext,
   scope: Scope,
   conversationId: string,
   page: PageRequest,
+  opts: { order?: 'asc' | 'desc'; before?: string; after?: string } = {},
 ): Promise<Page<MessageObject>> {
   await getConversationRow(ctx.db, scope, conversationId);
-  const q = ctx.db
+  let q = tenant(ctx.db, scope)
     .selectFrom('messages')
     .selectAll()
-    .where('conversation_id', '=', conversationId)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
-    .orderBy('id', 'asc');
-  return paginate(q, page, presentMessage);
+    .where('conversation_id', '=', conversationId);
+  if (opts.before) q = q.where('id', '<', opts.before);
+  if (opts.after) q = q.where('id', '>', opts.after);
+  return paginate(q.orderBy('id', opts.order ?? 'asc'), page, presentMessage);
 }
 
 async function mergeContext(
@@ -183,7 +211,7 @@ async function mergeContext(
 export async function openConversation(
   ctx: AppContext,
   sender: Sender,
-  input: SendMessageInput & { channel: 'whatsapp' | 'sms' | 'email'; to: string },
+  input: SendMessageInput & { channel: MessagingChannelType; to: string },
 ): Promise<ConversationRow> {
   const scope: Scope = { workspaceId: sender.workspaceId, livemode: sender.livemode };
   const to = normalizeAddress(input.channel, input.to, sender.defaultCountry);
@@ -191,10 +219,7 @@ export async function openConversation(
     throw validationFailed([
       {
         field: 'to',
-        message:
-          input.channel === 'email'
-            ? 'must be a valid email address'
-            : 'must be a valid phone number (E.164)',
+        message: invalidAddressMessage(input.channel),
       },
     ]);
   const now = ctx.clock.now();
@@ -203,7 +228,7 @@ export async function openConversation(
     const { contact } = await findOrCreateContact(
       tx,
       { ...scope, defaultCountry: sender.defaultCountry },
-      input.channel === 'email' ? { email: to } : { phone: to },
+      contactKeyFor(input.channel, to),
       sender.actor,
     );
     const conv = await findOrCreateConversation(tx, scope, {
@@ -295,9 +320,49 @@ export async function prepareContent(
       }
       variables = { ...borrowed, ...(variables ?? {}) };
     }
+    const errors: FieldError[] = [];
     const rendered = renderPlaceholders(tpl.body, variables, 'template.variables');
-    if (Array.isArray(rendered)) throw validationFailed(rendered);
+    if (Array.isArray(rendered)) errors.push(...rendered);
     const header = fromJson<{ text: string } | null>(tpl.header, null);
+    // Every component with placeholders gets its values (Meta refuses a count mismatch).
+    let headerValues: { values: string[]; named?: Record<string, string> } | undefined;
+    const headerPh = header ? parsePlaceholders(header.text) : undefined;
+    if (header && headerPh && typeof headerPh !== 'string' && headerPh.names.length) {
+      let given = ref.header?.variables;
+      if (!given && headerPh.kind === 'named' && variables && !Array.isArray(variables))
+        given = Object.fromEntries(
+          headerPh.names.filter((n) => n in variables).map((n) => [n, variables[n]]),
+        );
+      const h = renderPlaceholders(header.text, given, 'template.header.variables');
+      if (Array.isArray(h)) errors.push(...h);
+      else headerValues = { values: h.values, ...(h.named ? { named: h.named } : {}) };
+    } else if (ref.header) {
+      errors.push({
+        field: 'template.header',
+        message: 'is not used: the template header has no placeholder',
+      });
+    }
+    const tplButtons = fromJson<Array<{ type: string; url?: string }>>(tpl.buttons, []);
+    const buttonValues: Array<{ index: number; sub_type: 'url'; value: string }> = [];
+    tplButtons.forEach((b, index) => {
+      const ph = b.type === 'url' && b.url ? parsePlaceholders(b.url) : undefined;
+      if (!ph || typeof ph === 'string' || ph.names.length === 0) return;
+      const entry = ref.buttons?.find((e) => e.index === index);
+      const r = renderPlaceholders(b.url as string, entry?.variables, `template.buttons.${index}.variables`);
+      if (Array.isArray(r)) errors.push(...r);
+      else buttonValues.push({ index, sub_type: 'url', value: r.values[0] });
+    });
+    for (const [n, e] of (ref.buttons ?? []).entries()) {
+      if (
+        !buttonValues.some((b) => b.index === e.index) &&
+        !errors.some((x) => x.field.startsWith(`template.buttons.${e.index}.`))
+      )
+        errors.push({
+          field: `template.buttons.${n}.index`,
+          message: `is not a url button with a placeholder in template ${tpl.name}`,
+        });
+    }
+    if (errors.length || Array.isArray(rendered)) throw validationFailed(errors);
     return {
       type: 'template',
       text: rendered.text,
@@ -307,6 +372,9 @@ export async function prepareContent(
         variables: rendered.values,
         ...(rendered.named ? { named: rendered.named } : {}),
         ...(header ? { header_text: header.text } : {}),
+        ...(headerValues ? { header_values: headerValues.values } : {}),
+        ...(headerValues?.named ? { header_named: headerValues.named } : {}),
+        ...(buttonValues.length ? { buttons: buttonValues } : {}),
         rendered_body: rendered.text,
       },
       media: null,
@@ -352,7 +420,6 @@ export interface PreparedSend {
  * registered per process by the messaging module.
  */
 export type SendWriter = (send: PreparedSend) => Promise<MessageObject>;
-export const sendWriters = new WeakMap<AppContext, SendWriter>();
 
 /**
  * Accepts a message for sending: validates it, finds or creates the contact and the
@@ -367,7 +434,7 @@ export async function sendMessage(
   draft: SendMessageInput,
 ): Promise<MessageObject> {
   const send = await prepareSend(ctx, sender, draft);
-  const batched = sendWriters.get(ctx);
+  const batched = ctx.modules.messaging.sendWriter;
   if (batched && batchable(send)) return batched(send);
   return writeSend(ctx, send);
 }
@@ -377,7 +444,7 @@ function batchable(send: PreparedSend): boolean {
   const { input } = send;
   return (
     !send.existingConv &&
-    (send.type === 'whatsapp' || send.type === 'sms') &&
+    channelKinds[send.type].addressKind === 'phone' &&
     input.type !== 'template' &&
     input.agent_id === undefined &&
     input.dynamic_variables === undefined &&
@@ -393,7 +460,7 @@ async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageIn
     ? await getConversationRow(ctx.db, scope, draft.conversation_id)
     : undefined;
   const type = (existingConv?.channel ?? draft.channel ?? 'whatsapp') as ChannelType;
-  if (type === 'voice') {
+  if (!isMessagingChannel(type)) {
     throw channelNotConfigured(
       'Voice is not available as a messaging channel in this version: send on whatsapp, sms or email.',
     );
@@ -410,10 +477,7 @@ async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageIn
     if (!to)
       errors.push({
         field: 'to',
-        message:
-          type === 'email'
-            ? 'must be a valid email address'
-            : 'must be a valid phone number (E.164, e.g. +919876543210)',
+        message: invalidAddressMessage(type),
       });
   }
   if (errors.length) throw validationFailed(errors);
@@ -466,14 +530,19 @@ export function sendRefusal(
   }
   const settings = fromJson<Record<string, unknown>>(channel.settings, {});
   if (
-    channel.type === 'whatsapp' &&
+    channelKinds[channel.type].customerWindowHours !== null &&
     input.type !== 'template' &&
     !open &&
     settings.enforce_24h_window !== false
   ) {
+    const inTestMode = channel.provider === 'sandbox';
     return new ApiError(
       'whatsapp_outside_24h_window',
-      'The customer has not written in the last 24 hours, so WhatsApp accepts only an approved template: send type "template" (POST /v1/messages) instead.',
+      `The customer has not written in the last 24 hours, so WhatsApp accepts only an approved template: send type "template" (POST /v1/messages with {"type": "template", "template": {"name": ...}}) instead.${
+        inTestMode
+          ? ` Test mode enforces the window as live does; to open it, simulate the customer writing first: POST /v1/sandbox/inbound {"from": "${send.to}", "text": "Hi"}.`
+          : ''
+      }`,
       { details: { window_expires_at: conversation?.window_expires_at ?? null } },
     );
   }
@@ -491,7 +560,7 @@ export function newMessageRow(
   return {
     id: newId('msg'),
     workspace_id: send.scope.workspaceId,
-    livemode: lm(send.scope),
+    livemode: livemodeValue(send.scope),
     conversation_id: conversation.id,
     channel_id: channel.id,
     direction: 'outbound',
@@ -542,7 +611,7 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
       const found = await findOrCreateContact(
         tx,
         { ...scope, defaultCountry: sender.defaultCountry },
-        type === 'email' ? { email: to } : { phone: to },
+        contactKeyFor(type, to),
         sender.actor,
       );
       contact = found.contact;
@@ -567,12 +636,15 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
     if (refusal) throw refusal;
     const content = await prepareContent(tx, scope, input, contact, conversation);
     const row = newMessageRow(send, conversation, channel, content);
+    // An email reply cites the customer's last message, so mail clients keep the thread.
+    if (channel.type === 'email') row.reply_to_provider_id = await lastCustomerMessageId(tx, conversation.id);
     await tx.db.insertInto('messages').values(row).execute();
     await tx.db
       .updateTable('conversations')
       .set({
         last_message: previewOf({ type: row.type, text: row.text }),
         last_message_at: row.created_at,
+        last_message_sender: row.sender_type,
         updated_at: row.created_at,
         ...(sender.actor.type === 'ai' ? { ai_handled: 1 } : {}),
       })
@@ -583,14 +655,111 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
   });
 }
 
-/** Sends on the conversation's own channel to its contact (the reply route and the AI agent). */
+/** The provider id (an email's Message-ID) of the customer's latest message in a conversation. */
+async function lastCustomerMessageId(tx: Tx, conversationId: string): Promise<string | null> {
+  const last = await tx.db
+    .selectFrom('messages')
+    .select('provider_message_id')
+    .where('conversation_id', '=', conversationId)
+    .where('direction', '=', 'inbound')
+    .where('provider_message_id', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return last?.provider_message_id ?? null;
+}
+
+/**
+ * Sends on the conversation's own channel to its contact (the reply route and the AI agent).
+ * `type: note` is a private note instead: stored in the thread, never sent.
+ */
 export function replyToConversation(
   ctx: AppContext,
   sender: Sender,
   conversationId: string,
-  input: ContentDraft & { business_initiated?: boolean; ignore_dnd?: boolean },
+  input: Omit<ContentDraft, 'type'> & {
+    type?: MessageType | 'note';
+    business_initiated?: boolean;
+    ignore_dnd?: boolean;
+  },
 ): Promise<MessageObject> {
-  return sendMessage(ctx, sender, { ...input, conversation_id: conversationId });
+  const { type, ...rest } = input;
+  if (type === 'note') return addNote(ctx, sender, conversationId, input);
+  return sendMessage(ctx, sender, { ...rest, type, conversation_id: conversationId });
+}
+
+export const NOTE_MAX_CHARS = 10_000;
+
+/**
+ * A private note between the people working a conversation: a message of type `note` in the
+ * thread that no channel ever sends and the AI never reads. It works on closed conversations
+ * too and does not change the conversation's preview. Other inbox sessions see it through
+ * `message.note_added`.
+ */
+export async function addNote(
+  ctx: AppContext,
+  sender: Sender,
+  conversationId: string,
+  input: ContentDraft | (Omit<ContentDraft, 'type'> & { type: 'note' }),
+): Promise<MessageObject> {
+  const others = messageTypes.filter(
+    (t) => t !== 'text' && (input as Record<string, unknown>)[t] !== undefined,
+  );
+  if (others.length)
+    throw validationFailed(others.map((field) => ({ field, message: 'a note has text only' })));
+  const text = input.text?.trim() ?? '';
+  if (!text) throw validationFailed([{ field: 'text', message: 'is required for a note' }]);
+  if (text.length > NOTE_MAX_CHARS)
+    throw validationFailed([{ field: 'text', message: `must be at most ${NOTE_MAX_CHARS} characters` }]);
+  const scope: Scope = { workspaceId: sender.workspaceId, livemode: sender.livemode };
+  return ctx.transaction(async (tx) => {
+    const conversation = await getConversationRow(tx.db, scope, conversationId);
+    const channel = await tx.db
+      .selectFrom('channels')
+      .select('address')
+      .where('id', '=', conversation.channel_id)
+      .executeTakeFirst();
+    const at = ctx.clock.now().toISOString();
+    const row: MessageRow = {
+      id: newId('msg'),
+      ...scopeColumns(scope),
+      conversation_id: conversation.id,
+      channel_id: conversation.channel_id,
+      direction: 'outbound',
+      sender_type: sender.actor.type,
+      sender_id: sender.actor.id,
+      type: 'note',
+      text,
+      template: null,
+      media: null,
+      interactive: null,
+      to_address: conversation.contact_address,
+      from_address: channel?.address ?? '',
+      // Stored, never sent: a note's status never moves.
+      status: 'received',
+      error_code: null,
+      error_message: null,
+      provider_message_id: null,
+      reply_to_provider_id: null,
+      created_at: at,
+      updated_at: at,
+      queued_at: null,
+      sent_at: null,
+      delivered_at: null,
+      read_at: null,
+      failed_at: null,
+    };
+    await tx.db.insertInto('messages').values(row).execute();
+    const message = presentMessage(row);
+    await tx.emit({
+      workspaceId: scope.workspaceId,
+      livemode: scope.livemode,
+      type: 'message.note_added',
+      actor: sender.actor,
+      data: message,
+    });
+    return message;
+  });
 }
 
 /** The messages the agent answers from: `POST /v1/agents/{id}/messages` checks the agent first. */
@@ -600,12 +769,10 @@ export async function sendAsAgent(
   agentId: string,
   input: SendMessageInput,
 ): Promise<MessageObject> {
-  const agent = await ctx.db
+  const agent = await tenant(ctx.db, sender)
     .selectFrom('agents')
     .select('id')
     .where('id', '=', agentId)
-    .where('workspace_id', '=', sender.workspaceId)
-    .where('livemode', '=', sender.livemode ? 1 : 0)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   if (!agent) throw notFound('agent', agentId);
@@ -654,6 +821,9 @@ export async function applyStatusesInTx(
   actor: Actor = { type: 'system', id: null },
 ): Promise<MessageRow[]> {
   if (updates.length === 0) return [];
+  // `read` with no `delivered` before it (providers drop or reorder statuses): it was delivered
+  // too, and listeners of message.delivered hear it first.
+  if (status === 'read') await applyStatusesInTx(tx, 'delivered', at, updates, actor);
   const iso = at.toISOString();
   const ids = updates.map((u) => u.messageId);
   const caseOf = (pick: (u: StatusUpdate) => string | undefined) => {

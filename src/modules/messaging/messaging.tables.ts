@@ -2,6 +2,8 @@ declare module '../../platform/db/schema.ts' {
   interface Database {
     messages: MessagesTable;
     templates: TemplatesTable;
+    message_attachments: MessageAttachmentsTable;
+    early_provider_statuses: EarlyProviderStatusesTable;
   }
 }
 
@@ -57,6 +59,8 @@ export interface TemplatesTable {
   /** JSON array of buttons or null. */
   buttons: string | null;
   footer: string | null;
+  /** JSON `{header?, body?, buttons?: [{index, value}]}`: sample values for Meta's review, or null. */
+  examples: string | null;
   status: TemplateStatus;
   status_reason: string | null;
   created_at: string;
@@ -64,3 +68,28 @@ export interface TemplatesTable {
 }
 
 export type TemplateRow = TemplatesTable;
+
+export interface MessageAttachmentsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  message_id: string;
+  position: number;
+  filename: string | null;
+  mime_type: string;
+  size: number;
+  content_id: string | null;
+  content_base64: string;
+  created_at: string;
+}
+
+export interface EarlyProviderStatusesTable {
+  id: string;
+  channel_id: string;
+  provider_message_id: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  at: string;
+  error_code: string | null;
+  error_message: string | null;
+  received_at: string;
+}

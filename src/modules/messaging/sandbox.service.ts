@@ -2,15 +2,10 @@ import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { toJson } from '../../platform/json.ts';
-import { normalizeAddress } from '../channels/address.ts';
-import type { ChannelType } from '../channels/channel-adapter.ts';
-import {
-  channelConfigOf,
-  channelsChanged,
-  ensureSandboxChannel,
-  SANDBOX_ADDRESSES,
-} from '../channels/channels.service.ts';
+import { invalidAddressMessage, normalizeAddress } from '../channels/address.ts';
+import { channelConfigOf, channelsChanged, ensureSandboxChannel } from '../channels/channels.service.ts';
 import type { ChannelRow } from '../channels/channels.tables.ts';
+import { type ChannelType, channelKinds, type MessagingChannelType } from '../channels/kinds.ts';
 import { sandboxAdapter } from '../channels/sandbox.adapter.ts';
 import { ingestInbound } from './inbound.service.ts';
 
@@ -83,10 +78,12 @@ async function sandboxChannelFor(
     type,
     provider: 'sandbox',
     address:
-      agent.phone_number && type !== 'email' ? agent.phone_number : `${SANDBOX_ADDRESSES[type]}#${agent.id}`,
+      agent.phone_number && channelKinds[type].addressKind === 'phone'
+        ? agent.phone_number
+        : `${channelKinds[type].sandboxAddress}#${agent.id}`,
     agent_id: agent.id,
     credentials: ctx.secrets.sealJson({}),
-    settings: toJson(type === 'whatsapp' ? { enforce_24h_window: false } : {}),
+    settings: toJson(channelKinds[type].sandboxSettings),
     status: 'active',
     created_at: now,
     updated_at: now,
@@ -103,7 +100,7 @@ async function sandboxChannelFor(
 export async function sandboxInbound(
   ctx: AppContext,
   scope: SandboxScope,
-  input: { from: string; text: string; channel?: 'whatsapp' | 'sms' | 'email'; to?: string; name?: string },
+  input: { from: string; text: string; channel?: MessagingChannelType; to?: string; name?: string },
 ) {
   if (scope.livemode) {
     throw new ApiError(
@@ -118,13 +115,13 @@ export async function sandboxInbound(
       errors: [
         {
           field: 'from',
-          message: type === 'email' ? 'must be an email address' : 'must be a valid phone number',
+          message: invalidAddressMessage(type),
         },
       ],
     });
   const row = await sandboxChannelFor(ctx, scope, type, input.to);
   const channel = channelConfigOf(ctx, row);
-  const batch = sandboxAdapter.parseInbound(channel, {
+  const batch = await sandboxAdapter.parseInbound(channel, {
     rawBody: Buffer.alloc(0),
     headers: {},
     url: '',

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
+import { livemodeValue } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { EmitInput, Tx } from '../../platform/events.ts';
 import { GroupCommit, type GroupResult } from '../../platform/group-commit.ts';
@@ -16,7 +17,6 @@ import {
 import { previewOf } from './content.ts';
 import { sendJob } from './messaging.jobs.ts';
 import {
-  lm,
   type MessageObject,
   newMessageRow,
   type PreparedSend,
@@ -71,7 +71,7 @@ async function writeBatch(ctx: AppContext, sends: PreparedSend[]): Promise<Group
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const scopeKey = (s: PreparedSend) => `${s.scope.workspaceId}:${lm(s.scope)}`;
+const scopeKey = (s: PreparedSend) => `${s.scope.workspaceId}:${livemodeValue(s.scope)}`;
 const contactKey = (s: PreparedSend) => `${scopeKey(s)}:${s.to}`;
 const threadKey = (channelId: string, contactId: string) => `${channelId}:${contactId}`;
 
@@ -267,6 +267,7 @@ async function writeInTx(
       .set({
         last_message: when((row) => previewOf({ type: row.type, text: row.text })),
         last_message_at: when((row) => row.created_at),
+        last_message_sender: when((row) => row.sender_type),
         updated_at: when((row) => row.created_at),
       })
       .where(

@@ -13,9 +13,16 @@ import {
 import { channelConfigOf } from '../channels/channels.service.ts';
 import type { ChannelRow } from '../channels/channels.tables.ts';
 import { sandboxAdapter } from '../channels/sandbox.adapter.ts';
+import { setContactOptOut } from '../contacts/contacts.service.ts';
 import type { InteractiveInput } from './content.ts';
+import { applyEarlyStatuses } from './inbound.service.ts';
 import { MESSAGES_PER_JOB, messageIdsOf, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
-import { applyStatusesInTx, applyStatusInTx, type StatusUpdate } from './messaging.service.ts';
+import {
+  applyStatusesInTx,
+  applyStatusInTx,
+  type StatusUpdate,
+  type StoredTemplate,
+} from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
 
 /** Provider attempts before a retryable failure becomes final. */
@@ -29,13 +36,7 @@ function outboundOf(row: MessageRow): OutboundMessage {
   const out: OutboundMessage = { id: row.id, to: row.to_address, type: row.type as OutboundType };
   if (row.text !== null && row.type === 'text') out.text = row.text;
   if (row.template) {
-    const t = fromJson<{
-      name: string;
-      language: string;
-      variables: string[];
-      named?: Record<string, string>;
-      rendered_body: string;
-    }>(row.template, {
+    const t = fromJson<StoredTemplate>(row.template, {
       name: '',
       language: '',
       variables: [],
@@ -47,6 +48,11 @@ function outboundOf(row: MessageRow): OutboundMessage {
       renderedBody: t.rendered_body,
       bodyParameters: t.variables,
       ...(t.named ? { namedParameters: t.named } : {}),
+      ...(t.header_values?.length ? { headerParameters: t.header_values } : {}),
+      ...(t.header_named ? { headerNamedParameters: t.header_named } : {}),
+      ...(t.buttons?.length
+        ? { buttonParameters: t.buttons.map((b) => ({ index: b.index, subType: b.sub_type, text: b.value })) }
+        : {}),
     };
   }
   if (row.media) {
@@ -74,10 +80,50 @@ function outboundOf(row: MessageRow): OutboundMessage {
   return out;
 }
 
-async function fail(ctx: AppContext, row: MessageRow, code: string, message: string) {
-  await ctx.transaction((tx) =>
-    applyStatusInTx(tx, row.id, { status: 'failed', at: ctx.clock.now(), error: { code, message } }),
-  );
+/**
+ * An email reply's subject and References: the cited customer message's subject with "Re: "
+ * (kept once), and its References followed by its own Message-ID (RFC 5322 section 3.6.4).
+ */
+async function emailThreadOf(
+  ctx: AppContext,
+  row: MessageRow,
+): Promise<Pick<OutboundMessage, 'subject' | 'references'>> {
+  if (!row.reply_to_provider_id) return {};
+  const cited = await ctx.db
+    .selectFrom('messages')
+    .select(['interactive', 'provider_message_id'])
+    .where('channel_id', '=', row.channel_id)
+    .where('provider_message_id', '=', row.reply_to_provider_id)
+    .executeTakeFirst();
+  if (!cited) return { references: [row.reply_to_provider_id] };
+  const payload = fromJson<{ subject?: string; references?: string[] }>(cited.interactive, {});
+  const subject = payload.subject?.trim();
+  // Long threads keep the first reference and the latest ones (RFC 5322 allows trimming).
+  const chain = [...(payload.references ?? []), row.reply_to_provider_id];
+  const references = chain.length > 20 ? [chain[0], ...chain.slice(-19)] : chain;
+  return {
+    ...(subject ? { subject: /^re:/i.test(subject) ? subject : `Re: ${subject}` } : {}),
+    references,
+  };
+}
+
+async function fail(ctx: AppContext, row: MessageRow, code: string, message: string, optOut = false) {
+  await ctx.transaction(async (tx) => {
+    await applyStatusInTx(tx, row.id, { status: 'failed', at: ctx.clock.now(), error: { code, message } });
+    // The provider says the recipient unsubscribed (Twilio 21610): no later send should try.
+    if (optOut) await optOutRecipient(tx, row);
+  });
+}
+
+async function optOutRecipient(tx: Tx, row: MessageRow) {
+  const conv = await tx.db
+    .selectFrom('conversations')
+    .select('contact_id')
+    .where('id', '=', row.conversation_id)
+    .executeTakeFirst();
+  if (!conv) return;
+  const scope = { workspaceId: row.workspace_id, livemode: row.livemode === 1 };
+  await setContactOptOut(tx, scope, conv.contact_id, true, { type: 'system', id: null });
 }
 
 type SendPayload = { messageIds?: string[]; messageId?: string; attempt: number };
@@ -111,7 +157,7 @@ async function attemptSend(
   }
   const channel = channelConfigOf(ctx, channelRow);
   const adapter: ChannelAdapter | undefined =
-    row.livemode === 1 ? adapterFor(channel.provider) : sandboxAdapter;
+    row.livemode === 1 ? adapterFor(ctx, channel.provider) : sandboxAdapter;
   if (!adapter) {
     await fail(
       ctx,
@@ -127,7 +173,9 @@ async function attemptSend(
     return null;
   }
   try {
-    const { providerMessageId } = await adapter.send(channel, outboundOf(row));
+    const outbound = outboundOf(row);
+    if (channel.type === 'email') Object.assign(outbound, await emailThreadOf(ctx, row));
+    const { providerMessageId } = await adapter.send(channel, outbound);
     return { providerMessageId, sandboxed: adapter.provider === 'sandbox' };
   } catch (err) {
     const retryable = err instanceof ChannelSendError ? err.retryable : true;
@@ -145,7 +193,7 @@ async function attemptSend(
       return null;
     }
     if (err instanceof ChannelSendError) {
-      await fail(ctx, row, err.code, err.message);
+      await fail(ctx, row, err.code, err.message, err.recipientOptedOut);
       return null;
     }
     ctx.logger.error({ err, messageId: row.id }, 'message send failed');
@@ -218,6 +266,8 @@ export async function runSendBatch(
   for (const part of chunked(sent, MESSAGES_PER_TX)) {
     await ctx.transaction(async (tx) => {
       const applied = await applyStatusesInTx(tx, 'sent', ctx.clock.now(), part);
+      // Statuses the provider sent before we stored its id (fast networks do) apply now.
+      await applyEarlyStatuses(tx, applied);
       const sandboxed = new Set(part.filter((s) => s.sandboxed).map((s) => s.messageId));
       await enqueueAdvance(
         ctx,

@@ -1,19 +1,15 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { parsePlaceholders } from './content.ts';
-import { runTemplateHooks } from './hooks.ts';
 import type { TemplateRow, TemplateStatus } from './messaging.tables.ts';
 
-export interface Scope {
-  workspaceId: string;
-  livemode: boolean;
-}
-const lm = (scope: Scope) => (scope.livemode ? 1 : 0);
+export type { Scope };
 
 export interface TemplateButton {
   type: 'quick_reply' | 'url' | 'phone_number';
@@ -62,6 +58,13 @@ function checkTemplateText(
   return errors;
 }
 
+export type Values = string[] | Record<string, string | number>;
+export interface TemplateExamples {
+  header?: Values;
+  body?: Values;
+  buttons?: Array<{ index: number; value: string }>;
+}
+
 export interface CreateTemplateInput {
   name: string;
   language: string;
@@ -70,6 +73,7 @@ export interface CreateTemplateInput {
   header?: { type: 'text'; text: string } | null;
   footer?: string | null;
   buttons?: TemplateButton[];
+  examples?: TemplateExamples;
 }
 
 /** Test mode approves at once; live mode starts `pending` until the provider reviews it. */
@@ -79,8 +83,7 @@ export async function createTemplate(ctx: AppContext, scope: Scope, input: Creat
   const now = ctx.clock.now().toISOString();
   const row: TemplateRow = {
     id: newId('tpl'),
-    workspace_id: scope.workspaceId,
-    livemode: lm(scope),
+    ...scopeColumns(scope),
     name: input.name,
     language: input.language,
     category: input.category,
@@ -88,6 +91,7 @@ export async function createTemplate(ctx: AppContext, scope: Scope, input: Creat
     header: input.header ? toJson(input.header) : null,
     buttons: input.buttons?.length ? toJson(input.buttons) : null,
     footer: input.footer ?? null,
+    examples: input.examples ? toJson(input.examples) : null,
     status: scope.livemode ? 'pending' : 'approved',
     status_reason: null,
     created_at: now,
@@ -103,7 +107,11 @@ export async function createTemplate(ctx: AppContext, scope: Scope, input: Creat
       );
     }
     await tx.db.insertInto('templates').values(row).execute();
-    await runTemplateHooks(tx, { workspaceId: scope.workspaceId, livemode: scope.livemode, template: row });
+    await ctx.modules.messaging.hooks.templateSaved.run(tx, {
+      workspaceId: scope.workspaceId,
+      livemode: scope.livemode,
+      template: row,
+    });
     return presentTemplate(row);
   });
 }
@@ -114,11 +122,9 @@ export async function findTemplate(
   name: string,
   language: string,
 ): Promise<TemplateRow | undefined> {
-  return db
+  return tenant(db, scope)
     .selectFrom('templates')
     .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .where('name', '=', name)
     .where('language', '=', language)
     .executeTakeFirst();
@@ -141,11 +147,9 @@ export async function findTemplateForSend(
       );
     return row;
   }
-  const rows = await db
+  const rows = await tenant(db, scope)
     .selectFrom('templates')
     .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .where('name', '=', name)
     .limit(2)
     .execute();
@@ -163,12 +167,10 @@ export async function findTemplateForSend(
 }
 
 export async function getTemplateRow(db: Db | Trx, scope: Scope, id: string): Promise<TemplateRow> {
-  const row = await db
+  const row = await tenant(db, scope)
     .selectFrom('templates')
     .selectAll()
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .executeTakeFirst();
   if (!row) throw notFound('template', id);
   return row;
@@ -180,11 +182,7 @@ export async function listTemplates(
   f: { status?: TemplateStatus; name?: string; language?: string; category?: string },
   page: PageRequest,
 ): Promise<Page<TemplateObject>> {
-  let q = ctx.db
-    .selectFrom('templates')
-    .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope));
+  let q = tenant(ctx.db, scope).selectFrom('templates').selectAll();
   if (f.status) q = q.where('status', '=', f.status);
   if (f.name) q = q.where('name', '=', f.name);
   if (f.language) q = q.where('language', '=', f.language);
@@ -198,6 +196,7 @@ export interface UpdateTemplateInput {
   header?: { type: 'text'; text: string } | null;
   footer?: string | null;
   buttons?: TemplateButton[];
+  examples?: TemplateExamples;
   status?: TemplateStatus;
 }
 
@@ -231,7 +230,10 @@ export async function updateTemplate(
     if (input.header !== undefined) patch.header = input.header ? toJson(input.header) : null;
     if (input.footer !== undefined) patch.footer = input.footer;
     if (input.buttons !== undefined) patch.buttons = input.buttons.length ? toJson(input.buttons) : null;
-    const contentChanged = ['category', 'body', 'header', 'footer', 'buttons'].some((k) => k in patch);
+    if (input.examples !== undefined) patch.examples = toJson(input.examples);
+    const contentChanged = ['category', 'body', 'header', 'footer', 'buttons', 'examples'].some(
+      (k) => k in patch,
+    );
     if (contentChanged && scope.livemode) {
       patch.status = 'pending';
       patch.status_reason = null;
@@ -243,7 +245,7 @@ export async function updateTemplate(
     await tx.db.updateTable('templates').set(patch).where('id', '=', row.id).execute();
     const updated = { ...row, ...patch };
     if (contentChanged)
-      await runTemplateHooks(tx, {
+      await ctx.modules.messaging.hooks.templateSaved.run(tx, {
         workspaceId: scope.workspaceId,
         livemode: scope.livemode,
         template: updated,
@@ -279,12 +281,7 @@ export async function setTemplateStatus(
   reason?: string,
 ): Promise<TemplateObject[]> {
   return ctx.transaction(async (tx) => {
-    let q = tx.db
-      .selectFrom('templates')
-      .selectAll()
-      .where('workspace_id', '=', scope.workspaceId)
-      .where('livemode', '=', lm(scope))
-      .where('name', '=', ref.name);
+    let q = tenant(tx.db, scope).selectFrom('templates').selectAll().where('name', '=', ref.name);
     if (ref.language) q = q.where('language', '=', ref.language);
     const rows = await q.execute();
     const out: TemplateObject[] = [];

@@ -1,15 +1,28 @@
-import { setSessionVerifier } from '../../platform/http/auth.ts';
 import type { Module } from '../module.ts';
 import { usersMigrations } from './users.migrations.ts';
-import { secretFor, userRoutes } from './users.routes.ts';
-import { verifySession } from './users.service.ts';
+import { userRoutes } from './users.routes.ts';
+import { sessionSecret, verifySession } from './users.service.ts';
+
+/** The users module's instance for one app. */
+export interface UsersInstance {
+  /** The key inbox session tokens are signed with (derived once per app). */
+  sessionSecret: Uint8Array;
+}
+
+declare module '../../platform/context.ts' {
+  interface AppModules {
+    users: UsersInstance;
+  }
+}
 
 export const usersModule: Module = {
   name: 'users',
   migrations: usersMigrations,
   routes: userRoutes,
-  setup() {
+  setup(ctx): UsersInstance {
+    const secret = sessionSecret(ctx);
     // Bearer tokens that are not API keys are tried as inbox sessions.
-    setSessionVerifier((ctx, token) => verifySession(ctx, secretFor(ctx), token));
+    ctx.sessionVerifier = (c, token) => verifySession(c, secret, token);
+    return { sessionSecret: secret };
   },
 };

@@ -1,4 +1,3 @@
-import type { AppContext } from '../../platform/context.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
@@ -30,39 +29,32 @@ import {
   presentUser,
   removeTeamMember,
   SESSION_TTL_SECONDS,
-  sessionSecret,
   updateTeam,
   updateUser,
 } from './users.service.ts';
-
-// One derivation per context; the secret never changes while the process runs.
-const secrets = new WeakMap<AppContext, Uint8Array>();
-export function secretFor(ctx: AppContext) {
-  let s = secrets.get(ctx);
-  if (!s) {
-    s = sessionSecret(ctx);
-    secrets.set(ctx, s);
-  }
-  return s;
-}
 
 export const userRoutes = [
   defineRoute({
     method: 'POST',
     path: '/v1/auth/login',
     summary: 'Sign in to the inbox',
-    description: `No API key. Answers a session token valid ${SESSION_TTL_SECONDS / 3600} hours, usable as \`Authorization: Bearer <token>\` on the API with the user's role: admins have every scope; agents have ${AGENT_SCOPES.map((s) => `\`${s}\``).join(', ')}. A wrong email or password is the same 401.`,
+    description: `No API key. Answers a session token valid ${SESSION_TTL_SECONDS / 3600} hours, usable as \`Authorization: Bearer <token>\` on the API with the user's role: admins have every scope; agents have ${AGENT_SCOPES.map((s) => `\`${s}\``).join(', ')}. A wrong email or password is the same 401. Attempts are limited per email address (\`PARLEY_LOGIN_MAX_ATTEMPTS\` in 15 minutes) and per client address (\`PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT\`); past either the answer is 429 \`rate_limited\` with \`Retry-After\`, whether or not the email exists.`,
     tags: ['Users'],
     auth: 'none',
     body: loginBody,
     responses: { 200: loginResponse },
-    errors: ['unauthorized'],
-    handler: async ({ ctx, body }) => ({ status: 200, body: await login(ctx, secretFor(ctx), body) }),
+    errors: ['unauthorized', 'rate_limited'],
+    handler: async ({ ctx, body, request }) => ({
+      status: 200,
+      body: await login(ctx, ctx.modules.users.sessionSecret, body, request.ip),
+    }),
   }),
   defineRoute({
     method: 'GET',
     path: '/v1/users',
     summary: 'List users',
+    description:
+      "The workspace's human agents (inbox users), with their role (`admin` or `agent`). Passwords are never returned (`has_password` says whether one is set).",
     tags: ['Users'],
     auth: 'key',
     scope: 'users:read',
@@ -90,6 +82,8 @@ export const userRoutes = [
     method: 'GET',
     path: '/v1/users/:id',
     summary: 'Get a user',
+    description:
+      'One inbox user: name, email, role, and whether a password is set (the password itself is never returned).',
     tags: ['Users'],
     auth: 'key',
     scope: 'users:read',
@@ -104,6 +98,7 @@ export const userRoutes = [
     method: 'PATCH',
     path: '/v1/users/:id',
     summary: 'Update a user',
+    description: "Changes a user's name, email, role or password; fields left out stay as they are.",
     tags: ['Users'],
     auth: 'key',
     scope: 'users:write',
@@ -132,6 +127,8 @@ export const userRoutes = [
     method: 'GET',
     path: '/v1/teams',
     summary: 'List teams',
+    description:
+      'Teams of the workspace with their members. A conversation can be assigned to a team (`POST /v1/conversations/{id}/assign` with `team_id`).',
     tags: ['Teams'],
     auth: 'key',
     scope: 'teams:read',
@@ -146,6 +143,7 @@ export const userRoutes = [
     method: 'POST',
     path: '/v1/teams',
     summary: 'Create a team',
+    description: 'Creates a team, optionally with its first members (`user_ids`).',
     tags: ['Teams'],
     auth: 'key',
     scope: 'teams:write',
@@ -157,6 +155,8 @@ export const userRoutes = [
     method: 'GET',
     path: '/v1/teams/:id',
     summary: 'Get a team',
+    description:
+      'One team of the workspace with its members (ids and names). Conversations are assigned to it with `POST /v1/conversations/{id}/assign` and `team_id`.',
     tags: ['Teams'],
     auth: 'key',
     scope: 'teams:read',
@@ -168,6 +168,8 @@ export const userRoutes = [
     method: 'PATCH',
     path: '/v1/teams/:id',
     summary: 'Rename a team',
+    description:
+      'Renames the team. Members are changed with `POST /v1/teams/{id}/members` and `DELETE /v1/teams/{id}/members/{user_id}`.',
     tags: ['Teams'],
     auth: 'key',
     scope: 'teams:write',
@@ -183,6 +185,7 @@ export const userRoutes = [
     method: 'DELETE',
     path: '/v1/teams/:id',
     summary: 'Delete a team',
+    description: 'Deletes the team. Its users stay in the workspace.',
     tags: ['Teams'],
     auth: 'key',
     scope: 'teams:write',
@@ -211,6 +214,8 @@ export const userRoutes = [
     method: 'DELETE',
     path: '/v1/teams/:id/members/:user_id',
     summary: 'Remove a user from a team',
+    description:
+      'Takes the user out of the team (the user stays in the workspace). A user who is not a member is a 404.',
     tags: ['Teams'],
     auth: 'key',
     scope: 'teams:write',

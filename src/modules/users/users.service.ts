@@ -3,6 +3,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import type { AppContext } from '../../platform/context.ts';
 import { loadSecretKey } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
@@ -14,11 +15,7 @@ import type { TeamsTable, UsersTable } from './users.tables.ts';
 
 export type { TeamsTable, UsersTable } from './users.tables.ts';
 
-export interface Scope {
-  workspaceId: string;
-  livemode: boolean;
-}
-const lm = (s: Scope) => (s.livemode ? 1 : 0);
+export type { Scope };
 
 /**
  * What an inbox session may do. Admins: everything. Agents: work conversations and contacts,
@@ -60,47 +57,32 @@ export function presentUser(row: UsersTable) {
 }
 
 export async function getUserRow(db: Db | Trx, scope: Scope, id: string): Promise<UsersTable> {
-  const row = await db
-    .selectFrom('users')
-    .selectAll()
-    .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
-    .executeTakeFirst();
+  const row = await tenant(db, scope).selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('user', id);
   return row;
 }
 
 /** For assignment checks: does this user exist in the workspace and mode? */
 export async function userExists(db: Db | Trx, scope: Scope, id: string): Promise<boolean> {
-  const row = await db
+  const row = await tenant(db, scope)
     .selectFrom('users')
     .select('id')
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .executeTakeFirst();
   return Boolean(row);
 }
 
 export async function teamExists(db: Db | Trx, scope: Scope, id: string): Promise<boolean> {
-  const row = await db
+  const row = await tenant(db, scope)
     .selectFrom('teams')
     .select('id')
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
     .executeTakeFirst();
   return Boolean(row);
 }
 
 async function emailTaken(db: Db | Trx, scope: Scope, email: string, exceptId?: string) {
-  let q = db
-    .selectFrom('users')
-    .select('id')
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
-    .where('email', '=', email);
+  let q = tenant(db, scope).selectFrom('users').select('id').where('email', '=', email);
   if (exceptId) q = q.where('id', '!=', exceptId);
   const row = await q.executeTakeFirst();
   if (row)
@@ -119,8 +101,7 @@ export async function createUser(
   const now = ctx.clock.now().toISOString();
   const row: UsersTable = {
     id: newId('usr'),
-    workspace_id: scope.workspaceId,
-    livemode: lm(scope),
+    ...scopeColumns(scope),
     name: input.name,
     email,
     role: input.role,
@@ -138,11 +119,7 @@ export async function listUsers(
   filter: { role?: string; team_id?: string },
   page: PageRequest,
 ): Promise<Page<ReturnType<typeof presentUser>>> {
-  let q = ctx.db
-    .selectFrom('users')
-    .selectAll('users')
-    .where('users.workspace_id', '=', scope.workspaceId)
-    .where('users.livemode', '=', lm(scope));
+  let q = tenant(ctx.db, scope).selectFrom('users').selectAll('users');
   if (filter.role) q = q.where('users.role', '=', filter.role as 'admin' | 'agent');
   if (filter.team_id) {
     const teamId = filter.team_id;
@@ -228,13 +205,7 @@ export function presentTeam(row: TeamsTable, members: string[]) {
 }
 
 export async function getTeamRow(db: Db | Trx, scope: Scope, id: string): Promise<TeamsTable> {
-  const row = await db
-    .selectFrom('teams')
-    .selectAll()
-    .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
-    .executeTakeFirst();
+  const row = await tenant(db, scope).selectFrom('teams').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('team', id);
   return row;
 }
@@ -248,15 +219,9 @@ export async function getTeam(ctx: AppContext, scope: Scope, id: string) {
 async function checkUsers(db: Db | Trx, scope: Scope, ids: string[], field: string) {
   if (!ids.length) return;
   const found = new Set(
-    (
-      await db
-        .selectFrom('users')
-        .select('id')
-        .where('workspace_id', '=', scope.workspaceId)
-        .where('livemode', '=', lm(scope))
-        .where('id', 'in', ids)
-        .execute()
-    ).map((r) => r.id),
+    (await tenant(db, scope).selectFrom('users').select('id').where('id', 'in', ids).execute()).map(
+      (r) => r.id,
+    ),
   );
   const errors = ids.flatMap((id, i) =>
     found.has(id) ? [] : [{ field: `${field}[${i}]`, message: `no user ${id}` }],
@@ -277,8 +242,7 @@ export async function createTeam(
   const now = ctx.clock.now().toISOString();
   const row: TeamsTable = {
     id: newId('team'),
-    workspace_id: scope.workspaceId,
-    livemode: lm(scope),
+    ...scopeColumns(scope),
     name: input.name,
     created_at: now,
     updated_at: now,
@@ -295,12 +259,7 @@ export async function createTeam(
 }
 
 export async function listTeams(ctx: AppContext, scope: Scope, page: PageRequest) {
-  const q = ctx.db
-    .selectFrom('teams')
-    .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', lm(scope))
-    .orderBy('id', 'desc');
+  const q = tenant(ctx.db, scope).selectFrom('teams').selectAll().orderBy('id', 'desc');
   const result = await paginate(q, page, (r) => r);
   const members = await memberIds(
     ctx.db,
@@ -372,14 +331,32 @@ export function sessionSecret(ctx: AppContext): Uint8Array {
   return createHmac('sha256', loadSecretKey(ctx.config)).update('parley:inbox-session-jwt:v1').digest();
 }
 
+const LOGIN_WINDOW_MS = 15 * 60_000;
+
+async function throttleLogin(ctx: AppContext, subject: string, limit: number) {
+  const now = ctx.clock.now().getTime();
+  const hit = await ctx.rateLimits.hit(`login:${subject}`, LOGIN_WINDOW_MS, limit, 1, now);
+  if (hit.allowed) return;
+  const retryAfter = Math.max(1, Math.ceil((hit.resetAtMs - now) / 1000));
+  throw new ApiError('rate_limited', `Too many sign-in attempts; retry in ${retryAfter} s.`, {
+    headers: { 'Retry-After': String(retryAfter) },
+  });
+}
+
 const unauthorizedLogin = () => new ApiError('unauthorized', 'Invalid email or password.');
 
 export async function login(
   ctx: AppContext,
   secret: Uint8Array,
   input: { email: string; password: string; workspace_id?: string; mode?: 'live' | 'test' },
+  clientAddress = 'unknown',
 ) {
-  let q = ctx.db.selectFrom('users').selectAll().where('email', '=', input.email.trim().toLowerCase());
+  const email = input.email.trim().toLowerCase();
+  // Counted before anything is looked up, so a throttled answer is the same, and as fast, for
+  // an email that has an account and one that has none.
+  await throttleLogin(ctx, `email:${email}`, ctx.config.loginMaxAttempts);
+  await throttleLogin(ctx, `client:${clientAddress}`, ctx.config.loginMaxAttemptsPerClient);
+  let q = ctx.db.selectFrom('users').selectAll().where('email', '=', email);
   if (input.workspace_id) q = q.where('workspace_id', '=', input.workspace_id);
   if (input.mode) q = q.where('livemode', '=', input.mode === 'live' ? 1 : 0);
   const candidates = (await q.limit(20).execute()).filter((u) => u.password_hash !== null);

@@ -8,20 +8,14 @@ const TTL_MS = 10_000;
 
 export type EndpointFilter = Pick<WebhookEndpointsTable, 'id' | 'events' | 'agent_id' | 'status'>;
 
-interface Cache {
-  entries: Map<string, { endpoints: EndpointFilter[]; expiresAt: number }>;
-}
-const caches = new WeakMap<AppContext, Cache>();
+/** An app's endpoints by workspace and mode (kept on the webhooks module's instance). */
+export type EndpointCache = Map<string, { endpoints: EndpointFilter[]; expiresAt: number }>;
 
-function cacheOf(ctx: AppContext): Cache {
-  let cache = caches.get(ctx);
-  if (!cache) {
-    const created: Cache = { entries: new Map() };
-    ctx.bus.subscribe(WEBHOOK_ENDPOINTS_CHANGED, () => created.entries.clear());
-    caches.set(ctx, created);
-    cache = created;
-  }
-  return cache;
+/** A new cache for one app, cleared whenever any process changes an endpoint. */
+export function createEndpointCache(ctx: AppContext): EndpointCache {
+  const entries: EndpointCache = new Map();
+  ctx.bus.subscribe(WEBHOOK_ENDPOINTS_CHANGED, () => entries.clear());
+  return entries;
 }
 
 /**
@@ -30,10 +24,10 @@ function cacheOf(ctx: AppContext): Cache {
  * process through the bus, and the time limit bounds a missed message.
  */
 export async function endpointsFor(ctx: AppContext, trx: Trx, workspaceId: string, livemode: boolean) {
-  const cache = cacheOf(ctx);
+  const cache = ctx.modules.webhooks.endpoints;
   const key = `${workspaceId}:${livemode ? 1 : 0}`;
   const now = Date.now();
-  const hit = cache.entries.get(key);
+  const hit = cache.get(key);
   if (hit && hit.expiresAt > now) return hit.endpoints;
   const endpoints = await trx
     .selectFrom('webhook_endpoints')
@@ -41,13 +35,13 @@ export async function endpointsFor(ctx: AppContext, trx: Trx, workspaceId: strin
     .where('workspace_id', '=', workspaceId)
     .where('livemode', '=', livemode ? 1 : 0)
     .execute();
-  cache.entries.set(key, { endpoints, expiresAt: now + TTL_MS });
+  cache.set(key, { endpoints, expiresAt: now + TTL_MS });
   return endpoints;
 }
 
 /** Forgets this process's copy at once (a transaction about to emit events reads afresh). */
 export function forgetEndpoints(ctx: AppContext) {
-  cacheOf(ctx).entries.clear();
+  ctx.modules.webhooks.endpoints.clear();
 }
 
 export async function endpointsChanged(ctx: AppContext) {

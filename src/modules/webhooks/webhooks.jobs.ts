@@ -12,7 +12,7 @@ import { presentEndpoint } from './webhooks.present.ts';
 import { signatureHeaders } from './webhooks.signing.ts';
 import './webhooks.tables.ts';
 import { chunked } from '../../platform/chunked.ts';
-import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './webhooks.tables.ts';
+import type { AttemptLogEntry, WebhookDeliveriesTable, WebhookEndpointsTable } from './webhooks.tables.ts';
 
 /**
  * One delivery attempt per job. Retries are scheduled by the handler itself (a new delayed job
@@ -90,6 +90,7 @@ export function pendingDelivery(
     event_type: event.event,
     state: 'pending',
     attempts: 0,
+    attempt_log: null,
     status_code: null,
     duration_ms: null,
     response_excerpt: null,
@@ -123,14 +124,8 @@ export function webhookSink(ctx: AppContext): EventSink {
   };
 }
 
-// Unsealing costs a cipher per delivery; endpoints are few, so their opened secrets are kept.
-const opened = new WeakMap<AppContext, Map<string, string>>();
 function openSecret(ctx: AppContext, sealed: string): string {
-  let cache = opened.get(ctx);
-  if (!cache) {
-    cache = new Map();
-    opened.set(ctx, cache);
-  }
+  const cache = ctx.modules.webhooks.openedSecrets;
   let secret = cache.get(sealed);
   if (secret === undefined) {
     if (cache.size > 5000) cache.clear();
@@ -141,6 +136,9 @@ function openSecret(ctx: AppContext, sealed: string): string {
 }
 
 const finished = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** The retry schedule makes 8 attempts; a delivery redelivered by hand keeps its own log. */
+const MAX_LOGGED_ATTEMPTS = 50;
 
 /** Makes one attempt of a delivery and records it; schedules the next one or disables the endpoint. */
 export async function attemptDelivery(
@@ -156,6 +154,7 @@ export async function attemptDelivery(
       'd.id',
       'd.state',
       'd.attempts',
+      'd.attempt_log',
       'd.event_type',
       'e.id as endpoint_id',
       'e.url',
@@ -236,14 +235,27 @@ export async function attemptDelivery(
 
   const now = ctx.clock.now();
   const nowIso = now.toISOString();
+  const log = fromJson<AttemptLogEntry[]>(row.attempt_log, []);
+  log.push({
+    at: at.toISOString(),
+    status_code: result.statusCode,
+    duration_ms: result.durationMs,
+    error: result.error,
+  });
   const outcome = {
     attempts: attempt,
+    attempt_log: JSON.stringify(log.slice(-MAX_LOGGED_ATTEMPTS)),
     status_code: result.statusCode,
     duration_ms: result.durationMs,
     response_excerpt: result.excerpt,
     error: result.error,
     updated_at: nowIso,
   };
+  const gone = result.statusCode === 410;
+  const delay = result.ok || gone ? null : retryDelay(opts.retryScheduleMs, attempt);
+  const attemptOutcome = result.ok ? 'succeeded' : gone ? 'gone' : delay === null ? 'failed' : 'retrying';
+  ctx.metrics.webhookDeliveries.inc({ outcome: attemptOutcome });
+  ctx.metrics.webhookDuration.observe({ outcome: attemptOutcome }, result.durationMs / 1000);
   if (result.ok) {
     await ctx.db
       .updateTable('webhook_deliveries')
@@ -260,8 +272,6 @@ export async function attemptDelivery(
     return;
   }
 
-  const gone = result.statusCode === 410;
-  const delay = gone ? null : retryDelay(opts.retryScheduleMs, attempt);
   const failingSince = row.failing_since ?? nowIso;
   const failingTooLong = now.getTime() - Date.parse(failingSince) >= opts.disableAfterMs;
   const endpointId = row.endpoint_id;

@@ -61,4 +61,10 @@ export const webhooksMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // Every attempt of a delivery, not only the last (JSON array on the delivery row).
+  '0301_webhook_attempt_log': {
+    async up(db) {
+      await db.schema.alterTable('webhook_deliveries').addColumn('attempt_log', 'text').execute();
+    },
+  },
 };

@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Module } from '../module.ts';
+import { createEndpointCache, type EndpointCache } from './webhooks.endpoint-cache.ts';
 import {
   attemptDelivery,
   type DeliveryOptions,
@@ -9,6 +10,20 @@ import {
 } from './webhooks.jobs.ts';
 import { webhooksMigrations } from './webhooks.migrations.ts';
 import { webhookRoutes } from './webhooks.routes.ts';
+
+/** The webhooks module's state for one app. */
+export interface WebhooksInstance {
+  /** Endpoints by workspace and mode, as the event sink matches events against them. */
+  endpoints: EndpointCache;
+  /** Opened signing secrets by their sealed text: unsealing costs a cipher per delivery, endpoints are few. */
+  openedSecrets: Map<string, string>;
+}
+
+declare module '../../platform/context.ts' {
+  interface AppModules {
+    webhooks: WebhooksInstance;
+  }
+}
 
 /** Deliveries are kept as long as the events they deliver. */
 const DELIVERY_RETENTION_MS = 30 * 86_400_000;
@@ -26,9 +41,10 @@ export function createWebhooksModule(options: Partial<DeliveryOptions> = {}): Mo
     name: 'webhooks',
     migrations: webhooksMigrations,
     routes: webhookRoutes,
-    setup(ctx) {
+    setup(ctx): WebhooksInstance {
       ctx.eventSinks.push(webhookSink(ctx));
       ctx.queue.register(deliverJob, (payload) => attemptDelivery(ctx, opts, payload.delivery_id));
+      return { endpoints: createEndpointCache(ctx), openedSecrets: new Map() };
     },
     startWorker(ctx) {
       const run = () =>

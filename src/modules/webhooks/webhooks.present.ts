@@ -1,5 +1,5 @@
 import { fromJson } from '../../platform/json.ts';
-import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './webhooks.tables.ts';
+import type { AttemptLogEntry, WebhookDeliveriesTable, WebhookEndpointsTable } from './webhooks.tables.ts';
 
 export function presentEndpoint(row: WebhookEndpointsTable) {
   return {
@@ -28,7 +28,8 @@ export function presentDelivery(row: WebhookDeliveriesTable) {
     event_id: row.event_id,
     event_type: row.event_type,
     state: row.state,
-    attempts: row.attempts,
+    attempt_count: row.attempts,
+    attempts: fromJson<AttemptLogEntry[]>(row.attempt_log, []),
     status_code: row.status_code,
     duration_ms: row.duration_ms,
     response_excerpt: row.response_excerpt,

@@ -36,6 +36,8 @@ export const webhookRoutes = [
     method: 'GET',
     path: '/v1/webhooks',
     summary: 'List webhook endpoints',
+    description:
+      'Webhook endpoints of this workspace and mode with their subscribed events, agent filter and status (a `disabled_reason` tells why one stopped). Secrets are never shown again.',
     tags,
     auth: 'key',
     scope: 'webhooks:read',
@@ -67,6 +69,8 @@ export const webhookRoutes = [
     method: 'GET',
     path: '/v1/webhooks/:id',
     summary: 'Get a webhook endpoint',
+    description:
+      'One webhook endpoint: URL, events, agent filter, status and when the previous secret stops signing after a rotation. The secret is never shown again.',
     tags,
     auth: 'key',
     scope: 'webhooks:read',
@@ -82,6 +86,8 @@ export const webhookRoutes = [
     method: 'PATCH',
     path: '/v1/webhooks/:id',
     summary: 'Update a webhook endpoint (URL, events, agent filter, description, status)',
+    description:
+      'Changes the URL, events, agent filter or description, or `status`: `disabled` stops deliveries, `enabled` resumes them (clearing `disabled_reason`). Deliveries already queued for a disabled endpoint are cancelled.',
     tags,
     auth: 'key',
     scope: 'webhooks:write',
@@ -133,6 +139,8 @@ export const webhookRoutes = [
     method: 'POST',
     path: '/v1/webhooks/:id/test',
     summary: 'Send a webhook.test event to this endpoint only',
+    description:
+      'Records a `webhook.test` event and delivers it to this endpoint only (even when disabled), signed as every delivery: the quickest check that your receiver verifies signatures. Answers 202 with the queued delivery; follow it in the delivery log.',
     tags,
     auth: 'key',
     scope: 'webhooks:write',
@@ -148,6 +156,8 @@ export const webhookRoutes = [
     method: 'GET',
     path: '/v1/webhooks/:id/deliveries',
     summary: "An endpoint's delivery log (newest first)",
+    description:
+      "The endpoint's delivery log, newest first: each delivery's state, every attempt `{at, status_code, duration_ms, error}`, the first KB of your receiver's last answer and the next retry time. Filter by `state` or `event_id`.",
     tags,
     auth: 'key',
     scope: 'webhooks:read',
@@ -184,6 +194,8 @@ export const webhookRoutes = [
     method: 'GET',
     path: '/v1/agents/:id/webhooks',
     summary: "List an agent's webhook endpoints",
+    description:
+      'Webhook endpoints filtered to this agent (they receive only events whose `data.agent_id` is the agent), as `GET /v1/webhooks` shows them.',
     tags,
     auth: 'key',
     scope: 'webhooks:read',

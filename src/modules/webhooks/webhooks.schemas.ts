@@ -37,6 +37,15 @@ export const createWebhookBody = z.strictObject({
     'Only events of this agent (their `data.agent_id`); omit for every event.',
   ).optional(),
   description: description.optional(),
+  secret: describe(
+    z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .max(256)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+    "Your own signing secret (16 to 256 printable characters), e.g. the one your receiver already checks; omit it to get a generated `whsec_` secret. `X-Parley-Signature` is keyed with it exactly as given; the Standard Webhooks signature with the base64-decoded part of a `whsec_<base64>` secret, or with the secret's UTF-8 bytes otherwise.",
+    'whsec_your_signing_secret',
+  ).optional(),
 });
 
 /** `/v1/agents/{id}/webhooks` takes the agent from the path. */
@@ -74,7 +83,7 @@ export const webhookObject = z.object({
 
 const secret = describe(
   z.string(),
-  'The signing secret (`whsec_` + base64). Shown only in this response: store it now.',
+  'The signing secret (generated `whsec_` + base64, or your own). Shown only in this response: store it now.',
   'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
 );
 
@@ -100,7 +109,35 @@ export const deliveryObject = z.object({
     '`pending` (first attempt not made), `retrying` (an attempt failed; another is scheduled), `succeeded` (a 2xx), `failed` (gave up, or the receiver answered 410), `cancelled` (the endpoint was deleted or disabled first).',
     'succeeded',
   ),
-  attempts: describe(z.number().int(), 'Attempts made so far.', 1),
+  attempt_count: describe(z.number().int(), 'Attempts made so far.', 1),
+  attempts: describe(
+    z.array(
+      z.object({
+        at: describe(z.string(), 'When the attempt started (ISO 8601 UTC).', '2026-05-10T08:23:41.120Z'),
+        status_code: describe(
+          z.number().int().nullable(),
+          "The receiver's HTTP status (null: no answer: refused, timed out, blocked).",
+          500,
+        ),
+        duration_ms: describe(
+          z.number().int(),
+          'From connecting to the last byte read, in milliseconds.',
+          84,
+        ),
+        error: describe(z.string().nullable(), 'Why the attempt failed (null: it succeeded).', 'HTTP 500'),
+      }),
+    ),
+    'Every attempt made so far, oldest first (the last 50 are kept).',
+    [
+      {
+        at: '2026-05-10T08:23:41.120Z',
+        status_code: 500,
+        duration_ms: 84,
+        error: 'The receiver answered HTTP 500.',
+      },
+      { at: '2026-05-10T08:23:46.410Z', status_code: 200, duration_ms: 61, error: null },
+    ],
+  ),
   status_code: describe(
     z.number().int().nullable(),
     'HTTP status of the last attempt (null: no answer).',

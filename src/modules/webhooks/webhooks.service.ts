@@ -79,12 +79,13 @@ export interface CreateEndpointInput {
   events?: string[];
   agent_id?: string;
   description?: string;
+  secret?: string;
 }
 
 export async function createEndpoint(ctx: AppContext, auth: Auth, input: CreateEndpointInput) {
   const url = checkWebhookUrl(input.url, ctx.config.webhookAllowPrivate);
   if (input.agent_id) await requireAgent(ctx, auth, input.agent_id);
-  const secret = generateSecret();
+  const secret = input.secret ?? generateSecret();
   const now = ctx.clock.now().toISOString();
   const row: WebhookEndpointsTable = {
     id: newId('wh'),

@@ -17,9 +17,20 @@ describe('webhook signing', () => {
     const body = JSON.stringify({ id: 'evt_1', data: { text: 'héllo' } });
     const headers = signatureHeaders([secret], 'evt_1', new Date(), body);
     assert.deepEqual(new Webhook(secret).verify(body, headers), JSON.parse(body));
-    const hex = createHmac('sha256', secretKeyBytes(secret)).update(body, 'utf8').digest('hex');
+    // X-Parley-Signature is keyed with the secret string exactly as shown, whsec_ included.
+    const hex = createHmac('sha256', secret).update(body, 'utf8').digest('hex');
     assert.equal(headers['x-parley-signature'], `sha256=${hex}`);
     assert.throws(() => new Webhook(generateSecret()).verify(body, headers));
+  });
+  it("signs with a caller's own secret that is not whsec_ base64: Standard Webhooks with its UTF-8 bytes", () => {
+    const secret = 'whsec_your_signing_secret'; // ConvoAI's docs example
+    const body = '{"id":"evt_3"}';
+    const headers = signatureHeaders([secret], 'evt_3', new Date(), body);
+    assert.deepEqual(secretKeyBytes(secret), Buffer.from(secret, 'utf8'));
+    const raw = new Webhook(secret, { format: 'raw' });
+    assert.deepEqual(raw.verify(body, headers), JSON.parse(body));
+    const hex = createHmac('sha256', secret).update(body).digest('hex');
+    assert.equal(headers['x-parley-signature'], `sha256=${hex}`);
   });
   it('signs with both secrets during a rotation', () => {
     const [next, prev] = [generateSecret(), generateSecret()];

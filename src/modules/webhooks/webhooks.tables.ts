@@ -24,6 +24,14 @@ export interface WebhookEndpointsTable {
   updated_at: string;
 }
 
+/** One attempt as the delivery log shows it. */
+export interface AttemptLogEntry {
+  at: string;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+}
+
 export type DeliveryState = 'pending' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
 
 /** One event to one endpoint, with the outcome of its latest attempt. */
@@ -37,6 +45,8 @@ export interface WebhookDeliveriesTable {
   state: DeliveryState;
   /** Attempts made so far. */
   attempts: number;
+  /** JSON array of every attempt `{at, status_code, duration_ms, error}`, oldest first (null: none yet). */
+  attempt_log: string | null;
   status_code: number | null;
   duration_ms: number | null;
   /** The first KB of the receiver's last answer. */

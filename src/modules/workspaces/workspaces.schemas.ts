@@ -1,7 +1,7 @@
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { baseObject, describe, idOf, nullableTimestamp } from '../../platform/http/schemas.ts';
-import { planNames } from '../../platform/limits.ts';
+import { limitNames, planNames } from '../../platform/limits.ts';
 
 export const scopePattern = /^(\*|[a-z_]+:(read|write|\*))$/;
 
@@ -25,9 +25,42 @@ export const countryCode = describe(
 
 export const createWorkspaceBody = z.strictObject({
   name: describe(z.string().trim().min(1).max(200), 'Name of the business or team.', 'Glow Salon'),
-  plan: describe(z.enum(planNames), 'Plan that sets the rate limits.', 'starter').default('starter'),
+  plan: describe(
+    z.enum(planNames),
+    "Plan that sets the rate limits (`starter`, `growth` or `enterprise`). Default: the server's `PARLEY_DEFAULT_PLAN` (`enterprise` unless configured).",
+    'starter',
+  ).optional(),
   default_country: countryCode.default('IN'),
 });
+
+const limitValue = z.number().int().min(0).max(1_000_000_000).nullable();
+
+export const limitOverrides = z.strictObject(
+  Object.fromEntries(
+    limitNames.map((name) => [
+      name,
+      describe(limitValue, `Override of \`${name}\` (null: unlimited).`, 600).optional(),
+    ]),
+  ) as Record<(typeof limitNames)[number], z.ZodOptional<typeof limitValue>>,
+);
+
+export const updateWorkspaceBody = z.strictObject({
+  plan: describe(z.enum(planNames), 'The new plan.', 'growth').optional(),
+  limits: describe(
+    limitOverrides.nullable(),
+    'Per-limit overrides of the plan, merged into the ones already set: a number replaces the plan\'s figure, `null` makes that limit unlimited. `"limits": null` removes every override (back to the plan\'s figures).',
+    { messages_per_hour: 5000, requests_per_day: null },
+  ).optional(),
+});
+
+const effectiveLimits = z.object(
+  Object.fromEntries(
+    limitNames.map((name) => [
+      name,
+      describe(z.number().nullable(), `Effective \`${name}\` (null: unlimited).`, 60),
+    ]),
+  ) as Record<(typeof limitNames)[number], z.ZodNullable<z.ZodNumber>>,
+);
 
 export const workspaceObject = z.object({
   id: idOf('ws', 'Unique identifier of the workspace.'),
@@ -38,6 +71,15 @@ export const workspaceObject = z.object({
   livemode: describe(z.boolean(), 'The mode of the key that read this object.', true),
   created_at: baseObject('ws', 'workspace').created_at,
   updated_at: baseObject('ws', 'workspace').updated_at,
+});
+
+export const adminWorkspaceObject = workspaceObject.extend({
+  limits: describe(effectiveLimits, "The limits in force: the plan's figures with the overrides applied."),
+  limit_overrides: describe(
+    z.record(z.string(), z.number().nullable()),
+    "The overrides set on this workspace (empty: the plan's figures).",
+    { messages_per_hour: 5000 },
+  ),
 });
 
 export const apiKeyObject = z.object({

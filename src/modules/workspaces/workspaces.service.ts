@@ -3,12 +3,14 @@ import type { AppContext } from '../../platform/context.ts';
 import { randomToken, sha256Hex } from '../../platform/crypto.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import type { ApiKeysTable, WorkspacesTable } from '../../platform/db/schema.ts';
+import { tenant } from '../../platform/db/scope.ts';
 import { ApiError, notFound } from '../../platform/errors.ts';
 import { API_KEYS_CHANGED, hasScope } from '../../platform/http/auth.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
+import { limitsFor, type PlanLimits, type PlanName } from '../../platform/limits.ts';
 
 export type Mode = 'live' | 'test';
 
@@ -75,9 +77,54 @@ async function insertApiKey(
 
 export async function createWorkspace(
   ctx: AppContext,
-  input: { name: string; plan: string; default_country: string },
+  input: { name: string; plan?: string; default_country: string },
 ) {
-  return ctx.transaction((tx) => insertWorkspace(ctx, tx.db, input));
+  const plan = input.plan ?? ctx.config.defaultPlan;
+  return ctx.transaction((tx) => insertWorkspace(ctx, tx.db, { ...input, plan }));
+}
+
+export function presentAdminWorkspace(row: WorkspacesTable) {
+  const overrides = fromJson<Partial<PlanLimits> | null>(row.limits, null) ?? {};
+  return {
+    ...presentWorkspace(row, true),
+    limits: limitsFor(row.plan, overrides),
+    limit_overrides: overrides as Record<string, number | null>,
+  };
+}
+
+/**
+ * Changes a workspace's plan and per-limit overrides (admin only). Overrides merge into the
+ * ones already set; `limits: null` removes them all. Every process forgets its cached keys, so
+ * the new limits apply from the next request.
+ */
+export async function updateWorkspace(
+  ctx: AppContext,
+  id: string,
+  input: { plan?: PlanName; limits?: Partial<PlanLimits> | null },
+) {
+  const row = await getWorkspace(ctx, id);
+  const now = ctx.clock.now().toISOString();
+  let overrides = fromJson<Partial<PlanLimits> | null>(row.limits, null) ?? {};
+  if (input.limits === null) overrides = {};
+  else if (input.limits) {
+    for (const [name, value] of Object.entries(input.limits)) {
+      if (value !== undefined) overrides[name as keyof PlanLimits] = value;
+    }
+  }
+  const next: WorkspacesTable = {
+    ...row,
+    plan: input.plan ?? row.plan,
+    limits: Object.keys(overrides).length ? toJson(overrides) : null,
+    updated_at: now,
+  };
+  await ctx.db
+    .updateTable('workspaces')
+    .set({ plan: next.plan, limits: next.limits, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+  ctx.apiKeys.clear();
+  await ctx.bus.publish(API_KEYS_CHANGED, id);
+  return presentAdminWorkspace(next);
 }
 
 async function insertWorkspace(
@@ -111,7 +158,11 @@ export async function bootstrapDefaultWorkspace(ctx: AppContext) {
       await sql`select pg_advisory_xact_lock(hashtext('parley.bootstrap'))`.execute(tx.db);
     const row = await tx.db.selectFrom('workspaces').select('id').limit(1).executeTakeFirst();
     if (row) return undefined;
-    return insertWorkspace(ctx, tx.db, { name: 'Default workspace', plan: 'starter', default_country: 'IN' });
+    return insertWorkspace(ctx, tx.db, {
+      name: 'Default workspace',
+      plan: ctx.config.defaultPlan,
+      default_country: 'IN',
+    });
   });
 }
 
@@ -149,22 +200,15 @@ export async function listApiKeys(
   auth: Auth,
   page: PageRequest,
 ): Promise<Page<ReturnType<typeof presentApiKey>>> {
-  const query = ctx.db
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('workspace_id', '=', auth.workspaceId)
-    .where('livemode', '=', auth.livemode ? 1 : 0)
-    .orderBy('id', 'desc');
+  const query = tenant(ctx.db, auth).selectFrom('api_keys').selectAll().orderBy('id', 'desc');
   return paginate(query, page, presentApiKey);
 }
 
 export async function getApiKey(ctx: AppContext, auth: Auth, id: string) {
-  const row = await ctx.db
+  const row = await tenant(ctx.db, auth)
     .selectFrom('api_keys')
     .selectAll()
     .where('id', '=', id)
-    .where('workspace_id', '=', auth.workspaceId)
-    .where('livemode', '=', auth.livemode ? 1 : 0)
     .executeTakeFirst();
   if (!row) throw notFound('API key', id);
   return row;

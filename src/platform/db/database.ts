@@ -188,20 +188,25 @@ export interface DatabaseHandle {
 const PREPARED_STATEMENTS = 200;
 /** Statements with more parameters than this (multi-row writes, long IN lists) vary too much to keep. */
 const PREPARED_MAX_PARAMETERS = 16;
-const statementNames = new Map<string, string | null>();
-let statementsNamed = 0;
+
+/** The statement texts a pool has named (`null`: runs unnamed); one per database handle, never per process. */
+interface StatementNames {
+  names: Map<string, string | null>;
+  count: number;
+}
 
 /**
  * PostgreSQL plans an unnamed statement every time it runs: for the short look-ups the API makes
  * on every request, planning costs more than running (a page of the conversation list: 1.2 ms
  * to plan, 0.4 ms to run). Statements with few parameters are therefore sent as named prepared
  * statements: each connection parses one once, and after a few runs PostgreSQL keeps its generic
- * plan. At most PREPARED_STATEMENTS distinct texts are named per process, so what each
+ * plan. At most PREPARED_STATEMENTS distinct texts are named per pool, so what each
  * connection keeps prepared stays bounded; the rest run unnamed as before. A statement whose
  * tables another process has since altered ("cached plan must not change result type") fails
  * once and runs unnamed from then on.
  */
-function prepareRepeatedStatements(client: pg.PoolClient) {
+function prepareRepeatedStatements(client: pg.PoolClient, statements: StatementNames) {
+  const statementNames = statements.names;
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     const [text, values] = args;
@@ -213,8 +218,8 @@ function prepareRepeatedStatements(client: pg.PoolClient) {
       values.length <= PREPARED_MAX_PARAMETERS
     ) {
       let name = statementNames.get(text);
-      if (name === undefined && statementsNamed < PREPARED_STATEMENTS) {
-        name = `parley_${statementsNamed++}`;
+      if (name === undefined && statements.count < PREPARED_STATEMENTS) {
+        name = `parley_${statements.count++}`;
         statementNames.set(text, name);
       }
       if (name) {
@@ -236,17 +241,68 @@ export async function openDatabase(opts: {
   if (opts.databaseUrl) {
     // Loaded only when used: the embedded shape never pays for the PostgreSQL driver.
     const { default: pg } = await import('pg');
-    // bigint counts and numerics come back as numbers, as they do on SQLite.
+    // bigint counts and numerics come back as numbers, as they do on SQLite. These parsers stay
+    // process-wide on purpose: pg-boss reads its own counts through the driver and expects them too.
     pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
     pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 20,
+      // A database that does not answer fails the request (503) rather than holding it.
+      connectionTimeoutMillis: 5000,
+    });
+    const statements: StatementNames = { names: new Map(), count: 0 };
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
-    pool.on('connect', (client) => prepareRepeatedStatements(client));
+    pool.on('connect', (client) => {
+      // pg-pool listens for errors only on idle clients: a connection that breaks while a client
+      // is checked out (the database restarted, the network cut) would emit an unhandled 'error'
+      // and end the process. The statement under way fails instead (503), and the pool drops the
+      // broken client when it comes back.
+      client.on('error', () => {});
+      prepareRepeatedStatements(client, statements);
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', pool, close: () => db.destroy() };
   }
   const sqlite = new NodeSqliteDatabase(opts.sqlitePath);
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', sqlite: sqlite.raw, close: () => db.destroy() };
+}
+
+/** Error codes of a database that cannot be reached, or that is shutting down or full. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+/**
+ * True when `err` says the database is out of reach (not that a statement was wrong): the
+ * request is answered 503 `service_unavailable`, which a caller may retry.
+ */
+export function isStorageUnavailable(err: unknown): boolean {
+  for (
+    let e = err as { code?: string; message?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(
+        message,
+      )
+    )
+      return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }

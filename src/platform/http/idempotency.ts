@@ -1,3 +1,4 @@
+import { tenant } from '../../platform/db/scope.ts';
 import type { AppContext } from '../context.ts';
 import { sha256Hex } from '../crypto.ts';
 import { ApiError } from '../errors.ts';
@@ -57,12 +58,7 @@ export async function claimIdempotencyKey(
             'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
           );
         }
-        if (existing.status_code === null) {
-          throw new ApiError(
-            'idempotency_conflict',
-            'A request with this Idempotency-Key is still being processed; retry shortly.',
-          );
-        }
+        if (existing.status_code === null) throw stillRunning(STALE_LOCK_MS - age);
         return {
           kind: 'replay',
           response: {
@@ -94,9 +90,20 @@ export async function claimIdempotencyKey(
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return { kind: 'claimed', requestHash };
   }
-  throw new ApiError(
+  throw stillRunning(1000);
+}
+
+/**
+ * The first request with this key is still running, or died with its process (then the key is
+ * free again once STALE_LOCK_MS has passed since it began). Either way a retry is right: the
+ * answer says when.
+ */
+function stillRunning(msUntilStale: number) {
+  const seconds = Math.max(1, Math.ceil(msUntilStale / 1000));
+  return new ApiError(
     'idempotency_conflict',
-    'A request with this Idempotency-Key is still being processed; retry shortly.',
+    `A request with this Idempotency-Key is still being processed; retry in ${seconds} s (it is safe to retry with the same key and body).`,
+    { headers: { 'Retry-After': String(seconds) }, details: { retryable: true } },
   );
 }
 
@@ -106,21 +113,17 @@ export async function completeIdempotencyKey(
   key: string,
   response: StoredResponse,
 ) {
-  await ctx.db
+  await tenant(ctx.db, auth)
     .updateTable('idempotency_keys')
     .set({ status_code: response.status, response_body: JSON.stringify(response.body ?? null) })
-    .where('workspace_id', '=', auth.workspaceId)
-    .where('livemode', '=', auth.livemode ? 1 : 0)
     .where('key', '=', key)
     .execute();
 }
 
 /** The first request failed unexpectedly: free the key so a retry runs the request again. */
 export async function releaseIdempotencyKey(ctx: AppContext, auth: Auth, key: string) {
-  await ctx.db
+  await tenant(ctx.db, auth)
     .deleteFrom('idempotency_keys')
-    .where('workspace_id', '=', auth.workspaceId)
-    .where('livemode', '=', auth.livemode ? 1 : 0)
     .where('key', '=', key)
     .where('status_code', 'is', null)
     .execute();

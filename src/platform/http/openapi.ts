@@ -14,17 +14,94 @@ const toSchema = (schema: z.ZodType, io: 'input' | 'output'): Json => {
     reused: 'inline',
   }) as Json;
   delete out.$schema;
+  // A schema's own top-level examples (a body whose fields exclude one another) are kept even
+  // where the conversion drops them.
+  const own = z.globalRegistry.get(schema)?.examples;
+  if (own && out.examples === undefined) out.examples = own;
   return out;
 };
+
+/**
+ * An example value built from a JSON Schema's own examples (every field has one: `describe`).
+ * A request example holds the required fields and the optional ones that have an example of
+ * their own; a response example holds every field.
+ */
+export function exampleOf(schema: Json | undefined, mode: 'request' | 'response'): unknown {
+  if (!schema || typeof schema !== 'object') return undefined;
+  const examples = schema.examples as unknown[] | undefined;
+  if (examples?.length) return examples[0];
+  if ('example' in schema) return schema.example;
+  if ('const' in schema) return schema.const;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  if ('default' in schema && schema.default !== undefined) return schema.default;
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    const members = schema[key] as Json[] | undefined;
+    if (!members) continue;
+    const real = members.filter((m) => m.type !== 'null');
+    for (const m of real) {
+      const v = exampleOf(m, mode);
+      if (v !== undefined) return v;
+    }
+    return real.length ? undefined : null;
+  }
+  if (Array.isArray(schema.allOf)) return exampleOf((schema.allOf as Json[])[0], mode);
+  const type = Array.isArray(schema.type) ? (schema.type as string[]).find((t) => t !== 'null') : schema.type;
+  if (type === 'object' || schema.properties) {
+    const out: Record<string, unknown> = {};
+    const required = new Set((schema.required as string[] | undefined) ?? []);
+    for (const [name, prop] of Object.entries((schema.properties as Record<string, Json>) ?? {})) {
+      const own = (prop.examples as unknown[] | undefined)?.length;
+      if (mode === 'request' && !required.has(name) && !own) continue;
+      const v = exampleOf(prop, mode);
+      if (v !== undefined) out[name] = v;
+    }
+    return out;
+  }
+  if (type === 'array') {
+    const item = exampleOf(schema.items as Json | undefined, mode);
+    return item === undefined ? [] : [item];
+  }
+  if (type === 'string') return 'string';
+  if (type === 'integer' || type === 'number') return typeof schema.minimum === 'number' ? schema.minimum : 0;
+  if (type === 'boolean') return false;
+  return undefined;
+}
 
 /** `/v1/contacts/:id` → `/v1/contacts/{id}` */
 export const openApiPath = (path: string) => path.replace(/:([A-Za-z_]+)/g, '{$1}');
 
 const commonKeyErrors = ['unauthorized', 'forbidden', 'rate_limited'] as const;
+/** What any route may answer whatever it does: the body was refused before the route ran, or a dependency is down. */
+const commonErrors = [
+  'payload_too_large',
+  'unsupported_media_type',
+  'service_unavailable',
+  'internal_error',
+] as const;
+
+/**
+ * The error codes a route documents: those of its kind of authentication, the ones it lists, and
+ * those its parameters and body imply. The OpenAPI document lists them; in tests a route that
+ * answers any other code fails (`register.ts`).
+ */
+export function documentedErrorCodes(route: AnyRoute): Set<string> {
+  const codes = new Set<string>([
+    ...commonErrors,
+    ...(route.auth === 'key' ? commonKeyErrors : []),
+    ...(route.auth === 'admin' ? ['unauthorized', 'not_found'] : []),
+    ...(route.errors ?? []),
+  ]);
+  if (route.params) codes.add('not_found');
+  if (route.body || route.query) codes.add('validation_failed');
+  if (route.method === 'POST' && route.auth === 'key') codes.add('idempotency_conflict');
+  return codes;
+}
 
 /** The OpenAPI 3.1 document, generated from the same schemas that validate requests. */
 export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Json {
   const paths: Record<string, Record<string, Json>> = {};
+  // The object schemas of `GET .../{id}` answers, by `object` name: the `data` of the events.
+  const objectSchemas = new Map<string, Json>();
   for (const route of routes) {
     if (route.hidden) continue;
     const path = openApiPath(route.path);
@@ -61,25 +138,47 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
 
     const responses: Record<string, Json> = {};
     for (const [status, schema] of Object.entries(route.responses)) {
-      responses[status] = schema
-        ? { description: 'Success.', content: { 'application/json': { schema: toSchema(schema, 'output') } } }
-        : { description: 'Success.' };
+      if (!schema) {
+        responses[status] = { description: 'Success.' };
+        continue;
+      }
+      const js = toSchema(schema, 'output');
+      responses[status] = {
+        description: 'Success.',
+        content: { 'application/json': { schema: js, example: exampleOf(js, 'response') } },
+      };
+      const object = (js.properties as Record<string, Json> | undefined)?.object?.const;
+      if (route.method === 'GET' && route.params && typeof object === 'string') objectSchemas.set(object, js);
     }
-    const codes = new Set<string>([
-      ...(route.auth === 'key' ? commonKeyErrors : []),
-      ...(route.errors ?? []),
-    ]);
-    if (route.params) codes.add('not_found');
-    if (route.body || route.query) codes.add('validation_failed');
+    const codes = documentedErrorCodes(route);
     const byStatus = new Map<number, string[]>();
     for (const code of codes) {
       const status = errorCodes[code as keyof typeof errorCodes].status;
       byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
     }
     for (const [status, list] of [...byStatus].sort((a, b) => a[0] - b[0])) {
+      const codesText = list.map((c) => `\`${c}\``).join(', ');
+      const existing = responses[String(status)];
+      if (existing) {
+        // A documented answer with this status (e.g. readiness' 503) keeps its own schema.
+        existing.description = `${existing.description} Or an error: ${codesText}.`;
+        continue;
+      }
+      const code = list[0]!;
       responses[String(status)] = {
-        description: `Error: ${list.map((c) => `\`${c}\``).join(', ')}.`,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        description: `Error: ${codesText}.`,
+        content: {
+          'application/json': {
+            schema: { $ref: '#/components/schemas/Error' },
+            example: {
+              error: {
+                code,
+                message: errorCodes[code as keyof typeof errorCodes].doc,
+                request_id: 'req_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+              },
+            },
+          },
+        },
       };
     }
 
@@ -102,10 +201,10 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
     if (route.body) {
       const content: Json = {};
       for (const type of route.contentTypes ?? ['application/json']) {
-        content[type] =
-          type === 'application/json'
-            ? { schema: toSchema(route.body, 'input') }
-            : { schema: { type: 'string', format: 'binary' } };
+        if (type === 'application/json') {
+          const js = toSchema(route.body, 'input');
+          content[type] = { schema: js, example: exampleOf(js, 'request') };
+        } else content[type] = { schema: { type: 'string', format: 'binary' } };
       }
       operation.requestBody = { required: true, content };
     }
@@ -125,6 +224,7 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
     servers: [{ url: '/' }],
     tags: [...new Set(routes.filter((r) => !r.hidden).flatMap((r) => r.tags))].map((name) => ({ name })),
     paths,
+    webhooks: webhookDocs(objectSchemas),
     components: {
       securitySchemes: {
         bearerAuth: {
@@ -147,6 +247,116 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
     ),
     'x-event-types': [...eventTypes],
   };
+}
+
+/** The object each event's `data` carries (its current state), by the event type's prefix. */
+const eventObjects: Record<string, string> = {
+  message: 'message',
+  conversation: 'conversation',
+  contact: 'contact',
+  lead: 'lead',
+  booking: 'booking',
+  broadcast: 'broadcast',
+  import: 'import',
+  call: 'call',
+  campaign: 'campaign',
+  knowledge: 'knowledge_document',
+  template: 'template',
+  webhook: 'webhook_endpoint',
+  webhook_endpoint: 'webhook_endpoint',
+};
+
+const eventNotes: Partial<Record<string, string>> = {
+  'contact.deleted': 'Here `data` is only `{id, object: "contact", deleted: true}`.',
+  'conversation.escalated': '`data` also carries the handoff `reason`.',
+  'webhook.test':
+    'Sent by `POST /v1/webhooks/{id}/test` to that endpoint only; `data` is the endpoint plus a `message`.',
+};
+
+/**
+ * OpenAPI 3.1 `webhooks`: one entry per event type, with the envelope every delivery has and the
+ * schema of its `data` (the object's state, as `GET` on the object answers it).
+ */
+function webhookDocs(objectSchemas: Map<string, Json>): Json {
+  const out: Json = {};
+  for (const type of eventTypes) {
+    const object = eventObjects[type.split('.')[0]!];
+    const data = (object && objectSchemas.get(object)) ?? {
+      type: 'object',
+      description: 'The object the event is about.',
+    };
+    const envelope: Json = {
+      type: 'object',
+      required: [
+        'id',
+        'object',
+        'event',
+        'timestamp',
+        'api_version',
+        'workspace_id',
+        'livemode',
+        'actor',
+        'data',
+      ],
+      properties: {
+        id: {
+          type: 'string',
+          description: 'The event id; also the `webhook-id` header of every attempt.',
+          examples: ['evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D'],
+        },
+        object: { const: 'event', description: 'The type of this object.' },
+        event: { const: type, description: 'The event type.' },
+        timestamp: {
+          type: 'string',
+          description: 'When it happened (ISO 8601, UTC).',
+          examples: ['2026-05-10T08:23:41.000Z'],
+        },
+        api_version: { const: 'v1', description: 'API version of the payload.' },
+        workspace_id: {
+          type: 'string',
+          description: 'The workspace.',
+          examples: ['ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D'],
+        },
+        livemode: {
+          type: 'boolean',
+          description: 'True for live-mode events, false for test-mode ones.',
+          examples: [true],
+        },
+        actor: {
+          type: 'object',
+          description: 'Who caused it.',
+          properties: {
+            type: { enum: ['api_key', 'user', 'ai', 'customer', 'system'], description: 'Kind of actor.' },
+            id: {
+              type: ['string', 'null'],
+              description: 'The key or user id (null for others).',
+              examples: [null],
+            },
+          },
+          required: ['type', 'id'],
+        },
+        data: { ...data, description: `The ${object ?? 'object'}'s state when the event was recorded.` },
+      },
+    };
+    out[type] = {
+      post: {
+        summary: type,
+        description: `Delivered to endpoints subscribed to \`${type}\` (or \`*\`), signed with the \`webhook-id\`, \`webhook-timestamp\`, \`webhook-signature\` (Standard Webhooks) and \`X-Parley-Signature\` headers; see docs/webhooks.md.${eventNotes[type] ? ` ${eventNotes[type]}` : ''}`,
+        operationId: `webhook_${type.replace(/\./g, '_')}`,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: envelope, example: exampleOf(envelope, 'response') } },
+        },
+        responses: {
+          '200': {
+            description:
+              'Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried.',
+          },
+        },
+      },
+    };
+  }
+  return out;
 }
 
 function operationId(route: AnyRoute): string {

@@ -2,17 +2,25 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { safeEqual } from '../crypto.ts';
+import { isStorageUnavailable } from '../db/database.ts';
 import { ApiError, errorBody, type FieldError } from '../errors.ts';
 import { consumeLimit, rateLimitHeaders } from '../limits.ts';
+import { NUL_MESSAGE, nulFields } from '../nul.ts';
 import { authenticate, credentialFrom, requireScope } from './auth.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.ts';
+import { documentedErrorCodes } from './openapi.ts';
 import type { AnyRoute, Auth, RouteResult } from './route.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     rawBody?: Buffer;
+    /** Body fields holding a NUL character (see platform/nul.ts), when any. */
+    nulFields?: string[];
   }
 }
+
+/** JSON can only carry a NUL as this escape, so bodies without it need no walk. */
+const NUL_ESCAPE = Buffer.from('\\u0000');
 
 /** A JSON body that did not parse. */
 export class InvalidJsonBody {
@@ -147,7 +155,12 @@ export function installPlumbing(app: FastifyInstance, ctx: AppContext) {
       keepRaw(request, buf);
       if (buf.length === 0) return done(null, undefined);
       try {
-        done(null, JSON.parse(buf.toString('utf8')));
+        const value = JSON.parse(buf.toString('utf8'));
+        if (buf.includes(NUL_ESCAPE)) {
+          const fields = nulFields(value);
+          if (fields.length) request.nulFields = fields;
+        }
+        done(null, value);
       } catch (e) {
         // Not refused here: a provider webhook must verify its signature before any parse error
         // is reported. Routes with a body schema refuse it as `validation_failed`.
@@ -161,11 +174,14 @@ export function installPlumbing(app: FastifyInstance, ctx: AppContext) {
     (request, body, done) => {
       const buf = body as Buffer;
       keepRaw(request, buf);
-      done(null, Object.fromEntries(new URLSearchParams(buf.toString('utf8'))));
+      const value = Object.fromEntries(new URLSearchParams(buf.toString('utf8')));
+      const fields = nulFields(value);
+      if (fields.length) request.nulFields = fields;
+      done(null, value);
     },
   );
   app.addContentTypeParser(
-    ['text/csv', 'text/plain', 'application/csv'],
+    ['text/csv', 'text/plain', 'application/csv', 'application/webhook+json'],
     { parseAs: 'buffer' },
     (request, body, done) => {
       const buf = body as Buffer;
@@ -173,16 +189,29 @@ export function installPlumbing(app: FastifyInstance, ctx: AppContext) {
       done(null, buf);
     },
   );
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (request, body, done) => {
-    keepRaw(request, body as Buffer);
-    done(null, body);
-  });
+  app.addContentTypeParser(
+    ['application/octet-stream', 'message/rfc822'],
+    { parseAs: 'buffer' },
+    (request, body, done) => {
+      keepRaw(request, body as Buffer);
+      done(null, body);
+    },
+  );
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     if (error instanceof ApiError) return sendError(reply, error);
     const fe = error as FastifyError;
     const mapped = mapFrameworkError(fe);
     if (mapped) return sendError(reply, mapped);
+    if (isStorageUnavailable(error)) {
+      request.log.warn({ err: (error as Error).message, reqId: request.id }, 'database unavailable');
+      return sendError(
+        reply,
+        new ApiError('service_unavailable', 'The database is not reachable right now; retry shortly.', {
+          headers: { 'Retry-After': '5' },
+        }),
+      );
+    }
     request.log.error({ err: error, reqId: request.id }, 'unhandled error');
     return sendError(
       reply,
@@ -239,10 +268,26 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
   const accepted = route.contentTypes ?? ['application/json'];
   const validateResponses = ctx.config.testing?.validateResponses === true;
 
+  const documented = validateResponses ? documentedErrorCodes(route) : undefined;
   app.route({
     method: route.method,
     url: route.path,
-    bodyLimit: route.bodyLimit ?? ctx.config.bodyLimitBytes,
+    bodyLimit:
+      typeof route.bodyLimit === 'function'
+        ? route.bodyLimit(ctx.config)
+        : (route.bodyLimit ?? ctx.config.bodyLimitBytes),
+    // In tests, an error code the route's OpenAPI entry does not list fails the request, so the
+    // documented statuses cannot drift from what the code answers.
+    errorHandler: documented
+      ? (error, request, reply) => {
+          if (error instanceof ApiError && !documented.has(error.code)) {
+            const msg = `${route.method} ${route.path} answered ${error.status} ${error.code}, which its OpenAPI entry does not list (add it to the route's errors)`;
+            request.log.error({ err: error }, msg);
+            return sendError(reply, new ApiError('internal_error', msg));
+          }
+          throw error;
+        }
+      : undefined,
     handler: async (request, reply) => {
       let auth: Auth = undefined as unknown as Auth;
       if (route.auth === 'admin') checkAdmin(ctx, request);
@@ -263,6 +308,7 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
       }
       if (route.deprecated) reply.header('Deprecation', 'true');
 
+      if (route.auth !== 'none') refuseNul(route, request);
       const params = parseOrThrow(route.params, request.params, 'path');
       const query = parseOrThrow(route.query, request.query ?? {}, 'query');
       let body: unknown;
@@ -318,12 +364,10 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
           reply,
         } as never);
       } catch (err) {
-        if (idempotencyKey !== undefined) {
-          if (err instanceof ApiError && err.status < 500) {
-            const e = errorBody(err.code, err.message, requestIdOf(request), err);
-            await completeIdempotencyKey(ctx, auth, idempotencyKey, { status: err.status, body: e });
-          } else await releaseIdempotencyKey(ctx, auth, idempotencyKey);
-        }
+        // A refused request (4xx from the service's own checks) or a failure does not hold its
+        // key: the caller may correct the request and retry with the same key, as at Stripe.
+        // Nothing was written: a refusal rolls its transaction back.
+        if (idempotencyKey !== undefined) await releaseIdempotencyKey(ctx, auth, idempotencyKey);
         throw err;
       }
       if ('hijacked' in result) return reply;
@@ -341,6 +385,18 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
       return result.body === undefined ? reply.send() : reply.send(result.body);
     },
   });
+}
+
+/** A NUL in an API caller's body or query is a 400 naming each field (platform/nul.ts). */
+function refuseNul(route: AnyRoute, request: FastifyRequest) {
+  const allowed = route.nulAllowedIn ?? [];
+  const fields = (request.nulFields ?? []).filter(
+    (f) => !allowed.some((a) => f === a || f.startsWith(`${a}.`)),
+  );
+  if (request.query && typeof request.query === 'object') fields.push(...nulFields(request.query));
+  if (!fields.length) return;
+  const errors = fields.slice(0, 50).map((field) => ({ field, message: NUL_MESSAGE }));
+  throw new ApiError('validation_failed', `${fields[0]}: ${NUL_MESSAGE}`, { errors });
 }
 
 /** In tests, every response must match what the route documents, so the docs cannot drift. */

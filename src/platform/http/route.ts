@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { Actor } from '../events.ts';
@@ -54,8 +55,13 @@ export interface RouteDef<
   body?: B;
   /** Content types the body may have; default JSON. */
   contentTypes?: string[];
+  /**
+   * Body fields whose NUL characters the service judges itself (an import fails only the row that
+   * has one); anywhere else in a key or admin route's body or query a NUL is a 400.
+   */
+  nulAllowedIn?: string[];
   /** Largest body for this route, when it differs from the configured default. */
-  bodyLimit?: number;
+  bodyLimit?: number | ((config: Config) => number);
   /** Success responses by status. `null` for an empty or non-JSON body. */
   responses: Record<number, z.ZodType | null>;
   /** Error codes this route documents beyond those every authenticated route may answer. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CompiledQuery, type QueryResult, sql } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { Db, Trx } from '../db/database.ts';
+import { PgJobLeases } from './pg-leases.ts';
 import type {
   BatchJobHandler,
   EnqueueItem,
@@ -29,6 +30,8 @@ export interface PgBossJobQueueOptions {
   maintenanceIntervalSeconds?: number;
   /** Connections in pg-boss's own pool (default 10). */
   poolSize?: number;
+  /** How often a worker looks for jobs whose process died (default 2 s; see PgJobLeases). */
+  reapEveryMs?: number;
 }
 
 const MAX_EXPIRE_SECONDS = 24 * 3600 - 1;
@@ -67,6 +70,7 @@ export class PgBossJobQueue implements JobQueue {
   readonly #pool: WorkerPool;
   #prepared: Promise<void> | null = null;
   readonly #queues = new Map<string, Promise<void>>();
+  readonly #leases: PgJobLeases;
 
   constructor(opts: PgBossJobQueueOptions) {
     this.#schema = opts.schema ?? 'pgboss';
@@ -92,28 +96,44 @@ export class PgBossJobQueue implements JobQueue {
       archiveCompletedAfterSeconds: 3600,
       deleteAfterDays: 7,
     };
+    this.#leases = new PgJobLeases({
+      connectionString: opts.connectionString,
+      schema: this.#schema,
+      reapEveryMs: opts.reapEveryMs,
+      logger: opts.logger,
+    });
+    const leases = this.#leases;
+    // Every recorded outcome gives up the job's lease (after the write, never before it).
+    // When the write fails (the database is gone), the lease is given up all the same: the
+    // handler has finished here, so another worker, or this one, may put the job back to run.
+    const settled = async (jobs: ClaimedJob[], write: () => Promise<unknown>) => {
+      try {
+        await write();
+      } finally {
+        await leases.release(jobs.map((j) => j.id));
+      }
+    };
     const store: JobStore = {
       claim: (def, limit) => this.#claim(def, limit),
-      complete: async (def, job) => {
-        await this.#running().complete(def.name, job.id);
-      },
+      complete: (def, job) => settled([job], () => this.#running().complete(def.name, job.id)),
       // One UPDATE ... WHERE id IN (UNNEST($2::uuid[])) AND state = 'active' (like the single
       // complete, not fenced on retry_count).
       completeMany: async (def, jobs) => {
         if (jobs.length > 0)
-          await this.#running().complete(
-            def.name,
-            jobs.map((j) => j.id),
+          await settled(jobs, () =>
+            this.#running().complete(
+              def.name,
+              jobs.map((j) => j.id),
+            ),
           );
       },
       // pg-boss's complete takes (name, id, data, options): no output data, the caller's handle.
       completeIn: async (def, job, db) => {
         await this.#running().complete(def.name, job.id, null as unknown as object, { db: executorOn(db) });
       },
-      retry: (def, job, error, delayMs) => this.#retry(def, job, error, delayMs),
-      fail: async (def, job, error) => {
-        await this.#running().fail(def.name, job.id, { message: error });
-      },
+      retry: (def, job, error, delayMs) => settled([job], () => this.#retry(def, job, error, delayMs)),
+      fail: (def, job, error) =>
+        settled([job], () => this.#running().fail(def.name, job.id, { message: error })),
     };
     this.#pool = new WorkerPool({
       store,
@@ -244,12 +264,14 @@ export class PgBossJobQueue implements JobQueue {
     if (this.#pool.running) return;
     await this.prepare();
     for (const def of this.#pool.definitions()) await this.#ensureQueue(def.name);
+    this.#leases.start();
     this.#pool.start();
   }
 
   /** Stops working, then stops pg-boss and closes its pool (`prepare`/`start` may start it again). */
   async stop(): Promise<void> {
     await this.#pool.stop();
+    await this.#leases.stop();
     const prepared = this.#prepared;
     if (!prepared) return;
     try {
@@ -275,6 +297,9 @@ export class PgBossJobQueue implements JobQueue {
 
   async #claim(def: JobDefinition<any>, limit: number): Promise<ClaimedJob[]> {
     const jobs = await this.#running().fetch<unknown>(def.name, { batchSize: limit, includeMetadata: true });
+    // Held before any handler runs; if it cannot be, the jobs are not run here and another
+    // worker puts them back once their grace has passed.
+    await this.#leases.hold(jobs.map((j) => j.id));
     return jobs.map((j) => ({
       id: j.id,
       payload: j.data,

@@ -3,7 +3,7 @@ import { nextNumber } from './channels.ts';
 
 /** A conversation with a customer message and an agent to suggest from, in the key's own mode. */
 const fixture: SecurityFixture = {
-  paths: ['/v1/conversations/:id/copilot/suggest'],
+  paths: ['/v1/conversations/:id/copilot/suggest', '/v1/conversations/:id/ai-replies'],
   async create(t, key) {
     const agent = await t.call('POST', '/v1/agents', { key, body: { name: 'Copilot fixture agent' } });
     if (agent.status !== 201) throw new Error(`copilot fixture agent: ${agent.status} ${agent.text}`);

@@ -6,7 +6,9 @@ import {
   type ChannelAdapter,
   type ChannelConfig,
   ChannelSendError,
+  type InboundAttachment,
   type InboundBatch,
+  type InboundMessage,
   type OutboundMessage,
   type RawInbound,
   type SendResult,
@@ -63,21 +65,26 @@ function parseHeaderBlock(block: string): Record<string, string> {
   return out;
 }
 
-/** Header values from every shape relays use: a raw block (SendGrid), `message-headers` pairs (Mailgun), an object, or top-level fields. */
+/** Header values from every shape relays use: a raw block (SendGrid), `message-headers` pairs (Mailgun), `[{Name, Value}]` (Postmark), an object, or top-level fields. */
 function collectHeaders(body: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  const h = body.headers;
+  const h = body.headers ?? body.Headers;
   if (typeof h === 'string') Object.assign(out, parseHeaderBlock(h));
-  else if (Array.isArray(h))
+  else if (Array.isArray(h)) {
     for (const p of h)
       if (p && typeof p === 'object' && 'Name' in p)
-        out[String((p as any).Name).toLowerCase()] = String((p as any).Value);
-      else if (h && typeof h === 'object')
-        for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = String(v);
+        out[String((p as { Name: unknown }).Name).toLowerCase()] ??= String(
+          (p as { Value?: unknown }).Value ?? '',
+        );
+  } else if (h && typeof h === 'object') {
+    for (const [k, v] of Object.entries(h))
+      if (v !== null && v !== undefined) out[k.toLowerCase()] ??= String(v);
+  }
   const mh = body['message-headers'];
   if (typeof mh === 'string') {
     try {
-      for (const [k, v] of JSON.parse(mh) as Array<[string, string]>) out[k.toLowerCase()] = String(v);
+      for (const [k, v] of JSON.parse(mh) as Array<[string, unknown]>)
+        if (typeof v === 'string') out[String(k).toLowerCase()] ??= v;
     } catch {
       // A malformed header list leaves the other sources.
     }
@@ -93,7 +100,65 @@ function collectHeaders(body: Record<string, unknown>): Record<string, string> {
 const firstMessageId = (value: string | undefined) =>
   value?.match(/<[^>]+>/)?.[0] ?? (value?.trim() || undefined);
 
-export function parseInboundEmail(body: unknown, channelAddress: string, now: Date): InboundBatch {
+/** A relay's fields that carry files: SendGrid's `attachmentN`, Mailgun's `attachment-N`, any other file part. */
+export interface FormFile {
+  field: string;
+  filename: string | null;
+  mimeType: string;
+  content: Buffer;
+}
+
+/** Postmark's `Attachments: [{Name, Content (base64), ContentType, ContentID}]`. */
+function postmarkAttachments(b: Record<string, unknown>): InboundAttachment[] {
+  const list = b.Attachments;
+  if (!Array.isArray(list)) return [];
+  const out: InboundAttachment[] = [];
+  for (const a of list) {
+    if (!a || typeof a !== 'object') continue;
+    const { Name, Content, ContentType, ContentID } = a as Record<string, unknown>;
+    if (typeof Content !== 'string') continue;
+    out.push({
+      filename: typeof Name === 'string' && Name ? Name : null,
+      mimeType: typeof ContentType === 'string' && ContentType ? ContentType : 'application/octet-stream',
+      content: Buffer.from(Content, 'base64'),
+      ...(typeof ContentID === 'string' && ContentID ? { contentId: ContentID } : {}),
+    });
+  }
+  return out;
+}
+
+/** File parts of a multipart post, with SendGrid's `attachment-info` names and types when given. */
+function formAttachments(b: Record<string, unknown>, files: FormFile[]): InboundAttachment[] {
+  let info: Record<string, { filename?: string; name?: string; type?: string; 'content-id'?: string }> = {};
+  if (typeof b['attachment-info'] === 'string') {
+    try {
+      info = JSON.parse(b['attachment-info'] as string);
+    } catch {
+      info = {};
+    }
+  }
+  return files.map((f) => {
+    const i = info[f.field] ?? {};
+    const contentId = i['content-id'];
+    return {
+      filename: i.filename ?? i.name ?? f.filename,
+      mimeType: i.type ?? f.mimeType,
+      content: f.content,
+      ...(contentId ? { contentId } : {}),
+    };
+  });
+}
+
+/**
+ * A relay's parsed-fields post (SendGrid's default mode, Mailgun routes, Postmark JSON, or any
+ * JSON/form with from, to, subject, text, html, headers). `files` are the multipart file parts.
+ */
+export function parseInboundEmail(
+  body: unknown,
+  channelAddress: string,
+  now: Date,
+  files: FormFile[] = [],
+): InboundBatch {
   const batch: InboundBatch = { messages: [], statuses: [], notices: [] };
   if (!body || typeof body !== 'object') return batch;
   const b = body as Record<string, unknown>;
@@ -101,7 +166,13 @@ export function parseInboundEmail(body: unknown, channelAddress: string, now: Da
     for (const k of keys) if (typeof b[k] === 'string' && (b[k] as string).length > 0) return b[k] as string;
     return undefined;
   };
-  const fromRaw = str('from', 'From', 'sender');
+  const fromFull = b.FromFull as { Email?: unknown; Name?: unknown } | undefined;
+  const fromRaw =
+    fromFull && typeof fromFull.Email === 'string'
+      ? typeof fromFull.Name === 'string' && fromFull.Name
+        ? `"${fromFull.Name.replace(/"/g, '')}" <${fromFull.Email}>`
+        : fromFull.Email
+      : str('from', 'From', 'sender');
   const from = fromRaw ? parseAddress(fromRaw) : undefined;
   if (!from) return batch;
   const headers = collectHeaders(b);
@@ -110,34 +181,167 @@ export function parseInboundEmail(body: unknown, channelAddress: string, now: Da
   const text =
     str('text', 'stripped-text', 'body-plain', 'TextBody', 'plain') ??
     (html ? lazy.htmlToText()(html, { wordwrap: false }) : '');
-  const dateHeader = headers.date ? new Date(headers.date) : undefined;
-  // Relays resend on timeouts; without a Message-ID a content hash keeps the retry from duplicating.
+  const attachments = [...postmarkAttachments(b), ...formAttachments(b, files)];
+  // The RFC Message-ID (from the headers) threads replies; Postmark's own `MessageID` is a
+  // relay id that no mail client cites, so it is only a last resort for recognising retries.
   const messageId =
-    firstMessageId(str('message_id', 'MessageID') ?? headers['message-id']) ??
-    `<${createHash('sha256')
-      .update(`${from.address}\n${subject}\n${text}\n${headers.date ?? ''}`)
-      .digest('hex')
-      .slice(0, 32)}@parley.inbound>`;
-  const inReplyTo = firstMessageId(str('in_reply_to') ?? headers['in-reply-to']);
-  const references = (headers.references ?? '').match(/<[^>]+>/g) ?? [];
-  const toRaw = str('to', 'To', 'recipient');
-  batch.messages.push({
-    providerMessageId: messageId,
-    from: from.address,
-    to: (toRaw ? parseAddress(toRaw)?.address : undefined) ?? channelAddress,
-    ...(from.name ? { profileName: from.name } : {}),
-    type: 'email',
-    text,
-    subject,
-    ...(inReplyTo
-      ? { replyToProviderId: inReplyTo }
-      : references.length
-        ? { replyToProviderId: references[references.length - 1] }
-        : {}),
-    payload: { subject, ...(html ? { html } : {}), ...(references.length ? { references } : {}) },
-    timestamp: dateHeader && !Number.isNaN(dateHeader.getTime()) ? dateHeader : now,
-  });
+    firstMessageId(headers['message-id'] ?? str('message_id', 'Message-Id', 'Message-ID')) ??
+    (str('MessageID') ? `<${str('MessageID')}@postmark.inbound>` : undefined) ??
+    hashedMessageId(from.address, subject, text, headers.date);
+  const toRaw = str('recipient', 'OriginalRecipient', 'to', 'To');
+  batch.messages.push(
+    emailMessage({
+      messageId,
+      from,
+      to: (toRaw ? parseAddress(toRaw)?.address : undefined) ?? channelAddress,
+      subject,
+      text,
+      html,
+      inReplyTo: firstMessageId(str('in_reply_to') ?? headers['in-reply-to']),
+      references: (headers.references ?? '').match(/<[^>]+>/g) ?? [],
+      date: headers.date ? new Date(headers.date) : undefined,
+      attachments,
+      now,
+    }),
+  );
   return batch;
+}
+
+// Relays resend on timeouts; without a Message-ID a content hash keeps the retry from duplicating.
+const hashedMessageId = (from: string, subject: string, text: string, date: string | undefined) =>
+  `<${createHash('sha256')
+    .update(`${from}\n${subject}\n${text}\n${date ?? ''}`)
+    .digest('hex')
+    .slice(0, 32)}@parley.inbound>`;
+
+function emailMessage(m: {
+  messageId: string;
+  from: { address: string; name?: string };
+  to: string;
+  subject: string;
+  text: string;
+  html: string | undefined;
+  inReplyTo: string | undefined;
+  references: string[];
+  date: Date | undefined;
+  attachments: InboundAttachment[];
+  now: Date;
+}): InboundMessage {
+  const replyTo = m.inReplyTo ?? m.references.at(-1);
+  return {
+    providerMessageId: m.messageId,
+    from: m.from.address,
+    to: m.to,
+    ...(m.from.name ? { profileName: m.from.name } : {}),
+    type: 'email',
+    text: m.text.replace(/\r\n?/g, '\n'),
+    subject: m.subject,
+    ...(replyTo ? { replyToProviderId: replyTo } : {}),
+    payload: {
+      subject: m.subject,
+      ...(m.html ? { html: m.html } : {}),
+      ...(m.references.length ? { references: m.references } : {}),
+    },
+    ...(m.attachments.length ? { attachments: m.attachments } : {}),
+    timestamp: m.date && !Number.isNaN(m.date.getTime()) ? m.date : m.now,
+  };
+}
+
+/** A whole RFC 5322 message (`message/rfc822`, or SendGrid's raw mode `email` field), MIME parsed. */
+export async function parseRawEmail(
+  raw: Buffer | string,
+  channelAddress: string,
+  now: Date,
+): Promise<InboundBatch> {
+  const batch: InboundBatch = { messages: [], statuses: [], notices: [] };
+  const parsed = await lazy.mailparser().simpleParser(raw, { skipHtmlToText: false, skipTextLinks: true });
+  const fromValue = parsed.from?.value?.[0];
+  const from = fromValue?.address
+    ? parseAddress(
+        fromValue.name ? `"${fromValue.name.replace(/"/g, '')}" <${fromValue.address}>` : fromValue.address,
+      )
+    : undefined;
+  if (!from) return batch;
+  const toList = Array.isArray(parsed.to) ? parsed.to.flatMap((t) => t.value) : (parsed.to?.value ?? []);
+  const subject = parsed.subject ?? '';
+  const html = typeof parsed.html === 'string' ? parsed.html : undefined;
+  const text = parsed.text?.trim()
+    ? parsed.text.replace(/\n$/, '')
+    : html
+      ? lazy.htmlToText()(html, { wordwrap: false })
+      : '';
+  const references =
+    (Array.isArray(parsed.references) ? parsed.references.join(' ') : (parsed.references ?? '')).match(
+      /<[^>]+>/g,
+    ) ?? [];
+  batch.messages.push(
+    emailMessage({
+      messageId:
+        firstMessageId(parsed.messageId) ??
+        hashedMessageId(from.address, subject, text, parsed.date?.toISOString()),
+      from,
+      to:
+        toList.map((t) => t.address?.toLowerCase()).find((a) => a === channelAddress.toLowerCase()) ??
+        toList[0]?.address?.toLowerCase() ??
+        channelAddress,
+      subject,
+      text,
+      html,
+      inReplyTo: firstMessageId(parsed.inReplyTo),
+      references,
+      date: parsed.date,
+      attachments: parsed.attachments.map((a) => ({
+        filename: a.filename ?? null,
+        mimeType: a.contentType || 'application/octet-stream',
+        content: a.content,
+        ...(a.contentId ? { contentId: a.contentId.replace(/^<|>$/g, '') } : {}),
+      })),
+      now,
+    }),
+  );
+  return batch;
+}
+
+/** A stored `multipart/form-data` post, read back into its fields and its file parts. */
+export async function readMultipart(
+  raw: Buffer,
+  contentType: string,
+): Promise<{ fields: Record<string, string>; files: FormFile[] }> {
+  const form = await new Response(new Uint8Array(raw), {
+    headers: { 'content-type': contentType },
+  }).formData();
+  const fields: Record<string, string> = {};
+  const files: FormFile[] = [];
+  for (const [field, value] of form.entries()) {
+    if (typeof value === 'string') fields[field] ??= value;
+    else
+      files.push({
+        field,
+        filename: value.name || null,
+        mimeType: value.type || 'application/octet-stream',
+        content: Buffer.from(await value.arrayBuffer()),
+      });
+  }
+  return { fields, files };
+}
+
+/**
+ * Any inbound format the email hook takes: JSON or form fields, `multipart/form-data` (SendGrid
+ * Inbound Parse, parsed or raw in `email`; Mailgun with attachments) and `message/rfc822`.
+ */
+export async function parseInboundRequest(
+  request: Pick<RawInbound, 'rawBody' | 'body' | 'contentType'>,
+  channelAddress: string,
+  now: Date,
+): Promise<InboundBatch> {
+  const type = (request.contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'message/rfc822') return parseRawEmail(request.rawBody, channelAddress, now);
+  if (type === 'multipart/form-data') {
+    const { fields, files } = await readMultipart(request.rawBody, request.contentType ?? '');
+    if (fields.email?.trim()) return parseRawEmail(fields.email, channelAddress, now);
+    return parseInboundEmail(fields, channelAddress, now, files);
+  }
+  return parseInboundEmail(request.body, channelAddress, now);
 }
 
 function smtpError(err: unknown): ChannelSendError {
@@ -221,7 +425,10 @@ export function createEmailAdapter(opts: { timeoutMs?: number } = {}): ChannelAd
           text,
           messageId,
           ...(message.replyToProviderId
-            ? { inReplyTo: message.replyToProviderId, references: [message.replyToProviderId] }
+            ? {
+                inReplyTo: message.replyToProviderId,
+                references: message.references?.length ? message.references : [message.replyToProviderId],
+              }
             : {}),
           ...(message.media?.url && message.type !== 'text'
             ? { attachments: [{ path: message.media.url, filename: message.media.filename }] }
@@ -239,15 +446,16 @@ export function createEmailAdapter(opts: { timeoutMs?: number } = {}): ChannelAd
       return Boolean(expected && given && safeEqual(given, expected));
     },
 
-    parseInbound(channel: ChannelConfig, request: RawInbound): InboundBatch {
-      return parseInboundEmail(request.body, channel.address, new Date());
+    parseInbound(channel: ChannelConfig, request: RawInbound): Promise<InboundBatch> {
+      return parseInboundRequest(request, channel.address, new Date());
     },
   };
 }
 
-// nodemailer and html-to-text are loaded on first use, so a server without email channels never holds them.
+// nodemailer, mailparser and html-to-text are loaded on first use, so a server without email channels never holds them.
 const requireLazily = createRequire(import.meta.url);
 const lazy = {
   nodemailer: () => requireLazily('nodemailer') as typeof import('nodemailer'),
   htmlToText: () => (requireLazily('html-to-text') as typeof import('html-to-text')).convert,
+  mailparser: () => requireLazily('mailparser') as typeof import('mailparser'),
 };

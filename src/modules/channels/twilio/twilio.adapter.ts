@@ -11,7 +11,7 @@ import {
   type SendResult,
   type StatusUpdate,
 } from '../channel-adapter.ts';
-import { postToProvider } from '../provider-http.ts';
+import { fileOf, getFromProvider, postToProvider } from '../provider-http.ts';
 
 /**
  * Twilio Programmable Messaging (SMS/MMS): `POST /2010-04-01/Accounts/{sid}/Messages.json`,
@@ -27,9 +27,22 @@ export interface TwilioOptions {
   timeoutMs?: number;
 }
 
-/** Keywords carriers and Twilio treat as opt-out and opt-in (Twilio's default Advanced Opt-Out lists). */
-export const OPT_OUT_KEYWORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
-export const OPT_IN_KEYWORDS = new Set(['START', 'UNSTOP']);
+/**
+ * Twilio's default opt-out and opt-in keywords (Advanced Opt-Out defaults; REVOKE and OPTOUT
+ * joined the opt-out list in 2025, following the FCC's revocation rules). A message that is
+ * exactly one of them (case, spaces and a final "." or "!" aside) opts the sender out or in.
+ */
+export const OPT_OUT_KEYWORDS = new Set([
+  'STOP',
+  'STOPALL',
+  'UNSUBSCRIBE',
+  'CANCEL',
+  'END',
+  'QUIT',
+  'REVOKE',
+  'OPTOUT',
+]);
+export const OPT_IN_KEYWORDS = new Set(['START', 'YES', 'UNSTOP']);
 
 /** `opt_out`, `opt_in`, or undefined: the whole message must be the keyword (case and spacing aside). */
 export function optKeyword(text: string): 'opt_out' | 'opt_in' | undefined {
@@ -40,6 +53,12 @@ export function optKeyword(text: string): 'opt_out' | 'opt_in' | undefined {
   if (OPT_OUT_KEYWORDS.has(word)) return 'opt_out';
   if (OPT_IN_KEYWORDS.has(word)) return 'opt_in';
   return undefined;
+}
+
+/** Twilio's `OptOutType` (Advanced Opt-Out, including the account's custom keywords): STOP, START or HELP. */
+function optOutTypeOf(form: Record<string, string>): 'opt_out' | 'opt_in' | undefined {
+  const t = (form.OptOutType ?? '').toUpperCase();
+  return t === 'STOP' ? 'opt_out' : t === 'START' ? 'opt_in' : undefined;
 }
 
 const statusMap: Record<string, ProviderStatus | undefined> = {
@@ -63,7 +82,12 @@ function mapTwilioError(
       providerCode,
       retryAfterMs,
     });
-  if (code === 21610) return fail('contact_opted_out');
+  if (code === 21610)
+    return new ChannelSendError(
+      'contact_opted_out',
+      `Twilio refused the message: the recipient replied STOP (${providerCode}: ${detail})`,
+      { providerCode, recipientOptedOut: true },
+    );
   if (code === 21211 || code === 21614 || code === 21612 || code === 21408 || code === 21617)
     return fail('validation_failed');
   if (code === 20003 || code === 20404 || code === 21606 || code === 21659)
@@ -130,6 +154,25 @@ export function createTwilioAdapter(opts: TwilioOptions): ChannelAdapter {
       return twilioLib().validateRequest(token, signature, request.url, params);
     },
 
+    async fetchMedia(channel, media) {
+      const sid = channel.credentials.account_sid;
+      const token = channel.credentials.auth_token;
+      if (!media.url) throw new ChannelSendError('not_found', 'The message names no media to fetch.');
+      // Twilio media URLs take the account's basic auth (required when "HTTP Basic Authentication
+      // for media access" is on) and redirect to the file.
+      const res = await getFromProvider('Twilio', media.url, {
+        headers:
+          sid && token ? { authorization: `Basic ${Buffer.from(`${sid}:${token}`).toString('base64')}` } : {},
+        timeoutMs: opts.timeoutMs,
+      });
+      if (!res.ok)
+        throw new ChannelSendError(
+          'provider_error',
+          `Twilio refused the media download (HTTP ${res.status}).`,
+        );
+      return fileOf(res, media.mime_type);
+    },
+
     parseInbound(_channel: ChannelConfig, request: RawInbound): InboundBatch {
       return parseTwilioForm((request.body ?? {}) as Record<string, string>, new Date());
     },
@@ -167,6 +210,7 @@ export function parseTwilioForm(form: Record<string, string>, now: Date): Inboun
               `Twilio reported ${raw}${form.ErrorCode ? ` (error ${form.ErrorCode})` : ''}`,
             ...(form.ErrorCode ? { providerCode: form.ErrorCode } : {}),
           };
+          if (form.ErrorCode === '21610') update.recipientOptedOut = true;
         }
         batch.statuses.push(update);
       }
@@ -181,6 +225,7 @@ export function parseTwilioForm(form: Record<string, string>, now: Date): Inboun
     from: form.From,
     ...(form.To ? { to: form.To } : {}),
     ...(form.ProfileName ? { profileName: form.ProfileName } : {}),
+    ...(optOutTypeOf(form) ? { optOut: optOutTypeOf(form) } : {}),
     type: 'text',
     text,
     timestamp: now,

@@ -8,8 +8,6 @@ import { acceptInbound, hookChannel, verifyOrThrow } from '../providers.inbound.
 
 const params = z.object({ channel_id: idOf('ch', 'The channel the webhook is for.') });
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
-const VOICE_TWIML =
-  '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Voice calls are not configured on this number.</Say><Hangup/></Response>';
 
 /** The URL Twilio signed: the configured public URL plus the path, else the request's own scheme and host. */
 export function publicUrlOf(ctx: AppContext, request: FastifyRequest): string {
@@ -26,7 +24,7 @@ function verified(ctx: AppContext, request: FastifyRequest, rawBody: Buffer | un
       .toLowerCase();
     if (type !== 'application/x-www-form-urlencoded')
       throw new ApiError('unsupported_media_type', 'Twilio webhooks are form-encoded.');
-    verifyOrThrow(channel, {
+    verifyOrThrow(ctx, channel, {
       rawBody: rawBody as Buffer,
       headers: request.headers,
       url: publicUrlOf(ctx, request),
@@ -67,22 +65,4 @@ export const twilioHookRoutes: AnyRoute[] = [
     'Receive Twilio message status callbacks',
     'Verifies `X-Twilio-Signature`; `sent`, `delivered`, `read`, `undelivered` and `failed` advance the message (never backwards).',
   ),
-  defineRoute({
-    method: 'POST',
-    path: '/hooks/twilio/:channel_id/voice',
-    summary: 'Twilio voice webhook (not configured)',
-    description:
-      'Voice on Twilio numbers is configured separately; this answers TwiML that says so and hangs up, after verifying the signature.',
-    tags: ['Provider webhooks'],
-    auth: 'none',
-    hidden: true,
-    params,
-    contentTypes: ['application/x-www-form-urlencoded'],
-    responses: { 200: null },
-    errors: ['invalid_signature', 'not_found', 'unsupported_media_type'],
-    handler: async ({ ctx, params, rawBody, request }) => {
-      await verified(ctx, request, rawBody)(params.channel_id);
-      return { status: 200, body: VOICE_TWIML, contentType: 'text/xml; charset=utf-8' };
-    },
-  }),
 ];

@@ -63,7 +63,16 @@ export function buildSendBody(message: OutboundMessage): Record<string, unknown>
       const t = message.template;
       if (!t) throw new ChannelSendError('validation_failed', 'A template message needs a template.');
       const components: GraphComponent[] = [];
-      if (t.headerParameters?.length) {
+      if (t.headerNamedParameters && Object.keys(t.headerNamedParameters).length > 0) {
+        components.push({
+          type: 'header',
+          parameters: Object.entries(t.headerNamedParameters).map(([name, text]) => ({
+            type: 'text',
+            parameter_name: name,
+            text,
+          })),
+        });
+      } else if (t.headerParameters?.length) {
         components.push({
           type: 'header',
           parameters: t.headerParameters.map((text) => ({ type: 'text', text })),
@@ -82,6 +91,15 @@ export function buildSendBody(message: OutboundMessage): Record<string, unknown>
         components.push({
           type: 'body',
           parameters: t.bodyParameters.map((text) => ({ type: 'text', text })),
+        });
+      }
+      for (const b of t.buttonParameters ?? []) {
+        // A url button's parameter is the end of its URL (Meta appends it to the template's URL).
+        components.push({
+          type: 'button',
+          sub_type: b.subType,
+          index: String(b.index),
+          parameters: [{ type: 'text', text: b.text }],
         });
       }
       body.template = {
@@ -260,6 +278,8 @@ const statusMap: Record<string, ProviderStatus> = {
   sent: 'sent',
   delivered: 'delivered',
   read: 'read',
+  // A voice message the customer listened to (Meta's `played`): it was read.
+  played: 'read',
   failed: 'failed',
 };
 const mediaTypes = new Set(['image', 'document', 'audio', 'video', 'sticker']);
@@ -478,6 +498,8 @@ export function parseMetaWebhook(body: unknown, phoneNumberId: string | undefine
   return batch;
 }
 
+type Values = string[] | Record<string, string | number>;
+
 export interface TemplateDefinition {
   name: string;
   language: string;
@@ -486,37 +508,83 @@ export interface TemplateDefinition {
   header?: string | null;
   footer?: string | null;
   buttons?: Array<{ type?: string; text: string; url?: string; phone_number?: string }> | null;
-  /** Sample values for the body's variables, in order (Meta requires examples for review). */
-  examples?: string[];
+  /** Sample values the caller gave (Meta requires one for every placeholder to review a template). */
+  examples?: { header?: Values; body?: Values; buttons?: Array<{ index: number; value: string }> } | null;
 }
 
-/** The body of `POST /{waba_id}/message_templates`. */
+const placeholdersOf = (text: string) => [...text.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]);
+
+/** The caller's sample for each placeholder (by name or position), a made-up one only as a last resort. */
+function samplesFor(names: string[], given: Values | undefined): string[] {
+  return names.map((name, i) => {
+    const v = Array.isArray(given) ? (given[Number(name) - 1] ?? given[i]) : given?.[name];
+    return v === undefined || String(v).trim() === '' ? `sample_${name}` : String(v);
+  });
+}
+
+/**
+ * The body of `POST /{waba_id}/message_templates`: every component with the examples Meta's
+ * review requires (header and body samples, the full sample URL of a url button with a
+ * placeholder), and `parameter_format: "NAMED"` with named samples for `{{first_name}}` templates.
+ */
 export function buildTemplateSubmission(t: TemplateDefinition): Record<string, unknown> {
   const components: Array<Record<string, unknown>> = [];
-  if (t.header) components.push({ type: 'HEADER', format: 'TEXT', text: t.header });
-  const vars = [...t.body.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]);
+  const bodyVars = placeholdersOf(t.body);
+  const named =
+    bodyVars.some((v) => !/^\d+$/.test(v)) ||
+    (t.header ? placeholdersOf(t.header) : []).some((v) => !/^\d+$/.test(v));
+  const examples = t.examples ?? {};
+  if (t.header) {
+    const vars = placeholdersOf(t.header);
+    const header: Record<string, unknown> = { type: 'HEADER', format: 'TEXT', text: t.header };
+    if (vars.length) {
+      const samples = samplesFor(vars, examples.header ?? (named ? examples.body : undefined));
+      header.example = named
+        ? { header_text_named_params: vars.map((v, i) => ({ param_name: v, example: samples[i] })) }
+        : { header_text: samples };
+    }
+    components.push(header);
+  }
   const bodyComponent: Record<string, unknown> = { type: 'BODY', text: t.body };
-  if (vars.length > 0) {
-    const samples = vars.map((v, i) => t.examples?.[i] ?? `sample_${v}`);
-    bodyComponent.example = { body_text: [samples] };
+  if (bodyVars.length > 0) {
+    const samples = samplesFor(bodyVars, examples.body);
+    bodyComponent.example = named
+      ? { body_text_named_params: bodyVars.map((v, i) => ({ param_name: v, example: samples[i] })) }
+      : { body_text: [samples] };
   }
   components.push(bodyComponent);
   if (t.footer) components.push({ type: 'FOOTER', text: t.footer });
   if (t.buttons?.length) {
     components.push({
       type: 'BUTTONS',
-      buttons: t.buttons.map((b) => {
+      buttons: t.buttons.map((b, index) => {
         const type = (
           b.type ?? (b.url ? 'URL' : b.phone_number ? 'PHONE_NUMBER' : 'QUICK_REPLY')
         ).toUpperCase();
+        const urlVars = b.url ? placeholdersOf(b.url) : [];
+        const sample = examples.buttons?.find((e) => e.index === index)?.value ?? 'sample';
         return {
           type,
           text: b.text,
           ...(b.url ? { url: b.url } : {}),
+          // Meta wants the whole sample URL, the placeholder filled.
+          ...(b.url && urlVars.length
+            ? {
+                example: [
+                  /^https?:\/\//.test(sample) ? sample : b.url.replace(/\{\{\s*[\w.]+\s*\}\}/, sample),
+                ],
+              }
+            : {}),
           ...(b.phone_number ? { phone_number: b.phone_number } : {}),
         };
       }),
     });
   }
-  return { name: t.name, language: t.language, category: t.category.toUpperCase(), components };
+  return {
+    name: t.name,
+    language: t.language,
+    category: t.category.toUpperCase(),
+    ...(named ? { parameter_format: 'NAMED' } : {}),
+    components,
+  };
 }

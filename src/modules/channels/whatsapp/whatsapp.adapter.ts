@@ -7,7 +7,7 @@ import {
   type RawInbound,
   type SendResult,
 } from '../channel-adapter.ts';
-import { postToProvider } from '../provider-http.ts';
+import { fileOf, getFromProvider, postToProvider } from '../provider-http.ts';
 import {
   buildSendBody,
   buildTemplateSubmission,
@@ -119,6 +119,36 @@ export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
     reserveSendSlot(channel: ChannelConfig, to: string, nowMs: number): number {
       const numberKey = channel.credentials.phone_number_id ?? channel.id;
       return pacing.reserve(numberKey, messagesPerSecond(channel), to, nowMs);
+    },
+
+    async fetchMedia(channel, media) {
+      const token = credential(channel, 'access_token');
+      const auth = { authorization: `Bearer ${token}` };
+      const download = async (url: string) => {
+        const res = await getFromProvider('Meta', url, { headers: auth, timeoutMs: opts.timeoutMs });
+        if (!res.ok) return { res, file: undefined };
+        return { res, file: await fileOf(res, media.mime_type) };
+      };
+      // Webhooks since 2025 carry the download `url` itself; it expires, so the id is the fallback.
+      if (media.url) {
+        const { file } = await download(media.url);
+        if (file) return file;
+        if (!media.id)
+          throw new ChannelSendError('provider_error', 'Meta no longer serves this media (its URL expired).');
+      }
+      if (!media.id) throw new ChannelSendError('not_found', 'The message names no media to fetch.');
+      const base = `${opts.graphUrl.replace(/\/$/, '')}/${opts.version}`;
+      const meta = await getFromProvider('Meta', `${base}/${encodeURIComponent(media.id)}`, {
+        headers: auth,
+        timeoutMs: opts.timeoutMs,
+      });
+      const info = (await meta.json().catch(() => undefined)) as Record<string, any> | undefined;
+      if (!meta.ok) throw mapGraphError(meta.status, info?.error as GraphError | undefined);
+      if (typeof info?.url !== 'string')
+        throw new ChannelSendError('provider_error', 'Meta answered the media lookup without a url.');
+      const { res, file } = await download(info.url);
+      if (file) return { ...file, mimeType: info.mime_type ?? file.mimeType };
+      throw new ChannelSendError('provider_error', `Meta refused the media download (HTTP ${res.status}).`);
     },
 
     async submitTemplate(channel, template) {

@@ -59,10 +59,10 @@ export const whatsappHookRoutes: AnyRoute[] = [
     hidden: true,
     params,
     responses: { 200: null },
-    errors: ['invalid_signature', 'not_found', 'unsupported_media_type'],
+    errors: ['invalid_signature', 'not_found', 'unsupported_media_type', 'validation_failed'],
     handler: async ({ ctx, params, rawBody, request }) => {
       const channel = await hookChannel(ctx, params.channel_id, ['meta']);
-      verifyOrThrow(channel, {
+      verifyOrThrow(ctx, channel, {
         rawBody: rawBody as Buffer,
         headers: request.headers,
         url: request.url,

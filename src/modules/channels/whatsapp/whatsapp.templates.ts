@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { AppContext } from '../../../platform/context.ts';
+import { tenant } from '../../../platform/db/scope.ts';
 import { fromJson } from '../../../platform/json.ts';
 import { defineJob } from '../../../platform/queue/queue.ts';
-import { onTemplateCreated } from '../../messaging/hooks.ts';
 import { setTemplateStatus } from '../../messaging/templates.service.ts';
 import { adapterFor } from '../adapters.ts';
 import { ChannelSendError } from '../channel-adapter.ts';
@@ -28,17 +28,15 @@ export async function submitTemplate(
   p: { templateId: string; workspaceId: string; livemode: boolean },
 ) {
   const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
-  const row = await ctx.db
+  const row = await tenant(ctx.db, scope)
     .selectFrom('templates')
     .selectAll()
     .where('id', '=', p.templateId)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', scope.livemode ? 1 : 0)
     .executeTakeFirst();
   if (!row || row.status === 'approved') return;
   const channelRow = await findChannelForSend(ctx.db, scope, { type: 'whatsapp' });
   if (channelRow?.provider !== 'meta') return;
-  const adapter = adapterFor('meta') as WhatsAppAdapter | undefined;
+  const adapter = adapterFor(ctx, 'meta') as WhatsAppAdapter | undefined;
   if (!adapter?.submitTemplate) return;
   const header = fromJson<{ text?: string } | null>(row.header, null);
   try {
@@ -50,6 +48,7 @@ export async function submitTemplate(
       header: header?.text ?? null,
       footer: row.footer,
       buttons: fromJson(row.buttons, null),
+      examples: fromJson(row.examples, null),
     });
     // Meta approves some utility templates at once; otherwise the webhook brings the verdict.
     if (result.status === 'approved' || result.status === 'rejected')
@@ -69,23 +68,14 @@ export async function submitTemplate(
   }
 }
 
-// The messaging hooks are process-wide, like the adapter registry: one listener, bound to the
-// context of the app that set up last (one per process outside tests).
-let current: AppContext | undefined;
-const enqueueSubmission = async (
-  tx: Parameters<Parameters<typeof onTemplateCreated>[0]>[0],
-  e: { workspaceId: string; livemode: boolean; template: { id: string } },
-) => {
-  if (!e.livemode || !current) return;
-  await current.queue.enqueue(tx.db, submitTemplateJob, {
-    templateId: e.template.id,
-    workspaceId: e.workspaceId,
-    livemode: e.livemode,
-  });
-};
-
 export function registerTemplateSync(ctx: AppContext) {
-  current = ctx;
   ctx.queue.register(submitTemplateJob, (p) => submitTemplate(ctx, p));
-  onTemplateCreated(enqueueSubmission);
+  ctx.modules.messaging.hooks.templateSaved.add(async (tx, e) => {
+    if (!e.livemode) return;
+    await ctx.queue.enqueue(tx.db, submitTemplateJob, {
+      templateId: e.template.id,
+      workspaceId: e.workspaceId,
+      livemode: e.livemode,
+    });
+  });
 }

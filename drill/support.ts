@@ -1,0 +1,252 @@
+/**
+ * What the fault drill needs besides the test support: a TCP proxy the drill can cut and
+ * restore (a database or Redis going away without stopping the shared server), a steady send
+ * load that records what was acknowledged, and a Parley server wired to a fake WhatsApp Cloud API.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { signMetaPayload } from '../src/modules/channels/whatsapp/meta-protocol.ts';
+import { FakeMetaGraph, type FakeNumber, messagesPayload, textMessage } from '../test/fakes/meta-graph.ts';
+import { startReceiver } from '../test/support/webhook-receiver.ts';
+
+/** Customers the load writes to in turn: WhatsApp paces one recipient to one message per 6 s. */
+export const CUSTOMERS = Array.from(
+  { length: 300 },
+  (_, i) => `+91987650${String(1000 + i).padStart(4, '0')}`,
+);
+
+/** Forwards TCP to `target`; `cut()` drops every connection and refuses new ones until `restore()`. */
+export class TcpProxy {
+  readonly #target: { host: string; port: number };
+  readonly #sockets = new Set<Socket>();
+  #server: Server | undefined;
+  #cut = false;
+  port = 0;
+
+  constructor(target: { host: string; port: number }) {
+    this.#target = target;
+  }
+
+  async start() {
+    this.#server = createServer((client) => {
+      if (this.#cut) {
+        client.destroy();
+        return;
+      }
+      const upstream = connect(this.#target.port, this.#target.host);
+      for (const s of [client, upstream]) {
+        this.#sockets.add(s);
+        s.on('close', () => this.#sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.#server.address() as { port: number }).port;
+  }
+
+  cut() {
+    this.#cut = true;
+    for (const s of this.#sockets) s.destroy();
+  }
+
+  restore() {
+    this.#cut = false;
+  }
+
+  async stop() {
+    this.cut();
+    await new Promise<void>((resolve) => this.#server?.close(() => resolve()) ?? resolve());
+  }
+}
+
+export interface SendOutcome {
+  n: number;
+  text: string;
+  /** The message id when Parley acknowledged (201); else the status or error. */
+  id?: string;
+  status: number | string;
+}
+
+/** Sends `text` messages at `perSecond` until `stop()`, recording every outcome. */
+export function steadyLoad(base: () => string, key: string, perSecond: number, label: string) {
+  const outcomes: SendOutcome[] = [];
+  const inflight = new Set<Promise<void>>();
+  let n = 0;
+  const tick = () => {
+    const i = n++;
+    const text = `${label} ${i}`;
+    const p = fetch(`${base()}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ to: CUSTOMERS[i % CUSTOMERS.length], type: 'text', text }),
+      signal: AbortSignal.timeout(10_000),
+    })
+      .then(async (res) => {
+        const body = (await res.json().catch(() => ({}))) as { id?: string };
+        outcomes.push({ n: i, text, status: res.status, ...(res.status === 201 ? { id: body.id } : {}) });
+      })
+      .catch((err: Error) => {
+        outcomes.push({ n: i, text, status: err.name === 'TimeoutError' ? 'timeout' : 'refused' });
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+  const timer = setInterval(tick, Math.round(1000 / perSecond));
+  return {
+    outcomes,
+    async stop() {
+      clearInterval(timer);
+      await Promise.all([...inflight]);
+      return outcomes;
+    },
+  };
+}
+
+/** A fake WhatsApp Cloud API number and a webhook receiver for one drill scenario. */
+export async function providerWorld() {
+  const meta = new FakeMetaGraph('v21.0');
+  // Status webhooks back to Parley would race the kills; the drill checks sends and events only.
+  meta.statusWebhooks = false;
+  await meta.start();
+  const number = meta.addNumber({ displayPhoneNumber: '14155550142' });
+  const receiver = await startReceiver();
+  return { meta, number, receiver };
+}
+
+export const ADMIN_TOKEN = `drill-admin-${randomBytes(12).toString('hex')}`;
+
+async function call(base: string, method: string, path: string, key: string, body?: unknown) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+}
+
+/**
+ * A workspace with a live WhatsApp channel on the fake Cloud API, a webhook endpoint for
+ * `message.sent`, and the customer's 24-hour window opened by a signed inbound message.
+ */
+export async function liveWorkspace(base: string, number: FakeNumber, receiverUrl: string) {
+  const ws = await call(base, 'POST', '/v1/admin/workspaces', ADMIN_TOKEN, { name: 'Drill' });
+  assert.equal(ws.status, 201, ws.text);
+  const live = (ws.body.api_keys as Array<{ mode: string; key: string }>).find((k) => k.mode === 'live')!.key;
+  const ch = await call(base, 'POST', '/v1/channels', live, {
+    type: 'whatsapp',
+    provider: 'meta',
+    address: '+14155550142',
+    credentials: {
+      phone_number_id: number.phoneNumberId,
+      business_account_id: number.businessAccountId,
+      access_token: number.accessToken,
+      app_secret: number.appSecret,
+      verify_token: 'drill',
+    },
+  });
+  assert.equal(ch.status, 201, ch.text);
+  const hook = await call(base, 'POST', '/v1/webhooks', live, {
+    url: `${receiverUrl}/ok/drill`,
+    events: ['message.sent'],
+  });
+  assert.equal(hook.status, 201, hook.text);
+  // One signed webhook with a message from every customer opens all their windows.
+  const raw = JSON.stringify(
+    messagesPayload(
+      number,
+      CUSTOMERS.map((c) => textMessage(c, 'hi, I am here')),
+    ),
+  );
+  const inbound = await fetch(`${base}/hooks/whatsapp/${ch.body.id}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hub-signature-256': signMetaPayload(raw, number.appSecret),
+    },
+    body: raw,
+  });
+  assert.equal(inbound.status, 200);
+  // The windows are open once the inbound messages are stored.
+  for (let i = 0; i < 400; i++) {
+    const convs = await call(base, 'GET', '/v1/conversations?channel=whatsapp&per_page=1', live);
+    if (convs.body?.meta?.total === CUSTOMERS.length) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { live, channelId: ch.body.id as string };
+}
+
+/**
+ * Waits until the `message.sent` event of every acknowledged message has reached the webhook
+ * receiver (nothing accepted is lost, and its event is delivered); returns the ids still missing.
+ */
+export async function allSent(
+  received: Array<{ path: string; body: string }>,
+  ids: string[],
+  timeoutMs = 60_000,
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  const missing = new Set(ids);
+  let read = 0;
+  while (missing.size && Date.now() < deadline) {
+    for (; read < received.length; read++) {
+      const r = received[read];
+      if (r.path.startsWith('/ok/drill'))
+        missing.delete((JSON.parse(r.body) as { data: { id: string } }).data.id);
+    }
+    if (missing.size) await new Promise((r) => setTimeout(r, 200));
+  }
+  return [...missing];
+}
+
+/** How many times the fake provider received each text. */
+export function sendCounts(meta: FakeMetaGraph): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of meta.sends()) {
+    const text = r.body?.text?.body as string | undefined;
+    if (text) counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * Every acknowledged message reached the provider, none was lost. Sends made twice are counted,
+ * not refused: a process killed between the provider's answer and the write that records it
+ * sends those messages again on restart (RELIABILITY.md, "known gap"). `strict` refuses them.
+ */
+export function assertNoneLost(meta: FakeMetaGraph, outcomes: SendOutcome[], strict = false) {
+  const counts = sendCounts(meta);
+  const acked = outcomes.filter((o) => o.id);
+  const missing = acked.filter((o) => (counts.get(o.text) ?? 0) === 0).map((o) => o.text);
+  const twice = [...counts].filter(([, c]) => c > 1).map(([t]) => t);
+  assert.deepEqual(missing, [], 'acknowledged messages never sent');
+  if (strict) assert.deepEqual(twice, [], 'messages sent more than once');
+  return { acknowledged: acked.length, sent: counts.size, twice: twice.length };
+}
+
+/** Each acknowledged message's `message.sent` event arrived at least once, always with one webhook-id. */
+export function assertEventsDelivered(
+  received: Array<{ path: string; headers: Record<string, unknown>; body: string }>,
+  acknowledgedIds: string[],
+) {
+  const byMessage = new Map<string, Set<string>>();
+  for (const r of received) {
+    if (!r.path.startsWith('/ok/drill')) continue;
+    const body = JSON.parse(r.body) as { id: string; data: { id: string } };
+    assert.equal(r.headers['webhook-id'], body.id, 'webhook-id is the event id');
+    const ids = byMessage.get(body.data.id) ?? new Set();
+    ids.add(body.id);
+    byMessage.set(body.data.id, ids);
+  }
+  const missing = acknowledgedIds.filter((id) => !byMessage.has(id));
+  assert.deepEqual(missing, [], 'message.sent never delivered');
+  for (const [msg, ids] of byMessage) assert.equal(ids.size, 1, `one event id for ${msg}`);
+  return byMessage.size;
+}

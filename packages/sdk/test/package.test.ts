@@ -1,0 +1,141 @@
+/**
+ * The SDK and the CLI as a user installs them: `npm pack` on each (which builds dist/ through the
+ * `prepare` script), both tarballs installed offline into a fresh project outside the repository,
+ * then a plain JavaScript script importing `@parley/sdk` and the installed `parley` binary run
+ * against a real Parley server started here.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { startServer, type TestServer } from './support/server.ts';
+
+const run = promisify(execFile);
+const root = new URL('../../../', import.meta.url).pathname;
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+// npm and the scripts it runs must not see the test runner's --conditions=parley-source.
+const env = { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'production' };
+
+const SCRIPT = `
+import { Parley, ParleyError, signWebhook, verifyWebhook } from '@parley/sdk';
+
+const client = new Parley({ apiKey: process.env.PARLEY_API_KEY, baseUrl: process.env.PARLEY_BASE_URL });
+const me = await client.me();
+let error = null;
+try {
+  await client.contacts.create({ phone: 'not a phone', name: 'X' });
+} catch (err) {
+  error = { parleyError: err instanceof ParleyError, status: err.status, code: err.code, requestId: err.requestId };
+}
+const body = JSON.stringify({ id: 'evt_1', event: 'contact.created', created_at: new Date().toISOString(), data: {} });
+const secret = 'whsec_package_test_secret';
+const event = verifyWebhook(secret, signWebhook(secret, { id: 'msg_1', body }), body);
+console.log(JSON.stringify({ workspace: me.workspace.id, error, event: event.event }));
+`;
+
+describe('@parley/sdk and @parley/cli from their packed tarballs [sqlite]', () => {
+  let server: TestServer;
+  let ws: { id: string; live: string; test: string };
+  let dir: string;
+  let project: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-pkg-test-'));
+    project = join(dir, 'project');
+    const packed = join(dir, 'packed');
+    mkdirSync(packed);
+    mkdirSync(project);
+    const packing = run(
+      npm,
+      ['pack', '--pack-destination', packed, '-w', '@parley/sdk', '-w', '@parley/cli'],
+      {
+        cwd: root,
+        env,
+      },
+    );
+    server = await startServer();
+    ws = await server.workspace();
+    await packing;
+    const tarballs = readdirSync(packed).map((f) => join(packed, f));
+    assert.equal(tarballs.length, 2, `two tarballs: ${tarballs.join(', ')}`);
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'parley-pkg-test', private: true, type: 'module' }),
+    );
+    // Offline: the packages have no dependency outside each other, so nothing is downloaded.
+    await run(npm, ['install', '--offline', '--no-audit', '--no-fund', '--silent', ...tarballs], {
+      cwd: project,
+      env,
+    });
+    writeFileSync(join(project, 'use-sdk.mjs'), SCRIPT);
+  });
+  after(async () => {
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the tarball holds the built JavaScript and declarations, not the TypeScript source', async () => {
+    const { stdout } = await run(
+      npm,
+      ['pack', '--dry-run', '--json', '--ignore-scripts', '-w', '@parley/sdk'],
+      {
+        cwd: root,
+        env,
+      },
+    );
+    const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map(
+      (f) => f.path,
+    );
+    for (const f of [
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/browser.js',
+      'dist/schema.d.ts',
+      'package.json',
+    ]) {
+      assert.ok(files.includes(f), `${f} is packed (${files.join(', ')})`);
+    }
+    assert.ok(!files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), 'no .ts source is packed');
+  });
+
+  it('a plain JavaScript project calls the API, and an API error keeps its code and request id', async () => {
+    const { stdout } = await run(process.execPath, ['use-sdk.mjs'], {
+      cwd: project,
+      env: { ...env, PARLEY_API_KEY: ws.test, PARLEY_BASE_URL: server.url },
+    });
+    const out = JSON.parse(stdout) as {
+      workspace: string;
+      error: { parleyError: boolean; status: number; code: string; requestId: string } | null;
+      event: string;
+    };
+    assert.equal(out.workspace, ws.id);
+    assert.ok(out.error, 'creating a contact with a bad phone fails');
+    assert.equal(out.error.parleyError, true);
+    assert.equal(out.error.status, 400);
+    assert.equal(out.error.code, 'validation_failed');
+    assert.match(out.error.requestId, /^req_/);
+    assert.equal(out.event, 'contact.created');
+  });
+
+  it('the installed parley binary runs from the tarball', async () => {
+    const bin = join(project, 'node_modules/.bin/parley');
+    const cliEnv = { ...env, PARLEY_API_KEY: ws.test, PARLEY_BASE_URL: server.url, HOME: dir };
+    const { stdout } = await run(process.execPath, [bin, 'me', '--json'], { cwd: project, env: cliEnv });
+    assert.equal((JSON.parse(stdout) as { workspace: { id: string } }).workspace.id, ws.id);
+    await assert.rejects(
+      run(process.execPath, [bin, 'conversations', 'show', 'conv_doesnotexist', '--json'], {
+        cwd: project,
+        env: cliEnv,
+      }),
+      (err: { code: number; stdout: string; stderr: string }) => {
+        assert.notEqual(err.code, 0);
+        assert.match(`${err.stdout}${err.stderr}`, /not_found/);
+        assert.match(`${err.stdout}${err.stderr}`, /req_/);
+        return true;
+      },
+    );
+  });
+});

@@ -1,0 +1,229 @@
+import { chunked } from '../../platform/chunked.ts';
+import type { AppContext } from '../../platform/context.ts';
+import { tenant } from '../../platform/db/scope.ts';
+import { ApiError } from '../../platform/errors.ts';
+import { fromJson } from '../../platform/json.ts';
+import type { UpdateAgentInput } from '../agents/agents.schemas.ts';
+import { agentConfig, draftAgentConfig, getAgentRow } from '../agents/agents.service.ts';
+import type { Scope as ContactScope } from '../contacts/contacts.service.ts';
+import type { MessageRow } from '../messaging/messaging.tables.ts';
+import { type AiOptions, dryRunTools, runEngine, variablesOf } from './ai.service.ts';
+import { type Action, asDryRun, type Turn } from './engine.ts';
+
+export interface ReplayInput {
+  conversation_ids?: string[];
+  since?: string;
+  limit?: number;
+  draft?: Omit<UpdateAgentInput, 'phone_number' | 'status'>;
+}
+
+/** Without conversations or a start, a replay takes the last week. */
+const DEFAULT_DAYS = 7;
+export const REPLAY_DEFAULT_LIMIT = 100;
+export const REPLAY_MAX_LIMIT = 1000;
+const HISTORY_TURNS = 20;
+
+/** What a reply did, whichever way it was recorded: a dry run's `would_book` is a `booking_created`. */
+const doneNames: Record<string, string> = {
+  would_capture_lead: 'lead_captured',
+  would_book: 'booking_created',
+  would_cancel_booking: 'booking_cancelled',
+  would_reschedule_booking: 'booking_rescheduled',
+  would_handoff: 'handoff',
+};
+const effects = new Set([
+  'lead_captured',
+  'booking_created',
+  'booking_cancelled',
+  'booking_rescheduled',
+  'booking_proposed',
+  'reschedule_proposed',
+  'handoff',
+]);
+const effectsOf = (actions: Action[]) =>
+  [...new Set(actions.map((a) => doneNames[a.type] ?? a.type).filter((t) => effects.has(t)))]
+    .sort()
+    .join(',');
+const sameText = (a: string | null, b: string) =>
+  (a ?? '').replace(/\s+/g, ' ').trim() === b.replace(/\s+/g, ' ').trim();
+
+const textOf = (m: MessageRow) =>
+  m.text ?? (m.media ? (fromJson<{ caption?: string }>(m.media, {}).caption ?? '') : '');
+
+/**
+ * `POST /v1/agents/{id}/replay`: past customer messages (of chosen conversations, or of the
+ * agent's conversations since a date, by default the last week) answered again by the agent as
+ * it is, or with a draft change applied, nothing sent and nothing written. Each message comes
+ * back with the reply it got then and the one it would get now, the actions of each (the
+ * now-actions as a dry run names them: `would_book`...), and whether anything changed: the
+ * reply's text or what it did (a lead, a booking, a cancellation, a move, an offer, a handoff).
+ * Each message is answered with the conversation as it stood before it (up to 20 turns).
+ * Dates the customer wrote ("tomorrow") and availability are read as of now.
+ */
+export async function replayAgent(
+  ctx: AppContext,
+  scope: ContactScope,
+  agentId: string,
+  body: ReplayInput,
+  opts: AiOptions,
+) {
+  const row = await getAgentRow(ctx.db, scope, agentId);
+  const agent = body.draft ? draftAgentConfig(ctx, row, body.draft) : agentConfig(ctx, row);
+  const livemode = scope.livemode ? 1 : 0;
+  const limit = body.limit ?? REPLAY_DEFAULT_LIMIT;
+  const chosen = body.conversation_ids ? [...new Set(body.conversation_ids)] : null;
+  if (chosen) {
+    const found = new Set<string>();
+    for (const ids of chunked(chosen)) {
+      const rows = await ctx.db
+        .selectFrom('conversations')
+        .select('id')
+        .where('workspace_id', '=', scope.workspaceId)
+        .where('livemode', '=', livemode)
+        .where('id', 'in', ids)
+        .execute();
+      for (const r of rows) found.add(r.id);
+    }
+    const missing = chosen.find((id) => !found.has(id));
+    if (missing) throw new ApiError('not_found', `Conversation ${missing} was not found.`);
+  }
+  const since =
+    body.since ??
+    (chosen ? null : new Date(ctx.clock.now().getTime() - DEFAULT_DAYS * 86_400_000).toISOString());
+
+  // The newest `limit` customer messages, answered oldest first.
+  let q = ctx.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('livemode', '=', livemode)
+    .where('direction', '=', 'inbound');
+  if (chosen) q = q.where('conversation_id', 'in', chosen);
+  else
+    q = q.where('conversation_id', 'in', (eb) =>
+      eb
+        .selectFrom('conversations')
+        .select('id')
+        .where('workspace_id', '=', scope.workspaceId)
+        .where('livemode', '=', livemode)
+        .where('agent_id', '=', agentId),
+    );
+  if (since) q = q.where('created_at', '>=', new Date(since).toISOString());
+  const picked = (
+    await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute()
+  ).reverse();
+
+  // Each picked message's conversation, read once: the turns before it and the reply after it.
+  const convIds = [...new Set(picked.map((m) => m.conversation_id))];
+  const thread = new Map<string, MessageRow[]>();
+  const conversations = new Map<string, { contact_id: string; dynamic_variables: string | null }>();
+  for (const ids of chunked(convIds)) {
+    const messages = await ctx.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('workspace_id', '=', scope.workspaceId)
+      .where('livemode', '=', livemode)
+      .where('conversation_id', 'in', ids)
+      .where('type', '!=', 'note')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    for (const m of messages) {
+      const list = thread.get(m.conversation_id) ?? [];
+      list.push(m);
+      thread.set(m.conversation_id, list);
+    }
+    for (const c of await ctx.db
+      .selectFrom('conversations')
+      .select(['id', 'contact_id', 'dynamic_variables'])
+      .where('id', 'in', ids)
+      .execute())
+      conversations.set(c.id, c);
+  }
+  const contactIds = [...new Set([...conversations.values()].map((c) => c.contact_id))];
+  const contacts = new Map<string, Awaited<ReturnType<typeof contactRows>>[number]>();
+  for (const ids of chunked(contactIds))
+    for (const c of await contactRows(ctx, scope, ids)) contacts.set(c.id, c);
+
+  const replyThen = new Map<string, MessageRow | null>();
+  for (const m of picked) {
+    const list = thread.get(m.conversation_id) ?? [];
+    const i = list.findIndex((x) => x.id === m.id);
+    replyThen.set(m.id, list.slice(i + 1).find((x) => x.direction !== 'inbound') ?? null);
+  }
+  const thenIds = [...new Set([...replyThen.values()].filter((m): m is MessageRow => !!m).map((m) => m.id))];
+  const thenActions = new Map<string, Action[]>();
+  for (const ids of chunked(thenIds)) {
+    const rows = await ctx.db
+      .selectFrom('ai_replies')
+      .select(['message_id', 'actions'])
+      .where('workspace_id', '=', scope.workspaceId)
+      .where('livemode', '=', livemode)
+      .where('message_id', 'in', ids)
+      .execute();
+    for (const r of rows) thenActions.set(r.message_id, fromJson<Action[]>(r.actions, []));
+  }
+
+  const tools = dryRunTools(ctx, scope, agent);
+  const now = ctx.clock.now();
+  const results = [];
+  for (const m of picked) {
+    const list = thread.get(m.conversation_id) ?? [];
+    const i = list.findIndex((x) => x.id === m.id);
+    const history: Turn[] = list
+      .slice(0, i)
+      .filter((x) => textOf(x).trim() || x.template)
+      .slice(-HISTORY_TURNS)
+      .map((x) => ({
+        role: x.direction === 'inbound' ? 'customer' : 'agent',
+        text: textOf(x) || fromJson<{ rendered_body?: string }>(x.template, {}).rendered_body || '',
+      }));
+    const conversation = conversations.get(m.conversation_id);
+    const text = textOf(m);
+    const result = await runEngine(
+      {
+        agent,
+        messages: text.trim() ? [text.slice(-4000)] : [],
+        history,
+        variables: variablesOf(
+          conversation ? contacts.get(conversation.contact_id) : undefined,
+          fromJson<Record<string, unknown>>(conversation?.dynamic_variables ?? null, {}),
+        ),
+        now,
+        defaultCountry: scope.defaultCountry,
+        unsupportedMedia: !text.trim() && m.type !== 'text',
+      },
+      tools,
+      opts.llm,
+    );
+    const then = replyThen.get(m.id) ?? null;
+    const actionsThen = then ? (thenActions.get(then.id) ?? []) : [];
+    const actionsNow = asDryRun(result.actions);
+    const replyThenText = then
+      ? textOf(then) || fromJson<{ rendered_body?: string }>(then.template, {}).rendered_body || ''
+      : null;
+    results.push({
+      message_id: m.id,
+      conversation_id: m.conversation_id,
+      created_at: m.created_at,
+      text,
+      reply_then: replyThenText,
+      reply_now: result.reply,
+      actions_then: actionsThen,
+      actions_now: actionsNow,
+      sources_now: result.sources,
+      changed: !sameText(replyThenText, result.reply) || effectsOf(actionsThen) !== effectsOf(actionsNow),
+    });
+  }
+  return {
+    object: 'agent_replay' as const,
+    agent_id: agent.id,
+    draft: body.draft !== undefined,
+    results,
+    summary: { total: results.length, changed: results.filter((r) => r.changed).length },
+  };
+}
+
+function contactRows(ctx: AppContext, scope: ContactScope, ids: string[]) {
+  return tenant(ctx.db, scope).selectFrom('contacts').selectAll().where('id', 'in', ids).execute();
+}

@@ -1,0 +1,1434 @@
+import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import './campaigns.tables.ts';
+import { sql } from 'kysely';
+import { chunked } from '../../platform/chunked.ts';
+import type { AppContext } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
+import type { Actor, ActorType, Tx } from '../../platform/events.ts';
+import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import type { Auth } from '../../platform/http/route.ts';
+import { newId } from '../../platform/ids.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
+import type { JobContext } from '../../platform/queue/queue.ts';
+import { getAgentRow } from '../agents/agents.service.ts';
+import { audienceContactIds, getAudienceRow } from '../audiences/audiences.service.ts';
+import { checkBroadcastVariables, recipientVariables } from '../broadcasts/variables.ts';
+import { findChannelForSend } from '../channels/channels.service.ts';
+import { type Sender, sendMessage } from '../messaging/messaging.service.ts';
+import { findTemplateForSend } from '../messaging/templates.service.ts';
+import { getFlowRow } from '../voice-flows/voice-flows.service.ts';
+import { dialJob, tickJob } from './campaigns.jobs.ts';
+import type {
+  CreateCampaignInput,
+  recipientResults,
+  recipientStates,
+  statsSchema,
+  UpdateCampaignInput,
+} from './campaigns.schemas.ts';
+import type {
+  CampaignRecipientsTable,
+  CampaignStatus,
+  CampaignsTable,
+  RecipientResult,
+  RecipientState,
+} from './campaigns.tables.ts';
+import { type CallingWindow, isOpen, nextOpening, recipientZones, type WindowRule } from './windows.ts';
+
+export type { Scope };
+
+const scopeOf = (c: CampaignsTable): Scope => ({ workspaceId: c.workspace_id, livemode: c.livemode === 1 });
+
+/** A scheduling pass plans this many seconds of dials at the campaign's pace. */
+const PASS_SECONDS = 2;
+/** Due recipients a pass looks at, at most (those outside their window are moved to its opening). */
+const SCAN_LIMIT = 1000;
+/** The longest a running campaign goes without a pass. */
+const MAX_IDLE_MS = 5_000;
+const EXPAND_BATCH = 1000;
+/** Recipients written per pass at most, so the first dials need not wait for a large audience. */
+const EXPAND_PER_PASS = 1000;
+const DEFAULT_RETRY_ON = ['no_answer', 'busy', 'voicemail', 'failed'];
+
+// ---------------------------------------------------------------------------------------------
+// Dialing voice calls goes through the call engine, which registers itself here.
+
+export interface CampaignCall {
+  campaign: CampaignsTable;
+  recipient: CampaignRecipientsTable;
+  contact: { id: string; phone: string; name: string | null };
+  dynamicVariables: Record<string, string | number | boolean>;
+}
+
+export interface CampaignDialer {
+  /** Live calls of a workspace and mode (the plan's concurrent-call limit counts these). */
+  activeCalls(db: Db | Trx, scope: Scope): Promise<number>;
+  /** Places the call (in its own transaction; its jobs dial it). A refusal is an ApiError. */
+  placeCall(ctx: AppContext, call: CampaignCall): Promise<{ callId: string }>;
+  /** The call an interrupted run of this attempt placed: this campaign's, to this contact, since `since`. */
+  findCall(db: Db | Trx, campaignId: string, contactId: string, since: string): Promise<string | null>;
+  /** Ends live calls (cancel with hangup). */
+  hangup?(ctx: AppContext, scope: Scope, callIds: string[]): Promise<void>;
+}
+
+const dialers = new WeakMap<AppContext, CampaignDialer>();
+export function setCampaignDialer(ctx: AppContext, dialer: CampaignDialer) {
+  dialers.set(ctx, dialer);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading.
+
+type Stats = import('zod').infer<typeof statsSchema>;
+type PublicStatus = (typeof recipientStates)[number] | (typeof recipientResults)[number];
+
+const emptyStats = (): Stats => ({
+  total: 0,
+  pending: 0,
+  scheduled: 0,
+  in_progress: 0,
+  completed: 0,
+  answered: 0,
+  voicemail: 0,
+  no_answer: 0,
+  busy: 0,
+  failed: 0,
+  sent: 0,
+  skipped: 0,
+  expired: 0,
+  canceled: 0,
+  attempts: 0,
+  answer_rate: null,
+  avg_duration_seconds: null,
+  outcomes: {},
+});
+
+async function statsFor(db: Db | Trx, ids: string[]): Promise<Map<string, Stats>> {
+  const out = new Map<string, Stats>(ids.map((id) => [id, emptyStats()]));
+  if (ids.length === 0) return out;
+  const rows = await db
+    .selectFrom('campaign_recipients')
+    .select((eb) => [
+      'campaign_id',
+      'state',
+      'result',
+      'outcome',
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>('attempts').as('attempts'),
+      eb.fn.sum<number>('duration_seconds').as('duration'),
+      eb.fn.count<number>('duration_seconds').as('timed'),
+    ])
+    .where('campaign_id', 'in', ids)
+    .groupBy(['campaign_id', 'state', 'result', 'outcome'])
+    .execute();
+  const durations = new Map<string, { sum: number; n: number }>();
+  for (const r of rows) {
+    const s = out.get(r.campaign_id)!;
+    const n = Number(r.n);
+    s.total += n;
+    s[r.state] += n;
+    s.attempts += Number(r.attempts ?? 0);
+    if (r.state === 'completed') {
+      s[r.result ?? 'failed'] += n;
+      if (r.outcome) s.outcomes[r.outcome] = (s.outcomes[r.outcome] ?? 0) + n;
+      if (r.result === 'answered' && Number(r.timed) > 0) {
+        const d = durations.get(r.campaign_id) ?? { sum: 0, n: 0 };
+        d.sum += Number(r.duration ?? 0);
+        d.n += Number(r.timed);
+        durations.set(r.campaign_id, d);
+      }
+    }
+  }
+  for (const [id, s] of out) {
+    const voiceDone = s.completed - s.sent;
+    s.answer_rate = voiceDone > 0 ? Math.round((s.answered / voiceDone) * 1000) / 1000 : null;
+    const d = durations.get(id);
+    s.avg_duration_seconds = d && d.n > 0 ? Math.round((d.sum / d.n) * 10) / 10 : null;
+  }
+  return out;
+}
+
+export function presentCampaign(row: CampaignsTable, stats: Stats) {
+  return {
+    id: row.id,
+    object: 'campaign' as const,
+    livemode: row.livemode === 1,
+    name: row.name,
+    type: row.type,
+    agent_id: row.agent_id,
+    voice_flow_id: row.voice_flow_id,
+    template: row.template_name
+      ? {
+          name: row.template_name,
+          language: row.template_language ?? 'en',
+          variables: fromJson<unknown>(row.template_variables, {}),
+        }
+      : null,
+    audience_id: row.audience_id,
+    from: row.from_address,
+    schedule: {
+      start_at: row.start_at,
+      end_at: row.end_at,
+      windows: fromJson<CallingWindow[] | null>(row.windows, null),
+      timezone: row.timezone,
+    },
+    max_attempts: row.max_attempts,
+    retry_delay_minutes: row.retry_delay_minutes,
+    retry_on: fromJson<Array<'no_answer' | 'busy' | 'voicemail' | 'failed'>>(row.retry_on, []),
+    calls_per_second: Number(row.calls_per_second),
+    max_concurrency: row.max_concurrency,
+    ignore_dnd: row.ignore_dnd === 1,
+    dynamic_variables: fromJson<Record<string, string | number | boolean | null>>(row.dynamic_variables, {}),
+    status: row.status,
+    stats,
+    started_at: row.started_at,
+    paused_at: row.paused_at,
+    canceled_at: row.canceled_at,
+    completed_at: row.completed_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+export type Campaign = ReturnType<typeof presentCampaign>;
+
+export async function getCampaignRow(db: Db | Trx, scope: Scope, id: string): Promise<CampaignsTable> {
+  const row = await tenant(db, scope)
+    .selectFrom('campaigns')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw notFound('campaign', id);
+  return row;
+}
+
+async function present(db: Db | Trx, row: CampaignsTable) {
+  return presentCampaign(row, (await statsFor(db, [row.id])).get(row.id)!);
+}
+
+export async function getCampaign(ctx: AppContext, scope: Scope, id: string) {
+  return present(ctx.db, await getCampaignRow(ctx.db, scope, id));
+}
+
+export async function listCampaigns(
+  ctx: AppContext,
+  scope: Scope,
+  f: { status?: CampaignStatus; type?: 'voice' | 'whatsapp' },
+  page: PageRequest,
+): Promise<Page<Campaign>> {
+  let q = tenant(ctx.db, scope).selectFrom('campaigns');
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.type) q = q.where('type', '=', f.type);
+  const rows = await paginate(q.selectAll().orderBy('id', 'desc'), page, (r) => r);
+  const stats = await statsFor(
+    ctx.db,
+    rows.data.map((r) => r.id),
+  );
+  return { ...rows, data: rows.data.map((r) => presentCampaign(r, stats.get(r.id)!)) };
+}
+
+function presentRecipient(row: CampaignRecipientsTable) {
+  return {
+    id: row.id,
+    object: 'campaign_recipient' as const,
+    livemode: row.livemode === 1,
+    campaign_id: row.campaign_id,
+    contact_id: row.contact_id,
+    phone: row.phone,
+    status: row.state,
+    result: row.result,
+    attempts: row.attempts,
+    next_attempt_at: row.state === 'pending' ? row.next_attempt_at : null,
+    last_call_id: row.last_call_id,
+    message_id: row.message_id,
+    outcome: row.outcome,
+    duration_seconds: row.duration_seconds,
+    timezones: row.timezones.split(','),
+    timezone_source: row.timezone_source as 'contact' | 'country' | 'prefix' | 'campaign',
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export async function listRecipients(
+  ctx: AppContext,
+  scope: Scope,
+  campaignId: string,
+  f: { status?: PublicStatus },
+  page: PageRequest,
+) {
+  await getCampaignRow(ctx.db, scope, campaignId);
+  let q = tenant(ctx.db, scope).selectFrom('campaign_recipients').where('campaign_id', '=', campaignId);
+  const s = f.status;
+  if (s && (['answered', 'voicemail', 'no_answer', 'busy', 'failed', 'sent'] as string[]).includes(s))
+    q = q.where('state', '=', 'completed').where('result', '=', s as RecipientResult);
+  else if (s) q = q.where('state', '=', s as RecipientState);
+  return paginate(q.selectAll().orderBy('id', 'asc'), page, presentRecipient);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating and changing.
+
+async function planLimits(
+  db: Db | Trx,
+  workspaceId: string,
+): Promise<{ limits: PlanLimits; defaultCountry: string }> {
+  const ws = await db
+    .selectFrom('workspaces')
+    .selectAll()
+    .where('id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
+  return {
+    limits: limitsFor(ws.plan, fromJson<Partial<PlanLimits> | null>(ws.limits, null)),
+    defaultCountry: ws.default_country,
+  };
+}
+
+const positional = (v: unknown): Record<string, string | number> =>
+  Array.isArray(v)
+    ? Object.fromEntries(v.map((x, i) => [String(i + 1), x as string | number]))
+    : ((v ?? {}) as Record<string, string | number>);
+
+/** Would any recipient's window open between start and end? Checked on a sample of the audience. */
+async function windowsEverOpen(
+  ctx: AppContext,
+  auth: Auth,
+  audienceId: string,
+  schedule: NonNullable<CreateCampaignInput['schedule']>,
+  from: Date,
+): Promise<boolean> {
+  const until = schedule.end_at ? new Date(schedule.end_at) : new Date(from.getTime() + 8 * 86_400_000);
+  const seen = new Set<string>();
+  for await (const ids of audienceContactIds(ctx.db, ctx.dialect, auth, audienceId, 500)) {
+    const contacts = await ctx.db
+      .selectFrom('contacts')
+      .select(['phone', 'attributes'])
+      .where('id', 'in', ids)
+      .execute();
+    for (const c of contacts) {
+      const rule = ruleFor(
+        { ...zonesFor(c.phone, c.attributes, schedule.timezone ?? 'recipient') },
+        schedule.windows ?? null,
+      );
+      const key = `${rule.zones.join(',')}|${rule.country}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const at = nextOpening(rule, from);
+      if (at && at.getTime() < until.getTime()) return true;
+    }
+    break;
+  }
+  return seen.size === 0;
+}
+
+function zonesFor(phone: string | null, attributes: string, timezone: string) {
+  const found = recipientZones(phone, fromJson<Record<string, unknown>>(attributes, {}).timezone);
+  return timezone === 'recipient'
+    ? found
+    : { zones: [timezone], source: 'campaign' as const, country: found.country };
+}
+
+const ruleFor = (
+  r: { zones: string[]; country: string | null },
+  windows: CallingWindow[] | null,
+): WindowRule => ({
+  zones: r.zones,
+  country: r.country,
+  windows,
+});
+
+/**
+ * Checks everything a caller can fix now and stores the campaign as a draft; nothing is dialed
+ * until it is started.
+ */
+export async function createCampaign(ctx: AppContext, auth: Auth, input: CreateCampaignInput) {
+  const errors: FieldError[] = [];
+  const now = ctx.clock.now();
+  let template: { name: string; language: string; variables: Record<string, string | number> } | null = null;
+  if (input.type === 'voice') {
+    if (input.template)
+      errors.push({
+        field: 'template',
+        message: 'is for whatsapp campaigns; a voice campaign takes agent_id or voice_flow_id',
+      });
+    if (!input.agent_id === !input.voice_flow_id)
+      errors.push({
+        field: input.agent_id ? 'voice_flow_id' : 'agent_id',
+        message: 'give one of agent_id or voice_flow_id',
+      });
+    if (input.agent_id)
+      await getAgentRow(ctx.db, auth, input.agent_id).catch((err) => {
+        if (!(err instanceof ApiError && err.code === 'not_found')) throw err;
+        errors.push({ field: 'agent_id', message: `no agent ${input.agent_id} in this workspace and mode` });
+      });
+    if (input.voice_flow_id)
+      await getFlowRow(ctx.db, auth, input.voice_flow_id).catch((err) => {
+        if (!(err instanceof ApiError && err.code === 'not_found')) throw err;
+        errors.push({
+          field: 'voice_flow_id',
+          message: `no voice flow ${input.voice_flow_id} in this workspace and mode`,
+        });
+      });
+    if (
+      input.max_concurrency !== undefined &&
+      auth.limits.concurrent_calls !== null &&
+      input.max_concurrency > auth.limits.concurrent_calls
+    )
+      errors.push({
+        field: 'max_concurrency',
+        message: `must be at most ${auth.limits.concurrent_calls}, the plan's concurrent calls`,
+      });
+  } else {
+    for (const k of ['agent_id', 'voice_flow_id', 'max_concurrency'] as const)
+      if (input[k] !== undefined) errors.push({ field: k, message: 'is for voice campaigns' });
+    if (!input.template)
+      errors.push({ field: 'template', message: 'is required: the approved template to send' });
+  }
+  const schedule = input.schedule ?? {};
+  if (schedule.start_at && schedule.end_at && Date.parse(schedule.end_at) <= Date.parse(schedule.start_at))
+    errors.push({ field: 'schedule.end_at', message: 'must be later than schedule.start_at' });
+  else if (schedule.end_at && Date.parse(schedule.end_at) <= now.getTime())
+    errors.push({ field: 'schedule.end_at', message: 'is in the past' });
+  try {
+    await getAudienceRow(ctx.db, auth, input.audience_id);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 'not_found')) throw err;
+    errors.push({
+      field: 'audience_id',
+      message: `no audience ${input.audience_id} in this workspace and mode`,
+    });
+  }
+  if (errors.length) throw validationFailed(errors);
+  await requireMembers(ctx, auth, input.audience_id);
+  if (
+    !(await windowsEverOpen(
+      ctx,
+      auth,
+      input.audience_id,
+      schedule,
+      schedule.start_at ? new Date(schedule.start_at) : now,
+    ))
+  )
+    throw validationFailed([
+      {
+        field: 'schedule.windows',
+        message: schedule.end_at
+          ? "never open for the audience's numbers between start_at and end_at (in their time zones, within the legal hours)"
+          : "never open for the audience's numbers (in their time zones, within the legal hours)",
+      },
+    ]);
+
+  if (input.type === 'whatsapp' && input.template) {
+    const ref = typeof input.template === 'string' ? { name: input.template } : input.template;
+    const tpl = await findTemplateForSend(ctx.db, auth, ref.name, ref.language);
+    if (tpl.status !== 'approved')
+      throw new ApiError(
+        'template_not_approved',
+        `Template ${tpl.name} (${tpl.language}) is ${tpl.status}; only approved templates can be sent by a campaign.`,
+        { details: { template: tpl.name, template_status: tpl.status } },
+      );
+    const variables = positional(typeof input.template === 'string' ? {} : input.template.variables);
+    const varErrors = checkBroadcastVariables(tpl.body, variables).map((e) => ({
+      ...e,
+      field: `template.${e.field}`,
+    }));
+    if (varErrors.length) throw validationFailed(varErrors);
+    if (input.from && !(await findChannelForSend(ctx.db, auth, { type: 'whatsapp', from: input.from })))
+      throw new ApiError(
+        'channel_not_configured',
+        `No active WhatsApp channel has the address ${input.from}.`,
+      );
+    if (!input.from && auth.livemode && !(await findChannelForSend(ctx.db, auth, { type: 'whatsapp' })))
+      throw new ApiError(
+        'channel_not_configured',
+        'No WhatsApp channel is configured for live mode; connect one with POST /v1/channels.',
+      );
+    template = { name: tpl.name, language: tpl.language, variables };
+  }
+
+  const at = now.toISOString();
+  const row: CampaignsTable = {
+    id: newId('cmp'),
+    ...scopeColumns(auth),
+    name: input.name,
+    type: input.type,
+    agent_id: input.agent_id ?? null,
+    voice_flow_id: input.voice_flow_id ?? null,
+    template_name: template?.name ?? null,
+    template_language: template?.language ?? null,
+    template_variables: template ? toJson(template.variables) : null,
+    audience_id: input.audience_id,
+    from_address: input.from ?? null,
+    start_at: schedule.start_at ? new Date(schedule.start_at).toISOString() : null,
+    end_at: schedule.end_at ? new Date(schedule.end_at).toISOString() : null,
+    windows: schedule.windows ? toJson(schedule.windows) : null,
+    timezone: schedule.timezone ?? 'recipient',
+    max_attempts: input.max_attempts ?? 3,
+    retry_delay_minutes: input.retry_delay_minutes ?? 60,
+    retry_on: toJson(input.retry_on ?? DEFAULT_RETRY_ON),
+    calls_per_second: input.calls_per_second ?? 1,
+    max_concurrency: input.max_concurrency ?? null,
+    ignore_dnd: input.ignore_dnd ? 1 : 0,
+    dynamic_variables: toJson(input.dynamic_variables ?? {}),
+    status: 'draft',
+    actor_type: auth.actor.type,
+    actor_id: auth.actor.id,
+    expanded_at: null,
+    pace_cursor: null,
+    started_at: null,
+    paused_at: null,
+    canceled_at: null,
+    completed_at: null,
+    created_at: at,
+    updated_at: at,
+  };
+  await ctx.db.insertInto('campaigns').values(row).execute();
+  return presentCampaign(row, emptyStats());
+}
+
+async function requireMembers(
+  ctx: AppContext,
+  scope: Scope & { defaultCountry: string },
+  audienceId: string,
+) {
+  for await (const ids of audienceContactIds(ctx.db, ctx.dialect, scope, audienceId, 1))
+    if (ids.length) return;
+  throw validationFailed([{ field: 'audience_id', message: 'the audience has no contacts' }]);
+}
+
+export async function updateCampaign(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  input: UpdateCampaignInput,
+  auth: Auth,
+) {
+  const row = await getCampaignRow(ctx.db, scope, id);
+  const onlyName = Object.keys(input).every((k) => k === 'name');
+  if (!onlyName && !['draft', 'scheduled', 'paused'].includes(row.status))
+    throw new ApiError('conflict', `Campaign ${id} is ${row.status}; pause it to change more than its name.`);
+  const errors: FieldError[] = [];
+  const s = input.schedule;
+  const startAt = s ? (s.start_at ?? null) : row.start_at;
+  const endAt = s ? (s.end_at ?? null) : row.end_at;
+  if (startAt && endAt && Date.parse(endAt) <= Date.parse(startAt))
+    errors.push({ field: 'schedule.end_at', message: 'must be later than schedule.start_at' });
+  if (
+    input.max_concurrency &&
+    row.type === 'voice' &&
+    auth.limits.concurrent_calls !== null &&
+    input.max_concurrency > auth.limits.concurrent_calls
+  )
+    errors.push({
+      field: 'max_concurrency',
+      message: `must be at most ${auth.limits.concurrent_calls}, the plan's concurrent calls`,
+    });
+  if (input.max_concurrency !== undefined && row.type !== 'voice')
+    errors.push({ field: 'max_concurrency', message: 'is for voice campaigns' });
+  if (errors.length) throw validationFailed(errors);
+  const patch: Partial<CampaignsTable> = {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(s
+      ? {
+          start_at: startAt ? new Date(startAt).toISOString() : null,
+          end_at: endAt ? new Date(endAt).toISOString() : null,
+          windows: s.windows ? toJson(s.windows) : null,
+          timezone: s.timezone ?? 'recipient',
+        }
+      : {}),
+    ...(input.max_attempts !== undefined ? { max_attempts: input.max_attempts } : {}),
+    ...(input.retry_delay_minutes !== undefined ? { retry_delay_minutes: input.retry_delay_minutes } : {}),
+    ...(input.retry_on !== undefined ? { retry_on: toJson(input.retry_on) } : {}),
+    ...(input.calls_per_second !== undefined ? { calls_per_second: input.calls_per_second } : {}),
+    ...(input.max_concurrency !== undefined ? { max_concurrency: input.max_concurrency } : {}),
+    ...(input.ignore_dnd !== undefined ? { ignore_dnd: input.ignore_dnd ? 1 : 0 } : {}),
+    ...(input.dynamic_variables !== undefined ? { dynamic_variables: toJson(input.dynamic_variables) } : {}),
+    updated_at: ctx.clock.now().toISOString(),
+  };
+  await ctx.db.updateTable('campaigns').set(patch).where('id', '=', id).execute();
+  return getCampaign(ctx, scope, id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Controls.
+
+async function transition(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  allowed: CampaignStatus[],
+  verb: string,
+  change: (tx: Tx, row: CampaignsTable, now: string) => Promise<void>,
+) {
+  await ctx.transaction(async (tx) => {
+    const row = await getCampaignRow(tx.db, scope, id);
+    if (!allowed.includes(row.status))
+      throw new ApiError('conflict', `Campaign ${id} is ${row.status}; it cannot be ${verb}.`, {
+        details: { status: row.status },
+      });
+    await change(tx, row, ctx.clock.now().toISOString());
+  });
+  return getCampaign(ctx, scope, id);
+}
+
+async function setStatus(tx: Tx, row: CampaignsTable, patch: Partial<CampaignsTable>) {
+  const res = await tx.db
+    .updateTable('campaigns')
+    .set(patch)
+    .where('id', '=', row.id)
+    .where('status', '=', row.status)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0)
+    throw new ApiError('conflict', `Campaign ${row.id} changed meanwhile; retry.`);
+}
+
+const tickKey = (id: string) => `campaign:${id}`;
+
+/** Starts a draft: its first pass writes the recipients, then dialing begins when the window is open. */
+export async function startCampaign(ctx: AppContext, scope: Scope & { defaultCountry: string }, id: string) {
+  const row = await getCampaignRow(ctx.db, scope, id);
+  if (row.status === 'draft') {
+    if (row.type === 'voice' && !dialers.get(ctx))
+      throw new ApiError(
+        'unprocessable',
+        'Voice calling is not available in this server (the call engine is not loaded).',
+      );
+    await requireMembers(ctx, scope, row.audience_id).catch((err) => {
+      if (err instanceof ApiError && err.code === 'not_found')
+        throw validationFailed([
+          { field: 'audience_id', message: `audience ${row.audience_id} no longer exists` },
+        ]);
+      throw err;
+    });
+  }
+  return transition(ctx, scope, id, ['draft'], 'started', async (tx, r, now) => {
+    await setStatus(tx, r, { status: 'running', started_at: now, updated_at: now });
+    await ctx.queue.enqueue(tx.db, tickJob, { campaignId: id }, { singletonKey: tickKey(id) });
+  });
+}
+
+/** Stops new dials; live calls finish. Dial jobs already queued put their recipient back. */
+export function pauseCampaign(ctx: AppContext, scope: Scope, id: string) {
+  return transition(ctx, scope, id, ['running', 'scheduled'], 'paused', async (tx, r, now) => {
+    await setStatus(tx, r, { status: 'paused', paused_at: now, updated_at: now });
+  });
+}
+
+export function resumeCampaign(ctx: AppContext, scope: Scope, id: string) {
+  return transition(ctx, scope, id, ['paused'], 'resumed', async (tx, r, now) => {
+    await setStatus(tx, r, { status: 'running', updated_at: now });
+    await ctx.queue.enqueue(tx.db, tickJob, { campaignId: id }, { singletonKey: tickKey(id) });
+  });
+}
+
+/**
+ * Stops the campaign for good: recipients not yet on a call become `canceled`; live calls
+ * finish unless `hangup` is asked for.
+ */
+export async function cancelCampaign(ctx: AppContext, scope: Scope, id: string, hangup: boolean) {
+  const result = await transition(
+    ctx,
+    scope,
+    id,
+    ['draft', 'scheduled', 'running', 'paused'],
+    'canceled',
+    async (tx, r, now) => {
+      await setStatus(tx, r, { status: 'canceled', canceled_at: now, updated_at: now });
+      await tx.db
+        .updateTable('campaign_recipients')
+        .set({
+          state: 'canceled',
+          error_code: 'campaign_canceled',
+          error_message: 'The campaign was canceled before this recipient was reached.',
+          updated_at: now,
+        })
+        .where('campaign_id', '=', id)
+        .where('state', 'in', ['pending', 'scheduled'])
+        .execute();
+    },
+  );
+  if (hangup) {
+    const live = await ctx.db
+      .selectFrom('campaign_recipients')
+      .select('last_call_id')
+      .where('campaign_id', '=', id)
+      .where('state', '=', 'in_progress')
+      .where('last_call_id', 'is not', null)
+      .execute();
+    const dialer = dialers.get(ctx);
+    if (live.length && dialer?.hangup)
+      await dialer.hangup(
+        ctx,
+        scope,
+        live.map((l) => l.last_call_id!),
+      );
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completion: every recipient final (nothing pending, scheduled or in progress).
+
+async function completeIfDone(ctx: AppContext, tx: Tx, campaignId: string): Promise<boolean> {
+  const c = await tx.db.selectFrom('campaigns').selectAll().where('id', '=', campaignId).executeTakeFirst();
+  if (!c || c.completed_at || !c.expanded_at || c.status === 'canceled') return true;
+  const open = await tx.db
+    .selectFrom('campaign_recipients')
+    .select('id')
+    .where('campaign_id', '=', campaignId)
+    .where('state', 'in', ['pending', 'scheduled', 'in_progress'])
+    .limit(1)
+    .executeTakeFirst();
+  if (open) return false;
+  const now = ctx.clock.now().toISOString();
+  const res = await tx.db
+    .updateTable('campaigns')
+    .set({ status: 'completed', completed_at: now, updated_at: now })
+    .where('id', '=', campaignId)
+    .where('completed_at', 'is', null)
+    .where('status', 'in', ['running', 'paused', 'scheduled'])
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) return true;
+  await tx.emit({
+    workspaceId: c.workspace_id,
+    livemode: c.livemode === 1,
+    type: 'campaign.completed',
+    actor: { type: 'system', id: null },
+    data: await present(tx.db, { ...c, status: 'completed', completed_at: now, updated_at: now }),
+  });
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expansion: one recipient row per audience contact, its time zones resolved once.
+
+async function expand(ctx: AppContext, c: CampaignsTable) {
+  const scope = { ...scopeOf(c), defaultCountry: (await planLimits(ctx.db, c.workspace_id)).defaultCountry };
+  const startAt =
+    c.start_at && c.start_at > (c.started_at ?? '')
+      ? c.start_at
+      : (c.started_at ?? ctx.clock.now().toISOString());
+  // Resume after the last contact written (the audience is read by ascending contact id).
+  const last = await ctx.db
+    .selectFrom('campaign_recipients')
+    .select((eb) => eb.fn.max('contact_id').as('id'))
+    .where('campaign_id', '=', c.id)
+    .executeTakeFirst();
+  let written = 0;
+  let finished = true;
+  for await (const ids of audienceContactIds(
+    ctx.db,
+    ctx.dialect,
+    scope,
+    c.audience_id,
+    EXPAND_BATCH,
+    (last?.id as string | null) ?? '',
+  )) {
+    if (written >= EXPAND_PER_PASS) {
+      finished = false;
+      break;
+    }
+    written += ids.length;
+    const contacts = await ctx.db
+      .selectFrom('contacts')
+      .select(['id', 'phone', 'attributes', 'dnd', 'opted_out'])
+      .where('workspace_id', '=', c.workspace_id)
+      .where('livemode', '=', c.livemode)
+      .where('id', 'in', ids)
+      .execute();
+    const now = ctx.clock.now().toISOString();
+    const rows: CampaignRecipientsTable[] = contacts.map((ct) => {
+      const z = zonesFor(ct.phone, ct.attributes, c.timezone);
+      const skip =
+        ct.opted_out === 1
+          ? { code: 'contact_opted_out', message: 'The contact opted out.' }
+          : ct.dnd === 1 && c.ignore_dnd === 0
+            ? {
+                code: 'contact_dnd',
+                message: 'The contact is on do-not-disturb (the campaign does not ignore DND).',
+              }
+            : !ct.phone
+              ? { code: 'validation_failed', message: 'The contact has no phone number.' }
+              : null;
+      return {
+        id: newId('cmpr'),
+        campaign_id: c.id,
+        workspace_id: c.workspace_id,
+        livemode: c.livemode,
+        contact_id: ct.id,
+        phone: ct.phone,
+        timezones: z.zones.join(','),
+        timezone_source: z.source,
+        country: z.country,
+        state: skip ? 'skipped' : 'pending',
+        result: null,
+        attempts: 0,
+        next_attempt_at: skip ? null : startAt,
+        claim_token: null,
+        last_call_id: null,
+        message_id: null,
+        outcome: null,
+        duration_seconds: null,
+        error_code: skip?.code ?? null,
+        error_message: skip?.message ?? null,
+        created_at: now,
+        updated_at: now,
+      };
+    });
+    for (const part of chunked(rows, 500))
+      await ctx.db
+        .insertInto('campaign_recipients')
+        .values(part)
+        .onConflict((oc) => oc.columns(['campaign_id', 'contact_id']).doNothing())
+        .execute();
+  }
+  if (!finished) return { campaign: c, written };
+  const at = ctx.clock.now().toISOString();
+  await ctx.db.updateTable('campaigns').set({ expanded_at: at }).where('id', '=', c.id).execute();
+  return { campaign: { ...c, expanded_at: at }, written };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scheduling pass.
+
+/** Free slots for new dials: the campaign's own cap and the workspace's, shared with API calls. */
+async function freeSlots(ctx: AppContext, db: Db | Trx, c: CampaignsTable): Promise<number> {
+  const perPass = Math.max(1, Math.ceil(Number(c.calls_per_second) * PASS_SECONDS));
+  if (c.type !== 'voice') return perPass;
+  const dialer = dialers.get(ctx);
+  if (!dialer) return 0;
+  const scope = scopeOf(c);
+  const { limits } = await planLimits(db, c.workspace_id);
+  const plan = limits.concurrent_calls ?? Number.POSITIVE_INFINITY;
+  const own = await db
+    .selectFrom('campaign_recipients')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', c.id)
+    .where('state', 'in', ['scheduled', 'in_progress'])
+    .executeTakeFirstOrThrow();
+  // Claimed recipients of every campaign of the workspace that have no call yet hold a slot too.
+  const waiting = await db
+    .selectFrom('campaign_recipients')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', c.workspace_id)
+    .where('livemode', '=', c.livemode)
+    .where('state', '=', 'scheduled')
+    .executeTakeFirstOrThrow();
+  const active = await dialer.activeCalls(db, scope);
+  const campaignCap = Math.min(c.max_concurrency ?? plan, plan) - Number(own.n);
+  const workspaceCap = plan - active - Number(waiting.n);
+  return Math.max(0, Math.min(perPass, campaignCap, workspaceCap));
+}
+
+export interface PassReport {
+  /** Recipients written by this pass (the first passes write the audience, a slice at a time). */
+  written: number;
+  claimed: number;
+  deferred: number;
+  skipped: number;
+  expired: number;
+  completed: boolean;
+}
+
+/**
+ * One pass: claims due recipients whose window is open (up to the free slots and the pace),
+ * queues their dial jobs spaced `1/calls_per_second` apart, moves those outside their window to
+ * its next opening, and queues the next pass. Safe to run twice at once: a recipient is claimed
+ * by one pass only (a conditional update marked with the pass's token).
+ */
+export async function runPass(ctx: AppContext, campaignId: string, job?: JobContext): Promise<PassReport> {
+  const report: PassReport = {
+    written: 0,
+    claimed: 0,
+    deferred: 0,
+    skipped: 0,
+    expired: 0,
+    completed: false,
+  };
+  let c = await ctx.db.selectFrom('campaigns').selectAll().where('id', '=', campaignId).executeTakeFirst();
+  if (c?.status !== 'running') return report;
+  if (!c.expanded_at) {
+    const expanded = await expand(ctx, c);
+    c = expanded.campaign;
+    report.written = expanded.written;
+  }
+  const now = ctx.clock.now();
+  const nowIso = now.toISOString();
+  const next = (delayMs: number) => async (tx: Tx) => {
+    await job?.completeWith?.(tx.db);
+    await ctx.queue.enqueue(
+      tx.db,
+      tickJob,
+      { campaignId },
+      { delayMs: Math.max(0, Math.round(delayMs)), singletonKey: tickKey(campaignId) },
+    );
+  };
+
+  if (c.start_at && Date.parse(c.start_at) > now.getTime()) {
+    await ctx.transaction(next(Math.min(Date.parse(c.start_at) - now.getTime(), MAX_IDLE_MS)));
+    return report;
+  }
+  if (c.end_at && Date.parse(c.end_at) <= now.getTime()) {
+    await ctx.transaction(async (tx) => {
+      const res = await tx.db
+        .updateTable('campaign_recipients')
+        .set({
+          state: 'expired',
+          error_code: 'campaign_ended',
+          error_message: 'The schedule ended before this recipient was reached.',
+          updated_at: nowIso,
+        })
+        .where('campaign_id', '=', campaignId)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      report.expired = Number(res.numUpdatedRows);
+      report.completed = await completeIfDone(ctx, tx, campaignId);
+      // Live calls still end their recipients; their end runs completion again.
+    });
+    return report;
+  }
+
+  const windows = fromJson<CallingWindow[] | null>(c.windows, null);
+  const slots = await freeSlots(ctx, ctx.db, c);
+  const due = await ctx.db
+    .selectFrom('campaign_recipients as r')
+    .innerJoin('contacts as ct', 'ct.id', 'r.contact_id')
+    .select(['r.id', 'r.timezones', 'r.country', 'r.attempts', 'ct.dnd', 'ct.opted_out'])
+    .where('r.campaign_id', '=', campaignId)
+    .where('r.state', '=', 'pending')
+    .where('r.next_attempt_at', '<=', nowIso)
+    .orderBy('r.next_attempt_at')
+    .orderBy('r.id')
+    .limit(slots > 0 ? SCAN_LIMIT : 0)
+    .execute();
+  const claim: string[] = [];
+  const skips: Array<{ id: string; code: string; message: string }> = [];
+  const moves = new Map<string, string[]>();
+  const expire: string[] = [];
+  const openings = new Map<string, Date | null>();
+  for (const r of due) {
+    if (r.opted_out === 1) {
+      skips.push({ id: r.id, code: 'contact_opted_out', message: 'The contact opted out.' });
+      continue;
+    }
+    if (r.dnd === 1 && c.ignore_dnd === 0) {
+      skips.push({ id: r.id, code: 'contact_dnd', message: 'The contact is on do-not-disturb.' });
+      continue;
+    }
+    const key = `${r.timezones}|${r.country}`;
+    let opening = openings.get(key);
+    if (opening === undefined) {
+      opening = nextOpening(ruleFor({ zones: r.timezones.split(','), country: r.country }, windows), now);
+      openings.set(key, opening);
+    }
+    if (opening && opening.getTime() <= now.getTime()) {
+      if (claim.length < slots) claim.push(r.id);
+      continue;
+    }
+    if (!opening || (c.end_at && opening.getTime() >= Date.parse(c.end_at))) expire.push(r.id);
+    else {
+      const at = opening.toISOString();
+      moves.set(at, [...(moves.get(at) ?? []), r.id]);
+    }
+  }
+
+  const token = newId('job');
+  const campaign = c;
+  const cps = Number(c.calls_per_second);
+  const spacingMs = 1000 / cps;
+  let cursor = Math.max(now.getTime(), c.pace_cursor ? Date.parse(c.pace_cursor) : 0);
+  await ctx.transaction(async (tx) => {
+    // One pass at a time per campaign claims: the free slots are counted again under the lock
+    // (SQLite has one writer; PostgreSQL takes a transaction-scoped advisory lock).
+    if (ctx.dialect === 'postgres')
+      await sql`select pg_advisory_xact_lock(hashtext(${`campaign:${campaignId}`}))`.execute(tx.db);
+    const current = await tx.db
+      .selectFrom('campaigns')
+      .select('status')
+      .where('id', '=', campaignId)
+      .executeTakeFirst();
+    if (current?.status !== 'running') return;
+    if (claim.length) claim.splice(Math.max(0, await freeSlots(ctx, tx.db, campaign)));
+    for (const s of skips)
+      await tx.db
+        .updateTable('campaign_recipients')
+        .set({ state: 'skipped', error_code: s.code, error_message: s.message, updated_at: nowIso })
+        .where('id', '=', s.id)
+        .where('state', '=', 'pending')
+        .execute();
+    report.skipped = skips.length;
+    for (const part of chunked(expire))
+      await tx.db
+        .updateTable('campaign_recipients')
+        .set({
+          state: 'expired',
+          error_code: 'outside_calling_window',
+          error_message: 'No calling window opens before the schedule ends.',
+          updated_at: nowIso,
+        })
+        .where('id', 'in', part)
+        .where('state', '=', 'pending')
+        .execute();
+    report.expired = expire.length;
+    for (const [at, ids] of moves)
+      for (const part of chunked(ids))
+        await tx.db
+          .updateTable('campaign_recipients')
+          .set({ next_attempt_at: at, updated_at: nowIso })
+          .where('id', 'in', part)
+          .where('state', '=', 'pending')
+          .execute();
+    report.deferred = [...moves.values()].reduce((n, ids) => n + ids.length, 0);
+    if (claim.length) {
+      for (const part of chunked(claim))
+        await tx.db
+          .updateTable('campaign_recipients')
+          .set((eb) => ({
+            state: 'scheduled',
+            claim_token: token,
+            attempts: eb('attempts', '+', 1),
+            updated_at: nowIso,
+          }))
+          .where('id', 'in', part)
+          .where('state', '=', 'pending')
+          .execute();
+      const claimed = await tx.db
+        .selectFrom('campaign_recipients')
+        .select(['id', 'attempts'])
+        .where('claim_token', '=', token)
+        .orderBy('id')
+        .execute();
+      const items = claimed.map((r) => {
+        const dueAt = cursor;
+        cursor += spacingMs;
+        return {
+          payload: { recipientId: r.id, attempt: r.attempts },
+          opts: { delayMs: Math.max(0, Math.round(dueAt - now.getTime())) },
+        };
+      });
+      if (items.length) await ctx.queue.enqueueMany(tx.db, dialJob, items);
+      report.claimed = items.length;
+      await tx.db
+        .updateTable('campaigns')
+        .set({ pace_cursor: new Date(cursor).toISOString() })
+        .where('id', '=', campaignId)
+        .execute();
+    }
+    report.completed = await completeIfDone(ctx, tx, campaignId);
+    if (report.completed) return;
+    // Next pass: when this pass's dials are due, sooner when work is waiting, at the latest MAX_IDLE_MS.
+    let delay = MAX_IDLE_MS;
+    if (!campaign.expanded_at) delay = 0;
+    else if (report.claimed > 0) delay = Math.max(200, cursor - now.getTime() - spacingMs);
+    else if (slots === 0) delay = 1000;
+    else if (due.length >= SCAN_LIMIT) delay = 0;
+    else {
+      const soonest = await tx.db
+        .selectFrom('campaign_recipients')
+        .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+        .where('campaign_id', '=', campaignId)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      if (soonest?.at)
+        delay = Math.min(MAX_IDLE_MS, Math.max(200, Date.parse(String(soonest.at)) - now.getTime()));
+    }
+    await next(delay)(tx);
+  });
+  return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dialing one recipient.
+
+async function senderFor(ctx: AppContext, c: CampaignsTable): Promise<Sender> {
+  const { limits, defaultCountry } = await planLimits(ctx.db, c.workspace_id);
+  return {
+    workspaceId: c.workspace_id,
+    livemode: c.livemode === 1,
+    defaultCountry,
+    actor: { type: c.actor_type as ActorType, id: c.actor_id } satisfies Actor,
+    limits,
+  };
+}
+
+/** Puts a claimed recipient back to wait (paused campaign, closed window, no free slot); the attempt is not spent. */
+async function release(db: Db | Trx, id: string, nextAt: string, now: string) {
+  await db
+    .updateTable('campaign_recipients')
+    .set((eb) => ({
+      state: 'pending',
+      claim_token: null,
+      attempts: eb('attempts', '-', 1),
+      next_attempt_at: nextAt,
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .where('state', '=', 'scheduled')
+    .execute();
+}
+
+/** The dial job: one attempt for one recipient; runs at most once per attempt whatever happens. */
+export async function runDial(ctx: AppContext, recipientId: string, attempt: number) {
+  let r = await ctx.db
+    .selectFrom('campaign_recipients')
+    .selectAll()
+    .where('id', '=', recipientId)
+    .executeTakeFirst();
+  if (!r || r.attempts !== attempt) return;
+  const c = await ctx.db
+    .selectFrom('campaigns')
+    .selectAll()
+    .where('id', '=', r.campaign_id)
+    .executeTakeFirstOrThrow();
+  if (r.state === 'in_progress' && c.type === 'whatsapp' && !r.message_id) {
+    // A run of this job died while sending: adopt the message it sent, or send now.
+    if (await adoptSentMessage(ctx, c, r)) return;
+    r = { ...r, state: 'scheduled' };
+  }
+  if (r.state !== 'scheduled') return;
+  const now = ctx.clock.now();
+  const nowIso = now.toISOString();
+  if (c.status === 'canceled') return;
+  if (c.status !== 'running') return void (await release(ctx.db, r.id, nowIso, nowIso));
+  const rule = ruleFor(
+    { zones: r.timezones.split(','), country: r.country },
+    fromJson<CallingWindow[] | null>(c.windows, null),
+  );
+  if (!isOpen(rule, now)) {
+    // The window closed between the pass and this job (a clock edge): wait for it to open again.
+    const opening = nextOpening(rule, now);
+    await release(ctx.db, r.id, (opening ?? now).toISOString(), nowIso);
+    return;
+  }
+  const contact = await ctx.db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('id', '=', r.contact_id)
+    .where('workspace_id', '=', c.workspace_id)
+    .where('livemode', '=', c.livemode)
+    .executeTakeFirst();
+  const finish = async (db: Db | Trx, patch: Partial<CampaignRecipientsTable>) =>
+    db
+      .updateTable('campaign_recipients')
+      .set({ claim_token: null, updated_at: nowIso, ...patch })
+      .where('id', '=', r.id)
+      .where('state', '=', 'scheduled')
+      .execute();
+  if (!contact?.phone) {
+    await ctx.transaction(async (tx) => {
+      await finish(tx.db, {
+        state: 'skipped',
+        error_code: 'not_found',
+        error_message: 'The contact or its number no longer exists.',
+      });
+      await completeIfDone(ctx, tx, c.id);
+    });
+    return;
+  }
+  if (c.type === 'voice')
+    return dialVoice(
+      ctx,
+      c,
+      r,
+      {
+        id: contact.id,
+        phone: contact.phone,
+        name: contact.name,
+        attributes: contact.attributes,
+        email: contact.email,
+      },
+      finish,
+    );
+  return sendWhatsApp(ctx, c, r, contact, finish);
+}
+
+async function dialVoice(
+  ctx: AppContext,
+  c: CampaignsTable,
+  r: CampaignRecipientsTable,
+  contact: { id: string; phone: string; name: string | null; email: string | null; attributes: string },
+  finish: (db: Db | Trx, patch: Partial<CampaignRecipientsTable>) => Promise<unknown>,
+) {
+  const dialer = dialers.get(ctx);
+  const now = ctx.clock.now();
+  const nowIso = now.toISOString();
+  if (!dialer)
+    return void (await release(ctx.db, r.id, new Date(now.getTime() + 60_000).toISOString(), nowIso));
+  // An earlier run of this attempt may have placed the call and died before recording it.
+  let callId = await dialer.findCall(ctx.db, c.id, contact.id, r.updated_at);
+  if (!callId) {
+    const dynamic: Record<string, string | number | boolean> = {};
+    for (const [k, v] of Object.entries(fromJson<Record<string, unknown>>(c.dynamic_variables, {})))
+      if (v !== null && v !== undefined) dynamic[k] = v as string | number | boolean;
+    try {
+      callId = (
+        await dialer.placeCall(ctx, {
+          campaign: c,
+          recipient: r,
+          contact: { id: contact.id, phone: contact.phone, name: contact.name },
+          dynamicVariables: dynamic,
+        })
+      ).callId;
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.code === 'concurrency_limited' || err.code === 'rate_limited')
+        // API calls took the slot meanwhile: wait a moment (a campaign never gets a 429).
+        return void (await release(ctx.db, r.id, new Date(now.getTime() + 2000).toISOString(), nowIso));
+      const skip = err.code === 'contact_opted_out' || err.code === 'contact_dnd';
+      await ctx.transaction(async (tx) => {
+        await finish(
+          tx.db,
+          skip
+            ? { state: 'skipped', error_code: err.code, error_message: err.message }
+            : { state: 'completed', result: 'failed', error_code: err.code, error_message: err.message },
+        );
+        await completeIfDone(ctx, tx, c.id);
+      });
+      return;
+    }
+  }
+  await finish(ctx.db, { state: 'in_progress', last_call_id: callId, error_code: null, error_message: null });
+}
+
+/**
+ * The message an interrupted send left: the newest template message of this campaign's template
+ * to the recipient's number since the attempt began. Found: the recipient completes with it.
+ */
+async function adoptSentMessage(
+  ctx: AppContext,
+  c: CampaignsTable,
+  r: CampaignRecipientsTable,
+): Promise<boolean> {
+  if (!r.phone) return false;
+  const msg = await ctx.db
+    .selectFrom('messages')
+    .select(['id', 'template'])
+    .where('workspace_id', '=', c.workspace_id)
+    .where('livemode', '=', c.livemode)
+    .where('direction', '=', 'outbound')
+    .where('type', '=', 'template')
+    .where('to_address', '=', r.phone)
+    .where('created_at', '>=', r.updated_at)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+  if (!msg || fromJson<{ name?: string }>(msg.template, {}).name !== c.template_name) {
+    await ctx.db
+      .updateTable('campaign_recipients')
+      .set({ state: 'scheduled' })
+      .where('id', '=', r.id)
+      .where('state', '=', 'in_progress')
+      .execute();
+    return false;
+  }
+  await ctx.transaction(async (tx) => {
+    await tx.db
+      .updateTable('campaign_recipients')
+      .set({
+        state: 'completed',
+        result: 'sent',
+        message_id: msg.id,
+        claim_token: null,
+        updated_at: ctx.clock.now().toISOString(),
+      })
+      .where('id', '=', r.id)
+      .where('state', '=', 'in_progress')
+      .execute();
+    await completeIfDone(ctx, tx, c.id);
+  });
+  return true;
+}
+
+async function sendWhatsApp(
+  ctx: AppContext,
+  c: CampaignsTable,
+  r: CampaignRecipientsTable,
+  contact: {
+    id: string;
+    phone: string | null;
+    name: string | null;
+    email: string | null;
+    attributes: string;
+  },
+  _finish: (db: Db | Trx, patch: Partial<CampaignRecipientsTable>) => Promise<unknown>,
+) {
+  const nowIso = ctx.clock.now().toISOString();
+  const claimed = await ctx.db
+    .updateTable('campaign_recipients')
+    .set({ state: 'in_progress', updated_at: nowIso })
+    .where('id', '=', r.id)
+    .where('state', '=', 'scheduled')
+    .where('attempts', '=', r.attempts)
+    .executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) === 0) return;
+  const done = async (patch: Partial<CampaignRecipientsTable>) =>
+    ctx.transaction(async (tx) => {
+      await tx.db
+        .updateTable('campaign_recipients')
+        .set({ claim_token: null, updated_at: ctx.clock.now().toISOString(), state: 'completed', ...patch })
+        .where('id', '=', r.id)
+        .where('state', '=', 'in_progress')
+        .execute();
+      await completeIfDone(ctx, tx, c.id);
+    });
+  const body = (
+    await ctx.db
+      .selectFrom('templates')
+      .select('body')
+      .where('workspace_id', '=', c.workspace_id)
+      .where('livemode', '=', c.livemode)
+      .where('name', '=', c.template_name!)
+      .where('language', '=', c.template_language!)
+      .executeTakeFirst()
+  )?.body;
+  if (body === undefined)
+    return void (await done({
+      result: 'failed',
+      error_code: 'template_not_approved',
+      error_message: `Template ${c.template_name} no longer exists.`,
+    }));
+  const vars = recipientVariables(body, positional(fromJson(c.template_variables, {})), {
+    name: contact.name,
+    phone: contact.phone,
+    email: contact.email,
+    attributes: fromJson<Record<string, unknown>>(contact.attributes, {}),
+  });
+  if ('error' in vars)
+    return void (await done({
+      result: 'failed',
+      error_code: 'validation_failed',
+      error_message: `Not sent: ${vars.error}.`,
+    }));
+  try {
+    const message = await sendMessage(ctx, await senderFor(ctx, c), {
+      to: contact.phone!,
+      channel: 'whatsapp',
+      type: 'template',
+      template: { name: c.template_name!, language: c.template_language!, variables: vars.values },
+      ...(c.from_address ? { from: c.from_address } : {}),
+      business_initiated: true,
+      ...(c.ignore_dnd ? { ignore_dnd: true } : {}),
+    });
+    await done({ result: 'sent', message_id: message.id });
+  } catch (err) {
+    if (!(err instanceof ApiError)) {
+      await ctx.db
+        .updateTable('campaign_recipients')
+        .set({ state: 'scheduled', updated_at: nowIso })
+        .where('id', '=', r.id)
+        .where('state', '=', 'in_progress')
+        .execute();
+      throw err;
+    }
+    if (err.code === 'rate_limited') {
+      const seconds = Number(err.headers?.['Retry-After'] ?? 60);
+      await ctx.db
+        .updateTable('campaign_recipients')
+        .set((eb) => ({
+          state: 'pending',
+          attempts: eb('attempts', '-', 1),
+          next_attempt_at: new Date(
+            ctx.clock.now().getTime() + (Number.isFinite(seconds) ? seconds : 60) * 1000,
+          ).toISOString(),
+          updated_at: nowIso,
+        }))
+        .where('id', '=', r.id)
+        .where('state', '=', 'in_progress')
+        .execute();
+      return;
+    }
+    if (err.code === 'contact_opted_out')
+      await done({ state: 'skipped', error_code: err.code, error_message: err.message });
+    else await done({ result: 'failed', error_code: err.code, error_message: err.message });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A campaign call ended: its recipient completes, or waits for a retry.
+
+export interface CallEnd {
+  callId: string;
+  campaignId?: string | null;
+  contactId?: string | null;
+  status: string;
+  endedAt: string | null;
+  durationSeconds: number | null;
+  outcome?: string | null;
+  errorCode?: string | null;
+}
+
+/** The recipient result of a call's final status. */
+export function resultOf(status: string): RecipientResult {
+  switch (status) {
+    case 'completed':
+      return 'answered';
+    case 'voicemail':
+      return 'voicemail';
+    case 'no_answer':
+      return 'no_answer';
+    case 'busy':
+      return 'busy';
+    default:
+      return 'failed';
+  }
+}
+
+/**
+ * Runs in the transaction that ends a campaign call: the recipient completes with the call's
+ * result, or goes back to pending for a retry after `retry_delay_minutes` (the pass then waits
+ * for its window). The campaign completes when nothing is left.
+ */
+export async function onCampaignCallEnded(ctx: AppContext, tx: Tx, end: CallEnd) {
+  const r = await tx.db
+    .selectFrom('campaign_recipients')
+    .selectAll()
+    .where('last_call_id', '=', end.callId)
+    .executeTakeFirst();
+  if (r?.state !== 'in_progress') return;
+  const c = await tx.db
+    .selectFrom('campaigns')
+    .selectAll()
+    .where('id', '=', r.campaign_id)
+    .executeTakeFirstOrThrow();
+  const result = resultOf(end.status);
+  const ended = end.endedAt ? Date.parse(end.endedAt) : ctx.clock.now().getTime();
+  const nowIso = ctx.clock.now().toISOString();
+  const retry =
+    fromJson<string[]>(c.retry_on, []).includes(result) &&
+    r.attempts < c.max_attempts &&
+    c.status !== 'canceled';
+  await tx.db
+    .updateTable('campaign_recipients')
+    .set({
+      state: retry ? 'pending' : 'completed',
+      result,
+      last_call_id: end.callId,
+      claim_token: null,
+      next_attempt_at: retry
+        ? new Date(ended + c.retry_delay_minutes * 60_000).toISOString()
+        : r.next_attempt_at,
+      outcome: end.outcome ?? (result === 'answered' ? r.outcome : null),
+      duration_seconds: result === 'answered' ? end.durationSeconds : r.duration_seconds,
+      error_code: result === 'failed' ? (end.errorCode ?? 'call_failed') : null,
+      error_message: result === 'failed' ? `The call ended ${end.status}.` : null,
+      updated_at: nowIso,
+    })
+    .where('id', '=', r.id)
+    .execute();
+  if (!(await completeIfDone(ctx, tx, c.id)) && c.status === 'running')
+    // A slot is free: the next pass may dial now.
+    await ctx.queue.enqueue(tx.db, tickJob, { campaignId: c.id }, { singletonKey: tickKey(c.id) });
+}
+
+/** Flows a campaign still needs cannot be deleted. */
+export async function flowInUse(db: Trx, scope: Scope, flowId: string): Promise<string | null> {
+  const c = await tenant(db, scope)
+    .selectFrom('campaigns')
+    .select('id')
+    .where('voice_flow_id', '=', flowId)
+    .where('status', 'in', ['draft', 'scheduled', 'running', 'paused'])
+    .executeTakeFirst();
+  return c
+    ? `Voice flow ${flowId} is used by campaign ${c.id}, which has not finished; cancel it first.`
+    : null;
+}

@@ -1,0 +1,95 @@
+import type { AppContext } from '../../platform/context.ts';
+import { ApiError, type ErrorCode } from '../../platform/errors.ts';
+import type { EventSink } from '../../platform/events.ts';
+import { fromJson } from '../../platform/json.ts';
+import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
+import { countActive, createCalls, hangupCall, isTerminal } from '../voice/index.ts';
+import { callEndedJob } from './campaigns.jobs.ts';
+import { type CampaignDialer, onCampaignCallEnded } from './campaigns.service.ts';
+
+/**
+ * Voice campaigns dial through the calls service, as `POST /v1/calls` does (the same admission
+ * against the plan's concurrent calls, DND and opt-out rules, sandbox callee in test mode), with
+ * the campaign's id on each call.
+ */
+export const voiceDialer: CampaignDialer = {
+  activeCalls: (db, scope) => countActive(db, scope),
+  async placeCall(ctx, { campaign: c, contact, dynamicVariables }) {
+    const ws = await ctx.db
+      .selectFrom('workspaces')
+      .select(['plan', 'limits', 'default_country'])
+      .where('id', '=', c.workspace_id)
+      .executeTakeFirstOrThrow();
+    const { results, errors } = await createCalls(
+      ctx,
+      {
+        workspaceId: c.workspace_id,
+        livemode: c.livemode === 1,
+        defaultCountry: ws.default_country,
+        actor: { type: 'system', id: null },
+        limits: limitsFor(ws.plan, fromJson<Partial<PlanLimits> | null>(ws.limits, null)),
+      },
+      [
+        {
+          ...(c.agent_id ? { agent_id: c.agent_id } : {}),
+          ...(c.voice_flow_id ? { voice_flow_id: c.voice_flow_id } : {}),
+          to: contact.phone,
+          ...(c.from_address ? { from: c.from_address } : {}),
+          dynamic_variables: dynamicVariables,
+          ignore_dnd: c.ignore_dnd === 1,
+          identifier: c.id,
+          campaign_id: c.id,
+        },
+      ],
+    );
+    const made = results[0];
+    if (made) return { callId: made.call.id };
+    const e = errors[0]!;
+    throw new ApiError(e.code as ErrorCode, e.message);
+  },
+  async findCall(db, campaignId, contactId, since) {
+    const row = await db
+      .selectFrom('calls')
+      .select('id')
+      .where('campaign_id', '=', campaignId)
+      .where('contact_id', '=', contactId)
+      .where('queued_at', '>=', since)
+      .orderBy('queued_at', 'desc')
+      .executeTakeFirst();
+    return row?.id ?? null;
+  },
+  async hangup(ctx, scope, callIds) {
+    for (const id of callIds)
+      await hangupCall(ctx, scope, id, { type: 'system', id: null }).catch(() => undefined);
+  },
+};
+
+/** Records, with a campaign call's final event, the job that settles its recipient. */
+export function campaignCallSink(ctx: AppContext): EventSink {
+  return async (trx, events) => {
+    for (const e of events) {
+      if (e.event !== 'call.completed' && e.event !== 'call.failed') continue;
+      if (!e.data.campaign_id) continue;
+      await ctx.queue.enqueue(trx, callEndedJob, { callId: String(e.data.id) });
+    }
+  };
+}
+
+/** The call-ended job. */
+export async function settleCampaignCall(ctx: AppContext, callId: string) {
+  const call = await ctx.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirst();
+  if (!call || !isTerminal(call.status)) return;
+  const vars = fromJson<Record<string, unknown>>(call.dynamic_variables, {});
+  await ctx.transaction((tx) =>
+    onCampaignCallEnded(ctx, tx, {
+      callId,
+      campaignId: call.campaign_id,
+      contactId: call.contact_id,
+      status: call.status,
+      endedAt: call.ended_at,
+      durationSeconds: call.duration_seconds,
+      outcome: typeof vars.flow_outcome === 'string' ? vars.flow_outcome : null,
+      errorCode: call.error_code ?? call.ended_reason,
+    }),
+  );
+}

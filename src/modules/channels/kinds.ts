@@ -1,0 +1,149 @@
+/**
+ * The one table of channel kinds: everything that differs between channel types is said here,
+ * once, and every branch on a channel's type reads it. Adding a channel type is one entry here,
+ * one adapter folder (`src/modules/channels/<provider>/`) and its provider routes.
+ */
+
+/** What a channel's (and its customers') addresses are. */
+export type AddressKind = 'phone' | 'email';
+
+/** Provider-neutral outbound message types. */
+export const outboundTypes = [
+  'text',
+  'template',
+  'image',
+  'document',
+  'audio',
+  'video',
+  'interactive',
+] as const;
+export type OutboundType = (typeof outboundTypes)[number];
+
+/** The providers Parley has adapters for (the sandbox stands in for each in test mode). */
+export const providerNames = ['meta', 'twilio', 'smtp', 'livekit', 'sandbox'] as const;
+export type ProviderName = (typeof providerNames)[number];
+
+/** WhatsApp's content limits; every messaging channel applies them, so a message never fails at the provider for its size. */
+export const WHATSAPP_LIMITS = {
+  text: 4096,
+  caption: 1024,
+  interactiveBody: 1024,
+  interactiveHeader: 60,
+  interactiveFooter: 60,
+  buttons: 3,
+  buttonTitle: 20,
+  listButton: 20,
+  listRows: 10,
+  listSections: 10,
+  rowTitle: 24,
+  rowDescription: 72,
+  sectionTitle: 24,
+} as const;
+export type ContentLimits = typeof WHATSAPP_LIMITS;
+
+export interface ChannelKind {
+  /** Whether addresses are E.164 phone numbers or email addresses. */
+  addressKind: AddressKind;
+  /** True when the channel carries messages (POST /v1/messages); false for voice, which carries calls. */
+  messaging: boolean;
+  /**
+   * The customer-service window rule: when set, a business message that is not a template may
+   * only go out within this many hours of the customer's last message (WhatsApp's 24 hours).
+   */
+  customerWindowHours: number | null;
+  /** Outbound message types the channel carries (empty: not a messaging channel). */
+  messageTypes: readonly OutboundType[];
+  /** Size limits of outbound content. */
+  limits: ContentLimits;
+  /** Providers (adapters) a channel of this type may use; the sandbox serves every type. */
+  providers: readonly ProviderName[];
+  /** True when inbound STOP/START keywords opt a contact out or in (SMS carriers' rule). */
+  optOutKeywords: boolean;
+  /** The address of the test-mode sandbox channel made on demand. */
+  sandboxAddress: string;
+  /** Settings the on-demand sandbox channel starts with. */
+  sandboxSettings: Record<string, unknown>;
+}
+
+const notInteractive = outboundTypes.filter((t) => t !== 'interactive');
+
+export const channelKinds = {
+  whatsapp: {
+    addressKind: 'phone',
+    messaging: true,
+    customerWindowHours: 24,
+    messageTypes: outboundTypes,
+    limits: WHATSAPP_LIMITS,
+    providers: ['meta', 'sandbox'],
+    optOutKeywords: false,
+    sandboxAddress: '+15550100001',
+    // Test mode rehearses live: the sandbox enforces the 24-hour window as Meta does.
+    sandboxSettings: {},
+  },
+  sms: {
+    addressKind: 'phone',
+    messaging: true,
+    customerWindowHours: null,
+    messageTypes: notInteractive,
+    limits: WHATSAPP_LIMITS,
+    providers: ['twilio', 'sandbox'],
+    optOutKeywords: true,
+    sandboxAddress: '+15550100002',
+    sandboxSettings: {},
+  },
+  email: {
+    addressKind: 'email',
+    messaging: true,
+    customerWindowHours: null,
+    messageTypes: notInteractive,
+    limits: WHATSAPP_LIMITS,
+    providers: ['smtp', 'sandbox'],
+    optOutKeywords: false,
+    sandboxAddress: 'sandbox@parley.test',
+    sandboxSettings: {},
+  },
+  voice: {
+    addressKind: 'phone',
+    messaging: false,
+    customerWindowHours: null,
+    messageTypes: [],
+    limits: WHATSAPP_LIMITS,
+    providers: ['twilio', 'livekit', 'sandbox'],
+    optOutKeywords: false,
+    sandboxAddress: '+15550100003',
+    sandboxSettings: {},
+  },
+} as const satisfies Record<string, ChannelKind>;
+
+export type ChannelType = keyof typeof channelKinds;
+
+/** Every channel type, in the table's order (for zod enums and the OpenAPI document). */
+export const channelTypes = Object.keys(channelKinds) as [ChannelType, ...ChannelType[]];
+
+/** The channel types that carry messages. */
+export type MessagingChannelType = {
+  [T in ChannelType]: (typeof channelKinds)[T]['messaging'] extends true ? T : never;
+}[ChannelType];
+export const messagingChannelTypes = channelTypes.filter((t) => channelKinds[t].messaging) as [
+  MessagingChannelType,
+  ...MessagingChannelType[],
+];
+
+/** The kind of a stored type (a conversation's `channel` may name a type this table does not list). */
+export function kindOf(type: string): ChannelKind | undefined {
+  return Object.hasOwn(channelKinds, type) ? channelKinds[type as ChannelType] : undefined;
+}
+
+export function isMessagingChannel(type: ChannelType): type is MessagingChannelType {
+  return channelKinds[type].messaging;
+}
+
+/** The contact field a channel's customer address is stored in. */
+export function contactFieldFor(type: ChannelType): AddressKind {
+  return channelKinds[type].addressKind;
+}
+
+/** A contact lookup by the address a channel uses: `{email}` or `{phone}`. */
+export function contactKeyFor(type: ChannelType, address: string): { email: string } | { phone: string } {
+  return channelKinds[type].addressKind === 'email' ? { email: address } : { phone: address };
+}

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
+
+/**
+ * The inbox's files, read once per process: the sources in `web/` (or their copy beside the
+ * bundle in `dist/inbox-web/`) plus Preact, its hooks and htm from node_modules. Every asset is
+ * served under `/app/a/<version>/`, where the version is a hash of all of them: a change to any
+ * file changes every URL, so assets are cached for a year and index.html is revalidated.
+ */
+export interface Asset {
+  body: Buffer;
+  gzip: Buffer;
+  br: Buffer;
+  etag: string;
+  type: string;
+}
+
+export interface AssetSet {
+  version: string;
+  /** `/app/a/<version>`: what index.html's URLs start with. */
+  base: string;
+  index: Asset;
+  files: Map<string, Asset>;
+}
+
+const types: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json; charset=utf-8',
+};
+
+/** Where the UI sources are: beside this file when running sources, beside the bundle in dist/. */
+export function webDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [join(here, 'web'), join(here, 'inbox-web')]) {
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+  }
+  throw new Error(`The inbox files are missing (looked in ${here}/web and ${here}/inbox-web).`);
+}
+
+const require = createRequire(import.meta.url);
+/** A package's folder (these packages do not export their package.json: walk up from the entry). */
+function pkgDir(name: string): string {
+  let dir = dirname(require.resolve(name));
+  while (!existsSync(join(dir, 'package.json')) || !dir.endsWith(name)) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`Package ${name} not found.`);
+    dir = up;
+  }
+  return dir;
+}
+
+/** The vendored libraries: their bare `preact` import becomes a relative one, so no import map is needed. */
+function vendorFiles(): Array<[string, string]> {
+  const preact = pkgDir('preact');
+  const read = (path: string) => readFileSync(path, 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+  return [
+    ['vendor/preact.mjs', read(join(preact, 'dist/preact.mjs'))],
+    [
+      'vendor/hooks.mjs',
+      read(join(preact, 'hooks/dist/hooks.mjs')).replace(/from\s*"preact"/g, 'from"./preact.mjs"'),
+    ],
+    ['vendor/htm.mjs', read(join(pkgDir('htm'), 'dist/htm.mjs'))],
+  ];
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...walk(path));
+    else out.push(path);
+  }
+  return out;
+}
+
+function asset(body: Buffer, type: string): Asset {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+  return {
+    body,
+    gzip: gzipSync(body, { level: 9 }),
+    br: brotliCompressSync(body, {
+      params: {
+        [zlibConstants.BROTLI_PARAM_QUALITY]: 11,
+        [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length,
+      },
+    }),
+    etag,
+    type,
+  };
+}
+
+export function loadAssets(dir = webDir()): AssetSet {
+  const sources = new Map<string, Buffer>();
+  for (const path of walk(dir)) {
+    const name = relative(dir, path).split(sep).join('/');
+    if (name === 'index.html' || name.endsWith('.test.js')) continue;
+    sources.set(name, readFileSync(path));
+  }
+  for (const [name, text] of vendorFiles()) sources.set(name, Buffer.from(text));
+  const hash = createHash('sha256');
+  for (const name of [...sources.keys()].sort()) hash.update(name).update('\0').update(sources.get(name)!);
+  const indexSource = readFileSync(join(dir, 'index.html'), 'utf8');
+  hash.update(indexSource);
+  const version = hash.digest('hex').slice(0, 12);
+  const base = `/app/a/${version}`;
+  const files = new Map<string, Asset>();
+  for (const [name, body] of sources) {
+    files.set(name, asset(body, types[extname(name)] ?? 'application/octet-stream'));
+  }
+  const index = asset(Buffer.from(indexSource.replaceAll('%BASE%', base)), types['.html']);
+  return { version, base, index, files };
+}
+
+/** The strictest policy the inbox works with: no inline script or style, no other origin. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');

@@ -1,0 +1,79 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ApiError } from '../../platform/errors.ts';
+import { type AnyRoute, defineRoute, type RouteResult } from '../../platform/http/route.ts';
+import { type Asset, type AssetSet, CONTENT_SECURITY_POLICY, loadAssets } from './inbox.assets.ts';
+
+/** The files never change while the process runs: read and compressed on the first request. */
+const loaded: { assets?: AssetSet } = {};
+const assets = () => {
+  loaded.assets ??= loadAssets();
+  return loaded.assets;
+};
+
+const securityHeaders = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
+function serve(request: FastifyRequest, file: Asset, cacheControl: string): RouteResult {
+  const headers: Record<string, string> = {
+    ...securityHeaders,
+    'Cache-Control': cacheControl,
+    ETag: file.etag,
+    Vary: 'Accept-Encoding',
+  };
+  const match = request.headers['if-none-match'];
+  if (match?.split(/\s*,\s*/).some((t) => t.replace(/^W\//, '').replace(/-(br|gzip)"$/, '"') === file.etag))
+    return { status: 304, headers };
+  const accepts = String(request.headers['accept-encoding'] ?? '');
+  if (/\bbr\b/.test(accepts)) {
+    headers['Content-Encoding'] = 'br';
+    headers.ETag = file.etag.replace(/"$/, '-br"');
+    return { status: 200, body: file.br, headers, contentType: file.type };
+  }
+  if (/\bgzip\b/.test(accepts)) {
+    headers['Content-Encoding'] = 'gzip';
+    headers.ETag = file.etag.replace(/"$/, '-gzip"');
+    return { status: 200, body: file.gzip, headers, contentType: file.type };
+  }
+  return { status: 200, body: file.body, headers, contentType: file.type };
+}
+
+/** index.html for every inbox path that is not an asset, so deep links (/app/c/conv_...) open. */
+const page = (request: FastifyRequest) => serve(request, assets().index, 'no-cache');
+
+export const inboxRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/app',
+    summary: 'The web inbox',
+    tags: ['Inbox'],
+    auth: 'none',
+    hidden: true,
+    responses: { 200: null, 304: null },
+    handler: async ({ request }) => page(request),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/app/*',
+    summary: 'The web inbox: assets and deep links',
+    tags: ['Inbox'],
+    auth: 'none',
+    hidden: true,
+    params: z.object({ '*': z.string() }),
+    responses: { 200: null, 304: null },
+    handler: async ({ request, params }) => {
+      const path = params['*'];
+      const m = /^a\/([0-9a-f]{12})\/(.+)$/.exec(path);
+      if (!m) return page(request);
+      const set = assets();
+      const file = set.files.get(m[2]);
+      if (!file) throw new ApiError('not_found', `No inbox file ${m[2].slice(0, 100)}.`);
+      // A page loaded before a restart may ask for an older version: it gets the current file, briefly cached.
+      return serve(request, file, m[1] === set.version ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  }),
+];

@@ -1,0 +1,238 @@
+import { Inbox } from './inbox.js';
+import {
+  api,
+  Dialog,
+  html,
+  isAdmin,
+  isTyping,
+  Link,
+  navigate,
+  session,
+  setSession,
+  useRoute,
+  useSession,
+} from './lib.js';
+import { EventStream } from './sse.js';
+import { useEffect, useState } from './vendor/hooks.mjs';
+
+/**
+ * Live events for the whole page: one stream per session. Views subscribe with `live.on(fn)`;
+ * `live.state` is shown in the header so a lost connection is never silent.
+ */
+export const live = {
+  handlers: new Set(),
+  state: 'connecting',
+  detail: '',
+  stateListeners: new Set(),
+  on(fn) {
+    this.handlers.add(fn);
+    return () => this.handlers.delete(fn);
+  },
+  setState(state, detail = '') {
+    this.state = state;
+    this.detail = detail;
+    for (const fn of this.stateListeners) fn();
+  },
+  /** @type {EventStream | null} */
+  stream: null,
+};
+
+function useLiveState() {
+  const [, force] = useState(0);
+  useEffect(() => {
+    const fn = () => force((n) => n + 1);
+    live.stateListeners.add(fn);
+    return () => live.stateListeners.delete(fn);
+  }, []);
+  return live;
+}
+
+export function App() {
+  const current = useSession();
+  const route = useRoute();
+  if (!current) return html`<${LoginPage} />`;
+  if (route.path === '/app/login') {
+    navigate('/app', { replace: true });
+    return null;
+  }
+  return html`<${Shell} route=${route} />`;
+}
+
+function LoginPage() {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const notice = session.notice;
+  useEffect(() => {
+    // For the benchmark (and anyone profiling): when the sign-in form is on screen.
+    performance.mark('parley:sign-in-ready');
+    document.title = 'Sign in · Parley';
+    if (location.pathname !== '/app/login') {
+      // Remember where the user was going; a deep link opens once signed in.
+      sessionStorage.setItem('parley.next', location.pathname + location.search);
+      history.replaceState(null, '', '/app/login');
+    }
+  }, []);
+  const submit = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      const res = await api('POST', '/v1/auth/login', { email, password }, { anonymous: true });
+      const next = sessionStorage.getItem('parley.next');
+      sessionStorage.removeItem('parley.next');
+      history.replaceState(null, '', next?.startsWith('/app') && next !== '/app/login' ? next : '/app');
+      setSession(res);
+    } catch (err) {
+      // One message for a wrong email or password: the page never says which.
+      setError(err.status === 401 ? 'Wrong email or password.' : err.message);
+      setBusy(false);
+    }
+  };
+  return html`<main class="login">
+    <form class="card login-card" onSubmit=${submit} aria-labelledby="login-title">
+      <h1 id="login-title"><span class="logo" aria-hidden="true"></span> Parley inbox</h1>
+      ${notice && !error ? html`<p class="notice" role="status">${notice}</p>` : null}
+      <label>Email<input type="email" name="email" autocomplete="username" required value=${email}
+        onInput=${(e) => setEmail(e.currentTarget.value)} /></label>
+      <label>Password<input type="password" name="password" autocomplete="current-password" required
+        value=${password} onInput=${(e) => setPassword(e.currentTarget.value)} /></label>
+      ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+      <button class="primary" type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
+    </form>
+  </main>`;
+}
+
+function ConnectionBadge() {
+  const state = useLiveState();
+  const label =
+    state.state === 'live' ? 'Live' : state.state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+  return html`<span class=${`conn conn-${state.state}`} role="status" aria-live="polite" title=${state.detail || label}
+    data-state=${state.state}><span class="dot" aria-hidden="true"></span>${label}</span>`;
+}
+
+function Shell({ route }) {
+  const user = session.current.user;
+  const token = session.current.token;
+  const [help, setHelp] = useState(false);
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    let stream = null;
+    let stopped = false;
+    // The stream resumes from the newest event there is before any view loads its data, so an
+    // event between a view's load and the stream's start is replayed, never lost.
+    // A resume point that is slow to come must not hold the inbox back: after 3 s, start without.
+    const resumePoint = Promise.race([
+      api('GET', '/v1/events?per_page=1').then(
+        (r) => r.data[0]?.id ?? null,
+        () => null,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve(null), 3000)),
+    ]);
+    resumePoint.then((lastEventId) => {
+      if (stopped) return;
+      stream = new EventStream({
+        url: '/v1/events/stream',
+        token: () => session.current?.token ?? null,
+        lastEventId,
+        onEvent: (e) => {
+          for (const fn of live.handlers) fn(e);
+        },
+        onState: (s, detail) => live.setState(s, detail),
+        onUnauthorized: () => {
+          setSession(null, 'Your session has ended. Sign in again.');
+        },
+      });
+      live.stream = stream;
+      stream.start();
+      setReady(true);
+    });
+    const online = () => stream?.retrySoon();
+    addEventListener('online', online);
+    // The session's end is known in advance: sign out then rather than fail on the next click.
+    const expires = Date.parse(session.current.expires_at) - Date.now();
+    const timer = setTimeout(
+      () => setSession(null, 'Your session has ended. Sign in again.'),
+      Math.min(expires, 2 ** 31 - 1),
+    );
+    return () => {
+      stopped = true;
+      stream?.stop();
+      removeEventListener('online', online);
+      clearTimeout(timer);
+    };
+  }, [token]);
+  useEffect(() => {
+    const onKey = (e) => {
+      if (e.key === '?' && !isTyping(e)) {
+        e.preventDefault();
+        setHelp(true);
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
+  const manage = route.path.startsWith('/app/manage');
+  const signOut = () => {
+    setSession(null, 'You signed out.');
+    navigate('/app/login');
+  };
+  return html`<div class="shell">
+    <header class="topbar">
+      <a class="skip" href="#main">Skip to content</a>
+      <span class="brand"><span class="logo" aria-hidden="true"></span>Parley</span>
+      <nav aria-label="Main">
+        <${Link} href="/app" aria-current=${manage ? undefined : 'page'}>Inbox<//>
+        ${isAdmin() ? html`<${Link} href="/app/manage/keys" aria-current=${manage ? 'page' : undefined}>Manage<//>` : null}
+      </nav>
+      <span class="spacer"></span>
+      <${ConnectionBadge} />
+      <button class="ghost" type="button" onClick=${() => setHelp(true)} aria-label="Keyboard shortcuts">?</button>
+      <span class="me" title=${user.email}>${user.name} · ${user.role}</span>
+      <button class="ghost" type="button" onClick=${signOut}>Sign out</button>
+    </header>
+    <div id="main" class="main">
+      ${
+        !ready
+          ? html`<p class="muted pad">Loading…</p>`
+          : manage
+            ? html`<${LazyManage} route=${route} />`
+            : html`<${Inbox} route=${route} live=${live} />`
+      }
+    </div>
+    ${help ? html`<${HelpDialog} onClose=${() => setHelp(false)} />` : null}
+  </div>`;
+}
+
+/** The manage pages load on first use, so the inbox's first load stays small. */
+function LazyManage({ route }) {
+  const [mod, setMod] = useState(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    import('./manage.js').then(setMod, (err) => setError(err.message));
+  }, []);
+  if (error) return html`<p class="error" role="alert">The manage pages could not load: ${error}</p>`;
+  if (!mod) return html`<p class="muted pad">Loading…</p>`;
+  return html`<${mod.Manage} route=${route} live=${live} />`;
+}
+
+const shortcuts = [
+  ['j / k', 'Next / previous conversation'],
+  ['Enter', 'Open the selected conversation'],
+  ['r', 'Reply (focus the reply box)'],
+  ['n', 'Write a private note'],
+  ['e', 'Close the conversation'],
+  ['a', 'Assign to me'],
+  ['s', 'Snooze for an hour'],
+  ['h', 'Take over from the AI / hand back'],
+  ['/', 'Search'],
+  ['Esc', 'Leave the reply box'],
+  ['?', 'This help'],
+];
+
+function HelpDialog({ onClose }) {
+  return html`<${Dialog} title="Keyboard shortcuts" onClose=${onClose}>
+    <dl class="shortcuts">${shortcuts.map(([k, v]) => html`<dt><kbd>${k}</kbd></dt><dd>${v}</dd>`)}</dl>
+  <//>`;
+}

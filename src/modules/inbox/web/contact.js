@@ -1,0 +1,144 @@
+import { api, fullTime, html, Link, relativeTime } from './lib.js';
+import { useEffect, useState } from './vendor/hooks.mjs';
+
+/** The customer beside the thread: fields (editable), DND and opt-out, leads, bookings, history. */
+export function ContactPanel({ conv, ready }) {
+  const contactId = conv.contact.id;
+  const [contact, setContact] = useState(null);
+  const [related, setRelated] = useState({ leads: [], bookings: [], conversations: [], calls: null });
+  const [edit, setEdit] = useState(null);
+  const [error, setError] = useState('');
+  const [saved, setSaved] = useState('');
+
+  useEffect(() => {
+    // Loaded once the thread is on screen, so these calls never delay the messages.
+    if (!ready) return;
+    let gone = false;
+    setContact(null);
+    api('GET', `/v1/contacts/${contactId}`).then(
+      (c) => !gone && setContact(c),
+      (err) => !gone && setError(err.message),
+    );
+    const list = (path) =>
+      api('GET', path).then(
+        (r) => r.data,
+        () => null,
+      );
+    Promise.all([
+      list(`/v1/leads?contact_id=${contactId}&per_page=10`),
+      list(`/v1/bookings?contact_id=${contactId}&per_page=10`),
+      list(`/v1/conversations?contact_id=${contactId}&per_page=10`),
+      list(`/v1/calls?contact_id=${contactId}&per_page=10`),
+    ]).then(([leads, bookings, conversations, calls]) => {
+      if (gone) return;
+      setRelated({
+        leads: leads ?? [],
+        bookings: bookings ?? [],
+        conversations: (conversations ?? []).filter((c) => c.id !== conv.id),
+        calls,
+      });
+    });
+    return () => {
+      gone = true;
+    };
+  }, [contactId, ready]);
+
+  const patch = async (body) => {
+    setError('');
+    setSaved('');
+    try {
+      setContact(await api('PATCH', `/v1/contacts/${contactId}`, body));
+      setSaved('Saved.');
+      return true;
+    } catch (err) {
+      setError(err.message);
+      return false;
+    }
+  };
+
+  if (!contact)
+    return html`<aside class="contact" aria-label="Contact">${error ? html`<p class="error" role="alert">${error}</p>` : html`<p class="muted">Loading…</p>`}</aside>`;
+
+  const save = async (e) => {
+    e.preventDefault();
+    let attributes;
+    try {
+      attributes = JSON.parse(edit.attributes || '{}');
+    } catch {
+      setError('Attributes must be a JSON object, e.g. {"city": "Pune"}.');
+      return;
+    }
+    // Attributes merge on update: a key taken out of the editor is removed with null.
+    for (const k of Object.keys(contact.attributes ?? {})) if (!(k in attributes)) attributes[k] = null;
+    const ok = await patch({
+      name: edit.name || null,
+      email: edit.email || null,
+      tags: edit.tags
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+      attributes,
+    });
+    if (ok) setEdit(null);
+  };
+
+  return html`<aside class="contact" aria-label="Contact">
+    <h2>${contact.name || contact.phone || contact.email}</h2>
+    ${
+      edit
+        ? html`<form class="stack" onSubmit=${save}>
+          <label>Name<input value=${edit.name} onInput=${(e) => setEdit({ ...edit, name: e.currentTarget.value })} /></label>
+          <label>Email<input type="email" value=${edit.email} onInput=${(e) => setEdit({ ...edit, email: e.currentTarget.value })} /></label>
+          <label>Tags<input value=${edit.tags} onInput=${(e) => setEdit({ ...edit, tags: e.currentTarget.value })} /></label>
+          <label>Attributes (JSON)<textarea rows="4" value=${edit.attributes} onInput=${(e) => setEdit({ ...edit, attributes: e.currentTarget.value })}></textarea></label>
+          <div class="row"><button class="primary" type="submit">Save</button><button type="button" onClick=${() => setEdit(null)}>Cancel</button></div>
+        </form>`
+        : html`<dl class="fields">
+          <dt>Phone</dt><dd>${contact.phone ?? '—'}</dd>
+          <dt>Email</dt><dd>${contact.email ?? '—'}</dd>
+          <dt>Tags</dt><dd>${contact.tags.length ? contact.tags.map((t) => html`<span class="tag">${t}</span>`) : '—'}</dd>
+          ${Object.entries(contact.attributes ?? {}).map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'string' ? v : JSON.stringify(v)}</dd>`)}
+        </dl>
+        <button type="button" onClick=${() =>
+          setEdit({
+            name: contact.name ?? '',
+            email: contact.email ?? '',
+            tags: contact.tags.join(', '),
+            attributes: JSON.stringify(contact.attributes ?? {}, null, 1),
+          })}>Edit contact</button>`
+    }
+    <div class="switches">
+      <label><input type="checkbox" checked=${contact.dnd} onChange=${(e) => patch({ dnd: e.currentTarget.checked })} /> Do not disturb</label>
+      <label><input type="checkbox" checked=${contact.opted_out} onChange=${(e) => patch({ opted_out: e.currentTarget.checked })} /> Opted out</label>
+    </div>
+    ${error ? html`<p class="error" role="alert">${error}</p>` : saved ? html`<p class="muted small" role="status">${saved}</p>` : null}
+    <h3>Leads</h3>
+    ${
+      related.leads.length
+        ? html`<ul class="mini">${related.leads.map((l) => html`<li><strong>${l.intent ?? 'Lead'}</strong> · ${l.status}<br /><span class="muted small">${fullTime(l.created_at)}</span></li>`)}</ul>`
+        : html`<p class="muted small">None</p>`
+    }
+    <h3>Bookings</h3>
+    ${
+      related.bookings.length
+        ? html`<ul class="mini">${related.bookings.map((b) => html`<li>${fullTime(b.start_at)} · ${b.status}${b.notes ? html`<br /><span class="muted small">${b.notes}</span>` : null}</li>`)}</ul>`
+        : html`<p class="muted small">None</p>`
+    }
+    <h3>Other conversations</h3>
+    ${
+      related.conversations.length
+        ? html`<ul class="mini">${related.conversations.map((c) => html`<li><${Link} href=${`/app/c/${c.id}`}>${c.channel} · ${c.status}<//> <span class="muted small">${relativeTime(c.last_message_at)}</span></li>`)}</ul>`
+        : html`<p class="muted small">None</p>`
+    }
+    ${
+      related.calls !== null
+        ? html`<h3>Calls</h3>
+        ${
+          related.calls.length
+            ? html`<ul class="mini">${related.calls.map((c) => html`<li>${c.direction} · ${c.status}${c.duration_seconds ? ` · ${c.duration_seconds} s` : ''}<br /><span class="muted small">${fullTime(c.queued_at ?? c.created_at)}</span></li>`)}</ul>`
+            : html`<p class="muted small">None</p>`
+        }`
+        : null
+    }
+  </aside>`;
+}

@@ -1,0 +1,265 @@
+import { api, contactLabel, html, isTyping, Link, navigate, relativeTime, session } from './lib.js';
+import {
+  FILTERS,
+  formatWindow,
+  isUnread,
+  listParams,
+  matchesView,
+  senderLabel,
+  upsertConversation,
+  VIEWS,
+  windowLeftMs,
+  withMessage,
+} from './store.js';
+import { loadPeople, Thread } from './thread.js';
+import { useCallback, useEffect, useMemo, useRef, useState } from './vendor/hooks.mjs';
+
+const VIEW_LABELS = { mine: 'Mine', unassigned: 'Unassigned', handoffs: 'Handoffs', all: 'All' };
+const PAGE = 50;
+
+/** When this browser last opened each conversation (per user), for the unread marks. */
+function seenStore(userId) {
+  const key = `parley.seen.${userId}`;
+  let map = {};
+  try {
+    map = JSON.parse(localStorage.getItem(key) ?? '{}');
+  } catch {
+    map = {};
+  }
+  return {
+    get: (id) => map[id],
+    mark(id, at) {
+      if (!at || (map[id] && map[id] >= at)) return false;
+      map[id] = at;
+      localStorage.setItem(key, JSON.stringify(map));
+      return true;
+    },
+  };
+}
+
+/** A clock for the relative times and WhatsApp countdowns: one tick a minute for the whole list. */
+function useMinuteClock() {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(t);
+  }, []);
+  return now;
+}
+
+export function Inbox({ route, live }) {
+  const me = session.current.user.id;
+  const view = VIEWS.includes(route.query.get('view')) ? route.query.get('view') : 'all';
+  const filters = Object.fromEntries(FILTERS.map((f) => [f, route.query.get(f) ?? '']));
+  const filterKey = `${view}|${FILTERS.map((f) => filters[f]).join('|')}`;
+  const selectedId = /^\/app\/c\/(conv_[0-9A-Za-z]+)/.exec(route.path)?.[1] ?? null;
+  const [list, setList] = useState([]);
+  const [meta, setMeta] = useState(null);
+  const [state, setState] = useState({ loading: true, error: '' });
+  const [cursor, setCursor] = useState(null);
+  const [, bump] = useState(0);
+  const [names, setNames] = useState(new Map());
+  useEffect(() => {
+    loadPeople().then((d) => setNames(new Map([...d.users, ...d.teams].map((x) => [x.id, x.name]))));
+  }, []);
+  const seen = useMemo(() => seenStore(me), [me]);
+  const now = useMinuteClock();
+  const viewRef = useRef({ view, filters });
+  viewRef.current = { view, filters };
+  const listRef = useRef(list);
+  listRef.current = list;
+
+  const load = useCallback(
+    async (page = 1) => {
+      setState({ loading: true, error: '' });
+      const params = listParams(view, filters, me);
+      params.set('per_page', String(PAGE));
+      params.set('page', String(page));
+      try {
+        const res = await api('GET', `/v1/conversations?${params}`);
+        setList((old) =>
+          page === 1 ? res.data : [...old, ...res.data.filter((c) => !old.some((o) => o.id === c.id))],
+        );
+        setMeta(res.meta);
+        setState({ loading: false, error: '' });
+        // When the list is first on screen (the benchmark reads it).
+        if (!performance.getEntriesByName('parley:list-ready').length) performance.mark('parley:list-ready');
+      } catch (err) {
+        setState({ loading: false, error: err.message });
+      }
+    },
+    [filterKey, me],
+  );
+  useEffect(() => {
+    load(1);
+  }, [load]);
+
+  // Live: conversation events carry the conversation; message events patch its card.
+  useEffect(
+    () =>
+      live.on(async (event) => {
+        const { view: v, filters: f } = viewRef.current;
+        if (event.event.startsWith('conversation.')) {
+          setList((l) => upsertConversation(l, event.data, v, f, me));
+        } else if (event.event.startsWith('message.')) {
+          const msg = event.data;
+          const known = listRef.current.find((c) => c.id === msg.conversation_id);
+          if (known) {
+            setList((l) => upsertConversation(l, withMessage(known, msg), v, f, me));
+          } else if (event.event === 'message.received' || event.event === 'message.sent') {
+            try {
+              const conv = await api('GET', `/v1/conversations/${msg.conversation_id}`);
+              if (matchesView(conv, v, f, me)) setList((l) => upsertConversation(l, conv, v, f, me));
+            } catch {
+              // Not visible to this session: nothing to show.
+            }
+          }
+        }
+      }),
+    [me],
+  );
+
+  const setQuery = (patch) => {
+    const q = new URLSearchParams(location.search);
+    for (const [k, v] of Object.entries(patch)) {
+      if (v) q.set(k, v);
+      else q.delete(k);
+    }
+    const s = q.toString();
+    navigate(`${location.pathname}${s ? `?${s}` : ''}`, { replace: 'q' in patch });
+  };
+
+  const unread = list.filter((c) => c.id !== selectedId && isUnread(c, seen.get(c.id))).length;
+  useEffect(() => {
+    document.title = `${unread ? `(${unread}) ` : ''}Parley inbox`;
+  }, [unread]);
+
+  const search = location.search;
+  const open = (id) => navigate(`/app/c/${id}${search}`);
+  const index = list.findIndex((c) => c.id === (cursor ?? selectedId));
+
+  useEffect(() => {
+    const onKey = (e) => {
+      if (isTyping(e) || e.metaKey || e.ctrlKey || e.altKey) return;
+      if (e.key === 'j' || e.key === 'k') {
+        e.preventDefault();
+        const next = list[Math.max(0, Math.min(list.length - 1, index + (e.key === 'j' ? 1 : -1)))];
+        if (next) {
+          setCursor(next.id);
+          document.getElementById(`card-${next.id}`)?.focus();
+        }
+      } else if (e.key === 'Enter' && cursor && cursor !== selectedId) {
+        e.preventDefault();
+        open(cursor);
+      } else if (e.key === '/') {
+        e.preventDefault();
+        document.getElementById('search')?.focus();
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [list, index, cursor, selectedId, search]);
+
+  const onOpened = (conv) => {
+    if (seen.mark(conv.id, conv.last_message_at)) bump((n) => n + 1);
+  };
+  const onChanged = (conv) => setList((l) => upsertConversation(l, conv, view, filters, me));
+
+  return html`<div class=${`inbox ${selectedId ? 'has-thread' : ''}`}>
+    <section class="list-pane" aria-label="Conversations">
+      <div role="tablist" aria-label="Views" class="tabs">
+        ${VIEWS.map(
+          (
+            v,
+          ) => html`<button role="tab" type="button" aria-selected=${v === view} class=${v === view ? 'active' : ''}
+            onClick=${() => setQuery({ view: v === 'all' ? '' : v })}>${VIEW_LABELS[v]}</button>`,
+        )}
+      </div>
+      <${Filters} filters=${filters} setQuery=${setQuery} />
+      ${state.error ? html`<p class="error" role="alert">${state.error} <button type="button" onClick=${() => load(1)}>Retry</button></p>` : null}
+      <ul class="conv-list" aria-label="Conversation list" aria-busy=${state.loading}>
+        ${list.map(
+          (
+            c,
+          ) => html`<${Card} key=${c.id} conv=${c} me=${me} names=${names} now=${now} selected=${c.id === selectedId}
+            cursor=${c.id === cursor} unread=${c.id !== selectedId && isUnread(c, seen.get(c.id))} search=${search} />`,
+        )}
+      </ul>
+      ${!state.loading && !list.length && !state.error ? html`<p class="muted pad">No conversations here.</p>` : null}
+      ${state.loading ? html`<p class="muted pad">Loading…</p>` : null}
+      ${
+        meta && meta.page < meta.total_pages && !state.loading
+          ? html`<button type="button" class="more" onClick=${() => load(meta.page + 1)}>Load more (${meta.total - list.length} left)</button>`
+          : null
+      }
+    </section>
+    ${
+      selectedId
+        ? html`<${Thread} key=${selectedId} id=${selectedId} initial=${list.find((c) => c.id === selectedId)} live=${live} onOpened=${onOpened} onChanged=${onChanged}
+          back=${`/app${search}`} />`
+        : html`<section class="thread empty" aria-label="Conversation"><p class="muted">Choose a conversation.</p></section>`
+    }
+  </div>`;
+}
+
+function Filters({ filters, setQuery }) {
+  const [q, setQ] = useState(filters.q);
+  const [agents, setAgents] = useState([]);
+  useEffect(() => setQ(filters.q), [filters.q]);
+  useEffect(() => {
+    api('GET', '/v1/agents?per_page=100').then(
+      (r) => setAgents(r.data),
+      () => setAgents([]),
+    );
+  }, []);
+  useEffect(() => {
+    if (q === filters.q) return;
+    const t = setTimeout(() => setQuery({ q }), 250);
+    return () => clearTimeout(t);
+  }, [q]);
+  return html`<div class="filters">
+    <input id="search" type="search" placeholder="Search (/)" aria-label="Search conversations" value=${q}
+      onInput=${(e) => setQ(e.currentTarget.value)} />
+    <select aria-label="Status" value=${filters.status} onChange=${(e) => setQuery({ status: e.currentTarget.value })}>
+      <option value="">Open</option><option value="snoozed">Snoozed</option><option value="closed">Closed</option>
+      <option value="any">Any status</option>
+    </select>
+    <select aria-label="Channel" value=${filters.channel} onChange=${(e) => setQuery({ channel: e.currentTarget.value })}>
+      <option value="">All channels</option><option value="whatsapp">WhatsApp</option><option value="sms">SMS</option>
+      <option value="email">Email</option><option value="voice">Voice</option><option value="web">Web</option>
+    </select>
+    <select aria-label="AI agent" value=${filters.agent} onChange=${(e) => setQuery({ agent: e.currentTarget.value })}>
+      <option value="">All agents</option>
+      ${agents.map((a) => html`<option value=${a.id}>${a.name}</option>`)}
+    </select>
+    <input type="text" placeholder="Tag" aria-label="Tag" value=${filters.tag} size="8"
+      onChange=${(e) => setQuery({ tag: e.currentTarget.value.trim().toLowerCase() })} />
+  </div>`;
+}
+
+const channelIcon = { whatsapp: 'WA', sms: 'SMS', email: '@', voice: '☎', web: 'Web' };
+
+function Card({ conv, me, names, now, selected, cursor, unread, search }) {
+  const left = windowLeftMs(conv, now);
+  const who = senderLabel(conv.last_message_sender, false);
+  return html`<li>
+    <${Link} id=${`card-${conv.id}`} href=${`/app/c/${conv.id}${search}`}
+      class=${`card ${selected ? 'selected' : ''} ${cursor ? 'cursor' : ''} ${unread ? 'unread' : ''}`}
+      aria-current=${selected ? 'true' : undefined} data-id=${conv.id}>
+      <span class="row">
+        <span class=${`chan chan-${conv.channel}`} title=${conv.channel} aria-label=${conv.channel}>${channelIcon[conv.channel] ?? conv.channel}</span>
+        <strong class="name">${contactLabel(conv)}</strong>
+        ${unread ? html`<span class="unread-dot" aria-label="unread"></span>` : null}
+        <time datetime=${conv.last_message_at}>${relativeTime(conv.last_message_at, now)}</time>
+      </span>
+      <span class="preview">${who ? html`<span class="who">${who}: </span>` : null}${conv.last_message ?? ''}</span>
+      <span class="row meta">
+        ${conv.ai_paused ? html`<span class="badge handoff" title=${conv.handoff_reason ?? ''}>Handoff</span>` : null}
+        ${conv.status !== 'active' ? html`<span class="badge">${conv.status}</span>` : null}
+        ${conv.assignee ? html`<span class="badge assignee">${conv.assignee.id === me ? 'Me' : (names.get(conv.assignee.id) ?? conv.assignee.type)}</span>` : null}
+        ${conv.tags.map((t) => html`<span class="tag">${t}</span>`)}
+        ${left !== null ? html`<span class=${`window ${left <= 0 ? 'closed' : left < 3_600_000 ? 'soon' : ''}`}>${formatWindow(left)}</span>` : null}
+      </span>
+    <//>
+  </li>`;
+}

@@ -1,0 +1,169 @@
+import { useEffect, useRef, useState } from './vendor/hooks.mjs';
+import htm from './vendor/htm.mjs';
+import { h } from './vendor/preact.mjs';
+
+export const html = htm.bind(h);
+
+// Session: the token lives in memory and in sessionStorage (this tab only; never localStorage).
+
+const SESSION_KEY = 'parley.session';
+const listeners = new Set();
+export const session = {
+  /** @type {{token: string, expires_at: string, user: any} | null} */
+  current: null,
+  /** Why the last session ended, shown on the sign-in page. */
+  notice: '',
+};
+try {
+  session.current = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null');
+  if (session.current && Date.parse(session.current.expires_at) <= Date.now()) session.current = null;
+} catch {
+  session.current = null;
+}
+
+export function setSession(value, notice = '') {
+  session.current = value;
+  session.notice = notice;
+  if (value) sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
+  else sessionStorage.removeItem(SESSION_KEY);
+  for (const fn of listeners) fn();
+}
+
+export function useSession() {
+  const [, force] = useState(0);
+  useEffect(() => {
+    const fn = () => force((n) => n + 1);
+    listeners.add(fn);
+    return () => listeners.delete(fn);
+  }, []);
+  return session.current;
+}
+
+export const isAdmin = () => session.current?.user.role === 'admin';
+
+/** An error answered by the API: its code and human message, shown as they are. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `The server answered ${status}.`);
+    this.status = status;
+    this.code = body?.error?.code ?? 'internal_error';
+    this.errors = body?.error?.errors ?? [];
+  }
+}
+
+/** Calls the API with the session; a 401 ends the session and goes back to sign-in. */
+export async function api(method, path, body, opts = {}) {
+  const headers = { Accept: 'application/json' };
+  if (session.current && !opts.anonymous) headers.Authorization = `Bearer ${session.current.token}`;
+  let payload;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: payload });
+  } catch {
+    throw new ApiError(0, {
+      error: { code: 'network', message: 'The server cannot be reached. Check your connection.' },
+    });
+  }
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (res.status === 401 && !opts.anonymous) {
+    setSession(null, 'Your session has ended. Sign in again.');
+    navigate('/app/login');
+  }
+  if (!res.ok) throw new ApiError(res.status, json);
+  return json;
+}
+
+// Routing: History API; every screen has its own URL (deep links work, filters are shareable).
+
+const routeListeners = new Set();
+export function navigate(url, { replace = false } = {}) {
+  if (url === location.pathname + location.search) return;
+  if (replace) history.replaceState(null, '', url);
+  else history.pushState(null, '', url);
+  for (const fn of routeListeners) fn();
+}
+addEventListener('popstate', () => {
+  for (const fn of routeListeners) fn();
+});
+
+export function useRoute() {
+  const [, force] = useState(0);
+  useEffect(() => {
+    const fn = () => force((n) => n + 1);
+    routeListeners.add(fn);
+    return () => routeListeners.delete(fn);
+  }, []);
+  return { path: location.pathname, query: new URLSearchParams(location.search) };
+}
+
+/** A link that navigates without reloading (and still opens in a new tab with a middle click). */
+export function Link({ href, children, ...rest }) {
+  const onClick = (e) => {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(href);
+  };
+  return html`<a href=${href} onClick=${onClick} ...${rest}>${children}</a>`;
+}
+
+// Formatting
+
+export function relativeTime(iso, now = Date.now()) {
+  if (!iso) return '';
+  const s = Math.round((now - Date.parse(iso)) / 1000);
+  if (s < 45) return 'now';
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  if (s < 86400) return `${Math.round(s / 3600)} h`;
+  return new Date(iso).toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+}
+
+export const clockTime = (iso) =>
+  iso ? new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) : '';
+
+export const fullTime = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+
+export function contactLabel(c) {
+  return c?.contact?.name || c?.contact?.phone || c?.contact_address || c?.contact?.email || 'Unknown';
+}
+
+/** Copies text; falls back to selecting it when the clipboard is not available. */
+export async function copy(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isTyping(e) {
+  const t = e.target;
+  return t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+}
+
+export function Dialog({ title, onClose, children }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    const el = ref.current;
+    el?.showModal?.();
+    const close = () => onClose();
+    el?.addEventListener('close', close);
+    return () => el?.removeEventListener('close', close);
+  }, []);
+  return html`<dialog ref=${ref} aria-labelledby="dialog-title" class="dialog">
+    <header><h2 id="dialog-title">${title}</h2>
+      <button class="ghost" type="button" aria-label="Close" onClick=${() => ref.current?.close()}>×</button></header>
+    ${children}
+  </dialog>`;
+}

@@ -1,0 +1,144 @@
+/**
+ * The inbox's pure state rules (no DOM): which conversations a view shows, how a live event
+ * changes the list and a thread, unread marks. Unit-tested with node's test runner.
+ */
+
+/** The tabs of the list and the filters that may narrow them (kept in the URL). */
+export const VIEWS = ['mine', 'unassigned', 'handoffs', 'all'];
+export const FILTERS = ['status', 'channel', 'tag', 'agent', 'q'];
+
+const rank = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 9, received: -1 };
+
+/** Open conversations unless another status (or `any`) is chosen. */
+const statusOf = (filters) => (filters.status === 'any' ? '' : filters.status || 'active');
+
+/** Query parameters of GET /v1/conversations for a view and its filters. */
+export function listParams(view, filters, me) {
+  const p = new URLSearchParams();
+  if (view === 'mine' && me) p.set('assignee', me);
+  if (view === 'unassigned') p.set('assignee', 'none');
+  if (view === 'handoffs') p.set('ai_paused', 'true');
+  const status = statusOf(filters);
+  if (status) p.set('status', status);
+  if (filters.channel) p.set('channel', filters.channel);
+  if (filters.tag) p.set('tag', filters.tag);
+  if (filters.agent) p.set('agent_id', filters.agent);
+  if (filters.q) p.set('q', filters.q);
+  return p;
+}
+
+/** Whether a conversation belongs in a view (so a live update can add it or take it out). */
+export function matchesView(conv, view, filters, me) {
+  if (view === 'mine' && !(conv.assignee?.type === 'user' && conv.assignee.id === me)) return false;
+  if (view === 'unassigned' && conv.assignee) return false;
+  if (view === 'handoffs' && !conv.ai_paused) return false;
+  const status = statusOf(filters);
+  if (status && conv.status !== status) return false;
+  if (filters.channel && conv.channel !== filters.channel) return false;
+  if (filters.tag && !conv.tags.includes(filters.tag.toLowerCase())) return false;
+  if (filters.agent && conv.agent_id !== filters.agent) return false;
+  if (filters.q) {
+    const q = filters.q.toLowerCase();
+    const hay = [conv.last_message, conv.contact?.name, conv.contact_address, conv.contact?.phone]
+      .filter(Boolean)
+      .join(' ')
+      .toLowerCase();
+    if (!hay.includes(q)) return false;
+  }
+  return true;
+}
+
+const newestFirst = (a, b) =>
+  (b.last_message_at ?? b.created_at).localeCompare(a.last_message_at ?? a.created_at) ||
+  b.id.localeCompare(a.id);
+
+/** The list after a conversation changed: replaced, added in order, or removed when it no longer matches. */
+export function upsertConversation(list, conv, view, filters, me) {
+  const rest = list.filter((c) => c.id !== conv.id);
+  if (!matchesView(conv, view, filters, me)) return rest.length === list.length ? list : rest;
+  return [...rest, conv].sort(newestFirst);
+}
+
+/** A short preview of a message, as the list shows it. */
+export function previewOf(message) {
+  if (message.text) return message.text.length > 200 ? `${message.text.slice(0, 199)}…` : message.text;
+  return `[${message.type}]`;
+}
+
+/** A conversation card after one of its messages arrived or went out (notes do not change it). */
+export function withMessage(conv, message) {
+  if (message.type === 'note') return conv;
+  if (conv.last_message_at && message.created_at < conv.last_message_at) return conv;
+  return {
+    ...conv,
+    last_message: previewOf(message),
+    last_message_at: message.created_at,
+    last_message_sender: message.sender?.type ?? null,
+  };
+}
+
+/**
+ * A thread after a message event: added in id order (ids sort by time), or its status moved
+ * forward only, so a late `sent` never undoes a `read`.
+ */
+export function mergeMessage(messages, message) {
+  const i = messages.findIndex((m) => m.id === message.id);
+  if (i === -1) {
+    const next = [...messages, message];
+    if (messages.length && messages[messages.length - 1].id > message.id)
+      next.sort((a, b) => a.id.localeCompare(b.id));
+    return next;
+  }
+  const old = messages[i];
+  if ((rank[message.status] ?? 0) < (rank[old.status] ?? 0)) return messages;
+  const next = messages.slice();
+  next[i] = { ...old, ...message };
+  return next;
+}
+
+/** Older messages loaded on scroll, put before the ones shown, without doubles. */
+export function prependMessages(messages, older) {
+  const have = new Set(messages.map((m) => m.id));
+  return [...older.filter((m) => !have.has(m.id)).sort((a, b) => a.id.localeCompare(b.id)), ...messages];
+}
+
+/** Unread: the customer wrote last, after the time this browser last opened the conversation. */
+export function isUnread(conv, seenAt) {
+  if (conv.last_message_sender && conv.last_message_sender !== 'customer') return false;
+  if (!conv.last_message_at) return false;
+  return !seenAt || conv.last_message_at > seenAt;
+}
+
+/** Milliseconds left in the WhatsApp 24-hour window, or null when it does not apply. */
+export function windowLeftMs(conv, now) {
+  if (conv.channel !== 'whatsapp') return null;
+  if (!conv.window_expires_at) return 0;
+  return Math.max(0, Date.parse(conv.window_expires_at) - now);
+}
+
+/** "3 h 20 min", "12 min", "closed" */
+export function formatWindow(ms) {
+  if (ms === null) return '';
+  if (ms <= 0) return 'window closed';
+  const min = Math.floor(ms / 60_000);
+  if (min < 60) return `${min} min left`;
+  return `${Math.floor(min / 60)} h ${min % 60} min left`;
+}
+
+/** Who wrote the last message, as the card's prefix. */
+export function senderLabel(type, isMe) {
+  switch (type) {
+    case 'customer':
+      return 'Customer';
+    case 'ai':
+      return 'AI';
+    case 'user':
+      return isMe ? 'You' : 'Agent';
+    case 'api_key':
+      return 'API';
+    case 'system':
+      return 'System';
+    default:
+      return '';
+  }
+}

@@ -1,0 +1,89 @@
+import type { AppContext } from '../../platform/context.ts';
+import type { AgentConfig } from '../agents/agents.service.ts';
+import { liveTools, runEngine } from '../ai/ai.service.ts';
+import { fillVariables, type Turn } from '../ai/engine.ts';
+import type { LlmOptions } from '../ai/llm.ts';
+import type { ConversationRow } from '../conversations/conversations.tables.ts';
+import type { CallDriver, CallerTurn, DriverChunk } from './engine/types.ts';
+
+const goodbyeRe =
+  /\b(bye|goodbye|good bye|that'?s all|that is all|nothing else|no thanks|hang up|alvida|bas itna hi|theek hai bye)\b/i;
+const voiceLlm: LlmOptions = { timeoutMs: 15_000, maxSteps: 4 };
+
+export interface AgentDriverInput {
+  ctx: AppContext;
+  agent: AgentConfig;
+  conversation: ConversationRow;
+  variables: Record<string, string>;
+  defaultCountry: string;
+  voicemailMessage: string | null;
+}
+
+/**
+ * The AI agent on a call: the same engine as on chat (built-in rules or an LLM, with the chat
+ * tools), with a voice style (the session makes the answer speakable and splits it into
+ * sentences). A goodbye ends the call after the agent answers it (`end_call`); a handoff to a
+ * human is a transfer (`conversation.escalated`).
+ */
+export function agentDriver(input: AgentDriverInput): CallDriver {
+  const { ctx, agent } = input;
+  const history: Turn[] = [];
+  const scope = {
+    workspaceId: agent.workspaceId,
+    livemode: agent.livemode,
+    defaultCountry: input.defaultCountry,
+  };
+  const tools = liveTools(ctx, scope, agent, input.conversation);
+
+  const opening = () => {
+    const g = agent.greeting?.trim();
+    if (g) return fillVariables(g, input.variables);
+    const name = input.variables.name ? ` ${input.variables.name}` : '';
+    return `Hello${name}! This is ${agent.name}. How can I help you today?`;
+  };
+
+  return {
+    async *start() {
+      const text = opening();
+      history.push({ role: 'agent', text });
+      yield { type: 'say', text };
+    },
+    async *reply(turn: CallerTurn, signal: AbortSignal): AsyncIterable<DriverChunk> {
+      const said = turn.dtmf ? turn.dtmf : turn.text;
+      const result = await runEngine(
+        {
+          agent,
+          messages: [said],
+          history: history.slice(-20),
+          variables: input.variables,
+          now: ctx.clock.now(),
+          defaultCountry: input.defaultCountry,
+        },
+        tools,
+        voiceLlm,
+      );
+      history.push({ role: 'customer', text: said });
+      if (signal.aborted) return;
+      const ending = goodbyeRe.test(turn.text);
+      let reply = result.reply;
+      if (ending && !/\b(bye|goodbye|alvida)\b/i.test(reply)) reply = `${reply} Goodbye!`;
+      history.push({ role: 'agent', text: reply });
+      yield { type: 'say', text: reply };
+      if (result.handedOff) yield { type: 'transfer', human: true, reason: 'The caller asked for a human' };
+      else if (ending) yield { type: 'end_call' };
+    },
+    async *reprompt() {
+      const text = 'Are you still there?';
+      history.push({ role: 'agent', text });
+      yield { type: 'say', text };
+    },
+    interrupted(heard: string) {
+      // The caller heard only part of the last answer: the history keeps what they heard.
+      const last = history[history.length - 1];
+      if (last?.role === 'agent') last.text = heard || '(interrupted before speaking)';
+    },
+    voicemail() {
+      return input.voicemailMessage ? fillVariables(input.voicemailMessage, input.variables) : null;
+    },
+  };
+}

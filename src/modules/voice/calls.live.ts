@@ -1,0 +1,414 @@
+import type { AppContext } from '../../platform/context.ts';
+import { newId } from '../../platform/ids.ts';
+import { fromJson } from '../../platform/json.ts';
+import { agentConfig } from '../agents/agents.service.ts';
+import type { AgentsTable } from '../agents/agents.tables.ts';
+import { variablesOf } from '../ai/ai.service.ts';
+import { presentMessage } from '../messaging/messaging.service.ts';
+import type { MessageRow } from '../messaging/messaging.tables.ts';
+import { agentDriver } from './agent.driver.ts';
+import {
+  advanceCall,
+  type CallLatency,
+  type EndedReason,
+  isTerminal,
+  saveCallRecord,
+  type TranscriptEntry,
+} from './calls.service.ts';
+import { RealScheduler, VirtualScheduler } from './engine/scheduler.ts';
+import { CallSession, type SessionRecorder, type TurnTiming } from './engine/session.ts';
+import type { CallDriver, CallTransport, DialProgress, Scheduler } from './engine/types.ts';
+import { SpeechUnavailable, speechFor } from './speech/index.ts';
+import { voiceRuntime } from './voice.runtime.ts';
+import { type StoredVoiceSettings, sessionSettingsOf } from './voice.settings.ts';
+import type { CallRow } from './voice.tables.ts';
+
+const loadCall = (ctx: AppContext, id: string) =>
+  ctx.db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+
+/** The time a call runs on: virtual for sandbox calls when PARLEY_VOICE_SANDBOX_PACE=virtual. */
+function schedulerFor(ctx: AppContext, call: CallRow): Scheduler {
+  return call.provider === 'sandbox' && ctx.config.voice.sandboxPace === 'virtual'
+    ? new VirtualScheduler()
+    : new RealScheduler();
+}
+
+/**
+ * Wall-clock timestamps of a call on its own time: the scheduler's offset added to when the
+ * call started here (equal to the wall clock on real time).
+ */
+function clockOf(ctx: AppContext, sched: Scheduler) {
+  const base = ctx.clock.now().getTime() - sched.now();
+  return () => new Date(base + sched.now());
+}
+
+/** The `calls.start` job: hands an outbound phone call to its carrier. */
+export async function startCall(ctx: AppContext, callId: string) {
+  const call = await loadCall(ctx, callId);
+  if (call?.status !== 'queued') return;
+  const rt = voiceRuntime(ctx);
+  const carrier = rt.carriers.get(call.provider);
+  if (!carrier) {
+    await advanceCall(ctx, call.id, {
+      status: 'failed',
+      endedReason: 'provider_error',
+      error: { code: 'provider_error', message: `No carrier for provider ${call.provider} in this process.` },
+    });
+    return;
+  }
+  const sched = schedulerFor(ctx, call);
+  const at = clockOf(ctx, sched);
+  const cancels: Array<() => void> = [];
+  const entry = {
+    stop: () => {
+      for (const c of cancels) c();
+      rt.live.delete(call.id);
+      sched.dispose();
+    },
+  };
+  rt.live.set(call.id, entry);
+  try {
+    await carrier.dial(
+      {
+        callId: call.id,
+        workspaceId: call.workspace_id,
+        livemode: call.livemode === 1,
+        from: call.from_address,
+        to: call.to_address,
+        channelId: call.channel_id,
+        sandbox: fromJson(call.sandbox, null),
+      },
+      {
+        scheduler: sched,
+        onCancel: (fn) => cancels.push(fn),
+        progress: async (change: DialProgress) => {
+          await advanceCall(ctx, call.id, {
+            status: change.status,
+            endedReason: change.endedReason,
+            providerCallId: change.providerCallId,
+            error: change.error,
+            at: at(),
+          });
+          if (isTerminal(change.status) && rt.live.get(call.id) === entry) entry.stop();
+        },
+        connect: async (transport, opts) => {
+          if (rt.live.get(call.id) === entry) rt.live.delete(call.id);
+          await connectCall(ctx, call.id, transport, {
+            answeredBy: opts?.answeredBy ?? 'human',
+            scheduler: sched,
+          });
+        },
+      },
+    );
+  } catch (err) {
+    entry.stop();
+    ctx.logger.warn({ callId: call.id, err: (err as Error).message }, 'dial failed');
+    await advanceCall(ctx, call.id, {
+      status: 'failed',
+      endedReason: 'provider_error',
+      error: { code: 'provider_error', message: (err as Error).message.slice(0, 500) },
+    });
+  }
+}
+
+/** A web call nobody joined in time. */
+export async function expireWebCall(ctx: AppContext, callId: string) {
+  const call = await loadCall(ctx, callId);
+  if (call?.status !== 'queued') return;
+  await advanceCall(ctx, call.id, {
+    status: 'failed',
+    endedReason: 'failed_to_connect',
+    error: {
+      code: 'failed_to_connect',
+      message: 'Nobody joined the web call over its media WebSocket in time.',
+    },
+  });
+}
+
+/**
+ * The callee answered (or a web client joined): marks the call in progress (`call.answered`)
+ * and runs its session until it ends. A call that ended meanwhile (hung up through the API) is
+ * not connected: its transport is hung up at once.
+ */
+export async function connectCall(
+  ctx: AppContext,
+  callId: string,
+  transport: CallTransport,
+  opts: { answeredBy: 'human' | 'machine'; scheduler?: Scheduler },
+): Promise<CallSession | null> {
+  const call = await loadCall(ctx, callId);
+  if (!call || isTerminal(call.status)) {
+    await transport.hangup();
+    return null;
+  }
+  const sched = opts.scheduler ?? schedulerFor(ctx, call);
+  const at = clockOf(ctx, sched);
+  const rt = voiceRuntime(ctx);
+  const scope = { workspaceId: call.workspace_id, livemode: call.livemode === 1 };
+
+  const agentRow = call.agent_id
+    ? await ctx.db
+        .selectFrom('agents')
+        .selectAll()
+        .where('id', '=', call.agent_id)
+        .where('workspace_id', '=', call.workspace_id)
+        .executeTakeFirst()
+    : undefined;
+  const stored = agentVoice(agentRow);
+  const conversation = call.conversation_id
+    ? await ctx.db
+        .selectFrom('conversations')
+        .selectAll()
+        .where('id', '=', call.conversation_id)
+        .executeTakeFirst()
+    : undefined;
+  const contact = call.contact_id
+    ? await ctx.db.selectFrom('contacts').selectAll().where('id', '=', call.contact_id).executeTakeFirst()
+    : undefined;
+  const ws = await ctx.db
+    .selectFrom('workspaces')
+    .select('default_country')
+    .where('id', '=', call.workspace_id)
+    .executeTakeFirst();
+  const defaultCountry = ws?.default_country ?? 'US';
+  const variables = variablesOf(contact, {
+    ...fromJson<Record<string, unknown>>(conversation?.dynamic_variables ?? null, {}),
+    ...fromJson<Record<string, unknown>>(call.dynamic_variables, {}),
+  });
+
+  let driver: CallDriver;
+  let speech: ReturnType<typeof speechFor>;
+  try {
+    speech = speechFor(ctx, scope.livemode, {
+      stt: decryptChoice(ctx, stored.stt),
+      tts: decryptChoice(ctx, stored.tts),
+    });
+    if (call.voice_flow_id) {
+      if (!rt.voiceFlowDriver) throw new Error('Voice flows are not available on this server.');
+      driver = await rt.voiceFlowDriver(ctx, call, { variables, defaultCountry });
+    } else if (agentRow && conversation) {
+      driver = agentDriver({
+        ctx,
+        agent: agentConfig(ctx, agentRow),
+        conversation,
+        variables,
+        defaultCountry,
+        voicemailMessage:
+          stored.voicemail?.action === 'leave_message' ? (stored.voicemail.message ?? null) : null,
+      });
+    } else throw new Error('The call has no agent or voice flow to speak for it.');
+  } catch (err) {
+    await transport.hangup().catch(() => {});
+    const stt = err instanceof SpeechUnavailable && err.stage === 'stt';
+    const tts = err instanceof SpeechUnavailable && err.stage === 'tts';
+    await advanceCall(ctx, call.id, {
+      status: 'failed',
+      endedReason: stt ? 'stt_error' : tts ? 'tts_error' : 'provider_error',
+      error: {
+        code: stt ? 'stt_error' : tts ? 'tts_error' : 'provider_error',
+        message: (err as Error).message,
+      },
+      at: at(),
+    });
+    return null;
+  }
+
+  const machine = opts.answeredBy === 'machine';
+  const voicemailText = machine ? (driver.voicemail?.() ?? null) : null;
+  if (machine && !voicemailText) {
+    await transport.hangup().catch(() => {});
+    await advanceCall(ctx, call.id, {
+      status: 'voicemail',
+      endedReason: 'voicemail',
+      answeredBy: 'machine',
+      at: at(),
+    });
+    return null;
+  }
+  const answered = await advanceCall(ctx, call.id, {
+    status: 'in_progress',
+    answeredBy: opts.answeredBy,
+    at: at(),
+  });
+  if (!answered) {
+    await transport.hangup().catch(() => {});
+    return null;
+  }
+
+  const recorder = callRecorder(ctx, answered, at, machine);
+  const session = new CallSession({
+    callId: call.id,
+    transport,
+    driver: machine && voicemailText ? voicemailDriver(voicemailText) : driver,
+    stt: speech.stt,
+    tts: speech.tts,
+    scheduler: sched,
+    settings: sessionSettingsOf(stored),
+    recorder,
+    onError: (err) =>
+      ctx.logger.warn({ callId: call.id, err: (err as Error)?.message ?? String(err) }, 'call session error'),
+  });
+  rt.live.set(call.id, { stop: () => void session.stop() });
+  void session.done.then(() => {
+    if (rt.live.get(call.id)) rt.live.delete(call.id);
+  });
+  session.start();
+  return session;
+}
+
+function agentVoice(row: AgentsTable | undefined): StoredVoiceSettings {
+  const raw = (row as (AgentsTable & { voice?: string | null }) | undefined)?.voice;
+  return fromJson<StoredVoiceSettings>(raw ?? null, {});
+}
+
+function decryptChoice(ctx: AppContext, e: StoredVoiceSettings['stt']) {
+  if (!e) return undefined;
+  return { ...e, api_key: e.api_key ? ctx.secrets.open(e.api_key) : null };
+}
+
+/** Leaves the voicemail message after the greeting, then hangs up. */
+function voicemailDriver(message: string): CallDriver {
+  return {
+    async *start() {
+      yield { type: 'say', text: message };
+      yield { type: 'end_call' };
+    },
+    async *reply() {},
+    async *reprompt() {},
+  };
+}
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * Writes what a session produces: each turn as a message of the call's conversation (with its
+ * event), the transcript and latency on the call as they grow, and the end of the call.
+ * Writes are chained so turns are stored in the order they were spoken.
+ */
+function callRecorder(ctx: AppContext, call: CallRow, at: () => Date, machine: boolean): SessionRecorder {
+  const rt = voiceRuntime(ctx);
+  const transcript: TranscriptEntry[] = [];
+  const timings: TurnTiming[] = [];
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = (fn: () => Promise<unknown>) => {
+    chain = chain
+      .then(fn)
+      .catch((err) => ctx.logger.warn({ callId: call.id, err: err?.message }, 'call write failed'));
+    return chain as Promise<void>;
+  };
+  const latency = (): CallLatency => {
+    const v2v = timings.map((t) => t.voice_to_voice_ms).sort((a, b) => a - b);
+    const share = timings.map((t) => t.turn_ms).sort((a, b) => a - b);
+    return {
+      turns: timings.length,
+      p50_ms: percentile(v2v, 50),
+      p95_ms: percentile(v2v, 95),
+      parley_p50_ms: percentile(share, 50),
+      per_turn: timings,
+    };
+  };
+
+  return {
+    turn(turn) {
+      transcript.push({ ...turn });
+      const entry = { ...turn };
+      return serial(async () => {
+        if (!call.conversation_id || !call.channel_id) return;
+        const now = at();
+        const iso = now.toISOString();
+        const customer = entry.role === 'customer';
+        const row: MessageRow = {
+          id: newId('msg'),
+          workspace_id: call.workspace_id,
+          livemode: call.livemode,
+          conversation_id: call.conversation_id,
+          channel_id: call.channel_id,
+          direction: customer ? 'inbound' : 'outbound',
+          sender_type: customer ? 'customer' : 'ai',
+          sender_id: customer ? call.contact_id : call.agent_id,
+          type: 'text',
+          text: entry.text,
+          template: null,
+          media: null,
+          interactive: null,
+          to_address: customer ? (call.from_address ?? 'web') : (call.to_address ?? 'web'),
+          from_address: customer ? (call.to_address ?? 'web') : (call.from_address ?? 'web'),
+          status: customer ? 'received' : 'delivered',
+          error_code: null,
+          error_message: null,
+          provider_message_id: null,
+          reply_to_provider_id: null,
+          created_at: iso,
+          updated_at: iso,
+          queued_at: customer ? null : iso,
+          sent_at: customer ? null : iso,
+          delivered_at: customer ? null : iso,
+          read_at: null,
+          failed_at: null,
+        };
+        await ctx.transaction(async (tx) => {
+          await tx.db.insertInto('messages').values(row).execute();
+          await tx.db
+            .updateTable('conversations')
+            .set({
+              last_message: entry.text.slice(0, 200),
+              last_message_at: iso,
+              last_message_sender: customer ? 'customer' : 'ai',
+              ...(customer ? { last_inbound_at: iso } : {}),
+              updated_at: iso,
+            })
+            .where('id', '=', call.conversation_id!)
+            .execute();
+          await tx.emit({
+            workspaceId: call.workspace_id,
+            livemode: call.livemode === 1,
+            type: customer ? 'message.received' : 'message.sent',
+            actor: customer ? { type: 'customer', id: call.contact_id } : { type: 'ai', id: call.agent_id },
+            data: {
+              ...presentMessage(row),
+              call_id: call.id,
+              start_ms: entry.start_ms,
+              end_ms: entry.end_ms,
+              interrupted: entry.interrupted,
+            },
+          });
+          await saveCallRecord(tx.db, call.id, { transcript, latency: latency() }, now);
+        });
+      });
+    },
+    latency(t) {
+      timings.push(t);
+      for (const [part, ms] of Object.entries({
+        eou: t.eou_ms,
+        agent: t.agent_ms,
+        tts: t.tts_ms,
+        turn: t.turn_ms,
+        voice_to_voice: t.voice_to_voice_ms,
+      }))
+        rt.turnLatency.observe({ part }, ms / 1000);
+    },
+    async transfer(to, human, reason) {
+      // A handoff to a human was already recorded by the agent's tools (conversation.escalated).
+      void to;
+      void human;
+      void reason;
+    },
+    async ended(end, _turns) {
+      await serial(async () => {
+        const now = at();
+        await saveCallRecord(ctx.db, call.id, { transcript, latency: latency() }, now);
+        const status = machine && end.reason === 'agent_ended_call' ? 'voicemail' : end.status;
+        const reason: EndedReason = machine && end.reason === 'agent_ended_call' ? 'voicemail' : end.reason;
+        await advanceCall(ctx, call.id, {
+          status,
+          endedReason: reason,
+          at: now,
+          ...('error' in end && end.error ? { error: { code: end.reason, message: end.error } } : {}),
+        });
+      });
+    },
+  };
+}

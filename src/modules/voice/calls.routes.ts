@@ -1,0 +1,98 @@
+import { pageRequest } from '../../platform/http/pagination.ts';
+import { type Auth, defineRoute } from '../../platform/http/route.ts';
+import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
+import { callObject, createCallsBody, createCallsResponse, listCallsQuery } from './calls.schemas.ts';
+import {
+  concurrencyHeaders,
+  concurrencyOf,
+  createCalls,
+  getCall,
+  hangupCall,
+  listCalls,
+} from './calls.service.ts';
+
+const tags = ['Calls'];
+const params = idParams('call');
+const callerOf = (auth: Auth) => ({
+  workspaceId: auth.workspaceId,
+  livemode: auth.livemode,
+  defaultCountry: auth.defaultCountry,
+  actor: auth.actor,
+  limits: auth.limits,
+});
+const headersOf = async (ctx: Parameters<typeof concurrencyOf>[0], auth: Auth) =>
+  concurrencyHeaders(await concurrencyOf(ctx, auth, auth.limits));
+
+export const callRoutes = [
+  defineRoute({
+    method: 'POST',
+    path: '/v1/calls',
+    summary: 'Place calls in a batch',
+    description:
+      "Each item is one call with an agent (or voice flow), to a number (`transport: phone`) or joined by a client over Parley's media WebSocket (`transport: web`). Items are checked on their own (an invalid `to` fails only that item) and admitted against the workspace's concurrent-call limit (active = queued, dialing, ringing, in progress; per workspace and mode, atomically): items past it get `concurrency_limited`; when none fit, the answer is 429 `concurrency_limited` with `Retry-After`. A contact on do-not-disturb is refused (`contact_dnd`) unless `ignore_dnd`; an opted-out one always (`contact_opted_out`). 201 when at least one call was placed. Every calls response carries `X-Concurrency-Limit` and `X-Concurrency-Remaining`. With a test key the callee is simulated (SPEC section 6).",
+    tags,
+    auth: 'key',
+    scope: 'calls:write',
+    body: createCallsBody,
+    responses: { 200: createCallsResponse, 201: createCallsResponse },
+    errors: ['validation_failed', 'concurrency_limited'],
+    handler: async ({ ctx, auth, body }) => {
+      const { results, errors, concurrency } = await createCalls(ctx, callerOf(auth), body.calls);
+      return {
+        status: results.length > 0 ? 201 : 200,
+        body: { results, errors },
+        headers: concurrencyHeaders(concurrency),
+      };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/calls',
+    summary: 'List calls',
+    description:
+      'Calls of this workspace and mode, newest first, each with its status, direction, agent or voice flow, duration, `ended_reason` and transcript; filter with the query parameters (e.g. `identifier` to find the calls of one CRM record).',
+    tags,
+    auth: 'key',
+    scope: 'calls:read',
+    query: listQuery(listCallsQuery),
+    responses: { 200: listResponse(callObject) },
+    handler: async ({ ctx, auth, query }) => ({
+      status: 200,
+      body: await listCalls(ctx, auth, query, pageRequest(query)),
+      headers: await headersOf(ctx, auth),
+    }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/calls/:id',
+    summary: 'Get a call',
+    description: 'With its transcript so far, its status and, once ended, why it ended.',
+    tags,
+    auth: 'key',
+    scope: 'calls:read',
+    params,
+    responses: { 200: callObject },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await getCall(ctx, auth, params.id),
+      headers: await headersOf(ctx, auth),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/calls/:id/hangup',
+    summary: 'Hang up a call',
+    description:
+      'Ends a call that has not ended: not yet answered it becomes `canceled`, answered `completed`, both with `ended_reason: canceled`. 409 `conflict` when the call has already ended.',
+    tags,
+    auth: 'key',
+    scope: 'calls:write',
+    params,
+    responses: { 200: callObject },
+    errors: ['conflict'],
+    handler: async ({ ctx, auth, params }) => {
+      const call = await hangupCall(ctx, auth, params.id, auth.actor);
+      return { status: 200, body: call, headers: await headersOf(ctx, auth) };
+    },
+  }),
+];

@@ -1,0 +1,792 @@
+import { createHmac } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import { sql } from 'kysely';
+import type { AppContext } from '../../platform/context.ts';
+import { loadSecretKey } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { ApiError, notFound, validationFailed } from '../../platform/errors.ts';
+import type { Actor, EventType, Tx } from '../../platform/events.ts';
+import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { newId } from '../../platform/ids.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+import type { PlanLimits } from '../../platform/limits.ts';
+import { getAgentRow } from '../agents/agents.service.ts';
+import { ensureSandboxChannel } from '../channels/channels.service.ts';
+import type { ChannelRow } from '../channels/channels.tables.ts';
+import { channelKinds } from '../channels/kinds.ts';
+import {
+  findContactByPhone,
+  findOrCreateContact,
+  newContactRow,
+  normalizePhone,
+} from '../contacts/contacts.service.ts';
+import type { ContactRow } from '../contacts/contacts.tables.ts';
+import { findOrCreateConversation } from '../conversations/conversations.service.ts';
+import type { SandboxScript } from './engine/types.ts';
+import { startCallJob, webJoinTimeoutJob } from './voice.jobs.ts';
+import { voiceRuntime } from './voice.runtime.ts';
+import { activeStatuses, type CallRow, type CallStatus } from './voice.tables.ts';
+
+export type { Scope };
+
+export interface TranscriptEntry {
+  role: 'customer' | 'agent';
+  text: string;
+  start_ms: number;
+  end_ms: number;
+  interrupted: boolean;
+}
+
+export interface TurnLatency {
+  /** End of the caller's speech to the turn being committed (end-of-turn silence). */
+  eou_ms: number;
+  /** The turn committed to the agent's first sentence. */
+  agent_ms: number;
+  /** That sentence handed to speech to its first audio. */
+  tts_ms: number;
+  /** Parley's own share: the committed turn (final transcript) to the first audio frame out. */
+  turn_ms: number;
+  /** End of the caller's speech to the first audio frame out. */
+  voice_to_voice_ms: number;
+}
+
+export interface CallLatency {
+  turns: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  parley_p50_ms: number | null;
+  per_turn: TurnLatency[];
+}
+
+/** The closed list of `ended_reason` values (docs/voice.md explains each). */
+export const endedReasons = [
+  'customer_ended_call',
+  'agent_ended_call',
+  'flow_ended',
+  'transferred',
+  'voicemail',
+  'no_answer',
+  'busy',
+  'invalid_number',
+  'failed_to_connect',
+  'silence_timeout',
+  'max_duration',
+  'canceled',
+  'stt_error',
+  'tts_error',
+  'llm_error',
+  'provider_error',
+] as const;
+export type EndedReason = (typeof endedReasons)[number];
+
+const terminal: CallStatus[] = ['completed', 'busy', 'no_answer', 'failed', 'canceled', 'voicemail'];
+export const isTerminal = (s: CallStatus) => terminal.includes(s);
+/** Where each status stands: a status may only be replaced by one further on. */
+const rank: Record<CallStatus, number> = {
+  queued: 0,
+  dialing: 1,
+  ringing: 2,
+  in_progress: 3,
+  completed: 4,
+  busy: 4,
+  no_answer: 4,
+  failed: 4,
+  canceled: 4,
+  voicemail: 4,
+};
+const statusesBefore = (s: CallStatus) =>
+  (Object.keys(rank) as CallStatus[]).filter((x) => rank[x] < rank[s]);
+
+export function presentCall(row: CallRow) {
+  const latency = fromJson<Partial<CallLatency>>(row.latency, {});
+  return {
+    id: row.id,
+    object: 'call' as const,
+    livemode: row.livemode === 1,
+    conversation_id: row.conversation_id,
+    contact_id: row.contact_id,
+    agent_id: row.agent_id,
+    voice_flow_id: row.voice_flow_id,
+    campaign_id: row.campaign_id,
+    direction: row.direction,
+    transport: row.transport,
+    channel_id: row.channel_id,
+    provider: row.provider,
+    provider_call_id: row.provider_call_id,
+    from: row.from_address,
+    to: row.to_address,
+    status: row.status,
+    answered_by: row.answered_by,
+    ended_reason: row.ended_reason,
+    duration_seconds: row.duration_seconds,
+    queued_at: row.queued_at,
+    dialed_at: row.dialed_at,
+    answered_at: row.answered_at,
+    ended_at: row.ended_at,
+    transcript: fromJson<TranscriptEntry[]>(row.transcript, []),
+    recording_url: row.recording_url,
+    dynamic_variables: fromJson<Record<string, string | number | boolean | null>>(row.dynamic_variables, {}),
+    identifier: row.identifier,
+    latency: {
+      turns: latency.turns ?? 0,
+      p50_ms: latency.p50_ms ?? null,
+      p95_ms: latency.p95_ms ?? null,
+      parley_p50_ms: latency.parley_p50_ms ?? null,
+    },
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+export type CallObject = ReturnType<typeof presentCall>;
+
+export async function getCallRow(db: Db | Trx, scope: Scope, id: string): Promise<CallRow> {
+  const row = await tenant(db, scope).selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('call', id);
+  return row;
+}
+
+export async function getCall(ctx: AppContext, scope: Scope, id: string): Promise<CallObject> {
+  return presentCall(await getCallRow(ctx.db, scope, id));
+}
+
+export interface CallFilters {
+  status?: CallStatus;
+  agent_id?: string;
+  contact_id?: string;
+  campaign_id?: string;
+  identifier?: string;
+  direction?: 'inbound' | 'outbound';
+}
+
+export async function listCalls(
+  ctx: AppContext,
+  scope: Scope,
+  filters: CallFilters,
+  page: PageRequest,
+): Promise<Page<CallObject>> {
+  let q = tenant(ctx.db, scope).selectFrom('calls').selectAll();
+  if (filters.status) q = q.where('status', '=', filters.status);
+  if (filters.agent_id) q = q.where('agent_id', '=', filters.agent_id);
+  if (filters.contact_id) q = q.where('contact_id', '=', filters.contact_id);
+  if (filters.campaign_id) q = q.where('campaign_id', '=', filters.campaign_id);
+  if (filters.identifier) q = q.where('identifier', '=', filters.identifier);
+  if (filters.direction) q = q.where('direction', '=', filters.direction);
+  return paginate(q.orderBy('id', 'desc'), page, presentCall);
+}
+
+// ---------------------------------------------------------------- concurrency
+
+/** The workspace's concurrent-call limit and how many slots are free, for the response headers. */
+export interface Concurrency {
+  limit: number | null;
+  remaining: number | null;
+}
+
+export const concurrencyHeaders = (c: Concurrency): Record<string, string> =>
+  c.limit === null
+    ? { 'X-Concurrency-Limit': 'unlimited', 'X-Concurrency-Remaining': 'unlimited' }
+    : { 'X-Concurrency-Limit': String(c.limit), 'X-Concurrency-Remaining': String(c.remaining) };
+
+/** Calls holding a concurrent-call slot (queued, dialing, ringing, in progress) in a workspace and mode. */
+export async function countActive(db: Db | Trx, scope: Scope): Promise<number> {
+  const row = await tenant(db, scope)
+    .selectFrom('calls')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', [...activeStatuses])
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function concurrencyOf(ctx: AppContext, scope: Scope, limits: PlanLimits): Promise<Concurrency> {
+  const limit = limits.concurrent_calls;
+  if (limit === null) return { limit: null, remaining: null };
+  return { limit, remaining: Math.max(0, limit - (await countActive(ctx.db, scope))) };
+}
+
+/**
+ * Serialises admission per workspace and mode inside the caller's transaction: SQLite has one
+ * writer, so its count-then-insert is already atomic; PostgreSQL takes a transaction-scoped
+ * advisory lock on the workspace and mode first.
+ */
+async function lockAdmission(ctx: AppContext, tx: Tx, scope: Scope) {
+  if (ctx.dialect !== 'postgres') return;
+  const key = `calls:${scope.workspaceId}:${scope.livemode ? 'live' : 'test'}`;
+  await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(tx.db);
+}
+
+// ---------------------------------------------------------------- create
+
+export interface CallItem {
+  agent_id?: string;
+  voice_flow_id?: string;
+  to?: string;
+  from?: string;
+  channel_id?: string;
+  transport?: 'phone' | 'web';
+  dynamic_variables?: Record<string, string | number | boolean | null>;
+  ignore_dnd?: boolean;
+  identifier?: string;
+  sandbox?: SandboxScript;
+  /** Set by campaigns (not part of the public body). */
+  campaign_id?: string;
+}
+
+export interface Caller {
+  workspaceId: string;
+  livemode: boolean;
+  defaultCountry: string;
+  actor: Actor;
+  limits: PlanLimits;
+}
+
+export interface MediaSession {
+  provider: 'parley' | 'livekit';
+  room: string;
+  token: string;
+  url: string;
+  identity: string;
+  expires_at: string;
+}
+
+export interface ItemError {
+  index: number;
+  code: string;
+  message: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+interface Prepared {
+  index: number;
+  item: CallItem;
+  transport: 'phone' | 'web';
+  to: string | null;
+  channel: ChannelRow | null;
+  provider: string;
+}
+
+const MEDIA_TOKEN_TTL_S = 15 * 60;
+
+/**
+ * Creates calls, each admitted against the workspace's concurrent-call limit. Items are checked
+ * first (agent, number, channel); the valid ones are then admitted and written in one
+ * transaction, in order, until the free slots run out: later items get `concurrency_limited`.
+ * Each call's `call.started` event and its start job commit with it. Campaigns call this with
+ * `campaign_id` on their items.
+ */
+export async function createCalls(ctx: AppContext, caller: Caller, items: CallItem[]) {
+  const scope: Scope = { workspaceId: caller.workspaceId, livemode: caller.livemode };
+  const errors: ItemError[] = [];
+  const prepared: Prepared[] = [];
+  for (const [index, item] of items.entries()) {
+    try {
+      prepared.push(await prepareItem(ctx, caller, index, item));
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      errors.push(itemError(index, err));
+    }
+  }
+  const created: Array<{ index: number; call: CallRow }> = [];
+  const now = ctx.clock.now();
+  const limit = caller.limits.concurrent_calls;
+  let remaining: number | null = null;
+  if (prepared.length > 0) {
+    await ctx.transaction(async (tx) => {
+      await lockAdmission(ctx, tx, scope);
+      let free = limit === null ? Number.POSITIVE_INFINITY : limit - (await countActive(tx.db, scope));
+      for (const p of prepared) {
+        if (free <= 0) {
+          errors.push({
+            index: p.index,
+            code: 'concurrency_limited',
+            message: `The workspace's limit of ${limit} concurrent calls is reached; retry when a call ends.`,
+          });
+          continue;
+        }
+        try {
+          const call = await writeCall(ctx, tx, caller, p, now);
+          created.push({ index: p.index, call });
+          free--;
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+          errors.push(itemError(p.index, err));
+        }
+      }
+      remaining = limit === null ? null : Math.max(0, free);
+    });
+  } else if (limit !== null) {
+    remaining = Math.max(0, limit - (await countActive(ctx.db, scope)));
+  }
+  errors.sort((a, b) => a.index - b.index);
+  const concurrency: Concurrency = { limit, remaining };
+  if (created.length === 0 && errors.length > 0 && errors.every((e) => e.code === 'concurrency_limited')) {
+    throw new ApiError(
+      'concurrency_limited',
+      `The workspace's limit of ${limit} concurrent calls is reached; no call was placed. Retry after Retry-After seconds.`,
+      { headers: { 'Retry-After': '5', ...concurrencyHeaders(concurrency) } },
+    );
+  }
+  const results = [];
+  for (const { index, call } of created.sort((a, b) => a.index - b.index)) {
+    results.push({ index, call: presentCall(call), media_session: await mediaSessionFor(ctx, call) });
+  }
+  return { results, errors, concurrency };
+}
+
+function itemError(index: number, err: ApiError): ItemError {
+  return { index, code: err.code, message: err.message, ...(err.errors ? { errors: err.errors } : {}) };
+}
+
+async function prepareItem(
+  ctx: AppContext,
+  caller: Caller,
+  index: number,
+  item: CallItem,
+): Promise<Prepared> {
+  const scope: Scope = { workspaceId: caller.workspaceId, livemode: caller.livemode };
+  const fieldErrors: Array<{ field: string; message: string }> = [];
+  if (!item.agent_id && !item.voice_flow_id)
+    fieldErrors.push({ field: 'agent_id', message: 'agent_id or voice_flow_id is required' });
+  if (item.agent_id && item.voice_flow_id)
+    fieldErrors.push({ field: 'voice_flow_id', message: 'give agent_id or voice_flow_id, not both' });
+  const transport = item.transport ?? (item.to === undefined ? 'web' : 'phone');
+  let to: string | null = null;
+  if (item.to !== undefined) {
+    to = normalizePhone(item.to, caller.defaultCountry);
+    if (!to)
+      fieldErrors.push({ field: 'to', message: 'must be a valid phone number (E.164, e.g. +919876543210)' });
+  } else if (transport === 'phone') {
+    fieldErrors.push({ field: 'to', message: 'is required for a phone call (or set transport: "web")' });
+  }
+  if (item.sandbox && caller.livemode)
+    fieldErrors.push({
+      field: 'sandbox',
+      message: 'is only accepted with a test key (live calls reach real people)',
+    });
+  if (fieldErrors.length) throw validationFailed(fieldErrors);
+  if (item.agent_id) await getAgentRow(ctx.db, scope, item.agent_id);
+  if (item.voice_flow_id) {
+    const lookup = voiceRuntime(ctx).voiceFlowExists;
+    if (!lookup || !(await lookup(ctx.db, scope, item.voice_flow_id)))
+      throw notFound('voice flow', item.voice_flow_id);
+  }
+  const channel = await channelFor(ctx, scope, item, transport);
+  const provider =
+    transport === 'web' ? 'parley' : caller.livemode ? (channel?.provider ?? 'none') : 'sandbox';
+  if (transport === 'phone' && !voiceRuntime(ctx).carriers.has(provider)) {
+    throw new ApiError(
+      'channel_not_configured',
+      `Phone calls through ${provider} are not available on this server yet; connect a Twilio or LiveKit voice channel, or use transport: "web".`,
+    );
+  }
+  void index;
+  return { index, item, transport, to, channel, provider };
+}
+
+/** The voice channel a call goes out on: the one named, the one with the `from` number, or the workspace's first. */
+async function channelFor(
+  ctx: AppContext,
+  scope: Scope,
+  item: CallItem,
+  transport: 'phone' | 'web',
+): Promise<ChannelRow | null> {
+  let q = tenant(ctx.db, scope)
+    .selectFrom('channels')
+    .selectAll()
+    .where('type', '=', 'voice')
+    .where('status', '=', 'active');
+  if (item.channel_id) {
+    const row = await q.where('id', '=', item.channel_id).executeTakeFirst();
+    if (!row)
+      throw new ApiError('validation_failed', `No active voice channel ${item.channel_id}.`, {
+        errors: [
+          { field: 'channel_id', message: 'is not an active voice channel of this workspace and mode' },
+        ],
+      });
+    return row;
+  }
+  if (item.from) {
+    const from = normalizePhone(item.from, 'US');
+    if (!from)
+      throw new ApiError('validation_failed', 'from must be a phone number in E.164.', {
+        errors: [{ field: 'from', message: 'must be a valid phone number (E.164)' }],
+      });
+    q = q.where('address', '=', from);
+    const row = await q.executeTakeFirst();
+    if (!row && scope.livemode)
+      throw new ApiError('channel_not_configured', `No active voice channel has the number ${from}.`);
+    if (row) return row;
+    return null;
+  }
+  const row = await q.orderBy('created_at', 'asc').executeTakeFirst();
+  if (row) return row;
+  if (scope.livemode && transport === 'phone')
+    throw new ApiError(
+      'channel_not_configured',
+      'No voice channel is connected in live mode: connect one (POST /v1/channels, type voice) or use transport: "web".',
+    );
+  return null;
+}
+
+/** The channel a web call's conversation lives on when the workspace has no voice channel. */
+async function webChannel(ctx: AppContext, tx: Tx, scope: Scope): Promise<ChannelRow> {
+  if (!scope.livemode) return ensureSandboxChannel(tx.db, ctx, scope, 'voice');
+  const address = channelKinds.voice.sandboxAddress;
+  const find = () =>
+    tx.db
+      .selectFrom('channels')
+      .selectAll()
+      .where('workspace_id', '=', scope.workspaceId)
+      .where('livemode', '=', 1)
+      .where('type', '=', 'voice')
+      .where('address', '=', address)
+      .executeTakeFirst();
+  const existing = await find();
+  if (existing) return existing;
+  const at = ctx.clock.now().toISOString();
+  await tx.db
+    .insertInto('channels')
+    .values({
+      id: newId('ch'),
+      workspace_id: scope.workspaceId,
+      livemode: 1,
+      type: 'voice',
+      provider: 'sandbox',
+      address,
+      agent_id: null,
+      credentials: ctx.secrets.sealJson({}),
+      settings: toJson({ purpose: 'web_calls' }),
+      status: 'active',
+      created_at: at,
+      updated_at: at,
+    })
+    .onConflict((oc) => oc.columns(['workspace_id', 'livemode', 'type', 'address']).doNothing())
+    .execute();
+  return (await find())!;
+}
+
+async function writeCall(ctx: AppContext, tx: Tx, caller: Caller, p: Prepared, now: Date): Promise<CallRow> {
+  const scope: Scope = { workspaceId: caller.workspaceId, livemode: caller.livemode };
+  const { item } = p;
+  let contact: ContactRow;
+  if (p.to) {
+    const existing = await findContactByPhone(tx.db, scope, p.to);
+    if (existing?.opted_out === 1)
+      throw new ApiError('contact_opted_out', `Contact ${existing.id} opted out; no call was placed.`, {
+        details: { contact_id: existing.id },
+      });
+    if (existing?.dnd === 1 && !item.ignore_dnd)
+      throw new ApiError(
+        'contact_dnd',
+        `Contact ${existing.id} is on do-not-disturb; set ignore_dnd: true for a transactional or service call.`,
+        { details: { contact_id: existing.id } },
+      );
+    contact =
+      existing ??
+      (
+        await findOrCreateContact(
+          tx,
+          { ...scope, defaultCountry: caller.defaultCountry },
+          { phone: p.to },
+          caller.actor,
+        )
+      ).contact;
+  } else {
+    // A web caller with no number: a contact of its own, so the call's conversation is its own thread.
+    contact = newContactRow(
+      { ...scope, defaultCountry: caller.defaultCountry },
+      { phone: null, email: null, name: null },
+      now.toISOString(),
+    );
+    contact.attributes = toJson({ source: 'web_call' });
+    await tx.db.insertInto('contacts').values(contact).execute();
+  }
+  const channel = p.channel ?? (await webChannel(ctx, tx, scope));
+  const { conversation, created } = await findOrCreateConversation(tx, scope, {
+    channel,
+    contact,
+    address: contact.phone ?? `web:${contact.id}`,
+    agentId: item.agent_id ?? null,
+    dynamicVariables: item.dynamic_variables,
+    identifier: item.identifier,
+    now,
+    actor: caller.actor,
+  });
+  if (!created && (item.dynamic_variables || item.identifier || item.agent_id)) {
+    const merged = {
+      ...fromJson<Record<string, unknown>>(conversation.dynamic_variables, {}),
+      ...(item.dynamic_variables ?? {}),
+    };
+    await tx.db
+      .updateTable('conversations')
+      .set({
+        dynamic_variables: toJson(merged),
+        ...(item.identifier ? { identifier: item.identifier } : {}),
+        ...(item.agent_id ? { agent_id: item.agent_id } : {}),
+        ...(conversation.status === 'closed' ? { status: 'active', closed_at: null } : {}),
+        updated_at: now.toISOString(),
+      })
+      .where('id', '=', conversation.id)
+      .execute();
+  }
+  const at = now.toISOString();
+  const row: CallRow = {
+    id: newId('call'),
+    ...scopeColumns(scope),
+    conversation_id: conversation.id,
+    contact_id: contact.id,
+    agent_id: item.agent_id ?? null,
+    voice_flow_id: item.voice_flow_id ?? null,
+    campaign_id: item.campaign_id ?? null,
+    direction: 'outbound',
+    transport: p.transport,
+    channel_id: channel.id,
+    provider: p.provider,
+    provider_call_id: null,
+    from_address: p.transport === 'phone' ? channel.address : null,
+    to_address: p.to,
+    status: 'queued',
+    answered_by: null,
+    ended_reason: null,
+    dynamic_variables: toJson(item.dynamic_variables ?? {}),
+    identifier: item.identifier ?? null,
+    ignore_dnd: item.ignore_dnd ? 1 : 0,
+    sandbox: item.sandbox ? toJson(item.sandbox) : null,
+    transcript: '[]',
+    recording_url: null,
+    latency: '{}',
+    error_code: null,
+    error_message: null,
+    duration_seconds: null,
+    queued_at: at,
+    dialed_at: null,
+    answered_at: null,
+    ended_at: null,
+    created_at: at,
+    updated_at: at,
+  };
+  await tx.db.insertInto('calls').values(row).execute();
+  await tx.emit({
+    workspaceId: scope.workspaceId,
+    livemode: scope.livemode,
+    type: 'call.started',
+    actor: caller.actor,
+    data: presentCall(row),
+  });
+  const job = { workspaceId: scope.workspaceId, livemode: scope.livemode, callId: row.id };
+  if (p.transport === 'phone') await ctx.queue.enqueue(tx.db, startCallJob, job);
+  else
+    await ctx.queue.enqueue(tx.db, webJoinTimeoutJob, job, {
+      delayMs: ctx.config.voice.joinTimeoutSeconds * 1000,
+    });
+  return row;
+}
+
+// ---------------------------------------------------------------- media session tokens
+
+const MEDIA_AUDIENCE = 'parley-call-media';
+
+function mediaSecret(ctx: AppContext): Uint8Array {
+  return createHmac('sha256', loadSecretKey(ctx.config)).update('parley:call-media-jwt:v1').digest();
+}
+
+function wsBase(ctx: AppContext): string {
+  const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
+  return base.replace(/^http/, 'ws');
+}
+
+/** A call-scoped token for Parley's media WebSocket (`/v1/calls/{id}/media?token=...`), 15 minutes. */
+export async function mediaSessionFor(ctx: AppContext, call: CallRow): Promise<MediaSession> {
+  const custom = voiceRuntime(ctx).mediaSessions.get(call.provider);
+  if (custom) return custom(call);
+  const nowS = Math.floor(ctx.clock.now().getTime() / 1000);
+  const token = await new SignJWT({ ws: call.workspace_id, lm: call.livemode === 1 })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(call.id)
+    .setAudience(MEDIA_AUDIENCE)
+    .setIssuedAt(nowS)
+    .setExpirationTime(nowS + MEDIA_TOKEN_TTL_S)
+    .sign(mediaSecret(ctx));
+  return {
+    provider: 'parley',
+    room: call.id,
+    token,
+    url: `${wsBase(ctx)}/v1/calls/${call.id}/media?token=${token}`,
+    identity: 'api-client',
+    expires_at: new Date((nowS + MEDIA_TOKEN_TTL_S) * 1000).toISOString(),
+  };
+}
+
+/** The call a media token admits to, or null (bad signature, expired, another call). */
+export async function verifyMediaToken(
+  ctx: AppContext,
+  callId: string,
+  token: string,
+): Promise<Scope | null> {
+  try {
+    const { payload } = await jwtVerify(token, mediaSecret(ctx), {
+      audience: MEDIA_AUDIENCE,
+      currentDate: ctx.clock.now(),
+    });
+    if (payload.sub !== callId || typeof payload.ws !== 'string' || typeof payload.lm !== 'boolean')
+      return null;
+    return { workspaceId: payload.ws, livemode: payload.lm };
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- status changes
+
+const systemActor: Actor = { type: 'system', id: null };
+
+export interface StatusChange {
+  status: CallStatus;
+  endedReason?: EndedReason;
+  answeredBy?: string;
+  providerCallId?: string;
+  error?: { code: string; message: string };
+  /** When it happened (defaults to the app clock). */
+  at?: Date;
+  actor?: Actor;
+}
+
+const eventFor = (from: CallStatus, to: CallStatus): EventType | null => {
+  if (to === 'in_progress') return 'call.answered';
+  if (to === 'completed' || to === 'voicemail') return 'call.completed';
+  if (isTerminal(to)) return rank[from] >= rank.in_progress ? 'call.completed' : 'call.failed';
+  return null;
+};
+
+/**
+ * Moves a call's status forward (never back: a late `ringing` after `in_progress` changes
+ * nothing) and emits its event in the same transaction. Returns the row after the change, or
+ * null when the change was refused because the call is already at or past that status.
+ */
+export async function advanceCall(
+  ctx: AppContext,
+  callId: string,
+  change: StatusChange,
+): Promise<CallRow | null> {
+  return ctx.transaction(async (tx) => advanceCallInTx(ctx, tx, callId, change));
+}
+
+export async function advanceCallInTx(
+  ctx: AppContext,
+  tx: Tx,
+  callId: string,
+  change: StatusChange,
+): Promise<CallRow | null> {
+  const before = await tx.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirst();
+  if (!before || rank[before.status] >= rank[change.status]) return null;
+  const at = (change.at ?? ctx.clock.now()).toISOString();
+  const patch: Partial<CallRow> = { status: change.status, updated_at: at };
+  if (change.status === 'dialing' || (change.status === 'ringing' && !before.dialed_at)) patch.dialed_at = at;
+  if (change.status === 'in_progress') {
+    patch.answered_at = at;
+    patch.answered_by = change.answeredBy ?? 'human';
+  }
+  if (change.answeredBy) patch.answered_by = change.answeredBy;
+  if (change.providerCallId) patch.provider_call_id = change.providerCallId;
+  if (isTerminal(change.status)) {
+    patch.ended_at = at;
+    patch.ended_reason = change.endedReason ?? defaultReason(change.status);
+    const answered = before.answered_at ?? patch.answered_at;
+    patch.duration_seconds = answered
+      ? Math.max(0, Math.round((Date.parse(at) - Date.parse(answered)) / 1000))
+      : 0;
+  }
+  if (change.error) {
+    patch.error_code = change.error.code;
+    patch.error_message = change.error.message;
+  }
+  const r = await tx.db
+    .updateTable('calls')
+    .set(patch)
+    .where('id', '=', callId)
+    .where('status', 'in', statusesBefore(change.status))
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) return null;
+  const after = { ...before, ...patch } as CallRow;
+  const type = eventFor(before.status, change.status);
+  if (type) {
+    await tx.emit({
+      workspaceId: after.workspace_id,
+      livemode: after.livemode === 1,
+      type,
+      actor: change.actor ?? systemActor,
+      data: presentCall(after),
+    });
+  }
+  return after;
+}
+
+function defaultReason(status: CallStatus): EndedReason {
+  switch (status) {
+    case 'busy':
+      return 'busy';
+    case 'no_answer':
+      return 'no_answer';
+    case 'voicemail':
+      return 'voicemail';
+    case 'canceled':
+      return 'canceled';
+    case 'failed':
+      return 'failed_to_connect';
+    default:
+      return 'customer_ended_call';
+  }
+}
+
+/** Stores the session's transcript and latency figures (any time, also after the call ended). */
+export async function saveCallRecord(
+  db: Db | Trx,
+  callId: string,
+  record: { transcript: TranscriptEntry[]; latency: CallLatency },
+  at: Date,
+) {
+  await db
+    .updateTable('calls')
+    .set({
+      transcript: toJson(record.transcript),
+      latency: toJson(record.latency),
+      updated_at: at.toISOString(),
+    })
+    .where('id', '=', callId)
+    .execute();
+}
+
+/**
+ * `POST /v1/calls/{id}/hangup`: ends a call that has not ended (409 when it has). A call not yet
+ * answered becomes `canceled`; an answered one `completed`; both with `ended_reason: canceled`.
+ * A session running the call (in this process or another) is told to hang up the far end.
+ */
+export async function hangupCall(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  actor: Actor,
+): Promise<CallObject> {
+  const row = await getCallRow(ctx.db, scope, id);
+  if (isTerminal(row.status))
+    throw new ApiError(
+      'conflict',
+      `Call ${id} has already ended (${row.status}); there is nothing to hang up.`,
+    );
+  const after = await advanceCall(ctx, id, {
+    status: row.status === 'in_progress' ? 'completed' : 'canceled',
+    endedReason: 'canceled',
+    actor,
+  });
+  if (!after) {
+    const now = await getCallRow(ctx.db, scope, id);
+    if (isTerminal(now.status))
+      throw new ApiError(
+        'conflict',
+        `Call ${id} has already ended (${now.status}); there is nothing to hang up.`,
+      );
+  }
+  await voiceRuntime(ctx).requestHangup(ctx, id);
+  return getCall(ctx, scope, id);
+}

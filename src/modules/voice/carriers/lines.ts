@@ -1,0 +1,103 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AppContext } from '../../../platform/context.ts';
+import { loadSecretKey } from '../../../platform/context.ts';
+import { CallPacer } from './carrier-error.ts';
+
+/**
+ * What the phone lines (Twilio, LiveKit) keep per app: the dial pace per channel, the calls whose
+ * carrier leg (a Twilio media stream) is held by this process, and the bus channel through which
+ * a callback that landed on another process reaches that leg.
+ */
+export interface LineLeg {
+  /** An answering-machine verdict for the call (Twilio's async AMD). */
+  machine(greetingEnded: boolean): void;
+  /** The carrier says the call is over (a status callback): drop the leg without calling the carrier. */
+  ended(): void;
+}
+
+type BusMessage =
+  | { callId: string; kind: 'machine'; greetingEnded: boolean }
+  | { callId: string; kind: 'ended' };
+
+const BUS_CHANNEL = 'parley:lines:leg';
+
+export class LinesRuntime {
+  readonly pacer = new CallPacer();
+  readonly legs = new Map<string, LineLeg>();
+  #unsubscribe: (() => void) | null = null;
+
+  listen(ctx: AppContext) {
+    this.#unsubscribe ??= ctx.bus.subscribe(BUS_CHANNEL, (raw) => {
+      try {
+        this.#deliver(JSON.parse(raw) as BusMessage);
+      } catch {
+        // a malformed message from another process: nothing to do
+      }
+    });
+  }
+
+  #deliver(msg: BusMessage) {
+    const leg = this.legs.get(msg.callId);
+    if (!leg) return;
+    if (msg.kind === 'machine') leg.machine(msg.greetingEnded);
+    else leg.ended();
+  }
+
+  /** Reaches the call's leg here, or in whichever process holds it. */
+  async tell(ctx: AppContext, msg: BusMessage) {
+    if (this.legs.has(msg.callId)) return this.#deliver(msg);
+    await ctx.bus.publish(BUS_CHANNEL, JSON.stringify(msg));
+  }
+
+  stop() {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+  }
+}
+
+const runtimes = new WeakMap<AppContext, LinesRuntime>();
+export function linesRuntime(ctx: AppContext): LinesRuntime {
+  let rt = runtimes.get(ctx);
+  if (!rt) {
+    rt = new LinesRuntime();
+    runtimes.set(ctx, rt);
+  }
+  return rt;
+}
+
+/** The call's own token for its media stream (a custom parameter of `<Stream>`): an HMAC of its id. */
+export function streamToken(ctx: AppContext, callId: string): string {
+  return createHmac('sha256', loadSecretKey(ctx.config))
+    .update(`parley:twilio-stream:v1:${callId}`)
+    .digest('base64url');
+}
+
+export function streamTokenValid(ctx: AppContext, callId: string, token: string | undefined): boolean {
+  if (!token) return false;
+  const want = Buffer.from(streamToken(ctx, callId));
+  const got = Buffer.from(token);
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
+/** Parley's public base URL: PARLEY_PUBLIC_URL, else what the request says, else localhost. */
+export function publicBase(
+  ctx: AppContext,
+  req?: Pick<IncomingMessage, 'headers'> & { protocol?: string },
+): string {
+  if (ctx.config.publicUrl) return ctx.config.publicUrl.replace(/\/$/, '');
+  const host = req?.headers['x-forwarded-host'] ?? req?.headers.host;
+  if (host) {
+    const proto = String(req?.headers['x-forwarded-proto'] ?? req?.protocol ?? 'http').split(',')[0];
+    return `${proto}://${host}`;
+  }
+  return `http://localhost:${ctx.config.port}`;
+}
+
+/** The same base as a WebSocket URL (`wss://` for `https://`). */
+export function publicWsBase(
+  ctx: AppContext,
+  req?: Pick<IncomingMessage, 'headers'> & { protocol?: string },
+) {
+  return publicBase(ctx, req).replace(/^http/, 'ws');
+}

@@ -1,0 +1,95 @@
+import type { AppContext } from '../../../../platform/context.ts';
+import { fromJson } from '../../../../platform/json.ts';
+import { loadChannelConfig } from '../../../channels/channels.service.ts';
+import type { Carrier } from '../../engine/types.ts';
+import type { StoredVoiceSettings } from '../../voice.settings.ts';
+import { CarrierError } from '../carrier-error.ts';
+import { linesRuntime, publicBase } from '../lines.ts';
+import { streamTwimlFor, twilioClient } from './twilio.hooks.ts';
+
+/**
+ * Outbound calls through Twilio: paced per channel (`settings.calls_per_second`, default 1, Twilio's
+ * default), then `Calls.json` with the stream TwiML, every progress callback, a ring timeout, async
+ * answering-machine detection and recording when the agent asks for it. The answer arrives as the
+ * media stream (on whichever process the load balancer picks), which starts the session there.
+ */
+export function twilioCarrier(ctx: AppContext): Carrier {
+  return {
+    provider: 'twilio',
+    async dial(call, hooks) {
+      if (!call.channelId || !call.to) {
+        await hooks.progress({
+          status: 'failed',
+          endedReason: 'provider_error',
+          error: { code: 'provider_error', message: 'The call has no channel or number.' },
+        });
+        return;
+      }
+      const channel = await loadChannelConfig(ctx, call.channelId);
+      const creds = {
+        account_sid: channel.credentials.account_sid ?? '',
+        auth_token: channel.credentials.auth_token ?? '',
+      };
+      const row = await ctx.db
+        .selectFrom('calls')
+        .select(['agent_id'])
+        .where('id', '=', call.callId)
+        .executeTakeFirst();
+      const agent = row?.agent_id
+        ? await ctx.db.selectFrom('agents').selectAll().where('id', '=', row.agent_id).executeTakeFirst()
+        : undefined;
+      const voice = fromJson<StoredVoiceSettings>(
+        (agent as { voice?: string | null } | undefined)?.voice ?? null,
+        {},
+      );
+      const cps = Number(channel.settings.calls_per_second ?? 1) || 1;
+      let canceled = false;
+      let placedSid: string | null = null;
+      const client = twilioClient(ctx);
+      hooks.onCancel(() => {
+        canceled = true;
+        const sid = placedSid;
+        if (!sid) return;
+        // Hung up through the API while ringing (or before the stream came): end it at Twilio too.
+        void (async () => {
+          const now = await ctx.db
+            .selectFrom('calls')
+            .select(['status', 'ended_reason'])
+            .where('id', '=', call.callId)
+            .executeTakeFirst();
+          if (now?.ended_reason !== 'canceled') return; // ended by Twilio or by the session: nothing to do
+          await client
+            .hangup(creds, sid, 'canceled')
+            .catch((err) =>
+              ctx.logger.warn({ callId: call.callId, err: (err as Error).message }, 'Twilio cancel failed'),
+            );
+        })();
+      });
+      await linesRuntime(ctx).pacer.wait(channel.id, cps);
+      if (canceled) return;
+      try {
+        const placed = await client.placeCall(creds, {
+          to: call.to,
+          from: call.from ?? channel.address,
+          twiml: streamTwimlFor(ctx, channel.id, call.callId),
+          statusCallbackUrl: `${publicBase(ctx)}/hooks/twilio/${channel.id}/voice-status?call_id=${call.callId}`,
+          timeoutSeconds: Number(channel.settings.ring_timeout_seconds ?? 25) || 25,
+          machineDetection: true,
+          record: voice.record === true,
+          timeLimitSeconds: voice.max_duration_seconds ? voice.max_duration_seconds + 30 : undefined,
+        });
+        placedSid = placed.callSid;
+        await hooks.progress({ status: 'dialing', providerCallId: placed.callSid });
+        if (canceled) await client.hangup(creds, placed.callSid, 'canceled').catch(() => {});
+      } catch (err) {
+        if (!(err instanceof CarrierError)) throw err;
+        const status = err.reason === 'busy' ? 'busy' : err.reason === 'no_answer' ? 'no_answer' : 'failed';
+        await hooks.progress({
+          status,
+          endedReason: err.reason,
+          error: { code: err.reason, message: err.message },
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { MulawDecoder16k, MulawEncoder16k } from '../../audio/codec.ts';
+import type { OutSegment, TransportSink } from '../../engine/types.ts';
+import type { TakeoverTransport } from '../voicemail.ts';
+import type { TwilioMediaStream } from './media-stream.ts';
+import type { TwilioCredentials, TwilioVoiceClient } from './twilio-voice.client.ts';
+import { transferTwiml } from './twiml.ts';
+
+/**
+ * A Twilio call as the engine sees it: caller audio (μ-law 8 kHz) decoded to 16 kHz PCM, agent
+ * speech encoded back and paced out with a `mark` after each segment (the segment counts as
+ * played when its mark returns), `clear` on barge-in, DTMF, and hangup / transfer through the
+ * REST call update.
+ */
+export class TwilioTransport implements TakeoverTransport {
+  readonly kind = 'twilio';
+  readonly #stream: TwilioMediaStream;
+  readonly #client: TwilioVoiceClient;
+  readonly #creds: TwilioCredentials;
+  readonly #callSid: string;
+  readonly #from: string;
+  readonly #onLog: (msg: string, err?: unknown) => void;
+  readonly #dec = new MulawDecoder16k();
+  readonly #enc = new MulawEncoder16k();
+  #sink: TransportSink | null = null;
+  #early: Array<(sink: TransportSink) => void> = [];
+  /** Twilio ended the call (stop, or a completed callback): nothing to hang up. */
+  #carrierEnded = false;
+  #hungUp = false;
+  #takenOver = false;
+
+  constructor(opts: {
+    stream: TwilioMediaStream;
+    client: TwilioVoiceClient;
+    creds: TwilioCredentials;
+    callSid: string;
+    from: string;
+    onLog: (msg: string, err?: unknown) => void;
+  }) {
+    this.#stream = opts.stream;
+    this.#client = opts.client;
+    this.#creds = opts.creds;
+    this.#callSid = opts.callSid;
+    this.#from = opts.from;
+    this.#onLog = opts.onLog;
+  }
+
+  /** Wired to the media stream's handlers by the hook that opened it. */
+  readonly handlers = {
+    audio: (mulaw: Uint8Array) => this.#emit((s) => s.audio(this.#dec.decode(mulaw))),
+    dtmf: (digit: string) => this.#emit((s) => s.dtmf(digit)),
+    mark: (name: string, played: boolean) => {
+      if (played) this.#emit((s) => s.played(name));
+    },
+    stop: () => {
+      this.#carrierEnded = true;
+      this.#emit((s) => s.hungUp());
+    },
+  };
+
+  #emit(fn: (sink: TransportSink) => void) {
+    if (this.#sink) fn(this.#sink);
+    else if (this.#early.length < 500) this.#early.push(fn);
+  }
+
+  attach(sink: TransportSink) {
+    this.#sink = sink;
+    const early = this.#early;
+    this.#early = [];
+    for (const fn of early) fn(sink);
+  }
+
+  play(segment: OutSegment) {
+    if (segment.audio?.length) this.#stream.sendAudio(this.#enc.encode(segment.audio));
+    else {
+      // No audio (a text-only engine): the line stays silent for the segment's speaking time.
+      this.#stream.sendAudio(new Uint8Array(Math.round(segment.durationMs * 8)).fill(0xff));
+    }
+    this.#stream.mark(segment.id);
+  }
+
+  clear() {
+    this.#stream.clear();
+  }
+
+  /** The carrier ended the call (a status callback on any process): close the stream, no REST call. */
+  carrierEnded() {
+    this.#carrierEnded = true;
+    this.#stream.close();
+  }
+
+  takeOver() {
+    this.#takenOver = true;
+  }
+
+  async endCall() {
+    this.#takenOver = false;
+    await this.hangup();
+  }
+
+  async hangup() {
+    if (this.#takenOver || this.#hungUp) return;
+    this.#hungUp = true;
+    const needed = !this.#carrierEnded;
+    this.#stream.close();
+    if (!needed) return;
+    try {
+      await this.#client.hangup(this.#creds, this.#callSid, 'completed');
+    } catch (err) {
+      this.#onLog('Twilio hangup failed', err);
+    }
+  }
+
+  async transfer(to: string): Promise<boolean> {
+    try {
+      await this.#client.redirect(
+        this.#creds,
+        this.#callSid,
+        transferTwiml(to, { callerId: this.#from, timeoutSeconds: 30 }),
+      );
+      this.#carrierEnded = true; // the <Connect> ends; the call goes on without us
+      this.#stream.close();
+      return true;
+    } catch (err) {
+      this.#onLog('Twilio transfer failed', err);
+      return false;
+    }
+  }
+}

@@ -1,0 +1,227 @@
+import { speakingMs } from './speech-text.ts';
+import type {
+  CallTransport,
+  Carrier,
+  DialHooks,
+  DialRequest,
+  OutSegment,
+  SandboxLine,
+  SandboxScript,
+  Scheduler,
+  SessionNotice,
+  Timer,
+  TransportSink,
+} from './types.ts';
+
+/** When the simulated phone network does what (ms after the dial job starts). */
+export const sandboxTimeline = {
+  ringingAfterMs: 400,
+  answerAfterMs: 2_500,
+  busyAfterMs: 1_500,
+  noAnswerAfterMs: 25_000,
+  invalidAfterMs: 200,
+  voicemailAfterMs: 4_000,
+  /** The callee's reaction time before a line (when the line gives no `after_ms`). */
+  replyAfterMs: 700,
+  /** How long after the agent starts talking a `barge_in` line cuts in (no `after_ms`). */
+  bargeInAfterMs: 1_200,
+};
+
+/** Test numbers by last digit (SPEC section 6): 1 busy, 2 no answer, 3 voicemail, 4 invalid, else answers. */
+export function scriptFor(
+  to: string | null,
+  given: SandboxScript | null,
+): Required<Pick<SandboxScript, 'outcome'>> & SandboxScript {
+  if (given) return { ...given, outcome: given.outcome ?? outcomeByDigit(to) };
+  return { outcome: outcomeByDigit(to) };
+}
+
+function outcomeByDigit(to: string | null): NonNullable<SandboxScript['outcome']> {
+  const last = to?.slice(-1);
+  if (last === '1') return 'busy';
+  if (last === '2') return 'no_answer';
+  if (last === '3') return 'voicemail';
+  if (last === '4') return 'invalid';
+  return 'answer';
+}
+
+export const defaultCalleeLines: SandboxLine[] = ['Hello?'];
+
+/** The simulated phone network of test mode: rings, and answers (or not) as the script says. */
+export const sandboxCarrier: Carrier = {
+  provider: 'sandbox',
+  async dial(call: DialRequest, hooks: DialHooks) {
+    const script = scriptFor(call.to, call.sandbox);
+    const sched = hooks.scheduler;
+    const timers: Timer[] = [];
+    let cancelled = false;
+    hooks.onCancel(() => {
+      cancelled = true;
+      for (const t of timers) t.cancel();
+    });
+    const at = (ms: number, fn: () => Promise<void>) =>
+      timers.push(
+        sched.after(ms, () => {
+          if (!cancelled) void sched.track(fn());
+        }),
+      );
+    await hooks.progress({ status: 'dialing', providerCallId: `SBX${call.callId.slice(5)}` });
+    const t = sandboxTimeline;
+    if (script.outcome === 'invalid') {
+      at(t.invalidAfterMs, () =>
+        hooks.progress({
+          status: 'failed',
+          endedReason: 'invalid_number',
+          error: {
+            code: 'invalid_number',
+            message: `The sandbox number ${call.to} does not exist (it ends in 4).`,
+          },
+        }),
+      );
+      return;
+    }
+    at(t.ringingAfterMs, () => hooks.progress({ status: 'ringing' }));
+    if (script.outcome === 'busy')
+      at(t.busyAfterMs, () => hooks.progress({ status: 'busy', endedReason: 'busy' }));
+    else if (script.outcome === 'no_answer')
+      at(t.noAnswerAfterMs, () => hooks.progress({ status: 'no_answer', endedReason: 'no_answer' }));
+    else if (script.outcome === 'voicemail')
+      at(t.voicemailAfterMs, () =>
+        hooks.connect(new SandboxCallee(sched, { lines: [] }), { answeredBy: 'machine' }),
+      );
+    else at(t.answerAfterMs, () => hooks.connect(new SandboxCallee(sched, script), { answeredBy: 'human' }));
+  },
+};
+
+/**
+ * The simulated person on a sandbox call. It needs no audio: each line reaches the session as
+ * recognised speech (start with its words, end after the time it takes to say them). It says
+ * one line per agent turn, a `barge_in` line while the agent is talking, presses keys for
+ * `{dtmf}` lines, then stays silent (or hangs up, with `hangup_after_lines`).
+ */
+export class SandboxCallee implements CallTransport {
+  readonly kind = 'sandbox';
+  readonly #sched: Scheduler;
+  readonly #lines: SandboxLine[];
+  readonly #hangupAfter: boolean;
+  #sink: TransportSink | null = null;
+  #next = 0;
+  #speaking = false;
+  #awaitingAgent = false;
+  #agentTalking = false;
+  #pending: Timer | null = null;
+  #playheadEnd = 0;
+  #playTimers = new Map<string, Timer>();
+  #done = false;
+  /** What the callee heard: each segment's text, in order (tests read it). */
+  readonly heard: string[] = [];
+
+  constructor(sched: Scheduler, script: SandboxScript) {
+    this.#sched = sched;
+    this.#lines = script.lines ?? defaultCalleeLines;
+    this.#hangupAfter = script.hangup_after_lines === true;
+  }
+
+  attach(sink: TransportSink) {
+    this.#sink = sink;
+  }
+
+  play(segment: OutSegment) {
+    if (this.#done) return;
+    const now = this.#sched.now();
+    this.#playheadEnd = Math.max(now, this.#playheadEnd) + segment.durationMs;
+    this.heard.push(segment.text);
+    this.#playTimers.set(
+      segment.id,
+      this.#sched.after(this.#playheadEnd - now, () => {
+        this.#playTimers.delete(segment.id);
+        this.#sink?.played(segment.id);
+      }),
+    );
+  }
+
+  clear() {
+    for (const t of this.#playTimers.values()) t.cancel();
+    this.#playTimers.clear();
+    this.#playheadEnd = this.#sched.now();
+  }
+
+  notify(n: SessionNotice) {
+    if (this.#done) return;
+    if (n.type === 'agent_text') {
+      if (!this.#agentTalking) {
+        this.#agentTalking = true;
+        this.#awaitingAgent = false;
+        const line = this.#lines[this.#next];
+        if (
+          line &&
+          typeof line === 'object' &&
+          'text' in line &&
+          line.barge_in &&
+          !this.#speaking &&
+          !this.#pending
+        )
+          this.#schedule(line.after_ms ?? sandboxTimeline.bargeInAfterMs);
+      }
+      return;
+    }
+    if (n.type === 'listening') {
+      this.#agentTalking = false;
+      if (this.#speaking || this.#awaitingAgent || this.#pending) return;
+      if (this.#next >= this.#lines.length) {
+        if (this.#hangupAfter && this.#lines.length > 0)
+          this.#pending = this.#sched.after(500, () => {
+            this.#pending = null;
+            this.#sink?.hungUp();
+          });
+        return;
+      }
+      const line = this.#lines[this.#next];
+      const after =
+        typeof line === 'object' && 'after_ms' in line && line.after_ms !== undefined
+          ? line.after_ms
+          : undefined;
+      this.#schedule(after ?? sandboxTimeline.replyAfterMs);
+    }
+  }
+
+  #schedule(ms: number) {
+    this.#pending = this.#sched.after(ms, () => {
+      this.#pending = null;
+      this.#sayNext();
+    });
+  }
+
+  #sayNext() {
+    if (this.#done || !this.#sink) return;
+    const line = this.#lines[this.#next++];
+    if (line === undefined) return;
+    if (typeof line === 'object' && 'dtmf' in line) {
+      const digits = [...line.dtmf];
+      digits.forEach((d, i) => {
+        this.#sched.after(i * 150, () => this.#sink?.dtmf(d));
+      });
+      this.#awaitingAgent = true;
+      return;
+    }
+    const text = typeof line === 'string' ? line : line.text;
+    this.#speaking = true;
+    this.#sink.speech({ type: 'start', text });
+    this.#sched.after(speakingMs(text), () => {
+      this.#speaking = false;
+      // Said over the agent and ignored (a backchannel): the agent's next pause is our cue.
+      this.#awaitingAgent = !this.#agentTalking;
+      this.#sink?.speech({ type: 'end' });
+    });
+  }
+
+  async hangup() {
+    this.#done = true;
+    this.#pending?.cancel();
+    this.clear();
+  }
+
+  async transfer() {
+    return true;
+  }
+}

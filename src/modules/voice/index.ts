@@ -1,0 +1,30 @@
+/**
+ * The voice module's public surface: what other modules (phone lines, voice flows, campaigns,
+ * the inbox) use. See docs/voice.md for how the pieces fit.
+ */
+export { connectCall } from './calls.live.ts';
+export { callObject, mediaSessionObject } from './calls.schemas.ts';
+export {
+  advanceCall,
+  type Caller,
+  type CallItem,
+  type CallObject,
+  concurrencyOf,
+  countActive,
+  createCalls,
+  type EndedReason,
+  endedReasons,
+  getCallRow,
+  hangupCall,
+  isTerminal,
+  presentCall,
+  verifyMediaToken,
+} from './calls.service.ts';
+export { CallSession, type SessionSettings } from './engine/session.ts';
+export { isBackchannel, sentences, speakable } from './engine/speech-text.ts';
+export type * from './engine/types.ts';
+export { ENGINE_SAMPLE_RATE, FRAME_SAMPLES } from './engine/types.ts';
+export { VoiceActivityDetector } from './engine/vad.ts';
+export { voiceModule } from './voice.module.ts';
+export { type VoiceRuntime, voiceRuntime } from './voice.runtime.ts';
+export type { CallRow, CallStatus } from './voice.tables.ts';

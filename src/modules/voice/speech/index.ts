@@ -1,0 +1,75 @@
+import type { AppContext } from '../../../platform/context.ts';
+import type { SttEngine, TtsEngine } from '../engine/types.ts';
+import type { EngineChoice } from '../voice.settings.ts';
+import { type CloudEngineConfig, deepgramStt, deepgramTts, elevenLabsTts } from './cloud.ts';
+import { sandboxStt, sandboxTts } from './sandbox.ts';
+
+/** A cloud engine's key and base URL: the agent's own, else the server's (PARLEY_DEEPGRAM_*, PARLEY_ELEVENLABS_*). */
+function cloudConfig(
+  ctx: AppContext,
+  stage: 'stt' | 'tts',
+  provider: 'deepgram' | 'elevenlabs',
+  choice: EngineChoice | undefined,
+): CloudEngineConfig {
+  const own = choice?.provider === provider ? choice : undefined;
+  const apiKey =
+    own?.api_key ?? (provider === 'deepgram' ? ctx.config.deepgramApiKey : ctx.config.elevenLabsApiKey);
+  if (!apiKey)
+    throw new SpeechUnavailable(
+      stage,
+      `The ${provider} engine needs an api_key (on the agent's voice settings, or ${provider === 'deepgram' ? 'PARLEY_DEEPGRAM_API_KEY' : 'PARLEY_ELEVENLABS_API_KEY'}).`,
+    );
+  return {
+    apiKey,
+    baseUrl: own?.base_url ?? (provider === 'deepgram' ? ctx.config.deepgramUrl : ctx.config.elevenLabsUrl),
+    model: own?.model,
+    voice: own?.voice,
+    language: own?.language,
+  };
+}
+
+/** A speech engine the call cannot start without: the call ends with stt_error / tts_error. */
+export class SpeechUnavailable extends Error {
+  readonly stage: 'stt' | 'tts';
+  constructor(stage: 'stt' | 'tts', message: string) {
+    super(message);
+    this.stage = stage;
+  }
+}
+
+/**
+ * The engines of a call. Test mode always uses the sandbox engines unless the agent names
+ * others; live mode uses the agent's choice, else the server default (PARLEY_VOICE_STT/TTS).
+ */
+export function speechFor(
+  ctx: AppContext,
+  livemode: boolean,
+  choice: { stt?: EngineChoice; tts?: EngineChoice },
+): { stt: SttEngine; tts: TtsEngine } {
+  const sttName = choice.stt?.provider ?? ctx.config.voice.stt ?? (livemode ? undefined : 'sandbox');
+  const ttsName = choice.tts?.provider ?? ctx.config.voice.tts ?? (livemode ? undefined : 'sandbox');
+  return { stt: sttEngine(ctx, sttName, choice.stt), tts: ttsEngine(ctx, ttsName, choice.tts) };
+}
+
+function sttEngine(ctx: AppContext, name: string | undefined, choice: EngineChoice | undefined): SttEngine {
+  if (name === 'sandbox') return sandboxStt;
+  if (name === 'deepgram') return deepgramStt(cloudConfig(ctx, 'stt', 'deepgram', choice));
+  throw new SpeechUnavailable(
+    'stt',
+    name
+      ? `The ${name} speech-to-text engine is not available on this server.`
+      : "No speech-to-text engine is configured for live calls: set the agent's voice.stt or PARLEY_VOICE_STT.",
+  );
+}
+
+function ttsEngine(ctx: AppContext, name: string | undefined, choice: EngineChoice | undefined): TtsEngine {
+  if (name === 'sandbox') return sandboxTts;
+  if (name === 'deepgram') return deepgramTts(cloudConfig(ctx, 'tts', 'deepgram', choice));
+  if (name === 'elevenlabs') return elevenLabsTts(cloudConfig(ctx, 'tts', 'elevenlabs', choice));
+  throw new SpeechUnavailable(
+    'tts',
+    name
+      ? `The ${name} text-to-speech engine is not available on this server.`
+      : "No text-to-speech engine is configured for live calls: set the agent's voice.tts or PARLEY_VOICE_TTS.",
+  );
+}

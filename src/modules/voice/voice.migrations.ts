@@ -1,0 +1,67 @@
+import type { ParleyMigration } from '../../platform/db/migrate.ts';
+
+export const voiceMigrations: Record<string, ParleyMigration> = {
+  '0900_calls': {
+    async up(db) {
+      await db.schema
+        .createTable('calls')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('conversation_id', 'text')
+        .addColumn('contact_id', 'text')
+        .addColumn('agent_id', 'text')
+        .addColumn('voice_flow_id', 'text')
+        .addColumn('campaign_id', 'text')
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('transport', 'text', (c) => c.notNull())
+        .addColumn('channel_id', 'text')
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('provider_call_id', 'text')
+        .addColumn('from_address', 'text')
+        .addColumn('to_address', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('answered_by', 'text')
+        .addColumn('ended_reason', 'text')
+        .addColumn('dynamic_variables', 'text', (c) => c.notNull())
+        .addColumn('identifier', 'text')
+        .addColumn('ignore_dnd', 'integer', (c) => c.notNull())
+        .addColumn('sandbox', 'text')
+        .addColumn('transcript', 'text', (c) => c.notNull())
+        .addColumn('recording_url', 'text')
+        .addColumn('latency', 'text', (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('error_message', 'text')
+        .addColumn('duration_seconds', 'integer')
+        .addColumn('queued_at', 'text', (c) => c.notNull())
+        .addColumn('dialed_at', 'text')
+        .addColumn('answered_at', 'text')
+        .addColumn('ended_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      // The concurrency count: active calls of a workspace and mode.
+      await db.schema
+        .createIndex('calls_status')
+        .on('calls')
+        .columns(['workspace_id', 'livemode', 'status'])
+        .execute();
+      await db.schema
+        .createIndex('calls_list')
+        .on('calls')
+        .columns(['workspace_id', 'livemode', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('calls_provider_call')
+        .on('calls')
+        .columns(['provider', 'provider_call_id'])
+        .unique()
+        .execute();
+      await db.schema
+        .createIndex('calls_campaign')
+        .on('calls')
+        .columns(['workspace_id', 'livemode', 'campaign_id'])
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,29 @@
+import type { Module } from '../module.ts';
+import { expireWebCall, startCall } from './calls.live.ts';
+import { callRoutes } from './calls.routes.ts';
+import { mediaSocket } from './calls.socket.ts';
+import { sandboxCarrier } from './engine/sandbox-callee.ts';
+import { startCallJob, webJoinTimeoutJob } from './voice.jobs.ts';
+import { voiceMigrations } from './voice.migrations.ts';
+import { voiceRuntime } from './voice.runtime.ts';
+
+/** Voice calls: the calls API, the call engine, speech engines and the sandbox callee. */
+export const voiceModule: Module = {
+  name: 'voice',
+  migrations: voiceMigrations,
+  routes: callRoutes,
+  sockets: [mediaSocket],
+  setup(ctx) {
+    const rt = voiceRuntime(ctx);
+    rt.registerCarrier(sandboxCarrier);
+    rt.listen(ctx);
+    ctx.queue.register(startCallJob, (p) => startCall(ctx, p.callId));
+    ctx.queue.register(webJoinTimeoutJob, (p) => expireWebCall(ctx, p.callId));
+  },
+  metrics(ctx) {
+    return [voiceRuntime(ctx).turnLatency];
+  },
+  startWorker(ctx) {
+    return () => voiceRuntime(ctx).stopAll();
+  },
+};

@@ -1,0 +1,102 @@
+import { Histogram, Registry } from 'prom-client';
+import { WebSocketServer } from 'ws';
+import type { AppContext } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import type { CallDriver, Carrier } from './engine/types.ts';
+import type { CallRow } from './voice.tables.ts';
+
+export interface LiveCall {
+  /** Ends the call here: the session hangs up, or the pending dial stops. */
+  stop(): void;
+}
+
+export type MediaSessionFactory = (call: CallRow) => Promise<{
+  provider: 'parley' | 'livekit';
+  room: string;
+  token: string;
+  url: string;
+  identity: string;
+  expires_at: string;
+}>;
+
+export type VoiceFlowDriverFactory = (
+  ctx: AppContext,
+  call: CallRow,
+  base: { variables: Record<string, string>; defaultCountry: string },
+) => Promise<CallDriver>;
+
+const HANGUP_CHANNEL = 'parley:voice:hangup';
+
+/**
+ * The voice module's state in one app: carriers and hooks other modules register (Twilio and
+ * LiveKit carriers, voice flows, LiveKit media sessions), the calls live in this process, and
+ * the turn-latency histogram. One per AppContext, so two apps in a process share nothing.
+ */
+export class VoiceRuntime {
+  readonly carriers = new Map<string, Carrier>();
+  readonly mediaSessions = new Map<string, MediaSessionFactory>();
+  /** Set by the voice flows module: does this flow exist in this workspace and mode? */
+  voiceFlowExists:
+    | ((db: Db | Trx, scope: { workspaceId: string; livemode: boolean }, id: string) => Promise<boolean>)
+    | null = null;
+  /** Set by the voice flows module: the driver that runs a flow on a call. */
+  voiceFlowDriver: VoiceFlowDriverFactory | null = null;
+  readonly live = new Map<string, LiveCall>();
+  readonly metrics = new Registry();
+  readonly turnLatency = new Histogram({
+    name: 'parley_call_turn_latency_seconds',
+    help: 'Voice turn latency by part: eou (end of speech to turn committed), agent (turn to first sentence), tts (sentence to first audio), turn (Parley share: committed turn to first audio out), voice_to_voice (end of speech to first audio out).',
+    labelNames: ['part'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5],
+    registers: [this.metrics],
+  });
+  #unsubscribe: (() => void) | null = null;
+  #wss: WebSocketServer | null = null;
+
+  /** The server side of this app's media WebSockets (made on first use). */
+  wss(): WebSocketServer {
+    this.#wss ??= new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
+    return this.#wss;
+  }
+
+  registerCarrier(carrier: Carrier) {
+    this.carriers.set(carrier.provider, carrier);
+  }
+
+  /** Listens for hang-ups asked of any process (the API may run apart from the worker holding the call). */
+  listen(ctx: AppContext) {
+    this.#unsubscribe ??= ctx.bus.subscribe(HANGUP_CHANNEL, (callId) => {
+      this.live.get(callId)?.stop();
+    });
+  }
+
+  async requestHangup(ctx: AppContext, callId: string) {
+    const local = this.live.get(callId);
+    if (local) {
+      local.stop();
+      return;
+    }
+    await ctx.bus.publish(HANGUP_CHANNEL, callId);
+  }
+
+  /** Stops every call of this process (shutdown). */
+  stopAll() {
+    for (const call of [...this.live.values()]) call.stop();
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    for (const client of this.#wss?.clients ?? []) client.terminate();
+    this.#wss?.close();
+    this.#wss = null;
+  }
+}
+
+const runtimes = new WeakMap<AppContext, VoiceRuntime>();
+
+export function voiceRuntime(ctx: AppContext): VoiceRuntime {
+  let rt = runtimes.get(ctx);
+  if (!rt) {
+    rt = new VoiceRuntime();
+    runtimes.set(ctx, rt);
+  }
+  return rt;
+}

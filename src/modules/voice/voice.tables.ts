@@ -1,0 +1,67 @@
+declare module '../../platform/db/schema.ts' {
+  interface Database {
+    calls: CallsTable;
+  }
+}
+
+export const callStatuses = [
+  'queued',
+  'dialing',
+  'ringing',
+  'in_progress',
+  'completed',
+  'busy',
+  'no_answer',
+  'failed',
+  'canceled',
+  'voicemail',
+] as const;
+export type CallStatus = (typeof callStatuses)[number];
+
+/** Statuses that hold one of the workspace's concurrent-call slots. */
+export const activeStatuses = ['queued', 'dialing', 'ringing', 'in_progress'] as const satisfies CallStatus[];
+
+/** One phone or web call. JSON columns are text on both storages. */
+export interface CallsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  conversation_id: string | null;
+  contact_id: string | null;
+  agent_id: string | null;
+  voice_flow_id: string | null;
+  campaign_id: string | null;
+  direction: 'inbound' | 'outbound';
+  /** `phone` (through a carrier) or `web` (joined over the media WebSocket). */
+  transport: 'phone' | 'web';
+  channel_id: string | null;
+  provider: string;
+  provider_call_id: string | null;
+  from_address: string | null;
+  to_address: string | null;
+  status: CallStatus;
+  answered_by: string | null;
+  ended_reason: string | null;
+  /** JSON object. */
+  dynamic_variables: string;
+  identifier: string | null;
+  ignore_dnd: number;
+  /** JSON of the sandbox callee's script (test mode), or null. */
+  sandbox: string | null;
+  /** JSON array of transcript entries. */
+  transcript: string;
+  recording_url: string | null;
+  /** JSON `{turns, p50_ms, p95_ms, ...}`. */
+  latency: string;
+  error_code: string | null;
+  error_message: string | null;
+  duration_seconds: number | null;
+  queued_at: string;
+  dialed_at: string | null;
+  answered_at: string | null;
+  ended_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type CallRow = CallsTable;

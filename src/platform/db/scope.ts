@@ -1,0 +1,88 @@
+/**
+ * The tenant scope: every query on a workspace's tables filters by `workspace_id` and `livemode`,
+ * and this file is the one place that writes that filter. An object of another workspace or
+ * mode is simply not found.
+ *
+ *   const scoped = tenant(tx.db, scope);
+ *   const row = await scoped.findById('channels', id);                  // or undefined
+ *   await scoped.selectFrom('leads').selectAll().where('status', '=', 'open').execute();
+ *   await scoped.updateTable('channels').set(patch).where('id', '=', id).execute();
+ *   await scoped.deleteFrom('api_keys').where('id', '=', id).execute();
+ *   await db.insertInto('leads').values({ id, ...scopeColumns(scope), ... }).execute();
+ *   db.selectFrom('conversations').innerJoin('contacts', ...).where(inScope(scope, 'contacts'))  // joins, aliases
+ */
+import type {
+  DeleteQueryBuilder,
+  DeleteResult,
+  Expression,
+  ExpressionBuilder,
+  Kysely,
+  Selectable,
+  SelectQueryBuilder,
+  SqlBool,
+  UpdateQueryBuilder,
+  UpdateResult,
+} from 'kysely';
+import type { Database } from './schema.ts';
+
+/** The workspace and mode a request (its API key) or a job acting for one works in. */
+export interface Scope {
+  workspaceId: string;
+  livemode: boolean;
+}
+
+/** The tables that belong to a workspace: those with `workspace_id` and `livemode` columns. */
+export type TenantTable = {
+  [T in keyof Database]: Database[T] extends { workspace_id: string; livemode: number } ? T : never;
+}[keyof Database];
+
+/** `livemode` as stored (integer 0/1). */
+export function livemodeValue(scope: Pick<Scope, 'livemode'>): 0 | 1 {
+  return scope.livemode ? 1 : 0;
+}
+
+/** The scope columns of a new row: `{workspace_id, livemode}`. */
+export function scopeColumns(scope: Scope): { workspace_id: string; livemode: number } {
+  return { workspace_id: scope.workspaceId, livemode: livemodeValue(scope) };
+}
+
+/**
+ * The scope filter on one table (or alias) of a query, for joins and subqueries:
+ * `.where(inScope(scope, 'contacts'))`. Pass no table for a query on a single table.
+ */
+export function inScope(scope: Scope, table?: string) {
+  const col = (c: string) => (table ? `${table}.${c}` : c);
+  return (eb: ExpressionBuilder<any, any>): Expression<SqlBool> =>
+    eb.and([eb(col('workspace_id'), '=', scope.workspaceId), eb(col('livemode'), '=', livemodeValue(scope))]);
+}
+
+/** Query builders on a workspace's tables, already filtered by its scope. */
+export interface TenantDb {
+  readonly scope: Scope;
+  // biome-ignore lint/complexity/noBannedTypes: Kysely's own type for "no column selected yet".
+  selectFrom<T extends TenantTable>(table: T): SelectQueryBuilder<Database, T, {}>;
+  updateTable<T extends TenantTable>(table: T): UpdateQueryBuilder<Database, T, T, UpdateResult>;
+  deleteFrom<T extends TenantTable>(table: T): DeleteQueryBuilder<Database, T, DeleteResult>;
+  /** The row with this id in this scope, or undefined (another workspace's or mode's row is not found). */
+  findById<T extends TenantTable>(table: T, id: string): Promise<Selectable<Database[T]> | undefined>;
+}
+
+/** Scoped query builders over `db` (the app's database or a transaction's). */
+export function tenant(db: Kysely<Database>, scope: Scope): TenantDb {
+  // Kysely cannot check a column reference on a generic table; TenantTable guarantees both columns.
+  const any = db as unknown as Kysely<any>;
+  const lm = livemodeValue(scope);
+  const scoped = <Q extends { where(...args: any[]): any }>(q: Q, table: string): Q =>
+    q.where(`${table}.workspace_id`, '=', scope.workspaceId).where(`${table}.livemode`, '=', lm);
+  return {
+    scope,
+    selectFrom: (table) => scoped(any.selectFrom(table), table) as any,
+    updateTable: (table) => scoped(any.updateTable(table), table) as any,
+    deleteFrom: (table) => scoped(any.deleteFrom(table), table) as any,
+    findById: (table, id) =>
+      scoped(any.selectFrom(table), table)
+        .selectAll()
+        .where(`${table}.id` as string, '=', id)
+        .executeTakeFirst() as Promise<any>,
+  };
+}

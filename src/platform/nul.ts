@@ -1,0 +1,33 @@
+/**
+ * The NUL character (U+0000) rule, the same on both storages: PostgreSQL cannot store it in text,
+ * and no customer-facing text needs it. API callers are told (400 naming the field); text from a
+ * provider that has verified it (a WhatsApp or SMS webhook) loses the character rather than the
+ * message; an import fails only the row that has one.
+ */
+export const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
+
+/** Every field path (dot-separated, array indexes as numbers) whose key or string value holds a NUL. */
+export function nulFields(value: unknown, path = ''): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path || 'body'] : [];
+  if (!value || typeof value !== 'object') return [];
+  const out: string[] = [];
+  const entries: Array<[string, unknown]> = Array.isArray(value)
+    ? value.map((v, i) => [String(i), v])
+    : Object.entries(value);
+  for (const [key, v] of entries) {
+    const at = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) out.push(at);
+    else out.push(...nulFields(v, at));
+  }
+  return out;
+}
+
+/** The value with every NUL removed from its strings and keys (a new value; the input is left alone). */
+export function stripNul<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '') as T;
+  if (!value || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => stripNul(v)) as T;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.replaceAll('\u0000', ''), stripNul(v)]),
+  ) as T;
+}

@@ -1,0 +1,164 @@
+import pg from 'pg';
+import type { QueueLogger } from './queue.ts';
+
+export interface PgJobLeasesOptions {
+  connectionString: string;
+  /** pg-boss's schema. */
+  schema: string;
+  /** How often this process looks for jobs whose worker died (default 2 s). */
+  reapEveryMs?: number;
+  /** A job must have been active this long before it can be taken as orphaned (default 3 s). */
+  graceMs?: number;
+  logger?: QueueLogger;
+}
+
+/**
+ * Who is running a pg-boss job, proven by the database itself. Each process holds a session
+ * advisory lock per job it runs, on a connection of its own; the kernel closes that connection
+ * when the process dies (kill -9 included), and PostgreSQL then frees its locks at once. Every
+ * worker process looks every `reapEveryMs` for active jobs whose lock it can take: their owner is
+ * gone, so they are put back to run now, instead of waiting for pg-boss's expiry (a job's whole
+ * timeout plus the maintenance interval: 60-90 s for a send). A job whose owner lives is never
+ * taken, so no job runs twice at once because of this. pg-boss's expiry stays as the fallback for
+ * a worker that lives but lost track of a job.
+ */
+export class PgJobLeases {
+  readonly #opts: Required<Omit<PgJobLeasesOptions, 'logger'>> & { logger?: QueueLogger };
+  #client: pg.Client | null = null;
+  #connecting: Promise<pg.Client> | null = null;
+  /** Jobs this process runs now (their locks are held on #client). */
+  readonly #held = new Set<string>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #stopped = true;
+  /** Serializes statements on the one connection (pg queues them too; this keeps order explicit). */
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: PgJobLeasesOptions) {
+    this.#opts = { reapEveryMs: 2000, graceMs: 3000, ...opts };
+  }
+
+  start() {
+    this.#stopped = false;
+    this.#schedule();
+  }
+
+  async stop() {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#chain.catch(() => {});
+    const client = this.#client;
+    this.#client = null;
+    this.#connecting = null;
+    this.#held.clear();
+    await client?.end().catch(() => {});
+  }
+
+  /** Takes the lease of jobs this process just claimed; throws when it cannot (then they are not run here). */
+  async hold(ids: string[]) {
+    if (ids.length === 0) return;
+    await this.#run(async (client) => {
+      await client.query(`SELECT pg_advisory_lock(${LOCK_KEY}) FROM unnest($1::uuid[]) AS id`, [ids]);
+    });
+    for (const id of ids) this.#held.add(id);
+  }
+
+  /** Gives up the lease of jobs whose outcome is recorded. */
+  async release(ids: string[]) {
+    const mine = ids.filter((id) => this.#held.delete(id));
+    if (mine.length === 0) return;
+    await this.#run(async (client) => {
+      await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY}) FROM unnest($1::uuid[]) AS id`, [mine]);
+    }).catch((err) => this.#opts.logger?.warn({ err }, 'could not release job leases'));
+  }
+
+  /** Puts back the active jobs whose owner is gone; returns how many. */
+  async reap(): Promise<number> {
+    const { schema, graceMs } = this.#opts;
+    return this.#run(async (client) => {
+      const active = await client.query<{ id: string }>(
+        `SELECT id FROM ${schema}.job
+          WHERE state = 'active' AND started_on < now() - $1::double precision * interval '1 millisecond'
+          LIMIT 1000`,
+        [graceMs],
+      );
+      const candidates = active.rows.map((r) => r.id).filter((id) => !this.#held.has(id));
+      if (candidates.length === 0) return 0;
+      const orphaned = await client.query<{ id: string }>(
+        `SELECT id::text FROM unnest($1::uuid[]) AS id WHERE pg_try_advisory_lock(${LOCK_KEY})`,
+        [candidates],
+      );
+      const ids = orphaned.rows.map((r) => r.id);
+      if (ids.length === 0) return 0;
+      try {
+        // As pg-boss's own expiry does: back to `retry` while attempts remain, else failed.
+        const put = await client.query(
+          `UPDATE ${schema}.job
+              SET state = CASE WHEN retry_count < retry_limit THEN 'retry'::${schema}.job_state ELSE 'failed'::${schema}.job_state END,
+                  start_after = now(),
+                  completed_on = CASE WHEN retry_count < retry_limit THEN NULL ELSE now() END,
+                  output = '{"message": "the process running this job died"}'::jsonb
+            WHERE id = ANY($1::uuid[]) AND state = 'active'`,
+          [ids],
+        );
+        if (put.rowCount)
+          this.#opts.logger?.warn({ jobs: put.rowCount }, 'jobs of a dead worker put back to run');
+        return put.rowCount ?? 0;
+      } finally {
+        await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY}) FROM unnest($1::uuid[]) AS id`, [ids]);
+      }
+    });
+  }
+
+  #schedule() {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.reap()
+        .catch((err) => this.#opts.logger?.warn({ err }, 'looking for jobs of dead workers failed'))
+        .finally(() => this.#schedule());
+    }, this.#opts.reapEveryMs);
+    this.#timer.unref?.();
+  }
+
+  #run<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+    const next = this.#chain.then(async () => fn(await this.#connection()));
+    this.#chain = next.catch(() => {});
+    return next;
+  }
+
+  #connection(): Promise<pg.Client> {
+    if (this.#client) return Promise.resolve(this.#client);
+    this.#connecting ??= (async () => {
+      const client = new pg.Client({
+        connectionString: this.#opts.connectionString,
+        application_name: 'parley-job-leases',
+      });
+      client.on('error', (err) => {
+        // The connection is gone, and with it the leases it held (the database was cut or
+        // restarted). The next statement reconnects and takes the leases of the jobs still
+        // running here again first.
+        this.#opts.logger?.error({ err, leases: this.#held.size }, 'job lease connection lost');
+        if (this.#client === client) this.#client = null;
+      });
+      try {
+        await client.connect();
+        if (this.#held.size)
+          await client.query(`SELECT pg_advisory_lock(${LOCK_KEY}) FROM unnest($1::uuid[]) AS id`, [
+            [...this.#held],
+          ]);
+      } catch (err) {
+        this.#connecting = null;
+        await client.end().catch(() => {});
+        throw err;
+      }
+      this.#client = client;
+      this.#connecting = null;
+      return client;
+    })();
+    return this.#connecting;
+  }
+}
+
+/** The advisory lock key of job `id` (a column or parameter named id). */
+const LOCK_KEY = `hashtextextended('parley.job-lease:' || id::text, 0)`;

@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+
+type Msg = Record<string, any>;
+
+/** A client of the media WebSocket that records every JSON event and binary frame. */
+class MediaClient {
+  readonly ws: WebSocket;
+  readonly events: Msg[] = [];
+  binaryFrames = 0;
+  closed: { code: number; reason: string } | null = null;
+  readonly opened: Promise<void>;
+  readonly done: Promise<{ code: number; reason: string }>;
+  constructor(url: string) {
+    this.ws = new WebSocket(url);
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+    });
+    this.ws.on('message', (data, isBinary) => {
+      if (isBinary) this.binaryFrames++;
+      else this.events.push(JSON.parse(data.toString()));
+    });
+    this.done = new Promise((resolve) =>
+      this.ws.on('close', (code, reason) => {
+        this.closed = { code, reason: reason.toString() };
+        resolve(this.closed);
+      }),
+    );
+  }
+  send(msg: Msg) {
+    this.ws.send(JSON.stringify(msg));
+  }
+  waitFor(pred: (m: Msg) => boolean, timeoutMs = 8000) {
+    return eventually(async () => this.events.find(pred), timeoutMs, 10);
+  }
+}
+
+/** 20 ms of a voiced sound (harmonics of 140 Hz) or of silence, 16 kHz PCM. */
+function frame(voiced: boolean, t0: number): Buffer {
+  const pcm = new Int16Array(320);
+  if (voiced)
+    for (let i = 0; i < pcm.length; i++) {
+      const t = (t0 + i) / 16000;
+      let v = 0;
+      for (let h = 1; h <= 12; h++) v += Math.sin(2 * Math.PI * 140 * h * t) / h;
+      pcm[i] = Math.round(v * 6000);
+    }
+  return Buffer.from(pcm.buffer);
+}
+
+/** Streams segments of voice and silence in real time (20 ms frames), as a microphone would. */
+async function stream(ws: WebSocket, segments: Array<[voiced: boolean, ms: number]>) {
+  let sample = 0;
+  const start = performance.now();
+  let sent = 0;
+  for (const [voiced, ms] of segments) {
+    for (let i = 0; i < ms / 20; i++) {
+      ws.send(frame(voiced, sample), { binary: true });
+      sample += 320;
+      sent++;
+      const due = start + sent * 20;
+      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+    }
+  }
+}
+
+forEachStorage('calls over the media WebSocket', (storage) => {
+  let t: TestApp;
+  let ws: Workspace;
+  let agentId: string;
+  let base: string;
+
+  before(async () => {
+    t = await startTestApp(storage);
+    const address = await t.parley.app.listen({ port: 0, host: '127.0.0.1' });
+    base = address.replace(/^http/, 'ws');
+    ws = await t.workspace();
+    const agent = await t.call('POST', '/v1/agents', {
+      key: ws.test,
+      body: { name: 'Glow Salon', greeting: 'Hi {{name}}! Glow Salon here.' },
+    });
+    agentId = agent.body.id;
+  });
+  after(() => t.close());
+
+  const webCall = async (key = ws.test, extra: Msg = {}) => {
+    const res = await t.call('POST', '/v1/calls', {
+      key,
+      body: { calls: [{ agent_id: extra.agent_id ?? agentId, transport: 'web', ...extra }] },
+    });
+    assert.equal(res.status, 201, res.text);
+    const { call, media_session } = res.body.results[0];
+    const path = new URL(media_session.url).pathname + new URL(media_session.url).search;
+    return { call, media_session, url: `${base}${path}` };
+  };
+  const getCall = async (id: string, key = ws.test) => (await t.call('GET', `/v1/calls/${id}`, { key })).body;
+
+  it('talks by text: the greeting, a turn, the answer, then the caller hangs up', async () => {
+    const { call, url } = await webCall(ws.test, { dynamic_variables: { name: 'Asha' } });
+    const client = new MediaClient(url);
+    await client.opened;
+    await client.waitFor((m) => m.type === 'status' && m.status === 'in_progress');
+    const greeting = await client.waitFor((m) => m.type === 'agent_text');
+    assert.equal(greeting.text, 'Hi Asha!');
+    await client.waitFor((m) => m.type === 'listening');
+    client.send({ type: 'text', text: 'What are your opening hours?' });
+    const heard = await client.waitFor((m) => m.type === 'transcript' && m.role === 'customer');
+    await client.waitFor(
+      (m) => m.type === 'agent_text' && client.events.indexOf(m) > client.events.indexOf(heard),
+    );
+    // The answer is spoken at a person's pace; the caller hangs up once it has been said.
+    await client.waitFor(
+      (m) => m.type === 'listening' && client.events.indexOf(m) > client.events.indexOf(heard),
+      30_000,
+    );
+    client.send({ type: 'hangup' });
+    const closed = await client.done;
+    assert.equal(closed.code, 1000);
+    const ended = client.events.find((m) => m.type === 'ended');
+    assert.equal(ended?.ended_reason, 'customer_ended_call');
+    const done = await eventually(async () => {
+      const c = await getCall(call.id);
+      return c.status === 'completed' ? c : null;
+    });
+    assert.equal(done.ended_reason, 'customer_ended_call');
+    assert.deepEqual(
+      done.transcript.map((x: Msg) => x.role),
+      ['agent', 'customer', 'agent'],
+      JSON.stringify({ transcript: done.transcript, events: client.events }),
+    );
+    assert.equal(done.transcript[1].text, 'What are your opening hours?');
+  });
+
+  it('hears audio: VAD ends the turn after the end-of-turn silence, not on a short pause', async () => {
+    const { call, url } = await webCall();
+    const client = new MediaClient(url);
+    await client.opened;
+    await client.waitFor((m) => m.type === 'listening');
+    // 600 ms of speech, a 240 ms pause, 400 ms more, then silence.
+    await stream(client.ws, [
+      [true, 600],
+      [false, 240],
+      [true, 400],
+      [false, 900],
+    ]);
+    const turn = await client.waitFor((m) => m.type === 'transcript' && m.role === 'customer');
+    assert.match(turn.text, /^\[speech /, 'the sandbox engine reports untranscribed audio');
+    await client.waitFor(
+      (m) => m.type === 'agent_text' && client.events.indexOf(m) > client.events.indexOf(turn),
+    );
+    client.ws.close();
+    await client.done;
+    const done = await eventually(async () => {
+      const c = await getCall(call.id);
+      return c.status === 'completed' ? c : null;
+    });
+    const customerTurns = done.transcript.filter((x: Msg) => x.role === 'customer');
+    assert.equal(customerTurns.length, 1, JSON.stringify(done.transcript));
+    assert.ok(customerTurns[0].end_ms - customerTurns[0].start_ms >= 1000, 'one turn spanning the pause');
+  });
+
+  it('closes the socket for a missing, wrong, expired or other-mode token and for an ended call', async () => {
+    const a = await webCall();
+    const b = await webCall();
+    const path = new URL(a.url).pathname;
+    const noToken = new MediaClient(`${base}${path}`);
+    assert.equal((await noToken.done).code, 4401);
+    const wrong = new MediaClient(`${base}${path}?token=${new URL(b.url).searchParams.get('token')}`);
+    assert.equal((await wrong.done).code, 4401);
+
+    // A live-mode call cannot be joined with a test-mode call's token.
+    const liveAgent = await t.call('POST', '/v1/agents', { key: ws.live, body: { name: 'Live' } });
+    const live = await webCall(ws.live, { agent_id: liveAgent.body.id });
+    const otherMode = new MediaClient(
+      `${base}${new URL(live.url).pathname}?token=${new URL(a.url).searchParams.get('token')}`,
+    );
+    assert.equal((await otherMode.done).code, 4401);
+
+    const realClock = t.ctx.clock;
+    t.ctx.clock = { now: () => new Date(Date.now() + 16 * 60_000) };
+    try {
+      const expired = new MediaClient(a.url);
+      assert.equal((await expired.done).code, 4401);
+    } finally {
+      t.ctx.clock = realClock;
+    }
+    // None of these joined the call.
+    assert.equal((await getCall(a.call.id)).status, 'queued');
+
+    await t.call('POST', `/v1/calls/${b.call.id}/hangup`, { key: ws.test });
+    const ended = new MediaClient(b.url);
+    assert.equal((await ended.done).code, 4409);
+    for (const c of [a, live])
+      await t.call('POST', `/v1/calls/${c.call.id}/hangup`, { key: c === live ? ws.live : ws.test });
+  });
+
+  it('hangs up the socket when the call is hung up through the API', async () => {
+    const { call, url } = await webCall();
+    const client = new MediaClient(url);
+    await client.opened;
+    await client.waitFor((m) => m.type === 'status');
+    const res = await t.call('POST', `/v1/calls/${call.id}/hangup`, { key: ws.test });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'completed');
+    assert.equal(res.body.ended_reason, 'canceled');
+    assert.equal((await client.done).code, 1000);
+  });
+});
+
+describe('metrics', () => {
+  it('exposes the turn latency histogram', async () => {
+    const t = await startTestApp('sqlite');
+    try {
+      const res = await t.call('GET', '/metrics');
+      assert.match(res.text, /parley_call_turn_latency_seconds/);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+/**
+ * The inbox's pure parts (the event-stream reader and the list/thread rules) run in node as
+ * they run in the browser: plain ES modules with no DOM.
+ */
+const web = (file: string) => new URL(`../src/modules/inbox/web/${file}`, import.meta.url).href;
+const sse: any = await import(web('sse.js'));
+const store: any = await import(web('store.js'));
+
+describe('inbox: the event-stream parser', () => {
+  it('reads events split anywhere, with CRLF, comments, multi-line data, ids and retry', () => {
+    const events: Array<{ id: string | null; event: string; data: string }> = [];
+    const p = new sse.SseParser((e: (typeof events)[number]) => events.push(e));
+    const text =
+      ': connected\r\nretry: 3000\r\n\r\nid: evt_1\r\nevent: message.received\r\ndata: {"a":\r\ndata: 1}\r\n\r\n: heartbeat\n\nid: evt_2\ndata:no-space\n\n';
+    // Fed one character at a time: a CRLF split across chunks is still one line end.
+    for (const ch of text) p.push(ch);
+    assert.deepEqual(events, [
+      { id: 'evt_1', event: 'message.received', data: '{"a":\n1}' },
+      { id: 'evt_2', event: 'message', data: 'no-space' },
+    ]);
+    assert.equal(p.retry, 3000);
+  });
+
+  it('keeps the last id for events without one, and ignores an event with no data', () => {
+    const events: Array<{ id: string | null }> = [];
+    const p = new sse.SseParser((e: { id: string | null }) => events.push(e));
+    p.push('id: evt_9\nevent: x\n\ndata: a\n\n');
+    assert.deepEqual(
+      events.map((e) => e.id),
+      ['evt_9'],
+    );
+  });
+});
+
+/** A fetch that answers the stream requests from a script, and records their headers. */
+function scriptedFetch(script: Array<{ status: number; chunks?: string[]; hold?: boolean }>) {
+  const calls: Array<Record<string, string>> = [];
+  const fetch = async (_url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => {
+    calls.push(init.headers);
+    const step = script.shift() ?? { status: 200, hold: true };
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const c of step.chunks ?? []) controller.enqueue(new TextEncoder().encode(c));
+        if (!step.hold) controller.close();
+        init.signal.addEventListener('abort', () => controller.error(new Error('aborted')));
+      },
+    });
+    return new Response(step.status === 200 ? body : null, { status: step.status });
+  };
+  return { fetch, calls };
+}
+
+describe('inbox: the event stream', () => {
+  it('reconnects after a drop and resumes with Last-Event-ID, reporting each state', async () => {
+    const { fetch, calls } = scriptedFetch([
+      { status: 200, chunks: ['id: evt_1\ndata: {"n":1}\n\n', 'id: evt_2\ndata: {"n":2}\n\n'] },
+      { status: 503 },
+      { status: 200, chunks: ['id: evt_3\ndata: {"n":3}\n\n'], hold: true },
+    ]);
+    const got: number[] = [];
+    const states: string[] = [];
+    let resolveThird: () => void = () => {};
+    const third = new Promise<void>((r) => {
+      resolveThird = r;
+    });
+    const stream = new sse.EventStream({
+      url: '/v1/events/stream',
+      token: () => 'tok',
+      fetch,
+      lastEventId: 'evt_0',
+      onEvent: (e: { n: number }) => {
+        got.push(e.n);
+        if (e.n === 3) resolveThird();
+      },
+      onState: (s: string) => states.push(s),
+      onUnauthorized: () => assert.fail('not a 401'),
+    });
+    stream.start();
+    await third;
+    stream.stop();
+    assert.deepEqual(got, [1, 2, 3]);
+    assert.deepEqual(
+      calls.map((h) => h['Last-Event-ID']),
+      ['evt_0', 'evt_2', 'evt_2'],
+    );
+    assert.ok(calls.every((h) => h.Authorization === 'Bearer tok'));
+    assert.deepEqual(states, ['connecting', 'live', 'reconnecting', 'reconnecting', 'live']);
+  });
+
+  it('stops at a 401 and says so once', async () => {
+    const { fetch, calls } = scriptedFetch([{ status: 401 }]);
+    let unauthorized = 0;
+    const stream = new sse.EventStream({
+      url: '/s',
+      token: () => 'tok',
+      fetch,
+      onEvent: () => {},
+      onState: () => {},
+      onUnauthorized: () => unauthorized++,
+    });
+    await stream.loop();
+    assert.equal(unauthorized, 1);
+    assert.equal(calls.length, 1);
+  });
+});
+
+const conv = (over: Record<string, unknown> = {}) => ({
+  id: 'conv_1',
+  channel: 'whatsapp',
+  status: 'active',
+  ai_paused: false,
+  assignee: null,
+  tags: [],
+  agent_id: null,
+  contact: { name: 'Asha', phone: '+919800000001' },
+  contact_address: '+919800000001',
+  last_message: 'hello',
+  last_message_at: '2026-05-10T08:00:00.000Z',
+  last_message_sender: 'customer',
+  window_expires_at: '2026-05-11T08:00:00.000Z',
+  created_at: '2026-05-10T07:00:00.000Z',
+  ...over,
+});
+
+describe('inbox: list and thread rules', () => {
+  it('turns views and filters into the API query', () => {
+    assert.equal(store.listParams('mine', {}, 'usr_1').toString(), 'assignee=usr_1&status=active');
+    assert.equal(
+      store.listParams('unassigned', { channel: 'sms' }, 'usr_1').toString(),
+      'assignee=none&status=active&channel=sms',
+    );
+    assert.equal(
+      store.listParams('handoffs', { status: 'any', q: 'refund' }, 'u').toString(),
+      'ai_paused=true&q=refund',
+    );
+    assert.equal(
+      store.listParams('all', { tag: 'vip', agent: 'agt_1' }, 'u').toString(),
+      'status=active&tag=vip&agent_id=agt_1',
+    );
+  });
+
+  it('adds, moves and removes cards as conversations change', () => {
+    const a = conv({ id: 'conv_a', last_message_at: '2026-05-10T08:00:00.000Z' });
+    const b = conv({ id: 'conv_b', last_message_at: '2026-05-10T09:00:00.000Z' });
+    let list = store.upsertConversation([], a, 'all', {}, 'usr_1');
+    list = store.upsertConversation(list, b, 'all', {}, 'usr_1');
+    assert.deepEqual(
+      list.map((c: { id: string }) => c.id),
+      ['conv_b', 'conv_a'],
+    );
+    // A newer message moves a card to the top; closing it takes it out of the open view.
+    list = store.upsertConversation(
+      list,
+      { ...a, last_message_at: '2026-05-10T10:00:00.000Z' },
+      'all',
+      {},
+      'usr_1',
+    );
+    assert.deepEqual(
+      list.map((c: { id: string }) => c.id),
+      ['conv_a', 'conv_b'],
+    );
+    list = store.upsertConversation(list, { ...b, status: 'closed' }, 'all', {}, 'usr_1');
+    assert.deepEqual(
+      list.map((c: { id: string }) => c.id),
+      ['conv_a'],
+    );
+    // Mine: only what is assigned to me.
+    assert.equal(
+      store.matchesView(conv({ assignee: { type: 'user', id: 'usr_2' } }), 'mine', {}, 'usr_1'),
+      false,
+    );
+    assert.equal(
+      store.matchesView(conv({ assignee: { type: 'user', id: 'usr_1' } }), 'mine', {}, 'usr_1'),
+      true,
+    );
+    assert.equal(store.matchesView(conv({ ai_paused: true }), 'handoffs', {}, 'u'), true);
+    assert.equal(store.matchesView(conv(), 'all', { q: 'ASHA' }, 'u'), true);
+    assert.equal(store.matchesView(conv(), 'all', { q: 'ravi' }, 'u'), false);
+  });
+
+  it('moves a message status forward only and keeps the thread in id order without doubles', () => {
+    const m = (id: string, status: string) => ({ id, status, created_at: '2026-05-10T08:00:00.000Z' });
+    let thread = [m('msg_1', 'received'), m('msg_3', 'queued')];
+    thread = store.mergeMessage(thread, m('msg_3', 'read'));
+    thread = store.mergeMessage(thread, m('msg_3', 'sent'));
+    assert.equal(thread[1].status, 'read');
+    thread = store.mergeMessage(thread, m('msg_2', 'received'));
+    assert.deepEqual(
+      thread.map((x: { id: string }) => x.id),
+      ['msg_1', 'msg_2', 'msg_3'],
+    );
+    thread = store.prependMessages(thread, [m('msg_1', 'received'), m('msg_0', 'received')]);
+    assert.deepEqual(
+      thread.map((x: { id: string }) => x.id),
+      ['msg_0', 'msg_1', 'msg_2', 'msg_3'],
+    );
+  });
+
+  it('marks unread only what a customer wrote after the last look, and counts the window down', () => {
+    assert.equal(store.isUnread(conv(), undefined), true);
+    assert.equal(store.isUnread(conv(), '2026-05-10T08:00:00.000Z'), false);
+    assert.equal(store.isUnread(conv({ last_message_sender: 'user' }), undefined), false);
+    const now = Date.parse('2026-05-11T05:40:00.000Z');
+    assert.equal(store.formatWindow(store.windowLeftMs(conv(), now)), '2 h 20 min left');
+    assert.equal(
+      store.formatWindow(store.windowLeftMs(conv({ window_expires_at: null }), now)),
+      'window closed',
+    );
+    assert.equal(store.windowLeftMs(conv({ channel: 'sms' }), now), null);
+    // A note never changes the card.
+    const c = conv();
+    assert.equal(
+      store.withMessage(c, { type: 'note', text: 'x', created_at: '2026-05-12T00:00:00.000Z' }),
+      c,
+    );
+  });
+});

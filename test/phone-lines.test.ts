@@ -1,0 +1,389 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { FakeLiveKit } from './fakes/livekit.ts';
+import { FakeSpeech } from './fakes/speech.ts';
+import { FakeTwilioVoice } from './fakes/twilio-voice.ts';
+import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+
+/**
+ * Phone calls end to end through the app: a Twilio voice channel (fake Twilio speaking the REST,
+ * signed callbacks and Media Streams protocols), an agent on Deepgram recognition and ElevenLabs
+ * speech (fakes of their protocols), and LiveKit rooms with SIP (a Twirp fake). Calls are live
+ * mode: test-mode calls go to the sandbox callee.
+ */
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+forEachStorage('phone lines', (storage) => {
+  let t: TestApp;
+  let ws: Workspace;
+  let base = '';
+  const twilio = new FakeTwilioVoice();
+  const speech = new FakeSpeech();
+  const livekit = new FakeLiveKit();
+  let agentId = '';
+  let channelId = '';
+
+  before(async () => {
+    await Promise.all([twilio.start(), speech.start(), livekit.start()]);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    t = await startTestApp(storage, {
+      env: {
+        PARLEY_TWILIO_API_URL: twilio.url,
+        PARLEY_PUBLIC_URL: base,
+        PARLEY_LIVEKIT_URL: livekit.url,
+        // The server's default engines (an agent's own voice settings would name them the same way).
+        PARLEY_VOICE_STT: 'deepgram',
+        PARLEY_VOICE_TTS: 'elevenlabs',
+        PARLEY_DEEPGRAM_URL: speech.url,
+        PARLEY_DEEPGRAM_API_KEY: speech.deepgramKey,
+        PARLEY_ELEVENLABS_URL: speech.url,
+        PARLEY_ELEVENLABS_API_KEY: speech.elevenLabsKey,
+      },
+    });
+    await t.parley.app.listen({ port, host: '127.0.0.1' });
+    ws = await t.workspace({ default_country: 'US' });
+    const agent = await t.call('POST', '/v1/agents', {
+      key: ws.live,
+      body: {
+        name: 'Glow Salon',
+        greeting: 'Hello, this is Glow Salon. How can I help?',
+      },
+    });
+    assert.equal(agent.status, 201, agent.text);
+    agentId = agent.body.id;
+    const ch = await t.call('POST', '/v1/channels', {
+      key: ws.live,
+      body: {
+        type: 'voice',
+        provider: 'twilio',
+        address: '+14155550199',
+        agent_id: agentId,
+        credentials: { account_sid: twilio.accountSid, auth_token: twilio.authToken },
+      },
+    });
+    assert.equal(ch.status, 201, ch.text);
+    channelId = ch.body.id;
+    assert.equal(ch.body.inbound_url, `${base}/hooks/twilio/${channelId}/voice`);
+  });
+  after(async () => {
+    await t.close();
+    await Promise.all([twilio.stop(), speech.stop(), livekit.stop()]);
+  });
+
+  const getCall = async (id: string) => (await t.call('GET', `/v1/calls/${id}`, { key: ws.live })).body;
+  const ended = (id: string, timeoutMs = 15_000) =>
+    eventually(async () => {
+      const c = await getCall(id);
+      return ['completed', 'busy', 'no_answer', 'failed', 'canceled', 'voicemail'].includes(c.status) && c;
+    }, timeoutMs);
+
+  it('outbound: Calls.json with the stream TwiML; the agent greets, hears the caller through Deepgram, answers in ElevenLabs audio; marks and callbacks', async () => {
+    speech.transcripts.push('What are your opening hours?');
+    // The greeting is two sentences (two segments, two marks); the answer at least one more.
+    twilio.scripts.push({
+      steps: [{ waitForMarks: 2 }, { say: 1200 }, { waitForMarks: 3 }, { pause: 300 }, { hangup: true }],
+    });
+    const r = await t.call('POST', '/v1/calls', {
+      key: ws.live,
+      body: { calls: [{ agent_id: agentId, to: '+14155550100' }] },
+    });
+    assert.equal(r.status, 201, r.text);
+    const callId = r.body.results[0].call.id;
+    assert.equal(r.body.results[0].media_session.provider, 'parley');
+    const fake = await twilio.waitFor((c) => c.form.To === '+14155550100' && c.status === 'completed');
+    assert.match(
+      fake.form.Twiml,
+      new RegExp(`<Stream url="ws://127\\.0\\.0\\.1:\\d+/hooks/twilio/${channelId}/media">`),
+    );
+    assert.equal(fake.parameters.call_id, callId);
+    assert.ok(fake.parameters.token && fake.parameters.token.length >= 40);
+    assert.equal(
+      fake.form.StatusCallback,
+      `${base}/hooks/twilio/${channelId}/voice-status?call_id=${callId}`,
+    );
+    assert.deepEqual(fake.statusCallbackEvents, ['initiated', 'ringing', 'answered', 'completed']);
+    assert.equal(fake.form.AsyncAmd, 'true');
+    const call = await ended(callId);
+    assert.equal(call.status, 'completed');
+    assert.equal(call.provider, 'twilio');
+    assert.equal(call.provider_call_id, fake.sid);
+    assert.equal(call.ended_reason, 'customer_ended_call');
+    assert.ok(fake.framesReceived >= 40 && fake.badFrames === 0, `frames ${fake.framesReceived}`);
+    assert.ok(fake.marksEchoed.length >= 2);
+    const roles = call.transcript.map((e: { role: string }) => e.role);
+    assert.equal(roles[0], 'agent');
+    assert.ok(
+      call.transcript.some(
+        (e: { role: string; text: string }) =>
+          e.role === 'customer' && e.text === 'What are your opening hours?',
+      ),
+      JSON.stringify(call.transcript),
+    );
+    assert.ok(roles.lastIndexOf('agent') > roles.indexOf('customer'), 'the agent answered');
+    await eventually(async () => fake.callbacks.length >= 4 && fake.callbacks.every((c) => c.status === 204));
+    assert.equal(speech.speakRequests.at(-1)!.query.get('output_format'), 'pcm_16000');
+  });
+
+  it('inbound: the voice webhook answers <Connect><Stream>, creates the call and its conversation, and the agent speaks first', async () => {
+    speech.transcripts.push('Thanks, bye');
+    const voiceUrl = `${base}/hooks/twilio/${channelId}/voice`;
+    const res = await twilio.callIn(voiceUrl, '+14155550111', '+14155550199', {
+      steps: [{ waitForMarks: 2 }, { pause: 500 }, { hangup: true }],
+    });
+    assert.equal(res.status, 200);
+    assert.match(
+      res.twiml,
+      /<Response><Connect><Stream url="ws:\/\/127\.0\.0\.1:\d+\/hooks\/twilio\/ch_\w+\/media"><Parameter name="call_id" value="call_\w+"\/><Parameter name="token" value="[\w-]+"\/><\/Stream><\/Connect><\/Response>/,
+    );
+    const list = await eventually(async () => {
+      const l = await t.call('GET', '/v1/calls?direction=inbound', { key: ws.live });
+      return l.body.data.find((c: { provider_call_id: string }) => c.provider_call_id === res.sid);
+    });
+    await ended(list.id);
+    const call = await eventually(async () => {
+      const c = await getCall(list.id);
+      return c.transcript.length > 0 && c;
+    });
+    assert.equal(call.direction, 'inbound');
+    assert.equal(call.from, '+14155550111');
+    assert.equal(call.to, '+14155550199');
+    assert.equal(call.transcript[0].role, 'agent');
+    assert.match(call.transcript[0].text, /Glow Salon/);
+    const conv = await t.call('GET', `/v1/conversations/${call.conversation_id}`, { key: ws.live });
+    assert.equal(conv.body.channel, 'voice');
+    // The same webhook again (Twilio retries) finds the same call.
+    const again = await fetch(voiceUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilio.sign(voiceUrl, {
+          CallSid: res.sid,
+          From: '+14155550111',
+          To: '+14155550199',
+        }),
+      },
+      body: new URLSearchParams({ CallSid: res.sid, From: '+14155550111', To: '+14155550199' }).toString(),
+    });
+    assert.match(await again.text(), /This call has ended/);
+  });
+
+  it('refuses forged signatures on the webhooks and the media stream; a stream for an ended call is closed', async () => {
+    const voiceUrl = `${base}/hooks/twilio/${channelId}/voice`;
+    const forged = await twilio.callIn(voiceUrl, '+14155550112', '+14155550199', {}, 'bm90LWEtc2lnbmF0dXJl');
+    assert.equal(forged.status, 401);
+    const statusUrl = `${base}/hooks/twilio/${channelId}/voice-status`;
+    const r = await fetch(statusUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' },
+      body: 'CallSid=CA1&CallStatus=completed',
+    });
+    assert.equal(r.status, 401);
+    assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'invalid_signature');
+    // A forged upgrade: the call never connects and ends failed_to_connect once Twilio reports it completed.
+    twilio.scripts.push({ streamSignature: 'forged' });
+    const placed = await t.call('POST', '/v1/calls', {
+      key: ws.live,
+      body: { calls: [{ agent_id: agentId, to: '+14155550120' }] },
+    });
+    const callId = placed.body.results[0].call.id;
+    const fake = await twilio.waitFor((c) => c.form.To === '+14155550120' && !!c.streamClose);
+    assert.equal(fake.streamClose!.code, 403);
+    const call = await ended(callId);
+    assert.equal(call.status, 'failed');
+    assert.equal(call.ended_reason, 'failed_to_connect');
+    // A stream with a valid signature for an ended call (and another call's token) is closed.
+    twilio.scripts.push({ streamParameters: { call_id: callId, token: fake.parameters.token } });
+    const second = await t.call('POST', '/v1/calls', {
+      key: ws.live,
+      body: { calls: [{ agent_id: agentId, to: '+14155550121' }] },
+    });
+    const f2 = await twilio.waitFor((c) => c.form.To === '+14155550121' && !!c.streamClose);
+    assert.equal(f2.streamClose!.code, 1008);
+    const c2 = await ended(second.body.results[0].call.id);
+    assert.equal(c2.ended_reason, 'failed_to_connect');
+  });
+
+  it('carrier refusals end the call with a precise reason and call.failed; busy and out-of-order callbacks move status forward only', async () => {
+    twilio.scripts.push({ error: { status: 400, code: 21211 } });
+    const bad = await t.call('POST', '/v1/calls', {
+      key: ws.live,
+      body: { calls: [{ agent_id: agentId, to: '+14155550130' }] },
+    });
+    const c1 = await ended(bad.body.results[0].call.id);
+    assert.equal(c1.status, 'failed');
+    assert.equal(c1.ended_reason, 'invalid_number');
+    assert.match(c1.error.message, /21211/);
+    twilio.scripts.push({ error: { status: 400, code: 21215 } });
+    const perm = await t.call('POST', '/v1/calls', {
+      key: ws.live,
+      body: { calls: [{ agent_id: agentId, to: '+14155550131' }] },
+    });
+    assert.equal((await ended(perm.body.results[0].call.id)).ended_reason, 'failed_to_connect');
+    twilio.scripts.push({ outcome: 'busy', callbackOrder: 'reversed' });
+    const busy = await t.call('POST', '/v1/calls', {
+      key: ws.live,
+      body: { calls: [{ agent_id: agentId, to: '+14155550132' }] },
+    });
+    const c3 = await ended(busy.body.results[0].call.id);
+    assert.equal(c3.status, 'busy');
+    assert.equal(c3.ended_reason, 'busy');
+    const fake = await twilio.waitFor((c) => c.form.To === '+14155550132' && c.callbacks.length >= 3);
+    assert.ok(fake.callbacks.every((c) => c.status === 204));
+    assert.equal((await getCall(c3.id)).status, 'busy', 'the late initiated/ringing changed nothing');
+    const events = await t.call('GET', `/v1/events?type=call.failed`, { key: ws.live });
+    if (events.status === 200) {
+      const ids = events.body.data.map((e: { data: { id: string } }) => e.data.id);
+      for (const id of [c1.id, c3.id])
+        assert.equal(ids.filter((x: string) => x === id).length, 1, 'call.failed once');
+    }
+  });
+
+  it('an answering machine, verdict before the stream or during the greeting: the voicemail policy (hang up by default) ends the call voicemail', async () => {
+    for (const [to, amdAfterMarks] of [
+      ['+14155550140', 0],
+      ['+14155550141', 1],
+    ] as const) {
+      twilio.scripts.push({ answeredBy: 'machine_end_beep', amdAfterMarks, steps: [{ pause: 60_000 }] });
+      const r = await t.call('POST', '/v1/calls', {
+        key: ws.live,
+        body: { calls: [{ agent_id: agentId, to }] },
+      });
+      const call = await ended(r.body.results[0].call.id);
+      assert.equal(call.status, 'voicemail');
+      assert.equal(call.ended_reason, 'voicemail');
+      assert.equal(call.answered_by, 'machine');
+      const fake = await twilio.waitFor((c) => c.form.To === to && c.status === 'completed');
+      assert.ok(
+        fake.updates.some((u) => u.Status === 'completed'),
+        'hung up at Twilio',
+      );
+    }
+  });
+
+  it('hangup through the API ends the live call at Twilio', async () => {
+    twilio.scripts.push({ steps: [{ pause: 60_000 }] });
+    const r = await t.call('POST', '/v1/calls', {
+      key: ws.live,
+      body: { calls: [{ agent_id: agentId, to: '+14155550150' }] },
+    });
+    const id = r.body.results[0].call.id;
+    await eventually(async () => (await getCall(id)).status === 'in_progress', 10_000);
+    const h = await t.call('POST', `/v1/calls/${id}/hangup`, { key: ws.live });
+    assert.equal(h.status, 200, h.text);
+    const fake = await twilio.waitFor(
+      (c) => c.form.To === '+14155550150' && c.updates.some((u) => u.Status === 'completed'),
+    );
+    assert.equal(fake.status, 'completed');
+    const again = await t.call('POST', `/v1/calls/${id}/hangup`, { key: ws.live });
+    assert.equal(again.status, 409);
+  });
+
+  describe('LiveKit', () => {
+    let lkChannel = '';
+    before(async () => {
+      const ch = await t.call('POST', '/v1/channels', {
+        key: ws.live,
+        body: {
+          type: 'voice',
+          provider: 'livekit',
+          address: '+14155550198',
+          agent_id: agentId,
+          credentials: {
+            url: 'wss://parley-test.livekit.cloud',
+            api_key: livekit.apiKey,
+            api_secret: livekit.apiSecret,
+            sip_trunk_id: 'ST_trunk',
+            agent_name: 'parley-agent',
+          },
+        },
+      });
+      assert.equal(ch.status, 201, ch.text);
+      lkChannel = ch.body.id;
+      assert.equal(ch.body.inbound_url, `${base}/hooks/livekit/${lkChannel}`);
+    });
+
+    it('an outbound call creates the room, dispatches the agent, dials over SIP; media_session is the room token; webhooks move it', async () => {
+      const r = await t.call('POST', '/v1/calls', {
+        key: ws.live,
+        body: { calls: [{ agent_id: agentId, to: '+14155550160', channel_id: lkChannel }] },
+      });
+      assert.equal(r.status, 201, r.text);
+      const { call, media_session } = r.body.results[0];
+      assert.equal(media_session.provider, 'livekit');
+      assert.equal(media_session.identity, 'api-client');
+      assert.equal(media_session.room, call.id);
+      assert.equal(media_session.url, 'wss://parley-test.livekit.cloud');
+      await eventually(async () => (await getCall(call.id)).status === 'dialing', 10_000);
+      const methods = livekit.requests
+        .filter((q) => JSON.stringify(q.body).includes(call.id))
+        .map((q) => q.method);
+      assert.deepEqual(methods, [
+        'RoomService/CreateRoom',
+        'AgentDispatchService/CreateDispatch',
+        'SIP/CreateSIPParticipant',
+      ]);
+      const hook = `${base}/hooks/livekit/${lkChannel}`;
+      const send = async (event: object, secret?: string) => {
+        const w = await livekit.signWebhook(event, secret);
+        return fetch(hook, {
+          method: 'POST',
+          headers: { 'content-type': 'application/webhook+json', authorization: w.authorization },
+          body: w.body,
+        });
+      };
+      const forged = await send(
+        {
+          event: 'participant_joined',
+          room: { name: call.id },
+          participant: { identity: 'callee', attributes: { 'sip.callStatus': 'active' } },
+        },
+        'wrong',
+      );
+      assert.equal(forged.status, 401);
+      assert.equal((await getCall(call.id)).status, 'dialing');
+      assert.equal(
+        (
+          await send({
+            event: 'participant_joined',
+            room: { name: call.id },
+            participant: { identity: 'callee', attributes: { 'sip.callStatus': 'active' } },
+          })
+        ).status,
+        204,
+      );
+      assert.equal((await getCall(call.id)).status, 'in_progress');
+      const h = await t.call('POST', `/v1/calls/${call.id}/hangup`, { key: ws.live });
+      assert.equal(h.status, 200);
+      await eventually(
+        async () =>
+          livekit.requests.some(
+            (q) => q.method === 'RoomService/RemoveParticipant' && q.body.room === call.id,
+          ),
+        10_000,
+      );
+      const done = await getCall(call.id);
+      assert.equal(done.status, 'completed');
+      assert.equal(done.ended_reason, 'canceled');
+    });
+
+    it('a SIP busy ends the call busy', async () => {
+      livekit.sipOutcome.push('486');
+      const r = await t.call('POST', '/v1/calls', {
+        key: ws.live,
+        body: { calls: [{ agent_id: agentId, to: '+14155550161', channel_id: lkChannel }] },
+      });
+      const c = await ended(r.body.results[0].call.id);
+      assert.equal(c.status, 'busy');
+      assert.equal(c.ended_reason, 'busy');
+    });
+  });
+});

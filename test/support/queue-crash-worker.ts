@@ -1,0 +1,17 @@
+/**
+ * A worker process for test/queue-crash.test.ts: works one kind of job on pg-boss, says on stdout
+ * when a job starts, and never finishes it. The test kills it with SIGKILL mid-job.
+ */
+import { z } from 'zod';
+import { PgBossJobQueue } from '../../src/platform/queue/pgboss-queue.ts';
+import { defineJob } from '../../src/platform/queue/queue.ts';
+
+const [databaseUrl, jobName] = process.argv.slice(2);
+const queue = new PgBossJobQueue({ connectionString: databaseUrl, pollMs: 50, poolSize: 2 });
+const job = defineJob({ name: jobName, payload: z.object({ n: z.number() }), timeoutMs: 60_000 });
+queue.register(job, async (payload, ctx) => {
+  process.stdout.write(`running ${ctx.id} ${ctx.attempt} ${payload.n}\n`);
+  await new Promise(() => {});
+});
+await queue.start();
+process.stdout.write('ready\n');

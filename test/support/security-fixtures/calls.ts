@@ -1,0 +1,18 @@
+import type { SecurityFixture } from '../security.ts';
+
+/** A web call (nobody joins it, so it stays queued and can be hung up by the check). */
+const fixture: SecurityFixture = {
+  paths: ['/v1/calls/:id', '/v1/calls/:id/hangup'],
+  async create(t, key) {
+    const agent = await t.call('POST', '/v1/agents', { key, body: { name: 'Calls fixture agent' } });
+    if (agent.status !== 201) throw new Error(`calls fixture agent: ${agent.status} ${agent.text}`);
+    const res = await t.call('POST', '/v1/calls', {
+      key,
+      body: { calls: [{ agent_id: agent.body.id, transport: 'web' }] },
+    });
+    if (res.status !== 201) throw new Error(`calls fixture: ${res.status} ${res.text}`);
+    return { id: res.body.results[0].call.id };
+  },
+};
+
+export default fixture;

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { runPass } from '../src/modules/campaigns/campaigns.service.ts';
+import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+import { reminderFlow } from './support/voice-flows.ts';
+
+/** Sandbox calls on virtual time: a simulated call takes milliseconds. */
+const env = { PARLEY_VOICE_SANDBOX_PACE: 'virtual' };
+const terminal = ['completed', 'busy', 'no_answer', 'failed', 'canceled', 'voicemail'];
+
+forEachStorage('voice flows on calls and voice campaigns', (storage) => {
+  let t: TestApp;
+  let ws: Workspace;
+  let flowId: string;
+  // 10:00 in India on Monday 2026-06-01: inside the default window.
+  let now = new Date('2026-06-01T04:30:00Z');
+  let n = 0;
+  const call = (method: string, url: string, body?: unknown) => t.call(method, url, { key: ws.test, body });
+  const ended = (id: string) =>
+    eventually(async () => {
+      const r = await call('GET', `/v1/calls/${id}`);
+      return terminal.includes(r.body.status) ? r.body : null;
+    }, 15_000);
+  const get = async (id: string) => (await call('GET', `/v1/campaigns/${id}`)).body;
+
+  before(async () => {
+    t = await startTestApp(storage, { env, testing: { now: () => now } });
+    ws = await t.workspace({ default_country: 'IN', plan: 'growth' });
+    const flow = reminderFlow();
+    (flow.nodes.confirm.capture as Record<string, unknown>).map_to = 'contact.attributes.confirmed';
+    (flow.nodes as Record<string, unknown>).thanks = {
+      type: 'action',
+      action: 'capture_lead',
+      fields: { name: '{{name}}', intent: 'haircut_confirmed' },
+      next: 'thanks_end',
+    };
+    (flow.nodes as Record<string, unknown>).thanks_end = {
+      type: 'end',
+      text: 'Thank you, see you soon!',
+      outcome: 'confirmed',
+    };
+    const created = await call('POST', '/v1/voice-flows', flow);
+    assert.equal(created.status, 201, created.text);
+    flowId = created.body.id;
+  });
+  after(() => t.close());
+
+  it('a sandbox call with voice_flow_id runs the flow: captures land in the call, the contact and a lead', async () => {
+    const contact = await call('POST', '/v1/contacts', { phone: '+919800000510', name: 'Asha' });
+    const placed = await call('POST', '/v1/calls', {
+      calls: [
+        {
+          voice_flow_id: flowId,
+          to: '+919800000510',
+          dynamic_variables: { slot: 'tomorrow at 5 pm' },
+          sandbox: { lines: ['haan ji, bilkul'] },
+        },
+      ],
+    });
+    assert.equal(placed.status, 201, placed.text);
+    const done = await ended(placed.body.results[0].call.id);
+    assert.equal(done.status, 'completed');
+    assert.equal(done.ended_reason, 'flow_ended');
+    assert.equal(done.voice_flow_id, flowId);
+    assert.equal(done.dynamic_variables.answer, 'yes');
+    assert.equal(done.dynamic_variables.flow_outcome, 'confirmed');
+    const agentLines = done.transcript
+      .filter((e: { role: string }) => e.role === 'agent')
+      .map((e: { text: string }) => e.text);
+    assert.match(agentLines[0], /^Namaste Asha, this is Glow Salon\. Your haircut is tomorrow at 5 pm\./);
+    assert.match(agentLines.at(-1), /Thank you, see you soon!$/);
+    const stored = await call('GET', `/v1/contacts/${contact.body.id}`);
+    assert.equal(stored.body.attributes.confirmed, 'yes');
+    const leads = await call('GET', `/v1/leads?contact_id=${contact.body.id}`);
+    assert.equal(leads.body.data.length, 1);
+    assert.equal(leads.body.data[0].intent, 'haircut_confirmed');
+    assert.equal(leads.body.data[0].source, 'voice_flow');
+  });
+
+  it('a keypad answer takes the flow down its branch', async () => {
+    const placed = await call('POST', '/v1/calls', {
+      calls: [
+        {
+          voice_flow_id: flowId,
+          to: '+919800000520',
+          sandbox: { lines: [{ dtmf: '2' }, 'kal shaam 6 baje'] },
+        },
+      ],
+    });
+    const done = await ended(placed.body.results[0].call.id);
+    assert.equal(done.dynamic_variables.answer, 'no');
+    assert.equal(done.dynamic_variables.slot, '2026-06-02T18:00+05:30');
+    assert.equal(done.dynamic_variables.flow_outcome, 'rescheduled');
+    assert.equal(done.ended_reason, 'flow_ended');
+  });
+
+  it('a voice campaign dials through the calls service, retries no-answers after the delay, and completes once', async () => {
+    const ids = [];
+    for (const phone of ['+919800000530', '+919800000532']) {
+      const c = await call('POST', '/v1/contacts', { phone, name: `Caller ${n++}` });
+      assert.equal(c.status, 201, c.text);
+      ids.push(c.body.id);
+    }
+    const aud = await call('POST', '/v1/audiences', { name: 'Voice audience' });
+    await call('POST', `/v1/audiences/${aud.body.id}/contacts`, { contact_ids: ids });
+    const created = await call('POST', '/v1/campaigns', {
+      name: 'Reminder calls',
+      type: 'voice',
+      voice_flow_id: flowId,
+      audience_id: aud.body.id,
+      max_attempts: 2,
+      retry_delay_minutes: 30,
+      retry_on: ['no_answer'],
+      calls_per_second: 5,
+      max_concurrency: 2,
+      dynamic_variables: { slot: 'Tuesday at 11' },
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal((await call('POST', `/v1/campaigns/${created.body.id}/start`)).status, 200);
+
+    // The number ending in 2 does not answer (sandbox); the other answers the flow.
+    const first = await eventually(async () => {
+      const c = await get(created.body.id);
+      return c.stats.answered === 1 && c.stats.pending === 1 && c.stats.in_progress === 0 ? c : null;
+    }, 20_000);
+    assert.equal(first.stats.attempts, 2);
+    const retrying = (await call('GET', `/v1/campaigns/${created.body.id}/recipients?status=pending`)).body
+      .data[0];
+    assert.equal(retrying.result, 'no_answer');
+    assert.equal(retrying.attempts, 1);
+    const firstCall = await call('GET', `/v1/calls/${retrying.last_call_id}`);
+    assert.equal(firstCall.body.status, 'no_answer');
+    assert.equal(firstCall.body.campaign_id, created.body.id);
+    assert.equal(
+      Date.parse(retrying.next_attempt_at),
+      Date.parse(firstCall.body.ended_at) + 30 * 60_000,
+      'retried 30 minutes after the call ended',
+    );
+    const answered = (await call('GET', `/v1/campaigns/${created.body.id}/recipients?status=answered`)).body
+      .data[0];
+    assert.match(answered.last_call_id, /^call_/);
+
+    await runPass(t.ctx, created.body.id);
+    assert.equal((await get(created.body.id)).stats.pending, 1, 'not before the retry delay');
+
+    now = new Date(now.getTime() + 31 * 60_000);
+    await runPass(t.ctx, created.body.id);
+    const done = await eventually(async () => {
+      const c = await get(created.body.id);
+      return c.status === 'completed' ? c : null;
+    }, 20_000);
+    assert.equal(done.stats.no_answer, 1);
+    assert.equal(done.stats.answered, 1);
+    assert.equal(done.stats.attempts, 3);
+    assert.equal(done.stats.total, done.stats.completed);
+    assert.equal(done.stats.answer_rate, 0.5);
+    const calls = await call('GET', `/v1/calls?campaign_id=${created.body.id}`);
+    assert.equal(calls.body.meta.total, 3, 'one call per attempt, none twice');
+    const events = await call('GET', '/v1/events?per_page=100');
+    assert.equal(
+      events.body.data.filter(
+        (e: { event: string; data: { id: string } }) =>
+          e.event === 'campaign.completed' && e.data.id === created.body.id,
+      ).length,
+      1,
+    );
+  });
+});
