@@ -14778,6 +14778,19 @@ export interface operations {
                      *           "ai_handled": true,
                      *           "ai_paused": false,
                      *           "handoff_reason": null,
+                     *           "handoff": {
+                     *             "reason": "Customer asked for a person",
+                     *             "started_at": "2026-05-10T08:23:41.000Z",
+                     *             "started_by": {
+                     *               "type": "ai",
+                     *               "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *             },
+                     *             "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *             "waiting_for": {
+                     *               "type": "team",
+                     *               "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *             }
+                     *           },
                      *           "assignee": {
                      *             "type": "user",
                      *             "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -14903,6 +14916,52 @@ export interface operations {
                              * @example null
                              */
                             handoff_reason: string | null;
+                            /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                            handoff: {
+                                /**
+                                 * @description Why it was handed off.
+                                 * @example Customer asked for a person
+                                 */
+                                reason: string | null;
+                                /**
+                                 * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                started_at: string | null;
+                                /** @description Who handed it off. */
+                                started_by: {
+                                    /**
+                                     * @description Who handed it off.
+                                     * @example ai
+                                     * @enum {string}
+                                     */
+                                    type: "api_key" | "user" | "ai" | "customer" | "system";
+                                    /**
+                                     * @description Its id.
+                                     * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    id: string | null;
+                                } | null;
+                                /**
+                                 * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                waiting_since: string | null;
+                                /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                                waiting_for: {
+                                    /**
+                                     * @description User or team.
+                                     * @example team
+                                     * @enum {string}
+                                     */
+                                    type: "user" | "team";
+                                    /**
+                                     * @description Its id.
+                                     * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    id: string;
+                                } | null;
+                            } | null;
                             /** @description Who works on it. */
                             assignee: {
                                 /**
@@ -15301,6 +15360,19 @@ export interface operations {
                      *             "ai_handled": true,
                      *             "ai_paused": false,
                      *             "handoff_reason": null,
+                     *             "handoff": {
+                     *               "reason": "Customer asked for a person",
+                     *               "started_at": "2026-05-10T08:23:41.000Z",
+                     *               "started_by": {
+                     *                 "type": "ai",
+                     *                 "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *               },
+                     *               "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *               "waiting_for": {
+                     *                 "type": "team",
+                     *                 "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *               }
+                     *             },
                      *             "assignee": {
                      *               "type": "user",
                      *               "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -15490,6 +15562,52 @@ export interface operations {
                                  * @example null
                                  */
                                 handoff_reason: string | null;
+                                /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                                handoff: {
+                                    /**
+                                     * @description Why it was handed off.
+                                     * @example Customer asked for a person
+                                     */
+                                    reason: string | null;
+                                    /**
+                                     * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    started_at: string | null;
+                                    /** @description Who handed it off. */
+                                    started_by: {
+                                        /**
+                                         * @description Who handed it off.
+                                         * @example ai
+                                         * @enum {string}
+                                         */
+                                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                                        /**
+                                         * @description Its id.
+                                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                         */
+                                        id: string | null;
+                                    } | null;
+                                    /**
+                                     * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    waiting_since: string | null;
+                                    /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                                    waiting_for: {
+                                        /**
+                                         * @description User or team.
+                                         * @example team
+                                         * @enum {string}
+                                         */
+                                        type: "user" | "team";
+                                        /**
+                                         * @description Its id.
+                                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                         */
+                                        id: string;
+                                    } | null;
+                                } | null;
                                 /** @description Who works on it. */
                                 assignee: {
                                     /**
@@ -16402,6 +16520,52 @@ export interface operations {
                                  * @example null
                                  */
                                 handoff_reason: string | null;
+                                /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                                handoff: {
+                                    /**
+                                     * @description Why it was handed off.
+                                     * @example Customer asked for a person
+                                     */
+                                    reason: string | null;
+                                    /**
+                                     * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    started_at: string | null;
+                                    /** @description Who handed it off. */
+                                    started_by: {
+                                        /**
+                                         * @description Who handed it off.
+                                         * @example ai
+                                         * @enum {string}
+                                         */
+                                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                                        /**
+                                         * @description Its id.
+                                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                         */
+                                        id: string | null;
+                                    } | null;
+                                    /**
+                                     * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    waiting_since: string | null;
+                                    /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                                    waiting_for: {
+                                        /**
+                                         * @description User or team.
+                                         * @example team
+                                         * @enum {string}
+                                         */
+                                        type: "user" | "team";
+                                        /**
+                                         * @description Its id.
+                                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                         */
+                                        id: string;
+                                    } | null;
+                                } | null;
                                 /** @description Who works on it. */
                                 assignee: {
                                     /**
@@ -16695,6 +16859,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -16810,6 +16987,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -18312,6 +18535,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -18427,6 +18663,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -18741,6 +19023,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -18856,6 +19151,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -19137,6 +19478,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -19252,6 +19606,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -19548,6 +19948,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -19663,6 +20076,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -19962,6 +20421,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -20077,6 +20549,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -20387,6 +20905,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -20502,6 +21033,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -20801,6 +21378,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -20916,6 +21506,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -27586,7 +28222,8 @@ export interface operations {
                      *                 "id": "svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
                      *                 "name": "Haircut",
                      *                 "duration_minutes": 45,
-                     *                 "price": 500
+                     *                 "price": 500,
+                     *                 "capacity": 1
                      *               }
                      *             ],
                      *             "holidays": [
@@ -27820,6 +28457,11 @@ export interface operations {
                                      * @example 500
                                      */
                                     price: number | null;
+                                    /**
+                                     * @description Bookings that may run at the same time when this service is booked.
+                                     * @example 1
+                                     */
+                                    capacity: number;
                                 }[];
                                 /**
                                  * @description Closed dates (YYYY-MM-DD).
@@ -28428,6 +29070,11 @@ export interface operations {
                              * @example 500
                              */
                             price?: number | null;
+                            /**
+                             * @description How many customers can be booked at the same time when this service is booked (its staff, chairs or rooms), counting every confirmed booking of the agent that runs then. Default 1: a booking may not overlap any other.
+                             * @example 3
+                             */
+                            capacity?: number;
                         }[];
                         /**
                          * @description Dates the business is closed all day, in its timezone.
@@ -28558,7 +29205,8 @@ export interface operations {
                      *             "id": "svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
                      *             "name": "Haircut",
                      *             "duration_minutes": 45,
-                     *             "price": 500
+                     *             "price": 500,
+                     *             "capacity": 1
                      *           }
                      *         ],
                      *         "holidays": [
@@ -28782,6 +29430,11 @@ export interface operations {
                                  * @example 500
                                  */
                                 price: number | null;
+                                /**
+                                 * @description Bookings that may run at the same time when this service is booked.
+                                 * @example 1
+                                 */
+                                capacity: number;
                             }[];
                             /**
                              * @description Closed dates (YYYY-MM-DD).
@@ -29082,7 +29735,8 @@ export interface operations {
                      *             "id": "svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
                      *             "name": "Haircut",
                      *             "duration_minutes": 45,
-                     *             "price": 500
+                     *             "price": 500,
+                     *             "capacity": 1
                      *           }
                      *         ],
                      *         "holidays": [
@@ -29306,6 +29960,11 @@ export interface operations {
                                  * @example 500
                                  */
                                 price: number | null;
+                                /**
+                                 * @description Bookings that may run at the same time when this service is booked.
+                                 * @example 1
+                                 */
+                                capacity: number;
                             }[];
                             /**
                              * @description Closed dates (YYYY-MM-DD).
@@ -30085,6 +30744,11 @@ export interface operations {
                              * @example 500
                              */
                             price?: number | null;
+                            /**
+                             * @description How many customers can be booked at the same time when this service is booked (its staff, chairs or rooms), counting every confirmed booking of the agent that runs then. Default 1: a booking may not overlap any other.
+                             * @example 3
+                             */
+                            capacity?: number;
                         }[];
                         /**
                          * @description Dates the business is closed all day, in its timezone.
@@ -30215,7 +30879,8 @@ export interface operations {
                      *             "id": "svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
                      *             "name": "Haircut",
                      *             "duration_minutes": 45,
-                     *             "price": 500
+                     *             "price": 500,
+                     *             "capacity": 1
                      *           }
                      *         ],
                      *         "holidays": [
@@ -30439,6 +31104,11 @@ export interface operations {
                                  * @example 500
                                  */
                                 price: number | null;
+                                /**
+                                 * @description Bookings that may run at the same time when this service is booked.
+                                 * @example 1
+                                 */
+                                capacity: number;
                             }[];
                             /**
                              * @description Closed dates (YYYY-MM-DD).
@@ -33930,7 +34600,8 @@ export interface operations {
                      *         {
                      *           "start_at": "2026-05-11T09:30:00.000Z",
                      *           "end_at": "2026-05-11T10:15:00.000Z",
-                     *           "local_start": "2026-05-11T15:00:00+05:30"
+                     *           "local_start": "2026-05-11T15:00:00+05:30",
+                     *           "remaining": 2
                      *         }
                      *       ]
                      *     }
@@ -33977,7 +34648,7 @@ export interface operations {
                          * @example false
                          */
                         closed: boolean;
-                        /** @description Free slots: within opening hours, in the future, clear of confirmed bookings and their buffers. */
+                        /** @description Free slots: within opening hours, in the future, with fewer bookings running (buffers included) than the service's `capacity` (1 without a service). */
                         slots: {
                             /**
                              * @description Start (ISO 8601, UTC).
@@ -33994,6 +34665,11 @@ export interface operations {
                              * @example 2026-05-11T15:00:00+05:30
                              */
                             local_start: string;
+                            /**
+                             * @description Places still free then: the service's `capacity` less the bookings running at the busiest moment of the slot.
+                             * @example 2
+                             */
+                            remaining: number;
                         }[];
                     };
                 };
@@ -37222,6 +37898,11 @@ export interface operations {
                                  * @example 500
                                  */
                                 price?: number | null;
+                                /**
+                                 * @description How many customers can be booked at the same time when this service is booked (its staff, chairs or rooms), counting every confirmed booking of the agent that runs then. Default 1: a booking may not overlap any other.
+                                 * @example 3
+                                 */
+                                capacity?: number;
                             }[];
                             /**
                              * @description Dates the business is closed all day, in its timezone.
@@ -56999,6 +57680,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -57165,6 +57859,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -57287,6 +58027,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -57453,6 +58206,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -57575,6 +58374,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -57741,6 +58553,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -57863,6 +58721,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -58029,6 +58900,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -58151,6 +59068,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -58317,6 +59247,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -58439,6 +59415,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -58605,6 +59594,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -58727,6 +59762,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -58893,6 +59941,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -59015,6 +60109,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -59181,6 +60288,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**

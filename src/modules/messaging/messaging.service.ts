@@ -647,6 +647,8 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
         last_message_sender: row.sender_type,
         updated_at: row.created_at,
         ...(sender.actor.type === 'ai' ? { ai_handled: 1 } : {}),
+        // A person's reply answers a customer waiting on a handoff.
+        ...(isPerson(row.sender_type) ? { waiting_since: null } : {}),
       })
       .where('id', '=', conversation.id)
       .execute();
@@ -888,3 +890,6 @@ export async function applyStatusInTx(
   const row = await tx.db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
   return { row, applied: false };
 }
+
+/** A message written by a person (in the inbox, or through the API), not by the AI or the system. */
+export const isPerson = (senderType: string) => senderType === 'user' || senderType === 'api_key';

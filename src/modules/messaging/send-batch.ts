@@ -17,6 +17,7 @@ import {
 import { previewOf } from './content.ts';
 import { sendJob } from './messaging.jobs.ts';
 import {
+  isPerson,
   type MessageObject,
   newMessageRow,
   type PreparedSend,
@@ -269,6 +270,15 @@ async function writeInTx(
         last_message_at: when((row) => row.created_at),
         last_message_sender: when((row) => row.sender_type),
         updated_at: when((row) => row.created_at),
+        // A person's reply answers a customer waiting on a handoff.
+        waiting_since: sql<string | null>`case id ${sql.join(
+          part.map((row) =>
+            isPerson(row.sender_type)
+              ? sql`when ${row.conversation_id} then null`
+              : sql`when ${row.conversation_id} then waiting_since`,
+          ),
+          sql` `,
+        )} end`,
       })
       .where(
         'id',
