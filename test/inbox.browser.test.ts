@@ -299,12 +299,7 @@ forEachStorage('inbox in a real browser', (storage) => {
     await context.close();
   });
 
-  it("shows a voice call's status and its transcript growing live", async (t) => {
-    // Known issue: on SQLite, after the other tests of this file, the call's first transcript line
-    // never reaches the panel (alone it passes in ~4 s, and on PostgreSQL always). Under
-    // investigation; skipped there so it does not hide the rest of the run.
-    if (storage === 'sqlite')
-      return t.skip('known issue on SQLite after the other inbox tests (see the note above)');
+  it("shows a voice call's status and its transcript growing live", async () => {
     const agent = await world.app.call('POST', '/v1/agents', {
       key: world.key,
       body: { name: 'Phone desk', greeting: 'Hello, Glow Salon here. How can I help?' },
