@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { startServer, type TestServer } from './support/server.ts';
 
 const run = promisify(execFile);
@@ -65,7 +67,8 @@ describe('@parley/sdk and @parley/cli from their packed tarballs [sqlite]', () =
       join(project, 'package.json'),
       JSON.stringify({ name: 'parley-pkg-test', private: true, type: 'module' }),
     );
-    // Offline: the packages have no dependency outside each other, so nothing is downloaded.
+    // Offline: the packages' other dependencies (the CLI's MCP SDK and ajv) come from npm's cache,
+    // filled by `npm install` at the repository root, so nothing is downloaded.
     await run(npm, ['install', '--offline', '--no-audit', '--no-fund', '--silent', ...tarballs], {
       cwd: project,
       env,
@@ -137,5 +140,32 @@ describe('@parley/sdk and @parley/cli from their packed tarballs [sqlite]', () =
         return true;
       },
     );
+  });
+
+  it('the installed `parley mcp` serves its tools over stdio', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [join(project, 'node_modules/.bin/parley'), 'mcp'],
+      cwd: project,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, PARLEY_API_KEY: ws.test, PARLEY_BASE_URL: server.url },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'parley-pkg-test', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const { tools } = await client.listTools();
+      assert.ok(tools.some((t) => t.name === 'list_conversations'));
+      const result = await client.callTool({ name: 'list_conversations', arguments: { status: 'active' } });
+      assert.ok(!result.isError, JSON.stringify(result.content));
+      assert.deepEqual((result.structuredContent as { data: unknown[] }).data, []);
+      const refused = await client.callTool({ name: 'list_conversations', arguments: { status: 'nope' } });
+      assert.equal(refused.isError, true);
+      assert.equal(
+        (refused.structuredContent as { error: { code: string } }).error.code,
+        'validation_failed',
+      );
+    } finally {
+      await client.close();
+    }
   });
 });
