@@ -329,6 +329,10 @@ forEachStorage('inbox in a real browser', (storage) => {
     const slow = { timeout: 90_000 };
     await page.locator(`.card[data-id="${call.conversation_id}"]`).click(slow);
     const panel = page.getByRole('region', { name: 'Calls' });
+    // A call that is over when the panel first shows has its transcript folded: open it.
+    const toggle = panel.getByRole('button', { name: /^Transcript/ });
+    await toggle.waitFor(slow);
+    if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
     await panel.locator('.transcript li', { hasText: 'What are your opening hours?' }).waitFor(slow);
     await panel.locator('.call[data-status=completed]').waitFor(slow);
     const stored = await world.app.call('GET', `/v1/calls/${call.id}`, { key: world.key });
