@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness (checks the database)
-         * @description Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`. Use it as a readiness probe for load balancers.
+         * @description Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready). Use it as a readiness probe for load balancers.
          */
         get: operations["get_readyz"];
         put?: never;
@@ -2791,6 +2791,16 @@ export interface operations {
                      *       "status": "ready",
                      *       "checks": {
                      *         "database": "ok"
+                     *       },
+                     *       "speech": {
+                     *         "stt": [
+                     *           "sandbox",
+                     *           "builtin"
+                     *         ],
+                     *         "tts": [
+                     *           "sandbox",
+                     *           "builtin"
+                     *         ]
                      *       }
                      *     }
                      */
@@ -2809,6 +2819,25 @@ export interface operations {
                          */
                         checks: {
                             [key: string]: "ok" | "failing";
+                        };
+                        /** @description Speech engines this server can run for an agent that brings no key of its own: `sandbox` always, `builtin` when pocketsphinx / espeak-ng are installed, a cloud engine when the server has its key or URL. An engine not listed may still work with the agent's own `api_key` or `base_url`. */
+                        speech?: {
+                            /**
+                             * @description Speech-to-text engines usable here.
+                             * @example [
+                             *       "sandbox",
+                             *       "builtin"
+                             *     ]
+                             */
+                            stt: string[];
+                            /**
+                             * @description Text-to-speech engines usable here.
+                             * @example [
+                             *       "sandbox",
+                             *       "builtin"
+                             *     ]
+                             */
+                            tts: string[];
                         };
                     };
                 };
@@ -2878,6 +2907,16 @@ export interface operations {
                      *       "status": "ready",
                      *       "checks": {
                      *         "database": "ok"
+                     *       },
+                     *       "speech": {
+                     *         "stt": [
+                     *           "sandbox",
+                     *           "builtin"
+                     *         ],
+                     *         "tts": [
+                     *           "sandbox",
+                     *           "builtin"
+                     *         ]
                      *       }
                      *     }
                      */
@@ -2896,6 +2935,25 @@ export interface operations {
                          */
                         checks: {
                             [key: string]: "ok" | "failing";
+                        };
+                        /** @description Speech engines this server can run for an agent that brings no key of its own: `sandbox` always, `builtin` when pocketsphinx / espeak-ng are installed, a cloud engine when the server has its key or URL. An engine not listed may still work with the agent's own `api_key` or `base_url`. */
+                        speech?: {
+                            /**
+                             * @description Speech-to-text engines usable here.
+                             * @example [
+                             *       "sandbox",
+                             *       "builtin"
+                             *     ]
+                             */
+                            stt: string[];
+                            /**
+                             * @description Text-to-speech engines usable here.
+                             * @example [
+                             *       "sandbox",
+                             *       "builtin"
+                             *     ]
+                             */
+                            tts: string[];
                         };
                     };
                 };
@@ -27950,6 +28008,7 @@ export interface operations {
                                      */
                                     api_key_set: boolean;
                                 } | null;
+                                /** @description Barge-in. */
                                 interruptions: {
                                     /**
                                      * @description Barge-in allowed.
@@ -27985,6 +28044,7 @@ export interface operations {
                                  * @example 600
                                  */
                                 max_duration_seconds: number;
+                                /** @description Voicemail policy. */
                                 voicemail: {
                                     /**
                                      * @description On reaching voicemail.
@@ -29171,6 +29231,7 @@ export interface operations {
                                  */
                                 api_key_set: boolean;
                             } | null;
+                            /** @description Barge-in. */
                             interruptions: {
                                 /**
                                  * @description Barge-in allowed.
@@ -29206,6 +29267,7 @@ export interface operations {
                              * @example 600
                              */
                             max_duration_seconds: number;
+                            /** @description Voicemail policy. */
                             voicemail: {
                                 /**
                                  * @description On reaching voicemail.
@@ -29847,6 +29909,7 @@ export interface operations {
                                  */
                                 api_key_set: boolean;
                             } | null;
+                            /** @description Barge-in. */
                             interruptions: {
                                 /**
                                  * @description Barge-in allowed.
@@ -29882,6 +29945,7 @@ export interface operations {
                              * @example 600
                              */
                             max_duration_seconds: number;
+                            /** @description Voicemail policy. */
                             voicemail: {
                                 /**
                                  * @description On reaching voicemail.
@@ -31239,6 +31303,7 @@ export interface operations {
                                  */
                                 api_key_set: boolean;
                             } | null;
+                            /** @description Barge-in. */
                             interruptions: {
                                 /**
                                  * @description Barge-in allowed.
@@ -31274,6 +31339,7 @@ export interface operations {
                              * @example 600
                              */
                             max_duration_seconds: number;
+                            /** @description Voicemail policy. */
                             voicemail: {
                                 /**
                                  * @description On reaching voicemail.
