@@ -2038,6 +2038,46 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "message.edited": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * message.edited
+         * @description Delivered to endpoints subscribed to `message.edited` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         */
+        post: operations["webhook_message_edited"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "message.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * message.deleted
+         * @description Delivered to endpoints subscribed to `message.deleted` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         */
+        post: operations["webhook_message_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "message.note_added": {
         parameters: {
             query?: never;
@@ -4898,6 +4938,7 @@ export interface operations {
                      *           "phone": "+919876543210",
                      *           "name": "Asha Rao",
                      *           "email": "asha@example.com",
+                     *           "whatsapp_user_id": null,
                      *           "attributes": {
                      *             "plan": "premium"
                      *           },
@@ -4960,6 +5001,11 @@ export interface operations {
                              * @example asha@example.com
                              */
                             email: string | null;
+                            /**
+                             * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                             * @example null
+                             */
+                            whatsapp_user_id: string | null;
                             /**
                              * @description Free-form attributes.
                              * @example {
@@ -5257,6 +5303,7 @@ export interface operations {
                      *       "phone": "+919876543210",
                      *       "name": "Asha Rao",
                      *       "email": "asha@example.com",
+                     *       "whatsapp_user_id": null,
                      *       "attributes": {
                      *         "plan": "premium"
                      *       },
@@ -5309,6 +5356,11 @@ export interface operations {
                          * @example asha@example.com
                          */
                         email: string | null;
+                        /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
                         /**
                          * @description Free-form attributes.
                          * @example {
@@ -5533,6 +5585,7 @@ export interface operations {
                      *       "phone": "+919876543210",
                      *       "name": "Asha Rao",
                      *       "email": "asha@example.com",
+                     *       "whatsapp_user_id": null,
                      *       "attributes": {
                      *         "plan": "premium"
                      *       },
@@ -5585,6 +5638,11 @@ export interface operations {
                          * @example asha@example.com
                          */
                         email: string | null;
+                        /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
                         /**
                          * @description Free-form attributes.
                          * @example {
@@ -6053,6 +6111,7 @@ export interface operations {
                      *       "phone": "+919876543210",
                      *       "name": "Asha Rao",
                      *       "email": "asha@example.com",
+                     *       "whatsapp_user_id": null,
                      *       "attributes": {
                      *         "plan": "premium"
                      *       },
@@ -6105,6 +6164,11 @@ export interface operations {
                          * @example asha@example.com
                          */
                         email: string | null;
+                        /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
                         /**
                          * @description Free-form attributes.
                          * @example {
@@ -7803,6 +7867,7 @@ export interface operations {
                      *           "phone": "+919876543210",
                      *           "name": "Asha Rao",
                      *           "email": "asha@example.com",
+                     *           "whatsapp_user_id": null,
                      *           "attributes": {
                      *             "plan": "premium"
                      *           },
@@ -7865,6 +7930,11 @@ export interface operations {
                              * @example asha@example.com
                              */
                             email: string | null;
+                            /**
+                             * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                             * @example null
+                             */
+                            whatsapp_user_id: string | null;
                             /**
                              * @description Free-form attributes.
                              * @example {
@@ -15674,6 +15744,22 @@ export interface operations {
                                      * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                                      */
                                     download_url: string;
+                                    /**
+                                     * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                                     * @example null
+                                     */
+                                    download_error?: {
+                                        /**
+                                         * @description Why.
+                                         * @example media_too_large
+                                         */
+                                        code: string;
+                                        /**
+                                         * @description What happened.
+                                         * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                         */
+                                        message: string;
+                                    } | null;
                                 } | null;
                                 /**
                                  * @description Files that came with the message (email attachments), kept with it.
@@ -15712,7 +15798,7 @@ export interface operations {
                                     download_url: string;
                                 }[];
                                 /**
-                                 * @description Interactive content (buttons or list), or the customer's choice.
+                                 * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                                  * @example null
                                  */
                                 interactive: {
@@ -15777,6 +15863,16 @@ export interface operations {
                                  * @example 2026-05-10T08:23:41.000Z
                                  */
                                 failed_at: string | null;
+                                /**
+                                 * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                edited_at: string | null;
+                                /**
+                                 * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                deleted_at: string | null;
                             } | null;
                             /** @description Voice: the call placed (see POST /v1/calls). */
                             call?: {
@@ -17106,7 +17202,8 @@ export interface operations {
                      *             "caption": null,
                      *             "filename": null,
                      *             "mime_type": "image/jpeg",
-                     *             "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *             "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *             "download_error": null
                      *           },
                      *           "attachments": [],
                      *           "interactive": null,
@@ -17122,7 +17219,9 @@ export interface operations {
                      *           "sent_at": "2026-05-10T08:23:41.000Z",
                      *           "delivered_at": "2026-05-10T08:23:41.000Z",
                      *           "read_at": "2026-05-10T08:23:41.000Z",
-                     *           "failed_at": "2026-05-10T08:23:41.000Z"
+                     *           "failed_at": "2026-05-10T08:23:41.000Z",
+                     *           "edited_at": "2026-05-10T08:23:41.000Z",
+                     *           "deleted_at": "2026-05-10T08:23:41.000Z"
                      *         }
                      *       ],
                      *       "meta": {
@@ -17249,6 +17348,22 @@ export interface operations {
                                  * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                                  */
                                 download_url: string;
+                                /**
+                                 * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                                 * @example null
+                                 */
+                                download_error?: {
+                                    /**
+                                     * @description Why.
+                                     * @example media_too_large
+                                     */
+                                    code: string;
+                                    /**
+                                     * @description What happened.
+                                     * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                     */
+                                    message: string;
+                                } | null;
                             } | null;
                             /**
                              * @description Files that came with the message (email attachments), kept with it.
@@ -17287,7 +17402,7 @@ export interface operations {
                                 download_url: string;
                             }[];
                             /**
-                             * @description Interactive content (buttons or list), or the customer's choice.
+                             * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                              * @example null
                              */
                             interactive: {
@@ -17352,6 +17467,16 @@ export interface operations {
                              * @example 2026-05-10T08:23:41.000Z
                              */
                             failed_at: string | null;
+                            /**
+                             * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            edited_at: string | null;
+                            /**
+                             * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            deleted_at: string | null;
                         }[];
                         /** @description Pagination. */
                         meta: {
@@ -17803,7 +17928,8 @@ export interface operations {
                      *         "caption": null,
                      *         "filename": null,
                      *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
                      *       },
                      *       "attachments": [],
                      *       "interactive": null,
@@ -17819,7 +17945,9 @@ export interface operations {
                      *       "sent_at": "2026-05-10T08:23:41.000Z",
                      *       "delivered_at": "2026-05-10T08:23:41.000Z",
                      *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z"
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
                      *     }
                      */
                     "application/json": {
@@ -17936,6 +18064,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -17974,7 +18118,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -18039,6 +18183,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -21429,7 +21583,8 @@ export interface operations {
                      *         "caption": null,
                      *         "filename": null,
                      *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
                      *       },
                      *       "attachments": [],
                      *       "interactive": null,
@@ -21445,7 +21600,9 @@ export interface operations {
                      *       "sent_at": "2026-05-10T08:23:41.000Z",
                      *       "delivered_at": "2026-05-10T08:23:41.000Z",
                      *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z"
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
                      *     }
                      */
                     "application/json": {
@@ -21562,6 +21719,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -21600,7 +21773,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -21665,6 +21838,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -22149,7 +22332,8 @@ export interface operations {
                      *         "caption": null,
                      *         "filename": null,
                      *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
                      *       },
                      *       "attachments": [],
                      *       "interactive": null,
@@ -22165,7 +22349,9 @@ export interface operations {
                      *       "sent_at": "2026-05-10T08:23:41.000Z",
                      *       "delivered_at": "2026-05-10T08:23:41.000Z",
                      *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z"
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
                      *     }
                      */
                     "application/json": {
@@ -22282,6 +22468,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -22320,7 +22522,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -22385,6 +22587,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -22637,7 +22849,8 @@ export interface operations {
                      *         "caption": null,
                      *         "filename": null,
                      *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
                      *       },
                      *       "attachments": [],
                      *       "interactive": null,
@@ -22653,7 +22866,9 @@ export interface operations {
                      *       "sent_at": "2026-05-10T08:23:41.000Z",
                      *       "delivered_at": "2026-05-10T08:23:41.000Z",
                      *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z"
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
                      *     }
                      */
                     "application/json": {
@@ -22770,6 +22985,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -22808,7 +23039,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -22873,6 +23104,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -23455,6 +23696,22 @@ export interface operations {
                                  * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                                  */
                                 download_url: string;
+                                /**
+                                 * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                                 * @example null
+                                 */
+                                download_error?: {
+                                    /**
+                                     * @description Why.
+                                     * @example media_too_large
+                                     */
+                                    code: string;
+                                    /**
+                                     * @description What happened.
+                                     * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                     */
+                                    message: string;
+                                } | null;
                             } | null;
                             /**
                              * @description Files that came with the message (email attachments), kept with it.
@@ -23493,7 +23750,7 @@ export interface operations {
                                 download_url: string;
                             }[];
                             /**
-                             * @description Interactive content (buttons or list), or the customer's choice.
+                             * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                              * @example null
                              */
                             interactive: {
@@ -23558,6 +23815,16 @@ export interface operations {
                              * @example 2026-05-10T08:23:41.000Z
                              */
                             failed_at: string | null;
+                            /**
+                             * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            edited_at: string | null;
+                            /**
+                             * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            deleted_at: string | null;
                         } | null;
                         /**
                          * @description Its conversation.
@@ -38233,7 +38500,7 @@ export interface operations {
                  */
                 limit?: number;
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Only events about this object (its `data.id`).
                  * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -38305,7 +38572,7 @@ export interface operations {
                              * @example message.received
                              * @enum {string}
                              */
-                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                             /**
                              * @description When it happened (ISO 8601, UTC).
                              * @example 2026-05-10T08:23:41.000Z
@@ -38529,7 +38796,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Resume after this event (same as the `Last-Event-ID` header, which wins when both are sent).
                  * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -38753,7 +39020,7 @@ export interface operations {
                          * @example message.received
                          * @enum {string}
                          */
-                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                         /**
                          * @description When it happened (ISO 8601, UTC).
                          * @example 2026-05-10T08:23:41.000Z
@@ -39294,7 +39561,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive, or `["*"]` for all of them. */
-                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description Only events of this agent (their `data.agent_id`); omit for every event.
                      * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -40082,7 +40349,7 @@ export interface operations {
                      */
                     url?: string;
                     /** @description Event types to receive, or `["*"]` for all of them. */
-                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     agent_id?: string | null;
                     description?: string | null;
                     /**
@@ -42163,7 +42430,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive, or `["*"]` for all of them. */
-                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description A note for people reading the list.
                      * @example CRM sync
@@ -54905,7 +55172,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -54921,7 +55189,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -55089,6 +55359,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -55127,7 +55413,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -55192,6 +55478,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -55255,7 +55551,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -55271,7 +55568,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -55439,6 +55738,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -55477,7 +55792,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -55542,6 +55857,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -55605,7 +55930,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -55621,7 +55947,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -55789,6 +56117,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -55827,7 +56171,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -55892,6 +56236,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -55955,7 +56309,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -55971,7 +56326,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -56139,6 +56496,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -56177,7 +56550,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -56242,6 +56615,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -56305,7 +56688,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -56321,7 +56705,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -56489,6 +56875,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -56527,7 +56929,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -56592,6 +56994,774 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_message_edited: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "message.edited",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "message",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "direction": "outbound",
+                 *         "sender": {
+                 *           "type": "api_key",
+                 *           "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         "type": "text",
+                 *         "text": "Namaste!",
+                 *         "template": {
+                 *           "name": "appointment_reminder",
+                 *           "language": "en",
+                 *           "variables": [
+                 *             "Ava"
+                 *           ]
+                 *         },
+                 *         "media": {
+                 *           "url": "https://example.com/a.jpg",
+                 *           "caption": null,
+                 *           "filename": null,
+                 *           "mime_type": "image/jpeg",
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
+                 *         },
+                 *         "attachments": [],
+                 *         "interactive": null,
+                 *         "to": "+919876543210",
+                 *         "from": "+14155550123",
+                 *         "status": "queued",
+                 *         "error": {
+                 *           "code": "whatsapp_outside_24h_window",
+                 *           "message": "Re-engagement message"
+                 *         },
+                 *         "provider_message_id": "wamid.HBgM...",
+                 *         "queued_at": "2026-05-10T08:23:41.000Z",
+                 *         "sent_at": "2026-05-10T08:23:41.000Z",
+                 *         "delivered_at": "2026-05-10T08:23:41.000Z",
+                 *         "read_at": "2026-05-10T08:23:41.000Z",
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "message.edited";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The message's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the message.
+                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example message
+                         * @constant
+                         */
+                        object: "message";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The conversation the message belongs to.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /**
+                         * @description The channel it went out or came in on.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /**
+                         * @description Inbound from the customer, or outbound to them.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /** @description Who wrote the message. */
+                        sender: {
+                            /**
+                             * @description Who wrote it.
+                             * @example api_key
+                             * @enum {string}
+                             */
+                            type: "customer" | "ai" | "user" | "api_key" | "system";
+                            /**
+                             * @description Id of the key, user, agent or contact that wrote it.
+                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string | null;
+                        };
+                        /**
+                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
+                         * @example text
+                         */
+                        type: string;
+                        /**
+                         * @description Text, caption, rendered template body or a readable rendering of the content.
+                         * @example Namaste!
+                         */
+                        text: string | null;
+                        /** @description The template used, if any. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description Values in placeholder order.
+                             * @example [
+                             *       "Ava"
+                             *     ]
+                             */
+                            variables: string[];
+                        } | null;
+                        /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
+                        media: {
+                            /**
+                             * @description URL of the media.
+                             * @example https://example.com/a.jpg
+                             */
+                            url: string | null;
+                            /**
+                             * @description Caption.
+                             * @example null
+                             */
+                            caption: string | null;
+                            /**
+                             * @description File name.
+                             * @example null
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type, when known.
+                             * @example image/jpeg
+                             */
+                            mime_type: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
+                             */
+                            download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
+                        } | null;
+                        /**
+                         * @description Files that came with the message (email attachments), kept with it.
+                         * @example []
+                         */
+                        attachments: {
+                            /**
+                             * @description Attachment id.
+                             * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description File name, as sent.
+                             * @example invoice.pdf
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type.
+                             * @example application/pdf
+                             */
+                            mime_type: string;
+                            /**
+                             * @description Size in bytes.
+                             * @example 48213
+                             */
+                            size: number;
+                            /**
+                             * @description MIME Content-ID (inline images).
+                             * @example null
+                             */
+                            content_id: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key).
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            download_url: string;
+                        }[];
+                        /**
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
+                         * @example null
+                         */
+                        interactive: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Recipient address.
+                         * @example +919876543210
+                         */
+                        to: string;
+                        /**
+                         * @description Sender address.
+                         * @example +14155550123
+                         */
+                        from: string;
+                        /**
+                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
+                         * @example queued
+                         * @enum {string}
+                         */
+                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                        /** @description Why it failed (status failed). */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example whatsapp_outside_24h_window
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Re-engagement message
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description The provider's id for it (e.g. a WhatsApp wamid).
+                         * @example wamid.HBgM...
+                         */
+                        provider_message_id: string | null;
+                        /**
+                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string | null;
+                        /**
+                         * @description When the provider accepted it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        sent_at: string | null;
+                        /**
+                         * @description When it reached the device (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        delivered_at: string | null;
+                        /**
+                         * @description When the customer read it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        read_at: string | null;
+                        /**
+                         * @description When it failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_message_deleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "message.deleted",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "message",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "direction": "outbound",
+                 *         "sender": {
+                 *           "type": "api_key",
+                 *           "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         "type": "text",
+                 *         "text": "Namaste!",
+                 *         "template": {
+                 *           "name": "appointment_reminder",
+                 *           "language": "en",
+                 *           "variables": [
+                 *             "Ava"
+                 *           ]
+                 *         },
+                 *         "media": {
+                 *           "url": "https://example.com/a.jpg",
+                 *           "caption": null,
+                 *           "filename": null,
+                 *           "mime_type": "image/jpeg",
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
+                 *         },
+                 *         "attachments": [],
+                 *         "interactive": null,
+                 *         "to": "+919876543210",
+                 *         "from": "+14155550123",
+                 *         "status": "queued",
+                 *         "error": {
+                 *           "code": "whatsapp_outside_24h_window",
+                 *           "message": "Re-engagement message"
+                 *         },
+                 *         "provider_message_id": "wamid.HBgM...",
+                 *         "queued_at": "2026-05-10T08:23:41.000Z",
+                 *         "sent_at": "2026-05-10T08:23:41.000Z",
+                 *         "delivered_at": "2026-05-10T08:23:41.000Z",
+                 *         "read_at": "2026-05-10T08:23:41.000Z",
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "message.deleted";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The message's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the message.
+                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example message
+                         * @constant
+                         */
+                        object: "message";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The conversation the message belongs to.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /**
+                         * @description The channel it went out or came in on.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /**
+                         * @description Inbound from the customer, or outbound to them.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /** @description Who wrote the message. */
+                        sender: {
+                            /**
+                             * @description Who wrote it.
+                             * @example api_key
+                             * @enum {string}
+                             */
+                            type: "customer" | "ai" | "user" | "api_key" | "system";
+                            /**
+                             * @description Id of the key, user, agent or contact that wrote it.
+                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string | null;
+                        };
+                        /**
+                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
+                         * @example text
+                         */
+                        type: string;
+                        /**
+                         * @description Text, caption, rendered template body or a readable rendering of the content.
+                         * @example Namaste!
+                         */
+                        text: string | null;
+                        /** @description The template used, if any. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description Values in placeholder order.
+                             * @example [
+                             *       "Ava"
+                             *     ]
+                             */
+                            variables: string[];
+                        } | null;
+                        /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
+                        media: {
+                            /**
+                             * @description URL of the media.
+                             * @example https://example.com/a.jpg
+                             */
+                            url: string | null;
+                            /**
+                             * @description Caption.
+                             * @example null
+                             */
+                            caption: string | null;
+                            /**
+                             * @description File name.
+                             * @example null
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type, when known.
+                             * @example image/jpeg
+                             */
+                            mime_type: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
+                             */
+                            download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
+                        } | null;
+                        /**
+                         * @description Files that came with the message (email attachments), kept with it.
+                         * @example []
+                         */
+                        attachments: {
+                            /**
+                             * @description Attachment id.
+                             * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description File name, as sent.
+                             * @example invoice.pdf
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type.
+                             * @example application/pdf
+                             */
+                            mime_type: string;
+                            /**
+                             * @description Size in bytes.
+                             * @example 48213
+                             */
+                            size: number;
+                            /**
+                             * @description MIME Content-ID (inline images).
+                             * @example null
+                             */
+                            content_id: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key).
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            download_url: string;
+                        }[];
+                        /**
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
+                         * @example null
+                         */
+                        interactive: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Recipient address.
+                         * @example +919876543210
+                         */
+                        to: string;
+                        /**
+                         * @description Sender address.
+                         * @example +14155550123
+                         */
+                        from: string;
+                        /**
+                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
+                         * @example queued
+                         * @enum {string}
+                         */
+                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                        /** @description Why it failed (status failed). */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example whatsapp_outside_24h_window
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Re-engagement message
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description The provider's id for it (e.g. a WhatsApp wamid).
+                         * @example wamid.HBgM...
+                         */
+                        provider_message_id: string | null;
+                        /**
+                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string | null;
+                        /**
+                         * @description When the provider accepted it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        sent_at: string | null;
+                        /**
+                         * @description When it reached the device (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        delivered_at: string | null;
+                        /**
+                         * @description When the customer read it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        read_at: string | null;
+                        /**
+                         * @description When it failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -56655,7 +57825,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -56671,7 +57842,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -56839,6 +58012,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -56877,7 +58066,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -56942,6 +58131,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -59291,6 +60490,7 @@ export interface operations {
                  *         "phone": "+919876543210",
                  *         "name": "Asha Rao",
                  *         "email": "asha@example.com",
+                 *         "whatsapp_user_id": null,
                  *         "attributes": {
                  *           "plan": "premium"
                  *         },
@@ -59395,6 +60595,11 @@ export interface operations {
                          */
                         email: string | null;
                         /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
+                        /**
                          * @description Free-form attributes.
                          * @example {
                          *       "plan": "premium"
@@ -59465,6 +60670,7 @@ export interface operations {
                  *         "phone": "+919876543210",
                  *         "name": "Asha Rao",
                  *         "email": "asha@example.com",
+                 *         "whatsapp_user_id": null,
                  *         "attributes": {
                  *           "plan": "premium"
                  *         },
@@ -59569,6 +60775,11 @@ export interface operations {
                          */
                         email: string | null;
                         /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
+                        /**
                          * @description Free-form attributes.
                          * @example {
                          *       "plan": "premium"
@@ -59639,6 +60850,7 @@ export interface operations {
                  *         "phone": "+919876543210",
                  *         "name": "Asha Rao",
                  *         "email": "asha@example.com",
+                 *         "whatsapp_user_id": null,
                  *         "attributes": {
                  *           "plan": "premium"
                  *         },
@@ -59742,6 +60954,11 @@ export interface operations {
                          * @example asha@example.com
                          */
                         email: string | null;
+                        /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
                         /**
                          * @description Free-form attributes.
                          * @example {

@@ -286,6 +286,20 @@ export const messageObject = z.object({
           "Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.",
           '/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media',
         ),
+        download_error: describe(
+          z
+            .object({
+              code: describe(z.string(), 'Why.', 'media_too_large'),
+              message: describe(
+                z.string(),
+                'What happened.',
+                'The file is 120 MB; Parley keeps up to 25 MB.',
+              ),
+            })
+            .nullable(),
+          "Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).",
+          null,
+        ).optional(),
       })
       .nullable(),
     "Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none.",
@@ -310,7 +324,7 @@ export const messageObject = z.object({
   ),
   interactive: describe(
     z.record(z.string(), z.unknown()).nullable(),
-    "Interactive content (buttons or list), or the customer's choice.",
+    "Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).",
     null,
   ),
   to: describe(z.string(), 'Recipient address.', '+919876543210'),
@@ -339,6 +353,8 @@ export const messageObject = z.object({
   delivered_at: nullableTimestamp('When it reached the device'),
   read_at: nullableTimestamp('When the customer read it'),
   failed_at: nullableTimestamp('When it failed'),
+  edited_at: nullableTimestamp('When the customer edited it (its text and caption are the edited ones)'),
+  deleted_at: nullableTimestamp('When the customer deleted it (its text and media are gone)'),
 });
 
 export const templateBody = {

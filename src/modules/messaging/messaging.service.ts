@@ -107,8 +107,10 @@ export interface StoredMedia {
   mime_type?: string | null;
   /** The provider's media id (WhatsApp), to fetch it with the channel's token. */
   id?: string;
-  /** Files kept with the message (email attachments). */
+  /** Files kept with the message (email attachments, a customer's WhatsApp media once downloaded). */
   attachments?: StoredAttachment[];
+  /** Why a customer's media could not be kept (too large, a type not taken, the provider refused). */
+  download_error?: { code: string; message: string } | null;
 }
 
 /** Where Parley serves a message's media (the provider's file, fetched with the channel's credentials). */
@@ -137,6 +139,7 @@ export function presentMessage(row: MessageRow) {
             filename: media.filename ?? null,
             mime_type: media.mime_type ?? null,
             download_url: mediaPathOf(row.id),
+            ...(media.download_error ? { download_error: media.download_error } : {}),
           }
         : null,
     attachments: (media?.attachments ?? []).map((a) => ({ ...a, download_url: mediaPathOf(row.id, a.id) })),
@@ -153,6 +156,8 @@ export function presentMessage(row: MessageRow) {
     delivered_at: row.delivered_at,
     read_at: row.read_at,
     failed_at: row.failed_at,
+    edited_at: row.edited_at ?? null,
+    deleted_at: row.deleted_at ?? null,
   };
 }
 export type MessageObject = ReturnType<typeof presentMessage>;
