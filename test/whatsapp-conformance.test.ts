@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { signMetaPayload } from '../src/modules/channels/whatsapp/meta-protocol.ts';
 import { applyEarlyStatuses } from '../src/modules/messaging/inbound.service.ts';
-import { FakeMetaGraph, type FakeNumber, statusPayload } from './fakes/meta-graph.ts';
+import { FakeMetaGraph, type FakeNumber, statusPayload, templatePayload } from './fakes/meta-graph.ts';
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
 import { providerTestModules } from './support/provider-modules.ts';
 
@@ -463,6 +463,75 @@ forEachStorage('WhatsApp conformance: media, senders, content kinds', (storage) 
     const m = await getMessage(row.id);
     assert.equal(m.text, 'Is the offer still on?');
     assert.deepEqual(m.interactive.referral, referral);
+  });
+
+  it('templates with a media header: submitted with its sample handle, sent with the file', async () => {
+    // Meta's template docs: a media header is {type: HEADER, format: IMAGE, example: {header_handle:
+    // [<handle from the Resumable Upload API>]}}; the send gives {type: header, parameters:
+    // [{type: image, image: {link}}]}.
+    const handle = '4::aW1hZ2UvanBlZw==:ARZhYWFh_sample';
+    const body = {
+      name: 'order_delivery_update',
+      language: 'en_US',
+      category: 'utility',
+      header: { type: 'image' },
+      body: 'Hi {{1}}, your order is on its way.',
+      examples: { body: ['Pablo'] },
+    };
+    const missing = await t.call('POST', '/v1/templates', { key: ws.live, body });
+    assert.equal(missing.status, 400, missing.text);
+    assert.deepEqual(
+      missing.body.error.errors.map((e: { field: string }) => e.field),
+      ['examples.header_handle'],
+    );
+    const created = await t.call('POST', '/v1/templates', {
+      key: ws.live,
+      body: { ...body, examples: { body: ['Pablo'], header_handle: handle } },
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.deepEqual(created.body.header, { type: 'image' });
+    const submitted = await eventually(async () =>
+      meta.templates.find((x) => x.body.name === 'order_delivery_update'),
+    );
+    assert.deepEqual(submitted.body.components[0], {
+      type: 'HEADER',
+      format: 'IMAGE',
+      example: { header_handle: [handle] },
+    });
+    // Meta: message_template_status_update webhook.
+    await postMeta(templatePayload(number, 'order_delivery_update', 'en_US', 'APPROVED'));
+    await eventually(async () => {
+      const g = await t.call('GET', `/v1/templates/${created.body.id}`, { key: ws.live });
+      return g.body.status === 'approved';
+    });
+    const noFile = await t.call('POST', '/v1/messages', {
+      key: ws.live,
+      body: { to: '+16505551310', template: { name: 'order_delivery_update', variables: ['Pablo'] } },
+    });
+    assert.equal(noFile.status, 400, noFile.text);
+    assert.equal(noFile.body.error.errors[0].field, 'template.header.media.url');
+    const before = meta.sends(number.phoneNumberId).length;
+    const ok = await t.call('POST', '/v1/messages', {
+      key: ws.live,
+      body: {
+        to: '+16505551310',
+        template: {
+          name: 'order_delivery_update',
+          variables: ['Pablo'],
+          header: { media: { url: 'https://cdn.example.com/parcel.jpg' } },
+        },
+      },
+    });
+    assert.equal(ok.status, 201, ok.text);
+    const req = await eventually(async () => meta.sends(number.phoneNumberId).slice(before)[0]);
+    assert.deepEqual(req.body.template.components, [
+      {
+        type: 'header',
+        parameters: [{ type: 'image', image: { link: 'https://cdn.example.com/parcel.jpg' } }],
+      },
+      { type: 'body', parameters: [{ type: 'text', text: 'Pablo' }] },
+    ]);
+    await eventually(async () => (await message(ok.body.id))?.status === 'sent');
   });
 
   it('a status arriving while the send that stores its id is not committed yet is applied, not lost', async () => {

@@ -373,9 +373,12 @@ function checkMessage(b: any): string | undefined {
       for (const c of content.components ?? []) {
         if (!['header', 'body', 'button'].includes(c.type) || !Array.isArray(c.parameters))
           return 'Param template[components] is invalid.';
-        for (const p of c.parameters)
+        for (const p of c.parameters) {
           if (p.type === 'text' && typeof p.text !== 'string')
             return 'Param template[components][parameters][text] is required.';
+          if (['image', 'video', 'document'].includes(p.type) && !/^https?:\/\//.test(p[p.type]?.link ?? ''))
+            return `Param template[components][parameters][${p.type}][link] is required.`;
+        }
       }
       return;
     case 'image':
@@ -434,6 +437,11 @@ function checkTemplate(b: any): string | undefined {
     return 'Param components[BODY][example][body_text] must give one sample per variable.';
   }
   const header = b.components.find((c: any) => c.type === 'HEADER');
+  if (
+    ['IMAGE', 'VIDEO', 'DOCUMENT'].includes(header?.format) &&
+    (!Array.isArray(header.example?.header_handle) || !header.example.header_handle[0])
+  )
+    return 'Param components[HEADER][example][header_handle] is required for a media header.';
   if (header?.format === 'TEXT' && /\{\{[^}]+\}\}/.test(header.text ?? '') && !header.example)
     return 'Param components[HEADER][example] is required for a header with a variable.';
   for (const button of b.components.find((c: any) => c.type === 'BUTTONS')?.buttons ?? [])

@@ -45,6 +45,8 @@ export interface OutboundTemplate {
   headerParameters?: string[];
   /** The header's value by name, when the template uses `{{name}}` placeholders. */
   headerNamedParameters?: Record<string, string>;
+  /** The file of an image, video or document header. */
+  headerMedia?: { type: 'image' | 'video' | 'document'; url: string; filename?: string };
   /** Values for url buttons' placeholders, by the button's position in the template. */
   buttonParameters?: Array<{ index: number; subType: 'url'; text: string }>;
 }

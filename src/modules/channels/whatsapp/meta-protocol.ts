@@ -64,7 +64,16 @@ export function buildSendBody(message: OutboundMessage): Record<string, unknown>
       const t = message.template;
       if (!t) throw new ChannelSendError('validation_failed', 'A template message needs a template.');
       const components: GraphComponent[] = [];
-      if (t.headerNamedParameters && Object.keys(t.headerNamedParameters).length > 0) {
+      if (t.headerMedia) {
+        // Meta's media header parameter: {type: image|video|document, <type>: {link, filename?}}.
+        const { type, url, filename } = t.headerMedia;
+        components.push({
+          type: 'header',
+          parameters: [
+            { type, [type]: { link: url, ...(type === 'document' && filename ? { filename } : {}) } },
+          ],
+        });
+      } else if (t.headerNamedParameters && Object.keys(t.headerNamedParameters).length > 0) {
         components.push({
           type: 'header',
           parameters: Object.entries(t.headerNamedParameters).map(([name, text]) => ({
@@ -622,11 +631,19 @@ export interface TemplateDefinition {
   language: string;
   category: 'marketing' | 'utility' | 'authentication';
   body: string;
+  /** A text header's text. */
   header?: string | null;
+  /** A media header (its sample is `examples.header_handle`). */
+  headerFormat?: 'IMAGE' | 'VIDEO' | 'DOCUMENT';
   footer?: string | null;
   buttons?: Array<{ type?: string; text: string; url?: string; phone_number?: string }> | null;
   /** Sample values the caller gave (Meta requires one for every placeholder to review a template). */
-  examples?: { header?: Values; body?: Values; buttons?: Array<{ index: number; value: string }> } | null;
+  examples?: {
+    header?: Values;
+    body?: Values;
+    buttons?: Array<{ index: number; value: string }>;
+    header_handle?: string;
+  } | null;
 }
 
 const placeholdersOf = (text: string) => [...text.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]);
@@ -651,7 +668,14 @@ export function buildTemplateSubmission(t: TemplateDefinition): Record<string, u
     bodyVars.some((v) => !/^\d+$/.test(v)) ||
     (t.header ? placeholdersOf(t.header) : []).some((v) => !/^\d+$/.test(v));
   const examples = t.examples ?? {};
-  if (t.header) {
+  if (t.headerFormat) {
+    // Meta reviews a media header on a sample file uploaded with its Resumable Upload API.
+    components.push({
+      type: 'HEADER',
+      format: t.headerFormat,
+      ...(examples.header_handle ? { example: { header_handle: [examples.header_handle] } } : {}),
+    });
+  } else if (t.header) {
     const vars = placeholdersOf(t.header);
     const header: Record<string, unknown> = { type: 'HEADER', format: 'TEXT', text: t.header };
     if (vars.length) {
