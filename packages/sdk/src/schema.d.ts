@@ -15309,11 +15309,25 @@ export interface operations {
                             variables?: (string | number)[] | {
                                 [key: string]: string | number;
                             };
-                            /** @description Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name). */
+                            /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
                             header?: {
                                 /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                                variables: (string | number)[] | {
+                                variables?: (string | number)[] | {
                                     [key: string]: string | number;
+                                };
+                                /** @description The file of an image, video or document header. */
+                                media?: {
+                                    /**
+                                     * Format: uri
+                                     * @description Public https URL of the file.
+                                     * @example https://example.com/menu.jpg
+                                     */
+                                    url: string;
+                                    /**
+                                     * @description File name shown for a document.
+                                     * @example menu.pdf
+                                     */
+                                    filename?: string;
                                 };
                             };
                             /** @description Values for URL buttons with a placeholder in their URL. */
@@ -17722,11 +17736,25 @@ export interface operations {
                         variables?: (string | number)[] | {
                             [key: string]: string | number;
                         };
-                        /** @description Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name). */
+                        /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
                         header?: {
                             /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                            variables: (string | number)[] | {
+                            variables?: (string | number)[] | {
                                 [key: string]: string | number;
+                            };
+                            /** @description The file of an image, video or document header. */
+                            media?: {
+                                /**
+                                 * Format: uri
+                                 * @description Public https URL of the file.
+                                 * @example https://example.com/menu.jpg
+                                 */
+                                url: string;
+                                /**
+                                 * @description File name shown for a document.
+                                 * @example menu.pdf
+                                 */
+                                filename?: string;
                             };
                         };
                         /** @description Values for URL buttons with a placeholder in their URL. */
@@ -21361,11 +21389,25 @@ export interface operations {
                         variables?: (string | number)[] | {
                             [key: string]: string | number;
                         };
-                        /** @description Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name). */
+                        /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
                         header?: {
                             /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                            variables: (string | number)[] | {
+                            variables?: (string | number)[] | {
                                 [key: string]: string | number;
+                            };
+                            /** @description The file of an image, video or document header. */
+                            media?: {
+                                /**
+                                 * Format: uri
+                                 * @description Public https URL of the file.
+                                 * @example https://example.com/menu.jpg
+                                 */
+                                url: string;
+                                /**
+                                 * @description File name shown for a document.
+                                 * @example menu.pdf
+                                 */
+                                filename?: string;
                             };
                         };
                         /** @description Values for URL buttons with a placeholder in their URL. */
@@ -22115,11 +22157,25 @@ export interface operations {
                         variables?: (string | number)[] | {
                             [key: string]: string | number;
                         };
-                        /** @description Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name). */
+                        /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
                         header?: {
                             /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                            variables: (string | number)[] | {
+                            variables?: (string | number)[] | {
                                 [key: string]: string | number;
+                            };
+                            /** @description The file of an image, video or document header. */
+                            media?: {
+                                /**
+                                 * Format: uri
+                                 * @description Public https URL of the file.
+                                 * @example https://example.com/menu.jpg
+                                 */
+                                url: string;
+                                /**
+                                 * @description File name shown for a document.
+                                 * @example menu.pdf
+                                 */
+                                filename?: string;
                             };
                         };
                         /** @description Values for URL buttons with a placeholder in their URL. */
@@ -24150,21 +24206,21 @@ export interface operations {
                              */
                             body: string;
                             /**
-                             * @description Text header.
+                             * @description Header: text, or a media kind whose file each send gives.
                              * @example null
                              */
                             header: {
                                 /**
                                  * @description Header kind.
                                  * @example text
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                type: "text";
+                                type: "text" | "image" | "video" | "document";
                                 /**
-                                 * @description Header text.
+                                 * @description Header text (text headers).
                                  * @example Reminder
                                  */
-                                text: string;
+                                text?: string;
                             } | null;
                             /**
                              * @description Footer.
@@ -24435,8 +24491,8 @@ export interface operations {
                      * @example Hi {{1}}, your appointment is on {{2}}.
                      */
                     body: string;
-                    /** @description Optional text header. */
-                    header?: {
+                    /** @description Optional header: text, or an image, video or document (then `examples.header_handle` is required: Meta reviews the template on that sample). */
+                    header?: ({
                         /**
                          * @description Header kind.
                          * @example text
@@ -24448,7 +24504,14 @@ export interface operations {
                          * @example Reminder
                          */
                         text: string;
-                    } | null;
+                    } | {
+                        /**
+                         * @description A media header: the file is given with each send (`template.header.media`).
+                         * @example image
+                         * @enum {string}
+                         */
+                        type: "image" | "video" | "document";
+                    }) | null;
                     /**
                      * @description Optional footer.
                      * @example Reply STOP to opt out
@@ -24502,6 +24565,11 @@ export interface operations {
                              */
                             value: string;
                         }[];
+                        /**
+                         * @description A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file.
+                         * @example 4::aW1hZ2UvanBlZw==:ARb_sample_handle
+                         */
+                        header_handle?: string;
                     };
                 };
             };
@@ -24584,21 +24652,21 @@ export interface operations {
                          */
                         body: string;
                         /**
-                         * @description Text header.
+                         * @description Header: text, or a media kind whose file each send gives.
                          * @example null
                          */
                         header: {
                             /**
                              * @description Header kind.
                              * @example text
-                             * @constant
+                             * @enum {string}
                              */
-                            type: "text";
+                            type: "text" | "image" | "video" | "document";
                             /**
-                             * @description Header text.
+                             * @description Header text (text headers).
                              * @example Reminder
                              */
-                            text: string;
+                            text?: string;
                         } | null;
                         /**
                          * @description Footer.
@@ -24909,21 +24977,21 @@ export interface operations {
                          */
                         body: string;
                         /**
-                         * @description Text header.
+                         * @description Header: text, or a media kind whose file each send gives.
                          * @example null
                          */
                         header: {
                             /**
                              * @description Header kind.
                              * @example text
-                             * @constant
+                             * @enum {string}
                              */
-                            type: "text";
+                            type: "text" | "image" | "video" | "document";
                             /**
-                             * @description Header text.
+                             * @description Header text (text headers).
                              * @example Reminder
                              */
-                            text: string;
+                            text?: string;
                         } | null;
                         /**
                          * @description Footer.
@@ -25354,8 +25422,8 @@ export interface operations {
                      * @example Hi {{1}}, your appointment is on {{2}}.
                      */
                     body?: string;
-                    /** @description Optional text header. */
-                    header?: {
+                    /** @description Optional header: text, or an image, video or document (then `examples.header_handle` is required: Meta reviews the template on that sample). */
+                    header?: ({
                         /**
                          * @description Header kind.
                          * @example text
@@ -25367,7 +25435,14 @@ export interface operations {
                          * @example Reminder
                          */
                         text: string;
-                    } | null;
+                    } | {
+                        /**
+                         * @description A media header: the file is given with each send (`template.header.media`).
+                         * @example image
+                         * @enum {string}
+                         */
+                        type: "image" | "video" | "document";
+                    }) | null;
                     /**
                      * @description Optional footer.
                      * @example Reply STOP to opt out
@@ -25421,6 +25496,11 @@ export interface operations {
                              */
                             value: string;
                         }[];
+                        /**
+                         * @description A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file.
+                         * @example 4::aW1hZ2UvanBlZw==:ARb_sample_handle
+                         */
+                        header_handle?: string;
                     };
                     /**
                      * @description Test mode only: set the review status to rehearse it.
@@ -25509,21 +25589,21 @@ export interface operations {
                          */
                         body: string;
                         /**
-                         * @description Text header.
+                         * @description Header: text, or a media kind whose file each send gives.
                          * @example null
                          */
                         header: {
                             /**
                              * @description Header kind.
                              * @example text
-                             * @constant
+                             * @enum {string}
                              */
-                            type: "text";
+                            type: "text" | "image" | "video" | "document";
                             /**
-                             * @description Header text.
+                             * @description Header text (text headers).
                              * @example Reminder
                              */
-                            text: string;
+                            text?: string;
                         } | null;
                         /**
                          * @description Footer.
@@ -65801,21 +65881,21 @@ export interface operations {
                          */
                         body: string;
                         /**
-                         * @description Text header.
+                         * @description Header: text, or a media kind whose file each send gives.
                          * @example null
                          */
                         header: {
                             /**
                              * @description Header kind.
                              * @example text
-                             * @constant
+                             * @enum {string}
                              */
-                            type: "text";
+                            type: "text" | "image" | "video" | "document";
                             /**
-                             * @description Header text.
+                             * @description Header text (text headers).
                              * @example Reminder
                              */
-                            text: string;
+                            text?: string;
                         } | null;
                         /**
                          * @description Footer.
