@@ -428,7 +428,8 @@ export function createEmailAdapter(opts: { timeoutMs?: number } = {}): ChannelAd
       maxRequeues: 0,
       connectionTimeout: opts.timeoutMs ?? 15_000,
       greetingTimeout: opts.timeoutMs ?? 15_000,
-      socketTimeout: opts.timeoutMs ?? 30_000,
+      // Longer than the setup timeouts, so a server that never greets fails as "not greeted" (retried).
+      socketTimeout: (opts.timeoutMs ?? 15_000) * 2,
       // A self-hosted relay on a private network often has a self-signed certificate.
       tls: { rejectUnauthorized: c.tls_reject_unauthorized !== 'false' },
     });

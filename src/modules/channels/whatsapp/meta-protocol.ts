@@ -361,12 +361,6 @@ function orderSummary(order: NonNullable<WaMessage['order']>): string {
   return [order.text, items.length ? `Order: ${items.join(', ')}` : 'Order'].filter(Boolean).join('\n');
 }
 
-/** The one sender a webhook names, when it names exactly one. */
-function onlySender(senders: Map<string, WaSender>): WaSender | undefined {
-  const distinct = new Set(senders.values());
-  return distinct.size === 1 ? [...distinct][0] : undefined;
-}
-
 function parseMessage(
   m: WaMessage,
   senders: Map<string, WaSender>,
@@ -377,10 +371,9 @@ function parseMessage(
   // The sender: the phone (`from`, or the contact's wa_id), else the business-scoped user id of a
   // username-only sender (Meta leaves the phone out then).
   const sender =
-    (m.from ? senders.get(m.from) : undefined) ??
-    (m.from_user_id ? senders.get(m.from_user_id) : undefined) ??
-    onlySender(senders);
-  const phone = m.from ?? sender?.waId;
+    (m.from ? senders.get(m.from) : undefined) ?? (m.from_user_id ? senders.get(m.from_user_id) : undefined);
+  // Meta leaves `from` out for a username-only sender and names them by `from_user_id`.
+  const phone = m.from;
   const userId = m.from_user_id ?? sender?.userId;
   const from = phone ? fromWaId(phone) : userId;
   if (!from) return undefined;
