@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness (checks the database)
-         * @description Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`. Use it as a readiness probe for load balancers.
+         * @description Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready). Use it as a readiness probe for load balancers.
          */
         get: operations["get_readyz"];
         put?: never;
@@ -2831,6 +2831,16 @@ export interface operations {
                      *       "status": "ready",
                      *       "checks": {
                      *         "database": "ok"
+                     *       },
+                     *       "speech": {
+                     *         "stt": [
+                     *           "sandbox",
+                     *           "builtin"
+                     *         ],
+                     *         "tts": [
+                     *           "sandbox",
+                     *           "builtin"
+                     *         ]
                      *       }
                      *     }
                      */
@@ -2849,6 +2859,25 @@ export interface operations {
                          */
                         checks: {
                             [key: string]: "ok" | "failing";
+                        };
+                        /** @description Speech engines this server can run for an agent that brings no key of its own: `sandbox` always, `builtin` when pocketsphinx / espeak-ng are installed, a cloud engine when the server has its key or URL. An engine not listed may still work with the agent's own `api_key` or `base_url`. */
+                        speech?: {
+                            /**
+                             * @description Speech-to-text engines usable here.
+                             * @example [
+                             *       "sandbox",
+                             *       "builtin"
+                             *     ]
+                             */
+                            stt: string[];
+                            /**
+                             * @description Text-to-speech engines usable here.
+                             * @example [
+                             *       "sandbox",
+                             *       "builtin"
+                             *     ]
+                             */
+                            tts: string[];
                         };
                     };
                 };
@@ -2918,6 +2947,16 @@ export interface operations {
                      *       "status": "ready",
                      *       "checks": {
                      *         "database": "ok"
+                     *       },
+                     *       "speech": {
+                     *         "stt": [
+                     *           "sandbox",
+                     *           "builtin"
+                     *         ],
+                     *         "tts": [
+                     *           "sandbox",
+                     *           "builtin"
+                     *         ]
                      *       }
                      *     }
                      */
@@ -2936,6 +2975,25 @@ export interface operations {
                          */
                         checks: {
                             [key: string]: "ok" | "failing";
+                        };
+                        /** @description Speech engines this server can run for an agent that brings no key of its own: `sandbox` always, `builtin` when pocketsphinx / espeak-ng are installed, a cloud engine when the server has its key or URL. An engine not listed may still work with the agent's own `api_key` or `base_url`. */
+                        speech?: {
+                            /**
+                             * @description Speech-to-text engines usable here.
+                             * @example [
+                             *       "sandbox",
+                             *       "builtin"
+                             *     ]
+                             */
+                            stt: string[];
+                            /**
+                             * @description Text-to-speech engines usable here.
+                             * @example [
+                             *       "sandbox",
+                             *       "builtin"
+                             *     ]
+                             */
+                            tts: string[];
                         };
                     };
                 };
@@ -28297,6 +28355,7 @@ export interface operations {
                                      */
                                     api_key_set: boolean;
                                 } | null;
+                                /** @description Barge-in. */
                                 interruptions: {
                                     /**
                                      * @description Barge-in allowed.
@@ -28332,6 +28391,7 @@ export interface operations {
                                  * @example 600
                                  */
                                 max_duration_seconds: number;
+                                /** @description Voicemail policy. */
                                 voicemail: {
                                     /**
                                      * @description On reaching voicemail.
@@ -29518,6 +29578,7 @@ export interface operations {
                                  */
                                 api_key_set: boolean;
                             } | null;
+                            /** @description Barge-in. */
                             interruptions: {
                                 /**
                                  * @description Barge-in allowed.
@@ -29553,6 +29614,7 @@ export interface operations {
                              * @example 600
                              */
                             max_duration_seconds: number;
+                            /** @description Voicemail policy. */
                             voicemail: {
                                 /**
                                  * @description On reaching voicemail.
@@ -30194,6 +30256,7 @@ export interface operations {
                                  */
                                 api_key_set: boolean;
                             } | null;
+                            /** @description Barge-in. */
                             interruptions: {
                                 /**
                                  * @description Barge-in allowed.
@@ -30229,6 +30292,7 @@ export interface operations {
                              * @example 600
                              */
                             max_duration_seconds: number;
+                            /** @description Voicemail policy. */
                             voicemail: {
                                 /**
                                  * @description On reaching voicemail.
@@ -31586,6 +31650,7 @@ export interface operations {
                                  */
                                 api_key_set: boolean;
                             } | null;
+                            /** @description Barge-in. */
                             interruptions: {
                                 /**
                                  * @description Barge-in allowed.
@@ -31621,6 +31686,7 @@ export interface operations {
                              * @example 600
                              */
                             max_duration_seconds: number;
+                            /** @description Voicemail policy. */
                             voicemail: {
                                 /**
                                  * @description On reaching voicemail.
