@@ -311,13 +311,38 @@ export const inputSchemas: Record<string, JsonSchema> = {
                   }
                 ],
                 "description": "Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`."
+              },
+              "media": {
+                "type": "object",
+                "properties": {
+                  "url": {
+                    "type": "string",
+                    "maxLength": 2000,
+                    "format": "uri",
+                    "description": "Public https URL of the file.",
+                    "examples": [
+                      "https://example.com/menu.jpg"
+                    ]
+                  },
+                  "filename": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 240,
+                    "description": "File name shown for a document.",
+                    "examples": [
+                      "menu.pdf"
+                    ]
+                  }
+                },
+                "required": [
+                  "url"
+                ],
+                "additionalProperties": false,
+                "description": "The file of an image, video or document header."
               }
             },
-            "required": [
-              "variables"
-            ],
             "additionalProperties": false,
-            "description": "Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name)."
+            "description": "Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header."
           },
           "buttons": {
             "maxItems": 10,
@@ -815,13 +840,38 @@ export const inputSchemas: Record<string, JsonSchema> = {
                   }
                 ],
                 "description": "Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`."
+              },
+              "media": {
+                "type": "object",
+                "properties": {
+                  "url": {
+                    "type": "string",
+                    "maxLength": 2000,
+                    "format": "uri",
+                    "description": "Public https URL of the file.",
+                    "examples": [
+                      "https://example.com/menu.jpg"
+                    ]
+                  },
+                  "filename": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 240,
+                    "description": "File name shown for a document.",
+                    "examples": [
+                      "menu.pdf"
+                    ]
+                  }
+                },
+                "required": [
+                  "url"
+                ],
+                "additionalProperties": false,
+                "description": "The file of an image, video or document header."
               }
             },
-            "required": [
-              "variables"
-            ],
             "additionalProperties": false,
-            "description": "Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name)."
+            "description": "Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header."
           },
           "buttons": {
             "maxItems": 10,
