@@ -24,7 +24,10 @@ import { voiceFlowsModule } from './voice-flows/voice-flows.module.ts';
 import { webhooksModule } from './webhooks/webhooks.module.ts';
 import { workspacesModule } from './workspaces/workspaces.module.ts';
 
-/** Every module of Parley, in dependency order. */
+/**
+ * Every module of Parley, in dependency order. This list is the one place that takes a module's
+ * `Module` object from its `*.module.ts`; other modules use each other through `index.ts`.
+ */
 export const modules: Module[] = [
   workspacesModule,
   contactsModule,

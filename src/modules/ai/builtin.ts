@@ -1,8 +1,7 @@
 import { DateTime } from 'luxon';
-import type { AgentConfig } from '../agents/agents.service.ts';
-import { TITLE_SEPARATOR } from '../knowledge/chunking.ts';
-import type { SearchHit } from '../knowledge/search.ts';
-import { contentTokens, stem, tokens } from '../knowledge/text.ts';
+import { contentTokens, stem, tokens } from '../../platform/text.ts';
+import type { AgentConfig } from '../agents/index.ts';
+import { type SearchHit, TITLE_SEPARATOR } from '../knowledge/index.ts';
 import { parseWhen, type When, weekdayMentioned } from './datetime.ts';
 import {
   type Action,

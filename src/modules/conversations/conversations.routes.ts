@@ -2,8 +2,12 @@ import { validationFailed } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { type Auth, defineRoute } from '../../platform/http/route.ts';
 import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
-import { messageObject, replyBody } from '../messaging/messaging.schemas.ts';
-import { listConversationMessages, replyToConversation } from '../messaging/messaging.service.ts';
+import {
+  listConversationMessages,
+  messageObject,
+  replyBody,
+  replyToConversation,
+} from '../messaging/index.ts';
 import { createConversations } from './batch.service.ts';
 import {
   assignBody,

@@ -8,8 +8,8 @@ import {
   queryBoolean,
   stringMap,
 } from '../../platform/http/schemas.ts';
-import { channelTypes } from '../channels/kinds.ts';
-import { messageObject, templateRef } from '../messaging/messaging.schemas.ts';
+import { channelTypes } from '../channels/index.ts';
+import { messageObject, templateRef } from '../messaging/index.ts';
 import { callObject } from '../voice/index.ts';
 
 export const conversationObject = z.object({

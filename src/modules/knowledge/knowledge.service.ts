@@ -9,7 +9,7 @@ import { paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { consumeLimit, type PlanLimits } from '../../platform/limits.ts';
-import { getAgentRow } from '../agents/agents.service.ts';
+import { getAgentRow } from '../agents/index.ts';
 import { type Chunk, type FaqPair, faqChunks, parseFaqText, textChunks } from './chunking.ts';
 import { fetchPageText, fileToText, htmlToText, looksBinary } from './extract.ts';
 import type { KnowledgeDocumentsTable } from './knowledge.tables.ts';

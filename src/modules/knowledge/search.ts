@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import type { Scope } from '../../platform/db/scope.ts';
-import { contentTokens } from './text.ts';
+import { contentTokens } from '../../platform/text.ts';
 import './knowledge.tables.ts';
 
 export type { Scope };

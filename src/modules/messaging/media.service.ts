@@ -1,9 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
 import { fromJson } from '../../platform/json.ts';
-import { adapterFor } from '../channels/adapters.ts';
-import { ChannelSendError, type ProviderFile } from '../channels/channel-adapter.ts';
-import { channelConfigOf } from '../channels/channels.service.ts';
+import { adapterFor, ChannelSendError, channelConfigOf, type ProviderFile } from '../channels/index.ts';
 import { getMessageRow, type Scope, type StoredMedia } from './messaging.service.ts';
 
 export type MessageMedia = ({ kind: 'file' } & ProviderFile) | { kind: 'redirect'; url: string };

@@ -1,12 +1,14 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Module } from '../module.ts';
 import { createMessagingHooks, type MessagingHooks } from './hooks.ts';
+import { ingestInbound, purgeEarlyStatuses } from './inbound.service.ts';
 import { sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
 import { messagingMigrations } from './messaging.migrations.ts';
 import { messagingRoutes } from './messaging.routes.ts';
 import type { SendWriter } from './messaging.service.ts';
 import { runSandboxAdvanceBatch, runSendBatch } from './send.job.ts';
 import { createSendWriter } from './send-batch.ts';
+import { setTemplateStatus } from './templates.service.ts';
 
 /** The messaging module's state for one app. */
 export interface MessagingInstance {
@@ -28,6 +30,16 @@ export const messagingModule: Module = {
   setup(ctx: AppContext): MessagingInstance {
     ctx.queue.registerBatch(sendJob, (items) => runSendBatch(ctx, items));
     ctx.queue.registerBatch(sandboxAdvanceJob, (items) => runSandboxAdvanceBatch(ctx, items));
+    // Channels sit below messaging: they hand what providers send to this receiver.
+    ctx.modules.channels.receiver = {
+      ingest: async (channel, batch) => {
+        await ingestInbound(ctx, channel, batch);
+      },
+      purgeEarlyStatuses: (days) => purgeEarlyStatuses(ctx, days),
+      templateStatus: async (scope, ref, status, reason) => {
+        await setTemplateStatus(ctx, scope, ref, status, reason);
+      },
+    };
     return { hooks: createMessagingHooks(), sendWriter: createSendWriter(ctx) };
   },
 };

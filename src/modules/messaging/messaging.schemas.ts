@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { baseObject, describe, idOf, nullableTimestamp } from '../../platform/http/schemas.ts';
-import { channelTypes, messagingChannelTypes } from '../channels/kinds.ts';
+import { channelTypes, messagingChannelTypes } from '../channels/index.ts';
 import { messageTypes } from './content.ts';
 
 const media = (kind: string) =>

@@ -9,29 +9,28 @@ import { type Page, type PageRequest, paginate } from '../../platform/http/pagin
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { consumeLimit, type PlanLimits } from '../../platform/limits.ts';
-import { invalidAddressMessage, normalizeAddress } from '../channels/address.ts';
-import {
-  ensureSandboxChannel,
-  findChannelForSend,
-  findChannelForSendCached,
-} from '../channels/channels.service.ts';
-import type { ChannelRow } from '../channels/channels.tables.ts';
+import type { ChannelRow } from '../channels/index.ts';
 import {
   type ChannelType,
   channelKinds,
   contactKeyFor,
+  ensureSandboxChannel,
+  findChannelForSend,
+  findChannelForSendCached,
+  invalidAddressMessage,
   isMessagingChannel,
   type MessagingChannelType,
-} from '../channels/kinds.ts';
-import { findOrCreateContact, getContactRow } from '../contacts/contacts.service.ts';
-import type { ContactRow } from '../contacts/contacts.tables.ts';
+  normalizeAddress,
+} from '../channels/index.ts';
+import type { ContactRow } from '../contacts/index.ts';
+import { findOrCreateContact, getContactRow } from '../contacts/index.ts';
 import {
   type ConversationRow,
   findOrCreateConversation,
   getConversationRow,
   reopenInTx,
   windowOpen,
-} from '../conversations/conversations.service.ts';
+} from '../conversations/index.ts';
 import {
   type ContentDraft,
   type ContentInput,

@@ -5,15 +5,15 @@ import { livemodeValue } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { EmitInput, Tx } from '../../platform/events.ts';
 import { GroupCommit, type GroupResult } from '../../platform/group-commit.ts';
-import type { ChannelRow } from '../channels/channels.tables.ts';
-import { findContactsByPhones, newContactRow, presentContact } from '../contacts/contacts.service.ts';
-import type { ContactRow } from '../contacts/contacts.tables.ts';
+import type { ChannelRow } from '../channels/index.ts';
+import type { ContactRow } from '../contacts/index.ts';
+import { findContactsByPhones, newContactRow, presentContact } from '../contacts/index.ts';
 import {
   type ConversationRow,
   newConversationRow,
   presentConversation,
   reopenInTx,
-} from '../conversations/conversations.service.ts';
+} from '../conversations/index.ts';
 import { previewOf } from './content.ts';
 import { sendJob } from './messaging.jobs.ts';
 import {

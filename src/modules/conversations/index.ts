@@ -1,0 +1,11 @@
+/** The conversations module's public surface: what other modules may use. */
+export {
+  findOrCreateConversation,
+  getConversationRow,
+  handoffConversation,
+  newConversationRow,
+  presentConversation,
+  reopenInTx,
+  windowOpen,
+} from './conversations.service.ts';
+export type { ConversationRow } from './conversations.tables.ts';
