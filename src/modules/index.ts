@@ -17,6 +17,7 @@ import { knowledgeModule } from './knowledge/knowledge.module.ts';
 import { leadsModule } from './leads/leads.module.ts';
 import { messagingModule } from './messaging/messaging.module.ts';
 import type { Module } from './module.ts';
+import { outreachModule } from './outreach/outreach.module.ts';
 import { usersModule } from './users/users.module.ts';
 import { linesModule } from './voice/carriers/lines.module.ts';
 import { voiceModule } from './voice/voice.module.ts';
@@ -49,6 +50,7 @@ export const modules: Module[] = [
   voiceModule,
   linesModule,
   voiceFlowsModule,
+  outreachModule,
   campaignsModule,
   inboxModule,
 ];

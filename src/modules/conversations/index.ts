@@ -1,6 +1,9 @@
 /** The conversations module's public surface: what other modules may use. */
+export { conversationObject } from './conversations.schemas.ts';
 export {
+  type ConversationObject,
   findOrCreateConversation,
+  getConversation,
   getConversationRow,
   handoffConversation,
   newConversationRow,

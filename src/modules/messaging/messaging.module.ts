@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Module } from '../module.ts';
+import { conversationMessageRoutes } from './conversation-messages.routes.ts';
 import { createMessagingHooks, type MessagingHooks } from './hooks.ts';
 import { ingestInbound, purgeEarlyStatuses } from './inbound.service.ts';
 import { sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
@@ -26,7 +27,7 @@ declare module '../../platform/context.ts' {
 export const messagingModule: Module = {
   name: 'messaging',
   migrations: messagingMigrations,
-  routes: messagingRoutes,
+  routes: [...messagingRoutes, ...conversationMessageRoutes],
   setup(ctx: AppContext): MessagingInstance {
     ctx.queue.registerBatch(sendJob, (items) => runSendBatch(ctx, items));
     ctx.queue.registerBatch(sandboxAdvanceJob, (items) => runSandboxAdvanceBatch(ctx, items));
