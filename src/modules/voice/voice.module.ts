@@ -5,7 +5,7 @@ import { mediaSocket } from './calls.socket.ts';
 import { sandboxCarrier } from './engine/sandbox-callee.ts';
 import { startCallJob, webJoinTimeoutJob } from './voice.jobs.ts';
 import { voiceMigrations } from './voice.migrations.ts';
-import { voiceRuntime } from './voice.runtime.ts';
+import { VoiceRuntime, voiceRuntime } from './voice.runtime.ts';
 
 /** Voice calls: the calls API, the call engine, speech engines and the sandbox callee. */
 export const voiceModule: Module = {
@@ -14,11 +14,12 @@ export const voiceModule: Module = {
   routes: callRoutes,
   sockets: [mediaSocket],
   setup(ctx) {
-    const rt = voiceRuntime(ctx);
+    const rt = new VoiceRuntime();
     rt.registerCarrier(sandboxCarrier);
     rt.listen(ctx);
     ctx.queue.register(startCallJob, (p) => startCall(ctx, p.callId));
     ctx.queue.register(webJoinTimeoutJob, (p) => expireWebCall(ctx, p.callId));
+    return rt;
   },
   metrics(ctx) {
     return [voiceRuntime(ctx).turnLatency];
