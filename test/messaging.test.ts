@@ -112,14 +112,14 @@ forEachStorage('messaging', (storage) => {
     });
 
     it('opens a new conversation the same way whichever writer stores the send', async () => {
-      // A plain SMS goes through the batch writer; one with an identifier is written on its own.
-      const send = (to: string, extra: Record<string, unknown>) =>
+      // A plain SMS to a number goes through the batch writer; an email is written on its own.
+      const send = (channel: string, to: string) =>
         t.call('POST', '/v1/messages', {
           key: w.test,
-          body: { to, channel: 'sms', type: 'text', text: 'Your table is ready.', ...extra },
+          body: { to, channel, type: 'text', text: 'Your table is ready.' },
         });
-      const batched = await send('+14155550161', {});
-      const alone = await send('+14155550162', { identifier: 'booking-17' });
+      const batched = await send('sms', '+14155550161');
+      const alone = await send('email', 'table-17@example.com');
       assert.equal(batched.status, 201, batched.text);
       assert.equal(alone.status, 201, alone.text);
       for (const message of [batched.body, alone.body]) {
