@@ -3,7 +3,8 @@ import type { Module } from '../module.ts';
 import { conversationMessageRoutes } from './conversation-messages.routes.ts';
 import { createMessagingHooks, type MessagingHooks } from './hooks.ts';
 import { ingestInbound, purgeEarlyStatuses } from './inbound.service.ts';
-import { sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
+import { keepInboundMedia } from './media.service.ts';
+import { keepMediaJob, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
 import { messagingMigrations } from './messaging.migrations.ts';
 import { messagingRoutes } from './messaging.routes.ts';
 import type { SendWriter } from './messaging.service.ts';
@@ -31,6 +32,7 @@ export const messagingModule: Module = {
   setup(ctx: AppContext): MessagingInstance {
     ctx.queue.registerBatch(sendJob, (items) => runSendBatch(ctx, items));
     ctx.queue.registerBatch(sandboxAdvanceJob, (items) => runSandboxAdvanceBatch(ctx, items));
+    ctx.queue.register(keepMediaJob, (payload, job) => keepInboundMedia(ctx, payload.messageId, job));
     // Channels sit below messaging: they hand what providers send to this receiver.
     ctx.modules.channels.receiver = {
       ingest: async (channel, batch) => {
