@@ -165,4 +165,63 @@ forEachStorage('voice flows on calls and voice campaigns', (storage) => {
       1,
     );
   });
+
+  it('dials at the campaign pace exactly: never two dials closer than 1000 / calls_per_second ms', async () => {
+    // Each dial's slot as its call is written (the sink runs in the call's transaction).
+    const slots: number[] = [];
+    t.ctx.eventSinks.push(async (trx, events) => {
+      for (const e of events) {
+        if (e.event !== 'call.started' || !e.data.campaign_id) continue;
+        const row = await trx
+          .selectFrom('campaigns')
+          .select('last_dial_at')
+          .where('id', '=', String(e.data.campaign_id))
+          .executeTakeFirstOrThrow();
+        slots.push(Date.parse(row.last_dial_at!));
+      }
+    });
+    const ids = [];
+    // Numbers ending in 1 are busy in the sandbox: each call ends at once.
+    for (let i = 0; i < 10; i++) {
+      const c = await call('POST', '/v1/contacts', { phone: `+91980000${600 + i}1`, name: `Paced ${n++}` });
+      assert.equal(c.status, 201, c.text);
+      ids.push(c.body.id);
+    }
+    const aud = await call('POST', '/v1/audiences', { name: 'Paced audience' });
+    await call('POST', `/v1/audiences/${aud.body.id}/contacts`, { contact_ids: ids });
+    const created = await call('POST', '/v1/campaigns', {
+      name: 'Paced calls',
+      type: 'voice',
+      voice_flow_id: flowId,
+      audience_id: aud.body.id,
+      max_attempts: 1,
+      calls_per_second: 4,
+      max_concurrency: 10,
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal((await call('POST', `/v1/campaigns/${created.body.id}/start`)).status, 200);
+    // Extra passes at once, as a second worker would run them, race the tick job's.
+    await Promise.all([runPass(t.ctx, created.body.id), runPass(t.ctx, created.body.id)]);
+    const done = await eventually(async () => {
+      const c = await get(created.body.id);
+      return c.status === 'completed' ? c : null;
+    }, 30_000);
+    assert.equal(done.stats.busy, 10);
+    assert.equal(done.stats.attempts, 10);
+    const calls = await call('GET', `/v1/calls?campaign_id=${created.body.id}&per_page=100`);
+    assert.equal(calls.body.meta.total, 10, 'one call per recipient');
+    assert.equal(slots.length, 10);
+    slots.sort((a, b) => a - b);
+    for (let i = 1; i < slots.length; i++)
+      assert.ok(
+        slots[i]! - slots[i - 1]! >= 250,
+        `dials ${i - 1} and ${i} ${slots[i]! - slots[i - 1]!} ms apart`,
+      );
+    let most = 0;
+    for (let i = 0, j = 0; i < slots.length; i++) {
+      while (slots[i]! - slots[j]! >= 1000) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    assert.ok(most <= 4, `${most} dials in one second at pace 4`);
+  });
 });

@@ -27600,7 +27600,40 @@ export interface operations {
                      *               "label": "Your budget",
                      *               "required": false
                      *             }
-                     *           ]
+                     *           ],
+                     *           "voice": {
+                     *             "stt": {
+                     *               "provider": "sandbox",
+                     *               "model": "whisper-1",
+                     *               "language": "en-IN",
+                     *               "base_url": null,
+                     *               "api_key_set": false
+                     *             },
+                     *             "tts": {
+                     *               "provider": "sandbox",
+                     *               "voice": "alloy",
+                     *               "model": "whisper-1",
+                     *               "language": "en-IN",
+                     *               "base_url": null,
+                     *               "api_key_set": false
+                     *             },
+                     *             "interruptions": {
+                     *               "enabled": true,
+                     *               "min_speech_ms": 300,
+                     *               "ignore_words": [
+                     *                 "ok",
+                     *                 "haan"
+                     *               ]
+                     *             },
+                     *             "end_of_turn_silence_ms": 500,
+                     *             "silence_timeout_seconds": 10,
+                     *             "max_duration_seconds": 600,
+                     *             "voicemail": {
+                     *               "action": "hangup",
+                     *               "message": null
+                     *             },
+                     *             "record": false
+                     *           }
                      *         }
                      *       ],
                      *       "meta": {
@@ -27852,6 +27885,125 @@ export interface operations {
                                  */
                                 required: boolean;
                             }[];
+                            /** @description The agent's voice settings for calls (engine keys are write-only). */
+                            voice: {
+                                /** @description Speech-to-text engine; null: the server default (PARLEY_VOICE_STT, sandbox in test mode). */
+                                stt: {
+                                    /**
+                                     * @description The engine.
+                                     * @example sandbox
+                                     * @enum {string}
+                                     */
+                                    provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram";
+                                    /**
+                                     * @description Model name at the provider.
+                                     * @example whisper-1
+                                     */
+                                    model?: string;
+                                    /**
+                                     * @description Language code.
+                                     * @example en-IN
+                                     */
+                                    language?: string;
+                                    /**
+                                     * @description Base URL of the engine server.
+                                     * @example null
+                                     */
+                                    base_url?: string | null;
+                                    /**
+                                     * @description Whether the agent has its own key (never returned).
+                                     * @example false
+                                     */
+                                    api_key_set: boolean;
+                                } | null;
+                                /** @description Text-to-speech engine; null: the server default (PARLEY_VOICE_TTS, sandbox in test mode). */
+                                tts: {
+                                    /**
+                                     * @description The engine.
+                                     * @example sandbox
+                                     * @enum {string}
+                                     */
+                                    provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram" | "elevenlabs";
+                                    /**
+                                     * @description Voice name at the provider.
+                                     * @example alloy
+                                     */
+                                    voice?: string;
+                                    /**
+                                     * @description Model name at the provider.
+                                     * @example whisper-1
+                                     */
+                                    model?: string;
+                                    /**
+                                     * @description Language code.
+                                     * @example en-IN
+                                     */
+                                    language?: string;
+                                    /**
+                                     * @description Base URL of the engine server.
+                                     * @example null
+                                     */
+                                    base_url?: string | null;
+                                    /**
+                                     * @description Whether the agent has its own key (never returned).
+                                     * @example false
+                                     */
+                                    api_key_set: boolean;
+                                } | null;
+                                interruptions: {
+                                    /**
+                                     * @description Barge-in allowed.
+                                     * @example true
+                                     */
+                                    enabled: boolean;
+                                    /**
+                                     * @description Caller speech that interrupts the agent.
+                                     * @example 300
+                                     */
+                                    min_speech_ms: number;
+                                    /**
+                                     * @description Backchannels that never interrupt.
+                                     * @example [
+                                     *       "ok",
+                                     *       "haan"
+                                     *     ]
+                                     */
+                                    ignore_words: string[];
+                                };
+                                /**
+                                 * @description Silence that ends the caller turn.
+                                 * @example 500
+                                 */
+                                end_of_turn_silence_ms: number;
+                                /**
+                                 * @description Silence before the re-prompt.
+                                 * @example 10
+                                 */
+                                silence_timeout_seconds: number;
+                                /**
+                                 * @description Longest call.
+                                 * @example 600
+                                 */
+                                max_duration_seconds: number;
+                                voicemail: {
+                                    /**
+                                     * @description On reaching voicemail.
+                                     * @example hangup
+                                     * @enum {string}
+                                     */
+                                    action: "hangup" | "leave_message";
+                                    /**
+                                     * @description The message left.
+                                     * @example null
+                                     */
+                                    message: string | null;
+                                };
+                                /**
+                                 * @description Keep a recording when the carrier provides one.
+                                 * @example false
+                                 */
+                                record: boolean;
+                            };
                         }[];
                         /** @description Pagination. */
                         meta: {
@@ -28468,6 +28620,113 @@ export interface operations {
                          */
                         required?: boolean;
                     }[];
+                    /** @description The agent's voice settings for calls. */
+                    voice?: {
+                        /** @description Speech-to-text. Default from PARLEY_VOICE_STT (sandbox in test mode). */
+                        stt?: {
+                            /**
+                             * @description Speech-to-text engine.
+                             * @example sandbox
+                             * @enum {string}
+                             */
+                            provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram";
+                            /**
+                             * @description Model name at the provider.
+                             * @example whisper-1
+                             */
+                            model?: string;
+                            /**
+                             * @description Language code (BCP 47).
+                             * @example en-IN
+                             */
+                            language?: string;
+                            base_url?: string | null;
+                            api_key?: string | null;
+                        };
+                        /** @description Text-to-speech. Default from PARLEY_VOICE_TTS (sandbox in test mode). */
+                        tts?: {
+                            /**
+                             * @description Text-to-speech engine.
+                             * @example sandbox
+                             * @enum {string}
+                             */
+                            provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram" | "elevenlabs";
+                            /**
+                             * @description Voice name at the provider.
+                             * @example alloy
+                             */
+                            voice?: string;
+                            /**
+                             * @description Model name at the provider.
+                             * @example whisper-1
+                             */
+                            model?: string;
+                            /**
+                             * @description Language code (BCP 47).
+                             * @example en-IN
+                             */
+                            language?: string;
+                            base_url?: string | null;
+                            api_key?: string | null;
+                        };
+                        /** @description Barge-in. */
+                        interruptions?: {
+                            /**
+                             * @description Whether the caller can cut the agent off (barge-in).
+                             * @example true
+                             */
+                            enabled?: boolean;
+                            /**
+                             * @description Caller speech needed before the agent stops talking.
+                             * @example 300
+                             */
+                            min_speech_ms?: number;
+                            /**
+                             * @description Backchannels that never interrupt ("ok", "haan", ...); replaces the default list.
+                             * @example [
+                             *       "ok",
+                             *       "hmm",
+                             *       "haan",
+                             *       "ji"
+                             *     ]
+                             */
+                            ignore_words?: string[];
+                        };
+                        /**
+                         * @description Silence after the caller speaks that ends their turn (a shorter pause does not).
+                         * @example 500
+                         */
+                        end_of_turn_silence_ms?: number;
+                        /**
+                         * @description No speech this long: one re-prompt, then the call ends (silence_timeout).
+                         * @example 10
+                         */
+                        silence_timeout_seconds?: number;
+                        /**
+                         * @description Longest call; then it ends (max_duration).
+                         * @example 600
+                         */
+                        max_duration_seconds?: number;
+                        /** @description Voicemail policy. */
+                        voicemail?: {
+                            /**
+                             * @description What to do on reaching voicemail.
+                             * @example hangup
+                             * @enum {string}
+                             */
+                            action: "hangup" | "leave_message";
+                            /**
+                             * @description The message left (with {{variables}}).
+                             * @example Hi {{name}}, this is Glow Salon. Please call us back.
+                             */
+                            message?: string;
+                        };
+                        /**
+                         * @description Keep a recording of the call (when the carrier provides one).
+                         * @example false
+                         */
+                        record?: boolean;
+                    };
                 };
             };
         };
@@ -28572,7 +28831,40 @@ export interface operations {
                      *           "label": "Your budget",
                      *           "required": false
                      *         }
-                     *       ]
+                     *       ],
+                     *       "voice": {
+                     *         "stt": {
+                     *           "provider": "sandbox",
+                     *           "model": "whisper-1",
+                     *           "language": "en-IN",
+                     *           "base_url": null,
+                     *           "api_key_set": false
+                     *         },
+                     *         "tts": {
+                     *           "provider": "sandbox",
+                     *           "voice": "alloy",
+                     *           "model": "whisper-1",
+                     *           "language": "en-IN",
+                     *           "base_url": null,
+                     *           "api_key_set": false
+                     *         },
+                     *         "interruptions": {
+                     *           "enabled": true,
+                     *           "min_speech_ms": 300,
+                     *           "ignore_words": [
+                     *             "ok",
+                     *             "haan"
+                     *           ]
+                     *         },
+                     *         "end_of_turn_silence_ms": 500,
+                     *         "silence_timeout_seconds": 10,
+                     *         "max_duration_seconds": 600,
+                     *         "voicemail": {
+                     *           "action": "hangup",
+                     *           "message": null
+                     *         },
+                     *         "record": false
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -28814,6 +29106,125 @@ export interface operations {
                              */
                             required: boolean;
                         }[];
+                        /** @description The agent's voice settings for calls (engine keys are write-only). */
+                        voice: {
+                            /** @description Speech-to-text engine; null: the server default (PARLEY_VOICE_STT, sandbox in test mode). */
+                            stt: {
+                                /**
+                                 * @description The engine.
+                                 * @example sandbox
+                                 * @enum {string}
+                                 */
+                                provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram";
+                                /**
+                                 * @description Model name at the provider.
+                                 * @example whisper-1
+                                 */
+                                model?: string;
+                                /**
+                                 * @description Language code.
+                                 * @example en-IN
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Base URL of the engine server.
+                                 * @example null
+                                 */
+                                base_url?: string | null;
+                                /**
+                                 * @description Whether the agent has its own key (never returned).
+                                 * @example false
+                                 */
+                                api_key_set: boolean;
+                            } | null;
+                            /** @description Text-to-speech engine; null: the server default (PARLEY_VOICE_TTS, sandbox in test mode). */
+                            tts: {
+                                /**
+                                 * @description The engine.
+                                 * @example sandbox
+                                 * @enum {string}
+                                 */
+                                provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram" | "elevenlabs";
+                                /**
+                                 * @description Voice name at the provider.
+                                 * @example alloy
+                                 */
+                                voice?: string;
+                                /**
+                                 * @description Model name at the provider.
+                                 * @example whisper-1
+                                 */
+                                model?: string;
+                                /**
+                                 * @description Language code.
+                                 * @example en-IN
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Base URL of the engine server.
+                                 * @example null
+                                 */
+                                base_url?: string | null;
+                                /**
+                                 * @description Whether the agent has its own key (never returned).
+                                 * @example false
+                                 */
+                                api_key_set: boolean;
+                            } | null;
+                            interruptions: {
+                                /**
+                                 * @description Barge-in allowed.
+                                 * @example true
+                                 */
+                                enabled: boolean;
+                                /**
+                                 * @description Caller speech that interrupts the agent.
+                                 * @example 300
+                                 */
+                                min_speech_ms: number;
+                                /**
+                                 * @description Backchannels that never interrupt.
+                                 * @example [
+                                 *       "ok",
+                                 *       "haan"
+                                 *     ]
+                                 */
+                                ignore_words: string[];
+                            };
+                            /**
+                             * @description Silence that ends the caller turn.
+                             * @example 500
+                             */
+                            end_of_turn_silence_ms: number;
+                            /**
+                             * @description Silence before the re-prompt.
+                             * @example 10
+                             */
+                            silence_timeout_seconds: number;
+                            /**
+                             * @description Longest call.
+                             * @example 600
+                             */
+                            max_duration_seconds: number;
+                            voicemail: {
+                                /**
+                                 * @description On reaching voicemail.
+                                 * @example hangup
+                                 * @enum {string}
+                                 */
+                                action: "hangup" | "leave_message";
+                                /**
+                                 * @description The message left.
+                                 * @example null
+                                 */
+                                message: string | null;
+                            };
+                            /**
+                             * @description Keep a recording when the carrier provides one.
+                             * @example false
+                             */
+                            record: boolean;
+                        };
                     };
                 };
             };
@@ -29096,7 +29507,40 @@ export interface operations {
                      *           "label": "Your budget",
                      *           "required": false
                      *         }
-                     *       ]
+                     *       ],
+                     *       "voice": {
+                     *         "stt": {
+                     *           "provider": "sandbox",
+                     *           "model": "whisper-1",
+                     *           "language": "en-IN",
+                     *           "base_url": null,
+                     *           "api_key_set": false
+                     *         },
+                     *         "tts": {
+                     *           "provider": "sandbox",
+                     *           "voice": "alloy",
+                     *           "model": "whisper-1",
+                     *           "language": "en-IN",
+                     *           "base_url": null,
+                     *           "api_key_set": false
+                     *         },
+                     *         "interruptions": {
+                     *           "enabled": true,
+                     *           "min_speech_ms": 300,
+                     *           "ignore_words": [
+                     *             "ok",
+                     *             "haan"
+                     *           ]
+                     *         },
+                     *         "end_of_turn_silence_ms": 500,
+                     *         "silence_timeout_seconds": 10,
+                     *         "max_duration_seconds": 600,
+                     *         "voicemail": {
+                     *           "action": "hangup",
+                     *           "message": null
+                     *         },
+                     *         "record": false
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -29338,6 +29782,125 @@ export interface operations {
                              */
                             required: boolean;
                         }[];
+                        /** @description The agent's voice settings for calls (engine keys are write-only). */
+                        voice: {
+                            /** @description Speech-to-text engine; null: the server default (PARLEY_VOICE_STT, sandbox in test mode). */
+                            stt: {
+                                /**
+                                 * @description The engine.
+                                 * @example sandbox
+                                 * @enum {string}
+                                 */
+                                provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram";
+                                /**
+                                 * @description Model name at the provider.
+                                 * @example whisper-1
+                                 */
+                                model?: string;
+                                /**
+                                 * @description Language code.
+                                 * @example en-IN
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Base URL of the engine server.
+                                 * @example null
+                                 */
+                                base_url?: string | null;
+                                /**
+                                 * @description Whether the agent has its own key (never returned).
+                                 * @example false
+                                 */
+                                api_key_set: boolean;
+                            } | null;
+                            /** @description Text-to-speech engine; null: the server default (PARLEY_VOICE_TTS, sandbox in test mode). */
+                            tts: {
+                                /**
+                                 * @description The engine.
+                                 * @example sandbox
+                                 * @enum {string}
+                                 */
+                                provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram" | "elevenlabs";
+                                /**
+                                 * @description Voice name at the provider.
+                                 * @example alloy
+                                 */
+                                voice?: string;
+                                /**
+                                 * @description Model name at the provider.
+                                 * @example whisper-1
+                                 */
+                                model?: string;
+                                /**
+                                 * @description Language code.
+                                 * @example en-IN
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Base URL of the engine server.
+                                 * @example null
+                                 */
+                                base_url?: string | null;
+                                /**
+                                 * @description Whether the agent has its own key (never returned).
+                                 * @example false
+                                 */
+                                api_key_set: boolean;
+                            } | null;
+                            interruptions: {
+                                /**
+                                 * @description Barge-in allowed.
+                                 * @example true
+                                 */
+                                enabled: boolean;
+                                /**
+                                 * @description Caller speech that interrupts the agent.
+                                 * @example 300
+                                 */
+                                min_speech_ms: number;
+                                /**
+                                 * @description Backchannels that never interrupt.
+                                 * @example [
+                                 *       "ok",
+                                 *       "haan"
+                                 *     ]
+                                 */
+                                ignore_words: string[];
+                            };
+                            /**
+                             * @description Silence that ends the caller turn.
+                             * @example 500
+                             */
+                            end_of_turn_silence_ms: number;
+                            /**
+                             * @description Silence before the re-prompt.
+                             * @example 10
+                             */
+                            silence_timeout_seconds: number;
+                            /**
+                             * @description Longest call.
+                             * @example 600
+                             */
+                            max_duration_seconds: number;
+                            voicemail: {
+                                /**
+                                 * @description On reaching voicemail.
+                                 * @example hangup
+                                 * @enum {string}
+                                 */
+                                action: "hangup" | "leave_message";
+                                /**
+                                 * @description The message left.
+                                 * @example null
+                                 */
+                                message: string | null;
+                            };
+                            /**
+                             * @description Keep a recording when the carrier provides one.
+                             * @example false
+                             */
+                            record: boolean;
+                        };
                     };
                 };
             };
@@ -30125,6 +30688,113 @@ export interface operations {
                          */
                         required?: boolean;
                     }[];
+                    /** @description The agent's voice settings for calls. */
+                    voice?: {
+                        /** @description Speech-to-text. Default from PARLEY_VOICE_STT (sandbox in test mode). */
+                        stt?: {
+                            /**
+                             * @description Speech-to-text engine.
+                             * @example sandbox
+                             * @enum {string}
+                             */
+                            provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram";
+                            /**
+                             * @description Model name at the provider.
+                             * @example whisper-1
+                             */
+                            model?: string;
+                            /**
+                             * @description Language code (BCP 47).
+                             * @example en-IN
+                             */
+                            language?: string;
+                            base_url?: string | null;
+                            api_key?: string | null;
+                        };
+                        /** @description Text-to-speech. Default from PARLEY_VOICE_TTS (sandbox in test mode). */
+                        tts?: {
+                            /**
+                             * @description Text-to-speech engine.
+                             * @example sandbox
+                             * @enum {string}
+                             */
+                            provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram" | "elevenlabs";
+                            /**
+                             * @description Voice name at the provider.
+                             * @example alloy
+                             */
+                            voice?: string;
+                            /**
+                             * @description Model name at the provider.
+                             * @example whisper-1
+                             */
+                            model?: string;
+                            /**
+                             * @description Language code (BCP 47).
+                             * @example en-IN
+                             */
+                            language?: string;
+                            base_url?: string | null;
+                            api_key?: string | null;
+                        };
+                        /** @description Barge-in. */
+                        interruptions?: {
+                            /**
+                             * @description Whether the caller can cut the agent off (barge-in).
+                             * @example true
+                             */
+                            enabled?: boolean;
+                            /**
+                             * @description Caller speech needed before the agent stops talking.
+                             * @example 300
+                             */
+                            min_speech_ms?: number;
+                            /**
+                             * @description Backchannels that never interrupt ("ok", "haan", ...); replaces the default list.
+                             * @example [
+                             *       "ok",
+                             *       "hmm",
+                             *       "haan",
+                             *       "ji"
+                             *     ]
+                             */
+                            ignore_words?: string[];
+                        };
+                        /**
+                         * @description Silence after the caller speaks that ends their turn (a shorter pause does not).
+                         * @example 500
+                         */
+                        end_of_turn_silence_ms?: number;
+                        /**
+                         * @description No speech this long: one re-prompt, then the call ends (silence_timeout).
+                         * @example 10
+                         */
+                        silence_timeout_seconds?: number;
+                        /**
+                         * @description Longest call; then it ends (max_duration).
+                         * @example 600
+                         */
+                        max_duration_seconds?: number;
+                        /** @description Voicemail policy. */
+                        voicemail?: {
+                            /**
+                             * @description What to do on reaching voicemail.
+                             * @example hangup
+                             * @enum {string}
+                             */
+                            action: "hangup" | "leave_message";
+                            /**
+                             * @description The message left (with {{variables}}).
+                             * @example Hi {{name}}, this is Glow Salon. Please call us back.
+                             */
+                            message?: string;
+                        };
+                        /**
+                         * @description Keep a recording of the call (when the carrier provides one).
+                         * @example false
+                         */
+                        record?: boolean;
+                    };
                 };
             };
         };
@@ -30229,7 +30899,40 @@ export interface operations {
                      *           "label": "Your budget",
                      *           "required": false
                      *         }
-                     *       ]
+                     *       ],
+                     *       "voice": {
+                     *         "stt": {
+                     *           "provider": "sandbox",
+                     *           "model": "whisper-1",
+                     *           "language": "en-IN",
+                     *           "base_url": null,
+                     *           "api_key_set": false
+                     *         },
+                     *         "tts": {
+                     *           "provider": "sandbox",
+                     *           "voice": "alloy",
+                     *           "model": "whisper-1",
+                     *           "language": "en-IN",
+                     *           "base_url": null,
+                     *           "api_key_set": false
+                     *         },
+                     *         "interruptions": {
+                     *           "enabled": true,
+                     *           "min_speech_ms": 300,
+                     *           "ignore_words": [
+                     *             "ok",
+                     *             "haan"
+                     *           ]
+                     *         },
+                     *         "end_of_turn_silence_ms": 500,
+                     *         "silence_timeout_seconds": 10,
+                     *         "max_duration_seconds": 600,
+                     *         "voicemail": {
+                     *           "action": "hangup",
+                     *           "message": null
+                     *         },
+                     *         "record": false
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -30471,6 +31174,125 @@ export interface operations {
                              */
                             required: boolean;
                         }[];
+                        /** @description The agent's voice settings for calls (engine keys are write-only). */
+                        voice: {
+                            /** @description Speech-to-text engine; null: the server default (PARLEY_VOICE_STT, sandbox in test mode). */
+                            stt: {
+                                /**
+                                 * @description The engine.
+                                 * @example sandbox
+                                 * @enum {string}
+                                 */
+                                provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram";
+                                /**
+                                 * @description Model name at the provider.
+                                 * @example whisper-1
+                                 */
+                                model?: string;
+                                /**
+                                 * @description Language code.
+                                 * @example en-IN
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Base URL of the engine server.
+                                 * @example null
+                                 */
+                                base_url?: string | null;
+                                /**
+                                 * @description Whether the agent has its own key (never returned).
+                                 * @example false
+                                 */
+                                api_key_set: boolean;
+                            } | null;
+                            /** @description Text-to-speech engine; null: the server default (PARLEY_VOICE_TTS, sandbox in test mode). */
+                            tts: {
+                                /**
+                                 * @description The engine.
+                                 * @example sandbox
+                                 * @enum {string}
+                                 */
+                                provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram" | "elevenlabs";
+                                /**
+                                 * @description Voice name at the provider.
+                                 * @example alloy
+                                 */
+                                voice?: string;
+                                /**
+                                 * @description Model name at the provider.
+                                 * @example whisper-1
+                                 */
+                                model?: string;
+                                /**
+                                 * @description Language code.
+                                 * @example en-IN
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Base URL of the engine server.
+                                 * @example null
+                                 */
+                                base_url?: string | null;
+                                /**
+                                 * @description Whether the agent has its own key (never returned).
+                                 * @example false
+                                 */
+                                api_key_set: boolean;
+                            } | null;
+                            interruptions: {
+                                /**
+                                 * @description Barge-in allowed.
+                                 * @example true
+                                 */
+                                enabled: boolean;
+                                /**
+                                 * @description Caller speech that interrupts the agent.
+                                 * @example 300
+                                 */
+                                min_speech_ms: number;
+                                /**
+                                 * @description Backchannels that never interrupt.
+                                 * @example [
+                                 *       "ok",
+                                 *       "haan"
+                                 *     ]
+                                 */
+                                ignore_words: string[];
+                            };
+                            /**
+                             * @description Silence that ends the caller turn.
+                             * @example 500
+                             */
+                            end_of_turn_silence_ms: number;
+                            /**
+                             * @description Silence before the re-prompt.
+                             * @example 10
+                             */
+                            silence_timeout_seconds: number;
+                            /**
+                             * @description Longest call.
+                             * @example 600
+                             */
+                            max_duration_seconds: number;
+                            voicemail: {
+                                /**
+                                 * @description On reaching voicemail.
+                                 * @example hangup
+                                 * @enum {string}
+                                 */
+                                action: "hangup" | "leave_message";
+                                /**
+                                 * @description The message left.
+                                 * @example null
+                                 */
+                                message: string | null;
+                            };
+                            /**
+                             * @description Keep a recording when the carrier provides one.
+                             * @example false
+                             */
+                            record: boolean;
+                        };
                     };
                 };
             };
@@ -37262,6 +38084,113 @@ export interface operations {
                              */
                             required?: boolean;
                         }[];
+                        /** @description The agent's voice settings for calls. */
+                        voice?: {
+                            /** @description Speech-to-text. Default from PARLEY_VOICE_STT (sandbox in test mode). */
+                            stt?: {
+                                /**
+                                 * @description Speech-to-text engine.
+                                 * @example sandbox
+                                 * @enum {string}
+                                 */
+                                provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram";
+                                /**
+                                 * @description Model name at the provider.
+                                 * @example whisper-1
+                                 */
+                                model?: string;
+                                /**
+                                 * @description Language code (BCP 47).
+                                 * @example en-IN
+                                 */
+                                language?: string;
+                                base_url?: string | null;
+                                api_key?: string | null;
+                            };
+                            /** @description Text-to-speech. Default from PARLEY_VOICE_TTS (sandbox in test mode). */
+                            tts?: {
+                                /**
+                                 * @description Text-to-speech engine.
+                                 * @example sandbox
+                                 * @enum {string}
+                                 */
+                                provider: "sandbox" | "builtin" | "openai" | "openai_compatible" | "deepgram" | "elevenlabs";
+                                /**
+                                 * @description Voice name at the provider.
+                                 * @example alloy
+                                 */
+                                voice?: string;
+                                /**
+                                 * @description Model name at the provider.
+                                 * @example whisper-1
+                                 */
+                                model?: string;
+                                /**
+                                 * @description Language code (BCP 47).
+                                 * @example en-IN
+                                 */
+                                language?: string;
+                                base_url?: string | null;
+                                api_key?: string | null;
+                            };
+                            /** @description Barge-in. */
+                            interruptions?: {
+                                /**
+                                 * @description Whether the caller can cut the agent off (barge-in).
+                                 * @example true
+                                 */
+                                enabled?: boolean;
+                                /**
+                                 * @description Caller speech needed before the agent stops talking.
+                                 * @example 300
+                                 */
+                                min_speech_ms?: number;
+                                /**
+                                 * @description Backchannels that never interrupt ("ok", "haan", ...); replaces the default list.
+                                 * @example [
+                                 *       "ok",
+                                 *       "hmm",
+                                 *       "haan",
+                                 *       "ji"
+                                 *     ]
+                                 */
+                                ignore_words?: string[];
+                            };
+                            /**
+                             * @description Silence after the caller speaks that ends their turn (a shorter pause does not).
+                             * @example 500
+                             */
+                            end_of_turn_silence_ms?: number;
+                            /**
+                             * @description No speech this long: one re-prompt, then the call ends (silence_timeout).
+                             * @example 10
+                             */
+                            silence_timeout_seconds?: number;
+                            /**
+                             * @description Longest call; then it ends (max_duration).
+                             * @example 600
+                             */
+                            max_duration_seconds?: number;
+                            /** @description Voicemail policy. */
+                            voicemail?: {
+                                /**
+                                 * @description What to do on reaching voicemail.
+                                 * @example hangup
+                                 * @enum {string}
+                                 */
+                                action: "hangup" | "leave_message";
+                                /**
+                                 * @description The message left (with {{variables}}).
+                                 * @example Hi {{name}}, this is Glow Salon. Please call us back.
+                                 */
+                                message?: string;
+                            };
+                            /**
+                             * @description Keep a recording of the call (when the carrier provides one).
+                             * @example false
+                             */
+                            record?: boolean;
+                        };
                     };
                 };
             };

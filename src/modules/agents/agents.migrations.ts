@@ -42,4 +42,10 @@ export const agentsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // An agent's voice settings for calls (JSON; engine keys sealed), null until set.
+  '0501_agents_voice': {
+    async up(db) {
+      await db.schema.alterTable('agents').addColumn('voice', 'text').execute();
+    },
+  },
 };

@@ -1,6 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import { baseObject, describe, idOf } from '../../platform/http/schemas.ts';
+import { voiceSettingsInput, voiceSettingsObject } from '../voice/voice.settings.ts';
 
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof weekdays)[number];
@@ -223,6 +224,7 @@ const agentFields = {
   lead_fields: describe(z.array(leadField).max(50), 'Extra fields the agent collects for a lead.', [
     { key: 'budget', label: 'Your budget' },
   ]),
+  voice: voiceSettingsInput,
 };
 
 export const createAgentBody = z.strictObject({
@@ -237,6 +239,7 @@ export const createAgentBody = z.strictObject({
   handoff: agentFields.handoff.optional(),
   business: agentFields.business.optional(),
   lead_fields: agentFields.lead_fields.optional(),
+  voice: agentFields.voice.optional(),
 });
 export type CreateAgentInput = z.output<typeof createAgentBody>;
 
@@ -252,6 +255,7 @@ export const updateAgentBody = z.strictObject({
   handoff: agentFields.handoff.optional(),
   business: agentFields.business.optional(),
   lead_fields: agentFields.lead_fields.optional(),
+  voice: agentFields.voice.optional(),
 });
 export type UpdateAgentInput = z.output<typeof updateAgentBody>;
 
@@ -339,4 +343,5 @@ export const agentObject = z.object({
     ),
     'Extra lead fields.',
   ),
+  voice: voiceSettingsObject,
 });

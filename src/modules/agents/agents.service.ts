@@ -7,6 +7,7 @@ import { type Page, type PageRequest, paginate } from '../../platform/http/pagin
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { normalizePhone } from '../contacts/contacts.service.ts';
+import { mergeVoiceSettings, presentVoiceSettings } from '../voice/voice.settings.ts';
 import {
   type agentTools,
   type CreateAgentInput,
@@ -127,6 +128,7 @@ export function presentAgent(row: AgentsTable) {
     handoff: parseHandoff(row.handoff),
     business: parseBusiness(row),
     lead_fields: fromJson<LeadField[]>(row.lead_fields, []),
+    voice: presentVoiceSettings(row.voice),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -278,6 +280,29 @@ function buildModel(
   };
 }
 
+/** Voice settings merged over the stored ones, checked as a whole (an update may complete an earlier half). */
+function buildVoice(
+  ctx: AppContext,
+  input: NonNullable<CreateAgentInput['voice']>,
+  previous: string | null,
+): string {
+  const merged = mergeVoiceSettings(ctx, previous, input);
+  const errors: FieldError[] = [];
+  for (const stage of ['stt', 'tts'] as const) {
+    const e = merged[stage];
+    if (e?.provider === 'openai_compatible' && !e.base_url && !ctx.config.voice.speechUrl)
+      errors.push({
+        field: `voice.${stage}.base_url`,
+        message:
+          'is required for the openai_compatible engine (or set PARLEY_VOICE_SPEECH_URL on the server)',
+      });
+  }
+  if (merged.voicemail?.action === 'leave_message' && !merged.voicemail.message)
+    errors.push({ field: 'voice.voicemail.message', message: 'is required when action is leave_message' });
+  if (errors.length) throw validationFailed(errors);
+  return toJson(merged);
+}
+
 async function defaultCountryOf(db: Db | Trx, workspaceId: string): Promise<string> {
   const ws = await db
     .selectFrom('workspaces')
@@ -331,6 +356,7 @@ export async function createAgent(
     lead_fields: toJson(
       (input.lead_fields ?? []).map((f) => ({ key: f.key, label: f.label, required: f.required ?? false })),
     ),
+    voice: input.voice ? buildVoice(ctx, input.voice, null) : null,
     deleted_at: null,
     created_at: now,
     updated_at: now,
@@ -404,6 +430,7 @@ function withChanges(
     lead_fields: input.lead_fields
       ? toJson(input.lead_fields.map((f) => ({ key: f.key, label: f.label, required: f.required ?? false })))
       : row.lead_fields,
+    voice: input.voice ? buildVoice(ctx, input.voice, row.voice) : row.voice,
     updated_at: ctx.clock.now().toISOString(),
   };
 }

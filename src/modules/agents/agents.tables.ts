@@ -24,6 +24,8 @@ export interface AgentsTable {
   business: string;
   /** JSON array of `{key, label, required}`. */
   lead_fields: string;
+  /** JSON voice settings for calls (`StoredVoiceSettings`, engine keys sealed); null: the defaults. */
+  voice: string | null;
   /** Set by DELETE: the row stays so leads, bookings and conversations keep their history. */
   deleted_at: string | null;
   created_at: string;

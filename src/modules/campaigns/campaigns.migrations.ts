@@ -91,4 +91,10 @@ export const campaignsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '0961_campaigns_last_dial': {
+    async up(db) {
+      // The dial pace is kept per campaign on its row (see pace.ts), shared by every process.
+      await db.schema.alterTable('campaigns').addColumn('last_dial_at', 'text').execute();
+    },
+  },
 };

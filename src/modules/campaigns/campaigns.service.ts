@@ -34,6 +34,7 @@ import type {
   RecipientResult,
   RecipientState,
 } from './campaigns.tables.ts';
+import { dialSpacingMs, PaceWait, takeDialSlot } from './pace.ts';
 import { type CallingWindow, isOpen, nextOpening, recipientZones, type WindowRule } from './windows.ts';
 
 export type { Scope };
@@ -59,6 +60,11 @@ export interface CampaignCall {
   recipient: CampaignRecipientsTable;
   contact: { id: string; phone: string; name: string | null };
   dynamicVariables: Record<string, string | number | boolean>;
+  /**
+   * Run in the transaction that writes the call, before it is written: takes the campaign's dial
+   * slot or throws PaceWait (nothing is written then).
+   */
+  admit(tx: Trx): Promise<void>;
 }
 
 export interface CampaignDialer {
@@ -476,6 +482,7 @@ export async function createCampaign(ctx: AppContext, auth: Auth, input: CreateC
     actor_id: auth.actor.id,
     expanded_at: null,
     pace_cursor: null,
+    last_dial_at: null,
     started_at: null,
     paused_at: null,
     canceled_at: null,
@@ -936,7 +943,7 @@ export async function runPass(ctx: AppContext, campaignId: string, job?: JobCont
   const token = newId('job');
   const campaign = c;
   const cps = Number(c.calls_per_second);
-  const spacingMs = 1000 / cps;
+  const spacingMs = dialSpacingMs(cps);
   let cursor = Math.max(now.getTime(), c.pace_cursor ? Date.parse(c.pace_cursor) : 0);
   await ctx.transaction(async (tx) => {
     // One pass at a time per campaign claims: the free slots are counted again under the lock
@@ -1168,9 +1175,24 @@ async function dialVoice(
           recipient: r,
           contact: { id: contact.id, phone: contact.phone, name: contact.name },
           dynamicVariables: dynamic,
+          admit: async (tx) => {
+            const waitMs = await takeDialSlot(tx, c.id, Number(c.calls_per_second), Date.now());
+            if (waitMs > 0) throw new PaceWait(waitMs);
+          },
         })
       ).callId;
     } catch (err) {
+      if (err instanceof PaceWait) {
+        // Another dial of this campaign took the slot (a late job, another process): this attempt
+        // runs again when the slot frees, still claimed.
+        await ctx.queue.enqueue(
+          ctx.db,
+          dialJob,
+          { recipientId: r.id, attempt: r.attempts },
+          { delayMs: err.waitMs },
+        );
+        return;
+      }
       if (!(err instanceof ApiError)) throw err;
       if (err.code === 'concurrency_limited' || err.code === 'rate_limited')
         // API calls took the slot meanwhile: wait a moment (a campaign never gets a 429).
@@ -1253,14 +1275,32 @@ async function sendWhatsApp(
   _finish: (db: Db | Trx, patch: Partial<CampaignRecipientsTable>) => Promise<unknown>,
 ) {
   const nowIso = ctx.clock.now().toISOString();
-  const claimed = await ctx.db
-    .updateTable('campaign_recipients')
-    .set({ state: 'in_progress', updated_at: nowIso })
-    .where('id', '=', r.id)
-    .where('state', '=', 'scheduled')
-    .where('attempts', '=', r.attempts)
-    .executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) === 0) return;
+  // The send takes the campaign's pace slot with the claim, as a voice dial does with its call.
+  const claim = await ctx
+    .transaction(async (tx) => {
+      const claimed = await tx.db
+        .updateTable('campaign_recipients')
+        .set({ state: 'in_progress', updated_at: nowIso })
+        .where('id', '=', r.id)
+        .where('state', '=', 'scheduled')
+        .where('attempts', '=', r.attempts)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 0) return 'gone' as const;
+      const waitMs = await takeDialSlot(tx.db, c.id, Number(c.calls_per_second), Date.now());
+      if (waitMs > 0) throw new PaceWait(waitMs);
+      return 'claimed' as const;
+    })
+    .catch(async (err) => {
+      if (!(err instanceof PaceWait)) throw err;
+      await ctx.queue.enqueue(
+        ctx.db,
+        dialJob,
+        { recipientId: r.id, attempt: r.attempts },
+        { delayMs: err.waitMs },
+      );
+      return 'waiting' as const;
+    });
+  if (claim !== 'claimed') return;
   const done = async (patch: Partial<CampaignRecipientsTable>) =>
     ctx.transaction(async (tx) => {
       await tx.db

@@ -43,6 +43,8 @@ export interface CampaignsTable {
   expanded_at: string | null;
   /** The earliest time the next dial may be due (pacing at `calls_per_second`). */
   pace_cursor: string | null;
+  /** When the last dial was placed (wall clock): the next waits `1000 / calls_per_second` ms after it. */
+  last_dial_at: string | null;
   started_at: string | null;
   paused_at: string | null;
   canceled_at: string | null;

@@ -14,7 +14,7 @@ import { type CampaignDialer, onCampaignCallEnded } from './campaigns.service.ts
  */
 export const voiceDialer: CampaignDialer = {
   activeCalls: (db, scope) => countActive(db, scope),
-  async placeCall(ctx, { campaign: c, contact, dynamicVariables }) {
+  async placeCall(ctx, { campaign: c, contact, dynamicVariables, admit }) {
     const ws = await ctx.db
       .selectFrom('workspaces')
       .select(['plan', 'limits', 'default_country'])
@@ -41,6 +41,7 @@ export const voiceDialer: CampaignDialer = {
           campaign_id: c.id,
         },
       ],
+      { admit },
     );
     const made = results[0];
     if (made) return { callId: made.call.id };

@@ -275,7 +275,15 @@ const MEDIA_TOKEN_TTL_S = 15 * 60;
  * Each call's `call.started` event and its start job commit with it. Campaigns call this with
  * `campaign_id` on their items.
  */
-export async function createCalls(ctx: AppContext, caller: Caller, items: CallItem[]) {
+export async function createCalls(
+  ctx: AppContext,
+  caller: Caller,
+  items: CallItem[],
+  opts: {
+    /** Runs in the writing transaction before any call is written (a campaign takes its dial slot); a throw writes nothing. */
+    admit?: (tx: Trx) => Promise<void>;
+  } = {},
+) {
   const scope: Scope = { workspaceId: caller.workspaceId, livemode: caller.livemode };
   const errors: ItemError[] = [];
   const prepared: Prepared[] = [];
@@ -288,12 +296,14 @@ export async function createCalls(ctx: AppContext, caller: Caller, items: CallIt
     }
   }
   const created: Array<{ index: number; call: CallRow }> = [];
-  const now = ctx.clock.now();
   const limit = caller.limits.concurrent_calls;
   let remaining: number | null = null;
   if (prepared.length > 0) {
     await ctx.transaction(async (tx) => {
       await lockAdmission(ctx, tx, scope);
+      await opts.admit?.(tx.db);
+      // Read after the admission lock, so calls are stamped in the order they were admitted.
+      const now = ctx.clock.now();
       let free = limit === null ? Number.POSITIVE_INFINITY : limit - (await countActive(tx.db, scope));
       for (const p of prepared) {
         if (free <= 0) {

@@ -108,6 +108,48 @@ export const voiceSettingsInput = describe(
 );
 export type VoiceSettingsInput = z.output<typeof voiceSettingsInput>;
 
+const engineOut = (providers: readonly [string, ...string[]], withVoice: boolean) =>
+  z
+    .object({
+      provider: describe(z.enum(providers), 'The engine.', 'sandbox'),
+      ...(withVoice
+        ? { voice: describe(z.string(), 'Voice name at the provider.', 'alloy').optional() }
+        : {}),
+      model: describe(z.string(), 'Model name at the provider.', 'whisper-1').optional(),
+      language: describe(z.string(), 'Language code.', 'en-IN').optional(),
+      base_url: describe(z.string().nullable(), 'Base URL of the engine server.', null).optional(),
+      api_key_set: describe(z.boolean(), 'Whether the agent has its own key (never returned).', false),
+    })
+    .nullable();
+
+/** `voice` as the agents API returns it: every setting with its default, keys as `api_key_set`. */
+export const voiceSettingsObject = describe(
+  z.object({
+    stt: describe(
+      engineOut(sttProviders, false),
+      'Speech-to-text engine; null: the server default (PARLEY_VOICE_STT, sandbox in test mode).',
+    ),
+    tts: describe(
+      engineOut(ttsProviders, true),
+      'Text-to-speech engine; null: the server default (PARLEY_VOICE_TTS, sandbox in test mode).',
+    ),
+    interruptions: z.object({
+      enabled: describe(z.boolean(), 'Barge-in allowed.', true),
+      min_speech_ms: describe(z.number().int(), 'Caller speech that interrupts the agent.', 300),
+      ignore_words: describe(z.array(z.string()), 'Backchannels that never interrupt.', ['ok', 'haan']),
+    }),
+    end_of_turn_silence_ms: describe(z.number().int(), 'Silence that ends the caller turn.', 500),
+    silence_timeout_seconds: describe(z.number().int(), 'Silence before the re-prompt.', 10),
+    max_duration_seconds: describe(z.number().int(), 'Longest call.', 600),
+    voicemail: z.object({
+      action: describe(z.enum(['hangup', 'leave_message']), 'On reaching voicemail.', 'hangup'),
+      message: describe(z.string().nullable(), 'The message left.', null),
+    }),
+    record: describe(z.boolean(), 'Keep a recording when the carrier provides one.', false),
+  }),
+  "The agent's voice settings for calls (engine keys are write-only).",
+);
+
 export interface EngineChoice {
   provider: string;
   model?: string;
@@ -174,6 +216,10 @@ export function mergeVoiceSettings(
   return {
     ...prev,
     ...input,
+    interruptions: input.interruptions
+      ? { ...prev.interruptions, ...input.interruptions }
+      : prev.interruptions,
+    voicemail: input.voicemail ? { ...prev.voicemail, ...input.voicemail } : prev.voicemail,
     stt: engine(input.stt, prev.stt),
     tts: engine(input.tts, prev.tts),
   };

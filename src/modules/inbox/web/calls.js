@@ -13,7 +13,21 @@ export function CallsPanel({ conv, live }) {
   useEffect(() => {
     let gone = false;
     api('GET', `/v1/calls?contact_id=${conv.contact.id}&per_page=20`).then(
-      (r) => !gone && setCalls(r.data.filter((c) => c.conversation_id === conv.id)),
+      (r) =>
+        !gone &&
+        setCalls((live) => {
+          // Call events that arrived while the page was on its way may be newer than its copy.
+          const page = r.data.filter((c) => c.conversation_id === conv.id);
+          const ahead = (a, b) =>
+            Number(!ACTIVE.includes(a.status)) - Number(!ACTIVE.includes(b.status)) ||
+            a.transcript.length - b.transcript.length;
+          const merged = page.map((c) => {
+            const seen = live?.find((l) => l.id === c.id);
+            return seen && ahead(seen, c) > 0 ? seen : c;
+          });
+          const extra = (live ?? []).filter((l) => !page.some((c) => c.id === l.id));
+          return [...extra, ...merged].sort((a, b) => b.id.localeCompare(a.id));
+        }),
       (err) => !gone && setError(err.status === 404 ? '' : err.message),
     );
     return () => {

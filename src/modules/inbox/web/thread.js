@@ -95,7 +95,9 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
     api('GET', `/v1/conversations/${id}/messages?order=desc&per_page=${PAGE}`).then((page) => {
       if (gone) return;
       const msgs = page.data.slice().reverse();
-      setMessages(msgs);
+      // Live events may have arrived while the page was on its way: keep them, and let the newer
+      // status of a message win over the page's copy.
+      setMessages((live) => live.reduce(mergeMessage, msgs));
       setHasOlder(page.data.length === PAGE);
       setLoaded(true);
       aiSources(msgs);
