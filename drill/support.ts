@@ -192,10 +192,11 @@ function drillEvents(received: Received) {
     .map((r) => {
       const body = JSON.parse(r.body) as {
         id: string;
-        type: string;
+        event: string;
         data: { id: string; error: { code: string } | null };
       };
-      return { r, body, messageId: body.data.id, type: body.type, code: body.data.error?.code ?? null };
+      assert.ok(['message.sent', 'message.failed'].includes(body.event), `unexpected event ${body.event}`);
+      return { r, body, messageId: body.data.id, type: body.event, code: body.data.error?.code ?? null };
     });
 }
 
