@@ -48,6 +48,7 @@ async function run(storage: Storage) {
     }
     const texts = salon.cases.map((c) => c.message).filter((m) => m.trim());
     const seedStarted = performance.now();
+    const conversations = new Set<string>();
     for (let i = 0; i < MESSAGES; i++) {
       const from = `+9198${String(20_000_000 + Math.floor(i / PER_CONVERSATION)).padStart(8, '0')}`;
       const r = await t.call('POST', '/v1/sandbox/inbound', {
@@ -55,20 +56,35 @@ async function run(storage: Storage) {
         body: { from, text: texts[i % texts.length] },
       });
       assert.ok(r.status < 300, r.text);
+      conversations.add(r.body.conversation_id);
     }
     console.log(
       `${storage}: wrote ${MESSAGES} customer messages in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`,
     );
     for (const [label, body] of [
-      ['as it is', { limit: MESSAGES }],
+      ['as it is', { conversation_ids: [...conversations], limit: MESSAGES }],
       [
         'with a draft',
         {
+          conversation_ids: [...conversations],
           limit: MESSAGES,
           draft: {
             instructions: 'Be brief and warm.',
             business: {
-              services: salon.agent.business.services.map((s) => ({ ...s, price: (s.price ?? 0) + 100 })),
+              // The same services (their ids kept), each 100 dearer.
+              services: (
+                agent.body.business.services as Array<{
+                  id: string;
+                  name: string;
+                  duration_minutes: number;
+                  price: number | null;
+                }>
+              ).map((s) => ({
+                id: s.id,
+                name: s.name,
+                duration_minutes: s.duration_minutes,
+                price: (s.price ?? 0) + 100,
+              })),
             },
           },
         },
