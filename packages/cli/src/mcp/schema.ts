@@ -1,8 +1,9 @@
 /**
  * A tool's input schema, built from the operation in openapi.json, which the API generates from
  * the schemas that validate its requests: path parameters (named as the tool names them), query
- * parameters and the JSON body's fields, side by side in one object. Used by
- * scripts/mcp-schemas.ts to write input-schemas.ts, and by its test to check that file is fresh.
+ * parameters and the JSON body's fields, side by side in one object. The build writes them to
+ * dist/mcp/input-schemas.json (packages/cli/scripts/mcp-schemas.mjs); from source they are built
+ * from the repository's openapi.json at start.
  */
 import type { ToolDef } from './tools.ts';
 
@@ -75,14 +76,4 @@ export function buildInputSchema(openapi: JsonSchema, tool: ToolDef): JsonSchema
 /** Every tool's input schema, by tool name. */
 export function buildInputSchemas(openapi: JsonSchema, defs: ToolDef[]): Record<string, JsonSchema> {
   return Object.fromEntries(defs.map((t) => [t.name, buildInputSchema(openapi, t)]));
-}
-
-/** The text of input-schemas.ts for this openapi.json. */
-export function renderInputSchemas(openapi: JsonSchema, defs: ToolDef[]): string {
-  return `// Generated from openapi.json by scripts/mcp-schemas.ts (\`npm run openapi\`): do not edit.
-// Each tool's input schema: the parameters and body schema of its REST operation.
-import type { JsonSchema } from './schema.ts';
-
-export const inputSchemas: Record<string, JsonSchema> = ${JSON.stringify(buildInputSchemas(openapi, defs), null, 2)};
-`;
 }

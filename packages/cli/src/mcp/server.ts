@@ -1,7 +1,7 @@
 /**
  * `parley mcp`: a Model Context Protocol server over stdio whose tools call the REST API with the
  * SDK. Arguments are checked first against the tool's input schema (the REST operation's own
- * schemas, from openapi.json), then by the API itself; any refusal comes back as a tool result with
+ * schemas, from openapi.json: input-schemas.ts), then by the API itself; any refusal comes back as a tool result with
  * `isError` carrying the API's error body (`{"error": {code, message, request_id, errors}}`), so
  * the assistant can read and fix it, and the server process keeps running.
  */
@@ -19,7 +19,8 @@ import {
 import { type Parley, ParleyError, SDK_VERSION } from '@parley/sdk';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
-import { inputSchemas } from './input-schemas.ts';
+import { loadInputSchemas } from './input-schemas.ts';
+import type { JsonSchema } from './schema.ts';
 import { type ToolDef, tools } from './tools.ts';
 
 interface FieldError {
@@ -43,7 +44,8 @@ class ToolInputError extends Error {
 
 /** The MCP server with Parley's tools, not yet connected to a transport. */
 export function createMcpServer(client: Parley): Server {
-  const validators = compileValidators();
+  const inputSchemas = loadInputSchemas();
+  const validators = compileValidators(inputSchemas);
   const byName = new Map(tools.map((t) => [t.name, t]));
   const server = new Server(
     { name: 'parley', title: 'Parley', version: SDK_VERSION },
@@ -123,7 +125,7 @@ export async function serveMcp(
   }
 }
 
-function compileValidators(): Map<string, ValidateFunction> {
+function compileValidators(inputSchemas: Record<string, JsonSchema>): Map<string, ValidateFunction> {
   const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false });
   const addFormats = ((formats as { default?: unknown }).default ?? formats) as (a: Ajv2020) => void;
   addFormats(ajv);

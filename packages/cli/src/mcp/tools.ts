@@ -1,7 +1,6 @@
 /**
  * The tools of `parley mcp`: each is one REST operation (method and path of openapi.json), its
- * input the operation's own parameters and body schema (see input-schemas.ts, generated from
- * openapi.json), with the path's `{id}` named for what it is (`conversation_id`, `agent_id`...).
+ * input the operation's own parameters and body schema (schema.ts builds it from openapi.json), with the path's `{id}` named for what it is (`conversation_id`, `agent_id`...).
  */
 export type ToolMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
