@@ -1,7 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import { baseObject, describe, idOf } from '../../platform/http/schemas.ts';
-import { voiceSettingsInput, voiceSettingsObject } from '../voice/voice.settings.ts';
+import { voiceSettingsInput, voiceSettingsObject } from './voice-settings.ts';
 
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof weekdays)[number];

@@ -7,7 +7,6 @@ import { type Page, type PageRequest, paginate } from '../../platform/http/pagin
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { normalizePhone } from '../contacts/index.ts';
-import { mergeVoiceSettings, presentVoiceSettings } from '../voice/voice.settings.ts';
 import {
   type agentTools,
   type CreateAgentInput,
@@ -17,6 +16,7 @@ import {
   weekdays,
 } from './agents.schemas.ts';
 import type { AgentsTable } from './agents.tables.ts';
+import { mergeVoiceSettings, presentVoiceSettings } from './voice-settings.ts';
 
 export type { Scope };
 

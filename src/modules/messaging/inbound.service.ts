@@ -249,6 +249,7 @@ async function storeInbound(
       delivered_at: at,
       read_at: null,
       failed_at: null,
+      send_started_at: null,
     };
     await tx.db.insertInto('messages').values(row).execute();
     for (const a of attachments) await tx.db.insertInto('message_attachments').values(a).execute();

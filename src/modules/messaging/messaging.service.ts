@@ -647,6 +647,7 @@ export function newMessageRow(
     delivered_at: null,
     read_at: null,
     failed_at: null,
+    send_started_at: null,
   };
 }
 
@@ -791,6 +792,7 @@ export async function addNote(
       delivered_at: null,
       read_at: null,
       failed_at: null,
+      send_started_at: null,
     };
     await tx.db.insertInto('messages').values(row).execute();
     const message = presentMessage(row);
