@@ -275,6 +275,10 @@ async function storeInbound(
       last_message_sender: 'customer',
       last_inbound_at: sentAt.toISOString(),
       updated_at: at,
+      // Handed off and no one waiting yet (a person replied last): the customer waits from now.
+      ...(conversation.ai_paused === 1 && conversation.waiting_since === null
+        ? { waiting_since: sentAt.toISOString() }
+        : {}),
       ...(windowEnd && (conversation.window_expires_at ?? '') < windowEnd
         ? { window_expires_at: windowEnd }
         : {}),
