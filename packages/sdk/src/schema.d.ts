@@ -644,46 +644,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/conversations/{id}/messages": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Messages of a conversation
-         * @description Oldest first (newest last), paginated; `order=desc` gives the newest first. `before` and `after` (message ids) read from a fixed point, so a long thread can be read page by page while new messages arrive: the inbox opens a thread with `order=desc&per_page=50` and loads older ones with `before=<oldest shown>`. Private notes (`type: note`) are included.
-         */
-        get: operations["get_conversations_by_id_messages"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/conversations/{id}/reply": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Reply on the conversation's channel
-         * @description Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.
-         */
-        post: operations["post_conversations_by_id_reply"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/conversations/{id}/assign": {
         parameters: {
             query?: never;
@@ -974,6 +934,46 @@ export interface paths {
          * @description Changing the content sends a live template back to review (`pending`). `status` may be set in test mode only.
          */
         patch: operations["patch_templates_by_id"];
+        trace?: never;
+    };
+    "/v1/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages of a conversation
+         * @description Oldest first (newest last), paginated; `order=desc` gives the newest first. `before` and `after` (message ids) read from a fixed point, so a long thread can be read page by page while new messages arrive: the inbox opens a thread with `order=desc&per_page=50` and loads older ones with `before=<oldest shown>`. Private notes (`type: note`) are included.
+         */
+        get: operations["get_conversations_by_id_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply on the conversation's channel
+         * @description Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.
+         */
+        post: operations["post_conversations_by_id_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/broadcasts": {
@@ -2032,6 +2032,46 @@ export interface webhooks {
          * @description Delivered to endpoints subscribed to `message.failed` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
          */
         post: operations["webhook_message_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "message.edited": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * message.edited
+         * @description Delivered to endpoints subscribed to `message.edited` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         */
+        post: operations["webhook_message_edited"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "message.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * message.deleted
+         * @description Delivered to endpoints subscribed to `message.deleted` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         */
+        post: operations["webhook_message_deleted"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4956,6 +4996,7 @@ export interface operations {
                      *           "phone": "+919876543210",
                      *           "name": "Asha Rao",
                      *           "email": "asha@example.com",
+                     *           "whatsapp_user_id": null,
                      *           "attributes": {
                      *             "plan": "premium"
                      *           },
@@ -5018,6 +5059,11 @@ export interface operations {
                              * @example asha@example.com
                              */
                             email: string | null;
+                            /**
+                             * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                             * @example null
+                             */
+                            whatsapp_user_id: string | null;
                             /**
                              * @description Free-form attributes.
                              * @example {
@@ -5315,6 +5361,7 @@ export interface operations {
                      *       "phone": "+919876543210",
                      *       "name": "Asha Rao",
                      *       "email": "asha@example.com",
+                     *       "whatsapp_user_id": null,
                      *       "attributes": {
                      *         "plan": "premium"
                      *       },
@@ -5367,6 +5414,11 @@ export interface operations {
                          * @example asha@example.com
                          */
                         email: string | null;
+                        /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
                         /**
                          * @description Free-form attributes.
                          * @example {
@@ -5591,6 +5643,7 @@ export interface operations {
                      *       "phone": "+919876543210",
                      *       "name": "Asha Rao",
                      *       "email": "asha@example.com",
+                     *       "whatsapp_user_id": null,
                      *       "attributes": {
                      *         "plan": "premium"
                      *       },
@@ -5643,6 +5696,11 @@ export interface operations {
                          * @example asha@example.com
                          */
                         email: string | null;
+                        /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
                         /**
                          * @description Free-form attributes.
                          * @example {
@@ -6111,6 +6169,7 @@ export interface operations {
                      *       "phone": "+919876543210",
                      *       "name": "Asha Rao",
                      *       "email": "asha@example.com",
+                     *       "whatsapp_user_id": null,
                      *       "attributes": {
                      *         "plan": "premium"
                      *       },
@@ -6163,6 +6222,11 @@ export interface operations {
                          * @example asha@example.com
                          */
                         email: string | null;
+                        /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
                         /**
                          * @description Free-form attributes.
                          * @example {
@@ -7861,6 +7925,7 @@ export interface operations {
                      *           "phone": "+919876543210",
                      *           "name": "Asha Rao",
                      *           "email": "asha@example.com",
+                     *           "whatsapp_user_id": null,
                      *           "attributes": {
                      *             "plan": "premium"
                      *           },
@@ -7923,6 +7988,11 @@ export interface operations {
                              * @example asha@example.com
                              */
                             email: string | null;
+                            /**
+                             * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                             * @example null
+                             */
+                            whatsapp_user_id: string | null;
                             /**
                              * @description Free-form attributes.
                              * @example {
@@ -15297,11 +15367,25 @@ export interface operations {
                             variables?: (string | number)[] | {
                                 [key: string]: string | number;
                             };
-                            /** @description Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name). */
+                            /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
                             header?: {
                                 /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                                variables: (string | number)[] | {
+                                variables?: (string | number)[] | {
                                     [key: string]: string | number;
+                                };
+                                /** @description The file of an image, video or document header. */
+                                media?: {
+                                    /**
+                                     * Format: uri
+                                     * @description Public https URL of the file.
+                                     * @example https://example.com/menu.jpg
+                                     */
+                                    url: string;
+                                    /**
+                                     * @description File name shown for a document.
+                                     * @example menu.pdf
+                                     */
+                                    filename?: string;
                                 };
                             };
                             /** @description Values for URL buttons with a placeholder in their URL. */
@@ -15732,6 +15816,22 @@ export interface operations {
                                      * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                                      */
                                     download_url: string;
+                                    /**
+                                     * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                                     * @example null
+                                     */
+                                    download_error?: {
+                                        /**
+                                         * @description Why.
+                                         * @example media_too_large
+                                         */
+                                        code: string;
+                                        /**
+                                         * @description What happened.
+                                         * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                         */
+                                        message: string;
+                                    } | null;
                                 } | null;
                                 /**
                                  * @description Files that came with the message (email attachments), kept with it.
@@ -15770,7 +15870,7 @@ export interface operations {
                                     download_url: string;
                                 }[];
                                 /**
-                                 * @description Interactive content (buttons or list), or the customer's choice.
+                                 * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                                  * @example null
                                  */
                                 interactive: {
@@ -15835,6 +15935,16 @@ export interface operations {
                                  * @example 2026-05-10T08:23:41.000Z
                                  */
                                 failed_at: string | null;
+                                /**
+                                 * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                edited_at: string | null;
+                                /**
+                                 * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                deleted_at: string | null;
                             } | null;
                             /** @description Voice: the call placed (see POST /v1/calls). */
                             call?: {
@@ -17019,1224 +17129,6 @@ export interface operations {
                      *       "error": {
                      *         "code": "unsupported_media_type",
                      *         "message": "The Content-Type is not one this route accepts.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited`. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "rate_limited",
-                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal_error`. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "service_unavailable",
-                     *         "message": "A dependency (the database) is not reachable; retry later.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    get_conversations_by_id_messages: {
-        parameters: {
-            query?: {
-                /**
-                 * @description Page number, from 1.
-                 * @example 1
-                 */
-                page?: number;
-                /**
-                 * @description Items per page (default 20, max 100).
-                 * @example 20
-                 */
-                per_page?: number;
-                /**
-                 * @description Alias of per_page.
-                 * @example 20
-                 */
-                limit?: number;
-                /**
-                 * @description asc: oldest first (default); desc: newest first.
-                 * @example desc
-                 */
-                order?: "asc" | "desc";
-                /**
-                 * @description Only messages older than this one.
-                 * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                 */
-                before?: string;
-                /**
-                 * @description Only messages newer than this one.
-                 * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                 */
-                after?: string;
-            };
-            header?: never;
-            path: {
-                /**
-                 * @description Identifier (`conv_` prefix).
-                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *           "object": "message",
-                     *           "livemode": false,
-                     *           "created_at": "2026-05-10T08:23:41.000Z",
-                     *           "updated_at": "2026-05-10T08:23:41.000Z",
-                     *           "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *           "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *           "direction": "outbound",
-                     *           "sender": {
-                     *             "type": "api_key",
-                     *             "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *           },
-                     *           "type": "text",
-                     *           "text": "Namaste!",
-                     *           "template": {
-                     *             "name": "appointment_reminder",
-                     *             "language": "en",
-                     *             "variables": [
-                     *               "Ava"
-                     *             ]
-                     *           },
-                     *           "media": {
-                     *             "url": "https://example.com/a.jpg",
-                     *             "caption": null,
-                     *             "filename": null,
-                     *             "mime_type": "image/jpeg",
-                     *             "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
-                     *           },
-                     *           "attachments": [],
-                     *           "interactive": null,
-                     *           "to": "+919876543210",
-                     *           "from": "+14155550123",
-                     *           "status": "queued",
-                     *           "error": {
-                     *             "code": "whatsapp_outside_24h_window",
-                     *             "message": "Re-engagement message"
-                     *           },
-                     *           "provider_message_id": "wamid.HBgM...",
-                     *           "queued_at": "2026-05-10T08:23:41.000Z",
-                     *           "sent_at": "2026-05-10T08:23:41.000Z",
-                     *           "delivered_at": "2026-05-10T08:23:41.000Z",
-                     *           "read_at": "2026-05-10T08:23:41.000Z",
-                     *           "failed_at": "2026-05-10T08:23:41.000Z"
-                     *         }
-                     *       ],
-                     *       "meta": {
-                     *         "total": 248,
-                     *         "page": 1,
-                     *         "per_page": 20,
-                     *         "total_pages": 13
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        /** @description The items of this page. */
-                        data: {
-                            /**
-                             * @description Unique identifier of the message.
-                             * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                             */
-                            id: string;
-                            /**
-                             * @description The type of this object.
-                             * @example message
-                             * @constant
-                             */
-                            object: "message";
-                            /**
-                             * @description True for live-mode objects, false for test-mode ones.
-                             * @example false
-                             */
-                            livemode: boolean;
-                            /**
-                             * @description When it was created (ISO 8601, UTC).
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * @description When it last changed (ISO 8601, UTC).
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            updated_at: string;
-                            /**
-                             * @description The conversation the message belongs to.
-                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                             */
-                            conversation_id: string;
-                            /**
-                             * @description The channel it went out or came in on.
-                             * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                             */
-                            channel_id: string;
-                            /**
-                             * @description Inbound from the customer, or outbound to them.
-                             * @example outbound
-                             * @enum {string}
-                             */
-                            direction: "inbound" | "outbound";
-                            /** @description Who wrote the message. */
-                            sender: {
-                                /**
-                                 * @description Who wrote it.
-                                 * @example api_key
-                                 * @enum {string}
-                                 */
-                                type: "customer" | "ai" | "user" | "api_key" | "system";
-                                /**
-                                 * @description Id of the key, user, agent or contact that wrote it.
-                                 * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                id: string | null;
-                            };
-                            /**
-                             * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
-                             * @example text
-                             */
-                            type: string;
-                            /**
-                             * @description Text, caption, rendered template body or a readable rendering of the content.
-                             * @example Namaste!
-                             */
-                            text: string | null;
-                            /** @description The template used, if any. */
-                            template: {
-                                /**
-                                 * @description Template name.
-                                 * @example appointment_reminder
-                                 */
-                                name: string;
-                                /**
-                                 * @description Template language.
-                                 * @example en
-                                 */
-                                language: string;
-                                /**
-                                 * @description Values in placeholder order.
-                                 * @example [
-                                 *       "Ava"
-                                 *     ]
-                                 */
-                                variables: string[];
-                            } | null;
-                            /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
-                            media: {
-                                /**
-                                 * @description URL of the media.
-                                 * @example https://example.com/a.jpg
-                                 */
-                                url: string | null;
-                                /**
-                                 * @description Caption.
-                                 * @example null
-                                 */
-                                caption: string | null;
-                                /**
-                                 * @description File name.
-                                 * @example null
-                                 */
-                                filename: string | null;
-                                /**
-                                 * @description MIME type, when known.
-                                 * @example image/jpeg
-                                 */
-                                mime_type: string | null;
-                                /**
-                                 * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
-                                 * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
-                                 */
-                                download_url: string;
-                            } | null;
-                            /**
-                             * @description Files that came with the message (email attachments), kept with it.
-                             * @example []
-                             */
-                            attachments: {
-                                /**
-                                 * @description Attachment id.
-                                 * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                id: string;
-                                /**
-                                 * @description File name, as sent.
-                                 * @example invoice.pdf
-                                 */
-                                filename: string | null;
-                                /**
-                                 * @description MIME type.
-                                 * @example application/pdf
-                                 */
-                                mime_type: string;
-                                /**
-                                 * @description Size in bytes.
-                                 * @example 48213
-                                 */
-                                size: number;
-                                /**
-                                 * @description MIME Content-ID (inline images).
-                                 * @example null
-                                 */
-                                content_id: string | null;
-                                /**
-                                 * @description Where to get the file through Parley (same API key).
-                                 * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                download_url: string;
-                            }[];
-                            /**
-                             * @description Interactive content (buttons or list), or the customer's choice.
-                             * @example null
-                             */
-                            interactive: {
-                                [key: string]: unknown;
-                            } | null;
-                            /**
-                             * @description Recipient address.
-                             * @example +919876543210
-                             */
-                            to: string;
-                            /**
-                             * @description Sender address.
-                             * @example +14155550123
-                             */
-                            from: string;
-                            /**
-                             * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
-                             * @example queued
-                             * @enum {string}
-                             */
-                            status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
-                            /** @description Why it failed (status failed). */
-                            error: {
-                                /**
-                                 * @description Error code.
-                                 * @example whatsapp_outside_24h_window
-                                 */
-                                code: string;
-                                /**
-                                 * @description What went wrong.
-                                 * @example Re-engagement message
-                                 */
-                                message: string;
-                            } | null;
-                            /**
-                             * @description The provider's id for it (e.g. a WhatsApp wamid).
-                             * @example wamid.HBgM...
-                             */
-                            provider_message_id: string | null;
-                            /**
-                             * @description When it was accepted for sending (ISO 8601, UTC), or null.
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            queued_at: string | null;
-                            /**
-                             * @description When the provider accepted it (ISO 8601, UTC), or null.
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            sent_at: string | null;
-                            /**
-                             * @description When it reached the device (ISO 8601, UTC), or null.
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            delivered_at: string | null;
-                            /**
-                             * @description When the customer read it (ISO 8601, UTC), or null.
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            read_at: string | null;
-                            /**
-                             * @description When it failed (ISO 8601, UTC), or null.
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            failed_at: string | null;
-                        }[];
-                        /** @description Pagination. */
-                        meta: {
-                            /**
-                             * @description Items matching the filters, across all pages.
-                             * @example 248
-                             */
-                            total: number;
-                            /**
-                             * @description This page, from 1.
-                             * @example 1
-                             */
-                            page: number;
-                            /**
-                             * @description Items per page.
-                             * @example 20
-                             */
-                            per_page: number;
-                            /**
-                             * @description Number of pages.
-                             * @example 13
-                             */
-                            total_pages: number;
-                        };
-                    };
-                };
-            };
-            /** @description Error: `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "validation_failed",
-                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthorized",
-                     *         "message": "No API key, an unknown key, or a revoked key.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `forbidden`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "The key is valid but lacks the scope this route needs.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "The request body is larger than the configured limit.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unsupported_media_type",
-                     *         "message": "The Content-Type is not one this route accepts.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited`. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "rate_limited",
-                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal_error`. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "service_unavailable",
-                     *         "message": "A dependency (the database) is not reachable; retry later.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    post_conversations_by_id_reply: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
-                 * @example order-1042-confirmation
-                 */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /**
-                 * @description Identifier (`conv_` prefix).
-                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "text": "Haan ji, hum Sunday ko 10 se 7 khule hain."
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description What kind of message (see POST /v1/messages). `note` is a private note for the team: stored in the thread with `text`, never sent to the customer and never read by the AI.
-                     * @example text
-                     * @enum {string}
-                     */
-                    type?: "text" | "template" | "image" | "document" | "audio" | "video" | "interactive" | "note";
-                    /**
-                     * @description The text, when type is text (at most 4,096 characters; alone, it sets type text).
-                     * @example Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.
-                     */
-                    text?: string;
-                    /** @description The template, when type is template (alone, it sets type template). */
-                    template?: {
-                        /**
-                         * @description Name of an approved template.
-                         * @example appointment_reminder
-                         */
-                        name: string;
-                        /**
-                         * @description Language code of the template (optional when the name exists in one language only).
-                         * @example en
-                         */
-                        language?: string;
-                        /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
-                        variables?: (string | number)[] | {
-                            [key: string]: string | number;
-                        };
-                        /** @description Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name). */
-                        header?: {
-                            /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                            variables: (string | number)[] | {
-                                [key: string]: string | number;
-                            };
-                        };
-                        /** @description Values for URL buttons with a placeholder in their URL. */
-                        buttons?: {
-                            /**
-                             * @description Position of the button in the template's buttons (from 0).
-                             * @example 0
-                             */
-                            index: number;
-                            /** @description Value for the URL button's placeholder (the end of its URL). */
-                            variables: (string | number)[] | {
-                                [key: string]: string | number;
-                            };
-                        }[];
-                    };
-                    /** @description The image, when type is image (alone, it sets type image). */
-                    image?: {
-                        /**
-                         * @description Public http(s) URL of the image.
-                         * @example https://example.com/files/image.bin
-                         */
-                        url: string;
-                        /**
-                         * @description Caption (at most 1,024 characters; not for audio).
-                         * @example Your invoice for May
-                         */
-                        caption?: string;
-                        /**
-                         * @description File name shown to the recipient (documents only).
-                         * @example invoice.pdf
-                         */
-                        filename?: string;
-                    };
-                    /** @description The document, when type is document (alone, it sets type document). */
-                    document?: {
-                        /**
-                         * @description Public http(s) URL of the document.
-                         * @example https://example.com/files/document.bin
-                         */
-                        url: string;
-                        /**
-                         * @description Caption (at most 1,024 characters; not for audio).
-                         * @example Your invoice for May
-                         */
-                        caption?: string;
-                        /**
-                         * @description File name shown to the recipient (documents only).
-                         * @example invoice.pdf
-                         */
-                        filename?: string;
-                    };
-                    /** @description The audio, when type is audio (alone, it sets type audio). */
-                    audio?: {
-                        /**
-                         * @description Public http(s) URL of the audio.
-                         * @example https://example.com/files/audio.bin
-                         */
-                        url: string;
-                        /**
-                         * @description Caption (at most 1,024 characters; not for audio).
-                         * @example Your invoice for May
-                         */
-                        caption?: string;
-                        /**
-                         * @description File name shown to the recipient (documents only).
-                         * @example invoice.pdf
-                         */
-                        filename?: string;
-                    };
-                    /** @description The video, when type is video (alone, it sets type video). */
-                    video?: {
-                        /**
-                         * @description Public http(s) URL of the video.
-                         * @example https://example.com/files/video.bin
-                         */
-                        url: string;
-                        /**
-                         * @description Caption (at most 1,024 characters; not for audio).
-                         * @example Your invoice for May
-                         */
-                        caption?: string;
-                        /**
-                         * @description File name shown to the recipient (documents only).
-                         * @example invoice.pdf
-                         */
-                        filename?: string;
-                    };
-                    /** @description Interactive content (WhatsApp only), when type is interactive (alone, it sets type interactive). */
-                    interactive?: {
-                        /**
-                         * @description Reply buttons (up to 3) or a list (up to 10 rows).
-                         * @example button
-                         * @enum {string}
-                         */
-                        type: "button" | "list";
-                        /**
-                         * @description Body text (at most 1,024 characters).
-                         * @example Which time suits you?
-                         */
-                        body: string;
-                        /**
-                         * @description Header text (at most 60 characters).
-                         * @example Booking
-                         */
-                        header?: string;
-                        /**
-                         * @description Footer text (at most 60 characters).
-                         * @example Glow Salon
-                         */
-                        footer?: string;
-                        /** @description Reply buttons (type button). */
-                        buttons?: {
-                            /**
-                             * @description Returned when the customer taps it.
-                             * @example slot_3pm
-                             */
-                            id: string;
-                            /**
-                             * @description Button label (at most 20 characters).
-                             * @example 3 pm
-                             */
-                            title: string;
-                        }[];
-                        /** @description The list (type list). */
-                        list?: {
-                            /**
-                             * @description Label of the button that opens the list (at most 20 characters).
-                             * @example Choose a slot
-                             */
-                            button: string;
-                            /** @description Sections of the list. */
-                            sections: {
-                                /**
-                                 * @description Section title (at most 24 characters).
-                                 * @example Morning
-                                 */
-                                title?: string;
-                                /** @description Rows of the section. */
-                                rows: {
-                                    /**
-                                     * @description Returned when the customer picks it.
-                                     * @example slot_10am
-                                     */
-                                    id: string;
-                                    /**
-                                     * @description Row title (at most 24 characters).
-                                     * @example 10 am
-                                     */
-                                    title: string;
-                                    /**
-                                     * @description Row description (at most 72 characters).
-                                     * @example With Priya
-                                     */
-                                    description?: string;
-                                }[];
-                            }[];
-                        };
-                    };
-                    /**
-                     * @description The text of the reply, as Devotel Orbit sends it (`{"body": "..."}`): the same as `text`. Give one of `text` and `body`.
-                     * @example Thanks — I just refunded that order.
-                     */
-                    body?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Success. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *       "object": "message",
-                     *       "livemode": false,
-                     *       "created_at": "2026-05-10T08:23:41.000Z",
-                     *       "updated_at": "2026-05-10T08:23:41.000Z",
-                     *       "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *       "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *       "direction": "outbound",
-                     *       "sender": {
-                     *         "type": "api_key",
-                     *         "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       },
-                     *       "type": "text",
-                     *       "text": "Namaste!",
-                     *       "template": {
-                     *         "name": "appointment_reminder",
-                     *         "language": "en",
-                     *         "variables": [
-                     *           "Ava"
-                     *         ]
-                     *       },
-                     *       "media": {
-                     *         "url": "https://example.com/a.jpg",
-                     *         "caption": null,
-                     *         "filename": null,
-                     *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
-                     *       },
-                     *       "attachments": [],
-                     *       "interactive": null,
-                     *       "to": "+919876543210",
-                     *       "from": "+14155550123",
-                     *       "status": "queued",
-                     *       "error": {
-                     *         "code": "whatsapp_outside_24h_window",
-                     *         "message": "Re-engagement message"
-                     *       },
-                     *       "provider_message_id": "wamid.HBgM...",
-                     *       "queued_at": "2026-05-10T08:23:41.000Z",
-                     *       "sent_at": "2026-05-10T08:23:41.000Z",
-                     *       "delivered_at": "2026-05-10T08:23:41.000Z",
-                     *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z"
-                     *     }
-                     */
-                    "application/json": {
-                        /**
-                         * @description Unique identifier of the message.
-                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                         */
-                        id: string;
-                        /**
-                         * @description The type of this object.
-                         * @example message
-                         * @constant
-                         */
-                        object: "message";
-                        /**
-                         * @description True for live-mode objects, false for test-mode ones.
-                         * @example false
-                         */
-                        livemode: boolean;
-                        /**
-                         * @description When it was created (ISO 8601, UTC).
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * @description When it last changed (ISO 8601, UTC).
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        updated_at: string;
-                        /**
-                         * @description The conversation the message belongs to.
-                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                         */
-                        conversation_id: string;
-                        /**
-                         * @description The channel it went out or came in on.
-                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                         */
-                        channel_id: string;
-                        /**
-                         * @description Inbound from the customer, or outbound to them.
-                         * @example outbound
-                         * @enum {string}
-                         */
-                        direction: "inbound" | "outbound";
-                        /** @description Who wrote the message. */
-                        sender: {
-                            /**
-                             * @description Who wrote it.
-                             * @example api_key
-                             * @enum {string}
-                             */
-                            type: "customer" | "ai" | "user" | "api_key" | "system";
-                            /**
-                             * @description Id of the key, user, agent or contact that wrote it.
-                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                             */
-                            id: string | null;
-                        };
-                        /**
-                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
-                         * @example text
-                         */
-                        type: string;
-                        /**
-                         * @description Text, caption, rendered template body or a readable rendering of the content.
-                         * @example Namaste!
-                         */
-                        text: string | null;
-                        /** @description The template used, if any. */
-                        template: {
-                            /**
-                             * @description Template name.
-                             * @example appointment_reminder
-                             */
-                            name: string;
-                            /**
-                             * @description Template language.
-                             * @example en
-                             */
-                            language: string;
-                            /**
-                             * @description Values in placeholder order.
-                             * @example [
-                             *       "Ava"
-                             *     ]
-                             */
-                            variables: string[];
-                        } | null;
-                        /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
-                        media: {
-                            /**
-                             * @description URL of the media.
-                             * @example https://example.com/a.jpg
-                             */
-                            url: string | null;
-                            /**
-                             * @description Caption.
-                             * @example null
-                             */
-                            caption: string | null;
-                            /**
-                             * @description File name.
-                             * @example null
-                             */
-                            filename: string | null;
-                            /**
-                             * @description MIME type, when known.
-                             * @example image/jpeg
-                             */
-                            mime_type: string | null;
-                            /**
-                             * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
-                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
-                             */
-                            download_url: string;
-                        } | null;
-                        /**
-                         * @description Files that came with the message (email attachments), kept with it.
-                         * @example []
-                         */
-                        attachments: {
-                            /**
-                             * @description Attachment id.
-                             * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                             */
-                            id: string;
-                            /**
-                             * @description File name, as sent.
-                             * @example invoice.pdf
-                             */
-                            filename: string | null;
-                            /**
-                             * @description MIME type.
-                             * @example application/pdf
-                             */
-                            mime_type: string;
-                            /**
-                             * @description Size in bytes.
-                             * @example 48213
-                             */
-                            size: number;
-                            /**
-                             * @description MIME Content-ID (inline images).
-                             * @example null
-                             */
-                            content_id: string | null;
-                            /**
-                             * @description Where to get the file through Parley (same API key).
-                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                             */
-                            download_url: string;
-                        }[];
-                        /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
-                         * @example null
-                         */
-                        interactive: {
-                            [key: string]: unknown;
-                        } | null;
-                        /**
-                         * @description Recipient address.
-                         * @example +919876543210
-                         */
-                        to: string;
-                        /**
-                         * @description Sender address.
-                         * @example +14155550123
-                         */
-                        from: string;
-                        /**
-                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
-                         * @example queued
-                         * @enum {string}
-                         */
-                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
-                        /** @description Why it failed (status failed). */
-                        error: {
-                            /**
-                             * @description Error code.
-                             * @example whatsapp_outside_24h_window
-                             */
-                            code: string;
-                            /**
-                             * @description What went wrong.
-                             * @example Re-engagement message
-                             */
-                            message: string;
-                        } | null;
-                        /**
-                         * @description The provider's id for it (e.g. a WhatsApp wamid).
-                         * @example wamid.HBgM...
-                         */
-                        provider_message_id: string | null;
-                        /**
-                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        queued_at: string | null;
-                        /**
-                         * @description When the provider accepted it (ISO 8601, UTC), or null.
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        sent_at: string | null;
-                        /**
-                         * @description When it reached the device (ISO 8601, UTC), or null.
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        delivered_at: string | null;
-                        /**
-                         * @description When the customer read it (ISO 8601, UTC), or null.
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        read_at: string | null;
-                        /**
-                         * @description When it failed (ISO 8601, UTC), or null.
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        failed_at: string | null;
-                    };
-                };
-            };
-            /** @description Error: `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "validation_failed",
-                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthorized",
-                     *         "message": "No API key, an unknown key, or a revoked key.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `forbidden`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "The key is valid but lacks the scope this route needs.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `conflict`, `idempotency_conflict`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "conflict",
-                     *         "message": "The request conflicts with the current state (a duplicate, a closed object, a taken slot).",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "The request body is larger than the configured limit.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unsupported_media_type",
-                     *         "message": "The Content-Type is not one this route accepts.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `whatsapp_outside_24h_window`, `template_not_approved`, `contact_opted_out`, `channel_not_configured`. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "whatsapp_outside_24h_window",
-                     *         "message": "Free-form WhatsApp content outside the 24-hour customer service window; send an approved template instead.",
                      *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
                      *       }
                      *     }
@@ -21265,11 +20157,25 @@ export interface operations {
                         variables?: (string | number)[] | {
                             [key: string]: string | number;
                         };
-                        /** @description Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name). */
+                        /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
                         header?: {
                             /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                            variables: (string | number)[] | {
+                            variables?: (string | number)[] | {
                                 [key: string]: string | number;
+                            };
+                            /** @description The file of an image, video or document header. */
+                            media?: {
+                                /**
+                                 * Format: uri
+                                 * @description Public https URL of the file.
+                                 * @example https://example.com/menu.jpg
+                                 */
+                                url: string;
+                                /**
+                                 * @description File name shown for a document.
+                                 * @example menu.pdf
+                                 */
+                                filename?: string;
                             };
                         };
                         /** @description Values for URL buttons with a placeholder in their URL. */
@@ -21487,7 +20393,8 @@ export interface operations {
                      *         "caption": null,
                      *         "filename": null,
                      *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
                      *       },
                      *       "attachments": [],
                      *       "interactive": null,
@@ -21503,7 +20410,9 @@ export interface operations {
                      *       "sent_at": "2026-05-10T08:23:41.000Z",
                      *       "delivered_at": "2026-05-10T08:23:41.000Z",
                      *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z"
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
                      *     }
                      */
                     "application/json": {
@@ -21620,6 +20529,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -21658,7 +20583,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -21723,6 +20648,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -21990,11 +20925,25 @@ export interface operations {
                         variables?: (string | number)[] | {
                             [key: string]: string | number;
                         };
-                        /** @description Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name). */
+                        /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
                         header?: {
                             /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                            variables: (string | number)[] | {
+                            variables?: (string | number)[] | {
                                 [key: string]: string | number;
+                            };
+                            /** @description The file of an image, video or document header. */
+                            media?: {
+                                /**
+                                 * Format: uri
+                                 * @description Public https URL of the file.
+                                 * @example https://example.com/menu.jpg
+                                 */
+                                url: string;
+                                /**
+                                 * @description File name shown for a document.
+                                 * @example menu.pdf
+                                 */
+                                filename?: string;
                             };
                         };
                         /** @description Values for URL buttons with a placeholder in their URL. */
@@ -22207,7 +21156,8 @@ export interface operations {
                      *         "caption": null,
                      *         "filename": null,
                      *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
                      *       },
                      *       "attachments": [],
                      *       "interactive": null,
@@ -22223,7 +21173,9 @@ export interface operations {
                      *       "sent_at": "2026-05-10T08:23:41.000Z",
                      *       "delivered_at": "2026-05-10T08:23:41.000Z",
                      *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z"
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
                      *     }
                      */
                     "application/json": {
@@ -22340,6 +21292,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -22378,7 +21346,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -22443,6 +21411,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -22695,7 +21673,8 @@ export interface operations {
                      *         "caption": null,
                      *         "filename": null,
                      *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
                      *       },
                      *       "attachments": [],
                      *       "interactive": null,
@@ -22711,7 +21690,9 @@ export interface operations {
                      *       "sent_at": "2026-05-10T08:23:41.000Z",
                      *       "delivered_at": "2026-05-10T08:23:41.000Z",
                      *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z"
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
                      *     }
                      */
                     "application/json": {
@@ -22828,6 +21809,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -22866,7 +21863,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -22931,6 +21928,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -23513,6 +22520,22 @@ export interface operations {
                                  * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                                  */
                                 download_url: string;
+                                /**
+                                 * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                                 * @example null
+                                 */
+                                download_error?: {
+                                    /**
+                                     * @description Why.
+                                     * @example media_too_large
+                                     */
+                                    code: string;
+                                    /**
+                                     * @description What happened.
+                                     * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                     */
+                                    message: string;
+                                } | null;
                             } | null;
                             /**
                              * @description Files that came with the message (email attachments), kept with it.
@@ -23551,7 +22574,7 @@ export interface operations {
                                 download_url: string;
                             }[];
                             /**
-                             * @description Interactive content (buttons or list), or the customer's choice.
+                             * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                              * @example null
                              */
                             interactive: {
@@ -23616,6 +22639,16 @@ export interface operations {
                              * @example 2026-05-10T08:23:41.000Z
                              */
                             failed_at: string | null;
+                            /**
+                             * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            edited_at: string | null;
+                            /**
+                             * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            deleted_at: string | null;
                         } | null;
                         /**
                          * @description Its conversation.
@@ -23941,21 +22974,21 @@ export interface operations {
                              */
                             body: string;
                             /**
-                             * @description Text header.
+                             * @description Header: text, or a media kind whose file each send gives.
                              * @example null
                              */
                             header: {
                                 /**
                                  * @description Header kind.
                                  * @example text
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                type: "text";
+                                type: "text" | "image" | "video" | "document";
                                 /**
-                                 * @description Header text.
+                                 * @description Header text (text headers).
                                  * @example Reminder
                                  */
-                                text: string;
+                                text?: string;
                             } | null;
                             /**
                              * @description Footer.
@@ -24226,8 +23259,8 @@ export interface operations {
                      * @example Hi {{1}}, your appointment is on {{2}}.
                      */
                     body: string;
-                    /** @description Optional text header. */
-                    header?: {
+                    /** @description Optional header: text, or an image, video or document (then `examples.header_handle` is required: Meta reviews the template on that sample). */
+                    header?: ({
                         /**
                          * @description Header kind.
                          * @example text
@@ -24239,7 +23272,14 @@ export interface operations {
                          * @example Reminder
                          */
                         text: string;
-                    } | null;
+                    } | {
+                        /**
+                         * @description A media header: the file is given with each send (`template.header.media`).
+                         * @example image
+                         * @enum {string}
+                         */
+                        type: "image" | "video" | "document";
+                    }) | null;
                     /**
                      * @description Optional footer.
                      * @example Reply STOP to opt out
@@ -24293,6 +23333,11 @@ export interface operations {
                              */
                             value: string;
                         }[];
+                        /**
+                         * @description A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file.
+                         * @example 4::aW1hZ2UvanBlZw==:ARb_sample_handle
+                         */
+                        header_handle?: string;
                     };
                 };
             };
@@ -24375,21 +23420,21 @@ export interface operations {
                          */
                         body: string;
                         /**
-                         * @description Text header.
+                         * @description Header: text, or a media kind whose file each send gives.
                          * @example null
                          */
                         header: {
                             /**
                              * @description Header kind.
                              * @example text
-                             * @constant
+                             * @enum {string}
                              */
-                            type: "text";
+                            type: "text" | "image" | "video" | "document";
                             /**
-                             * @description Header text.
+                             * @description Header text (text headers).
                              * @example Reminder
                              */
-                            text: string;
+                            text?: string;
                         } | null;
                         /**
                          * @description Footer.
@@ -24700,21 +23745,21 @@ export interface operations {
                          */
                         body: string;
                         /**
-                         * @description Text header.
+                         * @description Header: text, or a media kind whose file each send gives.
                          * @example null
                          */
                         header: {
                             /**
                              * @description Header kind.
                              * @example text
-                             * @constant
+                             * @enum {string}
                              */
-                            type: "text";
+                            type: "text" | "image" | "video" | "document";
                             /**
-                             * @description Header text.
+                             * @description Header text (text headers).
                              * @example Reminder
                              */
-                            text: string;
+                            text?: string;
                         } | null;
                         /**
                          * @description Footer.
@@ -25145,8 +24190,8 @@ export interface operations {
                      * @example Hi {{1}}, your appointment is on {{2}}.
                      */
                     body?: string;
-                    /** @description Optional text header. */
-                    header?: {
+                    /** @description Optional header: text, or an image, video or document (then `examples.header_handle` is required: Meta reviews the template on that sample). */
+                    header?: ({
                         /**
                          * @description Header kind.
                          * @example text
@@ -25158,7 +24203,14 @@ export interface operations {
                          * @example Reminder
                          */
                         text: string;
-                    } | null;
+                    } | {
+                        /**
+                         * @description A media header: the file is given with each send (`template.header.media`).
+                         * @example image
+                         * @enum {string}
+                         */
+                        type: "image" | "video" | "document";
+                    }) | null;
                     /**
                      * @description Optional footer.
                      * @example Reply STOP to opt out
@@ -25212,6 +24264,11 @@ export interface operations {
                              */
                             value: string;
                         }[];
+                        /**
+                         * @description A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file.
+                         * @example 4::aW1hZ2UvanBlZw==:ARb_sample_handle
+                         */
+                        header_handle?: string;
                     };
                     /**
                      * @description Test mode only: set the review status to rehearse it.
@@ -25300,21 +24357,21 @@ export interface operations {
                          */
                         body: string;
                         /**
-                         * @description Text header.
+                         * @description Header: text, or a media kind whose file each send gives.
                          * @example null
                          */
                         header: {
                             /**
                              * @description Header kind.
                              * @example text
-                             * @constant
+                             * @enum {string}
                              */
-                            type: "text";
+                            type: "text" | "image" | "video" | "document";
                             /**
-                             * @description Header text.
+                             * @description Header text (text headers).
                              * @example Reminder
                              */
-                            text: string;
+                            text?: string;
                         } | null;
                         /**
                          * @description Footer.
@@ -25470,6 +24527,1296 @@ export interface operations {
                      *       "error": {
                      *         "code": "unsupported_media_type",
                      *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_conversations_by_id_messages: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description asc: oldest first (default); desc: newest first.
+                 * @example desc
+                 */
+                order?: "asc" | "desc";
+                /**
+                 * @description Only messages older than this one.
+                 * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                before?: string;
+                /**
+                 * @description Only messages newer than this one.
+                 * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                after?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "object": "message",
+                     *           "livemode": false,
+                     *           "created_at": "2026-05-10T08:23:41.000Z",
+                     *           "updated_at": "2026-05-10T08:23:41.000Z",
+                     *           "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "direction": "outbound",
+                     *           "sender": {
+                     *             "type": "api_key",
+                     *             "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *           },
+                     *           "type": "text",
+                     *           "text": "Namaste!",
+                     *           "template": {
+                     *             "name": "appointment_reminder",
+                     *             "language": "en",
+                     *             "variables": [
+                     *               "Ava"
+                     *             ]
+                     *           },
+                     *           "media": {
+                     *             "url": "https://example.com/a.jpg",
+                     *             "caption": null,
+                     *             "filename": null,
+                     *             "mime_type": "image/jpeg",
+                     *             "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *             "download_error": null
+                     *           },
+                     *           "attachments": [],
+                     *           "interactive": null,
+                     *           "to": "+919876543210",
+                     *           "from": "+14155550123",
+                     *           "status": "queued",
+                     *           "error": {
+                     *             "code": "whatsapp_outside_24h_window",
+                     *             "message": "Re-engagement message"
+                     *           },
+                     *           "provider_message_id": "wamid.HBgM...",
+                     *           "queued_at": "2026-05-10T08:23:41.000Z",
+                     *           "sent_at": "2026-05-10T08:23:41.000Z",
+                     *           "delivered_at": "2026-05-10T08:23:41.000Z",
+                     *           "read_at": "2026-05-10T08:23:41.000Z",
+                     *           "failed_at": "2026-05-10T08:23:41.000Z",
+                     *           "edited_at": "2026-05-10T08:23:41.000Z",
+                     *           "deleted_at": "2026-05-10T08:23:41.000Z"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "total": 248,
+                     *         "page": 1,
+                     *         "per_page": 20,
+                     *         "total_pages": 13
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the message.
+                             * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example message
+                             * @constant
+                             */
+                            object: "message";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description The conversation the message belongs to.
+                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            conversation_id: string;
+                            /**
+                             * @description The channel it went out or came in on.
+                             * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            channel_id: string;
+                            /**
+                             * @description Inbound from the customer, or outbound to them.
+                             * @example outbound
+                             * @enum {string}
+                             */
+                            direction: "inbound" | "outbound";
+                            /** @description Who wrote the message. */
+                            sender: {
+                                /**
+                                 * @description Who wrote it.
+                                 * @example api_key
+                                 * @enum {string}
+                                 */
+                                type: "customer" | "ai" | "user" | "api_key" | "system";
+                                /**
+                                 * @description Id of the key, user, agent or contact that wrote it.
+                                 * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            };
+                            /**
+                             * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
+                             * @example text
+                             */
+                            type: string;
+                            /**
+                             * @description Text, caption, rendered template body or a readable rendering of the content.
+                             * @example Namaste!
+                             */
+                            text: string | null;
+                            /** @description The template used, if any. */
+                            template: {
+                                /**
+                                 * @description Template name.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Template language.
+                                 * @example en
+                                 */
+                                language: string;
+                                /**
+                                 * @description Values in placeholder order.
+                                 * @example [
+                                 *       "Ava"
+                                 *     ]
+                                 */
+                                variables: string[];
+                            } | null;
+                            /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
+                            media: {
+                                /**
+                                 * @description URL of the media.
+                                 * @example https://example.com/a.jpg
+                                 */
+                                url: string | null;
+                                /**
+                                 * @description Caption.
+                                 * @example null
+                                 */
+                                caption: string | null;
+                                /**
+                                 * @description File name.
+                                 * @example null
+                                 */
+                                filename: string | null;
+                                /**
+                                 * @description MIME type, when known.
+                                 * @example image/jpeg
+                                 */
+                                mime_type: string | null;
+                                /**
+                                 * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
+                                 * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
+                                 */
+                                download_url: string;
+                                /**
+                                 * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                                 * @example null
+                                 */
+                                download_error?: {
+                                    /**
+                                     * @description Why.
+                                     * @example media_too_large
+                                     */
+                                    code: string;
+                                    /**
+                                     * @description What happened.
+                                     * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                     */
+                                    message: string;
+                                } | null;
+                            } | null;
+                            /**
+                             * @description Files that came with the message (email attachments), kept with it.
+                             * @example []
+                             */
+                            attachments: {
+                                /**
+                                 * @description Attachment id.
+                                 * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                                /**
+                                 * @description File name, as sent.
+                                 * @example invoice.pdf
+                                 */
+                                filename: string | null;
+                                /**
+                                 * @description MIME type.
+                                 * @example application/pdf
+                                 */
+                                mime_type: string;
+                                /**
+                                 * @description Size in bytes.
+                                 * @example 48213
+                                 */
+                                size: number;
+                                /**
+                                 * @description MIME Content-ID (inline images).
+                                 * @example null
+                                 */
+                                content_id: string | null;
+                                /**
+                                 * @description Where to get the file through Parley (same API key).
+                                 * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                download_url: string;
+                            }[];
+                            /**
+                             * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
+                             * @example null
+                             */
+                            interactive: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Recipient address.
+                             * @example +919876543210
+                             */
+                            to: string;
+                            /**
+                             * @description Sender address.
+                             * @example +14155550123
+                             */
+                            from: string;
+                            /**
+                             * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
+                             * @example queued
+                             * @enum {string}
+                             */
+                            status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                            /** @description Why it failed (status failed). */
+                            error: {
+                                /**
+                                 * @description Error code.
+                                 * @example whatsapp_outside_24h_window
+                                 */
+                                code: string;
+                                /**
+                                 * @description What went wrong.
+                                 * @example Re-engagement message
+                                 */
+                                message: string;
+                            } | null;
+                            /**
+                             * @description The provider's id for it (e.g. a WhatsApp wamid).
+                             * @example wamid.HBgM...
+                             */
+                            provider_message_id: string | null;
+                            /**
+                             * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            queued_at: string | null;
+                            /**
+                             * @description When the provider accepted it (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            sent_at: string | null;
+                            /**
+                             * @description When it reached the device (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            delivered_at: string | null;
+                            /**
+                             * @description When the customer read it (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            read_at: string | null;
+                            /**
+                             * @description When it failed (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            failed_at: string | null;
+                            /**
+                             * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            edited_at: string | null;
+                            /**
+                             * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            deleted_at: string | null;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_by_id_reply: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "text": "Haan ji, hum Sunday ko 10 se 7 khule hain."
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description What kind of message (see POST /v1/messages). `note` is a private note for the team: stored in the thread with `text`, never sent to the customer and never read by the AI.
+                     * @example text
+                     * @enum {string}
+                     */
+                    type?: "text" | "template" | "image" | "document" | "audio" | "video" | "interactive" | "note";
+                    /**
+                     * @description The text, when type is text (at most 4,096 characters; alone, it sets type text).
+                     * @example Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.
+                     */
+                    text?: string;
+                    /** @description The template, when type is template (alone, it sets type template). */
+                    template?: {
+                        /**
+                         * @description Name of an approved template.
+                         * @example appointment_reminder
+                         */
+                        name: string;
+                        /**
+                         * @description Language code of the template (optional when the name exists in one language only).
+                         * @example en
+                         */
+                        language?: string;
+                        /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
+                        variables?: (string | number)[] | {
+                            [key: string]: string | number;
+                        };
+                        /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                        header?: {
+                            /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
+                            variables?: (string | number)[] | {
+                                [key: string]: string | number;
+                            };
+                            /** @description The file of an image, video or document header. */
+                            media?: {
+                                /**
+                                 * Format: uri
+                                 * @description Public https URL of the file.
+                                 * @example https://example.com/menu.jpg
+                                 */
+                                url: string;
+                                /**
+                                 * @description File name shown for a document.
+                                 * @example menu.pdf
+                                 */
+                                filename?: string;
+                            };
+                        };
+                        /** @description Values for URL buttons with a placeholder in their URL. */
+                        buttons?: {
+                            /**
+                             * @description Position of the button in the template's buttons (from 0).
+                             * @example 0
+                             */
+                            index: number;
+                            /** @description Value for the URL button's placeholder (the end of its URL). */
+                            variables: (string | number)[] | {
+                                [key: string]: string | number;
+                            };
+                        }[];
+                    };
+                    /** @description The image, when type is image (alone, it sets type image). */
+                    image?: {
+                        /**
+                         * @description Public http(s) URL of the image.
+                         * @example https://example.com/files/image.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The document, when type is document (alone, it sets type document). */
+                    document?: {
+                        /**
+                         * @description Public http(s) URL of the document.
+                         * @example https://example.com/files/document.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The audio, when type is audio (alone, it sets type audio). */
+                    audio?: {
+                        /**
+                         * @description Public http(s) URL of the audio.
+                         * @example https://example.com/files/audio.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The video, when type is video (alone, it sets type video). */
+                    video?: {
+                        /**
+                         * @description Public http(s) URL of the video.
+                         * @example https://example.com/files/video.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description Interactive content (WhatsApp only), when type is interactive (alone, it sets type interactive). */
+                    interactive?: {
+                        /**
+                         * @description Reply buttons (up to 3) or a list (up to 10 rows).
+                         * @example button
+                         * @enum {string}
+                         */
+                        type: "button" | "list";
+                        /**
+                         * @description Body text (at most 1,024 characters).
+                         * @example Which time suits you?
+                         */
+                        body: string;
+                        /**
+                         * @description Header text (at most 60 characters).
+                         * @example Booking
+                         */
+                        header?: string;
+                        /**
+                         * @description Footer text (at most 60 characters).
+                         * @example Glow Salon
+                         */
+                        footer?: string;
+                        /** @description Reply buttons (type button). */
+                        buttons?: {
+                            /**
+                             * @description Returned when the customer taps it.
+                             * @example slot_3pm
+                             */
+                            id: string;
+                            /**
+                             * @description Button label (at most 20 characters).
+                             * @example 3 pm
+                             */
+                            title: string;
+                        }[];
+                        /** @description The list (type list). */
+                        list?: {
+                            /**
+                             * @description Label of the button that opens the list (at most 20 characters).
+                             * @example Choose a slot
+                             */
+                            button: string;
+                            /** @description Sections of the list. */
+                            sections: {
+                                /**
+                                 * @description Section title (at most 24 characters).
+                                 * @example Morning
+                                 */
+                                title?: string;
+                                /** @description Rows of the section. */
+                                rows: {
+                                    /**
+                                     * @description Returned when the customer picks it.
+                                     * @example slot_10am
+                                     */
+                                    id: string;
+                                    /**
+                                     * @description Row title (at most 24 characters).
+                                     * @example 10 am
+                                     */
+                                    title: string;
+                                    /**
+                                     * @description Row description (at most 72 characters).
+                                     * @example With Priya
+                                     */
+                                    description?: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                    /**
+                     * @description The text of the reply, as Devotel Orbit sends it (`{"body": "..."}`): the same as `text`. Give one of `text` and `body`.
+                     * @example Thanks — I just refunded that order.
+                     */
+                    body?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "message",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "direction": "outbound",
+                     *       "sender": {
+                     *         "type": "api_key",
+                     *         "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       },
+                     *       "type": "text",
+                     *       "text": "Namaste!",
+                     *       "template": {
+                     *         "name": "appointment_reminder",
+                     *         "language": "en",
+                     *         "variables": [
+                     *           "Ava"
+                     *         ]
+                     *       },
+                     *       "media": {
+                     *         "url": "https://example.com/a.jpg",
+                     *         "caption": null,
+                     *         "filename": null,
+                     *         "mime_type": "image/jpeg",
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
+                     *       },
+                     *       "attachments": [],
+                     *       "interactive": null,
+                     *       "to": "+919876543210",
+                     *       "from": "+14155550123",
+                     *       "status": "queued",
+                     *       "error": {
+                     *         "code": "whatsapp_outside_24h_window",
+                     *         "message": "Re-engagement message"
+                     *       },
+                     *       "provider_message_id": "wamid.HBgM...",
+                     *       "queued_at": "2026-05-10T08:23:41.000Z",
+                     *       "sent_at": "2026-05-10T08:23:41.000Z",
+                     *       "delivered_at": "2026-05-10T08:23:41.000Z",
+                     *       "read_at": "2026-05-10T08:23:41.000Z",
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the message.
+                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example message
+                         * @constant
+                         */
+                        object: "message";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The conversation the message belongs to.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /**
+                         * @description The channel it went out or came in on.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /**
+                         * @description Inbound from the customer, or outbound to them.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /** @description Who wrote the message. */
+                        sender: {
+                            /**
+                             * @description Who wrote it.
+                             * @example api_key
+                             * @enum {string}
+                             */
+                            type: "customer" | "ai" | "user" | "api_key" | "system";
+                            /**
+                             * @description Id of the key, user, agent or contact that wrote it.
+                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string | null;
+                        };
+                        /**
+                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
+                         * @example text
+                         */
+                        type: string;
+                        /**
+                         * @description Text, caption, rendered template body or a readable rendering of the content.
+                         * @example Namaste!
+                         */
+                        text: string | null;
+                        /** @description The template used, if any. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description Values in placeholder order.
+                             * @example [
+                             *       "Ava"
+                             *     ]
+                             */
+                            variables: string[];
+                        } | null;
+                        /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
+                        media: {
+                            /**
+                             * @description URL of the media.
+                             * @example https://example.com/a.jpg
+                             */
+                            url: string | null;
+                            /**
+                             * @description Caption.
+                             * @example null
+                             */
+                            caption: string | null;
+                            /**
+                             * @description File name.
+                             * @example null
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type, when known.
+                             * @example image/jpeg
+                             */
+                            mime_type: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
+                             */
+                            download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
+                        } | null;
+                        /**
+                         * @description Files that came with the message (email attachments), kept with it.
+                         * @example []
+                         */
+                        attachments: {
+                            /**
+                             * @description Attachment id.
+                             * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description File name, as sent.
+                             * @example invoice.pdf
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type.
+                             * @example application/pdf
+                             */
+                            mime_type: string;
+                            /**
+                             * @description Size in bytes.
+                             * @example 48213
+                             */
+                            size: number;
+                            /**
+                             * @description MIME Content-ID (inline images).
+                             * @example null
+                             */
+                            content_id: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key).
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            download_url: string;
+                        }[];
+                        /**
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
+                         * @example null
+                         */
+                        interactive: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Recipient address.
+                         * @example +919876543210
+                         */
+                        to: string;
+                        /**
+                         * @description Sender address.
+                         * @example +14155550123
+                         */
+                        from: string;
+                        /**
+                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
+                         * @example queued
+                         * @enum {string}
+                         */
+                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                        /** @description Why it failed (status failed). */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example whatsapp_outside_24h_window
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Re-engagement message
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description The provider's id for it (e.g. a WhatsApp wamid).
+                         * @example wamid.HBgM...
+                         */
+                        provider_message_id: string | null;
+                        /**
+                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string | null;
+                        /**
+                         * @description When the provider accepted it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        sent_at: string | null;
+                        /**
+                         * @description When it reached the device (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        delivered_at: string | null;
+                        /**
+                         * @description When the customer read it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        read_at: string | null;
+                        /**
+                         * @description When it failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`, `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "The request conflicts with the current state (a duplicate, a closed object, a taken slot).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `whatsapp_outside_24h_window`, `template_not_approved`, `contact_opted_out`, `channel_not_configured`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "whatsapp_outside_24h_window",
+                     *         "message": "Free-form WhatsApp content outside the 24-hour customer service window; send an approved template instead.",
                      *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
                      *       }
                      *     }
@@ -39228,7 +39575,7 @@ export interface operations {
                  */
                 limit?: number;
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Only events about this object (its `data.id`).
                  * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -39300,7 +39647,7 @@ export interface operations {
                              * @example message.received
                              * @enum {string}
                              */
-                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                             /**
                              * @description When it happened (ISO 8601, UTC).
                              * @example 2026-05-10T08:23:41.000Z
@@ -39524,7 +39871,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Resume after this event (same as the `Last-Event-ID` header, which wins when both are sent).
                  * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -39748,7 +40095,7 @@ export interface operations {
                          * @example message.received
                          * @enum {string}
                          */
-                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                         /**
                          * @description When it happened (ISO 8601, UTC).
                          * @example 2026-05-10T08:23:41.000Z
@@ -40289,7 +40636,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive, or `["*"]` for all of them. */
-                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description Only events of this agent (their `data.agent_id`); omit for every event.
                      * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -41077,7 +41424,7 @@ export interface operations {
                      */
                     url?: string;
                     /** @description Event types to receive, or `["*"]` for all of them. */
-                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     agent_id?: string | null;
                     description?: string | null;
                     /**
@@ -43158,7 +43505,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive, or `["*"]` for all of them. */
-                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description A note for people reading the list.
                      * @example CRM sync
@@ -55900,7 +56247,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -55916,7 +56264,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -56084,6 +56434,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -56122,7 +56488,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -56187,6 +56553,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -56250,7 +56626,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -56266,7 +56643,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -56434,6 +56813,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -56472,7 +56867,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -56537,6 +56932,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -56600,7 +57005,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -56616,7 +57022,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -56784,6 +57192,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -56822,7 +57246,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -56887,6 +57311,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -56950,7 +57384,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -56966,7 +57401,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -57134,6 +57571,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -57172,7 +57625,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -57237,6 +57690,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -57300,7 +57763,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -57316,7 +57780,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -57484,6 +57950,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -57522,7 +58004,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -57587,6 +58069,774 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_message_edited: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "message.edited",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "message",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "direction": "outbound",
+                 *         "sender": {
+                 *           "type": "api_key",
+                 *           "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         "type": "text",
+                 *         "text": "Namaste!",
+                 *         "template": {
+                 *           "name": "appointment_reminder",
+                 *           "language": "en",
+                 *           "variables": [
+                 *             "Ava"
+                 *           ]
+                 *         },
+                 *         "media": {
+                 *           "url": "https://example.com/a.jpg",
+                 *           "caption": null,
+                 *           "filename": null,
+                 *           "mime_type": "image/jpeg",
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
+                 *         },
+                 *         "attachments": [],
+                 *         "interactive": null,
+                 *         "to": "+919876543210",
+                 *         "from": "+14155550123",
+                 *         "status": "queued",
+                 *         "error": {
+                 *           "code": "whatsapp_outside_24h_window",
+                 *           "message": "Re-engagement message"
+                 *         },
+                 *         "provider_message_id": "wamid.HBgM...",
+                 *         "queued_at": "2026-05-10T08:23:41.000Z",
+                 *         "sent_at": "2026-05-10T08:23:41.000Z",
+                 *         "delivered_at": "2026-05-10T08:23:41.000Z",
+                 *         "read_at": "2026-05-10T08:23:41.000Z",
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "message.edited";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The message's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the message.
+                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example message
+                         * @constant
+                         */
+                        object: "message";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The conversation the message belongs to.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /**
+                         * @description The channel it went out or came in on.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /**
+                         * @description Inbound from the customer, or outbound to them.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /** @description Who wrote the message. */
+                        sender: {
+                            /**
+                             * @description Who wrote it.
+                             * @example api_key
+                             * @enum {string}
+                             */
+                            type: "customer" | "ai" | "user" | "api_key" | "system";
+                            /**
+                             * @description Id of the key, user, agent or contact that wrote it.
+                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string | null;
+                        };
+                        /**
+                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
+                         * @example text
+                         */
+                        type: string;
+                        /**
+                         * @description Text, caption, rendered template body or a readable rendering of the content.
+                         * @example Namaste!
+                         */
+                        text: string | null;
+                        /** @description The template used, if any. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description Values in placeholder order.
+                             * @example [
+                             *       "Ava"
+                             *     ]
+                             */
+                            variables: string[];
+                        } | null;
+                        /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
+                        media: {
+                            /**
+                             * @description URL of the media.
+                             * @example https://example.com/a.jpg
+                             */
+                            url: string | null;
+                            /**
+                             * @description Caption.
+                             * @example null
+                             */
+                            caption: string | null;
+                            /**
+                             * @description File name.
+                             * @example null
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type, when known.
+                             * @example image/jpeg
+                             */
+                            mime_type: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
+                             */
+                            download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
+                        } | null;
+                        /**
+                         * @description Files that came with the message (email attachments), kept with it.
+                         * @example []
+                         */
+                        attachments: {
+                            /**
+                             * @description Attachment id.
+                             * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description File name, as sent.
+                             * @example invoice.pdf
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type.
+                             * @example application/pdf
+                             */
+                            mime_type: string;
+                            /**
+                             * @description Size in bytes.
+                             * @example 48213
+                             */
+                            size: number;
+                            /**
+                             * @description MIME Content-ID (inline images).
+                             * @example null
+                             */
+                            content_id: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key).
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            download_url: string;
+                        }[];
+                        /**
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
+                         * @example null
+                         */
+                        interactive: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Recipient address.
+                         * @example +919876543210
+                         */
+                        to: string;
+                        /**
+                         * @description Sender address.
+                         * @example +14155550123
+                         */
+                        from: string;
+                        /**
+                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
+                         * @example queued
+                         * @enum {string}
+                         */
+                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                        /** @description Why it failed (status failed). */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example whatsapp_outside_24h_window
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Re-engagement message
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description The provider's id for it (e.g. a WhatsApp wamid).
+                         * @example wamid.HBgM...
+                         */
+                        provider_message_id: string | null;
+                        /**
+                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string | null;
+                        /**
+                         * @description When the provider accepted it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        sent_at: string | null;
+                        /**
+                         * @description When it reached the device (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        delivered_at: string | null;
+                        /**
+                         * @description When the customer read it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        read_at: string | null;
+                        /**
+                         * @description When it failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_message_deleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "message.deleted",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "message",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "direction": "outbound",
+                 *         "sender": {
+                 *           "type": "api_key",
+                 *           "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         "type": "text",
+                 *         "text": "Namaste!",
+                 *         "template": {
+                 *           "name": "appointment_reminder",
+                 *           "language": "en",
+                 *           "variables": [
+                 *             "Ava"
+                 *           ]
+                 *         },
+                 *         "media": {
+                 *           "url": "https://example.com/a.jpg",
+                 *           "caption": null,
+                 *           "filename": null,
+                 *           "mime_type": "image/jpeg",
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
+                 *         },
+                 *         "attachments": [],
+                 *         "interactive": null,
+                 *         "to": "+919876543210",
+                 *         "from": "+14155550123",
+                 *         "status": "queued",
+                 *         "error": {
+                 *           "code": "whatsapp_outside_24h_window",
+                 *           "message": "Re-engagement message"
+                 *         },
+                 *         "provider_message_id": "wamid.HBgM...",
+                 *         "queued_at": "2026-05-10T08:23:41.000Z",
+                 *         "sent_at": "2026-05-10T08:23:41.000Z",
+                 *         "delivered_at": "2026-05-10T08:23:41.000Z",
+                 *         "read_at": "2026-05-10T08:23:41.000Z",
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "message.deleted";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The message's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the message.
+                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example message
+                         * @constant
+                         */
+                        object: "message";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The conversation the message belongs to.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /**
+                         * @description The channel it went out or came in on.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /**
+                         * @description Inbound from the customer, or outbound to them.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /** @description Who wrote the message. */
+                        sender: {
+                            /**
+                             * @description Who wrote it.
+                             * @example api_key
+                             * @enum {string}
+                             */
+                            type: "customer" | "ai" | "user" | "api_key" | "system";
+                            /**
+                             * @description Id of the key, user, agent or contact that wrote it.
+                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string | null;
+                        };
+                        /**
+                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
+                         * @example text
+                         */
+                        type: string;
+                        /**
+                         * @description Text, caption, rendered template body or a readable rendering of the content.
+                         * @example Namaste!
+                         */
+                        text: string | null;
+                        /** @description The template used, if any. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description Values in placeholder order.
+                             * @example [
+                             *       "Ava"
+                             *     ]
+                             */
+                            variables: string[];
+                        } | null;
+                        /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
+                        media: {
+                            /**
+                             * @description URL of the media.
+                             * @example https://example.com/a.jpg
+                             */
+                            url: string | null;
+                            /**
+                             * @description Caption.
+                             * @example null
+                             */
+                            caption: string | null;
+                            /**
+                             * @description File name.
+                             * @example null
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type, when known.
+                             * @example image/jpeg
+                             */
+                            mime_type: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
+                             */
+                            download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
+                        } | null;
+                        /**
+                         * @description Files that came with the message (email attachments), kept with it.
+                         * @example []
+                         */
+                        attachments: {
+                            /**
+                             * @description Attachment id.
+                             * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description File name, as sent.
+                             * @example invoice.pdf
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type.
+                             * @example application/pdf
+                             */
+                            mime_type: string;
+                            /**
+                             * @description Size in bytes.
+                             * @example 48213
+                             */
+                            size: number;
+                            /**
+                             * @description MIME Content-ID (inline images).
+                             * @example null
+                             */
+                            content_id: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key).
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            download_url: string;
+                        }[];
+                        /**
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
+                         * @example null
+                         */
+                        interactive: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Recipient address.
+                         * @example +919876543210
+                         */
+                        to: string;
+                        /**
+                         * @description Sender address.
+                         * @example +14155550123
+                         */
+                        from: string;
+                        /**
+                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
+                         * @example queued
+                         * @enum {string}
+                         */
+                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                        /** @description Why it failed (status failed). */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example whatsapp_outside_24h_window
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Re-engagement message
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description The provider's id for it (e.g. a WhatsApp wamid).
+                         * @example wamid.HBgM...
+                         */
+                        provider_message_id: string | null;
+                        /**
+                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string | null;
+                        /**
+                         * @description When the provider accepted it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        sent_at: string | null;
+                        /**
+                         * @description When it reached the device (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        delivered_at: string | null;
+                        /**
+                         * @description When the customer read it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        read_at: string | null;
+                        /**
+                         * @description When it failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -57650,7 +58900,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -57666,7 +58917,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -57834,6 +59087,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -57872,7 +59141,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -57937,6 +59206,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -60286,6 +61565,7 @@ export interface operations {
                  *         "phone": "+919876543210",
                  *         "name": "Asha Rao",
                  *         "email": "asha@example.com",
+                 *         "whatsapp_user_id": null,
                  *         "attributes": {
                  *           "plan": "premium"
                  *         },
@@ -60390,6 +61670,11 @@ export interface operations {
                          */
                         email: string | null;
                         /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
+                        /**
                          * @description Free-form attributes.
                          * @example {
                          *       "plan": "premium"
@@ -60460,6 +61745,7 @@ export interface operations {
                  *         "phone": "+919876543210",
                  *         "name": "Asha Rao",
                  *         "email": "asha@example.com",
+                 *         "whatsapp_user_id": null,
                  *         "attributes": {
                  *           "plan": "premium"
                  *         },
@@ -60564,6 +61850,11 @@ export interface operations {
                          */
                         email: string | null;
                         /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
+                        /**
                          * @description Free-form attributes.
                          * @example {
                          *       "plan": "premium"
@@ -60634,6 +61925,7 @@ export interface operations {
                  *         "phone": "+919876543210",
                  *         "name": "Asha Rao",
                  *         "email": "asha@example.com",
+                 *         "whatsapp_user_id": null,
                  *         "attributes": {
                  *           "plan": "premium"
                  *         },
@@ -60737,6 +62029,11 @@ export interface operations {
                          * @example asha@example.com
                          */
                         email: string | null;
+                        /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
                         /**
                          * @description Free-form attributes.
                          * @example {
@@ -64650,21 +65947,21 @@ export interface operations {
                          */
                         body: string;
                         /**
-                         * @description Text header.
+                         * @description Header: text, or a media kind whose file each send gives.
                          * @example null
                          */
                         header: {
                             /**
                              * @description Header kind.
                              * @example text
-                             * @constant
+                             * @enum {string}
                              */
-                            type: "text";
+                            type: "text" | "image" | "video" | "document";
                             /**
-                             * @description Header text.
+                             * @description Header text (text headers).
                              * @example Reminder
                              */
-                            text: string;
+                            text?: string;
                         } | null;
                         /**
                          * @description Footer.

@@ -1,5 +1,5 @@
 import type { FieldError } from '../../platform/errors.ts';
-import { type ChannelType, type ContentLimits, channelKinds, outboundTypes } from '../channels/kinds.ts';
+import { type ChannelType, type ContentLimits, channelKinds, outboundTypes } from '../channels/index.ts';
 
 export const messageTypes = outboundTypes;
 export type MessageType = (typeof messageTypes)[number];
@@ -28,7 +28,10 @@ export interface TemplateRef {
   name: string;
   language?: string;
   variables?: string[] | Record<string, string | number>;
-  header?: { variables: string[] | Record<string, string | number> };
+  header?: {
+    variables?: string[] | Record<string, string | number>;
+    media?: { url: string; filename?: string };
+  };
   buttons?: Array<{ index: number; variables: string[] | Record<string, string | number> }>;
 }
 

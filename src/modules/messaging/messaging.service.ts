@@ -9,29 +9,28 @@ import { type Page, type PageRequest, paginate } from '../../platform/http/pagin
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { consumeLimit, type PlanLimits } from '../../platform/limits.ts';
-import { invalidAddressMessage, normalizeAddress } from '../channels/address.ts';
-import {
-  ensureSandboxChannel,
-  findChannelForSend,
-  findChannelForSendCached,
-} from '../channels/channels.service.ts';
-import type { ChannelRow } from '../channels/channels.tables.ts';
+import type { ChannelRow } from '../channels/index.ts';
 import {
   type ChannelType,
   channelKinds,
   contactKeyFor,
+  ensureSandboxChannel,
+  findChannelForSend,
+  findChannelForSendCached,
+  invalidAddressMessage,
   isMessagingChannel,
   type MessagingChannelType,
-} from '../channels/kinds.ts';
-import { findOrCreateContact, getContactRow } from '../contacts/contacts.service.ts';
-import type { ContactRow } from '../contacts/contacts.tables.ts';
+  normalizeAddress,
+} from '../channels/index.ts';
+import type { ContactRow } from '../contacts/index.ts';
+import { findOrCreateContact, getContactRow } from '../contacts/index.ts';
 import {
   type ConversationRow,
   findOrCreateConversation,
   getConversationRow,
   reopenInTx,
   windowOpen,
-} from '../conversations/conversations.service.ts';
+} from '../conversations/index.ts';
 import {
   type ContentDraft,
   type ContentInput,
@@ -48,7 +47,7 @@ import {
 } from './content.ts';
 import { sendJob } from './messaging.jobs.ts';
 import type { MessageRow, MessageStatus } from './messaging.tables.ts';
-import { findTemplateForSend } from './templates.service.ts';
+import { findTemplateForSend, isMediaHeader, type TemplateHeader } from './templates.service.ts';
 
 export type { Scope };
 
@@ -87,6 +86,8 @@ export interface StoredTemplate {
   /** Values of the header's placeholder, positional and (named templates) by name. */
   header_values?: string[];
   header_named?: Record<string, string>;
+  /** The file of an image, video or document header. */
+  header_media?: { type: 'image' | 'video' | 'document'; url: string; filename?: string };
   /** Values of url buttons' placeholders, by the button's position in the template. */
   buttons?: Array<{ index: number; sub_type: 'url'; value: string }>;
   rendered_body: string;
@@ -107,8 +108,10 @@ export interface StoredMedia {
   mime_type?: string | null;
   /** The provider's media id (WhatsApp), to fetch it with the channel's token. */
   id?: string;
-  /** Files kept with the message (email attachments). */
+  /** Files kept with the message (email attachments, a customer's WhatsApp media once downloaded). */
   attachments?: StoredAttachment[];
+  /** Why a customer's media could not be kept (too large, a type not taken, the provider refused). */
+  download_error?: { code: string; message: string } | null;
 }
 
 /** Where Parley serves a message's media (the provider's file, fetched with the channel's credentials). */
@@ -137,6 +140,7 @@ export function presentMessage(row: MessageRow) {
             filename: media.filename ?? null,
             mime_type: media.mime_type ?? null,
             download_url: mediaPathOf(row.id),
+            ...(media.download_error ? { download_error: media.download_error } : {}),
           }
         : null,
     attachments: (media?.attachments ?? []).map((a) => ({ ...a, download_url: mediaPathOf(row.id, a.id) })),
@@ -153,6 +157,8 @@ export function presentMessage(row: MessageRow) {
     delivered_at: row.delivered_at,
     read_at: row.read_at,
     failed_at: row.failed_at,
+    edited_at: row.edited_at ?? null,
+    deleted_at: row.deleted_at ?? null,
   };
 }
 export type MessageObject = ReturnType<typeof presentMessage>;
@@ -224,29 +230,59 @@ export async function openConversation(
     ]);
   const now = ctx.clock.now();
   return ctx.transaction(async (tx) => {
-    const channel = await resolveChannel(ctx, tx, scope, input.channel, input.from, input.agent_id);
-    const { contact } = await findOrCreateContact(
-      tx,
-      { ...scope, defaultCountry: sender.defaultCountry },
-      contactKeyFor(input.channel, to),
-      sender.actor,
-    );
-    const conv = await findOrCreateConversation(tx, scope, {
-      channel,
-      contact,
-      address: to,
-      agentId: input.agent_id,
-      actor: sender.actor,
-      dynamicVariables: input.dynamic_variables,
-      identifier: input.identifier,
-      now,
-    });
-    let row = conv.conversation;
-    if (!conv.created && (input.dynamic_variables || input.identifier))
-      row = await mergeContext(tx, row, input);
-    if (row.status === 'closed') row = await reopenInTx(tx, row, sender.actor, now, 'outbound_conversation');
-    return row;
+    const thread = { sender, scope, input, type: input.channel, to, now };
+    return (await openThread(ctx, tx, thread, 'outbound_conversation')).conversation;
   });
+}
+
+/**
+ * The thread a business-started send or conversation goes into, written once for every path:
+ * its channel, the contact (found or made), the conversation (found or made; given context
+ * merged into an existing one) and, when that conversation was closed, the conversation
+ * started again. The batched writer (send-batch.ts) does the same set-wise.
+ */
+async function openThread(
+  ctx: AppContext,
+  tx: Tx,
+  send: Pick<PreparedSend, 'sender' | 'scope' | 'type' | 'to' | 'now'> & {
+    input: Pick<SendMessageInput, 'from' | 'agent_id' | 'dynamic_variables' | 'identifier'>;
+  },
+  reason: 'outbound_message' | 'outbound_conversation',
+): Promise<{ channel: ChannelRow; contact: ContactRow; conversation: ConversationRow }> {
+  const { sender, scope, input, type, to, now } = send;
+  const channel = await resolveChannel(ctx, tx, scope, type, input.from, input.agent_id);
+  const { contact } = await findOrCreateContact(
+    tx,
+    { ...scope, defaultCountry: sender.defaultCountry },
+    contactKeyFor(type, to),
+    sender.actor,
+  );
+  const found = await findOrCreateConversation(tx, scope, {
+    channel,
+    contact,
+    address: to,
+    agentId: input.agent_id,
+    actor: sender.actor,
+    dynamicVariables: input.dynamic_variables,
+    identifier: input.identifier,
+    now,
+  });
+  let conversation = found.conversation;
+  if (!found.created && (input.dynamic_variables || input.identifier))
+    conversation = await mergeContext(tx, conversation, input);
+  conversation = await startAgainIfClosed(tx, conversation, sender.actor, now, reason);
+  return { channel, contact, conversation };
+}
+
+/** A new outbound message or conversation to a closed thread starts it again. */
+export async function startAgainIfClosed(
+  tx: Tx,
+  conversation: ConversationRow,
+  actor: Actor,
+  now: Date,
+  reason: 'outbound_message' | 'outbound_conversation',
+): Promise<ConversationRow> {
+  return conversation.status === 'closed' ? reopenInTx(tx, conversation, actor, now, reason) : conversation;
 }
 
 export const channelNotConfigured = (message: string) => new ApiError('channel_not_configured', message);
@@ -323,11 +359,36 @@ export async function prepareContent(
     const errors: FieldError[] = [];
     const rendered = renderPlaceholders(tpl.body, variables, 'template.variables');
     if (Array.isArray(rendered)) errors.push(...rendered);
-    const header = fromJson<{ text: string } | null>(tpl.header, null);
+    const stored = fromJson<TemplateHeader | null>(tpl.header, null);
+    const header = stored && 'text' in stored ? stored : null;
     // Every component with placeholders gets its values (Meta refuses a count mismatch).
     let headerValues: { values: string[]; named?: Record<string, string> } | undefined;
+    let headerMedia: StoredTemplate['header_media'];
     const headerPh = header ? parsePlaceholders(header.text) : undefined;
-    if (header && headerPh && typeof headerPh !== 'string' && headerPh.names.length) {
+    if (stored && isMediaHeader(stored)) {
+      const media = ref.header?.media;
+      if (!media?.url || !/^https?:\/\//i.test(media.url))
+        errors.push({
+          field: 'template.header.media.url',
+          message: `is required: template ${tpl.name} has a ${stored.type} header (a public http(s) URL of the file)`,
+        });
+      else
+        headerMedia = {
+          type: stored.type as 'image' | 'video' | 'document',
+          url: media.url,
+          ...(media.filename ? { filename: media.filename } : {}),
+        };
+      if (ref.header?.variables)
+        errors.push({
+          field: 'template.header.variables',
+          message: 'is not used: the template header is media',
+        });
+    } else if (ref.header?.media) {
+      errors.push({
+        field: 'template.header.media',
+        message: 'is not used: the template header is not media',
+      });
+    } else if (header && headerPh && typeof headerPh !== 'string' && headerPh.names.length) {
       let given = ref.header?.variables;
       if (!given && headerPh.kind === 'named' && variables && !Array.isArray(variables))
         given = Object.fromEntries(
@@ -374,6 +435,7 @@ export async function prepareContent(
         ...(header ? { header_text: header.text } : {}),
         ...(headerValues ? { header_values: headerValues.values } : {}),
         ...(headerValues?.named ? { header_named: headerValues.named } : {}),
+        ...(headerMedia ? { header_media: headerMedia } : {}),
         ...(buttonValues.length ? { buttons: buttonValues } : {}),
         rendered_body: rendered.text,
       },
@@ -588,9 +650,19 @@ export function newMessageRow(
   };
 }
 
+/** What a conversation shows of its latest message; every send path writes it with the message. */
+export function lastMessageOf(row: Pick<MessageRow, 'type' | 'text' | 'created_at' | 'sender_type'>) {
+  return {
+    last_message: previewOf({ type: row.type, text: row.text }),
+    last_message_at: row.created_at,
+    last_message_sender: row.sender_type,
+    updated_at: row.created_at,
+  };
+}
+
 /** Writes one prepared send in its own transaction. */
 export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<MessageObject> {
-  const { sender, scope, input, type, to, existingConv, now } = send;
+  const { sender, scope, input, existingConv } = send;
   return ctx.transaction(async (tx) => {
     let channel: ChannelRow;
     let contact: ContactRow;
@@ -607,30 +679,7 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
       contact = await getContactRow(tx.db, scope, existingConv.contact_id);
       conversation = existingConv;
     } else {
-      channel = await resolveChannel(ctx, tx, scope, type, input.from, input.agent_id);
-      const found = await findOrCreateContact(
-        tx,
-        { ...scope, defaultCountry: sender.defaultCountry },
-        contactKeyFor(type, to),
-        sender.actor,
-      );
-      contact = found.contact;
-      const conv = await findOrCreateConversation(tx, scope, {
-        channel,
-        contact,
-        address: to,
-        agentId: input.agent_id,
-        actor: sender.actor,
-        dynamicVariables: input.dynamic_variables,
-        identifier: input.identifier,
-        now,
-      });
-      conversation = conv.conversation;
-      if (!conv.created && (input.dynamic_variables || input.identifier))
-        conversation = await mergeContext(tx, conversation, input);
-      // A new outbound message to a closed thread starts it again.
-      if (conversation.status === 'closed')
-        conversation = await reopenInTx(tx, conversation, sender.actor, now, 'outbound_message');
+      ({ channel, contact, conversation } = await openThread(ctx, tx, send, 'outbound_message'));
     }
     const refusal = sendRefusal(send, contact, conversation, channel);
     if (refusal) throw refusal;
@@ -641,13 +690,7 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
     await tx.db.insertInto('messages').values(row).execute();
     await tx.db
       .updateTable('conversations')
-      .set({
-        last_message: previewOf({ type: row.type, text: row.text }),
-        last_message_at: row.created_at,
-        last_message_sender: row.sender_type,
-        updated_at: row.created_at,
-        ...(sender.actor.type === 'ai' ? { ai_handled: 1 } : {}),
-      })
+      .set({ ...lastMessageOf(row), ...(sender.actor.type === 'ai' ? { ai_handled: 1 } : {}) })
       .where('id', '=', conversation.id)
       .execute();
     await ctx.queue.enqueue(tx.db, sendJob, { messageIds: [row.id], attempt: 1 });

@@ -3,17 +3,17 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Tx } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
 import { type BatchItem, exponentialBackoff } from '../../platform/queue/queue.ts';
-import { adapterFor } from '../channels/adapters.ts';
+import type { ChannelRow } from '../channels/index.ts';
 import {
+  adapterFor,
   type ChannelAdapter,
   ChannelSendError,
+  channelConfigOf,
   type OutboundMessage,
   type OutboundType,
-} from '../channels/channel-adapter.ts';
-import { channelConfigOf } from '../channels/channels.service.ts';
-import type { ChannelRow } from '../channels/channels.tables.ts';
-import { sandboxAdapter } from '../channels/sandbox.adapter.ts';
-import { setContactOptOut } from '../contacts/contacts.service.ts';
+  sandboxAdapter,
+} from '../channels/index.ts';
+import { setContactOptOut } from '../contacts/index.ts';
 import type { InteractiveInput } from './content.ts';
 import { applyEarlyStatuses } from './inbound.service.ts';
 import { MESSAGES_PER_JOB, messageIdsOf, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
@@ -50,6 +50,7 @@ function outboundOf(row: MessageRow): OutboundMessage {
       ...(t.named ? { namedParameters: t.named } : {}),
       ...(t.header_values?.length ? { headerParameters: t.header_values } : {}),
       ...(t.header_named ? { headerNamedParameters: t.header_named } : {}),
+      ...(t.header_media ? { headerMedia: t.header_media } : {}),
       ...(t.buttons?.length
         ? { buttonParameters: t.buttons.map((b) => ({ index: b.index, subType: b.sub_type, text: b.value })) }
         : {}),

@@ -7,7 +7,7 @@ import { sandboxCarrier } from './engine/sandbox-callee.ts';
 import { availableSpeechEngines } from './speech/index.ts';
 import { startCallJob, webJoinTimeoutJob } from './voice.jobs.ts';
 import { voiceMigrations } from './voice.migrations.ts';
-import { voiceRuntime } from './voice.runtime.ts';
+import { VoiceRuntime, voiceRuntime } from './voice.runtime.ts';
 
 /** Voice calls: the calls API, the call engine, speech engines and the sandbox callee. */
 export const voiceModule: Module = {
@@ -16,13 +16,14 @@ export const voiceModule: Module = {
   routes: callRoutes,
   sockets: [mediaSocket],
   setup(ctx) {
-    const rt = voiceRuntime(ctx);
+    const rt = new VoiceRuntime();
     rt.registerCarrier(sandboxCarrier);
     rt.listen(ctx);
     ctx.metrics.setActiveCallsSource(() => activeCallsByProvider(ctx.db));
     ctx.readyReports.set('speech', () => availableSpeechEngines(ctx));
     ctx.queue.register(startCallJob, (p) => startCall(ctx, p.callId));
     ctx.queue.register(webJoinTimeoutJob, (p) => expireWebCall(ctx, p.callId));
+    return rt;
   },
   metrics(ctx) {
     return [voiceRuntime(ctx).turnLatency];

@@ -100,13 +100,15 @@ export class VoiceRuntime {
   }
 }
 
-const runtimes = new WeakMap<AppContext, VoiceRuntime>();
-
-export function voiceRuntime(ctx: AppContext): VoiceRuntime {
-  let rt = runtimes.get(ctx);
-  if (!rt) {
-    rt = new VoiceRuntime();
-    runtimes.set(ctx, rt);
+declare module '../../platform/context.ts' {
+  interface AppModules {
+    voice: VoiceRuntime;
   }
+}
+
+/** The app's voice runtime: the voice module's instance, made by its setup. */
+export function voiceRuntime(ctx: AppContext): VoiceRuntime {
+  const rt = ctx.modules.voice;
+  if (!rt) throw new Error('The voice module is not set up in this app');
   return rt;
 }

@@ -3,8 +3,7 @@ import type { AppContext } from '../../../platform/context.ts';
 import { tenant } from '../../../platform/db/scope.ts';
 import { fromJson } from '../../../platform/json.ts';
 import { defineJob } from '../../../platform/queue/queue.ts';
-import { setTemplateStatus } from '../../messaging/templates.service.ts';
-import { adapterFor } from '../adapters.ts';
+import { adapterFor, inboundReceiver } from '../adapters.ts';
 import { ChannelSendError } from '../channel-adapter.ts';
 import { channelConfigOf, findChannelForSend } from '../channels.service.ts';
 import type { WhatsAppAdapter } from './whatsapp.adapter.ts';
@@ -38,7 +37,8 @@ export async function submitTemplate(
   if (channelRow?.provider !== 'meta') return;
   const adapter = adapterFor(ctx, 'meta') as WhatsAppAdapter | undefined;
   if (!adapter?.submitTemplate) return;
-  const header = fromJson<{ text?: string } | null>(row.header, null);
+  const header = fromJson<{ type?: string; text?: string } | null>(row.header, null);
+  const media = header?.type === 'image' || header?.type === 'video' || header?.type === 'document';
   try {
     const result = await adapter.submitTemplate(channelConfigOf(ctx, channelRow), {
       name: row.name,
@@ -46,17 +46,21 @@ export async function submitTemplate(
       category: row.category,
       body: row.body,
       header: header?.text ?? null,
+      ...(media ? { headerFormat: header.type!.toUpperCase() as 'IMAGE' | 'VIDEO' | 'DOCUMENT' } : {}),
       footer: row.footer,
       buttons: fromJson(row.buttons, null),
       examples: fromJson(row.examples, null),
     });
     // Meta approves some utility templates at once; otherwise the webhook brings the verdict.
     if (result.status === 'approved' || result.status === 'rejected')
-      await setTemplateStatus(ctx, scope, { name: row.name, language: row.language }, result.status);
+      await inboundReceiver(ctx).templateStatus(
+        scope,
+        { name: row.name, language: row.language },
+        result.status,
+      );
   } catch (err) {
     if (err instanceof ChannelSendError && !err.retryable) {
-      await setTemplateStatus(
-        ctx,
+      await inboundReceiver(ctx).templateStatus(
         scope,
         { name: row.name, language: row.language },
         'rejected',
