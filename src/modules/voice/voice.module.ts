@@ -5,7 +5,7 @@ import { mediaSocket } from './calls.socket.ts';
 import { sandboxCarrier } from './engine/sandbox-callee.ts';
 import { startCallJob, webJoinTimeoutJob } from './voice.jobs.ts';
 import { voiceMigrations } from './voice.migrations.ts';
-import { voiceRuntime } from './voice.runtime.ts';
+import { VoiceRuntime, voiceRuntime } from './voice.runtime.ts';
 
 /** Voice calls: the calls API, the call engine, speech engines and the sandbox callee. */
 export const voiceModule: Module = {
@@ -13,17 +13,21 @@ export const voiceModule: Module = {
   migrations: voiceMigrations,
   routes: callRoutes,
   sockets: [mediaSocket],
-  setup(ctx) {
-    const rt = voiceRuntime(ctx);
+  setup(ctx): VoiceRuntime {
+    const rt = new VoiceRuntime();
+    // Set before the jobs are registered: other modules' setups find it here.
+    ctx.modules.voice = rt;
     rt.registerCarrier(sandboxCarrier);
     rt.listen(ctx);
     ctx.queue.register(startCallJob, (p) => startCall(ctx, p.callId));
     ctx.queue.register(webJoinTimeoutJob, (p) => expireWebCall(ctx, p.callId));
+    return rt;
   },
   metrics(ctx) {
     return [voiceRuntime(ctx).turnLatency];
   },
-  startWorker(ctx) {
-    return () => voiceRuntime(ctx).stopAll();
+  // Calls run in whichever process holds their media (an api process too), so every role ends them.
+  close(ctx) {
+    return voiceRuntime(ctx).stopAll();
   },
 };

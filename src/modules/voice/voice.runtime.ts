@@ -6,9 +6,12 @@ import type { CallDriver, Carrier } from './engine/types.ts';
 import type { CallRow } from './voice.tables.ts';
 
 export interface LiveCall {
-  /** Ends the call here: the session hangs up, or the pending dial stops. */
-  stop(): void;
+  /** Ends the call here: the session hangs up, or the pending dial stops; a promise it returns settles once the end is written. */
+  stop(): unknown;
 }
+
+/** How long closing the app waits for its live calls to write their end. */
+const CLOSE_WAIT_MS = 10_000;
 
 export type MediaSessionFactory = (call: CallRow) => Promise<{
   provider: 'parley' | 'livekit';
@@ -79,9 +82,24 @@ export class VoiceRuntime {
     await ctx.bus.publish(HANGUP_CHANNEL, callId);
   }
 
-  /** Stops every call of this process (shutdown). */
-  stopAll() {
-    for (const call of [...this.live.values()]) call.stop();
+  /**
+   * Stops every call of this process and waits (up to CLOSE_WAIT_MS) until each has written its
+   * end, so the app closes its database only after. Calls that start meanwhile are stopped too.
+   */
+  async stopAll() {
+    const deadline = Date.now() + CLOSE_WAIT_MS;
+    while (this.live.size > 0 && Date.now() < deadline) {
+      const stops = [...this.live.values()].map((call) => Promise.resolve().then(() => call.stop()));
+      this.live.clear();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(stops),
+        new Promise((r) => {
+          timer = setTimeout(r, Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     for (const client of this.#wss?.clients ?? []) client.terminate();
@@ -90,13 +108,15 @@ export class VoiceRuntime {
   }
 }
 
-const runtimes = new WeakMap<AppContext, VoiceRuntime>();
-
-export function voiceRuntime(ctx: AppContext): VoiceRuntime {
-  let rt = runtimes.get(ctx);
-  if (!rt) {
-    rt = new VoiceRuntime();
-    runtimes.set(ctx, rt);
+declare module '../../platform/context.ts' {
+  interface AppModules {
+    voice: VoiceRuntime;
   }
+}
+
+/** The voice module's instance of this app (made by its setup, which runs before any other module uses it). */
+export function voiceRuntime(ctx: AppContext): VoiceRuntime {
+  const rt = ctx.modules.voice;
+  if (!rt) throw new Error('The voice module is not set up in this app');
   return rt;
 }
