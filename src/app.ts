@@ -156,6 +156,13 @@ const readyBody = z.object({
   checks: describe(z.record(z.string(), z.enum(['ok', 'failing'])), 'Each dependency checked.', {
     database: 'ok',
   }),
+  speech: describe(
+    z.object({
+      stt: describe(z.array(z.string()), 'Speech-to-text engines usable here.', ['sandbox', 'builtin']),
+      tts: describe(z.array(z.string()), 'Text-to-speech engines usable here.', ['sandbox', 'builtin']),
+    }),
+    "Speech engines this server can run for an agent that brings no key of its own: `sandbox` always, `builtin` when pocketsphinx / espeak-ng are installed, a cloud engine when the server has its key or URL. An engine not listed may still work with the agent's own `api_key` or `base_url`.",
+  ).optional(),
 });
 
 const systemRoutes: AnyRoute[] = [
@@ -175,7 +182,7 @@ const systemRoutes: AnyRoute[] = [
     path: '/readyz',
     summary: 'Readiness (checks the database)',
     description:
-      "Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`. Use it as a readiness probe for load balancers.",
+      "Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready). Use it as a readiness probe for load balancers.",
     tags: ['System'],
     auth: 'none',
     responses: { 200: readyBody, 503: readyBody },
@@ -187,7 +194,11 @@ const systemRoutes: AnyRoute[] = [
         database = 'failing';
       }
       const ok = database === 'ok';
-      return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'not_ready', checks: { database } } };
+      const reports = Object.fromEntries([...ctx.readyReports].map(([name, report]) => [name, report()]));
+      return {
+        status: ok ? 200 : 503,
+        body: { status: ok ? 'ready' : 'not_ready', checks: { database }, ...reports },
+      };
     },
   }),
   defineRoute({

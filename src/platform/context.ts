@@ -52,6 +52,8 @@ export interface AppContext {
   modules: AppModules;
   /** Bearer tokens that are not API keys are tried with this (the users module's inbox sessions). */
   sessionVerifier: SessionVerifier | undefined;
+  /** What `/readyz` reports besides its checks, by name (the voice module: the speech engines it can run). */
+  readyReports: Map<string, () => unknown>;
   /** Runs `fn` in one transaction; its `afterCommit` hooks and event fan-out run once it commits. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Closes connections; the process may exit after. */
@@ -156,6 +158,7 @@ export async function createContext(
     eventSinks,
     modules: {} as AppModules,
     sessionVerifier: undefined,
+    readyReports: new Map(),
     async transaction(fn) {
       const hooks: Array<() => void | Promise<void>> = [];
       const events: ParleyEvent[] = [];

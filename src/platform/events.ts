@@ -13,6 +13,8 @@ export const eventTypes = [
   'message.delivered',
   'message.read',
   'message.failed',
+  'message.edited',
+  'message.deleted',
   'message.note_added',
   'conversation.created',
   'conversation.assigned',

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signMetaPayload } from '../../src/modules/channels/whatsapp/meta-protocol.ts';
@@ -52,6 +52,10 @@ export class FakeMetaGraph {
   readonly numbers = new Map<string, FakeNumber>();
   readonly requests: RecordedRequest[] = [];
   readonly templates: Array<{ id: string; waba: string; body: any }> = [];
+  /** Customers' media, by media id: what `GET /{media-id}` describes and its download URL serves. */
+  readonly media = new Map<string, { content: Buffer; mimeType: string; token: string }>();
+  /** Answers used, in order, by the next media lookups (`GET /{media-id}`). */
+  readonly mediaScript: ScriptedAnswer[] = [];
   /** Answers used, in order, by the next sends (then normal behaviour resumes). */
   readonly script: ScriptedAnswer[] = [];
   /** Post `sent` then `delivered` status webhooks after each accepted send. */
@@ -147,6 +151,7 @@ export class FakeMetaGraph {
     }
     this.requests.push({ method: req.method ?? '', path, headers: req.headers, body, at: Date.now() });
     const parts = path.split('/').filter(Boolean);
+    if (req.method === 'GET') return this.#getMedia(req, res, path, parts);
     if (req.method !== 'POST' || parts.length !== 3 || parts[0] !== this.version) {
       return this.#error(res, 400, 100, `Unknown path components: ${path}`);
     }
@@ -191,7 +196,12 @@ export class FakeMetaGraph {
       res.end(
         JSON.stringify({
           messaging_product: 'whatsapp',
-          contacts: [{ input: body.to, wa_id: String(body.to).replace(/^\+/, '') }],
+          // A BSUID send answers with `user_id` instead of `wa_id` (Meta's business-scoped user ids).
+          contacts: [
+            body.to === undefined
+              ? { input: body.recipient, user_id: body.recipient }
+              : { input: body.to, wa_id: String(body.to).replace(/^\+/, '') },
+          ],
           messages: [{ id: wamid }],
         }),
       );
@@ -224,6 +234,63 @@ export class FakeMetaGraph {
       return res.end(JSON.stringify({ id, status: 'PENDING', category: body.category }));
     }
     return this.#error(res, 400, 100, `Unknown edge ${edge}`);
+  }
+
+  /** Keeps a customer's file as Meta does for an inbound media message; returns its media id. */
+  addMedia(number: FakeNumber, content: Buffer, mimeType: string): string {
+    const id = String(1_000_000_000_000_000 + this.media.size + 1);
+    this.media.set(id, { content, mimeType, token: number.accessToken });
+    return id;
+  }
+
+  /**
+   * Meta's "Retrieve media URL" (`GET /{version}/{media-id}` answering `{messaging_product, url,
+   * mime_type, sha256, file_size, id}`) and the download of that URL, both with the bearer token
+   * of the number the media came to (a wrong or missing token is a 401, as at Meta).
+   */
+  #getMedia(req: IncomingMessage, res: ServerResponse, path: string, parts: string[]) {
+    const token = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (parts[0] === 'whatsapp_business' && parts[1] === 'attachments') {
+      const mid = new URL(req.url ?? '', 'http://x').searchParams.get('mid') ?? '';
+      const file = this.media.get(mid);
+      if (!file) return this.#error(res, 404, 100, 'Media not found');
+      if (token !== file.token) return this.#error(res, 401, 190, 'Invalid OAuth access token');
+      res.writeHead(200, { 'content-type': file.mimeType, 'content-length': String(file.content.length) });
+      return res.end(file.content);
+    }
+    if (parts.length !== 2 || parts[0] !== this.version)
+      return this.#error(res, 400, 100, `Unknown path ${path}`);
+    const scripted = this.mediaScript.shift();
+    if (scripted?.kind === 'error')
+      return this.#error(
+        res,
+        scripted.status,
+        scripted.code,
+        scripted.message ?? 'scripted error',
+        scripted.subcode,
+      );
+    const file = this.media.get(parts[1]!);
+    if (!file)
+      return this.#error(
+        res,
+        400,
+        100,
+        `Unsupported get request. Object with ID '${parts[1]}' does not exist`,
+        33,
+      );
+    if (token !== file.token) return this.#error(res, 401, 190, 'Invalid OAuth access token');
+    const host = req.headers.host ?? '127.0.0.1';
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(
+      JSON.stringify({
+        messaging_product: 'whatsapp',
+        url: `http://${host}/whatsapp_business/attachments/?mid=${parts[1]}&ext=${Date.now()}&hash=ATu`,
+        mime_type: file.mimeType,
+        sha256: createHash('sha256').update(file.content).digest('hex'),
+        file_size: file.content.length,
+        id: parts[1],
+      }),
+    );
   }
 
   /** Signs and posts a webhook body to the number's webhook URL, as Meta does. Returns the HTTP status. */
@@ -284,7 +351,11 @@ export class FakeMetaGraph {
 
 function checkMessage(b: any): string | undefined {
   if (b.messaging_product !== 'whatsapp') return 'The parameter messaging_product is required.';
-  if (typeof b.to !== 'string' || !/^\+?\d{6,15}$/.test(b.to))
+  // `to` is a phone number; `recipient` a business-scoped user id (Meta's BSUID sends), `to` wins.
+  if (b.to === undefined && typeof b.recipient === 'string') {
+    if (!/^[A-Z]{2}\.[A-Za-z0-9.]+$/.test(b.recipient))
+      return 'The parameter recipient must be a business-scoped user ID.';
+  } else if (typeof b.to !== 'string' || !/^\+?\d{6,15}$/.test(b.to))
     return 'The parameter to is required and must be a phone number.';
   if (!TYPES.has(b.type)) return `Param type must be one of {${[...TYPES].join(', ')}}`;
   const content = b[b.type];
@@ -302,9 +373,12 @@ function checkMessage(b: any): string | undefined {
       for (const c of content.components ?? []) {
         if (!['header', 'body', 'button'].includes(c.type) || !Array.isArray(c.parameters))
           return 'Param template[components] is invalid.';
-        for (const p of c.parameters)
+        for (const p of c.parameters) {
           if (p.type === 'text' && typeof p.text !== 'string')
             return 'Param template[components][parameters][text] is required.';
+          if (['image', 'video', 'document'].includes(p.type) && !/^https?:\/\//.test(p[p.type]?.link ?? ''))
+            return `Param template[components][parameters][${p.type}][link] is required.`;
+        }
       }
       return;
     case 'image':
@@ -363,6 +437,11 @@ function checkTemplate(b: any): string | undefined {
     return 'Param components[BODY][example][body_text] must give one sample per variable.';
   }
   const header = b.components.find((c: any) => c.type === 'HEADER');
+  if (
+    ['IMAGE', 'VIDEO', 'DOCUMENT'].includes(header?.format) &&
+    (!Array.isArray(header.example?.header_handle) || !header.example.header_handle[0])
+  )
+    return 'Param components[HEADER][example][header_handle] is required for a media header.';
   if (header?.format === 'TEXT' && /\{\{[^}]+\}\}/.test(header.text ?? '') && !header.example)
     return 'Param components[HEADER][example] is required for a header with a variable.';
   for (const button of b.components.find((c: any) => c.type === 'BUTTONS')?.buttons ?? [])

@@ -1,9 +1,11 @@
 import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Parley, SDK_VERSION } from '@parley/sdk';
 import * as commands from './commands.ts';
 import { configPath, type Env, readConfig, resolveSettings } from './config.ts';
 import { CliError, describeFailure, EXIT, usageError } from './errors.ts';
+import { serveMcp } from './mcp/server.ts';
 import type { Io } from './output.ts';
 
 export const HELP = `parley: the Parley command line (API ${SDK_VERSION})
@@ -20,6 +22,7 @@ Commands:
   webhooks listen --forward-to <url>   Forward live events to a local URL, signed with a local secret (--events a,b)
   chat <agent>                         Talk to an agent through the sandbox (test key; --from, --timeout)
   call <agent>                         Call an agent through the voice loop, in text mode (a web call)
+  mcp                                  Serve Parley's tools to an AI assistant (Model Context Protocol, stdio)
 
 Options for every command:
   --api-key <key>     Default: PARLEY_API_KEY, then the config file
@@ -73,6 +76,7 @@ const commandOptions = {
   },
   chat: { from: { type: 'string' }, timeout: { type: 'string' } },
   call: {},
+  mcp: {},
 } as const;
 
 type CommandName = keyof typeof commandOptions;
@@ -84,6 +88,8 @@ export interface RunEnv {
   io: Io;
   /** Lines typed by the user (for `chat`); defaults to stdin. */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Where `mcp` writes its protocol messages; defaults to stdout. */
+  stdout?: Writable;
   signal?: AbortSignal;
   fetch?: typeof fetch;
 }
@@ -242,6 +248,16 @@ export async function run(r: RunEnv): Promise<number> {
         }
         break;
       }
+      case 'mcp':
+        expectArgs(name, args, 0);
+        // stdout carries the protocol only: the one log line goes to stderr.
+        await serveMcp(ctx.client, {
+          stdin: r.stdin as Readable | undefined,
+          stdout: r.stdout,
+          signal: r.signal,
+          log: r.io.err,
+        });
+        break;
       case 'call': {
         expectArgs(name, args, 1, '<agent>');
         const stdin = r.stdin ?? process.stdin;

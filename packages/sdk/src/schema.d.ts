@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness (checks the database)
-         * @description Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`. Use it as a readiness probe for load balancers.
+         * @description Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready). Use it as a readiness probe for load balancers.
          */
         get: operations["get_readyz"];
         put?: never;
@@ -2038,6 +2038,46 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "message.edited": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * message.edited
+         * @description Delivered to endpoints subscribed to `message.edited` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         */
+        post: operations["webhook_message_edited"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "message.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * message.deleted
+         * @description Delivered to endpoints subscribed to `message.deleted` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         */
+        post: operations["webhook_message_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "message.note_added": {
         parameters: {
             query?: never;
@@ -2791,6 +2831,16 @@ export interface operations {
                      *       "status": "ready",
                      *       "checks": {
                      *         "database": "ok"
+                     *       },
+                     *       "speech": {
+                     *         "stt": [
+                     *           "sandbox",
+                     *           "builtin"
+                     *         ],
+                     *         "tts": [
+                     *           "sandbox",
+                     *           "builtin"
+                     *         ]
                      *       }
                      *     }
                      */
@@ -2809,6 +2859,25 @@ export interface operations {
                          */
                         checks: {
                             [key: string]: "ok" | "failing";
+                        };
+                        /** @description Speech engines this server can run for an agent that brings no key of its own: `sandbox` always, `builtin` when pocketsphinx / espeak-ng are installed, a cloud engine when the server has its key or URL. An engine not listed may still work with the agent's own `api_key` or `base_url`. */
+                        speech?: {
+                            /**
+                             * @description Speech-to-text engines usable here.
+                             * @example [
+                             *       "sandbox",
+                             *       "builtin"
+                             *     ]
+                             */
+                            stt: string[];
+                            /**
+                             * @description Text-to-speech engines usable here.
+                             * @example [
+                             *       "sandbox",
+                             *       "builtin"
+                             *     ]
+                             */
+                            tts: string[];
                         };
                     };
                 };
@@ -2878,6 +2947,16 @@ export interface operations {
                      *       "status": "ready",
                      *       "checks": {
                      *         "database": "ok"
+                     *       },
+                     *       "speech": {
+                     *         "stt": [
+                     *           "sandbox",
+                     *           "builtin"
+                     *         ],
+                     *         "tts": [
+                     *           "sandbox",
+                     *           "builtin"
+                     *         ]
                      *       }
                      *     }
                      */
@@ -2896,6 +2975,25 @@ export interface operations {
                          */
                         checks: {
                             [key: string]: "ok" | "failing";
+                        };
+                        /** @description Speech engines this server can run for an agent that brings no key of its own: `sandbox` always, `builtin` when pocketsphinx / espeak-ng are installed, a cloud engine when the server has its key or URL. An engine not listed may still work with the agent's own `api_key` or `base_url`. */
+                        speech?: {
+                            /**
+                             * @description Speech-to-text engines usable here.
+                             * @example [
+                             *       "sandbox",
+                             *       "builtin"
+                             *     ]
+                             */
+                            stt: string[];
+                            /**
+                             * @description Text-to-speech engines usable here.
+                             * @example [
+                             *       "sandbox",
+                             *       "builtin"
+                             *     ]
+                             */
+                            tts: string[];
                         };
                     };
                 };
@@ -4898,6 +4996,7 @@ export interface operations {
                      *           "phone": "+919876543210",
                      *           "name": "Asha Rao",
                      *           "email": "asha@example.com",
+                     *           "whatsapp_user_id": null,
                      *           "attributes": {
                      *             "plan": "premium"
                      *           },
@@ -4960,6 +5059,11 @@ export interface operations {
                              * @example asha@example.com
                              */
                             email: string | null;
+                            /**
+                             * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                             * @example null
+                             */
+                            whatsapp_user_id: string | null;
                             /**
                              * @description Free-form attributes.
                              * @example {
@@ -5257,6 +5361,7 @@ export interface operations {
                      *       "phone": "+919876543210",
                      *       "name": "Asha Rao",
                      *       "email": "asha@example.com",
+                     *       "whatsapp_user_id": null,
                      *       "attributes": {
                      *         "plan": "premium"
                      *       },
@@ -5309,6 +5414,11 @@ export interface operations {
                          * @example asha@example.com
                          */
                         email: string | null;
+                        /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
                         /**
                          * @description Free-form attributes.
                          * @example {
@@ -5533,6 +5643,7 @@ export interface operations {
                      *       "phone": "+919876543210",
                      *       "name": "Asha Rao",
                      *       "email": "asha@example.com",
+                     *       "whatsapp_user_id": null,
                      *       "attributes": {
                      *         "plan": "premium"
                      *       },
@@ -5585,6 +5696,11 @@ export interface operations {
                          * @example asha@example.com
                          */
                         email: string | null;
+                        /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
                         /**
                          * @description Free-form attributes.
                          * @example {
@@ -6053,6 +6169,7 @@ export interface operations {
                      *       "phone": "+919876543210",
                      *       "name": "Asha Rao",
                      *       "email": "asha@example.com",
+                     *       "whatsapp_user_id": null,
                      *       "attributes": {
                      *         "plan": "premium"
                      *       },
@@ -6105,6 +6222,11 @@ export interface operations {
                          * @example asha@example.com
                          */
                         email: string | null;
+                        /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
                         /**
                          * @description Free-form attributes.
                          * @example {
@@ -7803,6 +7925,7 @@ export interface operations {
                      *           "phone": "+919876543210",
                      *           "name": "Asha Rao",
                      *           "email": "asha@example.com",
+                     *           "whatsapp_user_id": null,
                      *           "attributes": {
                      *             "plan": "premium"
                      *           },
@@ -7865,6 +7988,11 @@ export interface operations {
                              * @example asha@example.com
                              */
                             email: string | null;
+                            /**
+                             * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                             * @example null
+                             */
+                            whatsapp_user_id: string | null;
                             /**
                              * @description Free-form attributes.
                              * @example {
@@ -15239,11 +15367,25 @@ export interface operations {
                             variables?: (string | number)[] | {
                                 [key: string]: string | number;
                             };
-                            /** @description Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name). */
+                            /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
                             header?: {
                                 /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                                variables: (string | number)[] | {
+                                variables?: (string | number)[] | {
                                     [key: string]: string | number;
+                                };
+                                /** @description The file of an image, video or document header. */
+                                media?: {
+                                    /**
+                                     * Format: uri
+                                     * @description Public https URL of the file.
+                                     * @example https://example.com/menu.jpg
+                                     */
+                                    url: string;
+                                    /**
+                                     * @description File name shown for a document.
+                                     * @example menu.pdf
+                                     */
+                                    filename?: string;
                                 };
                             };
                             /** @description Values for URL buttons with a placeholder in their URL. */
@@ -15674,6 +15816,22 @@ export interface operations {
                                      * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                                      */
                                     download_url: string;
+                                    /**
+                                     * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                                     * @example null
+                                     */
+                                    download_error?: {
+                                        /**
+                                         * @description Why.
+                                         * @example media_too_large
+                                         */
+                                        code: string;
+                                        /**
+                                         * @description What happened.
+                                         * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                         */
+                                        message: string;
+                                    } | null;
                                 } | null;
                                 /**
                                  * @description Files that came with the message (email attachments), kept with it.
@@ -15712,7 +15870,7 @@ export interface operations {
                                     download_url: string;
                                 }[];
                                 /**
-                                 * @description Interactive content (buttons or list), or the customer's choice.
+                                 * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                                  * @example null
                                  */
                                 interactive: {
@@ -15777,6 +15935,16 @@ export interface operations {
                                  * @example 2026-05-10T08:23:41.000Z
                                  */
                                 failed_at: string | null;
+                                /**
+                                 * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                edited_at: string | null;
+                                /**
+                                 * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                deleted_at: string | null;
                             } | null;
                             /** @description Voice: the call placed (see POST /v1/calls). */
                             call?: {
@@ -17106,7 +17274,8 @@ export interface operations {
                      *             "caption": null,
                      *             "filename": null,
                      *             "mime_type": "image/jpeg",
-                     *             "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *             "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *             "download_error": null
                      *           },
                      *           "attachments": [],
                      *           "interactive": null,
@@ -17122,7 +17291,9 @@ export interface operations {
                      *           "sent_at": "2026-05-10T08:23:41.000Z",
                      *           "delivered_at": "2026-05-10T08:23:41.000Z",
                      *           "read_at": "2026-05-10T08:23:41.000Z",
-                     *           "failed_at": "2026-05-10T08:23:41.000Z"
+                     *           "failed_at": "2026-05-10T08:23:41.000Z",
+                     *           "edited_at": "2026-05-10T08:23:41.000Z",
+                     *           "deleted_at": "2026-05-10T08:23:41.000Z"
                      *         }
                      *       ],
                      *       "meta": {
@@ -17249,6 +17420,22 @@ export interface operations {
                                  * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                                  */
                                 download_url: string;
+                                /**
+                                 * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                                 * @example null
+                                 */
+                                download_error?: {
+                                    /**
+                                     * @description Why.
+                                     * @example media_too_large
+                                     */
+                                    code: string;
+                                    /**
+                                     * @description What happened.
+                                     * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                     */
+                                    message: string;
+                                } | null;
                             } | null;
                             /**
                              * @description Files that came with the message (email attachments), kept with it.
@@ -17287,7 +17474,7 @@ export interface operations {
                                 download_url: string;
                             }[];
                             /**
-                             * @description Interactive content (buttons or list), or the customer's choice.
+                             * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                              * @example null
                              */
                             interactive: {
@@ -17352,6 +17539,16 @@ export interface operations {
                              * @example 2026-05-10T08:23:41.000Z
                              */
                             failed_at: string | null;
+                            /**
+                             * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            edited_at: string | null;
+                            /**
+                             * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            deleted_at: string | null;
                         }[];
                         /** @description Pagination. */
                         meta: {
@@ -17597,11 +17794,25 @@ export interface operations {
                         variables?: (string | number)[] | {
                             [key: string]: string | number;
                         };
-                        /** @description Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name). */
+                        /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
                         header?: {
                             /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                            variables: (string | number)[] | {
+                            variables?: (string | number)[] | {
                                 [key: string]: string | number;
+                            };
+                            /** @description The file of an image, video or document header. */
+                            media?: {
+                                /**
+                                 * Format: uri
+                                 * @description Public https URL of the file.
+                                 * @example https://example.com/menu.jpg
+                                 */
+                                url: string;
+                                /**
+                                 * @description File name shown for a document.
+                                 * @example menu.pdf
+                                 */
+                                filename?: string;
                             };
                         };
                         /** @description Values for URL buttons with a placeholder in their URL. */
@@ -17803,7 +18014,8 @@ export interface operations {
                      *         "caption": null,
                      *         "filename": null,
                      *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
                      *       },
                      *       "attachments": [],
                      *       "interactive": null,
@@ -17819,7 +18031,9 @@ export interface operations {
                      *       "sent_at": "2026-05-10T08:23:41.000Z",
                      *       "delivered_at": "2026-05-10T08:23:41.000Z",
                      *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z"
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
                      *     }
                      */
                     "application/json": {
@@ -17936,6 +18150,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -17974,7 +18204,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -18039,6 +18269,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -21207,11 +21447,25 @@ export interface operations {
                         variables?: (string | number)[] | {
                             [key: string]: string | number;
                         };
-                        /** @description Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name). */
+                        /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
                         header?: {
                             /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                            variables: (string | number)[] | {
+                            variables?: (string | number)[] | {
                                 [key: string]: string | number;
+                            };
+                            /** @description The file of an image, video or document header. */
+                            media?: {
+                                /**
+                                 * Format: uri
+                                 * @description Public https URL of the file.
+                                 * @example https://example.com/menu.jpg
+                                 */
+                                url: string;
+                                /**
+                                 * @description File name shown for a document.
+                                 * @example menu.pdf
+                                 */
+                                filename?: string;
                             };
                         };
                         /** @description Values for URL buttons with a placeholder in their URL. */
@@ -21429,7 +21683,8 @@ export interface operations {
                      *         "caption": null,
                      *         "filename": null,
                      *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
                      *       },
                      *       "attachments": [],
                      *       "interactive": null,
@@ -21445,7 +21700,9 @@ export interface operations {
                      *       "sent_at": "2026-05-10T08:23:41.000Z",
                      *       "delivered_at": "2026-05-10T08:23:41.000Z",
                      *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z"
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
                      *     }
                      */
                     "application/json": {
@@ -21562,6 +21819,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -21600,7 +21873,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -21665,6 +21938,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -21932,11 +22215,25 @@ export interface operations {
                         variables?: (string | number)[] | {
                             [key: string]: string | number;
                         };
-                        /** @description Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name). */
+                        /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
                         header?: {
                             /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                            variables: (string | number)[] | {
+                            variables?: (string | number)[] | {
                                 [key: string]: string | number;
+                            };
+                            /** @description The file of an image, video or document header. */
+                            media?: {
+                                /**
+                                 * Format: uri
+                                 * @description Public https URL of the file.
+                                 * @example https://example.com/menu.jpg
+                                 */
+                                url: string;
+                                /**
+                                 * @description File name shown for a document.
+                                 * @example menu.pdf
+                                 */
+                                filename?: string;
                             };
                         };
                         /** @description Values for URL buttons with a placeholder in their URL. */
@@ -22149,7 +22446,8 @@ export interface operations {
                      *         "caption": null,
                      *         "filename": null,
                      *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
                      *       },
                      *       "attachments": [],
                      *       "interactive": null,
@@ -22165,7 +22463,9 @@ export interface operations {
                      *       "sent_at": "2026-05-10T08:23:41.000Z",
                      *       "delivered_at": "2026-05-10T08:23:41.000Z",
                      *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z"
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
                      *     }
                      */
                     "application/json": {
@@ -22282,6 +22582,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -22320,7 +22636,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -22385,6 +22701,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -22637,7 +22963,8 @@ export interface operations {
                      *         "caption": null,
                      *         "filename": null,
                      *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
                      *       },
                      *       "attachments": [],
                      *       "interactive": null,
@@ -22653,7 +22980,9 @@ export interface operations {
                      *       "sent_at": "2026-05-10T08:23:41.000Z",
                      *       "delivered_at": "2026-05-10T08:23:41.000Z",
                      *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z"
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
                      *     }
                      */
                     "application/json": {
@@ -22770,6 +23099,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -22808,7 +23153,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -22873,6 +23218,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -23455,6 +23810,22 @@ export interface operations {
                                  * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                                  */
                                 download_url: string;
+                                /**
+                                 * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                                 * @example null
+                                 */
+                                download_error?: {
+                                    /**
+                                     * @description Why.
+                                     * @example media_too_large
+                                     */
+                                    code: string;
+                                    /**
+                                     * @description What happened.
+                                     * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                     */
+                                    message: string;
+                                } | null;
                             } | null;
                             /**
                              * @description Files that came with the message (email attachments), kept with it.
@@ -23493,7 +23864,7 @@ export interface operations {
                                 download_url: string;
                             }[];
                             /**
-                             * @description Interactive content (buttons or list), or the customer's choice.
+                             * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                              * @example null
                              */
                             interactive: {
@@ -23558,6 +23929,16 @@ export interface operations {
                              * @example 2026-05-10T08:23:41.000Z
                              */
                             failed_at: string | null;
+                            /**
+                             * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            edited_at: string | null;
+                            /**
+                             * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            deleted_at: string | null;
                         } | null;
                         /**
                          * @description Its conversation.
@@ -23883,21 +24264,21 @@ export interface operations {
                              */
                             body: string;
                             /**
-                             * @description Text header.
+                             * @description Header: text, or a media kind whose file each send gives.
                              * @example null
                              */
                             header: {
                                 /**
                                  * @description Header kind.
                                  * @example text
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                type: "text";
+                                type: "text" | "image" | "video" | "document";
                                 /**
-                                 * @description Header text.
+                                 * @description Header text (text headers).
                                  * @example Reminder
                                  */
-                                text: string;
+                                text?: string;
                             } | null;
                             /**
                              * @description Footer.
@@ -24168,8 +24549,8 @@ export interface operations {
                      * @example Hi {{1}}, your appointment is on {{2}}.
                      */
                     body: string;
-                    /** @description Optional text header. */
-                    header?: {
+                    /** @description Optional header: text, or an image, video or document (then `examples.header_handle` is required: Meta reviews the template on that sample). */
+                    header?: ({
                         /**
                          * @description Header kind.
                          * @example text
@@ -24181,7 +24562,14 @@ export interface operations {
                          * @example Reminder
                          */
                         text: string;
-                    } | null;
+                    } | {
+                        /**
+                         * @description A media header: the file is given with each send (`template.header.media`).
+                         * @example image
+                         * @enum {string}
+                         */
+                        type: "image" | "video" | "document";
+                    }) | null;
                     /**
                      * @description Optional footer.
                      * @example Reply STOP to opt out
@@ -24235,6 +24623,11 @@ export interface operations {
                              */
                             value: string;
                         }[];
+                        /**
+                         * @description A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file.
+                         * @example 4::aW1hZ2UvanBlZw==:ARb_sample_handle
+                         */
+                        header_handle?: string;
                     };
                 };
             };
@@ -24317,21 +24710,21 @@ export interface operations {
                          */
                         body: string;
                         /**
-                         * @description Text header.
+                         * @description Header: text, or a media kind whose file each send gives.
                          * @example null
                          */
                         header: {
                             /**
                              * @description Header kind.
                              * @example text
-                             * @constant
+                             * @enum {string}
                              */
-                            type: "text";
+                            type: "text" | "image" | "video" | "document";
                             /**
-                             * @description Header text.
+                             * @description Header text (text headers).
                              * @example Reminder
                              */
-                            text: string;
+                            text?: string;
                         } | null;
                         /**
                          * @description Footer.
@@ -24642,21 +25035,21 @@ export interface operations {
                          */
                         body: string;
                         /**
-                         * @description Text header.
+                         * @description Header: text, or a media kind whose file each send gives.
                          * @example null
                          */
                         header: {
                             /**
                              * @description Header kind.
                              * @example text
-                             * @constant
+                             * @enum {string}
                              */
-                            type: "text";
+                            type: "text" | "image" | "video" | "document";
                             /**
-                             * @description Header text.
+                             * @description Header text (text headers).
                              * @example Reminder
                              */
-                            text: string;
+                            text?: string;
                         } | null;
                         /**
                          * @description Footer.
@@ -25087,8 +25480,8 @@ export interface operations {
                      * @example Hi {{1}}, your appointment is on {{2}}.
                      */
                     body?: string;
-                    /** @description Optional text header. */
-                    header?: {
+                    /** @description Optional header: text, or an image, video or document (then `examples.header_handle` is required: Meta reviews the template on that sample). */
+                    header?: ({
                         /**
                          * @description Header kind.
                          * @example text
@@ -25100,7 +25493,14 @@ export interface operations {
                          * @example Reminder
                          */
                         text: string;
-                    } | null;
+                    } | {
+                        /**
+                         * @description A media header: the file is given with each send (`template.header.media`).
+                         * @example image
+                         * @enum {string}
+                         */
+                        type: "image" | "video" | "document";
+                    }) | null;
                     /**
                      * @description Optional footer.
                      * @example Reply STOP to opt out
@@ -25154,6 +25554,11 @@ export interface operations {
                              */
                             value: string;
                         }[];
+                        /**
+                         * @description A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file.
+                         * @example 4::aW1hZ2UvanBlZw==:ARb_sample_handle
+                         */
+                        header_handle?: string;
                     };
                     /**
                      * @description Test mode only: set the review status to rehearse it.
@@ -25242,21 +25647,21 @@ export interface operations {
                          */
                         body: string;
                         /**
-                         * @description Text header.
+                         * @description Header: text, or a media kind whose file each send gives.
                          * @example null
                          */
                         header: {
                             /**
                              * @description Header kind.
                              * @example text
-                             * @constant
+                             * @enum {string}
                              */
-                            type: "text";
+                            type: "text" | "image" | "video" | "document";
                             /**
-                             * @description Header text.
+                             * @description Header text (text headers).
                              * @example Reminder
                              */
-                            text: string;
+                            text?: string;
                         } | null;
                         /**
                          * @description Footer.
@@ -27950,6 +28355,7 @@ export interface operations {
                                      */
                                     api_key_set: boolean;
                                 } | null;
+                                /** @description Barge-in. */
                                 interruptions: {
                                     /**
                                      * @description Barge-in allowed.
@@ -27985,6 +28391,7 @@ export interface operations {
                                  * @example 600
                                  */
                                 max_duration_seconds: number;
+                                /** @description Voicemail policy. */
                                 voicemail: {
                                     /**
                                      * @description On reaching voicemail.
@@ -29171,6 +29578,7 @@ export interface operations {
                                  */
                                 api_key_set: boolean;
                             } | null;
+                            /** @description Barge-in. */
                             interruptions: {
                                 /**
                                  * @description Barge-in allowed.
@@ -29206,6 +29614,7 @@ export interface operations {
                              * @example 600
                              */
                             max_duration_seconds: number;
+                            /** @description Voicemail policy. */
                             voicemail: {
                                 /**
                                  * @description On reaching voicemail.
@@ -29847,6 +30256,7 @@ export interface operations {
                                  */
                                 api_key_set: boolean;
                             } | null;
+                            /** @description Barge-in. */
                             interruptions: {
                                 /**
                                  * @description Barge-in allowed.
@@ -29882,6 +30292,7 @@ export interface operations {
                              * @example 600
                              */
                             max_duration_seconds: number;
+                            /** @description Voicemail policy. */
                             voicemail: {
                                 /**
                                  * @description On reaching voicemail.
@@ -31239,6 +31650,7 @@ export interface operations {
                                  */
                                 api_key_set: boolean;
                             } | null;
+                            /** @description Barge-in. */
                             interruptions: {
                                 /**
                                  * @description Barge-in allowed.
@@ -31274,6 +31686,7 @@ export interface operations {
                              * @example 600
                              */
                             max_duration_seconds: number;
+                            /** @description Voicemail policy. */
                             voicemail: {
                                 /**
                                  * @description On reaching voicemail.
@@ -39162,7 +39575,7 @@ export interface operations {
                  */
                 limit?: number;
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Only events about this object (its `data.id`).
                  * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -39234,7 +39647,7 @@ export interface operations {
                              * @example message.received
                              * @enum {string}
                              */
-                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                             /**
                              * @description When it happened (ISO 8601, UTC).
                              * @example 2026-05-10T08:23:41.000Z
@@ -39458,7 +39871,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Resume after this event (same as the `Last-Event-ID` header, which wins when both are sent).
                  * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -39682,7 +40095,7 @@ export interface operations {
                          * @example message.received
                          * @enum {string}
                          */
-                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                         /**
                          * @description When it happened (ISO 8601, UTC).
                          * @example 2026-05-10T08:23:41.000Z
@@ -40223,7 +40636,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive, or `["*"]` for all of them. */
-                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description Only events of this agent (their `data.agent_id`); omit for every event.
                      * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -41011,7 +41424,7 @@ export interface operations {
                      */
                     url?: string;
                     /** @description Event types to receive, or `["*"]` for all of them. */
-                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     agent_id?: string | null;
                     description?: string | null;
                     /**
@@ -43092,7 +43505,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive, or `["*"]` for all of them. */
-                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description A note for people reading the list.
                      * @example CRM sync
@@ -55834,7 +56247,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -55850,7 +56264,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -56018,6 +56434,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -56056,7 +56488,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -56121,6 +56553,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -56184,7 +56626,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -56200,7 +56643,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -56368,6 +56813,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -56406,7 +56867,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -56471,6 +56932,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -56534,7 +57005,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -56550,7 +57022,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -56718,6 +57192,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -56756,7 +57246,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -56821,6 +57311,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -56884,7 +57384,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -56900,7 +57401,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -57068,6 +57571,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -57106,7 +57625,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -57171,6 +57690,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -57234,7 +57763,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -57250,7 +57780,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -57418,6 +57950,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -57456,7 +58004,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -57521,6 +58069,774 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_message_edited: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "message.edited",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "message",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "direction": "outbound",
+                 *         "sender": {
+                 *           "type": "api_key",
+                 *           "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         "type": "text",
+                 *         "text": "Namaste!",
+                 *         "template": {
+                 *           "name": "appointment_reminder",
+                 *           "language": "en",
+                 *           "variables": [
+                 *             "Ava"
+                 *           ]
+                 *         },
+                 *         "media": {
+                 *           "url": "https://example.com/a.jpg",
+                 *           "caption": null,
+                 *           "filename": null,
+                 *           "mime_type": "image/jpeg",
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
+                 *         },
+                 *         "attachments": [],
+                 *         "interactive": null,
+                 *         "to": "+919876543210",
+                 *         "from": "+14155550123",
+                 *         "status": "queued",
+                 *         "error": {
+                 *           "code": "whatsapp_outside_24h_window",
+                 *           "message": "Re-engagement message"
+                 *         },
+                 *         "provider_message_id": "wamid.HBgM...",
+                 *         "queued_at": "2026-05-10T08:23:41.000Z",
+                 *         "sent_at": "2026-05-10T08:23:41.000Z",
+                 *         "delivered_at": "2026-05-10T08:23:41.000Z",
+                 *         "read_at": "2026-05-10T08:23:41.000Z",
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "message.edited";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The message's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the message.
+                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example message
+                         * @constant
+                         */
+                        object: "message";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The conversation the message belongs to.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /**
+                         * @description The channel it went out or came in on.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /**
+                         * @description Inbound from the customer, or outbound to them.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /** @description Who wrote the message. */
+                        sender: {
+                            /**
+                             * @description Who wrote it.
+                             * @example api_key
+                             * @enum {string}
+                             */
+                            type: "customer" | "ai" | "user" | "api_key" | "system";
+                            /**
+                             * @description Id of the key, user, agent or contact that wrote it.
+                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string | null;
+                        };
+                        /**
+                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
+                         * @example text
+                         */
+                        type: string;
+                        /**
+                         * @description Text, caption, rendered template body or a readable rendering of the content.
+                         * @example Namaste!
+                         */
+                        text: string | null;
+                        /** @description The template used, if any. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description Values in placeholder order.
+                             * @example [
+                             *       "Ava"
+                             *     ]
+                             */
+                            variables: string[];
+                        } | null;
+                        /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
+                        media: {
+                            /**
+                             * @description URL of the media.
+                             * @example https://example.com/a.jpg
+                             */
+                            url: string | null;
+                            /**
+                             * @description Caption.
+                             * @example null
+                             */
+                            caption: string | null;
+                            /**
+                             * @description File name.
+                             * @example null
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type, when known.
+                             * @example image/jpeg
+                             */
+                            mime_type: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
+                             */
+                            download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
+                        } | null;
+                        /**
+                         * @description Files that came with the message (email attachments), kept with it.
+                         * @example []
+                         */
+                        attachments: {
+                            /**
+                             * @description Attachment id.
+                             * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description File name, as sent.
+                             * @example invoice.pdf
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type.
+                             * @example application/pdf
+                             */
+                            mime_type: string;
+                            /**
+                             * @description Size in bytes.
+                             * @example 48213
+                             */
+                            size: number;
+                            /**
+                             * @description MIME Content-ID (inline images).
+                             * @example null
+                             */
+                            content_id: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key).
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            download_url: string;
+                        }[];
+                        /**
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
+                         * @example null
+                         */
+                        interactive: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Recipient address.
+                         * @example +919876543210
+                         */
+                        to: string;
+                        /**
+                         * @description Sender address.
+                         * @example +14155550123
+                         */
+                        from: string;
+                        /**
+                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
+                         * @example queued
+                         * @enum {string}
+                         */
+                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                        /** @description Why it failed (status failed). */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example whatsapp_outside_24h_window
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Re-engagement message
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description The provider's id for it (e.g. a WhatsApp wamid).
+                         * @example wamid.HBgM...
+                         */
+                        provider_message_id: string | null;
+                        /**
+                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string | null;
+                        /**
+                         * @description When the provider accepted it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        sent_at: string | null;
+                        /**
+                         * @description When it reached the device (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        delivered_at: string | null;
+                        /**
+                         * @description When the customer read it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        read_at: string | null;
+                        /**
+                         * @description When it failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_message_deleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "message.deleted",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "message",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "direction": "outbound",
+                 *         "sender": {
+                 *           "type": "api_key",
+                 *           "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         "type": "text",
+                 *         "text": "Namaste!",
+                 *         "template": {
+                 *           "name": "appointment_reminder",
+                 *           "language": "en",
+                 *           "variables": [
+                 *             "Ava"
+                 *           ]
+                 *         },
+                 *         "media": {
+                 *           "url": "https://example.com/a.jpg",
+                 *           "caption": null,
+                 *           "filename": null,
+                 *           "mime_type": "image/jpeg",
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
+                 *         },
+                 *         "attachments": [],
+                 *         "interactive": null,
+                 *         "to": "+919876543210",
+                 *         "from": "+14155550123",
+                 *         "status": "queued",
+                 *         "error": {
+                 *           "code": "whatsapp_outside_24h_window",
+                 *           "message": "Re-engagement message"
+                 *         },
+                 *         "provider_message_id": "wamid.HBgM...",
+                 *         "queued_at": "2026-05-10T08:23:41.000Z",
+                 *         "sent_at": "2026-05-10T08:23:41.000Z",
+                 *         "delivered_at": "2026-05-10T08:23:41.000Z",
+                 *         "read_at": "2026-05-10T08:23:41.000Z",
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "message.deleted";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The message's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the message.
+                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example message
+                         * @constant
+                         */
+                        object: "message";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The conversation the message belongs to.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /**
+                         * @description The channel it went out or came in on.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /**
+                         * @description Inbound from the customer, or outbound to them.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /** @description Who wrote the message. */
+                        sender: {
+                            /**
+                             * @description Who wrote it.
+                             * @example api_key
+                             * @enum {string}
+                             */
+                            type: "customer" | "ai" | "user" | "api_key" | "system";
+                            /**
+                             * @description Id of the key, user, agent or contact that wrote it.
+                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string | null;
+                        };
+                        /**
+                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
+                         * @example text
+                         */
+                        type: string;
+                        /**
+                         * @description Text, caption, rendered template body or a readable rendering of the content.
+                         * @example Namaste!
+                         */
+                        text: string | null;
+                        /** @description The template used, if any. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description Values in placeholder order.
+                             * @example [
+                             *       "Ava"
+                             *     ]
+                             */
+                            variables: string[];
+                        } | null;
+                        /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
+                        media: {
+                            /**
+                             * @description URL of the media.
+                             * @example https://example.com/a.jpg
+                             */
+                            url: string | null;
+                            /**
+                             * @description Caption.
+                             * @example null
+                             */
+                            caption: string | null;
+                            /**
+                             * @description File name.
+                             * @example null
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type, when known.
+                             * @example image/jpeg
+                             */
+                            mime_type: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
+                             */
+                            download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
+                        } | null;
+                        /**
+                         * @description Files that came with the message (email attachments), kept with it.
+                         * @example []
+                         */
+                        attachments: {
+                            /**
+                             * @description Attachment id.
+                             * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description File name, as sent.
+                             * @example invoice.pdf
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type.
+                             * @example application/pdf
+                             */
+                            mime_type: string;
+                            /**
+                             * @description Size in bytes.
+                             * @example 48213
+                             */
+                            size: number;
+                            /**
+                             * @description MIME Content-ID (inline images).
+                             * @example null
+                             */
+                            content_id: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key).
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            download_url: string;
+                        }[];
+                        /**
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
+                         * @example null
+                         */
+                        interactive: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Recipient address.
+                         * @example +919876543210
+                         */
+                        to: string;
+                        /**
+                         * @description Sender address.
+                         * @example +14155550123
+                         */
+                        from: string;
+                        /**
+                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
+                         * @example queued
+                         * @enum {string}
+                         */
+                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                        /** @description Why it failed (status failed). */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example whatsapp_outside_24h_window
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Re-engagement message
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description The provider's id for it (e.g. a WhatsApp wamid).
+                         * @example wamid.HBgM...
+                         */
+                        provider_message_id: string | null;
+                        /**
+                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string | null;
+                        /**
+                         * @description When the provider accepted it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        sent_at: string | null;
+                        /**
+                         * @description When it reached the device (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        delivered_at: string | null;
+                        /**
+                         * @description When the customer read it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        read_at: string | null;
+                        /**
+                         * @description When it failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -57584,7 +58900,8 @@ export interface operations {
                  *           "caption": null,
                  *           "filename": null,
                  *           "mime_type": "image/jpeg",
-                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media"
+                 *           "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                 *           "download_error": null
                  *         },
                  *         "attachments": [],
                  *         "interactive": null,
@@ -57600,7 +58917,9 @@ export interface operations {
                  *         "sent_at": "2026-05-10T08:23:41.000Z",
                  *         "delivered_at": "2026-05-10T08:23:41.000Z",
                  *         "read_at": "2026-05-10T08:23:41.000Z",
-                 *         "failed_at": "2026-05-10T08:23:41.000Z"
+                 *         "failed_at": "2026-05-10T08:23:41.000Z",
+                 *         "edited_at": "2026-05-10T08:23:41.000Z",
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
                  *       }
                  *     }
                  */
@@ -57768,6 +59087,22 @@ export interface operations {
                              * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
                              */
                             download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
                         } | null;
                         /**
                          * @description Files that came with the message (email attachments), kept with it.
@@ -57806,7 +59141,7 @@ export interface operations {
                             download_url: string;
                         }[];
                         /**
-                         * @description Interactive content (buttons or list), or the customer's choice.
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
                          * @example null
                          */
                         interactive: {
@@ -57871,6 +59206,16 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
                     };
                 };
             };
@@ -60220,6 +61565,7 @@ export interface operations {
                  *         "phone": "+919876543210",
                  *         "name": "Asha Rao",
                  *         "email": "asha@example.com",
+                 *         "whatsapp_user_id": null,
                  *         "attributes": {
                  *           "plan": "premium"
                  *         },
@@ -60324,6 +61670,11 @@ export interface operations {
                          */
                         email: string | null;
                         /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
+                        /**
                          * @description Free-form attributes.
                          * @example {
                          *       "plan": "premium"
@@ -60394,6 +61745,7 @@ export interface operations {
                  *         "phone": "+919876543210",
                  *         "name": "Asha Rao",
                  *         "email": "asha@example.com",
+                 *         "whatsapp_user_id": null,
                  *         "attributes": {
                  *           "plan": "premium"
                  *         },
@@ -60498,6 +61850,11 @@ export interface operations {
                          */
                         email: string | null;
                         /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
+                        /**
                          * @description Free-form attributes.
                          * @example {
                          *       "plan": "premium"
@@ -60568,6 +61925,7 @@ export interface operations {
                  *         "phone": "+919876543210",
                  *         "name": "Asha Rao",
                  *         "email": "asha@example.com",
+                 *         "whatsapp_user_id": null,
                  *         "attributes": {
                  *           "plan": "premium"
                  *         },
@@ -60671,6 +62029,11 @@ export interface operations {
                          * @example asha@example.com
                          */
                         email: string | null;
+                        /**
+                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
+                         * @example null
+                         */
+                        whatsapp_user_id: string | null;
                         /**
                          * @description Free-form attributes.
                          * @example {
@@ -64584,21 +65947,21 @@ export interface operations {
                          */
                         body: string;
                         /**
-                         * @description Text header.
+                         * @description Header: text, or a media kind whose file each send gives.
                          * @example null
                          */
                         header: {
                             /**
                              * @description Header kind.
                              * @example text
-                             * @constant
+                             * @enum {string}
                              */
-                            type: "text";
+                            type: "text" | "image" | "video" | "document";
                             /**
-                             * @description Header text.
+                             * @description Header text (text headers).
                              * @example Reminder
                              */
-                            text: string;
+                            text?: string;
                         } | null;
                         /**
                          * @description Footer.

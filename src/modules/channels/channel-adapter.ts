@@ -45,6 +45,8 @@ export interface OutboundTemplate {
   headerParameters?: string[];
   /** The header's value by name, when the template uses `{{name}}` placeholders. */
   headerNamedParameters?: Record<string, string>;
+  /** The file of an image, video or document header. */
+  headerMedia?: { type: 'image' | 'video' | 'document'; url: string; filename?: string };
   /** Values for url buttons' placeholders, by the button's position in the template. */
   buttonParameters?: Array<{ index: number; subType: 'url'; text: string }>;
 }
@@ -144,6 +146,9 @@ export type InboundContentType =
   | 'interactive'
   | 'reaction'
   | 'email'
+  | 'order'
+  | 'system'
+  | 'revoke'
   | 'unsupported';
 
 /** A customer's message, as parsed from a provider's webhook. */
@@ -155,6 +160,19 @@ export interface InboundMessage {
   to?: string;
   /** Customer's profile name, when the provider gives it. */
   profileName?: string;
+  /**
+   * WhatsApp's business-scoped user id (BSUID) of the sender, when Meta gives it. A username-only
+   * sender has no phone: then `from` is this id too.
+   */
+  userId?: string;
+  /** The sender's WhatsApp username, when they set one. */
+  username?: string;
+  /** The customer moved to a new number (WhatsApp `user_changed_number`): `from` is the old one. */
+  numberChange?: { newAddress: string };
+  /** This is an edit of an earlier message of the customer's: its new content. */
+  edit?: { originalProviderId: string };
+  /** The customer deleted an earlier message. */
+  revoke?: { originalProviderId: string };
   type: InboundContentType;
   /** Text content, or a readable rendering of the content (button title, location label, email body). */
   text: string;
@@ -234,10 +252,12 @@ export interface ChannelAdapter {
   reserveSendSlot?(channel: ChannelConfig, to: string, nowMs: number): number;
   /**
    * Downloads a customer's media with the channel's credentials (WhatsApp media id or URL,
-   * Twilio MediaUrl). Throws ChannelSendError when the provider refuses or cannot be reached.
+   * Twilio MediaUrl). Throws ChannelSendError when the provider refuses or cannot be reached,
+   * and `media_too_large` (before downloading when the provider says the size) over `maxBytes`.
    */
   fetchMedia?(
     channel: ChannelConfig,
     media: { id?: string; url?: string; mime_type?: string },
+    limits?: { maxBytes?: number },
   ): Promise<ProviderFile>;
 }

@@ -37,4 +37,17 @@ export const contactsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // WhatsApp's business-scoped user id (BSUID): the key of a customer who hides their number
+  // behind a username (Meta's 2026 change), unique per workspace and mode like phones.
+  '0102_contact_whatsapp_user_id': {
+    async up(db) {
+      await db.schema.alterTable('contacts').addColumn('whatsapp_user_id', 'text').execute();
+      await db.schema
+        .createIndex('contacts_whatsapp_user_id_unique')
+        .on('contacts')
+        .columns(['workspace_id', 'livemode', 'whatsapp_user_id'])
+        .unique()
+        .execute();
+    },
+  },
 };

@@ -66,6 +66,11 @@ export const contactObject = z.object({
   ),
   name: describe(z.string().nullable(), 'Full name.', 'Asha Rao'),
   email: describe(z.string().nullable(), 'Email address (lower case).', 'asha@example.com'),
+  whatsapp_user_id: describe(
+    z.string().nullable(),
+    "WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.",
+    null,
+  ),
   attributes: describe(
     z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
     'Free-form attributes.',

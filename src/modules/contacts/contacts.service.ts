@@ -68,6 +68,7 @@ export function presentContact(row: ContactRow) {
     phone: row.phone,
     name: row.name,
     email: row.email,
+    whatsapp_user_id: row.whatsapp_user_id ?? null,
     attributes: fromJson<Attributes>(row.attributes, {}),
     tags: fromJson<string[]>(row.tags, []),
     dnd: row.dnd === 1,
@@ -204,6 +205,93 @@ export async function findOrCreateContact(
   }
   await emitContact(tx, scope, 'contact.created', row, actor);
   return { contact: row, created: true };
+}
+
+/**
+ * The contact of a WhatsApp sender, keyed by phone and by business-scoped user id (BSUID), either
+ * of which Meta may leave out: a known BSUID finds its contact (even once Meta stops sending the
+ * phone); a phone finds or makes its contact and learns the BSUID; a BSUID alone (a username-only
+ * sender) makes a contact with no phone. Verified webhooks only: Meta vouches for both.
+ */
+export async function findOrCreateWhatsAppContact(
+  tx: Tx,
+  scope: Scope,
+  input: { phone?: string; userId?: string; name?: string },
+  actor: Actor,
+): Promise<{ contact: ContactRow; created: boolean }> {
+  const byUserId = input.userId
+    ? await tenant(tx.db, scope)
+        .selectFrom('contacts')
+        .selectAll()
+        .where('whatsapp_user_id', '=', input.userId)
+        .executeTakeFirst()
+    : undefined;
+  if (byUserId) return { contact: byUserId, created: false };
+  if (input.phone !== undefined) {
+    const found = await findOrCreateContact(
+      tx,
+      scope,
+      { phone: input.phone, name: input.name, providerVouched: true },
+      actor,
+    );
+    if (!input.userId || found.contact.whatsapp_user_id) return found;
+    const now = new Date().toISOString();
+    await tx.db
+      .updateTable('contacts')
+      .set({ whatsapp_user_id: input.userId, updated_at: now })
+      .where('id', '=', found.contact.id)
+      .execute();
+    return { ...found, contact: { ...found.contact, whatsapp_user_id: input.userId, updated_at: now } };
+  }
+  if (!input.userId) throw invalidField('phone', 'a phone or a WhatsApp user id is required');
+  const row: ContactRow = {
+    ...newContactRow(
+      scope,
+      { phone: null, email: null, name: input.name?.trim() || null },
+      new Date().toISOString(),
+    ),
+    whatsapp_user_id: input.userId,
+  };
+  const made = await tx.db
+    .insertInto('contacts')
+    .values(row)
+    .onConflict((oc) => oc.columns(['workspace_id', 'livemode', 'whatsapp_user_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!made) {
+    const winner = await tenant(tx.db, scope)
+      .selectFrom('contacts')
+      .selectAll()
+      .where('whatsapp_user_id', '=', input.userId)
+      .executeTakeFirstOrThrow();
+    return { contact: winner, created: false };
+  }
+  await emitContact(tx, scope, 'contact.created', row, actor);
+  return { contact: row, created: true };
+}
+
+/**
+ * The customer moved to a new number (WhatsApp's `user_changed_number`): the contact takes it,
+ * keeping its conversations and history. Not when another contact already has that number
+ * (the customer wrote from it first): then nothing changes and that contact is returned.
+ */
+export async function moveContactPhone(
+  tx: Tx,
+  scope: Scope,
+  contact: ContactRow,
+  newPhone: string,
+  actor: Actor,
+): Promise<{ moved: boolean; contact: ContactRow; holder?: ContactRow }> {
+  const phone = normalizePhone(newPhone, scope.defaultCountry) ?? vouchedPhone(newPhone);
+  if (!phone) throw invalidField('phone', 'must be a valid E.164 phone number');
+  if (phone === contact.phone) return { moved: false, contact };
+  const holder = await findContactByPhone(tx.db, scope, phone);
+  if (holder) return { moved: false, contact, holder };
+  const now = new Date().toISOString();
+  await tx.db.updateTable('contacts').set({ phone, updated_at: now }).where('id', '=', contact.id).execute();
+  const moved = { ...contact, phone, updated_at: now };
+  await emitContact(tx, scope, 'contact.updated', moved, actor);
+  return { moved: true, contact: moved };
 }
 
 export function newContactRow(

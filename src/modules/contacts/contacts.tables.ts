@@ -12,6 +12,8 @@ export interface ContactsTable {
   phone: string | null;
   name: string | null;
   email: string | null;
+  /** WhatsApp's business-scoped user id (BSUID), when Meta gave one; unique per workspace and mode. Optional on insert. */
+  whatsapp_user_id?: string | null;
   /** JSON object of string, number and boolean values. */
   attributes: string;
   /** JSON array of strings. */

@@ -28,7 +28,10 @@ export interface TemplateRef {
   name: string;
   language?: string;
   variables?: string[] | Record<string, string | number>;
-  header?: { variables: string[] | Record<string, string | number> };
+  header?: {
+    variables?: string[] | Record<string, string | number>;
+    media?: { url: string; filename?: string };
+  };
   buttons?: Array<{ index: number; variables: string[] | Record<string, string | number> }>;
 }
 

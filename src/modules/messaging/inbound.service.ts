@@ -1,8 +1,9 @@
+import { PostgresAdapter, sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
-import type { Actor } from '../../platform/events.ts';
+import type { Actor, Tx } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
-import { toJson } from '../../platform/json.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
 import type {
   ChannelConfig,
   InboundBatch,
@@ -10,9 +11,14 @@ import type {
   StatusUpdate,
 } from '../channels/channel-adapter.ts';
 import { channelKinds, contactKeyFor } from '../channels/kinds.ts';
-import { findOrCreateContact } from '../contacts/contacts.service.ts';
+import {
+  findOrCreateContact,
+  findOrCreateWhatsAppContact,
+  moveContactPhone,
+} from '../contacts/contacts.service.ts';
 import { findOrCreateConversation, reopenInTx } from '../conversations/conversations.service.ts';
 import { previewOf } from './content.ts';
+import { keepMediaJob } from './messaging.jobs.ts';
 import {
   applyStatusInTx,
   type MessageObject,
@@ -115,6 +121,12 @@ async function storeInbound(
       .where('provider_message_id', '=', m.providerMessageId)
       .executeTakeFirst();
     if (dup) return null;
+    // An edit or a deletion applies to the customer's original message; one whose original
+    // Parley never stored is kept as a message of its own (nothing verified is dropped).
+    if (m.edit || m.revoke) {
+      const changed = await applyCustomerChange(tx, channel, m, ctx.clock.now());
+      if (changed) return changed;
+    }
     const channelRow = await tx.db
       .selectFrom('channels')
       .selectAll()
@@ -122,21 +134,51 @@ async function storeInbound(
       .executeTakeFirstOrThrow();
     const now = ctx.clock.now();
     const name = m.profileName?.trim() || undefined;
-    const { contact } = await findOrCreateContact(
-      tx,
-      scope,
-      // Verified webhooks only reach here: the provider vouches for the sender's number.
-      { ...contactKeyFor(channel.type, m.from), name, providerVouched: true },
-      {
-        type: 'customer',
-        id: null,
-      },
-    );
+    const customer: Actor = { type: 'customer', id: null };
+    const isEmail = channelKinds[channel.type].addressKind === 'email';
+    // Verified webhooks only reach here: the provider vouches for the sender's number. A WhatsApp
+    // sender may come with a business-scoped user id, or with only that (a username-only sender).
+    let { contact } =
+      !isEmail && m.userId
+        ? await findOrCreateWhatsAppContact(
+            tx,
+            scope,
+            { ...(m.from === m.userId ? {} : { phone: m.from }), userId: m.userId, name },
+            customer,
+          )
+        : await findOrCreateContact(
+            tx,
+            scope,
+            { ...contactKeyFor(channel.type, m.from), name, providerVouched: true },
+            customer,
+          );
     const actor: Actor = { type: 'customer', id: contact.id };
-    const address =
-      channelKinds[channel.type].addressKind === 'email'
-        ? (contact.email ?? m.from.toLowerCase())
-        : (contact.phone ?? m.from);
+    let address = isEmail ? (contact.email ?? m.from.toLowerCase()) : (contact.phone ?? m.from);
+    // A number change (WhatsApp `user_changed_number`): the contact and its open threads move to
+    // the new number, history kept. A notice from WhatsApp, not the customer writing: it neither
+    // wakes the thread nor opens the 24-hour window, and the agent does not answer it.
+    const notice = m.type === 'system';
+    let numberMove: Record<string, unknown> = {};
+    if (m.numberChange) {
+      const moved = await moveContactPhone(tx, scope, contact, m.numberChange.newAddress, {
+        type: 'system',
+        id: null,
+      });
+      if (moved.moved) {
+        await tx.db
+          .updateTable('conversations')
+          .set({ contact_address: moved.contact.phone as string, updated_at: now.toISOString() })
+          .where('contact_id', '=', contact.id)
+          .where('channel', '=', channel.type)
+          .where('contact_address', '=', address)
+          .execute();
+        contact = moved.contact;
+        address = moved.contact.phone as string;
+        numberMove = { contact_moved: true };
+      } else {
+        numberMove = { contact_moved: false, ...(moved.holder ? { number_taken_by: moved.holder.id } : {}) };
+      }
+    }
     let { conversation } = await findOrCreateConversation(tx, scope, {
       channel: channelRow,
       contact,
@@ -144,7 +186,7 @@ async function storeInbound(
       actor,
       now,
     });
-    if (conversation.status !== 'active') {
+    if (conversation.status !== 'active' && !notice) {
       conversation = await reopenInTx(
         tx,
         conversation,
@@ -187,6 +229,7 @@ async function storeInbound(
               : {}),
           }
         : undefined;
+    const payload = m.payload || m.numberChange ? { ...(m.payload ?? {}), ...numberMove } : undefined;
     const row: MessageRow = {
       id: messageId,
       workspace_id: scope.workspaceId,
@@ -194,15 +237,15 @@ async function storeInbound(
       conversation_id: conversation.id,
       channel_id: channel.id,
       direction: 'inbound',
-      sender_type: 'customer',
-      sender_id: contact.id,
+      sender_type: notice ? 'system' : 'customer',
+      sender_id: notice ? null : contact.id,
       type: m.type,
       text: m.text,
       template: null,
       media: media ? toJson(media) : null,
-      interactive: m.payload ? toJson(m.payload) : null,
+      interactive: payload ? toJson(payload) : null,
       to_address: m.to ?? channel.address,
-      from_address: address,
+      from_address: notice ? m.from : address,
       status: 'received',
       error_code: null,
       error_message: null,
@@ -218,6 +261,20 @@ async function storeInbound(
     };
     await tx.db.insertInto('messages').values(row).execute();
     for (const a of attachments) await tx.db.insertInto('message_attachments').values(a).execute();
+    // A customer's media is fetched and kept while the provider still serves it (Meta: 30 days).
+    if (m.media && (m.media.id || m.media.url) && !attachments.length && keepsMedia(channel))
+      await ctx.queue.enqueue(tx.db, keepMediaJob, { messageId });
+    const message = presentMessage(row);
+    if (notice) {
+      await tx.emit({
+        workspaceId: scope.workspaceId,
+        livemode: scope.livemode,
+        type: 'message.received',
+        actor,
+        data: message,
+      });
+      return message;
+    }
     const windowHours = channelKinds[channel.type].customerWindowHours;
     const windowEnd = windowHours ? new Date(sentAt.getTime() + windowHours * 3_600_000).toISOString() : '';
     const patch = {
@@ -232,7 +289,6 @@ async function storeInbound(
     };
     await tx.db.updateTable('conversations').set(patch).where('id', '=', conversation.id).execute();
     conversation = { ...conversation, ...patch };
-    const message = presentMessage(row);
     await tx.emit({
       workspaceId: scope.workspaceId,
       livemode: scope.livemode,
@@ -240,6 +296,8 @@ async function storeInbound(
       actor,
       data: message,
     });
+    // An edit or a deletion of a message Parley never saw is kept, but is nothing to answer.
+    if (m.edit || m.revoke) return message;
     await ctx.modules.messaging.hooks.inboundMessage.run(tx, {
       workspaceId: scope.workspaceId,
       livemode: scope.livemode,
@@ -251,6 +309,59 @@ async function storeInbound(
   });
 }
 
+/** Only WhatsApp media is fetched at once: Meta's URLs expire in minutes and its files in 30 days. */
+const keepsMedia = (channel: ChannelConfig) => channel.provider === 'meta';
+
+/**
+ * Applies a customer's edit (new text or caption) or deletion (content gone) to their original
+ * message, with `message.edited` / `message.deleted`; undefined when that message is unknown.
+ * Replays change nothing twice (an edit to the same content, a deletion of a deleted message).
+ */
+async function applyCustomerChange(
+  tx: Tx,
+  channel: ChannelConfig,
+  m: InboundMessage,
+  now: Date,
+): Promise<MessageObject | undefined> {
+  const originalId = (m.edit ?? m.revoke)!.originalProviderId;
+  const original = await tx.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('channel_id', '=', channel.id)
+    .where('provider_message_id', '=', originalId)
+    .where('direction', '=', 'inbound')
+    .executeTakeFirst();
+  if (!original) return undefined;
+  const at = now.toISOString();
+  const media = fromJson<StoredMedia | null>(original.media, null);
+  let patch: Partial<MessageRow>;
+  if (m.revoke) {
+    if (original.deleted_at) return presentMessage(original);
+    // What the customer deleted is not kept: its text, caption and files go.
+    await tx.db.deleteFrom('message_attachments').where('message_id', '=', original.id).execute();
+    patch = { text: '', media: null, interactive: null, deleted_at: at, updated_at: at };
+  } else {
+    if (original.edited_at && original.text === m.text) return presentMessage(original);
+    const caption = m.media?.caption;
+    patch = {
+      text: m.text,
+      ...(media && caption !== undefined ? { media: toJson({ ...media, caption }) } : {}),
+      edited_at: at,
+      updated_at: at,
+    };
+  }
+  await tx.db.updateTable('messages').set(patch).where('id', '=', original.id).execute();
+  const message = presentMessage({ ...original, ...patch });
+  await tx.emit({
+    workspaceId: channel.workspaceId,
+    livemode: channel.livemode,
+    type: m.revoke ? 'message.deleted' : 'message.edited',
+    actor: { type: 'customer', id: original.sender_id },
+    data: message,
+  });
+  return message;
+}
+
 /** A provider status for one of our outbound messages; false when unknown or not a step forward. */
 async function applyProviderStatus(
   ctx: AppContext,
@@ -258,6 +369,7 @@ async function applyProviderStatus(
   s: StatusUpdate,
 ): Promise<boolean> {
   return ctx.transaction(async (tx) => {
+    await lockProviderIds(tx, [s.providerMessageId]);
     const msg = await tx.db
       .selectFrom('messages')
       .select('id')
@@ -294,15 +406,35 @@ async function applyProviderStatus(
 const statusOrder = { sent: 0, delivered: 1, read: 2, failed: 3 } as const;
 
 /**
+ * The status side and the send side of one provider id take turns, until their transactions end.
+ * On PostgreSQL a status could otherwise miss a message whose send has not committed yet (so it
+ * is kept as early) while that send, not seeing the uncommitted early status, applies nothing:
+ * the status would wait forever. With a transaction-scoped advisory lock per provider id, taken
+ * by the status before it looks for the message and by the send after it stored the id, one of
+ * them always sees the other's work. SQLite runs one write transaction at a time already.
+ */
+async function lockProviderIds(tx: Tx, providerIds: string[]): Promise<void> {
+  if (!providerIds.length || !(tx.db.getExecutor().adapter instanceof PostgresAdapter)) return;
+  // In one order (of the lock keys), so two sends locking several ids never wait on each other in a cycle.
+  await sql`select pg_advisory_xact_lock(k) from (select distinct hashtextextended('status:' || id, 0) as k from unnest(${providerIds}::text[]) as id order by k) as keys`.execute(
+    tx.db,
+  );
+}
+
+/**
  * Applies the statuses that arrived before these messages learned their provider ids (in
  * order: sent, delivered, read, failed; forward only), in the caller's transaction.
  */
 export async function applyEarlyStatuses(
-  tx: Parameters<typeof applyStatusInTx>[0],
+  tx: Tx,
   rows: Array<Pick<MessageRow, 'id' | 'channel_id' | 'provider_message_id'>>,
 ): Promise<void> {
   const withIds = rows.filter((r) => r.provider_message_id);
   if (!withIds.length) return;
+  await lockProviderIds(
+    tx,
+    withIds.map((r) => r.provider_message_id as string),
+  );
   const early = await tx.db
     .selectFrom('early_provider_statuses')
     .selectAll()

@@ -49,3 +49,16 @@ export const sandboxAdvanceJob = defineJob({
   gatherMs: 50,
   timeoutMs: 30_000,
 });
+
+/**
+ * Fetches a customer's media from the provider (WhatsApp: `GET /{media-id}`, then its URL with
+ * the channel's token) and keeps it with the message. Temporary failures are retried; a final
+ * failure or a refusal (too large, a type not taken) is recorded on the message's media.
+ */
+export const keepMediaJob = defineJob({
+  name: 'messages.keep_media',
+  payload: z.object({ messageId: z.string() }),
+  maxAttempts: 5,
+  concurrency: 2,
+  timeoutMs: 120_000,
+});

@@ -124,4 +124,11 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('templates').addColumn('examples', 'text').execute();
     },
   },
+  // A customer's edit or deletion of a message they sent (WhatsApp `edit` / `revoke`), applied to it.
+  '0228_message_edited_deleted': {
+    async up(db) {
+      await db.schema.alterTable('messages').addColumn('edited_at', 'text').execute();
+      await db.schema.alterTable('messages').addColumn('deleted_at', 'text').execute();
+    },
+  },
 };

@@ -1,7 +1,8 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Module } from '../module.ts';
 import { createMessagingHooks, type MessagingHooks } from './hooks.ts';
-import { sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
+import { keepInboundMedia } from './media.service.ts';
+import { keepMediaJob, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
 import { messagingMigrations } from './messaging.migrations.ts';
 import { messagingRoutes } from './messaging.routes.ts';
 import type { SendWriter } from './messaging.service.ts';
@@ -28,6 +29,7 @@ export const messagingModule: Module = {
   setup(ctx: AppContext): MessagingInstance {
     ctx.queue.registerBatch(sendJob, (items) => runSendBatch(ctx, items));
     ctx.queue.registerBatch(sandboxAdvanceJob, (items) => runSandboxAdvanceBatch(ctx, items));
+    ctx.queue.register(keepMediaJob, (payload, job) => keepInboundMedia(ctx, payload.messageId, job));
     return { hooks: createMessagingHooks(), sendWriter: createSendWriter(ctx) };
   },
 };

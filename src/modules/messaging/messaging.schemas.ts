@@ -50,9 +50,24 @@ export const templateRef = describe(
           ]),
           "Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.",
           ['May 12'],
-        ),
+        ).optional(),
+        media: describe(
+          z.strictObject({
+            url: describe(
+              z.string().url().max(2000),
+              'Public https URL of the file.',
+              'https://example.com/menu.jpg',
+            ),
+            filename: describe(
+              z.string().min(1).max(240),
+              'File name shown for a document.',
+              'menu.pdf',
+            ).optional(),
+          }),
+          'The file of an image, video or document header.',
+        ).optional(),
       }),
-      'Header values, when the template header has a placeholder (for `{{name}}` templates, defaults to the body values of the same name).',
+      'Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header.',
     ).optional(),
     buttons: describe(
       z
@@ -286,6 +301,20 @@ export const messageObject = z.object({
           "Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.",
           '/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media',
         ),
+        download_error: describe(
+          z
+            .object({
+              code: describe(z.string(), 'Why.', 'media_too_large'),
+              message: describe(
+                z.string(),
+                'What happened.',
+                'The file is 120 MB; Parley keeps up to 25 MB.',
+              ),
+            })
+            .nullable(),
+          "Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).",
+          null,
+        ).optional(),
       })
       .nullable(),
     "Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none.",
@@ -310,7 +339,7 @@ export const messageObject = z.object({
   ),
   interactive: describe(
     z.record(z.string(), z.unknown()).nullable(),
-    "Interactive content (buttons or list), or the customer's choice.",
+    "Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).",
     null,
   ),
   to: describe(z.string(), 'Recipient address.', '+919876543210'),
@@ -339,6 +368,8 @@ export const messageObject = z.object({
   delivered_at: nullableTimestamp('When it reached the device'),
   read_at: nullableTimestamp('When the customer read it'),
   failed_at: nullableTimestamp('When it failed'),
+  edited_at: nullableTimestamp('When the customer edited it (its text and caption are the edited ones)'),
+  deleted_at: nullableTimestamp('When the customer deleted it (its text and media are gone)'),
 });
 
 export const templateBody = {
@@ -354,12 +385,21 @@ export const templateBody = {
   ),
   header: describe(
     z
-      .strictObject({
-        type: describe(z.literal('text'), 'Header kind.', 'text'),
-        text: describe(z.string().min(1).max(60), 'Header text (at most one placeholder).', 'Reminder'),
-      })
+      .union([
+        z.strictObject({
+          type: describe(z.literal('text'), 'Header kind.', 'text'),
+          text: describe(z.string().min(1).max(60), 'Header text (at most one placeholder).', 'Reminder'),
+        }),
+        z.strictObject({
+          type: describe(
+            z.enum(['image', 'video', 'document']),
+            'A media header: the file is given with each send (`template.header.media`).',
+            'image',
+          ),
+        }),
+      ])
       .nullable(),
-    'Optional text header.',
+    'Optional header: text, or an image, video or document (then `examples.header_handle` is required: Meta reviews the template on that sample).',
   ).optional(),
   footer: describe(
     z.string().min(1).max(60).nullable(),
@@ -420,6 +460,11 @@ export const templateBody = {
           .max(10),
         'Sample values for url buttons with a placeholder.',
       ).optional(),
+      header_handle: describe(
+        z.string().min(1).max(2000),
+        "A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file.",
+        '4::aW1hZ2UvanBlZw==:ARb_sample_handle',
+      ).optional(),
     }),
     "Sample values Meta's review requires for every placeholder (header, body, url buttons). Without them Parley submits made-up samples, which Meta may reject.",
   ).optional(),
@@ -462,11 +507,11 @@ export const templateObject = z.object({
   header: describe(
     z
       .object({
-        type: describe(z.literal('text'), 'Header kind.', 'text'),
-        text: describe(z.string(), 'Header text.', 'Reminder'),
+        type: describe(z.enum(['text', 'image', 'video', 'document']), 'Header kind.', 'text'),
+        text: describe(z.string(), 'Header text (text headers).', 'Reminder').optional(),
       })
       .nullable(),
-    'Text header.',
+    'Header: text, or a media kind whose file each send gives.',
     null,
   ),
   footer: describe(z.string().nullable(), 'Footer.', null),

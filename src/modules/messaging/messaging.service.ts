@@ -48,7 +48,7 @@ import {
 } from './content.ts';
 import { sendJob } from './messaging.jobs.ts';
 import type { MessageRow, MessageStatus } from './messaging.tables.ts';
-import { findTemplateForSend } from './templates.service.ts';
+import { findTemplateForSend, isMediaHeader, type TemplateHeader } from './templates.service.ts';
 
 export type { Scope };
 
@@ -87,6 +87,8 @@ export interface StoredTemplate {
   /** Values of the header's placeholder, positional and (named templates) by name. */
   header_values?: string[];
   header_named?: Record<string, string>;
+  /** The file of an image, video or document header. */
+  header_media?: { type: 'image' | 'video' | 'document'; url: string; filename?: string };
   /** Values of url buttons' placeholders, by the button's position in the template. */
   buttons?: Array<{ index: number; sub_type: 'url'; value: string }>;
   rendered_body: string;
@@ -107,8 +109,10 @@ export interface StoredMedia {
   mime_type?: string | null;
   /** The provider's media id (WhatsApp), to fetch it with the channel's token. */
   id?: string;
-  /** Files kept with the message (email attachments). */
+  /** Files kept with the message (email attachments, a customer's WhatsApp media once downloaded). */
   attachments?: StoredAttachment[];
+  /** Why a customer's media could not be kept (too large, a type not taken, the provider refused). */
+  download_error?: { code: string; message: string } | null;
 }
 
 /** Where Parley serves a message's media (the provider's file, fetched with the channel's credentials). */
@@ -137,6 +141,7 @@ export function presentMessage(row: MessageRow) {
             filename: media.filename ?? null,
             mime_type: media.mime_type ?? null,
             download_url: mediaPathOf(row.id),
+            ...(media.download_error ? { download_error: media.download_error } : {}),
           }
         : null,
     attachments: (media?.attachments ?? []).map((a) => ({ ...a, download_url: mediaPathOf(row.id, a.id) })),
@@ -153,6 +158,8 @@ export function presentMessage(row: MessageRow) {
     delivered_at: row.delivered_at,
     read_at: row.read_at,
     failed_at: row.failed_at,
+    edited_at: row.edited_at ?? null,
+    deleted_at: row.deleted_at ?? null,
   };
 }
 export type MessageObject = ReturnType<typeof presentMessage>;
@@ -323,11 +330,36 @@ export async function prepareContent(
     const errors: FieldError[] = [];
     const rendered = renderPlaceholders(tpl.body, variables, 'template.variables');
     if (Array.isArray(rendered)) errors.push(...rendered);
-    const header = fromJson<{ text: string } | null>(tpl.header, null);
+    const stored = fromJson<TemplateHeader | null>(tpl.header, null);
+    const header = stored && 'text' in stored ? stored : null;
     // Every component with placeholders gets its values (Meta refuses a count mismatch).
     let headerValues: { values: string[]; named?: Record<string, string> } | undefined;
+    let headerMedia: StoredTemplate['header_media'];
     const headerPh = header ? parsePlaceholders(header.text) : undefined;
-    if (header && headerPh && typeof headerPh !== 'string' && headerPh.names.length) {
+    if (stored && isMediaHeader(stored)) {
+      const media = ref.header?.media;
+      if (!media?.url || !/^https?:\/\//i.test(media.url))
+        errors.push({
+          field: 'template.header.media.url',
+          message: `is required: template ${tpl.name} has a ${stored.type} header (a public http(s) URL of the file)`,
+        });
+      else
+        headerMedia = {
+          type: stored.type as 'image' | 'video' | 'document',
+          url: media.url,
+          ...(media.filename ? { filename: media.filename } : {}),
+        };
+      if (ref.header?.variables)
+        errors.push({
+          field: 'template.header.variables',
+          message: 'is not used: the template header is media',
+        });
+    } else if (ref.header?.media) {
+      errors.push({
+        field: 'template.header.media',
+        message: 'is not used: the template header is not media',
+      });
+    } else if (header && headerPh && typeof headerPh !== 'string' && headerPh.names.length) {
       let given = ref.header?.variables;
       if (!given && headerPh.kind === 'named' && variables && !Array.isArray(variables))
         given = Object.fromEntries(
@@ -374,6 +406,7 @@ export async function prepareContent(
         ...(header ? { header_text: header.text } : {}),
         ...(headerValues ? { header_values: headerValues.values } : {}),
         ...(headerValues?.named ? { header_named: headerValues.named } : {}),
+        ...(headerMedia ? { header_media: headerMedia } : {}),
         ...(buttonValues.length ? { buttons: buttonValues } : {}),
         rendered_body: rendered.text,
       },

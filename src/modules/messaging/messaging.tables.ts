@@ -38,6 +38,10 @@ export interface MessagesTable {
   queued_at: string | null;
   sent_at: string | null;
   delivered_at: string | null;
+  /** When the customer edited it (WhatsApp `edit`); optional on insert. */
+  edited_at?: string | null;
+  /** When the customer deleted it (WhatsApp `revoke`): its content is gone; optional on insert. */
+  deleted_at?: string | null;
   read_at: string | null;
   failed_at: string | null;
 }

@@ -50,6 +50,7 @@ function outboundOf(row: MessageRow): OutboundMessage {
       ...(t.named ? { namedParameters: t.named } : {}),
       ...(t.header_values?.length ? { headerParameters: t.header_values } : {}),
       ...(t.header_named ? { headerNamedParameters: t.header_named } : {}),
+      ...(t.header_media ? { headerMedia: t.header_media } : {}),
       ...(t.buttons?.length
         ? { buttonParameters: t.buttons.map((b) => ({ index: b.index, subType: b.sub_type, text: b.value })) }
         : {}),

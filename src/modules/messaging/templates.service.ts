@@ -11,6 +11,11 @@ import type { TemplateRow, TemplateStatus } from './messaging.tables.ts';
 
 export type { Scope };
 
+/** A template's header: text (with at most one placeholder), or an image, video or document given at send time. */
+export type TemplateHeader = { type: 'text'; text: string } | { type: 'image' | 'video' | 'document' };
+export const isMediaHeader = (h: { type: string } | null | undefined): boolean =>
+  h?.type === 'image' || h?.type === 'video' || h?.type === 'document';
+
 export interface TemplateButton {
   type: 'quick_reply' | 'url' | 'phone_number';
   text: string;
@@ -28,7 +33,7 @@ export function presentTemplate(row: TemplateRow) {
     language: row.language,
     category: row.category,
     body: row.body,
-    header: fromJson<{ type: 'text'; text: string } | null>(row.header, null),
+    header: fromJson<TemplateHeader | null>(row.header, null),
     footer: row.footer,
     buttons: fromJson<TemplateButton[]>(row.buttons, []),
     placeholders: typeof ph === 'string' ? [] : ph.names,
@@ -42,14 +47,22 @@ export type TemplateObject = ReturnType<typeof presentTemplate>;
 
 function checkTemplateText(
   body: string | undefined,
-  header: { text: string } | null | undefined,
+  header: TemplateHeader | null | undefined,
+  examples?: TemplateExamples | null,
 ): FieldError[] {
   const errors: FieldError[] = [];
   if (body !== undefined) {
     const ph = parsePlaceholders(body);
     if (typeof ph === 'string') errors.push({ field: 'body', message: ph });
   }
-  if (header) {
+  if (header && isMediaHeader(header)) {
+    // Meta reviews a media header on a sample file: the handle its Resumable Upload API returns.
+    if (!examples?.header_handle)
+      errors.push({
+        field: 'examples.header_handle',
+        message: `is required for a ${header.type} header: the handle of a sample file uploaded with Meta's Resumable Upload API`,
+      });
+  } else if (header && 'text' in header) {
     const ph = parsePlaceholders(header.text);
     if (typeof ph === 'string') errors.push({ field: 'header.text', message: ph });
     else if (ph.names.length > 1)
@@ -63,6 +76,8 @@ export interface TemplateExamples {
   header?: Values;
   body?: Values;
   buttons?: Array<{ index: number; value: string }>;
+  /** A media header's sample: the handle of a file uploaded with Meta's Resumable Upload API. */
+  header_handle?: string;
 }
 
 export interface CreateTemplateInput {
@@ -70,7 +85,7 @@ export interface CreateTemplateInput {
   language: string;
   category: TemplateRow['category'];
   body: string;
-  header?: { type: 'text'; text: string } | null;
+  header?: TemplateHeader | null;
   footer?: string | null;
   buttons?: TemplateButton[];
   examples?: TemplateExamples;
@@ -78,7 +93,7 @@ export interface CreateTemplateInput {
 
 /** Test mode approves at once; live mode starts `pending` until the provider reviews it. */
 export async function createTemplate(ctx: AppContext, scope: Scope, input: CreateTemplateInput) {
-  const errors = checkTemplateText(input.body, input.header);
+  const errors = checkTemplateText(input.body, input.header, input.examples);
   if (errors.length) throw validationFailed(errors);
   const now = ctx.clock.now().toISOString();
   const row: TemplateRow = {
@@ -193,7 +208,7 @@ export async function listTemplates(
 export interface UpdateTemplateInput {
   category?: TemplateRow['category'];
   body?: string;
-  header?: { type: 'text'; text: string } | null;
+  header?: TemplateHeader | null;
   footer?: string | null;
   buttons?: TemplateButton[];
   examples?: TemplateExamples;
@@ -219,10 +234,14 @@ export async function updateTemplate(
       },
     ]);
   }
-  const errors = checkTemplateText(input.body, input.header);
-  if (errors.length) throw validationFailed(errors);
   return ctx.transaction(async (tx) => {
     const row = await getTemplateRow(tx.db, scope, id);
+    const errors = checkTemplateText(
+      input.body,
+      input.header,
+      input.examples ?? fromJson<TemplateExamples | null>(row.examples, null),
+    );
+    if (errors.length) throw validationFailed(errors);
     const now = ctx.clock.now().toISOString();
     const patch: Partial<TemplateRow> = { updated_at: now };
     if (input.category !== undefined) patch.category = input.category;

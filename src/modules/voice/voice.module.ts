@@ -3,6 +3,7 @@ import { expireWebCall, startCall } from './calls.live.ts';
 import { callRoutes } from './calls.routes.ts';
 import { mediaSocket } from './calls.socket.ts';
 import { sandboxCarrier } from './engine/sandbox-callee.ts';
+import { availableSpeechEngines } from './speech/index.ts';
 import { startCallJob, webJoinTimeoutJob } from './voice.jobs.ts';
 import { voiceMigrations } from './voice.migrations.ts';
 import { VoiceRuntime, voiceRuntime } from './voice.runtime.ts';
@@ -19,6 +20,7 @@ export const voiceModule: Module = {
     ctx.modules.voice = rt;
     rt.registerCarrier(sandboxCarrier);
     rt.listen(ctx);
+    ctx.readyReports.set('speech', () => availableSpeechEngines(ctx));
     ctx.queue.register(startCallJob, (p) => startCall(ctx, p.callId));
     ctx.queue.register(webJoinTimeoutJob, (p) => expireWebCall(ctx, p.callId));
     return rt;

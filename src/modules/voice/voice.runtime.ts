@@ -3,6 +3,7 @@ import { WebSocketServer } from 'ws';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import type { CallDriver, Carrier } from './engine/types.ts';
+import { type BuiltinEngines, findBuiltinEngines } from './speech/builtin.ts';
 import type { CallRow } from './voice.tables.ts';
 
 export interface LiveCall {
@@ -53,6 +54,9 @@ export class VoiceRuntime {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5],
     registers: [this.metrics],
   });
+  /** pocketsphinx recognitions running in this process (bounded by PARLEY_BUILTIN_STT_MAX). */
+  readonly builtinSttSlots = { running: 0, max: 8 };
+  #builtin: BuiltinEngines | null = null;
   #unsubscribe: (() => void) | null = null;
   #wss: WebSocketServer | null = null;
 
@@ -60,6 +64,12 @@ export class VoiceRuntime {
   wss(): WebSocketServer {
     this.#wss ??= new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
     return this.#wss;
+  }
+
+  /** The offline engines installed on this machine (looked up once). */
+  builtinEngines(): BuiltinEngines {
+    this.#builtin ??= findBuiltinEngines();
+    return this.#builtin;
   }
 
   registerCarrier(carrier: Carrier) {

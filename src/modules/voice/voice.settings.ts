@@ -133,18 +133,24 @@ export const voiceSettingsObject = describe(
       engineOut(ttsProviders, true),
       'Text-to-speech engine; null: the server default (PARLEY_VOICE_TTS, sandbox in test mode).',
     ),
-    interruptions: z.object({
-      enabled: describe(z.boolean(), 'Barge-in allowed.', true),
-      min_speech_ms: describe(z.number().int(), 'Caller speech that interrupts the agent.', 300),
-      ignore_words: describe(z.array(z.string()), 'Backchannels that never interrupt.', ['ok', 'haan']),
-    }),
+    interruptions: describe(
+      z.object({
+        enabled: describe(z.boolean(), 'Barge-in allowed.', true),
+        min_speech_ms: describe(z.number().int(), 'Caller speech that interrupts the agent.', 300),
+        ignore_words: describe(z.array(z.string()), 'Backchannels that never interrupt.', ['ok', 'haan']),
+      }),
+      'Barge-in.',
+    ),
     end_of_turn_silence_ms: describe(z.number().int(), 'Silence that ends the caller turn.', 500),
     silence_timeout_seconds: describe(z.number().int(), 'Silence before the re-prompt.', 10),
     max_duration_seconds: describe(z.number().int(), 'Longest call.', 600),
-    voicemail: z.object({
-      action: describe(z.enum(['hangup', 'leave_message']), 'On reaching voicemail.', 'hangup'),
-      message: describe(z.string().nullable(), 'The message left.', null),
-    }),
+    voicemail: describe(
+      z.object({
+        action: describe(z.enum(['hangup', 'leave_message']), 'On reaching voicemail.', 'hangup'),
+        message: describe(z.string().nullable(), 'The message left.', null),
+      }),
+      'Voicemail policy.',
+    ),
     record: describe(z.boolean(), 'Keep a recording when the carrier provides one.', false),
   }),
   "The agent's voice settings for calls (engine keys are write-only).",

@@ -344,8 +344,26 @@ export async function parseInboundRequest(
   return parseInboundEmail(request.body, channelAddress, now);
 }
 
-function smtpError(err: unknown): ChannelSendError {
-  const e = err as { code?: string; responseCode?: number; message?: string };
+/** Connection failures before the SMTP session began: the server never saw the message, safe to try again. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Nodemailer's timeouts of the connection phases (connect, greeting, STARTTLS): no message went out yet. */
+const SETUP_TIMEOUTS = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT']);
+
+/**
+ * An SMTP failure as a send failure. A reply code says what happened (4xx temporary, 5xx final).
+ * Without one, what matters is whether the message may have gone out: a failure to connect,
+ * resolve or greet is retried; a session that timed out or broke afterwards may have ended with
+ * the server taking the message (its final "250" lost), so the outcome is unknown and Parley
+ * does not send it again (the rule it applies to WhatsApp and Twilio, docs/channels.md).
+ */
+export function smtpError(err: unknown): ChannelSendError {
+  const e = err as {
+    code?: string;
+    originalCode?: string;
+    timeoutType?: string;
+    responseCode?: number;
+    message?: string;
+  };
   const detail = e.message ?? String(err);
   if (e.code === 'EAUTH')
     return new ChannelSendError('channel_not_configured', `The SMTP server refused our login: ${detail}`, {
@@ -363,10 +381,25 @@ function smtpError(err: unknown): ChannelSendError {
       providerCode,
     });
   }
-  return new ChannelSendError('provider_error', `Could not talk to the SMTP server: ${detail}`, {
-    retryable: true,
-    providerCode: e.code ?? 'network',
-  });
+  const neverSent =
+    NEVER_SENT.has(e.originalCode ?? '') ||
+    NEVER_SENT.has(e.code ?? '') ||
+    e.code === 'EDNS' ||
+    e.code === 'ECONFIG' ||
+    (e.code === 'ETIMEDOUT' && SETUP_TIMEOUTS.has(e.timeoutType ?? ''));
+  if (neverSent)
+    return new ChannelSendError('provider_error', `Could not talk to the SMTP server: ${detail}`, {
+      retryable: true,
+      providerCode: e.originalCode ?? e.code ?? 'network',
+    });
+  const timedOut = e.code === 'ETIMEDOUT';
+  return new ChannelSendError(
+    'send_outcome_unknown',
+    timedOut
+      ? `The SMTP server did not answer in time: the message may or may not have been sent, so Parley did not send it again.`
+      : `The connection to the SMTP server broke before it answered (${e.originalCode ?? e.code ?? detail}): the message may or may not have been sent, so Parley did not send it again.`,
+    { providerCode: timedOut ? 'timeout' : (e.originalCode ?? e.code ?? 'network'), outcomeUnknown: true },
+  );
 }
 
 export function createEmailAdapter(opts: { timeoutMs?: number } = {}): ChannelAdapter {
@@ -390,9 +423,13 @@ export function createEmailAdapter(opts: { timeoutMs?: number } = {}): ChannelAd
       ...(c.username ? { auth: { user: c.username, pass: c.password ?? '' } } : {}),
       pool: true,
       maxConnections: 2,
+      // A connection that closes mid-send must not make the pool send the message again by
+      // itself: whether the server took it is unknown (see smtpError).
+      maxRequeues: 0,
       connectionTimeout: opts.timeoutMs ?? 15_000,
       greetingTimeout: opts.timeoutMs ?? 15_000,
-      socketTimeout: opts.timeoutMs ?? 30_000,
+      // Longer than the setup timeouts, so a server that never greets fails as "not greeted" (retried).
+      socketTimeout: (opts.timeoutMs ?? 15_000) * 2,
       // A self-hosted relay on a private network often has a self-signed certificate.
       tls: { rejectUnauthorized: c.tls_reject_unauthorized !== 'false' },
     });

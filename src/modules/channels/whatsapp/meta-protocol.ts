@@ -49,7 +49,8 @@ export function buildSendBody(message: OutboundMessage): Record<string, unknown>
   const body: Record<string, unknown> = {
     messaging_product: 'whatsapp',
     recipient_type: 'individual',
-    to: toWaId(message.to),
+    // A customer known only by their business-scoped user id is addressed with `recipient`.
+    ...(isBusinessScopedUserId(message.to) ? { recipient: message.to } : { to: toWaId(message.to) }),
     type: message.type,
   };
   if (message.replyToProviderId) body.context = { message_id: message.replyToProviderId };
@@ -63,7 +64,16 @@ export function buildSendBody(message: OutboundMessage): Record<string, unknown>
       const t = message.template;
       if (!t) throw new ChannelSendError('validation_failed', 'A template message needs a template.');
       const components: GraphComponent[] = [];
-      if (t.headerNamedParameters && Object.keys(t.headerNamedParameters).length > 0) {
+      if (t.headerMedia) {
+        // Meta's media header parameter: {type: image|video|document, <type>: {link, filename?}}.
+        const { type, url, filename } = t.headerMedia;
+        components.push({
+          type: 'header',
+          parameters: [
+            { type, [type]: { link: url, ...(type === 'document' && filename ? { filename } : {}) } },
+          ],
+        });
+      } else if (t.headerNamedParameters && Object.keys(t.headerNamedParameters).length > 0) {
         components.push({
           type: 'header',
           parameters: Object.entries(t.headerNamedParameters).map(([name, text]) => ({
@@ -287,6 +297,8 @@ const mediaTypes = new Set(['image', 'document', 'audio', 'video', 'sticker']);
 interface WaMessage {
   id?: string;
   from?: string;
+  /** The sender's business-scoped user id (BSUID), Meta's 2026 identifier; `from` is left out for username-only senders. */
+  from_user_id?: string;
   timestamp?: string;
   type?: string;
   context?: { id?: string; from?: string };
@@ -304,8 +316,31 @@ interface WaMessage {
     name?: { formatted_name?: string };
     phones?: Array<{ phone?: string; wa_id?: string }>;
   }>;
+  order?: {
+    catalog_id?: string;
+    text?: string;
+    product_items?: Array<{
+      product_retailer_id?: string;
+      quantity?: number;
+      item_price?: number;
+      currency?: string;
+    }>;
+  };
+  system?: { body?: string; type?: string; wa_id?: string; new_wa_id?: string; user_id?: string };
+  edit?: { original_message_id?: string; message?: WaMessage };
+  revoke?: { original_message_id?: string };
+  referral?: Record<string, unknown>;
   errors?: Array<{ code?: number; title?: string; message?: string }>;
   [key: string]: unknown;
+}
+
+/** Who a message comes from, as the `contacts[]` entry of the webhook names them. */
+interface WaSender {
+  profileName?: string;
+  /** The phone number (wa_id), when Meta shares it. */
+  waId?: string;
+  userId?: string;
+  username?: string;
 }
 
 const tsDate = (ts: unknown, fallback: Date) => {
@@ -313,22 +348,48 @@ const tsDate = (ts: unknown, fallback: Date) => {
   return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : fallback;
 };
 
+/** A business-scoped user id: a two-letter country code, a dot, then letters and digits (`US.13491208655302741918`, `US.ENT.118...`). */
+export const isBusinessScopedUserId = (value: string) => /^[A-Z]{2}\.[A-Za-z0-9.]+$/.test(value);
+
+const amount = (n: unknown) => (typeof n === 'number' ? n : Number(n));
+
+function orderSummary(order: NonNullable<WaMessage['order']>): string {
+  const items = (order.product_items ?? []).map((i) => {
+    const price = amount(i.item_price);
+    return `${i.quantity ?? 1} × ${i.product_retailer_id ?? 'item'}${Number.isFinite(price) ? ` (${price} ${i.currency ?? ''})`.replace(' )', ')') : ''}`;
+  });
+  return [order.text, items.length ? `Order: ${items.join(', ')}` : 'Order'].filter(Boolean).join('\n');
+}
+
 function parseMessage(
   m: WaMessage,
-  profiles: Map<string, string>,
+  senders: Map<string, WaSender>,
   to: string | undefined,
   now: Date,
 ): InboundMessage | undefined {
-  if (typeof m.id !== 'string' || typeof m.from !== 'string') return undefined;
+  if (typeof m.id !== 'string') return undefined;
+  // The sender: the phone (`from`, or the contact's wa_id), else the business-scoped user id of a
+  // username-only sender (Meta leaves the phone out then).
+  const sender =
+    (m.from ? senders.get(m.from) : undefined) ?? (m.from_user_id ? senders.get(m.from_user_id) : undefined);
+  // Meta leaves `from` out for a username-only sender and names them by `from_user_id`.
+  const phone = m.from;
+  const userId = m.from_user_id ?? sender?.userId;
+  const from = phone ? fromWaId(phone) : userId;
+  if (!from) return undefined;
   const base = {
     providerMessageId: m.id,
-    from: fromWaId(m.from),
+    from,
     ...(to ? { to } : {}),
-    ...(profiles.get(m.from) ? { profileName: profiles.get(m.from) } : {}),
+    ...(sender?.profileName ? { profileName: sender.profileName } : {}),
+    ...(userId ? { userId } : {}),
+    ...(sender?.username ? { username: sender.username } : {}),
     ...(m.context?.id ? { replyToProviderId: m.context.id } : {}),
     timestamp: tsDate(m.timestamp, now),
   };
   const type = m.type ?? 'unknown';
+  // A click-to-WhatsApp ad's details come with the first message after the click, whatever its type.
+  const referral = m.referral && typeof m.referral === 'object' ? { referral: m.referral } : {};
   const done = (
     t: InboundContentType,
     text: string,
@@ -338,6 +399,7 @@ function parseMessage(
     type: t,
     text,
     ...extra,
+    ...(m.referral ? { payload: { ...(extra.payload ?? {}), ...referral } } : {}),
   });
   if (type === 'text') return done('text', m.text?.body ?? '');
   if (mediaTypes.has(type)) {
@@ -347,11 +409,13 @@ function parseMessage(
       caption?: string;
       filename?: string;
       link?: string;
+      url?: string;
     };
+    const url = media.url ?? media.link;
     return done(type as InboundContentType, media.caption ?? '', {
       media: {
         ...(media.id ? { id: media.id } : {}),
-        ...(media.link ? { url: media.link } : {}),
+        ...(url ? { url } : {}),
         ...(media.mime_type ? { mime_type: media.mime_type } : {}),
         ...(media.caption ? { caption: media.caption } : {}),
         ...(media.filename ? { filename: media.filename } : {}),
@@ -392,6 +456,52 @@ function parseMessage(
     return done('reaction', m.reaction.emoji ?? '', {
       payload: { message_id: m.reaction.message_id ?? null, emoji: m.reaction.emoji ?? null },
       ...(m.reaction.message_id ? { replyToProviderId: m.reaction.message_id } : {}),
+    });
+  }
+  if (type === 'order' && m.order) {
+    // Meta's order webhook: the catalog, the customer's note and each product with quantity and price.
+    return done('order', orderSummary(m.order), {
+      payload: {
+        catalog_id: m.order.catalog_id ?? null,
+        text: m.order.text ?? null,
+        product_items: (m.order.product_items ?? []).map((i) => ({
+          product_retailer_id: i.product_retailer_id ?? null,
+          quantity: amount(i.quantity ?? 1),
+          item_price: i.item_price === undefined ? null : amount(i.item_price),
+          currency: i.currency ?? null,
+        })),
+      },
+    });
+  }
+  if (type === 'system' && m.system) {
+    const s = m.system;
+    const newWaId = s.wa_id ?? s.new_wa_id;
+    return done('system', s.body ?? '', {
+      payload: { system_type: s.type ?? null, ...(newWaId ? { new_wa_id: newWaId } : {}) },
+      ...(s.type === 'user_changed_number' && newWaId
+        ? { numberChange: { newAddress: fromWaId(newWaId) } }
+        : {}),
+    });
+  }
+  if (type === 'edit' && m.edit?.original_message_id && m.edit.message) {
+    // The new content, read as a message of its own, applied to the original.
+    const edited = parseMessage(
+      { ...m.edit.message, id: m.id, from: m.from, from_user_id: m.from_user_id, timestamp: m.timestamp },
+      senders,
+      to,
+      now,
+    );
+    if (edited)
+      return {
+        ...edited,
+        payload: { ...(edited.payload ?? {}), edit_of: m.edit.original_message_id },
+        edit: { originalProviderId: m.edit.original_message_id },
+      };
+  }
+  if (type === 'revoke' && m.revoke?.original_message_id) {
+    return done('revoke', '', {
+      payload: { original_message_id: m.revoke.original_message_id },
+      revoke: { originalProviderId: m.revoke.original_message_id },
     });
   }
   // Unknown or unsupported types are kept (with Meta's explanation) rather than dropped.
@@ -467,12 +577,21 @@ export function parseMetaWebhook(body: unknown, phoneNumberId: string | undefine
           | undefined;
         if (phoneNumberId && meta?.phone_number_id && meta.phone_number_id !== phoneNumberId) continue;
         const to = meta?.display_phone_number ? fromWaId(meta.display_phone_number) : undefined;
-        const profiles = new Map<string, string>();
+        // Each sender by phone (wa_id) and by business-scoped user id (user_id), either may be missing.
+        const senders = new Map<string, WaSender>();
         for (const c of Array.isArray(value.contacts) ? value.contacts : []) {
-          if (c?.wa_id && c?.profile?.name) profiles.set(String(c.wa_id), String(c.profile.name));
+          if (!c || typeof c !== 'object') continue;
+          const sender: WaSender = {
+            ...(c.profile?.name ? { profileName: String(c.profile.name) } : {}),
+            ...(c.wa_id ? { waId: String(c.wa_id) } : {}),
+            ...(c.user_id ? { userId: String(c.user_id) } : {}),
+            ...(c.profile?.username ? { username: String(c.profile.username) } : {}),
+          };
+          if (sender.waId) senders.set(sender.waId, sender);
+          if (sender.userId) senders.set(sender.userId, sender);
         }
         for (const m of Array.isArray(value.messages) ? value.messages : []) {
-          const parsed = parseMessage(m as WaMessage, profiles, to, now);
+          const parsed = parseMessage(m as WaMessage, senders, to, now);
           if (parsed) batch.messages.push(parsed);
         }
         for (const s of Array.isArray(value.statuses) ? value.statuses : []) {
@@ -505,11 +624,19 @@ export interface TemplateDefinition {
   language: string;
   category: 'marketing' | 'utility' | 'authentication';
   body: string;
+  /** A text header's text. */
   header?: string | null;
+  /** A media header (its sample is `examples.header_handle`). */
+  headerFormat?: 'IMAGE' | 'VIDEO' | 'DOCUMENT';
   footer?: string | null;
   buttons?: Array<{ type?: string; text: string; url?: string; phone_number?: string }> | null;
   /** Sample values the caller gave (Meta requires one for every placeholder to review a template). */
-  examples?: { header?: Values; body?: Values; buttons?: Array<{ index: number; value: string }> } | null;
+  examples?: {
+    header?: Values;
+    body?: Values;
+    buttons?: Array<{ index: number; value: string }>;
+    header_handle?: string;
+  } | null;
 }
 
 const placeholdersOf = (text: string) => [...text.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]);
@@ -534,7 +661,14 @@ export function buildTemplateSubmission(t: TemplateDefinition): Record<string, u
     bodyVars.some((v) => !/^\d+$/.test(v)) ||
     (t.header ? placeholdersOf(t.header) : []).some((v) => !/^\d+$/.test(v));
   const examples = t.examples ?? {};
-  if (t.header) {
+  if (t.headerFormat) {
+    // Meta reviews a media header on a sample file uploaded with its Resumable Upload API.
+    components.push({
+      type: 'HEADER',
+      format: t.headerFormat,
+      ...(examples.header_handle ? { example: { header_handle: [examples.header_handle] } } : {}),
+    });
+  } else if (t.header) {
     const vars = placeholdersOf(t.header);
     const header: Record<string, unknown> = { type: 'HEADER', format: 'TEXT', text: t.header };
     if (vars.length) {

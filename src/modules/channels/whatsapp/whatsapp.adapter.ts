@@ -121,13 +121,26 @@ export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
       return pacing.reserve(numberKey, messagesPerSecond(channel), to, nowMs);
     },
 
-    async fetchMedia(channel, media) {
+    async fetchMedia(channel, media, limits = {}) {
       const token = credential(channel, 'access_token');
       const auth = { authorization: `Bearer ${token}` };
+      const maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
+      const tooLarge = (size: number) =>
+        new ChannelSendError('media_too_large', `The file is ${size} bytes; at most ${maxBytes} are kept.`);
       const download = async (url: string) => {
         const res = await getFromProvider('Meta', url, { headers: auth, timeoutMs: opts.timeoutMs });
-        if (!res.ok) return { res, file: undefined };
-        return { res, file: await fileOf(res, media.mime_type) };
+        if (!res.ok) {
+          await res.body?.cancel();
+          return { res, file: undefined };
+        }
+        const length = Number(res.headers.get('content-length'));
+        if (Number.isFinite(length) && length > maxBytes) {
+          await res.body?.cancel();
+          throw tooLarge(length);
+        }
+        const file = await fileOf(res, media.mime_type);
+        if (file.content.length > maxBytes) throw tooLarge(file.content.length);
+        return { res, file };
       };
       // Webhooks since 2025 carry the download `url` itself; it expires, so the id is the fallback.
       if (media.url) {
@@ -137,6 +150,8 @@ export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
           throw new ChannelSendError('provider_error', 'Meta no longer serves this media (its URL expired).');
       }
       if (!media.id) throw new ChannelSendError('not_found', 'The message names no media to fetch.');
+      // Meta's "Retrieve media URL": GET /{media-id} answers {url, mime_type, sha256, file_size, id};
+      // the url is then fetched with the same bearer token.
       const base = `${opts.graphUrl.replace(/\/$/, '')}/${opts.version}`;
       const meta = await getFromProvider('Meta', `${base}/${encodeURIComponent(media.id)}`, {
         headers: auth,
@@ -146,6 +161,8 @@ export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
       if (!meta.ok) throw mapGraphError(meta.status, info?.error as GraphError | undefined);
       if (typeof info?.url !== 'string')
         throw new ChannelSendError('provider_error', 'Meta answered the media lookup without a url.');
+      const size = Number(info.file_size);
+      if (Number.isFinite(size) && size > maxBytes) throw tooLarge(size);
       const { res, file } = await download(info.url);
       if (file) return { ...file, mimeType: info.mime_type ?? file.mimeType };
       throw new ChannelSendError('provider_error', `Meta refused the media download (HTTP ${res.status}).`);

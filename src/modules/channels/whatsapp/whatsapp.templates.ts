@@ -38,7 +38,8 @@ export async function submitTemplate(
   if (channelRow?.provider !== 'meta') return;
   const adapter = adapterFor(ctx, 'meta') as WhatsAppAdapter | undefined;
   if (!adapter?.submitTemplate) return;
-  const header = fromJson<{ text?: string } | null>(row.header, null);
+  const header = fromJson<{ type?: string; text?: string } | null>(row.header, null);
+  const media = header?.type === 'image' || header?.type === 'video' || header?.type === 'document';
   try {
     const result = await adapter.submitTemplate(channelConfigOf(ctx, channelRow), {
       name: row.name,
@@ -46,6 +47,7 @@ export async function submitTemplate(
       category: row.category,
       body: row.body,
       header: header?.text ?? null,
+      ...(media ? { headerFormat: header.type!.toUpperCase() as 'IMAGE' | 'VIDEO' | 'DOCUMENT' } : {}),
       footer: row.footer,
       buttons: fromJson(row.buttons, null),
       examples: fromJson(row.examples, null),

@@ -1,6 +1,8 @@
 import type { AppContext } from '../../../platform/context.ts';
 import type { SttEngine, TtsEngine } from '../engine/types.ts';
+import { voiceRuntime } from '../voice.runtime.ts';
 import type { EngineChoice } from '../voice.settings.ts';
+import { espeakTts, pocketsphinxStt } from './builtin.ts';
 import { type CloudEngineConfig, deepgramStt, deepgramTts, elevenLabsTts } from './cloud.ts';
 import { sandboxStt, sandboxTts } from './sandbox.ts';
 
@@ -46,14 +48,32 @@ export function speechFor(
   livemode: boolean,
   choice: { stt?: EngineChoice; tts?: EngineChoice },
 ): { stt: SttEngine; tts: TtsEngine } {
-  const sttName = choice.stt?.provider ?? ctx.config.voice.stt ?? (livemode ? undefined : 'sandbox');
-  const ttsName = choice.tts?.provider ?? ctx.config.voice.tts ?? (livemode ? undefined : 'sandbox');
+  const builtin = voiceRuntime(ctx).builtinEngines();
+  const sttName =
+    choice.stt?.provider ??
+    ctx.config.voice.stt ??
+    (livemode ? (builtin.pocketsphinx ? 'builtin' : undefined) : 'sandbox');
+  const ttsName =
+    choice.tts?.provider ??
+    ctx.config.voice.tts ??
+    (livemode ? (builtin.espeak ? 'builtin' : undefined) : 'sandbox');
   return { stt: sttEngine(ctx, sttName, choice.stt), tts: ttsEngine(ctx, ttsName, choice.tts) };
 }
 
 function sttEngine(ctx: AppContext, name: string | undefined, choice: EngineChoice | undefined): SttEngine {
   if (name === 'sandbox') return sandboxStt;
   if (name === 'deepgram') return deepgramStt(cloudConfig(ctx, 'stt', 'deepgram', choice));
+  if (name === 'builtin') {
+    const rt = voiceRuntime(ctx);
+    const bin = rt.builtinEngines().pocketsphinx;
+    if (!bin)
+      throw new SpeechUnavailable(
+        'stt',
+        'The builtin speech-to-text engine needs pocketsphinx and its US English model (Debian: apt install pocketsphinx pocketsphinx-en-us).',
+      );
+    rt.builtinSttSlots.max = ctx.config.voice.builtinSttMax;
+    return pocketsphinxStt(bin, { slots: rt.builtinSttSlots });
+  }
   throw new SpeechUnavailable(
     'stt',
     name
@@ -66,10 +86,46 @@ function ttsEngine(ctx: AppContext, name: string | undefined, choice: EngineChoi
   if (name === 'sandbox') return sandboxTts;
   if (name === 'deepgram') return deepgramTts(cloudConfig(ctx, 'tts', 'deepgram', choice));
   if (name === 'elevenlabs') return elevenLabsTts(cloudConfig(ctx, 'tts', 'elevenlabs', choice));
+  if (name === 'builtin') {
+    const bin = voiceRuntime(ctx).builtinEngines().espeak;
+    if (!bin)
+      throw new SpeechUnavailable(
+        'tts',
+        'The builtin text-to-speech engine needs espeak-ng (Debian: apt install espeak-ng).',
+      );
+    return espeakTts(bin, { voice: choice?.voice, language: choice?.language });
+  }
   throw new SpeechUnavailable(
     'tts',
     name
       ? `The ${name} text-to-speech engine is not available on this server.`
       : "No text-to-speech engine is configured for live calls: set the agent's voice.tts or PARLEY_VOICE_TTS.",
   );
+}
+
+/**
+ * The engines this server can run for an agent that brings no key or URL of its own (`/readyz`):
+ * sandbox always, builtin when its programs are installed, cloud engines with a server key or URL.
+ */
+export function availableSpeechEngines(ctx: AppContext): { stt: string[]; tts: string[] } {
+  const builtin = voiceRuntime(ctx).builtinEngines();
+  const c = ctx.config;
+  const stt = ['sandbox'];
+  const tts = ['sandbox'];
+  if (builtin.pocketsphinx) stt.push('builtin');
+  if (builtin.espeak) tts.push('builtin');
+  if (c.openaiApiKey) {
+    stt.push('openai');
+    tts.push('openai');
+  }
+  if (c.voice.speechUrl) {
+    stt.push('openai_compatible');
+    tts.push('openai_compatible');
+  }
+  if (c.deepgramApiKey) {
+    stt.push('deepgram');
+    tts.push('deepgram');
+  }
+  if (c.elevenLabsApiKey) tts.push('elevenlabs');
+  return { stt, tts };
 }

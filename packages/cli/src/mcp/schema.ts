@@ -1,0 +1,79 @@
+/**
+ * A tool's input schema, built from the operation in openapi.json, which the API generates from
+ * the schemas that validate its requests: path parameters (named as the tool names them), query
+ * parameters and the JSON body's fields, side by side in one object. The build writes them to
+ * dist/mcp/input-schemas.json (packages/cli/scripts/mcp-schemas.mjs); from source they are built
+ * from the repository's openapi.json at start.
+ */
+import type { ToolDef } from './tools.ts';
+
+export type JsonSchema = Record<string, any>;
+
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  description?: string;
+  schema?: JsonSchema;
+  example?: unknown;
+}
+
+export function buildInputSchema(openapi: JsonSchema, tool: ToolDef): JsonSchema {
+  const op = openapi.paths?.[tool.path]?.[tool.method] as JsonSchema | undefined;
+  if (!op) throw new Error(`${tool.name}: openapi.json has no ${tool.method.toUpperCase()} ${tool.path}`);
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  const add = (name: string, schema: JsonSchema, isRequired: boolean) => {
+    if (name in properties) throw new Error(`${tool.name}: two arguments are named ${name}`);
+    properties[name] = schema;
+    if (isRequired) required.push(name);
+  };
+
+  for (const p of (op.parameters ?? []) as Parameter[]) {
+    if (p.in !== 'path' && p.in !== 'query') continue;
+    const name = p.in === 'path' ? (tool.params?.[p.name] ?? p.name) : p.name;
+    const schema: JsonSchema = { ...p.schema };
+    if (p.description) schema.description = p.description;
+    if (p.example !== undefined) schema.examples = [p.example];
+    add(name, schema, p.in === 'path' || p.required === true);
+  }
+  for (const [original, renamed] of Object.entries(tool.params ?? {})) {
+    if (!(renamed in properties))
+      throw new Error(`${tool.name}: ${tool.path} has no path parameter ${original}`);
+  }
+
+  let body = op.requestBody?.content?.['application/json']?.schema as JsonSchema | undefined;
+  if (tool.itemOf) {
+    body = body?.properties?.[tool.itemOf]?.items;
+    if (!body) throw new Error(`${tool.name}: the body of ${tool.path} has no array ${tool.itemOf}`);
+  }
+  const extra: JsonSchema = {};
+  if (body) {
+    const { type, properties: fields, required: needed, additionalProperties, examples, ...rest } = body;
+    if (type !== 'object' || !fields) {
+      throw new Error(`${tool.name}: the body of ${tool.path} is not an object with fields`);
+    }
+    for (const [name, schema] of Object.entries(fields as Record<string, JsonSchema>)) {
+      add(name, schema, ((needed as string[] | undefined) ?? []).includes(name));
+    }
+    if (additionalProperties !== undefined) extra.additionalProperties = additionalProperties;
+    // Other constraints of the whole body (e.g. `anyOf` of required fields) hold for the arguments.
+    Object.assign(extra, rest);
+  }
+  for (const name of tool.require ?? []) {
+    if (!(name in properties)) throw new Error(`${tool.name}: cannot require ${name}, not an argument`);
+    if (!required.includes(name)) required.push(name);
+  }
+  return {
+    type: 'object',
+    properties,
+    ...(required.length ? { required } : {}),
+    additionalProperties: false,
+    ...extra,
+  };
+}
+
+/** Every tool's input schema, by tool name. */
+export function buildInputSchemas(openapi: JsonSchema, defs: ToolDef[]): Record<string, JsonSchema> {
+  return Object.fromEntries(defs.map((t) => [t.name, buildInputSchema(openapi, t)]));
+}

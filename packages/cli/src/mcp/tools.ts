@@ -1,0 +1,192 @@
+/**
+ * The tools of `parley mcp`: each is one REST operation (method and path of openapi.json), its
+ * input the operation's own parameters and body schema (schema.ts builds it from openapi.json), with the path's `{id}` named for what it is (`conversation_id`, `agent_id`...).
+ */
+export type ToolMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ToolDef {
+  name: string;
+  title: string;
+  /** What the assistant reads to pick the tool. */
+  description: string;
+  method: ToolMethod;
+  /** The OpenAPI path template. */
+  path: string;
+  /** Path parameters as the tool names them: `{id: 'conversation_id'}`. */
+  params?: Record<string, string>;
+  /** Body fields the tool requires beyond those the API requires (push_knowledge: `title`). */
+  require?: string[];
+  /** The arguments are one item of this array field of the body (place_call: `{calls: [args]}`). */
+  itemOf?: string;
+  /**
+   * Replace-by-title instead of the plain request: the document with the same title is replaced,
+   * else one is added (the SDK's `knowledge.push`).
+   */
+  push?: true;
+}
+
+const conversation = { id: 'conversation_id' };
+const agent = { id: 'agent_id' };
+
+export const tools: ToolDef[] = [
+  {
+    name: 'list_conversations',
+    title: 'Find conversations',
+    description:
+      'Find conversations, newest activity first: filter by status, channel, assignee, tag, contact, agent or whether the AI is paused, or search their messages and contacts with `q`. Answers a page: `data` and `meta` (total, page, total_pages).',
+    method: 'get',
+    path: '/v1/conversations',
+  },
+  {
+    name: 'get_conversation',
+    title: 'Read a conversation',
+    description:
+      'One conversation: its contact, channel, status, assignee, tags, whether the AI is paused (handed off) and whether the 24-hour window is open. Read its messages with list_messages.',
+    method: 'get',
+    path: '/v1/conversations/{id}',
+    params: conversation,
+  },
+  {
+    name: 'list_messages',
+    title: "Read a conversation's messages",
+    description:
+      'The messages of a conversation, oldest first by default (`order: desc` for the newest first), with their direction, sender (customer, AI, human or API), text and delivery status.',
+    method: 'get',
+    path: '/v1/conversations/{id}/messages',
+    params: conversation,
+  },
+  {
+    name: 'reply_to_conversation',
+    title: 'Reply in a conversation',
+    description:
+      "Reply on the conversation's own channel: `text`, or a `template` when the WhatsApp 24-hour window is closed, or `type: note` with `text` for a private note the customer never sees. Answers the queued message.",
+    method: 'post',
+    path: '/v1/conversations/{id}/reply',
+    params: conversation,
+  },
+  {
+    name: 'send_message',
+    title: 'Send a message or template',
+    description:
+      'Send a message to a phone number or email address (`to`): `text`, or `template` (an approved template by name, with its variables) to start a conversation outside the 24-hour window. Find templates with list_templates. Answers the queued message and its conversation.',
+    method: 'post',
+    path: '/v1/messages',
+  },
+  {
+    name: 'list_templates',
+    title: 'Find message templates',
+    description: 'The message templates of the workspace, by status, name, language or category.',
+    method: 'get',
+    path: '/v1/templates',
+  },
+  {
+    name: 'hand_off_conversation',
+    title: 'Hand off to people',
+    description:
+      'Stop the AI in a conversation and hand it to the team, with the reason; optionally assign it to a user or a team at once.',
+    method: 'post',
+    path: '/v1/conversations/{id}/handoff',
+    params: conversation,
+  },
+  {
+    name: 'hand_back_conversation',
+    title: 'Hand back to the AI',
+    description: 'End a handoff: the AI answers the conversation again.',
+    method: 'post',
+    path: '/v1/conversations/{id}/handoff/resolve',
+    params: conversation,
+  },
+  {
+    name: 'list_contacts',
+    title: 'Find contacts',
+    description:
+      'Find contacts: search name, phone and email with `q`, or filter by tag, do-not-disturb or opt-out. Answers a page: `data` and `meta`.',
+    method: 'get',
+    path: '/v1/contacts',
+  },
+  {
+    name: 'get_contact',
+    title: 'Read a contact',
+    description: 'One contact: phone, name, email, attributes, tags, do-not-disturb and opt-out.',
+    method: 'get',
+    path: '/v1/contacts/{id}',
+    params: { id: 'contact_id' },
+  },
+  {
+    name: 'create_contact',
+    title: 'Create a contact',
+    description:
+      'Create a contact with a phone number and/or email, name, attributes and tags. A phone already known answers `conflict` with the existing contact id.',
+    method: 'post',
+    path: '/v1/contacts',
+  },
+  {
+    name: 'list_agents',
+    title: 'Find AI agents',
+    description:
+      'The AI agents of the workspace (their ids are what the knowledge, booking and call tools take).',
+    method: 'get',
+    path: '/v1/agents',
+  },
+  {
+    name: 'search_knowledge',
+    title: "Search an agent's knowledge",
+    description:
+      "Search an agent's knowledge base as the agent does before answering: the best passages for a question, with their documents and scores.",
+    method: 'post',
+    path: '/v1/agents/{id}/knowledge/search',
+    params: agent,
+  },
+  {
+    name: 'push_knowledge',
+    title: "Push a document to an agent's knowledge",
+    description:
+      "Add a document to an agent's knowledge, or replace the agent's document with the same title (pushing the same title twice leaves one document): text, markdown, FAQ pairs or a URL to fetch. Indexed at once.",
+    method: 'post',
+    path: '/v1/agents/{id}/knowledge',
+    params: agent,
+    require: ['title'],
+    push: true,
+  },
+  {
+    name: 'check_availability',
+    title: 'Check availability',
+    description:
+      "Free appointment slots of an agent's business on a day (its timezone, opening hours and existing bookings), optionally for one service's length.",
+    method: 'get',
+    path: '/v1/agents/{id}/availability',
+    params: agent,
+  },
+  {
+    name: 'book_appointment',
+    title: 'Book an appointment',
+    description:
+      "Book an appointment with an agent's business at a free slot (see check_availability), for a contact (by id, or by phone and name).",
+    method: 'post',
+    path: '/v1/bookings',
+  },
+  {
+    name: 'place_call',
+    title: 'Place a call',
+    description:
+      'Place one outbound voice call: an agent (or a voice flow) calls a number. In test mode a simulated callee answers. Answers the queued call; follow it with get_call.',
+    method: 'post',
+    path: '/v1/calls',
+    itemOf: 'calls',
+  },
+  {
+    name: 'get_call',
+    title: 'Read a call',
+    description: 'One call: its status, duration, outcome, transcript and summary.',
+    method: 'get',
+    path: '/v1/calls/{id}',
+    params: { id: 'call_id' },
+  },
+  {
+    name: 'list_calls',
+    title: 'Find calls',
+    description: 'Calls, newest first: by status, agent, contact, campaign, number or direction.',
+    method: 'get',
+    path: '/v1/calls',
+  },
+];
