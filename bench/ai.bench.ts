@@ -10,7 +10,7 @@ import type { AgentTools } from '../src/modules/ai/engine.ts';
 import { textChunks } from '../src/modules/knowledge/chunking.ts';
 import { knowledgeMigrations } from '../src/modules/knowledge/knowledge.migrations.ts';
 import { writeChunks } from '../src/modules/knowledge/knowledge.service.ts';
-import { forgetTermCounts, textSearch } from '../src/modules/knowledge/search.ts';
+import { TermCounts, textSearch } from '../src/modules/knowledge/search.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { migrateToLatest } from '../src/platform/db/migrate.ts';
 import { newId } from '../src/platform/ids.ts';
@@ -176,25 +176,50 @@ async function run(storage: 'sqlite' | 'postgres') {
       'home service',
       'hygiene sterilised tools',
     ];
+    const termCounts = new TermCounts();
     for (let i = 0; i < 20; i++)
-      await textSearch(handle.db, handle.dialect, scope, agent.id, queries[i % queries.length], 5);
+      await textSearch(
+        handle.db,
+        handle.dialect,
+        scope,
+        agent.id,
+        queries[i % queries.length],
+        5,
+        termCounts,
+      );
     const searchMs: number[] = [];
     for (let i = 0; i < 500; i++) {
       const t0 = performance.now();
-      await textSearch(handle.db, handle.dialect, scope, agent.id, queries[i % queries.length], 5);
+      await textSearch(
+        handle.db,
+        handle.dialect,
+        scope,
+        agent.id,
+        queries[i % queries.length],
+        5,
+        termCounts,
+      );
       searchMs.push(performance.now() - t0);
     }
     // The first search after a knowledge write counts the agent's passages and each query word
     // again (cached per agent until the next write): what a query pays for words not seen before.
     const coldMs: number[] = [];
     for (let i = 0; i < 100; i++) {
-      forgetTermCounts(agent.id);
+      termCounts.forget(agent.id);
       const t0 = performance.now();
-      await textSearch(handle.db, handle.dialect, scope, agent.id, queries[i % queries.length], 5);
+      await textSearch(
+        handle.db,
+        handle.dialect,
+        scope,
+        agent.id,
+        queries[i % queries.length],
+        5,
+        termCounts,
+      );
       coldMs.push(performance.now() - t0);
     }
     const tools: AgentTools = {
-      searchKnowledge: (q, k) => textSearch(handle.db, handle.dialect, scope, agent.id, q, k),
+      searchKnowledge: (q, k) => textSearch(handle.db, handle.dialect, scope, agent.id, q, k, termCounts),
       captureLead: async () => ({ id: null }),
       checkAvailability: async () => [],
       book: async ({ startAt }) => ({ id: null, start_at: startAt, end_at: startAt }),

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.ts';
 import { allMigrations, modules as defaultModules } from './modules/index.ts';
 import type { Module } from './modules/module.ts';
-import { bootstrapDefaultWorkspace } from './modules/workspaces/workspaces.service.ts';
+import { bootstrapDefaultWorkspace } from './modules/workspaces/index.ts';
 import type { Config } from './platform/config.ts';
 import { type AppContext, createContext } from './platform/context.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';

@@ -111,6 +111,27 @@ forEachStorage('messaging', (storage) => {
       assert.equal(again.body.conversation_id, r.body.conversation_id);
     });
 
+    it('opens a new conversation the same way whichever writer stores the send', async () => {
+      // A plain SMS to a number goes through the batch writer; an email is written on its own.
+      const send = (channel: string, to: string) =>
+        t.call('POST', '/v1/messages', {
+          key: w.test,
+          body: { to, channel, type: 'text', text: 'Your table is ready.' },
+        });
+      const batched = await send('sms', '+14155550161');
+      const alone = await send('email', 'table-17@example.com');
+      assert.equal(batched.status, 201, batched.text);
+      assert.equal(alone.status, 201, alone.text);
+      for (const message of [batched.body, alone.body]) {
+        const conv = await t.call('GET', `/v1/conversations/${message.conversation_id}`, { key: w.test });
+        assert.equal(conv.status, 200, conv.text);
+        assert.equal(conv.body.status, 'active');
+        assert.equal(conv.body.last_message, 'Your table is ready.');
+        assert.equal(conv.body.last_message_at, message.created_at);
+        assert.equal(conv.body.last_message_sender, 'api_key', message.to);
+      }
+    });
+
     it('refuses bad content with a 400 naming each field, and writes nothing', async () => {
       await openWindow(t, w.test, '+919800000009');
       const before = await count(t, 'messages', w.id);

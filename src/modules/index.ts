@@ -17,6 +17,7 @@ import { knowledgeModule } from './knowledge/knowledge.module.ts';
 import { leadsModule } from './leads/leads.module.ts';
 import { messagingModule } from './messaging/messaging.module.ts';
 import type { Module } from './module.ts';
+import { outreachModule } from './outreach/outreach.module.ts';
 import { usersModule } from './users/users.module.ts';
 import { linesModule } from './voice/carriers/lines.module.ts';
 import { voiceModule } from './voice/voice.module.ts';
@@ -24,7 +25,10 @@ import { voiceFlowsModule } from './voice-flows/voice-flows.module.ts';
 import { webhooksModule } from './webhooks/webhooks.module.ts';
 import { workspacesModule } from './workspaces/workspaces.module.ts';
 
-/** Every module of Parley, in dependency order. */
+/**
+ * Every module of Parley, in dependency order. This list is the one place that takes a module's
+ * `Module` object from its `*.module.ts`; other modules use each other through `index.ts`.
+ */
 export const modules: Module[] = [
   workspacesModule,
   contactsModule,
@@ -46,6 +50,7 @@ export const modules: Module[] = [
   voiceModule,
   linesModule,
   voiceFlowsModule,
+  outreachModule,
   campaignsModule,
   inboxModule,
 ];

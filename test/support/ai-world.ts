@@ -4,7 +4,7 @@ import type { AgentTools, Slot } from '../../src/modules/ai/engine.ts';
 import { faqChunks, textChunks } from '../../src/modules/knowledge/chunking.ts';
 import { knowledgeMigrations } from '../../src/modules/knowledge/knowledge.migrations.ts';
 import { writeChunks } from '../../src/modules/knowledge/knowledge.service.ts';
-import { textSearch } from '../../src/modules/knowledge/search.ts';
+import { TermCounts, textSearch } from '../../src/modules/knowledge/search.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database.ts';
 import { migrateToLatest } from '../../src/platform/db/migrate.ts';
 import { newId } from '../../src/platform/ids.ts';
@@ -98,8 +98,9 @@ export async function createWorld(agent: AgentConfig = salonAgent()): Promise<Wo
     }
     return out;
   };
+  const termCounts = new TermCounts();
   const tools: AgentTools = {
-    searchKnowledge: (q, k) => textSearch(db.db, 'sqlite', scope, agent.id, q, k),
+    searchKnowledge: (q, k) => textSearch(db.db, 'sqlite', scope, agent.id, q, k, termCounts),
     captureLead: async () => ({ id: newId('lead') }),
     checkAvailability: async (date, serviceId) => slotsOn(date, serviceId),
     book: async ({ serviceId, startAt }) => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { startServer, type TestServer } from '../../sdk/test/support/server.ts';
+import { startReceiver, startServer, type TestServer } from '../../sdk/test/support/server.ts';
 import { buildInputSchema } from '../src/mcp/schema.ts';
 import { tools } from '../src/mcp/tools.ts';
 
@@ -29,7 +29,7 @@ interface Session {
 }
 
 /** Spawns `parley mcp` with this key (from the environment, as an MCP client config sets it). */
-async function connect(server: TestServer, key: string, dir: string): Promise<Session> {
+async function connect(server: { url: string }, key: string, dir: string): Promise<Session> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [
@@ -400,5 +400,21 @@ describe('parley mcp over stdio against a real server [sqlite]', () => {
     }
     for (const text of [...mcp.seen, mcp.stderr()]) assert.ok(!text.includes(ws.test), 'key not echoed');
     assert.match(mcp.stderr(), /parley mcp: \d+ tools/);
+  });
+
+  it('a server that is down: the tool answers connection_failed and the process keeps serving', async () => {
+    const down = await startReceiver();
+    await down.close();
+    const session = await connect(down, ws.test, dir);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const failed = errorOf(await session.call('list_agents'));
+        assert.equal(failed.code, 'connection_failed');
+        assert.match(failed.message, /Could not reach Parley/);
+      }
+      assert.equal((await session.client.listTools()).tools.length, tools.length);
+    } finally {
+      await session.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The browser entry of `@parley/sdk` (the `browser` export condition): everything in index.ts except
- * the webhook helpers, which need `node:crypto` and belong on a server anyway.
+ * The browser entry of `@parley/sdk` (the `browser` export condition): the whole API but the
+ * webhook helpers, which need `node:crypto` and belong on a server anyway. index.ts, the Node
+ * entry, re-exports all of this and adds them.
  */
 export {
   type ApiResponse,

@@ -1,32 +1,8 @@
-export {
-  type ApiResponse,
-  DEFAULT_BASE_URL,
-  Parley,
-  type ParleyEvent,
-  type ParleyOptions,
-  type RawOptions,
-  SDK_VERSION,
-  type StreamOptions,
-} from './client.ts';
-export { type ClientErrorCode, type FieldError, ParleyError } from './errors.ts';
-export { parseSse, type SseMessage } from './sse.ts';
-export type {
-  ApiErrorCode,
-  BodyOf,
-  CommonOptions,
-  components,
-  EventOf,
-  EventType,
-  HttpMethod,
-  ItemOf,
-  ListPaths,
-  Operation,
-  PathsWith,
-  paths,
-  QueryOf,
-  ResultOf,
-  WebhookEvent,
-} from './types.ts';
+/**
+ * The Node entry of `@parley/sdk`: everything in the browser entry (browser.ts) and the webhook
+ * helpers, which need `node:crypto`.
+ */
+export * from './browser.ts';
 export {
   generateWebhookSecret,
   signWebhook,

@@ -644,46 +644,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/conversations/{id}/messages": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Messages of a conversation
-         * @description Oldest first (newest last), paginated; `order=desc` gives the newest first. `before` and `after` (message ids) read from a fixed point, so a long thread can be read page by page while new messages arrive: the inbox opens a thread with `order=desc&per_page=50` and loads older ones with `before=<oldest shown>`. Private notes (`type: note`) are included.
-         */
-        get: operations["get_conversations_by_id_messages"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/conversations/{id}/reply": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Reply on the conversation's channel
-         * @description Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.
-         */
-        post: operations["post_conversations_by_id_reply"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/conversations/{id}/assign": {
         parameters: {
             query?: never;
@@ -974,6 +934,46 @@ export interface paths {
          * @description Changing the content sends a live template back to review (`pending`). `status` may be set in test mode only.
          */
         patch: operations["patch_templates_by_id"];
+        trace?: never;
+    };
+    "/v1/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages of a conversation
+         * @description Oldest first (newest last), paginated; `order=desc` gives the newest first. `before` and `after` (message ids) read from a fixed point, so a long thread can be read page by page while new messages arrive: the inbox opens a thread with `order=desc&per_page=50` and loads older ones with `before=<oldest shown>`. Private notes (`type: note`) are included.
+         */
+        get: operations["get_conversations_by_id_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply on the conversation's channel
+         * @description Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.
+         */
+        post: operations["post_conversations_by_id_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/broadcasts": {
@@ -17192,1296 +17192,6 @@ export interface operations {
             };
         };
     };
-    get_conversations_by_id_messages: {
-        parameters: {
-            query?: {
-                /**
-                 * @description Page number, from 1.
-                 * @example 1
-                 */
-                page?: number;
-                /**
-                 * @description Items per page (default 20, max 100).
-                 * @example 20
-                 */
-                per_page?: number;
-                /**
-                 * @description Alias of per_page.
-                 * @example 20
-                 */
-                limit?: number;
-                /**
-                 * @description asc: oldest first (default); desc: newest first.
-                 * @example desc
-                 */
-                order?: "asc" | "desc";
-                /**
-                 * @description Only messages older than this one.
-                 * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                 */
-                before?: string;
-                /**
-                 * @description Only messages newer than this one.
-                 * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                 */
-                after?: string;
-            };
-            header?: never;
-            path: {
-                /**
-                 * @description Identifier (`conv_` prefix).
-                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *           "object": "message",
-                     *           "livemode": false,
-                     *           "created_at": "2026-05-10T08:23:41.000Z",
-                     *           "updated_at": "2026-05-10T08:23:41.000Z",
-                     *           "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *           "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *           "direction": "outbound",
-                     *           "sender": {
-                     *             "type": "api_key",
-                     *             "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *           },
-                     *           "type": "text",
-                     *           "text": "Namaste!",
-                     *           "template": {
-                     *             "name": "appointment_reminder",
-                     *             "language": "en",
-                     *             "variables": [
-                     *               "Ava"
-                     *             ]
-                     *           },
-                     *           "media": {
-                     *             "url": "https://example.com/a.jpg",
-                     *             "caption": null,
-                     *             "filename": null,
-                     *             "mime_type": "image/jpeg",
-                     *             "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
-                     *             "download_error": null
-                     *           },
-                     *           "attachments": [],
-                     *           "interactive": null,
-                     *           "to": "+919876543210",
-                     *           "from": "+14155550123",
-                     *           "status": "queued",
-                     *           "error": {
-                     *             "code": "whatsapp_outside_24h_window",
-                     *             "message": "Re-engagement message"
-                     *           },
-                     *           "provider_message_id": "wamid.HBgM...",
-                     *           "queued_at": "2026-05-10T08:23:41.000Z",
-                     *           "sent_at": "2026-05-10T08:23:41.000Z",
-                     *           "delivered_at": "2026-05-10T08:23:41.000Z",
-                     *           "read_at": "2026-05-10T08:23:41.000Z",
-                     *           "failed_at": "2026-05-10T08:23:41.000Z",
-                     *           "edited_at": "2026-05-10T08:23:41.000Z",
-                     *           "deleted_at": "2026-05-10T08:23:41.000Z"
-                     *         }
-                     *       ],
-                     *       "meta": {
-                     *         "total": 248,
-                     *         "page": 1,
-                     *         "per_page": 20,
-                     *         "total_pages": 13
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        /** @description The items of this page. */
-                        data: {
-                            /**
-                             * @description Unique identifier of the message.
-                             * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                             */
-                            id: string;
-                            /**
-                             * @description The type of this object.
-                             * @example message
-                             * @constant
-                             */
-                            object: "message";
-                            /**
-                             * @description True for live-mode objects, false for test-mode ones.
-                             * @example false
-                             */
-                            livemode: boolean;
-                            /**
-                             * @description When it was created (ISO 8601, UTC).
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * @description When it last changed (ISO 8601, UTC).
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            updated_at: string;
-                            /**
-                             * @description The conversation the message belongs to.
-                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                             */
-                            conversation_id: string;
-                            /**
-                             * @description The channel it went out or came in on.
-                             * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                             */
-                            channel_id: string;
-                            /**
-                             * @description Inbound from the customer, or outbound to them.
-                             * @example outbound
-                             * @enum {string}
-                             */
-                            direction: "inbound" | "outbound";
-                            /** @description Who wrote the message. */
-                            sender: {
-                                /**
-                                 * @description Who wrote it.
-                                 * @example api_key
-                                 * @enum {string}
-                                 */
-                                type: "customer" | "ai" | "user" | "api_key" | "system";
-                                /**
-                                 * @description Id of the key, user, agent or contact that wrote it.
-                                 * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                id: string | null;
-                            };
-                            /**
-                             * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
-                             * @example text
-                             */
-                            type: string;
-                            /**
-                             * @description Text, caption, rendered template body or a readable rendering of the content.
-                             * @example Namaste!
-                             */
-                            text: string | null;
-                            /** @description The template used, if any. */
-                            template: {
-                                /**
-                                 * @description Template name.
-                                 * @example appointment_reminder
-                                 */
-                                name: string;
-                                /**
-                                 * @description Template language.
-                                 * @example en
-                                 */
-                                language: string;
-                                /**
-                                 * @description Values in placeholder order.
-                                 * @example [
-                                 *       "Ava"
-                                 *     ]
-                                 */
-                                variables: string[];
-                            } | null;
-                            /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
-                            media: {
-                                /**
-                                 * @description URL of the media.
-                                 * @example https://example.com/a.jpg
-                                 */
-                                url: string | null;
-                                /**
-                                 * @description Caption.
-                                 * @example null
-                                 */
-                                caption: string | null;
-                                /**
-                                 * @description File name.
-                                 * @example null
-                                 */
-                                filename: string | null;
-                                /**
-                                 * @description MIME type, when known.
-                                 * @example image/jpeg
-                                 */
-                                mime_type: string | null;
-                                /**
-                                 * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
-                                 * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
-                                 */
-                                download_url: string;
-                                /**
-                                 * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
-                                 * @example null
-                                 */
-                                download_error?: {
-                                    /**
-                                     * @description Why.
-                                     * @example media_too_large
-                                     */
-                                    code: string;
-                                    /**
-                                     * @description What happened.
-                                     * @example The file is 120 MB; Parley keeps up to 25 MB.
-                                     */
-                                    message: string;
-                                } | null;
-                            } | null;
-                            /**
-                             * @description Files that came with the message (email attachments), kept with it.
-                             * @example []
-                             */
-                            attachments: {
-                                /**
-                                 * @description Attachment id.
-                                 * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                id: string;
-                                /**
-                                 * @description File name, as sent.
-                                 * @example invoice.pdf
-                                 */
-                                filename: string | null;
-                                /**
-                                 * @description MIME type.
-                                 * @example application/pdf
-                                 */
-                                mime_type: string;
-                                /**
-                                 * @description Size in bytes.
-                                 * @example 48213
-                                 */
-                                size: number;
-                                /**
-                                 * @description MIME Content-ID (inline images).
-                                 * @example null
-                                 */
-                                content_id: string | null;
-                                /**
-                                 * @description Where to get the file through Parley (same API key).
-                                 * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                download_url: string;
-                            }[];
-                            /**
-                             * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
-                             * @example null
-                             */
-                            interactive: {
-                                [key: string]: unknown;
-                            } | null;
-                            /**
-                             * @description Recipient address.
-                             * @example +919876543210
-                             */
-                            to: string;
-                            /**
-                             * @description Sender address.
-                             * @example +14155550123
-                             */
-                            from: string;
-                            /**
-                             * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
-                             * @example queued
-                             * @enum {string}
-                             */
-                            status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
-                            /** @description Why it failed (status failed). */
-                            error: {
-                                /**
-                                 * @description Error code.
-                                 * @example whatsapp_outside_24h_window
-                                 */
-                                code: string;
-                                /**
-                                 * @description What went wrong.
-                                 * @example Re-engagement message
-                                 */
-                                message: string;
-                            } | null;
-                            /**
-                             * @description The provider's id for it (e.g. a WhatsApp wamid).
-                             * @example wamid.HBgM...
-                             */
-                            provider_message_id: string | null;
-                            /**
-                             * @description When it was accepted for sending (ISO 8601, UTC), or null.
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            queued_at: string | null;
-                            /**
-                             * @description When the provider accepted it (ISO 8601, UTC), or null.
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            sent_at: string | null;
-                            /**
-                             * @description When it reached the device (ISO 8601, UTC), or null.
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            delivered_at: string | null;
-                            /**
-                             * @description When the customer read it (ISO 8601, UTC), or null.
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            read_at: string | null;
-                            /**
-                             * @description When it failed (ISO 8601, UTC), or null.
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            failed_at: string | null;
-                            /**
-                             * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            edited_at: string | null;
-                            /**
-                             * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
-                             * @example 2026-05-10T08:23:41.000Z
-                             */
-                            deleted_at: string | null;
-                        }[];
-                        /** @description Pagination. */
-                        meta: {
-                            /**
-                             * @description Items matching the filters, across all pages.
-                             * @example 248
-                             */
-                            total: number;
-                            /**
-                             * @description This page, from 1.
-                             * @example 1
-                             */
-                            page: number;
-                            /**
-                             * @description Items per page.
-                             * @example 20
-                             */
-                            per_page: number;
-                            /**
-                             * @description Number of pages.
-                             * @example 13
-                             */
-                            total_pages: number;
-                        };
-                    };
-                };
-            };
-            /** @description Error: `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "validation_failed",
-                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthorized",
-                     *         "message": "No API key, an unknown key, or a revoked key.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `forbidden`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "The key is valid but lacks the scope this route needs.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "The request body is larger than the configured limit.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unsupported_media_type",
-                     *         "message": "The Content-Type is not one this route accepts.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited`. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "rate_limited",
-                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal_error`. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "service_unavailable",
-                     *         "message": "A dependency (the database) is not reachable; retry later.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    post_conversations_by_id_reply: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
-                 * @example order-1042-confirmation
-                 */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /**
-                 * @description Identifier (`conv_` prefix).
-                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "text": "Haan ji, hum Sunday ko 10 se 7 khule hain."
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description What kind of message (see POST /v1/messages). `note` is a private note for the team: stored in the thread with `text`, never sent to the customer and never read by the AI.
-                     * @example text
-                     * @enum {string}
-                     */
-                    type?: "text" | "template" | "image" | "document" | "audio" | "video" | "interactive" | "note";
-                    /**
-                     * @description The text, when type is text (at most 4,096 characters; alone, it sets type text).
-                     * @example Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.
-                     */
-                    text?: string;
-                    /** @description The template, when type is template (alone, it sets type template). */
-                    template?: {
-                        /**
-                         * @description Name of an approved template.
-                         * @example appointment_reminder
-                         */
-                        name: string;
-                        /**
-                         * @description Language code of the template (optional when the name exists in one language only).
-                         * @example en
-                         */
-                        language?: string;
-                        /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
-                        variables?: (string | number)[] | {
-                            [key: string]: string | number;
-                        };
-                        /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
-                        header?: {
-                            /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
-                            variables?: (string | number)[] | {
-                                [key: string]: string | number;
-                            };
-                            /** @description The file of an image, video or document header. */
-                            media?: {
-                                /**
-                                 * Format: uri
-                                 * @description Public https URL of the file.
-                                 * @example https://example.com/menu.jpg
-                                 */
-                                url: string;
-                                /**
-                                 * @description File name shown for a document.
-                                 * @example menu.pdf
-                                 */
-                                filename?: string;
-                            };
-                        };
-                        /** @description Values for URL buttons with a placeholder in their URL. */
-                        buttons?: {
-                            /**
-                             * @description Position of the button in the template's buttons (from 0).
-                             * @example 0
-                             */
-                            index: number;
-                            /** @description Value for the URL button's placeholder (the end of its URL). */
-                            variables: (string | number)[] | {
-                                [key: string]: string | number;
-                            };
-                        }[];
-                    };
-                    /** @description The image, when type is image (alone, it sets type image). */
-                    image?: {
-                        /**
-                         * @description Public http(s) URL of the image.
-                         * @example https://example.com/files/image.bin
-                         */
-                        url: string;
-                        /**
-                         * @description Caption (at most 1,024 characters; not for audio).
-                         * @example Your invoice for May
-                         */
-                        caption?: string;
-                        /**
-                         * @description File name shown to the recipient (documents only).
-                         * @example invoice.pdf
-                         */
-                        filename?: string;
-                    };
-                    /** @description The document, when type is document (alone, it sets type document). */
-                    document?: {
-                        /**
-                         * @description Public http(s) URL of the document.
-                         * @example https://example.com/files/document.bin
-                         */
-                        url: string;
-                        /**
-                         * @description Caption (at most 1,024 characters; not for audio).
-                         * @example Your invoice for May
-                         */
-                        caption?: string;
-                        /**
-                         * @description File name shown to the recipient (documents only).
-                         * @example invoice.pdf
-                         */
-                        filename?: string;
-                    };
-                    /** @description The audio, when type is audio (alone, it sets type audio). */
-                    audio?: {
-                        /**
-                         * @description Public http(s) URL of the audio.
-                         * @example https://example.com/files/audio.bin
-                         */
-                        url: string;
-                        /**
-                         * @description Caption (at most 1,024 characters; not for audio).
-                         * @example Your invoice for May
-                         */
-                        caption?: string;
-                        /**
-                         * @description File name shown to the recipient (documents only).
-                         * @example invoice.pdf
-                         */
-                        filename?: string;
-                    };
-                    /** @description The video, when type is video (alone, it sets type video). */
-                    video?: {
-                        /**
-                         * @description Public http(s) URL of the video.
-                         * @example https://example.com/files/video.bin
-                         */
-                        url: string;
-                        /**
-                         * @description Caption (at most 1,024 characters; not for audio).
-                         * @example Your invoice for May
-                         */
-                        caption?: string;
-                        /**
-                         * @description File name shown to the recipient (documents only).
-                         * @example invoice.pdf
-                         */
-                        filename?: string;
-                    };
-                    /** @description Interactive content (WhatsApp only), when type is interactive (alone, it sets type interactive). */
-                    interactive?: {
-                        /**
-                         * @description Reply buttons (up to 3) or a list (up to 10 rows).
-                         * @example button
-                         * @enum {string}
-                         */
-                        type: "button" | "list";
-                        /**
-                         * @description Body text (at most 1,024 characters).
-                         * @example Which time suits you?
-                         */
-                        body: string;
-                        /**
-                         * @description Header text (at most 60 characters).
-                         * @example Booking
-                         */
-                        header?: string;
-                        /**
-                         * @description Footer text (at most 60 characters).
-                         * @example Glow Salon
-                         */
-                        footer?: string;
-                        /** @description Reply buttons (type button). */
-                        buttons?: {
-                            /**
-                             * @description Returned when the customer taps it.
-                             * @example slot_3pm
-                             */
-                            id: string;
-                            /**
-                             * @description Button label (at most 20 characters).
-                             * @example 3 pm
-                             */
-                            title: string;
-                        }[];
-                        /** @description The list (type list). */
-                        list?: {
-                            /**
-                             * @description Label of the button that opens the list (at most 20 characters).
-                             * @example Choose a slot
-                             */
-                            button: string;
-                            /** @description Sections of the list. */
-                            sections: {
-                                /**
-                                 * @description Section title (at most 24 characters).
-                                 * @example Morning
-                                 */
-                                title?: string;
-                                /** @description Rows of the section. */
-                                rows: {
-                                    /**
-                                     * @description Returned when the customer picks it.
-                                     * @example slot_10am
-                                     */
-                                    id: string;
-                                    /**
-                                     * @description Row title (at most 24 characters).
-                                     * @example 10 am
-                                     */
-                                    title: string;
-                                    /**
-                                     * @description Row description (at most 72 characters).
-                                     * @example With Priya
-                                     */
-                                    description?: string;
-                                }[];
-                            }[];
-                        };
-                    };
-                    /**
-                     * @description The text of the reply, as Devotel Orbit sends it (`{"body": "..."}`): the same as `text`. Give one of `text` and `body`.
-                     * @example Thanks — I just refunded that order.
-                     */
-                    body?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Success. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *       "object": "message",
-                     *       "livemode": false,
-                     *       "created_at": "2026-05-10T08:23:41.000Z",
-                     *       "updated_at": "2026-05-10T08:23:41.000Z",
-                     *       "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *       "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *       "direction": "outbound",
-                     *       "sender": {
-                     *         "type": "api_key",
-                     *         "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       },
-                     *       "type": "text",
-                     *       "text": "Namaste!",
-                     *       "template": {
-                     *         "name": "appointment_reminder",
-                     *         "language": "en",
-                     *         "variables": [
-                     *           "Ava"
-                     *         ]
-                     *       },
-                     *       "media": {
-                     *         "url": "https://example.com/a.jpg",
-                     *         "caption": null,
-                     *         "filename": null,
-                     *         "mime_type": "image/jpeg",
-                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
-                     *         "download_error": null
-                     *       },
-                     *       "attachments": [],
-                     *       "interactive": null,
-                     *       "to": "+919876543210",
-                     *       "from": "+14155550123",
-                     *       "status": "queued",
-                     *       "error": {
-                     *         "code": "whatsapp_outside_24h_window",
-                     *         "message": "Re-engagement message"
-                     *       },
-                     *       "provider_message_id": "wamid.HBgM...",
-                     *       "queued_at": "2026-05-10T08:23:41.000Z",
-                     *       "sent_at": "2026-05-10T08:23:41.000Z",
-                     *       "delivered_at": "2026-05-10T08:23:41.000Z",
-                     *       "read_at": "2026-05-10T08:23:41.000Z",
-                     *       "failed_at": "2026-05-10T08:23:41.000Z",
-                     *       "edited_at": "2026-05-10T08:23:41.000Z",
-                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
-                     *     }
-                     */
-                    "application/json": {
-                        /**
-                         * @description Unique identifier of the message.
-                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                         */
-                        id: string;
-                        /**
-                         * @description The type of this object.
-                         * @example message
-                         * @constant
-                         */
-                        object: "message";
-                        /**
-                         * @description True for live-mode objects, false for test-mode ones.
-                         * @example false
-                         */
-                        livemode: boolean;
-                        /**
-                         * @description When it was created (ISO 8601, UTC).
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * @description When it last changed (ISO 8601, UTC).
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        updated_at: string;
-                        /**
-                         * @description The conversation the message belongs to.
-                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                         */
-                        conversation_id: string;
-                        /**
-                         * @description The channel it went out or came in on.
-                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                         */
-                        channel_id: string;
-                        /**
-                         * @description Inbound from the customer, or outbound to them.
-                         * @example outbound
-                         * @enum {string}
-                         */
-                        direction: "inbound" | "outbound";
-                        /** @description Who wrote the message. */
-                        sender: {
-                            /**
-                             * @description Who wrote it.
-                             * @example api_key
-                             * @enum {string}
-                             */
-                            type: "customer" | "ai" | "user" | "api_key" | "system";
-                            /**
-                             * @description Id of the key, user, agent or contact that wrote it.
-                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                             */
-                            id: string | null;
-                        };
-                        /**
-                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
-                         * @example text
-                         */
-                        type: string;
-                        /**
-                         * @description Text, caption, rendered template body or a readable rendering of the content.
-                         * @example Namaste!
-                         */
-                        text: string | null;
-                        /** @description The template used, if any. */
-                        template: {
-                            /**
-                             * @description Template name.
-                             * @example appointment_reminder
-                             */
-                            name: string;
-                            /**
-                             * @description Template language.
-                             * @example en
-                             */
-                            language: string;
-                            /**
-                             * @description Values in placeholder order.
-                             * @example [
-                             *       "Ava"
-                             *     ]
-                             */
-                            variables: string[];
-                        } | null;
-                        /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
-                        media: {
-                            /**
-                             * @description URL of the media.
-                             * @example https://example.com/a.jpg
-                             */
-                            url: string | null;
-                            /**
-                             * @description Caption.
-                             * @example null
-                             */
-                            caption: string | null;
-                            /**
-                             * @description File name.
-                             * @example null
-                             */
-                            filename: string | null;
-                            /**
-                             * @description MIME type, when known.
-                             * @example image/jpeg
-                             */
-                            mime_type: string | null;
-                            /**
-                             * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
-                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
-                             */
-                            download_url: string;
-                            /**
-                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
-                             * @example null
-                             */
-                            download_error?: {
-                                /**
-                                 * @description Why.
-                                 * @example media_too_large
-                                 */
-                                code: string;
-                                /**
-                                 * @description What happened.
-                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
-                                 */
-                                message: string;
-                            } | null;
-                        } | null;
-                        /**
-                         * @description Files that came with the message (email attachments), kept with it.
-                         * @example []
-                         */
-                        attachments: {
-                            /**
-                             * @description Attachment id.
-                             * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                             */
-                            id: string;
-                            /**
-                             * @description File name, as sent.
-                             * @example invoice.pdf
-                             */
-                            filename: string | null;
-                            /**
-                             * @description MIME type.
-                             * @example application/pdf
-                             */
-                            mime_type: string;
-                            /**
-                             * @description Size in bytes.
-                             * @example 48213
-                             */
-                            size: number;
-                            /**
-                             * @description MIME Content-ID (inline images).
-                             * @example null
-                             */
-                            content_id: string | null;
-                            /**
-                             * @description Where to get the file through Parley (same API key).
-                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                             */
-                            download_url: string;
-                        }[];
-                        /**
-                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
-                         * @example null
-                         */
-                        interactive: {
-                            [key: string]: unknown;
-                        } | null;
-                        /**
-                         * @description Recipient address.
-                         * @example +919876543210
-                         */
-                        to: string;
-                        /**
-                         * @description Sender address.
-                         * @example +14155550123
-                         */
-                        from: string;
-                        /**
-                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
-                         * @example queued
-                         * @enum {string}
-                         */
-                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
-                        /** @description Why it failed (status failed). */
-                        error: {
-                            /**
-                             * @description Error code.
-                             * @example whatsapp_outside_24h_window
-                             */
-                            code: string;
-                            /**
-                             * @description What went wrong.
-                             * @example Re-engagement message
-                             */
-                            message: string;
-                        } | null;
-                        /**
-                         * @description The provider's id for it (e.g. a WhatsApp wamid).
-                         * @example wamid.HBgM...
-                         */
-                        provider_message_id: string | null;
-                        /**
-                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        queued_at: string | null;
-                        /**
-                         * @description When the provider accepted it (ISO 8601, UTC), or null.
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        sent_at: string | null;
-                        /**
-                         * @description When it reached the device (ISO 8601, UTC), or null.
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        delivered_at: string | null;
-                        /**
-                         * @description When the customer read it (ISO 8601, UTC), or null.
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        read_at: string | null;
-                        /**
-                         * @description When it failed (ISO 8601, UTC), or null.
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        failed_at: string | null;
-                        /**
-                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        edited_at: string | null;
-                        /**
-                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        deleted_at: string | null;
-                    };
-                };
-            };
-            /** @description Error: `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "validation_failed",
-                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthorized",
-                     *         "message": "No API key, an unknown key, or a revoked key.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `forbidden`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "The key is valid but lacks the scope this route needs.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `conflict`, `idempotency_conflict`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "conflict",
-                     *         "message": "The request conflicts with the current state (a duplicate, a closed object, a taken slot).",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `payload_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "The request body is larger than the configured limit.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unsupported_media_type",
-                     *         "message": "The Content-Type is not one this route accepts.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `whatsapp_outside_24h_window`, `template_not_approved`, `contact_opted_out`, `channel_not_configured`. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "whatsapp_outside_24h_window",
-                     *         "message": "Free-form WhatsApp content outside the 24-hour customer service window; send an approved template instead.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `rate_limited`. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "rate_limited",
-                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `internal_error`. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error: `service_unavailable`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "service_unavailable",
-                     *         "message": "A dependency (the database) is not reachable; retry later.",
-                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     post_conversations_by_id_assign: {
         parameters: {
             query?: never;
@@ -25817,6 +24527,1296 @@ export interface operations {
                      *       "error": {
                      *         "code": "unsupported_media_type",
                      *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_conversations_by_id_messages: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description asc: oldest first (default); desc: newest first.
+                 * @example desc
+                 */
+                order?: "asc" | "desc";
+                /**
+                 * @description Only messages older than this one.
+                 * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                before?: string;
+                /**
+                 * @description Only messages newer than this one.
+                 * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                after?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "object": "message",
+                     *           "livemode": false,
+                     *           "created_at": "2026-05-10T08:23:41.000Z",
+                     *           "updated_at": "2026-05-10T08:23:41.000Z",
+                     *           "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "direction": "outbound",
+                     *           "sender": {
+                     *             "type": "api_key",
+                     *             "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *           },
+                     *           "type": "text",
+                     *           "text": "Namaste!",
+                     *           "template": {
+                     *             "name": "appointment_reminder",
+                     *             "language": "en",
+                     *             "variables": [
+                     *               "Ava"
+                     *             ]
+                     *           },
+                     *           "media": {
+                     *             "url": "https://example.com/a.jpg",
+                     *             "caption": null,
+                     *             "filename": null,
+                     *             "mime_type": "image/jpeg",
+                     *             "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *             "download_error": null
+                     *           },
+                     *           "attachments": [],
+                     *           "interactive": null,
+                     *           "to": "+919876543210",
+                     *           "from": "+14155550123",
+                     *           "status": "queued",
+                     *           "error": {
+                     *             "code": "whatsapp_outside_24h_window",
+                     *             "message": "Re-engagement message"
+                     *           },
+                     *           "provider_message_id": "wamid.HBgM...",
+                     *           "queued_at": "2026-05-10T08:23:41.000Z",
+                     *           "sent_at": "2026-05-10T08:23:41.000Z",
+                     *           "delivered_at": "2026-05-10T08:23:41.000Z",
+                     *           "read_at": "2026-05-10T08:23:41.000Z",
+                     *           "failed_at": "2026-05-10T08:23:41.000Z",
+                     *           "edited_at": "2026-05-10T08:23:41.000Z",
+                     *           "deleted_at": "2026-05-10T08:23:41.000Z"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "total": 248,
+                     *         "page": 1,
+                     *         "per_page": 20,
+                     *         "total_pages": 13
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the message.
+                             * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example message
+                             * @constant
+                             */
+                            object: "message";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description The conversation the message belongs to.
+                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            conversation_id: string;
+                            /**
+                             * @description The channel it went out or came in on.
+                             * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            channel_id: string;
+                            /**
+                             * @description Inbound from the customer, or outbound to them.
+                             * @example outbound
+                             * @enum {string}
+                             */
+                            direction: "inbound" | "outbound";
+                            /** @description Who wrote the message. */
+                            sender: {
+                                /**
+                                 * @description Who wrote it.
+                                 * @example api_key
+                                 * @enum {string}
+                                 */
+                                type: "customer" | "ai" | "user" | "api_key" | "system";
+                                /**
+                                 * @description Id of the key, user, agent or contact that wrote it.
+                                 * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            };
+                            /**
+                             * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
+                             * @example text
+                             */
+                            type: string;
+                            /**
+                             * @description Text, caption, rendered template body or a readable rendering of the content.
+                             * @example Namaste!
+                             */
+                            text: string | null;
+                            /** @description The template used, if any. */
+                            template: {
+                                /**
+                                 * @description Template name.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Template language.
+                                 * @example en
+                                 */
+                                language: string;
+                                /**
+                                 * @description Values in placeholder order.
+                                 * @example [
+                                 *       "Ava"
+                                 *     ]
+                                 */
+                                variables: string[];
+                            } | null;
+                            /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
+                            media: {
+                                /**
+                                 * @description URL of the media.
+                                 * @example https://example.com/a.jpg
+                                 */
+                                url: string | null;
+                                /**
+                                 * @description Caption.
+                                 * @example null
+                                 */
+                                caption: string | null;
+                                /**
+                                 * @description File name.
+                                 * @example null
+                                 */
+                                filename: string | null;
+                                /**
+                                 * @description MIME type, when known.
+                                 * @example image/jpeg
+                                 */
+                                mime_type: string | null;
+                                /**
+                                 * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
+                                 * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
+                                 */
+                                download_url: string;
+                                /**
+                                 * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                                 * @example null
+                                 */
+                                download_error?: {
+                                    /**
+                                     * @description Why.
+                                     * @example media_too_large
+                                     */
+                                    code: string;
+                                    /**
+                                     * @description What happened.
+                                     * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                     */
+                                    message: string;
+                                } | null;
+                            } | null;
+                            /**
+                             * @description Files that came with the message (email attachments), kept with it.
+                             * @example []
+                             */
+                            attachments: {
+                                /**
+                                 * @description Attachment id.
+                                 * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                                /**
+                                 * @description File name, as sent.
+                                 * @example invoice.pdf
+                                 */
+                                filename: string | null;
+                                /**
+                                 * @description MIME type.
+                                 * @example application/pdf
+                                 */
+                                mime_type: string;
+                                /**
+                                 * @description Size in bytes.
+                                 * @example 48213
+                                 */
+                                size: number;
+                                /**
+                                 * @description MIME Content-ID (inline images).
+                                 * @example null
+                                 */
+                                content_id: string | null;
+                                /**
+                                 * @description Where to get the file through Parley (same API key).
+                                 * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                download_url: string;
+                            }[];
+                            /**
+                             * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
+                             * @example null
+                             */
+                            interactive: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Recipient address.
+                             * @example +919876543210
+                             */
+                            to: string;
+                            /**
+                             * @description Sender address.
+                             * @example +14155550123
+                             */
+                            from: string;
+                            /**
+                             * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
+                             * @example queued
+                             * @enum {string}
+                             */
+                            status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                            /** @description Why it failed (status failed). */
+                            error: {
+                                /**
+                                 * @description Error code.
+                                 * @example whatsapp_outside_24h_window
+                                 */
+                                code: string;
+                                /**
+                                 * @description What went wrong.
+                                 * @example Re-engagement message
+                                 */
+                                message: string;
+                            } | null;
+                            /**
+                             * @description The provider's id for it (e.g. a WhatsApp wamid).
+                             * @example wamid.HBgM...
+                             */
+                            provider_message_id: string | null;
+                            /**
+                             * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            queued_at: string | null;
+                            /**
+                             * @description When the provider accepted it (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            sent_at: string | null;
+                            /**
+                             * @description When it reached the device (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            delivered_at: string | null;
+                            /**
+                             * @description When the customer read it (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            read_at: string | null;
+                            /**
+                             * @description When it failed (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            failed_at: string | null;
+                            /**
+                             * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            edited_at: string | null;
+                            /**
+                             * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            deleted_at: string | null;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_by_id_reply: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "text": "Haan ji, hum Sunday ko 10 se 7 khule hain."
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description What kind of message (see POST /v1/messages). `note` is a private note for the team: stored in the thread with `text`, never sent to the customer and never read by the AI.
+                     * @example text
+                     * @enum {string}
+                     */
+                    type?: "text" | "template" | "image" | "document" | "audio" | "video" | "interactive" | "note";
+                    /**
+                     * @description The text, when type is text (at most 4,096 characters; alone, it sets type text).
+                     * @example Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.
+                     */
+                    text?: string;
+                    /** @description The template, when type is template (alone, it sets type template). */
+                    template?: {
+                        /**
+                         * @description Name of an approved template.
+                         * @example appointment_reminder
+                         */
+                        name: string;
+                        /**
+                         * @description Language code of the template (optional when the name exists in one language only).
+                         * @example en
+                         */
+                        language?: string;
+                        /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
+                        variables?: (string | number)[] | {
+                            [key: string]: string | number;
+                        };
+                        /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                        header?: {
+                            /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
+                            variables?: (string | number)[] | {
+                                [key: string]: string | number;
+                            };
+                            /** @description The file of an image, video or document header. */
+                            media?: {
+                                /**
+                                 * Format: uri
+                                 * @description Public https URL of the file.
+                                 * @example https://example.com/menu.jpg
+                                 */
+                                url: string;
+                                /**
+                                 * @description File name shown for a document.
+                                 * @example menu.pdf
+                                 */
+                                filename?: string;
+                            };
+                        };
+                        /** @description Values for URL buttons with a placeholder in their URL. */
+                        buttons?: {
+                            /**
+                             * @description Position of the button in the template's buttons (from 0).
+                             * @example 0
+                             */
+                            index: number;
+                            /** @description Value for the URL button's placeholder (the end of its URL). */
+                            variables: (string | number)[] | {
+                                [key: string]: string | number;
+                            };
+                        }[];
+                    };
+                    /** @description The image, when type is image (alone, it sets type image). */
+                    image?: {
+                        /**
+                         * @description Public http(s) URL of the image.
+                         * @example https://example.com/files/image.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The document, when type is document (alone, it sets type document). */
+                    document?: {
+                        /**
+                         * @description Public http(s) URL of the document.
+                         * @example https://example.com/files/document.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The audio, when type is audio (alone, it sets type audio). */
+                    audio?: {
+                        /**
+                         * @description Public http(s) URL of the audio.
+                         * @example https://example.com/files/audio.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description The video, when type is video (alone, it sets type video). */
+                    video?: {
+                        /**
+                         * @description Public http(s) URL of the video.
+                         * @example https://example.com/files/video.bin
+                         */
+                        url: string;
+                        /**
+                         * @description Caption (at most 1,024 characters; not for audio).
+                         * @example Your invoice for May
+                         */
+                        caption?: string;
+                        /**
+                         * @description File name shown to the recipient (documents only).
+                         * @example invoice.pdf
+                         */
+                        filename?: string;
+                    };
+                    /** @description Interactive content (WhatsApp only), when type is interactive (alone, it sets type interactive). */
+                    interactive?: {
+                        /**
+                         * @description Reply buttons (up to 3) or a list (up to 10 rows).
+                         * @example button
+                         * @enum {string}
+                         */
+                        type: "button" | "list";
+                        /**
+                         * @description Body text (at most 1,024 characters).
+                         * @example Which time suits you?
+                         */
+                        body: string;
+                        /**
+                         * @description Header text (at most 60 characters).
+                         * @example Booking
+                         */
+                        header?: string;
+                        /**
+                         * @description Footer text (at most 60 characters).
+                         * @example Glow Salon
+                         */
+                        footer?: string;
+                        /** @description Reply buttons (type button). */
+                        buttons?: {
+                            /**
+                             * @description Returned when the customer taps it.
+                             * @example slot_3pm
+                             */
+                            id: string;
+                            /**
+                             * @description Button label (at most 20 characters).
+                             * @example 3 pm
+                             */
+                            title: string;
+                        }[];
+                        /** @description The list (type list). */
+                        list?: {
+                            /**
+                             * @description Label of the button that opens the list (at most 20 characters).
+                             * @example Choose a slot
+                             */
+                            button: string;
+                            /** @description Sections of the list. */
+                            sections: {
+                                /**
+                                 * @description Section title (at most 24 characters).
+                                 * @example Morning
+                                 */
+                                title?: string;
+                                /** @description Rows of the section. */
+                                rows: {
+                                    /**
+                                     * @description Returned when the customer picks it.
+                                     * @example slot_10am
+                                     */
+                                    id: string;
+                                    /**
+                                     * @description Row title (at most 24 characters).
+                                     * @example 10 am
+                                     */
+                                    title: string;
+                                    /**
+                                     * @description Row description (at most 72 characters).
+                                     * @example With Priya
+                                     */
+                                    description?: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                    /**
+                     * @description The text of the reply, as Devotel Orbit sends it (`{"body": "..."}`): the same as `text`. Give one of `text` and `body`.
+                     * @example Thanks — I just refunded that order.
+                     */
+                    body?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "message",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "direction": "outbound",
+                     *       "sender": {
+                     *         "type": "api_key",
+                     *         "id": "key_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       },
+                     *       "type": "text",
+                     *       "text": "Namaste!",
+                     *       "template": {
+                     *         "name": "appointment_reminder",
+                     *         "language": "en",
+                     *         "variables": [
+                     *           "Ava"
+                     *         ]
+                     *       },
+                     *       "media": {
+                     *         "url": "https://example.com/a.jpg",
+                     *         "caption": null,
+                     *         "filename": null,
+                     *         "mime_type": "image/jpeg",
+                     *         "download_url": "/v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media",
+                     *         "download_error": null
+                     *       },
+                     *       "attachments": [],
+                     *       "interactive": null,
+                     *       "to": "+919876543210",
+                     *       "from": "+14155550123",
+                     *       "status": "queued",
+                     *       "error": {
+                     *         "code": "whatsapp_outside_24h_window",
+                     *         "message": "Re-engagement message"
+                     *       },
+                     *       "provider_message_id": "wamid.HBgM...",
+                     *       "queued_at": "2026-05-10T08:23:41.000Z",
+                     *       "sent_at": "2026-05-10T08:23:41.000Z",
+                     *       "delivered_at": "2026-05-10T08:23:41.000Z",
+                     *       "read_at": "2026-05-10T08:23:41.000Z",
+                     *       "failed_at": "2026-05-10T08:23:41.000Z",
+                     *       "edited_at": "2026-05-10T08:23:41.000Z",
+                     *       "deleted_at": "2026-05-10T08:23:41.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the message.
+                         * @example msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example message
+                         * @constant
+                         */
+                        object: "message";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The conversation the message belongs to.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /**
+                         * @description The channel it went out or came in on.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /**
+                         * @description Inbound from the customer, or outbound to them.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /** @description Who wrote the message. */
+                        sender: {
+                            /**
+                             * @description Who wrote it.
+                             * @example api_key
+                             * @enum {string}
+                             */
+                            type: "customer" | "ai" | "user" | "api_key" | "system";
+                            /**
+                             * @description Id of the key, user, agent or contact that wrote it.
+                             * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string | null;
+                        };
+                        /**
+                         * @description Kind of content: text, template, image, document, audio, video, interactive (inbound also: sticker, location, button, reaction, email, unsupported...); note for a private note of the team, never sent.
+                         * @example text
+                         */
+                        type: string;
+                        /**
+                         * @description Text, caption, rendered template body or a readable rendering of the content.
+                         * @example Namaste!
+                         */
+                        text: string | null;
+                        /** @description The template used, if any. */
+                        template: {
+                            /**
+                             * @description Template name.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Template language.
+                             * @example en
+                             */
+                            language: string;
+                            /**
+                             * @description Values in placeholder order.
+                             * @example [
+                             *       "Ava"
+                             *     ]
+                             */
+                            variables: string[];
+                        } | null;
+                        /** @description Media of an image, document, audio, video or sticker message (a customer's too); null when the message has none. */
+                        media: {
+                            /**
+                             * @description URL of the media.
+                             * @example https://example.com/a.jpg
+                             */
+                            url: string | null;
+                            /**
+                             * @description Caption.
+                             * @example null
+                             */
+                            caption: string | null;
+                            /**
+                             * @description File name.
+                             * @example null
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type, when known.
+                             * @example image/jpeg
+                             */
+                            mime_type: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media
+                             */
+                            download_url: string;
+                            /**
+                             * @description Why Parley could not keep a copy of a customer's media (then `download_url` still asks the provider, while it keeps the file).
+                             * @example null
+                             */
+                            download_error?: {
+                                /**
+                                 * @description Why.
+                                 * @example media_too_large
+                                 */
+                                code: string;
+                                /**
+                                 * @description What happened.
+                                 * @example The file is 120 MB; Parley keeps up to 25 MB.
+                                 */
+                                message: string;
+                            } | null;
+                        } | null;
+                        /**
+                         * @description Files that came with the message (email attachments), kept with it.
+                         * @example []
+                         */
+                        attachments: {
+                            /**
+                             * @description Attachment id.
+                             * @example att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description File name, as sent.
+                             * @example invoice.pdf
+                             */
+                            filename: string | null;
+                            /**
+                             * @description MIME type.
+                             * @example application/pdf
+                             */
+                            mime_type: string;
+                            /**
+                             * @description Size in bytes.
+                             * @example 48213
+                             */
+                            size: number;
+                            /**
+                             * @description MIME Content-ID (inline images).
+                             * @example null
+                             */
+                            content_id: string | null;
+                            /**
+                             * @description Where to get the file through Parley (same API key).
+                             * @example /v1/messages/msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?attachment=att_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            download_url: string;
+                        }[];
+                        /**
+                         * @description Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).
+                         * @example null
+                         */
+                        interactive: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * @description Recipient address.
+                         * @example +919876543210
+                         */
+                        to: string;
+                        /**
+                         * @description Sender address.
+                         * @example +14155550123
+                         */
+                        from: string;
+                        /**
+                         * @description Outbound: queued → sent → delivered → read, or failed; it only moves forward. Inbound: received. A private note (type note) stays received: it is never sent.
+                         * @example queued
+                         * @enum {string}
+                         */
+                        status: "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+                        /** @description Why it failed (status failed). */
+                        error: {
+                            /**
+                             * @description Error code.
+                             * @example whatsapp_outside_24h_window
+                             */
+                            code: string;
+                            /**
+                             * @description What went wrong.
+                             * @example Re-engagement message
+                             */
+                            message: string;
+                        } | null;
+                        /**
+                         * @description The provider's id for it (e.g. a WhatsApp wamid).
+                         * @example wamid.HBgM...
+                         */
+                        provider_message_id: string | null;
+                        /**
+                         * @description When it was accepted for sending (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string | null;
+                        /**
+                         * @description When the provider accepted it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        sent_at: string | null;
+                        /**
+                         * @description When it reached the device (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        delivered_at: string | null;
+                        /**
+                         * @description When the customer read it (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        read_at: string | null;
+                        /**
+                         * @description When it failed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        failed_at: string | null;
+                        /**
+                         * @description When the customer edited it (its text and caption are the edited ones) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        edited_at: string | null;
+                        /**
+                         * @description When the customer deleted it (its text and media are gone) (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        deleted_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`, `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "The request conflicts with the current state (a duplicate, a closed object, a taken slot).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `whatsapp_outside_24h_window`, `template_not_approved`, `contact_opted_out`, `channel_not_configured`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "whatsapp_outside_24h_window",
+                     *         "message": "Free-form WhatsApp content outside the 24-hour customer service window; send an approved template instead.",
                      *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
                      *       }
                      *     }

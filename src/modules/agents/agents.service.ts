@@ -6,7 +6,7 @@ import { ApiError, type FieldError, notFound, validationFailed } from '../../pla
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import { normalizePhone } from '../contacts/contacts.service.ts';
+import { normalizePhone } from '../contacts/index.ts';
 import { mergeVoiceSettings, presentVoiceSettings } from '../voice/voice.settings.ts';
 import {
   type agentTools,

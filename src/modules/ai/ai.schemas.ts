@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, idOf, timestamp } from '../../platform/http/schemas.ts';
-import { updateAgentBody } from '../agents/agents.schemas.ts';
+import { updateAgentBody } from '../agents/index.ts';
 
 const turn = z.strictObject({
   role: describe(z.enum(['customer', 'agent']), 'Who said it.', 'customer'),

@@ -7,6 +7,7 @@ import type { Actor, Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
+import type { AgentsTable } from '../agents/index.ts';
 import {
   type AgentConfig,
   agentConfig,
@@ -14,29 +15,27 @@ import {
   getAgentRow,
   parseHandoff,
   type Scope,
-} from '../agents/agents.service.ts';
-import type { AgentsTable } from '../agents/agents.tables.ts';
+} from '../agents/index.ts';
 import {
   cancelBooking,
   checkAvailability,
   createBooking,
   listContactBookings,
   rescheduleBooking,
-} from '../bookings/bookings.service.ts';
+} from '../bookings/index.ts';
+import type { ContactRow } from '../contacts/index.ts';
 import {
   type Scope as ContactScope,
   getContactRow,
   normalizeEmail,
   presentContact,
-} from '../contacts/contacts.service.ts';
-import type { ContactRow } from '../contacts/contacts.tables.ts';
-import { getConversationRow, handoffConversation } from '../conversations/conversations.service.ts';
-import type { ConversationRow } from '../conversations/conversations.tables.ts';
-import { searchKnowledge } from '../knowledge/knowledge.service.ts';
-import { captureLead } from '../leads/leads.service.ts';
-import type { InboundMessageEvent } from '../messaging/hooks.ts';
-import { replyToConversation } from '../messaging/messaging.service.ts';
-import type { MessageRow } from '../messaging/messaging.tables.ts';
+} from '../contacts/index.ts';
+import type { ConversationRow } from '../conversations/index.ts';
+import { getConversationRow, handoffConversation } from '../conversations/index.ts';
+import { searchKnowledge } from '../knowledge/index.ts';
+import { captureLead } from '../leads/index.ts';
+import type { InboundMessageEvent, MessageRow } from '../messaging/index.ts';
+import { replyToConversation } from '../messaging/index.ts';
 import { holdingJob, replyJob } from './ai.jobs.ts';
 import { builtinReply } from './builtin.ts';
 import { type AgentTools, asDryRun, type EngineInput, type EngineResult, type Turn } from './engine.ts';

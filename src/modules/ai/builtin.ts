@@ -1,8 +1,7 @@
 import { DateTime } from 'luxon';
-import type { AgentConfig } from '../agents/agents.service.ts';
-import { TITLE_SEPARATOR } from '../knowledge/chunking.ts';
-import type { SearchHit } from '../knowledge/search.ts';
-import { contentTokens, stem, tokens } from '../knowledge/text.ts';
+import { contentTokens, stem, tokens } from '../../platform/text.ts';
+import type { AgentConfig } from '../agents/index.ts';
+import { type SearchHit, TITLE_SEPARATOR } from '../knowledge/index.ts';
 import { parseWhen, type When, weekdayMentioned } from './datetime.ts';
 import {
   type Action,
@@ -833,14 +832,7 @@ async function bookingReply(
 ): Promise<string> {
   const agent = input.agent;
   const tz = agent.business.timezone;
-  // This message, then the customer's earlier messages of the same booking conversation.
-  const context = [text];
-  for (let i = input.history.length - 1, asked = 0; i >= 0 && context.length < 4; i--) {
-    const turn = input.history[i];
-    if (turn.role === 'agent') {
-      if (!BOOKING_PROMPT.test(turn.text) || ++asked > 3) break;
-    } else context.push(turn.text);
-  }
+  const context = taskContext(input, text, BOOKING_PROMPT);
   // A bare "haan" carries no language of its own: the booking conversation's does.
   const hi = hiText || isHinglish(context.join('\n'));
   // A question is answered with availability; an explicit request, a confirmation or an answer
@@ -872,9 +864,7 @@ async function bookingReply(
       : `${closedNote}Which service would you like to book? We offer: ${list}. Which one should I book?`;
   }
   // Newest words win; a date said earlier beats one implied by a bare time ("12:30 works").
-  const whens = context
-    .map((m) => parseWhen(m, { now: input.now, timezone: tz }))
-    .filter((w): w is When => w !== null);
+  const whens = whensIn(input, context);
   const date = (whens.find((w) => w.dateGiven) ?? whens[0])?.date ?? null;
   const time = whens.find((w) => w.time)?.time ?? null;
   if (!date) {
@@ -883,8 +873,8 @@ async function bookingReply(
       : `What day and time would you like for your ${service.name}? When should I book?`;
   }
   const slots = await t.checkAvailability(date, service.id);
-  const localTime = (s: Slot) => DateTime.fromISO(s.start_at).setZone(tz).toFormat('HH:mm');
-  const dayLabel = DateTime.fromISO(date, { zone: tz }).toFormat('cccc d LLLL');
+  const localTime = (s: Slot) => localTimeOf(s, tz);
+  const dayLabel = dayLabelOf(date, tz);
   if (time) {
     const exact = slots.find((s) => localTime(s) === time);
     if (exact && askFirst) {
@@ -930,7 +920,7 @@ async function bookingReply(
         ? `${dayLabel} ko koi slot free nahi hai.`
         : `We have no free slots on ${dayLabel}.`;
     if (next) {
-      const nextLabel = DateTime.fromISO(next.date, { zone: tz }).toFormat('cccc d LLLL');
+      const nextLabel = dayLabelOf(next.date, tz);
       const times = next.slots.slice(0, 3).map(localTime).join(', ');
       t.note({
         type: 'booking_proposed',
@@ -942,16 +932,7 @@ async function bookingReply(
     }
     return hi ? `${why} Kis din book karun?` : `${why} Which other day should I book?`;
   }
-  const target = time ? minutes(time) : null;
-  const offered = (
-    target === null
-      ? slots
-      : [...slots].sort(
-          (a, b) => Math.abs(minutes(localTime(a)) - target) - Math.abs(minutes(localTime(b)) - target),
-        )
-  )
-    .slice(0, 3)
-    .sort((a, b) => a.start_at.localeCompare(b.start_at));
+  const offered = nearestSlots(slots, time, tz);
   const times = offered.map(localTime).join(', ');
   t.note({
     type: 'booking_proposed',
@@ -968,6 +949,42 @@ async function bookingReply(
 }
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+const localTimeOf = (s: Slot, tz: string) => DateTime.fromISO(s.start_at).setZone(tz).toFormat('HH:mm');
+const dayLabelOf = (date: string, tz: string) => DateTime.fromISO(date, { zone: tz }).toFormat('cccc d LLLL');
+
+/**
+ * This message, then the customer's earlier messages of the same task (booking or moving one):
+ * back through the agent's own questions about it (`prompt`), at most three of them and four
+ * messages in all.
+ */
+function taskContext(input: EngineInput, text: string, prompt: RegExp): string[] {
+  const context = [text];
+  for (let i = input.history.length - 1, asked = 0; i >= 0 && context.length < 4; i--) {
+    const turn = input.history[i];
+    if (turn.role === 'agent') {
+      if (!prompt.test(turn.text) || ++asked > 3) break;
+    } else context.push(turn.text);
+  }
+  return context;
+}
+
+/** The days and times the messages name, newest message first. */
+function whensIn(input: EngineInput, messages: string[]): When[] {
+  return messages
+    .map((m) => parseWhen(m, { now: input.now, timezone: input.agent.business.timezone }))
+    .filter((w): w is When => w !== null);
+}
+
+/** Up to three free slots, the nearest to the time asked for (any, without one), in time order. */
+function nearestSlots(slots: Slot[], time: string | null, tz: string): Slot[] {
+  const target = time ? minutes(time) : null;
+  const at = (s: Slot) => minutes(localTimeOf(s, tz));
+  return (
+    target === null ? slots : [...slots].sort((a, b) => Math.abs(at(a) - target) - Math.abs(at(b) - target))
+  )
+    .slice(0, 3)
+    .sort((a, b) => a.start_at.localeCompare(b.start_at));
+}
 
 async function nextFreeDay(t: AgentTools, date: string, serviceId: string, tz: string) {
   let d = DateTime.fromISO(date, { zone: tz });
@@ -996,13 +1013,7 @@ async function rescheduleReply(
 ): Promise<string> {
   const agent = input.agent;
   const tz = agent.business.timezone;
-  const context = [text];
-  for (let i = input.history.length - 1, asked = 0; i >= 0 && context.length < 4; i--) {
-    const turn = input.history[i];
-    if (turn.role === 'agent') {
-      if (!MOVE_PROMPT.test(turn.text) || ++asked > 3) break;
-    } else context.push(turn.text);
-  }
+  const context = taskContext(input, text, MOVE_PROMPT);
   const hi = hiText || isHinglish(context.join('\n'));
   const current = found ?? (await t.findBooking());
   if (!current) {
@@ -1013,9 +1024,7 @@ async function rescheduleReply(
   const service = agent.business.services.find((s) => s.id === current.service_id);
   const name = service?.name ?? (hi ? 'appointment' : 'appointment');
   const was = localLabel(current.start_at, agent);
-  const whens = context
-    .map((m) => parseWhen(m, { now: input.now, timezone: tz }))
-    .filter((w): w is When => w !== null);
+  const whens = whensIn(input, context);
   const time = whens.find((w) => w.time)?.time ?? null;
   const date =
     whens.find((w) => w.dateGiven)?.date ??
@@ -1028,8 +1037,8 @@ async function rescheduleReply(
   const confirmed = task?.kind === 'reschedule' && task.awaits === 'confirmation' && confirms(text);
   const askFirst = !confirmed && task?.kind !== 'reschedule' && isQuestion(text);
   const slots = await t.checkAvailability(date, current.service_id);
-  const localTime = (s: Slot) => DateTime.fromISO(s.start_at).setZone(tz).toFormat('HH:mm');
-  const dayLabel = DateTime.fromISO(date, { zone: tz }).toFormat('cccc d LLLL');
+  const localTime = (s: Slot) => localTimeOf(s, tz);
+  const dayLabel = dayLabelOf(date, tz);
   if (time) {
     const exact = slots.find((s) => localTime(s) === time);
     if (exact && askFirst) {
@@ -1068,7 +1077,7 @@ async function rescheduleReply(
         ? `${dayLabel} ko koi slot free nahi hai.`
         : `We have no free times on ${dayLabel}.`;
     if (next) {
-      const nextLabel = DateTime.fromISO(next.date, { zone: tz }).toFormat('cccc d LLLL');
+      const nextLabel = dayLabelOf(next.date, tz);
       const times = next.slots.slice(0, 3).map(localTime).join(', ');
       return hi
         ? `${why} Sabse pehle free: ${nextLabel} ko ${times}. Kis time pe shift karun?`
@@ -1078,16 +1087,7 @@ async function rescheduleReply(
       ? `${why} Kis din aur kis time shift karun?`
       : `${why} What day and time would suit you instead?`;
   }
-  const target = time ? minutes(time) : null;
-  const offered = (
-    target === null
-      ? slots
-      : [...slots].sort(
-          (a, b) => Math.abs(minutes(localTime(a)) - target) - Math.abs(minutes(localTime(b)) - target),
-        )
-  )
-    .slice(0, 3)
-    .sort((a, b) => a.start_at.localeCompare(b.start_at));
+  const offered = nearestSlots(slots, time, tz);
   const times = offered.map(localTime).join(', ');
   if (time) {
     return hi

@@ -1,5 +1,5 @@
-import type { AgentConfig } from '../agents/agents.service.ts';
-import type { SearchHit } from '../knowledge/search.ts';
+import type { AgentConfig } from '../agents/index.ts';
+import type { SearchHit } from '../knowledge/index.ts';
 
 /**
  * The seam between a reply engine (the built-in rules or an LLM) and the world. The engine only

@@ -14,8 +14,8 @@ import {
 } from 'ai';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import type { AgentConfig } from '../agents/agents.service.ts';
-import type { SearchHit } from '../knowledge/search.ts';
+import type { AgentConfig } from '../agents/index.ts';
+import type { SearchHit } from '../knowledge/index.ts';
 import {
   type Action,
   type AgentTools,

@@ -3,10 +3,10 @@ import type { AppContext } from '../../platform/context.ts';
 import { tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import { fromJson } from '../../platform/json.ts';
-import type { UpdateAgentInput } from '../agents/agents.schemas.ts';
-import { agentConfig, draftAgentConfig, getAgentRow } from '../agents/agents.service.ts';
-import type { Scope as ContactScope } from '../contacts/contacts.service.ts';
-import type { MessageRow } from '../messaging/messaging.tables.ts';
+import type { UpdateAgentInput } from '../agents/index.ts';
+import { agentConfig, draftAgentConfig, getAgentRow } from '../agents/index.ts';
+import type { Scope as ContactScope } from '../contacts/index.ts';
+import type { MessageRow } from '../messaging/index.ts';
 import { type AiOptions, dryRunTools, runEngine, variablesOf } from './ai.service.ts';
 import { type Action, asDryRun, type Turn } from './engine.ts';
 

@@ -1,7 +1,7 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
-import { contactObject } from '../contacts/contacts.schemas.ts';
+import { contactObject } from '../contacts/index.ts';
 import {
   addMembersResponse,
   audienceObject,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { baseObject, describe, idOf, listQuery } from '../../platform/http/schemas.ts';
-import { ATTRIBUTE_KEY } from '../contacts/contacts.service.ts';
+import { ATTRIBUTE_KEY } from '../contacts/index.ts';
 
 const tagList = (d: string) => describe(z.array(z.string().trim().min(1).max(100)).max(50), d, ['vip']);
 

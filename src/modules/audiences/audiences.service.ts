@@ -16,7 +16,7 @@ import {
   presentContact,
   type Scope,
   scopedContacts,
-} from '../contacts/contacts.service.ts';
+} from '../contacts/index.ts';
 import type { AudiencesTable } from './audiences.tables.ts';
 
 export type { AudiencesTable } from './audiences.tables.ts';

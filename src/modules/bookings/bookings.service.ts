@@ -8,9 +8,9 @@ import { ApiError, invalidField, notFound, validationFailed } from '../../platfo
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
-import { type Business, getAgentRow, parseBusiness, type Service } from '../agents/agents.service.ts';
-import { findOrCreateContact, getContactRow, type Scope } from '../contacts/contacts.service.ts';
-import { getConversationRef } from '../leads/leads.service.ts';
+import { type Business, getAgentRow, parseBusiness, type Service } from '../agents/index.ts';
+import { findOrCreateContact, getContactRow, type Scope } from '../contacts/index.ts';
+import { getConversationRef } from '../leads/index.ts';
 import type { createBookingBody, rescheduleBookingBody } from './bookings.schemas.ts';
 import type { BookingStatus, BookingsTable } from './bookings.tables.ts';
 import {
@@ -24,7 +24,7 @@ import {
   type Span,
 } from './schedule.ts';
 
-export type { Scope } from '../contacts/contacts.service.ts';
+export type { Scope } from '../contacts/index.ts';
 export type CreateBookingInput = z.output<typeof createBookingBody>;
 export type RescheduleBookingInput = z.output<typeof rescheduleBookingBody>;
 

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
-import { weekdays } from '../agents/agents.schemas.ts';
-import type { Business } from '../agents/agents.service.ts';
+import type { Business } from '../agents/index.ts';
+import { weekdays } from '../agents/index.ts';
 
 /** Availability offers a start every SLOT_STEP_MINUTES from each opening time. */
 export const SLOT_STEP_MINUTES = 15;

@@ -1,5 +1,5 @@
 import type { FieldError } from '../../platform/errors.ts';
-import { parsePlaceholders } from '../messaging/content.ts';
+import { parsePlaceholders } from '../messaging/index.ts';
 
 /**
  * Per-recipient template variables of a broadcast. Each placeholder of the template takes:

@@ -1,5 +1,5 @@
 import type { Module } from '../module.ts';
-import { onFlowDelete } from '../voice-flows/voice-flows.service.ts';
+import { onFlowDelete } from '../voice-flows/index.ts';
 import { callEndedJob, dialJob, tickJob } from './campaigns.jobs.ts';
 import { campaignsMigrations } from './campaigns.migrations.ts';
 import { campaignRoutes } from './campaigns.routes.ts';

@@ -12,13 +12,12 @@ import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
-import { getAgentRow } from '../agents/agents.service.ts';
-import { audienceContactIds, getAudienceRow } from '../audiences/audiences.service.ts';
-import { checkBroadcastVariables, recipientVariables } from '../broadcasts/variables.ts';
-import { findChannelForSend } from '../channels/channels.service.ts';
-import { type Sender, sendMessage } from '../messaging/messaging.service.ts';
-import { findTemplateForSend } from '../messaging/templates.service.ts';
-import { getFlowRow } from '../voice-flows/voice-flows.service.ts';
+import { getAgentRow } from '../agents/index.ts';
+import { audienceContactIds, getAudienceRow } from '../audiences/index.ts';
+import { checkBroadcastVariables, recipientVariables } from '../broadcasts/index.ts';
+import { findChannelForSend } from '../channels/index.ts';
+import { findTemplateForSend, type Sender, sendMessage } from '../messaging/index.ts';
+import { getFlowRow } from '../voice-flows/index.ts';
 import { dialJob, tickJob } from './campaigns.jobs.ts';
 import type {
   CreateCampaignInput,

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
-import type { ChannelAdapter, ProviderName } from './channel-adapter.ts';
+import type { ChannelAdapter, InboundReceiver, ProviderName } from './channel-adapter.ts';
 
 /**
  * An app's adapters by provider, kept on the channels module's instance (`ctx.modules.channels`).
@@ -12,4 +12,11 @@ export function registerAdapter(ctx: AppContext, adapter: ChannelAdapter): void 
 
 export function adapterFor(ctx: AppContext, provider: ProviderName): ChannelAdapter | undefined {
   return ctx.modules.channels.adapters.get(provider);
+}
+
+/** The app's inbound receiver (see InboundReceiver); it exists once the messaging module is set up. */
+export function inboundReceiver(ctx: AppContext): InboundReceiver {
+  const receiver = ctx.modules.channels.receiver;
+  if (!receiver) throw new Error('No inbound receiver: the messaging module is not set up in this app');
+  return receiver;
 }

@@ -1,5 +1,5 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
-import { normalizeEmail, normalizePhone } from '../contacts/contacts.service.ts';
+import { normalizeEmail, normalizePhone } from '../contacts/index.ts';
 import { type ChannelType, channelKinds } from './kinds.ts';
 
 /**

@@ -261,3 +261,22 @@ export interface ChannelAdapter {
     limits?: { maxBytes?: number },
   ): Promise<ProviderFile>;
 }
+
+/**
+ * Where channels hand inbound traffic (messages, delivery statuses, template verdicts). Channels sit
+ * below messaging and never import it: the messaging module installs its receiver on the app's
+ * channels instance at setup (`ctx.modules.channels.receiver`).
+ */
+export interface InboundReceiver {
+  /** Stores a verified batch of inbound messages and statuses (deduplicated by provider id). */
+  ingest(channel: ChannelConfig, batch: InboundBatch): Promise<void>;
+  /** Deletes statuses kept for messages that never arrived, older than `days`. */
+  purgeEarlyStatuses(days: number): Promise<void>;
+  /** Records a provider's review verdict on a template. */
+  templateStatus(
+    scope: { workspaceId: string; livemode: boolean },
+    ref: { name: string; language?: string },
+    status: 'approved' | 'rejected',
+    reason?: string,
+  ): Promise<void>;
+}

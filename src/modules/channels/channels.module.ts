@@ -1,6 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Module } from '../module.ts';
-import type { ChannelAdapter, ProviderName } from './channel-adapter.ts';
+import type { ChannelAdapter, InboundReceiver, ProviderName } from './channel-adapter.ts';
 import { channelsMigrations } from './channels.migrations.ts';
 import { channelRoutes } from './channels.routes.ts';
 import { CHANNELS_CHANGED } from './channels.service.ts';
@@ -15,6 +15,8 @@ export interface ChannelsInstance {
   openedCredentials: Map<string, Record<string, string>>;
   /** Sending channels looked up recently (see findChannelForSendCached); cleared when any channel changes. */
   sendChannels: Map<string, { row: ChannelRow; expiresAt: number }>;
+  /** Takes what providers send us; the messaging module installs it in its setup (see inboundReceiver). */
+  receiver: InboundReceiver | undefined;
 }
 
 declare module '../../platform/context.ts' {
@@ -34,6 +36,7 @@ export const channelsModule: Module = {
       adapters: new Map([[sandboxAdapter.provider, sandboxAdapter]]),
       openedCredentials: new Map(),
       sendChannels,
+      receiver: undefined,
     };
   },
 };

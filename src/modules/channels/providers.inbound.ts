@@ -6,9 +6,8 @@ import type { Database } from '../../platform/db/schema.ts';
 import { ApiError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { defineJob } from '../../platform/queue/queue.ts';
-import { findContactByPhone, setContactOptOut } from '../contacts/contacts.service.ts';
-import { ingestInbound, purgeEarlyStatuses } from '../messaging/inbound.service.ts';
-import { adapterFor } from './adapters.ts';
+import { findContactByPhone, setContactOptOut } from '../contacts/index.ts';
+import { adapterFor, inboundReceiver } from './adapters.ts';
 import type { ChannelConfig, InboundBatch, ProviderName, RawInbound } from './channel-adapter.ts';
 import { loadChannelConfig } from './channels.service.ts';
 import { channelKinds } from './kinds.ts';
@@ -20,7 +19,8 @@ import { optKeyword } from './twilio/twilio.adapter.ts';
  * The provider-facing side shared by every real channel: a hook route verifies the request,
  * then `acceptInbound` stores the exact payload and enqueues its processing in one transaction,
  * so the provider gets its 200 at once and nothing verified is lost. The job parses the stored
- * payload and hands it to the messaging module's `ingestInbound` (which dedups by provider id).
+ * payload and hands it to the messaging module's receiver (`inboundReceiver(ctx).ingest`, which
+ * dedups by provider id).
  */
 
 export const processInboundJob = defineJob({
@@ -203,7 +203,7 @@ export async function processInbound(ctx: AppContext, id: string): Promise<void>
     await finish(`unparseable: ${(err as Error).message}`);
     return;
   }
-  await ingestInbound(ctx, channel, batch);
+  await inboundReceiver(ctx).ingest(channel, batch);
   if (channelKinds[channel.type].optOutKeywords) await applyOptKeywords(ctx, channel, batch);
   await finish(null);
 }
@@ -250,7 +250,7 @@ async function applyOptKeywords(ctx: AppContext, channel: ChannelConfig, batch: 
 
 /** Deletes processed payloads older than `days` (replays of those are still caught by provider-id dedup). */
 export async function purgeProcessedInbound(ctx: AppContext, days = 7): Promise<void> {
-  await purgeEarlyStatuses(ctx, days);
+  await inboundReceiver(ctx).purgeEarlyStatuses(days);
   const cutoff = new Date(ctx.clock.now().getTime() - days * 86_400_000).toISOString();
   await ctx.db
     .deleteFrom('provider_inbound')

@@ -1,20 +1,14 @@
 import { validationFailed } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { type Auth, defineRoute } from '../../platform/http/route.ts';
+import { defineRoute } from '../../platform/http/route.ts';
 import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
-import { messageObject, replyBody } from '../messaging/messaging.schemas.ts';
-import { listConversationMessages, replyToConversation } from '../messaging/messaging.service.ts';
-import { createConversations } from './batch.service.ts';
 import {
   assignBody,
-  batchBody,
-  batchResponse,
   bulkBody,
   bulkResponse,
   conversationObject,
   handoffBody,
   listConversationsQuery,
-  messagesQuery,
   snoozeBody,
   tagsBody,
 } from './conversations.schemas.ts';
@@ -32,13 +26,6 @@ import {
   snoozeConversation,
 } from './conversations.service.ts';
 
-const senderOf = (auth: Auth) => ({
-  workspaceId: auth.workspaceId,
-  livemode: auth.livemode,
-  defaultCountry: auth.defaultCountry,
-  actor: auth.actor,
-  limits: auth.limits,
-});
 const tags = ['Conversations'];
 const params = idParams('conv');
 
@@ -57,23 +44,6 @@ export const conversationRoutes = [
     handler: async ({ ctx, auth, query }) => ({
       status: 200,
       body: await listConversations(ctx, auth, query, pageRequest(query)),
-    }),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/conversations',
-    summary: 'Open conversations in a batch',
-    description:
-      'Each item is opened on its own: `results` lists those opened, `errors` the others with their index. A WhatsApp conversation opened by the business starts with an approved template (required); SMS and email may start with a template, a text, or nothing. `channel: "voice"` dials: each item is a call with its agent (as `POST /v1/calls`: admitted against the concurrent-call limit, `concurrency_limited` per item, `contact_dnd` unless `ignore_dnd`, `contact_opted_out`), and its result carries `call`.',
-    tags,
-    auth: 'key',
-    scope: 'conversations:write',
-    body: batchBody,
-    responses: { 200: batchResponse },
-    errors: ['rate_limited'],
-    handler: async ({ ctx, auth, body }) => ({
-      status: 200,
-      body: await createConversations(ctx, senderOf(auth), body.conversations),
     }),
   }),
   defineRoute({
@@ -107,52 +77,6 @@ export const conversationRoutes = [
     handler: async ({ ctx, auth, params }) => ({
       status: 200,
       body: await getConversation(ctx, auth, params.id),
-    }),
-  }),
-  defineRoute({
-    method: 'GET',
-    path: '/v1/conversations/:id/messages',
-    summary: 'Messages of a conversation',
-    description:
-      'Oldest first (newest last), paginated; `order=desc` gives the newest first. `before` and `after` (message ids) read from a fixed point, so a long thread can be read page by page while new messages arrive: the inbox opens a thread with `order=desc&per_page=50` and loads older ones with `before=<oldest shown>`. Private notes (`type: note`) are included.',
-    tags,
-    auth: 'key',
-    scope: 'conversations:read',
-    params,
-    query: messagesQuery,
-    responses: { 200: listResponse(messageObject) },
-    handler: async ({ ctx, auth, params, query }) => ({
-      status: 200,
-      body: await listConversationMessages(ctx, auth, params.id, pageRequest(query), query),
-    }),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/conversations/:id/reply',
-    summary: "Reply on the conversation's channel",
-    description:
-      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.',
-    tags,
-    auth: 'key',
-    scope: 'messages:write',
-    params,
-    body: replyBody,
-    responses: { 201: messageObject },
-    errors: [
-      'validation_failed',
-      'conflict',
-      'whatsapp_outside_24h_window',
-      'template_not_approved',
-      'contact_opted_out',
-      'channel_not_configured',
-      'rate_limited',
-    ],
-    handler: async ({ ctx, auth, params, body: { body: orbitText, ...content } }) => ({
-      status: 201,
-      body: await replyToConversation(ctx, senderOf(auth), params.id, {
-        ...content,
-        ...(orbitText !== undefined ? { text: orbitText } : {}),
-      }),
     }),
   }),
   defineRoute({

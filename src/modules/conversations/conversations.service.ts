@@ -8,10 +8,10 @@ import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, pageOf } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import type { ChannelRow } from '../channels/channels.tables.ts';
-import { kindOf } from '../channels/kinds.ts';
-import type { ContactRow } from '../contacts/contacts.tables.ts';
-import '../users/users.tables.ts';
+import type { ChannelRow } from '../channels/index.ts';
+import { kindOf } from '../channels/index.ts';
+import type { ContactRow } from '../contacts/index.ts';
+import '../users/index.ts';
 import { wakeJob } from './conversations.jobs.ts';
 import type { ConversationRow, ConversationStatus } from './conversations.tables.ts';
 

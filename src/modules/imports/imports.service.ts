@@ -11,7 +11,7 @@ import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { NUL_MESSAGE, nulFields } from '../../platform/nul.ts';
-import { addMembersInTx, requireStaticAudience } from '../audiences/audiences.service.ts';
+import { addMembersInTx, requireStaticAudience } from '../audiences/index.ts';
 import {
   type Attributes,
   type ContactRow,
@@ -21,7 +21,7 @@ import {
   normalizePhone,
   normalizeTags,
   type Scope,
-} from '../contacts/contacts.service.ts';
+} from '../contacts/index.ts';
 import { chunkText, decodeUpload, readHeader, splitTags, UploadError } from './csv.ts';
 import { processImportJob } from './imports.jobs.ts';
 import type { ImportsTable } from './imports.tables.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { contentTokens } from '../../platform/text.ts';
 import { faqChunks, parseFaqText, textChunks } from './chunking.ts';
 import { looksBinary } from './extract.ts';
-import { contentTokens } from './text.ts';
 
 describe('chunking', () => {
   it('splits by heading and keeps each passage within 800 characters', () => {

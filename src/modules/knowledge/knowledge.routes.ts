@@ -2,7 +2,7 @@ import { ApiError } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
-import { getAgentRow } from '../agents/agents.service.ts';
+import { getAgentRow } from '../agents/index.ts';
 import {
   documentBody,
   documentObject,

@@ -9,18 +9,11 @@ import { paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { consumeLimit, type PlanLimits } from '../../platform/limits.ts';
-import { getAgentRow } from '../agents/agents.service.ts';
+import { getAgentRow } from '../agents/index.ts';
 import { type Chunk, type FaqPair, faqChunks, parseFaqText, textChunks } from './chunking.ts';
 import { fetchPageText, fileToText, htmlToText, looksBinary } from './extract.ts';
 import type { KnowledgeDocumentsTable } from './knowledge.tables.ts';
-import {
-  forgetTermCounts,
-  indexChunk,
-  type Scope,
-  type SearchHit,
-  textSearch,
-  unindexDocument,
-} from './search.ts';
+import { indexChunk, type Scope, type SearchHit, textSearch, unindexDocument } from './search.ts';
 
 export type DocType = 'text' | 'faq' | 'markdown' | 'url' | 'file';
 
@@ -229,7 +222,7 @@ export async function createDocument(
     return view;
   });
   // Again after the commit: a search between the write and the commit may have counted the old words.
-  forgetTermCounts(agentId);
+  ctx.modules.knowledge.termCounts.forget(agentId);
   return view;
 }
 
@@ -298,7 +291,7 @@ export async function replaceDocument(
     updated_at: now,
   };
   const view = await ctx.transaction(async (tx) => {
-    await unindexDocument(tx.db, ctx.dialect, agentId, id);
+    await unindexDocument(tx.db, ctx.dialect, id);
     await tx.db.deleteFrom('knowledge_chunks').where('doc_id', '=', id).execute();
     const { id: _id, workspace_id: _w, livemode: _l, agent_id: _a, created_at: _c, ...changes } = row;
     await tx.db.updateTable('knowledge_documents').set(changes).where('id', '=', id).execute();
@@ -313,7 +306,7 @@ export async function replaceDocument(
     });
     return view;
   });
-  forgetTermCounts(agentId);
+  ctx.modules.knowledge.termCounts.forget(agentId);
   return view;
 }
 
@@ -321,11 +314,11 @@ export async function deleteDocument(ctx: AppContext, scope: Scope, agentId: str
   await getAgentRow(ctx.db, scope, agentId);
   await getRow(ctx, scope, agentId, id);
   await ctx.transaction(async (tx) => {
-    await unindexDocument(tx.db, ctx.dialect, agentId, id);
+    await unindexDocument(tx.db, ctx.dialect, id);
     await tx.db.deleteFrom('knowledge_chunks').where('doc_id', '=', id).execute();
     await tx.db.deleteFrom('knowledge_documents').where('id', '=', id).execute();
   });
-  forgetTermCounts(agentId);
+  ctx.modules.knowledge.termCounts.forget(agentId);
   return { id, object: 'knowledge_document' as const, deleted: true as const };
 }
 
@@ -337,7 +330,15 @@ export async function searchKnowledge(
   query: string,
   topK = 5,
 ): Promise<SearchHit[]> {
-  return textSearch(ctx.db, ctx.dialect, scope, agentId, query, Math.min(Math.max(1, topK), 50));
+  return textSearch(
+    ctx.db,
+    ctx.dialect,
+    scope,
+    agentId,
+    query,
+    Math.min(Math.max(1, topK), 50),
+    ctx.modules.knowledge.termCounts,
+  );
 }
 
 export async function searchKnowledgeRoute(

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import type { Scope } from '../../platform/db/scope.ts';
-import { contentTokens } from './text.ts';
+import { contentTokens } from '../../platform/text.ts';
 import './knowledge.tables.ts';
 
 export type { Scope };
@@ -24,15 +24,13 @@ export async function indexChunk(
   dialect: Dialect,
   c: { id: string; agent_id: string; title: string; text: string },
 ) {
-  forgetTermCounts(c.agent_id);
   if (dialect !== 'sqlite') return;
   await sql`INSERT INTO knowledge_fts (scope, title, text, chunk_id) VALUES (${scopeToken(c.agent_id)}, ${c.title}, ${c.text}, ${c.id})`.execute(
     db,
   );
 }
 
-export async function unindexDocument(db: Db | Trx, dialect: Dialect, agentId: string, docId: string) {
-  forgetTermCounts(agentId);
+export async function unindexDocument(db: Db | Trx, dialect: Dialect, docId: string) {
   if (dialect !== 'sqlite') return;
   await sql`DELETE FROM knowledge_fts WHERE chunk_id IN (SELECT id FROM knowledge_chunks WHERE doc_id = ${docId})`.execute(
     db,
@@ -47,14 +45,25 @@ const COUNTS_TTL_MS = 5 * 60_000;
 
 /**
  * Per agent: its passage count and how many passages hold each word searched so far. Counted
- * once per word and kept in memory; this process's writes drop them, and a TTL bounds how stale
- * another process's writes leave them (they only decide which words are too common to search).
+ * once per word and kept in memory, one set per app (the knowledge module's instance); this
+ * process's writes drop them once they commit, and a TTL bounds how stale another process's
+ * writes leave them (they only decide which words are too common to search).
  */
-const termCounts = new Map<string, { at: number; total: number; df: Map<string, number> }>();
+export class TermCounts {
+  readonly #byAgent = new Map<string, { at: number; total: number; df: Map<string, number> }>();
 
-/** Drops an agent's cached word counts; writers call it again once their transaction commits. */
-export function forgetTermCounts(agentId: string) {
-  for (const key of termCounts.keys()) if (key.endsWith(`:${agentId}`)) termCounts.delete(key);
+  get(key: string) {
+    return this.#byAgent.get(key);
+  }
+
+  set(key: string, counts: { at: number; total: number; df: Map<string, number> }) {
+    this.#byAgent.set(key, counts);
+  }
+
+  /** Drops an agent's counts; writers call it once their transaction commits. */
+  forget(agentId: string) {
+    for (const key of this.#byAgent.keys()) if (key.endsWith(`:${agentId}`)) this.#byAgent.delete(key);
+  }
 }
 
 /**
@@ -120,6 +129,7 @@ async function selectiveWords(
   scope: Scope,
   agentId: string,
   words: string[],
+  termCounts: TermCounts,
 ): Promise<string[]> {
   const key = `${scope.workspaceId}:${scope.livemode ? 1 : 0}:${agentId}`;
   const now = Date.now();
@@ -160,13 +170,14 @@ export async function textSearch(
   agentId: string,
   query: string,
   topK: number,
+  termCounts: TermCounts,
 ): Promise<SearchHit[]> {
   const tokens = contentTokens(query)
     .map((w) => (dialect === 'sqlite' ? w : w.replace(/[^\p{L}\p{N}]/gu, '')))
     .filter(Boolean)
     .slice(0, 32);
   if (tokens.length === 0) return [];
-  const words = await selectiveWords(db, dialect, scope, agentId, tokens);
+  const words = await selectiveWords(db, dialect, scope, agentId, tokens, termCounts);
   if (words.length === 0) return [];
   const livemode = scope.livemode ? 1 : 0;
   if (dialect === 'sqlite') {

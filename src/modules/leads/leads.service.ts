@@ -9,19 +9,19 @@ import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import { getAgentRow } from '../agents/agents.service.ts';
+import { getAgentRow } from '../agents/index.ts';
 import {
   findOrCreateContact,
   getContactRow,
   normalizeEmail,
   normalizePhone,
   type Scope,
-} from '../contacts/contacts.service.ts';
-import type { ConversationRow } from '../conversations/conversations.tables.ts';
+} from '../contacts/index.ts';
+import type { ConversationRow } from '../conversations/index.ts';
 import type { createLeadBody, updateLeadBody } from './leads.schemas.ts';
 import type { LeadStatus, LeadsTable } from './leads.tables.ts';
 
-export type { Scope } from '../contacts/contacts.service.ts';
+export type { Scope } from '../contacts/index.ts';
 export type CaptureLeadInput = z.output<typeof createLeadBody>;
 export type UpdateLeadInput = z.output<typeof updateLeadBody>;
 type FieldValue = string | number | boolean;

@@ -1,5 +1,5 @@
 import type { FieldError } from '../../platform/errors.ts';
-import { type ChannelType, type ContentLimits, channelKinds, outboundTypes } from '../channels/kinds.ts';
+import { type ChannelType, type ContentLimits, channelKinds, outboundTypes } from '../channels/index.ts';
 
 export const messageTypes = outboundTypes;
 export type MessageType = (typeof messageTypes)[number];

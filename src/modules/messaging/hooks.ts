@@ -1,6 +1,6 @@
 import { Hook } from '../../platform/hooks.ts';
-import type { ContactRow } from '../contacts/contacts.tables.ts';
-import type { ConversationRow } from '../conversations/conversations.tables.ts';
+import type { ContactRow } from '../contacts/index.ts';
+import type { ConversationRow } from '../conversations/index.ts';
 import type { MessageRow, TemplateRow } from './messaging.tables.ts';
 
 export interface InboundMessageEvent {

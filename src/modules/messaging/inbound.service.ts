@@ -4,19 +4,10 @@ import { ApiError } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import type {
-  ChannelConfig,
-  InboundBatch,
-  InboundMessage,
-  StatusUpdate,
-} from '../channels/channel-adapter.ts';
-import { channelKinds, contactKeyFor } from '../channels/kinds.ts';
-import {
-  findOrCreateContact,
-  findOrCreateWhatsAppContact,
-  moveContactPhone,
-} from '../contacts/contacts.service.ts';
-import { findOrCreateConversation, reopenInTx } from '../conversations/conversations.service.ts';
+import type { ChannelConfig, InboundBatch, InboundMessage, StatusUpdate } from '../channels/index.ts';
+import { channelKinds, contactKeyFor } from '../channels/index.ts';
+import { findOrCreateContact, findOrCreateWhatsAppContact, moveContactPhone } from '../contacts/index.ts';
+import { findOrCreateConversation, reopenInTx } from '../conversations/index.ts';
 import { previewOf } from './content.ts';
 import { keepMediaJob } from './messaging.jobs.ts';
 import {

@@ -3,9 +3,7 @@ import { ApiError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
-import { adapterFor } from '../channels/adapters.ts';
-import { ChannelSendError, type ProviderFile } from '../channels/channel-adapter.ts';
-import { channelConfigOf } from '../channels/channels.service.ts';
+import { adapterFor, ChannelSendError, channelConfigOf, type ProviderFile } from '../channels/index.ts';
 import { getMessageRow, type Scope, type StoredMedia } from './messaging.service.ts';
 
 export type MessageMedia = ({ kind: 'file' } & ProviderFile) | { kind: 'redirect'; url: string };

@@ -1,6 +1,8 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Module } from '../module.ts';
+import { conversationMessageRoutes } from './conversation-messages.routes.ts';
 import { createMessagingHooks, type MessagingHooks } from './hooks.ts';
+import { ingestInbound, purgeEarlyStatuses } from './inbound.service.ts';
 import { keepInboundMedia } from './media.service.ts';
 import { keepMediaJob, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
 import { messagingMigrations } from './messaging.migrations.ts';
@@ -8,6 +10,7 @@ import { messagingRoutes } from './messaging.routes.ts';
 import type { SendWriter } from './messaging.service.ts';
 import { runSandboxAdvanceBatch, runSendBatch } from './send.job.ts';
 import { createSendWriter } from './send-batch.ts';
+import { setTemplateStatus } from './templates.service.ts';
 
 /** The messaging module's state for one app. */
 export interface MessagingInstance {
@@ -25,11 +28,21 @@ declare module '../../platform/context.ts' {
 export const messagingModule: Module = {
   name: 'messaging',
   migrations: messagingMigrations,
-  routes: messagingRoutes,
+  routes: [...messagingRoutes, ...conversationMessageRoutes],
   setup(ctx: AppContext): MessagingInstance {
     ctx.queue.registerBatch(sendJob, (items) => runSendBatch(ctx, items));
     ctx.queue.registerBatch(sandboxAdvanceJob, (items) => runSandboxAdvanceBatch(ctx, items));
     ctx.queue.register(keepMediaJob, (payload, job) => keepInboundMedia(ctx, payload.messageId, job));
+    // Channels sit below messaging: they hand what providers send to this receiver.
+    ctx.modules.channels.receiver = {
+      ingest: async (channel, batch) => {
+        await ingestInbound(ctx, channel, batch);
+      },
+      purgeEarlyStatuses: (days) => purgeEarlyStatuses(ctx, days),
+      templateStatus: async (scope, ref, status, reason) => {
+        await setTemplateStatus(ctx, scope, ref, status, reason);
+      },
+    };
     return { hooks: createMessagingHooks(), sendWriter: createSendWriter(ctx) };
   },
 };

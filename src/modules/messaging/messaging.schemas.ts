@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { baseObject, describe, idOf, nullableTimestamp } from '../../platform/http/schemas.ts';
-import { channelTypes, messagingChannelTypes } from '../channels/kinds.ts';
+import { baseObject, describe, idOf, listQuery, nullableTimestamp } from '../../platform/http/schemas.ts';
+import { channelTypes, messagingChannelTypes } from '../channels/index.ts';
 import { messageTypes } from './content.ts';
 
 const media = (kind: string) =>
@@ -565,4 +565,15 @@ export const sandboxInboundResponse = z.object({
   duplicates: describe(z.number().int(), 'Messages already stored before.', 0),
   message: describe(messageObject.nullable(), 'The stored customer message.', null),
   conversation_id: describe(z.string().nullable(), 'Its conversation.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+});
+
+/** `GET /v1/conversations/{id}/messages`. */
+export const messagesQuery = listQuery({
+  order: describe(
+    z.enum(['asc', 'desc']),
+    'asc: oldest first (default); desc: newest first.',
+    'desc',
+  ).optional(),
+  before: idOf('msg', 'Only messages older than this one.').optional(),
+  after: idOf('msg', 'Only messages newer than this one.').optional(),
 });

@@ -9,29 +9,28 @@ import { type Page, type PageRequest, paginate } from '../../platform/http/pagin
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { consumeLimit, type PlanLimits } from '../../platform/limits.ts';
-import { invalidAddressMessage, normalizeAddress } from '../channels/address.ts';
-import {
-  ensureSandboxChannel,
-  findChannelForSend,
-  findChannelForSendCached,
-} from '../channels/channels.service.ts';
-import type { ChannelRow } from '../channels/channels.tables.ts';
+import type { ChannelRow } from '../channels/index.ts';
 import {
   type ChannelType,
   channelKinds,
   contactKeyFor,
+  ensureSandboxChannel,
+  findChannelForSend,
+  findChannelForSendCached,
+  invalidAddressMessage,
   isMessagingChannel,
   type MessagingChannelType,
-} from '../channels/kinds.ts';
-import { findOrCreateContact, getContactRow } from '../contacts/contacts.service.ts';
-import type { ContactRow } from '../contacts/contacts.tables.ts';
+  normalizeAddress,
+} from '../channels/index.ts';
+import type { ContactRow } from '../contacts/index.ts';
+import { findOrCreateContact, getContactRow } from '../contacts/index.ts';
 import {
   type ConversationRow,
   findOrCreateConversation,
   getConversationRow,
   reopenInTx,
   windowOpen,
-} from '../conversations/conversations.service.ts';
+} from '../conversations/index.ts';
 import {
   type ContentDraft,
   type ContentInput,
@@ -231,29 +230,59 @@ export async function openConversation(
     ]);
   const now = ctx.clock.now();
   return ctx.transaction(async (tx) => {
-    const channel = await resolveChannel(ctx, tx, scope, input.channel, input.from, input.agent_id);
-    const { contact } = await findOrCreateContact(
-      tx,
-      { ...scope, defaultCountry: sender.defaultCountry },
-      contactKeyFor(input.channel, to),
-      sender.actor,
-    );
-    const conv = await findOrCreateConversation(tx, scope, {
-      channel,
-      contact,
-      address: to,
-      agentId: input.agent_id,
-      actor: sender.actor,
-      dynamicVariables: input.dynamic_variables,
-      identifier: input.identifier,
-      now,
-    });
-    let row = conv.conversation;
-    if (!conv.created && (input.dynamic_variables || input.identifier))
-      row = await mergeContext(tx, row, input);
-    if (row.status === 'closed') row = await reopenInTx(tx, row, sender.actor, now, 'outbound_conversation');
-    return row;
+    const thread = { sender, scope, input, type: input.channel, to, now };
+    return (await openThread(ctx, tx, thread, 'outbound_conversation')).conversation;
   });
+}
+
+/**
+ * The thread a business-started send or conversation goes into, written once for every path:
+ * its channel, the contact (found or made), the conversation (found or made; given context
+ * merged into an existing one) and, when that conversation was closed, the conversation
+ * started again. The batched writer (send-batch.ts) does the same set-wise.
+ */
+async function openThread(
+  ctx: AppContext,
+  tx: Tx,
+  send: Pick<PreparedSend, 'sender' | 'scope' | 'type' | 'to' | 'now'> & {
+    input: Pick<SendMessageInput, 'from' | 'agent_id' | 'dynamic_variables' | 'identifier'>;
+  },
+  reason: 'outbound_message' | 'outbound_conversation',
+): Promise<{ channel: ChannelRow; contact: ContactRow; conversation: ConversationRow }> {
+  const { sender, scope, input, type, to, now } = send;
+  const channel = await resolveChannel(ctx, tx, scope, type, input.from, input.agent_id);
+  const { contact } = await findOrCreateContact(
+    tx,
+    { ...scope, defaultCountry: sender.defaultCountry },
+    contactKeyFor(type, to),
+    sender.actor,
+  );
+  const found = await findOrCreateConversation(tx, scope, {
+    channel,
+    contact,
+    address: to,
+    agentId: input.agent_id,
+    actor: sender.actor,
+    dynamicVariables: input.dynamic_variables,
+    identifier: input.identifier,
+    now,
+  });
+  let conversation = found.conversation;
+  if (!found.created && (input.dynamic_variables || input.identifier))
+    conversation = await mergeContext(tx, conversation, input);
+  conversation = await startAgainIfClosed(tx, conversation, sender.actor, now, reason);
+  return { channel, contact, conversation };
+}
+
+/** A new outbound message or conversation to a closed thread starts it again. */
+export async function startAgainIfClosed(
+  tx: Tx,
+  conversation: ConversationRow,
+  actor: Actor,
+  now: Date,
+  reason: 'outbound_message' | 'outbound_conversation',
+): Promise<ConversationRow> {
+  return conversation.status === 'closed' ? reopenInTx(tx, conversation, actor, now, reason) : conversation;
 }
 
 export const channelNotConfigured = (message: string) => new ApiError('channel_not_configured', message);
@@ -621,9 +650,19 @@ export function newMessageRow(
   };
 }
 
+/** What a conversation shows of its latest message; every send path writes it with the message. */
+export function lastMessageOf(row: Pick<MessageRow, 'type' | 'text' | 'created_at' | 'sender_type'>) {
+  return {
+    last_message: previewOf({ type: row.type, text: row.text }),
+    last_message_at: row.created_at,
+    last_message_sender: row.sender_type,
+    updated_at: row.created_at,
+  };
+}
+
 /** Writes one prepared send in its own transaction. */
 export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<MessageObject> {
-  const { sender, scope, input, type, to, existingConv, now } = send;
+  const { sender, scope, input, existingConv } = send;
   return ctx.transaction(async (tx) => {
     let channel: ChannelRow;
     let contact: ContactRow;
@@ -640,30 +679,7 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
       contact = await getContactRow(tx.db, scope, existingConv.contact_id);
       conversation = existingConv;
     } else {
-      channel = await resolveChannel(ctx, tx, scope, type, input.from, input.agent_id);
-      const found = await findOrCreateContact(
-        tx,
-        { ...scope, defaultCountry: sender.defaultCountry },
-        contactKeyFor(type, to),
-        sender.actor,
-      );
-      contact = found.contact;
-      const conv = await findOrCreateConversation(tx, scope, {
-        channel,
-        contact,
-        address: to,
-        agentId: input.agent_id,
-        actor: sender.actor,
-        dynamicVariables: input.dynamic_variables,
-        identifier: input.identifier,
-        now,
-      });
-      conversation = conv.conversation;
-      if (!conv.created && (input.dynamic_variables || input.identifier))
-        conversation = await mergeContext(tx, conversation, input);
-      // A new outbound message to a closed thread starts it again.
-      if (conversation.status === 'closed')
-        conversation = await reopenInTx(tx, conversation, sender.actor, now, 'outbound_message');
+      ({ channel, contact, conversation } = await openThread(ctx, tx, send, 'outbound_message'));
     }
     const refusal = sendRefusal(send, contact, conversation, channel);
     if (refusal) throw refusal;
@@ -674,13 +690,7 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
     await tx.db.insertInto('messages').values(row).execute();
     await tx.db
       .updateTable('conversations')
-      .set({
-        last_message: previewOf({ type: row.type, text: row.text }),
-        last_message_at: row.created_at,
-        last_message_sender: row.sender_type,
-        updated_at: row.created_at,
-        ...(sender.actor.type === 'ai' ? { ai_handled: 1 } : {}),
-      })
+      .set({ ...lastMessageOf(row), ...(sender.actor.type === 'ai' ? { ai_handled: 1 } : {}) })
       .where('id', '=', conversation.id)
       .execute();
     await ctx.queue.enqueue(tx.db, sendJob, { messageIds: [row.id], attempt: 1 });

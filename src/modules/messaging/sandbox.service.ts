@@ -2,11 +2,18 @@ import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { toJson } from '../../platform/json.ts';
-import { invalidAddressMessage, normalizeAddress } from '../channels/address.ts';
-import { channelConfigOf, channelsChanged, ensureSandboxChannel } from '../channels/channels.service.ts';
-import type { ChannelRow } from '../channels/channels.tables.ts';
-import { type ChannelType, channelKinds, type MessagingChannelType } from '../channels/kinds.ts';
-import { sandboxAdapter } from '../channels/sandbox.adapter.ts';
+import type { ChannelRow } from '../channels/index.ts';
+import {
+  type ChannelType,
+  channelConfigOf,
+  channelKinds,
+  channelsChanged,
+  ensureSandboxChannel,
+  invalidAddressMessage,
+  type MessagingChannelType,
+  normalizeAddress,
+  sandboxAdapter,
+} from '../channels/index.ts';
 import { ingestInbound } from './inbound.service.ts';
 
 interface SandboxScope {

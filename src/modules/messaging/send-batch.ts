@@ -5,18 +5,13 @@ import { livemodeValue } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { EmitInput, Tx } from '../../platform/events.ts';
 import { GroupCommit, type GroupResult } from '../../platform/group-commit.ts';
-import type { ChannelRow } from '../channels/channels.tables.ts';
-import { findContactsByPhones, newContactRow, presentContact } from '../contacts/contacts.service.ts';
-import type { ContactRow } from '../contacts/contacts.tables.ts';
-import {
-  type ConversationRow,
-  newConversationRow,
-  presentConversation,
-  reopenInTx,
-} from '../conversations/conversations.service.ts';
-import { previewOf } from './content.ts';
+import type { ChannelRow } from '../channels/index.ts';
+import type { ContactRow } from '../contacts/index.ts';
+import { findContactsByPhones, newContactRow, presentContact } from '../contacts/index.ts';
+import { type ConversationRow, newConversationRow, presentConversation } from '../conversations/index.ts';
 import { sendJob } from './messaging.jobs.ts';
 import {
+  lastMessageOf,
   type MessageObject,
   newMessageRow,
   type PreparedSend,
@@ -25,6 +20,7 @@ import {
   resolveChannel,
   type SendWriter,
   sendRefusal,
+  startAgainIfClosed,
   writeSend,
 } from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
@@ -209,11 +205,14 @@ async function writeInTx(
   for (const { s, i, channel } of accepted) {
     const contact = contacts.get(contactKey(s))!;
     const key = threadKey(channel.id, contact.id);
-    let conversation = conversations.get(key)!;
-    if (conversation.status === 'closed') {
-      conversation = await reopenInTx(tx, conversation, s.sender.actor, s.now, 'outbound_message');
-      conversations.set(key, conversation);
-    }
+    const conversation = await startAgainIfClosed(
+      tx,
+      conversations.get(key)!,
+      s.sender.actor,
+      s.now,
+      'outbound_message',
+    );
+    conversations.set(key, conversation);
     const content = await prepareContent(tx, s.scope, s.input, contact, conversation);
     messages.push({ i, row: newMessageRow(s, conversation, channel, content) });
   }
@@ -224,10 +223,7 @@ async function writeInTx(
     compare(threadKey(a.row.channel_id, a.row.contact_id), threadKey(b.row.channel_id, b.row.contact_id)),
   );
   for (const m of made) {
-    const row = last.get(m.row.id)!;
-    m.row.last_message = previewOf({ type: row.type, text: row.text });
-    m.row.last_message_at = row.created_at;
-    m.row.updated_at = row.created_at;
+    Object.assign(m.row, lastMessageOf(last.get(m.row.id)!));
     last.delete(m.row.id);
   }
   for (const part of chunked(made)) {
@@ -257,18 +253,18 @@ async function writeInTx(
       .execute();
   }
   for (const part of chunked([...last.values()])) {
-    const when = (value: (row: MessageRow) => string) =>
+    const when = (field: keyof ReturnType<typeof lastMessageOf>) =>
       sql<string>`case id ${sql.join(
-        part.map((row) => sql`when ${row.conversation_id} then ${value(row)}`),
+        part.map((row) => sql`when ${row.conversation_id} then ${lastMessageOf(row)[field]}`),
         sql` `,
       )} end`;
     await tx.db
       .updateTable('conversations')
       .set({
-        last_message: when((row) => previewOf({ type: row.type, text: row.text })),
-        last_message_at: when((row) => row.created_at),
-        last_message_sender: when((row) => row.sender_type),
-        updated_at: when((row) => row.created_at),
+        last_message: when('last_message'),
+        last_message_at: when('last_message_at'),
+        last_message_sender: when('last_message_sender'),
+        updated_at: when('updated_at'),
       })
       .where(
         'id',

@@ -3,17 +3,17 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Tx } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
 import { type BatchItem, exponentialBackoff } from '../../platform/queue/queue.ts';
-import { adapterFor } from '../channels/adapters.ts';
+import type { ChannelRow } from '../channels/index.ts';
 import {
+  adapterFor,
   type ChannelAdapter,
   ChannelSendError,
+  channelConfigOf,
   type OutboundMessage,
   type OutboundType,
-} from '../channels/channel-adapter.ts';
-import { channelConfigOf } from '../channels/channels.service.ts';
-import type { ChannelRow } from '../channels/channels.tables.ts';
-import { sandboxAdapter } from '../channels/sandbox.adapter.ts';
-import { setContactOptOut } from '../contacts/contacts.service.ts';
+  sandboxAdapter,
+} from '../channels/index.ts';
+import { setContactOptOut } from '../contacts/index.ts';
 import type { InteractiveInput } from './content.ts';
 import { applyEarlyStatuses } from './inbound.service.ts';
 import { MESSAGES_PER_JOB, messageIdsOf, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';

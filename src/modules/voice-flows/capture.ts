@@ -1,6 +1,5 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { DateTime } from 'luxon';
-import { parseWhen } from '../ai/datetime.ts';
 import {
   asksAddress,
   asksHours,
@@ -9,10 +8,11 @@ import {
   declines,
   isGreeting,
   isThanks,
+  parseWhen,
   wantsBooking,
   wantsCancel,
   wantsHuman,
-} from '../ai/intents.ts';
+} from '../ai/index.ts';
 
 /**
  * What an `ask` node understands: a caller's words (or keys) read as one value of the kind the

@@ -1,4 +1,4 @@
-import { fillVariables } from '../ai/engine.ts';
+import { fillVariables } from '../ai/index.ts';
 import { type CaptureContext, type Captured, grammarFor, readCapture } from './capture.ts';
 import type { FlowNode } from './voice-flows.schemas.ts';
 

@@ -2,9 +2,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
 import { newId } from '../../platform/ids.ts';
 import { defineJob, exponentialBackoff } from '../../platform/queue/queue.ts';
-import { sendWebhook } from '../webhooks/webhooks.http.ts';
-import { checkWebhookUrl } from '../webhooks/webhooks.service.ts';
-import { signatureHeaders } from '../webhooks/webhooks.signing.ts';
+import { checkWebhookUrl, sendWebhook, signatureHeaders } from '../webhooks/index.ts';
 
 /** A flow's `webhook` action: one signed POST, retried with backoff until a 2xx (or the attempts run out). */
 export const webhookJob = defineJob({

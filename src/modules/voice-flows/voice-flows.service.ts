@@ -6,10 +6,9 @@ import { ApiError, type FieldError, notFound, validationFailed } from '../../pla
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import { getAgentRow } from '../agents/agents.service.ts';
-import { type AiOptions, testAgent } from '../ai/ai.service.ts';
-import { checkWebhookUrl } from '../webhooks/webhooks.service.ts';
-import { generateSecret } from '../webhooks/webhooks.signing.ts';
+import { getAgentRow } from '../agents/index.ts';
+import { type AiOptions, testAgent } from '../ai/index.ts';
+import { checkWebhookUrl, generateSecret } from '../webhooks/index.ts';
 import { type FlowEffects, FlowRun, type FlowStep, fillValue, type Variables } from './runner.ts';
 import { validateFlow } from './validate.ts';
 import type { CreateFlowInput, FlowNode, UpdateFlowInput } from './voice-flows.schemas.ts';

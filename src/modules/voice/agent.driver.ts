@@ -1,9 +1,8 @@
 import type { AppContext } from '../../platform/context.ts';
-import type { AgentConfig } from '../agents/agents.service.ts';
-import { liveTools, runEngine } from '../ai/ai.service.ts';
-import { fillVariables, type Turn } from '../ai/engine.ts';
-import type { LlmOptions } from '../ai/llm.ts';
-import type { ConversationRow } from '../conversations/conversations.tables.ts';
+import type { AgentConfig } from '../agents/index.ts';
+import type { LlmOptions } from '../ai/index.ts';
+import { fillVariables, liveTools, runEngine, type Turn } from '../ai/index.ts';
+import type { ConversationRow } from '../conversations/index.ts';
 import type { CallDriver, CallerTurn, DriverChunk } from './engine/types.ts';
 
 const goodbyeRe =

@@ -1,11 +1,11 @@
 import type { AppContext } from '../../platform/context.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
-import { agentConfig } from '../agents/agents.service.ts';
-import type { AgentsTable } from '../agents/agents.tables.ts';
-import { variablesOf } from '../ai/ai.service.ts';
-import { presentMessage } from '../messaging/messaging.service.ts';
-import type { MessageRow } from '../messaging/messaging.tables.ts';
+import type { AgentsTable } from '../agents/index.ts';
+import { agentConfig } from '../agents/index.ts';
+import { variablesOf } from '../ai/index.ts';
+import type { MessageRow } from '../messaging/index.ts';
+import { presentMessage } from '../messaging/index.ts';
 import { agentDriver } from './agent.driver.ts';
 import {
   advanceCall,

@@ -11,18 +11,12 @@ import { type Page, type PageRequest, paginate } from '../../platform/http/pagin
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { PlanLimits } from '../../platform/limits.ts';
-import { getAgentRow } from '../agents/agents.service.ts';
-import { ensureSandboxChannel } from '../channels/channels.service.ts';
-import type { ChannelRow } from '../channels/channels.tables.ts';
-import { channelKinds } from '../channels/kinds.ts';
-import {
-  findContactByPhone,
-  findOrCreateContact,
-  newContactRow,
-  normalizePhone,
-} from '../contacts/contacts.service.ts';
-import type { ContactRow } from '../contacts/contacts.tables.ts';
-import { findOrCreateConversation } from '../conversations/conversations.service.ts';
+import { getAgentRow } from '../agents/index.ts';
+import type { ChannelRow } from '../channels/index.ts';
+import { channelKinds, ensureSandboxChannel } from '../channels/index.ts';
+import type { ContactRow } from '../contacts/index.ts';
+import { findContactByPhone, findOrCreateContact, newContactRow, normalizePhone } from '../contacts/index.ts';
+import { findOrCreateConversation } from '../conversations/index.ts';
 import type { SandboxScript } from './engine/types.ts';
 import { startCallJob, webJoinTimeoutJob } from './voice.jobs.ts';
 import { voiceRuntime } from './voice.runtime.ts';

@@ -14,10 +14,8 @@ export const voiceModule: Module = {
   migrations: voiceMigrations,
   routes: callRoutes,
   sockets: [mediaSocket],
-  setup(ctx): VoiceRuntime {
+  setup(ctx) {
     const rt = new VoiceRuntime();
-    // Set before the jobs are registered: other modules' setups find it here.
-    ctx.modules.voice = rt;
     rt.registerCarrier(sandboxCarrier);
     rt.listen(ctx);
     ctx.readyReports.set('speech', () => availableSpeechEngines(ctx));

@@ -124,7 +124,7 @@ declare module '../../platform/context.ts' {
   }
 }
 
-/** The voice module's instance of this app (made by its setup, which runs before any other module uses it). */
+/** The app's voice runtime: the voice module's instance, made by its setup. */
 export function voiceRuntime(ctx: AppContext): VoiceRuntime {
   const rt = ctx.modules.voice;
   if (!rt) throw new Error('The voice module is not set up in this app');

@@ -5,7 +5,7 @@ import { type EventSink, eventFromRow, type ParleyEvent, type Tx } from '../../p
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
 import { defineJob } from '../../platform/queue/queue.ts';
-import { presentEvent } from '../events/events.service.ts';
+import { presentEvent } from '../events/index.ts';
 import { endpointsChanged, endpointsFor, forgetEndpoints } from './webhooks.endpoint-cache.ts';
 import { sendWebhook } from './webhooks.http.ts';
 import { presentEndpoint } from './webhooks.present.ts';

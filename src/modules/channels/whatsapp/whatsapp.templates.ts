@@ -3,8 +3,7 @@ import type { AppContext } from '../../../platform/context.ts';
 import { tenant } from '../../../platform/db/scope.ts';
 import { fromJson } from '../../../platform/json.ts';
 import { defineJob } from '../../../platform/queue/queue.ts';
-import { setTemplateStatus } from '../../messaging/templates.service.ts';
-import { adapterFor } from '../adapters.ts';
+import { adapterFor, inboundReceiver } from '../adapters.ts';
 import { ChannelSendError } from '../channel-adapter.ts';
 import { channelConfigOf, findChannelForSend } from '../channels.service.ts';
 import type { WhatsAppAdapter } from './whatsapp.adapter.ts';
@@ -54,11 +53,14 @@ export async function submitTemplate(
     });
     // Meta approves some utility templates at once; otherwise the webhook brings the verdict.
     if (result.status === 'approved' || result.status === 'rejected')
-      await setTemplateStatus(ctx, scope, { name: row.name, language: row.language }, result.status);
+      await inboundReceiver(ctx).templateStatus(
+        scope,
+        { name: row.name, language: row.language },
+        result.status,
+      );
   } catch (err) {
     if (err instanceof ChannelSendError && !err.retryable) {
-      await setTemplateStatus(
-        ctx,
+      await inboundReceiver(ctx).templateStatus(
         scope,
         { name: row.name, language: row.language },
         'rejected',

@@ -2,9 +2,9 @@ import type { AppContext } from '../../../platform/context.ts';
 import { newId } from '../../../platform/ids.ts';
 import { fromJson } from '../../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../../platform/limits.ts';
-import type { ChannelRow } from '../../channels/channels.tables.ts';
-import { findOrCreateContact } from '../../contacts/contacts.service.ts';
-import { findOrCreateConversation } from '../../conversations/conversations.service.ts';
+import type { ChannelRow } from '../../channels/index.ts';
+import { findOrCreateContact } from '../../contacts/index.ts';
+import { findOrCreateConversation } from '../../conversations/index.ts';
 import { presentCall } from '../calls.service.ts';
 import { activeStatuses, type CallRow } from '../voice.tables.ts';
 

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../../../platform/context.ts';
 import { fromJson } from '../../../../platform/json.ts';
-import { loadChannelConfig } from '../../../channels/channels.service.ts';
+import { loadChannelConfig } from '../../../channels/index.ts';
 import type { Carrier } from '../../engine/types.ts';
 import type { CallRow } from '../../voice.tables.ts';
 import { CarrierError } from '../carrier-error.ts';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ApiError } from '../../../../platform/errors.ts';
 import { type AnyRoute, defineRoute } from '../../../../platform/http/route.ts';
 import { idOf } from '../../../../platform/http/schemas.ts';
-import { hookChannel } from '../../../channels/providers.inbound.ts';
+import { hookChannel } from '../../../channels/index.ts';
 import { advanceCall, isTerminal } from '../../calls.service.ts';
 import { voiceRuntime } from '../../voice.runtime.ts';
 import { CALLEE_IDENTITY, liveKitCredsOf } from './livekit.carrier.ts';

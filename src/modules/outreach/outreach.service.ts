@@ -1,16 +1,11 @@
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
-import { type ChannelType, channelKinds, contactFieldFor, isMessagingChannel } from '../channels/kinds.ts';
-import { getContactRow } from '../contacts/contacts.service.ts';
-import type { TemplateRef } from '../messaging/content.ts';
-import {
-  type MessageObject,
-  openConversation,
-  type Sender,
-  sendMessage,
-} from '../messaging/messaging.service.ts';
+import { type ChannelType, channelKinds, contactFieldFor, isMessagingChannel } from '../channels/index.ts';
+import { getContactRow } from '../contacts/index.ts';
+import { type ConversationObject, getConversation } from '../conversations/index.ts';
+import type { TemplateRef } from '../messaging/index.ts';
+import { type MessageObject, openConversation, type Sender, sendMessage } from '../messaging/index.ts';
 import { type CallObject, createCalls } from '../voice/index.ts';
-import { type ConversationObject, getConversation } from './conversations.service.ts';
 
 export interface BatchItem {
   agent_id?: string;

@@ -1,0 +1,15 @@
+/** The agents module's public surface: what other modules may use. */
+export { type UpdateAgentInput, updateAgentBody, weekdays } from './agents.schemas.ts';
+export {
+  type AgentConfig,
+  agentConfig,
+  type Business,
+  defaultAgent,
+  draftAgentConfig,
+  getAgentRow,
+  parseBusiness,
+  parseHandoff,
+  type Scope,
+  type Service,
+} from './agents.service.ts';
+export type { AgentsTable } from './agents.tables.ts';

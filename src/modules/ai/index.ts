@@ -1,0 +1,17 @@
+/** The ai module's public surface: what other modules may use. */
+export { type AiOptions, liveTools, runEngine, testAgent, variablesOf } from './ai.service.ts';
+export { parseWhen } from './datetime.ts';
+export { fillVariables, type Turn } from './engine.ts';
+export {
+  asksAddress,
+  asksHours,
+  asksPrice,
+  confirms,
+  declines,
+  isGreeting,
+  isThanks,
+  wantsBooking,
+  wantsCancel,
+  wantsHuman,
+} from './intents.ts';
+export type { LlmOptions } from './llm.ts';

@@ -1,0 +1,7 @@
+/** The audiences module's public surface: what other modules may use. */
+export {
+  addMembersInTx,
+  audienceContactIds,
+  getAudienceRow,
+  requireStaticAudience,
+} from './audiences.service.ts';

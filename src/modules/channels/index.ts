@@ -1,0 +1,38 @@
+/** The channels module's public surface: what other modules may use. */
+export { adapterFor } from './adapters.ts';
+export { invalidAddressMessage, normalizeAddress } from './address.ts';
+export {
+  type ChannelAdapter,
+  type ChannelConfig,
+  ChannelSendError,
+  type InboundBatch,
+  type InboundMessage,
+  type OutboundMessage,
+  type OutboundType,
+  type ProviderFile,
+  type StatusUpdate,
+} from './channel-adapter.ts';
+export {
+  channelConfigOf,
+  channelsChanged,
+  ensureSandboxChannel,
+  findChannelForSend,
+  findChannelForSendCached,
+  loadChannelConfig,
+} from './channels.service.ts';
+export type { ChannelRow } from './channels.tables.ts';
+export {
+  type ChannelType,
+  type ContentLimits,
+  channelKinds,
+  channelTypes,
+  contactFieldFor,
+  contactKeyFor,
+  isMessagingChannel,
+  kindOf,
+  type MessagingChannelType,
+  messagingChannelTypes,
+  outboundTypes,
+} from './kinds.ts';
+export { hookChannel } from './providers.inbound.ts';
+export { sandboxAdapter } from './sandbox.adapter.ts';

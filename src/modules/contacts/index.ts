@@ -1,0 +1,25 @@
+/** The contacts module's public surface: what other modules may use. */
+export { contactObject } from './contacts.schemas.ts';
+export {
+  ATTRIBUTE_KEY,
+  type Attributes,
+  type AttributeValue,
+  applyContactFilter,
+  type ContactFilter,
+  findContactByPhone,
+  findContactsByPhones,
+  findOrCreateContact,
+  findOrCreateWhatsAppContact,
+  getContactRow,
+  moveContactPhone,
+  newContactRow,
+  normalizeEmail,
+  normalizePhone,
+  normalizeTags,
+  presentContact,
+  type Scope,
+  scopedContacts,
+  setContactOptOut,
+  updateContact,
+} from './contacts.service.ts';
+export type { ContactRow } from './contacts.tables.ts';

@@ -1,0 +1,2 @@
+/** The events module's public surface: what other modules may use. */
+export { presentEvent } from './events.service.ts';

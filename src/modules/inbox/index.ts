@@ -1,0 +1,5 @@
+/**
+ * The inbox module's public surface: what other modules may use. Nothing yet; anything another module
+ * needs from inbox is exported here, never imported from its files.
+ */
+export {};

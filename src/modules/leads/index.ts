@@ -1,0 +1,2 @@
+/** The leads module's public surface: what other modules may use. */
+export { captureLead, getConversationRef } from './leads.service.ts';

@@ -1,0 +1,59 @@
+import { pageRequest } from '../../platform/http/pagination.ts';
+import { defineRoute } from '../../platform/http/route.ts';
+import { idParams, listResponse } from '../../platform/http/schemas.ts';
+import { senderOf } from './messaging.routes.ts';
+import { messageObject, messagesQuery, replyBody } from './messaging.schemas.ts';
+import { listConversationMessages, replyToConversation } from './messaging.service.ts';
+
+const tags = ['Conversations'];
+const params = idParams('conv');
+
+/** The messages of one conversation: read them, reply on its channel. */
+export const conversationMessageRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/conversations/:id/messages',
+    summary: 'Messages of a conversation',
+    description:
+      'Oldest first (newest last), paginated; `order=desc` gives the newest first. `before` and `after` (message ids) read from a fixed point, so a long thread can be read page by page while new messages arrive: the inbox opens a thread with `order=desc&per_page=50` and loads older ones with `before=<oldest shown>`. Private notes (`type: note`) are included.',
+    tags,
+    auth: 'key',
+    scope: 'conversations:read',
+    params,
+    query: messagesQuery,
+    responses: { 200: listResponse(messageObject) },
+    handler: async ({ ctx, auth, params, query }) => ({
+      status: 200,
+      body: await listConversationMessages(ctx, auth, params.id, pageRequest(query), query),
+    }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/conversations/:id/reply',
+    summary: "Reply on the conversation's channel",
+    description:
+      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.',
+    tags,
+    auth: 'key',
+    scope: 'messages:write',
+    params,
+    body: replyBody,
+    responses: { 201: messageObject },
+    errors: [
+      'validation_failed',
+      'conflict',
+      'whatsapp_outside_24h_window',
+      'template_not_approved',
+      'contact_opted_out',
+      'channel_not_configured',
+      'rate_limited',
+    ],
+    handler: async ({ ctx, auth, params, body: { body: orbitText, ...content } }) => ({
+      status: 201,
+      body: await replyToConversation(ctx, senderOf(auth), params.id, {
+        ...content,
+        ...(orbitText !== undefined ? { text: orbitText } : {}),
+      }),
+    }),
+  }),
+];

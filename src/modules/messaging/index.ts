@@ -1,0 +1,16 @@
+/** The messaging module's public surface: what other modules may use. */
+export { parsePlaceholders, type TemplateRef } from './content.ts';
+export type { InboundMessageEvent } from './hooks.ts';
+export { senderOf } from './messaging.routes.ts';
+export { messageObject, replyBody, templateRef } from './messaging.schemas.ts';
+export {
+  listConversationMessages,
+  type MessageObject,
+  openConversation,
+  presentMessage,
+  replyToConversation,
+  type Sender,
+  sendMessage,
+} from './messaging.service.ts';
+export type { MessageRow, MessageStatus } from './messaging.tables.ts';
+export { findTemplateForSend } from './templates.service.ts';

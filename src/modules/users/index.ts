@@ -1,0 +1,2 @@
+/** The users module's public surface: what other modules may use (its tables' types, for joins). */
+export type { TeamMembersTable, TeamsTable, UsersTable } from './users.tables.ts';
