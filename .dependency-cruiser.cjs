@@ -14,13 +14,7 @@ module.exports = {
       from: { path: '^src/modules/([^/]+)/' },
       to: {
         path: '^src/modules/[^/]+/',
-        pathNot: [
-          '^src/modules/$1/',
-          '^src/modules/[^/]+/index[.]ts$',
-          // Known exception: the agents API reads and writes an agent's voice settings with the
-          // voice module's vocabulary (scripts/module-graph.ts lists the same edge).
-          '^src/modules/voice/voice[.]settings[.]ts$',
-        ],
+        pathNot: ['^src/modules/$1/', '^src/modules/[^/]+/index[.]ts$'],
       },
     },
     {

@@ -13,9 +13,9 @@ import { createPgDatabase, postgresAvailable } from '../test/support/harness.ts'
 import { freePort, killAll, type ServerProcess, spawnParley } from '../test/support/server-process.ts';
 import {
   ADMIN_TOKEN,
-  allSent,
+  allSettled,
   assertEventsDelivered,
-  assertNoneLost,
+  assertSentOnce,
   liveWorkspace,
   providerWorld,
   steadyLoad,
@@ -91,12 +91,20 @@ async function killUnderLoad(storage: { name: string; env: Record<string, string
     await until(async () => load.outcomes.length >= 160, 20_000);
     const outcomes = await load.stop();
     const acked = outcomes.filter((o) => o.id).map((o) => o.id!);
-    assert.deepEqual(await allSent(world.receiver.received, acked), [], 'acknowledged messages never sent');
-    const { acknowledged, twice } = assertNoneLost(world.meta, outcomes);
-    const events = assertEventsDelivered(world.receiver.received as never, acked);
+    assert.deepEqual(
+      await allSettled(world.receiver.received, acked),
+      [],
+      'acknowledged messages without an outcome',
+    );
+    const { acknowledged, sent, unknown, unknownReceived } = assertSentOnce(
+      world.meta,
+      world.receiver.received,
+      outcomes,
+    );
+    const events = assertEventsDelivered(world.receiver.received, acked);
     const errors5xx = outcomes.filter((o) => typeof o.status === 'number' && o.status >= 500).length;
     report(
-      `${storage.name} kill -9 under 40 sends/s: ${outcomes.length} requests, ${acknowledged} acknowledged, none lost, ${twice} sent twice; ${events} message.sent events delivered (one event id each); ${outcomes.length - acknowledged} refused while down (${errors5xx} 5xx); restart to ready ${downMs} ms`,
+      `${storage.name} kill -9 under 40 sends/s: ${outcomes.length} requests, ${acknowledged} acknowledged, none lost, none sent twice; ${sent} sent, ${unknown} failed send_outcome_unknown (${unknownReceived} of them had reached the provider); ${events} outcome events delivered (one event id each); ${outcomes.length - acknowledged} refused while down (${errors5xx} 5xx); restart to ready ${downMs} ms`,
     );
   } finally {
     await server.stop('SIGKILL');
@@ -159,12 +167,17 @@ describe('drill: the scaled shape', {
       await until(async () => load.outcomes.length >= 160, 20_000);
       const outcomes = await load.stop();
       const acked = outcomes.filter((o) => o.id).map((o) => o.id!);
-      assert.deepEqual(await allSent(world.receiver.received, acked), []);
+      assert.deepEqual(await allSettled(world.receiver.received, acked), []);
       const settledMs = Date.now() - killedAt;
-      const { acknowledged, twice } = assertNoneLost(world.meta, outcomes);
+      const { acknowledged, sent, unknown, unknownReceived } = assertSentOnce(
+        world.meta,
+        world.receiver.received,
+        outcomes,
+      );
+      assertEventsDelivered(world.receiver.received, acked);
       assert.equal(acknowledged, outcomes.length, 'the api process acknowledged every request');
       report(
-        `scaled (api + 2 workers, PostgreSQL + Redis), one worker SIGKILLed at 40 sends/s: ${acknowledged} acknowledged, none lost, ${twice} sent twice; all sent ${settledMs} ms after the kill`,
+        `scaled (api + 2 workers, PostgreSQL + Redis), one worker SIGKILLed at 40 sends/s: ${acknowledged} acknowledged, none lost, none sent twice; ${sent} sent, ${unknown} failed send_outcome_unknown (${unknownReceived} of them had reached the provider); all settled ${settledMs} ms after the kill`,
       );
     } finally {
       await Promise.all([api.stop('SIGKILL'), doomed.stop('SIGKILL'), second?.stop('SIGKILL')]);
@@ -216,14 +229,14 @@ describe('drill: dependencies cut and restored', {
       const resumedMs = Date.now() - restoredAt;
       const outcomes = await load.stop();
       const acked = outcomes.filter((o) => o.id).map((o) => o.id!);
-      assert.deepEqual(await allSent(world.receiver.received, acked), []);
-      const { twice } = assertNoneLost(world.meta, outcomes);
+      assert.deepEqual(await allSettled(world.receiver.received, acked), []);
+      const { sent, unknown } = assertSentOnce(world.meta, world.receiver.received, outcomes);
       const byStatus = new Map<string, number>();
       for (const o of outcomes) byStatus.set(String(o.status), (byStatus.get(String(o.status)) ?? 0) + 1);
       assert.equal(byStatus.get('500') ?? 0, 0, 'no 500 while the database was gone');
       assert.equal(readyWhileCut, 503, '/readyz reports the database');
       report(
-        `database cut for ${restoredAt - cutAt} ms under 30 sends/s: ${JSON.stringify(Object.fromEntries(byStatus))}; resumed ${resumedMs} ms after restore; ${acked.length} acknowledged, none lost, ${twice} sent twice`,
+        `database cut for ${restoredAt - cutAt} ms under 30 sends/s: ${JSON.stringify(Object.fromEntries(byStatus))}; resumed ${resumedMs} ms after restore; ${acked.length} acknowledged, none lost, none sent twice; ${sent} sent, ${unknown} failed send_outcome_unknown`,
       );
     } finally {
       await server.stop('SIGKILL');
@@ -306,8 +319,8 @@ describe('drill: dependencies cut and restored', {
         [],
         'requests failed while Redis was gone',
       );
-      assert.deepEqual(await allSent(world.receiver.received, acked), []);
-      assertNoneLost(world.meta, outcomes, true);
+      assert.deepEqual(await allSettled(world.receiver.received, acked), []);
+      assertSentOnce(world.meta, world.receiver.received, outcomes);
       // Every message.sent event reaches the stream client once, Redis outage or not.
       const dbEvents = await (
         await fetch(`${base}/v1/events?type=message.sent&per_page=100`, {

@@ -134,7 +134,7 @@ async function call(base: string, method: string, path: string, key: string, bod
 
 /**
  * A workspace with a live WhatsApp channel on the fake Cloud API, a webhook endpoint for
- * `message.sent`, and the customer's 24-hour window opened by a signed inbound message.
+ * `message.sent` and `message.failed`, and the customer's 24-hour window opened by a signed inbound message.
  */
 export async function liveWorkspace(base: string, number: FakeNumber, receiverUrl: string) {
   const ws = await call(base, 'POST', '/v1/admin/workspaces', ADMIN_TOKEN, { name: 'Drill' });
@@ -155,7 +155,7 @@ export async function liveWorkspace(base: string, number: FakeNumber, receiverUr
   assert.equal(ch.status, 201, ch.text);
   const hook = await call(base, 'POST', '/v1/webhooks', live, {
     url: `${receiverUrl}/ok/drill`,
-    events: ['message.sent'],
+    events: ['message.sent', 'message.failed'],
   });
   assert.equal(hook.status, 201, hook.text);
   // One signed webhook with a message from every customer opens all their windows.
@@ -183,24 +183,36 @@ export async function liveWorkspace(base: string, number: FakeNumber, receiverUr
   return { live, channelId: ch.body.id as string };
 }
 
+type Received = Array<{ path: string; headers: Record<string, unknown>; body: string }>;
+
+/** The drill endpoint's events: message id, event type, event id, the message's error code. */
+function drillEvents(received: Received) {
+  return received
+    .filter((r) => r.path.startsWith('/ok/drill'))
+    .map((r) => {
+      const body = JSON.parse(r.body) as {
+        id: string;
+        event: string;
+        data: { id: string; error: { code: string } | null };
+      };
+      assert.ok(['message.sent', 'message.failed'].includes(body.event), `unexpected event ${body.event}`);
+      return { r, body, messageId: body.data.id, type: body.event, code: body.data.error?.code ?? null };
+    });
+}
+
 /**
- * Waits until the `message.sent` event of every acknowledged message has reached the webhook
- * receiver (nothing accepted is lost, and its event is delivered); returns the ids still missing.
+ * Waits until every acknowledged message's outcome (`message.sent`, or `message.failed`) has
+ * reached the webhook receiver (nothing accepted is lost, and its event is delivered); returns
+ * the ids still without one.
  */
-export async function allSent(
-  received: Array<{ path: string; body: string }>,
-  ids: string[],
-  timeoutMs = 60_000,
-): Promise<string[]> {
+export async function allSettled(received: Received, ids: string[], timeoutMs = 60_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   const missing = new Set(ids);
   let read = 0;
   while (missing.size && Date.now() < deadline) {
-    for (; read < received.length; read++) {
-      const r = received[read];
-      if (r.path.startsWith('/ok/drill'))
-        missing.delete((JSON.parse(r.body) as { data: { id: string } }).data.id);
-    }
+    const upTo = received.length;
+    for (const e of drillEvents(received.slice(read, upTo))) missing.delete(e.messageId);
+    read = upTo;
     if (missing.size) await new Promise((r) => setTimeout(r, 200));
   }
   return [...missing];
@@ -217,36 +229,50 @@ export function sendCounts(meta: FakeMetaGraph): Map<string, number> {
 }
 
 /**
- * Every acknowledged message reached the provider, none was lost. Sends made twice are counted,
- * not refused: a process killed between the provider's answer and the write that records it
- * sends those messages again on restart (RELIABILITY.md, "known gap"). `strict` refuses them.
+ * Exactly once: every acknowledged message was either reported `sent` and reached the provider
+ * once, or reported failed with `send_outcome_unknown` (a process died after handing it to the
+ * provider and before recording the answer: it reached the provider once or not at all, and was
+ * never sent again). No message reached the provider twice, none failed for another reason.
  */
-export function assertNoneLost(meta: FakeMetaGraph, outcomes: SendOutcome[], strict = false) {
+export function assertSentOnce(meta: FakeMetaGraph, received: Received, outcomes: SendOutcome[]) {
   const counts = sendCounts(meta);
   const acked = outcomes.filter((o) => o.id);
-  const missing = acked.filter((o) => (counts.get(o.text) ?? 0) === 0).map((o) => o.text);
+  const events = drillEvents(received);
+  const sentIds = new Set(events.filter((e) => e.type === 'message.sent').map((e) => e.messageId));
+  const failed = new Map(
+    events.filter((e) => e.type === 'message.failed').map((e) => [e.messageId, e.code] as const),
+  );
   const twice = [...counts].filter(([, c]) => c > 1).map(([t]) => t);
-  assert.deepEqual(missing, [], 'acknowledged messages never sent');
-  if (strict) assert.deepEqual(twice, [], 'messages sent more than once');
-  return { acknowledged: acked.length, sent: counts.size, twice: twice.length };
+  assert.deepEqual(twice, [], 'messages sent more than once');
+  const otherFailures = [...failed].filter(([, code]) => code !== 'send_outcome_unknown');
+  assert.deepEqual(otherFailures, [], 'messages failed for another reason than an unknown outcome');
+  const both = acked.filter((o) => sentIds.has(o.id!) && failed.has(o.id!)).map((o) => o.text);
+  assert.deepEqual(both, [], 'messages reported both sent and failed');
+  const unknown = acked.filter((o) => failed.has(o.id!));
+  const missing = acked
+    .filter((o) => !failed.has(o.id!) && (counts.get(o.text) ?? 0) === 0)
+    .map((o) => o.text);
+  assert.deepEqual(missing, [], 'acknowledged messages reported sent but never sent');
+  return {
+    acknowledged: acked.length,
+    sent: acked.length - unknown.length,
+    /** Failed `send_outcome_unknown`, and of those how many the provider had in fact received. */
+    unknown: unknown.length,
+    unknownReceived: unknown.filter((o) => (counts.get(o.text) ?? 0) > 0).length,
+  };
 }
 
-/** Each acknowledged message's `message.sent` event arrived at least once, always with one webhook-id. */
-export function assertEventsDelivered(
-  received: Array<{ path: string; headers: Record<string, unknown>; body: string }>,
-  acknowledgedIds: string[],
-) {
+/** Each acknowledged message's outcome event arrived at least once, always with one webhook-id. */
+export function assertEventsDelivered(received: Received, acknowledgedIds: string[]) {
   const byMessage = new Map<string, Set<string>>();
-  for (const r of received) {
-    if (!r.path.startsWith('/ok/drill')) continue;
-    const body = JSON.parse(r.body) as { id: string; data: { id: string } };
+  for (const { r, body, messageId } of drillEvents(received)) {
     assert.equal(r.headers['webhook-id'], body.id, 'webhook-id is the event id');
-    const ids = byMessage.get(body.data.id) ?? new Set();
+    const ids = byMessage.get(messageId) ?? new Set();
     ids.add(body.id);
-    byMessage.set(body.data.id, ids);
+    byMessage.set(messageId, ids);
   }
   const missing = acknowledgedIds.filter((id) => !byMessage.has(id));
-  assert.deepEqual(missing, [], 'message.sent never delivered');
+  assert.deepEqual(missing, [], 'message.sent or message.failed never delivered');
   for (const [msg, ids] of byMessage) assert.equal(ids.size, 1, `one event id for ${msg}`);
   return byMessage.size;
 }

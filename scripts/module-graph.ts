@@ -13,13 +13,6 @@ const docFile = new URL('../docs/architecture.md', import.meta.url);
 const START = '<!-- module-graph:start (npm run graph) -->';
 const END = '<!-- module-graph:end -->';
 
-/**
- * Edges known to close a cycle, left for now and drawn dotted: agents -> voice, the agents API
- * using voice.settings.ts (an agent's voice settings, with the engine's defaults). The fix is to
- * move the settings vocabulary and the engine defaults below both modules.
- */
-const knownBackEdges = new Set(['agents -> voice']);
-
 const moduleOf = (path: string) => /^src\/modules\/([^/]+)\//.exec(path)?.[1];
 
 const { output } = await cruise(['src'], { ...config.options, validate: false });
@@ -43,7 +36,6 @@ function cycles(): string[][] {
     state.set(m, 'open');
     stack.push(m);
     for (const next of [...(edges.get(m) ?? [])].sort()) {
-      if (knownBackEdges.has(`${m} -> ${next}`)) continue;
       if (state.get(next) === 'open') found.push([...stack.slice(stack.indexOf(next)), next]);
       else if (!state.has(next)) visit(next);
     }
@@ -59,8 +51,7 @@ function drawing(): string {
   for (const from of [...edges.keys()].sort()) {
     const targets = [...edges.get(from)!].sort();
     if (targets.length === 0) lines.push(`  ${from}`);
-    for (const to of targets)
-      lines.push(`  ${from} ${knownBackEdges.has(`${from} -> ${to}`) ? '-.->' : '-->'} ${to}`);
+    for (const to of targets) lines.push(`  ${from} --> ${to}`);
   }
   lines.push('```');
   return lines.join('\n');

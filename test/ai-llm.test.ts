@@ -72,7 +72,9 @@ describe('LLM engine against a fake OpenAI-compatible server', () => {
         'cancel_booking',
         'capture_lead',
         'check_availability',
+        'find_booking',
         'handoff_to_human',
+        'reschedule_booking',
         'search_knowledge',
       ]);
       assert.equal(first.messages[0].role, 'system');
@@ -122,7 +124,7 @@ describe('LLM engine against a fake OpenAI-compatible server', () => {
     assert.equal(req.messages.at(-1).role, 'user');
     assert.equal(req.messages.at(-1).content, attack);
     assert.ok(!req.tools.some((t: any) => t.function.name === 'delete_everything'));
-    assert.equal(req.tools.length, 6);
+    assert.equal(req.tools.length, 8);
   });
 
   it('offers only the tools the agent has', async () => {

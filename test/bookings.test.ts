@@ -73,6 +73,7 @@ forEachStorage('bookings', (storage) => {
         start_at: '2026-05-11T04:30:00.000Z',
         end_at: '2026-05-11T05:15:00.000Z',
         local_start: '2026-05-11T10:00:00+05:30',
+        remaining: 1,
       });
       assert.equal(res.body.slots.at(-1).local_start, '2026-05-11T18:15:00+05:30');
       assert.equal(res.body.slots.length, 34);
@@ -287,6 +288,173 @@ forEachStorage('bookings', (storage) => {
         .where('status', '=', 'confirmed')
         .execute();
       assert.equal(rows.length, 1);
+    });
+  });
+
+  describe('capacity', () => {
+    // A second business: three chairs for haircuts, one room for a consultation.
+    let salonId: string;
+    let cut: string;
+    let talk: string;
+    const DAY = '2026-05-20';
+    before(async () => {
+      const res = await t.call('POST', '/v1/agents', {
+        key: ws.live,
+        body: {
+          name: 'Three chairs',
+          business: {
+            timezone: 'Asia/Kolkata',
+            hours: { wed: [{ open: '10:00', close: '19:00' }] },
+            services: [
+              { name: 'Haircut', duration_minutes: 60, capacity: 3 },
+              { name: 'Consultation', duration_minutes: 30 },
+            ],
+          },
+        },
+      });
+      assert.equal(res.status, 201, res.text);
+      salonId = res.body.id;
+      [cut, talk] = res.body.business.services.map((s: { id: string }) => s.id);
+      assert.deepEqual(
+        res.body.business.services.map((s: { capacity: number }) => s.capacity),
+        [3, 1],
+      );
+    });
+    const bookAt = (service: string, local: string, phone: string) =>
+      t.call('POST', '/v1/bookings', {
+        key: ws.live,
+        body: { agent_id: salonId, service_id: service, start_at: `${DAY}T${local}:00+05:30`, phone },
+      });
+    const slotsOf = async (service: string) => {
+      const res = await t.call(
+        'GET',
+        `/v1/agents/${salonId}/availability?date=${DAY}&service_id=${service}`,
+        {
+          key: ws.live,
+        },
+      );
+      assert.equal(res.status, 200, res.text);
+      return new Map<string, number>(
+        res.body.slots.map((s: { local_start: string; remaining: number }) => [
+          s.local_start.slice(11, 16),
+          s.remaining,
+        ]),
+      );
+    };
+
+    it('lets exactly capacity of many concurrent requests take the same slot, on both storages', async () => {
+      assert.equal((await slotsOf(cut)).get('12:00'), 3);
+      const n = 8;
+      const results = await Promise.all(
+        Array.from({ length: n }, (_, i) => bookAt(cut, '12:00', `+91987655000${i}`)),
+      );
+      const statuses = results.map((r) => r.status).sort();
+      assert.deepEqual(
+        statuses,
+        [201, 201, 201, ...Array(n - 3).fill(409)],
+        results.map((r) => r.text).join('\n'),
+      );
+      const refused = results.find((r) => r.status === 409)!;
+      assert.equal(refused.body.error.code, 'conflict');
+      assert.match(refused.body.error.message, /all 3 places are booked/);
+      const rows = await t.ctx.db
+        .selectFrom('bookings')
+        .select('id')
+        .where('agent_id', '=', salonId)
+        .where('start_at', '=', `${DAY}T06:30:00.000Z`)
+        .where('status', '=', 'confirmed')
+        .execute();
+      assert.equal(rows.length, 3);
+      // Exactly one booking.created per booking made.
+      const created = await t.ctx.db
+        .selectFrom('events')
+        .select('object_id')
+        .where('type', '=', 'booking.created')
+        .where(
+          'object_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
+      assert.equal(created.length, 3);
+    });
+
+    it('counts the places taken at each moment: a full hour is gone, its neighbours are not', async () => {
+      const slots = await slotsOf(cut);
+      // 12:00-13:00 is full: no haircut can start from 11:15 to 12:45.
+      for (const gone of ['11:15', '11:45', '12:00', '12:45']) assert.equal(slots.has(gone), false, gone);
+      assert.equal(slots.get('11:00'), 3);
+      assert.equal(slots.get('13:00'), 3);
+      // One place left around a single booking.
+      assert.equal((await bookAt(cut, '15:00', '+919876551000')).status, 201);
+      assert.equal((await slotsOf(cut)).get('15:30'), 2);
+      // A service with one place cannot start while any booking runs.
+      const consult = await slotsOf(talk);
+      assert.equal(consult.has('15:30'), false);
+      assert.equal(consult.get('16:00'), 1);
+      assert.equal((await bookAt(talk, '15:15', '+919876551001')).status, 409);
+      // A consultation running takes one of the three chairs' places for a haircut.
+      assert.equal((await bookAt(talk, '17:00', '+919876551002')).status, 201);
+      assert.equal((await slotsOf(cut)).get('17:00'), 2);
+      assert.equal((await bookAt(cut, '17:00', '+919876551003')).status, 201);
+      assert.equal((await bookAt(cut, '17:00', '+919876551004')).status, 201);
+      assert.equal((await bookAt(cut, '17:00', '+919876551005')).status, 409);
+    });
+
+    it('frees a place on cancel and checks capacity on reschedule', async () => {
+      const a = await bookAt(cut, '10:00', '+919876552000');
+      assert.equal(a.status, 201, a.text);
+      // Into the full noon hour: refused, the booking stays where it was.
+      const full = await t.call('POST', `/v1/bookings/${a.body.id}/reschedule`, {
+        key: ws.live,
+        body: { start_at: `${DAY}T12:00:00+05:30` },
+      });
+      assert.equal(full.status, 409, full.text);
+      assert.equal(
+        (await t.call('GET', `/v1/bookings/${a.body.id}`, { key: ws.live })).body.local_start,
+        `${DAY}T10:00:00+05:30`,
+      );
+      const noon = await t.ctx.db
+        .selectFrom('bookings')
+        .select('id')
+        .where('agent_id', '=', salonId)
+        .where('start_at', '=', `${DAY}T06:30:00.000Z`)
+        .where('status', '=', 'confirmed')
+        .execute();
+      const cancel = await t.call('POST', `/v1/bookings/${noon[0].id}/cancel`, { key: ws.live, body: {} });
+      assert.equal(cancel.status, 200, cancel.text);
+      assert.equal((await slotsOf(cut)).get('12:00'), 1);
+      const moved = await t.call('POST', `/v1/bookings/${a.body.id}/reschedule`, {
+        key: ws.live,
+        body: { start_at: `${DAY}T12:00:00+05:30` },
+      });
+      assert.equal(moved.status, 200, moved.text);
+      assert.equal((await slotsOf(cut)).has('12:00'), false);
+    });
+
+    it('validates capacity and keeps it when a service is sent back without it', async () => {
+      const bad = await t.call('PATCH', `/v1/agents/${salonId}`, {
+        key: ws.live,
+        body: { business: { services: [{ name: 'Haircut', duration_minutes: 60, capacity: 0 }] } },
+      });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.error.errors[0].field, 'business.services.0.capacity');
+      const kept = await t.call('PATCH', `/v1/agents/${salonId}`, {
+        key: ws.live,
+        body: {
+          business: {
+            services: [
+              { id: cut, name: 'Haircut', duration_minutes: 60 },
+              { id: talk, name: 'Consultation', duration_minutes: 30, capacity: 2 },
+            ],
+          },
+        },
+      });
+      assert.equal(kept.status, 200, kept.text);
+      assert.deepEqual(
+        kept.body.business.services.map((s: { capacity: number }) => s.capacity),
+        [3, 2],
+      );
     });
   });
 

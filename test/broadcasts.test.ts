@@ -23,7 +23,7 @@ forEachStorage('broadcasts', (storage) => {
     eventually(async () => {
       const b = await get(id);
       return b.completed_at && b.counts.queued === 0 ? b : null;
-    });
+    }, 20_000);
 
   before(async () => {
     t = await startTestApp(storage);

@@ -218,4 +218,59 @@ describe('inbox: list and thread rules', () => {
       c,
     );
   });
+
+  it('tells who handed off, why, and who the customer waits for since how long; messages move the wait', () => {
+    const now = Date.parse('2026-05-11T06:30:00.000Z');
+    const names = new Map([
+      ['usr_1', 'Ravi'],
+      ['team_1', 'Front desk'],
+    ]);
+    const handoff = {
+      reason: 'Customer asked for a person',
+      started_at: '2026-05-11T06:10:00.000Z',
+      started_by: { type: 'ai', id: 'agt_1' },
+      waiting_since: '2026-05-11T06:18:00.000Z',
+      waiting_for: { type: 'team', id: 'team_1' },
+    };
+    const paused = conv({ ai_paused: true, handoff_reason: handoff.reason, handoff });
+    assert.equal(
+      store.handoffText(paused, names, now),
+      'Handed off to people by the AI 20 min ago: Customer asked for a person. The customer has waited 12 min for team Front desk.',
+    );
+    assert.equal(store.handoffText(conv(), names, now), null);
+    // A person's reply ends the wait; the next customer message starts one; the AI's does neither.
+    const replied = store.withMessage(paused, {
+      type: 'text',
+      text: 'Hi',
+      created_at: '2026-05-11T06:31:00.000Z',
+      sender: { type: 'user', id: 'usr_1' },
+    });
+    assert.equal(replied.handoff.waiting_since, null);
+    assert.match(store.handoffText(replied, names, now), /No one is waiting/);
+    const asked = store.withMessage(replied, {
+      type: 'text',
+      text: 'ok?',
+      created_at: '2026-05-11T06:32:00.000Z',
+      sender: { type: 'customer', id: null },
+    });
+    assert.equal(asked.handoff.waiting_since, '2026-05-11T06:32:00.000Z');
+    const held = store.withMessage(asked, {
+      type: 'text',
+      text: 'Thanks for waiting',
+      created_at: '2026-05-11T06:40:00.000Z',
+      sender: { type: 'ai', id: 'agt_1' },
+    });
+    assert.equal(held.handoff.waiting_since, '2026-05-11T06:32:00.000Z');
+    const mine = {
+      ...handoff,
+      started_by: { type: 'user', id: 'usr_1' },
+      waiting_for: { type: 'user', id: 'usr_1' },
+    };
+    assert.equal(
+      store.handoffText(conv({ ai_paused: true, handoff: { ...mine, reason: null } }), names, now),
+      'Handed off to people by Ravi 20 min ago. The customer has waited 12 min for Ravi.',
+    );
+    assert.equal(store.formatDuration(2 * 3_600_000 + 5 * 60_000), '2 h 5 min');
+    assert.equal(store.formatDuration(10_000), 'under 1 min');
+  });
 });

@@ -99,6 +99,7 @@ function agentOf(file: BusinessFile, overrides: Partial<AgentConfig>): AgentConf
         name: s.name,
         duration_minutes: s.duration_minutes,
         price: s.price,
+        capacity: 1,
       })),
       holidays: a.business.holidays ?? [],
       buffer_minutes: 0,

@@ -14906,6 +14906,19 @@ export interface operations {
                      *           "ai_handled": true,
                      *           "ai_paused": false,
                      *           "handoff_reason": null,
+                     *           "handoff": {
+                     *             "reason": "Customer asked for a person",
+                     *             "started_at": "2026-05-10T08:23:41.000Z",
+                     *             "started_by": {
+                     *               "type": "ai",
+                     *               "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *             },
+                     *             "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *             "waiting_for": {
+                     *               "type": "team",
+                     *               "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *             }
+                     *           },
                      *           "assignee": {
                      *             "type": "user",
                      *             "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -15031,6 +15044,52 @@ export interface operations {
                              * @example null
                              */
                             handoff_reason: string | null;
+                            /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                            handoff: {
+                                /**
+                                 * @description Why it was handed off.
+                                 * @example Customer asked for a person
+                                 */
+                                reason: string | null;
+                                /**
+                                 * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                started_at: string | null;
+                                /** @description Who handed it off. */
+                                started_by: {
+                                    /**
+                                     * @description Who handed it off.
+                                     * @example ai
+                                     * @enum {string}
+                                     */
+                                    type: "api_key" | "user" | "ai" | "customer" | "system";
+                                    /**
+                                     * @description Its id.
+                                     * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    id: string | null;
+                                } | null;
+                                /**
+                                 * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                waiting_since: string | null;
+                                /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                                waiting_for: {
+                                    /**
+                                     * @description User or team.
+                                     * @example team
+                                     * @enum {string}
+                                     */
+                                    type: "user" | "team";
+                                    /**
+                                     * @description Its id.
+                                     * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    id: string;
+                                } | null;
+                            } | null;
                             /** @description Who works on it. */
                             assignee: {
                                 /**
@@ -15443,6 +15502,19 @@ export interface operations {
                      *             "ai_handled": true,
                      *             "ai_paused": false,
                      *             "handoff_reason": null,
+                     *             "handoff": {
+                     *               "reason": "Customer asked for a person",
+                     *               "started_at": "2026-05-10T08:23:41.000Z",
+                     *               "started_by": {
+                     *                 "type": "ai",
+                     *                 "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *               },
+                     *               "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *               "waiting_for": {
+                     *                 "type": "team",
+                     *                 "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *               }
+                     *             },
                      *             "assignee": {
                      *               "type": "user",
                      *               "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -15632,6 +15704,52 @@ export interface operations {
                                  * @example null
                                  */
                                 handoff_reason: string | null;
+                                /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                                handoff: {
+                                    /**
+                                     * @description Why it was handed off.
+                                     * @example Customer asked for a person
+                                     */
+                                    reason: string | null;
+                                    /**
+                                     * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    started_at: string | null;
+                                    /** @description Who handed it off. */
+                                    started_by: {
+                                        /**
+                                         * @description Who handed it off.
+                                         * @example ai
+                                         * @enum {string}
+                                         */
+                                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                                        /**
+                                         * @description Its id.
+                                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                         */
+                                        id: string | null;
+                                    } | null;
+                                    /**
+                                     * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    waiting_since: string | null;
+                                    /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                                    waiting_for: {
+                                        /**
+                                         * @description User or team.
+                                         * @example team
+                                         * @enum {string}
+                                         */
+                                        type: "user" | "team";
+                                        /**
+                                         * @description Its id.
+                                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                         */
+                                        id: string;
+                                    } | null;
+                                } | null;
                                 /** @description Who works on it. */
                                 assignee: {
                                     /**
@@ -16570,6 +16688,52 @@ export interface operations {
                                  * @example null
                                  */
                                 handoff_reason: string | null;
+                                /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                                handoff: {
+                                    /**
+                                     * @description Why it was handed off.
+                                     * @example Customer asked for a person
+                                     */
+                                    reason: string | null;
+                                    /**
+                                     * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    started_at: string | null;
+                                    /** @description Who handed it off. */
+                                    started_by: {
+                                        /**
+                                         * @description Who handed it off.
+                                         * @example ai
+                                         * @enum {string}
+                                         */
+                                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                                        /**
+                                         * @description Its id.
+                                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                         */
+                                        id: string | null;
+                                    } | null;
+                                    /**
+                                     * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    waiting_since: string | null;
+                                    /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                                    waiting_for: {
+                                        /**
+                                         * @description User or team.
+                                         * @example team
+                                         * @enum {string}
+                                         */
+                                        type: "user" | "team";
+                                        /**
+                                         * @description Its id.
+                                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                         */
+                                        id: string;
+                                    } | null;
+                                } | null;
                                 /** @description Who works on it. */
                                 assignee: {
                                     /**
@@ -16863,6 +17027,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -16978,6 +17155,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -17262,6 +17485,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -17377,6 +17613,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -17691,6 +17973,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -17806,6 +18101,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -18087,6 +18428,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -18202,6 +18556,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -18498,6 +18898,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -18613,6 +19026,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -18912,6 +19371,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -19027,6 +19499,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -19337,6 +19855,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -19452,6 +19983,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -19751,6 +20328,19 @@ export interface operations {
                      *       "ai_handled": true,
                      *       "ai_paused": false,
                      *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
                      *       "assignee": {
                      *         "type": "user",
                      *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -19866,6 +20456,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -27991,7 +28627,8 @@ export interface operations {
                      *                 "id": "svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
                      *                 "name": "Haircut",
                      *                 "duration_minutes": 45,
-                     *                 "price": 500
+                     *                 "price": 500,
+                     *                 "capacity": 1
                      *               }
                      *             ],
                      *             "holidays": [
@@ -28258,6 +28895,11 @@ export interface operations {
                                      * @example 500
                                      */
                                     price: number | null;
+                                    /**
+                                     * @description Bookings that may run at the same time when this service is booked.
+                                     * @example 1
+                                     */
+                                    capacity: number;
                                 }[];
                                 /**
                                  * @description Closed dates (YYYY-MM-DD).
@@ -28987,6 +29629,11 @@ export interface operations {
                              * @example 500
                              */
                             price?: number | null;
+                            /**
+                             * @description How many customers can be booked at the same time when this service is booked (its staff, chairs or rooms), counting every confirmed booking of the agent that runs then. Default 1: a booking may not overlap any other.
+                             * @example 3
+                             */
+                            capacity?: number;
                         }[];
                         /**
                          * @description Dates the business is closed all day, in its timezone.
@@ -29224,7 +29871,8 @@ export interface operations {
                      *             "id": "svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
                      *             "name": "Haircut",
                      *             "duration_minutes": 45,
-                     *             "price": 500
+                     *             "price": 500,
+                     *             "capacity": 1
                      *           }
                      *         ],
                      *         "holidays": [
@@ -29481,6 +30129,11 @@ export interface operations {
                                  * @example 500
                                  */
                                 price: number | null;
+                                /**
+                                 * @description Bookings that may run at the same time when this service is booked.
+                                 * @example 1
+                                 */
+                                capacity: number;
                             }[];
                             /**
                              * @description Closed dates (YYYY-MM-DD).
@@ -29902,7 +30555,8 @@ export interface operations {
                      *             "id": "svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
                      *             "name": "Haircut",
                      *             "duration_minutes": 45,
-                     *             "price": 500
+                     *             "price": 500,
+                     *             "capacity": 1
                      *           }
                      *         ],
                      *         "holidays": [
@@ -30159,6 +30813,11 @@ export interface operations {
                                  * @example 500
                                  */
                                 price: number | null;
+                                /**
+                                 * @description Bookings that may run at the same time when this service is booked.
+                                 * @example 1
+                                 */
+                                capacity: number;
                             }[];
                             /**
                              * @description Closed dates (YYYY-MM-DD).
@@ -31059,6 +31718,11 @@ export interface operations {
                              * @example 500
                              */
                             price?: number | null;
+                            /**
+                             * @description How many customers can be booked at the same time when this service is booked (its staff, chairs or rooms), counting every confirmed booking of the agent that runs then. Default 1: a booking may not overlap any other.
+                             * @example 3
+                             */
+                            capacity?: number;
                         }[];
                         /**
                          * @description Dates the business is closed all day, in its timezone.
@@ -31296,7 +31960,8 @@ export interface operations {
                      *             "id": "svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
                      *             "name": "Haircut",
                      *             "duration_minutes": 45,
-                     *             "price": 500
+                     *             "price": 500,
+                     *             "capacity": 1
                      *           }
                      *         ],
                      *         "holidays": [
@@ -31553,6 +32218,11 @@ export interface operations {
                                  * @example 500
                                  */
                                 price: number | null;
+                                /**
+                                 * @description Bookings that may run at the same time when this service is booked.
+                                 * @example 1
+                                 */
+                                capacity: number;
                             }[];
                             /**
                              * @description Closed dates (YYYY-MM-DD).
@@ -35165,7 +35835,8 @@ export interface operations {
                      *         {
                      *           "start_at": "2026-05-11T09:30:00.000Z",
                      *           "end_at": "2026-05-11T10:15:00.000Z",
-                     *           "local_start": "2026-05-11T15:00:00+05:30"
+                     *           "local_start": "2026-05-11T15:00:00+05:30",
+                     *           "remaining": 2
                      *         }
                      *       ]
                      *     }
@@ -35212,7 +35883,7 @@ export interface operations {
                          * @example false
                          */
                         closed: boolean;
-                        /** @description Free slots: within opening hours, in the future, clear of confirmed bookings and their buffers. */
+                        /** @description Free slots: within opening hours, in the future, with fewer bookings running (buffers included) than the service's `capacity` (1 without a service). */
                         slots: {
                             /**
                              * @description Start (ISO 8601, UTC).
@@ -35229,6 +35900,11 @@ export interface operations {
                              * @example 2026-05-11T15:00:00+05:30
                              */
                             local_start: string;
+                            /**
+                             * @description Places still free then: the service's `capacity` less the bookings running at the busiest moment of the slot.
+                             * @example 2
+                             */
+                            remaining: number;
                         }[];
                     };
                 };
@@ -38457,6 +39133,11 @@ export interface operations {
                                  * @example 500
                                  */
                                 price?: number | null;
+                                /**
+                                 * @description How many customers can be booked at the same time when this service is booked (its staff, chairs or rooms), counting every confirmed booking of the agent that runs then. Default 1: a booking may not overlap any other.
+                                 * @example 3
+                                 */
+                                capacity?: number;
                             }[];
                             /**
                              * @description Dates the business is closed all day, in its timezone.
@@ -59273,6 +59954,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -59439,6 +60133,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -59561,6 +60301,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -59727,6 +60480,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -59849,6 +60648,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -60015,6 +60827,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -60137,6 +60995,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -60303,6 +61174,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -60425,6 +61342,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -60591,6 +61521,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -60713,6 +61689,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -60879,6 +61868,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -61001,6 +62036,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -61167,6 +62215,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**
@@ -61289,6 +62383,19 @@ export interface operations {
                  *         "ai_handled": true,
                  *         "ai_paused": false,
                  *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
                  *         "assignee": {
                  *           "type": "user",
                  *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
@@ -61455,6 +62562,52 @@ export interface operations {
                          * @example null
                          */
                         handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
                         /** @description Who works on it. */
                         assignee: {
                             /**

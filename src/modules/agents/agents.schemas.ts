@@ -1,7 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import { baseObject, describe, idOf } from '../../platform/http/schemas.ts';
-import { voiceSettingsInput, voiceSettingsObject } from '../voice/voice.settings.ts';
+import { voiceSettingsInput, voiceSettingsObject } from './voice-settings.ts';
 
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof weekdays)[number];
@@ -87,6 +87,11 @@ export const serviceInput = z.strictObject({
     z.number().min(0).nullable(),
     'Price, in the business currency (informative).',
     500,
+  ).optional(),
+  capacity: describe(
+    z.number().int().min(1).max(1000),
+    'How many customers can be booked at the same time when this service is booked (its staff, chairs or rooms), counting every confirmed booking of the agent that runs then. Default 1: a booking may not overlap any other.',
+    3,
   ).optional(),
 });
 
@@ -269,6 +274,11 @@ export const serviceObject = z.object({
   name: describe(z.string(), 'Name of the service.', 'Haircut'),
   duration_minutes: describe(z.number().int(), 'Length of one appointment, in minutes.', 45),
   price: describe(z.number().nullable(), 'Price (informative).', 500),
+  capacity: describe(
+    z.number().int(),
+    'Bookings that may run at the same time when this service is booked.',
+    1,
+  ),
 });
 
 export const agentObject = z.object({

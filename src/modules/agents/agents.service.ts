@@ -7,7 +7,6 @@ import { type Page, type PageRequest, paginate } from '../../platform/http/pagin
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { normalizePhone } from '../contacts/index.ts';
-import { mergeVoiceSettings, presentVoiceSettings } from '../voice/voice.settings.ts';
 import {
   type agentTools,
   type CreateAgentInput,
@@ -17,6 +16,7 @@ import {
   weekdays,
 } from './agents.schemas.ts';
 import type { AgentsTable } from './agents.tables.ts';
+import { mergeVoiceSettings, presentVoiceSettings } from './voice-settings.ts';
 
 export type { Scope };
 
@@ -32,6 +32,8 @@ export interface Service {
   name: string;
   duration_minutes: number;
   price: number | null;
+  /** How many bookings may run at once when this service is booked (staff, chairs, rooms). */
+  capacity: number;
 }
 /** The business as stored and returned: every day present, defaults filled. */
 export interface Business {
@@ -104,8 +106,11 @@ export const parseHandoff = (json: string | null): Handoff => ({
   ...fromJson<Partial<Handoff>>(json, {}),
 });
 
-export const parseBusiness = (row: Pick<AgentsTable, 'business'>): Business =>
-  fromJson<Business>(row.business, null as never);
+export function parseBusiness(row: Pick<AgentsTable, 'business'>): Business {
+  const business = fromJson<Business>(row.business, null as never);
+  // Services stored before capacity existed have one place.
+  return { ...business, services: business.services.map((s) => ({ ...s, capacity: s.capacity ?? 1 })) };
+}
 
 export function presentAgent(row: AgentsTable) {
   return {
@@ -221,6 +226,7 @@ function buildBusiness(
         name: s.name,
         duration_minutes: s.duration_minutes,
         price: s.price ?? null,
+        capacity: s.capacity ?? known.get(s.id ?? '')?.capacity ?? 1,
       });
     });
     const ids = services.map((s) => s.id);

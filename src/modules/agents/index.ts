@@ -13,3 +13,4 @@ export {
   type Service,
 } from './agents.service.ts';
 export type { AgentsTable } from './agents.tables.ts';
+export { type EngineChoice, type StoredVoiceSettings, voiceDefaults } from './voice-settings.ts';

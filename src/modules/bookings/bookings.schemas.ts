@@ -131,8 +131,13 @@ export const availabilityObject = z.object({
         start_at: describe(z.string(), 'Start (ISO 8601, UTC).', '2026-05-11T09:30:00.000Z'),
         end_at: describe(z.string(), 'End (ISO 8601, UTC).', '2026-05-11T10:15:00.000Z'),
         local_start: describe(z.string(), 'Start in the business timezone.', '2026-05-11T15:00:00+05:30'),
+        remaining: describe(
+          z.number().int(),
+          "Places still free then: the service's `capacity` less the bookings running at the busiest moment of the slot.",
+          2,
+        ),
       }),
     ),
-    'Free slots: within opening hours, in the future, clear of confirmed bookings and their buffers.',
+    "Free slots: within opening hours, in the future, with fewer bookings running (buffers included) than the service's `capacity` (1 without a service).",
   ),
 });

@@ -14,10 +14,10 @@ import { getConversationRef } from '../leads/index.ts';
 import type { createBookingBody, rescheduleBookingBody } from './bookings.schemas.ts';
 import type { BookingStatus, BookingsTable } from './bookings.tables.ts';
 import {
-  clashes,
   freeSlots,
   localDateOf,
   localIso,
+  occupancy,
   openingSpans,
   outsideHoursReason,
   SLOT_STEP_MINUTES,
@@ -142,20 +142,31 @@ async function busySpans(
   return (await q.execute()).map((r) => ({ start: Date.parse(r.start_at), end: Date.parse(r.end_at) }));
 }
 
+/**
+ * 409 unless a place is free for the whole span: fewer confirmed bookings of the agent run at
+ * any one moment of it (buffers included) than the service's capacity (1 without a service).
+ * Callers hold the agent's calendar lock, so concurrent requests are counted one after another.
+ */
 async function assertFree(
   tx: Tx,
   scope: Scope,
   agentId: string,
   business: Business,
   span: Span,
+  capacity: number,
   excludeId?: string,
 ) {
   const gap = business.buffer_minutes * 60_000;
   const busy = await busySpans(tx.db, scope, agentId, span.start - gap, span.end + gap, excludeId);
-  if (clashes(span, busy, business.buffer_minutes)) {
+  const taken = occupancy(span, busy, business.buffer_minutes);
+  if (taken >= capacity) {
+    const slot = `${new Date(span.start).toISOString()} to ${new Date(span.end).toISOString()}`;
+    const buffer = business.buffer_minutes ? ` (or its ${business.buffer_minutes}-minute buffer)` : '';
     throw new ApiError(
       'conflict',
-      `The slot ${new Date(span.start).toISOString()} to ${new Date(span.end).toISOString()} overlaps another booking${business.buffer_minutes ? ` (or its ${business.buffer_minutes}-minute buffer)` : ''}.`,
+      capacity === 1
+        ? `The slot ${slot} overlaps another booking${buffer}.`
+        : `The slot ${slot} is full: all ${capacity} places are booked then${buffer ? ` (buffers included)` : ''}.`,
     );
   }
 }
@@ -211,7 +222,7 @@ export async function createBooking(
     } else throw invalidField('contact_id', 'a contact_id, a conversation_id or a phone is required');
 
     await lockAgentCalendar(ctx, tx, agent.id);
-    await assertFree(tx, scope, agent.id, business, span);
+    await assertFree(tx, scope, agent.id, business, span, service?.capacity ?? 1);
     const now = ctx.clock.now().toISOString();
     const row: BookingsTable = {
       id: newId('bk'),
@@ -305,7 +316,7 @@ export async function rescheduleBooking(
     const row = await getBookingRow(tx.db, scope, id);
     if (row.status === 'cancelled')
       throw new ApiError('conflict', `Booking ${id} is cancelled; create a new booking instead.`);
-    await assertFree(tx, scope, agent.id, business, span, row.id);
+    await assertFree(tx, scope, agent.id, business, span, service?.capacity ?? 1, row.id);
     const now = ctx.clock.now().toISOString();
     const next: BookingsTable = {
       ...row,
@@ -370,7 +381,7 @@ export async function checkAvailability(
     const from = Math.min(...spans.map((s) => s.start)) - gap;
     const to = Math.max(...spans.map((s) => s.end)) + gap;
     const busy = await busySpans(ctx.db, scope, agent.id, from, to);
-    slots = freeSlots(business, date, duration, busy, ctx.clock.now().getTime());
+    slots = freeSlots(business, date, duration, busy, ctx.clock.now().getTime(), service?.capacity ?? 1);
   }
   return {
     object: 'availability',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Business } from '../agents/agents.service.ts';
-import { clashes, freeSlots, openingSpans, outsideHoursReason } from './schedule.ts';
+import { clashes, freeSlots, occupancy, openingSpans, outsideHoursReason } from './schedule.ts';
 
 const salon = (over: Partial<Business> = {}): Business => ({
   timezone: 'Asia/Kolkata',
@@ -116,5 +116,31 @@ describe('schedule', () => {
     assert.equal(clashes({ start: 1030 * 60_000, end: 1060 * 60_000 }, busy, 10), true);
     assert.equal(clashes({ start: 1040 * 60_000, end: 1060 * 60_000 }, busy, 10), false);
     assert.equal(clashes({ start: 960 * 60_000, end: 995 * 60_000 }, busy, 10), true);
+  });
+
+  it('occupancy counts the bookings running at one moment, not all that touch the span', () => {
+    const m = (a: number, b: number) => ({ start: a * 60_000, end: b * 60_000 });
+    // Two bookings one after the other share a place; a third overlapping both takes a second.
+    const busy = [m(600, 660), m(660, 720), m(630, 690)];
+    assert.equal(occupancy(m(600, 720), busy, 0), 2);
+    assert.equal(occupancy(m(600, 630), busy, 0), 1);
+    assert.equal(occupancy(m(720, 780), busy, 0), 0);
+    // With a 15-minute buffer the one ending at 720 still holds its place until 735.
+    assert.equal(occupancy(m(720, 780), busy, 15), 1);
+    assert.equal(occupancy(m(540, 600), busy, 0), 0);
+    // Capacity 2: a slot is offered while fewer than two run, with the places left.
+    const salonBusiness = salon();
+    const date = '2026-05-11';
+    const ten = at('2026-05-11T04:30:00Z');
+    const two = [
+      { start: ten, end: ten + 3_600_000 },
+      { start: ten, end: ten + 3_600_000 },
+    ];
+    const one = freeSlots(salonBusiness, date, 60, two.slice(0, 1), past, 2);
+    assert.equal(one[0].local_start, '2026-05-11T10:00:00+05:30');
+    assert.equal(one[0].remaining, 1);
+    const full = freeSlots(salonBusiness, date, 60, two, past, 2);
+    assert.equal(full[0].local_start, '2026-05-11T11:00:00+05:30');
+    assert.equal(full[0].remaining, 2);
   });
 });

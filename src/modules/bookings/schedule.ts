@@ -15,6 +15,8 @@ export interface Slot {
   start_at: string;
   end_at: string;
   local_start: string;
+  /** Places still free for this slot (the service's capacity less the bookings running then). */
+  remaining: number;
 }
 
 /** `HH:MM` on a local date in `zone` (24:00 is the next midnight). Wall-clock, so DST days are right. */
@@ -70,13 +72,40 @@ export function clashes(span: Span, busy: Span[], bufferMinutes: number): boolea
   return busy.some((b) => span.start < b.end + gap && b.start < span.end + gap);
 }
 
-/** Free starts on a local date for a service of `durationMinutes`, after `now`, clear of `busy`. */
+/**
+ * The most bookings of `busy` running at one moment of `span` (each busy span with its buffer
+ * after it, as `clashes` counts them): the places `span` would find taken. Back-to-back
+ * bookings (one ends as the next starts) share a place.
+ */
+export function occupancy(span: Span, busy: Span[], bufferMinutes: number): number {
+  const gap = bufferMinutes * 60_000;
+  const marks: [number, number][] = [];
+  for (const b of busy) {
+    if (!(span.start < b.end + gap && b.start < span.end + gap)) continue;
+    marks.push([Math.max(b.start, span.start), 1], [Math.min(b.end + gap, span.end + gap), -1]);
+  }
+  // Ends sort before starts at the same instant, so touching bookings do not count twice.
+  marks.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let running = 0;
+  let most = 0;
+  for (const [, delta] of marks) {
+    running += delta;
+    most = Math.max(most, running);
+  }
+  return most;
+}
+
+/**
+ * Free starts on a local date for a service of `durationMinutes`, after `now`, where fewer than
+ * `capacity` bookings of `busy` run at once (default 1: clear of every busy span).
+ */
 export function freeSlots(
   business: Business,
   date: string,
   durationMinutes: number,
   busy: Span[],
   now: number,
+  capacity = 1,
 ): Slot[] {
   const length = durationMinutes * 60_000;
   const step = SLOT_STEP_MINUTES * 60_000;
@@ -84,11 +113,14 @@ export function freeSlots(
   for (const open of openingSpans(business, date)) {
     for (let start = open.start; start + length <= open.end; start += step) {
       const span = { start, end: start + length };
-      if (start <= now || clashes(span, busy, business.buffer_minutes)) continue;
+      if (start <= now) continue;
+      const taken = occupancy(span, busy, business.buffer_minutes);
+      if (taken >= capacity) continue;
       out.push({
         start_at: new Date(span.start).toISOString(),
         end_at: new Date(span.end).toISOString(),
         local_start: localIso(span.start, business.timezone),
+        remaining: capacity - taken,
       });
     }
   }

@@ -161,4 +161,13 @@ export const conversationsMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('conversations').addColumn('last_message_sender', 'text').execute();
     },
   },
+  '0214_handoff_waiting': {
+    // Who waits since when during a handoff: when it began and by whom, and since when the
+    // customer has waited for a person (cleared by a person's reply). Null when not handed off.
+    async up(db) {
+      await db.schema.alterTable('conversations').addColumn('handoff_at', 'text').execute();
+      await db.schema.alterTable('conversations').addColumn('handoff_by', 'text').execute();
+      await db.schema.alterTable('conversations').addColumn('waiting_since', 'text').execute();
+    },
+  },
 };

@@ -30,6 +30,40 @@ export const conversationObject = z.object({
   ai_handled: describe(z.boolean(), 'True once the AI agent has replied in it.', true),
   ai_paused: describe(z.boolean(), 'True while handed off to people (the AI does not answer).', false),
   handoff_reason: describe(z.string().nullable(), 'Why it was handed off.', null),
+  handoff: describe(
+    z
+      .object({
+        reason: describe(z.string().nullable(), 'Why it was handed off.', 'Customer asked for a person'),
+        started_at: nullableTimestamp('When the handoff began (null for one made before this was recorded)'),
+        started_by: describe(
+          z
+            .object({
+              type: describe(
+                z.enum(['api_key', 'user', 'ai', 'customer', 'system']),
+                'Who handed it off.',
+                'ai',
+              ),
+              id: describe(z.string().nullable(), 'Its id.', 'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+            })
+            .nullable(),
+          'Who handed it off.',
+        ),
+        waiting_since: nullableTimestamp(
+          'Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied',
+        ),
+        waiting_for: describe(
+          z
+            .object({
+              type: describe(z.enum(['user', 'team']), 'User or team.', 'team'),
+              id: describe(z.string(), 'Its id.', 'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+            })
+            .nullable(),
+          'Who the customer waits for: the assignee, or null when anyone in the workspace may answer.',
+        ),
+      })
+      .nullable(),
+    'The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when.',
+  ),
   assignee: describe(
     z
       .object({

@@ -42,6 +42,17 @@ export function presentConversation(row: ConversationRow, contact: ContactBits |
     ai_handled: row.ai_handled === 1,
     ai_paused: row.ai_paused === 1,
     handoff_reason: row.handoff_reason,
+    handoff:
+      row.ai_paused === 1
+        ? {
+            reason: row.handoff_reason,
+            started_at: row.handoff_at,
+            started_by: fromJson<{ type: Actor['type']; id: string | null } | null>(row.handoff_by, null),
+            waiting_since: row.waiting_since,
+            waiting_for:
+              row.assignee_type && row.assignee_id ? { type: row.assignee_type, id: row.assignee_id } : null,
+          }
+        : null,
     assignee: row.assignee_type && row.assignee_id ? { type: row.assignee_type, id: row.assignee_id } : null,
     tags: fromJson<string[]>(row.tags, []),
     last_message: row.last_message,
@@ -144,6 +155,9 @@ export function newConversationRow(scope: Scope, input: NewConversation): Conver
     ai_handled: 0,
     ai_paused: 0,
     handoff_reason: null,
+    handoff_at: null,
+    handoff_by: null,
+    waiting_since: null,
     assignee_type: null,
     assignee_id: null,
     tags: '[]',
@@ -502,7 +516,16 @@ export async function handoffInTx(
   let current = row;
   if (input.assignTo) current = await assignInTx(tx, scope, current, input.assignTo, actor, now);
   if (current.ai_paused === 1) return current;
-  const patch = { ai_paused: 1, handoff_reason: input.reason, updated_at: now.toISOString() };
+  const at = now.toISOString();
+  const patch = {
+    ai_paused: 1,
+    handoff_reason: input.reason,
+    handoff_at: at,
+    handoff_by: toJson({ type: actor.type, id: actor.id }),
+    // A person taking over has just seen the thread; anyone else leaves the customer waiting.
+    waiting_since: actor.type === 'user' && row.last_message_sender !== 'customer' ? null : at,
+    updated_at: at,
+  };
   await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
   current = { ...current, ...patch };
   await emitConversation(tx, current, 'conversation.escalated', actor, { reason: input.reason });
@@ -523,7 +546,14 @@ export function handoffConversation(
 export function resolveHandoff(ctx: AppContext, scope: Scope, id: string, actor: Actor) {
   return mutate(ctx, scope, id, async (tx, row, now) => {
     if (row.ai_paused === 0) return row;
-    const patch = { ai_paused: 0, handoff_reason: null, updated_at: now.toISOString() };
+    const patch = {
+      ai_paused: 0,
+      handoff_reason: null,
+      handoff_at: null,
+      handoff_by: null,
+      waiting_since: null,
+      updated_at: now.toISOString(),
+    };
     await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
     const updated = { ...row, ...patch };
     await emitConversation(tx, updated, 'conversation.handoff_resolved', actor);

@@ -23,6 +23,12 @@ export interface ConversationsTable {
   ai_handled: number;
   ai_paused: number;
   handoff_reason: string | null;
+  /** When the current handoff began (null when the AI is not paused for one). */
+  handoff_at: string | null;
+  /** JSON actor `{type, id}` that handed the conversation off. */
+  handoff_by: string | null;
+  /** During a handoff: since when the customer has waited for a person (null once one replied). */
+  waiting_since: string | null;
   assignee_type: 'user' | 'team' | null;
   assignee_id: string | null;
   /** JSON array of strings. */

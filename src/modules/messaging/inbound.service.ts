@@ -249,6 +249,7 @@ async function storeInbound(
       delivered_at: at,
       read_at: null,
       failed_at: null,
+      send_started_at: null,
     };
     await tx.db.insertInto('messages').values(row).execute();
     for (const a of attachments) await tx.db.insertInto('message_attachments').values(a).execute();
@@ -274,6 +275,10 @@ async function storeInbound(
       last_message_sender: 'customer',
       last_inbound_at: sentAt.toISOString(),
       updated_at: at,
+      // Handed off and no one waiting yet (a person replied last): the customer waits from now.
+      ...(conversation.ai_paused === 1 && conversation.waiting_since === null
+        ? { waiting_since: sentAt.toISOString() }
+        : {}),
       ...(windowEnd && (conversation.window_expires_at ?? '') < windowEnd
         ? { window_expires_at: windowEnd }
         : {}),

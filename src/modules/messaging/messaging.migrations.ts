@@ -124,6 +124,14 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('templates').addColumn('examples', 'text').execute();
     },
   },
+  // When the send job handed a queued message to its provider, written (and committed) before
+  // the provider call: a message found still queued with it set was handed over by a run that
+  // died before recording the answer, so it is failed "outcome unknown", never sent again.
+  '0224_message_send_started': {
+    async up(db) {
+      await db.schema.alterTable('messages').addColumn('send_started_at', 'text').execute();
+    },
+  },
   // A customer's edit or deletion of a message they sent (WhatsApp `edit` / `revoke`), applied to it.
   '0228_message_edited_deleted': {
     async up(db) {

@@ -647,6 +647,7 @@ export function newMessageRow(
     delivered_at: null,
     read_at: null,
     failed_at: null,
+    send_started_at: null,
   };
 }
 
@@ -690,7 +691,12 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
     await tx.db.insertInto('messages').values(row).execute();
     await tx.db
       .updateTable('conversations')
-      .set({ ...lastMessageOf(row), ...(sender.actor.type === 'ai' ? { ai_handled: 1 } : {}) })
+      .set({
+        ...lastMessageOf(row),
+        ...(sender.actor.type === 'ai' ? { ai_handled: 1 } : {}),
+        // A person's reply answers a customer waiting on a handoff.
+        ...(isPerson(row.sender_type) ? { waiting_since: null } : {}),
+      })
       .where('id', '=', conversation.id)
       .execute();
     await ctx.queue.enqueue(tx.db, sendJob, { messageIds: [row.id], attempt: 1 });
@@ -791,6 +797,7 @@ export async function addNote(
       delivered_at: null,
       read_at: null,
       failed_at: null,
+      send_started_at: null,
     };
     await tx.db.insertInto('messages').values(row).execute();
     const message = presentMessage(row);
@@ -931,3 +938,6 @@ export async function applyStatusInTx(
   const row = await tx.db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
   return { row, applied: false };
 }
+
+/** A message written by a person (in the inbox, or through the API), not by the AI or the system. */
+export const isPerson = (senderType: string) => senderType === 'user' || senderType === 'api_key';

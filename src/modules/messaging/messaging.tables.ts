@@ -44,6 +44,11 @@ export interface MessagesTable {
   deleted_at?: string | null;
   read_at: string | null;
   failed_at: string | null;
+  /**
+   * When the send job handed this message to its provider (set before the call, committed on
+   * its own); cleared when a retryable failure puts the message back in the queue. Internal.
+   */
+  send_started_at: string | null;
 }
 
 export type MessageRow = MessagesTable;

@@ -11,6 +11,7 @@ import { findContactsByPhones, newContactRow, presentContact } from '../contacts
 import { type ConversationRow, newConversationRow, presentConversation } from '../conversations/index.ts';
 import { sendJob } from './messaging.jobs.ts';
 import {
+  isPerson,
   lastMessageOf,
   type MessageObject,
   newMessageRow,
@@ -265,6 +266,15 @@ async function writeInTx(
         last_message_at: when('last_message_at'),
         last_message_sender: when('last_message_sender'),
         updated_at: when('updated_at'),
+        // A person's reply answers a customer waiting on a handoff.
+        waiting_since: sql<string | null>`case id ${sql.join(
+          part.map((row) =>
+            isPerson(row.sender_type)
+              ? sql`when ${row.conversation_id} then null`
+              : sql`when ${row.conversation_id} then waiting_since`,
+          ),
+          sql` `,
+        )} end`,
       })
       .where(
         'id',

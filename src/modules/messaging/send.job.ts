@@ -1,5 +1,6 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
+import { isStorageUnavailable } from '../../platform/db/database.ts';
 import type { Tx } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
 import { type BatchItem, exponentialBackoff } from '../../platform/queue/queue.ts';
@@ -7,6 +8,7 @@ import type { ChannelRow } from '../channels/index.ts';
 import {
   adapterFor,
   type ChannelAdapter,
+  type ChannelConfig,
   ChannelSendError,
   channelConfigOf,
   type OutboundMessage,
@@ -132,21 +134,42 @@ type SendPayload = { messageIds?: string[]; messageId?: string; attempt: number 
 /** Status changes written per transaction by the send and sandbox jobs. */
 const MESSAGES_PER_TX = 100;
 
+/**
+ * Messages handed to providers per step of a batch: a step marks its messages "handed to the
+ * provider" with one UPDATE, sends them, and records their answers, so a process that dies
+ * leaves at most one step per batch with an unknown outcome.
+ */
+const MESSAGES_PER_STEP = MESSAGES_PER_TX;
+
 /** Provider sends in flight at once per batch of jobs. */
 const SEND_CONCURRENCY = 32;
 
+/** How long a batch keeps trying to record its provider answers while the database is out of reach. */
+const RECORD_PATIENCE_MS = 30_000;
+
+/** The error of a message handed to its provider by a run that died before recording the answer. */
+export const OUTCOME_UNKNOWN = {
+  code: 'send_outcome_unknown',
+  message:
+    'Parley stopped after handing this message to the provider and before recording its answer: the message may or may not have been sent, so Parley did not send it again.',
+};
+
+interface SendTarget {
+  channel: ChannelConfig;
+  adapter: ChannelAdapter;
+}
+
 /**
- * One delivery attempt of a queued message through its channel's adapter (always the sandbox in
- * test mode). Returns the provider's id when the provider took the message; otherwise it has
- * already handled the outcome: pacing re-schedules without counting an attempt, retryable
- * provider errors retry with backoff up to SEND_ATTEMPTS, anything else fails the message.
+ * What must hold before a queued message is handed to its provider: an active channel, an
+ * adapter for it, and a pacing slot. Returns the target, or null when the message's outcome is
+ * already handled (failed, or re-scheduled by pacing without counting an attempt).
  */
-async function attemptSend(
+async function prepareSend(
   ctx: AppContext,
   row: MessageRow,
   channelRow: ChannelRow | undefined,
   attempt: number,
-): Promise<{ providerMessageId: string; sandboxed: boolean } | null> {
+): Promise<SendTarget | null> {
   if (channelRow?.status !== 'active') {
     await fail(
       ctx,
@@ -170,9 +193,47 @@ async function attemptSend(
   }
   const wait = adapter.reserveSendSlot?.(channel, row.to_address, Date.now()) ?? 0;
   if (wait > 0) {
+    // Not marked as handed to the provider yet, so the later job sends it as any other.
     await ctx.queue.enqueue(ctx.db, sendJob, { messageIds: [row.id], attempt }, { delayMs: wait });
     return null;
   }
+  return { channel, adapter };
+}
+
+/**
+ * Marks queued messages "handed to the provider" with one UPDATE per part, committed before
+ * any of them is sent; returns the ones this run marked. A message another run marked (or
+ * that left the queue) is not returned, so it is never handed over twice.
+ */
+export async function markSendStarted(ctx: AppContext, ids: string[]): Promise<Set<string>> {
+  const at = ctx.clock.now().toISOString();
+  const marked = new Set<string>();
+  for (const part of chunked(ids)) {
+    const rows = await ctx.db
+      .updateTable('messages')
+      .set({ send_started_at: at })
+      .where('id', 'in', part)
+      .where('status', '=', 'queued')
+      .where('send_started_at', 'is', null)
+      .returning('id')
+      .execute();
+    for (const r of rows) marked.add(r.id);
+  }
+  return marked;
+}
+
+/**
+ * One delivery attempt of a message marked as handed to its provider. Returns the provider's
+ * id when the provider took the message; otherwise it has already handled the outcome:
+ * retryable provider errors put the message back in the queue (mark cleared) with backoff up to
+ * SEND_ATTEMPTS, anything else fails the message.
+ */
+async function deliver(
+  ctx: AppContext,
+  row: MessageRow,
+  { channel, adapter }: SendTarget,
+  attempt: number,
+): Promise<{ providerMessageId: string; sandboxed: boolean } | null> {
   try {
     const outbound = outboundOf(row);
     if (channel.type === 'email') Object.assign(outbound, await emailThreadOf(ctx, row));
@@ -185,12 +246,21 @@ async function attemptSend(
         err instanceof ChannelSendError ? (err.retryAfterMs ?? 0) : 0,
         retryDelay(attempt),
       );
-      await ctx.queue.enqueue(
-        ctx.db,
-        sendJob,
-        { messageIds: [row.id], attempt: attempt + 1 },
-        { delayMs: delay },
-      );
+      // The provider did not take it: back in the queue, unmarked, with its next attempt.
+      await ctx.transaction(async (tx) => {
+        await tx.db
+          .updateTable('messages')
+          .set({ send_started_at: null })
+          .where('id', '=', row.id)
+          .where('status', '=', 'queued')
+          .execute();
+        await ctx.queue.enqueue(
+          tx.db,
+          sendJob,
+          { messageIds: [row.id], attempt: attempt + 1 },
+          { delayMs: delay },
+        );
+      });
       return null;
     }
     if (err instanceof ChannelSendError) {
@@ -209,13 +279,59 @@ async function attemptSend(
 }
 
 /**
+ * Runs `write` again while the database is out of reach, for up to RECORD_PATIENCE_MS: the
+ * provider has answered, and a record given up on becomes "outcome unknown" for those messages.
+ * Writing again is safe: a status moves forward once, so a repeat changes nothing.
+ */
+async function patiently(ctx: AppContext, write: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + RECORD_PATIENCE_MS;
+  for (;;) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isStorageUnavailable(err) || Date.now() >= deadline) throw err;
+      ctx.logger.warn({ err: (err as Error).message }, 'recording sends: database unavailable, trying again');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Records the messages the providers took as `sent`, with their events (and sandbox steps). */
+async function recordSent(ctx: AppContext, sent: Array<StatusUpdate & { sandboxed: boolean }>) {
+  // In transactions of at most MESSAGES_PER_TX, so none holds the database for long.
+  for (const part of chunked(sent, MESSAGES_PER_TX)) {
+    await patiently(ctx, () =>
+      ctx.transaction(async (tx) => {
+        const applied = await applyStatusesInTx(tx, 'sent', ctx.clock.now(), part);
+        // Statuses the provider sent before we stored its id (fast networks do) apply now.
+        await applyEarlyStatuses(tx, applied);
+        const sandboxed = new Set(part.filter((s) => s.sandboxed).map((s) => s.messageId));
+        await enqueueAdvance(
+          ctx,
+          tx,
+          applied.filter((r) => sandboxed.has(r.id)).map((r) => r.id),
+          'delivered',
+          SANDBOX_DELIVER_MS,
+        );
+      }),
+    );
+  }
+}
+
+/**
  * The `messages.send` job, worked in batches: a job names the messages of one accepted batch
  * (or one message), and the handler takes several jobs at once. The messages and their channels
- * are read with one query each, every message is handed to its adapter (up to SEND_CONCURRENCY
- * at a time), and the ones the providers took are marked `sent` in one transaction with their
- * events (and, in the sandbox, one job for their delivered step). A message that cannot be sent
- * is that message's outcome only (retried or failed on its own); a job fails only when its
- * handling broke, and then runs again without re-sending what was sent.
+ * are read with one query each. Then, MESSAGES_PER_STEP messages at a time: each is checked
+ * (channel, adapter, pacing), the ones ready are marked "handed to the provider" with one
+ * committed UPDATE, handed to their adapters (up to SEND_CONCURRENCY at a time), and the ones
+ * the providers took are marked `sent` with their events (and, in the sandbox, one job for their
+ * delivered step). A message that cannot be sent is that message's outcome only (retried or
+ * failed on its own); a job fails only when its handling broke, and then runs again.
+ *
+ * Exactly once: a message found still queued but already marked was handed to its provider by
+ * a run that died before recording the answer. Neither Meta nor Twilio takes an idempotency
+ * key, so it is not sent again: it fails with `send_outcome_unknown` (as a send that timed out
+ * does) and `message.failed` says so.
  */
 export async function runSendBatch(
   ctx: AppContext,
@@ -246,38 +362,58 @@ export async function runSendBatch(
       : [],
   );
   const outcomes: Array<Error | null> = items.map(() => null);
-  const sent: Array<StatusUpdate & { sandboxed: boolean }> = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < work.length) {
-      const w = work[next++]!;
-      const row = messages.get(w.id);
-      // Only a queued message is sent: one sent by an earlier run of this job is skipped.
-      if (row?.status !== 'queued') continue;
-      try {
-        const result = await attemptSend(ctx, row, channels.get(row.channel_id), w.attempt);
-        if (result) sent.push({ messageId: row.id, ...result });
-      } catch (err) {
-        outcomes[w.item] = err instanceof Error ? err : new Error(String(err));
-      }
-    }
+  const failItem = (item: number, err: unknown) => {
+    outcomes[item] = err instanceof Error ? err : new Error(String(err));
   };
-  await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, work.length) }, worker));
-  // In transactions of at most MESSAGES_PER_TX, so none holds the database for long.
-  for (const part of chunked(sent, MESSAGES_PER_TX)) {
+
+  // Only a queued message is sent: one sent by an earlier run of this job is skipped, and one
+  // an earlier run handed over without recording the answer has an unknown outcome.
+  const queued = work.filter((w) => messages.get(w.id)?.status === 'queued');
+  const unknown = queued.filter((w) => messages.get(w.id)!.send_started_at !== null);
+  for (const part of chunked(unknown, MESSAGES_PER_TX)) {
     await ctx.transaction(async (tx) => {
-      const applied = await applyStatusesInTx(tx, 'sent', ctx.clock.now(), part);
-      // Statuses the provider sent before we stored its id (fast networks do) apply now.
-      await applyEarlyStatuses(tx, applied);
-      const sandboxed = new Set(part.filter((s) => s.sandboxed).map((s) => s.messageId));
-      await enqueueAdvance(
-        ctx,
+      await applyStatusesInTx(
         tx,
-        applied.filter((r) => sandboxed.has(r.id)).map((r) => r.id),
-        'delivered',
-        SANDBOX_DELIVER_MS,
+        'failed',
+        ctx.clock.now(),
+        part.map((w) => ({ messageId: w.id, error: OUTCOME_UNKNOWN })),
       );
     });
+  }
+  const fresh = queued.filter((w) => messages.get(w.id)!.send_started_at === null);
+
+  for (const step of chunked(fresh, MESSAGES_PER_STEP)) {
+    const ready: Array<{ w: (typeof work)[number]; row: MessageRow; target: SendTarget }> = [];
+    for (const w of step) {
+      const row = messages.get(w.id)!;
+      try {
+        const target = await prepareSend(ctx, row, channels.get(row.channel_id), w.attempt);
+        if (target) ready.push({ w, row, target });
+      } catch (err) {
+        failItem(w.item, err);
+      }
+    }
+    if (ready.length === 0) continue;
+    const marked = await markSendStarted(
+      ctx,
+      ready.map((r) => r.row.id),
+    );
+    const handed = ready.filter((r) => marked.has(r.row.id));
+    const sent: Array<StatusUpdate & { sandboxed: boolean }> = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < handed.length) {
+        const { w, row, target } = handed[next++]!;
+        try {
+          const result = await deliver(ctx, row, target, w.attempt);
+          if (result) sent.push({ messageId: row.id, ...result });
+        } catch (err) {
+          failItem(w.item, err);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, handed.length) }, worker));
+    await recordSent(ctx, sent);
   }
   return outcomes;
 }

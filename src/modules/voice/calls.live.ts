@@ -348,6 +348,7 @@ function callRecorder(ctx: AppContext, call: CallRow, at: () => Date, machine: b
           delivered_at: customer ? null : iso,
           read_at: null,
           failed_at: null,
+          send_started_at: null,
         };
         await ctx.transaction(async (tx) => {
           await tx.db.insertInto('messages').values(row).execute();

@@ -1,6 +1,7 @@
 import { api, contactLabel, html, isTyping, Link, navigate, relativeTime, session } from './lib.js';
 import {
   FILTERS,
+  formatDuration,
   formatWindow,
   isUnread,
   listParams,
@@ -254,7 +255,7 @@ function Card({ conv, me, names, now, selected, cursor, unread, search }) {
       </span>
       <span class="preview">${who ? html`<span class="who">${who}: </span>` : null}${conv.last_message ?? ''}</span>
       <span class="row meta">
-        ${conv.ai_paused ? html`<span class="badge handoff" title=${conv.handoff_reason ?? ''}>Handoff</span>` : null}
+        ${conv.ai_paused ? html`<span class="badge handoff" title=${conv.handoff_reason ?? ''}>${conv.handoff?.waiting_since ? `Waiting ${formatDuration(now - Date.parse(conv.handoff.waiting_since))}` : 'Handoff'}</span>` : null}
         ${conv.status !== 'active' ? html`<span class="badge">${conv.status}</span>` : null}
         ${conv.assignee ? html`<span class="badge assignee">${conv.assignee.id === me ? 'Me' : (names.get(conv.assignee.id) ?? conv.assignee.type)}</span>` : null}
         ${conv.tags.map((t) => html`<span class="tag">${t}</span>`)}

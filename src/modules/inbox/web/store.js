@@ -74,7 +74,18 @@ export function withMessage(conv, message) {
     last_message: previewOf(message),
     last_message_at: message.created_at,
     last_message_sender: message.sender?.type ?? null,
+    ...(conv.handoff
+      ? { handoff: { ...conv.handoff, waiting_since: waitingAfter(conv.handoff, message) } }
+      : {}),
   };
+}
+
+/** As the server keeps it: a customer's message starts a wait, a person's reply ends it. */
+function waitingAfter(handoff, message) {
+  const type = message.sender?.type;
+  if (type === 'user' || type === 'api_key') return null;
+  if (type === 'customer') return handoff.waiting_since ?? message.created_at;
+  return handoff.waiting_since;
 }
 
 /**
@@ -123,6 +134,40 @@ export function formatWindow(ms) {
   const min = Math.floor(ms / 60_000);
   if (min < 60) return `${min} min left`;
   return `${Math.floor(min / 60)} h ${min % 60} min left`;
+}
+
+/** A length of time as the inbox shows it: "under 1 min", "12 min", "2 h 5 min". */
+export function formatDuration(ms) {
+  const min = Math.floor(Math.max(0, ms) / 60_000);
+  if (min < 1) return 'under 1 min';
+  if (min < 60) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
+}
+
+const ACTORS = { ai: 'the AI', customer: 'the customer', api_key: 'the API', system: 'the system' };
+
+/**
+ * The handoff banner of a conversation: who handed it off and how long ago, why, and who the
+ * customer waits for since how long (`names`: user and team names by id). Null when not handed off.
+ */
+export function handoffText(conv, names, now) {
+  if (!conv.ai_paused) return null;
+  const h = conv.handoff ?? { reason: conv.handoff_reason, started_at: null, started_by: null };
+  const by = h.started_by
+    ? h.started_by.type === 'user'
+      ? (names.get(h.started_by.id) ?? 'an agent')
+      : (ACTORS[h.started_by.type] ?? 'the system')
+    : null;
+  const ago = h.started_at ? ` ${formatDuration(now - Date.parse(h.started_at))} ago` : '';
+  const who = h.waiting_for
+    ? h.waiting_for.type === 'user'
+      ? (names.get(h.waiting_for.id) ?? 'a user')
+      : `team ${names.get(h.waiting_for.id) ?? h.waiting_for.id}`
+    : 'anyone';
+  const waiting = h.waiting_since
+    ? ` The customer has waited ${formatDuration(now - Date.parse(h.waiting_since))} for ${who}.`
+    : ' No one is waiting: a person replied last.';
+  return `Handed off to people${by ? ` by ${by}` : ''}${ago}${h.reason ? `: ${h.reason}` : ''}.${conv.handoff ? waiting : ''}`;
 }
 
 /** Who wrote the last message, as the card's prefix. */

@@ -1,7 +1,14 @@
 import { CallsPanel } from './calls.js';
 import { ContactPanel } from './contact.js';
 import { api, clockTime, contactLabel, Dialog, fullTime, html, isTyping, Link, session } from './lib.js';
-import { formatWindow, mergeMessage, prependMessages, windowLeftMs, withMessage } from './store.js';
+import {
+  formatWindow,
+  handoffText,
+  mergeMessage,
+  prependMessages,
+  windowLeftMs,
+  withMessage,
+} from './store.js';
 import { useEffect, useLayoutEffect, useRef, useState } from './vendor/hooks.mjs';
 
 const PAGE = 50;
@@ -201,7 +208,7 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
         toggleContact=${() => setShowContact((s) => !s)} showContact=${showContact} />
       ${
         conv.ai_paused
-          ? html`<p class="banner handoff" role="status">Handed off to people${conv.handoff_reason ? `: ${conv.handoff_reason}` : ''}. The AI does not answer until it is handed back.</p>`
+          ? html`<p class="banner handoff" role="status">${handoffText(conv, names, Date.now())} The AI does not answer until it is handed back.</p>`
           : null
       }
       ${conv.channel === 'voice' ? html`<${CallsPanel} conv=${conv} live=${live} />` : null}

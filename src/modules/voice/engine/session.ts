@@ -1,3 +1,4 @@
+import { voiceDefaults } from '../../agents/index.ts';
 import type { CallStatus } from '../voice.tables.ts';
 import {
   defaultBackchannels,
@@ -34,11 +35,12 @@ export interface SessionSettings {
   voice?: string;
 }
 
+/** The agents API's defaults (an agent's voice settings), as the engine takes them. */
 export const defaultSessionSettings: SessionSettings = {
-  endOfTurnSilenceMs: 500,
-  silenceTimeoutMs: 10_000,
-  maxDurationMs: 600_000,
-  interruptions: { enabled: true, minSpeechMs: 300, ignoreWords: defaultBackchannels },
+  endOfTurnSilenceMs: voiceDefaults.endOfTurnSilenceMs,
+  silenceTimeoutMs: voiceDefaults.silenceTimeoutMs,
+  maxDurationMs: voiceDefaults.maxDurationMs,
+  interruptions: { enabled: true, minSpeechMs: voiceDefaults.minSpeechMs, ignoreWords: defaultBackchannels },
 };
 
 export interface TranscriptTurn {

@@ -1,3 +1,5 @@
+import { voiceDefaults } from '../../agents/index.ts';
+
 /**
  * Text helpers of the voice loop: what an agent's chat-style answer sounds like when spoken,
  * where sentences end (each goes to speech as soon as it is ready), and which short words are
@@ -69,31 +71,7 @@ export function sentences(text: string): string[] {
 }
 
 /** Backchannels in English and Hinglish: said while the agent talks, they do not take the turn. */
-export const defaultBackchannels = [
-  'hmm',
-  'hm',
-  'mhm',
-  'mm',
-  'uh-huh',
-  'uh huh',
-  'haan',
-  'haanji',
-  'han',
-  'ha',
-  'ji',
-  'ok',
-  'okay',
-  'acha',
-  'achha',
-  'accha',
-  'right',
-  'yes',
-  'yeah',
-  'yep',
-  'sure',
-  'got it',
-  'i see',
-];
+export const defaultBackchannels = voiceDefaults.backchannels;
 
 const norm = (s: string) =>
   s
