@@ -262,7 +262,7 @@ async function storeInbound(
         workspaceId: scope.workspaceId,
         livemode: scope.livemode,
         type: 'message.received',
-        actor,
+        actor: { type: 'system', id: null },
         data: message,
       });
       return message;

@@ -108,7 +108,7 @@ export const messagingRoutes = [
     path: '/v1/messages/:id/media',
     summary: "Download a message's media",
     description:
-      "The file of a message, with its Content-Type: a customer's image, voice note, video, sticker or document is fetched from the provider with the channel's credentials (WhatsApp media id or URL, Twilio MediaUrl), so callers never need the provider's token; an email attachment Parley kept is served from storage (`?attachment=att_...`, default the first). Media the business sent by public URL answers 302 to that URL. 404 when the message has no media; 502 `provider_error` when the provider no longer serves it (WhatsApp keeps media 30 days).",
+      "The file of a message, with its Content-Type: a file Parley kept is served from storage (an email attachment, `?attachment=att_...`, default the first; a customer's WhatsApp media, fetched and kept when it arrived); other customer media is fetched from the provider with the channel's credentials (WhatsApp media id or URL, Twilio MediaUrl), so callers never need the provider's token. Media the business sent by public URL answers 302 to that URL. 404 when the message has no media; 502 `provider_error` when the provider no longer serves it (WhatsApp keeps media 30 days).",
     tags: ['Messages'],
     auth: 'key',
     scope: 'messages:read',

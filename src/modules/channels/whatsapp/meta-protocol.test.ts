@@ -332,3 +332,125 @@ describe('template submission', () => {
     assert.equal(comps[3].buttons[0].type, 'URL');
   });
 });
+
+describe("Meta's 2025-2026 webhook additions", () => {
+  const parse = (value: Record<string, unknown>) =>
+    parseMetaWebhook(envelope({ messaging_product: 'whatsapp', metadata: meta, ...value }), 'PN1', now);
+
+  it('a username-only sender (user_id, no wa_id, from_user_id) is addressed by its BSUID', () => {
+    // Meta, "Business-scoped user IDs": contacts[].user_id and profile.username; no phone.
+    const batch = parse({
+      contacts: [{ profile: { name: 'Pablo', username: '@pablo' }, user_id: 'US.13491208655302741918' }],
+      messages: [{ from_user_id: 'US.13491208655302741918', id: 'b1', type: 'text', text: { body: 'Hi' } }],
+    });
+    const m = batch.messages[0]!;
+    assert.equal(m.from, 'US.13491208655302741918');
+    assert.equal(m.userId, 'US.13491208655302741918');
+    assert.equal(m.username, '@pablo');
+    assert.equal(m.profileName, 'Pablo');
+    const body = buildSendBody({ id: 'msg_1', to: 'US.13491208655302741918', type: 'text', text: 'Yes' });
+    assert.equal(body.recipient, 'US.13491208655302741918');
+    assert.equal('to' in body, false);
+    assert.equal(
+      buildSendBody({ id: 'msg_2', to: '+16505551234', type: 'text', text: 'Yes' }).to,
+      '16505551234',
+    );
+  });
+
+  it('reads orders, number changes, edits, revokes and ad referrals', () => {
+    const batch = parse({
+      contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: '16505551234' }],
+      messages: [
+        {
+          from: '16505551234',
+          id: 'o1',
+          type: 'order',
+          order: {
+            catalog_id: '194836987003835',
+            text: 'Love these!',
+            product_items: [
+              { product_retailer_id: 'di9ozbzfi4', quantity: 2, item_price: 7.99, currency: 'USD' },
+            ],
+          },
+        },
+        {
+          from: '16505551234',
+          id: 's1',
+          type: 'system',
+          system: {
+            body: 'User Sheena Nelson changed from 16505551234 to 12195555358',
+            wa_id: '12195555358',
+            type: 'user_changed_number',
+          },
+        },
+        {
+          from: '16505551234',
+          id: 'e1',
+          type: 'edit',
+          edit: {
+            original_message_id: 'wamid.orig',
+            message: { type: 'image', image: { id: 'M1', mime_type: 'image/jpeg', caption: 'new caption' } },
+          },
+        },
+        { from: '16505551234', id: 'r1', type: 'revoke', revoke: { original_message_id: 'wamid.orig' } },
+        {
+          from: '16505551234',
+          id: 't1',
+          type: 'text',
+          text: { body: 'Is it still on?' },
+          referral: { source_id: '120226305854810726', source_type: 'ad', ctwa_clid: 'Aff-n8Z' },
+        },
+      ],
+    });
+    const [order, system, edit, revoke, referred] = batch.messages;
+    assert.equal(order!.type, 'order');
+    assert.equal(order!.text, 'Love these!\nOrder: 2 × di9ozbzfi4 (7.99 USD)');
+    assert.equal((order!.payload as any).product_items[0].item_price, 7.99);
+    assert.equal(system!.type, 'system');
+    assert.deepEqual(system!.numberChange, { newAddress: '+12195555358' });
+    assert.equal(edit!.type, 'image');
+    assert.equal(edit!.text, 'new caption');
+    assert.deepEqual(edit!.edit, { originalProviderId: 'wamid.orig' });
+    assert.equal(revoke!.type, 'revoke');
+    assert.deepEqual(revoke!.revoke, { originalProviderId: 'wamid.orig' });
+    assert.deepEqual((referred!.payload as any).referral, {
+      source_id: '120226305854810726',
+      source_type: 'ad',
+      ctwa_clid: 'Aff-n8Z',
+    });
+  });
+
+  it('a media header is sent as a link and submitted with its sample handle', () => {
+    const body = buildSendBody({
+      id: 'msg_3',
+      to: '+16505551234',
+      type: 'template',
+      template: {
+        name: 'invoice',
+        language: 'en',
+        renderedBody: 'Your invoice',
+        bodyParameters: [],
+        headerMedia: { type: 'document', url: 'https://cdn.example.com/inv.pdf', filename: 'inv.pdf' },
+      },
+    });
+    assert.deepEqual((body.template as any).components[0], {
+      type: 'header',
+      parameters: [
+        { type: 'document', document: { link: 'https://cdn.example.com/inv.pdf', filename: 'inv.pdf' } },
+      ],
+    });
+    const sub = buildTemplateSubmission({
+      name: 'invoice',
+      language: 'en',
+      category: 'utility',
+      body: 'Your invoice',
+      headerFormat: 'DOCUMENT',
+      examples: { header_handle: '4::YXBwbGljYXRpb24vcGRm:ARb' },
+    });
+    assert.deepEqual((sub.components as any[])[0], {
+      type: 'HEADER',
+      format: 'DOCUMENT',
+      example: { header_handle: ['4::YXBwbGljYXRpb24vcGRm:ARb'] },
+    });
+  });
+});
