@@ -205,3 +205,47 @@ forEachStorage('agent voice settings', (storage) => {
     });
   });
 });
+
+forEachStorage('active calls gauge', (storage) => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp(storage, { env });
+  });
+  after(() => t.close());
+
+  it('/metrics counts live calls (waiting web calls of two workspaces), and they leave it when they end', async () => {
+    const ws1 = await t.workspace();
+    const ws2 = await t.workspace();
+    const calls: Array<{ key: string; id: string }> = [];
+    for (const w of [ws1, ws2]) {
+      const agent = await t.call('POST', '/v1/agents', { key: w.test, body: { name: 'A' } });
+      const res = await t.call('POST', '/v1/calls', {
+        key: w.test,
+        body: {
+          calls: [
+            { agent_id: agent.body.id, transport: 'web' },
+            { agent_id: agent.body.id, transport: 'web' },
+          ],
+        },
+      });
+      assert.equal(res.status, 201, res.text);
+      for (const r of res.body.results) calls.push({ key: w.test, id: r.call.id });
+    }
+    const lines = (await t.call('GET', '/metrics')).text
+      .split('\n')
+      .filter((l) => l.startsWith('parley_active_calls{'));
+    const total = lines.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    assert.equal(total, 4, lines.join('\n'));
+    for (const c of calls) {
+      const h = await t.call('POST', `/v1/calls/${c.id}/hangup`, { key: c.key });
+      assert.equal(h.status, 200, h.text);
+    }
+    await eventually(async () => {
+      const now = (await t.call('GET', '/metrics')).text
+        .split('\n')
+        .filter((l) => l.startsWith('parley_active_calls{'))
+        .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+      return now === 0;
+    }, 10_000);
+  });
+});

@@ -193,6 +193,17 @@ export async function countActive(db: Db | Trx, scope: Scope): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/** Active calls of every workspace and mode by provider and direction (the `parley_active_calls` gauge). */
+export async function activeCallsByProvider(db: Db | Trx) {
+  const rows = await db
+    .selectFrom('calls')
+    .select(['provider', 'direction', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', [...activeStatuses])
+    .groupBy(['provider', 'direction'])
+    .execute();
+  return rows.map((r) => ({ labels: { provider: r.provider, direction: r.direction }, value: Number(r.n) }));
+}
+
 export async function concurrencyOf(ctx: AppContext, scope: Scope, limits: PlanLimits): Promise<Concurrency> {
   const limit = limits.concurrent_calls;
   if (limit === null) return { limit: null, remaining: null };

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { ParleyMigration } from '../../platform/db/migrate.ts';
 
 export const voiceMigrations: Record<string, ParleyMigration> = {
@@ -61,6 +62,17 @@ export const voiceMigrations: Record<string, ParleyMigration> = {
         .createIndex('calls_campaign')
         .on('calls')
         .columns(['workspace_id', 'livemode', 'campaign_id'])
+        .execute();
+    },
+  },
+  // The active-calls gauge counts live calls of every workspace at each scrape: only those rows.
+  '0910_calls_active': {
+    async up(db) {
+      await db.schema
+        .createIndex('calls_active')
+        .on('calls')
+        .columns(['provider', 'direction'])
+        .where(sql<boolean>`status in ('queued', 'dialing', 'ringing', 'in_progress')`)
         .execute();
     },
   },

@@ -1,6 +1,7 @@
 import type { Module } from '../module.ts';
 import { expireWebCall, startCall } from './calls.live.ts';
 import { callRoutes } from './calls.routes.ts';
+import { activeCallsByProvider } from './calls.service.ts';
 import { mediaSocket } from './calls.socket.ts';
 import { sandboxCarrier } from './engine/sandbox-callee.ts';
 import { availableSpeechEngines } from './speech/index.ts';
@@ -18,6 +19,7 @@ export const voiceModule: Module = {
     const rt = new VoiceRuntime();
     rt.registerCarrier(sandboxCarrier);
     rt.listen(ctx);
+    ctx.metrics.setActiveCallsSource(() => activeCallsByProvider(ctx.db));
     ctx.readyReports.set('speech', () => availableSpeechEngines(ctx));
     ctx.queue.register(startCallJob, (p) => startCall(ctx, p.callId));
     ctx.queue.register(webJoinTimeoutJob, (p) => expireWebCall(ctx, p.callId));

@@ -94,7 +94,7 @@ export class LinearResampler {
 }
 
 /** A WAV header's sample rate and where its data starts (espeak-ng streams with a 44-byte header). */
-function wavHeader(buf: Buffer): { rate: number; dataStart: number } | null {
+export function wavHeader(buf: Buffer): { rate: number; dataStart: number } | null {
   if (buf.length < 44 || buf.toString('ascii', 0, 4) !== 'RIFF') return null;
   let off = 12;
   let rate = 22_050;
@@ -186,7 +186,7 @@ export function jsgfOf(phrases: string[]): string | null {
   return `#JSGF V1.0;\ngrammar parley;\npublic <utterance> = ${alts.join(' | ')} ;\n`;
 }
 
-function wavOf(pcm: Int16Array, rate: number): Buffer {
+export function wavOf(pcm: Int16Array, rate: number): Buffer {
   const data = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
   const h = Buffer.alloc(44);
   h.write('RIFF', 0, 'ascii');

@@ -4,6 +4,7 @@ import { voiceRuntime } from '../voice.runtime.ts';
 import type { EngineChoice } from '../voice.settings.ts';
 import { espeakTts, pocketsphinxStt } from './builtin.ts';
 import { type CloudEngineConfig, deepgramStt, deepgramTts, elevenLabsTts } from './cloud.ts';
+import { type OpenAiAudioConfig, openAiStt, openAiTts } from './openai-audio.ts';
 import { sandboxStt, sandboxTts } from './sandbox.ts';
 
 /** A cloud engine's key and base URL: the agent's own, else the server's (PARLEY_DEEPGRAM_*, PARLEY_ELEVENLABS_*). */
@@ -28,6 +29,31 @@ function cloudConfig(
     voice: own?.voice,
     language: own?.language,
   };
+}
+
+const OPENAI_URL = 'https://api.openai.com/v1';
+
+/** OpenAI's own audio API (key: the agent's, else OPENAI_API_KEY), or any server speaking it (`base_url`, else PARLEY_VOICE_SPEECH_URL). */
+function openAiConfig(
+  ctx: AppContext,
+  stage: 'stt' | 'tts',
+  name: 'openai' | 'openai_compatible',
+  choice: EngineChoice | undefined,
+): OpenAiAudioConfig {
+  const own = choice?.provider === name ? choice : undefined;
+  const baseUrl = own?.base_url ?? (name === 'openai' ? OPENAI_URL : ctx.config.voice.speechUrl);
+  if (!baseUrl)
+    throw new SpeechUnavailable(
+      stage,
+      "The openai_compatible engine needs a base_url (on the agent's voice settings, or PARLEY_VOICE_SPEECH_URL).",
+    );
+  const apiKey = own?.api_key ?? (name === 'openai' ? ctx.config.openaiApiKey : undefined);
+  if (name === 'openai' && !apiKey)
+    throw new SpeechUnavailable(
+      stage,
+      "The openai engine needs an api_key (on the agent's voice settings, or OPENAI_API_KEY).",
+    );
+  return { name, baseUrl, apiKey, model: own?.model, voice: own?.voice, language: own?.language };
 }
 
 /** A speech engine the call cannot start without: the call ends with stt_error / tts_error. */
@@ -63,6 +89,8 @@ export function speechFor(
 function sttEngine(ctx: AppContext, name: string | undefined, choice: EngineChoice | undefined): SttEngine {
   if (name === 'sandbox') return sandboxStt;
   if (name === 'deepgram') return deepgramStt(cloudConfig(ctx, 'stt', 'deepgram', choice));
+  if (name === 'openai' || name === 'openai_compatible')
+    return openAiStt(openAiConfig(ctx, 'stt', name, choice));
   if (name === 'builtin') {
     const rt = voiceRuntime(ctx);
     const bin = rt.builtinEngines().pocketsphinx;
@@ -86,6 +114,8 @@ function ttsEngine(ctx: AppContext, name: string | undefined, choice: EngineChoi
   if (name === 'sandbox') return sandboxTts;
   if (name === 'deepgram') return deepgramTts(cloudConfig(ctx, 'tts', 'deepgram', choice));
   if (name === 'elevenlabs') return elevenLabsTts(cloudConfig(ctx, 'tts', 'elevenlabs', choice));
+  if (name === 'openai' || name === 'openai_compatible')
+    return openAiTts(openAiConfig(ctx, 'tts', name, choice));
   if (name === 'builtin') {
     const bin = voiceRuntime(ctx).builtinEngines().espeak;
     if (!bin)

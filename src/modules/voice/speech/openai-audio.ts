@@ -1,0 +1,156 @@
+import type {
+  SttEngine,
+  SttListener,
+  SttOptions,
+  SttStream,
+  TtsEngine,
+  TtsOptions,
+} from '../engine/types.ts';
+import { LinearResampler, wavHeader, wavOf } from './builtin.ts';
+
+/**
+ * OpenAI's audio endpoints, which OpenAI, Groq, speaches and whisper.cpp's server also speak
+ * (https://platform.openai.com/docs/api-reference/audio):
+ * - speech-to-text: `POST {base}/audio/transcriptions`, multipart `file` (one utterance as WAV),
+ *   `model`, `language?`, `prompt?` (the caller's likely phrases), `response_format=json` → `{text}`;
+ * - text-to-speech: `POST {base}/audio/speech` `{model, input, voice, response_format: "wav"}`,
+ *   read as it streams; the WAV header gives the rate (OpenAI: 24 kHz), resampled to the engine's.
+ * Recognition is per utterance (these endpoints are not streaming): the turn's audio is sent
+ * when the call engine's VAD hears the caller stop.
+ */
+export interface OpenAiAudioConfig {
+  name: 'openai' | 'openai_compatible';
+  /** Ends in `/v1`. */
+  baseUrl: string;
+  apiKey?: string | null;
+  model?: string;
+  voice?: string;
+  language?: string;
+  /** Longest wait for a transcript, or for speech's first bytes (ms). */
+  timeoutMs?: number;
+}
+
+const url = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}`;
+const auth = (key: string | null | undefined): Record<string, string> =>
+  key ? { authorization: `Bearer ${key}` } : {};
+
+async function failure(res: Response, what: string): Promise<Error> {
+  const body = (await res.text().catch(() => '')).slice(0, 200);
+  return new Error(`${what} answered ${res.status}${body ? `: ${body}` : ''}`);
+}
+
+export function openAiStt(cfg: OpenAiAudioConfig): SttEngine {
+  return {
+    name: cfg.name,
+    open(options: SttOptions, listener: SttListener): SttStream {
+      let chunks: Int16Array[] = [];
+      let closed = false;
+      let chain: Promise<void> = Promise.resolve();
+      const inflight = new AbortController();
+      const language = (options.language ?? cfg.language)?.split('-')[0];
+      const hints = [...(options.hints?.phrases ?? []), ...(options.hints?.keywords ?? [])];
+
+      const transcribe = async (pcm: Int16Array): Promise<string> => {
+        const form = new FormData();
+        form.set(
+          'file',
+          new Blob([new Uint8Array(wavOf(pcm, options.sampleRate))], { type: 'audio/wav' }),
+          'turn.wav',
+        );
+        form.set('model', cfg.model ?? 'whisper-1');
+        form.set('response_format', 'json');
+        if (language) form.set('language', language);
+        if (hints.length) form.set('prompt', hints.join(', ').slice(0, 800));
+        const signal = AbortSignal.any([inflight.signal, AbortSignal.timeout(cfg.timeoutMs ?? 15_000)]);
+        const res = await fetch(url(cfg.baseUrl, '/audio/transcriptions'), {
+          method: 'POST',
+          headers: auth(cfg.apiKey),
+          body: form,
+          signal,
+        });
+        if (!res.ok) throw await failure(res, `Speech-to-text (${cfg.name})`);
+        const body = (await res.json()) as { text?: unknown };
+        if (typeof body.text !== 'string') throw new Error(`Speech-to-text (${cfg.name}) gave no text.`);
+        return body.text.trim();
+      };
+
+      return {
+        push(pcm) {
+          if (!closed) chunks.push(pcm);
+        },
+        finalize() {
+          if (closed) return;
+          const total = chunks.reduce((n, c) => n + c.length, 0);
+          const pcm = new Int16Array(total);
+          let off = 0;
+          for (const c of chunks) {
+            pcm.set(c, off);
+            off += c.length;
+          }
+          chunks = [];
+          chain = chain.then(async () => {
+            if (closed) return;
+            try {
+              const text = total ? await transcribe(pcm) : '';
+              if (!closed) listener.final(text);
+            } catch (err) {
+              if (!closed) listener.error(err as Error);
+            }
+          });
+        },
+        close() {
+          closed = true;
+          chunks = [];
+          inflight.abort();
+        },
+      };
+    },
+  };
+}
+
+export function openAiTts(cfg: OpenAiAudioConfig): TtsEngine {
+  return {
+    name: cfg.name,
+    async *synthesize(text: string, options: TtsOptions) {
+      const timeout = AbortSignal.timeout(cfg.timeoutMs ?? 10_000);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      const res = await fetch(url(cfg.baseUrl, '/audio/speech'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth(cfg.apiKey) },
+        body: JSON.stringify({
+          model: cfg.model ?? 'tts-1',
+          input: text,
+          voice: options.voice ?? cfg.voice ?? 'alloy',
+          response_format: 'wav',
+        }),
+        signal,
+      });
+      if (!res.ok || !res.body) throw await failure(res, `Text-to-speech (${cfg.name})`);
+      let head: Buffer | null = Buffer.alloc(0);
+      let resampler: LinearResampler | null = null;
+      let carry: number | undefined;
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        let buf: Buffer = Buffer.from(chunk);
+        if (head) {
+          head = Buffer.concat([head, buf]);
+          const h = wavHeader(head);
+          if (!h) {
+            if (head.length > 4096) throw new Error(`Text-to-speech (${cfg.name}) did not send WAV audio.`);
+            continue;
+          }
+          resampler = new LinearResampler(h.rate, options.sampleRate);
+          buf = head.subarray(h.dataStart);
+          head = null;
+        }
+        if (carry !== undefined) buf = Buffer.concat([Buffer.from([carry]), buf]);
+        carry = buf.length % 2 ? buf[buf.length - 1] : undefined;
+        const n = buf.length >> 1;
+        if (!n) continue;
+        const pcm = new Int16Array(n);
+        for (let i = 0; i < n; i++) pcm[i] = buf.readInt16LE(i * 2);
+        const out = resampler!.push(pcm);
+        if (out.length) yield out;
+      }
+    },
+  };
+}
