@@ -76,6 +76,14 @@ export async function startParley(
     firstRun,
     async close() {
       await app.close();
+      // Modules end what they run (live calls write their end) while the database is still open.
+      for (const m of [...modules].reverse()) {
+        try {
+          await m.close?.(ctx);
+        } catch (err) {
+          ctx.logger.error({ err, module: m.name }, 'module close failed');
+        }
+      }
       for (const stop of stops) await stop();
       await ctx.close();
     },

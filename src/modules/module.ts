@@ -22,6 +22,11 @@ export interface Module {
   setup?(ctx: AppContext): unknown;
   /** Prometheus metrics this module keeps for the app, served on /metrics. */
   metrics?(ctx: AppContext): Metric[];
+  /**
+   * Runs when the app closes, in every role, after the HTTP server stops and before the queue and
+   * the database close: ends what the module runs itself (live calls) and waits for its writes.
+   */
+  close?(ctx: AppContext): void | Promise<void>;
   /** Starts periodic work (timers) in worker processes; returns a stop function. */
   startWorker?(ctx: AppContext): (() => void | Promise<void>) | undefined;
 }

@@ -3,8 +3,20 @@ import { onFlowDelete } from '../voice-flows/index.ts';
 import { callEndedJob, dialJob, tickJob } from './campaigns.jobs.ts';
 import { campaignsMigrations } from './campaigns.migrations.ts';
 import { campaignRoutes } from './campaigns.routes.ts';
-import { flowInUse, runDial, runPass, setCampaignDialer } from './campaigns.service.ts';
+import { type CampaignDialer, flowInUse, runDial, runPass } from './campaigns.service.ts';
 import { campaignCallSink, settleCampaignCall, voiceDialer } from './voice.dialer.ts';
+
+/** The campaigns module's state for one app. */
+export interface CampaignsInstance {
+  /** Places voice campaign calls (through the calls service). */
+  dialer: CampaignDialer | null;
+}
+
+declare module '../../platform/context.ts' {
+  interface AppModules {
+    campaigns: CampaignsInstance;
+  }
+}
 
 export const campaignsModule: Module = {
   name: 'campaigns',
@@ -17,7 +29,7 @@ export const campaignsModule: Module = {
     ctx.queue.register(dialJob, (p) => runDial(ctx, p.recipientId, p.attempt));
     ctx.queue.register(callEndedJob, (p) => settleCampaignCall(ctx, p.callId));
     ctx.eventSinks.push(campaignCallSink(ctx));
-    setCampaignDialer(ctx, voiceDialer);
     onFlowDelete(ctx, flowInUse);
+    return { dialer: voiceDialer } satisfies CampaignsInstance;
   },
 };

@@ -77,10 +77,8 @@ export interface CampaignDialer {
   hangup?(ctx: AppContext, scope: Scope, callIds: string[]): Promise<void>;
 }
 
-const dialers = new WeakMap<AppContext, CampaignDialer>();
-export function setCampaignDialer(ctx: AppContext, dialer: CampaignDialer) {
-  dialers.set(ctx, dialer);
-}
+/** The app's dialer (the campaigns module's instance holds it; none when the call engine is absent). */
+const dialerOf = (ctx: AppContext): CampaignDialer | null => ctx.modules.campaigns?.dialer ?? null;
 
 // ---------------------------------------------------------------------------------------------
 // Reading.
@@ -595,7 +593,7 @@ const tickKey = (id: string) => `campaign:${id}`;
 export async function startCampaign(ctx: AppContext, scope: Scope & { defaultCountry: string }, id: string) {
   const row = await getCampaignRow(ctx.db, scope, id);
   if (row.status === 'draft') {
-    if (row.type === 'voice' && !dialers.get(ctx))
+    if (row.type === 'voice' && !dialerOf(ctx))
       throw new ApiError(
         'unprocessable',
         'Voice calling is not available in this server (the call engine is not loaded).',
@@ -662,7 +660,7 @@ export async function cancelCampaign(ctx: AppContext, scope: Scope, id: string, 
       .where('state', '=', 'in_progress')
       .where('last_call_id', 'is not', null)
       .execute();
-    const dialer = dialers.get(ctx);
+    const dialer = dialerOf(ctx);
     if (live.length && dialer?.hangup)
       await dialer.hangup(
         ctx,
@@ -802,7 +800,7 @@ async function expand(ctx: AppContext, c: CampaignsTable) {
 async function freeSlots(ctx: AppContext, db: Db | Trx, c: CampaignsTable): Promise<number> {
   const perPass = Math.max(1, Math.ceil(Number(c.calls_per_second) * PASS_SECONDS));
   if (c.type !== 'voice') return perPass;
-  const dialer = dialers.get(ctx);
+  const dialer = dialerOf(ctx);
   if (!dialer) return 0;
   const scope = scopeOf(c);
   const { limits } = await planLimits(db, c.workspace_id);
@@ -1156,7 +1154,7 @@ async function dialVoice(
   contact: { id: string; phone: string; name: string | null; email: string | null; attributes: string },
   finish: (db: Db | Trx, patch: Partial<CampaignRecipientsTable>) => Promise<unknown>,
 ) {
-  const dialer = dialers.get(ctx);
+  const dialer = dialerOf(ctx);
   const now = ctx.clock.now();
   const nowIso = now.toISOString();
   if (!dialer)

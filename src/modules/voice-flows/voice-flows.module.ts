@@ -4,7 +4,20 @@ import { flowDriver } from './flow.driver.ts';
 import { deliverFlowWebhook, webhookJob } from './voice-flows.jobs.ts';
 import { voiceFlowsMigrations } from './voice-flows.migrations.ts';
 import { voiceFlowRoutes } from './voice-flows.routes.ts';
+import type { FlowInUseCheck } from './voice-flows.service.ts';
 import { getFlowRow } from './voice-flows.service.ts';
+
+/** The voice flows module's state for one app. */
+export interface VoiceFlowsInstance {
+  /** Checks other modules registered (onFlowDelete) that may refuse deleting a flow they still need. */
+  inUseChecks: FlowInUseCheck[];
+}
+
+declare module '../../platform/context.ts' {
+  interface AppModules {
+    'voice-flows': VoiceFlowsInstance;
+  }
+}
 
 export const voiceFlowsModule: Module = {
   name: 'voice-flows',
@@ -20,5 +33,6 @@ export const voiceFlowsModule: Module = {
         () => false,
       );
     rt.voiceFlowDriver = flowDriver;
+    return { inUseChecks: [] } satisfies VoiceFlowsInstance;
   },
 };

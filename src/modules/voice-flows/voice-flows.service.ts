@@ -142,11 +142,8 @@ export async function updateFlow(ctx: AppContext, scope: Scope, id: string, inpu
 
 /** Hooks other modules register to refuse deleting a flow they still need (a running campaign). */
 export type FlowInUseCheck = (db: Trx, scope: Scope, flowId: string) => Promise<string | null>;
-const inUseChecks = new WeakMap<AppContext, FlowInUseCheck[]>();
 export function onFlowDelete(ctx: AppContext, check: FlowInUseCheck) {
-  const list = inUseChecks.get(ctx) ?? [];
-  list.push(check);
-  inUseChecks.set(ctx, list);
+  ctx.modules['voice-flows'].inUseChecks.push(check);
 }
 
 /**
@@ -156,7 +153,7 @@ export function onFlowDelete(ctx: AppContext, check: FlowInUseCheck) {
 export async function deleteFlow(ctx: AppContext, scope: Scope, id: string) {
   await ctx.transaction(async (tx) => {
     const row = await getFlowRow(tx.db, scope, id);
-    for (const check of inUseChecks.get(ctx) ?? []) {
+    for (const check of ctx.modules['voice-flows'].inUseChecks) {
       const reason = await check(tx.db, scope, row.id);
       if (reason) throw new ApiError('conflict', reason);
     }

@@ -248,7 +248,7 @@ export async function connectCall(
     onError: (err) =>
       ctx.logger.warn({ callId: call.id, err: (err as Error)?.message ?? String(err) }, 'call session error'),
   });
-  rt.live.set(call.id, { stop: () => void session.stop() });
+  rt.live.set(call.id, { stop: () => session.stop() });
   void session.done.then(() => {
     if (rt.live.get(call.id)) rt.live.delete(call.id);
   });

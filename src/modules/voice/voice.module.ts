@@ -28,7 +28,8 @@ export const voiceModule: Module = {
   metrics(ctx) {
     return [voiceRuntime(ctx).turnLatency];
   },
-  startWorker(ctx) {
-    return () => voiceRuntime(ctx).stopAll();
+  // Calls run in whichever process holds their media (an api process too), so every role ends them.
+  close(ctx) {
+    return voiceRuntime(ctx).stopAll();
   },
 };

@@ -7,9 +7,12 @@ import { type BuiltinEngines, findBuiltinEngines } from './speech/builtin.ts';
 import type { CallRow } from './voice.tables.ts';
 
 export interface LiveCall {
-  /** Ends the call here: the session hangs up, or the pending dial stops. */
-  stop(): void;
+  /** Ends the call here: the session hangs up, or the pending dial stops; a promise it returns settles once the end is written. */
+  stop(): unknown;
 }
+
+/** How long closing the app waits for its live calls to write their end. */
+const CLOSE_WAIT_MS = 10_000;
 
 export type MediaSessionFactory = (call: CallRow) => Promise<{
   provider: 'parley' | 'livekit';
@@ -89,9 +92,24 @@ export class VoiceRuntime {
     await ctx.bus.publish(HANGUP_CHANNEL, callId);
   }
 
-  /** Stops every call of this process (shutdown). */
-  stopAll() {
-    for (const call of [...this.live.values()]) call.stop();
+  /**
+   * Stops every call of this process and waits (up to CLOSE_WAIT_MS) until each has written its
+   * end, so the app closes its database only after. Calls that start meanwhile are stopped too.
+   */
+  async stopAll() {
+    const deadline = Date.now() + CLOSE_WAIT_MS;
+    while (this.live.size > 0 && Date.now() < deadline) {
+      const stops = [...this.live.values()].map((call) => Promise.resolve().then(() => call.stop()));
+      this.live.clear();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(stops),
+        new Promise((r) => {
+          timer = setTimeout(r, Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     for (const client of this.#wss?.clients ?? []) client.terminate();

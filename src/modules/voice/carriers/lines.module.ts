@@ -1,6 +1,6 @@
 import type { Module } from '../../module.ts';
 import { voiceRuntime } from '../voice.runtime.ts';
-import { linesRuntime } from './lines.ts';
+import { LinesRuntime } from './lines.ts';
 import { liveKitCarrier, liveKitMediaSession } from './livekit/livekit.carrier.ts';
 import { liveKitRoutes } from './livekit/livekit.hooks.ts';
 import { twilioCarrier } from './twilio/twilio.carrier.ts';
@@ -16,9 +16,14 @@ export const linesModule: Module = {
     rt.registerCarrier(twilioCarrier(ctx));
     rt.registerCarrier(liveKitCarrier(ctx));
     rt.mediaSessions.set('livekit', (call) => liveKitMediaSession(ctx, call));
-    linesRuntime(ctx).listen(ctx);
+    const lines = new LinesRuntime();
+    // Set before the carriers need it (their routes and jobs run after every setup).
+    ctx.modules.lines = lines;
+    lines.listen(ctx);
+    return lines;
   },
-  startWorker(ctx) {
-    return () => linesRuntime(ctx).stop();
+  // The voice module (closed before this one, modules close in reverse) has ended the calls.
+  close(ctx) {
+    ctx.modules.lines.stop();
   },
 };

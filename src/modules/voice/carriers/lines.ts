@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { WebSocketServer } from 'ws';
 import type { AppContext } from '../../../platform/context.ts';
 import { loadSecretKey } from '../../../platform/context.ts';
 import { CallPacer } from './carrier-error.ts';
@@ -26,6 +27,13 @@ export class LinesRuntime {
   readonly pacer = new CallPacer();
   readonly legs = new Map<string, LineLeg>();
   #unsubscribe: (() => void) | null = null;
+  #wss: WebSocketServer | null = null;
+
+  /** The server side of this app's Twilio media streams (made on first use). */
+  wss(): WebSocketServer {
+    this.#wss ??= new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+    return this.#wss;
+  }
 
   listen(ctx: AppContext) {
     this.#unsubscribe ??= ctx.bus.subscribe(BUS_CHANNEL, (raw) => {
@@ -50,19 +58,26 @@ export class LinesRuntime {
     await ctx.bus.publish(BUS_CHANNEL, JSON.stringify(msg));
   }
 
+  /** Closing: no more bus deliveries; streams still open are cut (their calls were ended first). */
   stop() {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
+    for (const client of this.#wss?.clients ?? []) client.terminate();
+    this.#wss?.close();
+    this.#wss = null;
   }
 }
 
-const runtimes = new WeakMap<AppContext, LinesRuntime>();
-export function linesRuntime(ctx: AppContext): LinesRuntime {
-  let rt = runtimes.get(ctx);
-  if (!rt) {
-    rt = new LinesRuntime();
-    runtimes.set(ctx, rt);
+declare module '../../../platform/context.ts' {
+  interface AppModules {
+    lines: LinesRuntime;
   }
+}
+
+/** The lines module's instance of this app. */
+export function linesRuntime(ctx: AppContext): LinesRuntime {
+  const rt = ctx.modules.lines;
+  if (!rt) throw new Error('The lines module is not set up in this app');
   return rt;
 }
 

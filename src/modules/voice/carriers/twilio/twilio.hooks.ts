@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { AppContext } from '../../../../platform/context.ts';
 import { ApiError } from '../../../../platform/errors.ts';
@@ -205,16 +204,6 @@ async function findCall(
   return call;
 }
 
-const wssFor = new WeakMap<AppContext, WebSocketServer>();
-function wss(ctx: AppContext) {
-  let s = wssFor.get(ctx);
-  if (!s) {
-    s = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-    wssFor.set(ctx, s);
-  }
-  return s;
-}
-
 export const twilioMediaSocket: SocketRoute = {
   path: '/hooks/twilio/:channel_id/media',
   async handle(ctx, req, socket, head, params) {
@@ -232,7 +221,9 @@ export const twilioMediaSocket: SocketRoute = {
         403,
         'The X-Twilio-Signature of the upgrade is missing or does not match.',
       );
-    wss(ctx).handleUpgrade(req, socket, head, (ws) => runStream(ctx, channel, ws));
+    linesRuntime(ctx)
+      .wss()
+      .handleUpgrade(req, socket, head, (ws) => runStream(ctx, channel, ws));
   },
 };
 
