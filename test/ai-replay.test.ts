@@ -182,4 +182,23 @@ forEachStorage('agent replay', (storage) => {
     const unknown = await replay({}, 'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D');
     assert.equal(unknown.status, 404);
   });
+
+  it("checks availability against a draft's services, not the saved ones", async () => {
+    const conv = await ask(nextPhone(), 'Do you have a free slot for a beard trim tomorrow?', 1);
+    // The draft's service is new (no id yet): its availability is the draft's to answer.
+    const res = await replay({
+      conversation_ids: [conv],
+      draft: {
+        business: {
+          services: [
+            { name: 'Haircut', duration_minutes: 45, price: 500 },
+            { name: 'Beard trim', duration_minutes: 20, price: 200 },
+          ],
+        },
+      },
+    });
+    assert.equal(res.status, 200, res.text);
+    const [result] = res.body.results;
+    assert.match(result.reply_now, /\d{1,2}[:.]\d{2}|\d{1,2}\s?(am|pm)/i, result.reply_now);
+  });
 });

@@ -652,11 +652,13 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
   });
 
   it('gathers jobs kicked within gatherMs into one batch, and delayed ones falling due together', async () => {
+    const GATHER = 1500;
     const def = defineJob({
       name: jobName('gather'),
       payload: z.object({ n: z.number() }),
       batchSize: 20,
-      gatherMs: 400,
+      // Wide enough that three commits land inside it even on a busy machine.
+      gatherMs: GATHER,
     });
     const batches: number[][] = [];
     const q = queue({ pollMs: 60_000 });
@@ -670,7 +672,7 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
       q.kick();
       await sleep(10);
     }
-    await waitFor(() => batches.length > 0, 5000, 'the gathered batch');
+    await waitFor(() => batches.length > 0, 10_000, 'the gathered batch');
     await sleep(100);
     assert.deepEqual(
       batches.map((b) => [...b].sort()),
@@ -679,13 +681,13 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     );
     // Delayed jobs due 10 ms apart, in one slot of the gatherMs grid, wake the lane once.
     batches.length = 0;
-    const slot = Math.ceil((Date.now() + 500) / 400) * 400;
+    const slot = Math.ceil((Date.now() + GATHER + 100) / GATHER) * GATHER;
     const dueTimes = [4, 5, 6].map((n) => slot - 40 + (n - 4) * 10);
     for (const [i, n] of [4, 5, 6].entries()) {
       await q.enqueue(s.db, def, { n }, { runAt: new Date(dueTimes[i]!) });
       q.kick();
     }
-    await waitFor(() => batches.flat().length === 3, 5000, 'the delayed jobs');
+    await waitFor(() => batches.flat().length === 3, 10_000, 'the delayed jobs');
     assert.ok(Date.now() >= dueTimes[2]!, 'not before they were due');
     assert.deepEqual(
       batches.map((b) => [...b].sort()),

@@ -206,7 +206,9 @@ export function dryRunTools(ctx: AppContext, scope: ContactScope, agent: AgentCo
     searchKnowledge: (query, topK) => searchKnowledge(ctx, scope, agent.id, query, topK),
     captureLead: async () => ({ id: null }),
     async checkAvailability(date, serviceId) {
-      return (await checkAvailability(ctx, scope, agent.id, { date, serviceId })).slots;
+      // A draft's services and hours, not the saved agent's: a replay tries the change it is given.
+      return (await checkAvailability(ctx, scope, agent.id, { date, serviceId, business: agent.business }))
+        .slots;
     },
     async book({ serviceId, startAt }) {
       const service = agent.business.services.find((s) => s.id === serviceId);

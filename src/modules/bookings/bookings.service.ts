@@ -367,10 +367,15 @@ export async function checkAvailability(
   ctx: AppContext,
   scope: Scope,
   agentId: string,
-  opts: { date?: string; serviceId?: string | null },
+  opts: {
+    date?: string;
+    serviceId?: string | null;
+    /** A draft's business (replay, playground) in place of the saved one; bookings still count. */
+    business?: Business;
+  },
 ): Promise<Availability> {
   const agent = await getAgentRow(ctx.db, scope, agentId);
-  const business = parseBusiness(agent);
+  const business = opts.business ?? parseBusiness(agent);
   const date = opts.date ?? localDateOf(ctx.clock.now().getTime(), business.timezone);
   const service = opts.serviceId ? findService(business, agent.id, opts.serviceId) : null;
   const duration = service?.duration_minutes ?? DEFAULT_SLOT_MINUTES;
