@@ -305,7 +305,9 @@ forEachStorage('phone lines', (storage) => {
       assert.equal(call.answered_by, 'machine');
       // The message was synthesised by the speech engine and spoken to the stream before hangup.
       assert.ok(
-        speech.speakRequests.slice(speaks).some((q) => JSON.stringify(q.body).includes('Please call us back')),
+        speech.speakRequests
+          .slice(speaks)
+          .some((q) => JSON.stringify(q.body).includes('Please call us back')),
         `message synthesised: ${JSON.stringify(speech.speakRequests.slice(speaks).map((q) => q.body))}`,
       );
       const transcript = call.transcript as { role: string; text: string }[];
@@ -317,7 +319,10 @@ forEachStorage('phone lines', (storage) => {
       assert.equal(fake.badFrames, 0);
       assert.ok(fake.framesReceived >= 50, `frames ${fake.framesReceived}`);
       assert.ok(fake.playedMs >= 1000, `played ${fake.playedMs} ms`);
-      assert.ok(fake.updates.some((u) => u.Status === 'completed'), 'hung up at Twilio');
+      assert.ok(
+        fake.updates.some((u) => u.Status === 'completed'),
+        'hung up at Twilio',
+      );
     }
   });
 
