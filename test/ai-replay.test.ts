@@ -38,7 +38,7 @@ forEachStorage('agent replay', (storage) => {
       return r.body.data.filter((m: { direction: string }) => m.direction === 'outbound').length >= replies
         ? true
         : null;
-    }, 8000);
+    }, 15_000);
     return conv;
   };
   const counts = async () => {

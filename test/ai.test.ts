@@ -69,7 +69,7 @@ forEachStorage('ai agent', (storage) => {
     eventually(async () => {
       const r = await aiReplies(conv, key);
       return r.length >= n ? r : null;
-    }, 5000);
+    }, 15_000);
 
   it('answers a burst of messages once, from knowledge, and marks the conversation AI-handled', async () => {
     const from = nextPhone();

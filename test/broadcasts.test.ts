@@ -333,8 +333,8 @@ forEachStorage('broadcasts', (storage) => {
         return x.counts.total === 3 && x.counts.queued === 2 && x.counts.read === 1 ? x : null;
         // Slow polling: the starter plan allows 60 requests per minute.
       },
-      5000,
-      300,
+      20_000,
+      1000,
     ).catch((err) => {
       throw new Error(`${err.message}: ${JSON.stringify(last?.counts)}`);
     });

@@ -94,7 +94,7 @@ forEachStorage('messaging', (storage) => {
       const read = await eventually(async () => {
         const g = await t.call('GET', `/v1/messages/${r.body.id}`, { key: w.test });
         return g.body.status === 'read' ? g.body : null;
-      }, 4000);
+      }, 15_000);
       assert.ok(read.sent_at && read.delivered_at && read.read_at);
       assert.ok(read.sent_at <= read.delivered_at && read.delivered_at <= read.read_at);
       for (const type of ['message.sent', 'message.delivered', 'message.read']) {

@@ -269,6 +269,63 @@ forEachStorage('phone lines', (storage) => {
     }
   });
 
+  it('an answering machine with the leave_message policy: after the beep the message is spoken on the line, then the call ends voicemail', async () => {
+    const message = 'Hi, this is Glow Salon returning your call. Please call us back.';
+    const vm = await t.call('POST', '/v1/agents', {
+      key: ws.live,
+      body: {
+        name: 'Glow Salon callbacks',
+        greeting: 'Hello, this is Glow Salon. How can I help?',
+        voice: { voicemail: { action: 'leave_message', message } },
+      },
+    });
+    assert.equal(vm.status, 201, vm.text);
+    // The verdict (Twilio's async AMD `machine_end_beep`) before the stream opens, and while the
+    // greeting is being spoken on the stream.
+    for (const [to, amdAfterMarks] of [
+      ['+14155550142', 0],
+      ['+14155550143', 1],
+    ] as const) {
+      const speaks = speech.speakRequests.length;
+      twilio.scripts.push({ answeredBy: 'machine_end_beep', amdAfterMarks, steps: [{ pause: 60_000 }] });
+      const r = await t.call('POST', '/v1/calls', {
+        key: ws.live,
+        body: { calls: [{ agent_id: vm.body.id, to }] },
+      });
+      assert.equal(r.status, 201, r.text);
+      // Parley hangs up once the message has played: the call is over at Twilio.
+      const fake = await twilio.waitFor((c) => c.form.To === to && c.status === 'completed');
+      const call = await eventually(async () => {
+        const c = await ended(r.body.results[0].call.id, 30_000);
+        // The message is added to the transcript once it has played.
+        return c.transcript.some((e: { text: string }) => e.text.includes('Please call us back')) && c;
+      }, 10_000);
+      assert.equal(call.status, 'voicemail', `${to}: ${JSON.stringify(call)}`);
+      assert.equal(call.ended_reason, 'voicemail');
+      assert.equal(call.answered_by, 'machine');
+      // The message was synthesised by the speech engine and spoken to the stream before hangup.
+      assert.ok(
+        speech.speakRequests
+          .slice(speaks)
+          .some((q) => JSON.stringify(q.body).includes('Please call us back')),
+        `message synthesised: ${JSON.stringify(speech.speakRequests.slice(speaks).map((q) => q.body))}`,
+      );
+      const transcript = call.transcript as { role: string; text: string }[];
+      assert.ok(
+        transcript.some((e) => e.role === 'agent' && e.text.includes('Please call us back')),
+        JSON.stringify(transcript),
+      );
+      // Its audio reached the line and played out (its mark came back) before Parley hung up.
+      assert.equal(fake.badFrames, 0);
+      assert.ok(fake.framesReceived >= 50, `frames ${fake.framesReceived}`);
+      assert.ok(fake.playedMs >= 1000, `played ${fake.playedMs} ms`);
+      assert.ok(
+        fake.updates.some((u) => u.Status === 'completed'),
+        'hung up at Twilio',
+      );
+    }
+  });
+
   it('hangup through the API ends the live call at Twilio', async () => {
     twilio.scripts.push({ steps: [{ pause: 60_000 }] });
     const r = await t.call('POST', '/v1/calls', {

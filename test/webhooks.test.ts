@@ -78,7 +78,7 @@ forEachStorage('webhooks', (storage) => {
       return list.length >= n && list.every((d) => ['succeeded', 'failed', 'cancelled'].includes(d.state))
         ? list
         : null;
-    }, 8000);
+    }, 15_000);
 
   it('creates an endpoint with a Standard Webhooks secret shown once', async () => {
     const ws = await t.workspace();

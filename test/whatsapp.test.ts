@@ -200,7 +200,7 @@ forEachStorage('WhatsApp Cloud API channel', (storage) => {
         .where('id', '=', b.body.id)
         .executeTakeFirst();
       return r && ['sent', 'delivered'].includes(r.status) ? r : undefined;
-    }, 8000);
+    }, 15_000);
     assert.ok(sent.provider_message_id);
     assert.equal(fake.sends(number.phoneNumberId).length - before, 2, 'one failed attempt, one success');
   });

@@ -194,7 +194,7 @@ function postgresAvailableSync(): boolean {
 /** Polls until `check` returns a truthy value or the time runs out. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | null | false>,
-  timeoutMs = 5000,
+  timeoutMs = 15_000,
   stepMs = 25,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -191,10 +191,12 @@ export class CallSession {
       (async () => {
         try {
           this.#notify({ type: 'ended', status: end.status, ended_reason: end.reason });
-          await this.#p.transport.hangup().catch((err) => this.#p.onError?.(err));
           this.#stt?.close();
           this.#vad?.close();
-          await this.#p.recorder.ended(end, this.#transcript);
+          // The end is written before the far end is hung up: the carrier's own "completed"
+          // callback for our hangup must not get there first and record it as the caller's.
+          await this.#p.recorder.ended(end, this.#transcript).catch((err) => this.#p.onError?.(err));
+          await this.#p.transport.hangup().catch((err) => this.#p.onError?.(err));
         } catch (err) {
           this.#p.onError?.(err);
         } finally {
