@@ -39,6 +39,7 @@ forEachStorage('agent voice settings', (storage) => {
         max_duration_seconds: 600,
         voicemail: { action: 'hangup', message: null },
         record: false,
+        transfer: { to: null },
       });
       assert.ok(res.body.voice.interruptions.ignore_words.includes('haan'));
       assert.equal(await stored(res.body.id), null);

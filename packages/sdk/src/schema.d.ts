@@ -28674,7 +28674,10 @@ export interface operations {
                      *               "action": "hangup",
                      *               "message": null
                      *             },
-                     *             "record": false
+                     *             "record": false,
+                     *             "transfer": {
+                     *               "to": null
+                     *             }
                      *           }
                      *         }
                      *       ],
@@ -29052,6 +29055,14 @@ export interface operations {
                                  * @example false
                                  */
                                 record: boolean;
+                                /** @description Where the LLM agent's `transfer` tool may send a call. */
+                                transfer: {
+                                    /**
+                                     * @description The number the `transfer` tool may dial.
+                                     * @example null
+                                     */
+                                    to: string | null;
+                                };
                             };
                         }[];
                         /** @description Pagination. */
@@ -29780,6 +29791,10 @@ export interface operations {
                          * @example false
                          */
                         record?: boolean;
+                        /** @description Where the LLM agent's `transfer` tool may send a call. */
+                        transfer?: {
+                            to?: string | null;
+                        };
                     };
                 };
             };
@@ -29918,7 +29933,10 @@ export interface operations {
                      *           "action": "hangup",
                      *           "message": null
                      *         },
-                     *         "record": false
+                     *         "record": false,
+                     *         "transfer": {
+                     *           "to": null
+                     *         }
                      *       }
                      *     }
                      */
@@ -30286,6 +30304,14 @@ export interface operations {
                              * @example false
                              */
                             record: boolean;
+                            /** @description Where the LLM agent's `transfer` tool may send a call. */
+                            transfer: {
+                                /**
+                                 * @description The number the `transfer` tool may dial.
+                                 * @example null
+                                 */
+                                to: string | null;
+                            };
                         };
                     };
                 };
@@ -30602,7 +30628,10 @@ export interface operations {
                      *           "action": "hangup",
                      *           "message": null
                      *         },
-                     *         "record": false
+                     *         "record": false,
+                     *         "transfer": {
+                     *           "to": null
+                     *         }
                      *       }
                      *     }
                      */
@@ -30970,6 +30999,14 @@ export interface operations {
                              * @example false
                              */
                             record: boolean;
+                            /** @description Where the LLM agent's `transfer` tool may send a call. */
+                            transfer: {
+                                /**
+                                 * @description The number the `transfer` tool may dial.
+                                 * @example null
+                                 */
+                                to: string | null;
+                            };
                         };
                     };
                 };
@@ -31869,6 +31906,10 @@ export interface operations {
                          * @example false
                          */
                         record?: boolean;
+                        /** @description Where the LLM agent's `transfer` tool may send a call. */
+                        transfer?: {
+                            to?: string | null;
+                        };
                     };
                 };
             };
@@ -32007,7 +32048,10 @@ export interface operations {
                      *           "action": "hangup",
                      *           "message": null
                      *         },
-                     *         "record": false
+                     *         "record": false,
+                     *         "transfer": {
+                     *           "to": null
+                     *         }
                      *       }
                      *     }
                      */
@@ -32375,6 +32419,14 @@ export interface operations {
                              * @example false
                              */
                             record: boolean;
+                            /** @description Where the LLM agent's `transfer` tool may send a call. */
+                            transfer: {
+                                /**
+                                 * @description The number the `transfer` tool may dial.
+                                 * @example null
+                                 */
+                                to: string | null;
+                            };
                         };
                     };
                 };
@@ -39284,6 +39336,10 @@ export interface operations {
                              * @example false
                              */
                             record?: boolean;
+                            /** @description Where the LLM agent's `transfer` tool may send a call. */
+                            transfer?: {
+                                to?: string | null;
+                            };
                         };
                     };
                 };

@@ -138,6 +138,18 @@ export const voiceSettingsInput = describe(
       'Keep a recording of the call (when the carrier provides one).',
       false,
     ).optional(),
+    transfer: describe(
+      z.strictObject({
+        to: describe(
+          z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be a phone number in E.164 form (+14155550100)'),
+          'The number the `transfer` tool may send a call to (E.164); null: no transfer to a number.',
+          '+919811112222',
+        )
+          .nullable()
+          .optional(),
+      }),
+      "Where the LLM agent's `transfer` tool may send a call.",
+    ).optional(),
   }),
   "The agent's voice settings for calls.",
 );
@@ -187,6 +199,12 @@ export const voiceSettingsObject = describe(
       'Voicemail policy.',
     ),
     record: describe(z.boolean(), 'Keep a recording when the carrier provides one.', false),
+    transfer: describe(
+      z.object({
+        to: describe(z.string().nullable(), 'The number the `transfer` tool may dial.', null),
+      }),
+      "Where the LLM agent's `transfer` tool may send a call.",
+    ),
   }),
   "The agent's voice settings for calls (engine keys are write-only).",
 );
@@ -227,6 +245,7 @@ export function presentVoiceSettings(raw: string | null | undefined) {
     max_duration_seconds: s.max_duration_seconds ?? voiceDefaults.maxDurationMs / 1000,
     voicemail: { action: s.voicemail?.action ?? 'hangup', message: s.voicemail?.message ?? null },
     record: s.record ?? false,
+    transfer: { to: s.transfer?.to ?? null },
   };
 }
 

@@ -99,7 +99,13 @@ export interface EngineResult {
   handedOff: boolean;
   /** What produced the reply: `builtin`, or the LLM provider (`fallback` when it failed). */
   engine: string;
+  /** On a call: what the LLM asked for with `end_call` or `transfer`, done after the reply is spoken. */
+  callAction?: CallAction;
 }
+
+export type CallAction =
+  | { type: 'end_call' }
+  | { type: 'transfer'; to?: string; human: boolean; reason?: string };
 
 /** Wraps tools so every call is recorded as an action, whichever engine makes it. */
 export function recording(

@@ -20,6 +20,7 @@ import type { SearchHit } from '../knowledge/index.ts';
 import {
   type Action,
   type AgentTools,
+  type CallAction,
   type EngineInput,
   type EngineResult,
   fillVariables,
@@ -39,6 +40,15 @@ export interface LlmOptions {
   maxSteps?: number;
   /** Use the provider's streaming protocol (SSE) and collect the whole answer. */
   stream?: boolean;
+  /** On a voice call: the call tools `end_call` and `transfer` are offered (never on chat). */
+  call?: CallToolOptions;
+}
+
+export interface CallToolOptions {
+  /** The number `transfer` may dial (the agent's `voice.transfer.to`); null: none. */
+  transferTo: string | null;
+  /** Whether `transfer` to a human is allowed (the agent has the `handoff` tool). */
+  human: boolean;
 }
 
 export const LLM_FALLBACK_EN =
@@ -175,6 +185,52 @@ function buildTools(agent: AgentConfig, t: AgentTools, hits: SearchHit[]) {
   return tools;
 }
 
+/**
+ * The tools of a voice call. `end_call` and `transfer` only record what to do: the call engine
+ * ends or transfers the call once the reply is spoken. `transfer` is always offered on a call
+ * (a call to a tool the model was not given would fail the whole reply); a target the agent's
+ * configuration does not allow is refused as the tool's result, and the call goes on.
+ */
+function callTools(call: CallToolOptions, t: AgentTools, set: (a: CallAction) => void): ToolSet {
+  const targets = [
+    ...(call.human ? ['"human" (a member of the team)'] : []),
+    ...(call.transferTo ? ['"number" (the business line)'] : []),
+  ];
+  return {
+    end_call: tool({
+      description:
+        'End the phone call when the caller is done (they said goodbye or need nothing else). Say a short goodbye in your reply; the call ends after it is spoken.',
+      inputSchema: z.object({}),
+      execute: async () => {
+        set({ type: 'end_call' });
+        return { ending: true };
+      },
+    }),
+    transfer: tool({
+      description: targets.length
+        ? `Transfer the phone call to ${targets.join(' or ')} when the caller asks for it or you cannot help. Say a short line first; the call is transferred after it is spoken.`
+        : 'Transfer the phone call. This agent has no transfer target: the tool will refuse; keep helping the caller.',
+      inputSchema: z.object({
+        to: z.enum(['human', 'number']).describe('Who to transfer to'),
+        reason: z.string().optional().describe('Why'),
+      }),
+      execute: async ({ to, reason }) => {
+        if (to === 'number') {
+          if (!call.transferTo)
+            return { transferred: false, reason: 'This agent cannot transfer calls to a number.' };
+          set({ type: 'transfer', to: call.transferTo, human: false, reason });
+          return { transferring: true };
+        }
+        if (!call.human)
+          return { transferred: false, reason: 'This agent cannot transfer calls to a human.' };
+        await t.handoff(reason ?? 'The caller asked for a human');
+        set({ type: 'transfer', human: true, reason });
+        return { transferring: true };
+      },
+    }),
+  };
+}
+
 /** A booking as the model sees it: its service by name and its start in the business timezone. */
 function describeBooking(agent: AgentConfig, b: { id: string; service_id: string | null; start_at: string }) {
   const service = agent.business.services.find((s) => s.id === b.service_id);
@@ -238,6 +294,7 @@ export async function llmReply(
   const t = recording(tools, actions);
   const hits: SearchHit[] = [];
   const engine = input.agent.model.provider;
+  let callAction: CallAction | undefined;
   const fallback = async (why: string): Promise<EngineResult> => {
     actions.push({ type: 'handoff', data: { reason: `AI provider failed: ${why}` } });
     if (!t.handedOff()) await tools.handoff(`AI provider failed: ${why}`);
@@ -258,7 +315,14 @@ export async function llmReply(
       model,
       system: systemPrompt(input),
       messages: toMessages(input),
-      tools: buildTools(input.agent, t, hits),
+      tools: {
+        ...buildTools(input.agent, t, hits),
+        ...(opts.call
+          ? callTools(opts.call, t, (a) => {
+              callAction = a;
+            })
+          : {}),
+      },
       stopWhen: stepCountIs(opts.maxSteps ?? 5),
       abortSignal: AbortSignal.timeout(opts.timeoutMs ?? 20_000),
       maxRetries: 0,
@@ -303,6 +367,10 @@ export async function llmReply(
     );
   }
   if (malformed) return fallback(malformed);
+  if (!text.trim() && callAction) {
+    // The model ended or transferred the call without a word: the caller still hears one.
+    text = callAction.type === 'end_call' ? 'Goodbye!' : 'Please hold while I transfer your call.';
+  }
   if (!text.trim()) {
     if (t.handedOff())
       return {
@@ -327,5 +395,6 @@ export async function llmReply(
     answered: true,
     handedOff: t.handedOff(),
     engine,
+    ...(callAction ? { callAction } : {}),
   };
 }

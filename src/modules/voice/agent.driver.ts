@@ -16,13 +16,16 @@ export interface AgentDriverInput {
   variables: Record<string, string>;
   defaultCountry: string;
   voicemailMessage: string | null;
+  /** The number the LLM's `transfer` tool may dial (the agent's `voice.transfer.to`). */
+  transferTo: string | null;
 }
 
 /**
  * The AI agent on a call: the same engine as on chat (built-in rules or an LLM, with the chat
  * tools), with a voice style (the session makes the answer speakable and splits it into
  * sentences). A goodbye ends the call after the agent answers it (`end_call`); a handoff to a
- * human is a transfer (`conversation.escalated`).
+ * human is a transfer (`conversation.escalated`). An LLM agent also has the call tools `end_call`
+ * and `transfer` (to a human when it has the handoff tool, to `voice.transfer.to` when set).
  */
 export function agentDriver(input: AgentDriverInput): CallDriver {
   const { ctx, agent } = input;
@@ -33,6 +36,10 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
     defaultCountry: input.defaultCountry,
   };
   const tools = liveTools(ctx, scope, agent, input.conversation);
+  const llm: LlmOptions = {
+    ...voiceLlm,
+    call: { transferTo: input.transferTo, human: agent.tools.includes('handoff') },
+  };
 
   const opening = () => {
     const g = agent.greeting?.trim();
@@ -59,16 +66,25 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
           defaultCountry: input.defaultCountry,
         },
         tools,
-        voiceLlm,
+        llm,
       );
       history.push({ role: 'customer', text: said });
       if (signal.aborted) return;
-      const ending = goodbyeRe.test(turn.text);
+      const action = result.callAction;
+      const ending = action?.type === 'end_call' || (!action && goodbyeRe.test(turn.text));
       let reply = result.reply;
-      if (ending && !/\b(bye|goodbye|alvida)\b/i.test(reply)) reply = `${reply} Goodbye!`;
+      if (!action && ending && !/\b(bye|goodbye|alvida)\b/i.test(reply)) reply = `${reply} Goodbye!`;
       history.push({ role: 'agent', text: reply });
       yield { type: 'say', text: reply };
-      if (result.handedOff) yield { type: 'transfer', human: true, reason: 'The caller asked for a human' };
+      if (action?.type === 'transfer')
+        yield {
+          type: 'transfer',
+          to: action.to,
+          human: action.human,
+          reason: action.reason ?? 'The caller asked to be transferred',
+        };
+      else if (result.handedOff)
+        yield { type: 'transfer', human: true, reason: 'The caller asked for a human' };
       else if (ending) yield { type: 'end_call' };
     },
     async *reprompt() {

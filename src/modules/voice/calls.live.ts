@@ -195,6 +195,7 @@ export async function connectCall(
         defaultCountry,
         voicemailMessage:
           stored.voicemail?.action === 'leave_message' ? (stored.voicemail.message ?? null) : null,
+        transferTo: stored.transfer?.to ?? null,
       });
     } else throw new Error('The call has no agent or voice flow to speak for it.');
   } catch (err) {
