@@ -32,6 +32,8 @@ interface Live {
   marks: { name: string; played: boolean }[];
   dtmf: string[];
   stops: string[];
+  /** The `timestamp` of each inbound frame passed on. */
+  timestamps: number[];
 }
 
 describe('Twilio voice: REST calls, signed callbacks and Media Streams against a fake Twilio', () => {
@@ -70,14 +72,21 @@ describe('Twilio voice: REST calls, signed callbacks and Media Streams against a
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const entry: Live = { energyFrames: 0, marks: [], dtmf: [], stops: [] } as unknown as Live;
+        const entry: Live = {
+          energyFrames: 0,
+          marks: [],
+          dtmf: [],
+          stops: [],
+          timestamps: [],
+        } as unknown as Live;
         entry.stream = new TwilioMediaStream(ws, {
           onStart: (start) => {
             entry.start = start;
             const { call_id, token } = start.customParameters;
             return !!call_id && tokens.get(call_id) === token;
           },
-          onAudio: (mulaw) => {
+          onAudio: (mulaw, timestamp) => {
+            entry.timestamps.push(timestamp);
             const pcm = mulawToPcm16(mulaw);
             let e = 0;
             for (const s of pcm) e += s * s;
@@ -175,6 +184,24 @@ describe('Twilio voice: REST calls, signed callbacks and Media Streams against a
     assert.deepEqual(entry.dtmf, ['1']);
     await waitUntil(() => entry.stops.length > 0);
     assert.equal(entry.stops[0], 'stop');
+  });
+
+  it('media sequenceNumber: a repeated frame and one that arrives after the next are dropped, a missing one is noted', async () => {
+    // Chunk 5 arrives twice, chunk 10 after chunk 11, chunk 20 never.
+    fake.scripts.push({
+      mediaFaults: { repeat: 5, swap: 10, lose: 20 },
+      steps: [{ pause: 700 }, { hangup: true }],
+    });
+    const placed = await place('call_seq', 'tok_seq');
+    const entry = await waitForLive(live, placed.callSid);
+    await waitUntil(() => entry.stops.length > 0);
+    const ts = entry.timestamps;
+    assert.ok(ts.length >= 25, `frames ${ts.length}`);
+    for (let i = 1; i < ts.length; i++) assert.ok(ts[i] > ts[i - 1], `in order at ${i}: ${ts.join(',')}`);
+    assert.equal(ts.filter((x) => x === 100).length, 1, 'chunk 5 once');
+    assert.ok(!ts.includes(200), 'chunk 10 came after chunk 11: stale, dropped');
+    assert.ok(ts.includes(220) && !ts.includes(400) && ts.includes(420));
+    assert.deepEqual(entry.stream.inbound, { frames: ts.length, dropped: 2, missing: 2 });
   });
 
   it('barge-in: caller speech while audio plays makes Parley send clear; unplayed marks come back unplayed', async () => {

@@ -41,6 +41,12 @@ export interface CallScript {
   steps?: CalleeStep[];
   /** A refusal of the create itself. */
   error?: { status: number; code: number; message?: string };
+  /**
+   * Media frames as a network may deliver them: `repeat` sends that chunk twice (same
+   * sequenceNumber), `swap` sends that chunk after the next one (out of order), `lose` never
+   * sends that chunk (its sequenceNumber is skipped).
+   */
+  mediaFaults?: { repeat?: number; swap?: number; lose?: number };
   /** A refusal of every redirect (`Twiml` update) of this call: a transfer that fails. */
   redirectError?: { status: number; code: number; message?: string };
   /** How the media stream's upgrade is signed (default valid). */
@@ -536,7 +542,7 @@ export class FakeTwilioVoice extends EventEmitter {
       const padded =
         frame.length === 160 ? frame : Uint8Array.from({ length: 160 }, (_, i) => frame[i] ?? 0xff);
       chunk++;
-      send({
+      const message = {
         event: 'media',
         sequenceNumber: String(++seq),
         media: {
@@ -546,8 +552,21 @@ export class FakeTwilioVoice extends EventEmitter {
           payload: Buffer.from(padded).toString('base64'),
         },
         streamSid,
-      });
+      };
+      const faults = script.mediaFaults ?? {};
+      if (chunk === faults.lose) return;
+      if (chunk === faults.swap) {
+        held = message;
+        return;
+      }
+      send(message);
+      if (chunk === faults.repeat) send(message);
+      if (held && chunk === faults.swap! + 1) {
+        send(held);
+        held = undefined;
+      }
     };
+    let held: object | undefined;
   }
 }
 

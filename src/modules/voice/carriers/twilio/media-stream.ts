@@ -9,6 +9,12 @@ import { MULAW_FRAME_BYTES } from '../../audio/codec.ts';
  * 20 ms frames), `dtmf`, `mark` (echoed once the audio sent before it has played, or when a `clear`
  * dropped it), `stop`. Out: `media`, `mark`, `clear`.
  *
+ * Every message after `connected` carries `sequenceNumber` (a string, "1" for `start`, then +1 per
+ * message) and each `media` its `chunk` number. A media or dtmf message whose sequence number is
+ * not above the last one seen is a repeat or arrived late: it is dropped (its audio already
+ * passed, or was already heard). A jump in the numbers is a gap: noted in `inbound` (missing
+ * messages), the stream goes on from the new number. Marks are numbered in the same series.
+ *
  * Outbound audio is paced here in real time, a little ahead of the clock (`leadMs`), rather than
  * sent as fast as it is synthesised: Twilio would buffer it all, and then a barge-in's `clear`
  * and the marks would be the only idea of what the caller heard. Paced, the buffer at Twilio stays
@@ -45,6 +51,13 @@ export interface MediaStreamOptions {
   startTimeoutMs?: number;
 }
 
+/** What came in on the stream: frames passed on, repeats or stale messages dropped, messages missing. */
+export interface InboundStats {
+  frames: number;
+  dropped: number;
+  missing: number;
+}
+
 type Outbound = { kind: 'audio'; frame: Uint8Array } | { kind: 'mark'; name: string };
 
 const FRAME_MS = 20;
@@ -66,6 +79,9 @@ export class TwilioMediaStream {
   #startTimer: NodeJS.Timeout | undefined;
   /** Marks sent to Twilio and not yet echoed; true once a `clear` has dropped their audio. */
   readonly #outstanding = new Map<string, boolean>();
+  /** The highest `sequenceNumber` seen (0: none yet). */
+  #lastSeq = 0;
+  readonly #inbound: InboundStats = { frames: 0, dropped: 0, missing: 0 };
 
   constructor(socket: WebSocket, handlers: MediaStreamHandlers, opts: MediaStreamOptions = {}) {
     this.#socket = socket;
@@ -90,6 +106,10 @@ export class TwilioMediaStream {
 
   get ended(): boolean {
     return this.#state === 'ended';
+  }
+
+  get inbound(): InboundStats {
+    return { ...this.#inbound };
   }
 
   /** Audio not yet written to Twilio, in ms (what a `clear` would drop here). */
@@ -117,16 +137,22 @@ export class TwilioMediaStream {
         const m = msg.media;
         // Only the caller's audio: a stream started with both tracks also carries our own.
         if (!m || typeof m.payload !== 'string' || (m.track && m.track !== 'inbound')) return;
+        if (!this.#inOrder(msg.sequenceNumber)) return;
+        this.#inbound.frames++;
         this.#handlers.onAudio?.(Buffer.from(m.payload, 'base64'), Number(m.timestamp) || 0);
         return;
       }
       case 'dtmf': {
         const digit = msg.dtmf?.digit;
-        if (this.#state === 'open' && typeof digit === 'string' && /^[0-9*#A-D]$/.test(digit))
+        if (this.#state === 'open' && typeof digit === 'string' && /^[0-9*#A-D]$/.test(digit)) {
+          if (!this.#inOrder(msg.sequenceNumber)) return;
           this.#handlers.onDtmf?.(digit);
+        }
         return;
       }
       case 'mark': {
+        // Marks are numbered too (kept in step; a repeated one is answered once by the lookup below).
+        this.#inOrder(msg.sequenceNumber, false);
         const name = msg.mark?.name;
         if (typeof name !== 'string' || !this.#outstanding.has(name)) return;
         const cleared = this.#outstanding.get(name)!;
@@ -156,6 +182,7 @@ export class TwilioMediaStream {
       );
     clearTimeout(this.#startTimer);
     this.#state = 'starting';
+    this.#lastSeq = seqOf(msg.sequenceNumber) ?? 0;
     const start: StreamStart = {
       streamSid,
       callSid: s.callSid,
@@ -174,6 +201,20 @@ export class TwilioMediaStream {
     if (!accepted) return this.#end('refused', 'unknown call or bad token', 1008);
     this.#state = 'open';
     this.#pump();
+  }
+
+  /** False for a repeated or stale message (dropped); notes a gap. No number: taken as it comes. */
+  #inOrder(raw: unknown, drops = true): boolean {
+    const seq = seqOf(raw);
+    if (seq === undefined) return true;
+    if (seq <= this.#lastSeq) {
+      if (drops) this.#inbound.dropped++;
+      return false;
+    }
+    // Numbers skipped: messages Twilio sent that never arrived (every numbered message counts).
+    if (this.#lastSeq > 0 && seq > this.#lastSeq + 1) this.#inbound.missing += seq - this.#lastSeq - 1;
+    this.#lastSeq = seq;
+    return true;
   }
 
   /** Queues μ-law 8 kHz audio to be played after what is already queued. */
@@ -283,6 +324,13 @@ export class TwilioMediaStream {
     if (code !== undefined && this.#socket.readyState === this.#socket.OPEN) this.#socket.close(code, detail);
     this.#handlers.onStop?.(reason, detail);
   }
+}
+
+/** Twilio's `sequenceNumber`: a string of digits. */
+function seqOf(raw: unknown): number | undefined {
+  if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 function isStringRecord(v: unknown): v is Record<string, string> {

@@ -281,6 +281,12 @@ function runStream(ctx: AppContext, channel: ChannelConfig, ws: import('ws').Web
     onMark: (name, played) => transport?.handlers.mark(name, played),
     onStop: (reason) => {
       if (call) lines.legs.delete(call.id);
+      const inbound = stream.inbound;
+      if (call && (inbound.dropped || inbound.missing))
+        ctx.logger.info(
+          { callId: call.id, ...inbound },
+          'media stream: repeated or late frames dropped, or missing sequence numbers',
+        );
       if (transport) transport.handlers.stop();
       else if (reason === 'refused')
         ctx.logger.info(
