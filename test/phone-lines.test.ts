@@ -326,6 +326,63 @@ forEachStorage('phone lines', (storage) => {
     }
   });
 
+  it("a voice flow transfer that Twilio refuses takes the node's on_fail on the live call", async () => {
+    const flow = await t.call('POST', '/v1/voice-flows', {
+      key: ws.live,
+      body: {
+        name: 'Transfer to the team',
+        language: 'en-US',
+        timezone: 'America/Los_Angeles',
+        start: 'hello',
+        nodes: {
+          hello: { type: 'say', text: 'Hello from Glow Salon.', next: 'xfer' },
+          xfer: {
+            type: 'transfer',
+            to: '+14155550777',
+            say: 'Connecting you to our team.',
+            on_fail: 'sorry',
+          },
+          sorry: {
+            type: 'end',
+            text: 'Sorry, nobody can take your call right now.',
+            outcome: 'team_unavailable',
+          },
+        },
+      },
+    });
+    assert.equal(flow.status, 201, flow.text);
+    const to = '+14155550160';
+    // Twilio's documented error body for the redirect (REST call update with `Twiml`).
+    twilio.scripts.push({
+      redirectError: { status: 500, code: 20500, message: 'Internal Server Error' },
+      steps: [{ pause: 60_000 }],
+    });
+    const r = await t.call('POST', '/v1/calls', {
+      key: ws.live,
+      body: { calls: [{ voice_flow_id: flow.body.id, to, channel_id: channelId }] },
+    });
+    assert.equal(r.status, 201, r.text);
+    const fake = await twilio.waitFor((c) => c.form.To === to && c.status === 'completed');
+    const call = await ended(r.body.results[0].call.id, 30_000);
+    assert.equal(call.status, 'completed');
+    assert.equal(call.ended_reason, 'flow_ended', JSON.stringify(call));
+    assert.equal(call.dynamic_variables.flow_outcome, 'team_unavailable');
+    // The transfer was tried (a <Dial> redirect), refused, and the flow went on at on_fail.
+    assert.ok(
+      fake.updates.some((u) => /<Dial[^>]*>.*\+14155550777/s.test(u.Twiml ?? '')),
+      JSON.stringify(fake.updates),
+    );
+    const said = call.transcript
+      .filter((e: { role: string }) => e.role === 'agent')
+      .map((e: { text: string }) => e.text)
+      .join(' ');
+    assert.match(said, /Connecting you to our team\..*Sorry, nobody can take your call right now\./s);
+    assert.ok(
+      fake.updates.some((u) => u.Status === 'completed'),
+      'Parley hung up after on_fail',
+    );
+  });
+
   it('hangup through the API ends the live call at Twilio', async () => {
     twilio.scripts.push({ steps: [{ pause: 60_000 }] });
     const r = await t.call('POST', '/v1/calls', {

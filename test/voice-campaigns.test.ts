@@ -94,6 +94,93 @@ forEachStorage('voice flows on calls and voice campaigns', (storage) => {
     assert.equal(done.ended_reason, 'flow_ended');
   });
 
+  it("an ask node's timeout_seconds and retries > 1 rule a silent caller on a call: asked again after each timeout, then on_no_input", async () => {
+    const flow = await call('POST', '/v1/voice-flows', {
+      name: 'Three tries',
+      language: 'en-IN',
+      timezone: 'Asia/Kolkata',
+      start: 'q',
+      nodes: {
+        q: {
+          type: 'ask',
+          prompt: 'Can you come tomorrow? Say yes or no.',
+          capture: { var: 'answer', kind: 'yes_no' },
+          timeout_seconds: 3,
+          retries: 3,
+          on_no_input: 'bye',
+          next: 'thanks',
+        },
+        thanks: { type: 'end', text: 'Thank you.', outcome: 'confirmed' },
+        bye: { type: 'end', text: 'Goodbye.', outcome: 'no_answer_given' },
+      },
+    });
+    assert.equal(flow.status, 201, flow.text);
+    const placed = await call('POST', '/v1/calls', {
+      calls: [{ voice_flow_id: flow.body.id, to: '+919800000610', sandbox: { lines: [] } }],
+    });
+    assert.equal(placed.status, 201, placed.text);
+    const done = await ended(placed.body.results[0].call.id);
+    assert.equal(done.status, 'completed');
+    assert.equal(done.ended_reason, 'flow_ended', JSON.stringify(done.transcript));
+    assert.equal(done.dynamic_variables.flow_outcome, 'no_answer_given');
+    const agent = done.transcript.filter((e: { role: string }) => e.role === 'agent');
+    // Asked once and again `retries` (3) times, then the on_no_input node.
+    assert.deepEqual(
+      agent.map((e: { text: string }) => e.text),
+      [...Array(4).fill('Can you come tomorrow? Say yes or no.'), 'Goodbye.'],
+    );
+    // Each silence lasted the node's 3 s (virtual time), not the agent's 10 s default.
+    for (let i = 1; i < agent.length; i++) {
+      const gap = agent[i].start_ms - agent[i - 1].end_ms;
+      assert.ok(gap >= 3000 && gap < 4000, `silence ${i}: ${gap} ms`);
+    }
+  });
+
+  it('retries > 1 on a call: answers that do not fit are asked again until one does', async () => {
+    const flow = await call('POST', '/v1/voice-flows', {
+      name: 'No match twice',
+      language: 'en-IN',
+      timezone: 'Asia/Kolkata',
+      start: 'q',
+      nodes: {
+        q: {
+          type: 'ask',
+          prompt: 'Can you come tomorrow?',
+          capture: { var: 'answer', kind: 'yes_no' },
+          retries: 2,
+          no_match_prompt: 'Sorry, was that a yes or a no?',
+          on_no_input: 'bye',
+          next: 'thanks',
+        },
+        thanks: { type: 'end', text: 'Thank you.', outcome: 'confirmed' },
+        bye: { type: 'end', text: 'Goodbye.', outcome: 'no_answer_given' },
+      },
+    });
+    assert.equal(flow.status, 201, flow.text);
+    const placed = await call('POST', '/v1/calls', {
+      calls: [
+        {
+          voice_flow_id: flow.body.id,
+          to: '+919800000620',
+          sandbox: { lines: ['the weather is nice', 'let me think about it', 'yes'] },
+        },
+      ],
+    });
+    const done = await ended(placed.body.results[0].call.id);
+    assert.equal(done.ended_reason, 'flow_ended');
+    assert.equal(done.dynamic_variables.answer, 'yes');
+    assert.equal(done.dynamic_variables.flow_outcome, 'confirmed');
+    const said = done.transcript
+      .filter((e: { role: string }) => e.role === 'agent')
+      .map((e: { text: string }) => e.text);
+    assert.equal(
+      said.filter((t: string) => t === 'Sorry, was that a yes or a no? Can you come tomorrow?').length,
+      2,
+      JSON.stringify(said),
+    );
+    assert.equal(said.at(-1), 'Thank you.');
+  });
+
   it('a voice campaign dials through the calls service, retries no-answers after the delay, and completes once', async () => {
     const ids = [];
     for (const phone of ['+919800000530', '+919800000532']) {

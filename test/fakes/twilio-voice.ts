@@ -41,6 +41,8 @@ export interface CallScript {
   steps?: CalleeStep[];
   /** A refusal of the create itself. */
   error?: { status: number; code: number; message?: string };
+  /** A refusal of every redirect (`Twiml` update) of this call: a transfer that fails. */
+  redirectError?: { status: number; code: number; message?: string };
   /** How the media stream's upgrade is signed (default valid). */
   streamSignature?: 'valid' | 'forged' | 'none';
   /** Override the stream's custom parameters (a wrong token, an unknown call). */
@@ -157,6 +159,7 @@ export class FakeTwilioVoice extends EventEmitter {
     if (!form.From) return this.#error(res, 400, 21213, 'Caller phone number is required');
     if (!form.Twiml && !form.Url) return this.#error(res, 400, 21205, 'Url parameter is required.');
     const sid = `CA${randomBytes(16).toString('hex')}`;
+    this.#scriptOf.set(sid, script);
     const stream = form.Twiml?.match(/<Connect><Stream url="([^"]+)">(.*?)<\/Stream><\/Connect>/s);
     const parameters: Record<string, string> = {};
     for (const m of stream?.[2].matchAll(/<Parameter name="([^"]*)" value="([^"]*)"\/>/g) ?? [])
@@ -261,6 +264,8 @@ export class FakeTwilioVoice extends EventEmitter {
     this.emit('change');
     const ended = ['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(call.status);
     if (form.Twiml && ended) return this.#error(res, 400, 21220, 'Call is not in-progress. Cannot redirect.');
+    const refused = form.Twiml ? this.#scriptOf.get(sid)?.redirectError : undefined;
+    if (refused) return this.#error(res, refused.status, refused.code, refused.message ?? 'scripted');
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ sid, status: call.status }));
     if (ended) return;
@@ -269,6 +274,7 @@ export class FakeTwilioVoice extends EventEmitter {
   }
 
   #handles = new Map<string, { ws?: WebSocket; end: () => void }>();
+  #scriptOf = new Map<string, CallScript>();
   #seq = new Map<string, number>();
 
   async #callback(call: FakeCallRecord, status: string, extra: Record<string, string> = {}) {

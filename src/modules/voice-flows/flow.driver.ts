@@ -251,8 +251,8 @@ function chunksOf(step: FlowStep): DriverChunk[] {
 /**
  * A voice flow speaking on a call (the call engine's driver): the caller's words and keys go to
  * the flow runner, its sentences come back to be spoken; the flow's end hangs up (`flow_ended`)
- * or transfers. Silence reaches the ask node as no input (the engine re-prompts once, then ends
- * the call on a second silence). Captured values and the outcome land in the call's variables.
+ * or transfers. Silence of the ask node's `timeout_seconds` reaches it as no input, on every
+ * silence: the node asks again up to its `retries`, then goes to `on_no_input` (or ends). Captured values and the outcome land in the call's variables.
  */
 export async function flowDriver(
   ctx: AppContext,
@@ -281,7 +281,10 @@ export async function flowDriver(
       defaultCountry: base.defaultCountry,
     },
   );
+  // The ask node (or agent node) waiting for the caller: its timeout and retries rule silence.
+  let listening: FlowStep['listen'] = null;
   const finish = async (step: FlowStep) => {
+    listening = step.end ? null : step.listen;
     if (step.end)
       await saveCallVariables(ctx, call.id, {
         flow_outcome: step.end.outcome,
@@ -299,6 +302,12 @@ export async function flowDriver(
     },
     async *reprompt() {
       yield* await finish(await run.input({ noInput: true }));
+    },
+    async *transferFailed() {
+      yield* await finish(await run.transferFailed());
+    },
+    handlesSilence() {
+      return listening ? { timeoutMs: listening.timeoutSeconds * 1000 } : null;
     },
   };
 }

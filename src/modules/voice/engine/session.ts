@@ -646,7 +646,10 @@ export class CallSession {
     if (action.to && this.#p.transport.transfer) {
       const ok = await this.#p.transport.transfer(action.to).catch(() => false);
       if (!ok) {
-        this.#listen();
+        if (this.#state === 'ended') return;
+        const instead = this.#p.driver.transferFailed?.(new AbortController().signal);
+        if (instead) this.#speak(instead, null);
+        else this.#listen();
         return;
       }
     }
@@ -669,10 +672,11 @@ export class CallSession {
 
   #armSilence() {
     this.#silenceTimer?.cancel();
-    this.#silenceTimer = this.#p.scheduler.after(this.#s.silenceTimeoutMs, () => {
+    const own = this.#p.driver.handlesSilence?.() ?? null;
+    this.#silenceTimer = this.#p.scheduler.after(own?.timeoutMs ?? this.#s.silenceTimeoutMs, () => {
       this.#silenceTimer = null;
       if (this.#state !== 'listening' || this.#callerSpeaking) return;
-      if (this.#reprompted) {
+      if (this.#reprompted && !own) {
         void this.end({ reason: 'silence_timeout', status: 'completed' });
         return;
       }

@@ -178,8 +178,22 @@ export interface CallDriver {
   start(signal: AbortSignal): AsyncIterable<DriverChunk>;
   /** The answer to one caller turn; `signal` aborts on barge-in or hangup. */
   reply(turn: CallerTurn, signal: AbortSignal): AsyncIterable<DriverChunk>;
-  /** The caller said nothing for the silence timeout: the re-prompt (once). */
+  /**
+   * The caller said nothing for the silence timeout: the re-prompt. Once, then a second silence
+   * ends the call `silence_timeout`, unless the driver `handlesSilence()`.
+   */
   reprompt(signal: AbortSignal): AsyncIterable<DriverChunk>;
+  /**
+   * While the driver waits for the caller, its own silence rules (a voice flow's ask node): how
+   * long a silence lasts before `reprompt`, which is then called on every silence (the driver
+   * counts its retries and ends the call itself). Nothing: the agent's silence timeout, once.
+   */
+  handlesSilence?(): { timeoutMs: number } | null;
+  /**
+   * The transport could not transfer the call (the carrier refused): what to say and do instead
+   * (a voice flow's transfer `on_fail`). Nothing: the call goes on listening.
+   */
+  transferFailed?(signal: AbortSignal): AsyncIterable<DriverChunk>;
   /** The agent's last turn was cut: the caller heard `heard` of it. */
   interrupted?(heard: string): void;
   /** Voicemail reached: what to leave (nothing: hang up). */
