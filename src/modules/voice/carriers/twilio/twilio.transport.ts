@@ -27,6 +27,9 @@ export class TwilioTransport implements TakeoverTransport {
   #carrierEnded = false;
   #hungUp = false;
   #takenOver = false;
+  /** A transfer's redirect is under way: the stream stopping then is the redirect, not the caller. */
+  #transferring = false;
+  #stoppedDuringTransfer = false;
 
   constructor(opts: {
     stream: TwilioMediaStream;
@@ -53,7 +56,10 @@ export class TwilioTransport implements TakeoverTransport {
     },
     stop: () => {
       this.#carrierEnded = true;
-      this.#emit((s) => s.hungUp());
+      // Redirecting the call ends its <Connect> (Twilio sends `stop`), often before the REST
+      // update answers: that is the transfer, not the caller hanging up.
+      if (this.#transferring) this.#stoppedDuringTransfer = true;
+      else this.#emit((s) => s.hungUp());
     },
   };
 
@@ -111,6 +117,7 @@ export class TwilioTransport implements TakeoverTransport {
   }
 
   async transfer(to: string): Promise<boolean> {
+    this.#transferring = true;
     try {
       await this.#client.redirect(
         this.#creds,
@@ -122,7 +129,11 @@ export class TwilioTransport implements TakeoverTransport {
       return true;
     } catch (err) {
       this.#onLog('Twilio transfer failed', err);
+      // The redirect failed and the stream stopped meanwhile: the caller hung up.
+      if (this.#stoppedDuringTransfer) this.#emit((s) => s.hungUp());
       return false;
+    } finally {
+      this.#transferring = false;
     }
   }
 }
