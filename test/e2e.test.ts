@@ -87,7 +87,10 @@ describe('npm start on SQLite', () => {
 
     const ready = await call(base, 'GET', '/readyz');
     assert.equal(ready.status, 200);
-    assert.deepEqual(ready.body, { status: 'ready', checks: { database: 'ok' } });
+    assert.equal(ready.body.status, 'ready');
+    assert.deepEqual(ready.body.checks, { database: 'ok' });
+    // The speech engines this server can run (the builtin ones only where Debian's are installed).
+    assert.ok(ready.body.speech.stt.includes('sandbox') && ready.body.speech.tts.includes('sandbox'));
     const docs = await call(base, 'GET', '/docs');
     assert.equal(docs.status, 200);
     assert.match(docs.headers.get('content-type') ?? '', /text\/html/);

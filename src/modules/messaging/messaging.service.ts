@@ -869,6 +869,8 @@ export async function applyStatusesInTx(
   at: Date,
   updates: StatusUpdate[],
   actor: Actor = { type: 'system', id: null },
+  /** Narrower than forward-only: the statuses the change applies from (e.g. only `queued`). */
+  from: MessageStatus[] = fromStatuses(status),
 ): Promise<MessageRow[]> {
   if (updates.length === 0) return [];
   // `read` with no `delivered` before it (providers drop or reorder statuses): it was delivered
@@ -903,7 +905,7 @@ export async function applyStatusesInTx(
         .set(set as Partial<MessageRow>)
         .where('id', 'in', part)
         .where('direction', '=', 'outbound')
-        .where('status', 'in', fromStatuses(status))
+        .where('status', 'in', from)
         .returningAll()
         .execute()),
     );

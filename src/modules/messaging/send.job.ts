@@ -372,11 +372,15 @@ export async function runSendBatch(
   const unknown = queued.filter((w) => messages.get(w.id)!.send_started_at !== null);
   for (const part of chunked(unknown, MESSAGES_PER_TX)) {
     await ctx.transaction(async (tx) => {
+      // Only from `queued`: a run still in flight for the same message (a paced or retried copy
+      // of its job) may have recorded it `sent` since it was read; then it was sent, once.
       await applyStatusesInTx(
         tx,
         'failed',
         ctx.clock.now(),
         part.map((w) => ({ messageId: w.id, error: OUTCOME_UNKNOWN })),
+        { type: 'system', id: null },
+        ['queued'],
       );
     });
   }
