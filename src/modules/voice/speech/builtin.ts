@@ -11,6 +11,7 @@ import type {
   TtsEngine,
   TtsOptions,
 } from '../engine/types.ts';
+import { utteranceStream } from './utterances.ts';
 
 /**
  * The offline engines, from the operating system's packages (Debian: `espeak-ng`,
@@ -264,10 +265,7 @@ export function pocketsphinxStt(bin: string, opts: PocketsphinxOptions): SttEngi
         throw new Error(
           `The builtin speech-to-text engine (pocketsphinx) knows only US English, not ${options.language}.`,
         );
-      let chunks: Int16Array[] = [];
-      let closed = false;
       let seq = 0;
-      let chain: Promise<void> = Promise.resolve();
       const dir = mkdtemp(join(tmpdir(), 'parley-stt-'));
       dir.catch(() => {});
       const grammarText = jsgfOf([...(options.hints?.phrases ?? []), ...(options.hints?.keywords ?? [])]);
@@ -296,36 +294,14 @@ export function pocketsphinxStt(bin: string, opts: PocketsphinxOptions): SttEngi
         }
       };
 
-      return {
-        push(pcm) {
-          if (!closed) chunks.push(pcm);
-        },
-        finalize() {
-          if (closed) return;
-          const total = chunks.reduce((n, c) => n + c.length, 0);
-          const pcm = new Int16Array(total);
-          let off = 0;
-          for (const c of chunks) {
-            pcm.set(c, off);
-            off += c.length;
-          }
-          chunks = [];
-          chain = chain.then(async () => {
-            if (closed) return;
-            try {
-              const text = total ? await run(pcm) : '';
-              if (!closed) listener.final(text);
-            } catch (err) {
-              if (!closed) listener.error(err as Error);
-            }
-          });
-        },
-        close() {
-          closed = true;
-          chunks = [];
-          void chain.finally(() => dir.then((d) => rm(d, { recursive: true, force: true })).catch(() => {}));
-        },
-      };
+      return utteranceStream(
+        listener,
+        run,
+        (running) =>
+          void running.finally(() =>
+            dir.then((d) => rm(d, { recursive: true, force: true })).catch(() => {}),
+          ),
+      );
     },
   };
 }

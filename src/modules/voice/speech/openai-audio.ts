@@ -7,6 +7,7 @@ import type {
   TtsOptions,
 } from '../engine/types.ts';
 import { LinearResampler, wavHeader, wavOf } from './builtin.ts';
+import { utteranceStream } from './utterances.ts';
 
 /**
  * OpenAI's audio endpoints, which OpenAI, Groq, speaches and whisper.cpp's server also speak
@@ -43,9 +44,6 @@ export function openAiStt(cfg: OpenAiAudioConfig): SttEngine {
   return {
     name: cfg.name,
     open(options: SttOptions, listener: SttListener): SttStream {
-      let chunks: Int16Array[] = [];
-      let closed = false;
-      let chain: Promise<void> = Promise.resolve();
       const inflight = new AbortController();
       const language = (options.language ?? cfg.language)?.split('-')[0];
       const hints = [...(options.hints?.phrases ?? []), ...(options.hints?.keywords ?? [])];
@@ -74,36 +72,7 @@ export function openAiStt(cfg: OpenAiAudioConfig): SttEngine {
         return body.text.trim();
       };
 
-      return {
-        push(pcm) {
-          if (!closed) chunks.push(pcm);
-        },
-        finalize() {
-          if (closed) return;
-          const total = chunks.reduce((n, c) => n + c.length, 0);
-          const pcm = new Int16Array(total);
-          let off = 0;
-          for (const c of chunks) {
-            pcm.set(c, off);
-            off += c.length;
-          }
-          chunks = [];
-          chain = chain.then(async () => {
-            if (closed) return;
-            try {
-              const text = total ? await transcribe(pcm) : '';
-              if (!closed) listener.final(text);
-            } catch (err) {
-              if (!closed) listener.error(err as Error);
-            }
-          });
-        },
-        close() {
-          closed = true;
-          chunks = [];
-          inflight.abort();
-        },
-      };
+      return utteranceStream(listener, transcribe, () => inflight.abort());
     },
   };
 }
