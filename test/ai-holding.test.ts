@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { sql } from 'kysely';
+import { holdingJob } from '../src/modules/ai/ai.jobs.ts';
 import { createAiModule } from '../src/modules/ai/ai.module.ts';
-import { HOLDING_EN } from '../src/modules/ai/ai.service.ts';
+import { HOLDING_EN, sendHoldingMessage } from '../src/modules/ai/ai.service.ts';
 import { modules } from '../src/modules/index.ts';
+import type { Trx } from '../src/platform/db/database.ts';
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
 
 const allDay = [{ open: '00:00', close: '23:59' }];
@@ -113,5 +116,71 @@ forEachStorage('handoff holding message', (storage) => {
     advance(6);
     const out = await waitOutbound(conv, 2);
     assert.equal(out[1].text, 'A stylist will be with you in a moment.');
+  });
+
+  it('a customer message stored while a holding job runs, its own look swallowed by that job, still gets a holding message', async () => {
+    const from = '+919812340003';
+    const conv = await inbound(from, 'manager please');
+    await waitOutbound(conv, 1);
+    const person = await t.call('POST', `/v1/conversations/${conv}/reply`, {
+      key: ws.test,
+      body: { text: 'Hi, Ravi here. Anything else?' },
+    });
+    assert.equal(person.status < 300, true, person.text);
+    await waitOutbound(conv, 2);
+
+    // A holding job for this conversation, live (not due for an hour): it stands for one that is running.
+    const payload = { workspaceId: ws.id, livemode: false, conversationId: conv };
+    const running = await t.ctx.queue.enqueue(t.ctx.db, holdingJob, payload, {
+      singletonKey: `ai-holding:${conv}`,
+      delayMs: 3_600_000,
+    });
+    assert.ok(running);
+    let completed = false;
+    const complete = async (db: Trx) => {
+      completed = true;
+      if (storage === 'sqlite') {
+        await db.updateTable('jobs').set({ state: 'completed' }).where('id', '=', running).execute();
+      } else {
+        await sql`update pgboss.job set state = 'completed' where id = ${running}::uuid`.execute(db);
+      }
+    };
+    // The customer writes after the job has read the conversation (nothing waiting: a person
+    // answered last) and before the job is over: the message's own holding job is not enqueued.
+    let stored = false;
+    const customerWrites = async () => {
+      if (stored) return;
+      stored = true;
+      await inbound(from, 'can I come at 5?');
+      const live = await t.ctx.queue.enqueue(t.ctx.db, holdingJob, payload, {
+        singletonKey: `ai-holding:${conv}`,
+      });
+      assert.equal(live, null, 'the running job holds the singleton');
+    };
+    const ctx = {
+      ...t.ctx,
+      transaction: (async (fn: Parameters<typeof t.ctx.transaction>[0]) => {
+        await customerWrites();
+        return t.ctx.transaction(fn);
+      }) as typeof t.ctx.transaction,
+    };
+    await sendHoldingMessage(
+      ctx,
+      payload,
+      { replyDebounceMs: 50, holdingRecheckMs: 50, llm: {} },
+      {
+        id: running,
+        attempt: 1,
+        maxAttempts: 3,
+        completeWith: complete,
+      },
+    );
+    // As the worker does after a handler returns: the message arrives, then the job completes.
+    await customerWrites();
+    if (!completed) await t.ctx.transaction((tx) => complete(tx.db));
+
+    advance(6);
+    const out = await waitOutbound(conv, 3);
+    assert.equal(out[2].text, 'A stylist will be with you in a moment.');
   });
 });

@@ -21,10 +21,12 @@ forEachStorage('LLM agent reschedules a booking', (storage) => {
   let agentId: string;
   let haircut: string;
 
+  const started = Date.now();
   before(async () => {
     fake = await startFakeLlm();
     t = await startTestApp(storage, {
-      testing: { now: () => NOW },
+      // The app's clock starts at NOW and runs (a reply waits out its debounce window on it).
+      testing: { now: () => new Date(NOW.getTime() + (Date.now() - started)) },
       modules: modules.map((m) =>
         m.name === 'ai' ? createAiModule({ replyDebounceMs: 50, llm: { timeoutMs: 5000 } }) : m,
       ),

@@ -41,6 +41,30 @@ describe('builtin speech engines (units)', () => {
     for (let i = 1; i < out.length; i++) assert.ok(Math.abs(out[i] - out[i - 1] - 1.378) < 1.01, `at ${i}`);
   });
 
+  it('the resampler interpolates linearly, the same in one chunk or in many', () => {
+    const x = Int16Array.from({ length: 4801 }, (_, i) =>
+      Math.round(9000 * Math.sin(i / 7) + 300 * Math.cos(i / 3)),
+    );
+    const whole = new LinearResampler(24_000, 16_000).push(x);
+    // Linear interpolation at positions 0, 1.5, 3, ... of the input (24 kHz → 16 kHz).
+    const expected: number[] = [];
+    for (let p = 0; p < x.length - 1; p += 1.5) {
+      const i = Math.floor(p);
+      expected.push(Math.round(x[i] * (1 - (p - i)) + x[i + 1] * (p - i)));
+    }
+    assert.deepEqual([...whole], expected);
+    const r = new LinearResampler(24_000, 16_000);
+    const chunked = [7, 1, 640, 2, 1913, 2238].reduce<{ at: number; out: number[] }>(
+      (acc, n) => {
+        acc.out.push(...r.push(x.subarray(acc.at, acc.at + n)));
+        acc.at += n;
+        return acc;
+      },
+      { at: 0, out: [] },
+    ).out;
+    assert.deepEqual(chunked, expected);
+  });
+
   it('a grammar lists the phrases in words pocketsphinx reads, and none for no phrases', () => {
     assert.equal(
       jsgfOf(['Yes!', 'No, thanks', 'yes']),

@@ -18,7 +18,11 @@ forEachStorage('calls', (storage) => {
     ws = await t.workspace({ default_country: 'US' });
     const agent = await t.call('POST', '/v1/agents', {
       key: ws.test,
-      body: { name: 'Glow Salon', greeting: 'Hello {{name}}, this is Glow Salon. How can I help?' },
+      body: {
+        name: 'Glow Salon',
+        greeting: 'Hello {{name}}, this is Glow Salon. How can I help?',
+        business: { hours: { mon: [{ open: '10:00', close: '19:00' }] } },
+      },
     });
     assert.equal(agent.status, 201, agent.text);
     agentId = agent.body.id;
@@ -305,6 +309,59 @@ forEachStorage('calls', (storage) => {
       assert.equal(list.headers['x-concurrency-remaining'], '1');
       const again = await place(starter.test, [{ agent_id: a.body.id, transport: 'web' }]);
       assert.equal(again.status, 201);
+    });
+
+    it('every calls response carries the current X-Concurrency-Limit and -Remaining: errors and idempotent replays too', async () => {
+      const starter = await t.workspace({ plan: 'starter' });
+      const a = await t.call('POST', '/v1/agents', { key: starter.test, body: { name: 'A' } });
+      const key = starter.test;
+      const counts = (r: { headers: Record<string, unknown> }) => [
+        r.headers['x-concurrency-limit'],
+        r.headers['x-concurrency-remaining'],
+      ];
+      const body = {
+        calls: [
+          { agent_id: a.body.id, transport: 'web' },
+          { agent_id: a.body.id, transport: 'web' },
+        ],
+      };
+      const idem = { 'idempotency-key': `k-${starter.id}` };
+      const first = await t.call('POST', '/v1/calls', { key, body, headers: idem });
+      assert.equal(first.status, 201, first.text);
+      assert.deepEqual(counts(first), ['5', '3']);
+
+      const unknown = await t.call('GET', '/v1/calls/call_01JD5Z8Q4X3N2M1K0H9G8F7E6D', { key });
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.body.error.code, 'not_found');
+      assert.deepEqual(counts(unknown), ['5', '3']);
+      const badQuery = await t.call('GET', '/v1/calls?status=bogus', { key });
+      assert.equal(badQuery.status, 400);
+      assert.equal(badQuery.body.error.code, 'validation_failed');
+      assert.deepEqual(counts(badQuery), ['5', '3']);
+      const badBody = await t.call('POST', '/v1/calls', { key, body: {} });
+      assert.equal(badBody.status, 400);
+      assert.equal(badBody.body.error.code, 'validation_failed');
+      assert.deepEqual(counts(badBody), ['5', '3']);
+
+      const id = first.body.results[0].call.id;
+      const hung = await t.call('POST', `/v1/calls/${id}/hangup`, { key });
+      assert.equal(hung.status, 200);
+      assert.deepEqual(counts(hung), ['5', '4']);
+      const again = await t.call('POST', `/v1/calls/${id}/hangup`, { key });
+      assert.equal(again.status, 409);
+      assert.equal(again.body.error.code, 'conflict');
+      assert.deepEqual(counts(again), ['5', '4']);
+      const recording = await t.call('GET', `/v1/calls/${id}/recording`, { key });
+      assert.equal(recording.status, 404);
+      assert.match(recording.body.error.message, new RegExp(`^Call ${id} has no recording: `));
+      assert.deepEqual(counts(recording), ['5', '4']);
+
+      // The replay answers what the first request answered, with the headers of now.
+      const replay = await t.call('POST', '/v1/calls', { key, body, headers: idem });
+      assert.equal(replay.status, 201);
+      assert.equal(replay.headers['idempotent-replayed'], 'true');
+      assert.deepEqual(replay.body, first.body);
+      assert.deepEqual(counts(replay), ['5', '4']);
     });
 
     it('never admits one call too many under parallel requests', async () => {

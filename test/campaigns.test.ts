@@ -141,6 +141,11 @@ forEachStorage('campaigns', (storage) => {
     assert.equal((await call('GET', '/v1/campaigns')).body.meta.total, 0);
   });
 
+  it('a WhatsApp campaign retries only failed sends by default (voice outcomes do not apply to it)', async () => {
+    const c = await campaign({ audience_id: await audience([await contact('+919800000109')]) });
+    assert.deepEqual((c as unknown as { retry_on: string[] }).retry_on, ['failed']);
+  });
+
   it("sends in each recipient's own hours: India at 09:00 IST, +1 415 by Los Angeles time; stats add up; completed once", async () => {
     now = new Date('2026-06-01T03:29:00Z'); // 08:59 in India, 20:29 (May 31) in Los Angeles
     const india = await contact('+919800000201');

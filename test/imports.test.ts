@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+import {
+  awayFromWindowEdge,
+  eventually,
+  forEachStorage,
+  startTestApp,
+  type TestApp,
+  type Workspace,
+} from './support/harness.ts';
 
 forEachStorage('imports', (storage) => {
   let t: TestApp;
@@ -194,6 +201,7 @@ forEachStorage('imports', (storage) => {
 
   it('applies the plan limit on imports per minute', async () => {
     const starter = await t.workspace({ plan: 'starter' });
+    await awayFromWindowEdge(60_000, 10_000);
     let last = 0;
     for (let i = 0; i < 11; i++) last = (await csv(starter.test, `phone\n+1415555020${i % 10}\n`)).status;
     assert.equal(last, 429);

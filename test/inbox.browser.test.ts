@@ -302,7 +302,11 @@ forEachStorage('inbox in a real browser', (storage) => {
   it("shows a voice call's status and its transcript growing live", async () => {
     const agent = await world.app.call('POST', '/v1/agents', {
       key: world.key,
-      body: { name: 'Phone desk', greeting: 'Hello, Glow Salon here. How can I help?' },
+      body: {
+        name: 'Phone desk',
+        greeting: 'Hello, Glow Salon here. How can I help?',
+        business: { hours: { mon: [{ open: '10:00', close: '19:00' }] } },
+      },
     });
     assert.equal(agent.status, 201, agent.text);
     const page = await open('agent', '/app?channel=voice');

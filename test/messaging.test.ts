@@ -4,6 +4,9 @@ import { registerAdapter } from '../src/modules/channels/adapters.ts';
 import { type ChannelAdapter, ChannelSendError } from '../src/modules/channels/channel-adapter.ts';
 import { loadChannelConfig } from '../src/modules/channels/channels.service.ts';
 import { ingestInbound } from '../src/modules/messaging/inbound.service.ts';
+import { type Sender, sendMessage } from '../src/modules/messaging/messaging.service.ts';
+import type { Actor } from '../src/platform/events.ts';
+import { limitsFor } from '../src/platform/limits.ts';
 import {
   eventually,
   forEachStorage,
@@ -454,6 +457,34 @@ forEachStorage('messaging', (storage) => {
       });
       assert.equal(r.status, 404);
     });
+
+    it("an agent_id that names no agent of this workspace and mode (unknown, deleted, another's) is 404, and nothing is written", async () => {
+      const gone = await t.call('POST', '/v1/agents', { key: w.test, body: { name: 'Gone' } });
+      assert.equal((await t.call('DELETE', `/v1/agents/${gone.body.id}`, { key: w.test })).status, 200);
+      const theirs = await t.call('POST', '/v1/agents', { key: other.test, body: { name: 'Theirs' } });
+      const livemode = await t.call('POST', '/v1/agents', { key: w.live, body: { name: 'Live' } });
+      const to = '+919800000077';
+      for (const agentId of [
+        'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+        gone.body.id,
+        theirs.body.id,
+        livemode.body.id,
+      ]) {
+        const r = await t.call('POST', '/v1/messages', {
+          key: w.test,
+          body: { to, type: 'template', template: { name: 'none' }, agent_id: agentId },
+        });
+        assert.equal(r.status, 404, `${agentId}: ${r.text}`);
+        assert.equal(r.body.error.code, 'not_found');
+        assert.match(r.body.error.message, new RegExp(agentId));
+      }
+      const written = await t.ctx.db
+        .selectFrom('messages')
+        .select('id')
+        .where('to_address', '=', to)
+        .execute();
+      assert.deepEqual(written, []);
+    });
   });
 
   describe('templates', () => {
@@ -559,6 +590,305 @@ forEachStorage('messaging', (storage) => {
       });
       assert.equal(r.status, 201, r.text);
       assert.equal(r.body.text, 'Hello Ravi!');
+    });
+
+    it('template sends in a burst are written by the batch writer; each refusal is its own and writes nothing', async () => {
+      const ws = await t.workspace();
+      const template = async (body: Record<string, unknown>) => {
+        const r = await t.call('POST', '/v1/templates', {
+          key: ws.test,
+          body: { language: 'en', category: 'marketing', ...body },
+        });
+        assert.equal(r.status, 201, r.text);
+        return r.body;
+      };
+      await template({
+        name: 'burst_offer',
+        header: { type: 'text', text: 'Our {{1}} is on!' },
+        body: 'Hi {{1}}, use code {{2}}.',
+        buttons: [{ type: 'url', text: 'Shop', url: 'https://shop.example/p?promo={{1}}' }],
+      });
+      await template({
+        name: 'burst_invoice',
+        header: { type: 'document' },
+        body: 'Your invoice {{1}}.',
+        examples: { header_handle: '4::aW52b2ljZQ==' },
+      });
+      const rejected = await template({ name: 'burst_paused', body: 'Paused {{1}}' });
+      const patched = await t.call('PATCH', `/v1/templates/${rejected.id}`, {
+        key: ws.test,
+        body: { status: 'rejected' },
+      });
+      assert.equal(patched.body.status, 'rejected', patched.text);
+      const agent = await t.call('POST', '/v1/agents', { key: ws.test, body: { name: 'Burst desk' } });
+      assert.equal(agent.status, 201, agent.text);
+
+      const number = (group: number, i: number) => `+9197${group}0000${String(i).padStart(3, '0')}`;
+      const offer = (to: string, i: number, extra: Record<string, unknown> = {}) => ({
+        to,
+        type: 'template',
+        template: {
+          name: 'burst_offer',
+          variables: [`c${i}`, `CODE${i}`],
+          header: { variables: [`Sale ${i}`] },
+          buttons: [{ index: 0, variables: [`p${i}`] }],
+          ...extra,
+        },
+      });
+      const post = (body: unknown, path = '/v1/messages') => t.call('POST', path, { key: ws.test, body });
+      const offers = Array.from({ length: 12 }, (_, i) => number(1, i));
+      const invoices = Array.from({ length: 3 }, (_, i) => number(2, i));
+      const agentSends = Array.from({ length: 3 }, (_, i) => number(3, i));
+      const refused = Array.from({ length: 10 }, (_, i) => number(4, i));
+      // The batch writer's counters, read as numbers (prom-client hands out its live objects).
+      const counters = async () => ({
+        batched:
+          (await t.ctx.metrics.sendWrites.get()).values.find((v) => v.labels.path === 'batched')?.value ?? 0,
+        commits: (await t.ctx.metrics.sendBatches.get()).values[0]?.value ?? 0,
+      });
+      const before = await counters();
+      const [accepted, repeated, invoiced, agentSent, refusals] = await Promise.all([
+        Promise.all(offers.map((to, i) => post(offer(to, i)))),
+        Promise.all([1, 2, 3].map((i) => post(offer(offers[0]!, 100 + i)))),
+        Promise.all(
+          invoices.map((to, i) =>
+            post({
+              to,
+              template: {
+                name: 'burst_invoice',
+                variables: [`INV-${i}`],
+                header: { media: { url: `https://files.example/inv-${i}.pdf`, filename: `inv-${i}.pdf` } },
+              },
+            }),
+          ),
+        ),
+        Promise.all(
+          agentSends.map((to, i) => post(offer(to, 200 + i), `/v1/agents/${agent.body.id}/messages`)),
+        ),
+        Promise.all([
+          post({ to: refused[0], template: { name: 'burst_paused', variables: ['x'] } }),
+          post({ to: refused[1], template: { name: 'burst_paused', variables: ['y'] } }),
+          post({ to: refused[2], template: { name: 'nope', variables: [] } }),
+          post({ to: refused[3], template: { name: 'burst_offer', variables: ['a', 'b'] } }),
+          post(offer(refused[4]!, 4, { buttons: [{ index: 3, variables: ['x'] }] })),
+          post({ to: refused[5], template: { name: 'burst_invoice', variables: ['INV-5'] } }),
+          post(offer(refused[6]!, 6, { header: { media: { url: 'https://files.example/x.png' } } })),
+          post({ to: refused[7], type: 'text', text: 'free text outside the window' }),
+          // A refused send to a number that another send of the burst reaches does not stop that one.
+          post({ to: offers[1], template: { name: 'burst_paused', variables: ['z'] } }),
+          post(offer(offers[2]!, 2, { variables: ['only one'] })),
+        ]),
+      ]);
+      const ok = [...accepted, ...repeated, ...invoiced, ...agentSent];
+      for (const r of ok) assert.equal(r.status, 201, r.text);
+      const codes = refusals.map((r) => [r.status, r.body.error?.code]);
+      assert.deepEqual(codes, [
+        [422, 'template_not_approved'],
+        [422, 'template_not_approved'],
+        [422, 'template_not_approved'],
+        [400, 'validation_failed'],
+        [400, 'validation_failed'],
+        [400, 'validation_failed'],
+        [400, 'validation_failed'],
+        [422, 'whatsapp_outside_24h_window'],
+        [422, 'template_not_approved'],
+        [400, 'validation_failed'],
+      ]);
+      const fields = (r: (typeof refusals)[number]) =>
+        r.body.error.errors.map((e: { field: string }) => e.field);
+      assert.deepEqual(fields(refusals[3]!), [
+        'template.header.variables.1',
+        'template.buttons.0.variables.1',
+      ]);
+      assert.deepEqual(fields(refusals[4]!), ['template.buttons.0.variables.1', 'template.buttons.0.index']);
+      assert.deepEqual(fields(refusals[5]!), ['template.header.media.url']);
+      assert.deepEqual(fields(refusals[6]!), ['template.header.media']);
+      assert.deepEqual(fields(refusals[9]!), ['template.variables.2']);
+
+      // Every accepted send went through the batch writer; the refused ones wrote nothing.
+      const after = await counters();
+      const batched = after.batched - before.batched;
+      const commits = after.commits - before.commits;
+      assert.equal(batched, ok.length);
+      assert.ok(commits >= 1 && commits <= ok.length, `${commits} batch commits`);
+      const numbers = [...offers, ...invoices, ...agentSends];
+      assert.equal(await count(t, 'contacts', ws.id), numbers.length);
+      assert.equal(await count(t, 'conversations', ws.id), numbers.length);
+      assert.equal(await count(t, 'messages', ws.id), ok.length);
+      assert.equal((await events(t, ws.id, 'contact.created')).length, numbers.length);
+      assert.equal((await events(t, ws.id, 'conversation.created')).length, numbers.length);
+      const threads = new Map<string, string>();
+      for (const r of ok) {
+        const known = threads.get(r.body.to);
+        if (known) assert.equal(r.body.conversation_id, known, r.body.to);
+        else threads.set(r.body.to, r.body.conversation_id);
+      }
+      assert.deepEqual([...threads.keys()].sort(), [...numbers].sort());
+
+      // Each message carries its own rendered template: body, header and button values, header file.
+      const stored = async (id: string) =>
+        JSON.parse(
+          (
+            await t.ctx.db
+              .selectFrom('messages')
+              .select('template')
+              .where('id', '=', id)
+              .executeTakeFirstOrThrow()
+          ).template!,
+        );
+      for (const [i, r] of accepted.entries()) {
+        assert.equal(r.body.text, `Hi c${i}, use code CODE${i}.`);
+        assert.deepEqual(r.body.template, {
+          name: 'burst_offer',
+          language: 'en',
+          variables: [`c${i}`, `CODE${i}`],
+        });
+        const tpl = await stored(r.body.id);
+        assert.deepEqual(tpl.header_values, [`Sale ${i}`]);
+        assert.deepEqual(tpl.buttons, [{ index: 0, sub_type: 'url', value: `p${i}` }]);
+      }
+      for (const [i, r] of repeated.entries())
+        assert.equal(r.body.text, `Hi c${101 + i}, use code CODE${101 + i}.`);
+      for (const [i, r] of invoiced.entries()) {
+        assert.equal(r.body.text, `Your invoice INV-${i}.`);
+        assert.deepEqual((await stored(r.body.id)).header_media, {
+          type: 'document',
+          url: `https://files.example/inv-${i}.pdf`,
+          filename: `inv-${i}.pdf`,
+        });
+      }
+      // Sends through an agent open their threads bound to it.
+      for (const r of agentSent) {
+        const conv = await t.call('GET', `/v1/conversations/${r.body.conversation_id}`, { key: ws.test });
+        assert.equal(conv.body.agent_id, agent.body.id, conv.text);
+      }
+      // The drain sends them all.
+      await eventually(async () => {
+        const sent = await t.ctx.db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('workspace_id', '=', ws.id)
+          .where('status', 'in', ['sent', 'delivered', 'read'])
+          .executeTakeFirstOrThrow();
+        return Number(sent.n) === ok.length;
+      });
+      assert.equal((await events(t, ws.id, 'message.sent')).length, ok.length);
+    });
+
+    it('batched sends merge dynamic_variables and identifier into the thread in order, and named templates read them', async () => {
+      const ws = await t.workspace();
+      const tpl = await t.call('POST', '/v1/templates', {
+        key: ws.test,
+        body: {
+          name: 'plan_note',
+          language: 'en',
+          category: 'utility',
+          body: 'Hi {{first_name}}, plan {{plan}}',
+        },
+      });
+      assert.equal(tpl.status, 201, tpl.text);
+      const batched = async () =>
+        (await t.ctx.metrics.sendWrites.get()).values.find((v) => v.labels.path === 'batched')?.value ?? 0;
+      const before = await batched();
+      const open = (to: string, item: Record<string, unknown>) =>
+        t.call('POST', '/v1/conversations', {
+          key: ws.test,
+          body: { conversations: [{ channel: 'whatsapp', to, template: { name: 'plan_note' }, ...item }] },
+        });
+      // A new thread takes its first send's context; a later send to it merges its own in.
+      const first = await open('+919877700001', {
+        dynamic_variables: { first_name: 'Ava', plan: 'basic' },
+        identifier: 'crm-1',
+      });
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.body.results[0].message.text, 'Hi Ava, plan basic');
+      const second = await open('+919877700001', { dynamic_variables: { plan: 'gold' } });
+      assert.equal(second.status, 200, second.text);
+      const [result] = second.body.results;
+      assert.equal(result.message.text, 'Hi Ava, plan gold');
+      assert.equal(result.conversation.id, first.body.results[0].conversation.id);
+      assert.deepEqual(result.conversation.dynamic_variables, { first_name: 'Ava', plan: 'gold' });
+      assert.equal(result.conversation.identifier, 'crm-1');
+      // Sends at once to one new number: whichever batch or order, the thread has every key.
+      const burst = await Promise.all([
+        open('+919877700002', { dynamic_variables: { first_name: 'Ravi', plan: 'x' } }),
+        open('+919877700002', { dynamic_variables: { first_name: 'Ravi', plan: 'x', city: 'Pune' } }),
+        open('+919877700002', {
+          dynamic_variables: { first_name: 'Ravi', plan: 'x', tier: 2 },
+          identifier: 'crm-2',
+        }),
+      ]);
+      for (const r of burst) {
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.body.results[0].message.text, 'Hi Ravi, plan x');
+      }
+      const thread = await t.call('GET', `/v1/conversations/${burst[0]!.body.results[0].conversation.id}`, {
+        key: ws.test,
+      });
+      assert.deepEqual(thread.body.dynamic_variables, {
+        first_name: 'Ravi',
+        plan: 'x',
+        city: 'Pune',
+        tier: 2,
+      });
+      assert.equal(thread.body.identifier, 'crm-2');
+      assert.equal(await count(t, 'conversations', ws.id), 2);
+      assert.equal((await batched()) - before, 5);
+    });
+
+    it("batched sends keep the single path's thread rules: an AI send marks the thread AI-handled, a person's ends a wait", async () => {
+      const ws = await t.workspace();
+      const tpl = await t.call('POST', '/v1/templates', {
+        key: ws.test,
+        body: { name: 'flow_note', language: 'en', category: 'utility', body: 'Note {{1}}' },
+      });
+      assert.equal(tpl.status, 201, tpl.text);
+      const waiting = '+919866600001';
+      const fresh = '+919866600002';
+      const conversationId = await openWindow(t, ws.test, waiting);
+      const since = new Date().toISOString();
+      const waits = await t.ctx.db
+        .updateTable('conversations')
+        .set({ waiting_since: since })
+        .where('id', '=', conversationId)
+        .where('ai_handled', '=', 0)
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(waits.numUpdatedRows), 1, 'a thread the AI has not written in, waiting');
+      const sender = (actor: Actor): Sender => ({
+        workspaceId: ws.id,
+        livemode: false,
+        defaultCountry: 'IN',
+        actor,
+        limits: limitsFor('starter', null),
+      });
+      const ai = sender({ type: 'ai', id: null });
+      const person = sender({ type: 'api_key', id: 'key_test' });
+      const note = (to: string, n: number) => ({
+        to,
+        type: 'template' as const,
+        template: { name: 'flow_note', variables: [String(n)] },
+      });
+      const batched = async () =>
+        (await t.ctx.metrics.sendWrites.get()).values.find((v) => v.labels.path === 'batched')?.value ?? 0;
+      const before = await batched();
+      // The person's send first, the AI's after it: whichever is a batch's last, both rules hold.
+      const sent = await Promise.all([
+        sendMessage(t.ctx, person, note(waiting, 1)),
+        ...[2, 3, 4].map((n) => sendMessage(t.ctx, ai, note(waiting, n))),
+        sendMessage(t.ctx, ai, note(fresh, 5)),
+      ]);
+      assert.equal((await batched()) - before, sent.length);
+      const thread = async (id: string) =>
+        t.ctx.db
+          .selectFrom('conversations')
+          .select(['ai_handled', 'waiting_since', 'last_message'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+      const existing = await thread(conversationId);
+      assert.equal(existing.ai_handled, 1);
+      assert.equal(existing.waiting_since, null);
+      assert.equal((await thread(sent[4]!.conversation_id)).ai_handled, 1);
+      for (const m of sent.slice(0, 4)) assert.equal(m.conversation_id, conversationId);
     });
   });
 

@@ -84,6 +84,8 @@ forEachStorage('product metrics', (storage) => {
     assert.equal(n(text, 'parley_ai_reply_latency_seconds_count', { engine: 'builtin' }), 1);
     assert.ok(n(text, 'parley_ai_reply_latency_seconds_sum', { engine: 'builtin' }) > 0);
     assert.equal(n(text, 'parley_handoffs_total', { by: 'api_key' }), 1);
+    // The agent's reply is written in its conversation on its own, not by the batch writer.
+    assert.equal(n(text, 'parley_send_writes_total', { path: 'single' }), 1);
     assert.equal(n(text, 'parley_webhook_delivery_attempts_total', { outcome: 'succeeded' }), 1);
     assert.equal(n(text, 'parley_webhook_delivery_duration_seconds_count', { outcome: 'succeeded' }), 1);
     // Every product metric is described.
@@ -95,6 +97,8 @@ forEachStorage('product metrics', (storage) => {
       'parley_ai_replies_total',
       'parley_ai_reply_latency_seconds',
       'parley_handoffs_total',
+      'parley_send_writes_total',
+      'parley_send_batches_total',
       'parley_queue_jobs',
       'parley_queue_oldest_due_job_age_seconds',
       'parley_active_calls',

@@ -391,6 +391,10 @@ forEachStorage('phone lines', (storage) => {
     });
     const id = r.body.results[0].call.id;
     await eventually(async () => (await getCall(id)).status === 'in_progress', 10_000);
+    const live = await t.call('GET', `/v1/calls/${id}/recording`, { key: ws.live });
+    assert.equal(live.status, 404, live.text);
+    assert.equal(live.body.error.code, 'not_found');
+    assert.match(live.body.error.message, /has no recording: it has not ended/);
     const h = await t.call('POST', `/v1/calls/${id}/hangup`, { key: ws.live });
     assert.equal(h.status, 200, h.text);
     const fake = await twilio.waitFor(
@@ -399,6 +403,104 @@ forEachStorage('phone lines', (storage) => {
     assert.equal(fake.status, 'completed');
     const again = await t.call('POST', `/v1/calls/${id}/hangup`, { key: ws.live });
     assert.equal(again.status, 409);
+  });
+
+  it("GET /v1/calls/{id}/recording streams Twilio's recording, fetched with the channel's credentials; 404 without one or for another workspace; 502 when Twilio fails", async () => {
+    const recorder = await t.call('POST', '/v1/agents', {
+      key: ws.live,
+      body: { name: 'Recorded line', greeting: 'Hello, this call is recorded.', voice: { record: true } },
+    });
+    assert.equal(recorder.status, 201, recorder.text);
+    const place = async (agent: string, to: string) => {
+      twilio.scripts.push({ steps: [{ waitForMarks: 1 }, { hangup: true }] });
+      const r = await t.call('POST', '/v1/calls', {
+        key: ws.live,
+        body: { calls: [{ agent_id: agent, to }] },
+      });
+      assert.equal(r.status, 201, r.text);
+      return r.body.results[0].call.id as string;
+    };
+    const download = (id: string, key = ws.live) =>
+      fetch(`${base}/v1/calls/${id}/recording`, { headers: { authorization: `Bearer ${key}` } });
+
+    // Recorded: Twilio's callback sets recording_url (at api.twilio.com, behind basic auth).
+    const id = await place(recorder.body.id, '+14155550160');
+    const fake = await twilio.waitFor(
+      (c) => c.form.To === '+14155550160' && c.callbacks.some((cb) => !!cb.form.RecordingUrl),
+    );
+    assert.equal(fake.form.Record, 'true');
+    const sent = fake.callbacks.find((cb) => cb.form.RecordingUrl)!;
+    const call = await eventually(async () => {
+      const c = await getCall(id);
+      return c.recording_url && c;
+    });
+    assert.equal(call.recording_url, sent.form.RecordingUrl);
+    const audio = twilio.recordings.get(sent.form.RecordingSid)!;
+    const before = twilio.recordingRequests.length;
+    const res = await download(id);
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(res.headers.get('content-type'), 'audio/x-wav');
+    assert.ok(res.headers.get('x-concurrency-limit'));
+    assert.ok(res.headers.get('x-concurrency-remaining'));
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(audio.wav), 'the WAV bytes as Twilio served them');
+    const asked = twilio.recordingRequests.slice(before);
+    assert.equal(asked.length, 1);
+    assert.equal(new URL(sent.form.RecordingUrl).pathname, asked[0].path);
+    assert.equal(
+      asked[0].authorization,
+      `Basic ${Buffer.from(`${twilio.accountSid}:${twilio.authToken}`).toString('base64')}`,
+    );
+    // A recording URL ending in .mp3 is served as MP3.
+    await t.ctx.db
+      .updateTable('calls')
+      .set({ recording_url: `${sent.form.RecordingUrl}.mp3` })
+      .where('id', '=', id)
+      .execute();
+    const mp3 = await download(id);
+    assert.equal(mp3.status, 200);
+    assert.equal(mp3.headers.get('content-type'), 'audio/mpeg');
+    assert.ok(Buffer.from(await mp3.arrayBuffer()).equals(audio.mp3), 'the MP3 bytes');
+
+    // Another workspace's call is not found, and Twilio is not asked.
+    const other = await t.workspace({ default_country: 'US' });
+    const asked2 = twilio.recordingRequests.length;
+    const foreign = await t.call('GET', `/v1/calls/${id}/recording`, { key: other.live });
+    assert.equal(foreign.status, 404);
+    assert.equal(foreign.body.error.code, 'not_found');
+    assert.equal(foreign.body.error.message, `No call with id ${id}.`);
+    assert.ok(foreign.headers['x-concurrency-limit']);
+    const unknown = await t.call('GET', '/v1/calls/call_01JD5Z8Q4X3N2M1K0H9G8F7E6D/recording', {
+      key: ws.live,
+    });
+    assert.equal(unknown.status, 404);
+    assert.equal(twilio.recordingRequests.length, asked2);
+
+    // Twilio no longer serves it (deleted: 404) or fails (500): 502 provider_error.
+    for (const failure of [
+      { status: 404, code: 20404, message: 'The requested resource was not found' },
+      { status: 500, code: 20500, message: 'Internal Server Error' },
+    ]) {
+      twilio.recordingError = failure;
+      const r = await t.call('GET', `/v1/calls/${id}/recording`, { key: ws.live });
+      assert.equal(r.status, 502, r.text);
+      assert.equal(r.body.error.code, 'provider_error');
+      assert.match(r.body.error.message, new RegExp(`Twilio did not serve the recording \\(${failure.code}`));
+      assert.ok(r.body.error.request_id);
+      assert.ok(r.headers['x-concurrency-limit']);
+    }
+    twilio.recordingError = undefined;
+
+    // Not recorded: the agent's voice.record is off.
+    const plain = await place(agentId, '+14155550161');
+    await ended(plain);
+    const none = await t.call('GET', `/v1/calls/${plain}/recording`, { key: ws.live });
+    assert.equal(none.status, 404, none.text);
+    assert.equal(none.body.error.code, 'not_found');
+    assert.equal(
+      none.body.error.message,
+      `Call ${plain} has no recording: its agent's voice \`record\` setting is off.`,
+    );
+    assert.ok(none.headers['x-concurrency-remaining']);
   });
 
   describe('LiveKit', () => {

@@ -317,8 +317,13 @@ forEachStorage('platform core', (storage) => {
 
 forEachStorage('rate limits', (storage) => {
   let t: TestApp;
+  // Limits count in windows aligned to the clock (a minute, an hour): the app's clock starts just
+  // after a full hour, so no window ends in the middle of a burst here.
+  const t0 = Date.now();
+  const start = Date.parse('2026-06-01T10:00:05Z');
+  const appNow = () => start + (Date.now() - t0);
   before(async () => {
-    t = await startTestApp(storage);
+    t = await startTestApp(storage, { testing: { now: () => new Date(appNow()) } });
   });
   after(async () => t.close());
 
@@ -332,7 +337,7 @@ forEachStorage('rate limits', (storage) => {
     assert.equal(last!.headers['x-ratelimit-limit'], '60');
     assert.equal(last!.headers['x-ratelimit-remaining'], '0');
     const reset = Number(last!.headers['x-ratelimit-reset']);
-    assert.ok(reset > Date.now() / 1000 && reset <= Date.now() / 1000 + 61);
+    assert.equal(reset, Math.ceil((appNow() + 1) / 60_000) * 60, "the end of the app clock's minute");
     const limited = await t.call('GET', '/v1/me', { key: ws.live });
     assert.equal(limited.status, 429);
     assert.equal(limited.body.error.code, 'rate_limited');
@@ -363,6 +368,8 @@ forEachStorage('rate limits', (storage) => {
         body: { to: '+919876543210', type: 'template', template: { name: 'hello', language: 'en' } },
       });
     for (let i = 0; i < 2; i++) assert.equal((await send()).status, 201);
+    // The hour's window ends at the next full hour of the app's clock (11:00), the minute's at 10:01.
+    const hourEnd = Math.ceil((appNow() + 1) / 3_600_000) * 3_600;
     const refused = await send();
     assert.equal(refused.status, 429, refused.text);
     assert.equal(refused.body.error.code, 'rate_limited');
@@ -371,7 +378,10 @@ forEachStorage('rate limits', (storage) => {
     assert.equal(refused.headers['x-ratelimit-remaining'], '0');
     const reset = Number(refused.headers['x-ratelimit-reset']);
     const retryAfter = Number(refused.headers['retry-after']);
-    assert.ok(reset > Date.now() / 1000 + 60, 'resets at the end of the hour window, not the minute');
+    assert.ok(
+      reset === hourEnd || reset === hourEnd + 3_600,
+      `resets at the end of the hour window (${hourEnd}), not the minute's: ${reset}`,
+    );
     assert.ok(retryAfter >= 1 && retryAfter <= 3600);
   });
 });

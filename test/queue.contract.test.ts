@@ -467,6 +467,31 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     assert.equal(await s.countJobs(def.name), 1);
   });
 
+  it('unlessLive: a wake-up of a key already queued returns at once, even while another transaction enqueues it', async () => {
+    const def = defineJob({ name: jobName('unless_live'), payload: z.object({ n: z.number() }) });
+    const q = queue();
+    const first = await q.enqueue(s.db, def, { n: 1 }, { singletonKey: 'poll', unlessLive: true });
+    assert.equal(typeof first, 'string', 'a free key is enqueued');
+    assert.equal(await q.enqueue(s.db, def, { n: 2 }, { singletonKey: 'poll', unlessLive: true }), null);
+    if (s.databaseUrl) {
+      // PostgreSQL: a transaction holding the key (it enqueued it and has not committed) makes a
+      // plain enqueue of the key wait for its commit; a wake-up does not wait.
+      const holding = deferred();
+      const release = deferred();
+      const tx = s.db.transaction().execute(async (trx) => {
+        assert.equal(await q.enqueue(trx, def, { n: 3 }, { singletonKey: 'poll' }), null);
+        holding.resolve();
+        await release.promise;
+      });
+      await holding.promise;
+      const wake = await q.enqueue(s.db, def, { n: 4 }, { singletonKey: 'poll', unlessLive: true });
+      assert.equal(wake, null, 'returned while the other transaction still held the key');
+      release.resolve();
+      await tx;
+    }
+    assert.equal(await s.countJobs(def.name), 1);
+  });
+
   it('runs a job again on another instance when its worker dies mid-job (no job lost)', async () => {
     const def = defineJob({
       name: jobName('lost'),
@@ -665,7 +690,14 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     q.registerBatch(def, async (items) => {
       batches.push(items.map((i) => i.payload.n));
     });
+    // The poll at start claims whatever is due, gathered or not, and under load its claim can run
+    // after the first commit below. So a probe job is waiting at start: once its batch has run,
+    // the start poll is over and only kicks (and the 60 s poll timer) can claim the three.
+    await q.enqueue(s.db, def, { n: 0 });
     await q.start();
+    await waitFor(() => batches.length > 0, 10_000, 'the probe claimed by the start poll');
+    assert.deepEqual(batches, [[0]]);
+    batches.length = 0;
     // Three commits in quick succession, each followed by its kick.
     for (const n of [1, 2, 3]) {
       await q.enqueue(s.db, def, { n });

@@ -154,8 +154,14 @@ forEachStorage('sign-in throttling', (storage) => {
   let t: TestApp;
   let ws: Workspace;
   before(async () => {
+    // Sign-in attempts are counted in 15-minute windows aligned to the clock: the app's clock
+    // starts a minute into one, so a window never ends in the middle of these tests (one did,
+    // at a quarter past, and the sixth attempt was counted in a new window).
+    const t0 = Date.now();
+    const start = Date.parse('2026-06-01T10:01:00Z');
     t = await startTestApp(storage, {
       env: { PARLEY_LOGIN_MAX_ATTEMPTS: '5', PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT: '12' },
+      testing: { now: () => new Date(start + (Date.now() - t0)) },
     });
     ws = await t.workspace();
     const u = await t.call('POST', '/v1/users', {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { createPgDatabase, eventually, postgresAvailable } from './support/harness.ts';
+import { awayFromWindowEdge, createPgDatabase, eventually, postgresAvailable } from './support/harness.ts';
 import { freePort, killAll, logLines, type ServerProcess, spawnParley } from './support/server-process.ts';
 import { startReceiver } from './support/webhook-receiver.ts';
 
@@ -134,6 +134,7 @@ describe('scaled shape: 2 api processes + 1 worker on PostgreSQL and Redis', { s
     if (intoMinute > 45_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 50));
 
     const resets = new Set<string | null>();
+    await awayFromWindowEdge(60_000, 15_000);
     for (let i = 0; i < 60; i++) {
       const proc = i % 2 === 0 ? a : b;
       const res = await call(proc.url, 'GET', '/v1/me', key.key);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
 import {
   DeepgramSttStream,
   deepgramSpeak,
@@ -10,6 +11,7 @@ import {
 import { elevenLabsSpeak } from '../src/modules/voice/speech/elevenlabs.ts';
 import { speechLikeMulaw } from './fakes/callee-audio.ts';
 import { FakeSpeech } from './fakes/speech.ts';
+import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
 
 /**
  * Deepgram streaming recognition and speech, and ElevenLabs streaming speech, against local fakes
@@ -173,5 +175,126 @@ describe('cloud speech engines against local fakes', () => {
     } finally {
       fake.mode = 'ok';
     }
+  });
+});
+
+forEachStorage('a web call speaks each sentence as it is synthesised', (storage) => {
+  let t: TestApp;
+  let ws: Workspace;
+  let base: string;
+  const fake = new FakeSpeech();
+  before(async () => {
+    await fake.start();
+    t = await startTestApp(storage);
+    const address = await t.parley.app.listen({ port: 0, host: '127.0.0.1' });
+    base = address.replace(/^http/, 'ws');
+    ws = await t.workspace();
+  });
+  after(async () => {
+    fake.release();
+    await t.close();
+    await fake.stop();
+  });
+
+  it('the first audio frame goes out while the speech engine still holds back the rest of the sentence', async () => {
+    const agent = await t.call('POST', '/v1/agents', {
+      key: ws.test,
+      body: {
+        name: 'Glow Salon',
+        greeting: 'Hello there, thank you for calling Glow Salon today.',
+        voice: { tts: { provider: 'elevenlabs', base_url: fake.url, api_key: fake.elevenLabsKey } },
+      },
+    });
+    assert.equal(agent.status, 201, agent.text);
+    fake.mode = 'hold';
+    const res = await t.call('POST', '/v1/calls', {
+      key: ws.test,
+      body: { calls: [{ agent_id: agent.body.id, transport: 'web' }] },
+    });
+    assert.equal(res.status, 201, res.text);
+    const { call, media_session } = res.body.results[0];
+    const u = new URL(media_session.url);
+    const client = new WebSocket(`${base}${u.pathname}${u.search}`);
+    const events: Array<Record<string, any>> = [];
+    let samples = 0;
+    let heldAtFirstFrame = -1;
+    client.on('message', (data, binary) => {
+      if (!binary) return void events.push(JSON.parse(data.toString()));
+      if (heldAtFirstFrame < 0) heldAtFirstFrame = fake.held;
+      samples += (data as Buffer).length / 2;
+    });
+    // The greeting's first frames play while its synthesis is still held at the engine.
+    await eventually(async () => samples > 0, 15_000);
+    assert.equal(heldAtFirstFrame, 1, 'the speech engine had not finished the sentence');
+    assert.equal(fake.held, 1);
+    assert.ok(!events.some((e) => e.type === 'listening'), 'the greeting is still playing');
+    fake.release();
+    // The rest of the sentence follows; the whole greeting plays (25 ms of audio per character).
+    await eventually(async () => events.some((e) => e.type === 'listening'), 20_000);
+    const greetingMs = fake.speakRequests.reduce((n, r) => n + Math.max(100, r.body.text.length * 25), 0);
+    assert.equal(samples, (greetingMs / 1000) * 16_000);
+    client.send(JSON.stringify({ type: 'hangup' }));
+    const done = await eventually(async () => {
+      const c = (await t.call('GET', `/v1/calls/${call.id}`, { key: ws.test })).body;
+      return c.status === 'completed' ? c : null;
+    }, 20_000);
+    assert.equal(done.transcript[0].text, 'Hello there, thank you for calling Glow Salon today.');
+  });
+
+  it('a barge-in while a sentence is still being synthesised stops it at once and cancels the synthesis', async () => {
+    const agent = await t.call('POST', '/v1/agents', {
+      key: ws.test,
+      body: {
+        name: 'Glow Salon',
+        greeting: 'Hello there, thank you for calling Glow Salon today.',
+        voice: { tts: { provider: 'elevenlabs', base_url: fake.url, api_key: fake.elevenLabsKey } },
+      },
+    });
+    assert.equal(agent.status, 201, agent.text);
+    fake.mode = 'hold';
+    const canceledBefore = fake.canceled;
+    const res = await t.call('POST', '/v1/calls', {
+      key: ws.test,
+      body: { calls: [{ agent_id: agent.body.id, transport: 'web' }] },
+    });
+    const { call, media_session } = res.body.results[0];
+    const u = new URL(media_session.url);
+    const client = new WebSocket(`${base}${u.pathname}${u.search}`);
+    const events: Array<Record<string, any>> = [];
+    let frames = 0;
+    client.on('message', (data, binary) => {
+      if (binary) frames++;
+      else events.push(JSON.parse(data.toString()));
+    });
+    await eventually(async () => frames > 0, 15_000);
+    client.send(JSON.stringify({ type: 'text', text: 'Sorry, can I book a haircut?' }));
+    await eventually(async () => events.some((e) => e.type === 'clear'), 15_000);
+    // The held synthesis is canceled (its response closed before its end), not played later.
+    await eventually(async () => fake.canceled > canceledBefore, 15_000);
+    fake.release();
+    await eventually(
+      async () => events.some((e) => e.type === 'transcript' && e.role === 'customer'),
+      15_000,
+    );
+    client.send(JSON.stringify({ type: 'hangup' }));
+    const done = await eventually(async () => {
+      const c = (await t.call('GET', `/v1/calls/${call.id}`, { key: ws.test })).body;
+      return c.status === 'completed' ? c : null;
+    }, 20_000);
+    // Only a frame or so of the greeting was heard: it is not in the transcript as said in full.
+    const greeting = done.transcript.find(
+      (x: Record<string, any>) => x.role === 'agent' && x.text.startsWith('Hello'),
+    );
+    assert.ok(!greeting || greeting.interrupted === true, JSON.stringify(done.transcript));
+    assert.ok(
+      !done.transcript.some(
+        (x: Record<string, any>) => x.text === 'Hello there, thank you for calling Glow Salon today.',
+      ),
+      JSON.stringify(done.transcript),
+    );
+    assert.equal(
+      done.transcript.find((x: Record<string, any>) => x.role === 'customer')?.text,
+      'Sorry, can I book a haircut?',
+    );
   });
 });

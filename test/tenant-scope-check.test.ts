@@ -1,34 +1,76 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the samples below are source text, with SQL templates in it.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
+import ts from 'typescript';
 
 /**
- * The tenant filter is written once, in src/platform/db/scope.ts (`tenant`, `inScope`). A query
- * that filters `livemode` by hand anywhere else fails this check. The files below still hold such
- * filters (on a row's own scope, an alias, or a literal mode) and are being moved over; the list
- * only shrinks: a file that no longer needs its place must leave it.
+ * The tenant filter is written once, in src/platform/db/scope.ts (`tenant`, `inScope`,
+ * `inPartialScope`, `scopeSql`, `scopeOf`). A workspace or mode filter written by hand anywhere
+ * else in src/ fails this check. The source is parsed (not grepped), so the check sees:
+ * - a comparison on the column in any builder call, with or without a table or alias:
+ *   `.where('livemode', '=', …)`, `.where('c.workspace_id', 'in', …)`, `eb('livemode', '=', …)`,
+ *   `.on('a.workspace_id', '=', 'b.workspace_id')`, `.onRef(…)`;
+ * - an object filter naming the column: `eb.and({ workspace_id: …, livemode: … })`;
+ * - SQL text comparing the column: sql`… WHERE c.livemode = ${lm}`, `'livemode in (0, 1)'`.
  */
-const NOT_YET_MOVED = new Set([
-  'src/modules/ai/replay.ts',
-  'src/modules/broadcasts/broadcasts.service.ts',
-  'src/modules/campaigns/campaigns.service.ts',
-  'src/modules/conversations/conversations.service.ts',
-  'src/modules/events/events.service.ts',
-  'src/modules/imports/imports.service.ts',
-  'src/modules/knowledge/search.ts',
-  'src/modules/messaging/sandbox.service.ts',
-  'src/modules/users/users.service.ts',
-  'src/modules/voice-flows/flow.driver.ts',
-  'src/modules/voice/calls.service.ts',
-  'src/modules/voice/carriers/inbound.ts',
-  'src/modules/webhooks/webhooks.endpoint-cache.ts',
-  'src/modules/webhooks/webhooks.service.ts',
-  'src/platform/http/idempotency.ts',
-]);
-
 const root = new URL('..', import.meta.url).pathname;
-const HAND_WRITTEN = /\.where\(\s*['"](?:\w+\.)?livemode['"]\s*,\s*['"]=['"]/;
+const HELPER = 'src/platform/db/scope.ts';
+const COLUMN = /^(?:\w+\.)?(?:workspace_id|livemode)$/;
+const OPERATOR = /^(?:=|==|!=|<>|<|>|<=|>=|in|not in|is|is not|like)$/i;
+const SQL_FILTER = /\b(?:workspace_id|livemode)\b["`]?\s*(?:=(?![=>])|<>|!=|\bin\b|\bis\b)/i;
+const FILTER_CALLS = new Set(['where', 'and', 'or', 'having', 'on']);
+
+/** The hand-written scope filters in one file's text, as `line: text`. */
+function handWrittenScopeFilters(fileName: string, text: string): string[] {
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
+  const lines = text.split('\n');
+  const hitLines = new Set<number>();
+  const hit = (at: number) => hitLines.add(source.getLineAndCharacterOfPosition(at).line);
+  const calleeName = (call: ts.CallExpression) => {
+    const e = call.expression;
+    if (ts.isIdentifier(e)) return e.text;
+    if (ts.isPropertyAccessExpression(e)) return e.name.text;
+    return undefined;
+  };
+  const visit = (node: ts.Node) => {
+    if (ts.isCallExpression(node)) {
+      const [first, second] = node.arguments;
+      // (column, operator, value): Kysely's comparison, whatever the builder is called.
+      if (
+        first &&
+        second &&
+        ts.isStringLiteralLike(first) &&
+        COLUMN.test(first.text) &&
+        ts.isStringLiteralLike(second) &&
+        OPERATOR.test(second.text)
+      )
+        hit(first.getStart(source));
+      // ({ workspace_id: …, livemode: … }): Kysely's object filter.
+      else if (
+        first &&
+        ts.isObjectLiteralExpression(first) &&
+        FILTER_CALLS.has(calleeName(node) ?? '') &&
+        first.properties.some((p) => p.name && COLUMN.test(p.name.getText(source).replace(/['"]/g, '')))
+      )
+        hit(first.getStart(source));
+    } else if (
+      (ts.isStringLiteral(node) ||
+        ts.isNoSubstitutionTemplateLiteral(node) ||
+        ts.isTemplateHead(node) ||
+        ts.isTemplateMiddle(node) ||
+        ts.isTemplateTail(node)) &&
+      SQL_FILTER.test(node.text)
+    ) {
+      const raw = node.getText(source);
+      hit(node.getStart(source) + Math.max(0, raw.search(SQL_FILTER)));
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return [...hitLines].sort((a, b) => a - b).map((line) => `${line + 1}: ${lines[line]?.trim()}`);
+}
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -42,21 +84,51 @@ function sourceFiles(dir: string): string[] {
 
 it('no query outside the tenant-scope helper filters workspace and mode by hand', () => {
   const offenders: string[] = [];
-  const stale: string[] = [];
-  for (const path of sourceFiles(join(root, 'src'))) {
+  const files = sourceFiles(join(root, 'src'));
+  assert.ok(files.length > 100, `expected the whole src/ tree, read ${files.length} files`);
+  for (const path of files) {
     const file = relative(root, path);
-    if (file === 'src/platform/db/scope.ts') continue;
-    const lines = readFileSync(path, 'utf8').split('\n');
-    const hits = lines.flatMap((line, i) =>
-      HAND_WRITTEN.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [],
-    );
-    if (hits.length && !NOT_YET_MOVED.has(file)) offenders.push(...hits);
-    if (!hits.length && NOT_YET_MOVED.has(file)) stale.push(file);
+    if (file === HELPER) continue;
+    for (const h of handWrittenScopeFilters(file, readFileSync(path, 'utf8'))) offenders.push(`${file}:${h}`);
   }
   assert.deepEqual(
     offenders,
     [],
-    'use tenant(db, scope) / inScope(scope, table) from src/platform/db/scope.ts instead of a hand-written livemode filter',
+    `use tenant(db, scope) / inScope(scope, table) / scopeSql(scope, table) from ${HELPER} instead of a hand-written workspace or mode filter`,
   );
-  assert.deepEqual(stale, [], 'these files no longer filter by hand: remove them from NOT_YET_MOVED');
+});
+
+describe('the check itself', () => {
+  const lines = (text: string) =>
+    handWrittenScopeFilters('sample.ts', text).map((h) => Number(h.split(':')[0]));
+
+  it('finds each hand-written form', () => {
+    const sample = [
+      /* 1 */ `db.selectFrom('a').where('livemode', '=', 1)`,
+      /* 2 */ `db.selectFrom('a as x').where('x.workspace_id', '=', ws)`,
+      /* 3 */ `db.selectFrom('a').where("livemode", "in", [0, 1])`,
+      /* 4 */ `db.selectFrom('a').where((eb) => eb('r.livemode', '=', lm))`,
+      /* 5 */ `db.selectFrom('a').where((e) => e.and({ workspace_id: ws, livemode: 1 }))`,
+      /* 6 */ 'sql`SELECT 1 FROM a c WHERE c.workspace_id = ${ws} AND c.livemode = ${lm}`',
+      /* 7 */ `sql.raw('select 1 from a where livemode in (0, 1)')`,
+      /* 8 */ `db.selectFrom('a').innerJoin('b', (j) => j.onRef('a.workspace_id', '=', 'b.workspace_id'))`,
+      /* 9 */ 'sql`select id from t where id = ${id}',
+      /* 10 */ '  and livemode = ${lm}`',
+    ].join('\n');
+    assert.deepEqual(lines(sample), [1, 2, 3, 4, 5, 6, 7, 8, 10]);
+  });
+
+  it('passes the helper and code that only names the columns', () => {
+    const sample = [
+      `tenant(db, scope).selectFrom('a').where('status', '=', 'open')`,
+      `db.selectFrom('a').innerJoin('b', 'b.id', 'a.b_id').where(inScope(scope, 'b'))`,
+      'sql`SELECT 1 FROM a c WHERE ${scopeSql(scope, "c")} AND c.kind = ${k}`',
+      `db.insertInto('a').values({ workspace_id: ws, livemode: 1 }).onConflict((oc) => oc.columns(['workspace_id', 'livemode']).doNothing())`,
+      `const s = { workspaceId: row.workspace_id, livemode: row.livemode === 1 }; livemode = payload.lm;`,
+      'const key = `${scope.workspaceId}:${scope.livemode ? 1 : 0}`; // where livemode = 1 in a comment',
+      `db.selectFrom('users').select(['users.livemode', 'workspaces.id as workspace_id'])`,
+      'sql`on conflict (workspace_id, livemode, phone) do nothing`',
+    ].join('\n');
+    assert.deepEqual(lines(sample), []);
+  });
 });

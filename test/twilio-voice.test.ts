@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -357,3 +357,70 @@ async function waitUntil(cond: () => boolean, timeoutMs = 10_000) {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('Twilio Media Streams: outbound pacing', () => {
+  /** A socket stand-in: what the stream writes, and a way to hand it Twilio's messages. */
+  function fakeSocket() {
+    const socket = Object.assign(new EventEmitter(), {
+      OPEN: 1,
+      readyState: 1,
+      sent: [] as any[],
+      send(text: string) {
+        socket.sent.push(JSON.parse(text));
+      },
+      close() {
+        socket.readyState = 3;
+      },
+    });
+    return socket;
+  }
+
+  it('a timer that fires after the frame should have played reports the frame as late by that much (not as a fresh start)', async () => {
+    const socket = fakeSocket();
+    let clock = 1000;
+    const lateness: number[] = [];
+    let frameSent: () => void = () => {};
+    const stream = new TwilioMediaStream(
+      socket as never,
+      {
+        onStart: () => true,
+        onFrameSent: (ms) => {
+          lateness.push(ms);
+          frameSent();
+        },
+      },
+      { now: () => clock, leadMs: 80 },
+    );
+    socket.emit(
+      'message',
+      Buffer.from(
+        JSON.stringify({
+          event: 'start',
+          sequenceNumber: '1',
+          streamSid: 'MZ1',
+          start: { streamSid: 'MZ1', callSid: 'CA1', accountSid: 'AC1', customParameters: {} },
+        }),
+      ),
+      false,
+    );
+    await new Promise((r) => setImmediate(r));
+    // 10 frames: those due within the 80 ms lead go out at once (5), the rest wait for a timer.
+    const sixth = new Promise<void>((r) => {
+      frameSent = () => lateness.length === 6 && r();
+    });
+    stream.sendAudio(new Uint8Array(1600).fill(0x7f));
+    assert.deepEqual(lateness, [0, 0, 0, 0, 0]);
+    // The event loop stalls for 300 ms before the timer (due at 1020) runs: the 6th frame, due to
+    // play at 1100, goes out at 1300: 280 ms after it was due (80 ms of lead, then 200 of silence).
+    clock = 1300;
+    await sixth;
+    assert.equal(lateness[5], 280);
+    assert.equal(socket.sent.filter((m) => m.event === 'media').length >= 6, true);
+    // The media message is Twilio's shape.
+    const media = socket.sent.find((m) => m.event === 'media');
+    assert.deepEqual(Object.keys(media), ['event', 'streamSid', 'media']);
+    assert.equal(media.streamSid, 'MZ1');
+    assert.equal(Buffer.from(media.media.payload, 'base64').length, 160);
+    stream.close();
+  });
+});

@@ -93,6 +93,27 @@ forEachStorage('voice flows', (storage) => {
     assert.equal(unknown.body.error.errors[0].field, 'nodes.a.type');
     assert.match(unknown.body.error.errors[0].message, /must be one of: say, ask/);
 
+    // A transfer number must be dialable: E.164 as written, or a variable filled at run time.
+    for (const to of ['not a phone', '12345', '9811112222', '+1 415 555 0100']) {
+      const bad = await call('POST', '/v1/voice-flows', {
+        name: 'x',
+        start: 'a',
+        nodes: { a: { type: 'transfer', to } },
+      });
+      assert.equal(bad.status, 400, `${to}: ${bad.text}`);
+      assert.equal(bad.body.error.errors[0].field, 'nodes.a.to');
+      assert.match(bad.body.error.errors[0].message, /E\.164/);
+    }
+    for (const to of ['+919811112222', '+14155550100', '{{manager_phone}}']) {
+      const ok = await call('POST', '/v1/voice-flows', {
+        name: 'transfer ok',
+        start: 'a',
+        nodes: { a: { type: 'transfer', to } },
+      });
+      assert.equal(ok.status, 201, `${to}: ${ok.text}`);
+      assert.equal((await call('DELETE', `/v1/voice-flows/${ok.body.id}`)).status, 200);
+    }
+
     const noCapture = await call('POST', '/v1/voice-flows', {
       name: 'x',
       start: 'a',

@@ -32,6 +32,8 @@ export class Metrics {
   readonly aiReplies: Counter<'engine' | 'answered'>;
   readonly aiReplyLatency: Histogram<'engine'>;
   readonly handoffs: Counter<'by'>;
+  readonly sendWrites: Counter<'path'>;
+  readonly sendBatches: Counter;
   #activeCalls: ActiveCallsSource | undefined;
   readonly #channelTypes = new Map<string, string>();
   readonly #db: Db;
@@ -95,6 +97,18 @@ export class Metrics {
       name: 'parley_handoffs_total',
       help: 'Conversations handed off to humans (conversation.escalated), by who handed off: ai, api_key, user, system.',
       labelNames: ['by'],
+      registers,
+    });
+
+    this.sendWrites = new Counter({
+      name: 'parley_send_writes_total',
+      help: 'Outbound messages accepted for sending, by how they were stored: batched (with others, in one transaction of the batch writer) or single (in their own transaction).',
+      labelNames: ['path'],
+      registers,
+    });
+    this.sendBatches = new Counter({
+      name: 'parley_send_batches_total',
+      help: 'Transactions committed by the send batch writer (each stores one or more messages).',
       registers,
     });
 

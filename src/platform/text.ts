@@ -17,18 +17,26 @@ const stopwords = new Set(
     'mera meri mere hum humara tum tera teri ye yeh wo woh vo koi kuch bhi na nahi nahin haan han to toh par pe aur ya ' +
     'batao bataiye bata bataye chahiye sakte sakta sakti raha rahi rahe tha thi the kar karo kare karna karein ' +
     'mil milta milti milega milegi milenge jayega jaega jaayega hoga hogi hota hoti lagta lagti lagega lagegi wala wali wale ' +
-    'karte karti karwana karwane karvana karna hona hoon hu hun tha kab kaise kahan kitna kitne kitni sab kuchh'
+    'karte karti karwana karwane karvana karna hona hoon hu hun tha kab kaise kahan kitna kitne kitni sab kuchh ' +
+    'chalega chalegi chalta chalti chalenge yahan yaha wahan waha idhar udhar apna apni apne liye lie saath beech ' +
+    'de dena dene dete deti denge doge dogi diya di diye lena lene liya li le la laa lana laana laye aa aake aakar aana ' +
+    'dijiye kijiye karoge karogi karenge padta padti padega padegi padenge hua hui hue gaya gayi gaye jaata jaati jana ' +
+    'mujhe muje mujhko hume humein hamein humko tumhe aapko apko unko lagana lagane lagwana lagwane even karne karni karu karun karoon karke kiya kiye without'
   ).split(/\s+/),
 );
 
 export function tokens(text: string): string[] {
   return (
-    text
-      .toLowerCase()
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .match(/[\p{L}\p{N}]+/gu) ?? []
-  ).filter((t) => t.length > 1 || /\d/.test(t));
+    (
+      text
+        .toLowerCase()
+        .normalize('NFKD')
+        .replace(/[\u0300-\u036f]/g, '')
+        // "2bhk" reads "2 bhk" and "5pm" "5 pm", as documents write them.
+        .replace(/(\d)([a-z]{2,})\b/g, '$1 $2')
+        .match(/[\p{L}\p{N}]+/gu) ?? []
+    ).filter((t) => t.length > 1 || /\d/.test(t))
+  );
 }
 
 export function contentTokens(text: string): string[] {
@@ -40,6 +48,8 @@ export function contentTokens(text: string): string[] {
  * meet (a final doubled consonant is dropped: "cancell" reads "cancel").
  */
 export function stem(t: string): string {
+  // "move" meets "moving" and "make" "making": a short word's silent e goes as a long word's does.
+  if (t.length === 4 && /[b-df-hj-np-tv-z]e$/.test(t) && !/\d/.test(t)) return t.slice(0, 3);
   if (t.length <= 4 || /\d/.test(t)) return t;
   let s = t
     .replace(/(ations|ation|ions|ion|ings|ing|edly|ed|ly)$/, '')

@@ -97,19 +97,7 @@ export class FakeOpenAiAudio {
       const pcm = Buffer.alloc(samples * 2);
       for (let i = 0; i < samples; i++)
         pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / rate)), i * 2);
-      const header = Buffer.alloc(44);
-      header.write('RIFF', 0, 'ascii');
-      header.writeUInt32LE(0xffffffff, 4); // streamed: sizes unknown, as OpenAI sends them
-      header.write('WAVEfmt ', 8, 'ascii');
-      header.writeUInt32LE(16, 16);
-      header.writeUInt16LE(1, 20);
-      header.writeUInt16LE(1, 22);
-      header.writeUInt32LE(rate, 24);
-      header.writeUInt32LE(rate * 2, 28);
-      header.writeUInt16LE(2, 32);
-      header.writeUInt16LE(16, 34);
-      header.write('data', 36, 'ascii');
-      header.writeUInt32LE(0xffffffff, 40);
+      const header = streamedWavHeader(rate);
       res.writeHead(200, { 'content-type': 'audio/wav', 'transfer-encoding': 'chunked' });
       const all = Buffer.concat([header, pcm]);
       // Odd chunk sizes: a sample and the header may be split across chunks.
@@ -119,4 +107,22 @@ export class FakeOpenAiAudio {
     }
     json(404, { error: { message: `no route ${req.method} ${req.url}` } });
   }
+}
+
+/** A streamed WAV's header, 16-bit mono PCM, sizes unknown (0xffffffff), as OpenAI sends them. */
+export function streamedWavHeader(rate: number): Buffer {
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'ascii');
+  h.writeUInt32LE(0xffffffff, 4);
+  h.write('WAVEfmt ', 8, 'ascii');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'ascii');
+  h.writeUInt32LE(0xffffffff, 40);
+  return h;
 }

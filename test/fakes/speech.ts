@@ -23,8 +23,16 @@ export class FakeSpeech {
   readonly transcripts: string[] = [];
   /** How much caller audio makes one scripted utterance (a final result with speech_final). */
   msPerUtterance = 1000;
-  /** `down`: refuse everything with 503; `slow`: accept, then stall (no bytes) after the first chunk. */
-  mode: 'ok' | 'down' | 'slow' = 'ok';
+  /**
+   * `down`: refuse everything with 503; `slow`: accept, then stall (no bytes) after the first chunk;
+   * `hold`: send the first chunk, then the rest only once `release()` is called.
+   */
+  mode: 'ok' | 'down' | 'slow' | 'hold' = 'ok';
+  /** Speech responses sent their first chunk and are waiting for `release()` (mode `hold`). */
+  held = 0;
+  /** Held speech responses the client closed before their end (the synthesis was canceled). */
+  canceled = 0;
+  #holds: Array<() => void> = [];
   readonly listenQueries: URLSearchParams[] = [];
   readonly speakRequests: { engine: string; query: URLSearchParams; body: any; path: string }[] = [];
   readonly controlMessages: string[] = [];
@@ -112,6 +120,12 @@ export class FakeSpeech {
     await new Promise<void>((r) => this.#server?.close(() => r()) ?? r());
   }
 
+  /** Lets every held speech response go on (and later ones stream at once). */
+  release() {
+    this.mode = 'ok';
+    for (const go of this.#holds.splice(0)) go();
+  }
+
   #http(req: IncomingMessage, res: ServerResponse, raw: string) {
     const url = new URL(req.url ?? '/', 'http://x');
     const dg = url.pathname === '/v1/speak';
@@ -160,6 +174,17 @@ export class FakeSpeech {
       res.write(c);
       setImmediate(next);
     };
+    if (this.mode === 'hold') {
+      res.on('close', () => {
+        if (!res.writableEnded) this.canceled++;
+      });
+      this.held++;
+      this.#holds.push(() => {
+        this.held--;
+        next();
+      });
+      return;
+    }
     next();
   }
 }

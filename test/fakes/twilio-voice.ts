@@ -140,11 +140,43 @@ export class FakeTwilioVoice extends EventEmitter {
     );
   }
 
+  /**
+   * Recording media by RecordingSid: `GET .../Recordings/{RE}` serves WAV, `.mp3` MP3, `.wav` WAV
+   * (https://www.twilio.com/docs/voice/api/recording#fetch-a-recording-media-file), basic auth.
+   */
+  readonly recordings = new Map<string, { wav: Buffer; mp3: Buffer }>();
+  /** Every recording fetch, with the Authorization it carried. */
+  readonly recordingRequests: { path: string; authorization: string | undefined }[] = [];
+  /** When set, every recording fetch answers this Twilio error instead. */
+  recordingError: { status: number; code: number; message: string } | undefined;
+
+  #recording(req: IncomingMessage, res: ServerResponse, path: string, expected: string) {
+    const m = path.match(/^\/2010-04-01\/Accounts\/([^/]+)\/Recordings\/(RE[0-9a-f]+)(\.(wav|mp3))?$/)!;
+    this.recordingRequests.push({ path, authorization: req.headers.authorization });
+    if (m[1] !== this.accountSid || req.headers.authorization !== expected)
+      return this.#error(res, 401, 20003, 'Authenticate');
+    if (this.recordingError)
+      return this.#error(
+        res,
+        this.recordingError.status,
+        this.recordingError.code,
+        this.recordingError.message,
+      );
+    const rec = this.recordings.get(m[2]);
+    if (!rec) return this.#error(res, 404, 20404, `The requested resource ${path} was not found`);
+    const mp3 = m[4] === 'mp3';
+    const body = mp3 ? rec.mp3 : rec.wav;
+    res.writeHead(200, { 'content-type': mp3 ? 'audio/mpeg' : 'audio/x-wav', 'content-length': body.length });
+    res.end(body);
+  }
+
   #handle(req: IncomingMessage, res: ServerResponse, raw: string) {
     const path = (req.url ?? '').split('?')[0];
     const params = new URLSearchParams(raw);
     const form = Object.fromEntries(params);
     const expected = `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString('base64')}`;
+    if (req.method === 'GET' && /^\/2010-04-01\/Accounts\/[^/]+\/Recordings\/RE/.test(path))
+      return this.#recording(req, res, path, expected);
     const create = path.match(/^\/2010-04-01\/Accounts\/([^/]+)\/Calls\.json$/);
     const update = path.match(/^\/2010-04-01\/Accounts\/([^/]+)\/Calls\/([^/]+)\.json$/);
     if (req.method !== 'POST' || (!create && !update))
@@ -358,6 +390,11 @@ export class FakeTwilioVoice extends EventEmitter {
       else await this.#postProgress(call, [completed], script.callbackOrder);
       if (call.form.Record === 'true' && call.form.RecordingStatusCallback) {
         const rec = `RE${randomBytes(16).toString('hex')}`;
+        // A RIFF header and random audio bytes: what is served must arrive unchanged.
+        this.recordings.set(rec, {
+          wav: Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVEfmt '), randomBytes(48_000)]),
+          mp3: Buffer.concat([Buffer.from('ID3'), randomBytes(12_000)]),
+        });
         const recording = {
           AccountSid: this.accountSid,
           CallSid: call.sid,

@@ -191,6 +191,16 @@ function postgresAvailableSync(): boolean {
   return process.env.PARLEY_TEST_SKIP_PG !== '1';
 }
 
+/**
+ * Limits count in windows aligned to the wall clock (a minute, an hour). A test that fills one in
+ * a burst first waits, when the current window ends within `needMs`, for the next to begin, so
+ * the burst is not split over two windows.
+ */
+export async function awayFromWindowEdge(windowMs: number, needMs: number): Promise<void> {
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < needMs) await new Promise((r) => setTimeout(r, left + 5));
+}
+
 /** Polls until `check` returns a truthy value or the time runs out. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | null | false>,

@@ -11,4 +11,9 @@ export interface SecurityFixture {
   create(t: TestApp, key: string): Promise<Record<string, string>>;
   /** A valid body for a route that needs one, so the check reaches the object lookup. */
   body?(method: string, path: string): unknown;
+  /**
+   * For a path whose GET the owner cannot have succeed here (a call's recording, with no carrier
+   * to record it): the owner's answer is a 404 with this message, which names the found object.
+   */
+  ownerRefusal?: Record<string, RegExp>;
 }

@@ -795,7 +795,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message
-         * @description Accepts the message (201, `status: "queued"`) and delivers it in the background; follow it with `GET /v1/messages/{id}` or the message.* webhooks. The contact and the conversation are created when needed. In test mode it goes to the sandbox, which moves it to delivered and read by itself. The body carries `type` and its content field (`{"type": "text", "text": "Hi"}`); `type` may be left out when exactly one content field is given (`{"template": {...}}` is a template message); several without `type` is a 400 naming them. Errors: 400 for invalid content (text over 4,096 characters, caption over 1,024, more than 3 buttons, missing or extra template variables — each named in `errors`); 422 `template_not_approved` when the template does not exist or is not approved; 422 `whatsapp_outside_24h_window` for free-form WhatsApp content when the customer has not written in 24 hours (send a template); 422 `contact_opted_out` when the contact opted out, or is on do-not-disturb and the message is business-initiated (no customer message in 24 hours) without `ignore_dnd`; 422 `channel_not_configured` in live mode with no channel for it (and for `channel: "voice"`, which is not available as a messaging channel in this version); 429 `rate_limited` past the plan's messages per hour. Sending to a contact whose conversation is closed reopens it.
+         * @description Accepts the message (201, `status: "queued"`) and delivers it in the background; follow it with `GET /v1/messages/{id}` or the message.* webhooks. The contact and the conversation are created when needed. In test mode it goes to the sandbox, which moves it to delivered and read by itself. The body carries `type` and its content field (`{"type": "text", "text": "Hi"}`); `type` may be left out when exactly one content field is given (`{"template": {...}}` is a template message); several without `type` is a 400 naming them. Errors: 400 for invalid content (text over 4,096 characters, caption over 1,024, more than 3 buttons, missing or extra template variables — each named in `errors`); 422 `template_not_approved` when the template does not exist or is not approved; 422 `whatsapp_outside_24h_window` for free-form WhatsApp content when the customer has not written in 24 hours (send a template); 422 `contact_opted_out` when the contact opted out, or is on do-not-disturb and the message is business-initiated (no customer message in 24 hours) without `ignore_dnd`; 422 `channel_not_configured` in live mode with no channel for it (and for `channel: "voice"`, which is not available as a messaging channel in this version); 429 `rate_limited` past the plan's messages per hour. Sending to a contact whose conversation is closed reopens it. An `agent_id` sends from that agent's channel (as POST /v1/agents/{id}/messages); 404 `not_found` when it names no agent of this workspace and mode.
          */
         post: operations["post_messages"];
         delete?: never;
@@ -1100,7 +1100,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an AI agent
-         * @description The agent stops answering and disappears from the API; its leads and bookings keep its id, and its phone number is free for another agent.
+         * @description The agent stops answering and disappears from the API; its leads, bookings and calls keep its id, and its phone number is free for another agent. Its channels and conversations let go of it (`agent_id` becomes null): the workspace's default agent answers on them. An agent that an unfinished campaign uses is a 409 `conflict`.
          */
         delete: operations["delete_agents_by_id"];
         options?: never;
@@ -1710,6 +1710,26 @@ export interface paths {
          * @description Ends a call that has not ended: not yet answered it becomes `canceled`, answered `completed`, both with `ended_reason: canceled`. 409 `conflict` when the call has already ended.
          */
         post: operations["post_calls_by_id_hangup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calls/{id}/recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a call's recording
+         * @description The call's audio, streamed with its Content-Type, when Parley holds the recording: a Twilio call recorded because its agent's `voice.record` is on is fetched from Twilio with the channel's credentials (the caller never needs them), as WAV (`audio/x-wav`, Twilio's default). 404 `not_found` when the call has no recording, with why when it is plain (not ended, not answered, `voice.record` off, not delivered by Twilio yet); 502 `provider_error` when Twilio does not serve it.
+         */
+        get: operations["get_calls_by_id_recording"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -31260,6 +31280,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "The request conflicts with the current state (a duplicate, a closed object, a taken slot).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error: `payload_too_large`. */
             413: {
                 headers: {
@@ -47025,6 +47063,192 @@ export interface operations {
             };
         };
     };
+    get_calls_by_id_recording: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`call_` prefix).
+                 * @example call_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `provider_error`. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "provider_error",
+                     *         "message": "An upstream provider (Meta, Twilio, an LLM) failed or refused the request.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_voice_flows: {
         parameters: {
             query?: {
@@ -51982,7 +52206,7 @@ export interface operations {
                              */
                             retry_delay_minutes: number;
                             /**
-                             * @description Results that are tried again (default no_answer, busy, voicemail, failed).
+                             * @description Results that are tried again (default: no_answer, busy, voicemail, failed for voice; failed for WhatsApp).
                              * @example [
                              *       "no_answer",
                              *       "busy"
@@ -52519,7 +52743,7 @@ export interface operations {
                      */
                     retry_delay_minutes?: number;
                     /**
-                     * @description Results that are tried again (default no_answer, busy, voicemail, failed).
+                     * @description Results that are tried again (default: no_answer, busy, voicemail, failed for voice; failed for WhatsApp).
                      * @example [
                      *       "no_answer",
                      *       "busy"
@@ -52755,7 +52979,7 @@ export interface operations {
                          */
                         retry_delay_minutes: number;
                         /**
-                         * @description Results that are tried again (default no_answer, busy, voicemail, failed).
+                         * @description Results that are tried again (default: no_answer, busy, voicemail, failed for voice; failed for WhatsApp).
                          * @example [
                          *       "no_answer",
                          *       "busy"
@@ -53310,7 +53534,7 @@ export interface operations {
                          */
                         retry_delay_minutes: number;
                         /**
-                         * @description Results that are tried again (default no_answer, busy, voicemail, failed).
+                         * @description Results that are tried again (default: no_answer, busy, voicemail, failed for voice; failed for WhatsApp).
                          * @example [
                          *       "no_answer",
                          *       "busy"
@@ -53753,7 +53977,7 @@ export interface operations {
                      */
                     retry_delay_minutes?: number;
                     /**
-                     * @description Results that are tried again (default no_answer, busy, voicemail, failed).
+                     * @description Results that are tried again (default: no_answer, busy, voicemail, failed for voice; failed for WhatsApp).
                      * @example [
                      *       "no_answer",
                      *       "busy"
@@ -53985,7 +54209,7 @@ export interface operations {
                          */
                         retry_delay_minutes: number;
                         /**
-                         * @description Results that are tried again (default no_answer, busy, voicemail, failed).
+                         * @description Results that are tried again (default: no_answer, busy, voicemail, failed for voice; failed for WhatsApp).
                          * @example [
                          *       "no_answer",
                          *       "busy"
@@ -54546,7 +54770,7 @@ export interface operations {
                          */
                         retry_delay_minutes: number;
                         /**
-                         * @description Results that are tried again (default no_answer, busy, voicemail, failed).
+                         * @description Results that are tried again (default: no_answer, busy, voicemail, failed for voice; failed for WhatsApp).
                          * @example [
                          *       "no_answer",
                          *       "busy"
@@ -55125,7 +55349,7 @@ export interface operations {
                          */
                         retry_delay_minutes: number;
                         /**
-                         * @description Results that are tried again (default no_answer, busy, voicemail, failed).
+                         * @description Results that are tried again (default: no_answer, busy, voicemail, failed for voice; failed for WhatsApp).
                          * @example [
                          *       "no_answer",
                          *       "busy"
@@ -55668,7 +55892,7 @@ export interface operations {
                          */
                         retry_delay_minutes: number;
                         /**
-                         * @description Results that are tried again (default no_answer, busy, voicemail, failed).
+                         * @description Results that are tried again (default: no_answer, busy, voicemail, failed for voice; failed for WhatsApp).
                          * @example [
                          *       "no_answer",
                          *       "busy"
@@ -56214,7 +56438,7 @@ export interface operations {
                          */
                         retry_delay_minutes: number;
                         /**
-                         * @description Results that are tried again (default no_answer, busy, voicemail, failed).
+                         * @description Results that are tried again (default: no_answer, busy, voicemail, failed for voice; failed for WhatsApp).
                          * @example [
                          *       "no_answer",
                          *       "busy"
@@ -66649,7 +66873,7 @@ export interface operations {
                          */
                         retry_delay_minutes: number;
                         /**
-                         * @description Results that are tried again (default no_answer, busy, voicemail, failed).
+                         * @description Results that are tried again (default: no_answer, busy, voicemail, failed for voice; failed for WhatsApp).
                          * @example [
                          *       "no_answer",
                          *       "busy"

@@ -1,9 +1,26 @@
+import { Hook } from '../../platform/hooks.ts';
 import type { Module } from '../module.ts';
 import { agentsMigrations } from './agents.migrations.ts';
 import { agentRoutes } from './agents.routes.ts';
+import type { AgentDeleting } from './agents.service.ts';
+
+/** The agents module's state for one app. */
+export interface AgentsInstance {
+  /** Runs inside an agent's delete (`onAgentDelete`): listeners may refuse it or let go of the agent. */
+  deleting: Hook<AgentDeleting>;
+}
+
+declare module '../../platform/context.ts' {
+  interface AppModules {
+    agents: AgentsInstance;
+  }
+}
 
 export const agentsModule: Module = {
   name: 'agents',
   migrations: agentsMigrations,
   routes: agentRoutes,
+  setup() {
+    return { deleting: new Hook<AgentDeleting>() } satisfies AgentsInstance;
+  },
 };

@@ -84,12 +84,13 @@ export const agentRoutes = [
     path: '/v1/agents/:id',
     summary: 'Delete an AI agent',
     description:
-      'The agent stops answering and disappears from the API; its leads and bookings keep its id, and its phone number is free for another agent.',
+      "The agent stops answering and disappears from the API; its leads, bookings and calls keep its id, and its phone number is free for another agent. Its channels and conversations let go of it (`agent_id` becomes null): the workspace's default agent answers on them. An agent that an unfinished campaign uses is a 409 `conflict`.",
     tags: ['Agents'],
     auth: 'key',
     scope: 'agents:write',
     params: idParams('agt'),
     responses: { 200: deletedResponse('agt', 'agent') },
+    errors: ['conflict'],
     handler: async ({ ctx, auth, params }) => ({
       status: 200,
       body: await deleteAgent(ctx, auth, params.id),

@@ -1,12 +1,15 @@
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
 import './agents.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
+import type { Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
+import { unbindAgentChannels } from '../channels/index.ts';
 import { normalizePhone } from '../contacts/index.ts';
+import { unlinkAgentConversations } from '../conversations/index.ts';
 import {
   type agentTools,
   type CreateAgentInput,
@@ -39,6 +42,11 @@ export interface Service {
 export interface Business {
   timezone: string;
   hours: Record<Weekday, Interval[]>;
+  /**
+   * Stored only while `hours` are the defaults a new agent gets (the business never gave any):
+   * bookings use them, but the agent does not tell customers hours nobody set. Not returned.
+   */
+  hours_default?: true;
   address: string | null;
   services: Service[];
   holidays: string[];
@@ -112,6 +120,11 @@ export function parseBusiness(row: Pick<AgentsTable, 'business'>): Business {
   return { ...business, services: business.services.map((s) => ({ ...s, capacity: s.capacity ?? 1 })) };
 }
 
+/** The business as the API shows it (without what is kept for the agent's own use). */
+function publicBusiness({ hours_default: _, ...business }: Business): Omit<Business, 'hours_default'> {
+  return business;
+}
+
 export function presentAgent(row: AgentsTable) {
   return {
     id: row.id,
@@ -131,7 +144,7 @@ export function presentAgent(row: AgentsTable) {
     },
     tools: fromJson<AgentTool[]>(row.tools, []),
     handoff: parseHandoff(row.handoff),
-    business: parseBusiness(row),
+    business: publicBusiness(parseBusiness(row)),
     lead_fields: fromJson<LeadField[]>(row.lead_fields, []),
     voice: presentVoiceSettings(row.voice),
     created_at: row.created_at,
@@ -151,8 +164,7 @@ export function agentConfig(ctx: AppContext, row: AgentsTable): AgentConfig {
   const view = presentAgent(row);
   return {
     id: row.id,
-    workspaceId: row.workspace_id,
-    livemode: row.livemode === 1,
+    ...scopeOf(row),
     name: row.name,
     status: row.status,
     phoneNumber: row.phone_number,
@@ -167,7 +179,7 @@ export function agentConfig(ctx: AppContext, row: AgentsTable): AgentConfig {
     },
     tools: view.tools,
     handoff: view.handoff,
-    business: view.business,
+    business: parseBusiness(row),
     leadFields: view.lead_fields,
   };
 }
@@ -239,9 +251,11 @@ function buildBusiness(
         weekdays.map((d) => [d, [...(input.hours?.[d] ?? [])].sort((a, b) => a.open.localeCompare(b.open))]),
       ) as Business['hours'])
     : (previous?.hours ?? defaultHours());
+  const hoursDefault = !input.hours && (previous === null || previous.hours_default === true);
   return {
     timezone: input.timezone ?? previous?.timezone ?? 'UTC',
     hours,
+    ...(hoursDefault ? { hours_default: true as const } : {}),
     address: input.address !== undefined ? input.address : (previous?.address ?? null),
     services: input.services ? services : (previous?.services ?? []),
     holidays: input.holidays ? [...new Set(input.holidays)].sort() : (previous?.holidays ?? []),
@@ -441,18 +455,40 @@ function withChanges(
   };
 }
 
+/** What listeners of `onAgentDelete` get, inside the delete's transaction. */
+export interface AgentDeleting {
+  scope: Scope;
+  agentId: string;
+  now: Date;
+}
+
 /**
- * Soft delete: leads, bookings, conversations and channels keep pointing at the agent's id,
- * so the row stays (with `deleted_at`) while the API, the default-agent choice and phone lookups
- * no longer see it; its phone number becomes free for another agent.
+ * Lets a module above this one act inside an agent's delete, before anything is written: refuse
+ * it (throw an `ApiError`, e.g. a campaign that still needs the agent) or let go of the agent.
+ */
+export function onAgentDelete(ctx: AppContext, listener: (tx: Tx, e: AgentDeleting) => Promise<void>) {
+  ctx.modules.agents.deleting.add(listener);
+}
+
+/**
+ * Soft delete: leads, bookings and calls keep pointing at the agent's id (their history), so the
+ * row stays (with `deleted_at`) while the API, the default-agent choice and phone lookups no
+ * longer see it; its phone number becomes free for another agent. In the same transaction the
+ * `onAgentDelete` listeners may refuse it, and channels and conversations let go of the agent.
  */
 export async function deleteAgent(ctx: AppContext, scope: Scope, id: string) {
-  const row = await getAgentRow(ctx.db, scope, id);
-  const now = ctx.clock.now().toISOString();
-  await tenant(ctx.db, scope)
-    .updateTable('agents')
-    .set({ deleted_at: now, updated_at: now, status: 'paused' })
-    .where('id', '=', row.id)
-    .execute();
-  return { id: row.id, object: 'agent' as const, deleted: true as const };
+  await ctx.transaction(async (tx) => {
+    const row = await getAgentRow(tx.db, scope, id);
+    const now = ctx.clock.now();
+    await ctx.modules.agents.deleting.run(tx, { scope, agentId: row.id, now });
+    // Its channels and conversations go on without it: the default agent answers on them.
+    await unbindAgentChannels(ctx, tx, scope, row.id);
+    await unlinkAgentConversations(tx, scope, row.id, now);
+    await tenant(tx.db, scope)
+      .updateTable('agents')
+      .set({ deleted_at: now.toISOString(), updated_at: now.toISOString(), status: 'paused' })
+      .where('id', '=', row.id)
+      .execute();
+  });
+  return { id, object: 'agent' as const, deleted: true as const };
 }

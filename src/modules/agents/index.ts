@@ -2,11 +2,13 @@
 export { type UpdateAgentInput, updateAgentBody, weekdays } from './agents.schemas.ts';
 export {
   type AgentConfig,
+  type AgentDeleting,
   agentConfig,
   type Business,
   defaultAgent,
   draftAgentConfig,
   getAgentRow,
+  onAgentDelete,
   parseBusiness,
   parseHandoff,
   type Scope,

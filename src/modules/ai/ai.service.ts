@@ -51,7 +51,10 @@ import {
 import type { LlmOptions } from './llm.ts';
 
 export interface AiOptions {
-  /** Customer messages arriving within this window after the first are answered together. */
+  /**
+   * Customer messages arriving within this window after the first are answered together (the
+   * window is on the app's clock: a test that holds its clock holds the window open).
+   */
   replyDebounceMs: number;
   /**
    * The longest real wait between two looks at a handed-off conversation whose customer is
@@ -367,12 +370,21 @@ export async function answerConversation(
   ).reverse();
   const { history, burst } = burstOf(recent);
   if (burst.length === 0) return;
-  const contact = await ctx.db
-    .selectFrom('contacts')
-    .selectAll()
-    .where('id', '=', conversation.contact_id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .executeTakeFirst();
+  // The burst's window is measured on the app's clock, from its first message's time: a job that
+  // runs before the window has passed by that clock (the queue's clock can differ from it, e.g.
+  // PostgreSQL's) looks again when it has, so the messages of the window are answered together.
+  const open = Date.parse(burst[0].created_at) + opts.replyDebounceMs - ctx.clock.now().getTime();
+  if (open > 0) {
+    await ctx.transaction(async (tx) => {
+      await job?.completeWith?.(tx.db);
+      await ctx.queue.enqueue(tx.db, replyJob, payload, {
+        singletonKey: `ai-reply:${conversation.id}`,
+        delayMs: open,
+      });
+    });
+    return;
+  }
+  const contact = await tenant(ctx.db, scope).findById('contacts', conversation.contact_id);
   const sender = await workspaceSender(ctx, scope, agent.id);
   const texts = burst
     .map((m) => m.text ?? (m.media ? (fromJson<{ caption?: string }>(m.media, {}).caption ?? '') : ''))
@@ -570,12 +582,7 @@ export async function copilotSuggest(
     .slice(first, lastCustomer + 1)
     .map((m) => m.text ?? '')
     .filter(Boolean);
-  const contact = await ctx.db
-    .selectFrom('contacts')
-    .selectAll()
-    .where('id', '=', conversation.contact_id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .executeTakeFirst();
+  const contact = await tenant(ctx.db, scope).findById('contacts', conversation.contact_id);
   const input: EngineInput = {
     agent,
     messages: cut(texts),
@@ -661,6 +668,7 @@ export async function sendHoldingMessage(
   const agentRow = await agentFor(ctx.db, scope, conversation);
   if (!agentRow) return;
   const agent = agentConfig(ctx, agentRow);
+  const afterMs = agent.handoff.holding_message_after_minutes * 60_000;
   const recent = await tenant(ctx.db, scope)
     .selectFrom('messages')
     .select(['id', 'direction', 'sender_type', 'text', 'created_at'])
@@ -670,10 +678,43 @@ export async function sendHoldingMessage(
     .orderBy('id', 'desc')
     .limit(200)
     .execute();
+  const seen = new Set(recent.map((m) => m.id));
+  const newestSeen = recent[0]?.created_at ?? '';
+  /**
+   * Ends this job in one transaction with `write`. A customer message stored while this job ran
+   * found the `ai-holding` singleton taken, so its own look was dropped: completing the job first
+   * (which waits for such a message's transaction to commit) and then looking for messages this
+   * run did not see gives that message a new look instead of silence.
+   */
+  const finish = (write?: (tx: Tx) => Promise<void>, recheckMs?: number) =>
+    ctx.transaction(async (tx) => {
+      await job?.completeWith?.(tx.db);
+      await write?.(tx);
+      let delayMs = recheckMs;
+      if (delayMs === undefined) {
+        const unseen = (
+          await tx.db
+            .selectFrom('messages')
+            .select('id')
+            .where('conversation_id', '=', conversation.id)
+            .where('direction', '=', 'inbound')
+            .where('type', '!=', 'note')
+            .where('created_at', '>=', newestSeen)
+            .execute()
+        ).some((m) => !seen.has(m.id));
+        if (unseen) delayMs = Math.min(afterMs, opts.holdingRecheckMs ?? afterMs);
+      }
+      if (delayMs !== undefined) {
+        await ctx.queue.enqueue(tx.db, holdingJob, payload, {
+          singletonKey: `ai-holding:${conversation.id}`,
+          delayMs,
+        });
+      }
+    });
   // Newest first: the customer's messages after the latest answer from anyone.
   const lastOut = recent.findIndex((m) => m.direction !== 'inbound');
   const waiting = recent.slice(0, lastOut < 0 ? recent.length : lastOut);
-  if (waiting.length === 0) return;
+  if (waiting.length === 0) return finish();
   const lastPerson = recent.find(
     (m) => m.direction !== 'inbound' && (m.sender_type === 'user' || m.sender_type === 'api_key'),
   );
@@ -684,20 +725,13 @@ export async function sendHoldingMessage(
     .where('engine', '=', 'holding')
     .where('created_at', '>', lastPerson?.created_at ?? '')
     .executeTakeFirst();
-  if (held) return;
+  if (held) return finish();
   const now = ctx.clock.now();
-  const dueAt =
-    Date.parse(waiting[waiting.length - 1].created_at) + agent.handoff.holding_message_after_minutes * 60_000;
+  const dueAt = Date.parse(waiting[waiting.length - 1].created_at) + afterMs;
   if (dueAt > now.getTime()) {
-    await ctx.transaction(async (tx) => {
-      await job?.completeWith?.(tx.db);
-      const wait = dueAt - now.getTime();
-      await ctx.queue.enqueue(tx.db, holdingJob, payload, {
-        singletonKey: `ai-holding:${conversation.id}`,
-        delayMs: Math.min(wait, opts.holdingRecheckMs ?? wait),
-      });
-    });
-    return;
+    // Not due yet: look again when it is.
+    const wait = dueAt - now.getTime();
+    return finish(undefined, Math.min(wait, opts.holdingRecheckMs ?? wait));
   }
   const sender = await workspaceSender(ctx, scope, agent.id);
   const text =
@@ -712,22 +746,24 @@ export async function sendHoldingMessage(
         { conversationId: conversation.id, code: err.code, msg: err.message },
         'Holding message not sent',
       );
-      return;
+      return finish();
     }
     throw err;
   }
-  await ctx.db
-    .insertInto('ai_replies')
-    .values({
-      message_id: sent.id,
-      ...scopeColumns(scope),
-      conversation_id: conversation.id,
-      agent_id: agent.id,
-      engine: 'holding',
-      sources: toJson([]),
-      actions: toJson([]),
-      answered: 1,
-      created_at: now.toISOString(),
-    })
-    .execute();
+  await finish(async (tx) => {
+    await tx.db
+      .insertInto('ai_replies')
+      .values({
+        message_id: sent.id,
+        ...scopeColumns(scope),
+        conversation_id: conversation.id,
+        agent_id: agent.id,
+        engine: 'holding',
+        sources: toJson([]),
+        actions: toJson([]),
+        answered: 1,
+        created_at: now.toISOString(),
+      })
+      .execute();
+  });
 }

@@ -16,6 +16,7 @@ import {
   type UpcomingBooking,
 } from './engine.ts';
 import {
+  asksAboutWalkInOrHomeVisit,
   asksAddress,
   asksDuration,
   asksHours,
@@ -229,6 +230,7 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   const factual = asksPrice(text) || asksDuration(text) || asksFree(text);
   const bookingAsked =
     !policy &&
+    !asksAboutWalkInOrHomeVisit(text) &&
     (wantsBooking(text) ||
       task?.kind === 'booking' ||
       (mentionsBooking(text) && (when !== null || service !== undefined)) ||
@@ -277,6 +279,11 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
 /** "I want to see the flat", "can I visit", "aana hai": coming over, which a named service turns into a booking. */
 const visitRe =
   /\b(visit|see the|come (in|over|by)|drop (in|by)|attend|join|aana|aa sakt\w*|aa jaun|aaun\w*)\b/i;
+/** Asks whether the business does something: "do you do…", "can you…", "kya aap … karte ho". */
+const asksOffer = (text: string) =>
+  /\b(do|does|can|could) (you|u|your \w+)\b|\bkya (aap|ap|tum)\b.*\b(karte|karti|karoge|karogi|dete|hota|hoti|milta|milti|milega|milegi)\b/i.test(
+    text,
+  );
 const asksFree = (text: string) =>
   /\b(is|are|will) (it|the|your|a|this)\b.{0,30}\bfree\b|\bfree (hai|h)\b|\bfree of (charge|cost)\b/i.test(
     text,
@@ -299,14 +306,23 @@ async function factsOrKnowledge(
     agent.tools.includes('knowledge')
       ? knowledgeAnswers(t, text, contentTokens(agent.name))
       : Promise.resolve(null);
-  if (asksServices(text) && agent.business.services.length)
+  if (asksServices(text) && agent.business.services.length) {
+    // "My hair is frizzy, what can you do?": the problem is the question, when the knowledge answers it.
+    const described = contentTokens(text.replace(servicesQuestionRe, ' ')).filter(
+      (w) => !questionWords.has(w),
+    );
+    if (described.length >= 2) {
+      const k = await knowledge();
+      if (k) return k;
+    }
     return { reply: servicesReply(input, hi), sources: [] };
+  }
   const named = servicesIn(agent, text);
   if (named.length && (asksPrice(text) || asksDuration(text) || asksFree(text))) {
     // Words the service's name does not explain ("gold" in "gold facial price") ask for the knowledge.
     const nameStems = new Set(named.flatMap((s) => tokens(s.name)).map(stem));
     const extra = contentTokens(text).filter(
-      (w) => !questionWords.has(w) && !nameStems.has(stem(w)) && !priceWords.has(w),
+      (w) => !questionWords.has(w) && !expand(w).some((x) => nameStems.has(stem(x))) && !priceWords.has(w),
     );
     if (extra.length) {
       const k = await knowledge();
@@ -314,7 +330,24 @@ async function factsOrKnowledge(
     }
     return { reply: named.map((s) => serviceFact(s, text, hi)).join(' '), sources: [] };
   }
-  if (asksHours(text) && !asksAddress(text) && !asksPolicy(text))
+  // "Do you do hair spa?", "can you remove my wisdom tooth?": a service the agent offers, named in
+  // the customer's words. The knowledge answers when it covers the question better.
+  if (named.length && asksOffer(text) && !asksHours(text) && !asksAddress(text) && !asksPolicy(text)) {
+    const k = await knowledge();
+    const nameStems = new Set(named.flatMap((s) => tokens(s.name)).map(stem));
+    const naming = contentTokens(text).filter((w) => expand(w).some((x) => nameStems.has(stem(x))));
+    if (k && naming.every((w) => k.covered.includes(w))) return k;
+    const facts = named.map((s) => serviceFact(s, text, hi)).join(' ');
+    return {
+      reply: hi
+        ? `Haan, ${facts} Kya main aapke liye book karun?`
+        : `Yes. ${facts} Would you like me to book one for you?`,
+      sources: [],
+    };
+  }
+  // Hours the business never gave (a new agent's defaults, kept for bookings) are not told as
+  // facts: the question goes on to the knowledge, and past it, to what the agent does not know.
+  if (asksHours(text) && !asksAddress(text) && !asksPolicy(text) && !agent.business.hours_default)
     return { reply: hoursReply(input, text, hi), sources: [] };
   if (asksAddress(text) && agent.business.address) {
     return {
@@ -325,6 +358,10 @@ async function factsOrKnowledge(
   if (isGreeting(text) || isThanks(text)) return null;
   return knowledge();
 }
+
+/** The part of a message that asks for the list of services. */
+const servicesQuestionRe =
+  /\b(what|which) (all )?(services|treatments|courses|programmes|programs|packages)\b|\bwhat (do|can) (you|i) (do|offer|book)\b/gi;
 
 const priceWords = new Set([
   'price',
@@ -462,8 +499,105 @@ async function knowledgeAnswers(
     }
   }
   if (best) return { ...best, reply: replies.join('\n\n'), sources };
-  return knowledgeAnswer(t, all.length > 6 ? segments.join(' ') : clean, businessWords);
+  const whole = await knowledgeAnswer(t, all.length > 6 ? segments.join(' ') : clean, businessWords);
+  if (whole) return whole;
+  // "My daughter is coming from Patna, where will she stay?": the story first, the question last.
+  const clauses = clean.split(/[,;:]\s+|\s+(?:but|so|and|lekin|par|toh|to)\s+/i).map((x) => x.trim());
+  const last = clauses[clauses.length - 1];
+  if (clauses.length > 1 && questionClauseRe.test(last) && contentTokens(last).length > 0)
+    return knowledgeAnswer(t, last, businessWords);
+  return null;
 }
+
+/** A clause that asks: a question mark, or a question word first. */
+const questionClauseRe =
+  /\?\s*$|^(what|which|where|when|how|who|is|are|do|does|can|could|will|would|kya|kahan|kab|kaise|kitna|kitne|kitni)\b/i;
+
+/**
+ * Words that say who or when, not what: a customer mentions them ("my daughter", "another day",
+ * "the treatment") but a passage need not hold them to answer. They are still searched, and a
+ * passage that holds them ranks higher; only the share of what was asked ignores them.
+ */
+const contextWords = new Set([
+  // who it is for
+  'son',
+  'daughter',
+  'wife',
+  'husband',
+  'mom',
+  'mum',
+  'mother',
+  'father',
+  'dad',
+  'mummy',
+  'papa',
+  'sister',
+  'brother',
+  'friend',
+  'friends',
+  'family',
+  'parents',
+  'parent',
+  'grandmother',
+  'grandfather',
+  'grandma',
+  'grandpa',
+  'beta',
+  'beti',
+  'behen',
+  'bhai',
+  // generic nouns and verbs of a visit
+  'another',
+  'first',
+  'back',
+  'later',
+  'needed',
+  'wants',
+  'wanted',
+  'become',
+  'birthday',
+  'khana',
+  'khaana',
+  'anniversary',
+  'other',
+  'one',
+  'day',
+  'days',
+  'week',
+  'weeks',
+  'month',
+  'months',
+  'year',
+  'years',
+  'thing',
+  'things',
+  'place',
+  'bit',
+  'lot',
+  'little',
+  'coming',
+  'going',
+  'make',
+  'take',
+  'keep',
+  'use',
+  'using',
+  'attend',
+  'join',
+  'sit',
+  'appointment',
+  'appointments',
+  'booking',
+  'bookings',
+  'book',
+  'reservation',
+  'session',
+  'treatment',
+  'treatments',
+  'ilaaj',
+  'ilaj',
+  'procedure',
+]);
 
 /** Searches, then keeps the best passage only if it covers enough of what was asked. */
 async function knowledgeAnswer(
@@ -475,28 +609,35 @@ async function knowledgeAnswer(
   const words = contentTokens(text).filter((w) => !businessWords.includes(w));
   if (words.length === 0) return null;
   const implied = impliedWords(text);
-  const query = [...new Set([...words, ...implied].flatMap(expand))].join(' ');
+  const impliedFlat = implied.flat();
+  const query = [...new Set([...words, ...impliedFlat].flatMap(expand))].join(' ');
   const hits = await t.searchKnowledge(query, 8);
   if (hits.length === 0) return null;
   const topical = words.filter((w) => !questionWords.has(w));
-  const asked = topical.length ? topical : words;
+  const telling = topical.filter((w) => !contextWords.has(w) && !/^\d+$/.test(w));
+  const asked = telling.length ? telling : topical.length ? topical : words;
+  const stemsOf = hits.map(chunkStems);
+  const holds = (have: Set<string>, w: string) => expand(w).some((s) => have.has(stem(s)));
   const scored = hits
-    .map((h) => {
-      const have = chunkStems(h);
-      const covered = asked.filter((w) => expand(w).some((s) => have.has(stem(s))));
-      // A phrase's word ("at once" → instalments) found in the passage stands for one word of the question.
-      const bonus = implied.some((w) => expand(w).some((s) => have.has(stem(s)))) ? 1 : 0;
+    .map((h, i) => {
+      const have = stemsOf[i];
+      const covered = asked.filter((w) => holds(have, w));
+      // A phrase ("at once" → instalments) found in the passage stands for one word of the question.
+      const bonus = implied.some((ws) => ws.every((w) => holds(have, w))) ? 1 : 0;
       return {
         hit: h,
         covered,
+        bonus,
         coverage: Math.min(1, (covered.length + bonus) / asked.length),
-        full: coverage(words, h),
+        full: coverage(topical.length ? topical : words, h),
       };
     })
-    .sort((a, b) => b.coverage - a.coverage || b.full - a.full || b.hit.score - a.hit.score);
+    .sort(
+      (a, b) => b.coverage - a.coverage || b.bonus - a.bonus || b.full - a.full || b.hit.score - a.hit.score,
+    );
   const best = scored[0];
   if (best.coverage < 0.5) return null;
-  const reply = passageAnswer(best.hit, [...words, ...implied]);
+  const reply = passageAnswer(best.hit, [...words, ...impliedFlat]);
   if (!reply) return null;
   return { reply, sources: [source(best.hit)], coverage: best.coverage, covered: best.covered };
 }

@@ -91,3 +91,57 @@ describe('booking policy words', () => {
     for (const m of ['no', 'nahi, rehne do', 'not now']) assert.ok(declines(m) && !confirms(m), m);
   });
 });
+
+describe('questions about a rule and requests to act', () => {
+  it('reads a question about cancelling, paying or moving as a question, not as the act', async () => {
+    const { asksPolicy, isQuestion, wantsCancel } = await import('./intents.ts');
+    for (const m of [
+      "what's your cancellation policy?",
+      'kya cancel karne pe charge lagta hai?',
+      'how late can I cancel without paying?',
+      'any penalty if I cancel at the last minute?',
+      'agar appointment cancel karun toh paise katenge kya?',
+      'if my son quits after two weeks, do we get our money back?',
+      'do I have to pay anything to move my appointment?',
+      'how much do I pay upfront when I book a flat?',
+    ]) {
+      assert.ok(asksPolicy(m) && isQuestion(m), m);
+      assert.ok(!wantsCancel(m), m);
+    }
+    for (const m of [
+      'cancel my booking',
+      'mera appointment cancel kar do',
+      'please call off my appointment',
+      'I need to cancel my appointment on Monday',
+      'we can’t make it on tuesday, please cancel the table',
+    ])
+      assert.ok(wantsCancel(m), m);
+  });
+  it('reads "without booking" and "come to my house" as questions, not bookings', async () => {
+    const { wantsBooking, asksAboutWalkInOrHomeVisit } = await import('./intents.ts');
+    for (const m of [
+      'can I just drop in without booking?',
+      'bina appointment ke aa sakte hain kya?',
+      'can someone come over to my house to do my hair?',
+      'ghar pe aake facial kar doge?',
+    ]) {
+      assert.ok(asksAboutWalkInOrHomeVisit(m), m);
+      assert.ok(!wantsBooking(m), m);
+    }
+    assert.ok(wantsBooking('I want to book a haircut'));
+    assert.ok(!asksAboutWalkInOrHomeVisit('I want to book a haircut'));
+  });
+  it('hears a person asked for by role', () => {
+    for (const s of ['I want to talk to a property advisor', 'can a real person call me back please?'])
+      assert.ok(wantsHuman(s, []), s);
+  });
+});
+
+describe('lexicon', () => {
+  it('finds a word by its stem and keeps "offer" apart from discounts', async () => {
+    const { expandWord } = await import('./lexicon.ts');
+    assert.ok(expandWord('rented').includes('rental'));
+    assert.ok(!expandWord('offer').includes('discount'));
+    assert.ok(expandWord('voucher').includes('gift'));
+  });
+});

@@ -11,13 +11,13 @@ export function isHinglish(text: string): boolean {
 }
 
 const humanRe =
-  /\b(human|humans|real person|actual person|live (agent|person|chat)|insaan|insan|manushya|customer (care|service|support)|representative|receptionist|someone (real|from (your|the) \w+)|(talk|speak|chat)( to| with)( a| an| some| the| your)? ?(person|someone|somebody|agent|staff|owner|manager|human|advisor|adviser|counsellor|counselor|receptionist|executive|team|sales ?person|teacher|doctor)|(connect|transfer|put) me (to|with|through|in touch)|in touch with (a|an|your|the|some)|(can|could|will|please have|ask|get) (someone|somebody|anyone|your \w+( person)?|a \w+) (to )?(call|ring|phone) (me|back|us)|call me( back)?\b|give me a call|callback|call back|stop the bot|not a bot|no bot|(agent|staff|manager|owner|sir|madam|mam|teacher|doctor|receptionist|kisi|insaan|aadmi|banda|bande|person|team|counsellor) se baat|baat karwa|baat karao|baat karwao|baat karni hai|baat ho sakti|call karo|call kar lena|call kijiye|phone karo|phone kijiye|phone pe baat|koi (hai|banda|insaan|aadmi) (wahan|yahan|udhar)|koi hai (wahan|yahan|kya))\b/i;
+  /\b(human|humans|real person|actual person|live (agent|person|chat)|insaan|insan|manushya|customer (care|service|support)|representative|receptionist|someone (real|from (your|the) \w+)|(talk|speak|chat)( to| with)( a| an| some| the| your)?( [a-z]+)? ?(person|someone|somebody|agent|staff|owner|manager|human|advisor|adviser|counsellor|counselor|receptionist|executive|team|sales ?person|teacher|doctor)|(connect|transfer|put) me (to|with|through|in touch)|in touch with (a|an|your|the|some)|(can|could|will|please have|ask|get) (someone|somebody|anyone|your \w+( person)?|a \w+) (to )?(call|ring|phone) (me|back|us)|call me( back)?\b|give me a call|callback|call back|stop the bot|not a bot|no bot|(agent|staff|manager|owner|sir|madam|mam|teacher|doctor|receptionist|kisi|insaan|aadmi|banda|bande|person|team|counsellor) se baat|baat karwa|baat karao|baat karwao|baat karni hai|baat ho sakti|call karo|call kar lena|call kijiye|phone karo|phone kijiye|phone pe baat|koi (hai|banda|insaan|aadmi) (wahan|yahan|udhar)|koi hai (wahan|yahan|kya))\b/i;
 
 export function wantsHuman(text: string, keywords: string[]): boolean {
   if (humanRe.test(text)) return true;
   const lower = text.toLowerCase();
   return keywords.some(
-    (k) => k.trim() && new RegExp(`\\b${escapeRe(k.toLowerCase().trim())}\\b`).test(lower),
+    (k) => k.trim() && new RegExp(`\\b${escapeRe(k.toLowerCase().trim())}(s|es)?\\b`).test(lower),
   );
 }
 
@@ -31,7 +31,16 @@ export function isInjection(text: string): boolean {
 /** Asks to book outright. */
 const bookingRe =
   /\b(book|booking|reserve|reservation|schedule|aana hai|aa sakta|aa sakti|aa jaun|aa jau|aaunga|aaungi|fix kar)\b|\b(want|need|like|get|make|chahiye|lena|milega|milegi)\b.{0,20}\b(appointment|appt|slot)|\b(appointment|appt|slot)s?\b.{0,20}\b(chahiye|lena|milega|milegi|karna|karni|please|pls|for)\b/i;
-export const wantsBooking = (text: string) => bookingRe.test(text);
+/** "can I come without booking?", "bina appointment ke": about walk-ins, not a request to book. */
+const withoutBookingRe =
+  /\b(without|bina|no|w\/o)\s+(an?\s+|prior\s+|any\s+)?(appointment|appt|booking|reservation)s?\b/i;
+/** The business coming to the customer ("come over to my house", "ghar pe aake"): a home service question. */
+const homeVisitRe =
+  /\b(come|coming|visit|send)\b.{0,25}\b(to|at) (my|our) (house|home|place)\b|\bghar (pe|par) (aa|aake|aakar|aaoge|aayenge|aaogi)\b/i;
+export const wantsBooking = (text: string) =>
+  bookingRe.test(text) && !withoutBookingRe.test(text) && !homeVisitRe.test(text);
+export const asksAboutWalkInOrHomeVisit = (text: string) =>
+  withoutBookingRe.test(text) || homeVisitRe.test(text);
 
 /**
  * An explicit request to book ("book karna hai", "book me", "I want to book", "appointment
@@ -70,7 +79,7 @@ const cancelRe = /\b(cancel|cancell?ed|radd|call off)\b/i;
  * "cancel karne pe refund milega?"), not a request to act.
  */
 const policyRe =
-  /\b(fee|fees|charge|charges|charged|policy|policies|rule|rules|niyam|refund|refunds|deposit|money back|get back|penalty|kitna|what happens|if (i|we) (cancel|change|move|reschedule|leave)|agar|karne (pe|par|se)|karoon to|karu to|karein to|later if|in case)\b/i;
+  /\b(fee|fees|charge|charges|charged|policy|policies|rule|rules|terms|niyam|refund|refunds|deposit|advance|upfront|money back|get back|penalty|kitna|what happens|if (i|we) (cancel|change|move|reschedule|leave|quit)|agar|karne (pe|par|se)|karoon to|karu to|karein to|later if|if needed|in case|how (late|early|soon|long before|far in advance|many (hours|days) before)|last[\s-]minute|without (paying|any charge|a charge|penalty)|free of (charge|cost)|for free|(do|will|would|should|shall) (i|we) (have to |need to )?(pay|lose)|(pay|paid|paying) (anything|extra|more)|katenge|katega|kategi|kat jayega|lagega|wapas|allowed to)\b/i;
 export const asksPolicy = (text: string) => policyRe.test(text);
 /** "cancel my booking", not "is there a cancellation fee". */
 export const wantsCancel = (text: string) => cancelRe.test(text) && !asksPolicy(text);
@@ -85,7 +94,7 @@ const ownBookingRe =
 export const mentionsOwnBooking = (text: string) => ownBookingRe.test(text);
 
 const hoursRe =
-  /\b(open|opens|opening|close|closes|closing|closed|timing|timings|hours|working hours|business hours|khula|khuli|khule|khulta|khulti|khulte|khulega|khulegi|band|kab tak|kab se|what time do you|what time does|till what time|until what time|time kya|kitne baje)\b/i;
+  /\b(open|opens|opening|close|closes|closing|closed|timing|timings|(?<!happy )hours|working hours|business hours|khula|khuli|khule|khulta|khulti|khulte|khulega|khulegi|band|kab tak|kab se|what time do you|what time does|till what time|until what time|time kya|kitne baje)\b/i;
 export const asksHours = (text: string) => hoursRe.test(text);
 
 const addressRe =

@@ -1,3 +1,5 @@
+import { stem } from '../../platform/text.ts';
+
 /**
  * The words customers use for what a business's documents call by other names: synonyms,
  * everyday descriptions of a problem ("my teeth hurt when I drink cold water" is what a clinic
@@ -7,93 +9,270 @@
  */
 const groups: string[][] = [
   // money
-  ['price', 'prices', 'cost', 'costs', 'rate', 'rates', 'charge', 'charges', 'fee', 'fees', 'pricing'],
+  [
+    'price',
+    'prices',
+    'cost',
+    'costs',
+    'rate',
+    'rates',
+    'charge',
+    'charges',
+    'charged',
+    'fee',
+    'fees',
+    'pricing',
+    'pay',
+    'paying',
+    'paid',
+    'payable',
+    'expensive',
+    'cheap',
+    'affordable',
+  ],
   ['kitna', 'kitne', 'kitni', 'daam', 'dam', 'keemat', 'kimat', 'paisa', 'paise', 'rupees', 'rs', 'price'],
-  ['payment', 'pay', 'paying', 'upi', 'card', 'cards', 'cash', 'gpay', 'phonepe', 'paytm', 'googlepay'],
-  ['refund', 'refunds', 'refunded', 'refundable', 'return', 'returns'],
-  ['instalment', 'instalments', 'installment', 'installments', 'emi', 'kisht', 'kishton', 'kisto'],
+  [
+    'payment',
+    'pay',
+    'paying',
+    'upi',
+    'card',
+    'cards',
+    'cash',
+    'gpay',
+    'phonepe',
+    'paytm',
+    'googlepay',
+    'credit',
+    'debit',
+    'netbanking',
+    'wallet',
+  ],
+  ['refund', 'refunds', 'refunded', 'refundable', 'return', 'returns', 'wapas', 'waapas', 'vapas'],
+  ['instalment', 'instalments', 'installment', 'installments', 'emi', 'kisht', 'kishton', 'kisto', 'kiston'],
   ['loan', 'loans', 'finance', 'mortgage', 'bank'],
-  ['discount', 'discounts', 'offer', 'offers', 'deal', 'deals', 'concession', 'scholarship', 'scholarships'],
-  ['deposit', 'advance', 'token'],
+  // "offer" is left out: "do you offer X" is how FAQs ask about anything.
+  [
+    'discount',
+    'discounts',
+    'off',
+    'deal',
+    'deals',
+    'concession',
+    'coupon',
+    'promo',
+    'reduce',
+    'reduced',
+    'reduction',
+    'cheaper',
+    'scholarship',
+    'scholarships',
+  ],
+  ['student', 'students', 'college', 'university'],
+  ['gift', 'gifts', 'voucher', 'vouchers', 'giftcard', 'hamper'],
+  ['walk', 'walkin', 'walkins', 'drop', 'bina'],
+  ['home', 'house', 'doorstep', 'residence'],
+  [
+    'quit',
+    'quits',
+    'quitting',
+    'discontinue',
+    'withdraw',
+    'leave',
+    'leaving',
+    'chhod',
+    'chhodna',
+    'chhoda',
+    'chhodne',
+  ],
+  ['size', 'strength', 'capacity'],
+  ['change', 'move', 'shift', 'reschedule', 'postpone', 'prepone', 'badal', 'badalna'],
+  ['admission', 'admissions', 'joining', 'join', 'enrol', 'enroll', 'enrolment', 'enrollment'],
+  ['society', 'societies', 'complex', 'gated', 'township'],
+  ['cleaning', 'clean', 'saaf', 'safai', 'scaling', 'cleanup'],
+  ['rule', 'rules', 'policy', 'policies', 'niyam', 'terms'],
+  ['outside', 'elsewhere'],
+  ['lab', 'laboratory', 'diagnostic', 'diagnostics', 'pathology'],
+  ['deposit', 'advance', 'token', 'upfront'],
   // time and place
   ['timing', 'timings', 'hours', 'time', 'schedule'],
   ['parking', 'park', 'car', 'cars', 'gaadi', 'gadi', 'vehicle', 'valet', 'scooter', 'bike'],
-  ['delivery', 'deliver', 'delivers', 'shipping', 'ship', 'swiggy', 'zomato'],
+  [
+    'delivery',
+    'deliver',
+    'delivers',
+    'shipping',
+    'ship',
+    'swiggy',
+    'zomato',
+    'bhejte',
+    'bhejoge',
+    'bhej',
+    'bhejna',
+  ],
+  ['commission', 'brokerage'],
   ['wheelchair', 'accessible', 'accessibility', 'disabled', 'disability', 'lift', 'lifts', 'elevator'],
   ['metro', 'station', 'airport', 'expressway', 'connectivity', 'distance'],
   ['possession', 'handover', 'handed', 'ready'],
   ['rent', 'rental', 'rentals', 'kiraya', 'kiraye', 'lease', 'tenant'],
   ['hostel', 'pg', 'accommodation', 'stay', 'staying', 'room', 'rooms'],
-  ['online', 'live', 'streamed', 'remote', 'recordings', 'virtual'],
+  ['online', 'live', 'streamed', 'remote', 'recordings', 'recorded', 'virtual', 'internet', 'zoom'],
   ['nri', 'nris', 'abroad', 'overseas', 'dubai', 'usa', 'uk', 'canada', 'foreign'],
   ['security', 'safe', 'safety', 'guard', 'guards', 'cctv'],
   ['power', 'electricity', 'bijli', 'backup'],
-  ['pet', 'pets', 'dog', 'dogs', 'cat', 'cats', 'puppy'],
+  ['pet', 'pets', 'dog', 'dogs', 'cat', 'cats', 'puppy', 'kutta'],
+  ['flat', 'flats', 'apartment', 'apartments', 'unit', 'units'],
+  ['amenities', 'amenity', 'facilities', 'facility', 'clubhouse'],
+  ['pool', 'swimming', 'swim'],
+  ['gym', 'fitness', 'workout'],
   // people
-  ['child', 'children', 'kid', 'kids', 'baby', 'babies', 'bachcha', 'bacche', 'bachche', 'toddler'],
+  [
+    'child',
+    'children',
+    'kid',
+    'kids',
+    'baby',
+    'babies',
+    'bachcha',
+    'bacche',
+    'bachche',
+    'bacchon',
+    'bachon',
+    'bachchon',
+    'baccha',
+    'toddler',
+  ],
   ['group', 'groups', 'people', 'persons', 'guests', 'party', 'office', 'corporate', 'colleagues'],
   ['wedding', 'married', 'marriage', 'bride', 'bridal', 'shaadi', 'shadi', 'dulhan'],
   // salon
-  ['haircut', 'hair', 'baal'],
+  ['haircut', 'hair', 'baal', 'trim', 'trimming'],
+  ['colour', 'color', 'colouring', 'coloring', 'dye', 'highlights', 'balayage', 'grey', 'gray'],
+  ['nail', 'nails', 'manicure', 'pedicure', 'mani', 'pedi'],
+  ['cruelty', 'animal', 'animals', 'paraben', 'chemical', 'chemicals', 'natural', 'organic'],
   ['frizzy', 'frizz', 'smoothening', 'smoothing', 'keratin', 'straightening', 'unmanageable'],
   ['hygiene', 'sterilised', 'sterilized', 'sterile', 'clean', 'sanitised', 'sanitized', 'autoclaved'],
   // health
-  ['tooth', 'teeth', 'daant', 'dant', 'dental', 'dentist'],
+  ['tooth', 'teeth', 'daant', 'dant', 'dental', 'dentist', 'mouth', 'oral'],
   ['pain', 'hurt', 'hurts', 'hurting', 'ache', 'aching', 'dard', 'twinge', 'sensitive', 'sensitivity'],
   ['cold', 'thanda', 'chilled', 'icy'],
   ['blood', 'bleed', 'bleeds', 'bleeding', 'khoon', 'khun'],
+  ['gum', 'gums', 'masoode', 'masoodon', 'masude', 'masudon', 'masoodhe'],
   ['swelling', 'swollen', 'swell', 'sujan', 'soojan', 'abscess'],
   ['breath', 'smell', 'smells', 'smelly', 'odour', 'odor', 'badboo'],
-  ['crooked', 'braces', 'aligners', 'straighten', 'misaligned', 'uneven'],
+  ['crooked', 'braces', 'aligners', 'straighten', 'misaligned', 'uneven', 'gap', 'gaps', 'tedhe', 'tedha'],
+  ['cavity', 'cavities', 'filling', 'fillings', 'decay', 'keeda', 'rotten'],
+  ['extraction', 'extract', 'removal', 'remove', 'pull', 'wisdom', 'nikalna', 'nikalwana'],
   ['implant', 'implants', 'missing', 'replace', 'replacement', 'denture', 'dentures'],
   ['white', 'whiter', 'whitening', 'whiten', 'yellow', 'stains', 'stained', 'bleaching'],
   ['emergency', 'urgent', 'urgently', 'night', 'midnight'],
-  ['insurance', 'insurer', 'cashless', 'mediclaim', 'claim'],
+  ['insurance', 'insurer', 'cashless', 'mediclaim', 'claim', 'cover', 'covered', 'coverage', 'reimbursement'],
   ['xray', 'x-ray', 'scan', 'rvg', 'opg'],
   // food
-  ['allergy', 'allergic', 'allergies', 'allergen', 'allergens'],
+  [
+    'allergy',
+    'allergic',
+    'allergies',
+    'allergen',
+    'allergens',
+    'intolerant',
+    'intolerance',
+    'coeliac',
+    'celiac',
+  ],
   ['jain', 'onion', 'garlic', 'pyaaz', 'pyaz', 'lehsun', 'lahsun'],
   ['vegan', 'dairy', 'plant'],
-  ['alcohol', 'beer', 'wine', 'cocktails', 'drinks', 'bar', 'daaru'],
+  ['alcohol', 'beer', 'wine', 'cocktails', 'drinks', 'bar', 'daaru', 'liquor', 'sharab', 'sharaab', 'whisky'],
   ['cake', 'birthday', 'celebration', 'anniversary'],
   // education
-  ['doubt', 'doubts', 'weak', 'hard', 'difficult', 'struggling', 'mentoring', 'tuition'],
+  [
+    'doubt',
+    'doubts',
+    'weak',
+    'hard',
+    'difficult',
+    'struggling',
+    'mentoring',
+    'tuition',
+    'support',
+    'guidance',
+  ],
+  ['test', 'tests', 'mock', 'mocks', 'exam', 'exams'],
   ['neet', 'medical', 'doctor', 'mbbs', 'biology'],
   ['jee', 'engineering', 'engineer', 'iit'],
   ['speaking', 'interview', 'interviews', 'confidence', 'nervous', 'communication', 'spoken'],
   ['material', 'materials', 'notes', 'books', 'modules'],
   ['batch', 'batches', 'students', 'class'],
+  ['class', 'classes', 'lecture', 'lectures'],
   ['attendance', 'absent', 'skips', 'skip', 'misses', 'bunk'],
 ];
 
-/** Phrases that say a word the customer never typed: "at once" asks about instalments. */
-const phrases: Array<[RegExp, string]> = [
+/**
+ * Phrases that say a word the customer never typed: "at once" asks about instalments. A phrase
+ * that stands for several words ("ghar pe aake": a home service) is found in a passage only when
+ * all of them are.
+ */
+const phrases: Array<[RegExp, string | string[]]> = [
   [/\b(at once|ek saath|ek sath|whole fee|full fee|full amount|in parts)\b/i, 'instalments'],
-  [/\bmoney back\b|\bpaise wapas\b|\bwapas milega\b/i, 'refund'],
+  [
+    /\b(money|fee|fees|amount|paise|paisa) (back|wapas)\b|\bget (it |anything |something |any money )?back\b|\bwapas (milega|milegi|milenge|milta|milti|karoge|karenge|karte)\b/i,
+    'refund',
+  ],
   [/\border\b.{0,30}\b(home|house|ghar)\b|\bhome delivery\b/i, 'delivery'],
   [/\bwithout (meat|dairy|milk)\b/i, 'vegan'],
   [/\bpower cut\b|\bno electricity\b/i, 'backup'],
   [/\bfrom home\b|\bghar se\b/i, 'online'],
+  [/\b(watch|see|view) (it|them|the \w+) (later|again|afterwards)\b|\bbaad (me|mein) dekh/i, 'recordings'],
   [/\bhow far\b|\bkitni door\b|\bkitna door\b/i, 'km'],
   [/\bhow big\b|\bsize\b|\bkitna bada\b/i, 'sq'],
   [/\bleave my car\b|\bpark (my|the) car\b/i, 'parking'],
   [/\bmove in\b|\bready to move\b/i, 'ready'],
   [/\b(lost|broken) (a |my )?tooth\b/i, 'implant'],
+  // Who it is for, by age: "my 5 year old", "8 saal ka beta".
+  [/\b\d{1,2}[\s-]*(yr|yrs|year|years)[\s-]*old\b|\b\d{1,2} (saal|sal) (ka|ki|ke)\b/i, 'children'],
+  [
+    /\bhow many\b.{0,30}\b(in|per) (a|one|each|the)\s+(class|batch|group|room)\b|\b(class|batch) (me|mein) kitne\b/i,
+    'size',
+  ],
+  // Without an appointment (a walk-in), without paying (free of charge).
+  [
+    /\b(without|bina|no|w\/o)\s+(an?\s+|prior\s+|any\s+)?(appointment|booking|reservation)\b|\bdrop (in|by)\b/i,
+    'walk',
+  ],
+  [
+    /\b(without|bina)\s+(paying|paise|any (charge|fee|penalty)|a (charge|fee|penalty)|being charged|charge)\b|\bno (charge|fee|penalty)\b|\bfor free\b/i,
+    'free',
+  ],
+  [
+    /\bhow (late|early|soon|long before|many (hours|days) before)\b|\blast[\s-]minute\b|\bkitne (ghante|din) pehle\b/i,
+    'before',
+  ],
+  // The business coming to the customer: "come to my house", "ghar pe aake".
+  [
+    /\b(come|coming|visit|send)\b.{0,25}\b(to|at) (my|our) (house|home|place)\b|\bghar (pe|par) (aa|aake|aakar|aaoge|aayenge|aaogi)\b/i,
+    ['home', 'service'],
+  ],
+  [/\bwhere (will|would|can|do|does) (she|he|they|i|we|my \w+) (stay|live)\b/i, 'accommodation'],
 ];
 
 const groupsOf = new Map<string, string[][]>();
-for (const g of groups) for (const w of g) groupsOf.set(w, [...(groupsOf.get(w) ?? []), g]);
+const groupsOfStem = new Map<string, string[][]>();
+for (const g of groups)
+  for (const w of g) {
+    groupsOf.set(w, [...(groupsOf.get(w) ?? []), g]);
+    const s = stem(w);
+    if (!groupsOfStem.get(s)?.includes(g)) groupsOfStem.set(s, [...(groupsOfStem.get(s) ?? []), g]);
+  }
 
-/** The word and the words it stands for. */
+/** The word and the words it stands for ("rented" finds the group of "rent" by its stem). */
 export function expandWord(w: string): string[] {
-  const found = groupsOf.get(w);
+  const found = groupsOf.get(w) ?? groupsOfStem.get(stem(w));
   if (!found) return [w];
   return [...new Set([w, ...found.flat()])];
 }
 
-/** Words implied by phrases of the message. */
-export function impliedWords(text: string): string[] {
-  return phrases.filter(([re]) => re.test(text)).map(([, w]) => w);
+/** Words implied by phrases of the message, one list per phrase. */
+export function impliedWords(text: string): string[][] {
+  return phrases.filter(([re]) => re.test(text)).map(([, w]) => (Array.isArray(w) ? w : [w]));
 }
 
 // Devanagari to Latin letters, so "क्या आप रविवार को खुले हैं" is read as Hinglish

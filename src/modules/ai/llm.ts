@@ -79,9 +79,11 @@ export function systemPrompt(input: EngineInput): string {
   const a = input.agent;
   const b = a.business;
   const now = DateTime.fromJSDate(input.now).setZone(b.timezone);
-  const hours = Object.entries(b.hours)
-    .map(([d, iv]) => `${d} ${iv.length ? iv.map((x) => `${x.open}-${x.close}`).join(', ') : 'closed'}`)
-    .join('; ');
+  const hours = b.hours_default
+    ? 'not given by the business (do not state any; check_availability knows the bookable times)'
+    : Object.entries(b.hours)
+        .map(([d, iv]) => `${d} ${iv.length ? iv.map((x) => `${x.open}-${x.close}`).join(', ') : 'closed'}`)
+        .join('; ');
   const services = b.services
     .map(
       (s) => `${s.name} [${s.id}] ${s.duration_minutes} min${s.price !== null ? `, price ${s.price}` : ''}`,

@@ -1,6 +1,6 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
-import { tenant } from '../../platform/db/scope.ts';
+import { inScope, tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import { fromJson } from '../../platform/json.ts';
 import type { UpdateAgentInput } from '../agents/index.ts';
@@ -69,19 +69,13 @@ export async function replayAgent(
 ) {
   const row = await getAgentRow(ctx.db, scope, agentId);
   const agent = body.draft ? draftAgentConfig(ctx, row, body.draft) : agentConfig(ctx, row);
-  const livemode = scope.livemode ? 1 : 0;
+  const scoped = tenant(ctx.db, scope);
   const limit = body.limit ?? REPLAY_DEFAULT_LIMIT;
   const chosen = body.conversation_ids ? [...new Set(body.conversation_ids)] : null;
   if (chosen) {
     const found = new Set<string>();
     for (const ids of chunked(chosen)) {
-      const rows = await ctx.db
-        .selectFrom('conversations')
-        .select('id')
-        .where('workspace_id', '=', scope.workspaceId)
-        .where('livemode', '=', livemode)
-        .where('id', 'in', ids)
-        .execute();
+      const rows = await scoped.selectFrom('conversations').select('id').where('id', 'in', ids).execute();
       for (const r of rows) found.add(r.id);
     }
     const missing = chosen.find((id) => !found.has(id));
@@ -92,20 +86,14 @@ export async function replayAgent(
     (chosen ? null : new Date(ctx.clock.now().getTime() - DEFAULT_DAYS * 86_400_000).toISOString());
 
   // The newest `limit` customer messages, answered oldest first.
-  let q = ctx.db
-    .selectFrom('messages')
-    .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', livemode)
-    .where('direction', '=', 'inbound');
+  let q = scoped.selectFrom('messages').selectAll().where('direction', '=', 'inbound');
   if (chosen) q = q.where('conversation_id', 'in', chosen);
   else
     q = q.where('conversation_id', 'in', (eb) =>
       eb
         .selectFrom('conversations')
         .select('id')
-        .where('workspace_id', '=', scope.workspaceId)
-        .where('livemode', '=', livemode)
+        .where(inScope(scope, 'conversations'))
         .where('agent_id', '=', agentId),
     );
   if (since) q = q.where('created_at', '>=', new Date(since).toISOString());
@@ -118,11 +106,9 @@ export async function replayAgent(
   const thread = new Map<string, MessageRow[]>();
   const conversations = new Map<string, { contact_id: string; dynamic_variables: string | null }>();
   for (const ids of chunked(convIds)) {
-    const messages = await ctx.db
+    const messages = await scoped
       .selectFrom('messages')
       .selectAll()
-      .where('workspace_id', '=', scope.workspaceId)
-      .where('livemode', '=', livemode)
       .where('conversation_id', 'in', ids)
       .where('type', '!=', 'note')
       .orderBy('created_at')
@@ -154,11 +140,9 @@ export async function replayAgent(
   const thenIds = [...new Set([...replyThen.values()].filter((m): m is MessageRow => !!m).map((m) => m.id))];
   const thenActions = new Map<string, Action[]>();
   for (const ids of chunked(thenIds)) {
-    const rows = await ctx.db
+    const rows = await scoped
       .selectFrom('ai_replies')
       .select(['message_id', 'actions'])
-      .where('workspace_id', '=', scope.workspaceId)
-      .where('livemode', '=', livemode)
       .where('message_id', 'in', ids)
       .execute();
     for (const r of rows) thenActions.set(r.message_id, fromJson<Action[]>(r.actions, []));

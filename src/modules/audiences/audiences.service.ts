@@ -2,7 +2,7 @@ import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import { scopeColumns, tenant } from '../../platform/db/scope.ts';
-import { ApiError, notFound } from '../../platform/errors.ts';
+import { ApiError } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
@@ -30,14 +30,8 @@ export interface AudienceFilter {
   opted_out?: boolean;
 }
 
-export async function getAudienceRow(db: Db | Trx, scope: Scope, id: string): Promise<AudiencesTable> {
-  const row = await tenant(db, scope)
-    .selectFrom('audiences')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw notFound('audience', id);
-  return row;
+export function getAudienceRow(db: Db | Trx, scope: Scope, id: string): Promise<AudiencesTable> {
+  return tenant(db, scope).getById('audiences', id, 'audience');
 }
 
 function filterOf(row: AudiencesTable): ContactFilter {

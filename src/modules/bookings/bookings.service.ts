@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { ApiError, invalidField, notFound, validationFailed } from '../../platform/errors.ts';
+import { ApiError, invalidField, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
@@ -57,10 +57,8 @@ export type Booking = ReturnType<typeof presentBooking>;
 
 const scopedBookings = (db: Db | Trx, scope: Scope) => tenant(db, scope).selectFrom('bookings').selectAll();
 
-export async function getBookingRow(db: Db | Trx, scope: Scope, id: string): Promise<BookingsTable> {
-  const row = await scopedBookings(db, scope).where('id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('booking', id);
-  return row;
+export function getBookingRow(db: Db | Trx, scope: Scope, id: string): Promise<BookingsTable> {
+  return tenant(db, scope).getById('bookings', id, 'booking');
 }
 
 function findService(business: Business, agentId: string, serviceId: string): Service {

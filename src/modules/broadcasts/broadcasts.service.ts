@@ -1,8 +1,8 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { livemodeValue, type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
-import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
+import { inScope, type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor, ActorType, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
@@ -101,14 +101,8 @@ export function presentBroadcast(row: BroadcastsTable, counts: Counts) {
 }
 export type BroadcastObject = ReturnType<typeof presentBroadcast>;
 
-async function getBroadcastRow(db: Db | Trx, scope: Scope, id: string): Promise<BroadcastsTable> {
-  const row = await tenant(db, scope)
-    .selectFrom('broadcasts')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw notFound('broadcast', id);
-  return row;
+function getBroadcastRow(db: Db | Trx, scope: Scope, id: string): Promise<BroadcastsTable> {
+  return tenant(db, scope).getById('broadcasts', id, 'broadcast');
 }
 
 async function present(db: Db | Trx, row: BroadcastsTable): Promise<BroadcastObject> {
@@ -174,8 +168,7 @@ export async function listRecipients(
     .selectFrom('broadcast_recipients as r')
     .leftJoin('messages as m', 'm.id', 'r.message_id')
     .where('r.broadcast_id', '=', broadcastId)
-    .where('r.workspace_id', '=', scope.workspaceId)
-    .where('r.livemode', '=', livemodeValue(scope));
+    .where(inScope(scope, 'r'));
   const s = f.status;
   if (s === 'queued')
     q = q.where((eb) =>
@@ -409,8 +402,7 @@ async function completeIfSettled(ctx: AppContext, tx: Tx, broadcastId: string): 
   if (Number(res.numUpdatedRows) === 0) return true;
   const data = await present(tx.db, { ...b, status, completed_at: now, updated_at: now });
   await tx.emit({
-    workspaceId: b.workspace_id,
-    livemode: b.livemode === 1,
+    ...scopeOf(b),
     type: 'broadcast.completed',
     actor: { type: 'system', id: null },
     data,
@@ -441,8 +433,7 @@ async function senderFor(ctx: AppContext, b: BroadcastsTable): Promise<Sender> {
     .where('id', '=', b.workspace_id)
     .executeTakeFirstOrThrow();
   return {
-    workspaceId: b.workspace_id,
-    livemode: b.livemode === 1,
+    ...scopeOf(b),
     defaultCountry: ws.default_country,
     actor: { type: b.actor_type as ActorType, id: b.actor_id } satisfies Actor,
     limits: limitsFor(ws.plan, fromJson<Partial<PlanLimits> | null>(ws.limits, null)),
@@ -499,11 +490,7 @@ async function phonesOf(db: Db, scope: Scope, ids: string[]) {
  * what is missing. Returns false when the audience no longer exists.
  */
 async function expand(ctx: AppContext, b: BroadcastsTable, sender: Sender): Promise<boolean> {
-  const scope = {
-    workspaceId: b.workspace_id,
-    livemode: b.livemode === 1,
-    defaultCountry: sender.defaultCountry,
-  };
+  const scope = { ...scopeOf(b), defaultCountry: sender.defaultCountry };
   const stateNow = async () =>
     (await currentStatus(ctx.db, b.id)) === 'cancelled' ? 'cancelled' : 'pending';
   if (b.source === 'audience') {
@@ -586,13 +573,7 @@ async function sendOne(
     .where('status', '=', 'pending')
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) === 0) return undefined;
-  const contact = await ctx.db
-    .selectFrom('contacts')
-    .selectAll()
-    .where('id', '=', r.contact_id)
-    .where('workspace_id', '=', b.workspace_id)
-    .where('livemode', '=', b.livemode)
-    .executeTakeFirst();
+  const contact = await tenant(ctx.db, scopeOf(b)).findById('contacts', r.contact_id);
   const fail = (status: 'failed' | 'skipped', code: string, message: string) =>
     settle(ctx.db, r.id, { status, error_code: code, error_message: message }, at());
   if (!contact) return void (await fail('failed', 'not_found', `Contact ${r.contact_id} no longer exists.`));
@@ -649,11 +630,9 @@ async function reconcileClaims(ctx: AppContext, b: BroadcastsTable) {
     .where('status', '=', 'sending')
     .execute();
   for (const r of stuck) {
-    let q = ctx.db
+    let q = tenant(ctx.db, scopeOf(b))
       .selectFrom('messages')
       .select('id')
-      .where('workspace_id', '=', b.workspace_id)
-      .where('livemode', '=', b.livemode)
       .where('direction', '=', 'outbound')
       .where('type', '=', 'template')
       .where('sender_type', '=', b.actor_type as ActorType)
@@ -722,11 +701,9 @@ export async function runFanOut(ctx: AppContext, broadcastId: string) {
   }
   await reconcileClaims(ctx, b);
   const body = (
-    await ctx.db
+    await tenant(ctx.db, scopeOf(b))
       .selectFrom('templates')
       .select('body')
-      .where('workspace_id', '=', b.workspace_id)
-      .where('livemode', '=', b.livemode)
       .where('name', '=', b.template_name)
       .where('language', '=', b.template_language)
       .executeTakeFirst()

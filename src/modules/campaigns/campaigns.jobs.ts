@@ -2,8 +2,19 @@ import { z } from 'zod';
 import { defineJob } from '../../platform/queue/queue.ts';
 
 /**
- * One scheduling pass of a running campaign: writes its recipients on the first passes, then
- * claims the due recipients whose window is open (up to the free concurrency and the pace) and
+ * Writes a campaign's recipients from its audience, a slice per run (it queues the next run, and
+ * a pass after each slice) until every one exists; resumed after the last contact written.
+ */
+export const expandJob = defineJob({
+  name: 'campaigns.expand',
+  payload: z.object({ campaignId: z.string() }),
+  maxAttempts: 20,
+  concurrency: 1,
+  timeoutMs: 60_000,
+});
+
+/**
+ * One scheduling pass of a running campaign: claims the due recipients whose window is open (up to the free concurrency and the pace) and
  * queues one dial job each, in one transaction. It queues its own next pass.
  */
 export const tickJob = defineJob({

@@ -1,4 +1,5 @@
 import type { ParleyMigration } from '../../platform/db/migrate.ts';
+import { countColumns, recountRecipients } from './counts.ts';
 
 export const campaignsMigrations: Record<string, ParleyMigration> = {
   '0960_campaigns': {
@@ -95,6 +96,61 @@ export const campaignsMigrations: Record<string, ParleyMigration> = {
     async up(db) {
       // The dial pace is kept per campaign on its row (see pace.ts), shared by every process.
       await db.schema.alterTable('campaigns').addColumn('last_dial_at', 'text').execute();
+    },
+  },
+  '0962_campaign_counts': {
+    async up(db) {
+      // A campaign's stats are kept as counters, changed in the transaction that moves a
+      // recipient, so reading them and counting free slots never scans the recipients.
+      let table = db.schema
+        .createTable('campaign_counts')
+        .addColumn('campaign_id', 'text', (c) =>
+          c.primaryKey().references('campaigns.id').onDelete('cascade'),
+        );
+      for (const col of countColumns)
+        table = table.addColumn(col, 'integer', (c) => c.notNull().defaultTo(0));
+      await table.execute();
+      await db.schema
+        .createTable('campaign_outcome_counts')
+        .addColumn('campaign_id', 'text', (c) => c.notNull().references('campaigns.id').onDelete('cascade'))
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('n', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('campaign_outcome_counts_pk', ['campaign_id', 'outcome'])
+        .execute();
+      const campaigns = await db.selectFrom('campaigns').select('id').execute();
+      for (const { id } of campaigns) {
+        const { counts, outcomes } = await recountRecipients(db, id);
+        await db
+          .insertInto('campaign_counts')
+          .values({ campaign_id: id, ...counts })
+          .execute();
+        for (const [outcome, n] of Object.entries(outcomes))
+          await db.insertInto('campaign_outcome_counts').values({ campaign_id: id, outcome, n }).execute();
+      }
+    },
+  },
+  '0963_campaign_recipients_claim_unindexed': {
+    async up(db) {
+      // A pass reads the rows it claimed from its update (RETURNING), never by claim token: the
+      // index only slowed the writing of every recipient and every move.
+      await db.schema.dropIndex('campaign_recipients_claim').execute();
+    },
+  },
+  '0964_campaign_pace_cursor_on_counts': {
+    async up(db) {
+      // The pass moves its pace cursor with its counters (one update of the counts row): on the
+      // campaign's row it waited for every dial under way, which holds that row while it places
+      // its call (see pace.ts).
+      await db.schema.alterTable('campaign_counts').addColumn('pace_cursor', 'text').execute();
+      await db
+        .updateTable('campaign_counts')
+        .set((eb) => ({
+          pace_cursor: eb
+            .selectFrom('campaigns')
+            .select('campaigns.pace_cursor')
+            .whereRef('campaigns.id', '=', 'campaign_counts.campaign_id'),
+        }))
+        .execute();
     },
   },
 };

@@ -1,9 +1,17 @@
+import { onAgentDelete } from '../agents/index.ts';
 import type { Module } from '../module.ts';
 import { onFlowDelete } from '../voice-flows/index.ts';
-import { callEndedJob, dialJob, tickJob } from './campaigns.jobs.ts';
+import { callEndedJob, dialJob, expandJob, tickJob } from './campaigns.jobs.ts';
 import { campaignsMigrations } from './campaigns.migrations.ts';
 import { campaignRoutes } from './campaigns.routes.ts';
-import { type CampaignDialer, flowInUse, runDial, runPass } from './campaigns.service.ts';
+import {
+  type CampaignDialer,
+  flowInUse,
+  refuseAgentInUse,
+  runDial,
+  runExpansion,
+  runPass,
+} from './campaigns.service.ts';
 import { campaignCallSink, settleCampaignCall, voiceDialer } from './voice.dialer.ts';
 
 /** The campaigns module's state for one app. */
@@ -26,10 +34,12 @@ export const campaignsModule: Module = {
     ctx.queue.register(tickJob, async (p, job) => {
       await runPass(ctx, p.campaignId, job);
     });
+    ctx.queue.register(expandJob, (p, job) => runExpansion(ctx, p.campaignId, job));
     ctx.queue.register(dialJob, (p) => runDial(ctx, p.recipientId, p.attempt));
     ctx.queue.register(callEndedJob, (p) => settleCampaignCall(ctx, p.callId));
     ctx.eventSinks.push(campaignCallSink(ctx));
     onFlowDelete(ctx, flowInUse);
+    onAgentDelete(ctx, refuseAgentInUse);
     return { dialer: voiceDialer } satisfies CampaignsInstance;
   },
 };

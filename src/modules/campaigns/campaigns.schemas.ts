@@ -117,7 +117,7 @@ const common = {
   ),
   retry_on: describe(
     z.array(z.enum(retryableResults)).max(4),
-    'Results that are tried again (default no_answer, busy, voicemail, failed).',
+    'Results that are tried again (default: no_answer, busy, voicemail, failed for voice; failed for WhatsApp).',
     ['no_answer', 'busy'],
   ),
   calls_per_second: describe(

@@ -1,10 +1,10 @@
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { inScope, type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
 import './campaigns.tables.ts';
 import { sql } from 'kysely';
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
+import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor, ActorType, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
@@ -12,13 +12,13 @@ import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
-import { getAgentRow } from '../agents/index.ts';
+import { type AgentDeleting, getAgentRow } from '../agents/index.ts';
 import { audienceContactIds, getAudienceRow } from '../audiences/index.ts';
 import { checkBroadcastVariables, recipientVariables } from '../broadcasts/index.ts';
 import { findChannelForSend } from '../channels/index.ts';
 import { findTemplateForSend, type Sender, sendMessage } from '../messaging/index.ts';
 import { getFlowRow } from '../voice-flows/index.ts';
-import { dialJob, tickJob } from './campaigns.jobs.ts';
+import { dialJob, expandJob, tickJob } from './campaigns.jobs.ts';
 import type {
   CreateCampaignInput,
   recipientResults,
@@ -33,22 +33,35 @@ import type {
   RecipientResult,
   RecipientState,
 } from './campaigns.tables.ts';
+import { CountChanges, statColumns, zeroCounts } from './counts.ts';
 import { dialSpacingMs, PaceWait, takeDialSlot } from './pace.ts';
 import { type CallingWindow, isOpen, nextOpening, recipientZones, type WindowRule } from './windows.ts';
 
 export type { Scope };
 
-const scopeOf = (c: CampaignsTable): Scope => ({ workspaceId: c.workspace_id, livemode: c.livemode === 1 });
-
 /** A scheduling pass plans this many seconds of dials at the campaign's pace. */
 const PASS_SECONDS = 2;
 /** Due recipients a pass looks at, at most (those outside their window are moved to its opening). */
 const SCAN_LIMIT = 1000;
+/** Due recipients read at a time, at least (twice the free slots when more). */
+const PAGE_MIN = 50;
 /** The longest a running campaign goes without a pass. */
 const MAX_IDLE_MS = 5_000;
-const EXPAND_BATCH = 1000;
-/** Recipients written per pass at most, so the first dials need not wait for a large audience. */
-const EXPAND_PER_PASS = 1000;
+/** Audience contacts read and recipients written at a time. */
+const EXPAND_BATCH = 500;
+/** Recipients an expansion run writes (its first run fewer, so that dialing starts at once). */
+const EXPAND_PER_RUN = 5000;
+const EXPAND_FIRST = 100;
+/** Recipients whose zones are resolved between two turns of the event loop. */
+const ZONE_SLICE = 20;
+/**
+ * Recipients inserted per transaction. Small on SQLite, where a pass waits for the one
+ * connection while an insert holds it (100 rows keep that wait to a few milliseconds); larger on
+ * PostgreSQL, where each transaction costs round trips and a pass waits only for the campaign's lock.
+ */
+const EXPAND_INSERT_ROWS = { sqlite: 100, postgres: 250 } as const;
+/** How soon the next pass looks while recipients are still being written. */
+const EXPANDING_POLL_MS = 200;
 const DEFAULT_RETRY_ON = ['no_answer', 'busy', 'voicemail', 'failed'];
 
 // ---------------------------------------------------------------------------------------------
@@ -107,48 +120,26 @@ const emptyStats = (): Stats => ({
   outcomes: {},
 });
 
+/** The campaigns' stats, from their counters (one row each, whatever the audience's size). */
 async function statsFor(db: Db | Trx, ids: string[]): Promise<Map<string, Stats>> {
   const out = new Map<string, Stats>(ids.map((id) => [id, emptyStats()]));
   if (ids.length === 0) return out;
-  const rows = await db
-    .selectFrom('campaign_recipients')
-    .select((eb) => [
-      'campaign_id',
-      'state',
-      'result',
-      'outcome',
-      eb.fn.countAll<number>().as('n'),
-      eb.fn.sum<number>('attempts').as('attempts'),
-      eb.fn.sum<number>('duration_seconds').as('duration'),
-      eb.fn.count<number>('duration_seconds').as('timed'),
-    ])
-    .where('campaign_id', 'in', ids)
-    .groupBy(['campaign_id', 'state', 'result', 'outcome'])
-    .execute();
-  const durations = new Map<string, { sum: number; n: number }>();
+  const rows = await db.selectFrom('campaign_counts').selectAll().where('campaign_id', 'in', ids).execute();
   for (const r of rows) {
     const s = out.get(r.campaign_id)!;
-    const n = Number(r.n);
-    s.total += n;
-    s[r.state] += n;
-    s.attempts += Number(r.attempts ?? 0);
-    if (r.state === 'completed') {
-      s[r.result ?? 'failed'] += n;
-      if (r.outcome) s.outcomes[r.outcome] = (s.outcomes[r.outcome] ?? 0) + n;
-      if (r.result === 'answered' && Number(r.timed) > 0) {
-        const d = durations.get(r.campaign_id) ?? { sum: 0, n: 0 };
-        d.sum += Number(r.duration ?? 0);
-        d.n += Number(r.timed);
-        durations.set(r.campaign_id, d);
-      }
-    }
-  }
-  for (const [id, s] of out) {
+    for (const k of statColumns) s[k] = Number(r[k]);
     const voiceDone = s.completed - s.sent;
     s.answer_rate = voiceDone > 0 ? Math.round((s.answered / voiceDone) * 1000) / 1000 : null;
-    const d = durations.get(id);
-    s.avg_duration_seconds = d && d.n > 0 ? Math.round((d.sum / d.n) * 10) / 10 : null;
+    const timed = Number(r.answered_timed);
+    s.avg_duration_seconds = timed > 0 ? Math.round((Number(r.answered_seconds) / timed) * 10) / 10 : null;
   }
+  const outcomes = await db
+    .selectFrom('campaign_outcome_counts')
+    .selectAll()
+    .where('campaign_id', 'in', ids)
+    .where('n', '>', 0)
+    .execute();
+  for (const o of outcomes) out.get(o.campaign_id)!.outcomes[o.outcome] = Number(o.n);
   return out;
 }
 
@@ -195,14 +186,8 @@ export function presentCampaign(row: CampaignsTable, stats: Stats) {
 }
 export type Campaign = ReturnType<typeof presentCampaign>;
 
-export async function getCampaignRow(db: Db | Trx, scope: Scope, id: string): Promise<CampaignsTable> {
-  const row = await tenant(db, scope)
-    .selectFrom('campaigns')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw notFound('campaign', id);
-  return row;
+export function getCampaignRow(db: Db | Trx, scope: Scope, id: string): Promise<CampaignsTable> {
+  return tenant(db, scope).getById('campaigns', id, 'campaign');
 }
 
 async function present(db: Db | Trx, row: CampaignsTable) {
@@ -469,7 +454,8 @@ export async function createCampaign(ctx: AppContext, auth: Auth, input: CreateC
     timezone: schedule.timezone ?? 'recipient',
     max_attempts: input.max_attempts ?? 3,
     retry_delay_minutes: input.retry_delay_minutes ?? 60,
-    retry_on: toJson(input.retry_on ?? DEFAULT_RETRY_ON),
+    // A WhatsApp send has one result that can be tried again: failed.
+    retry_on: toJson(input.retry_on ?? (input.type === 'whatsapp' ? ['failed'] : DEFAULT_RETRY_ON)),
     calls_per_second: input.calls_per_second ?? 1,
     max_concurrency: input.max_concurrency ?? null,
     ignore_dnd: input.ignore_dnd ? 1 : 0,
@@ -487,7 +473,13 @@ export async function createCampaign(ctx: AppContext, auth: Auth, input: CreateC
     created_at: at,
     updated_at: at,
   };
-  await ctx.db.insertInto('campaigns').values(row).execute();
+  await ctx.transaction(async (tx) => {
+    await tx.db.insertInto('campaigns').values(row).execute();
+    await tx.db
+      .insertInto('campaign_counts')
+      .values({ campaign_id: row.id, ...zeroCounts() })
+      .execute();
+  });
   return presentCampaign(row, emptyStats());
 }
 
@@ -589,6 +581,16 @@ async function setStatus(tx: Tx, row: CampaignsTable, patch: Partial<CampaignsTa
 
 const tickKey = (id: string) => `campaign:${id}`;
 
+/**
+ * Serializes the transactions that claim, cancel or write a campaign's recipients: SQLite has one
+ * writer; PostgreSQL takes a transaction-scoped advisory lock per campaign.
+ */
+async function lockCampaign(ctx: AppContext, tx: Tx, id: string) {
+  if (ctx.dialect === 'postgres')
+    await sql`select pg_advisory_xact_lock(hashtext(${`campaign:${id}`}))`.execute(tx.db);
+}
+const expandKey = (id: string) => `campaign-expand:${id}`;
+
 /** Starts a draft: its first pass writes the recipients, then dialing begins when the window is open. */
 export async function startCampaign(ctx: AppContext, scope: Scope & { defaultCountry: string }, id: string) {
   const row = await getCampaignRow(ctx.db, scope, id);
@@ -608,7 +610,8 @@ export async function startCampaign(ctx: AppContext, scope: Scope & { defaultCou
   }
   return transition(ctx, scope, id, ['draft'], 'started', async (tx, r, now) => {
     await setStatus(tx, r, { status: 'running', started_at: now, updated_at: now });
-    await ctx.queue.enqueue(tx.db, tickJob, { campaignId: id }, { singletonKey: tickKey(id) });
+    // Writing the recipients comes first; its first slice queues the first pass.
+    await ctx.queue.enqueue(tx.db, expandJob, { campaignId: id }, { singletonKey: expandKey(id) });
   });
 }
 
@@ -638,18 +641,26 @@ export async function cancelCampaign(ctx: AppContext, scope: Scope, id: string, 
     ['draft', 'scheduled', 'running', 'paused'],
     'canceled',
     async (tx, r, now) => {
+      // Under the pass's lock, and rows locked in the order everyone takes them: recipients,
+      // counters, campaign.
+      await lockCampaign(ctx, tx, id);
+      const counts = new CountChanges();
+      for (const state of ['pending', 'scheduled'] as const) {
+        const res = await tx.db
+          .updateTable('campaign_recipients')
+          .set({
+            state: 'canceled',
+            error_code: 'campaign_canceled',
+            error_message: 'The campaign was canceled before this recipient was reached.',
+            updated_at: now,
+          })
+          .where('campaign_id', '=', id)
+          .where('state', '=', state)
+          .executeTakeFirst();
+        counts.moved({ state }, { state: 'canceled' }, Number(res.numUpdatedRows));
+      }
+      await counts.apply(tx.db, id);
       await setStatus(tx, r, { status: 'canceled', canceled_at: now, updated_at: now });
-      await tx.db
-        .updateTable('campaign_recipients')
-        .set({
-          state: 'canceled',
-          error_code: 'campaign_canceled',
-          error_message: 'The campaign was canceled before this recipient was reached.',
-          updated_at: now,
-        })
-        .where('campaign_id', '=', id)
-        .where('state', 'in', ['pending', 'scheduled'])
-        .execute();
     },
   );
   if (hangup) {
@@ -707,127 +718,233 @@ async function completeIfDone(ctx: AppContext, tx: Tx, campaignId: string): Prom
 // ---------------------------------------------------------------------------------------------
 // Expansion: one recipient row per audience contact, its time zones resolved once.
 
-async function expand(ctx: AppContext, c: CampaignsTable) {
+/**
+ * The expansion job: writes the campaign's recipients, resuming after the last contact written
+ * (the audience is read by ascending contact id), apart from the scheduling passes so that a pass
+ * never pays for writing the audience. Its first run writes a small slice, so the first dials
+ * need not wait for a large audience; each slice pokes the pass. It queues its own next run until
+ * every recipient exists, then marks the campaign expanded.
+ */
+export async function runExpansion(ctx: AppContext, campaignId: string, job?: JobContext) {
+  const c = await ctx.db.selectFrom('campaigns').selectAll().where('id', '=', campaignId).executeTakeFirst();
+  if (!c || c.expanded_at || (c.status !== 'running' && c.status !== 'paused')) return;
   const scope = { ...scopeOf(c), defaultCountry: (await planLimits(ctx.db, c.workspace_id)).defaultCountry };
   const startAt =
     c.start_at && c.start_at > (c.started_at ?? '')
       ? c.start_at
       : (c.started_at ?? ctx.clock.now().toISOString());
-  // Resume after the last contact written (the audience is read by ascending contact id).
   const last = await ctx.db
     .selectFrom('campaign_recipients')
     .select((eb) => eb.fn.max('contact_id').as('id'))
     .where('campaign_id', '=', c.id)
     .executeTakeFirst();
+  const after = (last?.id as string | null) ?? '';
+  const limit = after ? EXPAND_PER_RUN : EXPAND_FIRST;
+  const batch = Math.min(EXPAND_BATCH, limit);
   let written = 0;
   let finished = true;
-  for await (const ids of audienceContactIds(
-    ctx.db,
-    ctx.dialect,
-    scope,
-    c.audience_id,
-    EXPAND_BATCH,
-    (last?.id as string | null) ?? '',
-  )) {
-    if (written >= EXPAND_PER_PASS) {
+  let marked = false;
+  for await (const ids of audienceContactIds(ctx.db, ctx.dialect, scope, c.audience_id, batch, after)) {
+    if (written >= limit) {
       finished = false;
       break;
     }
     written += ids.length;
-    const contacts = await ctx.db
-      .selectFrom('contacts')
-      .select(['id', 'phone', 'attributes', 'dnd', 'opted_out'])
-      .where('workspace_id', '=', c.workspace_id)
-      .where('livemode', '=', c.livemode)
-      .where('id', 'in', ids)
-      .execute();
-    const now = ctx.clock.now().toISOString();
-    const rows: CampaignRecipientsTable[] = contacts.map((ct) => {
-      const z = zonesFor(ct.phone, ct.attributes, c.timezone);
-      const skip =
-        ct.opted_out === 1
-          ? { code: 'contact_opted_out', message: 'The contact opted out.' }
-          : ct.dnd === 1 && c.ignore_dnd === 0
-            ? {
-                code: 'contact_dnd',
-                message: 'The contact is on do-not-disturb (the campaign does not ignore DND).',
-              }
-            : !ct.phone
-              ? { code: 'validation_failed', message: 'The contact has no phone number.' }
-              : null;
-      return {
-        id: newId('cmpr'),
-        campaign_id: c.id,
-        workspace_id: c.workspace_id,
-        livemode: c.livemode,
-        contact_id: ct.id,
-        phone: ct.phone,
-        timezones: z.zones.join(','),
-        timezone_source: z.source,
-        country: z.country,
-        state: skip ? 'skipped' : 'pending',
-        result: null,
-        attempts: 0,
-        next_attempt_at: skip ? null : startAt,
-        claim_token: null,
-        last_call_id: null,
-        message_id: null,
-        outcome: null,
-        duration_seconds: null,
-        error_code: skip?.code ?? null,
-        error_message: skip?.message ?? null,
-        created_at: now,
-        updated_at: now,
-      };
-    });
-    for (const part of chunked(rows, 500))
-      await ctx.db
+    // A short batch is the audience's last: the campaign is marked expanded with its last rows,
+    // so nobody sees every recipient written and the campaign not yet expanded.
+    const wrote = await writeRecipients(ctx, c, ids, startAt, ids.length < batch);
+    if (wrote === 'stopped') return cancelLeftovers(ctx, c.id);
+    marked = wrote;
+  }
+  await ctx.transaction(async (tx) => {
+    await job?.completeWith?.(tx.db);
+    if (finished) {
+      if (!marked) await markExpanded(ctx, tx, c.id);
+    } else await ctx.queue.enqueue(tx.db, expandJob, { campaignId }, { singletonKey: expandKey(campaignId) });
+    // The pass dials whom this run wrote (or, once all are written, may complete the campaign).
+    await ctx.queue.enqueue(tx.db, tickJob, { campaignId }, { singletonKey: tickKey(campaignId) });
+  });
+  await cancelLeftovers(ctx, c.id);
+}
+
+/**
+ * Rows this run inserted while a cancel committed were not seen by the cancel: once the run's
+ * writes are committed, a canceled campaign's pending recipients are canceled (and counted) here.
+ */
+async function cancelLeftovers(ctx: AppContext, campaignId: string) {
+  await ctx.transaction(async (tx) => {
+    const current = await tx.db
+      .selectFrom('campaigns')
+      .select(['status', 'canceled_at'])
+      .where('id', '=', campaignId)
+      .executeTakeFirst();
+    if (current?.status !== 'canceled') return;
+    await lockCampaign(ctx, tx, campaignId);
+    const res = await tx.db
+      .updateTable('campaign_recipients')
+      .set({
+        state: 'canceled',
+        error_code: 'campaign_canceled',
+        error_message: 'The campaign was canceled before this recipient was reached.',
+        updated_at: current.canceled_at ?? ctx.clock.now().toISOString(),
+      })
+      .where('campaign_id', '=', campaignId)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    await new CountChanges()
+      .moved({ state: 'pending' }, { state: 'canceled' }, Number(res.numUpdatedRows))
+      .apply(tx.db, campaignId);
+  });
+}
+
+function recipientRow(
+  c: CampaignsTable,
+  ct: { id: string; phone: string | null; attributes: string; dnd: number; opted_out: number },
+  startAt: string,
+  now: string,
+): CampaignRecipientsTable {
+  const z = zonesFor(ct.phone, ct.attributes, c.timezone);
+  const skip =
+    ct.opted_out === 1
+      ? { code: 'contact_opted_out', message: 'The contact opted out.' }
+      : ct.dnd === 1 && c.ignore_dnd === 0
+        ? {
+            code: 'contact_dnd',
+            message: 'The contact is on do-not-disturb (the campaign does not ignore DND).',
+          }
+        : !ct.phone
+          ? { code: 'validation_failed', message: 'The contact has no phone number.' }
+          : null;
+  return {
+    id: newId('cmpr'),
+    campaign_id: c.id,
+    workspace_id: c.workspace_id,
+    livemode: c.livemode,
+    contact_id: ct.id,
+    phone: ct.phone,
+    timezones: z.zones.join(','),
+    timezone_source: z.source,
+    country: z.country,
+    state: skip ? 'skipped' : 'pending',
+    result: null,
+    attempts: 0,
+    next_attempt_at: skip ? null : startAt,
+    claim_token: null,
+    last_call_id: null,
+    message_id: null,
+    outcome: null,
+    duration_seconds: null,
+    error_code: skip?.code ?? null,
+    error_message: skip?.message ?? null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+const markExpanded = (ctx: AppContext, tx: Tx, id: string) =>
+  tx.db
+    .updateTable('campaigns')
+    .set({ expanded_at: ctx.clock.now().toISOString() })
+    .where('id', '=', id)
+    .execute();
+
+/**
+ * Writes the recipient rows of some audience contacts, their time zones resolved once, and counts
+ * them; `last`: marks the campaign expanded with the last rows (returns whether it did).
+ */
+async function writeRecipients(
+  ctx: AppContext,
+  c: CampaignsTable,
+  ids: string[],
+  startAt: string,
+  last: boolean,
+): Promise<boolean | 'stopped'> {
+  const contacts = await tenant(ctx.db, scopeOf(c))
+    .selectFrom('contacts')
+    .select(['id', 'phone', 'attributes', 'dnd', 'opted_out'])
+    .where('id', 'in', ids)
+    .execute();
+  const now = ctx.clock.now().toISOString();
+  const rows: CampaignRecipientsTable[] = [];
+  for (const [i, ct] of contacts.entries()) {
+    // Parsing numbers for their zones is the CPU-heavy part: let the event loop (a pass's queries
+    // among them) run between short slices, rather than hold it for a whole batch.
+    if (i > 0 && i % ZONE_SLICE === 0) await new Promise((r) => setImmediate(r));
+    rows.push(recipientRow(c, ct, startAt, now));
+  }
+  const parts = chunked(rows, EXPAND_INSERT_ROWS[ctx.dialect]);
+  for (const [i, part] of parts.entries()) {
+    const stopped = await ctx.transaction(async (tx) => {
+      // A cancel stops the writing (rows written while it commits are canceled after: see
+      // runExpansion). Not under the campaign's lock, which would hold passes back while rows are inserted.
+      const current = await tx.db
+        .selectFrom('campaigns')
+        .select('status')
+        .where('id', '=', c.id)
+        .executeTakeFirst();
+      if (current?.status !== 'running' && current?.status !== 'paused') return true;
+      // A retried run may meet rows it wrote before: only the rows inserted now are counted.
+      const inserted = await tx.db
         .insertInto('campaign_recipients')
         .values(part)
         .onConflict((oc) => oc.columns(['campaign_id', 'contact_id']).doNothing())
+        .returning('state')
         .execute();
+      const counts = new CountChanges();
+      for (const r of inserted) counts.added({ state: r.state });
+      await counts.apply(tx.db, c.id);
+      if (last && i === parts.length - 1) await markExpanded(ctx, tx, c.id);
+      return false;
+    });
+    if (stopped) return 'stopped';
   }
-  if (!finished) return { campaign: c, written };
-  const at = ctx.clock.now().toISOString();
-  await ctx.db.updateTable('campaigns').set({ expanded_at: at }).where('id', '=', c.id).execute();
-  return { campaign: { ...c, expanded_at: at }, written };
+  return last && parts.length > 0;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The scheduling pass.
 
-/** Free slots for new dials: the campaign's own cap and the workspace's, shared with API calls. */
+/**
+ * Free slots for new dials: the campaign's own cap and the workspace's, shared with API calls.
+ * Held slots are read from the counters (never by counting recipients): this campaign's
+ * scheduled and in-progress recipients, and the claimed (scheduled) ones of every campaign of the
+ * workspace, which have no call yet but will.
+ */
 async function freeSlots(ctx: AppContext, db: Db | Trx, c: CampaignsTable): Promise<number> {
   const perPass = Math.max(1, Math.ceil(Number(c.calls_per_second) * PASS_SECONDS));
   if (c.type !== 'voice') return perPass;
   const dialer = dialerOf(ctx);
   if (!dialer) return 0;
-  const scope = scopeOf(c);
-  const { limits } = await planLimits(db, c.workspace_id);
-  const plan = limits.concurrent_calls ?? Number.POSITIVE_INFINITY;
-  const own = await db
-    .selectFrom('campaign_recipients')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('campaign_id', '=', c.id)
-    .where('state', 'in', ['scheduled', 'in_progress'])
+  const held = await db
+    .selectFrom('workspaces as w')
+    .select((eb) => [
+      'w.plan',
+      'w.limits',
+      eb
+        .selectFrom('campaign_counts')
+        .select((e) => e('scheduled', '+', e.ref('in_progress')).as('n'))
+        .where('campaign_id', '=', c.id)
+        .as('own'),
+      eb
+        .selectFrom('campaign_counts as cc')
+        .innerJoin('campaigns as k', 'k.id', 'cc.campaign_id')
+        .select((e) => e.fn.sum<number>('cc.scheduled').as('n'))
+        .where(inScope(scopeOf(c), 'k'))
+        .where('k.status', 'in', ['running', 'paused'])
+        .as('waiting'),
+    ])
+    .where('w.id', '=', c.workspace_id)
     .executeTakeFirstOrThrow();
-  // Claimed recipients of every campaign of the workspace that have no call yet hold a slot too.
-  const waiting = await db
-    .selectFrom('campaign_recipients')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('workspace_id', '=', c.workspace_id)
-    .where('livemode', '=', c.livemode)
-    .where('state', '=', 'scheduled')
-    .executeTakeFirstOrThrow();
-  const active = await dialer.activeCalls(db, scope);
-  const campaignCap = Math.min(c.max_concurrency ?? plan, plan) - Number(own.n);
-  const workspaceCap = plan - active - Number(waiting.n);
+  const plan =
+    limitsFor(held.plan, fromJson<Partial<PlanLimits> | null>(held.limits, null)).concurrent_calls ??
+    Number.POSITIVE_INFINITY;
+  const active = await dialer.activeCalls(db, scopeOf(c));
+  const campaignCap = Math.min(c.max_concurrency ?? plan, plan) - Number(held.own ?? 0);
+  const workspaceCap = plan - active - Number(held.waiting ?? 0);
   return Math.max(0, Math.min(perPass, campaignCap, workspaceCap));
 }
 
 export interface PassReport {
-  /** Recipients written by this pass (the first passes write the audience, a slice at a time). */
-  written: number;
   claimed: number;
   deferred: number;
   skipped: number;
@@ -843,23 +960,15 @@ export interface PassReport {
  */
 export async function runPass(ctx: AppContext, campaignId: string, job?: JobContext): Promise<PassReport> {
   const report: PassReport = {
-    written: 0,
     claimed: 0,
     deferred: 0,
     skipped: 0,
     expired: 0,
     completed: false,
   };
-  let c = await ctx.db.selectFrom('campaigns').selectAll().where('id', '=', campaignId).executeTakeFirst();
-  if (c?.status !== 'running') return report;
-  if (!c.expanded_at) {
-    const expanded = await expand(ctx, c);
-    c = expanded.campaign;
-    report.written = expanded.written;
-  }
   const now = ctx.clock.now();
   const nowIso = now.toISOString();
-  const next = (delayMs: number) => async (tx: Tx) => {
+  const next = async (tx: Tx, delayMs: number) => {
     await job?.completeWith?.(tx.db);
     await ctx.queue.enqueue(
       tx.db,
@@ -868,13 +977,31 @@ export async function runPass(ctx: AppContext, campaignId: string, job?: JobCont
       { delayMs: Math.max(0, Math.round(delayMs)), singletonKey: tickKey(campaignId) },
     );
   };
-
-  if (c.start_at && Date.parse(c.start_at) > now.getTime()) {
-    await ctx.transaction(next(Math.min(Date.parse(c.start_at) - now.getTime(), MAX_IDLE_MS)));
-    return report;
-  }
-  if (c.end_at && Date.parse(c.end_at) <= now.getTime()) {
-    await ctx.transaction(async (tx) => {
+  // The whole pass is one transaction under the campaign's lock: passes of a campaign never
+  // interleave (the free slots and the pace they read are still true when they claim), and a
+  // pass is about a dozen statements whatever the audience's size.
+  await ctx.transaction(async (tx) => {
+    await lockCampaign(ctx, tx, campaignId);
+    const row = await tx.db
+      .selectFrom('campaigns as c')
+      .leftJoin('campaign_counts as cc', 'cc.campaign_id', 'c.id')
+      .selectAll('c')
+      .select([
+        'cc.pending as open_pending',
+        'cc.scheduled as open_scheduled',
+        'cc.in_progress as open_live',
+        'cc.pace_cursor as counts_pace_cursor',
+      ])
+      .where('c.id', '=', campaignId)
+      .executeTakeFirst();
+    if (row?.status !== 'running') return;
+    const { open_pending, open_scheduled, open_live, counts_pace_cursor, ...c } = row;
+    // Recipients not final yet, from the counters (null: no counters, so unknown).
+    const open =
+      open_pending === null ? null : Number(open_pending) + Number(open_scheduled) + Number(open_live);
+    if (c.start_at && Date.parse(c.start_at) > now.getTime())
+      return next(tx, Math.min(Date.parse(c.start_at) - now.getTime(), MAX_IDLE_MS));
+    if (c.end_at && Date.parse(c.end_at) <= now.getTime()) {
       const res = await tx.db
         .updateTable('campaign_recipients')
         .set({
@@ -887,83 +1014,98 @@ export async function runPass(ctx: AppContext, campaignId: string, job?: JobCont
         .where('state', '=', 'pending')
         .executeTakeFirst();
       report.expired = Number(res.numUpdatedRows);
+      await new CountChanges()
+        .moved({ state: 'pending' }, { state: 'expired' }, report.expired)
+        .apply(tx.db, campaignId);
       report.completed = await completeIfDone(ctx, tx, campaignId);
       // Live calls still end their recipients; their end runs completion again.
-    });
-    return report;
-  }
+      return;
+    }
 
-  const windows = fromJson<CallingWindow[] | null>(c.windows, null);
-  const slots = await freeSlots(ctx, ctx.db, c);
-  const due = await ctx.db
-    .selectFrom('campaign_recipients as r')
-    .innerJoin('contacts as ct', 'ct.id', 'r.contact_id')
-    .select(['r.id', 'r.timezones', 'r.country', 'r.attempts', 'ct.dnd', 'ct.opted_out'])
-    .where('r.campaign_id', '=', campaignId)
-    .where('r.state', '=', 'pending')
-    .where('r.next_attempt_at', '<=', nowIso)
-    .orderBy('r.next_attempt_at')
-    .orderBy('r.id')
-    .limit(slots > 0 ? SCAN_LIMIT : 0)
-    .execute();
-  const claim: string[] = [];
-  const skips: Array<{ id: string; code: string; message: string }> = [];
-  const moves = new Map<string, string[]>();
-  const expire: string[] = [];
-  const openings = new Map<string, Date | null>();
-  for (const r of due) {
-    if (r.opted_out === 1) {
-      skips.push({ id: r.id, code: 'contact_opted_out', message: 'The contact opted out.' });
-      continue;
+    const windows = fromJson<CallingWindow[] | null>(c.windows, null);
+    // The pace is wall-clock time, as in the dial jobs (pace.ts), whatever the app's (test)
+    // clock says. Dials are queued at most PASS_SECONDS ahead, however often passes run.
+    const spacingMs = dialSpacingMs(Number(c.calls_per_second));
+    const wall = Date.now();
+    // The campaign row's own cursor is where passes before migration 0964 kept it.
+    const since = counts_pace_cursor ?? c.pace_cursor;
+    let cursor = Math.max(wall, since ? Date.parse(since) : 0);
+    const paceRoom = Math.max(0, Math.ceil((wall + PASS_SECONDS * 1000 - cursor) / spacingMs));
+    const slots = paceRoom > 0 ? Math.min(paceRoom, await freeSlots(ctx, tx.db, c)) : 0;
+    const claim: string[] = [];
+    const skips = new Map<string, { message: string; ids: string[] }>();
+    const moves = new Map<string, string[]>();
+    const expire: string[] = [];
+    const openings = new Map<string, Date | null>();
+    // Due recipients, oldest first, a page at a time from the "due" index, until the free slots
+    // are filled: a pass reads about as many rows as it claims, and at most SCAN_LIMIT when those
+    // at the front are outside their window (they move to its opening, out of the next pass's way).
+    let scanned = 0;
+    let scannedAll = slots === 0;
+    let after: { at: string; id: string } | null = null;
+    while (!scannedAll && claim.length < slots && scanned < SCAN_LIMIT) {
+      const size = Math.min(SCAN_LIMIT - scanned, Math.max(PAGE_MIN, 2 * (slots - claim.length)));
+      let q = tx.db
+        .selectFrom('campaign_recipients as r')
+        .innerJoin('contacts as ct', 'ct.id', 'r.contact_id')
+        .select(['r.id', 'r.next_attempt_at', 'r.timezones', 'r.country', 'ct.dnd', 'ct.opted_out'])
+        .where('r.campaign_id', '=', campaignId)
+        .where('r.state', '=', 'pending')
+        .where('r.next_attempt_at', '<=', nowIso);
+      if (after) {
+        const { at, id } = after;
+        q = q.where((eb) => eb(eb.refTuple('r.next_attempt_at', 'r.id'), '>', eb.tuple(at, id)));
+      }
+      const page = await q.orderBy('r.next_attempt_at').orderBy('r.id').limit(size).execute();
+      scanned += page.length;
+      if (page.length < size) scannedAll = true;
+      const last = page.at(-1);
+      if (last) after = { at: last.next_attempt_at!, id: last.id };
+      for (const r of page) {
+        const skip =
+          r.opted_out === 1
+            ? { code: 'contact_opted_out', message: 'The contact opted out.' }
+            : r.dnd === 1 && c.ignore_dnd === 0
+              ? { code: 'contact_dnd', message: 'The contact is on do-not-disturb.' }
+              : null;
+        if (skip) {
+          const list = skips.get(skip.code) ?? { message: skip.message, ids: [] };
+          list.ids.push(r.id);
+          skips.set(skip.code, list);
+          continue;
+        }
+        const key = `${r.timezones}|${r.country}`;
+        let opening = openings.get(key);
+        if (opening === undefined) {
+          opening = nextOpening(ruleFor({ zones: r.timezones.split(','), country: r.country }, windows), now);
+          openings.set(key, opening);
+        }
+        if (opening && opening.getTime() <= now.getTime()) {
+          if (claim.length < slots) claim.push(r.id);
+          continue;
+        }
+        if (!opening || (c.end_at && opening.getTime() >= Date.parse(c.end_at))) expire.push(r.id);
+        else {
+          const at = opening.toISOString();
+          moves.set(at, [...(moves.get(at) ?? []), r.id]);
+        }
+      }
     }
-    if (r.dnd === 1 && c.ignore_dnd === 0) {
-      skips.push({ id: r.id, code: 'contact_dnd', message: 'The contact is on do-not-disturb.' });
-      continue;
-    }
-    const key = `${r.timezones}|${r.country}`;
-    let opening = openings.get(key);
-    if (opening === undefined) {
-      opening = nextOpening(ruleFor({ zones: r.timezones.split(','), country: r.country }, windows), now);
-      openings.set(key, opening);
-    }
-    if (opening && opening.getTime() <= now.getTime()) {
-      if (claim.length < slots) claim.push(r.id);
-      continue;
-    }
-    if (!opening || (c.end_at && opening.getTime() >= Date.parse(c.end_at))) expire.push(r.id);
-    else {
-      const at = opening.toISOString();
-      moves.set(at, [...(moves.get(at) ?? []), r.id]);
-    }
-  }
 
-  const token = newId('job');
-  const campaign = c;
-  const cps = Number(c.calls_per_second);
-  const spacingMs = dialSpacingMs(cps);
-  let cursor = Math.max(now.getTime(), c.pace_cursor ? Date.parse(c.pace_cursor) : 0);
-  await ctx.transaction(async (tx) => {
-    // One pass at a time per campaign claims: the free slots are counted again under the lock
-    // (SQLite has one writer; PostgreSQL takes a transaction-scoped advisory lock).
-    if (ctx.dialect === 'postgres')
-      await sql`select pg_advisory_xact_lock(hashtext(${`campaign:${campaignId}`}))`.execute(tx.db);
-    const current = await tx.db
-      .selectFrom('campaigns')
-      .select('status')
-      .where('id', '=', campaignId)
-      .executeTakeFirst();
-    if (current?.status !== 'running') return;
-    if (claim.length) claim.splice(Math.max(0, await freeSlots(ctx, tx.db, campaign)));
-    for (const s of skips)
-      await tx.db
-        .updateTable('campaign_recipients')
-        .set({ state: 'skipped', error_code: s.code, error_message: s.message, updated_at: nowIso })
-        .where('id', '=', s.id)
-        .where('state', '=', 'pending')
-        .execute();
-    report.skipped = skips.length;
-    for (const part of chunked(expire))
-      await tx.db
+    const counts = new CountChanges();
+    for (const [code, { message, ids }] of skips)
+      for (const part of chunked(ids)) {
+        const res = await tx.db
+          .updateTable('campaign_recipients')
+          .set({ state: 'skipped', error_code: code, error_message: message, updated_at: nowIso })
+          .where('id', 'in', part)
+          .where('state', '=', 'pending')
+          .executeTakeFirst();
+        counts.moved({ state: 'pending' }, { state: 'skipped' }, Number(res.numUpdatedRows));
+        report.skipped += Number(res.numUpdatedRows);
+      }
+    for (const part of chunked(expire)) {
+      const res = await tx.db
         .updateTable('campaign_recipients')
         .set({
           state: 'expired',
@@ -973,8 +1115,10 @@ export async function runPass(ctx: AppContext, campaignId: string, job?: JobCont
         })
         .where('id', 'in', part)
         .where('state', '=', 'pending')
-        .execute();
-    report.expired = expire.length;
+        .executeTakeFirst();
+      counts.moved({ state: 'pending' }, { state: 'expired' }, Number(res.numUpdatedRows));
+      report.expired += Number(res.numUpdatedRows);
+    }
     for (const [at, ids] of moves)
       for (const part of chunked(ids))
         await tx.db
@@ -985,48 +1129,59 @@ export async function runPass(ctx: AppContext, campaignId: string, job?: JobCont
           .execute();
     report.deferred = [...moves.values()].reduce((n, ids) => n + ids.length, 0);
     if (claim.length) {
+      const token = newId('job');
+      const claimed: Array<{ id: string; attempts: number }> = [];
       for (const part of chunked(claim))
-        await tx.db
-          .updateTable('campaign_recipients')
-          .set((eb) => ({
-            state: 'scheduled',
-            claim_token: token,
-            attempts: eb('attempts', '+', 1),
-            updated_at: nowIso,
-          }))
-          .where('id', 'in', part)
-          .where('state', '=', 'pending')
-          .execute();
-      const claimed = await tx.db
-        .selectFrom('campaign_recipients')
-        .select(['id', 'attempts'])
-        .where('claim_token', '=', token)
-        .orderBy('id')
-        .execute();
+        claimed.push(
+          ...(await tx.db
+            .updateTable('campaign_recipients')
+            .set((eb) => ({
+              state: 'scheduled',
+              claim_token: token,
+              attempts: eb('attempts', '+', 1),
+              updated_at: nowIso,
+            }))
+            .where('id', 'in', part)
+            .where('state', '=', 'pending')
+            .returning(['id', 'attempts'])
+            .execute()),
+        );
+      claimed.sort((a, b) => (a.id < b.id ? -1 : 1));
+      counts.moved({ state: 'pending' }, { state: 'scheduled' }, claimed.length).attempts(claimed.length);
       const items = claimed.map((r) => {
         const dueAt = cursor;
         cursor += spacingMs;
         return {
           payload: { recipientId: r.id, attempt: r.attempts },
-          opts: { delayMs: Math.max(0, Math.round(dueAt - now.getTime())) },
+          opts: { delayMs: Math.max(0, Math.round(dueAt - wall)) },
         };
       });
       if (items.length) await ctx.queue.enqueueMany(tx.db, dialJob, items);
       report.claimed = items.length;
-      await tx.db
-        .updateTable('campaigns')
-        .set({ pace_cursor: new Date(cursor).toISOString() })
-        .where('id', '=', campaignId)
-        .execute();
     }
-    report.completed = await completeIfDone(ctx, tx, campaignId);
-    if (report.completed) return;
+    // Rows locked in one order everywhere: recipients, then counters, then the campaign.
+    await counts.apply(
+      tx.db,
+      campaignId,
+      report.claimed ? { paceCursor: new Date(cursor).toISOString() } : {},
+    );
+    if (
+      report.claimed === 0 &&
+      c.expanded_at &&
+      (open === null || open - report.skipped - report.expired <= 0)
+    ) {
+      // Nothing claimed, and nothing or only what this pass moved was left: it may be done.
+      // (Otherwise whoever moves the last recipient completes the campaign.)
+      report.completed = await completeIfDone(ctx, tx, campaignId);
+      if (report.completed) return;
+    }
     // Next pass: when this pass's dials are due, sooner when work is waiting, at the latest MAX_IDLE_MS.
     let delay = MAX_IDLE_MS;
-    if (!campaign.expanded_at) delay = 0;
-    else if (report.claimed > 0) delay = Math.max(200, cursor - now.getTime() - spacingMs);
-    else if (slots === 0) delay = 1000;
-    else if (due.length >= SCAN_LIMIT) delay = 0;
+    if (report.claimed > 0) delay = Math.max(200, cursor - wall - spacingMs);
+    // Recipients are still being written: look again soon (each slice written also pokes the pass).
+    else if (!c.expanded_at) delay = EXPANDING_POLL_MS;
+    else if (slots === 0) delay = paceRoom === 0 ? Math.max(200, cursor - wall - PASS_SECONDS * 1000) : 1000;
+    else if (!scannedAll) delay = 0;
     else {
       const soonest = await tx.db
         .selectFrom('campaign_recipients')
@@ -1037,7 +1192,17 @@ export async function runPass(ctx: AppContext, campaignId: string, job?: JobCont
       if (soonest?.at)
         delay = Math.min(MAX_IDLE_MS, Math.max(200, Date.parse(String(soonest.at)) - now.getTime()));
     }
-    await next(delay)(tx);
+    // A campaign whose writing stopped (paused, or started before it was a job of its own) goes
+    // on. Enqueued before the next pass, in the order the expansion job takes the two jobs' keys.
+    // While the writing runs, its job is live: the look costs one statement and waits on nobody.
+    if (!c.expanded_at)
+      await ctx.queue.enqueue(
+        tx.db,
+        expandJob,
+        { campaignId },
+        { singletonKey: expandKey(campaignId), unlessLive: true },
+      );
+    await next(tx, delay);
   });
   return report;
 }
@@ -1056,20 +1221,55 @@ async function senderFor(ctx: AppContext, c: CampaignsTable): Promise<Sender> {
   };
 }
 
+/**
+ * Moves one recipient out of `from` (a conditional update: nothing happens when another run
+ * moved it first) and counts the move with the row as written, in one transaction. Then, when
+ * the recipient became final, completes the campaign if nothing is left.
+ */
+async function moveRecipient(
+  ctx: AppContext,
+  r: Pick<CampaignRecipientsTable, 'id' | 'campaign_id'>,
+  from: 'pending' | 'scheduled' | 'in_progress',
+  patch: Partial<CampaignRecipientsTable> & { state: RecipientState },
+  opts: {
+    attempts?: number;
+    where?: Partial<Pick<CampaignRecipientsTable, 'attempts' | 'last_call_id'>>;
+  } = {},
+  tx?: Tx,
+): Promise<boolean> {
+  const run = async (tx: Tx) => {
+    let q = tx.db
+      .updateTable('campaign_recipients')
+      .set((eb) => ({
+        ...patch,
+        ...(opts.attempts ? { attempts: eb('attempts', '+', opts.attempts) } : {}),
+      }))
+      .where('id', '=', r.id)
+      .where('state', '=', from);
+    if (opts.where?.attempts !== undefined) q = q.where('attempts', '=', opts.where.attempts);
+    if (opts.where?.last_call_id) q = q.where('last_call_id', '=', opts.where.last_call_id);
+    const row = await q.returning(['state', 'result', 'outcome', 'duration_seconds']).executeTakeFirst();
+    if (!row) return false;
+    await new CountChanges()
+      .moved({ state: from }, row)
+      .attempts(opts.attempts ?? 0)
+      .apply(tx.db, r.campaign_id);
+    if (!['pending', 'scheduled', 'in_progress'].includes(row.state))
+      await completeIfDone(ctx, tx, r.campaign_id);
+    return true;
+  };
+  return tx ? run(tx) : ctx.transaction(run);
+}
+
 /** Puts a claimed recipient back to wait (paused campaign, closed window, no free slot); the attempt is not spent. */
-async function release(db: Db | Trx, id: string, nextAt: string, now: string) {
-  await db
-    .updateTable('campaign_recipients')
-    .set((eb) => ({
-      state: 'pending',
-      claim_token: null,
-      attempts: eb('attempts', '-', 1),
-      next_attempt_at: nextAt,
-      updated_at: now,
-    }))
-    .where('id', '=', id)
-    .where('state', '=', 'scheduled')
-    .execute();
+async function release(ctx: AppContext, r: CampaignRecipientsTable, nextAt: string, now: string) {
+  await moveRecipient(
+    ctx,
+    r,
+    'scheduled',
+    { state: 'pending', claim_token: null, next_attempt_at: nextAt, updated_at: now },
+    { attempts: -1, where: { attempts: r.attempts } },
+  );
 }
 
 /** The dial job: one attempt for one recipient; runs at most once per attempt whatever happens. */
@@ -1094,7 +1294,7 @@ export async function runDial(ctx: AppContext, recipientId: string, attempt: num
   const now = ctx.clock.now();
   const nowIso = now.toISOString();
   if (c.status === 'canceled') return;
-  if (c.status !== 'running') return void (await release(ctx.db, r.id, nowIso, nowIso));
+  if (c.status !== 'running') return void (await release(ctx, r, nowIso, nowIso));
   const rule = ruleFor(
     { zones: r.timezones.split(','), country: r.country },
     fromJson<CallingWindow[] | null>(c.windows, null),
@@ -1102,49 +1302,29 @@ export async function runDial(ctx: AppContext, recipientId: string, attempt: num
   if (!isOpen(rule, now)) {
     // The window closed between the pass and this job (a clock edge): wait for it to open again.
     const opening = nextOpening(rule, now);
-    await release(ctx.db, r.id, (opening ?? now).toISOString(), nowIso);
+    await release(ctx, r, (opening ?? now).toISOString(), nowIso);
     return;
   }
-  const contact = await ctx.db
-    .selectFrom('contacts')
-    .selectAll()
-    .where('id', '=', r.contact_id)
-    .where('workspace_id', '=', c.workspace_id)
-    .where('livemode', '=', c.livemode)
-    .executeTakeFirst();
-  const finish = async (db: Db | Trx, patch: Partial<CampaignRecipientsTable>) =>
-    db
-      .updateTable('campaign_recipients')
-      .set({ claim_token: null, updated_at: nowIso, ...patch })
-      .where('id', '=', r.id)
-      .where('state', '=', 'scheduled')
-      .execute();
+  const contact = await tenant(ctx.db, scopeOf(c)).findById('contacts', r.contact_id);
   if (!contact?.phone) {
-    await ctx.transaction(async (tx) => {
-      await finish(tx.db, {
-        state: 'skipped',
-        error_code: 'not_found',
-        error_message: 'The contact or its number no longer exists.',
-      });
-      await completeIfDone(ctx, tx, c.id);
+    await moveRecipient(ctx, r, 'scheduled', {
+      state: 'skipped',
+      claim_token: null,
+      updated_at: nowIso,
+      error_code: 'not_found',
+      error_message: 'The contact or its number no longer exists.',
     });
     return;
   }
   if (c.type === 'voice')
-    return dialVoice(
-      ctx,
-      c,
-      r,
-      {
-        id: contact.id,
-        phone: contact.phone,
-        name: contact.name,
-        attributes: contact.attributes,
-        email: contact.email,
-      },
-      finish,
-    );
-  return sendWhatsApp(ctx, c, r, contact, finish);
+    return dialVoice(ctx, c, r, {
+      id: contact.id,
+      phone: contact.phone,
+      name: contact.name,
+      attributes: contact.attributes,
+      email: contact.email,
+    });
+  return sendWhatsApp(ctx, c, r, contact);
 }
 
 async function dialVoice(
@@ -1152,13 +1332,20 @@ async function dialVoice(
   c: CampaignsTable,
   r: CampaignRecipientsTable,
   contact: { id: string; phone: string; name: string | null; email: string | null; attributes: string },
-  finish: (db: Db | Trx, patch: Partial<CampaignRecipientsTable>) => Promise<unknown>,
 ) {
   const dialer = dialerOf(ctx);
   const now = ctx.clock.now();
   const nowIso = now.toISOString();
-  if (!dialer)
-    return void (await release(ctx.db, r.id, new Date(now.getTime() + 60_000).toISOString(), nowIso));
+  if (!dialer) return void (await release(ctx, r, new Date(now.getTime() + 60_000).toISOString(), nowIso));
+  // Moves of this attempt only: a call that ended quickly may have settled it already.
+  const finish = (patch: Partial<CampaignRecipientsTable> & { state: RecipientState }) =>
+    moveRecipient(
+      ctx,
+      r,
+      'scheduled',
+      { claim_token: null, updated_at: nowIso, ...patch },
+      { where: { attempts: r.attempts } },
+    );
   // An earlier run of this attempt may have placed the call and died before recording it.
   let callId = await dialer.findCall(ctx.db, c.id, contact.id, r.updated_at);
   if (!callId) {
@@ -1193,21 +1380,17 @@ async function dialVoice(
       if (!(err instanceof ApiError)) throw err;
       if (err.code === 'concurrency_limited' || err.code === 'rate_limited')
         // API calls took the slot meanwhile: wait a moment (a campaign never gets a 429).
-        return void (await release(ctx.db, r.id, new Date(now.getTime() + 2000).toISOString(), nowIso));
+        return void (await release(ctx, r, new Date(now.getTime() + 2000).toISOString(), nowIso));
       const skip = err.code === 'contact_opted_out' || err.code === 'contact_dnd';
-      await ctx.transaction(async (tx) => {
-        await finish(
-          tx.db,
-          skip
-            ? { state: 'skipped', error_code: err.code, error_message: err.message }
-            : { state: 'completed', result: 'failed', error_code: err.code, error_message: err.message },
-        );
-        await completeIfDone(ctx, tx, c.id);
-      });
+      await finish(
+        skip
+          ? { state: 'skipped', error_code: err.code, error_message: err.message }
+          : { state: 'completed', result: 'failed', error_code: err.code, error_message: err.message },
+      );
       return;
     }
   }
-  await finish(ctx.db, { state: 'in_progress', last_call_id: callId, error_code: null, error_message: null });
+  await finish({ state: 'in_progress', last_call_id: callId, error_code: null, error_message: null });
 }
 
 /**
@@ -1220,11 +1403,9 @@ async function adoptSentMessage(
   r: CampaignRecipientsTable,
 ): Promise<boolean> {
   if (!r.phone) return false;
-  const msg = await ctx.db
+  const msg = await tenant(ctx.db, scopeOf(c))
     .selectFrom('messages')
     .select(['id', 'template'])
-    .where('workspace_id', '=', c.workspace_id)
-    .where('livemode', '=', c.livemode)
     .where('direction', '=', 'outbound')
     .where('type', '=', 'template')
     .where('to_address', '=', r.phone)
@@ -1232,28 +1413,15 @@ async function adoptSentMessage(
     .orderBy('created_at', 'desc')
     .executeTakeFirst();
   if (!msg || fromJson<{ name?: string }>(msg.template, {}).name !== c.template_name) {
-    await ctx.db
-      .updateTable('campaign_recipients')
-      .set({ state: 'scheduled' })
-      .where('id', '=', r.id)
-      .where('state', '=', 'in_progress')
-      .execute();
+    await moveRecipient(ctx, r, 'in_progress', { state: 'scheduled' });
     return false;
   }
-  await ctx.transaction(async (tx) => {
-    await tx.db
-      .updateTable('campaign_recipients')
-      .set({
-        state: 'completed',
-        result: 'sent',
-        message_id: msg.id,
-        claim_token: null,
-        updated_at: ctx.clock.now().toISOString(),
-      })
-      .where('id', '=', r.id)
-      .where('state', '=', 'in_progress')
-      .execute();
-    await completeIfDone(ctx, tx, c.id);
+  await moveRecipient(ctx, r, 'in_progress', {
+    state: 'completed',
+    result: 'sent',
+    message_id: msg.id,
+    claim_token: null,
+    updated_at: ctx.clock.now().toISOString(),
   });
   return true;
 }
@@ -1269,20 +1437,20 @@ async function sendWhatsApp(
     email: string | null;
     attributes: string;
   },
-  _finish: (db: Db | Trx, patch: Partial<CampaignRecipientsTable>) => Promise<unknown>,
 ) {
   const nowIso = ctx.clock.now().toISOString();
   // The send takes the campaign's pace slot with the claim, as a voice dial does with its call.
   const claim = await ctx
     .transaction(async (tx) => {
-      const claimed = await tx.db
-        .updateTable('campaign_recipients')
-        .set({ state: 'in_progress', updated_at: nowIso })
-        .where('id', '=', r.id)
-        .where('state', '=', 'scheduled')
-        .where('attempts', '=', r.attempts)
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) === 0) return 'gone' as const;
+      const claimed = await moveRecipient(
+        ctx,
+        r,
+        'scheduled',
+        { state: 'in_progress', updated_at: nowIso },
+        { where: { attempts: r.attempts } },
+        tx,
+      );
+      if (!claimed) return 'gone' as const;
       const waitMs = await takeDialSlot(tx.db, c.id, Number(c.calls_per_second), Date.now());
       if (waitMs > 0) throw new PaceWait(waitMs);
       return 'claimed' as const;
@@ -1298,22 +1466,17 @@ async function sendWhatsApp(
       return 'waiting' as const;
     });
   if (claim !== 'claimed') return;
-  const done = async (patch: Partial<CampaignRecipientsTable>) =>
-    ctx.transaction(async (tx) => {
-      await tx.db
-        .updateTable('campaign_recipients')
-        .set({ claim_token: null, updated_at: ctx.clock.now().toISOString(), state: 'completed', ...patch })
-        .where('id', '=', r.id)
-        .where('state', '=', 'in_progress')
-        .execute();
-      await completeIfDone(ctx, tx, c.id);
+  const done = (patch: Partial<CampaignRecipientsTable>) =>
+    moveRecipient(ctx, r, 'in_progress', {
+      claim_token: null,
+      updated_at: ctx.clock.now().toISOString(),
+      state: 'completed',
+      ...patch,
     });
   const body = (
-    await ctx.db
+    await tenant(ctx.db, scopeOf(c))
       .selectFrom('templates')
       .select('body')
-      .where('workspace_id', '=', c.workspace_id)
-      .where('livemode', '=', c.livemode)
       .where('name', '=', c.template_name!)
       .where('language', '=', c.template_language!)
       .executeTakeFirst()
@@ -1349,29 +1512,24 @@ async function sendWhatsApp(
     await done({ result: 'sent', message_id: message.id });
   } catch (err) {
     if (!(err instanceof ApiError)) {
-      await ctx.db
-        .updateTable('campaign_recipients')
-        .set({ state: 'scheduled', updated_at: nowIso })
-        .where('id', '=', r.id)
-        .where('state', '=', 'in_progress')
-        .execute();
+      await moveRecipient(ctx, r, 'in_progress', { state: 'scheduled', updated_at: nowIso });
       throw err;
     }
     if (err.code === 'rate_limited') {
       const seconds = Number(err.headers?.['Retry-After'] ?? 60);
-      await ctx.db
-        .updateTable('campaign_recipients')
-        .set((eb) => ({
+      await moveRecipient(
+        ctx,
+        r,
+        'in_progress',
+        {
           state: 'pending',
-          attempts: eb('attempts', '-', 1),
           next_attempt_at: new Date(
             ctx.clock.now().getTime() + (Number.isFinite(seconds) ? seconds : 60) * 1000,
           ).toISOString(),
           updated_at: nowIso,
-        }))
-        .where('id', '=', r.id)
-        .where('state', '=', 'in_progress')
-        .execute();
+        },
+        { attempts: -1 },
+      );
       return;
     }
     if (err.code === 'contact_opted_out')
@@ -1388,6 +1546,8 @@ export interface CallEnd {
   campaignId?: string | null;
   contactId?: string | null;
   status: string;
+  /** When the call was placed (it belongs to the recipient's attempt claimed at or before then). */
+  queuedAt?: string | null;
   endedAt: string | null;
   durationSeconds: number | null;
   outcome?: string | null;
@@ -1416,12 +1576,30 @@ export function resultOf(status: string): RecipientResult {
  * for its window). The campaign completes when nothing is left.
  */
 export async function onCampaignCallEnded(ctx: AppContext, tx: Tx, end: CallEnd) {
-  const r = await tx.db
+  let r = await tx.db
     .selectFrom('campaign_recipients')
     .selectAll()
     .where('last_call_id', '=', end.callId)
+    .where('state', '=', 'in_progress')
     .executeTakeFirst();
-  if (r?.state !== 'in_progress') return;
+  let from: 'in_progress' | 'scheduled' = 'in_progress';
+  if (!r && end.campaignId && end.contactId && end.queuedAt) {
+    // The call ended before its dial job recorded it (a quick busy line, a sandbox call): its
+    // recipient is still claimed for the attempt that placed it, and settles from there (the dial
+    // job's own record then finds it no longer claimed and changes nothing).
+    const claimed = await tx.db
+      .selectFrom('campaign_recipients')
+      .selectAll()
+      .where('campaign_id', '=', end.campaignId)
+      .where('contact_id', '=', end.contactId)
+      .where('state', '=', 'scheduled')
+      .executeTakeFirst();
+    if (claimed && claimed.updated_at <= end.queuedAt) {
+      r = claimed;
+      from = 'scheduled';
+    }
+  }
+  if (!r) return;
   const c = await tx.db
     .selectFrom('campaigns')
     .selectAll()
@@ -1434,9 +1612,13 @@ export async function onCampaignCallEnded(ctx: AppContext, tx: Tx, end: CallEnd)
     fromJson<string[]>(c.retry_on, []).includes(result) &&
     r.attempts < c.max_attempts &&
     c.status !== 'canceled';
-  await tx.db
-    .updateTable('campaign_recipients')
-    .set({
+  // Conditional on the call still being the recipient's live one: a second run of this job
+  // (or a late one) changes and counts nothing.
+  const moved = await moveRecipient(
+    ctx,
+    r,
+    from,
+    {
       state: retry ? 'pending' : 'completed',
       result,
       last_call_id: end.callId,
@@ -1449,13 +1631,17 @@ export async function onCampaignCallEnded(ctx: AppContext, tx: Tx, end: CallEnd)
       error_code: result === 'failed' ? (end.errorCode ?? 'call_failed') : null,
       error_message: result === 'failed' ? `The call ended ${end.status}.` : null,
       updated_at: nowIso,
-    })
-    .where('id', '=', r.id)
-    .execute();
-  if (!(await completeIfDone(ctx, tx, c.id)) && c.status === 'running')
+    },
+    { where: from === 'in_progress' ? { last_call_id: end.callId } : { attempts: r.attempts } },
+    tx,
+  );
+  if (moved && c.status === 'running' && !(await completeIfDone(ctx, tx, c.id)))
     // A slot is free: the next pass may dial now.
     await ctx.queue.enqueue(tx.db, tickJob, { campaignId: c.id }, { singletonKey: tickKey(c.id) });
 }
+
+/** A campaign in one of these may still dial or send: what it uses cannot be deleted. */
+const unfinishedStatuses = ['draft', 'scheduled', 'running', 'paused'] as const;
 
 /** Flows a campaign still needs cannot be deleted. */
 export async function flowInUse(db: Trx, scope: Scope, flowId: string): Promise<string | null> {
@@ -1463,9 +1649,24 @@ export async function flowInUse(db: Trx, scope: Scope, flowId: string): Promise<
     .selectFrom('campaigns')
     .select('id')
     .where('voice_flow_id', '=', flowId)
-    .where('status', 'in', ['draft', 'scheduled', 'running', 'paused'])
+    .where('status', 'in', unfinishedStatuses)
     .executeTakeFirst();
   return c
     ? `Voice flow ${flowId} is used by campaign ${c.id}, which has not finished; cancel it first.`
     : null;
+}
+
+/** Agents a campaign still needs cannot be deleted (an `onAgentDelete` listener). */
+export async function refuseAgentInUse(tx: Tx, e: AgentDeleting): Promise<void> {
+  const c = await tenant(tx.db, e.scope)
+    .selectFrom('campaigns')
+    .select('id')
+    .where('agent_id', '=', e.agentId)
+    .where('status', 'in', unfinishedStatuses)
+    .executeTakeFirst();
+  if (c)
+    throw new ApiError(
+      'conflict',
+      `Agent ${e.agentId} is used by campaign ${c.id}, which has not finished; cancel it first.`,
+    );
 }

@@ -2,6 +2,8 @@ declare module '../../platform/db/schema.ts' {
   interface Database {
     campaigns: CampaignsTable;
     campaign_recipients: CampaignRecipientsTable;
+    campaign_counts: CampaignCountsTable;
+    campaign_outcome_counts: CampaignOutcomeCountsTable;
   }
 }
 
@@ -41,7 +43,7 @@ export interface CampaignsTable {
   actor_id: string | null;
   /** Set once every recipient row exists. */
   expanded_at: string | null;
-  /** The earliest time the next dial may be due (pacing at `calls_per_second`). */
+  /** The earliest time (wall clock) the next dial may be queued for (pacing at `calls_per_second`). */
   pace_cursor: string | null;
   /** When the last dial was placed (wall clock): the next waits `1000 / calls_per_second` ms after it. */
   last_dial_at: string | null;
@@ -84,7 +86,7 @@ export interface CampaignRecipientsTable {
   result: RecipientResult | null;
   attempts: number;
   next_attempt_at: string | null;
-  /** Marks the rows one scheduling pass claimed. */
+  /** Marks the rows one scheduling pass claimed (kept for inspection; not indexed, not read by the pass). */
   claim_token: string | null;
   last_call_id: string | null;
   message_id: string | null;
@@ -94,4 +96,43 @@ export interface CampaignRecipientsTable {
   error_message: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/**
+ * A campaign's recipients counted by state, completed ones by result; kept by every statement
+ * that moves a recipient, in its transaction (see counts.ts).
+ */
+export interface CampaignCountsTable {
+  campaign_id: string;
+  total: number;
+  pending: number;
+  scheduled: number;
+  in_progress: number;
+  completed: number;
+  answered: number;
+  voicemail: number;
+  no_answer: number;
+  busy: number;
+  failed: number;
+  sent: number;
+  skipped: number;
+  expired: number;
+  canceled: number;
+  /** Sum of the recipients' attempts. */
+  attempts: number;
+  /** Completed answered recipients with a known duration, and the sum of those durations. */
+  answered_timed: number;
+  answered_seconds: number;
+  /**
+   * When the pace lets the next dial a pass queues be due (wall clock): written by the pass with
+   * its counters, on this row and not the campaign's, which every dial holds while it places its call.
+   */
+  pace_cursor: string | null;
+}
+
+/** Completed recipients of a campaign by outcome (a flow's end outcome). */
+export interface CampaignOutcomeCountsTable {
+  campaign_id: string;
+  outcome: string;
+  n: number;
 }

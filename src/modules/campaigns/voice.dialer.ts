@@ -87,6 +87,7 @@ export async function settleCampaignCall(ctx: AppContext, callId: string) {
       campaignId: call.campaign_id,
       contactId: call.contact_id,
       status: call.status,
+      queuedAt: call.queued_at,
       endedAt: call.ended_at,
       durationSeconds: call.duration_seconds,
       outcome: typeof vars.flow_outcome === 'string' ? vars.flow_outcome : null,

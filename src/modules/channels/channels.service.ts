@@ -1,8 +1,9 @@
 import type { AppContext } from '../../platform/context.ts';
 import { randomToken } from '../../platform/crypto.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { livemodeValue, type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { livemodeValue, type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
+import type { Tx } from '../../platform/events.ts';
 import type { Page, PageRequest } from '../../platform/http/pagination.ts';
 import { paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
@@ -187,14 +188,8 @@ async function assertAddressFree(
   }
 }
 
-export async function getChannelRow(db: Db | Trx, scope: Scope, id: string): Promise<ChannelRow> {
-  const row = await tenant(db, scope)
-    .selectFrom('channels')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw notFound('channel', id);
-  return row;
+export function getChannelRow(db: Db | Trx, scope: Scope, id: string): Promise<ChannelRow> {
+  return tenant(db, scope).getById('channels', id, 'channel');
 }
 
 export async function listChannels(
@@ -279,8 +274,7 @@ function credentialsOf(ctx: AppContext, sealed: string): Record<string, string> 
 export function channelConfigOf(ctx: AppContext, row: ChannelRow): ChannelConfig {
   return {
     id: row.id,
-    workspaceId: row.workspace_id,
-    livemode: row.livemode === 1,
+    ...scopeOf(row),
     type: row.type,
     provider: row.provider,
     address: row.address,
@@ -396,4 +390,18 @@ export async function ensureSandboxChannel(
     .where('type', '=', type)
     .where('address', '=', address)
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * Channels answered by an agent being deleted lose it, in the delete's transaction: a channel
+ * with no agent is answered by the workspace's default agent (SPEC §6), and the sandbox binds
+ * its default channel to that agent on the next message. Senders forget their channels once it commits.
+ */
+export async function unbindAgentChannels(ctx: AppContext, tx: Tx, scope: Scope, agentId: string) {
+  const unbound = await tenant(tx.db, scope)
+    .updateTable('channels')
+    .set({ agent_id: null, updated_at: ctx.clock.now().toISOString() })
+    .where('agent_id', '=', agentId)
+    .executeTakeFirst();
+  if (Number(unbound.numUpdatedRows) > 0) tx.afterCommit(() => channelsChanged(ctx));
 }

@@ -19,6 +19,7 @@ export {
   findChannelForSend,
   findChannelForSendCached,
   loadChannelConfig,
+  unbindAgentChannels,
 } from './channels.service.ts';
 export type { ChannelRow } from './channels.tables.ts';
 export {

@@ -4,7 +4,7 @@ import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import { scopeColumns, tenant } from '../../platform/db/scope.ts';
-import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
+import { ApiError, invalidField } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
@@ -79,14 +79,8 @@ export function presentContact(row: ContactRow) {
 }
 export type Contact = ReturnType<typeof presentContact>;
 
-export async function getContactRow(db: Db | Trx, scope: LookupScope, id: string): Promise<ContactRow> {
-  const row = await tenant(db, scope)
-    .selectFrom('contacts')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw notFound('contact', id);
-  return row;
+export function getContactRow(db: Db | Trx, scope: LookupScope, id: string): Promise<ContactRow> {
+  return tenant(db, scope).getById('contacts', id, 'contact');
 }
 
 export async function findContactByPhone(
@@ -114,6 +108,43 @@ export async function findContactsByPhones(
     );
   }
   return found;
+}
+
+/**
+ * Stores new contacts (rows from `newContactRow`) with one insert per 500, phones in order (so
+ * concurrent batches take the unique index's locks in the same order). A phone that another
+ * transaction gave a contact meanwhile is not stored again: `taken` maps it to that contact
+ * (read with one query). `made` holds the ids of the rows stored. Emits nothing: the caller
+ * records `contact.created` for what it made, with its other events.
+ */
+export async function insertContacts(
+  tx: Tx,
+  scope: LookupScope,
+  rows: ContactRow[],
+): Promise<{ made: Set<string>; taken: Map<string, ContactRow> }> {
+  const made = new Set<string>();
+  const taken = new Map<string, ContactRow>();
+  if (rows.length === 0) return { made, taken };
+  const withPhone = rows
+    .filter((r) => r.phone !== null)
+    .sort((a, b) => (a.phone! < b.phone! ? -1 : a.phone! > b.phone! ? 1 : 0));
+  const ordered = [...withPhone, ...rows.filter((r) => r.phone === null)];
+  for (const part of chunked(ordered)) {
+    const inserted = await tx.db
+      .insertInto('contacts')
+      .values(part)
+      .onConflict((oc) => oc.columns(['workspace_id', 'livemode', 'phone']).doNothing())
+      .returning('id')
+      .execute();
+    for (const { id } of inserted) made.add(id);
+  }
+  const lost = withPhone.filter((r) => !made.has(r.id)).map((r) => r.phone!);
+  if (lost.length > 0) {
+    for (const winner of await findContactsByPhones(tx.db, scope, lost)) taken.set(winner.phone!, winner);
+    const unread = lost.find((phone) => !taken.has(phone));
+    if (unread) throw new Error(`contact ${unread} conflicted on insert but cannot be read`);
+  }
+  return { made, taken };
 }
 
 /** The oldest contact with this email (emails are not unique). */

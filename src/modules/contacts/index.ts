@@ -11,6 +11,7 @@ export {
   findOrCreateContact,
   findOrCreateWhatsAppContact,
   getContactRow,
+  insertContacts,
   moveContactPhone,
   newContactRow,
   normalizeEmail,

@@ -1,9 +1,10 @@
 import type { ExpressionBuilder } from 'kysely';
+import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import type { Database } from '../../platform/db/schema.ts';
-import { inScope, livemodeValue, type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
-import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
+import { inScope, type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, pageOf } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
@@ -69,14 +70,8 @@ export function presentConversation(row: ConversationRow, contact: ContactBits |
 }
 export type ConversationObject = ReturnType<typeof presentConversation>;
 
-export async function getConversationRow(db: Db | Trx, scope: Scope, id: string): Promise<ConversationRow> {
-  const row = await tenant(db, scope)
-    .selectFrom('conversations')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw notFound('conversation', id);
-  return row;
+export function getConversationRow(db: Db | Trx, scope: Scope, id: string): Promise<ConversationRow> {
+  return tenant(db, scope).getById('conversations', id, 'conversation');
 }
 
 async function contactOf(db: Db | Trx, row: ConversationRow): Promise<ContactBits | undefined> {
@@ -118,8 +113,7 @@ async function emitConversation(
 ) {
   const contact = await contactOf(tx.db, row);
   await tx.emit({
-    workspaceId: row.workspace_id,
-    livemode: row.livemode === 1,
+    ...scopeOf(row),
     type,
     actor,
     data: { ...presentConversation(row, contact), ...extra },
@@ -204,6 +198,67 @@ export async function findOrCreateConversation(
   }
   await emitConversation(tx, row, 'conversation.created', input.actor);
   return { conversation: row, created: true };
+}
+
+/** A conversation's key among threads: its channel and contact (unique together). */
+export const threadKey = (channelId: string, contactId: string) => `${channelId}:${contactId}`;
+
+/** The stored conversations of these (channel, contact) threads, with one query per 500 contacts. */
+export async function findConversations(
+  db: Db | Trx,
+  scope: Scope,
+  threads: Array<{ channelId: string; contactId: string }>,
+): Promise<ConversationRow[]> {
+  if (threads.length === 0) return [];
+  const wanted = new Set(threads.map((t) => threadKey(t.channelId, t.contactId)));
+  const channelIds = [...new Set(threads.map((t) => t.channelId))];
+  const found: ConversationRow[] = [];
+  for (const contactIds of chunked([...new Set(threads.map((t) => t.contactId))])) {
+    const rows = await tenant(db, scope)
+      .selectFrom('conversations')
+      .selectAll()
+      .where('channel_id', 'in', channelIds)
+      .where('contact_id', 'in', contactIds)
+      .execute();
+    found.push(...rows.filter((r) => wanted.has(threadKey(r.channel_id, r.contact_id))));
+  }
+  return found;
+}
+
+/**
+ * Stores new conversations (rows from `newConversationRow`) with one insert per 500, in thread
+ * order (so concurrent batches take the unique index's locks in the same order). A thread that
+ * another transaction made meanwhile is not stored again: `taken` maps its `threadKey` to that
+ * conversation (read with one query). Emits nothing: the caller records `conversation.created`
+ * for the rows stored, with its other events.
+ */
+export async function insertConversations(
+  tx: Tx,
+  scope: Scope,
+  rows: ConversationRow[],
+): Promise<{ made: Set<string>; taken: Map<string, ConversationRow> }> {
+  const made = new Set<string>();
+  const taken = new Map<string, ConversationRow>();
+  if (rows.length === 0) return { made, taken };
+  const key = (r: ConversationRow) => threadKey(r.channel_id, r.contact_id);
+  const ordered = [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  for (const part of chunked(ordered)) {
+    const inserted = await tx.db
+      .insertInto('conversations')
+      .values(part)
+      .onConflict((oc) => oc.columns(['channel_id', 'contact_id']).doNothing())
+      .returning('id')
+      .execute();
+    for (const { id } of inserted) made.add(id);
+  }
+  const lost = ordered.filter((r) => !made.has(r.id));
+  if (lost.length > 0) {
+    const threads = lost.map((r) => ({ channelId: r.channel_id, contactId: r.contact_id }));
+    for (const winner of await findConversations(tx.db, scope, threads)) taken.set(key(winner), winner);
+    const unread = lost.find((r) => !taken.has(key(r)));
+    if (unread) throw new Error('a conversation conflicted on insert but cannot be read');
+  }
+  return { made, taken };
 }
 
 /** Makes a closed or snoozed conversation active again and emits `conversation.reopened`. */
@@ -365,13 +420,7 @@ export function assignTargetOf(input: {
 async function checkAssignee(db: Db | Trx, scope: Scope, target: AssignTarget) {
   if (!target) return;
   const table = target.type === 'user' ? 'users' : 'teams';
-  const found = await db
-    .selectFrom(table)
-    .select('id')
-    .where('id', '=', target.id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', livemodeValue(scope))
-    .executeTakeFirst();
+  const found = await tenant(db, scope).findById(table, target.id);
   if (!found) {
     const field = target.type === 'user' ? 'user_id' : 'team_id';
     throw new ApiError('not_found', `No ${target.type} with id ${target.id}.`, {
@@ -622,4 +671,16 @@ export async function bulkAction(ctx: AppContext, scope: Scope, input: BulkInput
     }
   }
   return { action: input.action, results };
+}
+
+/**
+ * Conversations of an agent being deleted lose it, in the delete's transaction: the thread goes
+ * on, and the workspace's default agent answers its next message (and takes it).
+ */
+export async function unlinkAgentConversations(tx: Tx, scope: Scope, agentId: string, now: Date) {
+  await tenant(tx.db, scope)
+    .updateTable('conversations')
+    .set({ agent_id: null, updated_at: now.toISOString() })
+    .where('agent_id', '=', agentId)
+    .execute();
 }

@@ -2,13 +2,17 @@
 export { conversationObject } from './conversations.schemas.ts';
 export {
   type ConversationObject,
+  findConversations,
   findOrCreateConversation,
   getConversation,
   getConversationRow,
   handoffConversation,
+  insertConversations,
   newConversationRow,
   presentConversation,
   reopenInTx,
+  threadKey,
+  unlinkAgentConversations,
   windowOpen,
 } from './conversations.service.ts';
 export type { ConversationRow } from './conversations.tables.ts';

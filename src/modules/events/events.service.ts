@@ -57,11 +57,9 @@ export async function eventsAfter(
   afterId: string,
   limit: number,
 ) {
-  const rows = await ctx.db
+  const rows = await tenant(ctx.db, { workspaceId, livemode })
     .selectFrom('events')
     .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('livemode', '=', livemode ? 1 : 0)
     .where('id', '>', afterId)
     .orderBy('id', 'asc')
     .limit(limit)

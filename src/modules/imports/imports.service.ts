@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Dialect, Trx } from '../../platform/db/database.ts';
-import { scopeColumns, tenant } from '../../platform/db/scope.ts';
-import { ApiError, notFound } from '../../platform/errors.ts';
+import { scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { ApiError } from '../../platform/errors.ts';
 import type { ActorType } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
@@ -169,18 +169,8 @@ export async function createImport(
   return presentImport(row);
 }
 
-export async function getImportRow(
-  ctx: AppContext,
-  scope: { workspaceId: string; livemode: boolean },
-  id: string,
-) {
-  const row = await tenant(ctx.db, scope)
-    .selectFrom('imports')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw notFound('import', id);
-  return row;
+export function getImportRow(ctx: AppContext, scope: { workspaceId: string; livemode: boolean }, id: string) {
+  return tenant(ctx.db, scope).getById('imports', id, 'import');
 }
 
 export async function listImports(
@@ -447,7 +437,7 @@ async function writeBatch(
   }
   if (!valid.length) return out;
 
-  const lm = scope.livemode ? 1 : 0;
+  const scoped = tenant(trx, scope);
   const byPhone = new Map<string, ContactRow>();
   const byEmail = new Map<string, ContactRow>();
   // Under `skip`, rows with a phone go straight to an insert that skips existing phones; only
@@ -456,11 +446,9 @@ async function writeBatch(
   const emails = valid.flatMap((v) => (!v.phone && v.email ? [v.email] : []));
   for (const c of await findContactsByPhones(trx, scope, phones)) byPhone.set(c.phone as string, c);
   for (const part of chunked(emails)) {
-    const found = await trx
+    const found = await scoped
       .selectFrom('contacts')
       .selectAll()
-      .where('workspace_id', '=', scope.workspaceId)
-      .where('livemode', '=', lm)
       .where('email', 'in', part)
       .orderBy('id', 'desc')
       .execute();
@@ -520,11 +508,9 @@ async function writeBatch(
       // Phones that already had a contact still join the audience.
       const ids = new Set(written.map((w) => w.id));
       const existingPhones = part.flatMap((r) => (!ids.has(r.id) && r.phone ? [r.phone] : []));
-      const found = await trx
+      const found = await scoped
         .selectFrom('contacts')
         .select('id')
-        .where('workspace_id', '=', scope.workspaceId)
-        .where('livemode', '=', lm)
         .where('phone', 'in', existingPhones)
         .execute();
       for (const c of found) memberIds.push(c.id);
@@ -569,8 +555,7 @@ async function finish(
     // The upload is no longer needed once its rows are written.
     await tx.db.deleteFrom('import_chunks').where('import_id', '=', imp.id).execute();
     await tx.emit({
-      workspaceId: imp.workspace_id,
-      livemode: imp.livemode === 1,
+      ...scopeOf(imp),
       type: 'import.completed',
       actor: { type: imp.actor_type as ActorType, id: imp.actor_id },
       data: presentImport(done),

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
-import type { Scope } from '../../platform/db/scope.ts';
+import { type Scope, scopeSql, tenant } from '../../platform/db/scope.ts';
 import { contentTokens } from '../../platform/text.ts';
 import './knowledge.tables.ts';
 
@@ -80,15 +80,12 @@ async function countTerms(
   words: string[],
   withTotal: boolean,
 ): Promise<{ total: number | null; df: number[] }> {
-  const livemode = scope.livemode ? 1 : 0;
   if (dialect === 'sqlite') {
     let total: number | null = null;
     if (withTotal) {
-      const row = await db
+      const row = await tenant(db, scope)
         .selectFrom('knowledge_chunks')
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('workspace_id', '=', scope.workspaceId)
-        .where('livemode', '=', livemode)
         .where('agent_id', '=', agentId)
         .executeTakeFirstOrThrow();
       total = Number(row.n);
@@ -105,7 +102,7 @@ async function countTerms(
     }
     return { total, df };
   }
-  const inScope = sql`workspace_id = ${scope.workspaceId} AND livemode = ${livemode} AND agent_id = ${agentId}`;
+  const inScope = sql`${scopeSql(scope)} AND agent_id = ${agentId}`;
   const counts = [
     withTotal ? sql`(SELECT count(*) FROM knowledge_chunks WHERE ${inScope})` : sql`NULL::bigint`,
     ...words.map(
@@ -179,14 +176,13 @@ export async function textSearch(
   if (tokens.length === 0) return [];
   const words = await selectiveWords(db, dialect, scope, agentId, tokens, termCounts);
   if (words.length === 0) return [];
-  const livemode = scope.livemode ? 1 : 0;
   if (dialect === 'sqlite') {
     const match = `scope : ${scopeToken(agentId)} AND (${words.map(ftsWord).join(' OR ')})`;
     const rows = await sql<{ chunk_id: string; doc_id: string; title: string; text: string; rank: number }>`
       SELECT c.id AS chunk_id, c.doc_id, c.title, c.text, f.rank AS rank
       FROM (SELECT chunk_id, bm25(knowledge_fts, 0.0, 2.0, 1.0) AS rank FROM knowledge_fts WHERE knowledge_fts MATCH ${match} ORDER BY rank LIMIT ${topK}) f
       JOIN knowledge_chunks c ON c.id = f.chunk_id
-      WHERE c.workspace_id = ${scope.workspaceId} AND c.livemode = ${livemode} AND c.agent_id = ${agentId}
+      WHERE ${scopeSql(scope, 'c')} AND c.agent_id = ${agentId}
       ORDER BY f.rank`.execute(db);
     return rows.rows.map((r) => ({
       chunk_id: r.chunk_id,
@@ -208,7 +204,7 @@ export async function textSearch(
   const rows = await sql<{ chunk_id: string; doc_id: string; title: string; text: string; rank: number }>`
     WITH q AS MATERIALIZED (SELECT to_tsquery('english', ${tsquery}) AS q),
     m AS MATERIALIZED (
-      SELECT c.id, CASE WHEN c.workspace_id = ${scope.workspaceId} AND c.livemode = ${livemode} AND c.agent_id = ${agentId} THEN ts_rank(c.tsv, q.q) END AS r
+      SELECT c.id, CASE WHEN ${scopeSql(scope, 'c')} AND c.agent_id = ${agentId} THEN ts_rank(c.tsv, q.q) END AS r
       FROM knowledge_chunks c, q WHERE c.tsv @@ q.q),
     best AS (SELECT id FROM m WHERE r IS NOT NULL ORDER BY r DESC, id LIMIT ${pool})
     SELECT c.id AS chunk_id, c.doc_id, c.title, c.text, ts_rank_cd(c.tsv, q.q) AS rank

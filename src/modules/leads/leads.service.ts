@@ -52,10 +52,8 @@ export type Lead = ReturnType<typeof presentLead>;
 
 const scopedLeads = (db: Db | Trx, scope: Scope) => tenant(db, scope).selectFrom('leads').selectAll();
 
-export async function getLeadRow(db: Db | Trx, scope: Scope, id: string): Promise<LeadsTable> {
-  const row = await scopedLeads(db, scope).where('id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('lead', id);
-  return row;
+export function getLeadRow(db: Db | Trx, scope: Scope, id: string): Promise<LeadsTable> {
+  return tenant(db, scope).getById('leads', id, 'lead');
 }
 
 /** A conversation of this workspace and mode (read directly: only its contact and agent are needed). */

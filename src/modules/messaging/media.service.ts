@@ -1,4 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
+import { tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
@@ -27,12 +28,11 @@ export async function getMessageMedia(
   if (attachmentId !== undefined || attachments.length) {
     const id = attachmentId ?? attachments[0]?.id;
     const stored = id
-      ? await ctx.db
+      ? await tenant(ctx.db, scope)
           .selectFrom('message_attachments')
           .selectAll()
           .where('id', '=', id)
           .where('message_id', '=', row.id)
-          .where('workspace_id', '=', scope.workspaceId)
           .executeTakeFirst()
       : undefined;
     if (!stored) throw new ApiError('not_found', `Message ${row.id} has no attachment ${attachmentId}.`);

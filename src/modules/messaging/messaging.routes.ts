@@ -58,16 +58,19 @@ export const messagingRoutes = [
     method: 'POST',
     path: '/v1/messages',
     summary: 'Send a message',
-    description: sendDescription,
+    description: `${sendDescription} An \`agent_id\` sends from that agent's channel (as POST /v1/agents/{id}/messages); 404 \`not_found\` when it names no agent of this workspace and mode.`,
     tags: ['Messages'],
     auth: 'key',
     scope: 'messages:write',
     body: sendMessageBody,
     responses: { 201: messageObject },
-    errors: [...sendErrors],
+    errors: [...sendErrors, 'not_found'],
     handler: async ({ ctx, auth, body }) => ({
       status: 201,
-      body: await sendMessage(ctx, senderOf(auth), body),
+      // An agent_id names an agent of this workspace and mode (404 otherwise), as the agent's own route.
+      body: body.agent_id
+        ? await sendAsAgent(ctx, senderOf(auth), body.agent_id, body)
+        : await sendMessage(ctx, senderOf(auth), body),
     }),
   }),
   defineRoute({

@@ -46,7 +46,7 @@ import {
   type TemplateRef,
 } from './content.ts';
 import { sendJob } from './messaging.jobs.ts';
-import type { MessageRow, MessageStatus } from './messaging.tables.ts';
+import type { MessageRow, MessageStatus, TemplateRow } from './messaging.tables.ts';
 import { findTemplateForSend, isMediaHeader, type TemplateHeader } from './templates.service.ts';
 
 export type { Scope };
@@ -163,14 +163,8 @@ export function presentMessage(row: MessageRow) {
 }
 export type MessageObject = ReturnType<typeof presentMessage>;
 
-export async function getMessageRow(db: Db | Trx, scope: Scope, id: string): Promise<MessageRow> {
-  const row = await tenant(db, scope)
-    .selectFrom('messages')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw notFound('message', id);
-  return row;
+export function getMessageRow(db: Db | Trx, scope: Scope, id: string): Promise<MessageRow> {
+  return tenant(db, scope).getById('messages', id, 'message');
 }
 
 /**
@@ -194,18 +188,30 @@ export async function listConversationMessages(
   return paginate(q.orderBy('id', opts.order ?? 'asc'), page, presentMessage);
 }
 
-async function mergeContext(
-  tx: Tx,
-  row: ConversationRow,
+/** A conversation's context (variables, identifier) with a send's merged in (given values win). */
+export function mergedContext(
+  row: Pick<ConversationRow, 'dynamic_variables' | 'identifier'>,
   input: Pick<SendMessageInput, 'dynamic_variables' | 'identifier'>,
-): Promise<ConversationRow> {
-  const patch = {
+): Pick<ConversationRow, 'dynamic_variables' | 'identifier'> {
+  return {
     dynamic_variables: toJson({
       ...fromJson<Record<string, unknown>>(row.dynamic_variables, {}),
       ...(input.dynamic_variables ?? {}),
     }),
     identifier: input.identifier ?? row.identifier,
   };
+}
+
+/** Whether a send brings context for its conversation (merged into an existing one). */
+export const bringsContext = (input: Pick<SendMessageInput, 'dynamic_variables' | 'identifier'>) =>
+  Boolean(input.dynamic_variables || input.identifier);
+
+async function mergeContext(
+  tx: Tx,
+  row: ConversationRow,
+  input: Pick<SendMessageInput, 'dynamic_variables' | 'identifier'>,
+): Promise<ConversationRow> {
+  const patch = mergedContext(row, input);
   await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
   return { ...row, ...patch };
 }
@@ -268,8 +274,7 @@ async function openThread(
     now,
   });
   let conversation = found.conversation;
-  if (!found.created && (input.dynamic_variables || input.identifier))
-    conversation = await mergeContext(tx, conversation, input);
+  if (!found.created && bringsContext(input)) conversation = await mergeContext(tx, conversation, input);
   conversation = await startAgainIfClosed(tx, conversation, sender.actor, now, reason);
   return { channel, contact, conversation };
 }
@@ -329,9 +334,26 @@ export async function prepareContent(
   contact: ContactRow,
   conversation: ConversationRow | undefined,
 ): Promise<PreparedContent> {
+  const ref = input.type === 'template' ? (input.template as TemplateRef) : undefined;
+  const tpl = ref ? await findTemplateForSend(tx.db, scope, ref.name, ref.language) : undefined;
+  return contentOf(input, tpl, contact, conversation);
+}
+
+/**
+ * A send's stored content: its template (found for it, when the send is one) checked for
+ * approval and rendered with the caller's variables, or its text, media or interactive message.
+ * Throws the send's own error (template_not_approved, validation_failed). A contact or
+ * conversation not yet stored is passed as undefined (or as the conversation it will be made).
+ */
+export function contentOf(
+  input: ContentInput,
+  tpl: TemplateRow | undefined,
+  contact: Pick<ContactRow, 'name'> | undefined,
+  conversation: Pick<ConversationRow, 'dynamic_variables'> | undefined,
+): PreparedContent {
   if (input.type === 'template') {
     const ref = input.template as TemplateRef;
-    const tpl = await findTemplateForSend(tx.db, scope, ref.name, ref.language);
+    if (!tpl) throw new Error('a template send was prepared without its template');
     if (tpl.status !== 'approved') {
       throw new ApiError(
         'template_not_approved',
@@ -348,7 +370,7 @@ export async function prepareContent(
       const context: Record<string, unknown> = {
         ...fromJson<Record<string, unknown>>(conversation?.dynamic_variables, {}),
       };
-      if (contact.name) context.name ??= contact.name;
+      if (contact?.name) context.name ??= contact.name;
       const borrowed: Record<string, string | number> = {};
       for (const n of ph.names) {
         const v = context[n];
@@ -487,8 +509,8 @@ export type SendWriter = (send: PreparedSend) => Promise<MessageObject>;
  * Accepts a message for sending: validates it, finds or creates the contact and the
  * conversation, applies opt-out, do-not-disturb, the WhatsApp 24-hour window, template approval
  * and the messages-per-hour limit, stores it `queued` and enqueues its delivery, in one
- * transaction. Delivery happens in the `messages.send` job. Plain sends to a phone number go
- * through the process's batch writer, which commits concurrent sends together.
+ * transaction. Delivery happens in the `messages.send` job. Sends to a phone number go through
+ * the process's batch writer, which commits concurrent sends together.
  */
 export async function sendMessage(
   ctx: AppContext,
@@ -501,18 +523,14 @@ export async function sendMessage(
   return writeSend(ctx, send);
 }
 
-/** What the batch writer takes: a new-or-existing thread by phone, plain content, no extras. */
+/**
+ * What the batch writer takes: a send to a phone number by address (any content, template or
+ * not, with or without an agent or conversation context). A reply in a given conversation is
+ * written on its own (it was read before the write and is used as read), and so is email (a
+ * reply cites the customer's last message).
+ */
 function batchable(send: PreparedSend): boolean {
-  const { input } = send;
-  return (
-    !send.existingConv &&
-    channelKinds[send.type].addressKind === 'phone' &&
-    input.type !== 'template' &&
-    input.agent_id === undefined &&
-    input.dynamic_variables === undefined &&
-    input.identifier === undefined &&
-    send.sender.actor.type !== 'ai'
-  );
+  return !send.existingConv && channelKinds[send.type].addressKind === 'phone';
 }
 
 async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageInput): Promise<PreparedSend> {
@@ -664,7 +682,7 @@ export function lastMessageOf(row: Pick<MessageRow, 'type' | 'text' | 'created_a
 /** Writes one prepared send in its own transaction. */
 export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<MessageObject> {
   const { sender, scope, input, existingConv } = send;
-  return ctx.transaction(async (tx) => {
+  const message = await ctx.transaction(async (tx) => {
     let channel: ChannelRow;
     let contact: ContactRow;
     let conversation: ConversationRow;
@@ -702,6 +720,8 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
     await ctx.queue.enqueue(tx.db, sendJob, { messageIds: [row.id], attempt: 1 });
     return presentMessage(row);
   });
+  ctx.metrics.sendWrites.inc({ path: 'single' });
+  return message;
 }
 
 /** The provider id (an email's Message-ID) of the customer's latest message in a conversation. */

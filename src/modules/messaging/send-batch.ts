@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
-import { livemodeValue } from '../../platform/db/scope.ts';
+import { livemodeValue, type Scope } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { EmitInput, Tx } from '../../platform/events.ts';
 import { GroupCommit, type GroupResult } from '../../platform/group-commit.ts';
@@ -9,14 +9,18 @@ import type { ChannelRow } from '../channels/index.ts';
 import type { ContactRow } from '../contacts/index.ts';
 import { findContactsByPhones, newContactRow, presentContact } from '../contacts/index.ts';
 import { type ConversationRow, newConversationRow, presentConversation } from '../conversations/index.ts';
+import type { TemplateRef } from './content.ts';
 import { sendJob } from './messaging.jobs.ts';
 import {
+  bringsContext,
+  contentOf,
   isPerson,
   lastMessageOf,
   type MessageObject,
+  mergedContext,
   newMessageRow,
+  type PreparedContent,
   type PreparedSend,
-  prepareContent,
   presentMessage,
   resolveChannel,
   type SendWriter,
@@ -24,7 +28,8 @@ import {
   startAgainIfClosed,
   writeSend,
 } from './messaging.service.ts';
-import type { MessageRow } from './messaging.tables.ts';
+import type { MessageRow, TemplateRow } from './messaging.tables.ts';
+import { findTemplatesForSend, templateRefKey } from './templates.service.ts';
 
 /** Another writer made a contact or conversation this batch was about to make. */
 class BatchConflict extends Error {}
@@ -48,24 +53,39 @@ export function createSendWriter(ctx: AppContext): SendWriter {
   return (send) => group.submit(send);
 }
 
+/** Times a batch is written again after another writer made one of its rows first. */
+const CONFLICT_ATTEMPTS = 3;
+
 async function writeBatch(ctx: AppContext, sends: PreparedSend[]): Promise<GroupResult<MessageObject>[]> {
-  try {
-    return await ctx.transaction((tx) => writeInTx(ctx, tx, sends));
-  } catch (err) {
-    // A concurrent writer made one of the rows first, or the batch failed as a whole: each send
-    // is written again on its own, so one send's trouble is its own (and a conflict resolves).
-    if (!(err instanceof BatchConflict))
-      ctx.logger.warn({ err }, 'batched send failed; writing each send on its own');
-    return Promise.all(
-      sends.map((send) =>
-        writeSend(ctx, send).then(
-          (value): GroupResult<MessageObject> => ({ ok: true, value }),
-          (error): GroupResult<MessageObject> => ({ ok: false, error }),
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const results = await ctx.transaction((tx) => writeInTx(ctx, tx, sends));
+      ctx.metrics.sendBatches.inc();
+      ctx.metrics.sendWrites.inc({ path: 'batched' }, results.filter((r) => r.ok).length);
+      return results;
+    } catch (err) {
+      // Another process made a contact or conversation this batch was making: written again,
+      // the batch finds it (rather than one transaction per send, which on a busy pool waits
+      // for connections and on each other's locks).
+      if (err instanceof BatchConflict && attempt < CONFLICT_ATTEMPTS) continue;
+      // Conflicts again and again, or the batch failed as a whole: each send is written again
+      // on its own, so one send's trouble is its own (and a conflict resolves).
+      if (!(err instanceof BatchConflict))
+        ctx.logger.warn({ err }, 'batched send failed; writing each send on its own');
+      return Promise.all(
+        sends.map((send) =>
+          writeSend(ctx, send).then(
+            (value): GroupResult<MessageObject> => ({ ok: true, value }),
+            (error): GroupResult<MessageObject> => ({ ok: false, error }),
+          ),
         ),
-      ),
-    );
+      );
+    }
   }
 }
+
+/** The context of a conversation not made yet: a first send's own is merged into it. */
+const noContext = { dynamic_variables: '{}', identifier: null };
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const scopeKey = (s: PreparedSend) => `${s.scope.workspaceId}:${livemodeValue(s.scope)}`;
@@ -74,8 +94,9 @@ const threadKey = (channelId: string, contactId: string) => `${channelId}:${cont
 
 /**
  * The batch in one transaction: the same rules as `writeSend` (channel resolution, contact and
- * conversation made on first contact, a closed thread reopened, opt-out, do-not-disturb and the
- * 24-hour window checked before anything is written for that send), set-wise.
+ * conversation made on first contact with the send's agent and context, context merged into an
+ * existing thread, a closed thread reopened; opt-out, do-not-disturb, the 24-hour window and the
+ * template's approval and variables checked before anything is written for that send), set-wise.
  */
 async function writeInTx(
   ctx: AppContext,
@@ -84,15 +105,15 @@ async function writeInTx(
 ): Promise<GroupResult<MessageObject>[]> {
   const results: Array<GroupResult<MessageObject> | undefined> = new Array(sends.length);
 
-  // The channel of each distinct (workspace, mode, type, from).
+  // The channel of each distinct (workspace, mode, type, from, agent).
   const channelByKey = new Map<string, ChannelRow | ApiError>();
   const channels: Array<ChannelRow | undefined> = [];
   for (const [i, s] of sends.entries()) {
-    const key = `${scopeKey(s)}:${s.type}:${s.input.from ?? ''}`;
+    const key = `${scopeKey(s)}:${s.type}:${s.input.from ?? ''}:${s.input.agent_id ?? ''}`;
     let channel = channelByKey.get(key);
     if (!channel) {
       try {
-        channel = await resolveChannel(ctx, tx, s.scope, s.type, s.input.from, undefined);
+        channel = await resolveChannel(ctx, tx, s.scope, s.type, s.input.from, s.input.agent_id);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         channel = err;
@@ -148,6 +169,44 @@ async function writeInTx(
     const refusal = sendRefusal(s, contact, conversation, channel);
     if (refusal) results[i] = { ok: false, error: refusal };
   }
+
+  // The templates the batch names, with one look-up per workspace and mode.
+  const templates = new Map<string, TemplateRow | ApiError>();
+  const refs = new Map<string, { scope: Scope; refs: TemplateRef[] }>();
+  for (const { s } of live()) {
+    if (s.input.type !== 'template') continue;
+    const entry = refs.get(scopeKey(s));
+    if (entry) entry.refs.push(s.input.template as TemplateRef);
+    else refs.set(scopeKey(s), { scope: s.scope, refs: [s.input.template as TemplateRef] });
+  }
+  for (const [key, entry] of refs)
+    for (const [ref, found] of await findTemplatesForSend(tx.db, entry.scope, entry.refs))
+      templates.set(`${key}:${ref}`, found);
+
+  // Each send's content (a template checked and rendered) and the conversation context it
+  // leaves, in order: a send to a thread merges its variables and identifier into what the
+  // thread had, or into what an earlier send of this batch left, as one-at-a-time writes do.
+  // A send whose content fails is refused and leaves nothing.
+  const contents: PreparedContent[] = [];
+  const contexts = new Map<string, Pick<ConversationRow, 'dynamic_variables' | 'identifier'>>();
+  for (const { s, i, channel } of live()) {
+    const contact = contacts.get(contactKey(s));
+    const key = `${channel.id}:${contactKey(s)}`;
+    const before = contexts.get(key) ?? (contact && conversations.get(threadKey(channel.id, contact.id)));
+    const context = before && !bringsContext(s.input) ? before : mergedContext(before ?? noContext, s.input);
+    try {
+      const ref = s.input.type === 'template' ? (s.input.template as TemplateRef) : undefined;
+      const template = ref
+        ? templates.get(`${scopeKey(s)}:${templateRefKey(ref.name, ref.language)}`)
+        : undefined;
+      if (template instanceof ApiError) throw template;
+      contents[i] = contentOf(s.input, template, contact, context);
+      contexts.set(key, context);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      results[i] = { ok: false, error: err };
+    }
+  }
   const accepted = live();
 
   // First contact: the contacts, then the conversations, each with one insert and its events.
@@ -188,18 +247,42 @@ async function writeInTx(
       })),
     );
   }
+  // New threads carry the context their sends left; stored ones that got some are updated.
   const newThreads = new Map<string, { row: ConversationRow; contact: ContactRow; send: PreparedSend }>();
+  const updatedContext = new Set<string>();
   for (const { s, channel } of accepted) {
     const contact = contacts.get(contactKey(s))!;
     const key = threadKey(channel.id, contact.id);
-    if (conversations.has(key) || newThreads.has(key)) continue;
-    newThreads.set(key, {
-      row: newConversationRow(s.scope, { channel, contact, address: s.to, now: s.now }),
+    const context = contexts.get(`${channel.id}:${contactKey(s)}`)!;
+    const stored = conversations.get(key);
+    if (stored) {
+      if (!newThreads.has(key) && bringsContext(s.input)) updatedContext.add(key);
+      conversations.set(key, {
+        ...stored,
+        dynamic_variables: context.dynamic_variables,
+        identifier: context.identifier,
+      });
+      continue;
+    }
+    const row = newConversationRow(s.scope, {
+      channel,
       contact,
-      send: s,
+      address: s.to,
+      agentId: s.input.agent_id,
+      now: s.now,
     });
+    Object.assign(row, { dynamic_variables: context.dynamic_variables, identifier: context.identifier });
+    newThreads.set(key, { row, contact, send: s });
+    conversations.set(key, row);
   }
-  for (const [key, m] of newThreads) conversations.set(key, m.row);
+  for (const key of updatedContext) {
+    const { id, dynamic_variables, identifier } = conversations.get(key)!;
+    await tx.db
+      .updateTable('conversations')
+      .set({ dynamic_variables, identifier })
+      .where('id', '=', id)
+      .execute();
+  }
 
   // The messages; a closed thread is started again by a new outbound message.
   const messages: Array<{ i: number; row: MessageRow }> = [];
@@ -214,9 +297,16 @@ async function writeInTx(
       'outbound_message',
     );
     conversations.set(key, conversation);
-    const content = await prepareContent(tx, s.scope, s.input, contact, conversation);
-    messages.push({ i, row: newMessageRow(s, conversation, channel, content) });
+    messages.push({ i, row: newMessageRow(s, conversation, channel, contents[i]!) });
   }
+  // Threads an AI agent wrote in are AI-handled; a person's reply answers a customer waiting
+  // on a handoff (whichever message of the batch is the thread's last).
+  const aiWrote = new Set(
+    messages.filter(({ row }) => row.sender_type === 'ai').map(({ row }) => row.conversation_id),
+  );
+  const personWrote = new Set(
+    messages.filter(({ row }) => isPerson(row.sender_type)).map(({ row }) => row.conversation_id),
+  );
   // Each thread's last message (the batch's latest for that thread): new threads are stored
   // with theirs, existing ones updated below.
   const last = new Map(messages.map(({ row }) => [row.conversation_id, row]));
@@ -225,6 +315,7 @@ async function writeInTx(
   );
   for (const m of made) {
     Object.assign(m.row, lastMessageOf(last.get(m.row.id)!));
+    if (aiWrote.has(m.row.id)) m.row.ai_handled = 1;
     last.delete(m.row.id);
   }
   for (const part of chunked(made)) {
@@ -266,12 +357,19 @@ async function writeInTx(
         last_message_at: when('last_message_at'),
         last_message_sender: when('last_message_sender'),
         updated_at: when('updated_at'),
-        // A person's reply answers a customer waiting on a handoff.
         waiting_since: sql<string | null>`case id ${sql.join(
           part.map((row) =>
-            isPerson(row.sender_type)
+            personWrote.has(row.conversation_id)
               ? sql`when ${row.conversation_id} then null`
               : sql`when ${row.conversation_id} then waiting_since`,
+          ),
+          sql` `,
+        )} end`,
+        ai_handled: sql<number>`case id ${sql.join(
+          part.map((row) =>
+            aiWrote.has(row.conversation_id)
+              ? sql`when ${row.conversation_id} then 1`
+              : sql`when ${row.conversation_id} then ai_handled`,
           ),
           sql` `,
         )} end`,

@@ -1,7 +1,8 @@
+import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
-import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
+import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
@@ -152,43 +153,67 @@ export async function findTemplateForSend(
   name: string,
   language: string | undefined,
 ): Promise<TemplateRow> {
-  if (language) {
-    const row = await findTemplate(db, scope, name, language);
-    if (!row)
-      throw new ApiError(
-        'template_not_approved',
-        `No template named ${name} in language ${language}; create it with POST /v1/templates.`,
-        { details: { template: name } },
-      );
-    return row;
+  const rows = language
+    ? [await findTemplate(db, scope, name, language)].filter((row) => row !== undefined)
+    : await tenant(db, scope).selectFrom('templates').selectAll().where('name', '=', name).limit(2).execute();
+  const found = templateForSend(rows, name, language);
+  if (found instanceof ApiError) throw found;
+  return found;
+}
+
+/** A send's template reference, as the batched writer keys it. */
+export const templateRefKey = (name: string, language: string | undefined) =>
+  `${name}\u0000${language ?? ''}`;
+
+/**
+ * The templates of many sends of one workspace and mode, with one query: each reference
+ * (name, language) gets its row or the error `findTemplateForSend` would throw for it.
+ */
+export async function findTemplatesForSend(
+  db: Db | Trx,
+  scope: Scope,
+  refs: ReadonlyArray<{ name: string; language?: string }>,
+): Promise<Map<string, TemplateRow | ApiError>> {
+  const byName = new Map<string, TemplateRow[]>();
+  for (const names of chunked([...new Set(refs.map((r) => r.name))])) {
+    const rows = await tenant(db, scope)
+      .selectFrom('templates')
+      .selectAll()
+      .where('name', 'in', names)
+      .execute();
+    for (const row of rows) byName.set(row.name, [...(byName.get(row.name) ?? []), row]);
   }
-  const rows = await tenant(db, scope)
-    .selectFrom('templates')
-    .selectAll()
-    .where('name', '=', name)
-    .limit(2)
-    .execute();
+  const found = new Map<string, TemplateRow | ApiError>();
+  for (const { name, language } of refs) {
+    const rows = (byName.get(name) ?? []).filter((row) => !language || row.language === language);
+    found.set(templateRefKey(name, language), templateForSend(rows, name, language));
+  }
+  return found;
+}
+
+/** The one template a send names among the rows that match it, or why there is none. */
+function templateForSend(
+  rows: TemplateRow[],
+  name: string,
+  language: string | undefined,
+): TemplateRow | ApiError {
   if (rows.length === 0)
-    throw new ApiError(
+    return new ApiError(
       'template_not_approved',
-      `No template named ${name}; create it with POST /v1/templates.`,
+      language
+        ? `No template named ${name} in language ${language}; create it with POST /v1/templates.`
+        : `No template named ${name}; create it with POST /v1/templates.`,
       { details: { template: name } },
     );
   if (rows.length > 1)
-    throw validationFailed([
+    return validationFailed([
       { field: 'template.language', message: `is required: template ${name} exists in several languages` },
     ]);
-  return rows[0];
+  return rows[0]!;
 }
 
-export async function getTemplateRow(db: Db | Trx, scope: Scope, id: string): Promise<TemplateRow> {
-  const row = await tenant(db, scope)
-    .selectFrom('templates')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw notFound('template', id);
-  return row;
+export function getTemplateRow(db: Db | Trx, scope: Scope, id: string): Promise<TemplateRow> {
+  return tenant(db, scope).getById('templates', id, 'template');
 }
 
 export async function listTemplates(

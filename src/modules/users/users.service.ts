@@ -3,7 +3,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import type { AppContext } from '../../platform/context.ts';
 import { loadSecretKey } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { inPartialScope, inScope, type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
@@ -56,10 +56,8 @@ export function presentUser(row: UsersTable) {
   };
 }
 
-export async function getUserRow(db: Db | Trx, scope: Scope, id: string): Promise<UsersTable> {
-  const row = await tenant(db, scope).selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('user', id);
-  return row;
+export function getUserRow(db: Db | Trx, scope: Scope, id: string): Promise<UsersTable> {
+  return tenant(db, scope).getById('users', id, 'user');
 }
 
 /** For assignment checks: does this user exist in the workspace and mode? */
@@ -204,10 +202,8 @@ export function presentTeam(row: TeamsTable, members: string[]) {
   };
 }
 
-export async function getTeamRow(db: Db | Trx, scope: Scope, id: string): Promise<TeamsTable> {
-  const row = await tenant(db, scope).selectFrom('teams').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('team', id);
-  return row;
+export function getTeamRow(db: Db | Trx, scope: Scope, id: string): Promise<TeamsTable> {
+  return tenant(db, scope).getById('teams', id, 'team');
 }
 
 export async function getTeam(ctx: AppContext, scope: Scope, id: string) {
@@ -356,10 +352,20 @@ export async function login(
   // an email that has an account and one that has none.
   await throttleLogin(ctx, `email:${email}`, ctx.config.loginMaxAttempts);
   await throttleLogin(ctx, `client:${clientAddress}`, ctx.config.loginMaxAttemptsPerClient);
-  let q = ctx.db.selectFrom('users').selectAll().where('email', '=', email);
-  if (input.workspace_id) q = q.where('workspace_id', '=', input.workspace_id);
-  if (input.mode) q = q.where('livemode', '=', input.mode === 'live' ? 1 : 0);
-  const candidates = (await q.limit(20).execute()).filter((u) => u.password_hash !== null);
+  const candidates = (
+    await ctx.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email)
+      .where(
+        inPartialScope({
+          workspaceId: input.workspace_id || undefined,
+          livemode: input.mode ? input.mode === 'live' : undefined,
+        }),
+      )
+      .limit(20)
+      .execute()
+  ).filter((u) => u.password_hash !== null);
   if (!candidates.length) {
     await verifyPassword(input.password, DUMMY_HASH);
     throw unauthorizedLogin();
@@ -429,8 +435,7 @@ export async function verifySession(
       'workspaces.default_country',
     ])
     .where('users.id', '=', sub)
-    .where('users.workspace_id', '=', ws)
-    .where('users.livemode', '=', livemode ? 1 : 0)
+    .where(inScope({ workspaceId: ws, livemode }, 'users'))
     .executeTakeFirst();
   if (!row) return null;
   return {

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
+import { scopeOf, tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
@@ -61,7 +62,7 @@ async function saveCallVariables(ctx: AppContext, callId: string, values: Record
  * agent's engine with its live tools. A failed action follows its node's `on_fail`.
  */
 function liveEffects(ctx: AppContext, call: CallRow, flowId: string, defaultCountry: string): FlowEffects {
-  const scope = { workspaceId: call.workspace_id, livemode: call.livemode === 1, defaultCountry };
+  const scope = { ...scopeOf(call), defaultCountry };
   const guard = async (fn: () => Promise<unknown>) => {
     try {
       await fn();
@@ -185,11 +186,7 @@ function liveEffects(ctx: AppContext, call: CallRow, flowId: string, defaultCoun
       const row = await getAgentRow(ctx.db, scope, n.agent_id);
       const agent = agentConfig(ctx, row);
       const conversation = call.conversation_id
-        ? await ctx.db
-            .selectFrom('conversations')
-            .selectAll()
-            .where('id', '=', call.conversation_id)
-            .executeTakeFirst()
+        ? await tenant(ctx.db, scope).findById('conversations', call.conversation_id)
         : undefined;
       if (!conversation) return { reply: '', events: [] };
       const strings: Record<string, string> = {};
@@ -259,13 +256,7 @@ export async function flowDriver(
   call: CallRow,
   base: { variables: Record<string, string>; defaultCountry: string },
 ): Promise<CallDriver> {
-  const row = await ctx.db
-    .selectFrom('voice_flows')
-    .selectAll()
-    .where('id', '=', call.voice_flow_id!)
-    .where('workspace_id', '=', call.workspace_id)
-    .where('livemode', '=', call.livemode)
-    .executeTakeFirst();
+  const row = await tenant(ctx.db, scopeOf(call)).findById('voice_flows', call.voice_flow_id!);
   if (!row) throw new Error(`Voice flow ${call.voice_flow_id} no longer exists.`);
   const run = new FlowRun(
     {

@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import './voice-flows.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
@@ -77,6 +78,12 @@ async function checkReferences(ctx: AppContext, scope: Scope, nodes: Record<stri
         });
       }
     }
+    // A number written out must be one a carrier can dial (a {{variable}} is filled at run time).
+    if (node.type === 'transfer' && !node.to.includes('{{') && !transferNumberOk(node.to))
+      errors.push({
+        field: `nodes.${id}.to`,
+        message: 'must be a phone number in E.164 form (e.g. +919876543210) or a {{variable}}',
+      });
     if (node.type === 'action' && node.action === 'webhook' && node.url && !node.url.includes('{{')) {
       try {
         checkWebhookUrl(node.url, ctx.config.webhookAllowPrivate);
@@ -87,6 +94,15 @@ async function checkReferences(ctx: AppContext, scope: Scope, nodes: Record<stri
     }
   }
   return errors;
+}
+
+/**
+ * E.164 as written: a plus and a number of a possible length for its country code (not only
+ * numbers the library knows as assigned: a business may transfer to a new or test number).
+ */
+function transferNumberOk(to: string): boolean {
+  const text = to.trim();
+  return /^\+[1-9]\d{6,14}$/.test(text) && parsePhoneNumberFromString(text)?.isPossible() === true;
 }
 
 async function checkFlow(

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
+import { scopeOf, tenant } from '../../platform/db/scope.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
 import type { AgentsTable } from '../agents/index.ts';
@@ -19,6 +20,7 @@ import { RealScheduler, VirtualScheduler } from './engine/scheduler.ts';
 import { CallSession, type SessionRecorder, type TurnTiming } from './engine/session.ts';
 import type { CallDriver, CallTransport, DialProgress, Scheduler } from './engine/types.ts';
 import { SpeechUnavailable, speechFor } from './speech/index.ts';
+import { startCallJob } from './voice.jobs.ts';
 import { voiceRuntime } from './voice.runtime.ts';
 import { type StoredVoiceSettings, sessionSettingsOf } from './voice.settings.ts';
 import type { CallRow } from './voice.tables.ts';
@@ -47,6 +49,13 @@ export async function startCall(ctx: AppContext, callId: string) {
   const call = await loadCall(ctx, callId);
   if (call?.status !== 'queued') return;
   const rt = voiceRuntime(ctx);
+  if (rt.closing) {
+    // This process is shutting down (its live calls are being ended): the call is placed by the
+    // next process to run jobs, or this one started again. Checked in the same turn as the
+    // registration below, so a dial either is refused here or is one that closing stops.
+    await ctx.queue.enqueue(ctx.db, startCallJob, { ...scopeOf(call), callId: call.id }, { delayMs: 1000 });
+    return;
+  }
   const carrier = rt.carriers.get(call.provider);
   if (!carrier) {
     await advanceCall(ctx, call.id, {
@@ -59,11 +68,23 @@ export async function startCall(ctx: AppContext, callId: string) {
   const sched = schedulerFor(ctx, call);
   const at = clockOf(ctx, sched);
   const cancels: Array<() => void> = [];
+  // The carrier's progress and connect work under way: stopping the dial (the app closing) waits
+  // for it, so no write of this call is still running when the database closes.
+  const underWay = new Set<Promise<unknown>>();
+  const during = <T>(work: Promise<T>): Promise<T> => {
+    underWay.add(work);
+    work.then(
+      () => underWay.delete(work),
+      () => underWay.delete(work),
+    );
+    return work;
+  };
   const entry = {
     stop: () => {
       for (const c of cancels) c();
       rt.live.delete(call.id);
       sched.dispose();
+      return Promise.allSettled([...underWay]);
     },
   };
   rt.live.set(call.id, entry);
@@ -81,27 +102,41 @@ export async function startCall(ctx: AppContext, callId: string) {
       {
         scheduler: sched,
         onCancel: (fn) => cancels.push(fn),
-        progress: async (change: DialProgress) => {
-          await advanceCall(ctx, call.id, {
-            status: change.status,
-            endedReason: change.endedReason,
-            providerCallId: change.providerCallId,
-            error: change.error,
-            at: at(),
-          });
-          if (isTerminal(change.status) && rt.live.get(call.id) === entry) entry.stop();
-        },
-        connect: async (transport, opts) => {
-          if (rt.live.get(call.id) === entry) rt.live.delete(call.id);
-          await connectCall(ctx, call.id, transport, {
-            answeredBy: opts?.answeredBy ?? 'human',
-            scheduler: sched,
-          });
-        },
+        progress: (change: DialProgress) =>
+          during(
+            (async () => {
+              try {
+                await advanceCall(ctx, call.id, {
+                  status: change.status,
+                  endedReason: change.endedReason,
+                  providerCallId: change.providerCallId,
+                  error: change.error,
+                  at: at(),
+                });
+              } catch (err) {
+                ctx.logger.warn(
+                  { callId: call.id, status: change.status, err },
+                  'recording call progress failed',
+                );
+                throw err;
+              }
+              if (isTerminal(change.status) && rt.live.get(call.id) === entry) void entry.stop();
+            })(),
+          ),
+        connect: (transport, opts) =>
+          during(
+            (async () => {
+              if (rt.live.get(call.id) === entry) rt.live.delete(call.id);
+              await connectCall(ctx, call.id, transport, {
+                answeredBy: opts?.answeredBy ?? 'human',
+                scheduler: sched,
+              });
+            })(),
+          ),
       },
     );
   } catch (err) {
-    entry.stop();
+    void entry.stop();
     ctx.logger.warn({ callId: call.id, err: (err as Error).message }, 'dial failed');
     await advanceCall(ctx, call.id, {
       status: 'failed',
@@ -144,27 +179,15 @@ export async function connectCall(
   const sched = opts.scheduler ?? schedulerFor(ctx, call);
   const at = clockOf(ctx, sched);
   const rt = voiceRuntime(ctx);
-  const scope = { workspaceId: call.workspace_id, livemode: call.livemode === 1 };
+  const scope = scopeOf(call);
 
-  const agentRow = call.agent_id
-    ? await ctx.db
-        .selectFrom('agents')
-        .selectAll()
-        .where('id', '=', call.agent_id)
-        .where('workspace_id', '=', call.workspace_id)
-        .executeTakeFirst()
-    : undefined;
+  const scoped = tenant(ctx.db, scope);
+  const agentRow = call.agent_id ? await scoped.findById('agents', call.agent_id) : undefined;
   const stored = agentVoice(agentRow);
   const conversation = call.conversation_id
-    ? await ctx.db
-        .selectFrom('conversations')
-        .selectAll()
-        .where('id', '=', call.conversation_id)
-        .executeTakeFirst()
+    ? await scoped.findById('conversations', call.conversation_id)
     : undefined;
-  const contact = call.contact_id
-    ? await ctx.db.selectFrom('contacts').selectAll().where('id', '=', call.contact_id).executeTakeFirst()
-    : undefined;
+  const contact = call.contact_id ? await scoped.findById('contacts', call.contact_id) : undefined;
   const ws = await ctx.db
     .selectFrom('workspaces')
     .select('default_country')
@@ -214,7 +237,9 @@ export async function connectCall(
     return null;
   }
 
-  const machine = opts.answeredBy === 'machine';
+  // A machine verdict can also be on the call already: written by the process that took the AMD
+  // callback after this one read the call to open the leg, and before the leg could hear it.
+  const machine = opts.answeredBy === 'machine' || call.answered_by === 'machine';
   const voicemailText = machine ? (driver.voicemail?.() ?? null) : null;
   if (machine && !voicemailText) {
     await transport.hangup().catch(() => {});
@@ -228,7 +253,7 @@ export async function connectCall(
   }
   const answered = await advanceCall(ctx, call.id, {
     status: 'in_progress',
-    answeredBy: opts.answeredBy,
+    answeredBy: machine ? 'machine' : 'human',
     at: at(),
   });
   if (!answered) {

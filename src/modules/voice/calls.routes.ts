@@ -1,6 +1,7 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { type Auth, defineRoute } from '../../platform/http/route.ts';
+import { type Auth, defineRoute, type RouteDef } from '../../platform/http/route.ts';
 import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
+import { getCallRecording } from './calls.recording.ts';
 import { callObject, createCallsBody, createCallsResponse, listCallsQuery } from './calls.schemas.ts';
 import {
   concurrencyHeaders,
@@ -20,8 +21,14 @@ const callerOf = (auth: Auth) => ({
   actor: auth.actor,
   limits: auth.limits,
 });
-const headersOf = async (ctx: Parameters<typeof concurrencyOf>[0], auth: Auth) =>
-  concurrencyHeaders(await concurrencyOf(ctx, auth, auth.limits));
+/**
+ * Every calls response carries the concurrent-call headers (SPEC section 3), errors and idempotent
+ * replays included; a handler that already knows the values (placing calls) sets them itself.
+ */
+const responseHeaders: RouteDef['responseHeaders'] = {
+  names: ['X-Concurrency-Limit', 'X-Concurrency-Remaining'],
+  of: async (ctx, auth) => concurrencyHeaders(await concurrencyOf(ctx, auth, auth.limits)),
+};
 
 export const callRoutes = [
   defineRoute({
@@ -32,6 +39,7 @@ export const callRoutes = [
       "Each item is one call with an agent (or voice flow), to a number (`transport: phone`) or joined by a client over Parley's media WebSocket (`transport: web`). Items are checked on their own (an invalid `to` fails only that item) and admitted against the workspace's concurrent-call limit (active = queued, dialing, ringing, in progress; per workspace and mode, atomically): items past it get `concurrency_limited`; when none fit, the answer is 429 `concurrency_limited` with `Retry-After`. A contact on do-not-disturb is refused (`contact_dnd`) unless `ignore_dnd`; an opted-out one always (`contact_opted_out`). 201 when at least one call was placed. Every calls response carries `X-Concurrency-Limit` and `X-Concurrency-Remaining`. With a test key the callee is simulated (SPEC section 6).",
     tags,
     auth: 'key',
+    responseHeaders,
     scope: 'calls:write',
     body: createCallsBody,
     responses: { 200: createCallsResponse, 201: createCallsResponse },
@@ -53,13 +61,13 @@ export const callRoutes = [
       'Calls of this workspace and mode, newest first, each with its status, direction, agent or voice flow, duration, `ended_reason` and transcript; filter with the query parameters (e.g. `identifier` to find the calls of one CRM record).',
     tags,
     auth: 'key',
+    responseHeaders,
     scope: 'calls:read',
     query: listQuery(listCallsQuery),
     responses: { 200: listResponse(callObject) },
     handler: async ({ ctx, auth, query }) => ({
       status: 200,
       body: await listCalls(ctx, auth, query, pageRequest(query)),
-      headers: await headersOf(ctx, auth),
     }),
   }),
   defineRoute({
@@ -69,13 +77,13 @@ export const callRoutes = [
     description: 'With its transcript so far, its status and, once ended, why it ended.',
     tags,
     auth: 'key',
+    responseHeaders,
     scope: 'calls:read',
     params,
     responses: { 200: callObject },
     handler: async ({ ctx, auth, params }) => ({
       status: 200,
       body: await getCall(ctx, auth, params.id),
-      headers: await headersOf(ctx, auth),
     }),
   }),
   defineRoute({
@@ -86,13 +94,42 @@ export const callRoutes = [
       'Ends a call that has not ended: not yet answered it becomes `canceled`, answered `completed`, both with `ended_reason: canceled`. 409 `conflict` when the call has already ended.',
     tags,
     auth: 'key',
+    responseHeaders,
     scope: 'calls:write',
     params,
     responses: { 200: callObject },
     errors: ['conflict'],
     handler: async ({ ctx, auth, params }) => {
       const call = await hangupCall(ctx, auth, params.id, auth.actor);
-      return { status: 200, body: call, headers: await headersOf(ctx, auth) };
+      return { status: 200, body: call };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/calls/:id/recording',
+    summary: "Download a call's recording",
+    description:
+      "The call's audio, streamed with its Content-Type, when Parley holds the recording: a Twilio call recorded because its agent's `voice.record` is on is fetched from Twilio with the channel's credentials (the caller never needs them), as WAV (`audio/x-wav`, Twilio's default). 404 `not_found` when the call has no recording, with why when it is plain (not ended, not answered, `voice.record` off, not delivered by Twilio yet); 502 `provider_error` when Twilio does not serve it.",
+    tags,
+    auth: 'key',
+    responseHeaders,
+    scope: 'calls:read',
+    params,
+    responses: { 200: null },
+    errors: ['not_found', 'provider_error'],
+    handler: async ({ ctx, auth, params }) => {
+      const audio = await getCallRecording(ctx, auth, params.id);
+      return {
+        status: 200,
+        body: audio.content,
+        contentType: audio.contentType,
+        headers: {
+          ...(audio.contentLength !== undefined ? { 'content-length': String(audio.contentLength) } : {}),
+          'content-disposition': `inline; filename="${params.id}.${audio.contentType.includes('mpeg') ? 'mp3' : 'wav'}"`,
+          'cache-control': 'private, max-age=300',
+          'x-content-type-options': 'nosniff',
+        },
+      };
     },
   }),
 ];

@@ -1,12 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { sql } from 'kysely';
+import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { loadSecretKey } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, notFound, validationFailed } from '../../platform/errors.ts';
-import type { Actor, EventType, Tx } from '../../platform/events.ts';
+import type { Actor, EmitInput, EventType, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
@@ -15,8 +16,21 @@ import { getAgentRow } from '../agents/index.ts';
 import type { ChannelRow } from '../channels/index.ts';
 import { channelKinds, ensureSandboxChannel } from '../channels/index.ts';
 import type { ContactRow } from '../contacts/index.ts';
-import { findContactByPhone, findOrCreateContact, newContactRow, normalizePhone } from '../contacts/index.ts';
-import { findOrCreateConversation } from '../conversations/index.ts';
+import {
+  findContactsByPhones,
+  insertContacts,
+  newContactRow,
+  normalizePhone,
+  presentContact,
+} from '../contacts/index.ts';
+import {
+  type ConversationRow,
+  findConversations,
+  insertConversations,
+  newConversationRow,
+  presentConversation,
+  threadKey,
+} from '../conversations/index.ts';
 import type { SandboxScript } from './engine/types.ts';
 import { startCallJob, webJoinTimeoutJob } from './voice.jobs.ts';
 import { voiceRuntime } from './voice.runtime.ts';
@@ -135,10 +149,8 @@ export function presentCall(row: CallRow) {
 }
 export type CallObject = ReturnType<typeof presentCall>;
 
-export async function getCallRow(db: Db | Trx, scope: Scope, id: string): Promise<CallRow> {
-  const row = await tenant(db, scope).selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('call', id);
-  return row;
+export function getCallRow(db: Db | Trx, scope: Scope, id: string): Promise<CallRow> {
+  return tenant(db, scope).getById('calls', id, 'call');
 }
 
 export async function getCall(ctx: AppContext, scope: Scope, id: string): Promise<CallObject> {
@@ -292,9 +304,10 @@ export async function createCalls(
   const scope: Scope = { workspaceId: caller.workspaceId, livemode: caller.livemode };
   const errors: ItemError[] = [];
   const prepared: Prepared[] = [];
+  const lookups: Lookups = new Map();
   for (const [index, item] of items.entries()) {
     try {
-      prepared.push(await prepareItem(ctx, caller, index, item));
+      prepared.push(await prepareItem(ctx, caller, index, item, lookups));
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       errors.push(itemError(index, err));
@@ -310,6 +323,14 @@ export async function createCalls(
       // Read after the admission lock, so calls are stamped in the order they were admitted.
       const now = ctx.clock.now();
       let free = limit === null ? Number.POSITIVE_INFINITY : limit - (await countActive(tx.db, scope));
+      // The contacts of the batch's numbers, read with one query rather than one per item.
+      const phones = prepared.flatMap((p) => (p.to ? [p.to] : []));
+      const known = new Map(
+        (phones.length ? await findContactsByPhones(tx.db, scope, phones) : []).map((c) => [c.phone!, c]),
+      );
+      // Admission, in order, until the free slots run out. A refused item (opted out, DND)
+      // takes no slot and has nothing written for it.
+      const admitted: Prepared[] = [];
       for (const p of prepared) {
         if (free <= 0) {
           errors.push({
@@ -319,14 +340,20 @@ export async function createCalls(
           });
           continue;
         }
-        try {
-          const call = await writeCall(ctx, tx, caller, p, now);
-          created.push({ index: p.index, call });
-          free--;
-        } catch (err) {
-          if (!(err instanceof ApiError)) throw err;
-          errors.push(itemError(p.index, err));
+        const existing = p.to ? known.get(p.to) : undefined;
+        const refusal = existing ? contactRefusal(existing, p.item) : null;
+        if (refusal) {
+          errors.push(itemError(p.index, refusal));
+          continue;
         }
+        admitted.push(p);
+        free--;
+      }
+      const written = await writeCalls(ctx, tx, caller, admitted, known, now);
+      created.push(...written.calls);
+      for (const r of written.refused) {
+        errors.push(itemError(r.index, r.error));
+        free++;
       }
       remaining = limit === null ? null : Math.max(0, free);
     });
@@ -353,11 +380,28 @@ function itemError(index: number, err: ApiError): ItemError {
   return { index, code: err.code, message: err.message, ...(err.errors ? { errors: err.errors } : {}) };
 }
 
+/**
+ * The agent, voice flow and channel lookups of one request, each made once however many items
+ * name it (a batch of 20 calls with one agent reads the agent once, not 20 times).
+ */
+type Lookups = Map<string, Promise<unknown>>;
+function once<T>(lookups: Lookups, key: string, load: () => Promise<T>): Promise<T> {
+  let p = lookups.get(key) as Promise<T> | undefined;
+  if (!p) {
+    p = load();
+    // A lookup that fails fails each item that makes it; none is left unhandled meanwhile.
+    p.catch(() => {});
+    lookups.set(key, p);
+  }
+  return p;
+}
+
 async function prepareItem(
   ctx: AppContext,
   caller: Caller,
   index: number,
   item: CallItem,
+  lookups: Lookups,
 ): Promise<Prepared> {
   const scope: Scope = { workspaceId: caller.workspaceId, livemode: caller.livemode };
   const fieldErrors: Array<{ field: string; message: string }> = [];
@@ -380,13 +424,19 @@ async function prepareItem(
       message: 'is only accepted with a test key (live calls reach real people)',
     });
   if (fieldErrors.length) throw validationFailed(fieldErrors);
-  if (item.agent_id) await getAgentRow(ctx.db, scope, item.agent_id);
-  if (item.voice_flow_id) {
+  const agentId = item.agent_id;
+  if (agentId) await once(lookups, `agent:${agentId}`, () => getAgentRow(ctx.db, scope, agentId));
+  const flowId = item.voice_flow_id;
+  if (flowId) {
     const lookup = voiceRuntime(ctx).voiceFlowExists;
-    if (!lookup || !(await lookup(ctx.db, scope, item.voice_flow_id)))
-      throw notFound('voice flow', item.voice_flow_id);
+    if (!lookup || !(await once(lookups, `flow:${flowId}`, () => lookup(ctx.db, scope, flowId))))
+      throw notFound('voice flow', flowId);
   }
-  const channel = await channelFor(ctx, scope, item, transport);
+  const channel = await once(
+    lookups,
+    `channel:${item.channel_id ?? ''}:${item.from ?? ''}:${transport}`,
+    () => channelFor(ctx, scope, item, transport),
+  );
   const provider =
     transport === 'web' ? 'parley' : caller.livemode ? (channel?.provider ?? 'none') : 'sandbox';
   if (transport === 'phone' && !voiceRuntime(ctx).carriers.has(provider)) {
@@ -448,12 +498,11 @@ async function channelFor(
 async function webChannel(ctx: AppContext, tx: Tx, scope: Scope): Promise<ChannelRow> {
   if (!scope.livemode) return ensureSandboxChannel(tx.db, ctx, scope, 'voice');
   const address = channelKinds.voice.sandboxAddress;
+  // Live mode from here on: a test-mode web call took the sandbox channel above.
   const find = () =>
-    tx.db
+    tenant(tx.db, scope)
       .selectFrom('channels')
       .selectAll()
-      .where('workspace_id', '=', scope.workspaceId)
-      .where('livemode', '=', 1)
       .where('type', '=', 'voice')
       .where('address', '=', address)
       .executeTakeFirst();
@@ -464,8 +513,7 @@ async function webChannel(ctx: AppContext, tx: Tx, scope: Scope): Promise<Channe
     .insertInto('channels')
     .values({
       id: newId('ch'),
-      workspace_id: scope.workspaceId,
-      livemode: 1,
+      ...scopeColumns(scope),
       type: 'voice',
       provider: 'sandbox',
       address,
@@ -481,72 +529,247 @@ async function webChannel(ctx: AppContext, tx: Tx, scope: Scope): Promise<Channe
   return (await find())!;
 }
 
-async function writeCall(ctx: AppContext, tx: Tx, caller: Caller, p: Prepared, now: Date): Promise<CallRow> {
-  const scope: Scope = { workspaceId: caller.workspaceId, livemode: caller.livemode };
-  const { item } = p;
-  let contact: ContactRow;
-  if (p.to) {
-    const existing = await findContactByPhone(tx.db, scope, p.to);
-    if (existing?.opted_out === 1)
-      throw new ApiError('contact_opted_out', `Contact ${existing.id} opted out; no call was placed.`, {
-        details: { contact_id: existing.id },
-      });
-    if (existing?.dnd === 1 && !item.ignore_dnd)
-      throw new ApiError(
-        'contact_dnd',
-        `Contact ${existing.id} is on do-not-disturb; set ignore_dnd: true for a transactional or service call.`,
-        { details: { contact_id: existing.id } },
-      );
-    contact =
-      existing ??
-      (
-        await findOrCreateContact(
-          tx,
-          { ...scope, defaultCountry: caller.defaultCountry },
-          { phone: p.to },
-          caller.actor,
-        )
-      ).contact;
-  } else {
-    // A web caller with no number: a contact of its own, so the call's conversation is its own thread.
-    contact = newContactRow(
-      { ...scope, defaultCountry: caller.defaultCountry },
-      { phone: null, email: null, name: null },
-      now.toISOString(),
+/** Why a call to this contact is refused (opted out; on do-not-disturb without `ignore_dnd`), or null. */
+function contactRefusal(contact: ContactRow, item: CallItem): ApiError | null {
+  if (contact.opted_out === 1)
+    return new ApiError('contact_opted_out', `Contact ${contact.id} opted out; no call was placed.`, {
+      details: { contact_id: contact.id },
+    });
+  if (contact.dnd === 1 && !item.ignore_dnd)
+    return new ApiError(
+      'contact_dnd',
+      `Contact ${contact.id} is on do-not-disturb; set ignore_dnd: true for a transactional or service call.`,
+      { details: { contact_id: contact.id } },
     );
-    contact.attributes = toJson({ source: 'web_call' });
-    await tx.db.insertInto('contacts').values(contact).execute();
-  }
-  const channel = p.channel ?? (await webChannel(ctx, tx, scope));
-  const { conversation, created } = await findOrCreateConversation(tx, scope, {
-    channel,
-    contact,
-    address: contact.phone ?? `web:${contact.id}`,
-    agentId: item.agent_id ?? null,
-    dynamicVariables: item.dynamic_variables,
-    identifier: item.identifier,
-    now,
-    actor: caller.actor,
-  });
-  if (!created && (item.dynamic_variables || item.identifier || item.agent_id)) {
-    const merged = {
-      ...fromJson<Record<string, unknown>>(conversation.dynamic_variables, {}),
+  return null;
+}
+
+const bringsContext = (item: CallItem) => Boolean(item.dynamic_variables || item.identifier || item.agent_id);
+
+/**
+ * A conversation after a call item reached it: the item's variables merged into the thread's,
+ * its identifier and agent taken, a closed thread active again. Unchanged (the same row) when
+ * the item brings none of these.
+ */
+function withCallContext(row: ConversationRow, item: CallItem, at: string): ConversationRow {
+  if (!bringsContext(item)) return row;
+  return {
+    ...row,
+    dynamic_variables: toJson({
+      ...fromJson<Record<string, unknown>>(row.dynamic_variables, {}),
       ...(item.dynamic_variables ?? {}),
-    };
+    }),
+    ...(item.identifier ? { identifier: item.identifier } : {}),
+    ...(item.agent_id ? { agent_id: item.agent_id } : {}),
+    ...(row.status === 'closed' ? { status: 'active' as const, closed_at: null } : {}),
+    updated_at: at,
+  };
+}
+
+/**
+ * Writes the admitted items of one request set-wise, each step one statement for the whole
+ * batch: the contacts of new numbers (the same number twice is one contact) and of web callers,
+ * the conversations of new threads, the calls, every event (`contact.created`, then
+ * `conversation.created`, then `call.started`, so each object's events keep their order) and
+ * the start (or join-timeout) jobs. A thread the batch reaches again, or one already stored,
+ * takes each item's variables, identifier and agent in item order, as one-at-a-time writes did.
+ * A number another transaction gave a contact meanwhile is that contact; if it opted out (or is
+ * on do-not-disturb without `ignore_dnd`) its items are refused, with nothing written for them.
+ */
+async function writeCalls(
+  ctx: AppContext,
+  tx: Tx,
+  caller: Caller,
+  admitted: Prepared[],
+  known: Map<string, ContactRow>,
+  now: Date,
+): Promise<{
+  calls: Array<{ index: number; call: CallRow }>;
+  refused: Array<{ index: number; error: ApiError }>;
+}> {
+  const scope: Scope = { workspaceId: caller.workspaceId, livemode: caller.livemode };
+  const contactScope = { ...scope, defaultCountry: caller.defaultCountry };
+  const at = now.toISOString();
+  const refused: Array<{ index: number; error: ApiError }> = [];
+  if (admitted.length === 0) return { calls: [], refused };
+
+  // Contacts: one per new number, and one per web caller with no number (its own thread).
+  const newByPhone = new Map<string, ContactRow>();
+  const webContacts = new Map<number, ContactRow>();
+  // Stamped by the wall clock, as contacts found-or-made one at a time are.
+  const stamped = new Date().toISOString();
+  for (const p of admitted) {
+    if (p.to) {
+      if (!known.has(p.to) && !newByPhone.has(p.to))
+        newByPhone.set(p.to, newContactRow(contactScope, { phone: p.to, email: null, name: null }, stamped));
+    } else {
+      const row = newContactRow(contactScope, { phone: null, email: null, name: null }, at);
+      row.attributes = toJson({ source: 'web_call' });
+      webContacts.set(p.index, row);
+    }
+  }
+  const contacts = await insertContacts(tx, scope, [...newByPhone.values(), ...webContacts.values()]);
+  const contactOf = (p: Prepared): ContactRow =>
+    p.to ? (known.get(p.to) ?? contacts.taken.get(p.to) ?? newByPhone.get(p.to)!) : webContacts.get(p.index)!;
+  const live = admitted.filter((p) => {
+    const taken = p.to ? contacts.taken.get(p.to) : undefined;
+    const refusal = taken ? contactRefusal(taken, p.item) : null;
+    if (refusal) refused.push({ index: p.index, error: refusal });
+    return !refusal;
+  });
+
+  let web: ChannelRow | null = null;
+  if (live.some((p) => !p.channel)) web = await webChannel(ctx, tx, scope);
+  const channelOf = (p: Prepared): ChannelRow => p.channel ?? web!;
+
+  // The threads the items reach, in item order; a contact this batch made has none stored yet.
+  const threads = new Map<string, { items: Prepared[]; contact: ContactRow; channel: ChannelRow }>();
+  for (const p of live) {
+    const contact = contactOf(p);
+    const channel = channelOf(p);
+    const key = threadKey(channel.id, contact.id);
+    const thread = threads.get(key);
+    if (thread) thread.items.push(p);
+    else threads.set(key, { items: [p], contact, channel });
+  }
+  const stored = new Map(
+    (
+      await findConversations(
+        tx.db,
+        scope,
+        [...threads.values()]
+          .filter((t) => !contacts.made.has(t.contact.id))
+          .map((t) => ({ channelId: t.channel.id, contactId: t.contact.id })),
+      )
+    ).map((row) => [threadKey(row.channel_id, row.contact_id), row]),
+  );
+  const conversations = new Map<string, ConversationRow>();
+  /** Stored threads the items changed (their context), written back below. */
+  const changed = new Set<string>();
+  const reach = (key: string, from: ConversationRow, items: Prepared[]) => {
+    const row = items.reduce((r, p) => withCallContext(r, p.item, at), from);
+    conversations.set(key, row);
+    if (row !== from) changed.add(key);
+  };
+  /** New threads: stored as the items left them; `conversation.created` carries the first item's. */
+  const fresh: Array<{ key: string; row: ConversationRow; first: ConversationRow; contact: ContactRow }> = [];
+  for (const [key, t] of threads) {
+    const found = stored.get(key);
+    if (found) {
+      reach(key, found, t.items);
+      continue;
+    }
+    const [first, ...rest] = t.items as [Prepared, ...Prepared[]];
+    const firstRow = newConversationRow(scope, {
+      channel: t.channel,
+      contact: t.contact,
+      address: t.contact.phone ?? `web:${t.contact.id}`,
+      agentId: first.item.agent_id ?? null,
+      dynamicVariables: first.item.dynamic_variables,
+      identifier: first.item.identifier,
+      now,
+    });
+    const row = rest.reduce((r, p) => withCallContext(r, p.item, at), firstRow);
+    fresh.push({ key, row, first: firstRow, contact: t.contact });
+    conversations.set(key, row);
+  }
+  const threadsMade = await insertConversations(
+    tx,
+    scope,
+    fresh.map((f) => f.row),
+  );
+  // A thread another transaction made meanwhile is that one, reached by all of its items.
+  for (const f of fresh) {
+    const winner = threadsMade.taken.get(f.key);
+    if (winner) reach(f.key, winner, threads.get(f.key)!.items);
+  }
+  // Stored threads the items changed, written back with one update per 500.
+  for (const part of chunked([...changed].map((key) => conversations.get(key)!))) {
+    const when = <K extends keyof ConversationRow>(field: K) =>
+      sql<ConversationRow[K]>`case id ${sql.join(
+        part.map((row) => sql`when ${row.id} then ${row[field]}`),
+        sql` `,
+      )} end`;
     await tx.db
       .updateTable('conversations')
       .set({
-        dynamic_variables: toJson(merged),
-        ...(item.identifier ? { identifier: item.identifier } : {}),
-        ...(item.agent_id ? { agent_id: item.agent_id } : {}),
-        ...(conversation.status === 'closed' ? { status: 'active', closed_at: null } : {}),
-        updated_at: now.toISOString(),
+        dynamic_variables: when('dynamic_variables'),
+        identifier: when('identifier'),
+        agent_id: when('agent_id'),
+        status: when('status'),
+        closed_at: when('closed_at'),
+        updated_at: when('updated_at'),
       })
-      .where('id', '=', conversation.id)
+      .where(
+        'id',
+        'in',
+        part.map((row) => row.id),
+      )
       .execute();
   }
-  const at = now.toISOString();
-  const row: CallRow = {
+
+  const calls = live.map((p) => {
+    const contact = contactOf(p);
+    const channel = channelOf(p);
+    const conversation = conversations.get(threadKey(channel.id, contact.id))!;
+    return { index: p.index, call: callRow(scope, p, contact, conversation, channel, at) };
+  });
+  const rows = calls.map((c) => c.call);
+  for (const part of chunked(rows, 100)) await tx.db.insertInto('calls').values(part).execute();
+
+  const event = (type: EventType, data: EmitInput['data']): EmitInput => ({
+    workspaceId: caller.workspaceId,
+    livemode: caller.livemode,
+    type,
+    actor: caller.actor,
+    data,
+  });
+  await tx.emitMany([
+    // Contacts made for numbers (a web caller's contact has no event of its own).
+    ...[...newByPhone.values()]
+      .filter((c) => contacts.made.has(c.id))
+      .map((c) => event('contact.created', presentContact(c))),
+    ...fresh
+      .filter((f) => threadsMade.made.has(f.row.id))
+      .map((f) => event('conversation.created', presentConversation(f.first, f.contact))),
+    ...rows.map((row) => event('call.started', presentCall(row))),
+  ]);
+  const job = (row: CallRow) => ({
+    workspaceId: caller.workspaceId,
+    livemode: caller.livemode,
+    callId: row.id,
+  });
+  const phone = rows.filter((r) => r.transport === 'phone');
+  const webRows = rows.filter((r) => r.transport !== 'phone');
+  if (phone.length)
+    await ctx.queue.enqueueMany(
+      tx.db,
+      startCallJob,
+      phone.map((r) => ({ payload: job(r) })),
+    );
+  if (webRows.length)
+    await ctx.queue.enqueueMany(
+      tx.db,
+      webJoinTimeoutJob,
+      webRows.map((r) => ({
+        payload: job(r),
+        opts: { delayMs: ctx.config.voice.joinTimeoutSeconds * 1000 },
+      })),
+    );
+  return { calls, refused };
+}
+
+/** The call row of one admitted item, queued. */
+function callRow(
+  scope: Scope,
+  p: Prepared,
+  contact: ContactRow,
+  conversation: ConversationRow,
+  channel: ChannelRow,
+  at: string,
+): CallRow {
+  const { item } = p;
+  return {
     id: newId('call'),
     ...scopeColumns(scope),
     conversation_id: conversation.id,
@@ -581,21 +804,6 @@ async function writeCall(ctx: AppContext, tx: Tx, caller: Caller, p: Prepared, n
     created_at: at,
     updated_at: at,
   };
-  await tx.db.insertInto('calls').values(row).execute();
-  await tx.emit({
-    workspaceId: scope.workspaceId,
-    livemode: scope.livemode,
-    type: 'call.started',
-    actor: caller.actor,
-    data: presentCall(row),
-  });
-  const job = { workspaceId: scope.workspaceId, livemode: scope.livemode, callId: row.id };
-  if (p.transport === 'phone') await ctx.queue.enqueue(tx.db, startCallJob, job);
-  else
-    await ctx.queue.enqueue(tx.db, webJoinTimeoutJob, job, {
-      delayMs: ctx.config.voice.joinTimeoutSeconds * 1000,
-    });
-  return row;
 }
 
 // ---------------------------------------------------------------- media session tokens

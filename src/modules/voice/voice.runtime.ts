@@ -46,6 +46,8 @@ export class VoiceRuntime {
   /** Set by the voice flows module: the driver that runs a flow on a call. */
   voiceFlowDriver: VoiceFlowDriverFactory | null = null;
   readonly live = new Map<string, LiveCall>();
+  /** Set when the app starts closing: no new call starts here (see startCall). */
+  closing = false;
   readonly metrics = new Registry();
   readonly turnLatency = new Histogram({
     name: 'parley_call_turn_latency_seconds',
@@ -97,6 +99,7 @@ export class VoiceRuntime {
    * end, so the app closes its database only after. Calls that start meanwhile are stopped too.
    */
   async stopAll() {
+    this.closing = true;
     const deadline = Date.now() + CLOSE_WAIT_MS;
     while (this.live.size > 0 && Date.now() < deadline) {
       const stops = [...this.live.values()].map((call) => Promise.resolve().then(() => call.stop()));

@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Trx } from '../../platform/db/database.ts';
+import { tenant } from '../../platform/db/scope.ts';
 import type { WebhookEndpointsTable } from './webhooks.tables.ts';
 
 /** Published when an endpoint is created, changed, disabled or deleted: every process forgets its cache. */
@@ -29,11 +30,9 @@ export async function endpointsFor(ctx: AppContext, trx: Trx, workspaceId: strin
   const now = Date.now();
   const hit = cache.get(key);
   if (hit && hit.expiresAt > now) return hit.endpoints;
-  const endpoints = await trx
+  const endpoints = await tenant(trx, { workspaceId, livemode })
     .selectFrom('webhook_endpoints')
     .select(['id', 'events', 'agent_id', 'status'])
-    .where('workspace_id', '=', workspaceId)
-    .where('livemode', '=', livemode ? 1 : 0)
     .execute();
   cache.set(key, { endpoints, expiresAt: now + TTL_MS });
   return endpoints;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
 import type { Trx } from '../../platform/db/database.ts';
+import { scopeOf } from '../../platform/db/scope.ts';
 import { type EventSink, eventFromRow, type ParleyEvent, type Tx } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
@@ -314,8 +315,7 @@ async function disableEndpoint(tx: Tx, endpointId: string, reason: 'gone' | 'fai
     .executeTakeFirst();
   if (!updated) return;
   await tx.emit({
-    workspaceId: updated.workspace_id,
-    livemode: updated.livemode === 1,
+    ...scopeOf(updated),
     type: 'webhook_endpoint.disabled',
     actor: { type: 'system', id: null },
     data: presentEndpoint(updated),

@@ -3,6 +3,7 @@ import './webhooks.tables.ts';
 import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import { scopeColumns, scopeSql, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
@@ -13,8 +14,6 @@ import { deliverJob, pendingDelivery } from './webhooks.jobs.ts';
 import { presentDelivery, presentEndpoint } from './webhooks.present.ts';
 import { generateSecret } from './webhooks.signing.ts';
 import type { DeliveryState, WebhookEndpointsTable } from './webhooks.tables.ts';
-
-const mode = (auth: Auth) => (auth.livemode ? 1 : 0);
 
 /**
  * A target must be http(s); unless private targets are allowed, a literal loopback, private or
@@ -52,8 +51,9 @@ async function requireAgent(ctx: AppContext, auth: Auth, agentId: string) {
   try {
     const r = await sql<{
       id: string;
-    }>`select id from agents where id = ${agentId} and workspace_id = ${auth.workspaceId}
-      and livemode = ${mode(auth)} and deleted_at is null`.execute(ctx.db);
+    }>`select id from agents where id = ${agentId} and ${scopeSql(auth)} and deleted_at is null`.execute(
+      ctx.db,
+    );
     found = r.rows.length > 0;
   } catch (err) {
     // Without the agents module there are no agents to filter on.
@@ -62,16 +62,8 @@ async function requireAgent(ctx: AppContext, auth: Auth, agentId: string) {
   if (!found) throw notFound('agent', agentId);
 }
 
-export async function getEndpointRow(db: Db | Trx, auth: Auth, id: string) {
-  const row = await db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('id', '=', id)
-    .where('workspace_id', '=', auth.workspaceId)
-    .where('livemode', '=', mode(auth))
-    .executeTakeFirst();
-  if (!row) throw notFound('webhook endpoint', id);
-  return row;
+export function getEndpointRow(db: Db | Trx, auth: Auth, id: string) {
+  return tenant(db, auth).getById('webhook_endpoints', id, 'webhook endpoint');
 }
 
 export interface CreateEndpointInput {
@@ -89,8 +81,7 @@ export async function createEndpoint(ctx: AppContext, auth: Auth, input: CreateE
   const now = ctx.clock.now().toISOString();
   const row: WebhookEndpointsTable = {
     id: newId('wh'),
-    workspace_id: auth.workspaceId,
-    livemode: mode(auth),
+    ...scopeColumns(auth),
     url,
     description: input.description ?? null,
     events: toJson(input.events ?? ['*']),
@@ -116,12 +107,7 @@ export async function listEndpoints(
   page: PageRequest,
   filters: { status?: 'enabled' | 'disabled'; agent_id?: string },
 ): Promise<Page<ReturnType<typeof presentEndpoint>>> {
-  let query = ctx.db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('workspace_id', '=', auth.workspaceId)
-    .where('livemode', '=', mode(auth))
-    .orderBy('id', 'desc');
+  let query = tenant(ctx.db, auth).selectFrom('webhook_endpoints').selectAll().orderBy('id', 'desc');
   if (filters.status) query = query.where('status', '=', filters.status);
   if (filters.agent_id) query = query.where('agent_id', '=', filters.agent_id);
   return paginate(query, page, presentEndpoint);
@@ -227,13 +213,11 @@ export async function sendTestEvent(ctx: AppContext, auth: Auth, id: string) {
 }
 
 export async function getDelivery(ctx: AppContext, auth: Auth, endpointId: string, deliveryId: string) {
-  const row = await ctx.db
+  const row = await tenant(ctx.db, auth)
     .selectFrom('webhook_deliveries')
     .selectAll()
     .where('id', '=', deliveryId)
     .where('endpoint_id', '=', endpointId)
-    .where('workspace_id', '=', auth.workspaceId)
-    .where('livemode', '=', mode(auth))
     .executeTakeFirst();
   if (!row) throw notFound('webhook delivery', deliveryId);
   return presentDelivery(row);
@@ -247,12 +231,10 @@ export async function listDeliveries(
   filters: { state?: DeliveryState; event_id?: string },
 ) {
   await getEndpointRow(ctx.db, auth, endpointId);
-  let query = ctx.db
+  let query = tenant(ctx.db, auth)
     .selectFrom('webhook_deliveries')
     .selectAll()
     .where('endpoint_id', '=', endpointId)
-    .where('workspace_id', '=', auth.workspaceId)
-    .where('livemode', '=', mode(auth))
     .orderBy('id', 'desc');
   if (filters.state) query = query.where('state', '=', filters.state);
   if (filters.event_id) query = query.where('event_id', '=', filters.event_id);
@@ -272,11 +254,10 @@ export async function redeliver(ctx: AppContext, auth: Auth, endpointId: string,
       'This endpoint is disabled; enable it (PATCH status: enabled) before redelivering.',
     );
   }
-  const event = await ctx.db
+  const event = await tenant(ctx.db, auth)
     .selectFrom('events')
     .select('id')
     .where('id', '=', original.event_id)
-    .where('workspace_id', '=', auth.workspaceId)
     .executeTakeFirst();
   if (!event) {
     throw new ApiError(

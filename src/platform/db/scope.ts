@@ -10,6 +10,12 @@
  *   await scoped.deleteFrom('api_keys').where('id', '=', id).execute();
  *   await db.insertInto('leads').values({ id, ...scopeColumns(scope), ... }).execute();
  *   db.selectFrom('conversations').innerJoin('contacts', ...).where(inScope(scope, 'contacts'))  // joins, aliases
+ *   tenant(db, scopeOf(row)).selectFrom('contacts')...              // a row's own scope (jobs, drivers)
+ *   tenant(db, { ...scope, livemode: false })                          // a literal mode (the sandbox)
+ *   sql`SELECT ... FROM knowledge_chunks c WHERE ${scopeSql(scope, 'c')} AND ...`   // raw SQL
+ *   const row = await scoped.getById('calls', id, 'call');           // or throws not_found
+ *
+ * test/tenant-scope-check.test.ts fails on a workspace or mode filter written anywhere else.
  */
 import type {
   DeleteQueryBuilder,
@@ -23,6 +29,8 @@ import type {
   UpdateQueryBuilder,
   UpdateResult,
 } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
+import { notFound } from '../errors.ts';
 import type { Database } from './schema.ts';
 
 /** The workspace and mode a request (its API key) or a job acting for one works in. */
@@ -46,6 +54,11 @@ export function scopeColumns(scope: Scope): { workspace_id: string; livemode: nu
   return { workspace_id: scope.workspaceId, livemode: livemodeValue(scope) };
 }
 
+/** The scope a stored row belongs to: a job or driver acting on that row works in it. */
+export function scopeOf(row: { workspace_id: string; livemode: number }): Scope {
+  return { workspaceId: row.workspace_id, livemode: row.livemode === 1 };
+}
+
 /**
  * The scope filter on one table (or alias) of a query, for joins and subqueries:
  * `.where(inScope(scope, 'contacts'))`. Pass no table for a query on a single table.
@@ -54,6 +67,25 @@ export function inScope(scope: Scope, table?: string) {
   const col = (c: string) => (table ? `${table}.${c}` : c);
   return (eb: ExpressionBuilder<any, any>): Expression<SqlBool> =>
     eb.and([eb(col('workspace_id'), '=', scope.workspaceId), eb(col('livemode'), '=', livemodeValue(scope))]);
+}
+
+/**
+ * A filter on whichever parts of a scope are known, for the one query that looks across
+ * workspaces (sign-in by email, where the person may name the workspace, the mode, both or neither).
+ */
+export function inPartialScope(scope: Partial<Scope>, table?: string) {
+  const col = (c: string) => (table ? `${table}.${c}` : c);
+  return (eb: ExpressionBuilder<any, any>): Expression<SqlBool> =>
+    eb.and([
+      ...(scope.workspaceId === undefined ? [] : [eb(col('workspace_id'), '=', scope.workspaceId)]),
+      ...(scope.livemode === undefined ? [] : [eb(col('livemode'), '=', livemodeValue(scope as Scope))]),
+    ]);
+}
+
+/** The scope filter as a raw SQL condition, for queries written in SQL: `WHERE ${scopeSql(scope, 'c')} AND ...`. */
+export function scopeSql(scope: Scope, table?: string): RawBuilder<unknown> {
+  const col = (c: string) => sql.ref(table ? `${table}.${c}` : c);
+  return sql`${col('workspace_id')} = ${scope.workspaceId} AND ${col('livemode')} = ${livemodeValue(scope)}`;
 }
 
 /** Query builders on a workspace's tables, already filtered by its scope. */
@@ -65,6 +97,8 @@ export interface TenantDb {
   deleteFrom<T extends TenantTable>(table: T): DeleteQueryBuilder<Database, T, DeleteResult>;
   /** The row with this id in this scope, or undefined (another workspace's or mode's row is not found). */
   findById<T extends TenantTable>(table: T, id: string): Promise<Selectable<Database[T]> | undefined>;
+  /** The row with this id in this scope; throws not_found ("No <what> with id <id>.") when there is none. */
+  getById<T extends TenantTable>(table: T, id: string, what: string): Promise<Selectable<Database[T]>>;
 }
 
 /** Scoped query builders over `db` (the app's database or a transaction's). */
@@ -74,15 +108,21 @@ export function tenant(db: Kysely<Database>, scope: Scope): TenantDb {
   const lm = livemodeValue(scope);
   const scoped = <Q extends { where(...args: any[]): any }>(q: Q, table: string): Q =>
     q.where(`${table}.workspace_id`, '=', scope.workspaceId).where(`${table}.livemode`, '=', lm);
+  const findById = (table: string, id: string) =>
+    scoped(any.selectFrom(table), table)
+      .selectAll()
+      .where(`${table}.id` as string, '=', id)
+      .executeTakeFirst() as Promise<any>;
   return {
     scope,
     selectFrom: (table) => scoped(any.selectFrom(table), table) as any,
     updateTable: (table) => scoped(any.updateTable(table), table) as any,
     deleteFrom: (table) => scoped(any.deleteFrom(table), table) as any,
-    findById: (table, id) =>
-      scoped(any.selectFrom(table), table)
-        .selectAll()
-        .where(`${table}.id` as string, '=', id)
-        .executeTakeFirst() as Promise<any>,
+    findById,
+    getById: async (table, id, what) => {
+      const row = await findById(table, id);
+      if (!row) throw notFound(what, id);
+      return row;
+    },
   };
 }

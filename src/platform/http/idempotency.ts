@@ -1,6 +1,6 @@
-import { tenant } from '../../platform/db/scope.ts';
 import type { AppContext } from '../context.ts';
 import { sha256Hex } from '../crypto.ts';
+import { scopeColumns, tenant } from '../db/scope.ts';
 import { ApiError } from '../errors.ts';
 import type { Auth } from './route.ts';
 
@@ -37,14 +37,12 @@ export async function claimIdempotencyKey(
 ): Promise<IdempotencyClaim> {
   validateIdempotencyKey(key);
   const requestHash = sha256Hex(fingerprint);
-  const livemode = auth.livemode ? 1 : 0;
+  const scoped = tenant(ctx.db, auth);
   const now = ctx.clock.now();
   for (let attempt = 0; attempt < 3; attempt++) {
-    const existing = await ctx.db
+    const existing = await scoped
       .selectFrom('idempotency_keys')
       .selectAll()
-      .where('workspace_id', '=', auth.workspaceId)
-      .where('livemode', '=', livemode)
       .where('key', '=', key)
       .executeTakeFirst();
     if (existing) {
@@ -67,10 +65,8 @@ export async function claimIdempotencyKey(
           },
         };
       }
-      await ctx.db
+      await scoped
         .deleteFrom('idempotency_keys')
-        .where('workspace_id', '=', auth.workspaceId)
-        .where('livemode', '=', livemode)
         .where('key', '=', key)
         .where('created_at', '=', existing.created_at)
         .execute();
@@ -78,8 +74,7 @@ export async function claimIdempotencyKey(
     const inserted = await ctx.db
       .insertInto('idempotency_keys')
       .values({
-        workspace_id: auth.workspaceId,
-        livemode,
+        ...scopeColumns(auth),
         key,
         request_hash: requestHash,
         status_code: null,

@@ -291,100 +291,139 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
     handler: async (request, reply) => {
       let auth: Auth = undefined as unknown as Auth;
       if (route.auth === 'admin') checkAdmin(ctx, request);
-      if (route.auth === 'key') {
-        auth = await authenticate(ctx, request.headers);
-        const now = ctx.clock.now().getTime();
-        const minute = await consumeLimit(
-          ctx.rateLimits,
-          auth.principalId,
-          'requests_per_minute',
-          auth.limits,
-          1,
-          now,
-        );
-        if (minute) reply.headers(rateLimitHeaders(minute));
-        await consumeLimit(ctx.rateLimits, auth.principalId, 'requests_per_day', auth.limits, 1, now);
-        if (route.scope) requireScope(auth, route.scope);
-      }
-      if (route.deprecated) reply.header('Deprecation', 'true');
-
-      if (route.auth !== 'none') refuseNul(route, request);
-      const params = parseOrThrow(route.params, request.params, 'path');
-      const query = parseOrThrow(route.query, request.query ?? {}, 'query');
-      let body: unknown;
-      if (request.body instanceof InvalidJsonBody && route.body) throw malformedJson(request.body.reason);
-      if (route.body) {
-        const type = mediaType(request);
-        const hasBody = request.body !== undefined && request.body !== null;
-        if (
-          hasBody &&
-          type &&
-          !accepted.includes(type) &&
-          !(type === 'multipart/form-data' && accepted.includes(type))
-        ) {
-          throw new ApiError(
-            'unsupported_media_type',
-            `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')}.`,
-          );
-        }
-        body = parseOrThrow(route.body, request.body ?? {}, 'body');
-      }
-
-      const idemKey =
-        route.method === 'POST' && route.auth === 'key' ? request.headers['idempotency-key'] : undefined;
-      const idempotencyKey = typeof idemKey === 'string' ? idemKey : undefined;
-      if (idempotencyKey !== undefined) {
-        // The same JSON with its keys in another order is the same request.
-        const payload =
-          request.body !== null &&
-          typeof request.body === 'object' &&
-          !Buffer.isBuffer(request.body) &&
-          !(request.body instanceof InvalidJsonBody)
-            ? canonicalJson(request.body)
-            : (request.rawBody?.toString('utf8') ?? '');
-        const fingerprint = `${route.method} ${request.url}\n${payload}`;
-        const claim = await claimIdempotencyKey(ctx, auth, idempotencyKey, fingerprint);
-        if (claim.kind === 'replay') {
-          reply.header('Idempotent-Replayed', 'true');
-          return reply.code(claim.response.status).send(claim.response.body);
-        }
-      }
-
-      let result: RouteResult;
+      if (route.auth === 'key') auth = await authenticate(ctx, request.headers);
+      if (!route.responseHeaders || !auth) return serve(request, reply, auth);
       try {
-        result = await route.handler({
-          ctx,
-          params,
-          query,
-          body,
-          auth,
-          requestId: requestIdOf(request),
-          rawBody: request.rawBody,
-          request,
-          reply,
-        } as never);
+        return await serve(request, reply, auth);
       } catch (err) {
-        // A refused request (4xx from the service's own checks) or a failure does not hold its
-        // key: the caller may correct the request and retry with the same key, as at Stripe.
-        // Nothing was written: a refusal rolls its transaction back.
-        if (idempotencyKey !== undefined) await releaseIdempotencyKey(ctx, auth, idempotencyKey);
+        // With the database down the headers cannot be worked out: answer the 503 at once.
+        if (isStorageUnavailable(err)) throw err;
+        await addResponseHeaders(route, ctx, auth, reply, err instanceof ApiError ? err.headers : undefined);
         throw err;
       }
-      if ('hijacked' in result) return reply;
-
-      if (validateResponses) checkResponse(route, result);
-      if (idempotencyKey !== undefined) {
-        await completeIdempotencyKey(ctx, auth, idempotencyKey, {
-          status: result.status,
-          body: result.body ?? null,
-        });
-      }
-      if (result.headers) reply.headers(result.headers);
-      if (result.contentType) reply.type(result.contentType);
-      reply.code(result.status);
-      return result.body === undefined ? reply.send() : reply.send(result.body);
     },
   });
+
+  async function serve(request: FastifyRequest, reply: FastifyReply, auth: Auth) {
+    if (route.auth === 'key') {
+      const now = ctx.clock.now().getTime();
+      const minute = await consumeLimit(
+        ctx.rateLimits,
+        auth.principalId,
+        'requests_per_minute',
+        auth.limits,
+        1,
+        now,
+      );
+      if (minute) reply.headers(rateLimitHeaders(minute));
+      await consumeLimit(ctx.rateLimits, auth.principalId, 'requests_per_day', auth.limits, 1, now);
+      if (route.scope) requireScope(auth, route.scope);
+    }
+    if (route.deprecated) reply.header('Deprecation', 'true');
+
+    if (route.auth !== 'none') refuseNul(route, request);
+    const params = parseOrThrow(route.params, request.params, 'path');
+    const query = parseOrThrow(route.query, request.query ?? {}, 'query');
+    let body: unknown;
+    if (request.body instanceof InvalidJsonBody && route.body) throw malformedJson(request.body.reason);
+    if (route.body) {
+      const type = mediaType(request);
+      const hasBody = request.body !== undefined && request.body !== null;
+      if (
+        hasBody &&
+        type &&
+        !accepted.includes(type) &&
+        !(type === 'multipart/form-data' && accepted.includes(type))
+      ) {
+        throw new ApiError(
+          'unsupported_media_type',
+          `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')}.`,
+        );
+      }
+      body = parseOrThrow(route.body, request.body ?? {}, 'body');
+    }
+
+    const idemKey =
+      route.method === 'POST' && route.auth === 'key' ? request.headers['idempotency-key'] : undefined;
+    const idempotencyKey = typeof idemKey === 'string' ? idemKey : undefined;
+    if (idempotencyKey !== undefined) {
+      // The same JSON with its keys in another order is the same request.
+      const payload =
+        request.body !== null &&
+        typeof request.body === 'object' &&
+        !Buffer.isBuffer(request.body) &&
+        !(request.body instanceof InvalidJsonBody)
+          ? canonicalJson(request.body)
+          : (request.rawBody?.toString('utf8') ?? '');
+      const fingerprint = `${route.method} ${request.url}\n${payload}`;
+      const claim = await claimIdempotencyKey(ctx, auth, idempotencyKey, fingerprint);
+      if (claim.kind === 'replay') {
+        reply.header('Idempotent-Replayed', 'true');
+        // The stored answer is replayed; headers that say the current state are current.
+        await addResponseHeaders(route, ctx, auth, reply, undefined);
+        return reply.code(claim.response.status).send(claim.response.body);
+      }
+    }
+
+    let result: RouteResult;
+    try {
+      result = await route.handler({
+        ctx,
+        params,
+        query,
+        body,
+        auth,
+        requestId: requestIdOf(request),
+        rawBody: request.rawBody,
+        request,
+        reply,
+      } as never);
+    } catch (err) {
+      // A refused request (4xx from the service's own checks) or a failure does not hold its
+      // key: the caller may correct the request and retry with the same key, as at Stripe.
+      // Nothing was written: a refusal rolls its transaction back.
+      if (idempotencyKey !== undefined) await releaseIdempotencyKey(ctx, auth, idempotencyKey);
+      throw err;
+    }
+    if ('hijacked' in result) return reply;
+
+    if (validateResponses) checkResponse(route, result);
+    if (idempotencyKey !== undefined) {
+      await completeIdempotencyKey(ctx, auth, idempotencyKey, {
+        status: result.status,
+        body: result.body ?? null,
+      });
+    }
+    if (result.headers) reply.headers(result.headers);
+    if (result.contentType) reply.type(result.contentType);
+    reply.code(result.status);
+    await addResponseHeaders(route, ctx, auth, reply, reply.getHeaders());
+    return result.body === undefined ? reply.send() : reply.send(result.body);
+  }
+}
+
+/**
+ * Sets a route's `responseHeaders` on the reply unless `known` (the headers already set, or an
+ * error's own) carries all of them. On an error path a failure to work them out (the database is
+ * down) leaves them off rather than replacing the error being answered.
+ */
+async function addResponseHeaders(
+  route: AnyRoute,
+  ctx: AppContext,
+  auth: Auth,
+  reply: FastifyReply,
+  known: Record<string, unknown> | undefined,
+) {
+  const spec = route.responseHeaders;
+  if (!spec || !auth) return;
+  const has = (name: string) =>
+    known !== undefined && Object.keys(known).some((k) => k.toLowerCase() === name.toLowerCase());
+  if (spec.names.every(has)) return;
+  try {
+    reply.headers(await spec.of(ctx, auth));
+  } catch (err) {
+    reply.log.warn({ err: (err as Error).message, route: route.path }, 'response headers not worked out');
+  }
 }
 
 /** A NUL in an API caller's body or query is a 400 naming each field (platform/nul.ts). */

@@ -70,6 +70,15 @@ export interface RouteDef<
   hidden?: boolean;
   /** Marks a deprecated route: it answers with a `Deprecation` header. */
   deprecated?: boolean;
+  /**
+   * Headers every response carries once the caller is known: success, error (from the handler,
+   * validation, scope, rate limit) and idempotent replay. Worked out only when the handler's
+   * result or error does not already carry all of `names` (a value it knew costs nothing more).
+   */
+  responseHeaders?: {
+    names: string[];
+    of: (ctx: AppContext, auth: Auth) => Promise<Record<string, string>>;
+  };
   handler: (req: RouteRequest<Out<P>, Out<Q>, Out<B>>) => Promise<RouteResult>;
 }
 

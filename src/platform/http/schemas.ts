@@ -13,7 +13,9 @@ const exampleUlid = '01JD5Z8Q4X3N2M1K0H9G8F7E6D';
 
 export const idOf = (prefix: IdPrefix, description?: string) =>
   describe(
-    z.string().regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), `must be a ${prefix}_ id`),
+    z
+      .string()
+      .regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), `must be an id starting with ${prefix}_`),
     description ?? `Identifier (\`${prefix}_\` prefix).`,
     `${prefix}_${exampleUlid}`,
   );

@@ -34,7 +34,13 @@ export class PgJobLeases {
   #chain: Promise<unknown> = Promise.resolve();
 
   constructor(opts: PgJobLeasesOptions) {
-    this.#opts = { reapEveryMs: 2000, graceMs: 3000, ...opts };
+    // `??`, not a spread: an option passed as undefined keeps its default (a spread of
+    // `reapEveryMs: undefined` made the reaper run every millisecond, ~400 queries a second).
+    this.#opts = {
+      ...opts,
+      reapEveryMs: opts.reapEveryMs ?? 2000,
+      graceMs: opts.graceMs ?? 3000,
+    };
   }
 
   start() {

@@ -128,8 +128,22 @@ export class PgBossJobQueue implements JobQueue {
           );
       },
       // pg-boss's complete takes (name, id, data, options): no output data, the caller's handle.
+      // First the job's singleton lock (the one `enqueue` takes), held until the caller commits: an
+      // enqueue of this key that this running job swallowed has committed by then, so the handler's
+      // reads after this call see what that enqueue's transaction wrote; a later one waits for the
+      // commit and finds this job completed.
       completeIn: async (def, job, db) => {
-        await this.#running().complete(def.name, job.id, null as unknown as object, { db: executorOn(db) });
+        const executor = executorOn(db);
+        const row = await executor.executeSql(
+          `SELECT singleton_key FROM ${this.#schema}.job WHERE name = $1 AND id = $2`,
+          [def.name, job.id],
+        );
+        const key = (row.rows[0] as { singleton_key: string | null } | undefined)?.singleton_key;
+        if (key)
+          await sql`select pg_advisory_xact_lock(hashtextextended(${`parley.job:${def.name}:${key}`}, 0))`.execute(
+            db,
+          );
+        await this.#running().complete(def.name, job.id, null as unknown as object, { db: executor });
       },
       retry: (def, job, error, delayMs) => settled([job], () => this.#retry(def, job, error, delayMs)),
       fail: (def, job, error) =>
@@ -185,16 +199,20 @@ export class PgBossJobQueue implements JobQueue {
       const executor = executorOn(handle);
       const key = opts.singletonKey;
       if (key !== undefined) {
+        const live = async () =>
+          (
+            await executor.executeSql(
+              `SELECT 1 FROM ${this.#schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' LIMIT 1`,
+              [job.name, key],
+            )
+          ).rows.length > 0;
+        if (opts.unlessLive && (await live())) return null;
         // Serializes enqueues of this key until the caller commits, so the look below sees any
         // job another transaction just enqueued with it.
         await sql`select pg_advisory_xact_lock(hashtextextended(${`parley.job:${job.name}:${key}`}, 0))`.execute(
           handle,
         );
-        const live = await executor.executeSql(
-          `SELECT 1 FROM ${this.#schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' LIMIT 1`,
-          [job.name, key],
-        );
-        if (live.rows.length > 0) return null;
+        if (await live()) return null;
       }
       const id = await this.#running().send(
         job.name,

@@ -63,6 +63,13 @@ export interface EnqueueOptions {
   runAt?: Date;
   /** While a job with this key is queued or running in the same queue, enqueueing another is a no-op. */
   singletonKey?: string;
+  /**
+   * With `singletonKey`: a wake-up that is repeated anyway (a poll). When a job with the key is
+   * already queued or running, it returns at once, without waiting for other transactions
+   * enqueueing the key; so a job finishing meanwhile may not see this caller's writes, and the
+   * next repeat is what wakes it.
+   */
+  unlessLive?: boolean;
 }
 
 export interface JobContext {
@@ -75,6 +82,9 @@ export interface JobContext {
    * job stops being "running" the moment the handler's writes commit: a job enqueued with the
    * same singleton key right after that commit is not swallowed by this one. The worker still
    * records the outcome after the handler returns (a no-op once completed).
+   * It also serializes with enqueues of this job's singleton key until `db` commits: a customer
+   * write whose enqueue this running job swallowed is visible to the handler's reads after this
+   * call (SQLite transactions are serialized anyway), so the handler can look for it and follow up.
    */
   completeWith?: (db: Trx) => Promise<void>;
 }

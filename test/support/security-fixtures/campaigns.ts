@@ -1,3 +1,4 @@
+import { zeroCounts } from '../../../src/modules/campaigns/counts.ts';
 import { newId } from '../../../src/platform/ids.ts';
 import type { SecurityFixture } from '../security.ts';
 
@@ -58,6 +59,10 @@ const fixture: SecurityFixture = {
           created_at: now,
           updated_at: now,
         })
+        .execute();
+      await t.ctx.db
+        .insertInto('campaign_counts')
+        .values({ campaign_id: id, ...zeroCounts() })
         .execute();
       return { id };
     }

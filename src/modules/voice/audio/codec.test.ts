@@ -5,6 +5,7 @@ import {
   MulawDecoder16k,
   MulawEncoder16k,
   mulawToPcm16,
+  pcm16FromLE,
   pcm16ToMulaw,
   Upsampler8to16,
 } from './codec.ts';
@@ -80,4 +81,17 @@ test('a call leg: μ-law 8 kHz in → 16 kHz PCM → μ-law 8 kHz out keeps the 
   const diff = Int16Array.from({ length: 1400 }, (_, i) => back[i + 107] - original[i + 100]);
   const snrDb = 20 * Math.log10(rms(original, 100) / rms(diff));
   assert.ok(snrDb > 20, `SNR ${snrDb.toFixed(1)} dB`);
+});
+
+test('16-bit little-endian bytes at any offset (odd included) read as samples; a trailing odd byte is left out', () => {
+  const samples = [0, 1, -1, 32767, -32768, 12345, -2222];
+  const bytes = Buffer.alloc(1 + samples.length * 2 + 1);
+  for (const [i, v] of samples.entries()) bytes.writeInt16LE(v, 1 + i * 2);
+  const odd = bytes.subarray(1); // starts at an odd offset, ends with a stray byte
+  assert.deepEqual([...pcm16FromLE(odd)], samples);
+  assert.deepEqual([...pcm16FromLE(odd, 3)], samples.slice(0, 3));
+  // A copy: later writes to the bytes do not change the samples.
+  const pcm = pcm16FromLE(odd);
+  odd.fill(0);
+  assert.equal(pcm[3], 32767);
 });

@@ -12,19 +12,55 @@ const { mulaw } = alawmulaw;
 /** 20 ms of μ-law at 8 kHz: one Twilio media frame. */
 export const MULAW_FRAME_BYTES = 160;
 
+/**
+ * `alawmulaw`'s G.711 as lookup tables, made once (256 entries to decode, 65,536 to encode: 64 KB):
+ * a table read per sample instead of a function call with its branches, on every 20 ms frame of
+ * every call.
+ */
+const DECODE = Int16Array.from({ length: 256 }, (_, b) => mulaw.decodeSample(b));
+const ENCODE = Uint8Array.from({ length: 65_536 }, (_, u) => mulaw.encodeSample((u << 16) >> 16));
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The first `samples` 16-bit little-endian samples of `bytes` (default: all whole ones) as a
+ * new Int16Array: one memory copy on a little-endian machine (a Buffer's offset into its pool
+ * may be odd, so the bytes are copied rather than viewed), sample by sample elsewhere.
+ */
+export function pcm16FromLE(bytes: Uint8Array, samples = bytes.length >> 1): Int16Array {
+  const out = new Int16Array(samples);
+  if (littleEndian) {
+    new Uint8Array(out.buffer).set(bytes.subarray(0, samples * 2));
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < samples; i++) out[i] = view.getInt16(i * 2, true);
+  }
+  return out;
+}
+
 export function mulawToPcm16(bytes: Uint8Array): Int16Array {
-  return mulaw.decode(bytes);
+  const out = new Int16Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = DECODE[bytes[i]];
+  return out;
 }
 
 export function pcm16ToMulaw(samples: Int16Array): Uint8Array {
-  return mulaw.encode(samples);
+  const out = new Uint8Array(samples.length);
+  for (let i = 0; i < samples.length; i++) out[i] = ENCODE[samples[i] & 0xffff];
+  return out;
 }
 
 /**
  * Half-band low-pass taps (windowed sinc, cutoff at a quarter of the 16 kHz rate = 4 kHz); odd taps
- * apart from the centre are zero, which is what makes a 2:1 filter cheap.
+ * apart from the centre are zero, which is what makes a 2:1 filter cheap: each rate converter
+ * below only multiplies by the 8 even taps and the centre one (polyphase form), frame by frame.
  */
 const HALF_BAND = halfBandTaps(15);
+const TAPS = HALF_BAND.length; // 15
+const MID = (TAPS - 1) / 2; // 7: the centre tap
+/** The even taps, newest sample first (HALF_BAND[0], [2], …, [14]). */
+const EVEN = Float64Array.from({ length: MID + 1 }, (_, t) => HALF_BAND[2 * t]);
+const CENTRE = HALF_BAND[MID];
 
 function halfBandTaps(length: number): Float64Array {
   const taps = new Float64Array(length);
@@ -32,7 +68,8 @@ function halfBandTaps(length: number): Float64Array {
   let sum = 0;
   for (let i = 0; i < length; i++) {
     const n = i - mid;
-    const sinc = n === 0 ? 0.5 : Math.sin((Math.PI * n) / 2) / (Math.PI * n);
+    // sin(πn/2) is 0 for even n: exactly 0 here (not Math.sin's 1e-16), so those taps can be skipped.
+    const sinc = n === 0 ? 0.5 : n % 2 === 0 ? 0 : Math.sin((Math.PI * n) / 2) / (Math.PI * n);
     const window = 0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (length - 1)); // Hamming
     taps[i] = sinc * window;
     sum += taps[i];
@@ -49,49 +86,96 @@ function clamp16(x: number): number {
  * 8 kHz → 16 kHz: zero-stuffing then the half-band filter (gain 2). Keeps the last samples of the
  * previous frame so consecutive frames join without a click. The output lags the input by
  * (taps - 1) / 2 samples at 16 kHz (under half a millisecond).
+ *
+ * With every other input of the filter a stuffed zero, an even output sample is the 8 even taps
+ * over the last 8 inputs, and an odd one is the centre tap times the input 3 back.
  */
 export class Upsampler8to16 {
-  #history = new Float64Array(HALF_BAND.length);
+  /** The last MID inputs of the previous frame, then this frame's (reused while frames are the same size). */
+  #buf = new Float64Array(MID + 160);
 
   process(input: Int16Array): Int16Array {
-    const out = new Int16Array(input.length * 2);
-    const h = this.#history;
-    const n = h.length;
-    for (let i = 0; i < input.length; i++) {
-      for (let phase = 0; phase < 2; phase++) {
-        h.copyWithin(0, 1);
-        h[n - 1] = phase === 0 ? input[i] * 2 : 0;
-        let acc = 0;
-        for (let k = 0; k < n; k++) acc += h[k] * HALF_BAND[n - 1 - k];
-        out[i * 2 + phase] = clamp16(acc);
-      }
+    const len = input.length;
+    if (this.#buf.length !== MID + len) {
+      const next = new Float64Array(MID + len);
+      next.set(this.#buf.subarray(0, MID));
+      this.#buf = next;
     }
+    const x = this.#buf;
+    for (let i = 0; i < len; i++) x[MID + i] = input[i] * 2;
+    const out = new Int16Array(len * 2);
+    const e0 = EVEN[0];
+    const e1 = EVEN[1];
+    const e2 = EVEN[2];
+    const e3 = EVEN[3];
+    const e4 = EVEN[4];
+    const e5 = EVEN[5];
+    const e6 = EVEN[6];
+    const e7 = EVEN[7];
+    for (let i = 0; i < len; i++) {
+      // x[i + MID] is the newest input; oldest first, as the direct form sums.
+      out[2 * i] = clamp16(
+        x[i] * e7 +
+          x[i + 1] * e6 +
+          x[i + 2] * e5 +
+          x[i + 3] * e4 +
+          x[i + 4] * e3 +
+          x[i + 5] * e2 +
+          x[i + 6] * e1 +
+          x[i + 7] * e0,
+      );
+      out[2 * i + 1] = clamp16(x[i + 4] * CENTRE);
+    }
+    x.copyWithin(0, len);
     return out;
   }
 }
 
 /** 16 kHz → 8 kHz: the half-band filter then every second sample; state carried across frames. */
 export class Downsampler16to8 {
-  #history = new Float64Array(HALF_BAND.length);
-  #odd = false;
-  #pending: number[] = [];
+  /** The last TAPS - 1 inputs of the previous frame, then this frame's. */
+  #buf = new Float64Array(TAPS - 1 + 320);
+  /** Whether the next input sample is one whose filtered value is kept (every second one). */
+  #keepNext = true;
 
   process(input: Int16Array): Int16Array {
-    const h = this.#history;
-    const n = h.length;
-    const out = this.#pending;
-    this.#pending = [];
-    for (let i = 0; i < input.length; i++) {
-      h.copyWithin(0, 1);
-      h[n - 1] = input[i];
-      if (!this.#odd) {
-        let acc = 0;
-        for (let k = 0; k < n; k++) acc += h[k] * HALF_BAND[n - 1 - k];
-        out.push(clamp16(acc));
-      }
-      this.#odd = !this.#odd;
+    const len = input.length;
+    const H = TAPS - 1; // 14 samples of history
+    if (this.#buf.length !== H + len) {
+      const next = new Float64Array(H + len);
+      next.set(this.#buf.subarray(0, H));
+      this.#buf = next;
     }
-    return Int16Array.from(out);
+    const x = this.#buf;
+    for (let i = 0; i < len; i++) x[H + i] = input[i];
+    const first = this.#keepNext ? 0 : 1;
+    const count = len > first ? Math.ceil((len - first) / 2) : 0;
+    const out = new Int16Array(count);
+    const e0 = EVEN[0];
+    const e1 = EVEN[1];
+    const e2 = EVEN[2];
+    const e3 = EVEN[3];
+    const e4 = EVEN[4];
+    const e5 = EVEN[5];
+    const e6 = EVEN[6];
+    const e7 = EVEN[7];
+    for (let j = 0, i = first; j < count; j++, i += 2) {
+      // The filter's window ends at input i (x[i + H]) and starts 14 back (x[i]), oldest first.
+      out[j] = clamp16(
+        x[i] * e7 +
+          x[i + 2] * e6 +
+          x[i + 4] * e5 +
+          x[i + 6] * e4 +
+          x[i + 7] * CENTRE +
+          x[i + 8] * e3 +
+          x[i + 10] * e2 +
+          x[i + 12] * e1 +
+          x[i + 14] * e0,
+      );
+    }
+    this.#keepNext = (len - first) % 2 === 0;
+    x.copyWithin(0, len);
+    return out;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../../platform/context.ts';
+import { scopeOf, tenant } from '../../../platform/db/scope.ts';
 import { newId } from '../../../platform/ids.ts';
 import { fromJson } from '../../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../../platform/limits.ts';
@@ -48,14 +49,12 @@ export async function createInboundCall(
     ws?.plan ?? 'starter',
     fromJson<Partial<PlanLimits> | null>(ws?.limits ?? null, null),
   );
-  const scope = { workspaceId: channel.workspace_id, livemode: channel.livemode === 1 };
+  const scope = scopeOf(channel);
   return ctx.transaction(async (tx) => {
     if (limits.concurrent_calls !== null) {
-      const row = await tx.db
+      const row = await tenant(tx.db, scope)
         .selectFrom('calls')
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('workspace_id', '=', scope.workspaceId)
-        .where('livemode', '=', channel.livemode)
         .where('status', 'in', [...activeStatuses])
         .executeTakeFirst();
       if (Number(row?.n ?? 0) >= limits.concurrent_calls)

@@ -22,6 +22,9 @@ export const linesModule: Module = {
     lines.listen(ctx);
     return lines;
   },
+  metrics(ctx) {
+    return [ctx.modules.lines.frameLateness];
+  },
   // The voice module (closed before this one, modules close in reverse) has ended the calls.
   close(ctx) {
     ctx.modules.lines.stop();

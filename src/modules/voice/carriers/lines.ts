@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { Histogram } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../../../platform/context.ts';
 import { loadSecretKey } from '../../../platform/context.ts';
@@ -26,6 +27,17 @@ const BUS_CHANNEL = 'parley:lines:leg';
 export class LinesRuntime {
   readonly pacer = new CallPacer();
   readonly legs = new Map<string, LineLeg>();
+  /**
+   * How late each outbound media frame of a Twilio stream went out against its pace (0 when on
+   * time; past ~80 ms the caller heard a gap). Served on /metrics; the phone-lines benchmark
+   * reads its p99 from here.
+   */
+  readonly frameLateness = new Histogram({
+    name: 'parley_media_frame_lateness_seconds',
+    help: 'How late each outbound Twilio media frame was written against its real-time pace (0 when on time).',
+    buckets: [0.001, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 1],
+    registers: [],
+  });
   #unsubscribe: (() => void) | null = null;
   #wss: WebSocketServer | null = null;
 

@@ -93,8 +93,13 @@ export interface SessionParts {
 
 interface PlayedSegment extends OutSegment {
   playStart: number;
+  /** When it stops playing (an open segment: when the audio received so far does). */
   playEnd: number;
   played: boolean;
+  /** Still being synthesised (streamed to the transport as it comes). */
+  open: boolean;
+  /** Audio handed to the transport so far (samples). */
+  samples: number;
 }
 
 interface AgentTurn {
@@ -403,7 +408,13 @@ export class CallSession {
     const now = this.#p.scheduler.now();
     const heard: string[] = [];
     for (const seg of turn.segments) {
-      if (seg.played || seg.playEnd <= now) heard.push(seg.text);
+      if (seg.open) {
+        // Cut while still being synthesised: heard as far as its audio played, out of an
+        // estimated whole (what had come, or the words' speaking time if that is longer).
+        const heardMs = Math.min(now - seg.playStart, samplesMs(seg.samples));
+        const whole = Math.max(samplesMs(seg.samples), speakingMs(seg.text));
+        if (heardMs > 0) heard.push(heardPart(seg.text, heardMs / whole));
+      } else if (seg.played || seg.playEnd <= now) heard.push(seg.text);
       else if (seg.playStart < now) heard.push(heardPart(seg.text, (now - seg.playStart) / seg.durationMs));
     }
     const text = heard.join(' ').trim();
@@ -526,6 +537,11 @@ export class CallSession {
         for (const sentence of sentences(speakable(chunk.text))) {
           if (turn.abort.signal.aborted) break;
           turn.firstSentenceReal ??= performance.now();
+          if (this.#streams()) {
+            await this.#synthesizeStreaming(turn, sentence);
+            if (turn.abort.signal.aborted || this.#turn !== turn) break;
+            continue;
+          }
           const audio = await this.#synthesize(sentence, turn.abort.signal);
           if (turn.abort.signal.aborted || this.#turn !== turn) break;
           this.#play(turn, sentence, audio);
@@ -541,6 +557,53 @@ export class CallSession {
     if (turn.abort.signal.aborted || this.#turn !== turn) return;
     turn.generated = true;
     this.#maybeFinishTurn(turn);
+  }
+
+  /** The transport takes a segment in pieces (`append`/`finish`): speech plays as it is synthesised. */
+  #streams() {
+    const t = this.#p.transport;
+    return typeof t.append === 'function' && typeof t.finish === 'function';
+  }
+
+  /**
+   * One sentence, played as the speech engine makes it: its first chunk opens the segment (the
+   * turn's first audio, for the latency parts), later chunks are appended, and the end of the
+   * stream finishes it with its real duration. An engine with no audio plays the sentence as text.
+   */
+  async #synthesizeStreaming(turn: AgentTurn, text: string) {
+    const signal = turn.abort.signal;
+    const transport = this.#p.transport;
+    let seg: PlayedSegment | null = null;
+    try {
+      for await (const pcm of this.#p.tts.synthesize(text, {
+        sampleRate: ENGINE_SAMPLE_RATE,
+        voice: this.#s.voice,
+        language: this.#s.language,
+        signal,
+      })) {
+        if (signal.aborted || this.#turn !== turn) return;
+        if (!pcm.length) continue;
+        if (!seg) {
+          seg = this.#play(turn, text, pcm, true);
+          continue;
+        }
+        seg.samples += pcm.length;
+        seg.playEnd = seg.playStart + samplesMs(seg.samples);
+        transport.append!(seg.id, pcm);
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      throw Object.assign(err as Error, { stage: 'tts' });
+    }
+    if (signal.aborted || this.#turn !== turn) return;
+    if (!seg) {
+      this.#play(turn, text, undefined);
+      return;
+    }
+    seg.open = false;
+    seg.durationMs = Math.round(samplesMs(seg.samples));
+    seg.playEnd = seg.playStart + seg.durationMs;
+    transport.finish!(seg.id, seg.durationMs);
   }
 
   async #synthesize(text: string, signal: AbortSignal): Promise<Int16Array | undefined> {
@@ -570,9 +633,10 @@ export class CallSession {
     return out;
   }
 
-  #play(turn: AgentTurn, text: string, audio: Int16Array | undefined) {
+  #play(turn: AgentTurn, text: string, audio: Int16Array | undefined, open = false): PlayedSegment {
     const now = this.#p.scheduler.now();
-    const durationMs = audio ? Math.round((audio.length / ENGINE_SAMPLE_RATE) * 1000) : speakingMs(text);
+    // An open segment's length is not known yet: what it has so far, until `finish`.
+    const durationMs = audio ? Math.round(samplesMs(audio.length)) : speakingMs(text);
     const last = turn.segments[turn.segments.length - 1];
     const playStart = Math.max(now, last?.playEnd ?? now);
     const seg: PlayedSegment = {
@@ -583,6 +647,8 @@ export class CallSession {
       playStart,
       playEnd: playStart + durationMs,
       played: false,
+      open,
+      samples: audio?.length ?? 0,
     };
     turn.segments.push(seg);
     if (turn.firstPlay === null) {
@@ -602,7 +668,12 @@ export class CallSession {
       }
     }
     this.#notify({ type: 'agent_text', text, segment_id: seg.id });
-    this.#p.transport.play({ id: seg.id, text, audio, durationMs });
+    this.#p.transport.play(
+      open
+        ? { id: seg.id, text, audio, durationMs: Math.max(durationMs, speakingMs(text)), open: true }
+        : { id: seg.id, text, audio, durationMs },
+    );
+    return seg;
   }
 
   #onPlayed(segmentId: string) {
@@ -635,7 +706,11 @@ export class CallSession {
       return;
     }
     if (action?.type === 'transfer') {
-      void this.#p.scheduler.track(this.#transfer(action));
+      void this.#p.scheduler.track(
+        this.#transfer(action).catch((err) => {
+          this.#p.onError?.(err);
+        }),
+      );
       return;
     }
     this.#listen();
@@ -717,3 +792,4 @@ export class CallSession {
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
+const samplesMs = (samples: number) => (samples / ENGINE_SAMPLE_RATE) * 1000;

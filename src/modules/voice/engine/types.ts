@@ -67,8 +67,13 @@ export interface OutSegment {
   text: string;
   /** 16 kHz PCM; absent when the speech engine made none (text-only). */
   audio?: Int16Array;
-  /** How long it plays. */
+  /** How long it plays (for an `open` segment: an estimate; `finish` gives the real length). */
   durationMs: number;
+  /**
+   * The segment's audio is still being synthesised: `audio` is its first part, the rest comes
+   * through `append`, and `finish` marks its end. Only sent to a transport that has both.
+   */
+  open?: boolean;
 }
 
 /** Where a transport delivers what happens at the far end. Implemented by the session. */
@@ -99,13 +104,21 @@ export type SessionNotice =
 
 /**
  * The far end of one live call. A transport is attached to a session once the call is
- * connected; `play` queues audio in order, `clear` drops everything queued or playing at once
- * (barge-in), and the transport reports each fully played segment back through `played`.
+ * connected; `play` queues audio in order (a transport with `append`/`finish` takes a segment in
+ * pieces, as it is synthesised), `clear` drops everything queued or playing at once (barge-in),
+ * and the transport reports each fully played segment back through `played`.
  */
 export interface CallTransport {
   readonly kind: string;
   attach(sink: TransportSink): void;
   play(segment: OutSegment): void;
+  /**
+   * Streaming playback (optional): more audio for an `open` segment, in order, as the speech
+   * engine makes it. The first frames play at once; a transport that runs out waits for more.
+   */
+  append?(segmentId: string, pcm: Int16Array): void;
+  /** The `open` segment's audio is complete (`durationMs` in all): it plays out, then `played`. */
+  finish?(segmentId: string, durationMs: number): void;
   clear(): void;
   notify?(notice: SessionNotice): void;
   /** Ends the call at the far end (idempotent). */

@@ -11,6 +11,8 @@ interface FvadModule {
   HEAP16: Int16Array;
 }
 
+const noSamples = new Int16Array(0);
+
 // The WebAssembly module is compiled once per process (it holds no call state; each detector
 // has its own instance inside it).
 let loading: Promise<FvadModule> | undefined;
@@ -38,7 +40,7 @@ export class VoiceActivityDetector {
   readonly #ptr: number;
   readonly #startFrames: number;
   readonly #endFrames: number;
-  #pending = new Int16Array(0);
+  #pending = noSamples;
   #voicedRun = 0;
   #silentRun = 0;
   #speaking = false;
@@ -92,7 +94,8 @@ export class VoiceActivityDetector {
         }
       }
     }
-    this.#pending = buf.slice(off);
+    // Callers send whole 20 ms frames: nothing is left over, and nothing is allocated per frame.
+    this.#pending = off === buf.length ? noSamples : buf.slice(off);
   }
 
   close() {

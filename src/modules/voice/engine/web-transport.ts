@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { pcm16FromLE } from '../audio/codec.ts';
 import type { CallTransport, OutSegment, SessionNotice, TransportSink } from './types.ts';
 import { FRAME_SAMPLES } from './types.ts';
 
@@ -6,8 +7,14 @@ const FRAME_MS = 20;
 
 interface Queued {
   id: string;
-  audio?: Int16Array;
+  /** Audio not yet sent, in the pieces it came in (the first one read from `offset`). */
+  pieces: Int16Array[];
   offset: number;
+  /** Samples in `pieces` past `offset`. */
+  available: number;
+  hasAudio: boolean;
+  /** More audio is coming (`append`) until `finish`. */
+  open: boolean;
   /** Text-only segments play for their estimated duration. */
   silentMs: number;
 }
@@ -18,6 +25,8 @@ interface Queued {
  * `{"type": "text", "text"}` (a typed turn), `{"type": "dtmf", "digit"}` and `{"type": "hangup"}`;
  * the server sends `status`, `transcript`, `agent_text`, `listening`, `clear` and `ended`.
  * Agent audio goes out paced in real time, one 20 ms frame per tick, so `clear` stops it at once.
+ * A segment can arrive in pieces as it is synthesised (`append`, `finish`): its frames go out as
+ * they come, and it counts as played once its last frame has gone.
  */
 export class WebSocketTransport implements CallTransport {
   readonly kind = 'web';
@@ -48,10 +57,7 @@ export class WebSocketTransport implements CallTransport {
     if (!sink) return;
     if (isBinary) {
       if (data.length < 2) return;
-      // Copy into an aligned buffer: a Buffer's offset into its pool may be odd.
-      const pcm = new Int16Array(Math.floor(data.length / 2));
-      for (let i = 0; i < pcm.length; i++) pcm[i] = data.readInt16LE(i * 2);
-      sink.audio(pcm);
+      sink.audio(pcm16FromLE(data));
       return;
     }
     let msg: { type?: unknown; text?: unknown; digit?: unknown };
@@ -79,16 +85,74 @@ export class WebSocketTransport implements CallTransport {
 
   play(segment: OutSegment) {
     if (this.#closed) return;
+    const audio = segment.audio?.length ? segment.audio : undefined;
     this.#queue.push({
       id: segment.id,
-      audio: segment.audio,
+      pieces: audio ? [audio] : [],
       offset: 0,
-      silentMs: segment.audio ? 0 : segment.durationMs,
+      available: audio?.length ?? 0,
+      hasAudio: !!audio || segment.open === true,
+      open: segment.open === true,
+      silentMs: audio || segment.open ? 0 : segment.durationMs,
     });
     if (!this.#timer) {
       this.#nextDue = performance.now();
       this.#tick();
     }
+  }
+
+  append(segmentId: string, pcm: Int16Array) {
+    const q = this.#queue.find((s) => s.id === segmentId);
+    if (!q || !q.open || !pcm.length) return;
+    q.pieces.push(pcm);
+    q.available += pcm.length;
+    this.#resume();
+  }
+
+  finish(segmentId: string) {
+    const q = this.#queue.find((s) => s.id === segmentId);
+    if (!q || !q.open) return;
+    q.open = false;
+    this.#resume();
+  }
+
+  /** More to send for a segment the pacing was waiting on: go on from where the line is. */
+  #resume() {
+    if (this.#timer || this.#closed) return;
+    this.#nextDue = Math.max(this.#nextDue, performance.now());
+    this.#tick();
+  }
+
+  /** The next frame of a segment (the last one may be short), or null when it must wait for more. */
+  #takeFrame(q: Queued): Int16Array | null {
+    if (q.available < FRAME_SAMPLES && (q.open || q.available === 0)) return null;
+    const n = Math.min(FRAME_SAMPLES, q.available);
+    const head = q.pieces[0];
+    let frame: Int16Array;
+    if (head.length - q.offset >= n) {
+      frame = head.subarray(q.offset, q.offset + n);
+      q.offset += n;
+    } else {
+      frame = new Int16Array(n);
+      let filled = 0;
+      while (filled < n) {
+        const piece = q.pieces[0];
+        const take = Math.min(n - filled, piece.length - q.offset);
+        frame.set(piece.subarray(q.offset, q.offset + take), filled);
+        filled += take;
+        q.offset += take;
+        if (q.offset >= piece.length) {
+          q.pieces.shift();
+          q.offset = 0;
+        }
+      }
+    }
+    if (q.pieces.length && q.offset >= q.pieces[0].length) {
+      q.pieces.shift();
+      q.offset = 0;
+    }
+    q.available -= n;
+    return frame;
   }
 
   /** Sends the frames that are due, then sleeps until the next one (drift-corrected). */
@@ -97,17 +161,18 @@ export class WebSocketTransport implements CallTransport {
     const now = performance.now();
     while (this.#queue.length && this.#nextDue <= now + 1) {
       const q = this.#queue[0];
-      if (q.audio && q.offset < q.audio.length) {
-        const frame = q.audio.subarray(q.offset, q.offset + FRAME_SAMPLES);
-        q.offset += FRAME_SAMPLES;
-        this.#ws.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), { binary: true });
-        this.#nextDue += FRAME_MS;
-      } else if (!q.audio && q.silentMs > 0) {
+      if (q.hasAudio) {
+        const frame = this.#takeFrame(q);
+        if (frame) {
+          this.#ws.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), { binary: true });
+          this.#nextDue += FRAME_MS;
+        } else if (q.open) return; // the speech engine is behind: `append` or `finish` resumes
+      } else if (q.silentMs > 0) {
         const step = Math.min(FRAME_MS, q.silentMs);
         q.silentMs -= step;
         this.#nextDue += step;
       }
-      if ((q.audio && q.offset >= q.audio.length) || (!q.audio && q.silentMs <= 0)) {
+      if (q.hasAudio ? !q.open && q.available === 0 : q.silentMs <= 0) {
         this.#queue.shift();
         this.#sink?.played(q.id);
       }

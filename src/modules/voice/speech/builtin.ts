@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { pcm16FromLE } from '../audio/codec.ts';
 import type {
   SttEngine,
   SttListener,
@@ -75,22 +76,29 @@ export class LinearResampler {
   }
   push(input: Int16Array): Int16Array {
     if (this.#step === 1) return input;
-    // Samples indexed from -1 (the previous chunk's last) so interpolation spans chunk edges.
-    const at = (i: number) => (i < 0 ? this.#last : input[i]);
     if (!this.#primed && input.length) {
       this.#primed = true;
       this.#last = input[0];
     }
-    const out: number[] = [];
-    while (this.#pos < input.length - 1) {
-      const i = Math.floor(this.#pos);
-      const frac = this.#pos - i;
-      out.push(Math.round(at(i) * (1 - frac) + at(i + 1) * frac));
-      this.#pos += this.#step;
+    // Samples indexed from -1 (the previous chunk's last) so interpolation spans chunk edges.
+    // Written straight into a typed array sized for the most this chunk can give (no
+    // intermediate array: this runs on every chunk of every call's speech).
+    const step = this.#step;
+    const end = input.length - 1;
+    let pos = this.#pos;
+    // (One more than the arithmetic count: the running sum of steps may round either way.)
+    const out = new Int16Array(Math.max(0, Math.ceil((end - pos) / step) + 1));
+    let k = 0;
+    while (pos < end) {
+      const i = Math.floor(pos);
+      const frac = pos - i;
+      const a = i < 0 ? this.#last : input[i];
+      out[k++] = Math.round(a * (1 - frac) + input[i + 1] * frac);
+      pos += step;
     }
-    this.#pos -= input.length;
+    this.#pos = pos - input.length;
     if (input.length) this.#last = input[input.length - 1];
-    return Int16Array.from(out);
+    return out.subarray(0, k);
   }
 }
 
@@ -149,9 +157,7 @@ export function espeakTts(bin: string, defaults: { voice?: string; language?: st
           carry = buf.length % 2 ? buf[buf.length - 1] : undefined;
           const n = buf.length >> 1;
           if (!n) continue;
-          const pcm = new Int16Array(n);
-          for (let i = 0; i < n; i++) pcm[i] = buf.readInt16LE(i * 2);
-          const out = resampler!.push(pcm);
+          const out = resampler!.push(pcm16FromLE(buf, n));
           if (out.length) yield out;
         }
         const code = await exited;

@@ -1,3 +1,4 @@
+import { pcm16FromLE } from '../audio/codec.ts';
 import type {
   SttEngine,
   SttListener,
@@ -92,9 +93,7 @@ async function* pcmSamples(bytes: AsyncIterable<Uint8Array>): AsyncIterable<Int1
     carry = buf.length % 2 ? buf[buf.length - 1] : undefined;
     const n = buf.length >> 1;
     if (!n) continue;
-    const out = new Int16Array(n);
-    for (let i = 0; i < n; i++) out[i] = buf.readInt16LE(i * 2);
-    yield out;
+    yield pcm16FromLE(buf, n);
   }
 }
 

@@ -1,3 +1,4 @@
+import { pcm16FromLE } from '../audio/codec.ts';
 import type {
   SttEngine,
   SttListener,
@@ -115,9 +116,7 @@ export function openAiTts(cfg: OpenAiAudioConfig): TtsEngine {
         carry = buf.length % 2 ? buf[buf.length - 1] : undefined;
         const n = buf.length >> 1;
         if (!n) continue;
-        const pcm = new Int16Array(n);
-        for (let i = 0; i < n; i++) pcm[i] = buf.readInt16LE(i * 2);
-        const out = resampler!.push(pcm);
+        const out = resampler!.push(pcm16FromLE(buf, n));
         if (out.length) yield out;
       }
     },

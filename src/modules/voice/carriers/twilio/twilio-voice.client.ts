@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { CarrierError, carrierFetch } from '../carrier-error.ts';
 
 /**
@@ -31,6 +32,30 @@ export interface PlaceCallRequest {
 export interface PlacedCall {
   callSid: string;
   status: string;
+}
+
+/** A recording's audio as Twilio serves it, streamed. */
+export interface RecordingAudio {
+  content: Readable;
+  contentType: string;
+  contentLength?: number;
+}
+
+/**
+ * The path of a Twilio Recording resource (`/2010-04-01/Accounts/{AC}/Recordings/{RE}`, optionally
+ * `.wav` or `.mp3`), from a `RecordingUrl` as Twilio's callback gives it; undefined for anything else.
+ */
+export function recordingPath(recordingUrl: string): { path: string; accountSid: string } | undefined {
+  let path: string;
+  try {
+    path = new URL(recordingUrl).pathname;
+  } catch {
+    return undefined;
+  }
+  const m = path.match(
+    /^\/2010-04-01\/Accounts\/(AC[0-9a-zA-Z]+)\/Recordings\/RE[0-9a-zA-Z]+(\.(wav|mp3))?$/,
+  );
+  return m ? { path, accountSid: m[1] } : undefined;
 }
 
 export interface TwilioVoiceClientOptions {
@@ -156,6 +181,64 @@ export class TwilioVoiceClient {
   /** Redirects a live call to new TwiML (a transfer's `<Dial>`). */
   async redirect(creds: TwilioCredentials, callSid: string, twiml: string): Promise<void> {
     await this.#update(creds, callSid, { Twiml: twiml });
+  }
+
+  /**
+   * Streams a recording's audio: Twilio serves WAV (`audio/x-wav`) from the resource's URL as
+   * given and MP3 when it ends in `.mp3` (https://www.twilio.com/docs/voice/api/recording#fetch-a-recording-media-file).
+   * Only the path of `recordingUrl` is used, on this client's API base, so the account's
+   * credentials go nowhere else. The timeout covers the answer's headers, not the audio.
+   */
+  async fetchRecording(creds: TwilioCredentials, recordingUrl: string): Promise<RecordingAudio> {
+    const resource = recordingPath(recordingUrl);
+    if (!resource || resource.accountSid !== creds.account_sid)
+      throw new CarrierError(
+        'provider_error',
+        "The recording URL is not one of this channel's Twilio recordings.",
+        {
+          providerCode: 'bad_recording_url',
+        },
+      );
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.#timeoutMs ?? 15_000);
+    let res: Response;
+    try {
+      res = await fetch(`${this.#apiUrl}${resource.path}`, {
+        headers: { authorization: this.#headers(creds).authorization },
+        signal: abort.signal,
+      });
+    } catch (err) {
+      const timedOut = abort.signal.aborted;
+      throw new CarrierError(
+        'provider_error',
+        timedOut ? 'Twilio did not answer in time.' : `Could not reach Twilio: ${(err as Error).message}`,
+        { providerCode: timedOut ? 'timeout' : 'network', retryable: true },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => '');
+      let body: { code?: number; message?: string } | undefined;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = undefined;
+      }
+      const providerCode = body?.code === undefined ? `http_${res.status}` : String(body.code);
+      throw new CarrierError(
+        'provider_error',
+        `Twilio did not serve the recording (${providerCode}: ${body?.message ?? `HTTP ${res.status}`}).`,
+        { providerCode, retryable: res.status === 429 || res.status >= 500 },
+      );
+    }
+    const length = Number(res.headers.get('content-length'));
+    return {
+      content: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+      contentType:
+        res.headers.get('content-type') ?? (resource.path.endsWith('.mp3') ? 'audio/mpeg' : 'audio/x-wav'),
+      ...(Number.isFinite(length) && length > 0 ? { contentLength: length } : {}),
+    };
   }
 
   async #update(creds: TwilioCredentials, callSid: string, fields: Record<string, string>) {

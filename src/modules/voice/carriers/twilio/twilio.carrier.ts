@@ -54,10 +54,12 @@ export function twilioCarrier(ctx: AppContext): Carrier {
         void (async () => {
           const now = await ctx.db
             .selectFrom('calls')
-            .select(['status', 'ended_reason'])
+            .select(['status', 'ended_reason', 'answered_at'])
             .where('id', '=', call.callId)
             .executeTakeFirst();
           if (now?.ended_reason !== 'canceled') return; // ended by Twilio or by the session: nothing to do
+          // Answered: the session holding the media stream (maybe in another process) hangs it up.
+          if (now.answered_at) return;
           await client
             .hangup(creds, sid, 'canceled')
             .catch((err) =>

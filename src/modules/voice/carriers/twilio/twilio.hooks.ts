@@ -279,6 +279,7 @@ function runStream(ctx: AppContext, channel: ChannelConfig, ws: import('ws').Web
     onAudio: (mulaw) => transport?.handlers.audio(mulaw),
     onDtmf: (digit) => transport?.handlers.dtmf(digit),
     onMark: (name, played) => transport?.handlers.mark(name, played),
+    onFrameSent: (lateMs) => lines.frameLateness.observe(lateMs / 1000),
     onStop: (reason) => {
       if (call) lines.legs.delete(call.id);
       const inbound = stream.inbound;

@@ -8,7 +8,7 @@ import { transferTwiml } from './twiml.ts';
 /**
  * A Twilio call as the engine sees it: caller audio (μ-law 8 kHz) decoded to 16 kHz PCM, agent
  * speech encoded back and paced out with a `mark` after each segment (the segment counts as
- * played when its mark returns), `clear` on barge-in, DTMF, and hangup / transfer through the
+ * played when its mark returns; a segment streamed in pieces gets its mark at `finish`), `clear` on barge-in, DTMF, and hangup / transfer through the
  * REST call update.
  */
 export class TwilioTransport implements TakeoverTransport {
@@ -30,6 +30,8 @@ export class TwilioTransport implements TakeoverTransport {
   /** A transfer's redirect is under way: the stream stopping then is the redirect, not the caller. */
   #transferring = false;
   #stoppedDuringTransfer = false;
+  /** The segment being streamed in pieces (`append` until `finish`). */
+  #open: string | null = null;
 
   constructor(opts: {
     stream: TwilioMediaStream;
@@ -77,14 +79,31 @@ export class TwilioTransport implements TakeoverTransport {
 
   play(segment: OutSegment) {
     if (segment.audio?.length) this.#stream.sendAudio(this.#enc.encode(segment.audio));
-    else {
+    if (segment.open) {
+      // The rest comes through `append`; the mark goes after its last frame (`finish`).
+      this.#open = segment.id;
+      return;
+    }
+    if (!segment.audio?.length) {
       // No audio (a text-only engine): the line stays silent for the segment's speaking time.
       this.#stream.sendAudio(new Uint8Array(Math.round(segment.durationMs * 8)).fill(0xff));
     }
     this.#stream.mark(segment.id);
   }
 
+  append(segmentId: string, pcm: Int16Array) {
+    if (this.#open !== segmentId || !pcm.length) return;
+    this.#stream.sendAudio(this.#enc.encode(pcm));
+  }
+
+  finish(segmentId: string) {
+    if (this.#open !== segmentId) return;
+    this.#open = null;
+    this.#stream.mark(segmentId);
+  }
+
   clear() {
+    this.#open = null;
     this.#stream.clear();
   }
 

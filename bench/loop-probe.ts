@@ -1,0 +1,37 @@
+/**
+ * Loaded into a benchmarked server with `--import` (see `startServer`'s `nodeArgs`): measures the
+ * server's own event-loop delay (beyond the probe's 10 ms timer) and CPU. Each SIGUSR2 writes what was measured since the previous
+ * one (or since start) to `BENCH_LOOP_FILE` as JSON and starts a new window, so the benchmark
+ * sends one signal when it starts measuring and one when it stops.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+const file = process.env.BENCH_LOOP_FILE;
+if (file) {
+  // The histogram holds the time between the probe's timer firings, the resolution included:
+  // the delay is what passes beyond it.
+  const resolution = 10;
+  const delay = monitorEventLoopDelay({ resolution });
+  delay.enable();
+  let cpu = process.cpuUsage();
+  let t0 = performance.now();
+  process.on('SIGUSR2', () => {
+    const used = process.cpuUsage(cpu);
+    const wall = performance.now() - t0;
+    const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - resolution) * 100) / 100);
+    const report = {
+      seconds: Math.round(wall) / 1000,
+      loopP50: ms(delay.percentile(50)),
+      loopP99: ms(delay.percentile(99)),
+      loopMax: ms(delay.max),
+      cpuPct: Math.round(((used.user + used.system) / 1000 / wall) * 1000) / 10,
+      rssMb: Math.round(process.memoryUsage.rss() / 1048576),
+    };
+    writeFileSync(`${file}.tmp`, JSON.stringify(report));
+    renameSync(`${file}.tmp`, file);
+    delay.reset();
+    cpu = process.cpuUsage();
+    t0 = performance.now();
+  });
+}
