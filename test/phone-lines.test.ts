@@ -252,7 +252,15 @@ forEachStorage('phone lines', (storage) => {
       ['+14155550140', 0],
       ['+14155550141', 1],
     ] as const) {
-      twilio.scripts.push({ answeredBy: 'machine_end_beep', amdAfterMarks, steps: [{ pause: 60_000 }] });
+      // The hangup's `completed` callback reaches Parley before Twilio answers the hangup itself
+      // (Twilio's callbacks are asynchronous to its REST responses): it must not turn the call
+      // into one that failed to connect.
+      twilio.scripts.push({
+        answeredBy: 'machine_end_beep',
+        amdAfterMarks,
+        hangupCallbackFirst: true,
+        steps: [{ pause: 60_000 }],
+      });
       const r = await t.call('POST', '/v1/calls', {
         key: ws.live,
         body: { calls: [{ agent_id: agentId, to }] },

@@ -55,6 +55,11 @@ export interface CallScript {
   streamParameters?: Record<string, string>;
   /** Post the progress callbacks in this order of their sequence numbers (default in order). */
   callbackOrder?: 'in-order' | 'reversed' | 'duplicated';
+  /**
+   * Answer a hangup (`Status=completed` update) only after its `completed` status callback has
+   * been posted: Twilio's callbacks are asynchronous to its REST responses, so either may come first.
+   */
+  hangupCallbackFirst?: boolean;
 }
 
 export interface FakeCallRecord {
@@ -295,7 +300,7 @@ export class FakeTwilioVoice extends EventEmitter {
     return { status: res.status, twiml, sid };
   }
 
-  #update(res: ServerResponse, sid: string, form: Record<string, string>) {
+  async #update(res: ServerResponse, sid: string, form: Record<string, string>) {
     const call = this.calls.get(sid);
     if (!call) return this.#error(res, 404, 20404, `The requested resource /Calls/${sid}.json was not found`);
     call.updates.push(form);
@@ -304,14 +309,21 @@ export class FakeTwilioVoice extends EventEmitter {
     if (form.Twiml && ended) return this.#error(res, 400, 21220, 'Call is not in-progress. Cannot redirect.');
     const refused = form.Twiml ? this.#scriptOf.get(sid)?.redirectError : undefined;
     if (refused) return this.#error(res, refused.status, refused.code, refused.message ?? 'scripted');
+    const hangup = !ended && (form.Status === 'completed' || form.Status === 'canceled');
+    if (hangup && this.#scriptOf.get(sid)?.hangupCallbackFirst) {
+      await this.#end(call, form.Status);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ sid, status: call.status }));
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ sid, status: call.status }));
     if (ended) return;
-    if (form.Status === 'completed' || form.Status === 'canceled') this.#end(call, form.Status);
+    if (hangup) void this.#end(call, form.Status);
     else if (form.Twiml) this.#closeStream(call); // the <Connect> ends when the call is redirected
   }
 
-  #handles = new Map<string, { ws?: WebSocket; end: () => void }>();
+  #handles = new Map<string, { ws?: WebSocket; end: () => void | Promise<void> }>();
   #scriptOf = new Map<string, CallScript>();
   #seq = new Map<string, number>();
 
@@ -407,7 +419,7 @@ export class FakeTwilioVoice extends EventEmitter {
         await this.post(call, call.form.RecordingStatusCallback, recording);
       }
     };
-    this.#handles.get(call.sid)!.end = () => void finish();
+    this.#handles.get(call.sid)!.end = () => finish();
     if (script.answeredBy && call.form.AsyncAmdStatusCallback) {
       const amd = {
         AccountSid: this.accountSid,
@@ -424,12 +436,12 @@ export class FakeTwilioVoice extends EventEmitter {
     if (call.streamUrl) this.#openStream(call, script);
   }
 
-  #end(call: FakeCallRecord, status: string) {
+  async #end(call: FakeCallRecord, status: string) {
     if (['completed', 'canceled'].includes(call.status)) return;
     this.#closeStream(call);
     call.status = status;
     this.emit('change');
-    this.#handles.get(call.sid)?.end();
+    await this.#handles.get(call.sid)?.end();
   }
 
   #closeStream(call: FakeCallRecord) {
@@ -469,7 +481,7 @@ export class FakeTwilioVoice extends EventEmitter {
     ws.on('unexpected-response', (_req, res) => {
       call.streamClose = { code: res.statusCode ?? 0, reason: 'upgrade refused' };
       this.emit('change');
-      this.#end(call, 'completed');
+      void this.#end(call, 'completed');
     });
     ws.on('error', () => {});
     ws.on('open', () => {
@@ -522,7 +534,7 @@ export class FakeTwilioVoice extends EventEmitter {
       call.streamClose ??= { code, reason: reason.toString() };
       this.emit('change');
       // A stream Parley closes ends the call, as a <Connect> with nothing after it does.
-      setImmediate(() => this.#end(call, 'completed'));
+      setImmediate(() => void this.#end(call, 'completed'));
     });
     const echo = (name: string) => {
       call.marksEchoed.push(name);
@@ -570,7 +582,7 @@ export class FakeTwilioVoice extends EventEmitter {
           });
         } else if ('pause' in step) stepBusyUntil = now + step.pause;
         else if ('hangup' in step) {
-          this.#end(call, 'completed');
+          void this.#end(call, 'completed');
           return;
         }
       }

@@ -222,7 +222,6 @@ export async function connectCall(
       });
     } else throw new Error('The call has no agent or voice flow to speak for it.');
   } catch (err) {
-    await transport.hangup().catch(() => {});
     const stt = err instanceof SpeechUnavailable && err.stage === 'stt';
     const tts = err instanceof SpeechUnavailable && err.stage === 'tts';
     await advanceCall(ctx, call.id, {
@@ -234,6 +233,8 @@ export async function connectCall(
       },
       at: at(),
     });
+    // After the record, as above: the hangup's callback must not decide why the call ended.
+    await transport.hangup().catch(() => {});
     return null;
   }
 
@@ -242,13 +243,15 @@ export async function connectCall(
   const machine = opts.answeredBy === 'machine' || call.answered_by === 'machine';
   const voicemailText = machine ? (driver.voicemail?.() ?? null) : null;
   if (machine && !voicemailText) {
-    await transport.hangup().catch(() => {});
+    // Recorded before the hangup: the carrier's "completed" callback for the hangup must find the
+    // call ended already (else it reads an unanswered call that completed: failed to connect).
     await advanceCall(ctx, call.id, {
       status: 'voicemail',
       endedReason: 'voicemail',
       answeredBy: 'machine',
       at: at(),
     });
+    await transport.hangup().catch(() => {});
     return null;
   }
   const answered = await advanceCall(ctx, call.id, {
