@@ -81,7 +81,12 @@ forEachStorage('LLM transfer on a Twilio call', (storage) => {
       { content: 'Connecting you to the front desk.' },
     );
     // The greeting is two sentences (two marks); then the caller speaks and waits on the line.
-    twilio.scripts.push({ steps: [{ waitForMarks: 2 }, { say: 1200 }, { pause: 60_000 }] });
+    // The transferred call ends (its <Dial> is over) before Twilio answers the redirect: the
+    // `completed` callback comes before the session has recorded the transfer.
+    twilio.scripts.push({
+      steps: [{ waitForMarks: 2 }, { say: 1200 }, { pause: 60_000 }],
+      callbackFirst: true,
+    });
     const r = await t.call('POST', '/v1/calls', {
       key: ws.live,
       body: { calls: [{ agent_id: agentId, to: '+14155550100' }] },

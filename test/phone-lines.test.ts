@@ -258,7 +258,7 @@ forEachStorage('phone lines', (storage) => {
       twilio.scripts.push({
         answeredBy: 'machine_end_beep',
         amdAfterMarks,
-        hangupCallbackFirst: true,
+        callbackFirst: true,
         steps: [{ pause: 60_000 }],
       });
       const r = await t.call('POST', '/v1/calls', {

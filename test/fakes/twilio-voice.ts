@@ -56,10 +56,11 @@ export interface CallScript {
   /** Post the progress callbacks in this order of their sequence numbers (default in order). */
   callbackOrder?: 'in-order' | 'reversed' | 'duplicated';
   /**
-   * Answer a hangup (`Status=completed` update) only after its `completed` status callback has
-   * been posted: Twilio's callbacks are asynchronous to its REST responses, so either may come first.
+   * Answer a hangup (`Status=completed` update), or a redirect whose call then ends at once (a
+   * `<Dial>` that finished), only after the call's `completed` status callback has been posted:
+   * Twilio's callbacks are asynchronous to its REST responses, so either may come first.
    */
-  hangupCallbackFirst?: boolean;
+  callbackFirst?: boolean;
 }
 
 export interface FakeCallRecord {
@@ -310,8 +311,8 @@ export class FakeTwilioVoice extends EventEmitter {
     const refused = form.Twiml ? this.#scriptOf.get(sid)?.redirectError : undefined;
     if (refused) return this.#error(res, refused.status, refused.code, refused.message ?? 'scripted');
     const hangup = !ended && (form.Status === 'completed' || form.Status === 'canceled');
-    if (hangup && this.#scriptOf.get(sid)?.hangupCallbackFirst) {
-      await this.#end(call, form.Status);
+    if ((hangup || form.Twiml) && this.#scriptOf.get(sid)?.callbackFirst) {
+      await this.#end(call, form.Status ?? 'completed');
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ sid, status: call.status }));
       return;

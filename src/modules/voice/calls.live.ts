@@ -422,9 +422,23 @@ function callRecorder(ctx: AppContext, call: CallRow, at: () => Date, machine: b
     },
     async transfer(to, human, reason) {
       // A handoff to a human was already recorded by the agent's tools (conversation.escalated).
-      void to;
       void human;
       void reason;
+      // Written before the carrier is asked: its "completed" callback for the transferred call can
+      // come (to any process) before this session records the end, and must say `transferred`.
+      if (to)
+        await ctx.db
+          .updateTable('calls')
+          .set({ transfer_started_at: at().toISOString() })
+          .where('id', '=', call.id)
+          .execute();
+    },
+    async transferFailed() {
+      await ctx.db
+        .updateTable('calls')
+        .set({ transfer_started_at: null })
+        .where('id', '=', call.id)
+        .execute();
     },
     async ended(end, _turns) {
       await serial(async () => {

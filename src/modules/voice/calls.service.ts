@@ -793,6 +793,7 @@ function callRow(
     sandbox: item.sandbox ? toJson(item.sandbox) : null,
     transcript: '[]',
     recording_url: null,
+    transfer_started_at: null,
     latency: '{}',
     error_code: null,
     error_message: null,

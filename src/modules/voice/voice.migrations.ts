@@ -76,4 +76,11 @@ export const voiceMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // Set while the call is being handed to another number: the carrier's "completed" callback for
+  // a transferred call (on any process, maybe before the session records the transfer) reads it.
+  '0911_calls_transfer_started': {
+    async up(db) {
+      await db.schema.alterTable('calls').addColumn('transfer_started_at', 'text').execute();
+    },
+  },
 };

@@ -51,6 +51,8 @@ export interface CallsTable {
   /** JSON array of transcript entries. */
   transcript: string;
   recording_url: string | null;
+  /** When a transfer to another number began (cleared if the carrier refused it). */
+  transfer_started_at: string | null;
   /** JSON `{turns, p50_ms, p95_ms, ...}`. */
   latency: string;
   error_code: string | null;

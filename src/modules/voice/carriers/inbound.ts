@@ -102,6 +102,7 @@ export async function createInboundCall(
       sandbox: null,
       transcript: '[]',
       recording_url: null,
+      transfer_started_at: null,
       latency: '{}',
       error_code: null,
       error_message: null,

@@ -76,6 +76,8 @@ export interface SessionRecorder {
   turn(turn: TranscriptTurn): Promise<void>;
   latency(timing: TurnTiming): void;
   transfer?(to: string | undefined, human: boolean, reason: string | undefined): Promise<void>;
+  /** The carrier refused the transfer recorded above: the call goes on with the agent. */
+  transferFailed?(): Promise<void>;
   ended(end: SessionEnd, transcript: TranscriptTurn[]): Promise<void>;
 }
 
@@ -721,6 +723,7 @@ export class CallSession {
     if (action.to && this.#p.transport.transfer) {
       const ok = await this.#p.transport.transfer(action.to).catch(() => false);
       if (!ok) {
+        await this.#p.recorder.transferFailed?.();
         if (this.#state === 'ended') return;
         const instead = this.#p.driver.transferFailed?.(new AbortController().signal);
         if (instead) this.#speak(instead, null);

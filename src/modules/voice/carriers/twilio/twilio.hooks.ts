@@ -171,6 +171,8 @@ export const twilioVoiceRoutes: AnyRoute[] = [
       // Twilio completed a call that never reached us (its stream was refused): it did not connect.
       const status = cb.status === 'completed' && !call.answered_at ? 'failed' : cb.status;
       if (status === 'failed' && cb.status === 'completed') reason = 'failed_to_connect';
+      // A call redirected to another number (the session may not have recorded it yet).
+      else if (cb.status === 'completed' && call.transfer_started_at) reason = 'transferred';
       await advanceCall(ctx, call.id, {
         status,
         endedReason: reason as never,
