@@ -144,6 +144,30 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
     assert.equal(conv.body.channel, 'voice');
   });
 
+  it('the AI provider fails mid-call: the caller is told, the call fails llm_error with the reason, the conversation is escalated', async () => {
+    const agentId = await createAgent();
+    fake.script.push({
+      status: 401,
+      body: '{"error":{"message":"Incorrect API key provided: sk-test.","type":"invalid_request_error","code":"invalid_api_key"}}',
+    });
+    const done = await call(agentId, ['What time do you open?']);
+    assert.equal(done.status, 'failed');
+    assert.equal(done.ended_reason, 'llm_error');
+    assert.equal(done.error.code, 'llm_error');
+    assert.match(done.error.message, /AI provider failed/);
+    assert.match(done.transcript.at(-1).text, /having trouble answering.*get back to you/);
+    assert.equal((await escalations(done.conversation_id)).length, 1);
+  });
+
+  it('the AI provider fails mid-call with a transfer number set: the caller is put through, the call ends transferred', async () => {
+    const agentId = await createAgent({ voice: { transfer: { to: '+14155550199' } } });
+    fake.script.push({ status: 401, body: '{"error":{"message":"Incorrect API key provided"}}' });
+    const done = await call(agentId, ['What time do you open?']);
+    assert.equal(done.status, 'completed');
+    assert.equal(done.ended_reason, 'transferred');
+    assert.match(done.transcript.at(-1).text, /put you through to a colleague/);
+  });
+
   it('refuses a transfer the agent does not allow: the model is told, the call goes on', async () => {
     // No handoff tool and no voice.transfer.to: neither target is allowed.
     const agentId = await createAgent({ tools: ['knowledge'] });

@@ -70,6 +70,26 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
       );
       history.push({ role: 'customer', text: said });
       if (signal.aborted) return;
+      if (result.engine === 'fallback') {
+        // The AI provider failed (the conversation is escalated with its error): the caller is
+        // put through to the agent's transfer number, or told and let go; not left talking to
+        // an agent that cannot answer, nor recorded as transferred when nobody took the call.
+        const to = input.transferTo;
+        const text = to
+          ? "Sorry, I'm having trouble answering right now. Let me put you through to a colleague."
+          : "Sorry, I'm having trouble answering right now. A member of our team will get back to you. Goodbye!";
+        history.push({ role: 'agent', text });
+        yield { type: 'say', text };
+        const failed = result.actions.find((a) => a.type === 'handoff')?.data?.reason;
+        if (to) yield { type: 'transfer', to, human: true, reason: 'The AI provider failed' };
+        else
+          yield {
+            type: 'end_call',
+            reason: 'llm_error',
+            error: typeof failed === 'string' ? failed : 'The AI provider failed.',
+          };
+        return;
+      }
       const action = result.callAction;
       const ending = action?.type === 'end_call' || (!action && goodbyeRe.test(turn.text));
       let reply = result.reply;

@@ -704,7 +704,11 @@ export class CallSession {
     }
     const action = turn.action;
     if (action?.type === 'end_call') {
-      void this.end({ reason: action.reason ?? 'agent_ended_call', status: 'completed' });
+      void this.end(
+        action.reason === 'llm_error'
+          ? { reason: 'llm_error', status: 'failed', error: action.error }
+          : { reason: action.reason ?? 'agent_ended_call', status: 'completed' },
+      );
       return;
     }
     if (action?.type === 'transfer') {

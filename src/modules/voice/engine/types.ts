@@ -182,8 +182,11 @@ export interface CallerTurn {
 /** What the driver says, sentence by sentence, and what it does after. */
 export type DriverChunk =
   | { type: 'say'; text: string }
-  /** Hang up after speaking; a voice flow ends with `flow_ended`, anything else with `agent_ended_call`. */
-  | { type: 'end_call'; reason?: 'flow_ended' }
+  /**
+   * Hang up after speaking; a voice flow ends with `flow_ended`, anything else with
+   * `agent_ended_call`, or `llm_error` (the call `failed`, with `error`) when the AI provider failed.
+   */
+  | { type: 'end_call'; reason?: 'flow_ended' | 'llm_error'; error?: string }
   | { type: 'transfer'; to?: string; human?: boolean; reason?: string };
 
 export interface CallDriver {
