@@ -101,6 +101,13 @@ forEachStorage('conversations', (storage) => {
       body: { until: '2020-01-01T00:00:00Z' },
     });
     assert.equal(past.status, 400);
+    assert.deepEqual(past.body.error.errors, [{ field: 'until', message: 'must be in the future' }]);
+    for (const until of ['tomorrow', 'next tuesday 9am']) {
+      const words = await t.call('POST', `/v1/conversations/${id}/snooze`, { key: w.test, body: { until } });
+      assert.deepEqual(words.body.error.errors, [
+        { field: 'until', message: 'must be an ISO 8601 time, e.g. 2026-05-11T09:00:00Z' },
+      ]);
+    }
     const until = new Date(Date.now() + 400).toISOString();
     const s = await t.call('POST', `/v1/conversations/${id}/snooze`, { key: w.test, body: { until } });
     assert.equal(s.body.status, 'snoozed');

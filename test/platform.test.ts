@@ -284,6 +284,19 @@ forEachStorage('platform core', (storage) => {
     assert.deepEqual(page.body.error.errors, [{ field: 'page', message: 'must be a number' }]);
     const big = await t.call('GET', '/v1/api-keys?per_page=1000', { key: ws.live });
     assert.deepEqual(big.body.error.errors, [{ field: 'per_page', message: 'must be at most 100' }]);
+    // A value of none of a union's types names them; an object is called an object.
+    const attrs = await t.call('POST', '/v1/contacts', {
+      key: ws.live,
+      body: { phone: '+14155550123', attributes: { plan: { tier: 'gold' } } },
+    });
+    assert.deepEqual(attrs.body.error.errors, [
+      { field: 'attributes.plan', message: 'must be a string, a number or a boolean' },
+    ]);
+    const list = await t.call('POST', '/v1/contacts', {
+      key: ws.live,
+      body: { phone: '+14155550123', attributes: ['gold'] },
+    });
+    assert.deepEqual(list.body.error.errors, [{ field: 'attributes', message: 'must be an object' }]);
   });
 
   it('answers an overlong id in the error shape', async () => {

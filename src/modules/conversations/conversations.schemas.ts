@@ -115,9 +115,11 @@ export const tagsBody = z.strictObject({
     ['vip', 'refund'],
   ),
 });
+const iso8601 = 'must be an ISO 8601 time, e.g. 2026-05-11T09:00:00Z';
+
 export const snoozeBody = z.strictObject({
   until: describe(
-    z.string().min(10).max(40),
+    z.string().min(10, iso8601).max(40, iso8601),
     'When it wakes up (ISO 8601, future, within a year).',
     '2026-05-11T09:00:00Z',
   ),
@@ -151,7 +153,7 @@ export const bulkBody = z.strictObject({
     'close',
   ),
   until: describe(
-    z.string().min(10).max(40),
+    z.string().min(10, iso8601).max(40, iso8601),
     'For snooze: when they wake up.',
     '2026-05-11T09:00:00Z',
   ).optional(),

@@ -500,7 +500,9 @@ export function closeConversation(ctx: AppContext, scope: Scope, id: string, act
 export function parseSnoozeUntil(until: string, now: Date): string {
   const t = new Date(until);
   if (Number.isNaN(t.getTime()))
-    throw validationFailed([{ field: 'until', message: 'must be an ISO 8601 time' }]);
+    throw validationFailed([
+      { field: 'until', message: 'must be an ISO 8601 time, e.g. 2026-05-11T09:00:00Z' },
+    ]);
   if (t.getTime() <= now.getTime())
     throw validationFailed([{ field: 'until', message: 'must be in the future' }]);
   if (t.getTime() - now.getTime() > 366 * 86_400_000)

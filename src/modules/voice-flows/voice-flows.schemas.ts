@@ -346,19 +346,22 @@ export const flowListQuery = listQuery({
 });
 
 const flowInput = describe(
-  z.union([
-    describe(z.string().max(2000), 'What the caller says.', 'yes'),
-    z.strictObject({
-      dtmf: describe(
-        z.string().regex(/^[0-9*#]{1,32}$/, 'keypad keys: 0-9, * and #'),
-        'Keys the caller presses.',
-        '1',
-      ),
-    }),
-    z.strictObject({
-      no_input: describe(z.literal(true), 'The caller says nothing (the ask node times out).', true),
-    }),
-  ]),
+  z.union(
+    [
+      describe(z.string().max(2000), 'What the caller says.', 'yes'),
+      z.strictObject({
+        dtmf: describe(
+          z.string().regex(/^[0-9*#]{1,32}$/, 'keypad keys: 0-9, * and #'),
+          'Keys the caller presses.',
+          '1',
+        ),
+      }),
+      z.strictObject({
+        no_input: describe(z.literal(true), 'The caller says nothing (the ask node times out).', true),
+      }),
+    ],
+    { error: 'must be what the caller says (a string), {"dtmf": "1"} or {"no_input": true}' },
+  ),
   'One caller turn: words, `{"dtmf": "1"}`, or `{"no_input": true}`.',
   'yes',
 );

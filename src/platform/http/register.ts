@@ -86,6 +86,8 @@ function plainMessage(issue: z.core.$ZodIssue): string {
         : m;
     case 'invalid_format':
       return /^Invalid /.test(m) ? `must be a valid ${issue.format === 'regex' ? 'value' : issue.format}` : m;
+    case 'invalid_union':
+      return (m === 'Invalid input' && unionMessage(issue)) || m.replace(/^Invalid input: /, '');
     default:
       return m.replace(/^Invalid input: /, '');
   }
@@ -104,7 +106,27 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+/** A JSON type as a user writes it: zod's `record` and `object` are both a JSON object. */
+const article = (type: string) => {
+  const t = type === 'record' ? 'object' : type;
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+};
+
+/**
+ * A value that fit none of a union's shapes: when each shape refused only its type, the types it
+ * could have been ("must be a string, a number or a boolean"), else zod's own first message.
+ */
+function unionMessage(issue: z.core.$ZodIssue & { errors?: z.core.$ZodIssue[][] }): string | null {
+  const types: string[] = [];
+  for (const branch of issue.errors ?? []) {
+    const first = branch[0];
+    if (branch.length !== 1 || first?.code !== 'invalid_type' || first.path.length) return null;
+    const t = article(first.expected);
+    if (!types.includes(t)) types.push(t);
+  }
+  if (!types.length) return null;
+  return `must be ${types.length === 1 ? types[0] : `${types.slice(0, -1).join(', ')} or ${types.at(-1)}`}`;
+}
 
 function parseOrThrow<T>(
   schema: z.ZodType<T> | undefined,
