@@ -94,6 +94,30 @@ forEachStorage('conversations', (storage) => {
     assert.equal(await eventCount(t, w.id, 'conversation.reopened', id), 2);
   });
 
+  it('search and tag filters match their text as written: % and _ are not wildcards', async () => {
+    const x = await t.workspace();
+    const put = async (from: string, text: string, tags: string[]) => {
+      const r = await t.call('POST', '/v1/sandbox/inbound', { key: x.test, body: { from, text } });
+      const id = r.body.conversation_id as string;
+      await t.call('PUT', `/v1/conversations/${id}/tags`, { key: x.test, body: { tags } });
+      return id;
+    };
+    const b = await put('+919900000021', 'Sunday open?', ['vipgold']);
+    const c = await put('+919900000022', 'Is the 50% off_season deal on?', ['vip_gold']);
+    const ids = async (query: string) =>
+      (await t.call('GET', `/v1/conversations?${query}`, { key: x.test })).body.data.map(
+        (r: { id: string }) => r.id,
+      );
+    assert.deepEqual(await ids('q=%25'), [c]);
+    assert.deepEqual(await ids('q=_'), [c]);
+    assert.deepEqual(await ids('q=50%25%20off_s'), [c]);
+    assert.deepEqual(await ids('q=%5C'), []);
+    assert.deepEqual(await ids('tag=vip_gold'), [c]);
+    assert.deepEqual(await ids('tag=vipgold'), [b]);
+    const contacts = await t.call('GET', '/v1/contacts?q=%25', { key: x.test });
+    assert.deepEqual(contacts.body.data, []);
+  });
+
   it('snooze wakes by itself when the time comes, and early when the customer writes', async () => {
     const id = await open('+919900000004');
     const past = await t.call('POST', `/v1/conversations/${id}/snooze`, {

@@ -3,6 +3,7 @@ import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js'
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
+import { likeContains } from '../../platform/db/like.ts';
 import { scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
@@ -523,15 +524,12 @@ export function applyContactFilter<Q extends { where: (...args: any[]) => Q }>(
 ): Q {
   let q = query;
   if (f.q?.trim()) {
-    const needle = `%${f.q
-      .trim()
-      .toLowerCase()
-      .replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    const text = f.q.trim();
     const digits = f.q.replace(/[^\d]/g, '');
     q = q.where((eb: any) =>
       eb.or([
-        sql<SqlBool>`lower(contacts.name) like ${needle} escape '\\'`,
-        sql<SqlBool>`contacts.email like ${needle} escape '\\'`,
+        likeContains('contacts.name', text, { lower: true }),
+        likeContains('contacts.email', text, { lower: true }),
         ...(digits.length >= 3 ? [sql<SqlBool>`contacts.phone like ${`%${digits}%`}`] : []),
       ]),
     );

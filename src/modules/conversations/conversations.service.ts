@@ -2,6 +2,7 @@ import type { ExpressionBuilder } from 'kysely';
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import { likeContains } from '../../platform/db/like.ts';
 import type { Database } from '../../platform/db/schema.ts';
 import { inScope, type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
@@ -312,13 +313,13 @@ export async function listConversations(
   if (f.assignee === 'none') q = q.where('assignee_id', 'is', null);
   else if (f.assignee) q = q.where('assignee_id', '=', f.assignee);
   // Tags are a JSON array of strings: match the quoted element.
-  if (f.tag) q = q.where('tags', 'like', `%${JSON.stringify(f.tag.toLowerCase()).replace(/[%_]/g, '')}%`);
+  if (f.tag) q = q.where(likeContains('tags', JSON.stringify(f.tag.toLowerCase())));
   if (f.q) {
-    const term = `%${f.q.toLowerCase().replace(/[%_]/g, '')}%`;
+    const text = f.q;
     q = q.where((eb) =>
       eb.or([
-        eb(eb.fn('lower', ['last_message']), 'like', term),
-        eb(eb.fn('lower', ['contact_address']), 'like', term),
+        likeContains('last_message', text, { lower: true }),
+        likeContains('contact_address', text, { lower: true }),
         eb(
           'contact_id',
           'in',
@@ -326,7 +327,7 @@ export async function listConversations(
             .selectFrom('contacts')
             .select('contacts.id')
             .where(inScope(scope, 'contacts'))
-            .where((sb) => sb(sb.fn('lower', ['contacts.name']), 'like', term)),
+            .where(likeContains('contacts.name', text, { lower: true })),
         ),
       ]),
     );

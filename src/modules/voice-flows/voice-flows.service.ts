@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { likeContains } from '../../platform/db/like.ts';
 import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import './voice-flows.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
@@ -55,7 +56,7 @@ export async function listFlows(
   page: PageRequest,
 ): Promise<Page<VoiceFlow>> {
   let q = tenant(ctx.db, scope).selectFrom('voice_flows').where('deleted_at', 'is', null);
-  if (f.q) q = q.where('name', 'like', `%${f.q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+  if (f.q) q = q.where(likeContains('name', f.q));
   return paginate(q.selectAll().orderBy('id', 'desc'), page, presentFlow);
 }
 
