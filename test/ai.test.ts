@@ -106,6 +106,46 @@ forEachStorage('ai agent', (storage) => {
     assert.match(await ask('What are your opening hours?'), /10:00/);
   });
 
+  it('small talk as a front desk answers it: hello?, who is this, a bare yes, thanks and goodbye, yes to talking to the team', async () => {
+    const play = async (message: string, history: Array<{ role: string; text: string }> = []) => {
+      const r = await t.call('POST', `/v1/agents/${agentId}/test`, { key: ws.test, body: { message, history } });
+      assert.equal(r.status, 200, r.text);
+      return r.body as { reply: string; actions: Array<{ type: string }>; answered: boolean };
+    };
+    const unknown = /don't have that information/;
+    for (const [message, expected] of [
+      ['Hello?', /Welcome to Glow Salon/],
+      ['Who is this?', /This is Glow Salon/],
+      ['Yes', /How can I help/],
+      ['hmm', /How can I help/],
+      ['Thanks, bye', /Goodbye/],
+      ['bye', /Goodbye/],
+      ["Thanks, that's all", /Goodbye/],
+      ['ok bye, thank you', /Goodbye/],
+      ['kaun bol raha hai?', /Glow Salon/],
+    ] as const) {
+      const { reply } = await play(message);
+      assert.match(reply, expected, `${message} -> ${reply}`);
+      assert.doesNotMatch(reply, unknown, `${message} -> ${reply}`);
+    }
+    // Not small talk: still answered as questions.
+    assert.doesNotMatch((await play('Can I buy a gift card?')).reply, /Goodbye/);
+    // After "would you like me to connect you with our team?", a yes hands off at once.
+    const offered = [
+      { role: 'customer', text: 'Do you do tattoos?' },
+      {
+        role: 'agent',
+        text: "I'm sorry, I don't have that information. Could you rephrase, or would you like me to connect you with our team?",
+      },
+    ];
+    const yes = await play('Yes please', offered);
+    assert.match(yes.reply, /^Sure\. I'm connecting you with a member of our team/);
+    assert.ok(yes.actions.some((a) => a.type === 'would_handoff'));
+    const no = await play('No thanks', offered);
+    assert.match(no.reply, /No problem/);
+    assert.ok(!no.actions.some((a) => a.type === 'would_handoff'));
+  });
+
   it('answers a burst of messages once, from knowledge, and marks the conversation AI-handled', async () => {
     const from = nextPhone();
     // The burst arrives within the debounce window: the app's clock stands still while it is

@@ -23,9 +23,12 @@ import {
   asksPolicy,
   asksPrice,
   asksServices,
+  asksWhoItIs,
   confirms,
   declines,
   extractLeadFields,
+  isBareAck,
+  isGoodbye,
   isGreeting,
   isHinglish,
   isInjection,
@@ -173,6 +176,22 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
     return done(leadNote + (hi ? HANDOFF_HI : HANDOFF_EN));
   }
 
+  // The last reply offered to connect them with the team (it could not answer): a yes is taken up.
+  const lastReply = input.history.findLast((turn) => turn.role === 'agent')?.text ?? '';
+  if (/connect you with our team\?|team se connect karun\?/.test(lastReply)) {
+    if (has('handoff') && confirms(text)) {
+      await t.handoff('Customer accepted the offer to talk to the team');
+      return done(leadNote + (hi ? `Ji, zaroor. ${HANDOFF_HI}` : `Sure. ${HANDOFF_EN}`));
+    }
+    if (declines(text) && !isQuestion(text))
+      return done(
+        leadNote +
+          (hi
+            ? 'Theek hai. Aur kisi cheez mein madad chahiye?'
+            : 'No problem. What else can I help you with?'),
+      );
+  }
+
   const task = has('booking') ? taskOf(input.history) : null;
   const policy = asksPolicy(text) && isQuestion(text);
 
@@ -251,6 +270,25 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
         (hi
           ? 'Aapka swagat hai! Aur kuch madad chahiye to batayein.'
           : "You're welcome! Anything else I can help with?"),
+    );
+  if (isGoodbye(text))
+    return done(
+      leadNote +
+        (hi
+          ? `${agent.name} se baat karne ke liye shukriya. Alvida!`
+          : `Thank you for contacting ${agent.name}. Goodbye!`),
+    );
+  if (asksWhoItIs(text))
+    return done(
+      leadNote +
+        (hi
+          ? `Main ${agent.name} hoon. Aapki kya madad kar sakta hoon?`
+          : `This is ${agent.name}. How can I help you today?`),
+    );
+  // "Yes", "hmm", "no" with no question of ours pending: invite the question rather than apologise.
+  if (isBareAck(text) && !task)
+    return done(
+      leadNote + (hi ? 'Ji, bataiye, main aapki kya madad kar sakta hoon?' : 'How can I help you today?'),
     );
   if (
     leadNote &&
@@ -355,7 +393,8 @@ async function factsOrKnowledge(
       sources: [],
     };
   }
-  if (isGreeting(text) || isThanks(text)) return null;
+  if (isGreeting(text) || isThanks(text) || isGoodbye(text) || asksWhoItIs(text) || isBareAck(text))
+    return null;
   return knowledge();
 }
 

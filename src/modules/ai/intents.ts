@@ -102,12 +102,29 @@ const addressRe =
 export const asksAddress = (text: string) => addressRe.test(text);
 
 const greetingRe =
-  /^\s*(hi+|hello+|hey+|hlo|helo|namaste|namaskar|namaskaar|good (morning|afternoon|evening)|hola|salaam|salam|yo|hii+)\b[\s!.,🙏👋😊]*(there|ji|bhai|sir|madam)?[\s!.,🙏👋😊]*$/iu;
+  /^\s*(hi+|hello+|hey+|hlo|helo|namaste|namaskar|namaskaar|good (morning|afternoon|evening)|hola|salaam|salam|yo|hii+)\b[\s!.,?🙏👋😊]*(there|ji|bhai|sir|madam)?[\s!.,?🙏👋😊]*$/iu;
 export const isGreeting = (text: string) => greetingRe.test(text);
 
 const thanksRe =
   /^\s*(ok(ay)?|ok thanks|thanks|thank you|thank u|thx|ty|shukriya|dhanyavad|dhanyawad|great|cool|perfect|theek hai|thik hai|acha|accha)\b[\s!.,🙏👍😊]*(so much|a lot|ji|bhai)?[\s!.,🙏👍😊]*$/iu;
 export const isThanks = (text: string) => thanksRe.test(text);
+
+/**
+ * Taking leave, alone or with thanks: "bye", "Thanks, bye", "that's all, thank you", "no thanks,
+ * that's it", "ok bye", "alvida", "chalo bye". Not "bye" inside a question ("can I buy...").
+ */
+const goodbyeRe =
+  /^\s*((ok(ay)?|no|nope|nah|thanks|thank you|thank u|thx|shukriya|dhanyavad|dhanyawad|great|perfect|cool|alright|chalo|theek hai|thik hai)[\s!.,]*)*(bye( bye)?|good ?bye|see (you|ya)|take care|that'?s (all|it)|that is (all|it)|nothing else|no more questions|alvida|bas itna hi|bas)\b[\s!.,🙏👋😊]*((thanks|thank you|thank u|for now|for today|ji|bhai)[\s!.,🙏👋😊]*)*$/iu;
+export const isGoodbye = (text: string) => goodbyeRe.test(text);
+
+/** "Who is this?", "who are you", "kaun bol raha hai": the caller asks who they are talking to. */
+const whoRe =
+  /^\s*(hello[\s,?!.]*)?(who('s| is) (this|that|calling|speaking)|who are you|who am i (talking|speaking) (to|with)|what is this( about)?|kaun (bol (raha|rahi|rahe) (hai|hain|ho)|hai)|aap kaun( (ho|hain|hai))?)\b[\s?!.]*$/i;
+export const asksWhoItIs = (text: string) => whoRe.test(text);
+
+/** A bare acknowledgement with nothing to acknowledge: "yes", "hmm", "haan", "hello?" alone. */
+const ackRe = /^\s*(yes|yeah|yep|ya|haan|haa|ji|hmm+|mm+|uh+|um+|hm+|huh|no|nahi|nope)[\s!.,?]*$/i;
+export const isBareAck = (text: string) => ackRe.test(text);
 
 /** No letters or digits at all: emoji, punctuation. */
 export const isSymbolsOnly = (text: string) => text.trim().length > 0 && !/[\p{L}\p{N}]/u.test(text);
