@@ -108,7 +108,10 @@ forEachStorage('ai agent', (storage) => {
 
   it('small talk as a front desk answers it: hello?, who is this, a bare yes, thanks and goodbye, yes to talking to the team', async () => {
     const play = async (message: string, history: Array<{ role: string; text: string }> = []) => {
-      const r = await t.call('POST', `/v1/agents/${agentId}/test`, { key: ws.test, body: { message, history } });
+      const r = await t.call('POST', `/v1/agents/${agentId}/test`, {
+        key: ws.test,
+        body: { message, history },
+      });
       assert.equal(r.status, 200, r.text);
       return r.body as { reply: string; actions: Array<{ type: string }>; answered: boolean };
     };
