@@ -163,3 +163,86 @@ forEachStorage('users, teams and login', (storage) => {
     assert.equal(del.body.deleted, true);
   });
 });
+
+forEachStorage('deleting users and teams', (storage) => {
+  let t: TestApp;
+  let ws: Workspace;
+  before(async () => {
+    t = await startTestApp(storage);
+    ws = await t.workspace();
+  });
+  after(async () => t?.close());
+
+  const conversation = async (from: string) => {
+    const r = await t.call('POST', '/v1/sandbox/inbound', { key: ws.test, body: { from, text: 'Hi' } });
+    assert.equal(r.status, 200, r.text);
+    return r.body.conversation_id as string;
+  };
+  const assignedEvents = (id: string) =>
+    t.ctx.db
+      .selectFrom('events')
+      .select(['data', 'actor_type'])
+      .where('object_id', '=', id)
+      .where('type', '=', 'conversation.assigned')
+      .execute();
+
+  it("a deleted user's or team's conversations go back to Unassigned, each with its event", async () => {
+    const user = await t.call('POST', '/v1/users', {
+      key: ws.test,
+      body: { name: 'Temp', email: 'temp@glow.in', role: 'agent' },
+    });
+    const team = await t.call('POST', '/v1/teams', { key: ws.test, body: { name: 'Front desk' } });
+    assert.equal(team.status, 201, team.text);
+    const [a, b, c] = [
+      await conversation('+14155550401'),
+      await conversation('+14155550402'),
+      await conversation('+14155550403'),
+    ];
+    for (const [id, body] of [
+      [a, { user_id: user.body.id }],
+      [b, { team_id: team.body.id }],
+      [c, { user_id: user.body.id }],
+    ] as const)
+      assert.equal(
+        (await t.call('POST', `/v1/conversations/${id}/assign`, { key: ws.test, body })).status,
+        200,
+      );
+    const del = await t.call('DELETE', `/v1/users/${user.body.id}`, { key: ws.test });
+    assert.equal(del.status, 200, del.text);
+    const delTeam = await t.call('DELETE', `/v1/teams/${team.body.id}`, { key: ws.test });
+    assert.equal(delTeam.status, 200, delTeam.text);
+    for (const id of [a, b, c]) {
+      const conv = await t.call('GET', `/v1/conversations/${id}`, { key: ws.test });
+      assert.equal(conv.body.assignee, null, id);
+      const events = await assignedEvents(id);
+      assert.equal(events.length, 2, 'assigned, then unassigned');
+      assert.equal(JSON.parse(String(events.at(-1)!.data)).assignee, null);
+    }
+    const unassigned = await t.call('GET', '/v1/conversations?assignee=none', { key: ws.test });
+    assert.deepEqual(unassigned.body.data.map((x: { id: string }) => x.id).sort(), [a, b, c].sort());
+  });
+
+  it('a signed-in admin cannot delete themselves (409, nothing changes); another admin can', async () => {
+    const mk = async (email: string) => {
+      const r = await t.call('POST', '/v1/users', {
+        key: ws.live,
+        body: { name: email, email, role: 'admin', password: 'long enough password' },
+      });
+      assert.equal(r.status, 201, r.text);
+      const login = await t.call('POST', '/v1/auth/login', {
+        body: { email, password: 'long enough password', workspace_id: ws.id },
+      });
+      assert.equal(login.status, 200, login.text);
+      return { id: r.body.id as string, token: login.body.token as string };
+    };
+    const first = await mk('first@glow.in');
+    const second = await mk('second@glow.in');
+    const self = await t.call('DELETE', `/v1/users/${first.id}`, { key: first.token });
+    assert.equal(self.status, 409, self.text);
+    assert.equal(self.body.error.code, 'conflict');
+    assert.equal((await t.call('GET', '/v1/me', { key: first.token })).status, 200);
+    const byOther = await t.call('DELETE', `/v1/users/${first.id}`, { key: second.token });
+    assert.equal(byOther.status, 200, byOther.text);
+    assert.equal((await t.call('GET', '/v1/me', { key: first.token })).status, 401);
+  });
+});

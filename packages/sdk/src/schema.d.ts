@@ -424,7 +424,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a user
-         * @description Removes the user from their teams; their sessions stop working at once.
+         * @description Removes the user from their teams and unassigns their conversations (`conversation.assigned` with no assignee); their sessions stop working at once. A signed-in admin cannot delete themselves (409).
          */
         delete: operations["delete_users_by_id"];
         options?: never;
@@ -476,7 +476,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a team
-         * @description Deletes the team. Its users stay in the workspace.
+         * @description Deletes the team and unassigns its conversations. Its users stay in the workspace.
          */
         delete: operations["delete_teams_by_id"];
         options?: never;
@@ -11195,6 +11195,24 @@ export interface operations {
                      *       "error": {
                      *         "code": "not_found",
                      *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "The request conflicts with the current state (a duplicate, a closed object, a taken slot).",
                      *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
                      *       }
                      *     }

@@ -13,7 +13,7 @@ import { fromJson, toJson } from '../../platform/json.ts';
 import type { ChannelRow } from '../channels/index.ts';
 import { kindOf } from '../channels/index.ts';
 import type { ContactRow } from '../contacts/index.ts';
-import '../users/index.ts';
+import type { AssigneeDeleting } from '../users/index.ts';
 import { wakeJob } from './conversations.jobs.ts';
 import type { ConversationRow, ConversationStatus } from './conversations.tables.ts';
 
@@ -449,6 +449,21 @@ async function assignInTx(
   const updated = { ...row, ...patch };
   await emitConversation(tx, updated, 'conversation.assigned', actor);
   return updated;
+}
+
+/**
+ * A user or a team is being deleted (an `onAssigneeDelete` listener): each conversation assigned
+ * to them is unassigned, with its `conversation.assigned` event, in the delete's transaction.
+ */
+export async function unassignDeleted(tx: Tx, e: AssigneeDeleting) {
+  const rows = await tx.db
+    .selectFrom('conversations')
+    .selectAll()
+    .where(inScope(e.scope))
+    .where('assignee_type', '=', e.type)
+    .where('assignee_id', '=', e.id)
+    .execute();
+  for (const row of rows) await assignInTx(tx, e.scope, row, null, e.actor, e.now);
 }
 
 export function assignConversation(

@@ -1,12 +1,15 @@
+import { Hook } from '../../platform/hooks.ts';
 import type { Module } from '../module.ts';
 import { usersMigrations } from './users.migrations.ts';
 import { userRoutes } from './users.routes.ts';
-import { sessionSecret, verifySession } from './users.service.ts';
+import { type AssigneeDeleting, sessionSecret, verifySession } from './users.service.ts';
 
 /** The users module's instance for one app. */
 export interface UsersInstance {
   /** The key inbox session tokens are signed with (derived once per app). */
   sessionSecret: Uint8Array;
+  /** Runs inside a user's or a team's delete (`onAssigneeDelete`). */
+  deleting: Hook<AssigneeDeleting>;
 }
 
 declare module '../../platform/context.ts' {
@@ -23,6 +26,6 @@ export const usersModule: Module = {
     const secret = sessionSecret(ctx);
     // Bearer tokens that are not API keys are tried as inbox sessions.
     ctx.sessionVerifier = (c, token) => verifySession(c, secret, token);
-    return { sessionSecret: secret };
+    return { sessionSecret: secret, deleting: new Hook<AssigneeDeleting>() };
   },
 };

@@ -3,6 +3,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import type { AppContext } from '../../platform/context.ts';
 import { loadSecretKey } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import type { Actor, Tx } from '../../platform/events.ts';
 import { inPartialScope, inScope, type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
@@ -165,14 +166,49 @@ export async function updateUser(
   return presentUser(next);
 }
 
-/** Deleting a user ends their sessions at once (sessions are checked against the table). */
-export async function deleteUser(ctx: AppContext, scope: Scope, id: string) {
-  const row = await getUserRow(ctx.db, scope, id);
+/** What listeners of `onAssigneeDelete` get, inside the delete's transaction. */
+export interface AssigneeDeleting {
+  scope: Scope;
+  type: 'user' | 'team';
+  id: string;
+  actor: Actor;
+  now: Date;
+}
+
+/**
+ * Lets a module above this one act inside a user's or a team's delete: conversations assigned to
+ * them are unassigned in the same transaction (they go back to Unassigned, not to nobody).
+ */
+export function onAssigneeDelete(ctx: AppContext, listener: (tx: Tx, e: AssigneeDeleting) => Promise<void>) {
+  ctx.modules.users.deleting.add(listener);
+}
+
+const actorOf = (auth: Auth): Actor => ({ type: auth.kind, id: auth.principalId });
+
+/**
+ * Deleting a user ends their sessions at once (sessions are checked against the table) and
+ * unassigns their conversations. A signed-in admin cannot delete themselves (another admin can):
+ * that would lock them out and could leave the mode without an admin.
+ */
+export async function deleteUser(ctx: AppContext, auth: Auth, id: string) {
   await ctx.transaction(async (tx) => {
+    const row = await getUserRow(tx.db, auth, id);
+    if (auth.kind === 'user' && auth.principalId === row.id)
+      throw new ApiError(
+        'conflict',
+        'You cannot delete your own user while signed in as it. Another admin (or an API key) can.',
+      );
+    await ctx.modules.users.deleting.run(tx, {
+      scope: auth,
+      type: 'user',
+      id: row.id,
+      actor: actorOf(auth),
+      now: ctx.clock.now(),
+    });
     await tx.db.deleteFrom('team_members').where('user_id', '=', row.id).execute();
     await tx.db.deleteFrom('users').where('id', '=', row.id).execute();
   });
-  return { id: row.id, object: 'user' as const, deleted: true as const };
+  return { id, object: 'user' as const, deleted: true as const };
 }
 
 // Teams
@@ -277,9 +313,17 @@ export async function updateTeam(ctx: AppContext, scope: Scope, id: string, inpu
   return getTeam(ctx, scope, id);
 }
 
-export async function deleteTeam(ctx: AppContext, scope: Scope, id: string) {
-  const row = await getTeamRow(ctx.db, scope, id);
+/** Deleting a team unassigns its conversations (they go back to Unassigned). */
+export async function deleteTeam(ctx: AppContext, auth: Auth, id: string) {
+  const row = await getTeamRow(ctx.db, auth, id);
   await ctx.transaction(async (tx) => {
+    await ctx.modules.users.deleting.run(tx, {
+      scope: auth,
+      type: 'team',
+      id: row.id,
+      actor: actorOf(auth),
+      now: ctx.clock.now(),
+    });
     await tx.db.deleteFrom('team_members').where('team_id', '=', row.id).execute();
     await tx.db.deleteFrom('teams').where('id', '=', row.id).execute();
   });

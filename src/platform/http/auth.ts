@@ -35,7 +35,12 @@ export async function authenticate(
   if (!API_KEY_PATTERN.test(credential)) {
     const session = ctx.sessionVerifier ? await ctx.sessionVerifier(ctx, credential) : null;
     if (session) return session;
-    throw new ApiError('unauthorized', 'Invalid API key. Check your Authorization header.');
+    throw new ApiError(
+      'unauthorized',
+      /^[\w-]+\.[\w-]+\.[\w-]+$/.test(credential)
+        ? 'This inbox session is no longer valid (it expired, or its user was deleted). Sign in again.'
+        : 'Invalid API key. Check your Authorization header.',
+    );
   }
   const hash = sha256Hex(credential);
   const now = Date.now();
@@ -94,7 +99,11 @@ export function hasScope(granted: string[], required: string): boolean {
 
 export function requireScope(auth: Auth, scope: string) {
   if (!hasScope(auth.scopes, scope)) {
-    throw new ApiError('forbidden', `This key lacks the \`${scope}\` scope.`, {
+    const message =
+      auth.kind === 'user'
+        ? `Your role cannot do this (it needs the \`${scope}\` permission): ask an admin of this workspace.`
+        : `This key lacks the \`${scope}\` scope.`;
+    throw new ApiError('forbidden', message, {
       details: { required_scope: scope },
     });
   }
