@@ -1,3 +1,4 @@
 /** The users module's public surface: what other modules may use (its tables' types, for joins). */
-export type { TeamMembersTable, TeamsTable, UsersTable } from './users.tables.ts';
+
 export { type AssigneeDeleting, onAssigneeDelete } from './users.service.ts';
+export type { TeamMembersTable, TeamsTable, UsersTable } from './users.tables.ts';
