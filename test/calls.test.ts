@@ -227,12 +227,17 @@ forEachStorage('calls', (storage) => {
         { agent_id: agentId, to: dnd },
         { agent_id: agentId, to: dnd2, ignore_dnd: true, sandbox: { outcome: 'busy' } },
         { to: nextNumber(0) },
+        // Test mode rehearses live: a number with no voice channel is refused, the sandbox's is not.
+        { agent_id: agentId, to: nextNumber(0), from: '+14155550999' },
+        { agent_id: agentId, to: nextNumber(0), from: '+15550100003', sandbox: { outcome: 'busy' } },
       ]);
       assert.equal(res.status, 201, res.text);
       assert.deepEqual(
         res.body.results.map((r: { index: number }) => r.index),
-        [4],
+        [4, 7],
       );
+      assert.equal(res.body.results[1].call.from, '+15550100003');
+      assert.match(res.body.errors.find((e: { index: number }) => e.index === 6).message, /sandbox number/);
       const codes = Object.fromEntries(
         res.body.errors.map((e: { index: number; code: string }) => [e.index, e.code]),
       );
@@ -242,6 +247,7 @@ forEachStorage('calls', (storage) => {
         2: 'contact_opted_out',
         3: 'contact_dnd',
         5: 'validation_failed',
+        6: 'channel_not_configured',
       });
       assert.equal(res.body.errors[0].errors[0].field, 'to');
     });

@@ -138,6 +138,11 @@ forEachStorage('campaigns', (storage) => {
     });
     assert.equal((await call('PATCH', `/v1/templates/${paused.body.id}`, { status: 'paused' })).status, 200);
     await bad({ template: 'paused_one' }, 422, 'template_not_approved');
+    // A voice campaign's `from` is checked as a call's is (test mode rehearses live).
+    const caller = await call('POST', '/v1/agents', { name: 'Caller' });
+    const voice = { type: 'voice', template: undefined, agent_id: caller.body.id };
+    await bad({ ...voice, from: '+14155550999' }, 422, 'channel_not_configured');
+    await bad({ ...voice, from: 'not a number' }, 400, 'validation_failed', 'from');
     assert.equal((await call('GET', '/v1/campaigns')).body.meta.total, 0);
   });
 

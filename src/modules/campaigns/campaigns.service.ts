@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
+import { ApiError, type FieldError, invalidField, validationFailed } from '../../platform/errors.ts';
 import type { Actor, ActorType, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
@@ -15,7 +15,8 @@ import type { JobContext } from '../../platform/queue/queue.ts';
 import { type AgentDeleting, getAgentRow } from '../agents/index.ts';
 import { audienceContactIds, getAudienceRow } from '../audiences/index.ts';
 import { checkBroadcastVariables, recipientVariables } from '../broadcasts/index.ts';
-import { findChannelForSend } from '../channels/index.ts';
+import { channelKinds, findChannelForSend } from '../channels/index.ts';
+import { normalizePhone } from '../contacts/index.ts';
 import { findTemplateForSend, type Sender, sendMessage } from '../messaging/index.ts';
 import { getFlowRow } from '../voice-flows/index.ts';
 import { dialJob, expandJob, tickJob } from './campaigns.jobs.ts';
@@ -330,6 +331,23 @@ const ruleFor = (
  * Checks everything a caller can fix now and stores the campaign as a draft; nothing is dialed
  * until it is started.
  */
+/**
+ * A voice campaign's `from` must be a voice channel of this workspace and mode (in test mode also
+ * the sandbox's own number), refused at creation as a call with it would be, not at every dial.
+ */
+async function checkVoiceFrom(ctx: AppContext, auth: Auth, raw: string) {
+  if (!auth.livemode && raw.trim() === channelKinds.voice.sandboxAddress) return;
+  const from = normalizePhone(raw, auth.defaultCountry);
+  if (!from) throw invalidField('from', 'must be a valid phone number (E.164)');
+  if (await findChannelForSend(ctx.db, auth, { type: 'voice', from })) return;
+  throw new ApiError(
+    'channel_not_configured',
+    auth.livemode
+      ? `No active voice channel has the number ${from}.`
+      : `No active test-mode voice channel has the number ${from}: test calls go out from the sandbox number ${channelKinds.voice.sandboxAddress} (leave out from) or from a voice channel created with a test key.`,
+  );
+}
+
 export async function createCampaign(ctx: AppContext, auth: Auth, input: CreateCampaignInput) {
   const errors: FieldError[] = [];
   const now = ctx.clock.now();
@@ -434,6 +452,7 @@ export async function createCampaign(ctx: AppContext, auth: Auth, input: CreateC
       );
     template = { name: tpl.name, language: tpl.language, variables };
   }
+  if (input.type === 'voice' && input.from) await checkVoiceFrom(ctx, auth, input.from);
 
   const at = now.toISOString();
   const row: CampaignsTable = {

@@ -435,7 +435,7 @@ async function prepareItem(
   const channel = await once(
     lookups,
     `channel:${item.channel_id ?? ''}:${item.from ?? ''}:${transport}`,
-    () => channelFor(ctx, scope, item, transport),
+    () => channelFor(ctx, scope, item, transport, caller.defaultCountry),
   );
   const provider =
     transport === 'web' ? 'parley' : caller.livemode ? (channel?.provider ?? 'none') : 'sandbox';
@@ -455,6 +455,7 @@ async function channelFor(
   scope: Scope,
   item: CallItem,
   transport: 'phone' | 'web',
+  defaultCountry: string,
 ): Promise<ChannelRow | null> {
   let q = tenant(ctx.db, scope)
     .selectFrom('channels')
@@ -472,17 +473,23 @@ async function channelFor(
     return row;
   }
   if (item.from) {
-    const from = normalizePhone(item.from, 'US');
+    // The sandbox's own number (a reserved 555 number, not a dialable one) is where test calls come from.
+    if (!scope.livemode && item.from.trim() === channelKinds.voice.sandboxAddress) return null;
+    const from = normalizePhone(item.from, defaultCountry);
     if (!from)
       throw new ApiError('validation_failed', 'from must be a phone number in E.164.', {
         errors: [{ field: 'from', message: 'must be a valid phone number (E.164)' }],
       });
     q = q.where('address', '=', from);
     const row = await q.executeTakeFirst();
-    if (!row && scope.livemode)
-      throw new ApiError('channel_not_configured', `No active voice channel has the number ${from}.`);
     if (row) return row;
-    return null;
+    // Test mode rehearses live: a number with no channel is refused there too.
+    throw new ApiError(
+      'channel_not_configured',
+      scope.livemode
+        ? `No active voice channel has the number ${from}.`
+        : `No active test-mode voice channel has the number ${from}: test calls go out from the sandbox number ${channelKinds.voice.sandboxAddress} (leave out from) or from a voice channel created with a test key.`,
+    );
   }
   const row = await q.orderBy('created_at', 'asc').executeTakeFirst();
   if (row) return row;
