@@ -206,6 +206,23 @@ forEachStorage('calls', (storage) => {
       const done = await ended(ws.test, res.body.results[0].call.id);
       assert.equal(done.status, 'busy');
     });
+    it('a sandbox script with lines answers whatever the number, unless it names an outcome', async () => {
+      const res = await place(ws.test, [
+        {
+          agent_id: agentId,
+          to: nextNumber(1),
+          sandbox: { lines: ['Do you open on Sunday?'], hangup_after_lines: true },
+        },
+        { agent_id: agentId, to: nextNumber(1), sandbox: {} },
+      ]);
+      assert.equal(res.status, 201, res.text);
+      const spoke = await ended(ws.test, res.body.results[0].call.id, 40_000);
+      assert.equal(spoke.status, 'completed');
+      assert.ok(
+        spoke.transcript.some((e: { role: string; text: string }) => e.text === 'Do you open on Sunday?'),
+      );
+      assert.equal((await ended(ws.test, res.body.results[1].call.id, 40_000)).status, 'busy');
+    });
   });
 
   describe('bad input', () => {

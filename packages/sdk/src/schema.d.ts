@@ -45207,7 +45207,7 @@ export interface operations {
                         /** @description Test mode only: the simulated callee (SPEC section 6). */
                         sandbox?: {
                             /**
-                             * @description What the simulated callee does (default: from the number's last digit: 1 busy, 2 no answer, 3 voicemail, 4 invalid, else answer).
+                             * @description What the simulated callee does (default: `answer` when `lines` are given, else from the number's last digit: 1 busy, 2 no answer, 3 voicemail, 4 invalid, else answer).
                              * @example answer
                              * @enum {string}
                              */

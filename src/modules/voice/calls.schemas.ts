@@ -38,7 +38,7 @@ export const sandboxScriptSchema = describe(
   z.strictObject({
     outcome: describe(
       z.enum(['answer', 'busy', 'no_answer', 'voicemail', 'invalid']),
-      "What the simulated callee does (default: from the number's last digit: 1 busy, 2 no answer, 3 voicemail, 4 invalid, else answer).",
+      "What the simulated callee does (default: `answer` when `lines` are given, else from the number's last digit: 1 busy, 2 no answer, 3 voicemail, 4 invalid, else answer).",
       'answer',
     ).optional(),
     lines: describe(

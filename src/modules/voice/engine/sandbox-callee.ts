@@ -27,12 +27,16 @@ export const sandboxTimeline = {
   bargeInAfterMs: 1_200,
 };
 
-/** Test numbers by last digit (SPEC section 6): 1 busy, 2 no answer, 3 voicemail, 4 invalid, else answers. */
+/**
+ * Test numbers by last digit (SPEC section 6): 1 busy, 2 no answer, 3 voicemail, 4 invalid, else
+ * answers. A script with `lines` to say answers unless it names another outcome.
+ */
 export function scriptFor(
   to: string | null,
   given: SandboxScript | null,
 ): Required<Pick<SandboxScript, 'outcome'>> & SandboxScript {
-  if (given) return { ...given, outcome: given.outcome ?? outcomeByDigit(to) };
+  if (given)
+    return { ...given, outcome: given.outcome ?? (given.lines?.length ? 'answer' : outcomeByDigit(to)) };
   return { outcome: outcomeByDigit(to) };
 }
 
