@@ -470,6 +470,39 @@ forEachStorage('webhooks', (storage) => {
     }
   });
 
+  it("rotates to the caller's own secret, checked as at creation", async () => {
+    const ws = await t.workspace();
+    const e = await endpoint(ws.test, '/ok/rotate-own');
+    const short = await t.call('POST', `/v1/webhooks/${e.id}/rotate-secret`, {
+      key: ws.test,
+      body: { secret: 'short' },
+    });
+    assert.equal(short.status, 400, short.text);
+    assert.deepEqual(short.body.error.errors, [
+      { field: 'secret', message: 'must be at least 16 characters' },
+    ]);
+    const unknown = await t.call('POST', `/v1/webhooks/${e.id}/rotate-secret`, {
+      key: ws.test,
+      body: { secert: 'my-own-signing-secret-2026' },
+    });
+    assert.equal(unknown.status, 400, unknown.text);
+    const unchanged = await t.call('GET', `/v1/webhooks/${e.id}`, { key: ws.test });
+    assert.equal(unchanged.body.previous_secret_expires_at, null, 'a refused rotation changes nothing');
+    const own = await t.call('POST', `/v1/webhooks/${e.id}/rotate-secret`, {
+      key: ws.test,
+      body: { secret: 'my-own-signing-secret-2026' },
+    });
+    assert.equal(own.status, 200, own.text);
+    assert.equal(own.body.secret, 'my-own-signing-secret-2026');
+    await emit(ws, false, 'message.sent', { object: 'message', id: newId('msg') });
+    const got = await eventually(async () => receiver.at('/ok/rotate-own')[0]);
+    assert.ok(
+      String(got.headers['x-parley-signature']).includes(
+        `sha256=${createHmac('sha256', 'my-own-signing-secret-2026').update(got.body).digest('hex')}`,
+      ),
+    );
+  });
+
   it('sends webhook.test to the tested endpoint only, and redelivers with the same webhook-id', async () => {
     const ws = await t.workspace();
     const e = await endpoint(ws.test, '/ok/tested');

@@ -1559,7 +1559,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate the signing secret (the new one is shown once)
-         * @description For 24 hours after a rotation every delivery carries signatures with both the new and the previous secret, so receivers can switch without losing a delivery.
+         * @description For 24 hours after a rotation every delivery carries signatures with both the new and the previous secret, so receivers can switch without losing a delivery. The new secret is generated, or your own (`secret`, checked as at creation).
          */
         post: operations["post_webhooks_by_id_rotate_secret"];
         delete?: never;
@@ -42512,7 +42512,22 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "secret": "whsec_your_signing_secret"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Your own signing secret (16 to 256 printable characters), e.g. the one your receiver already checks; omit it to get a generated `whsec_` secret. `X-Parley-Signature` is keyed with it exactly as given; the Standard Webhooks signature with the base64-decoded part of a `whsec_<base64>` secret, or with the secret's UTF-8 bytes otherwise.
+                     * @example whsec_your_signing_secret
+                     */
+                    secret?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
             200: {
@@ -42616,6 +42631,24 @@ export interface operations {
                          */
                         secret: string;
                     };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error: `unauthorized`. */

@@ -12,6 +12,7 @@ import {
   listDeliveriesQuery,
   listWebhooksQuery,
   rotatedWebhookObject,
+  rotateSecretBody,
   updateWebhookBody,
   webhookObject,
 } from './webhooks.schemas.ts';
@@ -123,16 +124,17 @@ export const webhookRoutes = [
     path: '/v1/webhooks/:id/rotate-secret',
     summary: 'Rotate the signing secret (the new one is shown once)',
     description:
-      'For 24 hours after a rotation every delivery carries signatures with both the new and the previous secret, so receivers can switch without losing a delivery.',
+      'For 24 hours after a rotation every delivery carries signatures with both the new and the previous secret, so receivers can switch without losing a delivery. The new secret is generated, or your own (`secret`, checked as at creation).',
     tags,
     auth: 'key',
     scope: 'webhooks:write',
     params: idParams('wh'),
+    body: rotateSecretBody,
     responses: { 200: rotatedWebhookObject },
     errors: ['not_found'],
-    handler: async ({ ctx, auth, params }) => ({
+    handler: async ({ ctx, auth, params, body }) => ({
       status: 200,
-      body: await rotateSecret(ctx, auth, params.id),
+      body: await rotateSecret(ctx, auth, params.id, body.secret),
     }),
   }),
   defineRoute({

@@ -51,6 +51,9 @@ export const createWebhookBody = z.strictObject({
 /** `/v1/agents/{id}/webhooks` takes the agent from the path. */
 export const createAgentWebhookBody = createWebhookBody.omit({ agent_id: true });
 
+/** A rotation takes the caller's own new secret, checked as at creation, or generates one. */
+export const rotateSecretBody = createWebhookBody.pick({ secret: true });
+
 export const updateWebhookBody = z.strictObject({
   url: url.optional(),
   events: events.optional(),

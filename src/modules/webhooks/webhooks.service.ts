@@ -175,9 +175,9 @@ export async function deleteEndpoint(ctx: AppContext, auth: Auth, id: string) {
 /** How long the replaced secret keeps signing deliveries after a rotation. */
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3_600_000;
 
-export async function rotateSecret(ctx: AppContext, auth: Auth, id: string) {
+export async function rotateSecret(ctx: AppContext, auth: Auth, id: string, own?: string) {
   const row = await getEndpointRow(ctx.db, auth, id);
-  const secret = generateSecret();
+  const secret = own ?? generateSecret();
   const now = ctx.clock.now();
   const change = {
     secret: ctx.secrets.seal(secret),

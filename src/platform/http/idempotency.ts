@@ -7,6 +7,12 @@ import type { Auth } from './route.ts';
 const TTL_MS = 24 * 3_600_000;
 /** A first request still unanswered after this long is taken as dead; a retry may run again. */
 const STALE_LOCK_MS = 60_000;
+/**
+ * How long a retry waits for the first request with its key to finish (then it gets the same
+ * answer): concurrent identical requests are answered alike on every storage. After that, 409.
+ */
+const WAIT_FOR_FIRST_MS = 5_000;
+const POLL_MS = 25;
 
 export interface StoredResponse {
   status: number;
@@ -38,8 +44,9 @@ export async function claimIdempotencyKey(
   validateIdempotencyKey(key);
   const requestHash = sha256Hex(fingerprint);
   const scoped = tenant(ctx.db, auth);
-  const now = ctx.clock.now();
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const waitUntil = performance.now() + WAIT_FOR_FIRST_MS;
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const now = ctx.clock.now();
     const existing = await scoped
       .selectFrom('idempotency_keys')
       .selectAll()
@@ -56,7 +63,12 @@ export async function claimIdempotencyKey(
             'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
           );
         }
-        if (existing.status_code === null) throw stillRunning(STALE_LOCK_MS - age);
+        if (existing.status_code === null) {
+          // The first request is still running: wait for its answer (it is this one's too).
+          if (performance.now() >= waitUntil) throw stillRunning();
+          await new Promise((r) => setTimeout(r, POLL_MS));
+          continue;
+        }
         return {
           kind: 'replay',
           response: {
@@ -85,16 +97,15 @@ export async function claimIdempotencyKey(
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return { kind: 'claimed', requestHash };
   }
-  throw stillRunning(1000);
+  throw stillRunning();
 }
 
 /**
- * The first request with this key is still running, or died with its process (then the key is
- * free again once STALE_LOCK_MS has passed since it began). Either way a retry is right: the
- * answer says when.
+ * The first request with this key is still running after the wait, or died with its process (then
+ * the key is free again once STALE_LOCK_MS has passed since it began). Either way a retry is right.
  */
-function stillRunning(msUntilStale: number) {
-  const seconds = Math.max(1, Math.ceil(msUntilStale / 1000));
+function stillRunning() {
+  const seconds = 2;
   return new ApiError(
     'idempotency_conflict',
     `A request with this Idempotency-Key is still being processed; retry in ${seconds} s (it is safe to retry with the same key and body).`,
