@@ -168,10 +168,14 @@ export async function conversationsShow(
   if (!shown.length) return ctx.io.out('(no messages)');
   if (messages.length > shown.length)
     ctx.io.out(`(${messages.length - shown.length} earlier messages not shown; use --limit)`);
-  for (const m of shown)
+  for (const m of shown) {
+    // A private note is never sent to the customer: marked as such, with no delivery status.
+    const note = m.type === 'note';
+    const status = !note && m.status && m.direction === 'outbound' ? `  [${m.status}]` : '';
     ctx.io.out(
-      `${m.created_at}  ${who(m).padEnd(8)} ${messageText(m)}${m.status && m.direction === 'outbound' ? `  [${m.status}]` : ''}`,
+      `${m.created_at}  ${who(m).padEnd(8)} ${note ? '(private note) ' : ''}${messageText(m)}${status}`,
     );
+  }
 }
 
 const textTypes: Record<string, 'markdown' | 'text'> = {

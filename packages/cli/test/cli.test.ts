@@ -267,9 +267,19 @@ describe('parley CLI against a real server [sqlite]', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^ID +CHANNEL/);
     assert.ok(list.stdout.includes(msg.conversation_id));
+    const note = await fetch(`${server.url}/v1/conversations/${msg.conversation_id}/reply`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ws.test}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'note', text: 'VIP customer, be nice' }),
+    });
+    assert.equal(note.status, 201);
     const show = await cli(['conversations', 'show', msg.conversation_id, '--api-key', ws.test]);
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /Hello from the CLI/);
+    // A private note is marked as one, with no delivery status (it was never sent).
+    const noteLine = show.stdout.split('\n').find((l) => l.includes('VIP customer, be nice'));
+    assert.ok(noteLine, show.stdout);
+    assert.match(noteLine, /\(private note\) VIP customer, be nice$/);
     const missing = await cli([
       'conversations',
       'show',

@@ -355,6 +355,9 @@ describe('parley mcp over stdio against a real server [sqlite]', () => {
     assert.deepEqual(range.errors, [{ field: 'per_page', message: 'must be at most 100' }]);
     const badId = errorOf(await mcp.call('get_conversation', { conversation_id: 'nope' }));
     assert.equal(badId.code, 'not_found');
+    // An id of the wrong kind is named as the API names it.
+    const wrongKind = errorOf(await mcp.call('get_call', { call_id: 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D' }));
+    assert.match(wrongKind.message, /call_id: must be an id starting with call_/);
 
     // Caught by the API itself (a rule the schema cannot say): still the API's error.
     const noContent = errorOf(await mcp.call('send_message', { to: '+919876543210' }));

@@ -290,8 +290,11 @@ function plainMessage(e: ErrorObject): string {
       return `must be more than ${p.limit}`;
     case 'exclusiveMaximum':
       return `must be less than ${p.limit}`;
-    case 'pattern':
-      return 'must be a valid value';
+    case 'pattern': {
+      // Ids are `<prefix>_` and a ULID: said as the API says it.
+      const id = /^\^([a-z]+)_/.exec(String(p.pattern ?? ''));
+      return id ? `must be an id starting with ${id[1]}_` : 'must be a valid value';
+    }
     case 'format':
       return `must be a valid ${p.format}`;
     case 'anyOf':
