@@ -105,6 +105,31 @@ forEachStorage('webhooks', (storage) => {
     ]);
   });
 
+  it('a family wildcard (call.*) receives every event of that kind and no other', async () => {
+    const ws = await t.workspace();
+    const e = await endpoint(ws.test, '/ok/family', { events: ['call.*', 'contact.created'] });
+    const got = await t.call('GET', `/v1/webhooks/${e.id}`, { key: ws.test });
+    assert.deepEqual(got.body.events, ['call.*', 'contact.created']);
+    await emit(ws, false, 'message.sent', { object: 'message', id: newId('msg') });
+    await emit(ws, false, 'call.started', { object: 'call', id: newId('call') });
+    await emit(ws, false, 'call.completed', { object: 'call', id: newId('call') });
+    await emit(ws, false, 'contact.created', { object: 'contact', id: newId('ct') });
+    const seen = await eventually(async () => {
+      const at = receiver.at('/ok/family');
+      return at.length >= 3 && at;
+    });
+    assert.deepEqual(seen.map((d) => JSON.parse(d.body).event).sort(), [
+      'call.completed',
+      'call.started',
+      'contact.created',
+    ]);
+    const wrong = await t.call('POST', '/v1/webhooks', {
+      key: ws.test,
+      body: { url: `${receiver.url}/ok`, events: ['calls.*'] },
+    });
+    assert.equal(wrong.status, 400);
+  });
+
   it('rejects unknown event types (listing the valid ones), bad URLs and unknown fields', async () => {
     const ws = await t.workspace();
     const unknown = await t.call('POST', '/v1/webhooks', {

@@ -67,7 +67,8 @@ export function endpointMatches(
   if (event.event === 'webhook.test') return event.data.id === endpoint.id;
   if (endpoint.status !== 'enabled') return false;
   const types = fromJson<string[]>(endpoint.events, ['*']);
-  if (!types.includes('*') && !types.includes(event.event)) return false;
+  const family = `${event.event.split('.')[0]}.*`;
+  if (!types.includes('*') && !types.includes(event.event) && !types.includes(family)) return false;
   return endpoint.agent_id === null || event.data.agent_id === endpoint.agent_id;
 }
 

@@ -5,7 +5,9 @@ import { baseObject, describe, idOf, listQuery, nullableTimestamp } from '../../
 export const endpointStatuses = ['enabled', 'disabled'] as const;
 export const deliveryStates = ['pending', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 
-const subscribable = ['*', ...eventTypes] as const;
+/** Every event of one kind of object: `call.*`, `message.*` ... (as the CLI's `--events` takes them). */
+const families = [...new Set(eventTypes.map((t) => `${t.split('.')[0]}.*`))];
+const subscribable = ['*', ...families, ...eventTypes] as [string, ...string[]];
 
 const url = describe(
   z.string().trim().min(1).max(2048),
@@ -17,13 +19,13 @@ const events = describe(
   z
     .array(z.enum(subscribable))
     .min(1)
-    .max(eventTypes.length + 1)
+    .max(subscribable.length)
     .refine(
       (list) => !list.includes('*') || list.length === 1,
       '`*` stands for every event and cannot be combined with types',
     )
     .transform((list) => [...new Set(list)]),
-  'Event types to receive, or `["*"]` for all of them.',
+  'Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them.',
   ['message.received', 'conversation.escalated'],
 );
 
