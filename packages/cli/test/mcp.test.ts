@@ -326,6 +326,11 @@ describe('parley mcp over stdio against a real server [sqlite]', () => {
     assert.ok(listed.data.some((c: { id: string }) => c.id === placed.call.id));
     const refused = errorOf(await mcp.call('place_call', { agent_id: agentId, to: '12' }));
     assert.equal(refused.code, 'validation_failed');
+    const hungUp = await mcp.ok('hang_up_call', { call_id: placed.call.id });
+    assert.equal(hungUp.id, placed.call.id);
+    assert.ok(['canceled', 'completed'].includes(hungUp.status), hungUp.status);
+    const again = errorOf(await mcp.call('hang_up_call', { call_id: placed.call.id }));
+    assert.equal(again.code, 'conflict');
   });
 
   it('wrong arguments: the API validation error, with its fields, and the server keeps serving', async () => {

@@ -183,6 +183,15 @@ export const tools: ToolDef[] = [
     params: { id: 'call_id' },
   },
   {
+    name: 'hang_up_call',
+    title: 'Hang up a call',
+    description:
+      'End a call that is ringing or under way (a call not yet answered ends `canceled`). A call that has already ended is a conflict.',
+    method: 'post',
+    path: '/v1/calls/{id}/hangup',
+    params: { id: 'call_id' },
+  },
+  {
     name: 'list_calls',
     title: 'Find calls',
     description: 'Calls, newest first: by status, agent, contact, campaign, number or direction.',
