@@ -149,6 +149,16 @@ forEachStorage('users, teams and login', (storage) => {
     assert.equal(bad.body.error.errors[0].field, 'user_ids[0]');
     const byTeam = await t.call('GET', `/v1/users?team_id=${team.body.id}`, { key: ws.live });
     assert.equal(byTeam.body.meta.total, 2);
+    const members = await t.call('GET', `/v1/teams/${team.body.id}/members`, { key: ws.live });
+    assert.equal(members.status, 200, members.text);
+    assert.deepEqual(
+      members.body.data.map((u: { id: string }) => u.id).sort(),
+      [a.body.id, b.body.id].sort(),
+    );
+    assert.equal(members.body.data[0].object, 'user');
+    const noTeam = await t.call('GET', '/v1/teams/team_01JD5Z8Q4X3N2M1K0H9G8F7E6D/members', { key: ws.live });
+    assert.equal(noTeam.status, 404);
+    assert.equal((await t.call('GET', `/v1/teams/${team.body.id}/members`, { key: other.live })).status, 404);
     const rm = await t.call('DELETE', `/v1/teams/${team.body.id}/members/${a.body.id}`, { key: ws.live });
     assert.deepEqual(rm.body.member_ids, [b.body.id]);
     assert.equal(

@@ -495,7 +495,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List a team's members
+         * @description The users of the team, as `GET /v1/users?team_id=` lists them (filter by `role` too).
+         */
+        get: operations["get_teams_by_id_members"];
         put?: never;
         /**
          * Add users to a team
@@ -12652,6 +12656,312 @@ export interface operations {
                          *     ]
                          */
                         member_ids: string[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_teams_by_id_members: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only members with this role.
+                 * @example agent
+                 */
+                role?: "admin" | "agent";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`team_` prefix).
+                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "object": "user",
+                     *           "livemode": false,
+                     *           "created_at": "2026-05-10T08:23:41.000Z",
+                     *           "updated_at": "2026-05-10T08:23:41.000Z",
+                     *           "name": "Priya Sharma",
+                     *           "email": "priya@glowsalon.in",
+                     *           "role": "agent",
+                     *           "has_password": true
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "total": 248,
+                     *         "page": 1,
+                     *         "per_page": 20,
+                     *         "total_pages": 13
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the user.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example user
+                             * @constant
+                             */
+                            object: "user";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description Full name.
+                             * @example Priya Sharma
+                             */
+                            name: string;
+                            /**
+                             * @description Email address (lower case).
+                             * @example priya@glowsalon.in
+                             */
+                            email: string;
+                            /**
+                             * @description Role.
+                             * @example agent
+                             * @enum {string}
+                             */
+                            role: "admin" | "agent";
+                            /**
+                             * @description Whether the user can sign in to the inbox.
+                             * @example true
+                             */
+                            has_password: boolean;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
                     };
                 };
             };

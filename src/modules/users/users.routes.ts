@@ -9,6 +9,7 @@ import {
   loginBody,
   loginResponse,
   memberParams,
+  teamMembersQuery,
   teamObject,
   updateTeamBody,
   updateUserBody,
@@ -22,6 +23,7 @@ import {
   deleteTeam,
   deleteUser,
   getTeam,
+  getTeamRow,
   getUserRow,
   listTeams,
   listUsers,
@@ -194,6 +196,26 @@ export const userRoutes = [
     params: idParams('team'),
     responses: { 200: deletedResponse('team', 'team') },
     handler: async ({ ctx, auth, params }) => ({ status: 200, body: await deleteTeam(ctx, auth, params.id) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/teams/:id/members',
+    summary: "List a team's members",
+    description: 'The users of the team, as `GET /v1/users?team_id=` lists them (filter by `role` too).',
+    tags: ['Teams'],
+    auth: 'key',
+    scope: 'teams:read',
+    params: idParams('team'),
+    query: teamMembersQuery,
+    responses: { 200: listResponse(userObject) },
+    handler: async ({ ctx, auth, params, query }) => {
+      // An unknown team is a 404, not an empty list.
+      await getTeamRow(ctx.db, auth, params.id);
+      return {
+        status: 200,
+        body: await listUsers(ctx, auth, { role: query.role, team_id: params.id }, pageRequest(query)),
+      };
+    },
   }),
   defineRoute({
     method: 'POST',

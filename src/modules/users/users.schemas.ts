@@ -49,6 +49,10 @@ export const listUsersQuery = listQuery({
   team_id: describe(z.string().optional(), 'Only members of this team.', 'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
 });
 
+export const teamMembersQuery = listQuery({
+  role: describe(z.enum(['admin', 'agent']).optional(), 'Only members with this role.', 'agent'),
+});
+
 const userIds = describe(z.array(idOf('usr')).min(1).max(500), 'Users to add.', [
   'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
 ]);
