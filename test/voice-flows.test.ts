@@ -165,6 +165,7 @@ forEachStorage('voice flows', (storage) => {
     );
     assert.deepEqual(yes.body.transcript[2], { role: 'customer', text: 'haan ji, bilkul', node: 'confirm' });
     assert.equal(yes.body.dry_run, true);
+    assert.deepEqual(yes.body.unresolved_variables, []);
 
     // Keypad 2 is "no"; then a Hinglish date; the lead is described, not written.
     const moved = await call('POST', `/v1/voice-flows/${flow.id}/test`, {
@@ -196,6 +197,8 @@ forEachStorage('voice flows', (storage) => {
       '[no input]',
       'Goodbye.',
     ]);
+    // `slot` was not given: it was said as nothing, and the run says so.
+    assert.deepEqual(silent.body.unresolved_variables, ['slot']);
 
     assert.equal(
       (await call('POST', `/v1/voice-flows/${flow.id}/test`, { inputs: [], nope: 1 })).status,

@@ -52034,6 +52034,9 @@ export interface operations {
                      *         }
                      *       ],
                      *       "unused_inputs": 0,
+                     *       "unresolved_variables": [
+                     *         "slot"
+                     *       ],
                      *       "dry_run": true
                      *     }
                      */
@@ -52128,6 +52131,13 @@ export interface operations {
                          * @example 0
                          */
                         unused_inputs: number;
+                        /**
+                         * @description `{{variables}}` the run spoke with no value (said as nothing): give them in `dynamic_variables`, the flow's `variables`, or the contact.
+                         * @example [
+                         *       "slot"
+                         *     ]
+                         */
+                        unresolved_variables: string[];
                         /**
                          * @description Always true: a test run writes nothing and calls no one.
                          * @example true

@@ -121,6 +121,8 @@ export function conditionHolds(
 export class FlowRun {
   readonly path: string[] = [];
   readonly transcript: TranscriptEntry[] = [];
+  /** `{{placeholders}}` spoken with no value (said as nothing): `/test` lists them. */
+  readonly unresolved = new Set<string>();
   readonly variables: Variables;
   end: FlowEnd | null = null;
   #flow: FlowDefinition;
@@ -229,6 +231,11 @@ export class FlowRun {
   }
 
   #speak(node: string, template: string, interruptible: boolean): Utterance {
+    for (const [, key] of template.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)) {
+      const bare = key.replace(/^(contact|vars|variables)\./, '');
+      const value = this.variables[key] ?? this.variables[bare];
+      if (value === undefined || String(value).trim() === '') this.unresolved.add(bare);
+    }
     const text = fillText(template, this.variables);
     this.transcript.push({ role: 'agent', text, node });
     return { text, node, interruptible };

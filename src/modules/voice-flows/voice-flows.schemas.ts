@@ -429,5 +429,10 @@ export const flowTestResult = z.object({
     'Actions the flow would take on a real call.',
   ),
   unused_inputs: describe(z.number().int(), 'Inputs left over when the flow ended.', 0),
+  unresolved_variables: describe(
+    z.array(z.string()),
+    "`{{variables}}` the run spoke with no value (said as nothing): give them in `dynamic_variables`, the flow's `variables`, or the contact.",
+    ['slot'],
+  ),
   dry_run: describe(z.literal(true), 'Always true: a test run writes nothing and calls no one.', true),
 });

@@ -314,6 +314,7 @@ export async function testFlow(
     ended_reason: run.end?.reason ?? ('max_steps' as const),
     actions,
     unused_inputs: inputs.length,
+    unresolved_variables: [...run.unresolved].sort(),
     dry_run: true as const,
   };
 }
