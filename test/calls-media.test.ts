@@ -106,6 +106,12 @@ forEachStorage('calls over the media WebSocket', (storage) => {
     const greeting = await client.waitFor((m) => m.type === 'agent_text');
     assert.equal(greeting.text, 'Hi Asha!');
     await client.waitFor((m) => m.type === 'listening');
+    // Malformed messages are answered with an error that says what is wrong, and change nothing.
+    client.send({ type: 'dtmf', digit: 'x' });
+    const badDigit = await client.waitFor((m) => m.type === 'error');
+    assert.match(badDigit.message, /"digit": one key of 0-9, \* or #/);
+    client.send({ type: 'shout' });
+    await client.waitFor((m) => m.type === 'error' && /Unknown message/.test(m.message));
     client.send({ type: 'text', text: 'What are your opening hours?' });
     const heard = await client.waitFor((m) => m.type === 'transcript' && m.role === 'customer');
     await client.waitFor(

@@ -70,11 +70,18 @@ export class WebSocketTransport implements CallTransport {
       });
       return;
     }
-    if (msg.type === 'text' && typeof msg.text === 'string' && msg.text.trim())
-      sink.text(msg.text.slice(0, 4000));
-    else if (msg.type === 'dtmf' && typeof msg.digit === 'string' && /^[0-9*#]$/.test(msg.digit))
-      sink.dtmf(msg.digit);
-    else if (msg.type === 'hangup') sink.hungUp();
+    if (msg.type === 'text') {
+      if (typeof msg.text === 'string' && msg.text.trim()) sink.text(msg.text.slice(0, 4000));
+      else this.#send({ type: 'error', message: 'A text message needs "text": a non-empty string.' });
+    } else if (msg.type === 'dtmf') {
+      if (typeof msg.digit === 'string' && /^[0-9*#]$/.test(msg.digit)) sink.dtmf(msg.digit);
+      else
+        this.#send({
+          type: 'error',
+          message:
+            'A dtmf message needs "digit": one key of 0-9, * or #, e.g. {"type": "dtmf", "digit": "1"}.',
+        });
+    } else if (msg.type === 'hangup') sink.hungUp();
     else
       this.#send({
         type: 'error',
