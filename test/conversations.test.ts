@@ -118,6 +118,41 @@ forEachStorage('conversations', (storage) => {
     assert.deepEqual(contacts.body.data, []);
   });
 
+  it('a handoff assigns with either shape: {type, id}, or {user_id} / {team_id} as assign takes', async () => {
+    const x = await t.workspace();
+    const inbound = await t.call('POST', '/v1/sandbox/inbound', {
+      key: x.test,
+      body: { from: '+919900000031', text: 'Refund please' },
+    });
+    const id = inbound.body.conversation_id as string;
+    const user = await t.call('POST', '/v1/users', {
+      key: x.test,
+      body: { name: 'Refund desk', email: 'refunds@glow.in', role: 'agent' },
+    });
+    const team = await t.call('POST', '/v1/teams', { key: x.test, body: { name: 'Refunds' } });
+    for (const [assign_to, expected] of [
+      [{ team_id: team.body.id }, { type: 'team', id: team.body.id }],
+      [{ user_id: user.body.id }, { type: 'user', id: user.body.id }],
+      [
+        { type: 'team', id: team.body.id },
+        { type: 'team', id: team.body.id },
+      ],
+    ] as const) {
+      const again = await t.call('POST', `/v1/conversations/${id}/handoff`, {
+        key: x.test,
+        body: { reason: 'refund', assign_to },
+      });
+      assert.equal(again.status, 200, again.text);
+      assert.deepEqual(again.body.assignee, expected);
+    }
+    const wrong = await t.call('POST', `/v1/conversations/${id}/handoff`, {
+      key: x.test,
+      body: { reason: 'x', assign_to: { person: 'bob' } },
+    });
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.body.error.errors[0].message, /user_id/);
+  });
+
   it('snooze wakes by itself when the time comes, and early when the customer writes', async () => {
     const id = await open('+919900000004');
     const past = await t.call('POST', `/v1/conversations/${id}/snooze`, {
@@ -198,6 +233,7 @@ forEachStorage('conversations', (storage) => {
       assert.match(refused.body.error.message, /user_id/);
       assert.match(refused.body.error.message, /team_id/);
     }
+
     const still = await t.call('GET', `/v1/conversations/${id}`, { key: w.test });
     assert.deepEqual(still.body.assignee, { type: 'user', id: user.body.id });
     const unassigned = await t.call('POST', `/v1/conversations/${id}/assign`, {

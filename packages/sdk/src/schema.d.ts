@@ -20157,7 +20157,7 @@ export interface operations {
                      * @example Customer asks for a refund
                      */
                     reason: string;
-                    /** @description Assign it at the same time. */
+                    /** @description Assign it at the same time: `{type, id}`, or `{user_id}` / `{team_id}` as `POST .../assign` takes. */
                     assign_to?: {
                         /**
                          * @description User or team.
@@ -20170,6 +20170,18 @@ export interface operations {
                          * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
                          */
                         id: string;
+                    } | {
+                        /**
+                         * @description The user.
+                         * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        user_id: string;
+                    } | {
+                        /**
+                         * @description The team.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string;
                     };
                 };
             };

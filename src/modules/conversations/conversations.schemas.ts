@@ -131,15 +131,27 @@ export const handoffBody = z.strictObject({
     'Customer asks for a refund',
   ),
   assign_to: describe(
-    z.strictObject({
-      type: describe(z.enum(['user', 'team']), 'User or team.', 'team'),
-      id: describe(
-        z.string().regex(/^(usr|team)_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a usr_ or team_ id'),
-        'Its id.',
-        'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
-      ),
-    }),
-    'Assign it at the same time.',
+    z.union(
+      [
+        z.strictObject({
+          type: describe(z.enum(['user', 'team']), 'User or team.', 'team'),
+          id: describe(
+            z.string().regex(/^(usr|team)_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a usr_ or team_ id'),
+            'Its id.',
+            'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+          ),
+        }),
+        // The shape `POST .../assign` takes works here too.
+        z
+          .strictObject({ user_id: idOf('usr', 'The user.') })
+          .transform((v) => ({ type: 'user' as const, id: v.user_id })),
+        z
+          .strictObject({ team_id: idOf('team', 'The team.') })
+          .transform((v) => ({ type: 'team' as const, id: v.team_id })),
+      ],
+      { error: 'must be {"type": "user" or "team", "id": ...}, {"user_id": ...} or {"team_id": ...}' },
+    ),
+    'Assign it at the same time: `{type, id}`, or `{user_id}` / `{team_id}` as `POST .../assign` takes.',
   ).optional(),
 });
 
