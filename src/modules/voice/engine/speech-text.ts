@@ -15,6 +15,19 @@ const currency: Array<[RegExp, string]> = [
   [/£\s?([\d,]+(?:\.\d+)?)/g, '$1 pounds'],
 ];
 
+const weekdays: Record<string, string> = {
+  Mon: 'Monday',
+  Tue: 'Tuesday',
+  Tues: 'Tuesday',
+  Wed: 'Wednesday',
+  Thu: 'Thursday',
+  Thur: 'Thursday',
+  Thurs: 'Thursday',
+  Fri: 'Friday',
+  Sat: 'Saturday',
+  Sun: 'Sunday',
+};
+
 function spokenTime(h: number, m: number): string {
   const suffix = h >= 12 ? 'PM' : 'AM';
   const hour = h % 12 === 0 ? 12 : h % 12;
@@ -31,7 +44,7 @@ export function speakable(text: string): string {
     .replace(/`([^`]*)`/g, '$1')
     .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
     .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-    .replace(/https?:\/\/\S+/g, 'the link we will send you')
+    .replace(/https?:\/\/[^\s)\]]+/g, 'the link we will send you')
     .replace(/^\s{0,3}#{1,6}\s+/gm, '')
     .replace(/^\s*(?:[-*•]|\d+[.)])\s+/gm, '')
     .replace(/(\*\*|__|\*|_|~~)(\S(?:[\s\S]*?\S)?)\1/g, '$2')
@@ -39,9 +52,20 @@ export function speakable(text: string): string {
   for (const [re, to] of currency) out = out.replace(re, to);
   out = out
     .replace(
-      /\b([01]?\d|2[0-3]):([0-5]\d)\s*(?:hrs|h)?\b(?!\s*(?:am|pm|AM|PM))/g,
+      /\b([01]?\d|2[0-3]):([0-5]\d)(?:\s*(?:hrs|h)\b)?(?!\d|\s*(?:am|pm|AM|PM))/g,
       (_, h: string, m: string) => spokenTime(Number(h), Number(m)),
     )
+    // "Mon–Sat 10 AM–7 PM" as a person says it: "Monday to Saturday 10 AM to 7 PM".
+    .replace(
+      /\b(Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\b(?=\s*(?:[–—-]|,|;|:|\.|\s(?:to|and|closed|\d)|$))/g,
+      (d) => weekdays[d] ?? d,
+    )
+    .replace(
+      /(\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\s*[–—-]\s*(?=(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)/g,
+      '$1 to ',
+    )
+    .replace(/(\d(?:\s*[AP]M)?)\s*[–—]\s*(?=\d)/g, '$1 to ')
+    .replace(/(\d\s*[AP]M)\s*-\s*(?=\d)/g, '$1 to ')
     .replace(/(\d)\s*%/g, '$1 percent')
     .replace(/\s*&\s*/g, ' and ')
     .replace(/(\d),(\d{3})/g, '$1$2')
