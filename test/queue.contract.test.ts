@@ -384,6 +384,34 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     assert.ok(ran.get('runAt')! - t0 >= 690, `runAt job ran after ${ran.get('runAt')! - t0} ms`);
   });
 
+  it('a job due weeks ahead waits quietly: no timer overflow, no polling loop, other jobs run', async () => {
+    const def = defineJob({ name: jobName('far'), payload: z.object({ tag: z.string() }) });
+    const ran: string[] = [];
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const q = queue();
+      q.register(def, async ({ tag }) => {
+        ran.push(tag);
+      });
+      await q.start();
+      // 40 days: past Node's 2^31-1 ms timer limit (24.8 days).
+      await q.enqueue(s.db, def, { tag: 'far' }, { runAt: new Date(Date.now() + 40 * 86_400_000) });
+      await q.enqueue(s.db, def, { tag: 'near' }, { delayMs: 50 });
+      await waitFor(() => ran.includes('near'), 5000, 'the near job');
+      // Warnings are emitted on the next tick: give them one to arrive.
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(
+        warnings.filter((w) => w === 'TimeoutOverflowWarning'),
+        [],
+      );
+      assert.deepEqual(ran, ['near']);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('runs a job enqueued in a committed transaction, never one whose transaction rolled back', async () => {
     const def = defineJob({ name: jobName('trx'), payload: z.object({ v: z.string() }) });
     const seen: string[] = [];

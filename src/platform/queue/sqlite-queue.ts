@@ -15,6 +15,9 @@ import type {
   QueueLogger,
 } from './queue.ts';
 
+/** The longest a wake timer waits before looking again (well under Node's 2^31-1 ms timer limit). */
+const MAX_WAKE_MS = 3_600_000;
+
 // ---------------------------------------------------------------------------------------------
 // The worker loop, shared by both queues: each storage only says how to claim, complete, retry
 // and fail a job (`JobStore`); polling, concurrency, timeouts, kicks and stopping live here once.
@@ -203,7 +206,9 @@ export class WorkerPool {
         if (lane) this.#poll(lane);
         this.#armWake(name, wake);
       },
-      Math.max(0, next - Date.now()) + 1,
+      // Capped: a timer of more than 2^31-1 ms fires at once (Node's overflow), which would poll
+      // in a loop for a job due weeks ahead; an early wake finds nothing due and arms again.
+      Math.min(Math.max(0, next - Date.now()) + 1, MAX_WAKE_MS),
     );
     wake.timer.unref();
   }
