@@ -162,6 +162,14 @@ forEachStorage('knowledge', (storage) => {
     });
     assert.equal(b.status, 201, b.text);
     assert.equal(b.body.title, 'Nail menu');
+    // The same form sent to the JSON route is refused with where it goes, and stores nothing.
+    const misrouted = await t.call('POST', kb(), {
+      key: ws.test,
+      payload: multipart,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
+    assert.equal(misrouted.status, 415, misrouted.text);
+    assert.match(misrouted.body.error.message, /knowledge\/upload/);
     assert.equal(b.body.doc_type, 'file');
     const search = await t.call('POST', kb('/search'), { key: ws.test, body: { query: 'gel extensions' } });
     assert.equal(search.body.data[0].doc_id, b.body.id);

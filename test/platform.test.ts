@@ -297,6 +297,17 @@ forEachStorage('platform core', (storage) => {
       body: { phone: '+14155550123', attributes: ['gold'] },
     });
     assert.deepEqual(list.body.error.errors, [{ field: 'attributes', message: 'must be an object' }]);
+    // A key its record refuses says the rule for keys.
+    const key = await t.call('POST', '/v1/contacts', {
+      key: ws.live,
+      body: { phone: '+14155550123', attributes: { 'first visit': 'yes' } },
+    });
+    assert.deepEqual(key.body.error.errors, [
+      {
+        field: 'attributes.first visit',
+        message: 'is not an allowed key: attribute names are letters, digits, `_` and `-` (at most 64)',
+      },
+    ]);
   });
 
   it('answers an overlong id in the error shape', async () => {

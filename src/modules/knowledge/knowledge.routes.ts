@@ -59,6 +59,8 @@ export const knowledgeRoutes = [
     scope: 'knowledge:write',
     params: idParams('agt'),
     body: documentBody,
+    mediaHint:
+      'To upload a file as a form (multipart/form-data, part `file`), POST it to /v1/agents/{id}/knowledge/upload; or send JSON with `doc_type: "file"` and `file.content_base64`.',
     // The knowledge service tells binary content (415) from text itself.
     nulAllowedIn: ['content'],
     bodyLimit: DOCUMENT_BODY_LIMIT,

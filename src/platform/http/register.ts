@@ -86,6 +86,11 @@ function plainMessage(issue: z.core.$ZodIssue): string {
         : m;
     case 'invalid_format':
       return /^Invalid /.test(m) ? `must be a valid ${issue.format === 'regex' ? 'value' : issue.format}` : m;
+    case 'invalid_key': {
+      // A record's key that its key schema refused: say that schema's rule, not "Invalid key in record".
+      const inner = (issue as { issues?: z.core.$ZodIssue[] }).issues?.[0];
+      return inner ? `is not an allowed key: ${plainMessage(inner)}` : 'is not an allowed key';
+    }
     case 'invalid_union':
       return (m === 'Invalid input' && unionMessage(issue)) || m.replace(/^Invalid input: /, '');
     default:
@@ -351,15 +356,11 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
     if (route.body) {
       const type = mediaType(request);
       const hasBody = request.body !== undefined && request.body !== null;
-      if (
-        hasBody &&
-        type &&
-        !accepted.includes(type) &&
-        !(type === 'multipart/form-data' && accepted.includes(type))
-      ) {
+      // A form upload to a JSON route is refused whether or not its parts parsed into a body.
+      if (type && !accepted.includes(type) && (hasBody || type === 'multipart/form-data')) {
         throw new ApiError(
           'unsupported_media_type',
-          `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')}.`,
+          `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')}.${route.mediaHint ? ` ${route.mediaHint}` : ''}`,
         );
       }
       body = parseOrThrow(route.body, request.body ?? {}, 'body');

@@ -55,6 +55,8 @@ export interface RouteDef<
   body?: B;
   /** Content types the body may have; default JSON. */
   contentTypes?: string[];
+  /** Said after the 415 for another content type (e.g. where a file upload goes instead). */
+  mediaHint?: string;
   /**
    * Body fields whose NUL characters the service judges itself (an import fails only the row that
    * has one); anywhere else in a key or admin route's body or query a NUL is a 400.
