@@ -126,6 +126,29 @@ forEachStorage('broadcasts', (storage) => {
     assert.match(failed.body.data[0].error.message, /attributes\.city/);
   });
 
+  it('takes variables as a list by position, also inside the template object as POST /v1/messages does', async () => {
+    const who = await contact({ name: 'Fay', attributes: { city: 'Goa' } });
+    for (const body of [
+      {
+        template: { name: 'promo_pos', language: 'en' },
+        variables: ['{{name|there}}', '{{attributes.city}}'],
+      },
+      {
+        template: { name: 'promo_pos', language: 'en', variables: ['{{name|there}}', '{{attributes.city}}'] },
+      },
+      {
+        template: { name: 'promo_pos', language: 'en', variables: ['ignored', '{{attributes.city}}'] },
+        variables: { '1': '{{name|there}}' },
+      },
+    ]) {
+      const res = await call('POST', '/v1/broadcasts', { name: 'Listed', contact_ids: [who], ...body });
+      assert.equal(res.status, 202, res.text);
+      assert.deepEqual(res.body.variables, { '1': '{{name|there}}', '2': '{{attributes.city}}' });
+      const b = await done(res.body.id);
+      assert.equal(b.counts.failed, 0, JSON.stringify(b.counts));
+    }
+  });
+
   it('refuses a missing or unapproved template with 422 and writes nothing', async () => {
     const before = await broadcastCount();
     const missing = await call('POST', '/v1/broadcasts', { name: 'x', template: 'nope', phones: [phone()] });

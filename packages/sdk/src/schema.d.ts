@@ -27332,7 +27332,7 @@ export interface operations {
                      */
                     name: string;
                     /**
-                     * @description The approved template to send: its name, or `{name, language}`.
+                     * @description The approved template to send: its name, or `{name, language, variables?}` (as `POST /v1/messages` takes it).
                      * @example {
                      *       "name": "diwali_offer",
                      *       "language": "en"
@@ -27349,6 +27349,16 @@ export interface operations {
                          * @example en
                          */
                         language?: string;
+                        /**
+                         * @description Template variables, as the top-level `variables` takes them (which win where both name one).
+                         * @example [
+                         *       "{{name|there}}",
+                         *       "Sunday"
+                         *     ]
+                         */
+                        variables?: {
+                            [key: string]: string | number;
+                        } | (string | number)[];
                     };
                     /**
                      * @description Send to this audience (a rule audience is evaluated when sending starts).
@@ -27370,7 +27380,7 @@ export interface operations {
                      */
                     phones?: string[];
                     /**
-                     * @description Template variables by placeholder ("1" or "name"). A value may use the contact's fields: `{{name}}`, `{{phone}}`, `{{email}}`, `{{attributes.city}}`, with a default after `|` (`{{name|there}}`). A named placeholder left out takes the contact's field or attribute of that name.
+                     * @description Template variables by placeholder ("1" or "name"), or a list for `{{1}}`, `{{2}}`... A value may use the contact's fields: `{{name}}`, `{{phone}}`, `{{email}}`, `{{attributes.city}}`, with a default after `|` (`{{name|there}}`). A named placeholder left out takes the contact's field or attribute of that name.
                      * @example {
                      *       "1": "{{name|there}}",
                      *       "code": "DIWALI20"
@@ -27378,7 +27388,7 @@ export interface operations {
                      */
                     variables?: {
                         [key: string]: string | number;
-                    };
+                    } | (string | number)[];
                     /**
                      * Format: date-time
                      * @description When to start sending (ISO 8601); now when omitted or in the past.

@@ -5,6 +5,16 @@ export const MAX_LISTED_RECIPIENTS = 10_000;
 
 const templateName = describe(z.string().min(1).max(512), 'Name of an approved template.', 'diwali_offer');
 
+const variableValue = z.union([z.string().max(1024), z.number()]);
+/** A list for `{{1}}` templates (`["a", "b"]` is `{"1": "a", "2": "b"}`), or an object by placeholder. */
+const variablesInput = z.union([
+  z.record(
+    z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'placeholder names are letters, digits and `_`'),
+    variableValue,
+  ),
+  z.array(variableValue).max(100),
+]);
+
 export const createBroadcastBody = z.strictObject({
   name: describe(z.string().trim().min(1).max(200), 'Name of the broadcast.', 'Diwali offer'),
   template: describe(
@@ -17,9 +27,14 @@ export const createBroadcastBody = z.strictObject({
           'Language code (optional when the name exists in one language only).',
           'en',
         ).optional(),
+        variables: describe(
+          variablesInput,
+          'Template variables, as the top-level `variables` takes them (which win where both name one).',
+          ['{{name|there}}', 'Sunday'],
+        ).optional(),
       }),
     ]),
-    'The approved template to send: its name, or `{name, language}`.',
+    'The approved template to send: its name, or `{name, language, variables?}` (as `POST /v1/messages` takes it).',
     { name: 'diwali_offer', language: 'en' },
   ),
   audience_id: idOf(
@@ -37,8 +52,8 @@ export const createBroadcastBody = z.strictObject({
     ['+919876543210'],
   ).optional(),
   variables: describe(
-    z.record(z.string().regex(/^[A-Za-z0-9_]{1,64}$/), z.union([z.string().max(1024), z.number()])),
-    'Template variables by placeholder ("1" or "name"). A value may use the contact\'s fields: `{{name}}`, `{{phone}}`, `{{email}}`, `{{attributes.city}}`, with a default after `|` (`{{name|there}}`). A named placeholder left out takes the contact\'s field or attribute of that name.',
+    variablesInput,
+    'Template variables by placeholder ("1" or "name"), or a list for `{{1}}`, `{{2}}`... A value may use the contact\'s fields: `{{name}}`, `{{phone}}`, `{{email}}`, `{{attributes.city}}`, with a default after `|` (`{{name|there}}`). A named placeholder left out takes the contact\'s field or attribute of that name.',
     { '1': '{{name|there}}', code: 'DIWALI20' },
   ).optional(),
   send_at: describe(

@@ -207,13 +207,16 @@ export async function listRecipients(
 // ---------------------------------------------------------------------------------------------
 // Creating and cancelling.
 
+/** By placeholder, or a list by position (`{{1}}`, `{{2}}`...). */
+type Variables = Record<string, string | number> | Array<string | number>;
+
 export interface CreateBroadcastInput {
   name: string;
-  template: string | { name: string; language?: string };
+  template: string | { name: string; language?: string; variables?: Variables };
   audience_id?: string;
   contact_ids?: string[];
   phones?: string[];
-  variables?: Record<string, string | number>;
+  variables?: Variables;
   send_at?: string;
   from?: string;
 }
@@ -270,7 +273,15 @@ export async function createBroadcast(ctx: AppContext, auth: Auth, input: Create
       `Template ${tpl.name} (${tpl.language}) is ${tpl.status}; only approved templates can be broadcast.`,
       { details: { template: tpl.name, template_status: tpl.status } },
     );
-  const variables = input.variables ?? {};
+  // A list is by position ({{1}}, {{2}}...); the template's own variables, then the top-level ones.
+  const byPlace = (v: unknown): Record<string, string | number> =>
+    Array.isArray(v)
+      ? Object.fromEntries(v.map((x, i) => [String(i + 1), x as string | number]))
+      : ((v ?? {}) as Record<string, string | number>);
+  const variables = {
+    ...byPlace(typeof input.template === 'string' ? undefined : input.template.variables),
+    ...byPlace(input.variables),
+  };
   const varErrors = checkBroadcastVariables(tpl.body, variables);
   if (varErrors.length) throw validationFailed(varErrors);
 
