@@ -149,6 +149,51 @@ forEachStorage('ai agent', (storage) => {
     assert.ok(!no.actions.some((a) => a.type === 'would_handoff'));
   });
 
+  it("a question about a date answers for that date: its holiday, or that weekday's hours", async () => {
+    // The next 25 December in Asia/Kolkata, and a plain weekday date two weeks out.
+    const now = new Date();
+    const year =
+      now.getUTCMonth() === 11 && now.getUTCDate() > 24 ? now.getUTCFullYear() + 1 : now.getUTCFullYear();
+    const christmas = `${year}-12-25`;
+    const agent = await t.call('POST', '/v1/agents', {
+      key: ws.test,
+      body: {
+        name: 'Smile Dental',
+        business: {
+          timezone: 'Asia/Kolkata',
+          hours: {
+            mon: [{ open: '09:00', close: '13:00' }],
+            tue: [{ open: '09:00', close: '13:00' }],
+            wed: [{ open: '09:00', close: '13:00' }],
+            thu: [{ open: '09:00', close: '13:00' }],
+            fri: [{ open: '09:00', close: '13:00' }],
+            sat: [],
+            sun: [],
+          },
+          holidays: [christmas],
+        },
+      },
+    });
+    assert.equal(agent.status, 201, agent.text);
+    const ask = async (message: string) =>
+      (await t.call('POST', `/v1/agents/${agent.body.id}/test`, { key: ws.test, body: { message } })).body
+        .reply as string;
+    for (const q of [
+      'Are you open on 25 December?',
+      'Is the clinic open on Christmas day?',
+      'Are you open on Dec 25th?',
+    ])
+      assert.match(await ask(q), /closed on \w+ 25 December \(a holiday\)/, q);
+    // A Saturday that is not a holiday: closed as every Saturday; a Monday: its hours.
+    const day = (weekday: number) => {
+      const d = new Date(Date.now() + 14 * 86_400_000);
+      while (d.getUTCDay() !== weekday) d.setUTCDate(d.getUTCDate() + 1);
+      return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', timeZone: 'UTC' });
+    };
+    assert.match(await ask(`Are you open on ${day(6)}?`), /closed on Saturday/);
+    assert.match(await ask(`Are you open on ${day(1)}?`), /On Monday \d+ \w+ we're open 09:00–13:00/);
+  });
+
   it('answers a burst of messages once, from knowledge, and marks the conversation AI-handled', async () => {
     const from = nextPhone();
     // The burst arrives within the debounce window: the app's clock stands still while it is

@@ -809,6 +809,25 @@ function hoursReply(input: EngineInput, text: string, hi: boolean): string {
       ? `${label} ko hum ${fmt(intervals)} tak khule hain.`
       : `${label === 'Today' || label === 'Tomorrow' ? label : `On ${label}`} we're open ${fmt(intervals)}.`;
   }
+  // A date ("25 December", "on the 31st", "Christmas"): its holiday, else that weekday's hours.
+  const when = whenIn(input, text);
+  if (when?.dateGiven) {
+    const date = DateTime.fromISO(when.date, { zone: b.timezone });
+    const key = weekdayKeys[date.weekday - 1];
+    const intervals = b.hours[key] ?? [];
+    const label = date.setLocale('en').toFormat('cccc d LLLL');
+    if (b.holidays.includes(when.date))
+      return hi
+        ? `${label} ko chhutti hai, hum band hain.${openDaysHint(input, hi)}`
+        : `We're closed on ${label} (a holiday).${openDaysHint(input, hi)}`;
+    if (intervals.length === 0)
+      return hi
+        ? `${label} ko hum band hain.${openDaysHint(input, hi)}`
+        : `We're closed on ${label}.${openDaysHint(input, hi)}`;
+    return hi
+      ? `${label} ko hum ${fmt(intervals)} tak khule hain.`
+      : `On ${label} we're open ${fmt(intervals)}.`;
+  }
   return (hi ? 'Hamare timings: ' : 'Our opening hours: ') + weekSummary(input, hi);
 }
 

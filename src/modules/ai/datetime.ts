@@ -130,6 +130,18 @@ export function parseWhen(message: string, opts: { now: Date; timezone: string }
     }
   }
 
+  // Named days of fixed date: Christmas and New Year's Day (the next one).
+  if (!day) {
+    const named = /\b(christmas|x-?mas|new\s+year'?s?(?:\s+day)?)\b/.exec(text);
+    if (named) {
+      const md = named[1].startsWith('new') ? { month: 1, day: 1 } : { month: 12, day: 25 };
+      let d = now.startOf('day').set(md);
+      if (d < now.startOf('day')) d = d.plus({ years: 1 });
+      day = d;
+      dayText = named[0];
+    }
+  }
+
   // Hinglish clock times: "3 baje", "saade 4 baje", "sava 5", "paune 6", "4:30 baje".
   let hour: number | null = null;
   let minute = 0;
