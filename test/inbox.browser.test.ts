@@ -198,6 +198,58 @@ forEachStorage('inbox in a real browser', (storage) => {
     await closePage(page);
   });
 
+  it('a template with a media header and a URL button placeholder is sent with a field for each', async () => {
+    const tpl = await world.app.call('POST', '/v1/templates', {
+      key: world.key,
+      body: {
+        name: 'order_shipped',
+        language: 'en',
+        category: 'utility',
+        body: 'Your order {{1}} has shipped.',
+        header: { type: 'image' },
+        examples: { header_handle: '4::aW1hZ2UvanBlZw==:ARb' },
+        buttons: [{ type: 'url', text: 'Track', url: 'https://track.example/t/{{1}}' }],
+      },
+    });
+    assert.equal(tpl.status, 201, tpl.text);
+    const first = await world.app.call('POST', '/v1/messages', {
+      key: world.key,
+      body: {
+        to: nextPhone(),
+        template: {
+          name: 'order_shipped',
+          language: 'en',
+          variables: ['A-1000'],
+          header: { media: { url: 'https://cdn.example/first.jpg' } },
+          buttons: [{ index: 0, variables: ['A-1000'] }],
+        },
+      },
+    });
+    assert.equal(first.status, 201, first.text);
+    const page = await open('agent', `/app/c/${first.body.conversation_id}`);
+    await page.getByLabel('Template', { exact: true }).selectOption({ label: 'order_shipped (en)' });
+    await page.getByLabel('Header image (URL)').fill('https://cdn.example/box.jpg');
+    await page.getByLabel('{{1}}', { exact: true }).fill('A-1042');
+    await page.getByLabel('Button “Track” {{1}}').fill('A-1042');
+    await page.getByRole('button', { name: 'Send template' }).click();
+    await page.locator('.bubble.out', { hasText: 'Your order A-1042 has shipped.' }).waitFor();
+    const msgs = await world.app.call('GET', `/v1/conversations/${first.body.conversation_id}/messages`, {
+      key: world.key,
+    });
+    const last = msgs.body.data.at(-1);
+    assert.deepEqual(last.template.variables, ['A-1042']);
+    // The header file and the button's value went with it (what the provider is sent).
+    const row = await world.app.ctx.db
+      .selectFrom('messages')
+      .select('template')
+      .where('id', '=', last.id)
+      .executeTakeFirstOrThrow();
+    const stored = JSON.parse(String(row.template));
+    assert.equal(stored.header_media.url, 'https://cdn.example/box.jpg');
+    assert.deepEqual(stored.buttons, [{ index: 0, sub_type: 'url', value: 'A-1042' }]);
+    await closePage(page);
+  });
+
   it("a reply the API refuses shows the API's message and keeps the draft", async () => {
     const from = nextPhone();
     const conv = await inbound(from, 'Stop messaging me');

@@ -581,18 +581,41 @@ function TemplatePicker({ conv, windowClosed, onSent }) {
   }, []);
   const tpl = templates?.find((t) => t.id === chosen);
   const names = tpl ? placeholders(tpl.body) : [];
-  const numbered = names.every((n) => /^\d+$/.test(n));
+  // What else the template needs at send time: its header's placeholder or media file, and the
+  // placeholders of its URL buttons (each field's value is kept under its own key).
+  const headerText = tpl?.header?.type === 'text' ? tpl.header.text : '';
+  const headerNames = headerText ? placeholders(headerText) : [];
+  const mediaHeader = ['image', 'video', 'document'].includes(tpl?.header?.type) ? tpl.header.type : null;
+  const buttonFields = (tpl?.buttons ?? [])
+    .map((b, index) => ({ index, text: b.text, names: b.type === 'url' && b.url ? placeholders(b.url) : [] }))
+    .filter((b) => b.names.length);
+  const valuesOf = (list, key) =>
+    list.every((n) => /^\d+$/.test(n))
+      ? list.map((n) => vars[key(n)] ?? '')
+      : Object.fromEntries(list.map((n) => [n, vars[key(n)] ?? '']));
   const preview = tpl ? tpl.body.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, n) => vars[n] || `{{${n}}}`) : '';
   const send = async (e) => {
     e.preventDefault();
     setBusy(true);
     setError('');
     try {
-      const variables = numbered
-        ? names.map((n) => vars[n] ?? '')
-        : Object.fromEntries(names.map((n) => [n, vars[n] ?? '']));
+      const header = mediaHeader
+        ? { media: { url: vars['header:media'] ?? '' } }
+        : headerNames.length
+          ? { variables: valuesOf(headerNames, (n) => `header:${n}`) }
+          : null;
+      const buttons = buttonFields.map((b) => ({
+        index: b.index,
+        variables: valuesOf(b.names, (n) => `button${b.index}:${n}`),
+      }));
       const m = await api('POST', `/v1/conversations/${conv.id}/reply`, {
-        template: { name: tpl.name, language: tpl.language, ...(names.length ? { variables } : {}) },
+        template: {
+          name: tpl.name,
+          language: tpl.language,
+          ...(names.length ? { variables: valuesOf(names, (n) => n) } : {}),
+          ...(header ? { header } : {}),
+          ...(buttons.length ? { buttons } : {}),
+        },
       });
       setVars({});
       onSent(m);
@@ -621,9 +644,24 @@ function TemplatePicker({ conv, windowClosed, onSent }) {
         </select></label>`
         : null
     }
+    ${
+      mediaHeader
+        ? html`<label>${`Header ${mediaHeader} (URL)`}<input type="url" placeholder="https://…" value=${vars['header:media'] ?? ''} required onInput=${(e) => setVars({ ...vars, 'header:media': e.currentTarget.value })} /></label>`
+        : null
+    }
+    ${headerNames.map(
+      (n) =>
+        html`<label>${`Header {{${n}}}`}<input value=${vars[`header:${n}`] ?? ''} required onInput=${(e) => setVars({ ...vars, [`header:${n}`]: e.currentTarget.value })} /></label>`,
+    )}
     ${names.map(
       (n) =>
         html`<label>${`{{${n}}}`}<input value=${vars[n] ?? ''} required onInput=${(e) => setVars({ ...vars, [n]: e.currentTarget.value })} /></label>`,
+    )}
+    ${buttonFields.flatMap((b) =>
+      b.names.map(
+        (n) =>
+          html`<label>${`Button “${b.text}” {{${n}}}`}<input value=${vars[`button${b.index}:${n}`] ?? ''} required onInput=${(e) => setVars({ ...vars, [`button${b.index}:${n}`]: e.currentTarget.value })} /></label>`,
+      ),
     )}
     ${tpl ? html`<p class="preview-text">${preview}</p>` : null}
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
