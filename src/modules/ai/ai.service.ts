@@ -290,6 +290,8 @@ export async function onInbound(
     );
     return;
   }
+  // A contact who opted out (maybe with this very message: STOP) gets no answer.
+  if (e.contact.opted_out === 1) return;
   const agent = await agentFor(tx.db, scope, e.conversation);
   if (agent?.status !== 'active') return;
   if (!e.conversation.agent_id) {
@@ -385,6 +387,8 @@ export async function answerConversation(
     return;
   }
   const contact = await tenant(ctx.db, scope).findById('contacts', conversation.contact_id);
+  // Opted out since the message came (STOP in the same burst): nothing is answered.
+  if (contact?.opted_out === 1) return;
   const sender = await workspaceSender(ctx, scope, agent.id);
   const texts = burst
     .map((m) => m.text ?? (m.media ? (fromJson<{ caption?: string }>(m.media, {}).caption ?? '') : ''))

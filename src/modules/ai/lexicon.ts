@@ -131,6 +131,14 @@ const groups: string[][] = [
     'children',
     'kid',
     'kids',
+    'son',
+    'sons',
+    'daughter',
+    'daughters',
+    'toddler',
+    'toddlers',
+    'infant',
+    'infants',
     'baby',
     'babies',
     'bachcha',
@@ -227,6 +235,11 @@ const phrases: Array<[RegExp, string | string[]]> = [
   [/\bleave my car\b|\bpark (my|the) car\b/i, 'parking'],
   [/\bmove in\b|\bready to move\b/i, 'ready'],
   [/\b(lost|broken) (a |my )?tooth\b/i, 'implant'],
+  // Pain that cannot wait: "severe tooth pain at night" is what an emergency line is for.
+  [
+    /\b(severe|unbearable|terrible|extreme|intense|excruciating|very bad|a lot of)\b.{0,20}\b(pain|ache|aching|toothache|hurt\w*|bleed\w*|swell\w*)\b|\b(pain|ache|toothache|bleeding)\b.{0,30}\b(at night|tonight|right now|middle of the night)\b/i,
+    'emergency',
+  ],
   // Who it is for, by age: "my 5 year old", "8 saal ka beta".
   [/\b\d{1,2}[\s-]*(yr|yrs|year|years)[\s-]*old\b|\b\d{1,2} (saal|sal) (ka|ki|ke)\b/i, 'children'],
   [

@@ -35,5 +35,6 @@ export {
   messagingChannelTypes,
   outboundTypes,
 } from './kinds.ts';
+export { optKeyword, plainOptKeyword } from './opt-keywords.ts';
 export { hookChannel } from './providers.inbound.ts';
 export { sandboxAdapter } from './sandbox.adapter.ts';

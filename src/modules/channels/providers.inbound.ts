@@ -13,7 +13,6 @@ import { loadChannelConfig } from './channels.service.ts';
 import { channelKinds } from './kinds.ts';
 import './providers.tables.ts';
 import { stripNul } from '../../platform/nul.ts';
-import { optKeyword } from './twilio/twilio.adapter.ts';
 
 /**
  * The provider-facing side shared by every real channel: a hook route verifies the request,
@@ -209,16 +208,11 @@ export async function processInbound(ctx: AppContext, id: string): Promise<void>
 }
 
 /**
- * STOP / UNSUBSCRIBE ... set the contact's `opted_out`; START / UNSTOP clear it (carrier keywords,
- * or the provider's own verdict, Twilio's `OptOutType`). A delivery failure because the recipient
- * unsubscribed (Twilio 21610) opts the contact out too.
+ * A delivery failure because the recipient unsubscribed (Twilio 21610) opts the contact out.
+ * (STOP / START messages are applied where they are stored, in the message's transaction.)
  */
 async function applyOptKeywords(ctx: AppContext, channel: ChannelConfig, batch: InboundBatch) {
   const verdicts: Array<{ from: string; keyword: 'opt_out' | 'opt_in' }> = [];
-  for (const m of batch.messages) {
-    const keyword = m.optOut ?? optKeyword(m.text);
-    if (keyword) verdicts.push({ from: m.from, keyword });
-  }
   for (const s of batch.statuses) {
     if (!s.recipientOptedOut) continue;
     const msg = await ctx.db

@@ -5,8 +5,13 @@ import type { Actor, Tx } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ChannelConfig, InboundBatch, InboundMessage, StatusUpdate } from '../channels/index.ts';
-import { channelKinds, contactKeyFor } from '../channels/index.ts';
-import { findOrCreateContact, findOrCreateWhatsAppContact, moveContactPhone } from '../contacts/index.ts';
+import { channelKinds, contactKeyFor, optKeyword, plainOptKeyword } from '../channels/index.ts';
+import {
+  findOrCreateContact,
+  findOrCreateWhatsAppContact,
+  moveContactPhone,
+  setContactOptOut,
+} from '../contacts/index.ts';
 import { findOrCreateConversation, reopenInTx } from '../conversations/index.ts';
 import { previewOf } from './content.ts';
 import { keepMediaJob } from './messaging.jobs.ts';
@@ -144,6 +149,17 @@ async function storeInbound(
             customer,
           );
     const actor: Actor = { type: 'customer', id: contact.id };
+    // An opt-out keyword: STOP opts the sender out, START back in, in this message's transaction,
+    // so the agent does not answer an unsubscribe and no send to them goes out. SMS takes the
+    // carriers' keywords; other phone channels (WhatsApp) the unambiguous ones only.
+    const keyword =
+      m.type !== 'text' || !m.text || isEmail
+        ? m.optOut
+        : channelKinds[channel.type].optOutKeywords
+          ? (m.optOut ?? optKeyword(m.text))
+          : plainOptKeyword(m.text);
+    if (keyword && (contact.opted_out === 1) !== (keyword === 'opt_out'))
+      contact = await setContactOptOut(tx, scope, contact.id, keyword === 'opt_out', actor);
     let address = isEmail ? (contact.email ?? m.from.toLowerCase()) : (contact.phone ?? m.from);
     // A number change (WhatsApp `user_changed_number`): the contact and its open threads move to
     // the new number, history kept. A notice from WhatsApp, not the customer writing: it neither
