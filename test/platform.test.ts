@@ -112,6 +112,14 @@ forEachStorage('platform core', (storage) => {
       'keys are never shown again',
     );
     assert.ok(listed.body.data.some((k: { id: string }) => k.id === created.body.id));
+    // A key says when it was last used (to the minute); a key never used says null.
+    const unused = await t.call('POST', '/v1/api-keys', { key: ws.live, body: { name: 'spare' } });
+    const seen = Object.fromEntries(
+      listed.body.data.map((k: { id: string; last_used_at: string | null }) => [k.id, k.last_used_at]),
+    );
+    assert.ok(Date.now() - Date.parse(seen[created.body.id]) < 120_000, seen[created.body.id]);
+    const again = await t.call('GET', '/v1/api-keys', { key: ws.live });
+    assert.equal(again.body.data.find((k: { id: string }) => k.id === unused.body.id).last_used_at, null);
 
     const denied = await t.call('POST', '/v1/api-keys', { key: reader, body: { name: 'escalate' } });
     assert.equal(denied.status, 403);

@@ -56,6 +56,7 @@ export async function authenticate(
       'api_keys.scopes',
       'api_keys.prefix',
       'api_keys.revoked_at',
+      'api_keys.last_used_at',
       'workspaces.name as workspace_name',
       'workspaces.plan',
       'workspaces.limits',
@@ -83,6 +84,19 @@ export async function authenticate(
     actor: { type: 'api_key', id: row.id },
   };
   ctx.apiKeys.set(hash, auth, now);
+  // `last_used_at` to the minute: written when a process looks the key up (at most every cache
+  // period) and the stored time is a minute old. A failed write never fails the request.
+  if (!row.last_used_at || now - Date.parse(row.last_used_at) >= 60_000) {
+    try {
+      await ctx.db
+        .updateTable('api_keys')
+        .set({ last_used_at: new Date(now).toISOString() })
+        .where('id', '=', row.id)
+        .execute();
+    } catch (err) {
+      ctx.logger.warn({ err: (err as Error).message, keyId: row.id }, 'recording when a key was used failed');
+    }
+  }
   return auth;
 }
 
