@@ -472,6 +472,37 @@ forEachStorage('ai agent', (storage) => {
     );
   });
 
+  it("copilot: drafts from this customer's real bookings, and offers no draft it could not answer", async () => {
+    const from = nextPhone();
+    const agent = (await t.call('GET', `/v1/agents/${agentId}`, { key: ws.test })).body;
+    const start = new Date(Date.now() + 3 * 86_400_000);
+    start.setUTCHours(5, 30, 0, 0); // 11:00 in Asia/Kolkata
+    const booked = await t.call('POST', '/v1/bookings', {
+      key: ws.test,
+      body: {
+        agent_id: agentId,
+        service_id: agent.business.services[0].id,
+        start_at: start.toISOString(),
+        phone: from,
+      },
+    });
+    assert.equal(booked.status, 201, booked.text);
+    const conv = await inbound(from, 'I want to talk to a human');
+    await waitReplies(conv, 1);
+    await inbound(from, 'Can I move my appointment to 5 pm the same day?');
+    const moved = await t.call('POST', `/v1/conversations/${conv}/copilot/suggest`, { key: ws.test });
+    assert.equal(moved.status, 200, moved.text);
+    assert.doesNotMatch(moved.body.suggestions[0]?.text ?? '', /couldn't find an upcoming booking/);
+    assert.match(moved.body.suggestions[0].text, /5 PM|17:00/);
+    // Nothing to go on: no "I don't have that information... connect you with our team?" draft.
+    await inbound(from, 'Do you do tattoos?');
+    const unknown = await t.call('POST', `/v1/conversations/${conv}/copilot/suggest`, { key: ws.test });
+    for (const sug of unknown.body.suggestions)
+      assert.doesNotMatch(sug.text, /don't have that information|connect you with our team/);
+    const bookings = await t.call('GET', `/v1/bookings/${booked.body.id}`, { key: ws.test });
+    assert.equal(bookings.body.start_at, booked.body.start_at, 'a suggestion moves nothing');
+  });
+
   it('an LLM agent answers through the provider, and falls back to a handoff when it fails', async () => {
     const w = await t.workspace();
     const a = await t.call('POST', '/v1/agents', {

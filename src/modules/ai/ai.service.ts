@@ -595,9 +595,22 @@ export async function copilotSuggest(
     now: ctx.clock.now(),
     defaultCountry: scope.defaultCountry,
   };
-  const engineDraft = await runEngine(input, dryRunTools(ctx, scope, agent), opts.llm);
+  // Dry run, but this customer's bookings are read for real ("move my appointment" finds it).
+  const live = liveTools(ctx, scope, agent, conversation);
+  const tools: AgentTools = {
+    ...dryRunTools(ctx, scope, agent),
+    findBooking: () => live.findBooking(),
+    cancelBooking: async () => {
+      const b = await live.findBooking();
+      return b ? { id: b.id, start_at: b.start_at } : null;
+    },
+  };
+  const engineDraft = await runEngine(input, tools, opts.llm);
   const draft = { ...engineDraft, actions: asDryRun(engineDraft.actions) };
-  const suggestions = draft.engine === 'fallback' ? [] : [{ text: draft.reply, sources: draft.sources }];
+  // A draft that could not answer ("I don't have that information... connect you with our
+  // team?") is nothing a person of that team would send: no draft then, only passages.
+  const suggestions =
+    draft.engine === 'fallback' || !draft.answered ? [] : [{ text: draft.reply, sources: draft.sources }];
   // More passages the human may want to quote.
   const text = texts.join('\n');
   for (const hit of await searchKnowledge(ctx, scope, agent.id, text, 4)) {
