@@ -226,6 +226,38 @@ forEachStorage('messaging', (storage) => {
       assert.equal(await count(t, 'contacts', w.id), contactsBefore, 'the contact wrote in first');
     });
 
+    it('counts text limits in characters as WhatsApp does: 4,096 emoji fit, 4,097 do not', async () => {
+      await openWindow(t, w.test, '+919800000019');
+      const fits = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919800000019', type: 'text', text: '😀'.repeat(4096) },
+      });
+      assert.equal(fits.status, 201, fits.text.slice(0, 300));
+      const over = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: { to: '+919800000019', type: 'text', text: '😀'.repeat(4097) },
+      });
+      assert.equal(over.status, 400);
+      assert.deepEqual(
+        over.body.error.errors.map((e: { field: string }) => e.field),
+        ['text'],
+      );
+      const caption = await t.call('POST', '/v1/messages', {
+        key: w.test,
+        body: {
+          to: '+919800000019',
+          type: 'image',
+          image: { url: 'https://x.test/a.jpg', caption: '🎉'.repeat(1024) },
+        },
+      });
+      assert.equal(caption.status, 201, caption.text.slice(0, 300));
+      const inbound = await t.call('POST', '/v1/sandbox/inbound', {
+        key: w.test,
+        body: { from: '+919800000019', text: '🙏'.repeat(4096) },
+      });
+      assert.equal(inbound.status, 200, inbound.text.slice(0, 300));
+    });
+
     it('infers type from the one content field given; several without type is a 400 naming them', async () => {
       await openWindow(t, w.test, '+919800000101');
       const text = await t.call('POST', '/v1/messages', {

@@ -411,7 +411,8 @@ export async function answerConversation(
   try {
     sent = await replyToConversation(ctx, sender, conversation.id, {
       type: 'text',
-      text: result.reply.slice(0, 4096),
+      // At most 4,096 characters, cut between characters (never inside an emoji's surrogate pair).
+      text: Array.from(result.reply).slice(0, 4096).join(''),
     });
   } catch (err) {
     // A refusal (rate limit, opted-out contact, closed window) will not change on retry, and a

@@ -1,6 +1,13 @@
 import type { FieldError } from '../../platform/errors.ts';
 import { type ChannelType, type ContentLimits, channelKinds, outboundTypes } from '../channels/index.ts';
 
+/** Characters as WhatsApp counts them (code points): an emoji is one, not two UTF-16 units. */
+export const chars = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
 export const messageTypes = outboundTypes;
 export type MessageType = (typeof messageTypes)[number];
 export const mediaTypes = ['image', 'document', 'audio', 'video'] as const;
@@ -91,7 +98,7 @@ export function checkContent(input: ContentInput, channelType: ChannelType): Fie
     case 'text':
       if (input.text === undefined || input.text.trim() === '')
         errors.push({ field: 'text', message: 'is required when type is text' });
-      else if (input.text.length > limits.text) errors.push(tooLong('text', limits.text));
+      else if (chars(input.text) > limits.text) errors.push(tooLong('text', limits.text));
       break;
     case 'template':
       if (!input.template) errors.push({ field: 'template', message: 'is required when type is template' });
@@ -114,7 +121,7 @@ export function checkContent(input: ContentInput, channelType: ChannelType): Fie
       if (media.caption !== undefined) {
         if (input.type === 'audio')
           errors.push({ field: 'audio.caption', message: 'audio takes no caption' });
-        else if (media.caption.length > limits.caption)
+        else if (chars(media.caption) > limits.caption)
           errors.push(tooLong(`${input.type}.caption`, limits.caption));
       }
       if (media.filename !== undefined && input.type !== 'document') {
@@ -127,11 +134,11 @@ export function checkContent(input: ContentInput, channelType: ChannelType): Fie
 
 function checkInteractive(i: InteractiveInput, limits: ContentLimits): FieldError[] {
   const errors: FieldError[] = [];
-  if (i.body.length > limits.interactiveBody)
+  if (chars(i.body) > limits.interactiveBody)
     errors.push(tooLong('interactive.body', limits.interactiveBody));
-  if (i.header !== undefined && i.header.length > limits.interactiveHeader)
+  if (i.header !== undefined && chars(i.header) > limits.interactiveHeader)
     errors.push(tooLong('interactive.header', limits.interactiveHeader));
-  if (i.footer !== undefined && i.footer.length > limits.interactiveFooter)
+  if (i.footer !== undefined && chars(i.footer) > limits.interactiveFooter)
     errors.push(tooLong('interactive.footer', limits.interactiveFooter));
   if (i.type === 'button') {
     if (i.list)
@@ -142,7 +149,7 @@ function checkInteractive(i: InteractiveInput, limits: ContentLimits): FieldErro
     }
     const ids = new Set<string>();
     buttons.forEach((b, n) => {
-      if (b.title.length > limits.buttonTitle)
+      if (chars(b.title) > limits.buttonTitle)
         errors.push(tooLong(`interactive.buttons.${n}.title`, limits.buttonTitle));
       if (ids.has(b.id)) errors.push({ field: `interactive.buttons.${n}.id`, message: 'must be unique' });
       ids.add(b.id);
@@ -154,7 +161,7 @@ function checkInteractive(i: InteractiveInput, limits: ContentLimits): FieldErro
       errors.push({ field: 'interactive.list', message: 'is required when interactive type is list' });
       return errors;
     }
-    if (i.list.button.length > limits.listButton)
+    if (chars(i.list.button) > limits.listButton)
       errors.push(tooLong('interactive.list.button', limits.listButton));
     if (i.list.sections.length < 1 || i.list.sections.length > limits.listSections) {
       errors.push({
@@ -164,15 +171,15 @@ function checkInteractive(i: InteractiveInput, limits: ContentLimits): FieldErro
     }
     let rows = 0;
     i.list.sections.forEach((s, si) => {
-      if (s.title !== undefined && s.title.length > limits.sectionTitle)
+      if (s.title !== undefined && chars(s.title) > limits.sectionTitle)
         errors.push(tooLong(`interactive.list.sections.${si}.title`, limits.sectionTitle));
       if (s.rows.length === 0)
         errors.push({ field: `interactive.list.sections.${si}.rows`, message: 'must have at least one row' });
       s.rows.forEach((r, ri) => {
         rows++;
         const f = `interactive.list.sections.${si}.rows.${ri}`;
-        if (r.title.length > limits.rowTitle) errors.push(tooLong(`${f}.title`, limits.rowTitle));
-        if (r.description !== undefined && r.description.length > limits.rowDescription)
+        if (chars(r.title) > limits.rowTitle) errors.push(tooLong(`${f}.title`, limits.rowTitle));
+        if (r.description !== undefined && chars(r.description) > limits.rowDescription)
           errors.push(tooLong(`${f}.description`, limits.rowDescription));
       });
     });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { baseObject, describe, idOf, listQuery, nullableTimestamp } from '../../platform/http/schemas.ts';
 import { channelTypes, messagingChannelTypes } from '../channels/index.ts';
-import { messageTypes } from './content.ts';
+import { chars, messageTypes } from './content.ts';
 
 const media = (kind: string) =>
   describe(
@@ -546,7 +546,15 @@ export const sandboxInboundBody = z.strictObject({
     "The customer's phone number (or email address for the email channel).",
     '+919876543210',
   ),
-  text: describe(z.string().min(1).max(4096), 'What the customer writes.', 'Sunday ko open ho?'),
+  text: describe(
+    z
+      .string()
+      .min(1)
+      .max(8192)
+      .refine((t) => chars(t) <= 4096, 'must be at most 4096 characters'),
+    'What the customer writes (at most 4,096 characters).',
+    'Sunday ko open ho?',
+  ),
   channel: describe(
     z.enum(messagingChannelTypes),
     'Channel it arrives on (default whatsapp).',
