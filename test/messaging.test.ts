@@ -644,7 +644,8 @@ forEachStorage('messaging', (storage) => {
         name: 'burst_invoice',
         header: { type: 'document' },
         body: 'Your invoice {{1}}.',
-        examples: { header_handle: '4::aW52b2ljZQ==' },
+        // Meta's own form of the field: a one-item list of handles.
+        examples: { header_handle: ['4::aW52b2ljZQ=='] },
       });
       const rejected = await template({ name: 'burst_paused', body: 'Paused {{1}}' });
       const patched = await t.call('PATCH', `/v1/templates/${rejected.id}`, {

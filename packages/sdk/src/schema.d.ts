@@ -23349,7 +23349,7 @@ export interface operations {
                      */
                     from: string;
                     /**
-                     * @description What the customer writes.
+                     * @description What the customer writes (at most 4,096 characters).
                      * @example Sunday ko open ho?
                      */
                     text: string;
@@ -24306,7 +24306,7 @@ export interface operations {
                          */
                         phone_number?: string;
                     }[];
-                    /** @description Sample values Meta's review requires for every placeholder (header, body, url buttons). Without them Parley submits made-up samples, which Meta may reject. */
+                    /** @description Sample values Meta's review requires for the placeholders (header, body, url buttons); without them Parley submits made-up text samples, which Meta may reject. A media header always needs `header_handle` (a file sample cannot be made up). */
                     examples?: {
                         /** @description Sample value for the header's placeholder. */
                         header?: (string | number)[] | {
@@ -24329,11 +24329,8 @@ export interface operations {
                              */
                             value: string;
                         }[];
-                        /**
-                         * @description A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file.
-                         * @example 4::aW1hZ2UvanBlZw==:ARb_sample_handle
-                         */
-                        header_handle?: string;
+                        /** @description A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file (or Meta's own `[handle]` list). */
+                        header_handle?: string | string[];
                     };
                 };
             };
@@ -25237,7 +25234,7 @@ export interface operations {
                          */
                         phone_number?: string;
                     }[];
-                    /** @description Sample values Meta's review requires for every placeholder (header, body, url buttons). Without them Parley submits made-up samples, which Meta may reject. */
+                    /** @description Sample values Meta's review requires for the placeholders (header, body, url buttons); without them Parley submits made-up text samples, which Meta may reject. A media header always needs `header_handle` (a file sample cannot be made up). */
                     examples?: {
                         /** @description Sample value for the header's placeholder. */
                         header?: (string | number)[] | {
@@ -25260,11 +25257,8 @@ export interface operations {
                              */
                             value: string;
                         }[];
-                        /**
-                         * @description A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file.
-                         * @example 4::aW1hZ2UvanBlZw==:ARb_sample_handle
-                         */
-                        header_handle?: string;
+                        /** @description A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file (or Meta's own `[handle]` list). */
+                        header_handle?: string | string[];
                     };
                     /**
                      * @description Test mode only: set the review status to rehearse it.

@@ -88,6 +88,17 @@ describe('message content rules', () => {
       { field: 'v.1', message: 'is required by the template ({{1}})' },
     ]);
     assert.equal((renderPlaceholders('Hi', ['x'], 'v') as Array<{ field: string }>)[0].field, 'v.1');
+    // What WhatsApp refuses in a parameter (error 132018) is refused at once.
+    for (const bad of ['line\nbreak', 'tab\there', 'five     spaces'])
+      assert.match(
+        (renderPlaceholders('Hi {{1}}', [bad], 'v') as Array<{ message: string }>)[0].message,
+        /line breaks, tabs or more than 4 spaces/,
+        bad,
+      );
+    assert.equal(
+      (renderPlaceholders('Hi {{1}}', ['four    spaces ok'], 'v') as { text: string }).text,
+      'Hi four    spaces ok',
+    );
   });
 
   it('previews briefly', () => {

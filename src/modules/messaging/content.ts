@@ -243,6 +243,12 @@ export function renderPlaceholders(
   for (const name of ph.names) {
     if (given[name] === undefined || given[name].trim() === '')
       errors.push({ field: `${fieldPrefix}.${name}`, message: `is required by the template ({{${name}}})` });
+    // WhatsApp refuses such a parameter (error 132018): said now rather than failed at the send.
+    else if (/[\n\t]| {5,}/.test(given[name]))
+      errors.push({
+        field: `${fieldPrefix}.${name}`,
+        message: 'must not contain line breaks, tabs or more than 4 spaces in a row (WhatsApp refuses them)',
+      });
   }
   for (const k of Object.keys(given)) {
     if (!ph.names.includes(k)) {

@@ -461,12 +461,20 @@ export const templateBody = {
         'Sample values for url buttons with a placeholder.',
       ).optional(),
       header_handle: describe(
-        z.string().min(1).max(2000),
-        "A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file.",
+        z.union([
+          z.string().min(1).max(2000),
+          // Meta's own field is a list of handles: its first is the sample.
+          z
+            .array(z.string().min(1).max(2000))
+            .min(1)
+            .max(1)
+            .transform((list) => list[0]),
+        ]),
+        "A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file (or Meta's own `[handle]` list).",
         '4::aW1hZ2UvanBlZw==:ARb_sample_handle',
       ).optional(),
     }),
-    "Sample values Meta's review requires for every placeholder (header, body, url buttons). Without them Parley submits made-up samples, which Meta may reject.",
+    "Sample values Meta's review requires for the placeholders (header, body, url buttons); without them Parley submits made-up text samples, which Meta may reject. A media header always needs `header_handle` (a file sample cannot be made up).",
   ).optional(),
 };
 
