@@ -121,10 +121,12 @@ forEachStorage('ai agent', (storage) => {
       ['Who is this?', /This is Glow Salon/],
       ['Yes', /How can I help/],
       ['hmm', /How can I help/],
+      ['yes please', /How can I help/],
       ['Thanks, bye', /Goodbye/],
       ['bye', /Goodbye/],
       ["Thanks, that's all", /Goodbye/],
       ['ok bye, thank you', /Goodbye/],
+      ['No thanks', /Goodbye/],
       ['kaun bol raha hai?', /Glow Salon/],
     ] as const) {
       const { reply } = await play(message);

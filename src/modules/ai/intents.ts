@@ -114,7 +114,7 @@ export const isThanks = (text: string) => thanksRe.test(text);
  * that's it", "ok bye", "alvida", "chalo bye". Not "bye" inside a question ("can I buy...").
  */
 const goodbyeRe =
-  /^\s*((ok(ay)?|no|nope|nah|thanks|thank you|thank u|thx|shukriya|dhanyavad|dhanyawad|great|perfect|cool|alright|chalo|theek hai|thik hai)[\s!.,]*)*(bye( bye)?|good ?bye|see (you|ya)|take care|that'?s (all|it)|that is (all|it)|nothing else|no more questions|alvida|bas itna hi|bas)\b[\s!.,🙏👋😊]*((thanks|thank you|thank u|for now|for today|ji|bhai)[\s!.,🙏👋😊]*)*$/iu;
+  /^\s*((ok(ay)?|no|nope|nah|thanks|thank you|thank u|thx|shukriya|dhanyavad|dhanyawad|great|perfect|cool|alright|chalo|theek hai|thik hai)[\s!.,]*)*(bye( bye)?|good ?bye|see (you|ya)|take care|that'?s (all|it)|that is (all|it)|nothing( else)?|no more questions|no,? thanks?|no,? thank you|alvida|bas itna hi|bas)\b[\s!.,🙏👋😊]*((thanks|thank you|thank u|for now|for today|ji|bhai)[\s!.,🙏👋😊]*)*$/iu;
 export const isGoodbye = (text: string) => goodbyeRe.test(text);
 
 /** "Who is this?", "who are you", "kaun bol raha hai": the caller asks who they are talking to. */
@@ -123,7 +123,8 @@ const whoRe =
 export const asksWhoItIs = (text: string) => whoRe.test(text);
 
 /** A bare acknowledgement with nothing to acknowledge: "yes", "hmm", "haan", "hello?" alone. */
-const ackRe = /^\s*(yes|yeah|yep|ya|haan|haa|ji|hmm+|mm+|uh+|um+|hm+|huh|no|nahi|nope)[\s!.,?]*$/i;
+const ackRe =
+  /^\s*(ok(ay)?[\s,]+)?(yes|yeah|yep|ya|sure|haan|haa|ji|hmm+|mm+|uh+|um+|hm+|huh|no|nahi|nope)([\s,]+(please|pls|thanks|thank you|ji))?[\s!.,?]*$/i;
 export const isBareAck = (text: string) => ackRe.test(text);
 
 /** No letters or digits at all: emoji, punctuation. */
