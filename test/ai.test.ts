@@ -196,6 +196,44 @@ forEachStorage('ai agent', (storage) => {
     assert.match(await ask(`Are you open on ${day(1)}?`), /On Monday \d+ \w+ we're open 09:00–13:00/);
   });
 
+  it('finds the passage a worried parent or a patient in pain needs, not a neighbouring FAQ', async () => {
+    const dental = await t.call('POST', '/v1/agents', { key: ws.test, body: { name: 'Smile Dental' } });
+    assert.equal(dental.status, 201, dental.text);
+    const kb = `/v1/agents/${dental.body.id}/knowledge`;
+    const policies = await t.call('POST', kb, {
+      key: ws.test,
+      body: {
+        title: 'Clinic policies',
+        doc_type: 'markdown',
+        content:
+          '## Children\nDr. Mehta sees children from age 3. Kids get a free toothbrush kit on their first visit.\n\n## Emergencies\nFor a dental emergency after hours, call our emergency line +91 98200 00000.',
+      },
+    });
+    assert.equal(policies.status, 201, policies.text);
+    const faq = await t.call('POST', kb, {
+      key: ws.test,
+      body: {
+        doc_type: 'faq',
+        faqs: [
+          {
+            question: 'Is teeth whitening painful?',
+            answer: 'Whitening is painless for most people; some feel mild sensitivity for a day.',
+          },
+          {
+            question: 'Do you do braces?',
+            answer: 'Yes, metal and ceramic braces, from 35,000 rupees.',
+          },
+        ],
+      },
+    });
+    assert.equal(faq.status, 201, faq.text);
+    const ask = async (message: string) =>
+      (await t.call('POST', `/v1/agents/${dental.body.id}/test`, { key: ws.test, body: { message } })).body
+        .reply as string;
+    assert.match(await ask('My son is 4, can he see a dentist there?'), /children from age 3/);
+    assert.match(await ask('I have severe tooth pain at night, what should I do?'), /98200 00000/);
+  });
+
   it('answers a burst of messages once, from knowledge, and marks the conversation AI-handled', async () => {
     const from = nextPhone();
     // The burst arrives within the debounce window: the app's clock stands still while it is

@@ -125,16 +125,14 @@ const groups: string[][] = [
   ['amenities', 'amenity', 'facilities', 'facility', 'clubhouse'],
   ['pool', 'swimming', 'swim'],
   ['gym', 'fitness', 'workout'],
+  // seeing someone (a doctor, a stylist): "can he see a dentist" meets "Dr. Mehta sees children"
+  ['see', 'sees', 'seeing', 'seen'],
   // people
   [
     'child',
     'children',
     'kid',
     'kids',
-    'son',
-    'sons',
-    'daughter',
-    'daughters',
     'toddler',
     'toddlers',
     'infant',
@@ -241,7 +239,10 @@ const phrases: Array<[RegExp, string | string[]]> = [
     'emergency',
   ],
   // Who it is for, by age: "my 5 year old", "8 saal ka beta".
-  [/\b\d{1,2}[\s-]*(yr|yrs|year|years)[\s-]*old\b|\b\d{1,2} (saal|sal) (ka|ki|ke)\b/i, 'children'],
+  [
+    /\b\d{1,2}[\s-]*(yr|yrs|year|years)[\s-]*old\b|\b\d{1,2} (saal|sal) (ka|ki|ke)\b|\b(son|daughter|kid|child|baby|beta|beti) (is|turned|is just|is only) \d{1,2}\b/i,
+    'children',
+  ],
   [
     /\bhow many\b.{0,30}\b(in|per) (a|one|each|the)\s+(class|batch|group|room)\b|\b(class|batch) (me|mein) kitne\b/i,
     'size',
