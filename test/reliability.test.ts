@@ -252,22 +252,27 @@ forEachStorage('idempotency around failures', (storage) => {
     assert.equal(replay.body.id, corrected.body.id);
   });
 
-  it('tells the retry of a request still in flight (or dead with its process) when to come back', async () => {
-    // What a process that died mid-request leaves behind: a claimed key with no answer.
-    const ws2 = await t.call('GET', '/v1/me', { key: ws.test });
-    const body = { phone: '+919811100003' };
+  /** A key claimed by a `POST /v1/contacts` with this body that has not answered (yet). */
+  const claimedKey = async (key: string, body: object, ageMs: number) => {
+    const me = await t.call('GET', '/v1/me', { key: ws.test });
     await t.ctx.db
       .insertInto('idempotency_keys')
       .values({
-        workspace_id: ws2.body.workspace.id,
+        workspace_id: me.body.workspace.id,
         livemode: 0,
-        key: 'in-flight-1',
+        key,
         request_hash: sha256Hex(`POST /v1/contacts\n${canonicalJson(body)}`),
         status_code: null,
         response_body: null,
-        created_at: new Date(Date.now() - 20_000).toISOString(),
+        created_at: new Date(Date.now() - ageMs).toISOString(),
       })
       .execute();
+  };
+
+  it('tells the retry of a request still in flight (or dead with its process) when to come back', async () => {
+    // What a process that died mid-request leaves behind: a claimed key with no answer.
+    const body = { phone: '+919811100003' };
+    await claimedKey('in-flight-1', body, 20_000);
     const r = await t.call('POST', '/v1/contacts', {
       key: ws.test,
       headers: { 'idempotency-key': 'in-flight-1' },
@@ -280,21 +285,9 @@ forEachStorage('idempotency around failures', (storage) => {
   });
 
   it('a request arriving while the first with its key runs waits for it and gets the same answer', async () => {
-    const ws2 = await t.call('GET', '/v1/me', { key: ws.test });
     const body = { phone: '+919811100004' };
     // The first request holds the key (as a request in flight does); it finishes 300 ms later.
-    await t.ctx.db
-      .insertInto('idempotency_keys')
-      .values({
-        workspace_id: ws2.body.workspace.id,
-        livemode: 0,
-        key: 'in-flight-2',
-        request_hash: sha256Hex(`POST /v1/contacts\n${canonicalJson(body)}`),
-        status_code: null,
-        response_body: null,
-        created_at: new Date().toISOString(),
-      })
-      .execute();
+    await claimedKey('in-flight-2', body, 0);
     const first = { id: 'ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D', object: 'contact', phone: body.phone };
     const second = t.call('POST', '/v1/contacts', {
       key: ws.test,
