@@ -272,6 +272,45 @@ forEachStorage('inbox in a real browser', (storage) => {
     await closePage(page);
   });
 
+  it("the contact panel shows a booking at the business's time, with its zone", async () => {
+    const from = nextPhone();
+    const conv = await inbound(from, 'See you at my appointment');
+    const convo = await world.app.call('GET', `/v1/conversations/${conv}`, { key: world.key });
+    const salon = await world.app.call('POST', '/v1/agents', {
+      key: world.key,
+      body: {
+        name: 'Zone Salon',
+        business: {
+          timezone: 'Asia/Kolkata',
+          services: [{ name: 'Haircut', duration_minutes: 30 }],
+          hours: Object.fromEntries(
+            ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [
+              d,
+              [{ open: '09:00', close: '21:00' }],
+            ]),
+          ),
+        },
+      },
+    });
+    assert.equal(salon.status, 201, salon.text);
+    // 18:00 in Kolkata, three days out (12:30 UTC).
+    const start = new Date(Date.now() + 3 * 86_400_000);
+    start.setUTCHours(12, 30, 0, 0);
+    const booked = await world.app.call('POST', '/v1/bookings', {
+      key: world.key,
+      body: {
+        agent_id: salon.body.id,
+        service_id: salon.body.business.services[0].id,
+        start_at: start.toISOString(),
+        contact_id: convo.body.contact.id,
+      },
+    });
+    assert.equal(booked.status, 201, booked.text);
+    const page = await open('agent', `/app/c/${conv}`);
+    await page.getByText(/(6:00\s?PM|18:00) \(Asia\/Kolkata\)/).waitFor();
+    await closePage(page);
+  });
+
   it('writes a private note that other agents see live and the customer never gets', async () => {
     const conv = await inbound(nextPhone(), 'Where is my refund?');
     const [admin, agent] = await Promise.all([

@@ -1,4 +1,4 @@
-import { api, fullTime, html, Link, relativeTime } from './lib.js';
+import { api, fullTime, html, Link, relativeTime, zonedTime } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** The customer beside the thread: fields (editable), DND and opt-out, leads, bookings, history. */
@@ -121,7 +121,7 @@ export function ContactPanel({ conv, ready }) {
     <h3>Bookings</h3>
     ${
       related.bookings.length
-        ? html`<ul class="mini">${related.bookings.map((b) => html`<li>${fullTime(b.start_at)} · ${b.status}${b.notes ? html`<br /><span class="muted small">${b.notes}</span>` : null}</li>`)}</ul>`
+        ? html`<ul class="mini">${related.bookings.map((b) => html`<li>${b.timezone ? zonedTime(b.start_at, b.timezone) : fullTime(b.start_at)} · ${b.status}${b.notes ? html`<br /><span class="muted small">${b.notes}</span>` : null}</li>`)}</ul>`
         : html`<p class="muted small">None</p>`
     }
     <h3>Other conversations</h3>

@@ -133,6 +133,21 @@ export const clockTime = (iso) =>
 
 export const fullTime = (iso) => (iso ? new Date(iso).toLocaleString() : '');
 
+/** A time in another place's zone (a booking in the business's), with the zone named. */
+export function zonedTime(iso, timeZone) {
+  if (!iso) return '';
+  try {
+    const text = new Date(iso).toLocaleString(undefined, {
+      timeZone,
+      dateStyle: 'medium',
+      timeStyle: 'short',
+    });
+    return `${text} (${timeZone})`;
+  } catch {
+    return fullTime(iso);
+  }
+}
+
 export function contactLabel(c) {
   return c?.contact?.name || c?.contact?.phone || c?.contact_address || c?.contact?.email || 'Unknown';
 }
