@@ -167,6 +167,24 @@ export const twilioVoiceRoutes: AnyRoute[] = [
         await advanceCall(ctx, call.id, { status: cb.status, providerCallId: cb.callSid });
         return { status: 204 };
       }
+      // An answered call's session records its own end, with the last turn of its transcript: it
+      // is told the carrier ended the call (on whichever process holds it) and given a moment, so
+      // the call is not completed here, with its event, while its transcript is still being
+      // written. This callback records the end itself only when no session does (one lost with
+      // its process).
+      if (call.answered_at && !isTerminal(call.status)) {
+        await lines.tell(ctx, { callId: call.id, kind: 'ended' });
+        const deadline = performance.now() + SESSION_END_WAIT_MS;
+        while (performance.now() < deadline) {
+          const now = await ctx.db
+            .selectFrom('calls')
+            .select('status')
+            .where('id', '=', call.id)
+            .executeTakeFirst();
+          if (!now || isTerminal(now.status)) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
       let reason = endedReasonOf(cb.status, { SipResponseCode: cb.sipResponseCode, ErrorCode: cb.errorCode });
       // Twilio completed a call that never reached us (its stream was refused): it did not connect.
       const status = cb.status === 'completed' && !call.answered_at ? 'failed' : cb.status;
@@ -187,6 +205,9 @@ export const twilioVoiceRoutes: AnyRoute[] = [
     },
   }),
 ];
+
+/** How long a carrier's "completed" callback waits for the call's session to record its end. */
+const SESSION_END_WAIT_MS = 3000;
 
 async function findCall(
   ctx: AppContext,
