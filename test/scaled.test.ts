@@ -9,54 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { awayFromWindowEdge, createPgDatabase, eventually, postgresAvailable } from './support/harness.ts';
+import { awayFromWindowEdge, createPgDatabase, eventually } from './support/harness.ts';
+import { httpCall, REDIS_URL, scaledSkip } from './support/scaled.ts';
 import { freePort, killAll, logLines, type ServerProcess, spawnParley } from './support/server-process.ts';
 import { startReceiver } from './support/webhook-receiver.ts';
 
-const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const skip = await scaledSkip();
 
-/** Is Redis there? Under CI it must be. */
-async function redisAvailable(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch (err) {
-    if (process.env.CI === 'true')
-      throw new Error(
-        `Redis is required under CI but unreachable at ${REDIS_URL}: ${(err as Error).message}`,
-      );
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-const pgOk = process.env.PARLEY_TEST_PG === '0' ? false : await postgresAvailable();
-const redisOk = await redisAvailable();
-const skip = !pgOk
-  ? 'PostgreSQL not reachable (PARLEY_TEST_PG=0)'
-  : !redisOk
-    ? `Redis not reachable at ${REDIS_URL}`
-    : false;
-
-async function call(base: string, method: string, path: string, key?: string, body?: unknown) {
-  const headers: Record<string, string> = {};
-  if (key) headers.authorization = `Bearer ${key}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(base + path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  const json =
-    (res.headers.get('content-type') ?? '').includes('json') && text ? JSON.parse(text) : undefined;
-  return { status: res.status, headers: res.headers, text, body: json };
-}
+const call = (base: string, method: string, path: string, key?: string, body?: unknown) =>
+  httpCall(base, method, path, { key, body });
 
 describe('scaled shape: 2 api processes + 1 worker on PostgreSQL and Redis', { skip }, () => {
   const adminToken = `scaled-admin-${randomBytes(12).toString('hex')}`;
