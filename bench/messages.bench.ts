@@ -185,6 +185,8 @@ for (let i = existing; i < CONVERSATIONS; i += contactsBatch) {
       closed_at: null,
       dynamic_variables: '{}',
       identifier: null,
+      priority: 'normal',
+      sla_breached: '[]',
       created_at: at,
       updated_at: at,
     } as const);

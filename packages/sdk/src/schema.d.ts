@@ -15283,7 +15283,31 @@ export interface operations {
                      *           "dynamic_variables": {
                      *             "firstName": "Ava"
                      *           },
-                     *           "identifier": "crm-contact-1024"
+                     *           "identifier": "crm-contact-1024",
+                     *           "priority": "normal",
+                     *           "sla": {
+                     *             "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *             "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *             "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *             "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *             "breached": []
+                     *           },
+                     *           "csat": {
+                     *             "score": 5,
+                     *             "comment": "Very quick, thanks",
+                     *             "at": "2026-05-10T08:23:41Z"
+                     *           },
+                     *           "analysis": {
+                     *             "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *             "data": {
+                     *               "booked": true
+                     *             },
+                     *             "success": true,
+                     *             "sentiment": "positive",
+                     *             "engine": "builtin",
+                     *             "computed_at": "2026-05-10T08:23:41Z",
+                     *             "error": null
+                     *           }
                      *         }
                      *       ],
                      *       "meta": {
@@ -15503,6 +15527,100 @@ export interface operations {
                              * @example crm-contact-1024
                              */
                             identifier: string | null;
+                            /**
+                             * @description Priority (SLA policies may apply by it).
+                             * @example normal
+                             * @enum {string}
+                             */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            /** @description The SLA that applies and its due times (null: no policy applies). */
+                            sla: {
+                                /**
+                                 * @description The SLA policy that applies.
+                                 * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                policy_id: string;
+                                /**
+                                 * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                first_response_due_at: string | null;
+                                /**
+                                 * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                next_response_due_at: string | null;
+                                /**
+                                 * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                resolution_due_at: string | null;
+                                /**
+                                 * @description Targets missed so far.
+                                 * @example []
+                                 */
+                                breached: ("first_response" | "next_response" | "resolution")[];
+                            } | null;
+                            /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                            csat: {
+                                /**
+                                 * @description The answer on the 1-5 scale.
+                                 * @example 5
+                                 */
+                                score: number | null;
+                                /**
+                                 * @description The customer's words, if any.
+                                 * @example Very quick, thanks
+                                 */
+                                comment: string | null;
+                                /**
+                                 * @description When the answer came.
+                                 * @example 2026-05-10T08:23:41Z
+                                 */
+                                at: string;
+                            } | null;
+                            /** @description What came of the conversation (null until it is resolved and analysed). */
+                            analysis: {
+                                /**
+                                 * @description A short summary.
+                                 * @example Asked for a haircut on Saturday; booked 5 PM.
+                                 */
+                                summary: string | null;
+                                /**
+                                 * @description Fields of the agent's analysis schema.
+                                 * @example {
+                                 *       "booked": true
+                                 *     }
+                                 */
+                                data: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /**
+                                 * @description Whether the success criteria were met (null: unsure).
+                                 * @example true
+                                 */
+                                success: boolean | null;
+                                /**
+                                 * @description The customer's sentiment.
+                                 * @example positive
+                                 */
+                                sentiment: ("positive" | "neutral" | "negative") | null;
+                                /**
+                                 * @description What computed it: builtin, or the model.
+                                 * @example builtin
+                                 */
+                                engine: string;
+                                /**
+                                 * @description When it was computed.
+                                 * @example 2026-05-10T08:23:41Z
+                                 */
+                                computed_at: string;
+                                /**
+                                 * @description Why part of it could not be computed.
+                                 * @example null
+                                 */
+                                error?: string | null;
+                            } | null;
                         }[];
                         /** @description Pagination. */
                         meta: {
@@ -15879,7 +15997,31 @@ export interface operations {
                      *             "dynamic_variables": {
                      *               "firstName": "Ava"
                      *             },
-                     *             "identifier": "crm-contact-1024"
+                     *             "identifier": "crm-contact-1024",
+                     *             "priority": "normal",
+                     *             "sla": {
+                     *               "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *               "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *               "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *               "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *               "breached": []
+                     *             },
+                     *             "csat": {
+                     *               "score": 5,
+                     *               "comment": "Very quick, thanks",
+                     *               "at": "2026-05-10T08:23:41Z"
+                     *             },
+                     *             "analysis": {
+                     *               "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *               "data": {
+                     *                 "booked": true
+                     *               },
+                     *               "success": true,
+                     *               "sentiment": "positive",
+                     *               "engine": "builtin",
+                     *               "computed_at": "2026-05-10T08:23:41Z",
+                     *               "error": null
+                     *             }
                      *           },
                      *           "message": null,
                      *           "call": {
@@ -16163,6 +16305,100 @@ export interface operations {
                                  * @example crm-contact-1024
                                  */
                                 identifier: string | null;
+                                /**
+                                 * @description Priority (SLA policies may apply by it).
+                                 * @example normal
+                                 * @enum {string}
+                                 */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                /** @description The SLA that applies and its due times (null: no policy applies). */
+                                sla: {
+                                    /**
+                                     * @description The SLA policy that applies.
+                                     * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    policy_id: string;
+                                    /**
+                                     * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    first_response_due_at: string | null;
+                                    /**
+                                     * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    next_response_due_at: string | null;
+                                    /**
+                                     * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    resolution_due_at: string | null;
+                                    /**
+                                     * @description Targets missed so far.
+                                     * @example []
+                                     */
+                                    breached: ("first_response" | "next_response" | "resolution")[];
+                                } | null;
+                                /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                                csat: {
+                                    /**
+                                     * @description The answer on the 1-5 scale.
+                                     * @example 5
+                                     */
+                                    score: number | null;
+                                    /**
+                                     * @description The customer's words, if any.
+                                     * @example Very quick, thanks
+                                     */
+                                    comment: string | null;
+                                    /**
+                                     * @description When the answer came.
+                                     * @example 2026-05-10T08:23:41Z
+                                     */
+                                    at: string;
+                                } | null;
+                                /** @description What came of the conversation (null until it is resolved and analysed). */
+                                analysis: {
+                                    /**
+                                     * @description A short summary.
+                                     * @example Asked for a haircut on Saturday; booked 5 PM.
+                                     */
+                                    summary: string | null;
+                                    /**
+                                     * @description Fields of the agent's analysis schema.
+                                     * @example {
+                                     *       "booked": true
+                                     *     }
+                                     */
+                                    data: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                    /**
+                                     * @description Whether the success criteria were met (null: unsure).
+                                     * @example true
+                                     */
+                                    success: boolean | null;
+                                    /**
+                                     * @description The customer's sentiment.
+                                     * @example positive
+                                     */
+                                    sentiment: ("positive" | "neutral" | "negative") | null;
+                                    /**
+                                     * @description What computed it: builtin, or the model.
+                                     * @example builtin
+                                     */
+                                    engine: string;
+                                    /**
+                                     * @description When it was computed.
+                                     * @example 2026-05-10T08:23:41Z
+                                     */
+                                    computed_at: string;
+                                    /**
+                                     * @description Why part of it could not be computed.
+                                     * @example null
+                                     */
+                                    error?: string | null;
+                                } | null;
                             };
                             /**
                              * @description The first message, when one was sent.
@@ -17147,6 +17383,100 @@ export interface operations {
                                  * @example crm-contact-1024
                                  */
                                 identifier: string | null;
+                                /**
+                                 * @description Priority (SLA policies may apply by it).
+                                 * @example normal
+                                 * @enum {string}
+                                 */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                /** @description The SLA that applies and its due times (null: no policy applies). */
+                                sla: {
+                                    /**
+                                     * @description The SLA policy that applies.
+                                     * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    policy_id: string;
+                                    /**
+                                     * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    first_response_due_at: string | null;
+                                    /**
+                                     * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    next_response_due_at: string | null;
+                                    /**
+                                     * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                                     * @example 2026-05-10T08:23:41.000Z
+                                     */
+                                    resolution_due_at: string | null;
+                                    /**
+                                     * @description Targets missed so far.
+                                     * @example []
+                                     */
+                                    breached: ("first_response" | "next_response" | "resolution")[];
+                                } | null;
+                                /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                                csat: {
+                                    /**
+                                     * @description The answer on the 1-5 scale.
+                                     * @example 5
+                                     */
+                                    score: number | null;
+                                    /**
+                                     * @description The customer's words, if any.
+                                     * @example Very quick, thanks
+                                     */
+                                    comment: string | null;
+                                    /**
+                                     * @description When the answer came.
+                                     * @example 2026-05-10T08:23:41Z
+                                     */
+                                    at: string;
+                                } | null;
+                                /** @description What came of the conversation (null until it is resolved and analysed). */
+                                analysis: {
+                                    /**
+                                     * @description A short summary.
+                                     * @example Asked for a haircut on Saturday; booked 5 PM.
+                                     */
+                                    summary: string | null;
+                                    /**
+                                     * @description Fields of the agent's analysis schema.
+                                     * @example {
+                                     *       "booked": true
+                                     *     }
+                                     */
+                                    data: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                    /**
+                                     * @description Whether the success criteria were met (null: unsure).
+                                     * @example true
+                                     */
+                                    success: boolean | null;
+                                    /**
+                                     * @description The customer's sentiment.
+                                     * @example positive
+                                     */
+                                    sentiment: ("positive" | "neutral" | "negative") | null;
+                                    /**
+                                     * @description What computed it: builtin, or the model.
+                                     * @example builtin
+                                     */
+                                    engine: string;
+                                    /**
+                                     * @description When it was computed.
+                                     * @example 2026-05-10T08:23:41Z
+                                     */
+                                    computed_at: string;
+                                    /**
+                                     * @description Why part of it could not be computed.
+                                     * @example null
+                                     */
+                                    error?: string | null;
+                                } | null;
                             } | null;
                             /**
                              * @description Why it failed.
@@ -17404,7 +17734,31 @@ export interface operations {
                      *       "dynamic_variables": {
                      *         "firstName": "Ava"
                      *       },
-                     *       "identifier": "crm-contact-1024"
+                     *       "identifier": "crm-contact-1024",
+                     *       "priority": "normal",
+                     *       "sla": {
+                     *         "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "breached": []
+                     *       },
+                     *       "csat": {
+                     *         "score": 5,
+                     *         "comment": "Very quick, thanks",
+                     *         "at": "2026-05-10T08:23:41Z"
+                     *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -17614,6 +17968,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -17862,7 +18310,31 @@ export interface operations {
                      *       "dynamic_variables": {
                      *         "firstName": "Ava"
                      *       },
-                     *       "identifier": "crm-contact-1024"
+                     *       "identifier": "crm-contact-1024",
+                     *       "priority": "normal",
+                     *       "sla": {
+                     *         "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "breached": []
+                     *       },
+                     *       "csat": {
+                     *         "score": 5,
+                     *         "comment": "Very quick, thanks",
+                     *         "at": "2026-05-10T08:23:41Z"
+                     *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -18072,6 +18544,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -18350,7 +18916,31 @@ export interface operations {
                      *       "dynamic_variables": {
                      *         "firstName": "Ava"
                      *       },
-                     *       "identifier": "crm-contact-1024"
+                     *       "identifier": "crm-contact-1024",
+                     *       "priority": "normal",
+                     *       "sla": {
+                     *         "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "breached": []
+                     *       },
+                     *       "csat": {
+                     *         "score": 5,
+                     *         "comment": "Very quick, thanks",
+                     *         "at": "2026-05-10T08:23:41Z"
+                     *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -18560,6 +19150,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -18805,7 +19489,31 @@ export interface operations {
                      *       "dynamic_variables": {
                      *         "firstName": "Ava"
                      *       },
-                     *       "identifier": "crm-contact-1024"
+                     *       "identifier": "crm-contact-1024",
+                     *       "priority": "normal",
+                     *       "sla": {
+                     *         "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "breached": []
+                     *       },
+                     *       "csat": {
+                     *         "score": 5,
+                     *         "comment": "Very quick, thanks",
+                     *         "at": "2026-05-10T08:23:41Z"
+                     *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -19015,6 +19723,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -19275,7 +20077,31 @@ export interface operations {
                      *       "dynamic_variables": {
                      *         "firstName": "Ava"
                      *       },
-                     *       "identifier": "crm-contact-1024"
+                     *       "identifier": "crm-contact-1024",
+                     *       "priority": "normal",
+                     *       "sla": {
+                     *         "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "breached": []
+                     *       },
+                     *       "csat": {
+                     *         "score": 5,
+                     *         "comment": "Very quick, thanks",
+                     *         "at": "2026-05-10T08:23:41Z"
+                     *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -19485,6 +20311,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -19748,7 +20668,31 @@ export interface operations {
                      *       "dynamic_variables": {
                      *         "firstName": "Ava"
                      *       },
-                     *       "identifier": "crm-contact-1024"
+                     *       "identifier": "crm-contact-1024",
+                     *       "priority": "normal",
+                     *       "sla": {
+                     *         "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "breached": []
+                     *       },
+                     *       "csat": {
+                     *         "score": 5,
+                     *         "comment": "Very quick, thanks",
+                     *         "at": "2026-05-10T08:23:41Z"
+                     *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -19958,6 +20902,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -20244,7 +21282,31 @@ export interface operations {
                      *       "dynamic_variables": {
                      *         "firstName": "Ava"
                      *       },
-                     *       "identifier": "crm-contact-1024"
+                     *       "identifier": "crm-contact-1024",
+                     *       "priority": "normal",
+                     *       "sla": {
+                     *         "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "breached": []
+                     *       },
+                     *       "csat": {
+                     *         "score": 5,
+                     *         "comment": "Very quick, thanks",
+                     *         "at": "2026-05-10T08:23:41Z"
+                     *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -20454,6 +21516,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -20717,7 +21873,31 @@ export interface operations {
                      *       "dynamic_variables": {
                      *         "firstName": "Ava"
                      *       },
-                     *       "identifier": "crm-contact-1024"
+                     *       "identifier": "crm-contact-1024",
+                     *       "priority": "normal",
+                     *       "sla": {
+                     *         "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "breached": []
+                     *       },
+                     *       "csat": {
+                     *         "score": 5,
+                     *         "comment": "Very quick, thanks",
+                     *         "at": "2026-05-10T08:23:41Z"
+                     *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -20927,6 +22107,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -60650,7 +61924,31 @@ export interface operations {
                  *         "dynamic_variables": {
                  *           "firstName": "Ava"
                  *         },
-                 *         "identifier": "crm-contact-1024"
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
                  *       }
                  *     }
                  */
@@ -60911,6 +62209,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -60997,7 +62389,31 @@ export interface operations {
                  *         "dynamic_variables": {
                  *           "firstName": "Ava"
                  *         },
-                 *         "identifier": "crm-contact-1024"
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
                  *       }
                  *     }
                  */
@@ -61258,6 +62674,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -61344,7 +62854,31 @@ export interface operations {
                  *         "dynamic_variables": {
                  *           "firstName": "Ava"
                  *         },
-                 *         "identifier": "crm-contact-1024"
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
                  *       }
                  *     }
                  */
@@ -61605,6 +63139,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -61691,7 +63319,31 @@ export interface operations {
                  *         "dynamic_variables": {
                  *           "firstName": "Ava"
                  *         },
-                 *         "identifier": "crm-contact-1024"
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
                  *       }
                  *     }
                  */
@@ -61952,6 +63604,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -62038,7 +63784,31 @@ export interface operations {
                  *         "dynamic_variables": {
                  *           "firstName": "Ava"
                  *         },
-                 *         "identifier": "crm-contact-1024"
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
                  *       }
                  *     }
                  */
@@ -62299,6 +64069,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -62385,7 +64249,31 @@ export interface operations {
                  *         "dynamic_variables": {
                  *           "firstName": "Ava"
                  *         },
-                 *         "identifier": "crm-contact-1024"
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
                  *       }
                  *     }
                  */
@@ -62646,6 +64534,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -62732,7 +64714,31 @@ export interface operations {
                  *         "dynamic_variables": {
                  *           "firstName": "Ava"
                  *         },
-                 *         "identifier": "crm-contact-1024"
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
                  *       }
                  *     }
                  */
@@ -62993,6 +64999,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -63079,7 +65179,31 @@ export interface operations {
                  *         "dynamic_variables": {
                  *           "firstName": "Ava"
                  *         },
-                 *         "identifier": "crm-contact-1024"
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
                  *       }
                  *     }
                  */
@@ -63340,6 +65464,100 @@ export interface operations {
                          * @example crm-contact-1024
                          */
                         identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                     };
                 };
             };

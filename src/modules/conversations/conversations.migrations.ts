@@ -170,4 +170,27 @@ export const conversationsMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('conversations').addColumn('waiting_since', 'text').execute();
     },
   },
+  '0215_team_operations': {
+    // Team operations and analysis: a priority, the SLA policy's due times and breaches, the
+    // customer's satisfaction answer, and the analysis of the conversation (JSON; null until run).
+    async up(db) {
+      const add = (name: string, type: 'text' | 'integer', notNullDefault?: string) =>
+        db.schema
+          .alterTable('conversations')
+          .addColumn(name, type, (c) =>
+            notNullDefault === undefined ? c : c.notNull().defaultTo(notNullDefault),
+          )
+          .execute();
+      await add('priority', 'text', 'normal');
+      await add('sla_policy_id', 'text');
+      await add('first_response_due_at', 'text');
+      await add('next_response_due_at', 'text');
+      await add('resolution_due_at', 'text');
+      await add('sla_breached', 'text', '[]');
+      await add('csat_score', 'integer');
+      await add('csat_comment', 'text');
+      await add('csat_at', 'text');
+      await add('analysis', 'text');
+    },
+  },
 };

@@ -92,6 +92,71 @@ export const conversationObject = z.object({
     firstName: 'Ava',
   }),
   identifier: describe(z.string().nullable(), 'Your own reference for it.', 'crm-contact-1024'),
+  priority: describe(
+    z.enum(['low', 'normal', 'high', 'urgent']),
+    'Priority (SLA policies may apply by it).',
+    'normal',
+  ),
+  sla: describe(
+    z
+      .object({
+        policy_id: describe(z.string(), 'The SLA policy that applies.', 'sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+        first_response_due_at: nullableTimestamp('When the first reply by a person is due'),
+        next_response_due_at: nullableTimestamp(
+          "When the next reply to the customer's waiting message is due",
+        ),
+        resolution_due_at: nullableTimestamp('When the conversation is due to be resolved'),
+        breached: describe(
+          z.array(z.enum(['first_response', 'next_response', 'resolution'])),
+          'Targets missed so far.',
+          [],
+        ),
+      })
+      .nullable(),
+    'The SLA that applies and its due times (null: no policy applies).',
+  ),
+  csat: describe(
+    z
+      .object({
+        score: describe(z.number().int().nullable(), 'The answer on the 1-5 scale.', 5),
+        comment: describe(z.string().nullable(), "The customer's words, if any.", 'Very quick, thanks'),
+        at: describe(z.string(), 'When the answer came.', '2026-05-10T08:23:41Z'),
+      })
+      .nullable(),
+    "The customer's satisfaction answer after resolve (null: none yet).",
+  ),
+  analysis: describe(
+    z
+      .object({
+        summary: describe(
+          z.string().nullable(),
+          'A short summary.',
+          'Asked for a haircut on Saturday; booked 5 PM.',
+        ),
+        data: describe(
+          z.record(z.string(), z.unknown()).nullable(),
+          "Fields of the agent's analysis schema.",
+          {
+            booked: true,
+          },
+        ),
+        success: describe(
+          z.boolean().nullable(),
+          'Whether the success criteria were met (null: unsure).',
+          true,
+        ),
+        sentiment: describe(
+          z.enum(['positive', 'neutral', 'negative']).nullable(),
+          "The customer's sentiment.",
+          'positive',
+        ),
+        engine: describe(z.string(), 'What computed it: builtin, or the model.', 'builtin'),
+        computed_at: describe(z.string(), 'When it was computed.', '2026-05-10T08:23:41Z'),
+        error: describe(z.string().nullable().optional(), 'Why part of it could not be computed.', null),
+      })
+      .nullable(),
+    'What came of the conversation (null until it is resolved and analysed).',
+  ),
 });
 
 const assignFields = {

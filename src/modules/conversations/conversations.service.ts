@@ -65,9 +65,32 @@ export function presentConversation(row: ConversationRow, contact: ContactBits |
     closed_at: row.closed_at,
     dynamic_variables: fromJson<Record<string, string | number | boolean | null>>(row.dynamic_variables, {}),
     identifier: row.identifier,
+    priority: row.priority,
+    sla: row.sla_policy_id
+      ? {
+          policy_id: row.sla_policy_id,
+          first_response_due_at: row.first_response_due_at,
+          next_response_due_at: row.next_response_due_at,
+          resolution_due_at: row.resolution_due_at,
+          breached: fromJson<SlaTarget[]>(row.sla_breached, []),
+        }
+      : null,
+    csat: row.csat_at ? { score: row.csat_score, comment: row.csat_comment, at: row.csat_at } : null,
+    analysis: fromJson<ConversationAnalysis | null>(row.analysis, null),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
+}
+export type SlaTarget = 'first_response' | 'next_response' | 'resolution';
+/** What came of a conversation or a call (SPEC: Analysis and reports). */
+export interface ConversationAnalysis {
+  summary: string | null;
+  data: Record<string, unknown> | null;
+  success: boolean | null;
+  sentiment: 'positive' | 'neutral' | 'negative' | null;
+  engine: string;
+  computed_at: string;
+  error?: string | null;
 }
 export type ConversationObject = ReturnType<typeof presentConversation>;
 
@@ -165,6 +188,16 @@ export function newConversationRow(scope: Scope, input: NewConversation): Conver
     closed_at: null,
     dynamic_variables: toJson(input.dynamicVariables ?? {}),
     identifier: input.identifier ?? null,
+    priority: 'normal',
+    sla_policy_id: null,
+    first_response_due_at: null,
+    next_response_due_at: null,
+    resolution_due_at: null,
+    sla_breached: '[]',
+    csat_score: null,
+    csat_comment: null,
+    csat_at: null,
+    analysis: null,
     created_at: now,
     updated_at: now,
   };

@@ -45,9 +45,25 @@ export interface ConversationsTable {
   /** JSON object: variables from the batch create, for agents and templates. */
   dynamic_variables: string;
   identifier: string | null;
+  /** low | normal | high | urgent. */
+  priority: ConversationPriority;
+  /** The SLA policy that applies (null: none), its due times, and the JSON list of breached targets. */
+  sla_policy_id: string | null;
+  first_response_due_at: string | null;
+  next_response_due_at: string | null;
+  resolution_due_at: string | null;
+  sla_breached: string;
+  /** The customer's satisfaction answer (1-5), its comment and when it came (null until answered). */
+  csat_score: number | null;
+  csat_comment: string | null;
+  csat_at: string | null;
+  /** JSON analysis `{summary, data, success, sentiment, engine, computed_at, error?}`; null until run. */
+  analysis: string | null;
   created_at: string;
   updated_at: string;
 }
+
+export type ConversationPriority = 'low' | 'normal' | 'high' | 'urgent';
 
 export type ConversationRow = ConversationsTable;
 
