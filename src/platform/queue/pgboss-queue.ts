@@ -12,7 +12,7 @@ import type {
   JobQueue,
   QueueLogger,
 } from './queue.ts';
-import { type ClaimedJob, type JobStore, runAtFor, WorkerPool } from './sqlite-queue.ts';
+import { type ClaimedJob, type JobStore, runAtFor, WorkerPool } from './worker-pool.ts';
 
 export interface PgBossJobQueueOptions {
   connectionString: string;
