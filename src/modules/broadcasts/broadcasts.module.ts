@@ -1,8 +1,9 @@
 import type { Module } from '../module.ts';
+import { runFanOut } from './broadcasts.fanout.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import { broadcastsMigrations } from './broadcasts.migrations.ts';
 import { broadcastRoutes } from './broadcasts.routes.ts';
-import { checkCompletion, runFanOut } from './broadcasts.service.ts';
+import { checkCompletion } from './broadcasts.service.ts';
 
 export const broadcastsModule: Module = {
   name: 'broadcasts',

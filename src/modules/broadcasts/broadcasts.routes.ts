@@ -1,6 +1,7 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { idParams, listResponse } from '../../platform/http/schemas.ts';
+import { getBroadcast, listBroadcasts, listRecipients } from './broadcasts.read.ts';
 import {
   broadcastObject,
   createBroadcastBody,
@@ -8,13 +9,7 @@ import {
   listRecipientsQuery,
   recipientObject,
 } from './broadcasts.schemas.ts';
-import {
-  cancelBroadcast,
-  createBroadcast,
-  getBroadcast,
-  listBroadcasts,
-  listRecipients,
-} from './broadcasts.service.ts';
+import { cancelBroadcast, createBroadcast } from './broadcasts.service.ts';
 
 const createDescription =
   'Accepts the broadcast at once (202) and sends in the background, from `send_at` if given: recipients are expanded from the audience (a rule audience as it is when sending starts), `contact_ids` or `phones`, and each gets the template through the same path as POST /v1/messages (opt-out, do-not-disturb, template approval, messages per hour), sent by the key that created the broadcast. ' +

@@ -1,0 +1,187 @@
+import type { AppContext } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
+import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { fromJson } from '../../platform/json.ts';
+import type { MessageStatus } from '../messaging/index.ts';
+import type { broadcastStatuses, recipientStatuses } from './broadcasts.schemas.ts';
+import type { BroadcastRecipientsTable, BroadcastsTable, RecipientState } from './broadcasts.tables.ts';
+
+export type { Scope };
+
+type RecipientStatus = (typeof recipientStatuses)[number];
+export type Counts = Record<'total' | RecipientStatus, number>;
+
+// ---------------------------------------------------------------------------------------------
+// Reading: live counts are derived from each recipient's message, never stored.
+
+/** A recipient's public status: its message's status once handed over, else its own state. */
+function recipientStatus(state: RecipientState, messageStatus: MessageStatus | null): RecipientStatus {
+  if (state === 'pending' || state === 'sending') return 'queued';
+  if (state !== 'queued') return state;
+  // The message is gone only when its contact was deleted; it had been handed over by then.
+  if (messageStatus === null || messageStatus === 'received') return 'sent';
+  return messageStatus;
+}
+
+export const emptyCounts = (): Counts => ({
+  total: 0,
+  queued: 0,
+  sent: 0,
+  delivered: 0,
+  read: 0,
+  failed: 0,
+  skipped: 0,
+  cancelled: 0,
+});
+
+async function countsFor(db: Db | Trx, ids: string[]): Promise<Map<string, Counts>> {
+  const out = new Map<string, Counts>(ids.map((id) => [id, emptyCounts()]));
+  if (ids.length === 0) return out;
+  const rows = await db
+    .selectFrom('broadcast_recipients as r')
+    .leftJoin('messages as m', 'm.id', 'r.message_id')
+    .select((eb) => [
+      'r.broadcast_id',
+      'r.status as state',
+      'm.status as message_status',
+      eb.fn.countAll<number>().as('n'),
+    ])
+    .where('r.broadcast_id', 'in', ids)
+    .groupBy(['r.broadcast_id', 'r.status', 'm.status'])
+    .execute();
+  for (const row of rows) {
+    const c = out.get(row.broadcast_id)!;
+    const n = Number(row.n);
+    c.total += n;
+    c[recipientStatus(row.state, row.message_status)] += n;
+  }
+  return out;
+}
+
+export function presentBroadcast(row: BroadcastsTable, counts: Counts) {
+  return {
+    id: row.id,
+    object: 'broadcast' as const,
+    livemode: row.livemode === 1,
+    name: row.name,
+    status: row.status,
+    template: { name: row.template_name, language: row.template_language },
+    variables: fromJson<Record<string, string | number>>(row.variables, {}),
+    source: row.source,
+    audience_id: row.audience_id,
+    from: row.from_address,
+    send_at: row.send_at,
+    counts,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    started_at: row.started_at,
+    cancelled_at: row.cancelled_at,
+    completed_at: row.completed_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+export type BroadcastObject = ReturnType<typeof presentBroadcast>;
+
+export function getBroadcastRow(db: Db | Trx, scope: Scope, id: string): Promise<BroadcastsTable> {
+  return tenant(db, scope).getById('broadcasts', id, 'broadcast');
+}
+
+export async function present(db: Db | Trx, row: BroadcastsTable): Promise<BroadcastObject> {
+  const counts = await countsFor(db, [row.id]);
+  return presentBroadcast(row, counts.get(row.id)!);
+}
+
+export async function getBroadcast(ctx: AppContext, scope: Scope, id: string) {
+  return present(ctx.db, await getBroadcastRow(ctx.db, scope, id));
+}
+
+export async function listBroadcasts(
+  ctx: AppContext,
+  scope: Scope,
+  f: { status?: (typeof broadcastStatuses)[number] },
+  page: PageRequest,
+): Promise<Page<BroadcastObject>> {
+  let q = tenant(ctx.db, scope).selectFrom('broadcasts');
+  if (f.status) q = q.where('status', '=', f.status);
+  const rows = await paginate(q.selectAll().orderBy('id', 'desc'), page, (r) => r);
+  const counts = await countsFor(
+    ctx.db,
+    rows.data.map((r) => r.id),
+  );
+  return { ...rows, data: rows.data.map((r) => presentBroadcast(r, counts.get(r.id)!)) };
+}
+
+function presentRecipient(
+  row: BroadcastRecipientsTable & {
+    message_status: MessageStatus | null;
+    message_error_code: string | null;
+    message_error_message: string | null;
+  },
+) {
+  const status = recipientStatus(row.status, row.message_status);
+  const code = row.error_code ?? (status === 'failed' ? row.message_error_code : null);
+  return {
+    id: row.id,
+    object: 'broadcast_recipient' as const,
+    livemode: row.livemode === 1,
+    broadcast_id: row.broadcast_id,
+    contact_id: row.contact_id,
+    phone: row.phone,
+    status,
+    message_id: row.message_id,
+    error: code
+      ? { code, message: (row.error_code ? row.error_message : row.message_error_message) ?? '' }
+      : null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export async function listRecipients(
+  ctx: AppContext,
+  scope: Scope,
+  broadcastId: string,
+  f: { status?: RecipientStatus },
+  page: PageRequest,
+) {
+  await getBroadcastRow(ctx.db, scope, broadcastId);
+  let q = ctx.db
+    .selectFrom('broadcast_recipients as r')
+    .leftJoin('messages as m', 'm.id', 'r.message_id')
+    .where('r.broadcast_id', '=', broadcastId)
+    .where(inScope(scope, 'r'));
+  const s = f.status;
+  if (s === 'queued')
+    q = q.where((eb) =>
+      eb.or([
+        eb('r.status', 'in', ['pending', 'sending']),
+        eb.and([eb('r.status', '=', 'queued'), eb('m.status', '=', 'queued')]),
+      ]),
+    );
+  else if (s === 'skipped' || s === 'cancelled') q = q.where('r.status', '=', s);
+  else if (s === 'failed')
+    q = q.where((eb) =>
+      eb.or([
+        eb('r.status', '=', 'failed'),
+        eb.and([eb('r.status', '=', 'queued'), eb('m.status', '=', 'failed')]),
+      ]),
+    );
+  else if (s === 'sent')
+    q = q
+      .where('r.status', '=', 'queued')
+      .where((eb) => eb.or([eb('m.status', '=', 'sent'), eb('m.id', 'is', null)]));
+  else if (s) q = q.where('r.status', '=', 'queued').where('m.status', '=', s);
+  return paginate(
+    q
+      .selectAll('r')
+      .select([
+        'm.status as message_status',
+        'm.error_code as message_error_code',
+        'm.error_message as message_error_message',
+      ])
+      .orderBy('r.id', 'asc'),
+    page,
+    presentRecipient,
+  );
+}
