@@ -43,13 +43,48 @@ describe('prepared statements on PostgreSQL', async () => {
   });
 
   it('sends statements with many parameters unnamed', { skip: !available }, async () => {
-    const ids = Array.from({ length: 40 }, (_, i) => `id${i}`);
-    const many = handle.db
+    const rows = Array.from({ length: 20 }, (_, i) => ({ id: `m${i}`, a: i }));
+    const many = handle.db.insertInto('prep_t' as never).values(rows as never);
+    await many.execute();
+    assert.ok(!(await prepared()).includes(many.compile().sql));
+    await handle.db
+      .deleteFrom('prep_t' as never)
+      .where('id' as never, 'like', 'm%' as never)
+      .execute();
+  });
+
+  it('runs an IN list of any length as one statement with an array parameter', {
+    skip: !available,
+  }, async () => {
+    const inList = (ids: string[]) =>
+      handle.db
+        .selectFrom('prep_t' as never)
+        .selectAll()
+        .where('id' as never, 'in', ids as never)
+        .orderBy('id' as never);
+    const one = inList(['x']).compile();
+    const many = inList(Array.from({ length: 40 }, (_, i) => (i === 7 ? 'y' : `id${i}`))).compile();
+    assert.equal(one.sql, many.sql, 'the same text whatever the length');
+    assert.match(one.sql, /= any\(\$1\)/);
+    assert.deepEqual(await inList(['x']).execute(), [{ id: 'x', a: 1 }]);
+    assert.deepEqual(await inList(['y', 'x', 'nope']).execute(), [
+      { id: 'x', a: 1 },
+      { id: 'y', a: 2 },
+    ]);
+    const notIn = await handle.db
       .selectFrom('prep_t' as never)
       .selectAll()
-      .where('id' as never, 'in', ids as never);
-    assert.deepEqual(await many.execute(), []);
-    assert.ok(!(await prepared()).includes(many.compile().sql));
+      .where('id' as never, 'not in', ['x', 'zz'] as never)
+      .execute();
+    assert.deepEqual(notIn, [{ id: 'y', a: 2 }]);
+    assert.equal((await prepared()).filter((s) => s === one.sql).length, 1, 'prepared once, by name');
+    // Numbers too, typed by the column.
+    const byA = await handle.db
+      .selectFrom('prep_t' as never)
+      .selectAll()
+      .where('a' as never, 'in', [2, 5] as never)
+      .execute();
+    assert.deepEqual(byA, [{ id: 'y', a: 2 }]);
   });
 
   it('runs a statement unnamed once its table changed shape under it', { skip: !available }, async () => {

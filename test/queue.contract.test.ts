@@ -993,6 +993,59 @@ if (pgUrl) {
   describe('job queue contract: PostgreSQL (pg-boss)', () => {
     contract(() => postgresStorage(pgUrl));
   });
+  describe('job queue on PostgreSQL: wake-ups across processes (LISTEN/NOTIFY)', () => {
+    let s: Storage;
+    let teardown: () => Promise<void>;
+    const open: JobQueue[] = [];
+    before(async () => {
+      ({ storage: s, teardown } = await postgresStorage(pgUrl));
+    });
+    afterEach(async () => {
+      for (const q of open.splice(0)) await q.stop();
+    });
+    after(async () => {
+      await teardown?.();
+    });
+    /** Two processes' queues: one only enqueues, the other works with a poll a minute apart. */
+    const pair = async () => {
+      const producer = s.queue({ pollMs: 60_000 });
+      const worker = s.queue({ pollMs: 60_000 });
+      open.push(producer, worker);
+      await producer.prepare?.();
+      return { producer, worker };
+    };
+
+    it("another process's enqueue wakes this one's idle workers at once, not at their next poll", async () => {
+      const def = defineJob({ name: jobName('wake'), payload: z.object({ n: z.number() }) });
+      const { producer, worker } = await pair();
+      const ran: number[] = [];
+      worker.register(def, async (p) => {
+        ran.push(p.n);
+      });
+      await worker.start(); // its first look finds nothing; the next poll would be a minute away
+      const t0 = Date.now();
+      await s.db.transaction().execute((trx) => producer.enqueue(trx, def, { n: 1 }));
+      producer.kick();
+      await waitFor(() => ran.length === 1, 5000, 'the woken worker');
+      assert.ok(Date.now() - t0 < 5000);
+      assert.deepEqual(ran, [1]);
+    });
+
+    it('a delayed job enqueued elsewhere runs when due, not before and not a poll later', async () => {
+      const def = defineJob({ name: jobName('wake-later'), payload: z.object({}) });
+      const { producer, worker } = await pair();
+      let ranAt = 0;
+      worker.register(def, async () => {
+        ranAt = Date.now();
+      });
+      await worker.start();
+      const t0 = Date.now();
+      await producer.enqueue(s.db, def, {}, { delayMs: 700 });
+      producer.kick();
+      await waitFor(() => ranAt > 0, 6000, 'the delayed job');
+      assert.ok(ranAt - t0 >= 690, `ran ${ranAt - t0} ms after the enqueue`);
+    });
+  });
 } else if (process.env.CI === 'true' && !skipPg) {
   describe('job queue contract: PostgreSQL (pg-boss)', () => {
     it('needs PostgreSQL under CI', () => {

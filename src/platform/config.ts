@@ -132,7 +132,7 @@ export const configVariables = {
   PARLEY_JOB_POLL_MS: {
     schema: int(10, 60_000),
     default: '250',
-    doc: 'How often idle workers look for due jobs (the embedded queue is also woken at once by local enqueues).',
+    doc: 'How often idle workers look for due jobs (the embedded queue is also woken at once by local enqueues; on PostgreSQL other processes wake them over LISTEN/NOTIFY, and the poll is then at least every 2 s).',
   },
   PARLEY_JWT_SECRET: {
     schema: z.string().min(32, 'must be at least 32 characters').optional(),

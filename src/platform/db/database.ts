@@ -16,6 +16,7 @@ import {
   type Transaction,
 } from 'kysely';
 import type pg from 'pg';
+import { FixedShapeInListsPlugin } from './fixed-shape.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -262,7 +263,10 @@ export async function openDatabase(opts: {
       client.on('error', () => {});
       prepareRepeatedStatements(client, statements);
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool }),
+      plugins: [new FixedShapeInListsPlugin()],
+    });
     return { db, dialect: 'postgres', pool, close: () => db.destroy() };
   }
   const sqlite = new NodeSqliteDatabase(opts.sqlitePath);

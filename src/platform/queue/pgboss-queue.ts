@@ -3,6 +3,7 @@ import { CompiledQuery, type QueryResult, sql } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { Db, Trx } from '../db/database.ts';
 import { PgJobLeases } from './pg-leases.ts';
+import { PgJobWakeups } from './pg-wakeups.ts';
 import type {
   BatchJobHandler,
   EnqueueItem,
@@ -35,6 +36,11 @@ export interface PgBossJobQueueOptions {
 }
 
 const MAX_EXPIRE_SECONDS = 24 * 3600 - 1;
+/**
+ * How often idle workers poll while LISTEN/NOTIFY wake-ups arrive (`pollMs` when it is longer):
+ * the poll then only finds what a lost wake-up or pg-boss's own maintenance made due.
+ */
+const POLL_WITH_WAKEUPS_MS = 2000;
 
 /**
  * The job queue on PostgreSQL, stored by pg-boss 10.
@@ -71,6 +77,7 @@ export class PgBossJobQueue implements JobQueue {
   #prepared: Promise<void> | null = null;
   readonly #queues = new Map<string, Promise<void>>();
   readonly #leases: PgJobLeases;
+  readonly #wakeups: PgJobWakeups;
 
   constructor(opts: PgBossJobQueueOptions) {
     this.#schema = opts.schema ?? 'pgboss';
@@ -155,6 +162,17 @@ export class PgBossJobQueue implements JobQueue {
       stopGraceMs: opts.stopGraceMs,
       logger: opts.logger,
     });
+    const pool = this.#pool;
+    this.#wakeups = new PgJobWakeups({
+      connectionString: opts.connectionString,
+      logger: opts.logger,
+      onWake: (name, runAts) => pool.wake(name, runAts),
+      onListening: () => {
+        pool.setIdlePoll(Math.max(opts.pollMs, POLL_WITH_WAKEUPS_MS));
+        pool.pollAll();
+      },
+      onLost: () => pool.setIdlePoll(opts.pollMs),
+    });
   }
 
   /** Starts pg-boss (installing its schema if needed) without working any job. Idempotent. */
@@ -164,7 +182,7 @@ export class PgBossJobQueue implements JobQueue {
       // pg-boss emits 'error' for failures in its background work; unhandled, that would throw.
       boss.on('error', (err) => this.#logger?.error({ err }, 'pg-boss error'));
       this.#boss = boss;
-      this.#prepared = boss.start().then(() => undefined);
+      this.#prepared = boss.start().then(() => this.#wakeups.start());
       this.#prepared.catch(() => {
         if (this.#boss !== boss) return;
         this.#boss = null;
@@ -191,7 +209,9 @@ export class PgBossJobQueue implements JobQueue {
     payload: P,
     opts: EnqueueOptions = {},
   ): Promise<string | null> {
-    this.#pool.noteEnqueued(job.name, [runAtFor(new Date(), opts)]);
+    const runAt = wakeAt(new Date(), opts);
+    this.#pool.noteEnqueued(job.name, [runAt]);
+    this.#wakeups.note(job.name, [runAt.getTime()]);
     const data = job.payload.parse(payload);
     await this.#ensureQueue(job.name);
 
@@ -238,9 +258,11 @@ export class PgBossJobQueue implements JobQueue {
   async enqueueMany<P>(db: Trx | Db, job: JobDefinition<P>, items: EnqueueItem<P>[]): Promise<string[]> {
     if (items.length === 0) return [];
     const now = new Date();
-    this.#pool.noteEnqueued(
+    const runAts = items.map((item) => wakeAt(now, item.opts ?? {}));
+    this.#pool.noteEnqueued(job.name, runAts);
+    this.#wakeups.note(
       job.name,
-      items.map((item) => runAtFor(now, item.opts ?? {})),
+      runAts.map((r) => r.getTime()),
     );
     // Every payload is checked before anything is written.
     const data = items.map((item) => job.payload.parse(item.payload) ?? null);
@@ -290,6 +312,7 @@ export class PgBossJobQueue implements JobQueue {
   async stop(): Promise<void> {
     await this.#pool.stop();
     await this.#leases.stop();
+    await this.#wakeups.stop();
     const prepared = this.#prepared;
     if (!prepared) return;
     try {
@@ -309,8 +332,10 @@ export class PgBossJobQueue implements JobQueue {
     return this.#boss;
   }
 
+  /** After a commit: this process's workers look for what it enqueued, and the others are told. */
   kick(): void {
     this.#pool.kick();
+    this.#wakeups.publish();
   }
 
   async #claim(def: JobDefinition<any>, limit: number): Promise<ClaimedJob[]> {
@@ -360,6 +385,13 @@ function retryOptionsFor(job: JobDefinition<any>) {
     expireInSeconds: Math.min(MAX_EXPIRE_SECONDS, Math.max(1, Math.ceil(job.timeoutMs / 1000))),
   };
 }
+
+/** When to look for a job: a delayed one a little after its time, as pg-boss counts its delay from the INSERT. */
+function wakeAt(now: Date, opts: EnqueueOptions): Date {
+  const at = runAtFor(now, opts);
+  return at.getTime() > now.getTime() ? new Date(at.getTime() + DELAY_WAKE_MARGIN_MS) : at;
+}
+const DELAY_WAKE_MARGIN_MS = 100;
 
 /** pg-boss `startAfter`: a time (ISO, UTC) or a delay in seconds counted on the database clock. */
 function startAfterFor(opts: EnqueueOptions): Date | number | undefined {

@@ -79,7 +79,7 @@ export function errorText(err: unknown): string {
  */
 export class WorkerPool {
   readonly #store: JobStore;
-  readonly #pollMs: number;
+  #pollMs: number;
   readonly #stopGraceMs: number;
   readonly #logger: QueueLogger;
   readonly #lanes = new Map<string, Lane>();
@@ -99,6 +99,33 @@ export class WorkerPool {
 
   get running(): boolean {
     return this.#state === 'running';
+  }
+
+  /**
+   * How often an idle lane looks for due jobs. Longer when another signal says when jobs come
+   * (PostgreSQL's LISTEN/NOTIFY): the poll is then only the fallback for a wake-up missed.
+   */
+  setIdlePoll(ms: number): void {
+    this.#pollMs = Math.max(1, ms);
+  }
+
+  /**
+   * Another process enqueued jobs of `name` (due at `runAts`, ms since the epoch; none: now):
+   * the lane looks at once for those due, and arms a wake-up for those due later.
+   */
+  wake(name: string, runAts: number[] = []): void {
+    const lane = this.#lanes.get(name);
+    if (!lane || this.#state !== 'running') return;
+    const now = Date.now();
+    const later = runAts.filter((t) => t > now);
+    if (later.length > 0) this.#addWakes(name, later, now);
+    if (later.length < runAts.length || runAts.length === 0) this.#pollGathered(lane);
+  }
+
+  /** Every lane looks at once (a wake-up signal came back after an outage, when some may be missed). */
+  pollAll(): void {
+    if (this.#state !== 'running') return;
+    for (const lane of this.#lanes.values()) this.#poll(lane);
   }
 
   register<P>(def: JobDefinition<P>, handler: JobHandler<P>): void {
@@ -159,12 +186,19 @@ export class WorkerPool {
     const now = Date.now();
     this.#enqueuedAt.set(name, now);
     if (this.#state !== 'running') return;
+    this.#addWakes(
+      name,
+      runAts.map((r) => r.getTime()),
+      now,
+    );
+  }
+
+  #addWakes(name: string, times: number[], now: number): void {
     // Jobs gathered in batches wake on a grid of `gatherMs`, so those falling due close together
     // are claimed together.
     const gather = this.#lanes.get(name)?.def.gatherMs ?? 0;
     let wake = this.#wakes.get(name);
-    for (const r of runAts) {
-      let at = r.getTime();
+    for (let at of times) {
       if (at <= now) continue;
       if (gather > 0) at = Math.ceil(at / gather) * gather;
       if (!wake) {
@@ -461,6 +495,9 @@ export class WorkerPool {
           'job attempt failed; will retry',
         );
       await this.#store.retry(def, job, errorText(failure), delayMs);
+      // Looked for when due, not a poll interval later.
+      if (this.#state === 'running')
+        this.#addWakes(def.name, [Date.now() + Math.max(1, delayMs)], Date.now());
     } else {
       this.#logger.error(
         { err: failure, job: def.name, jobId: job.id, attempt: job.attempt },
