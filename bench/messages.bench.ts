@@ -187,6 +187,7 @@ for (let i = existing; i < CONVERSATIONS; i += contactsBatch) {
       identifier: null,
       priority: 'normal',
       sla_breached: '[]',
+      handoff_reassignments: 0,
       created_at: at,
       updated_at: at,
     } as const);

@@ -5,7 +5,14 @@ import { InProcessBus, type MessageBus } from './bus.ts';
 import type { Config } from './config.ts';
 import { SecretBox } from './crypto.ts';
 import { type DatabaseHandle, type Db, type Dialect, openDatabase } from './db/database.ts';
-import { type EventSink, eventChannel, insertEvents, type ParleyEvent, type Tx } from './events.ts';
+import {
+  type EventSink,
+  eventChannel,
+  insertEvents,
+  type ParleyEvent,
+  type Tx,
+  type TxListener,
+} from './events.ts';
 import { API_KEYS_CHANGED, ApiKeyCache } from './http/api-key-cache.ts';
 import type { Auth } from './http/route.ts';
 import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './limits.ts';
@@ -48,6 +55,8 @@ export interface AppContext {
   metrics: Metrics;
   /** Called inside the transaction of every recorded event (webhook deliveries register here). */
   eventSinks: EventSink[];
+  /** Run after the sinks, with the unit of work (`TxListener`). */
+  txListeners: TxListener[];
   /** The modules' instances (see AppModules). */
   modules: AppModules;
   /** Bearer tokens that are not API keys are tried with this (the users module's inbox sessions). */
@@ -139,6 +148,7 @@ export async function createContext(
     rateLimits = new MemoryRateLimitStore();
   }
   const eventSinks: EventSink[] = [];
+  const txListeners: TxListener[] = [];
   const apiKeys = new ApiKeyCache();
   bus.subscribe(API_KEYS_CHANGED, () => apiKeys.clear());
 
@@ -156,6 +166,7 @@ export async function createContext(
     logger,
     metrics: new Metrics(dbHandle.db, dbHandle.dialect),
     eventSinks,
+    txListeners,
     modules: {} as AppModules,
     sessionVerifier: undefined,
     readyReports: new Map(),
@@ -176,6 +187,7 @@ export async function createContext(
             const recorded = await insertEvents(trx, inputs, clock.now());
             for (const sink of eventSinks) await sink(trx, recorded);
             events.push(...recorded);
+            for (const listener of txListeners) await listener(tx, recorded);
             return recorded;
           },
         };

@@ -24,6 +24,8 @@ export const eventTypes = [
   'conversation.reopened',
   'conversation.snoozed',
   'conversation.tagged',
+  'conversation.handoff_timeout',
+  'sla.breached',
   'contact.created',
   'contact.updated',
   'contact.deleted',
@@ -47,7 +49,8 @@ export const eventTypes = [
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
-export type ActorType = 'api_key' | 'user' | 'ai' | 'customer' | 'system';
+/** `rule`: a team's assignment rule or a handoff/SLA timer (its id names the team or policy). */
+export type ActorType = 'api_key' | 'user' | 'ai' | 'customer' | 'system' | 'rule' | 'automation';
 export interface Actor {
   type: ActorType;
   id: string | null;
@@ -70,6 +73,12 @@ export interface ParleyEvent {
  * writes (webhook deliveries, their jobs) commits with the events or not at all.
  */
 export type EventSink = (trx: Trx, events: ParleyEvent[]) => Promise<void>;
+
+/**
+ * Like a sink, with the whole unit of work: a listener may write and emit events of its own (which
+ * it hears too, so it must ignore its own). Routing reacts to handoffs and resolves this way.
+ */
+export type TxListener = (tx: Tx, events: ParleyEvent[]) => Promise<void>;
 
 /** A unit of work in one transaction, with hooks that run only after it commits. */
 export interface Tx {

@@ -482,8 +482,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Rename a team
-         * @description Renames the team. Members are changed with `POST /v1/teams/{id}/members` and `DELETE /v1/teams/{id}/members/{user_id}`.
+         * Rename a team or change its assignment rule
+         * @description Renames the team or changes its `assignment` rule (a new rule gives out what waits in its queue at once). Members are changed with `POST /v1/teams/{id}/members` and `DELETE /v1/teams/{id}/members/{user_id}`.
          */
         patch: operations["patch_teams_by_id"];
         trace?: never;
@@ -527,6 +527,30 @@ export interface paths {
          * @description Takes the user out of the team (the user stays in the workspace). A user who is not a member is a 404.
          */
         delete: operations["delete_teams_by_id_members_by_user_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My availability
+         * @description The signed-in user's availability as routing sees it (inbox sessions only; an API key is a 403).
+         */
+        get: operations["get_me_availability"];
+        /**
+         * Set my availability
+         * @description Sets the signed-in user online, busy or offline by hand (it wins over presence), or `auto` (online while the inbox is open). Coming online gives out what waits in the queues of the user's teams at once. Inbox sessions only; an API key is a 403.
+         */
+        put: operations["put_me_availability"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -782,6 +806,26 @@ export interface paths {
          * @description Clears `ai_paused` and emits conversation.handoff_resolved (no change when it was not handed off).
          */
         post: operations["post_conversations_by_id_handoff_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/{id}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A team's queue
+         * @description Conversations routed to the team that wait for a member (all members full, busy or offline; or the team assigns by hand), oldest first, with how long each has waited. They are given out, oldest first, the moment a member has room: resolves one, comes online, or gets more capacity. A team with no members keeps its conversations here.
+         */
+        get: operations["get_teams_by_id_queue"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2153,7 +2197,7 @@ export interface webhooks {
         put?: never;
         /**
          * conversation.assigned
-         * @description Delivered to endpoints subscribed to `conversation.assigned` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         * @description Delivered to endpoints subscribed to `conversation.assigned` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md. The actor is who assigned it: a person, a key, an automation, or `{type: "rule", id: <team id>}` when a team's assignment rule gave it out (`data.routed_by`) or queued it (`data.queued: true`).
          */
         post: operations["webhook_conversation_assigned"];
         delete?: never;
@@ -2276,6 +2320,46 @@ export interface webhooks {
          * @description Delivered to endpoints subscribed to `conversation.tagged` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
          */
         post: operations["webhook_conversation_tagged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "conversation.handoff_timeout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * conversation.handoff_timeout
+         * @description Delivered to endpoints subscribed to `conversation.handoff_timeout` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md. No person replied within the handoff policy's `reply_within_minutes`; `data.handoff_timeout` says what Parley did (`action`: reassign, ai_resume, callback or notify) and how many reassignments were made.
+         */
+        post: operations["webhook_conversation_handoff_timeout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "sla.breached": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * sla.breached
+         * @description Delivered to endpoints subscribed to `sla.breached` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md. A target of the conversation's SLA policy passed unmet; `data.sla_breach` names it (`first_response`, `next_response` or `resolution`). Emitted once per target and conversation.
+         */
+        post: operations["webhook_sla_breached"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10104,7 +10188,9 @@ export interface operations {
                      *         "name": "Priya Sharma",
                      *         "email": "priya@glowsalon.in",
                      *         "role": "agent",
-                     *         "has_password": true
+                     *         "has_password": true,
+                     *         "availability": "online",
+                     *         "max_open_conversations": 3
                      *       }
                      *     }
                      */
@@ -10168,6 +10254,17 @@ export interface operations {
                              * @example true
                              */
                             has_password: boolean;
+                            /**
+                             * @description Online while the inbox is open (or set by hand with `PUT /v1/me/availability`, which wins); routing gives conversations to online users only.
+                             * @example online
+                             * @enum {string}
+                             */
+                            availability: "online" | "busy" | "offline";
+                            /**
+                             * @description Capacity: the most open conversations routing gives this user (null: no limit).
+                             * @example 3
+                             */
+                            max_open_conversations: number | null;
                         };
                     };
                 };
@@ -10353,7 +10450,9 @@ export interface operations {
                      *           "name": "Priya Sharma",
                      *           "email": "priya@glowsalon.in",
                      *           "role": "agent",
-                     *           "has_password": true
+                     *           "has_password": true,
+                     *           "availability": "online",
+                     *           "max_open_conversations": 3
                      *         }
                      *       ],
                      *       "meta": {
@@ -10414,6 +10513,17 @@ export interface operations {
                              * @example true
                              */
                             has_password: boolean;
+                            /**
+                             * @description Online while the inbox is open (or set by hand with `PUT /v1/me/availability`, which wins); routing gives conversations to online users only.
+                             * @example online
+                             * @enum {string}
+                             */
+                            availability: "online" | "busy" | "offline";
+                            /**
+                             * @description Capacity: the most open conversations routing gives this user (null: no limit).
+                             * @example 3
+                             */
+                            max_open_conversations: number | null;
                         }[];
                         /** @description Pagination. */
                         meta: {
@@ -10607,7 +10717,8 @@ export interface operations {
                  *       "name": "Priya Sharma",
                  *       "email": "priya@glowsalon.in",
                  *       "role": "agent",
-                 *       "password": "correct horse battery"
+                 *       "password": "correct horse battery",
+                 *       "max_open_conversations": 3
                  *     }
                  */
                 "application/json": {
@@ -10634,6 +10745,11 @@ export interface operations {
                      * @example correct horse battery
                      */
                     password?: string;
+                    /**
+                     * @description Capacity: the most open conversations routing gives this user (null: no limit). 0 is refused: set availability `busy` to take none.
+                     * @example 3
+                     */
+                    max_open_conversations?: number | null;
                 };
             };
         };
@@ -10654,7 +10770,9 @@ export interface operations {
                      *       "name": "Priya Sharma",
                      *       "email": "priya@glowsalon.in",
                      *       "role": "agent",
-                     *       "has_password": true
+                     *       "has_password": true,
+                     *       "availability": "online",
+                     *       "max_open_conversations": 3
                      *     }
                      */
                     "application/json": {
@@ -10705,6 +10823,17 @@ export interface operations {
                          * @example true
                          */
                         has_password: boolean;
+                        /**
+                         * @description Online while the inbox is open (or set by hand with `PUT /v1/me/availability`, which wins); routing gives conversations to online users only.
+                         * @example online
+                         * @enum {string}
+                         */
+                        availability: "online" | "busy" | "offline";
+                        /**
+                         * @description Capacity: the most open conversations routing gives this user (null: no limit).
+                         * @example 3
+                         */
+                        max_open_conversations: number | null;
                     };
                 };
             };
@@ -10903,7 +11032,9 @@ export interface operations {
                      *       "name": "Priya Sharma",
                      *       "email": "priya@glowsalon.in",
                      *       "role": "agent",
-                     *       "has_password": true
+                     *       "has_password": true,
+                     *       "availability": "online",
+                     *       "max_open_conversations": 3
                      *     }
                      */
                     "application/json": {
@@ -10954,6 +11085,17 @@ export interface operations {
                          * @example true
                          */
                         has_password: boolean;
+                        /**
+                         * @description Online while the inbox is open (or set by hand with `PUT /v1/me/availability`, which wins); routing gives conversations to online users only.
+                         * @example online
+                         * @enum {string}
+                         */
+                        availability: "online" | "busy" | "offline";
+                        /**
+                         * @description Capacity: the most open conversations routing gives this user (null: no limit).
+                         * @example 3
+                         */
+                        max_open_conversations: number | null;
                     };
                 };
             };
@@ -11336,7 +11478,8 @@ export interface operations {
                  *       "name": "Priya Sharma",
                  *       "email": "priya@glowsalon.in",
                  *       "role": "agent",
-                 *       "password": "correct horse battery"
+                 *       "password": "correct horse battery",
+                 *       "max_open_conversations": 3
                  *     }
                  */
                 "application/json": {
@@ -11362,6 +11505,11 @@ export interface operations {
                      * @example correct horse battery
                      */
                     password?: string | null;
+                    /**
+                     * @description Capacity: the most open conversations routing gives this user (null: no limit). 0 is refused: set availability `busy` to take none.
+                     * @example 3
+                     */
+                    max_open_conversations?: number | null;
                 };
             };
         };
@@ -11382,7 +11530,9 @@ export interface operations {
                      *       "name": "Priya Sharma",
                      *       "email": "priya@glowsalon.in",
                      *       "role": "agent",
-                     *       "has_password": true
+                     *       "has_password": true,
+                     *       "availability": "online",
+                     *       "max_open_conversations": 3
                      *     }
                      */
                     "application/json": {
@@ -11433,6 +11583,17 @@ export interface operations {
                          * @example true
                          */
                         has_password: boolean;
+                        /**
+                         * @description Online while the inbox is open (or set by hand with `PUT /v1/me/availability`, which wins); routing gives conversations to online users only.
+                         * @example online
+                         * @enum {string}
+                         */
+                        availability: "online" | "busy" | "offline";
+                        /**
+                         * @description Capacity: the most open conversations routing gives this user (null: no limit).
+                         * @example 3
+                         */
+                        max_open_conversations: number | null;
                     };
                 };
             };
@@ -11661,7 +11822,12 @@ export interface operations {
                      *           "name": "Front desk",
                      *           "member_ids": [
                      *             "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *           ]
+                     *           ],
+                     *           "assignment": {
+                     *             "mode": "balanced",
+                     *             "only_online": true,
+                     *             "max_per_user": 5
+                     *           }
                      *         }
                      *       ],
                      *       "meta": {
@@ -11713,6 +11879,25 @@ export interface operations {
                              *     ]
                              */
                             member_ids: string[];
+                            /** @description How conversations routed to the team are given to its members. */
+                            assignment: {
+                                /**
+                                 * @description `manual`: conversations wait in the queue for someone to take them; `round_robin`: members in turn; `balanced`: the member with the fewest open conversations.
+                                 * @example balanced
+                                 * @enum {string}
+                                 */
+                                mode: "manual" | "round_robin" | "balanced";
+                                /**
+                                 * @description Only online members get conversations.
+                                 * @example true
+                                 */
+                                only_online: boolean;
+                                /**
+                                 * @description The most open conversations a member takes from this team's routing (null: only the user's own capacity).
+                                 * @example 5
+                                 */
+                                max_per_user: number | null;
+                            };
                         }[];
                         /** @description Pagination. */
                         meta: {
@@ -11915,6 +12100,26 @@ export interface operations {
                      * @example Front desk
                      */
                     name: string;
+                    /** @description How the team's conversations are given to its members. A team with no members is accepted: its conversations wait in its queue until someone joins. */
+                    assignment?: {
+                        /**
+                         * @description `manual`: conversations routed to the team wait in its queue for someone to take them; `round_robin`: the next member in turn; `balanced`: the member with the fewest open conversations.
+                         * @example balanced
+                         * @enum {string}
+                         */
+                        mode: "manual" | "round_robin" | "balanced";
+                        /**
+                         * @description Give conversations only to online members (busy and offline ones are skipped). False also gives them to offline members, never to busy ones.
+                         * @default true
+                         * @example true
+                         */
+                        only_online?: boolean;
+                        /**
+                         * @description The most open conversations a member takes from this team's routing (with the user's own capacity, the tighter one applies; null: none).
+                         * @example 5
+                         */
+                        max_per_user?: number | null;
+                    };
                     /**
                      * @description Initial members.
                      * @example [
@@ -11942,7 +12147,12 @@ export interface operations {
                      *       "name": "Front desk",
                      *       "member_ids": [
                      *         "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       ]
+                     *       ],
+                     *       "assignment": {
+                     *         "mode": "balanced",
+                     *         "only_online": true,
+                     *         "max_per_user": 5
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -11984,6 +12194,25 @@ export interface operations {
                          *     ]
                          */
                         member_ids: string[];
+                        /** @description How conversations routed to the team are given to its members. */
+                        assignment: {
+                            /**
+                             * @description `manual`: conversations wait in the queue for someone to take them; `round_robin`: members in turn; `balanced`: the member with the fewest open conversations.
+                             * @example balanced
+                             * @enum {string}
+                             */
+                            mode: "manual" | "round_robin" | "balanced";
+                            /**
+                             * @description Only online members get conversations.
+                             * @example true
+                             */
+                            only_online: boolean;
+                            /**
+                             * @description The most open conversations a member takes from this team's routing (null: only the user's own capacity).
+                             * @example 5
+                             */
+                            max_per_user: number | null;
+                        };
                     };
                 };
             };
@@ -12182,7 +12411,12 @@ export interface operations {
                      *       "name": "Front desk",
                      *       "member_ids": [
                      *         "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       ]
+                     *       ],
+                     *       "assignment": {
+                     *         "mode": "balanced",
+                     *         "only_online": true,
+                     *         "max_per_user": 5
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -12224,6 +12458,25 @@ export interface operations {
                          *     ]
                          */
                         member_ids: string[];
+                        /** @description How conversations routed to the team are given to its members. */
+                        assignment: {
+                            /**
+                             * @description `manual`: conversations wait in the queue for someone to take them; `round_robin`: members in turn; `balanced`: the member with the fewest open conversations.
+                             * @example balanced
+                             * @enum {string}
+                             */
+                            mode: "manual" | "round_robin" | "balanced";
+                            /**
+                             * @description Only online members get conversations.
+                             * @example true
+                             */
+                            only_online: boolean;
+                            /**
+                             * @description The most open conversations a member takes from this team's routing (null: only the user's own capacity).
+                             * @example 5
+                             */
+                            max_per_user: number | null;
+                        };
                     };
                 };
             };
@@ -12594,6 +12847,26 @@ export interface operations {
                      * @example Front desk
                      */
                     name?: string;
+                    /** @description How the team's conversations are given to its members. A team with no members is accepted: its conversations wait in its queue until someone joins. */
+                    assignment?: {
+                        /**
+                         * @description `manual`: conversations routed to the team wait in its queue for someone to take them; `round_robin`: the next member in turn; `balanced`: the member with the fewest open conversations.
+                         * @example balanced
+                         * @enum {string}
+                         */
+                        mode: "manual" | "round_robin" | "balanced";
+                        /**
+                         * @description Give conversations only to online members (busy and offline ones are skipped). False also gives them to offline members, never to busy ones.
+                         * @default true
+                         * @example true
+                         */
+                        only_online?: boolean;
+                        /**
+                         * @description The most open conversations a member takes from this team's routing (with the user's own capacity, the tighter one applies; null: none).
+                         * @example 5
+                         */
+                        max_per_user?: number | null;
+                    };
                 };
             };
         };
@@ -12614,7 +12887,12 @@ export interface operations {
                      *       "name": "Front desk",
                      *       "member_ids": [
                      *         "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       ]
+                     *       ],
+                     *       "assignment": {
+                     *         "mode": "balanced",
+                     *         "only_online": true,
+                     *         "max_per_user": 5
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -12656,6 +12934,25 @@ export interface operations {
                          *     ]
                          */
                         member_ids: string[];
+                        /** @description How conversations routed to the team are given to its members. */
+                        assignment: {
+                            /**
+                             * @description `manual`: conversations wait in the queue for someone to take them; `round_robin`: members in turn; `balanced`: the member with the fewest open conversations.
+                             * @example balanced
+                             * @enum {string}
+                             */
+                            mode: "manual" | "round_robin" | "balanced";
+                            /**
+                             * @description Only online members get conversations.
+                             * @example true
+                             */
+                            only_online: boolean;
+                            /**
+                             * @description The most open conversations a member takes from this team's routing (null: only the user's own capacity).
+                             * @example 5
+                             */
+                            max_per_user: number | null;
+                        };
                     };
                 };
             };
@@ -12877,7 +13174,9 @@ export interface operations {
                      *           "name": "Priya Sharma",
                      *           "email": "priya@glowsalon.in",
                      *           "role": "agent",
-                     *           "has_password": true
+                     *           "has_password": true,
+                     *           "availability": "online",
+                     *           "max_open_conversations": 3
                      *         }
                      *       ],
                      *       "meta": {
@@ -12938,6 +13237,17 @@ export interface operations {
                              * @example true
                              */
                             has_password: boolean;
+                            /**
+                             * @description Online while the inbox is open (or set by hand with `PUT /v1/me/availability`, which wins); routing gives conversations to online users only.
+                             * @example online
+                             * @enum {string}
+                             */
+                            availability: "online" | "busy" | "offline";
+                            /**
+                             * @description Capacity: the most open conversations routing gives this user (null: no limit).
+                             * @example 3
+                             */
+                            max_open_conversations: number | null;
                         }[];
                         /** @description Pagination. */
                         meta: {
@@ -13185,7 +13495,12 @@ export interface operations {
                      *       "name": "Front desk",
                      *       "member_ids": [
                      *         "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       ]
+                     *       ],
+                     *       "assignment": {
+                     *         "mode": "balanced",
+                     *         "only_online": true,
+                     *         "max_per_user": 5
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -13227,6 +13542,25 @@ export interface operations {
                          *     ]
                          */
                         member_ids: string[];
+                        /** @description How conversations routed to the team are given to its members. */
+                        assignment: {
+                            /**
+                             * @description `manual`: conversations wait in the queue for someone to take them; `round_robin`: members in turn; `balanced`: the member with the fewest open conversations.
+                             * @example balanced
+                             * @enum {string}
+                             */
+                            mode: "manual" | "round_robin" | "balanced";
+                            /**
+                             * @description Only online members get conversations.
+                             * @example true
+                             */
+                            only_online: boolean;
+                            /**
+                             * @description The most open conversations a member takes from this team's routing (null: only the user's own capacity).
+                             * @example 5
+                             */
+                            max_per_user: number | null;
+                        };
                     };
                 };
             };
@@ -13448,7 +13782,12 @@ export interface operations {
                      *       "name": "Front desk",
                      *       "member_ids": [
                      *         "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
-                     *       ]
+                     *       ],
+                     *       "assignment": {
+                     *         "mode": "balanced",
+                     *         "only_online": true,
+                     *         "max_per_user": 5
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -13490,6 +13829,25 @@ export interface operations {
                          *     ]
                          */
                         member_ids: string[];
+                        /** @description How conversations routed to the team are given to its members. */
+                        assignment: {
+                            /**
+                             * @description `manual`: conversations wait in the queue for someone to take them; `round_robin`: members in turn; `balanced`: the member with the fewest open conversations.
+                             * @example balanced
+                             * @enum {string}
+                             */
+                            mode: "manual" | "round_robin" | "balanced";
+                            /**
+                             * @description Only online members get conversations.
+                             * @example true
+                             */
+                            only_online: boolean;
+                            /**
+                             * @description The most open conversations a member takes from this team's routing (null: only the user's own capacity).
+                             * @example 5
+                             */
+                            max_per_user: number | null;
+                        };
                     };
                 };
             };
@@ -13540,6 +13898,418 @@ export interface operations {
                      *       "error": {
                      *         "code": "not_found",
                      *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_me_availability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "availability",
+                     *       "user_id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "availability": "online",
+                     *       "set_by_hand": false,
+                     *       "inbox_open": true,
+                     *       "max_open_conversations": 3
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Always `availability`.
+                         * @example availability
+                         * @constant
+                         */
+                        object: "availability";
+                        /**
+                         * @description The user.
+                         * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        user_id: string;
+                        /**
+                         * @description What routing sees: the value set by hand, else online while the inbox is open.
+                         * @example online
+                         * @enum {string}
+                         */
+                        availability: "online" | "busy" | "offline";
+                        /**
+                         * @description Whether the value was set by hand (it wins over presence).
+                         * @example false
+                         */
+                        set_by_hand: boolean;
+                        /**
+                         * @description Whether the user has the inbox open on some server process.
+                         * @example true
+                         */
+                        inbox_open: boolean;
+                        /**
+                         * @description Capacity: the most open conversations routing gives the user (null: no limit).
+                         * @example 3
+                         */
+                        max_open_conversations: number | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_me_availability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "availability": "busy"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description `online`, `busy` or `offline` by hand (wins over presence until changed); `auto` goes back to presence: online while the inbox is open.
+                     * @example busy
+                     * @enum {string}
+                     */
+                    availability: "online" | "busy" | "offline" | "auto";
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "availability",
+                     *       "user_id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "availability": "online",
+                     *       "set_by_hand": false,
+                     *       "inbox_open": true,
+                     *       "max_open_conversations": 3
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Always `availability`.
+                         * @example availability
+                         * @constant
+                         */
+                        object: "availability";
+                        /**
+                         * @description The user.
+                         * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        user_id: string;
+                        /**
+                         * @description What routing sees: the value set by hand, else online while the inbox is open.
+                         * @example online
+                         * @enum {string}
+                         */
+                        availability: "online" | "busy" | "offline";
+                        /**
+                         * @description Whether the value was set by hand (it wins over presence).
+                         * @example false
+                         */
+                        set_by_hand: boolean;
+                        /**
+                         * @description Whether the user has the inbox open on some server process.
+                         * @example true
+                         */
+                        inbox_open: boolean;
+                        /**
+                         * @description Capacity: the most open conversations routing gives the user (null: no limit).
+                         * @example 3
+                         */
+                        max_open_conversations: number | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
                      *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
                      *       }
                      *     }
@@ -15435,7 +16205,7 @@ export interface operations {
                                      * @example ai
                                      * @enum {string}
                                      */
-                                    type: "api_key" | "user" | "ai" | "customer" | "system";
+                                    type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                     /**
                                      * @description Its id.
                                      * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -16213,7 +16983,7 @@ export interface operations {
                                          * @example ai
                                          * @enum {string}
                                          */
-                                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                         /**
                                          * @description Its id.
                                          * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -17291,7 +18061,7 @@ export interface operations {
                                          * @example ai
                                          * @enum {string}
                                          */
-                                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                         /**
                                          * @description Its id.
                                          * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -17876,7 +18646,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -18452,7 +19222,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -19058,7 +19828,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -19631,7 +20401,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -20219,7 +20989,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -20810,7 +21580,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -21424,7 +22194,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -22015,7 +22785,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -22269,6 +23039,345 @@ export interface operations {
                      *       "error": {
                      *         "code": "idempotency_conflict",
                      *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_teams_by_id_queue: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many to return.
+                 * @example 100
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`team_` prefix).
+                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "team_queue",
+                     *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "assignment": {
+                     *         "mode": "balanced",
+                     *         "only_online": true,
+                     *         "max_per_user": 5
+                     *       },
+                     *       "total": 12,
+                     *       "members": [
+                     *         {
+                     *           "user_id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "availability": "online",
+                     *           "capacity": 3
+                     *         }
+                     *       ],
+                     *       "data": [
+                     *         {
+                     *           "position": 1,
+                     *           "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "channel": "whatsapp",
+                     *           "contact_id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "priority": "normal",
+                     *           "handoff_reason": "customer asked for a person",
+                     *           "last_message": "Can I talk to someone?",
+                     *           "queued_at": "2026-05-10T08:23:41.000Z",
+                     *           "waiting_seconds": 95
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Always `team_queue`.
+                         * @example team_queue
+                         * @constant
+                         */
+                        object: "team_queue";
+                        /**
+                         * @description The team.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string;
+                        /** @description How conversations routed to the team are given to its members. */
+                        assignment: {
+                            /**
+                             * @description `manual`: conversations wait in the queue for someone to take them; `round_robin`: members in turn; `balanced`: the member with the fewest open conversations.
+                             * @example balanced
+                             * @enum {string}
+                             */
+                            mode: "manual" | "round_robin" | "balanced";
+                            /**
+                             * @description Only online members get conversations.
+                             * @example true
+                             */
+                            only_online: boolean;
+                            /**
+                             * @description The most open conversations a member takes from this team's routing (null: only the user's own capacity).
+                             * @example 5
+                             */
+                            max_per_user: number | null;
+                        };
+                        /**
+                         * @description How many conversations wait in all.
+                         * @example 12
+                         */
+                        total: number;
+                        /**
+                         * @description The members, their availability and capacity (the tighter of theirs and the team rule).
+                         * @example [
+                         *       {
+                         *         "user_id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                         *         "availability": "online",
+                         *         "capacity": 3
+                         *       }
+                         *     ]
+                         */
+                        members: {
+                            /**
+                             * @description The member.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            user_id: string;
+                            /**
+                             * @description As routing sees it.
+                             * @example online
+                             * @enum {string}
+                             */
+                            availability: "online" | "busy" | "offline";
+                            /**
+                             * @description The tighter of the user's capacity and the team's `max_per_user` (null: no limit).
+                             * @example 3
+                             */
+                            capacity: number | null;
+                        }[];
+                        /** @description The waiting conversations, oldest first. */
+                        data: {
+                            /**
+                             * @description 1 for the next conversation to be given out.
+                             * @example 1
+                             */
+                            position: number;
+                            /**
+                             * @description The waiting conversation.
+                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            conversation_id: string;
+                            /**
+                             * @description Its channel type.
+                             * @example whatsapp
+                             */
+                            channel: string;
+                            /**
+                             * @description Its contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            contact_id: string;
+                            /**
+                             * @description Its priority.
+                             * @example normal
+                             * @enum {string}
+                             */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            /**
+                             * @description Why it was handed off, if it was.
+                             * @example customer asked for a person
+                             */
+                            handoff_reason: string | null;
+                            /**
+                             * @description Its latest message (a preview).
+                             * @example Can I talk to someone?
+                             */
+                            last_message: string | null;
+                            /**
+                             * @description Since when it waits in the queue (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            queued_at: string;
+                            /**
+                             * @description How long it has waited, in seconds.
+                             * @example 95
+                             */
+                            waiting_seconds: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
                      *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
                      *       }
                      *     }
@@ -41968,7 +43077,7 @@ export interface operations {
                  */
                 limit?: number;
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Only events about this object (its `data.id`).
                  * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -42040,7 +43149,7 @@ export interface operations {
                              * @example message.received
                              * @enum {string}
                              */
-                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                             /**
                              * @description When it happened (ISO 8601, UTC).
                              * @example 2026-05-10T08:23:41.000Z
@@ -42069,7 +43178,7 @@ export interface operations {
                                  * @example api_key
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description The API key or user id (null for ai, customer and system).
                                  * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -42264,7 +43373,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Resume after this event (same as the `Last-Event-ID` header, which wins when both are sent).
                  * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -42488,7 +43597,7 @@ export interface operations {
                          * @example message.received
                          * @enum {string}
                          */
-                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                         /**
                          * @description When it happened (ISO 8601, UTC).
                          * @example 2026-05-10T08:23:41.000Z
@@ -42517,7 +43626,7 @@ export interface operations {
                              * @example api_key
                              * @enum {string}
                              */
-                            type: "api_key" | "user" | "ai" | "customer" | "system";
+                            type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                             /**
                              * @description The API key or user id (null for ai, customer and system).
                              * @example key_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -43029,7 +44138,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them. */
-                    events?: ("*" | "message.*" | "conversation.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.*" | "conversation.*" | "sla.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description Only events of this agent (their `data.agent_id`); omit for every event.
                      * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -43817,7 +44926,7 @@ export interface operations {
                      */
                     url?: string;
                     /** @description Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them. */
-                    events?: ("*" | "message.*" | "conversation.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.*" | "conversation.*" | "sla.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     agent_id?: string | null;
                     description?: string | null;
                     /**
@@ -45931,7 +47040,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them. */
-                    events?: ("*" | "message.*" | "conversation.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.*" | "conversation.*" | "sla.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description A note for people reading the list.
                      * @example CRM sync
@@ -58934,7 +60043,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -59313,7 +60422,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -59692,7 +60801,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -60071,7 +61180,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -60450,7 +61559,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -60829,7 +61938,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -61208,7 +62317,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -61587,7 +62696,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -61994,7 +63103,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -62117,7 +63226,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -62459,7 +63568,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -62582,7 +63691,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -62924,7 +64033,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -63047,7 +64156,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -63389,7 +64498,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -63512,7 +64621,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -63854,7 +64963,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -63977,7 +65086,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -64319,7 +65428,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -64442,7 +65551,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -64784,7 +65893,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -64907,7 +66016,7 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -65249,7 +66358,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -65372,7 +66481,937 @@ export interface operations {
                                  * @example ai
                                  * @enum {string}
                                  */
-                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description Who wrote the latest message (null before the first one).
+                         * @example customer
+                         */
+                        last_message_sender: ("customer" | "ai" | "user" | "api_key" | "system") | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_conversation_handoff_timeout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "conversation.handoff_timeout",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "conversation",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "channel": "whatsapp",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "contact": {
+                 *           "id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "phone": "+919876543210",
+                 *           "name": "Rahul Verma",
+                 *           "email": null
+                 *         },
+                 *         "contact_phone": "+919876543210",
+                 *         "contact_address": "+919876543210",
+                 *         "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "status": "active",
+                 *         "ai_handled": true,
+                 *         "ai_paused": false,
+                 *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
+                 *         "assignee": {
+                 *           "type": "user",
+                 *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         "tags": [
+                 *           "vip"
+                 *         ],
+                 *         "last_message": "Bhai, aapka salon Sunday ko open hai?",
+                 *         "last_message_at": "2026-05-10T08:23:41.000Z",
+                 *         "last_message_sender": "customer",
+                 *         "window_expires_at": "2026-05-10T08:23:41.000Z",
+                 *         "snoozed_until": "2026-05-10T08:23:41.000Z",
+                 *         "closed_at": "2026-05-10T08:23:41.000Z",
+                 *         "dynamic_variables": {
+                 *           "firstName": "Ava"
+                 *         },
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "conversation.handoff_timeout";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The conversation's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description Who wrote the latest message (null before the first one).
+                         * @example customer
+                         */
+                        last_message_sender: ("customer" | "ai" | "user" | "api_key" | "system") | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_sla_breached: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "sla.breached",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "conversation",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "channel": "whatsapp",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "contact": {
+                 *           "id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "phone": "+919876543210",
+                 *           "name": "Rahul Verma",
+                 *           "email": null
+                 *         },
+                 *         "contact_phone": "+919876543210",
+                 *         "contact_address": "+919876543210",
+                 *         "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "status": "active",
+                 *         "ai_handled": true,
+                 *         "ai_paused": false,
+                 *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
+                 *         "assignee": {
+                 *           "type": "user",
+                 *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         "tags": [
+                 *           "vip"
+                 *         ],
+                 *         "last_message": "Bhai, aapka salon Sunday ko open hai?",
+                 *         "last_message_at": "2026-05-10T08:23:41.000Z",
+                 *         "last_message_sender": "customer",
+                 *         "window_expires_at": "2026-05-10T08:23:41.000Z",
+                 *         "snoozed_until": "2026-05-10T08:23:41.000Z",
+                 *         "closed_at": "2026-05-10T08:23:41.000Z",
+                 *         "dynamic_variables": {
+                 *           "firstName": "Ava"
+                 *         },
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "sla.breached";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The conversation's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                 /**
                                  * @description Its id.
                                  * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -65657,7 +67696,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -65837,7 +67876,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -66017,7 +68056,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -66197,7 +68236,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -66386,7 +68425,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -66575,7 +68614,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -66765,7 +68804,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -66966,7 +69005,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -67167,7 +69206,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -67382,7 +69421,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -67654,7 +69693,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -67913,7 +69952,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -68266,7 +70305,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -68619,7 +70658,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -68972,7 +71011,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -69336,7 +71375,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -69729,7 +71768,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -69928,7 +71967,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -70148,7 +72187,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null
@@ -70323,7 +72362,7 @@ export interface operations {
                          * @description Kind of actor.
                          * @enum {unknown}
                          */
-                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                         /**
                          * @description The key or user id (null for others).
                          * @example null

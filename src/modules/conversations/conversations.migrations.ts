@@ -193,4 +193,21 @@ export const conversationsMigrations: Record<string, ParleyMigration> = {
       await add('analysis', 'text');
     },
   },
+  '0216_routing': {
+    // Routing and timers: since when the conversation waits in its team's queue (null: not
+    // queued), how often its handoff was reassigned, and when a person first answered (SLA).
+    async up(db) {
+      await db.schema.alterTable('conversations').addColumn('queued_at', 'text').execute();
+      await db.schema
+        .alterTable('conversations')
+        .addColumn('handoff_reassignments', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('conversations').addColumn('first_response_at', 'text').execute();
+      await db.schema
+        .createIndex('conversations_team_queue')
+        .on('conversations')
+        .columns(['assignee_id', 'queued_at'])
+        .execute();
+    },
+  },
 };

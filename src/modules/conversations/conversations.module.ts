@@ -1,16 +1,23 @@
 import type { Module } from '../module.ts';
-import { onAssigneeDelete } from '../users/index.ts';
+import { onAssigneeDelete, onRoomMaybeFreed } from '../users/index.ts';
 import { wakeJob } from './conversations.jobs.ts';
 import { conversationsMigrations } from './conversations.migrations.ts';
 import { conversationRoutes } from './conversations.routes.ts';
 import { unassignDeleted, wakeConversation } from './conversations.service.ts';
+import { queueRoutes } from './routing/queue.routes.ts';
+import { roomListener, routingListener } from './routing/routing.listener.ts';
+import { routingSetup } from './routing/routing.setup.ts';
 
 export const conversationsModule: Module = {
   name: 'conversations',
   migrations: conversationsMigrations,
-  routes: conversationRoutes,
+  routes: [...conversationRoutes, ...queueRoutes],
   setup(ctx) {
     ctx.queue.register(wakeJob, (payload) => wakeConversation(ctx, payload.conversationId, payload.until));
     onAssigneeDelete(ctx, unassignDeleted);
+    const instance = routingSetup(ctx);
+    ctx.txListeners.push(routingListener(ctx, instance.reactions));
+    onRoomMaybeFreed(ctx, roomListener(ctx));
+    return instance;
   },
 };

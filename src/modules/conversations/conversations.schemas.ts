@@ -39,7 +39,7 @@ export const conversationObject = z.object({
           z
             .object({
               type: describe(
-                z.enum(['api_key', 'user', 'ai', 'customer', 'system']),
+                z.enum(['api_key', 'user', 'ai', 'customer', 'system', 'rule', 'automation']),
                 'Who handed it off.',
                 'ai',
               ),

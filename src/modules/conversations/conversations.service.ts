@@ -6,12 +6,11 @@ import { likeContains } from '../../platform/db/like.ts';
 import type { Database } from '../../platform/db/schema.ts';
 import { inScope, type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
-import type { Actor, Tx } from '../../platform/events.ts';
+import type { Actor, EventType, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, pageOf } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ChannelRow } from '../channels/index.ts';
-import { kindOf } from '../channels/index.ts';
 import type { ContactRow } from '../contacts/index.ts';
 import type { AssigneeDeleting } from '../users/index.ts';
 import { wakeJob } from './conversations.jobs.ts';
@@ -21,78 +20,14 @@ export type { ConversationRow } from './conversations.tables.ts';
 
 export type { Scope };
 
-type ContactBits = { id: string; phone: string | null; name: string | null; email: string | null };
+import { type ContactBits, type ConversationObject, presentConversation } from './conversations.present.ts';
 
-export function presentConversation(row: ConversationRow, contact: ContactBits | undefined) {
-  return {
-    id: row.id,
-    object: 'conversation' as const,
-    livemode: row.livemode === 1,
-    channel: row.channel,
-    channel_id: row.channel_id,
-    contact: {
-      id: row.contact_id,
-      phone: contact?.phone ?? null,
-      name: contact?.name ?? null,
-      email: contact?.email ?? null,
-    },
-    contact_phone:
-      kindOf(row.channel)?.addressKind === 'email' ? (contact?.phone ?? null) : row.contact_address,
-    contact_address: row.contact_address,
-    agent_id: row.agent_id,
-    status: row.status,
-    ai_handled: row.ai_handled === 1,
-    ai_paused: row.ai_paused === 1,
-    handoff_reason: row.handoff_reason,
-    handoff:
-      row.ai_paused === 1
-        ? {
-            reason: row.handoff_reason,
-            started_at: row.handoff_at,
-            started_by: fromJson<{ type: Actor['type']; id: string | null } | null>(row.handoff_by, null),
-            waiting_since: row.waiting_since,
-            waiting_for:
-              row.assignee_type && row.assignee_id ? { type: row.assignee_type, id: row.assignee_id } : null,
-          }
-        : null,
-    assignee: row.assignee_type && row.assignee_id ? { type: row.assignee_type, id: row.assignee_id } : null,
-    tags: fromJson<string[]>(row.tags, []),
-    last_message: row.last_message,
-    last_message_at: row.last_message_at,
-    last_message_sender: row.last_message_sender,
-    window_expires_at: row.window_expires_at,
-    snoozed_until: row.snoozed_until,
-    closed_at: row.closed_at,
-    dynamic_variables: fromJson<Record<string, string | number | boolean | null>>(row.dynamic_variables, {}),
-    identifier: row.identifier,
-    priority: row.priority,
-    sla: row.sla_policy_id
-      ? {
-          policy_id: row.sla_policy_id,
-          first_response_due_at: row.first_response_due_at,
-          next_response_due_at: row.next_response_due_at,
-          resolution_due_at: row.resolution_due_at,
-          breached: fromJson<SlaTarget[]>(row.sla_breached, []),
-        }
-      : null,
-    csat: row.csat_at ? { score: row.csat_score, comment: row.csat_comment, at: row.csat_at } : null,
-    analysis: fromJson<ConversationAnalysis | null>(row.analysis, null),
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
-}
-export type SlaTarget = 'first_response' | 'next_response' | 'resolution';
-/** What came of a conversation or a call (SPEC: Analysis and reports). */
-export interface ConversationAnalysis {
-  summary: string | null;
-  data: Record<string, unknown> | null;
-  success: boolean | null;
-  sentiment: 'positive' | 'neutral' | 'negative' | null;
-  engine: string;
-  computed_at: string;
-  error?: string | null;
-}
-export type ConversationObject = ReturnType<typeof presentConversation>;
+export {
+  type ConversationAnalysis,
+  type ConversationObject,
+  presentConversation,
+  type SlaTarget,
+} from './conversations.present.ts';
 
 export function getConversationRow(db: Db | Trx, scope: Scope, id: string): Promise<ConversationRow> {
   return tenant(db, scope).getById('conversations', id, 'conversation');
@@ -120,18 +55,10 @@ export function windowOpen(row: Pick<ConversationRow, 'window_expires_at'>, now:
   return row.window_expires_at !== null && row.window_expires_at > now.toISOString();
 }
 
-async function emitConversation(
+export async function emitConversation(
   tx: Tx,
   row: ConversationRow,
-  type:
-    | 'conversation.created'
-    | 'conversation.assigned'
-    | 'conversation.escalated'
-    | 'conversation.handoff_resolved'
-    | 'conversation.resolved'
-    | 'conversation.reopened'
-    | 'conversation.snoozed'
-    | 'conversation.tagged',
+  type: Extract<EventType, `conversation.${string}`> | 'sla.breached',
   actor: Actor,
   extra: Record<string, unknown> = {},
 ) {
@@ -198,6 +125,9 @@ export function newConversationRow(scope: Scope, input: NewConversation): Conver
     csat_comment: null,
     csat_at: null,
     analysis: null,
+    queued_at: null,
+    handoff_reassignments: 0,
+    first_response_at: null,
     created_at: now,
     updated_at: now,
   };
@@ -421,7 +351,8 @@ async function mutate(
 ): Promise<ConversationObject> {
   return ctx.transaction(async (tx) => {
     const row = await getConversationRow(tx.db, scope, id);
-    const updated = await fn(tx, row, ctx.clock.now());
+    // Read again: listeners (routing) may have changed it in this transaction.
+    const updated = await fn(tx, row, ctx.clock.now()).then((r) => getConversationRow(tx.db, scope, r.id));
     return presentConversation(updated, await contactOf(tx.db, updated));
   });
 }

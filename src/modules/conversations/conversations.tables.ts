@@ -59,6 +59,12 @@ export interface ConversationsTable {
   csat_at: string | null;
   /** JSON analysis `{summary, data, success, sentiment, engine, computed_at, error?}`; null until run. */
   analysis: string | null;
+  /** Since when it waits in its team's queue for a member (null: not queued). */
+  queued_at: string | null;
+  /** Times the current handoff was reassigned after its reply timer ran out. */
+  handoff_reassignments: number;
+  /** When a person first replied (SLA first response). */
+  first_response_at: string | null;
   created_at: string;
   updated_at: string;
 }

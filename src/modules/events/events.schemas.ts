@@ -52,7 +52,11 @@ export const eventObject = z.object({
   livemode: describe(z.boolean(), 'True for live-mode events, false for test-mode ones.', false),
   actor: describe(
     z.object({
-      type: describe(z.enum(['api_key', 'user', 'ai', 'customer', 'system']), 'Who caused it.', 'api_key'),
+      type: describe(
+        z.enum(['api_key', 'user', 'ai', 'customer', 'system', 'rule', 'automation']),
+        'Who caused it.',
+        'api_key',
+      ),
       id: describe(
         z.string().nullable(),
         'The API key or user id (null for ai, customer and system).',

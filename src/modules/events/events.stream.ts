@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../platform/context.ts';
 import { eventChannel, type ParleyEvent } from '../../platform/events.ts';
 import type { Auth } from '../../platform/http/route.ts';
+import { openPresence } from '../users/index.ts';
 import { eventsAfter, presentEvent } from './events.service.ts';
 
 export interface StreamOptions {
@@ -47,9 +48,12 @@ export async function serveEventStream(
   const seen = new Set<string>();
   const types = opts.types?.length ? new Set(opts.types) : null;
 
+  // An inbox session's live connection is its user's presence (online while it is open).
+  let releasePresence = (): void => {};
   const close = () => {
     if (closed) return;
     closed = true;
+    releasePresence();
     unsubscribe();
     stopWatching?.();
     clearInterval(heartbeat);
@@ -82,6 +86,9 @@ export async function serveEventStream(
   raw.on('error', close);
 
   try {
+    const release = await openPresence(ctx, auth);
+    if (closed) release();
+    else releasePresence = release;
     if (opts.lastEventId) {
       let cursor = opts.lastEventId;
       while (!closed) {

@@ -16,7 +16,7 @@ export interface MessagesTable {
   conversation_id: string;
   channel_id: string;
   direction: 'inbound' | 'outbound';
-  sender_type: 'customer' | 'ai' | 'user' | 'api_key' | 'system';
+  sender_type: 'customer' | 'ai' | 'user' | 'api_key' | 'system' | 'rule' | 'automation';
   sender_id: string | null;
   type: string;
   text: string | null;

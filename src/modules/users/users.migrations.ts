@@ -49,4 +49,24 @@ export const usersMigrations: Record<string, ParleyMigration> = {
       await db.schema.createIndex('team_members_user').on('team_members').column('user_id').execute();
     },
   },
+  '0135_availability_routing': {
+    // Availability (set by hand; null: from presence), capacity, teams' assignment rules, and the
+    // presence of users with the inbox open (one row per process, expiring unless refreshed).
+    async up(db) {
+      await db.schema.alterTable('users').addColumn('availability', 'text').execute();
+      await db.schema.alterTable('users').addColumn('max_open_conversations', 'integer').execute();
+      await db.schema
+        .alterTable('teams')
+        .addColumn('assignment', 'text', (c) => c.notNull().defaultTo('{"mode":"manual","only_online":true}'))
+        .execute();
+      await db.schema.alterTable('teams').addColumn('rr_cursor', 'text').execute();
+      await db.schema
+        .createTable('user_presence')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('process_id', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('user_presence_pk', ['user_id', 'process_id'])
+        .execute();
+    },
+  },
 };

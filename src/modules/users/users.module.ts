@@ -1,5 +1,7 @@
 import { Hook } from '../../platform/hooks.ts';
 import type { Module } from '../module.ts';
+import { availabilityRoutes } from './availability.routes.ts';
+import { PresenceTracker, type RoomMaybeFreed } from './availability.ts';
 import { usersMigrations } from './users.migrations.ts';
 import { userRoutes } from './users.routes.ts';
 import { type AssigneeDeleting, sessionSecret, verifySession } from './users.service.ts';
@@ -10,6 +12,10 @@ export interface UsersInstance {
   sessionSecret: Uint8Array;
   /** Runs inside a user's or a team's delete (`onAssigneeDelete`). */
   deleting: Hook<AssigneeDeleting>;
+  /** Runs when people may take conversations (came online, capacity raised, a team's rule changed). */
+  roomFreed: Hook<RoomMaybeFreed>;
+  /** This process's open inboxes (presence). */
+  presence: PresenceTracker;
 }
 
 declare module '../../platform/context.ts' {
@@ -21,11 +27,19 @@ declare module '../../platform/context.ts' {
 export const usersModule: Module = {
   name: 'users',
   migrations: usersMigrations,
-  routes: userRoutes,
+  routes: [...userRoutes, ...availabilityRoutes],
   setup(ctx): UsersInstance {
     const secret = sessionSecret(ctx);
     // Bearer tokens that are not API keys are tried as inbox sessions.
     ctx.sessionVerifier = (c, token) => verifySession(c, secret, token);
-    return { sessionSecret: secret, deleting: new Hook<AssigneeDeleting>() };
+    return {
+      sessionSecret: secret,
+      deleting: new Hook<AssigneeDeleting>(),
+      roomFreed: new Hook<RoomMaybeFreed>(),
+      presence: new PresenceTracker(ctx),
+    };
+  },
+  async close(ctx) {
+    await ctx.modules.users.presence.close();
   },
 };

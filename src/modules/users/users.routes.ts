@@ -1,6 +1,7 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
+import { presentUserIds } from './availability.ts';
 import {
   addMembersBody,
   createTeamBody,
@@ -93,7 +94,10 @@ export const userRoutes = [
     responses: { 200: userObject },
     handler: async ({ ctx, auth, params }) => ({
       status: 200,
-      body: presentUser(await getUserRow(ctx.db, auth, params.id)),
+      body: presentUser(
+        await getUserRow(ctx.db, auth, params.id),
+        (await presentUserIds(ctx.db, [params.id], ctx.clock.now())).has(params.id),
+      ),
     }),
   }),
   defineRoute({
@@ -171,9 +175,9 @@ export const userRoutes = [
   defineRoute({
     method: 'PATCH',
     path: '/v1/teams/:id',
-    summary: 'Rename a team',
+    summary: 'Rename a team or change its assignment rule',
     description:
-      'Renames the team. Members are changed with `POST /v1/teams/{id}/members` and `DELETE /v1/teams/{id}/members/{user_id}`.',
+      'Renames the team or changes its `assignment` rule (a new rule gives out what waits in its queue at once). Members are changed with `POST /v1/teams/{id}/members` and `DELETE /v1/teams/{id}/members/{user_id}`.',
     tags: ['Teams'],
     auth: 'key',
     scope: 'teams:write',

@@ -18,11 +18,18 @@ const email = describe(
   'priya@glowsalon.in',
 );
 
+const capacity = describe(
+  z.number().int().min(1).max(10_000).nullable(),
+  'Capacity: the most open conversations routing gives this user (null: no limit). 0 is refused: set availability `busy` to take none.',
+  3,
+);
+
 export const createUserBody = z.strictObject({
   name,
   email,
   role: role.default('agent'),
   password: password.optional(),
+  max_open_conversations: capacity.optional(),
 });
 
 export const updateUserBody = z.strictObject({
@@ -34,6 +41,7 @@ export const updateUserBody = z.strictObject({
     'New password; null removes it (the user can no longer sign in).',
     'correct horse battery',
   ).optional(),
+  max_open_conversations: capacity.optional(),
 });
 
 export const userObject = z.object({
@@ -42,6 +50,16 @@ export const userObject = z.object({
   email: describe(z.string(), 'Email address (lower case).', 'priya@glowsalon.in'),
   role: describe(z.enum(['admin', 'agent']), 'Role.', 'agent'),
   has_password: describe(z.boolean(), 'Whether the user can sign in to the inbox.', true),
+  availability: describe(
+    z.enum(['online', 'busy', 'offline']),
+    'Online while the inbox is open (or set by hand with `PUT /v1/me/availability`, which wins); routing gives conversations to online users only.',
+    'online',
+  ),
+  max_open_conversations: describe(
+    z.number().int().nullable(),
+    'Capacity: the most open conversations routing gives this user (null: no limit).',
+    3,
+  ),
 });
 
 export const listUsersQuery = listQuery({
@@ -57,8 +75,30 @@ const userIds = describe(z.array(idOf('usr')).min(1).max(500), 'Users to add.', 
   'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
 ]);
 
+export const teamAssignment = describe(
+  z.strictObject({
+    mode: describe(
+      z.enum(['manual', 'round_robin', 'balanced']),
+      '`manual`: conversations routed to the team wait in its queue for someone to take them; `round_robin`: the next member in turn; `balanced`: the member with the fewest open conversations.',
+      'balanced',
+    ),
+    only_online: describe(
+      z.boolean(),
+      'Give conversations only to online members (busy and offline ones are skipped). False also gives them to offline members, never to busy ones.',
+      true,
+    ).default(true),
+    max_per_user: describe(
+      z.number().int().min(1).max(10_000).nullable(),
+      "The most open conversations a member takes from this team's routing (with the user's own capacity, the tighter one applies; null: none).",
+      5,
+    ).optional(),
+  }),
+  "How the team's conversations are given to its members. A team with no members is accepted: its conversations wait in its queue until someone joins.",
+);
+
 export const createTeamBody = z.strictObject({
   name: describe(z.string().trim().min(1).max(200), 'Team name.', 'Front desk'),
+  assignment: teamAssignment.optional(),
   user_ids: describe(z.array(idOf('usr')).max(500), 'Initial members.', [
     'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
   ]).optional(),
@@ -66,9 +106,28 @@ export const createTeamBody = z.strictObject({
 
 export const updateTeamBody = z.strictObject({
   name: describe(z.string().trim().min(1).max(200), 'Team name.', 'Front desk').optional(),
+  assignment: teamAssignment.optional(),
 });
 
 export const addMembersBody = z.strictObject({ user_ids: userIds });
+
+/** A team's assignment rule as answered (every field present). */
+export const assignmentObject = describe(
+  z.object({
+    mode: describe(
+      z.enum(['manual', 'round_robin', 'balanced']),
+      '`manual`: conversations wait in the queue for someone to take them; `round_robin`: members in turn; `balanced`: the member with the fewest open conversations.',
+      'balanced',
+    ),
+    only_online: describe(z.boolean(), 'Only online members get conversations.', true),
+    max_per_user: describe(
+      z.number().int().nullable(),
+      "The most open conversations a member takes from this team's routing (null: only the user's own capacity).",
+      5,
+    ),
+  }),
+  'How conversations routed to the team are given to its members.',
+);
 
 export const teamObject = z.object({
   ...baseObject('team', 'team'),
@@ -76,6 +135,7 @@ export const teamObject = z.object({
   member_ids: describe(z.array(z.string()), 'Ids of the users in the team.', [
     'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
   ]),
+  assignment: assignmentObject,
 });
 
 export const memberParams = z.object({ id: idOf('team'), user_id: idOf('usr') });

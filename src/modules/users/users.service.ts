@@ -9,8 +9,9 @@ import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
-import { fromJson } from '../../platform/json.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
+import { effectiveAvailability, parseRule, presentUserIds, type TeamRule } from './availability.ts';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './password.ts';
 import type { TeamsTable, UsersTable } from './users.tables.ts';
 
@@ -43,7 +44,8 @@ export const scopesForRole = (role: 'admin' | 'agent'): string[] =>
 
 export const SESSION_TTL_SECONDS = 12 * 3600;
 
-export function presentUser(row: UsersTable) {
+/** `present`: the user has the inbox open somewhere (see availability.ts). */
+export function presentUser(row: UsersTable, present = false) {
   return {
     id: row.id,
     object: 'user' as const,
@@ -52,6 +54,8 @@ export function presentUser(row: UsersTable) {
     email: row.email,
     role: row.role,
     has_password: row.password_hash !== null,
+    availability: effectiveAvailability(row, present),
+    max_open_conversations: row.max_open_conversations,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -93,7 +97,13 @@ async function emailTaken(db: Db | Trx, scope: Scope, email: string, exceptId?: 
 export async function createUser(
   ctx: AppContext,
   scope: Scope,
-  input: { name: string; email: string; role: 'admin' | 'agent'; password?: string },
+  input: {
+    name: string;
+    email: string;
+    role: 'admin' | 'agent';
+    password?: string;
+    max_open_conversations?: number | null;
+  },
 ) {
   const email = input.email.trim().toLowerCase();
   await emailTaken(ctx.db, scope, email);
@@ -105,6 +115,8 @@ export async function createUser(
     email,
     role: input.role,
     password_hash: input.password ? await hashPassword(input.password) : null,
+    availability: null,
+    max_open_conversations: input.max_open_conversations ?? null,
     created_at: now,
     updated_at: now,
   };
@@ -132,14 +144,26 @@ export async function listUsers(
       ),
     );
   }
-  return paginate(q.orderBy('users.id', 'desc'), page, presentUser);
+  const result = await paginate(q.orderBy('users.id', 'desc'), page, (r) => r);
+  const present = await presentUserIds(
+    ctx.db,
+    result.data.map((u) => u.id),
+    ctx.clock.now(),
+  );
+  return { ...result, data: result.data.map((u) => presentUser(u, present.has(u.id))) };
 }
 
 export async function updateUser(
   ctx: AppContext,
   scope: Scope,
   id: string,
-  input: { name?: string; email?: string; role?: 'admin' | 'agent'; password?: string | null },
+  input: {
+    name?: string;
+    email?: string;
+    role?: 'admin' | 'agent';
+    password?: string | null;
+    max_open_conversations?: number | null;
+  },
 ) {
   const row = await getUserRow(ctx.db, scope, id);
   const next = { ...row };
@@ -149,6 +173,7 @@ export async function updateUser(
   }
   if (input.name !== undefined) next.name = input.name;
   if (input.role !== undefined) next.role = input.role;
+  if (input.max_open_conversations !== undefined) next.max_open_conversations = input.max_open_conversations;
   if (input.password !== undefined)
     next.password_hash = input.password === null ? null : await hashPassword(input.password);
   next.updated_at = ctx.clock.now().toISOString();
@@ -159,11 +184,14 @@ export async function updateUser(
       email: next.email,
       role: next.role,
       password_hash: next.password_hash,
+      max_open_conversations: next.max_open_conversations,
       updated_at: next.updated_at,
     })
     .where('id', '=', row.id)
     .execute();
-  return presentUser(next);
+  if (input.max_open_conversations !== undefined) await roomFor(ctx, scope, [row.id], []);
+  const present = await presentUserIds(ctx.db, [row.id], ctx.clock.now());
+  return presentUser(next, present.has(row.id));
 }
 
 /** What listeners of `onAssigneeDelete` get, inside the delete's transaction. */
@@ -181,6 +209,11 @@ export interface AssigneeDeleting {
  */
 export function onAssigneeDelete(ctx: AppContext, listener: (tx: Tx, e: AssigneeDeleting) => Promise<void>) {
   ctx.modules.users.deleting.add(listener);
+}
+
+/** People may take conversations now: routing gives out what waits (see `onRoomMaybeFreed`). */
+async function roomFor(ctx: AppContext, scope: Scope, userIds: string[], teamIds: string[]) {
+  await ctx.transaction((tx) => ctx.modules.users.roomFreed.run(tx, { scope, userIds, teamIds }));
 }
 
 const actorOf = (auth: Auth): Actor => ({ type: auth.kind, id: auth.principalId });
@@ -233,6 +266,7 @@ export function presentTeam(row: TeamsTable, members: string[]) {
     livemode: row.livemode === 1,
     name: row.name,
     member_ids: members,
+    assignment: parseRule(row.assignment),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -267,7 +301,7 @@ async function checkUsers(db: Db | Trx, scope: Scope, ids: string[], field: stri
 export async function createTeam(
   ctx: AppContext,
   scope: Scope,
-  input: { name: string; user_ids?: string[] },
+  input: { name: string; user_ids?: string[]; assignment?: Partial<TeamRule> },
 ) {
   const userIds = [...new Set(input.user_ids ?? [])];
   await checkUsers(ctx.db, scope, userIds, 'user_ids');
@@ -276,6 +310,8 @@ export async function createTeam(
     id: newId('team'),
     ...scopeColumns(scope),
     name: input.name,
+    assignment: toJson({ ...parseRule(null), ...input.assignment }),
+    rr_cursor: null,
     created_at: now,
     updated_at: now,
   };
@@ -300,16 +336,26 @@ export async function listTeams(ctx: AppContext, scope: Scope, page: PageRequest
   return { ...result, data: result.data.map((t) => presentTeam(t, members.get(t.id) ?? [])) };
 }
 
-export async function updateTeam(ctx: AppContext, scope: Scope, id: string, input: { name?: string }) {
+export async function updateTeam(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  input: { name?: string; assignment?: Partial<TeamRule> },
+) {
   const row = await getTeamRow(ctx.db, scope, id);
   const now = ctx.clock.now().toISOString();
-  if (input.name !== undefined) {
+  if (input.name !== undefined || input.assignment !== undefined) {
     await ctx.db
       .updateTable('teams')
-      .set({ name: input.name, updated_at: now })
+      .set({
+        name: input.name ?? row.name,
+        assignment: input.assignment ? toJson({ ...parseRule(null), ...input.assignment }) : row.assignment,
+        updated_at: now,
+      })
       .where('id', '=', row.id)
       .execute();
   }
+  if (input.assignment) await roomFor(ctx, scope, [], [row.id]);
   return getTeam(ctx, scope, id);
 }
 
@@ -341,6 +387,7 @@ export async function addTeamMembers(ctx: AppContext, scope: Scope, id: string, 
     .onConflict((oc) => oc.columns(['team_id', 'user_id']).doNothing())
     .execute();
   await ctx.db.updateTable('teams').set({ updated_at: now }).where('id', '=', row.id).execute();
+  await roomFor(ctx, scope, [], [row.id]);
   return getTeam(ctx, scope, id);
 }
 

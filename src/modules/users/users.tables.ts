@@ -3,6 +3,7 @@ declare module '../../platform/db/schema.ts' {
     users: UsersTable;
     teams: TeamsTable;
     team_members: TeamMembersTable;
+    user_presence: UserPresenceTable;
   }
 }
 
@@ -16,6 +17,10 @@ export interface UsersTable {
   role: 'admin' | 'agent';
   /** `scrypt$N$r$p$salt$hash`, or null for a user who cannot sign in. Never returned. */
   password_hash: string | null;
+  /** Set by hand (`PUT /v1/me/availability`): online | busy | offline; null: from presence. */
+  availability: 'online' | 'busy' | 'offline' | null;
+  /** Capacity: open conversations this user takes from routing at most (null: no limit). */
+  max_open_conversations: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -25,8 +30,19 @@ export interface TeamsTable {
   workspace_id: string;
   livemode: number;
   name: string;
+  /** JSON `{mode: manual|round_robin|balanced, only_online, max_per_user}`. */
+  assignment: string;
+  /** Round robin: the member who got the team's last conversation. */
+  rr_cursor: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** One row per process holding a live inbox connection of a user; expired rows mean gone. */
+export interface UserPresenceTable {
+  user_id: string;
+  process_id: string;
+  expires_at: string;
 }
 
 export interface TeamMembersTable {

@@ -264,11 +264,18 @@ const eventObjects: Record<string, string> = {
   template: 'template',
   webhook: 'webhook_endpoint',
   webhook_endpoint: 'webhook_endpoint',
+  sla: 'conversation',
 };
 
 const eventNotes: Partial<Record<string, string>> = {
   'contact.deleted': 'Here `data` is only `{id, object: "contact", deleted: true}`.',
   'conversation.escalated': '`data` also carries the handoff `reason`.',
+  'conversation.assigned':
+    'The actor is who assigned it: a person, a key, an automation, or `{type: "rule", id: <team id>}` when a team\'s assignment rule gave it out (`data.routed_by`) or queued it (`data.queued: true`).',
+  'conversation.handoff_timeout':
+    "No person replied within the handoff policy's `reply_within_minutes`; `data.handoff_timeout` says what Parley did (`action`: reassign, ai_resume, callback or notify) and how many reassignments were made.",
+  'sla.breached':
+    "A target of the conversation's SLA policy passed unmet; `data.sla_breach` names it (`first_response`, `next_response` or `resolution`). Emitted once per target and conversation.",
   'webhook.test':
     'Sent by `POST /v1/webhooks/{id}/test` to that endpoint only; `data` is the endpoint plus a `message`.',
 };
@@ -326,7 +333,10 @@ function webhookDocs(objectSchemas: Map<string, Json>): Json {
           type: 'object',
           description: 'Who caused it.',
           properties: {
-            type: { enum: ['api_key', 'user', 'ai', 'customer', 'system'], description: 'Kind of actor.' },
+            type: {
+              enum: ['api_key', 'user', 'ai', 'customer', 'system', 'rule', 'automation'],
+              description: 'Kind of actor.',
+            },
             id: {
               type: ['string', 'null'],
               description: 'The key or user id (null for others).',

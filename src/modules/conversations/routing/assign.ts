@@ -1,0 +1,192 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../../../platform/context.ts';
+import { type Scope, tenant } from '../../../platform/db/scope.ts';
+import type { Actor, Tx } from '../../../platform/events.ts';
+import {
+  type RoutingMember,
+  type RoutingTeam,
+  setRoundRobinCursor,
+  teamForRouting,
+} from '../../users/index.ts';
+import { emitConversation } from '../conversations.service.ts';
+import type { ConversationRow } from '../conversations.tables.ts';
+
+/**
+ * Routing: a conversation routed to a team goes to a member by the team's rule (online members
+ * under capacity), else waits in the team's queue, oldest first. Decisions of one workspace and
+ * mode are serialised (PostgreSQL: a transaction-scoped advisory lock; SQLite has one writer), and
+ * each write is conditional, so nobody is assigned twice and nobody goes over capacity.
+ */
+
+export const ruleActor = (teamId: string): Actor => ({ type: 'rule', id: teamId });
+
+/** Serialises routing decisions of one workspace and mode until the transaction ends. */
+export async function lockRouting(ctx: AppContext, tx: Tx, scope: Scope) {
+  if (ctx.dialect !== 'postgres') return;
+  const key = `routing:${scope.workspaceId}:${scope.livemode ? 1 : 0}`;
+  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(tx.db);
+}
+
+/** Open conversations (not closed) assigned to each of these users. */
+export async function openCounts(tx: Tx, scope: Scope, userIds: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>(userIds.map((id) => [id, 0]));
+  if (!userIds.length) return out;
+  const rows = await tenant(tx.db, scope)
+    .selectFrom('conversations')
+    .select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('assignee_type', '=', 'user')
+    .where('assignee_id', 'in', userIds)
+    .where('status', '!=', 'closed')
+    .groupBy('assignee_id')
+    .execute();
+  for (const r of rows) if (r.assignee_id) out.set(r.assignee_id, Number(r.n));
+  return out;
+}
+
+const takes = (team: RoutingTeam, m: RoutingMember) =>
+  m.availability === 'online' || (!team.rule.only_online && m.availability === 'offline');
+
+/** The member who gets the next conversation of the team, or undefined (all full or away; manual). */
+export function pickMember(
+  team: RoutingTeam,
+  open: Map<string, number>,
+  exclude: ReadonlySet<string> = new Set(),
+): string | undefined {
+  if (team.rule.mode === 'manual') return undefined;
+  const free = team.members.filter(
+    (m) =>
+      takes(team, m) && !exclude.has(m.id) && (m.capacity === null || (open.get(m.id) ?? 0) < m.capacity),
+  );
+  if (!free.length) return undefined;
+  if (team.rule.mode === 'balanced') {
+    // Fewest open first; among equals, the one after the last given (so ties rotate).
+    const least = Math.min(...free.map((m) => open.get(m.id) ?? 0));
+    return nextAfter(
+      free.filter((m) => (open.get(m.id) ?? 0) === least).map((m) => m.id),
+      team.rrCursor,
+    );
+  }
+  return nextAfter(
+    free.map((m) => m.id),
+    team.rrCursor,
+  );
+}
+
+/** The first id after `cursor` in id order, wrapping around. */
+function nextAfter(ids: string[], cursor: string | null): string {
+  const sorted = [...ids].sort();
+  return sorted.find((id) => cursor === null || id > cursor) ?? sorted[0]!;
+}
+
+async function giveTo(
+  tx: Tx,
+  row: ConversationRow,
+  team: RoutingTeam,
+  userId: string,
+  now: Date,
+): Promise<ConversationRow> {
+  const patch = {
+    assignee_type: 'user' as const,
+    assignee_id: userId,
+    queued_at: null,
+    updated_at: now.toISOString(),
+  };
+  await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+  await setRoundRobinCursor(tx.db, team.id, userId);
+  team.rrCursor = userId;
+  const updated = { ...row, ...patch };
+  await emitConversation(tx, updated, 'conversation.assigned', ruleActor(team.id), {
+    routed_by: { team_id: team.id, mode: team.rule.mode },
+  });
+  return updated;
+}
+
+async function enqueue(tx: Tx, row: ConversationRow, teamId: string, now: Date): Promise<ConversationRow> {
+  const sameTeam = row.assignee_type === 'team' && row.assignee_id === teamId;
+  if (sameTeam && row.queued_at) return row;
+  const patch = {
+    assignee_type: 'team' as const,
+    assignee_id: teamId,
+    queued_at: now.toISOString(),
+    updated_at: now.toISOString(),
+  };
+  await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+  const updated = { ...row, ...patch };
+  if (!sameTeam)
+    await emitConversation(tx, updated, 'conversation.assigned', ruleActor(teamId), { queued: true });
+  return updated;
+}
+
+/**
+ * Routes one conversation (already locked by the caller's write) to a team: a member by the rule,
+ * else the team's queue. `exclude`: members not to give it to (a reassignment after a timeout).
+ * A team that is gone leaves the conversation as it is.
+ */
+export async function routeToTeam(
+  ctx: AppContext,
+  tx: Tx,
+  scope: Scope,
+  row: ConversationRow,
+  teamId: string,
+  exclude: ReadonlySet<string> = new Set(),
+): Promise<ConversationRow> {
+  if (row.status === 'closed') return row;
+  await lockRouting(ctx, tx, scope);
+  const now = ctx.clock.now();
+  const team = await teamForRouting(tx.db, scope, teamId, now);
+  if (!team) return row;
+  const open = await openCounts(
+    tx,
+    scope,
+    team.members.map((m) => m.id),
+  );
+  const userId = pickMember(team, open, exclude);
+  return userId ? giveTo(tx, row, team, userId, now) : enqueue(tx, row, teamId, now);
+}
+
+/** The team's queue, oldest first (PostgreSQL: rows another transaction holds are skipped). */
+async function queuedRows(ctx: AppContext, tx: Tx, scope: Scope, teamId: string, limit: number) {
+  let q = tenant(tx.db, scope)
+    .selectFrom('conversations')
+    .selectAll()
+    .where('assignee_type', '=', 'team')
+    .where('assignee_id', '=', teamId)
+    .where('queued_at', 'is not', null)
+    .where('status', '!=', 'closed')
+    .orderBy('queued_at')
+    .orderBy('id')
+    .limit(limit);
+  if (ctx.dialect === 'postgres') q = q.forUpdate().skipLocked();
+  return q.execute();
+}
+
+/**
+ * Gives out what waits in these teams' queues, oldest first, while members have room. Runs when
+ * room may have appeared: a conversation resolved, someone came online, a capacity or rule changed.
+ */
+export async function giveOut(ctx: AppContext, tx: Tx, scope: Scope, teamIds: string[]): Promise<number> {
+  if (!teamIds.length) return 0;
+  await lockRouting(ctx, tx, scope);
+  const now = ctx.clock.now();
+  let given = 0;
+  for (const teamId of [...new Set(teamIds)].sort()) {
+    const team = await teamForRouting(tx.db, scope, teamId, now);
+    if (!team || team.rule.mode === 'manual') continue;
+    const open = await openCounts(
+      tx,
+      scope,
+      team.members.map((m) => m.id),
+    );
+    // A first pick tells whether anyone has room before the queue is read.
+    if (!pickMember(team, open)) continue;
+    const waiting = await queuedRows(ctx, tx, scope, teamId, 200);
+    for (const row of waiting) {
+      const userId = pickMember(team, open);
+      if (!userId) break;
+      await giveTo(tx, row, team, userId, now);
+      open.set(userId, (open.get(userId) ?? 0) + 1);
+      given++;
+    }
+  }
+  return given;
+}

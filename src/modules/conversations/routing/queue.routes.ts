@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { defineRoute } from '../../../platform/http/route.ts';
+import { describe, idOf, idParams, timestamp } from '../../../platform/http/schemas.ts';
+import { assignmentObject } from '../../users/index.ts';
+import { teamQueue } from './queue.service.ts';
+
+const queueEntry = z.object({
+  position: describe(z.number().int(), '1 for the next conversation to be given out.', 1),
+  conversation_id: describe(idOf('conv'), 'The waiting conversation.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+  channel: describe(z.string(), 'Its channel type.', 'whatsapp'),
+  contact_id: describe(z.string(), 'Its contact.', 'ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+  priority: describe(z.enum(['low', 'normal', 'high', 'urgent']), 'Its priority.', 'normal'),
+  handoff_reason: describe(
+    z.string().nullable(),
+    'Why it was handed off, if it was.',
+    'customer asked for a person',
+  ),
+  last_message: describe(z.string().nullable(), 'Its latest message (a preview).', 'Can I talk to someone?'),
+  queued_at: timestamp('Since when it waits in the queue'),
+  waiting_seconds: describe(z.number().int(), 'How long it has waited, in seconds.', 95),
+});
+
+const queueObject = z.object({
+  object: describe(z.literal('team_queue'), 'Always `team_queue`.', 'team_queue'),
+  team_id: describe(idOf('team'), 'The team.', 'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+  assignment: assignmentObject,
+  total: describe(z.number().int(), 'How many conversations wait in all.', 12),
+  members: describe(
+    z.array(
+      z.object({
+        user_id: describe(z.string(), 'The member.', 'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+        availability: describe(z.enum(['online', 'busy', 'offline']), 'As routing sees it.', 'online'),
+        capacity: describe(
+          z.number().int().nullable(),
+          "The tighter of the user's capacity and the team's `max_per_user` (null: no limit).",
+          3,
+        ),
+      }),
+    ),
+    'The members, their availability and capacity (the tighter of theirs and the team rule).',
+    [{ user_id: 'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D', availability: 'online', capacity: 3 }],
+  ),
+  data: describe(z.array(queueEntry), 'The waiting conversations, oldest first.'),
+});
+
+export const queueRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/teams/:id/queue',
+    summary: "A team's queue",
+    description:
+      'Conversations routed to the team that wait for a member (all members full, busy or offline; or the team assigns by hand), oldest first, with how long each has waited. They are given out, oldest first, the moment a member has room: resolves one, comes online, or gets more capacity. A team with no members keeps its conversations here.',
+    tags: ['Teams'],
+    auth: 'key',
+    scope: 'teams:read',
+    params: idParams('team'),
+    query: z.object({
+      limit: describe(z.coerce.number().int().min(1).max(500), 'How many to return.', 100).default(100),
+    }),
+    responses: { 200: queueObject },
+    handler: async ({ ctx, auth, params, query }) => ({
+      status: 200,
+      body: await teamQueue(ctx, auth, params.id, query.limit),
+    }),
+  }),
+];

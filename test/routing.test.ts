@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+
+/** Availability, capacity, team rules and routing with its queue (SPEC: Team operations). */
+forEachStorage('routing: availability, capacity, teams and queues', (storage) => {
+  let t: TestApp;
+  let ws: Workspace;
+  let n = 0;
+  before(async () => {
+    t = await startTestApp(storage);
+    ws = await t.workspace();
+  });
+  after(() => t.close());
+
+  const person = async (capacity: number | null, online = true) => {
+    n++;
+    const email = `agent${n}@glow.in`;
+    const u = await t.call('POST', '/v1/users', {
+      key: ws.test,
+      body: { name: `Agent ${n}`, email, password: 'correct horse', max_open_conversations: capacity },
+    });
+    assert.equal(u.status, 201, u.text);
+    const login = await t.call('POST', '/v1/auth/login', { body: { email, password: 'correct horse' } });
+    assert.equal(login.status, 200, login.text);
+    const session = login.body.token as string;
+    if (online) {
+      const set = await t.call('PUT', '/v1/me/availability', {
+        key: session,
+        body: { availability: 'online' },
+      });
+      assert.equal(set.status, 200, set.text);
+      assert.equal(set.body.availability, 'online');
+    }
+    return { id: u.body.id as string, session };
+  };
+
+  const conversation = async (i: number) => {
+    const from = `+9198123${String(40000 + n * 1000 + i).padStart(5, '0')}`;
+    const r = await t.call('POST', '/v1/sandbox/inbound', {
+      key: ws.test,
+      body: { from, text: `help ${i}` },
+    });
+    assert.ok(r.status < 300, r.text);
+    return r.body.conversation_id as string;
+  };
+
+  const handoff = (id: string, teamId: string) =>
+    t.call('POST', `/v1/conversations/${id}/handoff`, {
+      key: ws.test,
+      body: { reason: 'customer asked for a person', assign_to: { type: 'team', id: teamId } },
+    });
+
+  const get = async (id: string) => (await t.call('GET', `/v1/conversations/${id}`, { key: ws.test })).body;
+
+  const openOf = async (userId: string) => {
+    const r = await t.call('GET', `/v1/conversations?assignee=${userId}&per_page=100`, { key: ws.test });
+    return (r.body.data as Array<{ status: string }>).filter((c) => c.status !== 'closed').length;
+  };
+
+  it('refuses a capacity of 0 and an API key setting availability; users start offline', async () => {
+    const zero = await t.call('POST', '/v1/users', {
+      key: ws.test,
+      body: { name: 'Zero', email: 'zero@glow.in', max_open_conversations: 0 },
+    });
+    assert.equal(zero.status, 400, zero.text);
+    assert.match(zero.text, /max_open_conversations/);
+    const u = await t.call('POST', '/v1/users', {
+      key: ws.test,
+      body: { name: 'Nil', email: 'nil@glow.in' },
+    });
+    assert.equal(u.body.availability, 'offline');
+    assert.equal(u.body.max_open_conversations, null);
+    const patched = await t.call('PATCH', `/v1/users/${u.body.id}`, {
+      key: ws.test,
+      body: { max_open_conversations: 0 },
+    });
+    assert.equal(patched.status, 400);
+    const byKey = await t.call('PUT', '/v1/me/availability', {
+      key: ws.test,
+      body: { availability: 'online' },
+    });
+    assert.equal(byKey.status, 403, byKey.text);
+    const badMode = await t.call('POST', '/v1/teams', {
+      key: ws.test,
+      body: { name: 'X', assignment: { mode: 'random' } },
+    });
+    assert.equal(badMode.status, 400);
+  });
+
+  it('presence: online while an inbox connection is open, a manual setting wins, auto goes back', async () => {
+    const p = await person(null, false);
+    const scope = { workspaceId: ws.id, livemode: false };
+    const release = await t.ctx.modules.users.presence.open(scope, p.id);
+    const me = async () => (await t.call('GET', '/v1/me/availability', { key: p.session })).body;
+    assert.equal((await me()).availability, 'online');
+    assert.equal((await me()).inbox_open, true);
+    await t.call('PUT', '/v1/me/availability', { key: p.session, body: { availability: 'busy' } });
+    assert.equal((await me()).availability, 'busy');
+    await t.call('PUT', '/v1/me/availability', { key: p.session, body: { availability: 'auto' } });
+    assert.equal((await me()).availability, 'online');
+    release();
+    await eventually(async () => ((await me()).availability === 'offline' ? true : null), 5000);
+  });
+
+  it('a team with no members keeps conversations in its queue; a member coming online takes them', async () => {
+    const team = await t.call('POST', '/v1/teams', {
+      key: ws.test,
+      body: { name: 'Empty', assignment: { mode: 'round_robin', only_online: true } },
+    });
+    assert.equal(team.status, 201, team.text);
+    assert.deepEqual(team.body.assignment, { mode: 'round_robin', only_online: true, max_per_user: null });
+    const a = await conversation(1);
+    const b = await conversation(2);
+    assert.equal((await handoff(a, team.body.id)).body.assignee.type, 'team');
+    await handoff(b, team.body.id);
+    const q = await t.call('GET', `/v1/teams/${team.body.id}/queue`, { key: ws.test });
+    assert.equal(q.status, 200, q.text);
+    assert.deepEqual(
+      q.body.data.map((e: { conversation_id: string }) => e.conversation_id),
+      [a, b],
+    );
+    assert.ok(q.body.data[0].waiting_seconds >= 0);
+    const p = await person(1, false);
+    await t.call('POST', `/v1/teams/${team.body.id}/members`, { key: ws.test, body: { user_ids: [p.id] } });
+    assert.equal((await get(a)).assignee.type, 'team', 'an offline member takes nothing');
+    await t.call('PUT', '/v1/me/availability', { key: p.session, body: { availability: 'online' } });
+    assert.deepEqual((await get(a)).assignee, { type: 'user', id: p.id }, 'the oldest goes first');
+    assert.equal((await get(b)).assignee.type, 'team', 'capacity 1: the next one waits');
+    // Resolving frees the member: the next in the queue is given out at once.
+    await t.call('POST', `/v1/conversations/${a}/close`, { key: ws.test });
+    assert.deepEqual((await get(b)).assignee, { type: 'user', id: p.id });
+    const events = await t.call('GET', `/v1/events?type=conversation.assigned&object_id=${b}`, {
+      key: ws.test,
+    });
+    const byRule = events.body.data.filter((e: { actor: { type: string } }) => e.actor.type === 'rule');
+    assert.equal(byRule.length, 1, 'given to the member by the team rule, with the rule as actor');
+    assert.equal(byRule[0].actor.id, team.body.id);
+    assert.deepEqual(byRule[0].data.assignee, { type: 'user', id: p.id });
+  });
+
+  it('a burst of 200 handoffs to a team of 5 with capacity 3: nobody over capacity, the queue drains in order', async () => {
+    const people: Array<{ id: string; session: string }> = [];
+    for (let i = 0; i < 5; i++) people.push(await person(3));
+    const team = await t.call('POST', '/v1/teams', {
+      key: ws.test,
+      body: { name: 'Front desk', user_ids: people.map((p) => p.id), assignment: { mode: 'balanced' } },
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i += 20)
+      ids.push(...(await Promise.all(Array.from({ length: 20 }, (_, j) => conversation(100 + i + j)))));
+    const results = await Promise.all(ids.map((id) => handoff(id, team.body.id)));
+    for (const r of results) assert.equal(r.status, 200, r.text);
+    for (const p of people) assert.equal(await openOf(p.id), 3, 'each member has exactly 3');
+    const queue = await t.call('GET', `/v1/teams/${team.body.id}/queue?limit=500`, { key: ws.test });
+    assert.equal(queue.body.total, 185);
+    const order: string[] = queue.body.data.map((e: { conversation_id: string }) => e.conversation_id);
+    const queuedAt: string[] = queue.body.data.map((e: { queued_at: string }) => e.queued_at);
+    assert.deepEqual([...queuedAt].sort(), queuedAt, 'oldest first');
+    // Each resolve gives the head of the queue to the member who freed up, concurrently too.
+    for (let round = 0; round < 4; round++) {
+      const held = await Promise.all(
+        people.map(async (p) => {
+          const r = await t.call('GET', `/v1/conversations?assignee=${p.id}&status=active&per_page=1`, {
+            key: ws.test,
+          });
+          return r.body.data[0].id as string;
+        }),
+      );
+      const closes = await Promise.all(
+        held.map((id) => t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test })),
+      );
+      for (const c of closes) assert.equal(c.status, 200, c.text);
+      const head = order.splice(0, 5);
+      for (const id of head) assert.equal((await get(id)).assignee.type, 'user', `${id} was next in line`);
+      assert.equal((await get(order[0]!)).assignee.type, 'team', 'the rest still waits');
+      for (const p of people) assert.equal(await openOf(p.id), 3, 'nobody over capacity');
+    }
+    const rest = await t.call('GET', `/v1/teams/${team.body.id}/queue`, { key: ws.test });
+    assert.equal(rest.body.total, 165);
+    assert.equal(rest.body.data[0].conversation_id, order[0]);
+  });
+});
