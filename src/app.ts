@@ -152,7 +152,11 @@ const healthBody = z.object({
   status: describe(z.literal('ok'), 'Always ok while the process serves.', 'ok'),
 });
 const readyBody = z.object({
-  status: describe(z.enum(['ready', 'not_ready']), 'Whether the process can serve requests.', 'ready'),
+  status: describe(
+    z.enum(['ready', 'not_ready', 'draining']),
+    'Whether the process can serve requests (`draining`: it is shutting down; send new work elsewhere).',
+    'ready',
+  ),
   checks: describe(z.record(z.string(), z.enum(['ok', 'failing'])), 'Each dependency checked.', {
     database: 'ok',
   }),
@@ -182,7 +186,7 @@ const systemRoutes: AnyRoute[] = [
     path: '/readyz',
     summary: 'Readiness (checks the database)',
     description:
-      "Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready). Use it as a readiness probe for load balancers.",
+      "Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise (503 `draining` while the process shuts down after SIGTERM), with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready). Use it as a readiness probe for load balancers.",
     tags: ['System'],
     auth: 'none',
     responses: { 200: readyBody, 503: readyBody },
@@ -193,12 +197,10 @@ const systemRoutes: AnyRoute[] = [
       } catch {
         database = 'failing';
       }
-      const ok = database === 'ok';
+      const ok = database === 'ok' && !ctx.draining;
       const reports = Object.fromEntries([...ctx.readyReports].map(([name, report]) => [name, report()]));
-      return {
-        status: ok ? 200 : 503,
-        body: { status: ok ? 'ready' : 'not_ready', checks: { database }, ...reports },
-      };
+      const status = ctx.draining ? 'draining' : ok ? 'ready' : 'not_ready';
+      return { status: ok ? 200 : 503, body: { status, checks: { database }, ...reports } };
     },
   }),
   defineRoute({

@@ -47,15 +47,20 @@ if (parley.firstRun) {
   );
 }
 
+// SIGTERM (a deploy, an orchestrator): drain first, so live calls may finish (up to
+// PARLEY_DRAIN_SECONDS) while balancers see `/readyz` say `draining`; then close. SIGINT (Ctrl-C)
+// closes at once. A second signal exits now.
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (closing) process.exit(1);
     closing = true;
     parley.ctx.logger.info({ signal }, 'shutting down');
-    parley.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    (signal === 'SIGTERM' ? parley.drain() : Promise.resolve())
+      .then(() => parley.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   });
 }

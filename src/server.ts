@@ -16,6 +16,11 @@ export interface Parley {
   url?: string;
   /** Keys of the workspace created on first start of an empty database. */
   firstRun?: { workspaceId: string; liveKey: string; testKey: string };
+  /**
+   * Drains before a shutdown: `/readyz` answers 503 `draining`, no new call starts here, and live
+   * calls go on until they end or PARLEY_DRAIN_SECONDS pass. `close` then ends the rest.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,6 +79,21 @@ export async function startParley(
     app,
     url,
     firstRun,
+    async drain() {
+      ctx.draining = true;
+      const deadline = Date.now() + config.drainSeconds * 1000;
+      ctx.logger.info(
+        { drainSeconds: config.drainSeconds },
+        'draining: no new calls here; live calls may finish',
+      );
+      await Promise.all(
+        modules.map((m) =>
+          m
+            .drain?.(ctx, deadline)
+            .catch((err) => ctx.logger.error({ err, module: m.name }, 'module drain failed')),
+        ),
+      );
+    },
     async close() {
       await app.close();
       // Modules end what they run (live calls write their end) while the database is still open.

@@ -27,6 +27,11 @@ export interface Module {
    * the database close: ends what the module runs itself (live calls) and waits for its writes.
    */
   close?(ctx: AppContext): void | Promise<void>;
+  /**
+   * Before a shutdown (SIGTERM), while the app still serves: takes no new long-lived work (calls)
+   * and waits until what runs here ends or `deadline` (ms since the epoch) passes.
+   */
+  drain?(ctx: AppContext, deadline: number): Promise<void>;
   /** Starts periodic work (timers) in worker processes; returns a stop function. */
   startWorker?(ctx: AppContext): (() => void | Promise<void>) | undefined;
 }

@@ -129,6 +129,11 @@ export const configVariables = {
     default: 'info',
     doc: 'Log level of the structured (pino) logs.',
   },
+  PARLEY_DRAIN_SECONDS: {
+    schema: int(0, 86_400),
+    default: '300',
+    doc: 'On SIGTERM, how long a process lets its live calls finish before it ends the rest (`server_shutdown`); meanwhile `/readyz` answers 503 `draining` and no new call starts there. 0: end them at once.',
+  },
   PARLEY_JOB_POLL_MS: {
     schema: int(10, 60_000),
     default: '250',
@@ -261,6 +266,8 @@ export interface Config {
   webhookAllowPrivate: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   jobPollMs: number;
+  /** Seconds a SIGTERM lets live calls finish before they are ended (PARLEY_DRAIN_SECONDS). */
+  drainSeconds: number;
   jwtSecret: string | undefined;
   trustProxy: boolean;
   headersTimeoutMs: number;
@@ -335,6 +342,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookAllowPrivate: read('PARLEY_WEBHOOK_ALLOW_PRIVATE'),
     logLevel: read('PARLEY_LOG_LEVEL'),
     jobPollMs: read('PARLEY_JOB_POLL_MS'),
+    drainSeconds: read('PARLEY_DRAIN_SECONDS'),
     jwtSecret: read('PARLEY_JWT_SECRET'),
     trustProxy: read('PARLEY_TRUST_PROXY'),
     headersTimeoutMs: read('PARLEY_HEADERS_TIMEOUT_MS'),

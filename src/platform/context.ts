@@ -63,6 +63,8 @@ export interface AppContext {
   sessionVerifier: SessionVerifier | undefined;
   /** What `/readyz` reports besides its checks, by name (the voice module: the speech engines it can run). */
   readyReports: Map<string, () => unknown>;
+  /** Set when the process drains before a shutdown: `/readyz` says `draining` so balancers stop sending. */
+  draining: boolean;
   /** Runs `fn` in one transaction; its `afterCommit` hooks and event fan-out run once it commits. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Closes connections; the process may exit after. */
@@ -170,6 +172,7 @@ export async function createContext(
     modules: {} as AppModules,
     sessionVerifier: undefined,
     readyReports: new Map(),
+    draining: false,
     async transaction(fn) {
       const hooks: Array<() => void | Promise<void>> = [];
       const events: ParleyEvent[] = [];

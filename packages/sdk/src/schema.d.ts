@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness (checks the database)
-         * @description Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready). Use it as a readiness probe for load balancers.
+         * @description Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise (503 `draining` while the process shuts down after SIGTERM), with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready). Use it as a readiness probe for load balancers.
          */
         get: operations["get_readyz"];
         put?: never;
@@ -2954,11 +2954,11 @@ export interface operations {
                      */
                     "application/json": {
                         /**
-                         * @description Whether the process can serve requests.
+                         * @description Whether the process can serve requests (`draining`: it is shutting down; send new work elsewhere).
                          * @example ready
                          * @enum {string}
                          */
-                        status: "ready" | "not_ready";
+                        status: "ready" | "not_ready" | "draining";
                         /**
                          * @description Each dependency checked.
                          * @example {
@@ -3070,11 +3070,11 @@ export interface operations {
                      */
                     "application/json": {
                         /**
-                         * @description Whether the process can serve requests.
+                         * @description Whether the process can serve requests (`draining`: it is shutting down; send new work elsewhere).
                          * @example ready
                          * @enum {string}
                          */
-                        status: "ready" | "not_ready";
+                        status: "ready" | "not_ready" | "draining";
                         /**
                          * @description Each dependency checked.
                          * @example {
@@ -17523,7 +17523,7 @@ export interface operations {
                                  * @description Why it ended (docs/voice.md).
                                  * @example agent_ended_call
                                  */
-                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
                                 /**
                                  * @description Seconds from answer to end.
                                  * @example 42
@@ -47568,7 +47568,7 @@ export interface operations {
                              * @description Why it ended (docs/voice.md).
                              * @example agent_ended_call
                              */
-                            ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                            ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
                             /**
                              * @description Seconds from answer to end.
                              * @example 42
@@ -48198,7 +48198,7 @@ export interface operations {
                                  * @description Why it ended (docs/voice.md).
                                  * @example agent_ended_call
                                  */
-                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
                                 /**
                                  * @description Seconds from answer to end.
                                  * @example 42
@@ -48578,7 +48578,7 @@ export interface operations {
                                  * @description Why it ended (docs/voice.md).
                                  * @example agent_ended_call
                                  */
-                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
                                 /**
                                  * @description Seconds from answer to end.
                                  * @example 42
@@ -49100,7 +49100,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -49543,7 +49543,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -70064,7 +70064,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -70417,7 +70417,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -70770,7 +70770,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -71123,7 +71123,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42

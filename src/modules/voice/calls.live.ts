@@ -49,8 +49,8 @@ export async function startCall(ctx: AppContext, callId: string) {
   const call = await loadCall(ctx, callId);
   if (call?.status !== 'queued') return;
   const rt = voiceRuntime(ctx);
-  if (rt.closing) {
-    // This process is shutting down (its live calls are being ended): the call is placed by the
+  if (rt.closing || rt.draining) {
+    // This process is draining or shutting down (no new call starts here): the call is placed by the
     // next process to run jobs, or this one started again. Checked in the same turn as the
     // registration below, so a dial either is refused here or is one that closing stops.
     await ctx.queue.enqueue(ctx.db, startCallJob, { ...scopeOf(call), callId: call.id }, { delayMs: 1000 });
@@ -277,7 +277,7 @@ export async function connectCall(
     onError: (err) =>
       ctx.logger.warn({ callId: call.id, err: (err as Error)?.message ?? String(err) }, 'call session error'),
   });
-  rt.live.set(call.id, { stop: () => session.stop() });
+  rt.live.set(call.id, { stop: (reason) => session.stop(reason) });
   void session.done.then(() => {
     if (rt.live.get(call.id)) rt.live.delete(call.id);
   });

@@ -85,6 +85,7 @@ export const endedReasons = [
   'tts_error',
   'llm_error',
   'provider_error',
+  'server_shutdown',
 ] as const;
 export type EndedReason = (typeof endedReasons)[number];
 

@@ -7,7 +7,7 @@ import { sandboxCarrier } from './engine/sandbox-callee.ts';
 import { availableSpeechEngines } from './speech/index.ts';
 import { startCallJob, webJoinTimeoutJob } from './voice.jobs.ts';
 import { voiceMigrations } from './voice.migrations.ts';
-import { VoiceRuntime, voiceRuntime } from './voice.runtime.ts';
+import { drainCalls, VoiceRuntime, voiceRuntime } from './voice.runtime.ts';
 
 /** Voice calls: the calls API, the call engine, speech engines and the sandbox callee. */
 export const voiceModule: Module = {
@@ -26,7 +26,12 @@ export const voiceModule: Module = {
     return rt;
   },
   metrics(ctx) {
-    return [voiceRuntime(ctx).turnLatency];
+    const rt = voiceRuntime(ctx);
+    return [rt.turnLatency, ...rt.processGauges(ctx)];
+  },
+  // Calls run in whichever process holds their media (an api process too), so every role drains them.
+  drain(ctx, deadline) {
+    return drainCalls(voiceRuntime(ctx), deadline);
   },
   // Calls run in whichever process holds their media (an api process too), so every role ends them.
   close(ctx) {

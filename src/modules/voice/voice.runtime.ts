@@ -1,4 +1,4 @@
-import { Histogram, Registry } from 'prom-client';
+import { Gauge, Histogram, type Metric, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
@@ -7,8 +7,11 @@ import { type BuiltinEngines, findBuiltinEngines } from './speech/builtin.ts';
 import type { CallRow } from './voice.tables.ts';
 
 export interface LiveCall {
-  /** Ends the call here: the session hangs up, or the pending dial stops; a promise it returns settles once the end is written. */
-  stop(): unknown;
+  /**
+   * Ends the call here: the session hangs up, or the pending dial stops; a promise it returns
+   * settles once the end is written. `server_shutdown`: the process ends (the drain ran out).
+   */
+  stop(reason?: 'canceled' | 'server_shutdown'): unknown;
 }
 
 /** How long closing the app waits for its live calls to write their end. */
@@ -48,6 +51,8 @@ export class VoiceRuntime {
   readonly live = new Map<string, LiveCall>();
   /** Set when the app starts closing: no new call starts here (see startCall). */
   closing = false;
+  /** Set when the process drains before a shutdown: no new call starts here; live ones go on. */
+  draining = false;
   readonly metrics = new Registry();
   readonly turnLatency = new Histogram({
     name: 'parley_call_turn_latency_seconds',
@@ -61,6 +66,29 @@ export class VoiceRuntime {
   #builtin: BuiltinEngines | null = null;
   #unsubscribe: (() => void) | null = null;
   #wss: WebSocketServer | null = null;
+
+  /** This process's gauges: the calls it holds, and whether it drains before a shutdown. */
+  processGauges(ctx: AppContext): Metric[] {
+    const live = this.live;
+    return [
+      new Gauge({
+        name: 'parley_calls_in_process',
+        help: 'Calls live in this process (their media or their dial is held here).',
+        registers: [],
+        collect() {
+          this.set(live.size);
+        },
+      }),
+      new Gauge({
+        name: 'parley_draining',
+        help: '1 while this process drains before a shutdown (SIGTERM), else 0.',
+        registers: [],
+        collect() {
+          this.set(ctx.draining ? 1 : 0);
+        },
+      }),
+    ];
+  }
 
   /** The server side of this app's media WebSockets (made on first use). */
   wss(): WebSocketServer {
@@ -101,8 +129,10 @@ export class VoiceRuntime {
   async stopAll() {
     this.closing = true;
     const deadline = Date.now() + CLOSE_WAIT_MS;
+    // After a drain, the calls still live ran out of time: they end as the server's doing.
+    const reason = this.draining ? 'server_shutdown' : undefined;
     while (this.live.size > 0 && Date.now() < deadline) {
-      const stops = [...this.live.values()].map((call) => Promise.resolve().then(() => call.stop()));
+      const stops = [...this.live.values()].map((call) => Promise.resolve().then(() => call.stop(reason)));
       this.live.clear();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -118,6 +148,21 @@ export class VoiceRuntime {
     for (const client of this.#wss?.clients ?? []) client.terminate();
     this.#wss?.close();
     this.#wss = null;
+  }
+}
+
+/** How often a drain looks whether the live calls have ended. */
+const DRAIN_CHECK_MS = 200;
+
+/**
+ * A drain before a shutdown: no new call starts in this process (its start jobs go to another
+ * process, or to this one started again), and the calls live here go on until they end or
+ * `deadline` (ms since the epoch) passes. Closing the app then ends the rest (`server_shutdown`).
+ */
+export async function drainCalls(rt: VoiceRuntime, deadline: number): Promise<void> {
+  rt.draining = true;
+  while (rt.live.size > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, Math.min(DRAIN_CHECK_MS, Math.max(0, deadline - Date.now()))));
   }
 }
 

@@ -64,7 +64,10 @@ export type SessionEnd =
       reason: 'customer_ended_call' | 'agent_ended_call' | 'silence_timeout' | 'max_duration';
       status: CallStatus;
     }
-  | { reason: 'transferred' | 'flow_ended' | 'voicemail' | 'canceled'; status: CallStatus }
+  | {
+      reason: 'transferred' | 'flow_ended' | 'voicemail' | 'canceled' | 'server_shutdown';
+      status: CallStatus;
+    }
   | {
       reason: 'stt_error' | 'tts_error' | 'llm_error' | 'provider_error';
       status: CallStatus;
@@ -216,8 +219,8 @@ export class CallSession {
   }
 
   /** Stops without recording an end (the call was ended elsewhere, e.g. `POST .../hangup`). */
-  stop() {
-    return this.end({ reason: 'canceled', status: 'canceled' });
+  stop(reason: 'canceled' | 'server_shutdown' = 'canceled') {
+    return this.end(reason === 'canceled' ? { reason, status: 'canceled' } : { reason, status: 'failed' });
   }
 
   // ------------------------------------------------------------------ input
