@@ -67,27 +67,9 @@ export interface CallLatency {
   per_turn: TurnLatency[];
 }
 
-/** The closed list of `ended_reason` values (docs/voice.md explains each). */
-export const endedReasons = [
-  'customer_ended_call',
-  'agent_ended_call',
-  'flow_ended',
-  'transferred',
-  'voicemail',
-  'no_answer',
-  'busy',
-  'invalid_number',
-  'failed_to_connect',
-  'silence_timeout',
-  'max_duration',
-  'canceled',
-  'stt_error',
-  'tts_error',
-  'llm_error',
-  'provider_error',
-  'server_shutdown',
-] as const;
-export type EndedReason = (typeof endedReasons)[number];
+import type { EndedReason } from './calls.reasons.ts';
+
+export { type EndedReason, endedReasons } from './calls.reasons.ts';
 
 const terminal: CallStatus[] = ['completed', 'busy', 'no_answer', 'failed', 'canceled', 'voicemail'];
 export const isTerminal = (s: CallStatus) => terminal.includes(s);

@@ -1,4 +1,5 @@
 import { voiceDefaults } from '../../agents/index.ts';
+import type { EndedReason } from '../calls.reasons.ts';
 import type { CallStatus } from '../voice.tables.ts';
 import {
   defaultBackchannels,
@@ -59,20 +60,12 @@ export interface TurnTiming {
   voice_to_voice_ms: number;
 }
 
-export type SessionEnd =
-  | {
-      reason: 'customer_ended_call' | 'agent_ended_call' | 'silence_timeout' | 'max_duration';
-      status: CallStatus;
-    }
-  | {
-      reason: 'transferred' | 'flow_ended' | 'voicemail' | 'canceled' | 'server_shutdown';
-      status: CallStatus;
-    }
-  | {
-      reason: 'stt_error' | 'tts_error' | 'llm_error' | 'provider_error';
-      status: CallStatus;
-      error?: string;
-    };
+/** How a call ended (`error`: the cause, for the engine and provider errors). */
+export type SessionEnd = {
+  reason: Exclude<EndedReason, 'invalid_number' | 'no_answer' | 'busy' | 'failed_to_connect'>;
+  status: CallStatus;
+  error?: string;
+};
 
 /** What the session writes down; the voice module stores it (messages, call row, events). */
 export interface SessionRecorder {
