@@ -36,7 +36,7 @@ import type {
 } from './campaigns.tables.ts';
 import { CountChanges, statColumns, zeroCounts } from './counts.ts';
 import { dialSpacingMs, PaceWait, takeDialSlot } from './pace.ts';
-import { type CallingWindow, isOpen, nextOpening, recipientZones, type WindowRule } from './windows.ts';
+import { type CallingWindow, isOpen, nextOpening, ruleFor, ruleKey, zonesFor } from './windows.ts';
 
 export type { Scope };
 
@@ -296,11 +296,10 @@ async function windowsEverOpen(
       .where('id', 'in', ids)
       .execute();
     for (const c of contacts) {
-      const rule = ruleFor(
-        { ...zonesFor(c.phone, c.attributes, schedule.timezone ?? 'recipient') },
-        schedule.windows ?? null,
-      );
-      const key = `${rule.zones.join(',')}|${rule.country}`;
+      const attrs = fromJson<Record<string, unknown>>(c.attributes, {});
+      const z = zonesFor(c.phone, attrs.timezone, schedule.timezone ?? 'recipient');
+      const rule = ruleFor(z, schedule.windows ?? null);
+      const key = ruleKey(rule);
       if (seen.has(key)) continue;
       seen.add(key);
       const at = nextOpening(rule, from);
@@ -310,22 +309,6 @@ async function windowsEverOpen(
   }
   return seen.size === 0;
 }
-
-function zonesFor(phone: string | null, attributes: string, timezone: string) {
-  const found = recipientZones(phone, fromJson<Record<string, unknown>>(attributes, {}).timezone);
-  return timezone === 'recipient'
-    ? found
-    : { zones: [timezone], source: 'campaign' as const, country: found.country };
-}
-
-const ruleFor = (
-  r: { zones: string[]; country: string | null },
-  windows: CallingWindow[] | null,
-): WindowRule => ({
-  zones: r.zones,
-  country: r.country,
-  windows,
-});
 
 /**
  * Checks everything a caller can fix now and stores the campaign as a draft; nothing is dialed
@@ -822,7 +805,7 @@ function recipientRow(
   startAt: string,
   now: string,
 ): CampaignRecipientsTable {
-  const z = zonesFor(ct.phone, ct.attributes, c.timezone);
+  const z = zonesFor(ct.phone, fromJson<{ timezone?: unknown }>(ct.attributes, {}).timezone, c.timezone);
   const skip =
     ct.opted_out === 1
       ? { code: 'contact_opted_out', message: 'The contact opted out.' }
@@ -1067,7 +1050,8 @@ export async function runPass(ctx: AppContext, campaignId: string, job?: JobCont
       let q = tx.db
         .selectFrom('campaign_recipients as r')
         .innerJoin('contacts as ct', 'ct.id', 'r.contact_id')
-        .select(['r.id', 'r.next_attempt_at', 'r.timezones', 'r.country', 'ct.dnd', 'ct.opted_out'])
+        .select(['r.id', 'r.next_attempt_at', 'r.timezones', 'r.country', 'r.phone', 'r.timezone_source'])
+        .select(['ct.dnd', 'ct.opted_out'])
         .where('r.campaign_id', '=', campaignId)
         .where('r.state', '=', 'pending')
         .where('r.next_attempt_at', '<=', nowIso);
@@ -1093,10 +1077,11 @@ export async function runPass(ctx: AppContext, campaignId: string, job?: JobCont
           skips.set(skip.code, list);
           continue;
         }
-        const key = `${r.timezones}|${r.country}`;
+        const rule = ruleFor({ ...r, zones: r.timezones.split(','), source: r.timezone_source }, windows);
+        const key = ruleKey(rule);
         let opening = openings.get(key);
         if (opening === undefined) {
-          opening = nextOpening(ruleFor({ zones: r.timezones.split(','), country: r.country }, windows), now);
+          opening = nextOpening(rule, now);
           openings.set(key, opening);
         }
         if (opening && opening.getTime() <= now.getTime()) {
@@ -1315,7 +1300,7 @@ export async function runDial(ctx: AppContext, recipientId: string, attempt: num
   if (c.status === 'canceled') return;
   if (c.status !== 'running') return void (await release(ctx, r, nowIso, nowIso));
   const rule = ruleFor(
-    { zones: r.timezones.split(','), country: r.country },
+    { ...r, zones: r.timezones.split(','), source: r.timezone_source },
     fromJson<CallingWindow[] | null>(c.windows, null),
   );
   if (!isOpen(rule, now)) {

@@ -118,31 +118,41 @@ export function defaultWindows(country: string | null): CallingWindow[] {
   return [{ days: [...weekdays], ...hours }];
 }
 
-/** Is `at` inside one of the windows in `zone` (and inside the legal hours)? */
-function openIn(
-  zone: string,
-  at: Date,
-  windows: CallingWindow[],
-  legal: { start: string; end: string } | null,
-) {
+/** Is `at` inside one of the windows in `zone`? */
+function openIn(zone: string, at: Date, windows: CallingWindow[]) {
   const local = DateTime.fromJSDate(at, { zone });
   const day = weekdays[local.weekday - 1]!;
   const m = local.hour * 60 + local.minute;
-  if (legal && (m < minutes(legal.start) || m >= minutes(legal.end))) return false;
   return windows.some((w) => w.days.includes(day) && m >= minutes(w.start) && m < minutes(w.end));
 }
 
+/** Is `at` inside the legal hours in `zone`? */
+function legalIn(zone: string, at: Date, legal: { start: string; end: string }) {
+  const local = DateTime.fromJSDate(at, { zone });
+  const m = local.hour * 60 + local.minute;
+  return m >= minutes(legal.start) && m < minutes(legal.end);
+}
+
 export interface WindowRule {
+  /** The zones the campaign's windows are read in (the recipient's, or the campaign's own). */
   zones: string[];
   country: string | null;
   /** The campaign's windows; null for the defaults. */
   windows: CallingWindow[] | null;
+  /**
+   * The recipient's own zones, where the legal hours (and the default windows) are read whatever
+   * zone the campaign's windows are written in; `zones` when absent (already the recipient's).
+   */
+  legalZones?: string[];
 }
 
 export function isOpen(rule: WindowRule, at: Date): boolean {
   const windows = rule.windows ?? defaultWindows(rule.country);
   const legal = legalHours(rule.country);
-  return rule.zones.every((z) => openIn(z, at, windows, legal));
+  const own = rule.legalZones ?? rule.zones;
+  if (legal && !own.every((z) => legalIn(z, at, legal))) return false;
+  // The default windows are the law's hours or close to them: always the recipient's own time.
+  return (rule.windows ? rule.zones : own).every((z) => openIn(z, at, windows));
 }
 
 /**
@@ -157,7 +167,7 @@ export function nextOpening(rule: WindowRule, from: Date): Date | null {
   const starts = new Set(windows.map((w) => w.start));
   if (legal) starts.add(legal.start);
   const candidates: number[] = [];
-  for (const zone of rule.zones) {
+  for (const zone of new Set([...rule.zones, ...(rule.legalZones ?? [])])) {
     const base = DateTime.fromJSDate(from, { zone }).startOf('day');
     for (let d = 0; d <= 8; d++) {
       for (const s of starts) {
@@ -169,4 +179,42 @@ export function nextOpening(rule: WindowRule, from: Date): Date | null {
   candidates.sort((a, b) => a - b);
   for (const c of candidates) if (isOpen(rule, new Date(c))) return new Date(c);
   return null;
+}
+
+/** Where a campaign reads a recipient's windows: the recipient's zones, or the campaign's own zone. */
+export function zonesFor(
+  phone: string | null,
+  attributeTimezone: unknown,
+  timezone: string,
+): RecipientZones & { legalZones?: string[] } {
+  const found = recipientZones(phone, attributeTimezone);
+  return timezone === 'recipient'
+    ? found
+    : { zones: [timezone], source: 'campaign', country: found.country, legalZones: found.zones };
+}
+
+/**
+ * A recipient's rule. Windows written in the campaign's zone (`source: "campaign"`) still keep
+ * the law's hours, and the default windows, in the recipient's own time: the contact's zone when
+ * known at creation, else the number's zones.
+ */
+export function ruleFor(
+  r: {
+    zones: string[];
+    country: string | null;
+    phone?: string | null;
+    source?: string;
+    legalZones?: string[];
+  },
+  windows: CallingWindow[] | null,
+): WindowRule {
+  let legalZones = r.legalZones;
+  if (!legalZones && r.source === 'campaign' && (legalHours(r.country) || !windows))
+    legalZones = recipientZones(r.phone ?? null, null).zones;
+  return { zones: r.zones, country: r.country, windows, ...(legalZones ? { legalZones } : {}) };
+}
+
+/** A key under which recipients with the same rule share one computed opening. */
+export function ruleKey(rule: WindowRule): string {
+  return `${rule.zones.join(',')}|${rule.country}|${rule.legalZones?.join(',') ?? ''}`;
 }

@@ -22,10 +22,11 @@ export interface SocketRoute {
 /** Answers an upgrade request with a plain HTTP error and closes the connection. */
 export function refuseUpgrade(socket: Duplex, status: number, message: string) {
   const reason =
-    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[status] ?? 'Error';
-  const body = JSON.stringify({
-    error: { code: status === 404 ? 'not_found' : 'invalid_signature', message },
-  });
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict' }[
+      status
+    ] ?? 'Error';
+  const code = { 401: 'unauthorized', 404: 'not_found', 409: 'conflict' }[status] ?? 'invalid_signature';
+  const body = JSON.stringify({ error: { code, message } });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

@@ -1,4 +1,6 @@
+import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
+import { parseJsonObject, safeHandler } from '../../../platform/http/socket-guard.ts';
 import { pcm16FromLE } from '../audio/codec.ts';
 import type { CallTransport, OutSegment, SessionNotice, TransportSink } from './types.ts';
 import { FRAME_SAMPLES } from './types.ts';
@@ -37,13 +39,26 @@ export class WebSocketTransport implements CallTransport {
   #nextDue = 0;
   #closed = false;
 
-  constructor(ws: WebSocket) {
+  readonly #logger: Logger | undefined;
+
+  constructor(ws: WebSocket, logger?: Logger) {
     this.#ws = ws;
+    this.#logger = logger;
+    // A frame `ws` refuses (not UTF-8, over maxPayload) is an `error` event: it closes the socket.
+    if (ws.listenerCount('error') === 0) ws.on('error', () => ws.terminate());
   }
 
   attach(sink: TransportSink) {
     this.#sink = sink;
-    this.#ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
+    const onMessage = (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary);
+    this.#ws.on(
+      'message',
+      this.#logger
+        ? safeHandler(this.#logger, 'call-media', onMessage, () =>
+            this.#send({ type: 'error', message: 'The message could not be handled.' }),
+          )
+        : onMessage,
+    );
     this.#ws.on('close', () => {
       if (this.#closed) return;
       this.#closed = true;
@@ -60,13 +75,11 @@ export class WebSocketTransport implements CallTransport {
       sink.audio(pcm16FromLE(data));
       return;
     }
-    let msg: { type?: unknown; text?: unknown; digit?: unknown };
-    try {
-      msg = JSON.parse(data.toString('utf8'));
-    } catch {
+    const msg = parseJsonObject(data.toString('utf8'));
+    if (!msg) {
       this.#send({
         type: 'error',
-        message: 'Text frames must be JSON, e.g. {"type": "text", "text": "Hi"}.',
+        message: 'Text frames must be a JSON object, e.g. {"type": "text", "text": "Hi"}.',
       });
       return;
     }

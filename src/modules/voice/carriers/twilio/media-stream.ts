@@ -95,7 +95,12 @@ export class TwilioMediaStream {
     );
     socket.on('message', (data, isBinary) => {
       if (isBinary) return this.#end('protocol_error', 'binary frame', 1003);
-      this.#receive(data.toString());
+      // Nothing a peer sends may throw out of here (it would end the process).
+      try {
+        this.#receive(data.toString());
+      } catch {
+        this.#end('protocol_error', 'message could not be handled', 1011);
+      }
     });
     socket.on('close', () => this.#end('closed'));
     socket.on('error', () => this.#end('closed'));

@@ -4,6 +4,7 @@ import type { AppContext } from '../../../../platform/context.ts';
 import { ApiError } from '../../../../platform/errors.ts';
 import { type AnyRoute, defineRoute } from '../../../../platform/http/route.ts';
 import { idOf } from '../../../../platform/http/schemas.ts';
+import { guardSocket } from '../../../../platform/http/socket-guard.ts';
 import { refuseUpgrade, type SocketRoute } from '../../../../platform/http/sockets.ts';
 import type { ChannelConfig } from '../../../channels/index.ts';
 import { hookChannel } from '../../../channels/index.ts';
@@ -246,7 +247,10 @@ export const twilioMediaSocket: SocketRoute = {
       );
     linesRuntime(ctx)
       .wss()
-      .handleUpgrade(req, socket, head, (ws) => runStream(ctx, channel, ws));
+      .handleUpgrade(req, socket, head, (ws) => {
+        guardSocket(ws, ctx.logger, 'twilio-media');
+        runStream(ctx, channel, ws);
+      });
   },
 };
 
