@@ -49,4 +49,12 @@ export const usersMigrations: Record<string, ParleyMigration> = {
       await db.schema.createIndex('team_members_user').on('team_members').column('user_id').execute();
     },
   },
+  '0131_user_session_version': {
+    async up(db) {
+      await db.schema
+        .alterTable('users')
+        .addColumn('session_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };

@@ -2,7 +2,8 @@ import { Hook } from '../../platform/hooks.ts';
 import type { Module } from '../module.ts';
 import { usersMigrations } from './users.migrations.ts';
 import { userRoutes } from './users.routes.ts';
-import { type AssigneeDeleting, sessionSecret, verifySession } from './users.service.ts';
+import type { AssigneeDeleting } from './users.service.ts';
+import { sessionSecret, verifySession } from './users.sessions.ts';
 
 /** The users module's instance for one app. */
 export interface UsersInstance {

@@ -16,6 +16,8 @@ export interface UsersTable {
   role: 'admin' | 'agent';
   /** `scrypt$N$r$p$salt$hash`, or null for a user who cannot sign in. Never returned. */
   password_hash: string | null;
+  /** Moves on with a password change, a role change and a sign-out: older session tokens stop working. */
+  session_version: number;
   created_at: string;
   updated_at: string;
 }
