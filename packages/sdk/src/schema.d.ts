@@ -307,7 +307,7 @@ export interface paths {
         put?: never;
         /**
          * Add contacts to a static audience
-         * @description By `contact_ids` and/or `phones`; a phone with no contact yet creates one (`contact.created`). Any unknown id or invalid phone refuses the whole request with a 400 naming it. Rule-based audiences answer 409.
+         * @description By `contact_ids` and/or `phones`; a phone with no contact yet creates one (`contact.created`), so `phones` needs `contacts:write` too (403 otherwise). Any unknown id or invalid phone refuses the whole request with a 400 naming it. Rule-based audiences answer 409.
          */
         post: operations["post_audiences_by_id_contacts"];
         /**
@@ -335,7 +335,7 @@ export interface paths {
         put?: never;
         /**
          * Import contacts (CSV or JSON)
-         * @description Send a CSV as the body (`Content-Type: text/csv`), as the `file` part of a multipart upload (fields `audience_id` and `on_conflict` before the file), or JSON `{rows: [...]}`; `audience_id` and `on_conflict` may also be query parameters. The header row names the columns: `phone`, `name`, `email`, `tags` (separated by `;` or `|`), `attributes.<key>`; other columns become attributes of their own name. Comma, semicolon, tab and pipe delimiters are detected; a UTF-8 byte-order mark is ignored; non-UTF-8 text is read as Windows-1252. Phones are parsed with the workspace's default country. Blank rows are ignored; bad rows are reported by line in `errors`, never dropped silently. Up to PARLEY_UPLOAD_LIMIT_BYTES (413 above); a binary file is a 415. Answers 202 with the queued import; poll GET /v1/imports/{id} or wait for `import.completed`. Counts against the plan's imports per minute.
+         * @description Send a CSV as the body (`Content-Type: text/csv`), as the `file` part of a multipart upload (fields `audience_id` and `on_conflict` before the file), or JSON `{rows: [...]}`; `audience_id` and `on_conflict` may also be query parameters. The header row names the columns: `phone`, `name`, `email`, `tags` (separated by `;` or `|`), `attributes.<key>`; other columns become attributes of their own name. Comma, semicolon, tab and pipe delimiters are detected; a UTF-8 byte-order mark is ignored; non-UTF-8 text is read as Windows-1252. Phones are parsed with the workspace's default country. Blank rows are ignored; bad rows are reported by line in `errors`, never dropped silently. Up to PARLEY_UPLOAD_LIMIT_BYTES (413 above); a binary file is a 415. With `audience_id` the caller needs `audiences:write` too, as for `POST /v1/audiences/{id}/contacts` (403 `forbidden` otherwise; an inbox agent cannot fill an audience). Answers 202 with the queued import; poll GET /v1/imports/{id} or wait for `import.completed`. Counts against the plan's imports per minute.
          */
         post: operations["post_imports"];
         delete?: never;
