@@ -76,10 +76,13 @@ forEachStorage('inbox in a real browser', (storage) => {
     }));
     assert.ok(stored.session?.includes('"token"'));
     assert.deepEqual(stored.local, []);
-    // Sign out forgets it.
+    const token = JSON.parse(stored.session as string).token as string;
+    assert.equal((await world.app.call('GET', '/v1/me', { key: token })).status, 200);
+    // Sign out forgets it, and the server ends the session: the old token is refused.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Password').waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('parley.session')), null);
+    await eventually(async () => (await world.app.call('GET', '/v1/me', { key: token })).status === 401);
     await closePage(page);
   });
 

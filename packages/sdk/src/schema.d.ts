@@ -307,7 +307,7 @@ export interface paths {
         put?: never;
         /**
          * Add contacts to a static audience
-         * @description By `contact_ids` and/or `phones`; a phone with no contact yet creates one (`contact.created`). Any unknown id or invalid phone refuses the whole request with a 400 naming it. Rule-based audiences answer 409.
+         * @description By `contact_ids` and/or `phones`; a phone with no contact yet creates one (`contact.created`), so `phones` needs `contacts:write` too (403 otherwise). Any unknown id or invalid phone refuses the whole request with a 400 naming it. Rule-based audiences answer 409.
          */
         post: operations["post_audiences_by_id_contacts"];
         /**
@@ -335,7 +335,7 @@ export interface paths {
         put?: never;
         /**
          * Import contacts (CSV or JSON)
-         * @description Send a CSV as the body (`Content-Type: text/csv`), as the `file` part of a multipart upload (fields `audience_id` and `on_conflict` before the file), or JSON `{rows: [...]}`; `audience_id` and `on_conflict` may also be query parameters. The header row names the columns: `phone`, `name`, `email`, `tags` (separated by `;` or `|`), `attributes.<key>`; other columns become attributes of their own name. Comma, semicolon, tab and pipe delimiters are detected; a UTF-8 byte-order mark is ignored; non-UTF-8 text is read as Windows-1252. Phones are parsed with the workspace's default country. Blank rows are ignored; bad rows are reported by line in `errors`, never dropped silently. Up to PARLEY_UPLOAD_LIMIT_BYTES (413 above); a binary file is a 415. Answers 202 with the queued import; poll GET /v1/imports/{id} or wait for `import.completed`. Counts against the plan's imports per minute.
+         * @description Send a CSV as the body (`Content-Type: text/csv`), as the `file` part of a multipart upload (fields `audience_id` and `on_conflict` before the file), or JSON `{rows: [...]}`; `audience_id` and `on_conflict` may also be query parameters. The header row names the columns: `phone`, `name`, `email`, `tags` (separated by `;` or `|`), `attributes.<key>`; other columns become attributes of their own name. Comma, semicolon, tab and pipe delimiters are detected; a UTF-8 byte-order mark is ignored; non-UTF-8 text is read as Windows-1252. Phones are parsed with the workspace's default country. Blank rows are ignored; bad rows are reported by line in `errors`, never dropped silently. Up to PARLEY_UPLOAD_LIMIT_BYTES (413 above); a binary file is a 415. With `audience_id` the caller needs `audiences:write` too, as for `POST /v1/audiences/{id}/contacts` (403 `forbidden` otherwise; an inbox agent cannot fill an audience). Answers 202 with the queued import; poll GET /v1/imports/{id} or wait for `import.completed`. Counts against the plan's imports per minute.
          */
         post: operations["post_imports"];
         delete?: never;
@@ -378,6 +378,26 @@ export interface paths {
          * @description No API key. Answers a session token valid 12 hours, usable as `Authorization: Bearer <token>` on the API with the user's role: admins have every scope; agents have `conversations:*`, `messages:*`, `contacts:*`, `leads:*`, `bookings:*`, `calls:read`, `templates:read`, `agents:read`, `knowledge:read`, `audiences:read`, `users:read`, `teams:read`, `events:read`. A wrong email or password is the same 401. Attempts are limited per email address (`PARLEY_LOGIN_MAX_ATTEMPTS` in 15 minutes) and per client address (`PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT`); past either the answer is 429 `rate_limited` with `Retry-After`, whether or not the email exists.
          */
         post: operations["post_auth_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out of the inbox
+         * @description Ends every open session of the signed-in user, on every device: their session tokens are refused (401) from now on. A password change or a role change (`PATCH /v1/users/{id}`) ends them the same way. Only an inbox session can sign out (an API key is revoked with `DELETE /v1/api-keys/{id}`: 422 `unprocessable`).
+         */
+        post: operations["post_auth_logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -431,7 +451,7 @@ export interface paths {
         head?: never;
         /**
          * Update a user
-         * @description Changes a user's name, email, role or password; fields left out stay as they are.
+         * @description Changes a user's name, email, role or password; fields left out stay as they are. A new password or a new role ends the user's open inbox sessions (their tokens get 401; they sign in again).
          */
         patch: operations["patch_users_by_id"];
         trace?: never;
@@ -10334,6 +10354,192 @@ export interface operations {
                      *       "error": {
                      *         "code": "unsupported_media_type",
                      *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_auth_logout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "idempotency_conflict",
+                     *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unprocessable`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unprocessable",
+                     *         "message": "The request is well-formed but cannot be carried out in the current state.",
                      *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
                      *       }
                      *     }

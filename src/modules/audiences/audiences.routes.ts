@@ -123,7 +123,7 @@ export const audienceRoutes = [
     path: '/v1/audiences/:id/contacts',
     summary: 'Add contacts to a static audience',
     description:
-      'By `contact_ids` and/or `phones`; a phone with no contact yet creates one (`contact.created`). Any unknown id or invalid phone refuses the whole request with a 400 naming it. Rule-based audiences answer 409.',
+      'By `contact_ids` and/or `phones`; a phone with no contact yet creates one (`contact.created`), so `phones` needs `contacts:write` too (403 otherwise). Any unknown id or invalid phone refuses the whole request with a 400 naming it. Rule-based audiences answer 409.',
     tags: ['Audiences'],
     auth: 'key',
     scope: 'audiences:write',

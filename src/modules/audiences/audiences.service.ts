@@ -5,6 +5,8 @@ import { scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { requireEffect } from '../../platform/http/permissions.ts';
+import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import {
@@ -236,11 +238,13 @@ async function resolveMembers(
 
 export async function addAudienceMembers(
   ctx: AppContext,
-  scope: Scope,
+  scope: Auth,
   id: string,
   input: { contact_ids?: string[]; phones?: string[] },
   actor: Actor,
 ) {
+  // New phones create contacts: the same rule as creating them with `POST /v1/contacts`.
+  if (input.phones?.length) requireEffect(scope, 'contacts.write');
   const row = await getAudienceRow(ctx.db, scope, id);
   staticOnly(row);
   const { ids, created } = await resolveMembers(ctx, scope, input, true, actor);
@@ -339,4 +343,14 @@ export async function requireStaticAudience(db: Db | Trx, scope: Scope, id: stri
   const row = await getAudienceRow(db, scope, id);
   staticOnly(row);
   return row;
+}
+
+/**
+ * For another route that adds contacts to an audience (an import with `audience_id`): the same
+ * permission rule as `POST /v1/audiences/{id}/contacts` (403 before the audience is looked up),
+ * then the audience must exist here and be static.
+ */
+export async function requireAudienceToFill(db: Db | Trx, auth: Auth, id: string) {
+  requireEffect(auth, 'audience.members');
+  return requireStaticAudience(db, auth, id);
 }

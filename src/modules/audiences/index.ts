@@ -3,5 +3,6 @@ export {
   addMembersInTx,
   audienceContactIds,
   getAudienceRow,
+  requireAudienceToFill,
   requireStaticAudience,
 } from './audiences.service.ts';

@@ -11,7 +11,7 @@ import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { NUL_MESSAGE, nulFields } from '../../platform/nul.ts';
-import { addMembersInTx, requireStaticAudience } from '../audiences/index.ts';
+import { addMembersInTx, requireAudienceToFill } from '../audiences/index.ts';
 import {
   type Attributes,
   type ContactRow,
@@ -99,7 +99,7 @@ export async function createImport(
   upload: ImportUpload,
   opts: { audience_id?: string; on_conflict: 'skip' | 'update' },
 ) {
-  if (opts.audience_id) await requireStaticAudience(ctx.db, auth, opts.audience_id);
+  if (opts.audience_id) await requireAudienceToFill(ctx.db, auth, opts.audience_id);
   let chunks: Iterable<string>;
   let layout: { delimiter: string; columns: (string | null)[] } | null = null;
   let byteSize: number;

@@ -49,6 +49,14 @@ export const usersMigrations: Record<string, ParleyMigration> = {
       await db.schema.createIndex('team_members_user').on('team_members').column('user_id').execute();
     },
   },
+  '0131_user_session_version': {
+    async up(db) {
+      await db.schema
+        .alterTable('users')
+        .addColumn('session_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
   '0135_availability_routing': {
     // Availability (set by hand; null: from presence), capacity, teams' assignment rules, and the
     // presence of users with the inbox open (one row per process, expiring unless refreshed).

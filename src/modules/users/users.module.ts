@@ -4,7 +4,8 @@ import { availabilityRoutes } from './availability.routes.ts';
 import { PresenceTracker, type RoomMaybeFreed } from './availability.ts';
 import { usersMigrations } from './users.migrations.ts';
 import { userRoutes } from './users.routes.ts';
-import { type AssigneeDeleting, sessionSecret, verifySession } from './users.service.ts';
+import type { AssigneeDeleting } from './users.service.ts';
+import { sessionSecret, verifySession } from './users.sessions.ts';
 
 /** The users module's instance for one app. */
 export interface UsersInstance {

@@ -28,13 +28,13 @@ import {
   getUserRow,
   listTeams,
   listUsers,
-  login,
   presentUser,
   removeTeamMember,
   SESSION_TTL_SECONDS,
   updateTeam,
   updateUser,
 } from './users.service.ts';
+import { login, logout } from './users.sessions.ts';
 
 export const userRoutes = [
   defineRoute({
@@ -51,6 +51,21 @@ export const userRoutes = [
       status: 200,
       body: await login(ctx, ctx.modules.users.sessionSecret, body, request.ip),
     }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/auth/logout',
+    summary: 'Sign out of the inbox',
+    description:
+      'Ends every open session of the signed-in user, on every device: their session tokens are refused (401) from now on. A password change or a role change (`PATCH /v1/users/{id}`) ends them the same way. Only an inbox session can sign out (an API key is revoked with `DELETE /v1/api-keys/{id}`: 422 `unprocessable`).',
+    tags: ['Users'],
+    auth: 'key',
+    responses: { 204: null },
+    errors: ['unprocessable'],
+    handler: async ({ ctx, auth }) => {
+      await logout(ctx, auth);
+      return { status: 204 };
+    },
   }),
   defineRoute({
     method: 'GET',
@@ -104,7 +119,8 @@ export const userRoutes = [
     method: 'PATCH',
     path: '/v1/users/:id',
     summary: 'Update a user',
-    description: "Changes a user's name, email, role or password; fields left out stay as they are.",
+    description:
+      "Changes a user's name, email, role or password; fields left out stay as they are. A new password or a new role ends the user's open inbox sessions (their tokens get 401; they sign in again).",
     tags: ['Users'],
     auth: 'key',
     scope: 'users:write',

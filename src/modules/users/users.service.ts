@@ -1,18 +1,14 @@
-import { createHmac } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
 import type { AppContext } from '../../platform/context.ts';
-import { loadSecretKey } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { inPartialScope, inScope, type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
-import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
+import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { ApiError, notFound } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
-import { fromJson, toJson } from '../../platform/json.ts';
-import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
+import { toJson } from '../../platform/json.ts';
 import { effectiveAvailability, parseRule, presentUserIds, type TeamRule } from './availability.ts';
-import { DUMMY_HASH, hashPassword, verifyPassword } from './password.ts';
+import { hashPassword } from './password.ts';
 import type { TeamsTable, UsersTable } from './users.tables.ts';
 
 export type { TeamsTable, UsersTable } from './users.tables.ts';
@@ -117,6 +113,7 @@ export async function createUser(
     password_hash: input.password ? await hashPassword(input.password) : null,
     availability: null,
     max_open_conversations: input.max_open_conversations ?? null,
+    session_version: 0,
     created_at: now,
     updated_at: now,
   };
@@ -176,6 +173,9 @@ export async function updateUser(
   if (input.max_open_conversations !== undefined) next.max_open_conversations = input.max_open_conversations;
   if (input.password !== undefined)
     next.password_hash = input.password === null ? null : await hashPassword(input.password);
+  // A new password or role ends the user's open sessions: they sign in again.
+  if (input.password !== undefined || (input.role !== undefined && input.role !== row.role))
+    next.session_version = row.session_version + 1;
   next.updated_at = ctx.clock.now().toISOString();
   await ctx.db
     .updateTable('users')
@@ -185,6 +185,7 @@ export async function updateUser(
       role: next.role,
       password_hash: next.password_hash,
       max_open_conversations: next.max_open_conversations,
+      session_version: next.session_version,
       updated_at: next.updated_at,
     })
     .where('id', '=', row.id)
@@ -405,140 +406,4 @@ export async function removeTeamMember(ctx: AppContext, scope: Scope, id: string
     .where('id', '=', row.id)
     .execute();
   return getTeam(ctx, scope, id);
-}
-
-// Sessions
-
-const JWT_ISSUER = 'parley';
-const JWT_AUDIENCE = 'parley-inbox';
-
-/** PARLEY_JWT_SECRET, else an HMAC of a fixed label with the secret key (stable across processes sharing the key). */
-export function sessionSecret(ctx: AppContext): Uint8Array {
-  if (ctx.config.jwtSecret) return new TextEncoder().encode(ctx.config.jwtSecret);
-  return createHmac('sha256', loadSecretKey(ctx.config)).update('parley:inbox-session-jwt:v1').digest();
-}
-
-const LOGIN_WINDOW_MS = 15 * 60_000;
-
-async function throttleLogin(ctx: AppContext, subject: string, limit: number) {
-  const now = ctx.clock.now().getTime();
-  const hit = await ctx.rateLimits.hit(`login:${subject}`, LOGIN_WINDOW_MS, limit, 1, now);
-  if (hit.allowed) return;
-  const retryAfter = Math.max(1, Math.ceil((hit.resetAtMs - now) / 1000));
-  throw new ApiError('rate_limited', `Too many sign-in attempts; retry in ${retryAfter} s.`, {
-    headers: { 'Retry-After': String(retryAfter) },
-  });
-}
-
-const unauthorizedLogin = () => new ApiError('unauthorized', 'Invalid email or password.');
-
-export async function login(
-  ctx: AppContext,
-  secret: Uint8Array,
-  input: { email: string; password: string; workspace_id?: string; mode?: 'live' | 'test' },
-  clientAddress = 'unknown',
-) {
-  const email = input.email.trim().toLowerCase();
-  // Counted before anything is looked up, so a throttled answer is the same, and as fast, for
-  // an email that has an account and one that has none.
-  await throttleLogin(ctx, `email:${email}`, ctx.config.loginMaxAttempts);
-  await throttleLogin(ctx, `client:${clientAddress}`, ctx.config.loginMaxAttemptsPerClient);
-  const candidates = (
-    await ctx.db
-      .selectFrom('users')
-      .selectAll()
-      .where('email', '=', email)
-      .where(
-        inPartialScope({
-          workspaceId: input.workspace_id || undefined,
-          livemode: input.mode ? input.mode === 'live' : undefined,
-        }),
-      )
-      .limit(20)
-      .execute()
-  ).filter((u) => u.password_hash !== null);
-  if (!candidates.length) {
-    await verifyPassword(input.password, DUMMY_HASH);
-    throw unauthorizedLogin();
-  }
-  const matches: UsersTable[] = [];
-  for (const u of candidates)
-    if (await verifyPassword(input.password, u.password_hash as string)) matches.push(u);
-  if (!matches.length) throw unauthorizedLogin();
-  if (matches.length > 1) {
-    // Only someone holding the password learns that the account exists in several places.
-    throw invalidField(
-      'workspace_id',
-      'this email signs in to several workspaces or modes; give workspace_id (and mode)',
-    );
-  }
-  const user = matches[0];
-  const now = ctx.clock.now();
-  const expiresAt = new Date(now.getTime() + SESSION_TTL_SECONDS * 1000);
-  const token = await new SignJWT({ ws: user.workspace_id, lm: user.livemode === 1, role: user.role })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(user.id)
-    .setIssuer(JWT_ISSUER)
-    .setAudience(JWT_AUDIENCE)
-    .setIssuedAt(Math.floor(now.getTime() / 1000))
-    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-    .sign(secret);
-  return { token, expires_at: expiresAt.toISOString(), user: presentUser(user) };
-}
-
-/**
- * Turns a session JWT into an `Auth`. The user is read again on every request, so a deleted
- * user's sessions stop at once and a role change applies at once.
- */
-export async function verifySession(
-  ctx: AppContext,
-  secret: Uint8Array,
-  token: string,
-): Promise<Auth | null> {
-  let sub: string | undefined;
-  let ws: unknown;
-  let livemode: unknown;
-  try {
-    const { payload } = await jwtVerify(token, secret, {
-      issuer: JWT_ISSUER,
-      audience: JWT_AUDIENCE,
-      algorithms: ['HS256'],
-      currentDate: ctx.clock.now(),
-    });
-    sub = payload.sub;
-    ws = payload.ws;
-    livemode = payload.lm;
-  } catch {
-    return null;
-  }
-  if (!sub || typeof ws !== 'string' || typeof livemode !== 'boolean') return null;
-  const row = await ctx.db
-    .selectFrom('users')
-    .innerJoin('workspaces', 'workspaces.id', 'users.workspace_id')
-    .select([
-      'users.id',
-      'users.role',
-      'users.livemode',
-      'workspaces.id as workspace_id',
-      'workspaces.name as workspace_name',
-      'workspaces.plan',
-      'workspaces.limits',
-      'workspaces.default_country',
-    ])
-    .where('users.id', '=', sub)
-    .where(inScope({ workspaceId: ws, livemode }, 'users'))
-    .executeTakeFirst();
-  if (!row) return null;
-  return {
-    workspaceId: row.workspace_id,
-    workspaceName: row.workspace_name,
-    livemode,
-    principalId: row.id,
-    kind: 'user',
-    scopes: scopesForRole(row.role),
-    plan: row.plan,
-    limits: limitsFor(row.plan, fromJson<Partial<PlanLimits> | null>(row.limits, null)),
-    defaultCountry: row.default_country,
-    actor: { type: 'user', id: row.id },
-  };
 }

@@ -21,6 +21,8 @@ export interface UsersTable {
   availability: 'online' | 'busy' | 'offline' | null;
   /** Capacity: open conversations this user takes from routing at most (null: no limit). */
   max_open_conversations: number | null;
+  /** Moves on with a password change, a role change and a sign-out: older session tokens stop working. */
+  session_version: number;
   created_at: string;
   updated_at: string;
 }

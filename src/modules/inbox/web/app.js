@@ -175,6 +175,9 @@ function Shell({ route }) {
   }, []);
   const manage = route.path.startsWith('/app/manage');
   const signOut = () => {
+    // The server ends this user's sessions everywhere (the request leaves with the token before
+    // the page forgets it); the page signs out at once whatever the answer.
+    api('POST', '/v1/auth/logout').catch(() => {});
     setSession(null, 'You signed out.');
     navigate('/app/login');
   };

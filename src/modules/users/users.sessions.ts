@@ -1,0 +1,171 @@
+import { createHmac } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import type { AppContext } from '../../platform/context.ts';
+import { loadSecretKey } from '../../platform/context.ts';
+import { inPartialScope, inScope } from '../../platform/db/scope.ts';
+import { ApiError, invalidField } from '../../platform/errors.ts';
+import type { Auth } from '../../platform/http/route.ts';
+import { fromJson } from '../../platform/json.ts';
+import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
+import { DUMMY_HASH, verifyPassword } from './password.ts';
+import { loginSucceeded, throttleLogin } from './users.login-throttle.ts';
+import { presentUser, SESSION_TTL_SECONDS, scopesForRole, type UsersTable } from './users.service.ts';
+
+// Sessions
+
+const JWT_ISSUER = 'parley';
+const JWT_AUDIENCE = 'parley-inbox';
+
+/** PARLEY_JWT_SECRET, else an HMAC of a fixed label with the secret key (stable across processes sharing the key). */
+export function sessionSecret(ctx: AppContext): Uint8Array {
+  if (ctx.config.jwtSecret) return new TextEncoder().encode(ctx.config.jwtSecret);
+  return createHmac('sha256', loadSecretKey(ctx.config)).update('parley:inbox-session-jwt:v1').digest();
+}
+
+const unauthorizedLogin = () => new ApiError('unauthorized', 'Invalid email or password.');
+
+export async function login(
+  ctx: AppContext,
+  secret: Uint8Array,
+  input: { email: string; password: string; workspace_id?: string; mode?: 'live' | 'test' },
+  clientAddress = 'unknown',
+) {
+  const email = input.email.trim().toLowerCase();
+  // Counted before anything is looked up, so a throttled answer is the same, and as fast, for
+  // an email that has an account and one that has none.
+  await throttleLogin(ctx, email, clientAddress);
+  const candidates = (
+    await ctx.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email)
+      .where(
+        inPartialScope({
+          workspaceId: input.workspace_id || undefined,
+          livemode: input.mode ? input.mode === 'live' : undefined,
+        }),
+      )
+      .limit(20)
+      .execute()
+  ).filter((u) => u.password_hash !== null);
+  if (!candidates.length) {
+    await verifyPassword(input.password, DUMMY_HASH);
+    throw unauthorizedLogin();
+  }
+  const matches: UsersTable[] = [];
+  for (const u of candidates)
+    if (await verifyPassword(input.password, u.password_hash as string)) matches.push(u);
+  if (!matches.length) throw unauthorizedLogin();
+  if (matches.length > 1) {
+    // Only someone holding the password learns that the account exists in several places.
+    throw invalidField(
+      'workspace_id',
+      'this email signs in to several workspaces or modes; give workspace_id (and mode)',
+    );
+  }
+  const user = matches[0];
+  await loginSucceeded(ctx, email, clientAddress);
+  const now = ctx.clock.now();
+  const expiresAt = new Date(now.getTime() + SESSION_TTL_SECONDS * 1000);
+  const token = await new SignJWT({
+    ws: user.workspace_id,
+    lm: user.livemode === 1,
+    role: user.role,
+    sv: user.session_version,
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(user.id)
+    .setIssuer(JWT_ISSUER)
+    .setAudience(JWT_AUDIENCE)
+    .setIssuedAt(Math.floor(now.getTime() / 1000))
+    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+    .sign(secret);
+  return { token, expires_at: expiresAt.toISOString(), user: presentUser(user) };
+}
+
+/**
+ * Ends every open session of the signed-in user (`POST /v1/auth/logout`): their session version
+ * moves on, so every token signed before stops working at once, in every process.
+ */
+export async function logout(ctx: AppContext, auth: Auth) {
+  if (auth.kind !== 'user')
+    throw new ApiError(
+      'unprocessable',
+      'Signing out ends inbox sessions; an API key is revoked with `DELETE /v1/api-keys/{id}` instead.',
+    );
+  await ctx.db
+    .updateTable('users')
+    .set((eb) => ({ session_version: eb('session_version', '+', 1) }))
+    .where('id', '=', auth.principalId)
+    .execute();
+}
+
+interface SessionClaims {
+  sub: string;
+  ws: string;
+  livemode: boolean;
+  version: number;
+}
+
+async function readClaims(ctx: AppContext, secret: Uint8Array, token: string): Promise<SessionClaims | null> {
+  try {
+    const { payload } = await jwtVerify(token, secret, {
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      algorithms: ['HS256'],
+      currentDate: ctx.clock.now(),
+    });
+    const { sub, ws, lm, sv } = payload;
+    if (!sub || typeof ws !== 'string' || typeof lm !== 'boolean') return null;
+    // A token from before session versions counts as version 0.
+    const version = sv === undefined ? 0 : sv;
+    if (typeof version !== 'number' || !Number.isInteger(version)) return null;
+    return { sub, ws, livemode: lm, version };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Turns a session JWT into an `Auth`. The user is read again on every request, so a deleted
+ * user's sessions stop at once, a role change applies at once, and a token whose session version
+ * is not the user's (after a password change, a role change or a sign-out) is refused.
+ */
+export async function verifySession(
+  ctx: AppContext,
+  secret: Uint8Array,
+  token: string,
+): Promise<Auth | null> {
+  const claims = await readClaims(ctx, secret, token);
+  if (!claims) return null;
+  const row = await ctx.db
+    .selectFrom('users')
+    .innerJoin('workspaces', 'workspaces.id', 'users.workspace_id')
+    .select([
+      'users.id',
+      'users.role',
+      'users.livemode',
+      'users.session_version',
+      'workspaces.id as workspace_id',
+      'workspaces.name as workspace_name',
+      'workspaces.plan',
+      'workspaces.limits',
+      'workspaces.default_country',
+    ])
+    .where('users.id', '=', claims.sub)
+    .where(inScope({ workspaceId: claims.ws, livemode: claims.livemode }, 'users'))
+    .executeTakeFirst();
+  if (!row || Number(row.session_version) !== claims.version) return null;
+  return {
+    workspaceId: row.workspace_id,
+    workspaceName: row.workspace_name,
+    livemode: claims.livemode,
+    principalId: row.id,
+    kind: 'user',
+    scopes: scopesForRole(row.role),
+    plan: row.plan,
+    limits: limitsFor(row.plan, fromJson<Partial<PlanLimits> | null>(row.limits, null)),
+    defaultCountry: row.default_country,
+    actor: { type: 'user', id: row.id },
+  };
+}
