@@ -68,4 +68,60 @@ forEachStorage('first day', (storage) => {
       assert.equal(recipientZones('+447700900123', 'Europe/London').source, 'contact');
     });
   });
+
+  describe('field names from other platforms get a hint, unknown ids are not found', () => {
+    it('names the field Parley expects (alias table, then the nearest name) and creates nothing', async () => {
+      const contact = await call('POST', '/v1/contacts', { phoneNumber: '+14155550123', nmae: 'Asha' });
+      assert.equal(contact.status, 400, contact.text);
+      assert.equal(messageOf(contact, 'phoneNumber'), 'is not a known field: did you mean `phone`?');
+      assert.equal(messageOf(contact, 'nmae'), 'is not a known field: did you mean `name`?');
+      const msg = await call('POST', '/v1/messages', {
+        phoneNumber: '+14155550123',
+        body: 'Hi',
+        agentId: newId('agt'),
+      });
+      assert.equal(msg.status, 400, msg.text);
+      assert.equal(messageOf(msg, 'phoneNumber'), 'is not a known field: did you mean `to`?');
+      assert.equal(messageOf(msg, 'body'), 'is not a known field: did you mean `text`?');
+      assert.equal(messageOf(msg, 'agentId'), 'is not a known field: did you mean `agent_id`?');
+      const assign = await call('POST', `/v1/conversations/${newId('conv')}/assign`, {
+        agent_id: newId('usr'),
+      });
+      assert.equal(assign.status, 400, assign.text);
+      assert.equal(messageOf(assign, 'agent_id'), 'is not a known field: did you mean `user_id`?');
+      const far = await call('POST', '/v1/contacts', { phone: '+14155550123', zzzzqqq: 1 });
+      assert.equal(messageOf(far, 'zzzzqqq'), 'is not a known field');
+      const contacts = await call('GET', '/v1/contacts');
+      assert.equal(contacts.body.data.length, 0);
+    });
+
+    it('an unknown id with the right prefix is a 404 not_found; a malformed one keeps the format error', async () => {
+      const path = await call('GET', '/v1/agents/agt_nope');
+      assert.equal(path.status, 404, path.text);
+      assert.equal(path.body.error.code, 'not_found');
+      assert.doesNotMatch(path.body.error.message, /must be|starting with/);
+      assert.match(path.body.error.message, /agt_nope/);
+      const body = await call('POST', '/v1/messages', {
+        to: '+14155550123',
+        text: 'Hi',
+        agent_id: 'agt_nope',
+      });
+      assert.equal(body.status, 404, body.text);
+      assert.equal(body.body.error.code, 'not_found');
+      assert.match(body.body.error.message, /agent_id agt_nope does not exist/);
+      const malformed = await call('POST', '/v1/messages', {
+        to: '+14155550123',
+        text: 'Hi',
+        agent_id: 'nope',
+      });
+      assert.equal(malformed.status, 400, malformed.text);
+      assert.equal(messageOf(malformed, 'agent_id'), 'must be an id starting with agt_');
+      const wrongKind = await call('POST', '/v1/messages', {
+        to: '+14155550123',
+        text: 'Hi',
+        agent_id: 'usr_nope',
+      });
+      assert.equal(wrongKind.status, 400, wrongKind.text);
+    });
+  });
 });
