@@ -285,8 +285,8 @@ forEachStorage('platform core', (storage) => {
     const byField = Object.fromEntries(
       res.body.error.errors.map((e: { field: string; message: string }) => [e.field, e.message]),
     );
-    assert.equal(byField.nmae, 'is not a known field');
-    assert.equal(byField.scopez, 'is not a known field');
+    assert.equal(byField.nmae, 'is not a known field: did you mean `name`?');
+    assert.equal(byField.scopez, 'is not a known field: did you mean `scopes`?');
     assert.equal(byField.name, 'must be at least 1 character');
     const page = await t.call('GET', '/v1/api-keys?page=abc', { key: ws.live });
     assert.deepEqual(page.body.error.errors, [{ field: 'page', message: 'must be a number' }]);

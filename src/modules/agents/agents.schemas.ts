@@ -1,6 +1,7 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { baseObject, describe, idOf } from '../../platform/http/schemas.ts';
+import { ianaTimezone } from '../../platform/timezone.ts';
 import { voiceSettingsInput, voiceSettingsObject } from './voice-settings.ts';
 
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -59,7 +60,7 @@ export const hoursSchema = describe(
 );
 
 export const timezoneSchema = describe(
-  z.string().refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA timezone such as Asia/Kolkata'),
+  ianaTimezone(),
   'IANA timezone of the business; hours, holidays and availability are in it.',
   'Asia/Kolkata',
 );

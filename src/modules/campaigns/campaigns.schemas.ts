@@ -1,6 +1,6 @@
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { baseObject, describe, idOf, listQuery, nullableTimestamp } from '../../platform/http/schemas.ts';
+import { ianaTimezone } from '../../platform/timezone.ts';
 import { weekdays } from './windows.ts';
 
 export const campaignStatuses = ['draft', 'scheduled', 'running', 'paused', 'completed', 'canceled'] as const;
@@ -61,12 +61,7 @@ export const scheduleSchema = describe(
       [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '10:00', end: '19:00' }],
     ).optional(),
     timezone: describe(
-      z
-        .string()
-        .refine(
-          (tz) => tz === 'recipient' || IANAZone.isValidZone(tz),
-          'must be "recipient" or an IANA timezone',
-        ),
+      ianaTimezone(['recipient']),
       "`recipient` (default): each window holds in the recipient's own zone (contact attribute `timezone`, else the number's country or prefix; several possible zones must all be open). Or one IANA zone for everyone.",
       'recipient',
     ).optional(),

@@ -1,6 +1,7 @@
 import ct from 'countries-and-timezones';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { DateTime, IANAZone } from 'luxon';
+import { isIanaTimezone } from '../../platform/timezone.ts';
 import { PREFIXES, ZONES } from './phone-timezones.data.ts';
 
 /**
@@ -52,7 +53,7 @@ const validZones = new Map<string, string | null>();
 function validZone(zone: string): string | null {
   let v = validZones.get(zone);
   if (v === undefined) {
-    v = IANAZone.isValidZone(zone) ? canonicalZone(zone) : null;
+    v = isIanaTimezone(zone) ? canonicalZone(zone) : null;
     if (validZones.size < 10_000) validZones.set(zone, v);
   }
   return v;

@@ -1,6 +1,6 @@
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { baseObject, describe, idOf, listQuery } from '../../platform/http/schemas.ts';
+import { ianaTimezone } from '../../platform/timezone.ts';
 import { captureKinds } from './capture.ts';
 
 /** The closed set of node types a voice flow is made of. */
@@ -264,7 +264,7 @@ export const flowNode = z.discriminatedUnion(
 export type FlowNode = z.output<typeof flowNode>;
 
 export const flowTimezone = describe(
-  z.string().refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA timezone such as Asia/Kolkata'),
+  ianaTimezone(),
   'Timezone dates and times are understood in (default UTC).',
   'Asia/Kolkata',
 );

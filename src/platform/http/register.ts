@@ -7,6 +7,7 @@ import { ApiError, errorBody, type FieldError } from '../errors.ts';
 import { consumeLimit, rateLimitHeaders } from '../limits.ts';
 import { NUL_MESSAGE, nulFields } from '../nul.ts';
 import { authenticate, credentialFrom, requireScope } from './auth.ts';
+import { knownKeysAt, suggestField, wellPrefixedUnknownId } from './field-hints.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.ts';
 import { documentedErrorCodes } from './openapi.ts';
 import type { AnyRoute, Auth, RouteResult } from './route.ts';
@@ -36,7 +37,7 @@ export const malformedJson = (reason: string) =>
   });
 
 /** Turns zod issues into the `errors` list: one entry per invalid field, with a plain message. */
-export function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
+export function fieldErrors(error: z.ZodError, prefix = '', schema?: z.ZodType): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
   const push = (field: string, message: string) => {
@@ -48,7 +49,14 @@ export function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
   for (const issue of error.issues) {
     const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || prefix || 'body';
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) push(field === 'body' ? key : `${field}.${key}`, 'is not a known field');
+      const known = knownKeysAt(schema, issue.path);
+      for (const key of issue.keys) {
+        const hint = suggestField(key, known);
+        push(
+          field === 'body' ? key : `${field}.${key}`,
+          hint ? `is not a known field: did you mean \`${hint}\`?` : 'is not a known field',
+        );
+      }
       continue;
     }
     push(field, plainMessage(issue));
@@ -137,11 +145,17 @@ function parseOrThrow<T>(
   schema: z.ZodType<T> | undefined,
   value: unknown,
   where: 'path' | 'query' | 'body',
+  notFoundOk = true,
 ): T {
   if (!schema) return undefined as T;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const errors = fieldErrors(result.error, where === 'body' ? '' : '');
+  const unknownIds = result.error.issues.map((issue) => wellPrefixedUnknownId(issue, value));
+  if ((where === 'path' || notFoundOk) && unknownIds.every(Boolean)) {
+    const fields = result.error.issues.map((issue, i) => `${issue.path.join('.') || 'id'} ${unknownIds[i]}`);
+    throw new ApiError('not_found', `Not found: ${fields.join(', ')} does not exist`);
+  }
+  const errors = fieldErrors(result.error, '', schema);
   const summary = errors
     .slice(0, 3)
     .map((e) => `${e.field}: ${e.message}`)
@@ -296,6 +310,8 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
   const validateResponses = ctx.config.testing?.validateResponses === true;
 
   const documented = validateResponses ? documentedErrorCodes(route) : undefined;
+  // An id with the right prefix that cannot exist is a 404 where the route may answer one.
+  const answersNotFound = documentedErrorCodes(route).has('not_found');
   app.route({
     method: route.method,
     url: route.path,
@@ -350,7 +366,7 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
 
     if (route.auth !== 'none') refuseNul(route, request);
     const params = parseOrThrow(route.params, request.params, 'path');
-    const query = parseOrThrow(route.query, request.query ?? {}, 'query');
+    const query = parseOrThrow(route.query, request.query ?? {}, 'query', false);
     let body: unknown;
     if (request.body instanceof InvalidJsonBody && route.body) throw malformedJson(request.body.reason);
     if (route.body) {
@@ -363,7 +379,7 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
           `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')}.${route.mediaHint ? ` ${route.mediaHint}` : ''}`,
         );
       }
-      body = parseOrThrow(route.body, request.body ?? {}, 'body');
+      body = parseOrThrow(route.body, request.body ?? {}, 'body', answersNotFound);
     }
 
     const idemKey =

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { recipientZones } from '../src/modules/campaigns/windows.ts';
+import { newId } from '../src/platform/ids.ts';
+import { forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+import { reminderFlow } from './support/voice-flows.ts';
+
+/** Issue 33: what a new user's first day tripped over (timezones, field names, phone numbers). */
+forEachStorage('first day', (storage) => {
+  let t: TestApp;
+  let ws: Workspace;
+  before(async () => {
+    t = await startTestApp(storage);
+    ws = await t.workspace({ default_country: 'IN' });
+  });
+  after(() => t.close());
+  const call = (method: string, url: string, body?: unknown) => t.call(method, url, { key: ws.test, body });
+  const messageOf = (
+    res: { body: { error: { errors?: Array<{ field: string; message: string }> } } },
+    field: string,
+  ) => res.body.error.errors?.find((e) => e.field === field)?.message ?? '';
+
+  describe('timezones are IANA names only', () => {
+    const meant: Array<[string, string]> = [
+      ['BST', 'Europe/London'],
+      ['EST', 'America/New_York'],
+      ['IST', 'Asia/Kolkata'],
+    ];
+    it('an agent business timezone abbreviation is a 400 suggesting the IANA name; nothing is created', async () => {
+      for (const [abbr, iana] of meant) {
+        const res = await call('POST', '/v1/agents', { name: 'Tz', business: { timezone: abbr } });
+        assert.equal(res.status, 400, res.text);
+        assert.equal(res.body.error.code, 'validation_failed');
+        assert.match(messageOf(res, 'business.timezone'), new RegExp(`did you mean ${iana}\\?`), res.text);
+      }
+      const list = await call('GET', '/v1/agents');
+      assert.equal(list.body.data.length, 0);
+      const ok = await call('POST', '/v1/agents', { name: 'Tz', business: { timezone: 'Europe/London' } });
+      assert.equal(ok.status, 201, ok.text);
+      const patch = await call('PATCH', `/v1/agents/${ok.body.id}`, { business: { timezone: 'BST' } });
+      assert.equal(patch.status, 400, patch.text);
+      assert.match(messageOf(patch, 'business.timezone'), /Europe\/London/);
+      const del = await call('DELETE', `/v1/agents/${ok.body.id}`);
+      assert.equal(del.status, 200, del.text);
+    });
+
+    it('a campaign schedule and a voice flow refuse abbreviations the same way', async () => {
+      const camp = await call('POST', '/v1/campaigns', {
+        name: 'Tz',
+        type: 'whatsapp',
+        template: 'reminder',
+        audience_id: newId('aud'),
+        schedule: { timezone: 'EST' },
+      });
+      assert.equal(camp.status, 400, camp.text);
+      assert.match(messageOf(camp, 'schedule.timezone'), /did you mean America\/New_York\?/);
+      const flow = await call('POST', '/v1/voice-flows', { ...reminderFlow(), timezone: 'IST' });
+      assert.equal(flow.status, 400, flow.text);
+      assert.match(messageOf(flow, 'timezone'), /did you mean Asia\/Kolkata\?/);
+      const bare = await call('POST', '/v1/voice-flows', { ...reminderFlow(), timezone: 'EST5EDT' });
+      assert.equal(bare.status, 400, bare.text);
+      assert.match(messageOf(bare, 'timezone'), /not an IANA timezone/);
+    });
+
+    it("a contact's timezone attribute that is an abbreviation is not read as a zone (BST is not Dhaka)", () => {
+      assert.deepEqual(recipientZones('+447700900123', 'BST').zones, ['Europe/London']);
+      assert.notEqual(recipientZones('+447700900123', 'BST').source, 'contact');
+      assert.equal(recipientZones('+447700900123', 'Europe/London').source, 'contact');
+    });
+  });
+
+  describe('field names from other platforms get a hint, unknown ids are not found', () => {
+    it('names the field Parley expects (alias table, then the nearest name) and creates nothing', async () => {
+      const contact = await call('POST', '/v1/contacts', { phoneNumber: '+14155550123', nmae: 'Asha' });
+      assert.equal(contact.status, 400, contact.text);
+      assert.equal(messageOf(contact, 'phoneNumber'), 'is not a known field: did you mean `phone`?');
+      assert.equal(messageOf(contact, 'nmae'), 'is not a known field: did you mean `name`?');
+      const msg = await call('POST', '/v1/messages', {
+        phoneNumber: '+14155550123',
+        body: 'Hi',
+        agentId: newId('agt'),
+      });
+      assert.equal(msg.status, 400, msg.text);
+      assert.equal(messageOf(msg, 'phoneNumber'), 'is not a known field: did you mean `to`?');
+      assert.equal(messageOf(msg, 'body'), 'is not a known field: did you mean `text`?');
+      assert.equal(messageOf(msg, 'agentId'), 'is not a known field: did you mean `agent_id`?');
+      const assign = await call('POST', `/v1/conversations/${newId('conv')}/assign`, {
+        agent_id: newId('usr'),
+      });
+      assert.equal(assign.status, 400, assign.text);
+      assert.equal(messageOf(assign, 'agent_id'), 'is not a known field: did you mean `user_id`?');
+      const far = await call('POST', '/v1/contacts', { phone: '+14155550123', zzzzqqq: 1 });
+      assert.equal(messageOf(far, 'zzzzqqq'), 'is not a known field');
+      const contacts = await call('GET', '/v1/contacts');
+      assert.equal(contacts.body.data.length, 0);
+    });
+
+    it('an unknown id with the right prefix is a 404 not_found; a malformed one keeps the format error', async () => {
+      const path = await call('GET', '/v1/agents/agt_nope');
+      assert.equal(path.status, 404, path.text);
+      assert.equal(path.body.error.code, 'not_found');
+      assert.doesNotMatch(path.body.error.message, /must be|starting with/);
+      assert.match(path.body.error.message, /agt_nope/);
+      const body = await call('POST', '/v1/messages', {
+        to: '+14155550123',
+        text: 'Hi',
+        agent_id: 'agt_nope',
+      });
+      assert.equal(body.status, 404, body.text);
+      assert.equal(body.body.error.code, 'not_found');
+      assert.match(body.body.error.message, /agent_id agt_nope does not exist/);
+      const malformed = await call('POST', '/v1/messages', {
+        to: '+14155550123',
+        text: 'Hi',
+        agent_id: 'nope',
+      });
+      assert.equal(malformed.status, 400, malformed.text);
+      assert.equal(messageOf(malformed, 'agent_id'), 'must be an id starting with agt_');
+      const wrongKind = await call('POST', '/v1/messages', {
+        to: '+14155550123',
+        text: 'Hi',
+        agent_id: 'usr_nope',
+      });
+      assert.equal(wrongKind.status, 400, wrongKind.text);
+    });
+  });
+});
