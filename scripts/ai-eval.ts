@@ -1,36 +1,66 @@
 /**
- * Prints the evaluation-set score with a breakdown by category, business and language, and
- * the failed cases. Without settings it scores the built-in engine; with
- * PARLEY_EVAL_BASE_URL (an OpenAI-compatible server, e.g. http://localhost:11434/v1) and
- * PARLEY_EVAL_MODEL (and PARLEY_EVAL_API_KEY when the server needs one) the same set runs
- * against that model through the agent's LLM engine.
- * Run: npm run eval [-- --failures]
+ * Prints the evaluation-set score with a breakdown by category, business, language and channel,
+ * and the failed cases: the main set (test/fixtures/ai-eval/) and the held-out batch
+ * (test/fixtures/ai-eval-holdout/). Without a model it scores the built-in engine; with a model
+ * and the base URL of an OpenAI-compatible server (Ollama, llama.cpp, vLLM, LM Studio...) the
+ * same sets run against that model through the agent's LLM engine, k times (`--runs`), and
+ * pass^k (the share of cases right in all k runs) is printed.
+ *
+ * Run: npm run eval [-- --set main|holdout|all] [--failures]
+ *      npm run eval -- --model llama3.1 --base-url http://localhost:11434/v1 [--api-key KEY] [--runs 3]
+ * PARLEY_EVAL_MODEL, PARLEY_EVAL_BASE_URL and PARLEY_EVAL_API_KEY are read when the flags are absent.
  */
+import { parseArgs } from 'node:util';
 import { llmReply } from '../src/modules/ai/llm.ts';
-import { formatReport, runEval } from '../test/support/ai-eval.ts';
+import { type EvalReport, formatReport, holdoutDir, passK, runEval } from '../test/support/ai-eval.ts';
 
-const baseUrl = process.env.PARLEY_EVAL_BASE_URL;
-const report = baseUrl
-  ? await runEval({
-      engine: (input, tools) => llmReply(input, tools, { timeoutMs: 60_000 }),
-      overrides: {
-        model: {
-          provider: 'openai_compatible',
-          name: process.env.PARLEY_EVAL_MODEL ?? 'llama3.1',
-          baseUrl,
-          apiKey: process.env.PARLEY_EVAL_API_KEY ?? null,
-        },
-      },
-    })
-  : await runEval();
-console.log(
-  `Engine: ${baseUrl ? `${process.env.PARLEY_EVAL_MODEL ?? 'llama3.1'} at ${baseUrl}` : 'builtin'}`,
-);
-console.log(formatReport(report));
-console.log(`\nReply p50: ${report.p50Ms.toFixed(2)} ms`);
-if (process.argv.includes('--failures')) {
-  for (const f of report.failures)
-    console.log(
-      `- [${f.business}/${f.category}] ${f.message}\n    ${f.problems.join('; ')}\n    reply: ${f.reply}`,
-    );
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    'base-url': { type: 'string' },
+    'api-key': { type: 'string' },
+    runs: { type: 'string' },
+    set: { type: 'string', default: 'all' },
+    failures: { type: 'boolean', default: false },
+  },
+});
+const baseUrl = args['base-url'] ?? process.env.PARLEY_EVAL_BASE_URL;
+const model = args.model ?? process.env.PARLEY_EVAL_MODEL ?? 'llama3.1';
+const apiKey = args['api-key'] ?? process.env.PARLEY_EVAL_API_KEY ?? null;
+const runs = Math.max(1, Number(args.runs ?? (baseUrl ? 3 : 1)) || 1);
+const sets: Array<[string, URL | undefined]> = [];
+if (args.set === 'all' || args.set === 'main') sets.push(['main set', undefined]);
+if (args.set === 'all' || args.set === 'holdout') sets.push(['held-out batch', holdoutDir]);
+if (sets.length === 0) {
+  console.error('--set is main, holdout or all');
+  process.exit(2);
+}
+
+const once = (dir: URL | undefined): Promise<EvalReport> =>
+  baseUrl
+    ? runEval({
+        dir,
+        engine: (input, tools) => llmReply(input, tools, { timeoutMs: 60_000 }),
+        overrides: { model: { provider: 'openai_compatible', name: model, baseUrl, apiKey } },
+      })
+    : runEval({ dir });
+
+console.log(`Engine: ${baseUrl ? `${model} at ${baseUrl}` : 'builtin'}`);
+for (const [title, dir] of sets) {
+  const reports: EvalReport[] = [];
+  for (let i = 0; i < runs; i++) reports.push(await once(dir));
+  const report = reports[0];
+  console.log(`\n## ${title}\n`);
+  console.log(formatReport(report));
+  if (runs > 1) {
+    const mean = reports.reduce((a, r) => a + r.score, 0) / runs;
+    console.log(`\nMean score over ${runs} runs: ${(mean * 100).toFixed(1)}%`);
+  }
+  console.log(`pass^${runs}: ${(passK(reports) * 100).toFixed(1)}%`);
+  console.log(`Reply p50: ${report.p50Ms.toFixed(2)} ms`);
+  if (args.failures)
+    for (const f of report.failures)
+      console.log(
+        `- [${f.business}/${f.category}] ${f.message}\n    ${f.problems.join('; ')}\n    reply: ${f.reply}`,
+      );
 }

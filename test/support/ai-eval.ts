@@ -12,6 +12,8 @@ import { createWorld, salonAgent } from './ai-world.ts';
 interface EvalCase {
   category: string;
   lang: 'en' | 'hi';
+  /** `voice`: the message is said on a call and the reply is spoken (default `chat`). */
+  channel?: 'chat' | 'voice';
   message: string;
   history?: Turn[];
   unsupported_media?: boolean;
@@ -69,10 +71,18 @@ export interface EvalReport extends Tally {
   byCategory: Record<string, Tally>;
   byBusiness: Record<string, Tally>;
   byLanguage: Record<string, Tally>;
+  byChannel: Record<string, Tally>;
+  /** Each case's result in the set's order (pass^k compares runs case by case). */
+  outcomes: boolean[];
   p50Ms: number;
 }
 
 const evalDir = new URL('../fixtures/ai-eval/', import.meta.url);
+/**
+ * The held-out batch: businesses and customers the engine's rules were not written from (a pet
+ * grooming studio, a physiotherapy clinic), scored before and after each change to the engine.
+ */
+export const holdoutDir = new URL('../fixtures/ai-eval-holdout/', import.meta.url);
 
 export function loadEvalSet(dir = evalDir): BusinessFile[] {
   return readdirSync(dir)
@@ -121,6 +131,8 @@ export async function runEval(
   const byCategory: Record<string, Tally> = {};
   const byBusiness: Record<string, Tally> = {};
   const byLanguage: Record<string, Tally> = {};
+  const byChannel: Record<string, Tally> = {};
+  const outcomes: boolean[] = [];
   const count = (map: Record<string, Tally>, key: string, ok: boolean) => {
     map[key] ??= { total: 0, passed: 0, score: 0 };
     const t = map[key];
@@ -149,6 +161,7 @@ export async function runEval(
             variables: { name: 'Asha' },
             now: new Date(file.now),
             defaultCountry: 'IN',
+            channel: c.channel ?? 'chat',
             unsupportedMedia: c.unsupported_media,
           },
           world.tools,
@@ -170,6 +183,8 @@ export async function runEval(
       count(byCategory, c.category, ok);
       count(byBusiness, file.business, ok);
       count(byLanguage, c.lang, ok);
+      count(byChannel, c.channel ?? 'chat', ok);
+      outcomes.push(ok);
       if (!ok)
         failures.push({
           business: file.business,
@@ -191,8 +206,19 @@ export async function runEval(
     byCategory,
     byBusiness,
     byLanguage,
+    byChannel,
+    outcomes,
     p50Ms: times[Math.floor(times.length / 2)],
   };
+}
+
+/** pass^k: the share of cases right in every one of k runs of the same set. */
+export function passK(runs: EvalReport[]): number {
+  const total = runs[0]?.outcomes.length ?? 0;
+  if (!total) return 0;
+  let all = 0;
+  for (let i = 0; i < total; i++) if (runs.every((r) => r.outcomes[i])) all++;
+  return all / total;
 }
 
 /** Digits grouped either way ("6,000", "1,50,000") read as the plain number. */
@@ -246,5 +272,7 @@ export function formatReport(r: EvalReport): string {
     rows('business', r.byBusiness),
     '',
     rows('language', r.byLanguage),
+    '',
+    rows('channel', r.byChannel),
   ].join('\n');
 }

@@ -86,6 +86,8 @@ export interface EngineInput {
   now: Date;
   /** Default country for phone numbers given without a country code. */
   defaultCountry: string;
+  /** Where the reply goes: `voice` is spoken on a call (amounts, durations and times in words). Default `chat`. */
+  channel?: 'chat' | 'voice';
   /** True when the newest message carries media the agent cannot read. */
   unsupportedMedia?: boolean;
 }
