@@ -2084,6 +2084,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/automations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List automations
+         * @description Automations of this workspace and mode, in the order they run (creation); `event` filters.
+         */
+        get: operations["get_automations"];
+        put?: never;
+        /**
+         * Create an automation
+         * @description When its `event` happens on a conversation and every condition holds, the actions run in order, as a job (actor `system` with the automation id). Automations of one event run in order of creation. Events caused by an automation never start automations, and each automation runs at most once per event (no customer gets the same automated message twice). An unknown field, op or action, or an action that would cause its own event (`handoff` on `conversation.escalated`, `close` on `conversation.resolved`), is a 400.
+         */
+        post: operations["post_automations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/automations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an automation
+         * @description One automation: its event, conditions, actions and whether it is active.
+         */
+        get: operations["get_automations_by_id"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an automation
+         * @description Deletes it and its run records; what it already did to conversations stays.
+         */
+        delete: operations["delete_automations_by_id"];
+        options?: never;
+        head?: never;
+        /**
+         * Update an automation
+         * @description Changes the fields given; the result is checked as on create. When its `event` happens on a conversation and every condition holds, the actions run in order, as a job (actor `system` with the automation id). Automations of one event run in order of creation. Events caused by an automation never start automations, and each automation runs at most once per event (no customer gets the same automated message twice). An unknown field, op or action, or an action that would cause its own event (`handoff` on `conversation.escalated`, `close` on `conversation.resolved`), is a 400.
+         */
+        patch: operations["patch_automations_by_id"];
+        trace?: never;
+    };
 }
 export interface webhooks {
     "message.received": {
@@ -63264,6 +63316,2809 @@ export interface operations {
                      *       "error": {
                      *         "code": "idempotency_conflict",
                      *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_automations: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description The event that starts it.
+                 * @example message.received
+                 */
+                event?: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "object": "automation",
+                     *           "livemode": false,
+                     *           "created_at": "2026-05-10T08:23:41.000Z",
+                     *           "updated_at": "2026-05-10T08:23:41.000Z",
+                     *           "name": "VIP to the priority team",
+                     *           "active": true,
+                     *           "event": "message.received",
+                     *           "conditions": [
+                     *             {
+                     *               "field": "tags",
+                     *               "op": "contains",
+                     *               "value": "vip"
+                     *             }
+                     *           ],
+                     *           "actions": [
+                     *             {
+                     *               "type": "add_tags",
+                     *               "tags": [
+                     *                 "vip"
+                     *               ]
+                     *             },
+                     *             {
+                     *               "type": "assign_team",
+                     *               "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "total": 248,
+                     *         "page": 1,
+                     *         "per_page": 20,
+                     *         "total_pages": 13
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the automation.
+                             * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example automation
+                             * @constant
+                             */
+                            object: "automation";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description A name people recognise.
+                             * @example VIP to the priority team
+                             */
+                            name: string;
+                            /**
+                             * @description Whether it runs; an inactive one is kept but never runs.
+                             * @example true
+                             */
+                            active: boolean;
+                            /**
+                             * @description The event that starts it.
+                             * @example message.received
+                             * @enum {string}
+                             */
+                            event: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+                            /**
+                             * @description All must hold for the actions to run (none: always).
+                             * @example [
+                             *       {
+                             *         "field": "tags",
+                             *         "op": "contains",
+                             *         "value": "vip"
+                             *       }
+                             *     ]
+                             */
+                            conditions: {
+                                /**
+                                 * @description What is tested: channel, text, tags, agent_id, priority, status, within_business_hours, contact.* (`contact.<name>`: the contact's name, phone, email, tags or an attribute).
+                                 * @example tags
+                                 */
+                                field: string;
+                                /**
+                                 * @description How it is compared (text case-insensitively).
+                                 * @example contains
+                                 * @enum {string}
+                                 */
+                                op: "eq" | "neq" | "contains" | "in" | "gt" | "lt" | "exists";
+                                /**
+                                 * @description What it is compared with (a list for `in`; none for `exists`).
+                                 * @example vip
+                                 */
+                                value?: string | number | boolean | (string | number)[];
+                            }[];
+                            /**
+                             * @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others.
+                             * @example [
+                             *       {
+                             *         "type": "add_tags",
+                             *         "tags": [
+                             *           "vip"
+                             *         ]
+                             *       },
+                             *       {
+                             *         "type": "assign_team",
+                             *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                             *       }
+                             *     ]
+                             */
+                            actions: ({
+                                /**
+                                 * @description Assign to a team.
+                                 * @example assign_team
+                                 * @constant
+                                 */
+                                type: "assign_team";
+                                /**
+                                 * @description The team to assign to.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                team_id: string;
+                            } | {
+                                /**
+                                 * @description Assign to a person.
+                                 * @example assign_user
+                                 * @constant
+                                 */
+                                type: "assign_user";
+                                /**
+                                 * @description The person to assign to.
+                                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                user_id: string;
+                            } | {
+                                /**
+                                 * @description Add tags.
+                                 * @example add_tags
+                                 * @constant
+                                 */
+                                type: "add_tags";
+                                /**
+                                 * @description Tags.
+                                 * @example [
+                                 *       "vip"
+                                 *     ]
+                                 */
+                                tags: string[];
+                            } | {
+                                /**
+                                 * @description Remove tags.
+                                 * @example remove_tags
+                                 * @constant
+                                 */
+                                type: "remove_tags";
+                                /**
+                                 * @description Tags.
+                                 * @example [
+                                 *       "vip"
+                                 *     ]
+                                 */
+                                tags: string[];
+                            } | {
+                                /**
+                                 * @description Set the priority.
+                                 * @example set_priority
+                                 * @constant
+                                 */
+                                type: "set_priority";
+                                /**
+                                 * @description The priority.
+                                 * @example high
+                                 * @enum {string}
+                                 */
+                                priority: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /**
+                                 * @description Send a canned response to the customer.
+                                 * @example send_canned
+                                 * @constant
+                                 */
+                                type: "send_canned";
+                                /**
+                                 * @description The canned response sent, filled in for the conversation.
+                                 * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                canned_response_id: string;
+                            } | {
+                                /**
+                                 * @description Send an approved template (works outside the WhatsApp window).
+                                 * @example send_template
+                                 * @constant
+                                 */
+                                type: "send_template";
+                                /** @description The template, when type is template (alone, it sets type template). */
+                                template: {
+                                    /**
+                                     * @description Name of an approved template.
+                                     * @example appointment_reminder
+                                     */
+                                    name: string;
+                                    /**
+                                     * @description Language code of the template (optional when the name exists in one language only).
+                                     * @example en
+                                     */
+                                    language?: string;
+                                    /**
+                                     * @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.
+                                     * @example [
+                                     *       "Ava",
+                                     *       "tomorrow 3 pm"
+                                     *     ]
+                                     */
+                                    variables?: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                    /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                                    header?: {
+                                        /**
+                                         * @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.
+                                         * @example [
+                                         *       "May 12"
+                                         *     ]
+                                         */
+                                        variables?: unknown[] | {
+                                            [key: string]: string | number;
+                                        };
+                                        /** @description The file of an image, video or document header. */
+                                        media?: {
+                                            /**
+                                             * Format: uri
+                                             * @description Public https URL of the file.
+                                             * @example https://example.com/menu.jpg
+                                             */
+                                            url: string;
+                                            /**
+                                             * @description File name shown for a document.
+                                             * @example menu.pdf
+                                             */
+                                            filename?: string;
+                                        };
+                                    };
+                                    /** @description Values for URL buttons with a placeholder in their URL. */
+                                    buttons?: {
+                                        /**
+                                         * @description Position of the button in the template's buttons (from 0).
+                                         * @example 0
+                                         */
+                                        index: number;
+                                        /**
+                                         * @description Value for the URL button's placeholder (the end of its URL).
+                                         * @example [
+                                         *       "booking/8812"
+                                         *     ]
+                                         */
+                                        variables: unknown[] | {
+                                            [key: string]: string | number;
+                                        };
+                                    }[];
+                                };
+                            } | {
+                                /**
+                                 * @description Pause the AI and hand the conversation to people.
+                                 * @example handoff
+                                 * @constant
+                                 */
+                                type: "handoff";
+                                /**
+                                 * @description Why, shown to people.
+                                 * @example VIP customer
+                                 */
+                                reason?: string;
+                                /**
+                                 * @description Hand off to this team.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                team_id?: string;
+                            } | {
+                                /**
+                                 * @description Snooze the conversation.
+                                 * @example snooze
+                                 * @constant
+                                 */
+                                type: "snooze";
+                                /**
+                                 * @description How long to snooze.
+                                 * @example 60
+                                 */
+                                minutes: number;
+                            } | {
+                                /**
+                                 * @description Close (resolve) the conversation.
+                                 * @example close
+                                 * @constant
+                                 */
+                                type: "close";
+                            } | {
+                                /**
+                                 * @description Add a private note for the team.
+                                 * @example add_note
+                                 * @constant
+                                 */
+                                type: "add_note";
+                                /**
+                                 * @description The private note.
+                                 * @example Refund asked twice
+                                 */
+                                text: string;
+                            } | {
+                                /**
+                                 * @description POST the conversation (and the event) to a URL.
+                                 * @example webhook
+                                 * @constant
+                                 */
+                                type: "webhook";
+                                /**
+                                 * Format: uri
+                                 * @description Where the conversation is POSTed as JSON.
+                                 * @example https://example.com/hook
+                                 */
+                                url: string;
+                            })[];
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_automations: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "VIP to the priority team",
+                 *       "event": "message.received",
+                 *       "conditions": [
+                 *         {
+                 *           "field": "contact.tier",
+                 *           "op": "eq",
+                 *           "value": "gold"
+                 *         },
+                 *         {
+                 *           "field": "within_business_hours",
+                 *           "op": "eq",
+                 *           "value": true
+                 *         }
+                 *       ],
+                 *       "actions": [
+                 *         {
+                 *           "type": "set_priority",
+                 *           "priority": "high"
+                 *         },
+                 *         {
+                 *           "type": "assign_team",
+                 *           "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A name people recognise.
+                     * @example VIP to the priority team
+                     */
+                    name: string;
+                    /**
+                     * @description Whether it runs; an inactive one is kept but never runs.
+                     * @example true
+                     */
+                    active?: boolean;
+                    /**
+                     * @description The event that starts it.
+                     * @example message.received
+                     * @enum {string}
+                     */
+                    event: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+                    /**
+                     * @description All must hold for the actions to run (none: always).
+                     * @example [
+                     *       {
+                     *         "field": "tags",
+                     *         "op": "contains",
+                     *         "value": "vip"
+                     *       }
+                     *     ]
+                     */
+                    conditions?: {
+                        /**
+                         * @description What is tested: channel, text, tags, agent_id, priority, status, within_business_hours, contact.* (`contact.<name>`: the contact's name, phone, email, tags or an attribute).
+                         * @example tags
+                         */
+                        field: string;
+                        /**
+                         * @description How it is compared (text case-insensitively).
+                         * @example contains
+                         * @enum {string}
+                         */
+                        op: "eq" | "neq" | "contains" | "in" | "gt" | "lt" | "exists";
+                        /**
+                         * @description What it is compared with (a list for `in`; none for `exists`).
+                         * @example vip
+                         */
+                        value?: string | number | boolean | (string | number)[];
+                    }[];
+                    /** @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others. */
+                    actions: ({
+                        /**
+                         * @description Assign to a team.
+                         * @example assign_team
+                         * @constant
+                         */
+                        type: "assign_team";
+                        /**
+                         * @description The team to assign to.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string;
+                    } | {
+                        /**
+                         * @description Assign to a person.
+                         * @example assign_user
+                         * @constant
+                         */
+                        type: "assign_user";
+                        /**
+                         * @description The person to assign to.
+                         * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        user_id: string;
+                    } | {
+                        /**
+                         * @description Add tags.
+                         * @example add_tags
+                         * @constant
+                         */
+                        type: "add_tags";
+                        /**
+                         * @description Tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                    } | {
+                        /**
+                         * @description Remove tags.
+                         * @example remove_tags
+                         * @constant
+                         */
+                        type: "remove_tags";
+                        /**
+                         * @description Tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                    } | {
+                        /**
+                         * @description Set the priority.
+                         * @example set_priority
+                         * @constant
+                         */
+                        type: "set_priority";
+                        /**
+                         * @description The priority.
+                         * @example high
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /**
+                         * @description Send a canned response to the customer.
+                         * @example send_canned
+                         * @constant
+                         */
+                        type: "send_canned";
+                        /**
+                         * @description The canned response sent, filled in for the conversation.
+                         * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        canned_response_id: string;
+                    } | {
+                        /**
+                         * @description Send an approved template (works outside the WhatsApp window).
+                         * @example send_template
+                         * @constant
+                         */
+                        type: "send_template";
+                        /** @description The template, when type is template (alone, it sets type template). */
+                        template: {
+                            /**
+                             * @description Name of an approved template.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Language code of the template (optional when the name exists in one language only).
+                             * @example en
+                             */
+                            language?: string;
+                            /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
+                            variables?: (string | number)[] | {
+                                [key: string]: string | number;
+                            };
+                            /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                            header?: {
+                                /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
+                                variables?: (string | number)[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description The file of an image, video or document header. */
+                                media?: {
+                                    /**
+                                     * Format: uri
+                                     * @description Public https URL of the file.
+                                     * @example https://example.com/menu.jpg
+                                     */
+                                    url: string;
+                                    /**
+                                     * @description File name shown for a document.
+                                     * @example menu.pdf
+                                     */
+                                    filename?: string;
+                                };
+                            };
+                            /** @description Values for URL buttons with a placeholder in their URL. */
+                            buttons?: {
+                                /**
+                                 * @description Position of the button in the template's buttons (from 0).
+                                 * @example 0
+                                 */
+                                index: number;
+                                /** @description Value for the URL button's placeholder (the end of its URL). */
+                                variables: (string | number)[] | {
+                                    [key: string]: string | number;
+                                };
+                            }[];
+                        };
+                    } | {
+                        /**
+                         * @description Pause the AI and hand the conversation to people.
+                         * @example handoff
+                         * @constant
+                         */
+                        type: "handoff";
+                        /**
+                         * @description Why, shown to people.
+                         * @example VIP customer
+                         */
+                        reason?: string;
+                        /**
+                         * @description Hand off to this team.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id?: string;
+                    } | {
+                        /**
+                         * @description Snooze the conversation.
+                         * @example snooze
+                         * @constant
+                         */
+                        type: "snooze";
+                        /**
+                         * @description How long to snooze.
+                         * @example 60
+                         */
+                        minutes: number;
+                    } | {
+                        /**
+                         * @description Close (resolve) the conversation.
+                         * @example close
+                         * @constant
+                         */
+                        type: "close";
+                    } | {
+                        /**
+                         * @description Add a private note for the team.
+                         * @example add_note
+                         * @constant
+                         */
+                        type: "add_note";
+                        /**
+                         * @description The private note.
+                         * @example Refund asked twice
+                         */
+                        text: string;
+                    } | {
+                        /**
+                         * @description POST the conversation (and the event) to a URL.
+                         * @example webhook
+                         * @constant
+                         */
+                        type: "webhook";
+                        /**
+                         * Format: uri
+                         * @description Where the conversation is POSTed as JSON.
+                         * @example https://example.com/hook
+                         */
+                        url: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "automation",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "name": "VIP to the priority team",
+                     *       "active": true,
+                     *       "event": "message.received",
+                     *       "conditions": [
+                     *         {
+                     *           "field": "tags",
+                     *           "op": "contains",
+                     *           "value": "vip"
+                     *         }
+                     *       ],
+                     *       "actions": [
+                     *         {
+                     *           "type": "add_tags",
+                     *           "tags": [
+                     *             "vip"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "type": "assign_team",
+                     *           "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the automation.
+                         * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example automation
+                         * @constant
+                         */
+                        object: "automation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description A name people recognise.
+                         * @example VIP to the priority team
+                         */
+                        name: string;
+                        /**
+                         * @description Whether it runs; an inactive one is kept but never runs.
+                         * @example true
+                         */
+                        active: boolean;
+                        /**
+                         * @description The event that starts it.
+                         * @example message.received
+                         * @enum {string}
+                         */
+                        event: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+                        /**
+                         * @description All must hold for the actions to run (none: always).
+                         * @example [
+                         *       {
+                         *         "field": "tags",
+                         *         "op": "contains",
+                         *         "value": "vip"
+                         *       }
+                         *     ]
+                         */
+                        conditions: {
+                            /**
+                             * @description What is tested: channel, text, tags, agent_id, priority, status, within_business_hours, contact.* (`contact.<name>`: the contact's name, phone, email, tags or an attribute).
+                             * @example tags
+                             */
+                            field: string;
+                            /**
+                             * @description How it is compared (text case-insensitively).
+                             * @example contains
+                             * @enum {string}
+                             */
+                            op: "eq" | "neq" | "contains" | "in" | "gt" | "lt" | "exists";
+                            /**
+                             * @description What it is compared with (a list for `in`; none for `exists`).
+                             * @example vip
+                             */
+                            value?: string | number | boolean | (string | number)[];
+                        }[];
+                        /**
+                         * @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others.
+                         * @example [
+                         *       {
+                         *         "type": "add_tags",
+                         *         "tags": [
+                         *           "vip"
+                         *         ]
+                         *       },
+                         *       {
+                         *         "type": "assign_team",
+                         *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                         *       }
+                         *     ]
+                         */
+                        actions: ({
+                            /**
+                             * @description Assign to a team.
+                             * @example assign_team
+                             * @constant
+                             */
+                            type: "assign_team";
+                            /**
+                             * @description The team to assign to.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id: string;
+                        } | {
+                            /**
+                             * @description Assign to a person.
+                             * @example assign_user
+                             * @constant
+                             */
+                            type: "assign_user";
+                            /**
+                             * @description The person to assign to.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            user_id: string;
+                        } | {
+                            /**
+                             * @description Add tags.
+                             * @example add_tags
+                             * @constant
+                             */
+                            type: "add_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Remove tags.
+                             * @example remove_tags
+                             * @constant
+                             */
+                            type: "remove_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Set the priority.
+                             * @example set_priority
+                             * @constant
+                             */
+                            type: "set_priority";
+                            /**
+                             * @description The priority.
+                             * @example high
+                             * @enum {string}
+                             */
+                            priority: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /**
+                             * @description Send a canned response to the customer.
+                             * @example send_canned
+                             * @constant
+                             */
+                            type: "send_canned";
+                            /**
+                             * @description The canned response sent, filled in for the conversation.
+                             * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            canned_response_id: string;
+                        } | {
+                            /**
+                             * @description Send an approved template (works outside the WhatsApp window).
+                             * @example send_template
+                             * @constant
+                             */
+                            type: "send_template";
+                            /** @description The template, when type is template (alone, it sets type template). */
+                            template: {
+                                /**
+                                 * @description Name of an approved template.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Language code of the template (optional when the name exists in one language only).
+                                 * @example en
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.
+                                 * @example [
+                                 *       "Ava",
+                                 *       "tomorrow 3 pm"
+                                 *     ]
+                                 */
+                                variables?: unknown[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                                header?: {
+                                    /**
+                                     * @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.
+                                     * @example [
+                                     *       "May 12"
+                                     *     ]
+                                     */
+                                    variables?: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                    /** @description The file of an image, video or document header. */
+                                    media?: {
+                                        /**
+                                         * Format: uri
+                                         * @description Public https URL of the file.
+                                         * @example https://example.com/menu.jpg
+                                         */
+                                        url: string;
+                                        /**
+                                         * @description File name shown for a document.
+                                         * @example menu.pdf
+                                         */
+                                        filename?: string;
+                                    };
+                                };
+                                /** @description Values for URL buttons with a placeholder in their URL. */
+                                buttons?: {
+                                    /**
+                                     * @description Position of the button in the template's buttons (from 0).
+                                     * @example 0
+                                     */
+                                    index: number;
+                                    /**
+                                     * @description Value for the URL button's placeholder (the end of its URL).
+                                     * @example [
+                                     *       "booking/8812"
+                                     *     ]
+                                     */
+                                    variables: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                }[];
+                            };
+                        } | {
+                            /**
+                             * @description Pause the AI and hand the conversation to people.
+                             * @example handoff
+                             * @constant
+                             */
+                            type: "handoff";
+                            /**
+                             * @description Why, shown to people.
+                             * @example VIP customer
+                             */
+                            reason?: string;
+                            /**
+                             * @description Hand off to this team.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string;
+                        } | {
+                            /**
+                             * @description Snooze the conversation.
+                             * @example snooze
+                             * @constant
+                             */
+                            type: "snooze";
+                            /**
+                             * @description How long to snooze.
+                             * @example 60
+                             */
+                            minutes: number;
+                        } | {
+                            /**
+                             * @description Close (resolve) the conversation.
+                             * @example close
+                             * @constant
+                             */
+                            type: "close";
+                        } | {
+                            /**
+                             * @description Add a private note for the team.
+                             * @example add_note
+                             * @constant
+                             */
+                            type: "add_note";
+                            /**
+                             * @description The private note.
+                             * @example Refund asked twice
+                             */
+                            text: string;
+                        } | {
+                            /**
+                             * @description POST the conversation (and the event) to a URL.
+                             * @example webhook
+                             * @constant
+                             */
+                            type: "webhook";
+                            /**
+                             * Format: uri
+                             * @description Where the conversation is POSTed as JSON.
+                             * @example https://example.com/hook
+                             */
+                            url: string;
+                        })[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "idempotency_conflict",
+                     *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_automations_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`atm_` prefix).
+                 * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "automation",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "name": "VIP to the priority team",
+                     *       "active": true,
+                     *       "event": "message.received",
+                     *       "conditions": [
+                     *         {
+                     *           "field": "tags",
+                     *           "op": "contains",
+                     *           "value": "vip"
+                     *         }
+                     *       ],
+                     *       "actions": [
+                     *         {
+                     *           "type": "add_tags",
+                     *           "tags": [
+                     *             "vip"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "type": "assign_team",
+                     *           "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the automation.
+                         * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example automation
+                         * @constant
+                         */
+                        object: "automation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description A name people recognise.
+                         * @example VIP to the priority team
+                         */
+                        name: string;
+                        /**
+                         * @description Whether it runs; an inactive one is kept but never runs.
+                         * @example true
+                         */
+                        active: boolean;
+                        /**
+                         * @description The event that starts it.
+                         * @example message.received
+                         * @enum {string}
+                         */
+                        event: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+                        /**
+                         * @description All must hold for the actions to run (none: always).
+                         * @example [
+                         *       {
+                         *         "field": "tags",
+                         *         "op": "contains",
+                         *         "value": "vip"
+                         *       }
+                         *     ]
+                         */
+                        conditions: {
+                            /**
+                             * @description What is tested: channel, text, tags, agent_id, priority, status, within_business_hours, contact.* (`contact.<name>`: the contact's name, phone, email, tags or an attribute).
+                             * @example tags
+                             */
+                            field: string;
+                            /**
+                             * @description How it is compared (text case-insensitively).
+                             * @example contains
+                             * @enum {string}
+                             */
+                            op: "eq" | "neq" | "contains" | "in" | "gt" | "lt" | "exists";
+                            /**
+                             * @description What it is compared with (a list for `in`; none for `exists`).
+                             * @example vip
+                             */
+                            value?: string | number | boolean | (string | number)[];
+                        }[];
+                        /**
+                         * @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others.
+                         * @example [
+                         *       {
+                         *         "type": "add_tags",
+                         *         "tags": [
+                         *           "vip"
+                         *         ]
+                         *       },
+                         *       {
+                         *         "type": "assign_team",
+                         *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                         *       }
+                         *     ]
+                         */
+                        actions: ({
+                            /**
+                             * @description Assign to a team.
+                             * @example assign_team
+                             * @constant
+                             */
+                            type: "assign_team";
+                            /**
+                             * @description The team to assign to.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id: string;
+                        } | {
+                            /**
+                             * @description Assign to a person.
+                             * @example assign_user
+                             * @constant
+                             */
+                            type: "assign_user";
+                            /**
+                             * @description The person to assign to.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            user_id: string;
+                        } | {
+                            /**
+                             * @description Add tags.
+                             * @example add_tags
+                             * @constant
+                             */
+                            type: "add_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Remove tags.
+                             * @example remove_tags
+                             * @constant
+                             */
+                            type: "remove_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Set the priority.
+                             * @example set_priority
+                             * @constant
+                             */
+                            type: "set_priority";
+                            /**
+                             * @description The priority.
+                             * @example high
+                             * @enum {string}
+                             */
+                            priority: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /**
+                             * @description Send a canned response to the customer.
+                             * @example send_canned
+                             * @constant
+                             */
+                            type: "send_canned";
+                            /**
+                             * @description The canned response sent, filled in for the conversation.
+                             * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            canned_response_id: string;
+                        } | {
+                            /**
+                             * @description Send an approved template (works outside the WhatsApp window).
+                             * @example send_template
+                             * @constant
+                             */
+                            type: "send_template";
+                            /** @description The template, when type is template (alone, it sets type template). */
+                            template: {
+                                /**
+                                 * @description Name of an approved template.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Language code of the template (optional when the name exists in one language only).
+                                 * @example en
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.
+                                 * @example [
+                                 *       "Ava",
+                                 *       "tomorrow 3 pm"
+                                 *     ]
+                                 */
+                                variables?: unknown[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                                header?: {
+                                    /**
+                                     * @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.
+                                     * @example [
+                                     *       "May 12"
+                                     *     ]
+                                     */
+                                    variables?: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                    /** @description The file of an image, video or document header. */
+                                    media?: {
+                                        /**
+                                         * Format: uri
+                                         * @description Public https URL of the file.
+                                         * @example https://example.com/menu.jpg
+                                         */
+                                        url: string;
+                                        /**
+                                         * @description File name shown for a document.
+                                         * @example menu.pdf
+                                         */
+                                        filename?: string;
+                                    };
+                                };
+                                /** @description Values for URL buttons with a placeholder in their URL. */
+                                buttons?: {
+                                    /**
+                                     * @description Position of the button in the template's buttons (from 0).
+                                     * @example 0
+                                     */
+                                    index: number;
+                                    /**
+                                     * @description Value for the URL button's placeholder (the end of its URL).
+                                     * @example [
+                                     *       "booking/8812"
+                                     *     ]
+                                     */
+                                    variables: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                }[];
+                            };
+                        } | {
+                            /**
+                             * @description Pause the AI and hand the conversation to people.
+                             * @example handoff
+                             * @constant
+                             */
+                            type: "handoff";
+                            /**
+                             * @description Why, shown to people.
+                             * @example VIP customer
+                             */
+                            reason?: string;
+                            /**
+                             * @description Hand off to this team.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string;
+                        } | {
+                            /**
+                             * @description Snooze the conversation.
+                             * @example snooze
+                             * @constant
+                             */
+                            type: "snooze";
+                            /**
+                             * @description How long to snooze.
+                             * @example 60
+                             */
+                            minutes: number;
+                        } | {
+                            /**
+                             * @description Close (resolve) the conversation.
+                             * @example close
+                             * @constant
+                             */
+                            type: "close";
+                        } | {
+                            /**
+                             * @description Add a private note for the team.
+                             * @example add_note
+                             * @constant
+                             */
+                            type: "add_note";
+                            /**
+                             * @description The private note.
+                             * @example Refund asked twice
+                             */
+                            text: string;
+                        } | {
+                            /**
+                             * @description POST the conversation (and the event) to a URL.
+                             * @example webhook
+                             * @constant
+                             */
+                            type: "webhook";
+                            /**
+                             * Format: uri
+                             * @description Where the conversation is POSTed as JSON.
+                             * @example https://example.com/hook
+                             */
+                            url: string;
+                        })[];
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_automations_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`atm_` prefix).
+                 * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "automation",
+                     *       "deleted": true
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The deleted automation.
+                         * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of the deleted object.
+                         * @example automation
+                         * @constant
+                         */
+                        object: "automation";
+                        /**
+                         * @description Always true.
+                         * @example true
+                         * @constant
+                         */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_automations_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`atm_` prefix).
+                 * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "active": false
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A name people recognise.
+                     * @example VIP to the priority team
+                     */
+                    name?: string;
+                    /**
+                     * @description Whether it runs; an inactive one is kept but never runs.
+                     * @example true
+                     */
+                    active?: boolean;
+                    /**
+                     * @description The event that starts it.
+                     * @example message.received
+                     * @enum {string}
+                     */
+                    event?: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+                    /**
+                     * @description All must hold for the actions to run (none: always).
+                     * @example [
+                     *       {
+                     *         "field": "tags",
+                     *         "op": "contains",
+                     *         "value": "vip"
+                     *       }
+                     *     ]
+                     */
+                    conditions?: {
+                        /**
+                         * @description What is tested: channel, text, tags, agent_id, priority, status, within_business_hours, contact.* (`contact.<name>`: the contact's name, phone, email, tags or an attribute).
+                         * @example tags
+                         */
+                        field: string;
+                        /**
+                         * @description How it is compared (text case-insensitively).
+                         * @example contains
+                         * @enum {string}
+                         */
+                        op: "eq" | "neq" | "contains" | "in" | "gt" | "lt" | "exists";
+                        /**
+                         * @description What it is compared with (a list for `in`; none for `exists`).
+                         * @example vip
+                         */
+                        value?: string | number | boolean | (string | number)[];
+                    }[];
+                    /** @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others. */
+                    actions?: ({
+                        /**
+                         * @description Assign to a team.
+                         * @example assign_team
+                         * @constant
+                         */
+                        type: "assign_team";
+                        /**
+                         * @description The team to assign to.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string;
+                    } | {
+                        /**
+                         * @description Assign to a person.
+                         * @example assign_user
+                         * @constant
+                         */
+                        type: "assign_user";
+                        /**
+                         * @description The person to assign to.
+                         * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        user_id: string;
+                    } | {
+                        /**
+                         * @description Add tags.
+                         * @example add_tags
+                         * @constant
+                         */
+                        type: "add_tags";
+                        /**
+                         * @description Tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                    } | {
+                        /**
+                         * @description Remove tags.
+                         * @example remove_tags
+                         * @constant
+                         */
+                        type: "remove_tags";
+                        /**
+                         * @description Tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                    } | {
+                        /**
+                         * @description Set the priority.
+                         * @example set_priority
+                         * @constant
+                         */
+                        type: "set_priority";
+                        /**
+                         * @description The priority.
+                         * @example high
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /**
+                         * @description Send a canned response to the customer.
+                         * @example send_canned
+                         * @constant
+                         */
+                        type: "send_canned";
+                        /**
+                         * @description The canned response sent, filled in for the conversation.
+                         * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        canned_response_id: string;
+                    } | {
+                        /**
+                         * @description Send an approved template (works outside the WhatsApp window).
+                         * @example send_template
+                         * @constant
+                         */
+                        type: "send_template";
+                        /** @description The template, when type is template (alone, it sets type template). */
+                        template: {
+                            /**
+                             * @description Name of an approved template.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Language code of the template (optional when the name exists in one language only).
+                             * @example en
+                             */
+                            language?: string;
+                            /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
+                            variables?: (string | number)[] | {
+                                [key: string]: string | number;
+                            };
+                            /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                            header?: {
+                                /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
+                                variables?: (string | number)[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description The file of an image, video or document header. */
+                                media?: {
+                                    /**
+                                     * Format: uri
+                                     * @description Public https URL of the file.
+                                     * @example https://example.com/menu.jpg
+                                     */
+                                    url: string;
+                                    /**
+                                     * @description File name shown for a document.
+                                     * @example menu.pdf
+                                     */
+                                    filename?: string;
+                                };
+                            };
+                            /** @description Values for URL buttons with a placeholder in their URL. */
+                            buttons?: {
+                                /**
+                                 * @description Position of the button in the template's buttons (from 0).
+                                 * @example 0
+                                 */
+                                index: number;
+                                /** @description Value for the URL button's placeholder (the end of its URL). */
+                                variables: (string | number)[] | {
+                                    [key: string]: string | number;
+                                };
+                            }[];
+                        };
+                    } | {
+                        /**
+                         * @description Pause the AI and hand the conversation to people.
+                         * @example handoff
+                         * @constant
+                         */
+                        type: "handoff";
+                        /**
+                         * @description Why, shown to people.
+                         * @example VIP customer
+                         */
+                        reason?: string;
+                        /**
+                         * @description Hand off to this team.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id?: string;
+                    } | {
+                        /**
+                         * @description Snooze the conversation.
+                         * @example snooze
+                         * @constant
+                         */
+                        type: "snooze";
+                        /**
+                         * @description How long to snooze.
+                         * @example 60
+                         */
+                        minutes: number;
+                    } | {
+                        /**
+                         * @description Close (resolve) the conversation.
+                         * @example close
+                         * @constant
+                         */
+                        type: "close";
+                    } | {
+                        /**
+                         * @description Add a private note for the team.
+                         * @example add_note
+                         * @constant
+                         */
+                        type: "add_note";
+                        /**
+                         * @description The private note.
+                         * @example Refund asked twice
+                         */
+                        text: string;
+                    } | {
+                        /**
+                         * @description POST the conversation (and the event) to a URL.
+                         * @example webhook
+                         * @constant
+                         */
+                        type: "webhook";
+                        /**
+                         * Format: uri
+                         * @description Where the conversation is POSTed as JSON.
+                         * @example https://example.com/hook
+                         */
+                        url: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "automation",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "name": "VIP to the priority team",
+                     *       "active": true,
+                     *       "event": "message.received",
+                     *       "conditions": [
+                     *         {
+                     *           "field": "tags",
+                     *           "op": "contains",
+                     *           "value": "vip"
+                     *         }
+                     *       ],
+                     *       "actions": [
+                     *         {
+                     *           "type": "add_tags",
+                     *           "tags": [
+                     *             "vip"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "type": "assign_team",
+                     *           "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the automation.
+                         * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example automation
+                         * @constant
+                         */
+                        object: "automation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description A name people recognise.
+                         * @example VIP to the priority team
+                         */
+                        name: string;
+                        /**
+                         * @description Whether it runs; an inactive one is kept but never runs.
+                         * @example true
+                         */
+                        active: boolean;
+                        /**
+                         * @description The event that starts it.
+                         * @example message.received
+                         * @enum {string}
+                         */
+                        event: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+                        /**
+                         * @description All must hold for the actions to run (none: always).
+                         * @example [
+                         *       {
+                         *         "field": "tags",
+                         *         "op": "contains",
+                         *         "value": "vip"
+                         *       }
+                         *     ]
+                         */
+                        conditions: {
+                            /**
+                             * @description What is tested: channel, text, tags, agent_id, priority, status, within_business_hours, contact.* (`contact.<name>`: the contact's name, phone, email, tags or an attribute).
+                             * @example tags
+                             */
+                            field: string;
+                            /**
+                             * @description How it is compared (text case-insensitively).
+                             * @example contains
+                             * @enum {string}
+                             */
+                            op: "eq" | "neq" | "contains" | "in" | "gt" | "lt" | "exists";
+                            /**
+                             * @description What it is compared with (a list for `in`; none for `exists`).
+                             * @example vip
+                             */
+                            value?: string | number | boolean | (string | number)[];
+                        }[];
+                        /**
+                         * @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others.
+                         * @example [
+                         *       {
+                         *         "type": "add_tags",
+                         *         "tags": [
+                         *           "vip"
+                         *         ]
+                         *       },
+                         *       {
+                         *         "type": "assign_team",
+                         *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                         *       }
+                         *     ]
+                         */
+                        actions: ({
+                            /**
+                             * @description Assign to a team.
+                             * @example assign_team
+                             * @constant
+                             */
+                            type: "assign_team";
+                            /**
+                             * @description The team to assign to.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id: string;
+                        } | {
+                            /**
+                             * @description Assign to a person.
+                             * @example assign_user
+                             * @constant
+                             */
+                            type: "assign_user";
+                            /**
+                             * @description The person to assign to.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            user_id: string;
+                        } | {
+                            /**
+                             * @description Add tags.
+                             * @example add_tags
+                             * @constant
+                             */
+                            type: "add_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Remove tags.
+                             * @example remove_tags
+                             * @constant
+                             */
+                            type: "remove_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Set the priority.
+                             * @example set_priority
+                             * @constant
+                             */
+                            type: "set_priority";
+                            /**
+                             * @description The priority.
+                             * @example high
+                             * @enum {string}
+                             */
+                            priority: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /**
+                             * @description Send a canned response to the customer.
+                             * @example send_canned
+                             * @constant
+                             */
+                            type: "send_canned";
+                            /**
+                             * @description The canned response sent, filled in for the conversation.
+                             * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            canned_response_id: string;
+                        } | {
+                            /**
+                             * @description Send an approved template (works outside the WhatsApp window).
+                             * @example send_template
+                             * @constant
+                             */
+                            type: "send_template";
+                            /** @description The template, when type is template (alone, it sets type template). */
+                            template: {
+                                /**
+                                 * @description Name of an approved template.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Language code of the template (optional when the name exists in one language only).
+                                 * @example en
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.
+                                 * @example [
+                                 *       "Ava",
+                                 *       "tomorrow 3 pm"
+                                 *     ]
+                                 */
+                                variables?: unknown[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                                header?: {
+                                    /**
+                                     * @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.
+                                     * @example [
+                                     *       "May 12"
+                                     *     ]
+                                     */
+                                    variables?: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                    /** @description The file of an image, video or document header. */
+                                    media?: {
+                                        /**
+                                         * Format: uri
+                                         * @description Public https URL of the file.
+                                         * @example https://example.com/menu.jpg
+                                         */
+                                        url: string;
+                                        /**
+                                         * @description File name shown for a document.
+                                         * @example menu.pdf
+                                         */
+                                        filename?: string;
+                                    };
+                                };
+                                /** @description Values for URL buttons with a placeholder in their URL. */
+                                buttons?: {
+                                    /**
+                                     * @description Position of the button in the template's buttons (from 0).
+                                     * @example 0
+                                     */
+                                    index: number;
+                                    /**
+                                     * @description Value for the URL button's placeholder (the end of its URL).
+                                     * @example [
+                                     *       "booking/8812"
+                                     *     ]
+                                     */
+                                    variables: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                }[];
+                            };
+                        } | {
+                            /**
+                             * @description Pause the AI and hand the conversation to people.
+                             * @example handoff
+                             * @constant
+                             */
+                            type: "handoff";
+                            /**
+                             * @description Why, shown to people.
+                             * @example VIP customer
+                             */
+                            reason?: string;
+                            /**
+                             * @description Hand off to this team.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string;
+                        } | {
+                            /**
+                             * @description Snooze the conversation.
+                             * @example snooze
+                             * @constant
+                             */
+                            type: "snooze";
+                            /**
+                             * @description How long to snooze.
+                             * @example 60
+                             */
+                            minutes: number;
+                        } | {
+                            /**
+                             * @description Close (resolve) the conversation.
+                             * @example close
+                             * @constant
+                             */
+                            type: "close";
+                        } | {
+                            /**
+                             * @description Add a private note for the team.
+                             * @example add_note
+                             * @constant
+                             */
+                            type: "add_note";
+                            /**
+                             * @description The private note.
+                             * @example Refund asked twice
+                             */
+                            text: string;
+                        } | {
+                            /**
+                             * @description POST the conversation (and the event) to a URL.
+                             * @example webhook
+                             * @constant
+                             */
+                            type: "webhook";
+                            /**
+                             * Format: uri
+                             * @description Where the conversation is POSTed as JSON.
+                             * @example https://example.com/hook
+                             */
+                            url: string;
+                        })[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
                      *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
                      *       }
                      *     }

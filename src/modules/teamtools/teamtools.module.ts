@@ -1,4 +1,7 @@
 import type { Module } from '../module.ts';
+import { automationJob } from './automations.jobs.ts';
+import { automationRoutes } from './automations.routes.ts';
+import { automationSink, runAutomations } from './automations.run.ts';
 import { renderCanned } from './canned.render.ts';
 import { cannedRoutes } from './canned.routes.ts';
 import { macroRoutes } from './macros.routes.ts';
@@ -8,10 +11,12 @@ import { teamtoolsMigrations } from './teamtools.migrations.ts';
 export const teamtoolsModule: Module = {
   name: 'teamtools',
   migrations: teamtoolsMigrations,
-  routes: [...cannedRoutes, ...macroRoutes],
+  routes: [...cannedRoutes, ...macroRoutes, ...automationRoutes],
   setup(ctx) {
     // Messaging sits below: its reply route fills `canned_response_id` through this.
     ctx.modules.messaging.cannedText = (scope, conversationId, cannedId, actor) =>
       renderCanned(ctx, scope, conversationId, cannedId, actor);
+    ctx.queue.register(automationJob, (payload) => runAutomations(ctx, payload));
+    ctx.eventSinks.push(automationSink(ctx));
   },
 };
