@@ -18,6 +18,7 @@ import { leadsModule } from './leads/leads.module.ts';
 import { messagingModule } from './messaging/messaging.module.ts';
 import type { Module } from './module.ts';
 import { outreachModule } from './outreach/outreach.module.ts';
+import { teamtoolsModule } from './teamtools/teamtools.module.ts';
 import { usersModule } from './users/users.module.ts';
 import { linesModule } from './voice/carriers/lines.module.ts';
 import { voiceModule } from './voice/voice.module.ts';
@@ -52,6 +53,7 @@ export const modules: Module[] = [
   voiceFlowsModule,
   outreachModule,
   campaignsModule,
+  teamtoolsModule,
   inboxModule,
 ];
 

@@ -1035,7 +1035,7 @@ export interface paths {
         put?: never;
         /**
          * Reply on the conversation's channel
-         * @description Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.
+         * @description Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first. `{"canned_response_id": "cr_..."}` sends that canned response filled in (404 when it does not exist).
          */
         post: operations["post_conversations_by_id_reply"];
         delete?: never;
@@ -2022,6 +2022,182 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/canned-responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List canned responses
+         * @description Saved replies of this workspace and mode, by short code; `q` narrows by short code or title.
+         */
+        get: operations["get_canned_responses"];
+        put?: never;
+        /**
+         * Create a canned response
+         * @description A saved reply people pick with `/short_code` in the inbox, or send with POST /v1/conversations/{id}/reply `{"canned_response_id"}`. A short code already used here is a 409 `conflict`; an unknown `{{variable}}` a 400.
+         */
+        post: operations["post_canned_responses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/canned-responses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a canned response
+         * @description One canned response, with its content as saved (variables not filled in).
+         */
+        get: operations["get_canned_responses_by_id"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a canned response
+         * @description Deletes it. Messages already sent stay; a macro or automation that names it reports an error for that action when run, and runs its other actions.
+         */
+        delete: operations["delete_canned_responses_by_id"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a canned response
+         * @description Changes the fields given. A short code another one uses is a 409 `conflict`.
+         */
+        patch: operations["patch_canned_responses_by_id"];
+        trace?: never;
+    };
+    "/v1/macros": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List macros
+         * @description Macros of this workspace and mode, by name.
+         */
+        get: operations["get_macros"];
+        put?: never;
+        /**
+         * Create a macro
+         * @description A named list of actions people run on a conversation in one click. An action naming a canned response, team or user that does not exist is a 400.
+         */
+        post: operations["post_macros"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/macros/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a macro
+         * @description One macro: its name and its actions, in the order they run.
+         */
+        get: operations["get_macros_by_id"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a macro
+         * @description Deletes the macro; what it already did to conversations stays.
+         */
+        delete: operations["delete_macros_by_id"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a macro
+         * @description Changes its name, or replaces its whole list of actions (checked as on create).
+         */
+        patch: operations["patch_macros_by_id"];
+        trace?: never;
+    };
+    "/v1/conversations/{id}/macros/{macro_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a macro on a conversation
+         * @description Runs its actions in order, as the caller, and answers one result per action (`ok` or `error` with its code and message). An action that fails (e.g. a canned response deleted since the macro was saved, or a send refused outside the WhatsApp window) does not stop the others.
+         */
+        post: operations["post_conversations_by_id_macros_by_macro_id"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/automations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List automations
+         * @description Automations of this workspace and mode, in the order they run (creation); `event` filters.
+         */
+        get: operations["get_automations"];
+        put?: never;
+        /**
+         * Create an automation
+         * @description When its `event` happens on a conversation and every condition holds, the actions run in order, as a job (actor `system` with the automation id). Automations of one event run in order of creation. Events caused by an automation never start automations, and each automation runs at most once per event (no customer gets the same automated message twice). An unknown field, op or action, or an action that would cause its own event (`handoff` on `conversation.escalated`, `close` on `conversation.resolved`), is a 400.
+         */
+        post: operations["post_automations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/automations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an automation
+         * @description One automation: its event, conditions, actions and whether it is active.
+         */
+        get: operations["get_automations_by_id"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an automation
+         * @description Deletes it and its run records; what it already did to conversations stays.
+         */
+        delete: operations["delete_automations_by_id"];
+        options?: never;
+        head?: never;
+        /**
+         * Update an automation
+         * @description Changes the fields given; the result is checked as on create. When its `event` happens on a conversation and every condition holds, the actions run in order, as a job (actor `system` with the automation id). Automations of one event run in order of creation. Events caused by an automation never start automations, and each automation runs at most once per event (no customer gets the same automated message twice). An unknown field, op or action, or an action that would cause its own event (`handoff` on `conversation.escalated`, `close` on `conversation.resolved`), is a 400.
+         */
+        patch: operations["patch_automations_by_id"];
         trace?: never;
     };
 }
@@ -28953,6 +29129,11 @@ export interface operations {
                      * @example Thanks — I just refunded that order.
                      */
                     body?: string;
+                    /**
+                     * @description Send this canned response, its variables filled in for this conversation and sender (instead of `text`).
+                     * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    canned_response_id?: string;
                 };
             };
         };
@@ -59968,6 +60149,7223 @@ export interface operations {
                              */
                             total_pages: number;
                         };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_canned_responses: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only those whose short code or title starts with or contains this.
+                 * @example hou
+                 */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "object": "canned_response",
+                     *           "livemode": false,
+                     *           "created_at": "2026-05-10T08:23:41.000Z",
+                     *           "updated_at": "2026-05-10T08:23:41.000Z",
+                     *           "short_code": "hours",
+                     *           "title": "Opening hours",
+                     *           "content": "Hi {{contact.name}}, we are open 10:00-19:00 at {{business.address}}. — {{user.name}}"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "total": 248,
+                     *         "page": 1,
+                     *         "per_page": 20,
+                     *         "total_pages": 13
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the canned_response.
+                             * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example canned_response
+                             * @constant
+                             */
+                            object: "canned_response";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description What a person types after `/` in the inbox composer to pick it; unique per workspace and mode (case-insensitive).
+                             * @example hours
+                             */
+                            short_code: string;
+                            /**
+                             * @description A name people recognise.
+                             * @example Opening hours
+                             */
+                            title: string;
+                            /**
+                             * @description The text sent. It may use `{{contact.name}}`, `{{contact.phone}}`, `{{user.name}}`, `{{agent.name}}`, `{{business.address}}`: filled in when sent (an unknown value is left empty).
+                             * @example Hi {{contact.name}}, we are open 10:00-19:00 at {{business.address}}. — {{user.name}}
+                             */
+                            content: string;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_canned_responses: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "short_code": "hours",
+                 *       "title": "Opening hours",
+                 *       "content": "Hi {{contact.name}}!"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description What a person types after `/` in the inbox composer to pick it; unique per workspace and mode (case-insensitive).
+                     * @example hours
+                     */
+                    short_code: string;
+                    /**
+                     * @description A name people recognise.
+                     * @example Opening hours
+                     */
+                    title: string;
+                    /**
+                     * @description The text sent. It may use `{{contact.name}}`, `{{contact.phone}}`, `{{user.name}}`, `{{agent.name}}`, `{{business.address}}`: filled in when sent (an unknown value is left empty).
+                     * @example Hi {{contact.name}}, we are open 10:00-19:00 at {{business.address}}. — {{user.name}}
+                     */
+                    content: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "canned_response",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "short_code": "hours",
+                     *       "title": "Opening hours",
+                     *       "content": "Hi {{contact.name}}, we are open 10:00-19:00 at {{business.address}}. — {{user.name}}"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the canned_response.
+                         * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example canned_response
+                         * @constant
+                         */
+                        object: "canned_response";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description What a person types after `/` in the inbox composer to pick it; unique per workspace and mode (case-insensitive).
+                         * @example hours
+                         */
+                        short_code: string;
+                        /**
+                         * @description A name people recognise.
+                         * @example Opening hours
+                         */
+                        title: string;
+                        /**
+                         * @description The text sent. It may use `{{contact.name}}`, `{{contact.phone}}`, `{{user.name}}`, `{{agent.name}}`, `{{business.address}}`: filled in when sent (an unknown value is left empty).
+                         * @example Hi {{contact.name}}, we are open 10:00-19:00 at {{business.address}}. — {{user.name}}
+                         */
+                        content: string;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`, `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "The request conflicts with the current state (a duplicate, a closed object, a taken slot).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_canned_responses_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`cr_` prefix).
+                 * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "canned_response",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "short_code": "hours",
+                     *       "title": "Opening hours",
+                     *       "content": "Hi {{contact.name}}, we are open 10:00-19:00 at {{business.address}}. — {{user.name}}"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the canned_response.
+                         * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example canned_response
+                         * @constant
+                         */
+                        object: "canned_response";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description What a person types after `/` in the inbox composer to pick it; unique per workspace and mode (case-insensitive).
+                         * @example hours
+                         */
+                        short_code: string;
+                        /**
+                         * @description A name people recognise.
+                         * @example Opening hours
+                         */
+                        title: string;
+                        /**
+                         * @description The text sent. It may use `{{contact.name}}`, `{{contact.phone}}`, `{{user.name}}`, `{{agent.name}}`, `{{business.address}}`: filled in when sent (an unknown value is left empty).
+                         * @example Hi {{contact.name}}, we are open 10:00-19:00 at {{business.address}}. — {{user.name}}
+                         */
+                        content: string;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_canned_responses_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`cr_` prefix).
+                 * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "canned_response",
+                     *       "deleted": true
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The deleted canned_response.
+                         * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of the deleted object.
+                         * @example canned_response
+                         * @constant
+                         */
+                        object: "canned_response";
+                        /**
+                         * @description Always true.
+                         * @example true
+                         * @constant
+                         */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_canned_responses_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`cr_` prefix).
+                 * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "content": "Hello {{contact.name}}, thanks for waiting."
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description What a person types after `/` in the inbox composer to pick it; unique per workspace and mode (case-insensitive).
+                     * @example hours
+                     */
+                    short_code?: string;
+                    /**
+                     * @description A name people recognise.
+                     * @example Opening hours
+                     */
+                    title?: string;
+                    /**
+                     * @description The text sent. It may use `{{contact.name}}`, `{{contact.phone}}`, `{{user.name}}`, `{{agent.name}}`, `{{business.address}}`: filled in when sent (an unknown value is left empty).
+                     * @example Hi {{contact.name}}, we are open 10:00-19:00 at {{business.address}}. — {{user.name}}
+                     */
+                    content?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "canned_response",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "short_code": "hours",
+                     *       "title": "Opening hours",
+                     *       "content": "Hi {{contact.name}}, we are open 10:00-19:00 at {{business.address}}. — {{user.name}}"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the canned_response.
+                         * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example canned_response
+                         * @constant
+                         */
+                        object: "canned_response";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description What a person types after `/` in the inbox composer to pick it; unique per workspace and mode (case-insensitive).
+                         * @example hours
+                         */
+                        short_code: string;
+                        /**
+                         * @description A name people recognise.
+                         * @example Opening hours
+                         */
+                        title: string;
+                        /**
+                         * @description The text sent. It may use `{{contact.name}}`, `{{contact.phone}}`, `{{user.name}}`, `{{agent.name}}`, `{{business.address}}`: filled in when sent (an unknown value is left empty).
+                         * @example Hi {{contact.name}}, we are open 10:00-19:00 at {{business.address}}. — {{user.name}}
+                         */
+                        content: string;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "The request conflicts with the current state (a duplicate, a closed object, a taken slot).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_macros: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "object": "macro",
+                     *           "livemode": false,
+                     *           "created_at": "2026-05-10T08:23:41.000Z",
+                     *           "updated_at": "2026-05-10T08:23:41.000Z",
+                     *           "name": "Refund: tag and close",
+                     *           "actions": [
+                     *             {
+                     *               "type": "add_tags",
+                     *               "tags": [
+                     *                 "vip"
+                     *               ]
+                     *             },
+                     *             {
+                     *               "type": "assign_team",
+                     *               "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "total": 248,
+                     *         "page": 1,
+                     *         "per_page": 20,
+                     *         "total_pages": 13
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the macro.
+                             * @example mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example macro
+                             * @constant
+                             */
+                            object: "macro";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description A name people recognise.
+                             * @example Refund: tag and close
+                             */
+                            name: string;
+                            /**
+                             * @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others.
+                             * @example [
+                             *       {
+                             *         "type": "add_tags",
+                             *         "tags": [
+                             *           "vip"
+                             *         ]
+                             *       },
+                             *       {
+                             *         "type": "assign_team",
+                             *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                             *       }
+                             *     ]
+                             */
+                            actions: ({
+                                /**
+                                 * @description Assign to a team.
+                                 * @example assign_team
+                                 * @constant
+                                 */
+                                type: "assign_team";
+                                /**
+                                 * @description The team to assign to.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                team_id: string;
+                            } | {
+                                /**
+                                 * @description Assign to a person.
+                                 * @example assign_user
+                                 * @constant
+                                 */
+                                type: "assign_user";
+                                /**
+                                 * @description The person to assign to.
+                                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                user_id: string;
+                            } | {
+                                /**
+                                 * @description Add tags.
+                                 * @example add_tags
+                                 * @constant
+                                 */
+                                type: "add_tags";
+                                /**
+                                 * @description Tags.
+                                 * @example [
+                                 *       "vip"
+                                 *     ]
+                                 */
+                                tags: string[];
+                            } | {
+                                /**
+                                 * @description Remove tags.
+                                 * @example remove_tags
+                                 * @constant
+                                 */
+                                type: "remove_tags";
+                                /**
+                                 * @description Tags.
+                                 * @example [
+                                 *       "vip"
+                                 *     ]
+                                 */
+                                tags: string[];
+                            } | {
+                                /**
+                                 * @description Set the priority.
+                                 * @example set_priority
+                                 * @constant
+                                 */
+                                type: "set_priority";
+                                /**
+                                 * @description The priority.
+                                 * @example high
+                                 * @enum {string}
+                                 */
+                                priority: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /**
+                                 * @description Send a canned response to the customer.
+                                 * @example send_canned
+                                 * @constant
+                                 */
+                                type: "send_canned";
+                                /**
+                                 * @description The canned response sent, filled in for the conversation.
+                                 * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                canned_response_id: string;
+                            } | {
+                                /**
+                                 * @description Send an approved template (works outside the WhatsApp window).
+                                 * @example send_template
+                                 * @constant
+                                 */
+                                type: "send_template";
+                                /** @description The template, when type is template (alone, it sets type template). */
+                                template: {
+                                    /**
+                                     * @description Name of an approved template.
+                                     * @example appointment_reminder
+                                     */
+                                    name: string;
+                                    /**
+                                     * @description Language code of the template (optional when the name exists in one language only).
+                                     * @example en
+                                     */
+                                    language?: string;
+                                    /**
+                                     * @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.
+                                     * @example [
+                                     *       "Ava",
+                                     *       "tomorrow 3 pm"
+                                     *     ]
+                                     */
+                                    variables?: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                    /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                                    header?: {
+                                        /**
+                                         * @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.
+                                         * @example [
+                                         *       "May 12"
+                                         *     ]
+                                         */
+                                        variables?: unknown[] | {
+                                            [key: string]: string | number;
+                                        };
+                                        /** @description The file of an image, video or document header. */
+                                        media?: {
+                                            /**
+                                             * Format: uri
+                                             * @description Public https URL of the file.
+                                             * @example https://example.com/menu.jpg
+                                             */
+                                            url: string;
+                                            /**
+                                             * @description File name shown for a document.
+                                             * @example menu.pdf
+                                             */
+                                            filename?: string;
+                                        };
+                                    };
+                                    /** @description Values for URL buttons with a placeholder in their URL. */
+                                    buttons?: {
+                                        /**
+                                         * @description Position of the button in the template's buttons (from 0).
+                                         * @example 0
+                                         */
+                                        index: number;
+                                        /**
+                                         * @description Value for the URL button's placeholder (the end of its URL).
+                                         * @example [
+                                         *       "booking/8812"
+                                         *     ]
+                                         */
+                                        variables: unknown[] | {
+                                            [key: string]: string | number;
+                                        };
+                                    }[];
+                                };
+                            } | {
+                                /**
+                                 * @description Pause the AI and hand the conversation to people.
+                                 * @example handoff
+                                 * @constant
+                                 */
+                                type: "handoff";
+                                /**
+                                 * @description Why, shown to people.
+                                 * @example VIP customer
+                                 */
+                                reason?: string;
+                                /**
+                                 * @description Hand off to this team.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                team_id?: string;
+                            } | {
+                                /**
+                                 * @description Snooze the conversation.
+                                 * @example snooze
+                                 * @constant
+                                 */
+                                type: "snooze";
+                                /**
+                                 * @description How long to snooze.
+                                 * @example 60
+                                 */
+                                minutes: number;
+                            } | {
+                                /**
+                                 * @description Close (resolve) the conversation.
+                                 * @example close
+                                 * @constant
+                                 */
+                                type: "close";
+                            } | {
+                                /**
+                                 * @description Add a private note for the team.
+                                 * @example add_note
+                                 * @constant
+                                 */
+                                type: "add_note";
+                                /**
+                                 * @description The private note.
+                                 * @example Refund asked twice
+                                 */
+                                text: string;
+                            } | {
+                                /**
+                                 * @description POST the conversation (and the event) to a URL.
+                                 * @example webhook
+                                 * @constant
+                                 */
+                                type: "webhook";
+                                /**
+                                 * Format: uri
+                                 * @description Where the conversation is POSTed as JSON.
+                                 * @example https://example.com/hook
+                                 */
+                                url: string;
+                            })[];
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_macros: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Refund: tag and close",
+                 *       "actions": [
+                 *         {
+                 *           "type": "add_tags",
+                 *           "tags": [
+                 *             "refund"
+                 *           ]
+                 *         },
+                 *         {
+                 *           "type": "send_canned",
+                 *           "canned_response_id": "cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         {
+                 *           "type": "close"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A name people recognise.
+                     * @example Refund: tag and close
+                     */
+                    name: string;
+                    /** @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others. */
+                    actions: ({
+                        /**
+                         * @description Assign to a team.
+                         * @example assign_team
+                         * @constant
+                         */
+                        type: "assign_team";
+                        /**
+                         * @description The team to assign to.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string;
+                    } | {
+                        /**
+                         * @description Assign to a person.
+                         * @example assign_user
+                         * @constant
+                         */
+                        type: "assign_user";
+                        /**
+                         * @description The person to assign to.
+                         * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        user_id: string;
+                    } | {
+                        /**
+                         * @description Add tags.
+                         * @example add_tags
+                         * @constant
+                         */
+                        type: "add_tags";
+                        /**
+                         * @description Tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                    } | {
+                        /**
+                         * @description Remove tags.
+                         * @example remove_tags
+                         * @constant
+                         */
+                        type: "remove_tags";
+                        /**
+                         * @description Tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                    } | {
+                        /**
+                         * @description Set the priority.
+                         * @example set_priority
+                         * @constant
+                         */
+                        type: "set_priority";
+                        /**
+                         * @description The priority.
+                         * @example high
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /**
+                         * @description Send a canned response to the customer.
+                         * @example send_canned
+                         * @constant
+                         */
+                        type: "send_canned";
+                        /**
+                         * @description The canned response sent, filled in for the conversation.
+                         * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        canned_response_id: string;
+                    } | {
+                        /**
+                         * @description Send an approved template (works outside the WhatsApp window).
+                         * @example send_template
+                         * @constant
+                         */
+                        type: "send_template";
+                        /** @description The template, when type is template (alone, it sets type template). */
+                        template: {
+                            /**
+                             * @description Name of an approved template.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Language code of the template (optional when the name exists in one language only).
+                             * @example en
+                             */
+                            language?: string;
+                            /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
+                            variables?: (string | number)[] | {
+                                [key: string]: string | number;
+                            };
+                            /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                            header?: {
+                                /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
+                                variables?: (string | number)[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description The file of an image, video or document header. */
+                                media?: {
+                                    /**
+                                     * Format: uri
+                                     * @description Public https URL of the file.
+                                     * @example https://example.com/menu.jpg
+                                     */
+                                    url: string;
+                                    /**
+                                     * @description File name shown for a document.
+                                     * @example menu.pdf
+                                     */
+                                    filename?: string;
+                                };
+                            };
+                            /** @description Values for URL buttons with a placeholder in their URL. */
+                            buttons?: {
+                                /**
+                                 * @description Position of the button in the template's buttons (from 0).
+                                 * @example 0
+                                 */
+                                index: number;
+                                /** @description Value for the URL button's placeholder (the end of its URL). */
+                                variables: (string | number)[] | {
+                                    [key: string]: string | number;
+                                };
+                            }[];
+                        };
+                    } | {
+                        /**
+                         * @description Pause the AI and hand the conversation to people.
+                         * @example handoff
+                         * @constant
+                         */
+                        type: "handoff";
+                        /**
+                         * @description Why, shown to people.
+                         * @example VIP customer
+                         */
+                        reason?: string;
+                        /**
+                         * @description Hand off to this team.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id?: string;
+                    } | {
+                        /**
+                         * @description Snooze the conversation.
+                         * @example snooze
+                         * @constant
+                         */
+                        type: "snooze";
+                        /**
+                         * @description How long to snooze.
+                         * @example 60
+                         */
+                        minutes: number;
+                    } | {
+                        /**
+                         * @description Close (resolve) the conversation.
+                         * @example close
+                         * @constant
+                         */
+                        type: "close";
+                    } | {
+                        /**
+                         * @description Add a private note for the team.
+                         * @example add_note
+                         * @constant
+                         */
+                        type: "add_note";
+                        /**
+                         * @description The private note.
+                         * @example Refund asked twice
+                         */
+                        text: string;
+                    } | {
+                        /**
+                         * @description POST the conversation (and the event) to a URL.
+                         * @example webhook
+                         * @constant
+                         */
+                        type: "webhook";
+                        /**
+                         * Format: uri
+                         * @description Where the conversation is POSTed as JSON.
+                         * @example https://example.com/hook
+                         */
+                        url: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "macro",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "name": "Refund: tag and close",
+                     *       "actions": [
+                     *         {
+                     *           "type": "add_tags",
+                     *           "tags": [
+                     *             "vip"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "type": "assign_team",
+                     *           "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the macro.
+                         * @example mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example macro
+                         * @constant
+                         */
+                        object: "macro";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description A name people recognise.
+                         * @example Refund: tag and close
+                         */
+                        name: string;
+                        /**
+                         * @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others.
+                         * @example [
+                         *       {
+                         *         "type": "add_tags",
+                         *         "tags": [
+                         *           "vip"
+                         *         ]
+                         *       },
+                         *       {
+                         *         "type": "assign_team",
+                         *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                         *       }
+                         *     ]
+                         */
+                        actions: ({
+                            /**
+                             * @description Assign to a team.
+                             * @example assign_team
+                             * @constant
+                             */
+                            type: "assign_team";
+                            /**
+                             * @description The team to assign to.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id: string;
+                        } | {
+                            /**
+                             * @description Assign to a person.
+                             * @example assign_user
+                             * @constant
+                             */
+                            type: "assign_user";
+                            /**
+                             * @description The person to assign to.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            user_id: string;
+                        } | {
+                            /**
+                             * @description Add tags.
+                             * @example add_tags
+                             * @constant
+                             */
+                            type: "add_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Remove tags.
+                             * @example remove_tags
+                             * @constant
+                             */
+                            type: "remove_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Set the priority.
+                             * @example set_priority
+                             * @constant
+                             */
+                            type: "set_priority";
+                            /**
+                             * @description The priority.
+                             * @example high
+                             * @enum {string}
+                             */
+                            priority: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /**
+                             * @description Send a canned response to the customer.
+                             * @example send_canned
+                             * @constant
+                             */
+                            type: "send_canned";
+                            /**
+                             * @description The canned response sent, filled in for the conversation.
+                             * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            canned_response_id: string;
+                        } | {
+                            /**
+                             * @description Send an approved template (works outside the WhatsApp window).
+                             * @example send_template
+                             * @constant
+                             */
+                            type: "send_template";
+                            /** @description The template, when type is template (alone, it sets type template). */
+                            template: {
+                                /**
+                                 * @description Name of an approved template.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Language code of the template (optional when the name exists in one language only).
+                                 * @example en
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.
+                                 * @example [
+                                 *       "Ava",
+                                 *       "tomorrow 3 pm"
+                                 *     ]
+                                 */
+                                variables?: unknown[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                                header?: {
+                                    /**
+                                     * @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.
+                                     * @example [
+                                     *       "May 12"
+                                     *     ]
+                                     */
+                                    variables?: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                    /** @description The file of an image, video or document header. */
+                                    media?: {
+                                        /**
+                                         * Format: uri
+                                         * @description Public https URL of the file.
+                                         * @example https://example.com/menu.jpg
+                                         */
+                                        url: string;
+                                        /**
+                                         * @description File name shown for a document.
+                                         * @example menu.pdf
+                                         */
+                                        filename?: string;
+                                    };
+                                };
+                                /** @description Values for URL buttons with a placeholder in their URL. */
+                                buttons?: {
+                                    /**
+                                     * @description Position of the button in the template's buttons (from 0).
+                                     * @example 0
+                                     */
+                                    index: number;
+                                    /**
+                                     * @description Value for the URL button's placeholder (the end of its URL).
+                                     * @example [
+                                     *       "booking/8812"
+                                     *     ]
+                                     */
+                                    variables: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                }[];
+                            };
+                        } | {
+                            /**
+                             * @description Pause the AI and hand the conversation to people.
+                             * @example handoff
+                             * @constant
+                             */
+                            type: "handoff";
+                            /**
+                             * @description Why, shown to people.
+                             * @example VIP customer
+                             */
+                            reason?: string;
+                            /**
+                             * @description Hand off to this team.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string;
+                        } | {
+                            /**
+                             * @description Snooze the conversation.
+                             * @example snooze
+                             * @constant
+                             */
+                            type: "snooze";
+                            /**
+                             * @description How long to snooze.
+                             * @example 60
+                             */
+                            minutes: number;
+                        } | {
+                            /**
+                             * @description Close (resolve) the conversation.
+                             * @example close
+                             * @constant
+                             */
+                            type: "close";
+                        } | {
+                            /**
+                             * @description Add a private note for the team.
+                             * @example add_note
+                             * @constant
+                             */
+                            type: "add_note";
+                            /**
+                             * @description The private note.
+                             * @example Refund asked twice
+                             */
+                            text: string;
+                        } | {
+                            /**
+                             * @description POST the conversation (and the event) to a URL.
+                             * @example webhook
+                             * @constant
+                             */
+                            type: "webhook";
+                            /**
+                             * Format: uri
+                             * @description Where the conversation is POSTed as JSON.
+                             * @example https://example.com/hook
+                             */
+                            url: string;
+                        })[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "idempotency_conflict",
+                     *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_macros_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`mac_` prefix).
+                 * @example mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "macro",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "name": "Refund: tag and close",
+                     *       "actions": [
+                     *         {
+                     *           "type": "add_tags",
+                     *           "tags": [
+                     *             "vip"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "type": "assign_team",
+                     *           "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the macro.
+                         * @example mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example macro
+                         * @constant
+                         */
+                        object: "macro";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description A name people recognise.
+                         * @example Refund: tag and close
+                         */
+                        name: string;
+                        /**
+                         * @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others.
+                         * @example [
+                         *       {
+                         *         "type": "add_tags",
+                         *         "tags": [
+                         *           "vip"
+                         *         ]
+                         *       },
+                         *       {
+                         *         "type": "assign_team",
+                         *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                         *       }
+                         *     ]
+                         */
+                        actions: ({
+                            /**
+                             * @description Assign to a team.
+                             * @example assign_team
+                             * @constant
+                             */
+                            type: "assign_team";
+                            /**
+                             * @description The team to assign to.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id: string;
+                        } | {
+                            /**
+                             * @description Assign to a person.
+                             * @example assign_user
+                             * @constant
+                             */
+                            type: "assign_user";
+                            /**
+                             * @description The person to assign to.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            user_id: string;
+                        } | {
+                            /**
+                             * @description Add tags.
+                             * @example add_tags
+                             * @constant
+                             */
+                            type: "add_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Remove tags.
+                             * @example remove_tags
+                             * @constant
+                             */
+                            type: "remove_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Set the priority.
+                             * @example set_priority
+                             * @constant
+                             */
+                            type: "set_priority";
+                            /**
+                             * @description The priority.
+                             * @example high
+                             * @enum {string}
+                             */
+                            priority: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /**
+                             * @description Send a canned response to the customer.
+                             * @example send_canned
+                             * @constant
+                             */
+                            type: "send_canned";
+                            /**
+                             * @description The canned response sent, filled in for the conversation.
+                             * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            canned_response_id: string;
+                        } | {
+                            /**
+                             * @description Send an approved template (works outside the WhatsApp window).
+                             * @example send_template
+                             * @constant
+                             */
+                            type: "send_template";
+                            /** @description The template, when type is template (alone, it sets type template). */
+                            template: {
+                                /**
+                                 * @description Name of an approved template.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Language code of the template (optional when the name exists in one language only).
+                                 * @example en
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.
+                                 * @example [
+                                 *       "Ava",
+                                 *       "tomorrow 3 pm"
+                                 *     ]
+                                 */
+                                variables?: unknown[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                                header?: {
+                                    /**
+                                     * @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.
+                                     * @example [
+                                     *       "May 12"
+                                     *     ]
+                                     */
+                                    variables?: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                    /** @description The file of an image, video or document header. */
+                                    media?: {
+                                        /**
+                                         * Format: uri
+                                         * @description Public https URL of the file.
+                                         * @example https://example.com/menu.jpg
+                                         */
+                                        url: string;
+                                        /**
+                                         * @description File name shown for a document.
+                                         * @example menu.pdf
+                                         */
+                                        filename?: string;
+                                    };
+                                };
+                                /** @description Values for URL buttons with a placeholder in their URL. */
+                                buttons?: {
+                                    /**
+                                     * @description Position of the button in the template's buttons (from 0).
+                                     * @example 0
+                                     */
+                                    index: number;
+                                    /**
+                                     * @description Value for the URL button's placeholder (the end of its URL).
+                                     * @example [
+                                     *       "booking/8812"
+                                     *     ]
+                                     */
+                                    variables: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                }[];
+                            };
+                        } | {
+                            /**
+                             * @description Pause the AI and hand the conversation to people.
+                             * @example handoff
+                             * @constant
+                             */
+                            type: "handoff";
+                            /**
+                             * @description Why, shown to people.
+                             * @example VIP customer
+                             */
+                            reason?: string;
+                            /**
+                             * @description Hand off to this team.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string;
+                        } | {
+                            /**
+                             * @description Snooze the conversation.
+                             * @example snooze
+                             * @constant
+                             */
+                            type: "snooze";
+                            /**
+                             * @description How long to snooze.
+                             * @example 60
+                             */
+                            minutes: number;
+                        } | {
+                            /**
+                             * @description Close (resolve) the conversation.
+                             * @example close
+                             * @constant
+                             */
+                            type: "close";
+                        } | {
+                            /**
+                             * @description Add a private note for the team.
+                             * @example add_note
+                             * @constant
+                             */
+                            type: "add_note";
+                            /**
+                             * @description The private note.
+                             * @example Refund asked twice
+                             */
+                            text: string;
+                        } | {
+                            /**
+                             * @description POST the conversation (and the event) to a URL.
+                             * @example webhook
+                             * @constant
+                             */
+                            type: "webhook";
+                            /**
+                             * Format: uri
+                             * @description Where the conversation is POSTed as JSON.
+                             * @example https://example.com/hook
+                             */
+                            url: string;
+                        })[];
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_macros_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`mac_` prefix).
+                 * @example mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "macro",
+                     *       "deleted": true
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The deleted macro.
+                         * @example mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of the deleted object.
+                         * @example macro
+                         * @constant
+                         */
+                        object: "macro";
+                        /**
+                         * @description Always true.
+                         * @example true
+                         * @constant
+                         */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_macros_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`mac_` prefix).
+                 * @example mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Refund"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A name people recognise.
+                     * @example Refund: tag and close
+                     */
+                    name?: string;
+                    /** @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others. */
+                    actions?: ({
+                        /**
+                         * @description Assign to a team.
+                         * @example assign_team
+                         * @constant
+                         */
+                        type: "assign_team";
+                        /**
+                         * @description The team to assign to.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string;
+                    } | {
+                        /**
+                         * @description Assign to a person.
+                         * @example assign_user
+                         * @constant
+                         */
+                        type: "assign_user";
+                        /**
+                         * @description The person to assign to.
+                         * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        user_id: string;
+                    } | {
+                        /**
+                         * @description Add tags.
+                         * @example add_tags
+                         * @constant
+                         */
+                        type: "add_tags";
+                        /**
+                         * @description Tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                    } | {
+                        /**
+                         * @description Remove tags.
+                         * @example remove_tags
+                         * @constant
+                         */
+                        type: "remove_tags";
+                        /**
+                         * @description Tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                    } | {
+                        /**
+                         * @description Set the priority.
+                         * @example set_priority
+                         * @constant
+                         */
+                        type: "set_priority";
+                        /**
+                         * @description The priority.
+                         * @example high
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /**
+                         * @description Send a canned response to the customer.
+                         * @example send_canned
+                         * @constant
+                         */
+                        type: "send_canned";
+                        /**
+                         * @description The canned response sent, filled in for the conversation.
+                         * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        canned_response_id: string;
+                    } | {
+                        /**
+                         * @description Send an approved template (works outside the WhatsApp window).
+                         * @example send_template
+                         * @constant
+                         */
+                        type: "send_template";
+                        /** @description The template, when type is template (alone, it sets type template). */
+                        template: {
+                            /**
+                             * @description Name of an approved template.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Language code of the template (optional when the name exists in one language only).
+                             * @example en
+                             */
+                            language?: string;
+                            /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
+                            variables?: (string | number)[] | {
+                                [key: string]: string | number;
+                            };
+                            /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                            header?: {
+                                /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
+                                variables?: (string | number)[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description The file of an image, video or document header. */
+                                media?: {
+                                    /**
+                                     * Format: uri
+                                     * @description Public https URL of the file.
+                                     * @example https://example.com/menu.jpg
+                                     */
+                                    url: string;
+                                    /**
+                                     * @description File name shown for a document.
+                                     * @example menu.pdf
+                                     */
+                                    filename?: string;
+                                };
+                            };
+                            /** @description Values for URL buttons with a placeholder in their URL. */
+                            buttons?: {
+                                /**
+                                 * @description Position of the button in the template's buttons (from 0).
+                                 * @example 0
+                                 */
+                                index: number;
+                                /** @description Value for the URL button's placeholder (the end of its URL). */
+                                variables: (string | number)[] | {
+                                    [key: string]: string | number;
+                                };
+                            }[];
+                        };
+                    } | {
+                        /**
+                         * @description Pause the AI and hand the conversation to people.
+                         * @example handoff
+                         * @constant
+                         */
+                        type: "handoff";
+                        /**
+                         * @description Why, shown to people.
+                         * @example VIP customer
+                         */
+                        reason?: string;
+                        /**
+                         * @description Hand off to this team.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id?: string;
+                    } | {
+                        /**
+                         * @description Snooze the conversation.
+                         * @example snooze
+                         * @constant
+                         */
+                        type: "snooze";
+                        /**
+                         * @description How long to snooze.
+                         * @example 60
+                         */
+                        minutes: number;
+                    } | {
+                        /**
+                         * @description Close (resolve) the conversation.
+                         * @example close
+                         * @constant
+                         */
+                        type: "close";
+                    } | {
+                        /**
+                         * @description Add a private note for the team.
+                         * @example add_note
+                         * @constant
+                         */
+                        type: "add_note";
+                        /**
+                         * @description The private note.
+                         * @example Refund asked twice
+                         */
+                        text: string;
+                    } | {
+                        /**
+                         * @description POST the conversation (and the event) to a URL.
+                         * @example webhook
+                         * @constant
+                         */
+                        type: "webhook";
+                        /**
+                         * Format: uri
+                         * @description Where the conversation is POSTed as JSON.
+                         * @example https://example.com/hook
+                         */
+                        url: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "macro",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "name": "Refund: tag and close",
+                     *       "actions": [
+                     *         {
+                     *           "type": "add_tags",
+                     *           "tags": [
+                     *             "vip"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "type": "assign_team",
+                     *           "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the macro.
+                         * @example mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example macro
+                         * @constant
+                         */
+                        object: "macro";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description A name people recognise.
+                         * @example Refund: tag and close
+                         */
+                        name: string;
+                        /**
+                         * @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others.
+                         * @example [
+                         *       {
+                         *         "type": "add_tags",
+                         *         "tags": [
+                         *           "vip"
+                         *         ]
+                         *       },
+                         *       {
+                         *         "type": "assign_team",
+                         *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                         *       }
+                         *     ]
+                         */
+                        actions: ({
+                            /**
+                             * @description Assign to a team.
+                             * @example assign_team
+                             * @constant
+                             */
+                            type: "assign_team";
+                            /**
+                             * @description The team to assign to.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id: string;
+                        } | {
+                            /**
+                             * @description Assign to a person.
+                             * @example assign_user
+                             * @constant
+                             */
+                            type: "assign_user";
+                            /**
+                             * @description The person to assign to.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            user_id: string;
+                        } | {
+                            /**
+                             * @description Add tags.
+                             * @example add_tags
+                             * @constant
+                             */
+                            type: "add_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Remove tags.
+                             * @example remove_tags
+                             * @constant
+                             */
+                            type: "remove_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Set the priority.
+                             * @example set_priority
+                             * @constant
+                             */
+                            type: "set_priority";
+                            /**
+                             * @description The priority.
+                             * @example high
+                             * @enum {string}
+                             */
+                            priority: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /**
+                             * @description Send a canned response to the customer.
+                             * @example send_canned
+                             * @constant
+                             */
+                            type: "send_canned";
+                            /**
+                             * @description The canned response sent, filled in for the conversation.
+                             * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            canned_response_id: string;
+                        } | {
+                            /**
+                             * @description Send an approved template (works outside the WhatsApp window).
+                             * @example send_template
+                             * @constant
+                             */
+                            type: "send_template";
+                            /** @description The template, when type is template (alone, it sets type template). */
+                            template: {
+                                /**
+                                 * @description Name of an approved template.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Language code of the template (optional when the name exists in one language only).
+                                 * @example en
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.
+                                 * @example [
+                                 *       "Ava",
+                                 *       "tomorrow 3 pm"
+                                 *     ]
+                                 */
+                                variables?: unknown[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                                header?: {
+                                    /**
+                                     * @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.
+                                     * @example [
+                                     *       "May 12"
+                                     *     ]
+                                     */
+                                    variables?: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                    /** @description The file of an image, video or document header. */
+                                    media?: {
+                                        /**
+                                         * Format: uri
+                                         * @description Public https URL of the file.
+                                         * @example https://example.com/menu.jpg
+                                         */
+                                        url: string;
+                                        /**
+                                         * @description File name shown for a document.
+                                         * @example menu.pdf
+                                         */
+                                        filename?: string;
+                                    };
+                                };
+                                /** @description Values for URL buttons with a placeholder in their URL. */
+                                buttons?: {
+                                    /**
+                                     * @description Position of the button in the template's buttons (from 0).
+                                     * @example 0
+                                     */
+                                    index: number;
+                                    /**
+                                     * @description Value for the URL button's placeholder (the end of its URL).
+                                     * @example [
+                                     *       "booking/8812"
+                                     *     ]
+                                     */
+                                    variables: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                }[];
+                            };
+                        } | {
+                            /**
+                             * @description Pause the AI and hand the conversation to people.
+                             * @example handoff
+                             * @constant
+                             */
+                            type: "handoff";
+                            /**
+                             * @description Why, shown to people.
+                             * @example VIP customer
+                             */
+                            reason?: string;
+                            /**
+                             * @description Hand off to this team.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string;
+                        } | {
+                            /**
+                             * @description Snooze the conversation.
+                             * @example snooze
+                             * @constant
+                             */
+                            type: "snooze";
+                            /**
+                             * @description How long to snooze.
+                             * @example 60
+                             */
+                            minutes: number;
+                        } | {
+                            /**
+                             * @description Close (resolve) the conversation.
+                             * @example close
+                             * @constant
+                             */
+                            type: "close";
+                        } | {
+                            /**
+                             * @description Add a private note for the team.
+                             * @example add_note
+                             * @constant
+                             */
+                            type: "add_note";
+                            /**
+                             * @description The private note.
+                             * @example Refund asked twice
+                             */
+                            text: string;
+                        } | {
+                            /**
+                             * @description POST the conversation (and the event) to a URL.
+                             * @example webhook
+                             * @constant
+                             */
+                            type: "webhook";
+                            /**
+                             * Format: uri
+                             * @description Where the conversation is POSTed as JSON.
+                             * @example https://example.com/hook
+                             */
+                            url: string;
+                        })[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_by_id_macros_by_macro_id: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+                /**
+                 * @description Identifier (`mac_` prefix).
+                 * @example mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                macro_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "macro_run",
+                     *       "macro_id": "mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "results": [
+                     *         {
+                     *           "index": 0,
+                     *           "type": "add_tags",
+                     *           "status": "ok",
+                     *           "error": {
+                     *             "code": "not_found",
+                     *             "message": "No canned response with id cr_..."
+                     *           }
+                     *         }
+                     *       ],
+                     *       "conversation": {
+                     *         "id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "object": "conversation",
+                     *         "livemode": false,
+                     *         "created_at": "2026-05-10T08:23:41.000Z",
+                     *         "updated_at": "2026-05-10T08:23:41.000Z",
+                     *         "channel": "whatsapp",
+                     *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "contact": {
+                     *           "id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "phone": "+919876543210",
+                     *           "name": "Rahul Verma",
+                     *           "email": null
+                     *         },
+                     *         "contact_phone": "+919876543210",
+                     *         "contact_address": "+919876543210",
+                     *         "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "status": "active",
+                     *         "ai_handled": true,
+                     *         "ai_paused": false,
+                     *         "handoff_reason": null,
+                     *         "handoff": {
+                     *           "reason": "Customer asked for a person",
+                     *           "started_at": "2026-05-10T08:23:41.000Z",
+                     *           "started_by": {
+                     *             "type": "ai",
+                     *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *           },
+                     *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *           "waiting_for": {
+                     *             "type": "team",
+                     *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *           }
+                     *         },
+                     *         "assignee": {
+                     *           "type": "user",
+                     *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "tags": [
+                     *           "vip"
+                     *         ],
+                     *         "last_message": "Bhai, aapka salon Sunday ko open hai?",
+                     *         "last_message_at": "2026-05-10T08:23:41.000Z",
+                     *         "last_message_sender": "customer",
+                     *         "window_expires_at": "2026-05-10T08:23:41.000Z",
+                     *         "snoozed_until": "2026-05-10T08:23:41.000Z",
+                     *         "closed_at": "2026-05-10T08:23:41.000Z",
+                     *         "dynamic_variables": {
+                     *           "firstName": "Ava"
+                     *         },
+                     *         "identifier": "crm-contact-1024",
+                     *         "priority": "normal",
+                     *         "sla": {
+                     *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *           "breached": []
+                     *         },
+                     *         "csat": {
+                     *           "score": 5,
+                     *           "comment": "Very quick, thanks",
+                     *           "at": "2026-05-10T08:23:41Z"
+                     *         },
+                     *         "analysis": {
+                     *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *           "data": {
+                     *             "booked": true
+                     *           },
+                     *           "success": true,
+                     *           "sentiment": "positive",
+                     *           "engine": "builtin",
+                     *           "computed_at": "2026-05-10T08:23:41Z",
+                     *           "error": null
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example macro_run
+                         * @constant
+                         */
+                        object: "macro_run";
+                        /**
+                         * @description The macro run.
+                         * @example mac_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        macro_id: string;
+                        /**
+                         * @description The conversation it ran on.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string;
+                        /** @description One result per action, in order. */
+                        results: {
+                            /**
+                             * @description Position of the action in the list, from 0.
+                             * @example 0
+                             */
+                            index: number;
+                            /**
+                             * @description The action.
+                             * @example add_tags
+                             * @enum {string}
+                             */
+                            type: "assign_team" | "assign_user" | "add_tags" | "remove_tags" | "set_priority" | "send_canned" | "send_template" | "handoff" | "snooze" | "close" | "add_note" | "webhook";
+                            /**
+                             * @description What happened.
+                             * @example ok
+                             * @enum {string}
+                             */
+                            status: "ok" | "error" | "skipped";
+                            /** @description Why it failed (status error or skipped). */
+                            error?: {
+                                /**
+                                 * @description Error code.
+                                 * @example not_found
+                                 */
+                                code: string;
+                                /**
+                                 * @description What went wrong.
+                                 * @example No canned response with id cr_...
+                                 */
+                                message: string;
+                            };
+                        }[];
+                        /** @description The conversation after the macro. */
+                        conversation: {
+                            /**
+                             * @description Unique identifier of the conversation.
+                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example conversation
+                             * @constant
+                             */
+                            object: "conversation";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description Channel type: whatsapp, sms or email.
+                             * @example whatsapp
+                             */
+                            channel: string;
+                            /**
+                             * @description The channel of the thread.
+                             * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            channel_id: string;
+                            /** @description The customer. */
+                            contact: {
+                                /**
+                                 * @description The contact.
+                                 * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                                /**
+                                 * @description Phone (E.164).
+                                 * @example +919876543210
+                                 */
+                                phone: string | null;
+                                /**
+                                 * @description Name.
+                                 * @example Rahul Verma
+                                 */
+                                name: string | null;
+                                /**
+                                 * @description Email.
+                                 * @example null
+                                 */
+                                email: string | null;
+                            };
+                            /**
+                             * @description The customer's phone (E.164).
+                             * @example +919876543210
+                             */
+                            contact_phone: string | null;
+                            /**
+                             * @description The customer's address on this channel (phone or email).
+                             * @example +919876543210
+                             */
+                            contact_address: string;
+                            /**
+                             * @description The AI agent answering this conversation.
+                             * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            agent_id: string | null;
+                            /**
+                             * @description Lifecycle status.
+                             * @example active
+                             * @enum {string}
+                             */
+                            status: "active" | "snoozed" | "closed";
+                            /**
+                             * @description True once the AI agent has replied in it.
+                             * @example true
+                             */
+                            ai_handled: boolean;
+                            /**
+                             * @description True while handed off to people (the AI does not answer).
+                             * @example false
+                             */
+                            ai_paused: boolean;
+                            /**
+                             * @description Why it was handed off.
+                             * @example null
+                             */
+                            handoff_reason: string | null;
+                            /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                            handoff: {
+                                /**
+                                 * @description Why it was handed off.
+                                 * @example Customer asked for a person
+                                 */
+                                reason: string | null;
+                                /**
+                                 * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                started_at: string | null;
+                                /** @description Who handed it off. */
+                                started_by: {
+                                    /**
+                                     * @description Who handed it off.
+                                     * @example ai
+                                     * @enum {string}
+                                     */
+                                    type: "api_key" | "user" | "ai" | "customer" | "system";
+                                    /**
+                                     * @description Its id.
+                                     * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    id: string | null;
+                                } | null;
+                                /**
+                                 * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                waiting_since: string | null;
+                                /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                                waiting_for: {
+                                    /**
+                                     * @description User or team.
+                                     * @example team
+                                     * @enum {string}
+                                     */
+                                    type: "user" | "team";
+                                    /**
+                                     * @description Its id.
+                                     * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                     */
+                                    id: string;
+                                } | null;
+                            } | null;
+                            /** @description Who works on it. */
+                            assignee: {
+                                /**
+                                 * @description User or team.
+                                 * @example user
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                            /**
+                             * @description Tags (lowercase).
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                            /**
+                             * @description A preview of the latest message.
+                             * @example Bhai, aapka salon Sunday ko open hai?
+                             */
+                            last_message: string | null;
+                            /**
+                             * @description When the latest message was written (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            last_message_at: string | null;
+                            /**
+                             * @description Who wrote the latest message (null before the first one).
+                             * @example customer
+                             */
+                            last_message_sender: ("customer" | "ai" | "user" | "api_key" | "system") | null;
+                            /**
+                             * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            window_expires_at: string | null;
+                            /**
+                             * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            snoozed_until: string | null;
+                            /**
+                             * @description When it was closed (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            closed_at: string | null;
+                            /**
+                             * @description Variables for the agent and templates.
+                             * @example {
+                             *       "firstName": "Ava"
+                             *     }
+                             */
+                            dynamic_variables: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description Your own reference for it.
+                             * @example crm-contact-1024
+                             */
+                            identifier: string | null;
+                            /**
+                             * @description Priority (SLA policies may apply by it).
+                             * @example normal
+                             * @enum {string}
+                             */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            /** @description The SLA that applies and its due times (null: no policy applies). */
+                            sla: {
+                                /**
+                                 * @description The SLA policy that applies.
+                                 * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                policy_id: string;
+                                /**
+                                 * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                first_response_due_at: string | null;
+                                /**
+                                 * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                next_response_due_at: string | null;
+                                /**
+                                 * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                                 * @example 2026-05-10T08:23:41.000Z
+                                 */
+                                resolution_due_at: string | null;
+                                /**
+                                 * @description Targets missed so far.
+                                 * @example []
+                                 */
+                                breached: ("first_response" | "next_response" | "resolution")[];
+                            } | null;
+                            /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                            csat: {
+                                /**
+                                 * @description The answer on the 1-5 scale.
+                                 * @example 5
+                                 */
+                                score: number | null;
+                                /**
+                                 * @description The customer's words, if any.
+                                 * @example Very quick, thanks
+                                 */
+                                comment: string | null;
+                                /**
+                                 * @description When the answer came.
+                                 * @example 2026-05-10T08:23:41Z
+                                 */
+                                at: string;
+                            } | null;
+                            /** @description What came of the conversation (null until it is resolved and analysed). */
+                            analysis: {
+                                /**
+                                 * @description A short summary.
+                                 * @example Asked for a haircut on Saturday; booked 5 PM.
+                                 */
+                                summary: string | null;
+                                /**
+                                 * @description Fields of the agent's analysis schema.
+                                 * @example {
+                                 *       "booked": true
+                                 *     }
+                                 */
+                                data: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /**
+                                 * @description Whether the success criteria were met (null: unsure).
+                                 * @example true
+                                 */
+                                success: boolean | null;
+                                /**
+                                 * @description The customer's sentiment.
+                                 * @example positive
+                                 */
+                                sentiment: ("positive" | "neutral" | "negative") | null;
+                                /**
+                                 * @description What computed it: builtin, or the model.
+                                 * @example builtin
+                                 */
+                                engine: string;
+                                /**
+                                 * @description When it was computed.
+                                 * @example 2026-05-10T08:23:41Z
+                                 */
+                                computed_at: string;
+                                /**
+                                 * @description Why part of it could not be computed.
+                                 * @example null
+                                 */
+                                error?: string | null;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "idempotency_conflict",
+                     *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_automations: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description The event that starts it.
+                 * @example message.received
+                 */
+                event?: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "object": "automation",
+                     *           "livemode": false,
+                     *           "created_at": "2026-05-10T08:23:41.000Z",
+                     *           "updated_at": "2026-05-10T08:23:41.000Z",
+                     *           "name": "VIP to the priority team",
+                     *           "active": true,
+                     *           "event": "message.received",
+                     *           "conditions": [
+                     *             {
+                     *               "field": "tags",
+                     *               "op": "contains",
+                     *               "value": "vip"
+                     *             }
+                     *           ],
+                     *           "actions": [
+                     *             {
+                     *               "type": "add_tags",
+                     *               "tags": [
+                     *                 "vip"
+                     *               ]
+                     *             },
+                     *             {
+                     *               "type": "assign_team",
+                     *               "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "total": 248,
+                     *         "page": 1,
+                     *         "per_page": 20,
+                     *         "total_pages": 13
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the automation.
+                             * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example automation
+                             * @constant
+                             */
+                            object: "automation";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description A name people recognise.
+                             * @example VIP to the priority team
+                             */
+                            name: string;
+                            /**
+                             * @description Whether it runs; an inactive one is kept but never runs.
+                             * @example true
+                             */
+                            active: boolean;
+                            /**
+                             * @description The event that starts it.
+                             * @example message.received
+                             * @enum {string}
+                             */
+                            event: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+                            /**
+                             * @description All must hold for the actions to run (none: always).
+                             * @example [
+                             *       {
+                             *         "field": "tags",
+                             *         "op": "contains",
+                             *         "value": "vip"
+                             *       }
+                             *     ]
+                             */
+                            conditions: {
+                                /**
+                                 * @description What is tested: channel, text, tags, agent_id, priority, status, within_business_hours, contact.* (`contact.<name>`: the contact's name, phone, email, tags or an attribute).
+                                 * @example tags
+                                 */
+                                field: string;
+                                /**
+                                 * @description How it is compared (text case-insensitively).
+                                 * @example contains
+                                 * @enum {string}
+                                 */
+                                op: "eq" | "neq" | "contains" | "in" | "gt" | "lt" | "exists";
+                                /**
+                                 * @description What it is compared with (a list for `in`; none for `exists`).
+                                 * @example vip
+                                 */
+                                value?: string | number | boolean | (string | number)[];
+                            }[];
+                            /**
+                             * @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others.
+                             * @example [
+                             *       {
+                             *         "type": "add_tags",
+                             *         "tags": [
+                             *           "vip"
+                             *         ]
+                             *       },
+                             *       {
+                             *         "type": "assign_team",
+                             *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                             *       }
+                             *     ]
+                             */
+                            actions: ({
+                                /**
+                                 * @description Assign to a team.
+                                 * @example assign_team
+                                 * @constant
+                                 */
+                                type: "assign_team";
+                                /**
+                                 * @description The team to assign to.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                team_id: string;
+                            } | {
+                                /**
+                                 * @description Assign to a person.
+                                 * @example assign_user
+                                 * @constant
+                                 */
+                                type: "assign_user";
+                                /**
+                                 * @description The person to assign to.
+                                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                user_id: string;
+                            } | {
+                                /**
+                                 * @description Add tags.
+                                 * @example add_tags
+                                 * @constant
+                                 */
+                                type: "add_tags";
+                                /**
+                                 * @description Tags.
+                                 * @example [
+                                 *       "vip"
+                                 *     ]
+                                 */
+                                tags: string[];
+                            } | {
+                                /**
+                                 * @description Remove tags.
+                                 * @example remove_tags
+                                 * @constant
+                                 */
+                                type: "remove_tags";
+                                /**
+                                 * @description Tags.
+                                 * @example [
+                                 *       "vip"
+                                 *     ]
+                                 */
+                                tags: string[];
+                            } | {
+                                /**
+                                 * @description Set the priority.
+                                 * @example set_priority
+                                 * @constant
+                                 */
+                                type: "set_priority";
+                                /**
+                                 * @description The priority.
+                                 * @example high
+                                 * @enum {string}
+                                 */
+                                priority: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /**
+                                 * @description Send a canned response to the customer.
+                                 * @example send_canned
+                                 * @constant
+                                 */
+                                type: "send_canned";
+                                /**
+                                 * @description The canned response sent, filled in for the conversation.
+                                 * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                canned_response_id: string;
+                            } | {
+                                /**
+                                 * @description Send an approved template (works outside the WhatsApp window).
+                                 * @example send_template
+                                 * @constant
+                                 */
+                                type: "send_template";
+                                /** @description The template, when type is template (alone, it sets type template). */
+                                template: {
+                                    /**
+                                     * @description Name of an approved template.
+                                     * @example appointment_reminder
+                                     */
+                                    name: string;
+                                    /**
+                                     * @description Language code of the template (optional when the name exists in one language only).
+                                     * @example en
+                                     */
+                                    language?: string;
+                                    /**
+                                     * @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.
+                                     * @example [
+                                     *       "Ava",
+                                     *       "tomorrow 3 pm"
+                                     *     ]
+                                     */
+                                    variables?: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                    /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                                    header?: {
+                                        /**
+                                         * @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.
+                                         * @example [
+                                         *       "May 12"
+                                         *     ]
+                                         */
+                                        variables?: unknown[] | {
+                                            [key: string]: string | number;
+                                        };
+                                        /** @description The file of an image, video or document header. */
+                                        media?: {
+                                            /**
+                                             * Format: uri
+                                             * @description Public https URL of the file.
+                                             * @example https://example.com/menu.jpg
+                                             */
+                                            url: string;
+                                            /**
+                                             * @description File name shown for a document.
+                                             * @example menu.pdf
+                                             */
+                                            filename?: string;
+                                        };
+                                    };
+                                    /** @description Values for URL buttons with a placeholder in their URL. */
+                                    buttons?: {
+                                        /**
+                                         * @description Position of the button in the template's buttons (from 0).
+                                         * @example 0
+                                         */
+                                        index: number;
+                                        /**
+                                         * @description Value for the URL button's placeholder (the end of its URL).
+                                         * @example [
+                                         *       "booking/8812"
+                                         *     ]
+                                         */
+                                        variables: unknown[] | {
+                                            [key: string]: string | number;
+                                        };
+                                    }[];
+                                };
+                            } | {
+                                /**
+                                 * @description Pause the AI and hand the conversation to people.
+                                 * @example handoff
+                                 * @constant
+                                 */
+                                type: "handoff";
+                                /**
+                                 * @description Why, shown to people.
+                                 * @example VIP customer
+                                 */
+                                reason?: string;
+                                /**
+                                 * @description Hand off to this team.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                team_id?: string;
+                            } | {
+                                /**
+                                 * @description Snooze the conversation.
+                                 * @example snooze
+                                 * @constant
+                                 */
+                                type: "snooze";
+                                /**
+                                 * @description How long to snooze.
+                                 * @example 60
+                                 */
+                                minutes: number;
+                            } | {
+                                /**
+                                 * @description Close (resolve) the conversation.
+                                 * @example close
+                                 * @constant
+                                 */
+                                type: "close";
+                            } | {
+                                /**
+                                 * @description Add a private note for the team.
+                                 * @example add_note
+                                 * @constant
+                                 */
+                                type: "add_note";
+                                /**
+                                 * @description The private note.
+                                 * @example Refund asked twice
+                                 */
+                                text: string;
+                            } | {
+                                /**
+                                 * @description POST the conversation (and the event) to a URL.
+                                 * @example webhook
+                                 * @constant
+                                 */
+                                type: "webhook";
+                                /**
+                                 * Format: uri
+                                 * @description Where the conversation is POSTed as JSON.
+                                 * @example https://example.com/hook
+                                 */
+                                url: string;
+                            })[];
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_automations: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "VIP to the priority team",
+                 *       "event": "message.received",
+                 *       "conditions": [
+                 *         {
+                 *           "field": "contact.tier",
+                 *           "op": "eq",
+                 *           "value": "gold"
+                 *         },
+                 *         {
+                 *           "field": "within_business_hours",
+                 *           "op": "eq",
+                 *           "value": true
+                 *         }
+                 *       ],
+                 *       "actions": [
+                 *         {
+                 *           "type": "set_priority",
+                 *           "priority": "high"
+                 *         },
+                 *         {
+                 *           "type": "assign_team",
+                 *           "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A name people recognise.
+                     * @example VIP to the priority team
+                     */
+                    name: string;
+                    /**
+                     * @description Whether it runs; an inactive one is kept but never runs.
+                     * @example true
+                     */
+                    active?: boolean;
+                    /**
+                     * @description The event that starts it.
+                     * @example message.received
+                     * @enum {string}
+                     */
+                    event: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+                    /**
+                     * @description All must hold for the actions to run (none: always).
+                     * @example [
+                     *       {
+                     *         "field": "tags",
+                     *         "op": "contains",
+                     *         "value": "vip"
+                     *       }
+                     *     ]
+                     */
+                    conditions?: {
+                        /**
+                         * @description What is tested: channel, text, tags, agent_id, priority, status, within_business_hours, contact.* (`contact.<name>`: the contact's name, phone, email, tags or an attribute).
+                         * @example tags
+                         */
+                        field: string;
+                        /**
+                         * @description How it is compared (text case-insensitively).
+                         * @example contains
+                         * @enum {string}
+                         */
+                        op: "eq" | "neq" | "contains" | "in" | "gt" | "lt" | "exists";
+                        /**
+                         * @description What it is compared with (a list for `in`; none for `exists`).
+                         * @example vip
+                         */
+                        value?: string | number | boolean | (string | number)[];
+                    }[];
+                    /** @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others. */
+                    actions: ({
+                        /**
+                         * @description Assign to a team.
+                         * @example assign_team
+                         * @constant
+                         */
+                        type: "assign_team";
+                        /**
+                         * @description The team to assign to.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string;
+                    } | {
+                        /**
+                         * @description Assign to a person.
+                         * @example assign_user
+                         * @constant
+                         */
+                        type: "assign_user";
+                        /**
+                         * @description The person to assign to.
+                         * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        user_id: string;
+                    } | {
+                        /**
+                         * @description Add tags.
+                         * @example add_tags
+                         * @constant
+                         */
+                        type: "add_tags";
+                        /**
+                         * @description Tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                    } | {
+                        /**
+                         * @description Remove tags.
+                         * @example remove_tags
+                         * @constant
+                         */
+                        type: "remove_tags";
+                        /**
+                         * @description Tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                    } | {
+                        /**
+                         * @description Set the priority.
+                         * @example set_priority
+                         * @constant
+                         */
+                        type: "set_priority";
+                        /**
+                         * @description The priority.
+                         * @example high
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /**
+                         * @description Send a canned response to the customer.
+                         * @example send_canned
+                         * @constant
+                         */
+                        type: "send_canned";
+                        /**
+                         * @description The canned response sent, filled in for the conversation.
+                         * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        canned_response_id: string;
+                    } | {
+                        /**
+                         * @description Send an approved template (works outside the WhatsApp window).
+                         * @example send_template
+                         * @constant
+                         */
+                        type: "send_template";
+                        /** @description The template, when type is template (alone, it sets type template). */
+                        template: {
+                            /**
+                             * @description Name of an approved template.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Language code of the template (optional when the name exists in one language only).
+                             * @example en
+                             */
+                            language?: string;
+                            /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
+                            variables?: (string | number)[] | {
+                                [key: string]: string | number;
+                            };
+                            /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                            header?: {
+                                /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
+                                variables?: (string | number)[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description The file of an image, video or document header. */
+                                media?: {
+                                    /**
+                                     * Format: uri
+                                     * @description Public https URL of the file.
+                                     * @example https://example.com/menu.jpg
+                                     */
+                                    url: string;
+                                    /**
+                                     * @description File name shown for a document.
+                                     * @example menu.pdf
+                                     */
+                                    filename?: string;
+                                };
+                            };
+                            /** @description Values for URL buttons with a placeholder in their URL. */
+                            buttons?: {
+                                /**
+                                 * @description Position of the button in the template's buttons (from 0).
+                                 * @example 0
+                                 */
+                                index: number;
+                                /** @description Value for the URL button's placeholder (the end of its URL). */
+                                variables: (string | number)[] | {
+                                    [key: string]: string | number;
+                                };
+                            }[];
+                        };
+                    } | {
+                        /**
+                         * @description Pause the AI and hand the conversation to people.
+                         * @example handoff
+                         * @constant
+                         */
+                        type: "handoff";
+                        /**
+                         * @description Why, shown to people.
+                         * @example VIP customer
+                         */
+                        reason?: string;
+                        /**
+                         * @description Hand off to this team.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id?: string;
+                    } | {
+                        /**
+                         * @description Snooze the conversation.
+                         * @example snooze
+                         * @constant
+                         */
+                        type: "snooze";
+                        /**
+                         * @description How long to snooze.
+                         * @example 60
+                         */
+                        minutes: number;
+                    } | {
+                        /**
+                         * @description Close (resolve) the conversation.
+                         * @example close
+                         * @constant
+                         */
+                        type: "close";
+                    } | {
+                        /**
+                         * @description Add a private note for the team.
+                         * @example add_note
+                         * @constant
+                         */
+                        type: "add_note";
+                        /**
+                         * @description The private note.
+                         * @example Refund asked twice
+                         */
+                        text: string;
+                    } | {
+                        /**
+                         * @description POST the conversation (and the event) to a URL.
+                         * @example webhook
+                         * @constant
+                         */
+                        type: "webhook";
+                        /**
+                         * Format: uri
+                         * @description Where the conversation is POSTed as JSON.
+                         * @example https://example.com/hook
+                         */
+                        url: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "automation",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "name": "VIP to the priority team",
+                     *       "active": true,
+                     *       "event": "message.received",
+                     *       "conditions": [
+                     *         {
+                     *           "field": "tags",
+                     *           "op": "contains",
+                     *           "value": "vip"
+                     *         }
+                     *       ],
+                     *       "actions": [
+                     *         {
+                     *           "type": "add_tags",
+                     *           "tags": [
+                     *             "vip"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "type": "assign_team",
+                     *           "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the automation.
+                         * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example automation
+                         * @constant
+                         */
+                        object: "automation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description A name people recognise.
+                         * @example VIP to the priority team
+                         */
+                        name: string;
+                        /**
+                         * @description Whether it runs; an inactive one is kept but never runs.
+                         * @example true
+                         */
+                        active: boolean;
+                        /**
+                         * @description The event that starts it.
+                         * @example message.received
+                         * @enum {string}
+                         */
+                        event: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+                        /**
+                         * @description All must hold for the actions to run (none: always).
+                         * @example [
+                         *       {
+                         *         "field": "tags",
+                         *         "op": "contains",
+                         *         "value": "vip"
+                         *       }
+                         *     ]
+                         */
+                        conditions: {
+                            /**
+                             * @description What is tested: channel, text, tags, agent_id, priority, status, within_business_hours, contact.* (`contact.<name>`: the contact's name, phone, email, tags or an attribute).
+                             * @example tags
+                             */
+                            field: string;
+                            /**
+                             * @description How it is compared (text case-insensitively).
+                             * @example contains
+                             * @enum {string}
+                             */
+                            op: "eq" | "neq" | "contains" | "in" | "gt" | "lt" | "exists";
+                            /**
+                             * @description What it is compared with (a list for `in`; none for `exists`).
+                             * @example vip
+                             */
+                            value?: string | number | boolean | (string | number)[];
+                        }[];
+                        /**
+                         * @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others.
+                         * @example [
+                         *       {
+                         *         "type": "add_tags",
+                         *         "tags": [
+                         *           "vip"
+                         *         ]
+                         *       },
+                         *       {
+                         *         "type": "assign_team",
+                         *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                         *       }
+                         *     ]
+                         */
+                        actions: ({
+                            /**
+                             * @description Assign to a team.
+                             * @example assign_team
+                             * @constant
+                             */
+                            type: "assign_team";
+                            /**
+                             * @description The team to assign to.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id: string;
+                        } | {
+                            /**
+                             * @description Assign to a person.
+                             * @example assign_user
+                             * @constant
+                             */
+                            type: "assign_user";
+                            /**
+                             * @description The person to assign to.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            user_id: string;
+                        } | {
+                            /**
+                             * @description Add tags.
+                             * @example add_tags
+                             * @constant
+                             */
+                            type: "add_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Remove tags.
+                             * @example remove_tags
+                             * @constant
+                             */
+                            type: "remove_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Set the priority.
+                             * @example set_priority
+                             * @constant
+                             */
+                            type: "set_priority";
+                            /**
+                             * @description The priority.
+                             * @example high
+                             * @enum {string}
+                             */
+                            priority: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /**
+                             * @description Send a canned response to the customer.
+                             * @example send_canned
+                             * @constant
+                             */
+                            type: "send_canned";
+                            /**
+                             * @description The canned response sent, filled in for the conversation.
+                             * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            canned_response_id: string;
+                        } | {
+                            /**
+                             * @description Send an approved template (works outside the WhatsApp window).
+                             * @example send_template
+                             * @constant
+                             */
+                            type: "send_template";
+                            /** @description The template, when type is template (alone, it sets type template). */
+                            template: {
+                                /**
+                                 * @description Name of an approved template.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Language code of the template (optional when the name exists in one language only).
+                                 * @example en
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.
+                                 * @example [
+                                 *       "Ava",
+                                 *       "tomorrow 3 pm"
+                                 *     ]
+                                 */
+                                variables?: unknown[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                                header?: {
+                                    /**
+                                     * @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.
+                                     * @example [
+                                     *       "May 12"
+                                     *     ]
+                                     */
+                                    variables?: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                    /** @description The file of an image, video or document header. */
+                                    media?: {
+                                        /**
+                                         * Format: uri
+                                         * @description Public https URL of the file.
+                                         * @example https://example.com/menu.jpg
+                                         */
+                                        url: string;
+                                        /**
+                                         * @description File name shown for a document.
+                                         * @example menu.pdf
+                                         */
+                                        filename?: string;
+                                    };
+                                };
+                                /** @description Values for URL buttons with a placeholder in their URL. */
+                                buttons?: {
+                                    /**
+                                     * @description Position of the button in the template's buttons (from 0).
+                                     * @example 0
+                                     */
+                                    index: number;
+                                    /**
+                                     * @description Value for the URL button's placeholder (the end of its URL).
+                                     * @example [
+                                     *       "booking/8812"
+                                     *     ]
+                                     */
+                                    variables: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                }[];
+                            };
+                        } | {
+                            /**
+                             * @description Pause the AI and hand the conversation to people.
+                             * @example handoff
+                             * @constant
+                             */
+                            type: "handoff";
+                            /**
+                             * @description Why, shown to people.
+                             * @example VIP customer
+                             */
+                            reason?: string;
+                            /**
+                             * @description Hand off to this team.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string;
+                        } | {
+                            /**
+                             * @description Snooze the conversation.
+                             * @example snooze
+                             * @constant
+                             */
+                            type: "snooze";
+                            /**
+                             * @description How long to snooze.
+                             * @example 60
+                             */
+                            minutes: number;
+                        } | {
+                            /**
+                             * @description Close (resolve) the conversation.
+                             * @example close
+                             * @constant
+                             */
+                            type: "close";
+                        } | {
+                            /**
+                             * @description Add a private note for the team.
+                             * @example add_note
+                             * @constant
+                             */
+                            type: "add_note";
+                            /**
+                             * @description The private note.
+                             * @example Refund asked twice
+                             */
+                            text: string;
+                        } | {
+                            /**
+                             * @description POST the conversation (and the event) to a URL.
+                             * @example webhook
+                             * @constant
+                             */
+                            type: "webhook";
+                            /**
+                             * Format: uri
+                             * @description Where the conversation is POSTed as JSON.
+                             * @example https://example.com/hook
+                             */
+                            url: string;
+                        })[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "idempotency_conflict",
+                     *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_automations_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`atm_` prefix).
+                 * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "automation",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "name": "VIP to the priority team",
+                     *       "active": true,
+                     *       "event": "message.received",
+                     *       "conditions": [
+                     *         {
+                     *           "field": "tags",
+                     *           "op": "contains",
+                     *           "value": "vip"
+                     *         }
+                     *       ],
+                     *       "actions": [
+                     *         {
+                     *           "type": "add_tags",
+                     *           "tags": [
+                     *             "vip"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "type": "assign_team",
+                     *           "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the automation.
+                         * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example automation
+                         * @constant
+                         */
+                        object: "automation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description A name people recognise.
+                         * @example VIP to the priority team
+                         */
+                        name: string;
+                        /**
+                         * @description Whether it runs; an inactive one is kept but never runs.
+                         * @example true
+                         */
+                        active: boolean;
+                        /**
+                         * @description The event that starts it.
+                         * @example message.received
+                         * @enum {string}
+                         */
+                        event: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+                        /**
+                         * @description All must hold for the actions to run (none: always).
+                         * @example [
+                         *       {
+                         *         "field": "tags",
+                         *         "op": "contains",
+                         *         "value": "vip"
+                         *       }
+                         *     ]
+                         */
+                        conditions: {
+                            /**
+                             * @description What is tested: channel, text, tags, agent_id, priority, status, within_business_hours, contact.* (`contact.<name>`: the contact's name, phone, email, tags or an attribute).
+                             * @example tags
+                             */
+                            field: string;
+                            /**
+                             * @description How it is compared (text case-insensitively).
+                             * @example contains
+                             * @enum {string}
+                             */
+                            op: "eq" | "neq" | "contains" | "in" | "gt" | "lt" | "exists";
+                            /**
+                             * @description What it is compared with (a list for `in`; none for `exists`).
+                             * @example vip
+                             */
+                            value?: string | number | boolean | (string | number)[];
+                        }[];
+                        /**
+                         * @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others.
+                         * @example [
+                         *       {
+                         *         "type": "add_tags",
+                         *         "tags": [
+                         *           "vip"
+                         *         ]
+                         *       },
+                         *       {
+                         *         "type": "assign_team",
+                         *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                         *       }
+                         *     ]
+                         */
+                        actions: ({
+                            /**
+                             * @description Assign to a team.
+                             * @example assign_team
+                             * @constant
+                             */
+                            type: "assign_team";
+                            /**
+                             * @description The team to assign to.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id: string;
+                        } | {
+                            /**
+                             * @description Assign to a person.
+                             * @example assign_user
+                             * @constant
+                             */
+                            type: "assign_user";
+                            /**
+                             * @description The person to assign to.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            user_id: string;
+                        } | {
+                            /**
+                             * @description Add tags.
+                             * @example add_tags
+                             * @constant
+                             */
+                            type: "add_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Remove tags.
+                             * @example remove_tags
+                             * @constant
+                             */
+                            type: "remove_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Set the priority.
+                             * @example set_priority
+                             * @constant
+                             */
+                            type: "set_priority";
+                            /**
+                             * @description The priority.
+                             * @example high
+                             * @enum {string}
+                             */
+                            priority: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /**
+                             * @description Send a canned response to the customer.
+                             * @example send_canned
+                             * @constant
+                             */
+                            type: "send_canned";
+                            /**
+                             * @description The canned response sent, filled in for the conversation.
+                             * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            canned_response_id: string;
+                        } | {
+                            /**
+                             * @description Send an approved template (works outside the WhatsApp window).
+                             * @example send_template
+                             * @constant
+                             */
+                            type: "send_template";
+                            /** @description The template, when type is template (alone, it sets type template). */
+                            template: {
+                                /**
+                                 * @description Name of an approved template.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Language code of the template (optional when the name exists in one language only).
+                                 * @example en
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.
+                                 * @example [
+                                 *       "Ava",
+                                 *       "tomorrow 3 pm"
+                                 *     ]
+                                 */
+                                variables?: unknown[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                                header?: {
+                                    /**
+                                     * @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.
+                                     * @example [
+                                     *       "May 12"
+                                     *     ]
+                                     */
+                                    variables?: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                    /** @description The file of an image, video or document header. */
+                                    media?: {
+                                        /**
+                                         * Format: uri
+                                         * @description Public https URL of the file.
+                                         * @example https://example.com/menu.jpg
+                                         */
+                                        url: string;
+                                        /**
+                                         * @description File name shown for a document.
+                                         * @example menu.pdf
+                                         */
+                                        filename?: string;
+                                    };
+                                };
+                                /** @description Values for URL buttons with a placeholder in their URL. */
+                                buttons?: {
+                                    /**
+                                     * @description Position of the button in the template's buttons (from 0).
+                                     * @example 0
+                                     */
+                                    index: number;
+                                    /**
+                                     * @description Value for the URL button's placeholder (the end of its URL).
+                                     * @example [
+                                     *       "booking/8812"
+                                     *     ]
+                                     */
+                                    variables: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                }[];
+                            };
+                        } | {
+                            /**
+                             * @description Pause the AI and hand the conversation to people.
+                             * @example handoff
+                             * @constant
+                             */
+                            type: "handoff";
+                            /**
+                             * @description Why, shown to people.
+                             * @example VIP customer
+                             */
+                            reason?: string;
+                            /**
+                             * @description Hand off to this team.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string;
+                        } | {
+                            /**
+                             * @description Snooze the conversation.
+                             * @example snooze
+                             * @constant
+                             */
+                            type: "snooze";
+                            /**
+                             * @description How long to snooze.
+                             * @example 60
+                             */
+                            minutes: number;
+                        } | {
+                            /**
+                             * @description Close (resolve) the conversation.
+                             * @example close
+                             * @constant
+                             */
+                            type: "close";
+                        } | {
+                            /**
+                             * @description Add a private note for the team.
+                             * @example add_note
+                             * @constant
+                             */
+                            type: "add_note";
+                            /**
+                             * @description The private note.
+                             * @example Refund asked twice
+                             */
+                            text: string;
+                        } | {
+                            /**
+                             * @description POST the conversation (and the event) to a URL.
+                             * @example webhook
+                             * @constant
+                             */
+                            type: "webhook";
+                            /**
+                             * Format: uri
+                             * @description Where the conversation is POSTed as JSON.
+                             * @example https://example.com/hook
+                             */
+                            url: string;
+                        })[];
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_automations_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`atm_` prefix).
+                 * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "automation",
+                     *       "deleted": true
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The deleted automation.
+                         * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of the deleted object.
+                         * @example automation
+                         * @constant
+                         */
+                        object: "automation";
+                        /**
+                         * @description Always true.
+                         * @example true
+                         * @constant
+                         */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_automations_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`atm_` prefix).
+                 * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "active": false
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A name people recognise.
+                     * @example VIP to the priority team
+                     */
+                    name?: string;
+                    /**
+                     * @description Whether it runs; an inactive one is kept but never runs.
+                     * @example true
+                     */
+                    active?: boolean;
+                    /**
+                     * @description The event that starts it.
+                     * @example message.received
+                     * @enum {string}
+                     */
+                    event?: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+                    /**
+                     * @description All must hold for the actions to run (none: always).
+                     * @example [
+                     *       {
+                     *         "field": "tags",
+                     *         "op": "contains",
+                     *         "value": "vip"
+                     *       }
+                     *     ]
+                     */
+                    conditions?: {
+                        /**
+                         * @description What is tested: channel, text, tags, agent_id, priority, status, within_business_hours, contact.* (`contact.<name>`: the contact's name, phone, email, tags or an attribute).
+                         * @example tags
+                         */
+                        field: string;
+                        /**
+                         * @description How it is compared (text case-insensitively).
+                         * @example contains
+                         * @enum {string}
+                         */
+                        op: "eq" | "neq" | "contains" | "in" | "gt" | "lt" | "exists";
+                        /**
+                         * @description What it is compared with (a list for `in`; none for `exists`).
+                         * @example vip
+                         */
+                        value?: string | number | boolean | (string | number)[];
+                    }[];
+                    /** @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others. */
+                    actions?: ({
+                        /**
+                         * @description Assign to a team.
+                         * @example assign_team
+                         * @constant
+                         */
+                        type: "assign_team";
+                        /**
+                         * @description The team to assign to.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string;
+                    } | {
+                        /**
+                         * @description Assign to a person.
+                         * @example assign_user
+                         * @constant
+                         */
+                        type: "assign_user";
+                        /**
+                         * @description The person to assign to.
+                         * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        user_id: string;
+                    } | {
+                        /**
+                         * @description Add tags.
+                         * @example add_tags
+                         * @constant
+                         */
+                        type: "add_tags";
+                        /**
+                         * @description Tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                    } | {
+                        /**
+                         * @description Remove tags.
+                         * @example remove_tags
+                         * @constant
+                         */
+                        type: "remove_tags";
+                        /**
+                         * @description Tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                    } | {
+                        /**
+                         * @description Set the priority.
+                         * @example set_priority
+                         * @constant
+                         */
+                        type: "set_priority";
+                        /**
+                         * @description The priority.
+                         * @example high
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /**
+                         * @description Send a canned response to the customer.
+                         * @example send_canned
+                         * @constant
+                         */
+                        type: "send_canned";
+                        /**
+                         * @description The canned response sent, filled in for the conversation.
+                         * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        canned_response_id: string;
+                    } | {
+                        /**
+                         * @description Send an approved template (works outside the WhatsApp window).
+                         * @example send_template
+                         * @constant
+                         */
+                        type: "send_template";
+                        /** @description The template, when type is template (alone, it sets type template). */
+                        template: {
+                            /**
+                             * @description Name of an approved template.
+                             * @example appointment_reminder
+                             */
+                            name: string;
+                            /**
+                             * @description Language code of the template (optional when the name exists in one language only).
+                             * @example en
+                             */
+                            language?: string;
+                            /** @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders. */
+                            variables?: (string | number)[] | {
+                                [key: string]: string | number;
+                            };
+                            /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                            header?: {
+                                /** @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`. */
+                                variables?: (string | number)[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description The file of an image, video or document header. */
+                                media?: {
+                                    /**
+                                     * Format: uri
+                                     * @description Public https URL of the file.
+                                     * @example https://example.com/menu.jpg
+                                     */
+                                    url: string;
+                                    /**
+                                     * @description File name shown for a document.
+                                     * @example menu.pdf
+                                     */
+                                    filename?: string;
+                                };
+                            };
+                            /** @description Values for URL buttons with a placeholder in their URL. */
+                            buttons?: {
+                                /**
+                                 * @description Position of the button in the template's buttons (from 0).
+                                 * @example 0
+                                 */
+                                index: number;
+                                /** @description Value for the URL button's placeholder (the end of its URL). */
+                                variables: (string | number)[] | {
+                                    [key: string]: string | number;
+                                };
+                            }[];
+                        };
+                    } | {
+                        /**
+                         * @description Pause the AI and hand the conversation to people.
+                         * @example handoff
+                         * @constant
+                         */
+                        type: "handoff";
+                        /**
+                         * @description Why, shown to people.
+                         * @example VIP customer
+                         */
+                        reason?: string;
+                        /**
+                         * @description Hand off to this team.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id?: string;
+                    } | {
+                        /**
+                         * @description Snooze the conversation.
+                         * @example snooze
+                         * @constant
+                         */
+                        type: "snooze";
+                        /**
+                         * @description How long to snooze.
+                         * @example 60
+                         */
+                        minutes: number;
+                    } | {
+                        /**
+                         * @description Close (resolve) the conversation.
+                         * @example close
+                         * @constant
+                         */
+                        type: "close";
+                    } | {
+                        /**
+                         * @description Add a private note for the team.
+                         * @example add_note
+                         * @constant
+                         */
+                        type: "add_note";
+                        /**
+                         * @description The private note.
+                         * @example Refund asked twice
+                         */
+                        text: string;
+                    } | {
+                        /**
+                         * @description POST the conversation (and the event) to a URL.
+                         * @example webhook
+                         * @constant
+                         */
+                        type: "webhook";
+                        /**
+                         * Format: uri
+                         * @description Where the conversation is POSTed as JSON.
+                         * @example https://example.com/hook
+                         */
+                        url: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "automation",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "name": "VIP to the priority team",
+                     *       "active": true,
+                     *       "event": "message.received",
+                     *       "conditions": [
+                     *         {
+                     *           "field": "tags",
+                     *           "op": "contains",
+                     *           "value": "vip"
+                     *         }
+                     *       ],
+                     *       "actions": [
+                     *         {
+                     *           "type": "add_tags",
+                     *           "tags": [
+                     *             "vip"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "type": "assign_team",
+                     *           "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the automation.
+                         * @example atm_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example automation
+                         * @constant
+                         */
+                        object: "automation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description A name people recognise.
+                         * @example VIP to the priority team
+                         */
+                        name: string;
+                        /**
+                         * @description Whether it runs; an inactive one is kept but never runs.
+                         * @example true
+                         */
+                        active: boolean;
+                        /**
+                         * @description The event that starts it.
+                         * @example message.received
+                         * @enum {string}
+                         */
+                        event: "message.received" | "conversation.created" | "conversation.escalated" | "conversation.resolved" | "conversation.handoff_timeout" | "call.completed" | "csat.received" | "sla.breached";
+                        /**
+                         * @description All must hold for the actions to run (none: always).
+                         * @example [
+                         *       {
+                         *         "field": "tags",
+                         *         "op": "contains",
+                         *         "value": "vip"
+                         *       }
+                         *     ]
+                         */
+                        conditions: {
+                            /**
+                             * @description What is tested: channel, text, tags, agent_id, priority, status, within_business_hours, contact.* (`contact.<name>`: the contact's name, phone, email, tags or an attribute).
+                             * @example tags
+                             */
+                            field: string;
+                            /**
+                             * @description How it is compared (text case-insensitively).
+                             * @example contains
+                             * @enum {string}
+                             */
+                            op: "eq" | "neq" | "contains" | "in" | "gt" | "lt" | "exists";
+                            /**
+                             * @description What it is compared with (a list for `in`; none for `exists`).
+                             * @example vip
+                             */
+                            value?: string | number | boolean | (string | number)[];
+                        }[];
+                        /**
+                         * @description Actions run in order: assign_team, assign_user, add_tags, remove_tags, set_priority, send_canned, send_template, handoff, snooze, close, add_note, webhook. One that fails does not stop the others.
+                         * @example [
+                         *       {
+                         *         "type": "add_tags",
+                         *         "tags": [
+                         *           "vip"
+                         *         ]
+                         *       },
+                         *       {
+                         *         "type": "assign_team",
+                         *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                         *       }
+                         *     ]
+                         */
+                        actions: ({
+                            /**
+                             * @description Assign to a team.
+                             * @example assign_team
+                             * @constant
+                             */
+                            type: "assign_team";
+                            /**
+                             * @description The team to assign to.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id: string;
+                        } | {
+                            /**
+                             * @description Assign to a person.
+                             * @example assign_user
+                             * @constant
+                             */
+                            type: "assign_user";
+                            /**
+                             * @description The person to assign to.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            user_id: string;
+                        } | {
+                            /**
+                             * @description Add tags.
+                             * @example add_tags
+                             * @constant
+                             */
+                            type: "add_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Remove tags.
+                             * @example remove_tags
+                             * @constant
+                             */
+                            type: "remove_tags";
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags: string[];
+                        } | {
+                            /**
+                             * @description Set the priority.
+                             * @example set_priority
+                             * @constant
+                             */
+                            type: "set_priority";
+                            /**
+                             * @description The priority.
+                             * @example high
+                             * @enum {string}
+                             */
+                            priority: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /**
+                             * @description Send a canned response to the customer.
+                             * @example send_canned
+                             * @constant
+                             */
+                            type: "send_canned";
+                            /**
+                             * @description The canned response sent, filled in for the conversation.
+                             * @example cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            canned_response_id: string;
+                        } | {
+                            /**
+                             * @description Send an approved template (works outside the WhatsApp window).
+                             * @example send_template
+                             * @constant
+                             */
+                            type: "send_template";
+                            /** @description The template, when type is template (alone, it sets type template). */
+                            template: {
+                                /**
+                                 * @description Name of an approved template.
+                                 * @example appointment_reminder
+                                 */
+                                name: string;
+                                /**
+                                 * @description Language code of the template (optional when the name exists in one language only).
+                                 * @example en
+                                 */
+                                language?: string;
+                                /**
+                                 * @description Values for the placeholders: a list for `{{1}}, {{2}}...`, or an object for `{{name}}` placeholders.
+                                 * @example [
+                                 *       "Ava",
+                                 *       "tomorrow 3 pm"
+                                 *     ]
+                                 */
+                                variables?: unknown[] | {
+                                    [key: string]: string | number;
+                                };
+                                /** @description Header values: the placeholder value of a text header (for `{{name}}` templates, defaults to the body values of the same name), or the file of a media header. */
+                                header?: {
+                                    /**
+                                     * @description Values for the header's placeholder: a list for `{{1}}`, or an object for `{{name}}`.
+                                     * @example [
+                                     *       "May 12"
+                                     *     ]
+                                     */
+                                    variables?: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                    /** @description The file of an image, video or document header. */
+                                    media?: {
+                                        /**
+                                         * Format: uri
+                                         * @description Public https URL of the file.
+                                         * @example https://example.com/menu.jpg
+                                         */
+                                        url: string;
+                                        /**
+                                         * @description File name shown for a document.
+                                         * @example menu.pdf
+                                         */
+                                        filename?: string;
+                                    };
+                                };
+                                /** @description Values for URL buttons with a placeholder in their URL. */
+                                buttons?: {
+                                    /**
+                                     * @description Position of the button in the template's buttons (from 0).
+                                     * @example 0
+                                     */
+                                    index: number;
+                                    /**
+                                     * @description Value for the URL button's placeholder (the end of its URL).
+                                     * @example [
+                                     *       "booking/8812"
+                                     *     ]
+                                     */
+                                    variables: unknown[] | {
+                                        [key: string]: string | number;
+                                    };
+                                }[];
+                            };
+                        } | {
+                            /**
+                             * @description Pause the AI and hand the conversation to people.
+                             * @example handoff
+                             * @constant
+                             */
+                            type: "handoff";
+                            /**
+                             * @description Why, shown to people.
+                             * @example VIP customer
+                             */
+                            reason?: string;
+                            /**
+                             * @description Hand off to this team.
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string;
+                        } | {
+                            /**
+                             * @description Snooze the conversation.
+                             * @example snooze
+                             * @constant
+                             */
+                            type: "snooze";
+                            /**
+                             * @description How long to snooze.
+                             * @example 60
+                             */
+                            minutes: number;
+                        } | {
+                            /**
+                             * @description Close (resolve) the conversation.
+                             * @example close
+                             * @constant
+                             */
+                            type: "close";
+                        } | {
+                            /**
+                             * @description Add a private note for the team.
+                             * @example add_note
+                             * @constant
+                             */
+                            type: "add_note";
+                            /**
+                             * @description The private note.
+                             * @example Refund asked twice
+                             */
+                            text: string;
+                        } | {
+                            /**
+                             * @description POST the conversation (and the event) to a URL.
+                             * @example webhook
+                             * @constant
+                             */
+                            type: "webhook";
+                            /**
+                             * Format: uri
+                             * @description Where the conversation is POSTed as JSON.
+                             * @example https://example.com/hook
+                             */
+                            url: string;
+                        })[];
                     };
                 };
             };

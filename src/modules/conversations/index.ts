@@ -1,7 +1,12 @@
 /** The conversations module's public surface: what other modules may use. */
+
+export { setConversationPriority } from './conversations.extras.ts';
 export { conversationObject } from './conversations.schemas.ts';
 export {
+  type AssignTarget,
+  assignConversation,
   type ConversationObject,
+  closeConversation,
   findConversations,
   findOrCreateConversation,
   getConversation,
@@ -11,6 +16,8 @@ export {
   newConversationRow,
   presentConversation,
   reopenInTx,
+  setConversationTags,
+  snoozeConversation,
   threadKey,
   unlinkAgentConversations,
   windowOpen,

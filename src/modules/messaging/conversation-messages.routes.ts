@@ -1,11 +1,27 @@
+import { invalidField } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute } from '../../platform/http/route.ts';
-import { idParams, listResponse } from '../../platform/http/schemas.ts';
+import { describe, idOf, idParams, listResponse } from '../../platform/http/schemas.ts';
 import { senderOf } from './messaging.routes.ts';
 import { messageObject, messagesQuery, replyBody } from './messaging.schemas.ts';
 import { listConversationMessages, replyToConversation } from './messaging.service.ts';
 
 const tags = ['Conversations'];
+
+/** A reply may be a canned response, filled in for this conversation (teamtools fills it). */
+const replyRouteBody = replyBody
+  .safeExtend({
+    canned_response_id: describe(
+      idOf('cr'),
+      'Send this canned response, its variables filled in for this conversation and sender (instead of `text`).',
+    ).optional(),
+  })
+  .meta({
+    examples: [
+      { text: 'Haan ji, hum Sunday ko 10 se 7 khule hain.' },
+      { canned_response_id: 'cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D' },
+    ],
+  });
 const params = idParams('conv');
 
 /** The messages of one conversation: read them, reply on its channel. */
@@ -32,15 +48,16 @@ export const conversationMessageRoutes = [
     path: '/v1/conversations/:id/reply',
     summary: "Reply on the conversation's channel",
     description:
-      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first.',
+      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first. `{"canned_response_id": "cr_..."}` sends that canned response filled in (404 when it does not exist).',
     tags,
     auth: 'key',
     scope: 'messages:write',
     params,
-    body: replyBody,
+    body: replyRouteBody,
     responses: { 201: messageObject },
     errors: [
       'validation_failed',
+      'not_found',
       'conflict',
       'whatsapp_outside_24h_window',
       'template_not_approved',
@@ -48,12 +65,24 @@ export const conversationMessageRoutes = [
       'channel_not_configured',
       'rate_limited',
     ],
-    handler: async ({ ctx, auth, params, body: { body: orbitText, ...content } }) => ({
-      status: 201,
-      body: await replyToConversation(ctx, senderOf(auth), params.id, {
-        ...content,
-        ...(orbitText !== undefined ? { text: orbitText } : {}),
-      }),
-    }),
+    handler: async ({
+      ctx,
+      auth,
+      params,
+      body: { body: orbitText, canned_response_id: canned, ...content },
+    }) => {
+      if (canned && (orbitText !== undefined || content.text !== undefined))
+        throw invalidField('canned_response_id', 'give either a canned response or `text`, not both');
+      const text = canned
+        ? await ctx.modules.messaging.cannedText?.(auth, params.id, canned, auth.actor)
+        : orbitText;
+      return {
+        status: 201,
+        body: await replyToConversation(ctx, senderOf(auth), params.id, {
+          ...content,
+          ...(text !== undefined ? { text } : {}),
+        }),
+      };
+    },
   }),
 ];

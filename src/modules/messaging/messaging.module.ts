@@ -1,4 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
+import type { Scope } from '../../platform/db/scope.ts';
+import type { Actor } from '../../platform/events.ts';
 import type { Module } from '../module.ts';
 import { conversationMessageRoutes } from './conversation-messages.routes.ts';
 import { createMessagingHooks, type MessagingHooks } from './hooks.ts';
@@ -17,6 +19,8 @@ export interface MessagingInstance {
   hooks: MessagingHooks;
   /** Writes plain sends of many requests together (see send-batch.ts). */
   sendWriter: SendWriter;
+  /** Fills a canned response for a reply (installed by the teamtools module, above this one). */
+  cannedText?: (scope: Scope, conversationId: string, cannedId: string, actor: Actor) => Promise<string>;
 }
 
 declare module '../../platform/context.ts' {

@@ -13,6 +13,7 @@ export {
   teamIdsOf,
   userRow,
 } from './availability.ts';
+export { userName } from './users.lookup.ts';
 export { assignmentObject } from './users.schemas.ts';
-export { type AssigneeDeleting, onAssigneeDelete } from './users.service.ts';
+export { type AssigneeDeleting, onAssigneeDelete, teamExists } from './users.service.ts';
 export type { TeamMembersTable, TeamsTable, UsersTable } from './users.tables.ts';

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { baseObject, describe, listQuery } from '../../platform/http/schemas.ts';
+import { actionList } from './actions.schemas.ts';
+import { conditionFields, conditionOps } from './conditions.ts';
+
+export const automationEvents = [
+  'message.received',
+  'conversation.created',
+  'conversation.escalated',
+  'conversation.resolved',
+  'conversation.handoff_timeout',
+  'call.completed',
+  'csat.received',
+  'sla.breached',
+] as const;
+export type AutomationEvent = (typeof automationEvents)[number];
+
+const name = describe(
+  z.string().trim().min(1).max(200),
+  'A name people recognise.',
+  'VIP to the priority team',
+);
+const active = describe(z.boolean(), 'Whether it runs; an inactive one is kept but never runs.', true);
+const event = describe(z.enum(automationEvents), 'The event that starts it.', 'message.received');
+const condition = z.strictObject({
+  field: describe(
+    z.string().min(1).max(80),
+    `What is tested: ${conditionFields.join(', ')} (\`contact.<name>\`: the contact's name, phone, email, tags or an attribute).`,
+    'tags',
+  ),
+  op: describe(z.enum(conditionOps), 'How it is compared (text case-insensitively).', 'contains'),
+  value: describe(
+    z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]),
+    'What it is compared with (a list for `in`; none for `exists`).',
+    'vip',
+  ).optional(),
+});
+const conditions = describe(
+  z.array(condition).max(20),
+  'All must hold for the actions to run (none: always).',
+  [{ field: 'tags', op: 'contains', value: 'vip' }],
+);
+
+const example = {
+  name: 'VIP to the priority team',
+  event: 'message.received',
+  conditions: [
+    { field: 'contact.tier', op: 'eq', value: 'gold' },
+    { field: 'within_business_hours', op: 'eq', value: true },
+  ],
+  actions: [
+    { type: 'set_priority', priority: 'high' },
+    { type: 'assign_team', team_id: 'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D' },
+  ],
+};
+
+export const createAutomationBody = z
+  .strictObject({
+    name,
+    active: active.optional(),
+    event,
+    conditions: conditions.optional(),
+    actions: actionList,
+  })
+  .meta({ examples: [example] });
+export const updateAutomationBody = z
+  .strictObject({
+    name: name.optional(),
+    active: active.optional(),
+    event: event.optional(),
+    conditions: conditions.optional(),
+    actions: actionList.optional(),
+  })
+  .meta({ examples: [{ active: false }] });
+
+export const automationObject = z.object({
+  ...baseObject('atm', 'automation'),
+  name,
+  active,
+  event,
+  conditions,
+  actions: actionList,
+});
+export const listAutomationsQuery = listQuery({
+  event: event.optional(),
+});

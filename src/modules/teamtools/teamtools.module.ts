@@ -1,0 +1,22 @@
+import type { Module } from '../module.ts';
+import { automationJob } from './automations.jobs.ts';
+import { automationRoutes } from './automations.routes.ts';
+import { automationSink, runAutomations } from './automations.run.ts';
+import { renderCanned } from './canned.render.ts';
+import { cannedRoutes } from './canned.routes.ts';
+import { macroRoutes } from './macros.routes.ts';
+import { teamtoolsMigrations } from './teamtools.migrations.ts';
+
+/** Canned responses, macros, automations and CSAT: the tools people use on conversations. */
+export const teamtoolsModule: Module = {
+  name: 'teamtools',
+  migrations: teamtoolsMigrations,
+  routes: [...cannedRoutes, ...macroRoutes, ...automationRoutes],
+  setup(ctx) {
+    // Messaging sits below: its reply route fills `canned_response_id` through this.
+    ctx.modules.messaging.cannedText = (scope, conversationId, cannedId, actor) =>
+      renderCanned(ctx, scope, conversationId, cannedId, actor);
+    ctx.queue.register(automationJob, (payload) => runAutomations(ctx, payload));
+    ctx.eventSinks.push(automationSink(ctx));
+  },
+};
