@@ -64376,7 +64376,7 @@ export interface operations {
                                      * @example ai
                                      * @enum {string}
                                      */
-                                    type: "api_key" | "user" | "ai" | "customer" | "system";
+                                    type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
                                     /**
                                      * @description Its id.
                                      * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
