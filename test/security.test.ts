@@ -17,7 +17,10 @@ const fixtures: SecurityFixture[] = [];
 for (const file of readdirSync(fixtureDir)
   .filter((f) => f.endsWith('.ts'))
   .sort()) {
-  fixtures.push((await import(new URL(file, fixtureDir).href)).default as SecurityFixture);
+  // A file's default export, or each of its named ones (a module with several kinds of object).
+  const mod = (await import(new URL(file, fixtureDir).href)) as Record<string, unknown>;
+  for (const value of Object.values(mod))
+    if (value && typeof value === 'object' && 'paths' in value) fixtures.push(value as SecurityFixture);
 }
 
 const keyRoutes = collectRoutes(modules).filter((r) => r.auth === 'key');

@@ -3,7 +3,7 @@ import type { SecurityFixture } from '../security.ts';
 let n = 0;
 
 const fixture: SecurityFixture = {
-  paths: ['/v1/teams/:id', '/v1/teams/:id/members', '/v1/teams/:id/members/:user_id'],
+  paths: ['/v1/teams/:id', '/v1/teams/:id/members', '/v1/teams/:id/members/:user_id', '/v1/teams/:id/queue'],
   async create(t, key) {
     const user = await t.call('POST', '/v1/users', {
       key,
