@@ -16753,7 +16753,7 @@ export interface operations {
                                  * @description Why it ended (docs/voice.md).
                                  * @example agent_ended_call
                                  */
-                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_lost") | null;
                                 /**
                                  * @description Seconds from answer to end.
                                  * @example 42
@@ -46459,7 +46459,7 @@ export interface operations {
                              * @description Why it ended (docs/voice.md).
                              * @example agent_ended_call
                              */
-                            ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                            ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_lost") | null;
                             /**
                              * @description Seconds from answer to end.
                              * @example 42
@@ -47089,7 +47089,7 @@ export interface operations {
                                  * @description Why it ended (docs/voice.md).
                                  * @example agent_ended_call
                                  */
-                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_lost") | null;
                                 /**
                                  * @description Seconds from answer to end.
                                  * @example 42
@@ -47469,7 +47469,7 @@ export interface operations {
                                  * @description Why it ended (docs/voice.md).
                                  * @example agent_ended_call
                                  */
-                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_lost") | null;
                                 /**
                                  * @description Seconds from answer to end.
                                  * @example 42
@@ -47991,7 +47991,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_lost") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -48434,7 +48434,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_lost") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -68025,7 +68025,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_lost") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -68378,7 +68378,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_lost") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -68731,7 +68731,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_lost") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -69084,7 +69084,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_lost") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42

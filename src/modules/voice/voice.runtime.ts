@@ -2,6 +2,7 @@ import { Histogram, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import { CallOwnership } from './calls.owners.ts';
 import type { CallDriver, Carrier } from './engine/types.ts';
 import { type BuiltinEngines, findBuiltinEngines } from './speech/builtin.ts';
 import type { CallRow } from './voice.tables.ts';
@@ -45,7 +46,10 @@ export class VoiceRuntime {
     | null = null;
   /** Set by the voice flows module: the driver that runs a flow on a call. */
   voiceFlowDriver: VoiceFlowDriverFactory | null = null;
-  readonly live = new Map<string, LiveCall>();
+  /** Who this process is as the owner of its calls (calls.owners.ts). */
+  readonly ownership = new CallOwnership();
+  /** The calls held here; each is claimed for this process the moment it is added. */
+  readonly live = new OwnedCalls(this.ownership);
   /** Set when the app starts closing: no new call starts here (see startCall). */
   closing = false;
   readonly metrics = new Registry();
@@ -115,9 +119,25 @@ export class VoiceRuntime {
     }
     this.#unsubscribe?.();
     this.#unsubscribe = null;
+    this.ownership.stop();
     for (const client of this.#wss?.clients ?? []) client.terminate();
     this.#wss?.close();
     this.#wss = null;
+  }
+}
+
+/** The live calls of a process: adding one writes this process as its owner at once. */
+class OwnedCalls extends Map<string, LiveCall> {
+  readonly #ownership: CallOwnership;
+  constructor(ownership: CallOwnership) {
+    super();
+    this.#ownership = ownership;
+  }
+  override set(id: string, call: LiveCall) {
+    const fresh = !this.has(id);
+    super.set(id, call);
+    if (fresh) this.#ownership?.claim([id]);
+    return this;
   }
 }
 
