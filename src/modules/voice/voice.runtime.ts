@@ -2,7 +2,7 @@ import { Histogram, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { CallOwnership } from './calls.owners.ts';
+import { CallOwnership } from './calls.ownership.ts';
 import type { CallDriver, Carrier } from './engine/types.ts';
 import { type BuiltinEngines, findBuiltinEngines } from './speech/builtin.ts';
 import type { CallRow } from './voice.tables.ts';
