@@ -371,6 +371,51 @@ forEachStorage('WhatsApp conformance: media, senders, content kinds', (storage) 
     assert.equal(sent.body.to, '12195555358');
   });
 
+  it('a known user_id (BSUID) arriving with a new wa_id is a number change: new phone, old one kept, contact.updated, replies to the new number', async () => {
+    const bsuid = 'US.55512908655302741999';
+    // Meta, "Business-scoped user IDs": contacts[].user_id next to wa_id; from is the wa_id.
+    const first = wamid();
+    await postMeta(
+      envelope({
+        contacts: [{ profile: { name: 'Pablo Morales' }, wa_id: '16505551290', user_id: bsuid }],
+        messages: [{ from: '16505551290', id: first, timestamp: now(), type: 'text', text: { body: 'Hi' } }],
+      }),
+    );
+    const m1 = await eventually(() => byProviderId(first));
+    const second = wamid();
+    await postMeta(
+      envelope({
+        contacts: [{ profile: { name: 'Pablo Morales' }, wa_id: '16505551291', user_id: bsuid }],
+        messages: [
+          {
+            from: '16505551291',
+            id: second,
+            timestamp: now(),
+            type: 'text',
+            text: { body: 'New phone, same me' },
+          },
+        ],
+      }),
+    );
+    const m2 = await eventually(() => byProviderId(second));
+    assert.equal(m2.sender_id, m1.sender_id, 'the same contact');
+    assert.equal(m2.from_address, '+16505551291', 'recorded as from the new number');
+    const contact = await t.call('GET', `/v1/contacts/${m1.sender_id}`, { key: ws.live });
+    assert.equal(contact.body.phone, '+16505551291', JSON.stringify(contact.body));
+    assert.equal(contact.body.whatsapp_user_id, bsuid);
+    assert.equal(contact.body.attributes.previous_phones, '+16505551290');
+    assert.ok((await eventsOf(m1.sender_id!)).includes('contact.updated'));
+    assert.equal(m2.conversation_id, m1.conversation_id, 'the thread moves with the contact');
+    const before = meta.sends(number.phoneNumberId).length;
+    const reply = await t.call('POST', `/v1/conversations/${m1.conversation_id}/reply`, {
+      key: ws.live,
+      body: { text: 'Noted.' },
+    });
+    assert.equal(reply.status, 201, reply.text);
+    const sent = await eventually(async () => meta.sends(number.phoneNumberId).slice(before)[0]);
+    assert.equal(sent.body.to, '16505551291');
+  });
+
   it("applies a customer's edit and deletion to the original message, with message.edited and message.deleted", async () => {
     const original = await fromCustomer('+16505551280', { type: 'text', text: { body: 'See you at 5' } });
     // Meta: edit messages webhook reference (edit: {original_message_id, message}).

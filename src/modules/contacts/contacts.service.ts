@@ -303,8 +303,9 @@ export async function findOrCreateWhatsAppContact(
 }
 
 /**
- * The customer moved to a new number (WhatsApp's `user_changed_number`): the contact takes it,
- * keeping its conversations and history. Not when another contact already has that number
+ * The customer moved to a new number (WhatsApp's `user_changed_number`, or a known business-scoped
+ * user id with a new `wa_id`): the contact takes it, keeping its conversations and history (the
+ * old number in `attributes.previous_phones`). Not when another contact already has that number
  * (the customer wrote from it first): then nothing changes and that contact is returned.
  */
 export async function moveContactPhone(
@@ -320,8 +321,15 @@ export async function moveContactPhone(
   const holder = await findContactByPhone(tx.db, scope, phone);
   if (holder) return { moved: false, contact, holder };
   const now = new Date().toISOString();
-  await tx.db.updateTable('contacts').set({ phone, updated_at: now }).where('id', '=', contact.id).execute();
-  const moved = { ...contact, phone, updated_at: now };
+  // The old number stays in the contact's history: `attributes.previous_phones`, oldest first.
+  const attrs = fromJson<Attributes>(contact.attributes, {});
+  if (contact.phone) {
+    const earlier = typeof attrs.previous_phones === 'string' ? attrs.previous_phones.split(',') : [];
+    attrs.previous_phones = [...earlier.filter((p) => p && p !== contact.phone), contact.phone].join(',');
+  }
+  const patch = { phone, attributes: toJson(attrs), updated_at: now };
+  await tx.db.updateTable('contacts').set(patch).where('id', '=', contact.id).execute();
+  const moved = { ...contact, ...patch };
   await emitContact(tx, scope, 'contact.updated', moved, actor);
   return { moved: true, contact: moved };
 }

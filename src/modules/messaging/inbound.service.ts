@@ -166,8 +166,10 @@ async function storeInbound(
     // wakes the thread nor opens the 24-hour window, and the agent does not answer it.
     const notice = m.type === 'system';
     let numberMove: Record<string, unknown> = {};
-    if (m.numberChange) {
-      const moved = await moveContactPhone(tx, scope, contact, m.numberChange.newAddress, {
+    // A known business-scoped user id writing from a new number is a number change too.
+    const newAddress = m.numberChange?.newAddress ?? bsuidNewNumber(m, contact);
+    if (newAddress) {
+      const moved = await moveContactPhone(tx, scope, contact, newAddress, {
         type: 'system',
         id: null,
       });
@@ -475,4 +477,16 @@ export async function applyEarlyStatuses(
 export async function purgeEarlyStatuses(ctx: AppContext, days = 7): Promise<void> {
   const cutoff = new Date(ctx.clock.now().getTime() - days * 86_400_000).toISOString();
   await ctx.db.deleteFrom('early_provider_statuses').where('received_at', '<', cutoff).execute();
+}
+
+/**
+ * The new number of a WhatsApp sender Parley knows by its business-scoped user id (`contacts[].user_id`)
+ * when Meta now gives another `wa_id` for it: the customer changed numbers.
+ */
+function bsuidNewNumber(
+  m: { from: string; userId?: string },
+  contact: { phone: string | null; whatsapp_user_id?: string | null },
+): string | undefined {
+  if (!m.userId || m.from === m.userId || contact.whatsapp_user_id !== m.userId) return undefined;
+  return contact.phone && contact.phone !== m.from ? m.from : undefined;
 }

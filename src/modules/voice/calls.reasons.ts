@@ -17,5 +17,6 @@ export const endedReasons = [
   'llm_error',
   'provider_error',
   'server_shutdown',
+  'server_lost',
 ] as const;
 export type EndedReason = (typeof endedReasons)[number];

@@ -13,8 +13,7 @@ import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { PlanLimits } from '../../platform/limits.ts';
 import { getAgentRow } from '../agents/index.ts';
-import type { ChannelRow } from '../channels/index.ts';
-import { channelKinds, ensureSandboxChannel } from '../channels/index.ts';
+import { type ChannelRow, channelKinds, ensureSandboxChannel } from '../channels/index.ts';
 import type { ContactRow } from '../contacts/index.ts';
 import {
   findContactsByPhones,

@@ -1,5 +1,6 @@
 import type { Module } from '../module.ts';
 import { expireWebCall, startCall } from './calls.live.ts';
+import { reapOrphanCalls, reapOrphansJob, scheduleReaper } from './calls.owners.ts';
 import { callRoutes } from './calls.routes.ts';
 import { activeCallsByProvider } from './calls.service.ts';
 import { mediaSocket } from './calls.socket.ts';
@@ -19,6 +20,10 @@ export const voiceModule: Module = {
     const rt = new VoiceRuntime();
     rt.registerCarrier(sandboxCarrier);
     rt.listen(ctx);
+    rt.ownership.start(ctx, () => [...rt.live.keys()]);
+    ctx.queue.register(reapOrphansJob, async () => {
+      await reapOrphanCalls(ctx, rt.ownership, (id) => rt.live.has(id));
+    });
     ctx.metrics.setActiveCallsSource(() => activeCallsByProvider(ctx.db));
     ctx.readyReports.set('speech', () => availableSpeechEngines(ctx));
     ctx.queue.register(startCallJob, (p) => startCall(ctx, p.callId));
@@ -27,11 +32,15 @@ export const voiceModule: Module = {
   },
   metrics(ctx) {
     const rt = voiceRuntime(ctx);
-    return [rt.turnLatency, ...rt.processGauges(ctx)];
+    return [rt.turnLatency, rt.ownership.reaped, ...rt.processGauges(ctx)];
   },
   // Calls run in whichever process holds their media (an api process too), so every role drains them.
   drain(ctx, deadline) {
     return drainCalls(voiceRuntime(ctx), deadline);
+  },
+  // Calls whose process died are ended by whichever worker runs (at start, then periodically).
+  startWorker(ctx) {
+    return scheduleReaper(ctx);
   },
   // Calls run in whichever process holds their media (an api process too), so every role ends them.
   close(ctx) {

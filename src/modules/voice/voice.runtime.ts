@@ -2,6 +2,7 @@ import { Gauge, Histogram, type Metric, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import { CallOwnership } from './calls.ownership.ts';
 import type { CallDriver, Carrier } from './engine/types.ts';
 import { type BuiltinEngines, findBuiltinEngines } from './speech/builtin.ts';
 import type { CallRow } from './voice.tables.ts';
@@ -48,7 +49,10 @@ export class VoiceRuntime {
     | null = null;
   /** Set by the voice flows module: the driver that runs a flow on a call. */
   voiceFlowDriver: VoiceFlowDriverFactory | null = null;
-  readonly live = new Map<string, LiveCall>();
+  /** Who this process is as the owner of its calls (calls.owners.ts). */
+  readonly ownership = new CallOwnership();
+  /** The calls held here; each is claimed for this process the moment it is added. */
+  readonly live = new OwnedCalls(this.ownership);
   /** Set when the app starts closing: no new call starts here (see startCall). */
   closing = false;
   /** Set when the process drains before a shutdown: no new call starts here; live ones go on. */
@@ -145,6 +149,7 @@ export class VoiceRuntime {
     }
     this.#unsubscribe?.();
     this.#unsubscribe = null;
+    this.ownership.stop();
     for (const client of this.#wss?.clients ?? []) client.terminate();
     this.#wss?.close();
     this.#wss = null;
@@ -163,6 +168,21 @@ export async function drainCalls(rt: VoiceRuntime, deadline: number): Promise<vo
   rt.draining = true;
   while (rt.live.size > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, Math.min(DRAIN_CHECK_MS, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+/** The live calls of a process: adding one writes this process as its owner at once. */
+class OwnedCalls extends Map<string, LiveCall> {
+  readonly #ownership: CallOwnership;
+  constructor(ownership: CallOwnership) {
+    super();
+    this.#ownership = ownership;
+  }
+  override set(id: string, call: LiveCall) {
+    const fresh = !this.has(id);
+    super.set(id, call);
+    if (fresh) this.#ownership?.claim([id]);
+    return this;
   }
 }
 

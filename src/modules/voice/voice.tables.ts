@@ -53,6 +53,9 @@ export interface CallsTable {
   recording_url: string | null;
   /** When a transfer to another number began (cleared if the carrier refused it). */
   transfer_started_at: string | null;
+  /** The process holding the live call (calls.owners.ts), and when it last renewed its claim. */
+  owner?: string | null;
+  owner_seen_at?: string | null;
   /** JSON `{turns, p50_ms, p95_ms, ...}`. */
   latency: string;
   error_code: string | null;
