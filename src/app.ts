@@ -10,9 +10,8 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Module } from './modules/module.ts';
 import type { AppContext } from './platform/context.ts';
-import { safeEqual } from './platform/crypto.ts';
 import { ApiError, errorBody } from './platform/errors.ts';
-import { credentialFrom } from './platform/http/auth.ts';
+import { checkMetricsAccess } from './platform/http/metrics-access.ts';
 import { buildOpenApi } from './platform/http/openapi.ts';
 import { installPlumbing, registerRoute, sendError } from './platform/http/register.ts';
 import { type AnyRoute, defineRoute } from './platform/http/route.ts';
@@ -208,7 +207,7 @@ const systemRoutes: AnyRoute[] = [
     tags: ['System'],
     auth: 'none',
     description:
-      "Prometheus text format: process and HTTP metrics plus the product's own (messages by channel and status, queue depth and oldest job age per kind, webhook deliveries by outcome and latency, AI reply latency, handoffs, active calls); docs/metrics.md lists every metric. With `PARLEY_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`; without it only clients on the loopback interface are answered.",
+      "Prometheus text format: process and HTTP metrics plus the product's own (messages by channel and status, queue depth and oldest job age per kind, webhook deliveries by outcome and latency, AI reply latency, handoffs, active calls); docs/metrics.md lists every metric. With `PARLEY_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`. Without it only clients on the loopback interface that come straight in are answered: a request carrying a forwarding header (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`, ...) is refused (403), and with `PARLEY_TRUST_PROXY` on the token is required.",
     responses: { 200: null },
     errors: ['unauthorized', 'forbidden'],
     handler: async ({ ctx, request }) => {
@@ -270,28 +269,6 @@ const systemRoutes: AnyRoute[] = [
     },
   }),
 ];
-
-/** `/metrics` tells a lot about the business: it needs the metrics token, or a loopback client. */
-function checkMetricsAccess(ctx: AppContext, request: { headers: Record<string, unknown>; socket: Socket }) {
-  const token = ctx.config.metricsToken;
-  if (token) {
-    const given = credentialFrom(request.headers as never);
-    if (!given || !safeEqual(given, token))
-      throw new ApiError('unauthorized', 'GET /metrics needs Authorization: Bearer <PARLEY_METRICS_TOKEN>.');
-    return;
-  }
-  // The socket's own address, never X-Forwarded-For: a proxy on this machine would otherwise
-  // open the metrics to everyone behind it.
-  const remote = request.socket.remoteAddress ?? '';
-  if (!isLoopback(remote))
-    throw new ApiError(
-      'forbidden',
-      'GET /metrics answers only loopback clients; set PARLEY_METRICS_TOKEN to scrape it from elsewhere.',
-    );
-}
-
-const isLoopback = (address: string) =>
-  address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 
 function boundConnectionsPerClient(server: import('node:http').Server, max: number) {
   const open = new Map<string, number>();

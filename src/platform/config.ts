@@ -142,7 +142,7 @@ export const configVariables = {
   PARLEY_TRUST_PROXY: {
     schema: bool,
     default: '0',
-    doc: 'Take the client address from `X-Forwarded-For` (set it when Parley runs behind a reverse proxy that sets that header; unset, any client could claim any address).',
+    doc: 'Take the client address from `X-Forwarded-For` (set it when Parley runs behind a reverse proxy that sets that header; unset, any client could claim any address). When on, `/metrics` needs `PARLEY_METRICS_TOKEN`.',
   },
   PARLEY_HEADERS_TIMEOUT_MS: {
     schema: int(1000, 600_000),
@@ -167,7 +167,7 @@ export const configVariables = {
   PARLEY_METRICS_TOKEN: {
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
     default: undefined,
-    doc: '`GET /metrics` requires `Authorization: Bearer <token>` with this token. Unset: `/metrics` answers only clients on the loopback interface (127.0.0.1, ::1).',
+    doc: '`GET /metrics` requires `Authorization: Bearer <token>` with this token. Unset: `/metrics` answers only clients on the loopback interface (127.0.0.1, ::1) whose request carries no forwarding header (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`...), and never with `PARLEY_TRUST_PROXY` on.',
   },
   PARLEY_LOGIN_MAX_ATTEMPTS: {
     schema: int(1, 100_000),

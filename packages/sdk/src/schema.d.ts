@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Prometheus text format: process and HTTP metrics plus the product's own (messages by channel and status, queue depth and oldest job age per kind, webhook deliveries by outcome and latency, AI reply latency, handoffs, active calls); docs/metrics.md lists every metric. With `PARLEY_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`; without it only clients on the loopback interface are answered.
+         * @description Prometheus text format: process and HTTP metrics plus the product's own (messages by channel and status, queue depth and oldest job age per kind, webhook deliveries by outcome and latency, AI reply latency, handoffs, active calls); docs/metrics.md lists every metric. With `PARLEY_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`. Without it only clients on the loopback interface that come straight in are answered: a request carrying a forwarding header (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`, ...) is refused (403), and with `PARLEY_TRUST_PROXY` on the token is required.
          */
         get: operations["get_metrics"];
         put?: never;
