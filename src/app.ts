@@ -13,6 +13,7 @@ import type { AppContext } from './platform/context.ts';
 import { ApiError, errorBody } from './platform/errors.ts';
 import { checkMetricsAccess } from './platform/http/metrics-access.ts';
 import { buildOpenApi } from './platform/http/openapi.ts';
+import { DOCS_HEADERS, SWAGGER_UI_OPTIONS } from './platform/http/page-headers.ts';
 import { installPlumbing, registerRoute, sendError } from './platform/http/register.ts';
 import { type AnyRoute, defineRoute } from './platform/http/route.ts';
 import { describe } from './platform/http/schemas.ts';
@@ -145,7 +146,9 @@ const docsPage = `<!doctype html>
 <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
 <body><div id="ui"></div><script src="/docs/swagger-ui-bundle.js"></script>
 <script src="/docs/init.js"></script></body></html>`;
-const docsInit = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true, persistAuthorization: true });`;
+// An API key an earlier version let Swagger UI keep in localStorage ('authorized') is removed.
+const docsInit = `try { localStorage.removeItem('authorized'); } catch {}
+window.ui = SwaggerUIBundle(${JSON.stringify(SWAGGER_UI_OPTIONS)});`;
 
 const healthBody = z.object({
   status: describe(z.literal('ok'), 'Always ok while the process serves.', 'ok'),
@@ -239,7 +242,12 @@ const systemRoutes: AnyRoute[] = [
     auth: 'none',
     hidden: true,
     responses: { 200: null },
-    handler: async () => ({ status: 200, body: docsPage, contentType: 'text/html; charset=utf-8' }),
+    handler: async () => ({
+      status: 200,
+      body: docsPage,
+      contentType: 'text/html; charset=utf-8',
+      headers: DOCS_HEADERS,
+    }),
   }),
   defineRoute({
     method: 'GET',
@@ -252,7 +260,12 @@ const systemRoutes: AnyRoute[] = [
     responses: { 200: null },
     handler: async ({ params }) => {
       if (params.asset === 'init.js')
-        return { status: 200, body: docsInit, contentType: 'application/javascript; charset=utf-8' };
+        return {
+          status: 200,
+          body: docsInit,
+          contentType: 'application/javascript; charset=utf-8',
+          headers: DOCS_HEADERS,
+        };
       const asset = docAssets[params.asset];
       if (!asset) throw new ApiError('not_found', `No docs asset ${params.asset}.`);
       let buf = assetCache.get(asset.file);
@@ -264,7 +277,7 @@ const systemRoutes: AnyRoute[] = [
         status: 200,
         body: buf,
         contentType: asset.type,
-        headers: { 'Cache-Control': 'public, max-age=86400' },
+        headers: { ...DOCS_HEADERS, 'Cache-Control': 'public, max-age=86400' },
       };
     },
   }),
