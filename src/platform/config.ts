@@ -172,7 +172,12 @@ export const configVariables = {
   PARLEY_LOGIN_MAX_ATTEMPTS: {
     schema: int(1, 100_000),
     default: '10',
-    doc: 'Sign-in attempts (`POST /v1/auth/login`) allowed per email address in 15 minutes; more get 429 `rate_limited` with `Retry-After`.',
+    doc: 'Failed sign-ins (`POST /v1/auth/login`) allowed per email address and client address together in 15 minutes; from the third on, each next attempt waits longer (1 s, 2 s, 4 s, ...). Past it that address gets 429 `rate_limited` with `Retry-After` for that email; the user signing in from elsewhere is not affected.',
+  },
+  PARLEY_LOGIN_MAX_ATTEMPTS_PER_EMAIL: {
+    schema: int(1, 1_000_000),
+    default: '100',
+    doc: 'Failed sign-ins allowed per email address in 15 minutes, from every client address together (the ceiling for an attack from many addresses); past it every sign-in to that email gets 429 until the window ends.',
   },
   PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT: {
     schema: int(1, 1_000_000),
@@ -270,6 +275,7 @@ export interface Config {
   metricsToken: string | undefined;
   loginMaxAttempts: number;
   loginMaxAttemptsPerClient: number;
+  loginMaxAttemptsPerEmail: number;
   voice: {
     stt: 'sandbox' | 'builtin' | 'openai' | 'openai_compatible' | 'deepgram' | undefined;
     tts: 'sandbox' | 'builtin' | 'openai' | 'openai_compatible' | 'deepgram' | 'elevenlabs' | undefined;
@@ -344,6 +350,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: read('PARLEY_METRICS_TOKEN'),
     loginMaxAttempts: read('PARLEY_LOGIN_MAX_ATTEMPTS'),
     loginMaxAttemptsPerClient: read('PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT'),
+    loginMaxAttemptsPerEmail: read('PARLEY_LOGIN_MAX_ATTEMPTS_PER_EMAIL'),
     voice: {
       stt: read('PARLEY_VOICE_STT'),
       tts: read('PARLEY_VOICE_TTS'),
