@@ -10,10 +10,10 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Module } from './modules/module.ts';
 import type { AppContext } from './platform/context.ts';
-import { safeEqual } from './platform/crypto.ts';
 import { ApiError, errorBody } from './platform/errors.ts';
-import { credentialFrom } from './platform/http/auth.ts';
+import { checkMetricsAccess } from './platform/http/metrics-access.ts';
 import { buildOpenApi } from './platform/http/openapi.ts';
+import { DOCS_HEADERS, SWAGGER_UI_OPTIONS } from './platform/http/page-headers.ts';
 import { installPlumbing, registerRoute, sendError } from './platform/http/register.ts';
 import { type AnyRoute, defineRoute } from './platform/http/route.ts';
 import { describe } from './platform/http/schemas.ts';
@@ -146,7 +146,9 @@ const docsPage = `<!doctype html>
 <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
 <body><div id="ui"></div><script src="/docs/swagger-ui-bundle.js"></script>
 <script src="/docs/init.js"></script></body></html>`;
-const docsInit = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true, persistAuthorization: true });`;
+// An API key an earlier version let Swagger UI keep in localStorage ('authorized') is removed.
+const docsInit = `try { localStorage.removeItem('authorized'); } catch {}
+window.ui = SwaggerUIBundle(${JSON.stringify(SWAGGER_UI_OPTIONS)});`;
 
 const healthBody = z.object({
   status: describe(z.literal('ok'), 'Always ok while the process serves.', 'ok'),
@@ -210,7 +212,7 @@ const systemRoutes: AnyRoute[] = [
     tags: ['System'],
     auth: 'none',
     description:
-      "Prometheus text format: process and HTTP metrics plus the product's own (messages by channel and status, queue depth and oldest job age per kind, webhook deliveries by outcome and latency, AI reply latency, handoffs, active calls); docs/metrics.md lists every metric. With `PARLEY_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`; without it only clients on the loopback interface are answered.",
+      "Prometheus text format: process and HTTP metrics plus the product's own (messages by channel and status, queue depth and oldest job age per kind, webhook deliveries by outcome and latency, AI reply latency, handoffs, active calls); docs/metrics.md lists every metric. With `PARLEY_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`. Without it only clients on the loopback interface that come straight in are answered: a request carrying a forwarding header (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`, ...) is refused (403), and with `PARLEY_TRUST_PROXY` on the token is required.",
     responses: { 200: null },
     errors: ['unauthorized', 'forbidden'],
     handler: async ({ ctx, request }) => {
@@ -242,7 +244,12 @@ const systemRoutes: AnyRoute[] = [
     auth: 'none',
     hidden: true,
     responses: { 200: null },
-    handler: async () => ({ status: 200, body: docsPage, contentType: 'text/html; charset=utf-8' }),
+    handler: async () => ({
+      status: 200,
+      body: docsPage,
+      contentType: 'text/html; charset=utf-8',
+      headers: DOCS_HEADERS,
+    }),
   }),
   defineRoute({
     method: 'GET',
@@ -255,7 +262,12 @@ const systemRoutes: AnyRoute[] = [
     responses: { 200: null },
     handler: async ({ params }) => {
       if (params.asset === 'init.js')
-        return { status: 200, body: docsInit, contentType: 'application/javascript; charset=utf-8' };
+        return {
+          status: 200,
+          body: docsInit,
+          contentType: 'application/javascript; charset=utf-8',
+          headers: DOCS_HEADERS,
+        };
       const asset = docAssets[params.asset];
       if (!asset) throw new ApiError('not_found', `No docs asset ${params.asset}.`);
       let buf = assetCache.get(asset.file);
@@ -267,33 +279,11 @@ const systemRoutes: AnyRoute[] = [
         status: 200,
         body: buf,
         contentType: asset.type,
-        headers: { 'Cache-Control': 'public, max-age=86400' },
+        headers: { ...DOCS_HEADERS, 'Cache-Control': 'public, max-age=86400' },
       };
     },
   }),
 ];
-
-/** `/metrics` tells a lot about the business: it needs the metrics token, or a loopback client. */
-function checkMetricsAccess(ctx: AppContext, request: { headers: Record<string, unknown>; socket: Socket }) {
-  const token = ctx.config.metricsToken;
-  if (token) {
-    const given = credentialFrom(request.headers as never);
-    if (!given || !safeEqual(given, token))
-      throw new ApiError('unauthorized', 'GET /metrics needs Authorization: Bearer <PARLEY_METRICS_TOKEN>.');
-    return;
-  }
-  // The socket's own address, never X-Forwarded-For: a proxy on this machine would otherwise
-  // open the metrics to everyone behind it.
-  const remote = request.socket.remoteAddress ?? '';
-  if (!isLoopback(remote))
-    throw new ApiError(
-      'forbidden',
-      'GET /metrics answers only loopback clients; set PARLEY_METRICS_TOKEN to scrape it from elsewhere.',
-    );
-}
-
-const isLoopback = (address: string) =>
-  address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 
 function boundConnectionsPerClient(server: import('node:http').Server, max: number) {
   const open = new Map<string, number>();

@@ -160,7 +160,11 @@ forEachStorage('sign-in throttling', (storage) => {
     const t0 = Date.now();
     const start = Date.parse('2026-06-01T10:01:00Z');
     t = await startTestApp(storage, {
-      env: { PARLEY_LOGIN_MAX_ATTEMPTS: '5', PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT: '12' },
+      env: {
+        PARLEY_LOGIN_MAX_ATTEMPTS: '5',
+        PARLEY_LOGIN_MAX_ATTEMPTS_PER_EMAIL: '5',
+        PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT: '12',
+      },
       testing: { now: () => new Date(start + (Date.now() - t0)) },
     });
     ws = await t.workspace();

@@ -147,7 +147,7 @@ export const configVariables = {
   PARLEY_TRUST_PROXY: {
     schema: bool,
     default: '0',
-    doc: 'Take the client address from `X-Forwarded-For` (set it when Parley runs behind a reverse proxy that sets that header; unset, any client could claim any address).',
+    doc: 'Take the client address from `X-Forwarded-For` (set it when Parley runs behind a reverse proxy that sets that header; unset, any client could claim any address). When on, `/metrics` needs `PARLEY_METRICS_TOKEN`.',
   },
   PARLEY_HEADERS_TIMEOUT_MS: {
     schema: int(1000, 600_000),
@@ -172,12 +172,17 @@ export const configVariables = {
   PARLEY_METRICS_TOKEN: {
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
     default: undefined,
-    doc: '`GET /metrics` requires `Authorization: Bearer <token>` with this token. Unset: `/metrics` answers only clients on the loopback interface (127.0.0.1, ::1).',
+    doc: '`GET /metrics` requires `Authorization: Bearer <token>` with this token. Unset: `/metrics` answers only clients on the loopback interface (127.0.0.1, ::1) whose request carries no forwarding header (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`...), and never with `PARLEY_TRUST_PROXY` on.',
   },
   PARLEY_LOGIN_MAX_ATTEMPTS: {
     schema: int(1, 100_000),
     default: '10',
-    doc: 'Sign-in attempts (`POST /v1/auth/login`) allowed per email address in 15 minutes; more get 429 `rate_limited` with `Retry-After`.',
+    doc: 'Failed sign-ins (`POST /v1/auth/login`) allowed per email address and client address together in 15 minutes; from the third on, each next attempt waits longer (1 s, 2 s, 4 s, ...). Past it that address gets 429 `rate_limited` with `Retry-After` for that email; the user signing in from elsewhere is not affected.',
+  },
+  PARLEY_LOGIN_MAX_ATTEMPTS_PER_EMAIL: {
+    schema: int(1, 1_000_000),
+    default: '100',
+    doc: 'Failed sign-ins allowed per email address in 15 minutes, from every client address together (the ceiling for an attack from many addresses); past it every sign-in to that email gets 429 until the window ends.',
   },
   PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT: {
     schema: int(1, 1_000_000),
@@ -277,6 +282,7 @@ export interface Config {
   metricsToken: string | undefined;
   loginMaxAttempts: number;
   loginMaxAttemptsPerClient: number;
+  loginMaxAttemptsPerEmail: number;
   voice: {
     stt: 'sandbox' | 'builtin' | 'openai' | 'openai_compatible' | 'deepgram' | undefined;
     tts: 'sandbox' | 'builtin' | 'openai' | 'openai_compatible' | 'deepgram' | 'elevenlabs' | undefined;
@@ -352,6 +358,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: read('PARLEY_METRICS_TOKEN'),
     loginMaxAttempts: read('PARLEY_LOGIN_MAX_ATTEMPTS'),
     loginMaxAttemptsPerClient: read('PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT'),
+    loginMaxAttemptsPerEmail: read('PARLEY_LOGIN_MAX_ATTEMPTS_PER_EMAIL'),
     voice: {
       stt: read('PARLEY_VOICE_STT'),
       tts: read('PARLEY_VOICE_TTS'),

@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Prometheus text format: process and HTTP metrics plus the product's own (messages by channel and status, queue depth and oldest job age per kind, webhook deliveries by outcome and latency, AI reply latency, handoffs, active calls); docs/metrics.md lists every metric. With `PARLEY_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`; without it only clients on the loopback interface are answered.
+         * @description Prometheus text format: process and HTTP metrics plus the product's own (messages by channel and status, queue depth and oldest job age per kind, webhook deliveries by outcome and latency, AI reply latency, handoffs, active calls); docs/metrics.md lists every metric. With `PARLEY_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`. Without it only clients on the loopback interface that come straight in are answered: a request carrying a forwarding header (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`, ...) is refused (403), and with `PARLEY_TRUST_PROXY` on the token is required.
          */
         get: operations["get_metrics"];
         put?: never;
@@ -375,7 +375,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in to the inbox
-         * @description No API key. Answers a session token valid 12 hours, usable as `Authorization: Bearer <token>` on the API with the user's role: admins have every scope; agents have `conversations:*`, `messages:*`, `contacts:*`, `leads:*`, `bookings:*`, `calls:read`, `templates:read`, `agents:read`, `knowledge:read`, `audiences:read`, `users:read`, `teams:read`, `events:read`. A wrong email or password is the same 401. Attempts are limited per email address (`PARLEY_LOGIN_MAX_ATTEMPTS` in 15 minutes) and per client address (`PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT`); past either the answer is 429 `rate_limited` with `Retry-After`, whether or not the email exists.
+         * @description No API key. Answers a session token valid 12 hours, usable as `Authorization: Bearer <token>` on the API with the user's role: admins have every scope; agents have `conversations:*`, `messages:*`, `contacts:*`, `leads:*`, `bookings:*`, `calls:read`, `templates:read`, `agents:read`, `knowledge:read`, `audiences:read`, `users:read`, `teams:read`, `events:read`. A wrong email or password is the same 401. Failed sign-ins are limited per email and client address together (`PARLEY_LOGIN_MAX_ATTEMPTS` in 15 minutes, each attempt after the second failure waiting longer: 1 s, 2 s, 4 s, ...), so failures from one address never lock the user out from another; per email from all addresses together (`PARLEY_LOGIN_MAX_ATTEMPTS_PER_EMAIL`, a higher ceiling); and attempts per client address (`PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT`). Past any of them the answer is 429 `rate_limited` with `Retry-After`, whether or not the email exists.
          */
         post: operations["post_auth_login"];
         delete?: never;

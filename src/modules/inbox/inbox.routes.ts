@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../../platform/errors.ts';
+import { PAGE_HEADERS } from '../../platform/http/page-headers.ts';
 import { type AnyRoute, defineRoute, type RouteResult } from '../../platform/http/route.ts';
 import { type Asset, type AssetSet, CONTENT_SECURITY_POLICY, loadAssets } from './inbox.assets.ts';
 
@@ -11,12 +12,7 @@ const assets = () => {
   return loaded.assets;
 };
 
-const securityHeaders = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-};
+const securityHeaders = { ...PAGE_HEADERS, 'Content-Security-Policy': CONTENT_SECURITY_POLICY };
 
 function serve(request: FastifyRequest, file: Asset, cacheControl: string): RouteResult {
   const headers: Record<string, string> = {

@@ -57,6 +57,22 @@ export const usersMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '0132_login_throttle': {
+    async up(db) {
+      await db.schema
+        .createTable('login_throttle')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('window_started_at', 'text', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('login_throttle_window')
+        .on('login_throttle')
+        .column('window_started_at')
+        .execute();
+    },
+  },
   '0135_availability_routing': {
     // Availability (set by hand; null: from presence), capacity, teams' assignment rules, and the
     // presence of users with the inbox open (one row per process, expiring unless refreshed).

@@ -41,7 +41,7 @@ export const userRoutes = [
     method: 'POST',
     path: '/v1/auth/login',
     summary: 'Sign in to the inbox',
-    description: `No API key. Answers a session token valid ${SESSION_TTL_SECONDS / 3600} hours, usable as \`Authorization: Bearer <token>\` on the API with the user's role: admins have every scope; agents have ${AGENT_SCOPES.map((s) => `\`${s}\``).join(', ')}. A wrong email or password is the same 401. Attempts are limited per email address (\`PARLEY_LOGIN_MAX_ATTEMPTS\` in 15 minutes) and per client address (\`PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT\`); past either the answer is 429 \`rate_limited\` with \`Retry-After\`, whether or not the email exists.`,
+    description: `No API key. Answers a session token valid ${SESSION_TTL_SECONDS / 3600} hours, usable as \`Authorization: Bearer <token>\` on the API with the user's role: admins have every scope; agents have ${AGENT_SCOPES.map((s) => `\`${s}\``).join(', ')}. A wrong email or password is the same 401. Failed sign-ins are limited per email and client address together (\`PARLEY_LOGIN_MAX_ATTEMPTS\` in 15 minutes, each attempt after the second failure waiting longer: 1 s, 2 s, 4 s, ...), so failures from one address never lock the user out from another; per email from all addresses together (\`PARLEY_LOGIN_MAX_ATTEMPTS_PER_EMAIL\`, a higher ceiling); and attempts per client address (\`PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT\`). Past any of them the answer is 429 \`rate_limited\` with \`Retry-After\`, whether or not the email exists.`,
     tags: ['Users'],
     auth: 'none',
     body: loginBody,

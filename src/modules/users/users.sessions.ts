@@ -8,7 +8,7 @@ import type { Auth } from '../../platform/http/route.ts';
 import { fromJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import { DUMMY_HASH, verifyPassword } from './password.ts';
-import { loginSucceeded, throttleLogin } from './users.login-throttle.ts';
+import { loginFailed, loginSucceeded, throttleLogin } from './users.login-throttle.ts';
 import { presentUser, SESSION_TTL_SECONDS, scopesForRole, type UsersTable } from './users.service.ts';
 
 // Sessions
@@ -50,12 +50,16 @@ export async function login(
   ).filter((u) => u.password_hash !== null);
   if (!candidates.length) {
     await verifyPassword(input.password, DUMMY_HASH);
+    await loginFailed(ctx, email, clientAddress);
     throw unauthorizedLogin();
   }
   const matches: UsersTable[] = [];
   for (const u of candidates)
     if (await verifyPassword(input.password, u.password_hash as string)) matches.push(u);
-  if (!matches.length) throw unauthorizedLogin();
+  if (!matches.length) {
+    await loginFailed(ctx, email, clientAddress);
+    throw unauthorizedLogin();
+  }
   if (matches.length > 1) {
     // Only someone holding the password learns that the account exists in several places.
     throw invalidField(

@@ -4,6 +4,7 @@ declare module '../../platform/db/schema.ts' {
     teams: TeamsTable;
     team_members: TeamMembersTable;
     user_presence: UserPresenceTable;
+    login_throttle: LoginThrottleTable;
   }
 }
 
@@ -51,4 +52,16 @@ export interface TeamMembersTable {
   team_id: string;
   user_id: string;
   created_at: string;
+}
+
+/**
+ * Failed sign-ins, per email and client address together (`pair:<email>|<address>`) and per email
+ * alone (`email:<email>`), counted in a window that starts with the first failure.
+ */
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  window_started_at: string;
+  /** No attempt for this key is checked before this time (429 with `Retry-After`). */
+  next_attempt_at: string | null;
 }
