@@ -124,4 +124,30 @@ forEachStorage('first day', (storage) => {
       assert.equal(wrongKind.status, 400, wrongKind.text);
     });
   });
+
+  describe('a number without its country code', () => {
+    it('a national number that is not plainly one of the default country is a 400 asking for the country code', async () => {
+      const bad = await call('POST', '/v1/contacts', { phone: '4155550100', name: 'Sam' });
+      assert.equal(bad.status, 400, bad.text);
+      assert.match(messageOf(bad, 'phone'), /give the country code, e\.g\. \+<country code> 4155550100/);
+      const list = await call('GET', '/v1/contacts?q=4155550100');
+      assert.equal(list.body.data.length, 0, 'no +914155550100 contact was made');
+      const msg = await call('POST', '/v1/messages', { to: '4155550100', text: 'Hi', channel: 'sms' });
+      assert.equal(msg.status, 400, msg.text);
+      assert.match(messageOf(msg, 'to'), /give the country code/);
+      const lead = await call('POST', '/v1/leads', { phone: '4155550100', name: 'Sam' });
+      assert.equal(lead.status, 400, lead.text);
+      assert.match(messageOf(lead, 'phone'), /country code/);
+      // An Indian mobile, a landline with its trunk 0 and any number with + are read as before.
+      for (const [phone, e164] of [
+        ['98765 43210', '+919876543210'],
+        ['080 4155 0100', '+918041550100'],
+        ['+1 415 555 0100', '+14155550100'],
+      ]) {
+        const ok = await call('POST', '/v1/contacts', { phone });
+        assert.equal(ok.status, 201, ok.text);
+        assert.equal(ok.body.phone, e164);
+      }
+    });
+  });
 });

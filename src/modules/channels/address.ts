@@ -1,5 +1,5 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
-import { normalizeEmail, normalizePhone } from '../contacts/index.ts';
+import { invalidPhoneMessage, normalizeEmail, normalizePhone } from '../contacts/index.ts';
 import { type ChannelType, channelKinds } from './kinds.ts';
 
 /**
@@ -15,9 +15,10 @@ export function normalizeAddress(type: ChannelType, raw: string, defaultCountry:
 }
 
 /** The field error for an address a channel type cannot take (one wording for every route). */
-export function invalidAddressMessage(type: ChannelType): string {
-  return channelKinds[type].addressKind === 'email'
-    ? 'must be a valid email address'
+export function invalidAddressMessage(type: ChannelType, raw?: string, defaultCountry?: string): string {
+  if (channelKinds[type].addressKind === 'email') return 'must be a valid email address';
+  return raw !== undefined && defaultCountry
+    ? invalidPhoneMessage(raw, defaultCountry)
     : 'must be a valid phone number (E.164, e.g. +919876543210)';
 }
 

@@ -11,6 +11,7 @@ import { type Page, type PageRequest, paginate } from '../../platform/http/pagin
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ContactRow } from './contacts.tables.ts';
+import { ambiguousNationalNumber, invalidPhoneMessage } from './phone.ts';
 
 export type { ContactRow } from './contacts.tables.ts';
 
@@ -28,6 +29,7 @@ export type AttributeValue = string | number | boolean;
 export type Attributes = Record<string, AttributeValue>;
 
 export const ATTRIBUTE_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+const E164 = 'must be a valid E.164 phone number';
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
@@ -47,7 +49,8 @@ export function normalizePhone(input: string, defaultCountry: string): string | 
   // "00" is the international prefix in most of the world; libphonenumber only knows "+".
   const text = trimmed.startsWith('00') ? `+${trimmed.slice(2)}` : trimmed;
   const parsed = parsePhoneNumberFromString(text, defaultCountry as CountryCode);
-  return parsed?.isValid() ? parsed.number : null;
+  if (!parsed?.isValid() || ambiguousNationalNumber(text, defaultCountry)) return null;
+  return parsed.number;
 }
 
 /** Lower-cased address, or null when it is not one. */
@@ -201,7 +204,7 @@ export async function findOrCreateContact(
     phone =
       normalizePhone(input.phone, scope.defaultCountry) ??
       (input.providerVouched ? vouchedPhone(input.phone) : null);
-    if (!phone) throw invalidField('phone', 'must be a valid E.164 phone number');
+    if (!phone) throw invalidField('phone', invalidPhoneMessage(input.phone, scope.defaultCountry, E164));
   }
   let email: string | null = null;
   if (input.email !== undefined) {
@@ -316,7 +319,7 @@ export async function moveContactPhone(
   actor: Actor,
 ): Promise<{ moved: boolean; contact: ContactRow; holder?: ContactRow }> {
   const phone = normalizePhone(newPhone, scope.defaultCountry) ?? vouchedPhone(newPhone);
-  if (!phone) throw invalidField('phone', 'must be a valid E.164 phone number');
+  if (!phone) throw invalidField('phone', invalidPhoneMessage(newPhone, scope.defaultCountry, E164));
   if (phone === contact.phone) return { moved: false, contact };
   const holder = await findContactByPhone(tx.db, scope, phone);
   if (holder) return { moved: false, contact, holder };
@@ -398,7 +401,8 @@ function checkedFields(scope: Scope, input: ContactInput) {
   if (input.phone === null || input.phone === '') phone = null;
   else if (input.phone !== undefined) {
     phone = normalizePhone(input.phone, scope.defaultCountry);
-    if (!phone) errors.push({ field: 'phone', message: 'must be a valid E.164 phone number' });
+    if (!phone)
+      errors.push({ field: 'phone', message: invalidPhoneMessage(input.phone, scope.defaultCountry, E164) });
   }
   let email: string | null | undefined;
   if (input.email === null || input.email === '') email = null;

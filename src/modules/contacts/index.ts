@@ -24,3 +24,4 @@ export {
   updateContact,
 } from './contacts.service.ts';
 export type { ContactRow } from './contacts.tables.ts';
+export { invalidPhoneMessage } from './phone.ts';

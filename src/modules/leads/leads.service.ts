@@ -13,6 +13,7 @@ import { getAgentRow } from '../agents/index.ts';
 import {
   findOrCreateContact,
   getContactRow,
+  invalidPhoneMessage,
   normalizeEmail,
   normalizePhone,
   type Scope,
@@ -77,7 +78,7 @@ function normalizedContactFields(scope: Scope, input: { phone?: string | null; e
   if (typeof input.phone === 'string') {
     phone = normalizePhone(input.phone, scope.defaultCountry);
     if (!phone)
-      errors.push({ field: 'phone', message: 'must be a valid phone number (E.164, e.g. +919876543210)' });
+      errors.push({ field: 'phone', message: invalidPhoneMessage(input.phone, scope.defaultCountry) });
   }
   let email: string | null | undefined = input.email;
   if (typeof input.email === 'string') {

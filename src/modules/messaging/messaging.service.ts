@@ -231,7 +231,7 @@ export async function openConversation(
     throw validationFailed([
       {
         field: 'to',
-        message: invalidAddressMessage(input.channel),
+        message: invalidAddressMessage(input.channel, input.to, sender.defaultCountry),
       },
     ]);
   const now = ctx.clock.now();
@@ -557,7 +557,7 @@ async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageIn
     if (!to)
       errors.push({
         field: 'to',
-        message: invalidAddressMessage(type),
+        message: invalidAddressMessage(type, input.to, sender.defaultCountry),
       });
   }
   if (errors.length) throw validationFailed(errors);

@@ -18,6 +18,7 @@ import type { ContactRow } from '../contacts/index.ts';
 import {
   findContactsByPhones,
   insertContacts,
+  invalidPhoneMessage,
   newContactRow,
   normalizePhone,
   presentContact,
@@ -395,8 +396,7 @@ async function prepareItem(
   let to: string | null = null;
   if (item.to !== undefined) {
     to = normalizePhone(item.to, caller.defaultCountry);
-    if (!to)
-      fieldErrors.push({ field: 'to', message: 'must be a valid phone number (E.164, e.g. +919876543210)' });
+    if (!to) fieldErrors.push({ field: 'to', message: invalidPhoneMessage(item.to, caller.defaultCountry) });
   } else if (transport === 'phone') {
     fieldErrors.push({ field: 'to', message: 'is required for a phone call (or set transport: "web")' });
   }
