@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
+import { findBuiltinEngines } from '../src/modules/voice/speech/builtin.ts';
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
 
 type Msg = Record<string, any>;
@@ -140,20 +141,94 @@ forEachStorage('calls over the media WebSocket', (storage) => {
     assert.equal(done.transcript[1].text, 'What are your opening hours?');
   });
 
-  it('hears audio: VAD ends the turn after the end-of-turn silence, not on a short pause', async () => {
-    const { call, url } = await webCall();
+  it('says at creation what a web call can do with the engines on this server, and refuses one that cannot speak', async () => {
+    const found = findBuiltinEngines();
+    const { media_session, ...rest } = await webCall();
+    assert.ok(media_session.token);
+    const placed = await t.call('POST', '/v1/calls', {
+      key: ws.test,
+      body: { calls: [{ agent_id: agentId, transport: 'web' }] },
+    });
+    const speech = placed.body.results[0].speech;
+    assert.equal(speech.hears_audio, Boolean(found.pocketsphinx), JSON.stringify(speech));
+    assert.equal(speech.speaks_audio, Boolean(found.espeak), JSON.stringify(speech));
+    assert.equal(speech.stt, found.pocketsphinx ? 'builtin' : 'sandbox');
+    assert.equal(speech.tts, found.espeak ? 'builtin' : 'sandbox');
+    assert.equal(speech.warnings.length, (found.pocketsphinx ? 0 : 1) + (found.espeak ? 0 : 1));
+    // The sandbox engines: said plainly, with what to do.
+    const deaf = await t.call('POST', '/v1/agents', {
+      key: ws.test,
+      body: { name: 'Mute', voice: { stt: { provider: 'sandbox' }, tts: { provider: 'sandbox' } } },
+    });
+    const muted = await t.call('POST', '/v1/calls', {
+      key: ws.test,
+      body: { calls: [{ agent_id: deaf.body.id, transport: 'web' }] },
+    });
+    assert.equal(muted.status, 201, muted.text);
+    const warned = muted.body.results[0].speech;
+    assert.deepEqual([warned.hears_audio, warned.speaks_audio], [false, false]);
+    assert.match(warned.warnings.join(' '), /audio is not understood.*\{"type": "text"/);
+    assert.match(warned.warnings.join(' '), /no audio; install espeak-ng/);
+    // A phone call's callee is simulated: no speech field.
+    const phone = await t.call('POST', '/v1/calls', {
+      key: ws.test,
+      body: { calls: [{ agent_id: agentId, to: '+14155550177', sandbox: { outcome: 'busy' } }] },
+    });
+    assert.equal(phone.status, 201, phone.text);
+    assert.equal(phone.body.results[0].speech, undefined);
+    // An engine the agent chose that this server cannot run: the web call is refused, not started.
+    const cloud = await t.call('POST', '/v1/agents', {
+      key: ws.test,
+      body: { name: 'Cloud ears', voice: { stt: { provider: 'deepgram' } } },
+    });
+    const saved = t.ctx.config.deepgramApiKey;
+    t.ctx.config.deepgramApiKey = undefined;
+    try {
+      const refused = await t.call('POST', '/v1/calls', {
+        key: ws.test,
+        body: { calls: [{ agent_id: cloud.body.id, transport: 'web' }] },
+      });
+      assert.notEqual(refused.status, 201, refused.text);
+      assert.deepEqual(refused.body.results ?? [], []);
+      const errors = refused.body.errors ?? refused.body.error?.errors ?? [];
+      assert.equal(errors[0]?.code, 'unprocessable', refused.text);
+      assert.match(errors[0].message, /could not speak or listen: The deepgram engine needs an api_key/);
+    } finally {
+      t.ctx.config.deepgramApiKey = saved;
+    }
+    for (const c of [rest.call, placed.body.results[0].call, muted.body.results[0].call])
+      await t.call('POST', `/v1/calls/${c.id}/hangup`, { key: ws.test });
+  });
+
+  it('audio it cannot transcribe is never answered as a turn: the client is told, and typed turns work', async () => {
+    // The sandbox engines, named on the agent: nothing on this server understands the audio.
+    const deaf = await t.call('POST', '/v1/agents', {
+      key: ws.test,
+      body: {
+        name: 'Sandbox ears',
+        greeting: 'Hello, Glow Salon here.',
+        voice: { stt: { provider: 'sandbox' }, tts: { provider: 'sandbox' } },
+      },
+    });
+    assert.equal(deaf.status, 201, deaf.text);
+    const { call, url } = await webCall(ws.test, { agent_id: deaf.body.id });
     const client = new MediaClient(url);
     await client.opened;
+    const notice = await client.waitFor((m) => m.type === 'notice');
+    assert.equal(notice.code, 'audio_not_transcribed');
+    assert.match(notice.message, /not understood/);
     await client.waitFor((m) => m.type === 'listening');
-    // 600 ms of speech, a 240 ms pause, 400 ms more, then silence.
+    // 600 ms of speech, a pause, 400 ms more, then silence: a whole utterance, with no words.
     await stream(client.ws, [
       [true, 600],
       [false, 240],
       [true, 400],
       [false, 900],
     ]);
+    // The next turn the agent hears is the typed one, not a placeholder for the audio.
+    client.send({ type: 'text', text: 'Do you open on Sunday?' });
     const turn = await client.waitFor((m) => m.type === 'transcript' && m.role === 'customer');
-    assert.match(turn.text, /^\[speech /, 'the sandbox engine reports untranscribed audio');
+    assert.equal(turn.text, 'Do you open on Sunday?', JSON.stringify(client.events));
     await client.waitFor(
       (m) => m.type === 'agent_text' && client.events.indexOf(m) > client.events.indexOf(turn),
     );
@@ -164,8 +239,11 @@ forEachStorage('calls over the media WebSocket', (storage) => {
       return c.status === 'completed' ? c : null;
     });
     const customerTurns = done.transcript.filter((x: Msg) => x.role === 'customer');
-    assert.equal(customerTurns.length, 1, JSON.stringify(done.transcript));
-    assert.ok(customerTurns[0].end_ms - customerTurns[0].start_ms >= 1000, 'one turn spanning the pause');
+    assert.deepEqual(
+      customerTurns.map((x: Msg) => x.text),
+      ['Do you open on Sunday?'],
+      JSON.stringify(done.transcript),
+    );
   });
 
   /** The HTTP status of a refused upgrade (the socket never opens). */

@@ -246,7 +246,10 @@ describe('inbox: list and thread rules', () => {
       sender: { type: 'user', id: 'usr_1' },
     });
     assert.equal(replied.handoff.waiting_since, null);
-    assert.match(store.handoffText(replied, names, now), /No one is waiting/);
+    assert.match(store.handoffText(replied, names, now), /No one is waiting: a person replied last\./);
+    // Taken over right after the AI answered: no one waits, and it was the AI that replied last.
+    const takenAfterAi = { ...replied, last_message_sender: 'ai' };
+    assert.match(store.handoffText(takenAfterAi, names, now), /No one is waiting: the AI replied last\./);
     const asked = store.withMessage(replied, {
       type: 'text',
       text: 'ok?',

@@ -48454,6 +48454,13 @@ export interface operations {
                      *             "url": "ws://localhost:3000/v1/calls/call_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?token=eyJhbGciOi...",
                      *             "identity": "api-client",
                      *             "expires_at": "2026-05-10T08:23:41.000Z"
+                     *           },
+                     *           "speech": {
+                     *             "stt": "builtin",
+                     *             "tts": "builtin",
+                     *             "hears_audio": true,
+                     *             "speaks_audio": true,
+                     *             "warnings": []
                      *           }
                      *         }
                      *       ],
@@ -48732,6 +48739,34 @@ export interface operations {
                                  * @example 2026-05-10T08:23:41.000Z
                                  */
                                 expires_at: string;
+                            };
+                            /** @description A web call only: what its caller can expect from the speech engines this server has. */
+                            speech?: {
+                                /**
+                                 * @description The speech-to-text engine the call will use.
+                                 * @example builtin
+                                 */
+                                stt: string;
+                                /**
+                                 * @description The text-to-speech engine the call will use.
+                                 * @example builtin
+                                 */
+                                tts: string;
+                                /**
+                                 * @description The caller's audio is transcribed; when false only `{"type": "text"}` turns are heard (audio is never answered as a turn).
+                                 * @example true
+                                 */
+                                hears_audio: boolean;
+                                /**
+                                 * @description The agent's turns come as audio frames; when false as `agent_text` events only.
+                                 * @example true
+                                 */
+                                speaks_audio: boolean;
+                                /**
+                                 * @description What will not work on this server, and how to make it work.
+                                 * @example []
+                                 */
+                                warnings: string[];
                             };
                         }[];
                         /** @description The items not placed. */
@@ -48834,6 +48869,13 @@ export interface operations {
                      *             "url": "ws://localhost:3000/v1/calls/call_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?token=eyJhbGciOi...",
                      *             "identity": "api-client",
                      *             "expires_at": "2026-05-10T08:23:41.000Z"
+                     *           },
+                     *           "speech": {
+                     *             "stt": "builtin",
+                     *             "tts": "builtin",
+                     *             "hears_audio": true,
+                     *             "speaks_audio": true,
+                     *             "warnings": []
                      *           }
                      *         }
                      *       ],
@@ -49112,6 +49154,34 @@ export interface operations {
                                  * @example 2026-05-10T08:23:41.000Z
                                  */
                                 expires_at: string;
+                            };
+                            /** @description A web call only: what its caller can expect from the speech engines this server has. */
+                            speech?: {
+                                /**
+                                 * @description The speech-to-text engine the call will use.
+                                 * @example builtin
+                                 */
+                                stt: string;
+                                /**
+                                 * @description The text-to-speech engine the call will use.
+                                 * @example builtin
+                                 */
+                                tts: string;
+                                /**
+                                 * @description The caller's audio is transcribed; when false only `{"type": "text"}` turns are heard (audio is never answered as a turn).
+                                 * @example true
+                                 */
+                                hears_audio: boolean;
+                                /**
+                                 * @description The agent's turns come as audio frames; when false as `agent_text` events only.
+                                 * @example true
+                                 */
+                                speaks_audio: boolean;
+                                /**
+                                 * @description What will not work on this server, and how to make it work.
+                                 * @example []
+                                 */
+                                warnings: string[];
                             };
                         }[];
                         /** @description The items not placed. */

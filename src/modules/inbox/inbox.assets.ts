@@ -24,6 +24,8 @@ export interface AssetSet {
   /** `/app/a/<version>`: what index.html's URLs start with. */
   base: string;
   index: Asset;
+  /** The web-call page (`/app/call/{id}`). */
+  call: Asset;
   files: Map<string, Asset>;
 }
 
@@ -103,22 +105,23 @@ export function loadAssets(dir = webDir()): AssetSet {
   const sources = new Map<string, Buffer>();
   for (const path of walk(dir)) {
     const name = relative(dir, path).split(sep).join('/');
-    if (name === 'index.html' || name.endsWith('.test.js')) continue;
+    if (name.endsWith('.html') || name.endsWith('.test.js')) continue;
     sources.set(name, readFileSync(path));
   }
   for (const [name, text] of vendorFiles()) sources.set(name, Buffer.from(text));
   const hash = createHash('sha256');
   for (const name of [...sources.keys()].sort()) hash.update(name).update('\0').update(sources.get(name)!);
   const indexSource = readFileSync(join(dir, 'index.html'), 'utf8');
-  hash.update(indexSource);
+  const callSource = readFileSync(join(dir, 'call.html'), 'utf8');
+  hash.update(indexSource).update(callSource);
   const version = hash.digest('hex').slice(0, 12);
   const base = `/app/a/${version}`;
   const files = new Map<string, Asset>();
   for (const [name, body] of sources) {
     files.set(name, asset(body, types[extname(name)] ?? 'application/octet-stream'));
   }
-  const index = asset(Buffer.from(indexSource.replaceAll('%BASE%', base)), types['.html']);
-  return { version, base, index, files };
+  const page = (source: string) => asset(Buffer.from(source.replaceAll('%BASE%', base)), types['.html']);
+  return { version, base, index: page(indexSource), call: page(callSource), files };
 }
 
 /** The strictest policy the inbox works with: no inline script or style, no other origin. */

@@ -1,8 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
 import { PAGE_HEADERS } from '../../platform/http/page-headers.ts';
 import { type AnyRoute, defineRoute, type RouteResult } from '../../platform/http/route.ts';
+import { verifyMediaToken } from '../voice/index.ts';
 import { type Asset, type AssetSet, CONTENT_SECURITY_POLICY, loadAssets } from './inbox.assets.ts';
 
 /** The files never change while the process runs: read and compressed on the first request. */
@@ -38,6 +40,18 @@ function serve(request: FastifyRequest, file: Asset, cacheControl: string): Rout
   return { status: 200, body: file.body, headers, contentType: file.type };
 }
 
+/**
+ * The web-call page for a call's client: 401 (the page says why) without a valid media token
+ * for that call (`?token=`, from the call's `media_session`). Never cached: the URL holds a secret.
+ */
+async function callPage(ctx: AppContext, request: FastifyRequest, id: string): Promise<RouteResult> {
+  const token = new URL(request.url, 'http://x').searchParams.get('token');
+  const ok = token ? await verifyMediaToken(ctx, id, token) : null;
+  const file = assets().call;
+  const headers = { ...securityHeaders, 'Cache-Control': 'no-store' };
+  return { status: ok ? 200 : 401, body: file.body, headers, contentType: file.type };
+}
+
 /** index.html for every inbox path that is not an asset, so deep links (/app/c/conv_...) open. */
 const page = (request: FastifyRequest) => serve(request, assets().index, 'no-cache');
 
@@ -60,9 +74,11 @@ export const inboxRoutes: AnyRoute[] = [
     auth: 'none',
     hidden: true,
     params: z.object({ '*': z.string() }),
-    responses: { 200: null, 304: null },
-    handler: async ({ request, params }) => {
+    responses: { 200: null, 304: null, 401: null },
+    handler: async ({ ctx, request, params }) => {
       const path = params['*'];
+      const call = /^call\/([0-9A-Za-z_]+)$/.exec(path);
+      if (call) return callPage(ctx, request, call[1]);
       const m = /^a\/([0-9a-f]{12})\/(.+)$/.exec(path);
       if (!m) return page(request);
       const set = assets();

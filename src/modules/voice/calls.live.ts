@@ -2,12 +2,12 @@ import type { AppContext } from '../../platform/context.ts';
 import { scopeOf, tenant } from '../../platform/db/scope.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
-import type { AgentsTable } from '../agents/index.ts';
 import { agentConfig } from '../agents/index.ts';
 import { variablesOf } from '../ai/index.ts';
 import type { MessageRow } from '../messaging/index.ts';
 import { presentMessage } from '../messaging/index.ts';
 import { agentDriver } from './agent.driver.ts';
+import { agentVoice, callSpeech, noSttNotice } from './call-speech.ts';
 import {
   advanceCall,
   type CallLatency,
@@ -19,10 +19,10 @@ import {
 import { RealScheduler, VirtualScheduler } from './engine/scheduler.ts';
 import { CallSession, type SessionRecorder, type TurnTiming } from './engine/session.ts';
 import type { CallDriver, CallTransport, DialProgress, Scheduler } from './engine/types.ts';
-import { SpeechUnavailable, speechFor } from './speech/index.ts';
+import { SpeechUnavailable, type speechFor } from './speech/index.ts';
 import { startCallJob } from './voice.jobs.ts';
 import { voiceRuntime } from './voice.runtime.ts';
-import { type StoredVoiceSettings, sessionSettingsOf } from './voice.settings.ts';
+import { sessionSettingsOf } from './voice.settings.ts';
 import type { CallRow } from './voice.tables.ts';
 
 const loadCall = (ctx: AppContext, id: string) =>
@@ -202,10 +202,7 @@ export async function connectCall(
   let driver: CallDriver;
   let speech: ReturnType<typeof speechFor>;
   try {
-    speech = speechFor(ctx, scope.livemode, {
-      stt: decryptChoice(ctx, stored.stt),
-      tts: decryptChoice(ctx, stored.tts),
-    });
+    speech = callSpeech(ctx, scope.livemode, agentRow, call.transport === 'web');
     if (call.voice_flow_id) {
       if (!rt.voiceFlowDriver) throw new Error('Voice flows are not available on this server.');
       driver = await rt.voiceFlowDriver(ctx, call, { variables, defaultCountry });
@@ -282,17 +279,10 @@ export async function connectCall(
     if (rt.live.get(call.id)) rt.live.delete(call.id);
   });
   session.start();
+  // A web caller whose audio cannot be understood is told so at once, not left talking to no one.
+  if (call.transport === 'web' && speech.stt.name === 'sandbox')
+    transport.notify?.({ type: 'notice', code: 'audio_not_transcribed', message: noSttNotice });
   return session;
-}
-
-function agentVoice(row: AgentsTable | undefined): StoredVoiceSettings {
-  const raw = (row as (AgentsTable & { voice?: string | null }) | undefined)?.voice;
-  return fromJson<StoredVoiceSettings>(raw ?? null, {});
-}
-
-function decryptChoice(ctx: AppContext, e: StoredVoiceSettings['stt']) {
-  if (!e) return undefined;
-  return { ...e, api_key: e.api_key ? ctx.secrets.open(e.api_key) : null };
 }
 
 /** Leaves the voicemail message after the greeting, then hangs up. */

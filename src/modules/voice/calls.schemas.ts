@@ -206,6 +206,29 @@ const itemError = z.object({
   ).optional(),
 });
 
+const webCallSpeechObject = describe(
+  z.object({
+    stt: describe(z.string(), 'The speech-to-text engine the call will use.', 'builtin'),
+    tts: describe(z.string(), 'The text-to-speech engine the call will use.', 'builtin'),
+    hears_audio: describe(
+      z.boolean(),
+      'The caller\'s audio is transcribed; when false only `{"type": "text"}` turns are heard (audio is never answered as a turn).',
+      true,
+    ),
+    speaks_audio: describe(
+      z.boolean(),
+      "The agent's turns come as audio frames; when false as `agent_text` events only.",
+      true,
+    ),
+    warnings: describe(
+      z.array(z.string()),
+      'What will not work on this server, and how to make it work.',
+      [],
+    ),
+  }),
+  'A web call only: what its caller can expect from the speech engines this server has.',
+);
+
 export const createCallsResponse = z.object({
   results: describe(
     z.array(
@@ -213,6 +236,7 @@ export const createCallsResponse = z.object({
         index: describe(z.number().int(), 'Position in the request.', 0),
         call: describe(callObject, 'The call.'),
         media_session: mediaSessionObject,
+        speech: webCallSpeechObject.optional(),
       }),
     ),
     'The calls placed.',

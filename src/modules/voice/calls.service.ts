@@ -31,6 +31,7 @@ import {
   presentConversation,
   threadKey,
 } from '../conversations/index.ts';
+import { checkWebCall, speechOf } from './call-speech.ts';
 import type { SandboxScript } from './engine/types.ts';
 import { startCallJob, webJoinTimeoutJob } from './voice.jobs.ts';
 import { voiceRuntime } from './voice.runtime.ts';
@@ -354,7 +355,8 @@ export async function createCalls(
   }
   const results = [];
   for (const { index, call } of created.sort((a, b) => a.index - b.index)) {
-    results.push({ index, call: presentCall(call), media_session: await mediaSessionFor(ctx, call) });
+    const media_session = await mediaSessionFor(ctx, call);
+    results.push({ index, call: presentCall(call), media_session, ...(await speechOf(ctx, call)) });
   }
   return { results, errors, concurrency };
 }
@@ -363,10 +365,7 @@ function itemError(index: number, err: ApiError): ItemError {
   return { index, code: err.code, message: err.message, ...(err.errors ? { errors: err.errors } : {}) };
 }
 
-/**
- * The agent, voice flow and channel lookups of one request, each made once however many items
- * name it (a batch of 20 calls with one agent reads the agent once, not 20 times).
- */
+/** The agent, voice flow and channel lookups of one request, each made once however many items name it. */
 type Lookups = Map<string, Promise<unknown>>;
 function once<T>(lookups: Lookups, key: string, load: () => Promise<T>): Promise<T> {
   let p = lookups.get(key) as Promise<T> | undefined;
@@ -427,7 +426,7 @@ async function prepareItem(
       `Phone calls through ${provider} are not available on this server yet; connect a Twilio or LiveKit voice channel, or use transport: "web".`,
     );
   }
-  void index;
+  if (transport === 'web') await checkWebCall(ctx, caller.livemode, scope, agentId); // 422 if it cannot speak
   return { index, item, transport, to, channel, provider };
 }
 

@@ -1,20 +1,35 @@
-import { api, fullTime, html, Link, relativeTime, zonedTime } from './lib.js';
+import { api, fullTime, html, Link, relativeTime, webCallerLabel, zonedTime } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
+/** Live events that change what the panel lists about a contact (a call that books, a lead captured). */
+const RELATED_EVENT = /^(booking|lead)\.|^call\.(completed|failed)$/;
+
 /** The customer beside the thread: fields (editable), DND and opt-out, leads, bookings, history. */
-export function ContactPanel({ conv, ready }) {
+export function ContactPanel({ conv, ready, live }) {
   const contactId = conv.contact.id;
   const [contact, setContact] = useState(null);
   const [related, setRelated] = useState({ leads: [], bookings: [], conversations: [], calls: null });
   const [edit, setEdit] = useState(null);
   const [error, setError] = useState('');
   const [saved, setSaved] = useState('');
+  // Bumped by a live event about this contact: the related lists load again.
+  const [version, setVersion] = useState(0);
+
+  useEffect(
+    () =>
+      live?.on((event) => {
+        const d = event.data ?? {};
+        if (event.event === 'contact.updated' && d.id === contactId) setContact(d);
+        else if (RELATED_EVENT.test(event.event) && d.contact_id === contactId) setVersion((n) => n + 1);
+      }),
+    [contactId],
+  );
 
   useEffect(() => {
     // Loaded once the thread is on screen, so these calls never delay the messages.
     if (!ready) return;
     let gone = false;
-    setContact(null);
+    if (!version) setContact(null);
     api('GET', `/v1/contacts/${contactId}`).then(
       (c) => !gone && setContact(c),
       (err) => !gone && setError(err.message),
@@ -41,7 +56,7 @@ export function ContactPanel({ conv, ready }) {
     return () => {
       gone = true;
     };
-  }, [contactId, ready]);
+  }, [contactId, ready, version]);
 
   const patch = async (body) => {
     setError('');
@@ -83,7 +98,7 @@ export function ContactPanel({ conv, ready }) {
   };
 
   return html`<aside class="contact" aria-label="Contact">
-    <h2>${contact.name || contact.phone || contact.email}</h2>
+    <h2>${contact.name || contact.phone || contact.email || webCallerLabel(contact.id)}</h2>
     ${
       edit
         ? html`<form class="stack" onSubmit=${save}>
@@ -116,13 +131,13 @@ export function ContactPanel({ conv, ready }) {
     ${
       related.leads.length
         ? html`<ul class="mini">${related.leads.map((l) => html`<li><strong>${l.intent ?? 'Lead'}</strong> · ${l.status}<br /><span class="muted small">${fullTime(l.created_at)}</span></li>`)}</ul>`
-        : html`<p class="muted small">None</p>`
+        : html`<p class="muted small">None yet: leads the AI captures in this conversation show here.</p>`
     }
     <h3>Bookings</h3>
     ${
       related.bookings.length
         ? html`<ul class="mini">${related.bookings.map((b) => html`<li>${b.timezone ? zonedTime(b.start_at, b.timezone) : fullTime(b.start_at)} · ${b.status}${b.notes ? html`<br /><span class="muted small">${b.notes}</span>` : null}</li>`)}</ul>`
-        : html`<p class="muted small">None</p>`
+        : html`<p class="muted small">None yet: an appointment booked in a message or a call shows here at once.</p>`
     }
     <h3>Other conversations</h3>
     ${

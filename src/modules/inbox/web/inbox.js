@@ -1,4 +1,4 @@
-import { api, contactLabel, html, isTyping, Link, navigate, relativeTime, session } from './lib.js';
+import { api, contactLabel, html, isAdmin, isTyping, Link, navigate, relativeTime, session } from './lib.js';
 import {
   FILTERS,
   formatDuration,
@@ -186,7 +186,7 @@ export function Inbox({ route, live }) {
             cursor=${c.id === cursor} unread=${c.id !== selectedId && isUnread(c, seen.get(c.id))} search=${search} />`,
         )}
       </ul>
-      ${!state.loading && !list.length && !state.error ? html`<p class="muted pad">No conversations here.</p>` : null}
+      ${!state.loading && !list.length && !state.error ? html`<${EmptyList} view=${view} filters=${filters} setQuery=${setQuery} />` : null}
       ${state.loading ? html`<p class="muted pad">Loading…</p>` : null}
       ${
         meta && meta.page < meta.total_pages && !state.loading
@@ -198,8 +198,28 @@ export function Inbox({ route, live }) {
       selectedId
         ? html`<${Thread} key=${selectedId} id=${selectedId} initial=${list.find((c) => c.id === selectedId)} live=${live} onOpened=${onOpened} onChanged=${onChanged}
           back=${`/app${search}`} />`
-        : html`<section class="thread empty" aria-label="Conversation"><p class="muted">Choose a conversation.</p></section>`
+        : html`<section class="thread empty" aria-label="Conversation"><p class="muted">${list.length ? 'Choose a conversation on the left (or press j, then Enter).' : 'Conversations open here once a customer writes or calls.'}</p></section>`
     }
+  </div>`;
+}
+
+/** An empty list says why and what to do next: clear the filters, or get a first message in. */
+function EmptyList({ view, filters, setQuery }) {
+  const filtered = FILTERS.some((f) => filters[f]);
+  if (filtered || view !== 'all') {
+    const clear = Object.fromEntries([...FILTERS, 'view'].map((f) => [f, '']));
+    return html`<div class="empty-state pad" role="status">
+      <p><strong>Nothing matches this view.</strong> ${view === 'handoffs' ? 'No conversation waits for a person right now.' : 'Try another view, or clear the filters.'}</p>
+      <button type="button" onClick=${() => setQuery(clear)}>Show all open conversations</button>
+    </div>`;
+  }
+  return html`<div class="empty-state pad" role="status">
+    <p><strong>No conversations yet.</strong> They appear here, live, as customers write or call.</p>
+    <ol>
+      <li>Connect a channel (WhatsApp, SMS, email or voice): <code>POST /v1/channels</code>.</li>
+      <li>Try it now with a test key: <code>POST /v1/sandbox/inbound</code> with <code>{"from": "+919800000001", "text": "Hi"}</code> sends a test message that the AI answers.</li>
+      ${isAdmin() ? html`<li>Set up the AI that answers in <${Link} href="/app/manage/agents">Manage → AI agents<//>.</li>` : null}
+    </ol>
   </div>`;
 }
 

@@ -149,7 +149,14 @@ export function zonedTime(iso, timeZone) {
 }
 
 export function contactLabel(c) {
-  return c?.contact?.name || c?.contact?.phone || c?.contact_address || c?.contact?.email || 'Unknown';
+  const address = c?.contact_address;
+  const web = address?.startsWith('web:') ? webCallerLabel(address.slice(4)) : null;
+  return c?.contact?.name || c?.contact?.phone || web || address || c?.contact?.email || 'Unknown';
+}
+
+/** A web caller has no number: "Web caller" and the end of its contact id, never the raw id. */
+export function webCallerLabel(contactId) {
+  return `Web caller ${String(contactId ?? '').slice(-6)}`.trim();
 }
 
 /** Copies text; falls back to selecting it when the clipboard is not available. */

@@ -145,6 +145,8 @@ export function formatDuration(ms) {
 }
 
 const ACTORS = { ai: 'the AI', customer: 'the customer', api_key: 'the API', system: 'the system' };
+/** Who wrote the last message when no customer is waiting (the AI's reply is not a person's). */
+const REPLIED = { ai: 'the AI', user: 'a person', api_key: 'the API', system: 'the system' };
 
 /**
  * The handoff banner of a conversation: who handed it off and how long ago, why, and who the
@@ -166,7 +168,7 @@ export function handoffText(conv, names, now) {
     : 'anyone';
   const waiting = h.waiting_since
     ? ` The customer has waited ${formatDuration(now - Date.parse(h.waiting_since))} for ${who}.`
-    : ' No one is waiting: a person replied last.';
+    : ` No one is waiting: ${REPLIED[conv.last_message_sender] ?? 'a person'} replied last.`;
   return `Handed off to people${by ? ` by ${by}` : ''}${ago}${h.reason ? `: ${h.reason}` : ''}.${conv.handoff ? waiting : ''}`;
 }
 

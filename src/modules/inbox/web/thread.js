@@ -220,7 +220,7 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
       <${Composer} conv=${conv} onSent=${(m) => setMessages((list) => mergeMessage(list, m))} onChanged=${changed} />
     </div>
-    ${showContact ? html`<${ContactPanel} conv=${conv} ready=${loaded} />` : null}
+    ${showContact ? html`<${ContactPanel} conv=${conv} ready=${loaded} live=${live} />` : null}
   </section>`;
 }
 
@@ -328,7 +328,7 @@ function ActionBar({ conv, me, dir, onChanged, back, toggleContact, showContact 
     <${Link} class="back" href=${back} aria-label="Back to the list">←<//>
     <div class="title">
       <strong>${contactLabel(conv)}</strong>
-      <span class="muted small">${conv.channel} · ${conv.contact_address}${windowLeftMs(conv, Date.now()) !== null ? ` · ${formatWindow(windowLeftMs(conv, Date.now()))}` : ''}</span>
+      <span class="muted small">${conv.channel} · ${conv.contact_address?.startsWith('web:') ? 'web call' : conv.contact_address}${windowLeftMs(conv, Date.now()) !== null ? ` · ${formatWindow(windowLeftMs(conv, Date.now()))}` : ''}</span>
     </div>
     <label class="sr-only" for="assign">Assignee</label>
     <select id="assign" value=${assigneeValue} disabled=${busy} onChange=${(e) => assign(e.currentTarget.value)}>

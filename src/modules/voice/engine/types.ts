@@ -100,7 +100,8 @@ export type SessionNotice =
   | { type: 'transcript'; role: 'customer' | 'agent'; text: string; final: boolean; interrupted?: boolean }
   | { type: 'agent_text'; text: string; segment_id: string }
   | { type: 'listening' }
-  | { type: 'ended'; status: string; ended_reason: string };
+  | { type: 'ended'; status: string; ended_reason: string }
+  | { type: 'notice'; code: string; message: string };
 
 /**
  * The far end of one live call. A transport is attached to a session once the call is

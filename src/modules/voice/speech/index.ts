@@ -66,23 +66,22 @@ export class SpeechUnavailable extends Error {
 }
 
 /**
- * The engines of a call. Test mode always uses the sandbox engines unless the agent names
- * others; live mode uses the agent's choice, else the server default (PARLEY_VOICE_STT/TTS).
+ * The engines of a call: the agent's choice, else the server default (PARLEY_VOICE_STT/TTS),
+ * else in live mode the builtin engines when installed. A test-mode phone call uses the sandbox
+ * engines (its simulated callee speaks text); a test-mode web call has a real person on the
+ * other end, so it uses the builtin engines when installed, else the sandbox ones.
  */
 export function speechFor(
   ctx: AppContext,
   livemode: boolean,
   choice: { stt?: EngineChoice; tts?: EngineChoice },
+  opts: { web?: boolean } = {},
 ): { stt: SttEngine; tts: TtsEngine } {
   const builtin = voiceRuntime(ctx).builtinEngines();
-  const sttName =
-    choice.stt?.provider ??
-    ctx.config.voice.stt ??
-    (livemode ? (builtin.pocketsphinx ? 'builtin' : undefined) : 'sandbox');
-  const ttsName =
-    choice.tts?.provider ??
-    ctx.config.voice.tts ??
-    (livemode ? (builtin.espeak ? 'builtin' : undefined) : 'sandbox');
+  const fallback = (installed: boolean) =>
+    installed && (livemode || opts.web) ? 'builtin' : livemode ? undefined : 'sandbox';
+  const sttName = choice.stt?.provider ?? ctx.config.voice.stt ?? fallback(!!builtin.pocketsphinx);
+  const ttsName = choice.tts?.provider ?? ctx.config.voice.tts ?? fallback(!!builtin.espeak);
   return { stt: sttEngine(ctx, sttName, choice.stt), tts: ttsEngine(ctx, ttsName, choice.tts) };
 }
 

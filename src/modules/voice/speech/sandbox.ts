@@ -1,24 +1,22 @@
 import type { SttEngine, SttListener, SttOptions, SttStream, TtsEngine } from '../engine/types.ts';
-import { ENGINE_SAMPLE_RATE } from '../engine/types.ts';
 
 /**
  * Test mode's speech-to-text. The sandbox callee's words arrive already recognised (exact
  * text), so this engine only has real audio to deal with when a client streams some in test
- * mode: it cannot understand it and says so, with how long the caller spoke.
+ * mode: it cannot understand it, so the utterance ends with no words and is never a turn (a web
+ * client is told so when it joins, and at the call's creation).
  */
 export const sandboxStt: SttEngine = {
   name: 'sandbox',
-  open(options: SttOptions, listener: SttListener): SttStream {
+  open(_options: SttOptions, listener: SttListener): SttStream {
     let samples = 0;
     return {
       push(pcm) {
         samples += pcm.length;
       },
       finalize() {
-        const seconds = samples / (options.sampleRate || ENGINE_SAMPLE_RATE);
+        if (samples > 0) listener.final('');
         samples = 0;
-        if (seconds > 0)
-          listener.final(`[speech ${seconds.toFixed(1)} s: the sandbox engine does not transcribe audio]`);
       },
       close() {},
     };
