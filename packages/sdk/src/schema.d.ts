@@ -832,6 +832,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/handoff-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The workspace's handoff policy
+         * @description The default every handoff follows unless its agent overrides it (the agent's `handoff_policy`): which team gets it, how many minutes a person has to reply (in the agent's business hours), what happens when nobody does, and what the customer is told out of hours.
+         */
+        get: operations["get_handoff_policy"];
+        /**
+         * Set the workspace's handoff policy
+         * @description Fields given change, the others stay. `reply_within_minutes` is at least 1; an unknown `team_id` is a 404. Applies to handoffs that start afterwards.
+         */
+        put: operations["put_handoff_policy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/messages": {
         parameters: {
             query?: never;
@@ -23477,6 +23501,475 @@ export interface operations {
             };
         };
     };
+    get_handoff_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "reply_within_minutes": 15,
+                     *       "on_timeout": "reassign",
+                     *       "max_reassignments": 2,
+                     *       "out_of_hours": {
+                     *         "message": null,
+                     *         "ai_continues": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The team handoffs go to (null: none).
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string | null;
+                        /**
+                         * @description Minutes a person has to reply.
+                         * @example 15
+                         */
+                        reply_within_minutes: number;
+                        /**
+                         * @description What Parley does when nobody replied in time.
+                         * @example reassign
+                         * @enum {string}
+                         */
+                        on_timeout: "reassign" | "ai_resume" | "callback" | "notify";
+                        /**
+                         * @description The most reassignments of one handoff.
+                         * @example 2
+                         */
+                        max_reassignments: number;
+                        /** @description What happens out of hours. */
+                        out_of_hours: {
+                            /**
+                             * @description The out-of-hours message (null: built-in).
+                             * @example null
+                             */
+                            message: string | null;
+                            /**
+                             * @description Whether the AI keeps answering out of hours.
+                             * @example true
+                             */
+                            ai_continues: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_handoff_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "reply_within_minutes": 15,
+                 *       "on_timeout": "reassign",
+                 *       "max_reassignments": 2
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                     * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    team_id?: string | null;
+                    /**
+                     * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                     * @example 15
+                     */
+                    reply_within_minutes?: number;
+                    /**
+                     * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                     * @example reassign
+                     * @enum {string}
+                     */
+                    on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                    /**
+                     * @description The most reassignments of one handoff.
+                     * @example 2
+                     */
+                    max_reassignments?: number;
+                    /** @description What happens when a handoff comes while the business is closed. */
+                    out_of_hours?: {
+                        /**
+                         * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                         * @example We are closed now; a person will answer from {{next_opening}}.
+                         */
+                        message?: string | null;
+                        /**
+                         * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                         * @example true
+                         */
+                        ai_continues?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "reply_within_minutes": 15,
+                     *       "on_timeout": "reassign",
+                     *       "max_reassignments": 2,
+                     *       "out_of_hours": {
+                     *         "message": null,
+                     *         "ai_continues": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The team handoffs go to (null: none).
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string | null;
+                        /**
+                         * @description Minutes a person has to reply.
+                         * @example 15
+                         */
+                        reply_within_minutes: number;
+                        /**
+                         * @description What Parley does when nobody replied in time.
+                         * @example reassign
+                         * @enum {string}
+                         */
+                        on_timeout: "reassign" | "ai_resume" | "callback" | "notify";
+                        /**
+                         * @description The most reassignments of one handoff.
+                         * @example 2
+                         */
+                        max_reassignments: number;
+                        /** @description What happens out of hours. */
+                        out_of_hours: {
+                            /**
+                             * @description The out-of-hours message (null: built-in).
+                             * @example null
+                             */
+                            message: string | null;
+                            /**
+                             * @description Whether the AI keeps answering out of hours.
+                             * @example true
+                             */
+                            ai_continues: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     post_messages: {
         parameters: {
             query?: never;
@@ -31319,6 +31812,11 @@ export interface operations {
                      *             "knowledge",
                      *             "booking"
                      *           ],
+                     *           "handoff_policy": {
+                     *             "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *             "reply_within_minutes": 10,
+                     *             "on_timeout": "reassign"
+                     *           },
                      *           "handoff": {
                      *             "keywords": [
                      *               "human"
@@ -31530,6 +32028,50 @@ export interface operations {
                              *     ]
                              */
                             tools: ("knowledge" | "lead_capture" | "booking" | "handoff")[];
+                            /**
+                             * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                             * @example {
+                             *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                             *       "reply_within_minutes": 10,
+                             *       "on_timeout": "reassign"
+                             *     }
+                             */
+                            handoff_policy: {
+                                /**
+                                 * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                team_id?: string | null;
+                                /**
+                                 * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                                 * @example 15
+                                 */
+                                reply_within_minutes?: number;
+                                /**
+                                 * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                                 * @example reassign
+                                 * @enum {string}
+                                 */
+                                on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                                /**
+                                 * @description The most reassignments of one handoff.
+                                 * @example 2
+                                 */
+                                max_reassignments?: number;
+                                /** @description What happens when a handoff comes while the business is closed. */
+                                out_of_hours?: {
+                                    /**
+                                     * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                                     * @example We are closed now; a person will answer from {{next_opening}}.
+                                     */
+                                    message?: string | null;
+                                    /**
+                                     * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                                     * @example true
+                                     */
+                                    ai_continues?: boolean;
+                                };
+                            } | null;
                             /** @description When the agent hands off to a human. */
                             handoff: {
                                 /**
@@ -32026,6 +32568,11 @@ export interface operations {
                  *         ],
                  *         "max_unanswered": 2
                  *       },
+                 *       "handoff_policy": {
+                 *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "reply_within_minutes": 10,
+                 *         "on_timeout": "reassign"
+                 *       },
                  *       "business": {
                  *         "timezone": "Asia/Kolkata",
                  *         "hours": {
@@ -32162,6 +32709,50 @@ export interface operations {
                          */
                         holding_message?: string | null;
                     };
+                    /**
+                     * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                     * @example {
+                     *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "reply_within_minutes": 10,
+                     *       "on_timeout": "reassign"
+                     *     }
+                     */
+                    handoff_policy?: {
+                        /**
+                         * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id?: string | null;
+                        /**
+                         * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                         * @example 15
+                         */
+                        reply_within_minutes?: number;
+                        /**
+                         * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                         * @example reassign
+                         * @enum {string}
+                         */
+                        on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                        /**
+                         * @description The most reassignments of one handoff.
+                         * @example 2
+                         */
+                        max_reassignments?: number;
+                        /** @description What happens when a handoff comes while the business is closed. */
+                        out_of_hours?: {
+                            /**
+                             * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                             * @example We are closed now; a person will answer from {{next_opening}}.
+                             */
+                            message?: string | null;
+                            /**
+                             * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                             * @example true
+                             */
+                            ai_continues?: boolean;
+                        };
+                    } | null;
                     /**
                      * @description The business the agent works for: timezone, hours, services (used by bookings).
                      * @example {
@@ -32578,6 +33169,11 @@ export interface operations {
                      *         "knowledge",
                      *         "booking"
                      *       ],
+                     *       "handoff_policy": {
+                     *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "reply_within_minutes": 10,
+                     *         "on_timeout": "reassign"
+                     *       },
                      *       "handoff": {
                      *         "keywords": [
                      *           "human"
@@ -32779,6 +33375,50 @@ export interface operations {
                          *     ]
                          */
                         tools: ("knowledge" | "lead_capture" | "booking" | "handoff")[];
+                        /**
+                         * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                         * @example {
+                         *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                         *       "reply_within_minutes": 10,
+                         *       "on_timeout": "reassign"
+                         *     }
+                         */
+                        handoff_policy: {
+                            /**
+                             * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string | null;
+                            /**
+                             * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                             * @example 15
+                             */
+                            reply_within_minutes?: number;
+                            /**
+                             * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                             * @example reassign
+                             * @enum {string}
+                             */
+                            on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                            /**
+                             * @description The most reassignments of one handoff.
+                             * @example 2
+                             */
+                            max_reassignments?: number;
+                            /** @description What happens when a handoff comes while the business is closed. */
+                            out_of_hours?: {
+                                /**
+                                 * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                                 * @example We are closed now; a person will answer from {{next_opening}}.
+                                 */
+                                message?: string | null;
+                                /**
+                                 * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                                 * @example true
+                                 */
+                                ai_continues?: boolean;
+                            };
+                        } | null;
                         /** @description When the agent hands off to a human. */
                         handoff: {
                             /**
@@ -33273,6 +33913,11 @@ export interface operations {
                      *         "knowledge",
                      *         "booking"
                      *       ],
+                     *       "handoff_policy": {
+                     *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "reply_within_minutes": 10,
+                     *         "on_timeout": "reassign"
+                     *       },
                      *       "handoff": {
                      *         "keywords": [
                      *           "human"
@@ -33474,6 +34119,50 @@ export interface operations {
                          *     ]
                          */
                         tools: ("knowledge" | "lead_capture" | "booking" | "handoff")[];
+                        /**
+                         * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                         * @example {
+                         *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                         *       "reply_within_minutes": 10,
+                         *       "on_timeout": "reassign"
+                         *     }
+                         */
+                        handoff_policy: {
+                            /**
+                             * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string | null;
+                            /**
+                             * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                             * @example 15
+                             */
+                            reply_within_minutes?: number;
+                            /**
+                             * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                             * @example reassign
+                             * @enum {string}
+                             */
+                            on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                            /**
+                             * @description The most reassignments of one handoff.
+                             * @example 2
+                             */
+                            max_reassignments?: number;
+                            /** @description What happens when a handoff comes while the business is closed. */
+                            out_of_hours?: {
+                                /**
+                                 * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                                 * @example We are closed now; a person will answer from {{next_opening}}.
+                                 */
+                                message?: string | null;
+                                /**
+                                 * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                                 * @example true
+                                 */
+                                ai_continues?: boolean;
+                            };
+                        } | null;
                         /** @description When the agent hands off to a human. */
                         handoff: {
                             /**
@@ -34159,6 +34848,11 @@ export interface operations {
                  *         ],
                  *         "max_unanswered": 2
                  *       },
+                 *       "handoff_policy": {
+                 *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "reply_within_minutes": 10,
+                 *         "on_timeout": "reassign"
+                 *       },
                  *       "business": {
                  *         "timezone": "Asia/Kolkata",
                  *         "hours": {
@@ -34295,6 +34989,50 @@ export interface operations {
                          */
                         holding_message?: string | null;
                     };
+                    /**
+                     * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                     * @example {
+                     *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "reply_within_minutes": 10,
+                     *       "on_timeout": "reassign"
+                     *     }
+                     */
+                    handoff_policy?: {
+                        /**
+                         * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id?: string | null;
+                        /**
+                         * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                         * @example 15
+                         */
+                        reply_within_minutes?: number;
+                        /**
+                         * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                         * @example reassign
+                         * @enum {string}
+                         */
+                        on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                        /**
+                         * @description The most reassignments of one handoff.
+                         * @example 2
+                         */
+                        max_reassignments?: number;
+                        /** @description What happens when a handoff comes while the business is closed. */
+                        out_of_hours?: {
+                            /**
+                             * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                             * @example We are closed now; a person will answer from {{next_opening}}.
+                             */
+                            message?: string | null;
+                            /**
+                             * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                             * @example true
+                             */
+                            ai_continues?: boolean;
+                        };
+                    } | null;
                     /**
                      * @description The business the agent works for: timezone, hours, services (used by bookings).
                      * @example {
@@ -34711,6 +35449,11 @@ export interface operations {
                      *         "knowledge",
                      *         "booking"
                      *       ],
+                     *       "handoff_policy": {
+                     *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "reply_within_minutes": 10,
+                     *         "on_timeout": "reassign"
+                     *       },
                      *       "handoff": {
                      *         "keywords": [
                      *           "human"
@@ -34912,6 +35655,50 @@ export interface operations {
                          *     ]
                          */
                         tools: ("knowledge" | "lead_capture" | "booking" | "handoff")[];
+                        /**
+                         * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                         * @example {
+                         *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                         *       "reply_within_minutes": 10,
+                         *       "on_timeout": "reassign"
+                         *     }
+                         */
+                        handoff_policy: {
+                            /**
+                             * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string | null;
+                            /**
+                             * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                             * @example 15
+                             */
+                            reply_within_minutes?: number;
+                            /**
+                             * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                             * @example reassign
+                             * @enum {string}
+                             */
+                            on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                            /**
+                             * @description The most reassignments of one handoff.
+                             * @example 2
+                             */
+                            max_reassignments?: number;
+                            /** @description What happens when a handoff comes while the business is closed. */
+                            out_of_hours?: {
+                                /**
+                                 * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                                 * @example We are closed now; a person will answer from {{next_opening}}.
+                                 */
+                                message?: string | null;
+                                /**
+                                 * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                                 * @example true
+                                 */
+                                ai_continues?: boolean;
+                            };
+                        } | null;
                         /** @description When the agent hands off to a human. */
                         handoff: {
                             /**
@@ -41725,6 +42512,50 @@ export interface operations {
                              */
                             holding_message?: string | null;
                         };
+                        /**
+                         * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                         * @example {
+                         *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                         *       "reply_within_minutes": 10,
+                         *       "on_timeout": "reassign"
+                         *     }
+                         */
+                        handoff_policy?: {
+                            /**
+                             * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string | null;
+                            /**
+                             * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                             * @example 15
+                             */
+                            reply_within_minutes?: number;
+                            /**
+                             * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                             * @example reassign
+                             * @enum {string}
+                             */
+                            on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                            /**
+                             * @description The most reassignments of one handoff.
+                             * @example 2
+                             */
+                            max_reassignments?: number;
+                            /** @description What happens when a handoff comes while the business is closed. */
+                            out_of_hours?: {
+                                /**
+                                 * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                                 * @example We are closed now; a person will answer from {{next_opening}}.
+                                 */
+                                message?: string | null;
+                                /**
+                                 * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                                 * @example true
+                                 */
+                                ai_continues?: boolean;
+                            };
+                        } | null;
                         /**
                          * @description The business the agent works for: timezone, hours, services (used by bookings).
                          * @example {

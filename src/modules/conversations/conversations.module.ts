@@ -4,14 +4,16 @@ import { wakeJob } from './conversations.jobs.ts';
 import { conversationsMigrations } from './conversations.migrations.ts';
 import { conversationRoutes } from './conversations.routes.ts';
 import { unassignDeleted, wakeConversation } from './conversations.service.ts';
+import { policyRoutes } from './routing/policy.routes.ts';
 import { queueRoutes } from './routing/queue.routes.ts';
 import { roomListener, routingListener } from './routing/routing.listener.ts';
+import { routingMigrations } from './routing/routing.migrations.ts';
 import { routingSetup } from './routing/routing.setup.ts';
 
 export const conversationsModule: Module = {
   name: 'conversations',
-  migrations: conversationsMigrations,
-  routes: [...conversationRoutes, ...queueRoutes],
+  migrations: { ...conversationsMigrations, ...routingMigrations },
+  routes: [...conversationRoutes, ...queueRoutes, ...policyRoutes],
   setup(ctx) {
     ctx.queue.register(wakeJob, (payload) => wakeConversation(ctx, payload.conversationId, payload.until));
     onAssigneeDelete(ctx, unassignDeleted);
