@@ -14492,6 +14492,9 @@ export interface operations {
                      *           "provider": "meta",
                      *           "address": "+14155550123",
                      *           "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "handoff_policy": {
+                     *             "team_id": null
+                     *           },
                      *           "status": "active",
                      *           "credentials_set": true,
                      *           "credential_fields": [
@@ -14561,6 +14564,14 @@ export interface operations {
                              * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
                              */
                             agent_id: string | null;
+                            /** @description Where handoffs on this channel go. */
+                            handoff_policy: {
+                                /**
+                                 * @description The team handoffs on this channel go to.
+                                 * @example null
+                                 */
+                                team_id: string | null;
+                            };
                             /**
                              * @description Whether the channel sends and receives.
                              * @example active
@@ -14813,6 +14824,14 @@ export interface operations {
                      */
                     address: string;
                     agent_id?: string | null;
+                    /** @description Where handoffs on this channel go. */
+                    handoff_policy?: {
+                        /**
+                         * @description The team handoffs on this channel go to (it comes before the agent's and the workspace's `handoff_policy.team_id`); null: theirs.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string | null;
+                    };
                     /**
                      * @description Provider credentials, write-only and encrypted at rest. meta: `phone_number_id, business_account_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; livekit: `url, api_key, api_secret, sip_trunk_id, agent_name?`; sandbox: none.
                      * @example {
@@ -14853,6 +14872,9 @@ export interface operations {
                      *       "provider": "meta",
                      *       "address": "+14155550123",
                      *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "handoff_policy": {
+                     *         "team_id": null
+                     *       },
                      *       "status": "active",
                      *       "credentials_set": true,
                      *       "credential_fields": [
@@ -14913,6 +14935,14 @@ export interface operations {
                          * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
                          */
                         agent_id: string | null;
+                        /** @description Where handoffs on this channel go. */
+                        handoff_policy: {
+                            /**
+                             * @description The team handoffs on this channel go to.
+                             * @example null
+                             */
+                            team_id: string | null;
+                        };
                         /**
                          * @description Whether the channel sends and receives.
                          * @example active
@@ -15166,6 +15196,9 @@ export interface operations {
                      *       "provider": "meta",
                      *       "address": "+14155550123",
                      *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "handoff_policy": {
+                     *         "team_id": null
+                     *       },
                      *       "status": "active",
                      *       "credentials_set": true,
                      *       "credential_fields": [
@@ -15225,6 +15258,14 @@ export interface operations {
                          * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
                          */
                         agent_id: string | null;
+                        /** @description Where handoffs on this channel go. */
+                        handoff_policy: {
+                            /**
+                             * @description The team handoffs on this channel go to.
+                             * @example null
+                             */
+                            team_id: string | null;
+                        };
                         /**
                          * @description Whether the channel sends and receives.
                          * @example active
@@ -15635,6 +15676,14 @@ export interface operations {
                      */
                     address?: string;
                     agent_id?: string | null;
+                    /** @description Where handoffs on this channel go. */
+                    handoff_policy?: {
+                        /**
+                         * @description The team handoffs on this channel go to (it comes before the agent's and the workspace's `handoff_policy.team_id`); null: theirs.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string | null;
+                    };
                     /**
                      * @description Provider credentials, write-only and encrypted at rest. meta: `phone_number_id, business_account_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; livekit: `url, api_key, api_secret, sip_trunk_id, agent_name?`; sandbox: none.
                      * @example {
@@ -15681,6 +15730,9 @@ export interface operations {
                      *       "provider": "meta",
                      *       "address": "+14155550123",
                      *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "handoff_policy": {
+                     *         "team_id": null
+                     *       },
                      *       "status": "active",
                      *       "credentials_set": true,
                      *       "credential_fields": [
@@ -15740,6 +15792,14 @@ export interface operations {
                          * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
                          */
                         agent_id: string | null;
+                        /** @description Where handoffs on this channel go. */
+                        handoff_policy: {
+                            /**
+                             * @description The team handoffs on this channel go to.
+                             * @example null
+                             */
+                            team_id: string | null;
+                        };
                         /**
                          * @description Whether the channel sends and receives.
                          * @example active

@@ -14,5 +14,5 @@ export {
   userRow,
 } from './availability.ts';
 export { assignmentObject } from './users.schemas.ts';
-export { type AssigneeDeleting, onAssigneeDelete } from './users.service.ts';
+export { type AssigneeDeleting, onAssigneeDelete, teamExists } from './users.service.ts';
 export type { TeamMembersTable, TeamsTable, UsersTable } from './users.tables.ts';

@@ -3,6 +3,7 @@ import type { Db, Trx } from '../../../platform/db/database.ts';
 import { type Scope, scopeColumns, tenant } from '../../../platform/db/scope.ts';
 import { notFound } from '../../../platform/errors.ts';
 import { fromJson, toJson } from '../../../platform/json.ts';
+import { channelHandoffTeam } from '../../channels/index.ts';
 import { teamForRouting } from '../../users/index.ts';
 import type { ConversationRow } from '../conversations.tables.ts';
 import type { OpeningHours } from './hours.ts';
@@ -57,5 +58,7 @@ export async function policyFor(
   const base = await workspacePolicy(db, scope);
   const lookup = ctx.modules.conversations.agentSettings;
   const agent = row.agent_id && lookup ? await lookup(db, scope, row.agent_id) : undefined;
-  return { policy: mergePolicy(base, agent?.handoffPolicy), hours: agent?.hours ?? null };
+  const policy = mergePolicy(base, agent?.handoffPolicy);
+  const channelTeam = await channelHandoffTeam(db, scope, row.channel_id);
+  return { policy: channelTeam ? { ...policy, team_id: channelTeam } : policy, hours: agent?.hours ?? null };
 }
