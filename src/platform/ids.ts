@@ -25,6 +25,7 @@ export const idPrefixes = [
   'cmp',
   'usr',
   'team',
+  'sla',
   'req',
   'job',
   'inb',
