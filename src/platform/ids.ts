@@ -28,6 +28,7 @@ export const idPrefixes = [
   'cr',
   'mac',
   'atm',
+  'sla',
   'req',
   'job',
   'inb',

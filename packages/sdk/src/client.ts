@@ -409,6 +409,62 @@ export class Parley {
       }),
   };
 
+  /** Team operations: teams' queues, availability, the handoff policy and SLA policies. */
+  readonly teams = {
+    queue: (id: string, query?: QueryAt<'/v1/teams/{id}/queue', 'get'>, options?: CommonOptions) =>
+      this.#call<ResultAt<'/v1/teams/{id}/queue', 'get'>>('get', '/v1/teams/{id}/queue', {
+        ...options,
+        params: { id },
+        query: query as Record<string, unknown>,
+      }),
+    update: (id: string, body: BodyAt<'/v1/teams/{id}', 'patch'>, options?: CommonOptions) =>
+      this.#call<ResultAt<'/v1/teams/{id}', 'patch'>>('patch', '/v1/teams/{id}', {
+        ...options,
+        params: { id },
+        body,
+      }),
+  };
+
+  readonly availability = {
+    get: (options?: CommonOptions) =>
+      this.#call<ResultAt<'/v1/me/availability', 'get'>>('get', '/v1/me/availability', { ...options }),
+    set: (body: BodyAt<'/v1/me/availability', 'put'>, options?: CommonOptions) =>
+      this.#call<ResultAt<'/v1/me/availability', 'put'>>('put', '/v1/me/availability', { ...options, body }),
+  };
+
+  readonly handoffPolicy = {
+    get: (options?: CommonOptions) =>
+      this.#call<ResultAt<'/v1/handoff-policy', 'get'>>('get', '/v1/handoff-policy', { ...options }),
+    set: (body: BodyAt<'/v1/handoff-policy', 'put'>, options?: CommonOptions) =>
+      this.#call<ResultAt<'/v1/handoff-policy', 'put'>>('put', '/v1/handoff-policy', { ...options, body }),
+  };
+
+  readonly slaPolicies = {
+    list: (query?: QueryAt<'/v1/sla-policies', 'get'>, options?: CommonOptions) =>
+      this.#call<ResultAt<'/v1/sla-policies', 'get'>>('get', '/v1/sla-policies', {
+        ...options,
+        query: query as Record<string, unknown>,
+      }),
+    create: (body: BodyAt<'/v1/sla-policies', 'post'>, options?: CommonOptions) =>
+      this.#call<ResultAt<'/v1/sla-policies', 'post'>>('post', '/v1/sla-policies', { ...options, body }),
+    get: (id: string, options?: CommonOptions) =>
+      this.#call<ResultAt<'/v1/sla-policies/{id}', 'get'>>('get', '/v1/sla-policies/{id}', {
+        ...options,
+        params: { id },
+      }),
+    update: (id: string, body: BodyAt<'/v1/sla-policies/{id}', 'patch'>, options?: CommonOptions) =>
+      this.#call<ResultAt<'/v1/sla-policies/{id}', 'patch'>>('patch', '/v1/sla-policies/{id}', {
+        ...options,
+        params: { id },
+        body,
+      }),
+    delete: (id: string, options?: CommonOptions) =>
+      this.#call<ResultAt<'/v1/sla-policies/{id}', 'delete'>>('delete', '/v1/sla-policies/{id}', {
+        ...options,
+        params: { id },
+      }),
+  };
+
   readonly knowledge = {
     list: (agentId: string, query?: QueryAt<'/v1/agents/{id}/knowledge', 'get'>, options?: CommonOptions) =>
       this.#call<ResultAt<'/v1/agents/{id}/knowledge', 'get'>>('get', '/v1/agents/{id}/knowledge', {

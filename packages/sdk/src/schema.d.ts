@@ -852,6 +852,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/handoff-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The workspace's handoff policy
+         * @description The default every handoff follows unless its agent overrides it (the agent's `handoff_policy`): which team gets it, how many minutes a person has to reply (in the agent's business hours), what happens when nobody does, and what the customer is told out of hours.
+         */
+        get: operations["get_handoff_policy"];
+        /**
+         * Set the workspace's handoff policy
+         * @description Fields given change, the others stay. `reply_within_minutes` is at least 1; an unknown `team_id` is a 404. Applies to handoffs that start afterwards.
+         */
+        put: operations["put_handoff_policy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sla-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List SLA policies
+         * @description SLA policies in the order they are tried: a conversation gets the oldest one whose `applies_to` matches it (when it is created, or tagged later while it has none).
+         */
+        get: operations["get_sla_policies"];
+        put?: never;
+        /**
+         * Create an SLA policy
+         * @description Targets in minutes for the first reply of a person, each next reply after a customer's message, and resolution (at least one; 0 is a 400). With `business_hours` they count only in the agent's opening hours. A target passed unmet sets it in the conversation's `sla.breached` and emits `sla.breached` once.
+         */
+        post: operations["post_sla_policies"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sla-policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an SLA policy
+         * @description One SLA policy with its targets and what it applies to.
+         */
+        get: operations["get_sla_policies_by_id"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an SLA policy
+         * @description Its pending timers do nothing from now on; conversations keep the due times they show.
+         */
+        delete: operations["delete_sla_policies_by_id"];
+        options?: never;
+        head?: never;
+        /**
+         * Update an SLA policy
+         * @description Fields given change. Conversations it already applies to keep their due times; new ones get the new targets.
+         */
+        patch: operations["patch_sla_policies_by_id"];
+        trace?: never;
+    };
     "/v1/messages": {
         parameters: {
             query?: never;
@@ -14850,6 +14926,9 @@ export interface operations {
                      *           "provider": "meta",
                      *           "address": "+14155550123",
                      *           "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "handoff_policy": {
+                     *             "team_id": null
+                     *           },
                      *           "status": "active",
                      *           "credentials_set": true,
                      *           "credential_fields": [
@@ -14919,6 +14998,14 @@ export interface operations {
                              * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
                              */
                             agent_id: string | null;
+                            /** @description Where handoffs on this channel go. */
+                            handoff_policy: {
+                                /**
+                                 * @description The team handoffs on this channel go to.
+                                 * @example null
+                                 */
+                                team_id: string | null;
+                            };
                             /**
                              * @description Whether the channel sends and receives.
                              * @example active
@@ -15171,6 +15258,14 @@ export interface operations {
                      */
                     address: string;
                     agent_id?: string | null;
+                    /** @description Where handoffs on this channel go. */
+                    handoff_policy?: {
+                        /**
+                         * @description The team handoffs on this channel go to (it comes before the agent's and the workspace's `handoff_policy.team_id`); null: theirs.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string | null;
+                    };
                     /**
                      * @description Provider credentials, write-only and encrypted at rest. meta: `phone_number_id, business_account_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; livekit: `url, api_key, api_secret, sip_trunk_id, agent_name?`; sandbox: none.
                      * @example {
@@ -15211,6 +15306,9 @@ export interface operations {
                      *       "provider": "meta",
                      *       "address": "+14155550123",
                      *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "handoff_policy": {
+                     *         "team_id": null
+                     *       },
                      *       "status": "active",
                      *       "credentials_set": true,
                      *       "credential_fields": [
@@ -15271,6 +15369,14 @@ export interface operations {
                          * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
                          */
                         agent_id: string | null;
+                        /** @description Where handoffs on this channel go. */
+                        handoff_policy: {
+                            /**
+                             * @description The team handoffs on this channel go to.
+                             * @example null
+                             */
+                            team_id: string | null;
+                        };
                         /**
                          * @description Whether the channel sends and receives.
                          * @example active
@@ -15524,6 +15630,9 @@ export interface operations {
                      *       "provider": "meta",
                      *       "address": "+14155550123",
                      *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "handoff_policy": {
+                     *         "team_id": null
+                     *       },
                      *       "status": "active",
                      *       "credentials_set": true,
                      *       "credential_fields": [
@@ -15583,6 +15692,14 @@ export interface operations {
                          * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
                          */
                         agent_id: string | null;
+                        /** @description Where handoffs on this channel go. */
+                        handoff_policy: {
+                            /**
+                             * @description The team handoffs on this channel go to.
+                             * @example null
+                             */
+                            team_id: string | null;
+                        };
                         /**
                          * @description Whether the channel sends and receives.
                          * @example active
@@ -15993,6 +16110,14 @@ export interface operations {
                      */
                     address?: string;
                     agent_id?: string | null;
+                    /** @description Where handoffs on this channel go. */
+                    handoff_policy?: {
+                        /**
+                         * @description The team handoffs on this channel go to (it comes before the agent's and the workspace's `handoff_policy.team_id`); null: theirs.
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string | null;
+                    };
                     /**
                      * @description Provider credentials, write-only and encrypted at rest. meta: `phone_number_id, business_account_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; livekit: `url, api_key, api_secret, sip_trunk_id, agent_name?`; sandbox: none.
                      * @example {
@@ -16039,6 +16164,9 @@ export interface operations {
                      *       "provider": "meta",
                      *       "address": "+14155550123",
                      *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "handoff_policy": {
+                     *         "team_id": null
+                     *       },
                      *       "status": "active",
                      *       "credentials_set": true,
                      *       "credential_fields": [
@@ -16098,6 +16226,14 @@ export interface operations {
                          * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
                          */
                         agent_id: string | null;
+                        /** @description Where handoffs on this channel go. */
+                        handoff_policy: {
+                            /**
+                             * @description The team handoffs on this channel go to.
+                             * @example null
+                             */
+                            team_id: string | null;
+                        };
                         /**
                          * @description Whether the channel sends and receives.
                          * @example active
@@ -23692,6 +23828,1968 @@ export interface operations {
                              */
                             waiting_seconds: number;
                         }[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_handoff_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "reply_within_minutes": 15,
+                     *       "on_timeout": "reassign",
+                     *       "max_reassignments": 2,
+                     *       "out_of_hours": {
+                     *         "message": null,
+                     *         "ai_continues": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The team handoffs go to (null: none).
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string | null;
+                        /**
+                         * @description Minutes a person has to reply.
+                         * @example 15
+                         */
+                        reply_within_minutes: number;
+                        /**
+                         * @description What Parley does when nobody replied in time.
+                         * @example reassign
+                         * @enum {string}
+                         */
+                        on_timeout: "reassign" | "ai_resume" | "callback" | "notify";
+                        /**
+                         * @description The most reassignments of one handoff.
+                         * @example 2
+                         */
+                        max_reassignments: number;
+                        /** @description What happens out of hours. */
+                        out_of_hours: {
+                            /**
+                             * @description The out-of-hours message (null: built-in).
+                             * @example null
+                             */
+                            message: string | null;
+                            /**
+                             * @description Whether the AI keeps answering out of hours.
+                             * @example true
+                             */
+                            ai_continues: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_handoff_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "reply_within_minutes": 15,
+                 *       "on_timeout": "reassign",
+                 *       "max_reassignments": 2
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                     * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    team_id?: string | null;
+                    /**
+                     * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                     * @example 15
+                     */
+                    reply_within_minutes?: number;
+                    /**
+                     * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                     * @example reassign
+                     * @enum {string}
+                     */
+                    on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                    /**
+                     * @description The most reassignments of one handoff.
+                     * @example 2
+                     */
+                    max_reassignments?: number;
+                    /** @description What happens when a handoff comes while the business is closed. */
+                    out_of_hours?: {
+                        /**
+                         * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                         * @example We are closed now; a person will answer from {{next_opening}}.
+                         */
+                        message?: string | null;
+                        /**
+                         * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                         * @example true
+                         */
+                        ai_continues?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "reply_within_minutes": 15,
+                     *       "on_timeout": "reassign",
+                     *       "max_reassignments": 2,
+                     *       "out_of_hours": {
+                     *         "message": null,
+                     *         "ai_continues": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The team handoffs go to (null: none).
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id: string | null;
+                        /**
+                         * @description Minutes a person has to reply.
+                         * @example 15
+                         */
+                        reply_within_minutes: number;
+                        /**
+                         * @description What Parley does when nobody replied in time.
+                         * @example reassign
+                         * @enum {string}
+                         */
+                        on_timeout: "reassign" | "ai_resume" | "callback" | "notify";
+                        /**
+                         * @description The most reassignments of one handoff.
+                         * @example 2
+                         */
+                        max_reassignments: number;
+                        /** @description What happens out of hours. */
+                        out_of_hours: {
+                            /**
+                             * @description The out-of-hours message (null: built-in).
+                             * @example null
+                             */
+                            message: string | null;
+                            /**
+                             * @description Whether the AI keeps answering out of hours.
+                             * @example true
+                             */
+                            ai_continues: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_sla_policies: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "object": "sla_policy",
+                     *           "livemode": false,
+                     *           "created_at": "2026-05-10T08:23:41.000Z",
+                     *           "updated_at": "2026-05-10T08:23:41.000Z",
+                     *           "name": "WhatsApp VIP",
+                     *           "first_response_minutes": 15,
+                     *           "next_response_minutes": 60,
+                     *           "resolution_minutes": 1440,
+                     *           "business_hours": true,
+                     *           "applies_to": {
+                     *             "channels": [
+                     *               "whatsapp"
+                     *             ],
+                     *             "tags": [
+                     *               "vip"
+                     *             ],
+                     *             "priorities": [
+                     *               "urgent"
+                     *             ]
+                     *           }
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "total": 248,
+                     *         "page": 1,
+                     *         "per_page": 20,
+                     *         "total_pages": 13
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description Unique identifier of the sla_policy.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description The type of this object.
+                             * @example sla_policy
+                             * @constant
+                             */
+                            object: "sla_policy";
+                            /**
+                             * @description True for live-mode objects, false for test-mode ones.
+                             * @example false
+                             */
+                            livemode: boolean;
+                            /**
+                             * @description When it was created (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * @description When it last changed (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            updated_at: string;
+                            /**
+                             * @description Name of the policy.
+                             * @example WhatsApp VIP
+                             */
+                            name: string;
+                            /**
+                             * @description First reply target (minutes).
+                             * @example 15
+                             */
+                            first_response_minutes: number | null;
+                            /**
+                             * @description Next reply target (minutes).
+                             * @example 60
+                             */
+                            next_response_minutes: number | null;
+                            /**
+                             * @description Resolution target (minutes).
+                             * @example 1440
+                             */
+                            resolution_minutes: number | null;
+                            /**
+                             * @description Whether targets count in business hours.
+                             * @example true
+                             */
+                            business_hours: boolean;
+                            /** @description Which conversations it applies to. */
+                            applies_to: {
+                                /**
+                                 * @description Channel types.
+                                 * @example [
+                                 *       "whatsapp"
+                                 *     ]
+                                 */
+                                channels?: string[];
+                                /**
+                                 * @description Tags.
+                                 * @example [
+                                 *       "vip"
+                                 *     ]
+                                 */
+                                tags?: string[];
+                                /**
+                                 * @description Priorities.
+                                 * @example [
+                                 *       "urgent"
+                                 *     ]
+                                 */
+                                priorities?: string[];
+                            };
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_sla_policies: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "WhatsApp VIP",
+                 *       "first_response_minutes": 15,
+                 *       "next_response_minutes": 60,
+                 *       "resolution_minutes": 1440,
+                 *       "business_hours": true
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Name of the policy.
+                     * @example WhatsApp VIP
+                     */
+                    name: string;
+                    /**
+                     * @description Time to the first reply of a person, in minutes (null: no target). 0 is refused.
+                     * @example 15
+                     */
+                    first_response_minutes?: number | null;
+                    /**
+                     * @description Time to a person's reply after each later customer message, in minutes (null: no target). 0 is refused.
+                     * @example 60
+                     */
+                    next_response_minutes?: number | null;
+                    /**
+                     * @description Time to resolve (close) the conversation, in minutes (null: no target). 0 is refused.
+                     * @example 1440
+                     */
+                    resolution_minutes?: number | null;
+                    /**
+                     * @description Count the minutes only in the agent's business hours (its `business.hours` and holidays).
+                     * @default false
+                     * @example true
+                     */
+                    business_hours?: boolean;
+                    /**
+                     * @description Which conversations it applies to: every list given must match (an empty object: all). The oldest matching policy applies.
+                     * @default {}
+                     */
+                    applies_to?: {
+                        /**
+                         * @description Channel types it applies to.
+                         * @example [
+                         *       "whatsapp"
+                         *     ]
+                         */
+                        channels?: string[];
+                        /**
+                         * @description It applies when the conversation has one of these tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags?: string[];
+                        /**
+                         * @description Priorities it applies to.
+                         * @example [
+                         *       "high",
+                         *       "urgent"
+                         *     ]
+                         */
+                        priorities?: ("low" | "normal" | "high" | "urgent")[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "sla_policy",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "name": "WhatsApp VIP",
+                     *       "first_response_minutes": 15,
+                     *       "next_response_minutes": 60,
+                     *       "resolution_minutes": 1440,
+                     *       "business_hours": true,
+                     *       "applies_to": {
+                     *         "channels": [
+                     *           "whatsapp"
+                     *         ],
+                     *         "tags": [
+                     *           "vip"
+                     *         ],
+                     *         "priorities": [
+                     *           "urgent"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the sla_policy.
+                         * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example sla_policy
+                         * @constant
+                         */
+                        object: "sla_policy";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Name of the policy.
+                         * @example WhatsApp VIP
+                         */
+                        name: string;
+                        /**
+                         * @description First reply target (minutes).
+                         * @example 15
+                         */
+                        first_response_minutes: number | null;
+                        /**
+                         * @description Next reply target (minutes).
+                         * @example 60
+                         */
+                        next_response_minutes: number | null;
+                        /**
+                         * @description Resolution target (minutes).
+                         * @example 1440
+                         */
+                        resolution_minutes: number | null;
+                        /**
+                         * @description Whether targets count in business hours.
+                         * @example true
+                         */
+                        business_hours: boolean;
+                        /** @description Which conversations it applies to. */
+                        applies_to: {
+                            /**
+                             * @description Channel types.
+                             * @example [
+                             *       "whatsapp"
+                             *     ]
+                             */
+                            channels?: string[];
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags?: string[];
+                            /**
+                             * @description Priorities.
+                             * @example [
+                             *       "urgent"
+                             *     ]
+                             */
+                            priorities?: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "idempotency_conflict",
+                     *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_sla_policies_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`sla_` prefix).
+                 * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "sla_policy",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "name": "WhatsApp VIP",
+                     *       "first_response_minutes": 15,
+                     *       "next_response_minutes": 60,
+                     *       "resolution_minutes": 1440,
+                     *       "business_hours": true,
+                     *       "applies_to": {
+                     *         "channels": [
+                     *           "whatsapp"
+                     *         ],
+                     *         "tags": [
+                     *           "vip"
+                     *         ],
+                     *         "priorities": [
+                     *           "urgent"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the sla_policy.
+                         * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example sla_policy
+                         * @constant
+                         */
+                        object: "sla_policy";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Name of the policy.
+                         * @example WhatsApp VIP
+                         */
+                        name: string;
+                        /**
+                         * @description First reply target (minutes).
+                         * @example 15
+                         */
+                        first_response_minutes: number | null;
+                        /**
+                         * @description Next reply target (minutes).
+                         * @example 60
+                         */
+                        next_response_minutes: number | null;
+                        /**
+                         * @description Resolution target (minutes).
+                         * @example 1440
+                         */
+                        resolution_minutes: number | null;
+                        /**
+                         * @description Whether targets count in business hours.
+                         * @example true
+                         */
+                        business_hours: boolean;
+                        /** @description Which conversations it applies to. */
+                        applies_to: {
+                            /**
+                             * @description Channel types.
+                             * @example [
+                             *       "whatsapp"
+                             *     ]
+                             */
+                            channels?: string[];
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags?: string[];
+                            /**
+                             * @description Priorities.
+                             * @example [
+                             *       "urgent"
+                             *     ]
+                             */
+                            priorities?: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_sla_policies_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`sla_` prefix).
+                 * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "sla_policy",
+                     *       "deleted": true
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The deleted sla_policy.
+                         * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of the deleted object.
+                         * @example sla_policy
+                         * @constant
+                         */
+                        object: "sla_policy";
+                        /**
+                         * @description Always true.
+                         * @example true
+                         * @constant
+                         */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_sla_policies_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`sla_` prefix).
+                 * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "WhatsApp VIP",
+                 *       "first_response_minutes": 15,
+                 *       "next_response_minutes": 60,
+                 *       "resolution_minutes": 1440,
+                 *       "business_hours": true
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Name of the policy.
+                     * @example WhatsApp VIP
+                     */
+                    name?: string;
+                    /**
+                     * @description Time to the first reply of a person, in minutes (null: no target). 0 is refused.
+                     * @example 15
+                     */
+                    first_response_minutes?: number | null;
+                    /**
+                     * @description Time to a person's reply after each later customer message, in minutes (null: no target). 0 is refused.
+                     * @example 60
+                     */
+                    next_response_minutes?: number | null;
+                    /**
+                     * @description Time to resolve (close) the conversation, in minutes (null: no target). 0 is refused.
+                     * @example 1440
+                     */
+                    resolution_minutes?: number | null;
+                    /**
+                     * @description Count the minutes only in the agent's business hours (its `business.hours` and holidays).
+                     * @example true
+                     */
+                    business_hours?: boolean;
+                    /** @description Which conversations it applies to: every list given must match (an empty object: all). The oldest matching policy applies. */
+                    applies_to?: {
+                        /**
+                         * @description Channel types it applies to.
+                         * @example [
+                         *       "whatsapp"
+                         *     ]
+                         */
+                        channels?: string[];
+                        /**
+                         * @description It applies when the conversation has one of these tags.
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags?: string[];
+                        /**
+                         * @description Priorities it applies to.
+                         * @example [
+                         *       "high",
+                         *       "urgent"
+                         *     ]
+                         */
+                        priorities?: ("low" | "normal" | "high" | "urgent")[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "sla_policy",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "name": "WhatsApp VIP",
+                     *       "first_response_minutes": 15,
+                     *       "next_response_minutes": 60,
+                     *       "resolution_minutes": 1440,
+                     *       "business_hours": true,
+                     *       "applies_to": {
+                     *         "channels": [
+                     *           "whatsapp"
+                     *         ],
+                     *         "tags": [
+                     *           "vip"
+                     *         ],
+                     *         "priorities": [
+                     *           "urgent"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the sla_policy.
+                         * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example sla_policy
+                         * @constant
+                         */
+                        object: "sla_policy";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Name of the policy.
+                         * @example WhatsApp VIP
+                         */
+                        name: string;
+                        /**
+                         * @description First reply target (minutes).
+                         * @example 15
+                         */
+                        first_response_minutes: number | null;
+                        /**
+                         * @description Next reply target (minutes).
+                         * @example 60
+                         */
+                        next_response_minutes: number | null;
+                        /**
+                         * @description Resolution target (minutes).
+                         * @example 1440
+                         */
+                        resolution_minutes: number | null;
+                        /**
+                         * @description Whether targets count in business hours.
+                         * @example true
+                         */
+                        business_hours: boolean;
+                        /** @description Which conversations it applies to. */
+                        applies_to: {
+                            /**
+                             * @description Channel types.
+                             * @example [
+                             *       "whatsapp"
+                             *     ]
+                             */
+                            channels?: string[];
+                            /**
+                             * @description Tags.
+                             * @example [
+                             *       "vip"
+                             *     ]
+                             */
+                            tags?: string[];
+                            /**
+                             * @description Priorities.
+                             * @example [
+                             *       "urgent"
+                             *     ]
+                             */
+                            priorities?: string[];
+                        };
                     };
                 };
             };
@@ -31706,6 +33804,11 @@ export interface operations {
                      *             "knowledge",
                      *             "booking"
                      *           ],
+                     *           "handoff_policy": {
+                     *             "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *             "reply_within_minutes": 10,
+                     *             "on_timeout": "reassign"
+                     *           },
                      *           "handoff": {
                      *             "keywords": [
                      *               "human"
@@ -31917,6 +34020,50 @@ export interface operations {
                              *     ]
                              */
                             tools: ("knowledge" | "lead_capture" | "booking" | "handoff")[];
+                            /**
+                             * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                             * @example {
+                             *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                             *       "reply_within_minutes": 10,
+                             *       "on_timeout": "reassign"
+                             *     }
+                             */
+                            handoff_policy: {
+                                /**
+                                 * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                team_id?: string | null;
+                                /**
+                                 * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                                 * @example 15
+                                 */
+                                reply_within_minutes?: number;
+                                /**
+                                 * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                                 * @example reassign
+                                 * @enum {string}
+                                 */
+                                on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                                /**
+                                 * @description The most reassignments of one handoff.
+                                 * @example 2
+                                 */
+                                max_reassignments?: number;
+                                /** @description What happens when a handoff comes while the business is closed. */
+                                out_of_hours?: {
+                                    /**
+                                     * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                                     * @example We are closed now; a person will answer from {{next_opening}}.
+                                     */
+                                    message?: string | null;
+                                    /**
+                                     * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                                     * @example true
+                                     */
+                                    ai_continues?: boolean;
+                                };
+                            } | null;
                             /** @description When the agent hands off to a human. */
                             handoff: {
                                 /**
@@ -32413,6 +34560,11 @@ export interface operations {
                  *         ],
                  *         "max_unanswered": 2
                  *       },
+                 *       "handoff_policy": {
+                 *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "reply_within_minutes": 10,
+                 *         "on_timeout": "reassign"
+                 *       },
                  *       "business": {
                  *         "timezone": "Asia/Kolkata",
                  *         "hours": {
@@ -32549,6 +34701,50 @@ export interface operations {
                          */
                         holding_message?: string | null;
                     };
+                    /**
+                     * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                     * @example {
+                     *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "reply_within_minutes": 10,
+                     *       "on_timeout": "reassign"
+                     *     }
+                     */
+                    handoff_policy?: {
+                        /**
+                         * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id?: string | null;
+                        /**
+                         * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                         * @example 15
+                         */
+                        reply_within_minutes?: number;
+                        /**
+                         * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                         * @example reassign
+                         * @enum {string}
+                         */
+                        on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                        /**
+                         * @description The most reassignments of one handoff.
+                         * @example 2
+                         */
+                        max_reassignments?: number;
+                        /** @description What happens when a handoff comes while the business is closed. */
+                        out_of_hours?: {
+                            /**
+                             * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                             * @example We are closed now; a person will answer from {{next_opening}}.
+                             */
+                            message?: string | null;
+                            /**
+                             * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                             * @example true
+                             */
+                            ai_continues?: boolean;
+                        };
+                    } | null;
                     /**
                      * @description The business the agent works for: timezone, hours, services (used by bookings).
                      * @example {
@@ -32965,6 +35161,11 @@ export interface operations {
                      *         "knowledge",
                      *         "booking"
                      *       ],
+                     *       "handoff_policy": {
+                     *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "reply_within_minutes": 10,
+                     *         "on_timeout": "reassign"
+                     *       },
                      *       "handoff": {
                      *         "keywords": [
                      *           "human"
@@ -33166,6 +35367,50 @@ export interface operations {
                          *     ]
                          */
                         tools: ("knowledge" | "lead_capture" | "booking" | "handoff")[];
+                        /**
+                         * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                         * @example {
+                         *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                         *       "reply_within_minutes": 10,
+                         *       "on_timeout": "reassign"
+                         *     }
+                         */
+                        handoff_policy: {
+                            /**
+                             * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string | null;
+                            /**
+                             * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                             * @example 15
+                             */
+                            reply_within_minutes?: number;
+                            /**
+                             * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                             * @example reassign
+                             * @enum {string}
+                             */
+                            on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                            /**
+                             * @description The most reassignments of one handoff.
+                             * @example 2
+                             */
+                            max_reassignments?: number;
+                            /** @description What happens when a handoff comes while the business is closed. */
+                            out_of_hours?: {
+                                /**
+                                 * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                                 * @example We are closed now; a person will answer from {{next_opening}}.
+                                 */
+                                message?: string | null;
+                                /**
+                                 * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                                 * @example true
+                                 */
+                                ai_continues?: boolean;
+                            };
+                        } | null;
                         /** @description When the agent hands off to a human. */
                         handoff: {
                             /**
@@ -33660,6 +35905,11 @@ export interface operations {
                      *         "knowledge",
                      *         "booking"
                      *       ],
+                     *       "handoff_policy": {
+                     *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "reply_within_minutes": 10,
+                     *         "on_timeout": "reassign"
+                     *       },
                      *       "handoff": {
                      *         "keywords": [
                      *           "human"
@@ -33861,6 +36111,50 @@ export interface operations {
                          *     ]
                          */
                         tools: ("knowledge" | "lead_capture" | "booking" | "handoff")[];
+                        /**
+                         * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                         * @example {
+                         *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                         *       "reply_within_minutes": 10,
+                         *       "on_timeout": "reassign"
+                         *     }
+                         */
+                        handoff_policy: {
+                            /**
+                             * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string | null;
+                            /**
+                             * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                             * @example 15
+                             */
+                            reply_within_minutes?: number;
+                            /**
+                             * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                             * @example reassign
+                             * @enum {string}
+                             */
+                            on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                            /**
+                             * @description The most reassignments of one handoff.
+                             * @example 2
+                             */
+                            max_reassignments?: number;
+                            /** @description What happens when a handoff comes while the business is closed. */
+                            out_of_hours?: {
+                                /**
+                                 * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                                 * @example We are closed now; a person will answer from {{next_opening}}.
+                                 */
+                                message?: string | null;
+                                /**
+                                 * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                                 * @example true
+                                 */
+                                ai_continues?: boolean;
+                            };
+                        } | null;
                         /** @description When the agent hands off to a human. */
                         handoff: {
                             /**
@@ -34546,6 +36840,11 @@ export interface operations {
                  *         ],
                  *         "max_unanswered": 2
                  *       },
+                 *       "handoff_policy": {
+                 *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "reply_within_minutes": 10,
+                 *         "on_timeout": "reassign"
+                 *       },
                  *       "business": {
                  *         "timezone": "Asia/Kolkata",
                  *         "hours": {
@@ -34682,6 +36981,50 @@ export interface operations {
                          */
                         holding_message?: string | null;
                     };
+                    /**
+                     * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                     * @example {
+                     *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "reply_within_minutes": 10,
+                     *       "on_timeout": "reassign"
+                     *     }
+                     */
+                    handoff_policy?: {
+                        /**
+                         * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                         * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        team_id?: string | null;
+                        /**
+                         * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                         * @example 15
+                         */
+                        reply_within_minutes?: number;
+                        /**
+                         * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                         * @example reassign
+                         * @enum {string}
+                         */
+                        on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                        /**
+                         * @description The most reassignments of one handoff.
+                         * @example 2
+                         */
+                        max_reassignments?: number;
+                        /** @description What happens when a handoff comes while the business is closed. */
+                        out_of_hours?: {
+                            /**
+                             * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                             * @example We are closed now; a person will answer from {{next_opening}}.
+                             */
+                            message?: string | null;
+                            /**
+                             * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                             * @example true
+                             */
+                            ai_continues?: boolean;
+                        };
+                    } | null;
                     /**
                      * @description The business the agent works for: timezone, hours, services (used by bookings).
                      * @example {
@@ -35098,6 +37441,11 @@ export interface operations {
                      *         "knowledge",
                      *         "booking"
                      *       ],
+                     *       "handoff_policy": {
+                     *         "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "reply_within_minutes": 10,
+                     *         "on_timeout": "reassign"
+                     *       },
                      *       "handoff": {
                      *         "keywords": [
                      *           "human"
@@ -35299,6 +37647,50 @@ export interface operations {
                          *     ]
                          */
                         tools: ("knowledge" | "lead_capture" | "booking" | "handoff")[];
+                        /**
+                         * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                         * @example {
+                         *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                         *       "reply_within_minutes": 10,
+                         *       "on_timeout": "reassign"
+                         *     }
+                         */
+                        handoff_policy: {
+                            /**
+                             * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string | null;
+                            /**
+                             * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                             * @example 15
+                             */
+                            reply_within_minutes?: number;
+                            /**
+                             * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                             * @example reassign
+                             * @enum {string}
+                             */
+                            on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                            /**
+                             * @description The most reassignments of one handoff.
+                             * @example 2
+                             */
+                            max_reassignments?: number;
+                            /** @description What happens when a handoff comes while the business is closed. */
+                            out_of_hours?: {
+                                /**
+                                 * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                                 * @example We are closed now; a person will answer from {{next_opening}}.
+                                 */
+                                message?: string | null;
+                                /**
+                                 * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                                 * @example true
+                                 */
+                                ai_continues?: boolean;
+                            };
+                        } | null;
                         /** @description When the agent hands off to a human. */
                         handoff: {
                             /**
@@ -42112,6 +44504,50 @@ export interface operations {
                              */
                             holding_message?: string | null;
                         };
+                        /**
+                         * @description This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.
+                         * @example {
+                         *       "team_id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                         *       "reply_within_minutes": 10,
+                         *       "on_timeout": "reassign"
+                         *     }
+                         */
+                        handoff_policy?: {
+                            /**
+                             * @description The team handoffs go to when nothing else names one (the channel's `handoff_policy.team_id` comes first). Null: none (unassigned).
+                             * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            team_id?: string | null;
+                            /**
+                             * @description A person must reply within this many minutes (counted in business hours when the agent has hours). 0 is refused.
+                             * @example 15
+                             */
+                            reply_within_minutes?: number;
+                            /**
+                             * @description `reassign`: another member of the team by its rule (at most `max_reassignments` times, then `notify`); `ai_resume`: the AI takes the conversation back; `callback`: tagged `callback` for a person to call back, the customer is told; `notify`: only `conversation.handoff_timeout` (webhooks, the inbox).
+                             * @example reassign
+                             * @enum {string}
+                             */
+                            on_timeout?: "reassign" | "ai_resume" | "callback" | "notify";
+                            /**
+                             * @description The most reassignments of one handoff.
+                             * @example 2
+                             */
+                            max_reassignments?: number;
+                            /** @description What happens when a handoff comes while the business is closed. */
+                            out_of_hours?: {
+                                /**
+                                 * @description Told to the customer when a handoff happens out of hours; `{{next_opening}}` is replaced by the next opening (local time and zone). Null: a built-in message in the customer's language.
+                                 * @example We are closed now; a person will answer from {{next_opening}}.
+                                 */
+                                message?: string | null;
+                                /**
+                                 * @description Out of hours, the AI keeps answering meanwhile (the handoff stays owned and its timer starts at the next opening).
+                                 * @example true
+                                 */
+                                ai_continues?: boolean;
+                            };
+                        } | null;
                         /**
                          * @description The business the agent works for: timezone, hours, services (used by bookings).
                          * @example {

@@ -48,4 +48,10 @@ export const agentsMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('agents').addColumn('voice', 'text').execute();
     },
   },
+  '0506_agent_handoff_policy': {
+    // The agent's own handoff policy (null: the workspace's), over the workspace default.
+    async up(db) {
+      await db.schema.alterTable('agents').addColumn('handoff_policy', 'text').execute();
+    },
+  },
 };

@@ -3,6 +3,7 @@ import type { Module } from '../module.ts';
 import { agentsMigrations } from './agents.migrations.ts';
 import { agentRoutes } from './agents.routes.ts';
 import type { AgentDeleting } from './agents.service.ts';
+import { agentRoutingSettings } from './routing-settings.ts';
 
 /** The agents module's state for one app. */
 export interface AgentsInstance {
@@ -20,7 +21,8 @@ export const agentsModule: Module = {
   name: 'agents',
   migrations: agentsMigrations,
   routes: agentRoutes,
-  setup() {
+  setup(ctx) {
+    ctx.modules.conversations.agentSettings = agentRoutingSettings;
     return { deleting: new Hook<AgentDeleting>() } satisfies AgentsInstance;
   },
 };

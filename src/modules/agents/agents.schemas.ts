@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { baseObject, describe, idOf } from '../../platform/http/schemas.ts';
 import { ianaTimezone } from '../../platform/timezone.ts';
+import { handoffPolicyInput } from '../conversations/index.ts';
 import { voiceSettingsInput, voiceSettingsObject } from './voice-settings.ts';
 
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -233,6 +234,12 @@ const agentFields = {
   voice: voiceSettingsInput,
 };
 
+const agentHandoffPolicy = describe(
+  handoffPolicyInput.nullable(),
+  "This agent's handoff policy: the fields given override the workspace's (`GET /v1/handoff-policy`); null: the workspace's. Its reply timer counts in the agent's business hours.",
+  { team_id: 'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D', reply_within_minutes: 10, on_timeout: 'reassign' },
+);
+
 export const createAgentBody = z.strictObject({
   name: agentFields.name,
   status: agentFields.status.optional(),
@@ -243,6 +250,7 @@ export const createAgentBody = z.strictObject({
   model: agentFields.model.optional(),
   tools: agentFields.tools.optional(),
   handoff: agentFields.handoff.optional(),
+  handoff_policy: agentHandoffPolicy.optional(),
   business: agentFields.business.optional(),
   lead_fields: agentFields.lead_fields.optional(),
   voice: agentFields.voice.optional(),
@@ -259,6 +267,7 @@ export const updateAgentBody = z.strictObject({
   model: agentFields.model.optional(),
   tools: agentFields.tools.optional(),
   handoff: agentFields.handoff.optional(),
+  handoff_policy: agentHandoffPolicy.optional(),
   business: agentFields.business.optional(),
   lead_fields: agentFields.lead_fields.optional(),
   voice: agentFields.voice.optional(),
@@ -308,6 +317,7 @@ export const agentObject = z.object({
     'The model that writes replies.',
   ),
   tools: describe(z.array(z.enum(agentTools)), 'Tools the agent may use.', ['knowledge', 'booking']),
+  handoff_policy: agentHandoffPolicy,
   handoff: describe(
     z.object({
       keywords: describe(z.array(z.string()), 'Words that hand off to a human.', ['human']),

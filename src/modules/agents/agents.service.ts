@@ -9,7 +9,7 @@ import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { unbindAgentChannels } from '../channels/index.ts';
 import { normalizePhone } from '../contacts/index.ts';
-import { unlinkAgentConversations } from '../conversations/index.ts';
+import { type HandoffPolicyInput, unlinkAgentConversations } from '../conversations/index.ts';
 import {
   type agentTools,
   type CreateAgentInput,
@@ -144,6 +144,7 @@ export function presentAgent(row: AgentsTable) {
     },
     tools: fromJson<AgentTool[]>(row.tools, []),
     handoff: parseHandoff(row.handoff),
+    handoff_policy: fromJson<HandoffPolicyInput | null>(row.handoff_policy, null),
     business: publicBusiness(parseBusiness(row)),
     lead_fields: fromJson<LeadField[]>(row.lead_fields, []),
     voice: presentVoiceSettings(row.voice),
@@ -377,6 +378,7 @@ export async function createAgent(
       (input.lead_fields ?? []).map((f) => ({ key: f.key, label: f.label, required: f.required ?? false })),
     ),
     voice: input.voice ? buildVoice(ctx, input.voice, null) : null,
+    handoff_policy: input.handoff_policy ? toJson(input.handoff_policy) : null,
     deleted_at: null,
     created_at: now,
     updated_at: now,
@@ -451,6 +453,10 @@ function withChanges(
       ? toJson(input.lead_fields.map((f) => ({ key: f.key, label: f.label, required: f.required ?? false })))
       : row.lead_fields,
     voice: input.voice ? buildVoice(ctx, input.voice, row.voice) : row.voice,
+    handoff_policy:
+      input.handoff_policy !== undefined
+        ? input.handoff_policy && toJson(input.handoff_policy)
+        : row.handoff_policy,
     updated_at: ctx.clock.now().toISOString(),
   };
 }

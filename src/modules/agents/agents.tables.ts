@@ -20,6 +20,8 @@ export interface AgentsTable {
   tools: string;
   /** JSON `{keywords, max_unanswered}`. */
   handoff: string;
+  /** JSON handoff policy override (fields given win over the workspace's); null: the workspace's. */
+  handoff_policy: string | null;
   /** JSON `{timezone, hours, address, services, holidays, buffer_minutes}`. */
   business: string;
   /** JSON array of `{key, label, required}`. */

@@ -1,8 +1,10 @@
+import { outOfHoursJob } from '../conversations/index.ts';
 import type { Module } from '../module.ts';
 import { holdingJob, replyJob } from './ai.jobs.ts';
 import { aiMigrations } from './ai.migrations.ts';
 import { aiRoutes } from './ai.routes.ts';
 import { type AiOptions, answerConversation, onInbound, sendHoldingMessage } from './ai.service.ts';
+import { sendOutOfHoursNotice } from './out-of-hours.ts';
 
 /** The AI agent: answers inbound messages (debounced per conversation), the playground and copilot. */
 export function createAiModule(options: Partial<AiOptions> = {}): Module {
@@ -19,6 +21,7 @@ export function createAiModule(options: Partial<AiOptions> = {}): Module {
       ctx.modules.messaging.hooks.inboundMessage.add((tx, e) => onInbound(ctx, opts, tx, e));
       ctx.queue.register(replyJob, (payload, job) => answerConversation(ctx, payload, opts, job));
       ctx.queue.register(holdingJob, (payload, job) => sendHoldingMessage(ctx, payload, opts, job));
+      ctx.queue.register(outOfHoursJob, (payload) => sendOutOfHoursNotice(ctx, payload));
     },
   };
 }

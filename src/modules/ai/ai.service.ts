@@ -330,7 +330,7 @@ export function burstOf(messages: MessageRow[]): { history: Turn[]; burst: Messa
   return { history, burst };
 }
 
-async function workspaceSender(ctx: AppContext, scope: Scope, agentId: string) {
+export async function workspaceSender(ctx: AppContext, scope: Scope, agentId: string) {
   const ws = await ctx.db
     .selectFrom('workspaces')
     .selectAll()

@@ -38,4 +38,10 @@ export const channelsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '0201_channel_handoff_team': {
+    // The team handoffs on a channel go to (null: the agent's or the workspace's policy decides).
+    async up(db) {
+      await db.schema.alterTable('channels').addColumn('handoff_team_id', 'text').execute();
+    },
+  },
 };

@@ -31,6 +31,17 @@ const settings = describe(
   { messages_per_second: 20 },
 );
 
+const handoffPolicy = describe(
+  z.strictObject({
+    team_id: describe(
+      idOf('team').nullable(),
+      "The team handoffs on this channel go to (it comes before the agent's and the workspace's `handoff_policy.team_id`); null: theirs.",
+      'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+    ),
+  }),
+  'Where handoffs on this channel go.',
+);
+
 export const createChannelBody = z.strictObject({
   type: describe(z.enum(channelTypes), 'What the channel carries.', 'whatsapp'),
   provider: describe(
@@ -44,6 +55,7 @@ export const createChannelBody = z.strictObject({
     '+14155550123',
   ),
   agent_id: idOf('agt', 'The AI agent that answers on this channel, if any.').nullable().optional(),
+  handoff_policy: handoffPolicy.optional(),
   credentials: credentials.optional(),
   settings: settings.optional(),
 });
@@ -55,6 +67,7 @@ export const updateChannelBody = z.strictObject({
     '+14155550123',
   ).optional(),
   agent_id: idOf('agt', 'The AI agent that answers on this channel; null to unbind.').nullable().optional(),
+  handoff_policy: handoffPolicy.optional(),
   credentials: credentials.optional(),
   settings: settings.optional(),
   status: describe(
@@ -73,6 +86,12 @@ export const channelObject = z.object({
     z.string().nullable(),
     'The AI agent bound to this channel.',
     'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ),
+  handoff_policy: describe(
+    z.object({
+      team_id: describe(z.string().nullable(), 'The team handoffs on this channel go to.', null),
+    }),
+    'Where handoffs on this channel go.',
   ),
   status: describe(z.enum(['active', 'disabled']), 'Whether the channel sends and receives.', 'active'),
   credentials_set: describe(z.boolean(), 'True when credentials are stored (they are never returned).', true),

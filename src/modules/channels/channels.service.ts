@@ -8,6 +8,7 @@ import type { Page, PageRequest } from '../../platform/http/pagination.ts';
 import { paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
+import { teamExists } from '../users/index.ts';
 import { invalidAddressMessage, normalizeOwnAddress } from './address.ts';
 import type { ChannelConfig, ChannelType, ProviderName } from './channel-adapter.ts';
 import { credentialFields, optionalCredentialFields } from './channels.schemas.ts';
@@ -45,6 +46,7 @@ export function presentChannel(ctx: AppContext, row: ChannelRow) {
     provider: row.provider,
     address: row.address,
     agent_id: row.agent_id,
+    handoff_policy: { team_id: row.handoff_team_id ?? null },
     status: row.status,
     credentials_set: fields.length > 0,
     credential_fields: fields,
@@ -53,6 +55,30 @@ export function presentChannel(ctx: AppContext, row: ChannelRow) {
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
+}
+
+/** A channel's handoff team must be a team of its workspace and mode. */
+async function checkTeam(ctx: AppContext, scope: Scope, teamId: string | null | undefined) {
+  if (!teamId) return null;
+  if (!(await teamExists(ctx.db, scope, teamId)))
+    throw new ApiError('not_found', `No team with id ${teamId}.`, {
+      errors: [{ field: 'handoff_policy.team_id', message: 'no such team' }],
+    });
+  return teamId;
+}
+
+/** The team handoffs on a channel go to (null: none named). */
+export async function channelHandoffTeam(
+  db: Db | Trx,
+  scope: Scope,
+  channelId: string,
+): Promise<string | null> {
+  const row = await tenant(db, scope)
+    .selectFrom('channels')
+    .select('handoff_team_id')
+    .where('id', '=', channelId)
+    .executeTakeFirst();
+  return row?.handoff_team_id ?? null;
 }
 
 /** Checks that an agent exists in this workspace and mode (the agents table belongs to the agents module). */
@@ -112,6 +138,7 @@ interface CreateChannelInput {
   agent_id?: string | null;
   credentials?: Record<string, string | number>;
   settings?: Record<string, unknown>;
+  handoff_policy?: { team_id: string | null };
 }
 
 export async function createChannel(
@@ -151,6 +178,7 @@ export async function createChannel(
     provider: input.provider,
     address: address!,
     agent_id: input.agent_id ?? null,
+    handoff_team_id: await checkTeam(ctx, scope, input.handoff_policy?.team_id),
     credentials: ctx.secrets.sealJson(creds),
     settings: toJson(input.settings ?? {}),
     status: 'active',
@@ -214,6 +242,7 @@ export async function updateChannel(
     agent_id?: string | null;
     credentials?: Record<string, string | number>;
     settings?: Record<string, unknown>;
+    handoff_policy?: { team_id: string | null };
     status?: 'active' | 'disabled';
   },
 ) {
@@ -247,6 +276,7 @@ export async function updateChannel(
     patch.credentials = ctx.secrets.sealJson(creds);
   }
   if (input.settings !== undefined) patch.settings = toJson(input.settings);
+  if (input.handoff_policy) patch.handoff_team_id = await checkTeam(ctx, scope, input.handoff_policy.team_id);
   if (input.status !== undefined) patch.status = input.status;
   await ctx.db.updateTable('channels').set(patch).where('id', '=', row.id).execute();
   await channelsChanged(ctx);

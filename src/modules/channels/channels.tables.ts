@@ -15,6 +15,8 @@ export interface ChannelsTable {
   /** The channel's own number (E.164) or email address. */
   address: string;
   agent_id: string | null;
+  /** The team handoffs on this channel go to (over the agent's and the workspace's policy). */
+  handoff_team_id?: string | null;
   /** Sealed JSON (SecretBox) of the provider credentials; never returned by the API. */
   credentials: string;
   /** JSON: non-secret provider settings. */

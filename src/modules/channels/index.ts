@@ -14,6 +14,7 @@ export {
 } from './channel-adapter.ts';
 export {
   channelConfigOf,
+  channelHandoffTeam,
   channelsChanged,
   ensureSandboxChannel,
   findChannelForSend,

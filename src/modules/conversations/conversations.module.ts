@@ -4,19 +4,26 @@ import { wakeJob } from './conversations.jobs.ts';
 import { conversationsMigrations } from './conversations.migrations.ts';
 import { conversationRoutes } from './conversations.routes.ts';
 import { unassignDeleted, wakeConversation } from './conversations.service.ts';
+import { policyRoutes } from './routing/policy.routes.ts';
 import { queueRoutes } from './routing/queue.routes.ts';
 import { roomListener, routingListener } from './routing/routing.listener.ts';
+import { routingMigrations } from './routing/routing.migrations.ts';
 import { routingSetup } from './routing/routing.setup.ts';
+import { slaTimerJob } from './routing/sla.jobs.ts';
+import { slaListener } from './routing/sla.listener.ts';
+import { slaRoutes } from './routing/sla.routes.ts';
+import { slaTimeout } from './routing/sla.service.ts';
 
 export const conversationsModule: Module = {
   name: 'conversations',
-  migrations: conversationsMigrations,
-  routes: [...conversationRoutes, ...queueRoutes],
+  migrations: { ...conversationsMigrations, ...routingMigrations },
+  routes: [...conversationRoutes, ...queueRoutes, ...policyRoutes, ...slaRoutes],
   setup(ctx) {
     ctx.queue.register(wakeJob, (payload) => wakeConversation(ctx, payload.conversationId, payload.until));
     onAssigneeDelete(ctx, unassignDeleted);
     const instance = routingSetup(ctx);
-    ctx.txListeners.push(routingListener(ctx, instance.reactions));
+    ctx.txListeners.push(routingListener(ctx, instance.reactions), slaListener(ctx));
+    ctx.queue.register(slaTimerJob, (payload) => slaTimeout(ctx, payload));
     onRoomMaybeFreed(ctx, roomListener(ctx));
     return instance;
   },

@@ -23,3 +23,11 @@ export {
   windowOpen,
 } from './conversations.service.ts';
 export type { ConversationRow } from './conversations.tables.ts';
+export { outOfHoursJob } from './routing/handoff.jobs.ts';
+export { localText, type OpeningHours } from './routing/hours.ts';
+export {
+  type HandoffPolicyInput,
+  handoffPolicyInput,
+  handoffPolicyObject,
+} from './routing/policy.schemas.ts';
+export type { AgentRoutingSettings } from './routing/policy.service.ts';

@@ -97,6 +97,24 @@ export const tools: ToolDef[] = [
     params: conversation,
   },
   {
+    name: 'assign_conversation',
+    title: 'Assign a conversation',
+    description:
+      'Give a conversation to a user (`user_id`) or a team (`team_id`; the team\'s assignment rule then picks an online member with room, else it waits in the team\'s queue), or unassign it with `{"user_id": null}`. Emits conversation.assigned.',
+    method: 'post',
+    path: '/v1/conversations/{id}/assign',
+    params: conversation,
+  },
+  {
+    name: 'get_team_queue',
+    title: "A team's queue",
+    description:
+      'The conversations waiting for a member of a team, oldest first, with how long each has waited, and the members with their availability and capacity.',
+    method: 'get',
+    path: '/v1/teams/{id}/queue',
+    params: { id: 'team_id' },
+  },
+  {
     name: 'list_contacts',
     title: 'Find contacts',
     description:

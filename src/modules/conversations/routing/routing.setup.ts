@@ -1,12 +1,16 @@
 import type { AppContext } from '../../../platform/context.ts';
 import type { Scope } from '../../../platform/db/scope.ts';
 import type { Tx } from '../../../platform/events.ts';
-import { routeToTeam } from './assign.ts';
+import { handoffTimerJob } from './handoff.jobs.ts';
+import { handoffTimeout, startHandoff } from './handoff.timer.ts';
+import type { AgentSettingsLookup } from './policy.service.ts';
 import type { RoutingReactions } from './routing.listener.ts';
 
 /** The conversations module's instance: what modules above it plug into routing. */
 export interface ConversationsInstance {
   reactions: RoutingReactions;
+  /** The agents module installs it: an agent's handoff policy override and opening hours. */
+  agentSettings?: AgentSettingsLookup;
 }
 
 declare module '../../../platform/context.ts' {
@@ -16,12 +20,12 @@ declare module '../../../platform/context.ts' {
 }
 
 export function routingSetup(ctx: AppContext): ConversationsInstance {
+  ctx.queue.register(handoffTimerJob, (payload) => handoffTimeout(ctx, payload));
   return {
     reactions: {
       async escalated(tx: Tx, row, e) {
         const scope: Scope = { workspaceId: e.workspace_id, livemode: e.livemode };
-        if (row.assignee_type === 'team' && row.assignee_id)
-          await routeToTeam(ctx, tx, scope, row, row.assignee_id);
+        await startHandoff(ctx, tx, scope, row);
       },
     },
   };

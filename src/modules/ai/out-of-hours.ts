@@ -1,0 +1,60 @@
+import type { AppContext } from '../../platform/context.ts';
+import { ApiError } from '../../platform/errors.ts';
+import { getConversationRow, localText } from '../conversations/index.ts';
+import { replyToConversation } from '../messaging/index.ts';
+import { workspaceSender } from './ai.service.ts';
+import { isHinglish } from './intents.ts';
+
+const OUT_OF_HOURS_EN = (when: string) =>
+  `Thanks for your message. We are closed right now; a person will answer from ${when}.`;
+const OUT_OF_HOURS_HI = (when: string) =>
+  `Aapka message mil gaya. Abhi hum band hain; ${when} se koi aapko jawab dega.`;
+const NO_OPENING_EN =
+  'Thanks for your message. We are closed right now; a person will answer as soon as we open.';
+
+/**
+ * The out-of-hours notice of a handoff (`conversations.out_of_hours`): tells the customer, in
+ * their language (the language of their latest message), when a person will answer: the next
+ * opening, in the business's zone. Not sent once a person has answered or the handoff ended.
+ */
+export async function sendOutOfHoursNotice(
+  ctx: AppContext,
+  p: {
+    workspaceId: string;
+    livemode: boolean;
+    conversationId: string;
+    handoffAt: string;
+    nextOpening: string | null;
+    timezone: string;
+    text: string | null;
+  },
+) {
+  const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
+  const row = await getConversationRow(ctx.db, scope, p.conversationId).catch(() => undefined);
+  if (!row || row.handoff_at !== p.handoffAt || row.waiting_since === null || !row.agent_id) return;
+  const hi = isHinglish(row.last_message ?? '');
+  const when = p.nextOpening
+    ? localText(
+        { timezone: p.timezone, hours: {}, holidays: [] },
+        new Date(p.nextOpening),
+        hi ? 'en-IN' : 'en',
+      )
+    : null;
+  const text = p.text
+    ? p.text.replaceAll('{{next_opening}}', when ?? '')
+    : when
+      ? (hi ? OUT_OF_HOURS_HI : OUT_OF_HOURS_EN)(when)
+      : NO_OPENING_EN;
+  try {
+    await replyToConversation(ctx, await workspaceSender(ctx, scope, row.agent_id), row.id, {
+      type: 'text',
+      text,
+    });
+  } catch (err) {
+    if (err instanceof ApiError && err.status < 500) {
+      ctx.logger.warn({ conversationId: row.id, code: err.code }, 'out-of-hours notice not sent');
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,165 @@
+import type { AppContext } from '../../../platform/context.ts';
+import { type Scope, tenant } from '../../../platform/db/scope.ts';
+import type { Tx } from '../../../platform/events.ts';
+import { fromJson, toJson } from '../../../platform/json.ts';
+import { teamIdsOf } from '../../users/index.ts';
+import { emitConversation } from '../conversations.service.ts';
+import type { ConversationRow } from '../conversations.tables.ts';
+import { routeToTeam } from './assign.ts';
+import { handoffTimerJob, outOfHoursJob } from './handoff.jobs.ts';
+import { addBusinessMinutes, isOpen, nextOpening, type OpeningHours } from './hours.ts';
+import type { HandoffPolicy } from './policy.schemas.ts';
+import { policyFor } from './policy.service.ts';
+
+const timerActor = { type: 'rule' as const, id: null };
+
+async function update(
+  tx: Tx,
+  row: ConversationRow,
+  patch: Partial<ConversationRow>,
+): Promise<ConversationRow> {
+  await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+  return { ...row, ...patch };
+}
+
+function dueAt(hours: OpeningHours | null, from: Date, minutes: number): Date {
+  return hours ? addBusinessMinutes(hours, from, minutes) : new Date(from.getTime() + minutes * 60_000);
+}
+
+async function startTimer(
+  ctx: AppContext,
+  tx: Tx,
+  scope: Scope,
+  row: ConversationRow,
+  hours: OpeningHours | null,
+  policy: HandoffPolicy,
+  round: number,
+) {
+  if (!row.handoff_at) return;
+  const due = dueAt(hours, ctx.clock.now(), policy.reply_within_minutes);
+  await ctx.queue.enqueue(
+    tx.db,
+    handoffTimerJob,
+    { ...scope, conversationId: row.id, handoffAt: row.handoff_at, round, dueAt: due.toISOString() },
+    { runAt: due },
+  );
+}
+
+/**
+ * A handoff began (`conversation.escalated`): it goes to the policy's team when nobody was named,
+ * its reply timer starts, and out of hours the customer is told when a person will answer.
+ */
+export async function startHandoff(ctx: AppContext, tx: Tx, scope: Scope, row: ConversationRow) {
+  const { policy, hours } = await policyFor(ctx, tx.db, scope, row);
+  let current = row.handoff_reassignments ? await update(tx, row, { handoff_reassignments: 0 }) : row;
+  const teamId =
+    current.assignee_type === 'team' ? current.assignee_id : current.assignee_id ? null : policy.team_id;
+  if (teamId) current = await routeToTeam(ctx, tx, scope, current, teamId);
+  const now = ctx.clock.now();
+  if (hours && !isOpen(hours, now)) {
+    const opening = nextOpening(hours, now);
+    await ctx.queue.enqueue(tx.db, outOfHoursJob, {
+      ...scope,
+      conversationId: current.id,
+      handoffAt: current.handoff_at ?? now.toISOString(),
+      nextOpening: opening?.toISOString() ?? null,
+      timezone: hours.timezone,
+      text: policy.out_of_hours.message,
+    });
+    // The AI keeps helping meanwhile; the handoff stays owned and its timer counts from the opening.
+    if (policy.out_of_hours.ai_continues) current = await update(tx, current, { ai_paused: 0 });
+  }
+  await startTimer(ctx, tx, scope, current, hours, policy, 0);
+}
+
+type Action = HandoffPolicy['on_timeout'];
+
+/** The team a reassignment draws from: the one it waits in, else the policy's, else the assignee's first. */
+async function teamOf(tx: Tx, row: ConversationRow, policy: HandoffPolicy): Promise<string | null> {
+  if (row.assignee_type === 'team') return row.assignee_id;
+  if (policy.team_id) return policy.team_id;
+  if (row.assignee_type === 'user' && row.assignee_id)
+    return (await teamIdsOf(tx.db, row.assignee_id))[0] ?? null;
+  return null;
+}
+
+async function act(
+  ctx: AppContext,
+  tx: Tx,
+  scope: Scope,
+  row: ConversationRow,
+  action: Action,
+  policy: HandoffPolicy,
+  hours: OpeningHours | null,
+): Promise<{ row: ConversationRow; action: Action }> {
+  if (action === 'reassign') {
+    const teamId = await teamOf(tx, row, policy);
+    if (!teamId) return { row, action: 'notify' };
+    const exclude = new Set(row.assignee_type === 'user' && row.assignee_id ? [row.assignee_id] : []);
+    let next = await routeToTeam(ctx, tx, scope, row, teamId, exclude);
+    next = await update(tx, next, { handoff_reassignments: row.handoff_reassignments + 1 });
+    await startTimer(ctx, tx, scope, next, hours, policy, next.handoff_reassignments);
+    return { row: next, action };
+  }
+  if (action === 'ai_resume') {
+    const at = ctx.clock.now().toISOString();
+    const patch = {
+      ai_paused: 0,
+      handoff_reason: null,
+      handoff_at: null,
+      handoff_by: null,
+      waiting_since: null,
+      updated_at: at,
+    };
+    return { row: await update(tx, row, patch), action };
+  }
+  if (action === 'callback') {
+    const tags = [...new Set([...fromJson<string[]>(row.tags, []), 'callback'])];
+    return { row: await update(tx, row, { tags: toJson(tags) }), action };
+  }
+  return { row, action };
+}
+
+/** The reply timer fired: nobody answered in time, so Parley acts as the policy says (once per round). */
+export async function handoffTimeout(
+  ctx: AppContext,
+  p: {
+    workspaceId: string;
+    livemode: boolean;
+    conversationId: string;
+    handoffAt: string;
+    round: number;
+    dueAt: string;
+  },
+) {
+  const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
+  await ctx.transaction(async (tx) => {
+    // Early (the queue's clock ran ahead of the app's): wait for the due time again.
+    if (ctx.clock.now().toISOString() < p.dueAt) {
+      await ctx.queue.enqueue(tx.db, handoffTimerJob, p, { runAt: new Date(p.dueAt) });
+      return;
+    }
+    let q = tenant(tx.db, scope).selectFrom('conversations').selectAll().where('id', '=', p.conversationId);
+    if (ctx.dialect === 'postgres') q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    // Answered (a person replied), ended, resolved, or already acted on: nothing to do.
+    if (!row || row.status === 'closed' || row.handoff_at !== p.handoffAt || row.waiting_since === null)
+      return;
+    if (row.handoff_reassignments !== p.round) return;
+    const { policy, hours } = await policyFor(ctx, tx.db, scope, row);
+    const exhausted =
+      policy.on_timeout === 'reassign' && row.handoff_reassignments >= policy.max_reassignments;
+    const wanted: Action = exhausted ? 'notify' : policy.on_timeout;
+    const done = await act(ctx, tx, scope, row, wanted, policy, hours);
+    await emitConversation(tx, done.row, 'conversation.handoff_timeout', timerActor, {
+      handoff_timeout: {
+        action: done.action,
+        policy_on_timeout: policy.on_timeout,
+        reassignments: done.row.handoff_reassignments,
+        max_reassignments: policy.max_reassignments,
+        reply_within_minutes: policy.reply_within_minutes,
+        exhausted,
+      },
+    });
+  });
+}

@@ -1,0 +1,42 @@
+import type { ParleyMigration } from '../../../platform/db/migrate.ts';
+
+export const routingMigrations: Record<string, ParleyMigration> = {
+  '1000_handoff_settings': {
+    // The workspace's default handoff policy (agents may override it).
+    async up(db) {
+      await db.schema
+        .createTable('handoff_settings')
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('policy', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('handoff_settings_pk', ['workspace_id', 'livemode'])
+        .execute();
+    },
+  },
+  '1001_sla_policies': {
+    // SLA policies: targets in minutes (null: none), whether they count in business hours, and
+    // which conversations they apply to (JSON).
+    async up(db) {
+      await db.schema
+        .createTable('sla_policies')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('first_response_minutes', 'integer')
+        .addColumn('next_response_minutes', 'integer')
+        .addColumn('resolution_minutes', 'integer')
+        .addColumn('business_hours', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('applies_to', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('sla_policies_workspace')
+        .on('sla_policies')
+        .columns(['workspace_id', 'livemode', 'id'])
+        .execute();
+    },
+  },
+};

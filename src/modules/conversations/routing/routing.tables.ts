@@ -1,0 +1,33 @@
+/** Tables of routing and timers (owned by the conversations module). */
+declare module '../../../platform/db/schema.ts' {
+  interface Database {
+    handoff_settings: HandoffSettingsTable;
+    sla_policies: SlaPoliciesTable;
+  }
+}
+
+/** The workspace's default handoff policy, one row per workspace and mode (none: the built-in). */
+export interface HandoffSettingsTable {
+  workspace_id: string;
+  livemode: number;
+  /** JSON `HandoffPolicy`. */
+  policy: string;
+  updated_at: string;
+}
+
+/** SLA policies: response and resolution targets, applied to conversations by `applies_to`. */
+export interface SlaPoliciesTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  name: string;
+  first_response_minutes: number | null;
+  next_response_minutes: number | null;
+  resolution_minutes: number | null;
+  /** 1: targets count in the agent's business hours. */
+  business_hours: number;
+  /** JSON `{channels?, tags?, priorities?}`. */
+  applies_to: string;
+  created_at: string;
+  updated_at: string;
+}

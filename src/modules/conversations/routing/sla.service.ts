@@ -1,0 +1,268 @@
+import type { AppContext } from '../../../platform/context.ts';
+import { type Scope, scopeColumns, tenant } from '../../../platform/db/scope.ts';
+import { ApiError } from '../../../platform/errors.ts';
+import type { ParleyEvent, Tx } from '../../../platform/events.ts';
+import { type PageRequest, paginate } from '../../../platform/http/pagination.ts';
+import { newId } from '../../../platform/ids.ts';
+import { fromJson, toJson } from '../../../platform/json.ts';
+import { emitConversation, type SlaTarget } from '../conversations.service.ts';
+import type { ConversationRow } from '../conversations.tables.ts';
+import { addBusinessMinutes, type OpeningHours } from './hours.ts';
+import type { SlaPoliciesTable } from './routing.tables.ts';
+import { slaTimerJob } from './sla.jobs.ts';
+import type { CreateSlaInput, UpdateSlaInput } from './sla.schemas.ts';
+
+interface AppliesTo {
+  channels?: string[];
+  tags?: string[];
+  priorities?: string[];
+}
+
+export function presentSla(row: SlaPoliciesTable) {
+  return {
+    id: row.id,
+    object: 'sla_policy' as const,
+    livemode: row.livemode === 1,
+    name: row.name,
+    first_response_minutes: row.first_response_minutes,
+    next_response_minutes: row.next_response_minutes,
+    resolution_minutes: row.resolution_minutes,
+    business_hours: row.business_hours === 1,
+    applies_to: fromJson<AppliesTo>(row.applies_to, {}),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function noTarget(
+  p: Pick<SlaPoliciesTable, 'first_response_minutes' | 'next_response_minutes' | 'resolution_minutes'>,
+) {
+  if (p.first_response_minutes === null && p.next_response_minutes === null && p.resolution_minutes === null)
+    throw new ApiError('validation_failed', 'An SLA policy needs at least one target.', {
+      errors: [{ field: 'first_response_minutes', message: 'give at least one of the three targets' }],
+    });
+}
+
+export async function createSla(ctx: AppContext, scope: Scope, input: CreateSlaInput) {
+  const now = ctx.clock.now().toISOString();
+  const row: SlaPoliciesTable = {
+    id: newId('sla'),
+    ...scopeColumns(scope),
+    name: input.name,
+    first_response_minutes: input.first_response_minutes ?? null,
+    next_response_minutes: input.next_response_minutes ?? null,
+    resolution_minutes: input.resolution_minutes ?? null,
+    business_hours: input.business_hours ? 1 : 0,
+    applies_to: toJson(input.applies_to),
+    created_at: now,
+    updated_at: now,
+  };
+  noTarget(row);
+  await ctx.db.insertInto('sla_policies').values(row).execute();
+  return presentSla(row);
+}
+
+export const getSlaRow = (ctx: AppContext, scope: Scope, id: string) =>
+  tenant(ctx.db, scope).getById('sla_policies', id, 'SLA policy');
+
+export function listSlas(ctx: AppContext, scope: Scope, page: PageRequest) {
+  return paginate(
+    tenant(ctx.db, scope).selectFrom('sla_policies').selectAll().orderBy('id', 'asc'),
+    page,
+    presentSla,
+  );
+}
+
+/** Changes apply to conversations the policy is applied to from now on; due times already set stay. */
+export async function updateSla(ctx: AppContext, scope: Scope, id: string, input: UpdateSlaInput) {
+  const row = await getSlaRow(ctx, scope, id);
+  const next: SlaPoliciesTable = {
+    ...row,
+    name: input.name ?? row.name,
+    first_response_minutes:
+      input.first_response_minutes !== undefined ? input.first_response_minutes : row.first_response_minutes,
+    next_response_minutes:
+      input.next_response_minutes !== undefined ? input.next_response_minutes : row.next_response_minutes,
+    resolution_minutes:
+      input.resolution_minutes !== undefined ? input.resolution_minutes : row.resolution_minutes,
+    business_hours: input.business_hours === undefined ? row.business_hours : input.business_hours ? 1 : 0,
+    applies_to: input.applies_to ? toJson(input.applies_to) : row.applies_to,
+    updated_at: ctx.clock.now().toISOString(),
+  };
+  noTarget(next);
+  const { id: _, workspace_id: __, livemode: ___, created_at: ____, ...patch } = next;
+  await ctx.db.updateTable('sla_policies').set(patch).where('id', '=', row.id).execute();
+  return presentSla(next);
+}
+
+/** Deleting a policy stops its timers (they find no policy); conversations keep their due times. */
+export async function deleteSla(ctx: AppContext, scope: Scope, id: string) {
+  const row = await getSlaRow(ctx, scope, id);
+  await ctx.db.deleteFrom('sla_policies').where('id', '=', row.id).execute();
+  return { id: row.id, object: 'sla_policy' as const, deleted: true as const };
+}
+
+const matches = (a: AppliesTo, row: ConversationRow) => {
+  const tags = fromJson<string[]>(row.tags, []);
+  return (
+    (!a.channels?.length || a.channels.includes(row.channel)) &&
+    (!a.priorities?.length || a.priorities.includes(row.priority)) &&
+    (!a.tags?.length || a.tags.some((t) => tags.includes(t.toLowerCase())))
+  );
+};
+
+async function hoursOf(
+  ctx: AppContext,
+  tx: Tx,
+  scope: Scope,
+  row: ConversationRow,
+): Promise<OpeningHours | null> {
+  const lookup = ctx.modules.conversations.agentSettings;
+  if (!row.agent_id || !lookup) return null;
+  return (await lookup(tx.db, scope, row.agent_id))?.hours ?? null;
+}
+
+async function dueAfter(
+  ctx: AppContext,
+  tx: Tx,
+  scope: Scope,
+  row: ConversationRow,
+  policy: SlaPoliciesTable,
+  from: Date,
+  minutes: number,
+) {
+  const hours = policy.business_hours ? await hoursOf(ctx, tx, scope, row) : null;
+  return hours ? addBusinessMinutes(hours, from, minutes) : new Date(from.getTime() + minutes * 60_000);
+}
+
+async function arm(
+  ctx: AppContext,
+  tx: Tx,
+  scope: Scope,
+  row: ConversationRow,
+  kind: SlaTarget,
+  due: Date,
+  policyId: string,
+) {
+  await ctx.queue.enqueue(
+    tx.db,
+    slaTimerJob,
+    { ...scope, conversationId: row.id, policyId, kind, dueAt: due.toISOString() },
+    { runAt: due },
+  );
+}
+
+/** The oldest matching policy applies to a conversation that has none: its due times and timers. */
+export async function applySla(ctx: AppContext, tx: Tx, scope: Scope, row: ConversationRow) {
+  if (row.sla_policy_id || row.status === 'closed') return;
+  const policies = await tenant(tx.db, scope)
+    .selectFrom('sla_policies')
+    .selectAll()
+    .orderBy('id')
+    .limit(200)
+    .execute();
+  const policy = policies.find((p) => matches(fromJson<AppliesTo>(p.applies_to, {}), row));
+  if (!policy) return;
+  const start = new Date(row.created_at);
+  const first =
+    policy.first_response_minutes && !row.first_response_at
+      ? await dueAfter(ctx, tx, scope, row, policy, start, policy.first_response_minutes)
+      : null;
+  const resolution = policy.resolution_minutes
+    ? await dueAfter(ctx, tx, scope, row, policy, start, policy.resolution_minutes)
+    : null;
+  await tx.db
+    .updateTable('conversations')
+    .set({
+      sla_policy_id: policy.id,
+      first_response_due_at: first?.toISOString() ?? null,
+      resolution_due_at: resolution?.toISOString() ?? null,
+      sla_breached: '[]',
+    })
+    .where('id', '=', row.id)
+    .execute();
+  if (first) await arm(ctx, tx, scope, row, 'first_response', first, policy.id);
+  if (resolution) await arm(ctx, tx, scope, row, 'resolution', resolution, policy.id);
+}
+
+/** A person's reply meets the first and the pending next response; a customer's message starts the next. */
+export async function onMessage(ctx: AppContext, tx: Tx, e: ParleyEvent) {
+  const scope = { workspaceId: e.workspace_id, livemode: e.livemode };
+  const conversationId = e.data.conversation_id as string | undefined;
+  if (!conversationId) return;
+  const row = await tenant(tx.db, scope).findById('conversations', conversationId);
+  if (!row) return;
+  const sender = (e.data.sender as { type?: string } | undefined)?.type;
+  const now = ctx.clock.now();
+  if (e.event === 'message.sent' && (sender === 'user' || sender === 'api_key')) {
+    if (row.first_response_at && !row.next_response_due_at) return;
+    await tx.db
+      .updateTable('conversations')
+      .set({ first_response_at: row.first_response_at ?? now.toISOString(), next_response_due_at: null })
+      .where('id', '=', row.id)
+      .execute();
+    return;
+  }
+  if (
+    e.event !== 'message.received' ||
+    !row.sla_policy_id ||
+    !row.first_response_at ||
+    row.next_response_due_at
+  )
+    return;
+  const policy = await tenant(tx.db, scope).findById('sla_policies', row.sla_policy_id);
+  if (!policy?.next_response_minutes) return;
+  const due = await dueAfter(ctx, tx, scope, row, policy, now, policy.next_response_minutes);
+  await tx.db
+    .updateTable('conversations')
+    .set({ next_response_due_at: due.toISOString() })
+    .where('id', '=', row.id)
+    .execute();
+  await arm(ctx, tx, scope, row, 'next_response', due, policy.id);
+}
+
+const stillDue = (row: ConversationRow, kind: SlaTarget, dueAt: string) => {
+  // A resolved conversation breaches nothing more.
+  if (row.status === 'closed') return false;
+  if (kind === 'first_response') return !row.first_response_at && row.first_response_due_at === dueAt;
+  if (kind === 'next_response') return row.next_response_due_at === dueAt;
+  return row.resolution_due_at === dueAt;
+};
+
+/** An SLA timer fired: a target still unmet is breached, once per target (`sla.breached`). */
+export async function slaTimeout(
+  ctx: AppContext,
+  p: {
+    workspaceId: string;
+    livemode: boolean;
+    conversationId: string;
+    policyId: string;
+    kind: SlaTarget;
+    dueAt: string;
+  },
+) {
+  const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
+  await ctx.transaction(async (tx) => {
+    if (ctx.clock.now().toISOString() < p.dueAt) {
+      await ctx.queue.enqueue(tx.db, slaTimerJob, p, { runAt: new Date(p.dueAt) });
+      return;
+    }
+    let q = tenant(tx.db, scope).selectFrom('conversations').selectAll().where('id', '=', p.conversationId);
+    if (ctx.dialect === 'postgres') q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (!row || row.sla_policy_id !== p.policyId || !stillDue(row, p.kind, p.dueAt)) return;
+    const breached = fromJson<SlaTarget[]>(row.sla_breached, []);
+    if (breached.includes(p.kind)) return;
+    const patch = { sla_breached: toJson([...breached, p.kind]), updated_at: ctx.clock.now().toISOString() };
+    await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+    await emitConversation(
+      tx,
+      { ...row, ...patch },
+      'sla.breached',
+      { type: 'rule', id: p.policyId },
+      {
+        sla_breach: p.kind,
+      },
+    );
+  });
+}
