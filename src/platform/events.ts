@@ -24,6 +24,7 @@ export const eventTypes = [
   'conversation.reopened',
   'conversation.snoozed',
   'conversation.tagged',
+  'csat.received',
   'contact.created',
   'contact.updated',
   'contact.deleted',

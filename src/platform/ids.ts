@@ -28,6 +28,7 @@ export const idPrefixes = [
   'cr',
   'mac',
   'atm',
+  'csat',
   'req',
   'job',
   'inb',

@@ -2136,6 +2136,70 @@ export interface paths {
         patch: operations["patch_automations_by_id"];
         trace?: never;
     };
+    "/v1/csat/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get CSAT settings
+         * @description The workspace's satisfaction survey settings, or with `agent_id` those that apply to that agent (its own, else the workspace's). When on, resolving a conversation asks the customer on its channel: a list of 1-5 on WhatsApp (within the 24-hour window only; outside it nothing is sent), a reply digit on SMS, one link per score on email. A reply starting with a digit 1-5 is the score (words after it are the comment); anything else ("7", "great!!") is an ordinary message and the question stays open for 7 days. The answer sets `conversation.csat` and emits `csat.received`.
+         */
+        get: operations["get_csat_settings"];
+        /**
+         * Set CSAT settings
+         * @description Sets the workspace's settings, or with `agent_id` that agent's own (they override the workspace's). When on, resolving a conversation asks the customer on its channel: a list of 1-5 on WhatsApp (within the 24-hour window only; outside it nothing is sent), a reply digit on SMS, one link per score on email. A reply starting with a digit 1-5 is the score (words after it are the comment); anything else ("7", "great!!") is an ordinary message and the question stays open for 7 days. The answer sets `conversation.csat` and emits `csat.received`.
+         */
+        put: operations["put_csat_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/csat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List CSAT answers
+         * @description Satisfaction answers received, newest first; `agent_id` and `score` filter.
+         */
+        get: operations["get_csat"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/csat/respond/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Answer a CSAT question (emailed link)
+         * @description The link in a CSAT email: records the score clicked, once (a second click answers `recorded: false`). No key: the token is the credential.
+         */
+        get: operations["get_csat_respond_by_token"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "message.received": {
@@ -2452,6 +2516,26 @@ export interface webhooks {
          * @description Delivered to endpoints subscribed to `conversation.tagged` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
          */
         post: operations["webhook_conversation_tagged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "csat.received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * csat.received
+         * @description Delivered to endpoints subscribed to `csat.received` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md. `data` is the conversation, with the answer in its `csat`.
+         */
+        post: operations["webhook_csat_received"];
         delete?: never;
         options?: never;
         head?: never;
@@ -42149,7 +42233,7 @@ export interface operations {
                  */
                 limit?: number;
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "csat.received" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Only events about this object (its `data.id`).
                  * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -42221,7 +42305,7 @@ export interface operations {
                              * @example message.received
                              * @enum {string}
                              */
-                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "csat.received" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                             /**
                              * @description When it happened (ISO 8601, UTC).
                              * @example 2026-05-10T08:23:41.000Z
@@ -42445,7 +42529,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "csat.received" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Resume after this event (same as the `Last-Event-ID` header, which wins when both are sent).
                  * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -42669,7 +42753,7 @@ export interface operations {
                          * @example message.received
                          * @enum {string}
                          */
-                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "csat.received" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                         /**
                          * @description When it happened (ISO 8601, UTC).
                          * @example 2026-05-10T08:23:41.000Z
@@ -43210,7 +43294,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them. */
-                    events?: ("*" | "message.*" | "conversation.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.*" | "conversation.*" | "csat.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "csat.received" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description Only events of this agent (their `data.agent_id`); omit for every event.
                      * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -43998,7 +44082,7 @@ export interface operations {
                      */
                     url?: string;
                     /** @description Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them. */
-                    events?: ("*" | "message.*" | "conversation.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.*" | "conversation.*" | "csat.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "csat.received" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     agent_id?: string | null;
                     description?: string | null;
                     /**
@@ -46112,7 +46196,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them. */
-                    events?: ("*" | "message.*" | "conversation.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.*" | "conversation.*" | "csat.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "csat.received" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description A note for people reading the list.
                      * @example CRM sync
@@ -66218,6 +66302,919 @@ export interface operations {
             };
         };
     };
+    get_csat_settings: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The agent's settings (its own, else the workspace's).
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "csat_settings",
+                     *       "agent_id": null,
+                     *       "csat": {
+                     *         "enabled": true,
+                     *         "question": "How did we do today?",
+                     *         "scale": 5,
+                     *         "send_on": "resolve"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example csat_settings
+                         * @constant
+                         */
+                        object: "csat_settings";
+                        /**
+                         * @description The agent these are for; null: the workspace's.
+                         * @example null
+                         */
+                        agent_id: string | null;
+                        /** @description The settings: on or off, the question, the scale and when it is asked. */
+                        csat: {
+                            /**
+                             * @description Ask customers after a conversation is resolved.
+                             * @example true
+                             */
+                            enabled: boolean;
+                            /**
+                             * @description The question asked (the channel adds how to answer: a list on WhatsApp, a digit on SMS, links on email).
+                             * @example How did we do today?
+                             */
+                            question: string;
+                            /**
+                             * @description Answers are 1 (bad) to 5 (great).
+                             * @example 5
+                             * @constant
+                             */
+                            scale: 5;
+                            /**
+                             * @description When it is asked: when the conversation is resolved.
+                             * @example resolve
+                             * @constant
+                             */
+                            send_on: "resolve";
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_csat_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true,
+                 *       "question": "How did we do today?"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description These settings are this agent's (overriding the workspace's) when given.
+                     * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    agent_id?: string;
+                    /**
+                     * @description Ask customers after a conversation is resolved.
+                     * @example true
+                     */
+                    enabled: boolean;
+                    /**
+                     * @description The question asked (the channel adds how to answer: a list on WhatsApp, a digit on SMS, links on email).
+                     * @example How did we do today?
+                     */
+                    question?: string;
+                    /**
+                     * @description Answers are 1 (bad) to 5 (great).
+                     * @example 5
+                     * @constant
+                     */
+                    scale?: 5;
+                    /**
+                     * @description When it is asked: when the conversation is resolved.
+                     * @example resolve
+                     * @constant
+                     */
+                    send_on?: "resolve";
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "csat_settings",
+                     *       "agent_id": null,
+                     *       "csat": {
+                     *         "enabled": true,
+                     *         "question": "How did we do today?",
+                     *         "scale": 5,
+                     *         "send_on": "resolve"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example csat_settings
+                         * @constant
+                         */
+                        object: "csat_settings";
+                        /**
+                         * @description The agent these are for; null: the workspace's.
+                         * @example null
+                         */
+                        agent_id: string | null;
+                        /** @description The settings: on or off, the question, the scale and when it is asked. */
+                        csat: {
+                            /**
+                             * @description Ask customers after a conversation is resolved.
+                             * @example true
+                             */
+                            enabled: boolean;
+                            /**
+                             * @description The question asked (the channel adds how to answer: a list on WhatsApp, a digit on SMS, links on email).
+                             * @example How did we do today?
+                             */
+                            question: string;
+                            /**
+                             * @description Answers are 1 (bad) to 5 (great).
+                             * @example 5
+                             * @constant
+                             */
+                            scale: 5;
+                            /**
+                             * @description When it is asked: when the conversation is resolved.
+                             * @example resolve
+                             * @constant
+                             */
+                            send_on: "resolve";
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_csat: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only answers about this agent’s conversations.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+                /**
+                 * @description Only this score.
+                 * @example 5
+                 */
+                score?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "object": "csat_answer",
+                     *           "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "contact_id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "channel": "whatsapp",
+                     *           "score": 5,
+                     *           "comment": "quick, thanks",
+                     *           "asked_at": "2026-05-10T08:23:41.000Z",
+                     *           "answered_at": "2026-05-10T08:23:41.000Z"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "total": 248,
+                     *         "page": 1,
+                     *         "per_page": 20,
+                     *         "total_pages": 13
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description The type of this object.
+                             * @example csat_answer
+                             * @constant
+                             */
+                            object: "csat_answer";
+                            /**
+                             * @description The conversation rated.
+                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            conversation_id: string;
+                            /**
+                             * @description Who answered.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            contact_id: string;
+                            /**
+                             * @description The agent of the conversation.
+                             * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            agent_id: string | null;
+                            /**
+                             * @description Where it was asked.
+                             * @example whatsapp
+                             */
+                            channel: string;
+                            /**
+                             * @description The answer, 1 (bad) to 5 (great).
+                             * @example 5
+                             */
+                            score: number;
+                            /**
+                             * @description What they wrote with the digit, if anything.
+                             * @example quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When it was asked (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            asked_at: string;
+                            /**
+                             * @description When the answer came (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            answered_at: string;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_csat_respond_by_token: {
+        parameters: {
+            query: {
+                /**
+                 * @description The score clicked, 1 to 5.
+                 * @example 5
+                 */
+                score: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The token of the emailed link.
+                 * @example k3J9...
+                 */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "recorded": true,
+                     *       "score": 5
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description True when this answer was stored.
+                         * @example true
+                         */
+                        recorded: boolean;
+                        /**
+                         * @description The score stored.
+                         * @example 5
+                         */
+                        score: number;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     webhook_message_received: {
         parameters: {
             query?: never;
@@ -72621,6 +73618,471 @@ export interface operations {
                      * @constant
                      */
                     event: "conversation.tagged";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The conversation's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description Who wrote the latest message (null before the first one).
+                         * @example customer
+                         */
+                        last_message_sender: ("customer" | "ai" | "user" | "api_key" | "system") | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_csat_received: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "csat.received",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "conversation",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "channel": "whatsapp",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "contact": {
+                 *           "id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "phone": "+919876543210",
+                 *           "name": "Rahul Verma",
+                 *           "email": null
+                 *         },
+                 *         "contact_phone": "+919876543210",
+                 *         "contact_address": "+919876543210",
+                 *         "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "status": "active",
+                 *         "ai_handled": true,
+                 *         "ai_paused": false,
+                 *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
+                 *         "assignee": {
+                 *           "type": "user",
+                 *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         "tags": [
+                 *           "vip"
+                 *         ],
+                 *         "last_message": "Bhai, aapka salon Sunday ko open hai?",
+                 *         "last_message_at": "2026-05-10T08:23:41.000Z",
+                 *         "last_message_sender": "customer",
+                 *         "window_expires_at": "2026-05-10T08:23:41.000Z",
+                 *         "snoozed_until": "2026-05-10T08:23:41.000Z",
+                 *         "closed_at": "2026-05-10T08:23:41.000Z",
+                 *         "dynamic_variables": {
+                 *           "firstName": "Ava"
+                 *         },
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "csat.received";
                     /**
                      * @description When it happened (ISO 8601, UTC).
                      * @example 2026-05-10T08:23:41.000Z

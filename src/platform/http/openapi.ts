@@ -253,6 +253,7 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
 const eventObjects: Record<string, string> = {
   message: 'message',
   conversation: 'conversation',
+  csat: 'conversation',
   contact: 'contact',
   lead: 'lead',
   booking: 'booking',
@@ -269,6 +270,7 @@ const eventObjects: Record<string, string> = {
 const eventNotes: Partial<Record<string, string>> = {
   'contact.deleted': 'Here `data` is only `{id, object: "contact", deleted: true}`.',
   'conversation.escalated': '`data` also carries the handoff `reason`.',
+  'csat.received': '`data` is the conversation, with the answer in its `csat`.',
   'webhook.test':
     'Sent by `POST /v1/webhooks/{id}/test` to that endpoint only; `data` is the endpoint plus a `message`.',
 };
