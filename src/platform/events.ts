@@ -26,6 +26,7 @@ export const eventTypes = [
   'conversation.tagged',
   'conversation.handoff_timeout',
   'sla.breached',
+  'csat.received',
   'contact.created',
   'contact.updated',
   'contact.deleted',

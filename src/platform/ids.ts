@@ -29,6 +29,7 @@ export const idPrefixes = [
   'mac',
   'atm',
   'sla',
+  'csat',
   'req',
   'job',
   'inb',

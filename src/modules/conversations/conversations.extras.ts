@@ -1,6 +1,12 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Scope } from '../../platform/db/scope.ts';
-import { type ConversationObject, getConversation, getConversationRow } from './conversations.service.ts';
+import type { Actor, Tx } from '../../platform/events.ts';
+import {
+  type ConversationObject,
+  getConversation,
+  getConversationRow,
+  presentConversation,
+} from './conversations.service.ts';
 import type { ConversationPriority } from './conversations.tables.ts';
 
 /** Sets a conversation's priority (macros and automations' `set_priority`); the same one changes nothing. */
@@ -18,4 +24,29 @@ export async function setConversationPriority(
       .where('id', '=', row.id)
       .execute();
   return getConversation(ctx, scope, id);
+}
+
+/**
+ * Stores the customer's satisfaction answer on the conversation and emits `csat.received`, in
+ * the caller's transaction (the inbound message or the email link that carried it).
+ */
+export async function recordCsatInTx(
+  tx: Tx,
+  scope: Scope,
+  conversationId: string,
+  answer: { score: number; comment: string | null; at: string },
+  contact: { id: string; phone: string | null; name: string | null; email: string | null },
+  actor: Actor,
+) {
+  const row = await getConversationRow(tx.db, scope, conversationId);
+  const patch = {
+    csat_score: answer.score,
+    csat_comment: answer.comment,
+    csat_at: answer.at,
+    updated_at: answer.at,
+  };
+  await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+  const updated = { ...row, ...patch };
+  await tx.emit({ ...scope, type: 'csat.received', actor, data: presentConversation(updated, contact) });
+  return updated;
 }

@@ -1,6 +1,6 @@
 /** The conversations module's public surface: what other modules may use. */
 
-export { setConversationPriority } from './conversations.extras.ts';
+export { recordCsatInTx, setConversationPriority } from './conversations.extras.ts';
 export { conversationObject } from './conversations.schemas.ts';
 export {
   type AssignTarget,

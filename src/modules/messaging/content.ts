@@ -54,7 +54,11 @@ export interface ContentInput {
 }
 
 /** Content as callers may give it: `type` can be left out when exactly one content field is present. */
-export type ContentDraft = Omit<ContentInput, 'type'> & { type?: MessageType };
+export type ContentDraft = Omit<ContentInput, 'type'> & {
+  type?: MessageType;
+  /** Internal (no API field): sent on a closed conversation without reopening it (the CSAT question). */
+  after_close?: boolean;
+};
 
 /**
  * The message type: `type` when given, otherwise the one content field present (SPEC's reply body is

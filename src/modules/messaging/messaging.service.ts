@@ -561,7 +561,7 @@ async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageIn
       });
   }
   if (errors.length) throw validationFailed(errors);
-  if (existingConv?.status === 'closed') {
+  if (existingConv?.status === 'closed' && !draft.after_close) {
     throw new ApiError(
       'conflict',
       'This conversation is closed; reopen it (POST /v1/conversations/{id}/reopen) before replying.',

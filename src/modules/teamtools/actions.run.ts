@@ -26,7 +26,7 @@ export interface RunContext {
   event?: { id: string; type: string };
 }
 
-async function senderFor(ctx: AppContext, scope: Scope, actor: Actor): Promise<Sender> {
+export async function senderFor(ctx: AppContext, scope: Scope, actor: Actor): Promise<Sender> {
   const ws = await ctx.db
     .selectFrom('workspaces')
     .select(['plan', 'limits', 'default_country'])

@@ -67,4 +67,51 @@ export const teamtoolsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '1022_csat': {
+    async up(db) {
+      // CSAT settings of a workspace (agent_id '') or of one agent (its override).
+      await db.schema
+        .createTable('csat_settings')
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('agent_id', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('question', 'text', (c) => c.notNull())
+        .addColumn('scale', 'integer', (c) => c.notNull())
+        .addColumn('send_on', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('csat_settings_pk', ['workspace_id', 'livemode', 'agent_id'])
+        .execute();
+      // Each question asked (one per resolve), its answer, or why it was not sent.
+      await db.schema
+        .createTable('csat_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull().unique())
+        .addColumn('contact_id', 'text', (c) => c.notNull())
+        .addColumn('agent_id', 'text')
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('skip_reason', 'text')
+        .addColumn('token', 'text', (c) => c.notNull().unique())
+        .addColumn('score', 'integer')
+        .addColumn('comment', 'text')
+        .addColumn('answered_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('csat_requests_conversation')
+        .on('csat_requests')
+        .columns(['conversation_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createIndex('csat_requests_workspace')
+        .on('csat_requests')
+        .columns(['workspace_id', 'livemode', 'status', 'answered_at'])
+        .execute();
+    },
+  },
 };

@@ -4,6 +4,10 @@ import { automationRoutes } from './automations.routes.ts';
 import { automationSink, runAutomations } from './automations.run.ts';
 import { renderCanned } from './canned.render.ts';
 import { cannedRoutes } from './canned.routes.ts';
+import { onInboundCsat } from './csat.answer.ts';
+import { askCsat, csatSink } from './csat.ask.ts';
+import { csatAskJob } from './csat.jobs.ts';
+import { csatRoutes } from './csat.routes.ts';
 import { macroRoutes } from './macros.routes.ts';
 import { teamtoolsMigrations } from './teamtools.migrations.ts';
 
@@ -11,12 +15,14 @@ import { teamtoolsMigrations } from './teamtools.migrations.ts';
 export const teamtoolsModule: Module = {
   name: 'teamtools',
   migrations: teamtoolsMigrations,
-  routes: [...cannedRoutes, ...macroRoutes, ...automationRoutes],
+  routes: [...cannedRoutes, ...macroRoutes, ...automationRoutes, ...csatRoutes],
   setup(ctx) {
     // Messaging sits below: its reply route fills `canned_response_id` through this.
     ctx.modules.messaging.cannedText = (scope, conversationId, cannedId, actor) =>
       renderCanned(ctx, scope, conversationId, cannedId, actor);
     ctx.queue.register(automationJob, (payload) => runAutomations(ctx, payload));
-    ctx.eventSinks.push(automationSink(ctx));
+    ctx.queue.register(csatAskJob, (payload) => askCsat(ctx, payload));
+    ctx.eventSinks.push(automationSink(ctx), csatSink(ctx));
+    ctx.modules.messaging.hooks.inboundMessage.add((tx, e) => onInboundCsat(ctx, tx, e));
   },
 };

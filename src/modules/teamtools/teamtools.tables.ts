@@ -4,6 +4,8 @@ declare module '../../platform/db/schema.ts' {
     macros: MacrosTable;
     automations: AutomationsTable;
     automation_runs: AutomationRunsTable;
+    csat_settings: CsatSettingsTable;
+    csat_requests: CsatRequestsTable;
   }
 }
 
@@ -46,6 +48,40 @@ export interface AutomationRunsTable {
   next_action: number;
   /** JSON `ActionResult[]`. */
   results: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CsatSettingsTable {
+  workspace_id: string;
+  livemode: number;
+  /** '' for the workspace's settings, else the agent whose settings these are. */
+  agent_id: string;
+  enabled: number;
+  question: string;
+  scale: number;
+  send_on: string;
+  updated_at: string;
+}
+
+export interface CsatRequestsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  conversation_id: string;
+  /** The `conversation.resolved` event that asked (one question per resolve). */
+  event_id: string;
+  contact_id: string;
+  agent_id: string | null;
+  channel: string;
+  /** pending: asked, no answer yet; answered; skipped: not sent (`skip_reason`). */
+  status: 'pending' | 'answered' | 'skipped';
+  skip_reason: string | null;
+  /** For the email link (`/v1/csat/respond/{token}`). */
+  token: string;
+  score: number | null;
+  comment: string | null;
+  answered_at: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -253,6 +253,7 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
 const eventObjects: Record<string, string> = {
   message: 'message',
   conversation: 'conversation',
+  csat: 'conversation',
   contact: 'contact',
   lead: 'lead',
   booking: 'booking',
@@ -276,6 +277,7 @@ const eventNotes: Partial<Record<string, string>> = {
     "No person replied within the handoff policy's `reply_within_minutes`; `data.handoff_timeout` says what Parley did (`action`: reassign, ai_resume, callback or notify) and how many reassignments were made.",
   'sla.breached':
     "A target of the conversation's SLA policy passed unmet; `data.sla_breach` names it (`first_response`, `next_response` or `resolution`). Emitted once per target and conversation.",
+  'csat.received': '`data` is the conversation, with the answer in its `csat`.',
   'webhook.test':
     'Sent by `POST /v1/webhooks/{id}/test` to that endpoint only; `data` is the endpoint plus a `message`.',
 };

@@ -1,0 +1,83 @@
+import type { AppContext } from '../../platform/context.ts';
+import { type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
+import type { Actor, Tx } from '../../platform/events.ts';
+import { getContactRow } from '../contacts/index.ts';
+import { recordCsatInTx } from '../conversations/index.ts';
+import type { InboundMessageEvent } from '../messaging/index.ts';
+import type { CsatRequestsTable } from './teamtools.tables.ts';
+
+/** A question is answered within 7 days; later messages are ordinary messages. */
+const ANSWER_WITHIN_MS = 7 * 86_400_000;
+
+/**
+ * The score in a reply: a lone digit 1-5, maybe followed by words ("5", "4 - quick, thanks"),
+ * which become the comment. Anything else ("7", "10", "great!!") is not an answer.
+ */
+export function parseCsatAnswer(text: string): { score: number; comment: string | null } | null {
+  const m = /^\s*([1-5])(?![0-9])\s*[-–.:,!)/]*\s*([\s\S]*)$/.exec(text);
+  if (!m) return null;
+  const comment = m[2]!.trim();
+  return { score: Number(m[1]), comment: comment ? comment.slice(0, 1000) : null };
+}
+
+async function answer(
+  tx: Tx,
+  request: CsatRequestsTable,
+  parsed: { score: number; comment: string | null },
+  contact: { id: string; phone: string | null; name: string | null; email: string | null },
+  at: string,
+  actor: Actor,
+) {
+  const scope: Scope = scopeOf(request);
+  const r = await tx.db
+    .updateTable('csat_requests')
+    .set({
+      status: 'answered',
+      score: parsed.score,
+      comment: parsed.comment,
+      answered_at: at,
+      updated_at: at,
+    })
+    .where('id', '=', request.id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) return false;
+  await recordCsatInTx(tx, scope, request.conversation_id, { ...parsed, at }, contact, actor);
+  return true;
+}
+
+/** Inside the inbound message's transaction: a reply to a pending question records the score. */
+export async function onInboundCsat(ctx: AppContext, tx: Tx, e: InboundMessageEvent) {
+  const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+  const now = ctx.clock.now();
+  const pending = await tenant(tx.db, scope)
+    .selectFrom('csat_requests')
+    .selectAll()
+    .where('conversation_id', '=', e.conversation.id)
+    .where('status', '=', 'pending')
+    .where('created_at', '>=', new Date(now.getTime() - ANSWER_WITHIN_MS).toISOString())
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+  if (!pending) return;
+  const parsed = parseCsatAnswer(e.message.text ?? '');
+  if (!parsed) return;
+  await answer(tx, pending, parsed, e.contact, now.toISOString(), { type: 'customer', id: e.contact.id });
+}
+
+/** The emailed link: records the clicked score once (a second click changes nothing). */
+export async function respondByToken(ctx: AppContext, token: string, score: number) {
+  const request = await ctx.db
+    .selectFrom('csat_requests')
+    .selectAll()
+    .where('token', '=', token)
+    .executeTakeFirst();
+  if (request?.status !== 'pending') return { recorded: false, score };
+  const contact = await getContactRow(ctx.db, scopeOf(request), request.contact_id);
+  const recorded = await ctx.transaction((tx) =>
+    answer(tx, request, { score, comment: null }, contact, ctx.clock.now().toISOString(), {
+      type: 'customer',
+      id: contact.id,
+    }),
+  );
+  return { recorded, score };
+}

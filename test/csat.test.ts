@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { parseCsatAnswer } from '../src/modules/teamtools/csat.answer.ts';
+import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+
+it('reads a score from a reply: a lone 1-5 digit, words after it are the comment', () => {
+  assert.deepEqual(parseCsatAnswer('5'), { score: 5, comment: null });
+  assert.deepEqual(parseCsatAnswer(' 4 - quick, thanks '), { score: 4, comment: 'quick, thanks' });
+  for (const text of ['7', '10', '0', 'great!!', '', 'five', '45'])
+    assert.equal(parseCsatAnswer(text), null, text);
+});
+
+forEachStorage('csat', (storage) => {
+  let t: TestApp;
+  let w: Workspace;
+  const inbound = async (from: string, text: string, channel = 'whatsapp') => {
+    const r = await t.call('POST', '/v1/sandbox/inbound', { key: w.test, body: { from, text, channel } });
+    assert.equal(r.status, 200, r.text);
+    return r.body.conversation_id as string;
+  };
+  const conv = async (id: string) => (await t.call('GET', `/v1/conversations/${id}`, { key: w.test })).body;
+  const close = async (id: string) =>
+    assert.equal((await t.call('POST', `/v1/conversations/${id}/close`, { key: w.test })).status, 200);
+  const question = (id: string) =>
+    eventually(async () => {
+      const msgs = (await t.call('GET', `/v1/conversations/${id}/messages?order=desc`, { key: w.test })).body
+        .data;
+      return msgs.find(
+        (m: { direction: string; type: string; text: string | null }) =>
+          m.direction === 'outbound' && (m.type === 'interactive' || /1 \(|digit/.test(m.text ?? '')),
+      );
+    });
+  const csatEvents = async (id: string) =>
+    (
+      await t.ctx.db
+        .selectFrom('events')
+        .select('id')
+        .where('type', '=', 'csat.received')
+        .where('object_id', '=', id)
+        .execute()
+    ).length;
+
+  before(async () => {
+    t = await startTestApp(storage);
+    w = await t.workspace();
+    const put = await t.call('PUT', '/v1/csat/settings', {
+      key: w.test,
+      body: { enabled: true, question: 'How did we do?' },
+    });
+    assert.equal(put.status, 200, put.text);
+    assert.deepEqual(put.body.csat, {
+      enabled: true,
+      question: 'How did we do?',
+      scale: 5,
+      send_on: 'resolve',
+    });
+  });
+  after(() => t.close());
+
+  it('WhatsApp: asks with a 1-5 list on resolve; "7" and "great!!" are not scores; "4 quick" is', async () => {
+    const id = await inbound('+919900000401', 'hello');
+    await close(id);
+    const q = await question(id);
+    assert.equal(q.type, 'interactive');
+    assert.equal((await conv(id)).status, 'closed', 'asking does not reopen the conversation');
+    await inbound('+919900000401', '7');
+    await inbound('+919900000401', 'great!!');
+    assert.equal((await conv(id)).csat, null);
+    await inbound('+919900000401', '4 quick');
+    const c = await conv(id);
+    assert.equal(c.csat.score, 4);
+    assert.equal(c.csat.comment, 'quick');
+    await inbound('+919900000401', '1');
+    assert.equal((await conv(id)).csat.score, 4, 'one answer per question');
+    assert.equal(await csatEvents(id), 1);
+    const list = await t.call('GET', '/v1/csat?score=4', { key: w.test });
+    assert.equal(list.status, 200, list.text);
+    assert.deepEqual(
+      list.body.data.map((a: { conversation_id: string; score: number }) => [a.conversation_id, a.score]),
+      [[id, 4]],
+    );
+  });
+
+  it('SMS asks for a digit; email sends one link per score, answered once', async () => {
+    const sms = await inbound('+919900000402', 'hi', 'sms');
+    await close(sms);
+    assert.match((await question(sms)).text, /digit from 1/);
+    await inbound('+919900000402', '5', 'sms');
+    assert.equal((await conv(sms)).csat.score, 5);
+
+    const mail = await inbound('asha@example.com', 'hi', 'email');
+    await close(mail);
+    const q = await question(mail);
+    const token = /\/v1\/csat\/respond\/([A-Za-z0-9_-]+)\?score=3/.exec(q.text)?.[1];
+    assert.ok(token, q.text);
+    const r = await t.call('GET', `/v1/csat/respond/${token}?score=3`);
+    assert.deepEqual(r.body, { recorded: true, score: 3 });
+    assert.equal((await t.call('GET', `/v1/csat/respond/${token}?score=5`)).body.recorded, false);
+    assert.equal((await conv(mail)).csat.score, 3);
+    assert.equal((await t.call('GET', `/v1/csat/respond/${token}?score=9`)).status, 400);
+  });
+
+  it('never asks outside the WhatsApp window; an agent may turn it off; bad settings are a 400', async () => {
+    const id = await inbound('+919900000403', 'hello');
+    await t.ctx.db
+      .updateTable('conversations')
+      .set({ window_expires_at: '2000-01-01T00:00:00.000Z' })
+      .where('id', '=', id)
+      .execute();
+    await close(id);
+    const skipped = await eventually(() =>
+      t.ctx.db.selectFrom('csat_requests').selectAll().where('conversation_id', '=', id).executeTakeFirst(),
+    );
+    assert.equal(skipped.status, 'skipped');
+    assert.equal(skipped.skip_reason, 'outside_customer_window');
+    const bad = await t.call('PUT', '/v1/csat/settings', { key: w.test, body: { enabled: true, scale: 10 } });
+    assert.equal(bad.status, 400, bad.text);
+    const agent = (await conv(id)).agent_id;
+    if (agent) {
+      const off = await t.call('PUT', '/v1/csat/settings', {
+        key: w.test,
+        body: { agent_id: agent, enabled: false },
+      });
+      assert.equal(off.status, 200, off.text);
+      const got = await t.call('GET', `/v1/csat/settings?agent_id=${agent}`, { key: w.test });
+      assert.equal(got.body.csat.enabled, false);
+    }
+  });
+});
