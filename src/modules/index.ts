@@ -2,6 +2,7 @@ import type { ParleyMigration } from '../platform/db/migrate.ts';
 import { platformMigrations } from '../platform/db/platform.migrations.ts';
 import { agentsModule } from './agents/agents.module.ts';
 import { aiModule } from './ai/ai.module.ts';
+import { analysisModule } from './analysis/analysis.module.ts';
 import { audiencesModule } from './audiences/audiences.module.ts';
 import { bookingsModule } from './bookings/bookings.module.ts';
 import { broadcastsModule } from './broadcasts/broadcasts.module.ts';
@@ -52,6 +53,7 @@ export const modules: Module[] = [
   voiceFlowsModule,
   outreachModule,
   campaignsModule,
+  analysisModule,
   inboxModule,
 ];
 

@@ -1960,6 +1960,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations/{id}/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyse a conversation again
+         * @description Runs the agent's analysis plan over the conversation now (after the plan changed, say) with the agent's engine: its LLM where it has one, else the built-in engine. Returns the conversation with its new `analysis`; emits `conversation.analyzed`.
+         */
+        post: operations["post_conversations_by_id_analyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calls/{id}/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyse a call again
+         * @description Runs the agent's analysis plan over the call's transcript now. Returns the call with its new `analysis` (also set on its conversation); emits `call.analyzed` and `conversation.analyzed`.
+         */
+        post: operations["post_calls_by_id_analyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyse an agent's past conversations and calls
+         * @description A job that analyses again every conversation of the agent resolved, and every call of it ended, in [`from`, `to`) (400 days at most). Returns the run; follow its progress with `GET /v1/analysis-runs/{id}`.
+         */
+        post: operations["post_agents_by_id_analyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analysis-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve an analysis run
+         * @description The progress of a re-analysis started with `POST /v1/agents/{id}/analyze`.
+         */
+        get: operations["get_analysis_runs_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "message.received": {
@@ -2282,6 +2362,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "conversation.analyzed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * conversation.analyzed
+         * @description Delivered to endpoints subscribed to `conversation.analyzed` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         */
+        post: operations["webhook_conversation_analyzed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "contact.created": {
         parameters: {
             query?: never;
@@ -2576,6 +2676,26 @@ export interface webhooks {
          * @description Delivered to endpoints subscribed to `call.failed` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
          */
         post: operations["webhook_call_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "call.analyzed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * call.analyzed
+         * @description Delivered to endpoints subscribed to `call.analyzed` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         */
+        post: operations["webhook_call_analyzed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -16070,6 +16190,17 @@ export interface operations {
                      *               "p95_ms": 910,
                      *               "parley_p50_ms": 12
                      *             },
+                     *             "analysis": {
+                     *               "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *               "data": {
+                     *                 "booked": true
+                     *               },
+                     *               "success": true,
+                     *               "sentiment": "positive",
+                     *               "engine": "builtin",
+                     *               "computed_at": "2026-05-10T08:23:41Z",
+                     *               "error": null
+                     *             },
                      *             "error": null
                      *           }
                      *         }
@@ -16850,6 +16981,48 @@ export interface operations {
                                      */
                                     parley_p50_ms: number | null;
                                 };
+                                /** @description What came of the call (null until it ended and was analysed). */
+                                analysis: {
+                                    /**
+                                     * @description A short summary.
+                                     * @example Asked for a haircut on Saturday; booked 5 PM.
+                                     */
+                                    summary: string | null;
+                                    /**
+                                     * @description Fields of the agent's analysis schema.
+                                     * @example {
+                                     *       "booked": true
+                                     *     }
+                                     */
+                                    data: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                    /**
+                                     * @description Whether the success criteria were met (null: unsure).
+                                     * @example true
+                                     */
+                                    success: boolean | null;
+                                    /**
+                                     * @description The customer's sentiment.
+                                     * @example positive
+                                     */
+                                    sentiment: ("positive" | "neutral" | "negative") | null;
+                                    /**
+                                     * @description What computed it: builtin, or the model.
+                                     * @example builtin
+                                     */
+                                    engine: string;
+                                    /**
+                                     * @description When it was computed.
+                                     * @example 2026-05-10T08:23:41Z
+                                     */
+                                    computed_at: string;
+                                    /**
+                                     * @description Why part of it could not be computed.
+                                     * @example null
+                                     */
+                                    error?: string | null;
+                                } | null;
                                 /**
                                  * @description What failed, for failed calls.
                                  * @example null
@@ -30316,6 +30489,13 @@ export interface operations {
                      *             "transfer": {
                      *               "to": null
                      *             }
+                     *           },
+                     *           "analysis": {
+                     *             "summary": true,
+                     *             "structured": null,
+                     *             "success_criteria": [
+                     *               "An appointment was booked"
+                     *             ]
                      *           }
                      *         }
                      *       ],
@@ -30701,6 +30881,28 @@ export interface operations {
                                      */
                                     to: string | null;
                                 };
+                            };
+                            /** @description The analysis plan. */
+                            analysis: {
+                                /**
+                                 * @description Whether a summary is written.
+                                 * @example true
+                                 */
+                                summary: boolean;
+                                /**
+                                 * @description The JSON Schema object of fields to extract (null: none).
+                                 * @example null
+                                 */
+                                structured: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /**
+                                 * @description What counts as a success.
+                                 * @example [
+                                 *       "An appointment was booked"
+                                 *     ]
+                                 */
+                                success_criteria: string[];
                             };
                         }[];
                         /** @description Pagination. */
@@ -31434,6 +31636,46 @@ export interface operations {
                             to?: string | null;
                         };
                     };
+                    /** @description What is worked out when a call ends or a conversation is resolved. */
+                    analysis?: {
+                        /**
+                         * @description Whether a short summary is written.
+                         * @example true
+                         */
+                        summary?: boolean;
+                        /**
+                         * @description A JSON Schema object of the fields to extract (properties of type string, number, integer, boolean, or an enum); null: none.
+                         * @example {
+                         *       "type": "object",
+                         *       "properties": {
+                         *         "name": {
+                         *           "type": "string"
+                         *         },
+                         *         "email": {
+                         *           "type": "string"
+                         *         },
+                         *         "booked": {
+                         *           "type": "boolean"
+                         *         },
+                         *         "service": {
+                         *           "type": "string",
+                         *           "enum": [
+                         *             "haircut",
+                         *             "colour"
+                         *           ]
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        structured?: unknown;
+                        /**
+                         * @description What counts as a success, in plain words (e.g. "an appointment was booked").
+                         * @example [
+                         *       "An appointment was booked"
+                         *     ]
+                         */
+                        success_criteria?: string[];
+                    };
                 };
             };
         };
@@ -31575,6 +31817,13 @@ export interface operations {
                      *         "transfer": {
                      *           "to": null
                      *         }
+                     *       },
+                     *       "analysis": {
+                     *         "summary": true,
+                     *         "structured": null,
+                     *         "success_criteria": [
+                     *           "An appointment was booked"
+                     *         ]
                      *       }
                      *     }
                      */
@@ -31950,6 +32199,28 @@ export interface operations {
                                  */
                                 to: string | null;
                             };
+                        };
+                        /** @description The analysis plan. */
+                        analysis: {
+                            /**
+                             * @description Whether a summary is written.
+                             * @example true
+                             */
+                            summary: boolean;
+                            /**
+                             * @description The JSON Schema object of fields to extract (null: none).
+                             * @example null
+                             */
+                            structured: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description What counts as a success.
+                             * @example [
+                             *       "An appointment was booked"
+                             *     ]
+                             */
+                            success_criteria: string[];
                         };
                     };
                 };
@@ -32270,6 +32541,13 @@ export interface operations {
                      *         "transfer": {
                      *           "to": null
                      *         }
+                     *       },
+                     *       "analysis": {
+                     *         "summary": true,
+                     *         "structured": null,
+                     *         "success_criteria": [
+                     *           "An appointment was booked"
+                     *         ]
                      *       }
                      *     }
                      */
@@ -32645,6 +32923,28 @@ export interface operations {
                                  */
                                 to: string | null;
                             };
+                        };
+                        /** @description The analysis plan. */
+                        analysis: {
+                            /**
+                             * @description Whether a summary is written.
+                             * @example true
+                             */
+                            summary: boolean;
+                            /**
+                             * @description The JSON Schema object of fields to extract (null: none).
+                             * @example null
+                             */
+                            structured: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description What counts as a success.
+                             * @example [
+                             *       "An appointment was booked"
+                             *     ]
+                             */
+                            success_criteria: string[];
                         };
                     };
                 };
@@ -33567,6 +33867,46 @@ export interface operations {
                             to?: string | null;
                         };
                     };
+                    /** @description What is worked out when a call ends or a conversation is resolved. */
+                    analysis?: {
+                        /**
+                         * @description Whether a short summary is written.
+                         * @example true
+                         */
+                        summary?: boolean;
+                        /**
+                         * @description A JSON Schema object of the fields to extract (properties of type string, number, integer, boolean, or an enum); null: none.
+                         * @example {
+                         *       "type": "object",
+                         *       "properties": {
+                         *         "name": {
+                         *           "type": "string"
+                         *         },
+                         *         "email": {
+                         *           "type": "string"
+                         *         },
+                         *         "booked": {
+                         *           "type": "boolean"
+                         *         },
+                         *         "service": {
+                         *           "type": "string",
+                         *           "enum": [
+                         *             "haircut",
+                         *             "colour"
+                         *           ]
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        structured?: unknown;
+                        /**
+                         * @description What counts as a success, in plain words (e.g. "an appointment was booked").
+                         * @example [
+                         *       "An appointment was booked"
+                         *     ]
+                         */
+                        success_criteria?: string[];
+                    };
                 };
             };
         };
@@ -33708,6 +34048,13 @@ export interface operations {
                      *         "transfer": {
                      *           "to": null
                      *         }
+                     *       },
+                     *       "analysis": {
+                     *         "summary": true,
+                     *         "structured": null,
+                     *         "success_criteria": [
+                     *           "An appointment was booked"
+                     *         ]
                      *       }
                      *     }
                      */
@@ -34083,6 +34430,28 @@ export interface operations {
                                  */
                                 to: string | null;
                             };
+                        };
+                        /** @description The analysis plan. */
+                        analysis: {
+                            /**
+                             * @description Whether a summary is written.
+                             * @example true
+                             */
+                            summary: boolean;
+                            /**
+                             * @description The JSON Schema object of fields to extract (null: none).
+                             * @example null
+                             */
+                            structured: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description What counts as a success.
+                             * @example [
+                             *       "An appointment was booked"
+                             *     ]
+                             */
+                            success_criteria: string[];
                         };
                     };
                 };
@@ -40997,6 +41366,46 @@ export interface operations {
                                 to?: string | null;
                             };
                         };
+                        /** @description What is worked out when a call ends or a conversation is resolved. */
+                        analysis?: {
+                            /**
+                             * @description Whether a short summary is written.
+                             * @example true
+                             */
+                            summary?: boolean;
+                            /**
+                             * @description A JSON Schema object of the fields to extract (properties of type string, number, integer, boolean, or an enum); null: none.
+                             * @example {
+                             *       "type": "object",
+                             *       "properties": {
+                             *         "name": {
+                             *           "type": "string"
+                             *         },
+                             *         "email": {
+                             *           "type": "string"
+                             *         },
+                             *         "booked": {
+                             *           "type": "boolean"
+                             *         },
+                             *         "service": {
+                             *           "type": "string",
+                             *           "enum": [
+                             *             "haircut",
+                             *             "colour"
+                             *           ]
+                             *         }
+                             *       }
+                             *     }
+                             */
+                            structured?: unknown;
+                            /**
+                             * @description What counts as a success, in plain words (e.g. "an appointment was booked").
+                             * @example [
+                             *       "An appointment was booked"
+                             *     ]
+                             */
+                            success_criteria?: string[];
+                        };
                     };
                 };
             };
@@ -41968,7 +42377,7 @@ export interface operations {
                  */
                 limit?: number;
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Only events about this object (its `data.id`).
                  * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -42040,7 +42449,7 @@ export interface operations {
                              * @example message.received
                              * @enum {string}
                              */
-                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                             /**
                              * @description When it happened (ISO 8601, UTC).
                              * @example 2026-05-10T08:23:41.000Z
@@ -42264,7 +42673,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Resume after this event (same as the `Last-Event-ID` header, which wins when both are sent).
                  * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -42488,7 +42897,7 @@ export interface operations {
                          * @example message.received
                          * @enum {string}
                          */
-                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                         /**
                          * @description When it happened (ISO 8601, UTC).
                          * @example 2026-05-10T08:23:41.000Z
@@ -43029,7 +43438,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them. */
-                    events?: ("*" | "message.*" | "conversation.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.*" | "conversation.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description Only events of this agent (their `data.agent_id`); omit for every event.
                      * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -43817,7 +44226,7 @@ export interface operations {
                      */
                     url?: string;
                     /** @description Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them. */
-                    events?: ("*" | "message.*" | "conversation.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.*" | "conversation.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     agent_id?: string | null;
                     description?: string | null;
                     /**
@@ -45931,7 +46340,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them. */
-                    events?: ("*" | "message.*" | "conversation.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.*" | "conversation.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description A note for people reading the list.
                      * @example CRM sync
@@ -46342,6 +46751,17 @@ export interface operations {
                      *             "p95_ms": 910,
                      *             "parley_p50_ms": 12
                      *           },
+                     *           "analysis": {
+                     *             "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *             "data": {
+                     *               "booked": true
+                     *             },
+                     *             "success": true,
+                     *             "sentiment": "positive",
+                     *             "engine": "builtin",
+                     *             "computed_at": "2026-05-10T08:23:41Z",
+                     *             "error": null
+                     *           },
                      *           "error": null
                      *         }
                      *       ],
@@ -46556,6 +46976,48 @@ export interface operations {
                                  */
                                 parley_p50_ms: number | null;
                             };
+                            /** @description What came of the call (null until it ended and was analysed). */
+                            analysis: {
+                                /**
+                                 * @description A short summary.
+                                 * @example Asked for a haircut on Saturday; booked 5 PM.
+                                 */
+                                summary: string | null;
+                                /**
+                                 * @description Fields of the agent's analysis schema.
+                                 * @example {
+                                 *       "booked": true
+                                 *     }
+                                 */
+                                data: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /**
+                                 * @description Whether the success criteria were met (null: unsure).
+                                 * @example true
+                                 */
+                                success: boolean | null;
+                                /**
+                                 * @description The customer's sentiment.
+                                 * @example positive
+                                 */
+                                sentiment: ("positive" | "neutral" | "negative") | null;
+                                /**
+                                 * @description What computed it: builtin, or the model.
+                                 * @example builtin
+                                 */
+                                engine: string;
+                                /**
+                                 * @description When it was computed.
+                                 * @example 2026-05-10T08:23:41Z
+                                 */
+                                computed_at: string;
+                                /**
+                                 * @description Why part of it could not be computed.
+                                 * @example null
+                                 */
+                                error?: string | null;
+                            } | null;
                             /**
                              * @description What failed, for failed calls.
                              * @example null
@@ -46949,6 +47411,17 @@ export interface operations {
                      *               "p95_ms": 910,
                      *               "parley_p50_ms": 12
                      *             },
+                     *             "analysis": {
+                     *               "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *               "data": {
+                     *                 "booked": true
+                     *               },
+                     *               "success": true,
+                     *               "sentiment": "positive",
+                     *               "engine": "builtin",
+                     *               "computed_at": "2026-05-10T08:23:41Z",
+                     *               "error": null
+                     *             },
                      *             "error": null
                      *           },
                      *           "media_session": {
@@ -47186,6 +47659,48 @@ export interface operations {
                                      */
                                     parley_p50_ms: number | null;
                                 };
+                                /** @description What came of the call (null until it ended and was analysed). */
+                                analysis: {
+                                    /**
+                                     * @description A short summary.
+                                     * @example Asked for a haircut on Saturday; booked 5 PM.
+                                     */
+                                    summary: string | null;
+                                    /**
+                                     * @description Fields of the agent's analysis schema.
+                                     * @example {
+                                     *       "booked": true
+                                     *     }
+                                     */
+                                    data: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                    /**
+                                     * @description Whether the success criteria were met (null: unsure).
+                                     * @example true
+                                     */
+                                    success: boolean | null;
+                                    /**
+                                     * @description The customer's sentiment.
+                                     * @example positive
+                                     */
+                                    sentiment: ("positive" | "neutral" | "negative") | null;
+                                    /**
+                                     * @description What computed it: builtin, or the model.
+                                     * @example builtin
+                                     */
+                                    engine: string;
+                                    /**
+                                     * @description When it was computed.
+                                     * @example 2026-05-10T08:23:41Z
+                                     */
+                                    computed_at: string;
+                                    /**
+                                     * @description Why part of it could not be computed.
+                                     * @example null
+                                     */
+                                    error?: string | null;
+                                } | null;
                                 /**
                                  * @description What failed, for failed calls.
                                  * @example null
@@ -47329,6 +47844,17 @@ export interface operations {
                      *               "p95_ms": 910,
                      *               "parley_p50_ms": 12
                      *             },
+                     *             "analysis": {
+                     *               "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *               "data": {
+                     *                 "booked": true
+                     *               },
+                     *               "success": true,
+                     *               "sentiment": "positive",
+                     *               "engine": "builtin",
+                     *               "computed_at": "2026-05-10T08:23:41Z",
+                     *               "error": null
+                     *             },
                      *             "error": null
                      *           },
                      *           "media_session": {
@@ -47566,6 +48092,48 @@ export interface operations {
                                      */
                                     parley_p50_ms: number | null;
                                 };
+                                /** @description What came of the call (null until it ended and was analysed). */
+                                analysis: {
+                                    /**
+                                     * @description A short summary.
+                                     * @example Asked for a haircut on Saturday; booked 5 PM.
+                                     */
+                                    summary: string | null;
+                                    /**
+                                     * @description Fields of the agent's analysis schema.
+                                     * @example {
+                                     *       "booked": true
+                                     *     }
+                                     */
+                                    data: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                    /**
+                                     * @description Whether the success criteria were met (null: unsure).
+                                     * @example true
+                                     */
+                                    success: boolean | null;
+                                    /**
+                                     * @description The customer's sentiment.
+                                     * @example positive
+                                     */
+                                    sentiment: ("positive" | "neutral" | "negative") | null;
+                                    /**
+                                     * @description What computed it: builtin, or the model.
+                                     * @example builtin
+                                     */
+                                    engine: string;
+                                    /**
+                                     * @description When it was computed.
+                                     * @example 2026-05-10T08:23:41Z
+                                     */
+                                    computed_at: string;
+                                    /**
+                                     * @description Why part of it could not be computed.
+                                     * @example null
+                                     */
+                                    error?: string | null;
+                                } | null;
                                 /**
                                  * @description What failed, for failed calls.
                                  * @example null
@@ -47884,6 +48452,17 @@ export interface operations {
                      *         "p95_ms": 910,
                      *         "parley_p50_ms": 12
                      *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       },
                      *       "error": null
                      *     }
                      */
@@ -48088,6 +48667,48 @@ export interface operations {
                              */
                             parley_p50_ms: number | null;
                         };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                         /**
                          * @description What failed, for failed calls.
                          * @example null
@@ -48327,6 +48948,17 @@ export interface operations {
                      *         "p95_ms": 910,
                      *         "parley_p50_ms": 12
                      *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       },
                      *       "error": null
                      *     }
                      */
@@ -48531,6 +49163,48 @@ export interface operations {
                              */
                             parley_p50_ms: number | null;
                         };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                         /**
                          * @description What failed, for failed calls.
                          * @example null
@@ -58820,6 +59494,1690 @@ export interface operations {
             };
         };
     };
+    post_conversations_by_id_analyze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "conversation",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "channel": "whatsapp",
+                     *       "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "contact": {
+                     *         "id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "phone": "+919876543210",
+                     *         "name": "Rahul Verma",
+                     *         "email": null
+                     *       },
+                     *       "contact_phone": "+919876543210",
+                     *       "contact_address": "+919876543210",
+                     *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "status": "active",
+                     *       "ai_handled": true,
+                     *       "ai_paused": false,
+                     *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
+                     *       "assignee": {
+                     *         "type": "user",
+                     *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       },
+                     *       "tags": [
+                     *         "vip"
+                     *       ],
+                     *       "last_message": "Bhai, aapka salon Sunday ko open hai?",
+                     *       "last_message_at": "2026-05-10T08:23:41.000Z",
+                     *       "last_message_sender": "customer",
+                     *       "window_expires_at": "2026-05-10T08:23:41.000Z",
+                     *       "snoozed_until": "2026-05-10T08:23:41.000Z",
+                     *       "closed_at": "2026-05-10T08:23:41.000Z",
+                     *       "dynamic_variables": {
+                     *         "firstName": "Ava"
+                     *       },
+                     *       "identifier": "crm-contact-1024",
+                     *       "priority": "normal",
+                     *       "sla": {
+                     *         "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "breached": []
+                     *       },
+                     *       "csat": {
+                     *         "score": 5,
+                     *         "comment": "Very quick, thanks",
+                     *         "at": "2026-05-10T08:23:41Z"
+                     *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description Who wrote the latest message (null before the first one).
+                         * @example customer
+                         */
+                        last_message_sender: ("customer" | "ai" | "user" | "api_key" | "system") | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "idempotency_conflict",
+                     *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_calls_by_id_analyze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`call_` prefix).
+                 * @example call_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "call_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "call",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "contact_id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "voice_flow_id": null,
+                     *       "campaign_id": null,
+                     *       "direction": "outbound",
+                     *       "transport": "phone",
+                     *       "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "provider": "sandbox",
+                     *       "provider_call_id": "CA1234",
+                     *       "from": "+15550100003",
+                     *       "to": "+14155550100",
+                     *       "status": "completed",
+                     *       "answered_by": "human",
+                     *       "ended_reason": "agent_ended_call",
+                     *       "duration_seconds": 42,
+                     *       "queued_at": "2026-05-10T08:23:41.000Z",
+                     *       "dialed_at": "2026-05-10T08:23:41.000Z",
+                     *       "answered_at": "2026-05-10T08:23:41.000Z",
+                     *       "ended_at": "2026-05-10T08:23:41.000Z",
+                     *       "transcript": [
+                     *         {
+                     *           "role": "agent",
+                     *           "text": "Hello!",
+                     *           "start_ms": 0,
+                     *           "end_ms": 1200,
+                     *           "interrupted": false
+                     *         }
+                     *       ],
+                     *       "recording_url": null,
+                     *       "dynamic_variables": {
+                     *         "plan": "premium"
+                     *       },
+                     *       "identifier": "crm-lead-4412",
+                     *       "latency": {
+                     *         "turns": 3,
+                     *         "p50_ms": 640,
+                     *         "p95_ms": 910,
+                     *         "parley_p50_ms": 12
+                     *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       },
+                     *       "error": null
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the call.
+                         * @example call_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example call
+                         * @constant
+                         */
+                        object: "call";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The voice conversation of the call.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string | null;
+                        /**
+                         * @description The person called.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id: string | null;
+                        /**
+                         * @description The agent talking.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description The voice flow run instead of an agent.
+                         * @example null
+                         */
+                        voice_flow_id: string | null;
+                        /**
+                         * @description The campaign that placed it.
+                         * @example null
+                         */
+                        campaign_id: string | null;
+                        /**
+                         * @description Who called whom.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /**
+                         * @description Phone (through a carrier) or web (media WebSocket).
+                         * @example phone
+                         * @enum {string}
+                         */
+                        transport: "phone" | "web";
+                        /**
+                         * @description The voice channel.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string | null;
+                        /**
+                         * @description Who carries it: sandbox, parley (web), twilio, livekit.
+                         * @example sandbox
+                         */
+                        provider: string;
+                        /**
+                         * @description The carrier's id of the call.
+                         * @example CA1234
+                         */
+                        provider_call_id: string | null;
+                        /**
+                         * @description Calling number.
+                         * @example +15550100003
+                         */
+                        from: string | null;
+                        /**
+                         * @description Called number (null for a web call).
+                         * @example +14155550100
+                         */
+                        to: string | null;
+                        /**
+                         * @description Moves only forward.
+                         * @example completed
+                         * @enum {string}
+                         */
+                        status: "queued" | "dialing" | "ringing" | "in_progress" | "completed" | "busy" | "no_answer" | "failed" | "canceled" | "voicemail";
+                        /**
+                         * @description human, machine, or null before an answer.
+                         * @example human
+                         */
+                        answered_by: string | null;
+                        /**
+                         * @description Why it ended (docs/voice.md).
+                         * @example agent_ended_call
+                         */
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        /**
+                         * @description Seconds from answer to end.
+                         * @example 42
+                         */
+                        duration_seconds: number | null;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string;
+                        /**
+                         * @description When the carrier started dialing (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        dialed_at: string | null;
+                        /**
+                         * @description When it was answered (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        answered_at: string | null;
+                        /**
+                         * @description When it ended (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        ended_at: string | null;
+                        /** @description Turns in order. */
+                        transcript: {
+                            /**
+                             * @description Who spoke.
+                             * @example agent
+                             * @enum {string}
+                             */
+                            role: "customer" | "agent";
+                            /**
+                             * @description What was said (for an interrupted agent turn: what the caller heard).
+                             * @example Hello!
+                             */
+                            text: string;
+                            /**
+                             * @description Start, in ms from when the call was answered.
+                             * @example 0
+                             */
+                            start_ms: number;
+                            /**
+                             * @description End, in ms from when the call was answered.
+                             * @example 1200
+                             */
+                            end_ms: number;
+                            /**
+                             * @description The caller cut this agent turn off.
+                             * @example false
+                             */
+                            interrupted: boolean;
+                        }[];
+                        /**
+                         * @description Where the recording is, when one is kept.
+                         * @example null
+                         */
+                        recording_url: string | null;
+                        /**
+                         * @description The variables the call was placed with.
+                         * @example {
+                         *       "plan": "premium"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /**
+                         * @description Your own reference.
+                         * @example crm-lead-4412
+                         */
+                        identifier: string | null;
+                        /** @description Per-call turn latency. */
+                        latency: {
+                            /**
+                             * @description Agent turns measured.
+                             * @example 3
+                             */
+                            turns: number;
+                            /**
+                             * @description Median end-of-speech to first agent audio.
+                             * @example 640
+                             */
+                            p50_ms: number | null;
+                            /**
+                             * @description 95th percentile of the same.
+                             * @example 910
+                             */
+                            p95_ms: number | null;
+                            /**
+                             * @description Median of Parley's own share: the caller's committed turn to the first audio frame out.
+                             * @example 12
+                             */
+                            parley_p50_ms: number | null;
+                        };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
+                        /**
+                         * @description What failed, for failed calls.
+                         * @example null
+                         */
+                        error: {
+                            /**
+                             * @description What failed, as a code (an ended_reason).
+                             * @example invalid_number
+                             */
+                            code: string;
+                            /**
+                             * @description What failed, in a sentence.
+                             * @example The number does not exist.
+                             */
+                            message: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "idempotency_conflict",
+                     *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_agents_by_id_analyze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`agt_` prefix).
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "from": "2026-05-01T00:00:00Z",
+                 *       "to": "2026-05-01T00:00:00Z"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Start of the range (included).
+                     * @example 2026-05-01T00:00:00Z
+                     */
+                    from: string;
+                    /**
+                     * @description End of the range (excluded).
+                     * @example 2026-05-01T00:00:00Z
+                     */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "anr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "analysis_run",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "from": "2026-05-01T00:00:00.000Z",
+                     *       "to": "2026-05-08T00:00:00.000Z",
+                     *       "status": "running",
+                     *       "total": 120,
+                     *       "done": 48,
+                     *       "failed": 0,
+                     *       "progress": 0.4,
+                     *       "error": null,
+                     *       "completed_at": "2026-05-10T08:23:41.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the analysis_run.
+                         * @example anr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example analysis_run
+                         * @constant
+                         */
+                        object: "analysis_run";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The agent whose conversations and calls are analysed.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string;
+                        /**
+                         * @description Start of the range (ISO 8601, included).
+                         * @example 2026-05-01T00:00:00.000Z
+                         */
+                        from: string;
+                        /**
+                         * @description End of the range (ISO 8601, excluded).
+                         * @example 2026-05-08T00:00:00.000Z
+                         */
+                        to: string;
+                        /**
+                         * @description Where the run is.
+                         * @example running
+                         * @enum {string}
+                         */
+                        status: "queued" | "running" | "completed" | "failed";
+                        /**
+                         * @description Conversations resolved and calls ended in the range.
+                         * @example 120
+                         */
+                        total: number;
+                        /**
+                         * @description Analysed so far.
+                         * @example 48
+                         */
+                        done: number;
+                        /**
+                         * @description That could not be analysed.
+                         * @example 0
+                         */
+                        failed: number;
+                        /**
+                         * @description Share done, 0 to 1.
+                         * @example 0.4
+                         */
+                        progress: number;
+                        /**
+                         * @description Why the run failed, if it did.
+                         * @example null
+                         */
+                        error: string | null;
+                        /**
+                         * @description When it finished (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        completed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "idempotency_conflict",
+                     *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_analysis_runs_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`anr_` prefix).
+                 * @example anr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "anr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "analysis_run",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "from": "2026-05-01T00:00:00.000Z",
+                     *       "to": "2026-05-08T00:00:00.000Z",
+                     *       "status": "running",
+                     *       "total": 120,
+                     *       "done": 48,
+                     *       "failed": 0,
+                     *       "progress": 0.4,
+                     *       "error": null,
+                     *       "completed_at": "2026-05-10T08:23:41.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the analysis_run.
+                         * @example anr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example analysis_run
+                         * @constant
+                         */
+                        object: "analysis_run";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The agent whose conversations and calls are analysed.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string;
+                        /**
+                         * @description Start of the range (ISO 8601, included).
+                         * @example 2026-05-01T00:00:00.000Z
+                         */
+                        from: string;
+                        /**
+                         * @description End of the range (ISO 8601, excluded).
+                         * @example 2026-05-08T00:00:00.000Z
+                         */
+                        to: string;
+                        /**
+                         * @description Where the run is.
+                         * @example running
+                         * @enum {string}
+                         */
+                        status: "queued" | "running" | "completed" | "failed";
+                        /**
+                         * @description Conversations resolved and calls ended in the range.
+                         * @example 120
+                         */
+                        total: number;
+                        /**
+                         * @description Analysed so far.
+                         * @example 48
+                         */
+                        done: number;
+                        /**
+                         * @description That could not be analysed.
+                         * @example 0
+                         */
+                        failed: number;
+                        /**
+                         * @description Share done, 0 to 1.
+                         * @example 0.4
+                         */
+                        progress: number;
+                        /**
+                         * @description Why the run failed, if it did.
+                         * @example null
+                         */
+                        error: string | null;
+                        /**
+                         * @description When it finished (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        completed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     webhook_message_received: {
         parameters: {
             query?: never;
@@ -65572,6 +67930,471 @@ export interface operations {
             };
         };
     };
+    webhook_conversation_analyzed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "conversation.analyzed",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "conversation",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "channel": "whatsapp",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "contact": {
+                 *           "id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "phone": "+919876543210",
+                 *           "name": "Rahul Verma",
+                 *           "email": null
+                 *         },
+                 *         "contact_phone": "+919876543210",
+                 *         "contact_address": "+919876543210",
+                 *         "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "status": "active",
+                 *         "ai_handled": true,
+                 *         "ai_paused": false,
+                 *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
+                 *         "assignee": {
+                 *           "type": "user",
+                 *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         "tags": [
+                 *           "vip"
+                 *         ],
+                 *         "last_message": "Bhai, aapka salon Sunday ko open hai?",
+                 *         "last_message_at": "2026-05-10T08:23:41.000Z",
+                 *         "last_message_sender": "customer",
+                 *         "window_expires_at": "2026-05-10T08:23:41.000Z",
+                 *         "snoozed_until": "2026-05-10T08:23:41.000Z",
+                 *         "closed_at": "2026-05-10T08:23:41.000Z",
+                 *         "dynamic_variables": {
+                 *           "firstName": "Ava"
+                 *         },
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "conversation.analyzed";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The conversation's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description Who wrote the latest message (null before the first one).
+                         * @example customer
+                         */
+                        last_message_sender: ("customer" | "ai" | "user" | "api_key" | "system") | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     webhook_contact_created: {
         parameters: {
             query?: never;
@@ -67867,6 +70690,17 @@ export interface operations {
                  *           "p95_ms": 910,
                  *           "parley_p50_ms": 12
                  *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         },
                  *         "error": null
                  *       }
                  *     }
@@ -68122,6 +70956,48 @@ export interface operations {
                              */
                             parley_p50_ms: number | null;
                         };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                         /**
                          * @description What failed, for failed calls.
                          * @example null
@@ -68219,6 +71095,17 @@ export interface operations {
                  *           "p50_ms": 640,
                  *           "p95_ms": 910,
                  *           "parley_p50_ms": 12
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
                  *         },
                  *         "error": null
                  *       }
@@ -68475,6 +71362,48 @@ export interface operations {
                              */
                             parley_p50_ms: number | null;
                         };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                         /**
                          * @description What failed, for failed calls.
                          * @example null
@@ -68572,6 +71501,17 @@ export interface operations {
                  *           "p50_ms": 640,
                  *           "p95_ms": 910,
                  *           "parley_p50_ms": 12
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
                  *         },
                  *         "error": null
                  *       }
@@ -68828,6 +71768,48 @@ export interface operations {
                              */
                             parley_p50_ms: number | null;
                         };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                         /**
                          * @description What failed, for failed calls.
                          * @example null
@@ -68925,6 +71907,17 @@ export interface operations {
                  *           "p50_ms": 640,
                  *           "p95_ms": 910,
                  *           "parley_p50_ms": 12
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
                  *         },
                  *         "error": null
                  *       }
@@ -69181,6 +72174,454 @@ export interface operations {
                              */
                             parley_p50_ms: number | null;
                         };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
+                        /**
+                         * @description What failed, for failed calls.
+                         * @example null
+                         */
+                        error: {
+                            /**
+                             * @description What failed, as a code (an ended_reason).
+                             * @example invalid_number
+                             */
+                            code: string;
+                            /**
+                             * @description What failed, in a sentence.
+                             * @example The number does not exist.
+                             */
+                            message: string;
+                        } | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_call_analyzed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "call.analyzed",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "call_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "call",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "contact_id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "voice_flow_id": null,
+                 *         "campaign_id": null,
+                 *         "direction": "outbound",
+                 *         "transport": "phone",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "provider": "sandbox",
+                 *         "provider_call_id": "CA1234",
+                 *         "from": "+15550100003",
+                 *         "to": "+14155550100",
+                 *         "status": "completed",
+                 *         "answered_by": "human",
+                 *         "ended_reason": "agent_ended_call",
+                 *         "duration_seconds": 42,
+                 *         "queued_at": "2026-05-10T08:23:41.000Z",
+                 *         "dialed_at": "2026-05-10T08:23:41.000Z",
+                 *         "answered_at": "2026-05-10T08:23:41.000Z",
+                 *         "ended_at": "2026-05-10T08:23:41.000Z",
+                 *         "transcript": [
+                 *           {
+                 *             "role": "agent",
+                 *             "text": "Hello!",
+                 *             "start_ms": 0,
+                 *             "end_ms": 1200,
+                 *             "interrupted": false
+                 *           }
+                 *         ],
+                 *         "recording_url": null,
+                 *         "dynamic_variables": {
+                 *           "plan": "premium"
+                 *         },
+                 *         "identifier": "crm-lead-4412",
+                 *         "latency": {
+                 *           "turns": 3,
+                 *           "p50_ms": 640,
+                 *           "p95_ms": 910,
+                 *           "parley_p50_ms": 12
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         },
+                 *         "error": null
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "call.analyzed";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The call's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the call.
+                         * @example call_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example call
+                         * @constant
+                         */
+                        object: "call";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The voice conversation of the call.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string | null;
+                        /**
+                         * @description The person called.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id: string | null;
+                        /**
+                         * @description The agent talking.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description The voice flow run instead of an agent.
+                         * @example null
+                         */
+                        voice_flow_id: string | null;
+                        /**
+                         * @description The campaign that placed it.
+                         * @example null
+                         */
+                        campaign_id: string | null;
+                        /**
+                         * @description Who called whom.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /**
+                         * @description Phone (through a carrier) or web (media WebSocket).
+                         * @example phone
+                         * @enum {string}
+                         */
+                        transport: "phone" | "web";
+                        /**
+                         * @description The voice channel.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string | null;
+                        /**
+                         * @description Who carries it: sandbox, parley (web), twilio, livekit.
+                         * @example sandbox
+                         */
+                        provider: string;
+                        /**
+                         * @description The carrier's id of the call.
+                         * @example CA1234
+                         */
+                        provider_call_id: string | null;
+                        /**
+                         * @description Calling number.
+                         * @example +15550100003
+                         */
+                        from: string | null;
+                        /**
+                         * @description Called number (null for a web call).
+                         * @example +14155550100
+                         */
+                        to: string | null;
+                        /**
+                         * @description Moves only forward.
+                         * @example completed
+                         * @enum {string}
+                         */
+                        status: "queued" | "dialing" | "ringing" | "in_progress" | "completed" | "busy" | "no_answer" | "failed" | "canceled" | "voicemail";
+                        /**
+                         * @description human, machine, or null before an answer.
+                         * @example human
+                         */
+                        answered_by: string | null;
+                        /**
+                         * @description Why it ended (docs/voice.md).
+                         * @example agent_ended_call
+                         */
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
+                        /**
+                         * @description Seconds from answer to end.
+                         * @example 42
+                         */
+                        duration_seconds: number | null;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string;
+                        /**
+                         * @description When the carrier started dialing (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        dialed_at: string | null;
+                        /**
+                         * @description When it was answered (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        answered_at: string | null;
+                        /**
+                         * @description When it ended (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        ended_at: string | null;
+                        /** @description Turns in order. */
+                        transcript: {
+                            /**
+                             * @description Who spoke.
+                             * @example agent
+                             * @enum {string}
+                             */
+                            role: "customer" | "agent";
+                            /**
+                             * @description What was said (for an interrupted agent turn: what the caller heard).
+                             * @example Hello!
+                             */
+                            text: string;
+                            /**
+                             * @description Start, in ms from when the call was answered.
+                             * @example 0
+                             */
+                            start_ms: number;
+                            /**
+                             * @description End, in ms from when the call was answered.
+                             * @example 1200
+                             */
+                            end_ms: number;
+                            /**
+                             * @description The caller cut this agent turn off.
+                             * @example false
+                             */
+                            interrupted: boolean;
+                        }[];
+                        /**
+                         * @description Where the recording is, when one is kept.
+                         * @example null
+                         */
+                        recording_url: string | null;
+                        /**
+                         * @description The variables the call was placed with.
+                         * @example {
+                         *       "plan": "premium"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /**
+                         * @description Your own reference.
+                         * @example crm-lead-4412
+                         */
+                        identifier: string | null;
+                        /** @description Per-call turn latency. */
+                        latency: {
+                            /**
+                             * @description Agent turns measured.
+                             * @example 3
+                             */
+                            turns: number;
+                            /**
+                             * @description Median end-of-speech to first agent audio.
+                             * @example 640
+                             */
+                            p50_ms: number | null;
+                            /**
+                             * @description 95th percentile of the same.
+                             * @example 910
+                             */
+                            p95_ms: number | null;
+                            /**
+                             * @description Median of Parley's own share: the caller's committed turn to the first audio frame out.
+                             * @example 12
+                             */
+                            parley_p50_ms: number | null;
+                        };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                         /**
                          * @description What failed, for failed calls.
                          * @example null

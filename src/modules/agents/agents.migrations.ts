@@ -48,4 +48,10 @@ export const agentsMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('agents').addColumn('voice', 'text').execute();
     },
   },
+  // An agent's analysis plan (JSON `{summary, structured, success_criteria}`), null: the defaults.
+  '0505_agents_analysis': {
+    async up(db) {
+      await db.schema.alterTable('agents').addColumn('analysis', 'text').execute();
+    },
+  },
 };

@@ -1,6 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import { baseObject, describe, idOf } from '../../platform/http/schemas.ts';
+import { analysisSettingsInput, analysisSettingsObject } from './analysis-settings.ts';
 import { voiceSettingsInput, voiceSettingsObject } from './voice-settings.ts';
 
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -230,6 +231,7 @@ const agentFields = {
     { key: 'budget', label: 'Your budget' },
   ]),
   voice: voiceSettingsInput,
+  analysis: analysisSettingsInput,
 };
 
 export const createAgentBody = z.strictObject({
@@ -245,6 +247,7 @@ export const createAgentBody = z.strictObject({
   business: agentFields.business.optional(),
   lead_fields: agentFields.lead_fields.optional(),
   voice: agentFields.voice.optional(),
+  analysis: agentFields.analysis.optional(),
 });
 export type CreateAgentInput = z.output<typeof createAgentBody>;
 
@@ -261,6 +264,7 @@ export const updateAgentBody = z.strictObject({
   business: agentFields.business.optional(),
   lead_fields: agentFields.lead_fields.optional(),
   voice: agentFields.voice.optional(),
+  analysis: agentFields.analysis.optional(),
 });
 export type UpdateAgentInput = z.output<typeof updateAgentBody>;
 
@@ -354,4 +358,5 @@ export const agentObject = z.object({
     'Extra lead fields.',
   ),
   voice: voiceSettingsObject,
+  analysis: analysisSettingsObject,
 });

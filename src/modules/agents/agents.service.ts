@@ -19,6 +19,7 @@ import {
   weekdays,
 } from './agents.schemas.ts';
 import type { AgentsTable } from './agents.tables.ts';
+import { type AnalysisSettings, mergeAnalysisSettings, parseAnalysisSettings } from './analysis-settings.ts';
 import { mergeVoiceSettings, presentVoiceSettings } from './voice-settings.ts';
 
 export type { Scope };
@@ -88,6 +89,7 @@ export interface AgentConfig {
   handoff: Handoff;
   business: Business;
   leadFields: LeadField[];
+  analysis?: AnalysisSettings;
 }
 
 /** Mon–Fri 09:00–17:00 UTC until the business says otherwise, so a new agent can take bookings. */
@@ -147,6 +149,7 @@ export function presentAgent(row: AgentsTable) {
     business: publicBusiness(parseBusiness(row)),
     lead_fields: fromJson<LeadField[]>(row.lead_fields, []),
     voice: presentVoiceSettings(row.voice),
+    analysis: parseAnalysisSettings(row.analysis),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -181,6 +184,7 @@ export function agentConfig(ctx: AppContext, row: AgentsTable): AgentConfig {
     handoff: view.handoff,
     business: parseBusiness(row),
     leadFields: view.lead_fields,
+    analysis: view.analysis,
   };
 }
 
@@ -377,6 +381,7 @@ export async function createAgent(
       (input.lead_fields ?? []).map((f) => ({ key: f.key, label: f.label, required: f.required ?? false })),
     ),
     voice: input.voice ? buildVoice(ctx, input.voice, null) : null,
+    analysis: input.analysis ? mergeAnalysisSettings(null, input.analysis) : null,
     deleted_at: null,
     created_at: now,
     updated_at: now,
@@ -451,6 +456,7 @@ function withChanges(
       ? toJson(input.lead_fields.map((f) => ({ key: f.key, label: f.label, required: f.required ?? false })))
       : row.lead_fields,
     voice: input.voice ? buildVoice(ctx, input.voice, row.voice) : row.voice,
+    analysis: input.analysis ? mergeAnalysisSettings(row.analysis, input.analysis) : row.analysis,
     updated_at: ctx.clock.now().toISOString(),
   };
 }

@@ -15,4 +15,10 @@ export {
   type Service,
 } from './agents.service.ts';
 export type { AgentsTable } from './agents.tables.ts';
+export {
+  type AnalysisProperty,
+  type AnalysisSchema,
+  type AnalysisSettings,
+  parseAnalysisSettings,
+} from './analysis-settings.ts';
 export { type EngineChoice, type StoredVoiceSettings, voiceDefaults } from './voice-settings.ts';

@@ -1,6 +1,9 @@
 /** The conversations module's public surface: what other modules may use. */
-export { conversationObject } from './conversations.schemas.ts';
+
+export { closedConversationIds, setConversationAnalysis } from './conversations.analysis.ts';
+export { analysisObject, conversationObject } from './conversations.schemas.ts';
 export {
+  type ConversationAnalysis,
   type ConversationObject,
   findConversations,
   findOrCreateConversation,

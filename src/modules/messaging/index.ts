@@ -14,3 +14,4 @@ export {
 } from './messaging.service.ts';
 export type { MessageRow, MessageStatus } from './messaging.tables.ts';
 export { findTemplateForSend } from './templates.service.ts';
+export { conversationTranscript, type TranscriptLine } from './transcript.ts';

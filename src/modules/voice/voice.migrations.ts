@@ -83,4 +83,10 @@ export const voiceMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('calls').addColumn('transfer_started_at', 'text').execute();
     },
   },
+  // What came of the call (JSON analysis, as on conversations); null until computed.
+  '0912_calls_analysis': {
+    async up(db) {
+      await db.schema.alterTable('calls').addColumn('analysis', 'text').execute();
+    },
+  },
 };
