@@ -19,6 +19,7 @@ import { leadsModule } from './leads/leads.module.ts';
 import { messagingModule } from './messaging/messaging.module.ts';
 import type { Module } from './module.ts';
 import { outreachModule } from './outreach/outreach.module.ts';
+import { reportsModule } from './reports/reports.module.ts';
 import { usersModule } from './users/users.module.ts';
 import { linesModule } from './voice/carriers/lines.module.ts';
 import { voiceModule } from './voice/voice.module.ts';
@@ -54,6 +55,7 @@ export const modules: Module[] = [
   outreachModule,
   campaignsModule,
   analysisModule,
+  reportsModule,
   inboxModule,
 ];
 

@@ -2040,6 +2040,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Overview report
+         * @description Totals and a series (`interval` hour, day or week) over the conversations created in the range. Filters: `from`, `to` (dates in the workspace timezone, or date-times), `channel`, `agent_id`, `team_id`, `user_id`; a range over 400 days, `from` not before `to`, or an unknown id is a 400. Every figure is defined in docs/reports.md.
+         */
+        get: operations["get_reports_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Calls report
+         * @description Calls queued in the range: counts by status, ended_reason and answered_by, duration and turn-latency percentiles, transfers, minutes. Filters: `from`, `to` (dates in the workspace timezone, or date-times), `channel`, `agent_id`, `team_id`, `user_id`; a range over 400 days, `from` not before `to`, or an unknown id is a 400. Every figure is defined in docs/reports.md.
+         */
+        get: operations["get_reports_calls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * People report
+         * @description Per person of the team: conversations handled, replies, first-response times, CSAT. Filters: `from`, `to` (dates in the workspace timezone, or date-times), `channel`, `agent_id`, `team_id`, `user_id`; a range over 400 days, `from` not before `to`, or an unknown id is a 400. Every figure is defined in docs/reports.md.
+         */
+        get: operations["get_reports_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign funnel
+         * @description A campaign's funnel: total → attempted → answered → completed → success, and its outcomes.
+         */
+        get: operations["get_reports_campaigns_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "message.received": {
@@ -61030,6 +61110,1392 @@ export interface operations {
                          */
                         completed_at: string | null;
                     };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_reports_overview: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Start of the range: a date (its midnight in the workspace timezone) or a date-time. Default: 7 days before `to`.
+                 * @example 2026-05-01
+                 */
+                from?: string;
+                /**
+                 * @description End of the range: a date (included: up to the next midnight in the workspace timezone) or a date-time (excluded). Default: now.
+                 * @example 2026-05-07
+                 */
+                to?: string;
+                /**
+                 * @description Only this channel.
+                 * @example whatsapp
+                 */
+                channel?: "whatsapp" | "sms" | "email" | "voice";
+                /**
+                 * @description Only conversations and calls of this agent.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+                /**
+                 * @description Only conversations assigned to this team or its members.
+                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                team_id?: string;
+                /**
+                 * @description Only conversations assigned to this person.
+                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                user_id?: string;
+                /**
+                 * @description The timezone of dates and series buckets. Default: the workspace's (its default agent's business timezone, else UTC).
+                 * @example Asia/Kolkata
+                 */
+                timezone?: string;
+                /**
+                 * @description Bucket of the series (default day).
+                 * @example day
+                 */
+                interval?: "hour" | "day" | "week";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "report",
+                     *       "from": "2026-04-30T18:30:00.000Z",
+                     *       "to": "2026-05-07T18:30:00.000Z",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "interval": "day",
+                     *       "totals": {
+                     *         "conversations": 120,
+                     *         "messages_in": 540,
+                     *         "messages_out": 610,
+                     *         "ai_resolved": 80,
+                     *         "ai_resolution_rate": 0.6667,
+                     *         "handoffs": 25,
+                     *         "handoff_rate": 0.2083,
+                     *         "first_response_p50_s": 3.2,
+                     *         "first_response_p90_s": 12.5,
+                     *         "human_first_response_p50_s": 240,
+                     *         "resolution_p50_s": 3600,
+                     *         "csat_avg": 4.6,
+                     *         "csat_responses": 31,
+                     *         "sla_met_rate": 0.94,
+                     *         "leads": 14,
+                     *         "bookings": 9
+                     *       },
+                     *       "series": [
+                     *         {
+                     *           "at": "2026-05-01T00:00:00.000+05:30",
+                     *           "conversations": 120,
+                     *           "messages_in": 540,
+                     *           "messages_out": 610,
+                     *           "ai_resolved": 80,
+                     *           "ai_resolution_rate": 0.6667,
+                     *           "handoffs": 25,
+                     *           "handoff_rate": 0.2083,
+                     *           "first_response_p50_s": 3.2,
+                     *           "first_response_p90_s": 12.5,
+                     *           "human_first_response_p50_s": 240,
+                     *           "resolution_p50_s": 3600,
+                     *           "csat_avg": 4.6,
+                     *           "csat_responses": 31,
+                     *           "sla_met_rate": 0.94,
+                     *           "leads": 14,
+                     *           "bookings": 9
+                     *         }
+                     *       ],
+                     *       "first_response_histogram": [
+                     *         {
+                     *           "up_to_s": 60,
+                     *           "count": 12
+                     *         }
+                     *       ],
+                     *       "handoffs_by_reason": [
+                     *         {
+                     *           "reason": "billing",
+                     *           "count": 4
+                     *         }
+                     *       ],
+                     *       "csat_distribution": [
+                     *         {
+                     *           "score": 5,
+                     *           "count": 20
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example report
+                         * @constant
+                         */
+                        object: "report";
+                        /**
+                         * @description Start of the range (UTC instant, included).
+                         * @example 2026-04-30T18:30:00.000Z
+                         */
+                        from: string;
+                        /**
+                         * @description End of the range (UTC instant, excluded).
+                         * @example 2026-05-07T18:30:00.000Z
+                         */
+                        to: string;
+                        /**
+                         * @description The timezone of dates and buckets.
+                         * @example Asia/Kolkata
+                         */
+                        timezone: string;
+                        /**
+                         * @description Bucket of the series.
+                         * @example day
+                         * @enum {string}
+                         */
+                        interval: "hour" | "day" | "week";
+                        /** @description The figures over the whole range. */
+                        totals: {
+                            /**
+                             * @description Conversations created in the range.
+                             * @example 120
+                             */
+                            conversations: number;
+                            /**
+                             * @description Their customers' messages.
+                             * @example 540
+                             */
+                            messages_in: number;
+                            /**
+                             * @description Their replies (AI, people, API; notes excluded).
+                             * @example 610
+                             */
+                            messages_out: number;
+                            /**
+                             * @description AI resolutions (see docs/reports.md).
+                             * @example 80
+                             */
+                            ai_resolved: number;
+                            /**
+                             * @description ai_resolved / conversations (null: none).
+                             * @example 0.6667
+                             */
+                            ai_resolution_rate: number | null;
+                            /**
+                             * @description Conversations handed to a person at least once.
+                             * @example 25
+                             */
+                            handoffs: number;
+                            /**
+                             * @description handoffs / conversations.
+                             * @example 0.2083
+                             */
+                            handoff_rate: number | null;
+                            /**
+                             * @description Median seconds from the first customer message to the first reply.
+                             * @example 3.2
+                             */
+                            first_response_p50_s: number | null;
+                            /**
+                             * @description 90th percentile of the same.
+                             * @example 12.5
+                             */
+                            first_response_p90_s: number | null;
+                            /**
+                             * @description Median seconds from the first customer message to a person's first reply.
+                             * @example 240
+                             */
+                            human_first_response_p50_s: number | null;
+                            /**
+                             * @description Median seconds from creation to resolve, of those resolved.
+                             * @example 3600
+                             */
+                            resolution_p50_s: number | null;
+                            /**
+                             * @description Average CSAT score (1-5) of the answers.
+                             * @example 4.6
+                             */
+                            csat_avg: number | null;
+                            /**
+                             * @description CSAT answers.
+                             * @example 31
+                             */
+                            csat_responses: number;
+                            /**
+                             * @description Share of conversations under an SLA policy that breached no target.
+                             * @example 0.94
+                             */
+                            sla_met_rate: number | null;
+                            /**
+                             * @description Leads captured in these conversations.
+                             * @example 14
+                             */
+                            leads: number;
+                            /**
+                             * @description Bookings made in these conversations.
+                             * @example 9
+                             */
+                            bookings: number;
+                        };
+                        /** @description The same figures per bucket of conversation creation time, every bucket listed. */
+                        series: {
+                            /**
+                             * @description Start of the bucket, in the timezone.
+                             * @example 2026-05-01T00:00:00.000+05:30
+                             */
+                            at: string;
+                            /**
+                             * @description Conversations created in the range.
+                             * @example 120
+                             */
+                            conversations: number;
+                            /**
+                             * @description Their customers' messages.
+                             * @example 540
+                             */
+                            messages_in: number;
+                            /**
+                             * @description Their replies (AI, people, API; notes excluded).
+                             * @example 610
+                             */
+                            messages_out: number;
+                            /**
+                             * @description AI resolutions (see docs/reports.md).
+                             * @example 80
+                             */
+                            ai_resolved: number;
+                            /**
+                             * @description ai_resolved / conversations (null: none).
+                             * @example 0.6667
+                             */
+                            ai_resolution_rate: number | null;
+                            /**
+                             * @description Conversations handed to a person at least once.
+                             * @example 25
+                             */
+                            handoffs: number;
+                            /**
+                             * @description handoffs / conversations.
+                             * @example 0.2083
+                             */
+                            handoff_rate: number | null;
+                            /**
+                             * @description Median seconds from the first customer message to the first reply.
+                             * @example 3.2
+                             */
+                            first_response_p50_s: number | null;
+                            /**
+                             * @description 90th percentile of the same.
+                             * @example 12.5
+                             */
+                            first_response_p90_s: number | null;
+                            /**
+                             * @description Median seconds from the first customer message to a person's first reply.
+                             * @example 240
+                             */
+                            human_first_response_p50_s: number | null;
+                            /**
+                             * @description Median seconds from creation to resolve, of those resolved.
+                             * @example 3600
+                             */
+                            resolution_p50_s: number | null;
+                            /**
+                             * @description Average CSAT score (1-5) of the answers.
+                             * @example 4.6
+                             */
+                            csat_avg: number | null;
+                            /**
+                             * @description CSAT answers.
+                             * @example 31
+                             */
+                            csat_responses: number;
+                            /**
+                             * @description Share of conversations under an SLA policy that breached no target.
+                             * @example 0.94
+                             */
+                            sla_met_rate: number | null;
+                            /**
+                             * @description Leads captured in these conversations.
+                             * @example 14
+                             */
+                            leads: number;
+                            /**
+                             * @description Bookings made in these conversations.
+                             * @example 9
+                             */
+                            bookings: number;
+                        }[];
+                        /** @description Conversations by first-response time (up to N seconds; null: longer). */
+                        first_response_histogram: {
+                            /**
+                             * @description Upper bound of the bucket in seconds (null: longer than the last).
+                             * @example 60
+                             */
+                            up_to_s: number | null;
+                            /**
+                             * @description Conversations in it.
+                             * @example 12
+                             */
+                            count: number;
+                        }[];
+                        /** @description Handoffs by reason, most first. */
+                        handoffs_by_reason: {
+                            /**
+                             * @description The handoff reason.
+                             * @example billing
+                             */
+                            reason: string;
+                            /**
+                             * @description Handoffs with it.
+                             * @example 4
+                             */
+                            count: number;
+                        }[];
+                        /** @description CSAT answers per score. */
+                        csat_distribution: {
+                            /**
+                             * @description CSAT score.
+                             * @example 5
+                             */
+                            score: number;
+                            /**
+                             * @description Answers with it.
+                             * @example 20
+                             */
+                            count: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_reports_calls: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Start of the range: a date (its midnight in the workspace timezone) or a date-time. Default: 7 days before `to`.
+                 * @example 2026-05-01
+                 */
+                from?: string;
+                /**
+                 * @description End of the range: a date (included: up to the next midnight in the workspace timezone) or a date-time (excluded). Default: now.
+                 * @example 2026-05-07
+                 */
+                to?: string;
+                /**
+                 * @description Only this channel.
+                 * @example whatsapp
+                 */
+                channel?: "whatsapp" | "sms" | "email" | "voice";
+                /**
+                 * @description Only conversations and calls of this agent.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+                /**
+                 * @description Only conversations assigned to this team or its members.
+                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                team_id?: string;
+                /**
+                 * @description Only conversations assigned to this person.
+                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                user_id?: string;
+                /**
+                 * @description The timezone of dates and series buckets. Default: the workspace's (its default agent's business timezone, else UTC).
+                 * @example Asia/Kolkata
+                 */
+                timezone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "calls_report",
+                     *       "from": "2026-04-30T18:30:00.000Z",
+                     *       "to": "2026-05-07T18:30:00.000Z",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "total": 42,
+                     *       "by_status": {
+                     *         "completed": 30,
+                     *         "no_answer": 12
+                     *       },
+                     *       "by_ended_reason": {
+                     *         "customer_ended_call": 20
+                     *       },
+                     *       "by_answered_by": {
+                     *         "human": 28
+                     *       },
+                     *       "duration_p50_s": 95,
+                     *       "duration_p90_s": 240,
+                     *       "turn_latency_p50_ms": 820,
+                     *       "turn_latency_p95_ms": 1400,
+                     *       "transfers": 3,
+                     *       "successes": 12,
+                     *       "minutes": 150.5
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example calls_report
+                         * @constant
+                         */
+                        object: "calls_report";
+                        /**
+                         * @description Start of the range (UTC instant, included).
+                         * @example 2026-04-30T18:30:00.000Z
+                         */
+                        from: string;
+                        /**
+                         * @description End of the range (UTC instant, excluded).
+                         * @example 2026-05-07T18:30:00.000Z
+                         */
+                        to: string;
+                        /**
+                         * @description The timezone of dates and buckets.
+                         * @example Asia/Kolkata
+                         */
+                        timezone: string;
+                        /**
+                         * @description Calls queued in the range.
+                         * @example 42
+                         */
+                        total: number;
+                        /**
+                         * @description Calls by status.
+                         * @example {
+                         *       "completed": 30,
+                         *       "no_answer": 12
+                         *     }
+                         */
+                        by_status: {
+                            [key: string]: number;
+                        };
+                        /**
+                         * @description Calls by ended_reason (none: not ended).
+                         * @example {
+                         *       "customer_ended_call": 20
+                         *     }
+                         */
+                        by_ended_reason: {
+                            [key: string]: number;
+                        };
+                        /**
+                         * @description Calls by answered_by (none: not answered).
+                         * @example {
+                         *       "human": 28
+                         *     }
+                         */
+                        by_answered_by: {
+                            [key: string]: number;
+                        };
+                        /**
+                         * @description Median duration of calls with one.
+                         * @example 95
+                         */
+                        duration_p50_s: number | null;
+                        /**
+                         * @description 90th percentile duration.
+                         * @example 240
+                         */
+                        duration_p90_s: number | null;
+                        /**
+                         * @description Median of the calls' median turn latency.
+                         * @example 820
+                         */
+                        turn_latency_p50_ms: number | null;
+                        /**
+                         * @description 95th percentile of the calls' p95 turn latency.
+                         * @example 1400
+                         */
+                        turn_latency_p95_ms: number | null;
+                        /**
+                         * @description Calls transferred (or that began a transfer).
+                         * @example 3
+                         */
+                        transfers: number;
+                        /**
+                         * @description Calls whose analysis says success.
+                         * @example 12
+                         */
+                        successes: number;
+                        /**
+                         * @description Minutes of calls in all (Parley charges nothing for them).
+                         * @example 150.5
+                         */
+                        minutes: number;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_reports_users: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Start of the range: a date (its midnight in the workspace timezone) or a date-time. Default: 7 days before `to`.
+                 * @example 2026-05-01
+                 */
+                from?: string;
+                /**
+                 * @description End of the range: a date (included: up to the next midnight in the workspace timezone) or a date-time (excluded). Default: now.
+                 * @example 2026-05-07
+                 */
+                to?: string;
+                /**
+                 * @description Only this channel.
+                 * @example whatsapp
+                 */
+                channel?: "whatsapp" | "sms" | "email" | "voice";
+                /**
+                 * @description Only conversations and calls of this agent.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+                /**
+                 * @description Only conversations assigned to this team or its members.
+                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                team_id?: string;
+                /**
+                 * @description Only conversations assigned to this person.
+                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                user_id?: string;
+                /**
+                 * @description The timezone of dates and series buckets. Default: the workspace's (its default agent's business timezone, else UTC).
+                 * @example Asia/Kolkata
+                 */
+                timezone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "from": "2026-04-30T18:30:00.000Z",
+                     *       "to": "2026-05-07T18:30:00.000Z",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "data": [
+                     *         {
+                     *           "user_id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "name": "Priya",
+                     *           "email": "priya@example.com",
+                     *           "handled": 20,
+                     *           "replies": 64,
+                     *           "first_response_p50_s": 180,
+                     *           "first_response_p90_s": 900,
+                     *           "csat_avg": 4.5,
+                     *           "csat_responses": 8
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example list
+                         * @constant
+                         */
+                        object: "list";
+                        /**
+                         * @description Start of the range (UTC instant, included).
+                         * @example 2026-04-30T18:30:00.000Z
+                         */
+                        from: string;
+                        /**
+                         * @description End of the range (UTC instant, excluded).
+                         * @example 2026-05-07T18:30:00.000Z
+                         */
+                        to: string;
+                        /**
+                         * @description The timezone of dates and buckets.
+                         * @example Asia/Kolkata
+                         */
+                        timezone: string;
+                        /** @description One row per user of the workspace. */
+                        data: {
+                            /**
+                             * @description The user.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            user_id: string;
+                            /**
+                             * @description Their name.
+                             * @example Priya
+                             */
+                            name: string;
+                            /**
+                             * @description Their email.
+                             * @example priya@example.com
+                             */
+                            email: string;
+                            /**
+                             * @description Conversations assigned to the person or first answered by them.
+                             * @example 20
+                             */
+                            handled: number;
+                            /**
+                             * @description Their replies in those conversations.
+                             * @example 64
+                             */
+                            replies: number;
+                            /**
+                             * @description Median of their first-response times.
+                             * @example 180
+                             */
+                            first_response_p50_s: number | null;
+                            /**
+                             * @description 90th percentile of them.
+                             * @example 900
+                             */
+                            first_response_p90_s: number | null;
+                            /**
+                             * @description Average CSAT of the conversations assigned to them.
+                             * @example 4.5
+                             */
+                            csat_avg: number | null;
+                            /**
+                             * @description CSAT answers counted.
+                             * @example 8
+                             */
+                            csat_responses: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_reports_campaigns_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`cmp_` prefix).
+                 * @example cmp_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "campaign_report",
+                     *       "campaign": {
+                     *         "id": "cmp_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "name": "May reminders",
+                     *         "type": "voice"
+                     *       },
+                     *       "funnel": {
+                     *         "total": 1000,
+                     *         "attempted": 950,
+                     *         "answered": 600,
+                     *         "completed": 590,
+                     *         "success": 210
+                     *       },
+                     *       "outcomes": {
+                     *         "interested": 120
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example campaign_report
+                         * @constant
+                         */
+                        object: "campaign_report";
+                        /** @description The campaign. */
+                        campaign: {
+                            /**
+                             * @description The campaign.
+                             * @example cmp_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Its name.
+                             * @example May reminders
+                             */
+                            name: string;
+                            /**
+                             * @description voice or whatsapp.
+                             * @example voice
+                             */
+                            type: string;
+                        };
+                        /** @description The funnel, each stage within the previous one. */
+                        funnel: {
+                            /**
+                             * @description Recipients.
+                             * @example 1000
+                             */
+                            total: number;
+                            /**
+                             * @description Recipients called or sent to at least once.
+                             * @example 950
+                             */
+                            attempted: number;
+                            /**
+                             * @description Answered (a person picked up, or the message was sent).
+                             * @example 600
+                             */
+                            answered: number;
+                            /**
+                             * @description Answered and done.
+                             * @example 590
+                             */
+                            completed: number;
+                            /**
+                             * @description Answered, and the call's analysis says success.
+                             * @example 210
+                             */
+                            success: number;
+                        };
+                        /**
+                         * @description Recipients by flow outcome.
+                         * @example {
+                         *       "interested": 120
+                         *     }
+                         */
+                        outcomes: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error: `unauthorized`. */

@@ -5,6 +5,7 @@
 
 export { endedCallIds, setCallAnalysis } from './calls.analysis.ts';
 export { connectCall } from './calls.live.ts';
+export { callAnalyses, type ReportCall, reportCallPage } from './calls.report.ts';
 export { callObject, mediaSessionObject } from './calls.schemas.ts';
 export type { TranscriptEntry } from './calls.service.ts';
 export {
