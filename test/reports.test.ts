@@ -192,4 +192,39 @@ forEachStorage('reports', (storage) => {
     await bad('user_id=usr_nope', 'user_id');
     await bad('from=yesterday', 'from');
   });
+
+  it('exports conversations and calls as CSV; a test key asking for live data is refused', async () => {
+    const csv = await t.call('GET', '/v1/reports/conversations.csv', { key: w.test });
+    assert.equal(csv.status, 200, csv.text);
+    assert.match(String(csv.headers['content-type']), /^text\/csv/);
+    const lines = csv.text.trimEnd().split('\r\n');
+    const header = lines[0]!.split(',');
+    assert.equal(lines.length, 5, 'a header and the 4 conversations');
+    for (const col of [
+      'id',
+      'channel',
+      'status',
+      'assignee_id',
+      'first_response_s',
+      'csat_score',
+      'ai_resolved',
+      'analysis_summary',
+    ])
+      assert.ok(header.includes(col), col);
+    const overview = await t.call('GET', '/v1/reports/overview', { key: w.test });
+    const aiCol = header.indexOf('ai_resolved');
+    assert.equal(
+      lines.slice(1).filter((l) => l.split(',')[aiCol] === 'true').length,
+      overview.body.totals.ai_resolved,
+    );
+
+    const refused = await t.call('GET', '/v1/reports/conversations.csv?livemode=true', { key: w.test });
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.error.message, /test key.*live key/);
+    const calls = await t.call('GET', '/v1/reports/calls.csv?livemode=false', { key: w.test });
+    assert.equal(calls.status, 200);
+    assert.equal(calls.text.trimEnd().split('\r\n').length, 1, 'only the header: no calls');
+    const bad = await t.call('GET', '/v1/reports/calls.csv?from=2026-05-02&to=2026-05-01', { key: w.test });
+    assert.equal(bad.status, 400);
+  });
 });

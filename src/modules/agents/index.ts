@@ -1,4 +1,6 @@
 /** The agents module's public surface: what other modules may use. */
+
+export { analysisFieldNames } from './agents.analysis.ts';
 export { type UpdateAgentInput, updateAgentBody, weekdays } from './agents.schemas.ts';
 export {
   type AgentConfig,

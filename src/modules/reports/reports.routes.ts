@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { defineRoute } from '../../platform/http/route.ts';
-import { idParams } from '../../platform/http/schemas.ts';
+import { idParams, queryBoolean } from '../../platform/http/schemas.ts';
 import { callsReport, campaignReport } from './reports.calls.ts';
-import { reportFilterQuery, resolveFilters } from './reports.filters.ts';
+import { callsCsv, checkMode, conversationsCsv } from './reports.csv.ts';
+import { reportFilterFields, reportFilterQuery, resolveFilters } from './reports.filters.ts';
 import { overviewReport } from './reports.overview.ts';
 import {
   callsReportObject,
@@ -79,4 +80,37 @@ export const reportRoutes = [
       body: await campaignReport(ctx, auth, params.id),
     }),
   }),
+  ...(['conversations', 'calls'] as const).map((what) =>
+    defineRoute({
+      method: 'GET',
+      path: `/v1/reports/${what}.csv`,
+      summary: `Export ${what} as CSV`,
+      description: `One row per ${what === 'calls' ? 'call queued' : 'conversation created'} in the range, streamed (rows are read page by page as the client takes them): its contact, channel, status, assignee, timings${what === 'calls' ? '' : ', CSAT'} and analysis (\`analysis_*\` and one \`data.<field>\` column per field of the agents' analysis schemas). A key exports its own mode's data: \`livemode\` other than the key's mode is a 403.${filters}`,
+      tags,
+      auth: 'key',
+      scope: 'reports:read',
+      query: z.object({
+        ...reportFilterFields,
+        livemode: queryBoolean(
+          "The mode of the data; must be the key's own (a test key asking for live data is a 403).",
+        ),
+      }),
+      responses: { 200: null },
+      errors: ['forbidden'],
+      handler: async ({ ctx, auth, query }) => {
+        checkMode(auth, query.livemode);
+        const f = await resolveFilters(ctx, auth, query);
+        const stream = what === 'calls' ? await callsCsv(ctx, auth, f) : await conversationsCsv(ctx, auth, f);
+        return {
+          status: 200,
+          body: stream,
+          contentType: 'text/csv; charset=utf-8',
+          headers: {
+            'content-disposition': `attachment; filename="${what}.csv"`,
+            'cache-control': 'no-store',
+          },
+        };
+      },
+    }),
+  ),
 ];
