@@ -2,6 +2,7 @@ import type { ParleyMigration } from '../platform/db/migrate.ts';
 import { platformMigrations } from '../platform/db/platform.migrations.ts';
 import { agentsModule } from './agents/agents.module.ts';
 import { aiModule } from './ai/ai.module.ts';
+import { analysisModule } from './analysis/analysis.module.ts';
 import { audiencesModule } from './audiences/audiences.module.ts';
 import { bookingsModule } from './bookings/bookings.module.ts';
 import { broadcastsModule } from './broadcasts/broadcasts.module.ts';
@@ -18,6 +19,7 @@ import { leadsModule } from './leads/leads.module.ts';
 import { messagingModule } from './messaging/messaging.module.ts';
 import type { Module } from './module.ts';
 import { outreachModule } from './outreach/outreach.module.ts';
+import { reportsModule } from './reports/reports.module.ts';
 import { teamtoolsModule } from './teamtools/teamtools.module.ts';
 import { usersModule } from './users/users.module.ts';
 import { linesModule } from './voice/carriers/lines.module.ts';
@@ -54,6 +56,8 @@ export const modules: Module[] = [
   outreachModule,
   campaignsModule,
   teamtoolsModule,
+  analysisModule,
+  reportsModule,
   inboxModule,
 ];
 

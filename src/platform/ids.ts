@@ -36,6 +36,7 @@ export const idPrefixes = [
   'bcr',
   'att',
   'cmpr',
+  'anr',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -48,6 +48,12 @@ export const agentsMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('agents').addColumn('voice', 'text').execute();
     },
   },
+  // An agent's analysis plan (JSON `{summary, structured, success_criteria}`), null: the defaults.
+  '0505_agents_analysis': {
+    async up(db) {
+      await db.schema.alterTable('agents').addColumn('analysis', 'text').execute();
+    },
+  },
   '0506_agent_handoff_policy': {
     // The agent's own handoff policy (null: the workspace's), over the workspace default.
     async up(db) {

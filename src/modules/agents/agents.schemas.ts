@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { baseObject, describe, idOf } from '../../platform/http/schemas.ts';
 import { ianaTimezone } from '../../platform/timezone.ts';
 import { handoffPolicyInput } from '../conversations/index.ts';
+import { analysisSettingsInput, analysisSettingsObject } from './analysis-settings.ts';
 import { voiceSettingsInput, voiceSettingsObject } from './voice-settings.ts';
 
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -232,6 +233,7 @@ const agentFields = {
     { key: 'budget', label: 'Your budget' },
   ]),
   voice: voiceSettingsInput,
+  analysis: analysisSettingsInput,
 };
 
 const agentHandoffPolicy = describe(
@@ -254,6 +256,7 @@ export const createAgentBody = z.strictObject({
   business: agentFields.business.optional(),
   lead_fields: agentFields.lead_fields.optional(),
   voice: agentFields.voice.optional(),
+  analysis: agentFields.analysis.optional(),
 });
 export type CreateAgentInput = z.output<typeof createAgentBody>;
 
@@ -271,6 +274,7 @@ export const updateAgentBody = z.strictObject({
   business: agentFields.business.optional(),
   lead_fields: agentFields.lead_fields.optional(),
   voice: agentFields.voice.optional(),
+  analysis: agentFields.analysis.optional(),
 });
 export type UpdateAgentInput = z.output<typeof updateAgentBody>;
 
@@ -365,4 +369,5 @@ export const agentObject = z.object({
     'Extra lead fields.',
   ),
   voice: voiceSettingsObject,
+  analysis: analysisSettingsObject,
 });

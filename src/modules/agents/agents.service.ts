@@ -19,6 +19,7 @@ import {
   weekdays,
 } from './agents.schemas.ts';
 import type { AgentsTable } from './agents.tables.ts';
+import { type AnalysisSettings, mergeAnalysisSettings, parseAnalysisSettings } from './analysis-settings.ts';
 import { mergeVoiceSettings, presentVoiceSettings } from './voice-settings.ts';
 
 export type { Scope };
@@ -88,6 +89,7 @@ export interface AgentConfig {
   handoff: Handoff;
   business: Business;
   leadFields: LeadField[];
+  analysis?: AnalysisSettings;
 }
 
 /** Mon–Fri 09:00–17:00 UTC until the business says otherwise, so a new agent can take bookings. */
@@ -148,6 +150,7 @@ export function presentAgent(row: AgentsTable) {
     business: publicBusiness(parseBusiness(row)),
     lead_fields: fromJson<LeadField[]>(row.lead_fields, []),
     voice: presentVoiceSettings(row.voice),
+    analysis: parseAnalysisSettings(row.analysis),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -182,6 +185,7 @@ export function agentConfig(ctx: AppContext, row: AgentsTable): AgentConfig {
     handoff: view.handoff,
     business: parseBusiness(row),
     leadFields: view.lead_fields,
+    analysis: view.analysis,
   };
 }
 
@@ -379,6 +383,7 @@ export async function createAgent(
     ),
     voice: input.voice ? buildVoice(ctx, input.voice, null) : null,
     handoff_policy: input.handoff_policy ? toJson(input.handoff_policy) : null,
+    analysis: input.analysis ? mergeAnalysisSettings(null, input.analysis) : null,
     deleted_at: null,
     created_at: now,
     updated_at: now,
@@ -457,6 +462,7 @@ function withChanges(
       input.handoff_policy !== undefined
         ? input.handoff_policy && toJson(input.handoff_policy)
         : row.handoff_policy,
+    analysis: input.analysis ? mergeAnalysisSettings(row.analysis, input.analysis) : row.analysis,
     updated_at: ctx.clock.now().toISOString(),
   };
 }

@@ -1,4 +1,6 @@
 /** The agents module's public surface: what other modules may use. */
+
+export { analysisFieldNames } from './agents.analysis.ts';
 export { type UpdateAgentInput, updateAgentBody, weekdays } from './agents.schemas.ts';
 export {
   type AgentConfig,
@@ -15,4 +17,10 @@ export {
   type Service,
 } from './agents.service.ts';
 export type { AgentsTable } from './agents.tables.ts';
+export {
+  type AnalysisProperty,
+  type AnalysisSchema,
+  type AnalysisSettings,
+  parseAnalysisSettings,
+} from './analysis-settings.ts';
 export { type EngineChoice, type StoredVoiceSettings, voiceDefaults } from './voice-settings.ts';

@@ -14,4 +14,4 @@ export {
   wantsCancel,
   wantsHuman,
 } from './intents.ts';
-export type { LlmOptions } from './llm.ts';
+export { type LlmOptions, languageModel } from './llm.ts';

@@ -2,6 +2,29 @@ import { z } from 'zod';
 import { baseObject, describe, idOf, nullableTimestamp, queryBoolean } from '../../platform/http/schemas.ts';
 import { channelTypes } from '../channels/index.ts';
 
+/** What came of a conversation or a call (SPEC: Analysis and reports); null until computed. */
+export const analysisObject = z
+  .object({
+    summary: describe(
+      z.string().nullable(),
+      'A short summary.',
+      'Asked for a haircut on Saturday; booked 5 PM.',
+    ),
+    data: describe(z.record(z.string(), z.unknown()).nullable(), "Fields of the agent's analysis schema.", {
+      booked: true,
+    }),
+    success: describe(z.boolean().nullable(), 'Whether the success criteria were met (null: unsure).', true),
+    sentiment: describe(
+      z.enum(['positive', 'neutral', 'negative']).nullable(),
+      "The customer's sentiment.",
+      'positive',
+    ),
+    engine: describe(z.string(), 'What computed it: builtin, or the model.', 'builtin'),
+    computed_at: describe(z.string(), 'When it was computed.', '2026-05-10T08:23:41Z'),
+    error: describe(z.string().nullable().optional(), 'Why part of it could not be computed.', null),
+  })
+  .nullable();
+
 export const conversationObject = z.object({
   ...baseObject('conv', 'conversation'),
   channel: describe(z.string(), 'Channel type: whatsapp, sms or email.', 'whatsapp'),
@@ -126,35 +149,7 @@ export const conversationObject = z.object({
     "The customer's satisfaction answer after resolve (null: none yet).",
   ),
   analysis: describe(
-    z
-      .object({
-        summary: describe(
-          z.string().nullable(),
-          'A short summary.',
-          'Asked for a haircut on Saturday; booked 5 PM.',
-        ),
-        data: describe(
-          z.record(z.string(), z.unknown()).nullable(),
-          "Fields of the agent's analysis schema.",
-          {
-            booked: true,
-          },
-        ),
-        success: describe(
-          z.boolean().nullable(),
-          'Whether the success criteria were met (null: unsure).',
-          true,
-        ),
-        sentiment: describe(
-          z.enum(['positive', 'neutral', 'negative']).nullable(),
-          "The customer's sentiment.",
-          'positive',
-        ),
-        engine: describe(z.string(), 'What computed it: builtin, or the model.', 'builtin'),
-        computed_at: describe(z.string(), 'When it was computed.', '2026-05-10T08:23:41Z'),
-        error: describe(z.string().nullable().optional(), 'Why part of it could not be computed.', null),
-      })
-      .nullable(),
+    analysisObject,
     'What came of the conversation (null until it is resolved and analysed).',
   ),
 });

@@ -1,10 +1,17 @@
 /** The conversations module's public surface: what other modules may use. */
 
+export { closedConversationIds, setConversationAnalysis } from './conversations.analysis.ts';
 export { recordCsatInTx, setConversationPriority } from './conversations.extras.ts';
-export { conversationObject } from './conversations.schemas.ts';
+export {
+  type ConversationReportQuery,
+  type ReportConversation,
+  reportConversationPage,
+} from './conversations.report.ts';
+export { analysisObject, conversationObject } from './conversations.schemas.ts';
 export {
   type AssignTarget,
   assignConversation,
+  type ConversationAnalysis,
   type ConversationObject,
   closeConversation,
   findConversations,

@@ -1,6 +1,7 @@
 /** The messaging module's public surface: what other modules may use. */
 export { parsePlaceholders, type TemplateRef } from './content.ts';
 export type { InboundMessageEvent } from './hooks.ts';
+export { type MessageStats, messageStats, replyTimes } from './messages.report.ts';
 export { senderOf } from './messaging.routes.ts';
 export { messageObject, replyBody, templateRef } from './messaging.schemas.ts';
 export {
@@ -14,3 +15,4 @@ export {
 } from './messaging.service.ts';
 export type { MessageRow, MessageStatus } from './messaging.tables.ts';
 export { findTemplateForSend } from './templates.service.ts';
+export { conversationTranscript, type TranscriptLine } from './transcript.ts';

@@ -7,6 +7,7 @@ import {
   stringMap,
   timestamp,
 } from '../../platform/http/schemas.ts';
+import { analysisObject } from '../conversations/index.ts';
 import { endedReasons } from './calls.service.ts';
 import { callStatuses } from './voice.tables.ts';
 
@@ -159,6 +160,7 @@ export const callObject = z.object({
     }),
     'Per-call turn latency.',
   ),
+  analysis: describe(analysisObject, 'What came of the call (null until it ended and was analysed).'),
   error: describe(
     z
       .object({

@@ -2,8 +2,12 @@
  * The voice module's public surface: what other modules (phone lines, voice flows, campaigns,
  * the inbox) use. See docs/voice.md for how the pieces fit.
  */
+
+export { endedCallIds, setCallAnalysis } from './calls.analysis.ts';
 export { connectCall } from './calls.live.ts';
+export { callAnalyses, type ReportCall, reportCallPage } from './calls.report.ts';
 export { callObject, mediaSessionObject } from './calls.schemas.ts';
+export type { TranscriptEntry } from './calls.service.ts';
 export {
   advanceCall,
   type Caller,

@@ -83,6 +83,12 @@ export const voiceMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('calls').addColumn('transfer_started_at', 'text').execute();
     },
   },
+  // What came of the call (JSON analysis, as on conversations); null until computed.
+  '0912_calls_analysis': {
+    async up(db) {
+      await db.schema.alterTable('calls').addColumn('analysis', 'text').execute();
+    },
+  },
   // Every live call's owner (the process holding its dial or session) and when that owner last
   // said it lives: calls whose owner is gone are ended by calls.owners.ts.
   '0915_calls_owner': {

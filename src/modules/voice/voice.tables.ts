@@ -58,6 +58,8 @@ export interface CallsTable {
   owner_seen_at?: string | null;
   /** JSON `{turns, p50_ms, p95_ms, ...}`. */
   latency: string;
+  /** JSON analysis `{summary, data, success, sentiment, engine, computed_at, error?}`; null until run. */
+  analysis?: string | null;
   error_code: string | null;
   error_message: string | null;
   duration_seconds: number | null;

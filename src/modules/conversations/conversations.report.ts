@@ -1,0 +1,87 @@
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { type Scope, tenant } from '../../platform/db/scope.ts';
+
+/** What reports read of a conversation. */
+export interface ReportConversation {
+  id: string;
+  channel: string;
+  contact_id: string;
+  contact_address: string;
+  agent_id: string | null;
+  status: string;
+  assignee_type: 'user' | 'team' | null;
+  assignee_id: string | null;
+  handoff_at: string | null;
+  handoff_reason: string | null;
+  closed_at: string | null;
+  sla_policy_id: string | null;
+  sla_breached: string;
+  csat_score: number | null;
+  csat_comment: string | null;
+  csat_at: string | null;
+  analysis: string | null;
+  created_at: string;
+}
+
+export interface ConversationReportQuery {
+  from: string;
+  to: string;
+  channel?: string;
+  agentId?: string;
+  /** Assigned to this user. */
+  userId?: string;
+  /** Assigned to this team or to one of these users (its members). */
+  teamId?: string;
+  teamUserIds?: string[];
+  afterId: string | null;
+  limit: number;
+}
+
+/** A keyset page of the conversations created in [from, to) that match the filters, by id. */
+export async function reportConversationPage(
+  db: Db | Trx,
+  scope: Scope,
+  q: ConversationReportQuery,
+): Promise<ReportConversation[]> {
+  let sel = tenant(db, scope)
+    .selectFrom('conversations')
+    .select([
+      'id',
+      'channel',
+      'contact_id',
+      'contact_address',
+      'agent_id',
+      'status',
+      'assignee_type',
+      'assignee_id',
+      'handoff_at',
+      'handoff_reason',
+      'closed_at',
+      'sla_policy_id',
+      'sla_breached',
+      'csat_score',
+      'csat_comment',
+      'csat_at',
+      'analysis',
+      'created_at',
+    ])
+    .where('created_at', '>=', q.from)
+    .where('created_at', '<', q.to);
+  if (q.channel) sel = sel.where('channel', '=', q.channel);
+  if (q.agentId) sel = sel.where('agent_id', '=', q.agentId);
+  if (q.userId) sel = sel.where('assignee_type', '=', 'user').where('assignee_id', '=', q.userId);
+  if (q.teamId) {
+    const team = q.teamId;
+    const members = q.teamUserIds ?? [];
+    sel = sel.where((eb) =>
+      eb.or([
+        eb.and([eb('assignee_type', '=', 'team'), eb('assignee_id', '=', team)]),
+        ...(members.length
+          ? [eb.and([eb('assignee_type', '=', 'user'), eb('assignee_id', 'in', members)])]
+          : []),
+      ]),
+    );
+  }
+  if (q.afterId) sel = sel.where('id', '>', q.afterId);
+  return sel.orderBy('id', 'asc').limit(q.limit).execute();
+}
