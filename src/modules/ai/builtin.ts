@@ -12,6 +12,7 @@ import {
   servicesNamedIn,
   servicesReply,
   unknownAsked,
+  unknownCompound,
 } from './catalogue.ts';
 import { parseWhen, type When, weekdayMentioned } from './datetime.ts';
 import {
@@ -284,6 +285,12 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
       // "kal 3 baje haircut": a service and a day or time is a booking request, unless it asks the price.
       (service !== undefined && when !== null && !factual) ||
       (service !== undefined && visitRe.test(text) && !factual));
+  const lacking =
+    bookingAsked && service ? await unknownCompound(agent, t.searchKnowledge, text, [service]) : null;
+  if (lacking)
+    return done(leadNote + notOfferedReply(agent, text, lacking.asked, sayOf(input, hi)), {
+      answered: false,
+    });
   if (has('booking') && agent.business.services.length > 0 && bookingAsked) {
     return done(leadNote + (await bookingReply(input, t, actions, hi, text)));
   }

@@ -314,3 +314,25 @@ export async function unknownAsked(
     if ((await search(w, 3)).length < 3) return null;
   return { asked, unknown };
 }
+
+/**
+ * A booking request naming something the business lacks, as a compound with a service word
+ * ("dog walking session", "cupping therapy"): the word next to the service's word is unknown
+ * to the business. "A haircut for my daughter" is not one: "daughter" does not touch "haircut".
+ */
+export async function unknownCompound(
+  agent: AgentConfig,
+  search: (query: string, topK: number) => Promise<Array<{ text: string; title: string }>>,
+  text: string,
+  named: Service[],
+): Promise<{ asked: string[]; unknown: string[] } | null> {
+  const found = await unknownAsked(agent, search, text, named);
+  if (!found) return null;
+  const stems = serviceStems(named);
+  const words = tokens(withPhrases(agent, text));
+  const touching = found.unknown.some((w) => {
+    const i = words.indexOf(w);
+    return [words[i - 1], words[i + 1]].some((n) => n !== undefined && explainedBy(stems, n));
+  });
+  return touching ? found : null;
+}
