@@ -2,6 +2,18 @@ import { DateTime } from 'luxon';
 import { contentTokens, stem, tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import { type SearchHit, TITLE_SEPARATOR } from '../knowledge/index.ts';
+import {
+  asksOffer,
+  notOfferedReply,
+  type Say,
+  serviceFact,
+  serviceIn,
+  servicesIn,
+  servicesNamedIn,
+  servicesReply,
+  unknownAsked,
+  unknownCompound,
+} from './catalogue.ts';
 import { parseWhen, type When, weekdayMentioned } from './datetime.ts';
 import {
   type Action,
@@ -44,6 +56,8 @@ import {
   wantsReschedule,
 } from './intents.ts';
 import { expandWord, impliedWords, transliterate } from './lexicon.ts';
+import { CANCEL_OFFER, offerAfterPolicy, policyQuery, policyQuestion } from './question-kind.ts';
+import { forVoice } from './speakable.ts';
 
 /**
  * The built-in reply engine: no network, deterministic. It answers from the agent's knowledge
@@ -117,6 +131,10 @@ export const UNKNOWN_HI = 'Maaf kijiye, iski jaankari mere paas nahi hai.';
 const HANDOFF_EN = "I'm connecting you with a member of our team; they will reply here shortly.";
 const HANDOFF_HI =
   'Main aapko hamari team ke ek member se connect kar raha hoon; woh yahin jaldi reply karenge.';
+/** On a call the handoff is a transfer: nobody "replies here". */
+const HANDOFF_VOICE_EN = "I'm putting you through to a member of our team now. Please stay on the line.";
+const HANDOFF_VOICE_HI =
+  'Main aapko abhi hamari team ke ek member se connect kar raha hoon. Kripya line par bane rahiye.';
 
 const weekdayKeys = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const weekdayLabels = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -129,8 +147,9 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   const text = transliterate(input.messages.join('\n')).trim();
   const hi = isHinglish(text);
   const has = (tool: AgentConfig['tools'][number]) => agent.tools.includes(tool);
+  const voice = input.channel === 'voice';
   const done = (reply: string, o: { sources?: Source[]; answered?: boolean } = {}): EngineResult => ({
-    reply,
+    reply: voice ? forVoice(reply, input.defaultCountry) : reply,
     sources: o.sources ?? [],
     actions,
     answered: o.answered ?? true,
@@ -171,9 +190,10 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
     );
   }
 
+  const handoffText = voice ? (hi ? HANDOFF_VOICE_HI : HANDOFF_VOICE_EN) : hi ? HANDOFF_HI : HANDOFF_EN;
   if (has('handoff') && wantsHuman(text, agent.handoff.keywords)) {
     await t.handoff('Customer asked for a human');
-    return done(leadNote + (hi ? HANDOFF_HI : HANDOFF_EN));
+    return done(leadNote + handoffText);
   }
 
   // The last reply offered to connect them with the team (it could not answer): a yes is taken up.
@@ -181,7 +201,7 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   if (/connect you with our team\?|team se connect karun\?/.test(lastReply)) {
     if (has('handoff') && confirms(text)) {
       await t.handoff('Customer accepted the offer to talk to the team');
-      return done(leadNote + (hi ? `Ji, zaroor. ${HANDOFF_HI}` : `Sure. ${HANDOFF_EN}`));
+      return done(leadNote + (hi ? `Ji, zaroor. ${handoffText}` : `Sure. ${handoffText}`));
     }
     if (declines(text) && !isQuestion(text))
       return done(
@@ -210,6 +230,28 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
     );
   }
 
+  // "What if I need to cancel?": the policy, then the action offered; "yes" to that offer cancels.
+  if (has('booking') && CANCEL_OFFER.test(lastReply) && confirms(text) && !isQuestion(text))
+    return done(leadNote + (await cancelReply(input, t, hi)));
+  const topic = policyQuestion(text);
+  if (topic) {
+    const words = contentTokens(agent.name);
+    const answer = has('knowledge')
+      ? ((await knowledgeAnswers(t, policyQuery[topic], words)) ??
+        (await knowledgeAnswers(t, `${policyQuery[topic]} ${text.replace(/[?!.]+/g, ' ')}`, words)))
+      : null;
+    const booking = has('booking') ? await t.findBooking() : null;
+    const offer = offerAfterPolicy(topic, booking ? localLabel(booking.start_at, agent) : null, hi);
+    if (answer) return done(`${leadNote}${answer.reply}${offer}`, { sources: answer.sources });
+    // A question about a rule the agent does not know is not a request: nothing is cancelled.
+    return done(`${leadNote}${hi ? UNKNOWN_HI : UNKNOWN_EN}${offer}`, { answered: false });
+  }
+
+  // The price or length of the service being booked, asked in the middle of it ("how much is it?").
+  const priced = task ? taskServiceFact(input, text, task, sayOf(input, hi)) : null;
+  if (task && priced)
+    return done(`${leadNote}${priced} ${task.prompt.replace(/^(Yes|Haan),\s*/, '')}`.trim());
+
   // A question in the middle of a booking or a move is answered, and the task's question asked again.
   if (task && !policy && isSideQuestion(input, text, task)) {
     const answer = await factsOrKnowledge(input, t, text, hi);
@@ -228,21 +270,7 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
       return done(leadNote + (await rescheduleReply(input, t, hi, text, task, current)));
   }
 
-  if (has('booking') && wantsCancel(text)) {
-    const cancelled = await t.cancelBooking();
-    if (cancelled) {
-      return done(
-        leadNote +
-          (hi
-            ? `Aapki ${localLabel(cancelled.start_at, agent)} ki booking cancel kar di gayi hai.`
-            : `Your booking on ${localLabel(cancelled.start_at, agent)} is cancelled.`),
-      );
-    }
-    return done(
-      leadNote +
-        (hi ? 'Mujhe aapki koi upcoming booking nahi mili.' : "I couldn't find an upcoming booking for you."),
-    );
-  }
+  if (has('booking') && wantsCancel(text)) return done(leadNote + (await cancelReply(input, t, hi)));
 
   const service = serviceIn(agent, text);
   const when = whenIn(input, text);
@@ -250,18 +278,34 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   const bookingAsked =
     !policy &&
     !asksAboutWalkInOrHomeVisit(text) &&
+    !(asksAddress(text) && when === null) &&
     (wantsBooking(text) ||
       task?.kind === 'booking' ||
-      (mentionsBooking(text) && (when !== null || service !== undefined)) ||
+      (mentionsBooking(text) && (when !== null || (service !== undefined && !factual))) ||
       // "kal 3 baje haircut": a service and a day or time is a booking request, unless it asks the price.
       (service !== undefined && when !== null && !factual) ||
       (service !== undefined && visitRe.test(text) && !factual));
+  const lacking =
+    bookingAsked && service ? await unknownCompound(agent, t.searchKnowledge, text, [service]) : null;
+  if (lacking)
+    return done(leadNote + notOfferedReply(agent, text, lacking.asked, sayOf(input, hi)), {
+      answered: false,
+    });
   if (has('booking') && agent.business.services.length > 0 && bookingAsked) {
     return done(leadNote + (await bookingReply(input, t, actions, hi, text)));
   }
 
   const answer = await factsOrKnowledge(input, t, text, hi);
-  if (answer) return done(leadNote + answer.reply, { sources: answer.sources });
+  if (answer && answer.answered !== false) return done(leadNote + answer.reply, { sources: answer.sources });
+  // Not offered: an honest no, counted toward the handoff like any unanswered question.
+  if (answer) {
+    const streak = unansweredStreak(input.history) + 1;
+    if (!has('handoff') || agent.handoff.max_unanswered <= 0 || streak < agent.handoff.max_unanswered)
+      return done(leadNote + answer.reply, { answered: false });
+    await t.handoff(`Could not answer ${streak} questions in a row`);
+    const said = answer.reply.replace(/\s*(Would you like one of these|Kya inme se kuch).*$/, '');
+    return done(`${leadNote}${said} ${handoffText}`, { answered: false });
+  }
 
   if (isGreeting(text)) return done(leadNote + greeting(input, hi));
   if (isThanks(text))
@@ -301,7 +345,7 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   const streak = unansweredStreak(input.history) + 1;
   if (has('handoff') && agent.handoff.max_unanswered > 0 && streak >= agent.handoff.max_unanswered) {
     await t.handoff(`Could not answer ${streak} questions in a row`);
-    return done(leadNote + (hi ? `${UNKNOWN_HI} ${HANDOFF_HI}` : `${UNKNOWN_EN} ${HANDOFF_EN}`), {
+    return done(leadNote + (hi ? `${UNKNOWN_HI} ${handoffText}` : `${UNKNOWN_EN} ${handoffText}`), {
       answered: false,
     });
   }
@@ -317,11 +361,6 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
 /** "I want to see the flat", "can I visit", "aana hai": coming over, which a named service turns into a booking. */
 const visitRe =
   /\b(visit|see the|come (in|over|by)|drop (in|by)|attend|join|aana|aa sakt\w*|aa jaun|aaun\w*)\b/i;
-/** Asks whether the business does something: "do you do…", "can you…", "kya aap … karte ho". */
-const asksOffer = (text: string) =>
-  /\b(do|does|can|could) (you|u|your \w+)\b|\bkya (aap|ap|tum)\b.*\b(karte|karti|karoge|karogi|dete|hota|hoti|milta|milti|milega|milegi)\b/i.test(
-    text,
-  );
 const asksFree = (text: string) =>
   /\b(is|are|will) (it|the|your|a|this)\b.{0,30}\bfree\b|\bfree (hai|h)\b|\bfree of (charge|cost)\b/i.test(
     text,
@@ -338,8 +377,9 @@ async function factsOrKnowledge(
   t: AgentTools,
   text: string,
   hi: boolean,
-): Promise<{ reply: string; sources: Source[] } | null> {
+): Promise<{ reply: string; sources: Source[]; answered?: boolean } | null> {
   const agent = input.agent;
+  const say = sayOf(input, hi);
   const knowledge = () =>
     agent.tools.includes('knowledge')
       ? knowledgeAnswers(t, text, contentTokens(agent.name))
@@ -353,9 +393,17 @@ async function factsOrKnowledge(
       const k = await knowledge();
       if (k) return k;
     }
-    return { reply: servicesReply(input, hi), sources: [] };
+    return { reply: servicesReply(agent, say), sources: [] };
   }
   const named = servicesIn(agent, text);
+  // "Do you do dog boarding?", "how much is a Swedish massage?": nothing the business has. An honest no.
+  if ((asksOffer(text) || asksPrice(text)) && !asksHours(text) && !asksAddress(text) && !rulesRe.test(text)) {
+    const unknown = await unknownAsked(agent, t.searchKnowledge, text, named);
+    // Unless the knowledge answers it in other words ("pay in parts" is instalments).
+    const k = unknown ? await knowledge() : null;
+    if (unknown && (!k || (k.coverage < 0.99 && !unknown.unknown.some((w) => k.covered.includes(w)))))
+      return { reply: notOfferedReply(agent, text, unknown.asked, say), sources: [], answered: false };
+  }
   if (named.length && (asksPrice(text) || asksDuration(text) || asksFree(text))) {
     // Words the service's name does not explain ("gold" in "gold facial price") ask for the knowledge.
     const nameStems = new Set(named.flatMap((s) => tokens(s.name)).map(stem));
@@ -366,7 +414,7 @@ async function factsOrKnowledge(
       const k = await knowledge();
       if (k && k.coverage >= 0.99 && extra.every((w) => k.covered.includes(w))) return k;
     }
-    return { reply: named.map((s) => serviceFact(s, text, hi)).join(' '), sources: [] };
+    return { reply: named.map((s) => serviceFact(s, text, say)).join(' '), sources: [] };
   }
   // "Do you do hair spa?", "can you remove my wisdom tooth?": a service the agent offers, named in
   // the customer's words. The knowledge answers when it covers the question better.
@@ -375,7 +423,7 @@ async function factsOrKnowledge(
     const nameStems = new Set(named.flatMap((s) => tokens(s.name)).map(stem));
     const naming = contentTokens(text).filter((w) => expand(w).some((x) => nameStems.has(stem(x))));
     if (k && naming.every((w) => k.covered.includes(w))) return k;
-    const facts = named.map((s) => serviceFact(s, text, hi)).join(' ');
+    const facts = named.map((s) => serviceFact(s, text, say)).join(' ');
     return {
       reply: hi
         ? `Haan, ${facts} Kya main aapke liye book karun?`
@@ -397,6 +445,16 @@ async function factsOrKnowledge(
     return null;
   return knowledge();
 }
+
+/** Words of a question about the rules, which the catalogue does not answer. */
+const rulesRe =
+  /\b(cancel\w*|refund\w*|reschedul\w*|late|deposit|advance|penalty|policy|rules?|insurance)\b/i;
+
+const sayOf = (input: EngineInput, hi: boolean): Say => ({
+  hi,
+  channel: input.channel ?? 'chat',
+  country: input.defaultCountry,
+});
 
 /** The part of a message that asks for the list of services. */
 const servicesQuestionRe =
@@ -428,39 +486,6 @@ const priceWords = new Set([
   'lagta',
   'lagega',
 ]);
-
-function money(price: number): string {
-  return price.toLocaleString('en-IN');
-}
-
-/** "A Root Canal costs 6000 and takes about 90 minutes." */
-function serviceFact(s: AgentConfig['business']['services'][number], text: string, hi: boolean): string {
-  const duration = asksDuration(text) && !asksPrice(text);
-  if (hi) {
-    if (duration) return `${s.name} mein lagbhag ${s.duration_minutes} minute lagte hain.`;
-    if (s.price === 0) return `${s.name} free hai (lagbhag ${s.duration_minutes} minute).`;
-    if (s.price === null)
-      return `${s.name} lagbhag ${s.duration_minutes} minute ka hota hai; iska price mere paas nahi hai.`;
-    return `${s.name} ka charge ${money(s.price)} hai, aur isme lagbhag ${s.duration_minutes} minute lagte hain.`;
-  }
-  if (duration) return `A ${s.name} takes about ${s.duration_minutes} minutes.`;
-  if (s.price === 0) return `A ${s.name} is free of charge and takes about ${s.duration_minutes} minutes.`;
-  if (s.price === null)
-    return `A ${s.name} takes about ${s.duration_minutes} minutes; I don't have a price for it.`;
-  return `A ${s.name} costs ${money(s.price)} and takes about ${s.duration_minutes} minutes.`;
-}
-
-function servicesReply(input: EngineInput, hi: boolean): string {
-  const list = input.agent.business.services
-    .map(
-      (s) =>
-        `${s.name} (${s.duration_minutes} min${s.price === 0 ? ', free' : s.price !== null ? `, ${money(s.price)}` : ''})`,
-    )
-    .join(', ');
-  return hi
-    ? `Hamari services: ${list}. Kya main aapke liye koi book karun?`
-    : `We offer: ${list}. Would you like me to book one for you?`;
-}
 
 function greeting(input: EngineInput, hi: boolean): string {
   const g = input.agent.greeting?.trim();
@@ -861,6 +886,26 @@ function weekSummary(input: EngineInput, hi: boolean): string {
   );
 }
 
+async function cancelReply(input: EngineInput, t: AgentTools, hi: boolean): Promise<string> {
+  const cancelled = await t.cancelBooking();
+  if (!cancelled)
+    return hi
+      ? 'Mujhe aapki koi upcoming booking nahi mili.'
+      : "I couldn't find an upcoming booking for you.";
+  const when = localLabel(cancelled.start_at, input.agent);
+  return hi ? `Aapki ${when} ki booking cancel kar di gayi hai.` : `Your booking on ${when} is cancelled.`;
+}
+
+/** The fact asked about the service of an open booking ("how much is it?", "iska kitna?"), or null. */
+function taskServiceFact(input: EngineInput, text: string, task: Task, say: Say): string | null {
+  if (task.kind !== 'booking' || !(asksPrice(text) || asksDuration(text)) || whenIn(input, text)) return null;
+  if (/\b(cancel\w*|refund\w*|reschedul\w*|deposit|advance|policy)\b/i.test(text)) return null;
+  const service =
+    servicesIn(input.agent, text, false)[0] ??
+    servicesNamedIn(input.agent, lastAgentTurn(input.history)?.text ?? '')[0];
+  return service ? serviceFact(service, text, say) : null;
+}
+
 const lastAgentTurn = (history: Turn[]) => [...history].reverse().find((t) => t.role === 'agent');
 
 /**
@@ -930,66 +975,6 @@ function isSideQuestion(input: EngineInput, text: string, task: Task): boolean {
 
 const whenIn = (input: EngineInput, text: string) =>
   parseWhen(text, { now: input.now, timezone: input.agent.business.timezone });
-
-/** Words of a service's name that alone do not tell one service from another ("Demo Class"). */
-const genericServiceWords = new Set([
-  'class',
-  'classes',
-  'session',
-  'sessions',
-  'trial',
-  'service',
-  'services',
-  'appointment',
-  'package',
-  'treatment',
-  'room',
-  'the',
-  'and',
-  'for',
-  'with',
-]);
-
-/**
- * The services a message names, best first: a full name ("hair spa"), else the services whose
- * telling words it uses, in any form or in the customer's words ("daant saaf" → Teeth
- * Cleaning, "table" → Table Reservation). A word shared by several services ("teeth") names
- * none of them alone; longer names win so "hair spa" is not read as "haircut".
- */
-function servicesIn(agent: AgentConfig, text: string): AgentConfig['business']['services'] {
-  const words = tokens(text);
-  const lower = ` ${words.join(' ')} `;
-  const byLength = [...agent.business.services].sort((a, b) => b.name.length - a.name.length);
-  const full = byLength.filter((s) => lower.includes(` ${tokens(s.name).join(' ')} `));
-  // "facial and a haircut": each service named in full; "hair spa" hides "haircut" only by overlap.
-  const whole = full.filter(
-    (s) =>
-      !full.some((o) => o !== s && ` ${tokens(o.name).join(' ')} `.includes(` ${tokens(s.name).join(' ')} `)),
-  );
-  if (whole.length) return whole;
-  const stems = new Set(words.flatMap(expand).map(stem));
-  const scored = byLength
-    .map((s) => {
-      const name = tokens(s.name).filter((w) => w.length > 2);
-      const hits = name.filter((w) => expand(w).some((x) => stems.has(stem(x))));
-      const telling = hits.filter((w) => !genericServiceWords.has(w));
-      return { s, score: hits.length / Math.max(1, name.length), hits: hits.length, telling: telling.length };
-    })
-    .filter((x) => x.telling > 0)
-    .sort((a, b) => b.hits - a.hits || b.score - a.score);
-  if (scored.length === 0) return [];
-  if (scored.length > 1 && scored[1].hits === scored[0].hits && scored[1].score === scored[0].score)
-    return [];
-  return [scored[0].s];
-}
-
-const serviceIn = (agent: AgentConfig, text: string) => servicesIn(agent, text)[0];
-
-/** Services named in full in a text (the agent's own words use the exact names). */
-function servicesNamedIn(agent: AgentConfig, text: string): AgentConfig['business']['services'] {
-  const lower = ` ${tokens(text).join(' ')} `;
-  return agent.business.services.filter((s) => lower.includes(` ${tokens(s.name).join(' ')} `));
-}
 
 const slug = (name: string) => tokens(name).join('_') || name.toLowerCase();
 

@@ -13,8 +13,15 @@ export function isHinglish(text: string): boolean {
 const humanRe =
   /\b(human|humans|real person|actual person|live (agent|person|chat)|insaan|insan|manushya|customer (care|service|support)|representative|receptionist|someone (real|from (your|the) \w+)|(talk|speak|chat)( to| with)( a| an| some| the| your)?( [a-z]+)? ?(person|someone|somebody|agent|staff|owner|manager|human|advisor|adviser|counsellor|counselor|receptionist|executive|team|sales ?person|teacher|doctor)|(connect|transfer|put) me (to|with|through|in touch)|in touch with (a|an|your|the|some)|(can|could|will|please have|ask|get) (someone|somebody|anyone|your \w+( person)?|a \w+) (to )?(call|ring|phone) (me|back|us)|call me( back)?\b|give me a call|callback|call back|stop the bot|not a bot|no bot|(agent|staff|manager|owner|sir|madam|mam|teacher|doctor|receptionist|kisi|insaan|aadmi|banda|bande|person|team|counsellor) se baat|baat karwa|baat karao|baat karwao|baat karni hai|baat ho sakti|call karo|call kar lena|call kijiye|phone karo|phone kijiye|phone pe baat|koi (hai|banda|insaan|aadmi) (wahan|yahan|udhar)|koi hai (wahan|yahan|kya))\b/i;
 
+/**
+ * Hinglish word order: the person first, the asking after ("staff mein se kisi se baat karni hai",
+ * "team ke kisi member se connect kar do", "koi staff wala hai?", "human chahiye").
+ */
+const humanHiRe =
+  /\b(staff|team|human|insaan|insan|aadmi|banda|bande|member|executive|reception\w*|owner|manager|malik)\b.{0,30}\b(se baat|baat kar\w*|baat ho|connect kar\w*|bula\w*)|\bkoi (staff|insaan|insan|aadmi|banda|human|asli|real)\b.{0,20}\b(hai|wala|wali|ho)\b|\b(human|insaan|insan|aadmi|banda) chahiye\b/i;
+
 export function wantsHuman(text: string, keywords: string[]): boolean {
-  if (humanRe.test(text)) return true;
+  if (humanRe.test(text) || humanHiRe.test(text)) return true;
   const lower = text.toLowerCase();
   return keywords.some(
     (k) => k.trim() && new RegExp(`\\b${escapeRe(k.toLowerCase().trim())}(s|es)?\\b`).test(lower),
@@ -98,7 +105,7 @@ const hoursRe =
 export const asksHours = (text: string) => hoursRe.test(text);
 
 const addressRe =
-  /\b(address|location|located|where are you|where('s| is) (the|your|ur) (clinic|office|shop|salon|store|studio|restaurant|cafe|institute|centre|center|academy|place|branch|outlet|showroom)|kahan (hai|ho|par|pe)|kaha hai|kidhar (hai|ho)|directions|pata)\b/i;
+  /\b(address|location|located|where (exactly )?(are|r) (you|u)|how (do|can|should|will) (i|we) (get|reach|find|come) (to )?(you|u|there|the \w+|your \w+)|which (area|part|locality|side|neighbou?rhood|sector|road)|where do (i|we) (go|come)|where (exactly )?is (the|your) (\w+ )?(place|clinic|studio|centre|center|office|shop)|kahan aana|kaha aana|kidhar aana|where('s| is) (the|your|ur) (clinic|office|shop|salon|store|studio|restaurant|cafe|institute|centre|center|academy|place|branch|outlet|showroom)|kahan (hai|ho|par|pe)|kaha hai|kidhar (hai|ho)|directions|pata)\b/i;
 export const asksAddress = (text: string) => addressRe.test(text);
 
 const greetingRe =
@@ -181,10 +188,10 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Asks how long a service takes. */
 const durationRe =
-  /\b(how long|how many (minutes|hours)|duration|kitna (time|samay|waqt)|kitni der|kitne der|kitne minute|time lagta|time lagega|samay lagta)\b/i;
+  /\b((is|will) (it|that|the \w+) (be )?(long|lengthy)|how long|how many (minutes|hours)|duration|kitna (time|samay|waqt)|kitni der|kitne der|kitne minute|time lagta|time lagega|samay lagta)\b/i;
 export const asksDuration = (text: string) => durationRe.test(text);
 
 /** Asks what the business offers. */
 const servicesRe =
-  /\b((what|which) (all )?(services|treatments|courses|programmes|programs|packages)|services (do|you|kya)|what (do|can) (you|i) (do|offer|book)|what can i book|kya kya (karte|milta|hai|services)|services kaun|service list|list of services)\b/i;
+  /\b((what|which) (all )?(services|treatments|courses|programmes|programs|packages)|services (do|you|kya)|what (do|can) (you|i) (do|offer|book)|what can i book|kya kya (karte|milta|hai|services)|services kaun|service list|list of services|price list|prices list|rate list|rate card|price card|kaun kaun (si|se|sa)|kya kya (treatment|service)\w*)\b/i;
 export const asksServices = (text: string) => servicesRe.test(text);

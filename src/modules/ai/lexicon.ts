@@ -120,7 +120,7 @@ const groups: string[][] = [
   ['nri', 'nris', 'abroad', 'overseas', 'dubai', 'usa', 'uk', 'canada', 'foreign'],
   ['security', 'safe', 'safety', 'guard', 'guards', 'cctv'],
   ['power', 'electricity', 'bijli', 'backup'],
-  ['pet', 'pets', 'dog', 'dogs', 'cat', 'cats', 'puppy', 'kutta'],
+  ['pet', 'pets', 'dog', 'dogs', 'cat', 'cats', 'puppy', 'kutta', 'kutte', 'kutton', 'billi'],
   ['flat', 'flats', 'apartment', 'apartments', 'unit', 'units'],
   ['amenities', 'amenity', 'facilities', 'facility', 'clubhouse'],
   ['pool', 'swimming', 'swim'],

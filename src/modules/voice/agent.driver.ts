@@ -64,6 +64,7 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
           variables: input.variables,
           now: ctx.clock.now(),
           defaultCountry: input.defaultCountry,
+          channel: 'voice',
         },
         tools,
         llm,
