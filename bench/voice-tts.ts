@@ -14,6 +14,7 @@ import { streamedWavHeader } from '../test/fakes/openai-audio.ts';
 export class BenchTts {
   readonly rate = 24_000;
   requests = 0;
+  transcriptions = 0;
   audioMs = 0;
   #server: Server | undefined;
   #audio: Buffer;
@@ -40,6 +41,13 @@ export class BenchTts {
       const chunks: Buffer[] = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
+        if (req.method === 'POST' && req.url === '/v1/audio/transcriptions') {
+          // The callers' turns: their speech-like signal "says" one fixed question.
+          this.transcriptions++;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ text: 'What time do you open tomorrow?' }));
+          return;
+        }
         if (req.method !== 'POST' || req.url !== '/v1/audio/speech') {
           res.writeHead(404, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}` } }));

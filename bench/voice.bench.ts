@@ -11,8 +11,8 @@
  *   (its own process, as `npm start` runs it). Each client joins its call's media WebSocket and
  *   sends 20 ms frames of 16 kHz PCM on a real-time schedule, silence or speech-like audio (a
  *   turn of `BENCH_SPEECH_MS`, default 1,200 ms, begun 400–900 ms after the agent finishes), so
- *   turns happen: VAD, end of turn, the sandbox recogniser, the built-in agent, and text-to-speech
- *   from a local OpenAI-compatible server (`openai_compatible`, 24 kHz WAV resampled to 16 kHz,
+ *   turns happen: VAD, end of turn, a local OpenAI-compatible recogniser (one fixed question per
+ *   turn), the built-in agent, and text-to-speech from the same local OpenAI-compatible server (`openai_compatible`, 24 kHz WAV resampled to 16 kHz,
  *   60 ms of audio per character) streamed back paced. The client measures how late each
  *   server→client frame arrives against its real-time schedule; the server's event-loop delay
  *   and CPU come from a probe loaded into it (bench/loop-probe.ts). Goals: outbound frames late
@@ -240,10 +240,14 @@ if (part === 'streams') {
   const agent = await api('POST', '/v1/agents', {
     name: 'Glow Salon',
     greeting: 'Hello, this is Glow Salon. How can I help you today?',
-    // No handoff: the sandbox recogniser's transcripts ("[speech 1.2 s ...]") are not questions
-    // the agent can answer, and with the handoff tool it would transfer the caller after a few.
+    // No handoff: the fake recogniser's one question is not one the agent can answer, and with
+    // the handoff tool it would transfer the caller after a few. A web call's audio needs a real
+    // recogniser (the sandbox one never makes a turn of audio): the fake server transcribes it.
     tools: ['knowledge'],
-    voice: { tts: { provider: 'openai_compatible', base_url: tts.url } },
+    voice: {
+      stt: { provider: 'openai_compatible', base_url: tts.url },
+      tts: { provider: 'openai_compatible', base_url: tts.url },
+    },
   });
   if (agent.status !== 201) throw new Error(`POST /v1/agents: ${agent.status} ${agent.text}`);
 
