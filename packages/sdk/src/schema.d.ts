@@ -1671,7 +1671,7 @@ export interface paths {
         put?: never;
         /**
          * Place calls in a batch
-         * @description Each item is one call with an agent (or voice flow), to a number (`transport: phone`) or joined by a client over Parley's media WebSocket (`transport: web`). Items are checked on their own (an invalid `to` fails only that item) and admitted against the workspace's concurrent-call limit (active = queued, dialing, ringing, in progress; per workspace and mode, atomically): items past it get `concurrency_limited`; when none fit, the answer is 429 `concurrency_limited` with `Retry-After`. A contact on do-not-disturb is refused (`contact_dnd`) unless `ignore_dnd`; an opted-out one always (`contact_opted_out`). 201 when at least one call was placed. Every calls response carries `X-Concurrency-Limit` and `X-Concurrency-Remaining`. With a test key the callee is simulated (SPEC section 6).
+         * @description Each item is one call with an agent (or voice flow), to a number (`transport: phone`) or joined by a client over Parley's media WebSocket (`transport: web`). Items are checked on their own (an invalid `to` fails only that item) and admitted against the workspace's concurrent-call limit (active = queued, dialing, ringing, in progress; per workspace and mode, atomically): items past it get `concurrency_limited`; when none fit, the answer is 429 `concurrency_limited` with `Retry-After`. A contact on do-not-disturb is refused (`contact_dnd`) unless `ignore_dnd`; an opted-out one always (`contact_opted_out`). 201 when at least one call was placed; when none was, the answer is the items' error (400, 404 or 422) with each item's fields in `errors` and every item in `items`. Every calls response carries `X-Concurrency-Limit` and `X-Concurrency-Remaining`. With a test key the callee is simulated (SPEC section 6).
          */
         post: operations["post_calls"];
         delete?: never;
@@ -46893,386 +46893,6 @@ export interface operations {
         };
         responses: {
             /** @description Success. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "results": [
-                     *         {
-                     *           "index": 0,
-                     *           "call": {
-                     *             "id": "call_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *             "object": "call",
-                     *             "livemode": false,
-                     *             "created_at": "2026-05-10T08:23:41.000Z",
-                     *             "updated_at": "2026-05-10T08:23:41.000Z",
-                     *             "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *             "contact_id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *             "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *             "voice_flow_id": null,
-                     *             "campaign_id": null,
-                     *             "direction": "outbound",
-                     *             "transport": "phone",
-                     *             "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *             "provider": "sandbox",
-                     *             "provider_call_id": "CA1234",
-                     *             "from": "+15550100003",
-                     *             "to": "+14155550100",
-                     *             "status": "completed",
-                     *             "answered_by": "human",
-                     *             "ended_reason": "agent_ended_call",
-                     *             "duration_seconds": 42,
-                     *             "queued_at": "2026-05-10T08:23:41.000Z",
-                     *             "dialed_at": "2026-05-10T08:23:41.000Z",
-                     *             "answered_at": "2026-05-10T08:23:41.000Z",
-                     *             "ended_at": "2026-05-10T08:23:41.000Z",
-                     *             "transcript": [
-                     *               {
-                     *                 "role": "agent",
-                     *                 "text": "Hello!",
-                     *                 "start_ms": 0,
-                     *                 "end_ms": 1200,
-                     *                 "interrupted": false
-                     *               }
-                     *             ],
-                     *             "recording_url": null,
-                     *             "dynamic_variables": {
-                     *               "plan": "premium"
-                     *             },
-                     *             "identifier": "crm-lead-4412",
-                     *             "latency": {
-                     *               "turns": 3,
-                     *               "p50_ms": 640,
-                     *               "p95_ms": 910,
-                     *               "parley_p50_ms": 12
-                     *             },
-                     *             "error": null
-                     *           },
-                     *           "media_session": {
-                     *             "provider": "parley",
-                     *             "room": "call_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *             "token": "eyJhbGciOi...",
-                     *             "url": "ws://localhost:3000/v1/calls/call_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?token=eyJhbGciOi...",
-                     *             "identity": "api-client",
-                     *             "expires_at": "2026-05-10T08:23:41.000Z"
-                     *           }
-                     *         }
-                     *       ],
-                     *       "errors": [
-                     *         {
-                     *           "index": 1,
-                     *           "code": "concurrency_limited",
-                     *           "message": "The workspace's limit of 20 concurrent calls is reached.",
-                     *           "errors": [
-                     *             {
-                     *               "field": "to",
-                     *               "message": "must be a valid phone number"
-                     *             }
-                     *           ]
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": {
-                        /** @description The calls placed. */
-                        results: {
-                            /**
-                             * @description Position in the request.
-                             * @example 0
-                             */
-                            index: number;
-                            /** @description The call. */
-                            call: {
-                                /**
-                                 * @description Unique identifier of the call.
-                                 * @example call_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                id: string;
-                                /**
-                                 * @description The type of this object.
-                                 * @example call
-                                 * @constant
-                                 */
-                                object: "call";
-                                /**
-                                 * @description True for live-mode objects, false for test-mode ones.
-                                 * @example false
-                                 */
-                                livemode: boolean;
-                                /**
-                                 * @description When it was created (ISO 8601, UTC).
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                created_at: string;
-                                /**
-                                 * @description When it last changed (ISO 8601, UTC).
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                updated_at: string;
-                                /**
-                                 * @description The voice conversation of the call.
-                                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                conversation_id: string | null;
-                                /**
-                                 * @description The person called.
-                                 * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                contact_id: string | null;
-                                /**
-                                 * @description The agent talking.
-                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                agent_id: string | null;
-                                /**
-                                 * @description The voice flow run instead of an agent.
-                                 * @example null
-                                 */
-                                voice_flow_id: string | null;
-                                /**
-                                 * @description The campaign that placed it.
-                                 * @example null
-                                 */
-                                campaign_id: string | null;
-                                /**
-                                 * @description Who called whom.
-                                 * @example outbound
-                                 * @enum {string}
-                                 */
-                                direction: "inbound" | "outbound";
-                                /**
-                                 * @description Phone (through a carrier) or web (media WebSocket).
-                                 * @example phone
-                                 * @enum {string}
-                                 */
-                                transport: "phone" | "web";
-                                /**
-                                 * @description The voice channel.
-                                 * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                channel_id: string | null;
-                                /**
-                                 * @description Who carries it: sandbox, parley (web), twilio, livekit.
-                                 * @example sandbox
-                                 */
-                                provider: string;
-                                /**
-                                 * @description The carrier's id of the call.
-                                 * @example CA1234
-                                 */
-                                provider_call_id: string | null;
-                                /**
-                                 * @description Calling number.
-                                 * @example +15550100003
-                                 */
-                                from: string | null;
-                                /**
-                                 * @description Called number (null for a web call).
-                                 * @example +14155550100
-                                 */
-                                to: string | null;
-                                /**
-                                 * @description Moves only forward.
-                                 * @example completed
-                                 * @enum {string}
-                                 */
-                                status: "queued" | "dialing" | "ringing" | "in_progress" | "completed" | "busy" | "no_answer" | "failed" | "canceled" | "voicemail";
-                                /**
-                                 * @description human, machine, or null before an answer.
-                                 * @example human
-                                 */
-                                answered_by: string | null;
-                                /**
-                                 * @description Why it ended (docs/voice.md).
-                                 * @example agent_ended_call
-                                 */
-                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error") | null;
-                                /**
-                                 * @description Seconds from answer to end.
-                                 * @example 42
-                                 */
-                                duration_seconds: number | null;
-                                /**
-                                 * @description When it was created (ISO 8601, UTC).
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                queued_at: string;
-                                /**
-                                 * @description When the carrier started dialing (ISO 8601, UTC), or null.
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                dialed_at: string | null;
-                                /**
-                                 * @description When it was answered (ISO 8601, UTC), or null.
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                answered_at: string | null;
-                                /**
-                                 * @description When it ended (ISO 8601, UTC), or null.
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                ended_at: string | null;
-                                /** @description Turns in order. */
-                                transcript: {
-                                    /**
-                                     * @description Who spoke.
-                                     * @example agent
-                                     * @enum {string}
-                                     */
-                                    role: "customer" | "agent";
-                                    /**
-                                     * @description What was said (for an interrupted agent turn: what the caller heard).
-                                     * @example Hello!
-                                     */
-                                    text: string;
-                                    /**
-                                     * @description Start, in ms from when the call was answered.
-                                     * @example 0
-                                     */
-                                    start_ms: number;
-                                    /**
-                                     * @description End, in ms from when the call was answered.
-                                     * @example 1200
-                                     */
-                                    end_ms: number;
-                                    /**
-                                     * @description The caller cut this agent turn off.
-                                     * @example false
-                                     */
-                                    interrupted: boolean;
-                                }[];
-                                /**
-                                 * @description Where the recording is, when one is kept.
-                                 * @example null
-                                 */
-                                recording_url: string | null;
-                                /**
-                                 * @description The variables the call was placed with.
-                                 * @example {
-                                 *       "plan": "premium"
-                                 *     }
-                                 */
-                                dynamic_variables: {
-                                    [key: string]: string | number | boolean | null;
-                                };
-                                /**
-                                 * @description Your own reference.
-                                 * @example crm-lead-4412
-                                 */
-                                identifier: string | null;
-                                /** @description Per-call turn latency. */
-                                latency: {
-                                    /**
-                                     * @description Agent turns measured.
-                                     * @example 3
-                                     */
-                                    turns: number;
-                                    /**
-                                     * @description Median end-of-speech to first agent audio.
-                                     * @example 640
-                                     */
-                                    p50_ms: number | null;
-                                    /**
-                                     * @description 95th percentile of the same.
-                                     * @example 910
-                                     */
-                                    p95_ms: number | null;
-                                    /**
-                                     * @description Median of Parley's own share: the caller's committed turn to the first audio frame out.
-                                     * @example 12
-                                     */
-                                    parley_p50_ms: number | null;
-                                };
-                                /**
-                                 * @description What failed, for failed calls.
-                                 * @example null
-                                 */
-                                error: {
-                                    /**
-                                     * @description What failed, as a code (an ended_reason).
-                                     * @example invalid_number
-                                     */
-                                    code: string;
-                                    /**
-                                     * @description What failed, in a sentence.
-                                     * @example The number does not exist.
-                                     */
-                                    message: string;
-                                } | null;
-                            };
-                            /** @description How to listen in or talk on the call. */
-                            media_session: {
-                                /**
-                                 * @description Whose media session.
-                                 * @example parley
-                                 * @enum {string}
-                                 */
-                                provider: "parley" | "livekit";
-                                /**
-                                 * @description The room (for Parley: the call id).
-                                 * @example call_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                room: string;
-                                /**
-                                 * @description Join token (15 minutes).
-                                 * @example eyJhbGciOi...
-                                 */
-                                token: string;
-                                /**
-                                 * @description Where to join: Parley's media WebSocket (16 kHz PCM binary frames and JSON events) or the LiveKit URL.
-                                 * @example ws://localhost:3000/v1/calls/call_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?token=eyJhbGciOi...
-                                 */
-                                url: string;
-                                /**
-                                 * @description Participant identity of the token.
-                                 * @example api-client
-                                 */
-                                identity: string;
-                                /**
-                                 * @description When the token expires (ISO 8601, UTC).
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                expires_at: string;
-                            };
-                        }[];
-                        /** @description The items not placed. */
-                        errors: {
-                            /**
-                             * @description Position in the request.
-                             * @example 1
-                             */
-                            index: number;
-                            /**
-                             * @description Error code.
-                             * @example concurrency_limited
-                             */
-                            code: string;
-                            /**
-                             * @description What went wrong.
-                             * @example The workspace's limit of 20 concurrent calls is reached.
-                             */
-                            message: string;
-                            /** @description Invalid fields. */
-                            errors?: {
-                                /**
-                                 * @description The invalid field.
-                                 * @example to
-                                 */
-                                field: string;
-                                /**
-                                 * @description What is wrong with it.
-                                 * @example must be a valid phone number
-                                 */
-                                message: string;
-                            }[];
-                        }[];
-                    };
-                };
-            };
-            /** @description Success. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -47706,6 +47326,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error: `idempotency_conflict`. */
             409: {
                 headers: {
@@ -47753,6 +47391,24 @@ export interface operations {
                      *       "error": {
                      *         "code": "unsupported_media_type",
                      *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `channel_not_configured`, `contact_dnd`, `contact_opted_out`, `unprocessable`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "channel_not_configured",
+                     *         "message": "No channel is configured for this route in live mode.",
                      *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
                      *       }
                      *     }
