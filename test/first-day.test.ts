@@ -150,4 +150,50 @@ forEachStorage('first day', (storage) => {
       }
     });
   });
+
+  describe('a calls batch where no call is placed', () => {
+    it("the Oration guide's example with `from` in test mode is a 4xx with each item's error; one placed call is a 201", async () => {
+      const agent = await call('POST', '/v1/agents', { name: 'Caller' });
+      assert.equal(agent.status, 201, agent.text);
+      const item = {
+        agent_id: agent.body.id,
+        to: '+14155550100',
+        from: '+14155550999',
+        dynamic_variables: { firstName: 'Ava', plan: 'premium' },
+        ignore_dnd: true,
+        identifier: 'crm-contact-1024',
+      };
+      const res = await call('POST', '/v1/calls', { calls: [item] });
+      assert.equal(res.status, 422, res.text);
+      assert.equal(res.body.error.code, 'channel_not_configured');
+      assert.match(res.body.error.message, /No call was placed/);
+      assert.deepEqual(
+        res.body.error.items.map((e: { code: string }) => e.code),
+        ['channel_not_configured'],
+      );
+      assert.ok(res.headers['x-concurrency-limit'] !== undefined, 'the concurrency headers are still sent');
+      const two = await call('POST', '/v1/calls', { calls: [item, { ...item, to: 'nope' }] });
+      assert.equal(two.status, 400, two.text);
+      assert.deepEqual(
+        two.body.error.items.map((e: { index: number; code: string }) => [e.index, e.code]),
+        [
+          [0, 'channel_not_configured'],
+          [1, 'validation_failed'],
+        ],
+      );
+      assert.ok(
+        two.body.error.errors.some((e: { field: string }) => e.field === 'calls[1].to'),
+        two.text,
+      );
+      const none = await call('GET', '/v1/calls?identifier=crm-contact-1024');
+      assert.equal(none.body.data.length, 0);
+      const { from: _from, ...withoutFrom } = item;
+      const mixed = await call('POST', '/v1/calls', {
+        calls: [item, { ...withoutFrom, sandbox: { outcome: 'busy' } }],
+      });
+      assert.equal(mixed.status, 201, mixed.text);
+      assert.equal(mixed.body.results.length, 1);
+      assert.equal(mixed.body.errors[0].code, 'channel_not_configured');
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { type Auth, defineRoute, type RouteDef } from '../../platform/http/route.ts';
 import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
+import { batchItemCodes, noCallPlaced } from './calls.batch.ts';
 import { getCallRecording } from './calls.recording.ts';
 import { callObject, createCallsBody, createCallsResponse, listCallsQuery } from './calls.schemas.ts';
 import {
@@ -36,18 +37,19 @@ export const callRoutes = [
     path: '/v1/calls',
     summary: 'Place calls in a batch',
     description:
-      "Each item is one call with an agent (or voice flow), to a number (`transport: phone`) or joined by a client over Parley's media WebSocket (`transport: web`). Items are checked on their own (an invalid `to` fails only that item) and admitted against the workspace's concurrent-call limit (active = queued, dialing, ringing, in progress; per workspace and mode, atomically): items past it get `concurrency_limited`; when none fit, the answer is 429 `concurrency_limited` with `Retry-After`. A contact on do-not-disturb is refused (`contact_dnd`) unless `ignore_dnd`; an opted-out one always (`contact_opted_out`). 201 when at least one call was placed. Every calls response carries `X-Concurrency-Limit` and `X-Concurrency-Remaining`. With a test key the callee is simulated (SPEC section 6).",
+      "Each item is one call with an agent (or voice flow), to a number (`transport: phone`) or joined by a client over Parley's media WebSocket (`transport: web`). Items are checked on their own (an invalid `to` fails only that item) and admitted against the workspace's concurrent-call limit (active = queued, dialing, ringing, in progress; per workspace and mode, atomically): items past it get `concurrency_limited`; when none fit, the answer is 429 `concurrency_limited` with `Retry-After`. A contact on do-not-disturb is refused (`contact_dnd`) unless `ignore_dnd`; an opted-out one always (`contact_opted_out`). 201 when at least one call was placed; when none was, the answer is the items' error (400, 404 or 422) with each item's fields in `errors` and every item in `items`. Every calls response carries `X-Concurrency-Limit` and `X-Concurrency-Remaining`. With a test key the callee is simulated (SPEC section 6).",
     tags,
     auth: 'key',
     responseHeaders,
     scope: 'calls:write',
     body: createCallsBody,
-    responses: { 200: createCallsResponse, 201: createCallsResponse },
-    errors: ['validation_failed', 'concurrency_limited'],
+    responses: { 201: createCallsResponse },
+    errors: [...batchItemCodes, 'concurrency_limited'],
     handler: async ({ ctx, auth, body }) => {
       const { results, errors, concurrency } = await createCalls(ctx, callerOf(auth), body.calls);
+      if (results.length === 0) throw noCallPlaced(errors, concurrencyHeaders(concurrency));
       return {
-        status: results.length > 0 ? 201 : 200,
+        status: 201,
         body: { results, errors },
         headers: concurrencyHeaders(concurrency),
       };
