@@ -22,11 +22,17 @@ export function nulFields(value: unknown, path = ''): string[] {
   return out;
 }
 
-/** The value with every NUL removed from its strings and keys (a new value; the input is left alone). */
+/**
+ * The value with every NUL removed from its strings and keys (a new value; the input is left
+ * alone). Only plain objects and arrays are walked: a Date, a Buffer or a class instance is kept
+ * as it is.
+ */
 export function stripNul<T>(value: T): T {
   if (typeof value === 'string') return value.replaceAll('\u0000', '') as T;
   if (!value || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => stripNul(v)) as T;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [k.replaceAll('\u0000', ''), stripNul(v)]),
   ) as T;

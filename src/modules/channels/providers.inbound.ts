@@ -13,6 +13,7 @@ import { loadChannelConfig } from './channels.service.ts';
 import { channelKinds } from './kinds.ts';
 import './providers.tables.ts';
 import { stripNul } from '../../platform/nul.ts';
+import { markDeadLetter, notDeadLetter, parseStripped, processInboundRows } from './providers.dead-letter.ts';
 
 /**
  * The provider-facing side shared by every real channel: a hook route verifies the request,
@@ -103,7 +104,9 @@ export function acceptInbound(
     provider: channel.provider,
     kind,
     content_type: contentType,
-    raw_body: rawBody.toString(binary ? 'base64' : 'utf8'),
+    // Text payloads lose any NUL here, so nothing stored can fail on it later (MIME and
+    // multipart bodies are base64; what is parsed from them is stripped after parsing).
+    raw_body: binary ? rawBody.toString('base64') : rawBody.toString('utf8').replaceAll('\u0000', ''),
     body_sha256: sha256Hex(rawBody),
     received_at: ctx.clock.now().toISOString(),
     processed_at: null,
@@ -190,7 +193,7 @@ export async function processInbound(ctx: AppContext, id: string): Promise<void>
   try {
     // A provider vouched for this text: a NUL in it costs the character, not the message.
     const body = stripNul(bodyOf(row.content_type, row.raw_body));
-    batch = await adapter.parseInbound(channel, {
+    batch = await parseStripped(adapter, channel, {
       rawBody: Buffer.from(row.raw_body, storedAsBase64(row.content_type) ? 'base64' : 'utf8'),
       headers: {},
       url: '',
@@ -198,8 +201,8 @@ export async function processInbound(ctx: AppContext, id: string): Promise<void>
       contentType: row.content_type,
     });
   } catch (err) {
-    // A verified payload we cannot read stays stored with the reason; retrying would not help.
-    await finish(`unparseable: ${(err as Error).message}`);
+    // A verified payload we cannot read stays stored as a dead letter; retrying would not help.
+    await markDeadLetter(ctx, id, `unparseable: ${(err as Error).message}`);
     return;
   }
   await inboundReceiver(ctx).ingest(channel, batch);
@@ -249,12 +252,13 @@ export async function purgeProcessedInbound(ctx: AppContext, days = 7): Promise<
   await ctx.db
     .deleteFrom('provider_inbound')
     .where('processed_at', 'is not', null)
+    .where(notDeadLetter)
     .where('received_at', '<', cutoff)
     .execute();
 }
 
 export function registerInboundJobs(ctx: AppContext) {
-  ctx.queue.register(processInboundJob, async (payload) => {
-    for (const id of payload.ids) await processInbound(ctx, id);
+  ctx.queue.register(processInboundJob, async (payload, job) => {
+    await processInboundRows(ctx, payload.ids, job, processInbound);
   });
 }

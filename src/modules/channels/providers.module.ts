@@ -3,6 +3,7 @@ import { registerAdapter } from './adapters.ts';
 import type { ChannelConfig } from './channel-adapter.ts';
 import { createEmailAdapter } from './email/email.adapter.ts';
 import { emailHookRoutes } from './email/email.routes.ts';
+import { deadLetterCounter } from './providers.dead-letter.ts';
 import { type PendingInbound, purgeProcessedInbound, registerInboundJobs } from './providers.inbound.ts';
 import { providersMigrations } from './providers.migrations.ts';
 import { createTwilioAdapter } from './twilio/twilio.adapter.ts';
@@ -17,6 +18,8 @@ export interface ProvidersInstance {
   hookChannels: Map<string, { at: number; channel: ChannelConfig }>;
   /** Verified payloads waiting to be stored together in the next transaction. */
   pendingInbound: { queue: PendingInbound[] | undefined };
+  /** Stored payloads that could not be processed (providers.dead-letter.ts). */
+  deadLetters: ReturnType<typeof deadLetterCounter>;
 }
 
 declare module '../../platform/context.ts' {
@@ -46,8 +49,15 @@ export const providersModule: Module = {
     registerAdapter(ctx, createEmailAdapter());
     registerInboundJobs(ctx);
     registerTemplateSync(ctx);
-    const instance: ProvidersInstance = { hookChannels: new Map(), pendingInbound: { queue: undefined } };
+    const instance: ProvidersInstance = {
+      hookChannels: new Map(),
+      pendingInbound: { queue: undefined },
+      deadLetters: deadLetterCounter(),
+    };
     return instance;
+  },
+  metrics(ctx) {
+    return [ctx.modules.providers.deadLetters];
   },
   startWorker(ctx) {
     const timer = setInterval(() => {
