@@ -195,6 +195,45 @@ describe('parley mcp over stdio against a real server [sqlite]', () => {
     assert.equal(byName.get('send_message')!.annotations?.readOnlyHint, false);
   });
 
+  it('annotates every tool as the table says: list, get and search tools are read-only', async () => {
+    // [readOnly, destructive, idempotent, openWorld]
+    const R = [true, false, true, false];
+    const expected: Record<string, boolean[]> = {
+      list_conversations: R,
+      get_conversation: R,
+      list_messages: R,
+      reply_to_conversation: [false, false, false, true],
+      send_message: [false, false, false, true],
+      list_templates: R,
+      hand_off_conversation: [false, false, false, false],
+      hand_back_conversation: [false, false, false, false],
+      list_contacts: R,
+      get_contact: R,
+      create_contact: [false, false, false, false],
+      list_agents: R,
+      search_knowledge: R,
+      // Replaces the document with the same title (destructive), so pushing twice is one document.
+      push_knowledge: [false, true, true, true],
+      check_availability: R,
+      book_appointment: [false, false, false, false],
+      place_call: [false, false, false, true],
+      get_call: R,
+      hang_up_call: [false, true, true, true],
+      list_calls: R,
+    };
+    const { tools: listed } = await mcp.client.listTools();
+    assert.deepEqual(listed.map((t) => t.name).sort(), Object.keys(expected).sort());
+    for (const t of listed) {
+      const a = t.annotations ?? {};
+      assert.deepEqual(
+        [a.readOnlyHint, a.destructiveHint, a.idempotentHint, a.openWorldHint],
+        expected[t.name],
+        t.name,
+      );
+      if (/^(list|get|search|check)_/.test(t.name)) assert.equal(a.readOnlyHint, true, t.name);
+    }
+  });
+
   it('conversations: find, read, reply, send a message and a template, hand off and hand back', async () => {
     const phone = '+919876543210';
     const inbound = await api('POST', '/v1/sandbox/inbound', {

@@ -67,9 +67,10 @@ export function createMcpServer(client: Parley): Server {
         inputSchema: inputSchemas[t.name] as Tool['inputSchema'],
         annotations: {
           title: t.title,
-          readOnlyHint: t.method === 'get',
-          destructiveHint: false,
-          idempotentHint: t.method === 'get' || t.push === true,
+          readOnlyHint: t.hints.readOnly,
+          destructiveHint: t.hints.destructive,
+          idempotentHint: t.hints.idempotent,
+          openWorldHint: t.hints.openWorld,
         },
       }),
     ),

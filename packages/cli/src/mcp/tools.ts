@@ -23,7 +23,28 @@ export interface ToolDef {
    * else one is added (the SDK's `knowledge.push`).
    */
   push?: true;
+  /** What the tool does to the world, for the client to decide when to ask the person first. */
+  hints: ToolHints;
 }
+
+/** MCP tool annotations (the `*Hint` fields), spelled out for every tool. */
+export interface ToolHints {
+  /** Changes nothing. */
+  readOnly: boolean;
+  /** May overwrite or end something (only meaningful when not read-only). */
+  destructive: boolean;
+  /** Calling again with the same arguments has no further effect. */
+  idempotent: boolean;
+  /** Reaches people or systems outside the workspace (a customer's phone, a web page). */
+  openWorld: boolean;
+}
+
+/** Reads Parley's own data. */
+const read: ToolHints = { readOnly: true, destructive: false, idempotent: true, openWorld: false };
+/** Adds something inside the workspace. */
+const add: ToolHints = { readOnly: false, destructive: false, idempotent: false, openWorld: false };
+/** Sends to a customer or dials them: reaches outside the workspace. */
+const reach: ToolHints = { readOnly: false, destructive: false, idempotent: false, openWorld: true };
 
 const conversation = { id: 'conversation_id' };
 const agent = { id: 'agent_id' };
@@ -36,6 +57,7 @@ export const tools: ToolDef[] = [
       'Find conversations, newest activity first: filter by status, channel, assignee, tag, contact, agent or whether the AI is paused, or search their messages and contacts with `q`. Answers a page: `data` and `meta` (total, page, total_pages).',
     method: 'get',
     path: '/v1/conversations',
+    hints: read,
   },
   {
     name: 'get_conversation',
@@ -45,6 +67,7 @@ export const tools: ToolDef[] = [
     method: 'get',
     path: '/v1/conversations/{id}',
     params: conversation,
+    hints: read,
   },
   {
     name: 'list_messages',
@@ -54,6 +77,7 @@ export const tools: ToolDef[] = [
     method: 'get',
     path: '/v1/conversations/{id}/messages',
     params: conversation,
+    hints: read,
   },
   {
     name: 'reply_to_conversation',
@@ -63,6 +87,7 @@ export const tools: ToolDef[] = [
     method: 'post',
     path: '/v1/conversations/{id}/reply',
     params: conversation,
+    hints: reach,
   },
   {
     name: 'send_message',
@@ -71,6 +96,7 @@ export const tools: ToolDef[] = [
       'Send a message to a phone number or email address (`to`): `text`, or `template` (an approved template by name, with its variables) to start a conversation outside the 24-hour window. Find templates with list_templates. Answers the queued message and its conversation.',
     method: 'post',
     path: '/v1/messages',
+    hints: reach,
   },
   {
     name: 'list_templates',
@@ -78,6 +104,7 @@ export const tools: ToolDef[] = [
     description: 'The message templates of the workspace, by status, name, language or category.',
     method: 'get',
     path: '/v1/templates',
+    hints: read,
   },
   {
     name: 'hand_off_conversation',
@@ -87,6 +114,7 @@ export const tools: ToolDef[] = [
     method: 'post',
     path: '/v1/conversations/{id}/handoff',
     params: conversation,
+    hints: add,
   },
   {
     name: 'hand_back_conversation',
@@ -95,6 +123,7 @@ export const tools: ToolDef[] = [
     method: 'post',
     path: '/v1/conversations/{id}/handoff/resolve',
     params: conversation,
+    hints: add,
   },
   {
     name: 'assign_conversation',
@@ -121,6 +150,7 @@ export const tools: ToolDef[] = [
       'Find contacts: search name, phone and email with `q`, or filter by tag, do-not-disturb or opt-out. Answers a page: `data` and `meta`.',
     method: 'get',
     path: '/v1/contacts',
+    hints: read,
   },
   {
     name: 'get_contact',
@@ -129,6 +159,7 @@ export const tools: ToolDef[] = [
     method: 'get',
     path: '/v1/contacts/{id}',
     params: { id: 'contact_id' },
+    hints: read,
   },
   {
     name: 'create_contact',
@@ -137,6 +168,7 @@ export const tools: ToolDef[] = [
       'Create a contact with a phone number and/or email, name, attributes and tags. A phone already known answers `conflict` with the existing contact id.',
     method: 'post',
     path: '/v1/contacts',
+    hints: add,
   },
   {
     name: 'list_agents',
@@ -145,6 +177,7 @@ export const tools: ToolDef[] = [
       'The AI agents of the workspace (their ids are what the knowledge, booking and call tools take).',
     method: 'get',
     path: '/v1/agents',
+    hints: read,
   },
   {
     name: 'search_knowledge',
@@ -154,6 +187,7 @@ export const tools: ToolDef[] = [
     method: 'post',
     path: '/v1/agents/{id}/knowledge/search',
     params: agent,
+    hints: read,
   },
   {
     name: 'push_knowledge',
@@ -165,6 +199,7 @@ export const tools: ToolDef[] = [
     params: agent,
     require: ['title'],
     push: true,
+    hints: { readOnly: false, destructive: true, idempotent: true, openWorld: true },
   },
   {
     name: 'check_availability',
@@ -174,6 +209,7 @@ export const tools: ToolDef[] = [
     method: 'get',
     path: '/v1/agents/{id}/availability',
     params: agent,
+    hints: read,
   },
   {
     name: 'book_appointment',
@@ -182,6 +218,7 @@ export const tools: ToolDef[] = [
       "Book an appointment with an agent's business at a free slot (see check_availability), for a contact (by id, or by phone and name).",
     method: 'post',
     path: '/v1/bookings',
+    hints: add,
   },
   {
     name: 'place_call',
@@ -191,6 +228,7 @@ export const tools: ToolDef[] = [
     method: 'post',
     path: '/v1/calls',
     itemOf: 'calls',
+    hints: reach,
   },
   {
     name: 'get_call',
@@ -199,6 +237,7 @@ export const tools: ToolDef[] = [
     method: 'get',
     path: '/v1/calls/{id}',
     params: { id: 'call_id' },
+    hints: read,
   },
   {
     name: 'hang_up_call',
@@ -208,6 +247,7 @@ export const tools: ToolDef[] = [
     method: 'post',
     path: '/v1/calls/{id}/hangup',
     params: { id: 'call_id' },
+    hints: { readOnly: false, destructive: true, idempotent: true, openWorld: true },
   },
   {
     name: 'list_calls',
@@ -215,5 +255,6 @@ export const tools: ToolDef[] = [
     description: 'Calls, newest first: by status, agent, contact, campaign, number or direction.',
     method: 'get',
     path: '/v1/calls',
+    hints: read,
   },
 ];
