@@ -13,6 +13,7 @@ import {
   useSession,
 } from './lib.js';
 import { EventStream } from './sse.js';
+import { AvailabilitySwitch } from './teamops.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /**
@@ -191,6 +192,7 @@ function Shell({ route }) {
       </nav>
       <span class="spacer"></span>
       <${ConnectionBadge} />
+      <${AvailabilitySwitch} />
       <button class="ghost" type="button" onClick=${() => setHelp(true)} aria-label="Keyboard shortcuts">?</button>
       <span class="me" title=${user.email}>${user.name} · ${user.role}</span>
       <button class="ghost" type="button" onClick=${signOut}>Sign out</button>

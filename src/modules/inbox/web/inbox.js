@@ -12,6 +12,7 @@ import {
   windowLeftMs,
   withMessage,
 } from './store.js';
+import { SlaBadge } from './teamops.js';
 import { loadPeople, Thread } from './thread.js';
 import { useCallback, useEffect, useMemo, useRef, useState } from './vendor/hooks.mjs';
 
@@ -277,6 +278,7 @@ function Card({ conv, me, names, now, selected, cursor, unread, search }) {
       <span class="row meta">
         ${conv.ai_paused ? html`<span class="badge handoff" title=${conv.handoff_reason ?? ''}>${conv.handoff?.waiting_since ? `Waiting ${formatDuration(now - Date.parse(conv.handoff.waiting_since))}` : 'Handoff'}</span>` : null}
         ${conv.status !== 'active' ? html`<span class="badge">${conv.status}</span>` : null}
+        <${SlaBadge} sla=${conv.sla} now=${now} />
         ${conv.assignee ? html`<span class="badge assignee">${conv.assignee.id === me ? 'Me' : (names.get(conv.assignee.id) ?? conv.assignee.type)}</span>` : null}
         ${conv.tags.map((t) => html`<span class="tag">${t}</span>`)}
         ${left !== null ? html`<span class=${`window ${left <= 0 ? 'closed' : left < 3_600_000 ? 'soon' : ''}`}>${formatWindow(left)}</span>` : null}
