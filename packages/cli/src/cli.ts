@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Parley, SDK_VERSION } from '@parley/sdk';
+import * as canned from './canned.ts';
 import * as commands from './commands.ts';
 import { configPath, type Env, readConfig, resolveSettings } from './config.ts';
 import { CliError, describeFailure, EXIT, usageError } from './errors.ts';
@@ -18,6 +19,8 @@ Commands:
   send <to> <text>                     Send a text message (--channel, --from, --agent)
   conversations list                   List conversations (--status, --channel, --agent, --contact, --q, --limit, --page)
   conversations show <id>              Show a conversation and its messages (--limit)
+  canned list|show|create|delete|send  Canned responses: list (--q), show <id>, create <code> <title> <content>,
+                                       delete <id>, send <conversation> <id> (filled in for that conversation)
   knowledge push <agent> <file>        Add or replace a document of an agent's knowledge (--title, --type)
   webhooks listen --forward-to <url>   Forward live events to a local URL, signed with a local secret (--events a,b)
   chat <agent>                         Talk to an agent through the sandbox (test key; --from, --timeout)
@@ -68,6 +71,11 @@ const commandOptions = {
     page: { type: 'string' },
   },
   'conversations show': { limit: { type: 'string' } },
+  'canned list': { q: { type: 'string' } },
+  'canned show': {},
+  'canned create': {},
+  'canned delete': {},
+  'canned send': {},
   'knowledge push': { title: { type: 'string' }, type: { type: 'string' } },
   'webhooks listen': {
     'forward-to': { type: 'string' },
@@ -113,7 +121,7 @@ export async function run(r: RunEnv): Promise<number> {
     }
     if (!(name in commandOptions)) {
       throw usageError(
-        first === 'conversations' || first === 'knowledge' || first === 'webhooks'
+        first === 'conversations' || first === 'knowledge' || first === 'webhooks' || first === 'canned'
           ? `parley ${first}: unknown subcommand ${second ?? '(none)'}; see \`parley --help\`.`
           : `Unknown command "${first}"; see \`parley --help\`.`,
       );
@@ -203,6 +211,26 @@ export async function run(r: RunEnv): Promise<number> {
       case 'conversations show':
         expectArgs(name, args, 1, '<id>');
         await commands.conversationsShow(ctx, args[0], { limit: int(name, 'limit', v.limit, 1, 10_000) });
+        break;
+      case 'canned list':
+        expectArgs(name, args, 0);
+        await canned.cannedList(ctx, { q: str(v.q) });
+        break;
+      case 'canned show':
+        expectArgs(name, args, 1, '<id>');
+        await canned.cannedShow(ctx, args[0]);
+        break;
+      case 'canned create':
+        expectArgs(name, args, 3, '<short_code> <title> <content>');
+        await canned.cannedCreate(ctx, args[0], args[1], args[2]);
+        break;
+      case 'canned delete':
+        expectArgs(name, args, 1, '<id>');
+        await canned.cannedDelete(ctx, args[0]);
+        break;
+      case 'canned send':
+        expectArgs(name, args, 2, '<conversation> <canned_id>');
+        await canned.cannedSend(ctx, args[0], args[1]);
         break;
       case 'knowledge push':
         expectArgs(name, args, 2, '<agent> <file>');

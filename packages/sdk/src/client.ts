@@ -1,5 +1,6 @@
 import { errorFromResponse, ParleyError } from './errors.ts';
 import { parseSse, type SseMessage } from './sse.ts';
+import { automations, cannedResponses, csat, macros } from './teamtools.ts';
 import type {
   BodyAt,
   CommonOptions,
@@ -364,6 +365,11 @@ export class Parley {
         body,
       }),
   };
+
+  readonly cannedResponses = cannedResponses(this);
+  readonly macros = macros(this);
+  readonly automations = automations(this);
+  readonly csat = csat(this);
 
   readonly contacts = {
     list: (query?: QueryAt<'/v1/contacts', 'get'>, options?: CommonOptions) =>

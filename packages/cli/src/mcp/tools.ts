@@ -48,6 +48,7 @@ const reach: ToolHints = { readOnly: false, destructive: false, idempotent: fals
 
 const conversation = { id: 'conversation_id' };
 const agent = { id: 'agent_id' };
+const canned = { id: 'canned_response_id' };
 
 export const tools: ToolDef[] = [
   {
@@ -88,6 +89,42 @@ export const tools: ToolDef[] = [
     path: '/v1/conversations/{id}/reply',
     params: conversation,
     hints: reach,
+  },
+  {
+    name: 'list_canned_responses',
+    title: 'Find canned responses',
+    description:
+      'The saved replies of the workspace (short code, title, content with variables such as {{contact.name}}), by short code; `q` searches short codes and titles. Send one with reply_to_conversation `{canned_response_id}`: its variables are filled in for that conversation.',
+    method: 'get',
+    path: '/v1/canned-responses',
+    hints: read,
+  },
+  {
+    name: 'create_canned_response',
+    title: 'Save a canned response',
+    description:
+      'Save a reply people pick with `/short_code` in the inbox: `short_code` (unique), `title`, `content` (may use {{contact.name}}, {{contact.phone}}, {{user.name}}, {{agent.name}}, {{business.address}}).',
+    method: 'post',
+    path: '/v1/canned-responses',
+    hints: add,
+  },
+  {
+    name: 'update_canned_response',
+    title: 'Change a canned response',
+    description: 'Change the short code, title or content of a canned response.',
+    method: 'patch',
+    path: '/v1/canned-responses/{id}',
+    params: canned,
+    hints: { readOnly: false, destructive: false, idempotent: true, openWorld: false },
+  },
+  {
+    name: 'delete_canned_response',
+    title: 'Delete a canned response',
+    description: 'Delete a canned response; messages already sent stay.',
+    method: 'delete',
+    path: '/v1/canned-responses/{id}',
+    params: canned,
+    hints: { readOnly: false, destructive: true, idempotent: true, openWorld: false },
   },
   {
     name: 'send_message',
@@ -133,6 +170,7 @@ export const tools: ToolDef[] = [
     method: 'post',
     path: '/v1/conversations/{id}/assign',
     params: conversation,
+    hints: { readOnly: false, destructive: false, idempotent: true, openWorld: false },
   },
   {
     name: 'get_team_queue',
@@ -142,6 +180,7 @@ export const tools: ToolDef[] = [
     method: 'get',
     path: '/v1/teams/{id}/queue',
     params: { id: 'team_id' },
+    hints: read,
   },
   {
     name: 'list_contacts',
