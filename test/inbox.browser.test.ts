@@ -314,6 +314,21 @@ forEachStorage('inbox in a real browser', (storage) => {
     await closePage(page);
   });
 
+  it("shows a resolved conversation's analysis beside the thread", async () => {
+    const conv = await inbound(nextPhone(), 'Hi, I need a haircut on Saturday');
+    const closed = await world.app.call('POST', `/v1/conversations/${conv}/close`, { key: world.key });
+    assert.equal(closed.status, 200, closed.text);
+    await eventually(async () => {
+      const r = await world.app.call('GET', `/v1/conversations/${conv}`, { key: world.key });
+      return r.body.analysis !== null;
+    });
+    const page = await open('agent', `/app/c/${conv}`);
+    const panel = page.getByRole('region', { name: 'Analysis' });
+    await panel.getByText(/The customer wrote: "Hi, I need a haircut on Saturday"/).waitFor();
+    await panel.getByText('builtin', { exact: false }).waitFor();
+    await closePage(page);
+  });
+
   it('writes a private note that other agents see live and the customer never gets', async () => {
     const conv = await inbound(nextPhone(), 'Where is my refund?');
     const [admin, agent] = await Promise.all([

@@ -1,3 +1,4 @@
+import { AnalysisPanel } from './analysis.js';
 import { api, fullTime, html, Link, relativeTime, webCallerLabel, zonedTime } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
@@ -127,6 +128,7 @@ export function ContactPanel({ conv, ready, live }) {
       <label><input type="checkbox" checked=${contact.opted_out} onChange=${(e) => patch({ opted_out: e.currentTarget.checked })} /> Opted out</label>
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : saved ? html`<p class="muted small" role="status">${saved}</p>` : null}
+    <${AnalysisPanel} analysis=${conv.analysis} />
     <h3>Leads</h3>
     ${
       related.leads.length
