@@ -1,3 +1,4 @@
+import { Counter } from 'prom-client';
 import type { Module } from '../module.ts';
 import { registerAdapter } from './adapters.ts';
 import type { ChannelConfig } from './channel-adapter.ts';
@@ -20,6 +21,8 @@ export interface ProvidersInstance {
   pendingInbound: { queue: PendingInbound[] | undefined };
   /** Stored payloads that could not be processed (providers.dead-letter.ts). */
   deadLetters: ReturnType<typeof deadLetterCounter>;
+  /** Verified provider requests refused by routing (an SMS to a voice line with no SMS channel). */
+  refusedInbound: Counter<'reason'>;
 }
 
 declare module '../../platform/context.ts' {
@@ -53,11 +56,17 @@ export const providersModule: Module = {
       hookChannels: new Map(),
       pendingInbound: { queue: undefined },
       deadLetters: deadLetterCounter(),
+      refusedInbound: new Counter({
+        name: 'parley_inbound_refused_total',
+        help: 'Verified provider requests refused by routing, by reason (sms_to_voice_channel: an SMS to a voice line whose number has no SMS channel).',
+        labelNames: ['reason'],
+        registers: [],
+      }),
     };
     return instance;
   },
   metrics(ctx) {
-    return [ctx.modules.providers.deadLetters];
+    return [ctx.modules.providers.deadLetters, ctx.modules.providers.refusedInbound];
   },
   startWorker(ctx) {
     const timer = setInterval(() => {

@@ -5,6 +5,7 @@ import { ApiError } from '../../../platform/errors.ts';
 import { type AnyRoute, defineRoute } from '../../../platform/http/route.ts';
 import { idOf } from '../../../platform/http/schemas.ts';
 import { acceptInbound, hookChannel, verifyOrThrow } from '../providers.inbound.ts';
+import { smsChannelOf } from './sms-on-voice.ts';
 
 const params = z.object({ channel_id: idOf('ch', 'The channel the webhook is for.') });
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
@@ -46,9 +47,10 @@ const hook = (suffix: 'sms' | 'status', summary: string, description: string) =>
     params,
     contentTypes: ['application/x-www-form-urlencoded'],
     responses: { 200: null },
-    errors: ['invalid_signature', 'not_found', 'unsupported_media_type'],
+    errors: ['invalid_signature', 'not_found', 'unsupported_media_type', 'channel_not_configured'],
     handler: async ({ ctx, params, rawBody, request }) => {
-      const channel = await verified(ctx, request, rawBody)(params.channel_id);
+      const hooked = await verified(ctx, request, rawBody)(params.channel_id);
+      const channel = suffix === 'sms' ? await smsChannelOf(ctx, hooked) : hooked;
       await acceptInbound(ctx, channel, suffix, 'application/x-www-form-urlencoded', rawBody as Buffer);
       return { status: 200, body: EMPTY_TWIML, contentType: 'text/xml; charset=utf-8' };
     },
