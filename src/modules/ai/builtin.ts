@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { contentTokens, stem, tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import { type SearchHit, TITLE_SEPARATOR } from '../knowledge/index.ts';
+import { confirmBookingText, unsureBooking } from './date-words.ts';
 import { parseWhen, type When, weekdayMentioned } from './datetime.ts';
 import {
   type Action,
@@ -1076,7 +1077,8 @@ async function bookingReply(
   const dayLabel = dayLabelOf(date, tz);
   if (time) {
     const exact = slots.find((s) => localTime(s) === time);
-    if (exact && askFirst) {
+    const unsure = unsureBooking(context, whens, confirmed || task !== null);
+    if (exact && (askFirst || unsure)) {
       t.note({
         type: 'booking_proposed',
         data: {
@@ -1086,9 +1088,7 @@ async function bookingReply(
           awaiting_confirmation: true,
         },
       });
-      return hi
-        ? `Haan, ${dayLabel} ko ${time} baje ${service.name} ka slot khaali hai — book kar doon?`
-        : `Yes, ${time} on ${dayLabel} is free for a ${service.name}. Shall I book it?`;
+      return confirmBookingText(hi, service.name, date, time, tz, unsure);
     }
     if (exact) {
       try {
