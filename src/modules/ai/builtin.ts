@@ -14,6 +14,7 @@ import {
   unknownAsked,
   unknownCompound,
 } from './catalogue.ts';
+import { confirmBookingText, unsureBooking } from './date-words.ts';
 import { parseWhen, type When, weekdayMentioned } from './datetime.ts';
 import {
   type Action,
@@ -1061,7 +1062,8 @@ async function bookingReply(
   const dayLabel = dayLabelOf(date, tz);
   if (time) {
     const exact = slots.find((s) => localTime(s) === time);
-    if (exact && askFirst) {
+    const unsure = unsureBooking(context, whens, confirmed || task !== null);
+    if (exact && (askFirst || unsure)) {
       t.note({
         type: 'booking_proposed',
         data: {
@@ -1071,9 +1073,7 @@ async function bookingReply(
           awaiting_confirmation: true,
         },
       });
-      return hi
-        ? `Haan, ${dayLabel} ko ${time} baje ${service.name} ka slot khaali hai — book kar doon?`
-        : `Yes, ${time} on ${dayLabel} is free for a ${service.name}. Shall I book it?`;
+      return confirmBookingText(hi, service.name, date, time, tz, unsure);
     }
     if (exact) {
       try {

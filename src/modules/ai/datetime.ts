@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { DateTime } from 'luxon';
+import { dayOfMonthIn } from './date-words.ts';
 
 /**
  * Dates and times in customer messages, in English (chrono-node) and Hinglish (our rules):
@@ -189,6 +190,9 @@ export function parseWhen(message: string, opts: { now: Date; timezone: string }
   } else {
     hour = withPeriod(hour, period);
   }
+  // "28th", "on the 3rd", "28 tarikh": this month's date, or next month's when it has passed.
+  const ofMonth = day ? null : dayOfMonthIn(text, now);
+  if (ofMonth) [day, dayText] = [ofMonth.day, ofMonth.text];
 
   if (!day && hour === null) return null;
   const dateGiven = day !== null;
