@@ -1811,7 +1811,7 @@ export interface paths {
         put?: never;
         /**
          * Place calls in a batch
-         * @description Each item is one call with an agent (or voice flow), to a number (`transport: phone`) or joined by a client over Parley's media WebSocket (`transport: web`). Items are checked on their own (an invalid `to` fails only that item) and admitted against the workspace's concurrent-call limit (active = queued, dialing, ringing, in progress; per workspace and mode, atomically): items past it get `concurrency_limited`; when none fit, the answer is 429 `concurrency_limited` with `Retry-After`. A contact on do-not-disturb is refused (`contact_dnd`) unless `ignore_dnd`; an opted-out one always (`contact_opted_out`). 201 when at least one call was placed. Every calls response carries `X-Concurrency-Limit` and `X-Concurrency-Remaining`. With a test key the callee is simulated (SPEC section 6).
+         * @description Each item is one call with an agent (or voice flow), to a number (`transport: phone`) or joined by a client over Parley's media WebSocket (`transport: web`). Items are checked on their own (an invalid `to` fails only that item) and admitted against the workspace's concurrent-call limit (active = queued, dialing, ringing, in progress; per workspace and mode, atomically): items past it get `concurrency_limited`; when none fit, the answer is 429 `concurrency_limited` with `Retry-After`. A contact on do-not-disturb is refused (`contact_dnd`) unless `ignore_dnd`; an opted-out one always (`contact_opted_out`). 201 when at least one call was placed; when none was, the answer is the items' error (400, 404 or 422) with each item's fields in `errors` and every item in `items`. Every calls response carries `X-Concurrency-Limit` and `X-Concurrency-Remaining`. With a test key the callee is simulated (SPEC section 6).
          */
         post: operations["post_calls"];
         delete?: never;
@@ -2276,6 +2276,270 @@ export interface paths {
         patch: operations["patch_automations_by_id"];
         trace?: never;
     };
+    "/v1/csat/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get CSAT settings
+         * @description The workspace's satisfaction survey settings, or with `agent_id` those that apply to that agent (its own, else the workspace's). When on, resolving a conversation asks the customer on its channel: a list of 1-5 on WhatsApp (within the 24-hour window only; outside it nothing is sent), a reply digit on SMS, one link per score on email. A reply starting with a digit 1-5 is the score (words after it are the comment); anything else ("7", "great!!") is an ordinary message and the question stays open for 7 days. The answer sets `conversation.csat` and emits `csat.received`.
+         */
+        get: operations["get_csat_settings"];
+        /**
+         * Set CSAT settings
+         * @description Sets the workspace's settings, or with `agent_id` that agent's own (they override the workspace's). When on, resolving a conversation asks the customer on its channel: a list of 1-5 on WhatsApp (within the 24-hour window only; outside it nothing is sent), a reply digit on SMS, one link per score on email. A reply starting with a digit 1-5 is the score (words after it are the comment); anything else ("7", "great!!") is an ordinary message and the question stays open for 7 days. The answer sets `conversation.csat` and emits `csat.received`.
+         */
+        put: operations["put_csat_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/csat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List CSAT answers
+         * @description Satisfaction answers received, newest first; `agent_id` and `score` filter.
+         */
+        get: operations["get_csat"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/csat/respond/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Answer a CSAT question (emailed link)
+         * @description The link in a CSAT email: records the score clicked, once (a second click answers `recorded: false`). No key: the token is the credential.
+         */
+        get: operations["get_csat_respond_by_token"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyse a conversation again
+         * @description Runs the agent's analysis plan over the conversation now (after the plan changed, say) with the agent's engine: its LLM where it has one, else the built-in engine. Returns the conversation with its new `analysis`; emits `conversation.analyzed`.
+         */
+        post: operations["post_conversations_by_id_analyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calls/{id}/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyse a call again
+         * @description Runs the agent's analysis plan over the call's transcript now. Returns the call with its new `analysis` (also set on its conversation); emits `call.analyzed` and `conversation.analyzed`.
+         */
+        post: operations["post_calls_by_id_analyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyse an agent's past conversations and calls
+         * @description A job that analyses again every conversation of the agent resolved, and every call of it ended, in [`from`, `to`) (400 days at most). Returns the run; follow its progress with `GET /v1/analysis-runs/{id}`.
+         */
+        post: operations["post_agents_by_id_analyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analysis-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve an analysis run
+         * @description The progress of a re-analysis started with `POST /v1/agents/{id}/analyze`.
+         */
+        get: operations["get_analysis_runs_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Overview report
+         * @description Totals and a series (`interval` hour, day or week) over the conversations created in the range. Filters: `from`, `to` (dates in the workspace timezone, or date-times), `channel`, `agent_id`, `team_id`, `user_id`; a range over 400 days, `from` not before `to`, or an unknown id is a 400. Every figure is defined in docs/reports.md.
+         */
+        get: operations["get_reports_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Calls report
+         * @description Calls queued in the range: counts by status, ended_reason and answered_by, duration and turn-latency percentiles, transfers, minutes. Filters: `from`, `to` (dates in the workspace timezone, or date-times), `channel`, `agent_id`, `team_id`, `user_id`; a range over 400 days, `from` not before `to`, or an unknown id is a 400. Every figure is defined in docs/reports.md.
+         */
+        get: operations["get_reports_calls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * People report
+         * @description Per person of the team: conversations handled, replies, first-response times, CSAT. Filters: `from`, `to` (dates in the workspace timezone, or date-times), `channel`, `agent_id`, `team_id`, `user_id`; a range over 400 days, `from` not before `to`, or an unknown id is a 400. Every figure is defined in docs/reports.md.
+         */
+        get: operations["get_reports_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign funnel
+         * @description A campaign's funnel: total → attempted → answered → completed → success, and its outcomes.
+         */
+        get: operations["get_reports_campaigns_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/conversations.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export conversations as CSV
+         * @description One row per conversation created in the range, streamed (rows are read page by page as the client takes them): its contact, channel, status, assignee, timings, CSAT and analysis (`analysis_*` and one `data.<field>` column per field of the agents' analysis schemas). A key exports its own mode's data: `livemode` other than the key's mode is a 403. Filters: `from`, `to` (dates in the workspace timezone, or date-times), `channel`, `agent_id`, `team_id`, `user_id`; a range over 400 days, `from` not before `to`, or an unknown id is a 400. Every figure is defined in docs/reports.md.
+         */
+        get: operations["get_reports_conversations.csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/calls.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export calls as CSV
+         * @description One row per call queued in the range, streamed (rows are read page by page as the client takes them): its contact, channel, status, assignee, timings and analysis (`analysis_*` and one `data.<field>` column per field of the agents' analysis schemas). A key exports its own mode's data: `livemode` other than the key's mode is a 403. Filters: `from`, `to` (dates in the workspace timezone, or date-times), `channel`, `agent_id`, `team_id`, `user_id`; a range over 400 days, `from` not before `to`, or an unknown id is a 400. Every figure is defined in docs/reports.md.
+         */
+        get: operations["get_reports_calls.csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "message.received": {
@@ -2638,6 +2902,46 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "csat.received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * csat.received
+         * @description Delivered to endpoints subscribed to `csat.received` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md. `data` is the conversation, with the answer in its `csat`.
+         */
+        post: operations["webhook_csat_received"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "conversation.analyzed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * conversation.analyzed
+         * @description Delivered to endpoints subscribed to `conversation.analyzed` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         */
+        post: operations["webhook_conversation_analyzed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "contact.created": {
         parameters: {
             query?: never;
@@ -2932,6 +3236,26 @@ export interface webhooks {
          * @description Delivered to endpoints subscribed to `call.failed` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
          */
         post: operations["webhook_call_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "call.analyzed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * call.analyzed
+         * @description Delivered to endpoints subscribed to `call.analyzed` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         */
+        post: operations["webhook_call_analyzed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -17358,6 +17682,17 @@ export interface operations {
                      *               "p95_ms": 910,
                      *               "parley_p50_ms": 12
                      *             },
+                     *             "analysis": {
+                     *               "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *               "data": {
+                     *                 "booked": true
+                     *               },
+                     *               "success": true,
+                     *               "sentiment": "positive",
+                     *               "engine": "builtin",
+                     *               "computed_at": "2026-05-10T08:23:41Z",
+                     *               "error": null
+                     *             },
                      *             "error": null
                      *           }
                      *         }
@@ -18041,7 +18376,7 @@ export interface operations {
                                  * @description Why it ended (docs/voice.md).
                                  * @example agent_ended_call
                                  */
-                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
+                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown" | "server_lost") | null;
                                 /**
                                  * @description Seconds from answer to end.
                                  * @example 42
@@ -18138,6 +18473,48 @@ export interface operations {
                                      */
                                     parley_p50_ms: number | null;
                                 };
+                                /** @description What came of the call (null until it ended and was analysed). */
+                                analysis: {
+                                    /**
+                                     * @description A short summary.
+                                     * @example Asked for a haircut on Saturday; booked 5 PM.
+                                     */
+                                    summary: string | null;
+                                    /**
+                                     * @description Fields of the agent's analysis schema.
+                                     * @example {
+                                     *       "booked": true
+                                     *     }
+                                     */
+                                    data: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                    /**
+                                     * @description Whether the success criteria were met (null: unsure).
+                                     * @example true
+                                     */
+                                    success: boolean | null;
+                                    /**
+                                     * @description The customer's sentiment.
+                                     * @example positive
+                                     */
+                                    sentiment: ("positive" | "neutral" | "negative") | null;
+                                    /**
+                                     * @description What computed it: builtin, or the model.
+                                     * @example builtin
+                                     */
+                                    engine: string;
+                                    /**
+                                     * @description When it was computed.
+                                     * @example 2026-05-10T08:23:41Z
+                                     */
+                                    computed_at: string;
+                                    /**
+                                     * @description Why part of it could not be computed.
+                                     * @example null
+                                     */
+                                    error?: string | null;
+                                } | null;
                                 /**
                                  * @description What failed, for failed calls.
                                  * @example null
@@ -33915,6 +34292,13 @@ export interface operations {
                      *             "transfer": {
                      *               "to": null
                      *             }
+                     *           },
+                     *           "analysis": {
+                     *             "summary": true,
+                     *             "structured": null,
+                     *             "success_criteria": [
+                     *               "An appointment was booked"
+                     *             ]
                      *           }
                      *         }
                      *       ],
@@ -34344,6 +34728,28 @@ export interface operations {
                                      */
                                     to: string | null;
                                 };
+                            };
+                            /** @description The analysis plan. */
+                            analysis: {
+                                /**
+                                 * @description Whether a summary is written.
+                                 * @example true
+                                 */
+                                summary: boolean;
+                                /**
+                                 * @description The JSON Schema object of fields to extract (null: none).
+                                 * @example null
+                                 */
+                                structured: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /**
+                                 * @description What counts as a success.
+                                 * @example [
+                                 *       "An appointment was booked"
+                                 *     ]
+                                 */
+                                success_criteria: string[];
                             };
                         }[];
                         /** @description Pagination. */
@@ -35126,6 +35532,46 @@ export interface operations {
                             to?: string | null;
                         };
                     };
+                    /** @description What is worked out when a call ends or a conversation is resolved. */
+                    analysis?: {
+                        /**
+                         * @description Whether a short summary is written.
+                         * @example true
+                         */
+                        summary?: boolean;
+                        /**
+                         * @description A JSON Schema object of the fields to extract (properties of type string, number, integer, boolean, or an enum); null: none.
+                         * @example {
+                         *       "type": "object",
+                         *       "properties": {
+                         *         "name": {
+                         *           "type": "string"
+                         *         },
+                         *         "email": {
+                         *           "type": "string"
+                         *         },
+                         *         "booked": {
+                         *           "type": "boolean"
+                         *         },
+                         *         "service": {
+                         *           "type": "string",
+                         *           "enum": [
+                         *             "haircut",
+                         *             "colour"
+                         *           ]
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        structured?: unknown;
+                        /**
+                         * @description What counts as a success, in plain words (e.g. "an appointment was booked").
+                         * @example [
+                         *       "An appointment was booked"
+                         *     ]
+                         */
+                        success_criteria?: string[];
+                    };
                 };
             };
         };
@@ -35272,6 +35718,13 @@ export interface operations {
                      *         "transfer": {
                      *           "to": null
                      *         }
+                     *       },
+                     *       "analysis": {
+                     *         "summary": true,
+                     *         "structured": null,
+                     *         "success_criteria": [
+                     *           "An appointment was booked"
+                     *         ]
                      *       }
                      *     }
                      */
@@ -35691,6 +36144,28 @@ export interface operations {
                                  */
                                 to: string | null;
                             };
+                        };
+                        /** @description The analysis plan. */
+                        analysis: {
+                            /**
+                             * @description Whether a summary is written.
+                             * @example true
+                             */
+                            summary: boolean;
+                            /**
+                             * @description The JSON Schema object of fields to extract (null: none).
+                             * @example null
+                             */
+                            structured: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description What counts as a success.
+                             * @example [
+                             *       "An appointment was booked"
+                             *     ]
+                             */
+                            success_criteria: string[];
                         };
                     };
                 };
@@ -36016,6 +36491,13 @@ export interface operations {
                      *         "transfer": {
                      *           "to": null
                      *         }
+                     *       },
+                     *       "analysis": {
+                     *         "summary": true,
+                     *         "structured": null,
+                     *         "success_criteria": [
+                     *           "An appointment was booked"
+                     *         ]
                      *       }
                      *     }
                      */
@@ -36435,6 +36917,28 @@ export interface operations {
                                  */
                                 to: string | null;
                             };
+                        };
+                        /** @description The analysis plan. */
+                        analysis: {
+                            /**
+                             * @description Whether a summary is written.
+                             * @example true
+                             */
+                            summary: boolean;
+                            /**
+                             * @description The JSON Schema object of fields to extract (null: none).
+                             * @example null
+                             */
+                            structured: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description What counts as a success.
+                             * @example [
+                             *       "An appointment was booked"
+                             *     ]
+                             */
+                            success_criteria: string[];
                         };
                     };
                 };
@@ -37406,6 +37910,46 @@ export interface operations {
                             to?: string | null;
                         };
                     };
+                    /** @description What is worked out when a call ends or a conversation is resolved. */
+                    analysis?: {
+                        /**
+                         * @description Whether a short summary is written.
+                         * @example true
+                         */
+                        summary?: boolean;
+                        /**
+                         * @description A JSON Schema object of the fields to extract (properties of type string, number, integer, boolean, or an enum); null: none.
+                         * @example {
+                         *       "type": "object",
+                         *       "properties": {
+                         *         "name": {
+                         *           "type": "string"
+                         *         },
+                         *         "email": {
+                         *           "type": "string"
+                         *         },
+                         *         "booked": {
+                         *           "type": "boolean"
+                         *         },
+                         *         "service": {
+                         *           "type": "string",
+                         *           "enum": [
+                         *             "haircut",
+                         *             "colour"
+                         *           ]
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        structured?: unknown;
+                        /**
+                         * @description What counts as a success, in plain words (e.g. "an appointment was booked").
+                         * @example [
+                         *       "An appointment was booked"
+                         *     ]
+                         */
+                        success_criteria?: string[];
+                    };
                 };
             };
         };
@@ -37552,6 +38096,13 @@ export interface operations {
                      *         "transfer": {
                      *           "to": null
                      *         }
+                     *       },
+                     *       "analysis": {
+                     *         "summary": true,
+                     *         "structured": null,
+                     *         "success_criteria": [
+                     *           "An appointment was booked"
+                     *         ]
                      *       }
                      *     }
                      */
@@ -37971,6 +38522,28 @@ export interface operations {
                                  */
                                 to: string | null;
                             };
+                        };
+                        /** @description The analysis plan. */
+                        analysis: {
+                            /**
+                             * @description Whether a summary is written.
+                             * @example true
+                             */
+                            summary: boolean;
+                            /**
+                             * @description The JSON Schema object of fields to extract (null: none).
+                             * @example null
+                             */
+                            structured: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description What counts as a success.
+                             * @example [
+                             *       "An appointment was booked"
+                             *     ]
+                             */
+                            success_criteria: string[];
                         };
                     };
                 };
@@ -44929,6 +45502,46 @@ export interface operations {
                                 to?: string | null;
                             };
                         };
+                        /** @description What is worked out when a call ends or a conversation is resolved. */
+                        analysis?: {
+                            /**
+                             * @description Whether a short summary is written.
+                             * @example true
+                             */
+                            summary?: boolean;
+                            /**
+                             * @description A JSON Schema object of the fields to extract (properties of type string, number, integer, boolean, or an enum); null: none.
+                             * @example {
+                             *       "type": "object",
+                             *       "properties": {
+                             *         "name": {
+                             *           "type": "string"
+                             *         },
+                             *         "email": {
+                             *           "type": "string"
+                             *         },
+                             *         "booked": {
+                             *           "type": "boolean"
+                             *         },
+                             *         "service": {
+                             *           "type": "string",
+                             *           "enum": [
+                             *             "haircut",
+                             *             "colour"
+                             *           ]
+                             *         }
+                             *       }
+                             *     }
+                             */
+                            structured?: unknown;
+                            /**
+                             * @description What counts as a success, in plain words (e.g. "an appointment was booked").
+                             * @example [
+                             *       "An appointment was booked"
+                             *     ]
+                             */
+                            success_criteria?: string[];
+                        };
                     };
                 };
             };
@@ -45900,7 +46513,7 @@ export interface operations {
                  */
                 limit?: number;
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "csat.received" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Only events about this object (its `data.id`).
                  * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -45972,7 +46585,7 @@ export interface operations {
                              * @example message.received
                              * @enum {string}
                              */
-                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                            event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "csat.received" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                             /**
                              * @description When it happened (ISO 8601, UTC).
                              * @example 2026-05-10T08:23:41.000Z
@@ -46196,7 +46809,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only events of these types (comma-separated). */
-                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                type?: ("message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "csat.received" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                 /**
                  * @description Resume after this event (same as the `Last-Event-ID` header, which wins when both are sent).
                  * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -46420,7 +47033,7 @@ export interface operations {
                          * @example message.received
                          * @enum {string}
                          */
-                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
+                        event: "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "csat.received" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled";
                         /**
                          * @description When it happened (ISO 8601, UTC).
                          * @example 2026-05-10T08:23:41.000Z
@@ -46961,7 +47574,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them. */
-                    events?: ("*" | "message.*" | "conversation.*" | "sla.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.*" | "conversation.*" | "sla.*" | "csat.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "csat.received" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description Only events of this agent (their `data.agent_id`); omit for every event.
                      * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
@@ -47749,7 +48362,7 @@ export interface operations {
                      */
                     url?: string;
                     /** @description Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them. */
-                    events?: ("*" | "message.*" | "conversation.*" | "sla.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.*" | "conversation.*" | "sla.*" | "csat.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "csat.received" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     agent_id?: string | null;
                     description?: string | null;
                     /**
@@ -49863,7 +50476,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Event types to receive (`call.*` for every event of calls, and so on), or `["*"]` for all of them. */
-                    events?: ("*" | "message.*" | "conversation.*" | "sla.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
+                    events?: ("*" | "message.*" | "conversation.*" | "sla.*" | "csat.*" | "contact.*" | "lead.*" | "booking.*" | "broadcast.*" | "import.*" | "call.*" | "campaign.*" | "knowledge.*" | "template.*" | "webhook.*" | "webhook_endpoint.*" | "message.received" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.edited" | "message.deleted" | "message.note_added" | "conversation.created" | "conversation.assigned" | "conversation.escalated" | "conversation.handoff_resolved" | "conversation.resolved" | "conversation.reopened" | "conversation.snoozed" | "conversation.tagged" | "conversation.handoff_timeout" | "sla.breached" | "csat.received" | "conversation.analyzed" | "contact.created" | "contact.updated" | "contact.deleted" | "lead.captured" | "lead.qualified" | "lead.updated" | "booking.created" | "booking.cancelled" | "booking.rescheduled" | "broadcast.completed" | "import.completed" | "call.started" | "call.answered" | "call.completed" | "call.failed" | "call.analyzed" | "campaign.completed" | "knowledge.indexed" | "template.status_updated" | "webhook.test" | "webhook_endpoint.disabled")[];
                     /**
                      * @description A note for people reading the list.
                      * @example CRM sync
@@ -50274,6 +50887,17 @@ export interface operations {
                      *             "p95_ms": 910,
                      *             "parley_p50_ms": 12
                      *           },
+                     *           "analysis": {
+                     *             "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *             "data": {
+                     *               "booked": true
+                     *             },
+                     *             "success": true,
+                     *             "sentiment": "positive",
+                     *             "engine": "builtin",
+                     *             "computed_at": "2026-05-10T08:23:41Z",
+                     *             "error": null
+                     *           },
                      *           "error": null
                      *         }
                      *       ],
@@ -50391,7 +51015,7 @@ export interface operations {
                              * @description Why it ended (docs/voice.md).
                              * @example agent_ended_call
                              */
-                            ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
+                            ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown" | "server_lost") | null;
                             /**
                              * @description Seconds from answer to end.
                              * @example 42
@@ -50488,6 +51112,48 @@ export interface operations {
                                  */
                                 parley_p50_ms: number | null;
                             };
+                            /** @description What came of the call (null until it ended and was analysed). */
+                            analysis: {
+                                /**
+                                 * @description A short summary.
+                                 * @example Asked for a haircut on Saturday; booked 5 PM.
+                                 */
+                                summary: string | null;
+                                /**
+                                 * @description Fields of the agent's analysis schema.
+                                 * @example {
+                                 *       "booked": true
+                                 *     }
+                                 */
+                                data: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /**
+                                 * @description Whether the success criteria were met (null: unsure).
+                                 * @example true
+                                 */
+                                success: boolean | null;
+                                /**
+                                 * @description The customer's sentiment.
+                                 * @example positive
+                                 */
+                                sentiment: ("positive" | "neutral" | "negative") | null;
+                                /**
+                                 * @description What computed it: builtin, or the model.
+                                 * @example builtin
+                                 */
+                                engine: string;
+                                /**
+                                 * @description When it was computed.
+                                 * @example 2026-05-10T08:23:41Z
+                                 */
+                                computed_at: string;
+                                /**
+                                 * @description Why part of it could not be computed.
+                                 * @example null
+                                 */
+                                error?: string | null;
+                            } | null;
                             /**
                              * @description What failed, for failed calls.
                              * @example null
@@ -50825,421 +51491,6 @@ export interface operations {
         };
         responses: {
             /** @description Success. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "results": [
-                     *         {
-                     *           "index": 0,
-                     *           "call": {
-                     *             "id": "call_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *             "object": "call",
-                     *             "livemode": false,
-                     *             "created_at": "2026-05-10T08:23:41.000Z",
-                     *             "updated_at": "2026-05-10T08:23:41.000Z",
-                     *             "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *             "contact_id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *             "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *             "voice_flow_id": null,
-                     *             "campaign_id": null,
-                     *             "direction": "outbound",
-                     *             "transport": "phone",
-                     *             "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *             "provider": "sandbox",
-                     *             "provider_call_id": "CA1234",
-                     *             "from": "+15550100003",
-                     *             "to": "+14155550100",
-                     *             "status": "completed",
-                     *             "answered_by": "human",
-                     *             "ended_reason": "agent_ended_call",
-                     *             "duration_seconds": 42,
-                     *             "queued_at": "2026-05-10T08:23:41.000Z",
-                     *             "dialed_at": "2026-05-10T08:23:41.000Z",
-                     *             "answered_at": "2026-05-10T08:23:41.000Z",
-                     *             "ended_at": "2026-05-10T08:23:41.000Z",
-                     *             "transcript": [
-                     *               {
-                     *                 "role": "agent",
-                     *                 "text": "Hello!",
-                     *                 "start_ms": 0,
-                     *                 "end_ms": 1200,
-                     *                 "interrupted": false
-                     *               }
-                     *             ],
-                     *             "recording_url": null,
-                     *             "dynamic_variables": {
-                     *               "plan": "premium"
-                     *             },
-                     *             "identifier": "crm-lead-4412",
-                     *             "latency": {
-                     *               "turns": 3,
-                     *               "p50_ms": 640,
-                     *               "p95_ms": 910,
-                     *               "parley_p50_ms": 12
-                     *             },
-                     *             "error": null
-                     *           },
-                     *           "media_session": {
-                     *             "provider": "parley",
-                     *             "room": "call_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
-                     *             "token": "eyJhbGciOi...",
-                     *             "url": "ws://localhost:3000/v1/calls/call_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?token=eyJhbGciOi...",
-                     *             "identity": "api-client",
-                     *             "expires_at": "2026-05-10T08:23:41.000Z"
-                     *           },
-                     *           "speech": {
-                     *             "stt": "builtin",
-                     *             "tts": "builtin",
-                     *             "hears_audio": true,
-                     *             "speaks_audio": true,
-                     *             "warnings": []
-                     *           }
-                     *         }
-                     *       ],
-                     *       "errors": [
-                     *         {
-                     *           "index": 1,
-                     *           "code": "concurrency_limited",
-                     *           "message": "The workspace's limit of 20 concurrent calls is reached.",
-                     *           "errors": [
-                     *             {
-                     *               "field": "to",
-                     *               "message": "must be a valid phone number"
-                     *             }
-                     *           ]
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": {
-                        /** @description The calls placed. */
-                        results: {
-                            /**
-                             * @description Position in the request.
-                             * @example 0
-                             */
-                            index: number;
-                            /** @description The call. */
-                            call: {
-                                /**
-                                 * @description Unique identifier of the call.
-                                 * @example call_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                id: string;
-                                /**
-                                 * @description The type of this object.
-                                 * @example call
-                                 * @constant
-                                 */
-                                object: "call";
-                                /**
-                                 * @description True for live-mode objects, false for test-mode ones.
-                                 * @example false
-                                 */
-                                livemode: boolean;
-                                /**
-                                 * @description When it was created (ISO 8601, UTC).
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                created_at: string;
-                                /**
-                                 * @description When it last changed (ISO 8601, UTC).
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                updated_at: string;
-                                /**
-                                 * @description The voice conversation of the call.
-                                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                conversation_id: string | null;
-                                /**
-                                 * @description The person called.
-                                 * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                contact_id: string | null;
-                                /**
-                                 * @description The agent talking.
-                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                agent_id: string | null;
-                                /**
-                                 * @description The voice flow run instead of an agent.
-                                 * @example null
-                                 */
-                                voice_flow_id: string | null;
-                                /**
-                                 * @description The campaign that placed it.
-                                 * @example null
-                                 */
-                                campaign_id: string | null;
-                                /**
-                                 * @description Who called whom.
-                                 * @example outbound
-                                 * @enum {string}
-                                 */
-                                direction: "inbound" | "outbound";
-                                /**
-                                 * @description Phone (through a carrier) or web (media WebSocket).
-                                 * @example phone
-                                 * @enum {string}
-                                 */
-                                transport: "phone" | "web";
-                                /**
-                                 * @description The voice channel.
-                                 * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                channel_id: string | null;
-                                /**
-                                 * @description Who carries it: sandbox, parley (web), twilio, livekit.
-                                 * @example sandbox
-                                 */
-                                provider: string;
-                                /**
-                                 * @description The carrier's id of the call.
-                                 * @example CA1234
-                                 */
-                                provider_call_id: string | null;
-                                /**
-                                 * @description Calling number.
-                                 * @example +15550100003
-                                 */
-                                from: string | null;
-                                /**
-                                 * @description Called number (null for a web call).
-                                 * @example +14155550100
-                                 */
-                                to: string | null;
-                                /**
-                                 * @description Moves only forward.
-                                 * @example completed
-                                 * @enum {string}
-                                 */
-                                status: "queued" | "dialing" | "ringing" | "in_progress" | "completed" | "busy" | "no_answer" | "failed" | "canceled" | "voicemail";
-                                /**
-                                 * @description human, machine, or null before an answer.
-                                 * @example human
-                                 */
-                                answered_by: string | null;
-                                /**
-                                 * @description Why it ended (docs/voice.md).
-                                 * @example agent_ended_call
-                                 */
-                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
-                                /**
-                                 * @description Seconds from answer to end.
-                                 * @example 42
-                                 */
-                                duration_seconds: number | null;
-                                /**
-                                 * @description When it was created (ISO 8601, UTC).
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                queued_at: string;
-                                /**
-                                 * @description When the carrier started dialing (ISO 8601, UTC), or null.
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                dialed_at: string | null;
-                                /**
-                                 * @description When it was answered (ISO 8601, UTC), or null.
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                answered_at: string | null;
-                                /**
-                                 * @description When it ended (ISO 8601, UTC), or null.
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                ended_at: string | null;
-                                /** @description Turns in order. */
-                                transcript: {
-                                    /**
-                                     * @description Who spoke.
-                                     * @example agent
-                                     * @enum {string}
-                                     */
-                                    role: "customer" | "agent";
-                                    /**
-                                     * @description What was said (for an interrupted agent turn: what the caller heard).
-                                     * @example Hello!
-                                     */
-                                    text: string;
-                                    /**
-                                     * @description Start, in ms from when the call was answered.
-                                     * @example 0
-                                     */
-                                    start_ms: number;
-                                    /**
-                                     * @description End, in ms from when the call was answered.
-                                     * @example 1200
-                                     */
-                                    end_ms: number;
-                                    /**
-                                     * @description The caller cut this agent turn off.
-                                     * @example false
-                                     */
-                                    interrupted: boolean;
-                                }[];
-                                /**
-                                 * @description Where the recording is, when one is kept.
-                                 * @example null
-                                 */
-                                recording_url: string | null;
-                                /**
-                                 * @description The variables the call was placed with.
-                                 * @example {
-                                 *       "plan": "premium"
-                                 *     }
-                                 */
-                                dynamic_variables: {
-                                    [key: string]: string | number | boolean | null;
-                                };
-                                /**
-                                 * @description Your own reference.
-                                 * @example crm-lead-4412
-                                 */
-                                identifier: string | null;
-                                /** @description Per-call turn latency. */
-                                latency: {
-                                    /**
-                                     * @description Agent turns measured.
-                                     * @example 3
-                                     */
-                                    turns: number;
-                                    /**
-                                     * @description Median end-of-speech to first agent audio.
-                                     * @example 640
-                                     */
-                                    p50_ms: number | null;
-                                    /**
-                                     * @description 95th percentile of the same.
-                                     * @example 910
-                                     */
-                                    p95_ms: number | null;
-                                    /**
-                                     * @description Median of Parley's own share: the caller's committed turn to the first audio frame out.
-                                     * @example 12
-                                     */
-                                    parley_p50_ms: number | null;
-                                };
-                                /**
-                                 * @description What failed, for failed calls.
-                                 * @example null
-                                 */
-                                error: {
-                                    /**
-                                     * @description What failed, as a code (an ended_reason).
-                                     * @example invalid_number
-                                     */
-                                    code: string;
-                                    /**
-                                     * @description What failed, in a sentence.
-                                     * @example The number does not exist.
-                                     */
-                                    message: string;
-                                } | null;
-                            };
-                            /** @description How to listen in or talk on the call. */
-                            media_session: {
-                                /**
-                                 * @description Whose media session.
-                                 * @example parley
-                                 * @enum {string}
-                                 */
-                                provider: "parley" | "livekit";
-                                /**
-                                 * @description The room (for Parley: the call id).
-                                 * @example call_01JD5Z8Q4X3N2M1K0H9G8F7E6D
-                                 */
-                                room: string;
-                                /**
-                                 * @description Join token (15 minutes).
-                                 * @example eyJhbGciOi...
-                                 */
-                                token: string;
-                                /**
-                                 * @description Where to join: Parley's media WebSocket (16 kHz PCM binary frames and JSON events) or the LiveKit URL.
-                                 * @example ws://localhost:3000/v1/calls/call_01JD5Z8Q4X3N2M1K0H9G8F7E6D/media?token=eyJhbGciOi...
-                                 */
-                                url: string;
-                                /**
-                                 * @description Participant identity of the token.
-                                 * @example api-client
-                                 */
-                                identity: string;
-                                /**
-                                 * @description When the token expires (ISO 8601, UTC).
-                                 * @example 2026-05-10T08:23:41.000Z
-                                 */
-                                expires_at: string;
-                            };
-                            /** @description A web call only: what its caller can expect from the speech engines this server has. */
-                            speech?: {
-                                /**
-                                 * @description The speech-to-text engine the call will use.
-                                 * @example builtin
-                                 */
-                                stt: string;
-                                /**
-                                 * @description The text-to-speech engine the call will use.
-                                 * @example builtin
-                                 */
-                                tts: string;
-                                /**
-                                 * @description The caller's audio is transcribed; when false only `{"type": "text"}` turns are heard (audio is never answered as a turn).
-                                 * @example true
-                                 */
-                                hears_audio: boolean;
-                                /**
-                                 * @description The agent's turns come as audio frames; when false as `agent_text` events only.
-                                 * @example true
-                                 */
-                                speaks_audio: boolean;
-                                /**
-                                 * @description What will not work on this server, and how to make it work.
-                                 * @example []
-                                 */
-                                warnings: string[];
-                            };
-                        }[];
-                        /** @description The items not placed. */
-                        errors: {
-                            /**
-                             * @description Position in the request.
-                             * @example 1
-                             */
-                            index: number;
-                            /**
-                             * @description Error code.
-                             * @example concurrency_limited
-                             */
-                            code: string;
-                            /**
-                             * @description What went wrong.
-                             * @example The workspace's limit of 20 concurrent calls is reached.
-                             */
-                            message: string;
-                            /** @description Invalid fields. */
-                            errors?: {
-                                /**
-                                 * @description The invalid field.
-                                 * @example to
-                                 */
-                                field: string;
-                                /**
-                                 * @description What is wrong with it.
-                                 * @example must be a valid phone number
-                                 */
-                                message: string;
-                            }[];
-                        }[];
-                    };
-                };
-            };
-            /** @description Success. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -51296,6 +51547,17 @@ export interface operations {
                      *               "p95_ms": 910,
                      *               "parley_p50_ms": 12
                      *             },
+                     *             "analysis": {
+                     *               "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *               "data": {
+                     *                 "booked": true
+                     *               },
+                     *               "success": true,
+                     *               "sentiment": "positive",
+                     *               "engine": "builtin",
+                     *               "computed_at": "2026-05-10T08:23:41Z",
+                     *               "error": null
+                     *             },
                      *             "error": null
                      *           },
                      *           "media_session": {
@@ -51443,7 +51705,7 @@ export interface operations {
                                  * @description Why it ended (docs/voice.md).
                                  * @example agent_ended_call
                                  */
-                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
+                                ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown" | "server_lost") | null;
                                 /**
                                  * @description Seconds from answer to end.
                                  * @example 42
@@ -51540,6 +51802,48 @@ export interface operations {
                                      */
                                     parley_p50_ms: number | null;
                                 };
+                                /** @description What came of the call (null until it ended and was analysed). */
+                                analysis: {
+                                    /**
+                                     * @description A short summary.
+                                     * @example Asked for a haircut on Saturday; booked 5 PM.
+                                     */
+                                    summary: string | null;
+                                    /**
+                                     * @description Fields of the agent's analysis schema.
+                                     * @example {
+                                     *       "booked": true
+                                     *     }
+                                     */
+                                    data: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                    /**
+                                     * @description Whether the success criteria were met (null: unsure).
+                                     * @example true
+                                     */
+                                    success: boolean | null;
+                                    /**
+                                     * @description The customer's sentiment.
+                                     * @example positive
+                                     */
+                                    sentiment: ("positive" | "neutral" | "negative") | null;
+                                    /**
+                                     * @description What computed it: builtin, or the model.
+                                     * @example builtin
+                                     */
+                                    engine: string;
+                                    /**
+                                     * @description When it was computed.
+                                     * @example 2026-05-10T08:23:41Z
+                                     */
+                                    computed_at: string;
+                                    /**
+                                     * @description Why part of it could not be computed.
+                                     * @example null
+                                     */
+                                    error?: string | null;
+                                } | null;
                                 /**
                                  * @description What failed, for failed calls.
                                  * @example null
@@ -51708,6 +52012,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error: `idempotency_conflict`. */
             409: {
                 headers: {
@@ -51755,6 +52077,24 @@ export interface operations {
                      *       "error": {
                      *         "code": "unsupported_media_type",
                      *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `channel_not_configured`, `contact_dnd`, `contact_opted_out`, `unprocessable`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "channel_not_configured",
+                     *         "message": "No channel is configured for this route in live mode.",
                      *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
                      *       }
                      *     }
@@ -51886,6 +52226,17 @@ export interface operations {
                      *         "p95_ms": 910,
                      *         "parley_p50_ms": 12
                      *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       },
                      *       "error": null
                      *     }
                      */
@@ -51993,7 +52344,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown" | "server_lost") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -52090,6 +52441,48 @@ export interface operations {
                              */
                             parley_p50_ms: number | null;
                         };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                         /**
                          * @description What failed, for failed calls.
                          * @example null
@@ -52329,6 +52722,17 @@ export interface operations {
                      *         "p95_ms": 910,
                      *         "parley_p50_ms": 12
                      *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       },
                      *       "error": null
                      *     }
                      */
@@ -52436,7 +52840,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown" | "server_lost") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -52533,6 +52937,48 @@ export interface operations {
                              */
                             parley_p50_ms: number | null;
                         };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                         /**
                          * @description What failed, for failed calls.
                          * @example null
@@ -70039,6 +70485,4389 @@ export interface operations {
             };
         };
     };
+    get_csat_settings: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The agent's settings (its own, else the workspace's).
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "csat_settings",
+                     *       "agent_id": null,
+                     *       "csat": {
+                     *         "enabled": true,
+                     *         "question": "How did we do today?",
+                     *         "scale": 5,
+                     *         "send_on": "resolve"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example csat_settings
+                         * @constant
+                         */
+                        object: "csat_settings";
+                        /**
+                         * @description The agent these are for; null: the workspace's.
+                         * @example null
+                         */
+                        agent_id: string | null;
+                        /** @description The settings: on or off, the question, the scale and when it is asked. */
+                        csat: {
+                            /**
+                             * @description Ask customers after a conversation is resolved.
+                             * @example true
+                             */
+                            enabled: boolean;
+                            /**
+                             * @description The question asked (the channel adds how to answer: a list on WhatsApp, a digit on SMS, links on email).
+                             * @example How did we do today?
+                             */
+                            question: string;
+                            /**
+                             * @description Answers are 1 (bad) to 5 (great).
+                             * @example 5
+                             * @constant
+                             */
+                            scale: 5;
+                            /**
+                             * @description When it is asked: when the conversation is resolved.
+                             * @example resolve
+                             * @constant
+                             */
+                            send_on: "resolve";
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_csat_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true,
+                 *       "question": "How did we do today?"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description These settings are this agent's (overriding the workspace's) when given.
+                     * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    agent_id?: string;
+                    /**
+                     * @description Ask customers after a conversation is resolved.
+                     * @example true
+                     */
+                    enabled: boolean;
+                    /**
+                     * @description The question asked (the channel adds how to answer: a list on WhatsApp, a digit on SMS, links on email).
+                     * @example How did we do today?
+                     */
+                    question?: string;
+                    /**
+                     * @description Answers are 1 (bad) to 5 (great).
+                     * @example 5
+                     * @constant
+                     */
+                    scale?: 5;
+                    /**
+                     * @description When it is asked: when the conversation is resolved.
+                     * @example resolve
+                     * @constant
+                     */
+                    send_on?: "resolve";
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "csat_settings",
+                     *       "agent_id": null,
+                     *       "csat": {
+                     *         "enabled": true,
+                     *         "question": "How did we do today?",
+                     *         "scale": 5,
+                     *         "send_on": "resolve"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example csat_settings
+                         * @constant
+                         */
+                        object: "csat_settings";
+                        /**
+                         * @description The agent these are for; null: the workspace's.
+                         * @example null
+                         */
+                        agent_id: string | null;
+                        /** @description The settings: on or off, the question, the scale and when it is asked. */
+                        csat: {
+                            /**
+                             * @description Ask customers after a conversation is resolved.
+                             * @example true
+                             */
+                            enabled: boolean;
+                            /**
+                             * @description The question asked (the channel adds how to answer: a list on WhatsApp, a digit on SMS, links on email).
+                             * @example How did we do today?
+                             */
+                            question: string;
+                            /**
+                             * @description Answers are 1 (bad) to 5 (great).
+                             * @example 5
+                             * @constant
+                             */
+                            scale: 5;
+                            /**
+                             * @description When it is asked: when the conversation is resolved.
+                             * @example resolve
+                             * @constant
+                             */
+                            send_on: "resolve";
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_csat: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Items per page (default 20, max 100).
+                 * @example 20
+                 */
+                per_page?: number;
+                /**
+                 * @description Alias of per_page.
+                 * @example 20
+                 */
+                limit?: number;
+                /**
+                 * @description Only answers about this agent’s conversations.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+                /**
+                 * @description Only this score.
+                 * @example 5
+                 */
+                score?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "object": "csat_answer",
+                     *           "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "contact_id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "channel": "whatsapp",
+                     *           "score": 5,
+                     *           "comment": "quick, thanks",
+                     *           "asked_at": "2026-05-10T08:23:41.000Z",
+                     *           "answered_at": "2026-05-10T08:23:41.000Z"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "total": 248,
+                     *         "page": 1,
+                     *         "per_page": 20,
+                     *         "total_pages": 13
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The items of this page. */
+                        data: {
+                            /**
+                             * @description The type of this object.
+                             * @example csat_answer
+                             * @constant
+                             */
+                            object: "csat_answer";
+                            /**
+                             * @description The conversation rated.
+                             * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            conversation_id: string;
+                            /**
+                             * @description Who answered.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            contact_id: string;
+                            /**
+                             * @description The agent of the conversation.
+                             * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            agent_id: string | null;
+                            /**
+                             * @description Where it was asked.
+                             * @example whatsapp
+                             */
+                            channel: string;
+                            /**
+                             * @description The answer, 1 (bad) to 5 (great).
+                             * @example 5
+                             */
+                            score: number;
+                            /**
+                             * @description What they wrote with the digit, if anything.
+                             * @example quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When it was asked (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            asked_at: string;
+                            /**
+                             * @description When the answer came (ISO 8601, UTC).
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            answered_at: string;
+                        }[];
+                        /** @description Pagination. */
+                        meta: {
+                            /**
+                             * @description Items matching the filters, across all pages.
+                             * @example 248
+                             */
+                            total: number;
+                            /**
+                             * @description This page, from 1.
+                             * @example 1
+                             */
+                            page: number;
+                            /**
+                             * @description Items per page.
+                             * @example 20
+                             */
+                            per_page: number;
+                            /**
+                             * @description Number of pages.
+                             * @example 13
+                             */
+                            total_pages: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_csat_respond_by_token: {
+        parameters: {
+            query: {
+                /**
+                 * @description The score clicked, 1 to 5.
+                 * @example 5
+                 */
+                score: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The token of the emailed link.
+                 * @example k3J9...
+                 */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "recorded": true,
+                     *       "score": 5
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description True when this answer was stored.
+                         * @example true
+                         */
+                        recorded: boolean;
+                        /**
+                         * @description The score stored.
+                         * @example 5
+                         */
+                        score: number;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_conversations_by_id_analyze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`conv_` prefix).
+                 * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "conversation",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "channel": "whatsapp",
+                     *       "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "contact": {
+                     *         "id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "phone": "+919876543210",
+                     *         "name": "Rahul Verma",
+                     *         "email": null
+                     *       },
+                     *       "contact_phone": "+919876543210",
+                     *       "contact_address": "+919876543210",
+                     *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "status": "active",
+                     *       "ai_handled": true,
+                     *       "ai_paused": false,
+                     *       "handoff_reason": null,
+                     *       "handoff": {
+                     *         "reason": "Customer asked for a person",
+                     *         "started_at": "2026-05-10T08:23:41.000Z",
+                     *         "started_by": {
+                     *           "type": "ai",
+                     *           "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         },
+                     *         "waiting_since": "2026-05-10T08:23:41.000Z",
+                     *         "waiting_for": {
+                     *           "type": "team",
+                     *           "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *         }
+                     *       },
+                     *       "assignee": {
+                     *         "type": "user",
+                     *         "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       },
+                     *       "tags": [
+                     *         "vip"
+                     *       ],
+                     *       "last_message": "Bhai, aapka salon Sunday ko open hai?",
+                     *       "last_message_at": "2026-05-10T08:23:41.000Z",
+                     *       "last_message_sender": "customer",
+                     *       "window_expires_at": "2026-05-10T08:23:41.000Z",
+                     *       "snoozed_until": "2026-05-10T08:23:41.000Z",
+                     *       "closed_at": "2026-05-10T08:23:41.000Z",
+                     *       "dynamic_variables": {
+                     *         "firstName": "Ava"
+                     *       },
+                     *       "identifier": "crm-contact-1024",
+                     *       "priority": "normal",
+                     *       "sla": {
+                     *         "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                     *         "breached": []
+                     *       },
+                     *       "csat": {
+                     *         "score": 5,
+                     *         "comment": "Very quick, thanks",
+                     *         "at": "2026-05-10T08:23:41Z"
+                     *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description Who wrote the latest message (null before the first one).
+                         * @example customer
+                         */
+                        last_message_sender: ("customer" | "ai" | "user" | "api_key" | "system") | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "idempotency_conflict",
+                     *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_calls_by_id_analyze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`call_` prefix).
+                 * @example call_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "call_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "call",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "contact_id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "voice_flow_id": null,
+                     *       "campaign_id": null,
+                     *       "direction": "outbound",
+                     *       "transport": "phone",
+                     *       "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "provider": "sandbox",
+                     *       "provider_call_id": "CA1234",
+                     *       "from": "+15550100003",
+                     *       "to": "+14155550100",
+                     *       "status": "completed",
+                     *       "answered_by": "human",
+                     *       "ended_reason": "agent_ended_call",
+                     *       "duration_seconds": 42,
+                     *       "queued_at": "2026-05-10T08:23:41.000Z",
+                     *       "dialed_at": "2026-05-10T08:23:41.000Z",
+                     *       "answered_at": "2026-05-10T08:23:41.000Z",
+                     *       "ended_at": "2026-05-10T08:23:41.000Z",
+                     *       "transcript": [
+                     *         {
+                     *           "role": "agent",
+                     *           "text": "Hello!",
+                     *           "start_ms": 0,
+                     *           "end_ms": 1200,
+                     *           "interrupted": false
+                     *         }
+                     *       ],
+                     *       "recording_url": null,
+                     *       "dynamic_variables": {
+                     *         "plan": "premium"
+                     *       },
+                     *       "identifier": "crm-lead-4412",
+                     *       "latency": {
+                     *         "turns": 3,
+                     *         "p50_ms": 640,
+                     *         "p95_ms": 910,
+                     *         "parley_p50_ms": 12
+                     *       },
+                     *       "analysis": {
+                     *         "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                     *         "data": {
+                     *           "booked": true
+                     *         },
+                     *         "success": true,
+                     *         "sentiment": "positive",
+                     *         "engine": "builtin",
+                     *         "computed_at": "2026-05-10T08:23:41Z",
+                     *         "error": null
+                     *       },
+                     *       "error": null
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the call.
+                         * @example call_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example call
+                         * @constant
+                         */
+                        object: "call";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The voice conversation of the call.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string | null;
+                        /**
+                         * @description The person called.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id: string | null;
+                        /**
+                         * @description The agent talking.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description The voice flow run instead of an agent.
+                         * @example null
+                         */
+                        voice_flow_id: string | null;
+                        /**
+                         * @description The campaign that placed it.
+                         * @example null
+                         */
+                        campaign_id: string | null;
+                        /**
+                         * @description Who called whom.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /**
+                         * @description Phone (through a carrier) or web (media WebSocket).
+                         * @example phone
+                         * @enum {string}
+                         */
+                        transport: "phone" | "web";
+                        /**
+                         * @description The voice channel.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string | null;
+                        /**
+                         * @description Who carries it: sandbox, parley (web), twilio, livekit.
+                         * @example sandbox
+                         */
+                        provider: string;
+                        /**
+                         * @description The carrier's id of the call.
+                         * @example CA1234
+                         */
+                        provider_call_id: string | null;
+                        /**
+                         * @description Calling number.
+                         * @example +15550100003
+                         */
+                        from: string | null;
+                        /**
+                         * @description Called number (null for a web call).
+                         * @example +14155550100
+                         */
+                        to: string | null;
+                        /**
+                         * @description Moves only forward.
+                         * @example completed
+                         * @enum {string}
+                         */
+                        status: "queued" | "dialing" | "ringing" | "in_progress" | "completed" | "busy" | "no_answer" | "failed" | "canceled" | "voicemail";
+                        /**
+                         * @description human, machine, or null before an answer.
+                         * @example human
+                         */
+                        answered_by: string | null;
+                        /**
+                         * @description Why it ended (docs/voice.md).
+                         * @example agent_ended_call
+                         */
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown" | "server_lost") | null;
+                        /**
+                         * @description Seconds from answer to end.
+                         * @example 42
+                         */
+                        duration_seconds: number | null;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string;
+                        /**
+                         * @description When the carrier started dialing (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        dialed_at: string | null;
+                        /**
+                         * @description When it was answered (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        answered_at: string | null;
+                        /**
+                         * @description When it ended (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        ended_at: string | null;
+                        /** @description Turns in order. */
+                        transcript: {
+                            /**
+                             * @description Who spoke.
+                             * @example agent
+                             * @enum {string}
+                             */
+                            role: "customer" | "agent";
+                            /**
+                             * @description What was said (for an interrupted agent turn: what the caller heard).
+                             * @example Hello!
+                             */
+                            text: string;
+                            /**
+                             * @description Start, in ms from when the call was answered.
+                             * @example 0
+                             */
+                            start_ms: number;
+                            /**
+                             * @description End, in ms from when the call was answered.
+                             * @example 1200
+                             */
+                            end_ms: number;
+                            /**
+                             * @description The caller cut this agent turn off.
+                             * @example false
+                             */
+                            interrupted: boolean;
+                        }[];
+                        /**
+                         * @description Where the recording is, when one is kept.
+                         * @example null
+                         */
+                        recording_url: string | null;
+                        /**
+                         * @description The variables the call was placed with.
+                         * @example {
+                         *       "plan": "premium"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /**
+                         * @description Your own reference.
+                         * @example crm-lead-4412
+                         */
+                        identifier: string | null;
+                        /** @description Per-call turn latency. */
+                        latency: {
+                            /**
+                             * @description Agent turns measured.
+                             * @example 3
+                             */
+                            turns: number;
+                            /**
+                             * @description Median end-of-speech to first agent audio.
+                             * @example 640
+                             */
+                            p50_ms: number | null;
+                            /**
+                             * @description 95th percentile of the same.
+                             * @example 910
+                             */
+                            p95_ms: number | null;
+                            /**
+                             * @description Median of Parley's own share: the caller's committed turn to the first audio frame out.
+                             * @example 12
+                             */
+                            parley_p50_ms: number | null;
+                        };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
+                        /**
+                         * @description What failed, for failed calls.
+                         * @example null
+                         */
+                        error: {
+                            /**
+                             * @description What failed, as a code (an ended_reason).
+                             * @example invalid_number
+                             */
+                            code: string;
+                            /**
+                             * @description What failed, in a sentence.
+                             * @example The number does not exist.
+                             */
+                            message: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "idempotency_conflict",
+                     *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_agents_by_id_analyze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Replays the first response when the same key is sent again with the same body within 24 hours.
+                 * @example order-1042-confirmation
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description Identifier (`agt_` prefix).
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "from": "2026-05-01T00:00:00Z",
+                 *       "to": "2026-05-01T00:00:00Z"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Start of the range (included).
+                     * @example 2026-05-01T00:00:00Z
+                     */
+                    from: string;
+                    /**
+                     * @description End of the range (excluded).
+                     * @example 2026-05-01T00:00:00Z
+                     */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "anr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "analysis_run",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "from": "2026-05-01T00:00:00.000Z",
+                     *       "to": "2026-05-08T00:00:00.000Z",
+                     *       "status": "running",
+                     *       "total": 120,
+                     *       "done": 48,
+                     *       "failed": 0,
+                     *       "progress": 0.4,
+                     *       "error": null,
+                     *       "completed_at": "2026-05-10T08:23:41.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the analysis_run.
+                         * @example anr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example analysis_run
+                         * @constant
+                         */
+                        object: "analysis_run";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The agent whose conversations and calls are analysed.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string;
+                        /**
+                         * @description Start of the range (ISO 8601, included).
+                         * @example 2026-05-01T00:00:00.000Z
+                         */
+                        from: string;
+                        /**
+                         * @description End of the range (ISO 8601, excluded).
+                         * @example 2026-05-08T00:00:00.000Z
+                         */
+                        to: string;
+                        /**
+                         * @description Where the run is.
+                         * @example running
+                         * @enum {string}
+                         */
+                        status: "queued" | "running" | "completed" | "failed";
+                        /**
+                         * @description Conversations resolved and calls ended in the range.
+                         * @example 120
+                         */
+                        total: number;
+                        /**
+                         * @description Analysed so far.
+                         * @example 48
+                         */
+                        done: number;
+                        /**
+                         * @description That could not be analysed.
+                         * @example 0
+                         */
+                        failed: number;
+                        /**
+                         * @description Share done, 0 to 1.
+                         * @example 0.4
+                         */
+                        progress: number;
+                        /**
+                         * @description Why the run failed, if it did.
+                         * @example null
+                         */
+                        error: string | null;
+                        /**
+                         * @description When it finished (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        completed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `idempotency_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "idempotency_conflict",
+                     *         "message": "The Idempotency-Key was used with a different request body, or its first request is still running.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_analysis_runs_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`anr_` prefix).
+                 * @example anr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "anr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "object": "analysis_run",
+                     *       "livemode": false,
+                     *       "created_at": "2026-05-10T08:23:41.000Z",
+                     *       "updated_at": "2026-05-10T08:23:41.000Z",
+                     *       "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *       "from": "2026-05-01T00:00:00.000Z",
+                     *       "to": "2026-05-08T00:00:00.000Z",
+                     *       "status": "running",
+                     *       "total": 120,
+                     *       "done": 48,
+                     *       "failed": 0,
+                     *       "progress": 0.4,
+                     *       "error": null,
+                     *       "completed_at": "2026-05-10T08:23:41.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Unique identifier of the analysis_run.
+                         * @example anr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example analysis_run
+                         * @constant
+                         */
+                        object: "analysis_run";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The agent whose conversations and calls are analysed.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string;
+                        /**
+                         * @description Start of the range (ISO 8601, included).
+                         * @example 2026-05-01T00:00:00.000Z
+                         */
+                        from: string;
+                        /**
+                         * @description End of the range (ISO 8601, excluded).
+                         * @example 2026-05-08T00:00:00.000Z
+                         */
+                        to: string;
+                        /**
+                         * @description Where the run is.
+                         * @example running
+                         * @enum {string}
+                         */
+                        status: "queued" | "running" | "completed" | "failed";
+                        /**
+                         * @description Conversations resolved and calls ended in the range.
+                         * @example 120
+                         */
+                        total: number;
+                        /**
+                         * @description Analysed so far.
+                         * @example 48
+                         */
+                        done: number;
+                        /**
+                         * @description That could not be analysed.
+                         * @example 0
+                         */
+                        failed: number;
+                        /**
+                         * @description Share done, 0 to 1.
+                         * @example 0.4
+                         */
+                        progress: number;
+                        /**
+                         * @description Why the run failed, if it did.
+                         * @example null
+                         */
+                        error: string | null;
+                        /**
+                         * @description When it finished (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        completed_at: string | null;
+                    };
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_reports_overview: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Start of the range: a date (its midnight in the workspace timezone) or a date-time. Default: 7 days before `to`.
+                 * @example 2026-05-01
+                 */
+                from?: string;
+                /**
+                 * @description End of the range: a date (included: up to the next midnight in the workspace timezone) or a date-time (excluded). Default: now.
+                 * @example 2026-05-07
+                 */
+                to?: string;
+                /**
+                 * @description Only this channel.
+                 * @example whatsapp
+                 */
+                channel?: "whatsapp" | "sms" | "email" | "voice";
+                /**
+                 * @description Only conversations and calls of this agent.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+                /**
+                 * @description Only conversations assigned to this team or its members.
+                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                team_id?: string;
+                /**
+                 * @description Only conversations assigned to this person.
+                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                user_id?: string;
+                /**
+                 * @description The timezone of dates and series buckets. Default: the workspace's (its default agent's business timezone, else UTC).
+                 * @example Asia/Kolkata
+                 */
+                timezone?: string;
+                /**
+                 * @description Bucket of the series (default day).
+                 * @example day
+                 */
+                interval?: "hour" | "day" | "week";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "report",
+                     *       "from": "2026-04-30T18:30:00.000Z",
+                     *       "to": "2026-05-07T18:30:00.000Z",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "interval": "day",
+                     *       "totals": {
+                     *         "conversations": 120,
+                     *         "messages_in": 540,
+                     *         "messages_out": 610,
+                     *         "ai_resolved": 80,
+                     *         "ai_resolution_rate": 0.6667,
+                     *         "handoffs": 25,
+                     *         "handoff_rate": 0.2083,
+                     *         "first_response_p50_s": 3.2,
+                     *         "first_response_p90_s": 12.5,
+                     *         "human_first_response_p50_s": 240,
+                     *         "resolution_p50_s": 3600,
+                     *         "csat_avg": 4.6,
+                     *         "csat_responses": 31,
+                     *         "sla_met_rate": 0.94,
+                     *         "leads": 14,
+                     *         "bookings": 9
+                     *       },
+                     *       "series": [
+                     *         {
+                     *           "at": "2026-05-01T00:00:00.000+05:30",
+                     *           "conversations": 120,
+                     *           "messages_in": 540,
+                     *           "messages_out": 610,
+                     *           "ai_resolved": 80,
+                     *           "ai_resolution_rate": 0.6667,
+                     *           "handoffs": 25,
+                     *           "handoff_rate": 0.2083,
+                     *           "first_response_p50_s": 3.2,
+                     *           "first_response_p90_s": 12.5,
+                     *           "human_first_response_p50_s": 240,
+                     *           "resolution_p50_s": 3600,
+                     *           "csat_avg": 4.6,
+                     *           "csat_responses": 31,
+                     *           "sla_met_rate": 0.94,
+                     *           "leads": 14,
+                     *           "bookings": 9
+                     *         }
+                     *       ],
+                     *       "first_response_histogram": [
+                     *         {
+                     *           "up_to_s": 60,
+                     *           "count": 12
+                     *         }
+                     *       ],
+                     *       "handoffs_by_reason": [
+                     *         {
+                     *           "reason": "billing",
+                     *           "count": 4
+                     *         }
+                     *       ],
+                     *       "csat_distribution": [
+                     *         {
+                     *           "score": 5,
+                     *           "count": 20
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example report
+                         * @constant
+                         */
+                        object: "report";
+                        /**
+                         * @description Start of the range (UTC instant, included).
+                         * @example 2026-04-30T18:30:00.000Z
+                         */
+                        from: string;
+                        /**
+                         * @description End of the range (UTC instant, excluded).
+                         * @example 2026-05-07T18:30:00.000Z
+                         */
+                        to: string;
+                        /**
+                         * @description The timezone of dates and buckets.
+                         * @example Asia/Kolkata
+                         */
+                        timezone: string;
+                        /**
+                         * @description Bucket of the series.
+                         * @example day
+                         * @enum {string}
+                         */
+                        interval: "hour" | "day" | "week";
+                        /** @description The figures over the whole range. */
+                        totals: {
+                            /**
+                             * @description Conversations created in the range.
+                             * @example 120
+                             */
+                            conversations: number;
+                            /**
+                             * @description Their customers' messages.
+                             * @example 540
+                             */
+                            messages_in: number;
+                            /**
+                             * @description Their replies (AI, people, API; notes excluded).
+                             * @example 610
+                             */
+                            messages_out: number;
+                            /**
+                             * @description AI resolutions (see docs/reports.md).
+                             * @example 80
+                             */
+                            ai_resolved: number;
+                            /**
+                             * @description ai_resolved / conversations (null: none).
+                             * @example 0.6667
+                             */
+                            ai_resolution_rate: number | null;
+                            /**
+                             * @description Conversations handed to a person at least once.
+                             * @example 25
+                             */
+                            handoffs: number;
+                            /**
+                             * @description handoffs / conversations.
+                             * @example 0.2083
+                             */
+                            handoff_rate: number | null;
+                            /**
+                             * @description Median seconds from the first customer message to the first reply.
+                             * @example 3.2
+                             */
+                            first_response_p50_s: number | null;
+                            /**
+                             * @description 90th percentile of the same.
+                             * @example 12.5
+                             */
+                            first_response_p90_s: number | null;
+                            /**
+                             * @description Median seconds from the first customer message to a person's first reply.
+                             * @example 240
+                             */
+                            human_first_response_p50_s: number | null;
+                            /**
+                             * @description Median seconds from creation to resolve, of those resolved.
+                             * @example 3600
+                             */
+                            resolution_p50_s: number | null;
+                            /**
+                             * @description Average CSAT score (1-5) of the answers.
+                             * @example 4.6
+                             */
+                            csat_avg: number | null;
+                            /**
+                             * @description CSAT answers.
+                             * @example 31
+                             */
+                            csat_responses: number;
+                            /**
+                             * @description Share of conversations under an SLA policy that breached no target.
+                             * @example 0.94
+                             */
+                            sla_met_rate: number | null;
+                            /**
+                             * @description Leads captured in these conversations.
+                             * @example 14
+                             */
+                            leads: number;
+                            /**
+                             * @description Bookings made in these conversations.
+                             * @example 9
+                             */
+                            bookings: number;
+                        };
+                        /** @description The same figures per bucket of conversation creation time, every bucket listed. */
+                        series: {
+                            /**
+                             * @description Start of the bucket, in the timezone.
+                             * @example 2026-05-01T00:00:00.000+05:30
+                             */
+                            at: string;
+                            /**
+                             * @description Conversations created in the range.
+                             * @example 120
+                             */
+                            conversations: number;
+                            /**
+                             * @description Their customers' messages.
+                             * @example 540
+                             */
+                            messages_in: number;
+                            /**
+                             * @description Their replies (AI, people, API; notes excluded).
+                             * @example 610
+                             */
+                            messages_out: number;
+                            /**
+                             * @description AI resolutions (see docs/reports.md).
+                             * @example 80
+                             */
+                            ai_resolved: number;
+                            /**
+                             * @description ai_resolved / conversations (null: none).
+                             * @example 0.6667
+                             */
+                            ai_resolution_rate: number | null;
+                            /**
+                             * @description Conversations handed to a person at least once.
+                             * @example 25
+                             */
+                            handoffs: number;
+                            /**
+                             * @description handoffs / conversations.
+                             * @example 0.2083
+                             */
+                            handoff_rate: number | null;
+                            /**
+                             * @description Median seconds from the first customer message to the first reply.
+                             * @example 3.2
+                             */
+                            first_response_p50_s: number | null;
+                            /**
+                             * @description 90th percentile of the same.
+                             * @example 12.5
+                             */
+                            first_response_p90_s: number | null;
+                            /**
+                             * @description Median seconds from the first customer message to a person's first reply.
+                             * @example 240
+                             */
+                            human_first_response_p50_s: number | null;
+                            /**
+                             * @description Median seconds from creation to resolve, of those resolved.
+                             * @example 3600
+                             */
+                            resolution_p50_s: number | null;
+                            /**
+                             * @description Average CSAT score (1-5) of the answers.
+                             * @example 4.6
+                             */
+                            csat_avg: number | null;
+                            /**
+                             * @description CSAT answers.
+                             * @example 31
+                             */
+                            csat_responses: number;
+                            /**
+                             * @description Share of conversations under an SLA policy that breached no target.
+                             * @example 0.94
+                             */
+                            sla_met_rate: number | null;
+                            /**
+                             * @description Leads captured in these conversations.
+                             * @example 14
+                             */
+                            leads: number;
+                            /**
+                             * @description Bookings made in these conversations.
+                             * @example 9
+                             */
+                            bookings: number;
+                        }[];
+                        /** @description Conversations by first-response time (up to N seconds; null: longer). */
+                        first_response_histogram: {
+                            /**
+                             * @description Upper bound of the bucket in seconds (null: longer than the last).
+                             * @example 60
+                             */
+                            up_to_s: number | null;
+                            /**
+                             * @description Conversations in it.
+                             * @example 12
+                             */
+                            count: number;
+                        }[];
+                        /** @description Handoffs by reason, most first. */
+                        handoffs_by_reason: {
+                            /**
+                             * @description The handoff reason.
+                             * @example billing
+                             */
+                            reason: string;
+                            /**
+                             * @description Handoffs with it.
+                             * @example 4
+                             */
+                            count: number;
+                        }[];
+                        /** @description CSAT answers per score. */
+                        csat_distribution: {
+                            /**
+                             * @description CSAT score.
+                             * @example 5
+                             */
+                            score: number;
+                            /**
+                             * @description Answers with it.
+                             * @example 20
+                             */
+                            count: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_reports_calls: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Start of the range: a date (its midnight in the workspace timezone) or a date-time. Default: 7 days before `to`.
+                 * @example 2026-05-01
+                 */
+                from?: string;
+                /**
+                 * @description End of the range: a date (included: up to the next midnight in the workspace timezone) or a date-time (excluded). Default: now.
+                 * @example 2026-05-07
+                 */
+                to?: string;
+                /**
+                 * @description Only this channel.
+                 * @example whatsapp
+                 */
+                channel?: "whatsapp" | "sms" | "email" | "voice";
+                /**
+                 * @description Only conversations and calls of this agent.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+                /**
+                 * @description Only conversations assigned to this team or its members.
+                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                team_id?: string;
+                /**
+                 * @description Only conversations assigned to this person.
+                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                user_id?: string;
+                /**
+                 * @description The timezone of dates and series buckets. Default: the workspace's (its default agent's business timezone, else UTC).
+                 * @example Asia/Kolkata
+                 */
+                timezone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "calls_report",
+                     *       "from": "2026-04-30T18:30:00.000Z",
+                     *       "to": "2026-05-07T18:30:00.000Z",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "total": 42,
+                     *       "by_status": {
+                     *         "completed": 30,
+                     *         "no_answer": 12
+                     *       },
+                     *       "by_ended_reason": {
+                     *         "customer_ended_call": 20
+                     *       },
+                     *       "by_answered_by": {
+                     *         "human": 28
+                     *       },
+                     *       "duration_p50_s": 95,
+                     *       "duration_p90_s": 240,
+                     *       "turn_latency_p50_ms": 820,
+                     *       "turn_latency_p95_ms": 1400,
+                     *       "transfers": 3,
+                     *       "successes": 12,
+                     *       "minutes": 150.5
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example calls_report
+                         * @constant
+                         */
+                        object: "calls_report";
+                        /**
+                         * @description Start of the range (UTC instant, included).
+                         * @example 2026-04-30T18:30:00.000Z
+                         */
+                        from: string;
+                        /**
+                         * @description End of the range (UTC instant, excluded).
+                         * @example 2026-05-07T18:30:00.000Z
+                         */
+                        to: string;
+                        /**
+                         * @description The timezone of dates and buckets.
+                         * @example Asia/Kolkata
+                         */
+                        timezone: string;
+                        /**
+                         * @description Calls queued in the range.
+                         * @example 42
+                         */
+                        total: number;
+                        /**
+                         * @description Calls by status.
+                         * @example {
+                         *       "completed": 30,
+                         *       "no_answer": 12
+                         *     }
+                         */
+                        by_status: {
+                            [key: string]: number;
+                        };
+                        /**
+                         * @description Calls by ended_reason (none: not ended).
+                         * @example {
+                         *       "customer_ended_call": 20
+                         *     }
+                         */
+                        by_ended_reason: {
+                            [key: string]: number;
+                        };
+                        /**
+                         * @description Calls by answered_by (none: not answered).
+                         * @example {
+                         *       "human": 28
+                         *     }
+                         */
+                        by_answered_by: {
+                            [key: string]: number;
+                        };
+                        /**
+                         * @description Median duration of calls with one.
+                         * @example 95
+                         */
+                        duration_p50_s: number | null;
+                        /**
+                         * @description 90th percentile duration.
+                         * @example 240
+                         */
+                        duration_p90_s: number | null;
+                        /**
+                         * @description Median of the calls' median turn latency.
+                         * @example 820
+                         */
+                        turn_latency_p50_ms: number | null;
+                        /**
+                         * @description 95th percentile of the calls' p95 turn latency.
+                         * @example 1400
+                         */
+                        turn_latency_p95_ms: number | null;
+                        /**
+                         * @description Calls transferred (or that began a transfer).
+                         * @example 3
+                         */
+                        transfers: number;
+                        /**
+                         * @description Calls whose analysis says success.
+                         * @example 12
+                         */
+                        successes: number;
+                        /**
+                         * @description Minutes of calls in all (Parley charges nothing for them).
+                         * @example 150.5
+                         */
+                        minutes: number;
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_reports_users: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Start of the range: a date (its midnight in the workspace timezone) or a date-time. Default: 7 days before `to`.
+                 * @example 2026-05-01
+                 */
+                from?: string;
+                /**
+                 * @description End of the range: a date (included: up to the next midnight in the workspace timezone) or a date-time (excluded). Default: now.
+                 * @example 2026-05-07
+                 */
+                to?: string;
+                /**
+                 * @description Only this channel.
+                 * @example whatsapp
+                 */
+                channel?: "whatsapp" | "sms" | "email" | "voice";
+                /**
+                 * @description Only conversations and calls of this agent.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+                /**
+                 * @description Only conversations assigned to this team or its members.
+                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                team_id?: string;
+                /**
+                 * @description Only conversations assigned to this person.
+                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                user_id?: string;
+                /**
+                 * @description The timezone of dates and series buckets. Default: the workspace's (its default agent's business timezone, else UTC).
+                 * @example Asia/Kolkata
+                 */
+                timezone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "from": "2026-04-30T18:30:00.000Z",
+                     *       "to": "2026-05-07T18:30:00.000Z",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "data": [
+                     *         {
+                     *           "user_id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *           "name": "Priya",
+                     *           "email": "priya@example.com",
+                     *           "handled": 20,
+                     *           "replies": 64,
+                     *           "first_response_p50_s": 180,
+                     *           "first_response_p90_s": 900,
+                     *           "csat_avg": 4.5,
+                     *           "csat_responses": 8
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example list
+                         * @constant
+                         */
+                        object: "list";
+                        /**
+                         * @description Start of the range (UTC instant, included).
+                         * @example 2026-04-30T18:30:00.000Z
+                         */
+                        from: string;
+                        /**
+                         * @description End of the range (UTC instant, excluded).
+                         * @example 2026-05-07T18:30:00.000Z
+                         */
+                        to: string;
+                        /**
+                         * @description The timezone of dates and buckets.
+                         * @example Asia/Kolkata
+                         */
+                        timezone: string;
+                        /** @description One row per user of the workspace. */
+                        data: {
+                            /**
+                             * @description The user.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            user_id: string;
+                            /**
+                             * @description Their name.
+                             * @example Priya
+                             */
+                            name: string;
+                            /**
+                             * @description Their email.
+                             * @example priya@example.com
+                             */
+                            email: string;
+                            /**
+                             * @description Conversations assigned to the person or first answered by them.
+                             * @example 20
+                             */
+                            handled: number;
+                            /**
+                             * @description Their replies in those conversations.
+                             * @example 64
+                             */
+                            replies: number;
+                            /**
+                             * @description Median of their first-response times.
+                             * @example 180
+                             */
+                            first_response_p50_s: number | null;
+                            /**
+                             * @description 90th percentile of them.
+                             * @example 900
+                             */
+                            first_response_p90_s: number | null;
+                            /**
+                             * @description Average CSAT of the conversations assigned to them.
+                             * @example 4.5
+                             */
+                            csat_avg: number | null;
+                            /**
+                             * @description CSAT answers counted.
+                             * @example 8
+                             */
+                            csat_responses: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_reports_campaigns_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier (`cmp_` prefix).
+                 * @example cmp_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "campaign_report",
+                     *       "campaign": {
+                     *         "id": "cmp_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                     *         "name": "May reminders",
+                     *         "type": "voice"
+                     *       },
+                     *       "funnel": {
+                     *         "total": 1000,
+                     *         "attempted": 950,
+                     *         "answered": 600,
+                     *         "completed": 590,
+                     *         "success": 210
+                     *       },
+                     *       "outcomes": {
+                     *         "interested": 120
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The type of this object.
+                         * @example campaign_report
+                         * @constant
+                         */
+                        object: "campaign_report";
+                        /** @description The campaign. */
+                        campaign: {
+                            /**
+                             * @description The campaign.
+                             * @example cmp_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Its name.
+                             * @example May reminders
+                             */
+                            name: string;
+                            /**
+                             * @description voice or whatsapp.
+                             * @example voice
+                             */
+                            type: string;
+                        };
+                        /** @description The funnel, each stage within the previous one. */
+                        funnel: {
+                            /**
+                             * @description Recipients.
+                             * @example 1000
+                             */
+                            total: number;
+                            /**
+                             * @description Recipients called or sent to at least once.
+                             * @example 950
+                             */
+                            attempted: number;
+                            /**
+                             * @description Answered (a person picked up, or the message was sent).
+                             * @example 600
+                             */
+                            answered: number;
+                            /**
+                             * @description Answered and done.
+                             * @example 590
+                             */
+                            completed: number;
+                            /**
+                             * @description Answered, and the call's analysis says success.
+                             * @example 210
+                             */
+                            success: number;
+                        };
+                        /**
+                         * @description Recipients by flow outcome.
+                         * @example {
+                         *       "interested": 120
+                         *     }
+                         */
+                        outcomes: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "The route or the object does not exist (objects of another workspace or mode are not found).",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "get_reports_conversations.csv": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Start of the range: a date (its midnight in the workspace timezone) or a date-time. Default: 7 days before `to`.
+                 * @example 2026-05-01
+                 */
+                from?: string;
+                /**
+                 * @description End of the range: a date (included: up to the next midnight in the workspace timezone) or a date-time (excluded). Default: now.
+                 * @example 2026-05-07
+                 */
+                to?: string;
+                /**
+                 * @description Only this channel.
+                 * @example whatsapp
+                 */
+                channel?: "whatsapp" | "sms" | "email" | "voice";
+                /**
+                 * @description Only conversations and calls of this agent.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+                /**
+                 * @description Only conversations assigned to this team or its members.
+                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                team_id?: string;
+                /**
+                 * @description Only conversations assigned to this person.
+                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                user_id?: string;
+                /**
+                 * @description The timezone of dates and series buckets. Default: the workspace's (its default agent's business timezone, else UTC).
+                 * @example Asia/Kolkata
+                 */
+                timezone?: string;
+                /** @description The mode of the data; must be the key's own (a test key asking for live data is a 403). */
+                livemode?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "get_reports_calls.csv": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Start of the range: a date (its midnight in the workspace timezone) or a date-time. Default: 7 days before `to`.
+                 * @example 2026-05-01
+                 */
+                from?: string;
+                /**
+                 * @description End of the range: a date (included: up to the next midnight in the workspace timezone) or a date-time (excluded). Default: now.
+                 * @example 2026-05-07
+                 */
+                to?: string;
+                /**
+                 * @description Only this channel.
+                 * @example whatsapp
+                 */
+                channel?: "whatsapp" | "sms" | "email" | "voice";
+                /**
+                 * @description Only conversations and calls of this agent.
+                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                agent_id?: string;
+                /**
+                 * @description Only conversations assigned to this team or its members.
+                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                team_id?: string;
+                /**
+                 * @description Only conversations assigned to this person.
+                 * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                 */
+                user_id?: string;
+                /**
+                 * @description The timezone of dates and series buckets. Default: the workspace's (its default agent's business timezone, else UTC).
+                 * @example Asia/Kolkata
+                 */
+                timezone?: string;
+                /** @description The mode of the data; must be the key's own (a test key asking for live data is a 403). */
+                livemode?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_failed",
+                     *         "message": "The request is malformed or a field is invalid; `errors` lists every invalid field.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No API key, an unknown key, or a revoked key.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The key is valid but lacks the scope this route needs.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "The request body is larger than the configured limit.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "The Content-Type is not one this route accepts.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "A rate limit of the workspace's plan is exhausted; retry after `Retry-After` seconds.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "An unexpected failure on our side; the request_id helps us find it. No details leak.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `service_unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "service_unavailable",
+                     *         "message": "A dependency (the database) is not reachable; retry later.",
+                     *         "request_id": "req_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     webhook_message_received: {
         parameters: {
             query?: never;
@@ -77721,6 +82550,936 @@ export interface operations {
             };
         };
     };
+    webhook_csat_received: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "csat.received",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "conversation",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "channel": "whatsapp",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "contact": {
+                 *           "id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "phone": "+919876543210",
+                 *           "name": "Rahul Verma",
+                 *           "email": null
+                 *         },
+                 *         "contact_phone": "+919876543210",
+                 *         "contact_address": "+919876543210",
+                 *         "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "status": "active",
+                 *         "ai_handled": true,
+                 *         "ai_paused": false,
+                 *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
+                 *         "assignee": {
+                 *           "type": "user",
+                 *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         "tags": [
+                 *           "vip"
+                 *         ],
+                 *         "last_message": "Bhai, aapka salon Sunday ko open hai?",
+                 *         "last_message_at": "2026-05-10T08:23:41.000Z",
+                 *         "last_message_sender": "customer",
+                 *         "window_expires_at": "2026-05-10T08:23:41.000Z",
+                 *         "snoozed_until": "2026-05-10T08:23:41.000Z",
+                 *         "closed_at": "2026-05-10T08:23:41.000Z",
+                 *         "dynamic_variables": {
+                 *           "firstName": "Ava"
+                 *         },
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "csat.received";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The conversation's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description Who wrote the latest message (null before the first one).
+                         * @example customer
+                         */
+                        last_message_sender: ("customer" | "ai" | "user" | "api_key" | "system") | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_conversation_analyzed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "conversation.analyzed",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "conversation",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "channel": "whatsapp",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "contact": {
+                 *           "id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "phone": "+919876543210",
+                 *           "name": "Rahul Verma",
+                 *           "email": null
+                 *         },
+                 *         "contact_phone": "+919876543210",
+                 *         "contact_address": "+919876543210",
+                 *         "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "status": "active",
+                 *         "ai_handled": true,
+                 *         "ai_paused": false,
+                 *         "handoff_reason": null,
+                 *         "handoff": {
+                 *           "reason": "Customer asked for a person",
+                 *           "started_at": "2026-05-10T08:23:41.000Z",
+                 *           "started_by": {
+                 *             "type": "ai",
+                 *             "id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           },
+                 *           "waiting_since": "2026-05-10T08:23:41.000Z",
+                 *           "waiting_for": {
+                 *             "type": "team",
+                 *             "id": "team_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *           }
+                 *         },
+                 *         "assignee": {
+                 *           "type": "user",
+                 *           "id": "usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"
+                 *         },
+                 *         "tags": [
+                 *           "vip"
+                 *         ],
+                 *         "last_message": "Bhai, aapka salon Sunday ko open hai?",
+                 *         "last_message_at": "2026-05-10T08:23:41.000Z",
+                 *         "last_message_sender": "customer",
+                 *         "window_expires_at": "2026-05-10T08:23:41.000Z",
+                 *         "snoozed_until": "2026-05-10T08:23:41.000Z",
+                 *         "closed_at": "2026-05-10T08:23:41.000Z",
+                 *         "dynamic_variables": {
+                 *           "firstName": "Ava"
+                 *         },
+                 *         "identifier": "crm-contact-1024",
+                 *         "priority": "normal",
+                 *         "sla": {
+                 *           "policy_id": "sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *           "first_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "next_response_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "resolution_due_at": "2026-05-10T08:23:41.000Z",
+                 *           "breached": []
+                 *         },
+                 *         "csat": {
+                 *           "score": 5,
+                 *           "comment": "Very quick, thanks",
+                 *           "at": "2026-05-10T08:23:41Z"
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "conversation.analyzed";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The conversation's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the conversation.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example conversation
+                         * @constant
+                         */
+                        object: "conversation";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description Channel type: whatsapp, sms or email.
+                         * @example whatsapp
+                         */
+                        channel: string;
+                        /**
+                         * @description The channel of the thread.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string;
+                        /** @description The customer. */
+                        contact: {
+                            /**
+                             * @description The contact.
+                             * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                            /**
+                             * @description Phone (E.164).
+                             * @example +919876543210
+                             */
+                            phone: string | null;
+                            /**
+                             * @description Name.
+                             * @example Rahul Verma
+                             */
+                            name: string | null;
+                            /**
+                             * @description Email.
+                             * @example null
+                             */
+                            email: string | null;
+                        };
+                        /**
+                         * @description The customer's phone (E.164).
+                         * @example +919876543210
+                         */
+                        contact_phone: string | null;
+                        /**
+                         * @description The customer's address on this channel (phone or email).
+                         * @example +919876543210
+                         */
+                        contact_address: string;
+                        /**
+                         * @description The AI agent answering this conversation.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description Lifecycle status.
+                         * @example active
+                         * @enum {string}
+                         */
+                        status: "active" | "snoozed" | "closed";
+                        /**
+                         * @description True once the AI agent has replied in it.
+                         * @example true
+                         */
+                        ai_handled: boolean;
+                        /**
+                         * @description True while handed off to people (the AI does not answer).
+                         * @example false
+                         */
+                        ai_paused: boolean;
+                        /**
+                         * @description Why it was handed off.
+                         * @example null
+                         */
+                        handoff_reason: string | null;
+                        /** @description The current handoff (null while the AI answers): when it began, who handed off, and who waits for whom since when. */
+                        handoff: {
+                            /**
+                             * @description Why it was handed off.
+                             * @example Customer asked for a person
+                             */
+                            reason: string | null;
+                            /**
+                             * @description When the handoff began (null for one made before this was recorded) (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            started_at: string | null;
+                            /** @description Who handed it off. */
+                            started_by: {
+                                /**
+                                 * @description Who handed it off.
+                                 * @example ai
+                                 * @enum {string}
+                                 */
+                                type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
+                                /**
+                                 * @description Its id.
+                                 * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string | null;
+                            } | null;
+                            /**
+                             * @description Since when the customer has waited for a person: the handoff, or their first message after a person last replied; null once a person (user or API key) has replied (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            waiting_since: string | null;
+                            /** @description Who the customer waits for: the assignee, or null when anyone in the workspace may answer. */
+                            waiting_for: {
+                                /**
+                                 * @description User or team.
+                                 * @example team
+                                 * @enum {string}
+                                 */
+                                type: "user" | "team";
+                                /**
+                                 * @description Its id.
+                                 * @example team_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                                 */
+                                id: string;
+                            } | null;
+                        } | null;
+                        /** @description Who works on it. */
+                        assignee: {
+                            /**
+                             * @description User or team.
+                             * @example user
+                             * @enum {string}
+                             */
+                            type: "user" | "team";
+                            /**
+                             * @description Its id.
+                             * @example usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            id: string;
+                        } | null;
+                        /**
+                         * @description Tags (lowercase).
+                         * @example [
+                         *       "vip"
+                         *     ]
+                         */
+                        tags: string[];
+                        /**
+                         * @description A preview of the latest message.
+                         * @example Bhai, aapka salon Sunday ko open hai?
+                         */
+                        last_message: string | null;
+                        /**
+                         * @description When the latest message was written (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        last_message_at: string | null;
+                        /**
+                         * @description Who wrote the latest message (null before the first one).
+                         * @example customer
+                         */
+                        last_message_sender: ("customer" | "ai" | "user" | "api_key" | "system") | null;
+                        /**
+                         * @description WhatsApp: when the 24-hour window for free-form messages closes (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        window_expires_at: string | null;
+                        /**
+                         * @description When a snoozed conversation wakes up (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        snoozed_until: string | null;
+                        /**
+                         * @description When it was closed (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        closed_at: string | null;
+                        /**
+                         * @description Variables for the agent and templates.
+                         * @example {
+                         *       "firstName": "Ava"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Your own reference for it.
+                         * @example crm-contact-1024
+                         */
+                        identifier: string | null;
+                        /**
+                         * @description Priority (SLA policies may apply by it).
+                         * @example normal
+                         * @enum {string}
+                         */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The SLA that applies and its due times (null: no policy applies). */
+                        sla: {
+                            /**
+                             * @description The SLA policy that applies.
+                             * @example sla_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                             */
+                            policy_id: string;
+                            /**
+                             * @description When the first reply by a person is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            first_response_due_at: string | null;
+                            /**
+                             * @description When the next reply to the customer's waiting message is due (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            next_response_due_at: string | null;
+                            /**
+                             * @description When the conversation is due to be resolved (ISO 8601, UTC), or null.
+                             * @example 2026-05-10T08:23:41.000Z
+                             */
+                            resolution_due_at: string | null;
+                            /**
+                             * @description Targets missed so far.
+                             * @example []
+                             */
+                            breached: ("first_response" | "next_response" | "resolution")[];
+                        } | null;
+                        /** @description The customer's satisfaction answer after resolve (null: none yet). */
+                        csat: {
+                            /**
+                             * @description The answer on the 1-5 scale.
+                             * @example 5
+                             */
+                            score: number | null;
+                            /**
+                             * @description The customer's words, if any.
+                             * @example Very quick, thanks
+                             */
+                            comment: string | null;
+                            /**
+                             * @description When the answer came.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            at: string;
+                        } | null;
+                        /** @description What came of the conversation (null until it is resolved and analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     webhook_contact_created: {
         parameters: {
             query?: never;
@@ -80016,6 +85775,17 @@ export interface operations {
                  *           "p95_ms": 910,
                  *           "parley_p50_ms": 12
                  *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         },
                  *         "error": null
                  *       }
                  *     }
@@ -80174,7 +85944,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown" | "server_lost") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -80271,6 +86041,48 @@ export interface operations {
                              */
                             parley_p50_ms: number | null;
                         };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                         /**
                          * @description What failed, for failed calls.
                          * @example null
@@ -80368,6 +86180,17 @@ export interface operations {
                  *           "p50_ms": 640,
                  *           "p95_ms": 910,
                  *           "parley_p50_ms": 12
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
                  *         },
                  *         "error": null
                  *       }
@@ -80527,7 +86350,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown" | "server_lost") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -80624,6 +86447,48 @@ export interface operations {
                              */
                             parley_p50_ms: number | null;
                         };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                         /**
                          * @description What failed, for failed calls.
                          * @example null
@@ -80721,6 +86586,17 @@ export interface operations {
                  *           "p50_ms": 640,
                  *           "p95_ms": 910,
                  *           "parley_p50_ms": 12
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
                  *         },
                  *         "error": null
                  *       }
@@ -80880,7 +86756,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown" | "server_lost") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -80977,6 +86853,48 @@ export interface operations {
                              */
                             parley_p50_ms: number | null;
                         };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                         /**
                          * @description What failed, for failed calls.
                          * @example null
@@ -81074,6 +86992,17 @@ export interface operations {
                  *           "p50_ms": 640,
                  *           "p95_ms": 910,
                  *           "parley_p50_ms": 12
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
                  *         },
                  *         "error": null
                  *       }
@@ -81233,7 +87162,7 @@ export interface operations {
                          * @description Why it ended (docs/voice.md).
                          * @example agent_ended_call
                          */
-                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown") | null;
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown" | "server_lost") | null;
                         /**
                          * @description Seconds from answer to end.
                          * @example 42
@@ -81330,6 +87259,454 @@ export interface operations {
                              */
                             parley_p50_ms: number | null;
                         };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
+                        /**
+                         * @description What failed, for failed calls.
+                         * @example null
+                         */
+                        error: {
+                            /**
+                             * @description What failed, as a code (an ended_reason).
+                             * @example invalid_number
+                             */
+                            code: string;
+                            /**
+                             * @description What failed, in a sentence.
+                             * @example The number does not exist.
+                             */
+                            message: string;
+                        } | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx within 10 seconds acknowledges the delivery; 410 disables the endpoint; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_call_analyzed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "object": "event",
+                 *       "event": "call.analyzed",
+                 *       "timestamp": "2026-05-10T08:23:41.000Z",
+                 *       "api_version": "v1",
+                 *       "workspace_id": "ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *       "livemode": true,
+                 *       "actor": {
+                 *         "type": "api_key",
+                 *         "id": null
+                 *       },
+                 *       "data": {
+                 *         "id": "call_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "object": "call",
+                 *         "livemode": false,
+                 *         "created_at": "2026-05-10T08:23:41.000Z",
+                 *         "updated_at": "2026-05-10T08:23:41.000Z",
+                 *         "conversation_id": "conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "contact_id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "voice_flow_id": null,
+                 *         "campaign_id": null,
+                 *         "direction": "outbound",
+                 *         "transport": "phone",
+                 *         "channel_id": "ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
+                 *         "provider": "sandbox",
+                 *         "provider_call_id": "CA1234",
+                 *         "from": "+15550100003",
+                 *         "to": "+14155550100",
+                 *         "status": "completed",
+                 *         "answered_by": "human",
+                 *         "ended_reason": "agent_ended_call",
+                 *         "duration_seconds": 42,
+                 *         "queued_at": "2026-05-10T08:23:41.000Z",
+                 *         "dialed_at": "2026-05-10T08:23:41.000Z",
+                 *         "answered_at": "2026-05-10T08:23:41.000Z",
+                 *         "ended_at": "2026-05-10T08:23:41.000Z",
+                 *         "transcript": [
+                 *           {
+                 *             "role": "agent",
+                 *             "text": "Hello!",
+                 *             "start_ms": 0,
+                 *             "end_ms": 1200,
+                 *             "interrupted": false
+                 *           }
+                 *         ],
+                 *         "recording_url": null,
+                 *         "dynamic_variables": {
+                 *           "plan": "premium"
+                 *         },
+                 *         "identifier": "crm-lead-4412",
+                 *         "latency": {
+                 *           "turns": 3,
+                 *           "p50_ms": 640,
+                 *           "p95_ms": 910,
+                 *           "parley_p50_ms": 12
+                 *         },
+                 *         "analysis": {
+                 *           "summary": "Asked for a haircut on Saturday; booked 5 PM.",
+                 *           "data": {
+                 *             "booked": true
+                 *           },
+                 *           "success": true,
+                 *           "sentiment": "positive",
+                 *           "engine": "builtin",
+                 *           "computed_at": "2026-05-10T08:23:41Z",
+                 *           "error": null
+                 *         },
+                 *         "error": null
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The event id; also the `webhook-id` header of every attempt.
+                     * @example evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    id: string;
+                    /**
+                     * @description The type of this object.
+                     * @constant
+                     */
+                    object: "event";
+                    /**
+                     * @description The event type.
+                     * @constant
+                     */
+                    event: "call.analyzed";
+                    /**
+                     * @description When it happened (ISO 8601, UTC).
+                     * @example 2026-05-10T08:23:41.000Z
+                     */
+                    timestamp: string;
+                    /**
+                     * @description API version of the payload.
+                     * @constant
+                     */
+                    api_version: "v1";
+                    /**
+                     * @description The workspace.
+                     * @example ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                     */
+                    workspace_id: string;
+                    /**
+                     * @description True for live-mode events, false for test-mode ones.
+                     * @example true
+                     */
+                    livemode: boolean;
+                    /** @description Who caused it. */
+                    actor: {
+                        /**
+                         * @description Kind of actor.
+                         * @enum {unknown}
+                         */
+                        type: "api_key" | "user" | "ai" | "customer" | "system" | "rule" | "automation";
+                        /**
+                         * @description The key or user id (null for others).
+                         * @example null
+                         */
+                        id: string | null;
+                    };
+                    /** @description The call's state when the event was recorded. */
+                    data: {
+                        /**
+                         * @description Unique identifier of the call.
+                         * @example call_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        id: string;
+                        /**
+                         * @description The type of this object.
+                         * @example call
+                         * @constant
+                         */
+                        object: "call";
+                        /**
+                         * @description True for live-mode objects, false for test-mode ones.
+                         * @example false
+                         */
+                        livemode: boolean;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * @description When it last changed (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        updated_at: string;
+                        /**
+                         * @description The voice conversation of the call.
+                         * @example conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        conversation_id: string | null;
+                        /**
+                         * @description The person called.
+                         * @example ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        contact_id: string | null;
+                        /**
+                         * @description The agent talking.
+                         * @example agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        agent_id: string | null;
+                        /**
+                         * @description The voice flow run instead of an agent.
+                         * @example null
+                         */
+                        voice_flow_id: string | null;
+                        /**
+                         * @description The campaign that placed it.
+                         * @example null
+                         */
+                        campaign_id: string | null;
+                        /**
+                         * @description Who called whom.
+                         * @example outbound
+                         * @enum {string}
+                         */
+                        direction: "inbound" | "outbound";
+                        /**
+                         * @description Phone (through a carrier) or web (media WebSocket).
+                         * @example phone
+                         * @enum {string}
+                         */
+                        transport: "phone" | "web";
+                        /**
+                         * @description The voice channel.
+                         * @example ch_01JD5Z8Q4X3N2M1K0H9G8F7E6D
+                         */
+                        channel_id: string | null;
+                        /**
+                         * @description Who carries it: sandbox, parley (web), twilio, livekit.
+                         * @example sandbox
+                         */
+                        provider: string;
+                        /**
+                         * @description The carrier's id of the call.
+                         * @example CA1234
+                         */
+                        provider_call_id: string | null;
+                        /**
+                         * @description Calling number.
+                         * @example +15550100003
+                         */
+                        from: string | null;
+                        /**
+                         * @description Called number (null for a web call).
+                         * @example +14155550100
+                         */
+                        to: string | null;
+                        /**
+                         * @description Moves only forward.
+                         * @example completed
+                         * @enum {string}
+                         */
+                        status: "queued" | "dialing" | "ringing" | "in_progress" | "completed" | "busy" | "no_answer" | "failed" | "canceled" | "voicemail";
+                        /**
+                         * @description human, machine, or null before an answer.
+                         * @example human
+                         */
+                        answered_by: string | null;
+                        /**
+                         * @description Why it ended (docs/voice.md).
+                         * @example agent_ended_call
+                         */
+                        ended_reason: ("customer_ended_call" | "agent_ended_call" | "flow_ended" | "transferred" | "voicemail" | "no_answer" | "busy" | "invalid_number" | "failed_to_connect" | "silence_timeout" | "max_duration" | "canceled" | "stt_error" | "tts_error" | "llm_error" | "provider_error" | "server_shutdown" | "server_lost") | null;
+                        /**
+                         * @description Seconds from answer to end.
+                         * @example 42
+                         */
+                        duration_seconds: number | null;
+                        /**
+                         * @description When it was created (ISO 8601, UTC).
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        queued_at: string;
+                        /**
+                         * @description When the carrier started dialing (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        dialed_at: string | null;
+                        /**
+                         * @description When it was answered (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        answered_at: string | null;
+                        /**
+                         * @description When it ended (ISO 8601, UTC), or null.
+                         * @example 2026-05-10T08:23:41.000Z
+                         */
+                        ended_at: string | null;
+                        /** @description Turns in order. */
+                        transcript: {
+                            /**
+                             * @description Who spoke.
+                             * @example agent
+                             * @enum {string}
+                             */
+                            role: "customer" | "agent";
+                            /**
+                             * @description What was said (for an interrupted agent turn: what the caller heard).
+                             * @example Hello!
+                             */
+                            text: string;
+                            /**
+                             * @description Start, in ms from when the call was answered.
+                             * @example 0
+                             */
+                            start_ms: number;
+                            /**
+                             * @description End, in ms from when the call was answered.
+                             * @example 1200
+                             */
+                            end_ms: number;
+                            /**
+                             * @description The caller cut this agent turn off.
+                             * @example false
+                             */
+                            interrupted: boolean;
+                        }[];
+                        /**
+                         * @description Where the recording is, when one is kept.
+                         * @example null
+                         */
+                        recording_url: string | null;
+                        /**
+                         * @description The variables the call was placed with.
+                         * @example {
+                         *       "plan": "premium"
+                         *     }
+                         */
+                        dynamic_variables: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /**
+                         * @description Your own reference.
+                         * @example crm-lead-4412
+                         */
+                        identifier: string | null;
+                        /** @description Per-call turn latency. */
+                        latency: {
+                            /**
+                             * @description Agent turns measured.
+                             * @example 3
+                             */
+                            turns: number;
+                            /**
+                             * @description Median end-of-speech to first agent audio.
+                             * @example 640
+                             */
+                            p50_ms: number | null;
+                            /**
+                             * @description 95th percentile of the same.
+                             * @example 910
+                             */
+                            p95_ms: number | null;
+                            /**
+                             * @description Median of Parley's own share: the caller's committed turn to the first audio frame out.
+                             * @example 12
+                             */
+                            parley_p50_ms: number | null;
+                        };
+                        /** @description What came of the call (null until it ended and was analysed). */
+                        analysis: {
+                            /**
+                             * @description A short summary.
+                             * @example Asked for a haircut on Saturday; booked 5 PM.
+                             */
+                            summary: string | null;
+                            /**
+                             * @description Fields of the agent's analysis schema.
+                             * @example {
+                             *       "booked": true
+                             *     }
+                             */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /**
+                             * @description Whether the success criteria were met (null: unsure).
+                             * @example true
+                             */
+                            success: boolean | null;
+                            /**
+                             * @description The customer's sentiment.
+                             * @example positive
+                             */
+                            sentiment: ("positive" | "neutral" | "negative") | null;
+                            /**
+                             * @description What computed it: builtin, or the model.
+                             * @example builtin
+                             */
+                            engine: string;
+                            /**
+                             * @description When it was computed.
+                             * @example 2026-05-10T08:23:41Z
+                             */
+                            computed_at: string;
+                            /**
+                             * @description Why part of it could not be computed.
+                             * @example null
+                             */
+                            error?: string | null;
+                        } | null;
                         /**
                          * @description What failed, for failed calls.
                          * @example null
