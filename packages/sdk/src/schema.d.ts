@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness (checks the database)
-         * @description Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready). Use it as a readiness probe for load balancers.
+         * @description Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise, with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready); `warnings` lists configuration problems that break a feature without making the server not ready (Twilio voice with a PARLEY_PUBLIC_URL that is not https). Use it as a readiness probe for load balancers.
          */
         get: operations["get_readyz"];
         put?: never;
@@ -2865,7 +2865,10 @@ export interface operations {
                      *           "sandbox",
                      *           "builtin"
                      *         ]
-                     *       }
+                     *       },
+                     *       "warnings": [
+                     *         "PARLEY_PUBLIC_URL (http://parley.example.com) is not https: ..."
+                     *       ]
                      *     }
                      */
                     "application/json": {
@@ -2903,6 +2906,13 @@ export interface operations {
                              */
                             tts: string[];
                         };
+                        /**
+                         * @description Configuration problems that do not stop this server from serving but break a feature (e.g. Twilio voice with a PARLEY_PUBLIC_URL that is not https). Absent when there are none.
+                         * @example [
+                         *       "PARLEY_PUBLIC_URL (http://parley.example.com) is not https: ..."
+                         *     ]
+                         */
+                        warnings?: string[];
                     };
                 };
             };
@@ -2981,7 +2991,10 @@ export interface operations {
                      *           "sandbox",
                      *           "builtin"
                      *         ]
-                     *       }
+                     *       },
+                     *       "warnings": [
+                     *         "PARLEY_PUBLIC_URL (http://parley.example.com) is not https: ..."
+                     *       ]
                      *     }
                      */
                     "application/json": {
@@ -3019,6 +3032,13 @@ export interface operations {
                              */
                             tts: string[];
                         };
+                        /**
+                         * @description Configuration problems that do not stop this server from serving but break a feature (e.g. Twilio voice with a PARLEY_PUBLIC_URL that is not https). Absent when there are none.
+                         * @example [
+                         *       "PARLEY_PUBLIC_URL (http://parley.example.com) is not https: ..."
+                         *     ]
+                         */
+                        warnings?: string[];
                     };
                 };
             };
