@@ -19,7 +19,10 @@ export function watchPublicUrl(ctx: AppContext) {
   const check = async () => {
     checkedAt = Date.now();
     try {
-      if (!(await hasTwilioVoiceChannel(ctx.db))) return void (warning = null);
+      if (!(await hasTwilioVoiceChannel(ctx.db))) {
+        warning = null;
+        return;
+      }
     } catch {
       return;
     }
