@@ -169,6 +169,11 @@ const readyBody = z.object({
     }),
     "Speech engines this server can run for an agent that brings no key of its own: `sandbox` always, `builtin` when pocketsphinx / espeak-ng are installed, a cloud engine when the server has its key or URL. An engine not listed may still work with the agent's own `api_key` or `base_url`.",
   ).optional(),
+  warnings: describe(
+    z.array(z.string()),
+    'Configuration problems that do not stop this server from serving but break a feature (e.g. Twilio voice with a PARLEY_PUBLIC_URL that is not https). Absent when there are none.',
+    ['PARLEY_PUBLIC_URL (http://parley.example.com) is not https: ...'],
+  ).optional(),
 });
 
 const systemRoutes: AnyRoute[] = [
@@ -188,7 +193,7 @@ const systemRoutes: AnyRoute[] = [
     path: '/readyz',
     summary: 'Readiness (checks the database)',
     description:
-      "Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise (503 `draining` while the process shuts down after SIGTERM), with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready). Use it as a readiness probe for load balancers.",
+      "Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise (503 `draining` while the process shuts down after SIGTERM), with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready); `warnings` lists configuration problems that break a feature without making the server not ready (Twilio voice with a PARLEY_PUBLIC_URL that is not https). Use it as a readiness probe for load balancers.",
     tags: ['System'],
     auth: 'none',
     responses: { 200: readyBody, 503: readyBody },

@@ -121,6 +121,24 @@ forEachStorage('Email as relays send it', (storage) => {
     assert.match(mail, /^To: jdoe@machine\.example\r?$/m);
   });
 
+  it('never sends raw HTML: markup in a reply (e.g. knowledge text an AI quoted) goes out as plain text', async () => {
+    const res = await post(fixture('rfc5322-a2-original.eml'), 'message/rfc822');
+    assert.equal(res.status, 200, res.text);
+    const inbound = await eventually(() => byProviderId('<1234@local.machine.example>'));
+    const reply = await t.call('POST', `/v1/conversations/${inbound.conversation_id}/reply`, {
+      key: ws.live,
+      body: {
+        text: '<p>Opening hours: <b>9 to 5</b></p><script>alert(1)</script><img src=x onerror=alert(2)>',
+      },
+    });
+    assert.equal(reply.status, 201, reply.text);
+    await eventually(async () => (await getMessage(reply.body.id)).status === 'sent');
+    const mail = mails.at(-1) ?? '';
+    assert.doesNotMatch(mail, /<script|<p>|<b>|onerror|alert\(1\)/i, mail);
+    assert.doesNotMatch(mail, /Content-Type: text\/html/i);
+    assert.match(mail, /Opening hours: 9 to 5/);
+  });
+
   it('keeps "Re:" once and carries the References chain on a reply to a reply (RFC 5322 A.2)', async () => {
     // The second message of A.2, sent to Parley's address: its References hold the first message.
     const res = await post(fixture('rfc5322-a2-reply.eml'), 'message/rfc822');

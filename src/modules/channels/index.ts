@@ -23,6 +23,7 @@ export {
   unbindAgentChannels,
 } from './channels.service.ts';
 export type { ChannelRow } from './channels.tables.ts';
+export { hasTwilioVoiceChannel } from './channels.voice.ts';
 export {
   type ChannelType,
   type ContentLimits,

@@ -13,6 +13,7 @@ import {
   type RawInbound,
   type SendResult,
 } from '../channel-adapter.ts';
+import { plainEmailText } from './email.plain.ts';
 
 /**
  * Email over SMTP (nodemailer) out, and a relay's inbound-parse POST in (SendGrid / Mailgun /
@@ -459,7 +460,7 @@ export function createEmailAdapter(opts: { timeoutMs?: number } = {}): ChannelAd
           from,
           to: message.to,
           subject,
-          text,
+          text: plainEmailText(text, lazy.htmlToText()),
           messageId,
           ...(message.replyToProviderId
             ? {

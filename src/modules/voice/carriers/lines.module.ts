@@ -3,6 +3,7 @@ import { voiceRuntime } from '../voice.runtime.ts';
 import { LinesRuntime } from './lines.ts';
 import { liveKitCarrier, liveKitMediaSession } from './livekit/livekit.carrier.ts';
 import { liveKitRoutes } from './livekit/livekit.hooks.ts';
+import { watchPublicUrl } from './public-url.check.ts';
 import { twilioCarrier } from './twilio/twilio.carrier.ts';
 import { twilioMediaSocket, twilioVoiceRoutes } from './twilio/twilio.hooks.ts';
 
@@ -20,6 +21,7 @@ export const linesModule: Module = {
     // Set before the carriers need it (their routes and jobs run after every setup).
     ctx.modules.lines = lines;
     lines.listen(ctx);
+    watchPublicUrl(ctx);
     return lines;
   },
   metrics(ctx) {
