@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { contentTokens, stem, tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import { type SearchHit, TITLE_SEPARATOR } from '../knowledge/index.ts';
-import { confirmBookingText, unsureBooking } from './date-words.ts';
+import { confirmBookingText, slotsInPartOfDay, unsureBooking } from './date-words.ts';
 import { parseWhen, type When, weekdayMentioned } from './datetime.ts';
 import {
   type Action,
@@ -1131,7 +1131,7 @@ async function bookingReply(
     }
     return hi ? `${why} Kis din book karun?` : `${why} Which other day should I book?`;
   }
-  const offered = nearestSlots(slots, time, tz);
+  const offered = nearestSlots(slotsInPartOfDay(slots, context, tz), time, tz);
   const times = offered.map(localTime).join(', ');
   t.note({
     type: 'booking_proposed',
@@ -1286,7 +1286,7 @@ async function rescheduleReply(
       ? `${why} Kis din aur kis time shift karun?`
       : `${why} What day and time would suit you instead?`;
   }
-  const offered = nearestSlots(slots, time, tz);
+  const offered = nearestSlots(slotsInPartOfDay(slots, context, tz), time, tz);
   const times = offered.map(localTime).join(', ');
   if (time) {
     return hi
