@@ -84,4 +84,34 @@ forEachStorage('ai dates', (storage) => {
       assert.equal(localStart(booked(plain.actions)), '2026-11-24 15:00', plain.reply);
     });
   });
+
+  describe('parts of the day', () => {
+    const offeredHours = (actions: Action[]) =>
+      (actions.find((a) => a.type === 'booking_proposed')?.data.slots ?? []).map((s: { start_at: string }) =>
+        new Date(s.start_at).toLocaleString('sv-SE', { timeZone: 'Asia/Kolkata' }).slice(11, 16),
+      );
+    const cases: Array<[string, string, number, number]> = [
+      ['haircut saturday evening', '2026-11-28', 17, 21],
+      ['kal shaam haircut book karna hai', '2026-11-24', 17, 21],
+      ['haircut on saturday morning', '2026-11-28', 10, 12],
+      ['parso dopahar haircut', '2026-11-25', 12, 17],
+      ['haircut on friday night', '2026-11-27', 19, 24],
+      ['kal subah haircut', '2026-11-24', 10, 12],
+      ['kal raat haircut', '2026-11-24', 19, 24],
+    ];
+    for (const [message, date, from, to] of cases) {
+      it(`"${message}" offers ${date} between ${from}:00 and ${to}:00`, async () => {
+        const r = await say(message);
+        const proposed = r.actions.find((a) => a.type === 'booking_proposed');
+        assert.equal(proposed?.data.requested.date, date, r.reply);
+        const hoursOffered = offeredHours(r.actions);
+        assert.ok(hoursOffered.length > 0, r.reply);
+        for (const hhmm of hoursOffered) {
+          const h = Number(hhmm.slice(0, 2));
+          assert.ok(h >= from && h < to, `${hhmm} is outside ${from}-${to}: ${r.reply}`);
+        }
+        assert.equal(booked(r.actions), undefined);
+      });
+    }
+  });
 });

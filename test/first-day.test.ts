@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { recipientZones } from '../src/modules/campaigns/windows.ts';
+import { captureLead } from '../src/modules/leads/index.ts';
 import { newId } from '../src/platform/ids.ts';
 import { forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
 import { reminderFlow } from './support/voice-flows.ts';
@@ -194,6 +195,38 @@ forEachStorage('first day', (storage) => {
       assert.equal(mixed.status, 201, mixed.text);
       assert.equal(mixed.body.results.length, 1);
       assert.equal(mixed.body.errors[0].code, 'channel_not_configured');
+    });
+  });
+
+  describe('lead.qualified for leads the AI captures', () => {
+    it("fires once the agent's required lead fields are captured, not before", async () => {
+      const agent = await call('POST', '/v1/agents', {
+        name: 'Leads',
+        lead_fields: [
+          { key: 'budget', label: 'Budget', required: true },
+          { key: 'city', label: 'City', required: true },
+          { key: 'notes', label: 'Notes' },
+        ],
+      });
+      assert.equal(agent.status, 201, agent.text);
+      const scope = { workspaceId: ws.id, livemode: false, defaultCountry: 'IN' };
+      const ai = { type: 'ai' as const, id: agent.body.id };
+      const base = { agent_id: agent.body.id, phone: '+919876500011', name: 'Ravi' };
+      const first = await captureLead(t.ctx, scope, { ...base, fields: { budget: '50L' } }, ai);
+      assert.equal(first.lead.status, 'new');
+      const second = await captureLead(t.ctx, scope, { ...base, fields: { city: 'Pune' } }, ai);
+      assert.equal(second.lead.id, first.lead.id);
+      assert.equal(second.lead.status, 'qualified');
+      const events = await call('GET', '/v1/events?type=lead.qualified');
+      const ofLead = events.body.data.filter((e: { data: { id: string } }) => e.data.id === first.lead.id);
+      assert.equal(ofLead.length, 1, events.text);
+      const third = await captureLead(t.ctx, scope, { ...base, fields: { notes: 'call after 6' } }, ai);
+      assert.equal(third.lead.status, 'qualified');
+      const again = await call('GET', '/v1/events?type=lead.qualified');
+      assert.equal(
+        again.body.data.filter((e: { data: { id: string } }) => e.data.id === first.lead.id).length,
+        1,
+      );
     });
   });
 });

@@ -14,7 +14,7 @@ import {
   unknownAsked,
   unknownCompound,
 } from './catalogue.ts';
-import { confirmBookingText, unsureBooking } from './date-words.ts';
+import { confirmBookingText, slotsInPartOfDay, unsureBooking } from './date-words.ts';
 import { parseWhen, type When, weekdayMentioned } from './datetime.ts';
 import {
   type Action,
@@ -1116,7 +1116,7 @@ async function bookingReply(
     }
     return hi ? `${why} Kis din book karun?` : `${why} Which other day should I book?`;
   }
-  const offered = nearestSlots(slots, time, tz);
+  const offered = nearestSlots(slotsInPartOfDay(slots, context, tz), time, tz);
   const times = offered.map(localTime).join(', ');
   t.note({
     type: 'booking_proposed',
@@ -1271,7 +1271,7 @@ async function rescheduleReply(
       ? `${why} Kis din aur kis time shift karun?`
       : `${why} What day and time would suit you instead?`;
   }
-  const offered = nearestSlots(slots, time, tz);
+  const offered = nearestSlots(slotsInPartOfDay(slots, context, tz), time, tz);
   const times = offered.map(localTime).join(', ');
   if (time) {
     return hi

@@ -69,3 +69,33 @@ export function confirmBookingText(
     ? `Haan, ${label} ko ${time} baje ${service} ka slot khaali hai — book kar doon?`
     : `Yes, ${time} on ${label} is free for a ${service}. Shall I book it?`;
 }
+
+/** Parts of the day, in English and Hinglish, as local hours [from, to). */
+const PARTS: Array<[RegExp, number, number]> = [
+  [/\b(morning|subah|subha|savere|sawere)\b/, 5, 12],
+  [/\b(afternoon|dopahar|dopehar|dophar)\b/, 12, 17],
+  [/\b(evening|shaam|sham)\b/, 17, 21],
+  [/\b(night|tonight|raat)\b/, 19, 24],
+];
+
+/**
+ * The slots within the part of the day the customer named ("saturday evening", "kal shaam"),
+ * newest message first; all of them when none was named or none of them is in that part.
+ */
+export function slotsInPartOfDay<S extends { start_at: string }>(
+  slots: S[],
+  messages: string[],
+  zone: string,
+): S[] {
+  for (const message of messages) {
+    const text = message.toLowerCase();
+    const part = PARTS.find(([re]) => re.test(text));
+    if (!part) continue;
+    const within = slots.filter((s) => {
+      const hour = DateTime.fromISO(s.start_at).setZone(zone).hour;
+      return hour >= part[1] && hour < part[2];
+    });
+    return within.length ? within : slots;
+  }
+  return slots;
+}

@@ -19,6 +19,7 @@ import {
   type Scope,
 } from '../contacts/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
+import { aiLeadStatus } from './leads.qualify.ts';
 import type { createLeadBody, updateLeadBody } from './leads.schemas.ts';
 import type { LeadStatus, LeadsTable } from './leads.tables.ts';
 
@@ -146,7 +147,10 @@ export async function captureLead(
       );
       contactId = contact.id;
     }
-    if (agentId) await getAgentRow(tx.db, scope, agentId);
+    const agent = agentId ? await getAgentRow(tx.db, scope, agentId) : null;
+    // The AI's lead is qualified once its agent's required fields are captured (leads.qualify.ts).
+    const qualify = (status: LeadStatus, fields: string, agentFields = agent?.lead_fields) =>
+      actor.type === 'ai' && input.status === undefined ? aiLeadStatus(status, agentFields, fields) : status;
     if (!contactId && !conversationId) {
       throw validationFailed([
         { field: 'phone', message: 'a lead needs a contact_id, a conversation_id, a phone or an email' },
@@ -176,6 +180,7 @@ export async function captureLead(
         fields: mergeFields(open.fields, input.fields),
         updated_at: now,
       };
+      next.status = qualify(next.status, next.fields);
       await tx.db
         .updateTable('leads')
         .set({
@@ -211,6 +216,7 @@ export async function captureLead(
       created_at: now,
       updated_at: now,
     };
+    row.status = qualify(row.status, row.fields);
     await tx.db.insertInto('leads').values(row).execute();
     await tx.emit({
       workspaceId: scope.workspaceId,
