@@ -145,7 +145,7 @@ forEachStorage('analysis API', (storage) => {
   let w: Workspace;
   let agentId: string;
   before(async () => {
-    t = await startTestApp(storage);
+    t = await startTestApp(storage, { env: { PARLEY_VOICE_SANDBOX_PACE: 'virtual' } });
     w = await t.workspace();
     const a = await t.call('POST', '/v1/agents', {
       key: w.test,
@@ -232,5 +232,44 @@ forEachStorage('analysis API', (storage) => {
     });
     assert.equal(done.done, run.body.total);
     assert.equal(done.progress, 1);
+  });
+
+  it('analyses a call when it ends (call.analyzed), on the call and its conversation', async () => {
+    const res = await t.call('POST', '/v1/calls', {
+      key: w.test,
+      body: {
+        calls: [
+          {
+            agent_id: agentId,
+            to: '+919900000222',
+            sandbox: {
+              lines: ['Hi, my name is Kabir, I want a manicure', 'Thank you, bye'],
+              hangup_after_lines: true,
+            },
+          },
+        ],
+      },
+    });
+    assert.equal(res.status, 201, res.text);
+    const id = res.body.results[0].call.id as string;
+    const call = await eventually(async () => {
+      const r = await t.call('GET', `/v1/calls/${id}`, { key: w.test });
+      return r.body.analysis ? r.body : null;
+    });
+    assert.equal(call.status, 'completed');
+    assert.equal(call.analysis.engine, 'builtin');
+    assert.match(call.analysis.summary, /Kabir/);
+    const conv = await t.call('GET', `/v1/conversations/${call.conversation_id}`, { key: w.test });
+    assert.deepEqual(conv.body.analysis, call.analysis);
+    const events = await t.ctx.db
+      .selectFrom('events')
+      .select('type')
+      .where('object_id', '=', id)
+      .where('type', '=', 'call.analyzed')
+      .execute();
+    assert.equal(events.length, 1);
+    const again = await t.call('POST', `/v1/calls/${id}/analyze`, { key: w.test });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.body.analysis.engine, 'builtin');
   });
 });

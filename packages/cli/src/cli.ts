@@ -8,6 +8,7 @@ import { configPath, type Env, readConfig, resolveSettings } from './config.ts';
 import { CliError, describeFailure, EXIT, usageError } from './errors.ts';
 import { serveMcp } from './mcp/server.ts';
 import type { Io } from './output.ts';
+import { exportCsv, reportsOverview } from './reports.commands.ts';
 
 export const HELP = `parley: the Parley command line (API ${SDK_VERSION})
 
@@ -26,6 +27,8 @@ Commands:
   chat <agent>                         Talk to an agent through the sandbox (test key; --from, --timeout)
   call <agent>                         Call an agent through the voice loop, in text mode (a web call)
   mcp                                  Serve Parley's tools to an AI assistant (Model Context Protocol, stdio)
+  reports overview                     Totals over a range (--from, --to as dates, --channel, --agent, --interval)
+  export conversations|calls           The CSV export, streamed (--from, --to, --channel, --agent, --out <file>)
 
 Options for every command:
   --api-key <key>     Default: PARLEY_API_KEY, then the config file
@@ -85,6 +88,26 @@ const commandOptions = {
   chat: { from: { type: 'string' }, timeout: { type: 'string' } },
   call: {},
   mcp: {},
+  'reports overview': {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    channel: { type: 'string' },
+    agent: { type: 'string' },
+    interval: { type: 'string' },
+  },
+  'export conversations': {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    channel: { type: 'string' },
+    agent: { type: 'string' },
+    out: { type: 'string' },
+  },
+  'export calls': {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    agent: { type: 'string' },
+    out: { type: 'string' },
+  },
 } as const;
 
 type CommandName = keyof typeof commandOptions;
@@ -276,6 +299,26 @@ export async function run(r: RunEnv): Promise<number> {
         }
         break;
       }
+      case 'reports overview':
+        expectArgs(name, args, 0);
+        await reportsOverview(ctx, {
+          from: str(v.from),
+          to: str(v.to),
+          channel: str(v.channel),
+          agent: str(v.agent),
+          interval: str(v.interval),
+        });
+        break;
+      case 'export conversations':
+      case 'export calls':
+        expectArgs(name, args, 0);
+        await exportCsv(
+          ctx,
+          name === 'export calls' ? 'calls' : 'conversations',
+          { from: str(v.from), to: str(v.to), channel: str(v.channel), agent: str(v.agent), out: str(v.out) },
+          r.stdout as Writable | undefined,
+        );
+        break;
       case 'mcp':
         expectArgs(name, args, 0);
         // stdout carries the protocol only: the one log line goes to stderr.

@@ -1,4 +1,5 @@
 import { errorFromResponse, ParleyError } from './errors.ts';
+import { reportsOf } from './reports.ts';
 import { parseSse, type SseMessage } from './sse.ts';
 import { automations, cannedResponses, csat, macros } from './teamtools.ts';
 import type {
@@ -205,6 +206,20 @@ export class Parley {
   }
 
   /** Opens an SSE route and yields its messages until the server closes it or `signal` aborts. */
+  /** A GET whose reply is not JSON (CSV exports): the body as a stream of bytes, read as it arrives. */
+  async download(path: string, query?: Record<string, unknown>, signal?: AbortSignal) {
+    const url = this.url(path, undefined, query);
+    const res = await this.#fetchWithTimeout(
+      url,
+      { method: 'GET', headers: this.#headers({ accept: '*/*' }) },
+      signal,
+    );
+    if (res.ok && res.body) return res.body;
+    const text = await res.text();
+    const parsed = parseBody(res, text);
+    throw errorFromResponse(res.status, res.headers, parsed === NOT_JSON ? null : parsed, url);
+  }
+
   async *stream(
     path: string,
     options: {
@@ -566,6 +581,9 @@ export class Parley {
         body,
       }),
   };
+
+  /** Reports and CSV exports (docs/reports.md defines every figure). */
+  readonly reports = reportsOf(this);
 
   readonly events = {
     list: (query?: QueryAt<'/v1/events', 'get'>, options?: CommonOptions) =>
