@@ -81,6 +81,14 @@ forEachStorage('webhook payloads match their schemas', (storage) => {
     await ok('POST', `/v1/bookings/${booking.id}/cancel`, {});
     await eventually(async () => (await ok('GET', '/v1/events?type=knowledge.indexed')).data.length > 0);
 
+    const call = await ok('POST', '/v1/calls', { calls: [{ agent_id: agent.id, to: '+14155550126' }] });
+    const callId = call.results[0].call.id;
+    await eventually(
+      async () =>
+        ['completed', 'failed', 'no_answer'].includes((await ok('GET', `/v1/calls/${callId}`)).status),
+      60_000,
+    );
+
     const seen = new Set<string>();
     const failures: string[] = [];
     for (let page = 1; ; page++) {

@@ -59094,7 +59094,11 @@ export interface operations {
                  *         "read_at": "2026-05-10T08:23:41.000Z",
                  *         "failed_at": "2026-05-10T08:23:41.000Z",
                  *         "edited_at": "2026-05-10T08:23:41.000Z",
-                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z",
+                 *         "call_id": "string",
+                 *         "start_ms": 0,
+                 *         "end_ms": 0,
+                 *         "interrupted": false
                  *       }
                  *     }
                  */
@@ -59391,6 +59395,14 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         deleted_at: string | null;
+                        /** @description Voice turns only: the call. */
+                        call_id?: string;
+                        /** @description Voice turns only: where the turn starts in the call (ms). */
+                        start_ms?: number;
+                        /** @description Voice turns only: where the turn ends in the call (ms). */
+                        end_ms?: number;
+                        /** @description Voice turns only: whether the caller cut it short. */
+                        interrupted?: boolean;
                     };
                 };
             };
@@ -59473,7 +59485,11 @@ export interface operations {
                  *         "read_at": "2026-05-10T08:23:41.000Z",
                  *         "failed_at": "2026-05-10T08:23:41.000Z",
                  *         "edited_at": "2026-05-10T08:23:41.000Z",
-                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z",
+                 *         "call_id": "string",
+                 *         "start_ms": 0,
+                 *         "end_ms": 0,
+                 *         "interrupted": false
                  *       }
                  *     }
                  */
@@ -59770,6 +59786,14 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         deleted_at: string | null;
+                        /** @description Voice turns only: the call. */
+                        call_id?: string;
+                        /** @description Voice turns only: where the turn starts in the call (ms). */
+                        start_ms?: number;
+                        /** @description Voice turns only: where the turn ends in the call (ms). */
+                        end_ms?: number;
+                        /** @description Voice turns only: whether the caller cut it short. */
+                        interrupted?: boolean;
                     };
                 };
             };

@@ -314,6 +314,18 @@ function eventDataSchema(type: string, objectSchema: Json): Json {
       return withFields(objectSchema, { reason: reason('Why the conversation was handed to people.') });
     case 'conversation.reopened':
       return withFields(objectSchema, { reason: reason('Why it was reopened, when a reason was given.') });
+    case 'message.received':
+    case 'message.sent':
+      // A turn of a voice call is a message too, with where it falls in the call.
+      return withFields(objectSchema, {
+        call_id: { type: 'string', description: 'Voice turns only: the call.' },
+        start_ms: {
+          type: 'number',
+          description: 'Voice turns only: where the turn starts in the call (ms).',
+        },
+        end_ms: { type: 'number', description: 'Voice turns only: where the turn ends in the call (ms).' },
+        interrupted: { type: 'boolean', description: 'Voice turns only: whether the caller cut it short.' },
+      });
     case 'knowledge.indexed':
       return without(objectSchema, ['content', 'faqs']);
     case 'booking.rescheduled':
