@@ -2813,7 +2813,7 @@ export interface webhooks {
         put?: never;
         /**
          * conversation.reopened
-         * @description Delivered to endpoints subscribed to `conversation.reopened` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         * @description Delivered to endpoints subscribed to `conversation.reopened` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md. `data` also carries the `reason` it was reopened, when one was given.
          */
         post: operations["webhook_conversation_reopened"];
         delete?: never;
@@ -3113,7 +3113,7 @@ export interface webhooks {
         put?: never;
         /**
          * booking.rescheduled
-         * @description Delivered to endpoints subscribed to `booking.rescheduled` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         * @description Delivered to endpoints subscribed to `booking.rescheduled` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md. `data` also carries `previous_start_at` and `previous_end_at`.
          */
         post: operations["webhook_booking_rescheduled"];
         delete?: never;
@@ -3293,7 +3293,7 @@ export interface webhooks {
         put?: never;
         /**
          * knowledge.indexed
-         * @description Delivered to endpoints subscribed to `knowledge.indexed` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md.
+         * @description Delivered to endpoints subscribed to `knowledge.indexed` (or `*`), signed with the `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-Parley-Signature` headers; see docs/webhooks.md. Here `data` is the document without its `content` and `faqs` (read them with `GET /v1/agents/{id}/knowledge/{doc_id}`).
          */
         post: operations["webhook_knowledge_indexed"];
         delete?: never;
@@ -74936,7 +74936,11 @@ export interface operations {
                  *         "read_at": "2026-05-10T08:23:41.000Z",
                  *         "failed_at": "2026-05-10T08:23:41.000Z",
                  *         "edited_at": "2026-05-10T08:23:41.000Z",
-                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z",
+                 *         "call_id": "string",
+                 *         "start_ms": 0,
+                 *         "end_ms": 0,
+                 *         "interrupted": false
                  *       }
                  *     }
                  */
@@ -75233,6 +75237,14 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         deleted_at: string | null;
+                        /** @description Voice turns only: the call. */
+                        call_id?: string;
+                        /** @description Voice turns only: where the turn starts in the call (ms). */
+                        start_ms?: number;
+                        /** @description Voice turns only: where the turn ends in the call (ms). */
+                        end_ms?: number;
+                        /** @description Voice turns only: whether the caller cut it short. */
+                        interrupted?: boolean;
                     };
                 };
             };
@@ -75315,7 +75327,11 @@ export interface operations {
                  *         "read_at": "2026-05-10T08:23:41.000Z",
                  *         "failed_at": "2026-05-10T08:23:41.000Z",
                  *         "edited_at": "2026-05-10T08:23:41.000Z",
-                 *         "deleted_at": "2026-05-10T08:23:41.000Z"
+                 *         "deleted_at": "2026-05-10T08:23:41.000Z",
+                 *         "call_id": "string",
+                 *         "start_ms": 0,
+                 *         "end_ms": 0,
+                 *         "interrupted": false
                  *       }
                  *     }
                  */
@@ -75612,6 +75628,14 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         deleted_at: string | null;
+                        /** @description Voice turns only: the call. */
+                        call_id?: string;
+                        /** @description Voice turns only: where the turn starts in the call (ms). */
+                        start_ms?: number;
+                        /** @description Voice turns only: where the turn ends in the call (ms). */
+                        end_ms?: number;
+                        /** @description Voice turns only: whether the caller cut it short. */
+                        interrupted?: boolean;
                     };
                 };
             };
@@ -78926,7 +78950,8 @@ export interface operations {
                  *           "engine": "builtin",
                  *           "computed_at": "2026-05-10T08:23:41Z",
                  *           "error": null
-                 *         }
+                 *         },
+                 *         "reason": "Asked for a person"
                  *       }
                  *     }
                  */
@@ -79281,6 +79306,11 @@ export interface operations {
                              */
                             error?: string | null;
                         } | null;
+                        /**
+                         * @description Why the conversation was handed to people.
+                         * @example Asked for a person
+                         */
+                        reason?: string | null;
                     };
                 };
             };
@@ -80321,7 +80351,8 @@ export interface operations {
                  *           "engine": "builtin",
                  *           "computed_at": "2026-05-10T08:23:41Z",
                  *           "error": null
-                 *         }
+                 *         },
+                 *         "reason": "Asked for a person"
                  *       }
                  *     }
                  */
@@ -80676,6 +80707,11 @@ export interface operations {
                              */
                             error?: string | null;
                         } | null;
+                        /**
+                         * @description Why it was reopened, when a reason was given.
+                         * @example Asked for a person
+                         */
+                        reason?: string | null;
                     };
                 };
             };
@@ -83865,21 +83901,7 @@ export interface operations {
                  *       "data": {
                  *         "id": "ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
                  *         "object": "contact",
-                 *         "livemode": false,
-                 *         "created_at": "2026-05-10T08:23:41.000Z",
-                 *         "updated_at": "2026-05-10T08:23:41.000Z",
-                 *         "phone": "+919876543210",
-                 *         "name": "Asha Rao",
-                 *         "email": "asha@example.com",
-                 *         "whatsapp_user_id": null,
-                 *         "attributes": {
-                 *           "plan": "premium"
-                 *         },
-                 *         "tags": [
-                 *           "vip"
-                 *         ],
-                 *         "dnd": false,
-                 *         "opted_out": false
+                 *         "deleted": true
                  *       }
                  *     }
                  */
@@ -83940,72 +83962,15 @@ export interface operations {
                          */
                         id: string;
                         /**
-                         * @description The type of this object.
-                         * @example contact
+                         * @description The type of the deleted object.
                          * @constant
                          */
                         object: "contact";
                         /**
-                         * @description True for live-mode objects, false for test-mode ones.
-                         * @example false
+                         * @description Always true.
+                         * @constant
                          */
-                        livemode: boolean;
-                        /**
-                         * @description When it was created (ISO 8601, UTC).
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * @description When it last changed (ISO 8601, UTC).
-                         * @example 2026-05-10T08:23:41.000Z
-                         */
-                        updated_at: string;
-                        /**
-                         * @description Phone number in E.164, or null for an email-only contact.
-                         * @example +919876543210
-                         */
-                        phone: string | null;
-                        /**
-                         * @description Full name.
-                         * @example Asha Rao
-                         */
-                        name: string | null;
-                        /**
-                         * @description Email address (lower case).
-                         * @example asha@example.com
-                         */
-                        email: string | null;
-                        /**
-                         * @description WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.
-                         * @example null
-                         */
-                        whatsapp_user_id: string | null;
-                        /**
-                         * @description Free-form attributes.
-                         * @example {
-                         *       "plan": "premium"
-                         *     }
-                         */
-                        attributes: {
-                            [key: string]: string | number | boolean;
-                        };
-                        /**
-                         * @description Tags.
-                         * @example [
-                         *       "vip"
-                         *     ]
-                         */
-                        tags: string[];
-                        /**
-                         * @description Do not disturb: outbound sends and calls skip this contact.
-                         * @example false
-                         */
-                        dnd: boolean;
-                        /**
-                         * @description Opted out: business-initiated messages are refused with `contact_opted_out`.
-                         * @example false
-                         */
-                        opted_out: boolean;
+                        deleted: true;
                     };
                 };
             };
@@ -85029,7 +84994,9 @@ export interface operations {
                  *         "status": "confirmed",
                  *         "notes": null,
                  *         "cancelled_at": null,
-                 *         "cancellation_reason": null
+                 *         "cancellation_reason": null,
+                 *         "previous_start_at": "string",
+                 *         "previous_end_at": "string"
                  *       }
                  *     }
                  */
@@ -85176,6 +85143,10 @@ export interface operations {
                          * @example null
                          */
                         cancellation_reason: string | null;
+                        /** @description The start before the change (ISO 8601). */
+                        previous_start_at?: string;
+                        /** @description The end before the change (ISO 8601). */
+                        previous_end_at?: string;
                     };
                 };
             };
@@ -88203,8 +88174,6 @@ export interface operations {
                  *         "agent_id": "agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D",
                  *         "title": "Prices and timings",
                  *         "doc_type": "markdown",
-                 *         "content": "# Timings\nMon–Sat 10am–7pm.",
-                 *         "faqs": null,
                  *         "url": null,
                  *         "filename": null,
                  *         "chunk_count": 3,
@@ -88306,28 +88275,6 @@ export interface operations {
                          * @enum {string}
                          */
                         doc_type: "text" | "faq" | "markdown" | "url" | "file";
-                        /**
-                         * @description The indexed text (extracted from the page or file for url and file).
-                         * @example # Timings
-                         *     Mon–Sat 10am–7pm.
-                         */
-                        content: string;
-                        /**
-                         * @description The pairs of a faq document, else null.
-                         * @example null
-                         */
-                        faqs: {
-                            /**
-                             * @description The question as a customer would ask it.
-                             * @example Are you open on Sunday?
-                             */
-                            question: string;
-                            /**
-                             * @description The answer the agent gives.
-                             * @example No, we are closed on Sundays.
-                             */
-                            answer: string;
-                        }[] | null;
                         /**
                          * @description The fetched page (url), else null.
                          * @example null
@@ -88628,7 +88575,8 @@ export interface operations {
                  *         "status": "enabled",
                  *         "disabled_reason": null,
                  *         "disabled_at": "2026-05-10T08:23:41.000Z",
-                 *         "previous_secret_expires_at": "2026-05-10T08:23:41.000Z"
+                 *         "previous_secret_expires_at": "2026-05-10T08:23:41.000Z",
+                 *         "message": "A test event sent from the Parley API."
                  *       }
                  *     }
                  */
@@ -88752,6 +88700,11 @@ export interface operations {
                          * @example 2026-05-10T08:23:41.000Z
                          */
                         previous_secret_expires_at: string | null;
+                        /**
+                         * @description A line saying this is a test.
+                         * @example A test event sent from the Parley API.
+                         */
+                        message?: string;
                     };
                 };
             };

@@ -278,9 +278,82 @@ const eventNotes: Partial<Record<string, string>> = {
   'sla.breached':
     "A target of the conversation's SLA policy passed unmet; `data.sla_breach` names it (`first_response`, `next_response` or `resolution`). Emitted once per target and conversation.",
   'csat.received': '`data` is the conversation, with the answer in its `csat`.',
+  'knowledge.indexed':
+    'Here `data` is the document without its `content` and `faqs` (read them with `GET /v1/agents/{id}/knowledge/{doc_id}`).',
+  'booking.rescheduled': '`data` also carries `previous_start_at` and `previous_end_at`.',
+  'conversation.reopened': '`data` also carries the `reason` it was reopened, when one was given.',
   'webhook.test':
     'Sent by `POST /v1/webhooks/{id}/test` to that endpoint only; `data` is the endpoint plus a `message`.',
 };
+
+/** Adds documented fields to an object schema (its other fields and rules stay). */
+const withFields = (schema: Json, fields: Record<string, Json>): Json => ({
+  ...schema,
+  properties: { ...((schema.properties as Json) ?? {}), ...fields },
+});
+
+/** An object schema without some of its fields (a summary). */
+function without(schema: Json, fields: string[]): Json {
+  const properties = { ...((schema.properties as Json) ?? {}) };
+  for (const f of fields) delete properties[f];
+  const required = ((schema.required as string[] | undefined) ?? []).filter((f) => !fields.includes(f));
+  return { ...schema, properties, required };
+}
+
+/** The `data` of an event whose payload is not exactly its object's state (eventNotes says how). */
+function eventDataSchema(type: string, objectSchema: Json): Json {
+  const reason = (what: string): Json => ({
+    type: ['string', 'null'],
+    description: what,
+    examples: ['Asked for a person'],
+  });
+  switch (type) {
+    case 'contact.deleted':
+      return {
+        type: 'object',
+        required: ['id', 'object', 'deleted'],
+        additionalProperties: false,
+        properties: {
+          id: (objectSchema.properties as Json | undefined)?.id ?? { type: 'string' },
+          object: { const: 'contact', description: 'The type of the deleted object.' },
+          deleted: { const: true, description: 'Always true.' },
+        },
+      };
+    case 'conversation.escalated':
+      return withFields(objectSchema, { reason: reason('Why the conversation was handed to people.') });
+    case 'conversation.reopened':
+      return withFields(objectSchema, { reason: reason('Why it was reopened, when a reason was given.') });
+    case 'message.received':
+    case 'message.sent':
+      // A turn of a voice call is a message too, with where it falls in the call.
+      return withFields(objectSchema, {
+        call_id: { type: 'string', description: 'Voice turns only: the call.' },
+        start_ms: {
+          type: 'number',
+          description: 'Voice turns only: where the turn starts in the call (ms).',
+        },
+        end_ms: { type: 'number', description: 'Voice turns only: where the turn ends in the call (ms).' },
+        interrupted: { type: 'boolean', description: 'Voice turns only: whether the caller cut it short.' },
+      });
+    case 'knowledge.indexed':
+      return without(objectSchema, ['content', 'faqs']);
+    case 'booking.rescheduled':
+      return withFields(objectSchema, {
+        previous_start_at: { type: 'string', description: 'The start before the change (ISO 8601).' },
+        previous_end_at: { type: 'string', description: 'The end before the change (ISO 8601).' },
+      });
+    case 'webhook.test':
+      return withFields(objectSchema, {
+        message: {
+          type: 'string',
+          description: 'A line saying this is a test.',
+          examples: ['A test event sent from the Parley API.'],
+        },
+      });
+    default:
+      return objectSchema;
+  }
+}
 
 /**
  * OpenAPI 3.1 `webhooks`: one entry per event type, with the envelope every delivery has and the
@@ -290,10 +363,13 @@ function webhookDocs(objectSchemas: Map<string, Json>): Json {
   const out: Json = {};
   for (const type of eventTypes) {
     const object = eventObjects[type.split('.')[0]!];
-    const data = (object && objectSchemas.get(object)) ?? {
-      type: 'object',
-      description: 'The object the event is about.',
-    };
+    const data = eventDataSchema(
+      type,
+      (object ? objectSchemas.get(object) : undefined) ?? {
+        type: 'object',
+        description: 'The object the event is about.',
+      },
+    );
     const envelope: Json = {
       type: 'object',
       required: [
