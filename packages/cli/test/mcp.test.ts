@@ -220,6 +220,14 @@ describe('parley mcp over stdio against a real server [sqlite]', () => {
       get_call: R,
       hang_up_call: [false, true, true, true],
       list_calls: R,
+      list_canned_responses: R,
+      create_canned_response: [false, false, false, false],
+      update_canned_response: [false, false, true, false],
+      delete_canned_response: [false, true, true, false],
+      assign_conversation: [false, false, true, false],
+      get_team_queue: R,
+      report_overview: R,
+      report_calls: R,
     };
     const { tools: listed } = await mcp.client.listTools();
     assert.deepEqual(listed.map((t) => t.name).sort(), Object.keys(expected).sort());

@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness (checks the database)
-         * @description Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise (503 `draining` while the process shuts down after SIGTERM), with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready). Use it as a readiness probe for load balancers.
+         * @description Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise (503 `draining` while the process shuts down after SIGTERM), with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready); `warnings` lists configuration problems that break a feature without making the server not ready (Twilio voice with a PARLEY_PUBLIC_URL that is not https). Use it as a readiness probe for load balancers.
          */
         get: operations["get_readyz"];
         put?: never;
@@ -3545,7 +3545,10 @@ export interface operations {
                      *           "sandbox",
                      *           "builtin"
                      *         ]
-                     *       }
+                     *       },
+                     *       "warnings": [
+                     *         "PARLEY_PUBLIC_URL (http://parley.example.com) is not https: ..."
+                     *       ]
                      *     }
                      */
                     "application/json": {
@@ -3583,6 +3586,13 @@ export interface operations {
                              */
                             tts: string[];
                         };
+                        /**
+                         * @description Configuration problems that do not stop this server from serving but break a feature (e.g. Twilio voice with a PARLEY_PUBLIC_URL that is not https). Absent when there are none.
+                         * @example [
+                         *       "PARLEY_PUBLIC_URL (http://parley.example.com) is not https: ..."
+                         *     ]
+                         */
+                        warnings?: string[];
                     };
                 };
             };
@@ -3661,7 +3671,10 @@ export interface operations {
                      *           "sandbox",
                      *           "builtin"
                      *         ]
-                     *       }
+                     *       },
+                     *       "warnings": [
+                     *         "PARLEY_PUBLIC_URL (http://parley.example.com) is not https: ..."
+                     *       ]
                      *     }
                      */
                     "application/json": {
@@ -3699,6 +3712,13 @@ export interface operations {
                              */
                             tts: string[];
                         };
+                        /**
+                         * @description Configuration problems that do not stop this server from serving but break a feature (e.g. Twilio voice with a PARLEY_PUBLIC_URL that is not https). Absent when there are none.
+                         * @example [
+                         *       "PARLEY_PUBLIC_URL (http://parley.example.com) is not https: ..."
+                         *     ]
+                         */
+                        warnings?: string[];
                     };
                 };
             };

@@ -303,6 +303,7 @@ export const tools: ToolDef[] = [
       'Answers "how did last week go?": totals over the conversations created in a range (`from`, `to` as dates in the workspace timezone; default the last 7 days): conversations, messages in and out, AI resolutions and rate, handoffs and rate, first-response and resolution times, CSAT, SLA met rate, leads, bookings; plus a series by `interval` (hour, day, week), handoffs by reason and the CSAT distribution. Filter by channel, agent_id, team_id or user_id.',
     method: 'get',
     path: '/v1/reports/overview',
+    hints: read,
   },
   {
     name: 'report_calls',
@@ -311,5 +312,6 @@ export const tools: ToolDef[] = [
       'Calls queued in a range: counts by status, ended reason and who answered, duration and turn-latency percentiles, transfers, successes and minutes.',
     method: 'get',
     path: '/v1/reports/calls',
+    hints: read,
   },
 ];
