@@ -32,7 +32,11 @@ async function agentFor(ctx: AppContext, scope: Scope, agentId: string | null): 
   return (await defaultAgent(ctx.db, scope)) ?? null;
 }
 
-/** The analysis of a transcript with the agent's engine: its LLM where it has one, else the built-in engine. */
+/**
+ * The analysis of a transcript with the agent's engine: its LLM where it has one and the agent
+ * has an analysis plan of its own (a model call per conversation costs money: nobody pays for one
+ * they did not ask for), else the built-in engine.
+ */
 export async function computeAnalysis(
   ctx: AppContext,
   agent: AgentsTable | null,
@@ -41,7 +45,7 @@ export async function computeAnalysis(
   const settings = parseAnalysisSettings(agent?.analysis ?? null);
   const config: AgentConfig | null = agent ? agentConfig(ctx, agent) : null;
   const computed_at = ctx.clock.now().toISOString();
-  if (config && config.model.provider !== 'builtin' && lines.length > 0) {
+  if (config && config.model.provider !== 'builtin' && agent?.analysis && lines.length > 0) {
     const r = await llmAnalysis(config, settings, lines);
     return { ...r, engine: `${config.model.provider}:${config.model.name}`, computed_at };
   }
