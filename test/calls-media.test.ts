@@ -188,11 +188,12 @@ forEachStorage('calls over the media WebSocket', (storage) => {
         key: ws.test,
         body: { calls: [{ agent_id: cloud.body.id, transport: 'web' }] },
       });
-      assert.notEqual(refused.status, 201, refused.text);
-      assert.deepEqual(refused.body.results ?? [], []);
-      const errors = refused.body.errors ?? refused.body.error?.errors ?? [];
-      assert.equal(errors[0]?.code, 'unprocessable', refused.text);
-      assert.match(errors[0].message, /could not speak or listen: The deepgram engine needs an api_key/);
+      // No call placed: a 4xx with each item's error (SPEC: 201 only when one was created).
+      assert.equal(refused.status, 422, refused.text);
+      assert.equal(refused.body.error.code, 'unprocessable');
+      const items = refused.body.error.items ?? [];
+      assert.equal(items[0]?.code, 'unprocessable', refused.text);
+      assert.match(items[0].message, /could not speak or listen: The deepgram engine needs an api_key/);
     } finally {
       t.ctx.config.deepgramApiKey = saved;
     }
