@@ -193,7 +193,7 @@ function Shell({ route }) {
       <span class="spacer"></span>
       <${ConnectionBadge} />
       <${AvailabilitySwitch} />
-      <button class="ghost" type="button" onClick=${() => setHelp(true)} aria-label="Keyboard shortcuts">?</button>
+      <button class="ghost shortcuts" type="button" onClick=${() => setHelp(true)} aria-label="Keyboard shortcuts">?</button>
       <span class="me" title=${user.email}>${user.name} · ${user.role}</span>
       <button class="ghost" type="button" onClick=${signOut}>Sign out</button>
     </header>
