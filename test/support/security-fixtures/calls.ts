@@ -2,7 +2,7 @@ import type { SecurityFixture } from '../security.ts';
 
 /** A web call (nobody joins it, so it stays queued and can be hung up by the check). */
 const fixture: SecurityFixture = {
-  paths: ['/v1/calls/:id', '/v1/calls/:id/hangup', '/v1/calls/:id/recording'],
+  paths: ['/v1/calls/:id', '/v1/calls/:id/hangup', '/v1/calls/:id/recording', '/v1/calls/:id/analyze'],
   // A web call has no recording; the owner is told so about that call (not "no call with id").
   ownerRefusal: { '/v1/calls/:id/recording': /^Call call_\w+ has no recording: / },
   async create(t, key) {

@@ -11,6 +11,7 @@ const fixture: SecurityFixture = {
     '/v1/campaigns/:id/resume',
     '/v1/campaigns/:id/cancel',
     '/v1/campaigns/:id/recipients',
+    '/v1/reports/campaigns/:id',
   ],
   async create(t, key) {
     const me = await t.call('GET', '/v1/me', { key });

@@ -12,6 +12,7 @@ const convPaths = [
   '/v1/conversations/:id/reopen',
   '/v1/conversations/:id/handoff',
   '/v1/conversations/:id/handoff/resolve',
+  '/v1/conversations/:id/analyze',
 ];
 
 /** A conversation (and its first message) on a sandbox SMS channel, in the key's own mode. */
