@@ -512,6 +512,21 @@ forEachStorage('ai agent', (storage) => {
     );
   });
 
+  it('copilot after a handoff: no "connecting you" draft for the person; the question is answered', async () => {
+    const from = nextPhone();
+    const conv = await inbound(from, 'I want to talk to a human');
+    await waitReplies(conv, 1);
+    await inbound(from, 'Please connect me to a person. Do you have parking?');
+    const s = await t.call('POST', `/v1/conversations/${conv}/copilot/suggest`, { key: ws.test });
+    assert.equal(s.status, 200, s.text);
+    for (const sug of s.body.suggestions)
+      assert.doesNotMatch(sug.text, /connecting you|connect you|member of our team/i, s.text);
+    assert.ok(
+      s.body.suggestions.some((x: { text: string }) => /basement/.test(x.text)),
+      s.text,
+    );
+  });
+
   it("copilot: drafts from this customer's real bookings, and offers no draft it could not answer", async () => {
     const from = nextPhone();
     const agent = (await t.call('GET', `/v1/agents/${agentId}`, { key: ws.test })).body;

@@ -608,10 +608,9 @@ export async function copilotSuggest(
   };
   const engineDraft = await runEngine(input, tools, opts.llm);
   const draft = { ...engineDraft, actions: asDryRun(engineDraft.actions) };
-  // A draft that could not answer ("I don't have that information... connect you with our
-  // team?") is nothing a person of that team would send: no draft then, only passages.
-  const suggestions =
-    draft.engine === 'fallback' || !draft.answered ? [] : [{ text: draft.reply, sources: draft.sources }];
+  // A draft that could not answer or that hands over is nothing the team would send: passages then.
+  const own = draft.engine !== 'fallback' && draft.answered && !draft.actions.some(handsOver);
+  const suggestions = own ? [{ text: draft.reply, sources: draft.sources }] : [];
   // More passages the human may want to quote.
   const text = texts.join('\n');
   for (const hit of await searchKnowledge(ctx, scope, agent.id, text, 4)) {
@@ -631,6 +630,7 @@ export async function copilotSuggest(
   };
 }
 
+const handsOver = (a: { type: string }) => a.type === 'would_handoff';
 type NextAction = { type: string; label: string; data: Record<string, unknown> };
 
 function nextBestActions(
