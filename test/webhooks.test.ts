@@ -130,15 +130,31 @@ forEachStorage('webhooks', (storage) => {
     assert.equal(wrong.status, 400);
   });
 
-  it('rejects unknown event types (listing the valid ones), bad URLs and unknown fields', async () => {
+  it('rejects unknown event types (naming the one meant, briefly), bad URLs and unknown fields', async () => {
     const ws = await t.workspace();
     const unknown = await t.call('POST', '/v1/webhooks', {
       key: ws.test,
-      body: { url: `${receiver.url}/ok`, events: ['message.exploded'] },
+      body: { url: `${receiver.url}/ok`, events: ['message.recieved'] },
     });
     assert.equal(unknown.status, 400);
     assert.equal(unknown.body.error.code, 'validation_failed');
-    assert.match(JSON.stringify(unknown.body.error.errors), /message\.received/);
+    assert.match(JSON.stringify(unknown.body.error.errors), /did you mean `message\.received`/);
+    // Another platform's names (ConvoAI's guide): the Parley event meant, in a short answer.
+    const seeds = await t.call('POST', '/v1/webhooks', {
+      key: ws.test,
+      body: {
+        url: `${receiver.url}/ok`,
+        events: ['lead.qualified', 'appointment.booked', 'handoff.triggered'],
+      },
+    });
+    assert.equal(seeds.status, 400);
+    const said = JSON.stringify(seeds.body.error.errors);
+    assert.match(said, /`appointment\.booked` is not a Parley event type: did you mean `booking\.created`/);
+    assert.match(
+      said,
+      /`handoff\.triggered` is not a Parley event type: did you mean `conversation\.escalated`/,
+    );
+    assert.ok(seeds.text.length < 1500, `a short answer (${seeds.text.length} bytes)`);
     const mixed = await t.call('POST', '/v1/webhooks', {
       key: ws.test,
       body: { url: `${receiver.url}/ok`, events: ['*', 'message.sent'] },

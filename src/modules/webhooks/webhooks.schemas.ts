@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { eventTypes } from '../../platform/events.ts';
+import { suggestField } from '../../platform/http/field-hints.ts';
 import { baseObject, describe, idOf, listQuery, nullableTimestamp } from '../../platform/http/schemas.ts';
 
 export const endpointStatuses = ['enabled', 'disabled'] as const;
@@ -15,9 +16,29 @@ const url = describe(
   'https://example.com/parley/webhooks',
 );
 
+/** What other platforms (the guides in docs/coming-from) call Parley's events. */
+const otherNames: Record<string, string> = {
+  'appointment.booked': 'booking.created',
+  'appointment.created': 'booking.created',
+  'appointment.cancelled': 'booking.cancelled',
+  'appointment.rescheduled': 'booking.rescheduled',
+  'handoff.triggered': 'conversation.escalated',
+  'handoff.requested': 'conversation.escalated',
+  'lead.created': 'lead.captured',
+  'call.ended': 'call.completed',
+  'message.created': 'message.received',
+};
+
+/** A short refusal of an event type Parley does not have, naming the one meant (never the whole list). */
+function unknownEvent(input: unknown): string {
+  const name = String(input);
+  const meant = otherNames[name] ?? suggestField(name, subscribable);
+  return `\`${name.slice(0, 80)}\` is not a Parley event type${meant ? `: did you mean \`${meant}\`?` : ''} (the list: GET /openapi.json, webhooks)`;
+}
+
 const events = describe(
   z
-    .array(z.enum(subscribable))
+    .array(z.enum(subscribable, { error: (issue) => unknownEvent(issue.input) }))
     .min(1)
     .max(subscribable.length)
     .refine(
