@@ -237,7 +237,12 @@ const askingWords = new Set(
     'duration minutes hours take takes taking send list card menu hatane hatana karwane karwana karane lekar ' +
     'aana aane jana chahiye dena lena kaun kaunsi kaunsa ek aur hoti hota lagenge lagegi fix help problem way ' +
     'happens allowed which someone bring come order eat include included including der samay waqt many per ' +
-    'there much'
+    'there much karna karni karna karenge ' +
+    // When, said in words: a day, a part of it, a month ("haircut saturday evening", "kal shaam").
+    'monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun ' +
+    'weekend week next this coming afternoon night noon tonight shaam sham subah dopahar raat savere aaj ' +
+    'tarikh date january february march april may june july august september october november december ' +
+    'jan feb mar apr jun jul aug sep sept oct nov dec'
   ).split(' '),
 );
 
