@@ -109,8 +109,11 @@ describe('pg-boss: jobs of a worker killed with SIGKILL', {
       await eventually(async () => ran.length > 0, 15_000);
       const recoveredMs = Date.now() - killedAt;
       assert.deepEqual(ran, [{ id: first.id, attempt: 2 }]);
-      const { rows } = await client.query(`SELECT state::text FROM pgboss.job WHERE id = $1`, [first.id]);
-      assert.equal(rows[0].state, 'completed');
+      // The handler has returned; its completion is written just after: wait for it.
+      const state = async () =>
+        (await client.query(`SELECT state::text FROM pgboss.job WHERE id = $1`, [first.id])).rows[0].state;
+      await eventually(async () => (await state()) === 'completed', 10_000);
+      assert.equal(await state(), 'completed');
       process.stdout.write(`# recovered in ${recoveredMs} ms after SIGKILL\n`);
     } finally {
       await survivor.stop();
