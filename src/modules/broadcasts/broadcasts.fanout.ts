@@ -3,17 +3,16 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
-import type { Actor, ActorType } from '../../platform/events.ts';
+import type { ActorType } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
-import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import { audienceContactIds, getAudienceRow } from '../audiences/index.ts';
 import { findOrCreateContact } from '../contacts/index.ts';
-import { type Sender, sendMessage } from '../messaging/index.ts';
+import type { Sender } from '../messaging/index.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import type { recipientStatuses } from './broadcasts.schemas.ts';
 import type { BroadcastRecipientsTable, BroadcastsTable } from './broadcasts.tables.ts';
-import { recipientVariables } from './variables.ts';
+import { bulkSender, bulkTemplateBody, sendTemplate } from './template-send.ts';
 
 export type { Scope };
 
@@ -28,20 +27,6 @@ import { cancelPending, completeIfSettled, pollDelayMs } from './broadcasts.serv
 
 // ---------------------------------------------------------------------------------------------
 // Fan-out.
-
-async function senderFor(ctx: AppContext, b: BroadcastsTable): Promise<Sender> {
-  const ws = await ctx.db
-    .selectFrom('workspaces')
-    .selectAll()
-    .where('id', '=', b.workspace_id)
-    .executeTakeFirstOrThrow();
-  return {
-    ...scopeOf(b),
-    defaultCountry: ws.default_country,
-    actor: { type: b.actor_type as ActorType, id: b.actor_id } satisfies Actor,
-    limits: limitsFor(ws.plan, fromJson<Partial<PlanLimits> | null>(ws.limits, null)),
-  };
-}
 
 const currentStatus = async (db: Db, id: string) =>
   (await db.selectFrom('broadcasts').select('status').where('id', '=', id).executeTakeFirst())?.status;
@@ -187,36 +172,28 @@ async function sendOne(
     return void (await fail('skipped', 'contact_opted_out', `Contact ${contact.id} opted out of messages.`));
   if (contact.dnd === 1)
     return void (await fail('skipped', 'contact_opted_out', `Contact ${contact.id} is on do-not-disturb.`));
-  const vars = recipientVariables(body, fromJson<Record<string, string | number>>(b.variables, {}), {
-    name: contact.name,
-    phone: contact.phone,
-    email: contact.email,
-    attributes: fromJson<Record<string, unknown>>(contact.attributes, {}),
-  });
-  if ('error' in vars) return void (await fail('failed', 'validation_failed', `Not sent: ${vars.error}.`));
   try {
-    const message = await sendMessage(ctx, sender, {
-      to: contact.phone,
-      channel: 'whatsapp',
-      type: 'template',
-      template: { name: b.template_name, language: b.template_language, variables: vars.values },
-      ...(b.from_address ? { from: b.from_address } : {}),
-      business_initiated: true,
+    const sent = await sendTemplate(ctx, sender, {
+      template: { name: b.template_name, language: b.template_language, body },
+      variables: fromJson<Record<string, string | number>>(b.variables, {}),
+      contact: { ...contact, phone: contact.phone },
+      from: b.from_address,
     });
-    await settle(ctx.db, r.id, { status: 'queued', message_id: message.id, phone: contact.phone }, at());
+    if (sent.kind === 'sent')
+      await settle(
+        ctx.db,
+        r.id,
+        { status: 'queued', message_id: sent.messageId, phone: contact.phone },
+        at(),
+      );
+    else if (sent.kind === 'retry') {
+      await settle(ctx.db, r.id, { status: 'pending', claimed_at: null }, at());
+      return { retryAfterMs: sent.afterMs };
+    } else await fail(sent.kind, sent.code, sent.message);
     return undefined;
   } catch (err) {
-    if (!(err instanceof ApiError)) {
-      await settle(ctx.db, r.id, { status: 'pending', claimed_at: null }, at());
-      throw err;
-    }
-    if (err.code === 'rate_limited') {
-      await settle(ctx.db, r.id, { status: 'pending', claimed_at: null }, at());
-      const seconds = Number(err.headers?.['Retry-After'] ?? 60);
-      return { retryAfterMs: (Number.isFinite(seconds) ? seconds : 60) * 1000 };
-    }
-    await fail(err.code === 'contact_opted_out' ? 'skipped' : 'failed', err.code, err.message);
-    return undefined;
+    await settle(ctx.db, r.id, { status: 'pending', claimed_at: null }, at());
+    throw err;
   }
 }
 
@@ -280,7 +257,7 @@ export async function runFanOut(ctx: AppContext, broadcastId: string) {
       .execute();
     b = { ...b, status: 'sending', started_at: at, updated_at: at };
   }
-  const sender = await senderFor(ctx, b);
+  const sender = await bulkSender(ctx.db, b);
   if (!b.expanded_at) {
     const found = await expand(ctx, b, sender);
     const at = ctx.clock.now().toISOString();
@@ -303,14 +280,7 @@ export async function runFanOut(ctx: AppContext, broadcastId: string) {
     b = { ...b, expanded_at: at };
   }
   await reconcileClaims(ctx, b);
-  const body = (
-    await tenant(ctx.db, scopeOf(b))
-      .selectFrom('templates')
-      .select('body')
-      .where('name', '=', b.template_name)
-      .where('language', '=', b.template_language)
-      .executeTakeFirst()
-  )?.body;
+  const body = await bulkTemplateBody(ctx.db, b, b.template_name, b.template_language);
   let handed = 0;
   for (;;) {
     const status = await currentStatus(ctx.db, broadcastId);

@@ -1,2 +1,4 @@
 /** The broadcasts module's public surface: what other modules may use. */
+
+export { bulkSender, bulkTemplateBody, sendTemplate, type TemplateSendResult } from './template-send.ts';
 export { checkBroadcastVariables, recipientVariables } from './variables.ts';

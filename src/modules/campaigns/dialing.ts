@@ -2,10 +2,9 @@ import { scopeOf, tenant } from '../../platform/db/scope.ts';
 import './campaigns.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
-import type { Actor, ActorType, Tx } from '../../platform/events.ts';
+import type { Tx } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
-import { recipientVariables } from '../broadcasts/index.ts';
-import { type Sender, sendMessage } from '../messaging/index.ts';
+import { bulkSender, bulkTemplateBody, sendTemplate, type TemplateSendResult } from '../broadcasts/index.ts';
 import { dialJob } from './campaigns.jobs.ts';
 import type { CampaignRecipientsTable, CampaignsTable, RecipientState } from './campaigns.tables.ts';
 import { completeIfDone } from './controls.ts';
@@ -13,21 +12,10 @@ import { CountChanges } from './counts.ts';
 import { dialerOf } from './dialer.ts';
 import { PaceWait, takeDialSlot } from './pace.ts';
 import { type CallingWindow, isOpen, nextOpening, ruleFor } from './windows.ts';
-import { planLimits, positional } from './write.ts';
+import { positional } from './write.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Dialing one recipient.
-
-export async function senderFor(ctx: AppContext, c: CampaignsTable): Promise<Sender> {
-  const { limits, defaultCountry } = await planLimits(ctx.db, c.workspace_id);
-  return {
-    workspaceId: c.workspace_id,
-    livemode: c.livemode === 1,
-    defaultCountry,
-    actor: { type: c.actor_type as ActorType, id: c.actor_id } satisfies Actor,
-    limits,
-  };
-}
 
 /**
  * Moves one recipient out of `from` (a conditional update: nothing happens when another run
@@ -281,67 +269,40 @@ export async function sendWhatsApp(
       state: 'completed',
       ...patch,
     });
-  const body = (
-    await tenant(ctx.db, scopeOf(c))
-      .selectFrom('templates')
-      .select('body')
-      .where('name', '=', c.template_name!)
-      .where('language', '=', c.template_language!)
-      .executeTakeFirst()
-  )?.body;
+  const body = await bulkTemplateBody(ctx.db, c, c.template_name!, c.template_language!);
   if (body === undefined)
     return void (await done({
       result: 'failed',
       error_code: 'template_not_approved',
       error_message: `Template ${c.template_name} no longer exists.`,
     }));
-  const vars = recipientVariables(body, positional(fromJson(c.template_variables, {})), {
-    name: contact.name,
-    phone: contact.phone,
-    email: contact.email,
-    attributes: fromJson<Record<string, unknown>>(contact.attributes, {}),
-  });
-  if ('error' in vars)
-    return void (await done({
-      result: 'failed',
-      error_code: 'validation_failed',
-      error_message: `Not sent: ${vars.error}.`,
-    }));
+  let sent: TemplateSendResult;
   try {
-    const message = await sendMessage(ctx, await senderFor(ctx, c), {
-      to: contact.phone!,
-      channel: 'whatsapp',
-      type: 'template',
-      template: { name: c.template_name!, language: c.template_language!, variables: vars.values },
-      ...(c.from_address ? { from: c.from_address } : {}),
-      business_initiated: true,
-      ...(c.ignore_dnd ? { ignore_dnd: true } : {}),
+    sent = await sendTemplate(ctx, await bulkSender(ctx.db, c), {
+      template: { name: c.template_name!, language: c.template_language!, body },
+      variables: positional(fromJson(c.template_variables, {})),
+      contact: { ...contact, phone: contact.phone! },
+      from: c.from_address,
+      ignoreDnd: c.ignore_dnd === 1,
     });
-    await done({ result: 'sent', message_id: message.id });
   } catch (err) {
-    if (!(err instanceof ApiError)) {
-      await moveRecipient(ctx, r, 'in_progress', { state: 'scheduled', updated_at: nowIso });
-      throw err;
-    }
-    if (err.code === 'rate_limited') {
-      const seconds = Number(err.headers?.['Retry-After'] ?? 60);
-      await moveRecipient(
-        ctx,
-        r,
-        'in_progress',
-        {
-          state: 'pending',
-          next_attempt_at: new Date(
-            ctx.clock.now().getTime() + (Number.isFinite(seconds) ? seconds : 60) * 1000,
-          ).toISOString(),
-          updated_at: nowIso,
-        },
-        { attempts: -1 },
-      );
-      return;
-    }
-    if (err.code === 'contact_opted_out')
-      await done({ state: 'skipped', error_code: err.code, error_message: err.message });
-    else await done({ result: 'failed', error_code: err.code, error_message: err.message });
+    await moveRecipient(ctx, r, 'in_progress', { state: 'scheduled', updated_at: nowIso });
+    throw err;
   }
+  if (sent.kind === 'sent') await done({ result: 'sent', message_id: sent.messageId });
+  else if (sent.kind === 'retry')
+    await moveRecipient(
+      ctx,
+      r,
+      'in_progress',
+      {
+        state: 'pending',
+        next_attempt_at: new Date(ctx.clock.now().getTime() + sent.afterMs).toISOString(),
+        updated_at: nowIso,
+      },
+      { attempts: -1 },
+    );
+  else if (sent.kind === 'skipped')
+    await done({ state: 'skipped', error_code: sent.code, error_message: sent.message });
+  else await done({ result: 'failed', error_code: sent.code, error_message: sent.message });
 }

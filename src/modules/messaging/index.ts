@@ -14,5 +14,5 @@ export {
   sendMessage,
 } from './messaging.service.ts';
 export type { MessageRow, MessageStatus } from './messaging.tables.ts';
-export { findTemplateForSend } from './templates.service.ts';
+export { findTemplate, findTemplateForSend } from './templates.service.ts';
 export { conversationTranscript, type TranscriptLine } from './transcript.ts';
