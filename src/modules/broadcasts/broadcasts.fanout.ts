@@ -7,8 +7,8 @@ import type { ActorType } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
 import { audienceContactIds, getAudienceRow } from '../audiences/index.ts';
-import { findOrCreateContact } from '../contacts/index.ts';
-import type { Sender } from '../messaging/index.ts';
+import { contactsByIds, findOrCreateContact } from '../contacts/index.ts';
+import { latestTemplateSent, type Sender } from '../messaging/index.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import type { recipientStatuses } from './broadcasts.schemas.ts';
 import type { BroadcastRecipientsTable, BroadcastsTable } from './broadcasts.tables.ts';
@@ -64,11 +64,7 @@ async function insertRecipients(
 }
 
 async function phonesOf(db: Db, scope: Scope, ids: string[]) {
-  const rows = await tenant(db, scope)
-    .selectFrom('contacts')
-    .select(['id', 'phone'])
-    .where('id', 'in', ids)
-    .execute();
+  const rows = await contactsByIds(db, scope, ids);
   const phones = new Map(rows.map((r) => [r.id, r.phone]));
   return ids.map((id) => ({ id, phone: phones.get(id) ?? null }));
 }
@@ -210,21 +206,13 @@ async function reconcileClaims(ctx: AppContext, b: BroadcastsTable) {
     .where('status', '=', 'sending')
     .execute();
   for (const r of stuck) {
-    let q = tenant(ctx.db, scopeOf(b))
-      .selectFrom('messages')
-      .select('id')
-      .where('direction', '=', 'outbound')
-      .where('type', '=', 'template')
-      .where('sender_type', '=', b.actor_type as ActorType)
-      .where('created_at', '>=', r.claimed_at ?? r.created_at);
-    q = b.actor_id === null ? q.where('sender_id', 'is', null) : q.where('sender_id', '=', b.actor_id);
-    const contact = await ctx.db
-      .selectFrom('contacts')
-      .select('phone')
-      .where('id', '=', r.contact_id)
-      .executeTakeFirst();
+    const [contact] = await contactsByIds(ctx.db, scopeOf(b), [r.contact_id]);
     const msg = contact?.phone
-      ? await q.where('to_address', '=', contact.phone).orderBy('created_at', 'desc').executeTakeFirst()
+      ? await latestTemplateSent(ctx.db, scopeOf(b), {
+          to: contact.phone,
+          since: r.claimed_at ?? r.created_at,
+          sender: { type: b.actor_type as ActorType, id: b.actor_id },
+        })
       : undefined;
     await settle(
       ctx.db,

@@ -1,7 +1,6 @@
-import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { type Scope, scopeColumns, scopeOf } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import type { Auth } from '../../platform/http/route.ts';
@@ -9,7 +8,7 @@ import { newId } from '../../platform/ids.ts';
 import { toJson } from '../../platform/json.ts';
 import { getAudienceRow } from '../audiences/index.ts';
 import { findChannelForSend } from '../channels/index.ts';
-import { normalizePhone } from '../contacts/index.ts';
+import { contactsByIds, normalizePhone } from '../contacts/index.ts';
 import { findTemplateForSend } from '../messaging/index.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import type { recipientStatuses } from './broadcasts.schemas.ts';
@@ -72,14 +71,7 @@ export async function createBroadcast(ctx: AppContext, auth: Auth, input: Create
   if (input.contact_ids) {
     list = [...new Set(input.contact_ids)];
     const found = new Set<string>();
-    for (const part of chunked(list)) {
-      const rows = await tenant(ctx.db, scope)
-        .selectFrom('contacts')
-        .select('id')
-        .where('id', 'in', part)
-        .execute();
-      for (const r of rows) found.add(r.id);
-    }
+    for (const r of await contactsByIds(ctx.db, scope, list)) found.add(r.id);
     input.contact_ids.forEach((id, i) => {
       if (!found.has(id)) errors.push({ field: `contact_ids.${i}`, message: `no contact ${id}` });
     });

@@ -5,6 +5,7 @@ import { ApiError } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
 import { bulkSender, bulkTemplateBody, sendTemplate, type TemplateSendResult } from '../broadcasts/index.ts';
+import { latestTemplateSent } from '../messaging/index.ts';
 import { dialJob } from './campaigns.jobs.ts';
 import type { CampaignRecipientsTable, CampaignsTable, RecipientState } from './campaigns.tables.ts';
 import { completeIfDone } from './controls.ts';
@@ -199,16 +200,8 @@ export async function adoptSentMessage(
   r: CampaignRecipientsTable,
 ): Promise<boolean> {
   if (!r.phone) return false;
-  const msg = await tenant(ctx.db, scopeOf(c))
-    .selectFrom('messages')
-    .select(['id', 'template'])
-    .where('direction', '=', 'outbound')
-    .where('type', '=', 'template')
-    .where('to_address', '=', r.phone)
-    .where('created_at', '>=', r.updated_at)
-    .orderBy('created_at', 'desc')
-    .executeTakeFirst();
-  if (!msg || fromJson<{ name?: string }>(msg.template, {}).name !== c.template_name) {
+  const msg = await latestTemplateSent(ctx.db, scopeOf(c), { to: r.phone, since: r.updated_at });
+  if (!msg || msg.templateName !== c.template_name) {
     await moveRecipient(ctx, r, 'in_progress', { state: 'scheduled' });
     return false;
   }

@@ -1,4 +1,5 @@
-import { scopeOf, tenant } from '../../platform/db/scope.ts';
+import { scopeOf } from '../../platform/db/scope.ts';
+import { contactsByIds } from '../contacts/index.ts';
 import './campaigns.tables.ts';
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
@@ -159,11 +160,7 @@ export async function writeRecipients(
   startAt: string,
   last: boolean,
 ): Promise<boolean | 'stopped'> {
-  const contacts = await tenant(ctx.db, scopeOf(c))
-    .selectFrom('contacts')
-    .select(['id', 'phone', 'attributes', 'dnd', 'opted_out'])
-    .where('id', 'in', ids)
-    .execute();
+  const contacts = await contactsByIds(ctx.db, scopeOf(c), ids);
   const now = ctx.clock.now().toISOString();
   const rows: CampaignRecipientsTable[] = [];
   for (const [i, ct] of contacts.entries()) {

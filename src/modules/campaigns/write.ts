@@ -11,7 +11,7 @@ import { getAgentRow } from '../agents/index.ts';
 import { audienceContactIds, getAudienceRow } from '../audiences/index.ts';
 import { checkBroadcastVariables } from '../broadcasts/index.ts';
 import { channelKinds, findChannelForSend } from '../channels/index.ts';
-import { normalizePhone } from '../contacts/index.ts';
+import { contactsByIds, normalizePhone } from '../contacts/index.ts';
 import { findTemplateForSend } from '../messaging/index.ts';
 import { getFlowRow } from '../voice-flows/index.ts';
 import type { CreateCampaignInput, UpdateCampaignInput } from './campaigns.schemas.ts';
@@ -55,11 +55,7 @@ export async function windowsEverOpen(
   const until = schedule.end_at ? new Date(schedule.end_at) : new Date(from.getTime() + 8 * 86_400_000);
   const seen = new Set<string>();
   for await (const ids of audienceContactIds(ctx.db, ctx.dialect, auth, audienceId, 500)) {
-    const contacts = await ctx.db
-      .selectFrom('contacts')
-      .select(['phone', 'attributes'])
-      .where('id', 'in', ids)
-      .execute();
+    const contacts = await contactsByIds(ctx.db, auth, ids);
     for (const c of contacts) {
       const attrs = fromJson<Record<string, unknown>>(c.attributes, {});
       const z = zonesFor(c.phone, attrs.timezone, schedule.timezone ?? 'recipient');

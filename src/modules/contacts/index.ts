@@ -1,4 +1,6 @@
 /** The contacts module's public surface: what other modules may use. */
+
+export { contactsByIds } from './contacts.read.ts';
 export { contactObject } from './contacts.schemas.ts';
 export {
   ATTRIBUTE_KEY,

@@ -14,5 +14,6 @@ export {
   sendMessage,
 } from './messaging.service.ts';
 export type { MessageRow, MessageStatus } from './messaging.tables.ts';
+export { latestTemplateSent } from './sent-templates.ts';
 export { findTemplate, findTemplateForSend } from './templates.service.ts';
 export { conversationTranscript, type TranscriptLine } from './transcript.ts';
