@@ -1,5 +1,6 @@
 /** The contacts module's public surface: what other modules may use. */
 
+export { type BulkContact, writeImportedContacts } from './contacts.bulk.ts';
 export { contactsByIds } from './contacts.read.ts';
 export { contactObject } from './contacts.schemas.ts';
 export {

@@ -1,6 +1,4 @@
 import { parse } from 'csv-parse';
-import { sql } from 'kysely';
-import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Dialect, Trx } from '../../platform/db/database.ts';
 import { scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
@@ -14,13 +12,11 @@ import { NUL_MESSAGE, nulFields } from '../../platform/nul.ts';
 import { addMembersInTx, requireAudienceToFill } from '../audiences/index.ts';
 import {
   type Attributes,
-  type ContactRow,
-  findContactsByPhones,
-  newContactRow,
   normalizeEmail,
   normalizePhone,
   normalizeTags,
   type Scope,
+  writeImportedContacts,
 } from '../contacts/index.ts';
 import { chunkText, decodeUpload, readHeader, splitTags, UploadError } from './csv.ts';
 import { processImportJob } from './imports.jobs.ts';
@@ -333,38 +329,6 @@ interface BatchOutcome {
 }
 
 /** Validates and writes one batch of rows in the caller's transaction. */
-const CONTACT_COLUMNS = [
-  'id',
-  'workspace_id',
-  'livemode',
-  'phone',
-  'name',
-  'email',
-  'attributes',
-  'tags',
-  'dnd',
-  'opted_out',
-  'created_at',
-  'updated_at',
-] as const;
-
-/**
- * PostgreSQL: one array parameter per column through unnest, instead of 6,000 scalar
- * parameters, which PostgreSQL parses and binds several times faster.
- */
-async function insertContactsPg(trx: Trx, rows: ContactRow[]): Promise<{ id: string }[]> {
-  const arrays = CONTACT_COLUMNS.map((c) => rows.map((r) => r[c]));
-  const types = CONTACT_COLUMNS.map((c) =>
-    c === 'livemode' || c === 'dnd' || c === 'opted_out' ? 'int[]' : 'text[]',
-  );
-  const result = await sql<{
-    id: string;
-  }>`insert into contacts (${sql.join(CONTACT_COLUMNS.map((c) => sql.ref(c)))})
-    select * from unnest(${sql.join(arrays.map((a, i) => sql`${a}::${sql.raw(types[i])}`))})
-    on conflict (workspace_id, livemode, phone) do nothing returning id`.execute(trx);
-  return result.rows;
-}
-
 async function writeBatch(
   trx: Trx,
   dialect: Dialect,
@@ -437,85 +401,15 @@ async function writeBatch(
   }
   if (!valid.length) return out;
 
-  const scoped = tenant(trx, scope);
-  const byPhone = new Map<string, ContactRow>();
-  const byEmail = new Map<string, ContactRow>();
-  // Under `skip`, rows with a phone go straight to an insert that skips existing phones; only
-  // `update` needs the existing contacts first.
-  const phones = imp.on_conflict === 'update' ? valid.flatMap((v) => (v.phone ? [v.phone] : [])) : [];
-  const emails = valid.flatMap((v) => (!v.phone && v.email ? [v.email] : []));
-  for (const c of await findContactsByPhones(trx, scope, phones)) byPhone.set(c.phone as string, c);
-  for (const part of chunked(emails)) {
-    const found = await scoped
-      .selectFrom('contacts')
-      .selectAll()
-      .where('email', 'in', part)
-      .orderBy('id', 'desc')
-      .execute();
-    // Descending, so the oldest contact with an email is the one kept.
-    for (const c of found) byEmail.set(c.email as string, c);
-  }
-
-  const inserts: ContactRow[] = [];
-  const memberIds: string[] = [];
-  for (const v of valid) {
-    const existing = v.phone ? byPhone.get(v.phone) : byEmail.get(v.email as string);
-    if (!existing) {
-      inserts.push(
-        newContactRow(
-          scope,
-          { phone: v.phone, email: v.email, name: v.name, attributes: v.attributes, tags: v.tags },
-          now,
-        ),
-      );
-      continue;
-    }
-    memberIds.push(existing.id);
-    if (imp.on_conflict === 'skip') {
-      out.skipped++;
-      continue;
-    }
-    const attributes = { ...fromJson<Attributes>(existing.attributes, {}), ...v.attributes };
-    const tags = normalizeTags([...fromJson<string[]>(existing.tags, []), ...v.tags]);
-    await trx
-      .updateTable('contacts')
-      .set({
-        name: v.name ?? existing.name,
-        email: v.email ?? existing.email,
-        attributes: toJson(attributes),
-        tags: toJson(tags),
-        updated_at: now,
-      })
-      .where('id', '=', existing.id)
-      .execute();
-    out.updated++;
-  }
-  for (const part of chunked(inserts)) {
-    // A contact created by another request since the lookup is counted as skipped.
-    const written =
-      dialect === 'postgres'
-        ? await insertContactsPg(trx, part)
-        : await trx
-            .insertInto('contacts')
-            .values(part)
-            .onConflict((oc) => oc.columns(['workspace_id', 'livemode', 'phone']).doNothing())
-            .returning('id')
-            .execute();
-    out.created += written.length;
-    out.skipped += part.length - written.length;
-    for (const w of written) memberIds.push(w.id);
-    if (imp.audience_id && written.length < part.length) {
-      // Phones that already had a contact still join the audience.
-      const ids = new Set(written.map((w) => w.id));
-      const existingPhones = part.flatMap((r) => (!ids.has(r.id) && r.phone ? [r.phone] : []));
-      const found = await scoped
-        .selectFrom('contacts')
-        .select('id')
-        .where('phone', 'in', existingPhones)
-        .execute();
-      for (const c of found) memberIds.push(c.id);
-    }
-  }
+  const written = await writeImportedContacts(trx, dialect, scope, valid, {
+    update: imp.on_conflict === 'update',
+    now,
+    memberIds: imp.audience_id !== null,
+  });
+  out.created += written.created;
+  out.updated += written.updated;
+  out.skipped += written.skipped;
+  const memberIds = written.contactIds;
   if (imp.audience_id && memberIds.length) await addMembersInTx(trx, imp.audience_id, memberIds, now);
   return out;
 }
