@@ -328,6 +328,43 @@ interface BatchOutcome {
   errors: ImportRowError[];
 }
 
+/** A row's contact, or why it cannot be written (a failure, or a skip as a duplicate). */
+function validateRow(
+  r: RawRow,
+  scope: Scope,
+  seen: Map<string, number>,
+): Valid | { skip: boolean; error: ImportRowError } {
+  const fail = (field: string, message: string) => ({ skip: false, error: { row: r.row, field, message } });
+  const nul = nulFields({
+    phone: r.phone,
+    name: r.name,
+    email: r.email,
+    tags: r.tags,
+    attributes: r.attributes,
+  });
+  if (nul.length) return fail(nul[0]!, NUL_MESSAGE);
+  const phone = r.phone ? normalizePhone(r.phone, scope.defaultCountry) : null;
+  const email = r.email ? normalizeEmail(r.email) : null;
+  if (r.phone && !phone)
+    return fail('phone', `must be a valid E.164 phone number (got ${JSON.stringify(r.phone.slice(0, 40))})`);
+  if (r.email && !email)
+    return fail('email', `must be a valid email address (got ${JSON.stringify(r.email.slice(0, 80))})`);
+  if (!phone && !email) return fail('phone', 'a phone or an email is required');
+  const key = phone ?? `email:${email}`;
+  const first = seen.get(key);
+  if (first !== undefined)
+    return {
+      skip: true,
+      error: {
+        row: r.row,
+        field: phone ? 'phone' : 'email',
+        message: `duplicate of row ${first} in this file; skipped`,
+      },
+    };
+  seen.set(key, r.row);
+  return { row: r.row, phone, email, name: r.name?.trim() || null, tags: r.tags, attributes: r.attributes };
+}
+
 /** Validates and writes one batch of rows in the caller's transaction. */
 async function writeBatch(
   trx: Trx,
@@ -341,63 +378,12 @@ async function writeBatch(
   const out: BatchOutcome = { created: 0, updated: 0, skipped: 0, failed: 0, errors: [] };
   const valid: Valid[] = [];
   for (const r of rows) {
-    const nul = nulFields({
-      phone: r.phone,
-      name: r.name,
-      email: r.email,
-      tags: r.tags,
-      attributes: r.attributes,
-    });
-    if (nul.length) {
-      out.failed++;
-      out.errors.push({ row: r.row, field: nul[0], message: NUL_MESSAGE });
-      continue;
-    }
-    const phone = r.phone ? normalizePhone(r.phone, scope.defaultCountry) : null;
-    const email = r.email ? normalizeEmail(r.email) : null;
-    if (r.phone && !phone) {
-      out.failed++;
-      out.errors.push({
-        row: r.row,
-        field: 'phone',
-        message: `must be a valid E.164 phone number (got ${JSON.stringify(r.phone.slice(0, 40))})`,
-      });
-      continue;
-    }
-    if (r.email && !email) {
-      out.failed++;
-      out.errors.push({
-        row: r.row,
-        field: 'email',
-        message: `must be a valid email address (got ${JSON.stringify(r.email.slice(0, 80))})`,
-      });
-      continue;
-    }
-    if (!phone && !email) {
-      out.failed++;
-      out.errors.push({ row: r.row, field: 'phone', message: 'a phone or an email is required' });
-      continue;
-    }
-    const key = phone ?? `email:${email}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      out.skipped++;
-      out.errors.push({
-        row: r.row,
-        field: phone ? 'phone' : 'email',
-        message: `duplicate of row ${first} in this file; skipped`,
-      });
-      continue;
-    }
-    seen.set(key, r.row);
-    valid.push({
-      row: r.row,
-      phone,
-      email,
-      name: r.name?.trim() || null,
-      tags: r.tags,
-      attributes: r.attributes,
-    });
+    const v = validateRow(r, scope, seen);
+    if ('error' in v) {
+      if (v.skip) out.skipped++;
+      else out.failed++;
+      out.errors.push(v.error);
+    } else valid.push(v);
   }
   if (!valid.length) return out;
 
@@ -463,6 +449,40 @@ async function finish(
  * retried job resumes after the last committed batch. Imports emit one `import.completed`,
  * not an event per contact.
  */
+/** A row written by an earlier attempt still counts for in-file duplicate detection. */
+function rememberWritten(raw: RawRow, scope: Scope, seen: Map<string, number>) {
+  const phone = raw.phone ? normalizePhone(raw.phone, scope.defaultCountry) : null;
+  const email = raw.email ? normalizeEmail(raw.email) : null;
+  const k = phone ?? (email ? `email:${email}` : null);
+  if (k && !seen.has(k)) seen.set(k, raw.row);
+}
+
+/** Adds a batch's counts and its first errors (up to MAX_STORED_ERRORS in all) to the import. */
+async function recordBatch(trx: Trx, importId: string, rows: number, o: BatchOutcome, now: string) {
+  const cur = await trx
+    .selectFrom('imports')
+    .select(['errors', 'error_count'])
+    .where('id', '=', importId)
+    .executeTakeFirstOrThrow();
+  const stored = fromJson<ImportRowError[]>(cur.errors, []);
+  const room = MAX_STORED_ERRORS - stored.length;
+  const errors = room > 0 && o.errors.length ? toJson([...stored, ...o.errors.slice(0, room)]) : cur.errors;
+  await trx
+    .updateTable('imports')
+    .set((eb) => ({
+      rows_done: eb('rows_done', '+', rows),
+      created: eb('created', '+', o.created),
+      updated: eb('updated', '+', o.updated),
+      skipped: eb('skipped', '+', o.skipped),
+      failed: eb('failed', '+', o.failed),
+      error_count: cur.error_count + o.errors.length,
+      errors,
+      updated_at: now,
+    }))
+    .where('id', '=', importId)
+    .execute();
+}
+
 export async function processImport(
   ctx: AppContext,
   payload: { import_id: string; workspace_id: string; livemode: boolean },
@@ -489,29 +509,7 @@ export async function processImport(
     const now = ctx.clock.now().toISOString();
     await ctx.transaction(async (tx) => {
       const o = await writeBatch(tx.db, ctx.dialect, imp, scope, rows, seen, now);
-      const cur = await tx.db
-        .selectFrom('imports')
-        .select(['errors', 'error_count'])
-        .where('id', '=', imp.id)
-        .executeTakeFirstOrThrow();
-      const stored = fromJson<ImportRowError[]>(cur.errors, []);
-      const room = MAX_STORED_ERRORS - stored.length;
-      const errors =
-        room > 0 && o.errors.length ? toJson([...stored, ...o.errors.slice(0, room)]) : cur.errors;
-      await tx.db
-        .updateTable('imports')
-        .set((eb) => ({
-          rows_done: eb('rows_done', '+', rows.length),
-          created: eb('created', '+', o.created),
-          updated: eb('updated', '+', o.updated),
-          skipped: eb('skipped', '+', o.skipped),
-          failed: eb('failed', '+', o.failed),
-          error_count: cur.error_count + o.errors.length,
-          errors,
-          updated_at: now,
-        }))
-        .where('id', '=', imp.id)
-        .execute();
+      await recordBatch(tx.db, imp.id, rows.length, o, now);
     });
   };
 
@@ -519,11 +517,7 @@ export async function processImport(
     for await (const raw of imp.source === 'csv' ? csvRows(ctx, imp) : jsonRows(ctx, imp)) {
       index++;
       if (index <= imp.rows_done) {
-        // Rows written by an earlier attempt still count for in-file duplicate detection.
-        const phone = raw.phone ? normalizePhone(raw.phone, scope.defaultCountry) : null;
-        const email = raw.email ? normalizeEmail(raw.email) : null;
-        const k = phone ?? (email ? `email:${email}` : null);
-        if (k && !seen.has(k)) seen.set(k, raw.row);
+        rememberWritten(raw, scope, seen);
         continue;
       }
       batch.push(raw);
