@@ -85,7 +85,7 @@ forEachStorage('reports', (storage) => {
     });
 
   before(async () => {
-    t = await startTestApp(storage);
+    t = await startTestApp(storage, { env: { PARLEY_VOICE_SANDBOX_PACE: 'virtual' } });
     w = await t.workspace();
     const agent = await t.call('POST', '/v1/agents', {
       key: w.test,
@@ -172,9 +172,54 @@ forEachStorage('reports', (storage) => {
     assert.equal((await q('channel=whatsapp')).body.totals.conversations, 4);
     assert.equal((await q(`user_id=${userId}`)).body.totals.conversations, 1);
     assert.equal((await q(`agent_id=${agentId}`)).body.totals.conversations, 4);
-    const calls = await t.call('GET', '/v1/reports/calls', { key: w.test });
-    assert.equal(calls.status, 200, calls.text);
-    assert.equal(calls.body.total, 0);
+  });
+
+  it('a call counts for the person and team its conversation is assigned to', async () => {
+    const res = await t.call('POST', '/v1/calls', {
+      key: w.test,
+      body: {
+        calls: [
+          {
+            agent_id: agentId,
+            to: '+919900000777',
+            sandbox: { lines: ['Hello, is this the desk?', 'Thanks, bye'], hangup_after_lines: true },
+          },
+        ],
+      },
+    });
+    assert.equal(res.status, 201, res.text);
+    const callId = res.body.results[0].call.id as string;
+    const call = await eventually(async () => {
+      const r = await t.call('GET', `/v1/calls/${callId}`, { key: w.test });
+      return r.body.ended_at ? r.body : null;
+    });
+    const calls = async (s = '') => {
+      const r = await t.call('GET', `/v1/reports/calls?${s}`, { key: w.test });
+      assert.equal(r.status, 200, r.text);
+      return r.body.total as number;
+    };
+    const team = await t.call('POST', '/v1/teams', {
+      key: w.test,
+      body: { name: 'Phones', user_ids: [userId] },
+    });
+    assert.equal(team.status, 201, team.text);
+    const all = await calls();
+    assert.ok(all >= 1);
+    // Before it is assigned, the call is nobody's.
+    assert.equal(await calls(`user_id=${userId}`), 0);
+    assert.equal(await calls(`team_id=${team.body.id}`), 0);
+    const assigned = await t.call('POST', `/v1/conversations/${call.conversation_id}/assign`, {
+      key: w.test,
+      body: { user_id: userId },
+    });
+    assert.equal(assigned.status, 200, assigned.text);
+    assert.equal(await calls(`user_id=${userId}`), 1, 'the person of its conversation');
+    assert.equal(await calls(`team_id=${team.body.id}`), 1, 'a member of the team');
+    const csv = await t.call('GET', `/v1/reports/calls.csv?user_id=${userId}`, { key: w.test });
+    assert.equal(csv.text.trimEnd().split('\r\n').length, 2, 'the header and the call');
+    const other = await t.call('POST', '/v1/teams', { key: w.test, body: { name: 'Empty' } });
+    assert.equal(await calls(`team_id=${other.body.id}`), 0);
+    assert.equal(await calls('channel=whatsapp'), 0);
   });
 
   it('refuses bad input with a 400 and says which field', async () => {
@@ -194,7 +239,7 @@ forEachStorage('reports', (storage) => {
   });
 
   it('exports conversations and calls as CSV; a test key asking for live data is refused', async () => {
-    const csv = await t.call('GET', '/v1/reports/conversations.csv', { key: w.test });
+    const csv = await t.call('GET', '/v1/reports/conversations.csv?channel=whatsapp', { key: w.test });
     assert.equal(csv.status, 200, csv.text);
     assert.match(String(csv.headers['content-type']), /^text\/csv/);
     const lines = csv.text.trimEnd().split('\r\n');
@@ -211,7 +256,7 @@ forEachStorage('reports', (storage) => {
       'analysis_summary',
     ])
       assert.ok(header.includes(col), col);
-    const overview = await t.call('GET', '/v1/reports/overview', { key: w.test });
+    const overview = await t.call('GET', '/v1/reports/overview?channel=whatsapp', { key: w.test });
     const aiCol = header.indexOf('ai_resolved');
     assert.equal(
       lines.slice(1).filter((l) => l.split(',')[aiCol] === 'true').length,
@@ -221,9 +266,11 @@ forEachStorage('reports', (storage) => {
     const refused = await t.call('GET', '/v1/reports/conversations.csv?livemode=true', { key: w.test });
     assert.equal(refused.status, 403);
     assert.match(refused.body.error.message, /test key.*live key/);
-    const calls = await t.call('GET', '/v1/reports/calls.csv?livemode=false', { key: w.test });
+    const calls = await t.call('GET', '/v1/reports/calls.csv?livemode=false&from=2026-01-01&to=2026-01-02', {
+      key: w.test,
+    });
     assert.equal(calls.status, 200);
-    assert.equal(calls.text.trimEnd().split('\r\n').length, 1, 'only the header: no calls');
+    assert.equal(calls.text.trimEnd().split('\r\n').length, 1, 'only the header: no calls that day');
     const bad = await t.call('GET', '/v1/reports/calls.csv?from=2026-05-02&to=2026-05-01', { key: w.test });
     assert.equal(bad.status, 400);
   });
