@@ -222,6 +222,71 @@ forEachStorage('reports', (storage) => {
     assert.equal(await calls('channel=whatsapp'), 0);
   });
 
+  it('the drill-down lists exactly the conversations and calls behind each figure', async () => {
+    const range = `from=${new Date(Date.now() - 2 * 3600_000).toISOString()}&to=${new Date(Date.now() + 3600_000).toISOString()}`;
+    const get = async (path: string) => {
+      const r = await t.call('GET', path, { key: w.test });
+      assert.equal(r.status, 200, `${path}: ${r.text}`);
+      return r.body;
+    };
+    const o = await get(`/v1/reports/overview?${range}&interval=hour`);
+    const drill = (q: string) => get(`/v1/reports/overview/conversations?${range}&interval=hour&${q}`);
+    assert.equal((await drill('')).total, o.totals.conversations);
+    const ai = await drill('figure=ai_resolved');
+    assert.equal(ai.total, o.totals.ai_resolved);
+    assert.ok(ai.data.every((c: { ai_resolved: boolean }) => c.ai_resolved));
+    assert.equal((await drill('figure=handoffs')).total, o.totals.handoffs);
+    const billing = await drill('figure=handoffs&reason=billing');
+    assert.equal(billing.total, 1);
+    assert.deepEqual(billing.data[0].handoff_reasons, ['billing']);
+    for (const point of o.series.filter((p: { conversations: number }) => p.conversations > 0)) {
+      const inBucket = await drill(`at=${encodeURIComponent(point.at)}`);
+      assert.equal(inBucket.total, point.conversations, point.at);
+      assert.equal(
+        (await drill(`at=${encodeURIComponent(point.at)}&figure=ai_resolved`)).total,
+        point.ai_resolved,
+      );
+    }
+    for (const b of o.first_response_histogram) {
+      const r = await drill(`figure=first_response&bucket=${b.up_to_s ?? 'longer'}`);
+      assert.equal(r.total, b.count, `first response up to ${b.up_to_s}`);
+    }
+    for (const c of o.csat_distribution)
+      assert.equal((await drill(`figure=csat&score=${c.score}`)).total, c.count, `csat ${c.score}`);
+    const two = await drill('limit=2');
+    assert.equal(two.data.length, Math.min(2, o.totals.conversations));
+    assert.equal(two.total, o.totals.conversations);
+
+    const calls = await get(`/v1/reports/calls?${range}`);
+    assert.equal((await get(`/v1/reports/calls/list?${range}`)).total, calls.total);
+    for (const [status, count] of Object.entries(calls.by_status)) {
+      const r = await get(`/v1/reports/calls/list?${range}&status=${status}`);
+      assert.equal(r.total, count, status);
+      assert.ok(r.data.every((c: { status: string }) => c.status === status));
+    }
+    for (const [reason, count] of Object.entries(calls.by_ended_reason))
+      assert.equal(
+        (await get(`/v1/reports/calls/list?${range}&ended_reason=${reason}`)).total,
+        count,
+        reason,
+      );
+
+    const bad = await t.call('GET', '/v1/reports/overview/conversations?figure=nope', { key: w.test });
+    assert.equal(bad.status, 400, bad.text);
+    const badBucket = await t.call(
+      'GET',
+      '/v1/reports/overview/conversations?figure=first_response&bucket=x',
+      {
+        key: w.test,
+      },
+    );
+    assert.equal(badBucket.status, 400, badBucket.text);
+    const missing = await t.call('GET', '/v1/reports/campaigns/cmp_01JD5Z8Q4X3N2M1K0H9G8F7E6D/recipients', {
+      key: w.test,
+    });
+    assert.equal(missing.status, 404, missing.text);
+  });
+
   it('refuses bad input with a 400 and says which field', async () => {
     const bad = async (s: string, field: string) => {
       const r = await t.call('GET', `/v1/reports/overview?${s}`, { key: w.test });
