@@ -22,17 +22,17 @@ const SHOTS = new URL('../docs/screenshots/', import.meta.url).pathname;
 const FIRST_LOAD_LIMIT = 100 * 1024;
 
 /** Bytes the page has fetched so far (the document and every resource, as transferred). */
-const transferred = (page: Page) =>
-  page.evaluate(() => {
+const transferred = (page: Page): Promise<{ bytes: number; names: string[] }> =>
+  page.evaluate(`(() => {
     const entries = [
       ...performance.getEntriesByType('navigation'),
       ...performance.getEntriesByType('resource'),
-    ] as PerformanceResourceTiming[];
+    ];
     return {
       bytes: entries.reduce((a, e) => a + e.transferSize, 0),
       names: entries.map((e) => e.name),
     };
-  });
+  })()`);
 
 /**
  * Clicks a point of a chart where a person would: over the plot, at its x (a bar's index, or a
@@ -42,7 +42,8 @@ async function clickPoint(page: Page, chartId: string, point: number | string) {
   await page.locator(`#${chartId}`).scrollIntoViewIfNeeded();
   const at = await page.evaluate(
     ([id, p]) => {
-      const el = document.querySelector(`#${id} .plot`) as HTMLElement & { uplot: any };
+      const doc = (globalThis as any).document;
+      const el = doc.querySelector(`#${id} .plot`) as { uplot: any };
       const u = el.uplot;
       const r = u.over.getBoundingClientRect();
       const x = typeof p === 'string' ? Date.parse(p) / 1000 : u.data[0][p];
