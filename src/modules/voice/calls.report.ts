@@ -1,5 +1,6 @@
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
+import { type Scope, tenant } from '../../platform/db/scope.ts';
+import { assignedConversationIds, type ConversationAssignee } from '../conversations/index.ts';
 import type { CallRow } from './voice.tables.ts';
 
 export type ReportCall = Pick<
@@ -46,11 +47,7 @@ const columns = [
 ] as const;
 
 /** Whose calls: those whose conversation is assigned to the user, or to the team or one of its members. */
-export interface CallAssignee {
-  userId?: string;
-  teamId?: string;
-  teamUserIds?: string[];
-}
+export type CallAssignee = ConversationAssignee;
 
 /**
  * A keyset page of the calls queued in [from, to), by id; optionally one agent's, optionally only
@@ -78,28 +75,8 @@ export async function reportCallPage(
   if (q.agentId) sel = sel.where('agent_id', '=', q.agentId);
   if (q.campaignId) sel = sel.where('campaign_id', '=', q.campaignId);
   const a = q.assignee;
-  if (a && (a.userId || a.teamId)) {
-    sel = sel.where('conversation_id', 'in', (eb) => {
-      let conv = eb
-        .selectFrom('conversations')
-        .select('conversations.id')
-        .where(inScope(scope, 'conversations'));
-      if (a.userId) conv = conv.where('assignee_type', '=', 'user').where('assignee_id', '=', a.userId);
-      if (a.teamId) {
-        const team = a.teamId;
-        const members = a.teamUserIds ?? [];
-        conv = conv.where((w) =>
-          w.or([
-            w.and([w('assignee_type', '=', 'team'), w('assignee_id', '=', team)]),
-            ...(members.length
-              ? [w.and([w('assignee_type', '=', 'user'), w('assignee_id', 'in', members)])]
-              : []),
-          ]),
-        );
-      }
-      return conv;
-    });
-  }
+  if (a && (a.userId || a.teamId))
+    sel = sel.where('conversation_id', 'in', assignedConversationIds(db, scope, a));
   if (q.afterId) sel = sel.where('id', '>', q.afterId);
   return (await sel.orderBy('id', 'asc').limit(q.limit).execute()) as ReportCall[];
 }
