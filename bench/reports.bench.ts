@@ -9,6 +9,7 @@
  * Goals: overview p95 < 300 ms; built-in analysis of a finished call < 50 ms; CSV under 200 MB RSS.
  *
  * Knobs: BENCH_CONVERSATIONS, BENCH_MESSAGES_PER, BENCH_ROUNDS (5), BENCH_CSV_ROWS (0 skips it),
+ * BENCH_CSV_NODE_FLAGS (more flags for the CSV server),
  * PARLEY_TEST_PG_URL (a database is made and dropped).
  * Run: npm run bench -- reports               (both storages)
  *      node --disable-warning=ExperimentalWarning bench/reports.bench.ts [sqlite|postgres]
@@ -321,7 +322,12 @@ async function run(storage: 'sqlite' | 'postgres') {
 async function csvInChild(dataDir: string, key: string, from: string, to: string) {
   const child = fork(new URL('./reports-csv-server.ts', import.meta.url).pathname, [], {
     // The flags of `npm start`.
-    execArgv: ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=2'],
+    // BENCH_CSV_NODE_FLAGS adds some (e.g. --max-old-space-size=96: does the export fit a capped heap?).
+    execArgv: [
+      '--disable-warning=ExperimentalWarning',
+      '--max-semi-space-size=2',
+      ...(process.env.BENCH_CSV_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+    ],
     env: { ...process.env, BENCH_DATA_DIR: dataDir, BENCH_ADMIN: ADMIN },
   });
   const message = <T>() => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
