@@ -85,7 +85,7 @@ forEachStorage('reports', (storage) => {
     });
 
   before(async () => {
-    t = await startTestApp(storage);
+    t = await startTestApp(storage, { env: { PARLEY_VOICE_SANDBOX_PACE: 'virtual' } });
     w = await t.workspace();
     const agent = await t.call('POST', '/v1/agents', {
       key: w.test,
@@ -172,9 +172,119 @@ forEachStorage('reports', (storage) => {
     assert.equal((await q('channel=whatsapp')).body.totals.conversations, 4);
     assert.equal((await q(`user_id=${userId}`)).body.totals.conversations, 1);
     assert.equal((await q(`agent_id=${agentId}`)).body.totals.conversations, 4);
-    const calls = await t.call('GET', '/v1/reports/calls', { key: w.test });
-    assert.equal(calls.status, 200, calls.text);
-    assert.equal(calls.body.total, 0);
+  });
+
+  it('a call counts for the person and team its conversation is assigned to', async () => {
+    const res = await t.call('POST', '/v1/calls', {
+      key: w.test,
+      body: {
+        calls: [
+          {
+            agent_id: agentId,
+            to: '+919900000777',
+            sandbox: { lines: ['Hello, is this the desk?', 'Thanks, bye'], hangup_after_lines: true },
+          },
+        ],
+      },
+    });
+    assert.equal(res.status, 201, res.text);
+    const callId = res.body.results[0].call.id as string;
+    const call = await eventually(async () => {
+      const r = await t.call('GET', `/v1/calls/${callId}`, { key: w.test });
+      return r.body.ended_at ? r.body : null;
+    });
+    const calls = async (s = '') => {
+      const r = await t.call('GET', `/v1/reports/calls?${s}`, { key: w.test });
+      assert.equal(r.status, 200, r.text);
+      return r.body.total as number;
+    };
+    const team = await t.call('POST', '/v1/teams', {
+      key: w.test,
+      body: { name: 'Phones', user_ids: [userId] },
+    });
+    assert.equal(team.status, 201, team.text);
+    const all = await calls();
+    assert.ok(all >= 1);
+    // Before it is assigned, the call is nobody's.
+    assert.equal(await calls(`user_id=${userId}`), 0);
+    assert.equal(await calls(`team_id=${team.body.id}`), 0);
+    const assigned = await t.call('POST', `/v1/conversations/${call.conversation_id}/assign`, {
+      key: w.test,
+      body: { user_id: userId },
+    });
+    assert.equal(assigned.status, 200, assigned.text);
+    assert.equal(await calls(`user_id=${userId}`), 1, 'the person of its conversation');
+    assert.equal(await calls(`team_id=${team.body.id}`), 1, 'a member of the team');
+    const csv = await t.call('GET', `/v1/reports/calls.csv?user_id=${userId}`, { key: w.test });
+    assert.equal(csv.text.trimEnd().split('\r\n').length, 2, 'the header and the call');
+    const other = await t.call('POST', '/v1/teams', { key: w.test, body: { name: 'Empty' } });
+    assert.equal(await calls(`team_id=${other.body.id}`), 0);
+    assert.equal(await calls('channel=whatsapp'), 0);
+  });
+
+  it('the drill-down lists exactly the conversations and calls behind each figure', async () => {
+    const range = `from=${new Date(Date.now() - 2 * 3600_000).toISOString()}&to=${new Date(Date.now() + 3600_000).toISOString()}`;
+    const get = async (path: string) => {
+      const r = await t.call('GET', path, { key: w.test });
+      assert.equal(r.status, 200, `${path}: ${r.text}`);
+      return r.body;
+    };
+    const o = await get(`/v1/reports/overview?${range}&interval=hour`);
+    const drill = (q: string) => get(`/v1/reports/overview/conversations?${range}&interval=hour&${q}`);
+    assert.equal((await drill('')).total, o.totals.conversations);
+    const ai = await drill('figure=ai_resolved');
+    assert.equal(ai.total, o.totals.ai_resolved);
+    assert.ok(ai.data.every((c: { ai_resolved: boolean }) => c.ai_resolved));
+    assert.equal((await drill('figure=handoffs')).total, o.totals.handoffs);
+    const billing = await drill('figure=handoffs&reason=billing');
+    assert.equal(billing.total, 1);
+    assert.deepEqual(billing.data[0].handoff_reasons, ['billing']);
+    for (const point of o.series.filter((p: { conversations: number }) => p.conversations > 0)) {
+      const inBucket = await drill(`at=${encodeURIComponent(point.at)}`);
+      assert.equal(inBucket.total, point.conversations, point.at);
+      assert.equal(
+        (await drill(`at=${encodeURIComponent(point.at)}&figure=ai_resolved`)).total,
+        point.ai_resolved,
+      );
+    }
+    for (const b of o.first_response_histogram) {
+      const r = await drill(`figure=first_response&bucket=${b.up_to_s ?? 'longer'}`);
+      assert.equal(r.total, b.count, `first response up to ${b.up_to_s}`);
+    }
+    for (const c of o.csat_distribution)
+      assert.equal((await drill(`figure=csat&score=${c.score}`)).total, c.count, `csat ${c.score}`);
+    const two = await drill('limit=2');
+    assert.equal(two.data.length, Math.min(2, o.totals.conversations));
+    assert.equal(two.total, o.totals.conversations);
+
+    const calls = await get(`/v1/reports/calls?${range}`);
+    assert.equal((await get(`/v1/reports/calls/list?${range}`)).total, calls.total);
+    for (const [status, count] of Object.entries(calls.by_status)) {
+      const r = await get(`/v1/reports/calls/list?${range}&status=${status}`);
+      assert.equal(r.total, count, status);
+      assert.ok(r.data.every((c: { status: string }) => c.status === status));
+    }
+    for (const [reason, count] of Object.entries(calls.by_ended_reason))
+      assert.equal(
+        (await get(`/v1/reports/calls/list?${range}&ended_reason=${reason}`)).total,
+        count,
+        reason,
+      );
+
+    const bad = await t.call('GET', '/v1/reports/overview/conversations?figure=nope', { key: w.test });
+    assert.equal(bad.status, 400, bad.text);
+    const badBucket = await t.call(
+      'GET',
+      '/v1/reports/overview/conversations?figure=first_response&bucket=x',
+      {
+        key: w.test,
+      },
+    );
+    assert.equal(badBucket.status, 400, badBucket.text);
+    const missing = await t.call('GET', '/v1/reports/campaigns/cmp_01JD5Z8Q4X3N2M1K0H9G8F7E6D/recipients', {
+      key: w.test,
+    });
+    assert.equal(missing.status, 404, missing.text);
   });
 
   it('refuses bad input with a 400 and says which field', async () => {
@@ -194,7 +304,7 @@ forEachStorage('reports', (storage) => {
   });
 
   it('exports conversations and calls as CSV; a test key asking for live data is refused', async () => {
-    const csv = await t.call('GET', '/v1/reports/conversations.csv', { key: w.test });
+    const csv = await t.call('GET', '/v1/reports/conversations.csv?channel=whatsapp', { key: w.test });
     assert.equal(csv.status, 200, csv.text);
     assert.match(String(csv.headers['content-type']), /^text\/csv/);
     const lines = csv.text.trimEnd().split('\r\n');
@@ -211,7 +321,7 @@ forEachStorage('reports', (storage) => {
       'analysis_summary',
     ])
       assert.ok(header.includes(col), col);
-    const overview = await t.call('GET', '/v1/reports/overview', { key: w.test });
+    const overview = await t.call('GET', '/v1/reports/overview?channel=whatsapp', { key: w.test });
     const aiCol = header.indexOf('ai_resolved');
     assert.equal(
       lines.slice(1).filter((l) => l.split(',')[aiCol] === 'true').length,
@@ -221,9 +331,11 @@ forEachStorage('reports', (storage) => {
     const refused = await t.call('GET', '/v1/reports/conversations.csv?livemode=true', { key: w.test });
     assert.equal(refused.status, 403);
     assert.match(refused.body.error.message, /test key.*live key/);
-    const calls = await t.call('GET', '/v1/reports/calls.csv?livemode=false', { key: w.test });
+    const calls = await t.call('GET', '/v1/reports/calls.csv?livemode=false&from=2026-01-01&to=2026-01-02', {
+      key: w.test,
+    });
     assert.equal(calls.status, 200);
-    assert.equal(calls.text.trimEnd().split('\r\n').length, 1, 'only the header: no calls');
+    assert.equal(calls.text.trimEnd().split('\r\n').length, 1, 'only the header: no calls that day');
     const bad = await t.call('GET', '/v1/reports/calls.csv?from=2026-05-02&to=2026-05-01', { key: w.test });
     assert.equal(bad.status, 400);
   });

@@ -11,7 +11,7 @@ export async function campaignRecipientPage(
 ) {
   let sel = tenant(db, scope)
     .selectFrom('campaign_recipients')
-    .select(['id', 'state', 'result', 'attempts', 'last_call_id', 'outcome'])
+    .select(['id', 'contact_id', 'phone', 'state', 'result', 'attempts', 'last_call_id', 'outcome'])
     .where('campaign_id', '=', campaignId);
   if (afterId) sel = sel.where('id', '>', afterId);
   return sel.orderBy('id', 'asc').limit(limit).execute();

@@ -1,4 +1,6 @@
+import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import type { Database } from '../../platform/db/schema.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
 
 /** What reports read of a conversation. */
@@ -69,11 +71,28 @@ export async function reportConversationPage(
     .where('created_at', '<', q.to);
   if (q.channel) sel = sel.where('channel', '=', q.channel);
   if (q.agentId) sel = sel.where('agent_id', '=', q.agentId);
-  if (q.userId) sel = sel.where('assignee_type', '=', 'user').where('assignee_id', '=', q.userId);
-  if (q.teamId) {
-    const team = q.teamId;
-    const members = q.teamUserIds ?? [];
-    sel = sel.where((eb) =>
+  sel = whereAssigned(sel, q);
+  if (q.afterId) sel = sel.where('id', '>', q.afterId);
+  return sel.orderBy('id', 'asc').limit(q.limit).execute();
+}
+
+/** Whose conversations: assigned to a user, or to a team or one of its members. */
+export interface ConversationAssignee {
+  userId?: string;
+  teamId?: string;
+  teamUserIds?: string[];
+}
+
+function whereAssigned<O>(
+  sel: SelectQueryBuilder<Database, 'conversations', O>,
+  a: ConversationAssignee,
+): SelectQueryBuilder<Database, 'conversations', O> {
+  let out = sel;
+  if (a.userId) out = out.where('assignee_type', '=', 'user').where('assignee_id', '=', a.userId);
+  if (a.teamId) {
+    const team = a.teamId;
+    const members = a.teamUserIds ?? [];
+    out = out.where((eb: ExpressionBuilder<Database, 'conversations'>) =>
       eb.or([
         eb.and([eb('assignee_type', '=', 'team'), eb('assignee_id', '=', team)]),
         ...(members.length
@@ -82,6 +101,13 @@ export async function reportConversationPage(
       ]),
     );
   }
-  if (q.afterId) sel = sel.where('id', '>', q.afterId);
-  return sel.orderBy('id', 'asc').limit(q.limit).execute();
+  return out;
+}
+
+/**
+ * The ids of the conversations assigned to a person or team, as a subquery (reports count a call
+ * for the person or team of its conversation: docs/reports.md).
+ */
+export function assignedConversationIds(db: Db | Trx, scope: Scope, a: ConversationAssignee) {
+  return whereAssigned(tenant(db, scope).selectFrom('conversations').select('id'), a);
 }

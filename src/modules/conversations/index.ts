@@ -3,6 +3,8 @@
 export { closedConversationIds, setConversationAnalysis } from './conversations.analysis.ts';
 export { recordCsatInTx, setConversationPriority } from './conversations.extras.ts';
 export {
+  assignedConversationIds,
+  type ConversationAssignee,
   type ConversationReportQuery,
   type ReportConversation,
   reportConversationPage,

@@ -7,7 +7,7 @@ import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:z
 
 /**
  * The inbox's files, read once per process: the sources in `web/` (or their copy beside the
- * bundle in `dist/inbox-web/`) plus Preact, its hooks and htm from node_modules. Every asset is
+ * bundle in `dist/inbox-web/`) plus Preact, its hooks, htm and uPlot from node_modules. Every asset is
  * served under `/app/a/<version>/`, where the version is a hash of all of them: a change to any
  * file changes every URL, so assets are cached for a year and index.html is revalidated.
  */
@@ -72,6 +72,9 @@ function vendorFiles(): Array<[string, string]> {
       read(join(preact, 'hooks/dist/hooks.mjs')).replace(/from\s*"preact"/g, 'from"./preact.mjs"'),
     ],
     ['vendor/htm.mjs', read(join(pkgDir('htm'), 'dist/htm.mjs'))],
+    // The Reports page's charts: imported only by charts.js, which the page loads on first use.
+    ['vendor/uplot.mjs', read(join(pkgDir('uplot'), 'dist/uPlot.esm.js'))],
+    ['vendor/uplot.css', read(join(pkgDir('uplot'), 'dist/uPlot.min.css'))],
   ];
 }
 

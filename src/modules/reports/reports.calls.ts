@@ -10,14 +10,14 @@ import type { ReportFilters } from './reports.filters.ts';
 /** Every call queued in the range (the agent filter applies; other channels than voice have none). */
 export async function* callPages(ctx: AppContext, scope: Scope, f: ReportFilters, pageSize = 1000) {
   if (f.channel && f.channel !== 'voice') return;
-  // Calls are not assigned to people or teams: those filters leave no calls.
-  if (f.userId || f.teamId) return;
+  // A call counts for the person or team its conversation is assigned to (docs/reports.md).
   let afterId: string | null = null;
   for (;;) {
     const rows: ReportCall[] = await reportCallPage(ctx.db, scope, {
       from: f.from,
       to: f.to,
       agentId: f.agentId,
+      assignee: { userId: f.userId, teamId: f.teamId, teamUserIds: f.teamUserIds },
       afterId,
       limit: pageSize,
     });

@@ -1,5 +1,6 @@
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
+import { assignedConversationIds, type ConversationAssignee } from '../conversations/index.ts';
 import type { CallRow } from './voice.tables.ts';
 
 export type ReportCall = Pick<
@@ -45,11 +46,26 @@ const columns = [
   'ended_at',
 ] as const;
 
-/** A keyset page of the calls queued in [from, to), by id; optionally one agent's. */
+/** Whose calls: those whose conversation is assigned to the user, or to the team or one of its members. */
+export type CallAssignee = ConversationAssignee;
+
+/**
+ * A keyset page of the calls queued in [from, to), by id; optionally one agent's, optionally only
+ * those whose conversation is assigned to a person or team (calls themselves are not assigned:
+ * docs/reports.md).
+ */
 export async function reportCallPage(
   db: Db | Trx,
   scope: Scope,
-  q: { from: string; to: string; agentId?: string; afterId: string | null; limit: number },
+  q: {
+    from: string;
+    to: string;
+    agentId?: string;
+    campaignId?: string;
+    assignee?: CallAssignee;
+    afterId: string | null;
+    limit: number;
+  },
 ): Promise<ReportCall[]> {
   let sel = tenant(db, scope)
     .selectFrom('calls')
@@ -57,6 +73,10 @@ export async function reportCallPage(
     .where('queued_at', '>=', q.from)
     .where('queued_at', '<', q.to);
   if (q.agentId) sel = sel.where('agent_id', '=', q.agentId);
+  if (q.campaignId) sel = sel.where('campaign_id', '=', q.campaignId);
+  const a = q.assignee;
+  if (a && (a.userId || a.teamId))
+    sel = sel.where('conversation_id', 'in', assignedConversationIds(db, scope, a));
   if (q.afterId) sel = sel.where('id', '>', q.afterId);
   return (await sel.orderBy('id', 'asc').limit(q.limit).execute()) as ReportCall[];
 }

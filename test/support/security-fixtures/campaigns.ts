@@ -12,6 +12,7 @@ const fixture: SecurityFixture = {
     '/v1/campaigns/:id/cancel',
     '/v1/campaigns/:id/recipients',
     '/v1/reports/campaigns/:id',
+    '/v1/reports/campaigns/:id/recipients',
   ],
   async create(t, key) {
     const me = await t.call('GET', '/v1/me', { key });

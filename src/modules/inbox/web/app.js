@@ -175,6 +175,7 @@ function Shell({ route }) {
     return () => removeEventListener('keydown', onKey);
   }, []);
   const manage = route.path.startsWith('/app/manage');
+  const reports = route.path.startsWith('/app/reports');
   const signOut = () => {
     // The server ends this user's sessions everywhere (the request leaves with the token before
     // the page forgets it); the page signs out at once whatever the answer.
@@ -187,7 +188,8 @@ function Shell({ route }) {
       <a class="skip" href="#main">Skip to content</a>
       <span class="brand"><span class="logo" aria-hidden="true"></span>Parley</span>
       <nav aria-label="Main">
-        <${Link} href="/app" aria-current=${manage ? undefined : 'page'}>Inbox<//>
+        <${Link} href="/app" aria-current=${manage || reports ? undefined : 'page'}>Inbox<//>
+        ${isAdmin() ? html`<${Link} href="/app/reports" aria-current=${reports ? 'page' : undefined}>Reports<//>` : null}
         ${isAdmin() ? html`<${Link} href="/app/manage/keys" aria-current=${manage ? 'page' : undefined}>Manage<//>` : null}
       </nav>
       <span class="spacer"></span>
@@ -203,7 +205,9 @@ function Shell({ route }) {
           ? html`<p class="muted pad">Loading…</p>`
           : manage
             ? html`<${LazyManage} route=${route} />`
-            : html`<${Inbox} route=${route} live=${live} />`
+            : reports
+              ? html`<${LazyReports} route=${route} />`
+              : html`<${Inbox} route=${route} live=${live} />`
       }
     </div>
     ${help ? html`<${HelpDialog} onClose=${() => setHelp(false)} />` : null}
@@ -220,6 +224,18 @@ function LazyManage({ route }) {
   if (error) return html`<p class="error" role="alert">The manage pages could not load: ${error}</p>`;
   if (!mod) return html`<p class="muted pad">Loading…</p>`;
   return html`<${mod.Manage} route=${route} live=${live} />`;
+}
+
+/** The Reports page and its chart library load when it is first opened, never with the inbox. */
+function LazyReports({ route }) {
+  const [mod, setMod] = useState(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    import('./reports.js').then(setMod, (err) => setError(err.message));
+  }, []);
+  if (error) return html`<p class="error" role="alert">The Reports page could not load: ${error}</p>`;
+  if (!mod) return html`<p class="muted pad">Loading…</p>`;
+  return html`<${mod.Reports} route=${route} />`;
 }
 
 const shortcuts = [
