@@ -175,6 +175,7 @@ function Shell({ route }) {
     return () => removeEventListener('keydown', onKey);
   }, []);
   const manage = route.path.startsWith('/app/manage');
+  const queue = route.path.startsWith('/app/queue');
   const signOut = () => {
     // The server ends this user's sessions everywhere (the request leaves with the token before
     // the page forgets it); the page signs out at once whatever the answer.
@@ -187,7 +188,8 @@ function Shell({ route }) {
       <a class="skip" href="#main">Skip to content</a>
       <span class="brand"><span class="logo" aria-hidden="true"></span>Parley</span>
       <nav aria-label="Main">
-        <${Link} href="/app" aria-current=${manage ? undefined : 'page'}>Inbox<//>
+        <${Link} href="/app" aria-current=${manage || queue ? undefined : 'page'}>Inbox<//>
+        <${Link} href="/app/queue" aria-current=${queue ? 'page' : undefined}>Queues<//>
         ${isAdmin() ? html`<${Link} href="/app/manage/keys" aria-current=${manage ? 'page' : undefined}>Manage<//>` : null}
       </nav>
       <span class="spacer"></span>
@@ -202,24 +204,30 @@ function Shell({ route }) {
         !ready
           ? html`<p class="muted pad">Loading…</p>`
           : manage
-            ? html`<${LazyManage} route=${route} />`
-            : html`<${Inbox} route=${route} live=${live} />`
+            ? html`<${Lazy} load=${loadManage} name="Manage" route=${route} />`
+            : queue
+              ? html`<${Lazy} load=${loadQueue} name="QueuePage" route=${route} />`
+              : html`<${Inbox} route=${route} live=${live} />`
       }
     </div>
     ${help ? html`<${HelpDialog} onClose=${() => setHelp(false)} />` : null}
   </div>`;
 }
 
-/** The manage pages load on first use, so the inbox's first load stays small. */
-function LazyManage({ route }) {
+const loadManage = () => import('./manage.js');
+const loadQueue = () => import('./queue.js');
+
+/** The manage pages and the queues load on first use, so the inbox's first load stays small. */
+function Lazy({ load, name, route }) {
   const [mod, setMod] = useState(null);
   const [error, setError] = useState('');
   useEffect(() => {
-    import('./manage.js').then(setMod, (err) => setError(err.message));
-  }, []);
-  if (error) return html`<p class="error" role="alert">The manage pages could not load: ${error}</p>`;
+    load().then(setMod, (err) => setError(err.message));
+  }, [load]);
+  if (error) return html`<p class="error" role="alert">This page could not load: ${error}</p>`;
   if (!mod) return html`<p class="muted pad">Loading…</p>`;
-  return html`<${mod.Manage} route=${route} live=${live} />`;
+  const Page = mod[name];
+  return html`<${Page} route=${route} live=${live} />`;
 }
 
 const shortcuts = [
