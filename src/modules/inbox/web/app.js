@@ -239,7 +239,7 @@ const shortcuts = [
   ['a', 'Assign to me'],
   ['s', 'Snooze for an hour'],
   ['h', 'Take over from the AI / hand back'],
-  ['/', 'Search'],
+  ['/', 'Search (in the reply box: canned responses)'],
   ['Esc', 'Leave the reply box'],
   ['?', 'This help'],
 ];

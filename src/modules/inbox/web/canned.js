@@ -1,18 +1,14 @@
 import { api, html, session } from './lib.js';
+import { slashQuery } from './store.js';
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
 
 /**
- * Canned responses and macros in the composer. Typing `/` (at the start of the box or after a
- * space) opens a picker of canned responses filtered by what follows it; ↑/↓ move, Enter or Tab
- * inserts the response with its variables filled in from the conversation, Esc closes. Macros run
- * from a menu and show each action's result.
+ * Canned responses and macros in the composer, loaded on first use (the first `/` typed, or the
+ * Macros button), so the inbox's first load stays small. Typing `/` (at the start of the box or
+ * after a space) opens a picker of canned responses filtered by what follows it; ↑/↓ move, Enter
+ * or Tab inserts the response with its variables filled in from the conversation, Esc closes.
+ * Macros run from a menu and show each action's result.
  */
-
-/** The `/word` being typed just before the caret, or null. */
-export function slashQuery(text, caret) {
-  const m = /(^|\s)\/([\w-]*)$/.exec(text.slice(0, caret));
-  return m ? { query: m[2], start: caret - m[2].length - 1 } : null;
-}
 
 /** As the server fills them: unknown or empty values leave no gap ("Hi ," becomes "Hi,"). */
 export function fillVariables(content, values) {
@@ -79,42 +75,38 @@ export async function variablesFor(conv) {
 }
 
 /**
- * The picker's state for a textarea: `onInput`/`onKeyDown` are chained from the composer's own.
- * Returns whether the key was used (the composer then does nothing with it).
+ * The picker under a `/` being typed: `query` is what follows the slash. It puts its key handler
+ * in `keyRef` (the composer calls it first; true when the key was used) and tells the composer
+ * which option is active (for `aria-activedescendant`).
  */
-export function useCannedPicker(conv, text, setText, box) {
-  const [open, setOpen] = useState(null);
+export function CannedPicker({ conv, text, setText, box, query, onClose, keyRef, onActive }) {
   const [list, setList] = useState(null);
   const [error, setError] = useState('');
   const [active, setActive] = useState(0);
-  const shown = open && list ? filterCanned(list, open.query).slice(0, 8) : [];
   useEffect(() => {
-    if (!open || list) return;
     loadCanned().then(setList, (err) => setError(err.message));
-  }, [open]);
-  const check = (value, caret) => {
-    const q = slashQuery(value, caret);
-    setOpen(q);
-    if (q?.query !== open?.query) setActive(0);
-  };
+  }, []);
+  useEffect(() => setActive(0), [query]);
+  const shown = list ? filterCanned(list, query).slice(0, 8) : [];
+  const current = shown[Math.min(active, shown.length - 1)];
+  useEffect(() => onActive(current ? `canned-${current.id}` : undefined), [current?.id]);
+  useEffect(() => () => onActive(undefined), []);
   const insert = async (c) => {
     const filled = fillVariables(c.content, await variablesFor(conv));
     const el = box.current;
     const caret = el?.selectionStart ?? text.length;
     const q = slashQuery(text, caret) ?? { start: caret };
-    const next = text.slice(0, q.start) + filled + text.slice(caret);
-    setText(next);
-    setOpen(null);
+    setText(text.slice(0, q.start) + filled + text.slice(caret));
+    onClose();
     requestAnimationFrame(() => {
       el?.focus();
       const at = q.start + filled.length;
       el?.setSelectionRange(at, at);
     });
   };
-  const onKey = (e) => {
-    if (!open) return false;
+  keyRef.current = (e) => {
     if (e.key === 'Escape') {
-      setOpen(null);
+      onClose();
       return true;
     }
     if (!shown.length) return false;
@@ -124,38 +116,33 @@ export function useCannedPicker(conv, text, setText, box) {
       return true;
     }
     if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
-      insert(shown[Math.min(active, shown.length - 1)]);
+      insert(current);
       return true;
     }
     return false;
   };
-  const picker = open
-    ? html`<div class="canned-picker" role="listbox" id="canned-list" aria-label="Canned responses">
-        ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-        ${!list && !error ? html`<p class="muted small">Loading canned responses…</p>` : null}
-        ${list && !shown.length ? html`<p class="muted small">${list.length ? `No canned response matches “/${open.query}”.` : 'No canned response yet. An admin adds them under Manage → Canned responses.'}</p>` : null}
-        ${shown.map(
-          (
-            c,
-            i,
-          ) => html`<div role="option" id=${`canned-${c.id}`} aria-selected=${i === active} class=${`canned-option ${i === active ? 'active' : ''}`}
-            onMouseDown=${(e) => {
-              e.preventDefault();
-              insert(c);
-            }}>
-            <code>/${c.short_code}</code> <strong>${c.title}</strong>
-            <span class="muted small canned-preview">${c.content}</span>
-          </div>`,
-        )}
-      </div>`
-    : null;
-  const activeId = shown[active] ? `canned-${shown[active].id}` : undefined;
-  return { open: !!open, check, onKey, picker, activeId };
+  return html`<div class="canned-picker" role="listbox" id="canned-list" aria-label="Canned responses">
+    ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+    ${!list && !error ? html`<p class="muted small">Loading canned responses…</p>` : null}
+    ${list && !shown.length ? html`<p class="muted small">${list.length ? `No canned response matches “/${query}”.` : 'No canned response yet. An admin adds them under Manage → Canned responses.'}</p>` : null}
+    ${shown.map(
+      (
+        c,
+      ) => html`<div role="option" id=${`canned-${c.id}`} aria-selected=${c === current} class=${`canned-option ${c === current ? 'active' : ''}`}
+        onMouseDown=${(e) => {
+          e.preventDefault();
+          insert(c);
+        }}>
+        <code>/${c.short_code}</code> <strong>${c.title}</strong>
+        <span class="muted small canned-preview">${c.content}</span>
+      </div>`,
+    )}
+  </div>`;
 }
 
 /** The macros menu: run one on the conversation and show what each action did. */
-export function MacroMenu({ conv, onChanged }) {
-  const [open, setOpen] = useState(false);
+export function MacroMenu({ conv, onChanged, initiallyOpen = false }) {
+  const [open, setOpen] = useState(initiallyOpen);
   const [macros, setMacros] = useState(null);
   const [run, setRun] = useState(null);
   const [busy, setBusy] = useState(false);

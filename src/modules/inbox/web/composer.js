@@ -1,6 +1,5 @@
-import { MacroMenu, useCannedPicker } from './canned.js';
 import { api, html, isTyping } from './lib.js';
-import { windowLeftMs } from './store.js';
+import { slashQuery, windowLeftMs } from './store.js';
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
 
 /**
@@ -13,6 +12,16 @@ const drafts = {
     text
       ? sessionStorage.setItem(`parley.draft.${id}`, text)
       : sessionStorage.removeItem(`parley.draft.${id}`),
+};
+
+/** canned.js, loaded once on first use. */
+let cannedTools = null;
+const loadTools = () => {
+  cannedTools ??= import('./canned.js').catch((err) => {
+    cannedTools = null;
+    throw err;
+  });
+  return cannedTools;
 };
 
 export function Composer({ conv, onSent, onChanged }) {
@@ -45,7 +54,7 @@ export function Composer({ conv, onSent, onChanged }) {
     setText(value);
     drafts.set(conv.id, value);
   };
-  const canned = useCannedPicker(conv, text, update, box);
+  const t = useCannedTools(setError);
 
   const send = async () => {
     const body = text.trim();
@@ -70,7 +79,7 @@ export function Composer({ conv, onSent, onChanged }) {
   };
 
   const onKeyDown = (e) => {
-    if (canned.onKey(e)) {
+    if (t.onKey(e)) {
       e.preventDefault();
       return;
     }
@@ -101,7 +110,7 @@ export function Composer({ conv, onSent, onChanged }) {
       }
       <button role="tab" type="button" aria-selected=${mode === 'note'} class=${mode === 'note' ? 'active' : ''} onClick=${() => setMode('note')}>Private note</button>
       <span class="spacer"></span>
-      <${MacroMenu} conv=${conv} onChanged=${onChanged} />
+      <${MacrosButton} t=${t} conv=${conv} onChanged=${onChanged} />
       ${mode === 'reply' && !templateMode ? html`<button type="button" class="ghost" onClick=${askCopilot}>Suggest</button>` : null}
       ${
         mode === 'reply' && conv.channel === 'whatsapp' && !windowClosed
@@ -127,13 +136,13 @@ export function Composer({ conv, onSent, onChanged }) {
           }} />`
         : html`<div class="compose-row">
           <label class="sr-only" for="reply-box">${mode === 'note' ? 'Private note (never sent to the customer)' : `Reply on ${conv.channel}`}</label>
-          ${canned.picker}
+          <${SlashPicker} t=${t} conv=${conv} text=${text} setText=${update} box=${box} />
           <textarea id="reply-box" ref=${box} rows="3" value=${text} onKeyDown=${onKeyDown}
             onInput=${(e) => {
               update(e.currentTarget.value);
-              canned.check(e.currentTarget.value, e.currentTarget.selectionStart);
+              t.checkSlash(e.currentTarget.value, e.currentTarget.selectionStart);
             }}
-            role="combobox" aria-autocomplete="list" aria-expanded=${canned.open} aria-controls="canned-list" aria-activedescendant=${canned.activeId}
+            role="combobox" aria-autocomplete="list" aria-expanded=${t.expanded} aria-controls="canned-list" aria-activedescendant=${t.activeDescendant}
             placeholder=${mode === 'note' ? 'A note for your team; the customer never sees it' : `Reply on ${conv.channel} (Enter sends, Shift+Enter adds a line, / for canned responses)`}></textarea>
           <button class="primary" type="button" disabled=${busy || !text.trim()} onClick=${send}>${mode === 'note' ? 'Add note' : 'Send'}</button>
         </div>`
@@ -287,4 +296,54 @@ function ClosedComposer({ conv, onChanged, onNote }) {
       <button type="button" onClick=${onNote}>Write a note</button>
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     </div>`;
+}
+
+/** Canned responses (`/`) and macros: their module loads on first use. */
+function useCannedTools(setError) {
+  const [tools, setTools] = useState(null);
+  const [slash, setSlash] = useState(null);
+  const [activeId, setActiveId] = useState(undefined);
+  const [macrosWanted, setMacrosWanted] = useState(false);
+  const pickerKeys = useRef(null);
+  const withTools = (then) =>
+    loadTools().then(
+      (m) => {
+        setTools(m);
+        then?.();
+      },
+      (err) => setError(`Canned responses could not load: ${err.message}`),
+    );
+  const checkSlash = (value, caret) => {
+    const q = slashQuery(value, caret);
+    setSlash(q);
+    if (q && !tools) withTools();
+  };
+  // The open picker's key handler goes first: true when it used the key.
+  const onKey = (e) => !!(slash && tools && pickerKeys.current?.(e));
+  return {
+    tools,
+    slash,
+    setSlash,
+    setActiveId,
+    macrosWanted,
+    setMacrosWanted,
+    pickerKeys,
+    withTools,
+    checkSlash,
+    onKey,
+    expanded: !!slash,
+    activeDescendant: slash ? activeId : undefined,
+  };
+}
+
+function MacrosButton({ t, conv, onChanged }) {
+  if (t.tools)
+    return html`<${t.tools.MacroMenu} conv=${conv} onChanged=${onChanged} initiallyOpen=${t.macrosWanted} />`;
+  return html`<button type="button" class="ghost" onClick=${() => t.withTools(() => t.setMacrosWanted(true))}>Macros</button>`;
+}
+
+function SlashPicker({ t, conv, text, setText, box }) {
+  if (!t.slash || !t.tools) return null;
+  return html`<${t.tools.CannedPicker} conv=${conv} text=${text} setText=${setText} box=${box} query=${t.slash.query}
+    onClose=${() => t.setSlash(null)} keyRef=${t.pickerKeys} onActive=${t.setActiveId} />`;
 }
