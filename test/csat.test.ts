@@ -126,4 +126,34 @@ forEachStorage('csat', (storage) => {
       assert.equal(got.body.csat.enabled, false);
     }
   });
+  it('a bare score to the question does not reopen the resolved conversation, and the AI does not answer it', async () => {
+    // An AI agent answers from here on (last in the suite: the others run without one).
+    const agent = await t.call('POST', '/v1/agents', { key: w.test, body: { name: 'Glow Salon' } });
+    assert.equal(agent.status, 201, agent.text);
+    const id = await inbound('+919900000404', 'hello', 'sms');
+    await close(id);
+    await question(id);
+    const aiReplies = async () =>
+      (
+        await t.call('GET', `/v1/conversations/${id}/messages?per_page=100`, { key: w.test })
+      ).body.data.filter((m: { sender: { type: string } | null }) => m.sender?.type === 'ai').length;
+    const before = await aiReplies();
+    await inbound('+919900000404', '5', 'sms');
+    const c = await conv(id);
+    assert.equal(c.csat.score, 5);
+    assert.equal(c.status, 'closed', 'the answer leaves the conversation resolved');
+    const reopened = await t.ctx.db
+      .selectFrom('events')
+      .select('id')
+      .where('type', '=', 'conversation.reopened')
+      .where('object_id', '=', id)
+      .execute();
+    assert.equal(reopened.length, 0);
+    // A later ordinary message reopens it and is answered: once its answer is there, the score
+    // before it provably got none.
+    await inbound('+919900000404', 'one more question please', 'sms');
+    assert.equal((await conv(id)).status, 'active');
+    await eventually(async () => ((await aiReplies()) > before ? true : null));
+    assert.equal(await aiReplies(), before + 1, 'only the later message was answered');
+  });
 });

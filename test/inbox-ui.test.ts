@@ -277,3 +277,14 @@ describe('inbox: list and thread rules', () => {
     assert.equal(store.formatDuration(10_000), 'under 1 min');
   });
 });
+
+describe('inbox: the / of canned responses', () => {
+  it('finds the /word just before the caret, at the start or after a space only', () => {
+    assert.deepEqual(store.slashQuery('/ho', 3), { query: 'ho', start: 0 });
+    assert.deepEqual(store.slashQuery('Hi /ref-und', 11), { query: 'ref-und', start: 3 });
+    assert.deepEqual(store.slashQuery('Hi /', 4), { query: '', start: 3 });
+    assert.equal(store.slashQuery('and/or', 6), null, 'a slash inside a word is text');
+    assert.equal(store.slashQuery('/ho there', 9), null, 'a space after the word closes it');
+    assert.equal(store.slashQuery('see https://x.in/a', 18), null);
+  });
+});

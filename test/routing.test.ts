@@ -169,6 +169,75 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
     });
   });
 
+  it('reassigning by hand away from a person gives their freed room to the team queue', async () => {
+    const p = await person(1);
+    const other = await person(null, false);
+    const team = await t.call('POST', '/v1/teams', {
+      key: ws.test,
+      body: { name: 'Hand desk', user_ids: [p.id], assignment: { mode: 'round_robin' } },
+    });
+    const a = await conversation(301);
+    const b = await conversation(302);
+    assert.deepEqual((await handoff(a, team.body.id)).body.assignee, { type: 'user', id: p.id });
+    assert.equal((await handoff(b, team.body.id)).body.assignee.type, 'team', 'capacity 1: b waits');
+    const moved = await t.call('POST', `/v1/conversations/${a}/assign`, {
+      key: p.session,
+      body: { user_id: other.id },
+    });
+    assert.equal(moved.status, 200, moved.text);
+    assert.deepEqual(
+      (await get(b)).assignee,
+      { type: 'user', id: p.id },
+      'the queue head takes the freed room',
+    );
+    const ev = await t.call('GET', `/v1/events?type=conversation.assigned&object_id=${a}`, { key: ws.test });
+    assert.deepEqual(ev.body.data[0].data.previous_assignee, { type: 'user', id: p.id });
+    // Unassigning frees room the same way.
+    const c = await conversation(303);
+    assert.equal((await handoff(c, team.body.id)).body.assignee.type, 'team');
+    await t.call('POST', `/v1/conversations/${b}/assign`, { key: ws.test, body: { user_id: null } });
+    assert.deepEqual((await get(c)).assignee, { type: 'user', id: p.id });
+  });
+
+  it('a reopened handoff whose person is away is routed again like a handoff', async () => {
+    const p = await person(null);
+    const q = await person(null, false);
+    const team = await t.call('POST', '/v1/teams', {
+      key: ws.test,
+      body: { name: 'Reopen desk', user_ids: [p.id, q.id], assignment: { mode: 'balanced' } },
+    });
+    const from = '+919812399001';
+    const first = await t.call('POST', '/v1/sandbox/inbound', { key: ws.test, body: { from, text: 'hi' } });
+    const id = first.body.conversation_id as string;
+    assert.deepEqual((await handoff(id, team.body.id)).body.assignee, { type: 'user', id: p.id });
+    assert.equal((await t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test })).status, 200);
+    await t.call('PUT', '/v1/me/availability', { key: p.session, body: { availability: 'offline' } });
+    await t.call('PUT', '/v1/me/availability', { key: q.session, body: { availability: 'online' } });
+    const again = await t.call('POST', '/v1/sandbox/inbound', {
+      key: ws.test,
+      body: { from, text: 'still broken' },
+    });
+    assert.equal(again.body.conversation_id, id);
+    const c = await get(id);
+    assert.equal(c.status, 'active');
+    assert.deepEqual(c.assignee, { type: 'user', id: q.id }, 'given to the online member');
+    // An online assignee keeps it: close and reopen again, q still has it.
+    await t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test });
+    await t.call('PUT', '/v1/me/availability', { key: p.session, body: { availability: 'online' } });
+    await t.call('POST', '/v1/sandbox/inbound', { key: ws.test, body: { from, text: 'one more thing' } });
+    assert.deepEqual((await get(id)).assignee, { type: 'user', id: q.id });
+    // Nobody online: it waits in the team's queue, owned.
+    await t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test });
+    for (const x of [p, q])
+      await t.call('PUT', '/v1/me/availability', { key: x.session, body: { availability: 'offline' } });
+    await t.call('POST', `/v1/conversations/${id}/reopen`, { key: ws.test });
+    const queue = await t.call('GET', `/v1/teams/${team.body.id}/queue`, { key: ws.test });
+    assert.deepEqual(
+      queue.body.data.map((e: { conversation_id: string }) => e.conversation_id),
+      [id],
+    );
+  });
+
   it('a burst of 200 handoffs to a team of 5 with capacity 3: nobody over capacity, the queue drains in order', async () => {
     const people: Array<{ id: string; session: string }> = [];
     for (let i = 0; i < 5; i++) people.push(await person(3));

@@ -9,6 +9,7 @@ import { CliError, describeFailure, EXIT, usageError } from './errors.ts';
 import { serveMcp } from './mcp/server.ts';
 import type { Io } from './output.ts';
 import { exportCsv, reportsOverview } from './reports.commands.ts';
+import * as teamops from './teamops.ts';
 
 export const HELP = `parley: the Parley command line (API ${SDK_VERSION})
 
@@ -22,6 +23,10 @@ Commands:
   conversations show <id>              Show a conversation and its messages (--limit)
   canned list|show|create|delete|send  Canned responses: list (--q), show <id>, create <code> <title> <content>,
                                        delete <id>, send <conversation> <id> (filled in for that conversation)
+  teams queue <team_id>                A team's queue, oldest first, with waiting times (--limit)
+  assign <conversation>                Assign a conversation: --user <id>, --team <id> (routed by the team's rule) or --none
+  availability [set <state>]           Show or set your availability: online, busy, offline or auto
+                                       (a person's own: use an inbox session token as the key)
   knowledge push <agent> <file>        Add or replace a document of an agent's knowledge (--title, --type)
   webhooks listen --forward-to <url>   Forward live events to a local URL, signed with a local secret (--events a,b)
   chat <agent>                         Talk to an agent through the sandbox (test key; --from, --timeout)
@@ -79,6 +84,10 @@ const commandOptions = {
   'canned create': {},
   'canned delete': {},
   'canned send': {},
+  'teams queue': { limit: { type: 'string' } },
+  assign: { user: { type: 'string' }, team: { type: 'string' }, none: { type: 'boolean' } },
+  availability: {},
+  'availability set': {},
   'knowledge push': { title: { type: 'string' }, type: { type: 'string' } },
   'webhooks listen': {
     'forward-to': { type: 'string' },
@@ -144,7 +153,7 @@ export async function run(r: RunEnv): Promise<number> {
     }
     if (!(name in commandOptions)) {
       throw usageError(
-        first === 'conversations' || first === 'knowledge' || first === 'webhooks' || first === 'canned'
+        ['conversations', 'knowledge', 'webhooks', 'canned', 'teams'].includes(first ?? '')
           ? `parley ${first}: unknown subcommand ${second ?? '(none)'}; see \`parley --help\`.`
           : `Unknown command "${first}"; see \`parley --help\`.`,
       );
@@ -254,6 +263,22 @@ export async function run(r: RunEnv): Promise<number> {
       case 'canned send':
         expectArgs(name, args, 2, '<conversation> <canned_id>');
         await canned.cannedSend(ctx, args[0], args[1]);
+        break;
+      case 'teams queue':
+        expectArgs(name, args, 1, '<team_id>');
+        await teamops.teamsQueue(ctx, args[0], int(name, 'limit', v.limit, 1, 500));
+        break;
+      case 'assign':
+        expectArgs(name, args, 1, '<conversation_id>');
+        await teamops.assign(ctx, args[0], { user: str(v.user), team: str(v.team), none: v.none === true });
+        break;
+      case 'availability':
+        expectArgs(name, args, 0);
+        await teamops.availability(ctx);
+        break;
+      case 'availability set':
+        expectArgs(name, args, 1, 'online|busy|offline|auto');
+        await teamops.availability(ctx, args[0]);
         break;
       case 'knowledge push':
         expectArgs(name, args, 2, '<agent> <file>');

@@ -411,7 +411,10 @@ async function assignInTx(
   };
   await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
   const updated = { ...row, ...patch };
-  await emitConversation(tx, updated, 'conversation.assigned', actor);
+  // Who had it: routing gives a person's freed room to their teams' queues.
+  const previous =
+    row.assignee_type && row.assignee_id ? { type: row.assignee_type, id: row.assignee_id } : null;
+  await emitConversation(tx, updated, 'conversation.assigned', actor, { previous_assignee: previous });
   return updated;
 }
 

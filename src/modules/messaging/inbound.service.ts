@@ -195,7 +195,22 @@ async function storeInbound(
       actor,
       now,
     });
-    if (conversation.status !== 'active' && !notice) {
+    // A bare answer to a question asked after the conversation closed (CSAT) neither reopens it
+    // nor is answered: the claiming module records it.
+    const answered =
+      conversation.status !== 'active' &&
+      !notice &&
+      !m.edit &&
+      !m.revoke &&
+      !!m.text &&
+      (await ctx.modules.messaging.hooks.inboundAnswer.claim(tx, {
+        workspaceId: scope.workspaceId,
+        livemode: scope.livemode,
+        conversation,
+        text: m.text,
+        contact,
+      }));
+    if (conversation.status !== 'active' && !notice && !answered) {
       conversation = await reopenInTx(
         tx,
         conversation,
@@ -294,7 +309,7 @@ async function storeInbound(
       last_inbound_at: sentAt.toISOString(),
       updated_at: at,
       // Handed off and no one waiting yet (a person replied last): the customer waits from now.
-      ...(conversation.ai_paused === 1 && conversation.waiting_since === null
+      ...(conversation.ai_paused === 1 && conversation.waiting_since === null && !answered
         ? { waiting_since: sentAt.toISOString() }
         : {}),
       ...(windowEnd && (conversation.window_expires_at ?? '') < windowEnd
@@ -311,7 +326,7 @@ async function storeInbound(
       data: message,
     });
     // An edit or a deletion of a message Parley never saw is kept, but is nothing to answer.
-    if (m.edit || m.revoke) return message;
+    if (m.edit || m.revoke || answered) return message;
     await ctx.modules.messaging.hooks.inboundMessage.run(tx, {
       workspaceId: scope.workspaceId,
       livemode: scope.livemode,

@@ -1,6 +1,6 @@
 /** The messaging module's public surface: what other modules may use. */
 export { parsePlaceholders, type TemplateRef } from './content.ts';
-export type { InboundMessageEvent } from './hooks.ts';
+export type { InboundAnswerEvent, InboundMessageEvent } from './hooks.ts';
 export { type MessageStats, messageStats, replyTimes } from './messages.report.ts';
 export { senderOf } from './messaging.routes.ts';
 export { messageObject, replyBody, templateRef } from './messaging.schemas.ts';

@@ -3,7 +3,7 @@ import { type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { getContactRow } from '../contacts/index.ts';
 import { recordCsatInTx } from '../conversations/index.ts';
-import type { InboundMessageEvent } from '../messaging/index.ts';
+import type { InboundAnswerEvent, InboundMessageEvent } from '../messaging/index.ts';
 import type { CsatRequestsTable } from './teamtools.tables.ts';
 
 /** A question is answered within 7 days; later messages are ordinary messages. */
@@ -46,22 +46,41 @@ async function answer(
   return true;
 }
 
-/** Inside the inbound message's transaction: a reply to a pending question records the score. */
-export async function onInboundCsat(ctx: AppContext, tx: Tx, e: InboundMessageEvent) {
-  const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+async function pendingRequest(ctx: AppContext, tx: Tx, scope: Scope, conversationId: string) {
   const now = ctx.clock.now();
-  const pending = await tenant(tx.db, scope)
+  return tenant(tx.db, scope)
     .selectFrom('csat_requests')
     .selectAll()
-    .where('conversation_id', '=', e.conversation.id)
+    .where('conversation_id', '=', conversationId)
     .where('status', '=', 'pending')
     .where('created_at', '>=', new Date(now.getTime() - ANSWER_WITHIN_MS).toISOString())
     .orderBy('created_at', 'desc')
     .executeTakeFirst();
+}
+
+/** Inside the inbound message's transaction: a reply to a pending question records the score. */
+export async function onInboundCsat(ctx: AppContext, tx: Tx, e: InboundMessageEvent) {
+  const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+  const pending = await pendingRequest(ctx, tx, scope, e.conversation.id);
   if (!pending) return;
   const parsed = parseCsatAnswer(e.message.text ?? '');
   if (!parsed) return;
-  await answer(tx, pending, parsed, e.contact, now.toISOString(), { type: 'customer', id: e.contact.id });
+  const at = ctx.clock.now().toISOString();
+  await answer(tx, pending, parsed, e.contact, at, { type: 'customer', id: e.contact.id });
+}
+
+/**
+ * Before a reply reopens the resolved conversation: a score to its pending question is the answer,
+ * recorded here and claimed, so the conversation stays resolved and the AI does not answer it.
+ */
+export async function claimCsatAnswer(ctx: AppContext, tx: Tx, e: InboundAnswerEvent): Promise<boolean> {
+  const parsed = parseCsatAnswer(e.text);
+  if (!parsed) return false;
+  const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+  const pending = await pendingRequest(ctx, tx, scope, e.conversation.id);
+  if (!pending) return false;
+  const at = ctx.clock.now().toISOString();
+  return answer(tx, pending, parsed, e.contact, at, { type: 'customer', id: e.contact.id });
 }
 
 /** The emailed link: records the clicked score once (a second click changes nothing). */

@@ -55,6 +55,8 @@ export const csatAnswerObject = z.object({
 export const listCsatQuery = listQuery({
   agent_id: idOf('agt', 'Only answers about this agent’s conversations.').optional(),
   score: describe(z.coerce.number().int().min(1).max(5), 'Only this score.', 5).optional(),
+  contact_id: idOf('ct', "Only this contact's answers (the inbox's contact panel).").optional(),
+  conversation_id: idOf('conv', "Only this conversation's answers.").optional(),
 });
 
 export const respondParams = z.object({

@@ -90,11 +90,13 @@ const presentAnswer = (r: CsatRequestsTable) => ({
 export function listCsatAnswers(
   ctx: AppContext,
   scope: Scope,
-  query: { agent_id?: string; score?: number },
+  query: { agent_id?: string; score?: number; contact_id?: string; conversation_id?: string },
   page: PageRequest,
 ) {
   let q = tenant(ctx.db, scope).selectFrom('csat_requests').selectAll().where('status', '=', 'answered');
   if (query.agent_id) q = q.where('agent_id', '=', query.agent_id);
   if (query.score) q = q.where('score', '=', query.score);
+  if (query.contact_id) q = q.where('contact_id', '=', query.contact_id);
+  if (query.conversation_id) q = q.where('conversation_id', '=', query.conversation_id);
   return paginate(q.orderBy('answered_at', 'desc').orderBy('id', 'desc'), page, presentAnswer);
 }

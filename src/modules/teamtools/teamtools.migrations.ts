@@ -114,4 +114,14 @@ export const teamtoolsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '1030_csat_requests_contact': {
+    async up(db) {
+      // The inbox's contact panel lists a contact's answers.
+      await db.schema
+        .createIndex('csat_requests_contact')
+        .on('csat_requests')
+        .columns(['contact_id', 'answered_at'])
+        .execute();
+    },
+  },
 };

@@ -4,7 +4,7 @@ import { automationRoutes } from './automations.routes.ts';
 import { automationSink, runAutomations } from './automations.run.ts';
 import { renderCanned } from './canned.render.ts';
 import { cannedRoutes } from './canned.routes.ts';
-import { onInboundCsat } from './csat.answer.ts';
+import { claimCsatAnswer, onInboundCsat } from './csat.answer.ts';
 import { askCsat, csatSink } from './csat.ask.ts';
 import { csatAskJob } from './csat.jobs.ts';
 import { csatRoutes } from './csat.routes.ts';
@@ -24,5 +24,6 @@ export const teamtoolsModule: Module = {
     ctx.queue.register(csatAskJob, (payload) => askCsat(ctx, payload));
     ctx.eventSinks.push(automationSink(ctx), csatSink(ctx));
     ctx.modules.messaging.hooks.inboundMessage.add((tx, e) => onInboundCsat(ctx, tx, e));
+    ctx.modules.messaging.hooks.inboundAnswer.add((tx, e) => claimCsatAnswer(ctx, tx, e));
   },
 };

@@ -123,6 +123,13 @@ export async function teamIdsOf(db: Db | Trx, userId: string): Promise<string[]>
   return rows.map((r) => r.team_id);
 }
 
+/** Whether this user is online now (set by hand, or by an open inbox). */
+export async function isOnline(db: Db | Trx, scope: Scope, userId: string, now: Date): Promise<boolean> {
+  const row = await tenant(db, scope).findById('users', userId);
+  if (!row) return false;
+  return effectiveAvailability(row, (await presentUserIds(db, [row.id], now)).has(row.id)) === 'online';
+}
+
 /** Whether a user of this workspace and mode exists (assignment checks). */
 export async function userRow(db: Db | Trx, scope: Scope, id: string) {
   return tenant(db, scope).findById('users', id);

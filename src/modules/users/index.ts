@@ -2,6 +2,7 @@
 
 export {
   type Availability,
+  isOnline,
   onRoomMaybeFreed,
   openPresence,
   type RoomMaybeFreed,

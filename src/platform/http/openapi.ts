@@ -272,7 +272,7 @@ const eventNotes: Partial<Record<string, string>> = {
   'contact.deleted': 'Here `data` is only `{id, object: "contact", deleted: true}`.',
   'conversation.escalated': '`data` also carries the handoff `reason`.',
   'conversation.assigned':
-    'The actor is who assigned it: a person, a key, an automation, or `{type: "rule", id: <team id>}` when a team\'s assignment rule gave it out (`data.routed_by`) or queued it (`data.queued: true`).',
+    'The actor is who assigned it: a person, a key, an automation, or `{type: "rule", id: <team id>}` when a team\'s assignment rule gave it out (`data.routed_by`) or queued it (`data.queued: true`). `data.previous_assignee` is who had it before (null when unassigned).',
   'conversation.handoff_timeout':
     "No person replied within the handoff policy's `reply_within_minutes`; `data.handoff_timeout` says what Parley did (`action`: reassign, ai_resume, callback or notify) and how many reassignments were made.",
   'sla.breached':

@@ -2,7 +2,7 @@ import type { AppContext } from '../../../platform/context.ts';
 import { type Scope, tenant } from '../../../platform/db/scope.ts';
 import type { Tx } from '../../../platform/events.ts';
 import { fromJson, toJson } from '../../../platform/json.ts';
-import { teamIdsOf } from '../../users/index.ts';
+import { isOnline, teamIdsOf } from '../../users/index.ts';
 import { emitConversation } from '../conversations.service.ts';
 import type { ConversationRow } from '../conversations.tables.ts';
 import { routeToTeam } from './assign.ts';
@@ -49,11 +49,22 @@ async function startTimer(
  * A handoff began (`conversation.escalated`): it goes to the policy's team when nobody was named,
  * its reply timer starts, and out of hours the customer is told when a person will answer.
  */
-export async function startHandoff(ctx: AppContext, tx: Tx, scope: Scope, row: ConversationRow) {
+export async function startHandoff(
+  ctx: AppContext,
+  tx: Tx,
+  scope: Scope,
+  row: ConversationRow,
+  pickTeam?: (policy: HandoffPolicy) => Promise<string | null>,
+) {
   const { policy, hours } = await policyFor(ctx, tx.db, scope, row);
   let current = row.handoff_reassignments ? await update(tx, row, { handoff_reassignments: 0 }) : row;
-  const teamId =
-    current.assignee_type === 'team' ? current.assignee_id : current.assignee_id ? null : policy.team_id;
+  const teamId = pickTeam
+    ? await pickTeam(policy)
+    : current.assignee_type === 'team'
+      ? current.assignee_id
+      : current.assignee_id
+        ? null
+        : policy.team_id;
   if (teamId) current = await routeToTeam(ctx, tx, scope, current, teamId);
   const now = ctx.clock.now();
   if (hours && !isOpen(hours, now)) {
@@ -70,6 +81,21 @@ export async function startHandoff(ctx: AppContext, tx: Tx, scope: Scope, row: C
     if (policy.out_of_hours.ai_continues) current = await update(tx, current, { ai_paused: 0 });
   }
   await startTimer(ctx, tx, scope, current, hours, policy, 0);
+}
+
+/**
+ * A handed-off conversation came back (reopened, or woke from a snooze): when no online person has
+ * it, it is routed again like a new handoff (its team, else the policy's, else its person's
+ * first team) with a new reply timer. The new handoff time makes the old handoff's timers void.
+ */
+export async function rerouteReopened(ctx: AppContext, tx: Tx, scope: Scope, row: ConversationRow) {
+  if (row.ai_paused !== 1 || row.status !== 'active') return;
+  const now = ctx.clock.now();
+  if (row.assignee_type === 'user' && row.assignee_id && (await isOnline(tx.db, scope, row.assignee_id, now)))
+    return;
+  const at = now.toISOString();
+  const current = await update(tx, row, { handoff_at: at, updated_at: at });
+  await startHandoff(ctx, tx, scope, current, (policy) => teamOf(tx, current, policy));
 }
 
 type Action = HandoffPolicy['on_timeout'];

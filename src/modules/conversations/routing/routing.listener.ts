@@ -18,6 +18,8 @@ async function rowOf(tx: Tx, e: ParleyEvent): Promise<ConversationRow | undefine
 export interface RoutingReactions {
   /** A handoff began: route it and start its reply timer. */
   escalated(tx: Tx, row: ConversationRow, e: ParleyEvent): Promise<void>;
+  /** A closed or snoozed conversation is active again: a handoff nobody online owns is routed again. */
+  reopened(tx: Tx, row: ConversationRow, e: ParleyEvent): Promise<void>;
 }
 
 async function react(ctx: AppContext, reactions: RoutingReactions, tx: Tx, e: ParleyEvent) {
@@ -29,6 +31,13 @@ async function react(ctx: AppContext, reactions: RoutingReactions, tx: Tx, e: Pa
     const row = await rowOf(tx, e);
     if (row?.assignee_type === 'team' && row.assignee_id)
       await routeToTeam(ctx, tx, scopeOfEvent(e), row, row.assignee_id);
+    // Taken away from a person who still had it open: their room goes to their teams' queues.
+    const previous = e.data.previous_assignee as { type: string; id: string } | null | undefined;
+    if (previous?.type === 'user' && row && row.status !== 'closed')
+      await giveOut(ctx, tx, scopeOfEvent(e), await teamIdsOf(tx.db, previous.id));
+  } else if (e.event === 'conversation.reopened') {
+    const row = await rowOf(tx, e);
+    if (row) await reactions.reopened(tx, row, e);
   } else if (e.event === 'conversation.resolved') {
     const assignee = e.data.assignee as { type: string; id: string } | null;
     if (assignee?.type === 'user')

@@ -2,7 +2,7 @@ import type { AppContext } from '../../../platform/context.ts';
 import type { Scope } from '../../../platform/db/scope.ts';
 import type { Tx } from '../../../platform/events.ts';
 import { handoffTimerJob } from './handoff.jobs.ts';
-import { handoffTimeout, startHandoff } from './handoff.timer.ts';
+import { handoffTimeout, rerouteReopened, startHandoff } from './handoff.timer.ts';
 import type { AgentSettingsLookup } from './policy.service.ts';
 import type { RoutingReactions } from './routing.listener.ts';
 
@@ -26,6 +26,10 @@ export function routingSetup(ctx: AppContext): ConversationsInstance {
       async escalated(tx: Tx, row, e) {
         const scope: Scope = { workspaceId: e.workspace_id, livemode: e.livemode };
         await startHandoff(ctx, tx, scope, row);
+      },
+      async reopened(tx: Tx, row, e) {
+        const scope: Scope = { workspaceId: e.workspace_id, livemode: e.livemode };
+        await rerouteReopened(ctx, tx, scope, row);
       },
     },
   };

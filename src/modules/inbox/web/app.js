@@ -176,6 +176,7 @@ function Shell({ route }) {
   }, []);
   const manage = route.path.startsWith('/app/manage');
   const reports = route.path.startsWith('/app/reports');
+  const queue = route.path.startsWith('/app/queue');
   const signOut = () => {
     // The server ends this user's sessions everywhere (the request leaves with the token before
     // the page forgets it); the page signs out at once whatever the answer.
@@ -188,7 +189,8 @@ function Shell({ route }) {
       <a class="skip" href="#main">Skip to content</a>
       <span class="brand"><span class="logo" aria-hidden="true"></span>Parley</span>
       <nav aria-label="Main">
-        <${Link} href="/app" aria-current=${manage || reports ? undefined : 'page'}>Inbox<//>
+        <${Link} href="/app" aria-current=${manage || reports || queue ? undefined : 'page'}>Inbox<//>
+        <${Link} href="/app/queue" aria-current=${queue ? 'page' : undefined}>Queues<//>
         ${isAdmin() ? html`<${Link} href="/app/reports" aria-current=${reports ? 'page' : undefined}>Reports<//>` : null}
         ${isAdmin() ? html`<${Link} href="/app/manage/keys" aria-current=${manage ? 'page' : undefined}>Manage<//>` : null}
       </nav>
@@ -204,38 +206,34 @@ function Shell({ route }) {
         !ready
           ? html`<p class="muted pad">Loading…</p>`
           : manage
-            ? html`<${LazyManage} route=${route} />`
+            ? html`<${Lazy} load=${loadManage} name="Manage" route=${route} />`
             : reports
-              ? html`<${LazyReports} route=${route} />`
-              : html`<${Inbox} route=${route} live=${live} />`
+              ? html`<${Lazy} load=${loadReports} name="Reports" route=${route} />`
+              : queue
+                ? html`<${Lazy} load=${loadQueue} name="QueuePage" route=${route} />`
+                : html`<${Inbox} route=${route} live=${live} />`
       }
     </div>
     ${help ? html`<${HelpDialog} onClose=${() => setHelp(false)} />` : null}
   </div>`;
 }
 
-/** The manage pages load on first use, so the inbox's first load stays small. */
-function LazyManage({ route }) {
-  const [mod, setMod] = useState(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    import('./manage.js').then(setMod, (err) => setError(err.message));
-  }, []);
-  if (error) return html`<p class="error" role="alert">The manage pages could not load: ${error}</p>`;
-  if (!mod) return html`<p class="muted pad">Loading…</p>`;
-  return html`<${mod.Manage} route=${route} live=${live} />`;
-}
+const loadManage = () => import('./manage.js');
+const loadQueue = () => import('./queue.js');
+/** The Reports page brings its chart library with it, never with the inbox. */
+const loadReports = () => import('./reports.js');
 
-/** The Reports page and its chart library load when it is first opened, never with the inbox. */
-function LazyReports({ route }) {
+/** The manage pages, the queues and the Reports page load on first use, so the inbox's first load stays small. */
+function Lazy({ load, name, route }) {
   const [mod, setMod] = useState(null);
   const [error, setError] = useState('');
   useEffect(() => {
-    import('./reports.js').then(setMod, (err) => setError(err.message));
-  }, []);
-  if (error) return html`<p class="error" role="alert">The Reports page could not load: ${error}</p>`;
+    load().then(setMod, (err) => setError(err.message));
+  }, [load]);
+  if (error) return html`<p class="error" role="alert">This page could not load: ${error}</p>`;
   if (!mod) return html`<p class="muted pad">Loading…</p>`;
-  return html`<${mod.Reports} route=${route} />`;
+  const Page = mod[name];
+  return html`<${Page} route=${route} live=${live} />`;
 }
 
 const shortcuts = [
@@ -247,7 +245,7 @@ const shortcuts = [
   ['a', 'Assign to me'],
   ['s', 'Snooze for an hour'],
   ['h', 'Take over from the AI / hand back'],
-  ['/', 'Search'],
+  ['/', 'Search (in the reply box: canned responses)'],
   ['Esc', 'Leave the reply box'],
   ['?', 'This help'],
 ];

@@ -1,4 +1,5 @@
 import { AnalysisPanel } from './analysis.js';
+import { ContactCsat } from './csat.js';
 import { api, fullTime, html, Link, relativeTime, webCallerLabel, zonedTime } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
@@ -129,6 +130,7 @@ export function ContactPanel({ conv, ready, live }) {
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : saved ? html`<p class="muted small" role="status">${saved}</p>` : null}
     <${AnalysisPanel} analysis=${conv.analysis} />
+    <${ContactCsat} contactId=${contactId} live=${live} />
     <h3>Leads</h3>
     ${
       related.leads.length

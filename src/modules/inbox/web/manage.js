@@ -1,3 +1,4 @@
+import { TEAMOPS_PAGES } from './admin-teamops.js';
 import { api, copy, fullTime, html, isAdmin, Link } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
@@ -9,6 +10,7 @@ const SECTIONS = [
   ['templates', 'Templates'],
   ['users', 'Users and teams'],
   ['campaigns', 'Campaigns'],
+  ...TEAMOPS_PAGES.map(([k, label]) => [k, label]),
 ];
 
 /** Admin pages. The API refuses agents too (403): hiding the pages is a courtesy, not the guard. */
@@ -580,4 +582,5 @@ const pages = {
   templates: Templates,
   users: Users,
   campaigns: Campaigns,
+  ...Object.fromEntries(TEAMOPS_PAGES.map(([k, , page]) => [k, page])),
 };

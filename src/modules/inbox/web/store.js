@@ -189,3 +189,9 @@ export function senderLabel(type, isMe) {
       return '';
   }
 }
+
+/** The `/word` being typed just before the caret, or null. */
+export function slashQuery(text, caret) {
+  const m = /(^|\s)\/([\w-]*)$/.exec(text.slice(0, caret));
+  return m ? { query: m[2], start: caret - m[2].length - 1 } : null;
+}

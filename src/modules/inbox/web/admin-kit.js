@@ -1,0 +1,210 @@
+import { api, html } from './lib.js';
+import { useEffect, useState } from './vendor/hooks.mjs';
+
+/**
+ * What the team-operations admin pages share: a list loaded from the API, and a form described by
+ * its fields whose API errors are shown next to the field they name (`errors[].field`, dotted for
+ * nested ones: `actions.1.canned_response_id` shows beside "Actions").
+ *
+ * A field: `{name, label, type, options?, help?, placeholder?, required?}` where `type` is `text`,
+ * `textarea`, `number` (empty is null), `checkbox`, `select` or `json` (parsed before sending; a
+ * parse error is shown at the field and nothing is sent). `name` may be dotted (`out_of_hours.message`):
+ * the body gets the nested object.
+ */
+
+/** The field an error belongs to: the longest field name that is the error's field or a prefix of it. */
+export function fieldOf(errorField, names) {
+  let best = null;
+  for (const n of names)
+    if ((errorField === n || errorField.startsWith(`${n}.`)) && (!best || n.length > best.length)) best = n;
+  return best;
+}
+
+/** Sorts the API's errors onto the form's fields; what matches none goes on the form's top. */
+export function errorsByField(errors, names) {
+  const byField = {};
+  const rest = [];
+  for (const e of errors ?? []) {
+    const f = fieldOf(e.field ?? '', names);
+    const text = f && e.field !== f ? `${e.field.slice(f.length + 1)}: ${e.message}` : e.message;
+    if (f) byField[f] = byField[f] ? `${byField[f]}; ${text}` : text;
+    else rest.push(e.field ? `${e.field}: ${e.message}` : e.message);
+  }
+  return { byField, rest };
+}
+
+const get = (obj, path) => path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
+function set(obj, path, value) {
+  const keys = path.split('.');
+  let o = obj;
+  for (const k of keys.slice(0, -1)) o = o[k] ??= {};
+  o[keys[keys.length - 1]] = value;
+}
+
+/** The form's values from an item (or the defaults for a new one), as the inputs hold them. */
+export function valuesOf(fields, item) {
+  const out = {};
+  for (const f of fields) {
+    const v = item ? get(item, f.name) : f.default;
+    if (f.type === 'checkbox') out[f.name] = !!(v ?? f.default);
+    else if (f.type === 'json') out[f.name] = JSON.stringify(v ?? f.default ?? null, null, 2);
+    else out[f.name] = v == null ? '' : String(v);
+  }
+  return out;
+}
+
+/** The request body from the inputs; throws `{field, message}` when a JSON field does not parse. */
+export function bodyOf(fields, values) {
+  const body = {};
+  for (const f of fields) {
+    if (f.readOnly) continue;
+    const raw = values[f.name];
+    let v = raw;
+    if (f.type === 'checkbox') v = !!raw;
+    else if (f.type === 'number') v = raw === '' ? null : Number(raw);
+    else if (f.type === 'json') {
+      try {
+        v = JSON.parse(raw || 'null');
+      } catch (err) {
+        throw { field: f.name, message: `is not valid JSON (${err.message})` };
+      }
+    } else if (f.emptyIsNull && raw === '') v = null;
+    else if (f.omitEmpty && raw === '') continue;
+    set(body, f.name, v);
+  }
+  return body;
+}
+
+/** A list from the API with its reload; `data` is null while loading. */
+export function useList(path) {
+  const [state, setState] = useState({ data: null, error: '' });
+  const reload = () =>
+    api('GET', path).then(
+      (r) => setState({ data: r.data ?? r, error: '' }),
+      (err) => setState({ data: [], error: err.message }),
+    );
+  useEffect(() => {
+    reload();
+  }, [path]);
+  return [state, reload];
+}
+
+/**
+ * A form of `fields`: `submit(body)` is called with the body; when the API refuses, its errors
+ * are shown beside the fields they name and the values stay as typed.
+ */
+export function ApiForm({ fields, item, submit, onDone, onCancel, label, submitLabel = 'Save' }) {
+  const [values, setValues] = useState(() => valuesOf(fields, item));
+  const [errors, setErrors] = useState({ byField: {}, rest: [] });
+  const [busy, setBusy] = useState(false);
+  const names = fields.map((f) => f.name);
+  const onSubmit = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({ byField: {}, rest: [] });
+    try {
+      const saved = await submit(bodyOf(fields, values));
+      onDone?.(saved);
+    } catch (err) {
+      if (err.field) setErrors({ byField: { [err.field]: err.message }, rest: [] });
+      else {
+        const sorted = errorsByField(err.errors, names);
+        if (!sorted.rest.length && !Object.keys(sorted.byField).length) sorted.rest.push(err.message);
+        else if (sorted.rest.length || err.code !== 'validation_failed') sorted.rest.unshift(err.message);
+        setErrors(sorted);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+  const change = (name, v) => setValues((old) => ({ ...old, [name]: v }));
+  const input = (f) =>
+    html`<${Field} f=${f} id=${`f-${label.replace(/\W+/g, '-')}-${f.name.replace(/\W+/g, '-')}`} value=${values[f.name]}
+      error=${errors.byField[f.name]} onChange=${(v) => change(f.name, v)} />`;
+  return html`<form class="admin-form card pad" aria-label=${label} onSubmit=${onSubmit} novalidate>
+    ${errors.rest.length ? html`<p class="error" role="alert">${errors.rest.join(' ')}</p>` : null}
+    ${fields.map(input)}
+    <div class="row">
+      <button class="primary" type="submit" disabled=${busy}>${busy ? 'Saving…' : submitLabel}</button>
+      ${onCancel ? html`<button type="button" onClick=${onCancel}>Cancel</button>` : null}
+    </div>
+  </form>`;
+}
+
+/**
+ * A list of items with create, edit and delete: `path` is the collection (`/v1/macros`), `fields`
+ * the form, `summary(item)` what a row shows, `noun` the thing's name ("macro").
+ */
+export function CrudPage({ path, listPath, fields, editFields, summary, noun, intro, onChange }) {
+  const [list, reload] = useList(listPath ?? `${path}?per_page=100`);
+  const [editing, setEditing] = useState(null);
+  const [error, setError] = useState('');
+  const done = () => {
+    setEditing(null);
+    reload();
+    onChange?.();
+  };
+  const remove = async (item) => {
+    if (!confirm(`Delete the ${noun} “${item.name ?? item.title ?? item.id}”?`)) return;
+    setError('');
+    try {
+      await api('DELETE', `${path}/${item.id}`);
+      reload();
+      onChange?.();
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+  return html`<section class="stack">
+    ${intro ? html`<p class="muted">${intro}</p>` : null}
+    ${error || list.error ? html`<p class="error" role="alert">${error || list.error}</p>` : null}
+    ${
+      editing === 'new'
+        ? html`<${ApiForm} fields=${fields} label=${`New ${noun}`} submitLabel=${`Create ${noun}`}
+            submit=${(body) => api('POST', path, body)} onDone=${done} onCancel=${() => setEditing(null)} />`
+        : html`<div class="row"><button type="button" class="primary" onClick=${() => setEditing('new')}>New ${noun}</button></div>`
+    }
+    ${list.data === null ? html`<p class="muted">Loading…</p>` : null}
+    ${list.data?.length === 0 ? html`<p class="muted">No ${noun} yet.</p>` : null}
+    ${(list.data ?? []).map((item) =>
+      editing === item.id
+        ? html`<${ApiForm} key=${item.id} fields=${editFields ?? fields} item=${item} label=${`Edit ${noun} ${item.name ?? item.title ?? item.id}`}
+            submit=${(body) => api('PATCH', `${path}/${item.id}`, body)} onDone=${done} onCancel=${() => setEditing(null)} />`
+        : html`<article key=${item.id} class="card pad" aria-label=${`${noun} ${item.name ?? item.title ?? item.id}`}>
+            <div class="row">${summary(item)}<span class="spacer"></span>
+              <button type="button" onClick=${() => setEditing(item.id)}>Edit</button>
+              <button type="button" class="danger" onClick=${() => remove(item)}>Delete</button>
+            </div>
+          </article>`,
+    )}
+  </section>`;
+}
+
+/** The input of one field, its help, and the API's error for it. */
+function Field({ f, id, value, error, onChange }) {
+  const common = {
+    id,
+    name: f.name,
+    'aria-invalid': error ? 'true' : undefined,
+    'aria-describedby': error ? `${id}-error` : undefined,
+    disabled: f.readOnly,
+  };
+  let control;
+  if (f.type === 'checkbox')
+    control = html`<input type="checkbox" ...${common} checked=${value} onChange=${(e) => onChange(e.currentTarget.checked)} />`;
+  else if (f.type === 'select')
+    control = html`<select ...${common} value=${value} onChange=${(e) => onChange(e.currentTarget.value)}>
+      ${f.options.map(([v, text]) => html`<option value=${v}>${text}</option>`)}
+    </select>`;
+  else if (f.type === 'textarea' || f.type === 'json')
+    control = html`<textarea ...${common} class=${f.type === 'json' ? 'mono' : ''} rows=${f.rows ?? (f.type === 'json' ? 6 : 3)}
+      placeholder=${f.placeholder ?? ''} value=${value} onInput=${(e) => onChange(e.currentTarget.value)}></textarea>`;
+  else
+    control = html`<input ...${common} type=${f.type === 'number' ? 'number' : 'text'} required=${!!f.required}
+      placeholder=${f.placeholder ?? ''} value=${value} onInput=${(e) => onChange(e.currentTarget.value)} />`;
+  return html`<div class="field">
+    ${f.type === 'checkbox' ? html`<label for=${id}>${control} ${f.label}</label>` : html`<label for=${id}>${f.label}</label>${control}`}
+    ${f.help ? html`<span class="muted small">${f.help}</span>` : null}
+    ${error ? html`<span class="field-error" id=${`${id}-error`} role="alert">${error}</span>` : null}
+  </div>`;
+}

@@ -1,0 +1,18 @@
+import { AutomationsAdmin } from './admin-automations.js';
+import { CannedAdmin } from './admin-canned.js';
+import { CsatAdmin } from './admin-csat.js';
+import { HandoffAdmin } from './admin-handoff.js';
+import { MacrosAdmin } from './admin-macros.js';
+import { RulesAdmin } from './admin-rules.js';
+import { SlaAdmin } from './admin-sla.js';
+
+/** The team-operations pages of Manage: [path segment, title, page]. */
+export const TEAMOPS_PAGES = [
+  ['assignment', 'Assignment rules', RulesAdmin],
+  ['handoff', 'Handoff policy', HandoffAdmin],
+  ['canned', 'Canned responses', CannedAdmin],
+  ['macros', 'Macros', MacrosAdmin],
+  ['automations', 'Automations', AutomationsAdmin],
+  ['sla', 'SLA policies', SlaAdmin],
+  ['csat', 'CSAT', CsatAdmin],
+];
