@@ -3,7 +3,8 @@
  * and the failed cases: the main set (test/fixtures/ai-eval/) and the held-out batch
  * (test/fixtures/ai-eval-holdout/). Without a model it scores the built-in engine; with a model
  * and the base URL of an OpenAI-compatible server (Ollama, llama.cpp, vLLM, LM Studio...) the
- * same sets run against that model through the agent's LLM engine, k times (`--runs`), and
+ * same sets run against that model through the agent's LLM engine (llmReply: the answer as the
+ * structured fields {reply, action}, only the action executed), k times (`--runs`), and
  * pass^k (the share of cases right in all k runs) is printed.
  *
  * Run: npm run eval [-- --set main|holdout|all] [--failures]
