@@ -1,7 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import type { LlmOptions } from '../ai/index.ts';
-import { fillVariables, liveTools, runEngine, type Turn } from '../ai/index.ts';
+import { fillVariables, liveTools, normaliseSpoken, runEngine, type Turn } from '../ai/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
 import type { CallDriver, CallerTurn, DriverChunk } from './engine/types.ts';
 
@@ -55,7 +55,8 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
       yield { type: 'say', text };
     },
     async *reply(turn: CallerTurn, signal: AbortSignal): AsyncIterable<DriverChunk> {
-      const said = turn.dtmf ? turn.dtmf : turn.text;
+      // Recognised speech says numbers, emails and spelled names in words: read as the caller meant.
+      const said = turn.dtmf ? turn.dtmf : normaliseSpoken(turn.text);
       const result = await runEngine(
         {
           agent,
