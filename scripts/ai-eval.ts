@@ -9,11 +9,13 @@
  *
  * Run: npm run eval [-- --set main|holdout|all] [--failures]
  *      npm run eval -- --model llama3.1 --base-url http://localhost:11434/v1 [--api-key KEY] [--runs 3]
+ *      npm run eval -- --voice [--runs k] [--limit n] [--raw-speech] [--ideal-stt] [--failures]   (see test/support/voice-eval.ts)
  * PARLEY_EVAL_MODEL, PARLEY_EVAL_BASE_URL and PARLEY_EVAL_API_KEY are read when the flags are absent.
  */
 import { parseArgs } from 'node:util';
 import { llmReply } from '../src/modules/ai/llm.ts';
 import { type EvalReport, formatReport, holdoutDir, passK, runEval } from '../test/support/ai-eval.ts';
+import { runVoiceEval } from '../test/support/voice-eval.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,8 +25,22 @@ const { values: args } = parseArgs({
     runs: { type: 'string' },
     set: { type: 'string', default: 'all' },
     failures: { type: 'boolean', default: false },
+    voice: { type: 'boolean', default: false },
+    'raw-speech': { type: 'boolean', default: false },
+    'ideal-stt': { type: 'boolean', default: false },
+    limit: { type: 'string' },
   },
 });
+if (args.voice) {
+  await runVoiceEval({
+    runs: Math.max(1, Number(args.runs ?? 1) || 1),
+    limit: args.limit ? Number(args.limit) : undefined,
+    normalise: !args['raw-speech'],
+    failures: args.failures,
+    ideal: args['ideal-stt'],
+  });
+  process.exit(0);
+}
 const baseUrl = args['base-url'] ?? process.env.PARLEY_EVAL_BASE_URL;
 const model = args.model ?? process.env.PARLEY_EVAL_MODEL ?? 'llama3.1';
 const apiKey = args['api-key'] ?? process.env.PARLEY_EVAL_API_KEY ?? null;

@@ -43,6 +43,21 @@ describe('recognised speech as the agent reads it', () => {
     );
   });
 
+  it('gives a lowercase spoken name its capitals, not the words around it', () => {
+    assert.equal(normaliseSpoken("i'm vikram joshi my number is"), "i'm Vikram Joshi my number is");
+    assert.equal(
+      normaliseSpoken('this is arjun mehta we want a quote'),
+      'this is Arjun Mehta we want a quote',
+    );
+    assert.equal(normaliseSpoken("i'm looking for a facial"), "i'm looking for a facial");
+    assert.equal(normaliseSpoken('my name is priya and my email'), 'my name is Priya and my email');
+    assert.equal(normaliseSpoken('my name is neha neha@example.com'), 'my name is Neha neha@example.com');
+    assert.deepEqual(extractLeadFields(normaliseSpoken('this is arjun mehta'), 'IN'), {
+      name: 'Arjun Mehta',
+    });
+    assert.deepEqual(extractLeadFields('this is arjun mehta', 'IN'), {});
+  });
+
   it('reads an email and a phone number back letter by letter, digit by digit', () => {
     assert.equal(speakEmail('ravi.k2@gmail.com'), 'r a v i dot k two at gmail dot com');
     assert.equal(speakPhone('+919812345670'), 'nine eight one, two three four, five six seven zero');

@@ -175,10 +175,34 @@ export function joinSpelledName(text: string): string {
   );
 }
 
-/** What a caller said, as the agent should read it: digits, email addresses and spelled names joined. */
+const NOT_NAMES = new Set(
+  'a about after also am an and at available back but calling coming do fine for free from glad going good happy have here hoping i in interested is just looking me my need new not ok okay on planning really so sure the there this to trying very wanting was we with wondering would yes no calling speaking email number phone'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Speech-to-text writes names in lowercase ("this is arjun mehta"): after "my name is", "this
+ * is", "I'm", "I am" and "naam", up to two words that are not common words get their capitals,
+ * so the name is read as a name.
+ */
+export function capitaliseSpokenName(text: string): string {
+  return text.replace(
+    /\b(my name is|my name's|this is|i am|i'm|im|mera naam|naam)\s+([a-z]+)(\s+[a-z]+(?![\w@.]))?/gi,
+    (m, lead: string, first: string, second: string | undefined) => {
+      if (NOT_NAMES.has(first.toLowerCase()) || /[A-Z]/.test(first)) return m;
+      const cap = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
+      const two =
+        second && !NOT_NAMES.has(second.trim().toLowerCase()) ? ` ${cap(second.trim())}` : (second ?? '');
+      return `${lead} ${cap(first)}${two}`;
+    },
+  );
+}
+
+/** What a caller said, as the agent should read it: digits, email addresses and names. */
 export function normaliseSpoken(text: string): string {
   if (!text.trim()) return text;
-  return joinSpelledName(joinSpokenEmail(joinSpokenDigits(text)));
+  return capitaliseSpokenName(joinSpelledName(joinSpokenEmail(joinSpokenDigits(text))));
 }
 
 const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
