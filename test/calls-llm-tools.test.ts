@@ -183,6 +183,20 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
     assert.equal((await escalations(done.conversation_id)).length, 0);
   });
 
+  it("the caller's recognised words reach the agent as meant: spoken digits and email joined", async () => {
+    const agentId = await createAgent();
+    fake.requests.length = 0;
+    fake.script.push(say('Thanks, noted.'), say('Bye!', { type: 'end_call' }));
+    await call(agentId, [
+      'my number is nine eight one two three four five six seven zero and my email is ravi at the rate gmail dot com',
+      'that is all',
+    ]);
+    assert.equal(
+      fake.requests[0].messages.at(-1).content,
+      'my number is 9812345670 and my email is ravi@gmail.com',
+    );
+  });
+
   it('the call tools are not offered on a chat channel', async () => {
     // A workspace of its own, whose only agent answers its sandbox messages.
     const chat = await t.workspace({ default_country: 'US' });

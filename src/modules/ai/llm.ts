@@ -48,7 +48,7 @@ export interface LlmOptions {
   maxSteps?: number;
   /** Use the provider's streaming protocol (SSE) and collect the whole answer. */
   stream?: boolean;
-  /** On a voice call: the call tools `end_call` and `transfer` are offered (never on chat). */
+  /** On a voice call: the actions `end_call` and `transfer` are offered (never on chat). */
   call?: CallToolOptions;
 }
 

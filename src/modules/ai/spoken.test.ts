@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { extractLeadFields } from './intents.ts';
+import { leadNote } from './readback.ts';
 import { joinSpokenDigits, normaliseSpoken, speakEmail, speakPhone } from './spoken.ts';
 
 describe('recognised speech as the agent reads it', () => {
@@ -61,5 +62,19 @@ describe('recognised speech as the agent reads it', () => {
   it('reads an email and a phone number back letter by letter, digit by digit', () => {
     assert.equal(speakEmail('ravi.k2@gmail.com'), 'r a v i dot k two at gmail dot com');
     assert.equal(speakPhone('+919812345670'), 'nine eight one, two three four, five six seven zero');
+  });
+
+  it('on a call, a captured email and number are read back; on chat, only thanks', () => {
+    const lead = { name: 'Ravi', email: 'ravi@gmail.com', phone: '+919812345670' };
+    assert.equal(
+      leadNote(lead, false, true),
+      "Thanks, Ravi! I have your email as r a v i at gmail dot com, and your number as nine eight one, two three four, five six seven zero; tell me if that's not right. ",
+    );
+    assert.equal(leadNote(lead, false, false), 'Thanks, Ravi! ');
+    assert.match(
+      leadNote({ phone: '+919812345670' }, true, true),
+      /^Shukriya, maine note kar liya\. Maine number nine/,
+    );
+    assert.equal(leadNote({ name: 'Ravi' }, false, true), 'Thanks, Ravi! ');
   });
 });

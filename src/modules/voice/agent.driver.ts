@@ -24,8 +24,9 @@ export interface AgentDriverInput {
  * The AI agent on a call: the same engine as on chat (built-in rules or an LLM, with the chat
  * tools), with a voice style (the session makes the answer speakable and splits it into
  * sentences). A goodbye ends the call after the agent answers it (`end_call`); a handoff to a
- * human is a transfer (`conversation.escalated`). An LLM agent also has the call tools `end_call`
+ * human is a transfer (`conversation.escalated`). An LLM agent also has the call actions `end_call`
  * and `transfer` (to a human when it has the handoff tool, to `voice.transfer.to` when set).
+ * What the caller said is read through `normaliseSpoken` (digits, emails, names as meant).
  */
 export function agentDriver(input: AgentDriverInput): CallDriver {
   const { ctx, agent } = input;
