@@ -13,6 +13,7 @@
  * PARLEY_EVAL_MODEL, PARLEY_EVAL_BASE_URL and PARLEY_EVAL_API_KEY are read when the flags are absent.
  */
 import { parseArgs } from 'node:util';
+import type { AgentTools, EngineInput } from '../src/modules/ai/engine.ts';
 import { llmReply } from '../src/modules/ai/llm.ts';
 import { type EvalReport, formatReport, holdoutDir, passK, runEval } from '../test/support/ai-eval.ts';
 import { runVoiceEval } from '../test/support/voice-eval.ts';
@@ -31,8 +32,20 @@ const { values: args } = parseArgs({
     limit: { type: 'string' },
   },
 });
+const baseUrl = args['base-url'] ?? process.env.PARLEY_EVAL_BASE_URL;
+const model = args.model ?? process.env.PARLEY_EVAL_MODEL ?? 'llama3.1';
+const apiKey = args['api-key'] ?? process.env.PARLEY_EVAL_API_KEY ?? null;
+const runs = Math.max(1, Number(args.runs ?? (baseUrl ? 3 : 1)) || 1);
 if (args.voice) {
+  const llm = baseUrl
+    ? {
+        engine: (input: EngineInput, tools: AgentTools) => llmReply(input, tools, { timeoutMs: 60_000 }),
+        overrides: { model: { provider: 'openai_compatible' as const, name: model, baseUrl, apiKey } },
+      }
+    : {};
+  console.log(`Engine: ${baseUrl ? `${model} at ${baseUrl}` : 'builtin'}`);
   await runVoiceEval({
+    ...llm,
     runs: Math.max(1, Number(args.runs ?? 1) || 1),
     limit: args.limit ? Number(args.limit) : undefined,
     normalise: !args['raw-speech'],
@@ -41,10 +54,6 @@ if (args.voice) {
   });
   process.exit(0);
 }
-const baseUrl = args['base-url'] ?? process.env.PARLEY_EVAL_BASE_URL;
-const model = args.model ?? process.env.PARLEY_EVAL_MODEL ?? 'llama3.1';
-const apiKey = args['api-key'] ?? process.env.PARLEY_EVAL_API_KEY ?? null;
-const runs = Math.max(1, Number(args.runs ?? (baseUrl ? 3 : 1)) || 1);
 const sets: Array<[string, URL | undefined]> = [];
 if (args.set === 'all' || args.set === 'main') sets.push(['main set', undefined]);
 if (args.set === 'all' || args.set === 'holdout') sets.push(['held-out batch', holdoutDir]);

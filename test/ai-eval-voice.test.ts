@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { say, startFakeLlm } from './support/fake-llm.ts';
 
 const run = promisify(execFile);
 const cwd = new URL('..', import.meta.url);
@@ -36,5 +37,25 @@ describe('npm run eval -- --voice', () => {
     assert.equal(raw.text, normalised.text);
     assert.ok(raw.voice < normalised.voice, `raw ${raw.voice}, normalised ${normalised.voice}`);
     assert.ok(normalised.voice >= normalised.total - 1, `${normalised.voice}/${normalised.total}`);
+  });
+
+  it('with --model --base-url the voice run goes through the LLM path, fed what was heard', async () => {
+    const fake = await startFakeLlm();
+    try {
+      for (let i = 0; i < 10; i++) fake.script.push(say('Thanks, noted.'));
+      const { stdout } = await run(
+        process.execPath,
+        [...script, '--ideal-stt', '--limit', '1', '--model', 'fake-model', '--base-url', fake.url],
+        { cwd },
+      );
+      assert.match(stdout, /Engine: fake-model at /);
+      assert.match(stdout, /\| score \(run 1\) \|/);
+      // The first case (clinic/lead): its phone number said digit by digit, then joined again.
+      const heard = fake.requests.map((r) => r.messages.at(-1).content);
+      assert.ok(heard.includes("i'm Vikram Joshi my number is 9822012345"), heard.join(' | '));
+      assert.ok(heard.includes("I'm Vikram Joshi, my number is 9822012345"), 'and the text run');
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -1,5 +1,14 @@
+import type { AgentConfig } from '../../src/modules/agents/agents.service.ts';
 import { normaliseSpoken } from '../../src/modules/ai/spoken.ts';
-import { type EvalCase, type EvalReport, holdoutDir, loadEvalSet, passK, runEval } from './ai-eval.ts';
+import {
+  type Engine,
+  type EvalCase,
+  type EvalReport,
+  holdoutDir,
+  loadEvalSet,
+  passK,
+  runEval,
+} from './ai-eval.ts';
 import { openVoiceLoop, sayAsCaller } from './voice-loop.ts';
 
 /** What an exact speech recogniser writes: lowercase words, no punctuation. */
@@ -30,6 +39,9 @@ export async function runVoiceEval(opts: {
   failures: boolean;
   /** No audio: an exact recogniser's words (lowercase, no punctuation, details said as a caller says them). */
   ideal?: boolean;
+  /** An LLM instead of the built-in engine (`--model --base-url`), as in the text evaluation. */
+  engine?: Engine;
+  overrides?: Partial<AgentConfig>;
 }): Promise<void> {
   const pick = (c: EvalCase, main: boolean) =>
     c.lang === 'en' && (main ? c.category === 'lead' : c.channel === 'voice');
@@ -52,8 +64,9 @@ export async function runVoiceEval(opts: {
   const filter = (c: EvalCase) => keep.has(c.message) && c.lang === 'en';
   // The main set's cases are all chat: on the voice loop they are said on a call.
   const score = async (hear?: (m: string) => Promise<string>) => {
-    const main = await runEval({ filter: (c) => filter(c) && c.category === 'lead', hear });
-    const holdout = await runEval({ dir: holdoutDir, filter, hear });
+    const common = { engine: opts.engine, overrides: opts.overrides, hear };
+    const main = await runEval({ ...common, filter: (c) => filter(c) && c.category === 'lead' });
+    const holdout = await runEval({ ...common, dir: holdoutDir, filter });
     return merge(main, holdout);
   };
   console.log(
