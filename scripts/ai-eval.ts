@@ -3,16 +3,20 @@
  * and the failed cases: the main set (test/fixtures/ai-eval/) and the held-out batch
  * (test/fixtures/ai-eval-holdout/). Without a model it scores the built-in engine; with a model
  * and the base URL of an OpenAI-compatible server (Ollama, llama.cpp, vLLM, LM Studio...) the
- * same sets run against that model through the agent's LLM engine, k times (`--runs`), and
+ * same sets run against that model through the agent's LLM engine (llmReply: the answer as the
+ * structured fields {reply, action}, only the action executed), k times (`--runs`), and
  * pass^k (the share of cases right in all k runs) is printed.
  *
  * Run: npm run eval [-- --set main|holdout|all] [--failures]
  *      npm run eval -- --model llama3.1 --base-url http://localhost:11434/v1 [--api-key KEY] [--runs 3]
+ *      npm run eval -- --voice [--runs k] [--limit n] [--raw-speech] [--ideal-stt] [--failures]   (see test/support/voice-eval.ts)
  * PARLEY_EVAL_MODEL, PARLEY_EVAL_BASE_URL and PARLEY_EVAL_API_KEY are read when the flags are absent.
  */
 import { parseArgs } from 'node:util';
+import type { AgentTools, EngineInput } from '../src/modules/ai/engine.ts';
 import { llmReply } from '../src/modules/ai/llm.ts';
 import { type EvalReport, formatReport, holdoutDir, passK, runEval } from '../test/support/ai-eval.ts';
+import { runVoiceEval } from '../test/support/voice-eval.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,12 +26,34 @@ const { values: args } = parseArgs({
     runs: { type: 'string' },
     set: { type: 'string', default: 'all' },
     failures: { type: 'boolean', default: false },
+    voice: { type: 'boolean', default: false },
+    'raw-speech': { type: 'boolean', default: false },
+    'ideal-stt': { type: 'boolean', default: false },
+    limit: { type: 'string' },
   },
 });
 const baseUrl = args['base-url'] ?? process.env.PARLEY_EVAL_BASE_URL;
 const model = args.model ?? process.env.PARLEY_EVAL_MODEL ?? 'llama3.1';
 const apiKey = args['api-key'] ?? process.env.PARLEY_EVAL_API_KEY ?? null;
 const runs = Math.max(1, Number(args.runs ?? (baseUrl ? 3 : 1)) || 1);
+if (args.voice) {
+  const llm = baseUrl
+    ? {
+        engine: (input: EngineInput, tools: AgentTools) => llmReply(input, tools, { timeoutMs: 60_000 }),
+        overrides: { model: { provider: 'openai_compatible' as const, name: model, baseUrl, apiKey } },
+      }
+    : {};
+  console.log(`Engine: ${baseUrl ? `${model} at ${baseUrl}` : 'builtin'}`);
+  await runVoiceEval({
+    ...llm,
+    runs: Math.max(1, Number(args.runs ?? 1) || 1),
+    limit: args.limit ? Number(args.limit) : undefined,
+    normalise: !args['raw-speech'],
+    failures: args.failures,
+    ideal: args['ideal-stt'],
+  });
+  process.exit(0);
+}
 const sets: Array<[string, URL | undefined]> = [];
 if (args.set === 'all' || args.set === 'main') sets.push(['main set', undefined]);
 if (args.set === 'all' || args.set === 'holdout') sets.push(['held-out batch', holdoutDir]);

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { llmReply } from '../src/modules/ai/llm.ts';
 import { holdoutDir, passK, runEval } from './support/ai-eval.ts';
-import { type FakeLlm, startFakeLlm } from './support/fake-llm.ts';
+import { type FakeLlm, say, startFakeLlm } from './support/fake-llm.ts';
 
 const run = promisify(execFile);
 
@@ -48,10 +48,10 @@ describe('npm run eval against an OpenAI-compatible server', () => {
     assert.ok(fake.requests.every((r) => r.model === 'fake-model'));
   });
 
-  it('a handoff counts only when the model calls the tool, not when its words say so', async () => {
+  it('a handoff counts only when the action field says so, not when the words do', async () => {
     fake.script.length = 0;
     const words = "I'm connecting you with a member of our team; they will reply here shortly.";
-    for (let i = 0; i < 400; i++) fake.script.push({ content: words });
+    for (let i = 0; i < 400; i++) fake.script.push(say(words, { type: 'answer' }));
     const report = await runEval({
       dir: holdoutDir,
       engine: (input, tools) => llmReply(input, tools, { timeoutMs: 10_000 }),
@@ -63,5 +63,22 @@ describe('npm run eval against an OpenAI-compatible server', () => {
     assert.equal(handoffs.length, report.byCategory.handoff_hinglish.total);
     assert.ok(handoffs.every((f) => f.problems.some((p) => p.startsWith('action: expected handoff'))));
     assert.equal(passK([report, report]), report.score);
+  });
+
+  it('the same words with action handoff pass the handoff cases', async () => {
+    fake.script.length = 0;
+    const words = "I'm connecting you with a member of our team; they will reply here shortly.";
+    for (let i = 0; i < 400; i++)
+      fake.script.push(say(words, { type: 'handoff', reason: 'asked for a person' }));
+    const report = await runEval({
+      dir: holdoutDir,
+      engine: (input, tools) => llmReply(input, tools, { timeoutMs: 10_000 }),
+      overrides: {
+        model: { provider: 'openai_compatible', name: 'fake-model', baseUrl: fake.url, apiKey: null },
+      },
+    });
+    const handoffs = report.failures.filter((f) => f.category === 'handoff_hinglish');
+    assert.ok(handoffs.every((f) => !f.problems.some((p) => p.startsWith('action: expected handoff'))));
+    assert.ok(report.byCategory.handoff_hinglish.total > 0);
   });
 });

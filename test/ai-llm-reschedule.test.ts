@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createAiModule } from '../src/modules/ai/ai.module.ts';
 import { modules } from '../src/modules/index.ts';
-import { type FakeLlm, startFakeLlm } from './support/fake-llm.ts';
+import { type FakeLlm, say, startFakeLlm } from './support/fake-llm.ts';
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
 
 // Sunday 2026-05-10 12:00 in Kolkata; the salon opens 10:00-19:00 every day.
@@ -92,8 +92,10 @@ forEachStorage('LLM agent reschedules a booking', (storage) => {
     fake.requests.length = 0;
     fake.script.push(
       { tool_calls: [{ name: 'find_booking', arguments: '{}' }] },
-      { tool_calls: [{ name: 'reschedule_booking', arguments: '{"start_at":"2026-05-11T16:00:00+05:30"}' }] },
-      { content: 'Done: your haircut is now tomorrow at 4 pm.' },
+      say('Done: your haircut is now tomorrow at 4 pm.', {
+        type: 'reschedule',
+        start_at: '2026-05-11T16:00:00+05:30',
+      }),
     );
     const { reply } = await ask(from, 'can I move my haircut tomorrow to 4pm instead?', 1);
     assert.equal(reply, 'Done: your haircut is now tomorrow at 4 pm.');
@@ -102,10 +104,7 @@ forEachStorage('LLM agent reschedules a booking', (storage) => {
     assert.equal(found.booking.id, booking.id);
     assert.equal(found.booking.service, 'Haircut');
     assert.equal(found.booking.local_start, '2026-05-11T11:00:00+05:30');
-    const moved = resultOf(fake.requests[2]);
-    assert.equal(moved.rescheduled, true);
-    assert.equal(moved.booking.local_start, '2026-05-11T16:00:00+05:30');
-    assert.equal(moved.previous_start_at, booking.start_at);
+    assert.equal(fake.requests.length, 2, "the move is the answer's action, not a tool round trip");
 
     const after = await t.call('GET', `/v1/bookings/${booking.id}`, { key: ws.test });
     assert.equal(after.body.local_start, '2026-05-11T16:00:00+05:30');
@@ -129,24 +128,19 @@ forEachStorage('LLM agent reschedules a booking', (storage) => {
     assert.equal(list.body.data.length, 1);
   });
 
-  it('tells the model why a move is refused (slot taken, closed) and leaves the booking where it was', async () => {
+  it('a move the calendar refuses (slot taken, closed): the customer hears why, the booking stays', async () => {
     const from = '+919812360002';
     const mine = await book(from, '2026-05-12T11:00:00+05:30');
     await book('+919812360003', '2026-05-12T15:00:00+05:30');
     fake.requests.length = 0;
     fake.script.push(
-      { tool_calls: [{ name: 'reschedule_booking', arguments: '{"start_at":"2026-05-12T15:00:00+05:30"}' }] },
-      { tool_calls: [{ name: 'reschedule_booking', arguments: '{"start_at":"2026-05-12T21:00:00+05:30"}' }] },
-      { content: '3 pm is taken and 9 pm is after closing. Would 5 pm work?' },
+      say('Moved to 3 pm!', { type: 'reschedule', start_at: '2026-05-12T15:00:00+05:30' }),
+      say('Moved to 9 pm!', { type: 'reschedule', start_at: '2026-05-12T21:00:00+05:30' }),
     );
     const { conv, reply } = await ask(from, 'move my appointment to 3pm', 1);
-    assert.equal(reply, '3 pm is taken and 9 pm is after closing. Would 5 pm work?');
-    const taken = resultOf(fake.requests[1]);
-    assert.equal(taken.rescheduled, false);
-    assert.match(taken.reason, /overlaps another booking/);
-    const closed = resultOf(fake.requests[2]);
-    assert.equal(closed.rescheduled, false);
-    assert.match(closed.reason, /outside opening hours/);
+    assert.match(reply, /^Sorry, I couldn't move your booking: .*overlaps another booking/);
+    const closed = await ask(from, 'then 9pm', 2);
+    assert.match(closed.reply, /^Sorry, I couldn't move your booking: .*outside opening hours/);
     const still = await t.call('GET', `/v1/bookings/${mine.id}`, { key: ws.test });
     assert.equal(still.body.start_at, mine.start_at);
     // A refusal is an answer, not a provider failure: the AI keeps the conversation.
@@ -157,13 +151,10 @@ forEachStorage('LLM agent reschedules a booking', (storage) => {
     const from = '+919812360004';
     fake.requests.length = 0;
     fake.script.push(
-      { tool_calls: [{ name: 'reschedule_booking', arguments: '{"start_at":"2026-05-13T12:00:00+05:30"}' }] },
-      { content: "I couldn't find a booking for you. Shall I make one?" },
+      say('Moved to Wednesday noon.', { type: 'reschedule', start_at: '2026-05-13T12:00:00+05:30' }),
     );
     const { reply } = await ask(from, 'please reschedule my booking to wednesday noon', 1);
-    assert.equal(reply, "I couldn't find a booking for you. Shall I make one?");
-    const result = resultOf(fake.requests[1]);
-    assert.deepEqual(result, { rescheduled: false, reason: 'The customer has no upcoming booking to move.' });
+    assert.equal(reply, "I couldn't find an upcoming booking to move. Shall I make a new one?");
     const rescheduled = await t.ctx.db
       .selectFrom('events')
       .select('id')

@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import { createAiModule } from '../src/modules/ai/ai.module.ts';
 import { LLM_FALLBACK_EN } from '../src/modules/ai/llm.ts';
 import { modules } from '../src/modules/index.ts';
-import { type FakeLlm, startFakeLlm } from './support/fake-llm.ts';
+import { type FakeLlm, say, startFakeLlm } from './support/fake-llm.ts';
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
 
 const allDay = [{ open: '00:00', close: '23:59' }];
@@ -572,7 +572,7 @@ forEachStorage('ai agent', (storage) => {
     fake.requests.length = 0;
     fake.script.push(
       { tool_calls: [{ name: 'search_knowledge', arguments: '{"query":"parking"}' }] },
-      { content: 'Parking is free.' },
+      say('Parking is free.'),
     );
     const from = nextPhone();
     const conv = await inbound(from, 'parking?', w.test);

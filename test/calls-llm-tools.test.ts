@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createAiModule } from '../src/modules/ai/ai.module.ts';
 import { modules } from '../src/modules/index.ts';
-import { type FakeLlm, startFakeLlm } from './support/fake-llm.ts';
+import { type FakeLlm, say, startFakeLlm } from './support/fake-llm.ts';
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
 
 /** Sandbox calls run on virtual time here, so a 30-second simulated call takes milliseconds. */
@@ -65,13 +65,6 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
     c.transcript.map((x) => `${x.role}: ${x.text}`);
   const toolNames = (request: Record<string, any>) =>
     ((request.tools ?? []) as Array<{ function: { name: string } }>).map((x) => x.function.name);
-  const toolResults = (request: Record<string, any>) =>
-    request.messages
-      .filter((m: any) => m.role === 'tool')
-      .map((m: any) => {
-        const r = JSON.parse(m.content);
-        return r?.type === 'json' ? r.value : r;
-      });
   const escalations = (conversationId: string) =>
     t.ctx.db
       .selectFrom('events')
@@ -84,9 +77,8 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
     const agentId = await createAgent();
     fake.requests.length = 0;
     fake.script.push(
-      { content: 'We open at 10 AM every day.' },
-      { tool_calls: [{ name: 'end_call', arguments: '{}' }] },
-      { content: 'See you tomorrow at ten!' },
+      say('We open at 10 AM every day.'),
+      say('See you tomorrow at ten!', { type: 'end_call' }),
     );
     // No goodbye words: without end_call the silent callee would end the call by silence_timeout.
     const done = await call(agentId, ['What time do you open?', 'Great, I will come tomorrow.']);
@@ -99,12 +91,13 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
       'customer: Great, I will come tomorrow.',
       'agent: See you tomorrow at ten!',
     ]);
-    assert.equal(fake.requests.length, 3);
+    assert.equal(fake.requests.length, 2);
+    // end_call and transfer are actions of the answer's `action` field, offered on a call only.
     for (const r of fake.requests) {
-      assert.ok(toolNames(r).includes('end_call'), `tools ${toolNames(r)}`);
-      assert.ok(toolNames(r).includes('transfer'), `tools ${toolNames(r)}`);
+      assert.match(r.messages[0].content, /"end_call": end the phone call/);
+      assert.match(r.messages[0].content, /"transfer" with "to"/);
+      assert.ok(!toolNames(r).includes('end_call') && !toolNames(r).includes('transfer'));
     }
-    assert.deepEqual(toolResults(fake.requests[2]).at(-1), { ending: true });
   });
 
   it('transfer to the configured number: the call ends transferred, nobody is escalated', async () => {
@@ -113,8 +106,7 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
     assert.deepEqual(got.body.voice.transfer, { to: '+14155550199' });
     fake.requests.length = 0;
     fake.script.push(
-      { tool_calls: [{ name: 'transfer', arguments: '{"to":"number","reason":"front desk"}' }] },
-      { content: 'Connecting you to the front desk.' },
+      say('Connecting you to the front desk.', { type: 'transfer', to: 'number', reason: 'front desk' }),
     );
     const done = await call(agentId, ['Can you put me through to the front desk?']);
     assert.equal(done.status, 'completed');
@@ -124,7 +116,6 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
       'customer: Can you put me through to the front desk?',
       'agent: Connecting you to the front desk.',
     ]);
-    assert.deepEqual(toolResults(fake.requests[1]).at(-1), { transferring: true });
     assert.equal((await escalations(done.conversation_id)).length, 0);
   });
 
@@ -132,8 +123,7 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
     const agentId = await createAgent();
     fake.requests.length = 0;
     fake.script.push(
-      { tool_calls: [{ name: 'transfer', arguments: '{"to":"human","reason":"wants a person"}' }] },
-      { content: 'Let me get a member of our team.' },
+      say('Let me get a member of our team.', { type: 'transfer', to: 'human', reason: 'wants a person' }),
     );
     const done = await call(agentId, ['I would like to speak to a person please.']);
     assert.equal(done.status, 'completed');
@@ -168,16 +158,14 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
     assert.match(done.transcript.at(-1).text, /put you through to a colleague/);
   });
 
-  it('refuses a transfer the agent does not allow: the model is told, the call goes on', async () => {
+  it('refuses a transfer the agent does not allow: the model is told on its retry, the call goes on', async () => {
     // No handoff tool and no voice.transfer.to: neither target is allowed.
     const agentId = await createAgent({ tools: ['knowledge'] });
     fake.requests.length = 0;
     fake.script.push(
-      { tool_calls: [{ name: 'transfer', arguments: '{"to":"human"}' }] },
-      { tool_calls: [{ name: 'transfer', arguments: '{"to":"number"}' }] },
-      { content: "I can't transfer you, but I can help with your question." },
-      { tool_calls: [{ name: 'end_call', arguments: '{}' }] },
-      { content: 'Have a lovely day.' },
+      say('Transferring you now.', { type: 'transfer', to: 'human' }),
+      say("I can't transfer you, but I can help with your question."),
+      say('Have a lovely day.', { type: 'end_call' }),
     );
     const done = await call(agentId, ['Transfer me to someone.', 'Fine, never mind then.']);
     assert.equal(done.status, 'completed');
@@ -189,12 +177,24 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
       'customer: Fine, never mind then.',
       'agent: Have a lovely day.',
     ]);
-    const results = toolResults(fake.requests[2]);
-    assert.deepEqual(results, [
-      { transferred: false, reason: 'This agent cannot transfer calls to a human.' },
-      { transferred: false, reason: 'This agent cannot transfer calls to a number.' },
-    ]);
+    // Neither target allowed: transfer is not among the actions, and the retry says so.
+    assert.doesNotMatch(fake.requests[0].messages[0].content, /"transfer" with/);
+    assert.match(fake.requests[1].messages.at(-1).content, /action transfer is not available/);
     assert.equal((await escalations(done.conversation_id)).length, 0);
+  });
+
+  it("the caller's recognised words reach the agent as meant: spoken digits and email joined", async () => {
+    const agentId = await createAgent();
+    fake.requests.length = 0;
+    fake.script.push(say('Thanks, noted.'), say('Bye!', { type: 'end_call' }));
+    await call(agentId, [
+      'my number is nine eight one two three four five six seven zero and my email is ravi at the rate gmail dot com',
+      'that is all',
+    ]);
+    assert.equal(
+      fake.requests[0].messages.at(-1).content,
+      'my number is 9812345670 and my email is ravi@gmail.com',
+    );
   });
 
   it('the call tools are not offered on a chat channel', async () => {
@@ -210,7 +210,7 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
     });
     assert.equal(agent.status, 201, agent.text);
     fake.requests.length = 0;
-    fake.script.push({ content: 'We open at 10 AM.' });
+    fake.script.push(say('We open at 10 AM.'));
     const r = await t.call('POST', '/v1/sandbox/inbound', {
       key: chat.test,
       body: { from: '+14155550142', text: 'When do you open?' },
@@ -220,6 +220,7 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
     const names = toolNames(fake.requests[0]);
     assert.ok(names.includes('search_knowledge'), `tools ${names}`);
     assert.ok(!names.includes('end_call') && !names.includes('transfer'), `tools ${names}`);
+    assert.doesNotMatch(fake.requests[0].messages[0].content, /"end_call"|"transfer"/);
   });
 
   it('refuses a voice.transfer.to that is not a phone number, changing nothing', async () => {

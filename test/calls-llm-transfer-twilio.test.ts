@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { after, before, it } from 'node:test';
 import { FakeSpeech } from './fakes/speech.ts';
 import { FakeTwilioVoice } from './fakes/twilio-voice.ts';
-import { type FakeLlm, startFakeLlm } from './support/fake-llm.ts';
+import { type FakeLlm, say, startFakeLlm } from './support/fake-llm.ts';
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
 
 /**
@@ -76,10 +76,7 @@ forEachStorage('LLM transfer on a Twilio call', (storage) => {
 
   it("transfer to the agent's number redirects the live call to <Dial> it; the call ends transferred", async () => {
     speech.transcripts.push('Please put me through to the front desk');
-    llm.script.push(
-      { tool_calls: [{ name: 'transfer', arguments: '{"to":"number"}' }] },
-      { content: 'Connecting you to the front desk.' },
-    );
+    llm.script.push(say('Connecting you to the front desk.', { type: 'transfer', to: 'number' }));
     // The greeting is two sentences (two marks); then the caller speaks and waits on the line.
     // The transferred call ends (its <Dial> is over) before Twilio answers the redirect: the
     // `completed` callback comes before the session has recorded the transfer.

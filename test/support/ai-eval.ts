@@ -9,7 +9,7 @@ import { createWorld, salonAgent } from './ai-world.ts';
  * agent's configuration, its knowledge documents and its customers' messages, each with the
  * outcome a good front desk would give). A case passes when every expectation holds.
  */
-interface EvalCase {
+export interface EvalCase {
   category: string;
   lang: 'en' | 'hi';
   /** `voice`: the message is said on a call and the reply is spoken (default `chat`). */
@@ -123,7 +123,15 @@ function agentOf(file: BusinessFile, overrides: Partial<AgentConfig>): AgentConf
  * changes each business's agent (the LLM run gives its model).
  */
 export async function runEval(
-  opts: { engine?: Engine; overrides?: Partial<AgentConfig>; dir?: URL } = {},
+  opts: {
+    engine?: Engine;
+    overrides?: Partial<AgentConfig>;
+    dir?: URL;
+    /** Only the cases this keeps (the voice run scores a subset). */
+    filter?: (c: EvalCase, business: string) => boolean;
+    /** What the agent receives instead of the typed message (the voice loop: speech and back). */
+    hear?: (message: string, c: EvalCase) => Promise<string>;
+  } = {},
 ): Promise<EvalReport> {
   const engine = opts.engine ?? builtinReply;
   const failures: EvalReport['failures'] = [];
@@ -148,6 +156,8 @@ export async function runEval(
     for (const [key, d] of Object.entries(file.documents))
       docIds[key] = await world.addDocument(d.title, d.content, d.kind);
     for (const c of file.cases) {
+      if (opts.filter && !opts.filter(c, file.business)) continue;
+      const message = opts.hear ? await opts.hear(c.message, c) : c.message;
       world.booked.clear();
       for (const b of c.setup?.booked ?? []) world.booked.add(b);
       const started = performance.now();
@@ -156,7 +166,7 @@ export async function runEval(
         result = await engine(
           {
             agent,
-            messages: [c.message],
+            messages: [message],
             history: c.history ?? [],
             variables: { name: 'Asha' },
             now: new Date(file.now),
@@ -189,7 +199,7 @@ export async function runEval(
         failures.push({
           business: file.business,
           category: c.category,
-          message: c.message.slice(0, 200),
+          message: (message === c.message ? c.message : `${c.message} => heard: ${message}`).slice(0, 300),
           problems,
           reply: result.reply,
         });

@@ -12,6 +12,15 @@ export type Scripted =
   | { status: number; body?: string }
   | { hang: true };
 
+/** A model's structured answer: the reply and the action as separate fields (issue 32). */
+export function say(
+  reply: string,
+  action: Record<string, unknown> = { type: 'answer' },
+  lead: Record<string, string> | null = null,
+): Scripted {
+  return { content: JSON.stringify({ reply, action, lead }) };
+}
+
 export interface FakeLlm {
   url: string;
   requests: Array<Record<string, any>>;

@@ -58,6 +58,7 @@ import {
 } from './intents.ts';
 import { expandWord, impliedWords, transliterate } from './lexicon.ts';
 import { CANCEL_OFFER, offerAfterPolicy, policyQuery, policyQuestion } from './question-kind.ts';
+import { leadNote as noteFor } from './readback.ts';
 import { forVoice } from './speakable.ts';
 
 /**
@@ -174,13 +175,7 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   const lead = extractLeadFields(text, input.defaultCountry);
   if (has('lead_capture') && (lead.name || lead.email || lead.phone)) {
     await t.captureLead({ ...lead, intent: intentOf(input, text) });
-    leadNote = lead.name
-      ? hi
-        ? `Shukriya, ${lead.name}! `
-        : `Thanks, ${lead.name}! `
-      : hi
-        ? 'Shukriya, maine note kar liya. '
-        : "Thanks, I've noted your details. ";
+    leadNote = noteFor(lead, hi, voice);
   }
 
   if (isInjection(text)) {

@@ -15,3 +15,4 @@ export {
   wantsHuman,
 } from './intents.ts';
 export { type LlmOptions, languageModel } from './llm.ts';
+export { normaliseSpoken } from './spoken.ts';

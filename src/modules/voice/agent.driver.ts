@@ -1,7 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import type { LlmOptions } from '../ai/index.ts';
-import { fillVariables, liveTools, runEngine, type Turn } from '../ai/index.ts';
+import { fillVariables, liveTools, normaliseSpoken, runEngine, type Turn } from '../ai/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
 import type { CallDriver, CallerTurn, DriverChunk } from './engine/types.ts';
 
@@ -24,8 +24,9 @@ export interface AgentDriverInput {
  * The AI agent on a call: the same engine as on chat (built-in rules or an LLM, with the chat
  * tools), with a voice style (the session makes the answer speakable and splits it into
  * sentences). A goodbye ends the call after the agent answers it (`end_call`); a handoff to a
- * human is a transfer (`conversation.escalated`). An LLM agent also has the call tools `end_call`
+ * human is a transfer (`conversation.escalated`). An LLM agent also has the call actions `end_call`
  * and `transfer` (to a human when it has the handoff tool, to `voice.transfer.to` when set).
+ * What the caller said is read through `normaliseSpoken` (digits, emails, names as meant).
  */
 export function agentDriver(input: AgentDriverInput): CallDriver {
   const { ctx, agent } = input;
@@ -55,7 +56,8 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
       yield { type: 'say', text };
     },
     async *reply(turn: CallerTurn, signal: AbortSignal): AsyncIterable<DriverChunk> {
-      const said = turn.dtmf ? turn.dtmf : turn.text;
+      // Recognised speech says numbers, emails and spelled names in words: read as the caller meant.
+      const said = turn.dtmf ? turn.dtmf : normaliseSpoken(turn.text);
       const result = await runEngine(
         {
           agent,
