@@ -123,6 +123,7 @@ forEachStorage('the web-call page', (storage) => {
       return c.body.status === 'completed' ? c.body : null;
     });
     assert.equal(done.ended_reason, 'customer_ended_call');
+    console.error("TRANSCRIPT", JSON.stringify(done.transcript));
     // The typed turn is in the call's transcript. (The agent's greeting, cut by the typed turn and
     // the hang-up, is not recorded there on this path: a known defect, see the session's notes.)
     assert.ok(
