@@ -29,7 +29,7 @@ export interface AgentTurn {
   firstPlay: number | null;
   finished: boolean;
   /** Held for a sound or words not yet known (a possible false interruption): since when, in which sentence. */
-  paused: { at: number; index: number | null; timer: Timer | null } | null;
+  paused: { at: number; index: number | null; timer: Timer | null; limit: Timer } | null;
 }
 
 /** One sentence's whole audio (nothing: an engine with no audio), for transports that take it whole. */
@@ -67,6 +67,8 @@ export async function synthesizeAll(
 
 /** How long the agent stays paused for the words of a sound that ended (engines that finalize late). */
 export const falseInterruptionWaitMs = 800;
+/** The longest the agent stays paused for a sound with no words (a long noise): then it goes on. */
+export const falseInterruptionMaxMs = 1_500;
 
 /**
  * Resuming after a false interruption: the sentence the agent was in (`index`) and those after it

@@ -54,7 +54,14 @@ export function heardText(
     if (ms >= whole) heard.push(seg.text);
     else heard.push(heardWords(seg.text, ms / whole));
   }
-  return { text: heard.join(' ').replace(/\s+/g, ' ').trim(), heardAny };
+  const text = heard.join(' ').replace(/\s+/g, ' ').trim();
+  // Some of its audio reached the caller, less than half a word: they heard the agent begin.
+  const first =
+    segments
+      .find((s) => s.text.trim())
+      ?.text.trim()
+      .split(/\s+/)[0] ?? '';
+  return { text: text || (heardAny ? first : ''), heardAny };
 }
 
 /** The words heard of a sentence cut after `fraction` of it: a word more than half said counts as heard. */

@@ -253,14 +253,15 @@ export class SandboxCallee implements CallTransport {
 }
 
 /**
- * A line as the callee says it: `[cough]`, `[noise]` (brackets) is a sound with no words (the
- * session hears speech it cannot put words to); a line ending in "..." trails off, and the
+ * A line as the callee says it: `[cough]`, `[noise 3000]` (brackets, an optional length in ms)
+ * is a sound with no words (the session hears speech it cannot put words to); a line ending in "..." trails off, and the
  * next line goes on with the sentence after its `after_ms`, whether or not the agent has
  * started talking in that pause (the agent cutting in there is a cut-off).
  */
 export function spokenLine(text: string): { words: string; ms: number; continues: boolean } {
   const t = text.trim();
-  if (/^\[[^\]]*\]$/.test(t)) return { words: '', ms: sandboxTimeline.soundMs, continues: false };
+  const sound = /^\[[^\]\d]*(\d+)?\s*(?:ms)?\]$/.exec(t);
+  if (sound) return { words: '', ms: Number(sound[1] ?? sandboxTimeline.soundMs), continues: false };
   const continues = /(\.\.\.|…)$/.test(t);
   const words = continues ? t.replace(/\s*(\.\.\.|…)$/, '') : t;
   return { words, ms: speakingMs(words), continues };

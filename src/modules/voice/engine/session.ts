@@ -3,6 +3,7 @@ import type { EndedReason } from '../calls.reasons.ts';
 import type { CallStatus } from '../voice.tables.ts';
 import {
   type AgentTurn,
+  falseInterruptionMaxMs,
   falseInterruptionWaitMs,
   type PlayedSegment,
   replayFrom,
@@ -370,36 +371,29 @@ export class CallSession {
   #pause(turn: AgentTurn) {
     this.#p.transport.clear();
     const at = this.#p.scheduler.now();
-    turn.paused = { at, index: currentSegment(turn.segments, at), timer: null };
+    const limit = this.#p.scheduler.after(falseInterruptionMaxMs, () => this.#settlePause(true));
+    turn.paused = { at, index: currentSegment(turn.segments, at), timer: null, limit };
   }
 
   /** A paused agent goes on with the sentence it was in (noise, a filler), or is cut (words). */
-  #settlePause() {
+  #settlePause(limit = false) {
     const turn = this.#turn;
     const u = this.#utterance;
-    if (!turn?.paused || this.#callerSpeaking) return;
+    if (!turn?.paused || (this.#callerSpeaking && !limit)) return;
     turn.paused.timer?.cancel();
+    turn.paused.limit.cancel();
     if (u && !isBackchannel(u.texts.join(' '), this.#s.interruptions.ignoreWords)) {
       this.#interrupt();
       u.awaitingFinal = false;
       return this.#armEndOfTurn();
     }
-    this.#utterance = null;
+    // Still no words after the limit (a long noise): the agent goes on; the rest of it is no turn.
+    if (u && this.#callerSpeaking) u.ignored = true;
+    else this.#utterance = null;
     this.#event('false_interruptions');
-    this.#resume(turn);
-  }
-
-  #resume(turn: AgentTurn) {
-    const held = turn.paused;
+    const { index } = turn.paused;
     turn.paused = null;
-    if (held)
-      replayFrom(
-        turn,
-        held.index,
-        this.#p.scheduler.now(),
-        this.#p.transport,
-        () => `${this.callId}:${++this.#segSeq}`,
-      );
+    replayFrom(turn, index, this.#p.scheduler.now(), this.#p.transport, () => this.#nextSegmentId());
     this.#maybeFinishTurn(turn);
   }
 
@@ -421,6 +415,7 @@ export class CallSession {
     turn.abort.abort();
     turn.finished = true;
     turn.paused?.timer?.cancel();
+    turn.paused?.limit.cancel();
     if (this.#turn === turn) this.#turn = null;
     // Cut where it stopped (a paused turn: when it paused), as far as the transport played it.
     const now = turn.paused?.at ?? this.#p.scheduler.now();
@@ -620,7 +615,7 @@ export class CallSession {
     const last = turn.segments[turn.segments.length - 1];
     const playStart = Math.max(now, last?.playEnd ?? now);
     const seg: PlayedSegment = {
-      id: `${this.callId}:${++this.#segSeq}`,
+      id: this.#nextSegmentId(),
       text,
       audio,
       durationMs,
@@ -763,6 +758,8 @@ export class CallSession {
   }
 
   // ------------------------------------------------------------------ bookkeeping
+
+  #nextSegmentId = () => `${this.callId}:${++this.#segSeq}`;
 
   #rel(t: number) {
     return Math.max(0, Math.round(t - this.#answeredAt));

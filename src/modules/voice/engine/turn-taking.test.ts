@@ -137,6 +137,19 @@ describe('turn-taking on a simulated call', () => {
     assert.ok(!r.transcript.some((t) => t.role === 'customer'), 'a cough is no turn');
   });
 
+  it('a long noise with no words: the agent resumes after the pause limit, and the rest of it is no turn', async () => {
+    const r = await simulate({
+      lines: [{ text: '[music 4000]', barge_in: true, after_ms: 2000 }],
+      hangup_after_lines: true,
+    });
+    assert.equal(r.transcript[0].text, greeting);
+    assert.equal(r.transcript[0].interrupted, false);
+    // Paused at 2300 ms, resumed at the 1500 ms limit (3800 ms): the second sentence again, whole.
+    assert.equal(r.transcript[0].end_ms, 3800 + 2160);
+    assert.equal(r.counts.false_interruptions, 1);
+    assert.ok(!r.transcript.some((t) => t.role === 'customer'));
+  });
+
   it('a real interruption cuts the turn to what was heard, and the next answer counts as a recovery', async () => {
     const r = await simulate({
       lines: [{ text: 'Sorry, can I book a haircut tomorrow', barge_in: true, after_ms: 2000 }],
