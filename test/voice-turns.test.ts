@@ -111,6 +111,49 @@ forEachStorage('voice turn-taking', (storage) => {
     assert.equal(done.latency.interruptions, 0);
   });
 
+  it('a booking interrupted mid-answer goes on from the step it was at (the built-in agent)', async () => {
+    const allDay = [{ open: '00:00', close: '23:59' }];
+    const booker = await t.call('POST', '/v1/agents', {
+      key: ws.test,
+      body: {
+        name: 'Glow Salon',
+        greeting: 'Hello, Glow Salon.',
+        business: {
+          timezone: 'UTC',
+          hours: Object.fromEntries(
+            ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, allDay]),
+          ),
+          services: [{ name: 'Haircut', duration_minutes: 45, price: 500 }],
+        },
+      },
+    });
+    assert.equal(booker.status, 201, booker.text);
+    const done = await call(
+      {
+        lines: [
+          'can I come tomorrow at 5 pm for a haircut',
+          { text: 'actually make it 6 pm', barge_in: true, after_ms: 600 },
+        ],
+        hangup_after_lines: true,
+      },
+      booker.body.id,
+    );
+    const turns = done.transcript as Turn[];
+    const cut = turns.findIndex((x) => x.interrupted);
+    assert.ok(cut > 0, JSON.stringify(turns));
+    // It was at the booking's confirmation: the caller's new time is taken there (not the service
+    // asked again, not "I don't have that information" as when the cut answer was its only state).
+    const next = turns[cut + 2];
+    assert.equal(next.role, 'agent');
+    assert.match(next.text, /booked .*six/i, JSON.stringify(turns));
+    assert.equal(done.latency.recoveries, 1);
+    const bookings = await t.call('GET', `/v1/bookings?conversation_id=${done.conversation_id}`, {
+      key: ws.test,
+    });
+    assert.equal(bookings.body.data.length, 1, JSON.stringify({ turns, bookings: bookings.body }));
+    assert.match(bookings.body.data[0].start_at, /T18:00:00/);
+  });
+
   it('a caller who only says fillers: re-prompted, then the call ends silence_timeout', async () => {
     const done = await call({ lines: ['hmm', 'hmm', 'okay', 'hmm'] });
     assert.equal(done.ended_reason, 'silence_timeout');
