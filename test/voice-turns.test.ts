@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+import { reminderFlow } from './support/voice-flows.ts';
 
 /**
  * Turn-taking on sandbox calls through the API (issue #30): backchannels, false interruptions,
@@ -152,6 +153,39 @@ forEachStorage('voice turn-taking', (storage) => {
     });
     assert.equal(bookings.body.data.length, 1, JSON.stringify({ turns, bookings: bookings.body }));
     assert.match(bookings.body.data[0].start_at, /T18:00:00/);
+  });
+
+  it('a voice flow interrupted in its question takes the answer at that step', async () => {
+    const flow = await t.call('POST', '/v1/voice-flows', { key: ws.test, body: reminderFlow() });
+    assert.equal(flow.status, 201, flow.text);
+    const res = await t.call('POST', '/v1/calls', {
+      key: ws.test,
+      body: {
+        calls: [
+          {
+            voice_flow_id: flow.body.id,
+            to: nextNumber(),
+            dynamic_variables: { slot: 'tomorrow at 11' },
+            sandbox: {
+              lines: [{ text: 'no, I cannot come', barge_in: true, after_ms: 3500 }, 'friday at 5 pm'],
+            },
+          },
+        ],
+      },
+    });
+    assert.equal(res.status, 201, res.text);
+    const id = res.body.results[0].call.id;
+    const done = await eventually(async () => {
+      const r = await t.call('GET', `/v1/calls/${id}`, { key: ws.test });
+      return terminal.includes(r.body.status) ? r.body : null;
+    }, 20_000);
+    const turns = done.transcript as Turn[];
+    assert.ok(
+      turns.some((x) => x.role === 'agent' && x.interrupted),
+      JSON.stringify(turns),
+    );
+    assert.equal(done.dynamic_variables.flow_outcome, 'rescheduled', JSON.stringify(turns));
+    assert.equal(done.latency.interruptions, 1);
   });
 
   it('a caller who only says fillers: re-prompted, then the call ends silence_timeout', async () => {
