@@ -33,6 +33,7 @@ forEachStorage('agent voice settings', (storage) => {
           enabled: true,
           min_speech_ms: res.body.voice.interruptions.min_speech_ms,
           ignore_words: res.body.voice.interruptions.ignore_words,
+          backchannel_words: res.body.voice.interruptions.backchannel_words,
         },
         end_of_turn_silence_ms: res.body.voice.end_of_turn_silence_ms,
         silence_timeout_seconds: 10,
@@ -42,6 +43,10 @@ forEachStorage('agent voice settings', (storage) => {
         transfer: { to: null },
       });
       assert.ok(res.body.voice.interruptions.ignore_words.includes('haan'));
+      assert.deepEqual(
+        res.body.voice.interruptions.backchannel_words,
+        res.body.voice.interruptions.ignore_words,
+      );
       assert.equal(await stored(res.body.id), null);
     });
 
@@ -75,7 +80,12 @@ forEachStorage('agent voice settings', (storage) => {
         api_key_set: true,
       });
       assert.deepEqual(v.tts, { provider: 'builtin', voice: 'en-us', api_key_set: false });
-      assert.deepEqual(v.interruptions, { enabled: true, min_speech_ms: 400, ignore_words: ['ok', 'ji'] });
+      assert.deepEqual(v.interruptions, {
+        enabled: true,
+        min_speech_ms: 400,
+        ignore_words: ['ok', 'ji'],
+        backchannel_words: ['ok', 'ji'],
+      });
       assert.equal(v.end_of_turn_silence_ms, 700);
       assert.equal(v.silence_timeout_seconds, 15);
       assert.equal(v.max_duration_seconds, 300);

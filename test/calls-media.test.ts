@@ -247,6 +247,54 @@ forEachStorage('calls over the media WebSocket', (storage) => {
     );
   });
 
+  it('noise over the agent pauses it and it resumes; a typed turn and a hang-up keep the agent turns as far as they were heard', async () => {
+    // The web-call page's fake microphone makes sounds with no words while the agent talks: the
+    // greeting was cut to nothing and went missing from the stored transcript (issue #30 item 6).
+    const long = await t.call('POST', '/v1/agents', {
+      key: ws.test,
+      body: {
+        name: 'Long greeter',
+        greeting:
+          'Hello, Glow Salon here. We are open every day from ten in the morning until seven in the evening.',
+        voice: { stt: { provider: 'sandbox' }, tts: { provider: 'sandbox' } },
+      },
+    });
+    assert.equal(long.status, 201, long.text);
+    const { call, url } = await webCall(ws.test, { agent_id: long.body.id });
+    const client = new MediaClient(url);
+    await client.opened;
+    await client.waitFor((m) => m.type === 'agent_text');
+    // 500 ms of sound with no words, then quiet: the agent pauses (clear) and resumes.
+    await stream(client.ws, [
+      [true, 500],
+      [false, 300],
+    ]);
+    await client.waitFor((m) => m.type === 'clear');
+    await client.waitFor((m) => m.type === 'listening', 20_000);
+    client.send({ type: 'text', text: 'What are your opening hours?' });
+    const heard = await client.waitFor((m) => m.type === 'transcript' && m.role === 'customer');
+    await client.waitFor(
+      (m) => m.type === 'agent_text' && client.events.indexOf(m) > client.events.indexOf(heard),
+    );
+    // Hang up 600 ms into the answer.
+    await new Promise((r) => setTimeout(r, 600));
+    client.send({ type: 'hangup' });
+    await client.done;
+    const done = await eventually(async () => {
+      const c = await getCall(call.id);
+      return c.status === 'completed' ? c : null;
+    });
+    const turns = done.transcript as Msg[];
+    assert.deepEqual(
+      turns.map((x) => `${x.role}${x.interrupted ? ' (cut)' : ''}`),
+      ['agent', 'customer', 'agent (cut)'],
+      JSON.stringify(turns),
+    );
+    assert.match(turns[0].text, /^Hello, Glow Salon here\. We are open every day/);
+    assert.equal(done.latency.false_interruptions, 1);
+    assert.ok(turns[2].text.length > 0);
+  });
+
   /** The HTTP status of a refused upgrade (the socket never opens). */
   const refused = (url: string) =>
     new Promise<number>((resolve, reject) => {

@@ -23,4 +23,9 @@ export {
   type AnalysisSettings,
   parseAnalysisSettings,
 } from './analysis-settings.ts';
-export { type EngineChoice, type StoredVoiceSettings, voiceDefaults } from './voice-settings.ts';
+export {
+  backchannelList,
+  type EngineChoice,
+  type StoredVoiceSettings,
+  voiceDefaults,
+} from './voice-settings.ts';

@@ -99,9 +99,14 @@ export const voiceSettingsInput = describe(
           'Caller speech needed before the agent stops talking.',
           300,
         ).optional(),
+        backchannel_words: describe(
+          z.array(z.string().trim().min(1).max(40)).max(100),
+          'Fillers that never stop the agent, added to the English and Hinglish defaults ("hmm", "okay", "haan", "achha", "ji", ...).',
+          ['theek hai', 'bilkul'],
+        ).optional(),
         ignore_words: describe(
           z.array(z.string().trim().min(1).max(40)).max(100),
-          'Backchannels that never interrupt ("ok", "haan", ...); replaces the default list.',
+          'Older name: backchannels that replace the default list (backchannel_words are added on top).',
           ['ok', 'hmm', 'haan', 'ji'],
         ).optional(),
       }),
@@ -184,6 +189,11 @@ export const voiceSettingsObject = describe(
       z.object({
         enabled: describe(z.boolean(), 'Barge-in allowed.', true),
         min_speech_ms: describe(z.number().int(), 'Caller speech that interrupts the agent.', 300),
+        backchannel_words: describe(
+          z.array(z.string()),
+          "The fillers in effect that never stop the agent (the defaults, or ignore_words, and the agent's own).",
+          ['hmm', 'okay', 'haan', 'achha', 'ji'],
+        ),
         ignore_words: describe(z.array(z.string()), 'Backchannels that never interrupt.', ['ok', 'haan']),
       }),
       'Barge-in.',
@@ -224,6 +234,15 @@ export interface StoredVoiceSettings extends Omit<VoiceSettingsInput, 'stt' | 't
   tts?: EngineChoice;
 }
 
+/**
+ * The backchannels a call uses: the English and Hinglish defaults (or `ignore_words`, the older
+ * field, which replaces them) with the agent's `backchannel_words` on top.
+ */
+export function backchannelList(i: { ignore_words?: string[]; backchannel_words?: string[] } | undefined) {
+  const words = [...(i?.ignore_words ?? voiceDefaults.backchannels), ...(i?.backchannel_words ?? [])];
+  return [...new Set(words.map((w) => w.trim().toLowerCase()).filter(Boolean))];
+}
+
 /** The agent's settings as the API shows them: keys replaced by `api_key_set`. */
 export function presentVoiceSettings(raw: string | null | undefined) {
   const s = fromJson<StoredVoiceSettings>(raw ?? null, {});
@@ -239,6 +258,7 @@ export function presentVoiceSettings(raw: string | null | undefined) {
       enabled: s.interruptions?.enabled ?? true,
       min_speech_ms: s.interruptions?.min_speech_ms ?? voiceDefaults.minSpeechMs,
       ignore_words: s.interruptions?.ignore_words ?? voiceDefaults.backchannels,
+      backchannel_words: backchannelList(s.interruptions),
     },
     end_of_turn_silence_ms: s.end_of_turn_silence_ms ?? voiceDefaults.endOfTurnSilenceMs,
     silence_timeout_seconds: s.silence_timeout_seconds ?? voiceDefaults.silenceTimeoutMs / 1000,

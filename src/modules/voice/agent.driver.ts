@@ -116,9 +116,13 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
       yield { type: 'say', text };
     },
     interrupted(heard: string) {
-      // The caller heard only part of the last answer: the history keeps what they heard.
+      // The caller heard only part of the last answer. An LLM's history keeps what they heard, so
+      // it never repeats it nor assumes the rest. The built-in agent reads the step it is at (a
+      // booking waiting for a time or a yes) from its own last words and writes nothing from the
+      // history: it keeps the whole turn, so a booking goes on from the step it was at.
       const last = history[history.length - 1];
-      if (last?.role === 'agent') last.text = heard || '(interrupted before speaking)';
+      if (last?.role === 'agent' && agent.model.provider !== 'builtin')
+        last.text = heard || '(interrupted before speaking)';
     },
     voicemail() {
       return input.voicemailMessage ? fillVariables(input.voicemailMessage, input.variables) : null;

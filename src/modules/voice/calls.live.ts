@@ -18,6 +18,7 @@ import {
 } from './calls.service.ts';
 import { RealScheduler, VirtualScheduler } from './engine/scheduler.ts';
 import { CallSession, type SessionRecorder, type TurnTiming } from './engine/session.ts';
+import { emptyTurnCounts } from './engine/turn-taking.ts';
 import type { CallDriver, CallTransport, DialProgress, Scheduler } from './engine/types.ts';
 import { SpeechUnavailable, type speechFor } from './speech/index.ts';
 import { startCallJob } from './voice.jobs.ts';
@@ -311,6 +312,7 @@ function callRecorder(ctx: AppContext, call: CallRow, at: () => Date, machine: b
   const rt = voiceRuntime(ctx);
   const transcript: TranscriptEntry[] = [];
   const timings: TurnTiming[] = [];
+  const counts = emptyTurnCounts();
   let chain: Promise<unknown> = Promise.resolve();
   const serial = (fn: () => Promise<unknown>) => {
     chain = chain
@@ -327,6 +329,7 @@ function callRecorder(ctx: AppContext, call: CallRow, at: () => Date, machine: b
       p95_ms: percentile(v2v, 95),
       parley_p50_ms: percentile(share, 50),
       per_turn: timings,
+      ...counts,
     };
   };
 
@@ -398,6 +401,9 @@ function callRecorder(ctx: AppContext, call: CallRow, at: () => Date, machine: b
           await saveCallRecord(tx.db, call.id, { transcript, latency: latency() }, now);
         });
       });
+    },
+    turnEvent(e) {
+      counts[e]++;
     },
     latency(t) {
       timings.push(t);

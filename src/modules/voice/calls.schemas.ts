@@ -157,8 +157,28 @@ export const callObject = z.object({
         "Median of Parley's own share: the caller's committed turn to the first audio frame out.",
         12,
       ),
+      interruptions: describe(
+        z.number().int(),
+        'Times the caller cut the agent off with words (its turn was cut to what they heard).',
+        1,
+      ),
+      false_interruptions: describe(
+        z.number().int(),
+        'Times the agent paused for a sound or a filler, then resumed the sentence it was in.',
+        0,
+      ),
+      backchannels: describe(
+        z.number().int(),
+        'Fillers said over the agent ("hmm", "haan") that never stopped it.',
+        2,
+      ),
+      recoveries: describe(
+        z.number().int(),
+        "Interruptions after which the agent answered the caller's new turn.",
+        1,
+      ),
     }),
-    'Per-call turn latency.',
+    'Per-call turn latency and turn-taking counts.',
   ),
   analysis: describe(analysisObject, 'What came of the call (null until it ended and was analysed).'),
   error: describe(

@@ -67,6 +67,11 @@ export interface CallLatency {
   p95_ms: number | null;
   parley_p50_ms: number | null;
   per_turn: TurnLatency[];
+  /** Turn-taking counts (engine/turn-taking.ts `TurnCounts`); absent on calls stored before them. */
+  interruptions?: number;
+  false_interruptions?: number;
+  backchannels?: number;
+  recoveries?: number;
 }
 
 import type { EndedReason } from './calls.reasons.ts';

@@ -1,4 +1,4 @@
-import type { StoredVoiceSettings } from '../agents/index.ts';
+import { backchannelList, type StoredVoiceSettings } from '../agents/index.ts';
 import { defaultSessionSettings, type SessionSettings } from './engine/session.ts';
 
 export type { EngineChoice, StoredVoiceSettings } from '../agents/index.ts';
@@ -11,7 +11,7 @@ export function sessionSettingsOf(stored: StoredVoiceSettings): SessionSettings 
     interruptions: {
       enabled: stored.interruptions?.enabled ?? true,
       minSpeechMs: stored.interruptions?.min_speech_ms ?? defaultSessionSettings.interruptions.minSpeechMs,
-      ignoreWords: stored.interruptions?.ignore_words ?? defaultSessionSettings.interruptions.ignoreWords,
+      ignoreWords: backchannelList(stored.interruptions),
     },
     language: stored.stt?.language ?? stored.tts?.language,
     voice: stored.tts?.voice,

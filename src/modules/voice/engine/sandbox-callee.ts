@@ -25,6 +25,8 @@ export const sandboxTimeline = {
   replyAfterMs: 700,
   /** How long after the agent starts talking a `barge_in` line cuts in (no `after_ms`). */
   bargeInAfterMs: 1_200,
+  /** How long a `[cough]`-style sound line lasts. */
+  soundMs: 500,
 };
 
 /**
@@ -120,6 +122,11 @@ export class SandboxCallee implements CallTransport {
   #done = false;
   /** What the callee heard: each segment's text, in order (tests read it). */
   readonly heard: string[] = [];
+  /** Turn-taking as the callee lived it (the turn-taking benchmark reads it): cut off mid-sentence, and waits for an answer. */
+  readonly stats = { cutOffs: 0, gapsMs: [] as number[] };
+  /** A line ending in "..." was said: the rest comes after a pause, whatever the agent does. */
+  #continuing = false;
+  #lineEndedAt: number | null = null;
 
   constructor(sched: Scheduler, script: SandboxScript) {
     this.#sched = sched;
@@ -155,6 +162,8 @@ export class SandboxCallee implements CallTransport {
     if (this.#done) return;
     if (n.type === 'agent_text') {
       if (!this.#agentTalking) {
+        const gap = noteAgentStart(this.stats, this.#continuing, this.#lineEndedAt, this.#sched.now());
+        this.#lineEndedAt = gap;
         this.#agentTalking = true;
         this.#awaitingAgent = false;
         const line = this.#lines[this.#next];
@@ -193,6 +202,7 @@ export class SandboxCallee implements CallTransport {
   #schedule(ms: number) {
     this.#pending = this.#sched.after(ms, () => {
       this.#pending = null;
+      this.#continuing = false;
       this.#sayNext();
     });
   }
@@ -209,11 +219,22 @@ export class SandboxCallee implements CallTransport {
       this.#awaitingAgent = true;
       return;
     }
-    const text = typeof line === 'string' ? line : line.text;
+    const said = spokenLine(typeof line === 'string' ? line : line.text);
     this.#speaking = true;
-    this.#sink.speech({ type: 'start', text });
-    this.#sched.after(speakingMs(text), () => {
+    this.#sink.speech({ type: 'start', text: said.words });
+    this.#sched.after(said.ms, () => {
       this.#speaking = false;
+      this.#continuing = said.continues && this.#next < this.#lines.length;
+      this.#lineEndedAt = said.continues || this.#agentTalking ? null : this.#sched.now();
+      if (this.#continuing) {
+        // A pause inside the sentence: the rest follows after the next line's `after_ms`.
+        const rest = this.#lines[this.#next];
+        this.#sink?.speech({ type: 'end' });
+        return this.#schedule(
+          (typeof rest === 'object' && 'after_ms' in rest ? rest.after_ms : undefined) ??
+            sandboxTimeline.replyAfterMs,
+        );
+      }
       // Said over the agent and ignored (a backchannel): the agent's next pause is our cue.
       this.#awaitingAgent = !this.#agentTalking;
       this.#sink?.speech({ type: 'end' });
@@ -229,4 +250,31 @@ export class SandboxCallee implements CallTransport {
   async transfer() {
     return true;
   }
+}
+
+/**
+ * A line as the callee says it: `[cough]`, `[noise 3000]` (brackets, an optional length in ms)
+ * is a sound with no words (the session hears speech it cannot put words to); a line ending in "..." trails off, and the
+ * next line goes on with the sentence after its `after_ms`, whether or not the agent has
+ * started talking in that pause (the agent cutting in there is a cut-off).
+ */
+export function spokenLine(text: string): { words: string; ms: number; continues: boolean } {
+  const t = text.trim();
+  const sound = /^\[[^\]\d]*(\d+)?\s*(?:ms)?\]$/.exec(t);
+  if (sound) return { words: '', ms: Number(sound[1] ?? sandboxTimeline.soundMs), continues: false };
+  const continues = /(\.\.\.|…)$/.test(t);
+  const words = continues ? t.replace(/\s*(\.\.\.|…)$/, '') : t;
+  return { words, ms: speakingMs(words), continues };
+}
+
+/** The agent started a turn: a cut-off when the callee was pausing mid-sentence, else the gap it waited. */
+function noteAgentStart(
+  stats: { cutOffs: number; gapsMs: number[] },
+  continuing: boolean,
+  lineEndedAt: number | null,
+  now: number,
+): null {
+  if (continuing) stats.cutOffs++;
+  else if (lineEndedAt !== null) stats.gapsMs.push(now - lineEndedAt);
+  return null;
 }

@@ -2,19 +2,28 @@ import { voiceDefaults } from '../../agents/index.ts';
 import type { EndedReason } from '../calls.reasons.ts';
 import type { CallStatus } from '../voice.tables.ts';
 import {
-  defaultBackchannels,
-  heardPart,
-  isBackchannel,
-  sentences,
-  speakable,
-  speakingMs,
-} from './speech-text.ts';
+  type AgentTurn,
+  falseInterruptionMaxMs,
+  falseInterruptionWaitMs,
+  type PlayedSegment,
+  replayFrom,
+  synthesizeAll,
+} from './agent-turn.ts';
+import { currentSegment, heardText, samplesMs } from './heard-text.ts';
+import { defaultBackchannels, isBackchannel, sentences, speakable, speakingMs } from './speech-text.ts';
+import {
+  emptyTurnCounts,
+  endOfTurnMs,
+  fillerTurnsLimit,
+  type TurnEvent,
+  type Utterance,
+  utterance,
+} from './turn-taking.ts';
 import type {
   CallDriver,
   CallerTurn,
   CallTransport,
   DriverChunk,
-  OutSegment,
   Scheduler,
   SttEngine,
   SttStream,
@@ -31,7 +40,10 @@ export interface SessionSettings {
   /** No caller speech this long while listening: one re-prompt, then the call ends. */
   silenceTimeoutMs: number;
   maxDurationMs: number;
+  /** `ignoreWords`: the backchannels in effect (turn-taking.ts `backchannelWords`). */
   interruptions: { enabled: boolean; minSpeechMs: number; ignoreWords: string[] };
+  /** Off: silence alone ends a caller turn (no end-of-turn heuristic; the benchmark's "before"). */
+  endOfTurnHeuristic?: boolean;
   language?: string;
   voice?: string;
 }
@@ -71,6 +83,8 @@ export type SessionEnd = {
 export interface SessionRecorder {
   turn(turn: TranscriptTurn): Promise<void>;
   latency(timing: TurnTiming): void;
+  /** An interruption, a false one (paused, then resumed), a backchannel or a recovery (turn-taking.ts). */
+  turnEvent?(event: TurnEvent): void;
   transfer?(to: string | undefined, human: boolean, reason: string | undefined): Promise<void>;
   /** The carrier refused the transfer recorded above: the call goes on with the agent. */
   transferFailed?(): Promise<void>;
@@ -87,43 +101,6 @@ export interface SessionParts {
   settings: SessionSettings;
   recorder: SessionRecorder;
   onError?(err: unknown): void;
-}
-
-interface PlayedSegment extends OutSegment {
-  playStart: number;
-  /** When it stops playing (an open segment: when the audio received so far does). */
-  playEnd: number;
-  played: boolean;
-  /** Still being synthesised (streamed to the transport as it comes). */
-  open: boolean;
-  /** Audio handed to the transport so far (samples). */
-  samples: number;
-}
-
-interface AgentTurn {
-  abort: AbortController;
-  segments: PlayedSegment[];
-  generated: boolean;
-  action: Extract<DriverChunk, { type: 'end_call' | 'transfer' }> | null;
-  /** Timing marks: real time (performance.now) for Parley's work, scheduler time for the caller's. */
-  speechEnd: number | null;
-  committedReal: number | null;
-  firstSentenceReal: number | null;
-  firstAudioReal: number | null;
-  eouMs: number;
-  firstPlay: number | null;
-  finished: boolean;
-}
-
-interface Utterance {
-  start: number;
-  end: number | null;
-  texts: string[];
-  /** Words heard while the agent spoke that turned out to be a backchannel: not a turn. */
-  ignored: boolean;
-  awaitingFinal: boolean;
-  /** The end-of-turn silence has passed since the caller last stopped. */
-  eotDone: boolean;
 }
 
 type State = 'connecting' | 'thinking' | 'speaking' | 'listening' | 'ended';
@@ -146,6 +123,10 @@ export class CallSession {
   #silenceTimer: Timer | null = null;
   #maxTimer: Timer | null = null;
   #reprompted = false;
+  #fillerTurns = 0;
+  /** A real interruption happened: the agent's next answer counts as a recovery. */
+  #recovering = false;
+  #counts = emptyTurnCounts();
   #transcript: TranscriptTurn[] = [];
   #answeredAt = 0;
   #segSeq = 0;
@@ -282,27 +263,19 @@ export class CallSession {
     this.#eotTimer?.cancel();
     const now = this.#p.scheduler.now();
     const agentActive = this.#state === 'speaking' || this.#state === 'thinking';
+    const held = this.#turn?.paused;
+    if (held && this.#utterance) {
+      // More of the sound that paused the agent: still undecided.
+      held.timer?.cancel();
+      this.#utterance.end = null;
+      if (text) this.#utterance.texts.push(text);
+      return;
+    }
     if (agentActive) {
-      if (!this.#s.interruptions.enabled) {
-        // The agent keeps the floor: what the caller says over it is not a turn.
-        this.#utterance = {
-          start: now,
-          end: null,
-          texts: [],
-          ignored: true,
-          awaitingFinal: false,
-          eotDone: false,
-        };
-        return;
-      }
-      this.#utterance = {
-        start: now,
-        end: null,
-        texts: text ? [text] : [],
-        ignored: false,
-        awaitingFinal: false,
-        eotDone: false,
-      };
+      // With barge-in off the agent keeps the floor: what the caller says over it is not a turn.
+      const on = this.#s.interruptions.enabled;
+      this.#utterance = utterance(now, on ? text : undefined, !on);
+      if (!on) return;
       this.#bargeTimer?.cancel();
       this.#bargeTimer = this.#p.scheduler.after(this.#s.interruptions.minSpeechMs, () =>
         this.#checkBargeIn(),
@@ -316,14 +289,7 @@ export class CallSession {
       if (text) this.#utterance.texts.push(text);
       return;
     }
-    this.#utterance = {
-      start: now,
-      end: null,
-      texts: text ? [text] : [],
-      ignored: false,
-      awaitingFinal: false,
-      eotDone: false,
-    };
+    this.#utterance = utterance(now, text);
   }
 
   #speechEnd() {
@@ -347,6 +313,12 @@ export class CallSession {
       if (this.#state === 'listening') this.#armSilence();
       return;
     }
+    const held = this.#turn?.paused;
+    if (held) {
+      // The sound that paused the agent ended: its words (if any) decide, or a short wait for them.
+      if (!this.#stt) return this.#settlePause();
+      held.timer = this.#p.scheduler.after(falseInterruptionWaitMs, () => this.#settlePause());
+    }
     if (this.#state === 'listening') this.#armEndOfTurn();
     if (this.#stt) {
       u.awaitingFinal = true;
@@ -354,9 +326,14 @@ export class CallSession {
     }
   }
 
+  /** Waits for the end of the caller's turn: longer when they trail off, shorter after a question. */
   #armEndOfTurn() {
     this.#eotTimer?.cancel();
-    this.#eotTimer = this.#p.scheduler.after(this.#s.endOfTurnSilenceMs, () => {
+    const u = this.#utterance;
+    const now = this.#p.scheduler.now();
+    const rules = { baseMs: this.#s.endOfTurnSilenceMs, heuristic: this.#s.endOfTurnHeuristic };
+    const waitMs = endOfTurnMs(u?.texts.join(' ') ?? '', rules) - (now - (u?.end ?? now));
+    this.#eotTimer = this.#p.scheduler.after(Math.max(0, waitMs), () => {
       this.#eotTimer = null;
       if (this.#utterance) this.#utterance.eotDone = true;
       this.#maybeCommit();
@@ -369,8 +346,9 @@ export class CallSession {
     u.awaitingFinal = false;
     // The final result replaces the provisional (partial) text it completes.
     if (text.trim()) u.texts = [...u.texts.filter((t) => t !== text && !text.startsWith(t)), text];
-    // A backchannel recognised after the barge-in check: drop it.
-    if (this.#state === 'listening' && u.eotDone) this.#maybeCommit();
+    if (this.#turn?.paused) this.#settlePause();
+    // The words are known: the end-of-turn wait is measured again from when the caller stopped.
+    else if (this.#state === 'listening' && u.end !== null && !this.#callerSpeaking) this.#armEndOfTurn();
   }
 
   #checkBargeIn() {
@@ -382,9 +360,41 @@ export class CallSession {
     const said = u.texts.join(' ');
     if (said && isBackchannel(said, this.#s.interruptions.ignoreWords)) {
       u.ignored = true;
+      this.#event('backchannels');
       return;
     }
-    this.#interrupt();
+    if (said) this.#interrupt();
+    else this.#pause(turn);
+  }
+
+  /** Sound with no words yet: the agent holds its speech until the words (or none) decide. */
+  #pause(turn: AgentTurn) {
+    this.#p.transport.clear();
+    const at = this.#p.scheduler.now();
+    const limit = this.#p.scheduler.after(falseInterruptionMaxMs, () => this.#settlePause(true));
+    turn.paused = { at, index: currentSegment(turn.segments, at), timer: null, limit };
+  }
+
+  /** A paused agent goes on with the sentence it was in (noise, a filler), or is cut (words). */
+  #settlePause(limit = false) {
+    const turn = this.#turn;
+    const u = this.#utterance;
+    if (!turn?.paused || (this.#callerSpeaking && !limit)) return;
+    turn.paused.timer?.cancel();
+    turn.paused.limit.cancel();
+    if (u && !isBackchannel(u.texts.join(' '), this.#s.interruptions.ignoreWords)) {
+      this.#interrupt();
+      u.awaitingFinal = false;
+      return this.#armEndOfTurn();
+    }
+    // Still no words after the limit (a long noise): the agent goes on; the rest of it is no turn.
+    if (u && this.#callerSpeaking) u.ignored = true;
+    else this.#utterance = null;
+    this.#event('false_interruptions');
+    const { index } = turn.paused;
+    turn.paused = null;
+    replayFrom(turn, index, this.#p.scheduler.now(), this.#p.transport, () => this.#nextSegmentId());
+    this.#maybeFinishTurn(turn);
   }
 
   /** Barge-in: the agent stops at once; its turn is kept as far as the caller heard it. */
@@ -393,6 +403,8 @@ export class CallSession {
     if (!turn) return;
     this.#p.transport.clear();
     const text = this.#cutTurn(turn);
+    this.#event('interruptions');
+    this.#recovering = true;
     this.#p.driver.interrupted?.(text);
     this.#state = 'listening';
     this.#notify({ type: 'listening' });
@@ -402,20 +414,12 @@ export class CallSession {
   #cutTurn(turn: AgentTurn): string {
     turn.abort.abort();
     turn.finished = true;
+    turn.paused?.timer?.cancel();
+    turn.paused?.limit.cancel();
     if (this.#turn === turn) this.#turn = null;
-    const now = this.#p.scheduler.now();
-    const heard: string[] = [];
-    for (const seg of turn.segments) {
-      if (seg.open) {
-        // Cut while still being synthesised: heard as far as its audio played, out of an
-        // estimated whole (what had come, or the words' speaking time if that is longer).
-        const heardMs = Math.min(now - seg.playStart, samplesMs(seg.samples));
-        const whole = Math.max(samplesMs(seg.samples), speakingMs(seg.text));
-        if (heardMs > 0) heard.push(heardPart(seg.text, heardMs / whole));
-      } else if (seg.played || seg.playEnd <= now) heard.push(seg.text);
-      else if (seg.playStart < now) heard.push(heardPart(seg.text, (now - seg.playStart) / seg.durationMs));
-    }
-    const text = heard.join(' ').trim();
+    // Cut where it stopped (a paused turn: when it paused), as far as the transport played it.
+    const now = turn.paused?.at ?? this.#p.scheduler.now();
+    const { text } = heardText(turn.segments, now, (id) => this.#p.transport.heardMs?.(id));
     if (turn.firstPlay !== null && text) {
       this.#record({
         role: 'agent',
@@ -437,14 +441,7 @@ export class CallSession {
     }
     this.#silenceTimer?.cancel();
     const now = this.#p.scheduler.now();
-    this.#utterance = {
-      start: now,
-      end: now,
-      texts: [text.trim()],
-      ignored: false,
-      awaitingFinal: false,
-      eotDone: true,
-    };
+    this.#utterance = { ...utterance(now, text.trim()), end: now, eotDone: true };
     this.#commit();
   }
 
@@ -480,7 +477,6 @@ export class CallSession {
       this.#armSilence();
       return;
     }
-    this.#reprompted = false;
     const end = u.end ?? now;
     this.#record({
       role: 'customer',
@@ -489,6 +485,12 @@ export class CallSession {
       end_ms: this.#rel(end),
       interrupted: false,
     });
+    // Fillers only, turn after turn: from the third in a row they count as silence (re-prompt, then end).
+    const filler = isBackchannel(text, this.#s.interruptions.ignoreWords);
+    this.#fillerTurns = filler ? this.#fillerTurns + 1 : 0;
+    if (this.#fillerTurns >= fillerTurnsLimit)
+      return this.#onSilence(this.#p.driver.handlesSilence?.() ?? null);
+    this.#reprompted = false;
     this.#respond({ text }, end, Math.max(0, now - end));
   }
 
@@ -517,6 +519,7 @@ export class CallSession {
       firstAudioReal: null,
       firstPlay: null,
       finished: false,
+      paused: null,
     };
     this.#turn = turn;
     this.#state = 'thinking';
@@ -540,7 +543,7 @@ export class CallSession {
             if (turn.abort.signal.aborted || this.#turn !== turn) break;
             continue;
           }
-          const audio = await this.#synthesize(sentence, turn.abort.signal);
+          const audio = await synthesizeAll(this.#p.tts, sentence, this.#s, turn.abort.signal);
           if (turn.abort.signal.aborted || this.#turn !== turn) break;
           this.#play(turn, sentence, audio);
         }
@@ -587,7 +590,8 @@ export class CallSession {
         }
         seg.samples += pcm.length;
         seg.playEnd = seg.playStart + samplesMs(seg.samples);
-        transport.append!(seg.id, pcm);
+        seg.more.push(pcm);
+        if (!turn.paused) transport.append!(seg.id, pcm);
       }
     } catch (err) {
       if (signal.aborted) return;
@@ -601,34 +605,7 @@ export class CallSession {
     seg.open = false;
     seg.durationMs = Math.round(samplesMs(seg.samples));
     seg.playEnd = seg.playStart + seg.durationMs;
-    transport.finish!(seg.id, seg.durationMs);
-  }
-
-  async #synthesize(text: string, signal: AbortSignal): Promise<Int16Array | undefined> {
-    const chunks: Int16Array[] = [];
-    let total = 0;
-    try {
-      for await (const pcm of this.#p.tts.synthesize(text, {
-        sampleRate: ENGINE_SAMPLE_RATE,
-        voice: this.#s.voice,
-        language: this.#s.language,
-        signal,
-      })) {
-        chunks.push(pcm);
-        total += pcm.length;
-      }
-    } catch (err) {
-      if (signal.aborted) return undefined;
-      throw Object.assign(err as Error, { stage: 'tts' });
-    }
-    if (total === 0) return undefined;
-    const out = new Int16Array(total);
-    let off = 0;
-    for (const c of chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
+    if (!turn.paused) transport.finish!(seg.id, seg.durationMs);
   }
 
   #play(turn: AgentTurn, text: string, audio: Int16Array | undefined, open = false): PlayedSegment {
@@ -638,7 +615,7 @@ export class CallSession {
     const last = turn.segments[turn.segments.length - 1];
     const playStart = Math.max(now, last?.playEnd ?? now);
     const seg: PlayedSegment = {
-      id: `${this.callId}:${++this.#segSeq}`,
+      id: this.#nextSegmentId(),
       text,
       audio,
       durationMs,
@@ -647,12 +624,17 @@ export class CallSession {
       played: false,
       open,
       samples: audio?.length ?? 0,
+      more: [],
     };
     turn.segments.push(seg);
     if (turn.firstPlay === null) {
       turn.firstPlay = now;
       turn.firstAudioReal = performance.now();
       this.#state = 'speaking';
+      if (turn.speechEnd !== null && this.#recovering) {
+        this.#recovering = false;
+        this.#event('recoveries');
+      }
       if (turn.speechEnd !== null && turn.committedReal !== null) {
         const turnMs = turn.firstAudioReal - turn.committedReal;
         const agentMs = (turn.firstSentenceReal ?? turn.firstAudioReal) - turn.committedReal;
@@ -666,11 +648,13 @@ export class CallSession {
       }
     }
     this.#notify({ type: 'agent_text', text, segment_id: seg.id });
-    this.#p.transport.play(
-      open
-        ? { id: seg.id, text, audio, durationMs: Math.max(durationMs, speakingMs(text)), open: true }
-        : { id: seg.id, text, audio, durationMs },
-    );
+    // Held (a possible false interruption): it plays when the agent resumes.
+    if (!turn.paused)
+      this.#p.transport.play(
+        open
+          ? { id: seg.id, text, audio, durationMs: Math.max(durationMs, speakingMs(text)), open: true }
+          : { id: seg.id, text, audio, durationMs },
+      );
     return seg;
   }
 
@@ -753,17 +737,29 @@ export class CallSession {
     const own = this.#p.driver.handlesSilence?.() ?? null;
     this.#silenceTimer = this.#p.scheduler.after(own?.timeoutMs ?? this.#s.silenceTimeoutMs, () => {
       this.#silenceTimer = null;
-      if (this.#state !== 'listening' || this.#callerSpeaking) return;
-      if (this.#reprompted && !own) {
-        void this.end({ reason: 'silence_timeout', status: 'completed' });
-        return;
-      }
-      this.#reprompted = true;
-      this.#speak(this.#p.driver.reprompt(new AbortController().signal), null);
+      if (this.#state === 'listening' && !this.#callerSpeaking) this.#onSilence(own);
     });
   }
 
+  #onSilence(own: { timeoutMs: number } | null) {
+    if (this.#reprompted && !own) return void this.end({ reason: 'silence_timeout', status: 'completed' });
+    this.#reprompted = true;
+    this.#speak(this.#p.driver.reprompt(new AbortController().signal), null);
+  }
+
+  /** Turn-taking counts (interruptions, false ones, backchannels, recoveries) so far. */
+  get turnCounts() {
+    return { ...this.#counts };
+  }
+
+  #event(e: TurnEvent) {
+    this.#counts[e]++;
+    this.#p.recorder.turnEvent?.(e);
+  }
+
   // ------------------------------------------------------------------ bookkeeping
+
+  #nextSegmentId = () => `${this.callId}:${++this.#segSeq}`;
 
   #rel(t: number) {
     return Math.max(0, Math.round(t - this.#answeredAt));
@@ -795,4 +791,3 @@ export class CallSession {
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
-const samplesMs = (samples: number) => (samples / ENGINE_SAMPLE_RATE) * 1000;

@@ -121,6 +121,11 @@ export interface CallTransport {
   /** The `open` segment's audio is complete (`durationMs` in all): it plays out, then `played`. */
   finish?(segmentId: string, durationMs: number): void;
   clear(): void;
+  /**
+   * How much of a segment has reached the caller, in ms (the frames actually sent), when the
+   * transport counts it; the session cuts an interrupted turn there (else it uses its own clock).
+   */
+  heardMs?(segmentId: string): number | null;
   notify?(notice: SessionNotice): void;
   /** Ends the call at the far end (idempotent). */
   hangup(): Promise<void>;

@@ -38,6 +38,8 @@ export class WebSocketTransport implements CallTransport {
   #timer: NodeJS.Timeout | null = null;
   #nextDue = 0;
   #closed = false;
+  /** Per segment: ms of it sent to the caller so far (what they can have heard when cut). */
+  readonly #sentMs = new Map<string, number>();
 
   readonly #logger: Logger | undefined;
 
@@ -106,6 +108,7 @@ export class WebSocketTransport implements CallTransport {
   play(segment: OutSegment) {
     if (this.#closed) return;
     const audio = segment.audio?.length ? segment.audio : undefined;
+    this.#sentMs.set(segment.id, 0);
     this.#queue.push({
       id: segment.id,
       pieces: audio ? [audio] : [],
@@ -186,14 +189,17 @@ export class WebSocketTransport implements CallTransport {
         if (frame) {
           this.#ws.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), { binary: true });
           this.#nextDue += FRAME_MS;
+          this.#sentMs.set(q.id, (this.#sentMs.get(q.id) ?? 0) + (frame.length / FRAME_SAMPLES) * FRAME_MS);
         } else if (q.open) return; // the speech engine is behind: `append` or `finish` resumes
       } else if (q.silentMs > 0) {
         const step = Math.min(FRAME_MS, q.silentMs);
         q.silentMs -= step;
         this.#nextDue += step;
+        this.#sentMs.set(q.id, (this.#sentMs.get(q.id) ?? 0) + step);
       }
       if (q.hasAudio ? !q.open && q.available === 0 : q.silentMs <= 0) {
         this.#queue.shift();
+        this.#sentMs.delete(q.id);
         this.#sink?.played(q.id);
       }
     }
@@ -206,6 +212,10 @@ export class WebSocketTransport implements CallTransport {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#queue = [];
+  }
+
+  heardMs(segmentId: string): number | null {
+    return this.#sentMs.get(segmentId) ?? null;
   }
 
   clear() {
