@@ -142,7 +142,7 @@ export const configVariables = {
   PARLEY_PROCESSES: {
     schema: int(1, 64),
     default: '1',
-    doc: '`npm start` runs this many server processes sharing the port (node:cluster); each holds the calls whose sockets reach it. Above 1 it needs PostgreSQL (DATABASE_URL); with Redis (REDIS_URL) for the bus. SIGTERM to the primary drains them all.',
+    doc: '`npm start` runs this many server processes sharing the port (node:cluster), each a whole Parley holding the calls whose sockets reach it. Above 1 it needs DATABASE_URL and REDIS_URL. SIGTERM to the primary drains them all; one that dies is started again. Ignored with PARLEY_ROLE=worker.',
   },
   PARLEY_JOB_POLL_MS: {
     schema: int(10, 60_000),
