@@ -35,28 +35,31 @@ export async function runPrimary(config: Config): Promise<never> {
   const fork = (index: number) => {
     const w = cluster.fork({ PARLEY_PROCESS_INDEX: String(index) });
     workers.add(w);
-    w.on('exit', (code, signal) => {
-      workers.delete(w);
-      if (stopping) {
-        // Ended by the signal itself: it was still starting (no handler yet), so it held nothing.
-        if (code !== 0 && signal !== stopping) failed = true;
-        if (workers.size === 0) process.exit(failed ? 1 : 0);
-        return;
-      }
-      const now = Date.now();
-      while (restarts.length && restarts[0]! < now - 60_000) restarts.shift();
-      if (restarts.length >= MAX_RESTARTS_PER_MINUTE) {
-        console.error(
-          `Parley process ${index + 1} exited (${signal ?? code}) again: ${MAX_RESTARTS_PER_MINUTE} restarts in a minute, stopping.`,
-        );
-        shutdown('SIGTERM');
-        return;
-      }
-      restarts.push(now);
-      console.error(`Parley process ${index + 1} exited (${signal ?? code}); starting it again.`);
-      fork(index);
-    });
+    w.on('exit', (code, signal) => exited(w, index, code, signal));
     return w;
+  };
+
+  /** A process ended: while stopping, the last one ends the primary; otherwise it starts again. */
+  const exited = (w: Worker, index: number, code: number | null, signal: string | null) => {
+    workers.delete(w);
+    if (stopping) {
+      // Ended by the signal itself: it was still starting (no handler yet), so it held nothing.
+      if (code !== 0 && signal !== stopping) failed = true;
+      if (workers.size === 0) process.exit(failed ? 1 : 0);
+      return;
+    }
+    const now = Date.now();
+    while (restarts.length && restarts[0]! < now - 60_000) restarts.shift();
+    if (restarts.length >= MAX_RESTARTS_PER_MINUTE) {
+      console.error(
+        `Parley process ${index + 1} exited (${signal ?? code}) again: ${MAX_RESTARTS_PER_MINUTE} restarts in a minute, stopping.`,
+      );
+      shutdown('SIGTERM');
+      return;
+    }
+    restarts.push(now);
+    console.error(`Parley process ${index + 1} exited (${signal ?? code}); starting it again.`);
+    fork(index);
   };
 
   const shutdown = (signal: NodeJS.Signals) => {
@@ -83,9 +86,10 @@ export async function runPrimary(config: Config): Promise<never> {
     await Promise.all(
       rest.map(
         (w) =>
-          new Promise<void>(
-            (resolve) => (w.once('listening', () => resolve()), w.once('exit', () => resolve())),
-          ),
+          new Promise<void>((resolve) => {
+            w.once('listening', () => resolve());
+            w.once('exit', () => resolve());
+          }),
       ),
     );
     if (!stopping) console.log(`Parley runs ${n} processes sharing the port (primary ${process.pid}).`);
