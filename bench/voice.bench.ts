@@ -231,6 +231,9 @@ if (part === 'streams') {
   const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
   const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
   const SPEECH_MS = Number(process.env.BENCH_SPEECH_MS ?? 1200);
+  // BENCH_SILENT=1: callers never speak (the steady state of the audio path alone: frames in,
+  // VAD, the recogniser's buffer, and the agent's greetings and reprompts out; no turns).
+  const SILENT = process.env.BENCH_SILENT === '1';
   const FRAME_MS = 20;
   const FRAME_BYTES = 640;
 
@@ -247,6 +250,8 @@ if (part === 'streams') {
     voice: {
       stt: { provider: 'openai_compatible', base_url: tts.url },
       tts: { provider: 'openai_compatible', base_url: tts.url },
+      // Silent callers are re-prompted (every 300 s at most), not hung up on during the run.
+      ...(SILENT ? { silence_timeout_seconds: 300 } : {}),
     },
   });
   if (agent.status !== 201) throw new Error(`POST /v1/agents: ${agent.status} ${agent.text}`);
@@ -371,7 +376,7 @@ if (part === 'streams') {
         const due = c.start + c.sent * FRAME_MS;
         if (measuring) sendLag.push(now - due);
         let frame: Buffer = silentFrame;
-        if (c.speechIdx < 0 && due >= c.speechAt) {
+        if (!SILENT && c.speechIdx < 0 && due >= c.speechAt) {
           c.speechIdx = 0;
           c.speechAt = Number.POSITIVE_INFINITY;
         }
@@ -400,7 +405,7 @@ if (part === 'streams') {
         `web calls: ${counts.joined}/${N} joined (refused ${counts.refused}), ${live} live at the end, ${counts.endedEarly} ended early${endReasons.size ? ` (${[...endReasons].map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; ${r1(seconds)} s measured`,
         `server→client frames: ${framesOut} (${r1(framesOut / seconds / Math.max(1, live))}/s per call; 50/s while the agent talks), ${turns} agent turns finished, ${clears} barge-ins`,
         `server→client frame lateness: p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms (goal p99 < 40 ms: ${l.p99 < 40 ? 'met' : 'MISSED'})`,
-        `server event-loop delay: ${loop} (goal p99 < 20 ms: ${stats && stats.loopP99 < 20 ? 'met' : 'MISSED'}); server CPU ${stats?.cpuPct ?? '?'}% of one core, RSS ${stats?.rssMb ?? '?'} MB`,
+        `server event-loop delay: ${loop} (goal p99 < 20 ms: ${stats && stats.loopP99 < 20 ? 'met' : 'MISSED'}); server CPU ${stats?.cpuPct ?? '?'}% of one core (${stats ? r1((stats.cpuPct * 10) / Math.max(1, live)) : '?'} ms of CPU per call-second), RSS ${stats?.rssMb ?? '?'} MB`,
         `client→server frames: ${framesIn} (${r1(framesIn / seconds / Math.max(1, live))}/s per call); client send lag p99 ${s.p99} ms, client event-loop delay p99 ${r1(Math.max(0, clientLoop.percentile(99) / 1e6 - 10))} ms (large: the client, not the server, fell behind)`,
         `text-to-speech: ${tts.requests} requests, ${r1(tts.audioMs / 1000)} s of audio`,
       ].join('\n'),
@@ -441,7 +446,7 @@ if (part === 'streams') {
   const warmStart = performance.now();
   while (
     performance.now() - warmStart < WARMUP * 1000 ||
-    (clients.some((c) => c.open && c.listens < 2) && performance.now() - warmStart < 30_000)
+    (!SILENT && clients.some((c) => c.open && c.listens < 2) && performance.now() - warmStart < 30_000)
   )
     await new Promise((r) => setTimeout(r, 100));
   await probe();

@@ -11,6 +11,10 @@ try {
   throw err;
 }
 
+// PARLEY_PROCESSES > 1: this process only starts and stops the server processes (cluster.ts).
+const { isClusterPrimary, isClusterWorker, runPrimary } = await import('./platform/cluster.ts');
+if (isClusterPrimary(config)) await runPrimary(config);
+
 // Loaded only once the configuration is known good, so a bad one is refused at once.
 const { startParley } = await import('./server.ts');
 const parley = await startParley(config).catch((err: Error) => {
@@ -21,8 +25,11 @@ const parley = await startParley(config).catch((err: Error) => {
 const base = config.publicUrl ?? `http://localhost:${config.port}`;
 const storage = config.databaseUrl ? 'PostgreSQL' : `SQLite (${config.dataDir})`;
 if (parley.url) {
+  const which = isClusterWorker()
+    ? `, process ${Number(process.env.PARLEY_PROCESS_INDEX ?? 0) + 1} of ${config.processes}, pid ${process.pid}`
+    : '';
   console.log(
-    `Parley is listening on http://${config.host}:${new URL(parley.url).port} (role ${config.role}, storage ${storage}).`,
+    `Parley is listening on http://${config.host}:${new URL(parley.url).port} (role ${config.role}, storage ${storage}${which}).`,
   );
   console.log(`API docs: ${base}/docs   OpenAPI: ${base}/openapi.json   Inbox: ${base}/app`);
 } else {
@@ -49,18 +56,23 @@ if (parley.firstRun) {
 
 // SIGTERM (a deploy, an orchestrator): drain first, so live calls may finish (up to
 // PARLEY_DRAIN_SECONDS) while balancers see `/readyz` say `draining`; then close. SIGINT (Ctrl-C)
-// closes at once. A second signal exits now.
-let closing = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (closing) process.exit(1);
-    closing = true;
-    parley.ctx.logger.info({ signal }, 'shutting down');
-    (signal === 'SIGTERM' ? parley.drain() : Promise.resolve())
-      .then(() => parley.close())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  });
-}
+// closes at once. A second signal exits now (in one of several processes, not the same signal
+// within 2 s: Ctrl-C reaches it from the terminal and from the primary both).
+let closing = 0;
+const shutdown = (signal: NodeJS.Signals) => {
+  if (closing) {
+    if (isClusterWorker() && Date.now() - closing < 2_000) return;
+    process.exit(1);
+  }
+  closing = Date.now();
+  parley.ctx.logger.info({ signal }, 'shutting down');
+  (signal === 'SIGTERM' ? parley.drain() : Promise.resolve())
+    .then(() => parley.close())
+    .then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => shutdown(signal));
+// One of several processes whose primary is gone (killed): drain and stop as on SIGTERM.
+if (isClusterWorker()) process.on('disconnect', () => shutdown('SIGTERM'));

@@ -95,7 +95,17 @@ export async function startParley(
       );
     },
     async close() {
-      await app.close();
+      // The server stops taking connections now, and its close waits for the open ones: the
+      // modules end their upgraded sockets (live calls write their end first) meanwhile.
+      const appClosed = app.close();
+      for (const m of modules) {
+        try {
+          await m.closeSockets?.(ctx);
+        } catch (err) {
+          ctx.logger.error({ err, module: m.name }, 'module close failed');
+        }
+      }
+      await appClosed;
       // Modules end what they run (live calls write their end) while the database is still open.
       for (const m of [...modules].reverse()) {
         try {

@@ -71,7 +71,10 @@ forEachStorage('WebSocket hardening', (storage) => {
 
   before(async () => {
     await twilio.start();
-    t = await startTestApp(storage, { env: { PARLEY_TWILIO_API_URL: twilio.url } });
+    // A media socket that sends nothing for 3 s is closed (the tests' own sockets talk or close sooner).
+    t = await startTestApp(storage, {
+      env: { PARLEY_TWILIO_API_URL: twilio.url, PARLEY_MEDIA_IDLE_SECONDS: '3' },
+    });
     base = await t.parley.app.listen({ port: 0, host: '127.0.0.1' });
     ws = await t.workspace({ default_country: 'US' });
     const agent = await t.call('POST', '/v1/agents', { key: ws.test, body: { name: 'Glow Salon' } });
@@ -123,6 +126,73 @@ forEachStorage('WebSocket hardening', (storage) => {
     fresh.ws.close();
     await fresh.closed;
   };
+
+  const metric = async (line: string) => {
+    const text = (await t.call('GET', '/metrics')).text;
+    return Number(
+      text
+        .split('\n')
+        .find((l) => l.startsWith(line))
+        ?.split(' ')
+        .pop() ?? 0,
+    );
+  };
+
+  it('audio at 10x real time is dropped past a 2 s burst (counted), then the socket is closed 4429; other calls go on', async () => {
+    // Another call streaming in real time, as a caller would (it is not idle).
+    const other = await open((await webCall()).url);
+    const talking = setInterval(() => other.ws.send(Buffer.alloc(640)), 20);
+    const c = await open((await webCall()).url);
+    await eventually(async () => c.messages.find((m) => m.type === 'status'));
+    const droppedBefore = await metric('parley_media_frames_dropped_total{reason="over_rate"}');
+    // 15 s of 20 ms frames at once: 2 s are taken as a burst, 10 s dropped close the socket.
+    const frame = Buffer.alloc(640, 1);
+    for (let i = 0; i < 750 && c.ws.readyState === WebSocket.OPEN; i++) c.ws.send(frame);
+    assert.equal(await c.closed, 4429);
+    const told = c.messages.find((m) => m.type === 'error' && m.code === 4429);
+    assert.match(String(told?.message), /too fast/);
+    const dropped = (await metric('parley_media_frames_dropped_total{reason="over_rate"}')) - droppedBefore;
+    assert.ok(dropped >= 500, `dropped ${dropped}`);
+    assert.ok((await metric('parley_media_sockets_closed_total{reason="too_fast"}')) >= 1);
+    // The other call's socket is untouched and still answers.
+    clearInterval(talking);
+    assert.equal(other.ws.readyState, WebSocket.OPEN);
+    other.ws.send('[]');
+    await eventually(async () => other.messages.find((m) => m.type === 'error'));
+    other.ws.close();
+    await other.closed;
+    await healthy();
+  });
+
+  it('frames of the wrong size are dropped and counted; the socket stays open and takes whole frames', async () => {
+    const c = await open((await webCall()).url);
+    await eventually(async () => c.messages.find((m) => m.type === 'status'));
+    const before = await metric('parley_media_frames_dropped_total{reason="bad_size"}');
+    c.ws.send(Buffer.alloc(641));
+    c.ws.send(Buffer.alloc(1));
+    c.ws.send(Buffer.alloc(40_000));
+    await eventually(async () => c.messages.find((m) => m.type === 'error'));
+    assert.match(String(c.messages.find((m) => m.type === 'error')?.message), /even number of bytes/);
+    await eventually(
+      async () => (await metric('parley_media_frames_dropped_total{reason="bad_size"}')) - before === 3,
+    );
+    c.ws.send(Buffer.alloc(640));
+    assert.equal(c.ws.readyState, WebSocket.OPEN);
+    c.ws.close();
+    await c.closed;
+  });
+
+  it('a media socket that sends nothing is closed 4408 after PARLEY_MEDIA_IDLE_SECONDS, and its call ends', async () => {
+    const call = await webCall();
+    const c = await open(call.url);
+    assert.equal(await c.closed, 4408);
+    assert.match(String(c.messages.find((m) => m.code === 4408)?.message), /idle/);
+    await eventually(async () => {
+      const res = await t.call('GET', `/v1/calls/${call.id}`, { key: ws.test });
+      return ['completed', 'failed'].includes(res.body.status);
+    });
+    assert.ok((await metric('parley_media_sockets_closed_total{reason="idle"}')) >= 1);
+  });
 
   it('the media socket checks its token before the upgrade: 401, 404-like and 409 are HTTP answers', async () => {
     const a = await webCall();

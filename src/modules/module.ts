@@ -28,6 +28,11 @@ export interface Module {
    */
   close?(ctx: AppContext): void | Promise<void>;
   /**
+   * Ends what holds upgraded sockets open (live calls' media WebSockets), run as the server
+   * starts closing: the HTTP server's close waits for every socket it accepted, upgraded ones too.
+   */
+  closeSockets?(ctx: AppContext): Promise<void>;
+  /**
    * Before a shutdown (SIGTERM), while the app still serves: takes no new long-lived work (calls)
    * and waits until what runs here ends or `deadline` (ms since the epoch) passes.
    */

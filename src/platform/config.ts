@@ -134,6 +134,16 @@ export const configVariables = {
     default: '300',
     doc: 'On SIGTERM, how long a process lets its live calls finish before it ends the rest (`server_shutdown`); meanwhile `/readyz` answers 503 `draining` and no new call starts there. 0: end them at once.',
   },
+  PARLEY_MEDIA_IDLE_SECONDS: {
+    schema: int(0, 86_400),
+    default: '60',
+    doc: 'A media WebSocket (a web call) that sends nothing at all (no audio, no message) for this long is closed with code 4408. 0: never.',
+  },
+  PARLEY_PROCESSES: {
+    schema: int(1, 64),
+    default: '1',
+    doc: '`npm start` runs this many server processes sharing the port (node:cluster), each a whole Parley holding the calls whose sockets reach it. Above 1 it needs DATABASE_URL and REDIS_URL. SIGTERM to the primary drains them all; one that dies is started again. Ignored with PARLEY_ROLE=worker.',
+  },
   PARLEY_JOB_POLL_MS: {
     schema: int(10, 60_000),
     default: '250',
@@ -273,6 +283,10 @@ export interface Config {
   jobPollMs: number;
   /** Seconds a SIGTERM lets live calls finish before they are ended (PARLEY_DRAIN_SECONDS). */
   drainSeconds: number;
+  /** Seconds a media WebSocket may send nothing before it is closed (PARLEY_MEDIA_IDLE_SECONDS; 0: never). */
+  mediaIdleSeconds: number;
+  /** Server processes `npm start` runs (PARLEY_PROCESSES). */
+  processes: number;
   jwtSecret: string | undefined;
   trustProxy: boolean;
   headersTimeoutMs: number;
@@ -349,6 +363,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: read('PARLEY_LOG_LEVEL'),
     jobPollMs: read('PARLEY_JOB_POLL_MS'),
     drainSeconds: read('PARLEY_DRAIN_SECONDS'),
+    mediaIdleSeconds: read('PARLEY_MEDIA_IDLE_SECONDS'),
+    processes: read('PARLEY_PROCESSES'),
     jwtSecret: read('PARLEY_JWT_SECRET'),
     trustProxy: read('PARLEY_TRUST_PROXY'),
     headersTimeoutMs: read('PARLEY_HEADERS_TIMEOUT_MS'),

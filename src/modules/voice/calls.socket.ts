@@ -44,7 +44,12 @@ export const mediaSocket: SocketRoute = {
           resolve(client);
         }),
     );
-    const session = await connectCall(ctx, call.id, new WebSocketTransport(ws, ctx.logger), {
+    const rt = voiceRuntime(ctx);
+    const transport = new WebSocketTransport(ws, ctx.logger, {
+      limits: { idleMs: ctx.config.mediaIdleSeconds * 1000 },
+      stats: rt.media,
+    });
+    const session = await connectCall(ctx, call.id, transport, {
       answeredBy: 'human',
     });
     if (!session && ws.readyState === ws.OPEN) {

@@ -21,6 +21,7 @@ export const voiceModule: Module = {
     rt.registerCarrier(sandboxCarrier);
     rt.listen(ctx);
     rt.ownership.start(ctx, () => [...rt.live.keys()]);
+    rt.media.start(() => rt.live.size);
     ctx.queue.register(reapOrphansJob, async () => {
       await reapOrphanCalls(ctx, rt.ownership, (id) => rt.live.has(id));
     });
@@ -32,7 +33,7 @@ export const voiceModule: Module = {
   },
   metrics(ctx) {
     const rt = voiceRuntime(ctx);
-    return [rt.turnLatency, rt.ownership.reaped, ...rt.processGauges(ctx)];
+    return [rt.turnLatency, rt.ownership.reaped, ...rt.processGauges(ctx), ...rt.media.metrics()];
   },
   // Calls run in whichever process holds their media (an api process too), so every role drains them.
   drain(ctx, deadline) {
@@ -44,6 +45,10 @@ export const voiceModule: Module = {
   },
   // Calls run in whichever process holds their media (an api process too), so every role ends them.
   close(ctx) {
+    return voiceRuntime(ctx).stopAll();
+  },
+  // The media WebSockets keep the HTTP server's close waiting: their calls end as it starts.
+  closeSockets(ctx) {
     return voiceRuntime(ctx).stopAll();
   },
 };

@@ -4,6 +4,7 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { CallOwnership } from './calls.ownership.ts';
 import type { CallDriver, Carrier } from './engine/types.ts';
+import { MediaMetrics } from './media-metrics.ts';
 import { type BuiltinEngines, findBuiltinEngines } from './speech/builtin.ts';
 import type { CallRow } from './voice.tables.ts';
 
@@ -65,6 +66,8 @@ export class VoiceRuntime {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5],
     registers: [this.metrics],
   });
+  /** Media socket bounds (dropped frames, closed sockets) and the CPU per call. */
+  readonly media = new MediaMetrics();
   /** pocketsphinx recognitions running in this process (bounded by PARLEY_BUILTIN_STT_MAX). */
   readonly builtinSttSlots = { running: 0, max: 8 };
   #builtin: BuiltinEngines | null = null;
@@ -150,6 +153,7 @@ export class VoiceRuntime {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     this.ownership.stop();
+    this.media.stop();
     for (const client of this.#wss?.clients ?? []) client.terminate();
     this.#wss?.close();
     this.#wss = null;

@@ -221,8 +221,11 @@ export class CallSession {
       return;
     }
     this.#stt?.push(pcm);
-    this.#vad.push(pcm, (speaking) => (speaking ? this.#speechStart(undefined) : this.#speechEnd()));
+    this.#vad.push(pcm, this.#onVoice);
   }
+
+  /** The VAD's verdict (one function for the call, not one made per frame). */
+  readonly #onVoice = (speaking: boolean) => (speaking ? this.#speechStart(undefined) : this.#speechEnd());
 
   #pendingAudio: Int16Array[] | null = null;
   async #openAudioInput(first: Int16Array) {

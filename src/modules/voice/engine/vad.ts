@@ -11,8 +11,6 @@ interface FvadModule {
   HEAP16: Int16Array;
 }
 
-const noSamples = new Int16Array(0);
-
 // The WebAssembly module is compiled once per process (it holds no call state; each detector
 // has its own instance inside it).
 let loading: Promise<FvadModule> | undefined;
@@ -40,7 +38,9 @@ export class VoiceActivityDetector {
   readonly #ptr: number;
   readonly #startFrames: number;
   readonly #endFrames: number;
-  #pending = noSamples;
+  /** A partial frame carried to the next push (`#pendingCount` samples of it). */
+  readonly #pending = new Int16Array(FRAME_SAMPLES);
+  #pendingCount = 0;
   #voicedRun = 0;
   #silentRun = 0;
   #speaking = false;
@@ -65,37 +65,59 @@ export class VoiceActivityDetector {
     return this.#speaking;
   }
 
-  /** Feeds audio; calls `onChange(true|false)` when speech starts or stops. */
+  /**
+   * Feeds audio; calls `onChange(true|false)` when speech starts or stops. Nothing is allocated
+   * per frame: whole 20 ms frames are copied straight into the detector's memory, and a partial
+   * frame's samples wait in a fixed buffer until the next push completes it.
+   */
   push(pcm: Int16Array, onChange: (speaking: boolean) => void) {
     if (this.#closed) return;
-    let buf = pcm;
-    if (this.#pending.length) {
-      buf = new Int16Array(this.#pending.length + pcm.length);
-      buf.set(this.#pending);
-      buf.set(pcm, this.#pending.length);
-    }
+    const heap = this.#m.HEAP16;
+    const at = this.#ptr >> 1;
     let off = 0;
-    for (; off + FRAME_SAMPLES <= buf.length; off += FRAME_SAMPLES) {
-      this.#m.HEAP16.set(buf.subarray(off, off + FRAME_SAMPLES), this.#ptr >> 1);
-      const voiced = this.#m._fvad_process(this.#inst, this.#ptr, FRAME_SAMPLES) === 1;
-      if (voiced) {
-        this.#voicedRun++;
-        this.#silentRun = 0;
-        if (!this.#speaking && this.#voicedRun >= this.#startFrames) {
-          this.#speaking = true;
-          onChange(true);
-        }
-      } else {
-        this.#silentRun++;
-        this.#voicedRun = 0;
-        if (this.#speaking && this.#silentRun >= this.#endFrames) {
-          this.#speaking = false;
-          onChange(false);
-        }
+    if (this.#pendingCount > 0) {
+      const take = Math.min(FRAME_SAMPLES - this.#pendingCount, pcm.length);
+      this.#pending.set(take === pcm.length ? pcm : pcm.subarray(0, take), this.#pendingCount);
+      this.#pendingCount += take;
+      off = take;
+      if (this.#pendingCount < FRAME_SAMPLES) return;
+      heap.set(this.#pending, at);
+      this.#pendingCount = 0;
+      this.#frame(onChange);
+    }
+    if (off === 0 && pcm.length === FRAME_SAMPLES) {
+      heap.set(pcm, at);
+      this.#frame(onChange);
+      return;
+    }
+    for (; off + FRAME_SAMPLES <= pcm.length; off += FRAME_SAMPLES) {
+      heap.set(pcm.subarray(off, off + FRAME_SAMPLES), at);
+      this.#frame(onChange);
+    }
+    if (off < pcm.length) {
+      this.#pending.set(pcm.subarray(off), 0);
+      this.#pendingCount = pcm.length - off;
+    }
+  }
+
+  /** Runs the detector on the frame in its memory. */
+  #frame(onChange: (speaking: boolean) => void) {
+    const voiced = this.#m._fvad_process(this.#inst, this.#ptr, FRAME_SAMPLES) === 1;
+    if (voiced) {
+      this.#voicedRun++;
+      this.#silentRun = 0;
+      if (!this.#speaking && this.#voicedRun >= this.#startFrames) {
+        this.#speaking = true;
+        onChange(true);
+      }
+    } else {
+      this.#silentRun++;
+      this.#voicedRun = 0;
+      if (this.#speaking && this.#silentRun >= this.#endFrames) {
+        this.#speaking = false;
+        onChange(false);
       }
     }
-    // Callers send whole 20 ms frames: nothing is left over, and nothing is allocated per frame.
-    this.#pending = off === buf.length ? noSamples : buf.slice(off);
   }
 
   close() {

@@ -2,8 +2,19 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { parseJsonObject, safeHandler } from '../../../platform/http/socket-guard.ts';
 import { pcm16FromLE } from '../audio/codec.ts';
+import {
+  DEFAULT_MEDIA_LIMITS,
+  type MediaLimits,
+  type MediaStats,
+  mediaLimitClose,
+  noMediaStats,
+} from './media-limits.ts';
+import { type Paced, pacer, SLACK_MS } from './pacer.ts';
 import type { CallTransport, OutSegment, SessionNotice, TransportSink } from './types.ts';
 import { FRAME_SAMPLES } from './types.ts';
+
+/** Samples of 16 kHz audio per millisecond: the real-time rate a client's audio is held to. */
+const SAMPLES_PER_MS = 16;
 
 const FRAME_MS = 20;
 
@@ -26,26 +37,51 @@ interface Queued {
  * 16 kHz 16-bit little-endian PCM both ways; JSON text frames carry events. The client sends
  * `{"type": "text", "text"}` (a typed turn), `{"type": "dtmf", "digit"}` and `{"type": "hangup"}`;
  * the server sends `status`, `transcript`, `agent_text`, `listening`, `clear` and `ended`.
- * Agent audio goes out paced in real time, one 20 ms frame per tick, so `clear` stops it at once.
- * A segment can arrive in pieces as it is synthesised (`append`, `finish`): its frames go out as
- * they come, and it counts as played once its last frame has gone.
+ * Agent audio goes out paced in real time, one 20 ms frame at a time (the process's one pacer
+ * sends every call's due frames together), so `clear` stops it at once. A segment can arrive in
+ * pieces as it is synthesised (`append`, `finish`): its frames go out as they come, and it counts
+ * as played once its last frame has gone.
+ *
+ * The socket is bounded (media-limits.ts): audio faster than real time past a burst is dropped
+ * and, if it goes on, closed 4429; frames of odd size or over a second are dropped; agent audio
+ * to a client that does not read is dropped past a send buffer and, if it goes on, closed 4408;
+ * a socket that sends nothing for `idleMs` is closed 4408.
  */
-export class WebSocketTransport implements CallTransport {
+export class WebSocketTransport implements CallTransport, Paced {
   readonly kind = 'web';
   readonly #ws: WebSocket;
   #sink: TransportSink | null = null;
   #queue: Queued[] = [];
-  #timer: NodeJS.Timeout | null = null;
+  #pacing = false;
   #nextDue = 0;
   #closed = false;
   /** Per segment: ms of it sent to the caller so far (what they can have heard when cut). */
   readonly #sentMs = new Map<string, number>();
 
   readonly #logger: Logger | undefined;
+  readonly #limits: MediaLimits;
+  readonly #stats: MediaStats;
+  /** Audio (samples) the client may still send ahead of real time, and when that was reckoned. */
+  #tokens: number;
+  #tokensAt = performance.now();
+  /** Samples dropped for coming faster than real time. */
+  #overrun = 0;
+  #badSizeTold = false;
+  /** Since when the client has been too slow reading (a send buffer over the bound), or 0. */
+  #slowSince = 0;
+  #lastInAt = performance.now();
+  #idleTimer: NodeJS.Timeout | null = null;
 
-  constructor(ws: WebSocket, logger?: Logger) {
+  constructor(
+    ws: WebSocket,
+    logger?: Logger,
+    opts: { limits?: Partial<MediaLimits>; stats?: MediaStats } = {},
+  ) {
     this.#ws = ws;
     this.#logger = logger;
+    this.#limits = { ...DEFAULT_MEDIA_LIMITS, ...opts.limits };
+    this.#stats = opts.stats ?? noMediaStats;
+    this.#tokens = this.#limits.burstSeconds * 16_000;
     // A frame `ws` refuses (not UTF-8, over maxPayload) is an `error` event: it closes the socket.
     if (ws.listenerCount('error') === 0) ws.on('error', () => ws.terminate());
   }
@@ -62,19 +98,100 @@ export class WebSocketTransport implements CallTransport {
         : onMessage,
     );
     this.#ws.on('close', () => {
+      this.#stopIdle();
       if (this.#closed) return;
       this.#closed = true;
       this.#stopPacing();
       sink.hungUp();
     });
+    this.#armIdle();
+  }
+
+  /** Closes the socket for a bound it went over (the close frame, then the connection). */
+  #closeFor(code: number, reason: string, stat: 'too_fast' | 'idle' | 'slow_reader') {
+    if (this.#ws.readyState !== this.#ws.OPEN) return;
+    this.#stats.closed(stat);
+    this.#logger?.info({ code, reason }, 'media socket closed: over a bound');
+    this.#send({ type: 'error', code, message: reason });
+    this.#ws.close(code, reason);
+    // A client that does not read never answers the close: the connection goes after a moment.
+    setTimeout(() => this.#ws.terminate(), 2_000).unref();
+  }
+
+  #armIdle() {
+    const idle = this.#limits.idleMs;
+    if (idle <= 0 || this.#idleTimer) return;
+    const check = () => {
+      this.#idleTimer = null;
+      const quiet = performance.now() - this.#lastInAt;
+      if (quiet >= idle) {
+        this.#closeFor(
+          mediaLimitClose.timeout,
+          `idle: nothing received for ${Math.round(idle / 1000)} s.`,
+          'idle',
+        );
+        return;
+      }
+      this.#idleTimer = setTimeout(check, idle - quiet);
+      this.#idleTimer.unref();
+    };
+    this.#idleTimer = setTimeout(check, idle);
+    this.#idleTimer.unref();
+  }
+
+  #stopIdle() {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+
+  /**
+   * A binary frame's samples, or null when it is dropped: an odd size or over `maxFrameBytes`
+   * (the client is told once), or audio beyond real time past the burst (closed 4429 if it goes
+   * on). The samples are a view of the frame's bytes when they are aligned (no copy): the
+   * session uses them at once, and what keeps audio (a recogniser) copies it.
+   */
+  #admit(data: Buffer): Int16Array | null {
+    const bytes = data.length;
+    if (bytes < 2 || bytes % 2 !== 0 || bytes > this.#limits.maxFrameBytes) {
+      this.#stats.dropped('bad_size');
+      if (!this.#badSizeTold) {
+        this.#badSizeTold = true;
+        this.#send({
+          type: 'error',
+          message: `Audio frames must be 16 kHz 16-bit PCM: an even number of bytes, at most ${this.#limits.maxFrameBytes} (20 ms is 640). Frames of other sizes are dropped.`,
+        });
+      }
+      return null;
+    }
+    const samples = bytes >> 1;
+    const now = performance.now();
+    const cap = this.#limits.burstSeconds * 16_000;
+    this.#tokens = Math.min(cap, this.#tokens + (now - this.#tokensAt) * SAMPLES_PER_MS);
+    this.#tokensAt = now;
+    if (this.#tokens < samples) {
+      this.#stats.dropped('over_rate');
+      this.#overrun += samples;
+      if (this.#overrun >= this.#limits.overrunCloseSeconds * 16_000)
+        this.#closeFor(
+          mediaLimitClose.tooFast,
+          'too fast: audio was sent faster than real time for too long.',
+          'too_fast',
+        );
+      return null;
+    }
+    this.#tokens -= samples;
+    return data.byteOffset % 2 === 0
+      ? new Int16Array(data.buffer, data.byteOffset, samples)
+      : pcm16FromLE(data, samples);
   }
 
   #onMessage(data: Buffer, isBinary: boolean) {
     const sink = this.#sink;
     if (!sink) return;
+    this.#lastInAt = performance.now();
     if (isBinary) {
-      if (data.length < 2) return;
-      sink.audio(pcm16FromLE(data));
+      const pcm = this.#admit(data);
+      if (pcm) sink.audio(pcm);
       return;
     }
     const msg = parseJsonObject(data.toString('utf8'));
@@ -118,9 +235,9 @@ export class WebSocketTransport implements CallTransport {
       open: segment.open === true,
       silentMs: audio || segment.open ? 0 : segment.durationMs,
     });
-    if (!this.#timer) {
+    if (!this.#pacing) {
       this.#nextDue = performance.now();
-      this.#tick();
+      this.#startPacing();
     }
   }
 
@@ -141,9 +258,14 @@ export class WebSocketTransport implements CallTransport {
 
   /** More to send for a segment the pacing was waiting on: go on from where the line is. */
   #resume() {
-    if (this.#timer || this.#closed) return;
+    if (this.#pacing || this.#closed) return;
     this.#nextDue = Math.max(this.#nextDue, performance.now());
-    this.#tick();
+    this.#startPacing();
+  }
+
+  #startPacing() {
+    this.#pacing = true;
+    pacer.wake(this, this.#nextDue);
   }
 
   /** The next frame of a segment (the last one may be short), or null when it must wait for more. */
@@ -178,19 +300,24 @@ export class WebSocketTransport implements CallTransport {
     return frame;
   }
 
-  /** Sends the frames that are due, then sleeps until the next one (drift-corrected). */
-  #tick = () => {
-    this.#timer = null;
-    const now = performance.now();
-    while (this.#queue.length && this.#nextDue <= now + 1) {
+  /**
+   * Sends the frames due by `now` (the pacer's clock); returns when the next one is due, or null
+   * when there is nothing to send until `play`, `append` or `finish` (drift-corrected: each
+   * frame's time is the previous one's + 20 ms, not the time it was sent).
+   */
+  pace(now: number): number | null {
+    while (this.#queue.length && this.#nextDue <= now + SLACK_MS) {
       const q = this.#queue[0];
       if (q.hasAudio) {
         const frame = this.#takeFrame(q);
         if (frame) {
-          this.#ws.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), { binary: true });
+          this.#sendAudio(frame, now);
           this.#nextDue += FRAME_MS;
           this.#sentMs.set(q.id, (this.#sentMs.get(q.id) ?? 0) + (frame.length / FRAME_SAMPLES) * FRAME_MS);
-        } else if (q.open) return; // the speech engine is behind: `append` or `finish` resumes
+        } else if (q.open) {
+          this.#pacing = false; // the speech engine is behind: `append` or `finish` resumes
+          return null;
+        }
       } else if (q.silentMs > 0) {
         const step = Math.min(FRAME_MS, q.silentMs);
         q.silentMs -= step;
@@ -203,14 +330,37 @@ export class WebSocketTransport implements CallTransport {
         this.#sink?.played(q.id);
       }
     }
-    if (this.#queue.length && !this.#closed) {
-      this.#timer = setTimeout(this.#tick, Math.max(0, this.#nextDue - performance.now()));
+    if (this.#queue.length && !this.#closed && this.#pacing) return this.#nextDue;
+    this.#pacing = false;
+    return null;
+  }
+
+  /**
+   * One frame of agent audio to the client, unless it is not reading: past `sendBufferBytes`
+   * waiting to be sent the frame is dropped (its time passes all the same), and after
+   * `slowReaderCloseMs` of that the socket is closed.
+   */
+  #sendAudio(frame: Int16Array, now: number) {
+    const ws = this.#ws;
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > this.#limits.sendBufferBytes) {
+      this.#stats.dropped('slow_reader');
+      if (!this.#slowSince) this.#slowSince = now;
+      else if (now - this.#slowSince >= this.#limits.slowReaderCloseMs)
+        this.#closeFor(
+          mediaLimitClose.timeout,
+          'slow reader: the audio sent was not read for too long.',
+          'slow_reader',
+        );
+      return;
     }
-  };
+    this.#slowSince = 0;
+    ws.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), { binary: true });
+  }
 
   #stopPacing() {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    if (this.#pacing) pacer.remove(this);
+    this.#pacing = false;
     this.#queue = [];
   }
 
@@ -236,6 +386,7 @@ export class WebSocketTransport implements CallTransport {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopPacing();
+    this.#stopIdle();
     this.#ws.close(1000, 'call ended');
   }
 }
