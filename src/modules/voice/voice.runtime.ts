@@ -1,4 +1,4 @@
-import { Gauge, Histogram, type Metric, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
@@ -63,6 +63,12 @@ export class VoiceRuntime {
     help: 'Voice turn latency by part: eou (end of speech to turn committed), agent (turn to first sentence), tts (sentence to first audio), turn (Parley share: committed turn to first audio out), voice_to_voice (end of speech to first audio out).',
     labelNames: ['part'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5],
+    registers: [this.metrics],
+  });
+  readonly turnEvents = new Counter({
+    name: 'parley_call_turn_events_total',
+    help: 'Turn-taking on calls: interruptions (cut with words), false_interruptions (paused, then resumed), backchannels (never stopped the agent), recoveries (answered after an interruption).',
+    labelNames: ['event'],
     registers: [this.metrics],
   });
   /** pocketsphinx recognitions running in this process (bounded by PARLEY_BUILTIN_STT_MAX). */
