@@ -86,6 +86,8 @@ forEachStorage('voice turn-taking', (storage) => {
     assert.ok(!done.transcript.some((x: Turn) => x.role === 'customer'), JSON.stringify(done.transcript));
     assert.equal(done.latency.false_interruptions, 1);
     assert.equal(done.latency.interruptions, 0);
+    const metrics = await t.call('GET', '/metrics');
+    assert.match(metrics.text, /parley_call_turn_events_total\{event="false_interruptions"\} [1-9]/);
   });
 
   it('a real interruption: cut to what was heard, the answer counted as a recovery', async () => {

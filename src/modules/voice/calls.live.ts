@@ -404,6 +404,7 @@ function callRecorder(ctx: AppContext, call: CallRow, at: () => Date, machine: b
     },
     turnEvent(e) {
       counts[e]++;
+      rt.turnEvents.inc({ event: e });
     },
     latency(t) {
       timings.push(t);

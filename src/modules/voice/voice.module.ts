@@ -33,7 +33,13 @@ export const voiceModule: Module = {
   },
   metrics(ctx) {
     const rt = voiceRuntime(ctx);
-    return [rt.turnLatency, rt.ownership.reaped, ...rt.processGauges(ctx), ...rt.media.metrics()];
+    return [
+      rt.turnLatency,
+      rt.turnEvents,
+      rt.ownership.reaped,
+      ...rt.processGauges(ctx),
+      ...rt.media.metrics(),
+    ];
   },
   // Calls run in whichever process holds their media (an api process too), so every role drains them.
   drain(ctx, deadline) {

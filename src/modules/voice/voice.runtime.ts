@@ -1,4 +1,4 @@
-import { Gauge, Histogram, type Metric, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
@@ -68,6 +68,13 @@ export class VoiceRuntime {
   });
   /** Media socket bounds (dropped frames, closed sockets) and the CPU per call. */
   readonly media = new MediaMetrics();
+
+  readonly turnEvents = new Counter({
+    name: 'parley_call_turn_events_total',
+    help: 'Turn-taking on calls: interruptions (cut with words), false_interruptions (paused, then resumed), backchannels (never stopped the agent), recoveries (answered after an interruption).',
+    labelNames: ['event'],
+    registers: [this.metrics],
+  });
   /** pocketsphinx recognitions running in this process (bounded by PARLEY_BUILTIN_STT_MAX). */
   readonly builtinSttSlots = { running: 0, max: 8 };
   #builtin: BuiltinEngines | null = null;
