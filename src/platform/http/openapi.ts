@@ -198,13 +198,15 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
       ...(parameters.length ? { parameters } : {}),
       responses,
     };
-    if (route.body) {
+    if (route.body || route.otherBodies) {
       const content: Json = {};
+      const json = route.body ? toSchema(route.body, 'input') : undefined;
       for (const type of route.contentTypes ?? ['application/json']) {
-        if (type === 'application/json') {
-          const js = toSchema(route.body, 'input');
-          content[type] = { schema: js, example: exampleOf(js, 'request') };
-        } else content[type] = { schema: { type: 'string', format: 'binary' } };
+        const other = route.otherBodies?.[type];
+        if (other) content[type] = { schema: other.schema, example: other.example };
+        else if (json && (type === 'application/json' || type.endsWith('+json')))
+          content[type] = { schema: json, example: exampleOf(json, 'request') };
+        else content[type] = { schema: { type: 'string', format: 'binary' } };
       }
       operation.requestBody = { required: true, content };
     }

@@ -55,6 +55,11 @@ export interface RouteDef<
   body?: B;
   /** Content types the body may have; default JSON. */
   contentTypes?: string[];
+  /**
+   * How a body of a content type other than JSON is documented (a CSV, a multipart form): its
+   * OpenAPI schema and an example, by content type. Without it such a body is "a binary string".
+   */
+  otherBodies?: Record<string, { schema: Record<string, unknown>; example: unknown }>;
   /** Said after the 415 for another content type (e.g. where a file upload goes instead). */
   mediaHint?: string;
   /**
