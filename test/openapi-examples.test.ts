@@ -17,6 +17,16 @@ import {
  * that kind, created here, in the path and in the body alike.
  */
 const openapi = JSON.parse(readFileSync(new URL('../openapi.json', import.meta.url), 'utf8'));
+const SENT_HEADERS = [
+  'X-Request-Id',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'X-Concurrency-Limit',
+  'X-Concurrency-Remaining',
+  'Retry-After',
+  'Idempotent-Replayed',
+];
 const PLACEHOLDER = /\b([a-z]+)_01JD5Z8Q4X3N2M1K0H9G8F7E6D\b/g;
 
 interface Example {
@@ -263,6 +273,11 @@ forEachStorage('every OpenAPI request example succeeds as written', (storage) =>
           },
           payload,
         });
+        // Every header of ours the server sent is documented on that response.
+        const documented = openapi.paths[ex.path][ex.method.toLowerCase()].responses[res.status]?.headers ?? {};
+        for (const name of SENT_HEADERS)
+          if (res.headers[name.toLowerCase()] !== undefined && !documented[name])
+            failures.push(`${ex.method} ${ex.path} ${res.status}: header ${name} is sent but not documented`);
         if (res.status >= 300)
           failures.push(
             `${ex.method} ${ex.path} (${ex.contentType}): ${res.status} ${res.text.slice(0, 300)}`,

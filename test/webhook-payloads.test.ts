@@ -17,10 +17,21 @@ import {
  */
 const openapi = JSON.parse(readFileSync(new URL('../openapi.json', import.meta.url), 'utf8'));
 const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false });
+// The named object schemas (`#/components/schemas/Contact`) are referred to from the events.
+ajv.addSchema({ $id: 'openapi.json', components: openapi.components });
+const pointer = (type: string) => type.replace(/~/g, '~0').replace(/\//g, '~1');
 const validators = new Map(
   Object.entries(openapi.webhooks as Record<string, any>).map(([type, entry]) => [
     type,
-    ajv.compile(entry.post.requestBody.content['application/json'].schema),
+    ajv.compile({
+      $id: `webhook-${pointer(type)}`,
+      ...JSON.parse(
+        JSON.stringify(entry.post.requestBody.content['application/json'].schema).replaceAll(
+          '"#/components/',
+          '"openapi.json#/components/',
+        ),
+      ),
+    }),
   ]),
 );
 
