@@ -8,6 +8,7 @@ import {
   type TestApp,
   type Workspace,
 } from './support/harness.ts';
+import { startReceiver } from './support/webhook-receiver.ts';
 import { validateAllEvents } from './support/webhook-schemas.ts';
 
 /**
@@ -17,11 +18,16 @@ import { validateAllEvents } from './support/webhook-schemas.ts';
 forEachStorage('webhook payloads match their schemas: inbox, leads, outreach, calls', (storage) => {
   let t: TestApp;
   let ws: Workspace;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
   before(async () => {
+    receiver = await startReceiver();
     t = await startTestApp(storage);
     ws = await t.workspace();
   });
-  after(() => t?.close());
+  after(async () => {
+    await t?.close();
+    await receiver?.close();
+  });
 
   const ok = async (method: string, url: string, body?: unknown) => {
     const r = await t.call(method, url, { key: ws.test, body });
@@ -31,7 +37,11 @@ forEachStorage('webhook payloads match their schemas: inbox, leads, outreach, ca
   const seenEvent = async (type: string) => (await ok('GET', `/v1/events?type=${type}`)).data.length > 0;
 
   it('validates each emitted event against its documented schema', async () => {
-    // Inbox: a customer writes, a person works the conversation.
+    // An endpoint that answers 410 is disabled at its first delivery.
+    await ok('POST', '/v1/webhooks', { url: `${receiver.url}/gone`, events: ['lead.captured'] });
+
+    // Inbox: a customer writes, a person works the conversation; at the close, CSAT asks.
+    await ok('PUT', '/v1/csat/settings', { enabled: true });
     const conv = await openWindow(t, ws.test, '+14155550201', 'Hello');
     const user = await ok('POST', '/v1/users', {
       name: 'Priya',
@@ -46,6 +56,13 @@ forEachStorage('webhook payloads match their schemas: inbox, leads, outreach, ca
     await ok('POST', `/v1/conversations/${conv}/snooze`, { until: 'PT2H' });
     await ok('POST', `/v1/conversations/${conv}/analyze`);
     await ok('POST', `/v1/conversations/${conv}/close`);
+    await eventually(
+      async () =>
+        (await ok('GET', `/v1/conversations/${conv}/messages?order=desc`)).data[0]?.type === 'interactive',
+      15_000,
+      50,
+    );
+    await openWindow(t, ws.test, '+14155550201', '5');
 
     // Leads.
     const lead = await ok('POST', '/v1/leads', { phone: '+14155550202', name: 'Asha' });
@@ -84,11 +101,11 @@ forEachStorage('webhook payloads match their schemas: inbox, leads, outreach, ca
     });
     await ok('POST', `/v1/campaigns/${campaign.id}/start`);
 
-    // Calls: one answered, one that fails (a test number ending in 3 is busy in test mode).
+    // Calls: one answered, one that fails (a test number ending in 4 is invalid in test mode).
     await ok('POST', '/v1/calls', {
       calls: [
         { agent_id: agent.id, to: '+14155550206' },
-        { agent_id: agent.id, to: '+14155550213' },
+        { agent_id: agent.id, to: '+14155550214' },
       ],
     });
 
@@ -98,7 +115,10 @@ forEachStorage('webhook payloads match their schemas: inbox, leads, outreach, ca
       'import.completed',
       'broadcast.completed',
       'call.completed',
+      'call.failed',
       'conversation.analyzed',
+      'webhook_endpoint.disabled',
+      'csat.received',
     ])
       await eventually(() => seenEvent(type), 60_000, 50);
 
@@ -125,6 +145,9 @@ forEachStorage('webhook payloads match their schemas: inbox, leads, outreach, ca
       'call.started',
       'call.answered',
       'call.completed',
+      'call.failed',
+      'webhook_endpoint.disabled',
+      'csat.received',
     ];
     assert.deepEqual(
       expected.filter((type) => !seen.has(type)),
