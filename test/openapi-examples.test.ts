@@ -274,7 +274,8 @@ forEachStorage('every OpenAPI request example succeeds as written', (storage) =>
           payload,
         });
         // Every header of ours the server sent is documented on that response.
-        const documented = openapi.paths[ex.path][ex.method.toLowerCase()].responses[res.status]?.headers ?? {};
+        const documented =
+          openapi.paths[ex.path][ex.method.toLowerCase()].responses[res.status]?.headers ?? {};
         for (const name of SENT_HEADERS)
           if (res.headers[name.toLowerCase()] !== undefined && !documented[name])
             failures.push(`${ex.method} ${ex.path} ${res.status}: header ${name} is sent but not documented`);
