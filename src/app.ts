@@ -219,6 +219,15 @@ const systemRoutes: AnyRoute[] = [
     description:
       "Prometheus text format: process and HTTP metrics plus the product's own (messages by channel and status, queue depth and oldest job age per kind, webhook deliveries by outcome and latency, AI reply latency, handoffs, active calls); docs/metrics.md lists every metric. With `PARLEY_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`. Without it only clients on the loopback interface that come straight in are answered: a request carrying a forwarding header (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`, ...) is refused (403), and with `PARLEY_TRUST_PROXY` on the token is required.",
     responses: { 200: null },
+    rawResponses: {
+      200: {
+        'text/plain; version=0.0.4': {
+          schema: { type: 'string', description: 'Prometheus text exposition format.' },
+          example:
+            '# HELP parley_messages_total Messages by channel and status.\n# TYPE parley_messages_total counter\nparley_messages_total{channel="whatsapp",status="sent"} 42\n',
+        },
+      },
+    },
     errors: ['unauthorized', 'forbidden'],
     handler: async ({ ctx, request }) => {
       checkMetricsAccess(ctx, request);
@@ -235,6 +244,9 @@ const systemRoutes: AnyRoute[] = [
     tags: ['System'],
     auth: 'none',
     responses: { 200: null },
+    rawResponses: {
+      200: { 'application/json': { schema: { type: 'object', description: 'An OpenAPI 3.1 document.' } } },
+    },
     handler: async ({ request }) => ({
       status: 200,
       body: request.server.parley.openapi(),

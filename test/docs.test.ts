@@ -64,6 +64,9 @@ describe('documentation agrees with the code', () => {
       if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
         walk(schema.additionalProperties, `${where}{}`);
     };
+    for (const [name, schema] of Object.entries<any>(doc.components.schemas)) walk(schema, name);
+    for (const [name, header] of Object.entries<any>(doc.components.headers))
+      if (!header.description) missing.push(`header ${name}`);
     for (const [path, ops] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(ops)) {
         const at = `${method.toUpperCase()} ${path}`;
@@ -120,10 +123,66 @@ describe('documentation agrees with the code', () => {
       assert.equal(content.schema.properties.event.const, type);
       assert.equal(content.example.event, type);
       if (type !== 'webhook.test' && type !== 'webhook_endpoint.disabled' && type !== 'contact.deleted') {
-        // The data is the object's own schema, not a placeholder.
-        assert.ok(content.schema.properties.data.properties?.id, `${type}: data has the object's fields`);
-        assert.ok(content.schema.properties.data.properties?.object?.const, `${type}: data names its object`);
+        // The data is the object's own schema (named, or that schema with the event's own fields).
+        const [data] = content.schema.properties.data.allOf;
+        const schema = data.$ref ? doc.components.schemas[data.$ref.split('/').pop()] : data;
+        assert.ok(schema.properties?.id, `${type}: data has the object's fields`);
+        assert.ok(schema.properties?.object?.const, `${type}: data names its object`);
       }
     }
+  });
+
+  it('operations have stable, unique camelCase operationIds and objects have named schemas', () => {
+    const doc = buildOpenApi(collectRoutes(modules), { version: API_VERSION }) as any;
+    const ids: string[] = [];
+    for (const ops of Object.values<any>(doc.paths))
+      for (const op of Object.values<any>(ops)) ids.push(op.operationId);
+    for (const entry of Object.values<any>(doc.webhooks)) ids.push(entry.post.operationId);
+    assert.deepEqual(
+      ids.filter((id) => !/^[a-z][A-Za-z0-9]*$/.test(id)),
+      [],
+      'camelCase',
+    );
+    assert.deepEqual(
+      ids.filter((id, i) => ids.indexOf(id) !== i),
+      [],
+      'unique',
+    );
+    assert.equal(doc.paths['/v1/contacts'].get.operationId, 'listContacts');
+    assert.equal(doc.paths['/v1/calls'].post.operationId, 'createCall');
+    for (const name of [
+      'Contact',
+      'Conversation',
+      'Message',
+      'Call',
+      'Campaign',
+      'Booking',
+      'Agent',
+      'Error',
+    ])
+      assert.ok(doc.components.schemas[name], `${name} is a named schema`);
+    assert.deepEqual(doc.paths['/v1/contacts/{id}'].get.responses['200'].content['application/json'].schema, {
+      $ref: '#/components/schemas/Contact',
+    });
+  });
+
+  it('documents the response headers, 408 and 431, and the non-JSON bodies', () => {
+    const doc = buildOpenApi(collectRoutes(modules), { version: API_VERSION }) as any;
+    const list = doc.paths['/v1/contacts'].get.responses;
+    assert.ok(list['200'].headers['X-RateLimit-Remaining']);
+    assert.ok(list['200'].headers['X-Request-Id']);
+    assert.ok(list['429'].headers['Retry-After']);
+    assert.ok(list['408'] && list['431'], '408 and 431 are listed');
+    assert.ok(doc.paths['/v1/calls'].post.responses['201'].headers['X-Concurrency-Remaining']);
+    assert.ok(doc.paths['/v1/contacts'].post.responses['201'].headers['Idempotent-Replayed']);
+    assert.ok(
+      doc.paths['/v1/agents/{id}/knowledge/upload'].post.requestBody.content['multipart/form-data'].schema
+        .properties.file,
+    );
+    assert.ok(doc.paths['/v1/events/stream'].get.responses['200'].content['text/event-stream']);
+    assert.ok(doc.paths['/v1/calls/{id}/recording'].get.responses['200'].content['audio/x-wav']);
+    assert.ok(doc.paths['/v1/messages/{id}/media'].get.responses['200'].content['*/*']);
+    assert.ok(doc.paths['/metrics'].get.responses['200'].content['text/plain; version=0.0.4']);
+    for (const entry of Object.values<any>(doc.webhooks)) assert.deepEqual(entry.post.security, []);
   });
 });

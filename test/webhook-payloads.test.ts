@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import {
   eventually,
   forEachStorage,
@@ -10,20 +8,12 @@ import {
   type TestApp,
   type Workspace,
 } from './support/harness.ts';
+import { ajv, validators } from './support/webhook-schemas.ts';
 
 /**
  * Issue 25 item 12: every event as integrators receive it (`GET /v1/events` serves the same
  * envelope webhooks deliver) matches its documented schema under `webhooks` in openapi.json.
  */
-const openapi = JSON.parse(readFileSync(new URL('../openapi.json', import.meta.url), 'utf8'));
-const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false });
-const validators = new Map(
-  Object.entries(openapi.webhooks as Record<string, any>).map(([type, entry]) => [
-    type,
-    ajv.compile(entry.post.requestBody.content['application/json'].schema),
-  ]),
-);
-
 forEachStorage('webhook payloads match their schemas', (storage) => {
   let t: TestApp;
   let ws: Workspace;

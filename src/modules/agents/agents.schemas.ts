@@ -260,22 +260,26 @@ export const createAgentBody = z.strictObject({
 });
 export type CreateAgentInput = z.output<typeof createAgentBody>;
 
-export const updateAgentBody = z.strictObject({
-  name: agentFields.name.optional(),
-  status: agentFields.status.optional(),
-  phone_number: agentFields.phone_number.optional(),
-  instructions: agentFields.instructions.optional(),
-  greeting: agentFields.greeting.optional(),
-  languages: agentFields.languages.optional(),
-  model: agentFields.model.optional(),
-  tools: agentFields.tools.optional(),
-  handoff: agentFields.handoff.optional(),
-  handoff_policy: agentHandoffPolicy.optional(),
-  business: agentFields.business.optional(),
-  lead_fields: agentFields.lead_fields.optional(),
-  voice: agentFields.voice.optional(),
-  analysis: agentFields.analysis.optional(),
-});
+export const updateAgentBody = z
+  .strictObject({
+    name: agentFields.name.optional(),
+    status: agentFields.status.optional(),
+    phone_number: agentFields.phone_number.optional(),
+    instructions: agentFields.instructions.optional(),
+    greeting: agentFields.greeting.optional(),
+    languages: agentFields.languages.optional(),
+    model: agentFields.model.optional(),
+    tools: agentFields.tools.optional(),
+    handoff: agentFields.handoff.optional(),
+    handoff_policy: agentHandoffPolicy.optional(),
+    business: agentFields.business.optional(),
+    lead_fields: agentFields.lead_fields.optional(),
+    voice: agentFields.voice.optional(),
+    analysis: agentFields.analysis.optional(),
+  })
+  .meta({
+    examples: [{ status: 'active', greeting: 'Hi {{name}}! How can I help?', languages: ['en', 'hi'] }],
+  });
 export type UpdateAgentInput = z.output<typeof updateAgentBody>;
 
 const intervalOut = z.object({

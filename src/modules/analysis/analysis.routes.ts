@@ -20,11 +20,11 @@ const runObject = z.object({
   completed_at: nullableTimestamp('When it finished'),
 });
 
-const isoInstant = (what: string) =>
+const isoInstant = (what: string, example: string) =>
   describe(
     z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date or date-time'),
     what,
-    '2026-05-01T00:00:00Z',
+    example,
   );
 
 export const analysisRoutes = [
@@ -71,8 +71,8 @@ export const analysisRoutes = [
     scope: 'agents:write',
     params: idParams('agt'),
     body: z.strictObject({
-      from: isoInstant('Start of the range (included).'),
-      to: isoInstant('End of the range (excluded).'),
+      from: isoInstant('Start of the range (included).', '2026-05-01T00:00:00Z'),
+      to: isoInstant('End of the range (excluded).', '2026-06-01T00:00:00Z'),
     }),
     responses: { 202: runObject },
     handler: async ({ ctx, auth, params, body }) => ({

@@ -36,15 +36,17 @@ export const createAudienceBody = z.strictObject({
   ).optional(),
 });
 
-export const updateAudienceBody = z.strictObject({
-  name: describe(z.string().trim().min(1).max(200), 'Name of the audience.', 'Diwali VIPs').optional(),
-  description: describe(
-    z.string().max(2000).nullable(),
-    'What the audience is for (null clears it).',
-    'Premium customers',
-  ).optional(),
-  filter: describe(audienceFilter, 'The new rule (rule-based audiences only).').optional(),
-});
+export const updateAudienceBody = z
+  .strictObject({
+    name: describe(z.string().trim().min(1).max(200), 'Name of the audience.', 'Diwali VIPs').optional(),
+    description: describe(
+      z.string().max(2000).nullable(),
+      'What the audience is for (null clears it).',
+      'Premium customers',
+    ).optional(),
+    filter: describe(audienceFilter, 'The new rule (rule-based audiences only).').optional(),
+  })
+  .meta({ examples: [{ name: 'Diwali VIPs', description: 'Premium customers in Pune' }] });
 
 export const audienceObject = z.object({
   ...baseObject('aud', 'audience'),

@@ -10,37 +10,55 @@ const instant = (description: string, example: string) =>
     example,
   );
 
-export const createBookingBody = z.strictObject({
-  agent_id: idOf('agt', 'The agent whose business is booked (its hours, services and calendar).'),
-  service_id: idOf(
-    'svc',
-    "One of the agent's services; sets the length. Required unless `end_at` is given.",
-  ).optional(),
-  start_at: instant(
-    'When the appointment starts (any offset; stored in UTC). Must be in the future, within opening hours.',
-    '2026-05-11T09:30:00Z',
-  ),
-  end_at: instant(
-    'When it ends; only without a service (with one, the service duration decides).',
-    '2026-05-11T10:15:00Z',
-  ).optional(),
-  contact_id: idOf('ct', 'Who the booking is for.').optional(),
-  phone: describe(
-    z.string().min(3).max(40),
-    'Who the booking is for, by phone, when there is no contact_id: the contact is found or created.',
-    '+919876543210',
-  ).optional(),
-  name: describe(
-    z.string().trim().min(1).max(200),
-    'Name for a contact created from `phone`.',
-    'Asha Rao',
-  ).optional(),
-  conversation_id: idOf(
-    'conv',
-    'The conversation the booking was made in (gives the contact when none is given).',
-  ).optional(),
-  notes: describe(z.string().max(2000), 'Free text for the business.', 'Prefers Priya as stylist').optional(),
-});
+export const createBookingBody = z
+  .strictObject({
+    agent_id: idOf('agt', 'The agent whose business is booked (its hours, services and calendar).'),
+    service_id: idOf(
+      'svc',
+      "One of the agent's services; sets the length. Required unless `end_at` is given.",
+    ).optional(),
+    start_at: instant(
+      'When the appointment starts (any offset; stored in UTC). Must be in the future, within opening hours.',
+      '2026-05-11T09:30:00Z',
+    ),
+    end_at: instant(
+      'When it ends; only without a service (with one, the service duration decides).',
+      '2026-05-11T10:15:00Z',
+    ).optional(),
+    contact_id: idOf('ct', 'Who the booking is for.').optional(),
+    phone: describe(
+      z.string().min(3).max(40),
+      'Who the booking is for, by phone, when there is no contact_id: the contact is found or created.',
+      '+919876543210',
+    ).optional(),
+    name: describe(
+      z.string().trim().min(1).max(200),
+      'Name for a contact created from `phone`.',
+      'Asha Rao',
+    ).optional(),
+    conversation_id: idOf(
+      'conv',
+      'The conversation the booking was made in (gives the contact when none is given).',
+    ).optional(),
+    notes: describe(
+      z.string().max(2000),
+      'Free text for the business.',
+      'Prefers Priya as stylist',
+    ).optional(),
+  })
+  .meta({
+    examples: [
+      {
+        agent_id: 'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+        service_id: 'svc_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+        start_at: '2030-05-13T09:30:00Z',
+        end_at: '2030-05-13T10:15:00Z',
+        phone: '+919876543210',
+        name: 'Asha Rao',
+        notes: 'Prefers Priya as stylist',
+      },
+    ],
+  });
 
 export const cancelBookingBody = z.strictObject({
   reason: describe(
@@ -50,17 +68,19 @@ export const cancelBookingBody = z.strictObject({
   ).optional(),
 });
 
-export const rescheduleBookingBody = z.strictObject({
-  start_at: instant(
-    'The new start (in the future, within opening hours, not overlapping another booking).',
-    '2026-05-12T11:00:00Z',
-  ),
-  service_id: idOf('svc', "Change the service too (default: the booking's service).").optional(),
-  end_at: instant(
-    'The new end, for a booking without a service (default: the same length as before).',
-    '2026-05-12T11:45:00Z',
-  ).optional(),
-});
+export const rescheduleBookingBody = z
+  .strictObject({
+    start_at: instant(
+      'The new start (in the future, within opening hours, not overlapping another booking).',
+      '2026-05-12T11:00:00Z',
+    ),
+    service_id: idOf('svc', "Change the service too (default: the booking's service).").optional(),
+    end_at: instant(
+      'The new end, for a booking without a service (default: the same length as before).',
+      '2026-05-12T11:45:00Z',
+    ).optional(),
+  })
+  .meta({ examples: [{ start_at: '2030-05-14T11:00:00Z', end_at: '2030-05-14T11:45:00Z' }] });
 
 const bookingStatuses = ['confirmed', 'cancelled'] as const;
 

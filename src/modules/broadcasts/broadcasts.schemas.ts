@@ -15,58 +15,70 @@ const variablesInput = z.union([
   z.array(variableValue).max(100),
 ]);
 
-export const createBroadcastBody = z.strictObject({
-  name: describe(z.string().trim().min(1).max(200), 'Name of the broadcast.', 'Diwali offer'),
-  template: describe(
-    z.union([
-      templateName,
-      z.strictObject({
-        name: templateName,
-        language: describe(
-          z.string().min(2).max(20),
-          'Language code (optional when the name exists in one language only).',
-          'en',
-        ).optional(),
-        variables: describe(
-          variablesInput,
-          'Template variables, as the top-level `variables` takes them (which win where both name one).',
-          ['{{name|there}}', 'Sunday'],
-        ).optional(),
-      }),
-    ]),
-    'The approved template to send: its name, or `{name, language, variables?}` (as `POST /v1/messages` takes it).',
-    { name: 'diwali_offer', language: 'en' },
-  ),
-  audience_id: idOf(
-    'aud',
-    'Send to this audience (a rule audience is evaluated when sending starts).',
-  ).optional(),
-  contact_ids: describe(
-    z.array(idOf('ct')).min(1).max(MAX_LISTED_RECIPIENTS),
-    'Send to these contacts (at most 10,000).',
-    ['ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D'],
-  ).optional(),
-  phones: describe(
-    z.array(z.string().max(40)).min(1).max(MAX_LISTED_RECIPIENTS),
-    'Send to these phone numbers (at most 10,000); a number with no contact yet gets one.',
-    ['+919876543210'],
-  ).optional(),
-  variables: describe(
-    variablesInput,
-    'Template variables by placeholder ("1" or "name"), or a list for `{{1}}`, `{{2}}`... A value may use the contact\'s fields: `{{name}}`, `{{phone}}`, `{{email}}`, `{{attributes.city}}`, with a default after `|` (`{{name|there}}`). A named placeholder left out takes the contact\'s field or attribute of that name.',
-    { '1': '{{name|there}}', code: 'DIWALI20' },
-  ).optional(),
-  send_at: describe(
-    z.iso.datetime({ offset: true }),
-    'When to start sending (ISO 8601); now when omitted or in the past.',
-    '2026-10-20T04:30:00Z',
-  ).optional(),
-  from: describe(
-    z.string().min(1).max(64),
-    'The WhatsApp channel address to send from (default: the first active WhatsApp channel; the sandbox in test mode).',
-    '+14155550100',
-  ).optional(),
-});
+export const createBroadcastBody = z
+  .strictObject({
+    name: describe(z.string().trim().min(1).max(200), 'Name of the broadcast.', 'Diwali offer'),
+    template: describe(
+      z.union([
+        templateName,
+        z.strictObject({
+          name: templateName,
+          language: describe(
+            z.string().min(2).max(20),
+            'Language code (optional when the name exists in one language only).',
+            'en',
+          ).optional(),
+          variables: describe(
+            variablesInput,
+            'Template variables, as the top-level `variables` takes them (which win where both name one).',
+            ['{{name|there}}', 'Sunday'],
+          ).optional(),
+        }),
+      ]),
+      'The approved template to send: its name, or `{name, language, variables?}` (as `POST /v1/messages` takes it).',
+      { name: 'diwali_offer', language: 'en' },
+    ),
+    audience_id: idOf(
+      'aud',
+      'Send to this audience (a rule audience is evaluated when sending starts).',
+    ).optional(),
+    contact_ids: describe(
+      z.array(idOf('ct')).min(1).max(MAX_LISTED_RECIPIENTS),
+      'Send to these contacts (at most 10,000).',
+      ['ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D'],
+    ).optional(),
+    phones: describe(
+      z.array(z.string().max(40)).min(1).max(MAX_LISTED_RECIPIENTS),
+      'Send to these phone numbers (at most 10,000); a number with no contact yet gets one.',
+      ['+919876543210'],
+    ).optional(),
+    variables: describe(
+      variablesInput,
+      'Template variables by placeholder ("1" or "name"), or a list for `{{1}}`, `{{2}}`... A value may use the contact\'s fields: `{{name}}`, `{{phone}}`, `{{email}}`, `{{attributes.city}}`, with a default after `|` (`{{name|there}}`). A named placeholder left out takes the contact\'s field or attribute of that name.',
+      { '1': '{{name|there}}', code: 'DIWALI20' },
+    ).optional(),
+    send_at: describe(
+      z.iso.datetime({ offset: true }),
+      'When to start sending (ISO 8601); now when omitted or in the past.',
+      '2026-10-20T04:30:00Z',
+    ).optional(),
+    from: describe(
+      z.string().min(1).max(64),
+      'The WhatsApp channel address to send from (default: the first active WhatsApp channel; the sandbox in test mode).',
+      '+14155550100',
+    ).optional(),
+  })
+  .meta({
+    examples: [
+      {
+        name: 'Diwali offer',
+        template: { name: 'appointment_reminder', language: 'en' },
+        audience_id: 'aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+        variables: { '1': '{{name|there}}', '2': 'Saturday 5 PM' },
+        send_at: '2030-10-20T04:30:00Z',
+      },
+    ],
+  });
 
 export const broadcastStatuses = ['scheduled', 'sending', 'completed', 'cancelled', 'failed'] as const;
 export const recipientStatuses = [

@@ -137,27 +137,47 @@ const common = {
   ),
 };
 
-export const createCampaignBody = z.strictObject({
-  name: common.name,
-  type: describe(z.enum(['voice', 'whatsapp']), 'Voice calls, or a WhatsApp template.', 'voice'),
-  agent_id: idOf('agt', 'Voice: the AI agent that talks (or give voice_flow_id).').optional(),
-  voice_flow_id: idOf('vf', 'Voice: the scripted flow that runs (or give agent_id).').optional(),
-  template: templateRef.optional(),
-  audience_id: idOf('aud', 'Who is reached: the audience, as it is when the campaign starts.'),
-  from: describe(
-    z.string().min(3).max(100),
-    "The channel address to call or send from (default: the workspace's channel).",
-    '+919800000001',
-  ).optional(),
-  schedule: common.schedule.optional(),
-  max_attempts: common.max_attempts.optional(),
-  retry_delay_minutes: common.retry_delay_minutes.optional(),
-  retry_on: common.retry_on.optional(),
-  calls_per_second: common.calls_per_second.optional(),
-  max_concurrency: common.max_concurrency.optional(),
-  ignore_dnd: common.ignore_dnd.optional(),
-  dynamic_variables: common.dynamic_variables.optional(),
-});
+export const createCampaignBody = z
+  .strictObject({
+    name: common.name,
+    type: describe(z.enum(['voice', 'whatsapp']), 'Voice calls, or a WhatsApp template.', 'voice'),
+    agent_id: idOf('agt', 'Voice: the AI agent that talks (or give voice_flow_id).').optional(),
+    voice_flow_id: idOf('vf', 'Voice: the scripted flow that runs (or give agent_id).').optional(),
+    template: templateRef.optional(),
+    audience_id: idOf('aud', 'Who is reached: the audience, as it is when the campaign starts.'),
+    from: describe(
+      z.string().min(3).max(100),
+      "The channel address to call or send from (default: the workspace's channel).",
+      '+919800000001',
+    ).optional(),
+    schedule: common.schedule.optional(),
+    max_attempts: common.max_attempts.optional(),
+    retry_delay_minutes: common.retry_delay_minutes.optional(),
+    retry_on: common.retry_on.optional(),
+    calls_per_second: common.calls_per_second.optional(),
+    max_concurrency: common.max_concurrency.optional(),
+    ignore_dnd: common.ignore_dnd.optional(),
+    dynamic_variables: common.dynamic_variables.optional(),
+  })
+  .meta({
+    examples: [
+      {
+        name: 'June reminders',
+        type: 'voice',
+        agent_id: 'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+        audience_id: 'aud_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+        schedule: {
+          windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '10:00', end: '19:00' }],
+          timezone: 'recipient',
+        },
+        max_attempts: 3,
+        retry_delay_minutes: 60,
+        retry_on: ['no_answer', 'busy'],
+        max_concurrency: 10,
+        dynamic_variables: { offer: '20% off' },
+      },
+    ],
+  });
 export type CreateCampaignInput = z.output<typeof createCampaignBody>;
 
 export const updateCampaignBody = z.strictObject({

@@ -42,40 +42,54 @@ const handoffPolicy = describe(
   'Where handoffs on this channel go.',
 );
 
-export const createChannelBody = z.strictObject({
-  type: describe(z.enum(channelTypes), 'What the channel carries.', 'whatsapp'),
-  provider: describe(
-    z.enum(providerNames),
-    'Who carries it (whatsapp: meta|sandbox; sms: twilio|sandbox; voice: twilio|livekit|sandbox; email: smtp|sandbox).',
-    'meta',
-  ),
-  address: describe(
-    z.string().trim().min(3).max(320),
-    "The channel's own number (E.164) or email address.",
-    '+14155550123',
-  ),
-  agent_id: idOf('agt', 'The AI agent that answers on this channel, if any.').nullable().optional(),
-  handoff_policy: handoffPolicy.optional(),
-  credentials: credentials.optional(),
-  settings: settings.optional(),
-});
+export const createChannelBody = z
+  .strictObject({
+    type: describe(z.enum(channelTypes), 'What the channel carries.', 'whatsapp'),
+    provider: describe(
+      z.enum(providerNames),
+      'Who carries it (whatsapp: meta|sandbox; sms: twilio|sandbox; voice: twilio|livekit|sandbox; email: smtp|sandbox).',
+      'meta',
+    ),
+    address: describe(
+      z.string().trim().min(3).max(320),
+      "The channel's own number (E.164) or email address.",
+      '+14155550123',
+    ),
+    agent_id: idOf('agt', 'The AI agent that answers on this channel, if any.').nullable().optional(),
+    handoff_policy: handoffPolicy.optional(),
+    credentials: credentials.optional(),
+    settings: settings.optional(),
+  })
+  .meta({
+    examples: [
+      {
+        type: 'sms',
+        provider: 'twilio',
+        address: '+14155550123',
+        credentials: { account_sid: 'AC0123456789abcdef0123456789abcdef', auth_token: 'your-auth-token' },
+        settings: { messages_per_second: 20 },
+      },
+    ],
+  });
 
-export const updateChannelBody = z.strictObject({
-  address: describe(
-    z.string().trim().min(3).max(320),
-    "The channel's own number (E.164) or email address.",
-    '+14155550123',
-  ).optional(),
-  agent_id: idOf('agt', 'The AI agent that answers on this channel; null to unbind.').nullable().optional(),
-  handoff_policy: handoffPolicy.optional(),
-  credentials: credentials.optional(),
-  settings: settings.optional(),
-  status: describe(
-    z.enum(['active', 'disabled']),
-    'A disabled channel sends and receives nothing.',
-    'active',
-  ).optional(),
-});
+export const updateChannelBody = z
+  .strictObject({
+    address: describe(
+      z.string().trim().min(3).max(320),
+      "The channel's own number (E.164) or email address.",
+      '+14155550123',
+    ).optional(),
+    agent_id: idOf('agt', 'The AI agent that answers on this channel; null to unbind.').nullable().optional(),
+    handoff_policy: handoffPolicy.optional(),
+    credentials: credentials.optional(),
+    settings: settings.optional(),
+    status: describe(
+      z.enum(['active', 'disabled']),
+      'A disabled channel sends and receives nothing.',
+      'active',
+    ).optional(),
+  })
+  .meta({ examples: [{ settings: { messages_per_second: 20 } }] });
 
 export const channelObject = z.object({
   ...baseObject('ch', 'channel'),

@@ -43,19 +43,25 @@ export const createContactBody = z.strictObject({
   ).optional(),
 });
 
-export const updateContactBody = z.strictObject({
-  phone: describe(
-    phoneInput.nullable(),
-    'Phone number (null removes it; a contact keeps a phone or an email).',
-    '+919876543210',
-  ).optional(),
-  name: describe(nameInput.nullable(), 'Full name (null clears it).', 'Asha Rao').optional(),
-  email: describe(emailInput.nullable(), 'Email address (null clears it).', 'asha@example.com').optional(),
-  attributes: attributesInput.optional(),
-  tags: tagsInput.optional(),
-  dnd: describe(z.boolean(), 'Do not disturb.', true).optional(),
-  opted_out: describe(z.boolean(), 'Opted out of business-initiated messages.', false).optional(),
-});
+export const updateContactBody = z
+  .strictObject({
+    phone: describe(
+      phoneInput.nullable(),
+      'Phone number (null removes it; a contact keeps a phone or an email).',
+      '+919876543210',
+    ).optional(),
+    name: describe(nameInput.nullable(), 'Full name (null clears it).', 'Asha Rao').optional(),
+    email: describe(emailInput.nullable(), 'Email address (null clears it).', 'asha@example.com').optional(),
+    attributes: attributesInput.optional(),
+    tags: tagsInput.optional(),
+    dnd: describe(z.boolean(), 'Do not disturb.', true).optional(),
+    opted_out: describe(z.boolean(), 'Opted out of business-initiated messages.', false).optional(),
+  })
+  .meta({
+    examples: [
+      { name: 'Asha Rao', email: 'asha@example.com', attributes: { plan: 'premium' }, tags: ['vip'] },
+    ],
+  });
 
 export const contactObject = z.object({
   ...baseObject('ct', 'contact'),

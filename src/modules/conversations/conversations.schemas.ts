@@ -167,7 +167,9 @@ const assignFields = {
   ).optional(),
 };
 
-export const assignBody = z.strictObject(assignFields);
+export const assignBody = z
+  .strictObject(assignFields)
+  .meta({ examples: [{ user_id: 'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D' }] });
 export const tagsBody = z.strictObject({
   tags: describe(
     z.array(z.string().trim().min(1).max(64)).max(50),
@@ -175,13 +177,13 @@ export const tagsBody = z.strictObject({
     ['vip', 'refund'],
   ),
 });
-const iso8601 = 'must be an ISO 8601 time, e.g. 2026-05-11T09:00:00Z';
+const iso8601 = 'must be an ISO 8601 time (2026-05-11T09:00:00Z) or duration (PT2H)';
 
 export const snoozeBody = z.strictObject({
   until: describe(
-    z.string().min(10, iso8601).max(40, iso8601),
-    'When it wakes up (ISO 8601, future, within a year).',
-    '2026-05-11T09:00:00Z',
+    z.string().min(3, iso8601).max(40, iso8601),
+    'When it wakes up (ISO 8601, future, within a year), or a duration from now (ISO 8601: `PT2H`, `P1D`).',
+    'PT2H',
   ),
 });
 export const handoffBody = z.strictObject({
@@ -215,27 +217,29 @@ export const handoffBody = z.strictObject({
   ).optional(),
 });
 
-export const bulkBody = z.strictObject({
-  ids: describe(z.array(idOf('conv')).min(1).max(100), 'Up to 100 conversation ids.', [
-    'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
-  ]),
-  action: describe(
-    z.enum(['close', 'reopen', 'snooze', 'assign', 'tag', 'untag']),
-    'What to do with each.',
-    'close',
-  ),
-  until: describe(
-    z.string().min(10, iso8601).max(40, iso8601),
-    'For snooze: when they wake up.',
-    '2026-05-11T09:00:00Z',
-  ).optional(),
-  ...assignFields,
-  tags: describe(
-    z.array(z.string().trim().min(1).max(64)).min(1).max(50),
-    'For tag and untag: tags to add or remove.',
-    ['vip'],
-  ).optional(),
-});
+export const bulkBody = z
+  .strictObject({
+    ids: describe(z.array(idOf('conv')).min(1).max(100), 'Up to 100 conversation ids.', [
+      'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+    ]),
+    action: describe(
+      z.enum(['close', 'reopen', 'snooze', 'assign', 'tag', 'untag']),
+      'What to do with each.',
+      'close',
+    ),
+    until: describe(
+      z.string().min(3, iso8601).max(40, iso8601),
+      'For snooze: when they wake up (ISO 8601 time, or a duration from now such as `PT2H`).',
+      '2026-05-11T09:00:00Z',
+    ).optional(),
+    ...assignFields,
+    tags: describe(
+      z.array(z.string().trim().min(1).max(64)).min(1).max(50),
+      'For tag and untag: tags to add or remove.',
+      ['vip'],
+    ).optional(),
+  })
+  .meta({ examples: [{ ids: ['conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'], action: 'close' }] });
 
 export const bulkResponse = z.object({
   action: describe(z.string(), 'The action applied.', 'close'),

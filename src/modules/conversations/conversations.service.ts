@@ -15,6 +15,7 @@ import type { ContactRow } from '../contacts/index.ts';
 import type { AssigneeDeleting } from '../users/index.ts';
 import { wakeJob } from './conversations.jobs.ts';
 import type { ConversationRow, ConversationStatus } from './conversations.tables.ts';
+import { parseSnoozeUntil } from './snooze-until.ts';
 
 export type { ConversationRow } from './conversations.tables.ts';
 
@@ -478,19 +479,6 @@ async function closeInTx(tx: Tx, row: ConversationRow, actor: Actor, now: Date) 
 
 export function closeConversation(ctx: AppContext, scope: Scope, id: string, actor: Actor) {
   return mutate(ctx, scope, id, (tx, row, now) => closeInTx(tx, row, actor, now));
-}
-
-export function parseSnoozeUntil(until: string, now: Date): string {
-  const t = new Date(until);
-  if (Number.isNaN(t.getTime()))
-    throw validationFailed([
-      { field: 'until', message: 'must be an ISO 8601 time, e.g. 2026-05-11T09:00:00Z' },
-    ]);
-  if (t.getTime() <= now.getTime())
-    throw validationFailed([{ field: 'until', message: 'must be in the future' }]);
-  if (t.getTime() - now.getTime() > 366 * 86_400_000)
-    throw validationFailed([{ field: 'until', message: 'must be within a year' }]);
-  return t.toISOString();
 }
 
 async function snoozeInTx(

@@ -43,6 +43,19 @@ export function eventRoutes(opts: StreamOptions) {
       scope: 'events:read',
       query: streamQuery,
       responses: { 200: null },
+      rawResponses: {
+        200: {
+          'text/event-stream': {
+            schema: {
+              type: 'string',
+              description:
+                'Server-Sent Events: per event an `id:` line (the event id), an `event:` line (its type) and a `data:` line (the event JSON, as webhooks deliver it: see `webhooks`), then a blank line; a `:` comment line every 15 seconds keeps the connection open.',
+            },
+            example:
+              'id: evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D\nevent: message.received\ndata: {"id":"evt_01JD5Z8Q4X3N2M1K0H9G8F7E6D","object":"event","event":"message.received","data":{"id":"msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D","object":"message"}}\n\n',
+          },
+        },
+      },
       handler: async ({ ctx, auth, query, request, reply }) => {
         const header = request.headers['last-event-id'];
         const lastEventId = typeof header === 'string' && header.trim() ? header.trim() : query.last_event_id;

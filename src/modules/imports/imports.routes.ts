@@ -14,6 +14,16 @@ import {
 } from './imports.service.ts';
 
 const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain'];
+const CSV_EXAMPLE =
+  'phone,name,email,tags,attributes.city\n+919876543210,Asha Rao,asha@example.com,vip;diwali,Pune\n';
+const csvBody = {
+  schema: {
+    type: 'string',
+    description:
+      'The CSV: a header row (`phone`, `name`, `email`, `tags`, `attributes.<key>`, ...), then one contact a row.',
+  },
+  example: CSV_EXAMPLE,
+};
 
 function field(fields: Record<string, unknown> | undefined, name: string): string | undefined {
   const f = fields?.[name] as { type?: string; value?: unknown } | undefined;
@@ -60,6 +70,24 @@ export const importRoutes = [
     query: importQuery,
     body: importBody,
     contentTypes: ['application/json', ...CSV_TYPES, 'multipart/form-data'],
+    otherBodies: {
+      ...Object.fromEntries(CSV_TYPES.map((type) => [type, csvBody])),
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          required: ['file'],
+          properties: {
+            audience_id: { type: 'string', description: 'Add the imported contacts to this audience.' },
+            on_conflict: {
+              enum: ['skip', 'update'],
+              description: 'What to do with a row whose phone or email is already a contact.',
+            },
+            file: { type: 'string', contentMediaType: 'text/csv', description: 'The CSV file.' },
+          },
+        },
+        example: { on_conflict: 'update', file: CSV_EXAMPLE },
+      },
+    },
     nulAllowedIn: ['rows'],
     bodyLimit: (config) => config.uploadLimitBytes,
     responses: { 202: importObject },

@@ -82,6 +82,24 @@ export const knowledgeRoutes = [
     scope: 'knowledge:write',
     params: idParams('agt'),
     contentTypes: ['multipart/form-data'],
+    otherBodies: {
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          required: ['file'],
+          properties: {
+            title: { type: 'string', description: 'Title of the document (default: the file name).' },
+            file: {
+              type: 'string',
+              contentMediaType: 'application/octet-stream',
+              description:
+                'The file: a PDF, or a UTF-8 text, markdown or HTML file (its part has a file name).',
+            },
+          },
+        },
+        example: { title: 'Price list', file: '# Prices\nHaircut: 500 INR. Beard trim: 200 INR.\n' },
+      },
+    },
     responses: { 201: documentObject },
     errors: [...writeErrors, 'validation_failed'],
     handler: async ({ ctx, auth, params, request }) => {

@@ -16,44 +16,54 @@ const faqPair = z.strictObject({
   ),
 });
 
-export const documentBody = z.strictObject({
-  title: describe(
-    z.string().trim().min(1).max(300),
-    'Title of the document (default: the page title, file name or first line).',
-    'Prices and timings',
-  ).optional(),
-  doc_type: describe(
-    z.enum(docTypes),
-    '`text` and `markdown` are indexed as given (split at headings and paragraphs); `faq` takes `faqs` or "Q: ... A: ..." pairs in `content`; `url` fetches the page at `url` and keeps its text; `file` reads `file` (a PDF or a text file, base64) — or upload it with multipart to `/knowledge/upload`.',
-    'markdown',
-  ).default('text'),
-  content: describe(
-    z.string().max(30_000_000),
-    'The document text (text, markdown, faq).',
-    '# Timings\nMon–Sat 10am–7pm. Closed on Sunday.',
-  ).optional(),
-  faqs: describe(
-    z.array(faqPair).min(1).max(2000),
-    'Question and answer pairs (faq); each pair becomes one passage.',
-    [{ question: 'Are you open on Sunday?', answer: 'No, we are closed on Sundays.' }],
-  ).optional(),
-  url: describe(
-    z
-      .string()
-      .url()
-      .max(2000)
-      .regex(/^https?:\/\//, 'must be an http(s) URL'),
-    'The page to fetch (url). Fetched once, with a 10 s timeout and a 5 MB cap.',
-    'https://glowsalon.example/faq',
-  ).optional(),
-  file: describe(
-    z.strictObject({
-      filename: describe(z.string().trim().min(1).max(300), 'File name, e.g. menu.pdf.', 'price-list.pdf'),
-      content_base64: describe(z.string().min(1), 'The file bytes, base64.', 'JVBERi0xLjQK...'),
-    }),
-    'The file (file): a PDF or a UTF-8 text, markdown or HTML file.',
-  ).optional(),
-});
+export const documentBody = z
+  .strictObject({
+    title: describe(
+      z.string().trim().min(1).max(300),
+      'Title of the document (default: the page title, file name or first line).',
+      'Prices and timings',
+    ).optional(),
+    doc_type: describe(
+      z.enum(docTypes),
+      '`text` and `markdown` are indexed as given (split at headings and paragraphs); `faq` takes `faqs` or "Q: ... A: ..." pairs in `content`; `url` fetches the page at `url` and keeps its text; `file` reads `file` (a PDF or a text file, base64) — or upload it with multipart to `/knowledge/upload`.',
+      'markdown',
+    ).default('text'),
+    content: describe(
+      z.string().max(30_000_000),
+      'The document text (text, markdown, faq).',
+      '# Timings\nMon–Sat 10am–7pm. Closed on Sunday.',
+    ).optional(),
+    faqs: describe(
+      z.array(faqPair).min(1).max(2000),
+      'Question and answer pairs (faq); each pair becomes one passage.',
+      [{ question: 'Are you open on Sunday?', answer: 'No, we are closed on Sundays.' }],
+    ).optional(),
+    url: describe(
+      z
+        .string()
+        .url()
+        .max(2000)
+        .regex(/^https?:\/\//, 'must be an http(s) URL'),
+      'The page to fetch (url). Fetched once, with a 10 s timeout and a 5 MB cap.',
+      'https://glowsalon.example/faq',
+    ).optional(),
+    file: describe(
+      z.strictObject({
+        filename: describe(z.string().trim().min(1).max(300), 'File name, e.g. menu.pdf.', 'price-list.pdf'),
+        content_base64: describe(z.string().min(1), 'The file bytes, base64.', 'JVBERi0xLjQK...'),
+      }),
+      'The file (file): a PDF or a UTF-8 text, markdown or HTML file.',
+    ).optional(),
+  })
+  .meta({
+    examples: [
+      {
+        title: 'Prices and timings',
+        doc_type: 'markdown',
+        content: '# Timings\nMon–Sat 10am–7pm. Closed on Sunday.',
+      },
+    ],
+  });
 
 export const documentObject = z.object({
   ...baseObject('kb', 'knowledge_document'),

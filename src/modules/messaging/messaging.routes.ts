@@ -7,13 +7,12 @@ import {
   agentSendMessageBody,
   createTemplateBody,
   messageObject,
-  sandboxInboundBody,
-  sandboxInboundResponse,
   sendMessageBody,
   templateObject,
   updateTemplateBody,
 } from './messaging.schemas.ts';
 import { getMessageRow, presentMessage, sendAsAgent, sendMessage } from './messaging.service.ts';
+import { sandboxInboundBody, sandboxInboundResponse } from './sandbox.schemas.ts';
 import { sandboxInbound } from './sandbox.service.ts';
 import {
   createTemplate,
@@ -124,6 +123,18 @@ export const messagingRoutes = [
       ),
     }),
     responses: { 200: null, 302: null },
+    rawResponses: {
+      200: {
+        '*/*': {
+          schema: {
+            type: 'string',
+            contentMediaType: 'application/octet-stream',
+            description:
+              "The file's bytes, with its own Content-Type (image/jpeg, application/pdf, audio/ogg, ...).",
+          },
+        },
+      },
+    },
     errors: ['not_found', 'channel_not_configured', 'provider_error'],
     handler: async ({ ctx, auth, params, query }): Promise<RouteResult> => {
       const media = await getMessageMedia(ctx, auth, params.id, query.attachment);

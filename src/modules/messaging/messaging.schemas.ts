@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { baseObject, describe, idOf, listQuery, nullableTimestamp } from '../../platform/http/schemas.ts';
-import { channelTypes, messagingChannelTypes } from '../channels/index.ts';
-import { chars, messageTypes } from './content.ts';
+import { channelTypes } from '../channels/index.ts';
+import { messageTypes } from './content.ts';
 
 const media = (kind: string) =>
   describe(
@@ -200,32 +200,53 @@ export const contentFields = {
   interactive,
 };
 
-export const sendMessageBody = z.strictObject({
-  to: describe(
-    z.string().min(3).max(320),
-    "Recipient: a phone number (E.164, or local to the workspace's default country), or an email address for the email channel.",
-    '+919876543210',
-  ),
-  ...contentFields,
-  channel: describe(
-    z.enum(channelTypes),
-    'Channel to send on (default whatsapp). Voice is not available as a messaging channel in this version (422 channel_not_configured).',
-    'whatsapp',
-  ).optional(),
-  from: describe(
-    z.string().min(3).max(320),
-    "The channel's own address to send from, when the workspace has several.",
-    '+14155550123',
-  ).optional(),
-  agent_id: idOf('agt', "Send from this agent's channel; the conversation is bound to the agent.").optional(),
-  ignore_dnd: describe(
-    z.boolean(),
-    'Send a business-initiated message even to a contact on do-not-disturb (never to one who opted out).',
-    false,
-  ).optional(),
-});
+export const sendMessageBody = z
+  .strictObject({
+    to: describe(
+      z.string().min(3).max(320),
+      "Recipient: a phone number (E.164, or local to the workspace's default country), or an email address for the email channel.",
+      '+919876543210',
+    ),
+    ...contentFields,
+    channel: describe(
+      z.enum(channelTypes),
+      'Channel to send on (default whatsapp). Voice is not available as a messaging channel in this version (422 channel_not_configured).',
+      'whatsapp',
+    ).optional(),
+    from: describe(
+      z.string().min(3).max(320),
+      "The channel's own address to send from, when the workspace has several.",
+      '+14155550123',
+    ).optional(),
+    agent_id: idOf(
+      'agt',
+      "Send from this agent's channel; the conversation is bound to the agent.",
+    ).optional(),
+    ignore_dnd: describe(
+      z.boolean(),
+      'Send a business-initiated message even to a contact on do-not-disturb (never to one who opted out).',
+      false,
+    ).optional(),
+  })
+  .meta({
+    examples: [
+      {
+        to: '+919876543210',
+        type: 'text',
+        text: 'Namaste! Aapki appointment kal 3 baje confirm ho gayi hai.',
+      },
+    ],
+  });
 
-export const agentSendMessageBody = sendMessageBody.omit({ agent_id: true });
+export const agentSendMessageBody = sendMessageBody.omit({ agent_id: true }).meta({
+  // Business-initiated: a template, the only content WhatsApp delivers outside the 24-hour window.
+  examples: [
+    {
+      to: '+919876543210',
+      template: { name: 'appointment_reminder', language: 'en', variables: ['Asha', 'tomorrow 3 pm'] },
+    },
+  ],
+});
 
 export const replyBody = z
   .strictObject({
@@ -546,41 +567,6 @@ export const templateObject = z.object({
     'approved',
   ),
   status_reason: describe(z.string().nullable(), 'Why it was rejected or paused.', null),
-});
-
-export const sandboxInboundBody = z.strictObject({
-  from: describe(
-    z.string().min(3).max(320),
-    "The customer's phone number (or email address for the email channel).",
-    '+919876543210',
-  ),
-  text: describe(
-    z
-      .string()
-      .min(1)
-      .max(8192)
-      .refine((t) => chars(t) <= 4096, 'must be at most 4096 characters'),
-    'What the customer writes (at most 4,096 characters).',
-    'Sunday ko open ho?',
-  ),
-  channel: describe(
-    z.enum(messagingChannelTypes),
-    'Channel it arrives on (default whatsapp).',
-    'whatsapp',
-  ).optional(),
-  to: describe(
-    z.string().min(3).max(320),
-    "The business address written to: picks the agent by its phone number or the channel by its address; default: the workspace's default agent.",
-    '+14155550123',
-  ).optional(),
-  name: describe(z.string().min(1).max(200), "The customer's profile name.", 'Rahul').optional(),
-});
-
-export const sandboxInboundResponse = z.object({
-  stored: describe(z.number().int(), 'Messages stored.', 1),
-  duplicates: describe(z.number().int(), 'Messages already stored before.', 0),
-  message: describe(messageObject.nullable(), 'The stored customer message.', null),
-  conversation_id: describe(z.string().nullable(), 'Its conversation.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
 });
 
 /** `GET /v1/conversations/{id}/messages`. */

@@ -96,6 +96,13 @@ export const reportRoutes = [
         ),
       }),
       responses: { 200: null },
+      rawResponses: {
+        200: {
+          'text/csv': {
+            schema: { type: 'string', description: 'A header row, then one row per item (RFC 4180, UTF-8).' },
+          },
+        },
+      },
       errors: ['forbidden'],
       handler: async ({ ctx, auth, query }) => {
         checkMode(auth, query.livemode);

@@ -60,7 +60,7 @@ export const listCsatQuery = listQuery({
 });
 
 export const respondParams = z.object({
-  token: describe(z.string().min(10).max(64), 'The token of the emailed link.', 'k3J9...'),
+  token: describe(z.string().min(10).max(64), 'The token of the emailed link.', 'k3J9xQ2mP8vR4tW7yZ1a'),
 });
 export const respondQuery = z.object({
   score: describe(z.coerce.number().int().min(1).max(5), 'The score clicked, 1 to 5.', 5),

@@ -32,17 +32,19 @@ export const createUserBody = z.strictObject({
   max_open_conversations: capacity.optional(),
 });
 
-export const updateUserBody = z.strictObject({
-  name: name.optional(),
-  email: email.optional(),
-  role: role.optional(),
-  password: describe(
-    password.nullable(),
-    'New password; null removes it (the user can no longer sign in).',
-    'correct horse battery',
-  ).optional(),
-  max_open_conversations: capacity.optional(),
-});
+export const updateUserBody = z
+  .strictObject({
+    name: name.optional(),
+    email: email.optional(),
+    role: role.optional(),
+    password: describe(
+      password.nullable(),
+      'New password; null removes it (the user can no longer sign in).',
+      'correct horse battery',
+    ).optional(),
+    max_open_conversations: capacity.optional(),
+  })
+  .meta({ examples: [{ name: 'Priya Sharma', role: 'agent', max_open_conversations: 3 }] });
 
 export const userObject = z.object({
   ...baseObject('usr', 'user'),
@@ -140,16 +142,22 @@ export const teamObject = z.object({
 
 export const memberParams = z.object({ id: idOf('team'), user_id: idOf('usr') });
 
-export const loginBody = z.strictObject({
-  email: describe(z.string().max(254), 'Email of the user.', 'priya@glowsalon.in'),
-  password: describe(z.string().max(200), 'Password.', 'correct horse battery'),
-  workspace_id: describe(
-    idOf('ws'),
-    'The workspace, when the email signs in to several.',
-    'ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
-  ).optional(),
-  mode: describe(z.enum(['live', 'test']), 'The mode, when the email has a user in both.', 'live').optional(),
-});
+export const loginBody = z
+  .strictObject({
+    email: describe(z.string().max(254), 'Email of the user.', 'priya@glowsalon.in'),
+    password: describe(z.string().max(200), 'Password.', 'correct horse battery'),
+    workspace_id: describe(
+      idOf('ws'),
+      'The workspace, when the email signs in to several.',
+      'ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+    ).optional(),
+    mode: describe(
+      z.enum(['live', 'test']),
+      'The mode, when the email has a user in both.',
+      'live',
+    ).optional(),
+  })
+  .meta({ examples: [{ email: 'priya@glowsalon.in', password: 'correct horse battery' }] });
 
 export const loginResponse = z.object({
   token: describe(

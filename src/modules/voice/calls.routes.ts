@@ -118,6 +118,16 @@ export const callRoutes = [
     scope: 'calls:read',
     params,
     responses: { 200: null },
+    rawResponses: {
+      200: {
+        'audio/x-wav': {
+          schema: { type: 'string', contentMediaType: 'audio/x-wav', description: 'The recording.' },
+        },
+        'audio/mpeg': {
+          schema: { type: 'string', contentMediaType: 'audio/mpeg', description: 'The recording.' },
+        },
+      },
+    },
     errors: ['not_found', 'provider_error'],
     handler: async ({ ctx, auth, params }) => {
       const audio = await getCallRecording(ctx, auth, params.id);

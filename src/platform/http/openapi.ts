@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { errorCodes } from '../errors.ts';
 import { eventTypes } from '../events.ts';
+import { headerComponents, nameObjectSchemas, responseHeadersOf } from './openapi-parts.ts';
+import { operationId } from './operation-ids.ts';
 import type { AnyRoute } from './route.ts';
 import { errorResponse } from './schemas.ts';
 
@@ -73,6 +75,8 @@ export const openApiPath = (path: string) => path.replace(/:([A-Za-z_]+)/g, '{$1
 const commonKeyErrors = ['unauthorized', 'forbidden', 'rate_limited'] as const;
 /** What any route may answer whatever it does: the body was refused before the route ran, or a dependency is down. */
 const commonErrors = [
+  'request_timeout',
+  'headers_too_large',
   'payload_too_large',
   'unsupported_media_type',
   'service_unavailable',
@@ -138,13 +142,20 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
 
     const responses: Record<string, Json> = {};
     for (const [status, schema] of Object.entries(route.responses)) {
+      const headers = responseHeadersOf(route, Number(status));
       if (!schema) {
-        responses[status] = { description: 'Success.' };
+        const raw = route.rawResponses?.[Number(status)];
+        responses[status] = {
+          description: Number(status) === 302 ? 'Redirect.' : 'Success.',
+          headers,
+          ...(raw ? { content: raw } : {}),
+        };
         continue;
       }
       const js = toSchema(schema, 'output');
       responses[status] = {
         description: 'Success.',
+        headers,
         content: { 'application/json': { schema: js, example: exampleOf(js, 'response') } },
       };
       const object = (js.properties as Record<string, Json> | undefined)?.object?.const;
@@ -167,6 +178,7 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
       const code = list[0]!;
       responses[String(status)] = {
         description: `Error: ${codesText}.`,
+        headers: responseHeadersOf(route, status),
         content: {
           'application/json': {
             schema: { $ref: '#/components/schemas/Error' },
@@ -198,13 +210,15 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
       ...(parameters.length ? { parameters } : {}),
       responses,
     };
-    if (route.body) {
+    if (route.body || route.otherBodies) {
       const content: Json = {};
+      const json = route.body ? toSchema(route.body, 'input') : undefined;
       for (const type of route.contentTypes ?? ['application/json']) {
-        if (type === 'application/json') {
-          const js = toSchema(route.body, 'input');
-          content[type] = { schema: js, example: exampleOf(js, 'request') };
-        } else content[type] = { schema: { type: 'string', format: 'binary' } };
+        const other = route.otherBodies?.[type];
+        if (other) content[type] = { schema: other.schema, example: other.example };
+        else if (json && (type === 'application/json' || type.endsWith('+json')))
+          content[type] = { schema: json, example: exampleOf(json, 'request') };
+        else content[type] = { schema: { type: 'string', format: 'binary' } };
       }
       operation.requestBody = { required: true, content };
     }
@@ -212,7 +226,7 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
     paths[path][route.method.toLowerCase()] = operation;
   }
 
-  return {
+  const doc: Json = {
     openapi: '3.1.0',
     info: {
       title: 'Parley API',
@@ -240,6 +254,7 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
         },
         adminToken: { type: 'http', scheme: 'bearer', description: 'The PARLEY_ADMIN_TOKEN of this server.' },
       },
+      headers: headerComponents,
       schemas: { Error: toSchema(errorResponse, 'output') },
     },
     'x-error-codes': Object.fromEntries(
@@ -247,6 +262,10 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
     ),
     'x-event-types': [...eventTypes],
   };
+  const named = nameObjectSchemas(doc, objectSchemas);
+  const components = doc.components as { schemas: Record<string, Json> };
+  components.schemas = { ...components.schemas, ...named };
+  return doc;
 }
 
 /** The object each event's `data` carries (its current state), by the event type's prefix. */
@@ -423,14 +442,22 @@ function webhookDocs(objectSchemas: Map<string, Json>): Json {
           },
           required: ['type', 'id'],
         },
-        data: { ...data, description: `The ${object ?? 'object'}'s state when the event was recorded.` },
+        data: {
+          description: `The ${object ?? 'object'}'s state when the event was recorded.`,
+          allOf: [data],
+        },
       },
     };
     out[type] = {
       post: {
         summary: type,
         description: `Delivered to endpoints subscribed to \`${type}\` (or \`*\`), signed with the \`webhook-id\`, \`webhook-timestamp\`, \`webhook-signature\` (Standard Webhooks) and \`X-Parley-Signature\` headers; see docs/webhooks.md.${eventNotes[type] ? ` ${eventNotes[type]}` : ''}`,
-        operationId: `webhook_${type.replace(/\./g, '_')}`,
+        operationId: `on${type
+          .split(/[._]/)
+          .map((w) => w[0]!.toUpperCase() + w.slice(1))
+          .join('')}`,
+        // Parley signs each delivery; the receiver checks the signature, not a credential.
+        security: [],
         requestBody: {
           required: true,
           content: { 'application/json': { schema: envelope, example: exampleOf(envelope, 'response') } },
@@ -445,13 +472,4 @@ function webhookDocs(objectSchemas: Map<string, Json>): Json {
     };
   }
   return out;
-}
-
-function operationId(route: AnyRoute): string {
-  const parts = route.path
-    .replace(/^\/v1\//, '')
-    .split('/')
-    .filter(Boolean)
-    .map((p) => (p.startsWith(':') ? `by_${p.slice(1)}` : p.replace(/-/g, '_')));
-  return `${route.method.toLowerCase()}_${parts.join('_')}`;
 }

@@ -55,6 +55,11 @@ export interface RouteDef<
   body?: B;
   /** Content types the body may have; default JSON. */
   contentTypes?: string[];
+  /**
+   * How a body of a content type other than JSON is documented (a CSV, a multipart form): its
+   * OpenAPI schema and an example, by content type. Without it such a body is "a binary string".
+   */
+  otherBodies?: Record<string, { schema: Record<string, unknown>; example: unknown }>;
   /** Said after the 415 for another content type (e.g. where a file upload goes instead). */
   mediaHint?: string;
   /**
@@ -64,6 +69,11 @@ export interface RouteDef<
   nulAllowedIn?: string[];
   /** Largest body for this route, when it differs from the configured default. */
   bodyLimit?: number | ((config: Config) => number);
+  /**
+   * How a non-JSON success body is documented (a file, a stream, a CSV, Prometheus text), by
+   * status: `{ 'text/csv': { schema: {type: 'string'} } }`.
+   */
+  rawResponses?: Record<number, Record<string, { schema: Record<string, unknown>; example?: unknown }>>;
   /** Success responses by status. `null` for an empty or non-JSON body. */
   responses: Record<number, z.ZodType | null>;
   /** Error codes this route documents beyond those every authenticated route may answer. */

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+
+/** One ajv validator per event type, from the `webhooks` entries of the committed openapi.json. */
+const openapi = JSON.parse(readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8'));
+export const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false });
+// The named object schemas (`#/components/schemas/Contact`) are referred to from the events.
+ajv.addSchema({ $id: 'openapi.json', components: openapi.components });
+const pointer = (type: string) => type.replace(/~/g, '~0').replace(/\//g, '~1');
+export const validators = new Map(
+  Object.entries(openapi.webhooks as Record<string, any>).map(([type, entry]) => [
+    type,
+    ajv.compile({
+      $id: `webhook-${pointer(type)}`,
+      ...JSON.parse(
+        JSON.stringify(entry.post.requestBody.content['application/json'].schema).replaceAll(
+          '"#/components/',
+          '"openapi.json#/components/',
+        ),
+      ),
+    }),
+  ]),
+);
+
+/** Reads every event of the key's workspace (`GET /v1/events`) and validates each one. */
+export async function validateAllEvents(
+  list: (url: string) => Promise<any>,
+): Promise<{ seen: Set<string>; failures: string[] }> {
+  const seen = new Set<string>();
+  const failures: string[] = [];
+  for (let page = 1; ; page++) {
+    const res = await list(`/v1/events?per_page=100&page=${page}`);
+    for (const e of res.data) {
+      seen.add(e.event);
+      const validate = validators.get(e.event);
+      if (!validate) failures.push(`${e.event}: not documented`);
+      else if (!validate(e)) failures.push(`${e.event}: ${ajv.errorsText(validate.errors)}`);
+    }
+    if (!res.data.length || page >= (res.meta?.total_pages ?? 1)) break;
+  }
+  return { seen, failures };
+}
