@@ -54,7 +54,7 @@ export async function startHandoff(ctx: AppContext, tx: Tx, scope: Scope, row: C
   let current = row.handoff_reassignments ? await update(tx, row, { handoff_reassignments: 0 }) : row;
   const teamId =
     current.assignee_type === 'team' ? current.assignee_id : current.assignee_id ? null : policy.team_id;
-  if (teamId) current = await routeToTeam(ctx, tx, scope, current, teamId);
+  if (teamId) current = await routeToTeam(ctx, tx, scope, current, teamId, new Set(), { wait: false });
   const now = ctx.clock.now();
   if (hours && !isOpen(hours, now)) {
     const opening = nextOpening(hours, now);

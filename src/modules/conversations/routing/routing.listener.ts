@@ -28,7 +28,7 @@ async function react(ctx: AppContext, reactions: RoutingReactions, tx: Tx, e: Pa
     // Given to a team by a person, a key or an automation: a member by the team's rule.
     const row = await rowOf(tx, e);
     if (row?.assignee_type === 'team' && row.assignee_id)
-      await routeToTeam(ctx, tx, scopeOfEvent(e), row, row.assignee_id);
+      await routeToTeam(ctx, tx, scopeOfEvent(e), row, row.assignee_id, new Set(), { wait: false });
   } else if (e.event === 'conversation.resolved') {
     const assignee = e.data.assignee as { type: string; id: string } | null;
     if (assignee?.type === 'user')
