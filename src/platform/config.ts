@@ -134,6 +134,11 @@ export const configVariables = {
     default: '300',
     doc: 'On SIGTERM, how long a process lets its live calls finish before it ends the rest (`server_shutdown`); meanwhile `/readyz` answers 503 `draining` and no new call starts there. 0: end them at once.',
   },
+  PARLEY_PRESENCE_TTL_SECONDS: {
+    schema: int(3, 3600),
+    default: '60',
+    doc: "How long an inbox's live connection keeps its person `online` after the process holding it stops refreshing it (a process killed without closing its connections); refreshed every third of it.",
+  },
   PARLEY_JOB_POLL_MS: {
     schema: int(10, 60_000),
     default: '250',
@@ -271,6 +276,8 @@ export interface Config {
   webhookAllowPrivate: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   jobPollMs: number;
+  /** PARLEY_PRESENCE_TTL_SECONDS: a presence row not refreshed for this long counts no more. */
+  presenceTtlSeconds: number;
   /** Seconds a SIGTERM lets live calls finish before they are ended (PARLEY_DRAIN_SECONDS). */
   drainSeconds: number;
   jwtSecret: string | undefined;
@@ -348,6 +355,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookAllowPrivate: read('PARLEY_WEBHOOK_ALLOW_PRIVATE'),
     logLevel: read('PARLEY_LOG_LEVEL'),
     jobPollMs: read('PARLEY_JOB_POLL_MS'),
+    presenceTtlSeconds: read('PARLEY_PRESENCE_TTL_SECONDS'),
     drainSeconds: read('PARLEY_DRAIN_SECONDS'),
     jwtSecret: read('PARLEY_JWT_SECRET'),
     trustProxy: read('PARLEY_TRUST_PROXY'),
