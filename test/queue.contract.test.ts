@@ -412,6 +412,32 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     }
   });
 
+  it('a timer due soon runs when due though over a thousand others of its kind are due later', async () => {
+    const def = defineJob({ name: jobName('manywakes'), payload: z.object({ tag: z.string() }) });
+    const ran: string[] = [];
+    const q = queue({ pollMs: 60_000 });
+    q.register(def, async ({ tag }) => {
+      ran.push(tag);
+    });
+    await q.start();
+    // 1,200 distinct due times an hour ahead (more than the process keeps wake-ups for), then one
+    // due in 300 ms: it must not wait for the minute-long poll.
+    const later = Date.now() + 3_600_000;
+    await q.enqueueMany(
+      s.db,
+      def,
+      Array.from({ length: 1200 }, (_, i) => ({
+        payload: { tag: `later${i}` },
+        opts: { runAt: new Date(later + i) },
+      })),
+    );
+    const t0 = Date.now();
+    await q.enqueue(s.db, def, { tag: 'soon' }, { runAt: new Date(t0 + 300) });
+    await waitFor(() => ran.includes('soon'), 10_000, 'the timer due soon');
+    assert.ok(Date.now() - t0 < 5000, `ran ${Date.now() - t0} ms after enqueue`);
+    assert.deepEqual(ran, ['soon']);
+  });
+
   it('runs a job enqueued in a committed transaction, never one whose transaction rolled back', async () => {
     const def = defineJob({ name: jobName('trx'), payload: z.object({ v: z.string() }) });
     const seen: string[] = [];

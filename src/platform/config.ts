@@ -144,6 +144,11 @@ export const configVariables = {
     default: '1',
     doc: '`npm start` runs this many server processes sharing the port (node:cluster), each a whole Parley holding the calls whose sockets reach it. Above 1 it needs DATABASE_URL and REDIS_URL. SIGTERM to the primary drains them all; one that dies is started again. Ignored with PARLEY_ROLE=worker.',
   },
+  PARLEY_PRESENCE_TTL_SECONDS: {
+    schema: int(3, 3600),
+    default: '60',
+    doc: "How long an inbox's live connection keeps its person `online` after the process holding it stops refreshing it (a process killed without closing its connections); refreshed every third of it.",
+  },
   PARLEY_JOB_POLL_MS: {
     schema: int(10, 60_000),
     default: '250',
@@ -281,6 +286,8 @@ export interface Config {
   webhookAllowPrivate: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   jobPollMs: number;
+  /** PARLEY_PRESENCE_TTL_SECONDS: a presence row not refreshed for this long counts no more. */
+  presenceTtlSeconds: number;
   /** Seconds a SIGTERM lets live calls finish before they are ended (PARLEY_DRAIN_SECONDS). */
   drainSeconds: number;
   /** Seconds a media WebSocket may send nothing before it is closed (PARLEY_MEDIA_IDLE_SECONDS; 0: never). */
@@ -362,6 +369,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookAllowPrivate: read('PARLEY_WEBHOOK_ALLOW_PRIVATE'),
     logLevel: read('PARLEY_LOG_LEVEL'),
     jobPollMs: read('PARLEY_JOB_POLL_MS'),
+    presenceTtlSeconds: read('PARLEY_PRESENCE_TTL_SECONDS'),
     drainSeconds: read('PARLEY_DRAIN_SECONDS'),
     mediaIdleSeconds: read('PARLEY_MEDIA_IDLE_SECONDS'),
     processes: read('PARLEY_PROCESSES'),

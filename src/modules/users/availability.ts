@@ -24,9 +24,11 @@ export function parseRule(json: string | null | undefined): TeamRule {
   return { ...DEFAULT_RULE, ...r, max_per_user: r.max_per_user ?? null };
 }
 
-/** A presence row lives this long unless its process refreshes it (a killed process's rows expire). */
-export const PRESENCE_TTL_MS = 60_000;
-const PRESENCE_REFRESH_MS = 20_000;
+/**
+ * A presence row lives `PARLEY_PRESENCE_TTL_SECONDS` (60 s) unless its process refreshes it, every
+ * third of that (a killed process's rows expire).
+ */
+const ttlMs = (ctx: AppContext) => ctx.config.presenceTtlSeconds * 1000;
 
 /** What routing hears: these users or teams may have room now (came online, capacity raised, rule changed). */
 export interface RoomMaybeFreed {
@@ -181,7 +183,7 @@ export async function availabilityOf(ctx: AppContext, scope: Scope, userId: stri
 
 /**
  * This process's live inbox connections per user. Each user with at least one has a presence row
- * for this process, refreshed every 20 s and expiring after 60 s, so another process (or this one
+ * for this process, refreshed every 20 s and expiring after 60 s (`PARLEY_PRESENCE_TTL_SECONDS`), so another process (or this one
  * after a kill -9) sees them go offline by themselves.
  */
 export class PresenceTracker {
@@ -204,7 +206,7 @@ export class PresenceTracker {
         this.ctx.logger.warn({ err }, 'presence: could not record an open inbox'),
       );
     }
-    this.#timer ??= setInterval(() => void this.#refresh(), PRESENCE_REFRESH_MS);
+    this.#timer ??= setInterval(() => void this.#refresh(), Math.floor(ttlMs(this.ctx) / 3));
     this.#timer.unref();
     let released = false;
     return () => {
@@ -217,7 +219,7 @@ export class PresenceTracker {
   async #arrive(scope: Scope, userId: string) {
     const now = this.ctx.clock.now();
     const wasPresent = (await presentUserIds(this.ctx.db, [userId], now)).has(userId);
-    const expires = new Date(now.getTime() + PRESENCE_TTL_MS).toISOString();
+    const expires = new Date(now.getTime() + ttlMs(this.ctx)).toISOString();
     await this.ctx.db
       .insertInto('user_presence')
       .values({ user_id: userId, process_id: this.processId, expires_at: expires })
@@ -243,7 +245,7 @@ export class PresenceTracker {
   async #refresh() {
     const ids = [...this.#open.keys()];
     if (!ids.length) return;
-    const expires = new Date(this.ctx.clock.now().getTime() + PRESENCE_TTL_MS).toISOString();
+    const expires = new Date(this.ctx.clock.now().getTime() + ttlMs(this.ctx)).toISOString();
     await this.ctx.db
       .updateTable('user_presence')
       .set({ expires_at: expires })

@@ -17,7 +17,11 @@ import {
 } from 'kysely';
 import type pg from 'pg';
 import { FixedShapeInListsPlugin } from './fixed-shape.ts';
+import { CheckoutGate, gatedPool } from './pg-gate.ts';
 import type { Database } from './schema.ts';
+
+/** How long a request waits its turn for a pool connection while all are in use (then 503). */
+const POOL_QUEUE_WAIT_MS = 20_000;
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -246,12 +250,16 @@ export async function openDatabase(opts: {
     // process-wide on purpose: pg-boss reads its own counts through the driver and expects them too.
     pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
     pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
+    const max = opts.poolSize ?? 20;
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
-      max: opts.poolSize ?? 20,
+      max,
       // A database that does not answer fails the request (503) rather than holding it.
       connectionTimeoutMillis: 5000,
     });
+    // Waiting in line for a connection while all are busy is bounded apart (a burst of requests
+    // takes turns instead of failing after 5 s); see pg-gate.ts.
+    const gate = new CheckoutGate(max, POOL_QUEUE_WAIT_MS);
     const statements: StatementNames = { names: new Map(), count: 0 };
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
@@ -264,7 +272,7 @@ export async function openDatabase(opts: {
       prepareRepeatedStatements(client, statements);
     });
     const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool }),
+      dialect: new PostgresDialect({ pool: gatedPool(pool, gate) }),
       plugins: [new FixedShapeInListsPlugin()],
     });
     return { db, dialect: 'postgres', pool, close: () => db.destroy() };

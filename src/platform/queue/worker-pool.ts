@@ -198,6 +198,7 @@ export class WorkerPool {
     // are claimed together.
     const gather = this.#lanes.get(name)?.def.gatherMs ?? 0;
     let wake = this.#wakes.get(name);
+    let latest: number | undefined;
     for (let at of times) {
       if (at <= now) continue;
       if (gather > 0) at = Math.ceil(at / gather) * gather;
@@ -205,8 +206,18 @@ export class WorkerPool {
         wake = { times: new Set(), at: Number.POSITIVE_INFINITY, timer: null };
         this.#wakes.set(name, wake);
       }
-      // Beyond this many distinct times, the lane's poll timer finds the rest.
+      // Beyond this many distinct times, the earliest are kept and the lane's poll timer finds
+      // the rest: a timer due in 3 s must not be left to the poll because a thousand others are
+      // due in 15 minutes.
       if (wake.times.size < MAX_WAKES) wake.times.add(at);
+      else if (!wake.times.has(at)) {
+        latest ??= Math.max(...wake.times);
+        if (at < latest) {
+          wake.times.delete(latest);
+          wake.times.add(at);
+          latest = undefined;
+        }
+      }
     }
     if (wake) this.#armWake(name, wake);
   }

@@ -10,21 +10,37 @@ import {
 } from '../../users/index.ts';
 import { emitConversation } from '../conversations.service.ts';
 import type { ConversationRow } from '../conversations.tables.ts';
+import { routeQueueJob } from './routing.jobs.ts';
 
 /**
  * Routing: a conversation routed to a team goes to a member by the team's rule (online members
  * under capacity), else waits in the team's queue, oldest first. Decisions of one workspace and
  * mode are serialised (PostgreSQL: a transaction-scoped advisory lock; SQLite has one writer), and
  * each write is conditional, so nobody is assigned twice and nobody goes over capacity.
+ *
+ * A request never waits for that lock: when another transaction holds it (a burst of handoffs),
+ * the conversation joins the team's queue at once and a dispatch job (`conversations.route_queue`,
+ * run after the commit, on whichever process works jobs) gives it out. Without that, a burst of 200
+ * handoffs held 200 pool connections waiting on one lock and ran into the pool's 5 s timeout.
  */
 
 export const ruleActor = (teamId: string): Actor => ({ type: 'rule', id: teamId });
 
+const lockKey = (scope: Scope) => `routing:${scope.workspaceId}:${scope.livemode ? 1 : 0}`;
+
 /** Serialises routing decisions of one workspace and mode until the transaction ends. */
 export async function lockRouting(ctx: AppContext, tx: Tx, scope: Scope) {
   if (ctx.dialect !== 'postgres') return;
-  const key = `routing:${scope.workspaceId}:${scope.livemode ? 1 : 0}`;
-  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(tx.db);
+  await sql`select pg_advisory_xact_lock(hashtextextended(${lockKey(scope)}, 0))`.execute(tx.db);
+}
+
+/** Takes the routing lock if nobody holds it (then until the transaction ends); false when held. */
+export async function tryLockRouting(ctx: AppContext, tx: Tx, scope: Scope): Promise<boolean> {
+  if (ctx.dialect !== 'postgres') return true;
+  const r = await sql<{
+    got: boolean;
+  }>`select pg_try_advisory_xact_lock(hashtextextended(${lockKey(scope)}, 0)) as got`.execute(tx.db);
+  return r.rows[0]?.got === true;
 }
 
 /** Open conversations (not closed) assigned to each of these users. */
@@ -120,7 +136,9 @@ async function enqueue(tx: Tx, row: ConversationRow, teamId: string, now: Date):
 /**
  * Routes one conversation (already locked by the caller's write) to a team: a member by the rule,
  * else the team's queue. `exclude`: members not to give it to (a reassignment after a timeout).
- * A team that is gone leaves the conversation as it is.
+ * A team that is gone leaves the conversation as it is. `wait: false` (requests): when another
+ * transaction holds the routing lock, the conversation joins the queue and a dispatch job routes
+ * it after the commit, instead of holding a pool connection while waiting for the lock.
  */
 export async function routeToTeam(
   ctx: AppContext,
@@ -129,10 +147,17 @@ export async function routeToTeam(
   row: ConversationRow,
   teamId: string,
   exclude: ReadonlySet<string> = new Set(),
+  opts: { wait?: boolean } = {},
 ): Promise<ConversationRow> {
   if (row.status === 'closed') return row;
-  await lockRouting(ctx, tx, scope);
   const now = ctx.clock.now();
+  if (opts.wait === false && !(await tryLockRouting(ctx, tx, scope))) {
+    if (!(await tenant(tx.db, scope).findById('teams', teamId))) return row;
+    const queued = await enqueue(tx, row, teamId, now);
+    await ctx.queue.enqueue(tx.db, routeQueueJob, { ...scope, teamId });
+    return queued;
+  }
+  if (opts.wait !== false) await lockRouting(ctx, tx, scope);
   const team = await teamForRouting(tx.db, scope, teamId, now);
   if (!team) return row;
   const open = await openCounts(
@@ -140,12 +165,21 @@ export async function routeToTeam(
     scope,
     team.members.map((m) => m.id),
   );
+  // Those already waiting (committed before this decision) go first: oldest first.
+  await drain(ctx, tx, scope, team, open, now, row.id);
   const userId = pickMember(team, open, exclude);
   return userId ? giveTo(tx, row, team, userId, now) : enqueue(tx, row, teamId, now);
 }
 
 /** The team's queue, oldest first (PostgreSQL: rows another transaction holds are skipped). */
-async function queuedRows(ctx: AppContext, tx: Tx, scope: Scope, teamId: string, limit: number) {
+async function queuedRows(
+  ctx: AppContext,
+  tx: Tx,
+  scope: Scope,
+  teamId: string,
+  limit: number,
+  except: string | null,
+) {
   let q = tenant(tx.db, scope)
     .selectFrom('conversations')
     .selectAll()
@@ -156,13 +190,40 @@ async function queuedRows(ctx: AppContext, tx: Tx, scope: Scope, teamId: string,
     .orderBy('queued_at')
     .orderBy('id')
     .limit(limit);
+  if (except) q = q.where('id', '!=', except);
   if (ctx.dialect === 'postgres') q = q.forUpdate().skipLocked();
   return q.execute();
 }
 
+/** Gives out the team's queue, oldest first, while members have room (the routing lock is held). */
+async function drain(
+  ctx: AppContext,
+  tx: Tx,
+  scope: Scope,
+  team: RoutingTeam,
+  open: Map<string, number>,
+  now: Date,
+  except: string | null = null,
+): Promise<number> {
+  if (team.rule.mode === 'manual') return 0;
+  // A first pick tells whether anyone has room before the queue is read.
+  if (!pickMember(team, open)) return 0;
+  let given = 0;
+  const waiting = await queuedRows(ctx, tx, scope, team.id, 200, except);
+  for (const row of waiting) {
+    const userId = pickMember(team, open);
+    if (!userId) break;
+    await giveTo(tx, row, team, userId, now);
+    open.set(userId, (open.get(userId) ?? 0) + 1);
+    given++;
+  }
+  return given;
+}
+
 /**
  * Gives out what waits in these teams' queues, oldest first, while members have room. Runs when
- * room may have appeared: a conversation resolved, someone came online, a capacity or rule changed.
+ * room may have appeared: a conversation resolved, someone came online, a capacity or rule changed,
+ * and in the dispatch job of conversations queued while the routing lock was busy.
  */
 export async function giveOut(ctx: AppContext, tx: Tx, scope: Scope, teamIds: string[]): Promise<number> {
   if (!teamIds.length) return 0;
@@ -171,22 +232,13 @@ export async function giveOut(ctx: AppContext, tx: Tx, scope: Scope, teamIds: st
   let given = 0;
   for (const teamId of [...new Set(teamIds)].sort()) {
     const team = await teamForRouting(tx.db, scope, teamId, now);
-    if (!team || team.rule.mode === 'manual') continue;
+    if (!team) continue;
     const open = await openCounts(
       tx,
       scope,
       team.members.map((m) => m.id),
     );
-    // A first pick tells whether anyone has room before the queue is read.
-    if (!pickMember(team, open)) continue;
-    const waiting = await queuedRows(ctx, tx, scope, teamId, 200);
-    for (const row of waiting) {
-      const userId = pickMember(team, open);
-      if (!userId) break;
-      await giveTo(tx, row, team, userId, now);
-      open.set(userId, (open.get(userId) ?? 0) + 1);
-      given++;
-    }
+    given += await drain(ctx, tx, scope, team, open, now);
   }
   return given;
 }

@@ -65,7 +65,7 @@ export async function startHandoff(
       : current.assignee_id
         ? null
         : policy.team_id;
-  if (teamId) current = await routeToTeam(ctx, tx, scope, current, teamId);
+  if (teamId) current = await routeToTeam(ctx, tx, scope, current, teamId, new Set(), { wait: false });
   const now = ctx.clock.now();
   if (hours && !isOpen(hours, now)) {
     const opening = nextOpening(hours, now);

@@ -30,7 +30,7 @@ async function react(ctx: AppContext, reactions: RoutingReactions, tx: Tx, e: Pa
     // Given to a team by a person, a key or an automation: a member by the team's rule.
     const row = await rowOf(tx, e);
     if (row?.assignee_type === 'team' && row.assignee_id)
-      await routeToTeam(ctx, tx, scopeOfEvent(e), row, row.assignee_id);
+      await routeToTeam(ctx, tx, scopeOfEvent(e), row, row.assignee_id, new Set(), { wait: false });
     // Taken away from a person who still had it open: their room goes to their teams' queues.
     const previous = e.data.previous_assignee as { type: string; id: string } | null | undefined;
     if (previous?.type === 'user' && row && row.status !== 'closed')

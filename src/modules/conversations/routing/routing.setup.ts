@@ -1,9 +1,11 @@
 import type { AppContext } from '../../../platform/context.ts';
 import type { Scope } from '../../../platform/db/scope.ts';
 import type { Tx } from '../../../platform/events.ts';
+import { giveOut } from './assign.ts';
 import { handoffTimerJob } from './handoff.jobs.ts';
 import { handoffTimeout, rerouteReopened, startHandoff } from './handoff.timer.ts';
 import type { AgentSettingsLookup } from './policy.service.ts';
+import { routeQueueJob } from './routing.jobs.ts';
 import type { RoutingReactions } from './routing.listener.ts';
 
 /** The conversations module's instance: what modules above it plug into routing. */
@@ -21,6 +23,14 @@ declare module '../../../platform/context.ts' {
 
 export function routingSetup(ctx: AppContext): ConversationsInstance {
   ctx.queue.register(handoffTimerJob, (payload) => handoffTimeout(ctx, payload));
+  ctx.queue.registerBatch(routeQueueJob, async (items) => {
+    // A burst queues many jobs for one team: one pass over each team's queue serves them all.
+    const teams = new Map(items.map(({ payload: p }) => [`${p.workspaceId}:${p.livemode}:${p.teamId}`, p]));
+    for (const p of teams.values()) {
+      const scope: Scope = { workspaceId: p.workspaceId, livemode: p.livemode };
+      await ctx.transaction((tx) => giveOut(ctx, tx, scope, [p.teamId]));
+    }
+  });
   return {
     reactions: {
       async escalated(tx: Tx, row, e) {
