@@ -103,6 +103,43 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
     await eventually(async () => ((await me()).availability === 'offline' ? true : null), 5000);
   });
 
+  it("a supervisor (an API key) sets a user's availability; routing follows it; a bad value or user is refused", async () => {
+    const p = await person(null, false);
+    const scope = { workspaceId: ws.id, livemode: false };
+    const release = await t.ctx.modules.users.presence.open(scope, p.id);
+    const read = async () => (await t.call('GET', `/v1/users/${p.id}/availability`, { key: ws.test })).body;
+    assert.equal((await read()).availability, 'online');
+    const off = await t.call('PUT', `/v1/users/${p.id}/availability`, {
+      key: ws.test,
+      body: { availability: 'offline' },
+    });
+    assert.equal(off.status, 200, off.text);
+    assert.equal(off.body.availability, 'offline');
+    assert.equal(off.body.set_by_hand, true);
+    // The person's own view agrees: the supervisor's setting wins over their open inbox.
+    assert.equal(
+      (await t.call('GET', '/v1/me/availability', { key: p.session })).body.availability,
+      'offline',
+    );
+    const bad = await t.call('PUT', `/v1/users/${p.id}/availability`, {
+      key: ws.test,
+      body: { availability: 'away' },
+    });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal((await read()).availability, 'offline');
+    const nobody = await t.call('PUT', '/v1/users/usr_nope/availability', {
+      key: ws.test,
+      body: { availability: 'online' },
+    });
+    assert.equal(nobody.status, 404, nobody.text);
+    const auto = await t.call('PUT', `/v1/users/${p.id}/availability`, {
+      key: ws.test,
+      body: { availability: 'auto' },
+    });
+    assert.equal(auto.body.availability, 'online');
+    release();
+  });
+
   it('a team with no members keeps conversations in its queue; a member coming online takes them', async () => {
     const team = await t.call('POST', '/v1/teams', {
       key: ws.test,

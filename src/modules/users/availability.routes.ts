@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ApiError } from '../../platform/errors.ts';
 import { defineRoute } from '../../platform/http/route.ts';
-import { describe, idOf } from '../../platform/http/schemas.ts';
-import { availabilityOf, setMyAvailability } from './availability.ts';
+import { describe, idOf, idParams } from '../../platform/http/schemas.ts';
+import { availabilityOf, setAvailability, setMyAvailability } from './availability.ts';
 
 const availabilityObject = z.object({
   object: describe(z.literal('availability'), 'Always `availability`.', 'availability'),
@@ -60,6 +60,39 @@ export const availabilityRoutes = [
     handler: async ({ ctx, auth, body }) => ({
       status: 200,
       body: await setMyAvailability(ctx, auth, body.availability),
+    }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/users/:id/availability',
+    summary: "A user's availability",
+    description:
+      "A user's availability as routing sees it (for supervisors and scripts; the user's own is `GET /v1/me/availability`).",
+    tags: ['Users'],
+    auth: 'key',
+    scope: 'users:read',
+    params: idParams('usr'),
+    responses: { 200: availabilityObject },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await availabilityOf(ctx, auth, params.id),
+    }),
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/v1/users/:id/availability',
+    summary: "Set a user's availability",
+    description:
+      "Sets a user online, busy or offline by hand (it wins over presence), or `auto` (online while their inbox is open), as a supervisor or a script would: someone who left without signing out is set offline so routing stops giving them conversations. Coming online gives out what waits in the user's teams' queues at once.",
+    tags: ['Users'],
+    auth: 'key',
+    scope: 'users:write',
+    params: idParams('usr'),
+    body: setAvailabilityBody,
+    responses: { 200: availabilityObject },
+    handler: async ({ ctx, auth, params, body }) => ({
+      status: 200,
+      body: await setAvailability(ctx, auth, params.id, body.availability),
     }),
   }),
 ];

@@ -146,7 +146,7 @@ export async function setMyAvailability(ctx: AppContext, auth: Auth, value: Avai
   if (auth.kind !== 'user')
     throw new ApiError(
       'forbidden',
-      'Availability belongs to a person: call this with an inbox session, or set a user with PATCH /v1/users/{id}.',
+      "Availability belongs to a person: call this with an inbox session, or set a user's with PUT /v1/users/{id}/availability.",
     );
   return setAvailability(ctx, auth, auth.principalId, value);
 }

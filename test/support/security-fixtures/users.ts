@@ -3,7 +3,7 @@ import type { SecurityFixture } from '../security.ts';
 let n = 0;
 
 const fixture: SecurityFixture = {
-  paths: ['/v1/users/:id'],
+  paths: ['/v1/users/:id', '/v1/users/:id/availability'],
   async create(t, key) {
     const user = await t.call('POST', '/v1/users', {
       key,
@@ -13,6 +13,7 @@ const fixture: SecurityFixture = {
     return { id: user.body.id };
   },
   body(method) {
+    if (method === 'PUT') return { availability: 'offline' };
     return method === 'PATCH' ? { name: 'Renamed' } : undefined;
   },
 };
