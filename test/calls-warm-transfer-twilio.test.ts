@@ -79,6 +79,7 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
   const run = async (leg: CallScript, hangupAfterMarks?: number) => {
     const to = `+1415555${String(200 + ++n).padStart(3, '0')}0`;
     // Its first two words (the recogniser's interim result) already ask for a person.
+    speech.transcripts.length = 0; // each recognition stream reads from the first
     speech.transcripts.push('Real person please, not a bot');
     twilio.scripts.length = 0; // a script a failed test left unused must not be the next call's
     twilio.scripts.push(
@@ -168,4 +169,42 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
       assert.ok(caller.clears >= 1, 'the hold audio was cleared');
     });
   }
+
+  it('a call screener answers (action hangup): recognised from its first words, the call ends call_screener', async () => {
+    const agent = await t.call('POST', '/v1/agents', {
+      key: ws.live,
+      body: {
+        name: 'Glow Salon',
+        greeting: 'Hello, this is Glow Salon. How can I help?',
+        voice: { call_screener: { action: 'hangup' } },
+      },
+    });
+    assert.equal(agent.status, 201, agent.text);
+    speech.transcripts.length = 0;
+    speech.transcripts.push(
+      "Hi, the person you're calling is using a screening service from Google. Go ahead and say your name and why you're calling.",
+    );
+    twilio.scripts.length = 0;
+    // The screener talks over the greeting from the start, as Google's does.
+    twilio.scripts.push({ steps: [{ say: 1500 }, { pause: 60_000 }] });
+    const to = `+1415555${String(200 + ++n).padStart(3, '0')}0`;
+    const r = await t.call('POST', '/v1/calls', {
+      key: ws.live,
+      body: { calls: [{ agent_id: agent.body.id, to }] },
+    });
+    assert.equal(r.status, 201, r.text);
+    const call = await eventually(async () => {
+      const c = (await t.call('GET', `/v1/calls/${r.body.results[0].call.id}`, { key: ws.live })).body;
+      return c.status === 'completed' && c;
+    }, 30_000);
+    assert.equal(call.ended_reason, 'call_screener', JSON.stringify(call.transcript));
+    assert.equal(call.answered_by, 'call_screener');
+    assert.equal(
+      call.transcript.at(-1).text,
+      '[a call screening assistant answered: hung up (call_screener.action: hangup)]',
+    );
+    const fake = [...twilio.calls.values()].find((c) => c.form.To === to)!;
+    // Parley ended it (its stream closed, or the REST hangup): the fake's call is over.
+    await eventually(async () => fake.status === 'completed', 10_000);
+  });
 });
