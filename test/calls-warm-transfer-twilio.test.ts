@@ -76,7 +76,7 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
   });
 
   /** The caller asks for a person, then waits (or hangs up after `hangupAfterMarks` marks). */
-  const run = async (leg: CallScript, hangupAfterMarks?: number) => {
+  const run = async (leg: CallScript, hangupAfterMarks?: number, pauseBeforeHangup = 0) => {
     const to = `+1415555${String(200 + ++n).padStart(3, '0')}0`;
     // Its first two words (the recogniser's interim result) already ask for a person.
     speech.transcripts.length = 0; // each recognition stream reads from the first
@@ -87,7 +87,9 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
         steps: [
           { waitForMarks: 2 },
           { say: 1200 },
-          ...(hangupAfterMarks ? [{ waitForMarks: hangupAfterMarks }, { hangup: true as const }] : []),
+          ...(hangupAfterMarks
+            ? [{ waitForMarks: hangupAfterMarks }, { pause: pauseBeforeHangup }, { hangup: true as const }]
+            : []),
           { pause: 60_000 },
         ],
       },
@@ -103,10 +105,10 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
       const c = (await t.call('GET', `/v1/calls/${callId}`, { key: ws.live })).body;
       return ['completed', 'failed'].includes(c.status) && c;
     }, 40_000);
-    const caller = [...twilio.calls.values()].find((c) => c.form.To === to)!;
-    const person = [...twilio.calls.values()].find(
-      (c) => c.form.To === TRANSFER_TO && Number(c.form.Timeout) > 0 && c.sid !== caller.sid && !c.streamUrl,
-    );
+    const all = [...twilio.calls.values()];
+    const caller = all.find((c) => c.form.To === to)!;
+    // This call's second leg: placed after it, to the transfer number, with no media stream.
+    const person = all.slice(all.indexOf(caller) + 1).find((c) => c.form.To === TRANSFER_TO && !c.streamUrl);
     const said = call.transcript.map((e: { role: string; text: string }) => `${e.role}: ${e.text}`);
     return { call, caller, person, said };
   };
@@ -169,6 +171,16 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
       assert.ok(caller.clears >= 1, 'the hold audio was cleared');
     });
   }
+
+  it('the caller hangs up while the person is still ringing: the second leg is hung up at once', async () => {
+    // Marks: greeting 2, "putting you through" 2; then the caller waits a moment on hold and hangs up.
+    const { call, person } = await run({ outcome: 'answer', ringMs: 20_000 }, 4, 6000);
+    assert.equal(call.ended_reason, 'customer_ended_call');
+    assert.ok(person, 'the person was being called');
+    const leg = await twilio.waitFor((c) => c === person && c.updates.some((u) => u.Status === 'completed'));
+    assert.equal(leg.status, 'completed');
+    assert.ok(![...twilio.conferences.values()].some((c) => c.participants.includes(person.sid)));
+  });
 
   it('a call screener answers (action hangup): recognised from its first words, the call ends call_screener', async () => {
     const agent = await t.call('POST', '/v1/agents', {

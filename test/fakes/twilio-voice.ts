@@ -68,6 +68,8 @@ export interface CallScript {
   declineAfterSay?: boolean;
   /** `SipResponseCode` on a `failed` outcome's callback (404: the number does not exist). */
   sipResponseCode?: string;
+  /** Ring this long before the outcome (its progress so far is posted first); a hangup meanwhile ends it. */
+  ringMs?: number;
 }
 
 /** A conference room as `<Dial><Conference>` makes it (https://www.twilio.com/docs/voice/twiml/conference). */
@@ -410,6 +412,11 @@ export class FakeTwilioVoice extends EventEmitter {
     for (const s of ['initiated', 'ringing']) {
       call.status = s;
       progress.push((await this.#callback(call, s))!);
+    }
+    if (script.ringMs) {
+      await this.#postProgress(call, progress.splice(0), script.callbackOrder);
+      await new Promise((r) => setTimeout(r, script.ringMs));
+      if (call.status !== 'ringing') return; // hung up (canceled) while ringing
     }
     if (outcome !== 'answer') {
       call.status = outcome;

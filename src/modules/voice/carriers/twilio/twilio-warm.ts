@@ -98,7 +98,10 @@ export async function dialWarmLeg(opts: {
   callSid: string;
   callbackUrl: string;
   request: WarmDialRequest;
-  /** Registers the listener for this leg's events (one at a time per call). */
+  /**
+   * Registers the listener for this leg's events (one at a time per call); the transport sends
+   * `('*', 'failed')` when the caller's call ends meanwhile, and the leg is hung up at once.
+   */
   listen(fn: (callSid: string, event: WarmLegEvent) => void): () => void;
   join(twiml: string): Promise<boolean>;
 }): Promise<WarmDialResult> {
@@ -109,7 +112,7 @@ export async function dialWarmLeg(opts: {
   let settle: ((e: WarmLegEvent) => void) | null = null;
   const unlisten = opts.listen((sid, event) => {
     if (!legSid) early.push([sid, event]);
-    else if (sid === legSid) settle?.(event);
+    else if (sid === legSid || sid === '*') settle?.(event);
   });
   try {
     const placed = await opts.client.placeCall(opts.creds, {
@@ -127,7 +130,7 @@ export async function dialWarmLeg(opts: {
   }
   const event = await new Promise<WarmLegEvent>((resolve) => {
     settle = resolve;
-    for (const [sid, e] of early) if (sid === legSid) resolve(e);
+    for (const [sid, e] of early) if (sid === legSid || sid === '*') resolve(e);
     // Twilio gives up ringing after `Timeout`; a leg never heard of again counts as not answered.
     setTimeout(() => resolve('no_answer'), (opts.request.ringSeconds + 60) * 1000).unref();
   });

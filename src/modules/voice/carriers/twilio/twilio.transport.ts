@@ -68,7 +68,10 @@ export class TwilioTransport implements TakeoverTransport {
       // Redirecting the call ends its <Connect> (Twilio sends `stop`), often before the REST
       // update answers: that is the transfer, not the caller hanging up.
       if (this.#transferring) this.#stoppedDuringTransfer = true;
-      else this.#emit((s) => s.hungUp());
+      else {
+        this.#legListener?.('*', 'failed'); // a warm transfer's leg still ringing is dropped
+        this.#emit((s) => s.hungUp());
+      }
     },
   };
 
@@ -131,6 +134,7 @@ export class TwilioTransport implements TakeoverTransport {
 
   async hangup() {
     if (this.#hold) clearInterval(this.#hold);
+    this.#legListener?.('*', 'failed');
     if (this.#takenOver || this.#hungUp) return;
     this.#hungUp = true;
     const needed = !this.#carrierEnded;
