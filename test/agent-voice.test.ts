@@ -40,7 +40,8 @@ forEachStorage('agent voice settings', (storage) => {
         max_duration_seconds: 600,
         voicemail: { action: 'hangup', message: null },
         record: false,
-        transfer: { to: null },
+        transfer: { to: null, mode: 'cold', summary: true },
+        call_screener: { action: 'state_purpose', message: null },
       });
       assert.ok(res.body.voice.interruptions.ignore_words.includes('haan'));
       assert.deepEqual(

@@ -103,7 +103,7 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
   it('transfer to the configured number: the call ends transferred, nobody is escalated', async () => {
     const agentId = await createAgent({ voice: { transfer: { to: '+14155550199' } } });
     const got = await t.call('GET', `/v1/agents/${agentId}`, { key: ws.test });
-    assert.deepEqual(got.body.voice.transfer, { to: '+14155550199' });
+    assert.deepEqual(got.body.voice.transfer, { to: '+14155550199', mode: 'cold', summary: true });
     fake.requests.length = 0;
     fake.script.push(
       say('Connecting you to the front desk.', { type: 'transfer', to: 'number', reason: 'front desk' }),
@@ -235,12 +235,12 @@ forEachStorage('LLM call tools end_call and transfer', (storage) => {
       assert.match(JSON.stringify(r.body.error), /voice\.transfer\.to/);
     }
     const got = await t.call('GET', `/v1/agents/${agentId}`, { key: ws.test });
-    assert.deepEqual(got.body.voice.transfer, { to: '+14155550199' });
+    assert.deepEqual(got.body.voice.transfer, { to: '+14155550199', mode: 'cold', summary: true });
     const cleared = await t.call('PATCH', `/v1/agents/${agentId}`, {
       key: ws.test,
       body: { voice: { transfer: { to: null } } },
     });
     assert.equal(cleared.status, 200, cleared.text);
-    assert.deepEqual(cleared.body.voice.transfer, { to: null });
+    assert.deepEqual(cleared.body.voice.transfer, { to: null, mode: 'cold', summary: true });
   });
 });

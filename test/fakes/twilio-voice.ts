@@ -61,6 +61,25 @@ export interface CallScript {
    * Twilio's callbacks are asynchronous to its REST responses, so either may come first.
    */
   callbackFirst?: boolean;
+  /**
+   * A call whose TwiML is `<Say>` then `<Dial><Conference>` (a warm transfer's second leg): the
+   * person hangs up once the `<Say>` is over instead of entering the room (declines).
+   */
+  declineAfterSay?: boolean;
+  /** `SipResponseCode` on a `failed` outcome's callback (404: the number does not exist). */
+  sipResponseCode?: string;
+  /** Ring this long before the outcome (its progress so far is posted first); a hangup meanwhile ends it. */
+  ringMs?: number;
+}
+
+/** A conference room as `<Dial><Conference>` makes it (https://www.twilio.com/docs/voice/twiml/conference). */
+export interface FakeConference {
+  sid: string;
+  name: string;
+  statusCallback?: string;
+  statusCallbackEvents: string[];
+  /** CallSids in the room, in the order they entered. */
+  participants: string[];
 }
 
 export interface FakeCallRecord {
@@ -83,6 +102,9 @@ export interface FakeCallRecord {
   sayAt: number[];
   streamClose?: { code: number; reason: string };
   callbacks: { form: Record<string, string>; status: number }[];
+  /** ms since the stream opened at which each outbound media frame, and each mark echo, came. */
+  frameAt: number[];
+  markEchoAt: number[];
 }
 
 type Played = { kind: 'frame' } | { kind: 'mark'; name: string };
@@ -94,6 +116,8 @@ export class FakeTwilioVoice extends EventEmitter {
   readonly calls = new Map<string, FakeCallRecord>();
   /** When each Calls.json create arrived (ms, performance clock): the pace test reads it. */
   readonly createdAt: number[] = [];
+  /** Conference rooms by name (`<Dial><Conference>` in a call's TwiML or a redirect). */
+  readonly conferences = new Map<string, FakeConference>();
   #server: Server | undefined;
   #sockets = new Set<WebSocket>();
   #timers = new Set<NodeJS.Timeout>();
@@ -225,6 +249,8 @@ export class FakeTwilioVoice extends EventEmitter {
       clearAt: [],
       sayAt: [],
       callbacks: [],
+      frameAt: [],
+      markEchoAt: [],
     };
     this.calls.set(sid, call);
     res.writeHead(201, { 'content-type': 'application/json' });
@@ -292,6 +318,8 @@ export class FakeTwilioVoice extends EventEmitter {
         clearAt: [],
         sayAt: [],
         callbacks: [],
+        frameAt: [],
+        markEchoAt: [],
       };
       this.calls.set(sid, call);
       this.#handles.set(sid, { end: () => {} });
@@ -321,7 +349,11 @@ export class FakeTwilioVoice extends EventEmitter {
     res.end(JSON.stringify({ sid, status: call.status }));
     if (ended) return;
     if (hangup) void this.#end(call, form.Status);
-    else if (form.Twiml) this.#closeStream(call); // the <Connect> ends when the call is redirected
+    else if (form.Twiml) {
+      this.#closeStream(call); // the <Connect> ends when the call is redirected
+      const room = conferenceOf(form.Twiml);
+      if (room) void this.#enterRoom(call, room);
+    }
   }
 
   #handles = new Map<string, { ws?: WebSocket; end: () => void | Promise<void> }>();
@@ -381,9 +413,17 @@ export class FakeTwilioVoice extends EventEmitter {
       call.status = s;
       progress.push((await this.#callback(call, s))!);
     }
+    if (script.ringMs) {
+      await this.#postProgress(call, progress.splice(0), script.callbackOrder);
+      await new Promise((r) => setTimeout(r, script.ringMs));
+      if (call.status !== 'ringing') return; // hung up (canceled) while ringing
+    }
     if (outcome !== 'answer') {
       call.status = outcome;
-      progress.push((await this.#callback(call, outcome, { CallDuration: '0' }))!);
+      const sip: Record<string, string> = script.sipResponseCode
+        ? { SipResponseCode: script.sipResponseCode }
+        : {};
+      progress.push((await this.#callback(call, outcome, { CallDuration: '0', ...sip }))!);
       await this.#postProgress(call, progress, script.callbackOrder);
       return;
     }
@@ -435,6 +475,55 @@ export class FakeTwilioVoice extends EventEmitter {
         );
     }
     if (call.streamUrl) this.#openStream(call, script);
+    else {
+      // `<Say>` (about 60 ms a word here) then `<Dial><Conference>`: a warm transfer's leg.
+      const room = conferenceOf(call.form.Twiml ?? '');
+      const said = call.form.Twiml?.match(/<Say>([\s\S]*?)<\/Say>/)?.[1] ?? '';
+      if (room) {
+        const t = setTimeout(() => {
+          this.#timers.delete(t);
+          if (call.status !== 'in-progress') return;
+          if (script.declineAfterSay) void this.#end(call, 'completed');
+          else void this.#enterRoom(call, room);
+        }, 60 * said.split(/\s+/).length);
+        this.#timers.add(t);
+      }
+    }
+  }
+
+  /**
+   * A call enters a room: the conference's `statusCallback` (set by the TwiML that made it) gets
+   * `participant-join` with the documented parameters, when its `statusCallbackEvent` has `join`.
+   */
+  async #enterRoom(call: FakeCallRecord, room: ReturnType<typeof conferenceOf> & {}) {
+    let conf = this.conferences.get(room.name);
+    if (!conf) {
+      conf = {
+        sid: `CF${randomBytes(16).toString('hex')}`,
+        name: room.name,
+        statusCallback: room.statusCallback,
+        statusCallbackEvents: room.events,
+        participants: [],
+      };
+      this.conferences.set(room.name, conf);
+    }
+    conf.participants.push(call.sid);
+    this.emit('change');
+    if (!conf.statusCallback || !conf.statusCallbackEvents.includes('join')) return;
+    await this.post(call, conf.statusCallback, {
+      AccountSid: this.accountSid,
+      ConferenceSid: conf.sid,
+      FriendlyName: conf.name,
+      StatusCallbackEvent: 'participant-join',
+      CallSid: call.sid,
+      Muted: 'false',
+      Hold: 'false',
+      Coaching: 'false',
+      EndConferenceOnExit: 'true',
+      StartConferenceOnEnter: 'true',
+      SequenceNumber: String(conf.participants.length),
+      Timestamp: new Date().toUTCString(),
+    });
   }
 
   async #end(call: FakeCallRecord, status: string) {
@@ -517,6 +606,7 @@ export class FakeTwilioVoice extends EventEmitter {
       }
       if (msg.event === 'media') {
         const bytes = Buffer.from(String(msg.media?.payload ?? ''), 'base64');
+        call.frameAt.push(performance.now() - openedAt);
         if (bytes.length === 160 && msg.streamSid === streamSid) call.framesReceived++;
         else call.badFrames++;
         playback.push({ kind: 'frame' });
@@ -539,6 +629,7 @@ export class FakeTwilioVoice extends EventEmitter {
     });
     const echo = (name: string) => {
       call.marksEchoed.push(name);
+      call.markEchoAt.push(performance.now() - openedAt);
       send({ event: 'mark', sequenceNumber: String(++seq), streamSid, mark: { name } });
     };
     const echoMarks = () => {
@@ -618,6 +709,19 @@ export class FakeTwilioVoice extends EventEmitter {
     };
     let held: object | undefined;
   }
+}
+
+/** The room `<Dial><Conference>` in a TwiML document names, with its status callback settings. */
+function conferenceOf(twiml: string) {
+  const m = twiml.match(/<Dial[^>]*><Conference([^>]*)>([^<]+)<\/Conference><\/Dial>/);
+  if (!m) return null;
+  const attr = (name: string) => m[1].match(new RegExp(`\\b${name}="([^"]*)"`))?.[1];
+  const cb = attr('statusCallback');
+  return {
+    name: unescapeXml(m[2]),
+    statusCallback: cb ? unescapeXml(cb) : undefined,
+    events: (attr('statusCallbackEvent') ?? '').split(/\s+/).filter(Boolean),
+  };
 }
 
 function unescapeXml(s: string) {

@@ -324,6 +324,11 @@ function buildVoice(
   }
   if (merged.voicemail?.action === 'leave_message' && !merged.voicemail.message)
     errors.push({ field: 'voice.voicemail.message', message: 'is required when action is leave_message' });
+  if (merged.transfer?.mode === 'warm' && !merged.transfer.to)
+    errors.push({
+      field: 'voice.transfer.to',
+      message: 'is required when mode is warm (the number dialled first)',
+    });
   if (errors.length) throw validationFailed(errors);
   return toJson(merged);
 }

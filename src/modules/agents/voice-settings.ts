@@ -152,8 +152,33 @@ export const voiceSettingsInput = describe(
         )
           .nullable()
           .optional(),
+        mode: describe(
+          z.enum(['cold', 'warm']),
+          '`cold`: the call is sent to the number at once. `warm`: the caller is put on hold, the number is dialled first and told who is calling (and the summary), then the caller is joined; if nobody takes it the caller is told and the agent carries on.',
+          'cold',
+        ).optional(),
+        summary: describe(
+          z.boolean(),
+          'Warm transfer: tell the person the reason for the transfer and what the caller said.',
+          true,
+        ).optional(),
       }),
-      "Where the LLM agent's `transfer` tool may send a call.",
+      'Where the agent may transfer a call, and how.',
+    ).optional(),
+    call_screener: describe(
+      z.strictObject({
+        action: describe(
+          z.enum(['state_purpose', 'hangup']),
+          'An outbound call answered by a call-screening assistant: state who is calling and why, then wait for the person; or hang up (`ended_reason: call_screener`).',
+          'state_purpose',
+        ),
+        message: describe(
+          z.string().trim().min(1).max(1000),
+          'What the agent tells the screener (with {{variables}}); default: built from the agent name and the call purpose (`purpose` variable).',
+          "Hi, this is Glow Salon calling {{name}} about tomorrow's appointment.",
+        ).optional(),
+      }),
+      'Call screening assistants (Google Call Screen, iOS Call Screening, carrier screeners).',
     ).optional(),
   }),
   "The agent's voice settings for calls.",
@@ -212,8 +237,25 @@ export const voiceSettingsObject = describe(
     transfer: describe(
       z.object({
         to: describe(z.string().nullable(), 'The number the `transfer` tool may dial.', null),
+        mode: describe(z.enum(['cold', 'warm']), 'Cold (at once) or warm (introduced first).', 'cold'),
+        summary: describe(z.boolean(), 'Warm transfer: the person hears the summary.', true),
       }),
-      "Where the LLM agent's `transfer` tool may send a call.",
+      'Where the agent may transfer a call, and how.',
+    ),
+    call_screener: describe(
+      z.object({
+        action: describe(
+          z.enum(['state_purpose', 'hangup']),
+          'On reaching a call screener.',
+          'state_purpose',
+        ),
+        message: describe(
+          z.string().nullable(),
+          'What the agent tells the screener (null: the default).',
+          null,
+        ),
+      }),
+      'Call screening assistants.',
     ),
   }),
   "The agent's voice settings for calls (engine keys are write-only).",
@@ -265,7 +307,15 @@ export function presentVoiceSettings(raw: string | null | undefined) {
     max_duration_seconds: s.max_duration_seconds ?? voiceDefaults.maxDurationMs / 1000,
     voicemail: { action: s.voicemail?.action ?? 'hangup', message: s.voicemail?.message ?? null },
     record: s.record ?? false,
-    transfer: { to: s.transfer?.to ?? null },
+    transfer: {
+      to: s.transfer?.to ?? null,
+      mode: s.transfer?.mode ?? 'cold',
+      summary: s.transfer?.summary ?? true,
+    },
+    call_screener: {
+      action: s.call_screener?.action ?? 'state_purpose',
+      message: s.call_screener?.message ?? null,
+    },
   };
 }
 
@@ -300,6 +350,10 @@ export function mergeVoiceSettings(
       ? { ...prev.interruptions, ...input.interruptions }
       : prev.interruptions,
     voicemail: input.voicemail ? { ...prev.voicemail, ...input.voicemail } : prev.voicemail,
+    transfer: input.transfer ? { ...prev.transfer, ...input.transfer } : prev.transfer,
+    call_screener: input.call_screener
+      ? { ...prev.call_screener, ...input.call_screener }
+      : prev.call_screener,
     stt: engine(input.stt, prev.stt),
     tts: engine(input.tts, prev.tts),
   };

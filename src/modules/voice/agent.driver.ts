@@ -4,6 +4,7 @@ import type { LlmOptions } from '../ai/index.ts';
 import { fillVariables, liveTools, normaliseSpoken, runEngine, type Turn } from '../ai/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
 import type { CallDriver, CallerTurn, DriverChunk } from './engine/types.ts';
+import { warmWhisper } from './engine/warm-transfer.ts';
 
 const goodbyeRe =
   /\b(bye|goodbye|good bye|that'?s all|that is all|nothing else|no thanks|hang up|alvida|bas itna hi|theek hai bye)\b/i;
@@ -18,6 +19,12 @@ export interface AgentDriverInput {
   voicemailMessage: string | null;
   /** The number the LLM's `transfer` tool may dial (the agent's `voice.transfer.to`). */
   transferTo: string | null;
+  /**
+   * `voice.transfer.mode: warm`: transfers to the number are warm (the person is told who is
+   * calling first: `caller`, and with `summary` the reason and the caller's last words), and a
+   * handoff to a human dials the number too.
+   */
+  warm?: { summary: boolean; caller: string | null };
 }
 
 /**
@@ -47,6 +54,22 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
     if (g) return fillVariables(g, input.variables);
     const name = input.variables.name ? ` ${input.variables.name}` : '';
     return `Hello${name}! This is ${agent.name}. How can I help you today?`;
+  };
+
+  /** A transfer made warm when the agent says so: to the number, with what the person will hear. */
+  const warmed = (t: Extract<DriverChunk, { type: 'transfer' }>): DriverChunk => {
+    const warm = input.warm;
+    const to = t.to ?? (t.human ? input.transferTo : null);
+    if (!warm || !to) return t;
+    const recent = history.filter((h) => h.role === 'customer').map((h) => h.text);
+    const whisper = warmWhisper({
+      agentName: agent.name,
+      caller: warm.caller,
+      reason: t.reason,
+      recent,
+      summary: warm.summary,
+    });
+    return { ...t, to, mode: 'warm', whisper };
   };
 
   return {
@@ -100,14 +123,14 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
       history.push({ role: 'agent', text: reply });
       yield { type: 'say', text: reply };
       if (action?.type === 'transfer')
-        yield {
+        yield warmed({
           type: 'transfer',
           to: action.to,
           human: action.human,
           reason: action.reason ?? 'The caller asked to be transferred',
-        };
+        });
       else if (result.handedOff)
-        yield { type: 'transfer', human: true, reason: 'The caller asked for a human' };
+        yield warmed({ type: 'transfer', human: true, reason: 'The caller asked for a human' });
       else if (ending) yield { type: 'end_call' };
     },
     async *reprompt() {

@@ -7,6 +7,7 @@ import { variablesOf } from '../ai/index.ts';
 import type { MessageRow } from '../messaging/index.ts';
 import { presentMessage } from '../messaging/index.ts';
 import { agentDriver } from './agent.driver.ts';
+import { withCallScreening } from './call-screening.ts';
 import { agentVoice, callSpeech, noSttNotice } from './call-speech.ts';
 import {
   advanceCall,
@@ -217,6 +218,16 @@ export async function connectCall(
         voicemailMessage:
           stored.voicemail?.action === 'leave_message' ? (stored.voicemail.message ?? null) : null,
         transferTo: stored.transfer?.to ?? null,
+        warm:
+          stored.transfer?.mode === 'warm'
+            ? {
+                summary: stored.transfer.summary ?? true,
+                caller:
+                  variables.name ||
+                  (call.direction === 'outbound' ? call.to_address : call.from_address) ||
+                  null,
+              }
+            : undefined,
       });
     } else throw new Error('The call has no agent or voice flow to speak for it.');
   } catch (err) {
@@ -263,10 +274,18 @@ export async function connectCall(
   }
 
   const recorder = callRecorder(ctx, answered, at, machine);
+  let noteTo: CallSession | null = null;
+  const screened = withCallScreening(ctx, answered, driver, {
+    stored,
+    agentName: agentRow?.name ?? null,
+    variables,
+    scheduler: sched,
+    note: (text) => noteTo?.note(text),
+  });
   const session = new CallSession({
     callId: call.id,
     transport,
-    driver: machine && voicemailText ? voicemailDriver(voicemailText) : driver,
+    driver: machine && voicemailText ? voicemailDriver(voicemailText) : screened,
     stt: speech.stt,
     tts: speech.tts,
     scheduler: sched,
@@ -275,6 +294,7 @@ export async function connectCall(
     onError: (err) =>
       ctx.logger.warn({ callId: call.id, err: (err as Error)?.message ?? String(err) }, 'call session error'),
   });
+  noteTo = session;
   rt.live.set(call.id, { stop: (reason) => session.stop(reason) });
   void session.done.then(() => {
     if (rt.live.get(call.id)) rt.live.delete(call.id);

@@ -18,5 +18,6 @@ export const endedReasons = [
   'provider_error',
   'server_shutdown',
   'server_lost',
+  'call_screener',
 ] as const;
 export type EndedReason = (typeof endedReasons)[number];

@@ -38,8 +38,8 @@ const sandboxLine = z.union([
 export const sandboxScriptSchema = describe(
   z.strictObject({
     outcome: describe(
-      z.enum(['answer', 'busy', 'no_answer', 'voicemail', 'invalid']),
-      "What the simulated callee does (default: `answer` when `lines` are given, else from the number's last digit: 1 busy, 2 no answer, 3 voicemail, 4 invalid, else answer).",
+      z.enum(['answer', 'busy', 'no_answer', 'voicemail', 'invalid', 'call_screener']),
+      "What the simulated callee does (default: `answer` when `lines` are given, else from the number's last digit: 1 busy, 2 no answer, 3 voicemail, 4 invalid, else answer). `call_screener`: a screening assistant answers, asks who is calling, then hands over to the person who says `lines` (an empty `lines`: the person never comes).",
       'answer',
     ).optional(),
     lines: describe(
@@ -51,6 +51,11 @@ export const sandboxScriptSchema = describe(
       z.boolean(),
       'The callee hangs up once the agent has answered its last line.',
       false,
+    ).optional(),
+    transfer_answer: describe(
+      z.enum(['answer', 'no_answer', 'decline']),
+      "What the person a warm transfer dials does (default: from that number's last digit: 1 busy, 2 no answer, 4 invalid, else answers).",
+      'answer',
     ).optional(),
   }),
   'Test mode only: the simulated callee (SPEC section 6).',
@@ -132,7 +137,11 @@ export const callObject = z.object({
   from: describe(z.string().nullable(), 'Calling number.', '+15550100003'),
   to: describe(z.string().nullable(), 'Called number (null for a web call).', '+14155550100'),
   status: describe(z.enum(callStatuses), 'Moves only forward.', 'completed'),
-  answered_by: describe(z.string().nullable(), 'human, machine, or null before an answer.', 'human'),
+  answered_by: describe(
+    z.string().nullable(),
+    'human, machine, call_screener (a call-screening assistant answered; the person may have come on after), unknown, or null before an answer.',
+    'human',
+  ),
   ended_reason: describe(
     z.enum(endedReasons).nullable(),
     'Why it ended (docs/voice.md).',

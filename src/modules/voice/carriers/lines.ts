@@ -16,11 +16,14 @@ export interface LineLeg {
   machine(greetingEnded: boolean): void;
   /** The carrier says the call is over (a status callback): drop the leg without calling the carrier. */
   ended(): void;
+  /** A warm transfer's second leg changed (a `leg=transfer` callback: joined, busy, ...). */
+  transferLeg?(callSid: string, event: string): void;
 }
 
 type BusMessage =
   | { callId: string; kind: 'machine'; greetingEnded: boolean }
-  | { callId: string; kind: 'ended' };
+  | { callId: string; kind: 'ended' }
+  | { callId: string; kind: 'transfer_leg'; callSid: string; event: string };
 
 const BUS_CHANNEL = 'parley:lines:leg';
 
@@ -61,6 +64,7 @@ export class LinesRuntime {
     const leg = this.legs.get(msg.callId);
     if (!leg) return;
     if (msg.kind === 'machine') leg.machine(msg.greetingEnded);
+    else if (msg.kind === 'transfer_leg') leg.transferLeg?.(msg.callSid, msg.event);
     else leg.ended();
   }
 

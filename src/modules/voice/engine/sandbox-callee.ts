@@ -1,3 +1,4 @@
+import { sandboxScreenerLines, sandboxWarmDial } from './sandbox-transfer.ts';
 import { speakingMs } from './speech-text.ts';
 import type {
   CallTransport,
@@ -11,6 +12,8 @@ import type {
   SessionNotice,
   Timer,
   TransportSink,
+  WarmDialRequest,
+  WarmDialResult,
 } from './types.ts';
 
 /** When the simulated phone network does what (ms after the dial job starts). */
@@ -120,6 +123,9 @@ export class SandboxCallee implements CallTransport {
   #playheadEnd = 0;
   #playTimers = new Map<string, Timer>();
   #done = false;
+  readonly #script: SandboxScript;
+  /** Lines after which the agent is expected to stay silent (a screener's "stay on the line"). */
+  #noReplyAfter = -1;
   /** What the callee heard: each segment's text, in order (tests read it). */
   readonly heard: string[] = [];
   /** Turn-taking as the callee lived it (the turn-taking benchmark reads it): cut off mid-sentence, and waits for an answer. */
@@ -128,10 +134,25 @@ export class SandboxCallee implements CallTransport {
   #continuing = false;
   #lineEndedAt: number | null = null;
 
+  /** When hold audio started and stopped (the call's time), for a warm transfer. */
+  readonly holds: Array<{ on: boolean; at: number }> = [];
+
   constructor(sched: Scheduler, script: SandboxScript) {
     this.#sched = sched;
-    this.#lines = script.lines ?? defaultCalleeLines;
+    this.#script = script;
+    const lines = script.lines ?? defaultCalleeLines;
+    // A screening assistant answers first, then hands over to the person (who says the lines).
+    this.#lines = script.outcome === 'call_screener' ? [...sandboxScreenerLines, ...lines] : lines;
+    if (script.outcome === 'call_screener') this.#noReplyAfter = sandboxScreenerLines.length - 1;
     this.#hangupAfter = script.hangup_after_lines === true;
+  }
+
+  hold(on: boolean) {
+    this.holds.push({ on, at: this.#sched.now() });
+  }
+
+  dialWarm(request: WarmDialRequest): Promise<WarmDialResult> {
+    return sandboxWarmDial(this.#sched, request, this.#script.transfer_answer);
   }
 
   attach(sink: TransportSink) {
@@ -209,7 +230,8 @@ export class SandboxCallee implements CallTransport {
 
   #sayNext() {
     if (this.#done || !this.#sink) return;
-    const line = this.#lines[this.#next++];
+    const index = this.#next++;
+    const line = this.#lines[index];
     if (line === undefined) return;
     if (typeof line === 'object' && 'dtmf' in line) {
       const digits = [...line.dtmf];
@@ -236,7 +258,7 @@ export class SandboxCallee implements CallTransport {
         );
       }
       // Said over the agent and ignored (a backchannel): the agent's next pause is our cue.
-      this.#awaitingAgent = !this.#agentTalking;
+      this.#awaitingAgent = !this.#agentTalking && index !== this.#noReplyAfter;
       this.#sink?.speech({ type: 'end' });
     });
   }

@@ -33,6 +33,7 @@ import type {
 } from './types.ts';
 import { ENGINE_SAMPLE_RATE } from './types.ts';
 import { VoiceActivityDetector } from './vad.ts';
+import { transferCall } from './warm-transfer.ts';
 
 export interface SessionSettings {
   /** Silence after the caller's speech that ends their turn (a shorter pause does not). */
@@ -127,6 +128,8 @@ export class CallSession {
   /** A real interruption happened: the agent's next answer counts as a recovery. */
   #recovering = false;
   #counts = emptyTurnCounts();
+
+  #holding = false; // a warm transfer dials: the caller is on hold, their words are no turn
   #transcript: TranscriptTurn[] = [];
   #answeredAt = 0;
   #segSeq = 0;
@@ -436,7 +439,7 @@ export class CallSession {
   }
 
   #onText(text: string) {
-    if (this.#state === 'ended' || !text.trim()) return;
+    if (this.#state === 'ended' || this.#holding || !text.trim()) return;
     if (this.#turn) {
       if (isBackchannel(text, this.#s.interruptions.ignoreWords)) return;
       if (!this.#s.interruptions.enabled) return;
@@ -449,7 +452,7 @@ export class CallSession {
   }
 
   #onDtmf(digit: string) {
-    if (this.#state === 'ended') return;
+    if (this.#state === 'ended' || this.#holding) return;
     if (this.#turn) this.#interrupt();
     this.#silenceTimer?.cancel();
     const now = this.#p.scheduler.now();
@@ -695,30 +698,22 @@ export class CallSession {
       return;
     }
     if (action?.type === 'transfer') {
-      void this.#p.scheduler.track(
-        this.#transfer(action).catch((err) => {
-          this.#p.onError?.(err);
-        }),
-      );
+      // Not tracked as a whole: a warm transfer waits (on the call's time) for the person to answer.
+      void this.#transfer(action).catch((err) => this.#p.onError?.(err));
       return;
     }
     this.#listen();
   }
 
   async #transfer(action: Extract<DriverChunk, { type: 'transfer' }>) {
-    await this.#p.recorder.transfer?.(action.to, action.human === true, action.reason);
-    if (action.to && this.#p.transport.transfer) {
-      const ok = await this.#p.transport.transfer(action.to).catch(() => false);
-      if (!ok) {
-        await this.#p.recorder.transferFailed?.();
-        if (this.#state === 'ended') return;
-        const instead = this.#p.driver.transferFailed?.(new AbortController().signal);
-        if (instead) this.#speak(instead, null);
-        else this.#listen();
-        return;
-      }
-    }
-    await this.end({ reason: 'transferred', status: 'completed' });
+    this.#holding = action.mode === 'warm';
+    const ended = () => this.#state === 'ended';
+    const next = await transferCall({ ...this.#p, note: (text) => this.note(text), ended }, action);
+    this.#holding = false;
+    if (ended()) return;
+    if (next === 'transferred') await this.end({ reason: 'transferred', status: 'completed' });
+    else if (next) this.#speak(next, null);
+    else this.#listen();
   }
 
   #listen() {
@@ -763,6 +758,12 @@ export class CallSession {
   // ------------------------------------------------------------------ bookkeeping
 
   #nextSegmentId = () => `${this.callId}:${++this.#segSeq}`;
+
+  /** A line in the transcript saying what happened (`[...]`, as the agent's): screeners, transfers. */
+  note(text: string, at = this.#rel(this.#p.scheduler.now())) {
+    if (this.#state !== 'ended')
+      this.#record({ role: 'agent', text, start_ms: at, end_ms: at, interrupted: false });
+  }
 
   #rel(t: number) {
     return Math.max(0, Math.round(t - this.#answeredAt));

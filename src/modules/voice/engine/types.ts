@@ -132,6 +132,31 @@ export interface CallTransport {
   /** Transfers the caller to a number; false when this transport cannot. */
   transfer?(to: string): Promise<boolean>;
   sendDtmf?(digits: string): Promise<void>;
+  /** Hold audio for the caller on (within a frame) or off (a warm transfer's wait). */
+  hold?(on: boolean): void;
+  /**
+   * A warm transfer's second leg: dial `to`, tell them `whisper`, and resolve once they are ready
+   * to take the caller (`answered`, with `join`) or will not (`no_answer`, `busy`, ...). `join`
+   * connects the caller to them; true when done (the session then ends `transferred`).
+   */
+  dialWarm?(request: WarmDialRequest): Promise<WarmDialResult>;
+}
+
+export interface WarmDialRequest {
+  to: string;
+  /** What the person hears before the caller is joined: who is calling and why. */
+  whisper: string;
+  /** How long it rings before `no_answer`. */
+  ringSeconds: number;
+}
+
+export type WarmDialOutcome = 'answered' | 'no_answer' | 'busy' | 'declined' | 'invalid_number' | 'failed';
+
+export interface WarmDialResult {
+  outcome: WarmDialOutcome;
+  join?(): Promise<boolean>;
+  /** The second leg is dropped (the caller hung up while it rang): hang it up. */
+  cancel?(): Promise<void>;
 }
 
 /**
@@ -192,8 +217,19 @@ export type DriverChunk =
    * Hang up after speaking; a voice flow ends with `flow_ended`, anything else with
    * `agent_ended_call`, or `llm_error` (the call `failed`, with `error`) when the AI provider failed.
    */
-  | { type: 'end_call'; reason?: 'flow_ended' | 'llm_error'; error?: string }
-  | { type: 'transfer'; to?: string; human?: boolean; reason?: string };
+  | { type: 'end_call'; reason?: 'flow_ended' | 'llm_error' | 'call_screener'; error?: string }
+  /**
+   * Transfer the caller. `warm` (with `to`): hold, dial `to` first and tell them `whisper`, then
+   * join the caller (warm-transfer.ts); otherwise the call is sent to `to` at once.
+   */
+  | {
+      type: 'transfer';
+      to?: string;
+      human?: boolean;
+      reason?: string;
+      mode?: 'cold' | 'warm';
+      whisper?: string;
+    };
 
 export interface CallDriver {
   /** The opening words when the call connects (nothing: wait for the caller). */
@@ -248,7 +284,9 @@ export interface Scheduler {
 export type SandboxLine = string | { text: string; after_ms?: number; barge_in?: boolean } | { dtmf: string };
 
 export interface SandboxScript {
-  outcome?: 'answer' | 'busy' | 'no_answer' | 'voicemail' | 'invalid';
+  outcome?: 'answer' | 'busy' | 'no_answer' | 'voicemail' | 'invalid' | 'call_screener';
   lines?: SandboxLine[];
   hangup_after_lines?: boolean;
+  /** What the person a warm transfer dials does (default: from that number's last digit). */
+  transfer_answer?: 'answer' | 'no_answer' | 'decline';
 }

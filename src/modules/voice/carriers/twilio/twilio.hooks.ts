@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../../../platform/context.ts';
 import { ApiError } from '../../../../platform/errors.ts';
 import { type AnyRoute, defineRoute } from '../../../../platform/http/route.ts';
-import { idOf } from '../../../../platform/http/schemas.ts';
+import { describe, idOf } from '../../../../platform/http/schemas.ts';
 import { guardSocket } from '../../../../platform/http/socket-guard.ts';
 import { refuseUpgrade, type SocketRoute } from '../../../../platform/http/sockets.ts';
 import type { ChannelConfig } from '../../../channels/index.ts';
@@ -19,6 +19,7 @@ import { TwilioMediaStream } from './media-stream.ts';
 import { TwilioTransport } from './twilio.transport.ts';
 import { TwilioVoiceClient } from './twilio-voice.client.ts';
 import { endedReasonOf, parseVoiceCallback, verifyTwilioSignature } from './twilio-voice.status.ts';
+import { warmLegEvent } from './twilio-warm.ts';
 import { connectStreamTwiml, rejectTwiml, sayAndHangupTwiml } from './twiml.ts';
 
 /**
@@ -36,6 +37,11 @@ const statusQuery = z.object({
   call_id: idOf(
     'call',
     'The call a status callback is about (Parley writes it into the callback URL).',
+  ).optional(),
+  leg: describe(
+    z.enum(['transfer']),
+    "`transfer`: the callback is about a warm transfer's second leg (the person dialled), not the call itself.",
+    'transfer',
   ).optional(),
 });
 
@@ -130,6 +136,13 @@ export const twilioVoiceRoutes: AnyRoute[] = [
     errors: ['invalid_signature', 'not_found', 'unsupported_media_type'],
     handler: async ({ ctx, params, query, rawBody, request }) => {
       const { channel, form } = await verifiedChannel(ctx, request, params.channel_id, rawBody);
+      if (query.leg === 'transfer') {
+        // A warm transfer's second leg: told to the call's session, wherever it runs.
+        const leg = warmLegEvent(form);
+        if (leg && query.call_id)
+          await linesRuntime(ctx).tell(ctx, { callId: query.call_id, kind: 'transfer_leg', ...leg });
+        return { status: 204 };
+      }
       const cb = parseVoiceCallback(form);
       if (cb.kind === 'ignored') return { status: 204 };
       const call = await findCall(ctx, channel, query.call_id, cb.callSid);
@@ -287,11 +300,13 @@ function runStream(ctx: AppContext, channel: ChannelConfig, ws: import('ws').Web
         callSid: start.callSid,
         from: channel.address,
         onLog: log,
+        callbackUrl: `${publicBase(ctx)}/hooks/twilio/${channel.id}/voice-status?call_id=${call.id}`,
       });
       const t = transport;
       const id = call.id;
       lines.legs.set(id, {
         ended: () => t.carrierEnded(),
+        transferLeg: (sid, event) => t.legEvent(sid, event as never),
         machine: (greetingEnded) =>
           void answerMachine(ctx, id, t, greetingEnded).catch((err) => log('voicemail failed', err)),
       });

@@ -1,8 +1,9 @@
 import { MulawDecoder16k, MulawEncoder16k } from '../../audio/codec.ts';
-import type { OutSegment, TransportSink } from '../../engine/types.ts';
+import type { OutSegment, TransportSink, WarmDialRequest, WarmDialResult } from '../../engine/types.ts';
 import type { TakeoverTransport } from '../voicemail.ts';
 import type { TwilioMediaStream } from './media-stream.ts';
 import type { TwilioCredentials, TwilioVoiceClient } from './twilio-voice.client.ts';
+import { dialWarmLeg, holdChime, type WarmLegEvent } from './twilio-warm.ts';
 import { transferTwiml } from './twiml.ts';
 
 /**
@@ -32,6 +33,10 @@ export class TwilioTransport implements TakeoverTransport {
   #stoppedDuringTransfer = false;
   /** The segment being streamed in pieces (`append` until `finish`). */
   #open: string | null = null;
+  /** `/hooks/twilio/{ch}/voice-status?call_id=...`: a warm transfer's leg reports there. */
+  readonly #callbackUrl: string | undefined;
+  #hold: NodeJS.Timeout | null = null;
+  #legListener: ((callSid: string, event: WarmLegEvent) => void) | null = null;
 
   constructor(opts: {
     stream: TwilioMediaStream;
@@ -40,7 +45,9 @@ export class TwilioTransport implements TakeoverTransport {
     callSid: string;
     from: string;
     onLog: (msg: string, err?: unknown) => void;
+    callbackUrl?: string;
   }) {
+    this.#callbackUrl = opts.callbackUrl;
     this.#stream = opts.stream;
     this.#client = opts.client;
     this.#creds = opts.creds;
@@ -61,7 +68,10 @@ export class TwilioTransport implements TakeoverTransport {
       // Redirecting the call ends its <Connect> (Twilio sends `stop`), often before the REST
       // update answers: that is the transfer, not the caller hanging up.
       if (this.#transferring) this.#stoppedDuringTransfer = true;
-      else this.#emit((s) => s.hungUp());
+      else {
+        this.#legListener?.('*', 'failed'); // a warm transfer's leg still ringing is dropped
+        this.#emit((s) => s.hungUp());
+      }
     },
   };
 
@@ -123,6 +133,8 @@ export class TwilioTransport implements TakeoverTransport {
   }
 
   async hangup() {
+    if (this.#hold) clearInterval(this.#hold);
+    this.#legListener?.('*', 'failed');
     if (this.#takenOver || this.#hungUp) return;
     this.#hungUp = true;
     const needed = !this.#carrierEnded;
@@ -135,14 +147,55 @@ export class TwilioTransport implements TakeoverTransport {
     }
   }
 
+  /** Hold audio, queued a second ahead on the stream until hold ends (then cleared at once). */
+  hold(on: boolean) {
+    if (this.#hold) clearInterval(this.#hold);
+    this.#hold = null;
+    if (!on) {
+      this.#stream.clear();
+      return;
+    }
+    const chime = holdChime();
+    this.#stream.sendAudio(chime);
+    this.#hold = setInterval(() => this.#stream.sendAudio(chime), 2000);
+    this.#hold.unref();
+  }
+
+  /** A warm transfer's second leg (twilio-warm.ts); its callbacks arrive through `legEvent`. */
+  async dialWarm(request: WarmDialRequest): Promise<WarmDialResult> {
+    if (!this.#callbackUrl) return { outcome: 'failed' };
+    return dialWarmLeg({
+      client: this.#client,
+      creds: this.#creds,
+      from: this.#from,
+      callSid: this.#callSid,
+      callbackUrl: this.#callbackUrl,
+      request,
+      listen: (fn) => {
+        this.#legListener = fn;
+        return () => {
+          if (this.#legListener === fn) this.#legListener = null;
+        };
+      },
+      join: (twiml) => this.#redirect(twiml),
+    });
+  }
+
+  /** A status callback about a warm transfer's leg (delivered by the hooks, from any process). */
+  legEvent(callSid: string, event: WarmLegEvent) {
+    this.#legListener?.(callSid, event);
+  }
+
   async transfer(to: string): Promise<boolean> {
+    return this.#redirect(transferTwiml(to, { callerId: this.#from, timeoutSeconds: 30 }));
+  }
+
+  /** Sends the live call to new TwiML: its `<Connect>` (our stream) ends; true when Twilio took it. */
+  async #redirect(twiml: string): Promise<boolean> {
     this.#transferring = true;
     try {
-      await this.#client.redirect(
-        this.#creds,
-        this.#callSid,
-        transferTwiml(to, { callerId: this.#from, timeoutSeconds: 30 }),
-      );
+      await this.#client.redirect(this.#creds, this.#callSid, twiml);
+      if (this.#hold) clearInterval(this.#hold);
       this.#carrierEnded = true; // the <Connect> ends; the call goes on without us
       this.#stream.close();
       return true;
