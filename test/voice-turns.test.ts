@@ -190,6 +190,48 @@ forEachStorage('voice turn-taking', (storage) => {
     assert.equal(done.latency.interruptions, 1);
   });
 
+  it('a say node with interruptible: false is never cut by the caller; the same node interruptible is', async () => {
+    const run = async (interruptible: boolean) => {
+      const body = reminderFlow();
+      body.nodes.greet.interruptible = interruptible;
+      const flow = await t.call('POST', '/v1/voice-flows', { key: ws.test, body });
+      assert.equal(flow.status, 201, flow.text);
+      const res = await t.call('POST', '/v1/calls', {
+        key: ws.test,
+        body: {
+          calls: [
+            {
+              voice_flow_id: flow.body.id,
+              to: nextNumber(),
+              dynamic_variables: { slot: 'tomorrow at 11' },
+              sandbox: { lines: [{ text: 'wait who is this', barge_in: true, after_ms: 600 }, 'yes'] },
+            },
+          ],
+        },
+      });
+      assert.equal(res.status, 201, res.text);
+      const id = res.body.results[0].call.id;
+      return eventually(async () => {
+        const r = await t.call('GET', `/v1/calls/${id}`, { key: ws.test });
+        return terminal.includes(r.body.status) ? r.body : null;
+      }, 20_000);
+    };
+    const firm = await run(false);
+    const first = (firm.transcript as Turn[])[0];
+    // The notice and the question after it were said whole: the words over the notice were no turn.
+    assert.match(
+      first.text,
+      /^Namaste there, this is Glow Salon\. Your haircut is/,
+      JSON.stringify(firm.transcript),
+    );
+    assert.equal(first.interrupted, false);
+    assert.equal(firm.latency.interruptions, 0, JSON.stringify(firm.latency));
+    const soft = await run(true);
+    const cut = (soft.transcript as Turn[])[0];
+    assert.equal(cut.interrupted, true, JSON.stringify(soft.transcript));
+    assert.doesNotMatch(cut.text, /Glow Salon\./);
+  });
+
   it('a caller who only says fillers: re-prompted, then the call ends silence_timeout', async () => {
     const done = await call({ lines: ['hmm', 'hmm', 'okay', 'hmm'] });
     assert.equal(done.ended_reason, 'silence_timeout');

@@ -238,7 +238,11 @@ async function mapCapture(
 }
 
 function chunksOf(step: FlowStep): DriverChunk[] {
-  const out: DriverChunk[] = step.say.map((u) => ({ type: 'say' as const, text: u.text }));
+  const out: DriverChunk[] = step.say.map((u) => ({
+    type: 'say' as const,
+    text: u.text,
+    ...(u.interruptible ? {} : { interruptible: false }),
+  }));
   if (step.end?.reason === 'transferred')
     out.push({ type: 'transfer', to: step.end.transferTo, reason: 'voice flow transfer' });
   else if (step.end) out.push({ type: 'end_call', reason: 'flow_ended' });

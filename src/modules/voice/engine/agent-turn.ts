@@ -30,6 +30,31 @@ export interface AgentTurn {
   finished: boolean;
   /** Held for a sound or words not yet known (a possible false interruption): since when, in which sentence. */
   paused: { at: number; index: number | null; timer: Timer | null; limit: Timer } | null;
+  /**
+   * Sentences of an `interruptible: false` say (a legal notice): the caller's speech does not cut
+   * the turn while one of them is being made or played (`firmFrom`: the index of the first one
+   * of the say being made, null when none is).
+   */
+  firm?: { segments: PlayedSegment[]; firmFrom: number | null };
+}
+
+/** An `interruptible: false` say begins: its sentences are the turn's next segments. */
+export function openFirm(turn: AgentTurn) {
+  turn.firm ??= { segments: [], firmFrom: null };
+  turn.firm.firmFrom = turn.segments.length;
+}
+
+/** A say's sentences are all made: those of a firm say stay firm until they have played. */
+export function closeFirm(turn: AgentTurn) {
+  if (turn.firm?.firmFrom == null) return;
+  turn.firm.segments.push(...turn.segments.slice(turn.firm.firmFrom));
+  turn.firm.firmFrom = null;
+}
+
+/** Whether the turn is in an uninterruptible sentence at `now` (scheduler time). */
+export function inFirmSentence(turn: AgentTurn | null, now: number): boolean {
+  if (!turn?.firm) return false;
+  return turn.firm.firmFrom !== null || turn.firm.segments.some((s) => now < s.playEnd);
 }
 
 /** One sentence's whole audio (nothing: an engine with no audio), for transports that take it whole. */

@@ -3,8 +3,11 @@ import type { EndedReason } from '../calls.reasons.ts';
 import type { CallStatus } from '../voice.tables.ts';
 import {
   type AgentTurn,
+  closeFirm,
   falseInterruptionMaxMs,
   falseInterruptionWaitMs,
+  inFirmSentence,
+  openFirm,
   type PlayedSegment,
   replayFrom,
   synthesizeAll,
@@ -279,7 +282,7 @@ export class CallSession {
     }
     if (agentActive) {
       // With barge-in off the agent keeps the floor: what the caller says over it is not a turn.
-      const on = this.#s.interruptions.enabled;
+      const on = this.#s.interruptions.enabled && !inFirmSentence(this.#turn, now);
       this.#utterance = utterance(now, on ? text : undefined, !on);
       if (!on) return;
       this.#bargeTimer?.cancel();
@@ -442,7 +445,7 @@ export class CallSession {
     if (this.#state === 'ended' || this.#holding || !text.trim()) return;
     if (this.#turn) {
       if (isBackchannel(text, this.#s.interruptions.ignoreWords)) return;
-      if (!this.#s.interruptions.enabled) return;
+      if (!this.#s.interruptions.enabled || inFirmSentence(this.#turn, this.#p.scheduler.now())) return;
       this.#interrupt();
     }
     this.#silenceTimer?.cancel();
@@ -541,6 +544,7 @@ export class CallSession {
           turn.action = chunk;
           continue;
         }
+        if (chunk.interruptible === false) openFirm(turn);
         for (const sentence of sentences(speakable(chunk.text))) {
           if (turn.abort.signal.aborted) break;
           turn.firstSentenceReal ??= performance.now();
@@ -553,6 +557,7 @@ export class CallSession {
           if (turn.abort.signal.aborted || this.#turn !== turn) break;
           this.#play(turn, sentence, audio);
         }
+        closeFirm(turn);
       }
     } catch (err) {
       if (turn.abort.signal.aborted) return;

@@ -212,7 +212,8 @@ export interface CallerTurn {
 
 /** What the driver says, sentence by sentence, and what it does after. */
 export type DriverChunk =
-  | { type: 'say'; text: string }
+  /** `interruptible: false` (a voice flow's legal notice): the caller's speech never cuts these sentences. */
+  | { type: 'say'; text: string; interruptible?: boolean }
   /**
    * Hang up after speaking; a voice flow ends with `flow_ended`, anything else with
    * `agent_ended_call`, or `llm_error` (the call `failed`, with `error`) when the AI provider failed.
