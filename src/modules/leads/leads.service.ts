@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
+import { type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
@@ -18,7 +18,7 @@ import {
   normalizePhone,
   type Scope,
 } from '../contacts/index.ts';
-import type { ConversationRow } from '../conversations/index.ts';
+import { type ConversationRow, getConversationRow } from '../conversations/index.ts';
 import { aiLeadStatus } from './leads.qualify.ts';
 import type { createLeadBody, updateLeadBody } from './leads.schemas.ts';
 import type { LeadStatus, LeadsTable } from './leads.tables.ts';
@@ -58,19 +58,14 @@ export function getLeadRow(db: Db | Trx, scope: Scope, id: string): Promise<Lead
   return tenant(db, scope).getById('leads', id, 'lead');
 }
 
-/** A conversation of this workspace and mode (read directly: only its contact and agent are needed). */
+/** A conversation of this workspace and mode (its contact and agent are what leads and bookings need). */
 export async function getConversationRef(
   db: Db | Trx,
   scope: Scope,
   id: string,
 ): Promise<Pick<ConversationRow, 'id' | 'contact_id' | 'agent_id'>> {
-  const row = await tenant(db, scope)
-    .selectFrom('conversations')
-    .select(['id', 'contact_id', 'agent_id'])
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw notFound('conversation', id);
-  return row;
+  const row = await getConversationRow(db, scope, id);
+  return { id: row.id, contact_id: row.contact_id, agent_id: row.agent_id };
 }
 
 function normalizedContactFields(scope: Scope, input: { phone?: string | null; email?: string | null }) {
