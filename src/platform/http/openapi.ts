@@ -354,6 +354,46 @@ function eventDataSchema(type: string, objectSchema: Json): Json {
         end_ms: { type: 'number', description: 'Voice turns only: where the turn ends in the call (ms).' },
         interrupted: { type: 'boolean', description: 'Voice turns only: whether the caller cut it short.' },
       });
+    case 'conversation.handoff_timeout':
+      return withFields(objectSchema, {
+        handoff_timeout: {
+          type: 'object',
+          description: 'What Parley did when nobody replied in time.',
+          required: [
+            'action',
+            'policy_on_timeout',
+            'reassignments',
+            'max_reassignments',
+            'reply_within_minutes',
+            'exhausted',
+          ],
+          additionalProperties: false,
+          properties: {
+            action: {
+              enum: ['reassign', 'ai_resume', 'callback', 'notify'],
+              description: 'What was done (`notify` when a reassignment had no team or none left).',
+            },
+            policy_on_timeout: {
+              enum: ['reassign', 'ai_resume', 'callback', 'notify'],
+              description: "The policy's `on_timeout`.",
+            },
+            reassignments: { type: 'integer', description: 'Reassignments made so far in this handoff.' },
+            max_reassignments: { type: 'integer', description: "The policy's `max_reassignments`." },
+            reply_within_minutes: { type: 'integer', description: "The policy's reply timer (minutes)." },
+            exhausted: {
+              type: 'boolean',
+              description: 'True when `max_reassignments` was reached, so it only notified.',
+            },
+          },
+        },
+      });
+    case 'sla.breached':
+      return withFields(objectSchema, {
+        sla_breach: {
+          enum: ['first_response', 'next_response', 'resolution'],
+          description: 'The target that passed unmet.',
+        },
+      });
     case 'knowledge.indexed':
       return without(objectSchema, ['content', 'faqs']);
     case 'booking.rescheduled':
