@@ -123,6 +123,8 @@ forEachStorage('webhook payloads match their schemas: failures, timers, campaign
     // WhatsApp (live): a customer writes, edits and deletes; a reply is reported failed by Meta.
     const waId = '16505551380';
     const original = await fromCustomer(waId, { type: 'text', text: { body: 'See you at 5' } });
+    // Meta's webhooks are processed in the background: the edit follows the stored original.
+    await eventually(() => seenEvent('message.received', ws.live));
     await fromCustomer(waId, {
       type: 'edit',
       edit: { original_message_id: original, message: { type: 'text', text: { body: 'See you at 6' } } },
