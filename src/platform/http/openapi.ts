@@ -354,6 +354,30 @@ function eventDataSchema(type: string, objectSchema: Json): Json {
         end_ms: { type: 'number', description: 'Voice turns only: where the turn ends in the call (ms).' },
         interrupted: { type: 'boolean', description: 'Voice turns only: whether the caller cut it short.' },
       });
+    case 'conversation.assigned':
+      return withFields(objectSchema, {
+        previous_assignee: {
+          type: ['object', 'null'],
+          description: 'Who had it before, when it was assigned by hand (null when unassigned).',
+          required: ['type', 'id'],
+          additionalProperties: false,
+          properties: {
+            type: { enum: ['user', 'team'], description: 'A person or a team.' },
+            id: { type: 'string', description: 'Their id.' },
+          },
+        },
+        routed_by: {
+          type: 'object',
+          description: "A team's assignment rule gave it to a member.",
+          required: ['team_id', 'mode'],
+          additionalProperties: false,
+          properties: {
+            team_id: { type: 'string', description: 'The team.' },
+            mode: { enum: ['manual', 'round_robin', 'balanced'], description: "The team's assignment mode." },
+          },
+        },
+        queued: { const: true, description: "It waits in the team's queue for a free member." },
+      });
     case 'conversation.handoff_timeout':
       return withFields(objectSchema, {
         handoff_timeout: {
