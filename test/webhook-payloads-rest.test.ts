@@ -182,12 +182,39 @@ forEachStorage('webhook payloads match their schemas: failures, timers, campaign
       100,
     );
 
-    // A handoff nobody answers within the policy's minute, and an SLA first response missed.
-    await ok('PUT', '/v1/handoff-policy', { reply_within_minutes: 1, on_timeout: 'notify' });
+    // A handoff nobody answers within the policy's minute, and an SLA first response missed. The
+    // policy's team has nobody online at first (the conversation waits in its queue), then a
+    // member comes online and the next handoff is given to them by the team's rule.
+    const person = await ok('POST', '/v1/users', {
+      name: 'Priya',
+      email: 'priya@example.com',
+      role: 'agent',
+      password: 'correct horse battery',
+    });
+    const team = await ok('POST', '/v1/teams', {
+      name: 'Desk',
+      user_ids: [person.id],
+      assignment: { mode: 'round_robin' },
+    });
+    await ok('PUT', '/v1/handoff-policy', {
+      team_id: team.id,
+      reply_within_minutes: 1,
+      on_timeout: 'notify',
+    });
     await ok('POST', '/v1/sla-policies', { name: 'Quick', first_response_minutes: 1 });
-    const conv = (await ok('POST', '/v1/sandbox/inbound', { from: '+14155550307', text: 'Hello' }))
-      .conversation_id;
+    const inbound = async (from: string) =>
+      (await ok('POST', '/v1/sandbox/inbound', { from, text: 'Hello' })).conversation_id as string;
+    const conv = await inbound('+14155550307');
     await ok('POST', `/v1/conversations/${conv}/handoff`, { reason: 'needs a person' });
+    await ok('PUT', `/v1/users/${person.id}/availability`, { availability: 'online' });
+    const second = await inbound('+14155550308');
+    await ok('POST', `/v1/conversations/${second}/handoff`, { reason: 'needs a person' });
+    const assigned = async (key: string) =>
+      (await ok('GET', '/v1/events?type=conversation.assigned&per_page=100')).data.some(
+        (e: { data: Record<string, unknown> }) => key in e.data,
+      );
+    await eventually(() => assigned('queued'), 15_000, 50);
+    await eventually(() => assigned('routed_by'), 15_000, 50);
     advance(2);
     await eventually(() => seenEvent('conversation.handoff_timeout'), 15_000, 50);
     await eventually(() => seenEvent('sla.breached'), 15_000, 50);
