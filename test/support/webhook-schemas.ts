@@ -40,3 +40,62 @@ export async function validateAllEvents(
   }
   return { seen, failures };
 }
+
+/**
+ * The event types each payload test emits and validates (each file asserts it saw all of its
+ * list); webhook-payloads-rest.test.ts asserts that together they are every documented type.
+ */
+export const COVERED_BY_PAYLOADS = [
+  'webhook.test',
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'message.received',
+  'conversation.created',
+  'conversation.escalated',
+  'conversation.handoff_resolved',
+  'conversation.resolved',
+  'conversation.reopened',
+  'knowledge.indexed',
+  'booking.created',
+  'booking.rescheduled',
+  'booking.cancelled',
+  'call.started',
+  'call.answered',
+  'call.completed',
+];
+export const COVERED_BY_MORE = [
+  'message.received',
+  'message.sent',
+  'message.delivered',
+  'message.read',
+  'message.note_added',
+  'conversation.created',
+  'conversation.assigned',
+  'conversation.tagged',
+  'conversation.snoozed',
+  'conversation.resolved',
+  'conversation.analyzed',
+  'contact.created',
+  'lead.captured',
+  'lead.updated',
+  'lead.qualified',
+  'template.status_updated',
+  'import.completed',
+  'broadcast.completed',
+  'call.started',
+  'call.answered',
+  'call.completed',
+  'call.failed',
+  'webhook_endpoint.disabled',
+  'csat.received',
+];
+export const COVERED_BY_REST = [
+  'message.failed',
+  'message.edited',
+  'message.deleted',
+  'conversation.handoff_timeout',
+  'sla.breached',
+  'campaign.completed',
+  'call.analyzed',
+];

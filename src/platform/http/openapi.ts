@@ -354,6 +354,70 @@ function eventDataSchema(type: string, objectSchema: Json): Json {
         end_ms: { type: 'number', description: 'Voice turns only: where the turn ends in the call (ms).' },
         interrupted: { type: 'boolean', description: 'Voice turns only: whether the caller cut it short.' },
       });
+    case 'conversation.assigned':
+      return withFields(objectSchema, {
+        previous_assignee: {
+          type: ['object', 'null'],
+          description: 'Who had it before, when it was assigned by hand (null when unassigned).',
+          required: ['type', 'id'],
+          additionalProperties: false,
+          properties: {
+            type: { enum: ['user', 'team'], description: 'A person or a team.' },
+            id: { type: 'string', description: 'Their id.' },
+          },
+        },
+        routed_by: {
+          type: 'object',
+          description: "A team's assignment rule gave it to a member.",
+          required: ['team_id', 'mode'],
+          additionalProperties: false,
+          properties: {
+            team_id: { type: 'string', description: 'The team.' },
+            mode: { enum: ['manual', 'round_robin', 'balanced'], description: "The team's assignment mode." },
+          },
+        },
+        queued: { const: true, description: "It waits in the team's queue for a free member." },
+      });
+    case 'conversation.handoff_timeout':
+      return withFields(objectSchema, {
+        handoff_timeout: {
+          type: 'object',
+          description: 'What Parley did when nobody replied in time.',
+          required: [
+            'action',
+            'policy_on_timeout',
+            'reassignments',
+            'max_reassignments',
+            'reply_within_minutes',
+            'exhausted',
+          ],
+          additionalProperties: false,
+          properties: {
+            action: {
+              enum: ['reassign', 'ai_resume', 'callback', 'notify'],
+              description: 'What was done (`notify` when a reassignment had no team or none left).',
+            },
+            policy_on_timeout: {
+              enum: ['reassign', 'ai_resume', 'callback', 'notify'],
+              description: "The policy's `on_timeout`.",
+            },
+            reassignments: { type: 'integer', description: 'Reassignments made so far in this handoff.' },
+            max_reassignments: { type: 'integer', description: "The policy's `max_reassignments`." },
+            reply_within_minutes: { type: 'integer', description: "The policy's reply timer (minutes)." },
+            exhausted: {
+              type: 'boolean',
+              description: 'True when `max_reassignments` was reached, so it only notified.',
+            },
+          },
+        },
+      });
+    case 'sla.breached':
+      return withFields(objectSchema, {
+        sla_breach: {
+          enum: ['first_response', 'next_response', 'resolution'],
+          description: 'The target that passed unmet.',
+        },
+      });
     case 'knowledge.indexed':
       return without(objectSchema, ['content', 'faqs']);
     case 'booking.rescheduled':
