@@ -143,7 +143,7 @@ function planRecipient(
   r: DueRow,
   c: CampaignsTable,
   plan: Plan,
-  ctx: { windows: CallingWindow[] | null; openings: Map<string, Date | null>; now: Date; slots: number },
+  sorting: { windows: CallingWindow[] | null; openings: Map<string, Date | null>; now: Date; slots: number },
 ) {
   const skip = skipOf(r, c);
   if (skip) {
@@ -152,15 +152,15 @@ function planRecipient(
     plan.skips.set(skip.code, list);
     return;
   }
-  const rule = ruleFor({ ...r, zones: r.timezones.split(','), source: r.timezone_source }, ctx.windows);
+  const rule = ruleFor({ ...r, zones: r.timezones.split(','), source: r.timezone_source }, sorting.windows);
   const key = ruleKey(rule);
-  let opening = ctx.openings.get(key);
+  let opening = sorting.openings.get(key);
   if (opening === undefined) {
-    opening = nextOpening(rule, ctx.now);
-    ctx.openings.set(key, opening);
+    opening = nextOpening(rule, sorting.now);
+    sorting.openings.set(key, opening);
   }
-  if (opening && opening.getTime() <= ctx.now.getTime()) {
-    if (plan.claim.length < ctx.slots) plan.claim.push(r.id);
+  if (opening && opening.getTime() <= sorting.now.getTime()) {
+    if (plan.claim.length < sorting.slots) plan.claim.push(r.id);
     return;
   }
   if (!opening || (c.end_at && opening.getTime() >= Date.parse(c.end_at))) plan.expire.push(r.id);
