@@ -2,6 +2,7 @@ import { validationFailed } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
+import { listConversations } from './conversations.list.ts';
 import {
   assignBody,
   bulkBody,
@@ -19,7 +20,6 @@ import {
   closeConversation,
   getConversation,
   handoffConversation,
-  listConversations,
   reopenConversation,
   resolveHandoff,
   setConversationTags,

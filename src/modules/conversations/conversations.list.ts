@@ -1,0 +1,105 @@
+/** Listing conversations: the filters of GET /v1/conversations, a page with each row's contact, and the total. */
+import type { ExpressionBuilder } from 'kysely';
+import type { AppContext } from '../../platform/context.ts';
+import { likeContains } from '../../platform/db/like.ts';
+import type { Database } from '../../platform/db/schema.ts';
+import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
+import { type Page, type PageRequest, pageOf } from '../../platform/http/pagination.ts';
+import { type ConversationObject, presentConversation } from './conversations.present.ts';
+import type { ConversationRow, ConversationStatus } from './conversations.tables.ts';
+
+export interface ConversationFilters {
+  status?: ConversationStatus;
+  channel?: string;
+  assignee?: string;
+  tag?: string;
+  contact_id?: string;
+  agent_id?: string;
+  ai_paused?: boolean;
+  q?: string;
+}
+
+/**
+ * Newest activity first. The filters and the count touch only `conversations` (its indexes
+ * serve them); the page's contacts are read in one query after.
+ */
+export async function listConversations(
+  ctx: AppContext,
+  scope: Scope,
+  f: ConversationFilters,
+  page: PageRequest,
+): Promise<Page<ConversationObject>> {
+  let q = tenant(ctx.db, scope).selectFrom('conversations').selectAll();
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.channel) q = q.where('channel', '=', f.channel);
+  if (f.contact_id) q = q.where('contact_id', '=', f.contact_id);
+  if (f.agent_id) q = q.where('agent_id', '=', f.agent_id);
+  if (f.ai_paused !== undefined) q = q.where('ai_paused', '=', f.ai_paused ? 1 : 0);
+  if (f.assignee === 'none') q = q.where('assignee_id', 'is', null);
+  else if (f.assignee) q = q.where('assignee_id', '=', f.assignee);
+  // Tags are a JSON array of strings: match the quoted element.
+  if (f.tag) q = q.where(likeContains('tags', JSON.stringify(f.tag.toLowerCase())));
+  if (f.q) {
+    const text = f.q;
+    q = q.where((eb) =>
+      eb.or([
+        likeContains('last_message', text, { lower: true }),
+        likeContains('contact_address', text, { lower: true }),
+        eb(
+          'contact_id',
+          'in',
+          eb
+            .selectFrom('contacts')
+            .select('contacts.id')
+            .where(inScope(scope, 'contacts'))
+            .where(likeContains('contacts.name', text, { lower: true })),
+        ),
+      ]),
+    );
+  }
+  const onlyStatus =
+    !f.channel && !f.contact_id && !f.agent_id && f.ai_paused === undefined && !f.assignee && !f.tag && !f.q;
+  // The total the triggers keep (no filter but status), or a count of the matches.
+  const total = onlyStatus ? countByStatus(ctx, scope, f.status) : q.clearSelect().select(countAll);
+  // One statement: the page, each row's contact and the total (a round trip costs more than
+  // the rows on PostgreSQL). The contacts are joined after the page is cut, not for skipped rows.
+  const pageRows = q
+    .orderBy('last_message_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.perPage)
+    .offset((page.page - 1) * page.perPage);
+  const rows = await ctx.db
+    .selectFrom(pageRows.as('c'))
+    .leftJoin('contacts as ct', 'ct.id', 'c.contact_id')
+    .selectAll('c')
+    .select(['ct.phone as contact_phone', 'ct.name as contact_name', 'ct.email as contact_email'])
+    .select(total.as('total'))
+    .orderBy('c.last_message_at', 'desc')
+    .orderBy('c.id', 'desc')
+    .execute();
+  // A page past the end has no row to carry the total.
+  const count = rows[0]?.total ?? (await total.executeTakeFirst())?.total ?? 0;
+  return pageOf(
+    rows.map(({ contact_phone, contact_name, contact_email, total: _, ...row }) =>
+      presentConversation(row, {
+        id: row.contact_id,
+        phone: contact_phone,
+        name: contact_name,
+        email: contact_email,
+      }),
+    ),
+    Number(count),
+    page,
+  );
+}
+
+const countAll = (eb: ExpressionBuilder<Database, 'conversations'>) => eb.fn.countAll<number>().as('total');
+
+/** The total the triggers keep, for the unfiltered list or one status (a query, to embed). */
+function countByStatus(ctx: AppContext, scope: Scope, status: string | undefined) {
+  let q = tenant(ctx.db, scope)
+    .selectFrom('conversation_counts')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('n'), eb.lit(0)).as('total'));
+  if (status) q = q.where('status', '=', status as ConversationRow['status']);
+  return q;
+}
