@@ -27,6 +27,8 @@ if (file) {
       loopMax: ms(delay.max),
       cpuPct: Math.round(((used.user + used.system) / 1000 / wall) * 1000) / 10,
       rssMb: Math.round(process.memoryUsage.rss() / 1048576),
+      // The monotonic clock in µs, as a --cpu-prof profile's timestamps are: the window's end.
+      atUs: Number(process.hrtime.bigint() / 1000n),
     };
     writeFileSync(`${file}.tmp`, JSON.stringify(report));
     renameSync(`${file}.tmp`, file);

@@ -7,13 +7,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannonUntyped from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/platform/db/database.ts';
-import { createPgDatabase } from '../test/support/harness.ts';
+import { createPgDatabase, PG_ADMIN_URL } from '../test/support/harness.ts';
+import { backendCpu, loadAverage, processCpuMs } from './pg-cost.ts';
 import { createBenchTemplate, messageBody, paced, startServer, startWorker } from './support.ts';
 
 interface AcResult {
@@ -53,7 +54,9 @@ const pgEnv: Record<string, string> = pg
       ...(split ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' } : {}),
     }
   : {};
-const server = await startServer(split ? { ...pgEnv, PARLEY_ROLE: 'api' } : pgEnv);
+// BENCH_NODE_ARGS: node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const server = await startServer(split ? { ...pgEnv, PARLEY_ROLE: 'api' } : pgEnv, extraNodeArgs);
 const worker = split ? await startWorker({ ...pgEnv, PARLEY_DATA_DIR: server.dataDir }) : undefined;
 const base = server.url;
 const key = server.testKey;
@@ -74,55 +77,76 @@ await createBenchTemplate(base, key);
 const fmt = (r: AcResult) =>
   `${r.requests.total} requests, ${r.requests.average.toFixed(0)} req/s, latency p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, non-2xx ${r.non2xx}, errors ${r.errors}`;
 
-// Warm up the connection pool, statement cache and JIT.
-await autocannon({
-  url: `${base}/v1/messages`,
-  method: 'POST',
-  headers,
-  body: messageBody(0),
-  amount: 500,
-  connections: 10,
-});
+// BENCH_PARTS=list: only the list (no POST part); BENCH_CONVERSATIONS=0: only the POST part.
+if (process.env.BENCH_PARTS !== 'list') await postPart();
+// The sandbox channel the seeded conversations use is made by the first send.
+else await fetch(`${base}/v1/messages`, { method: 'POST', headers, body: messageBody(0) });
+async function postPart() {
+  // Warm up the connection pool, statement cache and JIT.
+  await autocannon({
+    url: `${base}/v1/messages`,
+    method: 'POST',
+    headers,
+    body: messageBody(0),
+    amount: 500,
+    connections: 10,
+  });
 
-let n = 0;
-const countSent = async () =>
-  Number(
-    (
-      await db
-        .selectFrom('messages')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('workspace_id', '=', wsId)
-        .where('status', 'in', ['sent', 'delivered', 'read'])
-        .executeTakeFirstOrThrow()
-    ).n,
+  let n = 0;
+  const countSent = async () =>
+    Number(
+      (
+        await db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('workspace_id', '=', wsId)
+          .where('status', 'in', ['sent', 'delivered', 'read'])
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const sentBefore = await countSent();
+  // The server's own CPU time (user + system, from /proc), per accepted message: what a busy machine does not distort.
+  const cpuMs = (pid: number | undefined) => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    } catch {
+      return Number.NaN;
+    }
+  };
+  const cpuBefore = cpuMs(server.child.pid);
+  const acceptStart = Date.now();
+  // A steady 1,000 requests/s (open loop: see `paced`), latency counted from when each was due.
+  const send = await paced({
+    url: `${base}/v1/messages`,
+    method: 'POST',
+    headers,
+    rate: RATE,
+    seconds: SECONDS,
+    body: () => messageBody(n++),
+  });
+  console.log(
+    `[${storage}] POST /v1/messages at a steady ${RATE}/s: ${send.sent} requests in ${(send.sent / send.rps).toFixed(1)} s (${send.rps} req/s), latency p50 ${send.p50} ms, p90 ${send.p90} ms, p99 ${send.p99} ms, max ${send.max} ms, non-2xx ${send.non2xx}, errors ${send.errors}`,
   );
-const sentBefore = await countSent();
-const acceptStart = Date.now();
-// A steady 1,000 requests/s (open loop: see `paced`), latency counted from when each was due.
-const send = await paced({
-  url: `${base}/v1/messages`,
-  method: 'POST',
-  headers,
-  rate: RATE,
-  seconds: SECONDS,
-  body: () => messageBody(n++),
-});
-console.log(
-  `[${storage}] POST /v1/messages at a steady ${RATE}/s: ${send.sent} requests in ${(send.sent / send.rps).toFixed(1)} s (${send.rps} req/s), latency p50 ${send.p50} ms, p90 ${send.p90} ms, p99 ${send.p99} ms, max ${send.max} ms, non-2xx ${send.non2xx}, errors ${send.errors}`,
-);
-const accepted = send.ok;
-const deadline = Date.now() + 120_000;
-let sent = 0;
-while (Date.now() < deadline) {
-  sent = (await countSent()) - sentBefore;
-  if (sent >= accepted) break;
-  await new Promise((r) => setTimeout(r, 100));
+  const accepted = send.ok;
+  const deadline = Date.now() + 120_000;
+  let sent = 0;
+  while (Date.now() < deadline) {
+    sent = (await countSent()) - sentBefore;
+    if (sent >= accepted) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const secs = (Date.now() - acceptStart) / 1000;
+  const cpu = cpuMs(server.child.pid) - cpuBefore;
+  console.log(
+    `[${storage}] server CPU (user+system) per accepted message, request to sent: ${(cpu / Math.max(1, sent)).toFixed(2)} ms (${(cpu / 1000).toFixed(1)} s for ${sent}); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  );
+  console.log(
+    `[${storage}] queue: ${sent}/${accepted} accepted messages reached sent ${secs.toFixed(1)} s after the first request: ${(sent / secs).toFixed(0)} messages/s end to end`,
+  );
 }
-const secs = (Date.now() - acceptStart) / 1000;
-console.log(
-  `[${storage}] queue: ${sent}/${accepted} accepted messages reached sent ${secs.toFixed(1)} s after the first request: ${(sent / secs).toFixed(0)} messages/s end to end`,
-);
 
+// BENCH_CONVERSATIONS=0: the message path only (no list).
 // 100,000 conversations, inserted directly in batches (the list is what is measured).
 const contactsBatch = 500;
 const existing = Number(
@@ -202,19 +226,29 @@ await sql.raw(pg ? 'vacuum analyze' : 'analyze').execute(db);
 console.log(
   `[${storage}] seeded ${CONVERSATIONS} conversations in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
 );
-for (const path of [
-  '/v1/conversations',
-  '/v1/conversations?status=active',
-  '/v1/conversations?page=50&per_page=100',
-]) {
+// BENCH_LIST_PATHS: the list requests measured (comma-separated), default all three.
+const listPaths = (
+  process.env.BENCH_LIST_PATHS ??
+  '/v1/conversations,/v1/conversations?status=active,/v1/conversations?page=50&per_page=100'
+).split(',');
+for (const path of CONVERSATIONS === 0 ? [] : listPaths) {
   await autocannon({ url: `${base}${path}`, headers, amount: 200, connections: 4 });
   // Latency at a steady 200 requests/s (an inbox's worth of agents), then the most it serves.
   const steady = await paced({ url: `${base}${path}`, headers, rate: LIST_RATE, seconds: 5 });
   console.log(
     `[${storage}] GET ${path} at a steady ${LIST_RATE}/s: latency p50 ${steady.p50} ms, p90 ${steady.p90} ms, p99 ${steady.p99} ms, max ${steady.max} ms, non-2xx ${steady.non2xx}`,
   );
+  const backends = pg ? backendCpu(PG_ADMIN_URL, new URL(pg.url).pathname.slice(1)) : undefined;
+  await backends?.start();
+  const cpuBefore = processCpuMs(server.child.pid);
   const list = await autocannon({ url: `${base}${path}`, headers, connections: 4, duration: 5 });
+  await backends?.sample();
+  const perRequest = (ms: number) => `${((ms / Math.max(1, list.requests.total)) * 1000).toFixed(0)} µs`;
   console.log(`[${storage}] GET ${path} as fast as 4 connections go: ${fmt(list)}`);
+  console.log(
+    `[${storage}]   CPU per request: server ${perRequest(processCpuMs(server.child.pid) - cpuBefore)}${backends ? `, PostgreSQL backends ${perRequest(backends.total())}` : ''}; load average ${loadAverage()}`,
+  );
+  await backends?.close();
 }
 
 await worker?.stop();

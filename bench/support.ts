@@ -54,7 +54,8 @@ export async function startServer(
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (/test key:\s+\S+/.test(out)) resolve();
+      // Both lines: the keys and the port can come in different chunks.
+      if (/test key:\s+\S+/.test(out) && /listening on http:\/\/[^:]+:\d+/.test(out)) resolve();
     });
     child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
   });
@@ -84,8 +85,12 @@ export async function startServer(
 }
 
 /** A `PARLEY_ROLE=worker` process beside a server (same flags as `npm start`). */
-export async function startWorker(env: Record<string, string>): Promise<{ stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, nodeArgs, {
+export async function startWorker(
+  env: Record<string, string>,
+  /** Node flags put before `npm start`'s (e.g. `--cpu-prof`). */
+  extraNodeArgs: string[] = [],
+): Promise<{ pid: number | undefined; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [...extraNodeArgs, ...nodeArgs], {
     env: { ...process.env, PARLEY_LOG_LEVEL: 'warn', ...env, PARLEY_ROLE: 'worker' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -98,6 +103,7 @@ export async function startWorker(env: Record<string, string>): Promise<{ stop: 
     child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${out}`)));
   });
   return {
+    pid: child.pid,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

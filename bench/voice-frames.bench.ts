@@ -2,13 +2,15 @@
  * The media path's own CPU per frame, in one process with no network (`node --conditions=parley-source
  * bench/voice-frames.bench.ts`): `BENCH_CALLS` (default 500) web-call transports on stand-in
  * sockets. Inbound: `BENCH_FRAMES` (default 100) 20 ms frames per call go through the transport,
- * the VAD and an utterance recogniser's buffer (what a listening call does per frame). Outbound:
- * every call plays 2 s of agent audio paced in real time (the pacer and the frame cutting; the
- * socket's send is a no-op). Reports CPU µs per frame each way and the allocation it left
+ * the VAD and an utterance recogniser's buffer behind the speech gate (what a listening call does
+ * per frame; `BENCH_SILENCE=1`: silent frames, the steady state between turns). Outbound:
+ * every call plays 2 s of agent audio paced in real time (the pacer and the framing into one
+ * buffer per frame; the socket's write is a no-op). Reports CPU µs per frame each way and the allocation it left
  * (heap growth), from process.cpuUsage: figures that do not depend much on the machine's load.
  */
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
+import { SpeechGate } from '../src/modules/voice/engine/speech-gate.ts';
 import { VoiceActivityDetector } from '../src/modules/voice/engine/vad.ts';
 import { WebSocketTransport } from '../src/modules/voice/engine/web-transport.ts';
 import { utteranceStream } from '../src/modules/voice/speech/utterances.ts';
@@ -21,6 +23,16 @@ class StandIn extends EventEmitter {
   readyState = 1;
   bufferedAmount = 0;
   sent = 0;
+  /** The TCP socket under it: the transport writes agent frames here, whole (a no-op write). */
+  readonly _socket = {
+    destroyed: false,
+    writable: true,
+    writableLength: 0,
+    write: () => {
+      this.sent++;
+      return true;
+    },
+  };
   send() {
     this.sent++;
   }
@@ -40,8 +52,12 @@ const calls = await Promise.all(
       async () => '',
       () => {},
     );
+    // As the session does: a recogniser of whole utterances gets speech (and the pre-roll kept
+    // by the gate), not the silence between turns.
+    const gate = new SpeechGate();
     const onVoice = (speaking: boolean) => {
-      if (!speaking) stt.finalize();
+      if (speaking) gate.flush(stt);
+      else stt.finalize();
     };
     let played = 0;
     const t = new WebSocketTransport(sock as unknown as WebSocket, undefined, {
@@ -50,7 +66,8 @@ const calls = await Promise.all(
     } as never);
     t.attach({
       audio: (pcm) => {
-        stt.push(pcm);
+        if (vad.speaking) stt.push(pcm);
+        else gate.keep(pcm);
         vad.push(pcm, onVoice);
       },
       speech: () => {},
@@ -64,7 +81,9 @@ const calls = await Promise.all(
 );
 
 // Inbound: each call's frames as `ws` hands them over (a fresh Buffer per message).
-const frames = Array.from({ length: 50 }, (_, k) => Buffer.from(speech.buffer, k * 640, 640));
+const frames = Array.from({ length: 50 }, (_, k) =>
+  process.env.BENCH_SILENCE === '1' ? Buffer.alloc(640) : Buffer.from(speech.buffer, k * 640, 640),
+);
 globalThis.gc?.();
 let heap0 = process.memoryUsage().heapUsed;
 let cpu0 = process.cpuUsage();

@@ -16,6 +16,8 @@ export class BenchTts {
   requests = 0;
   transcriptions = 0;
   audioMs = 0;
+  /** Requests per distinct text (how often the same words were synthesised again). */
+  readonly texts = new Map<string, number>();
   #server: Server | undefined;
   #audio: Buffer;
   url = '';
@@ -60,6 +62,7 @@ export class BenchTts {
         const ms = Math.min(29_000, Math.max(200, input.length * this.msPerChar));
         this.requests++;
         this.audioMs += ms;
+        this.texts.set(input, (this.texts.get(input) ?? 0) + 1);
         const bytes = Math.round((ms / 1000) * this.rate) * 2;
         res.writeHead(200, { 'content-type': 'audio/wav', 'transfer-encoding': 'chunked' });
         res.write(streamedWavHeader(this.rate));

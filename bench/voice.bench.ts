@@ -153,6 +153,7 @@ async function benchServer(storage: 'sqlite' | 'postgres', env: Record<string, s
       loopMax: number;
       cpuPct: number;
       rssMb: number;
+      atUs: number;
     };
   };
   return { server, api, probe, child: server.child as ChildProcess };
@@ -407,7 +408,13 @@ if (part === 'streams') {
         `server→client frame lateness: p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms (goal p99 < 40 ms: ${l.p99 < 40 ? 'met' : 'MISSED'})`,
         `server event-loop delay: ${loop} (goal p99 < 20 ms: ${stats && stats.loopP99 < 20 ? 'met' : 'MISSED'}); server CPU ${stats?.cpuPct ?? '?'}% of one core (${stats ? r1((stats.cpuPct * 10) / Math.max(1, live)) : '?'} ms of CPU per call-second), RSS ${stats?.rssMb ?? '?'} MB`,
         `client→server frames: ${framesIn} (${r1(framesIn / seconds / Math.max(1, live))}/s per call); client send lag p99 ${s.p99} ms, client event-loop delay p99 ${r1(Math.max(0, clientLoop.percentile(99) / 1e6 - 10))} ms (large: the client, not the server, fell behind)`,
-        `text-to-speech: ${tts.requests} requests, ${r1(tts.audioMs / 1000)} s of audio`,
+        `text-to-speech: ${tts.requests} requests, ${r1(tts.audioMs / 1000)} s of audio, ${tts.texts.size} distinct texts; most requested: ${[
+          ...tts.texts,
+        ]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 3)
+          .map(([t, n]) => `${n}× ${JSON.stringify(t.slice(0, 60))}`)
+          .join(', ')}`,
       ].join('\n'),
     );
     return l.p99 < 40 && stats !== null && stats.loopP99 < 20 && counts.joined === N;
@@ -449,7 +456,7 @@ if (part === 'streams') {
     (!SILENT && clients.some((c) => c.open && c.listens < 2) && performance.now() - warmStart < 30_000)
   )
     await new Promise((r) => setTimeout(r, 100));
-  await probe();
+  const windowFrom = await probe();
   late = [];
   sendLag = [];
   clientLoop.reset();
@@ -460,6 +467,9 @@ if (part === 'streams') {
   measuring = false;
   const seconds = (performance.now() - windowStart) / 1000;
   const ok = report(stats, seconds);
+  // With BENCH_SERVER_NODE_ARGS="--cpu-prof ...": the measured window in the profile's clock.
+  if (process.env.BENCH_SERVER_NODE_ARGS?.includes('--cpu-prof'))
+    console.log(`profile window (µs, the server's monotonic clock): ${windowFrom.atUs},${stats.atUs}`);
   stopping = true;
   for (const c of clients) if (c.open) c.ws.close();
   await cleanup();

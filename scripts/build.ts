@@ -7,7 +7,9 @@
  * loaded map whole at start (about 20 MB of memory for this bundle). To read stack traces against
  * src/, start with `NODE_OPTIONS=--enable-source-maps npm start`.
  */
-import { cpSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const outdir = new URL('../dist/', import.meta.url).pathname;
@@ -30,3 +32,18 @@ await build({
 cpSync(new URL('../src/modules/inbox/web/', import.meta.url).pathname, `${outdir}inbox-web`, {
   recursive: true,
 });
+
+// The inbox loads the SDK's browser build (packages/sdk/dist, made by `npm install`); after a pull
+// that changed the SDK's sources, that build is made again here, so `npm start` never serves an old one.
+const sdk = new URL('../packages/sdk/', import.meta.url).pathname;
+const newest = (dir: string): number =>
+  Math.max(
+    0,
+    ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+      e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+    ),
+  );
+const built = join(sdk, 'dist/browser.js');
+if (!existsSync(built) || newest(join(sdk, 'src')) > statSync(built).mtimeMs) {
+  execFileSync(process.execPath, [join(sdk, 'scripts/build.mjs')], { cwd: sdk, stdio: 'inherit' });
+}

@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import { sql } from 'kysely';
 import { holdingJob } from '../src/modules/ai/ai.jobs.ts';
 import { createAiModule } from '../src/modules/ai/ai.module.ts';
-import { HOLDING_EN, sendHoldingMessage } from '../src/modules/ai/ai.service.ts';
+import { HOLDING_EN, sendHoldingMessage } from '../src/modules/ai/holding.ts';
 import { modules } from '../src/modules/index.ts';
 import type { Trx } from '../src/platform/db/database.ts';
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';

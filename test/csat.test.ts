@@ -149,6 +149,22 @@ forEachStorage('csat', (storage) => {
       .where('object_id', '=', id)
       .execute();
     assert.equal(reopened.length, 0);
+    // The answer is kept in the thread and emitted as csat.received, not as message.received (so
+    // automations and webhooks on customer messages do not run on it).
+    const answer = (
+      await t.call('GET', `/v1/conversations/${id}/messages?order=desc`, { key: w.test })
+    ).body.data.find(
+      (m: { direction: string; text: string | null }) => m.direction === 'inbound' && m.text === '5',
+    );
+    assert.ok(answer, 'the score is in the thread');
+    const received = await t.ctx.db
+      .selectFrom('events')
+      .select('id')
+      .where('type', '=', 'message.received')
+      .where('object_id', '=', answer.id)
+      .execute();
+    assert.equal(received.length, 0, 'no message.received for a CSAT answer');
+    assert.equal(await csatEvents(id), 1);
     // A later ordinary message reopens it and is answered: once its answer is there, the score
     // before it provably got none.
     await inbound('+919900000404', 'one more question please', 'sms');

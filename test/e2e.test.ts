@@ -49,9 +49,10 @@ function assertNotLogged(output: string, secrets: string[], where: string) {
     assert.ok(!output.includes(secret), `${where} contains ${secret.slice(0, 12)}…:\n${output}`);
 }
 
-after(killAll);
-
 describe('npm start on SQLite', () => {
+  // In its describe, not at the top level: the runner may run many files in one process, and a
+  // top-level after() would wait for all of them.
+  after(killAll);
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
   let port: number;
   let base: string;

@@ -2,110 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 /**
- * The inbox's pure parts (the event-stream reader and the list/thread rules) run in node as
- * they run in the browser: plain ES modules with no DOM.
+ * The inbox's pure parts (the list/thread rules) run in node as they run in the browser: plain ES
+ * modules with no DOM. Its event stream is the SDK's `events.live` (packages/sdk/test/browser.test.ts).
  */
 const web = (file: string) => new URL(`../src/modules/inbox/web/${file}`, import.meta.url).href;
-const sse: any = await import(web('sse.js'));
 const store: any = await import(web('store.js'));
-
-describe('inbox: the event-stream parser', () => {
-  it('reads events split anywhere, with CRLF, comments, multi-line data, ids and retry', () => {
-    const events: Array<{ id: string | null; event: string; data: string }> = [];
-    const p = new sse.SseParser((e: (typeof events)[number]) => events.push(e));
-    const text =
-      ': connected\r\nretry: 3000\r\n\r\nid: evt_1\r\nevent: message.received\r\ndata: {"a":\r\ndata: 1}\r\n\r\n: heartbeat\n\nid: evt_2\ndata:no-space\n\n';
-    // Fed one character at a time: a CRLF split across chunks is still one line end.
-    for (const ch of text) p.push(ch);
-    assert.deepEqual(events, [
-      { id: 'evt_1', event: 'message.received', data: '{"a":\n1}' },
-      { id: 'evt_2', event: 'message', data: 'no-space' },
-    ]);
-    assert.equal(p.retry, 3000);
-  });
-
-  it('keeps the last id for events without one, and ignores an event with no data', () => {
-    const events: Array<{ id: string | null }> = [];
-    const p = new sse.SseParser((e: { id: string | null }) => events.push(e));
-    p.push('id: evt_9\nevent: x\n\ndata: a\n\n');
-    assert.deepEqual(
-      events.map((e) => e.id),
-      ['evt_9'],
-    );
-  });
-});
-
-/** A fetch that answers the stream requests from a script, and records their headers. */
-function scriptedFetch(script: Array<{ status: number; chunks?: string[]; hold?: boolean }>) {
-  const calls: Array<Record<string, string>> = [];
-  const fetch = async (_url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => {
-    calls.push(init.headers);
-    const step = script.shift() ?? { status: 200, hold: true };
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const c of step.chunks ?? []) controller.enqueue(new TextEncoder().encode(c));
-        if (!step.hold) controller.close();
-        init.signal.addEventListener('abort', () => controller.error(new Error('aborted')));
-      },
-    });
-    return new Response(step.status === 200 ? body : null, { status: step.status });
-  };
-  return { fetch, calls };
-}
-
-describe('inbox: the event stream', () => {
-  it('reconnects after a drop and resumes with Last-Event-ID, reporting each state', async () => {
-    const { fetch, calls } = scriptedFetch([
-      { status: 200, chunks: ['id: evt_1\ndata: {"n":1}\n\n', 'id: evt_2\ndata: {"n":2}\n\n'] },
-      { status: 503 },
-      { status: 200, chunks: ['id: evt_3\ndata: {"n":3}\n\n'], hold: true },
-    ]);
-    const got: number[] = [];
-    const states: string[] = [];
-    let resolveThird: () => void = () => {};
-    const third = new Promise<void>((r) => {
-      resolveThird = r;
-    });
-    const stream = new sse.EventStream({
-      url: '/v1/events/stream',
-      token: () => 'tok',
-      fetch,
-      lastEventId: 'evt_0',
-      onEvent: (e: { n: number }) => {
-        got.push(e.n);
-        if (e.n === 3) resolveThird();
-      },
-      onState: (s: string) => states.push(s),
-      onUnauthorized: () => assert.fail('not a 401'),
-    });
-    stream.start();
-    await third;
-    stream.stop();
-    assert.deepEqual(got, [1, 2, 3]);
-    assert.deepEqual(
-      calls.map((h) => h['Last-Event-ID']),
-      ['evt_0', 'evt_2', 'evt_2'],
-    );
-    assert.ok(calls.every((h) => h.Authorization === 'Bearer tok'));
-    assert.deepEqual(states, ['connecting', 'live', 'reconnecting', 'reconnecting', 'live']);
-  });
-
-  it('stops at a 401 and says so once', async () => {
-    const { fetch, calls } = scriptedFetch([{ status: 401 }]);
-    let unauthorized = 0;
-    const stream = new sse.EventStream({
-      url: '/s',
-      token: () => 'tok',
-      fetch,
-      onEvent: () => {},
-      onState: () => {},
-      onUnauthorized: () => unauthorized++,
-    });
-    await stream.loop();
-    assert.equal(unauthorized, 1);
-    assert.equal(calls.length, 1);
-  });
-});
 
 const conv = (over: Record<string, unknown> = {}) => ({
   id: 'conv_1',

@@ -384,6 +384,74 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     assert.ok(ran.get('runAt')! - t0 >= 690, `runAt job ran after ${ran.get('runAt')! - t0} ms`);
   });
 
+  it("cancel removes a pending delayed job in the caller's transaction; a rolled-back cancel does not", async () => {
+    const def = defineJob({ name: jobName('cancel'), payload: z.object({ tag: z.string() }) });
+    const ran: string[] = [];
+    const q = queue();
+    q.register(def, async ({ tag }) => {
+      ran.push(tag);
+    });
+    await q.start();
+    const cancelled = (await q.enqueue(s.db, def, { tag: 'cancelled' }, { delayMs: 600 }))!;
+    const kept = (await q.enqueue(s.db, def, { tag: 'kept' }, { delayMs: 600 }))!;
+    // A cancel whose transaction rolls back leaves the job as it was.
+    await assert.rejects(
+      s.db.transaction().execute(async (trx) => {
+        assert.equal(await q.cancel(trx, def, [kept]), 1);
+        throw new Error('roll back');
+      }),
+      /roll back/,
+    );
+    const n = await s.db.transaction().execute((trx) => q.cancel(trx, def, [cancelled]));
+    assert.equal(n, 1);
+    assert.notEqual(await s.stateOf(cancelled), 'queued');
+    assert.equal(await s.stateOf(kept), 'queued');
+    await waitFor(() => ran.includes('kept'), 5000, 'the job that was not cancelled');
+    await sleep(300);
+    assert.deepEqual(ran, ['kept'], 'the cancelled job never ran');
+    // Unknown ids, ids of another kind, and a second cancel change nothing.
+    const other = defineJob({ name: jobName('cancel_other'), payload: z.object({}) });
+    assert.equal(
+      await q.cancel(s.db, def, [cancelled, 'job_nope', '00000000-0000-4000-8000-000000000000']),
+      0,
+    );
+    assert.equal(await q.cancel(s.db, other, [kept]), 0);
+    assert.equal(await q.cancel(s.db, def, []), 0);
+    // Its completion is written after its handler returned (later still on a loaded machine).
+    await waitFor(async () => (await s.stateOf(kept)) === 'completed', 5000, 'the kept job completed');
+  });
+
+  it('cancelling a running or finished job is harmless: it runs once, to its end', async () => {
+    const def = defineJob({ name: jobName('cancel_running'), payload: z.object({}) });
+    let runs = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let finished = false;
+    const q = queue();
+    q.register(def, async () => {
+      runs++;
+      await gate;
+      finished = true;
+    });
+    await q.start();
+    const id = (await q.enqueue(s.db, def, {}))!;
+    q.kick();
+    await waitFor(() => runs === 1, 5000, 'the job to start');
+    await q.cancel(s.db, def, [id]);
+    release();
+    await waitFor(() => finished, 5000, 'the running job to finish');
+    await waitFor(async () => (await s.stateOf(id)) !== 'active', 5000, 'the job to settle');
+    const done = (await q.enqueue(s.db, def, {}))!;
+    q.kick();
+    await waitFor(async () => (await s.stateOf(done)) === 'completed', 5000, 'the second job');
+    assert.equal(await q.cancel(s.db, def, [done]), 0, 'a completed job is not cancelled');
+    assert.equal(await s.stateOf(done), 'completed');
+    await sleep(300);
+    assert.equal(runs, 2, 'each job ran once');
+  });
+
   it('a job due weeks ahead waits quietly: no timer overflow, no polling loop, other jobs run', async () => {
     const def = defineJob({ name: jobName('far'), payload: z.object({ tag: z.string() }) });
     const ran: string[] = [];

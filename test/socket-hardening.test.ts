@@ -52,7 +52,7 @@ function refusedWith(url: string): Promise<number> {
  * is reported here instead, so a test can say the server would have died.
  */
 const uncaught: Error[] = [];
-process.on('uncaughtException', (err) => uncaught.push(err));
+const onUncaught = (err: Error) => uncaught.push(err);
 
 const KILLERS: Array<[string, (ws: WebSocket) => void]> = [
   ['a text frame that is not UTF-8', (ws) => ws.send(Buffer.from([0xff, 0xfe, 0xfd]), { binary: false })],
@@ -70,6 +70,8 @@ forEachStorage('WebSocket hardening', (storage) => {
   const twilio = new FakeTwilioVoice();
 
   before(async () => {
+    // Only while these suites run: other test files may share this process.
+    process.on('uncaughtException', onUncaught);
     await twilio.start();
     // A media socket that sends nothing for 3 s is closed (the tests' own sockets talk or close sooner).
     t = await startTestApp(storage, {
@@ -92,6 +94,7 @@ forEachStorage('WebSocket hardening', (storage) => {
     twilioChannel = ch.body.id;
   });
   after(async () => {
+    process.off('uncaughtException', onUncaught);
     await t.close();
     await twilio.stop();
   });

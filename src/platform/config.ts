@@ -236,6 +236,11 @@ export const configVariables = {
     default: '8',
     doc: 'Most pocketsphinx recognisers running at once in a process (each holds ~40 MB); a call past it ends with `stt_error`.',
   },
+  PARLEY_VOICE_TTS_CACHE_MB: {
+    schema: int(0, 4096),
+    default: '32',
+    doc: 'Synthesised speech kept in memory per process (MB; 0: none), per engine, voice and sentence: a sentence said again (a greeting, a fixed reply) is played from memory, not synthesised again; the least recently used goes first.',
+  },
   OPENAI_API_KEY: {
     schema: z.string().optional(),
     default: undefined,
@@ -311,6 +316,7 @@ export interface Config {
     sandboxPace: 'realtime' | 'virtual';
     joinTimeoutSeconds: number;
     builtinSttMax: number;
+    ttsCacheMb: number;
   };
   openaiApiKey: string | undefined;
   anthropicApiKey: string | undefined;
@@ -390,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sandboxPace: read('PARLEY_VOICE_SANDBOX_PACE'),
       joinTimeoutSeconds: read('PARLEY_VOICE_JOIN_TIMEOUT_SECONDS'),
       builtinSttMax: read('PARLEY_BUILTIN_STT_MAX'),
+      ttsCacheMb: read('PARLEY_VOICE_TTS_CACHE_MB'),
     },
     openaiApiKey: read('OPENAI_API_KEY'),
     anthropicApiKey: read('ANTHROPIC_API_KEY'),

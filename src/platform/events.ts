@@ -1,5 +1,6 @@
 import { chunked } from './chunked.ts';
 import type { Trx } from './db/database.ts';
+import { insertRows } from './db/rows.ts';
 import { newId } from './ids.ts';
 import { toJson } from './json.ts';
 
@@ -116,23 +117,22 @@ export async function insertEvents(trx: Trx, inputs: EmitInput[], now: Date): Pr
     data: input.data,
   }));
   for (const part of chunked(events)) {
-    await trx
-      .insertInto('events')
-      .values(
-        part.map((event) => ({
-          id: event.id,
-          workspace_id: event.workspace_id,
-          livemode: event.livemode ? 1 : 0,
-          type: event.event,
-          actor_type: event.actor.type,
-          actor_id: event.actor.id,
-          object_type: typeof event.data.object === 'string' ? event.data.object : null,
-          object_id: typeof event.data.id === 'string' ? event.data.id : null,
-          data: toJson(event.data),
-          created_at: event.timestamp,
-        })),
-      )
-      .execute();
+    await insertRows(
+      trx,
+      'events',
+      part.map((event) => ({
+        id: event.id,
+        workspace_id: event.workspace_id,
+        livemode: event.livemode ? 1 : 0,
+        type: event.event,
+        actor_type: event.actor.type,
+        actor_id: event.actor.id,
+        object_type: typeof event.data.object === 'string' ? event.data.object : null,
+        object_id: typeof event.data.id === 'string' ? event.data.id : null,
+        data: toJson(event.data),
+        created_at: event.timestamp,
+      })),
+    ).execute();
   }
   return events;
 }

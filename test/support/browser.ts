@@ -93,8 +93,11 @@ export async function signIn(
   await page.locator('.conn[data-state=live]').waitFor();
 }
 
-export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+export async function newPage(
+  browser: Browser,
+  options: { timezoneId?: string } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...options });
   const page = await context.newPage();
   return { context, page };
 }

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import type { Module } from '../../src/modules/module.ts';
 import { type Config, loadConfig } from '../../src/platform/config.ts';
 import { type Parley, startParley } from '../../src/server.ts';
+import { plannedStorages, repoPath } from './storage-plan.ts';
+import { PG_TEMPLATE_ENV, SQLITE_TEMPLATE_ENV, templateFits } from './templates.ts';
 
 export type Storage = 'sqlite' | 'postgres';
 
@@ -39,12 +42,18 @@ export function postgresAvailable(): Promise<boolean> {
   return pgReachable;
 }
 
-export async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/** A new empty database, or a copy of `template` (a migrated database no one is connected to). */
+export async function createPgDatabase(
+  template?: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `parley_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  try {
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  } finally {
+    await admin.end();
+  }
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
   return {
@@ -100,7 +109,15 @@ export async function startTestApp(
   opts: { env?: Record<string, string>; modules?: Module[]; testing?: Config['testing'] } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
-  const pgDb = storage === 'postgres' ? await createPgDatabase() : undefined;
+  // scripts/test.ts migrates a template per storage once per run; each app starts from a copy.
+  const fits = templateFits(opts.modules);
+  const pgDb =
+    storage === 'postgres'
+      ? await createPgDatabase((fits && process.env[PG_TEMPLATE_ENV]) || undefined)
+      : undefined;
+  const sqliteTemplate = process.env[SQLITE_TEMPLATE_ENV];
+  if (storage === 'sqlite' && fits && sqliteTemplate)
+    copyFileSync(sqliteTemplate, join(dataDir, 'parley.db'));
   const config = loadConfig({
     PARLEY_DATA_DIR: dataDir,
     PARLEY_ADMIN_TOKEN: ADMIN_TOKEN,
@@ -162,12 +179,15 @@ export async function startTestApp(
 }
 
 /**
- * Declares a suite once per storage: SQLite always, PostgreSQL when reachable (required under CI).
- * When PostgreSQL is skipped, a skipped test says so plainly.
+ * Declares a suite once per storage: SQLite always, PostgreSQL when reachable (required under CI),
+ * unless the calling file is one of the storage-insensitive files of support/storage-plan.ts,
+ * whose suites run once, on SQLite. When PostgreSQL is skipped, a skipped test says so plainly.
  */
 export function forEachStorage(name: string, body: (storage: Storage) => void) {
   const available = postgresAvailableSync();
-  for (const storage of ['sqlite', 'postgres'] as const) {
+  const caller = callerFile();
+  const planned = caller ? plannedStorages(repoPath(caller, REPO_ROOT)) : (['sqlite', 'postgres'] as const);
+  for (const storage of planned) {
     if (storage === 'postgres' && !available) {
       describe(`${name} [postgres]`, () => {
         it('PostgreSQL skipped: not reachable at PARLEY_TEST_PG_URL', {
@@ -176,8 +196,34 @@ export function forEachStorage(name: string, body: (storage: Storage) => void) {
       });
       continue;
     }
-    describe(`${name} [${storage}]`, () => body(storage));
+    const suite = `${name} [${storage}]`;
+    if (caller) suiteFiles().set(suite, caller);
+    describe(suite, () => body(storage));
   }
+}
+
+/**
+ * The file that declared each storage's suite, by suite name. node:test places a suite where
+ * `describe` was called (here); the file-times reporter reads this to count the time under the
+ * test file when files share a process (scripts/test-shards.ts).
+ */
+export function suiteFiles(): Map<string, string> {
+  const key = Symbol.for('parley.test.suite-files');
+  const g = globalThis as { [key]?: Map<string, string> };
+  g[key] ??= new Map();
+  return g[key];
+}
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The file that called forEachStorage: the first frame of the stack outside this file. */
+function callerFile(): string | undefined {
+  const here = import.meta.url;
+  for (const line of (new Error().stack ?? '').split('\n').slice(1)) {
+    const url = /(file:\/\/[^\s()]+?):\d+:\d+\)?\s*$/.exec(line)?.[1];
+    if (url && url !== here) return url;
+  }
+  return undefined;
 }
 
 /**

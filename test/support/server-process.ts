@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +20,19 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/**
+ * How long a spawned server may take to start: 45 s on an idle machine, stretched by how far the
+ * machine is oversubscribed (the 1-minute load average per core, up to 8x), so a start that is
+ * merely slow under load is waited for, while a process that exits fails at once.
+ * PARLEY_TEST_START_TIMEOUT_MS overrides it.
+ */
+export function startTimeoutMs(baseMs = 45_000): number {
+  const fixed = Number(process.env.PARLEY_TEST_START_TIMEOUT_MS);
+  if (fixed > 0) return fixed;
+  const perCore = loadavg()[0]! / Math.max(1, availableParallelism());
+  return Math.round(baseMs * Math.min(8, Math.max(1, perCore)));
+}
+
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -34,8 +48,17 @@ export interface ServerProcess {
   stderr(): string;
   /** Settles when the process exits. */
   exited: Promise<Exit>;
-  /** Waits until the output matches `pattern`; fails early if the process exits first. */
+  /**
+   * Waits until the output matches `pattern`; fails early if the process exits first. The
+   * deadline defaults to `startTimeoutMs()` (read when the wait begins).
+   */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /**
+   * Waits until the process is ready for work: its start line (`API docs:` for a process that
+   * listens, `Parley worker started` for a worker), then, for one that listens, `GET /readyz`
+   * answering 200. Fails at once if the process exits; otherwise waits up to `startTimeoutMs()`.
+   */
+  ready(timeoutMs?: number): Promise<void>;
   /** Sends `signal` and waits for the exit; SIGKILLs it when it does not exit in time. */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
 }
@@ -89,7 +112,7 @@ export function spawnParley(
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitFor(pattern, timeoutMs = 45_000) {
+    waitFor(pattern, timeoutMs = startTimeoutMs()) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const m = all.match(pattern);
@@ -111,6 +134,21 @@ export function spawnParley(
         listeners.add(check);
         check();
       });
+    },
+    async ready(timeoutMs = startTimeoutMs()) {
+      const until = Date.now() + timeoutMs;
+      const line = await proc.waitFor(/^(API docs: |Parley worker started)/m, timeoutMs);
+      if (!line[1]!.startsWith('API docs')) return;
+      for (;;) {
+        if (exit) throw new Error(`process exited (${JSON.stringify(exit)}) before /readyz:\n${all}`);
+        const status = await fetch(`${proc.url}/readyz`, { signal: AbortSignal.timeout(10_000) })
+          .then((r) => r.status)
+          .catch(() => 0);
+        if (status === 200) return;
+        if (Date.now() > until)
+          throw new Error(`/readyz not 200 within ${timeoutMs} ms (${status}):\n${all}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
       if (exit) return exit;

@@ -14,6 +14,7 @@ export {
   type StreamOptions,
 } from './client.ts';
 export { type ClientErrorCode, type FieldError, ParleyError } from './errors.ts';
+export { type LiveEvents, type LiveOptions, type LiveState, liveDelay } from './live.ts';
 export { parseSse, type SseMessage } from './sse.ts';
 export type {
   ApiErrorCode,

@@ -1,4 +1,5 @@
 import { errorFromResponse, ParleyError } from './errors.ts';
+import { type LiveEvents, type LiveOptions, liveEvents } from './live.ts';
 import { reportsOf } from './reports.ts';
 import { parseSse, type SseMessage } from './sse.ts';
 import { automations, cannedResponses, csat, macros } from './teamtools.ts';
@@ -20,18 +21,31 @@ export const SDK_VERSION = '0.1.0';
 export const DEFAULT_BASE_URL = 'http://localhost:3000';
 
 export interface ParleyOptions {
-  /** `prl_live_...` or `prl_test_...`; the mode of the key picks the world (live or test). */
-  apiKey?: string;
+  /**
+   * `prl_live_...` or `prl_test_...`; the mode of the key picks the world (live or test). Or a
+   * function read on every request, for a credential that changes (a signed-in user's session
+   * token in a browser); when it answers nothing, the request goes without `Authorization`.
+   */
+  apiKey?: string | (() => string | null | undefined);
   /** Where Parley runs; default http://localhost:3000. */
   baseUrl?: string;
   /** Retries of a 429/503 (honouring `Retry-After`); default 2. */
   maxRetries?: number;
   /** A `Retry-After` longer than this (seconds) is not waited out: the error surfaces at once. Default 60. */
   maxRetryWaitSeconds?: number;
-  /** Per attempt, until the response headers arrive; default 30 s. */
+  /** Per attempt, until the response headers arrive; default 30 s; 0 waits as long as it takes. */
   timeoutMs?: number;
   fetch?: typeof fetch;
-  userAgent?: string;
+  /**
+   * Default `parley-sdk-node/<version>`, but none in a browser (which owns that header; a
+   * cross-origin request with it would need a preflight). `null`: never sent.
+   */
+  userAgent?: string | null;
+  /**
+   * Whether POSTs without an `idempotencyKey` get a random one (default true), so a retried POST
+   * is never done twice. A client that never retries (`maxRetries: 0`) may turn it off.
+   */
+  autoIdempotencyKey?: boolean;
 }
 
 export interface ApiResponse<T> {
@@ -78,21 +92,29 @@ type Page<T> = { data: T[]; meta: { total: number; page: number; per_page: numbe
  */
 export class Parley {
   readonly baseUrl: string;
-  readonly #apiKey: string | undefined;
+  readonly #apiKey: ParleyOptions['apiKey'];
   readonly #fetch: typeof fetch;
   readonly #maxRetries: number;
   readonly #maxRetryWait: number;
   readonly #timeoutMs: number;
-  readonly #userAgent: string;
+  readonly #userAgent: string | null;
+  readonly #autoIdempotencyKey: boolean;
 
   constructor(opts: ParleyOptions = {}) {
     this.baseUrl = (opts.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.#apiKey = opts.apiKey;
-    this.#fetch = opts.fetch ?? globalThis.fetch;
+    // Bound: a browser's fetch called as a method of the client throws "Illegal invocation".
+    this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.#maxRetries = opts.maxRetries ?? 2;
     this.#maxRetryWait = opts.maxRetryWaitSeconds ?? 60;
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
-    this.#userAgent = opts.userAgent ?? `parley-sdk-node/${SDK_VERSION}`;
+    this.#userAgent =
+      opts.userAgent === undefined
+        ? 'document' in globalThis
+          ? null
+          : `parley-sdk-node/${SDK_VERSION}`
+        : opts.userAgent;
+    this.#autoIdempotencyKey = opts.autoIdempotencyKey ?? true;
   }
 
   /** Calls any route of the API, typed by its method and path template. */
@@ -167,10 +189,13 @@ export class Parley {
   ): Promise<ApiResponse<T>> {
     const url = this.url(path, options.params, options.query);
     const headers = this.#headers(options.headers);
-    if (method === 'post')
+    if (method === 'post' && (options.idempotencyKey || this.#autoIdempotencyKey))
       headers['idempotency-key'] = options.idempotencyKey ?? globalThis.crypto.randomUUID();
-    let body: string | undefined;
-    if (options.body !== undefined) {
+    let body: RequestInit['body'];
+    if (isRawBody(options.body)) {
+      // A form (a file upload) or bytes go as they are: fetch sets the multipart boundary.
+      body = options.body;
+    } else if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] = 'application/json';
     }
@@ -205,7 +230,6 @@ export class Parley {
     }
   }
 
-  /** Opens an SSE route and yields its messages until the server closes it or `signal` aborts. */
   /** A GET whose reply is not JSON (CSV exports): the body as a stream of bytes, read as it arrives. */
   async download(path: string, query?: Record<string, unknown>, signal?: AbortSignal) {
     const url = this.url(path, undefined, query);
@@ -220,6 +244,7 @@ export class Parley {
     throw errorFromResponse(res.status, res.headers, parsed === NOT_JSON ? null : parsed, url);
   }
 
+  /** Opens an SSE route and yields its messages until the server closes it or `signal` aborts. */
   async *stream(
     path: string,
     options: {
@@ -227,12 +252,19 @@ export class Parley {
       lastEventId?: string;
       signal?: AbortSignal;
       onOpen?: () => void;
+      /**
+       * Silence longer than this (not a byte, heartbeats included) breaks the stream as
+       * `connection_failed`: a connection can die without closing. Default: none.
+       */
+      idleMs?: number;
     } = {},
   ): AsyncGenerator<SseMessage> {
     const url = this.url(path, undefined, options.query);
     const headers = this.#headers({ accept: 'text/event-stream' });
     if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
-    const res = await this.#fetchWithTimeout(url, { method: 'GET', headers }, options.signal);
+    const idle = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
+    const res = await this.#fetchWithTimeout(url, { method: 'GET', headers }, signal);
     if (!res.ok) {
       const text = await res.text();
       const parsed = parseBody(res, text);
@@ -247,16 +279,28 @@ export class Parley {
       });
     }
     options.onOpen?.();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const idleMs = options.idleMs ?? 0;
+    const arm = () => {
+      clearTimeout(timer);
+      if (idleMs > 0) {
+        timer = setTimeout(() => idle.abort(new Error(`nothing arrived for ${idleMs} ms`)), idleMs);
+      }
+    };
     try {
-      yield* parseSse(res.body);
+      arm();
+      yield* parseSse(res.body, arm);
     } catch (err) {
       if (options.signal?.aborted) return;
+      const why = idle.signal.aborted ? (idle.signal.reason as Error) : (err as Error);
       throw new ParleyError({
         code: 'connection_failed',
-        message: `The event stream from ${this.baseUrl} broke: ${(err as Error).message}`,
+        message: `The event stream from ${this.baseUrl} broke: ${why.message}`,
         status: 0,
         cause: err,
       });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -276,8 +320,10 @@ export class Parley {
   }
 
   #headers(extra: Record<string, string> = {}): Record<string, string> {
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent };
-    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#userAgent) headers['user-agent'] = this.#userAgent;
+    const key = typeof this.#apiKey === 'function' ? this.#apiKey() : this.#apiKey;
+    if (key) headers.authorization = `Bearer ${key}`;
     for (const [k, v] of Object.entries(extra)) headers[k.toLowerCase()] = v;
     return headers;
   }
@@ -288,7 +334,7 @@ export class Parley {
     signal: AbortSignal | undefined,
   ): Promise<Response> {
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
+    const timer = this.#timeoutMs > 0 ? setTimeout(() => timeout.abort(), this.#timeoutMs) : undefined;
     try {
       return await this.#fetch(url, {
         ...init,
@@ -593,6 +639,12 @@ export class Parley {
       }),
     /** Live events from `GET /v1/events/stream` (SSE) until the server closes it or `signal` aborts. */
     stream: (options: StreamOptions = {}) => this.#events(options),
+    /**
+     * Live events that keep coming: the stream reconnects with backoff and resumes where it broke
+     * (`Last-Event-ID`) until `stop()` or a 401. For a screen that shows what happens as it happens.
+     */
+    live: (options: LiveOptions): LiveEvents =>
+      liveEvents((o) => this.stream('/v1/events/stream', o), options),
   };
 
   async *#events(options: StreamOptions): AsyncGenerator<ParleyEvent> {
@@ -623,6 +675,19 @@ type PageItem<R> = R extends { data: Array<infer T> } ? T : any;
 /** `message.*` matches every message event. */
 function matchesType(pattern: string, type: string): boolean {
   return pattern.endsWith('.*') ? type.startsWith(pattern.slice(0, -1)) : pattern === type;
+}
+
+/** Bodies sent as they are, not as JSON. */
+function isRawBody(
+  body: unknown,
+): body is FormData | Blob | URLSearchParams | ArrayBuffer | Uint8Array<ArrayBuffer> {
+  return (
+    (typeof FormData !== 'undefined' && body instanceof FormData) ||
+    (typeof Blob !== 'undefined' && body instanceof Blob) ||
+    body instanceof URLSearchParams ||
+    body instanceof ArrayBuffer ||
+    body instanceof Uint8Array
+  );
 }
 
 const NOT_JSON = Symbol('not json');

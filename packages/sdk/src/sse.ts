@@ -10,14 +10,18 @@ export interface SseMessage {
  * Parses a text/event-stream body (the WHATWG rules: `field: value` lines, blank line ends a
  * message, `:` lines are comments such as keep-alives).
  */
-export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage> {
+export async function* parseSse(
+  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
+  onChunk?: () => void,
+): AsyncGenerator<SseMessage> {
   const decoder = new TextDecoder();
   let buffer = '';
   let event = '';
   let id: string | undefined;
   let retry: number | undefined;
   let data: string[] = [];
-  for await (const chunk of body) {
+  for await (const chunk of chunks(body)) {
+    onChunk?.();
     buffer += decoder.decode(chunk, { stream: true });
     let nl = buffer.search(/\r\n|\r|\n/);
     while (nl >= 0) {
@@ -41,5 +45,33 @@ export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator
       }
       nl = buffer.search(/\r\n|\r|\n/);
     }
+  }
+}
+
+/**
+ * The chunks of a body. A ReadableStream is read with its reader: Safari's streams are not async
+ * iterable. Leaving early (the consumer stops) cancels the stream.
+ */
+async function* chunks(
+  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  if (!('getReader' in body)) {
+    yield* body;
+    return;
+  }
+  const reader = body.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => {});
+    reader.releaseLock();
   }
 }

@@ -2,7 +2,7 @@ import { Hook } from '../../platform/hooks.ts';
 import type { Module } from '../module.ts';
 import { agentsMigrations } from './agents.migrations.ts';
 import { agentRoutes } from './agents.routes.ts';
-import type { AgentDeleting } from './agents.service.ts';
+import { type AgentDeleting, agentExists } from './agents.service.ts';
 import { agentRoutingSettings } from './routing-settings.ts';
 
 /** The agents module's state for one app. */
@@ -23,6 +23,7 @@ export const agentsModule: Module = {
   routes: agentRoutes,
   setup(ctx) {
     ctx.modules.conversations.agentSettings = agentRoutingSettings;
+    ctx.modules.channels.agentExists = agentExists;
     return { deleting: new Hook<AgentDeleting>() } satisfies AgentsInstance;
   },
 };

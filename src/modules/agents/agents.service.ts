@@ -20,7 +20,7 @@ import {
 } from './agents.schemas.ts';
 import type { AgentsTable } from './agents.tables.ts';
 import { type AnalysisSettings, mergeAnalysisSettings, parseAnalysisSettings } from './analysis-settings.ts';
-import { mergeVoiceSettings, presentVoiceSettings } from './voice-settings.ts';
+import { mergeVoiceSettings, presentVoiceSettings, type StoredVoiceSettings } from './voice-settings.ts';
 
 export type { Scope };
 
@@ -508,4 +508,76 @@ export async function deleteAgent(ctx: AppContext, scope: Scope, id: string) {
       .execute();
   });
   return { id, object: 'agent' as const, deleted: true as const };
+}
+
+/**
+ * An agent's stored voice settings (`{}` for an agent without any), or null when there is no such
+ * agent. Deleted agents count: a call keeps the settings of the agent it was placed with. Without a
+ * scope, the id alone (a carrier's callback knows the call, not its workspace).
+ */
+export async function agentVoiceSettings(
+  db: Db | Trx,
+  agentId: string,
+  scope?: Scope,
+): Promise<StoredVoiceSettings | null> {
+  const from = scope ? tenant(db, scope).selectFrom('agents') : db.selectFrom('agents');
+  const row = await from.select('voice').where('id', '=', agentId).executeTakeFirst();
+  return row ? fromJson<StoredVoiceSettings>(row.voice, {}) : null;
+}
+
+/** Whether a live (not deleted) agent has this id in this workspace and mode. */
+/*
+ * The sandbox's reads of test-mode agents (the channels module binds its sandbox channels with
+ * them): deleted agents are none.
+ */
+
+/** The agent with this phone number (E.164), whatever its status, or undefined. */
+export function agentAtPhone(
+  db: Db | Trx,
+  scope: Scope,
+  phoneNumber: string,
+): Promise<Pick<AgentsTable, 'id' | 'phone_number'> | undefined> {
+  return tenant(db, scope)
+    .selectFrom('agents')
+    .select(['id', 'phone_number'])
+    .where('deleted_at', 'is', null)
+    .where('phone_number', '=', phoneNumber)
+    .executeTakeFirst();
+}
+
+/** The oldest active agent (by creation), the sandbox's default agent, or undefined. */
+export function oldestActiveAgent(
+  db: Db | Trx,
+  scope: Scope,
+): Promise<Pick<AgentsTable, 'id' | 'phone_number'> | undefined> {
+  return tenant(db, scope)
+    .selectFrom('agents')
+    .select(['id', 'phone_number'])
+    .where('deleted_at', 'is', null)
+    .where('status', '=', 'active')
+    .orderBy('created_at', 'asc')
+    .orderBy('id', 'asc')
+    .executeTakeFirst();
+}
+
+/** Whether the agent exists, is not deleted and is active. */
+export async function agentIsActive(db: Db | Trx, scope: Scope, agentId: string): Promise<boolean> {
+  const row = await tenant(db, scope)
+    .selectFrom('agents')
+    .select('id')
+    .where('deleted_at', 'is', null)
+    .where('id', '=', agentId)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function agentExists(db: Db | Trx, scope: Scope, agentId: string): Promise<boolean> {
+  const row = await tenant(db, scope)
+    .selectFrom('agents')
+    .select('id')
+    .where('id', '=', agentId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -24,4 +24,10 @@ export const aiMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  /** The built-in agent's dialogue state after each reply (dialogue.ts): JSON, null for other engines. */
+  '0531_ai_dialogue_state': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('ai_replies').addColumn('dialogue_state', 'text').execute();
+    },
+  },
 };

@@ -3,7 +3,8 @@ import type { Module } from '../module.ts';
 import { holdingJob, replyJob } from './ai.jobs.ts';
 import { aiMigrations } from './ai.migrations.ts';
 import { aiRoutes } from './ai.routes.ts';
-import { type AiOptions, answerConversation, onInbound, sendHoldingMessage } from './ai.service.ts';
+import { type AiOptions, answerConversation, onInbound } from './ai.service.ts';
+import { sendHoldingMessage } from './holding.ts';
 import { sendOutOfHoursNotice } from './out-of-hours.ts';
 
 /** The AI agent: answers inbound messages (debounced per conversation), the playground and copilot. */

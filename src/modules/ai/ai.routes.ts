@@ -9,7 +9,8 @@ import {
   testAgentBody,
   testAgentResponse,
 } from './ai.schemas.ts';
-import { type AiOptions, aiRepliesOf, copilotSuggest, testAgent } from './ai.service.ts';
+import { type AiOptions, testAgent } from './ai.service.ts';
+import { aiRepliesOf, copilotSuggest } from './copilot.ts';
 import { replayAgent } from './replay.ts';
 
 export function aiRoutes(opts: AiOptions) {

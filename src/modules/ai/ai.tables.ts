@@ -12,6 +12,11 @@ export interface AiRepliesTable {
   /** JSON array of {type, data}. */
   actions: string;
   answered: number;
+  /**
+   * The built-in agent's dialogue state after this reply (JSON of `DialogueState`, migration
+   * 0531): where its booking, move or offer stands, read back at the next turn. Null for other engines.
+   */
+  dialogue_state: string | null;
   created_at: string;
 }
 

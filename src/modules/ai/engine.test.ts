@@ -33,7 +33,7 @@ describe('fillVariables', () => {
 
 describe('passageAnswer', () => {
   it('quotes the sentences about the question, not the whole passage', async () => {
-    const { passageAnswer } = await import('./builtin.ts');
+    const { passageAnswer } = await import('./knowledge-answer.ts');
     const about =
       'Glow Salon opened in 2012 on MG Road. Our founder Meera Rao trained in London. We serve complimentary masala chai. Our hair team specialises in precision cuts and keratin smoothening. We use only formaldehyde-free keratin. The skin studio offers facials and cleanups with dermatologist-approved products. Readers voted us the best neighbourhood salon in 2023.';
     const a = passageAnswer({ text: about }, ['keratin']);

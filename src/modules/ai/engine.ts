@@ -1,5 +1,6 @@
 import type { AgentConfig } from '../agents/index.ts';
 import type { SearchHit } from '../knowledge/index.ts';
+import type { DialogueState } from './dialogue.ts';
 
 /**
  * The seam between a reply engine (the built-in rules or an LLM) and the world. The engine only
@@ -90,6 +91,12 @@ export interface EngineInput {
   channel?: 'chat' | 'voice';
   /** True when the newest message carries media the agent cannot read. */
   unsupportedMedia?: boolean;
+  /**
+   * Where the conversation stands, as the built-in agent's previous reply left it (null: nothing
+   * pending). Absent when only the words of earlier turns are known (the playground's history, a
+   * replay): the built-in agent then reads it from its last reply in `history`.
+   */
+  state?: DialogueState | null;
 }
 
 export interface EngineResult {
@@ -103,6 +110,8 @@ export interface EngineResult {
   engine: string;
   /** On a call: what the LLM asked for with `end_call` or `transfer`, done after the reply is spoken. */
   callAction?: CallAction;
+  /** The built-in agent's dialogue state after this reply, to give back with the next turn. */
+  state?: DialogueState;
 }
 
 export type CallAction =

@@ -1,6 +1,8 @@
 /** The ai module's public surface: what other modules may use. */
-export { type AiOptions, liveTools, runEngine, testAgent, variablesOf } from './ai.service.ts';
+export { type AiOptions, runEngine, testAgent, variablesOf } from './ai.service.ts';
+export { liveTools } from './ai.tools.ts';
 export { parseWhen } from './datetime.ts';
+export { type DialogueState, heardState } from './dialogue.ts';
 export { fillVariables, type Turn } from './engine.ts';
 export {
   asksAddress,

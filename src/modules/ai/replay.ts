@@ -1,13 +1,15 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
-import { inScope, tenant } from '../../platform/db/scope.ts';
+import { tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import { fromJson } from '../../platform/json.ts';
 import type { UpdateAgentInput } from '../agents/index.ts';
 import { agentConfig, draftAgentConfig, getAgentRow } from '../agents/index.ts';
-import type { Scope as ContactScope } from '../contacts/index.ts';
-import type { MessageRow } from '../messaging/index.ts';
-import { type AiOptions, dryRunTools, runEngine, variablesOf } from './ai.service.ts';
+import { type Scope as ContactScope, contactsByIds } from '../contacts/index.ts';
+import { agentConversationIds, conversationsByIds } from '../conversations/index.ts';
+import { conversationThreads, latestInboundMessages, type MessageRow } from '../messaging/index.ts';
+import { type AiOptions, runEngine, variablesOf } from './ai.service.ts';
+import { dryRunTools } from './ai.tools.ts';
 import { type Action, asDryRun, type Turn } from './engine.ts';
 
 export interface ReplayInput {
@@ -73,11 +75,7 @@ export async function replayAgent(
   const limit = body.limit ?? REPLAY_DEFAULT_LIMIT;
   const chosen = body.conversation_ids ? [...new Set(body.conversation_ids)] : null;
   if (chosen) {
-    const found = new Set<string>();
-    for (const ids of chunked(chosen)) {
-      const rows = await scoped.selectFrom('conversations').select('id').where('id', 'in', ids).execute();
-      for (const r of rows) found.add(r.id);
-    }
+    const found = new Set((await conversationsByIds(ctx.db, scope, chosen)).map((c) => c.id));
     const missing = chosen.find((id) => !found.has(id));
     if (missing) throw new ApiError('not_found', `Conversation ${missing} was not found.`);
   }
@@ -86,50 +84,20 @@ export async function replayAgent(
     (chosen ? null : new Date(ctx.clock.now().getTime() - DEFAULT_DAYS * 86_400_000).toISOString());
 
   // The newest `limit` customer messages, answered oldest first.
-  let q = scoped.selectFrom('messages').selectAll().where('direction', '=', 'inbound');
-  if (chosen) q = q.where('conversation_id', 'in', chosen);
-  else
-    q = q.where('conversation_id', 'in', (eb) =>
-      eb
-        .selectFrom('conversations')
-        .select('id')
-        .where(inScope(scope, 'conversations'))
-        .where('agent_id', '=', agentId),
-    );
-  if (since) q = q.where('created_at', '>=', new Date(since).toISOString());
   const picked = (
-    await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute()
+    await latestInboundMessages(ctx.db, scope, {
+      conversations: chosen ?? agentConversationIds(ctx.db, scope, agentId),
+      since: since ? new Date(since).toISOString() : null,
+      limit,
+    })
   ).reverse();
 
   // Each picked message's conversation, read once: the turns before it and the reply after it.
   const convIds = [...new Set(picked.map((m) => m.conversation_id))];
-  const thread = new Map<string, MessageRow[]>();
-  const conversations = new Map<string, { contact_id: string; dynamic_variables: string | null }>();
-  for (const ids of chunked(convIds)) {
-    const messages = await scoped
-      .selectFrom('messages')
-      .selectAll()
-      .where('conversation_id', 'in', ids)
-      .where('type', '!=', 'note')
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    for (const m of messages) {
-      const list = thread.get(m.conversation_id) ?? [];
-      list.push(m);
-      thread.set(m.conversation_id, list);
-    }
-    for (const c of await ctx.db
-      .selectFrom('conversations')
-      .select(['id', 'contact_id', 'dynamic_variables'])
-      .where('id', 'in', ids)
-      .execute())
-      conversations.set(c.id, c);
-  }
+  const thread = await conversationThreads(ctx.db, scope, convIds);
+  const conversations = new Map((await conversationsByIds(ctx.db, scope, convIds)).map((c) => [c.id, c]));
   const contactIds = [...new Set([...conversations.values()].map((c) => c.contact_id))];
-  const contacts = new Map<string, Awaited<ReturnType<typeof contactRows>>[number]>();
-  for (const ids of chunked(contactIds))
-    for (const c of await contactRows(ctx, scope, ids)) contacts.set(c.id, c);
+  const contacts = new Map((await contactsByIds(ctx.db, scope, contactIds)).map((c) => [c.id, c]));
 
   const replyThen = new Map<string, MessageRow | null>();
   for (const m of picked) {
@@ -206,8 +174,4 @@ export async function replayAgent(
     results,
     summary: { total: results.length, changed: results.filter((r) => r.changed).length },
   };
-}
-
-function contactRows(ctx: AppContext, scope: ContactScope, ids: string[]) {
-  return tenant(ctx.db, scope).selectFrom('contacts').selectAll().where('id', 'in', ids).execute();
 }

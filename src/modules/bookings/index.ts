@@ -1,6 +1,5 @@
 /** The bookings module's public surface: what other modules may use. */
 
-export { bookingCounts } from './bookings.report.ts';
 export {
   cancelBooking,
   checkAvailability,

@@ -3,7 +3,7 @@ import type { Db, Trx } from '../../platform/db/database.ts';
 import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { fromJson } from '../../platform/json.ts';
-import type { MessageStatus } from '../messaging/index.ts';
+import { type MessageStatus, messageStatuses } from '../messaging/index.ts';
 import type { broadcastStatuses, recipientStatuses } from './broadcasts.schemas.ts';
 import type { BroadcastRecipientsTable, BroadcastsTable, RecipientState } from './broadcasts.tables.ts';
 
@@ -40,7 +40,7 @@ async function countsFor(db: Db | Trx, ids: string[]): Promise<Map<string, Count
   if (ids.length === 0) return out;
   const rows = await db
     .selectFrom('broadcast_recipients as r')
-    .leftJoin('messages as m', 'm.id', 'r.message_id')
+    .leftJoin(messageStatuses(db).as('m'), 'm.id', 'r.message_id')
     .select((eb) => [
       'r.broadcast_id',
       'r.status as state',
@@ -148,7 +148,7 @@ export async function listRecipients(
   await getBroadcastRow(ctx.db, scope, broadcastId);
   let q = ctx.db
     .selectFrom('broadcast_recipients as r')
-    .leftJoin('messages as m', 'm.id', 'r.message_id')
+    .leftJoin(messageStatuses(ctx.db).as('m'), 'm.id', 'r.message_id')
     .where('r.broadcast_id', '=', broadcastId)
     .where(inScope(scope, 'r'));
   const s = f.status;

@@ -9,7 +9,7 @@ import { toJson } from '../../platform/json.ts';
 import { getAudienceRow } from '../audiences/index.ts';
 import { findChannelForSend } from '../channels/index.ts';
 import { contactsByIds, normalizePhone } from '../contacts/index.ts';
-import { findTemplateForSend } from '../messaging/index.ts';
+import { findTemplateForSend, messageStatuses } from '../messaging/index.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import type { recipientStatuses } from './broadcasts.schemas.ts';
 import type { BroadcastsTable } from './broadcasts.tables.ts';
@@ -204,7 +204,7 @@ export async function completeIfSettled(ctx: AppContext, tx: Tx, broadcastId: st
   if (!b.expanded_at) return false;
   const open = await tx.db
     .selectFrom('broadcast_recipients as r')
-    .leftJoin('messages as m', 'm.id', 'r.message_id')
+    .leftJoin(messageStatuses(tx.db).as('m'), 'm.id', 'r.message_id')
     .select('r.id')
     .where('r.broadcast_id', '=', broadcastId)
     .where((eb) =>

@@ -8,14 +8,16 @@ import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
+import { contactReachability } from '../contacts/index.ts';
 import { dialJob, expandJob, tickJob } from './campaigns.jobs.ts';
 import type { CampaignsTable } from './campaigns.tables.ts';
 import { completeIfDone, expandKey, lockCampaign, tickKey } from './controls.ts';
 import { CountChanges } from './counts.ts';
 import { dialerOf } from './dialer.ts';
 import { dialSpacingMs } from './pace.ts';
+import { newPlan, newSorting, type Plan, planRecipient } from './plan.ts';
 import { EXPANDING_POLL_MS, MAX_IDLE_MS, PAGE_MIN, PASS_SECONDS, SCAN_LIMIT } from './tuning.ts';
-import { type CallingWindow, nextOpening, ruleFor, ruleKey } from './windows.ts';
+import type { CallingWindow } from './windows.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The scheduling pass.
@@ -111,78 +113,14 @@ async function expireAll(tx: Tx, campaignId: string, nowIso: string): Promise<nu
   return expired;
 }
 
-/** What a pass decided for the due recipients it read. */
-interface Plan {
-  claim: string[];
-  skips: Map<string, { message: string; ids: string[] }>;
-  moves: Map<string, string[]>;
-  expire: string[];
-  scannedAll: boolean;
-}
-
-type DueRow = {
-  id: string;
-  next_attempt_at: string | null;
-  timezones: string;
-  country: string | null;
-  phone: string | null;
-  timezone_source: string;
-  dnd: number;
-  opted_out: number;
-};
-
-const skipOf = (r: DueRow, c: CampaignsTable) =>
-  r.opted_out === 1
-    ? { code: 'contact_opted_out', message: 'The contact opted out.' }
-    : r.dnd === 1 && c.ignore_dnd === 0
-      ? { code: 'contact_dnd', message: 'The contact is on do-not-disturb.' }
-      : null;
-
-/** Sorts one due recipient into the plan: skipped, claimed, moved to its window's opening or expired. */
-function planRecipient(
-  r: DueRow,
-  c: CampaignsTable,
-  plan: Plan,
-  sorting: { windows: CallingWindow[] | null; openings: Map<string, Date | null>; now: Date; slots: number },
-) {
-  const skip = skipOf(r, c);
-  if (skip) {
-    const list = plan.skips.get(skip.code) ?? { message: skip.message, ids: [] };
-    list.ids.push(r.id);
-    plan.skips.set(skip.code, list);
-    return;
-  }
-  const rule = ruleFor({ ...r, zones: r.timezones.split(','), source: r.timezone_source }, sorting.windows);
-  const key = ruleKey(rule);
-  let opening = sorting.openings.get(key);
-  if (opening === undefined) {
-    opening = nextOpening(rule, sorting.now);
-    sorting.openings.set(key, opening);
-  }
-  if (opening && opening.getTime() <= sorting.now.getTime()) {
-    if (plan.claim.length < sorting.slots) plan.claim.push(r.id);
-    return;
-  }
-  if (!opening || (c.end_at && opening.getTime() >= Date.parse(c.end_at))) plan.expire.push(r.id);
-  else {
-    const at = opening.toISOString();
-    plan.moves.set(at, [...(plan.moves.get(at) ?? []), r.id]);
-  }
-}
-
 /**
  * Due recipients, oldest first, a page at a time from the "due" index, until the free slots are
  * filled: a pass reads about as many rows as it claims, and at most SCAN_LIMIT when those at the
  * front are outside their window (they move to its opening, out of the next pass's way).
  */
 async function planDue(tx: Tx, c: CampaignsTable, now: Date, slots: number): Promise<Plan> {
-  const plan: Plan = { claim: [], skips: new Map(), moves: new Map(), expire: [], scannedAll: slots === 0 };
-  const sorting = {
-    windows: fromJson<CallingWindow[] | null>(c.windows, null),
-    openings: new Map<string, Date | null>(),
-    now,
-    slots,
-  };
+  const plan = newPlan(slots);
+  const sorting = newSorting(fromJson<CallingWindow[] | null>(c.windows, null), now, slots);
   const nowIso = now.toISOString();
   let scanned = 0;
   let after: { at: string; id: string } | null = null;
@@ -190,7 +128,7 @@ async function planDue(tx: Tx, c: CampaignsTable, now: Date, slots: number): Pro
     const size = Math.min(SCAN_LIMIT - scanned, Math.max(PAGE_MIN, 2 * (slots - plan.claim.length)));
     let q = tx.db
       .selectFrom('campaign_recipients as r')
-      .innerJoin('contacts as ct', 'ct.id', 'r.contact_id')
+      .innerJoin(contactReachability(tx.db).as('ct'), 'ct.id', 'r.contact_id')
       .select(['r.id', 'r.next_attempt_at', 'r.timezones', 'r.country', 'r.phone', 'r.timezone_source'])
       .select(['ct.dnd', 'ct.opted_out'])
       .where('r.campaign_id', '=', c.id)

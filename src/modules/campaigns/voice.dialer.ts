@@ -3,7 +3,14 @@ import { ApiError, type ErrorCode } from '../../platform/errors.ts';
 import type { EventSink } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
-import { countActive, createCalls, hangupCall, isTerminal } from '../voice/index.ts';
+import {
+  countActive,
+  createCalls,
+  findCallRow,
+  findCampaignCall,
+  hangupCall,
+  isTerminal,
+} from '../voice/index.ts';
 import { callEndedJob } from './campaigns.jobs.ts';
 import { type CampaignDialer, onCampaignCallEnded } from './campaigns.service.ts';
 
@@ -48,17 +55,7 @@ export const voiceDialer: CampaignDialer = {
     const e = errors[0]!;
     throw new ApiError(e.code as ErrorCode, e.message);
   },
-  async findCall(db, campaignId, contactId, since) {
-    const row = await db
-      .selectFrom('calls')
-      .select('id')
-      .where('campaign_id', '=', campaignId)
-      .where('contact_id', '=', contactId)
-      .where('queued_at', '>=', since)
-      .orderBy('queued_at', 'desc')
-      .executeTakeFirst();
-    return row?.id ?? null;
-  },
+  findCall: (db, campaignId, contactId, since) => findCampaignCall(db, campaignId, contactId, since),
   async hangup(ctx, scope, callIds) {
     for (const id of callIds)
       await hangupCall(ctx, scope, id, { type: 'system', id: null }).catch(() => undefined);
@@ -78,7 +75,7 @@ export function campaignCallSink(ctx: AppContext): EventSink {
 
 /** The call-ended job. */
 export async function settleCampaignCall(ctx: AppContext, callId: string) {
-  const call = await ctx.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirst();
+  const call = await findCallRow(ctx.db, callId);
   if (!call || !isTerminal(call.status)) return;
   const vars = fromJson<Record<string, unknown>>(call.dynamic_variables, {});
   await ctx.transaction((tx) =>

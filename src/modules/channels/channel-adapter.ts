@@ -279,4 +279,24 @@ export interface InboundReceiver {
     status: 'approved' | 'rejected',
     reason?: string,
   ): Promise<void>;
+  /** The address a message sent on this channel went to, by the provider's id for it (the messages table is messaging's). */
+  sentTo(channelId: string, providerMessageId: string): Promise<string | undefined>;
+  /** A template as stored (JSON columns as text), for submitting it to a provider's review. */
+  template(
+    scope: { workspaceId: string; livemode: boolean },
+    id: string,
+  ): Promise<StoredTemplate | undefined>;
+}
+
+/** A template as the messaging module stores it (JSON columns as text). */
+export interface StoredTemplate {
+  name: string;
+  language: string;
+  category: 'marketing' | 'utility' | 'authentication';
+  body: string;
+  header: string | null;
+  footer: string | null;
+  buttons: string | null;
+  examples: string | null;
+  status: string;
 }

@@ -1,4 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import type { Scope } from '../../platform/db/scope.ts';
 import type { Module } from '../module.ts';
 import type { ChannelAdapter, InboundReceiver, ProviderName } from './channel-adapter.ts';
 import { channelsMigrations } from './channels.migrations.ts';
@@ -17,6 +19,8 @@ export interface ChannelsInstance {
   sendChannels: Map<string, { row: ChannelRow; expiresAt: number }>;
   /** Takes what providers send us; the messaging module installs it in its setup (see inboundReceiver). */
   receiver: InboundReceiver | undefined;
+  /** Whether an agent exists (a channel's `agent_id`); the agents module installs it in its setup. */
+  agentExists: ((db: Db | Trx, scope: Scope, agentId: string) => Promise<boolean>) | undefined;
 }
 
 declare module '../../platform/context.ts' {
@@ -37,6 +41,7 @@ export const channelsModule: Module = {
       openedCredentials: new Map(),
       sendChannels,
       receiver: undefined,
+      agentExists: undefined,
     };
   },
 };

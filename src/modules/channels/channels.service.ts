@@ -81,15 +81,12 @@ export async function channelHandoffTeam(
   return row?.handoff_team_id ?? null;
 }
 
-/** Checks that an agent exists in this workspace and mode (the agents table belongs to the agents module). */
-export async function agentExists(db: Db | Trx, scope: Scope, agentId: string): Promise<boolean> {
-  const row = await tenant(db, scope)
-    .selectFrom('agents')
-    .select('id')
-    .where('id', '=', agentId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined;
+/**
+ * Whether an agent exists in this workspace and mode: the agents module (above this one) installs
+ * the check in its setup; without it there is no agent to bind.
+ */
+function agentExists(ctx: AppContext, db: Db | Trx, scope: Scope, agentId: string): Promise<boolean> {
+  return ctx.modules.channels.agentExists?.(db, scope, agentId) ?? Promise.resolve(false);
 }
 
 function checkCredentials(
@@ -165,7 +162,7 @@ export async function createChannel(
   // Email relays authenticate with a per-channel token; it lives with the sealed credentials.
   const inboundToken = input.provider === 'smtp' ? `itk_${randomToken(24)}` : null;
   if (inboundToken) creds.inbound_token = inboundToken;
-  if (input.agent_id && !(await agentExists(ctx.db, scope, input.agent_id))) {
+  if (input.agent_id && !(await agentExists(ctx, ctx.db, scope, input.agent_id))) {
     throw new ApiError('not_found', `No agent with id ${input.agent_id}.`, {
       errors: [{ field: 'agent_id', message: 'no such agent' }],
     });
@@ -261,7 +258,7 @@ export async function updateChannel(
     patch.address = address;
   }
   if (input.agent_id !== undefined) {
-    if (input.agent_id && !(await agentExists(ctx.db, scope, input.agent_id))) {
+    if (input.agent_id && !(await agentExists(ctx, ctx.db, scope, input.agent_id))) {
       throw new ApiError('not_found', `No agent with id ${input.agent_id}.`, {
         errors: [{ field: 'agent_id', message: 'no such agent' }],
       });

@@ -12,6 +12,7 @@ export {
   type ProviderFile,
   type StatusUpdate,
 } from './channel-adapter.ts';
+export { channelById, channelsByIds } from './channels.lookup.ts';
 export {
   channelConfigOf,
   channelHandoffTeam,
@@ -23,7 +24,11 @@ export {
   unbindAgentChannels,
 } from './channels.service.ts';
 export type { ChannelRow } from './channels.tables.ts';
-export { hasTwilioVoiceChannel } from './channels.voice.ts';
+export {
+  activeVoiceChannel,
+  ensureWebCallChannel,
+  hasTwilioVoiceChannel,
+} from './channels.voice.ts';
 export {
   type ChannelType,
   type ContentLimits,
@@ -40,3 +45,4 @@ export {
 export { optKeyword, plainOptKeyword } from './opt-keywords.ts';
 export { hookChannel } from './providers.inbound.ts';
 export { sandboxAdapter } from './sandbox.adapter.ts';
+export { type SandboxAgents, type SandboxScope, sandboxChannelFor } from './sandbox-binding.ts';

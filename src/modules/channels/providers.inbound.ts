@@ -218,13 +218,8 @@ async function applyOptKeywords(ctx: AppContext, channel: ChannelConfig, batch: 
   const verdicts: Array<{ from: string; keyword: 'opt_out' | 'opt_in' }> = [];
   for (const s of batch.statuses) {
     if (!s.recipientOptedOut) continue;
-    const msg = await ctx.db
-      .selectFrom('messages')
-      .select('to_address')
-      .where('channel_id', '=', channel.id)
-      .where('provider_message_id', '=', s.providerMessageId)
-      .executeTakeFirst();
-    if (msg) verdicts.push({ from: msg.to_address, keyword: 'opt_out' });
+    const to = await inboundReceiver(ctx).sentTo(channel.id, s.providerMessageId);
+    if (to) verdicts.push({ from: to, keyword: 'opt_out' });
   }
   for (const { from, keyword } of verdicts) {
     const ws = await ctx.db

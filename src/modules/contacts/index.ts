@@ -1,6 +1,7 @@
 /** The contacts module's public surface: what other modules may use. */
 
 export { type BulkContact, writeImportedContacts } from './contacts.bulk.ts';
+export { fillEmptyContactField } from './contacts.fill.ts';
 export { contactsByIds } from './contacts.read.ts';
 export { contactObject } from './contacts.schemas.ts';
 export {
@@ -27,4 +28,6 @@ export {
   updateContact,
 } from './contacts.service.ts';
 export type { ContactRow } from './contacts.tables.ts';
+export { contactCards, contactIdsNamed, contactReachability } from './contacts.views.ts';
+export { insertNewContactsByPhone } from './contacts.writes.ts';
 export { invalidPhoneMessage } from './phone.ts';

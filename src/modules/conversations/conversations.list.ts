@@ -3,8 +3,9 @@ import type { ExpressionBuilder } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import { likeContains } from '../../platform/db/like.ts';
 import type { Database } from '../../platform/db/schema.ts';
-import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
+import { type Scope, tenant } from '../../platform/db/scope.ts';
 import { type Page, type PageRequest, pageOf } from '../../platform/http/pagination.ts';
+import { contactCards, contactIdsNamed } from '../contacts/index.ts';
 import { type ConversationObject, presentConversation } from './conversations.present.ts';
 import type { ConversationRow, ConversationStatus } from './conversations.tables.ts';
 
@@ -45,15 +46,7 @@ export async function listConversations(
       eb.or([
         likeContains('last_message', text, { lower: true }),
         likeContains('contact_address', text, { lower: true }),
-        eb(
-          'contact_id',
-          'in',
-          eb
-            .selectFrom('contacts')
-            .select('contacts.id')
-            .where(inScope(scope, 'contacts'))
-            .where(likeContains('contacts.name', text, { lower: true })),
-        ),
+        eb('contact_id', 'in', contactIdsNamed(ctx.db, scope, text)),
       ]),
     );
   }
@@ -70,7 +63,7 @@ export async function listConversations(
     .offset((page.page - 1) * page.perPage);
   const rows = await ctx.db
     .selectFrom(pageRows.as('c'))
-    .leftJoin('contacts as ct', 'ct.id', 'c.contact_id')
+    .leftJoin(contactCards(ctx.db).as('ct'), 'ct.id', 'c.contact_id')
     .selectAll('c')
     .select(['ct.phone as contact_phone', 'ct.name as contact_name', 'ct.email as contact_email'])
     .select(total.as('total'))

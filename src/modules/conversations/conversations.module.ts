@@ -1,5 +1,7 @@
 import type { Module } from '../module.ts';
 import { onAssigneeDelete, onRoomMaybeFreed } from '../users/index.ts';
+import { factsCohortMigrations } from './conversations.facts.cohort.migrations.ts';
+import { factsMigrations } from './conversations.facts.migrations.ts';
 import { wakeJob } from './conversations.jobs.ts';
 import { conversationsMigrations } from './conversations.migrations.ts';
 import { conversationRoutes } from './conversations.routes.ts';
@@ -13,17 +15,24 @@ import { slaTimerJob } from './routing/sla.jobs.ts';
 import { slaListener } from './routing/sla.listener.ts';
 import { slaRoutes } from './routing/sla.routes.ts';
 import { slaTimeout } from './routing/sla.service.ts';
+import { timersListener } from './routing/timers.ts';
 
 export const conversationsModule: Module = {
   name: 'conversations',
-  migrations: { ...conversationsMigrations, ...routingMigrations },
+  migrations: {
+    ...conversationsMigrations,
+    ...routingMigrations,
+    ...factsMigrations,
+    ...factsCohortMigrations,
+  },
   routes: [...conversationRoutes, ...queueRoutes, ...policyRoutes, ...slaRoutes],
   setup(ctx) {
     ctx.queue.register(wakeJob, (payload) => wakeConversation(ctx, payload.conversationId, payload.until));
     onAssigneeDelete(ctx, unassignDeleted);
     const instance = routingSetup(ctx);
-    ctx.txListeners.push(routingListener(ctx, instance.reactions), slaListener(ctx));
-    ctx.queue.register(slaTimerJob, (payload) => slaTimeout(ctx, payload));
+    // The timers' listener after the SLA one: it sees the response times that one records.
+    ctx.txListeners.push(routingListener(ctx, instance.reactions), slaListener(ctx), timersListener(ctx));
+    ctx.queue.register(slaTimerJob, (payload, job) => slaTimeout(ctx, payload, job.id));
     onRoomMaybeFreed(ctx, roomListener(ctx));
     return instance;
   },

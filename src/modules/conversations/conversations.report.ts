@@ -25,6 +25,28 @@ export interface ReportConversation {
   created_at: string;
 }
 
+/** The columns of ReportConversation. */
+export const reportColumns = [
+  'id',
+  'channel',
+  'contact_id',
+  'contact_address',
+  'agent_id',
+  'status',
+  'assignee_type',
+  'assignee_id',
+  'handoff_at',
+  'handoff_reason',
+  'closed_at',
+  'sla_policy_id',
+  'sla_breached',
+  'csat_score',
+  'csat_comment',
+  'csat_at',
+  'analysis',
+  'created_at',
+] as const;
+
 export interface ConversationReportQuery {
   from: string;
   to: string;
@@ -39,43 +61,6 @@ export interface ConversationReportQuery {
   limit: number;
 }
 
-/** A keyset page of the conversations created in [from, to) that match the filters, by id. */
-export async function reportConversationPage(
-  db: Db | Trx,
-  scope: Scope,
-  q: ConversationReportQuery,
-): Promise<ReportConversation[]> {
-  let sel = tenant(db, scope)
-    .selectFrom('conversations')
-    .select([
-      'id',
-      'channel',
-      'contact_id',
-      'contact_address',
-      'agent_id',
-      'status',
-      'assignee_type',
-      'assignee_id',
-      'handoff_at',
-      'handoff_reason',
-      'closed_at',
-      'sla_policy_id',
-      'sla_breached',
-      'csat_score',
-      'csat_comment',
-      'csat_at',
-      'analysis',
-      'created_at',
-    ])
-    .where('created_at', '>=', q.from)
-    .where('created_at', '<', q.to);
-  if (q.channel) sel = sel.where('channel', '=', q.channel);
-  if (q.agentId) sel = sel.where('agent_id', '=', q.agentId);
-  sel = whereAssigned(sel, q);
-  if (q.afterId) sel = sel.where('id', '>', q.afterId);
-  return sel.orderBy('id', 'asc').limit(q.limit).execute();
-}
-
 /** Whose conversations: assigned to a user, or to a team or one of its members. */
 export interface ConversationAssignee {
   userId?: string;
@@ -83,7 +68,7 @@ export interface ConversationAssignee {
   teamUserIds?: string[];
 }
 
-function whereAssigned<O>(
+export function whereAssigned<O>(
   sel: SelectQueryBuilder<Database, 'conversations', O>,
   a: ConversationAssignee,
 ): SelectQueryBuilder<Database, 'conversations', O> {

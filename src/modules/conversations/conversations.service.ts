@@ -7,10 +7,11 @@ import type { Actor, EventType, Tx } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ChannelRow } from '../channels/index.ts';
-import type { ContactRow } from '../contacts/index.ts';
+import { type ContactRow, contactCards } from '../contacts/index.ts';
 import type { AssigneeDeleting } from '../users/index.ts';
 import { wakeJob } from './conversations.jobs.ts';
 import type { ConversationRow } from './conversations.tables.ts';
+import { armTimer } from './routing/timers.ts';
 import { parseSnoozeUntil } from './snooze-until.ts';
 
 export type { ConversationRow } from './conversations.tables.ts';
@@ -30,12 +31,19 @@ export function getConversationRow(db: Db | Trx, scope: Scope, id: string): Prom
   return tenant(db, scope).getById('conversations', id, 'conversation');
 }
 
+/**
+ * The contact bits already read in a conversation mutation's transaction (`mutate`), by contact
+ * id: its events (the assignment, the escalation, routing's own) and its answer each present the
+ * conversation with its contact, which no conversation mutation changes, so it is read once.
+ */
+const mutationContacts = new WeakMap<Db | Trx, Map<string, ContactBits | undefined>>();
+
 async function contactOf(db: Db | Trx, row: ConversationRow): Promise<ContactBits | undefined> {
-  return db
-    .selectFrom('contacts')
-    .select(['id', 'phone', 'name', 'email'])
-    .where('id', '=', row.contact_id)
-    .executeTakeFirst();
+  const seen = mutationContacts.get(db);
+  if (seen?.has(row.contact_id)) return seen.get(row.contact_id);
+  const contact = await contactCards(db).where('id', '=', row.contact_id).executeTakeFirst();
+  seen?.set(row.contact_id, contact);
+  return contact;
 }
 
 export async function getConversation(
@@ -251,6 +259,7 @@ async function mutate(
   fn: (tx: Tx, row: ConversationRow, now: Date) => Promise<ConversationRow>,
 ): Promise<ConversationObject> {
   return ctx.transaction(async (tx) => {
+    mutationContacts.set(tx.db, new Map());
     const row = await getConversationRow(tx.db, scope, id);
     // Read again: listeners (routing) may have changed it in this transaction.
     const updated = await fn(tx, row, ctx.clock.now()).then((r) => getConversationRow(tx.db, scope, r.id));
@@ -394,11 +403,18 @@ async function snoozeInTx(
   const patch = { status: 'snoozed' as const, snoozed_until: untilIso, updated_at: now.toISOString() };
   await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
   const updated = { ...row, ...patch };
-  await ctx.queue.enqueue(
+  // Recorded as the conversation's snooze timer: a reopen or another snooze cancels it.
+  await armTimer(
+    ctx,
     tx.db,
+    row.id,
+    'snooze',
     wakeJob,
     { conversationId: row.id, until: untilIso },
-    { runAt: new Date(untilIso) },
+    {
+      runAt: new Date(untilIso),
+      ref: untilIso,
+    },
   );
   await emitConversation(tx, updated, 'conversation.snoozed', actor);
   return updated;

@@ -1,13 +1,27 @@
 /** The conversations module's public surface: what other modules may use. */
 
+export { markAiHandled, setConversationAgent } from './conversations.ai.ts';
 export { closedConversationIds, setConversationAnalysis } from './conversations.analysis.ts';
+export { noteLastMessage, saveCallContexts } from './conversations.calls.ts';
 export { recordCsatInTx, setConversationPriority } from './conversations.extras.ts';
+export {
+  type CohortGroup,
+  type CohortQuery,
+  cohortAggregates,
+  cohortPeople,
+  FIRST_RESPONSE_LIMITS,
+  type PersonFigures,
+  type SeriesKey,
+} from './conversations.facts.cohort.ts';
+export {
+  type ConversationFactRow,
+  conversationFactPage,
+} from './conversations.facts.ts';
 export {
   assignedConversationIds,
   type ConversationAssignee,
   type ConversationReportQuery,
   type ReportConversation,
-  reportConversationPage,
 } from './conversations.report.ts';
 export { analysisObject, conversationObject } from './conversations.schemas.ts';
 export {
@@ -32,6 +46,16 @@ export {
   windowOpen,
 } from './conversations.service.ts';
 export type { ConversationRow } from './conversations.tables.ts';
+export { agentConversationIds, conversationsByIds } from './conversations.views.ts';
+export {
+  contactIdOfConversation,
+  conversationsOfThreads,
+  insertNewConversations,
+  type LastMessage,
+  moveThreadsAddress,
+  patchConversation,
+  setLastMessages,
+} from './conversations.writes.ts';
 export { outOfHoursJob } from './routing/handoff.jobs.ts';
 export { localText, type OpeningHours } from './routing/hours.ts';
 export {

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, stripTypeScriptTypes } from 'node:module';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 
 /**
  * The inbox's files, read once per process: the sources in `web/` (or their copy beside the
- * bundle in `dist/inbox-web/`) plus Preact, its hooks, htm and uPlot from node_modules. Every asset is
+ * bundle in `dist/inbox-web/`) plus Preact, its hooks, htm, uPlot and the SDK's browser build
+ * (`@parley/sdk`, which makes every API call and holds the event stream). Every asset is
  * served under `/app/a/<version>/`, where the version is a hash of all of them: a change to any
  * file changes every URL, so assets are cached for a year and index.html is revalidated.
  */
@@ -75,7 +76,42 @@ function vendorFiles(): Array<[string, string]> {
     // The Reports page's charts: imported only by charts.js, which the page loads on first use.
     ['vendor/uplot.mjs', read(join(pkgDir('uplot'), 'dist/uPlot.esm.js'))],
     ['vendor/uplot.css', read(join(pkgDir('uplot'), 'dist/uPlot.min.css'))],
+    ...sdkFiles(),
   ];
+}
+
+/**
+ * The SDK's browser entry and the modules it imports, as `vendor/sdk/*.js`: from its dist/ when
+ * the server resolves the package to it; from its TypeScript sources with the types stripped under
+ * the `parley-source` condition (tests, development), so an SDK change is served without a build.
+ * A Node built-in or any other package imported there is an error: the browser could not load it.
+ */
+export function sdkFiles(): Array<[string, string]> {
+  const entry = fileURLToPath(import.meta.resolve('@parley/sdk'));
+  const source = entry.endsWith('.ts');
+  const dir = dirname(entry);
+  const ext = source ? '.ts' : '.js';
+  const out: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const path = join(dir, `${name}${ext}`);
+    if (!existsSync(path))
+      throw new Error(`${path} is missing: build the SDK (npm run build -w @parley/sdk).`);
+    let text = readFileSync(path, 'utf8');
+    if (source) text = stripTypeScriptTypes(text).replace(/(from\s*'\.\/[\w-]+)\.ts'/g, "$1.js'");
+    text = text.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+    for (const m of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+      const local = /^\.\/([\w-]+)\.js$/.exec(m[1]);
+      if (!local)
+        throw new Error(`The SDK's browser build imports ${m[1]} (${name}${ext}): a browser cannot.`);
+      visit(local[1]);
+    }
+    out.push([`vendor/sdk/${name}.js`, text]);
+  };
+  visit('browser');
+  return out;
 }
 
 function walk(dir: string): string[] {
@@ -108,7 +144,7 @@ export function loadAssets(dir = webDir()): AssetSet {
   const sources = new Map<string, Buffer>();
   for (const path of walk(dir)) {
     const name = relative(dir, path).split(sep).join('/');
-    if (name.endsWith('.html') || name.endsWith('.test.js')) continue;
+    if (name.endsWith('.html') || name.endsWith('.test.js') || name === 'tsconfig.json') continue;
     sources.set(name, readFileSync(path));
   }
   for (const [name, text] of vendorFiles()) sources.set(name, Buffer.from(text));
@@ -123,7 +159,16 @@ export function loadAssets(dir = webDir()): AssetSet {
   for (const [name, body] of sources) {
     files.set(name, asset(body, types[extname(name)] ?? 'application/octet-stream'));
   }
-  const page = (source: string) => asset(Buffer.from(source.replaceAll('%BASE%', base)), types['.html']);
+  // The SDK's modules are preloaded with the page: found through imports, they would load one level at a time.
+  const sdkPreload = [...sources.keys()]
+    .filter((name) => name.startsWith('vendor/sdk/'))
+    .map((name) => `<link rel="modulepreload" href="%BASE%/${name}">`)
+    .join('\n');
+  const page = (source: string) =>
+    asset(
+      Buffer.from(source.replaceAll('%SDK_PRELOAD%', sdkPreload).replaceAll('%BASE%', base)),
+      types['.html'],
+    );
   return { version, base, index: page(indexSource), call: page(callSource), files };
 }
 

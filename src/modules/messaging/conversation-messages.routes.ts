@@ -4,7 +4,8 @@ import { defineRoute } from '../../platform/http/route.ts';
 import { describe, idOf, idParams, listResponse } from '../../platform/http/schemas.ts';
 import { senderOf } from './messaging.routes.ts';
 import { messageObject, messagesQuery, replyBody } from './messaging.schemas.ts';
-import { listConversationMessages, replyToConversation } from './messaging.service.ts';
+import { listConversationMessages } from './messaging.service.ts';
+import { replyToConversation } from './replies.service.ts';
 
 const tags = ['Conversations'];
 

@@ -5,14 +5,19 @@ import type { Actor, Tx } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ChannelConfig, InboundBatch, InboundMessage, StatusUpdate } from '../channels/index.ts';
-import { channelKinds, contactKeyFor, optKeyword, plainOptKeyword } from '../channels/index.ts';
+import { channelById, channelKinds, contactKeyFor, optKeyword, plainOptKeyword } from '../channels/index.ts';
 import {
   findOrCreateContact,
   findOrCreateWhatsAppContact,
   moveContactPhone,
   setContactOptOut,
 } from '../contacts/index.ts';
-import { findOrCreateConversation, reopenInTx } from '../conversations/index.ts';
+import {
+  findOrCreateConversation,
+  moveThreadsAddress,
+  patchConversation,
+  reopenInTx,
+} from '../conversations/index.ts';
 import { previewOf } from './content.ts';
 import { keepMediaJob } from './messaging.jobs.ts';
 import {
@@ -123,11 +128,8 @@ async function storeInbound(
       const changed = await applyCustomerChange(tx, channel, m, ctx.clock.now());
       if (changed) return changed;
     }
-    const channelRow = await tx.db
-      .selectFrom('channels')
-      .selectAll()
-      .where('id', '=', channel.id)
-      .executeTakeFirstOrThrow();
+    const channelRow = await channelById(tx.db, channel.id);
+    if (!channelRow) throw new Error(`channel ${channel.id} is gone`);
     const now = ctx.clock.now();
     const name = m.profileName?.trim() || undefined;
     const customer: Actor = { type: 'customer', id: null };
@@ -174,13 +176,14 @@ async function storeInbound(
         id: null,
       });
       if (moved.moved) {
-        await tx.db
-          .updateTable('conversations')
-          .set({ contact_address: moved.contact.phone as string, updated_at: now.toISOString() })
-          .where('contact_id', '=', contact.id)
-          .where('channel', '=', channel.type)
-          .where('contact_address', '=', address)
-          .execute();
+        await moveThreadsAddress(
+          tx.db,
+          contact.id,
+          channel.type,
+          address,
+          moved.contact.phone as string,
+          now.toISOString(),
+        );
         contact = moved.contact;
         address = moved.contact.phone as string;
         numberMove = { contact_moved: true };
@@ -316,8 +319,11 @@ async function storeInbound(
         ? { window_expires_at: windowEnd }
         : {}),
     };
-    await tx.db.updateTable('conversations').set(patch).where('id', '=', conversation.id).execute();
+    await patchConversation(tx.db, conversation.id, patch);
     conversation = { ...conversation, ...patch };
+    // A claimed answer (a CSAT score) was emitted as what it is (`csat.received`): it is kept in the
+    // thread, but it is no customer message to react to (automations, webhooks on message.received).
+    if (answered) return message;
     await tx.emit({
       workspaceId: scope.workspaceId,
       livemode: scope.livemode,
@@ -326,7 +332,7 @@ async function storeInbound(
       data: message,
     });
     // An edit or a deletion of a message Parley never saw is kept, but is nothing to answer.
-    if (m.edit || m.revoke || answered) return message;
+    if (m.edit || m.revoke) return message;
     await ctx.modules.messaging.hooks.inboundMessage.run(tx, {
       workspaceId: scope.workspaceId,
       livemode: scope.livemode,

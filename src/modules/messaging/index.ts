@@ -1,7 +1,13 @@
 /** The messaging module's public surface: what other modules may use. */
 export { parsePlaceholders, type TemplateRef } from './content.ts';
 export type { InboundAnswerEvent, InboundMessageEvent } from './hooks.ts';
-export { type MessageStats, messageStats, replyTimes } from './messages.report.ts';
+export {
+  conversationThreads,
+  inboundMessageIdsAfter,
+  latestInboundMessages,
+  recentMessages,
+} from './messages.ai.ts';
+export { insertMessageRow, messageStatuses } from './messages.views.ts';
 export { senderOf } from './messaging.routes.ts';
 export { messageObject, replyBody, templateRef } from './messaging.schemas.ts';
 export {
@@ -9,11 +15,11 @@ export {
   type MessageObject,
   openConversation,
   presentMessage,
-  replyToConversation,
   type Sender,
   sendMessage,
 } from './messaging.service.ts';
 export type { MessageRow, MessageStatus } from './messaging.tables.ts';
+export { replyToConversation } from './replies.service.ts';
 export { latestTemplateSent } from './sent-templates.ts';
 export { findTemplate, findTemplateForSend } from './templates.service.ts';
 export { conversationTranscript, type TranscriptLine } from './transcript.ts';

@@ -4,7 +4,13 @@ import { ApiError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
-import { adapterFor, ChannelSendError, channelConfigOf, type ProviderFile } from '../channels/index.ts';
+import {
+  adapterFor,
+  ChannelSendError,
+  channelById,
+  channelConfigOf,
+  type ProviderFile,
+} from '../channels/index.ts';
 import { getMessageRow, type Scope, type StoredMedia } from './messaging.service.ts';
 
 export type MessageMedia = ({ kind: 'file' } & ProviderFile) | { kind: 'redirect'; url: string };
@@ -48,11 +54,7 @@ export async function getMessageMedia(
     if (!media.url) throw new ApiError('not_found', `Message ${row.id} has no media URL.`);
     return { kind: 'redirect', url: media.url };
   }
-  const channelRow = await ctx.db
-    .selectFrom('channels')
-    .selectAll()
-    .where('id', '=', row.channel_id)
-    .executeTakeFirst();
+  const channelRow = await channelById(ctx.db, row.channel_id);
   if (!channelRow)
     throw new ApiError('channel_not_configured', `The channel of message ${row.id} was deleted.`);
   const channel = channelConfigOf(ctx, channelRow);
@@ -136,11 +138,7 @@ export async function keepInboundMedia(ctx: AppContext, messageId: string, job: 
   if (!row || row.deleted_at) return;
   const media = fromJson<StoredMedia | null>(row.media, null);
   if (!media || media.attachments?.length || (!media.id && !media.url)) return;
-  const channelRow = await ctx.db
-    .selectFrom('channels')
-    .selectAll()
-    .where('id', '=', row.channel_id)
-    .executeTakeFirst();
+  const channelRow = await channelById(ctx.db, row.channel_id);
   if (!channelRow) return;
   const channel = channelConfigOf(ctx, channelRow);
   const adapter = adapterFor(ctx, channel.provider);

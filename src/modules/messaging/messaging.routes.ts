@@ -11,7 +11,8 @@ import {
   templateObject,
   updateTemplateBody,
 } from './messaging.schemas.ts';
-import { getMessageRow, presentMessage, sendAsAgent, sendMessage } from './messaging.service.ts';
+import { getMessageRow, presentMessage, sendMessage } from './messaging.service.ts';
+import { sendAsAgent } from './replies.service.ts';
 import { sandboxInboundBody, sandboxInboundResponse } from './sandbox.schemas.ts';
 import { sandboxInbound } from './sandbox.service.ts';
 import {

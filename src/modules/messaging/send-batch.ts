@@ -1,14 +1,27 @@
-import { sql } from 'kysely';
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
+import { insertRows } from '../../platform/db/rows.ts';
 import { livemodeValue, type Scope } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { EmitInput, Tx } from '../../platform/events.ts';
 import { GroupCommit, type GroupResult } from '../../platform/group-commit.ts';
 import type { ChannelRow } from '../channels/index.ts';
 import type { ContactRow } from '../contacts/index.ts';
-import { findContactsByPhones, newContactRow, presentContact } from '../contacts/index.ts';
-import { type ConversationRow, newConversationRow, presentConversation } from '../conversations/index.ts';
+import {
+  findContactsByPhones,
+  insertNewContactsByPhone,
+  newContactRow,
+  presentContact,
+} from '../contacts/index.ts';
+import {
+  type ConversationRow,
+  conversationsOfThreads,
+  insertNewConversations,
+  newConversationRow,
+  patchConversation,
+  presentConversation,
+  setLastMessages,
+} from '../conversations/index.ts';
 import type { TemplateRef } from './content.ts';
 import { sendJob } from './messaging.jobs.ts';
 import {
@@ -151,15 +164,9 @@ async function writeInTx(
   });
   if (known.length > 0) {
     const channelIds = [...new Set(known.map((k) => k.channelId))];
-    for (const contactIds of chunked([...new Set(known.map((k) => k.contactId))])) {
-      const rows = await tx.db
-        .selectFrom('conversations')
-        .selectAll()
-        .where('channel_id', 'in', channelIds)
-        .where('contact_id', 'in', contactIds)
-        .execute();
-      for (const row of rows) conversations.set(threadKey(row.channel_id, row.contact_id), row);
-    }
+    const contactIds = [...new Set(known.map((k) => k.contactId))];
+    for (const row of await conversationsOfThreads(tx.db, channelIds, contactIds))
+      conversations.set(threadKey(row.channel_id, row.contact_id), row);
   }
 
   // Refusals are decided on what is stored, before this batch writes anything for them.
@@ -228,13 +235,11 @@ async function writeInTx(
     // In key order, so concurrent batches take the unique index's locks in the same order.
     const made = [...newContacts.values()].sort((a, b) => compare(a.row.phone!, b.row.phone!));
     for (const part of chunked(made)) {
-      const inserted = await tx.db
-        .insertInto('contacts')
-        .values(part.map((m) => m.row))
-        .onConflict((oc) => oc.columns(['workspace_id', 'livemode', 'phone']).doNothing())
-        .returning('id')
-        .execute();
-      if (inserted.length !== part.length) throw new BatchConflict('a contact was made concurrently');
+      const inserted = await insertNewContactsByPhone(
+        tx.db,
+        part.map((m) => m.row),
+      );
+      if (inserted !== part.length) throw new BatchConflict('a contact was made concurrently');
     }
     for (const [key, m] of newContacts) contacts.set(key, m.row);
     created.push(
@@ -277,11 +282,7 @@ async function writeInTx(
   }
   for (const key of updatedContext) {
     const { id, dynamic_variables, identifier } = conversations.get(key)!;
-    await tx.db
-      .updateTable('conversations')
-      .set({ dynamic_variables, identifier })
-      .where('id', '=', id)
-      .execute();
+    await patchConversation(tx.db, id, { dynamic_variables, identifier });
   }
 
   // The messages; a closed thread is started again by a new outbound message.
@@ -319,13 +320,11 @@ async function writeInTx(
     last.delete(m.row.id);
   }
   for (const part of chunked(made)) {
-    const inserted = await tx.db
-      .insertInto('conversations')
-      .values(part.map((m) => m.row))
-      .onConflict((oc) => oc.columns(['channel_id', 'contact_id']).doNothing())
-      .returning('id')
-      .execute();
-    if (inserted.length !== part.length) throw new BatchConflict('a conversation was made concurrently');
+    const inserted = await insertNewConversations(
+      tx.db,
+      part.map((m) => m.row),
+    );
+    if (inserted !== part.length) throw new BatchConflict('a conversation was made concurrently');
   }
   // contact.created and conversation.created events, recorded with one insert.
   await tx.emitMany([
@@ -339,48 +338,21 @@ async function writeInTx(
     })),
   ]);
   for (const part of chunked(messages)) {
-    await tx.db
-      .insertInto('messages')
-      .values(part.map((m) => m.row))
-      .execute();
+    await insertRows(
+      tx.db,
+      'messages',
+      part.map((m) => m.row),
+    ).execute();
   }
-  for (const part of chunked([...last.values()])) {
-    const when = (field: keyof ReturnType<typeof lastMessageOf>) =>
-      sql<string>`case id ${sql.join(
-        part.map((row) => sql`when ${row.conversation_id} then ${lastMessageOf(row)[field]}`),
-        sql` `,
-      )} end`;
-    await tx.db
-      .updateTable('conversations')
-      .set({
-        last_message: when('last_message'),
-        last_message_at: when('last_message_at'),
-        last_message_sender: when('last_message_sender'),
-        updated_at: when('updated_at'),
-        waiting_since: sql<string | null>`case id ${sql.join(
-          part.map((row) =>
-            personWrote.has(row.conversation_id)
-              ? sql`when ${row.conversation_id} then null`
-              : sql`when ${row.conversation_id} then waiting_since`,
-          ),
-          sql` `,
-        )} end`,
-        ai_handled: sql<number>`case id ${sql.join(
-          part.map((row) =>
-            aiWrote.has(row.conversation_id)
-              ? sql`when ${row.conversation_id} then 1`
-              : sql`when ${row.conversation_id} then ai_handled`,
-          ),
-          sql` `,
-        )} end`,
-      })
-      .where(
-        'id',
-        'in',
-        part.map((row) => row.conversation_id),
-      )
-      .execute();
-  }
+  await setLastMessages(
+    tx.db,
+    [...last.values()].map((row) => ({
+      conversationId: row.conversation_id,
+      ...lastMessageOf(row),
+      answered: personWrote.has(row.conversation_id),
+      ai: aiWrote.has(row.conversation_id),
+    })),
+  );
   // One delivery job for the batch's messages.
   if (messages.length > 0)
     await ctx.queue.enqueue(tx.db, sendJob, { messageIds: messages.map((m) => m.row.id), attempt: 1 });

@@ -11,11 +11,13 @@ import {
   type ChannelConfig,
   ChannelSendError,
   channelConfigOf,
+  channelsByIds,
   type OutboundMessage,
   type OutboundType,
   sandboxAdapter,
 } from '../channels/index.ts';
 import { setContactOptOut } from '../contacts/index.ts';
+import { contactIdOfConversation } from '../conversations/index.ts';
 import type { InteractiveInput } from './content.ts';
 import { applyEarlyStatuses } from './inbound.service.ts';
 import { MESSAGES_PER_JOB, messageIdsOf, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
@@ -119,14 +121,10 @@ async function fail(ctx: AppContext, row: MessageRow, code: string, message: str
 }
 
 async function optOutRecipient(tx: Tx, row: MessageRow) {
-  const conv = await tx.db
-    .selectFrom('conversations')
-    .select('contact_id')
-    .where('id', '=', row.conversation_id)
-    .executeTakeFirst();
-  if (!conv) return;
+  const contactId = await contactIdOfConversation(tx.db, row.conversation_id);
+  if (!contactId) return;
   const scope = { workspaceId: row.workspace_id, livemode: row.livemode === 1 };
-  await setContactOptOut(tx, scope, conv.contact_id, true, { type: 'system', id: null });
+  await setContactOptOut(tx, scope, contactId, true, { type: 'system', id: null });
 }
 
 type SendPayload = { messageIds?: string[]; messageId?: string; attempt: number };
@@ -353,14 +351,7 @@ export async function runSendBatch(
       messages.set(row.id, row);
   }
   const channelIds = [...new Set([...messages.values()].map((r) => r.channel_id))];
-  const channels = new Map(
-    channelIds.length
-      ? (await ctx.db.selectFrom('channels').selectAll().where('id', 'in', channelIds).execute()).map((c) => [
-          c.id,
-          c,
-        ])
-      : [],
-  );
+  const channels = new Map((await channelsByIds(ctx.db, channelIds)).map((c) => [c.id, c]));
   const outcomes: Array<Error | null> = items.map(() => null);
   const failItem = (item: number, err: unknown) => {
     outcomes[item] = err instanceof Error ? err : new Error(String(err));

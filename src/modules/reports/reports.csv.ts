@@ -5,8 +5,9 @@ import { fromJson } from '../../platform/json.ts';
 import { analysisFieldNames, type Scope } from '../agents/index.ts';
 import type { ConversationAnalysis } from '../conversations/index.ts';
 import { callPages } from './reports.calls.ts';
-import { type ConversationFacts, conversationFacts } from './reports.facts.ts';
+import type { ConversationFacts } from './reports.facts.ts';
 import type { ReportFilters } from './reports.filters.ts';
+import { storedFactPages } from './reports.stored.ts';
 
 /**
  * CSV exports, streamed: rows are read in keyset pages and handed to the reply as a Readable
@@ -115,7 +116,7 @@ export async function conversationsCsv(ctx: AppContext, scope: Scope, f: ReportF
   const fields = await analysisFieldNames(ctx.db, scope, f.agentId);
   async function* lines() {
     yield csvLine([...conversationHeader, ...analysisHeader(fields)]);
-    for await (const page of conversationFacts(ctx, scope, f))
+    for await (const page of storedFactPages(ctx, scope, f))
       yield page.map((c) => conversationRow(c, fields)).join('');
   }
   return Readable.from(lines(), { objectMode: false, highWaterMark: 64 * 1024 });

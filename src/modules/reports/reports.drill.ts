@@ -5,9 +5,10 @@ import { campaignName, campaignRecipientPage } from '../campaigns/index.ts';
 import type { ConversationAnalysis } from '../conversations/index.ts';
 import { callAnalyses, type ReportCall } from '../voice/index.ts';
 import { callPages } from './reports.calls.ts';
-import { type ConversationFacts, conversationFacts } from './reports.facts.ts';
+import type { ConversationFacts } from './reports.facts.ts';
 import { bucketOf, type Interval, type ReportFilters } from './reports.filters.ts';
-import { firstResponseBuckets } from './reports.overview.ts';
+import { bucketFinder, firstResponseBuckets } from './reports.overview.ts';
+import { storedFactPages } from './reports.stored.ts';
 
 /**
  * The rows behind a figure of a report (the Reports page's drill-down): the same pages and the
@@ -33,8 +34,8 @@ function bucketIndex(seconds: number): number {
   return i === -1 ? firstResponseBuckets.length : i;
 }
 
-function matches(f: ConversationFacts, d: ConversationDrill, zone: string): boolean {
-  if (d.at && bucketOf(f.row.created_at, d.interval, zone) !== bucketOf(d.at, d.interval, zone)) return false;
+function matches(f: ConversationFacts, d: ConversationDrill, inBucket: (iso: string) => boolean): boolean {
+  if (!inBucket(f.created_at)) return false;
   switch (d.figure) {
     case 'conversations':
       return true;
@@ -52,7 +53,7 @@ function matches(f: ConversationFacts, d: ConversationDrill, zone: string): bool
       return bucketIndex(f.first_response_s) === want;
     }
     case 'csat':
-      return f.row.csat_score !== null && (d.score === undefined || f.row.csat_score === d.score);
+      return f.csat_score !== null && (d.score === undefined || f.csat_score === d.score);
   }
 }
 
@@ -78,9 +79,13 @@ export async function drillConversations(
 ) {
   const data: Array<ReturnType<typeof conversationRow>> = [];
   let total = 0;
-  for await (const page of conversationFacts(ctx, scope, f)) {
+  const at = d.at;
+  const bucket = bucketFinder(f, d.interval);
+  const wanted = at ? bucketOf(at, d.interval, f.timezone) : '';
+  const inBucket = at ? (iso: string) => bucket(iso) === wanted : () => true;
+  for await (const page of storedFactPages(ctx, scope, f)) {
     for (const facts of page) {
-      if (!matches(facts, d, f.timezone)) continue;
+      if (!matches(facts, d, inBucket)) continue;
       total++;
       if (data.length < d.limit) data.push(conversationRow(facts));
     }

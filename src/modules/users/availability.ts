@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { type Scope, tenant } from '../../platform/db/scope.ts';
+import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import type { Auth } from '../../platform/http/route.ts';
@@ -76,37 +76,58 @@ export interface RoutingTeam {
 
 const tighter = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
 
-/** A team with its rule and its members' availability and capacity, for routing; undefined if gone. */
+/**
+ * A team with its rule and its members' availability and capacity, for routing; undefined if gone.
+ * One statement (the team, its members and their presence), as it runs in every routing decision.
+ */
 export async function teamForRouting(
   db: Db | Trx,
   scope: Scope,
   teamId: string,
   now: Date,
 ): Promise<RoutingTeam | undefined> {
-  const team = await tenant(db, scope).findById('teams', teamId);
-  if (!team) return undefined;
-  const rule = parseRule(team.assignment);
-  const users = await tenant(db, scope)
-    .selectFrom('users')
-    .innerJoin('team_members', 'team_members.user_id', 'users.id')
-    .select(['users.id', 'users.availability', 'users.max_open_conversations'])
-    .where('team_members.team_id', '=', teamId)
+  const rows = await tenant(db, scope)
+    .selectFrom('teams')
+    .leftJoin('team_members', 'team_members.team_id', 'teams.id')
+    .leftJoin('users', (j) => j.onRef('users.id', '=', 'team_members.user_id').on(inScope(scope, 'users')))
+    .select((eb) => [
+      'teams.id as team_id',
+      'teams.assignment',
+      'teams.rr_cursor',
+      'users.id as user_id',
+      'users.availability',
+      'users.max_open_conversations',
+      eb
+        .exists(
+          eb
+            .selectFrom('user_presence')
+            .select('user_presence.user_id')
+            .whereRef('user_presence.user_id', '=', 'users.id')
+            .where('user_presence.expires_at', '>', now.toISOString()),
+        )
+        .as('present'),
+    ])
+    .where('teams.id', '=', teamId)
     .orderBy('users.id')
     .execute();
-  const present = await presentUserIds(
-    db,
-    users.map((u) => u.id),
-    now,
-  );
+  const team = rows[0];
+  if (!team) return undefined;
+  const rule = parseRule(team.assignment);
   return {
-    id: team.id,
+    id: team.team_id,
     rule,
     rrCursor: team.rr_cursor,
-    members: users.map((u) => ({
-      id: u.id,
-      availability: effectiveAvailability(u, present.has(u.id)),
-      capacity: tighter(u.max_open_conversations, rule.max_per_user),
-    })),
+    members: rows.flatMap((u) =>
+      u.user_id === null
+        ? []
+        : [
+            {
+              id: u.user_id,
+              availability: effectiveAvailability(u, Boolean(u.present)),
+              capacity: tighter(u.max_open_conversations, rule.max_per_user),
+            },
+          ],
+    ),
   };
 }
 

@@ -2,7 +2,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { scopeOf, tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
-import { fromJson, toJson } from '../../platform/json.ts';
+import { fromJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import { agentConfig, getAgentRow } from '../agents/index.ts';
 import type { Turn } from '../ai/index.ts';
@@ -11,7 +11,7 @@ import { createBooking } from '../bookings/index.ts';
 import { getContactRow, updateContact } from '../contacts/index.ts';
 import { captureLead } from '../leads/index.ts';
 import { sendMessage } from '../messaging/index.ts';
-import type { CallDriver, CallRow, DriverChunk } from '../voice/index.ts';
+import { type CallDriver, type CallRow, type DriverChunk, mergeCallVariables } from '../voice/index.ts';
 import type { Captured } from './capture.ts';
 import { type FlowEffects, FlowRun, type FlowStep, fillValue, type Variables } from './runner.ts';
 import { webhookJob } from './voice-flows.jobs.ts';
@@ -36,24 +36,7 @@ const eventsOf = (actions: Array<{ type: string }>) =>
  * object and a campaign see them.
  */
 async function saveCallVariables(ctx: AppContext, callId: string, values: Record<string, unknown>) {
-  await ctx.transaction(async (tx) => {
-    const row = await tx.db
-      .selectFrom('calls')
-      .select('dynamic_variables')
-      .where('id', '=', callId)
-      .executeTakeFirst();
-    if (!row) return;
-    await tx.db
-      .updateTable('calls')
-      .set({
-        dynamic_variables: toJson({
-          ...fromJson<Record<string, unknown>>(row.dynamic_variables, {}),
-          ...values,
-        }),
-      })
-      .where('id', '=', callId)
-      .execute();
-  });
+  await ctx.transaction((tx) => mergeCallVariables(tx.db, callId, values));
 }
 
 /**

@@ -1,13 +1,23 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import type { LlmOptions } from '../ai/index.ts';
-import { fillVariables, liveTools, normaliseSpoken, runEngine, type Turn } from '../ai/index.ts';
+import {
+  type DialogueState,
+  fillVariables,
+  heardState,
+  liveTools,
+  normaliseSpoken,
+  runEngine,
+  type Turn,
+} from '../ai/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
 import type { CallDriver, CallerTurn, DriverChunk } from './engine/types.ts';
 import { warmWhisper } from './engine/warm-transfer.ts';
 
 const goodbyeRe =
   /\b(bye|goodbye|good bye|that'?s all|that is all|nothing else|no thanks|hang up|alvida|bas itna hi|theek hai bye)\b/i;
+/** The built-in agent's state after a reply (an LLM keeps none). */
+const stateAfter = (r: { state?: DialogueState }) => r.state ?? null;
 const voiceLlm: LlmOptions = { timeoutMs: 15_000, maxSteps: 4 };
 
 export interface AgentDriverInput {
@@ -38,6 +48,8 @@ export interface AgentDriverInput {
 export function agentDriver(input: AgentDriverInput): CallDriver {
   const { ctx, agent } = input;
   const history: Turn[] = [];
+  /** The built-in agent's dialogue state after its last answer (null: nothing pending). */
+  let state: DialogueState | null = null;
   const scope = {
     workspaceId: agent.workspaceId,
     livemode: agent.livemode,
@@ -90,12 +102,14 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
           now: ctx.clock.now(),
           defaultCountry: input.defaultCountry,
           channel: 'voice',
+          state,
         },
         tools,
         llm,
       );
       history.push({ role: 'customer', text: said });
       if (signal.aborted) return;
+      state = stateAfter(result);
       if (result.engine === 'fallback') {
         // The AI provider failed (the conversation is escalated with its error): the caller is
         // put through to the agent's transfer number, or told and let go; not left talking to
@@ -139,13 +153,12 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
       yield { type: 'say', text };
     },
     interrupted(heard: string) {
-      // The caller heard only part of the last answer. An LLM's history keeps what they heard, so
-      // it never repeats it nor assumes the rest. The built-in agent reads the step it is at (a
-      // booking waiting for a time or a yes) from its own last words and writes nothing from the
-      // history: it keeps the whole turn, so a booking goes on from the step it was at.
+      // The caller heard only part of the last answer: the history keeps what they heard, so the
+      // agent never repeats it nor assumes the rest, and the built-in agent's state forgets a
+      // question they never heard (a later "yes" does not answer it).
       const last = history[history.length - 1];
-      if (last?.role === 'agent' && agent.model.provider !== 'builtin')
-        last.text = heard || '(interrupted before speaking)';
+      if (last?.role === 'agent') last.text = heard || '(interrupted before speaking)';
+      if (state) state = heardState(state, heard);
     },
     voicemail() {
       return input.voicemailMessage ? fillVariables(input.voicemailMessage, input.variables) : null;

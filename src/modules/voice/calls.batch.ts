@@ -1,5 +1,5 @@
 import { ApiError, type ErrorCode, type FieldError } from '../../platform/errors.ts';
-import type { ItemError } from './calls.service.ts';
+import type { ItemError } from './calls.write.ts';
 
 /** Codes an item of a batch may fail with that the route documents; any other is `unprocessable`. */
 export const batchItemCodes: ErrorCode[] = [

@@ -4,19 +4,14 @@ import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
 import { agentConfig } from '../agents/index.ts';
 import { variablesOf } from '../ai/index.ts';
+import { noteLastMessage } from '../conversations/index.ts';
 import type { MessageRow } from '../messaging/index.ts';
-import { presentMessage } from '../messaging/index.ts';
+import { insertMessageRow, presentMessage } from '../messaging/index.ts';
 import { agentDriver } from './agent.driver.ts';
 import { withCallScreening } from './call-screening.ts';
 import { agentVoice, callSpeech, noSttNotice } from './call-speech.ts';
-import {
-  advanceCall,
-  type CallLatency,
-  type EndedReason,
-  isTerminal,
-  saveCallRecord,
-  type TranscriptEntry,
-} from './calls.service.ts';
+import { advanceCall, saveCallRecord } from './calls.lifecycle.ts';
+import { type CallLatency, type EndedReason, isTerminal, type TranscriptEntry } from './calls.service.ts';
 import { RealScheduler, VirtualScheduler } from './engine/scheduler.ts';
 import { CallSession, type SessionRecorder, type TurnTiming } from './engine/session.ts';
 import { emptyTurnCounts } from './engine/turn-taking.ts';
@@ -393,18 +388,12 @@ function callRecorder(ctx: AppContext, call: CallRow, at: () => Date, machine: b
           send_started_at: null,
         };
         await ctx.transaction(async (tx) => {
-          await tx.db.insertInto('messages').values(row).execute();
-          await tx.db
-            .updateTable('conversations')
-            .set({
-              last_message: entry.text.slice(0, 200),
-              last_message_at: iso,
-              last_message_sender: customer ? 'customer' : 'ai',
-              ...(customer ? { last_inbound_at: iso } : {}),
-              updated_at: iso,
-            })
-            .where('id', '=', call.conversation_id!)
-            .execute();
+          await insertMessageRow(tx.db, row);
+          await noteLastMessage(tx.db, call.conversation_id!, {
+            text: entry.text,
+            at: iso,
+            sender: customer ? 'customer' : 'ai',
+          });
           await tx.emit({
             workspaceId: call.workspace_id,
             livemode: call.livemode === 1,

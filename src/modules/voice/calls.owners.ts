@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
 import { defineJob } from '../../platform/queue/queue.ts';
+import { advanceCall } from './calls.lifecycle.ts';
 import { type CallOwnership, HELD } from './calls.ownership.ts';
-import { advanceCall } from './calls.service.ts';
 
 /**
  * Every live call has an owner that can die: the process holding its dial or its session (the

@@ -1,13 +1,12 @@
 import type { AppContext } from '../../platform/context.ts';
-import { type Scope, tenant } from '../../platform/db/scope.ts';
+import type { Scope } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
-import { fromJson } from '../../platform/json.ts';
-import { channelConfigOf } from '../channels/index.ts';
+import { agentVoiceSettings } from '../agents/index.ts';
+import { channelById, channelConfigOf } from '../channels/index.ts';
 import { getCallRow, isTerminal } from './calls.service.ts';
 import { CarrierError } from './carriers/carrier-error.ts';
 import { twilioClient } from './carriers/twilio/twilio.hooks.ts';
 import type { RecordingAudio } from './carriers/twilio/twilio-voice.client.ts';
-import type { StoredVoiceSettings } from './voice.settings.ts';
 import type { CallRow } from './voice.tables.ts';
 
 /**
@@ -24,11 +23,7 @@ export async function getCallRecording(
   if (!call.recording_url) throw new ApiError('not_found', await noRecordingMessage(ctx, scope, call));
   const channel =
     call.provider === 'twilio' && call.channel_id
-      ? await tenant(ctx.db, scope)
-          .selectFrom('channels')
-          .selectAll()
-          .where('id', '=', call.channel_id)
-          .executeTakeFirst()
+      ? await channelById(ctx.db, call.channel_id, scope)
       : undefined;
   if (!channel)
     throw new ApiError(
@@ -52,14 +47,7 @@ async function noRecordingMessage(ctx: AppContext, scope: Scope, call: CallRow):
   if (!isTerminal(call.status)) return `${none}: it has not ended (status ${call.status}).`;
   if (call.provider !== 'twilio') return `${none}: calls through ${call.provider} are not recorded.`;
   if (!call.answered_at) return `${none}: it was not answered (status ${call.status}).`;
-  const agent = call.agent_id
-    ? await tenant(ctx.db, scope)
-        .selectFrom('agents')
-        .select('voice')
-        .where('id', '=', call.agent_id)
-        .executeTakeFirst()
-    : undefined;
-  if (agent && fromJson<StoredVoiceSettings>(agent.voice ?? null, {}).record !== true)
-    return `${none}: its agent's voice \`record\` setting is off.`;
+  const voice = call.agent_id ? await agentVoiceSettings(ctx.db, call.agent_id, scope) : null;
+  if (voice && voice.record !== true) return `${none}: its agent's voice \`record\` setting is off.`;
   return `${none} yet: Twilio delivers it shortly after the call ends.`;
 }

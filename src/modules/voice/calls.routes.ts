@@ -1,17 +1,12 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { type Auth, defineRoute, type RouteDef } from '../../platform/http/route.ts';
 import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
+import { createCalls } from './calls.admission.ts';
 import { batchItemCodes, noCallPlaced } from './calls.batch.ts';
+import { hangupCall } from './calls.lifecycle.ts';
 import { getCallRecording } from './calls.recording.ts';
 import { callObject, createCallsBody, createCallsResponse, listCallsQuery } from './calls.schemas.ts';
-import {
-  concurrencyHeaders,
-  concurrencyOf,
-  createCalls,
-  getCall,
-  hangupCall,
-  listCalls,
-} from './calls.service.ts';
+import { concurrencyHeaders, concurrencyOf, getCall, listCalls } from './calls.service.ts';
 
 const tags = ['Calls'];
 const params = idParams('call');

@@ -5,7 +5,8 @@ import { tenant } from '../../platform/db/scope.ts';
 import { guardSocket } from '../../platform/http/socket-guard.ts';
 import { refuseUpgrade, type SocketRoute } from '../../platform/http/sockets.ts';
 import { connectCall } from './calls.live.ts';
-import { isTerminal, verifyMediaToken } from './calls.service.ts';
+import { verifyMediaToken } from './calls.media.ts';
+import { isTerminal } from './calls.service.ts';
 import { WebSocketTransport } from './engine/web-transport.ts';
 import { voiceRuntime } from './voice.runtime.ts';
 

@@ -3,27 +3,27 @@
  * the inbox) use. See docs/voice.md for how the pieces fit.
  */
 
+export { createCalls } from './calls.admission.ts';
 export { endedCallIds, setCallAnalysis } from './calls.analysis.ts';
+export { advanceCall, hangupCall, mergeCallVariables } from './calls.lifecycle.ts';
 export { connectCall } from './calls.live.ts';
+export { verifyMediaToken } from './calls.media.ts';
 export { callAnalyses, type ReportCall, reportCallPage } from './calls.report.ts';
 export { callObject, mediaSessionObject } from './calls.schemas.ts';
 export type { TranscriptEntry } from './calls.service.ts';
 export {
-  advanceCall,
-  type Caller,
-  type CallItem,
   type CallObject,
   concurrencyOf,
   countActive,
-  createCalls,
   type EndedReason,
   endedReasons,
+  findCallRow,
+  findCampaignCall,
   getCallRow,
-  hangupCall,
   isTerminal,
   presentCall,
-  verifyMediaToken,
 } from './calls.service.ts';
+export type { Caller, CallItem } from './calls.write.ts';
 export { CallSession, type SessionSettings } from './engine/session.ts';
 export { isBackchannel, sentences, speakable } from './engine/speech-text.ts';
 export type * from './engine/types.ts';

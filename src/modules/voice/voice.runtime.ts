@@ -6,6 +6,7 @@ import { CallOwnership } from './calls.ownership.ts';
 import type { CallDriver, Carrier } from './engine/types.ts';
 import { MediaMetrics } from './media-metrics.ts';
 import { type BuiltinEngines, findBuiltinEngines } from './speech/builtin.ts';
+import { TtsCache } from './speech/tts-cache.ts';
 import type { CallRow } from './voice.tables.ts';
 
 export interface LiveCall {
@@ -78,12 +79,14 @@ export class VoiceRuntime {
   /** pocketsphinx recognitions running in this process (bounded by PARLEY_BUILTIN_STT_MAX). */
   readonly builtinSttSlots = { running: 0, max: 8 };
   #builtin: BuiltinEngines | null = null;
+  #ttsCache: TtsCache | null = null;
   #unsubscribe: (() => void) | null = null;
   #wss: WebSocketServer | null = null;
 
   /** This process's gauges: the calls it holds, and whether it drains before a shutdown. */
   processGauges(ctx: AppContext): Metric[] {
     const live = this.live;
+    const runtime = this;
     return [
       new Gauge({
         name: 'parley_calls_in_process',
@@ -91,6 +94,19 @@ export class VoiceRuntime {
         registers: [],
         collect() {
           this.set(live.size);
+        },
+      }),
+      new Gauge({
+        name: 'parley_tts_cache_sentences',
+        help: 'Sentences asked of text-to-speech since start, by result: hit (kept audio played), shared (read from a synthesis another call had started), miss (synthesised); and the audio kept (result="kept_bytes").',
+        labelNames: ['result'],
+        registers: [],
+        collect() {
+          const stats = runtime.#ttsCache?.stats;
+          this.set({ result: 'hit' }, stats?.hits ?? 0);
+          this.set({ result: 'shared' }, stats?.shared ?? 0);
+          this.set({ result: 'miss' }, stats?.misses ?? 0);
+          this.set({ result: 'kept_bytes' }, stats?.bytes ?? 0);
         },
       }),
       new Gauge({
@@ -106,8 +122,15 @@ export class VoiceRuntime {
 
   /** The server side of this app's media WebSockets (made on first use). */
   wss(): WebSocketServer {
-    this.#wss ??= new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
+    // No compression on the media socket: PCM does not compress, and the transport writes whole frames itself.
+    this.#wss ??= new WebSocketServer({ noServer: true, maxPayload: 256 * 1024, perMessageDeflate: false });
     return this.#wss;
+  }
+
+  /** Synthesised sentences kept for the calls of this app (PARLEY_VOICE_TTS_CACHE_MB; made on first use). */
+  ttsCache(maxMb: number): TtsCache {
+    this.#ttsCache ??= new TtsCache(Math.round(maxMb * 1024 * 1024));
+    return this.#ttsCache;
   }
 
   /** The offline engines installed on this machine (looked up once). */

@@ -1,15 +1,15 @@
 import { endpointsChanged } from './webhooks.endpoint-cache.ts';
 import './webhooks.tables.ts';
-import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { scopeColumns, scopeSql, tenant } from '../../platform/db/scope.ts';
+import { scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { newId } from '../../platform/ids.ts';
 import { toJson } from '../../platform/json.ts';
 import { isPrivateAddress, literalAddress } from '../../platform/ssrf.ts';
+import { agentExists } from '../agents/index.ts';
 import { deliverJob, pendingDelivery } from './webhooks.jobs.ts';
 import { presentDelivery, presentEndpoint } from './webhooks.present.ts';
 import { generateSecret } from './webhooks.signing.ts';
@@ -42,19 +42,11 @@ export function checkWebhookUrl(raw: string, allowPrivate: boolean): string {
   return url.toString();
 }
 
-/**
- * An agent filter must name an agent of this workspace and mode. The agents table belongs to the
- * agents module, so it is read with plain SQL rather than through that module's types.
- */
+/** An agent filter must name an agent of this workspace and mode (asked of the agents module). */
 async function requireAgent(ctx: AppContext, auth: Auth, agentId: string) {
   let found = false;
   try {
-    const r = await sql<{
-      id: string;
-    }>`select id from agents where id = ${agentId} and ${scopeSql(auth)} and deleted_at is null`.execute(
-      ctx.db,
-    );
-    found = r.rows.length > 0;
+    found = await agentExists(ctx.db, auth, agentId);
   } catch (err) {
     // Without the agents module there are no agents to filter on.
     if (!/no such table|does not exist/i.test((err as Error).message)) throw err;

@@ -10,6 +10,10 @@ export const API_KEYS_CHANGED = 'parley:api-keys:changed';
  */
 export class ApiKeyCache {
   readonly #entries = new Map<string, { auth: Auth; expiresAt: number }>();
+  /** Look-ups under way, by hash: requests that arrive while one runs share it (single flight). */
+  readonly #inflight = new Map<string, Promise<Auth>>();
+  /** Bumped by `clear()`: a look-up that started before a revocation does not fill the cache. */
+  #generation = 0;
   readonly #ttlMs: number;
   readonly #maxEntries: number;
   constructor(opts: { ttlMs?: number; maxEntries?: number } = {}) {
@@ -27,7 +31,29 @@ export class ApiKeyCache {
     if (this.#entries.size >= this.#maxEntries) this.#entries.clear();
     this.#entries.set(hash, { auth, expiresAt: now + this.#ttlMs });
   }
+  /**
+   * The key's auth from `lookup`, run once for all the requests that ask while it runs (when a key
+   * expires from the cache under load, hundreds of requests in flight would otherwise each read
+   * it), and cached unless the cache was cleared meanwhile.
+   */
+  load(hash: string, now: number, lookup: () => Promise<Auth>): Promise<Auth> {
+    const running = this.#inflight.get(hash);
+    if (running) return running;
+    const generation = this.#generation;
+    const p = lookup()
+      .then((auth) => {
+        if (generation === this.#generation) this.set(hash, auth, now);
+        return auth;
+      })
+      .finally(() => {
+        if (this.#inflight.get(hash) === p) this.#inflight.delete(hash);
+      });
+    this.#inflight.set(hash, p);
+    return p;
+  }
   clear() {
+    this.#generation++;
     this.#entries.clear();
+    this.#inflight.clear();
   }
 }

@@ -46,6 +46,11 @@ export async function authenticate(
   const now = Date.now();
   const cached = ctx.apiKeys.get(hash, now);
   if (cached) return cached;
+  return ctx.apiKeys.load(hash, now, () => lookupApiKey(ctx, hash, now));
+}
+
+/** Reads a key (by its hash) and its workspace; records when it was used, to the minute. */
+async function lookupApiKey(ctx: AppContext, hash: string, now: number): Promise<Auth> {
   const row = await ctx.db
     .selectFrom('api_keys')
     .innerJoin('workspaces', 'workspaces.id', 'api_keys.workspace_id')
@@ -83,7 +88,6 @@ export async function authenticate(
     defaultCountry: row.default_country,
     actor: { type: 'api_key', id: row.id },
   };
-  ctx.apiKeys.set(hash, auth, now);
   // `last_used_at` to the minute: written when a process looks the key up (at most every cache
   // period) and the stored time is a minute old. A failed write never fails the request.
   if (!row.last_used_at || now - Date.parse(row.last_used_at) >= 60_000) {

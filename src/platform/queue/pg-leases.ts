@@ -1,4 +1,5 @@
 import pg from 'pg';
+import PgBoss from 'pg-boss';
 import type { QueueLogger } from './queue.ts';
 
 export interface PgJobLeasesOptions {
@@ -78,42 +79,78 @@ export class PgJobLeases {
     }).catch((err) => this.#opts.logger?.warn({ err }, 'could not release job leases'));
   }
 
-  /** Puts back the active jobs whose owner is gone; returns how many. */
+  /**
+   * Puts back the active jobs whose owner is gone; returns how many. Only pg-boss's own API writes
+   * its job table (`cancel` then `resume`: back to `created` with its attempts as they are, the
+   * next fetch counting the next attempt; `fail` on the last attempt), in one transaction on this
+   * connection; the look for active jobs is a read of pg-boss's job table.
+   */
   async reap(): Promise<number> {
     const { schema, graceMs } = this.#opts;
     return this.#run(async (client) => {
-      const active = await client.query<{ id: string }>(
-        `SELECT id FROM ${schema}.job
+      const active = await client.query<{ id: string; name: string; again: boolean }>(
+        `SELECT id, name, retry_count < retry_limit AS again FROM ${schema}.job
           WHERE state = 'active' AND started_on < now() - $1::double precision * interval '1 millisecond'
           LIMIT 1000`,
         [graceMs],
       );
-      const candidates = active.rows.map((r) => r.id).filter((id) => !this.#held.has(id));
+      const candidates = active.rows.filter((r) => !this.#held.has(r.id));
       if (candidates.length === 0) return 0;
       const orphaned = await client.query<{ id: string }>(
         `SELECT id::text FROM unnest($1::uuid[]) AS id WHERE pg_try_advisory_lock(${LOCK_KEY})`,
-        [candidates],
+        [candidates.map((r) => r.id)],
       );
       const ids = orphaned.rows.map((r) => r.id);
       if (ids.length === 0) return 0;
+      const mine = new Set(ids);
       try {
-        // As pg-boss's own expiry does: back to `retry` while attempts remain, else failed.
-        const put = await client.query(
-          `UPDATE ${schema}.job
-              SET state = CASE WHEN retry_count < retry_limit THEN 'retry'::${schema}.job_state ELSE 'failed'::${schema}.job_state END,
-                  start_after = now(),
-                  completed_on = CASE WHEN retry_count < retry_limit THEN NULL ELSE now() END,
-                  output = '{"message": "the process running this job died"}'::jsonb
-            WHERE id = ANY($1::uuid[]) AND state = 'active'`,
-          [ids],
+        const put = await this.#putBack(
+          client,
+          candidates.filter((r) => mine.has(r.id)),
         );
-        if (put.rowCount)
-          this.#opts.logger?.warn({ jobs: put.rowCount }, 'jobs of a dead worker put back to run');
-        return put.rowCount ?? 0;
+        if (put) this.#opts.logger?.warn({ jobs: put }, 'jobs of a dead worker put back to run');
+        return put;
       } finally {
         await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY}) FROM unnest($1::uuid[]) AS id`, [ids]);
       }
     });
+  }
+
+  /** As pg-boss's own expiry does: back to run while attempts remain, else failed. */
+  async #putBack(client: pg.Client, jobs: Array<{ id: string; name: string; again: boolean }>) {
+    const db = { executeSql: (text: string, values?: unknown[]) => client.query(text, values) };
+    const boss = new PgBoss({ db, schema: this.#opts.schema });
+    const byName = new Map<string, { again: string[]; last: string[] }>();
+    for (const j of jobs) {
+      const group = byName.get(j.name) ?? { again: [], last: [] };
+      (j.again ? group.again : group.last).push(j.id);
+      byName.set(j.name, group);
+    }
+    const affected = (r: unknown) => (r as { affected?: number } | undefined)?.affected ?? 0;
+    let put = 0;
+    await client.query('BEGIN');
+    try {
+      for (const [name, { again, last }] of byName) {
+        if (again.length) {
+          put += affected(await boss.cancel(name, again, { db }));
+          await boss.resume(name, again, { db });
+        }
+        // pg-boss's fail takes ids with output data (its types only declare one id with data).
+        const fail = boss.fail.bind(boss) as (
+          n: string,
+          ids: string[],
+          data: object,
+          o: object,
+        ) => Promise<unknown>;
+        if (last.length)
+          put += affected(await fail(name, last, { message: 'the process running this job died' }, { db }));
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+    return put;
   }
 
   #schedule() {

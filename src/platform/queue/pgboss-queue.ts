@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CompiledQuery, type QueryResult, sql } from 'kysely';
+import type pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Db, Trx } from '../db/database.ts';
 import { PgJobLeases } from './pg-leases.ts';
@@ -36,6 +37,7 @@ export interface PgBossJobQueueOptions {
 }
 
 const MAX_EXPIRE_SECONDS = 24 * 3600 - 1;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * How often idle workers poll while LISTEN/NOTIFY wake-ups arrive (`pollMs` when it is longer):
  * the poll then only finds what a lost wake-up or pg-boss's own maintenance made due.
@@ -55,12 +57,20 @@ const POLL_WITH_WAKEUPS_MS = 2000;
  *   job after a delay computed per attempt.
  * - Attempts: pg-boss's `retry_count` is 0 on the first run and is bumped by each later fetch,
  *   so `attempt = retryCount + 1`; `retryLimit = maxAttempts - 1`.
- * - Retries use the job's own `backoffMs(attempt)`: the failed job is put back in pg-boss's
- *   `retry` state with `start_after = now() + backoff` by one UPDATE on pg-boss's job table
- *   (fenced on state and retry_count). A job whose worker died is retried by pg-boss
- *   maintenance once it is active past `expireInSeconds = ceil(timeoutMs / 1000)`, using
- *   pg-boss's own retry delay, which approximates the job's backoff:
- *   `retryDelay = round(backoffMs(1) / 1000)` seconds, no exponential growth.
+ * - Retries use the job's own `backoffMs(attempt)`, to the millisecond, through pg-boss's API only
+ *   (its `fail` retries after whole seconds of `retry_delay`): in one transaction the attempt is
+ *   `cancel`led (fenced: nothing happens unless it is still unfinished at this attempt), read
+ *   back with `getJobById`, `deleteJob`ped and `insert`ed again with the same id, payload and
+ *   singleton key, `startAfter = now() + backoff` (database clock) and the attempts it has left as
+ *   its `retryLimit`. The attempt number is then `maxAttempts - retryLimit + retryCount`, which is
+ *   `retryCount + 1` for a job never put back this way, so pg-boss's own expiry (a job whose
+ *   worker died, retried by maintenance once active past `expireInSeconds = ceil(timeoutMs /
+ *   1000)`, after `retryDelay = round(backoffMs(1) / 1000)` seconds) and the lease reaper count
+ *   attempts the same way, and fail the job after its last one.
+ * - Nothing here writes pg-boss's tables but pg-boss's API. Three reads of its job table have no
+ *   API in pg-boss 10 and stay plain SELECTs: the singleton look in `enqueue` (a live job with a
+ *   key), the lease reaper's look for active jobs (pg-leases.ts) and the metrics' queue depths
+ *   (stats.ts).
  * - Singleton keys: pg-boss 10 only de-duplicates keys under queue policies that also apply to
  *   jobs without a key (`short`/`singleton`/`stately` treat a missing key as ''), so queues are
  *   created `standard` and `enqueue` enforces "no second queued or active job with this key"
@@ -76,6 +86,8 @@ export class PgBossJobQueue implements JobQueue {
   readonly #pool: WorkerPool;
   #prepared: Promise<void> | null = null;
   readonly #queues = new Map<string, Promise<void>>();
+  /** The last queue creation asked for (they run one after another). */
+  #creating: Promise<void> = Promise.resolve();
   readonly #leases: PgJobLeases;
   readonly #wakeups: PgJobWakeups;
 
@@ -141,11 +153,11 @@ export class PgBossJobQueue implements JobQueue {
       // commit and finds this job completed.
       completeIn: async (def, job, db) => {
         const executor = executorOn(db);
-        const row = await executor.executeSql(
-          `SELECT singleton_key FROM ${this.#schema}.job WHERE name = $1 AND id = $2`,
-          [def.name, job.id],
-        );
-        const key = (row.rows[0] as { singleton_key: string | null } | undefined)?.singleton_key;
+        const row = await this.#running().getJobById(def.name, job.id, {
+          db: executor,
+          includeArchive: false,
+        });
+        const key = row?.singletonKey;
         if (key)
           await sql`select pg_advisory_xact_lock(hashtextextended(${`parley.job:${def.name}:${key}`}, 0))`.execute(
             db,
@@ -196,7 +208,13 @@ export class PgBossJobQueue implements JobQueue {
   #ensureQueue(name: string): Promise<void> {
     let created = this.#queues.get(name);
     if (!created) {
-      created = this.prepare().then(() => this.#running().createQueue(name, { name, policy: 'standard' }));
+      // One creation at a time in this process: pg-boss's create_queue adds a foreign key to its
+      // queue table per new queue, and two at once deadlock on that table's lock (seen when a
+      // starting worker's enqueues created queues while its start created the others).
+      created = this.#creating = this.#creating
+        .catch(() => {})
+        .then(() => this.prepare())
+        .then(() => this.#running().createQueue(name, { name, policy: 'standard' }));
       this.#queues.set(name, created);
       created.catch(() => this.#queues.delete(name));
     }
@@ -292,6 +310,21 @@ export class PgBossJobQueue implements JobQueue {
     return jobs.map((j) => j.id!);
   }
 
+  /**
+   * pg-boss's `cancel` on the caller's handle: jobs not yet completed become `cancelled` (a running
+   * one too: its completion or retry, fenced on `active`, is then a no-op). Ids that are not
+   * UUIDs cannot be pg-boss jobs and are skipped (a cast error would abort the caller's transaction).
+   */
+  async cancel(db: Trx | Db, job: Pick<JobDefinition<unknown>, 'name'>, ids: string[]): Promise<number> {
+    const uuids = [...new Set(ids)].filter((id) => UUID.test(id));
+    if (uuids.length === 0) return 0;
+    await this.prepare();
+    const result = (await this.#running().cancel(job.name, uuids, { db: executorOn(db) })) as unknown as
+      | { affected?: number }
+      | undefined;
+    return result?.affected ?? 0;
+  }
+
   register<P>(job: JobDefinition<P>, handler: JobHandler<P>): void {
     this.#pool.register(job, handler);
   }
@@ -303,6 +336,12 @@ export class PgBossJobQueue implements JobQueue {
   async start(): Promise<void> {
     if (this.#pool.running) return;
     await this.prepare();
+    // The queues that exist already (another process or an earlier start made them) are read
+    // with one statement; only the missing ones are created (each a call of pg-boss's
+    // create_queue, one round trip and a write attempt per kind of job, ~25 kinds).
+    const { rows } = await this.#running().getDb().executeSql(`SELECT name FROM ${this.#schema}.queue`, []);
+    for (const { name } of rows as Array<{ name: string }>)
+      if (!this.#queues.has(name)) this.#queues.set(name, Promise.resolve());
     for (const def of this.#pool.definitions()) await this.#ensureQueue(def.name);
     this.#leases.start();
     this.#pool.start();
@@ -346,23 +385,73 @@ export class PgBossJobQueue implements JobQueue {
     return jobs.map((j) => ({
       id: j.id,
       payload: j.data,
-      attempt: j.retryCount + 1,
-      maxAttempts: j.retryLimit + 1,
+      attempt: attemptOf(def, j),
+      maxAttempts: def.maxAttempts,
     }));
   }
 
-  async #retry(def: JobDefinition<any>, job: ClaimedJob, error: string, delayMs: number): Promise<void> {
-    await this.#running()
-      .getDb()
-      .executeSql(
-        `UPDATE ${this.#schema}.job
-          SET state = 'retry',
-              start_after = now() + $3::double precision * interval '1 millisecond',
-              output = $4::jsonb
-        WHERE name = $1 AND id = $2::uuid AND state = 'active' AND retry_count = $5`,
-        [def.name, job.id, delayMs, JSON.stringify({ message: error }), job.attempt - 1],
+  /**
+   * Puts a failed attempt back to run after `delayMs`, through pg-boss's API in one transaction on
+   * one of its pool's connections (see the class comment). `error` is logged by the worker; the
+   * job put back carries no output.
+   */
+  async #retry(def: JobDefinition<any>, job: ClaimedJob, _error: string, delayMs: number): Promise<void> {
+    const boss = this.#running();
+    const pool = (boss.getDb() as PgBoss.Db & { pool?: pg.Pool }).pool;
+    if (!pool) throw new Error('pg-boss has no connection pool to retry a job with');
+    const client = await pool.connect();
+    const db: PgBoss.Db = { executeSql: (text, values) => client.query(text, values) };
+    try {
+      await client.query('BEGIN');
+      // Fenced: a job completed, cancelled or failed meanwhile is left as it is. The cancel also
+      // locks the row until the commit.
+      const cancelled = (await boss.cancel(def.name, job.id, { db })) as unknown as { affected?: number };
+      const row =
+        cancelled?.affected === 1
+          ? await boss.getJobById(def.name, job.id, { db, includeArchive: false })
+          : null;
+      // ... and so is one that another worker took again (another attempt) since this one.
+      if (!row || attemptOf(def, row) !== job.attempt) {
+        await client.query('ROLLBACK');
+        return;
+      }
+      await boss.deleteJob(def.name, job.id, { db });
+      const options = retryOptionsFor(def);
+      await boss.insert(
+        [
+          {
+            id: job.id,
+            name: def.name,
+            data: row.data as object,
+            priority: row.priority,
+            singletonKey: row.singletonKey ?? undefined,
+            // Seconds from now on the database clock (fixed-point: see enqueueMany).
+            startAfter: (Math.max(0, delayMs) / 1000).toFixed(3),
+            retryLimit: Math.max(0, row.retryLimit - row.retryCount - 1),
+            retryDelay: options.retryDelay,
+            retryBackoff: options.retryBackoff,
+            expireInSeconds: options.expireInSeconds,
+          },
+        ],
+        { db },
       );
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
   }
+}
+
+/**
+ * The attempt a fetched job is at: its retries so far, plus the attempts it had used before a
+ * retry put it back with fewer left (`retryLimit` below `maxAttempts - 1`).
+ */
+function attemptOf(def: JobDefinition<any>, j: { retryCount: number; retryLimit: number }): number {
+  const before = Math.max(0, Math.floor(def.maxAttempts) - 1 - j.retryLimit);
+  return before + j.retryCount + 1;
 }
 
 /** pg-boss's `db` option over a Kysely handle, so its statements run in the caller's transaction. */

@@ -133,6 +133,14 @@ export interface JobQueue {
    * on `db`); no singleton keys. Returns their ids in order.
    */
   enqueueMany<P>(db: Trx | Db, job: JobDefinition<P>, items: EnqueueItem<P>[]): Promise<string[]>;
+  /**
+   * Cancels jobs of one kind by id, in the caller's transaction (or directly on `db`), so the
+   * cancel commits with the write that made the jobs moot: a queued or delayed job never runs. A
+   * job already running finishes its run (on PostgreSQL its outcome is no longer recorded, so it is
+   * not retried either); finished, cancelled or unknown ids are ignored. Returns how many jobs
+   * were cancelled (SQLite: queued ones removed; PostgreSQL: pg-boss's `cancel`).
+   */
+  cancel(db: Trx | Db, job: Pick<JobDefinition<unknown>, 'name'>, ids: string[]): Promise<number>;
   /** Declares the handler for a kind of job. Call before `start`. */
   register<P>(job: JobDefinition<P>, handler: JobHandler<P>): void;
   /**

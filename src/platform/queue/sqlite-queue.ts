@@ -168,6 +168,21 @@ export class SqliteJobQueue implements JobQueue {
     return rows.map((r) => r.id);
   }
 
+  /** Removes the jobs still queued (delayed or due, not yet claimed); running and finished ones stay. */
+  async cancel(db: Trx | Db, job: Pick<JobDefinition<unknown>, 'name'>, ids: string[]): Promise<number> {
+    let cancelled = 0;
+    for (const part of chunked([...new Set(ids)], ENQUEUE_CHUNK_ROWS)) {
+      const r = await db
+        .deleteFrom('jobs')
+        .where('queue', '=', job.name)
+        .where('id', 'in', part)
+        .where('state', '=', 'queued')
+        .executeTakeFirst();
+      cancelled += Number(r.numDeletedRows);
+    }
+    return cancelled;
+  }
+
   register<P>(job: JobDefinition<P>, handler: JobHandler<P>): void {
     this.#pool.register(job, handler);
   }

@@ -181,10 +181,14 @@ export class WorkerPool {
     { times: Set<number>; at: number; timer: ReturnType<typeof setTimeout> | null }
   >();
 
-  /** Called by `enqueue`/`enqueueMany`, so the kick after the commit looks at this kind. */
+  /**
+   * Called by `enqueue`/`enqueueMany`, so the kick after the commit looks at this kind when one of
+   * the jobs is due now; delayed ones are looked for when they fall due (a timer due in minutes,
+   * enqueued by every handoff, made each commit poll its queue for nothing).
+   */
   noteEnqueued(name: string, runAts: Date[] = []): void {
     const now = Date.now();
-    this.#enqueuedAt.set(name, now);
+    if (runAts.length === 0 || runAts.some((r) => r.getTime() <= now)) this.#enqueuedAt.set(name, now);
     if (this.#state !== 'running') return;
     this.#addWakes(
       name,

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  buildSendBody,
-  buildTemplateSubmission,
-  mapGraphError,
-  parseMetaWebhook,
-  signMetaPayload,
-  verifyMetaSignature,
-} from './meta-protocol.ts';
+import { signMetaPayload, verifyMetaSignature } from './meta-protocol.ts';
+import { buildSendBody, mapGraphError } from './meta-send.ts';
+import { buildTemplateSubmission } from './meta-templates.ts';
+import { parseMetaWebhook } from './meta-webhook.ts';
 
 const now = new Date('2026-05-10T08:00:00Z');
 const envelope = (value: Record<string, unknown>, field = 'messages') => ({

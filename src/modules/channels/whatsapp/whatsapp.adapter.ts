@@ -8,15 +8,10 @@ import {
   type SendResult,
 } from '../channel-adapter.ts';
 import { fileOf, getFromProvider, postToProvider } from '../provider-http.ts';
-import {
-  buildSendBody,
-  buildTemplateSubmission,
-  type GraphError,
-  mapGraphError,
-  parseMetaWebhook,
-  type TemplateDefinition,
-  verifyMetaSignature,
-} from './meta-protocol.ts';
+import { verifyMetaSignature } from './meta-protocol.ts';
+import { buildSendBody, type GraphError, mapGraphError } from './meta-send.ts';
+import { buildTemplateSubmission, type TemplateDefinition } from './meta-templates.ts';
+import { parseMetaWebhook } from './meta-webhook.ts';
 import { DEFAULT_MESSAGES_PER_SECOND, SendPacing } from './pacing.ts';
 
 export interface GraphOptions {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { AppContext } from '../../../platform/context.ts';
-import { tenant } from '../../../platform/db/scope.ts';
 import { fromJson } from '../../../platform/json.ts';
 import { defineJob } from '../../../platform/queue/queue.ts';
 import { adapterFor, inboundReceiver } from '../adapters.ts';
@@ -27,11 +26,7 @@ export async function submitTemplate(
   p: { templateId: string; workspaceId: string; livemode: boolean },
 ) {
   const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
-  const row = await tenant(ctx.db, scope)
-    .selectFrom('templates')
-    .selectAll()
-    .where('id', '=', p.templateId)
-    .executeTakeFirst();
+  const row = await inboundReceiver(ctx).template(scope, p.templateId);
   if (!row || row.status === 'approved') return;
   const channelRow = await findChannelForSend(ctx.db, scope, { type: 'whatsapp' });
   if (channelRow?.provider !== 'meta') return;

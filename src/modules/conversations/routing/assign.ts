@@ -43,20 +43,50 @@ export async function tryLockRouting(ctx: AppContext, tx: Tx, scope: Scope): Pro
   return r.rows[0]?.got === true;
 }
 
-/** Open conversations (not closed) assigned to each of these users. */
-export async function openCounts(tx: Tx, scope: Scope, userIds: string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>(userIds.map((id) => [id, 0]));
-  if (!userIds.length) return out;
+/** What a routing decision counts: each member's open conversations, and how many wait in the team's queue. */
+export interface TeamLoad {
+  /** Open conversations (not closed) assigned to each member. */
+  open: Map<string, number>;
+  /** Conversations waiting in the team's queue (`except` not counted). */
+  queued: number;
+}
+
+/**
+ * Open conversations of each member and the team's queue length, with one statement (both read
+ * through the (workspace, mode, assignee) index; the routing lock is held on PostgreSQL).
+ */
+export async function teamLoad(
+  tx: Tx,
+  scope: Scope,
+  team: RoutingTeam,
+  except: string | null = null,
+): Promise<TeamLoad> {
+  const userIds = team.members.map((m) => m.id);
+  const open = new Map<string, number>(userIds.map((id) => [id, 0]));
   const rows = await tenant(tx.db, scope)
     .selectFrom('conversations')
-    .select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('assignee_type', '=', 'user')
-    .where('assignee_id', 'in', userIds)
+    .select(['assignee_type', 'assignee_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('assignee_id', 'in', [...userIds, team.id])
     .where('status', '!=', 'closed')
-    .groupBy('assignee_id')
+    .where((eb) =>
+      eb.or([
+        eb('assignee_type', '=', 'user'),
+        eb.and([
+          eb('assignee_type', '=', 'team'),
+          eb('queued_at', 'is not', null),
+          ...(except ? [eb('id', '!=', except)] : []),
+        ]),
+      ]),
+    )
+    .groupBy(['assignee_type', 'assignee_id'])
     .execute();
-  for (const r of rows) if (r.assignee_id) out.set(r.assignee_id, Number(r.n));
-  return out;
+  let queued = 0;
+  for (const r of rows) {
+    if (r.assignee_type === 'team' && r.assignee_id === team.id) queued = Number(r.n);
+    else if (r.assignee_type === 'user' && r.assignee_id && open.has(r.assignee_id))
+      open.set(r.assignee_id, Number(r.n));
+  }
+  return { open, queued };
 }
 
 const takes = (team: RoutingTeam, m: RoutingMember) =>
@@ -160,14 +190,10 @@ export async function routeToTeam(
   if (opts.wait !== false) await lockRouting(ctx, tx, scope);
   const team = await teamForRouting(tx.db, scope, teamId, now);
   if (!team) return row;
-  const open = await openCounts(
-    tx,
-    scope,
-    team.members.map((m) => m.id),
-  );
+  const load = await teamLoad(tx, scope, team, row.id);
   // Those already waiting (committed before this decision) go first: oldest first.
-  await drain(ctx, tx, scope, team, open, now, row.id);
-  const userId = pickMember(team, open, exclude);
+  await drain(ctx, tx, scope, team, load, now, row.id);
+  const userId = pickMember(team, load.open, exclude);
   return userId ? giveTo(tx, row, team, userId, now) : enqueue(tx, row, teamId, now);
 }
 
@@ -201,11 +227,12 @@ async function drain(
   tx: Tx,
   scope: Scope,
   team: RoutingTeam,
-  open: Map<string, number>,
+  load: TeamLoad,
   now: Date,
   except: string | null = null,
 ): Promise<number> {
-  if (team.rule.mode === 'manual') return 0;
+  if (team.rule.mode === 'manual' || load.queued === 0) return 0;
+  const { open } = load;
   // A first pick tells whether anyone has room before the queue is read.
   if (!pickMember(team, open)) return 0;
   let given = 0;
@@ -233,12 +260,7 @@ export async function giveOut(ctx: AppContext, tx: Tx, scope: Scope, teamIds: st
   for (const teamId of [...new Set(teamIds)].sort()) {
     const team = await teamForRouting(tx.db, scope, teamId, now);
     if (!team) continue;
-    const open = await openCounts(
-      tx,
-      scope,
-      team.members.map((m) => m.id),
-    );
-    given += await drain(ctx, tx, scope, team, open, now);
+    given += await drain(ctx, tx, scope, team, await teamLoad(tx, scope, team), now);
   }
   return given;
 }

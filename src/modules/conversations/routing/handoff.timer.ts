@@ -10,6 +10,7 @@ import { handoffTimerJob, outOfHoursJob } from './handoff.jobs.ts';
 import { addBusinessMinutes, isOpen, nextOpening, type OpeningHours } from './hours.ts';
 import type { HandoffPolicy } from './policy.schemas.ts';
 import { policyFor } from './policy.service.ts';
+import { armTimer, handoffRef, timerFired } from './timers.ts';
 
 const timerActor = { type: 'rule' as const, id: null };
 
@@ -37,11 +38,14 @@ async function startTimer(
 ) {
   if (!row.handoff_at) return;
   const due = dueAt(hours, ctx.clock.now(), policy.reply_within_minutes);
-  await ctx.queue.enqueue(
+  await armTimer(
+    ctx,
     tx.db,
+    row.id,
+    'handoff',
     handoffTimerJob,
     { ...scope, conversationId: row.id, handoffAt: row.handoff_at, round, dueAt: due.toISOString() },
-    { runAt: due },
+    { runAt: due, ref: handoffRef(row.handoff_at, round) },
   );
 }
 
@@ -157,21 +161,28 @@ export async function handoffTimeout(
     round: number;
     dueAt: string;
   },
+  jobId?: string,
 ) {
   const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
   await ctx.transaction(async (tx) => {
-    // Early (the queue's clock ran ahead of the app's): wait for the due time again.
-    if (ctx.clock.now().toISOString() < p.dueAt) {
-      await ctx.queue.enqueue(tx.db, handoffTimerJob, p, { runAt: new Date(p.dueAt) });
-      return;
-    }
+    // Early (the queue's clock ran ahead of the app's): only read, then wait for the due time again.
+    const early = ctx.clock.now().toISOString() < p.dueAt;
     let q = tenant(tx.db, scope).selectFrom('conversations').selectAll().where('id', '=', p.conversationId);
-    if (ctx.dialect === 'postgres') q = q.forUpdate();
+    if (ctx.dialect === 'postgres' && !early) q = q.forUpdate();
     const row = await q.executeTakeFirst();
+    // After the conversation's lock (the order a request takes them in: no deadlock).
+    if (jobId) await timerFired(tx.db, p.conversationId, jobId);
     // Answered (a person replied), ended, resolved, or already acted on: nothing to do.
     if (!row || row.status === 'closed' || row.handoff_at !== p.handoffAt || row.waiting_since === null)
       return;
     if (row.handoff_reassignments !== p.round) return;
+    if (early) {
+      await armTimer(ctx, tx.db, p.conversationId, 'handoff', handoffTimerJob, p, {
+        runAt: new Date(p.dueAt),
+        ref: handoffRef(p.handoffAt, p.round),
+      });
+      return;
+    }
     const { policy, hours } = await policyFor(ctx, tx.db, scope, row);
     const exhausted =
       policy.on_timeout === 'reassign' && row.handoff_reassignments >= policy.max_reassignments;

@@ -39,4 +39,22 @@ export const routingMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '1002_conversation_timers': {
+    // Each conversation's pending timers (handoff reply, SLA targets, snooze): their job ids, so
+    // the write that makes one moot cancels its job.
+    async up(db) {
+      await db.schema
+        .createTable('conversation_timers')
+        .addColumn('conversation_id', 'text', (c) =>
+          c.notNull().references('conversations.id').onDelete('cascade'),
+        )
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('job_name', 'text', (c) => c.notNull())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('ref', 'text', (c) => c.notNull())
+        .addColumn('due_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('conversation_timers_pk', ['conversation_id', 'kind'])
+        .execute();
+    },
+  },
 };

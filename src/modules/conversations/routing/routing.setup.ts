@@ -22,7 +22,7 @@ declare module '../../../platform/context.ts' {
 }
 
 export function routingSetup(ctx: AppContext): ConversationsInstance {
-  ctx.queue.register(handoffTimerJob, (payload) => handoffTimeout(ctx, payload));
+  ctx.queue.register(handoffTimerJob, (payload, job) => handoffTimeout(ctx, payload, job.id));
   ctx.queue.registerBatch(routeQueueJob, async (items) => {
     // A burst queues many jobs for one team: one pass over each team's queue serves them all.
     const teams = new Map(items.map(({ payload: p }) => [`${p.workspaceId}:${p.livemode}:${p.teamId}`, p]));

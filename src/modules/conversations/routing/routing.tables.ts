@@ -3,6 +3,7 @@ declare module '../../../platform/db/schema.ts' {
   interface Database {
     handoff_settings: HandoffSettingsTable;
     sla_policies: SlaPoliciesTable;
+    conversation_timers: ConversationTimersTable;
   }
 }
 
@@ -30,4 +31,24 @@ export interface SlaPoliciesTable {
   applies_to: string;
   created_at: string;
   updated_at: string;
+}
+
+export type ConversationTimerKind =
+  | 'handoff'
+  | 'snooze'
+  | 'sla:first_response'
+  | 'sla:next_response'
+  | 'sla:resolution';
+
+/**
+ * A conversation's pending timer of each kind: its job (to cancel it when what it waits for
+ * happens) and what it waits on (`ref`: the handoff time and round, the SLA due time, the snooze end).
+ */
+export interface ConversationTimersTable {
+  conversation_id: string;
+  kind: ConversationTimerKind;
+  job_name: string;
+  job_id: string;
+  ref: string;
+  due_at: string;
 }

@@ -11,6 +11,7 @@ import { addBusinessMinutes, type OpeningHours } from './hours.ts';
 import type { SlaPoliciesTable } from './routing.tables.ts';
 import { slaTimerJob } from './sla.jobs.ts';
 import type { CreateSlaInput, UpdateSlaInput } from './sla.schemas.ts';
+import { armTimer, timerFired } from './timers.ts';
 
 interface AppliesTo {
   channels?: string[];
@@ -144,11 +145,14 @@ async function arm(
   due: Date,
   policyId: string,
 ) {
-  await ctx.queue.enqueue(
+  await armTimer(
+    ctx,
     tx.db,
+    row.id,
+    `sla:${kind}`,
     slaTimerJob,
     { ...scope, conversationId: row.id, policyId, kind, dueAt: due.toISOString() },
-    { runAt: due },
+    { runAt: due, ref: due.toISOString() },
   );
 }
 
@@ -240,17 +244,25 @@ export async function slaTimeout(
     kind: SlaTarget;
     dueAt: string;
   },
+  jobId?: string,
 ) {
   const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
   await ctx.transaction(async (tx) => {
-    if (ctx.clock.now().toISOString() < p.dueAt) {
-      await ctx.queue.enqueue(tx.db, slaTimerJob, p, { runAt: new Date(p.dueAt) });
+    // Early (the queue's clock ran ahead of the app's): only read, then wait for the due time again.
+    const early = ctx.clock.now().toISOString() < p.dueAt;
+    let q = tenant(tx.db, scope).selectFrom('conversations').selectAll().where('id', '=', p.conversationId);
+    if (ctx.dialect === 'postgres' && !early) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    // After the conversation's lock (the order a request takes them in: no deadlock).
+    if (jobId) await timerFired(tx.db, p.conversationId, jobId);
+    if (!row || row.sla_policy_id !== p.policyId || !stillDue(row, p.kind, p.dueAt)) return;
+    if (early) {
+      await armTimer(ctx, tx.db, p.conversationId, `sla:${p.kind}`, slaTimerJob, p, {
+        runAt: new Date(p.dueAt),
+        ref: p.dueAt,
+      });
       return;
     }
-    let q = tenant(tx.db, scope).selectFrom('conversations').selectAll().where('id', '=', p.conversationId);
-    if (ctx.dialect === 'postgres') q = q.forUpdate();
-    const row = await q.executeTakeFirst();
-    if (!row || row.sla_policy_id !== p.policyId || !stillDue(row, p.kind, p.dueAt)) return;
     const breached = fromJson<SlaTarget[]>(row.sla_breached, []);
     if (breached.includes(p.kind)) return;
     const patch = { sla_breached: toJson([...breached, p.kind]), updated_at: ctx.clock.now().toISOString() };

@@ -1,4 +1,6 @@
 import { api, html } from './lib.js';
+
+/** @typedef {import('./lib.js').ListState} ListState */
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /**
@@ -75,9 +77,13 @@ export function bodyOf(fields, values) {
   return body;
 }
 
-/** A list from the API with its reload; `data` is null while loading. */
+/**
+ * A list from the API with its reload; `data` is null while loading.
+ * @param {string} path
+ * @returns {[ListState, () => Promise<void>]}
+ */
 export function useList(path) {
-  const [state, setState] = useState({ data: null, error: '' });
+  const [state, setState] = useState(/** @type {ListState} */ ({ data: null, error: '' }));
   const reload = () =>
     api('GET', path).then(
       (r) => setState({ data: r.data ?? r, error: '' }),
@@ -108,7 +114,7 @@ export function ApiForm({ fields, item, submit, onDone, onCancel, label, submitL
     } catch (err) {
       if (err.field) setErrors({ byField: { [err.field]: err.message }, rest: [] });
       else {
-        const sorted = errorsByField(err.errors, names);
+        const sorted = errorsByField(err.fieldErrors, names);
         if (!sorted.rest.length && !Object.keys(sorted.byField).length) sorted.rest.push(err.message);
         else if (sorted.rest.length || err.code !== 'validation_failed') sorted.rest.unshift(err.message);
         setErrors(sorted);

@@ -7,12 +7,12 @@ import {
   isTyping,
   Link,
   navigate,
+  parley,
   session,
   setSession,
   useRoute,
   useSession,
 } from './lib.js';
-import { EventStream } from './sse.js';
 import { AvailabilitySwitch } from './teamops.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
@@ -34,7 +34,7 @@ export const live = {
     this.detail = detail;
     for (const fn of this.stateListeners) fn();
   },
-  /** @type {EventStream | null} */
+  /** @type {import('./vendor/sdk/browser.js').LiveEvents | null} */
   stream: null,
 };
 
@@ -133,20 +133,26 @@ function Shell({ route }) {
     ]);
     resumePoint.then((lastEventId) => {
       if (stopped) return;
-      stream = new EventStream({
-        url: '/v1/events/stream',
-        token: () => session.current?.token ?? null,
+      // The SDK's live stream: reconnects with backoff, resumes with Last-Event-ID, drops a
+      // connection silent for 45 s (the server's heartbeat comes every 15 s), stops at a 401.
+      stream = parley.events.live({
         lastEventId,
         onEvent: (e) => {
           for (const fn of live.handlers) fn(e);
         },
-        onState: (s, detail) => live.setState(s, detail),
+        onState: (s, { delayMs }) =>
+          live.setState(
+            s,
+            s === 'reconnecting'
+              ? `Connection lost. Reconnecting in ${Math.round(delayMs / 1000) || 1} s…`
+              : '',
+          ),
         onUnauthorized: () => {
-          setSession(null, 'Your session has ended. Sign in again.');
+          // Signed out meanwhile (the stream went without a token): nothing more to say.
+          if (session.current) setSession(null, 'Your session has ended. Sign in again.');
         },
       });
       live.stream = stream;
-      stream.start();
       setReady(true);
     });
     const online = () => stream?.retrySoon();

@@ -8,7 +8,11 @@
 const RATE = 16_000;
 const FRAME = 320;
 
-const $ = (id) => document.getElementById(id);
+/**
+ * The page's elements by id (call.html has them all: inputs, buttons and the rest).
+ * @param {string} id
+ */
+const $ = (id) => /** @type {HTMLInputElement & HTMLButtonElement} */ (document.getElementById(id));
 const callId = /^\/app\/call\/([0-9A-Za-z_]+)/.exec(location.pathname)?.[1] ?? null;
 const token =
   new URLSearchParams(location.search).get('token') ??

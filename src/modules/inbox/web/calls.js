@@ -1,4 +1,4 @@
-import { api, fullTime, html, session } from './lib.js';
+import { api, fullTime, html, parley } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 const ACTIVE = ['queued', 'dialing', 'ringing', 'in_progress'];
@@ -121,9 +121,11 @@ function Recording({ url }) {
   useEffect(() => {
     if (!own) return;
     let objectUrl = null;
-    fetch(url, { headers: { Authorization: `Bearer ${session.current?.token}` } })
-      .then((r) =>
-        r.ok ? r.blob() : Promise.reject(new Error(`The recording could not be loaded (${r.status}).`)),
+    parley
+      .download(url.startsWith('/') ? url : url.slice(location.origin.length))
+      .then(
+        (body) => new Response(body).blob(),
+        (err) => Promise.reject(new Error(`The recording could not be loaded (${err.status}).`)),
       )
       .then((b) => {
         objectUrl = URL.createObjectURL(b);

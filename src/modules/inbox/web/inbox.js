@@ -97,29 +97,40 @@ export function Inbox({ route, live }) {
   }, [load]);
 
   // Live: conversation events carry the conversation; message events patch its card.
-  useEffect(
-    () =>
-      live.on(async (event) => {
-        const { view: v, filters: f } = viewRef.current;
-        if (event.event.startsWith('conversation.')) {
-          setList((l) => upsertConversation(l, event.data, v, f, me));
-        } else if (event.event.startsWith('message.')) {
-          const msg = event.data;
-          const known = listRef.current.find((c) => c.id === msg.conversation_id);
-          if (known) {
-            setList((l) => upsertConversation(l, withMessage(known, msg), v, f, me));
-          } else if (event.event === 'message.received' || event.event === 'message.sent') {
-            try {
-              const conv = await api('GET', `/v1/conversations/${msg.conversation_id}`);
-              if (matchesView(conv, v, f, me)) setList((l) => upsertConversation(l, conv, v, f, me));
-            } catch {
-              // Not visible to this session: nothing to show.
-            }
-          }
-        }
-      }),
-    [me],
-  );
+  useEffect(() => {
+    /**
+     * Reads a conversation and puts its card in the list (only when it matches the view, if asked).
+     * @param {string} id
+     * @param {boolean} onlyMatching
+     */
+    const reread = (id, onlyMatching) => {
+      const { view: v, filters: f } = viewRef.current;
+      api('GET', `/v1/conversations/${id}`)
+        .then((conv) => {
+          if (!onlyMatching || matchesView(conv, v, f, me))
+            setList((l) => upsertConversation(l, conv, v, f, me));
+        })
+        .catch(() => {
+          // Not visible to this session: nothing to show.
+        });
+    };
+    return live.on((event) => {
+      const { view: v, filters: f } = viewRef.current;
+      if (event.event.startsWith('conversation.')) {
+        setList((l) => upsertConversation(l, event.data, v, f, me));
+        // A new conversation's SLA due times are set after its `conversation.created` was
+        // written (in the same transaction): read it once more for them.
+        if (event.event === 'conversation.created') reread(event.data.id, false);
+        return;
+      }
+      if (!event.event.startsWith('message.')) return;
+      const msg = event.data;
+      const known = listRef.current.find((c) => c.id === msg.conversation_id);
+      if (known) setList((l) => upsertConversation(l, withMessage(known, msg), v, f, me));
+      else if (event.event === 'message.received' || event.event === 'message.sent')
+        reread(msg.conversation_id, true);
+    });
+  }, [me]);
 
   const setQuery = (patch) => {
     const q = new URLSearchParams(location.search);

@@ -1,15 +1,27 @@
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
 import htm from './vendor/htm.mjs';
 import { h } from './vendor/preact.mjs';
+import { Parley, ParleyError } from './vendor/sdk/browser.js';
 
 export const html = htm.bind(h);
+
+/**
+ * The API's shapes: the SDK's types, generated from the OpenAPI document (`npm run openapi`).
+ * @typedef {import('./vendor/sdk/browser.js').components['schemas']} Schemas
+ * @typedef {Schemas['Conversation']} Conversation
+ * @typedef {Schemas['Message']} Message
+ * @typedef {Schemas['User']} User
+ * @typedef {import('./vendor/sdk/browser.js').ParleyEvent} ParleyEvent
+ * @typedef {{ token: string, expires_at: string, user: User }} Session what POST /v1/auth/login answers
+ * @typedef {{ data: any[] | null, error: string, status?: number }} ListState a list loading (data null) or loaded
+ */
 
 // Session: the token lives in memory and in sessionStorage (this tab only; never localStorage).
 
 const SESSION_KEY = 'parley.session';
 const listeners = new Set();
 export const session = {
-  /** @type {{token: string, expires_at: string, user: any} | null} */
+  /** @type {Session | null} */
   current: null,
   /** Why the last session ended, shown on the sign-in page. */
   notice: '',
@@ -41,47 +53,61 @@ export function useSession() {
 
 export const isAdmin = () => session.current?.user.role === 'admin';
 
-/** An error answered by the API: its code and human message, shown as they are. */
-export class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.error?.message ?? `The server answered ${status}.`);
-    this.status = status;
-    this.code = body?.error?.code ?? 'internal_error';
-    this.errors = body?.error?.errors ?? [];
+/**
+ * The API client: the SDK's browser build, with the session's token read on every call. It never
+ * retries (a person clicks again), so POSTs need no idempotency key, and an upload takes as long as
+ * it takes. Errors are the SDK's `ParleyError` (`status`, `code`, `message`, `fieldErrors`).
+ */
+const clientOptions = { baseUrl: location.origin, maxRetries: 0, autoIdempotencyKey: false, timeoutMs: 0 };
+export const parley = new Parley({ ...clientOptions, apiKey: () => session.current?.token });
+/** For the calls made without a session (signing in). */
+const anonymous = new Parley(clientOptions);
+
+/**
+ * Calls the API with the session (`path` may carry a query string; `body` is JSON or a FormData)
+ * and answers the parsed body, or null for an empty one. A 401 ends the session and goes back to
+ * sign-in. A failure is a ParleyError with a message a person can read.
+ * @param {'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @param {{ anonymous?: boolean }} [opts]
+ * @returns {Promise<any>}
+ */
+export async function api(method, path, body, opts = {}) {
+  const client = opts.anonymous ? anonymous : parley;
+  try {
+    const res = await client.raw(
+      /** @type {import('./vendor/sdk/browser.js').HttpMethod} */ (method.toLowerCase()),
+      path,
+      { body },
+    );
+    return res.data ?? null;
+  } catch (err) {
+    if (!(err instanceof ParleyError)) throw err;
+    if (err.status === 401 && !opts.anonymous) {
+      setSession(null, 'Your session has ended. Sign in again.');
+      navigate('/app/login');
+    }
+    throw readable(err);
   }
 }
 
-/** Calls the API with the session; a 401 ends the session and goes back to sign-in. */
-export async function api(method, path, body, opts = {}) {
-  const headers = { Accept: 'application/json' };
-  if (session.current && !opts.anonymous) headers.Authorization = `Bearer ${session.current.token}`;
-  let payload;
-  if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    payload = JSON.stringify(body);
-  }
-  let res;
-  try {
-    res = await fetch(path, { method, headers, body: payload });
-  } catch {
-    throw new ApiError(0, {
-      error: { code: 'network', message: 'The server cannot be reached. Check your connection.' },
-    });
-  }
-  const text = await res.text();
-  let json = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
-  if (res.status === 401 && !opts.anonymous) {
-    setSession(null, 'Your session has ended. Sign in again.');
-    navigate('/app/login');
-  }
-  if (!res.ok) throw new ApiError(res.status, json);
-  return json;
+/** The SDK's client-side errors, said for a person: the API's own errors are shown as they are. */
+function readable(err) {
+  const message =
+    err.code === 'connection_failed'
+      ? 'The server cannot be reached. Check your connection.'
+      : err.code === 'unexpected_response'
+        ? `The server answered ${err.status}.`
+        : null;
+  if (!message) return err;
+  return new ParleyError({
+    code: err.code,
+    message,
+    status: err.status,
+    requestId: err.requestId,
+    cause: err,
+  });
 }
 
 // Routing: History API; every screen has its own URL (deep links work, filters are shareable).

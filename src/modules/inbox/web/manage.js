@@ -34,9 +34,13 @@ export function Manage({ route, live }) {
   </div>`;
 }
 
-/** Loads a list, with a reload function and the API's error when it fails. */
+/**
+ * Loads a list, with a reload function and the API's error when it fails.
+ * @param {string | null} path
+ * @returns {[import('./lib.js').ListState, () => void | Promise<void>]}
+ */
 function useList(path) {
-  const [state, setState] = useState({ data: null, error: '' });
+  const [state, setState] = useState(/** @type {import('./lib.js').ListState} */ ({ data: null, error: '' }));
   const reload = () =>
     path
       ? api('GET', path).then(
@@ -61,8 +65,8 @@ function useSubmit() {
     try {
       return await fn();
     } catch (err) {
-      const fields = err.errors?.length
-        ? ` (${err.errors.map((e) => `${e.field}: ${e.message}`).join('; ')})`
+      const fields = err.fieldErrors?.length
+        ? ` (${err.fieldErrors.map((e) => `${e.field}: ${e.message}`).join('; ')})`
         : '';
       setError(err.message + fields);
       return undefined;
@@ -271,7 +275,9 @@ function Agents() {
     } catch (err) {
       return (
         err.message +
-        (err.errors?.length ? ` (${err.errors.map((x) => `${x.field}: ${x.message}`).join('; ')})` : '')
+        (err.fieldErrors?.length
+          ? ` (${err.fieldErrors.map((x) => `${x.field}: ${x.message}`).join('; ')})`
+          : '')
       );
     }
   };

@@ -46,7 +46,7 @@ export function QueuePage({ live }) {
         ),
       ),
     );
-    setQueues(new Map(entries));
+    setQueues(new Map(/** @type {Array<[string, any]>} */ (entries)));
   };
 
   useEffect(() => {

@@ -30,13 +30,25 @@ function addStyles() {
   }
 }
 
-const localDate = (d) =>
-  `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+/** A day of an instant as `YYYY-MM-DD` in a timezone (what a date input holds). */
+const dayIn = (iso, timeZone) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date(iso));
 
+/**
+ * The defaults: days by day, over the server's default range (the 7 days up to now). The dates are
+ * left to the server because only it knows the workspace's timezone: a date the browser picked from
+ * its own clock would cut off the newest hours wherever the workspace's day is ahead of the browser's.
+ */
 function defaults() {
-  const to = new Date();
-  const from = new Date(to.getTime() - 6 * 86_400_000);
-  return { from: localDate(from), to: localDate(to), interval: 'day' };
+  return { interval: 'day' };
+}
+
+/** The dates a loaded report covers, in its timezone (`to` is excluded: its last day is the one before). */
+function shownDates(report) {
+  if (!report?.from || !report?.to || !report?.timezone) return {};
+  return {
+    from: dayIn(report.from, report.timezone),
+    to: dayIn(new Date(Date.parse(report.to) - 1).toISOString(), report.timezone),
+  };
 }
 
 /** The report's query string: the filters of the URL (or the defaults: the last 7 days). */
@@ -82,6 +94,8 @@ export function Reports({ route }) {
   addStyles();
   const query = route.query;
   const view = query.get('view') || 'overview';
+  // The range the last loaded report covers, so the date inputs show the server's default dates.
+  const [shown, setShown] = useState({});
   useEffect(() => {
     document.title = 'Reports · Parley';
   }, []);
@@ -96,16 +110,16 @@ export function Reports({ route }) {
         )}
       </nav>
     </header>
-    <${Filters} query=${query} view=${view} />
-    ${view === 'people' ? html`<${People} query=${query} />` : view === 'campaigns' ? html`<${Campaigns} query=${query} />` : html`<${Overview} query=${query} />`}
+    <${Filters} query=${query} view=${view} shown=${shown} />
+    ${view === 'people' ? html`<${People} query=${query} onShown=${setShown} />` : view === 'campaigns' ? html`<${Campaigns} query=${query} />` : html`<${Overview} query=${query} onShown=${setShown} />`}
   </section>`;
 }
 
-function Filters({ query, view }) {
+function Filters({ query, view, shown }) {
   const agents = useData('/v1/agents?per_page=100');
   const teams = useData('/v1/teams?per_page=100');
   const users = useData('/v1/users?per_page=100');
-  const d = defaults();
+  const d = { ...defaults(), ...shown };
   const value = (k) => query.get(k) || d[k] || '';
   const change = (k) => (e) => setParams(query, { [k]: e.currentTarget.value }, { dropDrill: true });
   const select = (k, label, options) => html`<label>${label}
@@ -191,6 +205,14 @@ const bucketLabel = (b) => {
   return `${b.up_to_s / 3600}h`;
 };
 
+/** Tells the page which dates a loaded report covers (for the date inputs). */
+function useShown(report, onShown) {
+  const dates = shownDates(report);
+  useEffect(() => {
+    if (dates.from) onShown((s) => (s.from === dates.from && s.to === dates.to ? s : dates));
+  }, [dates.from, dates.to]);
+}
+
 /** The range as the report's own dates (`to` is excluded: its last day is the one before). */
 function rangeText(o) {
   const day = (iso) =>
@@ -198,11 +220,12 @@ function rangeText(o) {
   return `${day(o.from)} – ${day(new Date(Date.parse(o.to) - 1).toISOString())} (${o.timezone})`;
 }
 
-function Overview({ query }) {
+function Overview({ query, onShown }) {
   const q = filterQuery(query);
   const overview = useData(`/v1/reports/overview?${q}`);
   const calls = useData(`/v1/reports/calls?${q}`);
   const o = overview.data;
+  useShown(o, onShown);
   const drill = (patch) => setParams(query, patch, { dropDrill: true });
   if (overview.error) return html`<p class="error pad" role="alert">${overview.error}</p>`;
   if (!o) return html`<p class="muted pad">Loading the report…</p>`;
@@ -305,9 +328,10 @@ function CallRows({ rows }) {
 }
 
 /** Per person: the people report as a table and a chart; a person opens the overview filtered to them. */
-function People({ query }) {
+function People({ query, onShown }) {
   const q = filterQuery(query);
   const people = useData(`/v1/reports/users?${q}`);
+  useShown(people.data, onShown);
   if (people.error) return html`<p class="error pad" role="alert">${people.error}</p>`;
   if (!people.data) return html`<p class="muted pad">Loading the report…</p>`;
   const rows = people.data.data;

@@ -3,16 +3,31 @@
  * changes the list and a thread, unread marks. Unit-tested with node's test runner.
  */
 
+/**
+ * @typedef {import('./vendor/sdk/browser.js').components['schemas']['Conversation']} Conversation
+ * @typedef {import('./vendor/sdk/browser.js').components['schemas']['Message']} Message
+ * @typedef {'mine' | 'unassigned' | 'handoffs' | 'all'} View
+ * @typedef {{ status?: string, channel?: string, tag?: string, agent?: string, q?: string }} Filters
+ */
+
 /** The tabs of the list and the filters that may narrow them (kept in the URL). */
 export const VIEWS = ['mine', 'unassigned', 'handoffs', 'all'];
 export const FILTERS = ['status', 'channel', 'tag', 'agent', 'q'];
 
 const rank = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 9, received: -1 };
 
-/** Open conversations unless another status (or `any`) is chosen. */
+/**
+ * Open conversations unless another status (or `any`) is chosen.
+ * @param {Filters} filters
+ */
 const statusOf = (filters) => (filters.status === 'any' ? '' : filters.status || 'active');
 
-/** Query parameters of GET /v1/conversations for a view and its filters. */
+/**
+ * Query parameters of GET /v1/conversations for a view and its filters.
+ * @param {View} view
+ * @param {Filters} filters
+ * @param {string} me the signed-in user's id
+ */
 export function listParams(view, filters, me) {
   const p = new URLSearchParams();
   if (view === 'mine' && me) p.set('assignee', me);
@@ -27,7 +42,13 @@ export function listParams(view, filters, me) {
   return p;
 }
 
-/** Whether a conversation belongs in a view (so a live update can add it or take it out). */
+/**
+ * Whether a conversation belongs in a view (so a live update can add it or take it out).
+ * @param {Conversation} conv
+ * @param {View} view
+ * @param {Filters} filters
+ * @param {string} me
+ */
 export function matchesView(conv, view, filters, me) {
   if (view === 'mine' && !(conv.assignee?.type === 'user' && conv.assignee.id === me)) return false;
   if (view === 'unassigned' && conv.assignee) return false;
@@ -48,24 +69,40 @@ export function matchesView(conv, view, filters, me) {
   return true;
 }
 
+/** @param {Conversation} a @param {Conversation} b */
 const newestFirst = (a, b) =>
   (b.last_message_at ?? b.created_at).localeCompare(a.last_message_at ?? a.created_at) ||
   b.id.localeCompare(a.id);
 
-/** The list after a conversation changed: replaced, added in order, or removed when it no longer matches. */
+/**
+ * The list after a conversation changed: replaced, added in order, or removed when it no longer matches.
+ * @param {Conversation[]} list
+ * @param {Conversation} conv
+ * @param {View} view
+ * @param {Filters} filters
+ * @param {string} me
+ */
 export function upsertConversation(list, conv, view, filters, me) {
   const rest = list.filter((c) => c.id !== conv.id);
   if (!matchesView(conv, view, filters, me)) return rest.length === list.length ? list : rest;
   return [...rest, conv].sort(newestFirst);
 }
 
-/** A short preview of a message, as the list shows it. */
+/**
+ * A short preview of a message, as the list shows it.
+ * @param {Pick<Message, 'text' | 'type'>} message
+ */
 export function previewOf(message) {
   if (message.text) return message.text.length > 200 ? `${message.text.slice(0, 199)}…` : message.text;
   return `[${message.type}]`;
 }
 
-/** A conversation card after one of its messages arrived or went out (notes do not change it). */
+/**
+ * A conversation card after one of its messages arrived or went out (notes do not change it).
+ * @param {Conversation} conv
+ * @param {Message} message
+ * @returns {Conversation}
+ */
 export function withMessage(conv, message) {
   if (message.type === 'note') return conv;
   if (conv.last_message_at && message.created_at < conv.last_message_at) return conv;
@@ -80,7 +117,11 @@ export function withMessage(conv, message) {
   };
 }
 
-/** As the server keeps it: a customer's message starts a wait, a person's reply ends it. */
+/**
+ * As the server keeps it: a customer's message starts a wait, a person's reply ends it.
+ * @param {NonNullable<Conversation['handoff']>} handoff
+ * @param {Message} message
+ */
 function waitingAfter(handoff, message) {
   const type = message.sender?.type;
   if (type === 'user' || type === 'api_key') return null;
@@ -91,6 +132,10 @@ function waitingAfter(handoff, message) {
 /**
  * A thread after a message event: added in id order (ids sort by time), or its status moved
  * forward only, so a late `sent` never undoes a `read`.
+ */
+/**
+ * @param {Message[]} messages
+ * @param {Message} message
  */
 export function mergeMessage(messages, message) {
   const i = messages.findIndex((m) => m.id === message.id);
@@ -107,27 +152,42 @@ export function mergeMessage(messages, message) {
   return next;
 }
 
-/** Older messages loaded on scroll, put before the ones shown, without doubles. */
+/**
+ * Older messages loaded on scroll, put before the ones shown, without doubles.
+ * @param {Message[]} messages
+ * @param {Message[]} older
+ */
 export function prependMessages(messages, older) {
   const have = new Set(messages.map((m) => m.id));
   return [...older.filter((m) => !have.has(m.id)).sort((a, b) => a.id.localeCompare(b.id)), ...messages];
 }
 
-/** Unread: the customer wrote last, after the time this browser last opened the conversation. */
+/**
+ * Unread: the customer wrote last, after the time this browser last opened the conversation.
+ * @param {Conversation} conv
+ * @param {string | undefined} seenAt
+ */
 export function isUnread(conv, seenAt) {
   if (conv.last_message_sender && conv.last_message_sender !== 'customer') return false;
   if (!conv.last_message_at) return false;
   return !seenAt || conv.last_message_at > seenAt;
 }
 
-/** Milliseconds left in the WhatsApp 24-hour window, or null when it does not apply. */
+/**
+ * Milliseconds left in the WhatsApp 24-hour window, or null when it does not apply.
+ * @param {Conversation} conv
+ * @param {number} now
+ */
 export function windowLeftMs(conv, now) {
   if (conv.channel !== 'whatsapp') return null;
   if (!conv.window_expires_at) return 0;
   return Math.max(0, Date.parse(conv.window_expires_at) - now);
 }
 
-/** "3 h 20 min", "12 min", "closed" */
+/**
+ * "3 h 20 min", "12 min", "closed"
+ * @param {number | null} ms
+ */
 export function formatWindow(ms) {
   if (ms === null) return '';
   if (ms <= 0) return 'window closed';
@@ -136,7 +196,10 @@ export function formatWindow(ms) {
   return `${Math.floor(min / 60)} h ${min % 60} min left`;
 }
 
-/** A length of time as the inbox shows it: "under 1 min", "12 min", "2 h 5 min". */
+/**
+ * A length of time as the inbox shows it: "under 1 min", "12 min", "2 h 5 min".
+ * @param {number} ms
+ */
 export function formatDuration(ms) {
   const min = Math.floor(Math.max(0, ms) / 60_000);
   if (min < 1) return 'under 1 min';
@@ -152,8 +215,14 @@ const REPLIED = { ai: 'the AI', user: 'a person', api_key: 'the API', system: 't
  * The handoff banner of a conversation: who handed it off and how long ago, why, and who the
  * customer waits for since how long (`names`: user and team names by id). Null when not handed off.
  */
+/**
+ * @param {Conversation} conv
+ * @param {Map<string, string>} names
+ * @param {number} now
+ */
 export function handoffText(conv, names, now) {
   if (!conv.ai_paused) return null;
+  /** @type {Partial<NonNullable<Conversation['handoff']>>} */
   const h = conv.handoff ?? { reason: conv.handoff_reason, started_at: null, started_by: null };
   const by = h.started_by
     ? h.started_by.type === 'user'
@@ -172,7 +241,11 @@ export function handoffText(conv, names, now) {
   return `Handed off to people${by ? ` by ${by}` : ''}${ago}${h.reason ? `: ${h.reason}` : ''}.${conv.handoff ? waiting : ''}`;
 }
 
-/** Who wrote the last message, as the card's prefix. */
+/**
+ * Who wrote the last message, as the card's prefix.
+ * @param {Conversation['last_message_sender']} type
+ * @param {boolean} isMe
+ */
 export function senderLabel(type, isMe) {
   switch (type) {
     case 'customer':
@@ -190,7 +263,11 @@ export function senderLabel(type, isMe) {
   }
 }
 
-/** The `/word` being typed just before the caret, or null. */
+/**
+ * The `/word` being typed just before the caret, or null.
+ * @param {string} text
+ * @param {number} caret
+ */
 export function slashQuery(text, caret) {
   const m = /(^|\s)\/([\w-]*)$/.exec(text.slice(0, caret));
   return m ? { query: m[2], start: caret - m[2].length - 1 } : null;

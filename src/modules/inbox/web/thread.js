@@ -77,7 +77,11 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
   const loadingOlder = useRef(false);
   const me = session.current.user;
 
-  const names = new Map([...dir.users.map((u) => [u.id, u.name]), ...dir.teams.map((t) => [t.id, t.name])]);
+  /** @type {Map<string, string>} user and team names by id */
+  const names = new Map([
+    ...dir.users.map((u) => /** @type {[string, string]} */ ([u.id, u.name])),
+    ...dir.teams.map((t) => /** @type {[string, string]} */ ([t.id, t.name])),
+  ]);
 
   const aiSources = async (msgs) => {
     const ids = msgs.filter((m) => m.sender.type === 'ai').map((m) => m.id);
@@ -200,6 +204,7 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
     return html`<section class="thread" aria-label="Conversation" aria-busy="true"><p class="muted pad">Loading…</p></section>`;
 
   const oldest = messages[0]?.created_at ?? '';
+  /** @type {Array<{ at: string, key: string, m?: any, e?: any }>} */
   const items = [
     ...messages.map((m) => ({ at: m.created_at, key: m.id, m })),
     ...system
@@ -272,6 +277,7 @@ function Bubble({ m, names, ai }) {
   </article>`;
 }
 
+/** @returns {Array<[string, Date]>} */
 function snoozeTimes() {
   const now = new Date();
   const hour = new Date(now.getTime() + 3_600_000);

@@ -38,6 +38,16 @@ export function pcm16FromLE(bytes: Uint8Array, samples = bytes.length >> 1): Int
   return out;
 }
 
+/**
+ * The same samples as a view of `bytes` when they can be read in place (a little-endian machine,
+ * an even offset): no copy; else a copy as `pcm16FromLE`. For bytes nobody writes to afterwards.
+ */
+export function pcm16ViewLE(bytes: Uint8Array, samples = bytes.length >> 1): Int16Array {
+  return littleEndian && bytes.byteOffset % 2 === 0
+    ? new Int16Array(bytes.buffer, bytes.byteOffset, samples)
+    : pcm16FromLE(bytes, samples);
+}
+
 export function mulawToPcm16(bytes: Uint8Array): Int16Array {
   const out = new Int16Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) out[i] = DECODE[bytes[i]];

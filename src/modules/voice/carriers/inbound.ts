@@ -3,7 +3,7 @@ import { scopeOf, tenant } from '../../../platform/db/scope.ts';
 import { newId } from '../../../platform/ids.ts';
 import { fromJson } from '../../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../../platform/limits.ts';
-import type { ChannelRow } from '../../channels/index.ts';
+import { type ChannelRow, channelById } from '../../channels/index.ts';
 import { findOrCreateContact } from '../../contacts/index.ts';
 import { findOrCreateConversation } from '../../conversations/index.ts';
 import { presentCall } from '../calls.service.ts';
@@ -26,11 +26,7 @@ export async function createInboundCall(
   channelId: string,
   input: { providerCallId: string; from: string; to: string; provider: string },
 ): Promise<InboundOutcome> {
-  const channel = await ctx.db
-    .selectFrom('channels')
-    .selectAll()
-    .where('id', '=', channelId)
-    .executeTakeFirst();
+  const channel = await channelById(ctx.db, channelId);
   if (!channel) return { kind: 'no_agent' };
   const existing = await ctx.db
     .selectFrom('calls')

@@ -1,10 +1,11 @@
 import type { AppContext } from '../../../platform/context.ts';
 import { fromJson } from '../../../platform/json.ts';
-import { advanceCall } from '../calls.service.ts';
+import { agentVoiceSettings } from '../../agents/index.ts';
+import { advanceCall } from '../calls.lifecycle.ts';
 import { type CallTransport, ENGINE_SAMPLE_RATE, type TransportSink } from '../engine/types.ts';
 import { speechFor } from '../speech/index.ts';
 import { voiceRuntime } from '../voice.runtime.ts';
-import type { EngineChoice, StoredVoiceSettings } from '../voice.settings.ts';
+import type { EngineChoice } from '../voice.settings.ts';
 
 /** A transport whose call the voicemail step can take over from the session. */
 export interface TakeoverTransport extends CallTransport {
@@ -28,13 +29,7 @@ export async function answerMachine(
 ) {
   const call = await ctx.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirst();
   if (call?.direction !== 'outbound') return;
-  const agent = call.agent_id
-    ? await ctx.db.selectFrom('agents').selectAll().where('id', '=', call.agent_id).executeTakeFirst()
-    : undefined;
-  const voice = fromJson<StoredVoiceSettings>(
-    (agent as { voice?: string | null } | undefined)?.voice ?? null,
-    {},
-  );
+  const voice = (call.agent_id ? await agentVoiceSettings(ctx.db, call.agent_id) : null) ?? {};
   const message = voice.voicemail?.action === 'leave_message' ? voice.voicemail.message?.trim() : undefined;
   transport.takeOver();
   const ended = await advanceCall(ctx, callId, {

@@ -31,6 +31,12 @@ export interface SttListener {
 
 /** One recognition stream for a call: caller audio in, transcripts out. */
 export interface SttStream {
+  /**
+   * The stream recognises whole utterances and needs no audio between them: the session feeds it
+   * the caller's speech (and a moment before it, speech-gate.ts), not the silence between turns.
+   * A streaming recogniser (its own endpointing, a connection kept alive by audio) leaves it unset.
+   */
+  readonly speechOnly?: boolean;
   push(pcm: Int16Array): void;
   /** The caller stopped speaking: produce the final transcript of what was pushed since the last one. */
   finalize(): void;

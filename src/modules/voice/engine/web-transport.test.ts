@@ -132,7 +132,7 @@ test('an idle socket (nothing received) is closed 4408 after the idle time; one 
   }
 });
 
-test('agent audio is paced: frames go out 20 ms apart, in order, and `played` once the last has gone', async () => {
+test('agent audio is paced: frames go out two at a time 40 ms apart, in order, and `played` once the last has gone', async () => {
   const { sock, t, played } = setup();
   const pcm = Int16Array.from({ length: 320 * 10 }, (_, i) => Math.floor(i / 320));
   const started = performance.now();
@@ -144,7 +144,8 @@ test('agent audio is paced: frames go out 20 ms apart, in order, and `played` on
     sock.binary.map((b) => b.readInt16LE(0)),
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
   );
-  assert.ok(took >= 170, `10 frames in ${took} ms`);
+  // Pairs at 0, 40, 80, 120 and 160 ms.
+  assert.ok(took >= 150, `10 frames in ${took} ms`);
 });
 
 test('the VAD takes frames in any split without losing or repeating samples', async () => {
@@ -186,4 +187,98 @@ test('an utterance keeps at most its limit (the newest half once over it), copie
   // samples and frame 9 at the end.
   assert.equal(heard[0]!.length, 500);
   assert.deepEqual([heard[0]![0], heard[0]![179], heard[0]![180], heard[0]![499]], [8, 8, 9, 9]);
+});
+
+/** The TCP socket under a served ws socket: what the transport writes to it, write by write. */
+class RawSocket {
+  destroyed = false;
+  writable = true;
+  writableLength = 0;
+  writes: Buffer[] = [];
+  /** The bytes as they were when written (a reused buffer must not change them after). */
+  copies: Buffer[] = [];
+  write(b: Buffer) {
+    this.writes.push(b);
+    this.copies.push(Buffer.from(b));
+    return true;
+  }
+}
+
+test('agent frames are written whole (header and samples), two to a write, from a reused buffer', async () => {
+  const { sock, t, played } = setup();
+  const raw = new RawSocket();
+  (sock as unknown as { _socket: RawSocket })._socket = raw;
+  // 3 whole frames and a last one of 100 samples (200 bytes), then one of 20 samples (40 bytes).
+  const pcm = Int16Array.from({ length: 320 * 3 + 100 }, (_, i) => i);
+  t.play({ id: 'a', text: 'x', audio: pcm, durationMs: 66 });
+  t.play({ id: 'b', text: 'y', audio: Int16Array.from({ length: 20 }, () => -2), durationMs: 2 });
+  await until(() => played.includes('b'));
+  assert.equal(sock.binary.length, 0, 'nothing went through ws.send');
+  // Frames 0 and 1; 2 and the short 3 (a's last: written before a counts as played); then b's.
+  assert.deepEqual(
+    raw.copies.map((b) => b.length),
+    [644 * 2, 644 + 204, 42],
+  );
+  const frames = [
+    raw.copies[0]!.subarray(0, 644),
+    raw.copies[0]!.subarray(644),
+    raw.copies[1]!.subarray(0, 644),
+  ];
+  for (const [k, b] of frames.entries()) {
+    assert.deepEqual([...b.subarray(0, 4)], [0x82, 126, 0x02, 0x80], 'FIN, binary, 16-bit length 640');
+    assert.equal(b.readInt16LE(4), k * 320);
+    assert.equal(b.readInt16LE(642), k * 320 + 319);
+  }
+  const short = raw.copies[1]!.subarray(644);
+  assert.deepEqual([...short.subarray(0, 4)], [0x82, 126, 0, 200]);
+  assert.equal(short.readInt16LE(4), 960);
+  assert.equal(short.readInt16LE(202), 1059);
+  assert.deepEqual([...raw.copies[2]!.subarray(0, 2)], [0x82, 40], 'under 126 bytes: a 7-bit length');
+  assert.equal(raw.copies[2]!.readInt16LE(2), -2);
+  assert.equal(raw.writes[0]!.buffer, raw.writes[1]!.buffer, 'the same buffer for every write');
+});
+
+test("a segment's last frames are written before it counts as played, a short one alone", async () => {
+  const { t, sock, played } = setup();
+  const raw = new RawSocket();
+  (sock as unknown as { _socket: RawSocket })._socket = raw;
+  const order: string[] = [];
+  const write = raw.write.bind(raw);
+  raw.write = (b: Buffer) => {
+    order.push(`write ${b.length}, played so far: ${played.join(',')}`);
+    return write(b);
+  };
+  // One frame of 30 samples (60 bytes: a 2-byte header), then a whole frame of the next segment.
+  t.play({ id: 'a', text: 'x', audio: Int16Array.from({ length: 30 }, () => 7), durationMs: 2 });
+  t.play({ id: 'b', text: 'y', audio: Int16Array.from({ length: 320 }, () => 9), durationMs: 20 });
+  await until(() => played.includes('b'));
+  assert.deepEqual(order, ['write 62, played so far: ', 'write 644, played so far: a']);
+  const [w1, w2] = raw.copies;
+  assert.deepEqual([...w1!.subarray(0, 2)], [0x82, 60]);
+  assert.equal(w1!.readInt16LE(2), 7);
+  assert.deepEqual([...w2!.subarray(0, 4)], [0x82, 126, 0x02, 0x80]);
+  assert.equal(w2!.readInt16LE(4), 9);
+});
+
+test('a write that had to wait keeps its buffer: the next write is built in a new one', async () => {
+  const { sock, t, played } = setup();
+  const raw = new RawSocket();
+  (sock as unknown as { _socket: RawSocket })._socket = raw;
+  const pcm = Int16Array.from({ length: 320 * 4 }, (_, i) => (i < 640 ? 1 : 2));
+  const write = raw.write.bind(raw);
+  raw.write = (b: Buffer) => {
+    raw.writableLength += b.length; // the kernel took none of it: it waits in the socket
+    return write(b);
+  };
+  t.play({ id: 'a', text: 'x', audio: pcm, durationMs: 80 });
+  await until(() => played.includes('a'));
+  assert.equal(raw.writes.length, 2);
+  assert.ok(
+    raw.writes[0]!.byteOffset !== raw.writes[1]!.byteOffset ||
+      raw.writes[0]!.buffer !== raw.writes[1]!.buffer,
+  );
+  assert.deepEqual(raw.writes[0], raw.copies[0], 'the waiting write was not overwritten');
+  assert.equal(raw.writes[0]!.readInt16LE(4), 1);
+  assert.equal(raw.writes[0]!.readInt16LE(644 + 4), 1);
+  assert.equal(raw.writes[1]!.readInt16LE(4), 2);
 });

@@ -74,6 +74,10 @@ export class LinearResampler {
   constructor(from: number, to: number) {
     this.#step = from / to;
   }
+  /** The rates are the same: `push` hands its input back. */
+  get same(): boolean {
+    return this.#step === 1;
+  }
   push(input: Int16Array): Int16Array {
     if (this.#step === 1) return input;
     if (!this.#primed && input.length) {

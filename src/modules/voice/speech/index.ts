@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AppContext } from '../../../platform/context.ts';
 import type { SttEngine, TtsEngine } from '../engine/types.ts';
 import { voiceRuntime } from '../voice.runtime.ts';
@@ -82,7 +83,28 @@ export function speechFor(
     installed && (livemode || opts.web) ? 'builtin' : livemode ? undefined : 'sandbox';
   const sttName = choice.stt?.provider ?? ctx.config.voice.stt ?? fallback(!!builtin.pocketsphinx);
   const ttsName = choice.tts?.provider ?? ctx.config.voice.tts ?? fallback(!!builtin.espeak);
-  return { stt: sttEngine(ctx, sttName, choice.stt), tts: ttsEngine(ctx, ttsName, choice.tts) };
+  return { stt: sttEngine(ctx, sttName, choice.stt), tts: keptTts(ctx, ttsName, choice.tts) };
+}
+
+/**
+ * The text-to-speech engine with its sentences kept in the process's cache (speech/tts-cache.ts),
+ * shared by the engines that sound the same: the same provider, URL, model, voice and language,
+ * and the same key (by its hash: one account's audio is not played to another's calls unasked).
+ */
+function keptTts(ctx: AppContext, name: string | undefined, choice: EngineChoice | undefined): TtsEngine {
+  const engine = ttsEngine(ctx, name, choice);
+  if (engine === sandboxTts) return engine;
+  const own = choice?.provider === name ? choice : undefined;
+  const key = own?.api_key ? createHash('sha256').update(own.api_key).digest('hex').slice(0, 16) : '';
+  const identity = [
+    name,
+    own?.base_url ?? '',
+    own?.model ?? '',
+    own?.voice ?? '',
+    own?.language ?? '',
+    key,
+  ].join('|');
+  return voiceRuntime(ctx).ttsCache(ctx.config.voice.ttsCacheMb).wrap(engine, identity);
 }
 
 function sttEngine(ctx: AppContext, name: string | undefined, choice: EngineChoice | undefined): SttEngine {

@@ -1,4 +1,4 @@
-import { pcm16FromLE } from '../audio/codec.ts';
+import { pcm16FromLE, pcm16ViewLE } from '../audio/codec.ts';
 import type {
   SttEngine,
   SttListener,
@@ -100,9 +100,10 @@ export function openAiTts(cfg: OpenAiAudioConfig): TtsEngine {
       let resampler: LinearResampler | null = null;
       let carry: number | undefined;
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        let buf: Buffer = Buffer.from(chunk);
+        // The chunks are the stream's own (fetch hands each out once): read in place, not copied.
+        let buf: Uint8Array = chunk;
         if (head) {
-          head = Buffer.concat([head, buf]);
+          head = Buffer.concat([head, chunk]);
           const h = wavHeader(head);
           if (!h) {
             if (head.length > 4096) throw new Error(`Text-to-speech (${cfg.name}) did not send WAV audio.`);
@@ -112,11 +113,18 @@ export function openAiTts(cfg: OpenAiAudioConfig): TtsEngine {
           buf = head.subarray(h.dataStart);
           head = null;
         }
-        if (carry !== undefined) buf = Buffer.concat([Buffer.from([carry]), buf]);
+        if (carry !== undefined) {
+          const joined = new Uint8Array(buf.length + 1);
+          joined[0] = carry;
+          joined.set(buf, 1);
+          buf = joined;
+        }
         carry = buf.length % 2 ? buf[buf.length - 1] : undefined;
         const n = buf.length >> 1;
         if (!n) continue;
-        const out = resampler!.push(pcm16FromLE(buf, n));
+        // A resampler at the same rate hands its input back: then it is copied (kept by the call).
+        const pcm = resampler!.same ? pcm16FromLE(buf, n) : pcm16ViewLE(buf, n);
+        const out = resampler!.push(pcm);
         if (out.length) yield out;
       }
     },

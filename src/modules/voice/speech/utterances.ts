@@ -27,6 +27,7 @@ export function utteranceStream(
   let done = false;
   let chain: Promise<void> = Promise.resolve();
   return {
+    speechOnly: true,
     push(pcm) {
       if (done || !pcm.length) return;
       let src = pcm;

@@ -1,8 +1,7 @@
 import type { AppContext } from '../../../../platform/context.ts';
-import { fromJson } from '../../../../platform/json.ts';
+import { agentVoiceSettings } from '../../../agents/index.ts';
 import { loadChannelConfig } from '../../../channels/index.ts';
 import type { Carrier } from '../../engine/types.ts';
-import type { StoredVoiceSettings } from '../../voice.settings.ts';
 import { CarrierError } from '../carrier-error.ts';
 import { linesRuntime, publicBase } from '../lines.ts';
 import { streamTwimlFor, twilioClient } from './twilio.hooks.ts';
@@ -35,13 +34,7 @@ export function twilioCarrier(ctx: AppContext): Carrier {
         .select(['agent_id'])
         .where('id', '=', call.callId)
         .executeTakeFirst();
-      const agent = row?.agent_id
-        ? await ctx.db.selectFrom('agents').selectAll().where('id', '=', row.agent_id).executeTakeFirst()
-        : undefined;
-      const voice = fromJson<StoredVoiceSettings>(
-        (agent as { voice?: string | null } | undefined)?.voice ?? null,
-        {},
-      );
+      const voice = (row?.agent_id ? await agentVoiceSettings(ctx.db, row.agent_id) : null) ?? {};
       const cps = Number(channel.settings.calls_per_second ?? 1) || 1;
       let canceled = false;
       let placedSid: string | null = null;

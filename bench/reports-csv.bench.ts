@@ -1,0 +1,161 @@
+/**
+ * calls.csv of BENCH_CSV_ROWS (1,000,000) calls from the server as `npm start` runs it: the built
+ * `dist/main.js` with its flags, in its own process, on SQLite (run `npm run build` first). Its RSS
+ * is read from /proc when idle and its peak (VmHWM) when the download has ended. Goal: < 200 MB.
+ *
+ * One real sandbox call is made through the API, then cloned in SQL (a recursive CTE: seconds,
+ * not the minutes of batched inserts) with new ids and times over 30 days.
+ * Knobs: BENCH_CSV_ROWS, BENCH_CSV_NODE_FLAGS (more flags for the server).
+ * Run: node --disable-warning=ExperimentalWarning bench/reports-csv.bench.ts
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+const ROWS = Number(process.env.BENCH_CSV_ROWS ?? 1_000_000);
+const ADMIN = 'bench-admin-token-0123456789abcdef';
+const root = new URL('..', import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-csv-'));
+const port = await new Promise<number>((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port: p } = probe.address() as { port: number };
+    probe.close(() => resolve(p));
+  });
+});
+const base = `http://127.0.0.1:${port}`;
+const status = (pid: number, field: string) =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) /
+  1024;
+
+async function server(): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--disable-warning=ExperimentalWarning',
+      '--max-semi-space-size=2',
+      ...(process.env.BENCH_CSV_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      'dist/main.js',
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', openSync('/tmp/facts-csv-server.log', 'a')],
+      env: {
+        ...process.env,
+        PARLEY_DATA_DIR: dataDir,
+        PARLEY_ADMIN_TOKEN: ADMIN,
+        PARLEY_SECRET_KEY: 'YmVuY2gtc2VjcmV0LWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=',
+        PARLEY_LOG_LEVEL: 'warn',
+        PARLEY_VOICE_SANDBOX_PACE: 'virtual',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
+    },
+  );
+  for (let i = 0; i < 600; i++) {
+    if (
+      await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the server did not start');
+}
+const stop = (c: ChildProcess) => new Promise((r) => c.once('exit', r).kill());
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers of the API
+async function api(method: string, path: string, key: string, body?: unknown): Promise<any> {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+console.log(
+  `load average at start: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (a shared machine)`,
+);
+let child = await server();
+try {
+  const ws = await api('POST', '/v1/admin/workspaces', ADMIN, { name: 'Bench', plan: 'enterprise' });
+  const key = (ws.api_keys as Array<{ mode: string; key: string }>).find((k) => k.mode === 'test')!.key;
+  const agent = await api('POST', '/v1/agents', key, { name: 'Bench desk' });
+  const call = await api('POST', '/v1/calls', key, {
+    calls: [
+      {
+        agent_id: agent.id,
+        to: '+919800000002',
+        sandbox: { lines: ['Hi', 'Bye'], hangup_after_lines: true },
+      },
+    ],
+  });
+  const callId = call.results[0].call.id as string;
+  for (let i = 0; i < 600; i++) {
+    if ((await api('GET', `/v1/calls/${callId}`, key)).ended_at) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop(child);
+
+  const end = Date.now();
+  const start = end - 30 * 86_400_000;
+  const db = new DatabaseSync(join(dataDir, 'parley.db'));
+  const cols = (
+    db.prepare('select name from pragma_table_info(?)').all('calls') as Array<{ name: string }>
+  ).map((c) => c.name);
+  const expr: Record<string, string> = {
+    id: `'call_bench' || printf('%016d', i)`,
+    provider_call_id: 'null',
+    queued_at: `strftime('%Y-%m-%dT%H:%M:%fZ', ${start / 1000} + i * ${(end - start - 3_600_000) / 1000 / ROWS}, 'unixepoch')`,
+    created_at: `strftime('%Y-%m-%dT%H:%M:%fZ', ${start / 1000} + i * ${(end - start - 3_600_000) / 1000 / ROWS}, 'unixepoch')`,
+  };
+  const t0 = performance.now();
+  db.prepare(
+    `insert into calls (${cols.join(', ')})
+     with recursive n(i) as (select 1 union all select i + 1 from n where i < ${ROWS})
+     select ${cols.map((c) => expr[c] ?? `c.${c}`).join(', ')} from n, (select * from calls where id = ?) c`,
+  ).run(callId);
+  db.close();
+  console.log(`seeded ${ROWS} calls in ${Math.round((performance.now() - t0) / 1000)} s`);
+
+  child = await server();
+  const pid = child.pid as number;
+  await new Promise((r) => setTimeout(r, 1000));
+  const idle = status(pid, 'VmRSS');
+  const startPeak = status(pid, 'VmHWM');
+  const t = performance.now();
+  const res = await fetch(
+    `${base}/v1/reports/calls.csv?from=${new Date(start).toISOString()}&to=${new Date(end).toISOString()}`,
+    { headers: { authorization: `Bearer ${key}` } },
+  );
+  if (!res.ok || !res.body) throw new Error(`calls.csv: ${res.status}`);
+  let bytes = 0;
+  let rows = -1; // the header
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    for (const b of chunk) if (b === 10) rows++;
+  }
+  const seconds = Math.round((performance.now() - t) / 100) / 10;
+  const peak = status(pid, 'VmHWM');
+  console.log(
+    `calls.csv: ${rows} rows, ${Math.round(bytes / 1048576)} MB in ${seconds} s (${Math.round(rows / seconds)} rows/s); dist/main.js RSS ${Math.round(idle)} MB idle (peak so far ${Math.round(startPeak)} MB), peak (VmHWM) ${Math.round(peak)} MB`,
+  );
+  console.log(
+    `${rows >= ROWS && peak < 200 ? 'ok  ' : 'MISS'} CSV of ${rows} rows: peak RSS ${Math.round(peak)} MB < 200 MB`,
+  );
+  await stop(child);
+} catch (err) {
+  console.error(readFileSync(join(dataDir, 'server.log'), 'utf8').slice(-3000));
+  throw err;
+} finally {
+  if (child.exitCode === null) child.kill();
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,169 @@
+import type { AppContext } from '../../platform/context.ts';
+import type { Actor } from '../../platform/events.ts';
+import type { AgentConfig } from '../agents/index.ts';
+import {
+  cancelBooking,
+  checkAvailability,
+  createBooking,
+  listContactBookings,
+  rescheduleBooking,
+} from '../bookings/index.ts';
+import {
+  type Scope as ContactScope,
+  fillEmptyContactField,
+  getContactRow,
+  normalizeEmail,
+  presentContact,
+  scopedContacts,
+} from '../contacts/index.ts';
+import type { ConversationRow } from '../conversations/index.ts';
+import { handoffConversation } from '../conversations/index.ts';
+import { searchKnowledge } from '../knowledge/index.ts';
+import { captureLead } from '../leads/index.ts';
+import type { AgentTools } from './engine.ts';
+
+/*
+ * The tools an engine is given: live ones that write (leads, bookings, handoffs) as the AI of the
+ * agent, and dry-run ones for the playground and copilot that only describe what would happen.
+ */
+
+export const aiActor = (agentId: string): Actor => ({ type: 'ai', id: agentId });
+
+/** Tools that act: leads, bookings and handoffs are written as the AI of this agent (chat replies and voice calls). */
+export function liveTools(
+  ctx: AppContext,
+  scope: ContactScope,
+  agent: AgentConfig,
+  conversation: ConversationRow,
+): AgentTools {
+  const actor = aiActor(agent.id);
+  return {
+    searchKnowledge: (query, topK) => searchKnowledge(ctx, scope, agent.id, query, topK),
+    async captureLead(input) {
+      const contact = await scopedContacts(ctx.db, scope)
+        .selectAll()
+        .where('id', '=', conversation.contact_id)
+        .executeTakeFirst();
+      // The customer is writing from the conversation's number: the lead carries it unless they gave another.
+      const phone = input.phone ?? contact?.phone ?? undefined;
+      const { lead } = await captureLead(
+        ctx,
+        scope,
+        { conversation_id: conversation.id, agent_id: agent.id, ...input, ...(phone ? { phone } : {}) },
+        actor,
+      );
+      if (contact) await fillContact(ctx, scope, contact.id, { name: input.name, email: input.email }, actor);
+      return { id: lead.id };
+    },
+    async checkAvailability(date, serviceId) {
+      return (await checkAvailability(ctx, scope, agent.id, { date, serviceId })).slots;
+    },
+    async book({ serviceId, startAt, notes }) {
+      const b = await createBooking(
+        ctx,
+        scope,
+        {
+          agent_id: agent.id,
+          conversation_id: conversation.id,
+          start_at: startAt,
+          ...(serviceId ? { service_id: serviceId } : {}),
+          ...(notes ? { notes } : {}),
+        },
+        actor,
+      );
+      return { id: b.id, start_at: b.start_at, end_at: b.end_at };
+    },
+    async findBooking() {
+      const next = (await listContactBookings(ctx, scope, conversation.contact_id, { upcoming: true })).find(
+        (b) => b.agent_id === agent.id,
+      );
+      return next ? { id: next.id, service_id: next.service_id, start_at: next.start_at } : null;
+    },
+    async rescheduleBooking(id, startAt) {
+      const b = await rescheduleBooking(ctx, scope, id, { start_at: startAt }, actor);
+      return { id: b.id, start_at: b.start_at, end_at: b.end_at };
+    },
+    async cancelBooking() {
+      const next = (await listContactBookings(ctx, scope, conversation.contact_id, { upcoming: true })).find(
+        (b) => b.agent_id === agent.id,
+      );
+      if (!next) return null;
+      const b = await cancelBooking(
+        ctx,
+        scope,
+        next.id,
+        { reason: 'Cancelled by the customer through the AI agent' },
+        actor,
+      );
+      return { id: b.id, start_at: b.start_at };
+    },
+    async handoff(reason) {
+      await handoffConversation(ctx, scope, conversation.id, { reason }, actor);
+    },
+  };
+}
+
+/**
+ * Fills the contact's empty name and email from what the customer gave the AI; a value already
+ * there (typed by a human, imported) is never overwritten. The update is conditional on the
+ * field still being empty, so a concurrent edit wins.
+ */
+async function fillContact(
+  ctx: AppContext,
+  scope: ContactScope,
+  contactId: string,
+  given: { name?: string; email?: string },
+  actor: Actor,
+): Promise<void> {
+  const email = given.email ? normalizeEmail(given.email) : null;
+  const name = given.name?.trim() || null;
+  if (!name && !email) return;
+  await ctx.transaction(async (tx) => {
+    const now = ctx.clock.now().toISOString();
+    let changed = false;
+    for (const [column, value] of [
+      ['name', name],
+      ['email', email],
+    ] as const) {
+      if (!value) continue;
+      if (await fillEmptyContactField(tx.db, scope, contactId, column, value, now)) changed = true;
+    }
+    if (!changed) return;
+    const row = await getContactRow(tx.db, scope, contactId);
+    await tx.emit({
+      workspaceId: scope.workspaceId,
+      livemode: scope.livemode,
+      type: 'contact.updated',
+      actor,
+      data: presentContact(row),
+    });
+  });
+}
+
+/**
+ * Tools for the playground and copilot: knowledge and availability are read for real; leads,
+ * bookings and handoffs are not written, only described in `actions` (ids are null).
+ */
+export function dryRunTools(ctx: AppContext, scope: ContactScope, agent: AgentConfig): AgentTools {
+  return {
+    searchKnowledge: (query, topK) => searchKnowledge(ctx, scope, agent.id, query, topK),
+    captureLead: async () => ({ id: null }),
+    async checkAvailability(date, serviceId) {
+      // A draft's services and hours, not the saved agent's: a replay tries the change it is given.
+      return (await checkAvailability(ctx, scope, agent.id, { date, serviceId, business: agent.business }))
+        .slots;
+    },
+    async book({ serviceId, startAt }) {
+      const service = agent.business.services.find((s) => s.id === serviceId);
+      const end = new Date(Date.parse(startAt) + (service?.duration_minutes ?? 30) * 60_000).toISOString();
+      return { id: null, start_at: new Date(startAt).toISOString(), end_at: end };
+    },
+    cancelBooking: async () => null,
+    // The playground has no customer, so no booking of theirs to find or move.
+    findBooking: async () => null,
+    async rescheduleBooking(id, startAt) {
+      return { id, start_at: new Date(startAt).toISOString(), end_at: new Date(startAt).toISOString() };
+    },
+    handoff: async () => {},
+  };
+}

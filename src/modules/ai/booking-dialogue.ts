@@ -1,0 +1,469 @@
+import { DateTime } from 'luxon';
+import { tokens } from '../../platform/text.ts';
+import type { AgentConfig } from '../agents/index.ts';
+import { type Say, serviceFact, serviceIn, servicesIn } from './catalogue.ts';
+import { confirmBookingText, slotsInPartOfDay, unsureBooking } from './date-words.ts';
+import { parseWhen, type When } from './datetime.ts';
+import { type DialogueState, type Step, type Transition, taskWords } from './dialogue.ts';
+import type { Action, AgentTools, EngineInput, recording, Slot, UpcomingBooking } from './engine.ts';
+import { weekdayKeys, weekSummary, whenIn } from './facts.ts';
+import {
+  asksDuration,
+  asksPrice,
+  confirms,
+  declines,
+  isHinglish,
+  isQuestion,
+  wantsBooking,
+  wantsBookingNow,
+} from './intents.ts';
+
+/**
+ * The booking dialogue of the built-in agent: booking a service, moving a booking, cancelling
+ * one. Each reply is a transition of the conversation's state: it declares (on `turn`) the task
+ * it asks about and what it waits for, so the next turn knows where the booking stands from the
+ * state, not from the reply's words.
+ *
+ * Booking policy: an explicit request ("book karna hai", "book me", "I want to book") or a plain
+ * statement naming a service and a time ("kal 3 baje haircut") books the slot at once when it is
+ * free. A question ("kal 3 baje aa sakta hoon haircut ke liye?", "can I come tomorrow at 5 for a
+ * facial?") only checks it: the reply says the slot is free and asks "book kar doon? / Shall I
+ * book it?" (a `booking_proposed` action), and the booking is made when the next message confirms
+ * ("haan", "yes", "ok book it", "confirm"); a "no" books nothing. A customer who answers the
+ * agent's own booking question (which service, which time) is booked without another question.
+ */
+
+/** The open task as the booking steps read it: a booking or a move, waiting for details or a yes. */
+export interface Task {
+  kind: 'booking' | 'reschedule';
+  awaits: 'details' | 'confirmation';
+  /** The agent's question, asked again after answering a side question. */
+  prompt: string;
+}
+
+/** The booking or move the state holds; a question the caller never heard waits for nothing but details. */
+export function taskIn(state: DialogueState): Task | null {
+  if (state.task !== 'booking' && state.task !== 'reschedule') return null;
+  const confirming = state.awaiting === 'confirm' && !state.unheard;
+  return { kind: state.task, awaits: confirming ? 'confirmation' : 'details', prompt: state.prompt };
+}
+
+/** What a booking step works with: this turn, the tools, the state it starts from and the transition it declares. */
+export interface BookingTurn {
+  input: EngineInput;
+  t: ReturnType<typeof recording>;
+  actions: Action[];
+  /** The customer's words of this turn (a burst joined). */
+  text: string;
+  hi: boolean;
+  state: DialogueState;
+  task: Task | null;
+  turn: Transition;
+}
+
+const ask = (b: BookingTurn, step: Omit<Step, 'hi'>, hi: boolean) => {
+  b.turn.step = { ...step, hi };
+};
+
+export async function cancelReply(input: EngineInput, t: AgentTools, hi: boolean): Promise<string> {
+  const cancelled = await t.cancelBooking();
+  if (!cancelled)
+    return hi
+      ? 'Mujhe aapki koi upcoming booking nahi mili.'
+      : "I couldn't find an upcoming booking for you.";
+  const when = localLabel(cancelled.start_at, input.agent);
+  return hi ? `Aapki ${when} ki booking cancel kar di gayi hai.` : `Your booking on ${when} is cancelled.`;
+}
+
+/** The fact asked about the service of an open booking ("how much is it?", "iska kitna?"), or null. */
+export function taskServiceFact(
+  input: EngineInput,
+  text: string,
+  task: Task,
+  state: DialogueState,
+  say: Say,
+): string | null {
+  if (task.kind !== 'booking' || !(asksPrice(text) || asksDuration(text)) || whenIn(input, text)) return null;
+  if (/\b(cancel\w*|refund\w*|reschedul\w*|deposit|advance|policy)\b/i.test(text)) return null;
+  const service =
+    servicesIn(input.agent, text, false)[0] ??
+    input.agent.business.services.find((s) => s.id === state.slots.serviceId);
+  return service ? serviceFact(service, text, say) : null;
+}
+
+/**
+ * A message in the middle of a task that asks something else ("how much is it?", "is there
+ * parking?"), rather than giving the task what it waits for (a time, a service, a yes or no).
+ */
+export function isSideQuestion(input: EngineInput, text: string, task: Task): boolean {
+  if (!isQuestion(text) && !asksPrice(text) && !asksDuration(text)) return false;
+  if (confirms(text) || declines(text) || whenIn(input, text)) return false;
+  if (
+    task.awaits === 'details' &&
+    task.kind === 'booking' &&
+    serviceIn(input.agent, text) &&
+    !asksPrice(text) &&
+    !asksDuration(text)
+  )
+    return false;
+  return true;
+}
+
+const slug = (name: string) => tokens(name).join('_') || name.toLowerCase();
+
+/**
+ * What the customer is after, for the lead: `booking:<service>`, `pricing[:<service>]` or
+ * `service:<service>`, read from this message and then their earlier ones (newest first).
+ */
+export function intentOf(input: EngineInput, text: string): string | undefined {
+  const earlier = input.history.filter((h) => h.role === 'customer').map((h) => h.text);
+  for (const m of [text, ...earlier.reverse()]) {
+    const service = serviceIn(input.agent, m);
+    const suffix = service ? `:${slug(service.name)}` : '';
+    if (wantsBooking(m) || wantsBookingNow(m) || (service && whenIn(input, m) && !asksPrice(m)))
+      return `booking${suffix}`;
+    if (asksPrice(m)) return `pricing${suffix}`;
+    if (service) return `service${suffix}`;
+  }
+  return undefined;
+}
+
+/** The day's label ("Sunday 10 May") when the business is closed on it (no hours, or a holiday). */
+function closedOn(input: EngineInput, date: string): string | null {
+  const b = input.agent.business;
+  const d = DateTime.fromISO(date, { zone: b.timezone });
+  const open = (b.hours[weekdayKeys[d.weekday - 1]] ?? []).length > 0 && !b.holidays.includes(date);
+  return open ? null : d.toFormat('cccc d LLLL');
+}
+
+export function localLabel(iso: string, agent: AgentConfig): string {
+  return DateTime.fromISO(iso).setZone(agent.business.timezone).toFormat('ccc d LLL, HH:mm');
+}
+
+/** This message, then the customer's earlier messages of the same task (the state keeps them). */
+const contextOf = (b: BookingTurn, kind: Task['kind']) =>
+  b.state.task === kind ? [b.text, ...taskWords(b.state)] : [b.text];
+
+export async function bookingReply(b: BookingTurn): Promise<string> {
+  const { input } = b;
+  const agent = input.agent;
+  const context = contextOf(b, 'booking');
+  // A bare "haan" carries no language of its own: the booking conversation's does.
+  const hi = b.hi || isHinglish(context.join('\n'));
+  const services = agent.business.services;
+  // The service the task is about (the agent's own question named it), when it holds one.
+  const held = b.task ? services.find((s) => s.id === b.state.slots.serviceId) : undefined;
+  const service =
+    context.map((m) => serviceIn(agent, m)).find((s) => s !== undefined) ??
+    held ??
+    (services.length === 1 ? services[0] : undefined);
+  if (!service) {
+    ask(b, { task: 'booking', awaiting: 'slot' }, hi);
+    return whichService(input, context, hi);
+  }
+  // Newest words win; a date said earlier beats one implied by a bare time ("12:30 works").
+  const whens = whensIn(input, context);
+  const date = (whens.find((w) => w.dateGiven) ?? whens[0])?.date ?? null;
+  const time = whens.find((w) => w.time)?.time ?? null;
+  if (!date) {
+    ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id } }, hi);
+    return hi
+      ? `${service.name} ke liye aap kis din aur kaunsa time aana chahenge? Kis din book karun?`
+      : `What day and time would you like for your ${service.name}? When should I book?`;
+  }
+  const want: Wanted = { service, date, time, context, whens, hi };
+  const slots = await b.t.checkAvailability(date, service.id);
+  if (time) {
+    const made = await bookExact(b, want, slots);
+    if (made) return made;
+  }
+  ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id, date } }, hi);
+  return slots.length === 0 ? noFreeSlots(b, want) : offerSlots(b, want, slots);
+}
+
+interface Wanted {
+  service: AgentConfig['business']['services'][number];
+  date: string;
+  time: string | null;
+  context: string[];
+  whens: When[];
+  hi: boolean;
+}
+
+function whichService(input: EngineInput, context: string[], hi: boolean): string {
+  const asked = context.map((m) => whenIn(input, m)).find((w) => w?.dateGiven);
+  const closed = asked && closedOn(input, asked.date);
+  const list = input.agent.business.services
+    .map((s) => `${s.name} (${s.duration_minutes} min${s.price !== null ? `, ${s.price}` : ''})`)
+    .join(', ');
+  // "aaj shaam 6 baje slot hai?" on a closed day: say so before asking which service.
+  const closedNote = closed
+    ? hi
+      ? `${closed} ko hum band hain. Hamare timings: ${weekSummary(input, hi)} `
+      : `We're closed on ${closed}. Our hours: ${weekSummary(input, hi)} `
+    : '';
+  return hi
+    ? `${closedNote}Aap kaunsi service lena chahenge? ${list}. Kaunsi service book karun?`
+    : `${closedNote}Which service would you like to book? We offer: ${list}. Which one should I book?`;
+}
+
+/** The time asked for is free: booked, or proposed first when the customer only asked or is unsure. */
+async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<string | null> {
+  const { t, input } = b;
+  const tz = input.agent.business.timezone;
+  const exact = slots.find((s) => localTimeOf(s, tz) === w.time);
+  if (!exact || !w.time) return null;
+  // A question is answered with availability; an explicit request, a confirmation or an answer
+  // to the agent's own booking question books (see the policy at the top of this file).
+  const confirmed = b.task?.awaits === 'confirmation' && confirms(b.text);
+  const askFirst = !confirmed && isQuestion(b.text) && !w.context.some(wantsBookingNow);
+  const unsure = unsureBooking(w.context, w.whens, confirmed || b.task !== null);
+  if (askFirst || unsure) {
+    t.note({
+      type: 'booking_proposed',
+      data: {
+        service_id: w.service.id,
+        requested: { date: w.date, time: w.time },
+        slots: [exact],
+        awaiting_confirmation: true,
+      },
+    });
+    const slotsHeld = { serviceId: w.service.id, date: w.date, time: w.time };
+    ask(b, { task: 'booking', awaiting: 'confirm', slots: slotsHeld }, w.hi);
+    return confirmBookingText(w.hi, w.service.name, w.date, w.time, tz, unsure);
+  }
+  try {
+    await t.book({ serviceId: w.service.id, startAt: exact.start_at, notes: 'Booked by the AI agent' });
+  } catch {
+    // The slot was taken between the check and the booking: offer the others.
+    return null;
+  }
+  const intent = `booking:${slug(w.service.name)}`;
+  // A booking customer is a lead; captured once per turn, with what they booked.
+  if (
+    input.agent.tools.includes('lead_capture') &&
+    !b.actions.some((a) => a.type === 'lead_captured' && a.data.intent === intent)
+  )
+    await t.captureLead({ intent });
+  const dayLabel = dayLabelOf(w.date, tz);
+  const at = localTimeOf(exact, tz);
+  return w.hi
+    ? `Ho gaya! Aapki ${w.service.name} ki booking ${dayLabel} ko ${at} baje confirm hai.`
+    : `Done! Your ${w.service.name} is booked for ${dayLabel} at ${at}.`;
+}
+
+async function noFreeSlots(b: BookingTurn, w: Wanted): Promise<string> {
+  const tz = b.input.agent.business.timezone;
+  const { hi, date } = w;
+  const dayLabel = dayLabelOf(date, tz);
+  const closed = closedOn(b.input, date);
+  const next = await nextFreeDay(b.t, date, w.service.id, tz);
+  const why = closed
+    ? hi
+      ? `${closed} ko hum band hain.`
+      : `We're closed on ${closed}.`
+    : hi
+      ? `${dayLabel} ko koi slot free nahi hai.`
+      : `We have no free slots on ${dayLabel}.`;
+  if (!next) return hi ? `${why} Kis din book karun?` : `${why} Which other day should I book?`;
+  const nextLabel = dayLabelOf(next.date, tz);
+  const times = next.slots
+    .slice(0, 3)
+    .map((s) => localTimeOf(s, tz))
+    .join(', ');
+  b.t.note({
+    type: 'booking_proposed',
+    data: { service_id: w.service.id, requested: { date, time: w.time }, slots: next.slots.slice(0, 3) },
+  });
+  b.turn.step!.slots = { serviceId: w.service.id, date: next.date };
+  return hi
+    ? `${why} Sabse pehle free: ${nextLabel} ko ${times}. Kaunsa time book karun?`
+    : `${why} The next free times are on ${nextLabel}: ${times}. Which time should I book?`;
+}
+
+function offerSlots(b: BookingTurn, w: Wanted, slots: Slot[]): string {
+  const tz = b.input.agent.business.timezone;
+  const { hi, date, time } = w;
+  const dayLabel = dayLabelOf(date, tz);
+  const offered = nearestSlots(slotsInPartOfDay(slots, w.context, tz), time, tz);
+  const times = offered.map((s) => localTimeOf(s, tz)).join(', ');
+  b.t.note({
+    type: 'booking_proposed',
+    data: { service_id: w.service.id, requested: { date, time }, slots: offered },
+  });
+  if (time) {
+    return hi
+      ? `${dayLabel} ko ${time} free nahi hai. Sabse paas ke free slots: ${times}. Kaunsa time book karun?`
+      : `${time} on ${dayLabel} isn't available. The nearest free times are ${times}. Which time should I book?`;
+  }
+  return hi
+    ? `${dayLabel} ko free slots: ${times}. Kaunsa time book karun?`
+    : `On ${dayLabel} we have ${times} free. Which time should I book?`;
+}
+
+const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+const localTimeOf = (s: Slot, tz: string) => DateTime.fromISO(s.start_at).setZone(tz).toFormat('HH:mm');
+const dayLabelOf = (date: string, tz: string) => DateTime.fromISO(date, { zone: tz }).toFormat('cccc d LLLL');
+
+/** The days and times the messages name, newest message first. */
+function whensIn(input: EngineInput, messages: string[]): When[] {
+  return messages
+    .map((m) => parseWhen(m, { now: input.now, timezone: input.agent.business.timezone }))
+    .filter((w): w is When => w !== null);
+}
+
+/** Up to three free slots, the nearest to the time asked for (any, without one), in time order. */
+function nearestSlots(slots: Slot[], time: string | null, tz: string): Slot[] {
+  const target = time ? minutes(time) : null;
+  const at = (s: Slot) => minutes(localTimeOf(s, tz));
+  return (
+    target === null ? slots : [...slots].sort((a, b) => Math.abs(at(a) - target) - Math.abs(at(b) - target))
+  )
+    .slice(0, 3)
+    .sort((a, b) => a.start_at.localeCompare(b.start_at));
+}
+
+async function nextFreeDay(t: AgentTools, date: string, serviceId: string, tz: string) {
+  let d = DateTime.fromISO(date, { zone: tz });
+  for (let i = 0; i < 7; i++) {
+    d = d.plus({ days: 1 });
+    const slots = await t.checkAvailability(d.toISODate()!, serviceId);
+    if (slots.length) return { date: d.toISODate()!, slots };
+  }
+  return null;
+}
+
+/**
+ * Moving the customer's booking: without a new day, the booking is named and a day asked for;
+ * with one, a free time is moved to at once when the customer asks for it plainly ("move my
+ * appointment to Tuesday 10am", or answers the agent's question), or offered first when they
+ * ask whether they can ("can I shift it to 6pm?"), the move made on their yes. A time alone
+ * keeps the booking's day ("can we make it 9pm instead?").
+ */
+export async function rescheduleReply(b: BookingTurn, found: UpcomingBooking | null): Promise<string> {
+  const { input, t } = b;
+  const agent = input.agent;
+  const tz = agent.business.timezone;
+  const context = contextOf(b, 'reschedule');
+  const hi = b.hi || isHinglish(context.join('\n'));
+  const current = found ?? (await t.findBooking());
+  if (!current) {
+    return hi
+      ? 'Mujhe aapki koi upcoming booking nahi mili jise badla ja sake. Kya main nayi booking kar doon?'
+      : "I couldn't find an upcoming booking of yours to move. Would you like me to make a new booking?";
+  }
+  const service = agent.business.services.find((s) => s.id === current.service_id);
+  const name = service?.name ?? 'appointment';
+  const was = localLabel(current.start_at, agent);
+  const whens = whensIn(input, context);
+  const time = whens.find((w) => w.time)?.time ?? null;
+  const date =
+    whens.find((w) => w.dateGiven)?.date ??
+    (time ? DateTime.fromISO(current.start_at).setZone(tz).toISODate() : null);
+  const held = { bookingId: current.id, ...(current.service_id ? { serviceId: current.service_id } : {}) };
+  ask(b, { task: 'reschedule', awaiting: 'slot', slots: held }, hi);
+  if (!date) {
+    return hi
+      ? `Aapki ${name} ki booking ${was} ki hai. Kis din aur kis time shift karun?`
+      : `Your ${name} is booked for ${was}. What day and time would suit you instead?`;
+  }
+  const move: Move = { current, name, was, date, time, hi, context };
+  const slots = await t.checkAvailability(date, current.service_id);
+  if (time) {
+    const moved = await moveExact(b, move, slots);
+    if (moved) return moved;
+  }
+  return slots.length === 0 ? noFreeTimes(b, move) : offerTimes(b, move, slots);
+}
+
+interface Move {
+  current: UpcomingBooking;
+  name: string;
+  was: string;
+  date: string;
+  time: string | null;
+  hi: boolean;
+  context: string[];
+}
+
+async function moveExact(b: BookingTurn, m: Move, slots: Slot[]): Promise<string | null> {
+  const tz = b.input.agent.business.timezone;
+  const exact = slots.find((s) => localTimeOf(s, tz) === m.time);
+  if (!exact) return null;
+  const { task, text, t } = b;
+  const dayLabel = dayLabelOf(m.date, tz);
+  const confirmed = task?.kind === 'reschedule' && task.awaits === 'confirmation' && confirms(text);
+  const askFirst = !confirmed && task?.kind !== 'reschedule' && isQuestion(text);
+  if (askFirst) {
+    t.note({
+      type: 'reschedule_proposed',
+      data: {
+        booking_id: m.current.id,
+        from: m.current.start_at,
+        to: exact.start_at,
+        awaiting_confirmation: true,
+      },
+    });
+    b.turn.step = {
+      task: 'reschedule',
+      awaiting: 'confirm',
+      slots: { ...b.turn.step?.slots, date: m.date, time: m.time ?? undefined },
+      hi: m.hi,
+    };
+    return m.hi
+      ? `Aapki ${m.name} (${m.was}) ${dayLabel} ko ${m.time} baje shift ho sakti hai. Shift kar doon?`
+      : `Your ${m.name} on ${m.was} can move to ${m.time} on ${dayLabel}. Shall I move it?`;
+  }
+  try {
+    await t.rescheduleBooking(m.current.id, exact.start_at);
+  } catch {
+    // Taken between the check and the move: offer the others.
+    return null;
+  }
+  b.turn.step = null;
+  return m.hi
+    ? `Ho gaya! Aapki ${m.name} ab ${dayLabel} ko ${m.time} baje hai.`
+    : `Done! Your ${m.name} is moved to ${dayLabel} at ${m.time}.`;
+}
+
+async function noFreeTimes(b: BookingTurn, m: Move): Promise<string> {
+  const tz = b.input.agent.business.timezone;
+  const { hi, date } = m;
+  const dayLabel = dayLabelOf(date, tz);
+  const closed = closedOn(b.input, date);
+  const next = m.current.service_id ? await nextFreeDay(b.t, date, m.current.service_id, tz) : null;
+  const why = closed
+    ? hi
+      ? `${closed} ko hum band hain.`
+      : `We're closed on ${closed}.`
+    : hi
+      ? `${dayLabel} ko koi slot free nahi hai.`
+      : `We have no free times on ${dayLabel}.`;
+  if (next) {
+    const nextLabel = dayLabelOf(next.date, tz);
+    const times = next.slots
+      .slice(0, 3)
+      .map((s) => localTimeOf(s, tz))
+      .join(', ');
+    return hi
+      ? `${why} Sabse pehle free: ${nextLabel} ko ${times}. Kis time pe shift karun?`
+      : `${why} The next free times are on ${nextLabel}: ${times}. Which time should I move it to?`;
+  }
+  return hi ? `${why} Kis din aur kis time shift karun?` : `${why} What day and time would suit you instead?`;
+}
+
+function offerTimes(b: BookingTurn, m: Move, slots: Slot[]): string {
+  const tz = b.input.agent.business.timezone;
+  const { hi, date, time } = m;
+  const dayLabel = dayLabelOf(date, tz);
+  const offered = nearestSlots(slotsInPartOfDay(slots, m.context, tz), time, tz);
+  const times = offered.map((s) => localTimeOf(s, tz)).join(', ');
+  if (time) {
+    return hi
+      ? `${dayLabel} ko ${time} free nahi hai. Sabse paas ke free slots: ${times}. Kis time pe shift karun?`
+      : `${time} on ${dayLabel} isn't available. The nearest free times are ${times}. Which time should I move it to?`;
+  }
+  return hi
+    ? `${dayLabel} ko free slots: ${times}. Kis time pe shift karun?`
+    : `On ${dayLabel} we have ${times} free. Which time should I move it to?`;
+}

@@ -1,0 +1,251 @@
+import { ChannelSendError, type OutboundMessage } from '../channel-adapter.ts';
+import { isBusinessScopedUserId, toWaId } from './meta-protocol.ts';
+
+/** Meta's request bodies for `POST /{phone_number_id}/messages` and its Graph error codes. Pure functions. */
+
+type GraphComponent = {
+  type: string;
+  sub_type?: string;
+  index?: string;
+  parameters: Array<Record<string, unknown>>;
+};
+
+/** The JSON body of `POST /{version}/{phone_number_id}/messages` for a provider-neutral message. */
+export function buildSendBody(message: OutboundMessage): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    // A customer known only by their business-scoped user id is addressed with `recipient`.
+    ...(isBusinessScopedUserId(message.to) ? { recipient: message.to } : { to: toWaId(message.to) }),
+    type: message.type,
+  };
+  if (message.replyToProviderId) body.context = { message_id: message.replyToProviderId };
+  switch (message.type) {
+    case 'text': {
+      if (!message.text) throw new ChannelSendError('validation_failed', 'A text message needs text.');
+      body.text = { body: message.text, preview_url: /https?:\/\//.test(message.text) };
+      break;
+    }
+    case 'template': {
+      const t = message.template;
+      if (!t) throw new ChannelSendError('validation_failed', 'A template message needs a template.');
+      const components: GraphComponent[] = [];
+      if (t.headerMedia) {
+        // Meta's media header parameter: {type: image|video|document, <type>: {link, filename?}}.
+        const { type, url, filename } = t.headerMedia;
+        components.push({
+          type: 'header',
+          parameters: [
+            { type, [type]: { link: url, ...(type === 'document' && filename ? { filename } : {}) } },
+          ],
+        });
+      } else if (t.headerNamedParameters && Object.keys(t.headerNamedParameters).length > 0) {
+        components.push({
+          type: 'header',
+          parameters: Object.entries(t.headerNamedParameters).map(([name, text]) => ({
+            type: 'text',
+            parameter_name: name,
+            text,
+          })),
+        });
+      } else if (t.headerParameters?.length) {
+        components.push({
+          type: 'header',
+          parameters: t.headerParameters.map((text) => ({ type: 'text', text })),
+        });
+      }
+      if (t.namedParameters && Object.keys(t.namedParameters).length > 0) {
+        components.push({
+          type: 'body',
+          parameters: Object.entries(t.namedParameters).map(([name, text]) => ({
+            type: 'text',
+            parameter_name: name,
+            text,
+          })),
+        });
+      } else if (t.bodyParameters.length > 0) {
+        components.push({
+          type: 'body',
+          parameters: t.bodyParameters.map((text) => ({ type: 'text', text })),
+        });
+      }
+      for (const b of t.buttonParameters ?? []) {
+        // A url button's parameter is the end of its URL (Meta appends it to the template's URL).
+        components.push({
+          type: 'button',
+          sub_type: b.subType,
+          index: String(b.index),
+          parameters: [{ type: 'text', text: b.text }],
+        });
+      }
+      body.template = {
+        name: t.name,
+        language: { code: t.language, policy: 'deterministic' },
+        ...(components.length ? { components } : {}),
+      };
+      break;
+    }
+    case 'image':
+    case 'video':
+    case 'audio':
+    case 'document': {
+      const m = message.media;
+      if (!m?.url)
+        throw new ChannelSendError('validation_failed', `A ${message.type} message needs a media url.`);
+      const media: Record<string, unknown> = { link: m.url };
+      // Audio takes no caption on WhatsApp; documents also carry a file name.
+      if (m.caption && message.type !== 'audio') media.caption = m.caption;
+      if (message.type === 'document' && m.filename) media.filename = m.filename;
+      body[message.type] = media;
+      break;
+    }
+    case 'interactive': {
+      const i = message.interactive;
+      if (!i) throw new ChannelSendError('validation_failed', 'An interactive message needs its content.');
+      const interactive: Record<string, unknown> = { type: i.kind, body: { text: i.body } };
+      if (i.header) interactive.header = { type: 'text', text: i.header };
+      if (i.footer) interactive.footer = { text: i.footer };
+      if (i.kind === 'button') {
+        const buttons = i.buttons ?? [];
+        if (buttons.length < 1 || buttons.length > 3) {
+          throw new ChannelSendError('validation_failed', 'Interactive button messages take 1 to 3 buttons.');
+        }
+        interactive.action = {
+          buttons: buttons.map((b) => ({ type: 'reply', reply: { id: b.id, title: b.title } })),
+        };
+      } else {
+        if (!i.list || i.list.sections.length === 0) {
+          throw new ChannelSendError(
+            'validation_failed',
+            'Interactive list messages need at least one section.',
+          );
+        }
+        interactive.action = {
+          button: i.list.button,
+          sections: i.list.sections.map((s) => ({
+            ...(s.title ? { title: s.title } : {}),
+            rows: s.rows.map((r) => ({
+              id: r.id,
+              title: r.title,
+              ...(r.description ? { description: r.description } : {}),
+            })),
+          })),
+        };
+      }
+      body.interactive = interactive;
+      break;
+    }
+  }
+  return body;
+}
+
+export interface GraphError {
+  message?: string;
+  type?: string;
+  code?: number;
+  error_subcode?: number;
+  error_data?: { details?: string };
+  fbtrace_id?: string;
+}
+
+/**
+ * Maps a Graph API error to a send failure. Throughput and pair-rate limits, temporary
+ * outages and 5xx answers are retried by the send job; everything else fails the message at once.
+ */
+export function mapGraphError(httpStatus: number, error: GraphError | undefined): ChannelSendError {
+  const code = error?.code;
+  const detail = error?.error_data?.details ?? error?.message ?? `HTTP ${httpStatus}`;
+  const providerCode = code === undefined ? `http_${httpStatus}` : String(code);
+  const fail = (parleyCode: string, message: string, retryable = false, retryAfterMs?: number) =>
+    new ChannelSendError(parleyCode, `${message} (Meta ${providerCode}: ${detail})`, {
+      retryable,
+      providerCode,
+      retryAfterMs,
+    });
+  switch (code) {
+    case 131047:
+      return fail(
+        'whatsapp_outside_24h_window',
+        'More than 24 hours since the customer last wrote; send an approved template.',
+      );
+    case 131026:
+      return fail(
+        'whatsapp_undeliverable',
+        'The message could not be delivered to this number (not on WhatsApp, or an old app).',
+      );
+    case 130429:
+      return fail('whatsapp_rate_limited', "The number's throughput limit was hit.", true, 1000);
+    case 131056:
+      return fail(
+        'whatsapp_pair_rate_limited',
+        'Too many messages to this customer in a short time.',
+        true,
+        6000,
+      );
+    case 131048:
+      return fail(
+        'whatsapp_spam_rate_limited',
+        'Meta limited sends from this number for spam reports.',
+        true,
+        60_000,
+      );
+    case 80007:
+    case 4:
+      return fail(
+        'whatsapp_rate_limited',
+        "The business account's API call rate limit was hit.",
+        true,
+        60_000,
+      );
+    case 132000:
+    case 132012:
+      return fail('template_not_approved', 'The template parameters do not match the template.');
+    case 132001:
+      return fail(
+        'template_not_approved',
+        'The template does not exist in this language, or is not approved.',
+      );
+    case 132015:
+    case 132016:
+      return fail('template_not_approved', 'The template is paused or disabled.');
+    case 131050:
+      return fail('contact_opted_out', 'The customer stopped marketing messages from this business.');
+    case 131049:
+      return fail(
+        'whatsapp_not_delivered',
+        'Meta chose not to deliver this marketing message to keep engagement healthy.',
+      );
+    case 131051:
+      return fail('validation_failed', 'WhatsApp does not support this message type.');
+    case 131052:
+    case 131053:
+      return fail('whatsapp_media_error', 'The media could not be downloaded or uploaded; check the url.');
+    case 131008:
+    case 131009:
+    case 100:
+      return fail('validation_failed', 'Meta rejected a parameter of the message.');
+    case 131021:
+      return fail('validation_failed', 'The recipient is the sending number itself.');
+    case 190:
+    case 0:
+    case 10:
+    case 3:
+      return fail('channel_not_configured', 'The access token is invalid, expired or lacks permission.');
+    case 133010:
+    case 131031:
+    case 131042:
+    case 368:
+      return fail(
+        'channel_not_configured',
+        'The WhatsApp number or account cannot send right now (registration, lock, payment or policy).',
+      );
+    case 131000:
+    case 131016:
+    case 1:
+    case 2:
+      return fail('provider_error', 'Meta had a temporary problem.', true);
+  }
+  if (httpStatus === 429) return fail('whatsapp_rate_limited', 'Meta asked us to slow down.', true, 1000);
+  if (httpStatus >= 500) return fail('provider_error', 'Meta answered with a server error.', true);
+  return fail('provider_error', 'Meta refused the message.');
+}

@@ -1,0 +1,34 @@
+/**
+ * Read-only views of the contacts table for the modules that join their rows to a contact
+ * (docs/architecture.md, "Who owns a table"): each is a subquery over `contacts` with only the
+ * columns named here, to join by contact id or embed, in the caller's statement and transaction.
+ * Both storages inline such a subquery into the join, so it costs what joining the table did.
+ */
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { likeContains } from '../../platform/db/like.ts';
+import { inScope, type Scope } from '../../platform/db/scope.ts';
+
+/**
+ * Who a contact is (`id`, `phone`, `name`, `email`), to show beside a row that names it:
+ * `.leftJoin(contactCards(db).as('ct'), 'ct.id', 'c.contact_id')`.
+ */
+export function contactCards(db: Db | Trx) {
+  return db.selectFrom('contacts').select(['id', 'phone', 'name', 'email']);
+}
+
+/**
+ * Whether a contact may be called or messaged (`id`, `dnd`, `opted_out`), to join by contact id:
+ * `.innerJoin(contactReachability(db).as('ct'), 'ct.id', 'r.contact_id')`.
+ */
+export function contactReachability(db: Db | Trx) {
+  return db.selectFrom('contacts').select(['id', 'dnd', 'opted_out']);
+}
+
+/** The ids of this workspace's and mode's contacts whose name contains `text` (any case), to embed. */
+export function contactIdsNamed(db: Db | Trx, scope: Scope, text: string) {
+  return db
+    .selectFrom('contacts')
+    .select('contacts.id')
+    .where(inScope(scope, 'contacts'))
+    .where(likeContains('contacts.name', text, { lower: true }));
+}

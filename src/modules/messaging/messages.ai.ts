@@ -1,0 +1,98 @@
+import type { SelectQueryBuilder } from 'kysely';
+import { chunked } from '../../platform/chunked.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { type Scope, tenant } from '../../platform/db/scope.ts';
+import type { MessageRow } from './messaging.tables.ts';
+
+/*
+ * Reads of a conversation's messages for the AI agent (its reply, copilot and holding jobs):
+ * private notes are for the team, never part of what the AI reads or answers.
+ */
+
+/** The conversation's newest messages, newest first, without notes. */
+export function recentMessages(
+  db: Db | Trx,
+  scope: Scope,
+  conversationId: string,
+  limit: number,
+): Promise<MessageRow[]> {
+  return tenant(db, scope)
+    .selectFrom('messages')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('type', '!=', 'note')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Ids of the customer's messages stored after `after` (from `after` on with `orAt`), without
+ * notes; at most `limit` of them.
+ */
+export function inboundMessageIdsAfter(
+  db: Db | Trx,
+  conversationId: string,
+  after: string,
+  opts: { orAt?: boolean; limit?: number } = {},
+): Promise<Array<{ id: string }>> {
+  let q = db
+    .selectFrom('messages')
+    .select('id')
+    .where('conversation_id', '=', conversationId)
+    .where('direction', '=', 'inbound')
+    .where('type', '!=', 'note')
+    .where('created_at', opts.orAt ? '>=' : '>', after);
+  if (opts.limit) q = q.limit(opts.limit);
+  return q.execute();
+}
+
+/**
+ * The newest `limit` customer messages (a replay's sample), newest first: of the conversations
+ * given by id, or of those a subquery names (a view another module exports, embedded in this one
+ * statement), from `since` on when given.
+ */
+export function latestInboundMessages(
+  db: Db | Trx,
+  scope: Scope,
+  opts: {
+    conversations: readonly string[] | SelectQueryBuilder<any, any, { id: string }>;
+    since: string | null;
+    limit: number;
+  },
+): Promise<MessageRow[]> {
+  const { conversations } = opts;
+  let q = tenant(db, scope)
+    .selectFrom('messages')
+    .selectAll()
+    .where('direction', '=', 'inbound')
+    .where('conversation_id', 'in', Array.isArray(conversations) ? [...conversations] : conversations);
+  if (opts.since) q = q.where('created_at', '>=', opts.since);
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
+}
+
+/** The whole thread of each conversation, oldest first, without notes: one read per chunk of ids. */
+export async function conversationThreads(
+  db: Db | Trx,
+  scope: Scope,
+  conversationIds: readonly string[],
+): Promise<Map<string, MessageRow[]>> {
+  const threads = new Map<string, MessageRow[]>();
+  for (const ids of chunked([...conversationIds])) {
+    const messages = await tenant(db, scope)
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', 'in', ids)
+      .where('type', '!=', 'note')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    for (const m of messages) {
+      const list = threads.get(m.conversation_id) ?? [];
+      list.push(m);
+      threads.set(m.conversation_id, list);
+    }
+  }
+  return threads;
+}

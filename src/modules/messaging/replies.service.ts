@@ -1,0 +1,117 @@
+import type { AppContext } from '../../platform/context.ts';
+import { type Scope, scopeColumns } from '../../platform/db/scope.ts';
+import { notFound, validationFailed } from '../../platform/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import { agentExists } from '../agents/index.ts';
+import { channelById } from '../channels/index.ts';
+import { getConversationRow } from '../conversations/index.ts';
+import { type ContentDraft, type MessageType, messageTypes } from './content.ts';
+import {
+  type MessageObject,
+  presentMessage,
+  type Sender,
+  type SendMessageInput,
+} from './messages.present.ts';
+import { sendMessage } from './messaging.service.ts';
+import type { MessageRow } from './messaging.tables.ts';
+
+/**
+ * Sends on the conversation's own channel to its contact (the reply route and the AI agent).
+ * `type: note` is a private note instead: stored in the thread, never sent.
+ */
+export function replyToConversation(
+  ctx: AppContext,
+  sender: Sender,
+  conversationId: string,
+  input: Omit<ContentDraft, 'type'> & {
+    type?: MessageType | 'note';
+    business_initiated?: boolean;
+    ignore_dnd?: boolean;
+  },
+): Promise<MessageObject> {
+  const { type, ...rest } = input;
+  if (type === 'note') return addNote(ctx, sender, conversationId, input);
+  return sendMessage(ctx, sender, { ...rest, type, conversation_id: conversationId });
+}
+
+export const NOTE_MAX_CHARS = 10_000;
+
+/**
+ * A private note between the people working a conversation: a message of type `note` in the
+ * thread that no channel ever sends and the AI never reads. It works on closed conversations
+ * too and does not change the conversation's preview. Other inbox sessions see it through
+ * `message.note_added`.
+ */
+export async function addNote(
+  ctx: AppContext,
+  sender: Sender,
+  conversationId: string,
+  input: ContentDraft | (Omit<ContentDraft, 'type'> & { type: 'note' }),
+): Promise<MessageObject> {
+  const others = messageTypes.filter(
+    (t) => t !== 'text' && (input as Record<string, unknown>)[t] !== undefined,
+  );
+  if (others.length)
+    throw validationFailed(others.map((field) => ({ field, message: 'a note has text only' })));
+  const text = input.text?.trim() ?? '';
+  if (!text) throw validationFailed([{ field: 'text', message: 'is required for a note' }]);
+  if (text.length > NOTE_MAX_CHARS)
+    throw validationFailed([{ field: 'text', message: `must be at most ${NOTE_MAX_CHARS} characters` }]);
+  const scope: Scope = { workspaceId: sender.workspaceId, livemode: sender.livemode };
+  return ctx.transaction(async (tx) => {
+    const conversation = await getConversationRow(tx.db, scope, conversationId);
+    const channel = await channelById(tx.db, conversation.channel_id);
+    const at = ctx.clock.now().toISOString();
+    const row: MessageRow = {
+      id: newId('msg'),
+      ...scopeColumns(scope),
+      conversation_id: conversation.id,
+      channel_id: conversation.channel_id,
+      direction: 'outbound',
+      sender_type: sender.actor.type,
+      sender_id: sender.actor.id,
+      type: 'note',
+      text,
+      template: null,
+      media: null,
+      interactive: null,
+      to_address: conversation.contact_address,
+      from_address: channel?.address ?? '',
+      // Stored, never sent: a note's status never moves.
+      status: 'received',
+      error_code: null,
+      error_message: null,
+      provider_message_id: null,
+      reply_to_provider_id: null,
+      created_at: at,
+      updated_at: at,
+      queued_at: null,
+      sent_at: null,
+      delivered_at: null,
+      read_at: null,
+      failed_at: null,
+      send_started_at: null,
+    };
+    await tx.db.insertInto('messages').values(row).execute();
+    const message = presentMessage(row);
+    await tx.emit({
+      workspaceId: scope.workspaceId,
+      livemode: scope.livemode,
+      type: 'message.note_added',
+      actor: sender.actor,
+      data: message,
+    });
+    return message;
+  });
+}
+
+/** The messages the agent answers from: `POST /v1/agents/{id}/messages` checks the agent first. */
+export async function sendAsAgent(
+  ctx: AppContext,
+  sender: Sender,
+  agentId: string,
+  input: SendMessageInput,
+): Promise<MessageObject> {
+  if (!(await agentExists(ctx.db, sender, agentId))) throw notFound('agent', agentId);
+  return sendMessage(ctx, sender, { ...input, agent_id: agentId });
+}

@@ -1,0 +1,231 @@
+import type { Scope } from '../../platform/db/scope.ts';
+import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
+import type { Tx } from '../../platform/events.ts';
+import { fromJson } from '../../platform/json.ts';
+import type { ContactRow } from '../contacts/index.ts';
+import type { ConversationRow } from '../conversations/index.ts';
+import {
+  type ContentInput,
+  type InteractiveInput,
+  type MediaInput,
+  type MessageType,
+  parsePlaceholders,
+  renderPlaceholders,
+  type TemplateRef,
+} from './content.ts';
+import type { StoredMedia, StoredTemplate } from './messages.present.ts';
+import type { TemplateRow } from './messaging.tables.ts';
+import { findTemplateForSend, isMediaHeader, type TemplateHeader } from './templates.service.ts';
+
+export interface PreparedContent {
+  type: MessageType;
+  text: string | null;
+  template: StoredTemplate | null;
+  media: StoredMedia | null;
+  interactive: InteractiveInput | null;
+}
+
+export async function prepareContent(
+  tx: Tx,
+  scope: Scope,
+  input: ContentInput,
+  contact: ContactRow,
+  conversation: ConversationRow | undefined,
+): Promise<PreparedContent> {
+  const ref = input.type === 'template' ? (input.template as TemplateRef) : undefined;
+  const tpl = ref ? await findTemplateForSend(tx.db, scope, ref.name, ref.language) : undefined;
+  return contentOf(input, tpl, contact, conversation);
+}
+
+/**
+ * A send's stored content: its template (found for it, when the send is one) checked for
+ * approval and rendered with the caller's variables, or its text, media or interactive message.
+ * Throws the send's own error (template_not_approved, validation_failed). A contact or
+ * conversation not yet stored is passed as undefined (or as the conversation it will be made).
+ */
+export function contentOf(
+  input: ContentInput,
+  tpl: TemplateRow | undefined,
+  contact: Pick<ContactRow, 'name'> | undefined,
+  conversation: Pick<ConversationRow, 'dynamic_variables'> | undefined,
+): PreparedContent {
+  if (input.type === 'template') {
+    if (!tpl) throw new Error('a template send was prepared without its template');
+    return templateContent(input.template as TemplateRef, tpl, contact, conversation);
+  }
+  if (input.type === 'text')
+    return { type: 'text', text: input.text!, template: null, media: null, interactive: null };
+  if (input.type === 'interactive')
+    return {
+      type: 'interactive',
+      text: input.interactive!.body,
+      template: null,
+      media: null,
+      interactive: input.interactive!,
+    };
+  const m = input[input.type] as MediaInput;
+  return {
+    type: input.type,
+    text: m.caption ?? null,
+    template: null,
+    media: { url: m.url, caption: m.caption ?? null, filename: m.filename ?? null },
+    interactive: null,
+  };
+}
+
+function approved(tpl: TemplateRow) {
+  if (tpl.status === 'approved') return;
+  throw new ApiError(
+    'template_not_approved',
+    `Template ${tpl.name} (${tpl.language}) is ${tpl.status}${tpl.status_reason ? ` (${tpl.status_reason})` : ''}; only approved templates can be sent.`,
+    {
+      details: { template: tpl.name, template_status: tpl.status },
+    },
+  );
+}
+
+type Variables = TemplateRef['variables'];
+
+/** Named placeholders the caller leaves out are filled from the conversation's variables and the contact. */
+function variablesOf(
+  ref: TemplateRef,
+  tpl: TemplateRow,
+  contact: Pick<ContactRow, 'name'> | undefined,
+  conversation: Pick<ConversationRow, 'dynamic_variables'> | undefined,
+): Variables {
+  const variables = ref.variables;
+  const ph = parsePlaceholders(tpl.body);
+  if (typeof ph === 'string' || ph.kind !== 'named' || Array.isArray(variables)) return variables;
+  const context: Record<string, unknown> = {
+    ...fromJson<Record<string, unknown>>(conversation?.dynamic_variables, {}),
+  };
+  if (contact?.name) context.name ??= contact.name;
+  const borrowed: Record<string, string | number> = {};
+  for (const n of ph.names) {
+    const v = context[n];
+    if (typeof v === 'string' || typeof v === 'number') borrowed[n] = v;
+  }
+  return { ...borrowed, ...(variables ?? {}) };
+}
+
+interface HeaderParts {
+  header: { text: string } | null;
+  headerValues?: { values: string[]; named?: Record<string, string> };
+  headerMedia?: StoredTemplate['header_media'];
+}
+
+/** The header's media or placeholder values (Meta refuses a count mismatch). */
+function headerOf(
+  ref: TemplateRef,
+  tpl: TemplateRow,
+  variables: Variables,
+  errors: FieldError[],
+): HeaderParts {
+  const stored = fromJson<TemplateHeader | null>(tpl.header, null);
+  const header = stored && 'text' in stored ? stored : null;
+  const headerPh = header ? parsePlaceholders(header.text) : undefined;
+  if (stored && isMediaHeader(stored)) {
+    const media = ref.header?.media;
+    let headerMedia: StoredTemplate['header_media'];
+    if (!media?.url || !/^https?:\/\//i.test(media.url))
+      errors.push({
+        field: 'template.header.media.url',
+        message: `is required: template ${tpl.name} has a ${stored.type} header (a public http(s) URL of the file)`,
+      });
+    else
+      headerMedia = {
+        type: stored.type as 'image' | 'video' | 'document',
+        url: media.url,
+        ...(media.filename ? { filename: media.filename } : {}),
+      };
+    if (ref.header?.variables)
+      errors.push({
+        field: 'template.header.variables',
+        message: 'is not used: the template header is media',
+      });
+    return { header, headerMedia };
+  }
+  if (ref.header?.media) {
+    errors.push({
+      field: 'template.header.media',
+      message: 'is not used: the template header is not media',
+    });
+    return { header };
+  }
+  if (header && headerPh && typeof headerPh !== 'string' && headerPh.names.length) {
+    let given = ref.header?.variables;
+    if (!given && headerPh.kind === 'named' && variables && !Array.isArray(variables))
+      given = Object.fromEntries(headerPh.names.filter((n) => n in variables).map((n) => [n, variables[n]]));
+    const h = renderPlaceholders(header.text, given, 'template.header.variables');
+    if (Array.isArray(h)) {
+      errors.push(...h);
+      return { header };
+    }
+    return { header, headerValues: { values: h.values, ...(h.named ? { named: h.named } : {}) } };
+  }
+  if (ref.header)
+    errors.push({
+      field: 'template.header',
+      message: 'is not used: the template header has no placeholder',
+    });
+  return { header };
+}
+
+/** Each url button's placeholder value; a given index that is no such button is an error. */
+function buttonsOf(ref: TemplateRef, tpl: TemplateRow, errors: FieldError[]) {
+  const tplButtons = fromJson<Array<{ type: string; url?: string }>>(tpl.buttons, []);
+  const buttonValues: Array<{ index: number; sub_type: 'url'; value: string }> = [];
+  tplButtons.forEach((b, index) => {
+    const ph = b.type === 'url' && b.url ? parsePlaceholders(b.url) : undefined;
+    if (!ph || typeof ph === 'string' || ph.names.length === 0) return;
+    const entry = ref.buttons?.find((e) => e.index === index);
+    const r = renderPlaceholders(b.url as string, entry?.variables, `template.buttons.${index}.variables`);
+    if (Array.isArray(r)) errors.push(...r);
+    else buttonValues.push({ index, sub_type: 'url', value: r.values[0] });
+  });
+  for (const [n, e] of (ref.buttons ?? []).entries()) {
+    if (
+      !buttonValues.some((b) => b.index === e.index) &&
+      !errors.some((x) => x.field.startsWith(`template.buttons.${e.index}.`))
+    )
+      errors.push({
+        field: `template.buttons.${n}.index`,
+        message: `is not a url button with a placeholder in template ${tpl.name}`,
+      });
+  }
+  return buttonValues;
+}
+
+function templateContent(
+  ref: TemplateRef,
+  tpl: TemplateRow,
+  contact: Pick<ContactRow, 'name'> | undefined,
+  conversation: Pick<ConversationRow, 'dynamic_variables'> | undefined,
+): PreparedContent {
+  approved(tpl);
+  const variables = variablesOf(ref, tpl, contact, conversation);
+  const errors: FieldError[] = [];
+  const rendered = renderPlaceholders(tpl.body, variables, 'template.variables');
+  if (Array.isArray(rendered)) errors.push(...rendered);
+  const { header, headerValues, headerMedia } = headerOf(ref, tpl, variables, errors);
+  const buttonValues = buttonsOf(ref, tpl, errors);
+  if (errors.length || Array.isArray(rendered)) throw validationFailed(errors);
+  return {
+    type: 'template',
+    text: rendered.text,
+    template: {
+      name: tpl.name,
+      language: tpl.language,
+      variables: rendered.values,
+      ...(rendered.named ? { named: rendered.named } : {}),
+      ...(header ? { header_text: header.text } : {}),
+      ...(headerValues ? { header_values: headerValues.values } : {}),
+      ...(headerValues?.named ? { header_named: headerValues.named } : {}),
+      ...(headerMedia ? { header_media: headerMedia } : {}),
+      ...(buttonValues.length ? { buttons: buttonValues } : {}),
+      rendered_body: rendered.text,
+    },
+    media: null,
+    interactive: null,
+  };
+}

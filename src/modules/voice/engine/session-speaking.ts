@@ -1,0 +1,241 @@
+import { type AgentTurn, closeFirm, openFirm, type PlayedSegment, synthesizeAll } from './agent-turn.ts';
+import { samplesMs } from './heard-text.ts';
+import { SessionCore } from './session-core.ts';
+import { sentences, speakable, speakingMs } from './speech-text.ts';
+import type { DriverChunk } from './types.ts';
+import { ENGINE_SAMPLE_RATE } from './types.ts';
+import { transferCall } from './warm-transfer.ts';
+
+/** When the agent's turn answers a caller's turn: when they stopped, how long the end of turn took. */
+export interface TurnStart {
+  speechEnd: number;
+  eouMs: number;
+  abort: AbortController;
+}
+
+/**
+ * The agent speaking: what the driver yields is spoken sentence by sentence as each is
+ * synthesised (streamed to transports that take a segment in pieces), timed for the latency
+ * record, and finished (transcript line, then the driver's action: end, transfer, or listen).
+ */
+export abstract class SpeakingSession extends SessionCore {
+  /** The agent is done: the caller has the floor (session-turns.ts). */
+  protected abstract listen(): void;
+
+  /** Speaks what the driver yields, sentence by sentence, as soon as each is ready. */
+  protected speak(source: AsyncIterable<DriverChunk>, after: TurnStart | null) {
+    if (this.phase === 'ended') return;
+    const turn: AgentTurn = {
+      abort: after?.abort ?? new AbortController(),
+      segments: [],
+      generated: false,
+      action: null,
+      speechEnd: after?.speechEnd ?? null,
+      eouMs: after?.eouMs ?? 0,
+      committedReal: performance.now(),
+      firstSentenceReal: null,
+      firstAudioReal: null,
+      firstPlay: null,
+      finished: false,
+      paused: null,
+    };
+    this.turn = turn;
+    this.phase = 'thinking';
+    this.silenceTimer?.cancel();
+    void this.p.scheduler.track(this.#runTurn(source, turn));
+  }
+
+  async #runTurn(source: AsyncIterable<DriverChunk>, turn: AgentTurn) {
+    try {
+      for await (const chunk of source) {
+        if (turn.abort.signal.aborted) break;
+        if (chunk.type === 'say') await this.#say(turn, chunk);
+        else turn.action = chunk;
+      }
+    } catch (err) {
+      if (turn.abort.signal.aborted) return;
+      this.p.onError?.(err);
+      const reason = (err as { stage?: string }).stage === 'tts' ? 'tts_error' : 'llm_error';
+      await this.end({ reason, status: 'failed', error: (err as Error).message });
+      return;
+    }
+    if (turn.abort.signal.aborted || this.turn !== turn) return;
+    turn.generated = true;
+    this.maybeFinishTurn(turn);
+  }
+
+  /** One `say` of the driver's, sentence by sentence (a firm one cannot be interrupted). */
+  async #say(turn: AgentTurn, chunk: Extract<DriverChunk, { type: 'say' }>) {
+    if (chunk.interruptible === false) openFirm(turn);
+    for (const sentence of sentences(speakable(chunk.text))) {
+      if (turn.abort.signal.aborted) break;
+      turn.firstSentenceReal ??= performance.now();
+      if (this.#streams()) {
+        await this.#synthesizeStreaming(turn, sentence);
+        if (turn.abort.signal.aborted || this.turn !== turn) break;
+        continue;
+      }
+      const audio = await synthesizeAll(this.p.tts, sentence, this.s, turn.abort.signal);
+      if (turn.abort.signal.aborted || this.turn !== turn) break;
+      this.#play(turn, sentence, audio);
+    }
+    closeFirm(turn);
+  }
+
+  /** The transport takes a segment in pieces (`append`/`finish`): speech plays as it is synthesised. */
+  #streams() {
+    const t = this.p.transport;
+    return typeof t.append === 'function' && typeof t.finish === 'function';
+  }
+
+  /**
+   * One sentence, played as the speech engine makes it: its first chunk opens the segment (the
+   * turn's first audio, for the latency parts), later chunks are appended, and the end of the
+   * stream finishes it with its real duration. An engine with no audio plays the sentence as text.
+   */
+  async #synthesizeStreaming(turn: AgentTurn, text: string) {
+    const signal = turn.abort.signal;
+    const transport = this.p.transport;
+    let seg: PlayedSegment | null = null;
+    try {
+      for await (const pcm of this.p.tts.synthesize(text, {
+        sampleRate: ENGINE_SAMPLE_RATE,
+        voice: this.s.voice,
+        language: this.s.language,
+        signal,
+      })) {
+        if (signal.aborted || this.turn !== turn) return;
+        if (!pcm.length) continue;
+        if (!seg) {
+          seg = this.#play(turn, text, pcm, true);
+          continue;
+        }
+        seg.samples += pcm.length;
+        seg.playEnd = seg.playStart + samplesMs(seg.samples);
+        seg.more.push(pcm);
+        if (!turn.paused) transport.append!(seg.id, pcm);
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      throw Object.assign(err as Error, { stage: 'tts' });
+    }
+    if (signal.aborted || this.turn !== turn) return;
+    if (!seg) {
+      this.#play(turn, text, undefined);
+      return;
+    }
+    seg.open = false;
+    seg.durationMs = Math.round(samplesMs(seg.samples));
+    seg.playEnd = seg.playStart + seg.durationMs;
+    if (!turn.paused) transport.finish!(seg.id, seg.durationMs);
+  }
+
+  #play(turn: AgentTurn, text: string, audio: Int16Array | undefined, open = false): PlayedSegment {
+    const now = this.p.scheduler.now();
+    // An open segment's length is not known yet: what it has so far, until `finish`.
+    const durationMs = audio ? Math.round(samplesMs(audio.length)) : speakingMs(text);
+    const last = turn.segments[turn.segments.length - 1];
+    const playStart = Math.max(now, last?.playEnd ?? now);
+    const seg: PlayedSegment = {
+      id: this.nextSegmentId(),
+      text,
+      audio,
+      durationMs,
+      playStart,
+      playEnd: playStart + durationMs,
+      played: false,
+      open,
+      samples: audio?.length ?? 0,
+      more: [],
+    };
+    turn.segments.push(seg);
+    if (turn.firstPlay === null) this.#firstAudio(turn, now);
+    this.notify({ type: 'agent_text', text, segment_id: seg.id });
+    // Held (a possible false interruption): it plays when the agent resumes.
+    if (!turn.paused)
+      this.p.transport.play(
+        open
+          ? { id: seg.id, text, audio, durationMs: Math.max(durationMs, speakingMs(text)), open: true }
+          : { id: seg.id, text, audio, durationMs },
+      );
+    return seg;
+  }
+
+  /** The turn's first audio: the agent is speaking; an answer's latency parts are recorded. */
+  #firstAudio(turn: AgentTurn, now: number) {
+    turn.firstPlay = now;
+    turn.firstAudioReal = performance.now();
+    this.phase = 'speaking';
+    if (turn.speechEnd !== null && this.recovering) {
+      this.recovering = false;
+      this.event('recoveries');
+    }
+    if (turn.speechEnd !== null && turn.committedReal !== null) {
+      const turnMs = turn.firstAudioReal - turn.committedReal;
+      const agentMs = (turn.firstSentenceReal ?? turn.firstAudioReal) - turn.committedReal;
+      this.p.recorder.latency({
+        eou_ms: Math.round(turn.eouMs),
+        agent_ms: round1(agentMs),
+        tts_ms: round1(turnMs - agentMs),
+        turn_ms: round1(turnMs),
+        voice_to_voice_ms: round1(turn.eouMs + turnMs),
+      });
+    }
+  }
+
+  /** The transport played a segment to its end. */
+  protected onPlayed(segmentId: string) {
+    const turn = this.turn;
+    if (!turn) return;
+    const seg = turn.segments.find((s) => s.id === segmentId);
+    if (!seg) return;
+    seg.played = true;
+    this.maybeFinishTurn(turn);
+  }
+
+  /** Every sentence generated and played: the turn is written down and its action follows. */
+  protected maybeFinishTurn(turn: AgentTurn) {
+    if (turn.finished || !turn.generated || !turn.segments.every((s) => s.played)) return;
+    turn.finished = true;
+    if (this.turn === turn) this.turn = null;
+    const now = this.p.scheduler.now();
+    const text = turn.segments.map((s) => s.text).join(' ');
+    if (text && turn.firstPlay !== null) {
+      this.record({
+        role: 'agent',
+        text,
+        start_ms: this.rel(turn.firstPlay),
+        end_ms: this.rel(now),
+        interrupted: false,
+      });
+    }
+    const action = turn.action;
+    if (action?.type === 'end_call') {
+      void this.end(
+        action.reason === 'llm_error'
+          ? { reason: 'llm_error', status: 'failed', error: action.error }
+          : { reason: action.reason ?? 'agent_ended_call', status: 'completed' },
+      );
+      return;
+    }
+    if (action?.type === 'transfer') {
+      // Not tracked as a whole: a warm transfer waits (on the call's time) for the person to answer.
+      void this.#transfer(action).catch((err) => this.p.onError?.(err));
+      return;
+    }
+    this.listen();
+  }
+
+  async #transfer(action: Extract<DriverChunk, { type: 'transfer' }>) {
+    this.holding = action.mode === 'warm';
+    const ended = () => this.phase === 'ended';
+    const next = await transferCall({ ...this.p, note: (text) => this.note(text), ended }, action);
+    this.holding = false;
+    if (ended()) return;
+    if (next === 'transferred') await this.end({ reason: 'transferred', status: 'completed' });
+    else if (next) this.speak(next, null);
+    else this.listen();
+  }
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
