@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import { createPgDatabase, postgresAvailable } from '../test/support/harness.ts';
 import { freePort, killAll, type ServerProcess, spawnParley } from '../test/support/server-process.ts';
 import {
@@ -19,12 +19,16 @@ import {
   liveWorkspace,
   providerWorld,
   steadyLoad,
+  stopLoads,
   TcpProxy,
 } from './support.ts';
 
 const pgOk = process.env.PARLEY_TEST_PG === '0' ? false : await postgresAvailable();
 const redisOk = await fetchRedis();
 after(killAll);
+// A scenario that fails half-way must not leave its load running into the next one (or keep the
+// file's process alive after its last test).
+afterEach(stopLoads);
 
 async function fetchRedis(): Promise<boolean> {
   const { Redis } = await import('ioredis');
@@ -226,7 +230,10 @@ describe('drill: dependencies cut and restored', {
       proxy.cut();
       const cutAt = Date.now();
       await until(async () => load.outcomes.some((o) => o.status === 503), 60_000);
-      const readyWhileCut = (await fetch(`${base}/readyz`)).status;
+      const readyWhileCut = await fetch(`${base}/readyz`).then(
+        (r) => r.status,
+        (err: Error) => assert.fail(`/readyz while the database is cut: ${err.message}\n${server.output()}`),
+      );
       await new Promise((r) => setTimeout(r, 2000));
       proxy.restore();
       const restoredAt = Date.now();

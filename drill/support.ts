@@ -74,6 +74,14 @@ export interface SendOutcome {
 }
 
 /** Sends `text` messages at `perSecond` until `stop()`, recording every outcome. */
+/** The loads still running: a scenario that fails half-way leaves its own to `stopLoads`. */
+const running = new Set<{ stop(): Promise<SendOutcome[]> }>();
+
+/** Stops every load still running (a failed scenario's), so none outlives its test. */
+export async function stopLoads(): Promise<void> {
+  await Promise.all([...running].map((load) => load.stop()));
+}
+
 export function steadyLoad(base: () => string, key: string, perSecond: number, label: string) {
   const outcomes: SendOutcome[] = [];
   const inflight = new Set<Promise<void>>();
@@ -98,14 +106,17 @@ export function steadyLoad(base: () => string, key: string, perSecond: number, l
     inflight.add(p);
   };
   const timer = setInterval(tick, Math.round(1000 / perSecond));
-  return {
+  const load = {
     outcomes,
     async stop() {
       clearInterval(timer);
+      running.delete(load);
       await Promise.all([...inflight]);
       return outcomes;
     },
   };
+  running.add(load);
+  return load;
 }
 
 /** A fake WhatsApp Cloud API number and a webhook receiver for one drill scenario. */

@@ -192,7 +192,7 @@ export class PgBossJobQueue implements JobQueue {
     if (!this.#prepared) {
       const boss = new PgBoss(this.#bossOptions);
       // pg-boss emits 'error' for failures in its background work; unhandled, that would throw.
-      boss.on('error', (err) => this.#logger?.error({ err }, 'pg-boss error'));
+      boss.on('error', (err) => this.#logger?.error({ err: withoutClient(err) }, 'pg-boss error'));
       this.#boss = boss;
       this.#prepared = boss.start().then(() => this.#wakeups.start());
       this.#prepared.catch(() => {
@@ -400,6 +400,11 @@ export class PgBossJobQueue implements JobQueue {
     const pool = (boss.getDb() as PgBoss.Db & { pool?: pg.Pool }).pool;
     if (!pool) throw new Error('pg-boss has no connection pool to retry a job with');
     const client = await pool.connect();
+    // pg-pool listens for a broken connection only on idle clients: one that breaks while checked
+    // out here (the database restarted, the network cut) would emit an unhandled 'error' and end
+    // the process. The statement under way fails instead, and the pool drops the client on release.
+    const lost = (err: Error) => this.#logger?.warn({ err: withoutClient(err) }, 'job retry connection lost');
+    client.on('error', lost);
     const db: PgBoss.Db = { executeSql: (text, values) => client.query(text, values) };
     try {
       await client.query('BEGIN');
@@ -440,9 +445,20 @@ export class PgBossJobQueue implements JobQueue {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
+      client.off('error', lost);
       client.release();
     }
   }
+}
+
+/**
+ * `err` without the `client` pg-pool hangs on the errors of its idle clients: logged, that is a
+ * whole connection object (its parameters and type tables) on every line.
+ */
+function withoutClient(err: unknown): unknown {
+  if (!(err instanceof Error) || !('client' in err)) return err;
+  const { client: _client, ...rest } = err as Error & { client: unknown };
+  return Object.assign(new Error(err.message), { stack: err.stack }, rest);
 }
 
 /**
