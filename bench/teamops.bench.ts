@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { StatementSync } from 'node:sqlite';
 import pg from 'pg';
 import { handoffTimerJob } from '../src/modules/conversations/routing/handoff.jobs.ts';
@@ -39,14 +40,19 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
  * executions and pg client queries (pg-boss's included), with their text, so a sample's count is
  * the statements its request made (plus any poll that happened to run meanwhile).
  */
-const statements = { n: 0, texts: new Map<string, number>(), keep: false };
+const statements = { n: 0, texts: new Map<string, number>(), keep: false, trace: [] as Array<[number, string]> };
 function countStatement(text: string) {
   statements.n++;
   if (statements.keep) {
     const shape = text.replace(/\s+/g, ' ').slice(0, 140);
     statements.texts.set(shape, (statements.texts.get(shape) ?? 0) + 1);
+    statements.trace.push([performance.now(), shape]);
   }
 }
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+/** BENCH_TRACE=1: the slowest handoffs, each with the longest gaps between its statements. */
+const slowest: Array<{ ms: number; cpu: number; trace: Array<[number, string]>; start: number; loopMax: number }> = [];
 for (const m of ['all', 'get', 'run', 'iterate'] as const) {
   const proto = StatementSync.prototype as any;
   const orig = proto[m];
@@ -224,16 +230,26 @@ async function run(storage: 'sqlite' | 'postgres') {
     for (let i = 0; i < SAMPLES; i++) {
       const id = await conversation();
       // Let the AI's reply to the inbound message settle so it does not overlap the handoff.
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, Number(process.env.BENCH_SETTLE_MS ?? 20)));
       const start = performance.now();
       const startWall = Date.now();
       const n0 = statements.n;
       const c0 = process.cpuUsage();
       statements.keep = true;
+      statements.trace = [];
+      loopDelay.reset();
       const r = await handoff(id);
       statements.keep = false;
       routed.push(performance.now() - start);
       routedCpu.push(cpuMs(c0));
+      if (process.env.BENCH_TRACE === '1')
+        slowest.push({
+          ms: routed.at(-1)!,
+          cpu: routedCpu.at(-1)!,
+          trace: statements.trace,
+          start,
+          loopMax: loopDelay.max / 1e6,
+        });
       routedStmts.push(statements.n - n0);
       // Routed in the request (not left to the queue's dispatch job).
       if (r.assignee?.type !== 'user') notRouted++;
@@ -247,7 +263,7 @@ async function run(storage: 'sqlite' | 'postgres') {
     const directStmts: number[] = [];
     for (let i = 0; i < Math.min(50, SAMPLES); i++) {
       const id = await conversation();
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, Number(process.env.BENCH_SETTLE_MS ?? 20)));
       const start = performance.now();
       const n0 = statements.n;
       const c0 = process.cpuUsage();
@@ -268,6 +284,16 @@ async function run(storage: 'sqlite' | 'postgres') {
     console.log(
       `[${storage}] per handoff, CPU of this process (server + client) and statements sent: routed ${ms(mean(routedCpu))} CPU (p50 ${ms(pct(routedCpu, 50))}), ${mean(routedStmts).toFixed(1)} statements; named person ${ms(mean(directCpu))} CPU (p50 ${ms(pct(directCpu, 50))}), ${mean(directStmts).toFixed(1)} statements`,
     );
+    if (process.env.BENCH_TRACE === '1') {
+      slowest.sort((a, b) => b.ms - a.ms);
+      for (const x of slowest.slice(0, 6)) {
+        const gaps = x.trace.map(([t, shape], i) => [t - (i ? x.trace[i - 1]![0] : x.start), shape] as const);
+        const top = [...gaps].sort((a, b) => b[0] - a[0]).slice(0, 3);
+        console.log(
+          `  slow handoff ${ms(x.ms)} (CPU ${ms(x.cpu)}, ${x.trace.length} statements, event-loop delay max ${ms(x.loopMax)}, last statement sent at ${ms((x.trace.at(-1)?.[0] ?? x.start) - x.start)}); longest gaps before: ${top.map(([g, t]) => `${ms(g)} ${t.slice(0, 60)}`).join(' | ')}`,
+        );
+      }
+    }
     if (process.env.BENCH_STATEMENTS === '1') {
       const top = [...statements.texts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
       for (const [text, n] of top) console.log(`  ${(n / SAMPLES).toFixed(2)}/handoff  ${text}`);
