@@ -40,7 +40,12 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
  * executions and pg client queries (pg-boss's included), with their text, so a sample's count is
  * the statements its request made (plus any poll that happened to run meanwhile).
  */
-const statements = { n: 0, texts: new Map<string, number>(), keep: false, trace: [] as Array<[number, string]> };
+const statements = {
+  n: 0,
+  texts: new Map<string, number>(),
+  keep: false,
+  trace: [] as Array<[number, string]>,
+};
 function countStatement(text: string) {
   statements.n++;
   if (statements.keep) {
@@ -52,7 +57,13 @@ function countStatement(text: string) {
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 /** BENCH_TRACE=1: the slowest handoffs, each with the longest gaps between its statements. */
-const slowest: Array<{ ms: number; cpu: number; trace: Array<[number, string]>; start: number; loopMax: number }> = [];
+const slowest: Array<{
+  ms: number;
+  cpu: number;
+  trace: Array<[number, string]>;
+  start: number;
+  loopMax: number;
+}> = [];
 for (const m of ['all', 'get', 'run', 'iterate'] as const) {
   const proto = StatementSync.prototype as any;
   const orig = proto[m];
