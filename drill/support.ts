@@ -73,7 +73,6 @@ export interface SendOutcome {
   status: number | string;
 }
 
-/** Sends `text` messages at `perSecond` until `stop()`, recording every outcome. */
 /** The loads still running: a scenario that fails half-way leaves its own to `stopLoads`. */
 const running = new Set<{ stop(): Promise<SendOutcome[]> }>();
 
@@ -82,6 +81,7 @@ export async function stopLoads(): Promise<void> {
   await Promise.all([...running].map((load) => load.stop()));
 }
 
+/** Sends `text` messages at `perSecond` until `stop()`, recording every outcome. */
 export function steadyLoad(base: () => string, key: string, perSecond: number, label: string) {
   const outcomes: SendOutcome[] = [];
   const inflight = new Set<Promise<void>>();
