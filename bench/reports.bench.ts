@@ -9,7 +9,7 @@
  * Goals: overview p95 < 300 ms; built-in analysis of a finished call < 50 ms; CSV under 200 MB RSS.
  *
  * Knobs: BENCH_CONVERSATIONS, BENCH_MESSAGES_PER, BENCH_ROUNDS (5), BENCH_CSV_ROWS (0 skips it),
- * BENCH_CSV_NODE_FLAGS (more flags for the CSV server),
+ * BENCH_CSV_NODE_FLAGS (more flags for the CSV server), BENCH_KEEP=1 (keep the seeded data),
  * PARLEY_TEST_PG_URL (a database is made and dropped).
  * Run: npm run bench -- reports               (both storages)
  *      node --disable-warning=ExperimentalWarning bench/reports.bench.ts [sqlite|postgres]
@@ -313,8 +313,13 @@ async function run(storage: 'sqlite' | 'postgres') {
     }
   } finally {
     await parley.close().catch(() => {});
-    await database.drop().catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP === '1') {
+      // For trying queries on the seeded data by hand.
+      console.log(`kept: data dir ${dataDir}${database.url ? `, database ${database.url}` : ''}`);
+    } else {
+      await database.drop().catch(() => {});
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -303,6 +303,9 @@ async function run(storage: 'sqlite' | 'postgres') {
         console.log(
           `  slow handoff ${ms(x.ms)} (CPU ${ms(x.cpu)}, ${x.trace.length} statements, event-loop delay max ${ms(x.loopMax)}, last statement sent at ${ms((x.trace.at(-1)?.[0] ?? x.start) - x.start)}); longest gaps before: ${top.map(([g, t]) => `${ms(g)} ${t.slice(0, 60)}`).join(' | ')}`,
         );
+        // Every statement of the slowest ones: what else ran in this process meanwhile.
+        if (process.env.BENCH_TRACE_ALL === '1')
+          for (const [g, t] of gaps) console.log(`      +${ms(g)} ${t.slice(0, 110)}`);
       }
     }
     if (process.env.BENCH_STATEMENTS === '1') {

@@ -60,6 +60,8 @@ type Lane = {
   timer: ReturnType<typeof setTimeout> | null;
   /** A poll waiting out the job's `gatherMs`. */
   gather: ReturnType<typeof setTimeout> | null;
+  /** Where in the idle poll interval this kind polls (0..1): see `#idleDelay`. */
+  phase: number;
 } & (
   | { kind: 'single'; handler: JobHandler<any> }
   /** Each handler call gets up to `def.batchSize` jobs; `running` counts calls, not jobs. */
@@ -153,6 +155,8 @@ export class WorkerPool {
       full: false,
       timer: null,
       gather: null,
+      // Golden-ratio steps: whatever the number of kinds, their slots stay spread over the interval.
+      phase: (this.#lanes.size * 0.618_033_988_75) % 1,
       ...work,
     };
     this.#lanes.set(def.name, lane);
@@ -374,8 +378,21 @@ export class WorkerPool {
       lane.timer = setTimeout(() => {
         lane.timer = null;
         this.#poll(lane);
-      }, this.#pollMs);
+      }, this.#idleDelay(lane));
     }
+  }
+
+  /**
+   * Until the lane's next idle poll: each kind polls at its own phase of the interval, never
+   * more than `pollMs` after its last poll. Lanes all started at once and re-armed `pollMs` after
+   * each poll would stay in step, and a burst of one claim per kind (some twenty statements on
+   * PostgreSQL every 2 s) then held up whatever request met it; spread, it is one claim at a time.
+   */
+  #idleDelay(lane: Lane): number {
+    const now = Date.now();
+    const offset = lane.phase * this.#pollMs;
+    const next = (Math.floor((now - offset) / this.#pollMs) + 1) * this.#pollMs + offset;
+    return Math.max(1, Math.round(next - now));
   }
 
   #run(lane: Lane & { kind: 'single' }, job: ClaimedJob, generation: number): void {
