@@ -71,32 +71,35 @@ const AI_RESOLVED = `f.status = 'closed' and f.person_messages = 0 and f.escalat
   and f.handoff_at is null and f.reopened_24h = 0`;
 const HANDOFF = 'f.escalations > 0 or f.handoff_at is not null';
 
-/** The sums of a group (a bucket, or the cohort). */
-function sums(): string {
-  const hist = FIRST_RESPONSE_LIMITS.map(
-    (s, i) =>
-      `sum(case when f.first_response_ms <= ${s * 1000}${i ? ` and f.first_response_ms > ${FIRST_RESPONSE_LIMITS[i - 1]! * 1000}` : ''} then 1 else 0 end) as h${i}`,
-  );
+/** The sums and counts of a group (a bucket, or the cohort): each the sum of its buckets'. */
+const SUMS: Array<[string, string]> = [
+  ['conversations', 'count(*)'],
+  ['messages_in', 'sum(f.messages_in)'],
+  ['messages_out', 'sum(f.messages_out)'],
+  ['ai_resolved', `sum(case when ${AI_RESOLVED} then 1 else 0 end)`],
+  ['handoffs', `sum(case when ${HANDOFF} then 1 else 0 end)`],
+  ['leads', 'sum(f.leads)'],
+  ['bookings', 'sum(f.bookings)'],
+  ['csat_sum', 'sum(f.csat_score)'],
+  ['csat_n', 'count(f.csat_score)'],
+  ['sla_applies', 'count(f.sla_met)'],
+  ['sla_met', 'sum(f.sla_met)'],
+  ['fr_n', 'count(f.first_response_ms)'],
+  ['hfr_n', 'count(f.human_first_response_ms)'],
+  ['res_n', 'count(f.resolution_ms)'],
+];
+const sums = () => SUMS.map(([name, e]) => `${e} as ${name}`).join(', ');
+
+/** The distributions, reported for the whole cohort only: the first-response histogram and the CSAT scores. */
+function distributions(): string {
+  const limits = FIRST_RESPONSE_LIMITS.map((s) => s * 1000);
+  const hist = [...limits, null].map((up, i) => {
+    const above = i ? `f.first_response_ms > ${limits[i - 1]}` : null;
+    const cond = [up === null ? null : `f.first_response_ms <= ${up}`, above].filter(Boolean).join(' and ');
+    return `sum(case when ${cond} then 1 else 0 end) as h${i}`;
+  });
   const csat = [1, 2, 3, 4, 5].map((n) => `sum(case when f.csat_score = ${n} then 1 else 0 end) as csat${n}`);
-  return [
-    'count(*) as conversations',
-    'sum(f.messages_in) as messages_in',
-    'sum(f.messages_out) as messages_out',
-    `sum(case when ${AI_RESOLVED} then 1 else 0 end) as ai_resolved`,
-    `sum(case when ${HANDOFF} then 1 else 0 end) as handoffs`,
-    'sum(f.leads) as leads',
-    'sum(f.bookings) as bookings',
-    'sum(f.csat_score) as csat_sum',
-    'count(f.csat_score) as csat_n',
-    'count(f.sla_met) as sla_applies',
-    'sum(f.sla_met) as sla_met',
-    'count(f.first_response_ms) as fr_n',
-    'count(f.human_first_response_ms) as hfr_n',
-    'count(f.resolution_ms) as res_n',
-    `sum(case when f.first_response_ms > ${FIRST_RESPONSE_LIMITS.at(-1)! * 1000} then 1 else 0 end) as h${FIRST_RESPONSE_LIMITS.length}`,
-    ...hist,
-    ...csat,
-  ].join(', ');
+  return [...hist, ...csat].join(', ');
 }
 
 /**
@@ -140,9 +143,9 @@ export interface CohortGroup {
   fr_n: number;
   hfr_n: number;
   res_n: number;
-  /** First responses per histogram bucket (FIRST_RESPONSE_LIMITS, then longer). */
+  /** First responses per histogram bucket (FIRST_RESPONSE_LIMITS, then longer): the cohort's (zeros in a bucket on SQLite). */
   histogram: number[];
-  /** CSAT answers scored 1..5. */
+  /** CSAT answers scored 1..5; the cohort's only, like `histogram`. */
   csat: number[];
   /** Nearest-rank percentiles in ms (null when there are none). */
   fr50: number | null;
@@ -194,7 +197,8 @@ function toGroup(r: Record<string, unknown>, dialect: Dialect): CohortGroup {
 
 /**
  * The figures of the cohort per series bucket (`key` set) and in total (`key` null), and its
- * handoffs by reason. Two statements on PostgreSQL (grouping sets), three on SQLite.
+ * handoffs by reason. Two statements on PostgreSQL (grouping sets), three on SQLite (the cohort's sums
+ * added up from its buckets').
  */
 export async function cohortAggregates(
   db: Db | Trx,
@@ -204,34 +208,41 @@ export async function cohortAggregates(
   series: SeriesKey,
 ): Promise<{ groups: CohortGroup[]; reasons: Array<{ reason: string; count: number }> }> {
   const where = cohortWhere(scope, q);
-  const cols = sql.raw(`${sums()}, ${percentiles(dialect)}`);
+  const pct = percentiles(dialect);
   const key = keySql(series);
   let rows: Array<Record<string, unknown>>;
   if (dialect === 'postgres') {
     rows = (
-      await sql<Record<string, unknown>>`select ${key} as key, ${cols}
+      await sql<
+        Record<string, unknown>
+      >`select ${key} as key, ${sql.raw(`${sums()}, ${distributions()}, ${pct}`)}
         from conversation_facts f where ${where} group by grouping sets ((${key}), ())`.execute(db)
     ).rows;
   } else {
-    const [byKey, total] = await Promise.all([
-      sql<Record<string, unknown>>`select ${key} as key, ${cols}
-        from conversation_facts f where ${where} group by 1`.execute(db),
-      sql<
-        Record<string, unknown>
-      >`select null as key, ${cols} from conversation_facts f where ${where}`.execute(db),
-    ]);
-    rows = [...byKey.rows, ...total.rows];
+    // No grouping sets: the buckets' sums, then the cohort's distributions and percentiles (its
+    // sums are its buckets' added up), so each expression is worked out once per row.
+    const byKey = await sql<Record<string, unknown>>`select ${key} as key, ${sql.raw(`${sums()}, ${pct}`)}
+        from conversation_facts f where ${where} group by 1`.execute(db);
+    const total = await sql<
+      Record<string, unknown>
+    >`select null as key, ${sql.raw(`${distributions()}, ${pct}`)}
+        from conversation_facts f where ${where}`.execute(db);
+    const added = Object.fromEntries(
+      SUMS.map(([name]) => [name, byKey.rows.reduce((n, r) => n + num(r[name]), 0)]),
+    );
+    rows = [...byKey.rows, { ...total.rows[0], ...added }];
   }
-  // Each handoff's reasons: its escalations', else the current handoff's (docs/reports.md).
-  const escalated =
+  // Each handoff's reasons: its escalations', else the current handoff's (docs/reports.md); one
+  // scan of the cohort, each handoff row giving its list of reasons.
+  const current = "coalesce(f.handoff_reason, 'unknown')";
+  const each =
     dialect === 'postgres'
-      ? sql`select jsonb_array_elements_text(f.handoff_reasons::jsonb) as reason from conversation_facts f`
-      : sql`select j.value as reason from conversation_facts f join json_each(f.handoff_reasons) j`;
+      ? sql`select jsonb_array_elements_text(case when f.escalations > 0 then f.handoff_reasons::jsonb
+          else jsonb_build_array(${sql.raw(current)}) end) as reason from conversation_facts f`
+      : sql`select j.value as reason from conversation_facts f join json_each(case when f.escalations > 0
+          then f.handoff_reasons else json_array(${sql.raw(current)}) end) j`;
   const reasons = await sql<{ reason: unknown; count: unknown }>`select reason, count(*) as count from (
-      ${escalated} where ${where} and f.escalations > 0
-      union all
-      select coalesce(f.handoff_reason, 'unknown') as reason from conversation_facts f
-        where ${where} and f.escalations = 0 and f.handoff_at is not null
+      ${each} where ${where} and (f.escalations > 0 or f.handoff_at is not null)
     ) r group by reason`.execute(db);
   return {
     groups: rows.map((r) => toGroup(r, dialect)),
