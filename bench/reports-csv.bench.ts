@@ -41,7 +41,8 @@ async function server(): Promise<ChildProcess> {
     ],
     {
       cwd: root,
-      stdio: ['ignore', 'ignore', openSync('/tmp/facts-csv-server.log', 'a')],
+      // Its output (with BENCH_CSV_NODE_FLAGS=--trace-gc, each collection) goes to a log file.
+      stdio: ['ignore', openSync('/tmp/facts-csv-server.log', 'a'), openSync('/tmp/facts-csv-server.log', 'a')],
       env: {
         ...process.env,
         PARLEY_DATA_DIR: dataDir,
