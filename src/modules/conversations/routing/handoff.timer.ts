@@ -1,5 +1,5 @@
 import type { AppContext } from '../../../platform/context.ts';
-import { type Scope, tenant } from '../../../platform/db/scope.ts';
+import type { Scope } from '../../../platform/db/scope.ts';
 import type { Tx } from '../../../platform/events.ts';
 import { fromJson, toJson } from '../../../platform/json.ts';
 import { isOnline, teamIdsOf } from '../../users/index.ts';
@@ -10,7 +10,7 @@ import { handoffTimerJob, outOfHoursJob } from './handoff.jobs.ts';
 import { addBusinessMinutes, isOpen, nextOpening, type OpeningHours } from './hours.ts';
 import type { HandoffPolicy } from './policy.schemas.ts';
 import { policyFor } from './policy.service.ts';
-import { armTimer, handoffRef, timerFired } from './timers.ts';
+import { armTimer, firedTimerRow, handoffRef } from './timers.ts';
 
 const timerActor = { type: 'rule' as const, id: null };
 
@@ -165,13 +165,7 @@ export async function handoffTimeout(
 ) {
   const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
   await ctx.transaction(async (tx) => {
-    // Early (the queue's clock ran ahead of the app's): only read, then wait for the due time again.
-    const early = ctx.clock.now().toISOString() < p.dueAt;
-    let q = tenant(tx.db, scope).selectFrom('conversations').selectAll().where('id', '=', p.conversationId);
-    if (ctx.dialect === 'postgres' && !early) q = q.forUpdate();
-    const row = await q.executeTakeFirst();
-    // After the conversation's lock (the order a request takes them in: no deadlock).
-    if (jobId) await timerFired(tx.db, p.conversationId, jobId);
+    const { row, early } = await firedTimerRow(ctx, tx.db, scope, p, jobId);
     // Answered (a person replied), ended, resolved, or already acted on: nothing to do.
     if (!row || row.status === 'closed' || row.handoff_at !== p.handoffAt || row.waiting_since === null)
       return;

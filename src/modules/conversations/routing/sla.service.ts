@@ -11,7 +11,7 @@ import { addBusinessMinutes, type OpeningHours } from './hours.ts';
 import type { SlaPoliciesTable } from './routing.tables.ts';
 import { slaTimerJob } from './sla.jobs.ts';
 import type { CreateSlaInput, UpdateSlaInput } from './sla.schemas.ts';
-import { armTimer, timerFired } from './timers.ts';
+import { armTimer, firedTimerRow } from './timers.ts';
 
 interface AppliesTo {
   channels?: string[];
@@ -248,13 +248,7 @@ export async function slaTimeout(
 ) {
   const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
   await ctx.transaction(async (tx) => {
-    // Early (the queue's clock ran ahead of the app's): only read, then wait for the due time again.
-    const early = ctx.clock.now().toISOString() < p.dueAt;
-    let q = tenant(tx.db, scope).selectFrom('conversations').selectAll().where('id', '=', p.conversationId);
-    if (ctx.dialect === 'postgres' && !early) q = q.forUpdate();
-    const row = await q.executeTakeFirst();
-    // After the conversation's lock (the order a request takes them in: no deadlock).
-    if (jobId) await timerFired(tx.db, p.conversationId, jobId);
+    const { row, early } = await firedTimerRow(ctx, tx.db, scope, p, jobId);
     if (!row || row.sla_policy_id !== p.policyId || !stillDue(row, p.kind, p.dueAt)) return;
     if (early) {
       await armTimer(ctx, tx.db, p.conversationId, `sla:${p.kind}`, slaTimerJob, p, {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../../platform/context.ts';
 import type { Trx } from '../../../platform/db/database.ts';
-import { tenant } from '../../../platform/db/scope.ts';
+import { type Scope, tenant } from '../../../platform/db/scope.ts';
 import type { ParleyEvent, TxListener } from '../../../platform/events.ts';
 import type { JobDefinition } from '../../../platform/queue/queue.ts';
 import type { ConversationRow } from '../conversations.tables.ts';
@@ -90,6 +90,27 @@ export async function timerFired(db: Trx, conversationId: string, jobId: string)
     .where('conversation_id', '=', conversationId)
     .where('job_id', '=', jobId)
     .execute();
+}
+
+/**
+ * The conversation a timer's job fired for, read first in the job's transaction: locked for the
+ * update (PostgreSQL) unless the timer came early (the queue's clock ran ahead of the app's: then
+ * it is only read, and the caller arms the timer again for its due time), and the timer's record
+ * cleared after the conversation's lock (the order a request takes them in: no deadlock).
+ */
+export async function firedTimerRow(
+  ctx: AppContext,
+  db: Trx,
+  scope: Scope,
+  p: { conversationId: string; dueAt: string },
+  jobId: string | undefined,
+): Promise<{ row: ConversationRow | undefined; early: boolean }> {
+  const early = ctx.clock.now().toISOString() < p.dueAt;
+  let q = tenant(db, scope).selectFrom('conversations').selectAll().where('id', '=', p.conversationId);
+  if (ctx.dialect === 'postgres' && !early) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  if (jobId) await timerFired(db, p.conversationId, jobId);
+  return { row, early };
 }
 
 export const handoffRef = (handoffAt: string, round: number) => `${handoffAt}#${round}`;
