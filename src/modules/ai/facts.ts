@@ -24,7 +24,7 @@ import {
   isGreeting,
   isThanks,
 } from './intents.ts';
-import { type KnowledgeAnswer, knowledgeAnswers, questionWords } from './knowledge-answer.ts';
+import { costWords, type KnowledgeAnswer, knowledgeAnswers, questionWords } from './knowledge-answer.ts';
 import { expandWord } from './lexicon.ts';
 
 /*
@@ -200,18 +200,7 @@ const servicesQuestionRe =
   /\b(what|which) (all )?(services|treatments|courses|programmes|programs|packages)\b|\bwhat (do|can) (you|i) (do|offer|book)\b/gi;
 
 const priceWords = new Set([
-  'price',
-  'prices',
-  'cost',
-  'costs',
-  'charge',
-  'charges',
-  'fee',
-  'fees',
-  'rate',
-  'rates',
-  'kitna',
-  'kitne',
+  ...costWords,
   'kitni',
   'daam',
   'much',

@@ -9,8 +9,8 @@ import { expandWord, impliedWords } from './lexicon.ts';
  * down to its most relevant sentences.
  */
 
-/** Words that say what kind of question it is, not what it is about. */
-export const questionWords = new Set([
+/** Words that ask what something costs (English and Hinglish). */
+export const costWords = [
   'price',
   'prices',
   'cost',
@@ -23,6 +23,11 @@ export const questionWords = new Set([
   'rates',
   'kitna',
   'kitne',
+];
+
+/** Words that say what kind of question it is, not what it is about. */
+export const questionWords = new Set([
+  ...costWords,
   'offer',
   'provide',
   'available',

@@ -4,6 +4,7 @@ import { loadChannelConfig } from '../../../channels/index.ts';
 import type { Carrier } from '../../engine/types.ts';
 import type { CallRow } from '../../voice.tables.ts';
 import { CarrierError } from '../carrier-error.ts';
+import { dialChannel } from '../dial-channel.ts';
 import { linesRuntime } from '../lines.ts';
 import { LiveKitClient, type LiveKitCredentials, roomJoinToken } from './livekit.ts';
 
@@ -34,15 +35,9 @@ export function liveKitCarrier(ctx: AppContext): Carrier {
   return {
     provider: 'livekit',
     async dial(call, hooks) {
-      if (!call.channelId || !call.to) {
-        await hooks.progress({
-          status: 'failed',
-          endedReason: 'provider_error',
-          error: { code: 'provider_error', message: 'The call has no channel or number.' },
-        });
-        return;
-      }
-      const channel = await loadChannelConfig(ctx, call.channelId);
+      const dialing = await dialChannel(ctx, call, hooks);
+      if (!dialing) return;
+      const { channel, to } = dialing;
       const creds = liveKitCredsOf(channel.credentials);
       const client = liveKitClient(ctx, creds);
       let placed = false;
@@ -72,7 +67,7 @@ export function liveKitCarrier(ctx: AppContext): Carrier {
       const metadata = JSON.stringify({
         call_id: call.callId,
         agent_id: row?.agent_id ?? null,
-        to: call.to,
+        to,
         dynamic_variables: fromJson(row?.dynamic_variables ?? null, {}),
       });
       try {
@@ -80,7 +75,7 @@ export function liveKitCarrier(ctx: AppContext): Carrier {
         if (creds.agent_name) await client.createDispatch(call.callId, creds.agent_name, metadata);
         const sip = await client.createSipParticipant({
           room: call.callId,
-          to: call.to,
+          to,
           from: call.from ?? channel.address,
           identity: CALLEE_IDENTITY,
           ringingTimeoutSeconds: Number(channel.settings.ring_timeout_seconds ?? 30) || 30,

@@ -1,8 +1,8 @@
 import type { AppContext } from '../../../../platform/context.ts';
 import { agentVoiceSettings } from '../../../agents/index.ts';
-import { loadChannelConfig } from '../../../channels/index.ts';
 import type { Carrier } from '../../engine/types.ts';
 import { CarrierError } from '../carrier-error.ts';
+import { dialChannel } from '../dial-channel.ts';
 import { linesRuntime, publicBase } from '../lines.ts';
 import { streamTwimlFor, twilioClient } from './twilio.hooks.ts';
 
@@ -16,15 +16,9 @@ export function twilioCarrier(ctx: AppContext): Carrier {
   return {
     provider: 'twilio',
     async dial(call, hooks) {
-      if (!call.channelId || !call.to) {
-        await hooks.progress({
-          status: 'failed',
-          endedReason: 'provider_error',
-          error: { code: 'provider_error', message: 'The call has no channel or number.' },
-        });
-        return;
-      }
-      const channel = await loadChannelConfig(ctx, call.channelId);
+      const dialing = await dialChannel(ctx, call, hooks);
+      if (!dialing) return;
+      const { channel, to } = dialing;
       const creds = {
         account_sid: channel.credentials.account_sid ?? '',
         auth_token: channel.credentials.auth_token ?? '',
@@ -64,7 +58,7 @@ export function twilioCarrier(ctx: AppContext): Carrier {
       if (canceled) return;
       try {
         const placed = await client.placeCall(creds, {
-          to: call.to,
+          to,
           from: call.from ?? channel.address,
           twiml: streamTwimlFor(ctx, channel.id, call.callId),
           statusCallbackUrl: `${publicBase(ctx)}/hooks/twilio/${channel.id}/voice-status?call_id=${call.callId}`,
