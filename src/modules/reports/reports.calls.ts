@@ -98,11 +98,8 @@ function countRecipient(
   if (r.outcome) bump(outcomes, r.outcome);
 }
 
-/** A campaign's funnel: total → attempted → answered → completed → success. */
-export async function campaignReport(ctx: AppContext, scope: Scope, campaignId: string) {
-  const campaign = await campaignName(ctx.db, scope, campaignId);
-  const funnel: Funnel = { total: 0, attempted: 0, answered: 0, completed: 0, success: 0 };
-  const outcomes: Record<string, number> = {};
+/** A campaign's recipients one by one (pages of 1,000), each with its last call's analysis. */
+export async function* campaignRecipients(ctx: AppContext, scope: Scope, campaignId: string) {
   let afterId: string | null = null;
   for (;;) {
     const page = await campaignRecipientPage(ctx.db, scope, campaignId, afterId, 1000);
@@ -113,10 +110,19 @@ export async function campaignReport(ctx: AppContext, scope: Scope, campaignId: 
     );
     for (const r of page) {
       const analysis = r.last_call_id ? (analyses.get(r.last_call_id) ?? null) : null;
-      countRecipient(funnel, outcomes, r, fromJson<ConversationAnalysis | null>(analysis, null));
+      yield { r, analysis: fromJson<ConversationAnalysis | null>(analysis, null) };
     }
-    if (page.length < 1000) break;
+    if (page.length < 1000) return;
     afterId = page[page.length - 1]!.id;
   }
+}
+
+/** A campaign's funnel: total → attempted → answered → completed → success. */
+export async function campaignReport(ctx: AppContext, scope: Scope, campaignId: string) {
+  const campaign = await campaignName(ctx.db, scope, campaignId);
+  const funnel: Funnel = { total: 0, attempted: 0, answered: 0, completed: 0, success: 0 };
+  const outcomes: Record<string, number> = {};
+  for await (const { r, analysis } of campaignRecipients(ctx, scope, campaignId))
+    countRecipient(funnel, outcomes, r, analysis);
   return { object: 'campaign_report' as const, campaign, funnel, outcomes };
 }

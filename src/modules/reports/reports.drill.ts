@@ -1,10 +1,8 @@
 import type { AppContext } from '../../platform/context.ts';
-import { fromJson } from '../../platform/json.ts';
 import type { Scope } from '../agents/index.ts';
-import { campaignName, campaignRecipientPage } from '../campaigns/index.ts';
-import type { ConversationAnalysis } from '../conversations/index.ts';
-import { callAnalyses, type ReportCall } from '../voice/index.ts';
-import { callPages } from './reports.calls.ts';
+import { campaignName } from '../campaigns/index.ts';
+import type { ReportCall } from '../voice/index.ts';
+import { callPages, campaignRecipients } from './reports.calls.ts';
 import type { ConversationFacts } from './reports.facts.ts';
 import { bucketOf, type Interval, type ReportFilters } from './reports.filters.ts';
 import { bucketFinder, firstResponseBuckets } from './reports.overview.ts';
@@ -149,42 +147,27 @@ export async function drillCampaign(
   await campaignName(ctx.db, scope, campaignId);
   const data: Array<Record<string, unknown>> = [];
   let total = 0;
-  let afterId: string | null = null;
-  for (;;) {
-    const page = await campaignRecipientPage(ctx.db, scope, campaignId, afterId, 1000);
-    const analyses = await callAnalyses(
-      ctx.db,
-      scope,
-      page.map((r) => r.last_call_id).filter((id): id is string => id !== null),
-    );
-    for (const r of page) {
-      const answered = r.result === 'answered' || r.result === 'sent';
-      const analysis = fromJson<ConversationAnalysis | null>(
-        r.last_call_id ? (analyses.get(r.last_call_id) ?? null) : null,
-        null,
-      );
-      const inStage =
-        stage === 'total' ||
-        (stage === 'attempted' && r.attempts > 0) ||
-        (stage === 'answered' && answered) ||
-        (stage === 'completed' && answered && r.state === 'completed') ||
-        (stage === 'success' && answered && analysis?.success === true);
-      if (!inStage) continue;
-      total++;
-      if (data.length < limit)
-        data.push({
-          id: r.id,
-          contact_id: r.contact_id,
-          phone: r.phone,
-          state: r.state,
-          result: r.result,
-          attempts: r.attempts,
-          outcome: r.outcome,
-          last_call_id: r.last_call_id,
-        });
-    }
-    if (page.length < 1000) break;
-    afterId = page[page.length - 1]!.id;
+  for await (const { r, analysis } of campaignRecipients(ctx, scope, campaignId)) {
+    const answered = r.result === 'answered' || r.result === 'sent';
+    const inStage =
+      stage === 'total' ||
+      (stage === 'attempted' && r.attempts > 0) ||
+      (stage === 'answered' && answered) ||
+      (stage === 'completed' && answered && r.state === 'completed') ||
+      (stage === 'success' && answered && analysis?.success === true);
+    if (!inStage) continue;
+    total++;
+    if (data.length < limit)
+      data.push({
+        id: r.id,
+        contact_id: r.contact_id,
+        phone: r.phone,
+        state: r.state,
+        result: r.result,
+        attempts: r.attempts,
+        outcome: r.outcome,
+        last_call_id: r.last_call_id,
+      });
   }
   return { object: 'list' as const, campaign_id: campaignId, stage, total, data };
 }
