@@ -1,4 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
+import type { Trx } from '../../platform/db/database.ts';
 import { tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -144,16 +145,21 @@ export async function keepInboundMedia(ctx: AppContext, messageId: string, job: 
   const adapter = adapterFor(ctx, channel.provider);
   if (!adapter?.fetchMedia) return;
   const maxBytes = Math.min(maxBytesByType[row.type] ?? KEPT_MEDIA_MAX_BYTES, KEPT_MEDIA_MAX_BYTES);
+  // Read again in the writing transaction: the customer may have deleted the message meanwhile
+  // (undefined then).
+  const mediaNow = async (db: Trx) => {
+    const now = await db
+      .selectFrom('messages')
+      .select(['media', 'deleted_at'])
+      .where('id', '=', row.id)
+      .executeTakeFirst();
+    if (!now || now.deleted_at) return undefined;
+    return fromJson<StoredMedia | null>(now.media, null) ?? media;
+  };
   const record = (download_error: StoredMedia['download_error']) =>
     ctx.transaction(async (tx) => {
-      // Read again: the customer may have deleted the message meanwhile.
-      const now = await tx.db
-        .selectFrom('messages')
-        .select(['media', 'deleted_at'])
-        .where('id', '=', row.id)
-        .executeTakeFirst();
-      if (!now || now.deleted_at) return;
-      const current = fromJson<StoredMedia | null>(now.media, null) ?? media;
+      const current = await mediaNow(tx.db);
+      if (!current) return;
       await tx.db
         .updateTable('messages')
         .set({ media: toJson({ ...current, download_error }) })
@@ -194,14 +200,8 @@ export async function keepInboundMedia(ctx: AppContext, messageId: string, job: 
     return;
   }
   await ctx.transaction(async (tx) => {
-    const now = await tx.db
-      .selectFrom('messages')
-      .select(['media', 'deleted_at'])
-      .where('id', '=', row.id)
-      .executeTakeFirst();
-    if (!now || now.deleted_at) return;
-    const current = fromJson<StoredMedia | null>(now.media, null) ?? media;
-    if (current.attachments?.length) return;
+    const current = await mediaNow(tx.db);
+    if (!current || current.attachments?.length) return;
     const at = ctx.clock.now().toISOString();
     const attachment = {
       id: newId('att'),
