@@ -42,7 +42,11 @@ async function server(): Promise<ChildProcess> {
     {
       cwd: root,
       // Its output (with BENCH_CSV_NODE_FLAGS=--trace-gc, each collection) goes to a log file.
-      stdio: ['ignore', openSync('/tmp/facts-csv-server.log', 'a'), openSync('/tmp/facts-csv-server.log', 'a')],
+      stdio: [
+        'ignore',
+        openSync('/tmp/facts-csv-server.log', 'a'),
+        openSync('/tmp/facts-csv-server.log', 'a'),
+      ],
       env: {
         ...process.env,
         PARLEY_DATA_DIR: dataDir,
