@@ -3,17 +3,8 @@ import { jwtVerify, SignJWT } from 'jose';
 import type { AppContext } from '../../platform/context.ts';
 import { loadSecretKey } from '../../platform/context.ts';
 import type { Scope } from '../../platform/db/scope.ts';
-import { voiceRuntime } from './voice.runtime.ts';
+import { type MediaSession, voiceRuntime } from './voice.runtime.ts';
 import type { CallRow } from './voice.tables.ts';
-
-export interface MediaSession {
-  provider: 'parley' | 'livekit';
-  room: string;
-  token: string;
-  url: string;
-  identity: string;
-  expires_at: string;
-}
 
 const MEDIA_TOKEN_TTL_S = 15 * 60;
 

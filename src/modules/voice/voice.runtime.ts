@@ -20,14 +20,17 @@ export interface LiveCall {
 /** How long closing the app waits for its live calls to write their end. */
 const CLOSE_WAIT_MS = 10_000;
 
-export type MediaSessionFactory = (call: CallRow) => Promise<{
+/** Where a client joins a call's media: the room, its token and the server's URL. */
+export interface MediaSession {
   provider: 'parley' | 'livekit';
   room: string;
   token: string;
   url: string;
   identity: string;
   expires_at: string;
-}>;
+}
+
+export type MediaSessionFactory = (call: CallRow) => Promise<MediaSession>;
 
 export type VoiceFlowDriverFactory = (
   ctx: AppContext,
