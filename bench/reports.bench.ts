@@ -5,7 +5,8 @@
  * server in a child process, whose maxRSS is read when the download ends.
  *
  * Rows are cloned from a real conversation, its messages and a real sandbox call (made through the
- * API first), with new ids, contacts and times spread over 30 days, written in batches of 500.
+ * API first), with new ids, contacts and times spread over 30 days (one in six handed off, with one of
+ * four reasons), written in batches of 500.
  * Goals: overview p95 < 300 ms; built-in analysis of a finished call < 50 ms; CSV under 200 MB RSS.
  *
  * Knobs: BENCH_CONVERSATIONS, BENCH_MESSAGES_PER, BENCH_ROUNDS (5), BENCH_CSV_ROWS (0 skips it),
@@ -235,6 +236,14 @@ async function run(storage: 'sqlite' | 'postgres') {
         status: closed ? 'closed' : 'active',
         closed_at: closed ? iso(at + 600_000) : null,
         csat_score: i % 7 === 0 ? 1 + (i % 5) : null,
+        // One in six handed off to people, with one of four reasons (the overview's reasons).
+        ...(i % 6 === 0
+          ? {
+              ai_paused: 1,
+              handoff_at: iso(at + 60_000),
+              handoff_reason: ['asked for a person', 'complaint', 'refund', 'pricing'][(i / 6) % 4]!,
+            }
+          : {}),
         created_at: iso(at),
         updated_at: iso(at),
       });

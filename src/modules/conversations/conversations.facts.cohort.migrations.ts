@@ -185,4 +185,15 @@ export const factsCohortMigrations: Record<string, ParleyMigration> = {
       else await sqliteTriggers(db);
     },
   },
+  // The overview's handoffs by reason read only the cohort's handed-off conversations: a partial
+  // index of those (the reasons statement's filter names the same condition) instead of a scan
+  // of every conversation in the range.
+  '1103_conversation_facts_handoffs': {
+    async up(db) {
+      await sql
+        .raw(`create index conversation_facts_handoffs on conversation_facts (workspace_id, livemode, created_at)
+          where escalations > 0 or handoff_at is not null`)
+        .execute(db);
+    },
+  },
 };
