@@ -9,7 +9,7 @@
  * Run: node --disable-warning=ExperimentalWarning bench/reports-csv.bench.ts
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,9 @@ import { DatabaseSync } from 'node:sqlite';
 const ROWS = Number(process.env.BENCH_CSV_ROWS ?? 1_000_000);
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const root = new URL('..', import.meta.url).pathname;
-const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-csv-'));
+// BENCH_CSV_DATA: a data directory kept by an earlier run (BENCH_KEEP=1), exported again without seeding.
+const kept = process.env.BENCH_CSV_DATA;
+const dataDir = kept ?? mkdtempSync(join(tmpdir(), 'parley-bench-csv-'));
 const port = await new Promise<number>((resolve) => {
   const probe = createServer().listen(0, '127.0.0.1', () => {
     const { port: p } = probe.address() as { port: number };
@@ -89,8 +91,8 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')} (a shared machine)`,
 );
-let child = await server();
-try {
+/** One workspace, one real sandbox call through the API, cloned ROWS times in SQL; the server is stopped for it. */
+async function seed(): Promise<{ key: string; start: number; end: number }> {
   const ws = await api('POST', '/v1/admin/workspaces', ADMIN, { name: 'Bench', plan: 'enterprise' });
   const key = (ws.api_keys as Array<{ mode: string; key: string }>).find((k) => k.mode === 'test')!.key;
   const agent = await api('POST', '/v1/agents', key, { name: 'Bench desk' });
@@ -130,8 +132,20 @@ try {
   ).run(callId);
   db.close();
   console.log(`seeded ${ROWS} calls in ${Math.round((performance.now() - t0) / 1000)} s`);
+  writeFileSync(join(dataDir, 'bench.json'), JSON.stringify({ key, start, end }));
+  return { key, start, end };
+}
 
-  child = await server();
+let child = await server();
+try {
+  const { key, start, end } = kept
+    ? (JSON.parse(readFileSync(join(dataDir, 'bench.json'), 'utf8')) as {
+        key: string;
+        start: number;
+        end: number;
+      })
+    : await seed();
+  if (!kept) child = await server();
   const pid = child.pid as number;
   await new Promise((r) => setTimeout(r, 1000));
   const idle = status(pid, 'VmRSS');
@@ -162,5 +176,6 @@ try {
   throw err;
 } finally {
   if (child.exitCode === null) child.kill();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP) console.log(`data kept: BENCH_CSV_DATA=${dataDir}`);
+  else if (!kept) rmSync(dataDir, { recursive: true, force: true });
 }

@@ -272,4 +272,78 @@ forEachStorage('analysis API', (storage) => {
     assert.equal(again.status, 200, again.text);
     assert.equal(again.body.analysis.engine, 'builtin');
   });
+
+  it('calls.csv writes each call with its analysis and data fields as the API shows them', async () => {
+    const res = await t.call('POST', '/v1/calls', {
+      key: w.test,
+      body: {
+        calls: [
+          {
+            agent_id: agentId,
+            to: '+919900000333',
+            sandbox: {
+              lines: ['Hello, I am "Meera", a colour please, email meera@example.com', 'Bye'],
+              hangup_after_lines: true,
+            },
+          },
+        ],
+      },
+    });
+    assert.equal(res.status, 201, res.text);
+    const id = res.body.results[0].call.id as string;
+    const call = await eventually(async () => {
+      const r = await t.call('GET', `/v1/calls/${id}`, { key: w.test });
+      return r.body.analysis ? r.body : null;
+    });
+    const csv = await t.call('GET', `/v1/reports/calls.csv?agent_id=${agentId}`, { key: w.test });
+    assert.equal(csv.status, 200, csv.text);
+    const [header, ...rows] = parseCsv(csv.text);
+    const row = rows.find((r) => r[0] === id);
+    assert.ok(row, 'the call is in the file');
+    const cell = (name: string) => row[header!.indexOf(name)];
+    const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+    assert.equal(cell('status'), call.status);
+    assert.equal(cell('to'), `'${call.to}`, 'a leading + is defused as a formula');
+    assert.equal(cell('duration_seconds'), text(call.duration_seconds));
+    assert.equal(cell('latency_p50_ms'), text(call.latency.p50_ms));
+    assert.equal(cell('analysis_summary'), call.analysis.summary);
+    assert.match(cell('analysis_summary')!, /"Meera"/, 'quotes survive the quoting');
+    assert.equal(cell('analysis_success'), text(call.analysis.success));
+    assert.equal(cell('analysis_sentiment'), text(call.analysis.sentiment));
+    assert.equal(cell('analysis_engine'), 'builtin');
+    // One column per property of the agent's schema as it is now (an earlier test left only email).
+    const dataColumns = header!.filter((h) => h.startsWith('data.'));
+    assert.deepEqual(dataColumns, ['data.email']);
+    for (const column of dataColumns)
+      assert.equal(cell(column), text(call.analysis.data?.[column.slice(5)]), column);
+    assert.equal(cell('data.email'), 'meera@example.com');
+  });
 });
+
+/** RFC 4180 records: quoted fields may hold commas, doubled quotes and line breaks. */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted && ch === '"' && text[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (quoted && ch === '"') quoted = false;
+    else if (quoted) field += ch;
+    else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      record.push(field);
+      field = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+      i++;
+    } else field += ch;
+  }
+  return records;
+}

@@ -3,29 +3,45 @@ import { fromJson } from '../../platform/json.ts';
 import type { Scope } from '../agents/index.ts';
 import { campaignName, campaignRecipientPage } from '../campaigns/index.ts';
 import type { ConversationAnalysis } from '../conversations/index.ts';
-import { callAnalyses, type ReportCall, reportCallPage } from '../voice/index.ts';
+import { type CallPageQuery, callAnalyses, exportCallPage, reportCallPage } from '../voice/index.ts';
 import { percentile } from './reports.facts.ts';
 import type { ReportFilters } from './reports.filters.ts';
+import { keysetPages } from './reports.pages.ts';
+
+/** The calls' part of the report filters (other channels than voice have no calls). */
+function callQuery(f: ReportFilters, afterId: string | null, limit: number): CallPageQuery | null {
+  if (f.channel && f.channel !== 'voice') return null;
+  // A call counts for the person or team its conversation is assigned to (docs/reports.md).
+  return {
+    from: f.from,
+    to: f.to,
+    agentId: f.agentId,
+    assignee: { userId: f.userId, teamId: f.teamId, teamUserIds: f.teamUserIds },
+    afterId,
+    limit,
+  };
+}
 
 /** Every call queued in the range (the agent filter applies; other channels than voice have none). */
 export async function* callPages(ctx: AppContext, scope: Scope, f: ReportFilters, pageSize = 1000) {
-  if (f.channel && f.channel !== 'voice') return;
-  // A call counts for the person or team its conversation is assigned to (docs/reports.md).
-  let afterId: string | null = null;
-  for (;;) {
-    const rows: ReportCall[] = await reportCallPage(ctx.db, scope, {
-      from: f.from,
-      to: f.to,
-      agentId: f.agentId,
-      assignee: { userId: f.userId, teamId: f.teamId, teamUserIds: f.teamUserIds },
-      afterId,
-      limit: pageSize,
-    });
-    if (rows.length === 0) return;
-    yield rows;
-    if (rows.length < pageSize) return;
-    afterId = rows[rows.length - 1]!.id;
-  }
+  if (!callQuery(f, null, pageSize)) return;
+  yield* keysetPages((afterId) => reportCallPage(ctx.db, scope, callQuery(f, afterId, pageSize)!), pageSize);
+}
+
+/** The same calls as the CSV export writes them (ExportCall). */
+export async function* callExportPages(
+  ctx: AppContext,
+  scope: Scope,
+  f: ReportFilters,
+  withData: boolean,
+  pageSize: number,
+) {
+  if (!callQuery(f, null, pageSize)) return;
+  yield* keysetPages(
+    (afterId) =>
+      exportCallPage(ctx.db, ctx.dialect, scope, { ...callQuery(f, afterId, pageSize)!, withData }),
+    pageSize,
+  );
 }
 
 const bump = (m: Record<string, number>, k: string | null) => {

@@ -4,7 +4,8 @@ import { ApiError } from '../../platform/errors.ts';
 import { fromJson } from '../../platform/json.ts';
 import { analysisFieldNames, type Scope } from '../agents/index.ts';
 import type { ConversationAnalysis } from '../conversations/index.ts';
-import { callPages } from './reports.calls.ts';
+import type { ExportCall } from '../voice/index.ts';
+import { callExportPages } from './reports.calls.ts';
 import type { ConversationFacts } from './reports.facts.ts';
 import type { ReportFilters } from './reports.filters.ts';
 import { storedFactPages } from './reports.stored.ts';
@@ -16,14 +17,62 @@ import { storedFactPages } from './reports.stored.ts';
  */
 type Cell = string | number | boolean | null | undefined;
 
-/** One CSV field (RFC 4180), with spreadsheet formulas defused (a leading = + - @ gets a quote). */
+const FORMULA = /^[=+\-@\t\r]/;
+const QUOTED = /[",\r\n]/;
+
+/**
+ * One CSV field (RFC 4180), with spreadsheet formulas defused (a leading = + - @ gets a quote).
+ * Numbers and booleans are written as they are: they hold no separator and are not formulas.
+ */
 export function csvCell(v: Cell): string {
   if (v === null || v === undefined) return '';
-  let s = typeof v === 'string' ? v : String(v);
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v !== 'string') return String(v);
+  const s = FORMULA.test(v) ? `'${v}` : v;
+  return QUOTED.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
-const csvLine = (cells: Cell[]) => `${cells.map(csvCell).join(',')}\r\n`;
+
+/**
+ * CSV lines written straight into bytes: a page of rows becomes one Buffer, with no string per
+ * line or per page on the way. An export of a million rows then leaves little garbage behind
+ * each page (its rows, the few quoted cells) and none that outlives V8's young generation, which
+ * is what keeps its memory flat (BENCHMARKS.md).
+ */
+class CsvChunk {
+  #buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  #at = 0;
+
+  line(cells: Cell[]): this {
+    for (let i = 0; i < cells.length; i++) {
+      if (i > 0) this.#bytes(',');
+      this.#bytes(csvCell(cells[i]));
+    }
+    this.#bytes('\r\n');
+    return this;
+  }
+
+  /** The bytes written so far; the next line starts a new Buffer. */
+  take(): Buffer {
+    const out = this.#buf.subarray(0, this.#at);
+    this.#buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.#at = 0;
+    return out;
+  }
+
+  #bytes(s: string) {
+    if (s.length === 0) return;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.#at + s.length * 3 > this.#buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#at + s.length * 3));
+      this.#buf.copy(bigger, 0, 0, this.#at);
+      this.#buf = bigger;
+    }
+    this.#at += this.#buf.write(s, this.#at);
+  }
+}
+const CHUNK_BYTES = 64 * 1024;
+
+/** Rows are read in pages of this many, each page written as one chunk (~85 KB for calls). */
+const PAGE_ROWS = 250;
 
 /** A key exports its own mode's data only: asking a test key for live data (or the reverse) is refused. */
 export function checkMode(scope: Scope, livemode: boolean | undefined) {
@@ -36,19 +85,15 @@ export function checkMode(scope: Scope, livemode: boolean | undefined) {
   );
 }
 
+/** One field of the analysis data: as it is, objects as JSON, nothing for null. */
+function dataCell(data: Record<string, unknown> | null | undefined, field: string): Cell {
+  const v = data?.[field];
+  return v === undefined || v === null ? null : typeof v === 'object' ? JSON.stringify(v) : (v as Cell);
+}
+
 function analysisCells(json: string | null, fields: string[]): Cell[] {
   const a = fromJson<ConversationAnalysis | null>(json, null);
-  const data = a?.data ?? {};
-  return [
-    a?.summary,
-    a?.success,
-    a?.sentiment,
-    a?.engine,
-    ...fields.map((f) => {
-      const v = data[f];
-      return v === undefined || v === null ? null : typeof v === 'object' ? JSON.stringify(v) : (v as Cell);
-    }),
-  ];
+  return [a?.summary, a?.success, a?.sentiment, a?.engine, ...fields.map((f) => dataCell(a?.data, f))];
 }
 const analysisHeader = (fields: string[]) => [
   'analysis_summary',
@@ -84,8 +129,8 @@ const conversationHeader = [
   'bookings',
 ];
 
-const conversationRow = (f: ConversationFacts, fields: string[]) =>
-  csvLine([
+const conversationRow = (out: CsvChunk, f: ConversationFacts, fields: string[]) =>
+  out.line([
     f.row.id,
     f.row.created_at,
     f.row.channel,
@@ -115,9 +160,12 @@ const conversationRow = (f: ConversationFacts, fields: string[]) =>
 export async function conversationsCsv(ctx: AppContext, scope: Scope, f: ReportFilters): Promise<Readable> {
   const fields = await analysisFieldNames(ctx.db, scope, f.agentId);
   async function* lines() {
-    yield csvLine([...conversationHeader, ...analysisHeader(fields)]);
-    for await (const page of storedFactPages(ctx, scope, f))
-      yield page.map((c) => conversationRow(c, fields)).join('');
+    const out = new CsvChunk();
+    yield out.line([...conversationHeader, ...analysisHeader(fields)]).take();
+    for await (const page of storedFactPages(ctx, scope, f, PAGE_ROWS)) {
+      for (const c of page) conversationRow(out, c, fields);
+      yield out.take();
+    }
   }
   return Readable.from(lines(), { objectMode: false, highWaterMark: 64 * 1024 });
 }
@@ -142,35 +190,47 @@ const callHeader = [
   'conversation_id',
 ];
 
+/** The analysis data's fields as cells, from the data object's JSON (null when there is none). */
+function dataCells(json: string | null, fields: string[]): Cell[] {
+  const data = fields.length === 0 ? null : fromJson<Record<string, unknown> | null>(json, null);
+  return fields.map((f) => dataCell(data, f));
+}
+
+const callRow = (out: CsvChunk, c: ExportCall, fields: string[]) =>
+  out.line([
+    c.id,
+    c.queued_at,
+    c.answered_at,
+    c.ended_at,
+    c.direction,
+    c.from_address,
+    c.to_address,
+    c.status,
+    c.answered_by,
+    c.ended_reason,
+    c.duration_seconds,
+    c.transfer_started_at !== null || c.ended_reason === 'transferred',
+    c.latency_p50_ms,
+    c.agent_id,
+    c.campaign_id,
+    c.contact_id,
+    c.conversation_id,
+    c.analysis_summary,
+    c.analysis_success === 'null' ? null : c.analysis_success,
+    c.analysis_sentiment,
+    c.analysis_engine,
+    ...dataCells(c.analysis_data, fields),
+  ]);
+
+/** calls.csv: each call with only the fields the file shows, read by the database (ExportCall). */
 export async function callsCsv(ctx: AppContext, scope: Scope, f: ReportFilters): Promise<Readable> {
   const fields = await analysisFieldNames(ctx.db, scope, f.agentId);
   async function* lines() {
-    yield csvLine([...callHeader, ...analysisHeader(fields)]);
-    for await (const page of callPages(ctx, scope, f)) {
-      yield page
-        .map((c) =>
-          csvLine([
-            c.id,
-            c.queued_at,
-            c.answered_at,
-            c.ended_at,
-            c.direction,
-            c.from_address,
-            c.to_address,
-            c.status,
-            c.answered_by,
-            c.ended_reason,
-            c.duration_seconds,
-            c.transfer_started_at !== null || c.ended_reason === 'transferred',
-            fromJson<{ p50_ms?: number | null }>(c.latency, {}).p50_ms ?? null,
-            c.agent_id,
-            c.campaign_id,
-            c.contact_id,
-            c.conversation_id,
-            ...analysisCells(c.analysis ?? null, fields),
-          ]),
-        )
-        .join('');
+    const out = new CsvChunk();
+    yield out.line([...callHeader, ...analysisHeader(fields)]).take();
+    for await (const page of callExportPages(ctx, scope, f, fields.length > 0, PAGE_ROWS)) {
+      for (const c of page) callRow(out, c, fields);
+      yield out.take();
     }
   }
   return Readable.from(lines(), { objectMode: false, highWaterMark: 64 * 1024 });

@@ -4,6 +4,7 @@ import { fromJson } from '../../platform/json.ts';
 import { type ConversationFactRow, conversationFactPage } from '../conversations/index.ts';
 import type { ConversationFacts, Facts } from './reports.facts.ts';
 import type { ReportFilters } from './reports.filters.ts';
+import { keysetPages } from './reports.pages.ts';
 
 /**
  * The facts of conversations as stored (`conversation_facts`, kept by the writes in their
@@ -66,15 +67,9 @@ export async function* storedFactPages(
   f: ReportFilters,
   pageSize = 1000,
 ): AsyncGenerator<ConversationFacts[]> {
-  let afterId: string | null = null;
-  for (;;) {
-    const rows = await conversationFactPage(ctx.db, scope, { ...cohortQuery(f), afterId, limit: pageSize });
-    if (rows.length === 0) return;
-    yield rows.map((r) => ({
-      ...storedFacts(r),
-      row: r,
-    }));
-    if (rows.length < pageSize) return;
-    afterId = rows[rows.length - 1]!.id;
-  }
+  const pages = keysetPages(
+    (afterId) => conversationFactPage(ctx.db, scope, { ...cohortQuery(f), afterId, limit: pageSize }),
+    pageSize,
+  );
+  for await (const rows of pages) yield rows.map((r) => ({ ...storedFacts(r), row: r }));
 }

@@ -8,7 +8,14 @@ export { endedCallIds, setCallAnalysis } from './calls.analysis.ts';
 export { advanceCall, hangupCall, mergeCallVariables } from './calls.lifecycle.ts';
 export { connectCall } from './calls.live.ts';
 export { verifyMediaToken } from './calls.media.ts';
-export { callAnalyses, type ReportCall, reportCallPage } from './calls.report.ts';
+export {
+  type CallPageQuery,
+  callAnalyses,
+  type ExportCall,
+  exportCallPage,
+  type ReportCall,
+  reportCallPage,
+} from './calls.report.ts';
 export { callObject, mediaSessionObject } from './calls.schemas.ts';
 export type { TranscriptEntry } from './calls.service.ts';
 export {
