@@ -215,26 +215,30 @@ function prepareRepeatedStatements(client: pg.PoolClient, statements: StatementN
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     const [text, values] = args;
-    if (
-      typeof text === 'string' &&
-      args.length === 2 &&
-      Array.isArray(values) &&
-      values.length > 0 &&
-      values.length <= PREPARED_MAX_PARAMETERS
-    ) {
-      let name = statementNames.get(text);
+    // Kysely sends every statement as query(text, values); anything else (pg-boss, a cursor) is passed on.
+    if (typeof text !== 'string' || args.length !== 2 || !Array.isArray(values)) return query(...args);
+    let name: string | null | undefined = null;
+    if (values.length > 0 && values.length <= PREPARED_MAX_PARAMETERS) {
+      name = statementNames.get(text);
       if (name === undefined && statements.count < PREPARED_STATEMENTS) {
         name = `parley_${statements.count++}`;
         statementNames.set(text, name);
       }
-      if (name) {
-        return (query({ name, text, values }) as Promise<unknown>).catch((err: { code?: string }) => {
-          if (err?.code === '0A000') statementNames.set(text, null);
-          throw err;
-        });
-      }
     }
-    return query(...args);
+    // pg's callback form, wrapped in a promise here: pg's own promise form keeps each result's
+    // rows reachable long enough that V8 promotes nearly all of them to the old generation
+    // (measured: 2.3 GB promoted over a million rows read in pages, against 12 MB this way),
+    // which costs full collections and, for long reads such as a CSV export, memory.
+    return new Promise((resolve, reject) => {
+      query(
+        name ? { name, text, values } : { text, values },
+        (err: { code?: string } | null, res: unknown) => {
+          if (!err) return resolve(res);
+          if (name && err.code === '0A000') statementNames.set(text, null);
+          reject(err);
+        },
+      );
+    });
   };
 }
 
