@@ -234,28 +234,26 @@ forEachStorage('analysis API', (storage) => {
     assert.equal(done.progress, 1);
   });
 
-  it('analyses a call when it ends (call.analyzed), on the call and its conversation', async () => {
+  /** A sandbox call of the agent saying `lines`, once it has ended and been analysed. */
+  async function analyzedCall(to: string, lines: string[]) {
     const res = await t.call('POST', '/v1/calls', {
       key: w.test,
-      body: {
-        calls: [
-          {
-            agent_id: agentId,
-            to: '+919900000222',
-            sandbox: {
-              lines: ['Hi, my name is Kabir, I want a manicure', 'Thank you, bye'],
-              hangup_after_lines: true,
-            },
-          },
-        ],
-      },
+      body: { calls: [{ agent_id: agentId, to, sandbox: { lines, hangup_after_lines: true } }] },
     });
     assert.equal(res.status, 201, res.text);
     const id = res.body.results[0].call.id as string;
-    const call = await eventually(async () => {
+    return eventually(async () => {
       const r = await t.call('GET', `/v1/calls/${id}`, { key: w.test });
       return r.body.analysis ? r.body : null;
     });
+  }
+
+  it('analyses a call when it ends (call.analyzed), on the call and its conversation', async () => {
+    const call = await analyzedCall('+919900000222', [
+      'Hi, my name is Kabir, I want a manicure',
+      'Thank you, bye',
+    ]);
+    const id = call.id as string;
     assert.equal(call.status, 'completed');
     assert.equal(call.analysis.engine, 'builtin');
     assert.match(call.analysis.summary, /Kabir/);
@@ -274,27 +272,11 @@ forEachStorage('analysis API', (storage) => {
   });
 
   it('calls.csv writes each call with its analysis and data fields as the API shows them', async () => {
-    const res = await t.call('POST', '/v1/calls', {
-      key: w.test,
-      body: {
-        calls: [
-          {
-            agent_id: agentId,
-            to: '+919900000333',
-            sandbox: {
-              lines: ['Hello, I am "Meera", a colour please, email meera@example.com', 'Bye'],
-              hangup_after_lines: true,
-            },
-          },
-        ],
-      },
-    });
-    assert.equal(res.status, 201, res.text);
-    const id = res.body.results[0].call.id as string;
-    const call = await eventually(async () => {
-      const r = await t.call('GET', `/v1/calls/${id}`, { key: w.test });
-      return r.body.analysis ? r.body : null;
-    });
+    const call = await analyzedCall('+919900000333', [
+      'Hello, I am "Meera", a colour please, email meera@example.com',
+      'Bye',
+    ]);
+    const id = call.id as string;
     const csv = await t.call('GET', `/v1/reports/calls.csv?agent_id=${agentId}`, { key: w.test });
     assert.equal(csv.status, 200, csv.text);
     const [header, ...rows] = parseCsv(csv.text);

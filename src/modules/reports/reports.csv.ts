@@ -33,9 +33,9 @@ export function csvCell(v: Cell): string {
 
 /**
  * CSV lines written straight into bytes: a page of rows becomes one Buffer, with no string per
- * line or per page on the way. An export of a million rows then leaves little garbage behind
- * each page (its rows, the few quoted cells) and none that outlives V8's young generation, which
- * is what keeps its memory flat (BENCHMARKS.md).
+ * line or per page on the way, so a page leaves little garbage behind (its rows, the few quoted
+ * cells). With the event loop's turn between pages (keysetPages) that garbage dies young, and a
+ * million-row export keeps a flat memory (BENCHMARKS.md, fifteenth session).
  */
 class CsvChunk {
   #buf = Buffer.allocUnsafe(CHUNK_BYTES);
