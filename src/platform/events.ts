@@ -1,6 +1,7 @@
 import { chunked } from './chunked.ts';
 import type { Trx } from './db/database.ts';
 import { insertRows } from './db/rows.ts';
+import type { EventsTable } from './db/schema.ts';
 import { newId } from './ids.ts';
 import { toJson } from './json.ts';
 
@@ -137,16 +138,7 @@ export async function insertEvents(trx: Trx, inputs: EmitInput[], now: Date): Pr
   return events;
 }
 
-export function eventFromRow(row: {
-  id: string;
-  workspace_id: string;
-  livemode: number;
-  type: string;
-  actor_type: string;
-  actor_id: string | null;
-  data: string;
-  created_at: string;
-}): ParleyEvent {
+export function eventFromRow(row: Omit<EventsTable, 'object_type' | 'object_id'>): ParleyEvent {
   return {
     id: row.id,
     event: row.type as EventType,

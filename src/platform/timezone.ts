@@ -1,4 +1,4 @@
-import { IANAZone } from 'luxon';
+import { type DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 
 /**
@@ -73,3 +73,17 @@ export const ianaTimezone = (allow: string[] = []) =>
     const problem = timezoneProblem(tz);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
+
+/**
+ * `HH:MM` (an opening hour) on the local day of `day`, in its zone; `24:00` is the next midnight.
+ * Wall-clock, so the hours of a daylight-saving day are right.
+ */
+export function atClock(day: DateTime, hhmm: string): DateTime {
+  if (hhmm === '24:00') return day.plus({ days: 1 }).startOf('day');
+  return day.set({
+    hour: Number(hhmm.slice(0, 2)),
+    minute: Number(hhmm.slice(3, 5)),
+    second: 0,
+    millisecond: 0,
+  });
+}

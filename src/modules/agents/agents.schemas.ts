@@ -242,8 +242,8 @@ const agentHandoffPolicy = describe(
   { team_id: 'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D', reply_within_minutes: 10, on_timeout: 'reassign' },
 );
 
-export const createAgentBody = z.strictObject({
-  name: agentFields.name,
+/** Every field but the name is optional, in a create and an update alike. */
+const optionalAgentFields = {
   status: agentFields.status.optional(),
   phone_number: agentFields.phone_number.optional(),
   instructions: agentFields.instructions.optional(),
@@ -257,25 +257,15 @@ export const createAgentBody = z.strictObject({
   lead_fields: agentFields.lead_fields.optional(),
   voice: agentFields.voice.optional(),
   analysis: agentFields.analysis.optional(),
-});
+};
+
+export const createAgentBody = z.strictObject({ name: agentFields.name, ...optionalAgentFields });
 export type CreateAgentInput = z.output<typeof createAgentBody>;
 
 export const updateAgentBody = z
   .strictObject({
     name: agentFields.name.optional(),
-    status: agentFields.status.optional(),
-    phone_number: agentFields.phone_number.optional(),
-    instructions: agentFields.instructions.optional(),
-    greeting: agentFields.greeting.optional(),
-    languages: agentFields.languages.optional(),
-    model: agentFields.model.optional(),
-    tools: agentFields.tools.optional(),
-    handoff: agentFields.handoff.optional(),
-    handoff_policy: agentHandoffPolicy.optional(),
-    business: agentFields.business.optional(),
-    lead_fields: agentFields.lead_fields.optional(),
-    voice: agentFields.voice.optional(),
-    analysis: agentFields.analysis.optional(),
+    ...optionalAgentFields,
   })
   .meta({
     examples: [{ status: 'active', greeting: 'Hi {{name}}! How can I help?', languages: ['en', 'hi'] }],

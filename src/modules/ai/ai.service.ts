@@ -10,7 +10,7 @@ import type { JobContext } from '../../platform/queue/queue.ts';
 import type { AgentsTable } from '../agents/index.ts';
 import { agentConfig, defaultAgent, getAgentRow, parseHandoff, type Scope } from '../agents/index.ts';
 import type { ContactRow, Scope as ContactScope } from '../contacts/index.ts';
-import type { ConversationRow } from '../conversations/index.ts';
+import type { ConversationJob, ConversationRow } from '../conversations/index.ts';
 import { getConversationRow, markAiHandled, setConversationAgent } from '../conversations/index.ts';
 import type { InboundMessageEvent, MessageRow } from '../messaging/index.ts';
 import { inboundMessageIdsAfter, recentMessages, replyToConversation } from '../messaging/index.ts';
@@ -164,18 +164,31 @@ export async function workspaceSender(ctx: AppContext, scope: Scope, agentId: st
   };
 }
 
-/** The reply job: answers every customer message since the last reply, once. */
-export async function answerConversation(
+/**
+ * The conversation a job is about, if it still exists and is `wanted`, with its agent's row (none
+ * when the agent is gone).
+ */
+export async function jobConversation(
   ctx: AppContext,
-  payload: { workspaceId: string; livemode: boolean; conversationId: string },
-  opts: AiOptions,
-  job?: JobContext,
+  payload: ConversationJob,
+  wanted: (conversation: ConversationRow) => boolean,
 ) {
   const scope = { workspaceId: payload.workspaceId, livemode: payload.livemode };
   const conversation = await getConversationRow(ctx.db, scope, payload.conversationId).catch(() => undefined);
-  if (!conversation || conversation.ai_paused === 1) return;
-  const agentRow = await agentFor(ctx.db, scope, conversation);
-  if (agentRow?.status !== 'active') return;
+  if (!conversation || !wanted(conversation)) return undefined;
+  return { scope, conversation, agentRow: await agentFor(ctx.db, scope, conversation) };
+}
+
+/** The reply job: answers every customer message since the last reply, once. */
+export async function answerConversation(
+  ctx: AppContext,
+  payload: ConversationJob,
+  opts: AiOptions,
+  job?: JobContext,
+) {
+  const found = await jobConversation(ctx, payload, (c) => c.ai_paused !== 1);
+  if (found?.agentRow?.status !== 'active') return;
+  const { scope, conversation, agentRow } = found;
   const agent = agentConfig(ctx, agentRow);
   const recent = (await recentMessages(ctx.db, scope, conversation.id, HISTORY_TURNS + 10)).reverse();
   const { history, burst } = burstOf(recent);

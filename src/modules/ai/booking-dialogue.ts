@@ -252,19 +252,25 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
     : `Done! Your ${w.service.name} is booked for ${dayLabel} at ${at}.`;
 }
 
+/** Why nothing can be booked on the day asked for: the business is closed, or every slot is taken. */
+function noneThatDay(
+  b: BookingTurn,
+  date: string,
+  dayLabel: string,
+  hi: boolean,
+  noun: 'slots' | 'times',
+): string {
+  const closed = closedOn(b.input, date);
+  if (closed) return hi ? `${closed} ko hum band hain.` : `We're closed on ${closed}.`;
+  return hi ? `${dayLabel} ko koi slot free nahi hai.` : `We have no free ${noun} on ${dayLabel}.`;
+}
+
 async function noFreeSlots(b: BookingTurn, w: Wanted): Promise<string> {
   const tz = b.input.agent.business.timezone;
   const { hi, date } = w;
   const dayLabel = dayLabelOf(date, tz);
-  const closed = closedOn(b.input, date);
   const next = await nextFreeDay(b.t, date, w.service.id, tz);
-  const why = closed
-    ? hi
-      ? `${closed} ko hum band hain.`
-      : `We're closed on ${closed}.`
-    : hi
-      ? `${dayLabel} ko koi slot free nahi hai.`
-      : `We have no free slots on ${dayLabel}.`;
+  const why = noneThatDay(b, date, dayLabel, hi, 'slots');
   if (!next) return hi ? `${why} Kis din book karun?` : `${why} Which other day should I book?`;
   const nextLabel = dayLabelOf(next.date, tz);
   const times = next.slots
@@ -430,15 +436,8 @@ async function noFreeTimes(b: BookingTurn, m: Move): Promise<string> {
   const tz = b.input.agent.business.timezone;
   const { hi, date } = m;
   const dayLabel = dayLabelOf(date, tz);
-  const closed = closedOn(b.input, date);
   const next = m.current.service_id ? await nextFreeDay(b.t, date, m.current.service_id, tz) : null;
-  const why = closed
-    ? hi
-      ? `${closed} ko hum band hain.`
-      : `We're closed on ${closed}.`
-    : hi
-      ? `${dayLabel} ko koi slot free nahi hai.`
-      : `We have no free times on ${dayLabel}.`;
+  const why = noneThatDay(b, date, dayLabel, hi, 'times');
   if (next) {
     const nextLabel = dayLabelOf(next.date, tz);
     const times = next.slots

@@ -5,10 +5,10 @@ import type { Tx } from '../../platform/events.ts';
 import { toJson } from '../../platform/json.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
 import { agentConfig } from '../agents/index.ts';
-import { getConversationRow } from '../conversations/index.ts';
+import type { ConversationJob } from '../conversations/index.ts';
 import { inboundMessageIdsAfter, recentMessages, replyToConversation } from '../messaging/index.ts';
 import { holdingJob } from './ai.jobs.ts';
-import { type AiOptions, agentFor, workspaceSender } from './ai.service.ts';
+import { type AiOptions, jobConversation, workspaceSender } from './ai.service.ts';
 import { isHinglish } from './intents.ts';
 
 export const HOLDING_EN =
@@ -24,15 +24,13 @@ export const HOLDING_HI =
  */
 export async function sendHoldingMessage(
   ctx: AppContext,
-  payload: { workspaceId: string; livemode: boolean; conversationId: string },
+  payload: ConversationJob,
   opts: AiOptions,
   job?: JobContext,
 ) {
-  const scope = { workspaceId: payload.workspaceId, livemode: payload.livemode };
-  const conversation = await getConversationRow(ctx.db, scope, payload.conversationId).catch(() => undefined);
-  if (!conversation || conversation.ai_paused !== 1) return;
-  const agentRow = await agentFor(ctx.db, scope, conversation);
-  if (!agentRow) return;
+  const found = await jobConversation(ctx, payload, (c) => c.ai_paused === 1);
+  if (!found?.agentRow) return;
+  const { scope, conversation, agentRow } = found;
   const agent = agentConfig(ctx, agentRow);
   const afterMs = agent.handoff.holding_message_after_minutes * 60_000;
   const recent = await recentMessages(ctx.db, scope, conversation.id, 200);

@@ -4,17 +4,6 @@ export { liveTools } from './ai.tools.ts';
 export { parseWhen } from './datetime.ts';
 export { type DialogueState, heardState } from './dialogue.ts';
 export { fillVariables, type Turn } from './engine.ts';
-export {
-  asksAddress,
-  asksHours,
-  asksPrice,
-  confirms,
-  declines,
-  isGreeting,
-  isThanks,
-  wantsBooking,
-  wantsCancel,
-  wantsHuman,
-} from './intents.ts';
+export { confirms, declines, namedIntents } from './intents.ts';
 export { type LlmOptions, languageModel } from './llm.ts';
-export { normaliseSpoken } from './spoken.ts';
+export { normaliseSpoken, TEENS, TENS } from './spoken.ts';

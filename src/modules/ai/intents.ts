@@ -195,3 +195,18 @@ export const asksDuration = (text: string) => durationRe.test(text);
 const servicesRe =
   /\b((what|which) (all )?(services|treatments|courses|programmes|programs|packages)|services (do|you|kya)|what (do|can) (you|i) (do|offer|book)|what can i book|kya kya (karte|milta|hai|services)|services kaun|service list|list of services|price list|prices list|rate list|rate card|price card|kaun kaun (si|se|sa)|kya kya (treatment|service)\w*)\b/i;
 export const asksServices = (text: string) => servicesRe.test(text);
+
+/**
+ * The intents a message is read for without a list of choices, by name: what the built-in agent
+ * reads in messages, and what a voice flow's `intent` capture knows by itself.
+ */
+export const namedIntents: ReadonlyArray<readonly [string, (text: string) => boolean]> = [
+  ['human', (t) => wantsHuman(t, [])],
+  ['cancel', wantsCancel],
+  ['book', wantsBooking],
+  ['price', asksPrice],
+  ['hours', asksHours],
+  ['address', asksAddress],
+  ['thanks', isThanks],
+  ['greeting', isGreeting],
+];

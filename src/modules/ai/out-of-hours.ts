@@ -1,6 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
-import { getConversationRow, localText } from '../conversations/index.ts';
+import { type ConversationJob, getConversationRow, localText } from '../conversations/index.ts';
 import { replyToConversation } from '../messaging/index.ts';
 import { workspaceSender } from './ai.service.ts';
 import { isHinglish } from './intents.ts';
@@ -19,10 +19,7 @@ const NO_OPENING_EN =
  */
 export async function sendOutOfHoursNotice(
   ctx: AppContext,
-  p: {
-    workspaceId: string;
-    livemode: boolean;
-    conversationId: string;
+  p: ConversationJob & {
     handoffAt: string;
     nextOpening: string | null;
     timezone: string;

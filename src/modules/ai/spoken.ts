@@ -38,7 +38,8 @@ const DIGITS: Record<string, string> = {
   aath: '8',
   nau: '9',
 };
-const TEENS: Record<string, number> = {
+/** English number words, also read by voice flows' number captures. */
+export const TEENS: Readonly<Record<string, number>> = {
   ten: 10,
   eleven: 11,
   twelve: 12,
@@ -50,7 +51,7 @@ const TEENS: Record<string, number> = {
   eighteen: 18,
   nineteen: 19,
 };
-const TENS: Record<string, number> = {
+export const TENS: Readonly<Record<string, number>> = {
   twenty: 20,
   thirty: 30,
   forty: 40,

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { atClock } from '../../platform/timezone.ts';
 import type { Business } from '../agents/index.ts';
 import { weekdays } from '../agents/index.ts';
 
@@ -21,14 +22,7 @@ export interface Slot {
 
 /** `HH:MM` on a local date in `zone` (24:00 is the next midnight). Wall-clock, so DST days are right. */
 export function localTime(date: string, hhmm: string, zone: string): DateTime {
-  const day = DateTime.fromISO(date, { zone });
-  if (hhmm === '24:00') return day.plus({ days: 1 }).startOf('day');
-  return day.set({
-    hour: Number(hhmm.slice(0, 2)),
-    minute: Number(hhmm.slice(3, 5)),
-    second: 0,
-    millisecond: 0,
-  });
+  return atClock(DateTime.fromISO(date, { zone }), hhmm);
 }
 
 /** The opening spans of a local date: none on a holiday or a closed weekday. */

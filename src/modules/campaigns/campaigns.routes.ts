@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { idParams, listResponse } from '../../platform/http/schemas.ts';
@@ -23,6 +24,29 @@ import {
 } from './campaigns.service.ts';
 
 const tags = ['Campaigns'];
+
+/** A POST with no body that moves the campaign on and answers it as it is then. */
+function campaignAction(
+  path: string,
+  summary: string,
+  description: string,
+  errors: ErrorCode[],
+  act: typeof startCampaign,
+) {
+  return defineRoute({
+    method: 'POST',
+    path,
+    summary,
+    description,
+    tags,
+    auth: 'key',
+    scope: 'campaigns:write',
+    params: idParams('cmp'),
+    responses: { 200: campaignObject },
+    errors,
+    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await act(ctx, auth, params.id) }),
+  });
+}
 
 export const campaignRoutes = [
   defineRoute({
@@ -88,56 +112,27 @@ export const campaignRoutes = [
       body: await updateCampaign(ctx, auth, params.id, body, auth),
     }),
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/campaigns/:id/start',
-    summary: 'Start a campaign',
-    description:
-      "A draft starts: its recipients are written (DND contacts skipped unless `ignore_dnd`, opted-out ones always) and dialing begins when `start_at` has passed and each recipient's window is open. Starting a campaign that is not a draft is a 409 `conflict`.",
-    tags,
-    auth: 'key',
-    scope: 'campaigns:write',
-    params: idParams('cmp'),
-    responses: { 200: campaignObject },
-    errors: ['conflict', 'validation_failed', 'unprocessable'],
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await startCampaign(ctx, auth, params.id),
-    }),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/campaigns/:id/pause',
-    summary: 'Pause a campaign',
-    description: 'No new dials; live calls finish. 409 `conflict` unless running.',
-    tags,
-    auth: 'key',
-    scope: 'campaigns:write',
-    params: idParams('cmp'),
-    responses: { 200: campaignObject },
-    errors: ['conflict'],
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await pauseCampaign(ctx, auth, params.id),
-    }),
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/campaigns/:id/resume',
-    summary: 'Resume a paused campaign',
-    description:
-      "Resumes a paused campaign: recipients not yet called are dialled again within the calling windows, at the campaign's pace and concurrency.",
-    tags,
-    auth: 'key',
-    scope: 'campaigns:write',
-    params: idParams('cmp'),
-    responses: { 200: campaignObject },
-    errors: ['conflict'],
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await resumeCampaign(ctx, auth, params.id),
-    }),
-  }),
+  campaignAction(
+    '/v1/campaigns/:id/start',
+    'Start a campaign',
+    "A draft starts: its recipients are written (DND contacts skipped unless `ignore_dnd`, opted-out ones always) and dialing begins when `start_at` has passed and each recipient's window is open. Starting a campaign that is not a draft is a 409 `conflict`.",
+    ['conflict', 'validation_failed', 'unprocessable'],
+    startCampaign,
+  ),
+  campaignAction(
+    '/v1/campaigns/:id/pause',
+    'Pause a campaign',
+    'No new dials; live calls finish. 409 `conflict` unless running.',
+    ['conflict'],
+    pauseCampaign,
+  ),
+  campaignAction(
+    '/v1/campaigns/:id/resume',
+    'Resume a paused campaign',
+    "Resumes a paused campaign: recipients not yet called are dialled again within the calling windows, at the campaign's pace and concurrency.",
+    ['conflict'],
+    resumeCampaign,
+  ),
   defineRoute({
     method: 'POST',
     path: '/v1/campaigns/:id/cancel',

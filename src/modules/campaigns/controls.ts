@@ -2,6 +2,7 @@ import type { Scope } from '../../platform/db/scope.ts';
 import './campaigns.tables.ts';
 import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
+import type { Trx } from '../../platform/db/database.ts';
 import { ApiError, validationFailed } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import { expandJob, tickJob } from './campaigns.jobs.ts';
@@ -95,6 +96,28 @@ export function resumeCampaign(ctx: AppContext, scope: Scope, id: string) {
   });
 }
 
+/** A canceled campaign's recipients in `state` become `canceled`, told to `counts`. */
+export async function cancelRecipients(
+  db: Trx,
+  campaignId: string,
+  state: 'pending' | 'scheduled',
+  at: string,
+  counts: CountChanges,
+) {
+  const res = await db
+    .updateTable('campaign_recipients')
+    .set({
+      state: 'canceled',
+      error_code: 'campaign_canceled',
+      error_message: 'The campaign was canceled before this recipient was reached.',
+      updated_at: at,
+    })
+    .where('campaign_id', '=', campaignId)
+    .where('state', '=', state)
+    .executeTakeFirst();
+  counts.moved({ state }, { state: 'canceled' }, Number(res.numUpdatedRows));
+}
+
 /**
  * Stops the campaign for good: recipients not yet on a call become `canceled`; live calls
  * finish unless `hangup` is asked for.
@@ -111,20 +134,8 @@ export async function cancelCampaign(ctx: AppContext, scope: Scope, id: string, 
       // counters, campaign.
       await lockCampaign(ctx, tx, id);
       const counts = new CountChanges();
-      for (const state of ['pending', 'scheduled'] as const) {
-        const res = await tx.db
-          .updateTable('campaign_recipients')
-          .set({
-            state: 'canceled',
-            error_code: 'campaign_canceled',
-            error_message: 'The campaign was canceled before this recipient was reached.',
-            updated_at: now,
-          })
-          .where('campaign_id', '=', id)
-          .where('state', '=', state)
-          .executeTakeFirst();
-        counts.moved({ state }, { state: 'canceled' }, Number(res.numUpdatedRows));
-      }
+      for (const state of ['pending', 'scheduled'] as const)
+        await cancelRecipients(tx.db, id, state, now, counts);
       await counts.apply(tx.db, id);
       await setStatus(tx, r, { status: 'canceled', canceled_at: now, updated_at: now });
     },

@@ -10,7 +10,7 @@ import type { JobContext } from '../../platform/queue/queue.ts';
 import { audienceContactIds } from '../audiences/index.ts';
 import { expandJob, tickJob } from './campaigns.jobs.ts';
 import type { CampaignRecipientsTable, CampaignsTable } from './campaigns.tables.ts';
-import { expandKey, lockCampaign, tickKey } from './controls.ts';
+import { cancelRecipients, expandKey, lockCampaign, tickKey } from './controls.ts';
 import { CountChanges } from './counts.ts';
 import { EXPAND_BATCH, EXPAND_FIRST, EXPAND_INSERT_ROWS, EXPAND_PER_RUN, ZONE_SLICE } from './tuning.ts';
 import { zonesFor } from './windows.ts';
@@ -81,20 +81,10 @@ export async function cancelLeftovers(ctx: AppContext, campaignId: string) {
       .executeTakeFirst();
     if (current?.status !== 'canceled') return;
     await lockCampaign(ctx, tx, campaignId);
-    const res = await tx.db
-      .updateTable('campaign_recipients')
-      .set({
-        state: 'canceled',
-        error_code: 'campaign_canceled',
-        error_message: 'The campaign was canceled before this recipient was reached.',
-        updated_at: current.canceled_at ?? ctx.clock.now().toISOString(),
-      })
-      .where('campaign_id', '=', campaignId)
-      .where('state', '=', 'pending')
-      .executeTakeFirst();
-    await new CountChanges()
-      .moved({ state: 'pending' }, { state: 'canceled' }, Number(res.numUpdatedRows))
-      .apply(tx.db, campaignId);
+    const counts = new CountChanges();
+    const at = current.canceled_at ?? ctx.clock.now().toISOString();
+    await cancelRecipients(tx.db, campaignId, 'pending', at, counts);
+    await counts.apply(tx.db, campaignId);
   });
 }
 

@@ -51,8 +51,8 @@ export interface OutboundTemplate {
   buttonParameters?: Array<{ index: number; subType: 'url'; text: string }>;
 }
 
-export interface OutboundInteractive {
-  kind: 'button' | 'list';
+/** An interactive message's parts, as the API takes them and as adapters send them. */
+export interface InteractiveParts {
   body: string;
   header?: string;
   footer?: string;
@@ -63,6 +63,10 @@ export interface OutboundInteractive {
     button: string;
     sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }>;
   };
+}
+
+export interface OutboundInteractive extends InteractiveParts {
+  kind: 'button' | 'list';
 }
 
 export interface OutboundMessage {

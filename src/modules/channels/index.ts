@@ -7,6 +7,7 @@ export {
   ChannelSendError,
   type InboundBatch,
   type InboundMessage,
+  type InteractiveParts,
   type OutboundMessage,
   type OutboundType,
   type ProviderFile,
@@ -43,6 +44,6 @@ export {
   outboundTypes,
 } from './kinds.ts';
 export { optKeyword, plainOptKeyword } from './opt-keywords.ts';
-export { hookChannel } from './providers.inbound.ts';
+export { hookChannel, twilioHookChannel } from './providers.inbound.ts';
 export { sandboxAdapter } from './sandbox.adapter.ts';
 export { type SandboxAgents, type SandboxScope, sandboxChannelFor } from './sandbox-binding.ts';

@@ -1,3 +1,4 @@
+import { answerOf } from '../../platform/json.ts';
 import { ChannelSendError, type ProviderFile } from './channel-adapter.ts';
 
 export interface ProviderResponse {
@@ -60,13 +61,7 @@ export async function postToProvider(
   } catch (err) {
     throw sendFailure(provider, err as Error);
   }
-  const text = await res.text();
-  let json: Record<string, any> | undefined;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
+  const { json } = await answerOf(res);
   return { res, json };
 }
 

@@ -64,6 +64,25 @@ export async function hookChannel(
   return channel;
 }
 
+/**
+ * The Twilio channel a hook URL names (404 otherwise), once the request is form-encoded as every
+ * Twilio webhook is (415 `unsupported_media_type` otherwise); its signature is the caller's to check.
+ */
+export async function twilioHookChannel(
+  ctx: AppContext,
+  channelId: string,
+  contentType: string | undefined,
+): Promise<ChannelConfig> {
+  const channel = await hookChannel(ctx, channelId, ['twilio']);
+  const type = String(contentType ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded')
+    throw new ApiError('unsupported_media_type', 'Twilio webhooks are form-encoded.');
+  return channel;
+}
+
 /** Verifies with the channel's adapter; 401 `invalid_signature` (nothing stored) when it fails. */
 export function verifyOrThrow(ctx: AppContext, channel: ChannelConfig, request: RawInbound) {
   const adapter = adapterFor(ctx, channel.provider);

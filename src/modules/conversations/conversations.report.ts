@@ -2,50 +2,32 @@ import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import type { Database } from '../../platform/db/schema.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
+import type { ConversationRow } from './conversations.tables.ts';
 
-/** What reports read of a conversation. */
-export interface ReportConversation {
-  id: string;
-  channel: string;
-  contact_id: string;
-  contact_address: string;
-  agent_id: string | null;
-  status: string;
-  assignee_type: 'user' | 'team' | null;
-  assignee_id: string | null;
-  handoff_at: string | null;
-  handoff_reason: string | null;
-  closed_at: string | null;
-  sla_policy_id: string | null;
-  sla_breached: string;
-  csat_score: number | null;
-  csat_comment: string | null;
-  csat_at: string | null;
-  analysis: string | null;
-  created_at: string;
-}
-
-/** The columns of ReportConversation. */
+/** The columns of a conversation that reports read. */
 export const reportColumns = [
   'id',
+  'created_at',
   'channel',
   'contact_id',
   'contact_address',
   'agent_id',
   'status',
+  'closed_at',
   'assignee_type',
   'assignee_id',
   'handoff_at',
   'handoff_reason',
-  'closed_at',
   'sla_policy_id',
   'sla_breached',
   'csat_score',
   'csat_comment',
   'csat_at',
   'analysis',
-  'created_at',
 ] as const;
+
+/** What reports read of a conversation. */
+export type ReportConversation = Pick<ConversationRow, (typeof reportColumns)[number]>;
 
 export interface ConversationReportQuery {
   from: string;

@@ -29,6 +29,30 @@ import {
 const tags = ['Conversations'];
 const params = idParams('conv');
 
+/** A POST with no body that answers the conversation as `act` left it. */
+function conversationAction(
+  path: string,
+  summary: string,
+  description: string,
+  act: typeof closeConversation,
+) {
+  return defineRoute({
+    method: 'POST',
+    path,
+    summary,
+    description,
+    tags,
+    auth: 'key',
+    scope: 'conversations:write',
+    params,
+    responses: { 200: conversationObject },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await act(ctx, auth, params.id, auth.actor),
+    }),
+  });
+}
+
 export const conversationRoutes = [
   defineRoute({
     method: 'GET',
@@ -115,21 +139,12 @@ export const conversationRoutes = [
       body: await setConversationTags(ctx, auth, params.id, body.tags, auth.actor),
     }),
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/conversations/:id/close',
-    summary: 'Close (resolve) a conversation',
-    description: 'Emits conversation.resolved. A new customer message reopens it.',
-    tags,
-    auth: 'key',
-    scope: 'conversations:write',
-    params,
-    responses: { 200: conversationObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await closeConversation(ctx, auth, params.id, auth.actor),
-    }),
-  }),
+  conversationAction(
+    '/v1/conversations/:id/close',
+    'Close (resolve) a conversation',
+    'Emits conversation.resolved. A new customer message reopens it.',
+    closeConversation,
+  ),
   defineRoute({
     method: 'POST',
     path: '/v1/conversations/:id/snooze',
@@ -148,22 +163,12 @@ export const conversationRoutes = [
       body: await snoozeConversation(ctx, auth, params.id, body.until, auth.actor),
     }),
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/conversations/:id/reopen',
-    summary: 'Reopen a closed or snoozed conversation',
-    description:
-      'Makes a closed or snoozed conversation active again and emits `conversation.reopened`. A customer message reopens a closed conversation by itself.',
-    tags,
-    auth: 'key',
-    scope: 'conversations:write',
-    params,
-    responses: { 200: conversationObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await reopenConversation(ctx, auth, params.id, auth.actor),
-    }),
-  }),
+  conversationAction(
+    '/v1/conversations/:id/reopen',
+    'Reopen a closed or snoozed conversation',
+    'Makes a closed or snoozed conversation active again and emits `conversation.reopened`. A customer message reopens a closed conversation by itself.',
+    reopenConversation,
+  ),
   defineRoute({
     method: 'POST',
     path: '/v1/conversations/:id/handoff',
@@ -191,20 +196,10 @@ export const conversationRoutes = [
       ),
     }),
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/conversations/:id/handoff/resolve',
-    summary: 'Hand the conversation back to the AI',
-    description:
-      'Clears `ai_paused` and emits conversation.handoff_resolved (no change when it was not handed off).',
-    tags,
-    auth: 'key',
-    scope: 'conversations:write',
-    params,
-    responses: { 200: conversationObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await resolveHandoff(ctx, auth, params.id, auth.actor),
-    }),
-  }),
+  conversationAction(
+    '/v1/conversations/:id/handoff/resolve',
+    'Hand the conversation back to the AI',
+    'Clears `ai_paused` and emits conversation.handoff_resolved (no change when it was not handed off).',
+    resolveHandoff,
+  ),
 ];

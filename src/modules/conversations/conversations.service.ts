@@ -480,18 +480,23 @@ export function handoffConversation(
   return mutate(ctx, scope, id, (tx, row, now) => handoffInTx(tx, scope, row, input, actor, now));
 }
 
+/** The columns of a conversation handed back to the AI (by a person, or by a timed-out handoff's policy). */
+export function handedBack(at: string) {
+  return {
+    ai_paused: 0,
+    handoff_reason: null,
+    handoff_at: null,
+    handoff_by: null,
+    waiting_since: null,
+    updated_at: at,
+  };
+}
+
 /** Hands the conversation back to the AI; a conversation not handed off is returned as it is. */
 export function resolveHandoff(ctx: AppContext, scope: Scope, id: string, actor: Actor) {
   return mutate(ctx, scope, id, async (tx, row, now) => {
     if (row.ai_paused === 0) return row;
-    const patch = {
-      ai_paused: 0,
-      handoff_reason: null,
-      handoff_at: null,
-      handoff_by: null,
-      waiting_since: null,
-      updated_at: now.toISOString(),
-    };
+    const patch = handedBack(now.toISOString());
     await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
     const updated = { ...row, ...patch };
     await emitConversation(tx, updated, 'conversation.handoff_resolved', actor);

@@ -81,3 +81,10 @@ export interface ConversationCountsTable {
   slot: number;
   n: number;
 }
+
+/** What a job about a conversation carries to find it again. */
+export interface ConversationJob {
+  workspaceId: string;
+  livemode: boolean;
+  conversationId: string;
+}

@@ -45,7 +45,7 @@ export {
   unlinkAgentConversations,
   windowOpen,
 } from './conversations.service.ts';
-export type { ConversationRow } from './conversations.tables.ts';
+export type { ConversationJob, ConversationRow } from './conversations.tables.ts';
 export { agentConversationIds, conversationsByIds } from './conversations.views.ts';
 export {
   contactIdOfConversation,

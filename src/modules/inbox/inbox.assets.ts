@@ -4,6 +4,8 @@ import { createRequire, stripTypeScriptTypes } from 'node:module';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
+import { SAME_ORIGIN_DIRECTIVES } from '../../platform/http/page-headers.ts';
+import { automationEvents } from '../teamtools/index.ts';
 
 /**
  * The inbox's files, read once per process: the sources in `web/` (or their copy beside the
@@ -77,7 +79,16 @@ function vendorFiles(): Array<[string, string]> {
     ['vendor/uplot.mjs', read(join(pkgDir('uplot'), 'dist/uPlot.esm.js'))],
     ['vendor/uplot.css', read(join(pkgDir('uplot'), 'dist/uPlot.min.css'))],
     ...sdkFiles(),
+    vocabularyFile(),
   ];
+}
+
+/**
+ * The server's own lists that the pages offer as choices, as `vendor/vocabulary.mjs`, so a page
+ * never keeps a copy that could fall behind what the API accepts.
+ */
+function vocabularyFile(): [string, string] {
+  return ['vendor/vocabulary.mjs', `export const automationEvents = ${JSON.stringify(automationEvents)};\n`];
 }
 
 /**
@@ -179,10 +190,5 @@ export const CONTENT_SECURITY_POLICY = [
   "style-src 'self'",
   "img-src 'self' data: blob:",
   "media-src 'self' blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
+  ...SAME_ORIGIN_DIRECTIVES,
 ].join('; ');

@@ -3,7 +3,7 @@ import './knowledge.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
-import type { Actor } from '../../platform/events.ts';
+import type { Actor, Tx } from '../../platform/events.ts';
 import type { PageRequest } from '../../platform/http/pagination.ts';
 import { paginate } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
@@ -197,6 +197,22 @@ export async function createDocument(
     id: newId('kb'),
     ...scopeColumns(auth),
     agent_id: agentId,
+    ...indexedColumns(input, prepared),
+    created_at: now,
+    updated_at: now,
+  };
+  const view = await ctx.transaction(async (tx) => {
+    await tx.db.insertInto('knowledge_documents').values(row).execute();
+    return indexAndEmit(tx, ctx, auth, row, prepared.chunks);
+  });
+  // Again after the commit: a search between the write and the commit may have counted the old words.
+  ctx.modules.knowledge.termCounts.forget(agentId);
+  return view;
+}
+
+/** The columns a document's (re)indexing sets from what the caller sent and what was prepared of it. */
+function indexedColumns(input: DocumentInput, prepared: Prepared) {
+  return {
     title: prepared.title,
     doc_type: input.doc_type,
     content: prepared.content,
@@ -205,24 +221,26 @@ export async function createDocument(
     filename: prepared.filename,
     chunk_count: prepared.chunks.length,
     char_count: prepared.content.length,
-    created_at: now,
-    updated_at: now,
   };
-  const view = await ctx.transaction(async (tx) => {
-    await tx.db.insertInto('knowledge_documents').values(row).execute();
-    await writeChunks(tx.db, ctx.dialect, row, prepared.chunks);
-    const view = presentDocument(row);
-    await tx.emit({
-      workspaceId: auth.workspaceId,
-      livemode: auth.livemode,
-      type: 'knowledge.indexed',
-      actor: auth.actor,
-      data: summary(view),
-    });
-    return view;
+}
+
+/** Writes the document's chunks and emits `knowledge.indexed`, in the caller's transaction. */
+async function indexAndEmit(
+  tx: Tx,
+  ctx: AppContext,
+  auth: WriteAuth,
+  row: KnowledgeDocumentsTable,
+  chunks: Chunk[],
+) {
+  await writeChunks(tx.db, ctx.dialect, row, chunks);
+  const view = presentDocument(row);
+  await tx.emit({
+    workspaceId: auth.workspaceId,
+    livemode: auth.livemode,
+    type: 'knowledge.indexed',
+    actor: auth.actor,
+    data: summary(view),
   });
-  // Again after the commit: a search between the write and the commit may have counted the old words.
-  ctx.modules.knowledge.termCounts.forget(agentId);
   return view;
 }
 
@@ -280,14 +298,7 @@ export async function replaceDocument(
   const now = ctx.clock.now().toISOString();
   const row: KnowledgeDocumentsTable = {
     ...existing,
-    title: prepared.title,
-    doc_type: input.doc_type,
-    content: prepared.content,
-    faqs: prepared.faqs ? toJson(prepared.faqs) : null,
-    source_url: prepared.url,
-    filename: prepared.filename,
-    chunk_count: prepared.chunks.length,
-    char_count: prepared.content.length,
+    ...indexedColumns(input, prepared),
     updated_at: now,
   };
   const view = await ctx.transaction(async (tx) => {
@@ -295,16 +306,7 @@ export async function replaceDocument(
     await tx.db.deleteFrom('knowledge_chunks').where('doc_id', '=', id).execute();
     const { id: _id, workspace_id: _w, livemode: _l, agent_id: _a, created_at: _c, ...changes } = row;
     await tx.db.updateTable('knowledge_documents').set(changes).where('id', '=', id).execute();
-    await writeChunks(tx.db, ctx.dialect, row, prepared.chunks);
-    const view = presentDocument(row);
-    await tx.emit({
-      workspaceId: auth.workspaceId,
-      livemode: auth.livemode,
-      type: 'knowledge.indexed',
-      actor: auth.actor,
-      data: summary(view),
-    });
-    return view;
+    return indexAndEmit(tx, ctx, auth, row, prepared.chunks);
   });
   ctx.modules.knowledge.termCounts.forget(agentId);
   return view;

@@ -29,6 +29,17 @@ const common = {
   status: describe(z.enum(leadStatuses), 'Stage of the lead.', 'new'),
 };
 
+/** What a lead holds, each optional in a create and an update. */
+const leadFields = {
+  name: common.name.optional(),
+  phone: common.phone.optional(),
+  email: common.email.optional(),
+  intent: common.intent.optional(),
+  source: common.source.optional(),
+  status: common.status.optional(),
+  fields: fieldsSchema.optional(),
+};
+
 export const createLeadBody = z.strictObject({
   contact_id: idOf(
     'ct',
@@ -39,24 +50,10 @@ export const createLeadBody = z.strictObject({
     'The conversation the lead came from; its open lead is updated instead of creating another.',
   ).optional(),
   agent_id: idOf('agt', "The agent that captured the lead (default: the conversation's agent).").optional(),
-  name: common.name.optional(),
-  phone: common.phone.optional(),
-  email: common.email.optional(),
-  intent: common.intent.optional(),
-  source: common.source.optional(),
-  status: common.status.optional(),
-  fields: fieldsSchema.optional(),
+  ...leadFields,
 });
 
-export const updateLeadBody = z.strictObject({
-  name: common.name.optional(),
-  phone: common.phone.optional(),
-  email: common.email.optional(),
-  intent: common.intent.optional(),
-  source: common.source.optional(),
-  status: common.status.optional(),
-  fields: fieldsSchema.optional(),
-});
+export const updateLeadBody = z.strictObject(leadFields);
 
 export const leadObject = z.object({
   ...baseObject('lead', 'lead'),

@@ -1,5 +1,11 @@
 import type { FieldError } from '../../platform/errors.ts';
-import { type ChannelType, type ContentLimits, channelKinds, outboundTypes } from '../channels/index.ts';
+import {
+  type ChannelType,
+  type ContentLimits,
+  channelKinds,
+  type InteractiveParts,
+  outboundTypes,
+} from '../channels/index.ts';
 
 /** Characters as WhatsApp counts them (code points): an emoji is one, not two UTF-16 units. */
 export const chars = (s: string): number => {
@@ -19,16 +25,8 @@ export interface MediaInput {
   filename?: string;
 }
 
-export interface InteractiveInput {
+export interface InteractiveInput extends InteractiveParts {
   type: 'button' | 'list';
-  body: string;
-  header?: string;
-  footer?: string;
-  buttons?: Array<{ id: string; title: string }>;
-  list?: {
-    button: string;
-    sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }>;
-  };
 }
 
 export interface TemplateRef {

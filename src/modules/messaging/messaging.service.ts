@@ -367,13 +367,20 @@ export function newMessageRow(
     to_address: conversation.contact_address,
     from_address: channel.address,
     status: 'queued',
+    ...unsentColumns(at),
+    queued_at: at,
+  };
+}
+
+/** The provider's and the delivery's columns of a message written now that has not gone out yet. */
+export function unsentColumns(at: string) {
+  return {
     error_code: null,
     error_message: null,
     provider_message_id: null,
     reply_to_provider_id: null,
     created_at: at,
     updated_at: at,
-    queued_at: at,
     sent_at: null,
     delivered_at: null,
     read_at: null,

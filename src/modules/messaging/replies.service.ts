@@ -12,7 +12,7 @@ import {
   type Sender,
   type SendMessageInput,
 } from './messages.present.ts';
-import { sendMessage } from './messaging.service.ts';
+import { sendMessage, unsentColumns } from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
 
 /**
@@ -79,18 +79,8 @@ export async function addNote(
       from_address: channel?.address ?? '',
       // Stored, never sent: a note's status never moves.
       status: 'received',
-      error_code: null,
-      error_message: null,
-      provider_message_id: null,
-      reply_to_provider_id: null,
-      created_at: at,
-      updated_at: at,
+      ...unsentColumns(at),
       queued_at: null,
-      sent_at: null,
-      delivered_at: null,
-      read_at: null,
-      failed_at: null,
-      send_started_at: null,
     };
     await tx.db.insertInto('messages').values(row).execute();
     const message = presentMessage(row);

@@ -1,18 +1,6 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { DateTime } from 'luxon';
-import {
-  asksAddress,
-  asksHours,
-  asksPrice,
-  confirms,
-  declines,
-  isGreeting,
-  isThanks,
-  parseWhen,
-  wantsBooking,
-  wantsCancel,
-  wantsHuman,
-} from '../ai/index.ts';
+import { confirms, declines, namedIntents, parseWhen, TEENS, TENS } from '../ai/index.ts';
 
 /**
  * What an `ask` node understands: a caller's words (or keys) read as one value of the kind the
@@ -175,16 +163,7 @@ const units: Record<string, number> = {
   seven: 7,
   eight: 8,
   nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  thirteen: 13,
-  fourteen: 14,
-  fifteen: 15,
-  sixteen: 16,
-  seventeen: 17,
-  eighteen: 18,
-  nineteen: 19,
+  ...TEENS,
   ek: 1,
   do: 2,
   teen: 3,
@@ -200,16 +179,6 @@ const units: Record<string, number> = {
   bees: 20,
   pachas: 50,
   sau: 100,
-};
-const tens: Record<string, number> = {
-  twenty: 20,
-  thirty: 30,
-  forty: 40,
-  fifty: 50,
-  sixty: 60,
-  seventy: 70,
-  eighty: 80,
-  ninety: 90,
 };
 const scales: Record<string, number> = {
   hundred: 100,
@@ -236,8 +205,8 @@ function number(text: string): number | null {
     if (w in units) {
       current += units[w]!;
       any = true;
-    } else if (w in tens) {
-      current += tens[w]!;
+    } else if (w in TENS) {
+      current += TENS[w]!;
       any = true;
     } else if (w in scales && any) {
       const s = scales[w]!;
@@ -285,15 +254,8 @@ function email(text: string): string | null {
 }
 
 /** Intents the recognizer knows without a list: what the built-in agent reads in messages too. */
-const builtinIntents: Array<[string, (t: string) => boolean]> = [
-  ['human', (t) => wantsHuman(t, [])],
-  ['cancel', wantsCancel],
-  ['book', wantsBooking],
-  ['price', asksPrice],
-  ['hours', asksHours],
-  ['address', asksAddress],
-  ['thanks', isThanks],
-  ['greeting', isGreeting],
+const builtinIntents: ReadonlyArray<readonly [string, (t: string) => boolean]> = [
+  ...namedIntents,
   ['yes', (t) => yesNo(t) === 'yes'],
   ['no', (t) => yesNo(t) === 'no'],
 ];

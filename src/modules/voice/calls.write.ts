@@ -315,6 +315,14 @@ function callRow(
     identifier: item.identifier ?? null,
     ignore_dnd: item.ignore_dnd ? 1 : 0,
     sandbox: item.sandbox ? toJson(item.sandbox) : null,
+    ...freshCallColumns(at),
+    dialed_at: null,
+  };
+}
+
+/** The columns every call starts with, however it began: they fill in as the call goes on. */
+export function freshCallColumns(at: string) {
+  return {
     transcript: '[]',
     recording_url: null,
     transfer_started_at: null,
@@ -323,7 +331,6 @@ function callRow(
     error_message: null,
     duration_seconds: null,
     queued_at: at,
-    dialed_at: null,
     answered_at: null,
     ended_at: null,
     created_at: at,

@@ -9,6 +9,19 @@ export const PAGE_HEADERS = {
 } as const;
 
 /**
+ * The directives every page's policy ends with: it talks only to this origin, loads fonts only from
+ * it, embeds no plugin, sets no <base>, posts forms only here, and no other site may frame it.
+ */
+export const SAME_ORIGIN_DIRECTIVES = [
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+] as const;
+
+/**
  * The API reference's policy: the inbox's, with two allowances Swagger UI needs (its own inline
  * style attributes, and `data:` images in its stylesheet). Scripts still come only from this
  * origin, the page talks only to this origin, and no other site may frame it.
@@ -18,12 +31,7 @@ export const DOCS_CONTENT_SECURITY_POLICY = [
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
+  ...SAME_ORIGIN_DIRECTIVES,
 ].join('; ');
 
 export const DOCS_HEADERS = { ...PAGE_HEADERS, 'Content-Security-Policy': DOCS_CONTENT_SECURITY_POLICY };

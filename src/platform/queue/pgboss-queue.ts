@@ -5,16 +5,8 @@ import PgBoss from 'pg-boss';
 import type { Db, Trx } from '../db/database.ts';
 import { PgJobLeases } from './pg-leases.ts';
 import { PgJobWakeups } from './pg-wakeups.ts';
-import type {
-  BatchJobHandler,
-  EnqueueItem,
-  EnqueueOptions,
-  JobDefinition,
-  JobHandler,
-  JobQueue,
-  QueueLogger,
-} from './queue.ts';
-import { type ClaimedJob, type JobStore, runAtFor, WorkerPool } from './worker-pool.ts';
+import type { EnqueueItem, EnqueueOptions, JobDefinition, JobQueue, QueueLogger } from './queue.ts';
+import { type ClaimedJob, type JobStore, PooledJobQueue, runAtFor, WorkerPool } from './worker-pool.ts';
 
 export interface PgBossJobQueueOptions {
   connectionString: string;
@@ -77,13 +69,13 @@ const POLL_WITH_WAKEUPS_MS = 2000;
  *   itself: a transaction-scoped advisory lock on (queue, key), then a look for a live job with
  *   that key. The key is still passed to pg-boss (stored in `singleton_key`).
  */
-export class PgBossJobQueue implements JobQueue {
+export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
   readonly #bossOptions: PgBoss.ConstructorOptions;
   /** The running pg-boss, from `prepare` until `stop` (a stopped pg-boss is not restarted: a new one is made). */
   #boss: PgBoss | null = null;
   readonly #schema: string;
   readonly #logger: QueueLogger | undefined;
-  readonly #pool: WorkerPool;
+  protected readonly pool: WorkerPool;
   #prepared: Promise<void> | null = null;
   readonly #queues = new Map<string, Promise<void>>();
   /** The last queue creation asked for (they run one after another). */
@@ -92,6 +84,7 @@ export class PgBossJobQueue implements JobQueue {
   readonly #wakeups: PgJobWakeups;
 
   constructor(opts: PgBossJobQueueOptions) {
+    super();
     this.#schema = opts.schema ?? 'pgboss';
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,49}$/.test(this.#schema))
       throw new Error(`Invalid pg-boss schema name: ${this.#schema}`);
@@ -168,13 +161,13 @@ export class PgBossJobQueue implements JobQueue {
       fail: (def, job, error) =>
         settled([job], () => this.#running().fail(def.name, job.id, { message: error })),
     };
-    this.#pool = new WorkerPool({
+    this.pool = new WorkerPool({
       store,
       pollMs: opts.pollMs,
       stopGraceMs: opts.stopGraceMs,
       logger: opts.logger,
     });
-    const pool = this.#pool;
+    const pool = this.pool;
     this.#wakeups = new PgJobWakeups({
       connectionString: opts.connectionString,
       logger: opts.logger,
@@ -228,7 +221,7 @@ export class PgBossJobQueue implements JobQueue {
     opts: EnqueueOptions = {},
   ): Promise<string | null> {
     const runAt = wakeAt(new Date(), opts);
-    this.#pool.noteEnqueued(job.name, [runAt]);
+    this.pool.noteEnqueued(job.name, [runAt]);
     this.#wakeups.note(job.name, [runAt.getTime()]);
     const data = job.payload.parse(payload);
     await this.#ensureQueue(job.name);
@@ -277,7 +270,7 @@ export class PgBossJobQueue implements JobQueue {
     if (items.length === 0) return [];
     const now = new Date();
     const runAts = items.map((item) => wakeAt(now, item.opts ?? {}));
-    this.#pool.noteEnqueued(job.name, runAts);
+    this.pool.noteEnqueued(job.name, runAts);
     this.#wakeups.note(
       job.name,
       runAts.map((r) => r.getTime()),
@@ -325,16 +318,8 @@ export class PgBossJobQueue implements JobQueue {
     return result?.affected ?? 0;
   }
 
-  register<P>(job: JobDefinition<P>, handler: JobHandler<P>): void {
-    this.#pool.register(job, handler);
-  }
-
-  registerBatch<P>(job: JobDefinition<P>, handler: BatchJobHandler<P>): void {
-    this.#pool.registerBatch(job, handler);
-  }
-
   async start(): Promise<void> {
-    if (this.#pool.running) return;
+    if (this.pool.running) return;
     await this.prepare();
     // The queues that exist already (another process or an earlier start made them) are read
     // with one statement; only the missing ones are created (each a call of pg-boss's
@@ -342,14 +327,14 @@ export class PgBossJobQueue implements JobQueue {
     const { rows } = await this.#running().getDb().executeSql(`SELECT name FROM ${this.#schema}.queue`, []);
     for (const { name } of rows as Array<{ name: string }>)
       if (!this.#queues.has(name)) this.#queues.set(name, Promise.resolve());
-    for (const def of this.#pool.definitions()) await this.#ensureQueue(def.name);
+    for (const def of this.pool.definitions()) await this.#ensureQueue(def.name);
     this.#leases.start();
-    this.#pool.start();
+    this.pool.start();
   }
 
   /** Stops working, then stops pg-boss and closes its pool (`prepare`/`start` may start it again). */
   async stop(): Promise<void> {
-    await this.#pool.stop();
+    await this.pool.stop();
     await this.#leases.stop();
     await this.#wakeups.stop();
     const prepared = this.#prepared;
@@ -372,8 +357,8 @@ export class PgBossJobQueue implements JobQueue {
   }
 
   /** After a commit: this process's workers look for what it enqueued, and the others are told. */
-  kick(): void {
-    this.#pool.kick();
+  override kick(): void {
+    super.kick();
     this.#wakeups.publish();
   }
 

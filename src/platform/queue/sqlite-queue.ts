@@ -3,19 +3,12 @@ import { chunked } from '../chunked.ts';
 import type { Db, Trx } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { newId } from '../ids.ts';
-import type {
-  BatchJobHandler,
-  EnqueueItem,
-  EnqueueOptions,
-  JobDefinition,
-  JobHandler,
-  JobQueue,
-  QueueLogger,
-} from './queue.ts';
+import type { EnqueueItem, EnqueueOptions, JobDefinition, JobQueue, QueueLogger } from './queue.ts';
 import {
   type ClaimedJob,
   errorText,
   type JobStore,
+  PooledJobQueue,
   runAtFor,
   silentLogger,
   WorkerPool,
@@ -61,16 +54,17 @@ type JobsEb = ExpressionBuilder<Database, 'jobs'>;
  * - Completions are one UPDATE for many jobs: a batch handler's, and single jobs that finished in
  *   the same turn of the event loop.
  */
-export class SqliteJobQueue implements JobQueue {
+export class SqliteJobQueue extends PooledJobQueue implements JobQueue {
   readonly #db: Db;
   readonly #now: () => Date;
   readonly #logger: QueueLogger;
-  readonly #pool: WorkerPool;
+  protected readonly pool: WorkerPool;
   readonly #retainCompletedMs: number;
   readonly #purgeIntervalMs: number;
   #purgeTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(opts: SqliteJobQueueOptions) {
+    super();
     this.#db = opts.db;
     this.#now = opts.now ?? (() => new Date());
     this.#logger = opts.logger ?? silentLogger;
@@ -89,7 +83,7 @@ export class SqliteJobQueue implements JobQueue {
         }),
       fail: (_def, job, error) => this.#settle(job, { state: 'failed', last_error: error }),
     };
-    this.#pool = new WorkerPool({
+    this.pool = new WorkerPool({
       store,
       pollMs: opts.pollMs,
       stopGraceMs: opts.stopGraceMs,
@@ -109,7 +103,7 @@ export class SqliteJobQueue implements JobQueue {
     const data = job.payload.parse(payload);
     const now = this.#now();
     const runAt = runAtFor(now, opts);
-    this.#pool.noteEnqueued(job.name, [runAt]);
+    this.pool.noteEnqueued(job.name, [runAt]);
     const id = newId('job');
     const row = await db
       .insertInto('jobs')
@@ -138,7 +132,7 @@ export class SqliteJobQueue implements JobQueue {
     if (items.length === 0) return [];
     const now = this.#now();
     const nowIso = now.toISOString();
-    this.#pool.noteEnqueued(
+    this.pool.noteEnqueued(
       job.name,
       items.map((item) => runAtFor(now, item.opts ?? {})),
     );
@@ -183,17 +177,9 @@ export class SqliteJobQueue implements JobQueue {
     return cancelled;
   }
 
-  register<P>(job: JobDefinition<P>, handler: JobHandler<P>): void {
-    this.#pool.register(job, handler);
-  }
-
-  registerBatch<P>(job: JobDefinition<P>, handler: BatchJobHandler<P>): void {
-    this.#pool.registerBatch(job, handler);
-  }
-
   async start(): Promise<void> {
-    if (this.#pool.running) return;
-    this.#pool.start();
+    if (this.pool.running) return;
+    this.pool.start();
     this.#purge();
     this.#purgeTimer = setInterval(() => this.#purge(), this.#purgeIntervalMs);
     this.#purgeTimer.unref();
@@ -202,11 +188,7 @@ export class SqliteJobQueue implements JobQueue {
   async stop(): Promise<void> {
     if (this.#purgeTimer) clearInterval(this.#purgeTimer);
     this.#purgeTimer = null;
-    await this.#pool.stop();
-  }
-
-  kick(): void {
-    this.#pool.kick();
+    await this.pool.stop();
   }
 
   #due(name: string, nowIso: string) {

@@ -560,3 +560,24 @@ export function runAtFor(now: Date, opts: EnqueueOptions): Date {
   if (opts.runAt) at = Math.max(at, opts.runAt.getTime());
   return new Date(at);
 }
+
+/**
+ * What both storages' queues do alike: their handlers live in the shared worker loop, which each
+ * queue makes (with its own storage of jobs) in its constructor.
+ */
+export abstract class PooledJobQueue {
+  protected abstract readonly pool: WorkerPool;
+
+  register<P>(job: JobDefinition<P>, handler: JobHandler<P>): void {
+    this.pool.register(job, handler);
+  }
+
+  registerBatch<P>(job: JobDefinition<P>, handler: BatchJobHandler<P>): void {
+    this.pool.registerBatch(job, handler);
+  }
+
+  /** Looks for due jobs now rather than at the next poll. */
+  kick(): void {
+    this.pool.kick();
+  }
+}

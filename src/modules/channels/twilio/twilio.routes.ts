@@ -1,10 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../../platform/context.ts';
-import { ApiError } from '../../../platform/errors.ts';
 import { type AnyRoute, defineRoute } from '../../../platform/http/route.ts';
 import { idOf } from '../../../platform/http/schemas.ts';
-import { acceptInbound, hookChannel, verifyOrThrow } from '../providers.inbound.ts';
+import { acceptInbound, twilioHookChannel, verifyOrThrow } from '../providers.inbound.ts';
 import { smsChannelOf } from './sms-on-voice.ts';
 
 const params = z.object({ channel_id: idOf('ch', 'The channel the webhook is for.') });
@@ -18,13 +17,7 @@ export function publicUrlOf(ctx: AppContext, request: FastifyRequest): string {
 
 function verified(ctx: AppContext, request: FastifyRequest, rawBody: Buffer | undefined) {
   return async (channelId: string) => {
-    const channel = await hookChannel(ctx, channelId, ['twilio']);
-    const type = String(request.headers['content-type'] ?? '')
-      .split(';')[0]
-      .trim()
-      .toLowerCase();
-    if (type !== 'application/x-www-form-urlencoded')
-      throw new ApiError('unsupported_media_type', 'Twilio webhooks are form-encoded.');
+    const channel = await twilioHookChannel(ctx, channelId, request.headers['content-type']);
     verifyOrThrow(ctx, channel, {
       rawBody: rawBody as Buffer,
       headers: request.headers,

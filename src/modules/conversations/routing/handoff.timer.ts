@@ -3,8 +3,8 @@ import type { Scope } from '../../../platform/db/scope.ts';
 import type { Tx } from '../../../platform/events.ts';
 import { fromJson, toJson } from '../../../platform/json.ts';
 import { isOnline, teamIdsOf } from '../../users/index.ts';
-import { emitConversation } from '../conversations.service.ts';
-import type { ConversationRow } from '../conversations.tables.ts';
+import { emitConversation, handedBack } from '../conversations.service.ts';
+import type { ConversationJob, ConversationRow } from '../conversations.tables.ts';
 import { routeToTeam } from './assign.ts';
 import { handoffTimerJob, outOfHoursJob } from './handoff.jobs.ts';
 import { addBusinessMinutes, isOpen, nextOpening, type OpeningHours } from './hours.ts';
@@ -132,16 +132,7 @@ async function act(
     return { row: next, action };
   }
   if (action === 'ai_resume') {
-    const at = ctx.clock.now().toISOString();
-    const patch = {
-      ai_paused: 0,
-      handoff_reason: null,
-      handoff_at: null,
-      handoff_by: null,
-      waiting_since: null,
-      updated_at: at,
-    };
-    return { row: await update(tx, row, patch), action };
+    return { row: await update(tx, row, handedBack(ctx.clock.now().toISOString())), action };
   }
   if (action === 'callback') {
     const tags = [...new Set([...fromJson<string[]>(row.tags, []), 'callback'])];
@@ -153,14 +144,7 @@ async function act(
 /** The reply timer fired: nobody answered in time, so Parley acts as the policy says (once per round). */
 export async function handoffTimeout(
   ctx: AppContext,
-  p: {
-    workspaceId: string;
-    livemode: boolean;
-    conversationId: string;
-    handoffAt: string;
-    round: number;
-    dueAt: string;
-  },
+  p: ConversationJob & { handoffAt: string; round: number; dueAt: string },
   jobId?: string,
 ) {
   const scope = { workspaceId: p.workspaceId, livemode: p.livemode };

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { atClock } from '../../../platform/timezone.ts';
 
 /** Opening hours as an agent's business has them (weekday → intervals; holidays; IANA zone). */
 export interface OpeningHours {
@@ -10,21 +11,11 @@ export interface OpeningHours {
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const MAX_DAYS = 400;
 
-function at(day: DateTime, hhmm: string): DateTime {
-  if (hhmm === '24:00') return day.plus({ days: 1 }).startOf('day');
-  return day.set({
-    hour: Number(hhmm.slice(0, 2)),
-    minute: Number(hhmm.slice(3, 5)),
-    second: 0,
-    millisecond: 0,
-  });
-}
-
 /** Opening spans (epoch ms) of the local day that contains `day`. */
 function spansOf(h: OpeningHours, day: DateTime): Array<[number, number]> {
   if (h.holidays.includes(day.toISODate() as string)) return [];
   return (h.hours[WEEKDAYS[day.weekday - 1]!] ?? [])
-    .map((iv) => [at(day, iv.open).toMillis(), at(day, iv.close).toMillis()] as [number, number])
+    .map((iv) => [atClock(day, iv.open).toMillis(), atClock(day, iv.close).toMillis()] as [number, number])
     .filter(([a, b]) => b > a)
     .sort((x, y) => x[0] - y[0]);
 }

@@ -5,7 +5,7 @@ import { type Scope, tenant } from '../../../platform/db/scope.ts';
 import type { ParleyEvent, TxListener } from '../../../platform/events.ts';
 import type { JobDefinition } from '../../../platform/queue/queue.ts';
 import type { ConversationRow } from '../conversations.tables.ts';
-import type { ConversationTimerKind } from './routing.tables.ts';
+import type { ConversationTimerKind, ConversationTimersTable } from './routing.tables.ts';
 
 /**
  * A conversation's durable timers (handoff reply, SLA targets, snooze), each a job in the job
@@ -17,7 +17,12 @@ import type { ConversationTimerKind } from './routing.tables.ts';
 
 export type { ConversationTimerKind } from './routing.tables.ts';
 
-/** Enqueues a timer and records it as the conversation's timer of this kind; the one it replaces is cancelled. */
+/**
+ * Enqueues a timer and records it as the conversation's timer of this kind; the one it replaces is
+ * cancelled. The job first, then the record written and the one it replaces read (on PostgreSQL
+ * with one statement: an upsert beside a read of the row as it was, both on the statement's
+ * snapshot), so a first timer costs two round trips; a replaced one's job is cancelled after.
+ */
 export async function armTimer<P>(
   ctx: AppContext,
   db: Trx,
@@ -27,60 +32,47 @@ export async function armTimer<P>(
   payload: P,
   opts: { runAt: Date; ref: string },
 ): Promise<void> {
-  if (ctx.dialect === 'postgres') return armTimerPg(ctx, db, conversationId, kind, job, payload, opts);
-  const previous = await db
-    .deleteFrom('conversation_timers')
-    .where('conversation_id', '=', conversationId)
-    .where('kind', '=', kind)
-    .returning(['job_name', 'job_id'])
-    .executeTakeFirst();
-  if (previous) await ctx.queue.cancel(db, { name: previous.job_name }, [previous.job_id]);
   const jobId = await ctx.queue.enqueue(db, job, payload, { runAt: opts.runAt });
   if (!jobId) return;
-  await db
-    .insertInto('conversation_timers')
-    .values({
-      conversation_id: conversationId,
-      kind,
-      job_name: job.name,
-      job_id: jobId,
-      ref: opts.ref,
-      due_at: opts.runAt.toISOString(),
-    })
-    .execute();
+  const timer: ConversationTimersTable = {
+    conversation_id: conversationId,
+    kind,
+    job_name: job.name,
+    job_id: jobId,
+    ref: opts.ref,
+    due_at: opts.runAt.toISOString(),
+  };
+  const previous =
+    ctx.dialect === 'postgres' ? await replaceTimerPg(db, timer) : await replaceTimer(db, timer);
+  if (previous && previous.job_id !== jobId)
+    await ctx.queue.cancel(db, { name: previous.job_name }, [previous.job_id]);
 }
 
-/**
- * PostgreSQL: the job first, then the record written and the one it replaces read with one
- * statement (an upsert beside a read of the row as it was, both on the statement's snapshot), so
- * a first timer costs two round trips; a replaced one's job is cancelled after.
- */
-async function armTimerPg<P>(
-  ctx: AppContext,
-  db: Trx,
-  conversationId: string,
-  kind: ConversationTimerKind,
-  job: JobDefinition<P>,
-  payload: P,
-  opts: { runAt: Date; ref: string },
-): Promise<void> {
-  const jobId = await ctx.queue.enqueue(db, job, payload, { runAt: opts.runAt });
-  if (!jobId) return;
-  const dueAt = opts.runAt.toISOString();
+/** Writes the timer's record, returning the one of its kind it replaces (if any). */
+async function replaceTimer(db: Trx, t: ConversationTimersTable) {
+  const previous = await db
+    .deleteFrom('conversation_timers')
+    .where('conversation_id', '=', t.conversation_id)
+    .where('kind', '=', t.kind)
+    .returning(['job_name', 'job_id'])
+    .executeTakeFirst();
+  await db.insertInto('conversation_timers').values(t).execute();
+  return previous;
+}
+
+async function replaceTimerPg(db: Trx, t: ConversationTimersTable) {
   const { rows } = await sql<{ job_name: string; job_id: string }>`
     with previous as (
       select job_name, job_id from conversation_timers
-      where conversation_id = ${conversationId} and kind = ${kind}
+      where conversation_id = ${t.conversation_id} and kind = ${t.kind}
     ), armed as (
       insert into conversation_timers (conversation_id, kind, job_name, job_id, ref, due_at)
-      values (${conversationId}, ${kind}, ${job.name}, ${jobId}, ${opts.ref}, ${dueAt})
+      values (${t.conversation_id}, ${t.kind}, ${t.job_name}, ${t.job_id}, ${t.ref}, ${t.due_at})
       on conflict (conversation_id, kind) do update
         set job_name = excluded.job_name, job_id = excluded.job_id, ref = excluded.ref, due_at = excluded.due_at
     )
     select job_name, job_id from previous`.execute(db);
-  const previous = rows[0];
-  if (previous && previous.job_id !== jobId)
-    await ctx.queue.cancel(db, { name: previous.job_name }, [previous.job_id]);
+  return rows[0];
 }
 
 /** A timer's job is running: it is no longer pending, so nothing cancels it (it re-checks, then acts or not). */

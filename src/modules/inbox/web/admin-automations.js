@@ -1,23 +1,20 @@
 import { CrudPage } from './admin-kit.js';
 import { ACTIONS_HELP } from './admin-macros.js';
 import { html } from './lib.js';
+import { automationEvents } from './vendor/vocabulary.mjs';
 
 /** Manage → Automations: on an event, when the conditions hold, run the actions. */
-const EVENTS = [
-  'message.received',
-  'conversation.created',
-  'conversation.escalated',
-  'conversation.resolved',
-  'conversation.handoff_timeout',
-  'call.completed',
-  'csat.received',
-  'sla.breached',
-];
 
 const fields = [
   { name: 'name', label: 'Name', required: true, placeholder: 'VIP to the priority team' },
   { name: 'active', label: 'Active', type: 'checkbox', default: true },
-  { name: 'event', label: 'When', type: 'select', default: EVENTS[0], options: EVENTS.map((e) => [e, e]) },
+  {
+    name: 'event',
+    label: 'When',
+    type: 'select',
+    default: automationEvents[0],
+    options: automationEvents.map((e) => [e, e]),
+  },
   {
     name: 'conditions',
     label: 'Conditions',

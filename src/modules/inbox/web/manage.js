@@ -524,20 +524,13 @@ function Users() {
   </section>`;
 }
 
-const STAT_KEYS = [
-  'total',
-  'pending',
-  'scheduled',
-  'in_progress',
-  'completed',
-  'answered',
-  'voicemail',
-  'no_answer',
-  'busy',
-  'failed',
-  'skipped',
-  'expired',
-];
+/**
+ * The campaign's counts to show, in the API's order: every whole-number count (so a new one shows
+ * without a change here), the zeros left out but for the total.
+ */
+function shownStats(stats) {
+  return Object.entries(stats ?? {}).filter(([k, v]) => Number.isInteger(v) && (v > 0 || k === 'total'));
+}
 
 function Campaigns({ live }) {
   const [list, reload] = useList('/v1/campaigns?per_page=50');
@@ -574,7 +567,7 @@ function Campaigns({ live }) {
           ${c.status === 'paused' ? html`<button type="button" onClick=${() => act(c, 'resume')}>Resume</button>` : null}
           ${!['completed', 'canceled'].includes(c.status) ? html`<button type="button" class="danger" onClick=${() => confirm(`Cancel ${c.name}?`) && act(c, 'cancel')}>Cancel</button>` : null}
         </div>
-        <div>${STAT_KEYS.filter((k) => c.stats && k in c.stats).map((k) => html`<span class="stat"><strong>${c.stats[k]}</strong><span class="small muted">${k.replace('_', ' ')}</span></span>`)}</div>
+        <div>${shownStats(c.stats).map(([k, v]) => html`<span class="stat"><strong>${v}</strong><span class="small muted">${k.replace('_', ' ')}</span></span>`)}</div>
       </article>`,
     )}
   </section>`;

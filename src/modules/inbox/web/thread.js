@@ -14,41 +14,33 @@ import {
 import { useEffect, useLayoutEffect, useRef, useState } from './vendor/hooks.mjs';
 
 const PAGE = 50;
-const SYSTEM_EVENTS = [
-  'conversation.assigned',
-  'conversation.escalated',
-  'conversation.handoff_resolved',
-  'conversation.resolved',
-  'conversation.reopened',
-  'conversation.snoozed',
-];
+/**
+ * The events about a conversation that show as lines in its thread, each with its line (the data,
+ * the users' and teams' names by id, and who did it).
+ */
+const SYSTEM_LINES = {
+  'conversation.assigned': (d, users, by) =>
+    d.assignee
+      ? `Assigned to ${d.assignee.type === 'user' ? (users.get(d.assignee.id) ?? 'a user') : `team ${users.get(d.assignee.id) ?? d.assignee.id}`} by ${by}`
+      : `Unassigned by ${by}`,
+  'conversation.escalated': (d, _users, by) =>
+    `Handed off to people by ${by}${d.handoff_reason ? `: ${d.handoff_reason}` : ''}`,
+  'conversation.handoff_resolved': (_d, _users, by) => `Handed back to the AI by ${by}`,
+  'conversation.resolved': (_d, _users, by) => `Closed by ${by}`,
+  'conversation.reopened': (_d, _users, by) => `Reopened by ${by}`,
+  'conversation.snoozed': (d, _users, by) => `Snoozed until ${fullTime(d.snoozed_until)} by ${by}`,
+};
+const SYSTEM_EVENTS = Object.keys(SYSTEM_LINES);
 
 /** A line in the thread for an event about the conversation (handoffs, assignments, status). */
 function systemText(event, users) {
-  const d = event.data;
   const actor = event.actor ?? {};
   const by =
     actor.type === 'user'
       ? (users.get(actor.id) ?? 'an agent')
       : ({ ai: 'the AI', customer: 'the customer', api_key: 'the API' }[actor.type] ?? 'the system');
-  switch (event.event) {
-    case 'conversation.assigned':
-      return d.assignee
-        ? `Assigned to ${d.assignee.type === 'user' ? (users.get(d.assignee.id) ?? 'a user') : `team ${users.get(d.assignee.id) ?? d.assignee.id}`} by ${by}`
-        : `Unassigned by ${by}`;
-    case 'conversation.escalated':
-      return `Handed off to people by ${by}${d.handoff_reason ? `: ${d.handoff_reason}` : ''}`;
-    case 'conversation.handoff_resolved':
-      return `Handed back to the AI by ${by}`;
-    case 'conversation.resolved':
-      return `Closed by ${by}`;
-    case 'conversation.reopened':
-      return `Reopened by ${by}`;
-    case 'conversation.snoozed':
-      return `Snoozed until ${fullTime(d.snoozed_until)} by ${by}`;
-    default:
-      return event.event;
-  }
+  const line = SYSTEM_LINES[event.event];
+  return line ? line(event.data, users, by) : event.event;
 }
 
 /** Users and teams by id, for names on system lines and the assign menu (read once per page). */

@@ -71,6 +71,8 @@ const MID = (TAPS - 1) / 2; // 7: the centre tap
 /** The even taps, newest sample first (HALF_BAND[0], [2], …, [14]). */
 const EVEN = Float64Array.from({ length: MID + 1 }, (_, t) => HALF_BAND[2 * t]);
 const CENTRE = HALF_BAND[MID];
+// The even taps as constants, so each converter's loop reads no array.
+const [e0, e1, e2, e3, e4, e5, e6, e7] = EVEN;
 
 function halfBandTaps(length: number): Float64Array {
   const taps = new Float64Array(length);
@@ -114,14 +116,6 @@ export class Upsampler8to16 {
     const x = this.#buf;
     for (let i = 0; i < len; i++) x[MID + i] = input[i] * 2;
     const out = new Int16Array(len * 2);
-    const e0 = EVEN[0];
-    const e1 = EVEN[1];
-    const e2 = EVEN[2];
-    const e3 = EVEN[3];
-    const e4 = EVEN[4];
-    const e5 = EVEN[5];
-    const e6 = EVEN[6];
-    const e7 = EVEN[7];
     for (let i = 0; i < len; i++) {
       // x[i + MID] is the newest input; oldest first, as the direct form sums.
       out[2 * i] = clamp16(
@@ -161,14 +155,6 @@ export class Downsampler16to8 {
     const first = this.#keepNext ? 0 : 1;
     const count = len > first ? Math.ceil((len - first) / 2) : 0;
     const out = new Int16Array(count);
-    const e0 = EVEN[0];
-    const e1 = EVEN[1];
-    const e2 = EVEN[2];
-    const e3 = EVEN[3];
-    const e4 = EVEN[4];
-    const e5 = EVEN[5];
-    const e6 = EVEN[6];
-    const e7 = EVEN[7];
     for (let j = 0, i = first; j < count; j++, i += 2) {
       // The filter's window ends at input i (x[i + H]) and starts 14 back (x[i]), oldest first.
       out[j] = clamp16(

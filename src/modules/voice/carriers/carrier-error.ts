@@ -1,3 +1,4 @@
+import { answerOf } from '../../../platform/json.ts';
 /**
  * Why a carrier refused or lost a call, in the call's own words: `reason` is the call's
  * `ended_reason` (the closed list in docs/voice.md), `providerCode` the carrier's code as given.
@@ -55,14 +56,7 @@ export async function carrierFetch(
       { providerCode: timedOut ? 'timeout' : 'network', retryable: true },
     );
   }
-  const text = await res.text();
-  let json: Record<string, any> | undefined;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { res, text, json };
+  return { res, ...(await answerOf(res)) };
 }
 
 /**

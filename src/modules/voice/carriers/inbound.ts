@@ -7,6 +7,7 @@ import { type ChannelRow, channelById } from '../../channels/index.ts';
 import { findOrCreateContact } from '../../contacts/index.ts';
 import { findOrCreateConversation } from '../../conversations/index.ts';
 import { presentCall } from '../calls.service.ts';
+import { freshCallColumns } from '../calls.write.ts';
 import { activeStatuses, type CallRow } from '../voice.tables.ts';
 
 export type InboundOutcome =
@@ -96,19 +97,8 @@ export async function createInboundCall(
       identifier: null,
       ignore_dnd: 0,
       sandbox: null,
-      transcript: '[]',
-      recording_url: null,
-      transfer_started_at: null,
-      latency: '{}',
-      error_code: null,
-      error_message: null,
-      duration_seconds: null,
-      queued_at: at,
+      ...freshCallColumns(at),
       dialed_at: at,
-      answered_at: null,
-      ended_at: null,
-      created_at: at,
-      updated_at: at,
     };
     await tx.db.insertInto('calls').values(call).execute();
     await tx.emit({

@@ -7,7 +7,7 @@ import { describe, idOf } from '../../../../platform/http/schemas.ts';
 import { guardSocket } from '../../../../platform/http/socket-guard.ts';
 import { refuseUpgrade, type SocketRoute } from '../../../../platform/http/sockets.ts';
 import type { ChannelConfig } from '../../../channels/index.ts';
-import { hookChannel } from '../../../channels/index.ts';
+import { hookChannel, twilioHookChannel } from '../../../channels/index.ts';
 import { advanceCall } from '../../calls.lifecycle.ts';
 import { connectCall } from '../../calls.live.ts';
 import { isTerminal } from '../../calls.service.ts';
@@ -66,13 +66,7 @@ async function verifiedChannel(
   channelId: string,
   rawBody?: Buffer,
 ) {
-  const channel = await hookChannel(ctx, channelId, ['twilio']);
-  const type = String(request.headers['content-type'] ?? '')
-    .split(';')[0]
-    .trim()
-    .toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded')
-    throw new ApiError('unsupported_media_type', 'Twilio webhooks are form-encoded.');
+  const channel = await twilioHookChannel(ctx, channelId, request.headers['content-type']);
   const form = (request.body ?? {}) as Record<string, string>;
   const url = `${publicBase(ctx, request)}${request.url}`;
   if (
