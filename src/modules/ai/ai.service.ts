@@ -1,4 +1,5 @@
 import { scopeColumns, tenant } from '../../platform/db/scope.ts';
+import type { AiRepliesTable } from './ai.tables.ts';
 import './ai.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
@@ -179,6 +180,28 @@ export async function jobConversation(
   return { scope, conversation, agentRow: await agentFor(ctx.db, scope, conversation) };
 }
 
+/** Records how the AI came to send message `messageId` (which engine, its sources, actions and state). */
+export async function recordReply(
+  db: Trx,
+  scope: Scope,
+  messageId: string,
+  conversation: Pick<ConversationRow, 'id'>,
+  agentId: string,
+  how: Pick<AiRepliesTable, 'engine' | 'sources' | 'actions' | 'answered' | 'created_at'> &
+    Partial<Pick<AiRepliesTable, 'dialogue_state'>>,
+) {
+  await db
+    .insertInto('ai_replies')
+    .values({
+      message_id: messageId,
+      ...scopeColumns(scope),
+      conversation_id: conversation.id,
+      agent_id: agentId,
+      ...how,
+    })
+    .execute();
+}
+
 /** The reply job: answers every customer message since the last reply, once. */
 export async function answerConversation(
   ctx: AppContext,
@@ -257,21 +280,14 @@ export async function answerConversation(
     // reply instead of finding this one still running (the check for newer messages below
     // covers the ones stored before).
     await job?.completeWith?.(tx.db);
-    await tx.db
-      .insertInto('ai_replies')
-      .values({
-        message_id: sent.id,
-        ...scopeColumns(scope),
-        conversation_id: conversation.id,
-        agent_id: agent.id,
-        engine: result.engine,
-        sources: toJson(result.sources),
-        actions: toJson(result.actions),
-        answered: result.answered ? 1 : 0,
-        dialogue_state: result.state ? toJson(result.state) : null,
-        created_at: ctx.clock.now().toISOString(),
-      })
-      .execute();
+    await recordReply(tx.db, scope, sent.id, conversation, agent.id, {
+      engine: result.engine,
+      sources: toJson(result.sources),
+      actions: toJson(result.actions),
+      answered: result.answered ? 1 : 0,
+      dialogue_state: result.state ? toJson(result.state) : null,
+      created_at: ctx.clock.now().toISOString(),
+    });
     await markAiHandled(tx.db, conversation.id);
     // A message that arrived while this job ran found the singleton taken: answer it in a follow-up.
     const [newer] = await inboundMessageIdsAfter(tx.db, conversation.id, burst[burst.length - 1].created_at, {

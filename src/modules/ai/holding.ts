@@ -1,5 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
-import { scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import { toJson } from '../../platform/json.ts';
@@ -8,7 +8,7 @@ import { agentConfig } from '../agents/index.ts';
 import type { ConversationJob } from '../conversations/index.ts';
 import { inboundMessageIdsAfter, recentMessages, replyToConversation } from '../messaging/index.ts';
 import { holdingJob } from './ai.jobs.ts';
-import { type AiOptions, jobConversation, workspaceSender } from './ai.service.ts';
+import { type AiOptions, jobConversation, recordReply, workspaceSender } from './ai.service.ts';
 import { isHinglish } from './intents.ts';
 
 export const HOLDING_EN =
@@ -100,19 +100,12 @@ export async function sendHoldingMessage(
     throw err;
   }
   await finish(async (tx) => {
-    await tx.db
-      .insertInto('ai_replies')
-      .values({
-        message_id: sent.id,
-        ...scopeColumns(scope),
-        conversation_id: conversation.id,
-        agent_id: agent.id,
-        engine: 'holding',
-        sources: toJson([]),
-        actions: toJson([]),
-        answered: 1,
-        created_at: now.toISOString(),
-      })
-      .execute();
+    await recordReply(tx.db, scope, sent.id, conversation, agent.id, {
+      engine: 'holding',
+      sources: toJson([]),
+      actions: toJson([]),
+      answered: 1,
+      created_at: now.toISOString(),
+    });
   });
 }

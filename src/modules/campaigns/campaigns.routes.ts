@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { actionRoute, defineRoute } from '../../platform/http/route.ts';
 import { idParams, listResponse } from '../../platform/http/schemas.ts';
 import {
   campaignListQuery,
@@ -33,18 +33,16 @@ function campaignAction(
   errors: ErrorCode[],
   act: typeof startCampaign,
 ) {
-  return defineRoute({
-    method: 'POST',
+  return actionRoute({
     path,
     summary,
     description,
     tags,
-    auth: 'key',
     scope: 'campaigns:write',
     params: idParams('cmp'),
-    responses: { 200: campaignObject },
+    response: campaignObject,
     errors,
-    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await act(ctx, auth, params.id) }),
+    act,
   });
 }
 

@@ -1,6 +1,6 @@
 import { validationFailed } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { actionRoute, defineRoute } from '../../platform/http/route.ts';
 import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
 import { listConversations } from './conversations.list.ts';
 import {
@@ -36,20 +36,15 @@ function conversationAction(
   description: string,
   act: typeof closeConversation,
 ) {
-  return defineRoute({
-    method: 'POST',
+  return actionRoute({
     path,
     summary,
     description,
     tags,
-    auth: 'key',
     scope: 'conversations:write',
     params,
-    responses: { 200: conversationObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await act(ctx, auth, params.id, auth.actor),
-    }),
+    response: conversationObject,
+    act: (ctx, auth, id) => act(ctx, auth, id, auth.actor),
   });
 }
 

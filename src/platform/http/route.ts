@@ -124,3 +124,28 @@ export function defineRoute<
 >(def: RouteDef<P, Q, B>): AnyRoute {
   return def as AnyRoute;
 }
+
+/**
+ * A POST on one object (`:id` in the path) that takes no body and answers the object as `act`
+ * left it: close, reopen, pause, resume and the like.
+ */
+export function actionRoute(def: {
+  path: string;
+  summary: string;
+  description: string;
+  tags: string[];
+  scope: string;
+  params: z.ZodType<{ id: string }>;
+  response: z.ZodType;
+  errors?: ErrorCode[];
+  act: (ctx: AppContext, auth: Auth, id: string) => Promise<unknown>;
+}): AnyRoute {
+  const { act, response, ...rest } = def;
+  return defineRoute({
+    ...rest,
+    method: 'POST',
+    auth: 'key',
+    responses: { 200: response },
+    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await act(ctx, auth, params.id) }),
+  });
+}
