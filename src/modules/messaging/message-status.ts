@@ -80,17 +80,20 @@ function statusColumns(status: StatusChange['status'], iso: string): Record<stri
   return set;
 }
 
-/**
- * PostgreSQL: one statement of one shape for any number of messages (the ids, provider ids and
- * errors as arrays joined with `unnest`), so it is prepared once and never planned per batch size.
- */
-async function updateStatusesPg(
+/** Moves the outbound messages of `updates` that are in one of the `from` statuses to `status`, at `iso`. */
+type StatusWriter = (
   tx: Tx,
   status: StatusChange['status'],
   iso: string,
   updates: StatusUpdate[],
   from: MessageStatus[],
-): Promise<MessageRow[]> {
+) => Promise<MessageRow[]>;
+
+/**
+ * PostgreSQL: one statement of one shape for any number of messages (the ids, provider ids and
+ * errors as arrays joined with `unnest`), so it is prepared once and never planned per batch size.
+ */
+const updateStatusesPg: StatusWriter = async (tx, status, iso, updates, from) => {
   const set = statusColumns(status, iso);
   const u = (col: string) => sql.ref(`u.${col}`);
   if (updates.some((x) => x.providerMessageId !== undefined))
@@ -109,16 +112,10 @@ async function updateStatusesPg(
     .where('status', 'in', from)
     .returningAll('messages')
     .execute()) as MessageRow[];
-}
+};
 
 /** SQLite: `case id when … then …` for the provider ids and errors, one UPDATE per chunk of ids. */
-async function updateStatusesSqlite(
-  tx: Tx,
-  status: StatusChange['status'],
-  iso: string,
-  updates: StatusUpdate[],
-  from: MessageStatus[],
-): Promise<MessageRow[]> {
+const updateStatusesSqlite: StatusWriter = async (tx, status, iso, updates, from) => {
   const caseOf = (pick: (u: StatusUpdate) => string | undefined) => {
     const whens = updates.flatMap((u) => {
       const v = pick(u);
@@ -147,7 +144,7 @@ async function updateStatusesSqlite(
     );
   }
   return rows;
-}
+};
 
 /** One message's status change (see applyStatusesInTx); returns the row and whether it changed. */
 export async function applyStatusInTx(

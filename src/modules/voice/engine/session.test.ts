@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sandboxTts } from '../speech/sandbox.ts';
+import { memoryRecorder } from './recorder.testing.ts';
 import { VirtualScheduler } from './scheduler.ts';
-import { CallSession, defaultSessionSettings, type SessionEnd, type TranscriptTurn } from './session.ts';
+import { CallSession, defaultSessionSettings } from './session.ts';
 import { PRE_ROLL_MS, SpeechGate } from './speech-gate.ts';
 import type { CallDriver, CallerTurn, CallTransport, OutSegment, SttEngine, TransportSink } from './types.ts';
 
@@ -100,8 +101,7 @@ function call(opts: {
   const transport = new FakeTransport(sched);
   const turns: CallerTurn[] = [];
   const interrupted: string[] = [];
-  const transcript: TranscriptTurn[] = [];
-  let end: SessionEnd | null = null;
+  const memory = memoryRecorder();
   let replied: (() => void) | null = null;
   const reply = new Promise<void>((r) => {
     replied = r;
@@ -128,17 +128,18 @@ function call(opts: {
     tts: sandboxTts,
     scheduler: sched,
     settings: { ...defaultSessionSettings, ...opts.settings },
-    recorder: {
-      async turn(t) {
-        transcript.push(t);
-      },
-      latency() {},
-      async ended(e) {
-        end = e;
-      },
-    },
+    recorder: memory.recorder,
   });
-  return { sched, transport, session, turns, interrupted, transcript, reply, end: () => end };
+  return {
+    sched,
+    transport,
+    session,
+    turns,
+    interrupted,
+    transcript: memory.transcript,
+    reply,
+    end: memory.end,
+  };
 }
 
 describe('session: audio in, VAD, recogniser, end of turn', () => {

@@ -2,15 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sandboxStt, sandboxTts } from '../speech/sandbox.ts';
 import { heardText } from './heard-text.ts';
+import { memoryRecorder } from './recorder.testing.ts';
 import { SandboxCallee } from './sandbox-callee.ts';
 import { VirtualScheduler } from './scheduler.ts';
-import {
-  CallSession,
-  defaultSessionSettings,
-  type SessionEnd,
-  type SessionSettings,
-  type TranscriptTurn,
-} from './session.ts';
+import { CallSession, defaultSessionSettings, type SessionSettings } from './session.ts';
 import { endOfTurnMs, turnShape } from './turn-taking.ts';
 import type { CallDriver, SandboxScript } from './types.ts';
 
@@ -20,9 +15,8 @@ const greeting = 'Hello, this is Glow Salon. How can I help you today?';
 async function simulate(script: SandboxScript, settings: Partial<SessionSettings> = {}) {
   const sched = new VirtualScheduler();
   const callee = new SandboxCallee(sched, script);
-  const transcript: TranscriptTurn[] = [];
+  const memory = memoryRecorder();
   const heardByDriver: string[] = [];
-  let end: SessionEnd | null = null;
   const driver: CallDriver = {
     async *start() {
       yield { type: 'say', text: greeting };
@@ -45,19 +39,17 @@ async function simulate(script: SandboxScript, settings: Partial<SessionSettings
     tts: sandboxTts,
     scheduler: sched,
     settings: { ...defaultSessionSettings, ...settings },
-    recorder: {
-      async turn(t) {
-        transcript.push(t);
-      },
-      latency() {},
-      async ended(e) {
-        end = e;
-      },
-    },
+    recorder: memory.recorder,
   });
   session.start();
   await session.done;
-  return { transcript, callee, heardByDriver, counts: session.turnCounts, end: end as SessionEnd | null };
+  return {
+    transcript: memory.transcript,
+    callee,
+    heardByDriver,
+    counts: session.turnCounts,
+    end: memory.end(),
+  };
 }
 
 describe('end of turn from the words said so far', () => {
