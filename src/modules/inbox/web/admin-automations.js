@@ -4,7 +4,6 @@ import { html } from './lib.js';
 import { automationEvents } from './vendor/vocabulary.mjs';
 
 /** Manage → Automations: on an event, when the conditions hold, run the actions. */
-
 const fields = [
   { name: 'name', label: 'Name', required: true, placeholder: 'VIP to the priority team' },
   { name: 'active', label: 'Active', type: 'checkbox', default: true },

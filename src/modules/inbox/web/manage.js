@@ -567,7 +567,7 @@ function Campaigns({ live }) {
           ${c.status === 'paused' ? html`<button type="button" onClick=${() => act(c, 'resume')}>Resume</button>` : null}
           ${!['completed', 'canceled'].includes(c.status) ? html`<button type="button" class="danger" onClick=${() => confirm(`Cancel ${c.name}?`) && act(c, 'cancel')}>Cancel</button>` : null}
         </div>
-        <div>${shownStats(c.stats).map(([k, v]) => html`<span class="stat"><strong>${v}</strong><span class="small muted">${k.replace('_', ' ')}</span></span>`)}</div>
+        <div>${shownStats(c.stats).map(([k, v]) => html`<span class="stat"><strong>${v}</strong><span class="small muted">${k.replaceAll('_', ' ')}</span></span>`)}</div>
       </article>`,
     )}
   </section>`;

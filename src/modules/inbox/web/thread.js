@@ -39,8 +39,9 @@ function systemText(event, users) {
     actor.type === 'user'
       ? (users.get(actor.id) ?? 'an agent')
       : ({ ai: 'the AI', customer: 'the customer', api_key: 'the API' }[actor.type] ?? 'the system');
-  const line = SYSTEM_LINES[event.event];
-  return line ? line(event.data, users, by) : event.event;
+  return Object.hasOwn(SYSTEM_LINES, event.event)
+    ? SYSTEM_LINES[event.event](event.data, users, by)
+    : event.event;
 }
 
 /** Users and teams by id, for names on system lines and the assign menu (read once per page). */
