@@ -97,14 +97,18 @@ function withPeriod(hour: number, period: Period | null): number {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-export function parseWhen(message: string, opts: { now: Date; timezone: string }): When | null {
-  const text = message.toLowerCase();
-  const zone = opts.timezone;
-  const now = DateTime.fromJSDate(opts.now).setZone(zone);
-  let day: DateTime | null = null;
-  let dayText = '';
+interface DayRead {
+  day: DateTime;
+  text: string;
+}
+interface TimeRead {
+  hour: number;
+  minute: number;
+  text: string;
+}
 
-  // Relative days, Hinglish and English.
+/** "kal", "parso", "today": a day counted from today. */
+function relativeDay(text: string, now: DateTime): DayRead | null {
   const rel: Array<[RegExp, number]> = [
     [/\b(day after tomorrow|parso|parson|parsoon)\b/, 2],
     [/\b(kal|tomorrow|tmrw|tmr|tomorow)\b/, 1],
@@ -112,100 +116,117 @@ export function parseWhen(message: string, opts: { now: Date; timezone: string }
   ];
   for (const [re, offset] of rel) {
     const m = re.exec(text);
-    if (m) {
-      day = now.startOf('day').plus({ days: offset });
-      dayText = m[0];
-      break;
-    }
+    if (m) return { day: now.startOf('day').plus({ days: offset }), text: m[0] };
   }
-  if (!day) {
-    for (const [name, wd] of Object.entries({ ...hindiWeekdays, ...englishWeekdays })) {
-      const m = new RegExp(`\\b(next\\s+|agle\\s+)?${name}\\b`).exec(text);
-      if (m) {
-        let diff = (wd - now.weekday + 7) % 7;
-        if (m[1] && diff === 0) diff = 7;
-        day = now.startOf('day').plus({ days: diff });
-        dayText = m[0];
-        break;
-      }
-    }
-  }
+  return null;
+}
 
-  // Named days of fixed date: Christmas and New Year's Day (the next one).
-  if (!day) {
-    const named = /\b(christmas|x-?mas|new\s+year'?s?(?:\s+day)?)\b/.exec(text);
-    if (named) {
-      const md = named[1].startsWith('new') ? { month: 1, day: 1 } : { month: 12, day: 25 };
-      let d = now.startOf('day').set(md);
-      if (d < now.startOf('day')) d = d.plus({ years: 1 });
-      day = d;
-      dayText = named[0];
-    }
+/** "itwar", "next friday": the next such weekday (a week on when "next" names today's). */
+function weekdayDay(text: string, now: DateTime): DayRead | null {
+  for (const [name, wd] of Object.entries({ ...hindiWeekdays, ...englishWeekdays })) {
+    const m = new RegExp(`\\b(next\\s+|agle\\s+)?${name}\\b`).exec(text);
+    if (!m) continue;
+    let diff = (wd - now.weekday + 7) % 7;
+    if (m[1] && diff === 0) diff = 7;
+    return { day: now.startOf('day').plus({ days: diff }), text: m[0] };
   }
+  return null;
+}
 
-  // Hinglish clock times: "3 baje", "saade 4 baje", "sava 5", "paune 6", "4:30 baje".
-  let hour: number | null = null;
-  let minute = 0;
-  let timeText = '';
+/** Named days of fixed date: Christmas and New Year's Day (the next one). */
+function holidayDay(text: string, now: DateTime): DayRead | null {
+  const named = /\b(christmas|x-?mas|new\s+year'?s?(?:\s+day)?)\b/.exec(text);
+  if (!named) return null;
+  const md = named[1].startsWith('new') ? { month: 1, day: 1 } : { month: 12, day: 25 };
+  let d = now.startOf('day').set(md);
+  if (d < now.startOf('day')) d = d.plus({ years: 1 });
+  return { day: d, text: named[0] };
+}
+
+const fractionMinutes: Record<string, { hourShift: number; minute: number }> = {
+  saade: { hourShift: 0, minute: 30 },
+  sade: { hourShift: 0, minute: 30 },
+  sava: { hourShift: 0, minute: 15 },
+  sawa: { hourShift: 0, minute: 15 },
+  paune: { hourShift: -1, minute: 45 },
+  pone: { hourShift: -1, minute: 45 },
+};
+
+/** Hinglish clock times: "3 baje", "saade 4 baje", "sava 5", "paune 6", "4:30 baje" (hour as said). */
+function hinglishClock(text: string): TimeRead | null {
   const baje =
     /\b(?:(saade|sade|sava|sawa|paune|pone)\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(baje|bje|bajay|o'?clock)\b/.exec(
       text,
     );
-  const fraction = baje ?? /\b(saade|sade|sava|sawa|paune|pone)\s+(\d{1,2})\b()/.exec(text);
-  if (fraction) {
-    hour = Number(fraction[2]);
-    minute = fraction[3] ? Number(fraction[3]) : 0;
-    const f = fraction[1];
-    if (f === 'saade' || f === 'sade') minute = 30;
-    else if (f === 'sava' || f === 'sawa') minute = 15;
-    else if (f === 'paune' || f === 'pone') {
-      hour -= 1;
-      minute = 45;
-    }
-    timeText = fraction[0];
-  }
-  const period = periods.find(([re]) => re.test(text))?.[1] ?? null;
+  const m = baje ?? /\b(saade|sade|sava|sawa|paune|pone)\s+(\d{1,2})\b()/.exec(text);
+  if (!m) return null;
+  const fraction = m[1] ? fractionMinutes[m[1]] : undefined;
+  if (fraction) return { hour: Number(m[2]) + fraction.hourShift, minute: fraction.minute, text: m[0] };
+  return { hour: Number(m[2]), minute: m[3] ? Number(m[3]) : 0, text: m[0] };
+}
 
-  if (hour === null) {
-    // English: chrono reads "3pm", "at 4:30", "12th may at 5"; it is given the business's
-    // wall-clock time as a local Date, so its components are wall-clock components.
-    const ref = new Date(now.year, now.month - 1, now.day, now.hour, now.minute);
-    const results = chronoLib().en.casual.parse(message, ref, { forwardDate: true });
-    for (const r of results) {
-      const s = r.start;
-      if (!day && (s.isCertain('day') || s.isCertain('weekday'))) {
-        day = DateTime.fromObject(
-          { year: s.get('year')!, month: s.get('month')!, day: s.get('day')! },
-          { zone },
-        );
-        dayText = r.text;
-      }
-      if (hour === null && s.isCertain('hour')) {
-        hour = s.get('hour')!;
-        minute = s.get('minute') ?? 0;
-        timeText = r.text;
-        if (!s.isCertain('meridiem')) hour = withPeriod(hour, period);
-      }
+/**
+ * English: chrono reads "3pm", "at 4:30", "12th may at 5"; it is given the business's
+ * wall-clock time as a local Date, so its components are wall-clock components. The first
+ * certain day and the first certain hour are taken.
+ */
+function chronoRead(
+  message: string,
+  now: DateTime,
+  zone: string,
+  period: Period | null,
+): { day: DayRead | null; time: TimeRead | null } {
+  const ref = new Date(now.year, now.month - 1, now.day, now.hour, now.minute);
+  const results = chronoLib().en.casual.parse(message, ref, { forwardDate: true });
+  let day: DayRead | null = null;
+  let time: TimeRead | null = null;
+  for (const r of results) {
+    const s = r.start;
+    if (!day && (s.isCertain('day') || s.isCertain('weekday'))) {
+      const date = { year: s.get('year')!, month: s.get('month')!, day: s.get('day')! };
+      day = { day: DateTime.fromObject(date, { zone }), text: r.text };
     }
+    if (!time && s.isCertain('hour')) {
+      const hour = s.get('hour')!;
+      time = {
+        hour: s.isCertain('meridiem') ? hour : withPeriod(hour, period),
+        minute: s.get('minute') ?? 0,
+        text: r.text,
+      };
+    }
+  }
+  return { day, time };
+}
+
+export function parseWhen(message: string, opts: { now: Date; timezone: string }): When | null {
+  const text = message.toLowerCase();
+  const zone = opts.timezone;
+  const now = DateTime.fromJSDate(opts.now).setZone(zone);
+  let named = relativeDay(text, now) ?? weekdayDay(text, now) ?? holidayDay(text, now);
+
+  const period = periods.find(([re]) => re.test(text))?.[1] ?? null;
+  const clock = hinglishClock(text);
+  let time: TimeRead | null = null;
+  if (clock) {
+    time = { ...clock, hour: withPeriod(clock.hour, period) };
   } else {
-    hour = withPeriod(hour, period);
+    const read = chronoRead(message, now, zone, period);
+    named ??= read.day;
+    time = read.time;
   }
   // "28th", "on the 3rd", "28 tarikh": this month's date, or next month's when it has passed.
-  const ofMonth = day ? null : dayOfMonthIn(text, now);
-  if (ofMonth) [day, dayText] = [ofMonth.day, ofMonth.text];
+  named ??= dayOfMonthIn(text, now);
 
-  if (!day && hour === null) return null;
-  const dateGiven = day !== null;
-  if (!day) {
-    // A time alone means today, or tomorrow when that time has passed.
-    day = now.startOf('day');
-    if (hour! * 60 + minute <= now.hour * 60 + now.minute) day = day.plus({ days: 1 });
-  }
-  if (hour !== null && (hour > 23 || minute > 59)) return null;
+  if (!named && !time) return null;
+  const dateGiven = named !== null;
+  let day = named?.day ?? now.startOf('day');
+  // A time alone means today, or tomorrow when that time has passed.
+  if (!named && time!.hour * 60 + time!.minute <= now.hour * 60 + now.minute) day = day.plus({ days: 1 });
+  if (time && (time.hour > 23 || time.minute > 59)) return null;
   return {
     date: day.toISODate()!,
-    time: hour === null ? null : `${pad(hour)}:${pad(minute)}`,
-    text: [dayText, timeText].filter(Boolean).join(' ').trim(),
+    time: time ? `${pad(time.hour)}:${pad(time.minute)}` : null,
+    text: [named?.text ?? '', time?.text ?? ''].filter(Boolean).join(' ').trim(),
     dateGiven,
   };
 }

@@ -362,29 +362,44 @@ const signs: Record<string, string> = {
 };
 const digits = '०१२३४५६७८९';
 
+/** Marks and punctuation read alone (a virama or nukta with no consonant before it says nothing). */
+const marks: Record<string, string> = { 'ं': 'n', 'ँ': 'n', 'ः': 'h', '़': '', '्': '', '।': '.' };
+
+/**
+ * A consonant with the sign after it: a virama drops the vowel, a vowel sign replaces it, and
+ * any other Devanagari after it (but a visarga) gives it its inherent "a". `used` says whether
+ * the sign after was taken with it.
+ */
+function consonantSyllable(c: string, next: string | undefined): { text: string; used: boolean } {
+  const base = consonants[c];
+  if (next === '्') return { text: base, used: true };
+  if (next === undefined) return { text: base, used: false };
+  if (signs[next] !== undefined) return { text: base + signs[next], used: true };
+  if (/[\u0900-\u097F]/.test(next) && next !== 'ः') return { text: base + 'a', used: false };
+  return { text: base, used: false };
+}
+
+/** A character that does not start a syllable, in Latin letters. */
+function standalone(c: string): string {
+  if (vowels[c] !== undefined) return vowels[c];
+  if (marks[c] !== undefined) return marks[c];
+  if (digits.includes(c)) return String(digits.indexOf(c));
+  return c;
+}
+
 export function transliterate(text: string): string {
   if (!/[\u0900-\u097F]/.test(text)) return text;
   let out = '';
   const chars = [...text.normalize('NFC')];
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i];
-    const next = chars[i + 1];
-    if (consonants[c] !== undefined) {
-      out += consonants[c];
-      if (next === '्') i++;
-      else if (next && signs[next] !== undefined) {
-        out += signs[next];
-        i++;
-      } else if (next && /[\u0900-\u097F]/.test(next) && next !== 'ं' && next !== 'ँ' && next !== 'ः')
-        out += 'a';
-      else if (next === 'ं' || next === 'ँ') out += 'a';
-    } else if (vowels[c] !== undefined) out += vowels[c];
-    else if (c === 'ं' || c === 'ँ') out += 'n';
-    else if (c === 'ः') out += 'h';
-    else if (c === '़' || c === '्') continue;
-    else if (digits.includes(c)) out += String(digits.indexOf(c));
-    else if (c === '।') out += '.';
-    else out += c;
+    if (consonants[c] === undefined) {
+      out += standalone(c);
+      continue;
+    }
+    const syllable = consonantSyllable(c, chars[i + 1]);
+    out += syllable.text;
+    if (syllable.used) i++;
   }
   return out;
 }

@@ -51,6 +51,50 @@ const sameText = (a: string | null, b: string) =>
 
 const textOf = (m: MessageRow) =>
   m.text ?? (m.media ? (fromJson<{ caption?: string }>(m.media, {}).caption ?? '') : '');
+/** What a message said: its text or caption, or a template's rendered body. */
+const saidIn = (m: MessageRow) =>
+  textOf(m) || fromJson<{ rendered_body?: string }>(m.template, {}).rendered_body || '';
+
+/** Chosen conversations must all exist in the scope. */
+async function assertConversationsExist(ctx: AppContext, scope: ContactScope, ids: string[]) {
+  const found = new Set((await conversationsByIds(ctx.db, scope, ids)).map((c) => c.id));
+  const missing = ids.find((id) => !found.has(id));
+  if (missing) throw new ApiError('not_found', `Conversation ${missing} was not found.`);
+}
+
+/** The turns of a conversation before its `i`th message (the last 20 that said anything). */
+function historyBefore(list: MessageRow[], i: number): Turn[] {
+  return list
+    .slice(0, i)
+    .filter((x) => textOf(x).trim() || x.template)
+    .slice(-HISTORY_TURNS)
+    .map((x) => ({ role: x.direction === 'inbound' ? 'customer' : 'agent', text: saidIn(x) }));
+}
+
+/** For each picked message, the first reply after it in its conversation (null when none). */
+function repliesAfter(picked: MessageRow[], thread: Map<string, MessageRow[]>) {
+  const replies = new Map<string, MessageRow | null>();
+  for (const m of picked) {
+    const list = thread.get(m.conversation_id) ?? [];
+    const i = list.findIndex((x) => x.id === m.id);
+    replies.set(m.id, list.slice(i + 1).find((x) => x.direction !== 'inbound') ?? null);
+  }
+  return replies;
+}
+
+/** The actions the AI recorded with each of these messages. */
+async function recordedActions(ctx: AppContext, scope: ContactScope, messageIds: string[]) {
+  const actions = new Map<string, Action[]>();
+  for (const ids of chunked(messageIds)) {
+    const rows = await tenant(ctx.db, scope)
+      .selectFrom('ai_replies')
+      .select(['message_id', 'actions'])
+      .where('message_id', 'in', ids)
+      .execute();
+    for (const r of rows) actions.set(r.message_id, fromJson<Action[]>(r.actions, []));
+  }
+  return actions;
+}
 
 /**
  * `POST /v1/agents/{id}/replay`: past customer messages (of chosen conversations, or of the
@@ -71,14 +115,9 @@ export async function replayAgent(
 ) {
   const row = await getAgentRow(ctx.db, scope, agentId);
   const agent = body.draft ? draftAgentConfig(ctx, row, body.draft) : agentConfig(ctx, row);
-  const scoped = tenant(ctx.db, scope);
   const limit = body.limit ?? REPLAY_DEFAULT_LIMIT;
   const chosen = body.conversation_ids ? [...new Set(body.conversation_ids)] : null;
-  if (chosen) {
-    const found = new Set((await conversationsByIds(ctx.db, scope, chosen)).map((c) => c.id));
-    const missing = chosen.find((id) => !found.has(id));
-    if (missing) throw new ApiError('not_found', `Conversation ${missing} was not found.`);
-  }
+  if (chosen) await assertConversationsExist(ctx, scope, chosen);
   const since =
     body.since ??
     (chosen ? null : new Date(ctx.clock.now().getTime() - DEFAULT_DAYS * 86_400_000).toISOString());
@@ -99,22 +138,9 @@ export async function replayAgent(
   const contactIds = [...new Set([...conversations.values()].map((c) => c.contact_id))];
   const contacts = new Map((await contactsByIds(ctx.db, scope, contactIds)).map((c) => [c.id, c]));
 
-  const replyThen = new Map<string, MessageRow | null>();
-  for (const m of picked) {
-    const list = thread.get(m.conversation_id) ?? [];
-    const i = list.findIndex((x) => x.id === m.id);
-    replyThen.set(m.id, list.slice(i + 1).find((x) => x.direction !== 'inbound') ?? null);
-  }
+  const replyThen = repliesAfter(picked, thread);
   const thenIds = [...new Set([...replyThen.values()].filter((m): m is MessageRow => !!m).map((m) => m.id))];
-  const thenActions = new Map<string, Action[]>();
-  for (const ids of chunked(thenIds)) {
-    const rows = await scoped
-      .selectFrom('ai_replies')
-      .select(['message_id', 'actions'])
-      .where('message_id', 'in', ids)
-      .execute();
-    for (const r of rows) thenActions.set(r.message_id, fromJson<Action[]>(r.actions, []));
-  }
+  const thenActions = await recordedActions(ctx, scope, thenIds);
 
   const tools = dryRunTools(ctx, scope, agent);
   const now = ctx.clock.now();
@@ -122,14 +148,7 @@ export async function replayAgent(
   for (const m of picked) {
     const list = thread.get(m.conversation_id) ?? [];
     const i = list.findIndex((x) => x.id === m.id);
-    const history: Turn[] = list
-      .slice(0, i)
-      .filter((x) => textOf(x).trim() || x.template)
-      .slice(-HISTORY_TURNS)
-      .map((x) => ({
-        role: x.direction === 'inbound' ? 'customer' : 'agent',
-        text: textOf(x) || fromJson<{ rendered_body?: string }>(x.template, {}).rendered_body || '',
-      }));
+    const history = historyBefore(list, i);
     const conversation = conversations.get(m.conversation_id);
     const text = textOf(m);
     const result = await runEngine(
@@ -151,9 +170,7 @@ export async function replayAgent(
     const then = replyThen.get(m.id) ?? null;
     const actionsThen = then ? (thenActions.get(then.id) ?? []) : [];
     const actionsNow = asDryRun(result.actions);
-    const replyThenText = then
-      ? textOf(then) || fromJson<{ rendered_body?: string }>(then.template, {}).rendered_body || ''
-      : null;
+    const replyThenText = then ? saidIn(then) : null;
     results.push({
       message_id: m.id,
       conversation_id: m.conversation_id,
