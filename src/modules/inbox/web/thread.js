@@ -231,18 +231,32 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
 const tickLabel = { queued: 'Queued', sent: 'Sent', delivered: 'Delivered', read: 'Read', failed: 'Failed' };
 const tickGlyph = { queued: '◷', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
 
+const senderLabel = { customer: '', ai: 'AI', api_key: 'API' };
+
+/** Who a message is from, as its bubble's header says it (nothing for the customer). */
+function senderName(sender, names) {
+  if (sender.type === 'user') return names.get(sender.id) ?? 'Agent';
+  return Object.hasOwn(senderLabel, sender.type) ? senderLabel[sender.type] : 'System';
+}
+
+/** The knowledge an AI reply drew on, folded under its bubble. */
+function sourcesList(sources) {
+  if (!sources?.length) return null;
+  return html`<details class="sources"><summary>Sources (${sources.length})</summary><ul>${sources.map(
+    (s) =>
+      html`<li title=${s.doc_id}>${s.title ?? s.doc_id}${typeof s.score === 'number' ? ` · ${s.score.toFixed(2)}` : ''}</li>`,
+  )}</ul></details>`;
+}
+
+/** An outgoing message's delivery tick; its title gives the error when it failed. */
+function deliveryTick(m) {
+  const label = tickLabel[m.status] ?? m.status;
+  return html`<span class=${`tick tick-${m.status}`} role="img" aria-label=${label} title=${m.error ? `${m.error.code}: ${m.error.message}` : label}>${tickGlyph[m.status] ?? ''}</span>`;
+}
+
 function Bubble({ m, names, ai }) {
   const note = m.type === 'note';
-  const who =
-    m.sender.type === 'customer'
-      ? ''
-      : m.sender.type === 'ai'
-        ? 'AI'
-        : m.sender.type === 'user'
-          ? (names.get(m.sender.id) ?? 'Agent')
-          : m.sender.type === 'api_key'
-            ? 'API'
-            : 'System';
+  const who = senderName(m.sender, names);
   const side = m.direction === 'inbound' ? 'in' : 'out';
   return html`<article class=${`bubble ${side} ${note ? 'note' : ''} sender-${m.sender.type}`} data-id=${m.id} data-status=${m.status}
     aria-label=${`${note ? 'Private note' : side === 'in' ? 'Customer' : who} at ${clockTime(m.created_at)}`}>
@@ -250,21 +264,10 @@ function Bubble({ m, names, ai }) {
     ${m.template ? html`<div class="tpl">Template <code>${m.template.name}</code> (${m.template.language})</div>` : null}
     <div class="text">${m.text ?? `[${m.type}]`}</div>
     ${m.media?.url ? html`<div class="media"><a href=${m.media.url} target="_blank" rel="noopener noreferrer">${m.media.filename ?? m.type}</a></div>` : null}
-    ${
-      ai?.sources?.length
-        ? html`<details class="sources"><summary>Sources (${ai.sources.length})</summary><ul>${ai.sources.map(
-            (s) =>
-              html`<li title=${s.doc_id}>${s.title ?? s.doc_id}${typeof s.score === 'number' ? ` · ${s.score.toFixed(2)}` : ''}</li>`,
-          )}</ul></details>`
-        : null
-    }
+    ${sourcesList(ai?.sources)}
     <footer>
       <time datetime=${m.created_at} title=${fullTime(m.created_at)}>${clockTime(m.created_at)}</time>
-      ${
-        side === 'out' && !note
-          ? html`<span class=${`tick tick-${m.status}`} role="img" aria-label=${tickLabel[m.status] ?? m.status} title=${m.error ? `${m.error.code}: ${m.error.message}` : (tickLabel[m.status] ?? m.status)}>${tickGlyph[m.status] ?? ''}</span>`
-          : null
-      }
+      ${side === 'out' && !note ? deliveryTick(m) : null}
     </footer>
     ${m.status === 'failed' && m.error ? html`<p class="error small">${m.error.message} (${m.error.code})</p>` : null}
   </article>`;
