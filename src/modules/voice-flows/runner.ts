@@ -118,6 +118,28 @@ export function conditionHolds(
   return false;
 }
 
+/** A caller's turn as the transcript shows it. */
+function transcriptText(input: FlowInput): string {
+  if ('text' in input) return input.text;
+  if ('dtmf' in input) return `[dtmf ${input.dtmf}]`;
+  return '[no input]';
+}
+
+/**
+ * Keys pressed at an ask node: a mapped key (the whole entry, or its first key), else for a
+ * digits capture the digits before `#` when their count is within the node's bounds.
+ */
+function keysCapture(node: NodeOf<'ask'>, keys: string): Captured | null {
+  const mapped = node.dtmf?.[keys] ?? node.dtmf?.[keys[0]!] ?? null;
+  if (mapped !== null || node.capture.kind !== 'digits') return mapped;
+  const digits = keys.replace(/#.*$/, '').replace(/\D/g, '');
+  const { min_length: min, max_length: max } = node.capture;
+  if (!digits) return null;
+  if (min !== undefined && digits.length < min) return null;
+  if (max !== undefined && digits.length > max) return null;
+  return digits;
+}
+
 export class FlowRun {
   readonly path: string[] = [];
   readonly transcript: TranscriptEntry[] = [];
@@ -168,31 +190,13 @@ export class FlowRun {
     if (!nodeId || this.end) return { say: [], listen: null, end: this.end };
     this.#stepsSinceInput = 0;
     const node = this.#flow.nodes[nodeId]!;
-    this.transcript.push({
-      role: 'customer',
-      node: nodeId,
-      text: 'text' in input ? input.text : 'dtmf' in input ? `[dtmf ${input.dtmf}]` : '[no input]',
-    });
+    this.transcript.push({ role: 'customer', node: nodeId, text: transcriptText(input) });
     if (node.type === 'agent') return this.#agentInput(nodeId, node, input);
     if (node.type !== 'ask') throw new Error(`node ${nodeId} does not take input`);
 
     let value: Captured | null = null;
-    if ('dtmf' in input) {
-      const keys = input.dtmf;
-      value = node.dtmf?.[keys] ?? node.dtmf?.[keys[0]!] ?? null;
-      if (value === null && node.capture.kind === 'digits') {
-        const digits = keys.replace(/#.*$/, '').replace(/\D/g, '');
-        const { min_length: min, max_length: max } = node.capture;
-        if (
-          digits &&
-          (min === undefined || digits.length >= min) &&
-          (max === undefined || digits.length <= max)
-        )
-          value = digits;
-      }
-    } else if ('text' in input) {
-      value = readCapture(node.capture, input.text, this.#capture);
-    }
+    if ('dtmf' in input) value = keysCapture(node, input.dtmf);
+    else if ('text' in input) value = readCapture(node.capture, input.text, this.#capture);
     const say: Utterance[] = [];
     if (value !== null) {
       this.#waiting = null;
@@ -284,7 +288,7 @@ export class FlowRun {
   async #run(from: string, say: Utterance[] = []): Promise<FlowStep> {
     let id: string | undefined = from;
     while (id !== undefined) {
-      if (this.path.length >= MAX_STEPS || this.#stepsSinceInput >= MAX_STEPS_WITHOUT_INPUT) {
+      if (this.#outOfSteps()) {
         this.end = { reason: 'max_steps', outcome: null };
         return { say, listen: null, end: this.end };
       }
@@ -305,8 +309,7 @@ export class FlowRun {
           id = node.cases.find((c) => conditionHolds(c.when, this.variables))?.next ?? node.else;
           break;
         case 'set':
-          for (const [k, v] of Object.entries(node.values))
-            this.variables[k] = typeof v === 'string' ? fillValue(v, this.variables) : v;
+          this.#assign(node.values);
           id = node.next;
           break;
         case 'action': {
@@ -324,14 +327,7 @@ export class FlowRun {
             end: null,
           };
         case 'transfer':
-          if (node.say) say.push(this.#speak(id, node.say, true));
-          this.#transfer = { node: id };
-          this.end = {
-            reason: 'transferred',
-            outcome: 'transferred',
-            transferTo: fillValue(node.to, this.variables),
-          };
-          return { say, listen: null, end: this.end };
+          return this.#transferAt(id, node, say);
         case 'end':
           if (node.text) say.push(this.#speak(id, node.text, true));
           this.end = { reason: 'flow_ended', outcome: node.outcome };
@@ -339,5 +335,28 @@ export class FlowRun {
       }
     }
     throw new Error('unreachable');
+  }
+
+  /** Too many nodes in all, or since the caller last spoke: the flow loops. */
+  #outOfSteps(): boolean {
+    return this.path.length >= MAX_STEPS || this.#stepsSinceInput >= MAX_STEPS_WITHOUT_INPUT;
+  }
+
+  /** A set node: each value, with `{{...}}` filled in strings. */
+  #assign(values: NodeOf<'set'>['values']): void {
+    for (const [k, v] of Object.entries(values))
+      this.variables[k] = typeof v === 'string' ? fillValue(v, this.variables) : v;
+  }
+
+  /** A transfer node ends the flow with the number to transfer to (`transferFailed` may resume it). */
+  #transferAt(id: string, node: NodeOf<'transfer'>, say: Utterance[]): FlowStep {
+    if (node.say) say.push(this.#speak(id, node.say, true));
+    this.#transfer = { node: id };
+    this.end = {
+      reason: 'transferred',
+      outcome: 'transferred',
+      transferTo: fillValue(node.to, this.variables),
+    };
+    return { say, listen: null, end: this.end };
   }
 }

@@ -43,6 +43,20 @@ export function edgesOf(id: string, node: FlowNode): Array<{ field: string; to: 
 const stopsHere = (node: FlowNode) =>
   node.type === 'end' || node.type === 'transfer' || (node.type === 'ask' && node.on_no_input === undefined);
 
+/** The nodes reached from `from` (themselves included) following `links`, breadth first. */
+function closure(from: string[], links: Map<string, string[]>): Set<string> {
+  const reached = new Set(from);
+  const queue = [...reached];
+  while (queue.length) {
+    for (const to of links.get(queue.shift()!) ?? []) {
+      if (reached.has(to)) continue;
+      reached.add(to);
+      queue.push(to);
+    }
+  }
+  return reached;
+}
+
 /**
  * The graph rules the schema cannot say, each problem a field error naming its JSON path:
  * the start and every target exist, every node is reachable from the start, every node has a
@@ -76,16 +90,7 @@ export function validateFlow(flow: { start: string; nodes: Record<string, FlowNo
   }
 
   if (flow.start in nodes) {
-    const reached = new Set<string>([flow.start]);
-    const queue = [flow.start];
-    while (queue.length) {
-      for (const to of edges.get(queue.shift()!) ?? []) {
-        if (!reached.has(to)) {
-          reached.add(to);
-          queue.push(to);
-        }
-      }
-    }
+    const reached = closure([flow.start], edges);
     for (const id of ids)
       if (!reached.has(id))
         errors.push({
@@ -97,16 +102,10 @@ export function validateFlow(flow: { start: string; nodes: Record<string, FlowNo
   // Nodes that can end: walk the edges backwards from every node that can stop the run.
   const incoming = new Map<string, string[]>(ids.map((id) => [id, []]));
   for (const [from, targets] of edges) for (const to of targets) incoming.get(to)!.push(from);
-  const canEnd = new Set(ids.filter((id) => stopsHere(nodes[id]!)));
-  const queue = [...canEnd];
-  while (queue.length) {
-    for (const from of incoming.get(queue.shift()!) ?? []) {
-      if (!canEnd.has(from)) {
-        canEnd.add(from);
-        queue.push(from);
-      }
-    }
-  }
+  const canEnd = closure(
+    ids.filter((id) => stopsHere(nodes[id]!)),
+    incoming,
+  );
   const dangling = new Set(
     errors.filter((e) => e.field.startsWith('nodes.')).map((e) => e.field.split('.')[1]),
   );

@@ -67,34 +67,49 @@ export async function listFlows(
 async function checkReferences(ctx: AppContext, scope: Scope, nodes: Record<string, FlowNode>) {
   const errors: FieldError[] = [];
   for (const [id, node] of Object.entries(nodes)) {
-    const agentId = node.type === 'agent' || node.type === 'action' ? node.agent_id : undefined;
-    if (agentId) {
-      try {
-        await getAgentRow(ctx.db, scope, agentId);
-      } catch (err) {
-        if (!(err instanceof ApiError) || err.code !== 'not_found') throw err;
-        errors.push({
-          field: `nodes.${id}.agent_id`,
-          message: `no agent ${agentId} in this workspace and mode`,
-        });
-      }
-    }
-    // A number written out must be one a carrier can dial (a {{variable}} is filled at run time).
-    if (node.type === 'transfer' && !node.to.includes('{{') && !transferNumberOk(node.to))
-      errors.push({
-        field: `nodes.${id}.to`,
-        message: 'must be a phone number in E.164 form (e.g. +919876543210) or a {{variable}}',
-      });
-    if (node.type === 'action' && node.action === 'webhook' && node.url && !node.url.includes('{{')) {
-      try {
-        checkWebhookUrl(node.url, ctx.config.webhookAllowPrivate);
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        errors.push({ field: `nodes.${id}.url`, message: err.errors?.[0]?.message ?? err.message });
-      }
-    }
+    const found = [
+      await agentProblem(ctx, scope, id, node),
+      transferProblem(id, node),
+      webhookProblem(ctx, id, node),
+    ];
+    errors.push(...found.filter((e): e is FieldError => e !== null));
   }
   return errors;
+}
+
+/** An agent or action node's agent must exist in this workspace and mode. */
+async function agentProblem(ctx: AppContext, scope: Scope, id: string, node: FlowNode) {
+  const agentId = node.type === 'agent' || node.type === 'action' ? node.agent_id : undefined;
+  if (!agentId) return null;
+  try {
+    await getAgentRow(ctx.db, scope, agentId);
+    return null;
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'not_found') throw err;
+    return { field: `nodes.${id}.agent_id`, message: `no agent ${agentId} in this workspace and mode` };
+  }
+}
+
+/** A number written out must be one a carrier can dial (a {{variable}} is filled at run time). */
+function transferProblem(id: string, node: FlowNode): FieldError | null {
+  if (node.type !== 'transfer' || node.to.includes('{{') || transferNumberOk(node.to)) return null;
+  return {
+    field: `nodes.${id}.to`,
+    message: 'must be a phone number in E.164 form (e.g. +919876543210) or a {{variable}}',
+  };
+}
+
+/** A webhook action's URL, when written out, must be one webhooks may call. */
+function webhookProblem(ctx: AppContext, id: string, node: FlowNode): FieldError | null {
+  if (node.type !== 'action' || node.action !== 'webhook' || !node.url || node.url.includes('{{'))
+    return null;
+  try {
+    checkWebhookUrl(node.url, ctx.config.webhookAllowPrivate);
+    return null;
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    return { field: `nodes.${id}.url`, message: err.errors?.[0]?.message ?? err.message };
+  }
 }
 
 /**
