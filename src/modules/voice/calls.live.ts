@@ -178,63 +178,20 @@ export async function connectCall(
   const rt = voiceRuntime(ctx);
   const scope = scopeOf(call);
 
-  const scoped = tenant(ctx.db, scope);
-  const agentRow = call.agent_id ? await scoped.findById('agents', call.agent_id) : undefined;
-  const stored = agentVoice(agentRow);
-  const conversation = call.conversation_id
-    ? await scoped.findById('conversations', call.conversation_id)
-    : undefined;
-  const contact = call.contact_id ? await scoped.findById('contacts', call.contact_id) : undefined;
-  const ws = await ctx.db
-    .selectFrom('workspaces')
-    .select('default_country')
-    .where('id', '=', call.workspace_id)
-    .executeTakeFirst();
-  const defaultCountry = ws?.default_country ?? 'US';
-  const variables = variablesOf(contact, {
-    ...fromJson<Record<string, unknown>>(conversation?.dynamic_variables ?? null, {}),
-    ...fromJson<Record<string, unknown>>(call.dynamic_variables, {}),
-  });
+  const parties = await callParties(ctx, call);
+  const { agentRow, stored, variables } = parties;
 
   let driver: CallDriver;
   let speech: ReturnType<typeof speechFor>;
   try {
     speech = callSpeech(ctx, scope.livemode, agentRow, call.transport === 'web');
-    if (call.voice_flow_id) {
-      if (!rt.voiceFlowDriver) throw new Error('Voice flows are not available on this server.');
-      driver = await rt.voiceFlowDriver(ctx, call, { variables, defaultCountry });
-    } else if (agentRow && conversation) {
-      driver = agentDriver({
-        ctx,
-        agent: agentConfig(ctx, agentRow),
-        conversation,
-        variables,
-        defaultCountry,
-        voicemailMessage:
-          stored.voicemail?.action === 'leave_message' ? (stored.voicemail.message ?? null) : null,
-        transferTo: stored.transfer?.to ?? null,
-        warm:
-          stored.transfer?.mode === 'warm'
-            ? {
-                summary: stored.transfer.summary ?? true,
-                caller:
-                  variables.name ||
-                  (call.direction === 'outbound' ? call.to_address : call.from_address) ||
-                  null,
-              }
-            : undefined,
-      });
-    } else throw new Error('The call has no agent or voice flow to speak for it.');
+    driver = await driverFor(ctx, call, parties);
   } catch (err) {
-    const stt = err instanceof SpeechUnavailable && err.stage === 'stt';
-    const tts = err instanceof SpeechUnavailable && err.stage === 'tts';
+    const code = failureCode(err);
     await advanceCall(ctx, call.id, {
       status: 'failed',
-      endedReason: stt ? 'stt_error' : tts ? 'tts_error' : 'provider_error',
-      error: {
-        code: stt ? 'stt_error' : tts ? 'tts_error' : 'provider_error',
-        message: (err as Error).message,
-      },
+      endedReason: code,
+      error: { code, message: (err as Error).message },
       at: at(),
     });
     // After the record, as above: the hangup's callback must not decide why the call ended.
@@ -301,6 +258,77 @@ export async function connectCall(
   return session;
 }
 
+/**
+ * Who and what a call is about: its agent (with the agent's stored voice settings), its
+ * conversation, the workspace's default country and the variables the call speaks with (the
+ * contact's, the conversation's, then the call's own).
+ */
+async function callParties(ctx: AppContext, call: CallRow) {
+  const scoped = tenant(ctx.db, scopeOf(call));
+  const agentRow = call.agent_id ? await scoped.findById('agents', call.agent_id) : undefined;
+  const conversation = call.conversation_id
+    ? await scoped.findById('conversations', call.conversation_id)
+    : undefined;
+  const contact = call.contact_id ? await scoped.findById('contacts', call.contact_id) : undefined;
+  const ws = await ctx.db
+    .selectFrom('workspaces')
+    .select('default_country')
+    .where('id', '=', call.workspace_id)
+    .executeTakeFirst();
+  const variables = variablesOf(contact, {
+    ...fromJson<Record<string, unknown>>(conversation?.dynamic_variables ?? null, {}),
+    ...fromJson<Record<string, unknown>>(call.dynamic_variables, {}),
+  });
+  return {
+    agentRow,
+    stored: agentVoice(agentRow),
+    conversation,
+    defaultCountry: ws?.default_country ?? 'US',
+    variables,
+  };
+}
+
+/** What speaks for the call: its voice flow, else its agent (throws when it has neither). */
+async function driverFor(
+  ctx: AppContext,
+  call: CallRow,
+  parties: Awaited<ReturnType<typeof callParties>>,
+): Promise<CallDriver> {
+  const { agentRow, stored, conversation, variables, defaultCountry } = parties;
+  if (call.voice_flow_id) {
+    const rt = voiceRuntime(ctx);
+    if (!rt.voiceFlowDriver) throw new Error('Voice flows are not available on this server.');
+    return rt.voiceFlowDriver(ctx, call, { variables, defaultCountry });
+  }
+  if (!agentRow || !conversation) throw new Error('The call has no agent or voice flow to speak for it.');
+  const voicemail = stored.voicemail;
+  return agentDriver({
+    ctx,
+    agent: agentConfig(ctx, agentRow),
+    conversation,
+    variables,
+    defaultCountry,
+    voicemailMessage: voicemail?.action === 'leave_message' ? (voicemail.message ?? null) : null,
+    transferTo: stored.transfer?.to ?? null,
+    warm:
+      stored.transfer?.mode === 'warm'
+        ? { summary: stored.transfer.summary ?? true, caller: callerName(call, variables) }
+        : undefined,
+  });
+}
+
+/** Who is calling, as a warm transfer announces them: their name, else their number. */
+function callerName(call: CallRow, variables: Record<string, string>): string | null {
+  return variables.name || (call.direction === 'outbound' ? call.to_address : call.from_address) || null;
+}
+
+/** Why a call could not be connected: its speech-to-text or text-to-speech, or anything else. */
+function failureCode(err: unknown): 'stt_error' | 'tts_error' | 'provider_error' {
+  if (err instanceof SpeechUnavailable && err.stage === 'stt') return 'stt_error';
+  if (err instanceof SpeechUnavailable && err.stage === 'tts') return 'tts_error';
+  return 'provider_error';
+}
+
 /** Leaves the voicemail message after the greeting, then hangs up. */
 function voicemailDriver(message: string): CallDriver {
   return {
@@ -310,6 +338,46 @@ function voicemailDriver(message: string): CallDriver {
     },
     async *reply() {},
     async *reprompt() {},
+  };
+}
+
+/**
+ * A spoken turn as a text message of the call's conversation (which the call has): the
+ * customer's in, the agent's out.
+ */
+function turnMessage(call: CallRow, text: string, customer: boolean, iso: string): MessageRow {
+  const caller = call.from_address ?? 'web';
+  const callee = call.to_address ?? 'web';
+  const sentAt = customer ? null : iso;
+  return {
+    id: newId('msg'),
+    workspace_id: call.workspace_id,
+    livemode: call.livemode,
+    conversation_id: call.conversation_id!,
+    channel_id: call.channel_id!,
+    direction: customer ? 'inbound' : 'outbound',
+    sender_type: customer ? 'customer' : 'ai',
+    sender_id: customer ? call.contact_id : call.agent_id,
+    type: 'text',
+    text,
+    template: null,
+    media: null,
+    interactive: null,
+    to_address: customer ? caller : callee,
+    from_address: customer ? callee : caller,
+    status: customer ? 'received' : 'delivered',
+    error_code: null,
+    error_message: null,
+    provider_message_id: null,
+    reply_to_provider_id: null,
+    created_at: iso,
+    updated_at: iso,
+    queued_at: sentAt,
+    sent_at: sentAt,
+    delivered_at: sentAt,
+    read_at: null,
+    failed_at: null,
+    send_started_at: null,
   };
 }
 
@@ -357,36 +425,7 @@ function callRecorder(ctx: AppContext, call: CallRow, at: () => Date, machine: b
         const now = at();
         const iso = now.toISOString();
         const customer = entry.role === 'customer';
-        const row: MessageRow = {
-          id: newId('msg'),
-          workspace_id: call.workspace_id,
-          livemode: call.livemode,
-          conversation_id: call.conversation_id,
-          channel_id: call.channel_id,
-          direction: customer ? 'inbound' : 'outbound',
-          sender_type: customer ? 'customer' : 'ai',
-          sender_id: customer ? call.contact_id : call.agent_id,
-          type: 'text',
-          text: entry.text,
-          template: null,
-          media: null,
-          interactive: null,
-          to_address: customer ? (call.from_address ?? 'web') : (call.to_address ?? 'web'),
-          from_address: customer ? (call.to_address ?? 'web') : (call.from_address ?? 'web'),
-          status: customer ? 'received' : 'delivered',
-          error_code: null,
-          error_message: null,
-          provider_message_id: null,
-          reply_to_provider_id: null,
-          created_at: iso,
-          updated_at: iso,
-          queued_at: customer ? null : iso,
-          sent_at: customer ? null : iso,
-          delivered_at: customer ? null : iso,
-          read_at: null,
-          failed_at: null,
-          send_started_at: null,
-        };
+        const row = turnMessage(call, entry.text, customer, iso);
         await ctx.transaction(async (tx) => {
           await insertMessageRow(tx.db, row);
           await noteLastMessage(tx.db, call.conversation_id!, {
@@ -450,8 +489,10 @@ function callRecorder(ctx: AppContext, call: CallRow, at: () => Date, machine: b
       await serial(async () => {
         const now = at();
         await saveCallRecord(ctx.db, call.id, { transcript, latency: latency() }, now);
-        const status = machine && end.reason === 'agent_ended_call' ? 'voicemail' : end.status;
-        const reason: EndedReason = machine && end.reason === 'agent_ended_call' ? 'voicemail' : end.reason;
+        // On an answering machine, the agent ending the call is the voicemail left.
+        const leftVoicemail = machine && end.reason === 'agent_ended_call';
+        const status = leftVoicemail ? 'voicemail' : end.status;
+        const reason: EndedReason = leftVoicemail ? 'voicemail' : end.reason;
         await advanceCall(ctx, call.id, {
           status,
           endedReason: reason,

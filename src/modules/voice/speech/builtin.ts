@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { pcm16FromLE } from '../audio/codec.ts';
+import { pcm16FromLE, pcm16ViewLE } from '../audio/codec.ts';
 import type {
   SttEngine,
   SttListener,
@@ -121,6 +121,44 @@ export function wavHeader(buf: Buffer): { rate: number; dataStart: number } | nu
   return null;
 }
 
+/**
+ * A WAV file as it streams, as PCM at `sampleRate`: the header (however the chunks split it)
+ * gives the rate, and a chunk's odd last byte is carried to the next. Throws `notWav` when 4 KiB
+ * come without a header. The chunks must be the stream's own (handed out once): they are read in
+ * place, not copied.
+ */
+export async function* wavStreamPcm(
+  chunks: AsyncIterable<Uint8Array>,
+  sampleRate: number,
+  notWav: string,
+): AsyncGenerator<Int16Array> {
+  let head: Buffer | null = Buffer.alloc(0);
+  let resampler: LinearResampler | null = null;
+  let carry: number | undefined;
+  for await (const chunk of chunks) {
+    let buf: Uint8Array = chunk;
+    if (head) {
+      head = Buffer.concat([head, chunk]);
+      const h = wavHeader(head);
+      if (!h) {
+        if (head.length > 4096) throw new Error(notWav);
+        continue;
+      }
+      resampler = new LinearResampler(h.rate, sampleRate);
+      buf = head.subarray(h.dataStart);
+      head = null;
+    }
+    if (carry !== undefined) buf = Buffer.concat([Buffer.from([carry]), buf]);
+    carry = buf.length % 2 ? buf[buf.length - 1] : undefined;
+    const n = buf.length >> 1;
+    if (!n) continue;
+    // A resampler at the same rate hands its input back: then it is copied (kept by the call).
+    const pcm = resampler!.same ? pcm16FromLE(buf, n) : pcm16ViewLE(buf, n);
+    const out = resampler!.push(pcm);
+    if (out.length) yield out;
+  }
+}
+
 export function espeakTts(bin: string, defaults: { voice?: string; language?: string } = {}): TtsEngine {
   return {
     name: 'builtin',
@@ -141,29 +179,11 @@ export function espeakTts(bin: string, defaults: { voice?: string; language?: st
       child.stdin.on('error', () => {});
       child.stdin.end(text);
       try {
-        let head: Buffer | null = Buffer.alloc(0);
-        let resampler: LinearResampler | null = null;
-        let carry: number | undefined;
-        for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-          let buf = chunk;
-          if (head) {
-            head = Buffer.concat([head, buf]);
-            const h = wavHeader(head);
-            if (!h) {
-              if (head.length > 4096) throw new Error('espeak-ng did not produce WAV audio.');
-              continue;
-            }
-            resampler = new LinearResampler(h.rate, options.sampleRate);
-            buf = head.subarray(h.dataStart);
-            head = null;
-          }
-          if (carry !== undefined) buf = Buffer.concat([Buffer.from([carry]), buf]);
-          carry = buf.length % 2 ? buf[buf.length - 1] : undefined;
-          const n = buf.length >> 1;
-          if (!n) continue;
-          const out = resampler!.push(pcm16FromLE(buf, n));
-          if (out.length) yield out;
-        }
+        yield* wavStreamPcm(
+          child.stdout as AsyncIterable<Buffer>,
+          options.sampleRate,
+          'espeak-ng did not produce WAV audio.',
+        );
         const code = await exited;
         if (options.signal?.aborted) return;
         if (code !== 0)

@@ -1,4 +1,3 @@
-import { pcm16FromLE, pcm16ViewLE } from '../audio/codec.ts';
 import type {
   SttEngine,
   SttListener,
@@ -7,7 +6,7 @@ import type {
   TtsEngine,
   TtsOptions,
 } from '../engine/types.ts';
-import { LinearResampler, wavHeader, wavOf } from './builtin.ts';
+import { wavOf, wavStreamPcm } from './builtin.ts';
 import { utteranceStream } from './utterances.ts';
 
 /**
@@ -96,37 +95,12 @@ export function openAiTts(cfg: OpenAiAudioConfig): TtsEngine {
         signal,
       });
       if (!res.ok || !res.body) throw await failure(res, `Text-to-speech (${cfg.name})`);
-      let head: Buffer | null = Buffer.alloc(0);
-      let resampler: LinearResampler | null = null;
-      let carry: number | undefined;
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        // The chunks are the stream's own (fetch hands each out once): read in place, not copied.
-        let buf: Uint8Array = chunk;
-        if (head) {
-          head = Buffer.concat([head, chunk]);
-          const h = wavHeader(head);
-          if (!h) {
-            if (head.length > 4096) throw new Error(`Text-to-speech (${cfg.name}) did not send WAV audio.`);
-            continue;
-          }
-          resampler = new LinearResampler(h.rate, options.sampleRate);
-          buf = head.subarray(h.dataStart);
-          head = null;
-        }
-        if (carry !== undefined) {
-          const joined = new Uint8Array(buf.length + 1);
-          joined[0] = carry;
-          joined.set(buf, 1);
-          buf = joined;
-        }
-        carry = buf.length % 2 ? buf[buf.length - 1] : undefined;
-        const n = buf.length >> 1;
-        if (!n) continue;
-        // A resampler at the same rate hands its input back: then it is copied (kept by the call).
-        const pcm = resampler!.same ? pcm16FromLE(buf, n) : pcm16ViewLE(buf, n);
-        const out = resampler!.push(pcm);
-        if (out.length) yield out;
-      }
+      // The chunks are the stream's own (fetch hands each out once).
+      yield* wavStreamPcm(
+        res.body as unknown as AsyncIterable<Uint8Array>,
+        options.sampleRate,
+        `Text-to-speech (${cfg.name}) did not send WAV audio.`,
+      );
     },
   };
 }

@@ -23,12 +23,7 @@ export function twilioCarrier(ctx: AppContext): Carrier {
         account_sid: channel.credentials.account_sid ?? '',
         auth_token: channel.credentials.auth_token ?? '',
       };
-      const row = await ctx.db
-        .selectFrom('calls')
-        .select(['agent_id'])
-        .where('id', '=', call.callId)
-        .executeTakeFirst();
-      const voice = (row?.agent_id ? await agentVoiceSettings(ctx.db, row.agent_id) : null) ?? {};
+      const voice = await callAgentVoice(ctx, call.callId);
       const cps = Number(channel.settings.calls_per_second ?? 1) || 1;
       let canceled = false;
       let placedSid: string | null = null;
@@ -38,21 +33,14 @@ export function twilioCarrier(ctx: AppContext): Carrier {
         const sid = placedSid;
         if (!sid) return;
         // Hung up through the API while ringing (or before the stream came): end it at Twilio too.
-        void (async () => {
-          const now = await ctx.db
-            .selectFrom('calls')
-            .select(['status', 'ended_reason', 'answered_at'])
-            .where('id', '=', call.callId)
-            .executeTakeFirst();
-          if (now?.ended_reason !== 'canceled') return; // ended by Twilio or by the session: nothing to do
-          // Answered: the session holding the media stream (maybe in another process) hangs it up.
-          if (now.answered_at) return;
+        void canceledWhileRinging(ctx, call.callId).then(async (ringing) => {
+          if (!ringing) return;
           await client
             .hangup(creds, sid, 'canceled')
             .catch((err) =>
               ctx.logger.warn({ callId: call.callId, err: (err as Error).message }, 'Twilio cancel failed'),
             );
-        })();
+        });
       });
       await linesRuntime(ctx).pacer.wait(channel.id, cps);
       if (canceled) return;
@@ -72,7 +60,7 @@ export function twilioCarrier(ctx: AppContext): Carrier {
         if (canceled) await client.hangup(creds, placed.callSid, 'canceled').catch(() => {});
       } catch (err) {
         if (!(err instanceof CarrierError)) throw err;
-        const status = err.reason === 'busy' ? 'busy' : err.reason === 'no_answer' ? 'no_answer' : 'failed';
+        const status = err.reason === 'busy' || err.reason === 'no_answer' ? err.reason : 'failed';
         await hooks.progress({
           status,
           endedReason: err.reason,
@@ -81,4 +69,28 @@ export function twilioCarrier(ctx: AppContext): Carrier {
       }
     },
   };
+}
+
+/** The voice settings of the call's agent (none for a call without one). */
+async function callAgentVoice(ctx: AppContext, callId: string) {
+  const row = await ctx.db
+    .selectFrom('calls')
+    .select(['agent_id'])
+    .where('id', '=', callId)
+    .executeTakeFirst();
+  return (row?.agent_id ? await agentVoiceSettings(ctx.db, row.agent_id) : null) ?? {};
+}
+
+/**
+ * Whether a call canceled through the API is still Twilio's to end: not when it ended otherwise
+ * (by Twilio or by the session), nor when it was answered (the session holding the media stream,
+ * maybe in another process, hangs it up).
+ */
+async function canceledWhileRinging(ctx: AppContext, callId: string): Promise<boolean> {
+  const now = await ctx.db
+    .selectFrom('calls')
+    .select(['status', 'ended_reason', 'answered_at'])
+    .where('id', '=', callId)
+    .executeTakeFirst();
+  return now?.ended_reason === 'canceled' && !now.answered_at;
 }

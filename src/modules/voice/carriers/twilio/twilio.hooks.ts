@@ -19,7 +19,12 @@ import { answerMachine } from '../voicemail.ts';
 import { TwilioMediaStream } from './media-stream.ts';
 import { TwilioTransport } from './twilio.transport.ts';
 import { TwilioVoiceClient } from './twilio-voice.client.ts';
-import { endedReasonOf, parseVoiceCallback, verifyTwilioSignature } from './twilio-voice.status.ts';
+import {
+  endedReasonOf,
+  parseVoiceCallback,
+  type TwilioVoiceCallback,
+  verifyTwilioSignature,
+} from './twilio-voice.status.ts';
 import { warmLegEvent } from './twilio-warm.ts';
 import { connectStreamTwiml, rejectTwiml, sayAndHangupTwiml } from './twiml.ts';
 
@@ -152,22 +157,7 @@ export const twilioVoiceRoutes: AnyRoute[] = [
         return { status: 204 };
       }
       if (cb.kind === 'amd') {
-        if (cb.answeredBy === 'machine') {
-          // Before the stream has started, the verdict waits on the call (the stream's start reads it).
-          if (!call.answered_at)
-            await ctx.db
-              .updateTable('calls')
-              .set({ answered_by: 'machine' })
-              .where('id', '=', call.id)
-              .where('answered_at', 'is', null)
-              .execute();
-          await lines.tell(ctx, { callId: call.id, kind: 'machine', greetingEnded: cb.greetingEnded });
-        } else if (!call.answered_by || call.answered_by === 'unknown')
-          await ctx.db
-            .updateTable('calls')
-            .set({ answered_by: cb.answeredBy })
-            .where('id', '=', call.id)
-            .execute();
+        await recordAnsweredBy(ctx, call, cb);
         return { status: 204 };
       }
       // Progress. The answer itself is the media stream's to record (it starts the session).
@@ -183,23 +173,9 @@ export const twilioVoiceRoutes: AnyRoute[] = [
       // its process).
       if (call.answered_at && !isTerminal(call.status)) {
         await lines.tell(ctx, { callId: call.id, kind: 'ended' });
-        const deadline = performance.now() + SESSION_END_WAIT_MS;
-        while (performance.now() < deadline) {
-          const now = await ctx.db
-            .selectFrom('calls')
-            .select('status')
-            .where('id', '=', call.id)
-            .executeTakeFirst();
-          if (!now || isTerminal(now.status)) break;
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await sessionEnded(ctx, call.id);
       }
-      let reason = endedReasonOf(cb.status, { SipResponseCode: cb.sipResponseCode, ErrorCode: cb.errorCode });
-      // Twilio completed a call that never reached us (its stream was refused): it did not connect.
-      const status = cb.status === 'completed' && !call.answered_at ? 'failed' : cb.status;
-      if (status === 'failed' && cb.status === 'completed') reason = 'failed_to_connect';
-      // A call redirected to another number (the session may not have recorded it yet).
-      else if (cb.status === 'completed' && call.transfer_started_at) reason = 'transferred';
+      const { status, reason } = carrierEnd(call, cb);
       await advanceCall(ctx, call.id, {
         status,
         endedReason: reason as never,
@@ -217,6 +193,52 @@ export const twilioVoiceRoutes: AnyRoute[] = [
 
 /** How long a carrier's "completed" callback waits for the call's session to record its end. */
 const SESSION_END_WAIT_MS = 3000;
+
+/**
+ * An answering-machine verdict. A machine is told to the call's session (before the stream has
+ * started, the verdict also waits on the call: the stream's start reads it); a human or unknown
+ * verdict is written only over no verdict or an unknown one.
+ */
+async function recordAnsweredBy(
+  ctx: AppContext,
+  call: CallRow,
+  cb: Extract<TwilioVoiceCallback, { kind: 'amd' }>,
+): Promise<void> {
+  if (cb.answeredBy !== 'machine') {
+    if (call.answered_by && call.answered_by !== 'unknown') return;
+    await ctx.db.updateTable('calls').set({ answered_by: cb.answeredBy }).where('id', '=', call.id).execute();
+    return;
+  }
+  if (!call.answered_at)
+    await ctx.db
+      .updateTable('calls')
+      .set({ answered_by: 'machine' })
+      .where('id', '=', call.id)
+      .where('answered_at', 'is', null)
+      .execute();
+  await linesRuntime(ctx).tell(ctx, { callId: call.id, kind: 'machine', greetingEnded: cb.greetingEnded });
+}
+
+/** Waits (up to SESSION_END_WAIT_MS) for the call's session to record the call's end. */
+async function sessionEnded(ctx: AppContext, callId: string): Promise<void> {
+  const deadline = performance.now() + SESSION_END_WAIT_MS;
+  while (performance.now() < deadline) {
+    const now = await ctx.db.selectFrom('calls').select('status').where('id', '=', callId).executeTakeFirst();
+    if (!now || isTerminal(now.status)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** How the carrier's final callback ends the call: its status, and why. */
+function carrierEnd(call: CallRow, cb: Extract<TwilioVoiceCallback, { kind: 'status' }>) {
+  const completed = cb.status === 'completed';
+  // Twilio completed a call that never reached us (its stream was refused): it did not connect.
+  if (completed && !call.answered_at) return { status: 'failed' as const, reason: 'failed_to_connect' };
+  // A call redirected to another number (the session may not have recorded it yet).
+  if (completed && call.transfer_started_at) return { status: cb.status, reason: 'transferred' };
+  const reason = endedReasonOf(cb.status, { SipResponseCode: cb.sipResponseCode, ErrorCode: cb.errorCode });
+  return { status: cb.status, reason };
+}
 
 async function findCall(
   ctx: AppContext,
