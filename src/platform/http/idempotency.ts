@@ -53,30 +53,14 @@ export async function claimIdempotencyKey(
       .where('key', '=', key)
       .executeTakeFirst();
     if (existing) {
-      const age = now.getTime() - Date.parse(existing.created_at);
-      const expired = age > TTL_MS;
-      const staleLock = existing.status_code === null && age > STALE_LOCK_MS;
-      if (!expired && !staleLock) {
-        if (existing.request_hash !== requestHash) {
-          throw new ApiError(
-            'idempotency_conflict',
-            'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
-          );
-        }
-        if (existing.status_code === null) {
-          // The first request is still running: wait for its answer (it is this one's too).
-          if (performance.now() >= waitUntil) throw stillRunning();
-          await new Promise((r) => setTimeout(r, POLL_MS));
-          continue;
-        }
-        return {
-          kind: 'replay',
-          response: {
-            status: existing.status_code,
-            body: existing.response_body === null ? null : JSON.parse(existing.response_body),
-          },
-        };
+      const seen = earlierUse(existing, requestHash, now);
+      if (seen === 'running') {
+        // The first request is still running: wait for its answer (it is this one's too).
+        if (performance.now() >= waitUntil) throw stillRunning();
+        await new Promise((r) => setTimeout(r, POLL_MS));
+        continue;
       }
+      if (seen !== 'lapsed') return seen;
       await scoped
         .deleteFrom('idempotency_keys')
         .where('key', '=', key)
@@ -98,6 +82,38 @@ export async function claimIdempotencyKey(
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return { kind: 'claimed', requestHash };
   }
   throw stillRunning();
+}
+
+interface KeyRow {
+  request_hash: string;
+  status_code: number | null;
+  response_body: string | null;
+  created_at: string;
+}
+
+/**
+ * What an earlier request with the key means for this one: its stored answer to replay, `running`
+ * while it has none, or `lapsed` when the key is free again (expired, or its request died). The
+ * key used with another request is `idempotency_conflict`.
+ */
+function earlierUse(
+  existing: KeyRow,
+  requestHash: string,
+  now: Date,
+): IdempotencyClaim | 'running' | 'lapsed' {
+  const age = now.getTime() - Date.parse(existing.created_at);
+  const expired = age > TTL_MS;
+  const staleLock = existing.status_code === null && age > STALE_LOCK_MS;
+  if (expired || staleLock) return 'lapsed';
+  if (existing.request_hash !== requestHash) {
+    throw new ApiError(
+      'idempotency_conflict',
+      'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
+    );
+  }
+  if (existing.status_code === null) return 'running';
+  const body = existing.response_body === null ? null : JSON.parse(existing.response_body);
+  return { kind: 'replay', response: { status: existing.status_code, body } };
 }
 
 /**

@@ -30,35 +30,11 @@ const toSchema = (schema: z.ZodType, io: 'input' | 'output'): Json => {
  */
 export function exampleOf(schema: Json | undefined, mode: 'request' | 'response'): unknown {
   if (!schema || typeof schema !== 'object') return undefined;
-  const examples = schema.examples as unknown[] | undefined;
-  if (examples?.length) return examples[0];
-  if ('example' in schema) return schema.example;
-  if ('const' in schema) return schema.const;
-  if (Array.isArray(schema.enum)) return schema.enum[0];
-  if ('default' in schema && schema.default !== undefined) return schema.default;
-  for (const key of ['anyOf', 'oneOf'] as const) {
-    const members = schema[key] as Json[] | undefined;
-    if (!members) continue;
-    const real = members.filter((m) => m.type !== 'null');
-    for (const m of real) {
-      const v = exampleOf(m, mode);
-      if (v !== undefined) return v;
-    }
-    return real.length ? undefined : null;
-  }
+  const given = declaredExample(schema) ?? unionExample(schema, mode);
+  if (given) return given.value;
   if (Array.isArray(schema.allOf)) return exampleOf((schema.allOf as Json[])[0], mode);
   const type = Array.isArray(schema.type) ? (schema.type as string[]).find((t) => t !== 'null') : schema.type;
-  if (type === 'object' || schema.properties) {
-    const out: Record<string, unknown> = {};
-    const required = new Set((schema.required as string[] | undefined) ?? []);
-    for (const [name, prop] of Object.entries((schema.properties as Record<string, Json>) ?? {})) {
-      const own = (prop.examples as unknown[] | undefined)?.length;
-      if (mode === 'request' && !required.has(name) && !own) continue;
-      const v = exampleOf(prop, mode);
-      if (v !== undefined) out[name] = v;
-    }
-    return out;
-  }
+  if (type === 'object' || schema.properties) return objectExample(schema, mode);
   if (type === 'array') {
     const item = exampleOf(schema.items as Json | undefined, mode);
     return item === undefined ? [] : [item];
@@ -67,6 +43,45 @@ export function exampleOf(schema: Json | undefined, mode: 'request' | 'response'
   if (type === 'integer' || type === 'number') return typeof schema.minimum === 'number' ? schema.minimum : 0;
   if (type === 'boolean') return false;
   return undefined;
+}
+
+/** The value a schema names itself: its first example, `example`, `const`, first enum member or default. */
+function declaredExample(schema: Json): { value: unknown } | null {
+  const examples = schema.examples as unknown[] | undefined;
+  if (examples?.length) return { value: examples[0] };
+  if ('example' in schema) return { value: schema.example };
+  if ('const' in schema) return { value: schema.const };
+  if (Array.isArray(schema.enum)) return { value: schema.enum[0] };
+  if ('default' in schema && schema.default !== undefined) return { value: schema.default };
+  return null;
+}
+
+/**
+ * A union's example: its first non-null member's that has one (null when null is its only
+ * member). Null when the schema is no union.
+ */
+function unionExample(schema: Json, mode: 'request' | 'response'): { value: unknown } | null {
+  const members = (schema.anyOf ?? schema.oneOf) as Json[] | undefined;
+  if (!members) return null;
+  const real = members.filter((m) => m.type !== 'null');
+  for (const m of real) {
+    const v = exampleOf(m, mode);
+    if (v !== undefined) return { value: v };
+  }
+  return { value: real.length ? undefined : null };
+}
+
+/** An object's example: a request's holds required fields and those with examples of their own. */
+function objectExample(schema: Json, mode: 'request' | 'response'): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  for (const [name, prop] of Object.entries((schema.properties as Record<string, Json>) ?? {})) {
+    const own = (prop.examples as unknown[] | undefined)?.length;
+    if (mode === 'request' && !required.has(name) && !own) continue;
+    const v = exampleOf(prop, mode);
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
 }
 
 /** `/v1/contacts/:id` → `/v1/contacts/{id}` */
@@ -101,6 +116,154 @@ export function documentedErrorCodes(route: AnyRoute): Set<string> {
   return codes;
 }
 
+/** A route's path and query parameters, and the Idempotency-Key header of a keyed POST. */
+function parametersOf(route: AnyRoute): Json[] {
+  const parameters: Json[] = [];
+  for (const [where, schema] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
+    if (!schema) continue;
+    const js = toSchema(schema, 'input') as { properties?: Record<string, Json>; required?: string[] };
+    for (const [name, prop] of Object.entries(js.properties ?? {})) {
+      const { description, examples, ...rest } = prop as Json & { examples?: unknown[] };
+      parameters.push({
+        name,
+        in: where,
+        required: where === 'path' || (js.required ?? []).includes(name),
+        description,
+        schema: rest,
+        ...(examples?.length ? { example: examples[0] } : {}),
+      });
+    }
+  }
+  if (route.method === 'POST' && route.auth === 'key') {
+    parameters.push({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description:
+        'Replays the first response when the same key is sent again with the same body within 24 hours.',
+      schema: { type: 'string', maxLength: 255 },
+      example: 'order-1042-confirmation',
+    });
+  }
+  return parameters;
+}
+
+/**
+ * A route's own answers (a JSON body with its example, or a raw one, or none). The object
+ * schema of a `GET .../{id}` answer is kept in `objectSchemas` by its `object` name.
+ */
+function successResponses(route: AnyRoute, objectSchemas: Map<string, Json>): Record<string, Json> {
+  const responses: Record<string, Json> = {};
+  for (const [status, schema] of Object.entries(route.responses)) {
+    const headers = responseHeadersOf(route, Number(status));
+    if (!schema) {
+      const raw = route.rawResponses?.[Number(status)];
+      responses[status] = {
+        description: Number(status) === 302 ? 'Redirect.' : 'Success.',
+        headers,
+        ...(raw ? { content: raw } : {}),
+      };
+      continue;
+    }
+    const js = toSchema(schema, 'output');
+    responses[status] = {
+      description: 'Success.',
+      headers,
+      content: { 'application/json': { schema: js, example: exampleOf(js, 'response') } },
+    };
+    const object = (js.properties as Record<string, Json> | undefined)?.object?.const;
+    if (route.method === 'GET' && route.params && typeof object === 'string') objectSchemas.set(object, js);
+  }
+  return responses;
+}
+
+/**
+ * The route's documented error codes, one response per status (its codes listed, the first as
+ * the example); a status the route answers already keeps its schema and names the codes too.
+ */
+function addErrorResponses(route: AnyRoute, responses: Record<string, Json>): void {
+  const byStatus = new Map<number, string[]>();
+  for (const code of documentedErrorCodes(route)) {
+    const status = errorCodes[code as keyof typeof errorCodes].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  for (const [status, list] of [...byStatus].sort((a, b) => a[0] - b[0])) {
+    const codesText = list.map((c) => `\`${c}\``).join(', ');
+    const existing = responses[String(status)];
+    if (existing) {
+      // A documented answer with this status (e.g. readiness' 503) keeps its own schema.
+      existing.description = `${existing.description} Or an error: ${codesText}.`;
+      continue;
+    }
+    const code = list[0]!;
+    responses[String(status)] = {
+      description: `Error: ${codesText}.`,
+      headers: responseHeadersOf(route, status),
+      content: {
+        'application/json': {
+          schema: { $ref: '#/components/schemas/Error' },
+          example: {
+            error: {
+              code,
+              message: errorCodes[code as keyof typeof errorCodes].doc,
+              request_id: 'req_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+            },
+          },
+        },
+      },
+    };
+  }
+}
+
+/** The security schemes a route's kind of authentication accepts. */
+function securityOf(route: AnyRoute): Json[] {
+  if (route.auth === 'key') return [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+  if (route.auth === 'admin') return [{ adminToken: [] }];
+  return [];
+}
+
+/**
+ * A route's request body, by content type: another body's own schema, the JSON body's schema
+ * (with a request example) for JSON types, else binary.
+ */
+function requestBodyOf(route: AnyRoute): Json | undefined {
+  if (!route.body && !route.otherBodies) return undefined;
+  const content: Json = {};
+  const json = route.body ? toSchema(route.body, 'input') : undefined;
+  for (const type of route.contentTypes ?? ['application/json']) {
+    const other = route.otherBodies?.[type];
+    if (other) content[type] = { schema: other.schema, example: other.example };
+    else if (json && (type === 'application/json' || type.endsWith('+json')))
+      content[type] = { schema: json, example: exampleOf(json, 'request') };
+    else content[type] = { schema: { type: 'string', format: 'binary' } };
+  }
+  return { required: true, content };
+}
+
+/** One route's operation object. */
+function operationOf(route: AnyRoute, objectSchemas: Map<string, Json>): Json {
+  const parameters = parametersOf(route);
+  const responses = successResponses(route, objectSchemas);
+  addErrorResponses(route, responses);
+  const operation: Json = {
+    operationId: operationId(route),
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    tags: route.tags,
+    ...(route.deprecated ? { deprecated: true } : {}),
+    security: securityOf(route),
+    ...(route.scope ? { 'x-scope': route.scope } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    responses,
+  };
+  const requestBody = requestBodyOf(route);
+  if (requestBody) operation.requestBody = requestBody;
+  return operation;
+}
+
 /** The OpenAPI 3.1 document, generated from the same schemas that validate requests. */
 export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Json {
   const paths: Record<string, Record<string, Json>> = {};
@@ -109,121 +272,8 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
   for (const route of routes) {
     if (route.hidden) continue;
     const path = openApiPath(route.path);
-    const parameters: Json[] = [];
-    for (const [where, schema] of [
-      ['path', route.params],
-      ['query', route.query],
-    ] as const) {
-      if (!schema) continue;
-      const js = toSchema(schema, 'input') as { properties?: Record<string, Json>; required?: string[] };
-      for (const [name, prop] of Object.entries(js.properties ?? {})) {
-        const { description, examples, ...rest } = prop as Json & { examples?: unknown[] };
-        parameters.push({
-          name,
-          in: where,
-          required: where === 'path' || (js.required ?? []).includes(name),
-          description,
-          schema: rest,
-          ...(examples?.length ? { example: examples[0] } : {}),
-        });
-      }
-    }
-    if (route.method === 'POST' && route.auth === 'key') {
-      parameters.push({
-        name: 'Idempotency-Key',
-        in: 'header',
-        required: false,
-        description:
-          'Replays the first response when the same key is sent again with the same body within 24 hours.',
-        schema: { type: 'string', maxLength: 255 },
-        example: 'order-1042-confirmation',
-      });
-    }
-
-    const responses: Record<string, Json> = {};
-    for (const [status, schema] of Object.entries(route.responses)) {
-      const headers = responseHeadersOf(route, Number(status));
-      if (!schema) {
-        const raw = route.rawResponses?.[Number(status)];
-        responses[status] = {
-          description: Number(status) === 302 ? 'Redirect.' : 'Success.',
-          headers,
-          ...(raw ? { content: raw } : {}),
-        };
-        continue;
-      }
-      const js = toSchema(schema, 'output');
-      responses[status] = {
-        description: 'Success.',
-        headers,
-        content: { 'application/json': { schema: js, example: exampleOf(js, 'response') } },
-      };
-      const object = (js.properties as Record<string, Json> | undefined)?.object?.const;
-      if (route.method === 'GET' && route.params && typeof object === 'string') objectSchemas.set(object, js);
-    }
-    const codes = documentedErrorCodes(route);
-    const byStatus = new Map<number, string[]>();
-    for (const code of codes) {
-      const status = errorCodes[code as keyof typeof errorCodes].status;
-      byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-    }
-    for (const [status, list] of [...byStatus].sort((a, b) => a[0] - b[0])) {
-      const codesText = list.map((c) => `\`${c}\``).join(', ');
-      const existing = responses[String(status)];
-      if (existing) {
-        // A documented answer with this status (e.g. readiness' 503) keeps its own schema.
-        existing.description = `${existing.description} Or an error: ${codesText}.`;
-        continue;
-      }
-      const code = list[0]!;
-      responses[String(status)] = {
-        description: `Error: ${codesText}.`,
-        headers: responseHeadersOf(route, status),
-        content: {
-          'application/json': {
-            schema: { $ref: '#/components/schemas/Error' },
-            example: {
-              error: {
-                code,
-                message: errorCodes[code as keyof typeof errorCodes].doc,
-                request_id: 'req_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
-              },
-            },
-          },
-        },
-      };
-    }
-
-    const operation: Json = {
-      operationId: operationId(route),
-      summary: route.summary,
-      ...(route.description ? { description: route.description } : {}),
-      tags: route.tags,
-      ...(route.deprecated ? { deprecated: true } : {}),
-      security:
-        route.auth === 'key'
-          ? [{ bearerAuth: [] }, { apiKeyHeader: [] }]
-          : route.auth === 'admin'
-            ? [{ adminToken: [] }]
-            : [],
-      ...(route.scope ? { 'x-scope': route.scope } : {}),
-      ...(parameters.length ? { parameters } : {}),
-      responses,
-    };
-    if (route.body || route.otherBodies) {
-      const content: Json = {};
-      const json = route.body ? toSchema(route.body, 'input') : undefined;
-      for (const type of route.contentTypes ?? ['application/json']) {
-        const other = route.otherBodies?.[type];
-        if (other) content[type] = { schema: other.schema, example: other.example };
-        else if (json && (type === 'application/json' || type.endsWith('+json')))
-          content[type] = { schema: json, example: exampleOf(json, 'request') };
-        else content[type] = { schema: { type: 'string', format: 'binary' } };
-      }
-      operation.requestBody = { required: true, content };
-    }
     paths[path] ??= {};
-    paths[path][route.method.toLowerCase()] = operation;
+    paths[path][route.method.toLowerCase()] = operationOf(route, objectSchemas);
   }
 
   const doc: Json = {

@@ -75,19 +75,8 @@ function plainMessage(issue: z.core.$ZodIssue): string {
       if (/received NaN$/.test(m)) return 'must be a number';
       return /^Invalid input/.test(m) ? `must be ${article(issue.expected)}` : m;
     case 'too_small':
-    case 'too_big': {
-      if (!/^Too (small|big)/.test(m)) return m;
-      const small = issue.code === 'too_small';
-      const bound = small
-        ? (issue as { minimum: number | bigint }).minimum
-        : (issue as { maximum: number | bigint }).maximum;
-      const inclusive = issue.inclusive !== false;
-      const word = small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
-      if (issue.origin === 'string') return `must be ${word} ${plural(bound, 'character')}`;
-      if (issue.origin === 'array' || issue.origin === 'set')
-        return `must have ${word} ${plural(bound, 'item')}`;
-      return `must be ${word} ${bound}`;
-    }
+    case 'too_big':
+      return /^Too (small|big)/.test(m) ? sizeMessage(issue) : m;
     case 'invalid_value':
       return /^Invalid (option|input)/.test(m)
         ? `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
@@ -104,6 +93,20 @@ function plainMessage(issue: z.core.$ZodIssue): string {
     default:
       return m.replace(/^Invalid input: /, '');
   }
+}
+
+const boundWords = {
+  too_small: { inclusive: 'at least', exclusive: 'more than' },
+  too_big: { inclusive: 'at most', exclusive: 'less than' },
+};
+
+/** A length, count or value out of its bounds: "must be at least 3 characters", "must have at most 2 items". */
+function sizeMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+  const word = boundWords[issue.code][issue.inclusive !== false ? 'inclusive' : 'exclusive'];
+  if (issue.origin === 'string') return `must be ${word} ${plural(bound, 'character')}`;
+  if (issue.origin === 'array' || issue.origin === 'set') return `must have ${word} ${plural(bound, 'item')}`;
+  return `must be ${word} ${bound}`;
 }
 
 /** JSON with object keys sorted, so equal values give equal text. */
@@ -306,7 +309,6 @@ function checkAdmin(ctx: AppContext, request: FastifyRequest) {
 
 /** Registers one route with authentication, scope, rate limits, validation and idempotency. */
 export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyRoute) {
-  const accepted = route.contentTypes ?? ['application/json'];
   const validateResponses = ctx.config.testing?.validateResponses === true;
 
   const documented = validateResponses ? documentedErrorCodes(route) : undefined;
@@ -348,54 +350,17 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
   });
 
   async function serve(request: FastifyRequest, reply: FastifyReply, auth: Auth) {
-    if (route.auth === 'key') {
-      const now = ctx.clock.now().getTime();
-      const minute = await consumeLimit(
-        ctx.rateLimits,
-        auth.principalId,
-        'requests_per_minute',
-        auth.limits,
-        1,
-        now,
-      );
-      if (minute) reply.headers(rateLimitHeaders(minute));
-      await consumeLimit(ctx.rateLimits, auth.principalId, 'requests_per_day', auth.limits, 1, now);
-      if (route.scope) requireScope(auth, route.scope);
-    }
+    if (route.auth === 'key') await admitKeyRequest(ctx, route, auth, reply);
     if (route.deprecated) reply.header('Deprecation', 'true');
 
     if (route.auth !== 'none') refuseNul(route, request);
     const params = parseOrThrow(route.params, request.params, 'path');
     const query = parseOrThrow(route.query, request.query ?? {}, 'query', false);
-    let body: unknown;
-    if (request.body instanceof InvalidJsonBody && route.body) throw malformedJson(request.body.reason);
-    if (route.body) {
-      const type = mediaType(request);
-      const hasBody = request.body !== undefined && request.body !== null;
-      // A form upload to a JSON route is refused whether or not its parts parsed into a body.
-      if (type && !accepted.includes(type) && (hasBody || type === 'multipart/form-data')) {
-        throw new ApiError(
-          'unsupported_media_type',
-          `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')}.${route.mediaHint ? ` ${route.mediaHint}` : ''}`,
-        );
-      }
-      body = parseOrThrow(route.body, request.body ?? {}, 'body', answersNotFound);
-    }
+    const body = parsedBody(route, request, answersNotFound);
 
-    const idemKey =
-      route.method === 'POST' && route.auth === 'key' ? request.headers['idempotency-key'] : undefined;
-    const idempotencyKey = typeof idemKey === 'string' ? idemKey : undefined;
+    const idempotencyKey = idempotencyKeyOf(route, request);
     if (idempotencyKey !== undefined) {
-      // The same JSON with its keys in another order is the same request.
-      const payload =
-        request.body !== null &&
-        typeof request.body === 'object' &&
-        !Buffer.isBuffer(request.body) &&
-        !(request.body instanceof InvalidJsonBody)
-          ? canonicalJson(request.body)
-          : (request.rawBody?.toString('utf8') ?? '');
-      const fingerprint = `${route.method} ${request.url}\n${payload}`;
-      const claim = await claimIdempotencyKey(ctx, auth, idempotencyKey, fingerprint);
+      const claim = await claimIdempotencyKey(ctx, auth, idempotencyKey, requestFingerprint(route, request));
       if (claim.kind === 'replay') {
         reply.header('Idempotent-Replayed', 'true');
         // The stored answer is replayed; headers that say the current state are current.
@@ -433,12 +398,80 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
         body: result.body ?? null,
       });
     }
-    if (result.headers) reply.headers(result.headers);
-    if (result.contentType) reply.type(result.contentType);
-    reply.code(result.status);
-    await addResponseHeaders(route, ctx, auth, reply, reply.getHeaders());
-    return result.body === undefined ? reply.send() : reply.send(result.body);
+    return sendResult(route, ctx, auth, reply, result);
   }
+}
+
+/** A handler's answer sent: its status, headers and type, the route's response headers, its body. */
+async function sendResult(
+  route: AnyRoute,
+  ctx: AppContext,
+  auth: Auth,
+  reply: FastifyReply,
+  result: Exclude<RouteResult, { hijacked: true }>,
+) {
+  if (result.headers) reply.headers(result.headers);
+  if (result.contentType) reply.type(result.contentType);
+  reply.code(result.status);
+  await addResponseHeaders(route, ctx, auth, reply, reply.getHeaders());
+  return result.body === undefined ? reply.send() : reply.send(result.body);
+}
+
+/** A keyed request counts against its key's limits (per minute, then per day); the key must have the route's scope. */
+async function admitKeyRequest(ctx: AppContext, route: AnyRoute, auth: Auth, reply: FastifyReply) {
+  const now = ctx.clock.now().getTime();
+  const minute = await consumeLimit(
+    ctx.rateLimits,
+    auth.principalId,
+    'requests_per_minute',
+    auth.limits,
+    1,
+    now,
+  );
+  if (minute) reply.headers(rateLimitHeaders(minute));
+  await consumeLimit(ctx.rateLimits, auth.principalId, 'requests_per_day', auth.limits, 1, now);
+  if (route.scope) requireScope(auth, route.scope);
+}
+
+/**
+ * The request's body, checked against the route's body schema (undefined for a route without
+ * one): malformed JSON and a Content-Type the route does not accept are refused first.
+ */
+function parsedBody(route: AnyRoute, request: FastifyRequest, answersNotFound: boolean): unknown {
+  if (!route.body) return undefined;
+  if (request.body instanceof InvalidJsonBody) throw malformedJson(request.body.reason);
+  const accepted = route.contentTypes ?? ['application/json'];
+  const type = mediaType(request);
+  const hasBody = request.body !== undefined && request.body !== null;
+  // A form upload to a JSON route is refused whether or not its parts parsed into a body.
+  if (type && !accepted.includes(type) && (hasBody || type === 'multipart/form-data')) {
+    throw new ApiError(
+      'unsupported_media_type',
+      `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')}.${route.mediaHint ? ` ${route.mediaHint}` : ''}`,
+    );
+  }
+  return parseOrThrow(route.body, request.body ?? {}, 'body', answersNotFound);
+}
+
+/** The Idempotency-Key of a POST with an API key (other requests have none). */
+function idempotencyKeyOf(route: AnyRoute, request: FastifyRequest): string | undefined {
+  if (route.method !== 'POST' || route.auth !== 'key') return undefined;
+  const key = request.headers['idempotency-key'];
+  return typeof key === 'string' ? key : undefined;
+}
+
+/**
+ * What makes a retry the same request: method, URL and body (the same JSON with its keys in
+ * another order is the same request; any other body as its bytes).
+ */
+function requestFingerprint(route: AnyRoute, request: FastifyRequest): string {
+  const json =
+    request.body !== null &&
+    typeof request.body === 'object' &&
+    !Buffer.isBuffer(request.body) &&
+    !(request.body instanceof InvalidJsonBody);
+  const payload = json ? canonicalJson(request.body) : (request.rawBody?.toString('utf8') ?? '');
+  return `${route.method} ${request.url}\n${payload}`;
 }
 
 /**
