@@ -196,10 +196,11 @@ describe('a bad configuration', () => {
     ['PORT', { PORT: 'abc' }],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
     ['PARLEY_ROLE', { PARLEY_ROLE: 'boss' }],
+    ['PARLEY_DB_POOL_SIZE', { PARLEY_DB_POOL_SIZE: '1' }],
     // PostgreSQL without a shared secret key: refused before any connection is made.
     ['PARLEY_SECRET_KEY', { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/parley_never_created' }],
   ];
-  it('stops the start with a message naming the variable (PORT, DATABASE_URL, PARLEY_ROLE, PARLEY_SECRET_KEY)', async () => {
+  it('stops the start with a message naming the variable (PORT, DATABASE_URL, PARLEY_ROLE, PARLEY_DB_POOL_SIZE, PARLEY_SECRET_KEY)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-bad-'));
     try {
       const runs = cases.map(([name, env]) => ({

@@ -154,6 +154,11 @@ export const configVariables = {
     default: '250',
     doc: 'How often idle workers look for due jobs (the embedded queue is also woken at once by local enqueues; on PostgreSQL other processes wake them over LISTEN/NOTIFY, and the poll is then at least every 2 s).',
   },
+  PARLEY_DB_POOL_SIZE: {
+    schema: int(2, 500),
+    default: '20',
+    doc: "Connections each process keeps to PostgreSQL for requests and jobs' writes; pg-boss's own pool takes half as many more, and LISTEN and the lease reaper one each. Every process counts against PostgreSQL's `max_connections` (100 by default): with N processes keep N × (1.5 × this + 2) below it.",
+  },
   PARLEY_JWT_SECRET: {
     schema: z.string().min(32, 'must be at least 32 characters').optional(),
     default: undefined,
@@ -291,6 +296,8 @@ export interface Config {
   webhookAllowPrivate: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   jobPollMs: number;
+  /** Connections in this process's PostgreSQL pool (PARLEY_DB_POOL_SIZE); pg-boss's pool is half as many. */
+  dbPoolSize: number;
   /** PARLEY_PRESENCE_TTL_SECONDS: a presence row not refreshed for this long counts no more. */
   presenceTtlSeconds: number;
   /** Seconds a SIGTERM lets live calls finish before they are ended (PARLEY_DRAIN_SECONDS). */
@@ -375,6 +382,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookAllowPrivate: read('PARLEY_WEBHOOK_ALLOW_PRIVATE'),
     logLevel: read('PARLEY_LOG_LEVEL'),
     jobPollMs: read('PARLEY_JOB_POLL_MS'),
+    dbPoolSize: read('PARLEY_DB_POOL_SIZE'),
     presenceTtlSeconds: read('PARLEY_PRESENCE_TTL_SECONDS'),
     drainSeconds: read('PARLEY_DRAIN_SECONDS'),
     mediaIdleSeconds: read('PARLEY_MEDIA_IDLE_SECONDS'),

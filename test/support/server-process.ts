@@ -75,7 +75,14 @@ export function spawnParley(
 ): ServerProcess {
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    // Ten PostgreSQL connections a process (not 20): a scaled test runs three or four of these
+    // beside the runner's other files, all under PostgreSQL's 100 max_connections.
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      PARLEY_DB_POOL_SIZE: '10',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
