@@ -167,6 +167,10 @@ forEachStorage('analysis API', (storage) => {
       { type: 'object', properties: { tags: { type: 'array' } } },
       { type: 'object', properties: { size: { type: 'string', enum: [] } } },
       { type: 'object', properties: { x: { type: 'object' } } },
+      // Enum values of another type than the one declared: no value could validate.
+      { type: 'object', properties: { size: { type: 'string', enum: [1, 2] } } },
+      { type: 'object', properties: { guests: { type: 'integer', enum: ['one', 'two'] } } },
+      { type: 'object', properties: { guests: { type: 'integer', enum: [1, 2.5] } } },
     ]) {
       const r = await t.call('PATCH', `/v1/agents/${agentId}`, {
         key: w.test,
