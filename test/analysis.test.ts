@@ -225,6 +225,13 @@ forEachStorage('analysis API', (storage) => {
       body: { from: '2026-06-01T00:00:00Z', to: '2026-05-01T00:00:00Z' },
     });
     assert.equal(bad.status, 400);
+    // A day that does not exist is refused, not rolled over into March.
+    const feb30 = await t.call('POST', `/v1/agents/${agentId}/analyze`, {
+      key: w.test,
+      body: { from: '2026-02-30', to: '2026-03-05' },
+    });
+    assert.equal(feb30.status, 400, feb30.text);
+    assert.equal(feb30.body.error.errors[0].field, 'from');
     const from = new Date(Date.now() - 3600_000).toISOString();
     const to = new Date(Date.now() + 3600_000).toISOString();
     const run = await t.call('POST', `/v1/agents/${agentId}/analyze`, { key: w.test, body: { from, to } });

@@ -301,6 +301,20 @@ forEachStorage('reports', (storage) => {
     await bad('team_id=team_nope', 'team_id');
     await bad('user_id=usr_nope', 'user_id');
     await bad('from=yesterday', 'from');
+    // Days that do not exist, and text that is no ISO date, say so (not "from must be before to").
+    for (const s of [
+      'from=2026-02-30&to=2026-03-05',
+      'from=2026-13-01',
+      'from=5&to=2026-05-01',
+      'from=March%203',
+    ]) {
+      const r = await t.call('GET', `/v1/reports/overview?${s}`, { key: w.test });
+      assert.equal(r.status, 400, `${s}: ${r.text}`);
+      assert.deepEqual(r.body.error.errors, [
+        { field: 'from', message: 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time' },
+      ]);
+    }
+    await bad('to=2026-04-31', 'to');
   });
 
   it('exports conversations and calls as CSV; a test key asking for live data is refused', async () => {
