@@ -296,7 +296,7 @@ forEachStorage('analysis API', (storage) => {
     const cell = (name: string) => row[header!.indexOf(name)];
     const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
     assert.equal(cell('status'), call.status);
-    assert.equal(cell('to'), `'${call.to}`, 'a leading + is defused as a formula');
+    assert.equal(cell('to'), call.to, 'an E.164 number is written whole (a signed number is no formula)');
     assert.equal(cell('duration_seconds'), text(call.duration_seconds));
     assert.equal(cell('latency_p50_ms'), text(call.latency.p50_ms));
     assert.equal(cell('analysis_summary'), call.analysis.summary);
