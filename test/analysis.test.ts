@@ -167,6 +167,10 @@ forEachStorage('analysis API', (storage) => {
       { type: 'object', properties: { tags: { type: 'array' } } },
       { type: 'object', properties: { size: { type: 'string', enum: [] } } },
       { type: 'object', properties: { x: { type: 'object' } } },
+      // Enum values of another type than the one declared: no value could validate.
+      { type: 'object', properties: { size: { type: 'string', enum: [1, 2] } } },
+      { type: 'object', properties: { guests: { type: 'integer', enum: ['one', 'two'] } } },
+      { type: 'object', properties: { guests: { type: 'integer', enum: [1, 2.5] } } },
     ]) {
       const r = await t.call('PATCH', `/v1/agents/${agentId}`, {
         key: w.test,
@@ -221,6 +225,13 @@ forEachStorage('analysis API', (storage) => {
       body: { from: '2026-06-01T00:00:00Z', to: '2026-05-01T00:00:00Z' },
     });
     assert.equal(bad.status, 400);
+    // A day that does not exist is refused, not rolled over into March.
+    const feb30 = await t.call('POST', `/v1/agents/${agentId}/analyze`, {
+      key: w.test,
+      body: { from: '2026-02-30', to: '2026-03-05' },
+    });
+    assert.equal(feb30.status, 400, feb30.text);
+    assert.equal(feb30.body.error.errors[0].field, 'from');
     const from = new Date(Date.now() - 3600_000).toISOString();
     const to = new Date(Date.now() + 3600_000).toISOString();
     const run = await t.call('POST', `/v1/agents/${agentId}/analyze`, { key: w.test, body: { from, to } });
@@ -285,7 +296,7 @@ forEachStorage('analysis API', (storage) => {
     const cell = (name: string) => row[header!.indexOf(name)];
     const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
     assert.equal(cell('status'), call.status);
-    assert.equal(cell('to'), `'${call.to}`, 'a leading + is defused as a formula');
+    assert.equal(cell('to'), call.to, 'an E.164 number is written whole (a signed number is no formula)');
     assert.equal(cell('duration_seconds'), text(call.duration_seconds));
     assert.equal(cell('latency_p50_ms'), text(call.latency.p50_ms));
     assert.equal(cell('analysis_summary'), call.analysis.summary);

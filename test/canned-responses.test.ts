@@ -75,6 +75,9 @@ forEachStorage('canned responses', (storage) => {
       [{ short_code: 'ok1', title: '', content: 'y' }, 'title'],
       [{ short_code: 'ok1', title: 'x', content: 'Hi {{contact.age}}' }, 'content'],
       [{ short_code: 'ok1', title: 'x', content: 'y', color: 'red' }, 'color'],
+      // Unknown fields named like Object.prototype's members were a 500 (the field-name hints).
+      [{ short_code: 'ok1', title: 'x', content: 'y', constructor: { prototype: { x: 1 } } }, 'constructor'],
+      [{ short_code: 'ok1', title: 'x', content: 'y', toString: 'x', hasOwnProperty: 1 }, 'toString'],
     ];
     for (const [body, field] of cases) {
       const r = await create(body);

@@ -91,7 +91,10 @@ forEachStorage('csat', (storage) => {
     const mail = await inbound('asha@example.com', 'hi', 'email');
     await close(mail);
     const q = await question(mail);
-    const token = /\/v1\/csat\/respond\/([A-Za-z0-9_-]+)\?score=3/.exec(q.text)?.[1];
+    // Each link is absolute (a mail client cannot follow a bare path), here on this server's address.
+    const token = /^3 \(OK\): https?:\/\/[^/\s]+\/v1\/csat\/respond\/([A-Za-z0-9_-]+)\?score=3$/m.exec(
+      q.text,
+    )?.[1];
     assert.ok(token, q.text);
     const r = await t.call('GET', `/v1/csat/respond/${token}?score=3`);
     assert.deepEqual(r.body, { recorded: true, score: 3 });

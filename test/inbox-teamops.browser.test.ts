@@ -40,6 +40,16 @@ forEachStorage('inbox team operations in a real browser', (storage) => {
     await select.waitFor();
     // The inbox's live connection is the presence: online without touching anything.
     await eventually(async () => ((await availabilityOf(world.agent.id)) === 'online' ? true : null), 10_000);
+    // The switch says so too (it read "Auto" with an offline dot while the page stayed open), with
+    // its dot beside the select, not above it.
+    const online = page.locator('label.availability.avail-online');
+    await online.waitFor();
+    assert.equal(await online.locator('option[value=auto]').textContent(), 'Online (auto)');
+    const dot = await online.locator('.dot').boundingBox();
+    const box = await select.boundingBox();
+    assert.ok(
+      dot && box && dot.x + dot.width <= box.x && dot.y >= box.y && dot.y + dot.height <= box.y + box.height,
+    );
     await select.selectOption('busy');
     await eventually(async () => ((await availabilityOf(world.agent.id)) === 'busy' ? true : null), 10_000);
     await select.selectOption('auto');

@@ -281,6 +281,25 @@ forEachStorage('reports', (storage) => {
       },
     );
     assert.equal(badBucket.status, 400, badBucket.text);
+    // A value no figure has is refused (400 naming the field), not answered with an empty list.
+    for (const [q, field] of [
+      ['/v1/reports/overview/conversations?figure=first_response&bucket=7', 'bucket'],
+      ['/v1/reports/calls/list?status=exploded', 'status'],
+      ['/v1/reports/calls/list?ended_reason=teleported', 'ended_reason'],
+      ['/v1/reports/calls/list?answered_by=robot', 'answered_by'],
+    ] as const) {
+      const r = await t.call('GET', q, { key: w.test });
+      assert.equal(r.status, 400, `${q}: ${r.text}`);
+      assert.equal(r.body.error.errors[0].field, field, r.text);
+    }
+    for (const q of ['figure=first_response&bucket=60', 'figure=first_response&bucket=longer'])
+      assert.equal(
+        (await t.call('GET', `/v1/reports/overview/conversations?${q}`, { key: w.test })).status,
+        200,
+        q,
+      );
+    for (const q of ['answered_by=none', 'ended_reason=none', 'status=completed'])
+      assert.equal((await t.call('GET', `/v1/reports/calls/list?${q}`, { key: w.test })).status, 200, q);
     const missing = await t.call('GET', '/v1/reports/campaigns/cmp_01JD5Z8Q4X3N2M1K0H9G8F7E6D/recipients', {
       key: w.test,
     });
@@ -301,6 +320,20 @@ forEachStorage('reports', (storage) => {
     await bad('team_id=team_nope', 'team_id');
     await bad('user_id=usr_nope', 'user_id');
     await bad('from=yesterday', 'from');
+    // Days that do not exist, and text that is no ISO date, say so (not "from must be before to").
+    for (const s of [
+      'from=2026-02-30&to=2026-03-05',
+      'from=2026-13-01',
+      'from=5&to=2026-05-01',
+      'from=March%203',
+    ]) {
+      const r = await t.call('GET', `/v1/reports/overview?${s}`, { key: w.test });
+      assert.equal(r.status, 400, `${s}: ${r.text}`);
+      assert.deepEqual(r.body.error.errors, [
+        { field: 'from', message: 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time' },
+      ]);
+    }
+    await bad('to=2026-04-31', 'to');
   });
 
   it('exports conversations and calls as CSV; a test key asking for live data is refused', async () => {

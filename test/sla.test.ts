@@ -38,6 +38,13 @@ forEachStorage('SLA policies', (storage) => {
     assert.equal(zero.status, 400, zero.text);
     const none = await t.call('POST', '/v1/sla-policies', { key: ws.test, body: { name: 'None' } });
     assert.equal(none.status, 400, none.text);
+    // A channel no conversation can have would make a policy that never applies.
+    const fax = await t.call('POST', '/v1/sla-policies', {
+      key: ws.test,
+      body: { name: 'Fax', first_response_minutes: 5, applies_to: { channels: ['whatsapp', 'fax'] } },
+    });
+    assert.equal(fax.status, 400, fax.text);
+    assert.equal(fax.body.error.errors[0].field, 'applies_to.channels.1');
     const p = await t.call('POST', '/v1/sla-policies', {
       key: ws.test,
       body: { name: 'Never', resolution_minutes: 5, applies_to: { tags: ['never-used'] } },

@@ -153,7 +153,8 @@ export async function run(r: RunEnv): Promise<number> {
     }
     if (!(name in commandOptions)) {
       throw usageError(
-        ['conversations', 'knowledge', 'webhooks', 'canned', 'teams'].includes(first ?? '')
+        // A command that takes a subcommand (`export conversations`, `reports overview`, ...).
+        Object.keys(commandOptions).some((c) => c.startsWith(`${first} `))
           ? `parley ${first}: unknown subcommand ${second ?? '(none)'}; see \`parley --help\`.`
           : `Unknown command "${first}"; see \`parley --help\`.`,
       );

@@ -1,5 +1,6 @@
+import { ParleyError } from '@parley/sdk';
 import type { CommandContext } from './commands.ts';
-import { usageError } from './errors.ts';
+import { CliError, EXIT, usageError } from './errors.ts';
 import { json, table } from './output.ts';
 
 /** "95 s", "4 min", "2 h 5 min". */
@@ -55,14 +56,24 @@ const STATES = ['online', 'busy', 'offline', 'auto'];
 /**
  * `parley availability set online|busy|offline|auto` (and `parley availability` to show it):
  * a person's own availability, so the credential must be an inbox session token; an API key
- * gets the API's 403, which says so.
+ * gets the API's 403, which says so (with how to get a session token).
  */
 export async function availability(ctx: CommandContext, state?: string): Promise<void> {
   if (state !== undefined && !STATES.includes(state))
     throw usageError(`parley availability set: the state is one of ${STATES.join(', ')} (got "${state}").`);
-  const a = state
-    ? await ctx.client.availability.set({ availability: state as 'online' })
-    : await ctx.client.availability.get();
+  const a = await (state
+    ? ctx.client.availability.set({ availability: state as 'online' })
+    : ctx.client.availability.get()
+  ).catch((err: unknown) => {
+    // The API's 403 is not a missing scope here (the generic hint would say so): no key can do it.
+    if (err instanceof ParleyError && err.code === 'forbidden')
+      throw new CliError(
+        EXIT.auth,
+        'forbidden',
+        `${err.message}${err.requestId ? ` (request ${err.requestId})` : ''} Sign in (POST /v1/auth/login) and pass the session token as --api-key.`,
+      );
+    throw err;
+  });
   if (ctx.json) return ctx.io.out(json(a));
   ctx.io.out(
     `${a.availability}${a.set_by_hand ? ' (set by hand)' : ' (auto: online while the inbox is open)'}`,

@@ -431,4 +431,16 @@ describe('the parley binary', () => {
     assert.equal(r.code, 2);
     assert.equal(r.stderr.trim(), 'Error: Unknown command "frobnicate"; see `parley --help`.');
   });
+
+  it('a known command with an unknown subcommand names the command, not "unknown command"', async () => {
+    for (const [argv, line] of [
+      [['export', 'bogus'], 'Error: parley export: unknown subcommand bogus; see `parley --help`.'],
+      [['reports'], 'Error: parley reports: unknown subcommand (none); see `parley --help`.'],
+      [['canned', 'frob'], 'Error: parley canned: unknown subcommand frob; see `parley --help`.'],
+    ] as const) {
+      const r = await parley([...argv]);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.equal(r.stderr.trim(), line);
+    }
+  });
 });

@@ -84,6 +84,9 @@ describe('parley teams queue, assign and availability [sqlite]', () => {
     const byKey = await cli(['availability', 'set', 'busy']);
     assert.equal(byKey.code, 5, 'a refused credential (403) exits 5');
     assert.match(byKey.stderr, /inbox session/);
+    // Not the generic 403 hint ("Use a key that has this scope"): no key has it; a session token does.
+    assert.doesNotMatch(byKey.stderr, /has this scope/);
+    assert.match(byKey.stderr, /POST \/v1\/auth\/login/);
     const login = (await client.post('/v1/auth/login', {
       body: { email: 'meera@glow.in', password: 'correct horse battery' },
     } as never)) as { token: string };

@@ -47,6 +47,13 @@ function propertyProblem(p: unknown): string | null {
   if (kinds.size !== 1 || !(kinds.has('string') || kinds.has('number')))
     return 'enum values must be all strings or all numbers';
   if (p.type === 'boolean') return 'a boolean cannot have an enum';
+  // The values must be of the declared type, or no value could ever validate against it.
+  if (p.type === 'string' && !kinds.has('string'))
+    return 'enum values must be strings (the type is "string")';
+  if ((p.type === 'number' || p.type === 'integer') && !kinds.has('number'))
+    return `enum values must be numbers (the type is "${p.type}")`;
+  if (p.type === 'integer' && !p.enum.every((v) => Number.isInteger(v)))
+    return 'enum values must be integers (the type is "integer")';
   return null;
 }
 

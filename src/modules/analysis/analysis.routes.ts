@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../../platform/http/route.ts';
 import { baseObject, describe, idOf, idParams, nullableTimestamp } from '../../platform/http/schemas.ts';
+import { isIsoDateOrInstant } from '../../platform/time.ts';
 import { conversationObject } from '../conversations/index.ts';
 import { callObject } from '../voice/index.ts';
 import { analyzeCall, analyzeConversation } from './analysis.service.ts';
@@ -21,11 +22,7 @@ const runObject = z.object({
 });
 
 const isoInstant = (what: string, example: string) =>
-  describe(
-    z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date or date-time'),
-    what,
-    example,
-  );
+  describe(z.string().refine(isIsoDateOrInstant, 'must be an ISO 8601 date or date-time'), what, example);
 
 export const analysisRoutes = [
   defineRoute({

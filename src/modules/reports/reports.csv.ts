@@ -18,16 +18,20 @@ import { storedFactPages } from './reports.stored.ts';
 type Cell = string | number | boolean | null | undefined;
 
 const FORMULA = /^[=+\-@\t\r]/;
+/** A signed number (an E.164 phone number, a negative amount): it cannot be a formula, so it stays as it is. */
+const SIGNED_NUMBER = /^[+-]\d+(\.\d+)?$/;
 const QUOTED = /[",\r\n]/;
 
 /**
  * One CSV field (RFC 4180), with spreadsheet formulas defused (a leading = + - @ gets a quote).
- * Numbers and booleans are written as they are: they hold no separator and are not formulas.
+ * Numbers and booleans are written as they are: they hold no separator and are not formulas; so
+ * is a text that is only a signed number (`+919812345678`: phone numbers must reach an importer
+ * whole, and a sign and digits run nothing).
  */
 export function csvCell(v: Cell): string {
   if (v === null || v === undefined) return '';
   if (typeof v !== 'string') return String(v);
-  const s = FORMULA.test(v) ? `'${v}` : v;
+  const s = FORMULA.test(v) && !SIGNED_NUMBER.test(v) ? `'${v}` : v;
   return QUOTED.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

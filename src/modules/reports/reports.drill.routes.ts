@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { defineRoute } from '../../platform/http/route.ts';
 import { describe, idParams } from '../../platform/http/schemas.ts';
+import { isIsoDateOrInstant } from '../../platform/time.ts';
+import { callStatuses, endedReasons } from '../voice/index.ts';
 import { drillCalls, drillCampaign, drillConversations, funnelStages } from './reports.drill.ts';
 import { intervals, reportFilterFields, resolveFilters } from './reports.filters.ts';
+import { firstResponseBuckets } from './reports.overview.ts';
 
 /**
  * The drill-down routes: the conversations, calls or recipients behind one figure of a report
@@ -29,7 +32,7 @@ const conversationDrillQuery = z.object({
   ...reportFilterFields,
   interval: describe(z.enum(intervals), 'Bucket of `at` (default day).', 'day').optional(),
   at: describe(
-    z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date-time'),
+    z.string().refine(isIsoDateOrInstant, 'must be an ISO 8601 date-time'),
     'Only the conversations of the series bucket starting then (a series `at`).',
     '2026-05-01T00:00:00.000+05:30',
   ).optional(),
@@ -40,7 +43,7 @@ const conversationDrillQuery = z.object({
   ).optional(),
   reason: describe(z.string().min(1).max(200), 'handoffs: only this reason.', 'billing').optional(),
   bucket: describe(
-    z.string().regex(/^(\d+|longer)$/, 'must be an `up_to_s` of the histogram, or longer'),
+    z.enum(['longer', ...firstResponseBuckets.map(String)]),
     'first_response: only this histogram bucket (its `up_to_s`, or `longer`).',
     '60',
   ).optional(),
@@ -74,14 +77,15 @@ const conversationDrillObject = z.object({
 
 const callDrillQuery = z.object({
   ...reportFilterFields,
-  status: describe(z.string().min(1).max(40), 'Only in this status.', 'completed').optional(),
+  // A value no call can have is refused rather than answered with an empty list.
+  status: describe(z.enum(callStatuses), 'Only in this status.', 'completed').optional(),
   ended_reason: describe(
-    z.string().min(1).max(80),
+    z.enum([...endedReasons, 'none']),
     'Only with this ended_reason (`none`: not ended).',
     'customer_ended_call',
   ).optional(),
   answered_by: describe(
-    z.string().min(1).max(40),
+    z.enum(['human', 'machine', 'call_screener', 'unknown', 'none']),
     'Only answered by this (`none`: not set).',
     'human',
   ).optional(),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
 import { validationFailed } from '../../platform/errors.ts';
 import { describe } from '../../platform/http/schemas.ts';
+import { isIsoDateOrInstant } from '../../platform/time.ts';
 import { defaultAgent, getAgentRow, parseBusiness, type Scope } from '../agents/index.ts';
 import { listUserNames, teamMembers } from '../users/index.ts';
 
@@ -12,12 +13,7 @@ export const MAX_DAYS = 400;
 
 const dateOrInstant = (what: string, example: string) =>
   describe(
-    z
-      .string()
-      .refine(
-        (s) => /^\d{4}-\d{2}-\d{2}$/.test(s) || !Number.isNaN(Date.parse(s)),
-        'must be a date (YYYY-MM-DD) or an ISO 8601 date-time',
-      ),
+    z.string().refine((s) => isIsoDateOrInstant(s), 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time'),
     what,
     example,
   ).optional();

@@ -48,7 +48,10 @@ function questionFor(ctx: AppContext, channel: string, settings: CsatSettings, t
       },
     };
   if (kindOf(channel)?.addressKind === 'email') {
-    const base = `${(ctx.config.publicUrl ?? '').replace(/\/$/, '')}/v1/csat/respond/${token}?score=`;
+    // A link in an email must be absolute: the public URL, else this server's own address (as the
+    // channels' inbound URLs are built).
+    const origin = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
+    const base = `${origin}/v1/csat/respond/${token}?score=`;
     const links = scoreWords.map((w, i) => `${i + 1} (${w}): ${base}${i + 1}`).join('\n');
     return { text: `${settings.question}\n\n${links}` };
   }

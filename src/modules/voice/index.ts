@@ -39,3 +39,4 @@ export { VoiceActivityDetector } from './engine/vad.ts';
 export { voiceModule } from './voice.module.ts';
 export { type VoiceRuntime, voiceRuntime } from './voice.runtime.ts';
 export type { CallRow, CallStatus } from './voice.tables.ts';
+export { callStatuses } from './voice.tables.ts';

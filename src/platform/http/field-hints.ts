@@ -57,7 +57,9 @@ function editDistance(a: string, b: string): number {
 export function suggestField(key: string, known: string[]): string | null {
   if (!known.length) return null;
   const lower = key.toLowerCase();
-  const candidates = [snakeCase(key), ...(ALIASES[key] ?? ALIASES[snakeCase(key)] ?? [])];
+  // Own keys only: `constructor` or `__proto__` in a body must not find Object.prototype's members.
+  const alias = (k: string) => (Object.hasOwn(ALIASES, k) ? ALIASES[k] : undefined);
+  const candidates = [snakeCase(key), ...(alias(key) ?? alias(snakeCase(key)) ?? [])];
   for (const c of candidates) if (c !== key && known.includes(c)) return c;
   let best: string | null = null;
   let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;

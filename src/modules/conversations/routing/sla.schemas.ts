@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseObject, describe } from '../../../platform/http/schemas.ts';
+import { channelTypes } from '../../channels/index.ts';
 
 const minutes = (what: string, example: number) =>
   describe(
@@ -10,9 +11,11 @@ const minutes = (what: string, example: number) =>
 
 const appliesTo = describe(
   z.strictObject({
-    channels: describe(z.array(z.string().min(1).max(40)).max(20), 'Channel types it applies to.', [
-      'whatsapp',
-    ]).optional(),
+    channels: describe(
+      z.array(z.enum([...channelTypes, 'web'])).max(20),
+      "Channel types it applies to (a conversation's `channel`).",
+      ['whatsapp'],
+    ).optional(),
     tags: describe(
       z.array(z.string().min(1).max(100)).max(50),
       'It applies when the conversation has one of these tags.',

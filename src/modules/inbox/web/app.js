@@ -113,6 +113,12 @@ function ConnectionBadge() {
     data-state=${state.state}><span class="dot" aria-hidden="true"></span>${label}</span>`;
 }
 
+/** The availability switch, read again whenever the live connection (the presence) changes state. */
+function Availability() {
+  const state = useLiveState();
+  return html`<${AvailabilitySwitch} connection=${state.state} />`;
+}
+
 function Shell({ route }) {
   const user = session.current.user;
   const token = session.current.token;
@@ -202,7 +208,7 @@ function Shell({ route }) {
       </nav>
       <span class="spacer"></span>
       <${ConnectionBadge} />
-      <${AvailabilitySwitch} />
+      <${Availability} />
       <button class="ghost shortcuts" type="button" onClick=${() => setHelp(true)} aria-label="Keyboard shortcuts">?</button>
       <span class="me" title=${user.email}>${user.name} · ${user.role}</span>
       <button class="ghost" type="button" onClick=${signOut}>Sign out</button>

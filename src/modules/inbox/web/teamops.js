@@ -5,12 +5,31 @@ import { useEffect, useState } from './vendor/hooks.mjs';
  * Team operations in the inbox: the availability switch of the header (online while the inbox is
  * open, or busy/offline set by hand) and the SLA badge of a conversation card.
  */
-export function AvailabilitySwitch() {
+export function AvailabilitySwitch({ connection }) {
   const [state, setState] = useState(null);
   const [error, setError] = useState('');
+  // Read again when the live connection (the presence) comes up: read only once, at mount, it said
+  // offline for as long as the page stayed open. The server records the presence just after the
+  // stream opens, so an answer without the open inbox is asked again a few times.
   useEffect(() => {
-    api('GET', '/v1/me/availability').then(setState, (err) => setError(err.message));
-  }, []);
+    let stop = false;
+    let timer;
+    const read = (tries) =>
+      api('GET', '/v1/me/availability').then(
+        (s) => {
+          if (stop) return;
+          setState(s);
+          if (connection === 'live' && !s.inbox_open && tries > 0)
+            timer = setTimeout(() => read(tries - 1), 500);
+        },
+        (err) => !stop && setError(err.message),
+      );
+    read(6);
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [connection]);
   if (error || !state) return null;
   const value = state.set_by_hand ? state.availability : 'auto';
   const change = async (e) => {
