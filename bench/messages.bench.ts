@@ -247,8 +247,10 @@ for (const path of CONVERSATIONS === 0 ? [] : listPaths) {
   const backends = pg ? backendCpu(PG_ADMIN_URL, new URL(pg.url).pathname.slice(1)) : undefined;
   await backends?.start();
   const cpuBefore = processCpuMs(server.child.pid);
+  const generatorBefore = processCpuMs(process.pid);
   stmtLog?.mark();
   const list = await autocannon({ url: `${base}${path}`, headers, connections: 4, duration: 5 });
+  const generatorMs = processCpuMs(process.pid) - generatorBefore;
   await backends?.sample();
   if (stmtLog)
     printStatements(
@@ -260,7 +262,7 @@ for (const path of CONVERSATIONS === 0 ? [] : listPaths) {
   const perRequest = (ms: number) => `${((ms / Math.max(1, list.requests.total)) * 1000).toFixed(0)} µs`;
   console.log(`[${storage}] GET ${path} as fast as 4 connections go: ${fmt(list)}`);
   console.log(
-    `[${storage}]   CPU per request: server ${perRequest(processCpuMs(server.child.pid) - cpuBefore)}${backends ? `, PostgreSQL backends ${perRequest(backends.total())}` : ''}; load average ${loadAverage()}`,
+    `[${storage}]   CPU per request: server ${perRequest(processCpuMs(server.child.pid) - cpuBefore)}${backends ? `, PostgreSQL backends ${perRequest(backends.total())}` : ''}, load generator (this process) ${perRequest(generatorMs)}; load average ${loadAverage()}`,
   );
   await backends?.close();
 }
