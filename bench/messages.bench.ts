@@ -14,7 +14,7 @@ import autocannonUntyped from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { createPgDatabase, PG_ADMIN_URL } from '../test/support/harness.ts';
-import { backendCpu, loadAverage, processCpuMs } from './pg-cost.ts';
+import { backendCpu, loadAverage, printStatements, processCpuMs, statementLog } from './pg-cost.ts';
 import { createBenchTemplate, messageBody, paced, startServer, startWorker } from './support.ts';
 
 interface AcResult {
@@ -47,6 +47,12 @@ const LIST_RATE = Number(process.env.BENCH_LIST_RATE ?? 200);
 
 // The server runs in its own process, so the load generator does not share its event loop.
 const pg = mode.startsWith('sqlite') ? undefined : await createPgDatabase();
+// BENCH_STATEMENTS=1 (PostgreSQL): the statements of each flat-out list run by shape, from
+// PostgreSQL's log (set before the server connects; logging costs time, so compare CPU without it).
+const stmtLog =
+  pg && process.env.BENCH_STATEMENTS
+    ? await statementLog(PG_ADMIN_URL, new URL(pg.url).pathname.slice(1))
+    : undefined;
 const pgEnv: Record<string, string> = pg
   ? {
       DATABASE_URL: pg.url,
@@ -241,12 +247,22 @@ for (const path of CONVERSATIONS === 0 ? [] : listPaths) {
   const backends = pg ? backendCpu(PG_ADMIN_URL, new URL(pg.url).pathname.slice(1)) : undefined;
   await backends?.start();
   const cpuBefore = processCpuMs(server.child.pid);
+  const generatorBefore = processCpuMs(process.pid);
+  stmtLog?.mark();
   const list = await autocannon({ url: `${base}${path}`, headers, connections: 4, duration: 5 });
+  const generatorMs = processCpuMs(process.pid) - generatorBefore;
   await backends?.sample();
+  if (stmtLog)
+    printStatements(
+      `[${storage}] GET ${path} statements (per request)`,
+      stmtLog.read(),
+      list.requests.total,
+      10,
+    );
   const perRequest = (ms: number) => `${((ms / Math.max(1, list.requests.total)) * 1000).toFixed(0)} µs`;
   console.log(`[${storage}] GET ${path} as fast as 4 connections go: ${fmt(list)}`);
   console.log(
-    `[${storage}]   CPU per request: server ${perRequest(processCpuMs(server.child.pid) - cpuBefore)}${backends ? `, PostgreSQL backends ${perRequest(backends.total())}` : ''}; load average ${loadAverage()}`,
+    `[${storage}]   CPU per request: server ${perRequest(processCpuMs(server.child.pid) - cpuBefore)}${backends ? `, PostgreSQL backends ${perRequest(backends.total())}` : ''}, load generator (this process) ${perRequest(generatorMs)}; load average ${loadAverage()}`,
   );
   await backends?.close();
 }
@@ -254,5 +270,8 @@ for (const path of CONVERSATIONS === 0 ? [] : listPaths) {
 await worker?.stop();
 await server.stop();
 await handle.close();
-await pg?.drop();
+// BENCH_KEEP_DB=1: the PostgreSQL database stays (for EXPLAIN); its name is printed.
+if (pg && process.env.BENCH_KEEP_DB)
+  console.log(`[${storage}] kept database ${new URL(pg.url).pathname.slice(1)}`);
+else await pg?.drop();
 rmSync(server.dataDir, { recursive: true, force: true });

@@ -73,12 +73,14 @@ export async function listConversations(
   // A page past the end has no row to carry the total.
   const count = rows[0]?.total ?? (await total.executeTakeFirst())?.total ?? 0;
   return pageOf(
-    rows.map(({ contact_phone, contact_name, contact_email, total: _, ...row }) =>
+    // The row is presented as read (its extra columns are not copied out first: the presenter
+    // names every field it answers).
+    rows.map((row) =>
       presentConversation(row, {
         id: row.contact_id,
-        phone: contact_phone,
-        name: contact_name,
-        email: contact_email,
+        phone: row.contact_phone,
+        name: row.contact_name,
+        email: row.contact_email,
       }),
     ),
     Number(count),
