@@ -48,36 +48,7 @@ export interface CreateBroadcastInput {
  */
 export async function createBroadcast(ctx: AppContext, auth: Auth, input: CreateBroadcastInput) {
   const scope: Scope = { workspaceId: auth.workspaceId, livemode: auth.livemode };
-  const sources = (['audience_id', 'contact_ids', 'phones'] as const).filter((k) => input[k] !== undefined);
-  if (sources.length !== 1) {
-    const message =
-      sources.length === 0
-        ? 'give the recipients: one of audience_id, contact_ids or phones'
-        : `give only one of audience_id, contact_ids or phones (got ${sources.join(', ')})`;
-    throw validationFailed((sources.length ? sources : ['audience_id']).map((field) => ({ field, message })));
-  }
-  const errors: FieldError[] = [];
-  let list: string[] | null = null;
-  if (input.phones) {
-    const seen = new Set<string>();
-    input.phones.forEach((p, i) => {
-      const e164 = normalizePhone(p, auth.defaultCountry);
-      if (!e164)
-        errors.push({ field: `phones.${i}`, message: `${JSON.stringify(p)} is not a valid phone number` });
-      else seen.add(e164);
-    });
-    list = [...seen];
-  }
-  if (input.contact_ids) {
-    list = [...new Set(input.contact_ids)];
-    const found = new Set<string>();
-    for (const r of await contactsByIds(ctx.db, scope, list)) found.add(r.id);
-    input.contact_ids.forEach((id, i) => {
-      if (!found.has(id)) errors.push({ field: `contact_ids.${i}`, message: `no contact ${id}` });
-    });
-  }
-  if (errors.length) throw validationFailed(errors);
-  if (input.audience_id) await getAudienceRow(ctx.db, auth, input.audience_id);
+  const list = await checkRecipients(ctx, auth, scope, input);
 
   const ref = typeof input.template === 'string' ? { name: input.template } : input.template;
   const tpl = await findTemplateForSend(ctx.db, scope, ref.name, ref.language);
@@ -87,25 +58,11 @@ export async function createBroadcast(ctx: AppContext, auth: Auth, input: Create
       `Template ${tpl.name} (${tpl.language}) is ${tpl.status}; only approved templates can be broadcast.`,
       { details: { template: tpl.name, template_status: tpl.status } },
     );
-  // A list is by position ({{1}}, {{2}}...); the template's own variables, then the top-level ones.
-  const byPlace = (v: unknown): Record<string, string | number> =>
-    Array.isArray(v)
-      ? Object.fromEntries(v.map((x, i) => [String(i + 1), x as string | number]))
-      : ((v ?? {}) as Record<string, string | number>);
-  const variables = {
-    ...byPlace(typeof input.template === 'string' ? undefined : input.template.variables),
-    ...byPlace(input.variables),
-  };
+  const variables = broadcastVariables(input);
   const varErrors = checkBroadcastVariables(tpl.body, variables);
   if (varErrors.length) throw validationFailed(varErrors);
 
-  if (input.from && !(await findChannelForSend(ctx.db, scope, { type: 'whatsapp', from: input.from })))
-    throw new ApiError('channel_not_configured', `No active WhatsApp channel has the address ${input.from}.`);
-  if (!input.from && scope.livemode && !(await findChannelForSend(ctx.db, scope, { type: 'whatsapp' })))
-    throw new ApiError(
-      'channel_not_configured',
-      'No WhatsApp channel is configured for live mode; connect one with POST /v1/channels.',
-    );
+  await checkSendingChannel(ctx, scope, input.from);
 
   const now = ctx.clock.now();
   const sendAt = input.send_at ? new Date(input.send_at) : null;
@@ -140,6 +97,73 @@ export async function createBroadcast(ctx: AppContext, auth: Auth, input: Create
     await ctx.queue.enqueue(tx.db, fanOutJob, { broadcastId: row.id }, later ? { runAt: sendAt } : {});
   });
   return presentBroadcast(row, emptyCounts());
+}
+
+/** Exactly one source of recipients, every one valid; the deduplicated phones or contact ids. */
+async function checkRecipients(
+  ctx: AppContext,
+  auth: Auth,
+  scope: Scope,
+  input: CreateBroadcastInput,
+): Promise<string[] | null> {
+  const sources = (['audience_id', 'contact_ids', 'phones'] as const).filter((k) => input[k] !== undefined);
+  if (sources.length !== 1) {
+    const message =
+      sources.length === 0
+        ? 'give the recipients: one of audience_id, contact_ids or phones'
+        : `give only one of audience_id, contact_ids or phones (got ${sources.join(', ')})`;
+    throw validationFailed((sources.length ? sources : ['audience_id']).map((field) => ({ field, message })));
+  }
+  if (sources[0] === 'phones') return checkPhones(input.phones ?? [], auth.defaultCountry);
+  if (sources[0] === 'contact_ids') return checkContactIds(ctx, scope, input.contact_ids ?? []);
+  if (input.audience_id) await getAudienceRow(ctx.db, auth, input.audience_id);
+  return null;
+}
+
+function checkPhones(phones: string[], defaultCountry: string): string[] {
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  phones.forEach((p, i) => {
+    const e164 = normalizePhone(p, defaultCountry);
+    if (!e164)
+      errors.push({ field: `phones.${i}`, message: `${JSON.stringify(p)} is not a valid phone number` });
+    else seen.add(e164);
+  });
+  if (errors.length) throw validationFailed(errors);
+  return [...seen];
+}
+
+async function checkContactIds(ctx: AppContext, scope: Scope, ids: string[]): Promise<string[]> {
+  const list = [...new Set(ids)];
+  const found = new Set<string>();
+  for (const r of await contactsByIds(ctx.db, scope, list)) found.add(r.id);
+  const errors: FieldError[] = [];
+  ids.forEach((id, i) => {
+    if (!found.has(id)) errors.push({ field: `contact_ids.${i}`, message: `no contact ${id}` });
+  });
+  if (errors.length) throw validationFailed(errors);
+  return list;
+}
+
+/** A list is by position ({{1}}, {{2}}...); the template's own variables, then the top-level ones. */
+function broadcastVariables(input: CreateBroadcastInput): Record<string, string | number> {
+  const byPlace = (v: Variables | undefined): Record<string, string | number> =>
+    Array.isArray(v) ? Object.fromEntries(v.map((x, i) => [String(i + 1), x])) : (v ?? {});
+  return {
+    ...byPlace(typeof input.template === 'string' ? undefined : input.template.variables),
+    ...byPlace(input.variables),
+  };
+}
+
+/** The `from` address names an active WhatsApp channel; without one, live mode needs some channel. */
+async function checkSendingChannel(ctx: AppContext, scope: Scope, from: string | undefined): Promise<void> {
+  if (from && !(await findChannelForSend(ctx.db, scope, { type: 'whatsapp', from })))
+    throw new ApiError('channel_not_configured', `No active WhatsApp channel has the address ${from}.`);
+  if (!from && scope.livemode && !(await findChannelForSend(ctx.db, scope, { type: 'whatsapp' })))
+    throw new ApiError(
+      'channel_not_configured',
+      'No WhatsApp channel is configured for live mode; connect one with POST /v1/channels.',
+    );
 }
 
 /**

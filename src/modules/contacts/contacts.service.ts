@@ -447,6 +447,31 @@ export async function createContact(ctx: AppContext, scope: Scope, input: Contac
   });
 }
 
+/** A contact's row with a PATCH applied (its phone and email already normalized). */
+function patchedContact(
+  row: ContactRow,
+  input: ContactInput,
+  { phone, email }: { phone: string | null | undefined; email: string | null | undefined },
+  now: string,
+): ContactRow {
+  const next: ContactRow = { ...row, updated_at: now };
+  if (phone !== undefined) next.phone = phone;
+  if (email !== undefined) next.email = email;
+  if (input.name !== undefined) next.name = input.name?.trim() || null;
+  if (input.attributes) {
+    const attrs = fromJson<Attributes>(row.attributes, {});
+    for (const [k, v] of Object.entries(input.attributes)) {
+      if (v === null) delete attrs[k];
+      else attrs[k] = v;
+    }
+    next.attributes = toJson(attrs);
+  }
+  if (input.tags) next.tags = toJson(normalizeTags(input.tags));
+  if (input.dnd !== undefined) next.dnd = input.dnd ? 1 : 0;
+  if (input.opted_out !== undefined) next.opted_out = input.opted_out ? 1 : 0;
+  return next;
+}
+
 /** Merges a PATCH: `attributes` keys merge (a null value removes the key); `tags` replaces the list. */
 export async function updateContact(
   ctx: AppContext,
@@ -458,29 +483,12 @@ export async function updateContact(
   const { phone, email } = checkedFields(scope, input);
   return ctx.transaction(async (tx) => {
     const row = await getContactRow(tx.db, scope, id);
-    const next: ContactRow = { ...row };
-    if (phone !== undefined && phone !== row.phone) {
-      if (phone) {
-        const existing = await findContactByPhone(tx.db, scope, phone);
-        if (existing && existing.id !== row.id) throw duplicatePhone(existing.id, phone);
-      }
-      next.phone = phone;
+    if (phone && phone !== row.phone) {
+      const existing = await findContactByPhone(tx.db, scope, phone);
+      if (existing && existing.id !== row.id) throw duplicatePhone(existing.id, phone);
     }
-    if (email !== undefined) next.email = email;
-    if (input.name !== undefined) next.name = input.name?.trim() || null;
+    const next = patchedContact(row, input, { phone, email }, ctx.clock.now().toISOString());
     if (!next.phone && !next.email) throw invalidField('phone', 'a contact needs a phone or an email');
-    if (input.attributes) {
-      const attrs = fromJson<Attributes>(row.attributes, {});
-      for (const [k, v] of Object.entries(input.attributes)) {
-        if (v === null) delete attrs[k];
-        else attrs[k] = v;
-      }
-      next.attributes = toJson(attrs);
-    }
-    if (input.tags) next.tags = toJson(normalizeTags(input.tags));
-    if (input.dnd !== undefined) next.dnd = input.dnd ? 1 : 0;
-    if (input.opted_out !== undefined) next.opted_out = input.opted_out ? 1 : 0;
-    next.updated_at = ctx.clock.now().toISOString();
     const { id: _id, workspace_id: _w, livemode: _l, created_at: _c, ...changes } = next;
     await tx.db.updateTable('contacts').set(changes).where('id', '=', row.id).execute();
     await emitContact(tx, scope, 'contact.updated', next, actor);

@@ -44,7 +44,17 @@ export const TITLE_SEPARATOR = ' › ';
  * title: indexed in all of them, its words would match every passage of a large document.)
  */
 export function textChunks(title: string, content: string): Chunk[] {
-  const sections: Array<{ heading: string; body: string[] }> = [{ heading: title, body: [] }];
+  return splitSections(title, content).flatMap(packSection);
+}
+
+interface Section {
+  heading: string;
+  body: string[];
+}
+
+/** Lines grouped under their headings; a section's heading is the breadcrumb of headings above it. */
+function splitSections(title: string, content: string): Section[] {
+  const sections: Section[] = [{ heading: title, body: [] }];
   const stack: Array<{ level: number; text: string }> = [];
   for (const line of content.replace(/\r\n?/g, '\n').split('\n')) {
     const h = /^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line);
@@ -54,27 +64,28 @@ export function textChunks(title: string, content: string): Chunk[] {
       sections.push({ heading: breadcrumb(stack.map((s) => s.text)) || title, body: [] });
     } else sections[sections.length - 1].body.push(line);
   }
+  return sections;
+}
+
+/** A section's paragraphs packed into passages of about the target size, none over the maximum. */
+function packSection(s: Section): Chunk[] {
   const chunks: Chunk[] = [];
-  for (const s of sections) {
-    const paragraphs = s.body
-      .join('\n')
-      .split(/\n\s*\n/)
-      .map((p) => p.replace(/[ \t]+/g, ' ').trim())
-      .filter(Boolean);
-    let current = '';
-    const flush = () => {
-      if (current.trim()) chunks.push({ title: s.heading, text: current.trim() });
-      current = '';
-    };
-    for (const p of paragraphs) {
-      for (const piece of splitLong(p)) {
-        if (current && current.length + piece.length + 2 > MAX) flush();
-        current = current ? `${current}\n\n${piece}` : piece;
-        if (current.length >= TARGET) flush();
-      }
-    }
-    flush();
+  const paragraphs = s.body
+    .join('\n')
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/[ \t]+/g, ' ').trim())
+    .filter(Boolean);
+  let current = '';
+  const flush = () => {
+    if (current.trim()) chunks.push({ title: s.heading, text: current.trim() });
+    current = '';
+  };
+  for (const piece of paragraphs.flatMap(splitLong)) {
+    if (current && current.length + piece.length + 2 > MAX) flush();
+    current = current ? `${current}\n\n${piece}` : piece;
+    if (current.length >= TARGET) flush();
   }
+  flush();
   return chunks;
 }
 

@@ -45,6 +45,8 @@ const fetchFailed = (url: string, reason: string) =>
     errors: [{ field: 'url', message: `could not be fetched (${reason})` }],
   });
 
+type FetchSettings = { allowPrivate: boolean; timeoutMs: number; maxBytes: number };
+
 interface FetchedPage {
   status: number;
   type: string;
@@ -58,10 +60,7 @@ interface FetchedPage {
  * literal private address is refused before connecting: knowledge URLs come from API callers,
  * so they must not reach loopback, the private network or cloud metadata.
  */
-function getOnce(
-  url: URL,
-  opts: { allowPrivate: boolean; timeoutMs: number; maxBytes: number },
-): Promise<FetchedPage> {
+function getOnce(url: URL, opts: FetchSettings): Promise<FetchedPage> {
   if (!opts.allowPrivate) {
     const literal = literalAddress(url.hostname);
     if (literal && isPrivateAddress(literal)) {
@@ -115,22 +114,15 @@ function getOnce(
   });
 }
 
-/** Fetches a page (bounded in time and size, redirects re-checked) and keeps its text. */
-export async function fetchPageText(
-  url: string,
-  opts: { timeoutMs?: number; maxBytes?: number; allowPrivate?: boolean } = {},
-): Promise<{ text: string; title: string | null }> {
-  const maxBytes = opts.maxBytes ?? MAX_FETCH_BYTES;
-  const settings = {
-    allowPrivate: opts.allowPrivate ?? false,
-    timeoutMs: opts.timeoutMs ?? FETCH_TIMEOUT_MS,
-    maxBytes,
-  };
+const isRedirect = (page: FetchedPage) => page.status >= 300 && page.status < 400;
+
+/** GETs `url`, following up to MAX_REDIRECTS redirects, each target checked again by `getOnce`. */
+async function fetchFollowingRedirects(url: string, settings: FetchSettings): Promise<FetchedPage> {
   let target = new URL(url);
-  let page: FetchedPage | undefined;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     if (target.protocol !== 'http:' && target.protocol !== 'https:')
       throw fetchFailed(url, `unsupported protocol ${target.protocol}`);
+    let page: FetchedPage;
     try {
       page = await getOnce(target, settings);
     } catch (err) {
@@ -139,13 +131,15 @@ export async function fetchPageText(
         throw fetchFailed(url, 'it points to a private or reserved address');
       throw fetchFailed(url, (err as Error).message);
     }
-    if (page.status >= 300 && page.status < 400 && page.location) {
-      target = new URL(page.location, target);
-      continue;
-    }
-    break;
+    if (!isRedirect(page)) return page;
+    if (!page.location) break;
+    target = new URL(page.location, target);
   }
-  if (!page || (page.status >= 300 && page.status < 400)) throw fetchFailed(url, 'too many redirects');
+  throw fetchFailed(url, 'too many redirects');
+}
+
+/** Refuses a final answer that is not a 2xx, is over the size bound, or is not HTML or text. */
+function checkFetchedPage(url: string, page: FetchedPage, maxBytes: number): void {
   if (page.status < 200 || page.status >= 300) {
     throw new ApiError('unprocessable', `Fetching ${url} answered HTTP ${page.status}.`, {
       errors: [{ field: 'url', message: `answered HTTP ${page.status}` }],
@@ -159,6 +153,20 @@ export async function fetchPageText(
       `The page at ${url} is ${page.type}, not HTML or text; upload files with doc_type "file".`,
     );
   }
+}
+
+/** Fetches a page (bounded in time and size, redirects re-checked) and keeps its text. */
+export async function fetchPageText(
+  url: string,
+  opts: { timeoutMs?: number; maxBytes?: number; allowPrivate?: boolean } = {},
+): Promise<{ text: string; title: string | null }> {
+  const maxBytes = opts.maxBytes ?? MAX_FETCH_BYTES;
+  const page = await fetchFollowingRedirects(url, {
+    allowPrivate: opts.allowPrivate ?? false,
+    timeoutMs: opts.timeoutMs ?? FETCH_TIMEOUT_MS,
+    maxBytes,
+  });
+  checkFetchedPage(url, page, maxBytes);
   const raw = page.body.toString('utf8');
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(raw)?.[1]?.trim() || null;
   const text = page.type.includes('html') || /<html|<body|<p[\s>]/i.test(raw) ? htmlToText(raw) : raw;

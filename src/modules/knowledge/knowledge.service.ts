@@ -70,49 +70,85 @@ export async function prepareDocument(
   input: DocumentInput,
   opts: { allowPrivate: boolean },
 ): Promise<Prepared> {
-  let content = input.content ?? '';
-  let title = input.title?.trim() ?? '';
-  let faqs: FaqPair[] | null = null;
-  let url: string | null = null;
-  let filename: string | null = null;
-  switch (input.doc_type) {
-    case 'url': {
-      if (!input.url) throw invalidField('url', 'is required for doc_type url');
-      url = input.url;
-      const page = await fetchPageText(url, { allowPrivate: opts.allowPrivate });
-      content = page.text;
-      title ||= page.title ?? url;
-      break;
-    }
-    case 'file': {
-      if (!input.file && !input.content)
-        throw invalidField('file', 'is required for doc_type file (or upload it with multipart)');
-      if (input.file) {
-        filename = input.file.filename;
-        const bytes = Buffer.from(input.file.content_base64, 'base64');
-        if (bytes.length === 0) throw invalidField('file.content_base64', 'is empty or not base64');
-        content = await fileToText(bytes, filename);
-      }
-      title ||= filename ?? 'Untitled file';
-      break;
-    }
-    case 'faq': {
-      faqs = input.faqs?.length ? input.faqs : parseFaqText(content);
-      if (faqs.length === 0) {
-        throw invalidField(
-          input.faqs ? 'faqs' : 'content',
-          'holds no question and answer pair (write "Q: ... A: ..." pairs or send `faqs`)',
-        );
-      }
-      content = faqs.map((f) => `Q: ${f.question}\nA: ${f.answer}`).join('\n\n');
-      break;
-    }
-    default:
-      if (/^\s*<(!doctype|html|body)/i.test(content)) content = htmlToText(content);
-  }
+  const source = await readSource(input, opts.allowPrivate);
   if (input.doc_type !== 'url' && input.doc_type !== 'file' && input.url)
     throw invalidField('url', 'is only for doc_type url');
-  if (looksBinary(content)) {
+  const content = indexableText(input.doc_type, source.content);
+  const title =
+    source.title ||
+    content
+      .split('\n')[0]
+      .replace(/^#+\s*/, '')
+      .slice(0, 120) ||
+    'Untitled';
+  const chunks = source.faqs ? faqChunks(source.faqs) : textChunks(title, content);
+  if (chunks.length > MAX_CHUNKS_PER_DOCUMENT)
+    throw new ApiError(
+      'payload_too_large',
+      `The document makes more than ${MAX_CHUNKS_PER_DOCUMENT} passages; split it.`,
+    );
+  return { ...source, title: title.slice(0, 300), content, chunks };
+}
+
+/** A document's text before checks, and what it keeps of its source; the title may still be empty. */
+type Source = Omit<Prepared, 'chunks'>;
+
+async function readSource(input: DocumentInput, allowPrivate: boolean): Promise<Source> {
+  const base: Source = {
+    title: input.title?.trim() ?? '',
+    content: input.content ?? '',
+    faqs: null,
+    url: null,
+    filename: null,
+  };
+  switch (input.doc_type) {
+    case 'url':
+      return readUrl(input, base, allowPrivate);
+    case 'file':
+      return readFile(input, base);
+    case 'faq':
+      return readFaq(input, base);
+    default:
+      return /^\s*<(!doctype|html|body)/i.test(base.content)
+        ? { ...base, content: htmlToText(base.content) }
+        : base;
+  }
+}
+
+async function readUrl(input: DocumentInput, base: Source, allowPrivate: boolean): Promise<Source> {
+  if (!input.url) throw invalidField('url', 'is required for doc_type url');
+  const page = await fetchPageText(input.url, { allowPrivate });
+  return { ...base, url: input.url, content: page.text, title: base.title || (page.title ?? input.url) };
+}
+
+/** An uploaded file's text (PDF or text); text given in `content` instead is taken as it is. */
+async function readFile(input: DocumentInput, base: Source): Promise<Source> {
+  if (!input.file) {
+    if (!input.content)
+      throw invalidField('file', 'is required for doc_type file (or upload it with multipart)');
+    return { ...base, title: base.title || 'Untitled file' };
+  }
+  const filename = input.file.filename;
+  const bytes = Buffer.from(input.file.content_base64, 'base64');
+  if (bytes.length === 0) throw invalidField('file.content_base64', 'is empty or not base64');
+  return { ...base, filename, content: await fileToText(bytes, filename), title: base.title || filename };
+}
+
+/** The pairs given in `faqs`, or read from `content`; the text indexed is the pairs written out. */
+function readFaq(input: DocumentInput, base: Source): Source {
+  const faqs = input.faqs?.length ? input.faqs : parseFaqText(base.content);
+  if (faqs.length === 0) {
+    throw invalidField(
+      input.faqs ? 'faqs' : 'content',
+      'holds no question and answer pair (write "Q: ... A: ..." pairs or send `faqs`)',
+    );
+  }
+  return { ...base, faqs, content: faqs.map((f) => `Q: ${f.question}\nA: ${f.answer}`).join('\n\n') };
+}
+
+/** The trimmed text, refused when it is binary, empty or over the size limit. */
+function indexableText(docType: DocType, raw: string): string {
+  if (looksBinary(raw)) {
     throw new ApiError(
       'unsupported_media_type',
       'The content is binary, not text; upload PDFs with doc_type "file".',
@@ -121,10 +157,10 @@ export async function prepareDocument(
       },
     );
   }
-  content = content.trim();
+  const content = raw.trim();
   if (!content)
     throw invalidField(
-      input.doc_type === 'url' ? 'url' : input.doc_type === 'file' ? 'file' : 'content',
+      docType === 'url' ? 'url' : docType === 'file' ? 'file' : 'content',
       'has no text to index',
     );
   if (content.length > MAX_DOCUMENT_CHARS) {
@@ -133,19 +169,7 @@ export async function prepareDocument(
       `The document has ${content.length} characters of text; the limit is ${MAX_DOCUMENT_CHARS}. Split it into several documents.`,
     );
   }
-  if (!title)
-    title =
-      content
-        .split('\n')[0]
-        .replace(/^#+\s*/, '')
-        .slice(0, 120) || 'Untitled';
-  const chunks = faqs ? faqChunks(faqs) : textChunks(title, content);
-  if (chunks.length > MAX_CHUNKS_PER_DOCUMENT)
-    throw new ApiError(
-      'payload_too_large',
-      `The document makes more than ${MAX_CHUNKS_PER_DOCUMENT} passages; split it.`,
-    );
-  return { title: title.slice(0, 300), content, faqs, url, filename, chunks };
+  return content;
 }
 
 /** Stores a document's passages and indexes them (in the caller's transaction). */

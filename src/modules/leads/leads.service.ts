@@ -107,6 +107,22 @@ async function emitChange(tx: Tx, scope: Scope, before: LeadsTable, after: Leads
   });
 }
 
+/** lead.captured for a new lead, then lead.qualified when it is qualified from the start. */
+async function emitCaptured(tx: Tx, scope: Scope, row: LeadsTable, actor: Actor) {
+  const types =
+    row.status === 'qualified'
+      ? (['lead.captured', 'lead.qualified'] as const)
+      : (['lead.captured'] as const);
+  for (const type of types)
+    await tx.emit({
+      workspaceId: scope.workspaceId,
+      livemode: scope.livemode,
+      type,
+      actor,
+      data: presentLead(row),
+    });
+}
+
 /**
  * Records a lead for the API and the AI's lead-capture tool. With a conversation (or, without
  * one, a contact) that already has an open lead (`new` or `qualified`), that lead is updated
@@ -119,63 +135,20 @@ export async function captureLead(
   input: CaptureLeadInput,
   actor: Actor,
 ): Promise<{ lead: Lead; created: boolean }> {
-  const { phone, email } = normalizedContactFields(scope, input);
+  const contact = normalizedContactFields(scope, input);
   return ctx.transaction(async (tx) => {
-    let contactId = input.contact_id ?? null;
-    let agentId = input.agent_id ?? null;
-    const conversationId = input.conversation_id ?? null;
-    if (conversationId) {
-      const conv = await getConversationRef(tx.db, scope, conversationId);
-      contactId ??= conv.contact_id;
-      agentId ??= conv.agent_id;
-      // Two captures for one conversation must not both create: serialise them (SQLite already is).
-      if (ctx.dialect === 'postgres')
-        await sql`select pg_advisory_xact_lock(hashtext(${`lead:${conversationId}`}))`.execute(tx.db);
-    }
-    if (contactId) await getContactRow(tx.db, scope, contactId);
-    else if (phone || email) {
-      const { contact } = await findOrCreateContact(
-        tx,
-        scope,
-        { ...(phone ? { phone } : { email: email as string }), ...(input.name ? { name: input.name } : {}) },
-        actor,
-      );
-      contactId = contact.id;
-    }
-    const agent = agentId ? await getAgentRow(tx.db, scope, agentId) : null;
+    const refs = await leadRefs(ctx, tx, scope, input, contact, actor);
+    const agent = refs.agentId ? await getAgentRow(tx.db, scope, refs.agentId) : null;
     // The AI's lead is qualified once its agent's required fields are captured (leads.qualify.ts).
-    const qualify = (status: LeadStatus, fields: string, agentFields = agent?.lead_fields) =>
-      actor.type === 'ai' && input.status === undefined ? aiLeadStatus(status, agentFields, fields) : status;
-    if (!contactId && !conversationId) {
-      throw validationFailed([
-        { field: 'phone', message: 'a lead needs a contact_id, a conversation_id, a phone or an email' },
-      ]);
-    }
-    if (!conversationId && contactId && ctx.dialect === 'postgres') {
-      await sql`select pg_advisory_xact_lock(hashtext(${`lead:${contactId}`}))`.execute(tx.db);
-    }
-
-    let openQuery = scopedLeads(tx.db, scope).where('status', 'in', openStatuses).orderBy('id', 'desc');
-    openQuery = conversationId
-      ? openQuery.where('conversation_id', '=', conversationId)
-      : openQuery.where('contact_id', '=', contactId as string);
-    const open = await openQuery.executeTakeFirst();
+    const qualify = (row: LeadsTable): LeadsTable =>
+      actor.type === 'ai' && input.status === undefined
+        ? { ...row, status: aiLeadStatus(row.status, agent?.lead_fields, row.fields) }
+        : row;
+    const open = await findOpenLead(ctx, tx, scope, refs);
     const now = ctx.clock.now().toISOString();
 
     if (open) {
-      const next: LeadsTable = {
-        ...open,
-        contact_id: open.contact_id ?? contactId,
-        agent_id: open.agent_id ?? agentId,
-        name: input.name !== undefined ? input.name : open.name,
-        phone: phone !== undefined ? phone : open.phone,
-        email: email !== undefined ? email : open.email,
-        intent: input.intent !== undefined ? input.intent : open.intent,
-        status: input.status ?? open.status,
-        fields: mergeFields(open.fields, input.fields),
-        updated_at: now,
-      };
-      next.status = qualify(next.status, next.fields);
+      const next = qualify(capturedInto(open, input, refs, contact, now));
       await tx.db
         .updateTable('leads')
         .set({
@@ -195,42 +168,121 @@ export async function captureLead(
       return { lead: presentLead(next), created: false };
     }
 
-    const row: LeadsTable = {
-      id: newId('lead'),
-      ...scopeColumns(scope),
-      contact_id: contactId,
-      conversation_id: conversationId,
-      agent_id: agentId,
-      name: input.name ?? null,
-      phone: phone ?? null,
-      email: email ?? null,
-      intent: input.intent ?? null,
-      source: input.source ?? (actor.type === 'ai' ? 'ai' : 'api'),
-      status: input.status ?? 'new',
-      fields: mergeFields('{}', input.fields),
-      created_at: now,
-      updated_at: now,
-    };
-    row.status = qualify(row.status, row.fields);
+    const row = qualify(newLead(scope, input, actor, refs, contact, now));
     await tx.db.insertInto('leads').values(row).execute();
-    await tx.emit({
-      workspaceId: scope.workspaceId,
-      livemode: scope.livemode,
-      type: 'lead.captured',
-      actor,
-      data: presentLead(row),
-    });
-    if (row.status === 'qualified') {
-      await tx.emit({
-        workspaceId: scope.workspaceId,
-        livemode: scope.livemode,
-        type: 'lead.qualified',
-        actor,
-        data: presentLead(row),
-      });
-    }
+    await emitCaptured(tx, scope, row, actor);
     return { lead: presentLead(row), created: true };
   });
+}
+
+interface LeadRefs {
+  contactId: string | null;
+  conversationId: string | null;
+  agentId: string | null;
+}
+type ContactFields = ReturnType<typeof normalizedContactFields>;
+
+/**
+ * The lead's conversation, contact and agent: a conversation gives its contact and agent where the
+ * input names none; without a contact, the one with the lead's phone (or email) is found or created.
+ */
+async function leadRefs(
+  ctx: AppContext,
+  tx: Tx,
+  scope: Scope,
+  input: CaptureLeadInput,
+  { phone, email }: ContactFields,
+  actor: Actor,
+): Promise<LeadRefs> {
+  let contactId = input.contact_id ?? null;
+  let agentId = input.agent_id ?? null;
+  const conversationId = input.conversation_id ?? null;
+  if (conversationId) {
+    const conv = await getConversationRef(tx.db, scope, conversationId);
+    contactId ??= conv.contact_id;
+    agentId ??= conv.agent_id;
+    // Two captures for one conversation must not both create: serialise them (SQLite already is).
+    if (ctx.dialect === 'postgres')
+      await sql`select pg_advisory_xact_lock(hashtext(${`lead:${conversationId}`}))`.execute(tx.db);
+  }
+  if (contactId) await getContactRow(tx.db, scope, contactId);
+  else if (phone || email) {
+    const { contact } = await findOrCreateContact(
+      tx,
+      scope,
+      { ...(phone ? { phone } : { email: email as string }), ...(input.name ? { name: input.name } : {}) },
+      actor,
+    );
+    contactId = contact.id;
+  }
+  return { contactId, conversationId, agentId };
+}
+
+/** The open lead of the conversation or, without one, of the contact (captures by contact serialised). */
+async function findOpenLead(ctx: AppContext, tx: Tx, scope: Scope, refs: LeadRefs) {
+  const { contactId, conversationId } = refs;
+  if (!contactId && !conversationId) {
+    throw validationFailed([
+      { field: 'phone', message: 'a lead needs a contact_id, a conversation_id, a phone or an email' },
+    ]);
+  }
+  if (!conversationId && contactId && ctx.dialect === 'postgres') {
+    await sql`select pg_advisory_xact_lock(hashtext(${`lead:${contactId}`}))`.execute(tx.db);
+  }
+  const openQuery = scopedLeads(tx.db, scope).where('status', 'in', openStatuses).orderBy('id', 'desc');
+  return (
+    conversationId
+      ? openQuery.where('conversation_id', '=', conversationId)
+      : openQuery.where('contact_id', '=', contactId as string)
+  ).executeTakeFirst();
+}
+
+/** An open lead with a new capture's values: given ones replace, fields merge, missing refs fill in. */
+function capturedInto(
+  open: LeadsTable,
+  input: CaptureLeadInput,
+  refs: LeadRefs,
+  { phone, email }: ContactFields,
+  now: string,
+): LeadsTable {
+  return {
+    ...open,
+    contact_id: open.contact_id ?? refs.contactId,
+    agent_id: open.agent_id ?? refs.agentId,
+    name: input.name !== undefined ? input.name : open.name,
+    phone: phone !== undefined ? phone : open.phone,
+    email: email !== undefined ? email : open.email,
+    intent: input.intent !== undefined ? input.intent : open.intent,
+    status: input.status ?? open.status,
+    fields: mergeFields(open.fields, input.fields),
+    updated_at: now,
+  };
+}
+
+function newLead(
+  scope: Scope,
+  input: CaptureLeadInput,
+  actor: Actor,
+  refs: LeadRefs,
+  { phone, email }: ContactFields,
+  now: string,
+): LeadsTable {
+  return {
+    id: newId('lead'),
+    ...scopeColumns(scope),
+    contact_id: refs.contactId,
+    conversation_id: refs.conversationId,
+    agent_id: refs.agentId,
+    name: input.name ?? null,
+    phone: phone ?? null,
+    email: email ?? null,
+    intent: input.intent ?? null,
+    source: input.source ?? (actor.type === 'ai' ? 'ai' : 'api'),
+    status: input.status ?? 'new',
+    fields: mergeFields('{}', input.fields),
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 export async function updateLead(

@@ -112,24 +112,23 @@ export function checkContent(input: ContentInput, channelType: ChannelType): Fie
         errors.push({ field: 'interactive', message: 'is required when type is interactive' });
       else errors.push(...checkInteractive(input.interactive, limits));
       break;
-    default: {
-      const media = input[input.type];
-      if (!media) {
-        errors.push({ field: input.type, message: `is required when type is ${input.type}` });
-        break;
-      }
-      if (!/^https?:\/\/\S+$/i.test(media.url))
-        errors.push({ field: `${input.type}.url`, message: 'must be an http(s) URL' });
-      if (media.caption !== undefined) {
-        if (input.type === 'audio')
-          errors.push({ field: 'audio.caption', message: 'audio takes no caption' });
-        else if (chars(media.caption) > limits.caption)
-          errors.push(tooLong(`${input.type}.caption`, limits.caption));
-      }
-      if (media.filename !== undefined && input.type !== 'document') {
-        errors.push({ field: `${input.type}.filename`, message: 'only documents take a filename' });
-      }
-    }
+    default:
+      errors.push(...checkMedia(input.type, input[input.type], limits));
+  }
+  return errors;
+}
+
+function checkMedia(type: MediaType, media: MediaInput | undefined, limits: ContentLimits): FieldError[] {
+  if (!media) return [{ field: type, message: `is required when type is ${type}` }];
+  const errors: FieldError[] = [];
+  if (!/^https?:\/\/\S+$/i.test(media.url))
+    errors.push({ field: `${type}.url`, message: 'must be an http(s) URL' });
+  if (media.caption !== undefined) {
+    if (type === 'audio') errors.push({ field: 'audio.caption', message: 'audio takes no caption' });
+    else if (chars(media.caption) > limits.caption) errors.push(tooLong(`${type}.caption`, limits.caption));
+  }
+  if (media.filename !== undefined && type !== 'document') {
+    errors.push({ field: `${type}.filename`, message: 'only documents take a filename' });
   }
   return errors;
 }

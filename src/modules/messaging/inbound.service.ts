@@ -7,12 +7,14 @@ import { fromJson, toJson } from '../../platform/json.ts';
 import type { ChannelConfig, InboundBatch, InboundMessage, StatusUpdate } from '../channels/index.ts';
 import { channelById, channelKinds, contactKeyFor, optKeyword, plainOptKeyword } from '../channels/index.ts';
 import {
+  type ContactRow,
   findOrCreateContact,
   findOrCreateWhatsAppContact,
   moveContactPhone,
   setContactOptOut,
 } from '../contacts/index.ts';
 import {
+  type ConversationRow,
   findOrCreateConversation,
   moveThreadsAddress,
   patchConversation,
@@ -107,6 +109,17 @@ export async function ingestInbound(
   return result;
 }
 
+type InboundScope = { workspaceId: string; livemode: boolean; defaultCountry: string };
+
+/** Who wrote: their contact (after an opt keyword or a number change), address and actor. */
+interface Sender {
+  contact: ContactRow;
+  address: string;
+  actor: Actor;
+  /** What a number change did, kept in the message's payload. */
+  numberMove: Record<string, unknown>;
+}
+
 async function storeInbound(
   ctx: AppContext,
   channel: ChannelConfig,
@@ -131,66 +144,11 @@ async function storeInbound(
     const channelRow = await channelById(tx.db, channel.id);
     if (!channelRow) throw new Error(`channel ${channel.id} is gone`);
     const now = ctx.clock.now();
-    const name = m.profileName?.trim() || undefined;
-    const customer: Actor = { type: 'customer', id: null };
-    const isEmail = channelKinds[channel.type].addressKind === 'email';
-    // Verified webhooks only reach here: the provider vouches for the sender's number. A WhatsApp
-    // sender may come with a business-scoped user id, or with only that (a username-only sender).
-    let { contact } =
-      !isEmail && m.userId
-        ? await findOrCreateWhatsAppContact(
-            tx,
-            scope,
-            { ...(m.from === m.userId ? {} : { phone: m.from }), userId: m.userId, name },
-            customer,
-          )
-        : await findOrCreateContact(
-            tx,
-            scope,
-            { ...contactKeyFor(channel.type, m.from), name, providerVouched: true },
-            customer,
-          );
-    const actor: Actor = { type: 'customer', id: contact.id };
-    // An opt-out keyword: STOP opts the sender out, START back in, in this message's transaction,
-    // so the agent does not answer an unsubscribe and no send to them goes out. SMS takes the
-    // carriers' keywords; other phone channels (WhatsApp) the unambiguous ones only.
-    const keyword =
-      m.type !== 'text' || !m.text || isEmail
-        ? m.optOut
-        : channelKinds[channel.type].optOutKeywords
-          ? (m.optOut ?? optKeyword(m.text))
-          : plainOptKeyword(m.text);
-    if (keyword && (contact.opted_out === 1) !== (keyword === 'opt_out'))
-      contact = await setContactOptOut(tx, scope, contact.id, keyword === 'opt_out', actor);
-    let address = isEmail ? (contact.email ?? m.from.toLowerCase()) : (contact.phone ?? m.from);
-    // A number change (WhatsApp `user_changed_number`): the contact and its open threads move to
-    // the new number, history kept. A notice from WhatsApp, not the customer writing: it neither
-    // wakes the thread nor opens the 24-hour window, and the agent does not answer it.
+    const sender = await identifySender(tx, scope, channel, m, now);
+    const { contact, address, actor } = sender;
+    // A number change (WhatsApp `user_changed_number`) is a notice from WhatsApp, not the customer
+    // writing: it neither wakes the thread nor opens the 24-hour window, and the agent does not answer it.
     const notice = m.type === 'system';
-    let numberMove: Record<string, unknown> = {};
-    // A known business-scoped user id writing from a new number is a number change too.
-    const newAddress = m.numberChange?.newAddress ?? bsuidNewNumber(m, contact);
-    if (newAddress) {
-      const moved = await moveContactPhone(tx, scope, contact, newAddress, {
-        type: 'system',
-        id: null,
-      });
-      if (moved.moved) {
-        await moveThreadsAddress(
-          tx.db,
-          contact.id,
-          channel.type,
-          address,
-          moved.contact.phone as string,
-          now.toISOString(),
-        );
-        contact = moved.contact;
-        address = moved.contact.phone as string;
-        numberMove = { contact_moved: true };
-      } else {
-        numberMove = { contact_moved: false, ...(moved.holder ? { number_taken_by: moved.holder.id } : {}) };
-      }
-    }
     let { conversation } = await findOrCreateConversation(tx, scope, {
       channel: channelRow,
       contact,
@@ -224,74 +182,7 @@ async function storeInbound(
     }
     // The provider's time opens the window, but never a time in the future.
     const sentAt = new Date(Math.min(m.timestamp.getTime() || now.getTime(), now.getTime()));
-    const at = now.toISOString();
-    const messageId = newId('msg');
-    const attachments = (m.attachments ?? []).map((a, position) => ({
-      id: newId('att'),
-      workspace_id: scope.workspaceId,
-      livemode: scope.livemode ? 1 : 0,
-      message_id: messageId,
-      position,
-      filename: a.filename,
-      mime_type: a.mimeType,
-      size: a.content.length,
-      content_id: a.contentId ?? null,
-      content_base64: a.content.toString('base64'),
-      created_at: at,
-    }));
-    const media: StoredMedia | undefined =
-      m.media || attachments.length
-        ? {
-            ...(m.media ?? {}),
-            ...(attachments.length
-              ? {
-                  attachments: attachments.map((a) => ({
-                    id: a.id,
-                    filename: a.filename,
-                    mime_type: a.mime_type,
-                    size: a.size,
-                    content_id: a.content_id,
-                  })),
-                }
-              : {}),
-          }
-        : undefined;
-    const payload = m.payload || m.numberChange ? { ...(m.payload ?? {}), ...numberMove } : undefined;
-    const row: MessageRow = {
-      id: messageId,
-      workspace_id: scope.workspaceId,
-      livemode: scope.livemode ? 1 : 0,
-      conversation_id: conversation.id,
-      channel_id: channel.id,
-      direction: 'inbound',
-      sender_type: notice ? 'system' : 'customer',
-      sender_id: notice ? null : contact.id,
-      type: m.type,
-      text: m.text,
-      template: null,
-      media: media ? toJson(media) : null,
-      interactive: payload ? toJson(payload) : null,
-      to_address: m.to ?? channel.address,
-      from_address: notice ? m.from : address,
-      status: 'received',
-      error_code: null,
-      error_message: null,
-      provider_message_id: m.providerMessageId,
-      reply_to_provider_id: m.replyToProviderId ?? null,
-      created_at: at,
-      updated_at: at,
-      queued_at: null,
-      sent_at: sentAt.toISOString(),
-      delivered_at: at,
-      read_at: null,
-      failed_at: null,
-      send_started_at: null,
-    };
-    await tx.db.insertInto('messages').values(row).execute();
-    for (const a of attachments) await tx.db.insertInto('message_attachments').values(a).execute();
-    // A customer's media is fetched and kept while the provider still serves it (Meta: 30 days).
-    if (m.media && (m.media.id || m.media.url) && !attachments.length && keepsMedia(channel))
-      await ctx.queue.enqueue(tx.db, keepMediaJob, { messageId });
+    const row = await insertInbound(ctx, tx, { scope, channel, m, sender, conversation, now, sentAt });
     const message = presentMessage(row);
     if (notice) {
       await tx.emit({
@@ -303,22 +194,7 @@ async function storeInbound(
       });
       return message;
     }
-    const windowHours = channelKinds[channel.type].customerWindowHours;
-    const windowEnd = windowHours ? new Date(sentAt.getTime() + windowHours * 3_600_000).toISOString() : '';
-    const patch = {
-      last_message: previewOf({ type: row.type, text: row.text, caption: m.media?.caption }),
-      last_message_at: at,
-      last_message_sender: 'customer',
-      last_inbound_at: sentAt.toISOString(),
-      updated_at: at,
-      // Handed off and no one waiting yet (a person replied last): the customer waits from now.
-      ...(conversation.ai_paused === 1 && conversation.waiting_since === null && !answered
-        ? { waiting_since: sentAt.toISOString() }
-        : {}),
-      ...(windowEnd && (conversation.window_expires_at ?? '') < windowEnd
-        ? { window_expires_at: windowEnd }
-        : {}),
-    };
+    const patch = conversationPatch(channel, conversation, m, sentAt, now, answered);
     await patchConversation(tx.db, conversation.id, patch);
     conversation = { ...conversation, ...patch };
     // A claimed answer (a CSAT score) was emitted as what it is (`csat.received`): it is kept in the
@@ -342,6 +218,202 @@ async function storeInbound(
     });
     return message;
   });
+}
+
+/**
+ * The sender's contact, found or created (verified webhooks only reach here: the provider vouches
+ * for the sender's number), with an opt keyword applied and a number change followed.
+ */
+async function identifySender(
+  tx: Tx,
+  scope: InboundScope,
+  channel: ChannelConfig,
+  m: InboundMessage,
+  now: Date,
+): Promise<Sender> {
+  const customer: Actor = { type: 'customer', id: null };
+  const name = m.profileName?.trim() || undefined;
+  const isEmail = channelKinds[channel.type].addressKind === 'email';
+  // A WhatsApp sender may come with a business-scoped user id, or with only that (a username-only sender).
+  let { contact } =
+    !isEmail && m.userId
+      ? await findOrCreateWhatsAppContact(
+          tx,
+          scope,
+          { ...(m.from === m.userId ? {} : { phone: m.from }), userId: m.userId, name },
+          customer,
+        )
+      : await findOrCreateContact(
+          tx,
+          scope,
+          { ...contactKeyFor(channel.type, m.from), name, providerVouched: true },
+          customer,
+        );
+  const actor: Actor = { type: 'customer', id: contact.id };
+  // An opt-out keyword: STOP opts the sender out, START back in, in this message's transaction,
+  // so the agent does not answer an unsubscribe and no send to them goes out.
+  const keyword = optKeywordOf(channel, m, isEmail);
+  if (keyword && (contact.opted_out === 1) !== (keyword === 'opt_out'))
+    contact = await setContactOptOut(tx, scope, contact.id, keyword === 'opt_out', actor);
+  const address = isEmail ? (contact.email ?? m.from.toLowerCase()) : (contact.phone ?? m.from);
+  return { ...(await followNumberChange(tx, scope, channel, m, contact, address, now)), actor };
+}
+
+/** SMS takes the carriers' keywords; other phone channels (WhatsApp) the unambiguous ones only. */
+function optKeywordOf(channel: ChannelConfig, m: InboundMessage, isEmail: boolean) {
+  if (m.type !== 'text' || !m.text || isEmail) return m.optOut;
+  return channelKinds[channel.type].optOutKeywords
+    ? (m.optOut ?? optKeyword(m.text))
+    : plainOptKeyword(m.text);
+}
+
+/**
+ * A number change (WhatsApp `user_changed_number`, or a known business-scoped user id writing
+ * from a new number): the contact and its open threads move to the new number, history kept.
+ */
+async function followNumberChange(
+  tx: Tx,
+  scope: InboundScope,
+  channel: ChannelConfig,
+  m: InboundMessage,
+  contact: ContactRow,
+  address: string,
+  now: Date,
+): Promise<Omit<Sender, 'actor'>> {
+  const newAddress = m.numberChange?.newAddress ?? bsuidNewNumber(m, contact);
+  if (!newAddress) return { contact, address, numberMove: {} };
+  const moved = await moveContactPhone(tx, scope, contact, newAddress, { type: 'system', id: null });
+  if (!moved.moved)
+    return {
+      contact,
+      address,
+      numberMove: { contact_moved: false, ...(moved.holder ? { number_taken_by: moved.holder.id } : {}) },
+    };
+  const phone = moved.contact.phone as string;
+  await moveThreadsAddress(tx.db, contact.id, channel.type, address, phone, now.toISOString());
+  return { contact: moved.contact, address: phone, numberMove: { contact_moved: true } };
+}
+
+/** Stores the message and its attachments; a customer's media is fetched and kept later. */
+async function insertInbound(
+  ctx: AppContext,
+  tx: Tx,
+  w: {
+    scope: InboundScope;
+    channel: ChannelConfig;
+    m: InboundMessage;
+    sender: Sender;
+    conversation: ConversationRow;
+    now: Date;
+    sentAt: Date;
+  },
+): Promise<MessageRow> {
+  const { scope, channel, m, sender } = w;
+  const at = w.now.toISOString();
+  const messageId = newId('msg');
+  const attachments = attachmentRows(m, scope, messageId, at);
+  const notice = m.type === 'system';
+  const media = storedMediaOf(m, attachments);
+  const payload = m.payload || m.numberChange ? { ...(m.payload ?? {}), ...sender.numberMove } : undefined;
+  const row: MessageRow = {
+    id: messageId,
+    workspace_id: scope.workspaceId,
+    livemode: scope.livemode ? 1 : 0,
+    conversation_id: w.conversation.id,
+    channel_id: channel.id,
+    direction: 'inbound',
+    sender_type: notice ? 'system' : 'customer',
+    sender_id: notice ? null : sender.contact.id,
+    type: m.type,
+    text: m.text,
+    template: null,
+    media: media ? toJson(media) : null,
+    interactive: payload ? toJson(payload) : null,
+    to_address: m.to ?? channel.address,
+    from_address: notice ? m.from : sender.address,
+    status: 'received',
+    error_code: null,
+    error_message: null,
+    provider_message_id: m.providerMessageId,
+    reply_to_provider_id: m.replyToProviderId ?? null,
+    created_at: at,
+    updated_at: at,
+    queued_at: null,
+    sent_at: w.sentAt.toISOString(),
+    delivered_at: at,
+    read_at: null,
+    failed_at: null,
+    send_started_at: null,
+  };
+  await tx.db.insertInto('messages').values(row).execute();
+  for (const a of attachments) await tx.db.insertInto('message_attachments').values(a).execute();
+  // A customer's media is fetched and kept while the provider still serves it (Meta: 30 days).
+  if (m.media && (m.media.id || m.media.url) && !attachments.length && keepsMedia(channel))
+    await ctx.queue.enqueue(tx.db, keepMediaJob, { messageId });
+  return row;
+}
+
+function attachmentRows(m: InboundMessage, scope: InboundScope, messageId: string, at: string) {
+  return (m.attachments ?? []).map((a, position) => ({
+    id: newId('att'),
+    workspace_id: scope.workspaceId,
+    livemode: scope.livemode ? 1 : 0,
+    message_id: messageId,
+    position,
+    filename: a.filename,
+    mime_type: a.mimeType,
+    size: a.content.length,
+    content_id: a.contentId ?? null,
+    content_base64: a.content.toString('base64'),
+    created_at: at,
+  }));
+}
+
+/** The message's media column: the provider's media reference and the kept attachments. */
+function storedMediaOf(
+  m: InboundMessage,
+  attachments: ReturnType<typeof attachmentRows>,
+): StoredMedia | undefined {
+  if (!m.media && !attachments.length) return undefined;
+  if (!attachments.length) return { ...(m.media ?? {}) };
+  return {
+    ...(m.media ?? {}),
+    attachments: attachments.map((a) => ({
+      id: a.id,
+      filename: a.filename,
+      mime_type: a.mime_type,
+      size: a.size,
+      content_id: a.content_id,
+    })),
+  };
+}
+
+/** The thread's last message and inbound time, its waiting time and 24-hour window after a customer message. */
+function conversationPatch(
+  channel: ChannelConfig,
+  conversation: ConversationRow,
+  m: InboundMessage,
+  sentAt: Date,
+  now: Date,
+  answered: boolean,
+) {
+  const at = now.toISOString();
+  const windowHours = channelKinds[channel.type].customerWindowHours;
+  const windowEnd = windowHours ? new Date(sentAt.getTime() + windowHours * 3_600_000).toISOString() : '';
+  return {
+    last_message: previewOf({ type: m.type, text: m.text, caption: m.media?.caption }),
+    last_message_at: at,
+    last_message_sender: 'customer',
+    last_inbound_at: sentAt.toISOString(),
+    updated_at: at,
+    // Handed off and no one waiting yet (a person replied last): the customer waits from now.
+    ...(conversation.ai_paused === 1 && conversation.waiting_since === null && !answered
+      ? { waiting_since: sentAt.toISOString() }
+      : {}),
+    ...(windowEnd && (conversation.window_expires_at ?? '') < windowEnd
+      ? { window_expires_at: windowEnd }
+      : {}),
+  };
 }
 
 /** Only WhatsApp media is fetched at once: Meta's URLs expire in minutes and its files in 30 days. */

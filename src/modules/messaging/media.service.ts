@@ -32,32 +32,51 @@ export async function getMessageMedia(
   const attachments = media?.attachments ?? [];
   // A file Parley kept (an email attachment, a customer's WhatsApp media once fetched) is served
   // from storage; the provider is asked only for media not kept (yet).
-  if (attachmentId !== undefined || attachments.length) {
-    const id = attachmentId ?? attachments[0]?.id;
-    const stored = id
-      ? await tenant(ctx.db, scope)
-          .selectFrom('message_attachments')
-          .selectAll()
-          .where('id', '=', id)
-          .where('message_id', '=', row.id)
-          .executeTakeFirst()
-      : undefined;
-    if (!stored) throw new ApiError('not_found', `Message ${row.id} has no attachment ${attachmentId}.`);
-    return {
-      kind: 'file',
-      content: Buffer.from(stored.content_base64, 'base64'),
-      mimeType: stored.mime_type,
-      ...(stored.filename ? { filename: stored.filename } : {}),
-    };
-  }
+  if (attachmentId !== undefined || attachments.length)
+    return storedAttachment(ctx, scope, row.id, attachmentId ?? attachments[0]?.id, attachmentId);
   if (!media || (!media.url && !media.id)) throw new ApiError('not_found', `Message ${row.id} has no media.`);
   if (row.direction === 'outbound') {
     if (!media.url) throw new ApiError('not_found', `Message ${row.id} has no media URL.`);
     return { kind: 'redirect', url: media.url };
   }
-  const channelRow = await channelById(ctx.db, row.channel_id);
+  return providerMedia(ctx, row.id, row.channel_id, media);
+}
+
+/** An attachment kept in storage, served as a file. */
+async function storedAttachment(
+  ctx: AppContext,
+  scope: Scope,
+  messageId: string,
+  id: string | undefined,
+  askedId: string | undefined,
+): Promise<MessageMedia> {
+  const stored = id
+    ? await tenant(ctx.db, scope)
+        .selectFrom('message_attachments')
+        .selectAll()
+        .where('id', '=', id)
+        .where('message_id', '=', messageId)
+        .executeTakeFirst()
+    : undefined;
+  if (!stored) throw new ApiError('not_found', `Message ${messageId} has no attachment ${askedId}.`);
+  return {
+    kind: 'file',
+    content: Buffer.from(stored.content_base64, 'base64'),
+    mimeType: stored.mime_type,
+    ...(stored.filename ? { filename: stored.filename } : {}),
+  };
+}
+
+/** A customer's media fetched from the provider with the channel's credentials. */
+async function providerMedia(
+  ctx: AppContext,
+  messageId: string,
+  channelId: string,
+  media: StoredMedia,
+): Promise<MessageMedia> {
+  const channelRow = await channelById(ctx.db, channelId);
   if (!channelRow)
-    throw new ApiError('channel_not_configured', `The channel of message ${row.id} was deleted.`);
+    throw new ApiError('channel_not_configured', `The channel of message ${messageId} was deleted.`);
   const channel = channelConfigOf(ctx, channelRow);
   const adapter = adapterFor(ctx, channel.provider);
   if (!adapter?.fetchMedia) {

@@ -105,6 +105,33 @@ const scopeKey = (s: PreparedSend) => `${s.scope.workspaceId}:${livemodeValue(s.
 const contactKey = (s: PreparedSend) => `${scopeKey(s)}:${s.to}`;
 const threadKey = (channelId: string, contactId: string) => `${channelId}:${contactId}`;
 
+type Context = Pick<ConversationRow, 'dynamic_variables' | 'identifier'>;
+type NewThread = { row: ConversationRow; contact: ContactRow; send: PreparedSend };
+
+/** What the steps of a batch share: each send's outcome so far, and the rows looked up or made. */
+interface Batch {
+  sends: PreparedSend[];
+  results: Array<GroupResult<MessageObject> | undefined>;
+  /** Each send's channel (sends refused at that step have none). */
+  channels: Array<ChannelRow | undefined>;
+  /** By `contactKey`. */
+  contacts: Map<string, ContactRow>;
+  /** By `threadKey`. */
+  conversations: Map<string, ConversationRow>;
+  contents: PreparedContent[];
+  /** The context each send leaves its thread, by channel and `contactKey`. */
+  contexts: Map<string, Context>;
+}
+
+/** The sends not refused so far, with their index and channel. */
+const live = (b: Batch) =>
+  b.sends.flatMap((s, i) => (b.results[i] ? [] : [{ s, i, channel: b.channels[i]! }]));
+type LiveSend = ReturnType<typeof live>[number];
+
+const contextKey = (channel: ChannelRow, s: PreparedSend) => `${channel.id}:${contactKey(s)}`;
+const threadOf = (b: Batch, s: PreparedSend, channel: ChannelRow) =>
+  threadKey(channel.id, b.contacts.get(contactKey(s))!.id);
+
 /**
  * The batch in one transaction: the same rules as `writeSend` (channel resolution, contact and
  * conversation made on first contact with the send's agent and context, context merged into an
@@ -116,216 +143,34 @@ async function writeInTx(
   tx: Tx,
   sends: PreparedSend[],
 ): Promise<GroupResult<MessageObject>[]> {
-  const results: Array<GroupResult<MessageObject> | undefined> = new Array(sends.length);
-
-  // The channel of each distinct (workspace, mode, type, from, agent).
-  const channelByKey = new Map<string, ChannelRow | ApiError>();
-  const channels: Array<ChannelRow | undefined> = [];
-  for (const [i, s] of sends.entries()) {
-    const key = `${scopeKey(s)}:${s.type}:${s.input.from ?? ''}:${s.input.agent_id ?? ''}`;
-    let channel = channelByKey.get(key);
-    if (!channel) {
-      try {
-        channel = await resolveChannel(ctx, tx, s.scope, s.type, s.input.from, s.input.agent_id);
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        channel = err;
-      }
-      channelByKey.set(key, channel);
-    }
-    if (channel instanceof ApiError) results[i] = { ok: false, error: channel };
-    else channels[i] = channel;
-  }
-  const live = () => sends.flatMap((s, i) => (results[i] ? [] : [{ s, i, channel: channels[i]! }]));
-
-  // Existing contacts, by phone, per workspace and mode.
-  const contacts = new Map<string, ContactRow>();
-  const byScope = new Map<string, ReturnType<typeof live>>();
-  for (const entry of live()) {
-    const group = byScope.get(scopeKey(entry.s));
-    if (group) group.push(entry);
-    else byScope.set(scopeKey(entry.s), [entry]);
-  }
-  for (const group of byScope.values()) {
-    const { s } = group[0]!;
-    const rows = await findContactsByPhones(
-      tx.db,
-      s.scope,
-      group.map((entry) => entry.s.to),
-    );
-    for (const row of rows) contacts.set(`${scopeKey(s)}:${row.phone}`, row);
-  }
-
-  // Their conversations on these channels.
-  const conversations = new Map<string, ConversationRow>();
-  const known = live().flatMap(({ s, channel }) => {
-    const contact = contacts.get(contactKey(s));
-    return contact ? [{ channelId: channel.id, contactId: contact.id }] : [];
-  });
-  if (known.length > 0) {
-    const channelIds = [...new Set(known.map((k) => k.channelId))];
-    const contactIds = [...new Set(known.map((k) => k.contactId))];
-    for (const row of await conversationsOfThreads(tx.db, channelIds, contactIds))
-      conversations.set(threadKey(row.channel_id, row.contact_id), row);
-  }
-
+  const b: Batch = {
+    sends,
+    results: new Array(sends.length),
+    channels: [],
+    contacts: new Map(),
+    conversations: new Map(),
+    contents: [],
+    contexts: new Map(),
+  };
+  await resolveChannels(ctx, tx, b);
+  await findContacts(tx, b);
+  await findConversations(tx, b);
   // Refusals are decided on what is stored, before this batch writes anything for them.
-  for (const { s, i, channel } of live()) {
-    const contact = contacts.get(contactKey(s));
-    const conversation = contact ? conversations.get(threadKey(channel.id, contact.id)) : undefined;
+  for (const { s, i, channel } of live(b)) {
+    const contact = b.contacts.get(contactKey(s));
+    const conversation = contact ? b.conversations.get(threadKey(channel.id, contact.id)) : undefined;
     const refusal = sendRefusal(s, contact, conversation, channel);
-    if (refusal) results[i] = { ok: false, error: refusal };
+    if (refusal) b.results[i] = { ok: false, error: refusal };
   }
-
-  // The templates the batch names, with one look-up per workspace and mode.
-  const templates = new Map<string, TemplateRow | ApiError>();
-  const refs = new Map<string, { scope: Scope; refs: TemplateRef[] }>();
-  for (const { s } of live()) {
-    if (s.input.type !== 'template') continue;
-    const entry = refs.get(scopeKey(s));
-    if (entry) entry.refs.push(s.input.template as TemplateRef);
-    else refs.set(scopeKey(s), { scope: s.scope, refs: [s.input.template as TemplateRef] });
-  }
-  for (const [key, entry] of refs)
-    for (const [ref, found] of await findTemplatesForSend(tx.db, entry.scope, entry.refs))
-      templates.set(`${key}:${ref}`, found);
-
-  // Each send's content (a template checked and rendered) and the conversation context it
-  // leaves, in order: a send to a thread merges its variables and identifier into what the
-  // thread had, or into what an earlier send of this batch left, as one-at-a-time writes do.
-  // A send whose content fails is refused and leaves nothing.
-  const contents: PreparedContent[] = [];
-  const contexts = new Map<string, Pick<ConversationRow, 'dynamic_variables' | 'identifier'>>();
-  for (const { s, i, channel } of live()) {
-    const contact = contacts.get(contactKey(s));
-    const key = `${channel.id}:${contactKey(s)}`;
-    const before = contexts.get(key) ?? (contact && conversations.get(threadKey(channel.id, contact.id)));
-    const context = before && !bringsContext(s.input) ? before : mergedContext(before ?? noContext, s.input);
-    try {
-      const ref = s.input.type === 'template' ? (s.input.template as TemplateRef) : undefined;
-      const template = ref
-        ? templates.get(`${scopeKey(s)}:${templateRefKey(ref.name, ref.language)}`)
-        : undefined;
-      if (template instanceof ApiError) throw template;
-      contents[i] = contentOf(s.input, template, contact, context);
-      contexts.set(key, context);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      results[i] = { ok: false, error: err };
-    }
-  }
-  const accepted = live();
+  prepareContents(b, await findTemplates(tx, b));
+  const accepted = live(b);
 
   // First contact: the contacts, then the conversations, each with one insert and its events.
-  const newContacts = new Map<string, { row: ContactRow; send: PreparedSend }>();
-  const created: EmitInput[] = [];
-  for (const { s } of accepted) {
-    const key = contactKey(s);
-    if (contacts.has(key) || newContacts.has(key)) continue;
-    newContacts.set(key, {
-      row: newContactRow(
-        { ...s.scope, defaultCountry: s.sender.defaultCountry },
-        { phone: s.to, email: null, name: null },
-        s.now.toISOString(),
-      ),
-      send: s,
-    });
-  }
-  if (newContacts.size > 0) {
-    // In key order, so concurrent batches take the unique index's locks in the same order.
-    const made = [...newContacts.values()].sort((a, b) => compare(a.row.phone!, b.row.phone!));
-    for (const part of chunked(made)) {
-      const inserted = await insertNewContactsByPhone(
-        tx.db,
-        part.map((m) => m.row),
-      );
-      if (inserted !== part.length) throw new BatchConflict('a contact was made concurrently');
-    }
-    for (const [key, m] of newContacts) contacts.set(key, m.row);
-    created.push(
-      ...made.map(({ row, send }) => ({
-        workspaceId: send.scope.workspaceId,
-        livemode: send.scope.livemode,
-        type: 'contact.created' as const,
-        actor: send.sender.actor,
-        data: presentContact(row),
-      })),
-    );
-  }
-  // New threads carry the context their sends left; stored ones that got some are updated.
-  const newThreads = new Map<string, { row: ConversationRow; contact: ContactRow; send: PreparedSend }>();
-  const updatedContext = new Set<string>();
-  for (const { s, channel } of accepted) {
-    const contact = contacts.get(contactKey(s))!;
-    const key = threadKey(channel.id, contact.id);
-    const context = contexts.get(`${channel.id}:${contactKey(s)}`)!;
-    const stored = conversations.get(key);
-    if (stored) {
-      if (!newThreads.has(key) && bringsContext(s.input)) updatedContext.add(key);
-      conversations.set(key, {
-        ...stored,
-        dynamic_variables: context.dynamic_variables,
-        identifier: context.identifier,
-      });
-      continue;
-    }
-    const row = newConversationRow(s.scope, {
-      channel,
-      contact,
-      address: s.to,
-      agentId: s.input.agent_id,
-      now: s.now,
-    });
-    Object.assign(row, { dynamic_variables: context.dynamic_variables, identifier: context.identifier });
-    newThreads.set(key, { row, contact, send: s });
-    conversations.set(key, row);
-  }
-  for (const key of updatedContext) {
-    const { id, dynamic_variables, identifier } = conversations.get(key)!;
-    await patchConversation(tx.db, id, { dynamic_variables, identifier });
-  }
-
-  // The messages; a closed thread is started again by a new outbound message.
-  const messages: Array<{ i: number; row: MessageRow }> = [];
-  for (const { s, i, channel } of accepted) {
-    const contact = contacts.get(contactKey(s))!;
-    const key = threadKey(channel.id, contact.id);
-    const conversation = await startAgainIfClosed(
-      tx,
-      conversations.get(key)!,
-      s.sender.actor,
-      s.now,
-      'outbound_message',
-    );
-    conversations.set(key, conversation);
-    messages.push({ i, row: newMessageRow(s, conversation, channel, contents[i]!) });
-  }
-  // Threads an AI agent wrote in are AI-handled; a person's reply answers a customer waiting
-  // on a handoff (whichever message of the batch is the thread's last).
-  const aiWrote = new Set(
-    messages.filter(({ row }) => row.sender_type === 'ai').map(({ row }) => row.conversation_id),
-  );
-  const personWrote = new Set(
-    messages.filter(({ row }) => isPerson(row.sender_type)).map(({ row }) => row.conversation_id),
-  );
-  // Each thread's last message (the batch's latest for that thread): new threads are stored
-  // with theirs, existing ones updated below.
-  const last = new Map(messages.map(({ row }) => [row.conversation_id, row]));
-  const made = [...newThreads.values()].sort((a, b) =>
-    compare(threadKey(a.row.channel_id, a.row.contact_id), threadKey(b.row.channel_id, b.row.contact_id)),
-  );
-  for (const m of made) {
-    Object.assign(m.row, lastMessageOf(last.get(m.row.id)!));
-    if (aiWrote.has(m.row.id)) m.row.ai_handled = 1;
-    last.delete(m.row.id);
-  }
-  for (const part of chunked(made)) {
-    const inserted = await insertNewConversations(
-      tx.db,
-      part.map((m) => m.row),
-    );
-    if (inserted !== part.length) throw new BatchConflict('a conversation was made concurrently');
-  }
+  const created = await insertNewContacts(tx, b, accepted);
+  const newThreads = await placeInThreads(tx, b, accepted);
+  const messages = await messageRows(tx, b, accepted);
+  const written = threadsWritten(messages);
+  const made = await insertNewThreads(tx, newThreads, written);
   // contact.created and conversation.created events, recorded with one insert.
   await tx.emitMany([
     ...created,
@@ -344,18 +189,253 @@ async function writeInTx(
       part.map((m) => m.row),
     ).execute();
   }
+  // New threads were stored with their last message; the others are updated.
+  const madeIds = new Set(made.map((m) => m.row.id));
   await setLastMessages(
     tx.db,
-    [...last.values()].map((row) => ({
-      conversationId: row.conversation_id,
-      ...lastMessageOf(row),
-      answered: personWrote.has(row.conversation_id),
-      ai: aiWrote.has(row.conversation_id),
-    })),
+    [...written.last.values()]
+      .filter((row) => !madeIds.has(row.conversation_id))
+      .map((row) => ({
+        conversationId: row.conversation_id,
+        ...lastMessageOf(row),
+        answered: written.personWrote.has(row.conversation_id),
+        ai: written.aiWrote.has(row.conversation_id),
+      })),
   );
   // One delivery job for the batch's messages.
   if (messages.length > 0)
     await ctx.queue.enqueue(tx.db, sendJob, { messageIds: messages.map((m) => m.row.id), attempt: 1 });
-  for (const { i, row } of messages) results[i] = { ok: true, value: presentMessage(row) };
-  return results.map((r) => r ?? { ok: false, error: new Error('send left without an outcome') });
+  for (const { i, row } of messages) b.results[i] = { ok: true, value: presentMessage(row) };
+  return b.results.map((r) => r ?? { ok: false, error: new Error('send left without an outcome') });
+}
+
+/** The channel of each distinct (workspace, mode, type, from, agent); a send without one is refused. */
+async function resolveChannels(ctx: AppContext, tx: Tx, b: Batch): Promise<void> {
+  const channelByKey = new Map<string, ChannelRow | ApiError>();
+  for (const [i, s] of b.sends.entries()) {
+    const key = `${scopeKey(s)}:${s.type}:${s.input.from ?? ''}:${s.input.agent_id ?? ''}`;
+    let channel = channelByKey.get(key);
+    if (!channel) {
+      try {
+        channel = await resolveChannel(ctx, tx, s.scope, s.type, s.input.from, s.input.agent_id);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        channel = err;
+      }
+      channelByKey.set(key, channel);
+    }
+    if (channel instanceof ApiError) b.results[i] = { ok: false, error: channel };
+    else b.channels[i] = channel;
+  }
+}
+
+/** Existing contacts, by phone, with one look-up per workspace and mode. */
+async function findContacts(tx: Tx, b: Batch): Promise<void> {
+  const byScope = new Map<string, LiveSend[]>();
+  for (const entry of live(b)) {
+    const group = byScope.get(scopeKey(entry.s));
+    if (group) group.push(entry);
+    else byScope.set(scopeKey(entry.s), [entry]);
+  }
+  for (const group of byScope.values()) {
+    const { s } = group[0]!;
+    const rows = await findContactsByPhones(
+      tx.db,
+      s.scope,
+      group.map((entry) => entry.s.to),
+    );
+    for (const row of rows) b.contacts.set(`${scopeKey(s)}:${row.phone}`, row);
+  }
+}
+
+/** The known contacts' conversations on the sends' channels. */
+async function findConversations(tx: Tx, b: Batch): Promise<void> {
+  const known = live(b).flatMap(({ s, channel }) => {
+    const contact = b.contacts.get(contactKey(s));
+    return contact ? [{ channelId: channel.id, contactId: contact.id }] : [];
+  });
+  if (known.length === 0) return;
+  const channelIds = [...new Set(known.map((k) => k.channelId))];
+  const contactIds = [...new Set(known.map((k) => k.contactId))];
+  for (const row of await conversationsOfThreads(tx.db, channelIds, contactIds))
+    b.conversations.set(threadKey(row.channel_id, row.contact_id), row);
+}
+
+/** The templates the batch names, with one look-up per workspace and mode. */
+async function findTemplates(tx: Tx, b: Batch): Promise<Map<string, TemplateRow | ApiError>> {
+  const templates = new Map<string, TemplateRow | ApiError>();
+  const refs = new Map<string, { scope: Scope; refs: TemplateRef[] }>();
+  for (const { s } of live(b)) {
+    if (s.input.type !== 'template') continue;
+    const entry = refs.get(scopeKey(s));
+    if (entry) entry.refs.push(s.input.template as TemplateRef);
+    else refs.set(scopeKey(s), { scope: s.scope, refs: [s.input.template as TemplateRef] });
+  }
+  for (const [key, entry] of refs)
+    for (const [ref, found] of await findTemplatesForSend(tx.db, entry.scope, entry.refs))
+      templates.set(`${key}:${ref}`, found);
+  return templates;
+}
+
+/**
+ * Each send's content (a template checked and rendered) and the conversation context it
+ * leaves, in order: a send to a thread merges its variables and identifier into what the
+ * thread had, or into what an earlier send of this batch left, as one-at-a-time writes do.
+ * A send whose content fails is refused and leaves nothing.
+ */
+function prepareContents(b: Batch, templates: Map<string, TemplateRow | ApiError>): void {
+  for (const { s, i, channel } of live(b)) {
+    const contact = b.contacts.get(contactKey(s));
+    const key = contextKey(channel, s);
+    const before = b.contexts.get(key) ?? (contact && b.conversations.get(threadKey(channel.id, contact.id)));
+    const context = before && !bringsContext(s.input) ? before : mergedContext(before ?? noContext, s.input);
+    try {
+      const ref = s.input.type === 'template' ? (s.input.template as TemplateRef) : undefined;
+      const template = ref
+        ? templates.get(`${scopeKey(s)}:${templateRefKey(ref.name, ref.language)}`)
+        : undefined;
+      if (template instanceof ApiError) throw template;
+      b.contents[i] = contentOf(s.input, template, contact, context);
+      b.contexts.set(key, context);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      b.results[i] = { ok: false, error: err };
+    }
+  }
+}
+
+/** The contacts of first contact, inserted in key order; their contact.created events. */
+async function insertNewContacts(tx: Tx, b: Batch, accepted: LiveSend[]): Promise<EmitInput[]> {
+  const newContacts = new Map<string, { row: ContactRow; send: PreparedSend }>();
+  for (const { s } of accepted) {
+    const key = contactKey(s);
+    if (b.contacts.has(key) || newContacts.has(key)) continue;
+    newContacts.set(key, {
+      row: newContactRow(
+        { ...s.scope, defaultCountry: s.sender.defaultCountry },
+        { phone: s.to, email: null, name: null },
+        s.now.toISOString(),
+      ),
+      send: s,
+    });
+  }
+  if (newContacts.size === 0) return [];
+  // In key order, so concurrent batches take the unique index's locks in the same order.
+  const made = [...newContacts.values()].sort((a, b) => compare(a.row.phone!, b.row.phone!));
+  for (const part of chunked(made)) {
+    const inserted = await insertNewContactsByPhone(
+      tx.db,
+      part.map((m) => m.row),
+    );
+    if (inserted !== part.length) throw new BatchConflict('a contact was made concurrently');
+  }
+  for (const [key, m] of newContacts) b.contacts.set(key, m.row);
+  return made.map(({ row, send }) => ({
+    workspaceId: send.scope.workspaceId,
+    livemode: send.scope.livemode,
+    type: 'contact.created' as const,
+    actor: send.sender.actor,
+    data: presentContact(row),
+  }));
+}
+
+/**
+ * Each send's thread: new threads (returned, not stored yet) carry the context their sends
+ * left; stored ones that got some are updated.
+ */
+async function placeInThreads(tx: Tx, b: Batch, accepted: LiveSend[]): Promise<Map<string, NewThread>> {
+  const newThreads = new Map<string, NewThread>();
+  const updatedContext = new Set<string>();
+  for (const { s, channel } of accepted) {
+    const contact = b.contacts.get(contactKey(s))!;
+    const key = threadKey(channel.id, contact.id);
+    const context = b.contexts.get(contextKey(channel, s))!;
+    const stored = b.conversations.get(key);
+    if (stored) {
+      if (!newThreads.has(key) && bringsContext(s.input)) updatedContext.add(key);
+      b.conversations.set(key, {
+        ...stored,
+        dynamic_variables: context.dynamic_variables,
+        identifier: context.identifier,
+      });
+      continue;
+    }
+    const row = newConversationRow(s.scope, {
+      channel,
+      contact,
+      address: s.to,
+      agentId: s.input.agent_id,
+      now: s.now,
+    });
+    Object.assign(row, { dynamic_variables: context.dynamic_variables, identifier: context.identifier });
+    newThreads.set(key, { row, contact, send: s });
+    b.conversations.set(key, row);
+  }
+  for (const key of updatedContext) {
+    const { id, dynamic_variables, identifier } = b.conversations.get(key)!;
+    await patchConversation(tx.db, id, { dynamic_variables, identifier });
+  }
+  return newThreads;
+}
+
+/** The messages' rows, in the batch's order; a closed thread is started again by a new outbound message. */
+async function messageRows(
+  tx: Tx,
+  b: Batch,
+  accepted: LiveSend[],
+): Promise<Array<{ i: number; row: MessageRow }>> {
+  const messages: Array<{ i: number; row: MessageRow }> = [];
+  for (const { s, i, channel } of accepted) {
+    const key = threadOf(b, s, channel);
+    const conversation = await startAgainIfClosed(
+      tx,
+      b.conversations.get(key)!,
+      s.sender.actor,
+      s.now,
+      'outbound_message',
+    );
+    b.conversations.set(key, conversation);
+    messages.push({ i, row: newMessageRow(s, conversation, channel, b.contents[i]!) });
+  }
+  return messages;
+}
+
+/**
+ * What the batch wrote in each thread: its last message (the batch's latest for that thread),
+ * and whether an AI agent wrote there (the thread is AI-handled) or a person did (a reply answers
+ * a customer waiting on a handoff).
+ */
+function threadsWritten(messages: Array<{ row: MessageRow }>) {
+  return {
+    last: new Map(messages.map(({ row }) => [row.conversation_id, row])),
+    aiWrote: new Set(
+      messages.filter(({ row }) => row.sender_type === 'ai').map(({ row }) => row.conversation_id),
+    ),
+    personWrote: new Set(
+      messages.filter(({ row }) => isPerson(row.sender_type)).map(({ row }) => row.conversation_id),
+    ),
+  };
+}
+
+/** The new threads, stored in key order with their last message; returned in that order. */
+async function insertNewThreads(
+  tx: Tx,
+  newThreads: Map<string, NewThread>,
+  written: ReturnType<typeof threadsWritten>,
+): Promise<NewThread[]> {
+  const made = [...newThreads.values()].sort((a, b) =>
+    compare(threadKey(a.row.channel_id, a.row.contact_id), threadKey(b.row.channel_id, b.row.contact_id)),
+  );
+  for (const m of made) {
+    Object.assign(m.row, lastMessageOf(written.last.get(m.row.id)!));
+    if (written.aiWrote.has(m.row.id)) m.row.ai_handled = 1;
+  }
+  for (const part of chunked(made)) {
+    const inserted = await insertNewConversations(
+      tx.db,
+      part.map((m) => m.row),
+    );
+    if (inserted !== part.length) throw new BatchConflict('a conversation was made concurrently');
+  }
+  return made;
 }

@@ -241,6 +241,36 @@ export interface UpdateTemplateInput {
 }
 
 /**
+ * The columns an update changes. New content sends a live template back to review; a status set
+ * in test mode is kept as given.
+ */
+function templatePatch(
+  input: UpdateTemplateInput,
+  livemode: boolean,
+  now: string,
+): { patch: Partial<TemplateRow>; contentChanged: boolean } {
+  const patch: Partial<TemplateRow> = { updated_at: now };
+  if (input.category !== undefined) patch.category = input.category;
+  if (input.body !== undefined) patch.body = input.body;
+  if (input.header !== undefined) patch.header = input.header ? toJson(input.header) : null;
+  if (input.footer !== undefined) patch.footer = input.footer;
+  if (input.buttons !== undefined) patch.buttons = input.buttons.length ? toJson(input.buttons) : null;
+  if (input.examples !== undefined) patch.examples = toJson(input.examples);
+  const contentChanged = ['category', 'body', 'header', 'footer', 'buttons', 'examples'].some(
+    (k) => k in patch,
+  );
+  if (contentChanged && livemode) {
+    patch.status = 'pending';
+    patch.status_reason = null;
+  }
+  if (input.status !== undefined) {
+    patch.status = input.status;
+    patch.status_reason = input.status === 'approved' ? null : 'set in test mode';
+  }
+  return { patch, contentChanged };
+}
+
+/**
  * Editing the content sends a live template back to review (`pending`); in test mode it stays
  * approved. `status` may be set only in test mode, to rehearse rejected or paused templates.
  */
@@ -267,25 +297,7 @@ export async function updateTemplate(
       input.examples ?? fromJson<TemplateExamples | null>(row.examples, null),
     );
     if (errors.length) throw validationFailed(errors);
-    const now = ctx.clock.now().toISOString();
-    const patch: Partial<TemplateRow> = { updated_at: now };
-    if (input.category !== undefined) patch.category = input.category;
-    if (input.body !== undefined) patch.body = input.body;
-    if (input.header !== undefined) patch.header = input.header ? toJson(input.header) : null;
-    if (input.footer !== undefined) patch.footer = input.footer;
-    if (input.buttons !== undefined) patch.buttons = input.buttons.length ? toJson(input.buttons) : null;
-    if (input.examples !== undefined) patch.examples = toJson(input.examples);
-    const contentChanged = ['category', 'body', 'header', 'footer', 'buttons', 'examples'].some(
-      (k) => k in patch,
-    );
-    if (contentChanged && scope.livemode) {
-      patch.status = 'pending';
-      patch.status_reason = null;
-    }
-    if (input.status !== undefined) {
-      patch.status = input.status;
-      patch.status_reason = input.status === 'approved' ? null : 'set in test mode';
-    }
+    const { patch, contentChanged } = templatePatch(input, scope.livemode, ctx.clock.now().toISOString());
     await tx.db.updateTable('templates').set(patch).where('id', '=', row.id).execute();
     const updated = { ...row, ...patch };
     if (contentChanged)

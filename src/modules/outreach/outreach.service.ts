@@ -47,59 +47,11 @@ export async function createConversations(ctx: AppContext, sender: Sender, items
   };
   for (const [index, item] of items.entries()) {
     try {
-      if (item.channel === 'voice') {
-        results.push({ index, ...(await dial(ctx, sender, scope, item)) });
-        continue;
-      }
-      if (!isMessagingChannel(item.channel)) {
-        throw new ApiError('channel_not_configured', `Conversations cannot be opened on ${item.channel}.`);
-      }
-      let to = item.to;
-      if (item.contact_id) {
-        const contact = await getContactRow(ctx.db, scope, item.contact_id);
-        const field = contactFieldFor(item.channel);
-        to = contact[field] ?? undefined;
-        if (!to)
-          throw new ApiError('validation_failed', `Contact ${contact.id} has no ${field}.`, {
-            errors: [{ field: 'contact_id', message: 'has no address on this channel' }],
-          });
-      }
-      if (!to)
-        throw new ApiError('validation_failed', 'to or contact_id is required.', {
-          errors: [{ field: 'to', message: 'to or contact_id is required' }],
-        });
-      // Where a customer-service window applies, the business opens with an approved template.
-      if (channelKinds[item.channel].customerWindowHours !== null && !item.template) {
-        throw new ApiError(
-          'validation_failed',
-          'A WhatsApp conversation opened by the business starts with an approved template.',
-          {
-            errors: [{ field: 'template', message: 'is required for WhatsApp' }],
-          },
-        );
-      }
-      const common = {
-        to,
-        channel: item.channel,
-        from: item.from,
-        agent_id: item.agent_id,
-        dynamic_variables: item.dynamic_variables,
-        identifier: item.identifier,
-        ignore_dnd: item.ignore_dnd,
-        business_initiated: true,
-      };
-      let message: MessageObject | null = null;
-      let conversationId: string;
-      if (item.template)
-        message = await sendMessage(ctx, sender, { ...common, type: 'template', template: item.template });
-      else if (item.text)
-        message = await sendMessage(ctx, sender, { ...common, type: 'text', text: item.text });
-      if (message) conversationId = message.conversation_id;
-      else
-        conversationId = (
-          await openConversation(ctx, sender, { ...common, channel: item.channel, to, type: 'text' })
-        ).id;
-      results.push({ index, conversation: await getConversation(ctx, scope, conversationId), message });
+      const opened =
+        item.channel === 'voice'
+          ? await dial(ctx, sender, scope, item)
+          : await open(ctx, sender, scope, item);
+      results.push({ index, ...opened });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       errors.push({
@@ -113,13 +65,65 @@ export async function createConversations(ctx: AppContext, sender: Sender, items
   return { results, errors };
 }
 
+type Scope = { workspaceId: string; livemode: boolean; defaultCountry: string };
+
+/** A messaging item's address: its `to`, or the contact's address on the item's channel. */
+async function messagingAddress(ctx: AppContext, scope: Scope, item: BatchItem): Promise<string> {
+  let to = item.to;
+  if (item.contact_id) {
+    const contact = await getContactRow(ctx.db, scope, item.contact_id);
+    const field = contactFieldFor(item.channel);
+    to = contact[field] ?? undefined;
+    if (!to)
+      throw new ApiError('validation_failed', `Contact ${contact.id} has no ${field}.`, {
+        errors: [{ field: 'contact_id', message: 'has no address on this channel' }],
+      });
+  }
+  if (!to)
+    throw new ApiError('validation_failed', 'to or contact_id is required.', {
+      errors: [{ field: 'to', message: 'to or contact_id is required' }],
+    });
+  return to;
+}
+
+/** A messaging item: the conversation opened with its template or text, or opened empty. */
+async function open(ctx: AppContext, sender: Sender, scope: Scope, item: BatchItem) {
+  if (!isMessagingChannel(item.channel)) {
+    throw new ApiError('channel_not_configured', `Conversations cannot be opened on ${item.channel}.`);
+  }
+  const to = await messagingAddress(ctx, scope, item);
+  // Where a customer-service window applies, the business opens with an approved template.
+  if (channelKinds[item.channel].customerWindowHours !== null && !item.template) {
+    throw new ApiError(
+      'validation_failed',
+      'A WhatsApp conversation opened by the business starts with an approved template.',
+      {
+        errors: [{ field: 'template', message: 'is required for WhatsApp' }],
+      },
+    );
+  }
+  const common = {
+    to,
+    channel: item.channel,
+    from: item.from,
+    agent_id: item.agent_id,
+    dynamic_variables: item.dynamic_variables,
+    identifier: item.identifier,
+    ignore_dnd: item.ignore_dnd,
+    business_initiated: true,
+  };
+  let message: MessageObject | null = null;
+  if (item.template)
+    message = await sendMessage(ctx, sender, { ...common, type: 'template', template: item.template });
+  else if (item.text) message = await sendMessage(ctx, sender, { ...common, type: 'text', text: item.text });
+  const conversationId = message
+    ? message.conversation_id
+    : (await openConversation(ctx, sender, { ...common, channel: item.channel, to, type: 'text' })).id;
+  return { conversation: await getConversation(ctx, scope, conversationId), message };
+}
+
 /** A voice item: one call through the calls service (the conversation is the call's). */
-async function dial(
-  ctx: AppContext,
-  sender: Sender,
-  scope: { workspaceId: string; livemode: boolean; defaultCountry: string },
-  item: BatchItem,
-) {
+async function dial(ctx: AppContext, sender: Sender, scope: Scope, item: BatchItem) {
   if (item.template || item.text)
     throw new ApiError('validation_failed', 'A voice conversation starts with a call, not a message.', {
       errors: [{ field: item.template ? 'template' : 'text', message: 'is not accepted on voice' }],

@@ -68,10 +68,18 @@ function parseHeaderBlock(block: string): Record<string, string> {
 
 /** Header values from every shape relays use: a raw block (SendGrid), `message-headers` pairs (Mailgun), `[{Name, Value}]` (Postmark), an object, or top-level fields. */
 function collectHeaders(body: Record<string, unknown>): Record<string, string> {
+  const out = headersField(body.headers ?? body.Headers);
+  // The first source to name a header wins.
+  for (const more of [mailgunHeaders(body['message-headers']), topLevelHeaders(body)])
+    for (const [k, v] of Object.entries(more)) out[k] ??= v;
+  return out;
+}
+
+/** A `headers` field: a raw block, Postmark's `[{Name, Value}]`, or an object. */
+function headersField(h: unknown): Record<string, string> {
+  if (typeof h === 'string') return parseHeaderBlock(h);
   const out: Record<string, string> = {};
-  const h = body.headers ?? body.Headers;
-  if (typeof h === 'string') Object.assign(out, parseHeaderBlock(h));
-  else if (Array.isArray(h)) {
+  if (Array.isArray(h)) {
     for (const p of h)
       if (p && typeof p === 'object' && 'Name' in p)
         out[String((p as { Name: unknown }).Name).toLowerCase()] ??= String(
@@ -81,15 +89,25 @@ function collectHeaders(body: Record<string, unknown>): Record<string, string> {
     for (const [k, v] of Object.entries(h))
       if (v !== null && v !== undefined) out[k.toLowerCase()] ??= String(v);
   }
-  const mh = body['message-headers'];
-  if (typeof mh === 'string') {
-    try {
-      for (const [k, v] of JSON.parse(mh) as Array<[string, unknown]>)
-        if (typeof v === 'string') out[String(k).toLowerCase()] ??= v;
-    } catch {
-      // A malformed header list leaves the other sources.
-    }
+  return out;
+}
+
+/** Mailgun's `message-headers`: a JSON list of `[name, value]` pairs. */
+function mailgunHeaders(mh: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof mh !== 'string') return out;
+  try {
+    for (const [k, v] of JSON.parse(mh) as Array<[string, unknown]>)
+      if (typeof v === 'string') out[String(k).toLowerCase()] ??= v;
+  } catch {
+    // A malformed header list leaves the other sources.
   }
+  return out;
+}
+
+/** The threading headers some relays post as fields of their own (`Message_Id`, `in-reply-to`...). */
+function topLevelHeaders(body: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(body)) {
     const key = k.toLowerCase().replace(/_/g, '-');
     if (typeof v === 'string' && ['message-id', 'in-reply-to', 'references', 'date'].includes(key))

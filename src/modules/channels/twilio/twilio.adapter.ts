@@ -168,34 +168,50 @@ export function parseTwilioForm(form: Record<string, string>, now: Date): Inboun
   const batch: InboundBatch = { messages: [], statuses: [], notices: [] };
   const sid = form.MessageSid ?? form.SmsSid;
   if (!sid) return batch;
-  if (form.MessageStatus || form.SmsStatus) {
-    const raw = (form.MessageStatus ?? form.SmsStatus ?? '').toLowerCase();
-    // An inbound message's own callback says `received`; it is the message itself, handled below.
-    if (raw !== 'received') {
-      const status = statusMap[raw];
-      if (status) {
-        const update: StatusUpdate = { providerMessageId: sid, status, timestamp: now };
-        if (status === 'failed') {
-          update.error = {
-            code: form.ErrorCode === '21610' ? 'contact_opted_out' : 'sms_undeliverable',
-            message:
-              form.ErrorMessage ??
-              `Twilio reported ${raw}${form.ErrorCode ? ` (error ${form.ErrorCode})` : ''}`,
-            ...(form.ErrorCode ? { providerCode: form.ErrorCode } : {}),
-          };
-          if (form.ErrorCode === '21610') update.recipientOptedOut = true;
-        }
-        batch.statuses.push(update);
-      }
-      return batch;
-    }
+  const raw =
+    form.MessageStatus || form.SmsStatus ? (form.MessageStatus ?? form.SmsStatus ?? '').toLowerCase() : null;
+  // An inbound message's own callback says `received`; it is the message itself, handled below.
+  if (raw !== null && raw !== 'received') {
+    const update = statusUpdateOf(form, sid, raw, now);
+    if (update) batch.statuses.push(update);
+    return batch;
   }
-  if (!form.From) return batch;
-  const numMedia = Number(form.NumMedia ?? 0) || 0;
+  if (form.From) batch.messages.push(inboundMessageOf(form, sid, form.From, now));
+  return batch;
+}
+
+/** A status callback's update; none for a status Parley does not track. */
+function statusUpdateOf(
+  form: Record<string, string>,
+  sid: string,
+  raw: string,
+  now: Date,
+): StatusUpdate | undefined {
+  const status = statusMap[raw];
+  if (!status) return undefined;
+  const update: StatusUpdate = { providerMessageId: sid, status, timestamp: now };
+  if (status !== 'failed') return update;
+  const optedOut = form.ErrorCode === '21610';
+  update.error = {
+    code: optedOut ? 'contact_opted_out' : 'sms_undeliverable',
+    message:
+      form.ErrorMessage ?? `Twilio reported ${raw}${form.ErrorCode ? ` (error ${form.ErrorCode})` : ''}`,
+    ...(form.ErrorCode ? { providerCode: form.ErrorCode } : {}),
+  };
+  if (optedOut) update.recipientOptedOut = true;
+  return update;
+}
+
+function inboundMessageOf(
+  form: Record<string, string>,
+  sid: string,
+  from: string,
+  now: Date,
+): InboundMessage {
   const text = form.Body ?? '';
   const message: InboundMessage = {
     providerMessageId: sid,
-    from: form.From,
+    from,
     ...(form.To ? { to: form.To } : {}),
     ...(form.ProfileName ? { profileName: form.ProfileName } : {}),
     ...(optOutTypeOf(form) ? { optOut: optOutTypeOf(form) } : {}),
@@ -203,31 +219,34 @@ export function parseTwilioForm(form: Record<string, string>, now: Date): Inboun
     text,
     timestamp: now,
   };
-  if (numMedia > 0 && form.MediaUrl0) {
-    const mime = form.MediaContentType0 ?? '';
-    message.type = mime.startsWith('image/')
-      ? 'image'
-      : mime.startsWith('video/')
-        ? 'video'
-        : mime.startsWith('audio/')
-          ? 'audio'
-          : 'document';
-    message.media = {
-      url: form.MediaUrl0,
-      ...(mime ? { mime_type: mime } : {}),
-      ...(text ? { caption: text } : {}),
-    };
-    if (numMedia > 1) {
-      message.payload = {
-        media: Array.from({ length: numMedia }, (_, i) => ({
-          url: form[`MediaUrl${i}`],
-          mime_type: form[`MediaContentType${i}`],
-        })),
-      };
-    }
-  }
-  batch.messages.push(message);
-  return batch;
+  const numMedia = Number(form.NumMedia ?? 0) || 0;
+  return numMedia > 0 && form.MediaUrl0 ? { ...message, ...mediaOf(form, numMedia, text) } : message;
+}
+
+/**
+ * An MMS's media: the first file is the message's (its type from the content type, the text its
+ * caption); with several, the payload lists them all.
+ */
+function mediaOf(
+  form: Record<string, string>,
+  numMedia: number,
+  caption: string,
+): Pick<InboundMessage, 'type' | 'media' | 'payload'> {
+  const mime = form.MediaContentType0 ?? '';
+  const type = (['image', 'video', 'audio'] as const).find((k) => mime.startsWith(`${k}/`)) ?? 'document';
+  const media = {
+    url: form.MediaUrl0,
+    ...(mime ? { mime_type: mime } : {}),
+    ...(caption ? { caption } : {}),
+  };
+  if (numMedia <= 1) return { type, media };
+  const payload = {
+    media: Array.from({ length: numMedia }, (_, i) => ({
+      url: form[`MediaUrl${i}`],
+      mime_type: form[`MediaContentType${i}`],
+    })),
+  };
+  return { type, media, payload };
 }
 
 type TwilioLib = typeof import('twilio');

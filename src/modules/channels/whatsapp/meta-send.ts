@@ -1,4 +1,9 @@
-import { ChannelSendError, type OutboundMessage } from '../channel-adapter.ts';
+import {
+  ChannelSendError,
+  type OutboundInteractive,
+  type OutboundMessage,
+  type OutboundTemplate,
+} from '../channel-adapter.ts';
 import { isBusinessScopedUserId, toWaId } from './meta-protocol.ts';
 
 /** Meta's request bodies for `POST /{phone_number_id}/messages` and its Graph error codes. Pure functions. */
@@ -12,131 +17,134 @@ type GraphComponent = {
 
 /** The JSON body of `POST /{version}/{phone_number_id}/messages` for a provider-neutral message. */
 export function buildSendBody(message: OutboundMessage): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+  return {
     messaging_product: 'whatsapp',
     recipient_type: 'individual',
     // A customer known only by their business-scoped user id is addressed with `recipient`.
     ...(isBusinessScopedUserId(message.to) ? { recipient: message.to } : { to: toWaId(message.to) }),
     type: message.type,
+    ...(message.replyToProviderId ? { context: { message_id: message.replyToProviderId } } : {}),
+    [message.type]: contentOf[message.type](message),
   };
-  if (message.replyToProviderId) body.context = { message_id: message.replyToProviderId };
-  switch (message.type) {
-    case 'text': {
-      if (!message.text) throw new ChannelSendError('validation_failed', 'A text message needs text.');
-      body.text = { body: message.text, preview_url: /https?:\/\//.test(message.text) };
-      break;
-    }
-    case 'template': {
-      const t = message.template;
-      if (!t) throw new ChannelSendError('validation_failed', 'A template message needs a template.');
-      const components: GraphComponent[] = [];
-      if (t.headerMedia) {
-        // Meta's media header parameter: {type: image|video|document, <type>: {link, filename?}}.
-        const { type, url, filename } = t.headerMedia;
-        components.push({
-          type: 'header',
-          parameters: [
-            { type, [type]: { link: url, ...(type === 'document' && filename ? { filename } : {}) } },
-          ],
-        });
-      } else if (t.headerNamedParameters && Object.keys(t.headerNamedParameters).length > 0) {
-        components.push({
-          type: 'header',
-          parameters: Object.entries(t.headerNamedParameters).map(([name, text]) => ({
-            type: 'text',
-            parameter_name: name,
-            text,
-          })),
-        });
-      } else if (t.headerParameters?.length) {
-        components.push({
-          type: 'header',
-          parameters: t.headerParameters.map((text) => ({ type: 'text', text })),
-        });
-      }
-      if (t.namedParameters && Object.keys(t.namedParameters).length > 0) {
-        components.push({
-          type: 'body',
-          parameters: Object.entries(t.namedParameters).map(([name, text]) => ({
-            type: 'text',
-            parameter_name: name,
-            text,
-          })),
-        });
-      } else if (t.bodyParameters.length > 0) {
-        components.push({
-          type: 'body',
-          parameters: t.bodyParameters.map((text) => ({ type: 'text', text })),
-        });
-      }
-      for (const b of t.buttonParameters ?? []) {
-        // A url button's parameter is the end of its URL (Meta appends it to the template's URL).
-        components.push({
-          type: 'button',
-          sub_type: b.subType,
-          index: String(b.index),
-          parameters: [{ type: 'text', text: b.text }],
-        });
-      }
-      body.template = {
-        name: t.name,
-        language: { code: t.language, policy: 'deterministic' },
-        ...(components.length ? { components } : {}),
-      };
-      break;
-    }
-    case 'image':
-    case 'video':
-    case 'audio':
-    case 'document': {
-      const m = message.media;
-      if (!m?.url)
-        throw new ChannelSendError('validation_failed', `A ${message.type} message needs a media url.`);
-      const media: Record<string, unknown> = { link: m.url };
-      // Audio takes no caption on WhatsApp; documents also carry a file name.
-      if (m.caption && message.type !== 'audio') media.caption = m.caption;
-      if (message.type === 'document' && m.filename) media.filename = m.filename;
-      body[message.type] = media;
-      break;
-    }
-    case 'interactive': {
-      const i = message.interactive;
-      if (!i) throw new ChannelSendError('validation_failed', 'An interactive message needs its content.');
-      const interactive: Record<string, unknown> = { type: i.kind, body: { text: i.body } };
-      if (i.header) interactive.header = { type: 'text', text: i.header };
-      if (i.footer) interactive.footer = { text: i.footer };
-      if (i.kind === 'button') {
-        const buttons = i.buttons ?? [];
-        if (buttons.length < 1 || buttons.length > 3) {
-          throw new ChannelSendError('validation_failed', 'Interactive button messages take 1 to 3 buttons.');
-        }
-        interactive.action = {
-          buttons: buttons.map((b) => ({ type: 'reply', reply: { id: b.id, title: b.title } })),
-        };
-      } else {
-        if (!i.list || i.list.sections.length === 0) {
-          throw new ChannelSendError(
-            'validation_failed',
-            'Interactive list messages need at least one section.',
-          );
-        }
-        interactive.action = {
-          button: i.list.button,
-          sections: i.list.sections.map((s) => ({
-            ...(s.title ? { title: s.title } : {}),
-            rows: s.rows.map((r) => ({
-              id: r.id,
-              title: r.title,
-              ...(r.description ? { description: r.description } : {}),
-            })),
-          })),
-        };
-      }
-      body.interactive = interactive;
-      break;
-    }
+}
+
+/** The body's part named by the message's type (`text`, `template`, `image`...). */
+const contentOf: Record<OutboundMessage['type'], (message: OutboundMessage) => Record<string, unknown>> = {
+  text: textContent,
+  template: (message) => {
+    if (!message.template)
+      throw new ChannelSendError('validation_failed', 'A template message needs a template.');
+    return templateContent(message.template);
+  },
+  image: mediaContent,
+  video: mediaContent,
+  audio: mediaContent,
+  document: mediaContent,
+  interactive: (message) => {
+    if (!message.interactive)
+      throw new ChannelSendError('validation_failed', 'An interactive message needs its content.');
+    return interactiveContent(message.interactive);
+  },
+};
+
+function textContent(message: OutboundMessage): Record<string, unknown> {
+  if (!message.text) throw new ChannelSendError('validation_failed', 'A text message needs text.');
+  return { body: message.text, preview_url: /https?:\/\//.test(message.text) };
+}
+
+const textParameters = (values: string[]) => values.map((text) => ({ type: 'text', text }));
+const namedTextParameters = (values: Record<string, string>) =>
+  Object.entries(values).map(([name, text]) => ({ type: 'text', parameter_name: name, text }));
+const hasEntries = (values: Record<string, string> | undefined): values is Record<string, string> =>
+  values !== undefined && Object.keys(values).length > 0;
+
+/** A template's header parameters: a media file, named values, or positional values. */
+function headerComponent(t: OutboundTemplate): GraphComponent | null {
+  if (t.headerMedia) {
+    // Meta's media header parameter: {type: image|video|document, <type>: {link, filename?}}.
+    const { type, url, filename } = t.headerMedia;
+    return {
+      type: 'header',
+      parameters: [{ type, [type]: { link: url, ...(type === 'document' && filename ? { filename } : {}) } }],
+    };
   }
-  return body;
+  if (hasEntries(t.headerNamedParameters))
+    return { type: 'header', parameters: namedTextParameters(t.headerNamedParameters) };
+  if (t.headerParameters?.length) return { type: 'header', parameters: textParameters(t.headerParameters) };
+  return null;
+}
+
+function bodyComponent(t: OutboundTemplate): GraphComponent | null {
+  if (hasEntries(t.namedParameters))
+    return { type: 'body', parameters: namedTextParameters(t.namedParameters) };
+  if (t.bodyParameters.length > 0) return { type: 'body', parameters: textParameters(t.bodyParameters) };
+  return null;
+}
+
+function templateContent(t: OutboundTemplate): Record<string, unknown> {
+  const components: GraphComponent[] = [];
+  const header = headerComponent(t);
+  if (header) components.push(header);
+  const body = bodyComponent(t);
+  if (body) components.push(body);
+  for (const b of t.buttonParameters ?? []) {
+    // A url button's parameter is the end of its URL (Meta appends it to the template's URL).
+    components.push({
+      type: 'button',
+      sub_type: b.subType,
+      index: String(b.index),
+      parameters: [{ type: 'text', text: b.text }],
+    });
+  }
+  return {
+    name: t.name,
+    language: { code: t.language, policy: 'deterministic' },
+    ...(components.length ? { components } : {}),
+  };
+}
+
+function mediaContent(message: OutboundMessage): Record<string, unknown> {
+  const m = message.media;
+  if (!m?.url)
+    throw new ChannelSendError('validation_failed', `A ${message.type} message needs a media url.`);
+  const media: Record<string, unknown> = { link: m.url };
+  // Audio takes no caption on WhatsApp; documents also carry a file name.
+  if (m.caption && message.type !== 'audio') media.caption = m.caption;
+  if (message.type === 'document' && m.filename) media.filename = m.filename;
+  return media;
+}
+
+function interactiveContent(i: OutboundInteractive): Record<string, unknown> {
+  const interactive: Record<string, unknown> = { type: i.kind, body: { text: i.body } };
+  if (i.header) interactive.header = { type: 'text', text: i.header };
+  if (i.footer) interactive.footer = { text: i.footer };
+  interactive.action = i.kind === 'button' ? buttonsAction(i) : listAction(i);
+  return interactive;
+}
+
+function buttonsAction(i: OutboundInteractive): Record<string, unknown> {
+  const buttons = i.buttons ?? [];
+  if (buttons.length < 1 || buttons.length > 3) {
+    throw new ChannelSendError('validation_failed', 'Interactive button messages take 1 to 3 buttons.');
+  }
+  return { buttons: buttons.map((b) => ({ type: 'reply', reply: { id: b.id, title: b.title } })) };
+}
+
+function listAction(i: OutboundInteractive): Record<string, unknown> {
+  if (!i.list || i.list.sections.length === 0) {
+    throw new ChannelSendError('validation_failed', 'Interactive list messages need at least one section.');
+  }
+  return {
+    button: i.list.button,
+    sections: i.list.sections.map((s) => ({
+      ...(s.title ? { title: s.title } : {}),
+      rows: s.rows.map((r) => ({
+        id: r.id,
+        title: r.title,
+        ...(r.description ? { description: r.description } : {}),
+      })),
+    })),
+  };
 }
 
 export interface GraphError {

@@ -85,12 +85,40 @@ function orderSummary(order: NonNullable<WaMessage['order']>): string {
   return [order.text, items.length ? `Order: ${items.join(', ')}` : 'Order'].filter(Boolean).join('\n');
 }
 
+/** What a message says, by its type: the content type, its text, and what else it carries. */
+interface Content {
+  type: InboundContentType;
+  text: string;
+  extra?: Partial<InboundMessage>;
+}
+
 function parseMessage(
   m: WaMessage,
   senders: Map<string, WaSender>,
   to: string | undefined,
   now: Date,
 ): InboundMessage | undefined {
+  const base = messageBase(m, senders, to, now);
+  if (!base) return undefined;
+  const type = m.type ?? 'unknown';
+  if (type === 'edit') {
+    const edited = parseEdit(m, senders, to, now);
+    if (edited) return edited;
+  }
+  const content = contentReaders.get(type)?.(m) ?? unsupported(m, type);
+  // A click-to-WhatsApp ad's details come with the first message after the click, whatever its type.
+  const referral = m.referral && typeof m.referral === 'object' ? { referral: m.referral } : {};
+  return {
+    ...base,
+    type: content.type,
+    text: content.text,
+    ...content.extra,
+    ...(m.referral ? { payload: { ...(content.extra?.payload ?? {}), ...referral } } : {}),
+  };
+}
+
+/** The fields every message has: its id, sender, recipient, reply context and time. */
+function messageBase(m: WaMessage, senders: Map<string, WaSender>, to: string | undefined, now: Date) {
   if (typeof m.id !== 'string') return undefined;
   // The sender: the phone (`from`, or the contact's wa_id), else the business-scoped user id of a
   // username-only sender (Meta leaves the phone out then).
@@ -101,7 +129,7 @@ function parseMessage(
   const userId = m.from_user_id ?? sender?.userId;
   const from = phone ? fromWaId(phone) : userId;
   if (!from) return undefined;
-  const base = {
+  return {
     providerMessageId: m.id,
     from,
     ...(to ? { to } : {}),
@@ -111,32 +139,46 @@ function parseMessage(
     ...(m.context?.id ? { replyToProviderId: m.context.id } : {}),
     timestamp: tsDate(m.timestamp, now),
   };
-  const type = m.type ?? 'unknown';
-  // A click-to-WhatsApp ad's details come with the first message after the click, whatever its type.
-  const referral = m.referral && typeof m.referral === 'object' ? { referral: m.referral } : {};
-  const done = (
-    t: InboundContentType,
-    text: string,
-    extra: Partial<InboundMessage> = {},
-  ): InboundMessage => ({
-    ...base,
-    type: t,
-    text,
-    ...extra,
-    ...(m.referral ? { payload: { ...(extra.payload ?? {}), ...referral } } : {}),
-  });
-  if (type === 'text') return done('text', m.text?.body ?? '');
-  if (mediaTypes.has(type)) {
-    const media = (m[type] ?? {}) as {
-      id?: string;
-      mime_type?: string;
-      caption?: string;
-      filename?: string;
-      link?: string;
-      url?: string;
-    };
-    const url = media.url ?? media.link;
-    return done(type as InboundContentType, media.caption ?? '', {
+}
+
+/** An edit: the new content, read as a message of its own, applied to the original. */
+function parseEdit(
+  m: WaMessage,
+  senders: Map<string, WaSender>,
+  to: string | undefined,
+  now: Date,
+): InboundMessage | undefined {
+  const original = m.edit?.original_message_id;
+  if (!original || !m.edit?.message) return undefined;
+  const edited = parseMessage(
+    { ...m.edit.message, id: m.id, from: m.from, from_user_id: m.from_user_id, timestamp: m.timestamp },
+    senders,
+    to,
+    now,
+  );
+  if (!edited) return undefined;
+  return {
+    ...edited,
+    payload: { ...(edited.payload ?? {}), edit_of: original },
+    edit: { originalProviderId: original },
+  };
+}
+
+function mediaContent(m: WaMessage): Content {
+  const type = m.type as InboundContentType;
+  const media = (m[type] ?? {}) as {
+    id?: string;
+    mime_type?: string;
+    caption?: string;
+    filename?: string;
+    link?: string;
+    url?: string;
+  };
+  const url = media.url ?? media.link;
+  return {
+    type,
+    text: media.caption ?? '',
+    extra: {
       media: {
         ...(media.id ? { id: media.id } : {}),
         ...(url ? { url } : {}),
@@ -144,101 +186,135 @@ function parseMessage(
         ...(media.caption ? { caption: media.caption } : {}),
         ...(media.filename ? { filename: media.filename } : {}),
       },
-    });
+    },
+  };
+}
+
+function locationContent({ location: l }: WaMessage): Content | undefined {
+  if (!l) return undefined;
+  const label = [l.name, l.address].filter(Boolean).join(', ') || `${l.latitude},${l.longitude}`;
+  return { type: 'location', text: label, extra: { payload: { ...l } } };
+}
+
+function contactsContent({ contacts }: WaMessage): Content | undefined {
+  if (!Array.isArray(contacts)) return undefined;
+  const names = contacts.map((c) => c.name?.formatted_name ?? c.phones?.[0]?.phone ?? 'contact');
+  return { type: 'contacts', text: names.join(', '), extra: { payload: { contacts } } };
+}
+
+function buttonContent({ button }: WaMessage): Content | undefined {
+  if (!button) return undefined;
+  return {
+    type: 'button',
+    text: button.text ?? '',
+    extra: { payload: { payload: button.payload ?? null, text: button.text ?? null } },
+  };
+}
+
+/** A reply button or list row chosen, or a flow's answer (`nfm_reply`). */
+function interactiveContent({ interactive: i }: WaMessage): Content | undefined {
+  const reply = i?.button_reply ?? i?.list_reply;
+  if (reply) {
+    const payload = {
+      kind: i?.type,
+      id: reply.id ?? null,
+      title: reply.title ?? null,
+      ...(i?.list_reply?.description ? { description: i.list_reply.description } : {}),
+    };
+    return { type: 'interactive', text: reply.title ?? '', extra: { payload } };
   }
-  if (type === 'location' && m.location) {
-    const l = m.location;
-    const label = [l.name, l.address].filter(Boolean).join(', ') || `${l.latitude},${l.longitude}`;
-    return done('location', label, { payload: { ...l } });
-  }
-  if (type === 'contacts' && Array.isArray(m.contacts)) {
-    const names = m.contacts.map((c) => c.name?.formatted_name ?? c.phones?.[0]?.phone ?? 'contact');
-    return done('contacts', names.join(', '), { payload: { contacts: m.contacts } });
-  }
-  if (type === 'button' && m.button) {
-    return done('button', m.button.text ?? '', {
-      payload: { payload: m.button.payload ?? null, text: m.button.text ?? null },
-    });
-  }
-  if (type === 'interactive' && m.interactive) {
-    const i = m.interactive;
-    const reply = i.button_reply ?? i.list_reply;
-    if (reply) {
-      return done('interactive', reply.title ?? '', {
-        payload: {
-          kind: i.type,
-          id: reply.id ?? null,
-          title: reply.title ?? null,
-          ...(i.list_reply?.description ? { description: i.list_reply.description } : {}),
-        },
-      });
-    }
-    if (i.nfm_reply)
-      return done('interactive', i.nfm_reply.body ?? '', { payload: { kind: i.type, ...i.nfm_reply } });
-  }
-  if (type === 'reaction' && m.reaction) {
-    return done('reaction', m.reaction.emoji ?? '', {
-      payload: { message_id: m.reaction.message_id ?? null, emoji: m.reaction.emoji ?? null },
-      ...(m.reaction.message_id ? { replyToProviderId: m.reaction.message_id } : {}),
-    });
-  }
-  if (type === 'order' && m.order) {
-    // Meta's order webhook: the catalog, the customer's note and each product with quantity and price.
-    return done('order', orderSummary(m.order), {
-      payload: {
-        catalog_id: m.order.catalog_id ?? null,
-        text: m.order.text ?? null,
-        product_items: (m.order.product_items ?? []).map((i) => ({
-          product_retailer_id: i.product_retailer_id ?? null,
-          quantity: amount(i.quantity ?? 1),
-          item_price: i.item_price === undefined ? null : amount(i.item_price),
-          currency: i.currency ?? null,
-        })),
-      },
-    });
-  }
-  if (type === 'system' && m.system) {
-    const s = m.system;
-    const newWaId = s.wa_id ?? s.new_wa_id;
-    return done('system', s.body ?? '', {
+  if (i?.nfm_reply)
+    return {
+      type: 'interactive',
+      text: i.nfm_reply.body ?? '',
+      extra: { payload: { kind: i.type, ...i.nfm_reply } },
+    };
+  return undefined;
+}
+
+function reactionContent({ reaction: r }: WaMessage): Content | undefined {
+  if (!r) return undefined;
+  return {
+    type: 'reaction',
+    text: r.emoji ?? '',
+    extra: {
+      payload: { message_id: r.message_id ?? null, emoji: r.emoji ?? null },
+      ...(r.message_id ? { replyToProviderId: r.message_id } : {}),
+    },
+  };
+}
+
+/** Meta's order webhook: the catalog, the customer's note and each product with quantity and price. */
+function orderContent({ order }: WaMessage): Content | undefined {
+  if (!order) return undefined;
+  const payload = {
+    catalog_id: order.catalog_id ?? null,
+    text: order.text ?? null,
+    product_items: (order.product_items ?? []).map((i) => ({
+      product_retailer_id: i.product_retailer_id ?? null,
+      quantity: amount(i.quantity ?? 1),
+      item_price: i.item_price === undefined ? null : amount(i.item_price),
+      currency: i.currency ?? null,
+    })),
+  };
+  return { type: 'order', text: orderSummary(order), extra: { payload } };
+}
+
+function systemContent({ system: s }: WaMessage): Content | undefined {
+  if (!s) return undefined;
+  const newWaId = s.wa_id ?? s.new_wa_id;
+  return {
+    type: 'system',
+    text: s.body ?? '',
+    extra: {
       payload: { system_type: s.type ?? null, ...(newWaId ? { new_wa_id: newWaId } : {}) },
       ...(s.type === 'user_changed_number' && newWaId
         ? { numberChange: { newAddress: fromWaId(newWaId) } }
         : {}),
-    });
-  }
-  if (type === 'edit' && m.edit?.original_message_id && m.edit.message) {
-    // The new content, read as a message of its own, applied to the original.
-    const edited = parseMessage(
-      { ...m.edit.message, id: m.id, from: m.from, from_user_id: m.from_user_id, timestamp: m.timestamp },
-      senders,
-      to,
-      now,
-    );
-    if (edited)
-      return {
-        ...edited,
-        payload: { ...(edited.payload ?? {}), edit_of: m.edit.original_message_id },
-        edit: { originalProviderId: m.edit.original_message_id },
-      };
-  }
-  if (type === 'revoke' && m.revoke?.original_message_id) {
-    return done('revoke', '', {
-      payload: { original_message_id: m.revoke.original_message_id },
-      revoke: { originalProviderId: m.revoke.original_message_id },
-    });
-  }
-  // Unknown or unsupported types are kept (with Meta's explanation) rather than dropped.
-  const reason = m.errors?.[0];
-  return done('unsupported', '', {
-    payload: {
-      original_type: type,
-      ...(reason
-        ? { error: { code: reason.code ?? null, title: reason.title ?? reason.message ?? null } }
-        : {}),
     },
-  });
+  };
 }
+
+function revokeContent({ revoke }: WaMessage): Content | undefined {
+  const original = revoke?.original_message_id;
+  if (!original) return undefined;
+  return {
+    type: 'revoke',
+    text: '',
+    extra: { payload: { original_message_id: original }, revoke: { originalProviderId: original } },
+  };
+}
+
+/** Unknown or unsupported types are kept (with Meta's explanation) rather than dropped. */
+function unsupported(m: WaMessage, type: string): Content {
+  const reason = m.errors?.[0];
+  return {
+    type: 'unsupported',
+    text: '',
+    extra: {
+      payload: {
+        original_type: type,
+        ...(reason
+          ? { error: { code: reason.code ?? null, title: reason.title ?? reason.message ?? null } }
+          : {}),
+      },
+    },
+  };
+}
+
+/** The reader of each message type Parley understands; a reader's `undefined` means the part is missing. */
+const contentReaders = new Map<string, (m: WaMessage) => Content | undefined>([
+  ['text', (m) => ({ type: 'text', text: m.text?.body ?? '' })],
+  ...[...mediaTypes].map((t) => [t, mediaContent] as const),
+  ['location', locationContent],
+  ['contacts', contactsContent],
+  ['button', buttonContent],
+  ['interactive', interactiveContent],
+  ['reaction', reactionContent],
+  ['order', orderContent],
+  ['system', systemContent],
+  ['revoke', revokeContent],
+]);
 
 interface WaStatus {
   id?: string;
@@ -285,58 +361,81 @@ const templateEvents: Record<string, ProviderNotice['status']> = {
  */
 export function parseMetaWebhook(body: unknown, phoneNumberId: string | undefined, now: Date): InboundBatch {
   const batch: InboundBatch = { messages: [], statuses: [], notices: [] };
-  if (!body || typeof body !== 'object') return batch;
-  const entries = (body as { entry?: unknown }).entry;
-  if (!Array.isArray(entries)) return batch;
-  for (const entry of entries) {
-    const changes = (entry as { changes?: unknown })?.changes;
-    if (!Array.isArray(changes)) continue;
-    for (const change of changes) {
-      const field = (change as { field?: string })?.field;
-      const value = (change as { value?: Record<string, any> })?.value;
-      if (!value || typeof value !== 'object') continue;
-      if (field === 'messages') {
-        const meta = value.metadata as
-          | { phone_number_id?: string; display_phone_number?: string }
-          | undefined;
-        if (phoneNumberId && meta?.phone_number_id && meta.phone_number_id !== phoneNumberId) continue;
-        const to = meta?.display_phone_number ? fromWaId(meta.display_phone_number) : undefined;
-        // Each sender by phone (wa_id) and by business-scoped user id (user_id), either may be missing.
-        const senders = new Map<string, WaSender>();
-        for (const c of Array.isArray(value.contacts) ? value.contacts : []) {
-          if (!c || typeof c !== 'object') continue;
-          const sender: WaSender = {
-            ...(c.profile?.name ? { profileName: String(c.profile.name) } : {}),
-            ...(c.wa_id ? { waId: String(c.wa_id) } : {}),
-            ...(c.user_id ? { userId: String(c.user_id) } : {}),
-            ...(c.profile?.username ? { username: String(c.profile.username) } : {}),
-          };
-          if (sender.waId) senders.set(sender.waId, sender);
-          if (sender.userId) senders.set(sender.userId, sender);
-        }
-        for (const m of Array.isArray(value.messages) ? value.messages : []) {
-          const parsed = parseMessage(m as WaMessage, senders, to, now);
-          if (parsed) batch.messages.push(parsed);
-        }
-        for (const s of Array.isArray(value.statuses) ? value.statuses : []) {
-          const parsed = parseStatus(s as WaStatus, now);
-          if (parsed) batch.statuses.push(parsed);
-        }
-      } else if (field === 'message_template_status_update') {
-        const status = templateEvents[String(value.event ?? '').toUpperCase()];
-        if (!status || typeof value.message_template_name !== 'string') continue;
-        const reason = typeof value.reason === 'string' && value.reason !== 'NONE' ? value.reason : undefined;
-        batch.notices.push({
-          kind: 'template_status',
-          templateName: value.message_template_name,
-          ...(typeof value.message_template_language === 'string'
-            ? { language: value.message_template_language }
-            : {}),
-          status,
-          ...(reason ? { reason } : {}),
-        });
-      }
+  for (const { field, value } of changesOf(body)) {
+    if (field === 'messages') readMessagesChange(value, phoneNumberId, now, batch);
+    else if (field === 'message_template_status_update') {
+      const notice = templateNotice(value);
+      if (notice) batch.notices.push(notice);
     }
   }
   return batch;
+}
+
+/** Every change of every entry of the body that has an object for its value. */
+function changesOf(body: unknown): Array<{ field: string | undefined; value: Record<string, any> }> {
+  const entries = body && typeof body === 'object' ? (body as { entry?: unknown }).entry : undefined;
+  if (!Array.isArray(entries)) return [];
+  return entries.flatMap((entry) => {
+    const changes = (entry as { changes?: unknown })?.changes;
+    if (!Array.isArray(changes)) return [];
+    return changes.flatMap((change) => {
+      const field = (change as { field?: string })?.field;
+      const value = (change as { value?: Record<string, any> })?.value;
+      return value && typeof value === 'object' ? [{ field, value }] : [];
+    });
+  });
+}
+
+/** A `messages` change: its messages and statuses, unless it belongs to another number. */
+function readMessagesChange(
+  value: Record<string, any>,
+  phoneNumberId: string | undefined,
+  now: Date,
+  batch: InboundBatch,
+): void {
+  const meta = value.metadata as { phone_number_id?: string; display_phone_number?: string } | undefined;
+  if (phoneNumberId && meta?.phone_number_id && meta.phone_number_id !== phoneNumberId) return;
+  const to = meta?.display_phone_number ? fromWaId(meta.display_phone_number) : undefined;
+  const senders = sendersOf(value.contacts);
+  for (const m of Array.isArray(value.messages) ? value.messages : []) {
+    const parsed = parseMessage(m as WaMessage, senders, to, now);
+    if (parsed) batch.messages.push(parsed);
+  }
+  for (const s of Array.isArray(value.statuses) ? value.statuses : []) {
+    const parsed = parseStatus(s as WaStatus, now);
+    if (parsed) batch.statuses.push(parsed);
+  }
+}
+
+/** Each sender by phone (wa_id) and by business-scoped user id (user_id), either may be missing. */
+function sendersOf(contacts: unknown): Map<string, WaSender> {
+  const senders = new Map<string, WaSender>();
+  for (const c of Array.isArray(contacts) ? contacts : []) {
+    if (!c || typeof c !== 'object') continue;
+    const sender: WaSender = {
+      ...(c.profile?.name ? { profileName: String(c.profile.name) } : {}),
+      ...(c.wa_id ? { waId: String(c.wa_id) } : {}),
+      ...(c.user_id ? { userId: String(c.user_id) } : {}),
+      ...(c.profile?.username ? { username: String(c.profile.username) } : {}),
+    };
+    if (sender.waId) senders.set(sender.waId, sender);
+    if (sender.userId) senders.set(sender.userId, sender);
+  }
+  return senders;
+}
+
+/** A template review result; none for an event Parley does not track. */
+function templateNotice(value: Record<string, any>): ProviderNotice | undefined {
+  const status = templateEvents[String(value.event ?? '').toUpperCase()];
+  if (!status || typeof value.message_template_name !== 'string') return undefined;
+  const reason = typeof value.reason === 'string' && value.reason !== 'NONE' ? value.reason : undefined;
+  return {
+    kind: 'template_status',
+    templateName: value.message_template_name,
+    ...(typeof value.message_template_language === 'string'
+      ? { language: value.message_template_language }
+      : {}),
+    status,
+    ...(reason ? { reason } : {}),
+  };
 }
