@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { describe, idParams } from '../../platform/http/schemas.ts';
 import { drillCalls, drillCampaign, drillConversations, funnelStages } from './reports.drill.ts';
 import { intervals, reportFilterFields, resolveFilters } from './reports.filters.ts';
@@ -197,9 +197,8 @@ export const drillRoutes = [
       limit,
     }),
     responses: { 200: recipientDrillObject },
-    handler: async ({ ctx, auth, params, query }) => ({
-      status: 200,
-      body: await drillCampaign(ctx, auth, params.id, query.stage ?? 'total', query.limit ?? 100),
-    }),
+    handler: ok(({ ctx, auth, params, query }) =>
+      drillCampaign(ctx, auth, params.id, query.stage ?? 'total', query.limit ?? 100),
+    ),
   }),
 ];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, queryBoolean } from '../../platform/http/schemas.ts';
 import { callsReport, campaignReport } from './reports.calls.ts';
 import { callsCsv, checkMode, conversationsCsv } from './reports.csv.ts';
@@ -44,10 +44,9 @@ export const reportRoutes = [
     scope: 'reports:read',
     query: reportFilterQuery,
     responses: { 200: callsReportObject },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await callsReport(ctx, auth, await resolveFilters(ctx, auth, query)),
-    }),
+    handler: ok(async ({ ctx, auth, query }) =>
+      callsReport(ctx, auth, await resolveFilters(ctx, auth, query)),
+    ),
   }),
   defineRoute({
     method: 'GET',
@@ -59,10 +58,9 @@ export const reportRoutes = [
     scope: 'reports:read',
     query: reportFilterQuery,
     responses: { 200: usersReportObject },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await usersReport(ctx, auth, await resolveFilters(ctx, auth, query)),
-    }),
+    handler: ok(async ({ ctx, auth, query }) =>
+      usersReport(ctx, auth, await resolveFilters(ctx, auth, query)),
+    ),
   }),
   defineRoute({
     method: 'GET',
@@ -75,10 +73,7 @@ export const reportRoutes = [
     params: idParams('cmp'),
     query: z.object({}),
     responses: { 200: campaignReportObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await campaignReport(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => campaignReport(ctx, auth, params.id)),
   }),
   ...(['conversations', 'calls'] as const).map((what) =>
     defineRoute({
