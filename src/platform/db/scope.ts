@@ -7,6 +7,7 @@
  *   const row = await scoped.findById('channels', id);                  // or undefined
  *   await scoped.selectFrom('leads').selectAll().where('status', '=', 'open').execute();
  *   await scoped.updateTable('channels').set(patch).where('id', '=', id).execute();
+ *   await scoped.updateById('calls', id, { analysis });            // the same, for one row by id
  *   await scoped.deleteFrom('api_keys').where('id', '=', id).execute();
  *   await db.insertInto('leads').values({ id, ...scopeColumns(scope), ... }).execute();
  *   db.selectFrom('conversations').innerJoin('contacts', ...).where(inScope(scope, 'contacts'))  // joins, aliases
@@ -26,6 +27,7 @@ import type {
   Selectable,
   SelectQueryBuilder,
   SqlBool,
+  Updateable,
   UpdateQueryBuilder,
   UpdateResult,
 } from 'kysely';
@@ -99,6 +101,8 @@ export interface TenantDb {
   findById<T extends TenantTable>(table: T, id: string): Promise<Selectable<Database[T]> | undefined>;
   /** The row with this id in this scope; throws not_found ("No <what> with id <id>.") when there is none. */
   getById<T extends TenantTable>(table: T, id: string, what: string): Promise<Selectable<Database[T]>>;
+  /** Sets columns of the row with this id in this scope (nothing happens when there is none). */
+  updateById<T extends TenantTable>(table: T, id: string, patch: Updateable<Database[T]>): Promise<void>;
 }
 
 /** Scoped query builders over `db` (the app's database or a transaction's). */
@@ -123,6 +127,9 @@ export function tenant(db: Kysely<Database>, scope: Scope): TenantDb {
       const row = await findById(table, id);
       if (!row) throw notFound(what, id);
       return row;
+    },
+    updateById: async (table: string, id: string, patch: object) => {
+      await scoped(any.updateTable(table), table).where(`${table}.id`, '=', id).set(patch).execute();
     },
   };
 }
