@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { describe, idParams } from '../../platform/http/schemas.ts';
 import { drillCalls, drillCampaign, drillConversations, funnelStages } from './reports.drill.ts';
-import { intervals, reportFilterFields, resolveFilters } from './reports.filters.ts';
+import { filteredReport, intervals, reportFilterFields } from './reports.filters.ts';
 
 /**
  * The drill-down routes: the conversations, calls or recipients behind one figure of a report
@@ -147,9 +147,8 @@ export const drillRoutes = [
     scope: 'reports:read',
     query: conversationDrillQuery,
     responses: { 200: conversationDrillObject },
-    handler: async ({ ctx, auth, query }) => {
-      const f = await resolveFilters(ctx, auth, query);
-      const body = await drillConversations(ctx, auth, f, {
+    handler: filteredReport((ctx, auth, f, query) =>
+      drillConversations(ctx, auth, f, {
         interval: query.interval ?? 'day',
         at: query.at,
         figure: query.figure ?? 'conversations',
@@ -157,9 +156,8 @@ export const drillRoutes = [
         bucket: query.bucket,
         score: query.score,
         limit: query.limit ?? 100,
-      });
-      return { status: 200, body };
-    },
+      }),
+    ),
   }),
   defineRoute({
     method: 'GET',
@@ -172,16 +170,14 @@ export const drillRoutes = [
     scope: 'reports:read',
     query: callDrillQuery,
     responses: { 200: callDrillObject },
-    handler: async ({ ctx, auth, query }) => {
-      const f = await resolveFilters(ctx, auth, query);
-      const body = await drillCalls(ctx, auth, f, {
+    handler: filteredReport((ctx, auth, f, query) =>
+      drillCalls(ctx, auth, f, {
         status: query.status,
         ended_reason: query.ended_reason,
         answered_by: query.answered_by,
         limit: query.limit ?? 100,
-      });
-      return { status: 200, body };
-    },
+      }),
+    ),
   }),
   defineRoute({
     method: 'GET',
