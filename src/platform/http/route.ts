@@ -126,6 +126,16 @@ export function defineRoute<
 }
 
 /**
+ * What every provider webhook route declares (`...providerWebhook`): no API key, as its handler
+ * checks the provider's own signature, and no place in the public API reference.
+ */
+export const providerWebhook = {
+  tags: ['Provider webhooks'],
+  auth: 'none',
+  hidden: true,
+} satisfies Partial<RouteDef>;
+
+/**
  * A handler that answers 200 with what `answer` resolves to, for the many routes whose whole work is
  * one service call: `handler: ok(({ ctx, auth, params }) => getThing(ctx, auth, params.id))`.
  */
