@@ -1,6 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import { type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { validationFailed } from '../../platform/errors.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { getAgentRow } from '../agents/index.ts';
 import { closedConversationIds } from '../conversations/index.ts';
@@ -13,9 +14,7 @@ const PAGE = 50;
 
 export function presentRun(row: AnalysisRunsTable) {
   return {
-    id: row.id,
-    object: 'analysis_run' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'analysis_run'),
     agent_id: row.agent_id,
     from: row.from_at,
     to: row.to_at,

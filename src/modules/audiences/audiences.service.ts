@@ -7,6 +7,7 @@ import type { Actor } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { requireEffect } from '../../platform/http/permissions.ts';
 import type { Auth } from '../../platform/http/route.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import {
@@ -69,9 +70,7 @@ export async function countAudience(
 
 export function presentAudience(row: AudiencesTable, contactCount: number) {
   return {
-    id: row.id,
-    object: 'audience' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'audience'),
     name: row.name,
     description: row.description,
     type: row.type,

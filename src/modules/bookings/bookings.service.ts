@@ -7,6 +7,7 @@ import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, invalidField, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { type Business, getAgentRow, parseBusiness, type Service } from '../agents/index.ts';
 import { findOrCreateContact, getContactRow, type Scope } from '../contacts/index.ts';
@@ -33,9 +34,7 @@ const DEFAULT_SLOT_MINUTES = 30;
 
 export function presentBooking(row: BookingsTable) {
   return {
-    id: row.id,
-    object: 'booking' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'booking'),
     agent_id: row.agent_id,
     contact_id: row.contact_id,
     conversation_id: row.conversation_id,

@@ -6,6 +6,7 @@ import { ApiError, type FieldError, notFound, validationFailed } from '../../pla
 import type { Tx } from '../../platform/events.ts';
 import type { Page, PageRequest } from '../../platform/http/pagination.ts';
 import { paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { teamExists } from '../users/index.ts';
@@ -39,9 +40,7 @@ export function inboundUrl(
 export function presentChannel(ctx: AppContext, row: ChannelRow) {
   const fields = storedFields(ctx, row);
   return {
-    id: row.id,
-    object: 'channel' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'channel'),
     type: row.type,
     provider: row.provider,
     address: row.address,

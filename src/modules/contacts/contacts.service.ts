@@ -8,6 +8,7 @@ import { scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ContactRow } from './contacts.tables.ts';
@@ -66,9 +67,7 @@ export function normalizeTags(tags: string[]): string[] {
 
 export function presentContact(row: ContactRow) {
   return {
-    id: row.id,
-    object: 'contact' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'contact'),
     phone: row.phone,
     name: row.name,
     email: row.email,

@@ -6,6 +6,7 @@ import { ApiError } from '../../platform/errors.ts';
 import type { ActorType } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { NUL_MESSAGE, nulFields } from '../../platform/nul.ts';
@@ -35,9 +36,7 @@ export interface ImportRowError {
 
 export function presentImport(row: ImportsTable) {
   return {
-    id: row.id,
-    object: 'import' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'import'),
     status: row.status,
     source: row.source,
     filename: row.filename,

@@ -6,6 +6,7 @@ import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import type { PageRequest } from '../../platform/http/pagination.ts';
 import { paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { consumeLimit, type PlanLimits } from '../../platform/limits.ts';
@@ -38,9 +39,7 @@ export interface WriteAuth extends Scope {
 
 export function presentDocument(row: KnowledgeDocumentsTable) {
   return {
-    id: row.id,
-    object: 'knowledge_document' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'knowledge_document'),
     agent_id: row.agent_id,
     title: row.title,
     doc_type: row.doc_type as DocType,

@@ -7,6 +7,7 @@ import type { Db, Trx } from '../../platform/db/database.ts';
 import { type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { getAgentRow } from '../agents/index.ts';
@@ -33,9 +34,7 @@ const openStatuses: LeadStatus[] = ['new', 'qualified'];
 
 export function presentLead(row: LeadsTable) {
   return {
-    id: row.id,
-    object: 'lead' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'lead'),
     contact_id: row.contact_id,
     conversation_id: row.conversation_id,
     agent_id: row.agent_id,

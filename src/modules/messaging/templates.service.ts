@@ -5,6 +5,7 @@ import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { parsePlaceholders } from './content.ts';
@@ -27,9 +28,7 @@ export interface TemplateButton {
 export function presentTemplate(row: TemplateRow) {
   const ph = parsePlaceholders(row.body);
   return {
-    id: row.id,
-    object: 'template' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'template'),
     name: row.name,
     language: row.language,
     category: row.category,

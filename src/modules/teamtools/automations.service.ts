@@ -2,6 +2,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { type FieldError, validationFailed } from '../../platform/errors.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { checkActionReferences } from './actions.check.ts';
@@ -20,9 +21,7 @@ export interface AutomationInput {
 
 export function presentAutomation(row: AutomationsTable) {
   return {
-    id: row.id,
-    object: 'automation' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'automation'),
     name: row.name,
     active: row.active === 1,
     event: row.event as AutomationEvent,

@@ -3,15 +3,14 @@ import type { Db, Trx } from '../../platform/db/database.ts';
 import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import { ApiError, validationFailed } from '../../platform/errors.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { cannedVariables } from './canned.schemas.ts';
 import type { CannedResponsesTable } from './teamtools.tables.ts';
 
 export function presentCanned(row: CannedResponsesTable) {
   return {
-    id: row.id,
-    object: 'canned_response' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'canned_response'),
     short_code: row.short_code,
     title: row.title,
     content: row.content,

@@ -2,6 +2,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
 import type { Actor } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { getConversation, getConversationRow } from '../conversations/index.ts';
@@ -12,9 +13,7 @@ import type { MacrosTable } from './teamtools.tables.ts';
 
 export function presentMacro(row: MacrosTable) {
   return {
-    id: row.id,
-    object: 'macro' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'macro'),
     name: row.name,
     actions: fromJson<Action[]>(row.actions, []),
     created_at: row.created_at,

@@ -5,6 +5,7 @@ import { ApiError, notFound } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { toJson } from '../../platform/json.ts';
 import { effectiveAvailability, parseRule, presentUserIds, type TeamRule } from './availability.ts';
@@ -43,9 +44,7 @@ export const SESSION_TTL_SECONDS = 12 * 3600;
 /** `present`: the user has the inbox open somewhere (see availability.ts). */
 export function presentUser(row: UsersTable, present = false) {
   return {
-    id: row.id,
-    object: 'user' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'user'),
     name: row.name,
     email: row.email,
     role: row.role,
@@ -262,9 +261,7 @@ async function memberIds(db: Db | Trx, teamIds: string[]): Promise<Map<string, s
 
 export function presentTeam(row: TeamsTable, members: string[]) {
   return {
-    id: row.id,
-    object: 'team' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'team'),
     name: row.name,
     member_ids: members,
     assignment: parseRule(row.assignment),

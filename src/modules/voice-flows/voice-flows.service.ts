@@ -6,6 +6,7 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { getAgentRow } from '../agents/index.ts';
@@ -23,9 +24,7 @@ const playgroundAi: AiOptions = { replyDebounceMs: 0, llm: { timeoutMs: 20_000, 
 
 export function presentFlow(row: VoiceFlowsTable) {
   return {
-    id: row.id,
-    object: 'voice_flow' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'voice_flow'),
     name: row.name,
     language: row.language,
     timezone: row.timezone,

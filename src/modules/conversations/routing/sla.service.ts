@@ -3,6 +3,7 @@ import { type Scope, scopeColumns, tenant } from '../../../platform/db/scope.ts'
 import { ApiError } from '../../../platform/errors.ts';
 import type { ParleyEvent, Tx } from '../../../platform/events.ts';
 import { type PageRequest, paginate } from '../../../platform/http/pagination.ts';
+import { objectHead } from '../../../platform/http/schemas.ts';
 import { newId } from '../../../platform/ids.ts';
 import { fromJson, toJson } from '../../../platform/json.ts';
 import { emitConversation, type SlaTarget } from '../conversations.service.ts';
@@ -21,9 +22,7 @@ interface AppliesTo {
 
 export function presentSla(row: SlaPoliciesTable) {
   return {
-    id: row.id,
-    object: 'sla_policy' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'sla_policy'),
     name: row.name,
     first_response_minutes: row.first_response_minutes,
     next_response_minutes: row.next_response_minutes,
