@@ -1,4 +1,4 @@
-import { type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { newRow, type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
 import './agents.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
@@ -370,8 +370,7 @@ export async function createAgent(
   const now = ctx.clock.now().toISOString();
   const phone = await normalizedPhone(ctx.db, scope, input.phone_number, null);
   const row: AgentsTable = {
-    id: newId('agt'),
-    ...scopeColumns(scope),
+    ...newRow('agt', scope),
     name: input.name,
     status: input.status ?? 'active',
     phone_number: phone ?? null,

@@ -1,4 +1,4 @@
-import { scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, tenant } from '../../platform/db/scope.ts';
 import './bookings.tables.ts';
 import { sql } from 'kysely';
 import type { z } from 'zod';
@@ -8,7 +8,6 @@ import { ApiError, invalidField, validationFailed } from '../../platform/errors.
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
-import { newId } from '../../platform/ids.ts';
 import { type Business, getAgentRow, parseBusiness, type Service } from '../agents/index.ts';
 import { findOrCreateContact, getContactRow, type Scope } from '../contacts/index.ts';
 import { getConversationRef } from '../leads/index.ts';
@@ -222,8 +221,7 @@ export async function createBooking(
     await assertFree(tx, scope, agent.id, business, span, service?.capacity ?? 1);
     const now = ctx.clock.now().toISOString();
     const row: BookingsTable = {
-      id: newId('bk'),
-      ...scopeColumns(scope),
+      ...newRow('bk', scope),
       agent_id: agent.id,
       contact_id: contactId,
       conversation_id: input.conversation_id ?? null,

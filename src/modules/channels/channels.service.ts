@@ -1,13 +1,12 @@
 import type { AppContext } from '../../platform/context.ts';
 import { randomToken } from '../../platform/crypto.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { livemodeValue, type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { livemodeValue, newRow, type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import type { Page, PageRequest } from '../../platform/http/pagination.ts';
 import { paginate } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
-import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { teamExists } from '../users/index.ts';
 import { invalidAddressMessage, normalizeOwnAddress } from './address.ts';
@@ -168,8 +167,7 @@ export async function createChannel(
   }
   const now = ctx.clock.now().toISOString();
   const row: ChannelRow = {
-    id: newId('ch'),
-    ...scopeColumns(scope),
+    ...newRow('ch', scope),
     type: input.type,
     provider: input.provider,
     address: address!,
@@ -392,8 +390,7 @@ export async function ensureSandboxChannel(
   if (existing) return existing;
   const now = ctx.clock.now().toISOString();
   const row: ChannelRow = {
-    id: newId('ch'),
-    ...scopeColumns(testScope),
+    ...newRow('ch', testScope),
     type,
     provider: 'sandbox',
     address,

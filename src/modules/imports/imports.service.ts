@@ -1,13 +1,12 @@
 import { parse } from 'csv-parse';
 import type { AppContext } from '../../platform/context.ts';
 import type { Dialect, Trx } from '../../platform/db/database.ts';
-import { scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { newRow, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { ActorType } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
-import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { NUL_MESSAGE, nulFields } from '../../platform/nul.ts';
 import { addMembersInTx, requireAudienceToFill } from '../audiences/index.ts';
@@ -125,8 +124,7 @@ export async function createImport(
   }
   const now = ctx.clock.now().toISOString();
   const row: ImportsTable = {
-    id: newId('imp'),
-    ...scopeColumns(auth),
+    ...newRow('imp', auth),
     status: 'queued',
     source: upload.kind,
     delimiter: layout?.delimiter ?? null,

@@ -1,4 +1,4 @@
-import { scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, tenant } from '../../platform/db/scope.ts';
 import './knowledge.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
@@ -193,8 +193,7 @@ export async function createDocument(
   await consumeWrite(ctx, auth);
   const now = ctx.clock.now().toISOString();
   const row: KnowledgeDocumentsTable = {
-    id: newId('kb'),
-    ...scopeColumns(auth),
+    ...newRow('kb', auth),
     agent_id: agentId,
     ...indexedColumns(input, prepared),
     created_at: now,

@@ -1,4 +1,4 @@
-import { scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, tenant } from '../../platform/db/scope.ts';
 import './leads.tables.ts';
 import { sql } from 'kysely';
 import type { z } from 'zod';
@@ -8,7 +8,6 @@ import { type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
-import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { getAgentRow } from '../agents/index.ts';
 import {
@@ -195,8 +194,7 @@ export async function captureLead(
     }
 
     const row: LeadsTable = {
-      id: newId('lead'),
-      ...scopeColumns(scope),
+      ...newRow('lead', scope),
       contact_id: contactId,
       conversation_id: conversationId,
       agent_id: agentId,

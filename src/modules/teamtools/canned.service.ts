@@ -1,10 +1,9 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import { ApiError, validationFailed } from '../../platform/errors.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
-import { newId } from '../../platform/ids.ts';
 import { cannedVariables } from './canned.schemas.ts';
 import type { CannedResponsesTable } from './teamtools.tables.ts';
 
@@ -58,8 +57,7 @@ export async function createCanned(
   await codeTaken(ctx.db, scope, code);
   const now = ctx.clock.now().toISOString();
   const row: CannedResponsesTable = {
-    id: newId('cr'),
-    ...scopeColumns(scope),
+    ...newRow('cr', scope),
     short_code: code,
     title: input.title,
     content: input.content,

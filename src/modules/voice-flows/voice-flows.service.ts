@@ -1,13 +1,12 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { likeContains } from '../../platform/db/like.ts';
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import './voice-flows.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
-import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { getAgentRow } from '../agents/index.ts';
 import { type AiOptions, testAgent } from '../ai/index.ts';
@@ -119,8 +118,7 @@ export async function createFlow(ctx: AppContext, scope: Scope, input: CreateFlo
   const now = ctx.clock.now().toISOString();
   const secret = generateSecret();
   const row: VoiceFlowsTable = {
-    id: newId('vf'),
-    ...scopeColumns(scope),
+    ...newRow('vf', scope),
     name: input.name,
     language: input.language ?? 'en',
     timezone: input.timezone ?? 'UTC',

@@ -33,6 +33,7 @@ import type {
 } from 'kysely';
 import { type RawBuilder, sql } from 'kysely';
 import { notFound } from '../errors.ts';
+import { type IdPrefix, newId } from '../ids.ts';
 import type { Database } from './schema.ts';
 
 /** The workspace and mode a request (its API key) or a job acting for one works in. */
@@ -54,6 +55,14 @@ export function livemodeValue(scope: Pick<Scope, 'livemode'>): 0 | 1 {
 /** The scope columns of a new row: `{workspace_id, livemode}`. */
 export function scopeColumns(scope: Scope): { workspace_id: string; livemode: number } {
   return { workspace_id: scope.workspaceId, livemode: livemodeValue(scope) };
+}
+
+/** How a new row of a workspace's table starts: a fresh id (`prefix_…`) and the scope columns. */
+export function newRow(
+  prefix: IdPrefix,
+  scope: Scope,
+): { id: string; workspace_id: string; livemode: number } {
+  return { id: newId(prefix), ...scopeColumns(scope) };
 }
 
 /** The scope a stored row belongs to: a job or driver acting on that row works in it. */
