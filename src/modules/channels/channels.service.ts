@@ -372,6 +372,29 @@ export async function channelsChanged(ctx: AppContext) {
  * WhatsApp flavour does not enforce the 24-hour window so a first `POST /v1/messages` works
  * as is; a sandbox channel created through the API enforces it (as live WhatsApp does).
  */
+/** A new, active test-mode sandbox channel row of this type at `address` (an agent's own, or shared: null). */
+export function newSandboxChannelRow(
+  ctx: AppContext,
+  scope: Scope,
+  type: ChannelType,
+  address: string,
+  agentId: string | null,
+): ChannelRow {
+  const now = ctx.clock.now().toISOString();
+  return {
+    ...newRow('ch', { workspaceId: scope.workspaceId, livemode: false }),
+    type,
+    provider: 'sandbox',
+    address,
+    agent_id: agentId,
+    credentials: ctx.secrets.sealJson({}),
+    settings: toJson(channelKinds[type].sandboxSettings),
+    status: 'active',
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export async function ensureSandboxChannel(
   db: Db | Trx,
   ctx: AppContext,
@@ -388,19 +411,7 @@ export async function ensureSandboxChannel(
     .where('address', '=', address)
     .executeTakeFirst();
   if (existing) return existing;
-  const now = ctx.clock.now().toISOString();
-  const row: ChannelRow = {
-    ...newRow('ch', testScope),
-    type,
-    provider: 'sandbox',
-    address,
-    agent_id: null,
-    credentials: ctx.secrets.sealJson({}),
-    settings: toJson(channelKinds[type].sandboxSettings),
-    status: 'active',
-    created_at: now,
-    updated_at: now,
-  };
+  const row = newSandboxChannelRow(ctx, testScope, type, address, null);
   // Two first sends at once may race to make it; the loser reads the winner's row.
   await db
     .insertInto('channels')
