@@ -46,7 +46,7 @@ export function foreignQueries(): Map<string, string[]> {
   const owner = owners(files);
   const names = [...owner.keys()].sort((a, b) => b.length - a.length).join('|');
   const builder = new RegExp(
-    String.raw`\b(?:selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|innerJoin|leftJoin|rightJoin|fullJoin|getById|getBy|table)\(\s*['"\x60](${names})\b`,
+    String.raw`\b(?:selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|innerJoin|leftJoin|rightJoin|fullJoin|getById|updateById|getBy|table)\(\s*['"\x60](${names})\b`,
     'g',
   );
   const raw = new RegExp(String.raw`\b(?:from|join|update|into)\s+"?(${names})"?\b(?!\s*[:(])`, 'gi');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, describe, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
 import { agentObject, createAgentBody, updateAgentBody } from './agents.schemas.ts';
 import {
@@ -26,10 +26,9 @@ export const agentRoutes = [
       status: describe(z.enum(['active', 'paused']), 'Only agents with this status.', 'active').optional(),
     }),
     responses: { 200: listResponse(agentObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listAgents(ctx, auth, pageRequest(query), { status: query.status }),
-    }),
+    handler: ok(({ ctx, auth, query }) =>
+      listAgents(ctx, auth, pageRequest(query), { status: query.status }),
+    ),
   }),
   defineRoute({
     method: 'POST',
@@ -74,10 +73,7 @@ export const agentRoutes = [
     body: updateAgentBody,
     responses: { 200: agentObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateAgent(ctx, auth, params.id, body),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateAgent(ctx, auth, params.id, body)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -91,9 +87,6 @@ export const agentRoutes = [
     params: idParams('agt'),
     responses: { 200: deletedResponse('agt', 'agent') },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await deleteAgent(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => deleteAgent(ctx, auth, params.id)),
   }),
 ];

@@ -1,10 +1,11 @@
-import { type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { newRow, type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
 import './agents.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { unbindAgentChannels } from '../channels/index.ts';
@@ -129,9 +130,7 @@ function publicBusiness({ hours_default: _, ...business }: Business): Omit<Busin
 
 export function presentAgent(row: AgentsTable) {
   return {
-    id: row.id,
-    object: 'agent' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'agent'),
     name: row.name,
     status: row.status,
     phone_number: row.phone_number,
@@ -371,8 +370,7 @@ export async function createAgent(
   const now = ctx.clock.now().toISOString();
   const phone = await normalizedPhone(ctx.db, scope, input.phone_number, null);
   const row: AgentsTable = {
-    id: newId('agt'),
-    ...scopeColumns(scope),
+    ...newRow('agt', scope),
     name: input.name,
     status: input.status ?? 'active',
     phone_number: phone ?? null,

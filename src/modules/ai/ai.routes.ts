@@ -1,4 +1,4 @@
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams } from '../../platform/http/schemas.ts';
 import {
   aiRepliesQuery,
@@ -28,10 +28,7 @@ export function aiRoutes(opts: AiOptions) {
       body: testAgentBody,
       responses: { 200: testAgentResponse },
       errors: ['not_found'],
-      handler: async ({ ctx, auth, params, body }) => ({
-        status: 200,
-        body: await testAgent(ctx, auth, params.id, body, opts),
-      }),
+      handler: ok(({ ctx, auth, params, body }) => testAgent(ctx, auth, params.id, body, opts)),
     }),
     defineRoute({
       method: 'POST',
@@ -46,10 +43,7 @@ export function aiRoutes(opts: AiOptions) {
       body: replayBody,
       responses: { 200: replayResponse },
       errors: ['not_found'],
-      handler: async ({ ctx, auth, params, body }) => ({
-        status: 200,
-        body: await replayAgent(ctx, auth, params.id, body, opts),
-      }),
+      handler: ok(({ ctx, auth, params, body }) => replayAgent(ctx, auth, params.id, body, opts)),
     }),
     defineRoute({
       method: 'POST',
@@ -63,10 +57,7 @@ export function aiRoutes(opts: AiOptions) {
       params: idParams('conv'),
       responses: { 200: copilotResponse },
       errors: ['not_found', 'unprocessable'],
-      handler: async ({ ctx, auth, params }) => ({
-        status: 200,
-        body: await copilotSuggest(ctx, auth, params.id, opts),
-      }),
+      handler: ok(({ ctx, auth, params }) => copilotSuggest(ctx, auth, params.id, opts)),
     }),
     defineRoute({
       method: 'GET',
@@ -81,10 +72,9 @@ export function aiRoutes(opts: AiOptions) {
       query: aiRepliesQuery,
       responses: { 200: aiRepliesResponse },
       errors: ['not_found'],
-      handler: async ({ ctx, auth, params, query }) => ({
-        status: 200,
-        body: await aiRepliesOf(ctx, auth, params.id, query.message_ids?.split(',')),
-      }),
+      handler: ok(({ ctx, auth, params, query }) =>
+        aiRepliesOf(ctx, auth, params.id, query.message_ids?.split(',')),
+      ),
     }),
   ];
 }

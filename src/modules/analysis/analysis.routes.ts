@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { baseObject, describe, idOf, idParams, nullableTimestamp } from '../../platform/http/schemas.ts';
 import { isIsoDateOrInstant } from '../../platform/time.ts';
 import { conversationObject } from '../conversations/index.ts';
@@ -36,10 +36,7 @@ export const analysisRoutes = [
     scope: 'conversations:write',
     params: idParams('conv'),
     responses: { 200: conversationObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await analyzeConversation(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => analyzeConversation(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'POST',
@@ -52,10 +49,7 @@ export const analysisRoutes = [
     scope: 'calls:write',
     params: idParams('call'),
     responses: { 200: callObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await analyzeCall(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => analyzeCall(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'POST',

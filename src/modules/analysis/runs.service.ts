@@ -1,7 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
-import { type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { newRow, type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { validationFailed } from '../../platform/errors.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { getAgentRow } from '../agents/index.ts';
 import { closedConversationIds } from '../conversations/index.ts';
 import { endedCallIds } from '../voice/index.ts';
@@ -13,9 +13,7 @@ const PAGE = 50;
 
 export function presentRun(row: AnalysisRunsTable) {
   return {
-    id: row.id,
-    object: 'analysis_run' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'analysis_run'),
     agent_id: row.agent_id,
     from: row.from_at,
     to: row.to_at,
@@ -54,8 +52,7 @@ export async function startRun(ctx: AppContext, scope: Scope, agentId: string, f
     throw validationFailed([{ field: 'to', message: 'the range may span 400 days at most' }]);
   const now = ctx.clock.now().toISOString();
   const row: AnalysisRunsTable = {
-    id: newId('anr'),
-    ...scopeColumns(scope),
+    ...newRow('anr', scope),
     agent_id: agentId,
     from_at: f.toISOString(),
     to_at: t.toISOString(),

@@ -1,5 +1,5 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
 import { contactObject } from '../contacts/index.ts';
 import {
@@ -34,10 +34,7 @@ export const audienceRoutes = [
     scope: 'audiences:read',
     query: listAudiencesQuery,
     responses: { 200: listResponse(audienceObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listAudiences(ctx, auth, query, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listAudiences(ctx, auth, query, pageRequest(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -63,10 +60,7 @@ export const audienceRoutes = [
     scope: 'audiences:read',
     params: idParams('aud'),
     responses: { 200: audienceObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await getAudience(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => getAudience(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'PATCH',
@@ -80,10 +74,7 @@ export const audienceRoutes = [
     body: updateAudienceBody,
     responses: { 200: audienceObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateAudience(ctx, auth, params.id, body),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateAudience(ctx, auth, params.id, body)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -96,10 +87,7 @@ export const audienceRoutes = [
     scope: 'audiences:write',
     params: idParams('aud'),
     responses: { 200: deletedResponse('aud', 'audience') },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await deleteAudience(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => deleteAudience(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'GET',
@@ -113,10 +101,9 @@ export const audienceRoutes = [
     params: idParams('aud'),
     query: listQuery({}),
     responses: { 200: listResponse(contactObject) },
-    handler: async ({ ctx, auth, params, query }) => ({
-      status: 200,
-      body: await listAudienceContacts(ctx, auth, params.id, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, params, query }) =>
+      listAudienceContacts(ctx, auth, params.id, pageRequest(query)),
+    ),
   }),
   defineRoute({
     method: 'POST',
@@ -131,10 +118,7 @@ export const audienceRoutes = [
     body: membersBody,
     responses: { 200: addMembersResponse },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await addAudienceMembers(ctx, auth, params.id, body, auth.actor),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => addAudienceMembers(ctx, auth, params.id, body, auth.actor)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -148,9 +132,8 @@ export const audienceRoutes = [
     body: membersBody,
     responses: { 200: removeMembersResponse },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await removeAudienceMembers(ctx, auth, params.id, body, auth.actor),
-    }),
+    handler: ok(({ ctx, auth, params, body }) =>
+      removeAudienceMembers(ctx, auth, params.id, body, auth.actor),
+    ),
   }),
 ];

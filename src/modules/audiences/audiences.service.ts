@@ -1,13 +1,13 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
-import { scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { requireEffect } from '../../platform/http/permissions.ts';
 import type { Auth } from '../../platform/http/route.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import {
   type AttributeValue,
@@ -69,9 +69,7 @@ export async function countAudience(
 
 export function presentAudience(row: AudiencesTable, contactCount: number) {
   return {
-    id: row.id,
-    object: 'audience' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'audience'),
     name: row.name,
     description: row.description,
     type: row.type,
@@ -94,8 +92,7 @@ export async function createAudience(
 ) {
   const now = ctx.clock.now().toISOString();
   const row: AudiencesTable = {
-    id: newId('aud'),
-    ...scopeColumns(scope),
+    ...newRow('aud', scope),
     name: input.name,
     description: input.description ?? null,
     type: input.filter ? 'rule' : 'static',

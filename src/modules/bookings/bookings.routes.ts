@@ -1,5 +1,5 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, listResponse } from '../../platform/http/schemas.ts';
 import {
   availabilityObject,
@@ -32,9 +32,8 @@ export const bookingRoutes = [
     scope: 'bookings:read',
     query: bookingListQuery,
     responses: { 200: listResponse(bookingObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listBookings(
+    handler: ok(({ ctx, auth, query }) =>
+      listBookings(
         ctx,
         auth,
         {
@@ -47,7 +46,7 @@ export const bookingRoutes = [
         },
         pageRequest(query),
       ),
-    }),
+    ),
   }),
   defineRoute({
     method: 'POST',
@@ -94,10 +93,7 @@ export const bookingRoutes = [
     body: cancelBookingBody,
     responses: { 200: bookingObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await cancelBooking(ctx, auth, params.id, body, auth.actor),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => cancelBooking(ctx, auth, params.id, body, auth.actor)),
   }),
   defineRoute({
     method: 'POST',
@@ -112,10 +108,7 @@ export const bookingRoutes = [
     body: rescheduleBookingBody,
     responses: { 200: bookingObject },
     errors: ['conflict', 'unprocessable'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await rescheduleBooking(ctx, auth, params.id, body, auth.actor),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => rescheduleBooking(ctx, auth, params.id, body, auth.actor)),
   }),
   defineRoute({
     method: 'GET',
@@ -129,9 +122,8 @@ export const bookingRoutes = [
     params: idParams('agt'),
     query: availabilityQuery,
     responses: { 200: availabilityObject },
-    handler: async ({ ctx, auth, params, query }) => ({
-      status: 200,
-      body: await checkAvailability(ctx, auth, params.id, { date: query.date, serviceId: query.service_id }),
-    }),
+    handler: ok(({ ctx, auth, params, query }) =>
+      checkAvailability(ctx, auth, params.id, { date: query.date, serviceId: query.service_id }),
+    ),
   }),
 ];

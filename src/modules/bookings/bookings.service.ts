@@ -1,4 +1,4 @@
-import { scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, tenant } from '../../platform/db/scope.ts';
 import './bookings.tables.ts';
 import { sql } from 'kysely';
 import type { z } from 'zod';
@@ -7,7 +7,7 @@ import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, invalidField, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { type Business, getAgentRow, parseBusiness, type Service } from '../agents/index.ts';
 import { findOrCreateContact, getContactRow, type Scope } from '../contacts/index.ts';
 import { getConversationRef } from '../leads/index.ts';
@@ -33,9 +33,7 @@ const DEFAULT_SLOT_MINUTES = 30;
 
 export function presentBooking(row: BookingsTable) {
   return {
-    id: row.id,
-    object: 'booking' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'booking'),
     agent_id: row.agent_id,
     contact_id: row.contact_id,
     conversation_id: row.conversation_id,
@@ -223,8 +221,7 @@ export async function createBooking(
     await assertFree(tx, scope, agent.id, business, span, service?.capacity ?? 1);
     const now = ctx.clock.now().toISOString();
     const row: BookingsTable = {
-      id: newId('bk'),
-      ...scopeColumns(scope),
+      ...newRow('bk', scope),
       agent_id: agent.id,
       contact_id: contactId,
       conversation_id: input.conversation_id ?? null,

@@ -2,6 +2,7 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson } from '../../platform/json.ts';
 import { type MessageStatus, messageStatuses } from '../messaging/index.ts';
 import type { broadcastStatuses, recipientStatuses } from './broadcasts.schemas.ts';
@@ -61,9 +62,7 @@ async function countsFor(db: Db | Trx, ids: string[]): Promise<Map<string, Count
 
 export function presentBroadcast(row: BroadcastsTable, counts: Counts) {
   return {
-    id: row.id,
-    object: 'broadcast' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'broadcast'),
     name: row.name,
     status: row.status,
     template: { name: row.template_name, language: row.template_language },
@@ -122,9 +121,7 @@ function presentRecipient(
   const status = recipientStatus(row.status, row.message_status);
   const code = row.error_code ?? (status === 'failed' ? row.message_error_code : null);
   return {
-    id: row.id,
-    object: 'broadcast_recipient' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'broadcast_recipient'),
     broadcast_id: row.broadcast_id,
     contact_id: row.contact_id,
     phone: row.phone,

@@ -1,5 +1,5 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, listResponse } from '../../platform/http/schemas.ts';
 import { getBroadcast, listBroadcasts, listRecipients } from './broadcasts.read.ts';
 import {
@@ -29,10 +29,7 @@ export const broadcastRoutes = [
     scope: 'broadcasts:read',
     query: listBroadcastsQuery,
     responses: { 200: listResponse(broadcastObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listBroadcasts(ctx, auth, query, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listBroadcasts(ctx, auth, query, pageRequest(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -58,10 +55,7 @@ export const broadcastRoutes = [
     scope: 'broadcasts:read',
     params: idParams('bc'),
     responses: { 200: broadcastObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await getBroadcast(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => getBroadcast(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'POST',
@@ -75,10 +69,7 @@ export const broadcastRoutes = [
     params: idParams('bc'),
     responses: { 200: broadcastObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await cancelBroadcast(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => cancelBroadcast(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'GET',
@@ -92,9 +83,8 @@ export const broadcastRoutes = [
     params: idParams('bc'),
     query: listRecipientsQuery,
     responses: { 200: listResponse(recipientObject) },
-    handler: async ({ ctx, auth, params, query }) => ({
-      status: 200,
-      body: await listRecipients(ctx, auth, params.id, query, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, params, query }) =>
+      listRecipients(ctx, auth, params.id, query, pageRequest(query)),
+    ),
   }),
 ];

@@ -1,10 +1,9 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { type Scope, scopeColumns, scopeOf } from '../../platform/db/scope.ts';
+import { newRow, type Scope, scopeOf } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import type { Auth } from '../../platform/http/route.ts';
-import { newId } from '../../platform/ids.ts';
 import { toJson } from '../../platform/json.ts';
 import { getAudienceRow } from '../audiences/index.ts';
 import { findChannelForSend } from '../channels/index.ts';
@@ -69,8 +68,7 @@ export async function createBroadcast(ctx: AppContext, auth: Auth, input: Create
   const later = sendAt !== null && sendAt.getTime() > now.getTime();
   const at = now.toISOString();
   const row: BroadcastsTable = {
-    id: newId('bc'),
-    ...scopeColumns(scope),
+    ...newRow('bc', scope),
     name: input.name,
     template_name: tpl.name,
     template_language: tpl.language,

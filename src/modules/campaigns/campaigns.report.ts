@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../../platform/db/database.ts';
+import { afterIdPage } from '../../platform/db/rows.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
 
 /** A campaign's recipients as a funnel reads them, in keyset pages by id (not_found for another's). */
@@ -9,12 +10,11 @@ export async function campaignRecipientPage(
   afterId: string | null,
   limit: number,
 ) {
-  let sel = tenant(db, scope)
+  const sel = tenant(db, scope)
     .selectFrom('campaign_recipients')
     .select(['id', 'contact_id', 'phone', 'state', 'result', 'attempts', 'last_call_id', 'outcome'])
     .where('campaign_id', '=', campaignId);
-  if (afterId) sel = sel.where('id', '>', afterId);
-  return sel.orderBy('id', 'asc').limit(limit).execute();
+  return afterIdPage(sel, afterId, limit).execute();
 }
 
 export async function campaignName(db: Db | Trx, scope: Scope, campaignId: string) {

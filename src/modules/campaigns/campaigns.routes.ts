@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { actionRoute, defineRoute } from '../../platform/http/route.ts';
+import { actionRoute, defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, listResponse } from '../../platform/http/schemas.ts';
 import {
   campaignListQuery,
@@ -58,10 +58,9 @@ export const campaignRoutes = [
     scope: 'campaigns:read',
     query: campaignListQuery,
     responses: { 200: listResponse(campaignObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listCampaigns(ctx, auth, { status: query.status, type: query.type }, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) =>
+      listCampaigns(ctx, auth, { status: query.status, type: query.type }, pageRequest(query)),
+    ),
   }),
   defineRoute({
     method: 'POST',
@@ -87,10 +86,7 @@ export const campaignRoutes = [
     scope: 'campaigns:read',
     params: idParams('cmp'),
     responses: { 200: campaignObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await getCampaign(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => getCampaign(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'PATCH',
@@ -105,10 +101,7 @@ export const campaignRoutes = [
     body: updateCampaignBody,
     responses: { 200: campaignObject },
     errors: ['validation_failed', 'conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateCampaign(ctx, auth, params.id, body, auth),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateCampaign(ctx, auth, params.id, body, auth)),
   }),
   campaignAction(
     '/v1/campaigns/:id/start',
@@ -144,10 +137,9 @@ export const campaignRoutes = [
     query: cancelQuery,
     responses: { 200: campaignObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, query }) => ({
-      status: 200,
-      body: await cancelCampaign(ctx, auth, params.id, query.hangup ?? false),
-    }),
+    handler: ok(({ ctx, auth, params, query }) =>
+      cancelCampaign(ctx, auth, params.id, query.hangup ?? false),
+    ),
   }),
   defineRoute({
     method: 'GET',
@@ -161,9 +153,8 @@ export const campaignRoutes = [
     params: idParams('cmp'),
     query: recipientListQuery,
     responses: { 200: listResponse(recipientObject) },
-    handler: async ({ ctx, auth, params, query }) => ({
-      status: 200,
-      body: await listRecipients(ctx, auth, params.id, { status: query.status }, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, params, query }) =>
+      listRecipients(ctx, auth, params.id, { status: query.status }, pageRequest(query)),
+    ),
   }),
 ];

@@ -180,17 +180,10 @@ export const createCampaignBody = z
   });
 export type CreateCampaignInput = z.output<typeof createCampaignBody>;
 
-export const updateCampaignBody = z.strictObject({
-  name: common.name.optional(),
-  schedule: common.schedule.optional(),
-  max_attempts: common.max_attempts.optional(),
-  retry_delay_minutes: common.retry_delay_minutes.optional(),
-  retry_on: common.retry_on.optional(),
-  calls_per_second: common.calls_per_second.optional(),
-  max_concurrency: common.max_concurrency.nullable().optional(),
-  ignore_dnd: common.ignore_dnd.optional(),
-  dynamic_variables: common.dynamic_variables.optional(),
-});
+/** Any of the settings, as the create body takes them; `max_concurrency` may be null (no cap). */
+export const updateCampaignBody = z
+  .strictObject({ ...common, max_concurrency: common.max_concurrency.nullable() })
+  .partial();
 export type UpdateCampaignInput = z.output<typeof updateCampaignBody>;
 
 const count = (description: string) => describe(z.number().int(), description, 0);

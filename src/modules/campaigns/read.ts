@@ -3,6 +3,7 @@ import './campaigns.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson } from '../../platform/json.ts';
 import type { recipientResults, recipientStates, statsSchema } from './campaigns.schemas.ts';
 import type {
@@ -67,9 +68,7 @@ export async function statsFor(db: Db | Trx, ids: string[]): Promise<Map<string,
 
 export function presentCampaign(row: CampaignsTable, stats: Stats) {
   return {
-    id: row.id,
-    object: 'campaign' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'campaign'),
     name: row.name,
     type: row.type,
     agent_id: row.agent_id,
@@ -139,9 +138,7 @@ export async function listCampaigns(
 
 export function presentRecipient(row: CampaignRecipientsTable) {
   return {
-    id: row.id,
-    object: 'campaign_recipient' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'campaign_recipient'),
     campaign_id: row.campaign_id,
     contact_id: row.contact_id,
     phone: row.phone,

@@ -1,10 +1,9 @@
-import { type Scope, scopeColumns } from '../../platform/db/scope.ts';
+import { newRow, type Scope } from '../../platform/db/scope.ts';
 import './campaigns.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, type FieldError, invalidField, validationFailed } from '../../platform/errors.ts';
 import type { Auth } from '../../platform/http/route.ts';
-import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import { getAgentRow } from '../agents/index.ts';
@@ -188,8 +187,7 @@ function newCampaignRow(
 ): CampaignsTable {
   const schedule = input.schedule ?? {};
   return {
-    id: newId('cmp'),
-    ...scopeColumns(auth),
+    ...newRow('cmp', auth),
     name: input.name,
     type: input.type,
     agent_id: input.agent_id ?? null,

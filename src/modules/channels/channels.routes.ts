@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import {
   deletedResponse,
   describe,
@@ -48,10 +48,7 @@ export const channelRoutes = [
       agent_id: idOf('agt', 'Only the channels bound to this agent.').optional(),
     }),
     responses: { 200: listResponse(channelObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listChannels(ctx, auth, query, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listChannels(ctx, auth, query, pageRequest(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -99,10 +96,7 @@ export const channelRoutes = [
     body: updateChannelBody,
     responses: { 200: channelObject },
     errors: ['validation_failed', 'conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateChannel(ctx, scopeOf(auth), params.id, body),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateChannel(ctx, scopeOf(auth), params.id, body)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -115,9 +109,6 @@ export const channelRoutes = [
     scope: 'channels:write',
     params: idParams('ch'),
     responses: { 200: deletedResponse('ch', 'channel') },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await deleteChannel(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => deleteChannel(ctx, auth, params.id)),
   }),
 ];

@@ -1,12 +1,12 @@
 import type { AppContext } from '../../platform/context.ts';
 import { randomToken } from '../../platform/crypto.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { livemodeValue, type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { livemodeValue, newRow, type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import type { Page, PageRequest } from '../../platform/http/pagination.ts';
 import { paginate } from '../../platform/http/pagination.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { teamExists } from '../users/index.ts';
 import { invalidAddressMessage, normalizeOwnAddress } from './address.ts';
@@ -39,9 +39,7 @@ export function inboundUrl(
 export function presentChannel(ctx: AppContext, row: ChannelRow) {
   const fields = storedFields(ctx, row);
   return {
-    id: row.id,
-    object: 'channel' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'channel'),
     type: row.type,
     provider: row.provider,
     address: row.address,
@@ -169,8 +167,7 @@ export async function createChannel(
   }
   const now = ctx.clock.now().toISOString();
   const row: ChannelRow = {
-    id: newId('ch'),
-    ...scopeColumns(scope),
+    ...newRow('ch', scope),
     type: input.type,
     provider: input.provider,
     address: address!,
@@ -375,6 +372,29 @@ export async function channelsChanged(ctx: AppContext) {
  * WhatsApp flavour does not enforce the 24-hour window so a first `POST /v1/messages` works
  * as is; a sandbox channel created through the API enforces it (as live WhatsApp does).
  */
+/** A new, active test-mode sandbox channel row of this type at `address` (an agent's own, or shared: null). */
+export function newSandboxChannelRow(
+  ctx: AppContext,
+  scope: Scope,
+  type: ChannelType,
+  address: string,
+  agentId: string | null,
+): ChannelRow {
+  const now = ctx.clock.now().toISOString();
+  return {
+    ...newRow('ch', { workspaceId: scope.workspaceId, livemode: false }),
+    type,
+    provider: 'sandbox',
+    address,
+    agent_id: agentId,
+    credentials: ctx.secrets.sealJson({}),
+    settings: toJson(channelKinds[type].sandboxSettings),
+    status: 'active',
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export async function ensureSandboxChannel(
   db: Db | Trx,
   ctx: AppContext,
@@ -391,20 +411,7 @@ export async function ensureSandboxChannel(
     .where('address', '=', address)
     .executeTakeFirst();
   if (existing) return existing;
-  const now = ctx.clock.now().toISOString();
-  const row: ChannelRow = {
-    id: newId('ch'),
-    ...scopeColumns(testScope),
-    type,
-    provider: 'sandbox',
-    address,
-    agent_id: null,
-    credentials: ctx.secrets.sealJson({}),
-    settings: toJson(channelKinds[type].sandboxSettings),
-    status: 'active',
-    created_at: now,
-    updated_at: now,
-  };
+  const row = newSandboxChannelRow(ctx, testScope, type, address, null);
   // Two first sends at once may race to make it; the loser reads the winner's row.
   await db
     .insertInto('channels')

@@ -1,7 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
-import { newId } from '../../platform/ids.ts';
+import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import { toJson } from '../../platform/json.ts';
 import type { ChannelRow } from './channels.tables.ts';
 import { channelKinds } from './kinds.ts';
@@ -59,8 +58,7 @@ export async function ensureWebCallChannel(db: Db | Trx, ctx: AppContext, scope:
   await db
     .insertInto('channels')
     .values({
-      id: newId('ch'),
-      ...scopeColumns(scope),
+      ...newRow('ch', scope),
       type: 'voice',
       provider: 'sandbox',
       address,

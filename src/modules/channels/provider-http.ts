@@ -50,17 +50,12 @@ export async function postToProvider(
   url: string,
   init: { headers: Record<string, string>; body: string; timeoutMs?: number },
 ): Promise<ProviderResponse> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: init.headers,
-      body: init.body,
-      signal: AbortSignal.timeout(init.timeoutMs ?? 15_000),
-    });
-  } catch (err) {
-    throw sendFailure(provider, err as Error);
-  }
+  const res = await fetchFromProvider(provider, url, {
+    method: 'POST',
+    headers: init.headers,
+    body: init.body,
+    signal: AbortSignal.timeout(init.timeoutMs ?? 15_000),
+  });
   const { json } = await answerOf(res);
   return { res, json };
 }
@@ -74,17 +69,20 @@ export async function getFromProvider(
   url: string,
   init: { headers: Record<string, string>; timeoutMs?: number },
 ): Promise<Response> {
-  let res: Response;
+  return fetchFromProvider(provider, url, {
+    headers: init.headers,
+    redirect: 'follow',
+    signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
+  });
+}
+
+/** `fetch`, where a provider that cannot be reached or does not answer in time is a ChannelSendError. */
+async function fetchFromProvider(provider: string, url: string, init: RequestInit): Promise<Response> {
   try {
-    res = await fetch(url, {
-      headers: init.headers,
-      redirect: 'follow',
-      signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
-    });
+    return await fetch(url, init);
   } catch (err) {
     throw sendFailure(provider, err as Error);
   }
-  return res;
 }
 
 export async function fileOf(res: Response, fallbackType?: string): Promise<ProviderFile> {

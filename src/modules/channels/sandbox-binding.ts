@@ -1,10 +1,8 @@
 import type { AppContext } from '../../platform/context.ts';
 import { tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
-import { newId } from '../../platform/ids.ts';
-import { toJson } from '../../platform/json.ts';
 import { normalizeAddress } from './address.ts';
-import { channelsChanged, ensureSandboxChannel } from './channels.service.ts';
+import { channelsChanged, ensureSandboxChannel, newSandboxChannelRow } from './channels.service.ts';
 import type { ChannelRow } from './channels.tables.ts';
 import { type ChannelType, channelKinds } from './kinds.ts';
 
@@ -130,21 +128,7 @@ async function ownChannel(
   agentId: string,
   address: string,
 ): Promise<ChannelRow> {
-  const now = ctx.clock.now().toISOString();
-  const own: ChannelRow = {
-    id: newId('ch'),
-    workspace_id: scope.workspaceId,
-    livemode: 0,
-    type,
-    provider: 'sandbox',
-    address,
-    agent_id: agentId,
-    credentials: ctx.secrets.sealJson({}),
-    settings: toJson(channelKinds[type].sandboxSettings),
-    status: 'active',
-    created_at: now,
-    updated_at: now,
-  };
+  const own = newSandboxChannelRow(ctx, scope, type, address, agentId);
   // Concurrent first messages may race to make it too: the loser reads the winner's row.
   const made = await ctx.db
     .insertInto('channels')

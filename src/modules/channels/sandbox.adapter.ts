@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type ChannelAdapter,
-  type ChannelConfig,
-  ChannelSendError,
-  type InboundBatch,
-  type OutboundMessage,
-  type RawInbound,
-  type SendResult,
-} from './channel-adapter.ts';
+import { type ChannelAdapter, ChannelSendError } from './channel-adapter.ts';
 
 /**
  * The sandbox provider: test mode's only channel. Sends go nowhere; the messaging module
@@ -17,7 +9,7 @@ import {
 export const sandboxAdapter: ChannelAdapter = {
   provider: 'sandbox',
 
-  async send(channel: ChannelConfig, message: OutboundMessage): Promise<SendResult> {
+  async send(channel, message) {
     const failTo = Array.isArray(channel.settings.fail_to) ? (channel.settings.fail_to as unknown[]) : [];
     if (failTo.includes(message.to)) {
       throw new ChannelSendError(
@@ -33,7 +25,7 @@ export const sandboxAdapter: ChannelAdapter = {
     return false;
   },
 
-  parseInbound(_channel: ChannelConfig, request: RawInbound): InboundBatch {
+  parseInbound(_channel, request) {
     const body = (request.body ?? {}) as {
       from?: string;
       text?: string;

@@ -1,5 +1,5 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
 import {
   contactObject,
@@ -40,9 +40,8 @@ export const contactRoutes = [
     scope: 'contacts:read',
     query: listContactsQuery,
     responses: { 200: listResponse(contactObject) },
-    handler: async ({ ctx, auth, query, request }) => ({
-      status: 200,
-      body: await listContacts(
+    handler: ok(({ ctx, auth, query, request }) =>
+      listContacts(
         ctx,
         auth,
         {
@@ -54,7 +53,7 @@ export const contactRoutes = [
         },
         pageRequest(query),
       ),
-    }),
+    ),
   }),
   defineRoute({
     method: 'POST',
@@ -102,10 +101,7 @@ export const contactRoutes = [
     body: updateContactBody,
     responses: { 200: contactObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateContact(ctx, auth, params.id, body, auth.actor),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateContact(ctx, auth, params.id, body, auth.actor)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -117,9 +113,6 @@ export const contactRoutes = [
     scope: 'contacts:write',
     params: idParams('ct'),
     responses: { 200: deletedResponse('ct', 'contact') },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await deleteContact(ctx, auth, params.id, auth.actor),
-    }),
+    handler: ok(({ ctx, auth, params }) => deleteContact(ctx, auth, params.id, auth.actor)),
   }),
 ];

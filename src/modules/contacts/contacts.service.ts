@@ -4,11 +4,11 @@ import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import { likeContains } from '../../platform/db/like.ts';
-import { scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ContactRow } from './contacts.tables.ts';
 import { ambiguousNationalNumber, invalidPhoneMessage } from './phone.ts';
@@ -66,9 +66,7 @@ export function normalizeTags(tags: string[]): string[] {
 
 export function presentContact(row: ContactRow) {
   return {
-    id: row.id,
-    object: 'contact' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'contact'),
     phone: row.phone,
     name: row.name,
     email: row.email,
@@ -351,8 +349,7 @@ export function newContactRow(
   now: string,
 ): ContactRow {
   return {
-    id: newId('ct'),
-    ...scopeColumns(scope),
+    ...newRow('ct', scope),
     phone: f.phone,
     name: f.name,
     email: f.email,

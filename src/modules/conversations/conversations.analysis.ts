@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../../platform/db/database.ts';
+import { afterIdPage } from '../../platform/db/rows.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
 import { toJson } from '../../platform/json.ts';
 import type { ConversationAnalysis } from './conversations.service.ts';
@@ -9,12 +10,8 @@ export async function setConversationAnalysis(
   scope: Scope,
   id: string,
   analysis: ConversationAnalysis,
-): Promise<void> {
-  await tenant(db, scope)
-    .updateTable('conversations')
-    .set({ analysis: toJson(analysis) })
-    .where('id', '=', id)
-    .execute();
+) {
+  await tenant(db, scope).updateById('conversations', id, { analysis: toJson(analysis) });
 }
 
 /**
@@ -26,14 +23,13 @@ export async function closedConversationIds(
   scope: Scope,
   q: { agentId: string; from: string; to: string; afterId: string | null; limit: number },
 ): Promise<string[]> {
-  let sel = tenant(db, scope)
+  const closed = tenant(db, scope)
     .selectFrom('conversations')
     .select('id')
     .where('agent_id', '=', q.agentId)
     .where('status', '=', 'closed')
     .where('closed_at', '>=', q.from)
     .where('closed_at', '<', q.to);
-  if (q.afterId) sel = sel.where('id', '>', q.afterId);
-  const rows = await sel.orderBy('id', 'asc').limit(q.limit).execute();
+  const rows = await afterIdPage(closed, q.afterId, q.limit).execute();
   return rows.map((r) => r.id);
 }

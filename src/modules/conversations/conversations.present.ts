@@ -1,4 +1,5 @@
 import type { Actor } from '../../platform/events.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson } from '../../platform/json.ts';
 import { kindOf } from '../channels/index.ts';
 import type { ConversationRow } from './conversations.tables.ts';
@@ -7,9 +8,7 @@ export type ContactBits = { id: string; phone: string | null; name: string | nul
 
 export function presentConversation(row: ConversationRow, contact: ContactBits | undefined) {
   return {
-    id: row.id,
-    object: 'conversation' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'conversation'),
     channel: row.channel,
     channel_id: row.channel_id,
     contact: {

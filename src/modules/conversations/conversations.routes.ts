@@ -1,6 +1,6 @@
 import { validationFailed } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { actionRoute, defineRoute } from '../../platform/http/route.ts';
+import { actionRoute, defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
 import { listConversations } from './conversations.list.ts';
 import {
@@ -60,10 +60,7 @@ export const conversationRoutes = [
     scope: 'conversations:read',
     query: listQuery(listConversationsQuery),
     responses: { 200: listResponse(conversationObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listConversations(ctx, auth, query, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listConversations(ctx, auth, query, pageRequest(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -77,10 +74,7 @@ export const conversationRoutes = [
     body: bulkBody,
     responses: { 200: bulkResponse },
     errors: ['validation_failed'],
-    handler: async ({ ctx, auth, body }) => ({
-      status: 200,
-      body: await bulkAction(ctx, auth, body, auth.actor),
-    }),
+    handler: ok(({ ctx, auth, body }) => bulkAction(ctx, auth, body, auth.actor)),
   }),
   defineRoute({
     method: 'GET',
@@ -93,10 +87,7 @@ export const conversationRoutes = [
     scope: 'conversations:read',
     params,
     responses: { 200: conversationObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await getConversation(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => getConversation(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'POST',
@@ -129,10 +120,9 @@ export const conversationRoutes = [
     params,
     body: tagsBody,
     responses: { 200: conversationObject },
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await setConversationTags(ctx, auth, params.id, body.tags, auth.actor),
-    }),
+    handler: ok(({ ctx, auth, params, body }) =>
+      setConversationTags(ctx, auth, params.id, body.tags, auth.actor),
+    ),
   }),
   conversationAction(
     '/v1/conversations/:id/close',
@@ -153,10 +143,9 @@ export const conversationRoutes = [
     body: snoozeBody,
     responses: { 200: conversationObject },
     errors: ['validation_failed', 'conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await snoozeConversation(ctx, auth, params.id, body.until, auth.actor),
-    }),
+    handler: ok(({ ctx, auth, params, body }) =>
+      snoozeConversation(ctx, auth, params.id, body.until, auth.actor),
+    ),
   }),
   conversationAction(
     '/v1/conversations/:id/reopen',
@@ -177,9 +166,8 @@ export const conversationRoutes = [
     body: handoffBody,
     responses: { 200: conversationObject },
     errors: ['validation_failed'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await handoffConversation(
+    handler: ok(({ ctx, auth, params, body }) =>
+      handoffConversation(
         ctx,
         auth,
         params.id,
@@ -189,7 +177,7 @@ export const conversationRoutes = [
         },
         auth.actor,
       ),
-    }),
+    ),
   }),
   conversationAction(
     '/v1/conversations/:id/handoff/resolve',

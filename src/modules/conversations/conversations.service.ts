@@ -1,10 +1,9 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { inScope, type Scope, scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { inScope, newRow, type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor, EventType, Tx } from '../../platform/events.ts';
-import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ChannelRow } from '../channels/index.ts';
 import { type ContactRow, contactCards } from '../contacts/index.ts';
@@ -94,8 +93,7 @@ export interface NewConversation {
 export function newConversationRow(scope: Scope, input: NewConversation): ConversationRow {
   const now = input.now.toISOString();
   return {
-    id: newId('conv'),
-    ...scopeColumns(scope),
+    ...newRow('conv', scope),
     channel: input.channel.type,
     channel_id: input.channel.id,
     contact_id: input.contact.id,

@@ -1,6 +1,6 @@
 import { ApiError } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, listResponse } from '../../platform/http/schemas.ts';
 import { eventObject, listEventsQuery, streamQuery } from './events.schemas.ts';
 import { getEvent, listEvents } from './events.service.ts';
@@ -22,15 +22,14 @@ export function eventRoutes(opts: StreamOptions) {
       scope: 'events:read',
       query: listEventsQuery,
       responses: { 200: listResponse(eventObject) },
-      handler: async ({ ctx, auth, query }) => ({
-        status: 200,
-        body: await listEvents(ctx, auth, pageRequest(query), {
+      handler: ok(({ ctx, auth, query }) =>
+        listEvents(ctx, auth, pageRequest(query), {
           type: query.type,
           object_id: query.object_id,
           created_after: query.created_after,
           created_before: query.created_before,
         }),
-      }),
+      ),
     }),
     defineRoute({
       method: 'GET',

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, listResponse } from '../../platform/http/schemas.ts';
 import { consumeLimit } from '../../platform/limits.ts';
 import { importBody, importObject, importQuery, listImportsQuery } from './imports.schemas.ts';
@@ -149,10 +149,7 @@ export const importRoutes = [
     scope: 'contacts:read',
     query: listImportsQuery,
     responses: { 200: listResponse(importObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listImports(ctx, auth, query, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listImports(ctx, auth, query, pageRequest(query))),
   }),
   defineRoute({
     method: 'GET',

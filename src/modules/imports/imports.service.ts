@@ -1,12 +1,12 @@
 import { parse } from 'csv-parse';
 import type { AppContext } from '../../platform/context.ts';
 import type { Dialect, Trx } from '../../platform/db/database.ts';
-import { scopeColumns, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { newRow, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { ActorType } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { NUL_MESSAGE, nulFields } from '../../platform/nul.ts';
 import { addMembersInTx, requireAudienceToFill } from '../audiences/index.ts';
@@ -35,9 +35,7 @@ export interface ImportRowError {
 
 export function presentImport(row: ImportsTable) {
   return {
-    id: row.id,
-    object: 'import' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'import'),
     status: row.status,
     source: row.source,
     filename: row.filename,
@@ -126,8 +124,7 @@ export async function createImport(
   }
   const now = ctx.clock.now().toISOString();
   const row: ImportsTable = {
-    id: newId('imp'),
-    ...scopeColumns(auth),
+    ...newRow('imp', auth),
     status: 'queued',
     source: upload.kind,
     delimiter: layout?.delimiter ?? null,

@@ -1,4 +1,4 @@
-import { scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, tenant } from '../../platform/db/scope.ts';
 import './knowledge.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
@@ -6,6 +6,7 @@ import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import type { PageRequest } from '../../platform/http/pagination.ts';
 import { paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { consumeLimit, type PlanLimits } from '../../platform/limits.ts';
@@ -38,9 +39,7 @@ export interface WriteAuth extends Scope {
 
 export function presentDocument(row: KnowledgeDocumentsTable) {
   return {
-    id: row.id,
-    object: 'knowledge_document' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'knowledge_document'),
     agent_id: row.agent_id,
     title: row.title,
     doc_type: row.doc_type as DocType,
@@ -218,8 +217,7 @@ export async function createDocument(
   await consumeWrite(ctx, auth);
   const now = ctx.clock.now().toISOString();
   const row: KnowledgeDocumentsTable = {
-    id: newId('kb'),
-    ...scopeColumns(auth),
+    ...newRow('kb', auth),
     agent_id: agentId,
     ...indexedColumns(input, prepared),
     created_at: now,

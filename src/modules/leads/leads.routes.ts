@@ -1,5 +1,5 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, listResponse } from '../../platform/http/schemas.ts';
 import { createLeadBody, leadListQuery, leadObject, updateLeadBody } from './leads.schemas.ts';
 import { captureLead, getLeadRow, listLeads, presentLead, updateLead } from './leads.service.ts';
@@ -16,9 +16,8 @@ export const leadRoutes = [
     scope: 'leads:read',
     query: leadListQuery,
     responses: { 200: listResponse(leadObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listLeads(
+    handler: ok(({ ctx, auth, query }) =>
+      listLeads(
         ctx,
         auth,
         {
@@ -29,7 +28,7 @@ export const leadRoutes = [
         },
         pageRequest(query),
       ),
-    }),
+    ),
   }),
   defineRoute({
     method: 'POST',
@@ -76,9 +75,6 @@ export const leadRoutes = [
     params: idParams('lead'),
     body: updateLeadBody,
     responses: { 200: leadObject },
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateLead(ctx, auth, params.id, body, auth.actor),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateLead(ctx, auth, params.id, body, auth.actor)),
   }),
 ];

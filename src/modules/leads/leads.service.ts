@@ -1,4 +1,4 @@
-import { scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, tenant } from '../../platform/db/scope.ts';
 import './leads.tables.ts';
 import { sql } from 'kysely';
 import type { z } from 'zod';
@@ -7,7 +7,7 @@ import type { Db, Trx } from '../../platform/db/database.ts';
 import { type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { getAgentRow } from '../agents/index.ts';
 import {
@@ -33,9 +33,7 @@ const openStatuses: LeadStatus[] = ['new', 'qualified'];
 
 export function presentLead(row: LeadsTable) {
   return {
-    id: row.id,
-    object: 'lead' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'lead'),
     contact_id: row.contact_id,
     conversation_id: row.conversation_id,
     agent_id: row.agent_id,
@@ -268,8 +266,7 @@ function newLead(
   now: string,
 ): LeadsTable {
   return {
-    id: newId('lead'),
-    ...scopeColumns(scope),
+    ...newRow('lead', scope),
     contact_id: refs.contactId,
     conversation_id: refs.conversationId,
     agent_id: refs.agentId,

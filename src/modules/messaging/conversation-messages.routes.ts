@@ -1,6 +1,6 @@
 import { invalidField } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { describe, idOf, idParams, listResponse } from '../../platform/http/schemas.ts';
 import { senderOf } from './messaging.routes.ts';
 import { messageObject, messagesQuery, replyBody } from './messaging.schemas.ts';
@@ -39,10 +39,9 @@ export const conversationMessageRoutes = [
     params,
     query: messagesQuery,
     responses: { 200: listResponse(messageObject) },
-    handler: async ({ ctx, auth, params, query }) => ({
-      status: 200,
-      body: await listConversationMessages(ctx, auth, params.id, pageRequest(query), query),
-    }),
+    handler: ok(({ ctx, auth, params, query }) =>
+      listConversationMessages(ctx, auth, params.id, pageRequest(query), query),
+    ),
   }),
   defineRoute({
     method: 'POST',

@@ -3,6 +3,7 @@ import type { Db, Trx } from '../../platform/db/database.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
 import type { Actor } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson } from '../../platform/json.ts';
 import type { PlanLimits } from '../../platform/limits.ts';
 import type { ChannelType } from '../channels/index.ts';
@@ -82,9 +83,7 @@ export function presentMessage(row: MessageRow) {
   const tpl = fromJson<StoredTemplate | null>(row.template, null);
   const media = fromJson<StoredMedia | null>(row.media, null);
   return {
-    id: row.id,
-    object: 'message' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'message'),
     conversation_id: row.conversation_id,
     channel_id: row.channel_id,
     direction: row.direction,

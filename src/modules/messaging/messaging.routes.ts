@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { type Auth, defineRoute, type RouteResult } from '../../platform/http/route.ts';
+import { type Auth, defineRoute, ok, type RouteResult } from '../../platform/http/route.ts';
 import { deletedResponse, describe, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
 import { getMessageMedia } from './media.service.ts';
 import {
@@ -195,10 +195,7 @@ export const messagingRoutes = [
       ).optional(),
     }),
     responses: { 200: listResponse(templateObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listTemplates(ctx, auth, query, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listTemplates(ctx, auth, query, pageRequest(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -243,10 +240,7 @@ export const messagingRoutes = [
     body: updateTemplateBody,
     responses: { 200: templateObject },
     errors: ['validation_failed'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateTemplate(ctx, auth, params.id, body, auth.actor),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateTemplate(ctx, auth, params.id, body, auth.actor)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -258,9 +252,6 @@ export const messagingRoutes = [
     scope: 'templates:write',
     params: idParams('tpl'),
     responses: { 200: deletedResponse('tpl', 'template') },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await deleteTemplate(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => deleteTemplate(ctx, auth, params.id)),
   }),
 ];

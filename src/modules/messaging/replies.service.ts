@@ -1,7 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
-import { type Scope, scopeColumns } from '../../platform/db/scope.ts';
+import { newRow, type Scope } from '../../platform/db/scope.ts';
 import { notFound, validationFailed } from '../../platform/errors.ts';
-import { newId } from '../../platform/ids.ts';
 import { agentExists } from '../agents/index.ts';
 import { channelById } from '../channels/index.ts';
 import { getConversationRow } from '../conversations/index.ts';
@@ -63,8 +62,7 @@ export async function addNote(
     const channel = await channelById(tx.db, conversation.channel_id);
     const at = ctx.clock.now().toISOString();
     const row: MessageRow = {
-      id: newId('msg'),
-      ...scopeColumns(scope),
+      ...newRow('msg', scope),
       conversation_id: conversation.id,
       channel_id: conversation.channel_id,
       direction: 'outbound',

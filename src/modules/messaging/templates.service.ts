@@ -1,11 +1,11 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { parsePlaceholders } from './content.ts';
 import type { TemplateRow, TemplateStatus } from './messaging.tables.ts';
@@ -27,9 +27,7 @@ export interface TemplateButton {
 export function presentTemplate(row: TemplateRow) {
   const ph = parsePlaceholders(row.body);
   return {
-    id: row.id,
-    object: 'template' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'template'),
     name: row.name,
     language: row.language,
     category: row.category,
@@ -98,8 +96,7 @@ export async function createTemplate(ctx: AppContext, scope: Scope, input: Creat
   if (errors.length) throw validationFailed(errors);
   const now = ctx.clock.now().toISOString();
   const row: TemplateRow = {
-    id: newId('tpl'),
-    ...scopeColumns(scope),
+    ...newRow('tpl', scope),
     name: input.name,
     language: input.language,
     category: input.category,

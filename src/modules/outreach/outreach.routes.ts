@@ -1,4 +1,4 @@
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { senderOf } from '../messaging/index.ts';
 import { batchBody, batchResponse } from './outreach.schemas.ts';
 import { createConversations } from './outreach.service.ts';
@@ -18,9 +18,6 @@ export const outreachRoutes = [
     body: batchBody,
     responses: { 200: batchResponse },
     errors: ['rate_limited'],
-    handler: async ({ ctx, auth, body }) => ({
-      status: 200,
-      body: await createConversations(ctx, senderOf(auth), body.conversations),
-    }),
+    handler: ok(({ ctx, auth, body }) => createConversations(ctx, senderOf(auth), body.conversations)),
   }),
 ];

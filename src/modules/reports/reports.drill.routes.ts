@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { describe, idParams } from '../../platform/http/schemas.ts';
 import { isIsoDateOrInstant } from '../../platform/time.ts';
 import { callStatuses, endedReasons } from '../voice/index.ts';
 import { drillCalls, drillCampaign, drillConversations, funnelStages } from './reports.drill.ts';
-import { intervals, reportFilterFields, resolveFilters } from './reports.filters.ts';
+import { filteredReport, intervals, reportFilterFields } from './reports.filters.ts';
 import { firstResponseBuckets } from './reports.overview.ts';
 
 /**
@@ -27,6 +27,15 @@ const rangeFields = {
   timezone: describe(z.string(), 'The timezone of dates and buckets.', 'Asia/Kolkata'),
 };
 const total = describe(z.number().int(), 'Rows behind the figure (all of them, not only those given).', 12);
+
+/** A drill-down's answer: what it is behind (`head`), the total behind the figure and the rows given, by id. */
+const drillList = (head: z.ZodRawShape, row: z.ZodRawShape, what: string) =>
+  z.object({
+    object: describe(z.literal('list'), 'The type of this object.', 'list'),
+    ...head,
+    total,
+    data: describe(z.array(z.object(row)), what),
+  });
 
 const conversationDrillQuery = z.object({
   ...reportFilterFields,
@@ -51,29 +60,23 @@ const conversationDrillQuery = z.object({
   limit,
 });
 
-const conversationDrillObject = z.object({
-  object: describe(z.literal('list'), 'The type of this object.', 'list'),
-  ...rangeFields,
-  total,
-  data: describe(
-    z.array(
-      z.object({
-        id: describe(z.string(), 'The conversation.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
-        channel: describe(z.string(), 'Its channel.', 'whatsapp'),
-        status: describe(z.string(), 'Its status now.', 'closed'),
-        contact_address: describe(z.string(), "The customer's address.", '+919812345678'),
-        agent_id: nullableString('Its agent.', 'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
-        assignee_id: nullableString('Who it is assigned to.', null),
-        created_at: describe(z.string(), 'When it was created.', '2026-05-01T09:12:00.000Z'),
-        first_response_s: nullableNumber('Its first response, in seconds.', 2.4),
-        ai_resolved: describe(z.boolean(), 'An AI resolution.', true),
-        handoff_reasons: describe(z.array(z.string()), 'Its handoffs, by reason.', []),
-        csat_score: nullableNumber('Its CSAT answer.', null),
-      }),
-    ),
-    'The conversations, by id.',
-  ),
-});
+const conversationDrillObject = drillList(
+  rangeFields,
+  {
+    id: describe(z.string(), 'The conversation.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+    channel: describe(z.string(), 'Its channel.', 'whatsapp'),
+    status: describe(z.string(), 'Its status now.', 'closed'),
+    contact_address: describe(z.string(), "The customer's address.", '+919812345678'),
+    agent_id: nullableString('Its agent.', 'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+    assignee_id: nullableString('Who it is assigned to.', null),
+    created_at: describe(z.string(), 'When it was created.', '2026-05-01T09:12:00.000Z'),
+    first_response_s: nullableNumber('Its first response, in seconds.', 2.4),
+    ai_resolved: describe(z.boolean(), 'An AI resolution.', true),
+    handoff_reasons: describe(z.array(z.string()), 'Its handoffs, by reason.', []),
+    csat_score: nullableNumber('Its CSAT answer.', null),
+  },
+  'The conversations, by id.',
+);
 
 const callDrillQuery = z.object({
   ...reportFilterFields,
@@ -92,52 +95,42 @@ const callDrillQuery = z.object({
   limit,
 });
 
-const callDrillObject = z.object({
-  object: describe(z.literal('list'), 'The type of this object.', 'list'),
-  ...rangeFields,
-  total,
-  data: describe(
-    z.array(
-      z.object({
-        id: describe(z.string(), 'The call.', 'call_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
-        conversation_id: nullableString('Its conversation.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
-        agent_id: nullableString('Its agent.', 'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
-        campaign_id: nullableString('Its campaign.', null),
-        direction: describe(z.string(), 'inbound or outbound.', 'outbound'),
-        to_address: nullableString('The number called.', '+919812345678'),
-        from_address: nullableString('The number calling.', '+14155550100'),
-        status: describe(z.string(), 'Its status.', 'completed'),
-        ended_reason: nullableString('Why it ended.', 'customer_ended_call'),
-        answered_by: nullableString('Who answered.', 'human'),
-        duration_seconds: nullableNumber('Its duration.', 95),
-        queued_at: describe(z.string(), 'When it was queued.', '2026-05-01T09:12:00.000Z'),
-      }),
-    ),
-    'The calls, by id.',
-  ),
-});
+const callDrillObject = drillList(
+  rangeFields,
+  {
+    id: describe(z.string(), 'The call.', 'call_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+    conversation_id: nullableString('Its conversation.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+    agent_id: nullableString('Its agent.', 'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+    campaign_id: nullableString('Its campaign.', null),
+    direction: describe(z.string(), 'inbound or outbound.', 'outbound'),
+    to_address: nullableString('The number called.', '+919812345678'),
+    from_address: nullableString('The number calling.', '+14155550100'),
+    status: describe(z.string(), 'Its status.', 'completed'),
+    ended_reason: nullableString('Why it ended.', 'customer_ended_call'),
+    answered_by: nullableString('Who answered.', 'human'),
+    duration_seconds: nullableNumber('Its duration.', 95),
+    queued_at: describe(z.string(), 'When it was queued.', '2026-05-01T09:12:00.000Z'),
+  },
+  'The calls, by id.',
+);
 
-const recipientDrillObject = z.object({
-  object: describe(z.literal('list'), 'The type of this object.', 'list'),
-  campaign_id: describe(z.string(), 'The campaign.', 'cmp_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
-  stage: describe(z.enum(funnelStages), 'The funnel stage.', 'answered'),
-  total,
-  data: describe(
-    z.array(
-      z.object({
-        id: describe(z.string(), 'The recipient.', 'crcp_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
-        contact_id: describe(z.string(), 'The contact.', 'ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
-        phone: nullableString('The number.', '+919812345678'),
-        state: describe(z.string(), 'Its state.', 'completed'),
-        result: nullableString('Its result.', 'answered'),
-        attempts: describe(z.number().int(), 'Attempts made.', 1),
-        outcome: nullableString('The flow outcome.', 'interested'),
-        last_call_id: nullableString('Its last call.', 'call_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
-      }),
-    ),
-    'The recipients, by id.',
-  ),
-});
+const recipientDrillObject = drillList(
+  {
+    campaign_id: describe(z.string(), 'The campaign.', 'cmp_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+    stage: describe(z.enum(funnelStages), 'The funnel stage.', 'answered'),
+  },
+  {
+    id: describe(z.string(), 'The recipient.', 'crcp_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+    contact_id: describe(z.string(), 'The contact.', 'ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+    phone: nullableString('The number.', '+919812345678'),
+    state: describe(z.string(), 'Its state.', 'completed'),
+    result: nullableString('Its result.', 'answered'),
+    attempts: describe(z.number().int(), 'Attempts made.', 1),
+    outcome: nullableString('The flow outcome.', 'interested'),
+    last_call_id: nullableString('Its last call.', 'call_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+  },
+  'The recipients, by id.',
+);
 
 export const drillRoutes = [
   defineRoute({
@@ -151,9 +144,8 @@ export const drillRoutes = [
     scope: 'reports:read',
     query: conversationDrillQuery,
     responses: { 200: conversationDrillObject },
-    handler: async ({ ctx, auth, query }) => {
-      const f = await resolveFilters(ctx, auth, query);
-      const body = await drillConversations(ctx, auth, f, {
+    handler: filteredReport((ctx, auth, f, query) =>
+      drillConversations(ctx, auth, f, {
         interval: query.interval ?? 'day',
         at: query.at,
         figure: query.figure ?? 'conversations',
@@ -161,9 +153,8 @@ export const drillRoutes = [
         bucket: query.bucket,
         score: query.score,
         limit: query.limit ?? 100,
-      });
-      return { status: 200, body };
-    },
+      }),
+    ),
   }),
   defineRoute({
     method: 'GET',
@@ -176,16 +167,14 @@ export const drillRoutes = [
     scope: 'reports:read',
     query: callDrillQuery,
     responses: { 200: callDrillObject },
-    handler: async ({ ctx, auth, query }) => {
-      const f = await resolveFilters(ctx, auth, query);
-      const body = await drillCalls(ctx, auth, f, {
+    handler: filteredReport((ctx, auth, f, query) =>
+      drillCalls(ctx, auth, f, {
         status: query.status,
         ended_reason: query.ended_reason,
         answered_by: query.answered_by,
         limit: query.limit ?? 100,
-      });
-      return { status: 200, body };
-    },
+      }),
+    ),
   }),
   defineRoute({
     method: 'GET',
@@ -201,9 +190,8 @@ export const drillRoutes = [
       limit,
     }),
     responses: { 200: recipientDrillObject },
-    handler: async ({ ctx, auth, params, query }) => ({
-      status: 200,
-      body: await drillCampaign(ctx, auth, params.id, query.stage ?? 'total', query.limit ?? 100),
-    }),
+    handler: ok(({ ctx, auth, params, query }) =>
+      drillCampaign(ctx, auth, params.id, query.stage ?? 'total', query.limit ?? 100),
+    ),
   }),
 ];

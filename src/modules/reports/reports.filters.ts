@@ -2,6 +2,7 @@ import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
 import { validationFailed } from '../../platform/errors.ts';
+import { type Auth, ok } from '../../platform/http/route.ts';
 import { describe } from '../../platform/http/schemas.ts';
 import { isIsoDateOrInstant } from '../../platform/time.ts';
 import { defaultAgent, getAgentRow, parseBusiness, type Scope } from '../agents/index.ts';
@@ -139,4 +140,16 @@ export function bucketsBetween(from: string, to: string, interval: Interval, zon
     at = at.plus({ [interval]: 1 });
   }
   return out;
+}
+
+/**
+ * The handler of a report route: resolves the query's filters, then answers 200 with what `report`
+ * makes of them (the query is passed on for the route's own fields).
+ */
+export function filteredReport<Q extends ReportFilterInput>(
+  report: (ctx: AppContext, auth: Auth, f: ReportFilters, query: Q) => Promise<unknown>,
+) {
+  return ok<unknown, Q, unknown>(async ({ ctx, auth, query }) =>
+    report(ctx, auth, await resolveFilters(ctx, auth, query), query),
+  );
 }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, queryBoolean } from '../../platform/http/schemas.ts';
 import { callsReport, campaignReport } from './reports.calls.ts';
 import { callsCsv, checkMode, conversationsCsv } from './reports.csv.ts';
-import { reportFilterFields, reportFilterQuery, resolveFilters } from './reports.filters.ts';
+import { filteredReport, reportFilterFields, reportFilterQuery, resolveFilters } from './reports.filters.ts';
 import { overviewReport } from './reports.overview.ts';
 import {
   callsReportObject,
@@ -29,10 +29,7 @@ export const reportRoutes = [
     scope: 'reports:read',
     query: overviewQuery,
     responses: { 200: overviewObject },
-    handler: async ({ ctx, auth, query }) => {
-      const f = await resolveFilters(ctx, auth, query);
-      return { status: 200, body: await overviewReport(ctx, auth, f, query.interval ?? 'day') };
-    },
+    handler: filteredReport((ctx, auth, f, query) => overviewReport(ctx, auth, f, query.interval ?? 'day')),
   }),
   defineRoute({
     method: 'GET',
@@ -44,10 +41,7 @@ export const reportRoutes = [
     scope: 'reports:read',
     query: reportFilterQuery,
     responses: { 200: callsReportObject },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await callsReport(ctx, auth, await resolveFilters(ctx, auth, query)),
-    }),
+    handler: filteredReport(callsReport),
   }),
   defineRoute({
     method: 'GET',
@@ -59,10 +53,7 @@ export const reportRoutes = [
     scope: 'reports:read',
     query: reportFilterQuery,
     responses: { 200: usersReportObject },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await usersReport(ctx, auth, await resolveFilters(ctx, auth, query)),
-    }),
+    handler: filteredReport(usersReport),
   }),
   defineRoute({
     method: 'GET',
@@ -75,10 +66,7 @@ export const reportRoutes = [
     params: idParams('cmp'),
     query: z.object({}),
     responses: { 200: campaignReportObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await campaignReport(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => campaignReport(ctx, auth, params.id)),
   }),
   ...(['conversations', 'calls'] as const).map((what) =>
     defineRoute({

@@ -1,5 +1,5 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
 import {
   automationObject,
@@ -31,10 +31,7 @@ export const automationRoutes = [
     scope: 'conversations:read',
     query: listAutomationsQuery,
     responses: { 200: listResponse(automationObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listAutomations(ctx, auth, query, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listAutomations(ctx, auth, query, pageRequest(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -59,10 +56,7 @@ export const automationRoutes = [
     scope: 'conversations:read',
     params,
     responses: { 200: automationObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await getAutomation(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => getAutomation(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'PATCH',
@@ -76,10 +70,7 @@ export const automationRoutes = [
     body: updateAutomationBody,
     responses: { 200: automationObject },
     errors: ['validation_failed'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateAutomation(ctx, auth, params.id, body),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateAutomation(ctx, auth, params.id, body)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -91,9 +82,6 @@ export const automationRoutes = [
     scope: 'conversations:write',
     params,
     responses: { 200: deletedResponse('atm', 'automation') },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await deleteAutomation(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => deleteAutomation(ctx, auth, params.id)),
   }),
 ];

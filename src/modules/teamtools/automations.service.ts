@@ -1,8 +1,8 @@
 import type { AppContext } from '../../platform/context.ts';
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import { type FieldError, validationFailed } from '../../platform/errors.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { checkActionReferences } from './actions.check.ts';
 import type { Action } from './actions.schemas.ts';
@@ -20,9 +20,7 @@ export interface AutomationInput {
 
 export function presentAutomation(row: AutomationsTable) {
   return {
-    id: row.id,
-    object: 'automation' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'automation'),
     name: row.name,
     active: row.active === 1,
     event: row.event as AutomationEvent,
@@ -69,8 +67,7 @@ export async function createAutomation(ctx: AppContext, scope: Scope, input: Aut
   await check(ctx, scope, input);
   const now = ctx.clock.now().toISOString();
   const row: AutomationsTable = {
-    id: newId('atm'),
-    ...scopeColumns(scope),
+    ...newRow('atm', scope),
     name: input.name,
     active: input.active === false ? 0 : 1,
     event: input.event,

@@ -1,5 +1,5 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
 import { cannedObject, createCannedBody, listCannedQuery, updateCannedBody } from './canned.schemas.ts';
 import { createCanned, deleteCanned, getCanned, listCanned, updateCanned } from './canned.service.ts';
@@ -19,10 +19,7 @@ export const cannedRoutes = [
     scope: 'conversations:read',
     query: listCannedQuery,
     responses: { 200: listResponse(cannedObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listCanned(ctx, auth, query, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listCanned(ctx, auth, query, pageRequest(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -62,10 +59,7 @@ export const cannedRoutes = [
     body: updateCannedBody,
     responses: { 200: cannedObject },
     errors: ['validation_failed', 'conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateCanned(ctx, auth, params.id, body),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateCanned(ctx, auth, params.id, body)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -78,9 +72,6 @@ export const cannedRoutes = [
     scope: 'conversations:write',
     params,
     responses: { 200: deletedResponse('cr', 'canned_response') },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await deleteCanned(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => deleteCanned(ctx, auth, params.id)),
   }),
 ];

@@ -1,17 +1,15 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import { ApiError, validationFailed } from '../../platform/errors.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { cannedVariables } from './canned.schemas.ts';
 import type { CannedResponsesTable } from './teamtools.tables.ts';
 
 export function presentCanned(row: CannedResponsesTable) {
   return {
-    id: row.id,
-    object: 'canned_response' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'canned_response'),
     short_code: row.short_code,
     title: row.title,
     content: row.content,
@@ -59,8 +57,7 @@ export async function createCanned(
   await codeTaken(ctx.db, scope, code);
   const now = ctx.clock.now().toISOString();
   const row: CannedResponsesTable = {
-    id: newId('cr'),
-    ...scopeColumns(scope),
+    ...newRow('cr', scope),
     short_code: code,
     title: input.title,
     content: input.content,

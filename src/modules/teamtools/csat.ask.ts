@@ -1,8 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import { randomToken } from '../../platform/crypto.ts';
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import type { EventSink } from '../../platform/events.ts';
-import { newId } from '../../platform/ids.ts';
 import { kindOf } from '../channels/index.ts';
 import { getConversationRow, windowOpen } from '../conversations/index.ts';
 import { replyToConversation } from '../messaging/index.ts';
@@ -80,8 +79,7 @@ export async function askCsat(ctx: AppContext, job: CsatJob) {
   if (!settings.enabled || conv.status !== 'closed') return;
   const now = ctx.clock.now().toISOString();
   const row: CsatRequestsTable = {
-    id: newId('csat'),
-    ...scopeColumns(scope),
+    ...newRow('csat', scope),
     conversation_id: conv.id,
     event_id: job.eventId,
     contact_id: conv.contact_id,

@@ -1,5 +1,5 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { listResponse } from '../../platform/http/schemas.ts';
 import { respondByToken } from './csat.answer.ts';
 import {
@@ -29,10 +29,7 @@ export const csatRoutes = [
     scope: 'conversations:read',
     query: csatSettingsQuery,
     responses: { 200: csatSettingsObject },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await getCsatSettings(ctx, auth, query.agent_id),
-    }),
+    handler: ok(({ ctx, auth, query }) => getCsatSettings(ctx, auth, query.agent_id)),
   }),
   defineRoute({
     method: 'PUT',
@@ -57,10 +54,7 @@ export const csatRoutes = [
     scope: 'conversations:read',
     query: listCsatQuery,
     responses: { 200: listResponse(csatAnswerObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listCsatAnswers(ctx, auth, query, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listCsatAnswers(ctx, auth, query, pageRequest(query))),
   }),
   defineRoute({
     method: 'GET',
@@ -73,9 +67,6 @@ export const csatRoutes = [
     params: respondParams,
     query: respondQuery,
     responses: { 200: respondResponse },
-    handler: async ({ ctx, params, query }) => ({
-      status: 200,
-      body: await respondByToken(ctx, params.token, query.score),
-    }),
+    handler: ok(({ ctx, params, query }) => respondByToken(ctx, params.token, query.score)),
   }),
 ];

@@ -1,5 +1,5 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
 import {
   createMacroBody,
@@ -25,10 +25,7 @@ export const macroRoutes = [
     scope: 'conversations:read',
     query: listMacrosQuery,
     responses: { 200: listResponse(macroObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listMacros(ctx, auth, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listMacros(ctx, auth, pageRequest(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -68,10 +65,7 @@ export const macroRoutes = [
     body: updateMacroBody,
     responses: { 200: macroObject },
     errors: ['validation_failed'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateMacro(ctx, auth, params.id, body),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateMacro(ctx, auth, params.id, body)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -83,10 +77,7 @@ export const macroRoutes = [
     scope: 'conversations:write',
     params,
     responses: { 200: deletedResponse('mac', 'macro') },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await deleteMacro(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => deleteMacro(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'POST',
@@ -99,9 +90,6 @@ export const macroRoutes = [
     scope: 'conversations:write',
     params: macroRunParams,
     responses: { 200: macroRunObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await runMacro(ctx, auth, params.id, params.macro_id, auth.actor),
-    }),
+    handler: ok(({ ctx, auth, params }) => runMacro(ctx, auth, params.id, params.macro_id, auth.actor)),
   }),
 ];

@@ -1,8 +1,8 @@
 import type { AppContext } from '../../platform/context.ts';
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import type { Actor } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { getConversation, getConversationRow } from '../conversations/index.ts';
 import { checkActionReferences } from './actions.check.ts';
@@ -12,9 +12,7 @@ import type { MacrosTable } from './teamtools.tables.ts';
 
 export function presentMacro(row: MacrosTable) {
   return {
-    id: row.id,
-    object: 'macro' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'macro'),
     name: row.name,
     actions: fromJson<Action[]>(row.actions, []),
     created_at: row.created_at,
@@ -29,8 +27,7 @@ export async function createMacro(ctx: AppContext, scope: Scope, input: { name: 
   await checkActionReferences(ctx, scope, input.actions);
   const now = ctx.clock.now().toISOString();
   const row: MacrosTable = {
-    id: newId('mac'),
-    ...scopeColumns(scope),
+    ...newRow('mac', scope),
     name: input.name,
     actions: toJson(input.actions),
     created_at: now,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiError } from '../../platform/errors.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { describe, idOf, idParams } from '../../platform/http/schemas.ts';
 import { availabilityOf, setAvailability, setMyAvailability } from './availability.ts';
 
@@ -57,10 +57,7 @@ export const availabilityRoutes = [
     body: setAvailabilityBody,
     responses: { 200: availabilityObject },
     errors: ['forbidden'],
-    handler: async ({ ctx, auth, body }) => ({
-      status: 200,
-      body: await setMyAvailability(ctx, auth, body.availability),
-    }),
+    handler: ok(({ ctx, auth, body }) => setMyAvailability(ctx, auth, body.availability)),
   }),
   defineRoute({
     method: 'GET',
@@ -73,10 +70,7 @@ export const availabilityRoutes = [
     scope: 'users:read',
     params: idParams('usr'),
     responses: { 200: availabilityObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await availabilityOf(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => availabilityOf(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'PUT',
@@ -90,9 +84,6 @@ export const availabilityRoutes = [
     params: idParams('usr'),
     body: setAvailabilityBody,
     responses: { 200: availabilityObject },
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await setAvailability(ctx, auth, params.id, body.availability),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => setAvailability(ctx, auth, params.id, body.availability)),
   }),
 ];

@@ -1,5 +1,5 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
 import { presentUserIds } from './availability.ts';
 import {
@@ -47,10 +47,7 @@ export const userRoutes = [
     body: loginBody,
     responses: { 200: loginResponse },
     errors: ['unauthorized', 'rate_limited'],
-    handler: async ({ ctx, body, request }) => ({
-      status: 200,
-      body: await login(ctx, ctx.modules.users.sessionSecret, body, request.ip),
-    }),
+    handler: ok(({ ctx, body, request }) => login(ctx, ctx.modules.users.sessionSecret, body, request.ip)),
   }),
   defineRoute({
     method: 'POST',
@@ -78,10 +75,7 @@ export const userRoutes = [
     scope: 'users:read',
     query: listUsersQuery,
     responses: { 200: listResponse(userObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listUsers(ctx, auth, query, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listUsers(ctx, auth, query, pageRequest(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -128,10 +122,7 @@ export const userRoutes = [
     body: updateUserBody,
     responses: { 200: userObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateUser(ctx, auth, params.id, body),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateUser(ctx, auth, params.id, body)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -158,10 +149,7 @@ export const userRoutes = [
     scope: 'teams:read',
     query: listQuery({}),
     responses: { 200: listResponse(teamObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listTeams(ctx, auth, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listTeams(ctx, auth, pageRequest(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -200,10 +188,7 @@ export const userRoutes = [
     params: idParams('team'),
     body: updateTeamBody,
     responses: { 200: teamObject },
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateTeam(ctx, auth, params.id, body),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateTeam(ctx, auth, params.id, body)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -249,10 +234,7 @@ export const userRoutes = [
     params: idParams('team'),
     body: addMembersBody,
     responses: { 200: teamObject },
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await addTeamMembers(ctx, auth, params.id, body.user_ids),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => addTeamMembers(ctx, auth, params.id, body.user_ids)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -265,9 +247,6 @@ export const userRoutes = [
     scope: 'teams:write',
     params: memberParams,
     responses: { 200: teamObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await removeTeamMember(ctx, auth, params.id, params.user_id),
-    }),
+    handler: ok(({ ctx, auth, params }) => removeTeamMember(ctx, auth, params.id, params.user_id)),
   }),
 ];

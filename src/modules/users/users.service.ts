@@ -1,11 +1,11 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import { ApiError, notFound } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { toJson } from '../../platform/json.ts';
 import { effectiveAvailability, parseRule, presentUserIds, type TeamRule } from './availability.ts';
 import { hashPassword } from './password.ts';
@@ -43,9 +43,7 @@ export const SESSION_TTL_SECONDS = 12 * 3600;
 /** `present`: the user has the inbox open somewhere (see availability.ts). */
 export function presentUser(row: UsersTable, present = false) {
   return {
-    id: row.id,
-    object: 'user' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'user'),
     name: row.name,
     email: row.email,
     role: row.role,
@@ -105,8 +103,7 @@ export async function createUser(
   await emailTaken(ctx.db, scope, email);
   const now = ctx.clock.now().toISOString();
   const row: UsersTable = {
-    id: newId('usr'),
-    ...scopeColumns(scope),
+    ...newRow('usr', scope),
     name: input.name,
     email,
     role: input.role,
@@ -262,9 +259,7 @@ async function memberIds(db: Db | Trx, teamIds: string[]): Promise<Map<string, s
 
 export function presentTeam(row: TeamsTable, members: string[]) {
   return {
-    id: row.id,
-    object: 'team' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'team'),
     name: row.name,
     member_ids: members,
     assignment: parseRule(row.assignment),
@@ -308,8 +303,7 @@ export async function createTeam(
   await checkUsers(ctx.db, scope, userIds, 'user_ids');
   const now = ctx.clock.now().toISOString();
   const row: TeamsTable = {
-    id: newId('team'),
-    ...scopeColumns(scope),
+    ...newRow('team', scope),
     name: input.name,
     assignment: toJson({ ...parseRule(null), ...input.assignment }),
     rr_cursor: null,

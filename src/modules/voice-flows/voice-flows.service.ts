@@ -1,12 +1,12 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { likeContains } from '../../platform/db/like.ts';
-import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import './voice-flows.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
-import { newId } from '../../platform/ids.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { getAgentRow } from '../agents/index.ts';
 import { type AiOptions, testAgent } from '../ai/index.ts';
@@ -23,9 +23,7 @@ const playgroundAi: AiOptions = { replyDebounceMs: 0, llm: { timeoutMs: 20_000, 
 
 export function presentFlow(row: VoiceFlowsTable) {
   return {
-    id: row.id,
-    object: 'voice_flow' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'voice_flow'),
     name: row.name,
     language: row.language,
     timezone: row.timezone,
@@ -135,8 +133,7 @@ export async function createFlow(ctx: AppContext, scope: Scope, input: CreateFlo
   const now = ctx.clock.now().toISOString();
   const secret = generateSecret();
   const row: VoiceFlowsTable = {
-    id: newId('vf'),
-    ...scopeColumns(scope),
+    ...newRow('vf', scope),
     name: input.name,
     language: input.language ?? 'en',
     timezone: input.timezone ?? 'UTC',

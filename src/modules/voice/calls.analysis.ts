@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../../platform/db/database.ts';
+import { afterIdPage } from '../../platform/db/rows.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
 import { toJson } from '../../platform/json.ts';
 import type { ConversationAnalysis } from '../conversations/index.ts';
@@ -9,12 +10,8 @@ export async function setCallAnalysis(
   scope: Scope,
   id: string,
   analysis: ConversationAnalysis,
-): Promise<void> {
-  await tenant(db, scope)
-    .updateTable('calls')
-    .set({ analysis: toJson(analysis) })
-    .where('id', '=', id)
-    .execute();
+) {
+  await tenant(db, scope).updateById('calls', id, { analysis: toJson(analysis) });
 }
 
 /** Ids of an agent's calls that ended in [from, to), after `afterId` (keyset pages of `limit`). */
@@ -23,13 +20,12 @@ export async function endedCallIds(
   scope: Scope,
   q: { agentId: string; from: string; to: string; afterId: string | null; limit: number },
 ): Promise<string[]> {
-  let sel = tenant(db, scope)
+  const ended = tenant(db, scope)
     .selectFrom('calls')
     .select('id')
     .where('agent_id', '=', q.agentId)
     .where('ended_at', '>=', q.from)
     .where('ended_at', '<', q.to);
-  if (q.afterId) sel = sel.where('id', '>', q.afterId);
-  const rows = await sel.orderBy('id', 'asc').limit(q.limit).execute();
+  const rows = await afterIdPage(ended, q.afterId, q.limit).execute();
   return rows.map((r) => r.id);
 }

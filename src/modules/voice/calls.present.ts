@@ -1,3 +1,4 @@
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson } from '../../platform/json.ts';
 import type { ConversationAnalysis } from '../conversations/index.ts';
 import type { CallLatency, TranscriptEntry } from './calls.service.ts';
@@ -7,9 +8,7 @@ import type { CallRow } from './voice.tables.ts';
 export function presentCall(row: CallRow) {
   const latency = fromJson<Partial<CallLatency>>(row.latency, {});
   return {
-    id: row.id,
-    object: 'call' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'call'),
     conversation_id: row.conversation_id,
     contact_id: row.contact_id,
     agent_id: row.agent_id,

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
+import { afterIdPage } from '../../platform/db/rows.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
 import { assignedConversationIds, type ConversationAssignee } from '../conversations/index.ts';
 import type { CallRow } from './voice.tables.ts';
@@ -71,8 +72,7 @@ function callRange(db: Db | Trx, scope: Scope, q: CallPageQuery) {
   const a = q.assignee;
   if (a && (a.userId || a.teamId))
     sel = sel.where('conversation_id', 'in', assignedConversationIds(db, scope, a));
-  if (q.afterId) sel = sel.where('id', '>', q.afterId);
-  return sel.orderBy('id', 'asc').limit(q.limit);
+  return afterIdPage(sel, q.afterId, q.limit);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { type Auth, defineRoute, type RouteDef } from '../../platform/http/route.ts';
+import { type Auth, defineRoute, ok, type RouteDef } from '../../platform/http/route.ts';
 import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
 import { createCalls } from './calls.admission.ts';
 import { batchItemCodes, noCallPlaced } from './calls.batch.ts';
@@ -62,10 +62,7 @@ export const callRoutes = [
     scope: 'calls:read',
     query: listQuery(listCallsQuery),
     responses: { 200: listResponse(callObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listCalls(ctx, auth, query, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listCalls(ctx, auth, query, pageRequest(query))),
   }),
   defineRoute({
     method: 'GET',
@@ -78,10 +75,7 @@ export const callRoutes = [
     scope: 'calls:read',
     params,
     responses: { 200: callObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await getCall(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => getCall(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'POST',

@@ -1,9 +1,8 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
-import { type Scope, scopeColumns } from '../../platform/db/scope.ts';
+import { newRow, type Scope } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Actor, EmitInput, EventType, Tx } from '../../platform/events.ts';
-import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { PlanLimits } from '../../platform/limits.ts';
 import { type ChannelRow, ensureSandboxChannel, ensureWebCallChannel } from '../channels/index.ts';
@@ -294,8 +293,7 @@ function callRow(
 ): CallRow {
   const { item } = p;
   return {
-    id: newId('call'),
-    ...scopeColumns(scope),
+    ...newRow('call', scope),
     conversation_id: conversation.id,
     contact_id: contact.id,
     agent_id: item.agent_id ?? null,

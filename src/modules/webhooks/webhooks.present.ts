@@ -1,11 +1,10 @@
+import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson } from '../../platform/json.ts';
 import type { AttemptLogEntry, WebhookDeliveriesTable, WebhookEndpointsTable } from './webhooks.tables.ts';
 
 export function presentEndpoint(row: WebhookEndpointsTable) {
   return {
-    id: row.id,
-    object: 'webhook_endpoint' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'webhook_endpoint'),
     url: row.url,
     description: row.description,
     events: fromJson<string[]>(row.events, ['*']),
@@ -21,9 +20,7 @@ export function presentEndpoint(row: WebhookEndpointsTable) {
 
 export function presentDelivery(row: WebhookDeliveriesTable) {
   return {
-    id: row.id,
-    object: 'webhook_delivery' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'webhook_delivery'),
     endpoint_id: row.endpoint_id,
     event_id: row.event_id,
     event_type: row.event_type,

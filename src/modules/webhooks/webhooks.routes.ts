@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, idOf, idParams, listResponse } from '../../platform/http/schemas.ts';
 import {
   createAgentWebhookBody,
@@ -44,13 +44,12 @@ export const webhookRoutes = [
     scope: 'webhooks:read',
     query: listWebhooksQuery,
     responses: { 200: listResponse(webhookObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listEndpoints(ctx, auth, pageRequest(query), {
+    handler: ok(({ ctx, auth, query }) =>
+      listEndpoints(ctx, auth, pageRequest(query), {
         status: query.status,
         agent_id: query.agent_id,
       }),
-    }),
+    ),
   }),
   defineRoute({
     method: 'POST',
@@ -78,10 +77,7 @@ export const webhookRoutes = [
     params: idParams('wh'),
     responses: { 200: webhookObject },
     errors: ['not_found'],
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await getEndpoint(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => getEndpoint(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'PATCH',
@@ -97,10 +93,7 @@ export const webhookRoutes = [
     contentTypes: ['application/json', 'application/merge-patch+json'],
     responses: { 200: webhookObject },
     errors: ['validation_failed', 'not_found'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await updateEndpoint(ctx, auth, params.id, body),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => updateEndpoint(ctx, auth, params.id, body)),
   }),
   defineRoute({
     method: 'DELETE',
@@ -114,10 +107,7 @@ export const webhookRoutes = [
     params: idParams('wh'),
     responses: { 200: deletedResponse('wh', 'webhook_endpoint') },
     errors: ['not_found'],
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await deleteEndpoint(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => deleteEndpoint(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'POST',
@@ -132,10 +122,7 @@ export const webhookRoutes = [
     body: rotateSecretBody,
     responses: { 200: rotatedWebhookObject },
     errors: ['not_found'],
-    handler: async ({ ctx, auth, params, body }) => ({
-      status: 200,
-      body: await rotateSecret(ctx, auth, params.id, body.secret),
-    }),
+    handler: ok(({ ctx, auth, params, body }) => rotateSecret(ctx, auth, params.id, body.secret)),
   }),
   defineRoute({
     method: 'POST',
@@ -167,13 +154,12 @@ export const webhookRoutes = [
     query: listDeliveriesQuery,
     responses: { 200: listResponse(deliveryObject) },
     errors: ['not_found'],
-    handler: async ({ ctx, auth, params, query }) => ({
-      status: 200,
-      body: await listDeliveries(ctx, auth, params.id, pageRequest(query), {
+    handler: ok(({ ctx, auth, params, query }) =>
+      listDeliveries(ctx, auth, params.id, pageRequest(query), {
         state: query.state,
         event_id: query.event_id,
       }),
-    }),
+    ),
   }),
   defineRoute({
     method: 'POST',
@@ -205,10 +191,9 @@ export const webhookRoutes = [
     query: listAgentWebhooksQuery,
     responses: { 200: listResponse(webhookObject) },
     errors: ['not_found'],
-    handler: async ({ ctx, auth, params, query }) => ({
-      status: 200,
-      body: await listAgentEndpoints(ctx, auth, params.id, pageRequest(query), { status: query.status }),
-    }),
+    handler: ok(({ ctx, auth, params, query }) =>
+      listAgentEndpoints(ctx, auth, params.id, pageRequest(query), { status: query.status }),
+    ),
   }),
   defineRoute({
     method: 'POST',

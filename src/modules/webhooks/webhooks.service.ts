@@ -2,11 +2,10 @@ import { endpointsChanged } from './webhooks.endpoint-cache.ts';
 import './webhooks.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { newRow, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
-import { newId } from '../../platform/ids.ts';
 import { toJson } from '../../platform/json.ts';
 import { isPrivateAddress, literalAddress } from '../../platform/ssrf.ts';
 import { agentExists } from '../agents/index.ts';
@@ -72,8 +71,7 @@ export async function createEndpoint(ctx: AppContext, auth: Auth, input: CreateE
   const secret = input.secret ?? generateSecret();
   const now = ctx.clock.now().toISOString();
   const row: WebhookEndpointsTable = {
-    id: newId('wh'),
-    ...scopeColumns(auth),
+    ...newRow('wh', auth),
     url,
     description: input.description ?? null,
     events: toJson(input.events ?? ['*']),

@@ -1,5 +1,5 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
-import { defineRoute } from '../../platform/http/route.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
 import {
   adminWorkspaceObject,
@@ -45,10 +45,7 @@ export const workspaceRoutes = [
     body: updateWorkspaceBody,
     responses: { 200: adminWorkspaceObject },
     errors: ['unauthorized', 'not_found'],
-    handler: async ({ ctx, params, body }) => ({
-      status: 200,
-      body: await updateWorkspace(ctx, params.id, body),
-    }),
+    handler: ok(({ ctx, params, body }) => updateWorkspace(ctx, params.id, body)),
   }),
   defineRoute({
     method: 'GET',
@@ -97,10 +94,7 @@ export const workspaceRoutes = [
     scope: 'api_keys:read',
     query: listQuery({}),
     responses: { 200: listResponse(apiKeyObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listApiKeys(ctx, auth, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listApiKeys(ctx, auth, pageRequest(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -125,9 +119,6 @@ export const workspaceRoutes = [
     scope: 'api_keys:write',
     params: idParams('key'),
     responses: { 200: apiKeyObject },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await revokeApiKey(ctx, auth, params.id),
-    }),
+    handler: ok(({ ctx, auth, params }) => revokeApiKey(ctx, auth, params.id)),
   }),
 ];

@@ -8,6 +8,7 @@ import { ApiError, notFound } from '../../platform/errors.ts';
 import { API_KEYS_CHANGED, hasScope } from '../../platform/http/auth.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits, type PlanName } from '../../platform/limits.ts';
@@ -29,9 +30,7 @@ export function presentWorkspace(row: WorkspacesTable, livemode: boolean) {
 
 export function presentApiKey(row: ApiKeysTable) {
   return {
-    id: row.id,
-    object: 'api_key' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'api_key'),
     name: row.name,
     mode: (row.livemode === 1 ? 'live' : 'test') as Mode,
     prefix: row.prefix,

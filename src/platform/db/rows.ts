@@ -1,4 +1,11 @@
-import { type Insertable, type InsertQueryBuilder, type InsertResult, PostgresAdapter, sql } from 'kysely';
+import {
+  type Insertable,
+  type InsertQueryBuilder,
+  type InsertResult,
+  PostgresAdapter,
+  type SelectQueryBuilder,
+  sql,
+} from 'kysely';
 import type { Db, Trx } from './database.ts';
 import type { Database } from './schema.ts';
 
@@ -59,4 +66,17 @@ function uniform(rows: ReadonlyArray<object>): boolean {
     if (keys !== n) return false;
   }
   return true;
+}
+
+/**
+ * One keyset page by id: the rows of `sel` after `afterId` (from the first when null), in id order,
+ * at most `limit` of them. The range re-analyses and the report exports walk tables this way.
+ */
+export function afterIdPage<Q extends SelectQueryBuilder<any, any, any>>(
+  sel: Q,
+  afterId: string | null,
+  limit: number,
+): Q {
+  const from = afterId ? sel.where('id', '>', afterId) : sel;
+  return from.orderBy('id', 'asc').limit(limit) as Q;
 }

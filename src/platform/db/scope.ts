@@ -7,6 +7,7 @@
  *   const row = await scoped.findById('channels', id);                  // or undefined
  *   await scoped.selectFrom('leads').selectAll().where('status', '=', 'open').execute();
  *   await scoped.updateTable('channels').set(patch).where('id', '=', id).execute();
+ *   await scoped.updateById('calls', id, { analysis });            // the same, for one row by id
  *   await scoped.deleteFrom('api_keys').where('id', '=', id).execute();
  *   await db.insertInto('leads').values({ id, ...scopeColumns(scope), ... }).execute();
  *   db.selectFrom('conversations').innerJoin('contacts', ...).where(inScope(scope, 'contacts'))  // joins, aliases
@@ -26,11 +27,13 @@ import type {
   Selectable,
   SelectQueryBuilder,
   SqlBool,
+  Updateable,
   UpdateQueryBuilder,
   UpdateResult,
 } from 'kysely';
 import { type RawBuilder, sql } from 'kysely';
 import { notFound } from '../errors.ts';
+import { type IdPrefix, newId } from '../ids.ts';
 import type { Database } from './schema.ts';
 
 /** The workspace and mode a request (its API key) or a job acting for one works in. */
@@ -52,6 +55,14 @@ export function livemodeValue(scope: Pick<Scope, 'livemode'>): 0 | 1 {
 /** The scope columns of a new row: `{workspace_id, livemode}`. */
 export function scopeColumns(scope: Scope): { workspace_id: string; livemode: number } {
   return { workspace_id: scope.workspaceId, livemode: livemodeValue(scope) };
+}
+
+/** How a new row of a workspace's table starts: a fresh id (`prefix_…`) and the scope columns. */
+export function newRow(
+  prefix: IdPrefix,
+  scope: Scope,
+): { id: string; workspace_id: string; livemode: number } {
+  return { id: newId(prefix), ...scopeColumns(scope) };
 }
 
 /** The scope a stored row belongs to: a job or driver acting on that row works in it. */
@@ -99,6 +110,8 @@ export interface TenantDb {
   findById<T extends TenantTable>(table: T, id: string): Promise<Selectable<Database[T]> | undefined>;
   /** The row with this id in this scope; throws not_found ("No <what> with id <id>.") when there is none. */
   getById<T extends TenantTable>(table: T, id: string, what: string): Promise<Selectable<Database[T]>>;
+  /** Sets columns of the row with this id in this scope (nothing happens when there is none). */
+  updateById<T extends TenantTable>(table: T, id: string, patch: Updateable<Database[T]>): Promise<void>;
 }
 
 /** Scoped query builders over `db` (the app's database or a transaction's). */
@@ -123,6 +136,9 @@ export function tenant(db: Kysely<Database>, scope: Scope): TenantDb {
       const row = await findById(table, id);
       if (!row) throw notFound(what, id);
       return row;
+    },
+    updateById: async (table: string, id: string, patch: object) => {
+      await scoped(any.updateTable(table), table).where(`${table}.id`, '=', id).set(patch).execute();
     },
   };
 }

@@ -126,6 +126,26 @@ export function defineRoute<
 }
 
 /**
+ * What every provider webhook route declares (`...providerWebhook`): no API key, as its handler
+ * checks the provider's own signature, and no place in the public API reference.
+ */
+export const providerWebhook = {
+  tags: ['Provider webhooks'],
+  auth: 'none',
+  hidden: true,
+} satisfies Partial<RouteDef>;
+
+/**
+ * A handler that answers 200 with what `answer` resolves to, for the many routes whose whole work is
+ * one service call: `handler: ok(({ ctx, auth, params }) => getThing(ctx, auth, params.id))`.
+ */
+export function ok<P, Q, B>(
+  answer: (req: RouteRequest<P, Q, B>) => Promise<unknown>,
+): (req: RouteRequest<P, Q, B>) => Promise<RouteResult> {
+  return async (req) => ({ status: 200, body: await answer(req) });
+}
+
+/**
  * A POST on one object (`:id` in the path) that takes no body and answers the object as `act`
  * left it: close, reopen, pause, resume and the like.
  */
@@ -146,6 +166,6 @@ export function actionRoute(def: {
     method: 'POST',
     auth: 'key',
     responses: { 200: response },
-    handler: async ({ ctx, auth, params }) => ({ status: 200, body: await act(ctx, auth, params.id) }),
+    handler: ok(({ ctx, auth, params }) => act(ctx, auth, params.id)),
   });
 }

@@ -35,6 +35,13 @@ export const baseObject = (prefix: IdPrefix, objectName: string) => ({
   updated_at: timestamp('When it last changed'),
 });
 
+/** The first fields of an object as the API answers it (`...objectHead(row, 'lead')`): `baseObject`'s id, object and livemode. */
+export const objectHead = <T extends string>(row: { id: string; livemode: number }, object: T) => ({
+  id: row.id,
+  object,
+  livemode: row.livemode === 1,
+});
+
 export const idParams = (prefix: IdPrefix) => z.object({ id: idOf(prefix) });
 
 /** Query strings give strings; repeated parameters give arrays. */

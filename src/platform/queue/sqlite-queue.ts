@@ -94,12 +94,8 @@ export class SqliteJobQueue extends PooledJobQueue implements JobQueue {
   /** Nothing to prepare: the `jobs` table comes with the platform migrations. */
   async prepare(): Promise<void> {}
 
-  async enqueue<P>(
-    db: Trx | Db,
-    job: JobDefinition<P>,
-    payload: P,
-    opts: EnqueueOptions = {},
-  ): Promise<string | null> {
+  /** Inserts the job's row; null when a live job holds its singleton key (JobQueue.enqueue). */
+  async enqueue<P>(db: Trx | Db, job: JobDefinition<P>, payload: P, opts: EnqueueOptions = {}) {
     const data = job.payload.parse(payload);
     const now = this.#now();
     const runAt = runAtFor(now, opts);

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../../../platform/errors.ts';
-import { type AnyRoute, defineRoute } from '../../../platform/http/route.ts';
+import { type AnyRoute, defineRoute, providerWebhook } from '../../../platform/http/route.ts';
 import { describe, idOf } from '../../../platform/http/schemas.ts';
 import { acceptInbound, hookChannel, verifyOrThrow } from '../providers.inbound.ts';
 
@@ -42,9 +42,7 @@ export const emailHookRoutes: AnyRoute[] = [
     summary: 'Receive inbound email from a relay',
     description:
       "Inbound email from a relay, authenticated by the channel's inbound token (`Authorization: Bearer`, `X-Parley-Token` or `?token=`), checked before the body is read: SendGrid Inbound Parse (`multipart/form-data`, parsed fields with attachments, or the raw message in `email`), Mailgun routes (form or multipart with `attachment-N`), Postmark's inbound JSON (`Headers`, `Attachments`), any JSON or form with from, to, subject, text, html and headers, or a whole RFC 5322 message as `message/rfc822`. Attachments are kept with the message.",
-    tags: ['Provider webhooks'],
-    auth: 'none',
-    hidden: true,
+    ...providerWebhook,
     params,
     query,
     contentTypes: ACCEPTED,

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../../platform/context.ts';
-import { type AnyRoute, defineRoute } from '../../../platform/http/route.ts';
+import { type AnyRoute, defineRoute, providerWebhook } from '../../../platform/http/route.ts';
 import { idOf } from '../../../platform/http/schemas.ts';
 import { acceptInbound, twilioHookChannel, verifyOrThrow } from '../providers.inbound.ts';
 import { smsChannelOf } from './sms-on-voice.ts';
@@ -34,9 +34,7 @@ const hook = (suffix: 'sms' | 'status', summary: string, description: string) =>
     path: `/hooks/twilio/:channel_id/${suffix}`,
     summary,
     description,
-    tags: ['Provider webhooks'],
-    auth: 'none',
-    hidden: true,
+    ...providerWebhook,
     params,
     contentTypes: ['application/x-www-form-urlencoded'],
     responses: { 200: null },

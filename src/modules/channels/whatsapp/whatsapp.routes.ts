@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { safeEqual } from '../../../platform/crypto.ts';
 import { ApiError } from '../../../platform/errors.ts';
 import { InvalidJsonBody, malformedJson } from '../../../platform/http/register.ts';
-import { type AnyRoute, defineRoute } from '../../../platform/http/route.ts';
+import { type AnyRoute, defineRoute, providerWebhook } from '../../../platform/http/route.ts';
 import { describe, idOf } from '../../../platform/http/schemas.ts';
 import { acceptInbound, hookChannel, verifyOrThrow } from '../providers.inbound.ts';
 
@@ -25,9 +25,7 @@ export const whatsappHookRoutes: AnyRoute[] = [
     summary: 'Meta webhook verification handshake',
     description:
       'Echoes `hub.challenge` as plain text when `hub.verify_token` matches the channel; 403 otherwise.',
-    tags: ['Provider webhooks'],
-    auth: 'none',
-    hidden: true,
+    ...providerWebhook,
     params,
     query: handshakeQuery,
     responses: { 200: null },
@@ -54,9 +52,7 @@ export const whatsappHookRoutes: AnyRoute[] = [
     summary: 'Receive WhatsApp Cloud API webhooks',
     description:
       'Verifies `X-Hub-Signature-256` over the raw body before anything else (401 when it fails, nothing stored), stores the payload and answers 200 at once; messages, statuses and template reviews are processed by a job.',
-    tags: ['Provider webhooks'],
-    auth: 'none',
-    hidden: true,
+    ...providerWebhook,
     params,
     responses: { 200: null },
     errors: ['invalid_signature', 'not_found', 'unsupported_media_type', 'validation_failed'],

@@ -1,4 +1,4 @@
-import { defineRoute } from '../../../platform/http/route.ts';
+import { defineRoute, ok } from '../../../platform/http/route.ts';
 import { handoffPolicyInput, handoffPolicyObject } from './policy.schemas.ts';
 import { setWorkspacePolicy, workspacePolicy } from './policy.service.ts';
 
@@ -27,9 +27,6 @@ export const policyRoutes = [
     body: handoffPolicyInput,
     responses: { 200: handoffPolicyObject },
     errors: ['not_found'],
-    handler: async ({ ctx, auth, body }) => ({
-      status: 200,
-      body: await setWorkspacePolicy(ctx, auth, body),
-    }),
+    handler: ok(({ ctx, auth, body }) => setWorkspacePolicy(ctx, auth, body)),
   }),
 ];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute } from '../../../platform/http/route.ts';
+import { defineRoute, ok } from '../../../platform/http/route.ts';
 import { describe, idOf, idParams, timestamp } from '../../../platform/http/schemas.ts';
 import { assignmentObject } from '../../users/index.ts';
 import { teamQueue } from './queue.service.ts';
@@ -58,9 +58,6 @@ export const queueRoutes = [
       limit: describe(z.coerce.number().int().min(1).max(500), 'How many to return.', 100).default(100),
     }),
     responses: { 200: queueObject },
-    handler: async ({ ctx, auth, params, query }) => ({
-      status: 200,
-      body: await teamQueue(ctx, auth, params.id, query.limit),
-    }),
+    handler: ok(({ ctx, auth, params, query }) => teamQueue(ctx, auth, params.id, query.limit)),
   }),
 ];

@@ -1,5 +1,5 @@
 import { pageRequest } from '../../../platform/http/pagination.ts';
-import { defineRoute } from '../../../platform/http/route.ts';
+import { defineRoute, ok } from '../../../platform/http/route.ts';
 import { deletedResponse, idParams, listQuery, listResponse } from '../../../platform/http/schemas.ts';
 import { createSlaBody, slaPolicyObject, updateSlaBody } from './sla.schemas.ts';
 import { createSla, deleteSla, getSlaRow, listSlas, presentSla, updateSla } from './sla.service.ts';
@@ -19,10 +19,7 @@ export const slaRoutes = [
     scope: 'conversations:read',
     query: listQuery({}),
     responses: { 200: listResponse(slaPolicyObject) },
-    handler: async ({ ctx, auth, query }) => ({
-      status: 200,
-      body: await listSlas(ctx, auth, pageRequest(query)),
-    }),
+    handler: ok(({ ctx, auth, query }) => listSlas(ctx, auth, pageRequest(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -64,10 +61,7 @@ export const slaRoutes = [
     params,
     body: updateSlaBody,
     responses: { 200: slaPolicyObject },
-    handler: async ({ ctx, auth, params: p, body }) => ({
-      status: 200,
-      body: await updateSla(ctx, auth, p.id, body),
-    }),
+    handler: ok(({ ctx, auth, params: p, body }) => updateSla(ctx, auth, p.id, body)),
   }),
   defineRoute({
     method: 'DELETE',

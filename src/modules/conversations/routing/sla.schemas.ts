@@ -53,14 +53,8 @@ export const createSlaBody = z.strictObject({
 });
 export type CreateSlaInput = z.output<typeof createSlaBody>;
 
-export const updateSlaBody = z.strictObject({
-  name: fields.name.optional(),
-  first_response_minutes: fields.first_response_minutes.optional(),
-  next_response_minutes: fields.next_response_minutes.optional(),
-  resolution_minutes: fields.resolution_minutes.optional(),
-  business_hours: fields.business_hours.optional(),
-  applies_to: fields.applies_to.optional(),
-});
+/** Any of the fields, each as the create body takes it (no defaults). */
+export const updateSlaBody = z.strictObject(fields).partial();
 export type UpdateSlaInput = z.output<typeof updateSlaBody>;
 
 export const slaPolicyObject = z.object({

@@ -1,9 +1,9 @@
 import type { AppContext } from '../../../platform/context.ts';
-import { type Scope, scopeColumns, tenant } from '../../../platform/db/scope.ts';
+import { newRow, type Scope, tenant } from '../../../platform/db/scope.ts';
 import { ApiError } from '../../../platform/errors.ts';
 import type { ParleyEvent, Tx } from '../../../platform/events.ts';
 import { type PageRequest, paginate } from '../../../platform/http/pagination.ts';
-import { newId } from '../../../platform/ids.ts';
+import { objectHead } from '../../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../../platform/json.ts';
 import { emitConversation, type SlaTarget } from '../conversations.service.ts';
 import type { ConversationRow } from '../conversations.tables.ts';
@@ -21,9 +21,7 @@ interface AppliesTo {
 
 export function presentSla(row: SlaPoliciesTable) {
   return {
-    id: row.id,
-    object: 'sla_policy' as const,
-    livemode: row.livemode === 1,
+    ...objectHead(row, 'sla_policy'),
     name: row.name,
     first_response_minutes: row.first_response_minutes,
     next_response_minutes: row.next_response_minutes,
@@ -47,8 +45,7 @@ function noTarget(
 export async function createSla(ctx: AppContext, scope: Scope, input: CreateSlaInput) {
   const now = ctx.clock.now().toISOString();
   const row: SlaPoliciesTable = {
-    id: newId('sla'),
-    ...scopeColumns(scope),
+    ...newRow('sla', scope),
     name: input.name,
     first_response_minutes: input.first_response_minutes ?? null,
     next_response_minutes: input.next_response_minutes ?? null,

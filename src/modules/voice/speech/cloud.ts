@@ -1,12 +1,5 @@
 import { pcm16FromLE } from '../audio/codec.ts';
-import type {
-  SttEngine,
-  SttListener,
-  SttOptions,
-  SttStream,
-  TtsEngine,
-  TtsOptions,
-} from '../engine/types.ts';
+import type { SttEngine, TtsEngine } from '../engine/types.ts';
 import { DeepgramSttStream, deepgramSpeak } from './deepgram.ts';
 import { elevenLabsSpeak } from './elevenlabs.ts';
 
@@ -36,7 +29,7 @@ export interface CloudEngineConfig {
 export function deepgramStt(cfg: CloudEngineConfig & { finalizeWaitMs?: number }): SttEngine {
   return {
     name: 'deepgram',
-    open(options: SttOptions, listener: SttListener): SttStream {
+    open(options, listener) {
       const stream = new DeepgramSttStream({
         apiKey: cfg.apiKey,
         baseUrl: cfg.baseUrl,
@@ -100,7 +93,7 @@ async function* pcmSamples(bytes: AsyncIterable<Uint8Array>): AsyncIterable<Int1
 export function deepgramTts(cfg: CloudEngineConfig): TtsEngine {
   return {
     name: 'deepgram',
-    synthesize(text: string, options: TtsOptions) {
+    synthesize(text, options) {
       return pcmSamples(
         deepgramSpeak(text, {
           apiKey: cfg.apiKey,
@@ -119,7 +112,7 @@ export function deepgramTts(cfg: CloudEngineConfig): TtsEngine {
 export function elevenLabsTts(cfg: CloudEngineConfig): TtsEngine {
   return {
     name: 'elevenlabs',
-    synthesize(text: string, options: TtsOptions) {
+    synthesize(text, options) {
       if (options.sampleRate !== 16_000)
         throw new Error(`ElevenLabs PCM output is used at 16 kHz here, not ${options.sampleRate} Hz.`);
       return pcmSamples(

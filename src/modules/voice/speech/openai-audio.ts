@@ -1,11 +1,4 @@
-import type {
-  SttEngine,
-  SttListener,
-  SttOptions,
-  SttStream,
-  TtsEngine,
-  TtsOptions,
-} from '../engine/types.ts';
+import type { SttEngine, TtsEngine } from '../engine/types.ts';
 import { wavOf, wavStreamPcm } from './builtin.ts';
 import { utteranceStream } from './utterances.ts';
 
@@ -43,7 +36,7 @@ async function failure(res: Response, what: string): Promise<Error> {
 export function openAiStt(cfg: OpenAiAudioConfig): SttEngine {
   return {
     name: cfg.name,
-    open(options: SttOptions, listener: SttListener): SttStream {
+    open(options, listener) {
       const inflight = new AbortController();
       const language = (options.language ?? cfg.language)?.split('-')[0];
       const hints = [...(options.hints?.phrases ?? []), ...(options.hints?.keywords ?? [])];
@@ -80,7 +73,7 @@ export function openAiStt(cfg: OpenAiAudioConfig): SttEngine {
 export function openAiTts(cfg: OpenAiAudioConfig): TtsEngine {
   return {
     name: cfg.name,
-    async *synthesize(text: string, options: TtsOptions) {
+    async *synthesize(text, options) {
       const timeout = AbortSignal.timeout(cfg.timeoutMs ?? 10_000);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       const res = await fetch(url(cfg.baseUrl, '/audio/speech'), {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiError } from '../../../../platform/errors.ts';
-import { type AnyRoute, defineRoute } from '../../../../platform/http/route.ts';
+import { type AnyRoute, defineRoute, providerWebhook } from '../../../../platform/http/route.ts';
 import { idOf } from '../../../../platform/http/schemas.ts';
 import { hookChannel } from '../../../channels/index.ts';
 import { advanceCall } from '../../calls.lifecycle.ts';
@@ -19,9 +19,7 @@ export const liveKitRoutes: AnyRoute[] = [
     summary: 'Receive LiveKit webhooks',
     description:
       "Verifies the `Authorization` JWT (signed with the channel's API secret, with the body's SHA-256); the SIP participant's call status and the room finishing move the call forward.",
-    tags: ['Provider webhooks'],
-    auth: 'none',
-    hidden: true,
+    ...providerWebhook,
     params,
     contentTypes: ['application/webhook+json', 'application/json'],
     responses: { 204: null },

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../../../platform/context.ts';
 import { ApiError } from '../../../../platform/errors.ts';
-import { type AnyRoute, defineRoute } from '../../../../platform/http/route.ts';
+import { type AnyRoute, defineRoute, providerWebhook } from '../../../../platform/http/route.ts';
 import { describe, idOf } from '../../../../platform/http/schemas.ts';
 import { guardSocket } from '../../../../platform/http/socket-guard.ts';
 import { refuseUpgrade, type SocketRoute } from '../../../../platform/http/sockets.ts';
@@ -94,9 +94,7 @@ export const twilioVoiceRoutes: AnyRoute[] = [
     summary: 'Receive a call on a Twilio number',
     description:
       'Verifies `X-Twilio-Signature`; creates the call and its conversation and answers TwiML that connects a bidirectional Media Stream (the agent speaks first). A number with no agent hears that nobody can take the call; a workspace at its concurrent-call limit gets busy.',
-    tags: ['Provider webhooks'],
-    auth: 'none',
-    hidden: true,
+    ...providerWebhook,
     params,
     contentTypes: ['application/x-www-form-urlencoded'],
     responses: { 200: null },
@@ -126,9 +124,7 @@ export const twilioVoiceRoutes: AnyRoute[] = [
     summary: 'Receive Twilio call progress, answering-machine and recording callbacks',
     description:
       "Verifies `X-Twilio-Signature`. Progress moves the call forward only (a late or repeated callback changes nothing); an answering machine applies the agent's voicemail policy; a finished recording sets `recording_url`.",
-    tags: ['Provider webhooks'],
-    auth: 'none',
-    hidden: true,
+    ...providerWebhook,
     params,
     query: statusQuery,
     contentTypes: ['application/x-www-form-urlencoded'],
