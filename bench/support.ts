@@ -25,6 +25,8 @@ export async function startServer(
   testKey: string;
   dataDir: string;
   rssMb: () => number;
+  /** What the server has printed so far. */
+  output: () => string;
   stop: () => Promise<void>;
 }> {
   if (!built) {
@@ -77,6 +79,7 @@ export async function startServer(
         return Number.NaN;
       }
     },
+    output: () => out,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
