@@ -494,7 +494,7 @@ if (part === 'streams') {
         `web calls: ${counts.joined}/${N} joined (refused ${counts.refused}), ${live} live at the end, ${counts.endedEarly} ended early${endReasons.size ? ` (${[...endReasons].map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; ${r1(seconds)} s measured`,
         `server→client frames: ${framesOut} (${r1(framesOut / seconds / Math.max(1, live))}/s per call; 50/s while the agent talks), ${turns} agent turns finished, ${clears} barge-ins`,
         `server→client frame lateness: p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms (goal p99 < 40 ms: ${l.p99 < 40 ? 'met' : 'MISSED'})`,
-        `server event-loop delay: ${loop} (goal p99 < 20 ms: ${stats && stats.loopP99 < 20 ? 'met' : 'MISSED'}); server CPU ${stats?.cpuPct ?? '?'}% of one core (${stats ? r1((stats.cpuPct * 10) / Math.max(1, live)) : '?'} ms of CPU per call-second), RSS ${stats?.rssMb ?? '?'} MB`,
+        `server event-loop delay: ${loop} (goal p99 < 20 ms: ${stats && stats.loopP99 < 20 ? 'met' : 'MISSED'}); server CPU ${stats?.cpuPct ?? '?'}% of one core (${stats ? r1((stats.cpuPct * 10) / Math.max(1, live)) : '?'} ms of CPU per call-second; ${stats ? r1((stats.cpuPct * 10_000 * seconds) / Math.max(1, framesIn + framesOut)) : '?'} µs per frame in or out, the figure a starved server's fewer frames do not bend), RSS ${stats?.rssMb ?? '?'} MB`,
         `client→server frames: ${framesIn} (${r1(framesIn / seconds / Math.max(1, live))}/s per call); client send lag p99 ${s.p99} ms, client event-loop delay p99 ${r1(Math.max(0, clientLoop.percentile(99) / 1e6 - 10))} ms (large: the client, not the server, fell behind)${shared ? `; the load generator's CPU ${shared.clientCpuPct}% of one core` : ''}`,
         ...(stats && stats.each.length > 1
           ? [
