@@ -81,11 +81,17 @@ function wholeBinaryFrame(chunk: Buffer): Buffer | null {
     at = 4;
   } else if (len === 127) return null;
   if (n !== at + 4 + len) return null;
-  const m0 = chunk[at]!;
-  const m1 = chunk[at + 1]!;
-  const m2 = chunk[at + 2]!;
-  const m3 = chunk[at + 3]!;
-  at += 4;
+  unmask(chunk, at + 4, len);
+  return chunk.subarray(at + 4);
+}
+
+/** Unmasks `len` bytes of `chunk` from `at` in place, with the 4-byte key just before them. */
+function unmask(chunk: Buffer, at: number, len: number): void {
+  const n = at + len;
+  const m0 = chunk[at - 4]!;
+  const m1 = chunk[at - 3]!;
+  const m2 = chunk[at - 2]!;
+  const m3 = chunk[at - 1]!;
   if (m0 | m1 | m2 | m3) {
     let i = at;
     const start = chunk.byteOffset + at;
@@ -110,5 +116,4 @@ function wholeBinaryFrame(chunk: Buffer): Buffer | null {
     if (i + 1 < n) chunk[i + 1] = chunk[i + 1]! ^ m1;
     if (i + 2 < n) chunk[i + 2] = chunk[i + 2]! ^ m2;
   }
-  return chunk.subarray(at);
 }
