@@ -2,12 +2,16 @@
  * Loaded into a benchmarked server with `--import` (see `startServer`'s `nodeArgs`): measures the
  * server's own event-loop delay (beyond the probe's 10 ms timer) and CPU. Each SIGUSR2 writes what was measured since the previous
  * one (or since start) to `BENCH_LOOP_FILE` as JSON and starts a new window, so the benchmark
- * sends one signal when it starts measuring and one when it stops.
+ * sends one signal when it starts measuring and one when it stops. Under `PARLEY_PROCESSES=N` every
+ * process loads it (node:cluster forks with the primary's flags): a forked process writes
+ * `BENCH_LOOP_FILE.<its pid>`, so the benchmark signals each and reads each.
  */
+import cluster from 'node:cluster';
 import { renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-const file = process.env.BENCH_LOOP_FILE;
+const base = process.env.BENCH_LOOP_FILE;
+const file = base && cluster.isWorker ? `${base}.${process.pid}` : base;
 if (file) {
   // The histogram holds the time between the probe's timer firings, the resolution included:
   // the delay is what passes beyond it.

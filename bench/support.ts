@@ -16,7 +16,7 @@ let built = false;
 
 export async function startServer(
   env: Record<string, string> = {},
-  /** Node flags put before `npm start`'s (e.g. `--import` of a probe, `--cpu-prof`). */
+  /** Node flags put after `npm start`'s, before its script (e.g. `--import` of a probe, `--cpu-prof`). */
   extraNodeArgs: string[] = [],
 ): Promise<{
   url: string;
@@ -25,6 +25,8 @@ export async function startServer(
   testKey: string;
   dataDir: string;
   rssMb: () => number;
+  /** What the server has printed so far. */
+  output: () => string;
   stop: () => Promise<void>;
 }> {
   if (!built) {
@@ -35,7 +37,9 @@ export async function startServer(
     built = true;
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const child = spawn(process.execPath, [...extraNodeArgs, ...nodeArgs], {
+  // The extra flags after `npm start`'s own and before the script: a V8 flag given again (e.g.
+  // `--max-semi-space-size`) overrides the start script's.
+  const child = spawn(process.execPath, [...nodeArgs.slice(0, -1), ...extraNodeArgs, ...nodeArgs.slice(-1)], {
     env: {
       ...process.env,
       // Any free port: the server says which it took.
@@ -77,6 +81,7 @@ export async function startServer(
         return Number.NaN;
       }
     },
+    output: () => out,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -7,9 +7,16 @@
  * every call plays 2 s of agent audio paced in real time (the pacer and the framing into one
  * buffer per frame; the socket's write is a no-op). Reports CPU µs per frame each way and the allocation it left
  * (heap growth), from process.cpuUsage: figures that do not depend much on the machine's load.
+ *
+ * `BENCH_WS=1`: each call is a real `ws` server socket over an in-memory stream (no system calls),
+ * so the inbound figure includes `ws`'s frame parsing (or what skips it) and the stream's `data`
+ * event, one masked client frame per read as a real-time caller's audio arrives; the outbound one
+ * includes the stream write under each socket write.
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { WebSocket } from 'ws';
+import { Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
 import { SpeechGate } from '../src/modules/voice/engine/speech-gate.ts';
 import { VoiceActivityDetector } from '../src/modules/voice/engine/vad.ts';
 import { WebSocketTransport } from '../src/modules/voice/engine/web-transport.ts';
@@ -43,9 +50,44 @@ class StandIn extends EventEmitter {
 const speech = Int16Array.from({ length: 320 * 50 }, (_, i) =>
   Math.round(6000 * Math.sin(i / 5) * Math.sin(i / 900)),
 );
+const WS = process.env.BENCH_WS === '1';
+/** Frames that reached the session's side (a check that the path delivered them all). */
+let heard = 0;
+
+/** A served `ws` socket over an in-memory stream: `feed` is a read of the TCP socket. */
+function wsOverStream() {
+  let sent = 0;
+  const stream = new Duplex({
+    read() {},
+    write(_chunk, _enc, cb) {
+      sent++;
+      cb();
+    },
+  });
+  const ws = new WebSocket(null as unknown as string, undefined, { autoPong: true } as never);
+  (ws as unknown as { setSocket: (s: Duplex, h: Buffer, o: object) => void }).setSocket(
+    stream,
+    Buffer.alloc(0),
+    {
+      maxPayload: 256 * 1024,
+      allowSynchronousEvents: true,
+    },
+  );
+  return {
+    ws,
+    sock: {
+      get sent() {
+        return sent;
+      },
+      emit: (_e: string, data: Buffer) => stream.push(data),
+    },
+  };
+}
+
 const calls = await Promise.all(
   Array.from({ length: CALLS }, async () => {
-    const sock = new StandIn();
+    const made = WS ? wsOverStream() : null;
+    const sock = made ? made.sock : new StandIn();
     const vad = await VoiceActivityDetector.create();
     const stt = utteranceStream(
       { final: () => {}, error: () => {} },
@@ -60,12 +102,13 @@ const calls = await Promise.all(
       else stt.finalize();
     };
     let played = 0;
-    const t = new WebSocketTransport(sock as unknown as WebSocket, undefined, {
+    const t = new WebSocketTransport(made ? made.ws : (sock as unknown as WebSocket), undefined, {
       // No rate bound here: the frames come faster than real time on purpose.
       limits: { burstSeconds: 1e9, idleMs: 0 },
     } as never);
     t.attach({
       audio: (pcm) => {
+        heard++;
         if (vad.speaking) stt.push(pcm);
         else gate.keep(pcm);
         vad.push(pcm, onVoice);
@@ -81,15 +124,27 @@ const calls = await Promise.all(
 );
 
 // Inbound: each call's frames as `ws` hands them over (a fresh Buffer per message).
-const frames = Array.from({ length: 50 }, (_, k) =>
+const pcmFrames = Array.from({ length: 50 }, (_, k) =>
   process.env.BENCH_SILENCE === '1' ? Buffer.alloc(640) : Buffer.from(speech.buffer, k * 640, 640),
 );
+/** With BENCH_WS: each frame as a client sends it (a 4-byte header, a mask, the masked samples). */
+const masked = (pcm: Buffer) => {
+  const mask = randomBytes(4);
+  const body = Buffer.from(pcm);
+  for (let i = 0; i < body.length; i++) body[i] = body[i]! ^ mask[i & 3]!;
+  return Buffer.concat([Buffer.from([0x82, 0x80 | 126, pcm.length >> 8, pcm.length & 0xff]), mask, body]);
+};
+const frames = WS ? pcmFrames.map(masked) : pcmFrames;
+// The streams flow from the next tick on (ws resumes them).
+await new Promise((r) => setImmediate(r));
 globalThis.gc?.();
 let heap0 = process.memoryUsage().heapUsed;
 let cpu0 = process.cpuUsage();
 for (let f = 0; f < FRAMES; f++) {
+  // A fresh buffer per read, as a socket's: a frame is unmasked in place.
   for (const c of calls) c.sock.emit('message', Buffer.from(frames[f % 50]!), true);
 }
+if (WS) await new Promise((r) => setImmediate(r));
 let cpu = process.cpuUsage(cpu0);
 const inUs = (cpu.user + cpu.system) / (CALLS * FRAMES);
 const inHeap = (process.memoryUsage().heapUsed - heap0) / (CALLS * FRAMES);
@@ -108,7 +163,7 @@ const outUs = (cpu.user + cpu.system) / out;
 const wall = performance.now() - started;
 const outHeap = (process.memoryUsage().heapUsed - heap0) / out;
 console.log(
-  `${CALLS} calls: inbound ${CALLS * FRAMES} frames, ${inUs.toFixed(2)} µs CPU/frame, heap +${inHeap.toFixed(0)} B/frame; ` +
+  `${CALLS} calls${WS ? ' (ws over a stream)' : ''}: inbound ${CALLS * FRAMES} frames (${heard} delivered), ${inUs.toFixed(2)} µs CPU/frame, heap +${inHeap.toFixed(0)} B/frame; ` +
     `outbound ${out} frames in ${(wall / 1000).toFixed(1)} s, ${outUs.toFixed(2)} µs CPU/frame (pacing, no socket), heap +${outHeap.toFixed(0)} B/frame`,
 );
 for (const c of calls) c.vad.close();

@@ -18,6 +18,11 @@
  *   and CPU come from a probe loaded into it (bench/loop-probe.ts). Goals: outbound frames late
  *   by < 40 ms at p99, event-loop delay p99 < 20 ms. Measured for `BENCH_SECONDS` (default 30)
  *   once every call is joined and has had a first turn (at least `BENCH_WARMUP` seconds, default 5).
+ *   `BENCH_PROCESSES=N` runs N server processes (`PARLEY_PROCESSES`) on PostgreSQL and Redis;
+ *   `BENCH_STORAGE=postgres` runs one process in that shape (default sqlite for one process). On
+ *   PostgreSQL the bench starts a private redis-server (`BENCH_REDIS_URL` names another) and
+ *   reports, beside each process's loop delay and CPU and the load generator's own CPU, the
+ *   database's commits and rows per call-minute, its backends' CPU, and Redis's commands and CPU.
  * - `create-sqlite`, `create-postgres`: `POST /v1/calls` with 20 phone items (new numbers, each
  *   callee busy), `BENCH_CREATE_REQUESTS` (default 100) requests one after another, on the built
  *   server. Goal: p95 < 150 ms on each storage.
@@ -32,7 +37,15 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { openDatabase } from '../src/platform/db/database.ts';
-import { createPgDatabase, startTestApp } from '../test/support/harness.ts';
+import { createPgDatabase, PG_ADMIN_URL, startTestApp } from '../test/support/harness.ts';
+import {
+  childPids,
+  freePort,
+  pgCounters,
+  privateRedis,
+  processCpuMs,
+  redisCounters,
+} from './scale-counters.ts';
 import { startServer } from './support.ts';
 import { BenchTts, callerSpeech } from './voice-tts.ts';
 
@@ -94,10 +107,33 @@ async function cleanup() {
   cleanups.length = 0;
 }
 
-/** The built server in its own process, with the loop probe, limits lifted for the benchmark. */
-async function benchServer(storage: 'sqlite' | 'postgres', env: Record<string, string> = {}) {
+interface ProbeStats {
+  seconds: number;
+  loopP50: number;
+  loopP99: number;
+  loopMax: number;
+  cpuPct: number;
+  rssMb: number;
+  atUs: number;
+}
+
+/**
+ * The built server in its own process, with the loop probe, limits lifted for the benchmark.
+ * `processes` > 1 runs `PARLEY_PROCESSES` server processes (PostgreSQL and Redis: a private
+ * redis-server unless `BENCH_REDIS_URL` names one); on PostgreSQL one process gets the same Redis,
+ * so the two shapes differ only in the process count.
+ */
+async function benchServer(storage: 'sqlite' | 'postgres', env: Record<string, string> = {}, processes = 1) {
+  if (processes > 1 && storage !== 'postgres')
+    throw new Error('BENCH_PROCESSES > 1 needs BENCH_STORAGE=postgres');
   const pg = storage === 'postgres' ? await createPgDatabase() : undefined;
   if (pg) cleanups.push(() => pg.drop());
+  let redisUrl = process.env.BENCH_REDIS_URL;
+  if (pg && !redisUrl) {
+    const redis = await privateRedis();
+    cleanups.push(() => redis.stop());
+    redisUrl = redis.url;
+  }
   const probeFile = join(
     process.env.TMPDIR ?? '/tmp',
     `parley-bench-loop-${process.pid}-${randomBytes(3).toString('hex')}.json`,
@@ -107,12 +143,26 @@ async function benchServer(storage: 'sqlite' | 'postgres', env: Record<string, s
     {
       BENCH_LOOP_FILE: probeFile,
       ...(pg ? { DATABASE_URL: pg.url, PARLEY_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
+      ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+      // Several processes share one port: a free one, as node:cluster gives each the same.
+      ...(processes > 1 ? { PARLEY_PROCESSES: String(processes), PORT: String(await freePort()) } : {}),
+      PARLEY_DRAIN_SECONDS: '5',
       ...env,
     },
     ['--import', fileURLToPath(new URL('./loop-probe.ts', import.meta.url)), ...extra],
   );
   cleanups.push(() => server.stop());
-  cleanups.push(() => rmSync(probeFile, { force: true }));
+  cleanups.push(() => {
+    rmSync(probeFile, { force: true });
+    for (const pid of childPids(server.child.pid!)) rmSync(`${probeFile}.${pid}`, { force: true });
+  });
+  if (processes > 1) {
+    const until = performance.now() + 60_000;
+    while (!server.output().includes(`Parley runs ${processes} processes`)) {
+      if (performance.now() > until) throw new Error(`the server did not start ${processes} processes`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   // The benchmark measures the voice path, not the plan: no request or concurrent-call limits
   // (set before the first request: authenticated keys are cached for a while).
   const handle = await openDatabase({ databaseUrl: pg?.url, sqlitePath: join(server.dataDir, 'parley.db') });
@@ -137,26 +187,46 @@ async function benchServer(storage: 'sqlite' | 'postgres', env: Record<string, s
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null, text };
   };
-  /** The server's event-loop delay and CPU since the previous call (the first call starts the window). */
+  /** The processes that hold calls: the server, or a cluster primary's forked ones. */
+  const servers = () => (processes > 1 ? childPids(server.child.pid!) : [server.child.pid!]);
+  const fileOf = (pid: number) => (processes > 1 ? `${probeFile}.${pid}` : probeFile);
+  let primaryCpu = processCpuMs(server.child.pid);
+  /**
+   * The server's event-loop delay and CPU since the previous call (the first call starts the
+   * window): per process, and summed (CPU, RSS) or the worst (loop delay) over them.
+   */
   const probe = async () => {
-    rmSync(probeFile, { force: true });
-    server.child.kill('SIGUSR2');
-    const until = performance.now() + 10_000;
-    while (!existsSync(probeFile)) {
-      if (performance.now() > until) throw new Error('the server did not answer the loop probe');
-      await new Promise((r) => setTimeout(r, 20));
+    const pids = servers();
+    for (const pid of pids) {
+      rmSync(fileOf(pid), { force: true });
+      process.kill(pid, 'SIGUSR2');
     }
-    return JSON.parse(readFileSync(probeFile, 'utf8')) as {
-      seconds: number;
-      loopP50: number;
-      loopP99: number;
-      loopMax: number;
-      cpuPct: number;
-      rssMb: number;
-      atUs: number;
+    const each: ProbeStats[] = [];
+    for (const pid of pids) {
+      const until = performance.now() + 10_000;
+      while (!existsSync(fileOf(pid))) {
+        if (performance.now() > until) throw new Error(`server process ${pid} did not answer the loop probe`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      each.push(JSON.parse(readFileSync(fileOf(pid), 'utf8')) as ProbeStats);
+    }
+    const cpuNow = processCpuMs(server.child.pid);
+    const primaryMs = processes > 1 ? cpuNow - primaryCpu : 0;
+    primaryCpu = cpuNow;
+    return {
+      seconds: each[0]!.seconds,
+      loopP50: Math.max(...each.map((e) => e.loopP50)),
+      loopP99: Math.max(...each.map((e) => e.loopP99)),
+      loopMax: Math.max(...each.map((e) => e.loopMax)),
+      cpuPct: r1(each.reduce((a, e) => a + e.cpuPct, 0)),
+      rssMb: each.reduce((a, e) => a + e.rssMb, 0),
+      atUs: each[0]!.atUs,
+      each,
+      /** The cluster primary's CPU (ms) over the window (it accepts connections and hands them on). */
+      primaryMs,
     };
   };
-  return { server, api, probe, child: server.child as ChildProcess };
+  return { server, api, probe, child: server.child as ChildProcess, pgUrl: pg?.url, redisUrl };
 }
 
 // ------------------------------------------------------------------------------------ turn
@@ -238,9 +308,21 @@ if (part === 'streams') {
   const FRAME_MS = 20;
   const FRAME_BYTES = 640;
 
+  // BENCH_PROCESSES=N: N server processes (PARLEY_PROCESSES) on PostgreSQL and Redis;
+  // BENCH_STORAGE=postgres with one process is the same shape in one process.
+  const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 1);
+  const storage = (process.env.BENCH_STORAGE ?? (PROCESSES > 1 ? 'postgres' : 'sqlite')) as
+    | 'sqlite'
+    | 'postgres';
+
   const tts = await new BenchTts().start();
   cleanups.push(() => tts.stop());
-  const { server, api, probe } = await benchServer('sqlite');
+  const { server, api, probe, pgUrl, redisUrl } = await benchServer(storage, {}, PROCESSES);
+  const pgStats = pgUrl ? await pgCounters(PG_ADMIN_URL, pgUrl) : null;
+  if (pgStats) cleanups.push(() => pgStats.close());
+  const redisStats = redisUrl && !process.env.BENCH_REDIS_URL ? await redisCounters(redisUrl) : null;
+  if (redisStats) cleanups.push(() => redisStats.close());
+  let clientCpu = process.cpuUsage();
   const agent = await api('POST', '/v1/agents', {
     name: 'Glow Salon',
     greeting: 'Hello, this is Glow Salon. How can I help you today?',
@@ -270,6 +352,8 @@ if (part === 'streams') {
   let sendLag: number[] = [];
   let framesOut = 0;
   let framesIn = 0;
+  /** Client frames not sent: the generator was over 200 ms behind their time. */
+  let skipped = 0;
   let turns = 0;
   let clears = 0;
   const counts = { joined: 0, refused: 0, endedEarly: 0, errors: 0 };
@@ -354,11 +438,14 @@ if (part === 'streams') {
         }
         if (msg.type === 'error') counts.errors++;
       });
-      ws.on('close', () => {
+      ws.on('close', (code: number) => {
         if (!c.start) {
           counts.refused++;
           resolve();
-        } else if (!stopping && c.open) counts.endedEarly++;
+        } else if (!stopping && c.open) {
+          counts.endedEarly++;
+          endReasons.set(`closed ${code}`, (endReasons.get(`closed ${code}`) ?? 0) + 1);
+        }
         c.open = false;
         flush(c);
       });
@@ -373,6 +460,15 @@ if (part === 'streams') {
     const now = performance.now();
     for (const c of clients) {
       if (!c.open) continue;
+      // A generator that stalled (it shares the cores) skips the audio it missed beyond 200 ms,
+      // as a caller's microphone would not replay it: a burst of it would be the 10x-real-time
+      // caller the server's rate bound closes (4429), not the load being measured.
+      const behind = now - (c.start + c.sent * FRAME_MS);
+      if (behind > 200) {
+        const skip = Math.floor((behind - 200) / FRAME_MS);
+        c.sent += skip;
+        if (measuring) skipped += skip;
+      }
       while (c.start + c.sent * FRAME_MS <= now) {
         const due = c.start + c.sent * FRAME_MS;
         if (measuring) sendLag.push(now - due);
@@ -393,8 +489,15 @@ if (part === 'streams') {
     setTimeout(pump, 2);
   };
 
-  const report = (stats: Awaited<ReturnType<typeof probe>> | null, seconds: number) => {
+  type Shared = {
+    clientCpuPct: number;
+    pg: Awaited<ReturnType<NonNullable<typeof pgStats>['delta']>> | null;
+    redis: Awaited<ReturnType<NonNullable<typeof redisStats>['delta']>> | null;
+    owners: number[];
+  };
+  const report = (stats: Awaited<ReturnType<typeof probe>> | null, seconds: number, shared?: Shared) => {
     for (const c of clients) flush(c);
+    const held = Math.max(1, clients.filter((c) => c.open).length);
     const l = percentiles(late);
     const s = percentiles(sendLag);
     const live = clients.filter((c) => c.open).length;
@@ -406,8 +509,25 @@ if (part === 'streams') {
         `web calls: ${counts.joined}/${N} joined (refused ${counts.refused}), ${live} live at the end, ${counts.endedEarly} ended early${endReasons.size ? ` (${[...endReasons].map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; ${r1(seconds)} s measured`,
         `server→client frames: ${framesOut} (${r1(framesOut / seconds / Math.max(1, live))}/s per call; 50/s while the agent talks), ${turns} agent turns finished, ${clears} barge-ins`,
         `server→client frame lateness: p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms (goal p99 < 40 ms: ${l.p99 < 40 ? 'met' : 'MISSED'})`,
-        `server event-loop delay: ${loop} (goal p99 < 20 ms: ${stats && stats.loopP99 < 20 ? 'met' : 'MISSED'}); server CPU ${stats?.cpuPct ?? '?'}% of one core (${stats ? r1((stats.cpuPct * 10) / Math.max(1, live)) : '?'} ms of CPU per call-second), RSS ${stats?.rssMb ?? '?'} MB`,
-        `client→server frames: ${framesIn} (${r1(framesIn / seconds / Math.max(1, live))}/s per call); client send lag p99 ${s.p99} ms, client event-loop delay p99 ${r1(Math.max(0, clientLoop.percentile(99) / 1e6 - 10))} ms (large: the client, not the server, fell behind)`,
+        `server event-loop delay: ${loop} (goal p99 < 20 ms: ${stats && stats.loopP99 < 20 ? 'met' : 'MISSED'}); server CPU ${stats?.cpuPct ?? '?'}% of one core (${stats ? r1((stats.cpuPct * 10) / Math.max(1, live)) : '?'} ms of CPU per call-second; ${stats ? r1((stats.cpuPct * 10_000 * seconds) / Math.max(1, framesIn + framesOut)) : '?'} µs per frame in or out, the figure a starved server's fewer frames do not bend), RSS ${stats?.rssMb ?? '?'} MB`,
+        `client→server frames: ${framesIn} (${r1(framesIn / seconds / Math.max(1, live))}/s per call; ${skipped} skipped, the generator over 200 ms behind); client send lag p99 ${s.p99} ms, client event-loop delay p99 ${r1(Math.max(0, clientLoop.percentile(99) / 1e6 - 10))} ms (large: the client, not the server, fell behind)${shared ? `; the load generator's CPU ${shared.clientCpuPct}% of one core` : ''}`,
+        ...(stats && stats.each.length > 1
+          ? [
+              `server processes (${stats.each.length}, calls held by owner: ${shared?.owners.join(' / ') ?? '?'}): ${stats.each
+                .map((e) => `CPU ${e.cpuPct}%, loop p99 ${e.loopP99} ms, RSS ${e.rssMb} MB`)
+                .join('; ')}; the primary ${r1(stats.primaryMs / seconds / 10)}% of one core`,
+            ]
+          : []),
+        ...(shared?.pg
+          ? [
+              `PostgreSQL (this database, per call-minute): ${r1((shared.pg.commits / held / seconds) * 60)} commits, ${r1((shared.pg.inserted / held / seconds) * 60)} rows inserted, ${r1((shared.pg.updated / held / seconds) * 60)} updated, ${r1((shared.pg.read / held / seconds) * 60)} read; ${r1(shared.pg.commits / seconds)} commits/s in all; backends' CPU ${r1(shared.pg.backendCpuMs / seconds / 10)}% of one core (${r1(shared.pg.backendCpuMs / seconds / held)} ms per call-second)`,
+            ]
+          : []),
+        ...(shared?.redis
+          ? [
+              `Redis (private): ${shared.redis.commands} commands (${shared.redis.publish} PUBLISH) = ${r1((shared.redis.commands / held / seconds) * 60)} per call-minute, ${r1(shared.redis.commands / seconds)}/s; ${r1(shared.redis.bytesIn / 1024 / seconds)} KB/s in, ${r1(shared.redis.bytesOut / 1024 / seconds)} KB/s out; its CPU ${r1(shared.redis.cpuMs / seconds / 10)}% of one core`,
+            ]
+          : []),
         `text-to-speech: ${tts.requests} requests, ${r1(tts.audioMs / 1000)} s of audio, ${tts.texts.size} distinct texts; most requested: ${[
           ...tts.texts,
         ]
@@ -457,6 +577,9 @@ if (part === 'streams') {
   )
     await new Promise((r) => setTimeout(r, 100));
   const windowFrom = await probe();
+  await pgStats?.start();
+  await redisStats?.start();
+  clientCpu = process.cpuUsage();
   late = [];
   sendLag = [];
   clientLoop.reset();
@@ -466,7 +589,25 @@ if (part === 'streams') {
   const stats = await probe();
   measuring = false;
   const seconds = (performance.now() - windowStart) / 1000;
-  const ok = report(stats, seconds);
+  const used = process.cpuUsage(clientCpu);
+  const shared: Shared = {
+    clientCpuPct: r1((used.user + used.system) / 10_000 / seconds),
+    pg: (await pgStats?.delta()) ?? null,
+    redis: (await redisStats?.delta()) ?? null,
+    owners: [],
+  };
+  if (pgUrl) {
+    const h = await openDatabase({ databaseUrl: pgUrl, sqlitePath: '' });
+    const rows = await h.db
+      .selectFrom('calls')
+      .select(['owner', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', '=', 'in_progress')
+      .groupBy('owner')
+      .execute();
+    shared.owners = rows.map((r) => Number(r.n)).sort((a, b) => b - a);
+    await h.close();
+  }
+  const ok = report(stats, seconds, shared);
   // With BENCH_SERVER_NODE_ARGS="--cpu-prof ...": the measured window in the profile's clock.
   if (process.env.BENCH_SERVER_NODE_ARGS?.includes('--cpu-prof'))
     console.log(`profile window (µs, the server's monotonic clock): ${windowFrom.atUs},${stats.atUs}`);

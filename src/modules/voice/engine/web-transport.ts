@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { parseJsonObject } from '../../../platform/http/socket-guard.ts';
 import { pcm16FromLE } from '../audio/codec.ts';
+import { readBinaryFramesDirectly } from './fast-inbound.ts';
 import {
   DEFAULT_MEDIA_LIMITS,
   type MediaLimits,
@@ -130,6 +131,8 @@ export class WebSocketTransport implements CallTransport, Paced {
         }
       : (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary);
     this.#ws.on('message', onMessage);
+    // A served socket's audio frames skip `ws`'s parser (fast-inbound.ts); the rest come as messages.
+    readBinaryFramesDirectly(this.#ws, (payload) => onMessage(payload, true));
     this.#ws.on('close', () => {
       this.#stopIdle();
       if (this.#closed) return;
