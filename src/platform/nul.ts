@@ -37,3 +37,26 @@ export function stripNul<T>(value: T): T {
     Object.entries(value).map(([k, v]) => [k.replaceAll('\u0000', ''), stripNul(v)]),
   ) as T;
 }
+
+/** A JSON escape of a UTF-16 surrogate (`\ud800`..`\udfff`): the only way JSON text carries a lone one. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A parsed JSON body whose lone surrogates (`"\ud800"`, not half of a pair) are U+FFFD, as the same
+ * text sent as raw bytes already is when the body is decoded as UTF-8. Stored as they came, they
+ * reached PostgreSQL as JSON escapes its json parser refuses ("invalid input syntax for type
+ * json"). `text` is the body as parsed; bodies without a surrogate escape are returned as they are.
+ */
+export function wellFormedJson<T>(value: T, text: string): T {
+  return SURROGATE_ESCAPE.test(text) ? wellFormed(value) : value;
+}
+
+function wellFormed<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\uFFFD') as T;
+  if (!value || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => wellFormed(v)) as T;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.replace(LONE_SURROGATE, '\uFFFD'), wellFormed(v)]),
+  ) as T;
+}

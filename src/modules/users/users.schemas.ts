@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseObject, describe, idOf, listQuery, timestamp } from '../../platform/http/schemas.ts';
+import { NUL_MESSAGE } from '../../platform/nul.ts';
 
 const role = describe(
   z.enum(['admin', 'agent']),
@@ -144,7 +145,15 @@ export const memberParams = z.object({ id: idOf('team'), user_id: idOf('usr') })
 
 export const loginBody = z
   .strictObject({
-    email: describe(z.string().max(254), 'Email of the user.', 'priya@glowsalon.in'),
+    // Sign-in has no API key, so the NUL rule of keyed routes (platform/nul.ts) is the schema's here.
+    email: describe(
+      z
+        .string()
+        .max(254)
+        .refine((s) => !s.includes('\u0000'), NUL_MESSAGE),
+      'Email of the user.',
+      'priya@glowsalon.in',
+    ),
     password: describe(z.string().max(200), 'Password.', 'correct horse battery'),
     workspace_id: describe(
       idOf('ws'),

@@ -18,6 +18,14 @@ describe('voice flow graph rules', () => {
     );
   });
 
+  it('treats a target or start named like an Object.prototype member as dangling, not as a node', () => {
+    const errors = flow('constructor', {
+      a: { type: 'say', text: 'Hi', next: 'toString' },
+      b: { type: 'end', outcome: 'done' },
+    });
+    assert.deepEqual(fields(errors), ['nodes.a.next', 'start']);
+  });
+
   it('names dangling targets by their JSON path, the start included', () => {
     const errors = flow('nope', {
       a: {

@@ -67,7 +67,7 @@ export function validateFlow(flow: { start: string; nodes: Record<string, FlowNo
   const errors: FieldError[] = [];
   const { nodes } = flow;
   const ids = Object.keys(nodes);
-  if (!(flow.start in nodes))
+  if (!Object.hasOwn(nodes, flow.start))
     errors.push({
       field: 'start',
       message: `is ${JSON.stringify(flow.start)}, which is not a node of this flow`,
@@ -78,7 +78,7 @@ export function validateFlow(flow: { start: string; nodes: Record<string, FlowNo
     const node = nodes[id]!;
     const targets: string[] = [];
     for (const e of edgesOf(id, node)) {
-      if (!(e.to in nodes))
+      if (!Object.hasOwn(nodes, e.to))
         errors.push({
           field: e.field,
           message: `names ${JSON.stringify(e.to)}, which is not a node of this flow`,
@@ -89,7 +89,7 @@ export function validateFlow(flow: { start: string; nodes: Record<string, FlowNo
     errors.push(...actionProblems(id, node));
   }
 
-  if (flow.start in nodes) {
+  if (Object.hasOwn(nodes, flow.start)) {
     const reached = closure([flow.start], edges);
     for (const id of ids)
       if (!reached.has(id))

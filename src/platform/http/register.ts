@@ -5,7 +5,7 @@ import { safeEqual } from '../crypto.ts';
 import { isStorageUnavailable } from '../db/database.ts';
 import { ApiError, errorBody, type FieldError } from '../errors.ts';
 import { consumeLimit, rateLimitHeaders } from '../limits.ts';
-import { NUL_MESSAGE, nulFields } from '../nul.ts';
+import { NUL_MESSAGE, nulFields, wellFormedJson } from '../nul.ts';
 import { authenticate, credentialFrom, requireScope } from './auth.ts';
 import { knownKeysAt, suggestField, wellPrefixedUnknownId } from './field-hints.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.ts';
@@ -199,7 +199,8 @@ export function installPlumbing(app: FastifyInstance, ctx: AppContext) {
       keepRaw(request, buf);
       if (buf.length === 0) return done(null, undefined);
       try {
-        const value = JSON.parse(buf.toString('utf8'));
+        const text = buf.toString('utf8');
+        const value = wellFormedJson(JSON.parse(text), text);
         if (buf.includes(NUL_ESCAPE)) {
           const fields = nulFields(value);
           if (fields.length) request.nulFields = fields;
