@@ -107,7 +107,6 @@ async function server(): Promise<ChildProcess> {
 }
 const stop = (c: ChildProcess) => new Promise((r) => c.once('exit', r).kill());
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers of the API
 async function api(method: string, path: string, key: string, body?: unknown): Promise<any> {
   const r = await fetch(`${base}${path}`, {
     method,

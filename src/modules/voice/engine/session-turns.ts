@@ -143,7 +143,7 @@ export abstract class TurnTakingSession extends BargeInSession {
 
   #maybeCommit() {
     const u = this.utterance;
-    if (!u || !u.eotDone || this.callerSpeaking || u.awaitingFinal || this.phase !== 'listening') return;
+    if (!u?.eotDone || this.callerSpeaking || u.awaitingFinal || this.phase !== 'listening') return;
     this.#commit();
   }
 

@@ -279,7 +279,7 @@ export class WebSocketTransport implements CallTransport, Paced {
 
   append(segmentId: string, pcm: Int16Array) {
     const q = this.#queue.find((s) => s.id === segmentId);
-    if (!q || !q.open || !pcm.length) return;
+    if (!q?.open || !pcm.length) return;
     q.pieces.push(pcm);
     q.available += pcm.length;
     this.#resume();
@@ -287,7 +287,7 @@ export class WebSocketTransport implements CallTransport, Paced {
 
   finish(segmentId: string) {
     const q = this.#queue.find((s) => s.id === segmentId);
-    if (!q || !q.open) return;
+    if (!q?.open) return;
     q.open = false;
     this.#resume();
   }
