@@ -130,5 +130,48 @@ forEachStorage('canned responses', (storage) => {
       id: user.body.id,
     });
     assert.equal(text, 'Hi Asha (+919900000101), Glow Salon is at 12 MG Road. Ravi');
+
+    // The business address not set: refused, naming it, rather than "is at ()" sent to a customer.
+    const agents = await t.call('GET', '/v1/agents', { key: w.test });
+    const agentId = agents.body.data[0].id as string;
+    const unset = await t.call('PATCH', `/v1/agents/${agentId}`, {
+      key: w.test,
+      body: { business: { address: null } },
+    });
+    assert.equal(unset.status, 200, unset.text);
+    const visit = await create({
+      short_code: 'visit',
+      title: 'Visit',
+      content: 'Come and see us at ({{business.address}}), {{contact.name}}.',
+    });
+    const before = (await t.call('GET', `/v1/conversations/${convId}/messages`, { key: w.test })).body.data
+      .length;
+    const refused = await t.call('POST', `/v1/conversations/${convId}/reply`, {
+      key: w.test,
+      body: { canned_response_id: visit.body.id },
+    });
+    assert.equal(refused.status, 422, refused.text);
+    assert.equal(refused.body.error.code, 'unprocessable');
+    assert.deepEqual(
+      refused.body.error.errors.map((e: { field: string }) => e.field),
+      ['business.address'],
+    );
+    assert.doesNotMatch(refused.text, /\(\)/);
+    const after = (await t.call('GET', `/v1/conversations/${convId}/messages`, { key: w.test })).body.data
+      .length;
+    assert.equal(after, before, 'nothing was sent');
+    // An empty contact name still leaves no gap (documented), the message goes.
+    const greet = await create({
+      short_code: 'greet',
+      title: 'Greet',
+      content: 'Hi {{contact.name}}, welcome!',
+    });
+    await t.call('PATCH', `/v1/contacts/${conv.body.contact.id}`, { key: w.test, body: { name: null } });
+    const hi = await t.call('POST', `/v1/conversations/${convId}/reply`, {
+      key: w.test,
+      body: { canned_response_id: greet.body.id },
+    });
+    assert.equal(hi.status, 201, hi.text);
+    assert.equal(hi.body.text, 'Hi, welcome!');
   });
 });

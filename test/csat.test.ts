@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { parseCsatAnswer } from '../src/modules/teamtools/csat.answer.ts';
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
@@ -101,6 +102,86 @@ forEachStorage('csat', (storage) => {
     assert.equal((await t.call('GET', `/v1/csat/respond/${token}?score=5`)).body.recorded, false);
     assert.equal((await conv(mail)).csat.score, 3);
     assert.equal((await t.call('GET', `/v1/csat/respond/${token}?score=9`)).status, 400);
+  });
+
+  it('email link in a browser: a plain page (thanks, already recorded, not valid, expired); JSON for API callers', async () => {
+    const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    const mail = await inbound('meera@example.com', 'hi', 'email');
+    await close(mail);
+    const q = await question(mail);
+    const token = /\/v1\/csat\/respond\/([A-Za-z0-9_-]+)\?score=4$/m.exec(q.text)?.[1];
+    assert.ok(token, q.text);
+    const checkPage = (r: Awaited<ReturnType<typeof t.call>>) => {
+      assert.match(String(r.headers['content-type']), /^text\/html; charset=utf-8/);
+      const csp = String(r.headers['content-security-policy']);
+      assert.match(csp, /default-src 'none'/);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.doesNotMatch(csp, /unsafe-inline/);
+      assert.equal(r.headers['cache-control'], 'no-store');
+      assert.equal(r.headers['referrer-policy'], 'no-referrer');
+      assert.match(r.text, /^<!doctype html>/);
+      assert.match(r.text, /<html lang="en">/);
+      assert.match(r.text, /<title>[^<]+<\/title>/);
+      assert.match(r.text, /<h1>[^<]+<\/h1>/);
+      // No script and nothing loaded from anywhere: the page stands alone.
+      assert.doesNotMatch(r.text, /<script|\ssrc=|\shref=|<link/);
+      // The one inline stylesheet is the one the policy allows by its hash.
+      const style = /<style>([^<]*)<\/style>/.exec(r.text)?.[1] ?? '';
+      const hash = createHash('sha256').update(style).digest('base64');
+      assert.ok(csp.includes(`'sha256-${hash}'`), csp);
+    };
+    const first = await t.call('GET', `/v1/csat/respond/${token}?score=4`, { headers: browser });
+    assert.equal(first.status, 200, first.text);
+    checkPage(first);
+    assert.match(first.text, /Thank you — your rating: 4 of 5/);
+    assert.equal((await conv(mail)).csat.score, 4);
+    const again = await t.call('GET', `/v1/csat/respond/${token}?score=2`, { headers: browser });
+    assert.equal(again.status, 200, again.text);
+    checkPage(again);
+    assert.match(again.text, /already recorded: 4 of 5/);
+    assert.equal((await conv(mail)).csat.score, 4);
+    // An API caller asking for JSON (or saying nothing) gets today's JSON.
+    const apiHeaders: Record<string, string>[] = [
+      { accept: 'application/json' },
+      {},
+      { accept: 'application/json, text/html' },
+    ];
+    for (const headers of apiHeaders) {
+      const j = await t.call('GET', `/v1/csat/respond/${token}?score=2`, { headers });
+      assert.equal(j.status, 200, j.text);
+      assert.deepEqual(j.body, { recorded: false, score: 2 });
+    }
+    const unknown = await t.call('GET', '/v1/csat/respond/zzzzzzzzzzzzzzzzzzzz?score=4', {
+      headers: browser,
+    });
+    assert.equal(unknown.status, 404, unknown.text);
+    checkPage(unknown);
+    assert.match(unknown.text, /not valid/);
+    assert.deepEqual((await t.call('GET', '/v1/csat/respond/zzzzzzzzzzzzzzzzzzzz?score=4')).body, {
+      recorded: false,
+      score: 4,
+    });
+
+    // Asked 8 days ago: the link no longer records (as a reply would not), in a page or in JSON.
+    const old = await inbound('ravi@example.com', 'hi', 'email');
+    await close(old);
+    const oq = await question(old);
+    const oldToken = /\/v1\/csat\/respond\/([A-Za-z0-9_-]+)\?score=5$/m.exec(oq.text)?.[1];
+    assert.ok(oldToken, oq.text);
+    await t.ctx.db
+      .updateTable('csat_requests')
+      .set({ created_at: new Date(Date.now() - 8 * 86_400_000).toISOString() })
+      .where('token', '=', oldToken)
+      .execute();
+    const expired = await t.call('GET', `/v1/csat/respond/${oldToken}?score=5`, { headers: browser });
+    assert.equal(expired.status, 410, expired.text);
+    checkPage(expired);
+    assert.match(expired.text, /expired/);
+    assert.deepEqual((await t.call('GET', `/v1/csat/respond/${oldToken}?score=5`)).body, {
+      recorded: false,
+      score: 5,
+    });
+    assert.equal((await conv(old)).csat, null);
   });
 
   it('never asks outside the WhatsApp window; an agent may turn it off; bad settings are a 400', async () => {

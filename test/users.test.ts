@@ -146,7 +146,32 @@ forEachStorage('users, teams and login', (storage) => {
       body: { user_ids: [foreign.body.id] },
     });
     assert.equal(bad.status, 400);
-    assert.equal(bad.body.error.errors[0].field, 'user_ids[0]');
+    assert.equal(bad.body.error.code, 'validation_failed');
+    assert.equal(bad.body.error.errors[0].field, 'user_ids.0');
+    // A user id that cannot exist and one that merely does not: the same 400 naming the position
+    // (dot pointers, as every other field error), on adding members and on creating a team.
+    for (const unknown of ['usr_nope', 'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D']) {
+      for (const [url, body] of [
+        [`/v1/teams/${team.body.id}/members`, { user_ids: [a.body.id, unknown] }],
+        ['/v1/teams', { name: 'Nobody desk', user_ids: [a.body.id, unknown] }],
+      ] as const) {
+        const r = await t.call('POST', url, { key: ws.live, body });
+        assert.equal(r.status, 400, `${url} ${unknown}: ${r.text}`);
+        assert.equal(r.body.error.code, 'validation_failed');
+        assert.deepEqual(
+          r.body.error.errors.map((e: { field: string }) => e.field),
+          ['user_ids.1'],
+          r.text,
+        );
+        assert.match(r.body.error.errors[0].message, new RegExp(unknown));
+      }
+    }
+    const malformed = await t.call('POST', `/v1/teams/${team.body.id}/members`, {
+      key: ws.live,
+      body: { user_ids: ['agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D'] },
+    });
+    assert.equal(malformed.status, 400, malformed.text);
+    assert.equal(malformed.body.error.errors[0].field, 'user_ids.0');
     const byTeam = await t.call('GET', `/v1/users?team_id=${team.body.id}`, { key: ws.live });
     assert.equal(byTeam.body.meta.total, 2);
     const members = await t.call('GET', `/v1/teams/${team.body.id}/members`, { key: ws.live });

@@ -48,7 +48,7 @@ export const conversationMessageRoutes = [
     path: '/v1/conversations/:id/reply',
     summary: "Reply on the conversation's channel",
     description:
-      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first. `{"canned_response_id": "cr_..."}` sends that canned response filled in (404 when it does not exist).',
+      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first. `{"canned_response_id": "cr_..."}` sends that canned response filled in (404 when it does not exist; 422 `unprocessable` naming in `errors[].field` each of `{{agent.name}}`, `{{business.address}}` it uses that is not set, and nothing is sent).',
     tags,
     auth: 'key',
     scope: 'messages:write',
@@ -64,6 +64,7 @@ export const conversationMessageRoutes = [
       'contact_opted_out',
       'channel_not_configured',
       'rate_limited',
+      'unprocessable',
     ],
     handler: async ({
       ctx,

@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Scope } from '../../platform/db/scope.ts';
+import { ApiError } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
 import { getAgentRow, parseBusiness } from '../agents/index.ts';
 import { getContactRow } from '../contacts/index.ts';
@@ -33,7 +34,23 @@ export function fillVariables(content: string, values: Record<string, string>): 
     .trim();
 }
 
-/** The text of canned response `cannedId` filled in for a conversation (404 when it is gone). */
+/**
+ * Variables that state a fact of the business ("we are at {{business.address}}"): sent empty they
+ * leave a sentence with a hole ("at ()"), so a canned response that uses one not set is refused.
+ * The others (the contact's name or phone, the sender's name) may be empty: they leave no gap.
+ */
+const REQUIRED = ['agent.name', 'business.address'];
+
+/** The business variables `content` uses that are empty in `values`, in order of first use. */
+export function missingVariables(content: string, values: Record<string, string>): string[] {
+  const used = [...content.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)].map((m) => m[1]!);
+  return [...new Set(used)].filter((name) => REQUIRED.includes(name) && !values[name]?.trim());
+}
+
+/**
+ * The text of canned response `cannedId` filled in for a conversation (404 when it is gone; 422
+ * `unprocessable` naming each business variable it uses that is not set, nothing sent).
+ */
 export async function renderCanned(
   ctx: AppContext,
   scope: Scope,
@@ -42,5 +59,13 @@ export async function renderCanned(
   actor: Actor,
 ): Promise<string> {
   const canned = await getCannedRow(ctx.db, scope, cannedId);
-  return fillVariables(canned.content, await variablesFor(ctx, scope, conversationId, actor));
+  const values = await variablesFor(ctx, scope, conversationId, actor);
+  const missing = missingVariables(canned.content, values);
+  if (missing.length)
+    throw new ApiError(
+      'unprocessable',
+      `Canned response ${canned.short_code} uses ${missing.map((m) => `{{${m}}}`).join(', ')}, not set for this conversation's agent: set it (PATCH /v1/agents/{id}) or edit the canned response; nothing was sent.`,
+      { errors: missing.map((m) => ({ field: m, message: 'is not set for this conversation' })) },
+    );
+  return fillVariables(canned.content, values);
 }

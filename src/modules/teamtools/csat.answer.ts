@@ -83,14 +83,31 @@ export async function claimCsatAnswer(ctx: AppContext, tx: Tx, e: InboundAnswerE
   return answer(tx, pending, parsed, e.contact, at, { type: 'customer', id: e.contact.id });
 }
 
-/** The emailed link: records the clicked score once (a second click changes nothing). */
-export async function respondByToken(ctx: AppContext, token: string, score: number) {
+/** What became of a click on an emailed link. */
+export type LinkOutcome =
+  | { state: 'recorded'; score: number }
+  /** The question was answered before (by this link or a reply): `score` is the one kept. */
+  | { state: 'already_answered'; score: number | null }
+  /** No question has this token (mistyped, or not an emailed question). */
+  | { state: 'unknown' }
+  /** Asked more than 7 days ago: answers are no longer taken, as for replies. */
+  | { state: 'expired' };
+
+/**
+ * The emailed link: records the clicked score once (a second click changes nothing). The question
+ * is open for 7 days, as it is to a reply.
+ */
+export async function answerByLink(ctx: AppContext, token: string, score: number): Promise<LinkOutcome> {
   const request = await ctx.db
     .selectFrom('csat_requests')
     .selectAll()
     .where('token', '=', token)
     .executeTakeFirst();
-  if (request?.status !== 'pending') return { recorded: false, score };
+  if (!request || (request.status !== 'pending' && request.status !== 'answered'))
+    return { state: 'unknown' };
+  if (request.status === 'answered') return { state: 'already_answered', score: request.score };
+  if (Date.parse(request.created_at) < ctx.clock.now().getTime() - ANSWER_WITHIN_MS)
+    return { state: 'expired' };
   const contact = await getContactRow(ctx.db, scopeOf(request), request.contact_id);
   const recorded = await ctx.transaction((tx) =>
     answer(tx, request, { score, comment: null }, contact, ctx.clock.now().toISOString(), {
@@ -98,5 +115,12 @@ export async function respondByToken(ctx: AppContext, token: string, score: numb
       id: contact.id,
     }),
   );
-  return { recorded, score };
+  if (recorded) return { state: 'recorded', score };
+  // Answered meanwhile (a reply, or another click, committed first).
+  const now = await ctx.db
+    .selectFrom('csat_requests')
+    .select('score')
+    .where('id', '=', request.id)
+    .executeTakeFirst();
+  return { state: 'already_answered', score: now?.score ?? null };
 }

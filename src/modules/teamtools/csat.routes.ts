@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { listResponse } from '../../platform/http/schemas.ts';
-import { respondByToken } from './csat.answer.ts';
+import { answerByLink } from './csat.answer.ts';
+import { csatPage, wantsHtml } from './csat.page.ts';
 import {
   csatAnswerObject,
   csatSettingsObject,
@@ -15,6 +17,8 @@ import {
 import { getCsatSettings, listCsatAnswers, putCsatSettings } from './csat.service.ts';
 
 const tags = ['CSAT'];
+const { $schema: _, ...respondResponseJson } = z.toJSONSchema(respondResponse) as Record<string, unknown>;
+const htmlExample = '<!doctype html>…<h1>Thank you</h1><p>Thank you — your rating: 4 of 5.</p>…';
 const how =
   'When on, resolving a conversation asks the customer on its channel: a list of 1-5 on WhatsApp (within the 24-hour window only; outside it nothing is sent), a reply digit on SMS, one link per score on email. A reply starting with a digit 1-5 is the score (words after it are the comment); anything else ("7", "great!!") is an ordinary message and the question stays open for 7 days. The answer sets `conversation.csat` and emits `csat.received`.';
 
@@ -61,12 +65,27 @@ export const csatRoutes = [
     path: '/v1/csat/respond/:token',
     summary: 'Answer a CSAT question (emailed link)',
     description:
-      'The link in a CSAT email: records the score clicked, once (a second click answers `recorded: false`). No key: the token is the credential.',
+      'The link in a CSAT email: records the score clicked, once, within 7 days of the question (a second click, or one after 7 days, answers `recorded: false`). No key: the token is the credential. A browser (`Accept` preferring `text/html`) gets a small page instead: "Thank you — your rating: 4 of 5", or that it was already recorded (200); for a token that is not valid a 404 page, for an expired one a 410 page. Callers asking for JSON get `{recorded, score}`.',
     tags,
     auth: 'none',
     params: respondParams,
     query: respondQuery,
-    responses: { 200: respondResponse },
-    handler: ok(({ ctx, params, query }) => respondByToken(ctx, params.token, query.score)),
+    responses: { 200: null, 404: null, 410: null },
+    rawResponses: {
+      200: {
+        'application/json': { schema: respondResponseJson, example: { recorded: true, score: 4 } },
+        'text/html': { schema: { type: 'string' }, example: htmlExample },
+      },
+      404: { 'text/html': { schema: { type: 'string' } } },
+      410: { 'text/html': { schema: { type: 'string' } } },
+    },
+    handler: async ({ ctx, params, query, request }) => {
+      const outcome = await answerByLink(ctx, params.token, query.score);
+      if (wantsHtml(request)) return csatPage(outcome);
+      return {
+        status: 200,
+        body: respondResponse.parse({ recorded: outcome.state === 'recorded', score: query.score }),
+      };
+    },
   }),
 ];

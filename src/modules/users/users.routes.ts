@@ -155,7 +155,8 @@ export const userRoutes = [
     method: 'POST',
     path: '/v1/teams',
     summary: 'Create a team',
-    description: 'Creates a team, optionally with its first members (`user_ids`).',
+    description:
+      'Creates a team, optionally with its first members (`user_ids`); an id that is not a user of this workspace and mode is a 400 `validation_failed` naming it (`user_ids.<i>`).',
     tags: ['Teams'],
     auth: 'key',
     scope: 'teams:write',
@@ -227,7 +228,7 @@ export const userRoutes = [
     path: '/v1/teams/:id/members',
     summary: 'Add users to a team',
     description:
-      'Users already in the team stay; an id that is not a user of this workspace and mode is a 400 naming it.',
+      'Users already in the team stay; an id that is not a user of this workspace and mode (whatever its form, `usr_nope` too) is a 400 `validation_failed` naming it (`user_ids.<i>`).',
     tags: ['Teams'],
     auth: 'key',
     scope: 'teams:write',

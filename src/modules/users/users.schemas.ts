@@ -74,7 +74,18 @@ export const teamMembersQuery = listQuery({
   role: describe(z.enum(['admin', 'agent']).optional(), 'Only members with this role.', 'agent'),
 });
 
-const userIds = describe(z.array(idOf('usr')).min(1).max(500), 'Users to add.', [
+/**
+ * A user id in a team's members: any `usr_` id is taken here and checked against the workspace's
+ * users by the service, so an unknown one (well formed or not, `usr_nope`) is the same 400
+ * `validation_failed` naming `user_ids.<i>`, never a 404 that reads as "no such team".
+ */
+const memberId = describe(
+  z.string().regex(/^usr_[A-Za-z0-9_-]{1,80}$/, 'must be a user id (`usr_` prefix)'),
+  'Identifier (`usr_` prefix).',
+  'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+);
+
+const userIds = describe(z.array(memberId).min(1).max(500), 'Users to add.', [
   'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
 ]);
 
@@ -102,7 +113,7 @@ export const teamAssignment = describe(
 export const createTeamBody = z.strictObject({
   name: describe(z.string().trim().min(1).max(200), 'Team name.', 'Front desk'),
   assignment: teamAssignment.optional(),
-  user_ids: describe(z.array(idOf('usr')).max(500), 'Initial members.', [
+  user_ids: describe(z.array(memberId).max(500), 'Initial members.', [
     'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
   ]).optional(),
 });

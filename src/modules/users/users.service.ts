@@ -281,12 +281,16 @@ export async function getTeam(ctx: AppContext, scope: Scope, id: string) {
 async function checkUsers(db: Db | Trx, scope: Scope, ids: string[], field: string) {
   if (!ids.length) return;
   const found = new Set(
-    (await tenant(db, scope).selectFrom('users').select('id').where('id', 'in', ids).execute()).map(
-      (r) => r.id,
-    ),
+    (
+      await tenant(db, scope)
+        .selectFrom('users')
+        .select('id')
+        .where('id', 'in', [...new Set(ids)])
+        .execute()
+    ).map((r) => r.id),
   );
   const errors = ids.flatMap((id, i) =>
-    found.has(id) ? [] : [{ field: `${field}[${i}]`, message: `no user ${id}` }],
+    found.has(id) ? [] : [{ field: `${field}.${i}`, message: `no user ${id} in this workspace and mode` }],
   );
   if (errors.length)
     throw new ApiError('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), {
@@ -299,8 +303,9 @@ export async function createTeam(
   scope: Scope,
   input: { name: string; user_ids?: string[]; assignment?: Partial<TeamRule> },
 ) {
+  // Checked as sent, so each error names the position the caller used.
+  await checkUsers(ctx.db, scope, input.user_ids ?? [], 'user_ids');
   const userIds = [...new Set(input.user_ids ?? [])];
-  await checkUsers(ctx.db, scope, userIds, 'user_ids');
   const now = ctx.clock.now().toISOString();
   const row: TeamsTable = {
     ...newRow('team', scope),
@@ -373,8 +378,8 @@ export async function deleteTeam(ctx: AppContext, auth: Auth, id: string) {
 
 export async function addTeamMembers(ctx: AppContext, scope: Scope, id: string, userIds: string[]) {
   const row = await getTeamRow(ctx.db, scope, id);
+  await checkUsers(ctx.db, scope, userIds, 'user_ids');
   const ids = [...new Set(userIds)];
-  await checkUsers(ctx.db, scope, ids, 'user_ids');
   const now = ctx.clock.now().toISOString();
   await ctx.db
     .insertInto('team_members')
