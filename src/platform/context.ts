@@ -124,11 +124,13 @@ export async function createContext(
   const dbHandle = await openDatabase({
     databaseUrl: config.databaseUrl,
     sqlitePath: join(config.dataDir, 'parley.db'),
+    poolSize: config.testing?.pgPools?.db,
   });
   const queue = await createJobQueue(dbHandle, {
     pollMs: config.jobPollMs,
     databaseUrl: config.databaseUrl,
     logger,
+    poolSize: config.testing?.pgPools?.queue,
   });
   let bus: MessageBus;
   let rateLimits: RateLimitStore;

@@ -129,7 +129,10 @@ export async function startTestApp(
     ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     ...opts.env,
   });
-  config.testing = { validateResponses: true, ...opts.testing };
+  // Up to four test processes (scripts/test-shards.ts) each with a PostgreSQL app at full pools
+  // (20 + pg-boss's 10) went over the server's 100 connections ("sorry, too many clients
+  // already"): a test app keeps 12 + 5.
+  config.testing = { validateResponses: true, pgPools: { db: 12, queue: 5 }, ...opts.testing };
   const parley = await startParley(config, { listen: false, modules: opts.modules, bootstrap: false });
 
   const call = async (method: string, url: string, o: CallOptions = {}): Promise<CallResult> => {

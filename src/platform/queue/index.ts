@@ -10,7 +10,14 @@ export type { JobQueue } from './queue.ts';
  */
 export async function createJobQueue(
   handle: DatabaseHandle,
-  opts: { pollMs: number; databaseUrl?: string; logger?: QueueLogger; pgBossSchema?: string },
+  opts: {
+    pollMs: number;
+    databaseUrl?: string;
+    logger?: QueueLogger;
+    pgBossSchema?: string;
+    /** pg-boss's connections (default 10). */
+    poolSize?: number;
+  },
 ): Promise<JobQueue> {
   if (handle.dialect === 'postgres') {
     if (!opts.databaseUrl)
@@ -22,6 +29,7 @@ export async function createJobQueue(
       schema: opts.pgBossSchema,
       pollMs: opts.pollMs,
       logger: opts.logger,
+      poolSize: opts.poolSize,
     });
   }
   return new SqliteJobQueue({ db: handle.db, pollMs: opts.pollMs, logger: opts.logger });
