@@ -49,10 +49,30 @@ export function recordedTimes(): Record<string, number> {
 }
 
 /**
- * Splits files into `n` groups of about equal recorded time: longest first, each to the group with
- * the least time so far. A file with no recorded time counts as the median of the others.
+ * Files that start server processes of their own on PostgreSQL and Redis (two or three, each with
+ * its full connection pools): side by side in two test processes they went over the server's
+ * 100 connections ("sorry, too many clients already"), so they share one process and run one
+ * after another, as they did when they were alphabetical neighbours in a process per file.
  */
-export function balance(files: string[], times: Record<string, number>, n: number): string[][] {
+export const TOGETHER: readonly string[] = [
+  'test/scaled.test.ts',
+  'test/scaled-voice.test.ts',
+  'test/teamops-scaled.test.ts',
+  'test/voice-drain.test.ts',
+  'test/voice-processes.test.ts',
+];
+
+/**
+ * Splits files into `n` groups of about equal recorded time: longest first, each to the group with
+ * the least time so far; the files of `together` present count as one, kept in one group. A file
+ * with no recorded time counts as the median of the others.
+ */
+export function balance(
+  files: string[],
+  times: Record<string, number>,
+  n: number,
+  together: readonly string[] = TOGETHER,
+): string[][] {
   const known = files.map((f) => times[f]).filter((t): t is number => typeof t === 'number');
   known.sort((a, b) => a - b);
   const fallback = known.length ? known[Math.floor(known.length / 2)] : 1;
@@ -61,10 +81,17 @@ export function balance(files: string[], times: Record<string, number>, n: numbe
     files: [] as string[],
     ms: 0,
   }));
-  for (const file of [...files].sort((a, b) => cost(b) - cost(a) || a.localeCompare(b))) {
+  const joined = files.filter((f) => together.includes(f));
+  const units = [
+    ...(joined.length ? [joined] : []),
+    ...files.filter((f) => !joined.includes(f)).map((f) => [f]),
+  ];
+  const unitCost = (u: string[]) => u.reduce((sum, f) => sum + cost(f), 0);
+  units.sort((a, b) => unitCost(b) - unitCost(a) || a[0]!.localeCompare(b[0]!));
+  for (const unit of units) {
     const g = groups.reduce((min, x) => (x.ms < min.ms ? x : min));
-    g.files.push(file);
-    g.ms += cost(file);
+    g.files.push(...unit);
+    g.ms += unitCost(unit);
   }
   return groups.map((g) => g.files);
 }

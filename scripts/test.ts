@@ -15,12 +15,15 @@
  *   time) and the files of SLOW below. `npm run test:slow` (this script with `--slow`) runs them,
  *   and CI (.ci/run) runs it after `npm test`. `npm run drill` runs drill/ alone.
  * `--list` prints each file with the storages it runs on, and the count of (file × storage) runs.
- * - PARLEY_TEST_ISOLATION=none (opt-in, not yet the default): the files run in DEFAULT_PROCESSES
- *   long-lived processes side by side, split by their recorded times, each loading the app once
- *   (scripts/test-shards.ts), instead of one process per file. The slow run and drill/ never do.
+ * - The files run in DEFAULT_PROCESSES long-lived processes side by side, split by their recorded
+ *   times, each loading the app once (scripts/test-shards.ts), instead of one process per file.
+ *   PARLEY_TEST_ISOLATION=process runs each file in a process of its own (two at a time), as
+ *   before; the slow run and drill/ always do.
  * - V8's compile cache (NODE_COMPILE_CACHE, in node_modules/.cache/parley-test) for every process.
  * PARLEY_TEST_TIMES=FILE also writes each file's and each storage's time to FILE (JSON);
  * `--record-times` writes each file's time to test/support/test-times.json (the split's input).
+ * Both need the shared processes: in a process per file, node reports a `forEachStorage` suite
+ * as declared in test/support/harness.ts, not in its test file.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, globSync, readFileSync } from 'node:fs';
@@ -162,12 +165,13 @@ const nodeArgs = [
   // a socket a failed test left behind): such a leak must fail its test, not hang the whole run.
   '--test-force-exit',
 ];
-// One process per file stays the default: the first full run in shared processes (issue 28,
-// BENCHMARKS.md) had 206 failed tests to 57 in a process per file at the same load, not yet
-// explained. PARLEY_TEST_ISOLATION=none runs the files in a few shared processes
-// (scripts/test-shards.ts); the drill and the slow files always keep a process per file.
+// Shared processes are the default (issue 28, BENCHMARKS.md): each process loads the app once
+// instead of once per file. The one file that failed there (calls-media: a web-transport unit
+// test left a transport in the process-wide audio pacer, whose timer a later file's mocked
+// setTimeout then swallowed) is fixed. PARLEY_TEST_ISOLATION=process keeps a process per file;
+// the drill and the slow files always do (they kill and restart processes of their own).
 const perFile =
-  slow || process.env.PARLEY_TEST_ISOLATION !== 'none' || targets.some((f) => f.startsWith('drill/'));
+  slow || process.env.PARLEY_TEST_ISOLATION === 'process' || targets.some((f) => f.startsWith('drill/'));
 const code = perFile ? await runPerFile() : await runGrouped();
 await templates?.drop().catch((err) => console.error(`template cleanup: ${(err as Error).message}`));
 if (record && times && existsSync(times)) {

@@ -38,7 +38,12 @@ forEachStorage('webhook payloads match their schemas: failures, timers, campaign
     meta.statusWebhooks = false;
     await meta.start();
     t = await startTestApp(storage, {
-      env: { PARLEY_META_GRAPH_URL: meta.url, PARLEY_META_GRAPH_VERSION: 'v21.0' },
+      env: {
+        PARLEY_META_GRAPH_URL: meta.url,
+        PARLEY_META_GRAPH_VERSION: 'v21.0',
+        // The sandbox call runs on its own clock: the same events, without a real-time conversation.
+        PARLEY_VOICE_SANDBOX_PACE: 'virtual',
+      },
       modules: providerTestModules(),
       testing: { now: () => now },
     });

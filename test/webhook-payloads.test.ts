@@ -18,7 +18,9 @@ forEachStorage('webhook payloads match their schemas', (storage) => {
   let t: TestApp;
   let ws: Workspace;
   before(async () => {
-    t = await startTestApp(storage);
+    // The sandbox calls run on their own clock (PARLEY_VOICE_SANDBOX_PACE=virtual): the same events,
+    // without waiting out a simulated conversation in real time.
+    t = await startTestApp(storage, { env: { PARLEY_VOICE_SANDBOX_PACE: 'virtual' } });
     ws = await t.workspace();
   });
   after(() => t?.close());

@@ -333,6 +333,11 @@ export interface Config {
     validateResponses?: boolean;
     /** Clock override for time-dependent rules. */
     now?: () => Date;
+    /**
+     * PostgreSQL connections per app (the statement pool, pg-boss's pool): smaller in the tests,
+     * where several test processes share one server's max_connections. Default 20 and 10.
+     */
+    pgPools?: { db: number; queue: number };
   };
 }
 

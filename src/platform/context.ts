@@ -124,12 +124,12 @@ export async function createContext(
   const dbHandle = await openDatabase({
     databaseUrl: config.databaseUrl,
     sqlitePath: join(config.dataDir, 'parley.db'),
-    poolSize: config.dbPoolSize,
+    poolSize: config.testing?.pgPools?.db ?? config.dbPoolSize,
   });
   const queue = await createJobQueue(dbHandle, {
     pollMs: config.jobPollMs,
     databaseUrl: config.databaseUrl,
-    poolSize: Math.max(2, Math.ceil(config.dbPoolSize / 2)),
+    poolSize: config.testing?.pgPools?.queue ?? Math.max(2, Math.ceil(config.dbPoolSize / 2)),
     logger,
   });
   let bus: MessageBus;

@@ -22,6 +22,11 @@ let pgReachable: Promise<boolean> | undefined;
 
 /** Is PostgreSQL there? Under CI it must be: CI runs the suite on both storages. */
 export function postgresAvailable(): Promise<boolean> {
+  // scripts/test.ts checked once before starting the test processes: its answer stands. A check
+  // made here while a shared test process is importing its files (seconds of a blocked event
+  // loop on a busy machine) can miss its 2 s connect timeout and skip PostgreSQL tests silently.
+  if (process.env.PARLEY_TEST_PG === '1') return Promise.resolve(true);
+  if (process.env.PARLEY_TEST_PG === '0') return Promise.resolve(false);
   pgReachable ??= (async () => {
     if (process.env.PARLEY_TEST_SKIP_PG === '1') return false;
     const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
@@ -129,7 +134,10 @@ export async function startTestApp(
     ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     ...opts.env,
   });
-  config.testing = { validateResponses: true, ...opts.testing };
+  // Up to four test processes (scripts/test-shards.ts) each with a PostgreSQL app at full pools
+  // (20 + pg-boss's 10) went over the server's 100 connections ("sorry, too many clients
+  // already"): a test app keeps 12 + 5.
+  config.testing = { validateResponses: true, pgPools: { db: 12, queue: 5 }, ...opts.testing };
   const parley = await startParley(config, { listen: false, modules: opts.modules, bootstrap: false });
 
   const call = async (method: string, url: string, o: CallOptions = {}): Promise<CallResult> => {
