@@ -25,6 +25,11 @@ export interface FakeLlm {
   url: string;
   requests: Array<Record<string, any>>;
   script: Scripted[];
+  /**
+   * Awaited after a request is recorded and before it is answered: a test runs something at the
+   * moment the model is asked (the caller has read what it answers) and before its answer arrives.
+   */
+  onRequest?: () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,6 +37,16 @@ export async function startFakeLlm(): Promise<FakeLlm> {
   const requests: Array<Record<string, any>> = [];
   const script: Scripted[] = [];
   let n = 0;
+  const fake: FakeLlm = {
+    url: '',
+    requests,
+    script,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
   const server: Server = createServer(async (req, res) => {
     const body = JSON.parse((await read(req)) || '{}');
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
@@ -39,6 +54,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
       return;
     }
     requests.push({ ...body, headers: req.headers });
+    await fake.onRequest?.();
     const next = script.shift() ?? { content: 'OK' };
     if ('hang' in next) return; // never answers: the client's timeout must fire
     if ('status' in next) {
@@ -111,16 +127,8 @@ export async function startFakeLlm(): Promise<FakeLlm> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    script,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  fake.url = `http://127.0.0.1:${port}/v1`;
+  return fake;
 }
 
 function read(req: IncomingMessage): Promise<string> {

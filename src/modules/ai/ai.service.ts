@@ -14,7 +14,12 @@ import type { ContactRow, Scope as ContactScope } from '../contacts/index.ts';
 import type { ConversationJob, ConversationRow } from '../conversations/index.ts';
 import { getConversationRow, markAiHandled, setConversationAgent } from '../conversations/index.ts';
 import type { InboundMessageEvent, MessageRow } from '../messaging/index.ts';
-import { inboundMessageIdsAfter, recentMessages, replyToConversation } from '../messaging/index.ts';
+import {
+  inboundMessageIdsAfter,
+  isAlreadyAnswered,
+  recentMessages,
+  replyToConversation,
+} from '../messaging/index.ts';
 import { holdingJob, replyJob } from './ai.jobs.ts';
 import { aiActor, dryRunTools, liveTools } from './ai.tools.ts';
 import { builtinReply } from './builtin.ts';
@@ -252,14 +257,28 @@ export async function answerConversation(
     liveTools(ctx, { ...scope, defaultCountry: sender.defaultCountry }, agent, conversation),
     opts.llm,
   );
+  const last = burst[burst.length - 1]!;
   let sent: Awaited<ReturnType<typeof replyToConversation>>;
   try {
     sent = await replyToConversation(ctx, sender, conversation.id, {
       type: 'text',
       // At most 4,096 characters, cut between characters (never inside an emoji's surrogate pair).
       text: Array.from(result.reply).slice(0, 4096).join(''),
+      // One answer per customer message: an automation's reply written since the burst was read wins.
+      answering: { messageId: last.id, countAutomations: true },
     });
   } catch (err) {
+    if (isAlreadyAnswered(err)) {
+      ctx.logger.info(
+        { conversationId: conversation.id, messageId: last.id },
+        'AI reply skipped: answered already',
+      );
+      await ctx.transaction(async (tx) => {
+        await job?.completeWith?.(tx.db);
+        await followUpNewer(ctx, tx.db, payload, last, opts);
+      });
+      return;
+    }
     // A refusal (rate limit, opted-out contact, closed window) will not change on retry, and a
     // retry would run the tools again: log it and stop.
     if (err instanceof ApiError && err.status < 500) {
@@ -289,17 +308,25 @@ export async function answerConversation(
       created_at: ctx.clock.now().toISOString(),
     });
     await markAiHandled(tx.db, conversation.id);
-    // A message that arrived while this job ran found the singleton taken: answer it in a follow-up.
-    const [newer] = await inboundMessageIdsAfter(tx.db, conversation.id, burst[burst.length - 1].created_at, {
-      limit: 1,
-    });
-    if (newer) {
-      await ctx.queue.enqueue(tx.db, replyJob, payload, {
-        singletonKey: `ai-reply:${conversation.id}:${newer.id}`,
-        delayMs: opts.replyDebounceMs,
-      });
-    }
+    await followUpNewer(ctx, tx.db, payload, last, opts);
   });
+}
+
+/** A message that arrived while the reply job ran found the singleton taken: answer it in a follow-up. */
+async function followUpNewer(
+  ctx: AppContext,
+  db: Trx,
+  payload: ConversationJob,
+  last: MessageRow,
+  opts: AiOptions,
+) {
+  const [newer] = await inboundMessageIdsAfter(db, payload.conversationId, last.created_at, { limit: 1 });
+  if (newer) {
+    await ctx.queue.enqueue(db, replyJob, payload, {
+      singletonKey: `ai-reply:${payload.conversationId}:${newer.id}`,
+      delayMs: opts.replyDebounceMs,
+    });
+  }
 }
 
 /**

@@ -19,6 +19,16 @@ export async function patchConversation(
   await db.updateTable('conversations').set(patch).where('id', '=', id).execute();
 }
 
+/**
+ * Holds one conversation's row until the caller's transaction ends, so writers that must not
+ * both act on it (two answers to one customer message) take turns: `FOR UPDATE` on PostgreSQL;
+ * SQLite runs one writing transaction at a time already.
+ */
+export async function lockConversation(db: Trx, id: string): Promise<void> {
+  if (!onPostgres(db)) return;
+  await db.selectFrom('conversations').select('id').where('id', '=', id).forUpdate().execute();
+}
+
 /** The conversations between these channels and contacts (one statement per 200 contacts). */
 export async function conversationsOfThreads(
   db: Db | Trx,

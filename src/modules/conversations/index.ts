@@ -52,6 +52,7 @@ export {
   conversationsOfThreads,
   insertNewConversations,
   type LastMessage,
+  lockConversation,
   moveThreadsAddress,
   patchConversation,
   setLastMessages,

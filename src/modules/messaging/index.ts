@@ -2,6 +2,7 @@
 export { parsePlaceholders, type TemplateRef } from './content.ts';
 export type { InboundAnswerEvent, InboundMessageEvent } from './hooks.ts';
 export {
+  type AnswerGuard,
   conversationThreads,
   inboundMessageIdsAfter,
   latestInboundMessages,
@@ -11,6 +12,7 @@ export { insertMessageRow, messageStatuses } from './messages.views.ts';
 export { senderOf } from './messaging.routes.ts';
 export { messageObject, replyBody, templateRef } from './messaging.schemas.ts';
 export {
+  isAlreadyAnswered,
   listConversationMessages,
   type MessageObject,
   openConversation,

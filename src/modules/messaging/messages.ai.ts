@@ -28,6 +28,51 @@ export function recentMessages(
 }
 
 /**
+ * A send that answers one customer message (`messageId`): it is written only while nothing has
+ * answered that message yet. With `countAutomations: false` the automations' own sends (actor
+ * `system`, `atm_...`) do not count as answers, so an automation sending two messages sends both.
+ */
+export interface AnswerGuard {
+  messageId: string;
+  countAutomations: boolean;
+}
+
+/**
+ * Whether an answer (an outbound message other than a note, as the AI's burst reads it) was
+ * stored after the guarded customer message. The caller holds the conversation's row.
+ */
+export async function answeredAlready(db: Trx, conversationId: string, guard: AnswerGuard): Promise<boolean> {
+  const asked = await db
+    .selectFrom('messages')
+    .select(['id', 'created_at'])
+    .where('id', '=', guard.messageId)
+    .where('conversation_id', '=', conversationId)
+    .executeTakeFirst();
+  if (!asked) return false;
+  let q = db
+    .selectFrom('messages')
+    .select('id')
+    .where('conversation_id', '=', conversationId)
+    .where('direction', '=', 'outbound')
+    .where('type', '!=', 'note')
+    .where((eb) =>
+      eb.or([
+        eb('created_at', '>', asked.created_at),
+        eb.and([eb('created_at', '=', asked.created_at), eb('id', '>', asked.id)]),
+      ]),
+    );
+  if (!guard.countAutomations)
+    q = q.where((eb) =>
+      eb.or([
+        eb('sender_type', '!=', 'system'),
+        eb('sender_id', 'is', null),
+        eb('sender_id', 'not like', 'atm_%'),
+      ]),
+    );
+  return (await q.limit(1).executeTakeFirst()) !== undefined;
+}
+
+/**
  * Ids of the customer's messages stored after `after` (from `after` on with `orAt`), without
  * notes; at most `limit` of them.
  */

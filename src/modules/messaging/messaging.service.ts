@@ -26,11 +26,13 @@ import {
   type ConversationRow,
   findOrCreateConversation,
   getConversationRow,
+  lockConversation,
   patchConversation,
   reopenInTx,
   windowOpen,
 } from '../conversations/index.ts';
 import { type ContentInput, checkContent, resolveContentType } from './content.ts';
+import { type AnswerGuard, answeredAlready } from './messages.ai.ts';
 import {
   isPerson,
   lastMessageOf,
@@ -210,7 +212,19 @@ export interface PreparedSend {
   /** The conversation it was sent in (replies), when given. */
   existingConv: ConversationRow | undefined;
   now: Date;
+  /** A reply that answers one customer message: not written when that message has an answer. */
+  answering?: AnswerGuard;
 }
+
+/** The refusal of a guarded reply whose customer message was answered first (see AnswerGuard). */
+export function alreadyAnswered(messageId: string): ApiError {
+  return new ApiError('conflict', `Message ${messageId} was answered already; nothing was sent.`, {
+    details: { reason: 'already_answered', message_id: messageId },
+  });
+}
+
+export const isAlreadyAnswered = (err: unknown): err is ApiError =>
+  err instanceof ApiError && err.details?.reason === 'already_answered';
 
 /**
  * Writes prepared sends that have no conversation yet, many at a time (see send-batch.ts):
@@ -229,8 +243,9 @@ export async function sendMessage(
   ctx: AppContext,
   sender: Sender,
   draft: SendMessageInput,
+  opts: { answering?: AnswerGuard } = {},
 ): Promise<MessageObject> {
-  const send = await prepareSend(ctx, sender, draft);
+  const send = { ...(await prepareSend(ctx, sender, draft)), answering: opts.answering };
   const batched = ctx.modules.messaging.sendWriter;
   if (batched && batchable(send)) return batched(send);
   return writeSend(ctx, send);
@@ -403,6 +418,13 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
       channel = row;
       contact = await getContactRow(tx.db, scope, existingConv.contact_id);
       conversation = existingConv;
+      // The AI's reply and an automation's both answer a customer message: whichever writes
+      // second, holding the conversation's row, finds the other's answer and sends nothing.
+      if (send.answering) {
+        await lockConversation(tx.db, conversation.id);
+        if (await answeredAlready(tx.db, conversation.id, send.answering))
+          throw alreadyAnswered(send.answering.messageId);
+      }
     } else {
       ({ channel, contact, conversation } = await openThread(ctx, tx, send, 'outbound_message'));
     }

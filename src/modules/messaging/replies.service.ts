@@ -5,6 +5,7 @@ import { agentExists } from '../agents/index.ts';
 import { channelById } from '../channels/index.ts';
 import { getConversationRow } from '../conversations/index.ts';
 import { type ContentDraft, type MessageType, messageTypes } from './content.ts';
+import type { AnswerGuard } from './messages.ai.ts';
 import {
   type MessageObject,
   presentMessage,
@@ -26,11 +27,13 @@ export function replyToConversation(
     type?: MessageType | 'note';
     business_initiated?: boolean;
     ignore_dnd?: boolean;
+    /** Answers this customer message only if nothing answered it yet (see AnswerGuard). */
+    answering?: AnswerGuard;
   },
 ): Promise<MessageObject> {
-  const { type, ...rest } = input;
+  const { type, answering, ...rest } = input;
   if (type === 'note') return addNote(ctx, sender, conversationId, input);
-  return sendMessage(ctx, sender, { ...rest, type, conversation_id: conversationId });
+  return sendMessage(ctx, sender, { ...rest, type, conversation_id: conversationId }, { answering });
 }
 
 export const NOTE_MAX_CHARS = 10_000;

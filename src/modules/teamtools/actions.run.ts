@@ -13,7 +13,7 @@ import {
   setConversationTags,
   snoozeConversation,
 } from '../conversations/index.ts';
-import { replyToConversation, type Sender } from '../messaging/index.ts';
+import { isAlreadyAnswered, replyToConversation, type Sender } from '../messaging/index.ts';
 import type { Action, ActionResult } from './actions.schemas.ts';
 import { postJson } from './actions.webhook.ts';
 import { renderCanned } from './canned.render.ts';
@@ -24,7 +24,15 @@ export interface RunContext {
   actor: Actor;
   /** The event that started an automation (sent with `webhook`). */
   event?: { id: string; type: string };
+  /**
+   * The customer message an automation on message.received answers: its send_canned and
+   * send_template send nothing when that message was answered already (by the AI or a person).
+   */
+  answering?: string;
 }
+
+const guardOf = (run: RunContext) =>
+  run.answering ? { answering: { messageId: run.answering, countAutomations: false } } : {};
 
 export async function senderFor(ctx: AppContext, scope: Scope, actor: Actor): Promise<Sender> {
   const ws = await ctx.db
@@ -66,11 +74,14 @@ export async function runAction(ctx: AppContext, run: RunContext, action: Action
       return;
     case 'send_canned': {
       const text = await renderCanned(ctx, scope, id, action.canned_response_id, actor);
-      await replyToConversation(ctx, await senderFor(ctx, scope, actor), id, { text });
+      await replyToConversation(ctx, await senderFor(ctx, scope, actor), id, { text, ...guardOf(run) });
       return;
     }
     case 'send_template':
-      await replyToConversation(ctx, await senderFor(ctx, scope, actor), id, { template: action.template });
+      await replyToConversation(ctx, await senderFor(ctx, scope, actor), id, {
+        template: action.template,
+        ...guardOf(run),
+      });
       return;
     case 'handoff':
       await handoffConversation(
@@ -111,7 +122,10 @@ export async function runAction(ctx: AppContext, run: RunContext, action: Action
   }
 }
 
-/** The result of one action: ok, or the error it met (the other actions still run). */
+/**
+ * The result of one action: ok, skipped (a reply to a customer message answered already), or the
+ * error it met (the other actions still run).
+ */
 export async function attempt(
   ctx: AppContext,
   run: RunContext,
@@ -122,6 +136,18 @@ export async function attempt(
     await runAction(ctx, run, action);
     return { index, type: action.type, status: 'ok' };
   } catch (err) {
+    if (isAlreadyAnswered(err)) {
+      ctx.logger.info(
+        { conversationId: run.conversationId, action: action.type, messageId: run.answering },
+        'automation reply skipped: the message was answered already',
+      );
+      return {
+        index,
+        type: action.type,
+        status: 'skipped',
+        error: { code: 'already_answered', message: err.message },
+      };
+    }
     const code = err instanceof ApiError ? err.code : 'action_failed';
     return { index, type: action.type, status: 'error', error: { code, message: (err as Error).message } };
   }

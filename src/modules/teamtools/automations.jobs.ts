@@ -12,6 +12,8 @@ export const automationJob = defineJob({
     conversationId: z.string(),
     at: z.string(),
     text: z.string().nullable(),
+    /** message.received: the customer message (a reply action sends only while it is unanswered). */
+    messageId: z.string().optional(),
   }),
   maxAttempts: 5,
   concurrency: 2,

@@ -52,6 +52,7 @@ export function automationSink(ctx: AppContext): EventSink {
         conversationId: conversationOf(e) as string,
         at: e.timestamp,
         text: typeof e.data.text === 'string' ? e.data.text : null,
+        ...(e.event === 'message.received' && typeof e.data.id === 'string' ? { messageId: e.data.id } : {}),
       });
     }
   };
@@ -140,6 +141,7 @@ async function runOne(ctx: AppContext, scope: Scope, row: AutomationsTable, job:
     conversationId: job.conversationId,
     actor: automationActor(row.id),
     event: { id: job.eventId, type: job.type },
+    answering: job.messageId,
   };
   for (let i = run.next_action; i < actions.length; i++) {
     if (!(await claim(ctx, row.id, job.eventId, i))) return;
