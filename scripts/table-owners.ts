@@ -40,40 +40,70 @@ function owners(files: string[]): Map<string, string> {
   return owner;
 }
 
+/**
+ * The query helpers of `src/platform/db` that take a table name (the tenant builder's `findById`,
+ * `getById`, `updateById`, ..., and functions such as `insertRows(db, table, rows)`), each with the
+ * position of its table argument: every method or function whose parameter `table` has a type
+ * parameter bounded by `TenantTable` or `keyof Database`. Read from the source, so a helper added
+ * later is counted without editing this list.
+ */
+function tableHelpers(): Map<string, number> {
+  const helpers = new Map<string, number>();
+  const dbDir = join(root, 'src/platform/db');
+  const signature =
+    /(?:^|\bfunction\s+|^\s+)(\w+)<T extends (?:TenantTable|keyof Database)\b[^>]*>\(([^)]*)\)/gm;
+  for (const file of filesUnder(dbDir)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(signature)) {
+      const params = m[2]!.split(',').map((p) => p.trim());
+      const at = params.findIndex((p) => /^table\s*:\s*T\b/.test(p));
+      if (at >= 0) helpers.set(m[1]!, at);
+    }
+  }
+  if (!helpers.has('findById'))
+    throw new Error(`No table-taking helpers found in ${dbDir}: has scope.ts changed?`);
+  return helpers;
+}
+
 /** The places (file:line) where each module queries a table another module owns. */
 export function foreignQueries(): Map<string, string[]> {
   const files = filesUnder(modulesDir);
   const owner = owners(files);
   const names = [...owner.keys()].sort((a, b) => b.length - a.length).join('|');
-  const builder = new RegExp(
-    String.raw`\b(?:selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|innerJoin|leftJoin|rightJoin|fullJoin|getById|updateById|getBy|table)\(\s*['"\x60](${names})\b`,
-    'g',
-  );
+  const kysely =
+    'selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|innerJoin|leftJoin|rightJoin|fullJoin';
+  const builders = [
+    new RegExp(String.raw`\b(?:${kysely}|getBy|table)\(\s*['"\x60](${names})\b`, 'g'),
+    ...[...tableHelpers()].map(
+      ([name, at]) =>
+        new RegExp(String.raw`\b${name}\(\s*(?:[^,()'"\x60]+,\s*){${at}}['"\x60](${names})\b`, 'g'),
+    ),
+  ];
   const raw = new RegExp(String.raw`\b(?:from|join|update|into)\s+"?(${names})"?\b(?!\s*[:(])`, 'gi');
   const places = new Map<string, string[]>();
   for (const file of files) {
     if (file.endsWith('.migrations.ts') || file.endsWith('.tables.ts')) continue;
     const mod = moduleOf(file);
-    const lines = readFileSync(file, 'utf8').split('\n');
+    // Comment lines are blanked (kept as lines, so places keep their line numbers).
+    const source = readFileSync(file, 'utf8').split('\n');
+    const lines = source.map((line) => (/^\s*(\/\/|\*|\/\*\*)/.test(line) ? '' : line));
+    const hits: Array<[line: number, table: string]> = [];
+    // A builder or helper call may put its table on a later line than the call's name.
+    const text = lines.join('\n');
+    for (const re of builders)
+      for (const m of text.matchAll(re)) hits.push([text.slice(0, m.index).split('\n').length - 1, m[1]!]);
     lines.forEach((line, i) => {
-      if (/^\s*(\/\/|\*|\/\*\*)/.test(line)) return;
-      const seen = new Set<string>();
-      for (const re of [builder, raw]) {
-        for (const m of line.matchAll(re)) {
-          const table = m[1]!;
-          if (owner.get(table) === mod || seen.has(table)) continue;
-          if (
-            re === raw &&
-            !/sql`|executeSql|CompiledQuery|`/.test(lines.slice(Math.max(0, i - 6), i + 1).join('\n'))
-          )
-            continue;
-          seen.add(table);
-          const key = `${mod} -> ${table} (${owner.get(table)})`;
-          if (!places.has(key)) places.set(key, []);
-          places.get(key)!.push(`${relative(root, file)}:${i + 1}`);
-        }
-      }
+      for (const m of line.matchAll(raw))
+        if (/sql`|executeSql|CompiledQuery|`/.test(source.slice(Math.max(0, i - 6), i + 1).join('\n')))
+          hits.push([i, m[1]!]);
     });
+    const seen = new Set<string>();
+    for (const [i, table] of hits.sort(([a], [b]) => a - b)) {
+      if (owner.get(table) === mod || seen.has(`${i}:${table}`)) continue;
+      seen.add(`${i}:${table}`);
+      const key = `${mod} -> ${table} (${owner.get(table)})`;
+      if (!places.has(key)) places.set(key, []);
+      places.get(key)!.push(`${relative(root, file)}:${i + 1}`);
+    }
   }
   return new Map([...places.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -181,6 +181,45 @@ forEachStorage('voice flows on calls and voice campaigns', (storage) => {
     assert.equal(said.at(-1), 'Thank you.');
   });
 
+  it("an agent node on a call: the agent answers the caller with the call's conversation, then the flow goes on", async () => {
+    const agent = await call('POST', '/v1/agents', {
+      name: 'Glow desk',
+      business: {
+        timezone: 'Asia/Kolkata',
+        services: [{ name: 'Haircut', duration_minutes: 30, price: 500 }],
+      },
+    });
+    assert.equal(agent.status, 201, agent.text);
+    const flow = await call('POST', '/v1/voice-flows', {
+      name: 'Agent on a call',
+      language: 'en-IN',
+      timezone: 'Asia/Kolkata',
+      start: 'hello',
+      nodes: {
+        hello: { type: 'say', text: 'Hi, this is Glow Salon.', next: 'talk' },
+        talk: { type: 'agent', agent_id: agent.body.id, max_turns: 1, next: 'bye' },
+        bye: { type: 'end', text: 'Bye!', outcome: 'answered' },
+      },
+    });
+    assert.equal(flow.status, 201, flow.text);
+    const placed = await call('POST', '/v1/calls', {
+      calls: [
+        { voice_flow_id: flow.body.id, to: '+919800000630', sandbox: { lines: ['How much is a haircut?'] } },
+      ],
+    });
+    assert.equal(placed.status, 201, placed.text);
+    const done = await ended(placed.body.results[0].call.id);
+    assert.equal(done.ended_reason, 'flow_ended', JSON.stringify(done.transcript));
+    const said = done.transcript
+      .filter((e: { role: string }) => e.role === 'agent')
+      .map((e: { text: string }) => e.text);
+    // The greeting, then the agent's own answer (none without the call's conversation) spoken
+    // with the end node's text in the same turn.
+    assert.deepEqual(said.slice(0, 1), ['Hi, this is Glow Salon.'], JSON.stringify(said));
+    assert.equal(said.length, 2, JSON.stringify(said));
+    assert.match(said[1], /^A Haircut costs 500 rupees.* Bye!$/, JSON.stringify(said));
+  });
+
   it('a voice campaign dials through the calls service, retries no-answers after the delay, and completes once', async () => {
     const ids = [];
     for (const phone of ['+919800000530', '+919800000532']) {

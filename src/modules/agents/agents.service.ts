@@ -198,6 +198,14 @@ export async function getAgentRow(db: Db | Trx, scope: Scope, id: string): Promi
   return row;
 }
 
+/**
+ * The agent with this id in this scope, or undefined. Unlike getAgentRow, a deleted agent's row is
+ * returned too: a record that names its agent (a call) reads the agent as stored.
+ */
+export function findAgentRow(db: Db | Trx, scope: Scope, id: string): Promise<AgentsTable | undefined> {
+  return tenant(db, scope).findById('agents', id);
+}
+
 /** The workspace's default agent: the oldest active one (ids sort by creation time). */
 export async function defaultAgent(db: Db | Trx, scope: Scope): Promise<AgentsTable | undefined> {
   return scoped(db, scope).where('status', '=', 'active').orderBy('id', 'asc').executeTakeFirst();

@@ -13,6 +13,7 @@ export {
   type Business,
   defaultAgent,
   draftAgentConfig,
+  findAgentRow,
   getAgentRow,
   oldestActiveAgent,
   onAgentDelete,

@@ -11,6 +11,7 @@ import type { JobContext } from '../../platform/queue/queue.ts';
 import type { AgentsTable } from '../agents/index.ts';
 import { agentConfig, defaultAgent, getAgentRow, parseHandoff, type Scope } from '../agents/index.ts';
 import type { ContactRow, Scope as ContactScope } from '../contacts/index.ts';
+import { findContactRow } from '../contacts/index.ts';
 import type { ConversationJob, ConversationRow } from '../conversations/index.ts';
 import { getConversationRow, markAiHandled, setConversationAgent } from '../conversations/index.ts';
 import type { InboundMessageEvent, MessageRow } from '../messaging/index.ts';
@@ -235,7 +236,7 @@ export async function answerConversation(
     });
     return;
   }
-  const contact = await tenant(ctx.db, scope).findById('contacts', conversation.contact_id);
+  const contact = await findContactRow(ctx.db, scope, conversation.contact_id);
   // Opted out since the message came (STOP in the same burst): nothing is answered.
   if (contact?.opted_out === 1) return;
   const sender = await workspaceSender(ctx, scope, agent.id);

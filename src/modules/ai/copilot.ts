@@ -4,6 +4,7 @@ import { ApiError } from '../../platform/errors.ts';
 import { fromJson } from '../../platform/json.ts';
 import { agentConfig, type Scope } from '../agents/index.ts';
 import type { Scope as ContactScope } from '../contacts/index.ts';
+import { findContactRow } from '../contacts/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
 import { getConversationRow } from '../conversations/index.ts';
 import { searchKnowledge } from '../knowledge/index.ts';
@@ -81,7 +82,7 @@ export async function copilotSuggest(
     .slice(first, lastCustomer + 1)
     .map((m) => m.text ?? '')
     .filter(Boolean);
-  const contact = await tenant(ctx.db, scope).findById('contacts', conversation.contact_id);
+  const contact = await findContactRow(ctx.db, scope, conversation.contact_id);
   const input: EngineInput = {
     agent,
     messages: cut(texts),

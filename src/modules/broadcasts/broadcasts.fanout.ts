@@ -1,13 +1,13 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { type Scope, scopeOf } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { ActorType } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
 import { audienceContactIds, getAudienceRow } from '../audiences/index.ts';
-import { contactsByIds, findOrCreateContact } from '../contacts/index.ts';
+import { contactsByIds, findContactRow, findOrCreateContact } from '../contacts/index.ts';
 import { latestTemplateSent, type Sender } from '../messaging/index.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import type { recipientStatuses } from './broadcasts.schemas.ts';
@@ -157,7 +157,7 @@ async function sendOne(
     .where('status', '=', 'pending')
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) === 0) return undefined;
-  const contact = await tenant(ctx.db, scopeOf(b)).findById('contacts', r.contact_id);
+  const contact = await findContactRow(ctx.db, scopeOf(b), r.contact_id);
   const fail = (status: 'failed' | 'skipped', code: string, message: string) =>
     settle(ctx.db, r.id, { status, error_code: code, error_message: message }, at());
   if (!contact) return void (await fail('failed', 'not_found', `Contact ${r.contact_id} no longer exists.`));

@@ -1,10 +1,11 @@
-import { scopeOf, tenant } from '../../platform/db/scope.ts';
+import { scopeOf } from '../../platform/db/scope.ts';
 import './campaigns.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
 import { bulkSender, bulkTemplateBody, sendTemplate, type TemplateSendResult } from '../broadcasts/index.ts';
+import { findContactRow } from '../contacts/index.ts';
 import { latestTemplateSent } from '../messaging/index.ts';
 import { dialJob } from './campaigns.jobs.ts';
 import type { CampaignRecipientsTable, CampaignsTable, RecipientState } from './campaigns.tables.ts';
@@ -102,7 +103,7 @@ export async function runDial(ctx: AppContext, recipientId: string, attempt: num
     await release(ctx, r, (opening ?? now).toISOString(), nowIso);
     return;
   }
-  const contact = await tenant(ctx.db, scopeOf(c)).findById('contacts', r.contact_id);
+  const contact = await findContactRow(ctx.db, scopeOf(c), r.contact_id);
   if (!contact?.phone) {
     await moveRecipient(ctx, r, 'scheduled', {
       state: 'skipped',

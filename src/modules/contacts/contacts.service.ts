@@ -85,6 +85,15 @@ export function getContactRow(db: Db | Trx, scope: LookupScope, id: string): Pro
   return tenant(db, scope).getById('contacts', id, 'contact');
 }
 
+/** The contact with this id in this scope, or undefined (another workspace's or mode's is not found). */
+export function findContactRow(
+  db: Db | Trx,
+  scope: LookupScope,
+  id: string,
+): Promise<ContactRow | undefined> {
+  return tenant(db, scope).findById('contacts', id);
+}
+
 export async function findContactByPhone(
   db: Db | Trx,
   scope: LookupScope,

@@ -11,6 +11,7 @@ export {
   applyContactFilter,
   type ContactFilter,
   findContactByPhone,
+  findContactRow,
   findContactsByPhones,
   findOrCreateContact,
   findOrCreateWhatsAppContact,

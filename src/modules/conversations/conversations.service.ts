@@ -30,6 +30,15 @@ export function getConversationRow(db: Db | Trx, scope: Scope, id: string): Prom
   return tenant(db, scope).getById('conversations', id, 'conversation');
 }
 
+/** The conversation with this id in this scope, or undefined (another workspace's or mode's is not found). */
+export function findConversationRow(
+  db: Db | Trx,
+  scope: Scope,
+  id: string,
+): Promise<ConversationRow | undefined> {
+  return tenant(db, scope).findById('conversations', id);
+}
+
 /**
  * The contact bits already read in a conversation mutation's transaction (`mutate`), by contact
  * id: its events (the assignment, the escalation, routing's own) and its answer each present the

@@ -30,6 +30,7 @@ export {
   type ConversationAnalysis,
   type ConversationObject,
   closeConversation,
+  findConversationRow,
   findConversations,
   findOrCreateConversation,
   getConversation,

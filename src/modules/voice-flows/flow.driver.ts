@@ -9,6 +9,7 @@ import type { Turn } from '../ai/index.ts';
 import { liveTools, runEngine } from '../ai/index.ts';
 import { createBooking } from '../bookings/index.ts';
 import { getContactRow, updateContact } from '../contacts/index.ts';
+import { findConversationRow } from '../conversations/index.ts';
 import { captureLead } from '../leads/index.ts';
 import { sendMessage } from '../messaging/index.ts';
 import { type CallDriver, type CallRow, type DriverChunk, mergeCallVariables } from '../voice/index.ts';
@@ -169,7 +170,7 @@ function liveEffects(ctx: AppContext, call: CallRow, flowId: string, defaultCoun
       const row = await getAgentRow(ctx.db, scope, n.agent_id);
       const agent = agentConfig(ctx, row);
       const conversation = call.conversation_id
-        ? await tenant(ctx.db, scope).findById('conversations', call.conversation_id)
+        ? await findConversationRow(ctx.db, scope, call.conversation_id)
         : undefined;
       if (!conversation) return { reply: '', events: [] };
       const strings: Record<string, string> = {};

@@ -1,10 +1,11 @@
 import type { AppContext } from '../../platform/context.ts';
-import { scopeOf, tenant } from '../../platform/db/scope.ts';
+import { scopeOf } from '../../platform/db/scope.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
-import { agentConfig } from '../agents/index.ts';
+import { agentConfig, findAgentRow } from '../agents/index.ts';
 import { variablesOf } from '../ai/index.ts';
-import { noteLastMessage } from '../conversations/index.ts';
+import { findContactRow } from '../contacts/index.ts';
+import { findConversationRow, noteLastMessage } from '../conversations/index.ts';
 import type { MessageRow } from '../messaging/index.ts';
 import { insertMessageRow, presentMessage } from '../messaging/index.ts';
 import { agentDriver } from './agent.driver.ts';
@@ -264,12 +265,12 @@ export async function connectCall(
  * contact's, the conversation's, then the call's own).
  */
 async function callParties(ctx: AppContext, call: CallRow) {
-  const scoped = tenant(ctx.db, scopeOf(call));
-  const agentRow = call.agent_id ? await scoped.findById('agents', call.agent_id) : undefined;
+  const scope = scopeOf(call);
+  const agentRow = call.agent_id ? await findAgentRow(ctx.db, scope, call.agent_id) : undefined;
   const conversation = call.conversation_id
-    ? await scoped.findById('conversations', call.conversation_id)
+    ? await findConversationRow(ctx.db, scope, call.conversation_id)
     : undefined;
-  const contact = call.contact_id ? await scoped.findById('contacts', call.contact_id) : undefined;
+  const contact = call.contact_id ? await findContactRow(ctx.db, scope, call.contact_id) : undefined;
   const ws = await ctx.db
     .selectFrom('workspaces')
     .select('default_country')

@@ -6,6 +6,7 @@ import {
   type RoutingMember,
   type RoutingTeam,
   setRoundRobinCursor,
+  teamExists,
   teamForRouting,
 } from '../../users/index.ts';
 import { emitConversation } from '../conversations.service.ts';
@@ -182,7 +183,7 @@ export async function routeToTeam(
   if (row.status === 'closed') return row;
   const now = ctx.clock.now();
   if (opts.wait === false && !(await tryLockRouting(ctx, tx, scope))) {
-    if (!(await tenant(tx.db, scope).findById('teams', teamId))) return row;
+    if (!(await teamExists(tx.db, scope, teamId))) return row;
     const queued = await enqueue(tx, row, teamId, now);
     await ctx.queue.enqueue(tx.db, routeQueueJob, { ...scope, teamId });
     return queued;
