@@ -5,14 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { freePort } from '../test/support/server-process.ts';
 import { backendCpu, processCpuMs } from './pg-cost.ts';
 
-export { processCpuMs };
+export { freePort, processCpuMs };
 
 /** The pids of a process's children (a cluster primary's server processes). */
 export function childPids(pid: number): number[] {
@@ -25,18 +25,6 @@ export function childPids(pid: number): number[] {
   } catch {
     return [];
   }
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port assigned');
-  return address.port;
 }
 
 /**
