@@ -4,7 +4,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { likeContains } from '../../platform/db/like.ts';
 import type { Database } from '../../platform/db/schema.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
-import { type Page, type PageRequest, pageOf } from '../../platform/http/pagination.ts';
+import { type Page, type PageRequest, pageOf, whereEquals } from '../../platform/http/pagination.ts';
 import { contactCards, contactIdsNamed } from '../contacts/index.ts';
 import { type ConversationObject, presentConversation } from './conversations.present.ts';
 import type { ConversationRow, ConversationStatus } from './conversations.tables.ts';
@@ -30,11 +30,12 @@ export async function listConversations(
   f: ConversationFilters,
   page: PageRequest,
 ): Promise<Page<ConversationObject>> {
-  let q = tenant(ctx.db, scope).selectFrom('conversations').selectAll();
-  if (f.status) q = q.where('status', '=', f.status);
-  if (f.channel) q = q.where('channel', '=', f.channel);
-  if (f.contact_id) q = q.where('contact_id', '=', f.contact_id);
-  if (f.agent_id) q = q.where('agent_id', '=', f.agent_id);
+  let q = whereEquals(tenant(ctx.db, scope).selectFrom('conversations').selectAll(), f, [
+    'status',
+    'channel',
+    'contact_id',
+    'agent_id',
+  ]);
   if (f.ai_paused !== undefined) q = q.where('ai_paused', '=', f.ai_paused ? 1 : 0);
   if (f.assignee === 'none') q = q.where('assignee_id', 'is', null);
   else if (f.assignee) q = q.where('assignee_id', '=', f.assignee);

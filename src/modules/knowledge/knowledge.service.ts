@@ -5,7 +5,7 @@ import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import type { PageRequest } from '../../platform/http/pagination.ts';
-import { paginate } from '../../platform/http/pagination.ts';
+import { paginate, whereEquals } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
@@ -296,13 +296,11 @@ export async function listDocuments(
   filters: { doc_type?: DocType },
 ) {
   await getAgentRow(ctx.db, scope, agentId);
-  let q = tenant(ctx.db, scope)
+  const q = tenant(ctx.db, scope)
     .selectFrom('knowledge_documents')
     .selectAll()
-    .where('agent_id', '=', agentId)
-    .orderBy('id', 'desc');
-  if (filters.doc_type) q = q.where('doc_type', '=', filters.doc_type);
-  return paginate(q, page, presentDocument);
+    .where('agent_id', '=', agentId);
+  return paginate(whereEquals(q, filters, ['doc_type']).orderBy('id', 'desc'), page, presentDocument);
 }
 
 /** Replaces the document's content and re-indexes it (PUT: the whole document). */

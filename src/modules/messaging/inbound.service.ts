@@ -21,6 +21,7 @@ import {
   reopenInTx,
 } from '../conversations/index.ts';
 import { previewOf } from './content.ts';
+import { messageByProviderId } from './messages.views.ts';
 import { keepMediaJob } from './messaging.jobs.ts';
 import {
   applyStatusInTx,
@@ -128,12 +129,7 @@ async function storeInbound(
 ): Promise<MessageObject | null> {
   const scope = { workspaceId: channel.workspaceId, livemode: channel.livemode, defaultCountry };
   return ctx.transaction(async (tx) => {
-    const dup = await tx.db
-      .selectFrom('messages')
-      .select('id')
-      .where('channel_id', '=', channel.id)
-      .where('provider_message_id', '=', m.providerMessageId)
-      .executeTakeFirst();
+    const dup = await messageByProviderId(tx.db, channel.id, m.providerMessageId);
     if (dup) return null;
     // An edit or a deletion applies to the customer's original message; one whose original
     // Parley never stored is kept as a message of its own (nothing verified is dropped).
@@ -477,12 +473,7 @@ async function applyProviderStatus(
 ): Promise<boolean> {
   return ctx.transaction(async (tx) => {
     await lockProviderIds(tx, [s.providerMessageId]);
-    const msg = await tx.db
-      .selectFrom('messages')
-      .select('id')
-      .where('channel_id', '=', channel.id)
-      .where('provider_message_id', '=', s.providerMessageId)
-      .executeTakeFirst();
+    const msg = await messageByProviderId(tx.db, channel.id, s.providerMessageId);
     if (!msg) {
       // Not (yet) ours: the send may still be waiting for the provider's answer with this id.
       // Kept for a while and applied when the send stores the id; purged after 7 days.

@@ -37,6 +37,16 @@ export interface AnswerGuard {
   countAutomations: boolean;
 }
 
+/** The ids of a conversation's messages in one direction, without notes (a query to narrow). */
+function messageIdsOf(db: Db | Trx, conversationId: string, direction: 'inbound' | 'outbound') {
+  return db
+    .selectFrom('messages')
+    .select('id')
+    .where('conversation_id', '=', conversationId)
+    .where('direction', '=', direction)
+    .where('type', '!=', 'note');
+}
+
 /**
  * Whether an answer (an outbound message other than a note, as the AI's burst reads it) was
  * stored after the guarded customer message. The caller holds the conversation's row.
@@ -49,18 +59,12 @@ export async function answeredAlready(db: Trx, conversationId: string, guard: An
     .where('conversation_id', '=', conversationId)
     .executeTakeFirst();
   if (!asked) return false;
-  let q = db
-    .selectFrom('messages')
-    .select('id')
-    .where('conversation_id', '=', conversationId)
-    .where('direction', '=', 'outbound')
-    .where('type', '!=', 'note')
-    .where((eb) =>
-      eb.or([
-        eb('created_at', '>', asked.created_at),
-        eb.and([eb('created_at', '=', asked.created_at), eb('id', '>', asked.id)]),
-      ]),
-    );
+  let q = messageIdsOf(db, conversationId, 'outbound').where((eb) =>
+    eb.or([
+      eb('created_at', '>', asked.created_at),
+      eb.and([eb('created_at', '=', asked.created_at), eb('id', '>', asked.id)]),
+    ]),
+  );
   if (!guard.countAutomations)
     q = q.where((eb) =>
       eb.or([
@@ -82,13 +86,7 @@ export function inboundMessageIdsAfter(
   after: string,
   opts: { orAt?: boolean; limit?: number } = {},
 ): Promise<Array<{ id: string }>> {
-  let q = db
-    .selectFrom('messages')
-    .select('id')
-    .where('conversation_id', '=', conversationId)
-    .where('direction', '=', 'inbound')
-    .where('type', '!=', 'note')
-    .where('created_at', opts.orAt ? '>=' : '>', after);
+  let q = messageIdsOf(db, conversationId, 'inbound').where('created_at', opts.orAt ? '>=' : '>', after);
   if (opts.limit) q = q.limit(opts.limit);
   return q.execute();
 }

@@ -22,19 +22,21 @@ export async function insertMessageRow(db: Db | Trx, row: MessageRow): Promise<v
   await db.insertInto('messages').values(row).execute();
 }
 
-/** The address a message sent on this channel went to, by the provider's id for it. */
-export async function sentMessageRecipient(
+/**
+ * A message stored on this channel, by the provider's id for it: its id and the address it went
+ * to (for an inbound one, ours), or undefined when Parley has none.
+ */
+export function messageByProviderId(
   db: Db | Trx,
   channelId: string,
   providerMessageId: string,
-): Promise<string | undefined> {
-  const row = await db
+): Promise<Pick<MessageRow, 'id' | 'to_address'> | undefined> {
+  return db
     .selectFrom('messages')
-    .select('to_address')
+    .select(['id', 'to_address'])
     .where('channel_id', '=', channelId)
     .where('provider_message_id', '=', providerMessageId)
     .executeTakeFirst();
-  return row?.to_address;
 }
 
 /** A template by id in this workspace and mode, or undefined. */

@@ -6,7 +6,7 @@ import { conversationMessageRoutes } from './conversation-messages.routes.ts';
 import { createMessagingHooks, type MessagingHooks } from './hooks.ts';
 import { ingestInbound, purgeEarlyStatuses } from './inbound.service.ts';
 import { keepInboundMedia } from './media.service.ts';
-import { sentMessageRecipient, templateById } from './messages.views.ts';
+import { messageByProviderId, templateById } from './messages.views.ts';
 import { keepMediaJob, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
 import { messagingMigrations } from './messaging.migrations.ts';
 import { messagingRoutes } from './messaging.routes.ts';
@@ -47,7 +47,8 @@ export const messagingModule: Module = {
       templateStatus: async (scope, ref, status, reason) => {
         await setTemplateStatus(ctx, scope, ref, status, reason);
       },
-      sentTo: (channelId, providerMessageId) => sentMessageRecipient(ctx.db, channelId, providerMessageId),
+      sentTo: async (channelId, providerMessageId) =>
+        (await messageByProviderId(ctx.db, channelId, providerMessageId))?.to_address,
       template: (scope, id) => templateById(ctx.db, scope, id),
     };
     return { hooks: createMessagingHooks(), sendWriter: createSendWriter(ctx) };

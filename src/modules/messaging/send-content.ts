@@ -51,7 +51,7 @@ export function contentOf(
 ): PreparedContent {
   if (input.type === 'template') {
     if (!tpl) throw new Error('a template send was prepared without its template');
-    return templateContent(input.template as TemplateRef, tpl, contact, conversation);
+    return templateContent(input.template as TemplateRef, tpl, { contact, conversation });
   }
   if (input.type === 'text')
     return { type: 'text', text: input.text!, template: null, media: null, interactive: null };
@@ -86,12 +86,17 @@ function approved(tpl: TemplateRow) {
 
 type Variables = TemplateRef['variables'];
 
+/** What a template's named placeholders the caller leaves out are filled from (each may be unknown yet). */
+interface PlaceholderSources {
+  contact: Pick<ContactRow, 'name'> | undefined;
+  conversation: Pick<ConversationRow, 'dynamic_variables'> | undefined;
+}
+
 /** Named placeholders the caller leaves out are filled from the conversation's variables and the contact. */
 function variablesOf(
   ref: TemplateRef,
   tpl: TemplateRow,
-  contact: Pick<ContactRow, 'name'> | undefined,
-  conversation: Pick<ConversationRow, 'dynamic_variables'> | undefined,
+  { contact, conversation }: PlaceholderSources,
 ): Variables {
   const variables = ref.variables;
   const ph = parsePlaceholders(tpl.body);
@@ -196,14 +201,9 @@ function buttonsOf(ref: TemplateRef, tpl: TemplateRow, errors: FieldError[]) {
   return buttonValues;
 }
 
-function templateContent(
-  ref: TemplateRef,
-  tpl: TemplateRow,
-  contact: Pick<ContactRow, 'name'> | undefined,
-  conversation: Pick<ConversationRow, 'dynamic_variables'> | undefined,
-): PreparedContent {
+function templateContent(ref: TemplateRef, tpl: TemplateRow, sources: PlaceholderSources): PreparedContent {
   approved(tpl);
-  const variables = variablesOf(ref, tpl, contact, conversation);
+  const variables = variablesOf(ref, tpl, sources);
   const errors: FieldError[] = [];
   const rendered = renderPlaceholders(tpl.body, variables, 'template.variables');
   if (Array.isArray(rendered)) errors.push(...rendered);

@@ -4,7 +4,7 @@ import type { Db, Trx } from '../../platform/db/database.ts';
 import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
-import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { type Page, type PageRequest, paginate, whereEquals } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { parsePlaceholders } from './content.ts';
@@ -219,12 +219,9 @@ export async function listTemplates(
   f: { status?: TemplateStatus; name?: string; language?: string; category?: string },
   page: PageRequest,
 ): Promise<Page<TemplateObject>> {
-  let q = tenant(ctx.db, scope).selectFrom('templates').selectAll();
-  if (f.status) q = q.where('status', '=', f.status);
-  if (f.name) q = q.where('name', '=', f.name);
-  if (f.language) q = q.where('language', '=', f.language);
-  if (f.category) q = q.where('category', '=', f.category as TemplateRow['category']);
-  return paginate(q.orderBy('id', 'desc'), page, presentTemplate);
+  const q = tenant(ctx.db, scope).selectFrom('templates').selectAll();
+  const filtered = whereEquals(q, f, ['status', 'name', 'language', 'category']);
+  return paginate(filtered.orderBy('id', 'desc'), page, presentTemplate);
 }
 
 export interface UpdateTemplateInput {

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
-import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { type Page, type PageRequest, paginate, whereEquals } from '../../platform/http/pagination.ts';
 import type { PlanLimits } from '../../platform/limits.ts';
 import { type CallObject, presentCall } from './calls.present.ts';
 import { activeStatuses, type CallRow, type CallStatus } from './voice.tables.ts';
@@ -87,13 +87,14 @@ export async function listCalls(
   filters: CallFilters,
   page: PageRequest,
 ): Promise<Page<CallObject>> {
-  let q = tenant(ctx.db, scope).selectFrom('calls').selectAll();
-  if (filters.status) q = q.where('status', '=', filters.status);
-  if (filters.agent_id) q = q.where('agent_id', '=', filters.agent_id);
-  if (filters.contact_id) q = q.where('contact_id', '=', filters.contact_id);
-  if (filters.campaign_id) q = q.where('campaign_id', '=', filters.campaign_id);
-  if (filters.identifier) q = q.where('identifier', '=', filters.identifier);
-  if (filters.direction) q = q.where('direction', '=', filters.direction);
+  const q = whereEquals(tenant(ctx.db, scope).selectFrom('calls').selectAll(), filters, [
+    'status',
+    'agent_id',
+    'contact_id',
+    'campaign_id',
+    'identifier',
+    'direction',
+  ]);
   return paginate(q.orderBy('id', 'desc'), page, presentCall);
 }
 

@@ -4,7 +4,7 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { newRow, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
-import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { type Page, type PageRequest, paginate, whereEquals } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { toJson } from '../../platform/json.ts';
 import { isPrivateAddress, literalAddress } from '../../platform/ssrf.ts';
@@ -97,10 +97,12 @@ export async function listEndpoints(
   page: PageRequest,
   filters: { status?: 'enabled' | 'disabled'; agent_id?: string },
 ): Promise<Page<ReturnType<typeof presentEndpoint>>> {
-  let query = tenant(ctx.db, auth).selectFrom('webhook_endpoints').selectAll().orderBy('id', 'desc');
-  if (filters.status) query = query.where('status', '=', filters.status);
-  if (filters.agent_id) query = query.where('agent_id', '=', filters.agent_id);
-  return paginate(query, page, presentEndpoint);
+  const query = tenant(ctx.db, auth).selectFrom('webhook_endpoints').selectAll();
+  return paginate(
+    whereEquals(query, filters, ['status', 'agent_id']).orderBy('id', 'desc'),
+    page,
+    presentEndpoint,
+  );
 }
 
 export async function listAgentEndpoints(
@@ -221,14 +223,15 @@ export async function listDeliveries(
   filters: { state?: DeliveryState; event_id?: string },
 ) {
   await getEndpointRow(ctx.db, auth, endpointId);
-  let query = tenant(ctx.db, auth)
+  const query = tenant(ctx.db, auth)
     .selectFrom('webhook_deliveries')
     .selectAll()
-    .where('endpoint_id', '=', endpointId)
-    .orderBy('id', 'desc');
-  if (filters.state) query = query.where('state', '=', filters.state);
-  if (filters.event_id) query = query.where('event_id', '=', filters.event_id);
-  return paginate(query, page, presentDelivery);
+    .where('endpoint_id', '=', endpointId);
+  return paginate(
+    whereEquals(query, filters, ['state', 'event_id']).orderBy('id', 'desc'),
+    page,
+    presentDelivery,
+  );
 }
 
 /**

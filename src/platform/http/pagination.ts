@@ -1,4 +1,4 @@
-import type { SelectQueryBuilder } from 'kysely';
+import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 
 export interface PageRequest {
   page: number;
@@ -8,6 +8,23 @@ export interface PageRequest {
 /** Reads `page`, `per_page` and its alias `limit` from a parsed list query. */
 export function pageRequest(query: { page?: number; per_page?: number; limit?: number }): PageRequest {
   return { page: query.page ?? 1, perPage: query.per_page ?? query.limit ?? 20 };
+}
+
+/**
+ * Adds `column = value` for each of `columns` whose filter is given (neither undefined nor
+ * empty): a list's exact-match filters, each named as the column it matches.
+ */
+export function whereEquals<DB, TB extends keyof DB, O, F extends object>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  filters: F,
+  columns: readonly (keyof F & string)[],
+): SelectQueryBuilder<DB, TB, O> {
+  let q = query;
+  for (const column of columns) {
+    const value = filters[column];
+    if (value) q = q.where(sql<SqlBool>`${sql.ref(column)} = ${value}`);
+  }
+  return q;
 }
 
 export interface Page<T> {
