@@ -185,6 +185,25 @@ async function emitBooking(
 }
 
 /**
+ * Writes `changes` (their own `updated_at` included) to a booking, emits `type` with the booking
+ * as it now is (plus `extra`) and returns it presented.
+ */
+async function changeBooking(
+  tx: Tx,
+  scope: Scope,
+  row: BookingsTable,
+  changes: Partial<BookingsTable> & { updated_at: string },
+  type: 'booking.cancelled' | 'booking.rescheduled',
+  actor: Actor,
+  extra?: Record<string, unknown>,
+): Promise<Booking> {
+  const next: BookingsTable = { ...row, ...changes };
+  await tx.db.updateTable('bookings').set(changes).where('id', '=', row.id).execute();
+  await emitBooking(tx, scope, type, next, actor, extra);
+  return presentBooking(next);
+}
+
+/**
  * Books a slot for a contact (by contact_id, the conversation's contact, or a phone: found or
  * created). 400 for bad input, 422 in the past or outside opening hours, 409 when it overlaps
  * a confirmed booking of the agent (buffers included). Emits booking.created.
@@ -258,25 +277,13 @@ export async function cancelBooking(
     const row = await getBookingRow(tx.db, scope, id);
     if (row.status === 'cancelled') throw new ApiError('conflict', `Booking ${id} is already cancelled.`);
     const now = ctx.clock.now().toISOString();
-    const next: BookingsTable = {
-      ...row,
-      status: 'cancelled',
+    const changes = {
+      status: 'cancelled' as const,
       cancelled_at: now,
       cancellation_reason: input.reason ?? null,
       updated_at: now,
     };
-    await tx.db
-      .updateTable('bookings')
-      .set({
-        status: next.status,
-        cancelled_at: now,
-        cancellation_reason: next.cancellation_reason,
-        updated_at: now,
-      })
-      .where('id', '=', row.id)
-      .execute();
-    await emitBooking(tx, scope, 'booking.cancelled', next, actor);
-    return presentBooking(next);
+    return changeBooking(tx, scope, row, changes, 'booking.cancelled', actor);
   });
 }
 
@@ -312,33 +319,18 @@ export async function rescheduleBooking(
     if (row.status === 'cancelled')
       throw new ApiError('conflict', `Booking ${id} is cancelled; create a new booking instead.`);
     await assertFree(tx, scope, agent.id, business, span, service?.capacity ?? 1, row.id);
-    const now = ctx.clock.now().toISOString();
-    const next: BookingsTable = {
-      ...row,
+    const changes = {
       service_id: service?.id ?? null,
       service_name: service?.name ?? null,
       start_at: new Date(span.start).toISOString(),
       end_at: new Date(span.end).toISOString(),
       timezone: business.timezone,
-      updated_at: now,
+      updated_at: ctx.clock.now().toISOString(),
     };
-    await tx.db
-      .updateTable('bookings')
-      .set({
-        service_id: next.service_id,
-        service_name: next.service_name,
-        start_at: next.start_at,
-        end_at: next.end_at,
-        timezone: next.timezone,
-        updated_at: now,
-      })
-      .where('id', '=', row.id)
-      .execute();
-    await emitBooking(tx, scope, 'booking.rescheduled', next, actor, {
+    return changeBooking(tx, scope, row, changes, 'booking.rescheduled', actor, {
       previous_start_at: row.start_at,
       previous_end_at: row.end_at,
     });
-    return presentBooking(next);
   });
 }
 

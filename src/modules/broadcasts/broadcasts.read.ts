@@ -1,7 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
-import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { type Page, type PageRequest, paginate, paginateWithBatch } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson } from '../../platform/json.ts';
 import { type MessageStatus, messageStatuses } from '../messaging/index.ts';
@@ -103,12 +103,12 @@ export async function listBroadcasts(
 ): Promise<Page<BroadcastObject>> {
   let q = tenant(ctx.db, scope).selectFrom('broadcasts');
   if (f.status) q = q.where('status', '=', f.status);
-  const rows = await paginate(q.selectAll().orderBy('id', 'desc'), page, (r) => r);
-  const counts = await countsFor(
-    ctx.db,
-    rows.data.map((r) => r.id),
+  return paginateWithBatch(
+    q.selectAll().orderBy('id', 'desc'),
+    page,
+    (ids) => countsFor(ctx.db, ids),
+    presentBroadcast,
   );
-  return { ...rows, data: rows.data.map((r) => presentBroadcast(r, counts.get(r.id)!)) };
 }
 
 function presentRecipient(

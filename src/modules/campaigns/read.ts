@@ -2,7 +2,7 @@ import { type Scope, tenant } from '../../platform/db/scope.ts';
 import './campaigns.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
+import { type Page, type PageRequest, paginate, paginateWithBatch } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson } from '../../platform/json.ts';
 import type { recipientResults, recipientStates, statsSchema } from './campaigns.schemas.ts';
@@ -128,12 +128,12 @@ export async function listCampaigns(
   let q = tenant(ctx.db, scope).selectFrom('campaigns');
   if (f.status) q = q.where('status', '=', f.status);
   if (f.type) q = q.where('type', '=', f.type);
-  const rows = await paginate(q.selectAll().orderBy('id', 'desc'), page, (r) => r);
-  const stats = await statsFor(
-    ctx.db,
-    rows.data.map((r) => r.id),
+  return paginateWithBatch(
+    q.selectAll().orderBy('id', 'desc'),
+    page,
+    (ids) => statsFor(ctx.db, ids),
+    presentCampaign,
   );
-  return { ...rows, data: rows.data.map((r) => presentCampaign(r, stats.get(r.id)!)) };
 }
 
 export function presentRecipient(row: CampaignRecipientsTable) {

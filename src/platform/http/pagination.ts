@@ -60,6 +60,21 @@ export async function paginate<DB, TB extends keyof DB, O, T>(
   return pageOf(rows.map(map), total, page);
 }
 
+/**
+ * `paginate` for objects that need something more loaded for the page in one batch (counts,
+ * stats): `load` gets the page's row ids and returns what each id gets; `present` joins the two.
+ */
+export async function paginateWithBatch<DB, TB extends keyof DB, O extends { id: string }, X, T>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  page: PageRequest,
+  load: (ids: string[]) => Promise<Map<string, X>>,
+  present: (row: O, extra: X) => T,
+): Promise<Page<T>> {
+  const rows = await paginate(query, page, (r) => r);
+  const extras = await load(rows.data.map((r) => r.id));
+  return { ...rows, data: rows.data.map((r) => present(r, extras.get(r.id)!)) };
+}
+
 export function pageOf<T>(data: T[], total: number, page: PageRequest): Page<T> {
   return {
     data,
