@@ -29,7 +29,10 @@ export const sendJob = defineJob({
     .refine(hasMessages, 'messageIds is required'),
   maxAttempts: 5,
   batchSize: 8,
-  concurrency: 4,
+  // Eight handler calls at once: on PostgreSQL a backlog drains faster and with less CPU per
+  // message than with four (the handlers' round trips overlap; BENCHMARKS.md, issue 31); SQLite's
+  // one writer is neither faster nor slower.
+  concurrency: 8,
   // Under load a job is committed every few milliseconds: gathering them lets one handler call
   // (one status transaction) carry several.
   gatherMs: 10,
