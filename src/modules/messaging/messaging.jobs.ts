@@ -34,8 +34,10 @@ export const sendJob = defineJob({
   // one writer is neither faster nor slower.
   concurrency: 8,
   // Under load a job is committed every few milliseconds: gathering them lets one handler call
-  // (one status transaction) carry several.
-  gatherMs: 10,
+  // (one status transaction) carry several. 25 ms rather than 10: at 1,000 sends a second on
+  // PostgreSQL the accepting requests' p50 fell from 25-35 ms to 20-24 ms (fewer, larger send
+  // transactions beside them); a lone send waits those 25 ms before it goes out.
+  gatherMs: 25,
   timeoutMs: 60_000,
 });
 

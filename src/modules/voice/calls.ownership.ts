@@ -3,13 +3,13 @@ import { hostname } from 'node:os';
 import { Counter } from 'prom-client';
 import type { AppContext } from '../../platform/context.ts';
 
-/** How often a process renews its claim on its live calls (see calls.owners.ts). */
+/** How often a process holding live calls says it lives (see calls.owners.ts). */
 export const HEARTBEAT_MS = 2_000;
 
 /** Statuses of a call some process must be holding. */
 export const HELD = ['dialing', 'ringing', 'in_progress'] as const;
 
-/** The calls of this process, claimed as they become live and renewed on a heartbeat. */
+/** The calls of this process, claimed as they become live; the process's liveness on a heartbeat. */
 export class CallOwnership {
   readonly id = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(4).toString('hex')}`;
   readonly reaped = new Counter({
@@ -21,7 +21,7 @@ export class CallOwnership {
   #ctx: AppContext | null = null;
   #ids: () => string[] = () => [];
 
-  /** Starts the heartbeat of `ids()` (the calls live here). Runs in every role. */
+  /** Starts the heartbeat; `ids()` are the calls live here. Runs in every role. */
   start(ctx: AppContext, ids: () => string[]) {
     this.#ctx = ctx;
     this.#ids = ids;
@@ -35,19 +35,39 @@ export class CallOwnership {
     this.#ctx = null;
   }
 
-  /** Claims calls at once (a call that just became live here). */
+  /** Claims calls at once (a call that just became live here): this process is their owner. */
   claim(callIds: string[]) {
-    void this.#write(callIds);
+    void this.#claim(callIds);
   }
 
-  /** Renews the claim on every live call of this process. */
+  /**
+   * Says this process lives: one row (`call_owners`) for all its calls, renewed while it holds
+   * any (a process without calls has nothing for the reaper to look after).
+   */
   beat() {
-    return this.#write(this.#ids());
+    return this.#ids().length > 0 ? this.#alive() : Promise.resolve();
   }
 
-  async #write(callIds: string[]) {
+  async #alive() {
+    const ctx = this.#ctx;
+    if (!ctx) return;
+    const now = new Date().toISOString();
+    try {
+      await ctx.db
+        .insertInto('call_owners')
+        .values({ id: this.id, seen_at: now })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ seen_at: now }))
+        .execute();
+    } catch (err) {
+      if (this.#ctx) ctx.logger.warn({ err: (err as Error).message }, 'call owner heartbeat failed');
+    }
+  }
+
+  async #claim(callIds: string[]) {
     const ctx = this.#ctx;
     if (!ctx || callIds.length === 0) return;
+    await this.#alive();
+    // `owner_seen_at` is when it was claimed: the reaper's measure for an owner with no row yet.
     const now = new Date().toISOString();
     try {
       for (let i = 0; i < callIds.length; i += 500)
@@ -58,7 +78,7 @@ export class CallOwnership {
           .where('status', 'in', ['queued', ...HELD])
           .execute();
     } catch (err) {
-      if (this.#ctx) ctx.logger.warn({ err: (err as Error).message }, 'call owner heartbeat failed');
+      if (this.#ctx) ctx.logger.warn({ err: (err as Error).message }, 'claiming calls failed');
     }
   }
 }

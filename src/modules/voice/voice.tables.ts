@@ -1,6 +1,7 @@
 declare module '../../platform/db/schema.ts' {
   interface Database {
     calls: CallsTable;
+    call_owners: CallOwnersTable;
   }
 }
 
@@ -53,7 +54,10 @@ export interface CallsTable {
   recording_url: string | null;
   /** When a transfer to another number began (cleared if the carrier refused it). */
   transfer_started_at: string | null;
-  /** The process holding the live call (calls.owners.ts), and when it last renewed its claim. */
+  /**
+   * The process holding the live call (calls.owners.ts), and when it claimed it; its liveness is
+   * its `call_owners` row (processes of before that table renewed `owner_seen_at` per call).
+   */
   owner?: string | null;
   owner_seen_at?: string | null;
   /** JSON `{turns, p50_ms, p95_ms, ...}`. */
@@ -72,3 +76,13 @@ export interface CallsTable {
 }
 
 export type CallRow = CallsTable;
+
+/**
+ * The processes that hold live calls, each with when it last said it lives (calls.owners.ts): one
+ * row a process renews, not one per call.
+ */
+export interface CallOwnersTable {
+  /** `CallOwnership.id`: host, pid and a random part. */
+  id: string;
+  seen_at: string;
+}
