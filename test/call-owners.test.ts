@@ -115,4 +115,34 @@ forEachStorage('call owners', (storage) => {
       .execute();
     assert.equal(left.length, 0);
   });
+
+  it('lets go of a call stored as its own that it no longer holds, so the reaper ends it', async () => {
+    const rt = voiceRuntime(t.ctx);
+    const own = rt.ownership;
+    // Stored as held by this process, claimed a minute ago: one is live here, one is not (its
+    // session ended without its end being written).
+    const held = await heldCall(own.id, ago(60_000));
+    const leaked = await heldCall(own.id, ago(60_000));
+    rt.live.set(held, {} as never);
+    try {
+      // Its row is fresh, so nothing is reaped yet.
+      await own.beat();
+      assert.equal(await reap(), 0);
+      // Missing at two audits in a row: let go.
+      for (let i = 0; i < 4; i++) await own.beat();
+      const rows = await t.ctx.db
+        .selectFrom('calls')
+        .select(['id', 'owner'])
+        .where('id', 'in', [held, leaked])
+        .execute();
+      const ownerOf = new Map(rows.map((r) => [r.id, r.owner]));
+      assert.equal(ownerOf.get(held), own.id, 'a call live here stays its own');
+      assert.equal(ownerOf.get(leaked), null);
+      assert.equal(await reap(), 1);
+      assert.equal((await statusOf(leaked)).ended_reason, 'server_lost');
+      assert.equal((await statusOf(held)).status, 'in_progress');
+    } finally {
+      rt.live.delete(held);
+    }
+  });
 });

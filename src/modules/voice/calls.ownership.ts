@@ -6,6 +6,9 @@ import type { AppContext } from '../../platform/context.ts';
 /** How often a process holding live calls says it lives (see calls.owners.ts). */
 export const HEARTBEAT_MS = 2_000;
 
+/** Every how many heartbeats a process compares the calls stored as its own with those it holds. */
+const AUDIT_EVERY = 2;
+
 /** Statuses of a call some process must be holding. */
 export const HELD = ['dialing', 'ringing', 'in_progress'] as const;
 
@@ -42,10 +45,54 @@ export class CallOwnership {
 
   /**
    * Says this process lives: one row (`call_owners`) for all its calls, renewed while it holds
-   * any (a process without calls has nothing for the reaper to look after).
+   * any (a process without calls has nothing for the reaper to look after). Every AUDIT_EVERY
+   * beats it also lets go of calls it no longer holds (see `#audit`).
    */
-  beat() {
-    return this.#ids().length > 0 ? this.#alive() : Promise.resolve();
+  async beat() {
+    const live = this.#ids();
+    if (live.length === 0) return;
+    await this.#alive();
+    if (++this.#beats % AUDIT_EVERY === 0) await this.#audit(new Set(live));
+  }
+
+  #beats = 0;
+  /** Calls written as this process's that it did not hold at the last audit. */
+  #missing = new Set<string>();
+
+  /**
+   * A call stored as this process's but no longer live here (a session that ended without its
+   * end being written, a dial whose hand-over to a session failed) would be kept alive by this
+   * process's row for as long as the process holds any other call. One missing at two audits in a
+   * row is let go (`owner` cleared): the reaper then judges it by when it was claimed, as a call
+   * of a process that is gone. Two audits, so a call between leaving `live` and its end being
+   * written is not taken for one.
+   */
+  async #audit(live: Set<string>) {
+    const ctx = this.#ctx;
+    if (!ctx) return;
+    try {
+      const stored = await ctx.db
+        .selectFrom('calls')
+        .select('id')
+        .where('owner', '=', this.id)
+        .where('status', 'in', HELD)
+        .execute();
+      const missing = new Set(stored.map((c) => c.id).filter((id) => !live.has(id)));
+      const lost = [...missing].filter((id) => this.#missing.has(id));
+      this.#missing = missing;
+      for (let i = 0; i < lost.length; i += 500)
+        await ctx.db
+          .updateTable('calls')
+          .set({ owner: null })
+          .where('id', 'in', lost.slice(i, i + 500))
+          .where('owner', '=', this.id)
+          .where('status', 'in', HELD)
+          .execute();
+      if (lost.length)
+        ctx.logger.warn({ calls: lost.length }, 'calls stored as held here but not live: let go');
+    } catch (err) {
+      if (this.#ctx) ctx.logger.warn({ err: (err as Error).message }, 'auditing held calls failed');
+    }
   }
 
   async #alive() {

@@ -108,4 +108,10 @@ export const voiceMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // A process's audit of the calls stored as its own (calls.ownership.ts).
+  '0917_calls_owner_index': {
+    async up(db) {
+      await db.schema.createIndex('calls_owner').on('calls').columns(['owner', 'status']).execute();
+    },
+  },
 };
