@@ -162,6 +162,23 @@ forEachStorage('csat', (storage) => {
       score: 4,
     });
 
+    // A link cut by a mail client or a score edited by hand: a page for a browser, the error for
+    // JSON, and nothing recorded.
+    for (const [path, status, text, code] of [
+      [`/v1/csat/respond/${token}`, 400, /not complete/, 'validation_failed'],
+      [`/v1/csat/respond/${token}?score=7`, 400, /not complete/, 'validation_failed'],
+      ['/v1/csat/respond/short?score=4', 404, /not valid/, 'not_found'],
+    ] as const) {
+      const cut = await t.call('GET', path, { headers: browser });
+      assert.equal(cut.status, status, cut.text);
+      checkPage(cut);
+      assert.match(cut.text, text);
+      const json = await t.call('GET', path);
+      assert.equal(json.status, status);
+      assert.equal(json.body.error.code, code);
+    }
+    assert.equal((await conv(mail)).csat.score, 4);
+
     // Asked 8 days ago: the link no longer records (as a reply would not), in a page or in JSON.
     const old = await inbound('ravi@example.com', 'hi', 'email');
     await close(old);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import type { ApiError } from '../../platform/errors.ts';
 import { PAGE_HEADERS } from '../../platform/http/page-headers.ts';
 import type { RouteResult } from '../../platform/http/route.ts';
 import type { LinkOutcome } from './csat.answer.ts';
@@ -87,4 +88,19 @@ export function csatPage(outcome: LinkOutcome): RouteResult {
         'We could not find the question this link belongs to. Please check that the whole link was opened.',
       );
   }
+}
+
+/**
+ * A browser's page for a link whose token or score is malformed (a link cut by a mail client, a
+ * score edited by hand): a token that cannot be one is the unknown link's 404 page, a missing or
+ * out-of-range score a 400 page saying what to do. Callers asking for JSON get the usual error.
+ */
+export function malformedLinkPage(request: FastifyRequest, err: ApiError): RouteResult | undefined {
+  if (!wantsHtml(request)) return undefined;
+  if (err.code === 'not_found') return csatPage({ state: 'unknown' });
+  return page(
+    400,
+    'This link is not complete',
+    'The link should end with a score from 1 to 5. Please open the whole link from the message, or click a score there again.',
+  );
 }

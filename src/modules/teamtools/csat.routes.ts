@@ -3,7 +3,7 @@ import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { listResponse } from '../../platform/http/schemas.ts';
 import { answerByLink } from './csat.answer.ts';
-import { csatPage, wantsHtml } from './csat.page.ts';
+import { csatPage, malformedLinkPage, wantsHtml } from './csat.page.ts';
 import {
   csatAnswerObject,
   csatSettingsObject,
@@ -65,17 +65,19 @@ export const csatRoutes = [
     path: '/v1/csat/respond/:token',
     summary: 'Answer a CSAT question (emailed link)',
     description:
-      'The link in a CSAT email: records the score clicked, once, within 7 days of the question (a second click, or one after 7 days, answers `recorded: false`). No key: the token is the credential. A browser (`Accept` preferring `text/html`) gets a small page instead: "Thank you — your rating: 4 of 5", or that it was already recorded (200); for a token that is not valid a 404 page, for an expired one a 410 page. Callers asking for JSON get `{recorded, score}`.',
+      'The link in a CSAT email: records the score clicked, once, within 7 days of the question (a second click, or one after 7 days, answers `recorded: false`). No key: the token is the credential. A browser (`Accept` preferring `text/html`) gets a small page instead: "Thank you — your rating: 4 of 5", or that it was already recorded (200); for a token that is not valid a 404 page, for an expired one a 410 page, for a link without a score or with one outside 1-5 a 400 page. Callers asking for JSON get `{recorded, score}` (and the usual 400 error).',
     tags,
     auth: 'none',
     params: respondParams,
     query: respondQuery,
     responses: { 200: null, 404: null, 410: null },
+    invalidPage: malformedLinkPage,
     rawResponses: {
       200: {
         'application/json': { schema: respondResponseJson, example: { recorded: true, score: 4 } },
         'text/html': { schema: { type: 'string' }, example: htmlExample },
       },
+      400: { 'text/html': { schema: { type: 'string' } } },
       404: { 'text/html': { schema: { type: 'string' } } },
       410: { 'text/html': { schema: { type: 'string' } } },
     },

@@ -355,8 +355,9 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
     if (route.deprecated) reply.header('Deprecation', 'true');
 
     if (route.auth !== 'none') refuseNul(route, request);
-    const params = parseOrThrow(route.params, request.params, 'path');
-    const query = parseOrThrow(route.query, request.query ?? {}, 'query', false);
+    const input = pathAndQuery(route, request);
+    if ('page' in input) return sendResult(route, ctx, auth, reply, input.page);
+    const { params, query } = input;
     const body = parsedBody(route, request, answersNotFound);
 
     const idempotencyKey = idempotencyKeyOf(route, request);
@@ -400,6 +401,26 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
       });
     }
     return sendResult(route, ctx, auth, reply, result);
+  }
+}
+
+/**
+ * The request's path parameters and query, checked; a malformed link opened in a browser gets the
+ * route's page for it instead of the error, where the route has one (`invalidPage`).
+ */
+function pathAndQuery(
+  route: AnyRoute,
+  request: FastifyRequest,
+): { params: unknown; query: unknown } | { page: Exclude<RouteResult, { hijacked: true }> } {
+  try {
+    return {
+      params: parseOrThrow(route.params, request.params, 'path'),
+      query: parseOrThrow(route.query, request.query ?? {}, 'query', false),
+    };
+  } catch (err) {
+    const page = err instanceof ApiError ? route.invalidPage?.(request, err) : undefined;
+    if (!page || 'hijacked' in page) throw err;
+    return { page };
   }
 }
 

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
-import type { ErrorCode } from '../errors.ts';
+import type { ApiError, ErrorCode } from '../errors.ts';
 import type { Actor } from '../events.ts';
 import type { PlanLimits } from '../limits.ts';
 
@@ -91,6 +91,11 @@ export interface RouteDef<
     names: string[];
     of: (ctx: AppContext, auth: Auth) => Promise<Record<string, string>>;
   };
+  /**
+   * What a link opened in a browser answers when its path or query is malformed (a score edited
+   * by hand, a link cut by a mail client): a page instead of the JSON 400. Undefined: the 400.
+   */
+  invalidPage?: (request: FastifyRequest, err: ApiError) => RouteResult | undefined;
   handler: (req: RouteRequest<Out<P>, Out<Q>, Out<B>>) => Promise<RouteResult>;
 }
 
