@@ -83,8 +83,13 @@ await createBenchTemplate(base, key);
 const fmt = (r: AcResult) =>
   `${r.requests.total} requests, ${r.requests.average.toFixed(0)} req/s, latency p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, non-2xx ${r.non2xx}, errors ${r.errors}`;
 
-// BENCH_PARTS=list: only the list (no POST part); BENCH_CONVERSATIONS=0: only the POST part.
-if (process.env.BENCH_PARTS !== 'list') await postPart();
+// BENCH_PARTS=list: only the list (no POST part); BENCH_CONVERSATIONS=0: only the POST part, on
+// a new, empty database. Otherwise the POST part runs on the seeded database, with the planner
+// statistics a running database has (see the seeding below); BENCH_POST_FRESH=1 runs it first,
+// on the empty database, as before.
+const postFresh = CONVERSATIONS === 0 || Boolean(process.env.BENCH_POST_FRESH);
+const postWanted = process.env.BENCH_PARTS !== 'list';
+if (postWanted && postFresh) await postPart();
 // The sandbox channel the seeded conversations use is made by the first send.
 else await fetch(`${base}/v1/messages`, { method: 'POST', headers, body: messageBody(0) });
 async function postPart() {
@@ -121,6 +126,12 @@ async function postPart() {
     }
   };
   const cpuBefore = cpuMs(server.child.pid);
+  const workerCpuBefore = cpuMs(worker?.pid);
+  const generatorBefore = processCpuMs(process.pid);
+  // PostgreSQL's side: its backends of this database, sampled each second (new ones count from zero).
+  const backends = pg ? backendCpu(PG_ADMIN_URL, new URL(pg.url).pathname.slice(1)) : undefined;
+  await backends?.start();
+  const sampling = backends ? setInterval(() => void backends.sample().catch(() => {}), 1000) : undefined;
   const acceptStart = Date.now();
   // A steady 1,000 requests/s (open loop: see `paced`), latency counted from when each was due.
   const send = await paced({
@@ -144,16 +155,21 @@ async function postPart() {
   }
   const secs = (Date.now() - acceptStart) / 1000;
   const cpu = cpuMs(server.child.pid) - cpuBefore;
+  clearInterval(sampling);
+  await backends?.sample();
+  const perMessage = (ms: number) => (ms / Math.max(1, sent)).toFixed(2);
+  const workerCpu = worker ? cpuMs(worker.pid) - workerCpuBefore : 0;
   console.log(
-    `[${storage}] server CPU (user+system) per accepted message, request to sent: ${(cpu / Math.max(1, sent)).toFixed(2)} ms (${(cpu / 1000).toFixed(1)} s for ${sent}); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    `[${storage}] server CPU (user+system) per accepted message, request to sent: ${perMessage(cpu)} ms (${(cpu / 1000).toFixed(1)} s for ${sent})${worker ? `, worker ${perMessage(workerCpu)} ms` : ''}${backends ? `, PostgreSQL backends ${perMessage(backends.total())} ms` : ''}, load generator ${perMessage(processCpuMs(process.pid) - generatorBefore)} ms; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
   );
+  await backends?.close();
   console.log(
     `[${storage}] queue: ${sent}/${accepted} accepted messages reached sent ${secs.toFixed(1)} s after the first request: ${(sent / secs).toFixed(0)} messages/s end to end`,
   );
 }
 
-// BENCH_CONVERSATIONS=0: the message path only (no list).
-// 100,000 conversations, inserted directly in batches (the list is what is measured).
+// 100,000 conversations, each with its contact and one delivered message, inserted directly in
+// batches (BENCH_CONVERSATIONS=0: none, and no list).
 const contactsBatch = 500;
 const existing = Number(
   (
@@ -224,6 +240,42 @@ for (let i = existing; i < CONVERSATIONS; i += contactsBatch) {
   }
   await db.insertInto('contacts').values(contacts).execute();
   await db.insertInto('conversations').values(convs).execute();
+  // Each seeded conversation's last message, delivered: a running database's messages table.
+  await db
+    .insertInto('messages')
+    .values(
+      convs.map((c) => ({
+        id: `msg_B${c.id.slice(6)}`,
+        workspace_id: wsId,
+        livemode: 0,
+        conversation_id: c.id,
+        channel_id: channel.id,
+        direction: 'outbound' as const,
+        sender_type: 'api_key' as const,
+        sender_id: null,
+        type: 'text',
+        text: c.last_message,
+        template: null,
+        media: null,
+        interactive: null,
+        to_address: c.contact_address,
+        from_address: '+15550000000',
+        status: 'delivered' as const,
+        error_code: null,
+        error_message: null,
+        provider_message_id: `wamid.B${c.id.slice(6)}`,
+        reply_to_provider_id: null,
+        created_at: c.created_at,
+        updated_at: c.created_at,
+        queued_at: c.created_at,
+        sent_at: c.created_at,
+        delivered_at: c.created_at,
+        read_at: null,
+        failed_at: null,
+        send_started_at: c.created_at,
+      })),
+    )
+    .execute();
 }
 // Planner statistics and the visibility map, as a database that has been running has them (on
 // PostgreSQL, autovacuum would otherwise be working through the 100,000 fresh rows while the
@@ -232,6 +284,7 @@ await sql.raw(pg ? 'vacuum analyze' : 'analyze').execute(db);
 console.log(
   `[${storage}] seeded ${CONVERSATIONS} conversations in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
 );
+if (postWanted && !postFresh) await postPart();
 // BENCH_LIST_PATHS: the list requests measured (comma-separated), default all three.
 const listPaths = (
   process.env.BENCH_LIST_PATHS ??

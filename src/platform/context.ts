@@ -178,7 +178,7 @@ export async function createContext(
     async transaction(fn) {
       const hooks: Array<() => void | Promise<void>> = [];
       const events: ParleyEvent[] = [];
-      const result = await dbHandle.db.transaction().execute(async (trx) => {
+      const result = await dbHandle.transaction(async (trx) => {
         const tx: Tx = {
           db: trx,
           afterCommit: (h) => {

@@ -3,7 +3,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { insertRows } from '../../platform/db/rows.ts';
 import { livemodeValue, type Scope } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
-import type { EmitInput, Tx } from '../../platform/events.ts';
+import type { Tx } from '../../platform/events.ts';
 import { GroupCommit, type GroupResult } from '../../platform/group-commit.ts';
 import type { ChannelRow } from '../channels/index.ts';
 import type { ContactRow } from '../contacts/index.ts';
@@ -153,7 +153,9 @@ async function writeInTx(
     contexts: new Map(),
   };
   await resolveChannels(ctx, tx, b);
-  await findContacts(tx, b);
+  // The look-ups of templates and contacts go out together (pipelined on PostgreSQL); the known
+  // contacts' conversations after them (none on first contact).
+  const [templates] = await Promise.all([findTemplates(tx, b), findContacts(tx, b)]);
   await findConversations(tx, b);
   // Refusals are decided on what is stored, before this batch writes anything for them.
   for (const { s, i, channel } of live(b)) {
@@ -162,49 +164,75 @@ async function writeInTx(
     const refusal = sendRefusal(s, contact, conversation, channel);
     if (refusal) b.results[i] = { ok: false, error: refusal };
   }
-  prepareContents(b, await findTemplates(tx, b));
+  prepareContents(b, templates);
   const accepted = live(b);
 
   // First contact: the contacts, then the conversations, each with one insert and its events.
-  const created = await insertNewContacts(tx, b, accepted);
+  const created = newContacts(b, accepted);
   const newThreads = await placeInThreads(tx, b, accepted);
   const messages = await messageRows(tx, b, accepted);
   const written = threadsWritten(messages);
-  const made = await insertNewThreads(tx, newThreads, written);
-  // contact.created and conversation.created events, recorded with one insert.
-  await tx.emitMany([
-    ...created,
-    ...made.map(({ row, contact, send }) => ({
-      workspaceId: send.scope.workspaceId,
-      livemode: send.scope.livemode,
-      type: 'conversation.created' as const,
-      actor: send.sender.actor,
-      data: presentConversation(row, contact),
-    })),
-  ]);
-  for (const part of chunked(messages)) {
-    await insertRows(
-      tx.db,
-      'messages',
-      part.map((m) => m.row),
-    ).execute();
-  }
-  // New threads were stored with their last message; the others are updated.
+  const made = newThreadRows(newThreads, written);
+  // The writes do not wait for each other: on PostgreSQL they go out together (pipelined.ts), in
+  // this order (the contacts before the conversations before the messages that refer to them),
+  // and each is checked once all are back.
   const madeIds = new Set(made.map((m) => m.row.id));
-  await setLastMessages(
-    tx.db,
-    [...written.last.values()]
-      .filter((row) => !madeIds.has(row.conversation_id))
-      .map((row) => ({
-        conversationId: row.conversation_id,
-        ...lastMessageOf(row),
-        answered: written.personWrote.has(row.conversation_id),
-        ai: written.aiWrote.has(row.conversation_id),
+  await settled([
+    ...chunked(created).map(async (part) => {
+      const inserted = await insertNewContactsByPhone(
+        tx.db,
+        part.map((m) => m.row),
+      );
+      if (inserted !== part.length) throw new BatchConflict('a contact was made concurrently');
+    }),
+    ...chunked(made).map(async (part) => {
+      const inserted = await insertNewConversations(
+        tx.db,
+        part.map((m) => m.row),
+      );
+      if (inserted !== part.length) throw new BatchConflict('a conversation was made concurrently');
+    }),
+    // contact.created and conversation.created events, recorded with one insert.
+    tx.emitMany([
+      ...created.map(({ row, send }) => ({
+        workspaceId: send.scope.workspaceId,
+        livemode: send.scope.livemode,
+        type: 'contact.created' as const,
+        actor: send.sender.actor,
+        data: presentContact(row),
       })),
-  );
-  // One delivery job for the batch's messages.
-  if (messages.length > 0)
-    await ctx.queue.enqueue(tx.db, sendJob, { messageIds: messages.map((m) => m.row.id), attempt: 1 });
+      ...made.map(({ row, contact, send }) => ({
+        workspaceId: send.scope.workspaceId,
+        livemode: send.scope.livemode,
+        type: 'conversation.created' as const,
+        actor: send.sender.actor,
+        data: presentConversation(row, contact),
+      })),
+    ]),
+    ...chunked(messages).map((part) =>
+      insertRows(
+        tx.db,
+        'messages',
+        part.map((m) => m.row),
+      ).execute(),
+    ),
+    // New threads were stored with their last message; the others are updated.
+    setLastMessages(
+      tx.db,
+      [...written.last.values()]
+        .filter((row) => !madeIds.has(row.conversation_id))
+        .map((row) => ({
+          conversationId: row.conversation_id,
+          ...lastMessageOf(row),
+          answered: written.personWrote.has(row.conversation_id),
+          ai: written.aiWrote.has(row.conversation_id),
+        })),
+    ),
+    // One delivery job for the batch's messages.
+    messages.length > 0
+      ? ctx.queue.enqueue(tx.db, sendJob, { messageIds: messages.map((m) => m.row.id), attempt: 1 })
+      : undefined,
+  ]);
   for (const { i, row } of messages) b.results[i] = { ok: true, value: presentMessage(row) };
   return b.results.map((r) => r ?? { ok: false, error: new Error('send left without an outcome') });
 }
@@ -229,23 +257,31 @@ async function resolveChannels(ctx: AppContext, tx: Tx, b: Batch): Promise<void>
   }
 }
 
+/** The live sends by workspace and mode. */
+function byScope(b: Batch): LiveSend[][] {
+  const groups = new Map<string, LiveSend[]>();
+  for (const entry of live(b)) {
+    const group = groups.get(scopeKey(entry.s));
+    if (group) group.push(entry);
+    else groups.set(scopeKey(entry.s), [entry]);
+  }
+  return [...groups.values()];
+}
+
 /** Existing contacts, by phone, with one look-up per workspace and mode. */
 async function findContacts(tx: Tx, b: Batch): Promise<void> {
-  const byScope = new Map<string, LiveSend[]>();
-  for (const entry of live(b)) {
-    const group = byScope.get(scopeKey(entry.s));
-    if (group) group.push(entry);
-    else byScope.set(scopeKey(entry.s), [entry]);
-  }
-  for (const group of byScope.values()) {
-    const { s } = group[0]!;
-    const rows = await findContactsByPhones(
-      tx.db,
-      s.scope,
-      group.map((entry) => entry.s.to),
-    );
-    for (const row of rows) b.contacts.set(`${scopeKey(s)}:${row.phone}`, row);
-  }
+  const groups = byScope(b);
+  const found = await Promise.all(
+    groups.map((group) =>
+      findContactsByPhones(
+        tx.db,
+        group[0]!.s.scope,
+        group.map((entry) => entry.s.to),
+      ),
+    ),
+  );
+  for (const [g, rows] of found.entries())
+    for (const row of rows) b.contacts.set(`${scopeKey(groups[g]![0]!.s)}:${row.phone}`, row);
 }
 
 /** The known contacts' conversations on the sends' channels. */
@@ -304,13 +340,16 @@ function prepareContents(b: Batch, templates: Map<string, TemplateRow | ApiError
   }
 }
 
-/** The contacts of first contact, inserted in key order; their contact.created events. */
-async function insertNewContacts(tx: Tx, b: Batch, accepted: LiveSend[]): Promise<EmitInput[]> {
-  const newContacts = new Map<string, { row: ContactRow; send: PreparedSend }>();
+/**
+ * The contacts of first contact, in key order (so concurrent batches take the unique index's
+ * locks in the same order), taken as the batch's contacts; written by the caller.
+ */
+function newContacts(b: Batch, accepted: LiveSend[]): Array<{ row: ContactRow; send: PreparedSend }> {
+  const found = new Map<string, { row: ContactRow; send: PreparedSend }>();
   for (const { s } of accepted) {
     const key = contactKey(s);
-    if (b.contacts.has(key) || newContacts.has(key)) continue;
-    newContacts.set(key, {
+    if (b.contacts.has(key) || found.has(key)) continue;
+    found.set(key, {
       row: newContactRow(
         { ...s.scope, defaultCountry: s.sender.defaultCountry },
         { phone: s.to, email: null, name: null },
@@ -319,24 +358,8 @@ async function insertNewContacts(tx: Tx, b: Batch, accepted: LiveSend[]): Promis
       send: s,
     });
   }
-  if (newContacts.size === 0) return [];
-  // In key order, so concurrent batches take the unique index's locks in the same order.
-  const made = [...newContacts.values()].sort((a, b) => compare(a.row.phone!, b.row.phone!));
-  for (const part of chunked(made)) {
-    const inserted = await insertNewContactsByPhone(
-      tx.db,
-      part.map((m) => m.row),
-    );
-    if (inserted !== part.length) throw new BatchConflict('a contact was made concurrently');
-  }
-  for (const [key, m] of newContacts) b.contacts.set(key, m.row);
-  return made.map(({ row, send }) => ({
-    workspaceId: send.scope.workspaceId,
-    livemode: send.scope.livemode,
-    type: 'contact.created' as const,
-    actor: send.sender.actor,
-    data: presentContact(row),
-  }));
+  for (const [key, m] of found) b.contacts.set(key, m.row);
+  return [...found.values()].sort((x, y) => compare(x.row.phone!, y.row.phone!));
 }
 
 /**
@@ -417,12 +440,8 @@ function threadsWritten(messages: Array<{ row: MessageRow }>) {
   };
 }
 
-/** The new threads, stored in key order with their last message; returned in that order. */
-async function insertNewThreads(
-  tx: Tx,
-  newThreads: Map<string, NewThread>,
-  written: ReturnType<typeof threadsWritten>,
-): Promise<NewThread[]> {
+/** The new threads in key order, each with its last message; written by the caller. */
+function newThreadRows(newThreads: Map<string, NewThread>, written: ReturnType<typeof threadsWritten>): NewThread[] {
   const made = [...newThreads.values()].sort((a, b) =>
     compare(threadKey(a.row.channel_id, a.row.contact_id), threadKey(b.row.channel_id, b.row.contact_id)),
   );
@@ -430,12 +449,16 @@ async function insertNewThreads(
     Object.assign(m.row, lastMessageOf(written.last.get(m.row.id)!));
     if (written.aiWrote.has(m.row.id)) m.row.ai_handled = 1;
   }
-  for (const part of chunked(made)) {
-    const inserted = await insertNewConversations(
-      tx.db,
-      part.map((m) => m.row),
-    );
-    if (inserted !== part.length) throw new BatchConflict('a conversation was made concurrently');
-  }
   return made;
+}
+
+/**
+ * Waits for every one of `writes` (none is left running into the commit or rollback), then fails
+ * with the first failure: a conflict first, as the statements after it may fail because of it.
+ */
+async function settled(writes: Array<Promise<unknown> | undefined>): Promise<void> {
+  const outcomes = await Promise.allSettled(writes);
+  const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+  const first = failures.find((f) => f instanceof BatchConflict) ?? failures[0];
+  if (failures.length > 0) throw first;
 }

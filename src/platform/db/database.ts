@@ -18,6 +18,7 @@ import {
 import type pg from 'pg';
 import { FixedShapeInListsPlugin } from './fixed-shape.ts';
 import { CheckoutGate, gatedPool } from './pg-gate.ts';
+import { pipelinedTransaction } from './pipelined.ts';
 import type { Database } from './schema.ts';
 
 /** How long a request waits its turn for a pool connection while all are in use (then 503). */
@@ -186,6 +187,8 @@ export interface DatabaseHandle {
   pool?: pg.Pool;
   /** The raw SQLite handle (SQLite only). */
   sqlite?: DatabaseSync;
+  /** Runs `fn` in one transaction (PostgreSQL: pipelined, see pipelined.ts). */
+  transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -260,7 +263,9 @@ export async function openDatabase(opts: {
       max,
       // A database that does not answer fails the request (503) rather than holding it.
       connectionTimeoutMillis: 5000,
-    });
+      // Statements issued without waiting for each other go out together (pipelined.ts).
+      pipeline: true,
+    } as pg.PoolConfig);
     // Waiting in line for a connection while all are busy is bounded apart (a burst of requests
     // takes turns instead of failing after 5 s); see pg-gate.ts.
     const gate = new CheckoutGate(max, POOL_QUEUE_WAIT_MS);
@@ -275,15 +280,25 @@ export async function openDatabase(opts: {
       client.on('error', () => {});
       prepareRepeatedStatements(client, statements);
     });
-    const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: gatedPool(pool, gate) }),
-      plugins: [new FixedShapeInListsPlugin()],
-    });
-    return { db, dialect: 'postgres', pool, close: () => db.destroy() };
+    const dialect = new PostgresDialect({ pool: gatedPool(pool, gate) });
+    const db = new Kysely<Database>({ dialect, plugins: [new FixedShapeInListsPlugin()] });
+    return {
+      db,
+      dialect: 'postgres',
+      pool,
+      transaction: (fn) => pipelinedTransaction(db, dialect, fn),
+      close: () => db.destroy(),
+    };
   }
   const sqlite = new NodeSqliteDatabase(opts.sqlitePath);
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', sqlite: sqlite.raw, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite: sqlite.raw,
+    transaction: (fn) => db.transaction().execute(fn),
+    close: () => db.destroy(),
+  };
 }
 
 /** Error codes of a database that cannot be reached, or that is shutting down or full. */
