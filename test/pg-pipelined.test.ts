@@ -34,7 +34,9 @@ describe('pipelined transactions on PostgreSQL', async () => {
   });
 
   const parents = async () =>
-    (await sql<{ id: string }>`select id from pipe_parent order by id`.execute(handle.db)).rows.map((r) => r.id);
+    (await sql<{ id: string }>`select id from pipe_parent order by id`.execute(handle.db)).rows.map(
+      (r) => r.id,
+    );
   const insertParent = (db: typeof handle.db, id: string) =>
     db
       .insertInto('pipe_parent' as never)

@@ -441,7 +441,10 @@ function threadsWritten(messages: Array<{ row: MessageRow }>) {
 }
 
 /** The new threads in key order, each with its last message; written by the caller. */
-function newThreadRows(newThreads: Map<string, NewThread>, written: ReturnType<typeof threadsWritten>): NewThread[] {
+function newThreadRows(
+  newThreads: Map<string, NewThread>,
+  written: ReturnType<typeof threadsWritten>,
+): NewThread[] {
   const made = [...newThreads.values()].sort((a, b) =>
     compare(threadKey(a.row.channel_id, a.row.contact_id), threadKey(b.row.channel_id, b.row.contact_id)),
   );
