@@ -8,10 +8,11 @@ import { type DatabaseHandle, type Db, type Dialect, openDatabase } from './db/d
 import {
   type EventSink,
   eventChannel,
-  insertEvents,
+  newEvents,
   type ParleyEvent,
   type Tx,
   type TxListener,
+  writeEvents,
 } from './events.ts';
 import { API_KEYS_CHANGED, ApiKeyCache } from './http/api-key-cache.ts';
 import type { Auth } from './http/route.ts';
@@ -19,6 +20,7 @@ import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from '
 import { Metrics } from './metrics.ts';
 import { createJobQueue } from './queue/index.ts';
 import type { JobQueue } from './queue/queue.ts';
+import { settleAll } from './settle.ts';
 import { type Clock, systemClock } from './time.ts';
 
 /**
@@ -189,10 +191,18 @@ export async function createContext(
           },
           async emitMany(inputs) {
             if (inputs.length === 0) return [];
-            const recorded = await insertEvents(trx, inputs, clock.now());
-            for (const sink of eventSinks) await sink(trx, recorded);
+            const recorded = newEvents(inputs, clock.now());
             events.push(...recorded);
-            for (const listener of txListeners) await listener(tx, recorded);
+            // The insert is issued first (rows the sinks write may refer to the events); the
+            // sinks and the listeners (one after another, in order) do not wait for it or for
+            // each other, so on PostgreSQL their look-ups go out with it.
+            await settleAll([
+              writeEvents(trx, recorded),
+              ...eventSinks.map((sink) => sink(trx, recorded)),
+              (async () => {
+                for (const listener of txListeners) await listener(tx, recorded);
+              })(),
+            ]);
             return recorded;
           },
         };

@@ -4,6 +4,7 @@ import { insertRows } from './db/rows.ts';
 import type { EventsTable } from './db/schema.ts';
 import { newId } from './ids.ts';
 import { toJson } from './json.ts';
+import { settleAll } from './settle.ts';
 
 /**
  * Every event type Parley emits. Webhook subscriptions are checked against this list, and the
@@ -104,10 +105,10 @@ export interface EmitInput {
   data: Record<string, unknown> & { id?: string; object?: string };
 }
 
-/** Records events with one multi-row insert (per 500); returns them as integrators receive them. */
-export async function insertEvents(trx: Trx, inputs: EmitInput[], now: Date): Promise<ParleyEvent[]> {
+/** The events as integrators receive them (not stored yet: `writeEvents`). */
+export function newEvents(inputs: EmitInput[], now: Date): ParleyEvent[] {
   const timestamp = now.toISOString();
-  const events: ParleyEvent[] = inputs.map((input) => ({
+  return inputs.map((input) => ({
     id: newId('evt'),
     event: input.type,
     timestamp,
@@ -117,8 +118,12 @@ export async function insertEvents(trx: Trx, inputs: EmitInput[], now: Date): Pr
     actor: input.actor,
     data: input.data,
   }));
-  for (const part of chunked(events)) {
-    await insertRows(
+}
+
+/** Stores events with one multi-row insert per 500; each insert is issued before this returns. */
+export async function writeEvents(trx: Trx, events: ParleyEvent[]): Promise<void> {
+  const inserts = chunked(events).map((part) =>
+    insertRows(
       trx,
       'events',
       part.map((event) => ({
@@ -133,9 +138,9 @@ export async function insertEvents(trx: Trx, inputs: EmitInput[], now: Date): Pr
         data: toJson(event.data),
         created_at: event.timestamp,
       })),
-    ).execute();
-  }
-  return events;
+    ).execute(),
+  );
+  await settleAll(inserts);
 }
 
 export function eventFromRow(row: Omit<EventsTable, 'object_type' | 'object_id'>): ParleyEvent {

@@ -5,6 +5,7 @@ import { livemodeValue, type Scope } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import { GroupCommit, type GroupResult } from '../../platform/group-commit.ts';
+import { settleAll } from '../../platform/settle.ts';
 import type { ChannelRow } from '../channels/index.ts';
 import type { ContactRow } from '../contacts/index.ts';
 import {
@@ -155,7 +156,8 @@ async function writeInTx(
   await resolveChannels(ctx, tx, b);
   // The look-ups of templates and contacts go out together (pipelined on PostgreSQL); the known
   // contacts' conversations after them (none on first contact).
-  const [templates] = await Promise.all([findTemplates(tx, b), findContacts(tx, b)]);
+  const templates = findTemplates(tx, b);
+  await settleAll([templates, findContacts(tx, b)]);
   await findConversations(tx, b);
   // Refusals are decided on what is stored, before this batch writes anything for them.
   for (const { s, i, channel } of live(b)) {
@@ -164,7 +166,7 @@ async function writeInTx(
     const refusal = sendRefusal(s, contact, conversation, channel);
     if (refusal) b.results[i] = { ok: false, error: refusal };
   }
-  prepareContents(b, templates);
+  prepareContents(b, await templates);
   const accepted = live(b);
 
   // First contact: the contacts, then the conversations, each with one insert and its events.
@@ -177,62 +179,65 @@ async function writeInTx(
   // this order (the contacts before the conversations before the messages that refer to them),
   // and each is checked once all are back.
   const madeIds = new Set(made.map((m) => m.row.id));
-  await settled([
-    ...chunked(created).map(async (part) => {
-      const inserted = await insertNewContactsByPhone(
-        tx.db,
-        part.map((m) => m.row),
-      );
-      if (inserted !== part.length) throw new BatchConflict('a contact was made concurrently');
-    }),
-    ...chunked(made).map(async (part) => {
-      const inserted = await insertNewConversations(
-        tx.db,
-        part.map((m) => m.row),
-      );
-      if (inserted !== part.length) throw new BatchConflict('a conversation was made concurrently');
-    }),
-    // contact.created and conversation.created events, recorded with one insert.
-    tx.emitMany([
-      ...created.map(({ row, send }) => ({
-        workspaceId: send.scope.workspaceId,
-        livemode: send.scope.livemode,
-        type: 'contact.created' as const,
-        actor: send.sender.actor,
-        data: presentContact(row),
-      })),
-      ...made.map(({ row, contact, send }) => ({
-        workspaceId: send.scope.workspaceId,
-        livemode: send.scope.livemode,
-        type: 'conversation.created' as const,
-        actor: send.sender.actor,
-        data: presentConversation(row, contact),
-      })),
-    ]),
-    ...chunked(messages).map((part) =>
-      insertRows(
-        tx.db,
-        'messages',
-        part.map((m) => m.row),
-      ).execute(),
-    ),
-    // New threads were stored with their last message; the others are updated.
-    setLastMessages(
-      tx.db,
-      [...written.last.values()]
-        .filter((row) => !madeIds.has(row.conversation_id))
-        .map((row) => ({
-          conversationId: row.conversation_id,
-          ...lastMessageOf(row),
-          answered: written.personWrote.has(row.conversation_id),
-          ai: written.aiWrote.has(row.conversation_id),
+  await settleAll(
+    [
+      ...chunked(created).map(async (part) => {
+        const inserted = await insertNewContactsByPhone(
+          tx.db,
+          part.map((m) => m.row),
+        );
+        if (inserted !== part.length) throw new BatchConflict('a contact was made concurrently');
+      }),
+      ...chunked(made).map(async (part) => {
+        const inserted = await insertNewConversations(
+          tx.db,
+          part.map((m) => m.row),
+        );
+        if (inserted !== part.length) throw new BatchConflict('a conversation was made concurrently');
+      }),
+      // contact.created and conversation.created events, recorded with one insert.
+      tx.emitMany([
+        ...created.map(({ row, send }) => ({
+          workspaceId: send.scope.workspaceId,
+          livemode: send.scope.livemode,
+          type: 'contact.created' as const,
+          actor: send.sender.actor,
+          data: presentContact(row),
         })),
-    ),
-    // One delivery job for the batch's messages.
-    messages.length > 0
-      ? ctx.queue.enqueue(tx.db, sendJob, { messageIds: messages.map((m) => m.row.id), attempt: 1 })
-      : undefined,
-  ]);
+        ...made.map(({ row, contact, send }) => ({
+          workspaceId: send.scope.workspaceId,
+          livemode: send.scope.livemode,
+          type: 'conversation.created' as const,
+          actor: send.sender.actor,
+          data: presentConversation(row, contact),
+        })),
+      ]),
+      ...chunked(messages).map((part) =>
+        insertRows(
+          tx.db,
+          'messages',
+          part.map((m) => m.row),
+        ).execute(),
+      ),
+      // New threads were stored with their last message; the others are updated.
+      setLastMessages(
+        tx.db,
+        [...written.last.values()]
+          .filter((row) => !madeIds.has(row.conversation_id))
+          .map((row) => ({
+            conversationId: row.conversation_id,
+            ...lastMessageOf(row),
+            answered: written.personWrote.has(row.conversation_id),
+            ai: written.aiWrote.has(row.conversation_id),
+          })),
+      ),
+      // One delivery job for the batch's messages.
+      messages.length > 0
+        ? ctx.queue.enqueue(tx.db, sendJob, { messageIds: messages.map((m) => m.row.id), attempt: 1 })
+        : undefined,
+    ],
+    (err) => err instanceof BatchConflict,
+  );
   for (const { i, row } of messages) b.results[i] = { ok: true, value: presentMessage(row) };
   return b.results.map((r) => r ?? { ok: false, error: new Error('send left without an outcome') });
 }
@@ -453,15 +458,4 @@ function newThreadRows(
     if (written.aiWrote.has(m.row.id)) m.row.ai_handled = 1;
   }
   return made;
-}
-
-/**
- * Waits for every one of `writes` (none is left running into the commit or rollback), then fails
- * with the first failure: a conflict first, as the statements after it may fail because of it.
- */
-async function settled(writes: Array<Promise<unknown> | undefined>): Promise<void> {
-  const outcomes = await Promise.allSettled(writes);
-  const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
-  const first = failures.find((f) => f instanceof BatchConflict) ?? failures[0];
-  if (failures.length > 0) throw first;
 }

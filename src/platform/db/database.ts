@@ -216,7 +216,9 @@ interface StatementNames {
 function prepareRepeatedStatements(client: pg.PoolClient, statements: StatementNames) {
   const statementNames = statements.names;
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const writeTogether = coalescedWrites(client);
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    writeTogether();
     const [text, values] = args;
     // Kysely sends every statement as query(text, values); anything else (pg-boss, a cursor) is passed on.
     if (typeof text !== 'string' || args.length !== 2 || !Array.isArray(values)) return query(...args);
@@ -243,6 +245,36 @@ function prepareRepeatedStatements(client: pg.PoolClient, statements: StatementN
       );
     });
   };
+}
+
+/**
+ * pg writes each statement to the socket with its own system call (it corks the socket for the
+ * statement's messages only). Statements issued in the same turn (a pipelined transaction's
+ * `begin` and first statement, a batch's writes) are held until the turn's promise callbacks have
+ * run and then written with one call: one segment on the wire, one wake-up of the backend.
+ */
+function coalescedWrites(client: pg.PoolClient): () => void {
+  const stream = (
+    client as unknown as { connection?: { stream?: NodeJS.WritableStream & Partial<Corkable> } }
+  ).connection?.stream;
+  if (!stream?.cork || !stream.uncork) return () => {};
+  const { cork, uncork } = stream as Corkable;
+  let held = false;
+  const release = () => {
+    held = false;
+    uncork.call(stream);
+  };
+  return () => {
+    if (held) return;
+    held = true;
+    cork.call(stream);
+    // After the promise callbacks of this turn (process.nextTick runs once they have drained).
+    process.nextTick(release);
+  };
+}
+interface Corkable {
+  cork(): void;
+  uncork(): void;
 }
 
 export async function openDatabase(opts: {
