@@ -60,10 +60,12 @@ const pgEnv: Record<string, string> = pg
       ...(split ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' } : {}),
     }
   : {};
-// BENCH_NODE_ARGS: node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+// BENCH_NODE_ARGS: node flags for the server and the worker (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const server = await startServer(split ? { ...pgEnv, PARLEY_ROLE: 'api' } : pgEnv, extraNodeArgs);
-const worker = split ? await startWorker({ ...pgEnv, PARLEY_DATA_DIR: server.dataDir }) : undefined;
+const worker = split
+  ? await startWorker({ ...pgEnv, PARLEY_DATA_DIR: server.dataDir }, extraNodeArgs)
+  : undefined;
 const base = server.url;
 const key = server.testKey;
 const handle = await openDatabase({ databaseUrl: pg?.url, sqlitePath: join(server.dataDir, 'parley.db') });

@@ -92,10 +92,10 @@ export async function startServer(
 /** A `PARLEY_ROLE=worker` process beside a server (same flags as `npm start`). */
 export async function startWorker(
   env: Record<string, string>,
-  /** Node flags put before `npm start`'s (e.g. `--cpu-prof`). */
+  /** Node flags put after `npm start`'s, as for the server (e.g. `--cpu-prof`, `--max-semi-space-size=16`). */
   extraNodeArgs: string[] = [],
 ): Promise<{ pid: number | undefined; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [...extraNodeArgs, ...nodeArgs], {
+  const child = spawn(process.execPath, [...nodeArgs.slice(0, -1), ...extraNodeArgs, ...nodeArgs.slice(-1)], {
     env: { ...process.env, PARLEY_LOG_LEVEL: 'warn', ...env, PARLEY_ROLE: 'worker' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
