@@ -70,11 +70,20 @@ function ulid(now = Date.now()): string {
     if (i < 0) throw new Error('ULID random part overflowed within one millisecond');
     lastRandom[i]++;
   }
-  let out = '';
-  for (let i = 9, t = lastMs; i >= 0; i--, t = Math.floor(t / 32)) out = ALPHABET[t % 32] + out;
-  for (let i = 0; i < 16; i++) out += ALPHABET[lastRandom[i]];
-  return out;
+  // One string per id (concatenating 26 characters made 26), the time part once per millisecond.
+  if (lastMs !== timeMs) {
+    timeMs = lastMs;
+    let time = '';
+    for (let i = 9, t = lastMs; i >= 0; i--, t = Math.floor(t / 32)) time = ALPHABET[t % 32] + time;
+    timePart = time;
+  }
+  for (let i = 0; i < 16; i++) randomCodes[i] = ALPHABET_CODES[lastRandom[i]!]!;
+  return timePart + String.fromCharCode.apply(null, randomCodes);
 }
+const ALPHABET_CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
+const randomCodes: number[] = new Array(16).fill(0);
+let timeMs = -1;
+let timePart = '';
 
 /** A type prefix plus a ULID: `conv_01HXYZ...`. ULIDs sort by creation time. */
 export function newId(prefix: IdPrefix): string {

@@ -51,9 +51,12 @@ function uniform(rows: ReadonlyArray<object>): boolean {
   const n = Object.keys(first).length;
   for (const row of rows) {
     let keys = 0;
-    for (const [key, value] of Object.entries(row)) {
+    // for-in, not Object.entries: no pair array per column of every row written.
+    for (const key in row) {
+      if (!Object.hasOwn(row, key)) continue;
       keys++;
       if (!(key in first)) return false;
+      const value = (row as Record<string, unknown>)[key];
       const type = typeof value;
       if (
         value !== null &&
