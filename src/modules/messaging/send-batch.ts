@@ -275,18 +275,17 @@ function byScope(b: Batch): LiveSend[][] {
 
 /** Existing contacts, by phone, with one look-up per workspace and mode. */
 async function findContacts(tx: Tx, b: Batch): Promise<void> {
-  const groups = byScope(b);
-  const found = await Promise.all(
-    groups.map((group) =>
-      findContactsByPhones(
-        tx.db,
-        group[0]!.s.scope,
-        group.map((entry) => entry.s.to),
-      ),
+  const looked = byScope(b).map((group) => ({
+    key: scopeKey(group[0]!.s),
+    rows: findContactsByPhones(
+      tx.db,
+      group[0]!.s.scope,
+      group.map((entry) => entry.s.to),
     ),
-  );
-  for (const [g, rows] of found.entries())
-    for (const row of rows) b.contacts.set(`${scopeKey(groups[g]![0]!.s)}:${row.phone}`, row);
+  }));
+  await settleAll(looked.map((l) => l.rows));
+  for (const { key, rows } of looked)
+    for (const row of await rows) b.contacts.set(`${key}:${row.phone}`, row);
 }
 
 /** The known contacts' conversations on the sends' channels. */
