@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannonUntyped from 'autocannon';
@@ -122,16 +122,8 @@ async function postPart() {
     );
   const sentBefore = await countSent();
   // The server's own CPU time (user + system, from /proc), per accepted message: what a busy machine does not distort.
-  const cpuMs = (pid: number | undefined) => {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-    } catch {
-      return Number.NaN;
-    }
-  };
-  const cpuBefore = cpuMs(server.child.pid);
-  const workerCpuBefore = cpuMs(worker?.pid);
+  const cpuBefore = processCpuMs(server.child.pid);
+  const workerCpuBefore = processCpuMs(worker?.pid);
   const generatorBefore = processCpuMs(process.pid);
   // PostgreSQL's side: its backends of this database, sampled each second (new ones count from zero).
   const backends = pg ? backendCpu(PG_ADMIN_URL, new URL(pg.url).pathname.slice(1)) : undefined;
@@ -159,13 +151,13 @@ async function postPart() {
     await new Promise((r) => setTimeout(r, 100));
   }
   const secs = (Date.now() - acceptStart) / 1000;
-  const cpu = cpuMs(server.child.pid) - cpuBefore;
+  const cpu = processCpuMs(server.child.pid) - cpuBefore;
   clearInterval(sampling);
   await backends?.sample();
   const perMessage = (ms: number) => (ms / Math.max(1, sent)).toFixed(2);
-  const workerCpu = worker ? cpuMs(worker.pid) - workerCpuBefore : 0;
+  const workerCpu = worker ? processCpuMs(worker.pid) - workerCpuBefore : 0;
   console.log(
-    `[${storage}] server CPU (user+system) per accepted message, request to sent: ${perMessage(cpu)} ms (${(cpu / 1000).toFixed(1)} s for ${sent})${worker ? `, worker ${perMessage(workerCpu)} ms` : ''}${backends ? `, PostgreSQL backends ${perMessage(backends.total())} ms` : ''}, load generator ${perMessage(processCpuMs(process.pid) - generatorBefore)} ms; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    `[${storage}] server CPU (user+system) per accepted message, request to sent: ${perMessage(cpu)} ms (${(cpu / 1000).toFixed(1)} s for ${sent})${worker ? `, worker ${perMessage(workerCpu)} ms` : ''}${backends ? `, PostgreSQL backends ${perMessage(backends.total())} ms` : ''}, load generator ${perMessage(processCpuMs(process.pid) - generatorBefore)} ms; load average ${loadAverage()}`,
   );
   await backends?.close();
   console.log(

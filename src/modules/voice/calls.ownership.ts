@@ -52,10 +52,13 @@ export class CallOwnership {
     const live = this.#ids();
     if (live.length === 0) return;
     await this.#alive();
+    this.#aliveAt = Date.now();
     if (++this.#beats % AUDIT_EVERY === 0) await this.#audit(new Set(live));
   }
 
   #beats = 0;
+  /** When this process last wrote its row (a claim writes it only if no heartbeat did lately). */
+  #aliveAt = 0;
   /** Calls written as this process's that it did not hold at the last audit. */
   #missing = new Set<string>();
 
@@ -113,7 +116,12 @@ export class CallOwnership {
   async #claim(callIds: string[]) {
     const ctx = this.#ctx;
     if (!ctx || callIds.length === 0) return;
-    await this.#alive();
+    // The row must exist before the reaper looks; while the heartbeat renews it, a claim (one per
+    // new call) adds no write of its own.
+    if (Date.now() - this.#aliveAt >= HEARTBEAT_MS) {
+      this.#aliveAt = Date.now();
+      await this.#alive();
+    }
     // `owner_seen_at` is when it was claimed: the reaper's measure for an owner with no row yet.
     const now = new Date().toISOString();
     try {
