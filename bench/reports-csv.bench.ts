@@ -16,6 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
+import { startFlags } from './support.ts';
 
 const ROWS = Number(process.env.BENCH_CSV_ROWS ?? 1_000_000);
 const ADMIN = 'bench-admin-token-0123456789abcdef';
@@ -66,12 +67,7 @@ const status = (pid: number, field: string) =>
 async function server(): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [
-      '--disable-warning=ExperimentalWarning',
-      '--max-semi-space-size=2',
-      ...(process.env.BENCH_CSV_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-      'dist/main.js',
-    ],
+    [...startFlags, ...(process.env.BENCH_CSV_NODE_FLAGS ?? '').split(' ').filter(Boolean), 'dist/main.js'],
     {
       cwd: root,
       // Its output (with BENCH_CSV_NODE_FLAGS=--trace-gc, each collection) goes to a log file.

@@ -27,6 +27,7 @@ import { builtinAnalysis } from '../src/modules/analysis/builtin.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { newId } from '../src/platform/ids.ts';
 import { startParley } from '../src/server.ts';
+import { startFlags } from './support.ts';
 
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100_000);
 const MESSAGES_PER = Number(process.env.BENCH_MESSAGES_PER ?? 10);
@@ -339,11 +340,7 @@ async function csvInChild(dataDir: string, key: string, from: string, to: string
   const child = fork(new URL('./reports-csv-server.ts', import.meta.url).pathname, [], {
     // The flags of `npm start`.
     // BENCH_CSV_NODE_FLAGS adds some (e.g. --max-old-space-size=96: does the export fit a capped heap?).
-    execArgv: [
-      '--disable-warning=ExperimentalWarning',
-      '--max-semi-space-size=2',
-      ...(process.env.BENCH_CSV_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-    ],
+    execArgv: [...startFlags, ...(process.env.BENCH_CSV_NODE_FLAGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, BENCH_DATA_DIR: dataDir, BENCH_ADMIN: ADMIN },
   });
   const message = <T>() => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));

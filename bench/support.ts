@@ -12,6 +12,8 @@ import autocannon from 'autocannon';
 const startScript = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts
   .start as string;
 const nodeArgs = startScript.split('&& node ')[1].trim().split(/\s+/);
+/** `npm start`'s Node flags, without its script (for benchmarks that start `dist/main.js` their own way). */
+export const startFlags = nodeArgs.slice(0, -1);
 let built = false;
 
 export async function startServer(

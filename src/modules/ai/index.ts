@@ -5,5 +5,6 @@ export { parseWhen } from './datetime.ts';
 export { type DialogueState, heardState } from './dialogue.ts';
 export { fillVariables, type Turn } from './engine.ts';
 export { confirms, declines, namedIntents } from './intents.ts';
-export { type LlmOptions, languageModel } from './llm.ts';
+export type { LlmOptions } from './llm.ts';
+export { loadLanguageModel } from './llm-loader.ts';
 export { normaliseSpoken, TEENS, TENS } from './spoken.ts';

@@ -20,7 +20,6 @@ import { conversationTranscript } from '../messaging/index.ts';
 import { getCallRow, presentCall, setCallAnalysis, type TranscriptEntry } from '../voice/index.ts';
 import { analyzeJob } from './analysis.jobs.ts';
 import { builtinAnalysis, type Line } from './builtin.ts';
-import { llmAnalysis } from './llm.ts';
 
 const system = { type: 'system' as const, id: null };
 
@@ -46,6 +45,8 @@ export async function computeAnalysis(
   const config: AgentConfig | null = agent ? agentConfig(ctx, agent) : null;
   const computed_at = ctx.clock.now().toISOString();
   if (config && config.model.provider !== 'builtin' && agent?.analysis && lines.length > 0) {
+    // The AI SDK is loaded on first use: a process that never analyses with an LLM never loads it.
+    const { llmAnalysis } = await import('./llm.ts');
     const r = await llmAnalysis(config, settings, lines);
     return { ...r, engine: `${config.model.provider}:${config.model.name}`, computed_at };
   }

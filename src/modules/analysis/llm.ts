@@ -1,6 +1,6 @@
 import { generateText } from 'ai';
 import type { AgentConfig, AnalysisSettings } from '../agents/index.ts';
-import { languageModel } from '../ai/index.ts';
+import { loadLanguageModel } from '../ai/index.ts';
 import { type AnalysisResult, conform, type Line } from './builtin.ts';
 
 /**
@@ -75,7 +75,7 @@ export async function llmAnalysis(
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
       const r = await generateText({
-        model: languageModel(agent),
+        model: await loadLanguageModel(agent),
         system: prompt(settings),
         prompt: `The conversation:\n${transcript(lines)}`,
         temperature: 0,
