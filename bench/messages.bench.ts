@@ -50,7 +50,8 @@ const LIST_RATE = Number(process.env.BENCH_LIST_RATE ?? 200);
 
 // The server runs in its own process, so the load generator does not share its event loop.
 const pg = mode.startsWith('sqlite') ? undefined : await createPgDatabase();
-// BENCH_STATEMENTS=1 (PostgreSQL): the statements of each flat-out list run by shape, from
+// BENCH_STATEMENTS=1 (PostgreSQL): the statements of the POST part (per message sent) and of each
+// flat-out list run (per request) by shape, from
 // PostgreSQL's log (set before the server connects; logging costs time, so compare CPU without it).
 const stmtLog =
   pg && process.env.BENCH_STATEMENTS
@@ -129,6 +130,7 @@ async function postPart() {
   const backends = pg ? backendCpu(PG_ADMIN_URL, new URL(pg.url).pathname.slice(1)) : undefined;
   await backends?.start();
   const sampling = backends ? setInterval(() => void backends.sample().catch(() => {}), 1000) : undefined;
+  stmtLog?.mark();
   const acceptStart = Date.now();
   // A steady 1,000 requests/s (open loop: see `paced`), latency counted from when each was due.
   const send = await paced({
@@ -160,6 +162,7 @@ async function postPart() {
     `[${storage}] server CPU (user+system) per accepted message, request to sent: ${perMessage(cpu)} ms (${(cpu / 1000).toFixed(1)} s for ${sent})${worker ? `, worker ${perMessage(workerCpu)} ms` : ''}${backends ? `, PostgreSQL backends ${perMessage(backends.total())} ms` : ''}, load generator ${perMessage(processCpuMs(process.pid) - generatorBefore)} ms; load average ${loadAverage()}`,
   );
   await backends?.close();
+  if (stmtLog) printStatements(`[${storage}] POST /v1/messages statements, request to sent`, stmtLog.read(), sent, 25);
   console.log(
     `[${storage}] queue: ${sent}/${accepted} accepted messages reached sent ${secs.toFixed(1)} s after the first request: ${(sent / secs).toFixed(0)} messages/s end to end`,
   );

@@ -221,7 +221,10 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     opts: EnqueueOptions = {},
   ): Promise<string | null> {
     const runAt = wakeAt(new Date(), opts);
-    this.pool.noteEnqueued(job.name, [runAt]);
+    // In a transaction, the kick after its commit looks for the job (noteEnqueued); outside one,
+    // the job is committed once written, and its lane looks once, then (see the end).
+    const inTransaction = db.isTransaction;
+    if (inTransaction) this.pool.noteEnqueued(job.name, [runAt]);
     this.#wakeups.note(job.name, [runAt.getTime()]);
     const data = job.payload.parse(payload);
     await this.#ensureQueue(job.name);
@@ -255,10 +258,11 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
       return id;
     };
 
-    if (opts.singletonKey !== undefined && !db.isTransaction) {
-      return db.transaction().execute((trx) => insert(trx));
-    }
-    return insert(db);
+    if (inTransaction) return insert(db);
+    const id =
+      opts.singletonKey !== undefined ? await db.transaction().execute((trx) => insert(trx)) : await insert(db);
+    if (id !== null) this.pool.wake(job.name, [runAt.getTime()]);
+    return id;
   }
 
   /**
@@ -270,7 +274,9 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     if (items.length === 0) return [];
     const now = new Date();
     const runAts = items.map((item) => wakeAt(now, item.opts ?? {}));
-    this.pool.noteEnqueued(job.name, runAts);
+    // As in `enqueue`: outside a transaction the lane looks once the jobs are written.
+    const inTransaction = db.isTransaction;
+    if (inTransaction) this.pool.noteEnqueued(job.name, runAts);
     this.#wakeups.note(
       job.name,
       runAts.map((r) => r.getTime()),
@@ -300,6 +306,11 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     await this.#running().insert(jobs, { db: executor });
     if (inserted !== BigInt(jobs.length))
       throw new Error(`pg-boss recorded ${inserted ?? 0} of ${jobs.length} jobs (queue ${job.name})`);
+    if (!inTransaction)
+      this.pool.wake(
+        job.name,
+        runAts.map((r) => r.getTime()),
+      );
     return jobs.map((j) => j.id!);
   }
 

@@ -99,7 +99,9 @@ export class SqliteJobQueue extends PooledJobQueue implements JobQueue {
     const data = job.payload.parse(payload);
     const now = this.#now();
     const runAt = runAtFor(now, opts);
-    this.pool.noteEnqueued(job.name, [runAt]);
+    // In a transaction, the kick after its commit looks for the job (noteEnqueued); outside one,
+    // the job is committed once written, and its lane looks once, then.
+    if (db.isTransaction) this.pool.noteEnqueued(job.name, [runAt]);
     const id = newId('job');
     const row = await db
       .insertInto('jobs')
@@ -121,6 +123,7 @@ export class SqliteJobQueue extends PooledJobQueue implements JobQueue {
       .onConflict((oc) => oc.doNothing())
       .returning('id')
       .executeTakeFirst();
+    if (row && !db.isTransaction) this.pool.wake(job.name, [runAt.getTime()]);
     return row ? row.id : null;
   }
 
@@ -128,17 +131,15 @@ export class SqliteJobQueue extends PooledJobQueue implements JobQueue {
     if (items.length === 0) return [];
     const now = this.#now();
     const nowIso = now.toISOString();
-    this.pool.noteEnqueued(
-      job.name,
-      items.map((item) => runAtFor(now, item.opts ?? {})),
-    );
+    const runAts = items.map((item) => runAtFor(now, item.opts ?? {}));
+    if (db.isTransaction) this.pool.noteEnqueued(job.name, runAts);
     // Every payload is checked before anything is written.
-    const rows = items.map((item) => ({
+    const rows = items.map((item, i) => ({
       id: newId('job'),
       queue: job.name,
       payload: JSON.stringify(job.payload.parse(item.payload) ?? null),
       state: 'queued' as const,
-      run_at: runAtFor(now, item.opts ?? {}).toISOString(),
+      run_at: runAts[i]!.toISOString(),
       attempts: 0,
       max_attempts: Math.max(1, job.maxAttempts),
       locked_until: null,
@@ -155,6 +156,11 @@ export class SqliteJobQueue extends PooledJobQueue implements JobQueue {
     // Several chunks outside a caller's transaction still commit all together or not at all.
     if (rows.length > ENQUEUE_CHUNK_ROWS && !db.isTransaction) await db.transaction().execute(write);
     else await write(db);
+    if (!db.isTransaction)
+      this.pool.wake(
+        job.name,
+        runAts.map((r) => r.getTime()),
+      );
     return rows.map((r) => r.id);
   }
 
