@@ -162,7 +162,8 @@ async function postPart() {
     `[${storage}] server CPU (user+system) per accepted message, request to sent: ${perMessage(cpu)} ms (${(cpu / 1000).toFixed(1)} s for ${sent})${worker ? `, worker ${perMessage(workerCpu)} ms` : ''}${backends ? `, PostgreSQL backends ${perMessage(backends.total())} ms` : ''}, load generator ${perMessage(processCpuMs(process.pid) - generatorBefore)} ms; load average ${loadAverage()}`,
   );
   await backends?.close();
-  if (stmtLog) printStatements(`[${storage}] POST /v1/messages statements, request to sent`, stmtLog.read(), sent, 25);
+  if (stmtLog)
+    printStatements(`[${storage}] POST /v1/messages statements, request to sent`, stmtLog.read(), sent, 25);
   console.log(
     `[${storage}] queue: ${sent}/${accepted} accepted messages reached sent ${secs.toFixed(1)} s after the first request: ${(sent / secs).toFixed(0)} messages/s end to end`,
   );

@@ -260,7 +260,9 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
 
     if (inTransaction) return insert(db);
     const id =
-      opts.singletonKey !== undefined ? await db.transaction().execute((trx) => insert(trx)) : await insert(db);
+      opts.singletonKey !== undefined
+        ? await db.transaction().execute((trx) => insert(trx))
+        : await insert(db);
     if (id !== null) this.pool.wake(job.name, [runAt.getTime()]);
     return id;
   }
