@@ -4,6 +4,7 @@ import type pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Db, Trx } from '../db/database.ts';
 import { PgJobLeases } from './pg-leases.ts';
+import { PartitionStatistics } from './pg-statistics.ts';
 import { PgJobWakeups } from './pg-wakeups.ts';
 import type { EnqueueItem, EnqueueOptions, JobDefinition, JobQueue, QueueLogger } from './queue.ts';
 import { type ClaimedJob, type JobStore, PooledJobQueue, runAtFor, WorkerPool } from './worker-pool.ts';
@@ -82,6 +83,8 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
   #creating: Promise<void> = Promise.resolve();
   readonly #leases: PgJobLeases;
   readonly #wakeups: PgJobWakeups;
+  /** Planner statistics of the queues' partitions, taken again as they grow (pg-statistics.ts). */
+  readonly statistics: PartitionStatistics;
 
   constructor(opts: PgBossJobQueueOptions) {
     super();
@@ -108,6 +111,11 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
       archiveCompletedAfterSeconds: 3600,
       deleteAfterDays: 7,
     };
+    this.statistics = new PartitionStatistics({
+      schema: this.#schema,
+      db: () => this.#running().getDb(),
+      logger: opts.logger,
+    });
     this.#leases = new PgJobLeases({
       connectionString: opts.connectionString,
       schema: this.#schema,
@@ -258,6 +266,7 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
       return id;
     };
 
+    this.statistics.note(job.name, 1);
     if (inTransaction) return insert(db);
     const id =
       opts.singletonKey !== undefined
@@ -308,6 +317,7 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     await this.#running().insert(jobs, { db: executor });
     if (inserted !== BigInt(jobs.length))
       throw new Error(`pg-boss recorded ${inserted ?? 0} of ${jobs.length} jobs (queue ${job.name})`);
+    this.statistics.note(job.name, jobs.length);
     if (!inTransaction)
       this.pool.wake(
         job.name,
@@ -348,6 +358,7 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
   /** Stops working, then stops pg-boss and closes its pool (`prepare`/`start` may start it again). */
   async stop(): Promise<void> {
     await this.pool.stop();
+    await this.statistics.settled();
     await this.#leases.stop();
     await this.#wakeups.stop();
     const prepared = this.#prepared;
