@@ -112,37 +112,33 @@ async function postPart() {
   // Then the measured rate itself for BENCH_WARMUP_SECONDS (default 2; 0: none), not counted: the
   // goal is the latency at a steady rate, and a step from idle to 1,000/s stalls the first 0.2 s
   // once (one or two ~50 ms stalls, about 1% of a 10 s run's requests: its p99).
-  const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-  if (warmupSeconds > 0)
-    await paced({
+  const postAtRate = (seconds: number) =>
+    paced({
       url: `${base}/v1/messages`,
       method: 'POST',
       headers,
       rate: RATE,
-      seconds: warmupSeconds,
+      seconds,
       body: () => messageBody(n++),
     });
+  const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+  if (warmupSeconds > 0) await postAtRate(warmupSeconds);
 
-  const countSent = async () =>
+  const countMessages = async (statuses: Array<'queued' | 'sent' | 'delivered' | 'read'>) =>
     Number(
       (
         await db
           .selectFrom('messages')
           .select((eb) => eb.fn.countAll<number>().as('n'))
           .where('workspace_id', '=', wsId)
-          .where('status', 'in', ['sent', 'delivered', 'read'])
+          .where('status', 'in', statuses)
           .executeTakeFirstOrThrow()
       ).n,
     );
+  const countSent = () => countMessages(['sent', 'delivered', 'read']);
   // The warm-up's messages are on their way first, so the CPU and the sends counted below are the run's.
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-    const waiting = await db
-      .selectFrom('messages')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('workspace_id', '=', wsId)
-      .where('status', '=', 'queued')
-      .executeTakeFirstOrThrow();
-    if (Number(waiting.n) === 0) break;
+    if ((await countMessages(['queued'])) === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const sentBefore = await countSent();
@@ -157,14 +153,7 @@ async function postPart() {
   stmtLog?.mark();
   const acceptStart = Date.now();
   // A steady 1,000 requests/s (open loop: see `paced`), latency counted from when each was due.
-  const send = await paced({
-    url: `${base}/v1/messages`,
-    method: 'POST',
-    headers,
-    rate: RATE,
-    seconds: SECONDS,
-    body: () => messageBody(n++),
-  });
+  const send = await postAtRate(SECONDS);
   console.log(
     `[${storage}] POST /v1/messages at a steady ${RATE}/s: ${send.sent} requests in ${(send.sent / send.rps).toFixed(1)} s (${send.rps} req/s), latency p50 ${send.p50} ms, p90 ${send.p90} ms, p99 ${send.p99} ms, max ${send.max} ms, non-2xx ${send.non2xx}, errors ${send.errors}`,
   );
