@@ -43,7 +43,6 @@ import {
   isBareAck,
   isGoodbye,
   isGreeting,
-  isHinglish,
   isInjection,
   isQuestion,
   isSymbolsOnly,
@@ -56,7 +55,7 @@ import {
   wantsReschedule,
 } from './intents.ts';
 import { knowledgeAnswers } from './knowledge-answer.ts';
-import { transliterate } from './lexicon.ts';
+import { detectLocale, isHindi, type LocaleCode, replyLocale, say, toLatin } from './locale.ts';
 import { offerAfterPolicy, type PolicyTopic, policyQuery, policyQuestion } from './question-kind.ts';
 import { leadNote as noteFor } from './readback.ts';
 import { forVoice } from './speakable.ts';
@@ -73,15 +72,6 @@ import { forVoice } from './speakable.ts';
  * booking-dialogue.ts.
  */
 
-export const UNKNOWN_EN = "I'm sorry, I don't have that information.";
-export const UNKNOWN_HI = 'Maaf kijiye, iski jaankari mere paas nahi hai.';
-const HANDOFF_EN = "I'm connecting you with a member of our team; they will reply here shortly.";
-const HANDOFF_HI =
-  'Main aapko hamari team ke ek member se connect kar raha hoon; woh yahin jaldi reply karenge.';
-/** On a call the handoff is a transfer: nobody "replies here". */
-const HANDOFF_VOICE_EN = "I'm putting you through to a member of our team now. Please stay on the line.";
-const HANDOFF_VOICE_HI =
-  'Main aapko abhi hamari team ke ek member se connect kar raha hoon. Kripya line par bane rahiye.';
 
 /** A step's answer: the reply (before the lead's thanks and the voice style) and what it knew. */
 interface Reply {
@@ -92,6 +82,8 @@ interface Reply {
 
 /** One turn of the built-in agent: the customer's words, the state it starts from, the transition it declares. */
 interface Ctx extends BookingTurn {
+  /** The locale the reply is written in (locales/<code>/): the customer's, if the agent speaks it. */
+  locale: LocaleCode;
   t: ReturnType<typeof recording>;
   has: (tool: AgentConfig['tools'][number]) => boolean;
   voice: boolean;
@@ -107,9 +99,12 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   const actions: Action[] = [];
   const t = recording(tools, actions);
   const agent = input.agent;
-  // Devanagari is read as the Hinglish it sounds like; the rules below speak Hinglish.
-  const text = transliterate(input.messages.join('\n')).trim();
-  const hi = isHinglish(text);
+  // Another script is read as the Latin spelling the rules know (locale word lists, the agent's own
+  // service names by sound); the reply is in the customer's locale when the agent speaks it.
+  const raw = input.messages.join('\n');
+  const text = toLatin(raw, agent.business.services.map((s) => s.name)).trim();
+  const locale = replyLocale(detectLocale(raw), agent.languages);
+  const hi = isHindi(locale);
   const voice = input.channel === 'voice';
   const has = (tool: AgentConfig['tools'][number]) => agent.tools.includes(tool);
   const state = stateOf(input);
@@ -119,13 +114,15 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
     actions,
     text,
     hi,
+    locale,
     state,
     task: has('booking') ? taskIn(state) : null,
     turn: newTransition(),
     has,
     voice,
     leadNote: '',
-    handoffText: voice ? (hi ? HANDOFF_VOICE_HI : HANDOFF_VOICE_EN) : hi ? HANDOFF_HI : HANDOFF_EN,
+    // On a call the handoff is a transfer: nobody "replies here".
+    handoffText: say(locale, voice ? 'handoff_voice' : 'handoff'),
     policy: asksPolicy(text) && isQuestion(text),
   };
   const r = await answer(c);
@@ -187,12 +184,8 @@ async function answer(c: Ctx): Promise<Reply> {
 
 function emptyMessage(c: Ctx): Reply | null {
   if (c.text) return null;
-  if (!c.input.unsupportedMedia) return { reply: 'How can I help you today?' };
-  return {
-    reply: c.hi
-      ? 'Maaf kijiye, main abhi sirf text messages padh sakta hoon. Kripya apna sawaal likh kar bhejiye.'
-      : 'Sorry, I can only read text messages here. Could you type your question?',
-  };
+  if (!c.input.unsupportedMedia) return { reply: say('en', 'empty_prompt') };
+  return { reply: say(c.locale, 'media_unsupported') };
 }
 
 function symbolsOnly(c: Ctx): Reply | null {
@@ -209,11 +202,7 @@ function captureLead(c: Ctx): void {
 
 function injection(c: Ctx): Reply | null {
   if (!isInjection(c.text)) return null;
-  return {
-    reply: c.hi
-      ? 'Main apni internal settings share nahi kar sakta, lekin aapke sawaalon mein khushi se madad karunga.'
-      : "I can't share my internal instructions, but I'm happy to help with your questions about us.",
-  };
+  return { reply: say(c.locale, 'injection') };
 }
 
 async function askedForHuman(c: Ctx): Promise<Reply | null> {
@@ -239,14 +228,10 @@ async function teamOffer(c: Ctx): Promise<Reply | null> {
   if (c.state.offer !== 'handoff' || c.state.unheard) return null;
   if (c.has('handoff') && confirms(c.text)) {
     await c.t.handoff('Customer accepted the offer to talk to the team');
-    return { reply: c.hi ? `Ji, zaroor. ${c.handoffText}` : `Sure. ${c.handoffText}` };
+    return { reply: say(c.locale, 'handoff_accepted', { handoff: c.handoffText }) };
   }
   if (declines(c.text) && !isQuestion(c.text))
-    return {
-      reply: c.hi
-        ? 'Theek hai. Aur kisi cheez mein madad chahiye?'
-        : 'No problem. What else can I help you with?',
-    };
+    return { reply: say(c.locale, 'offer_declined') };
   return null;
 }
 
@@ -254,18 +239,8 @@ function declinedConfirmation(c: Ctx): Reply | null {
   const task = c.task;
   if (task?.awaits !== 'confirmation' || !declines(c.text)) return null;
   // "nahi" alone is not enough to tell the language: the question it answers is.
-  const hiNo = c.hi || c.state.hi;
-  if (task.kind === 'reschedule')
-    return {
-      reply: hiNo
-        ? 'Theek hai, aapki booking jaisi thi waisi hi hai. Aur kuch madad chahiye to batayein.'
-        : 'No problem, your booking stays as it is. Anything else I can help with?',
-    };
-  return {
-    reply: hiNo
-      ? 'Theek hai, maine booking nahi ki. Aur kuch madad chahiye to batayein.'
-      : "No problem, I haven't booked anything. Anything else I can help with?",
-  };
+  const locale = c.hi || !c.state.hi ? c.locale : 'hi-Latn';
+  return { reply: say(locale, task.kind === 'reschedule' ? 'reschedule_declined' : 'booking_declined') };
 }
 
 /** "What if I need to cancel?" was answered with the policy and an offer to cancel: a yes cancels. */
@@ -291,7 +266,7 @@ async function policyAnswer(c: Ctx): Promise<Reply | null> {
   if (offer && booking) c.turn.step = policyStep(topic, booking, hi);
   if (answer) return { reply: `${answer.reply}${offer}`, sources: answer.sources };
   // A question about a rule the agent does not know is not a request: nothing is cancelled.
-  return { reply: `${hi ? UNKNOWN_HI : UNKNOWN_EN}${offer}`, answered: false };
+  return { reply: `${say(c.locale, 'unknown')}${offer}`, answered: false };
 }
 
 function policyStep(
@@ -394,47 +369,27 @@ function smallTalk(c: Ctx): Reply | null {
   const { text, hi, input } = c;
   const name = input.agent.name;
   if (isGreeting(text)) return { reply: greeting(input, hi) };
-  if (isThanks(text))
-    return {
-      reply: hi
-        ? 'Aapka swagat hai! Aur kuch madad chahiye to batayein.'
-        : "You're welcome! Anything else I can help with?",
-    };
-  if (isGoodbye(text))
-    return {
-      reply: hi
-        ? `${name} se baat karne ke liye shukriya. Alvida!`
-        : `Thank you for contacting ${name}. Goodbye!`,
-    };
-  if (asksWhoItIs(text))
-    return {
-      reply: hi
-        ? `Main ${name} hoon. Aapki kya madad kar sakta hoon?`
-        : `This is ${name}. How can I help you today?`,
-    };
+  if (isThanks(text)) return { reply: say(c.locale, 'welcome') };
+  if (isGoodbye(text)) return { reply: say(c.locale, 'goodbye', { name }) };
+  if (asksWhoItIs(text)) return { reply: say(c.locale, 'who', { name }) };
   // "Yes", "hmm", "no" with no question of ours pending: invite the question rather than apologise.
   if (isBareAck(text) && !c.task)
-    return { reply: hi ? 'Ji, bataiye, main aapki kya madad kar sakta hoon?' : 'How can I help you today?' };
+    return { reply: say(c.locale, 'bare_ack') };
   const rest = text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/, '');
   if (c.leadNote && contentTokens(rest).length <= 4)
-    return { reply: hi ? 'Main aapki aur kya madad kar sakta hoon?' : 'How else can I help you?' };
+    return { reply: say(c.locale, 'how_else') };
   return null;
 }
 
 /** Could not answer: honest, and a handoff once the streak reaches the agent's limit. */
 async function couldNotAnswer(c: Ctx): Promise<Reply> {
-  const { hi, input } = c;
+  const { input } = c;
   const streak = c.state.unanswered + 1;
   const limit = input.agent.handoff.max_unanswered;
   if (c.has('handoff') && limit > 0 && streak >= limit) {
     await c.t.handoff(`Could not answer ${streak} questions in a row`);
-    return { reply: `${hi ? UNKNOWN_HI : UNKNOWN_EN} ${c.handoffText}`, answered: false };
+    return { reply: `${say(c.locale, 'unknown')} ${c.handoffText}`, answered: false };
   }
   c.turn.offer = 'handoff';
-  return {
-    reply: hi
-      ? `${UNKNOWN_HI} Kya aap apna sawaal doosre shabdon mein puch sakte hain, ya main aapko team se connect karun?`
-      : `${UNKNOWN_EN} Could you rephrase, or would you like me to connect you with our team?`,
-    answered: false,
-  };
+  return { reply: say(c.locale, 'unknown_rephrase'), answered: false };
 }

@@ -2,6 +2,7 @@ import { contentTokens, stem, tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import { asksDuration, asksPrice } from './intents.ts';
 import { expandWord } from './lexicon.ts';
+import { askingWordsOfLocales } from './locale.ts';
 import { type Channel, durationText, durationTextHi, priceText } from './speakable.ts';
 
 /**
@@ -243,7 +244,9 @@ const askingWords = new Set(
     'weekend week next this coming afternoon night noon tonight shaam sham subah dopahar raat savere aaj ' +
     'tarikh date january february march april may june july august september october november december ' +
     'jan feb mar apr jun jul aug sep sept oct nov dec'
-  ).split(' '),
+  )
+    .split(' ')
+    .concat(askingWordsOfLocales()),
 );
 
 /** What the customer asks about, in their words: the content words that are not how they ask. */

@@ -1,13 +1,14 @@
 import { type CountryCode, findPhoneNumbersInText } from 'libphonenumber-js';
+import { detectLocale, isHindi } from './locale.ts';
 
 /** Rules that read what a customer wants, in English and Hinglish. */
 
-const hinglishMarkers =
-  /\b(hai|hain|kya|kab|kaise|kitna|kitne|kitni|aap|aapka|apka|mera|meri|mujhe|muje|karna|karni|chahiye|bhai|ji|kal|parso|aaj|baje|subah|shaam|sham|raat|dopahar|nahi|nahin|haan|ko|se|ka|ki|ke|naam|baat|kuch|abhi|khula|khuli|band|theek|thik|acha|accha|batao|bataiye)\b/g;
-
-/** Hinglish when at least two Hinglish words appear (one alone is often an English name or typo). */
+/**
+ * Hinglish (or Hindi in Devanagari) by the locale data's marker words: two of them, or one in a
+ * short message (one alone in a long message is often an English name or typo).
+ */
 export function isHinglish(text: string): boolean {
-  return (text.toLowerCase().match(hinglishMarkers) ?? []).length >= 2;
+  return isHindi(detectLocale(text));
 }
 
 const humanRe =
