@@ -9,6 +9,7 @@
  *
  * Run: npm run eval [-- --set main|holdout|all] [--failures]
  *      npm run eval -- --model llama3.1 --base-url http://localhost:11434/v1 [--api-key KEY] [--runs 3]
+ *      npm run eval -- --corpus clinc150|hwu64|all [--failures]   (public intent corpora, see test/support/corpus-eval.ts)
  *      npm run eval -- --voice [--runs k] [--limit n] [--raw-speech] [--ideal-stt] [--failures]   (see test/support/voice-eval.ts)
  * PARLEY_EVAL_MODEL, PARLEY_EVAL_BASE_URL and PARLEY_EVAL_API_KEY are read when the flags are absent.
  */
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { AgentTools, EngineInput } from '../src/modules/ai/engine.ts';
 import { llmReply } from '../src/modules/ai/llm.ts';
 import { type EvalReport, formatReport, holdoutDir, passK, runEval } from '../test/support/ai-eval.ts';
+import { corpusNames, formatCorpusReport, runCorpusEval } from '../test/support/corpus-eval.ts';
 import { runVoiceEval } from '../test/support/voice-eval.ts';
 
 const { values: args } = parseArgs({
@@ -30,12 +32,25 @@ const { values: args } = parseArgs({
     'raw-speech': { type: 'boolean', default: false },
     'ideal-stt': { type: 'boolean', default: false },
     limit: { type: 'string' },
+    corpus: { type: 'string' },
   },
 });
 const baseUrl = args['base-url'] ?? process.env.PARLEY_EVAL_BASE_URL;
 const model = args.model ?? process.env.PARLEY_EVAL_MODEL ?? 'llama3.1';
 const apiKey = args['api-key'] ?? process.env.PARLEY_EVAL_API_KEY ?? null;
 const runs = Math.max(1, Number(args.runs ?? (baseUrl ? 3 : 1)) || 1);
+if (args.corpus) {
+  // Public intent corpora (test/fixtures/corpora/): `--corpus clinc150`, `--corpus hwu64` or `--corpus all`.
+  const names = args.corpus === 'all' ? corpusNames() : [args.corpus];
+  for (const name of names) {
+    if (!corpusNames().includes(name)) {
+      console.error(`--corpus is one of ${corpusNames().join(', ')} or all`);
+      process.exit(2);
+    }
+    console.log(`${formatCorpusReport(await runCorpusEval(name), args.failures)}\n`);
+  }
+  process.exit(0);
+}
 if (args.voice) {
   const llm = baseUrl
     ? {

@@ -91,7 +91,7 @@ export function loadEvalSet(dir = evalDir): BusinessFile[] {
     .map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as BusinessFile);
 }
 
-function agentOf(file: BusinessFile, overrides: Partial<AgentConfig>): AgentConfig {
+export function agentOf(file: BusinessFile, overrides: Partial<AgentConfig>): AgentConfig {
   const a = file.agent;
   const base = salonAgent();
   return {
