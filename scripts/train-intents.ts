@@ -13,7 +13,8 @@ const set = trainingSet();
 const model = train(set, dataHash(set));
 const path = new URL('../src/modules/ai/nlu/model.json', import.meta.url);
 writeFileSync(path, `${JSON.stringify(model)}\n`);
-const per = Object.groupBy(set, (e) => e.intent);
+const per: Record<string, number> = {};
+for (const e of set) per[e.intent] = (per[e.intent] ?? 0) + 1;
 console.log(
-  `${set.length} examples, ${model.intents.length} intents (${model.intents.map((i) => `${i} ${per[i]?.length ?? 0}`).join(', ')}), ${model.vocabulary_size} features -> ${path.pathname}`,
+  `${set.length} examples, ${model.intents.length} intents (${model.intents.map((i) => `${i} ${per[i] ?? 0}`).join(', ')}), ${model.vocabulary_size} features -> ${path.pathname}`,
 );

@@ -55,6 +55,7 @@ import {
   wantsReschedule,
 } from './intents.ts';
 import { knowledgeAnswers } from './knowledge-answer.ts';
+import { classify, type Prediction, sureIntent } from './nlu/index.ts';
 import { detectLocale, isHindi, type LocaleCode, replyLocale, say, toLatin } from './locale.ts';
 import { offerAfterPolicy, type PolicyTopic, policyQuery, policyQuestion } from './question-kind.ts';
 import { leadNote as noteFor } from './readback.ts';
@@ -91,6 +92,8 @@ interface Ctx extends BookingTurn {
   handoffText: string;
   /** A policy question ("what if I need to cancel?"): answered, never acted on. */
   policy: boolean;
+  /** What the classifier reads in the message (nlu/): an intent of the locales' data, or `none`. */
+  nlu: Prediction;
 }
 
 type StepFn = (c: Ctx) => Promise<Reply | null> | Reply | null;
@@ -124,6 +127,7 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
     // On a call the handoff is a transfer: nobody "replies here".
     handoffText: say(locale, voice ? 'handoff_voice' : 'handoff'),
     policy: asksPolicy(text) && isQuestion(text),
+    nlu: classify(text),
   };
   const r = await answer(c);
   const reply = voice ? forVoice(r.reply, input.defaultCountry) : r.reply;
@@ -159,6 +163,7 @@ const steps: StepFn[] = [
   taskSideQuestion,
   moveOrCancel,
   booking,
+  understoodSmallTalk,
   facts,
   smallTalk,
   couldNotAnswer,
@@ -309,7 +314,8 @@ async function moveOrCancel(c: Ctx): Promise<Reply | null> {
     if (moving || (current && mentionsOwnBooking(text) && whenIn(input, text) && !wantsCancel(text)))
       return { reply: await rescheduleReply(c, current) };
   }
-  if (wantsCancel(text)) return { reply: await cancelReply(input, t, c.hi) };
+  if (wantsCancel(text) || (!c.policy && sureIntent(c.nlu) === 'cancel'))
+    return { reply: await cancelReply(input, t, c.hi) };
   return null;
 }
 
@@ -334,8 +340,12 @@ function asksToBook(c: Ctx, namesService: boolean): boolean {
   const when = whenIn(c.input, text);
   if (asksAddress(text) && when === null) return false;
   const factual = asksPrice(text) || asksDuration(text) || asksFree(text);
+  // The classifier sure it is none of ours ("book a flight to Paris" at a salon): not a booking.
+  if (!c.task && !namesService && when === null && sureIntent(c.nlu, 0.98) === 'none') return false;
   return (
     wantsBooking(text) ||
+    // The classifier reads a wish to come ("can you fit me in?", "aaj shaam 7 baje?").
+    (sureIntent(c.nlu) === 'book' && !factual) ||
     c.task?.kind === 'booking' ||
     (mentionsBooking(text) && (when !== null || (namesService && !factual))) ||
     // "kal 3 baje haircut": a service and a day or time is a booking request, unless it asks the price.
@@ -363,6 +373,26 @@ async function facts(c: Ctx): Promise<Reply | null> {
   await t.handoff(`Could not answer ${streak} questions in a row`);
   const said = answer.reply.replace(/\s*(Would you like one of these|Kya inme se kuch).*$/, '');
   return { reply: `${said} ${c.handoffText}`, answered: false };
+}
+
+/** Intents the classifier answers by itself, with the catalogue's reply, when it is sure and no rule read more. */
+const smallTalkReplies: Record<string, (c: Ctx) => string> = {
+  greeting: (c) => greeting(c.input, c.hi),
+  thanks: (c) => say(c.locale, 'welcome'),
+  goodbye: (c) => say(c.locale, 'goodbye', { name: c.input.agent.name }),
+  who: (c) => say(c.locale, 'who', { name: c.input.agent.name }),
+  affirm: (c) => say(c.locale, 'bare_ack'),
+  deny: (c) => say(c.locale, 'bare_ack'),
+};
+
+/** Small talk said in words no rule lists ("much appreciated", "that's correct", "am I talking to a robot?"). */
+function understoodSmallTalk(c: Ctx): Reply | null {
+  const intent = sureIntent(c.nlu);
+  const say = intent ? smallTalkReplies[intent] : undefined;
+  if (!say || c.task || c.state.offer) return null;
+  const { text } = c;
+  if (asksPrice(text) || asksDuration(text) || asksAddress(text) || asksFree(text)) return null;
+  return { reply: say(c) };
 }
 
 function smallTalk(c: Ctx): Reply | null {

@@ -22,6 +22,12 @@ export interface Prediction {
   p: number;
   /** Every intent's posterior, highest first. */
   ranked: Array<{ intent: string; p: number }>;
+  /**
+   * The share of the message's words that the training examples of `intent` hold: a message
+   * mostly of words never seen with an intent ("do you repair laptops?" for `who`) is not it,
+   * however the posterior leans (naive Bayes is overconfident).
+   */
+  coverage: number;
 }
 
 const ALPHA = 0.5;
@@ -79,5 +85,13 @@ export function predict(model: Model, text: string): Prediction {
   const exp = scores.map((s) => Math.exp(s - max));
   const sum = exp.reduce((a, b) => a + b, 0);
   const ranked = model.intents.map((intent, i) => ({ intent, p: exp[i] / sum })).sort((a, b) => b.p - a.p);
-  return { intent: ranked[0].intent, p: ranked[0].p, ranked };
+  const top = model.intents.indexOf(ranked[0].intent);
+  // Words most intents hold ("do", "you", "a") say nothing of which one: only the telling words count.
+  const telling = words(text).filter((x) => (model.counts[x]?.length ?? 0) / 2 < n * 0.4);
+  const seen = telling.filter((x) => {
+    const c = model.counts[x];
+    for (let k = 0; c && k < c.length; k += 2) if (c[k] === top) return true;
+    return false;
+  }).length;
+  return { intent: ranked[0].intent, p: ranked[0].p, ranked, coverage: telling.length ? seen / telling.length : 1 };
 }
