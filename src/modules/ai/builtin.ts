@@ -11,7 +11,7 @@ import {
   taskIn,
   taskServiceFact,
 } from './booking-dialogue.ts';
-import { notOfferedReply, serviceIn, unknownCompound } from './catalogue.ts';
+import { notOfferedReply, serviceIn, servicesReply, unknownCompound } from './catalogue.ts';
 import {
   askAgain,
   type DialogueState,
@@ -163,7 +163,6 @@ const steps: StepFn[] = [
   taskSideQuestion,
   moveOrCancel,
   booking,
-  understoodSmallTalk,
   facts,
   smallTalk,
   couldNotAnswer,
@@ -364,6 +363,9 @@ async function facts(c: Ctx): Promise<Reply | null> {
       c.turn.step = { task: 'booking', awaiting: 'slot', slots: answer.offersBooking, hi };
     return { reply: answer.reply, sources: answer.sources };
   }
+  // What the rules and the knowledge do not know may still be small talk in other words.
+  const understood = understoodSmallTalk(c);
+  if (understood) return understood;
   const agent = input.agent;
   const streak = c.state.unanswered + 1;
   if (!c.has('handoff') || agent.handoff.max_unanswered <= 0 || streak < agent.handoff.max_unanswered) {
@@ -383,9 +385,13 @@ const smallTalkReplies: Record<string, (c: Ctx) => string> = {
   who: (c) => say(c.locale, 'who', { name: c.input.agent.name }),
   affirm: (c) => say(c.locale, 'bare_ack'),
   deny: (c) => say(c.locale, 'bare_ack'),
+  services: (c) => servicesReply(c.input.agent, sayOf(c.input, c.hi)),
 };
 
-/** Small talk said in words no rule lists ("much appreciated", "that's correct", "am I talking to a robot?"). */
+/**
+ * Small talk said in words no rule lists ("much appreciated", "that's correct", "am I talking to a
+ * robot?"): tried after the business's facts and knowledge found nothing.
+ */
 function understoodSmallTalk(c: Ctx): Reply | null {
   const intent = sureIntent(c.nlu);
   const say = intent ? smallTalkReplies[intent] : undefined;
@@ -408,7 +414,7 @@ function smallTalk(c: Ctx): Reply | null {
   const rest = text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/, '');
   if (c.leadNote && contentTokens(rest).length <= 4)
     return { reply: say(c.locale, 'how_else') };
-  return null;
+  return understoodSmallTalk(c);
 }
 
 /** Could not answer: honest, and a handoff once the streak reaches the agent's limit. */

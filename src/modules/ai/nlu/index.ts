@@ -13,7 +13,7 @@ export function classify(text: string): Prediction {
  * The intent when the classifier is sure enough of it (posterior at least `threshold`, and most of
  * the message's words seen with it in training), else null.
  */
-export function sureIntent(p: Prediction, threshold = 0.9, coverage = 0.75): string | null {
+export function sureIntent(p: Prediction, threshold = 0.9, coverage = 0.5): string | null {
   return p.p >= threshold && p.coverage >= coverage ? p.intent : null;
 }
 
