@@ -344,7 +344,8 @@ function asksToBook(c: Ctx, namesService: boolean): boolean {
   return (
     wantsBooking(text) ||
     // The classifier reads a wish to come ("can you fit me in?", "aaj shaam 7 baje?").
-    (sureIntent(c.nlu) === 'book' && !factual) ||
+    // A question without a day or time ("can I get an X-ray done?") is left to the facts and knowledge.
+    (sureIntent(c.nlu, 0.97) === 'book' && !factual && (when !== null || !isQuestion(text))) ||
     c.task?.kind === 'booking' ||
     (mentionsBooking(text) && (when !== null || (namesService && !factual))) ||
     // "kal 3 baje haircut": a service and a day or time is a booking request, unless it asks the price.

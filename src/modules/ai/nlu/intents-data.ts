@@ -30,7 +30,7 @@ export function localeIntents(): Record<string, IntentData> {
 const corporaDir = new URL('./corpora/', import.meta.url);
 
 /**
- * The training set: our examples (weighted 3: they are few and they are what our customers say),
+ * The training set: our examples (weighted 8: they are few and they are what our customers say),
  * our counter-examples as `none` unless another intent lists them, and the public corpora's kept parts.
  */
 export function trainingSet(): TrainingExample[] {
@@ -38,9 +38,9 @@ export function trainingSet(): TrainingExample[] {
   for (const [code, data] of Object.entries(localeIntents())) {
     const listed = new Set(Object.values(data).flatMap((d) => d.examples.map((x) => x.toLowerCase())));
     for (const [intent, d] of Object.entries(data)) {
-      for (const text of d.examples) out.push({ text: toLatin(text), intent, weight: 3, from: code });
+      for (const text of d.examples) out.push({ text: toLatin(text), intent, weight: 8, from: code });
       for (const text of d.counter)
-        if (!listed.has(text.toLowerCase())) out.push({ text: toLatin(text), intent: 'none', weight: 3, from: code });
+        if (!listed.has(text.toLowerCase())) out.push({ text: toLatin(text), intent: 'none', weight: 8, from: code });
     }
   }
   for (const f of readdirSync(corporaDir).filter((x) => x.endsWith('.json')).sort()) {
