@@ -37,7 +37,7 @@ const clincMap: Record<string, string> = {
   what_can_i_ask_you: 'services',
 };
 /** Left out of both: ours in part only ("is my reservation confirmed", "cancel that", "does X take reservations"). */
-const clincAmbiguous = new Set(['confirm_reservation', 'cancel', 'accept_reservations', 'repeat', 'maybe']);
+const clincAmbiguous = new Set(['confirm_reservation', 'cancel', 'accept_reservations', 'repeat', 'maybe', 'directions']);
 /** HWU64 intents (scenario_intent) that are ours. */
 const hwuMap: Record<string, string> = {
   general_affirm: 'affirm',
