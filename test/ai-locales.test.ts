@@ -78,3 +78,26 @@ describe('built-in agent: locales', () => {
     assert.equal(both.reply, say('hi-Latn', 'unknown_rephrase'));
   });
 });
+
+describe('built-in agent: the facts in Devanagari', () => {
+  it('says a price, the hours and the address in the script the customer wrote in', async () => {
+    const agent = salonAgent();
+    const world = await createWorld(agent);
+    try {
+      const ask = (text: string) =>
+        builtinReply(
+          { agent, messages: [text], history: [], variables: {}, now: new Date('2026-05-11T04:30:00Z'), defaultCountry: 'IN' },
+          world.tools,
+        );
+      const price = await ask('फेशियल कितने का है?');
+      assert.match(price.reply, /1,200/);
+      assert.match(price.reply, /दाम/);
+      assert.match((await ask('क्या आप रविवार को खुले हैं?')).reply, /बंद/);
+      assert.match((await ask('आपका पता क्या है?')).reply, /पता.*MG Road/);
+      // Hinglish in Latin script keeps its Latin replies.
+      assert.match((await ask('facial ka rate kya hai?')).reply, /Facial ka charge/);
+    } finally {
+      await world.close();
+    }
+  });
+});

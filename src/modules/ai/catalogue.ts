@@ -2,7 +2,7 @@ import { contentTokens, stem, tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import { asksDuration, asksPrice } from './intents.ts';
 import { expandWord } from './lexicon.ts';
-import { askingWordsOfLocales } from './locale.ts';
+import { askingWordsOfLocales, inScript, type LocaleCode, say } from './locale.ts';
 import { type Channel, durationText, durationTextHi, priceText } from './speakable.ts';
 
 /**
@@ -16,9 +16,15 @@ export type Service = AgentConfig['business']['services'][number];
 /** How a reply is said: its language, where it goes, the country whose currency prices are in. */
 export interface Say {
   hi: boolean;
+  /** The locale of the reply catalogue (locales/<code>/replies.json); absent: Hinglish when `hi`, else English. */
+  locale?: LocaleCode;
   channel: Channel;
   country: string;
 }
+
+/** A reply of the catalogue in the locale of `s`. */
+const sayIn = (s: Say, key: string, vars: Record<string, string> = {}) =>
+  say(s.locale ?? (s.hi ? 'hi-Latn' : 'en'), key, vars);
 
 /**
  * Words customers use for what service names say ("nails clipped" is a Nail Trim, "nahlana" a
@@ -180,17 +186,11 @@ export function serviceFact(s: Service, text: string, say: Say): string {
       ? durationTextHi(s.duration_minutes)
       : durationText(s.duration_minutes, say.channel);
   const price = s.price === null ? '' : priceText(s.price, say.country, say.channel);
-  if (say.hi) {
-    if (onlyDuration) return `${s.name} mein lagbhag ${dur} lagte hain.`;
-    if (s.price === 0) return `${s.name} free hai (lagbhag ${dur}).`;
-    if (s.price === null) return `${s.name} lagbhag ${dur} ka hota hai; iska price mere paas nahi hai.`;
-    return `${s.name} ka charge ${price} hai, aur isme lagbhag ${dur} lagte hain.`;
-  }
-  const a = article(s.name);
-  if (onlyDuration) return `${a} ${s.name} takes about ${dur}.`;
-  if (s.price === 0) return `${a} ${s.name} is free of charge and takes about ${dur}.`;
-  if (s.price === null) return `${a} ${s.name} takes about ${dur}; I don't have a price for it.`;
-  return `${a} ${s.name} costs ${price} and takes about ${dur}.`;
+  const vars = { a: article(s.name), name: s.name, duration: inScript(say.locale ?? 'en', dur), price };
+  if (onlyDuration) return sayIn(say, 'service_duration', vars);
+  if (s.price === 0) return sayIn(say, 'service_free', vars);
+  if (s.price === null) return sayIn(say, 'service_no_price', vars);
+  return sayIn(say, 'service_price', vars);
 }
 
 /** Everything offered with price and length; on a call names and prices only, no brackets. */
@@ -206,9 +206,7 @@ export function servicesReply(agent: AgentConfig, say: Say): string {
             : s.name,
       )
       .join('; ');
-    return say.hi
-      ? `Hamari services hain: ${list}. Kya main aapke liye koi book karun?`
-      : `We offer ${list}. Would you like me to book one for you?`;
+    return sayIn(say, 'services_voice', { list });
   }
   const list = services
     .map(
@@ -216,9 +214,7 @@ export function servicesReply(agent: AgentConfig, say: Say): string {
         `${s.name} (${durationText(s.duration_minutes, 'chat')}${s.price === 0 ? ', free' : s.price !== null ? `, ${priceText(s.price, say.country, 'chat')}` : ''})`,
     )
     .join(', ');
-  return say.hi
-    ? `Hamari services: ${list}. Kya main aapke liye koi book karun?`
-    : `We offer: ${list}. Would you like me to book one for you?`;
+  return sayIn(say, 'services', { list });
 }
 
 /** "Do you do…", "can you…", "X milta hai kya", "do you have/sell X": asks whether the business offers something. */
@@ -276,15 +272,9 @@ function thingAsked(text: string, asked: string[]): string {
  * lists what it does offer (names only, no other service's price) and offers the team.
  */
 export function notOfferedReply(agent: AgentConfig, text: string, asked: string[], say: Say): string {
-  const thing = thingAsked(text, asked) || (say.hi ? 'yeh' : 'that');
+  const thing = thingAsked(text, asked) || sayIn(say, 'that_thing');
   const names = agent.business.services.map((s) => s.name).join(', ');
-  if (say.hi)
-    return names
-      ? `Maaf kijiye, iski jaankari mere paas nahi hai. ${thing} hum nahi karte. Hamari services hain: ${names}. Kya inme se kuch book karun, ya main aapko team se connect karun?`
-      : `Maaf kijiye, ${thing} ki jaankari mere paas nahi hai. Kya main aapko team se connect karun?`;
-  return names
-    ? `I'm sorry, I don't have that information. As far as I know, we don't offer ${thing}. What we do offer: ${names}. Would you like one of these, or shall I connect you with our team?`
-    : `I'm sorry, I don't have that information. I'm not sure we offer ${thing}. Would you like me to connect you with our team?`;
+  return sayIn(say, names ? 'not_offered' : 'not_offered_unsure', { thing, names });
 }
 
 /** Words that add nothing to what is asked ("really", "exactly"). */

@@ -26,6 +26,7 @@ import {
 } from './intents.ts';
 import { costWords, type KnowledgeAnswer, knowledgeAnswers, questionWords } from './knowledge-answer.ts';
 import { expandWord } from './lexicon.ts';
+import { type LocaleCode, localeFor, say } from './locale.ts';
 
 /*
  * What the agent says from its own configuration (services with price and duration, opening
@@ -163,9 +164,7 @@ async function offeredService(q: FactsQuestion): Promise<FactsAnswer | undefined
   if (k && naming.every((w) => k.covered.includes(w))) return k;
   const facts = named.map((s) => serviceFact(s, text, q.say)).join(' ');
   return {
-    reply: q.hi
-      ? `Haan, ${facts} Kya main aapke liye book karun?`
-      : `Yes. ${facts} Would you like me to book one for you?`,
+    reply: sayIn(q.say, 'offered_service', { facts }),
     sources: [],
     offersBooking: named.length === 1 ? { serviceId: named[0].id } : {},
   };
@@ -178,8 +177,7 @@ function hoursOrAddress(q: FactsQuestion): FactsAnswer | undefined {
   // facts: the question goes on to the knowledge, and past it, to what the agent does not know.
   if (asksHours(text) && !asksAddress(text) && !asksPolicy(text) && !b.hours_default)
     return { reply: hoursReply(input, text, hi), sources: [] };
-  if (asksAddress(text) && b.address)
-    return { reply: hi ? `Hamara address hai: ${b.address}` : `We're at ${b.address}.`, sources: [] };
+  if (asksAddress(text) && b.address) return { reply: sayIn(q.say, 'address', { address: b.address }), sources: [] };
   return undefined;
 }
 
@@ -191,6 +189,7 @@ const rulesRe =
 
 export const sayOf = (input: EngineInput, hi: boolean): Say => ({
   hi,
+  locale: localeOf(input, hi),
   channel: input.channel ?? 'chat',
   country: input.defaultCountry,
 });
@@ -219,9 +218,7 @@ export function greeting(input: EngineInput, hi: boolean): string {
   const g = input.agent.greeting?.trim();
   if (g) return fillVariables(g, input.variables);
   const name = input.variables.name ? ` ${input.variables.name}` : '';
-  return hi
-    ? `Namaste${name}! Main ${input.agent.name} hoon. Aapki kya madad kar sakta hoon?`
-    : `Hi${name}! I'm ${input.agent.name}. How can I help you today?`;
+  return say(localeOf(input, hi), 'greeting_default', { name, agent: input.agent.name });
 }
 
 const fmt = (iv: Array<{ open: string; close: string }>) => iv.map((x) => `${x.open}–${x.close}`).join(', ');
@@ -233,47 +230,34 @@ function hoursReply(input: EngineInput, text: string, hi: boolean): string {
   // A date ("25 December", "on the 31st", "Christmas"): its holiday, else that weekday's hours.
   const when = whenIn(input, text);
   if (when?.dateGiven) return dateHours(input, when.date, hi);
-  return (hi ? 'Hamare timings: ' : 'Our opening hours: ') + weekSummary(input, hi);
-}
-
-function dayLabel(label: string, hi: boolean): string {
-  if (label === 'today') return hi ? 'Aaj' : 'Today';
-  if (label === 'tomorrow') return hi ? 'Kal' : 'Tomorrow';
-  return label;
+  const locale = localeOf(input, hi);
+  return say(locale, 'hours_week', { week: weekSummary(input, hi, locale) });
 }
 
 function dayHours(input: EngineInput, day: { key: string; label: string }, hi: boolean): string {
+  const locale = localeOf(input, hi);
   const intervals = input.agent.business.hours[day.key as (typeof weekdayKeys)[number]] ?? [];
-  const label = dayLabel(day.label, hi);
-  const relative = label === 'Today' || label === 'Tomorrow';
+  const relative = day.label === 'today' || day.label === 'tomorrow';
+  const label = relative ? say(locale, `day_${day.label}`) : day.label;
   const holiday = holidayFor(input, day);
   if (holiday || intervals.length === 0) {
-    const why = holiday ? (hi ? ' (chhutti)' : ' (a holiday)') : '';
-    return hi
-      ? `${label} ko hum band hain${why}.${openDaysHint(input, hi)}`
-      : `We're closed on ${relative ? label.toLowerCase() : label}${why}.${openDaysHint(input, hi)}`;
+    const why = holiday ? say(locale, 'holiday_why') : '';
+    const vars = { day: label, day_lower: label.toLowerCase(), why, hint: openDaysHint(input, hi) };
+    return say(locale, relative ? 'closed_day' : 'closed_weekday', vars);
   }
-  return hi
-    ? `${label} ko hum ${fmt(intervals)} tak khule hain.`
-    : `${relative ? label : `On ${label}`} we're open ${fmt(intervals)}.`;
+  return say(locale, relative ? 'open_day' : 'open_weekday', { day: label, hours: fmt(intervals) });
 }
 
 function dateHours(input: EngineInput, iso: string, hi: boolean): string {
+  const locale = localeOf(input, hi);
   const b = input.agent.business;
   const date = DateTime.fromISO(iso, { zone: b.timezone });
   const intervals = b.hours[weekdayKeys[date.weekday - 1]] ?? [];
   const label = date.setLocale('en').toFormat('cccc d LLLL');
-  if (b.holidays.includes(iso))
-    return hi
-      ? `${label} ko chhutti hai, hum band hain.${openDaysHint(input, hi)}`
-      : `We're closed on ${label} (a holiday).${openDaysHint(input, hi)}`;
-  if (intervals.length === 0)
-    return hi
-      ? `${label} ko hum band hain.${openDaysHint(input, hi)}`
-      : `We're closed on ${label}.${openDaysHint(input, hi)}`;
-  return hi
-    ? `${label} ko hum ${fmt(intervals)} tak khule hain.`
-    : `On ${label} we're open ${fmt(intervals)}.`;
+  const hint = openDaysHint(input, hi);
+  if (b.holidays.includes(iso)) return say(locale, 'holiday_date', { day: label, hint });
+  if (intervals.length === 0) return say(locale, 'closed_date', { day: label, hint });
+  return say(locale, 'open_date', { day: label, hours: fmt(intervals) });
 }
 
 /** Whether the day asked about (today, tomorrow, or the next such weekday) is one of the business's holidays. */
@@ -291,16 +275,25 @@ function holidayFor(input: EngineInput, day: { key: string; label: string }): bo
 }
 
 function openDaysHint(input: EngineInput, hi: boolean): string {
-  return hi ? ` Hamare timings: ${weekSummary(input, hi)}` : ` Our hours: ${weekSummary(input, hi)}`;
+  const locale = localeOf(input, hi);
+  return say(locale, 'hours_hint', { week: weekSummary(input, hi, locale) });
 }
 
-export function weekSummary(input: EngineInput, hi: boolean): string {
+/** The reply's locale: the customer's (see locale.ts), Hinglish or English as `hi` says when they differ. */
+const localeOf = (input: EngineInput, hi: boolean): LocaleCode =>
+  localeFor(input.messages, input.agent.languages, hi);
+
+/** A reply of the catalogue in the locale of `s`. */
+const sayIn = (s: Say, key: string, vars: Record<string, string> = {}) =>
+  say(s.locale ?? (s.hi ? 'hi-Latn' : 'en'), key, vars);
+
+export function weekSummary(input: EngineInput, hi: boolean, locale: LocaleCode = hi ? 'hi-Latn' : 'en'): string {
   const h = input.agent.business.hours;
   return (
     weekdayKeys
       .map((k, i) => {
         const iv = h[k] ?? [];
-        return `${weekdayLabels[i].slice(0, 3)} ${iv.length ? iv.map((x) => `${x.open}–${x.close}`).join(', ') : hi ? 'band' : 'closed'}`;
+        return `${weekdayLabels[i].slice(0, 3)} ${iv.length ? iv.map((x) => `${x.open}–${x.close}`).join(', ') : say(locale, 'closed_word')}`;
       })
       .join('; ') + '.'
   );

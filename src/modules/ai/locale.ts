@@ -25,6 +25,8 @@ export interface Locale {
   /** Words that say how the customer asks ("kitna", "daam"), never what they ask for. */
   asking_words: string[];
   numbers: Record<string, number>;
+  /** Words of the shared Latin spelling said in this locale's script in a reply ("minute" is मिनट). */
+  out_words: Record<string, string>;
   time_words: Record<string, string>;
   replies: Record<string, string>;
 }
@@ -139,4 +141,20 @@ export function toLatin(text: string, vocabulary: readonly string[] = []): strin
     if (latin === w) return w;
     return keys.get(soundKey(latin)) ?? latin;
   });
+}
+
+/**
+ * The locale a reply of the facts is written in: the customer's, unless the caller has read the
+ * language otherwise (`hi`: the question the customer answers was Hinglish), which wins.
+ */
+export function localeFor(messages: readonly string[], languages: readonly string[], hi: boolean): LocaleCode {
+  const l = replyLocale(detectLocale(messages.join('\n')), languages);
+  if (hi === isHindi(l)) return l;
+  return hi ? 'hi-Latn' : 'en';
+}
+
+/** A phrase built in the shared Latin spelling ("45 minute") in the locale's script ("45 मिनट"). */
+export function inScript(code: LocaleCode, text: string): string {
+  const words = locales.get(code)?.out_words ?? {};
+  return text.replace(/[A-Za-z]+/g, (w) => words[w] ?? w);
 }
