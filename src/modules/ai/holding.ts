@@ -9,12 +9,9 @@ import type { ConversationJob } from '../conversations/index.ts';
 import { inboundMessageIdsAfter, recentMessages, replyToConversation } from '../messaging/index.ts';
 import { holdingJob } from './ai.jobs.ts';
 import { type AiOptions, jobConversation, recordReply, workspaceSender } from './ai.service.ts';
-import { isHinglish } from './intents.ts';
+import { detectLocale, replyLocale, say } from './locale.ts';
 
-export const HOLDING_EN =
-  'Thanks for waiting! Our team has your message and will reply here as soon as someone is free.';
-export const HOLDING_HI =
-  'Intezaar ke liye shukriya! Hamari team ko aapka message mil gaya hai, jaise hi koi free hoga yahin reply karega.';
+export const HOLDING_EN = say('en', 'holding');
 
 /**
  * The holding-message job: while the conversation is handed off, a customer whose messages have
@@ -85,7 +82,7 @@ export async function sendHoldingMessage(
   const sender = await workspaceSender(ctx, scope, agent.id);
   const text =
     agent.handoff.holding_message ??
-    (isHinglish(waiting.map((m) => m.text ?? '').join('\n')) ? HOLDING_HI : HOLDING_EN);
+    say(replyLocale(detectLocale(waiting.map((m) => m.text ?? '').join('\n')), agent.languages), 'holding');
   let sent: Awaited<ReturnType<typeof replyToConversation>>;
   try {
     sent = await replyToConversation(ctx, sender, conversation.id, { type: 'text', text });

@@ -3,14 +3,8 @@ import { ApiError } from '../../platform/errors.ts';
 import { type ConversationJob, getConversationRow, localText } from '../conversations/index.ts';
 import { replyToConversation } from '../messaging/index.ts';
 import { workspaceSender } from './ai.service.ts';
-import { isHinglish } from './intents.ts';
+import { detectLocale, isHindi, say } from './locale.ts';
 
-const OUT_OF_HOURS_EN = (when: string) =>
-  `Thanks for your message. We are closed right now; a person will answer from ${when}.`;
-const OUT_OF_HOURS_HI = (when: string) =>
-  `Aapka message mil gaya. Abhi hum band hain; ${when} se koi aapko jawab dega.`;
-const NO_OPENING_EN =
-  'Thanks for your message. We are closed right now; a person will answer as soon as we open.';
 
 /**
  * The out-of-hours notice of a handoff (`conversations.out_of_hours`): tells the customer, in
@@ -29,7 +23,8 @@ export async function sendOutOfHoursNotice(
   const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
   const row = await getConversationRow(ctx.db, scope, p.conversationId).catch(() => undefined);
   if (!row || row.handoff_at !== p.handoffAt || row.waiting_since === null || !row.agent_id) return;
-  const hi = isHinglish(row.last_message ?? '');
+  const locale = detectLocale(row.last_message ?? '');
+  const hi = isHindi(locale);
   const when = p.nextOpening
     ? localText(
         { timezone: p.timezone, hours: {}, holidays: [] },
@@ -40,8 +35,8 @@ export async function sendOutOfHoursNotice(
   const text = p.text
     ? p.text.replaceAll('{{next_opening}}', when ?? '')
     : when
-      ? (hi ? OUT_OF_HOURS_HI : OUT_OF_HOURS_EN)(when)
-      : NO_OPENING_EN;
+      ? say(locale, 'out_of_hours', { when })
+      : say(locale, 'out_of_hours_no_opening');
   try {
     await replyToConversation(ctx, await workspaceSender(ctx, scope, row.agent_id), row.id, {
       type: 'text',
