@@ -56,6 +56,7 @@ import {
 } from './intents.ts';
 import { knowledgeAnswers } from './knowledge-answer.ts';
 import { classify, type Prediction, sureIntent } from './nlu/index.ts';
+import { questionsIn } from './questions.ts';
 import { detectLocale, isHindi, type LocaleCode, replyLocale, say, toLatin } from './locale.ts';
 import { offerAfterPolicy, type PolicyTopic, policyQuery, policyQuestion } from './question-kind.ts';
 import { leadNote as noteFor } from './readback.ts';
@@ -356,6 +357,8 @@ function asksToBook(c: Ctx, namesService: boolean): boolean {
 
 /** The agent's own facts and knowledge; a thing it does not offer is an honest no, counted toward the handoff. */
 async function facts(c: Ctx): Promise<Reply | null> {
+  const several = await severalQuestions(c);
+  if (several) return several;
   const { input, t, text, hi } = c;
   const answer = await factsOrKnowledge(input, t, text, hi);
   if (!answer) return null;
@@ -400,6 +403,28 @@ function understoodSmallTalk(c: Ctx): Reply | null {
   const { text } = c;
   if (asksPrice(text) || asksDuration(text) || asksAddress(text) || asksFree(text)) return null;
   return { reply: say(c) };
+}
+
+/**
+ * Several questions in one message ("how much is a cleaning, do you take insurance and are you open
+ * on Saturday?"): each answered from the facts or the knowledge, in order, and the ones it cannot
+ * answer named. Fewer than two answered: the message is read whole, as one question.
+ */
+async function severalQuestions(c: Ctx): Promise<Reply | null> {
+  const parts = questionsIn(c.text);
+  if (parts.length < 2) return null;
+  const answers: Array<{ part: string; reply: string; sources: Source[] } | null> = [];
+  for (const part of parts) {
+    const a = await factsOrKnowledge(c.input, c.t, part, c.hi);
+    answers.push(a && a.answered !== false ? { part, reply: a.reply, sources: a.sources } : null);
+  }
+  const good = answers.filter((a) => a !== null);
+  if (good.length < 2) return null;
+  const replies = [...new Set(good.map((a) => a.reply))];
+  const missing = parts.filter((_, i) => answers[i] === null).map((p) => p.replace(/[?!.]+$/, ''));
+  if (missing.length) replies.push(say(c.locale, 'unknown_part', { part: missing.join('; ') }));
+  const sources = [...new Map(good.flatMap((a) => a.sources).map((s) => [s.chunk_id, s])).values()];
+  return { reply: replies.join(' '), sources };
 }
 
 function smallTalk(c: Ctx): Reply | null {
