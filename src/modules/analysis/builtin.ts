@@ -1,11 +1,14 @@
 import type { AnalysisProperty, AnalysisSchema, AnalysisSettings } from '../agents/index.ts';
 import { confirms, declines, parseWhen } from '../ai/index.ts';
+import cues from './cues.json' with { type: 'json' };
 
 /**
  * The built-in analysis engine: no LLM, no network. It reads a transcript and extracts only what
  * it can point at in the customer's own words (a name said as "my name is", a phone number, an
- * email, a date, an enum value named, a yes or no answer to the agent's question about the field);
- * anything else is null. It never invents a value, and what it returns validates against the schema.
+ * email, a date, an enum value named, a yes or no answer to the agent's question about the field, a
+ * statement of the thing a boolean names ("I would like a callback tomorrow" is `wants_callback`
+ * true, "no need to call me back" false), an enum told by what the customer describes ("my tooth
+ * is paining" is a high `urgency`; the words are data, cues.json); anything else is null. It never invents a value, and what it returns validates against the schema.
  */
 export interface Line {
   role: 'customer' | 'agent' | 'person';
@@ -81,7 +84,16 @@ function dateOf(lines: Line[], timezone: string): string | null {
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The one enum value named in the customer's words (or, failing that, anywhere); null if none or several. */
-function enumOf(lines: Line[], values: Array<string | number>): string | number | null {
+/** The enum value named in the customer's words, else the one their description tells (cues.json's concepts). */
+function enumOf(lines: Line[], values: Array<string | number>, fieldWords: string[] = []): string | number | null {
+  const named = namedEnum(lines, values);
+  if (named !== null) return named;
+  const described = conceptValue(lines, fieldWords);
+  const names = described ? (conceptOf(fieldWords)?.value_names as Record<string, string[]>)[described] : undefined;
+  return values.find((v) => names?.includes(String(v).toLowerCase())) ?? null;
+}
+
+function namedEnum(lines: Line[], values: Array<string | number>): string | number | null {
   for (const pool of [customerLines(lines), lines]) {
     const text = pool.map((l) => l.text.toLowerCase()).join('\n');
     const named = values.filter((v) => {
@@ -96,10 +108,62 @@ function enumOf(lines: Line[], values: Array<string | number>): string | number 
 
 function booleanOf(lines: Line[], keys: string[]): boolean | null {
   const reply = answerTo(lines, keys);
-  if (!reply) return null;
-  if (declines(reply.text)) return false;
-  if (confirms(reply.text)) return true;
-  return null;
+  if (reply) {
+    if (declines(reply.text)) return false;
+    if (confirms(reply.text)) return true;
+  }
+  // A boolean of a concept ("is_urgent"): true when the customer describes it.
+  if (conceptOf(keys)) {
+    const v = conceptValue(lines, keys);
+    return v === 'high' ? true : v === 'low' ? false : null;
+  }
+  return statedOf(lines, keys);
+}
+
+type Concept = (typeof cues.concepts)[number];
+const lower = (xs: readonly string[]) => xs.map((x) => x.toLowerCase());
+const phraseRe = (phrase: string) => new RegExp(`(^|[^a-z'])${escapeRe(phrase)}($|[^a-z'])`, 'i');
+
+/** The concept (cues.json) a field is about, by its name and description. */
+function conceptOf(fieldWords: string[]): Concept | undefined {
+  const words = lower(fieldWords);
+  return cues.concepts.find((c) => c.fields.some((f) => words.includes(f)));
+}
+
+/** The value ("high", "low") the customer's own words describe for the field's concept; null if none or both. */
+function conceptValue(lines: Line[], fieldWords: string[]): string | null {
+  const concept = conceptOf(fieldWords);
+  if (!concept) return null;
+  const said = customerLines(lines).map((l) => l.text);
+  const found = Object.entries(concept.values)
+    .filter(([, words]) => said.some((t) => words.some((w) => phraseRe(w).test(t))))
+    .map(([v]) => v);
+  return found.length === 1 ? found[0] : found.includes('high') ? 'high' : null;
+}
+
+const questionStartRe = /^\s*(do|does|did|is|are|was|what|how|which|kya)\b/i;
+
+/**
+ * A boolean from a statement: the customer says the thing the field names ("callback" with its
+ * synonyms), in a line that is not a question about it; false when a negation comes just before.
+ */
+function statedOf(lines: Line[], keys: string[]): boolean | null {
+  const telling = lower(keys).filter((k) => !cues.field_stop_words.includes(k));
+  if (telling.length === 0) return null;
+  const synonyms = cues.synonyms as Record<string, string[]>;
+  const phrases = telling.flatMap((k) => synonyms[k] ?? [k]);
+  let value: boolean | null = null;
+  for (const l of customerLines(lines)) {
+    if (questionStartRe.test(l.text)) continue;
+    const text = l.text.toLowerCase();
+    for (const p of phrases) {
+      const m = phraseRe(p).exec(text);
+      if (!m) continue;
+      const before = text.slice(Math.max(0, m.index - 25), m.index + 1);
+      value = !cues.negations.some((n) => phraseRe(n).test(before));
+    }
+  }
+  return value;
 }
 
 function numberOf(lines: Line[], keys: string[], integer: boolean): number | null {
@@ -124,7 +188,7 @@ function stringOf(name: string, p: AnalysisProperty, input: AnalysisInput): stri
 }
 
 export function extractField(name: string, p: AnalysisProperty, input: AnalysisInput): unknown {
-  if (p.enum) return enumOf(input.lines, p.enum);
+  if (p.enum) return enumOf(input.lines, p.enum, words(name, p));
   switch (p.type) {
     case 'boolean':
       return booleanOf(input.lines, words(name, p));
