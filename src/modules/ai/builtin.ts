@@ -212,6 +212,9 @@ function injection(c: Ctx): Reply | null {
 
 async function askedForHuman(c: Ctx): Promise<Reply | null> {
   if (!c.has('handoff') || !wantsHuman(c.text, c.input.agent.handoff.keywords)) return null;
+  // "Are you a human or a computer?" asks who answers, not for a person (the agent's own keywords still hand off).
+  const keyword = !wantsHuman(c.text, []);
+  if (!keyword && sureIntent(c.nlu, 0.995) === 'who') return null;
   await c.t.handoff('Customer asked for a human');
   return { reply: c.handoffText };
 }
