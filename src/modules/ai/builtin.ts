@@ -317,7 +317,8 @@ async function moveOrCancel(c: Ctx): Promise<Reply | null> {
     if (moving || (current && mentionsOwnBooking(text) && whenIn(input, text) && !wantsCancel(text)))
       return { reply: await rescheduleReply(c, current) };
   }
-  if (wantsCancel(text) || (!c.policy && sureIntent(c.nlu) === 'cancel'))
+  // Cancelling is not undone: the classifier alone cancels only when every telling word is one it knows for it.
+  if (wantsCancel(text) || (!c.policy && sureIntent(c.nlu, 0.97, 1) === 'cancel'))
     return { reply: await cancelReply(input, t, c.hi) };
   return null;
 }
@@ -349,7 +350,7 @@ function asksToBook(c: Ctx, namesService: boolean): boolean {
     wantsBooking(text) ||
     // The classifier reads a wish to come ("can you fit me in?", "aaj shaam 7 baje?").
     // A question without a day or time ("can I get an X-ray done?") is left to the facts and knowledge.
-    (sureIntent(c.nlu, 0.97) === 'book' && !factual && (when !== null || !isQuestion(text))) ||
+    (sureIntent(c.nlu, 0.97, 0.8) === 'book' && !factual && (when !== null || !isQuestion(text))) ||
     c.task?.kind === 'booking' ||
     (mentionsBooking(text) && (when !== null || (namesService && !factual))) ||
     // "kal 3 baje haircut": a service and a day or time is a booking request, unless it asks the price.
