@@ -15,7 +15,9 @@ import { build } from 'esbuild';
 const outdir = new URL('../dist/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 // The locales (src/modules/ai/locales/<code>/) are read at start from beside the bundle.
-cpSync(new URL("../src/modules/ai/locales/", import.meta.url).pathname, `${outdir}locales`, { recursive: true });
+cpSync(new URL('../src/modules/ai/locales/', import.meta.url).pathname, `${outdir}locales`, {
+  recursive: true,
+});
 await build({
   entryPoints: [new URL('../src/main.ts', import.meta.url).pathname],
   outdir,

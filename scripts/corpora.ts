@@ -18,7 +18,8 @@ if (!args.clinc || !args.hwu) {
   console.error('usage: node scripts/corpora.ts --clinc <oos-eval clone> --hwu <NLU-Evaluation-Data clone>');
   process.exit(2);
 }
-const git = (repo: string, ...a: string[]) => execFileSync('git', ['-C', repo, ...a], { maxBuffer: 64 << 20 }).toString();
+const git = (repo: string, ...a: string[]) =>
+  execFileSync('git', ['-C', repo, ...a], { maxBuffer: 64 << 20 }).toString();
 const head = (repo: string) => git(repo, 'rev-parse', 'HEAD').trim();
 
 /** CLINC150 intents that are ours; every other intent is `none` (not one of ours: the knowledge may answer, or nothing). */
@@ -37,14 +38,26 @@ const clincMap: Record<string, string> = {
   what_can_i_ask_you: 'services',
 };
 /** Left out of both: ours in part only ("is my reservation confirmed", "cancel that", "does X take reservations"). */
-const clincAmbiguous = new Set(['confirm_reservation', 'cancel', 'accept_reservations', 'repeat', 'maybe', 'directions']);
+const clincAmbiguous = new Set([
+  'confirm_reservation',
+  'cancel',
+  'accept_reservations',
+  'repeat',
+  'maybe',
+  'directions',
+]);
 /** HWU64 intents (scenario_intent) that are ours. */
 const hwuMap: Record<string, string> = {
   general_affirm: 'affirm',
   general_negate: 'deny',
   general_praise: 'thanks',
 };
-const hwuAmbiguous = new Set(['general_confirm', 'general_repeat', 'general_commandstop', 'general_dontcare']);
+const hwuAmbiguous = new Set([
+  'general_confirm',
+  'general_repeat',
+  'general_commandstop',
+  'general_dontcare',
+]);
 
 /** A deterministic sample: every k-th item. */
 const every = <T>(xs: T[], n: number): T[] => {
@@ -54,9 +67,13 @@ const every = <T>(xs: T[], n: number): T[] => {
 };
 
 const clincCommit = head(args.clinc);
-const full = JSON.parse(git(args.clinc, 'show', 'HEAD:data/data_full.json')) as Record<string, Array<[string, string]>>;
+const full = JSON.parse(git(args.clinc, 'show', 'HEAD:data/data_full.json')) as Record<
+  string,
+  Array<[string, string]>
+>;
 const clincSource = {
-  corpus: 'CLINC150 (Larson et al., EMNLP 2019, "An Evaluation Dataset for Intent Classification and Out-of-Scope Prediction")',
+  corpus:
+    'CLINC150 (Larson et al., EMNLP 2019, "An Evaluation Dataset for Intent Classification and Out-of-Scope Prediction")',
   url: 'https://github.com/clinc/oos-eval',
   file: 'data/data_full.json',
   commit: clincCommit,
@@ -82,7 +99,8 @@ const test: Array<{ text: string; intent: string; original: string }> = [];
 for (const [intent, texts] of byIntent(full.test)) {
   if (clincAmbiguous.has(intent)) continue;
   const ours = clincMap[intent];
-  for (const text of ours ? texts : every(texts, 3)) test.push({ text, intent: ours ?? 'none', original: intent });
+  for (const text of ours ? texts : every(texts, 3))
+    test.push({ text, intent: ours ?? 'none', original: intent });
 }
 for (const [text] of every(full.oos_test, 300)) test.push({ text, intent: 'none', original: 'oos' });
 writeFileSync(
@@ -107,7 +125,8 @@ writeFileSync(
   `${JSON.stringify(
     {
       source: {
-        corpus: 'HWU64 (Liu et al., IWSDS 2019, "Benchmarking Natural Language Understanding Services for building Conversational Agents")',
+        corpus:
+          'HWU64 (Liu et al., IWSDS 2019, "Benchmarking Natural Language Understanding Services for building Conversational Agents")',
         url: 'https://github.com/xliuhw/NLU-Evaluation-Data',
         file: `${dir}/*.csv (answer_from_user)`,
         commit: hwuCommit,

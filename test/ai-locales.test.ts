@@ -33,7 +33,8 @@ describe('built-in agent: locales', () => {
     const folders = readdirSync(localesDir, { withFileTypes: true }).filter((e) => e.isDirectory());
     assert.deepEqual([...locales.keys()].sort(), folders.map((f) => f.name).sort());
     for (const l of locales.values())
-      for (const key of Object.keys(locales.get('en')?.replies ?? {})) assert.ok(say(l.code, key), `${l.code} ${key}`);
+      for (const key of Object.keys(locales.get('en')?.replies ?? {}))
+        assert.ok(say(l.code, key), `${l.code} ${key}`);
   });
 
   it('tells the locale by script and by marker words', () => {
@@ -86,7 +87,14 @@ describe('built-in agent: the facts in Devanagari', () => {
     try {
       const ask = (text: string) =>
         builtinReply(
-          { agent, messages: [text], history: [], variables: {}, now: new Date('2026-05-11T04:30:00Z'), defaultCountry: 'IN' },
+          {
+            agent,
+            messages: [text],
+            history: [],
+            variables: {},
+            now: new Date('2026-05-11T04:30:00Z'),
+            defaultCountry: 'IN',
+          },
           world.tools,
         );
       const price = await ask('फेशियल कितने का है?');

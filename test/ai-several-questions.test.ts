@@ -20,12 +20,21 @@ describe('built-in agent: several questions in one message', () => {
   });
   const reply = (text: string) =>
     builtinReply(
-      { agent, messages: [text], history: [], variables: {}, now: new Date('2026-05-11T04:30:00Z'), defaultCountry: 'IN' },
+      {
+        agent,
+        messages: [text],
+        history: [],
+        variables: {},
+        now: new Date('2026-05-11T04:30:00Z'),
+        defaultCountry: 'IN',
+      },
       world.tools,
     );
 
   it('answers the price, the knowledge question and the hours together', async () => {
-    const r = await reply('What is the price of a haircut and do you take insurance and are you open on Saturday?');
+    const r = await reply(
+      'What is the price of a haircut and do you take insurance and are you open on Saturday?',
+    );
     assert.match(r.reply, /500/);
     assert.match(r.reply, /insurance/i);
     assert.match(r.reply, /10:00–20:00/);

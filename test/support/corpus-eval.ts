@@ -39,7 +39,13 @@ export const corpusNames = () =>
     .map((f) => f.replace(/\.json$/, ''))
     .sort();
 
-const writes = new Set(['booking_created', 'booking_cancelled', 'booking_rescheduled', 'handoff', 'lead_captured']);
+const writes = new Set([
+  'booking_created',
+  'booking_cancelled',
+  'booking_rescheduled',
+  'handoff',
+  'lead_captured',
+]);
 
 /** What the agent did with the message, in the corpus's terms. */
 export function outcomeOf(r: EngineResult): string {
@@ -97,15 +103,19 @@ export async function runCorpusEval(name: string, engine: Engine = builtinReply)
     );
     times.push(performance.now() - started);
     const outcome = outcomeOf(r);
-    const didWrite = r.actions.some((a) => writes.has(a.type) && !(c.intent === 'cancel' && a.type === 'booking_cancelled'));
+    const didWrite = r.actions.some(
+      (a) => writes.has(a.type) && !(c.intent === 'cancel' && a.type === 'booking_cancelled'),
+    );
     const ok = expected(c.intent).includes(outcome) && (c.intent === 'book' || !didWrite);
-    const tally = (report.byIntent[c.intent] ??= { total: 0, passed: 0 });
+    report.byIntent[c.intent] ??= { total: 0, passed: 0 };
+    const tally = report.byIntent[c.intent];
     tally.total++;
     report.total++;
     if (ok) {
       tally.passed++;
       report.passed++;
-    } else report.failures.push({ text: c.text, intent: c.intent, original: c.original, outcome, reply: r.reply });
+    } else
+      report.failures.push({ text: c.text, intent: c.intent, original: c.original, outcome, reply: r.reply });
   }
   await world.close();
   times.sort((a, b) => a - b);

@@ -55,10 +55,10 @@ import {
   wantsReschedule,
 } from './intents.ts';
 import { knowledgeAnswers } from './knowledge-answer.ts';
-import { classify, type Prediction, sureIntent } from './nlu/index.ts';
-import { questionsIn } from './questions.ts';
 import { detectLocale, isHindi, type LocaleCode, replyLocale, say, toLatin } from './locale.ts';
+import { classify, type Prediction, sureIntent } from './nlu/index.ts';
 import { offerAfterPolicy, type PolicyTopic, policyQuery, policyQuestion } from './question-kind.ts';
+import { questionsIn } from './questions.ts';
 import { leadNote as noteFor } from './readback.ts';
 import { forVoice } from './speakable.ts';
 
@@ -73,7 +73,6 @@ import { forVoice } from './speakable.ts';
  * each step below answers the turn and declares the next state. The booking policy is in
  * booking-dialogue.ts.
  */
-
 
 /** A step's answer: the reply (before the lead's thanks and the voice style) and what it knew. */
 interface Reply {
@@ -106,7 +105,10 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
   // Another script is read as the Latin spelling the rules know (locale word lists, the agent's own
   // service names by sound); the reply is in the customer's locale when the agent speaks it.
   const raw = input.messages.join('\n');
-  const text = toLatin(raw, agent.business.services.map((s) => s.name)).trim();
+  const text = toLatin(
+    raw,
+    agent.business.services.map((s) => s.name),
+  ).trim();
   const locale = replyLocale(detectLocale(raw), agent.languages);
   const hi = isHindi(locale);
   const voice = input.channel === 'voice';
@@ -238,8 +240,7 @@ async function teamOffer(c: Ctx): Promise<Reply | null> {
     await c.t.handoff('Customer accepted the offer to talk to the team');
     return { reply: say(c.locale, 'handoff_accepted', { handoff: c.handoffText }) };
   }
-  if (declines(c.text) && !isQuestion(c.text))
-    return { reply: say(c.locale, 'offer_declined') };
+  if (declines(c.text) && !isQuestion(c.text)) return { reply: say(c.locale, 'offer_declined') };
   return null;
 }
 
@@ -439,11 +440,9 @@ function smallTalk(c: Ctx): Reply | null {
   if (isGoodbye(text)) return { reply: say(c.locale, 'goodbye', { name }) };
   if (asksWhoItIs(text)) return { reply: say(c.locale, 'who', { name }) };
   // "Yes", "hmm", "no" with no question of ours pending: invite the question rather than apologise.
-  if (isBareAck(text) && !c.task)
-    return { reply: say(c.locale, 'bare_ack') };
+  if (isBareAck(text) && !c.task) return { reply: say(c.locale, 'bare_ack') };
   const rest = text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/, '');
-  if (c.leadNote && contentTokens(rest).length <= 4)
-    return { reply: say(c.locale, 'how_else') };
+  if (c.leadNote && contentTokens(rest).length <= 4) return { reply: say(c.locale, 'how_else') };
   return understoodSmallTalk(c);
 }
 

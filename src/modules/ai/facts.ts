@@ -177,7 +177,8 @@ function hoursOrAddress(q: FactsQuestion): FactsAnswer | undefined {
   // facts: the question goes on to the knowledge, and past it, to what the agent does not know.
   if (asksHours(text) && !asksAddress(text) && !asksPolicy(text) && !b.hours_default)
     return { reply: hoursReply(input, text, hi), sources: [] };
-  if (asksAddress(text) && b.address) return { reply: sayIn(q.say, 'address', { address: b.address }), sources: [] };
+  if (asksAddress(text) && b.address)
+    return { reply: sayIn(q.say, 'address', { address: b.address }), sources: [] };
   return undefined;
 }
 
@@ -287,7 +288,11 @@ const localeOf = (input: EngineInput, hi: boolean): LocaleCode =>
 const sayIn = (s: Say, key: string, vars: Record<string, string> = {}) =>
   say(s.locale ?? (s.hi ? 'hi-Latn' : 'en'), key, vars);
 
-export function weekSummary(input: EngineInput, hi: boolean, locale: LocaleCode = hi ? 'hi-Latn' : 'en'): string {
+export function weekSummary(
+  input: EngineInput,
+  hi: boolean,
+  locale: LocaleCode = hi ? 'hi-Latn' : 'en',
+): string {
   const h = input.agent.business.hours;
   return (
     weekdayKeys

@@ -147,7 +147,11 @@ export function toLatin(text: string, vocabulary: readonly string[] = []): strin
  * The locale a reply of the facts is written in: the customer's, unless the caller has read the
  * language otherwise (`hi`: the question the customer answers was Hinglish), which wins.
  */
-export function localeFor(messages: readonly string[], languages: readonly string[], hi: boolean): LocaleCode {
+export function localeFor(
+  messages: readonly string[],
+  languages: readonly string[],
+  hi: boolean,
+): LocaleCode {
   const l = replyLocale(detectLocale(messages.join('\n')), languages);
   if (hi === isHindi(l)) return l;
   return hi ? 'hi-Latn' : 'en';

@@ -5,7 +5,6 @@ import { replyToConversation } from '../messaging/index.ts';
 import { workspaceSender } from './ai.service.ts';
 import { detectLocale, isHindi, say } from './locale.ts';
 
-
 /**
  * The out-of-hours notice of a handoff (`conversations.out_of_hours`): tells the customer, in
  * their language (the language of their latest message), when a person will answer: the next

@@ -18,7 +18,13 @@ export function questionsIn(text: string): string[] {
   let last = 0;
   for (const m of text.matchAll(cut)) {
     const end = (m.index ?? 0) + m[0].length;
-    const next = text.slice(end).trimStart().split(/\s+/)[0]?.toLowerCase().replace(/[^a-z']/g, '') ?? '';
+    const next =
+      text
+        .slice(end)
+        .trimStart()
+        .split(/\s+/)[0]
+        ?.toLowerCase()
+        .replace(/[^a-z']/g, '') ?? '';
     // Cut only where a question starts ("…and do you…"), never inside one ("cuts and colours").
     if (m[0].includes('?') || openers.has(next)) {
       pieces.push(text.slice(last, m.index) + (m[0].includes('?') ? '?' : ''));
@@ -27,8 +33,22 @@ export function questionsIn(text: string): string[] {
   }
   pieces.push(text.slice(last));
   const parts = pieces
-    .map((p) => p.replace(/^[\s,;]*(and|also|aur|plus)?\s*/i, '').replace(/[\s,;]+$/, '').trim())
+    .map((p) =>
+      p
+        .replace(/^[\s,;]*(and|also|aur|plus)?\s*/i, '')
+        .replace(/[\s,;]+$/, '')
+        .trim(),
+    )
     .filter((p) => /[\p{L}]{2,}/u.test(p));
-  const asking = parts.filter((p) => p.endsWith('?') || openers.has(p.split(/\s+/)[0].toLowerCase().replace(/[^a-z']/g, '')));
+  const asking = parts.filter(
+    (p) =>
+      p.endsWith('?') ||
+      openers.has(
+        p
+          .split(/\s+/)[0]
+          .toLowerCase()
+          .replace(/[^a-z']/g, ''),
+      ),
+  );
   return asking.length >= 2 && asking.length === parts.length ? parts : [text];
 }

@@ -39,7 +39,10 @@ describe('built-in analysis: what the customer stated', () => {
   });
 
   it('stays null when the customer only asks about it or says nothing of it', () => {
-    const data = analyse(fields, [line('customer', 'Do you offer callbacks?'), line('customer', 'What are your hours?')]);
+    const data = analyse(fields, [
+      line('customer', 'Do you offer callbacks?'),
+      line('customer', 'What are your hours?'),
+    ]);
     assert.deepEqual(data, { wants_callback: null, urgency: null, is_urgent: null });
   });
 

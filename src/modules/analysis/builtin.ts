@@ -85,11 +85,16 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The one enum value named in the customer's words (or, failing that, anywhere); null if none or several. */
 /** The enum value named in the customer's words, else the one their description tells (cues.json's concepts). */
-function enumOf(lines: Line[], values: Array<string | number>, fieldWords: string[] = []): string | number | null {
+function enumOf(
+  lines: Line[],
+  values: Array<string | number>,
+  fieldWords: string[] = [],
+): string | number | null {
   const named = namedEnum(lines, values);
   if (named !== null) return named;
   const described = conceptValue(lines, fieldWords);
-  const names = described ? (conceptOf(fieldWords)?.value_names as Record<string, string[]>)[described] : undefined;
+  const valueNames = (conceptOf(fieldWords)?.value_names ?? {}) as Record<string, string[]>;
+  const names = described ? valueNames[described] : undefined;
   return values.find((v) => names?.includes(String(v).toLowerCase())) ?? null;
 }
 

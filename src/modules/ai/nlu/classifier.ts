@@ -51,7 +51,10 @@ export function features(text: string): string[] {
   return out;
 }
 
-export function train(examples: Array<{ text: string; intent: string; weight?: number }>, dataHash: string): Model {
+export function train(
+  examples: Array<{ text: string; intent: string; weight?: number }>,
+  dataHash: string,
+): Model {
   const intents = [...new Set(examples.map((e) => e.intent))].sort();
   const index = new Map(intents.map((n, i) => [n, i]));
   const counts = new Map<string, Map<number, number>>();
@@ -93,5 +96,10 @@ export function predict(model: Model, text: string): Prediction {
     for (let k = 0; c && k < c.length; k += 2) if (c[k] === top) return true;
     return false;
   }).length;
-  return { intent: ranked[0].intent, p: ranked[0].p, ranked, coverage: telling.length ? seen / telling.length : 1 };
+  return {
+    intent: ranked[0].intent,
+    p: ranked[0].p,
+    ranked,
+    coverage: telling.length ? seen / telling.length : 1,
+  };
 }

@@ -1,5 +1,5 @@
-import model from './model.json' with { type: 'json' };
 import { type Model, type Prediction, predict } from './classifier.ts';
+import model from './model.json' with { type: 'json' };
 
 /**
  * What a message asks, by the trained classifier (model.json, made by `npm run train`): one of the

@@ -19,7 +19,9 @@ export function localeIntents(): Record<string, IntentData> {
   for (const e of readdirSync(localesDir, { withFileTypes: true })) {
     if (!e.isDirectory()) continue;
     try {
-      out[e.name] = JSON.parse(readFileSync(new URL(`${e.name}/intents.json`, localesDir), 'utf8')) as IntentData;
+      out[e.name] = JSON.parse(
+        readFileSync(new URL(`${e.name}/intents.json`, localesDir), 'utf8'),
+      ) as IntentData;
     } catch {
       // A locale without intents is read by the others' (its script through its word list).
     }
@@ -40,10 +42,13 @@ export function trainingSet(): TrainingExample[] {
     for (const [intent, d] of Object.entries(data)) {
       for (const text of d.examples) out.push({ text: toLatin(text), intent, weight: 8, from: code });
       for (const text of d.counter)
-        if (!listed.has(text.toLowerCase())) out.push({ text: toLatin(text), intent: 'none', weight: 8, from: code });
+        if (!listed.has(text.toLowerCase()))
+          out.push({ text: toLatin(text), intent: 'none', weight: 8, from: code });
     }
   }
-  for (const f of readdirSync(corporaDir).filter((x) => x.endsWith('.json')).sort()) {
+  for (const f of readdirSync(corporaDir)
+    .filter((x) => x.endsWith('.json'))
+    .sort()) {
     const corpus = JSON.parse(readFileSync(new URL(f, corporaDir), 'utf8')) as {
       examples: Array<{ text: string; intent: string }>;
     };

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toLatin } from '../locale.ts';
-import model from './model.json' with { type: 'json' };
 import { classify, sureIntent } from './index.ts';
 import { dataHash, localeIntents, trainingSet } from './intents-data.ts';
+import model from './model.json' with { type: 'json' };
 
 describe('intent data and classifier', () => {
   it('the committed model was trained on the data as it is (run `npm run train` after changing it)', () => {
@@ -27,7 +27,11 @@ describe('intent data and classifier', () => {
     });
 
   it('is sure of nothing ours for what a salon has no answer to', () => {
-    for (const text of ['what is the exchange rate for euros', 'play some jazz music', 'how do I jump start my car'])
+    for (const text of [
+      'what is the exchange rate for euros',
+      'play some jazz music',
+      'how do I jump start my car',
+    ])
       assert.equal(sureIntent(classify(text)) ?? 'none', 'none', text);
   });
 
