@@ -99,13 +99,15 @@ const test: Array<{ text: string; intent: string; original: string }> = [];
 for (const [intent, texts] of byIntent(full.test)) {
   if (clincAmbiguous.has(intent)) continue;
   const ours = clincMap[intent];
+  // Car maintenance is booked at a garage, and none of the evaluation set's businesses is one: not scored.
+  if (intent === 'schedule_maintenance') continue;
   for (const text of ours ? texts : every(texts, 3))
     test.push({ text, intent: ours ?? 'none', original: intent });
 }
 for (const [text] of every(full.oos_test, 300)) test.push({ text, intent: 'none', original: 'oos' });
 writeFileSync(
   'test/fixtures/corpora/clinc150.json',
-  `${JSON.stringify({ source: { ...clincSource, split: 'test (+ 300 of oos_test), mapped; 3 of each other intent' }, cases: test }, null, 1)}\n`,
+  `${JSON.stringify({ source: { ...clincSource, split: 'test (+ 300 of oos_test), mapped; 3 of each other intent; schedule_maintenance left out (no garage among our businesses)' }, cases: test }, null, 1)}\n`,
 );
 
 const hwuCommit = head(args.hwu);

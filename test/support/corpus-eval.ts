@@ -1,14 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import type { AgentConfig } from '../../src/modules/agents/agents.service.ts';
 import { builtinReply } from '../../src/modules/ai/builtin.ts';
 import type { EngineResult } from '../../src/modules/ai/engine.ts';
 import { agentOf, type Engine, loadEvalSet } from './ai-eval.ts';
-import { createWorld } from './ai-world.ts';
+import { createWorld, type World } from './ai-world.ts';
 
 /**
  * Scores the built-in agent on public intent corpora nobody here wrote (test/fixtures/corpora/,
  * made by scripts/corpora.ts; each file records its source, commit and licence). Each utterance
  * is sent alone, as a customer's first message, to the salon of the evaluation set (its services,
- * hours and knowledge), by a customer who has one upcoming booking; the agent's outcome is read
+ * hours and knowledge; a table reservation, or cancelling one, to its restaurant), by a customer
+ * who has one upcoming booking; the agent's outcome is read
  * from what it did, not from its words:
  *   - `book`: it started a booking (checked availability, proposed or booked, or asked for a day);
  *   - `cancel`: it cancelled or asked to confirm cancelling;
@@ -38,6 +40,19 @@ export const corpusNames = () =>
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.replace(/\.json$/, ''))
     .sort();
+
+/** Intents asked of the business they belong to (a table is booked at the restaurant); the rest at the salon. */
+const businessOf: Record<string, string> = {
+  restaurant_reservation: 'restaurant',
+  cancel_reservation: 'restaurant',
+};
+
+interface Place {
+  agent: AgentConfig;
+  world: World;
+  now: Date;
+  upcoming: string;
+}
 
 const writes = new Set([
   'booking_created',
@@ -75,14 +90,19 @@ export async function runCorpusEval(name: string, engine: Engine = builtinReply)
     source: Record<string, string>;
     cases: CorpusCase[];
   };
-  const salon = loadEvalSet().find((b) => b.business === 'salon');
-  if (!salon) throw new Error('the evaluation set has no salon');
-  const agent = agentOf(salon, {});
-  const world = await createWorld(agent);
-  for (const d of Object.values(salon.documents)) await world.addDocument(d.title, d.content, d.kind);
-  const now = new Date(salon.now);
-  const upcoming = new Date(now.getTime() + 3 * 86_400_000);
-  upcoming.setUTCHours(6, 30, 0, 0);
+  const set = loadEvalSet();
+  const places = new Map<string, Place>();
+  for (const business of new Set(['salon', ...Object.values(businessOf)])) {
+    const found = set.find((b) => b.business === business);
+    if (!found) throw new Error(`the evaluation set has no ${business}`);
+    const agent = agentOf(found, {});
+    const world = await createWorld(agent);
+    for (const d of Object.values(found.documents)) await world.addDocument(d.title, d.content, d.kind);
+    const now = new Date(found.now);
+    const upcoming = new Date(now.getTime() + 3 * 86_400_000);
+    upcoming.setUTCHours(6, 30, 0, 0);
+    places.set(business, { agent, world, now, upcoming: upcoming.toISOString() });
+  }
   const report: CorpusReport = {
     corpus: name,
     source: file.source,
@@ -94,8 +114,9 @@ export async function runCorpusEval(name: string, engine: Engine = builtinReply)
   };
   const times: number[] = [];
   for (const c of file.cases) {
+    const { agent, world, now, upcoming } = places.get(businessOf[c.original] ?? 'salon') as Place;
     world.booked.clear();
-    world.booked.add(upcoming.toISOString());
+    world.booked.add(upcoming);
     const started = performance.now();
     const r = await engine(
       { agent, messages: [c.text], history: [], variables: {}, now, defaultCountry: 'IN', channel: 'chat' },
@@ -117,7 +138,7 @@ export async function runCorpusEval(name: string, engine: Engine = builtinReply)
     } else
       report.failures.push({ text: c.text, intent: c.intent, original: c.original, outcome, reply: r.reply });
   }
-  await world.close();
+  for (const p of places.values()) await p.world.close();
   times.sort((a, b) => a - b);
   report.p50Ms = times[Math.floor(times.length / 2)] ?? 0;
   return report;
