@@ -271,7 +271,7 @@ async function policyAnswer(c: Ctx): Promise<Reply | null> {
       (await knowledgeAnswers(t, `${policyQuery[topic]} ${text.replace(/[?!.]+/g, ' ')}`, words)))
     : null;
   const booking = c.has('booking') ? await t.findBooking() : null;
-  const offer = offerAfterPolicy(topic, booking ? localLabel(booking.start_at, input.agent) : null, hi);
+  const offer = offerAfterPolicy(topic, booking ? localLabel(booking.start_at, input.agent) : null, c.locale);
   if (offer && booking) c.turn.step = policyStep(topic, booking, hi);
   if (answer) return { reply: `${answer.reply}${offer}`, sources: answer.sources };
   // A question about a rule the agent does not know is not a request: nothing is cancelled.

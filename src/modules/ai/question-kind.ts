@@ -1,3 +1,4 @@
+import { type LocaleCode, say } from './locale.ts';
 /**
  * Questions about a policy versus requests to act. "What if I need to cancel?", "is it possible to
  * cancel in case my dog falls sick?", "agar cancel karna pade to?" ask what the rules are: the
@@ -42,16 +43,10 @@ export const policyQuery: Record<PolicyTopic, string> = {
 };
 
 /** After the policy: the action offered for the customer's booking, as a question the next "yes" answers. */
-export function offerAfterPolicy(topic: PolicyTopic, booking: string | null, hi: boolean): string {
+export function offerAfterPolicy(topic: PolicyTopic, booking: string | null, locale: LocaleCode): string {
   if (!booking) return '';
-  if (topic === 'cancel' || topic === 'miss')
-    return hi
-      ? ` Aapki ${booking} ki booking hai. Kya main use cancel kar doon?`
-      : ` You have a booking on ${booking}. Would you like me to cancel it?`;
-  if (topic === 'reschedule' || topic === 'late')
-    return hi
-      ? ` Aapki ${booking} ki booking hai. Agar shift karna ho to batayein: kis din aur kis time shift karun?`
-      : ` You have a booking on ${booking}. Would you like me to move it? What day and time would suit you instead?`;
+  if (topic === 'cancel' || topic === 'miss') return say(locale, 'policy_offer_cancel', { booking });
+  if (topic === 'reschedule' || topic === 'late') return say(locale, 'policy_offer_move', { booking });
   return '';
 }
 
