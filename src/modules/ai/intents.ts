@@ -1,5 +1,6 @@
 import { type CountryCode, findPhoneNumbersInText } from 'libphonenumber-js';
-import { detectLocale, isHindi } from './locale.ts';
+import { detectLocale, isHindi, toLatin } from './locale.ts';
+import { classify, sureIntent } from './nlu/index.ts';
 
 /** Rules that read what a customer wants, in English and Hinglish. */
 
@@ -199,15 +200,22 @@ export const asksServices = (text: string) => servicesRe.test(text);
 
 /**
  * The intents a message is read for without a list of choices, by name: what the built-in agent
- * reads in messages, and what a voice flow's `intent` capture knows by itself.
+ * reads in messages, and what a voice flow's `intent` capture knows by itself. Each is the rule,
+ * else the classifier (nlu/) when it is sure ("much appreciated" is thanks, "I'd like to get my
+ * teeth looked at" is book).
  */
+const byRuleOrClassifier =
+  (name: string, rule: (text: string) => boolean) =>
+  (text: string): boolean =>
+    rule(text) || sureIntent(classify(toLatin(text))) === name;
+
 export const namedIntents: ReadonlyArray<readonly [string, (text: string) => boolean]> = [
-  ['human', (t) => wantsHuman(t, [])],
-  ['cancel', wantsCancel],
-  ['book', wantsBooking],
-  ['price', asksPrice],
-  ['hours', asksHours],
-  ['address', asksAddress],
-  ['thanks', isThanks],
-  ['greeting', isGreeting],
+  ['human', byRuleOrClassifier('human', (t) => wantsHuman(t, []))],
+  ['cancel', byRuleOrClassifier('cancel', wantsCancel)],
+  ['book', byRuleOrClassifier('book', wantsBooking)],
+  ['price', byRuleOrClassifier('price', asksPrice)],
+  ['hours', byRuleOrClassifier('hours', asksHours)],
+  ['address', byRuleOrClassifier('address', asksAddress)],
+  ['thanks', byRuleOrClassifier('thanks', isThanks)],
+  ['greeting', byRuleOrClassifier('greeting', isGreeting)],
 ];

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { namedIntents } from '../intents.ts';
 import { toLatin } from '../locale.ts';
 import { classify, sureIntent } from './index.ts';
 import { dataHash, localeIntents, trainingSet } from './intents-data.ts';
@@ -37,6 +38,13 @@ describe('intent data and classifier', () => {
 
   it('reads a time asked in Hinglish as a wish to book (issue 46, category 9)', () => {
     assert.equal(sureIntent(classify('aaj shaam 7 baje?')), 'book');
+  });
+
+  it('gives voice flows the classifier where no rule reads the words', () => {
+    const named = (text: string) => namedIntents.find(([, test]) => test(text))?.[0] ?? null;
+    assert.equal(named('much appreciated'), 'thanks');
+    assert.equal(named('please cancel my booking'), 'cancel');
+    assert.equal(named('play some jazz music'), null);
   });
 
   it('classifies a message in well under a millisecond', () => {
