@@ -9,6 +9,7 @@
  *
  * Run: npm run eval [-- --set main|holdout|all] [--failures]
  *      npm run eval -- --model llama3.1 --base-url http://localhost:11434/v1 [--api-key KEY] [--runs 3]
+ *      npm run eval -- --corpus star-appointments [--failures]   (a public corpus replayed: test/support/corpus-<name>.ts)
  *      npm run eval -- --voice [--runs k] [--limit n] [--raw-speech] [--ideal-stt] [--failures]   (see test/support/voice-eval.ts)
  * PARLEY_EVAL_MODEL, PARLEY_EVAL_BASE_URL and PARLEY_EVAL_API_KEY are read when the flags are absent.
  */
@@ -30,8 +31,26 @@ const { values: args } = parseArgs({
     'raw-speech': { type: 'boolean', default: false },
     'ideal-stt': { type: 'boolean', default: false },
     limit: { type: 'string' },
+    corpus: { type: 'string' },
   },
 });
+if (args.corpus) {
+  // A public corpus, each in its own module: test/support/corpus-<name>.ts exports corpusReport.
+  const name = args.corpus;
+  if (!/^[a-z0-9-]+$/.test(name)) {
+    console.error('--corpus is the name of a corpus, e.g. star-appointments');
+    process.exit(2);
+  }
+  const mod = (await import(`../test/support/corpus-${name}.ts`).catch(() => null)) as {
+    corpusReport(opts: { failures: boolean }): Promise<string>;
+  } | null;
+  if (!mod) {
+    console.error(`No corpus ${name} (test/support/corpus-${name}.ts)`);
+    process.exit(2);
+  }
+  console.log(await mod.corpusReport({ failures: args.failures }));
+  process.exit(0);
+}
 const baseUrl = args['base-url'] ?? process.env.PARLEY_EVAL_BASE_URL;
 const model = args.model ?? process.env.PARLEY_EVAL_MODEL ?? 'llama3.1';
 const apiKey = args['api-key'] ?? process.env.PARLEY_EVAL_API_KEY ?? null;
