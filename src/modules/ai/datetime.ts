@@ -1,12 +1,16 @@
 import { createRequire } from 'node:module';
 import { DateTime } from 'luxon';
-import { dayOfMonthIn } from './date-words.ts';
+import { clockWordsToDigits, dayOfMonthIn, monthDayIn, notARequestedDate } from './date-words.ts';
 
 /**
- * Dates and times in customer messages, in English (chrono-node) and Hinglish (our rules):
- * "kal 3 baje" (kal = tomorrow when booking), "parso subah 11 baje" (day after tomorrow,
- * morning), "aaj shaam 6 baje" (today, evening), "saade 4" (4:30). Everything is read as
- * wall-clock time in the business's timezone.
+ * Dates and times in customer messages: our Hinglish and English layer first ("kal 3 baje" (kal =
+ * tomorrow when booking), "parso subah 11 baje", "saade 4" (4:30), "half past 4", "quarter to 6",
+ * "seven pm", "Thursday next week"), then chrono-node under it for everything it reads better
+ * (explicit dates such as "April 9th", "12/03", "Sunday, December 7", "2 days after tomorrow").
+ * Numbers said in words become digits first; "now", "for two days", "last week" and other words
+ * about the present or the past are not a requested date. "12/03" is day-first except in the
+ * United States (by the business's timezone). Everything is read as wall-clock time in the
+ * business's timezone.
  */
 export interface When {
   /** YYYY-MM-DD in the business timezone. */
@@ -110,15 +114,26 @@ interface TimeRead {
 /** "kal", "parso", "today": a day counted from today. */
 function relativeDay(text: string, now: DateTime): DayRead | null {
   const rel: Array<[RegExp, number]> = [
-    [/\b(day after tomorrow|parso|parson|parsoon)\b/, 2],
+    [/(?<!\d\s*)\b(day after tomorrow|parso|parson|parsoon)\b/, 2],
     [/\b(kal|tomorrow|tmrw|tmr|tomorow)\b/, 1],
-    [/\b(aaj|aj|today|tonight)\b/, 0],
+    [/\b(aaj|aj|today|tonight|this (?:morning|afternoon|evening))\b/, 0],
   ];
   for (const [re, offset] of rel) {
     const m = re.exec(text);
     if (m) return { day: now.startOf('day').plus({ days: offset }), text: m[0] };
   }
   return null;
+}
+
+/** "Thursday next week", "next week Friday", "agle hafte shukravar": that weekday of next week (Monday to Sunday). */
+function nextWeekDay(text: string, now: DateTime): DayRead | null {
+  const names = Object.keys({ ...hindiWeekdays, ...englishWeekdays }).join('|');
+  const m =
+    new RegExp(`\\b(${names}),?\\s+(?:of\\s+|in\\s+)?(?:the\\s+)?(?:next|agle|agla)\\s+(?:week|hafte|hafta)\\b`).exec(text) ??
+    new RegExp(`\\b(?:next|agle|agla)\\s+(?:week|hafte|hafta)(?:\\s+on|\\s+ko)?\\s+(${names})\\b`).exec(text);
+  if (!m) return null;
+  const wd = hindiWeekdays[m[1]] ?? englishWeekdays[m[1]];
+  return { day: now.startOf('week').plus({ weeks: 1, days: wd - 1 }).startOf('day'), text: m[0] };
 }
 
 /** "itwar", "next friday": the next such weekday (a week on when "next" names today's). */
@@ -165,6 +180,20 @@ function hinglishClock(text: string): TimeRead | null {
   return { hour: Number(m[2]), minute: m[3] ? Number(m[3]) : 0, text: m[0] };
 }
 
+/** "half past 4", "quarter past 10", "quarter to 6" (digits by now): the hour as said, with its minutes. */
+function englishClock(text: string): TimeRead | null {
+  const m = /\b(half|quarter)\s+(past|to)\s+(\d{1,2})\b/.exec(text);
+  if (!m) return null;
+  const hour = Number(m[3]);
+  if (m[2] === 'past') return { hour, minute: m[1] === 'half' ? 30 : 15, text: m[0] };
+  return { hour: hour === 1 ? 12 : hour - 1, minute: m[1] === 'half' ? 30 : 45, text: m[0] };
+}
+
+/** Timezones of the United States, where "12/03" is 3 December; elsewhere it is 12 March. */
+const monthFirstZones =
+  /^(America\/(New_York|Chicago|Denver|Los_Angeles|Phoenix|Anchorage|Detroit|Boise|Juneau|Sitka|Nome|Adak|Menominee|Metlakatla|Yakutat|Indiana\/\w+|Kentucky\/\w+|North_Dakota\/\w+)|US\/\w+|Pacific\/Honolulu)$/;
+export const readsDayFirst = (timezone: string) => !monthFirstZones.test(timezone);
+
 /**
  * English: chrono reads "3pm", "at 4:30", "12th may at 5"; it is given the business's
  * wall-clock time as a local Date, so its components are wall-clock components. The first
@@ -175,17 +204,23 @@ function chronoRead(
   now: DateTime,
   zone: string,
   period: Period | null,
-): { day: DayRead | null; time: TimeRead | null } {
+  dayFirst: boolean,
+): { day: DayRead | null; weekday: DayRead | null; time: TimeRead | null } {
   const ref = new Date(now.year, now.month - 1, now.day, now.hour, now.minute);
-  const results = chronoLib().en.casual.parse(message, ref, { forwardDate: true });
+  const parser = dayFirst ? chronoLib().en.GB : chronoLib().en.casual;
+  const results = parser.parse(message, ref, { forwardDate: true });
   let day: DayRead | null = null;
+  let weekday: DayRead | null = null;
   let time: TimeRead | null = null;
   for (const r of results) {
     const s = r.start;
-    if (!day && (s.isCertain('day') || s.isCertain('weekday'))) {
-      const date = { year: s.get('year')!, month: s.get('month')!, day: s.get('day')! };
-      day = { day: DateTime.fromObject(date, { zone }), text: r.text };
-    }
+    // "now", "for two days", "last week", "1 hour": the present, a length or the past, not a wish.
+    if (notARequestedDate(r.text)) continue;
+    const date = { year: s.get('year')!, month: s.get('month')!, day: s.get('day')! };
+    const read = { day: DateTime.fromObject(date, { zone }), text: r.text };
+    if (read.day < now.startOf('day')) continue;
+    if (!day && s.isCertain('day')) day = read;
+    else if (!weekday && s.isCertain('weekday')) weekday = read;
     if (!time && s.isCertain('hour')) {
       const hour = s.get('hour')!;
       time = {
@@ -195,25 +230,32 @@ function chronoRead(
       };
     }
   }
-  return { day, time };
+  return { day, weekday, time };
 }
 
-export function parseWhen(message: string, opts: { now: Date; timezone: string }): When | null {
-  const text = message.toLowerCase();
+export function parseWhen(
+  message: string,
+  opts: { now: Date; timezone: string; dayFirst?: boolean },
+): When | null {
+  const text = clockWordsToDigits(message.toLowerCase());
   const zone = opts.timezone;
   const now = DateTime.fromJSDate(opts.now).setZone(zone);
-  let named = relativeDay(text, now) ?? weekdayDay(text, now) ?? holidayDay(text, now);
-
   const period = periods.find(([re]) => re.test(text))?.[1] ?? null;
-  const clock = hinglishClock(text);
-  let time: TimeRead | null = null;
-  if (clock) {
-    time = { ...clock, hour: withPeriod(clock.hour, period) };
-  } else {
-    const read = chronoRead(message, now, zone, period);
-    named ??= read.day;
-    time = read.time;
-  }
+  const read = chronoRead(text, now, zone, period, opts.dayFirst ?? readsDayFirst(zone));
+  // A day named in our words first; a date chrono reads in full ("April 9th", "12/03") before a
+  // weekday or a relative day beside it ("Sunday, December 7").
+  const relative = relativeDay(text, now);
+  let named =
+    nextWeekDay(text, now) ??
+    monthDayIn(text, now) ??
+    (relative && /after|pars/.test(relative.text) ? relative : null) ??
+    read.day ??
+    relative ??
+    weekdayDay(text, now) ??
+    holidayDay(text, now) ??
+    read.weekday;
+  const clock = englishClock(text) ?? hinglishClock(text);
+  const time: TimeRead | null = clock ? { ...clock, hour: withPeriod(clock.hour, period) } : read.time;
   // "28th", "on the 3rd", "28 tarikh": this month's date, or next month's when it has passed.
   named ??= dayOfMonthIn(text, now);
 
