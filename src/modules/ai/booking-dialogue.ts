@@ -3,7 +3,7 @@ import { tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import { type Say, serviceFact, serviceIn, servicesIn } from './catalogue.ts';
 import { confirmBookingText, slotsInPartOfDay, unsureBooking } from './date-words.ts';
-import { parseWhen, type When } from './datetime.ts';
+import { bareClockAnswer, parseWhen, type When } from './datetime.ts';
 import { type DialogueState, type Step, type Transition, taskWords } from './dialogue.ts';
 import type { Action, AgentTools, EngineInput, recording, Slot, UpcomingBooking } from './engine.ts';
 import { weekdayKeys, weekSummary, whenIn } from './facts.ts';
@@ -161,12 +161,15 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
     ask(b, { task: 'booking', awaiting: 'slot' }, hi);
     return whichService(input, context, hi);
   }
-  // Newest words win; a date said earlier beats one implied by a bare time ("12:30 works").
   const whens = whensIn(input, context);
-  const date = (whens.find((w) => w.dateGiven) ?? whens[0])?.date ?? null;
-  const time = whens.find((w) => w.time)?.time ?? null;
+  const { date, time } = wantedSlot(b, whens);
   if (!date) {
-    ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id } }, hi);
+    ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id, time: time ?? undefined } }, hi);
+    // A time without a day is not booked for its next occurrence: the day is asked for.
+    if (time)
+      return hi
+        ? `${service.name} ke liye ${time} baje kis din aana chahenge?`
+        : `Which day would you like ${time} for your ${service.name}?`;
     return hi
       ? `${service.name} ke liye aap kis din aur kaunsa time aana chahenge? Kis din book karun?`
       : `What day and time would you like for your ${service.name}? When should I book?`;
@@ -179,6 +182,23 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
   }
   ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id, date } }, hi);
   return slots.length === 0 ? noFreeSlots(b, want) : offerSlots(b, want, slots);
+}
+
+/**
+ * The day and time the customer wants, from the state first: "yes" to a read-back is exactly
+ * the slot read back; otherwise this message's day, else the day the task holds (the one the
+ * agent offered or asked about), else one said earlier in the task; this message's time (a bare
+ * "12" answering "which time?" too), else one said earlier. A time alone gives no day.
+ */
+function wantedSlot(b: BookingTurn, whens: When[]): { date: string | null; time: string | null } {
+  const held = b.task?.kind === 'booking' ? b.state.slots : {};
+  const now = whensIn(b.input, [b.text]);
+  if (b.task?.awaits === 'confirmation' && confirms(b.text) && now.length === 0 && held.date && held.time)
+    return { date: held.date, time: held.time };
+  const bare = b.task && held.date ? bareClockAnswer(b.text) : null;
+  const date = now.find((w) => w.dateGiven)?.date ?? held.date ?? whens.find((w) => w.dateGiven)?.date ?? null;
+  const time = now.find((w) => w.time)?.time ?? bare ?? whens.find((w) => w.time)?.time ?? held.time ?? null;
+  return { date, time };
 }
 
 interface Wanted {
@@ -233,7 +253,13 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
     return confirmBookingText(w.hi, w.service.name, w.date, w.time, tz, unsure);
   }
   try {
-    await t.book({ serviceId: w.service.id, startAt: exact.start_at, notes: 'Booked by the AI agent' });
+    const made = await t.book({
+      serviceId: w.service.id,
+      startAt: exact.start_at,
+      notes: 'Booked by the AI agent',
+    });
+    b.turn.step = null;
+    b.turn.booked = { bookingId: made.id ?? '', serviceId: w.service.id, date: w.date, time: w.time };
   } catch {
     // The slot was taken between the check and the booking: offer the others.
     return null;
@@ -346,7 +372,11 @@ async function nextFreeDay(t: AgentTools, date: string, serviceId: string, tz: s
  * ask whether they can ("can I shift it to 6pm?"), the move made on their yes. A time alone
  * keeps the booking's day ("can we make it 9pm instead?").
  */
-export async function rescheduleReply(b: BookingTurn, found: UpcomingBooking | null): Promise<string> {
+export async function rescheduleReply(
+  b: BookingTurn,
+  found: UpcomingBooking | null,
+  correction?: { time: string },
+): Promise<string> {
   const { input, t } = b;
   const agent = input.agent;
   const tz = agent.business.timezone;
@@ -362,10 +392,10 @@ export async function rescheduleReply(b: BookingTurn, found: UpcomingBooking | n
   const name = service?.name ?? 'appointment';
   const was = localLabel(current.start_at, agent);
   const whens = whensIn(input, context);
-  const time = whens.find((w) => w.time)?.time ?? null;
-  const date =
-    whens.find((w) => w.dateGiven)?.date ??
-    (time ? DateTime.fromISO(current.start_at).setZone(tz).toISODate() : null);
+  const newDate = whens.find((w) => w.dateGiven)?.date;
+  // A correction that names only a day keeps the time ("sorry, I meant April 2nd").
+  const time = whens.find((w) => w.time)?.time ?? (correction && newDate ? correction.time : null);
+  const date = newDate ?? (time ? DateTime.fromISO(current.start_at).setZone(tz).toISODate() : null);
   const held = { bookingId: current.id, ...(current.service_id ? { serviceId: current.service_id } : {}) };
   ask(b, { task: 'reschedule', awaiting: 'slot', slots: held }, hi);
   if (!date) {
@@ -373,7 +403,7 @@ export async function rescheduleReply(b: BookingTurn, found: UpcomingBooking | n
       ? `Aapki ${name} ki booking ${was} ki hai. Kis din aur kis time shift karun?`
       : `Your ${name} is booked for ${was}. What day and time would suit you instead?`;
   }
-  const move: Move = { current, name, was, date, time, hi, context };
+  const move: Move = { current, name, was, date, time, hi, context, direct: correction !== undefined };
   const slots = await t.checkAvailability(date, current.service_id);
   if (time) {
     const moved = await moveExact(b, move, slots);
@@ -383,6 +413,8 @@ export async function rescheduleReply(b: BookingTurn, found: UpcomingBooking | n
 }
 
 interface Move {
+  /** A correction of the booking just made ("no, rather at 10 am"): moved without asking again. */
+  direct?: boolean;
   current: UpcomingBooking;
   name: string;
   was: string;
@@ -399,7 +431,7 @@ async function moveExact(b: BookingTurn, m: Move, slots: Slot[]): Promise<string
   const { task, text, t } = b;
   const dayLabel = dayLabelOf(m.date, tz);
   const confirmed = task?.kind === 'reschedule' && task.awaits === 'confirmation' && confirms(text);
-  const askFirst = !confirmed && task?.kind !== 'reschedule' && isQuestion(text);
+  const askFirst = !confirmed && !m.direct && task?.kind !== 'reschedule' && isQuestion(text);
   if (askFirst) {
     t.note({
       type: 'reschedule_proposed',
@@ -427,6 +459,12 @@ async function moveExact(b: BookingTurn, m: Move, slots: Slot[]): Promise<string
     return null;
   }
   b.turn.step = null;
+  b.turn.booked = {
+    bookingId: m.current.id,
+    serviceId: m.current.service_id,
+    date: m.date,
+    time: localTimeOf(exact, tz),
+  };
   return m.hi
     ? `Ho gaya! Aapki ${m.name} ab ${dayLabel} ko ${m.time} baje hai.`
     : `Done! Your ${m.name} is moved to ${dayLabel} at ${m.time}.`;

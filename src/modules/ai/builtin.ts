@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { contentTokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import {
@@ -11,7 +12,14 @@ import {
   taskIn,
   taskServiceFact,
 } from './booking-dialogue.ts';
-import { notOfferedReply, serviceIn, unknownCompound } from './catalogue.ts';
+import {
+  asksForVisit,
+  correctsBooking,
+  isClosing,
+  tellsSymptoms,
+  wantsAnotherBooking,
+} from './booking-words.ts';
+import { notOfferedReply, serviceFact, serviceIn, unknownCompound } from './catalogue.ts';
 import {
   askAgain,
   type DialogueState,
@@ -29,6 +37,7 @@ import {
   recording,
   type Source,
 } from './engine.ts';
+import { bareClockAnswer } from './datetime.ts';
 import { asksFree, factsOrKnowledge, greeting, sayOf, visitRe, whenIn } from './facts.ts';
 import {
   asksAboutWalkInOrHomeVisit,
@@ -160,8 +169,11 @@ const steps: StepFn[] = [
   cancelOffer,
   policyAnswer,
   taskSideQuestion,
+  bookedServiceFact,
+  correction,
   moveOrCancel,
   booking,
+  closing,
   facts,
   smallTalk,
   couldNotAnswer,
@@ -253,6 +265,10 @@ async function teamOffer(c: Ctx): Promise<Reply | null> {
 function declinedConfirmation(c: Ctx): Reply | null {
   const task = c.task;
   if (task?.awaits !== 'confirmation' || !declines(c.text)) return null;
+  // "No, rather at 10 am", "no, a facial": not a plain no but a new wish, read by the task's step.
+  if (whenIn(c.input, c.text) || bareClockAnswer(c.text.replace(/^\s*(no+|nope|nah)\b[\s,.!]*/i, '')))
+    return null;
+  if (serviceIn(c.input.agent, c.text)) return null;
   // "nahi" alone is not enough to tell the language: the question it answers is.
   const hiNo = c.hi || c.state.hi;
   if (task.kind === 'reschedule')
@@ -334,8 +350,76 @@ async function moveOrCancel(c: Ctx): Promise<Reply | null> {
     if (moving || (current && mentionsOwnBooking(text) && whenIn(input, text) && !wantsCancel(text)))
       return { reply: await rescheduleReply(c, current) };
   }
-  if (wantsCancel(text)) return { reply: await cancelReply(input, t, c.hi) };
+  if (wantsCancel(text)) {
+    c.turn.booked = null;
+    return { reply: await cancelReply(input, t, c.hi) };
+  }
   return null;
+}
+
+/** The booking this conversation made last, as the booking tools name it. */
+function bookedNow(c: Ctx) {
+  const b = c.state.booked;
+  if (!b) return null;
+  const start = DateTime.fromISO(`${b.date}T${b.time}`, { zone: c.input.agent.business.timezone });
+  return { id: b.bookingId, service_id: b.serviceId, start_at: start.toUTC().toISO()! };
+}
+
+/**
+ * Right after a booking, a new day or time changes it ("hmm, could we move it to the 14th
+ * instead?", "no, rather at 10 am", "sorry, I meant April 2nd", "let's try Friday at 4 pm"),
+ * unless the customer asks for a second one ("also one for my son on Friday").
+ */
+async function correction(c: Ctx): Promise<Reply | null> {
+  const { input, text, state } = c;
+  if (!c.has('booking') || !state.booked || c.task || c.policy) return null;
+  if (wantsAnotherBooking(text) || wantsCancel(text)) return null;
+  const when = whenIn(input, text);
+  if (!when || (isQuestion(text) && !correctsBooking(text) && !wantsReschedule(text))) return null;
+  return { reply: await rescheduleReply(c, bookedNow(c), { time: state.booked.time }) };
+}
+
+/** Right after a booking, "how much will it cost?" is about the service just booked. */
+function bookedServiceFact(c: Ctx): Reply | null {
+  const { input, text, state } = c;
+  if (c.task || !state.booked || !(asksPrice(text) || asksDuration(text)) || c.policy) return null;
+  if (serviceIn(input.agent, text) || /\b(cancel\w*|refund\w*|deposit|advance|policy|insurance|pay\w*)\b/i.test(text))
+    return null;
+  const service = input.agent.business.services.find((s) => s.id === state.booked?.serviceId);
+  return service ? { reply: serviceFact(service, text, sayOf(input, c.hi)) } : null;
+}
+
+/** "Thank you", "great, thanks", "ok great": closed politely, never an "I don't know" or a handoff. */
+function closing(c: Ctx): Reply | null {
+  if (!isClosing(c.text) || isGoodbye(c.text)) return null;
+  const booked = c.state.booked;
+  return {
+    reply: c.hi
+      ? booked
+        ? 'Aapka swagat hai! Aapki booking pakki hai. Aur kuch madad chahiye to batayein.'
+        : 'Aapka swagat hai! Aur kuch madad chahiye to batayein.'
+      : booked
+        ? "You're welcome! Your booking is all set. Anything else I can help with?"
+        : "You're welcome! Anything else I can help with?",
+  };
+}
+
+/**
+ * Symptoms or something past ("my root canal from last week is still paining") that the
+ * knowledge does not answer: not a booking request, so a visit is offered, never a slot.
+ */
+function symptoms(c: Ctx): Reply | null {
+  const { text, input, hi } = c;
+  if (!tellsSymptoms(text) || isQuestion(text) || c.task) return null;
+  const sorry = hi ? 'Yeh sunkar afsos hua.' : "I'm sorry to hear that.";
+  if (!c.has('booking') || input.agent.business.services.length === 0) return null;
+  const only = input.agent.business.services.length === 1 ? input.agent.business.services[0] : undefined;
+  c.turn.step = { task: 'booking', awaiting: 'slot', slots: only ? { serviceId: only.id } : {}, hi };
+  return {
+    reply: hi
+      ? `${sorry} Kya main aapke liye appointment book kar doon? Aap kis din aur kis time aa sakte hain?`
+      : `${sorry} Would you like me to book you an appointment so we can take a look? What day and time would suit you?`,
+  };
 }
 
 /** A request to book, a statement naming a service and a time, or an answer to the agent's booking question. */
@@ -344,7 +428,10 @@ async function booking(c: Ctx): Promise<Reply | null> {
   const agent = input.agent;
   const service = serviceIn(agent, text);
   if (!asksToBook(c, service !== undefined)) return null;
-  const lacking = service ? await unknownCompound(agent, c.t.searchKnowledge, text, [service]) : null;
+  // "schedule a viewing at the North Hill apartments": a place or person named beside the
+  // service is not a kind of it; only a request naming a service is checked for what it adds.
+  const lacking =
+    service && !asksForVisit(text) ? await unknownCompound(agent, c.t.searchKnowledge, text, [service]) : null;
   if (lacking) {
     c.turn.offer = 'handoff';
     return { reply: notOfferedReply(agent, text, lacking.asked, sayOf(input, c.hi)), answered: false };
@@ -359,8 +446,11 @@ function asksToBook(c: Ctx, namesService: boolean): boolean {
   const when = whenIn(c.input, text);
   if (asksAddress(text) && when === null) return false;
   const factual = asksPrice(text) || asksDuration(text) || asksFree(text);
+  // "get my teeth looked at", "need to visit the doctor", "can you fit me in?": a visit in everyday words.
+  const visit = asksForVisit(text) && !factual && !/^\s*(do|does|is|are|should|must|how)\b/i.test(text);
   return (
     wantsBooking(text) ||
+    visit ||
     c.task?.kind === 'booking' ||
     (mentionsBooking(text) && (when !== null || (namesService && !factual))) ||
     // "kal 3 baje haircut": a service and a day or time is a booking request, unless it asks the price.
@@ -379,6 +469,9 @@ async function facts(c: Ctx): Promise<Reply | null> {
       c.turn.step = { task: 'booking', awaiting: 'slot', slots: answer.offersBooking, hi };
     return { reply: answer.reply, sources: answer.sources };
   }
+  // Symptoms nothing in the knowledge explains: a visit offered, not an "I don't know".
+  const told = symptoms(c);
+  if (told) return told;
   const agent = input.agent;
   const streak = c.state.unanswered + 1;
   if (!c.has('handoff') || agent.handoff.max_unanswered <= 0 || streak < agent.handoff.max_unanswered) {

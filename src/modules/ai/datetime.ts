@@ -273,6 +273,22 @@ export function parseWhen(
   };
 }
 
+/**
+ * A bare clock time answering "which time?": "12", "at 3", "4:30 please", "10 works". Read in
+ * business hours (1 to 7 are afternoon); null for anything else.
+ */
+export function bareClockAnswer(message: string): string | null {
+  const m =
+    /^\s*(?:at\s+|around\s+|maybe\s+|how about\s+|what about\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(?:please|pls|o'?clock|works|is fine|is good|would be (?:great|fine|good))?[\s.!?]*$/i.exec(
+      clockWordsToDigits(message.toLowerCase()),
+    );
+  if (!m) return null;
+  const hour = withPeriod(Number(m[1]), null);
+  const minute = m[2] ? Number(m[2]) : 0;
+  if (hour > 23 || minute > 59) return null;
+  return `${pad(hour)}:${pad(minute)}`;
+}
+
 /** The weekday key (mon..sun) of a day named in a message, if any ("Sunday ko", "kal", "itwar"). */
 export function weekdayMentioned(
   message: string,
