@@ -15,7 +15,7 @@ const visitRequestRe = new RegExp(
     // "get my teeth looked at", "have my eyes checked", "get it seen to"
     '\\b(?:get|have)\\s+(?:my|our)\\s+(?:\\w+\\s+){0,2}(?:looked at|checked(?: out| up)?|seen(?: to)?|examined|done|fixed|treated)\\b',
     // "need to visit the doctor", "want to see a dentist", "view the apartment", "tour the flat"
-    `\\b(?:visit|see|view|tour|check out|look at)\\s+(?:the|a|an|my|your|this|that|one of your|some)?\\s*(?:\\w+\\s+){0,3}${VISIT_TO}\\b`,
+    `\\b(?:visit(?:ing)?|see(?:ing)?|view(?:ing)?|tour(?:ing)?|check(?:ing)? out|look(?:ing)? at)\\s+(?:the|a|an|my|your|this|that|one of your|some)?\\s*(?:\\w+\\s+){0,3}${VISIT_TO}\\b`,
     // "a viewing", "a check-up", "an appointment", "a consultation"
     '\\b(?:want|need|like|book|schedule|make|get|set up|arrange|request)\\s+(?:to\\s+(?:book|schedule|make|get|have|set up|arrange)\\s+)?(?:an?|the|my)\\s+(?:\\w+\\s+)?(?:viewing|visit|check-?up|consultation|consult|appointment|appt|exam|examination)\\b',
     // "can you fit me in?", "squeeze me in", "come in", "come by"
@@ -52,3 +52,14 @@ export const isClosing = (text: string) => closingRe.test(text);
 const symptomRe =
   /\b(pain|paining|painful|hurts?|hurting|ache|aches|aching|sore|swollen|swelling|bleed(s|ing)?|fever|cough(ing)?|sneez\w*|runny nose|dizz\w*|headache|toothache|infection|infected|rash|itch\w*|nause\w*|vomit\w*|sick|ill|injur\w*|sprain\w*|fell out|broke|broken|cracked|chipped|dard|bukhar|khansi)\b/i;
 export const tellsSymptoms = (text: string) => symptomRe.test(text);
+
+/**
+ * The message without the names in it: words capitalised inside a sentence ("a viewing at the
+ * North Hill Apartments", "with Dr Morgan") that are not words of a service's name. A place or a
+ * person named beside a service is not a kind of service the business lacks.
+ */
+export function withoutNames(text: string, serviceWords: Set<string>): string {
+  return text.replace(/(?<=[\p{L}\p{N},;:]\s+)\p{Lu}[\p{L}'’-]*/gu, (w) =>
+    serviceWords.has(w.toLowerCase()) ? w : ' ',
+  );
+}

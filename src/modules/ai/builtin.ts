@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { contentTokens } from '../../platform/text.ts';
+import { contentTokens, tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import {
   type BookingTurn,
@@ -18,6 +18,7 @@ import {
   isClosing,
   tellsSymptoms,
   wantsAnotherBooking,
+  withoutNames,
 } from './booking-words.ts';
 import { notOfferedReply, serviceFact, serviceIn, unknownCompound } from './catalogue.ts';
 import {
@@ -430,8 +431,11 @@ async function booking(c: Ctx): Promise<Reply | null> {
   if (!asksToBook(c, service !== undefined)) return null;
   // "schedule a viewing at the North Hill apartments": a place or person named beside the
   // service is not a kind of it; only a request naming a service is checked for what it adds.
+  const serviceWords = new Set(agent.business.services.flatMap((s) => tokens(s.name)));
   const lacking =
-    service && !asksForVisit(text) ? await unknownCompound(agent, c.t.searchKnowledge, text, [service]) : null;
+    service && !asksForVisit(text)
+      ? await unknownCompound(agent, c.t.searchKnowledge, withoutNames(text, serviceWords), [service])
+      : null;
   if (lacking) {
     c.turn.offer = 'handoff';
     return { reply: notOfferedReply(agent, text, lacking.asked, sayOf(input, c.hi)), answered: false };

@@ -68,16 +68,19 @@ const CLOCK_BEFORE = /\b(?:at|around|by|till|until|from|after|before|past|to|abo
  * past 4", "10 thirty" → "10:30". A number that is not a time ("two people", "for two days") is left.
  */
 export function clockWordsToDigits(text: string): string {
-  const re = new RegExp(`\\b${HOUR_WORD}${MINUTE_WORD}\\b`, 'g');
+  const re = new RegExp(`\\b${HOUR_WORD}${MINUTE_WORD}\\b`, 'gi');
   const out = text.replace(re, (whole, hour: string, minutes: string | undefined, at: number) => {
-    const before = text.slice(0, at);
-    const after = text.slice(at + whole.length);
+    const before = text.slice(0, at).toLowerCase();
+    const after = text.slice(at + whole.length).toLowerCase();
     if (!CLOCK_AFTER.test(after) && !CLOCK_BEFORE.test(before)) return whole;
-    const mm = minutes ? MINUTE_WORDS[minutes.replace(/\s+/g, ' ')] ?? MINUTE_WORDS[minutes] : undefined;
-    return `${NUMBER_WORDS[hour]}${mm ? `:${mm}` : ''}`;
+    // "a viewing at One on Center": a capital inside a sentence is a name, not a time.
+    if (/^[A-Z]/.test(whole) && /[\p{L},]\s*$/u.test(before)) return whole;
+    const mins = minutes?.toLowerCase().replace(/\s+/g, ' ');
+    const mm = mins ? (MINUTE_WORDS[mins] ?? (mins.startsWith('forty') ? '45' : undefined)) : undefined;
+    return `${NUMBER_WORDS[hour.toLowerCase()]}${mm ? `:${mm}` : ''}`;
   });
-  return out.replace(/\b(\d{1,2})[\s-]+(fifteen|thirty|forty[\s-]?five)\b/g, (_, h: string, m: string) => {
-    const mm = m.startsWith('forty') ? '45' : MINUTE_WORDS[m];
+  return out.replace(/\b(\d{1,2})[\s-]+(fifteen|thirty|forty[\s-]?five)\b/gi, (_, h: string, m: string) => {
+    const mm = m.toLowerCase().startsWith('forty') ? '45' : MINUTE_WORDS[m.toLowerCase()];
     return `${h}:${mm}`;
   });
 }

@@ -138,14 +138,15 @@ function nextWeekDay(text: string, now: DateTime): DayRead | null {
 
 /** "itwar", "next friday": the next such weekday (a week on when "next" names today's). */
 function weekdayDay(text: string, now: DateTime): DayRead | null {
+  let first: { m: RegExpExecArray; wd: number } | null = null;
   for (const [name, wd] of Object.entries({ ...hindiWeekdays, ...englishWeekdays })) {
     const m = new RegExp(`\\b(next\\s+|agle\\s+)?${name}\\b`).exec(text);
-    if (!m) continue;
-    let diff = (wd - now.weekday + 7) % 7;
-    if (m[1] && diff === 0) diff = 7;
-    return { day: now.startOf('day').plus({ days: diff }), text: m[0] };
+    if (m && (!first || m.index < first.m.index)) first = { m, wd };
   }
-  return null;
+  if (!first) return null;
+  let diff = (first.wd - now.weekday + 7) % 7;
+  if (first.m[1] && diff === 0) diff = 7;
+  return { day: now.startOf('day').plus({ days: diff }), text: first.m[0] };
 }
 
 /** Named days of fixed date: Christmas and New Year's Day (the next one). */
@@ -233,11 +234,29 @@ function chronoRead(
   return { day, weekday, time };
 }
 
+/**
+ * Words after which a customer gives the day or time they now want, often after one they have
+ * dropped in the same message: "I was going to make it Monday, but… let's shoot for Tuesday at
+ * 3", "can we change it to Sunday? I have a wedding on Fri", "no, rather at 10 am".
+ */
+const WISH_MARKERS =
+  /\b(?:let'?s|lets)\s+(?:try|do|say|go for|go with|shoot for|make it|book|aim for)\b|\b(?:how about|what about|try|rather|i meant|i mean|make it|shoot for|go for|go with|(?:change|move|shift|switch|push|reschedule)\s+(?:it|that|this|the \w+|my \w+)?\s*(?:to|for))\b/gi;
+
 export function parseWhen(
   message: string,
   opts: { now: Date; timezone: string; dayFirst?: boolean },
 ): When | null {
-  const text = clockWordsToDigits(message.toLowerCase());
+  // The words after the last marker that name a day or time are the wish; else the whole message.
+  const at = [...message.matchAll(WISH_MARKERS)].map((m) => m.index + m[0].length);
+  for (const from of at.reverse()) {
+    const wish = readWhen(message.slice(from), opts);
+    if (wish) return wish;
+  }
+  return readWhen(message, opts);
+}
+
+function readWhen(message: string, opts: { now: Date; timezone: string; dayFirst?: boolean }): When | null {
+  const text = clockWordsToDigits(message).toLowerCase();
   const zone = opts.timezone;
   const now = DateTime.fromJSDate(opts.now).setZone(zone);
   const period = periods.find(([re]) => re.test(text))?.[1] ?? null;
