@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import { type Say, serviceFact, serviceIn, servicesIn } from './catalogue.ts';
+import { acceptsInAnySentence } from './booking-words.ts';
 import { confirmBookingText, slotsInPartOfDay, unsureBooking } from './date-words.ts';
 import { bareClockAnswer, parseWhen, type When } from './datetime.ts';
 import { type DialogueState, type Step, type Transition, taskWords } from './dialogue.ts';
@@ -97,7 +98,7 @@ export function taskServiceFact(
  */
 export function isSideQuestion(input: EngineInput, text: string, task: Task): boolean {
   if (!isQuestion(text) && !asksPrice(text) && !asksDuration(text)) return false;
-  if (confirms(text) || declines(text) || whenIn(input, text)) return false;
+  if (acceptsInAnySentence(text) || declines(text) || whenIn(input, text)) return false;
   if (
     task.awaits === 'details' &&
     task.kind === 'booking' &&
@@ -193,7 +194,8 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
 function wantedSlot(b: BookingTurn, whens: When[]): { date: string | null; time: string | null } {
   const held = b.task?.kind === 'booking' ? b.state.slots : {};
   const now = whensIn(b.input, [b.text]);
-  if (b.task?.awaits === 'confirmation' && confirms(b.text) && now.length === 0 && held.date && held.time)
+  const accepted = b.task?.awaits === 'confirmation' && acceptsInAnySentence(b.text);
+  if (accepted && now.length === 0 && held.date && held.time)
     return { date: held.date, time: held.time };
   const bare = b.task && held.date ? bareClockAnswer(b.text) : null;
   const date = now.find((w) => w.dateGiven)?.date ?? held.date ?? whens.find((w) => w.dateGiven)?.date ?? null;
@@ -235,7 +237,7 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
   if (!exact || !w.time) return null;
   // A question is answered with availability; an explicit request, a confirmation or an answer
   // to the agent's own booking question books (see the policy at the top of this file).
-  const confirmed = b.task?.awaits === 'confirmation' && confirms(b.text);
+  const confirmed = b.task?.awaits === 'confirmation' && acceptsInAnySentence(b.text);
   const askFirst = !confirmed && isQuestion(b.text) && !w.context.some(wantsBookingNow);
   const unsure = unsureBooking(w.context, w.whens, confirmed || b.task !== null);
   if (askFirst || unsure) {

@@ -1,3 +1,5 @@
+import { confirms, declines } from './intents.ts';
+
 /**
  * Words of the booking dialogue that are not about a service by name: a visit asked for in
  * everyday words ("get my teeth looked at", "need to see the doctor", "can you fit me in?"), a
@@ -62,4 +64,13 @@ export function withoutNames(text: string, serviceWords: Set<string>): string {
   return text.replace(/(?<=[\p{L}\p{N},;:]\s+)\p{Lu}[\p{L}'’-]*/gu, (w) =>
     serviceWords.has(w.toLowerCase()) ? w : ' ',
   );
+}
+
+/**
+ * "Yes" to the agent's question in any sentence of the message, not only its first ("It seems
+ * like a popular place, huh? Yes, please do"), and no "no" before it.
+ */
+export function acceptsInAnySentence(text: string): boolean {
+  if (declines(text)) return false;
+  return text.split(/(?<=[.!?])\s+|,\s+/).some((s) => confirms(s));
 }

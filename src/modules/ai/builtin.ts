@@ -14,7 +14,6 @@ import {
 } from './booking-dialogue.ts';
 import {
   asksForVisit,
-  correctsBooking,
   isClosing,
   tellsSymptoms,
   wantsAnotherBooking,
@@ -375,8 +374,7 @@ async function correction(c: Ctx): Promise<Reply | null> {
   const { input, text, state } = c;
   if (!c.has('booking') || !state.booked || c.task || c.policy) return null;
   if (wantsAnotherBooking(text) || wantsCancel(text)) return null;
-  const when = whenIn(input, text);
-  if (!when || (isQuestion(text) && !correctsBooking(text) && !wantsReschedule(text))) return null;
+  if (!whenIn(input, text)) return null;
   return { reply: await rescheduleReply(c, bookedNow(c), { time: state.booked.time }) };
 }
 

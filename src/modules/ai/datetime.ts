@@ -240,23 +240,49 @@ function chronoRead(
  * 3", "can we change it to Sunday? I have a wedding on Fri", "no, rather at 10 am".
  */
 const WISH_MARKERS =
-  /\b(?:let'?s|lets)\s+(?:try|do|say|go for|go with|shoot for|make it|book|aim for)\b|\b(?:how about|what about|try|rather|i meant|i mean|make it|shoot for|go for|go with|(?:change|move|shift|switch|push|reschedule)\s+(?:it|that|this|the \w+|my \w+)?\s*(?:to|for))\b/gi;
+  /\b(?:can|could)\s+(?:we|i|you)\s+(?:do|try|make it|go for|switch to|come(?:\s+in)?(?:\s+on)?|book(?:\s+it)?\s+for|move it to|change it to)\b|\b(?:let'?s|lets)\s+(?:try|do|say|go for|go with|shoot for|make it|book|aim for)\b|\b(?:how about|what about|try|rather|i meant|i mean|make it|shoot for|go for|go with|(?:change|move|shift|switch|push|reschedule)\s+(?:it|that|this|the \w+|my \w+)?\s*(?:to|for))\b/gi;
+
+/**
+ * A clause that drops a day or time rather than asks for it: "I can't do Thursday", "I have a
+ * wedding that day", "it's 9 pm right now", "that wouldn't work".
+ */
+const DROPPED =
+  /\b(can'?t|cannot|can not|won'?t (?:be able|work)|unable|not able|busy|(?:wouldn'?t|doesn'?t|does not|won'?t|will not) work|not (?:available|free|possible|good)|no longer|forgot|(?:wedding|interview|date|meeting|party|exam|flight)\b.{0,30}\b(?:on|at|then|that (?:day|time|date))|it'?s\b.{0,20}\bnow)\b/i;
+/** A dropping clause about what was said before it: "… but I have a wedding that time". */
+const DROPS_EARLIER = /\b(that (?:day|time|date)|then|anyway)\b/i;
 
 export function parseWhen(
   message: string,
   opts: { now: Date; timezone: string; dayFirst?: boolean },
 ): When | null {
-  // The words after the last marker that name a day or time are the wish; else the whole message.
+  // The words after the last marker that name a day or time are the wish.
   const at = [...message.matchAll(WISH_MARKERS)].map((m) => m.index + m[0].length);
   for (const from of at.reverse()) {
     const wish = readWhen(message.slice(from), opts);
     if (wish) return wish;
   }
-  return readWhen(message, opts);
+  // Else the first clause with a day or time that the customer has not dropped.
+  const clauses = message.split(/(?<=[.!?;])\s+|,?\s+\bbut\b\s+|\s+-\s+/);
+  if (clauses.length === 1) return DROPPED.test(message) ? null : readWhen(message, opts);
+  let wish: When | null = null;
+  for (const clause of clauses) {
+    if (DROPPED.test(clause)) {
+      if (DROPS_EARLIER.test(clause)) wish = null;
+      continue;
+    }
+    wish ??= readWhen(clause, opts);
+  }
+  return wish;
 }
 
 function readWhen(message: string, opts: { now: Date; timezone: string; dayFirst?: boolean }): When | null {
-  const text = clockWordsToDigits(message).toLowerCase();
+  // "not a minute before": a length around a time, not a day.
+  const text = clockWordsToDigits(message)
+    .toLowerCase()
+    .replace(
+      /\b(?:a|an|one|a few|few|a couple of|\d+)\s+(?:minutes?|mins?|seconds?|secs?|hours?|hrs?)\s+(?:before|after|early|earlier|late|later)\b/g,
+      ' ',
+    );
   const zone = opts.timezone;
   const now = DateTime.fromJSDate(opts.now).setZone(zone);
   const period = periods.find(([re]) => re.test(text))?.[1] ?? null;
@@ -298,7 +324,7 @@ function readWhen(message: string, opts: { now: Date; timezone: string; dayFirst
  */
 export function bareClockAnswer(message: string): string | null {
   const m =
-    /^\s*(?:at\s+|around\s+|maybe\s+|how about\s+|what about\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(?:please|pls|o'?clock|works|is fine|is good|would be (?:great|fine|good))?[\s.!?]*$/i.exec(
+    /^\s*(?:(?:ok(?:ay)?|yes|yeah|sure|alright|hmm+|well|then|so|and|or)[\s,.!]+)*(?:at\s+|around\s+|maybe\s+|how about\s+|what about\s+|let'?s (?:say|do|try)\s+|try\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(?:please|pls|o'?clock|works|is fine|is good|would be (?:great|fine|good))?[\s.!?]*$/i.exec(
       clockWordsToDigits(message.toLowerCase()),
     );
   if (!m) return null;
