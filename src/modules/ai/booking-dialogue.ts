@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import { type Say, serviceFact, serviceIn, servicesIn } from './catalogue.ts';
-import { acceptsInAnySentence } from './booking-words.ts';
+import { acceptsInAnySentence, takesAnyTime } from './booking-words.ts';
 import { confirmBookingText, slotsInPartOfDay, unsureBooking } from './date-words.ts';
 import { bareClockAnswer, parseWhen, type When } from './datetime.ts';
 import { type DialogueState, type Step, type Transition, taskWords } from './dialogue.ts';
@@ -176,12 +176,19 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
       : `What day and time would you like for your ${service.name}? When should I book?`;
   }
   const want: Wanted = { service, date, time, context, whens, hi };
+  const tz = agent.business.timezone;
   const slots = await b.t.checkAvailability(date, service.id);
   if (time) {
     const made = await bookExact(b, want, slots);
     if (made) return made;
   }
   ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id, date } }, hi);
+  // "any time is fine", "the earliest you have": the first of the times that would be offered.
+  if (!time && b.task && takesAnyTime(b.text) && slots.length) {
+    const first = nearestSlots(slotsInPartOfDay(slots, context, tz), null, tz)[0];
+    const made = await bookExact(b, { ...want, time: localTimeOf(first, tz) }, slots);
+    if (made) return made;
+  }
   return slots.length === 0 ? noFreeSlots(b, want) : offerSlots(b, want, slots);
 }
 
@@ -197,10 +204,19 @@ function wantedSlot(b: BookingTurn, whens: When[]): { date: string | null; time:
   const accepted = b.task?.awaits === 'confirmation' && acceptsInAnySentence(b.text);
   if (accepted && now.length === 0 && held.date && held.time)
     return { date: held.date, time: held.time };
-  const bare = b.task && held.date ? bareClockAnswer(b.text) : null;
+  const earlier = whens.find((w) => w.time)?.time ?? held.time ?? null;
+  const bare = b.task && held.date ? nearHour(bareClockAnswer(b.text), earlier) : null;
   const date = now.find((w) => w.dateGiven)?.date ?? held.date ?? whens.find((w) => w.dateGiven)?.date ?? null;
-  const time = now.find((w) => w.time)?.time ?? bare ?? whens.find((w) => w.time)?.time ?? held.time ?? null;
+  const time = now.find((w) => w.time)?.time ?? bare ?? earlier;
   return { date, time };
+}
+
+/** A bare hour ("8 would be great") in the half of the day nearest the time talked about (19:00 → 20:00). */
+function nearHour(bare: string | null, near: string | null): string | null {
+  if (!bare || !near) return bare;
+  const h = Number(bare.slice(0, 2)) % 12;
+  const options = [h, h + 12].map((x) => `${String(x).padStart(2, '0')}${bare.slice(2)}`);
+  return options.sort((a, b) => Math.abs(minutes(a) - minutes(near)) - Math.abs(minutes(b) - minutes(near)))[0];
 }
 
 interface Wanted {
@@ -394,11 +410,18 @@ export async function rescheduleReply(
   const name = service?.name ?? 'appointment';
   const was = localLabel(current.start_at, agent);
   const whens = whensIn(input, context);
-  const newDate = whens.find((w) => w.dateGiven)?.date;
-  // A correction that names only a day keeps the time ("sorry, I meant April 2nd").
-  const time = whens.find((w) => w.time)?.time ?? (correction && newDate ? correction.time : null);
+  const heldDate = b.task?.kind === 'reschedule' ? b.state.slots.date : undefined;
+  const newDate = whensIn(input, [b.text]).find((w) => w.dateGiven)?.date ?? heldDate ?? whens.find((w) => w.dateGiven)?.date;
+  const said = whens.find((w) => w.time)?.time ?? null;
+  // Only a new day ("sorry, I meant April 2nd", "Thursday works") keeps the booking's time.
+  const bookedTime = correction?.time ?? DateTime.fromISO(current.start_at).setZone(tz).toFormat('HH:mm');
+  const time = said ?? (newDate ? bookedTime : null);
   const date = newDate ?? (time ? DateTime.fromISO(current.start_at).setZone(tz).toISODate() : null);
-  const held = { bookingId: current.id, ...(current.service_id ? { serviceId: current.service_id } : {}) };
+  const held = {
+    bookingId: current.id,
+    ...(current.service_id ? { serviceId: current.service_id } : {}),
+    ...(date ? { date } : {}),
+  };
   ask(b, { task: 'reschedule', awaiting: 'slot', slots: held }, hi);
   if (!date) {
     return hi

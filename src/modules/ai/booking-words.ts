@@ -74,3 +74,8 @@ export function acceptsInAnySentence(text: string): boolean {
   if (declines(text)) return false;
   return text.split(/(?<=[.!?])\s+|,\s+/).some((s) => confirms(s));
 }
+
+/** "Any time is fine", "the earliest you have", "next available", "as soon as possible". */
+const anyTimeRe =
+  /\b(earliest|first (available|free|open|slot|one|time)|next (available|free|open)|soonest|as soon as possible|asap|any ?time|anything (is fine|works|available)|whatever (is|you have)|either|any of (them|those))\b/i;
+export const takesAnyTime = (text: string) => anyTimeRe.test(text);

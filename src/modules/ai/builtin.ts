@@ -430,8 +430,9 @@ async function booking(c: Ctx): Promise<Reply | null> {
   // "schedule a viewing at the North Hill apartments": a place or person named beside the
   // service is not a kind of it; only a request naming a service is checked for what it adds.
   const serviceWords = new Set(agent.business.services.flatMap((s) => tokens(s.name)));
+  // Within a booking the service is settled: words around it ("are these apartments luxurious?") are not another.
   const lacking =
-    service && !asksForVisit(text)
+    service && !asksForVisit(text) && c.task?.kind !== 'booking'
       ? await unknownCompound(agent, c.t.searchKnowledge, withoutNames(text, serviceWords), [service])
       : null;
   if (lacking) {
@@ -524,6 +525,11 @@ async function couldNotAnswer(c: Ctx): Promise<Reply> {
   if (c.has('handoff') && limit > 0 && streak >= limit) {
     await c.t.handoff(`Could not answer ${streak} questions in a row`);
     return { reply: `${hi ? UNKNOWN_HI : UNKNOWN_EN} ${c.handoffText}`, answered: false };
+  }
+  // In the middle of a booking or a move, its question stays open: asked again, not dropped.
+  if (c.task && c.state.prompt) {
+    c.turn.keep = true;
+    return { reply: `${hi ? UNKNOWN_HI : UNKNOWN_EN} ${askAgain(c.state)}`, answered: false };
   }
   c.turn.offer = 'handoff';
   return {

@@ -132,7 +132,7 @@ export function monthDayIn(text: string, now: DateTime): { day: DateTime; text: 
  * "yesterday").
  */
 export function notARequestedDate(said: string): boolean {
-  return /(?<!from )\bnow\b|\b(ago|last|past|yesterday|earlier|since)\b|^(for|within)\b|^\d+\s*(hours?|hrs?|minutes?|mins?)$/i.test(
+  return /(?<!from )\bnow\b|\bthe day\b|\b(ago|last|past|yesterday|earlier|since)\b|^(for|within)\b|^\d+\s*(hours?|hrs?|minutes?|mins?)$/i.test(
     said.trim(),
   );
 }

@@ -259,10 +259,17 @@ export function parseWhen(
   const at = [...message.matchAll(WISH_MARKERS)].map((m) => m.index + m[0].length);
   for (const from of at.reverse()) {
     const wish = readWhen(message.slice(from), opts);
-    if (wish) return wish;
+    if (!wish) continue;
+    // "Monday is good. How about 5 pm?": the day said before the time asked for.
+    const before = wish.dateGiven ? null : clauseWhen(message.slice(0, from), opts);
+    return before?.dateGiven ? { ...wish, date: before.date, dateGiven: true } : wish;
   }
-  // Else the first clause with a day or time that the customer has not dropped.
-  const clauses = message.split(/(?<=[.!?;])\s+|,?\s+\bbut\b\s+|\s+-\s+/);
+  return clauseWhen(message, opts);
+}
+
+/** The first clause with a day or time that the customer has not dropped. */
+function clauseWhen(message: string, opts: { now: Date; timezone: string; dayFirst?: boolean }): When | null {
+  const clauses = message.split(/(?<=[.!?;])\s+|,?\s+\bbut\b\s+|\s+-\s+|,\s+(?=so\b|and\b)/);
   if (clauses.length === 1) return DROPPED.test(message) ? null : readWhen(message, opts);
   let wish: When | null = null;
   for (const clause of clauses) {
