@@ -247,7 +247,7 @@ const WISH_MARKERS =
  * wedding that day", "it's 9 pm right now", "that wouldn't work".
  */
 const DROPPED =
-  /\b(can'?t|cannot|can not|won'?t (?:be able|work)|unable|not able|busy|(?:wouldn'?t|doesn'?t|does not|won'?t|will not) work|not (?:available|free|possible|good)|no longer|forgot|(?:wedding|interview|date|meeting|party|exam|flight)\b.{0,30}\b(?:on|at|then|that (?:day|time|date))|it'?s\b.{0,20}\bnow)\b/i;
+  /\b(can'?t|cannot|can not|won'?t (?:be able|work)|unable|not able|busy|(?:wouldn'?t|doesn'?t|does not|won'?t|will not) work|not (?:available|free|possible|good)|no longer|forgot|(?:wedding|interview|date|meeting|party|exam|flight)\b.{0,30}\b(?:on|at|then|that (?:day|time|date))|it(?:'s| is)\b.{0,25}\b(?:now|today))\b/i;
 /** A dropping clause about what was said before it: "… but I have a wedding that time". */
 const DROPS_EARLIER = /\b(that (?:day|time|date)|then|anyway)\b/i;
 
@@ -271,15 +271,20 @@ export function parseWhen(
 function clauseWhen(message: string, opts: { now: Date; timezone: string; dayFirst?: boolean }): When | null {
   const clauses = message.split(/(?<=[.!?;])\s+|,?\s+\bbut\b\s+|\s+-\s+|,\s+(?=so\b|and\b)/);
   if (clauses.length === 1) return DROPPED.test(message) ? null : readWhen(message, opts);
-  let wish: When | null = null;
+  let wishes: When[] = [];
   for (const clause of clauses) {
     if (DROPPED.test(clause)) {
-      if (DROPS_EARLIER.test(clause)) wish = null;
+      if (DROPS_EARLIER.test(clause)) wishes = [];
       continue;
     }
-    wish ??= readWhen(clause, opts);
+    const w = readWhen(clause, opts);
+    if (w) wishes.push(w);
   }
-  return wish;
+  // "…an appointment today. 6 PM would be splendid": the first day and the first time said.
+  const day = wishes.find((w) => w.dateGiven);
+  const time = wishes.find((w) => w.time);
+  if (!day || !time || day === time) return day ?? wishes[0] ?? null;
+  return { date: day.date, time: time.time, text: `${day.text} ${time.text}`, dateGiven: true };
 }
 
 function readWhen(message: string, opts: { now: Date; timezone: string; dayFirst?: boolean }): When | null {
