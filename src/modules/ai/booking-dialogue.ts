@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon';
 import { tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
-import { type Say, serviceFact, serviceIn, servicesIn } from './catalogue.ts';
 import { acceptsInAnySentence, takesAnyTime } from './booking-words.ts';
+import { type Say, serviceFact, serviceIn, servicesIn } from './catalogue.ts';
 import { confirmBookingText, slotsInPartOfDay, unsureBooking } from './date-words.ts';
 import { bareClockAnswer, parseWhen, type When } from './datetime.ts';
 import { type DialogueState, type Step, type Transition, taskWords } from './dialogue.ts';
@@ -165,7 +165,11 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
   const whens = whensIn(input, context);
   const { date, time } = wantedSlot(b, whens);
   if (!date) {
-    ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id, time: time ?? undefined } }, hi);
+    ask(
+      b,
+      { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id, time: time ?? undefined } },
+      hi,
+    );
     // A time without a day is not booked for its next occurrence: the day is asked for.
     if (time)
       return hi
@@ -202,11 +206,11 @@ function wantedSlot(b: BookingTurn, whens: When[]): { date: string | null; time:
   const held = b.task?.kind === 'booking' ? b.state.slots : {};
   const now = whensIn(b.input, [b.text]);
   const accepted = b.task?.awaits === 'confirmation' && acceptsInAnySentence(b.text);
-  if (accepted && now.length === 0 && held.date && held.time)
-    return { date: held.date, time: held.time };
+  if (accepted && now.length === 0 && held.date && held.time) return { date: held.date, time: held.time };
   const earlier = whens.find((w) => w.time)?.time ?? held.time ?? null;
   const bare = b.task && held.date ? nearHour(bareClockAnswer(b.text), earlier) : null;
-  const date = now.find((w) => w.dateGiven)?.date ?? held.date ?? whens.find((w) => w.dateGiven)?.date ?? null;
+  const date =
+    now.find((w) => w.dateGiven)?.date ?? held.date ?? whens.find((w) => w.dateGiven)?.date ?? null;
   const time = now.find((w) => w.time)?.time ?? bare ?? earlier;
   return { date, time };
 }
@@ -216,7 +220,9 @@ function nearHour(bare: string | null, near: string | null): string | null {
   if (!bare || !near) return bare;
   const h = Number(bare.slice(0, 2)) % 12;
   const options = [h, h + 12].map((x) => `${String(x).padStart(2, '0')}${bare.slice(2)}`);
-  return options.sort((a, b) => Math.abs(minutes(a) - minutes(near)) - Math.abs(minutes(b) - minutes(near)))[0];
+  return options.sort(
+    (a, b) => Math.abs(minutes(a) - minutes(near)) - Math.abs(minutes(b) - minutes(near)),
+  )[0];
 }
 
 interface Wanted {
@@ -411,7 +417,10 @@ export async function rescheduleReply(
   const was = localLabel(current.start_at, agent);
   const whens = whensIn(input, context);
   const heldDate = b.task?.kind === 'reschedule' ? b.state.slots.date : undefined;
-  const newDate = whensIn(input, [b.text]).find((w) => w.dateGiven)?.date ?? heldDate ?? whens.find((w) => w.dateGiven)?.date;
+  const newDate =
+    whensIn(input, [b.text]).find((w) => w.dateGiven)?.date ??
+    heldDate ??
+    whens.find((w) => w.dateGiven)?.date;
   const said = whens.find((w) => w.time)?.time ?? null;
   // Only a new day ("sorry, I meant April 2nd", "Thursday works") keeps the booking's time.
   const bookedTime = correction?.time ?? DateTime.fromISO(current.start_at).setZone(tz).toFormat('HH:mm');

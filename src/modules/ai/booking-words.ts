@@ -44,7 +44,7 @@ export const wantsAnotherBooking = (text: string) => anotherRe.test(text);
  * thanks", "ok great", "perfect, thank you so much", "awesome 👍").
  */
 const closingRe =
-  /^\s*((ok(ay)?|k|thanks?|thank (you|u)|thankyou|thx|ty|tysm|great|cool|perfect|awesome|wonderful|excellent|lovely|brilliant|amazing|fantastic|nice|good|fine|sounds good|sounds great|that'?s (great|perfect|fine|good|all)|that works|alright|all right|got it|noted|understood|appreciate it|much appreciated|cheers|so much|a lot|very much|again|for (your|the) help|for helping|shukriya|dhanyavad|dhanyawad|theek hai|thik hai|acha|accha|badhiya|ji|bhai|sir|madam|mam)[\s!.,🙏👍😊❤️]*)+$/iu;
+  /^\s*((ok(ay)?|k|thanks?|thank (you|u)|thankyou|thx|ty|tysm|great|cool|perfect|awesome|wonderful|excellent|lovely|brilliant|amazing|fantastic|nice|good|fine|sounds good|sounds great|that'?s (great|perfect|fine|good|all)|that works|alright|all right|got it|noted|understood|appreciate it|much appreciated|cheers|so much|a lot|very much|again|for (your|the) help|for helping|shukriya|dhanyavad|dhanyawad|theek hai|thik hai|acha|accha|badhiya|ji|bhai|sir|madam|mam)(?:[\s!.,🙏👍😊]|❤️)*)+$/iu;
 export const isClosing = (text: string) => closingRe.test(text);
 
 /**

@@ -20,6 +20,7 @@ import {
   withoutNames,
 } from './booking-words.ts';
 import { notOfferedReply, serviceFact, serviceIn, unknownCompound } from './catalogue.ts';
+import { bareClockAnswer } from './datetime.ts';
 import {
   askAgain,
   type DialogueState,
@@ -37,7 +38,6 @@ import {
   recording,
   type Source,
 } from './engine.ts';
-import { bareClockAnswer } from './datetime.ts';
 import { asksFree, factsOrKnowledge, greeting, sayOf, visitRe, whenIn } from './facts.ts';
 import {
   asksAboutWalkInOrHomeVisit,
@@ -382,7 +382,10 @@ async function correction(c: Ctx): Promise<Reply | null> {
 function bookedServiceFact(c: Ctx): Reply | null {
   const { input, text, state } = c;
   if (c.task || !state.booked || !(asksPrice(text) || asksDuration(text)) || c.policy) return null;
-  if (serviceIn(input.agent, text) || /\b(cancel\w*|refund\w*|deposit|advance|policy|insurance|pay\w*)\b/i.test(text))
+  if (
+    serviceIn(input.agent, text) ||
+    /\b(cancel\w*|refund\w*|deposit|advance|policy|insurance|pay\w*)\b/i.test(text)
+  )
     return null;
   const service = input.agent.business.services.find((s) => s.id === state.booked?.serviceId);
   return service ? { reply: serviceFact(service, text, sayOf(input, c.hi)) } : null;

@@ -112,6 +112,7 @@ describe('parseWhen on chrono-node test phrases', () => {
     'after this year': 'a year names no day to book',
     'Connect back after this year': 'a year names no day to book',
     '3mo later': 'months later names no day to book',
+    '5 minutes later': 'minutes before or after are a length, not a time to book ("not a minute before 9")',
   };
   it(`reads ${fixture.cases.length} phrases as chrono's tests expect, but for the reasons listed`, () => {
     const wrong: string[] = [];

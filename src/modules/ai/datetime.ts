@@ -129,11 +129,19 @@ function relativeDay(text: string, now: DateTime): DayRead | null {
 function nextWeekDay(text: string, now: DateTime): DayRead | null {
   const names = Object.keys({ ...hindiWeekdays, ...englishWeekdays }).join('|');
   const m =
-    new RegExp(`\\b(${names}),?\\s+(?:of\\s+|in\\s+)?(?:the\\s+)?(?:next|agle|agla)\\s+(?:week|hafte|hafta)\\b`).exec(text) ??
+    new RegExp(
+      `\\b(${names}),?\\s+(?:of\\s+|in\\s+)?(?:the\\s+)?(?:next|agle|agla)\\s+(?:week|hafte|hafta)\\b`,
+    ).exec(text) ??
     new RegExp(`\\b(?:next|agle|agla)\\s+(?:week|hafte|hafta)(?:\\s+on|\\s+ko)?\\s+(${names})\\b`).exec(text);
   if (!m) return null;
   const wd = hindiWeekdays[m[1]] ?? englishWeekdays[m[1]];
-  return { day: now.startOf('week').plus({ weeks: 1, days: wd - 1 }).startOf('day'), text: m[0] };
+  return {
+    day: now
+      .startOf('week')
+      .plus({ weeks: 1, days: wd - 1 })
+      .startOf('day'),
+    text: m[0],
+  };
 }
 
 /** "itwar", "next friday": the next such weekday (a week on when "next" names today's). */
@@ -269,7 +277,10 @@ export function parseWhen(
 
 /** The first clause with a day or time that the customer has not dropped. */
 function clauseWhen(message: string, opts: { now: Date; timezone: string; dayFirst?: boolean }): When | null {
-  const clauses = message.split(/(?<=[.!?;])\s+|,?\s+\bbut\b\s+|\s+-\s+|,\s+(?=so\b|and\b)/);
+  // Sentences end at "!", "?", ";" or a word's full stop ("Mar. 6" and "Dr. Morgan" go on).
+  const clauses = message.split(
+    /(?<=[!?;]|\p{L}{4,}\.|\d\.)\s+|,?\s+\bbut\b\s+|(?<!\d)\s+-\s+(?!\d)|,\s+(?=so\b|and\b)/u,
+  );
   if (clauses.length === 1) return DROPPED.test(message) ? null : readWhen(message, opts);
   let wishes: When[] = [];
   for (const clause of clauses) {
