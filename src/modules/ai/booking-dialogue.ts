@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
-import { acceptsInAnySentence, takesAnyTime } from './booking-words.ts';
+import { acceptsInAnySentence, suggestsSlot, takesAnyTime } from './booking-words.ts';
 import { type Say, serviceFact, serviceIn, servicesIn } from './catalogue.ts';
 import { confirmBookingText, slotsInPartOfDay, unsureBooking } from './date-words.ts';
 import { bareClockAnswer, parseWhen, type When } from './datetime.ts';
@@ -260,7 +260,9 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
   // A question is answered with availability; an explicit request, a confirmation or an answer
   // to the agent's own booking question books (see the policy at the top of this file).
   const confirmed = b.task?.awaits === 'confirmation' && acceptsInAnySentence(b.text);
-  const askFirst = !confirmed && isQuestion(b.text) && !w.context.some(wantsBookingNow);
+  // A suggestion answering the agent's own question ("how about 5 pm?") is an answer, not a question.
+  const answering = b.task?.kind === 'booking' && b.task.awaits === 'details' && suggestsSlot(b.text);
+  const askFirst = !confirmed && !answering && isQuestion(b.text) && !w.context.some(wantsBookingNow);
   const unsure = unsureBooking(w.context, w.whens, confirmed || b.task !== null);
   if (askFirst || unsure) {
     t.note({
@@ -438,9 +440,23 @@ export async function rescheduleReply(
       : `Your ${name} is booked for ${was}. What day and time would suit you instead?`;
   }
   const move: Move = { current, name, was, date, time, hi, context, direct: correction !== undefined };
+  const start = DateTime.fromISO(current.start_at).setZone(tz);
+  if (date === start.toISODate() && time === start.toFormat('HH:mm')) {
+    // "today (tuesday) ASAP" about a booking already then: nothing to move.
+    b.turn.step = null;
+    return hi
+      ? `Aapki ${name} pehle se ${was} ko booked hai. Aur kuch madad chahiye to batayein.`
+      : `Your ${name} is already booked for ${was}. Anything else I can help with?`;
+  }
   const slots = await t.checkAvailability(date, current.service_id);
   if (time) {
     const moved = await moveExact(b, move, slots);
+    if (moved) return moved;
+  }
+  // "Is there any time at all on Wednesday? If so, please book it": the first time that would be offered.
+  if (takesAnyTime(b.text) && slots.length) {
+    const first = nearestSlots(slotsInPartOfDay(slots, context, tz), time, tz)[0];
+    const moved = await moveExact(b, { ...move, time: localTimeOf(first, tz), direct: true }, slots);
     if (moved) return moved;
   }
   return slots.length === 0 ? noFreeTimes(b, move) : offerTimes(b, move, slots);

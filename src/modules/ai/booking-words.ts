@@ -31,12 +31,12 @@ export const asksForVisit = (text: string) => visitRequestRe.test(text);
 
 /** Words that change what was just booked or read back rather than add to it. */
 const correctionRe =
-  /^\s*(no+|nope|nah|not|sorry|oops|wait|actually|hmm+|hm+|um+|oh|rather|instead|make it|change|move|shift|switch|can we|could we|can you|could you|let'?s|lets|how about|what about|try|maybe|i meant|i mean|better)\b|\b(instead|rather|i meant|i mean|make it|change (it|that|the \w+)|move (it|that)|shift (it|that)|switch (it|that)|can we do|could we do|push it|bring it forward|actually)\b/i;
+  /^\s*(no+|nope|nah|not|sorry|oops|wait|actually|hmm+|hm+|um+|oh|rather|instead|make it|change|move|shift|switch|can we|could we|can you|could you|let'?s|lets|how about|what about|try|maybe|i meant|i mean|better)\b|\b(instead|rather|i meant|i mean|make it|how about|what about|let'?s|lets|(?:can|could) (?:we|i|you)|(?:we|i) can do|try|(?:would be|is|sounds) (?:fine|good|great|better|perfect|ok|okay)|works (?:for me|better)|change (it|that|the \w+)|move (it|that)|shift (it|that)|switch (it|that)|can we do|could we do|push it|bring it forward|actually)\b/i;
 export const correctsBooking = (text: string) => correctionRe.test(text);
 
 /** A second booking beside the first ("also one for my son", "another one on Friday"). */
 const anotherRe =
-  /\b(also|another|second|one more|additional|as well|too)\b|\bfor (my|our) (son|daughter|kid|kids|child|children|wife|husband|mother|mom|mum|father|dad|friend|partner|brother|sister|baby|family)\b/i;
+  /\b(another|second|one more|additional|extra)\b.{0,20}\b(booking|appointment|appt|slot|one|viewing|visit|session|haircut|table)\b|\b(also|too|as well)\b.{0,40}\b(book|booking|appointment|appt|slot)\b|\b(book|booking|appointment|appt|slot)\b.{0,40}\b(also|too|as well)\b|\bfor (my|our) (son|daughter|kid|kids|child|children|wife|husband|mother|mom|mum|father|dad|friend|partner|brother|sister|baby|family)\b/i;
 export const wantsAnotherBooking = (text: string) => anotherRe.test(text);
 
 /**
@@ -79,3 +79,9 @@ export function acceptsInAnySentence(text: string): boolean {
 const anyTimeRe =
   /\b(earliest|first (available|free|open|slot|one|time)|next (available|free|open)|soonest|as soon as possible|asap|any ?time|anything (is fine|works|available)|whatever (is|you have)|either|any of (them|those))\b/i;
 export const takesAnyTime = (text: string) => anyTimeRe.test(text);
+
+/** A suggestion answering "which time?": "how about 5 pm?", "what about Monday?", "let's try 4", "maybe 6?". */
+export const suggestsSlot = (text: string) =>
+  /^\s*(?:(?:ok(?:ay)?|yes|sure|well|hmm+|then|so)[\s,.!]+)*(how about|what about|let'?s|lets|try|maybe|perhaps|(?:can|could) (?:we|i) (?:do|try|go for|make it))\b/i.test(
+    text,
+  ) || /\b(is good|works|is fine|would be (?:great|fine|good|best))\b.{0,10}\b(how|what) about\b/i.test(text);

@@ -14,6 +14,7 @@ import {
 } from './booking-dialogue.ts';
 import {
   asksForVisit,
+  correctsBooking,
   isClosing,
   tellsSymptoms,
   wantsAnotherBooking,
@@ -347,6 +348,9 @@ async function moveOrCancel(c: Ctx): Promise<Reply | null> {
       wantsReschedule(text) ||
       (task?.kind === 'reschedule' && (whenIn(input, text) !== null || confirms(text)));
     const current = moving || mentionsOwnBooking(text) ? await t.findBooking() : null;
+    // "I need to reschedule it, anytime on Monday" while a booking is still being arranged: the
+    // request changes, there is nothing booked to move.
+    if (moving && !current && task?.kind === 'booking') return null;
     if (moving || (current && mentionsOwnBooking(text) && whenIn(input, text) && !wantsCancel(text)))
       return { reply: await rescheduleReply(c, current) };
   }
@@ -375,6 +379,9 @@ async function correction(c: Ctx): Promise<Reply | null> {
   if (!c.has('booking') || !state.booked || c.task || c.policy) return null;
   if (wantsAnotherBooking(text) || wantsCancel(text)) return null;
   if (!whenIn(input, text)) return null;
+  // A day mentioned in passing ("good thing I remembered today") is not a change.
+  const short = text.split(/\s+/).length <= 8;
+  if (!short && !correctsBooking(text) && !wantsReschedule(text) && !wantsBooking(text)) return null;
   return { reply: await rescheduleReply(c, bookedNow(c), { time: state.booked.time }) };
 }
 

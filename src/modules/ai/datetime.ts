@@ -255,7 +255,7 @@ const WISH_MARKERS =
  * wedding that day", "it's 9 pm right now", "that wouldn't work".
  */
 const DROPPED =
-  /\b(can'?t|cannot|can not|won'?t (?:be able|work)|unable|not able|busy|(?:wouldn'?t|doesn'?t|does not|won'?t|will not) work|not (?:available|free|possible|good)|no longer|forgot|(?:wedding|interview|date|meeting|party|exam|flight)\b.{0,30}\b(?:on|at|then|that (?:day|time|date))|it(?:'s| is)\b.{0,25}\b(?:now|today))\b/i;
+  /\b(can'?t|cannot|can not|won'?t (?:be able|work)|unable|not able|busy|remembered|realized|realised|(?:wouldn'?t|doesn'?t|does not|won'?t|will not) work|not (?:available|free|possible|good)|no longer|forgot|(?:wedding|interview|date|meeting|party|exam|flight)\b.{0,30}\b(?:on|at|then|that (?:day|time|date))|it(?:'s| is)\b.{0,25}\b(?:now|today))\b/i;
 /** A dropping clause about what was said before it: "… but I have a wedding that time". */
 const DROPS_EARLIER = /\b(that (?:day|time|date)|then|anyway)\b/i;
 
