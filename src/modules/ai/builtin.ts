@@ -168,10 +168,10 @@ const steps: StepFn[] = [
   teamOffer,
   declinedConfirmation,
   cancelOffer,
+  correction,
   policyAnswer,
   taskSideQuestion,
   bookedServiceFact,
-  correction,
   moveOrCancel,
   booking,
   closing,
@@ -376,7 +376,7 @@ function bookedNow(c: Ctx) {
  */
 async function correction(c: Ctx): Promise<Reply | null> {
   const { input, text, state } = c;
-  if (!c.has('booking') || !state.booked || c.task || c.policy) return null;
+  if (!c.has('booking') || !state.booked || c.task || (c.policy && !correctsBooking(text))) return null;
   if (wantsAnotherBooking(text) || wantsCancel(text)) return null;
   if (!whenIn(input, text)) return null;
   // A day mentioned in passing ("good thing I remembered today") is not a change.

@@ -82,6 +82,21 @@ describe('parseWhen, issue 46 (category 3)', () => {
     assert.equal(at('my root canal from last week is still paining'), null);
     assert.equal(at('I came in 2 days ago'), null);
   });
+  it('in a message that changes its mind, the day or time wished is read, not the one dropped', () => {
+    assert.deepEqual(
+      at(
+        "Well I was going to make it Monday, but I just remembered my friend's wedding. Let's shoot for Friday at 3.",
+      ),
+      ['2026-11-27', '15:00'],
+    );
+    assert.deepEqual(at('can we change it to Sunday? I have a wedding on Fri'), ['2026-11-29', null]);
+    assert.equal(at("I can't do Thursday because I have a hot date."), null);
+    assert.equal(at("Well it's 9 pm right now"), null);
+    assert.deepEqual(at('Monday is good. How about 5 pm?'), ['2026-11-30', '17:00']);
+    assert.deepEqual(at("Well it's 1 now, so by 3"), ['2026-11-24', '15:00']);
+    assert.deepEqual(at('I need an appointment today. 6 PM would be splendid.'), ['2026-11-24', '18:00']);
+    assert.deepEqual(at('a viewing at One on Center for Friday at 10 pm'), ['2026-11-27', '22:00']);
+  });
   it('a time without a date says so (the booking then asks for the day)', () => {
     assert.equal(parseWhen('at 5 pm', { now: tue, timezone: tz })?.dateGiven, false);
     assert.equal(parseWhen('thursday at 5 pm', { now: tue, timezone: tz })?.dateGiven, true);

@@ -198,6 +198,15 @@ function englishClock(text: string): TimeRead | null {
   return { hour: hour === 1 ? 12 : hour - 1, minute: m[1] === 'half' ? 30 : 45, text: m[0] };
 }
 
+/** "so by 3", "around 4:30?", "at 11 then": an hour after a word that places it, ending the phrase. */
+function bareHourAfter(text: string): TimeRead | null {
+  const m =
+    /\b(?:at|by|around|before|till|until|about)\s+(\d{1,2})(?:[:.](\d{2}))?(?=\s*(?:[.,!?]|$|then\b|today\b|tomorrow\b|please\b|if\b))/.exec(
+      text,
+    );
+  return m ? { hour: Number(m[1]), minute: m[2] ? Number(m[2]) : 0, text: m[0] } : null;
+}
+
 /** Timezones of the United States, where "12/03" is 3 December; elsewhere it is 12 March. */
 const monthFirstZones =
   /^(America\/(New_York|Chicago|Denver|Los_Angeles|Phoenix|Anchorage|Detroit|Boise|Juneau|Sitka|Nome|Adak|Menominee|Metlakatla|Yakutat|Indiana\/\w+|Kentucky\/\w+|North_Dakota\/\w+)|US\/\w+|Pacific\/Honolulu)$/;
@@ -255,7 +264,7 @@ const WISH_MARKERS =
  * wedding that day", "it's 9 pm right now", "that wouldn't work".
  */
 const DROPPED =
-  /\b(can'?t|cannot|can not|won'?t (?:be able|work)|unable|not able|busy|remembered|realized|realised|(?:wouldn'?t|doesn'?t|does not|won'?t|will not) work|not (?:available|free|possible|good)|no longer|forgot|(?:wedding|interview|date|meeting|party|exam|flight)\b.{0,30}\b(?:on|at|then|that (?:day|time|date))|it(?:'s| is)\b.{0,25}\b(?:now|today))\b/i;
+  /\b(can'?t|cannot|can not|won'?t (?:be able|work)|unable|not able|busy|remembered|realized|realised|(?:wouldn'?t|doesn'?t|does not|won'?t|will not|isn'?t|is not|not going to) (?:going to )?work|not (?:available|free|possible|good)|no longer|forgot|(?:wedding|interview|date|meeting|party|exam|flight)\b.{0,30}\b(?:on|at|then|that (?:day|time|date))|it(?:'s| is)\b.{0,25}\b(?:now|today))\b/i;
 /** A dropping clause about what was said before it: "… but I have a wedding that time". */
 const DROPS_EARLIER = /\b(that (?:day|time|date)|then|anyway)\b/i;
 
@@ -266,7 +275,8 @@ export function parseWhen(
   // The words after the last marker that name a day or time are the wish.
   const at = [...message.matchAll(WISH_MARKERS)].map((m) => m.index + m[0].length);
   for (const from of at.reverse()) {
-    const wish = readWhen(message.slice(from), opts);
+    // Words right after a marker are wished even beside a drop ("change it to thursday, I forgot the wedding").
+    const wish = clauseWhen(message.slice(from), opts, true);
     if (!wish) continue;
     // "Monday is good. How about 5 pm?": the day said before the time asked for.
     const before = wish.dateGiven ? null : clauseWhen(message.slice(0, from), opts);
@@ -276,12 +286,16 @@ export function parseWhen(
 }
 
 /** The first clause with a day or time that the customer has not dropped. */
-function clauseWhen(message: string, opts: { now: Date; timezone: string; dayFirst?: boolean }): When | null {
+function clauseWhen(
+  message: string,
+  opts: { now: Date; timezone: string; dayFirst?: boolean },
+  wished = false,
+): When | null {
   // Sentences end at "!", "?", ";" or a word's full stop ("Mar. 6" and "Dr. Morgan" go on).
   const clauses = message.split(
     /(?<=[!?;]|\p{L}{4,}\.|\d\.)\s+|,?\s+\bbut\b\s+|(?<!\d)\s+-\s+(?!\d)|,\s+(?=so\b|and\b)/u,
   );
-  if (clauses.length === 1) return DROPPED.test(message) ? null : readWhen(message, opts);
+  if (clauses.length === 1) return DROPPED.test(message) && !wished ? null : readWhen(message, opts);
   let wishes: When[] = [];
   for (const clause of clauses) {
     if (DROPPED.test(clause)) {
@@ -322,7 +336,7 @@ function readWhen(message: string, opts: { now: Date; timezone: string; dayFirst
     weekdayDay(text, now) ??
     holidayDay(text, now) ??
     read.weekday;
-  const clock = englishClock(text) ?? hinglishClock(text);
+  const clock = englishClock(text) ?? hinglishClock(text) ?? (read.time ? null : bareHourAfter(text));
   const time: TimeRead | null = clock ? { ...clock, hour: withPeriod(clock.hour, period) } : read.time;
   // "28th", "on the 3rd", "28 tarikh": this month's date, or next month's when it has passed.
   named ??= dayOfMonthIn(text, now);
