@@ -247,17 +247,17 @@ describe('the booking dialogue, issue 46', () => {
 
 /**
  * The public STAR appointment dialogues (MIT; test/fixtures/corpora/star-appointments.json)
- * replayed message by message: the floor is what this round measured (116 of 132, 87.9%; it was
+ * replayed message by message: the floor is what this round measured (119 of 132, 90.2%; it was
  * 36 before), so a change that books fewer of them right fails here. `npm run eval -- --corpus
  * star-appointments --failures` prints each one missed.
  */
 describe('replaying public appointment dialogues', () => {
-  it('books at least 116 of the 132 STAR dialogues on the right day and time, once each', async () => {
+  it('books at least 119 of the 132 STAR dialogues on the right day and time, once each', async () => {
     const { runStar } = await import('./support/corpus-star-appointments.ts');
     const { right, total, results } = await runStar();
     assert.equal(total, 132);
     assert.ok(
-      right >= 116,
+      right >= 119,
       `${right}/${total}: ${results
         .filter((r) => !r.ok)
         .map((r) => r.id)

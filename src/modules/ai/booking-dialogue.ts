@@ -85,6 +85,7 @@ export function taskServiceFact(
   say: Say,
 ): string | null {
   if (task.kind !== 'booking' || !(asksPrice(text) || asksDuration(text)) || whenIn(input, text)) return null;
+  if (task.awaits === 'confirmation' && acceptsInAnySentence(text)) return null;
   if (/\b(cancel\w*|refund\w*|reschedul\w*|deposit|advance|policy)\b/i.test(text)) return null;
   const service =
     servicesIn(input.agent, text, false)[0] ??

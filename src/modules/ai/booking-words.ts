@@ -72,7 +72,10 @@ export function withoutNames(text: string, serviceWords: Set<string>): string {
  */
 export function acceptsInAnySentence(text: string): boolean {
   if (declines(text)) return false;
-  return text.split(/(?<=[.!?])\s+|,\s+/).some((s) => confirms(s));
+  // "Can you schedule an appointment anyways please": a request to book what was read back.
+  const bookIt =
+    /\b(book|schedule|reserve)\b.{0,12}\b(it|that|this|an appointment|the (appointment|viewing|slot|visit))\b/i;
+  return text.split(/(?<=[.!?])\s+|,\s+/).some((s) => confirms(s) || bookIt.test(s));
 }
 
 /** "Any time is fine", "the earliest you have", "next available", "as soon as possible". */

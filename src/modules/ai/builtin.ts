@@ -376,7 +376,8 @@ function bookedNow(c: Ctx) {
  */
 async function correction(c: Ctx): Promise<Reply | null> {
   const { input, text, state } = c;
-  if (!c.has('booking') || !state.booked || c.task || (c.policy && !correctsBooking(text))) return null;
+  if (!c.has('booking') || !state.booked || c.task) return null;
+  if (c.policy && !correctsBooking(text) && !wantsBooking(text)) return null;
   if (wantsAnotherBooking(text) || wantsCancel(text)) return null;
   if (!whenIn(input, text)) return null;
   // A day mentioned in passing ("good thing I remembered today") is not a change.
@@ -468,6 +469,8 @@ function asksToBook(c: Ctx, namesService: boolean): boolean {
     (mentionsBooking(text) && (when !== null || (namesService && !factual))) ||
     // "kal 3 baje haircut": a service and a day or time is a booking request, unless it asks the price.
     (namesService && when !== null && !factual) ||
+    // "I need help with an apartment viewing": a service asked for, not asked about.
+    (namesService && /\b(need|want|would like|i'd like)\s+(some\s+)?help\s+with\b/i.test(text) && !factual) ||
     (namesService && visitRe.test(text) && !factual)
   );
 }
