@@ -1,4 +1,4 @@
-import { confirms, declines } from './intents.ts';
+import { asksPrice, confirms, declines, isQuestion } from './intents.ts';
 
 /**
  * Words of the booking dialogue that are not about a service by name: a visit asked for in
@@ -75,7 +75,10 @@ export function acceptsInAnySentence(text: string): boolean {
   // "Can you schedule an appointment anyways please": a request to book what was read back.
   const bookIt =
     /\b(book|schedule|reserve)\b.{0,12}\b(it|that|this|an appointment|the (appointment|viewing|slot|visit))\b/i;
-  return text.split(/(?<=[.!?])\s+|,\s+/).some((s) => confirms(s) || bookIt.test(s));
+  const parts = text.split(/(?<=[.!?])\s+|,\s+/);
+  const yes = parts.findLastIndex((s) => confirms(s) || bookIt.test(s));
+  // "theek hai, kitne ka hai?": a question after the yes is asked first.
+  return yes >= 0 && !parts.slice(yes + 1).some((s) => isQuestion(s) || asksPrice(s));
 }
 
 /** "Any time is fine", "the earliest you have", "next available", "as soon as possible". */
