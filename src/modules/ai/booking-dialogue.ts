@@ -418,17 +418,7 @@ export async function rescheduleReply(
   const service = agent.business.services.find((s) => s.id === current.service_id);
   const name = service?.name ?? 'appointment';
   const was = localLabel(current.start_at, agent);
-  const whens = whensIn(input, context);
-  const heldDate = b.task?.kind === 'reschedule' ? b.state.slots.date : undefined;
-  const newDate =
-    whensIn(input, [b.text]).find((w) => w.dateGiven)?.date ??
-    heldDate ??
-    whens.find((w) => w.dateGiven)?.date;
-  const said = whens.find((w) => w.time)?.time ?? null;
-  // Only a new day ("sorry, I meant April 2nd", "Thursday works") keeps the booking's time.
-  const bookedTime = correction?.time ?? DateTime.fromISO(current.start_at).setZone(tz).toFormat('HH:mm');
-  const time = said ?? (newDate ? bookedTime : null);
-  const date = newDate ?? (time ? DateTime.fromISO(current.start_at).setZone(tz).toISODate() : null);
+  const { date, time } = moveTarget(b, context, current, correction);
   const held = {
     bookingId: current.id,
     ...(current.service_id ? { serviceId: current.service_id } : {}),
@@ -450,17 +440,41 @@ export async function rescheduleReply(
       : `Your ${name} is already booked for ${was}. Anything else I can help with?`;
   }
   const slots = await t.checkAvailability(date, current.service_id);
-  if (time) {
-    const moved = await moveExact(b, move, slots);
-    if (moved) return moved;
-  }
-  // "Is there any time at all on Wednesday? If so, please book it": the first time that would be offered.
-  if (takesAnyTime(b.text) && slots.length) {
-    const first = nearestSlots(slotsInPartOfDay(slots, context, tz), time, tz)[0];
-    const moved = await moveExact(b, { ...move, time: localTimeOf(first, tz), direct: true }, slots);
-    if (moved) return moved;
-  }
+  const moved = (time ? await moveExact(b, move, slots) : null) ?? (await moveAnyTime(b, move, slots));
+  if (moved) return moved;
   return slots.length === 0 ? noFreeTimes(b, move) : offerTimes(b, move, slots);
+}
+
+/**
+ * The day and time a move is to: this message's day, else the one the move holds, else one said
+ * earlier; a time said, else the booking's own time when only a new day was said ("sorry, I meant
+ * April 2nd", "Thursday works"); a time alone keeps the booking's day.
+ */
+function moveTarget(
+  b: BookingTurn,
+  context: string[],
+  current: UpcomingBooking,
+  correction?: { time: string },
+): { date: string | null; time: string | null } {
+  const tz = b.input.agent.business.timezone;
+  const start = DateTime.fromISO(current.start_at).setZone(tz);
+  const whens = whensIn(b.input, context);
+  const heldDate = b.task?.kind === 'reschedule' ? b.state.slots.date : undefined;
+  const newDate =
+    whensIn(b.input, [b.text]).find((w) => w.dateGiven)?.date ??
+    heldDate ??
+    whens.find((w) => w.dateGiven)?.date;
+  const said = whens.find((w) => w.time)?.time ?? null;
+  const time = said ?? (newDate ? (correction?.time ?? start.toFormat('HH:mm')) : null);
+  return { date: newDate ?? (time ? start.toISODate() : null), time };
+}
+
+/** "Is there any time at all on Wednesday? If so, please book it": the first time that would be offered. */
+async function moveAnyTime(b: BookingTurn, move: Move, slots: Slot[]): Promise<string | null> {
+  if (!takesAnyTime(b.text) || slots.length === 0) return null;
+  const tz = b.input.agent.business.timezone;
+  const first = nearestSlots(slotsInPartOfDay(slots, move.context, tz), move.time, tz)[0];
+  return moveExact(b, { ...move, time: localTimeOf(first, tz), direct: true }, slots);
 }
 
 interface Move {
