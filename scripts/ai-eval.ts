@@ -10,6 +10,7 @@
  * Run: npm run eval [-- --set main|holdout|all] [--failures]
  *      npm run eval -- --model llama3.1 --base-url http://localhost:11434/v1 [--api-key KEY] [--runs 3]
  *      npm run eval -- --corpus clinc150|hwu64|all [--failures]   (public intent corpora, see test/support/corpus-eval.ts)
+ *      npm run eval -- --corpus star-appointments [--failures]   (a public corpus replayed: test/support/corpus-<name>.ts)
  *      npm run eval -- --voice [--runs k] [--limit n] [--raw-speech] [--ideal-stt] [--failures]   (see test/support/voice-eval.ts)
  * PARLEY_EVAL_MODEL, PARLEY_EVAL_BASE_URL and PARLEY_EVAL_API_KEY are read when the flags are absent.
  */
@@ -35,22 +36,38 @@ const { values: args } = parseArgs({
     corpus: { type: 'string' },
   },
 });
+if (args.corpus) {
+  // Public corpora: the intent corpora of test/fixtures/corpora/ (`clinc150`, `hwu64`, `all` of
+  // them: test/support/corpus-eval.ts), or a dialogue corpus replayed by its own module
+  // (test/support/corpus-<name>.ts exports corpusReport, e.g. `star-appointments`).
+  const name = args.corpus;
+  if (name === 'all' || corpusNames().includes(name)) {
+    for (const intentCorpus of name === 'all' ? corpusNames() : [name])
+      console.log(`${formatCorpusReport(await runCorpusEval(intentCorpus), args.failures)}\n`);
+    process.exit(0);
+  }
+  if (!/^[a-z0-9-]+$/.test(name)) {
+    console.error(
+      `--corpus is one of ${corpusNames().join(', ')}, all, or a dialogue corpus such as star-appointments`,
+    );
+    process.exit(2);
+  }
+  const mod = (await import(`../test/support/corpus-${name}.ts`).catch(() => null)) as {
+    corpusReport(opts: { failures: boolean }): Promise<string>;
+  } | null;
+  if (typeof mod?.corpusReport !== 'function') {
+    console.error(
+      `No corpus ${name}: one of ${corpusNames().join(', ')}, all, or test/support/corpus-<name>.ts`,
+    );
+    process.exit(2);
+  }
+  console.log(await mod!.corpusReport({ failures: args.failures }));
+  process.exit(0);
+}
 const baseUrl = args['base-url'] ?? process.env.PARLEY_EVAL_BASE_URL;
 const model = args.model ?? process.env.PARLEY_EVAL_MODEL ?? 'llama3.1';
 const apiKey = args['api-key'] ?? process.env.PARLEY_EVAL_API_KEY ?? null;
 const runs = Math.max(1, Number(args.runs ?? (baseUrl ? 3 : 1)) || 1);
-if (args.corpus) {
-  // Public intent corpora (test/fixtures/corpora/): `--corpus clinc150`, `--corpus hwu64` or `--corpus all`.
-  const names = args.corpus === 'all' ? corpusNames() : [args.corpus];
-  for (const name of names) {
-    if (!corpusNames().includes(name)) {
-      console.error(`--corpus is one of ${corpusNames().join(', ')} or all`);
-      process.exit(2);
-    }
-    console.log(`${formatCorpusReport(await runCorpusEval(name), args.failures)}\n`);
-  }
-  process.exit(0);
-}
 if (args.voice) {
   const llm = baseUrl
     ? {

@@ -76,10 +76,10 @@ forEachStorage('ai dates', (storage) => {
       assert.equal(booked(tarikh.actions), undefined);
     });
 
-    it('a time with no day is confirmed; a day and time said plainly still books at once', async () => {
+    it('a time with no day asks for the day (issue 46); a day and time said plainly still books at once', async () => {
       const bare = await say('book a haircut at 6pm');
       assert.equal(booked(bare.actions), undefined, bare.reply);
-      assert.match(bare.reply, /Monday 23 November at 6 PM\?/, bare.reply);
+      assert.match(bare.reply, /Which day would you like 18:00 for your Haircut\?/, bare.reply);
       const plain = await say('kal 3 baje haircut book karna hai');
       assert.equal(localStart(booked(plain.actions)), '2026-11-24 15:00', plain.reply);
     });

@@ -126,7 +126,8 @@ export async function createWorld(agent: AgentConfig = salonAgent()): Promise<Wo
       booked.add(startAt);
       const duration = agent.business.services.find((s) => s.id === serviceId)?.duration_minutes ?? 30;
       return {
-        id: newId('bk'),
+        // The same id findBooking gives, so a booking just made can be moved by its id.
+        id: `bk_${startAt}`,
         start_at: startAt,
         end_at: DateTime.fromISO(startAt).plus({ minutes: duration }).toUTC().toISO()!,
       };

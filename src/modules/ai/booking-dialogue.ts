@@ -1,9 +1,10 @@
 import { DateTime } from 'luxon';
 import { tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
+import { acceptsInAnySentence, suggestsSlot, takesAnyTime } from './booking-words.ts';
 import { type Say, serviceFact, serviceIn, servicesIn } from './catalogue.ts';
 import { confirmBookingText, slotsInPartOfDay, unsureBooking } from './date-words.ts';
-import { parseWhen, type When } from './datetime.ts';
+import { bareClockAnswer, parseWhen, type When } from './datetime.ts';
 import { type DialogueState, type Step, type Transition, taskWords } from './dialogue.ts';
 import type { Action, AgentTools, EngineInput, recording, Slot, UpcomingBooking } from './engine.ts';
 import { weekdayKeys, weekSummary, whenIn } from './facts.ts';
@@ -84,6 +85,7 @@ export function taskServiceFact(
   say: Say,
 ): string | null {
   if (task.kind !== 'booking' || !(asksPrice(text) || asksDuration(text)) || whenIn(input, text)) return null;
+  if (task.awaits === 'confirmation' && acceptsInAnySentence(text)) return null;
   if (/\b(cancel\w*|refund\w*|reschedul\w*|deposit|advance|policy)\b/i.test(text)) return null;
   const service =
     servicesIn(input.agent, text, false)[0] ??
@@ -97,7 +99,7 @@ export function taskServiceFact(
  */
 export function isSideQuestion(input: EngineInput, text: string, task: Task): boolean {
   if (!isQuestion(text) && !asksPrice(text) && !asksDuration(text)) return false;
-  if (confirms(text) || declines(text) || whenIn(input, text)) return false;
+  if (acceptsInAnySentence(text) || declines(text) || whenIn(input, text)) return false;
   if (
     task.awaits === 'details' &&
     task.kind === 'booking' &&
@@ -161,24 +163,67 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
     ask(b, { task: 'booking', awaiting: 'slot' }, hi);
     return whichService(input, context, hi);
   }
-  // Newest words win; a date said earlier beats one implied by a bare time ("12:30 works").
   const whens = whensIn(input, context);
-  const date = (whens.find((w) => w.dateGiven) ?? whens[0])?.date ?? null;
-  const time = whens.find((w) => w.time)?.time ?? null;
+  const { date, time } = wantedSlot(b, whens);
   if (!date) {
-    ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id } }, hi);
+    ask(
+      b,
+      { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id, time: time ?? undefined } },
+      hi,
+    );
+    // A time without a day is not booked for its next occurrence: the day is asked for.
+    if (time)
+      return hi
+        ? `${service.name} ke liye ${time} baje kis din aana chahenge?`
+        : `Which day would you like ${time} for your ${service.name}?`;
     return hi
       ? `${service.name} ke liye aap kis din aur kaunsa time aana chahenge? Kis din book karun?`
       : `What day and time would you like for your ${service.name}? When should I book?`;
   }
   const want: Wanted = { service, date, time, context, whens, hi };
+  const tz = agent.business.timezone;
   const slots = await b.t.checkAvailability(date, service.id);
   if (time) {
     const made = await bookExact(b, want, slots);
     if (made) return made;
   }
   ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id, date } }, hi);
+  // "any time is fine", "the earliest you have": the first of the times that would be offered.
+  if (!time && b.task && takesAnyTime(b.text) && slots.length) {
+    const first = nearestSlots(slotsInPartOfDay(slots, context, tz), null, tz)[0];
+    const made = await bookExact(b, { ...want, time: localTimeOf(first, tz) }, slots);
+    if (made) return made;
+  }
   return slots.length === 0 ? noFreeSlots(b, want) : offerSlots(b, want, slots);
+}
+
+/**
+ * The day and time the customer wants, from the state first: "yes" to a read-back is exactly
+ * the slot read back; otherwise this message's day, else the day the task holds (the one the
+ * agent offered or asked about), else one said earlier in the task; this message's time (a bare
+ * "12" answering "which time?" too), else one said earlier. A time alone gives no day.
+ */
+function wantedSlot(b: BookingTurn, whens: When[]): { date: string | null; time: string | null } {
+  const held = b.task?.kind === 'booking' ? b.state.slots : {};
+  const now = whensIn(b.input, [b.text]);
+  const accepted = b.task?.awaits === 'confirmation' && acceptsInAnySentence(b.text);
+  if (accepted && now.length === 0 && held.date && held.time) return { date: held.date, time: held.time };
+  const earlier = whens.find((w) => w.time)?.time ?? held.time ?? null;
+  const bare = b.task && held.date ? nearHour(bareClockAnswer(b.text), earlier) : null;
+  const date =
+    now.find((w) => w.dateGiven)?.date ?? held.date ?? whens.find((w) => w.dateGiven)?.date ?? null;
+  const time = now.find((w) => w.time)?.time ?? bare ?? earlier;
+  return { date, time };
+}
+
+/** A bare hour ("8 would be great") in the half of the day nearest the time talked about (19:00 → 20:00). */
+function nearHour(bare: string | null, near: string | null): string | null {
+  if (!bare || !near) return bare;
+  const h = Number(bare.slice(0, 2)) % 12;
+  const options = [h, h + 12].map((x) => `${String(x).padStart(2, '0')}${bare.slice(2)}`);
+  return options.sort(
+    (a, b) => Math.abs(minutes(a) - minutes(near)) - Math.abs(minutes(b) - minutes(near)),
+  )[0];
 }
 
 interface Wanted {
@@ -215,8 +260,10 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
   if (!exact || !w.time) return null;
   // A question is answered with availability; an explicit request, a confirmation or an answer
   // to the agent's own booking question books (see the policy at the top of this file).
-  const confirmed = b.task?.awaits === 'confirmation' && confirms(b.text);
-  const askFirst = !confirmed && isQuestion(b.text) && !w.context.some(wantsBookingNow);
+  const confirmed = b.task?.awaits === 'confirmation' && acceptsInAnySentence(b.text);
+  // A suggestion answering the agent's own question ("how about 5 pm?") is an answer, not a question.
+  const answering = b.task?.kind === 'booking' && b.task.awaits === 'details' && suggestsSlot(b.text);
+  const askFirst = !confirmed && !answering && isQuestion(b.text) && !w.context.some(wantsBookingNow);
   const unsure = unsureBooking(w.context, w.whens, confirmed || b.task !== null);
   if (askFirst || unsure) {
     t.note({
@@ -233,7 +280,13 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
     return confirmBookingText(w.hi, w.service.name, w.date, w.time, tz, unsure);
   }
   try {
-    await t.book({ serviceId: w.service.id, startAt: exact.start_at, notes: 'Booked by the AI agent' });
+    const made = await t.book({
+      serviceId: w.service.id,
+      startAt: exact.start_at,
+      notes: 'Booked by the AI agent',
+    });
+    b.turn.step = null;
+    b.turn.booked = { bookingId: made.id ?? '', serviceId: w.service.id, date: w.date, time: w.time };
   } catch {
     // The slot was taken between the check and the booking: offer the others.
     return null;
@@ -346,7 +399,11 @@ async function nextFreeDay(t: AgentTools, date: string, serviceId: string, tz: s
  * ask whether they can ("can I shift it to 6pm?"), the move made on their yes. A time alone
  * keeps the booking's day ("can we make it 9pm instead?").
  */
-export async function rescheduleReply(b: BookingTurn, found: UpcomingBooking | null): Promise<string> {
+export async function rescheduleReply(
+  b: BookingTurn,
+  found: UpcomingBooking | null,
+  correction?: { time: string },
+): Promise<string> {
   const { input, t } = b;
   const agent = input.agent;
   const tz = agent.business.timezone;
@@ -361,28 +418,68 @@ export async function rescheduleReply(b: BookingTurn, found: UpcomingBooking | n
   const service = agent.business.services.find((s) => s.id === current.service_id);
   const name = service?.name ?? 'appointment';
   const was = localLabel(current.start_at, agent);
-  const whens = whensIn(input, context);
-  const time = whens.find((w) => w.time)?.time ?? null;
-  const date =
-    whens.find((w) => w.dateGiven)?.date ??
-    (time ? DateTime.fromISO(current.start_at).setZone(tz).toISODate() : null);
-  const held = { bookingId: current.id, ...(current.service_id ? { serviceId: current.service_id } : {}) };
+  const { date, time } = moveTarget(b, context, current, correction);
+  const held = {
+    bookingId: current.id,
+    ...(current.service_id ? { serviceId: current.service_id } : {}),
+    ...(date ? { date } : {}),
+  };
   ask(b, { task: 'reschedule', awaiting: 'slot', slots: held }, hi);
   if (!date) {
     return hi
       ? `Aapki ${name} ki booking ${was} ki hai. Kis din aur kis time shift karun?`
       : `Your ${name} is booked for ${was}. What day and time would suit you instead?`;
   }
-  const move: Move = { current, name, was, date, time, hi, context };
-  const slots = await t.checkAvailability(date, current.service_id);
-  if (time) {
-    const moved = await moveExact(b, move, slots);
-    if (moved) return moved;
+  const move: Move = { current, name, was, date, time, hi, context, direct: correction !== undefined };
+  const start = DateTime.fromISO(current.start_at).setZone(tz);
+  if (date === start.toISODate() && time === start.toFormat('HH:mm')) {
+    // "today (tuesday) ASAP" about a booking already then: nothing to move.
+    b.turn.step = null;
+    return hi
+      ? `Aapki ${name} pehle se ${was} ko booked hai. Aur kuch madad chahiye to batayein.`
+      : `Your ${name} is already booked for ${was}. Anything else I can help with?`;
   }
+  const slots = await t.checkAvailability(date, current.service_id);
+  const moved = (time ? await moveExact(b, move, slots) : null) ?? (await moveAnyTime(b, move, slots));
+  if (moved) return moved;
   return slots.length === 0 ? noFreeTimes(b, move) : offerTimes(b, move, slots);
 }
 
+/**
+ * The day and time a move is to: this message's day, else the one the move holds, else one said
+ * earlier; a time said, else the booking's own time when only a new day was said ("sorry, I meant
+ * April 2nd", "Thursday works"); a time alone keeps the booking's day.
+ */
+function moveTarget(
+  b: BookingTurn,
+  context: string[],
+  current: UpcomingBooking,
+  correction?: { time: string },
+): { date: string | null; time: string | null } {
+  const tz = b.input.agent.business.timezone;
+  const start = DateTime.fromISO(current.start_at).setZone(tz);
+  const whens = whensIn(b.input, context);
+  const heldDate = b.task?.kind === 'reschedule' ? b.state.slots.date : undefined;
+  const newDate =
+    whensIn(b.input, [b.text]).find((w) => w.dateGiven)?.date ??
+    heldDate ??
+    whens.find((w) => w.dateGiven)?.date;
+  const said = whens.find((w) => w.time)?.time ?? null;
+  const time = said ?? (newDate ? (correction?.time ?? start.toFormat('HH:mm')) : null);
+  return { date: newDate ?? (time ? start.toISODate() : null), time };
+}
+
+/** "Is there any time at all on Wednesday? If so, please book it": the first time that would be offered. */
+async function moveAnyTime(b: BookingTurn, move: Move, slots: Slot[]): Promise<string | null> {
+  if (!takesAnyTime(b.text) || slots.length === 0) return null;
+  const tz = b.input.agent.business.timezone;
+  const first = nearestSlots(slotsInPartOfDay(slots, move.context, tz), move.time, tz)[0];
+  return moveExact(b, { ...move, time: localTimeOf(first, tz), direct: true }, slots);
+}
+
 interface Move {
+  /** A correction of the booking just made ("no, rather at 10 am"): moved without asking again. */
+  direct?: boolean;
   current: UpcomingBooking;
   name: string;
   was: string;
@@ -399,7 +496,7 @@ async function moveExact(b: BookingTurn, m: Move, slots: Slot[]): Promise<string
   const { task, text, t } = b;
   const dayLabel = dayLabelOf(m.date, tz);
   const confirmed = task?.kind === 'reschedule' && task.awaits === 'confirmation' && confirms(text);
-  const askFirst = !confirmed && task?.kind !== 'reschedule' && isQuestion(text);
+  const askFirst = !confirmed && !m.direct && task?.kind !== 'reschedule' && isQuestion(text);
   if (askFirst) {
     t.note({
       type: 'reschedule_proposed',
@@ -427,6 +524,12 @@ async function moveExact(b: BookingTurn, m: Move, slots: Slot[]): Promise<string
     return null;
   }
   b.turn.step = null;
+  b.turn.booked = {
+    bookingId: m.current.id,
+    serviceId: m.current.service_id,
+    date: m.date,
+    time: localTimeOf(exact, tz),
+  };
   return m.hi
     ? `Ho gaya! Aapki ${m.name} ab ${dayLabel} ko ${m.time} baje hai.`
     : `Done! Your ${m.name} is moved to ${dayLabel} at ${m.time}.`;

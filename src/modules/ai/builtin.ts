@@ -1,4 +1,5 @@
-import { contentTokens } from '../../platform/text.ts';
+import { DateTime } from 'luxon';
+import { contentTokens, tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import {
   type BookingTurn,
@@ -11,7 +12,16 @@ import {
   taskIn,
   taskServiceFact,
 } from './booking-dialogue.ts';
-import { notOfferedReply, serviceIn, servicesReply, unknownCompound } from './catalogue.ts';
+import {
+  asksForVisit,
+  correctsBooking,
+  isClosing,
+  tellsSymptoms,
+  wantsAnotherBooking,
+  withoutNames,
+} from './booking-words.ts';
+import { notOfferedReply, serviceFact, serviceIn, servicesReply, unknownCompound } from './catalogue.ts';
+import { bareClockAnswer } from './datetime.ts';
 import {
   askAgain,
   type DialogueState,
@@ -162,10 +172,13 @@ const steps: StepFn[] = [
   teamOffer,
   declinedConfirmation,
   cancelOffer,
+  correction,
   policyAnswer,
   taskSideQuestion,
+  bookedServiceFact,
   moveOrCancel,
   booking,
+  closing,
   facts,
   smallTalk,
   couldNotAnswer,
@@ -247,6 +260,10 @@ async function teamOffer(c: Ctx): Promise<Reply | null> {
 function declinedConfirmation(c: Ctx): Reply | null {
   const task = c.task;
   if (task?.awaits !== 'confirmation' || !declines(c.text)) return null;
+  // "No, rather at 10 am", "no, a facial": not a plain no but a new wish, read by the task's step.
+  if (whenIn(c.input, c.text) || bareClockAnswer(c.text.replace(/^\s*(no+|nope|nah)\b[\s,.!]*/i, '')))
+    return null;
+  if (serviceIn(c.input.agent, c.text)) return null;
   // "nahi" alone is not enough to tell the language: the question it answers is.
   const locale = c.hi || !c.state.hi ? c.locale : 'hi-Latn';
   return { reply: say(locale, task.kind === 'reschedule' ? 'reschedule_declined' : 'booking_declined') };
@@ -315,13 +332,89 @@ async function moveOrCancel(c: Ctx): Promise<Reply | null> {
       wantsReschedule(text) ||
       (task?.kind === 'reschedule' && (whenIn(input, text) !== null || confirms(text)));
     const current = moving || mentionsOwnBooking(text) ? await t.findBooking() : null;
+    // "I need to reschedule it, anytime on Monday" while a booking is still being arranged: the
+    // request changes, there is nothing booked to move.
+    if (moving && !current && task?.kind === 'booking') return null;
     if (moving || (current && mentionsOwnBooking(text) && whenIn(input, text) && !wantsCancel(text)))
       return { reply: await rescheduleReply(c, current) };
   }
   // Cancelling is not undone: the classifier alone cancels only when every telling word is one it knows for it.
-  if (wantsCancel(text) || (!c.policy && sureIntent(c.nlu, 0.97, 1) === 'cancel'))
+  if (wantsCancel(text) || (!c.policy && sureIntent(c.nlu, 0.97, 1) === 'cancel')) {
+    c.turn.booked = null;
     return { reply: await cancelReply(input, t, c.hi) };
+  }
   return null;
+}
+
+/** The booking this conversation made last, as the booking tools name it. */
+function bookedNow(c: Ctx) {
+  const b = c.state.booked;
+  if (!b) return null;
+  const start = DateTime.fromISO(`${b.date}T${b.time}`, { zone: c.input.agent.business.timezone });
+  return { id: b.bookingId, service_id: b.serviceId, start_at: start.toUTC().toISO()! };
+}
+
+/**
+ * Right after a booking, a new day or time changes it ("hmm, could we move it to the 14th
+ * instead?", "no, rather at 10 am", "sorry, I meant April 2nd", "let's try Friday at 4 pm"),
+ * unless the customer asks for a second one ("also one for my son on Friday").
+ */
+async function correction(c: Ctx): Promise<Reply | null> {
+  const { input, text, state } = c;
+  if (!c.has('booking') || !state.booked || c.task) return null;
+  if (c.policy && !correctsBooking(text) && !wantsBooking(text)) return null;
+  if (wantsAnotherBooking(text) || wantsCancel(text)) return null;
+  if (!whenIn(input, text)) return null;
+  // A day mentioned in passing ("good thing I remembered today") is not a change.
+  const short = text.split(/\s+/).length <= 8;
+  if (!short && !correctsBooking(text) && !wantsReschedule(text) && !wantsBooking(text)) return null;
+  return { reply: await rescheduleReply(c, bookedNow(c), { time: state.booked.time }) };
+}
+
+/** Right after a booking, "how much will it cost?" is about the service just booked. */
+function bookedServiceFact(c: Ctx): Reply | null {
+  const { input, text, state } = c;
+  if (c.task || !state.booked || !(asksPrice(text) || asksDuration(text)) || c.policy) return null;
+  if (
+    serviceIn(input.agent, text) ||
+    /\b(cancel\w*|refund\w*|deposit|advance|policy|insurance|pay\w*)\b/i.test(text)
+  )
+    return null;
+  const service = input.agent.business.services.find((s) => s.id === state.booked?.serviceId);
+  return service ? { reply: serviceFact(service, text, sayOf(input, c.hi)) } : null;
+}
+
+/** "Thank you", "great, thanks", "ok great": closed politely, never an "I don't know" or a handoff. */
+function closing(c: Ctx): Reply | null {
+  if (!isClosing(c.text) || isGoodbye(c.text)) return null;
+  const booked = c.state.booked;
+  return {
+    reply: c.hi
+      ? booked
+        ? 'Aapka swagat hai! Aapki booking pakki hai. Aur kuch madad chahiye to batayein.'
+        : 'Aapka swagat hai! Aur kuch madad chahiye to batayein.'
+      : booked
+        ? "You're welcome! Your booking is all set. Anything else I can help with?"
+        : "You're welcome! Anything else I can help with?",
+  };
+}
+
+/**
+ * Symptoms or something past ("my root canal from last week is still paining") that the
+ * knowledge does not answer: not a booking request, so a visit is offered, never a slot.
+ */
+function symptoms(c: Ctx): Reply | null {
+  const { text, input, hi } = c;
+  if (!tellsSymptoms(text) || isQuestion(text) || c.task) return null;
+  const sorry = hi ? 'Yeh sunkar afsos hua.' : "I'm sorry to hear that.";
+  if (!c.has('booking') || input.agent.business.services.length === 0) return null;
+  const only = input.agent.business.services.length === 1 ? input.agent.business.services[0] : undefined;
+  c.turn.step = { task: 'booking', awaiting: 'slot', slots: only ? { serviceId: only.id } : {}, hi };
+  return {
+    reply: hi
+      ? `${sorry} Kya main aapke liye appointment book kar doon? Aap kis din aur kis time aa sakte hain?`
+      : `${sorry} Would you like me to book you an appointment so we can take a look? What day and time would suit you?`,
+  };
 }
 
 /** A request to book, a statement naming a service and a time, or an answer to the agent's booking question. */
@@ -330,7 +423,14 @@ async function booking(c: Ctx): Promise<Reply | null> {
   const agent = input.agent;
   const service = serviceIn(agent, text);
   if (!asksToBook(c, service !== undefined)) return null;
-  const lacking = service ? await unknownCompound(agent, c.t.searchKnowledge, text, [service]) : null;
+  // "schedule a viewing at the North Hill apartments": a place or person named beside the
+  // service is not a kind of it; only a request naming a service is checked for what it adds.
+  const serviceWords = new Set(agent.business.services.flatMap((s) => tokens(s.name)));
+  // Within a booking the service is settled: words around it ("are these apartments luxurious?") are not another.
+  const lacking =
+    service && !asksForVisit(text) && c.task?.kind !== 'booking'
+      ? await unknownCompound(agent, c.t.searchKnowledge, withoutNames(text, serviceWords), [service])
+      : null;
   if (lacking) {
     c.turn.offer = 'handoff';
     return { reply: notOfferedReply(agent, text, lacking.asked, sayOf(input, c.hi)), answered: false };
@@ -347,15 +447,20 @@ function asksToBook(c: Ctx, namesService: boolean): boolean {
   const factual = asksPrice(text) || asksDuration(text) || asksFree(text);
   // The classifier sure it is none of ours ("book a flight to Paris" at a salon): not a booking.
   if (!c.task && !namesService && when === null && sureIntent(c.nlu, 0.98) === 'none') return false;
+  // "get my teeth looked at", "need to visit the doctor", "can you fit me in?": a visit in everyday words.
+  const visit = asksForVisit(text) && !factual && !/^\s*(do|does|is|are|should|must|how)\b/i.test(text);
   return (
     wantsBooking(text) ||
-    // The classifier reads a wish to come ("can you fit me in?", "aaj shaam 7 baje?").
+    visit ||
+    // The classifier reads a wish to come ("aaj shaam 7 baje?").
     // A question without a day or time ("can I get an X-ray done?") is left to the facts and knowledge.
     (sureIntent(c.nlu, 0.97, 0.8) === 'book' && !factual && (when !== null || !isQuestion(text))) ||
     c.task?.kind === 'booking' ||
     (mentionsBooking(text) && (when !== null || (namesService && !factual))) ||
     // "kal 3 baje haircut": a service and a day or time is a booking request, unless it asks the price.
     (namesService && when !== null && !factual) ||
+    // "I need help with an apartment viewing": a service asked for, not asked about.
+    (namesService && /\b(need|want|would like|i'd like)\s+(some\s+)?help\s+with\b/i.test(text) && !factual) ||
     (namesService && visitRe.test(text) && !factual)
   );
 }
@@ -372,6 +477,9 @@ async function facts(c: Ctx): Promise<Reply | null> {
       c.turn.step = { task: 'booking', awaiting: 'slot', slots: answer.offersBooking, hi };
     return { reply: answer.reply, sources: answer.sources };
   }
+  // Symptoms nothing in the knowledge explains: a visit offered, not an "I don't know".
+  const told = symptoms(c);
+  if (told) return told;
   // What the rules and the knowledge do not know may still be small talk in other words.
   const understood = understoodSmallTalk(c);
   if (understood) return understood;
@@ -454,6 +562,11 @@ async function couldNotAnswer(c: Ctx): Promise<Reply> {
   if (c.has('handoff') && limit > 0 && streak >= limit) {
     await c.t.handoff(`Could not answer ${streak} questions in a row`);
     return { reply: `${say(c.locale, 'unknown')} ${c.handoffText}`, answered: false };
+  }
+  // In the middle of a booking or a move, its question stays open: asked again, not dropped.
+  if (c.task && c.state.prompt) {
+    c.turn.keep = true;
+    return { reply: `${say(c.locale, 'unknown')} ${askAgain(c.state)}`, answered: false };
   }
   c.turn.offer = 'handoff';
   return { reply: say(c.locale, 'unknown_rephrase'), answered: false };

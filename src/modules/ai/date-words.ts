@@ -29,6 +29,104 @@ export function dayOfMonthIn(text: string, now: DateTime): { day: DateTime; text
   return null;
 }
 
+const NUMBER_WORDS: Record<string, number> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+};
+const MINUTE_WORDS: Record<string, string> = {
+  'o five': '05',
+  'oh five': '05',
+  ten: '10',
+  fifteen: '15',
+  twenty: '20',
+  thirty: '30',
+  'forty five': '45',
+  'forty-five': '45',
+  fortyfive: '45',
+};
+const HOUR_WORD = `(${Object.keys(NUMBER_WORDS).join('|')})`;
+const MINUTE_WORD = `(?:[\\s-]+(o five|oh five|fifteen|twenty|thirty|forty[\\s-]?five))?`;
+/** Words after which a number is a clock time: "seven pm", "ten in the morning", "two o'clock". */
+const CLOCK_AFTER =
+  /^\s*(?:am|pm|a\.m\.?|p\.m\.?|o'?clock|in the (?:morning|afternoon|evening)|at night|tonight|baje|sharp)\b/;
+/** Words before which a number is a clock time: "at ten", "around seven thirty", "half past four". */
+const CLOCK_BEFORE = /\b(?:at|around|by|till|until|from|after|before|past|to|about)\s+$/;
+
+/**
+ * Clock times said in words as digits, so every layer reads them: "seven pm" → "7 pm", "at ten in
+ * the morning" → "at 10 in the morning", "ten thirty am" → "10:30 am", "half past four" → "half
+ * past 4", "10 thirty" → "10:30". A number that is not a time ("two people", "for two days") is left.
+ */
+export function clockWordsToDigits(text: string): string {
+  const re = new RegExp(`\\b${HOUR_WORD}${MINUTE_WORD}\\b`, 'gi');
+  const out = text.replace(re, (whole, hour: string, minutes: string | undefined, at: number) => {
+    const before = text.slice(0, at).toLowerCase();
+    const after = text.slice(at + whole.length).toLowerCase();
+    if (!CLOCK_AFTER.test(after) && !CLOCK_BEFORE.test(before)) return whole;
+    // "a viewing at One on Center": a capital inside a sentence is a name, not a time.
+    if (/^[A-Z]/.test(whole) && /[\p{L},]\s*$/u.test(before)) return whole;
+    const mins = minutes?.toLowerCase().replace(/\s+/g, ' ');
+    const mm = mins ? (MINUTE_WORDS[mins] ?? (mins.startsWith('forty') ? '45' : undefined)) : undefined;
+    return `${NUMBER_WORDS[hour.toLowerCase()]}${mm ? `:${mm}` : ''}`;
+  });
+  return out.replace(/\b(\d{1,2})[\s-]+(fifteen|thirty|forty[\s-]?five)\b/gi, (_, h: string, m: string) => {
+    const mm = m.toLowerCase().startsWith('forty') ? '45' : MINUTE_WORDS[m.toLowerCase()];
+    return `${h}:${mm}`;
+  });
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const MONTH_WORD =
+  '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
+const MONTH_DAY = [
+  new RegExp(
+    `\\b${MONTH_WORD}\\s+(?:the\\s+)?(\\d{1,2})(?:st|nd|rd|th)?\\b(?!\\s*(?::|am|pm|a\\.m|p\\.m|baje|o'?clock))`,
+  ),
+  new RegExp(`(?<![\\d/-]\\s*)\\b(?:the\\s+)?(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_WORD}\\b`),
+];
+
+/**
+ * "April 9th", "9th of April", "on the 9th April", "apr 9": the next such date (this year's, or
+ * next year's when it has passed). A year said with it is left to chrono.
+ */
+export function monthDayIn(text: string, now: DateTime): { day: DateTime; text: string } | null {
+  for (const [i, re] of MONTH_DAY.entries()) {
+    const m = re.exec(text);
+    if (!m) continue;
+    const [monthWord, dayDigits] = i === 0 ? [m[1], m[2]] : [m[2], m[1]];
+    if (/\b(19|20)\d{2}\b/.test(text)) return null;
+    const month = MONTHS.indexOf(monthWord.slice(0, 3)) + 1;
+    const day = Number(dayDigits);
+    const today = now.startOf('day');
+    for (let y = 0; y < 2; y++) {
+      const d = DateTime.fromObject({ year: today.year + y, month, day }, { zone: now.zone });
+      if (d.isValid && d >= today) return { day: d, text: m[0] };
+    }
+  }
+  return null;
+}
+
+/**
+ * What chrono reads that is not a day or time the customer asks for: now ("for two days now",
+ * "right now"), a length ("for two days", "1 hour"), the past ("last week", "2 days ago",
+ * "yesterday").
+ */
+export function notARequestedDate(said: string): boolean {
+  return /(?<!from )\bnow\b|\bthe day\b|\b(ago|last|past|yesterday|earlier|since)\b|^(for|within)\b|^\d+\s*(hours?|hrs?|minutes?|mins?)$/i.test(
+    said.trim(),
+  );
+}
+
 const BOUND =
   /\b(after|before|around|about|by|earliest|latest|ke\s+baad|baad\s+mein|se\s+pehle|ke\s+aas\s*paas)\b/;
 

@@ -1,12 +1,16 @@
 import { createRequire } from 'node:module';
 import { DateTime } from 'luxon';
-import { dayOfMonthIn } from './date-words.ts';
+import { clockWordsToDigits, dayOfMonthIn, monthDayIn, notARequestedDate } from './date-words.ts';
 
 /**
- * Dates and times in customer messages, in English (chrono-node) and Hinglish (our rules):
- * "kal 3 baje" (kal = tomorrow when booking), "parso subah 11 baje" (day after tomorrow,
- * morning), "aaj shaam 6 baje" (today, evening), "saade 4" (4:30). Everything is read as
- * wall-clock time in the business's timezone.
+ * Dates and times in customer messages: our Hinglish and English layer first ("kal 3 baje" (kal =
+ * tomorrow when booking), "parso subah 11 baje", "saade 4" (4:30), "half past 4", "quarter to 6",
+ * "seven pm", "Thursday next week"), then chrono-node under it for everything it reads better
+ * (explicit dates such as "April 9th", "12/03", "Sunday, December 7", "2 days after tomorrow").
+ * Numbers said in words become digits first; "now", "for two days", "last week" and other words
+ * about the present or the past are not a requested date. "12/03" is day-first except in the
+ * United States (by the business's timezone). Everything is read as wall-clock time in the
+ * business's timezone.
  */
 export interface When {
   /** YYYY-MM-DD in the business timezone. */
@@ -110,9 +114,9 @@ interface TimeRead {
 /** "kal", "parso", "today": a day counted from today. */
 function relativeDay(text: string, now: DateTime): DayRead | null {
   const rel: Array<[RegExp, number]> = [
-    [/\b(day after tomorrow|parso|parson|parsoon)\b/, 2],
+    [/(?<!\d\s*)\b(day after tomorrow|parso|parson|parsoon)\b/, 2],
     [/\b(kal|tomorrow|tmrw|tmr|tomorow)\b/, 1],
-    [/\b(aaj|aj|today|tonight)\b/, 0],
+    [/\b(aaj|aj|today|tonight|this (?:morning|afternoon|evening))\b/, 0],
   ];
   for (const [re, offset] of rel) {
     const m = re.exec(text);
@@ -121,16 +125,36 @@ function relativeDay(text: string, now: DateTime): DayRead | null {
   return null;
 }
 
+/** "Thursday next week", "next week Friday", "agle hafte shukravar": that weekday of next week (Monday to Sunday). */
+function nextWeekDay(text: string, now: DateTime): DayRead | null {
+  const names = Object.keys({ ...hindiWeekdays, ...englishWeekdays }).join('|');
+  const m =
+    new RegExp(
+      `\\b(${names}),?\\s+(?:of\\s+|in\\s+)?(?:the\\s+)?(?:next|agle|agla)\\s+(?:week|hafte|hafta)\\b`,
+    ).exec(text) ??
+    new RegExp(`\\b(?:next|agle|agla)\\s+(?:week|hafte|hafta)(?:\\s+on|\\s+ko)?\\s+(${names})\\b`).exec(text);
+  if (!m) return null;
+  const wd = hindiWeekdays[m[1]] ?? englishWeekdays[m[1]];
+  return {
+    day: now
+      .startOf('week')
+      .plus({ weeks: 1, days: wd - 1 })
+      .startOf('day'),
+    text: m[0],
+  };
+}
+
 /** "itwar", "next friday": the next such weekday (a week on when "next" names today's). */
 function weekdayDay(text: string, now: DateTime): DayRead | null {
+  let first: { m: RegExpExecArray; wd: number } | null = null;
   for (const [name, wd] of Object.entries({ ...hindiWeekdays, ...englishWeekdays })) {
     const m = new RegExp(`\\b(next\\s+|agle\\s+)?${name}\\b`).exec(text);
-    if (!m) continue;
-    let diff = (wd - now.weekday + 7) % 7;
-    if (m[1] && diff === 0) diff = 7;
-    return { day: now.startOf('day').plus({ days: diff }), text: m[0] };
+    if (m && (!first || m.index < first.m.index)) first = { m, wd };
   }
-  return null;
+  if (!first) return null;
+  let diff = (first.wd - now.weekday + 7) % 7;
+  if (first.m[1] && diff === 0) diff = 7;
+  return { day: now.startOf('day').plus({ days: diff }), text: first.m[0] };
 }
 
 /** Named days of fixed date: Christmas and New Year's Day (the next one). */
@@ -165,6 +189,29 @@ function hinglishClock(text: string): TimeRead | null {
   return { hour: Number(m[2]), minute: m[3] ? Number(m[3]) : 0, text: m[0] };
 }
 
+/** "half past 4", "quarter past 10", "quarter to 6" (digits by now): the hour as said, with its minutes. */
+function englishClock(text: string): TimeRead | null {
+  const m = /\b(half|quarter)\s+(past|to)\s+(\d{1,2})\b/.exec(text);
+  if (!m) return null;
+  const hour = Number(m[3]);
+  if (m[2] === 'past') return { hour, minute: m[1] === 'half' ? 30 : 15, text: m[0] };
+  return { hour: hour === 1 ? 12 : hour - 1, minute: m[1] === 'half' ? 30 : 45, text: m[0] };
+}
+
+/** "so by 3", "around 4:30?", "at 11 then": an hour after a word that places it, ending the phrase. */
+function bareHourAfter(text: string): TimeRead | null {
+  const m =
+    /\b(?:at|by|around|before|till|until|about)\s+(\d{1,2})(?:[:.](\d{2}))?(?=\s*(?:[.,!?]|$|then\b|today\b|tomorrow\b|please\b|if\b))/.exec(
+      text,
+    );
+  return m ? { hour: Number(m[1]), minute: m[2] ? Number(m[2]) : 0, text: m[0] } : null;
+}
+
+/** Timezones of the United States, where "12/03" is 3 December; elsewhere it is 12 March. */
+const monthFirstZones =
+  /^(America\/(New_York|Chicago|Denver|Los_Angeles|Phoenix|Anchorage|Detroit|Boise|Juneau|Sitka|Nome|Adak|Menominee|Metlakatla|Yakutat|Indiana\/\w+|Kentucky\/\w+|North_Dakota\/\w+)|US\/\w+|Pacific\/Honolulu)$/;
+export const readsDayFirst = (timezone: string) => !monthFirstZones.test(timezone);
+
 /**
  * English: chrono reads "3pm", "at 4:30", "12th may at 5"; it is given the business's
  * wall-clock time as a local Date, so its components are wall-clock components. The first
@@ -175,17 +222,23 @@ function chronoRead(
   now: DateTime,
   zone: string,
   period: Period | null,
-): { day: DayRead | null; time: TimeRead | null } {
+  dayFirst: boolean,
+): { day: DayRead | null; weekday: DayRead | null; time: TimeRead | null } {
   const ref = new Date(now.year, now.month - 1, now.day, now.hour, now.minute);
-  const results = chronoLib().en.casual.parse(message, ref, { forwardDate: true });
+  const parser = dayFirst ? chronoLib().en.GB : chronoLib().en.casual;
+  const results = parser.parse(message, ref, { forwardDate: true });
   let day: DayRead | null = null;
+  let weekday: DayRead | null = null;
   let time: TimeRead | null = null;
   for (const r of results) {
     const s = r.start;
-    if (!day && (s.isCertain('day') || s.isCertain('weekday'))) {
-      const date = { year: s.get('year')!, month: s.get('month')!, day: s.get('day')! };
-      day = { day: DateTime.fromObject(date, { zone }), text: r.text };
-    }
+    // "now", "for two days", "last week", "1 hour": the present, a length or the past, not a wish.
+    if (notARequestedDate(r.text)) continue;
+    const date = { year: s.get('year')!, month: s.get('month')!, day: s.get('day')! };
+    const read = { day: DateTime.fromObject(date, { zone }), text: r.text };
+    if (read.day < now.startOf('day')) continue;
+    if (!day && s.isCertain('day')) day = read;
+    else if (!weekday && s.isCertain('weekday')) weekday = read;
     if (!time && s.isCertain('hour')) {
       const hour = s.get('hour')!;
       time = {
@@ -195,25 +248,96 @@ function chronoRead(
       };
     }
   }
-  return { day, time };
+  return { day, weekday, time };
 }
 
-export function parseWhen(message: string, opts: { now: Date; timezone: string }): When | null {
-  const text = message.toLowerCase();
+/**
+ * Words after which a customer gives the day or time they now want, often after one they have
+ * dropped in the same message: "I was going to make it Monday, but… let's shoot for Tuesday at
+ * 3", "can we change it to Sunday? I have a wedding on Fri", "no, rather at 10 am".
+ */
+const WISH_MARKERS =
+  /\b(?:can|could)\s+(?:we|i|you)\s+(?:do|try|make it|go for|switch to|come(?:\s+in)?(?:\s+on)?|book(?:\s+it)?\s+for|move it to|change it to)\b|\b(?:let'?s|lets)\s+(?:try|do|say|go for|go with|shoot for|make it|book|aim for)\b|\b(?:how about|what about|try|rather|i meant|i mean|make it|shoot for|go for|go with|(?:change|move|shift|switch|push|reschedule)\s+(?:it|that|this|the \w+|my \w+)?\s*(?:to|for))\b/gi;
+
+/**
+ * A clause that drops a day or time rather than asks for it: "I can't do Thursday", "I have a
+ * wedding that day", "it's 9 pm right now", "that wouldn't work".
+ */
+const DROPPED =
+  /\b(can'?t|cannot|can not|won'?t (?:be able|work)|unable|not able|busy|remembered|realized|realised|(?:wouldn'?t|doesn'?t|does not|won'?t|will not|isn'?t|is not|not going to) (?:going to )?work|not (?:available|free|possible|good)|no longer|forgot|(?:wedding|interview|date|meeting|party|exam|flight)\b.{0,30}\b(?:on|at|then|that (?:day|time|date))|it(?:'s| is)\b.{0,25}\b(?:now|today))\b/i;
+/** A dropping clause about what was said before it: "… but I have a wedding that time". */
+const DROPS_EARLIER = /\b(that (?:day|time|date)|then|anyway)\b/i;
+
+export function parseWhen(
+  message: string,
+  opts: { now: Date; timezone: string; dayFirst?: boolean },
+): When | null {
+  // The words after the last marker that name a day or time are the wish.
+  const at = [...message.matchAll(WISH_MARKERS)].map((m) => m.index + m[0].length);
+  for (const from of at.reverse()) {
+    // Words right after a marker are wished even beside a drop ("change it to thursday, I forgot the wedding").
+    const wish = clauseWhen(message.slice(from), opts, true);
+    if (!wish) continue;
+    // "Monday is good. How about 5 pm?": the day said before the time asked for.
+    const before = wish.dateGiven ? null : clauseWhen(message.slice(0, from), opts);
+    return before?.dateGiven ? { ...wish, date: before.date, dateGiven: true } : wish;
+  }
+  return clauseWhen(message, opts);
+}
+
+/** The first clause with a day or time that the customer has not dropped. */
+function clauseWhen(
+  message: string,
+  opts: { now: Date; timezone: string; dayFirst?: boolean },
+  wished = false,
+): When | null {
+  // Sentences end at "!", "?", ";" or a word's full stop ("Mar. 6" and "Dr. Morgan" go on).
+  const clauses = message.split(
+    /(?<=[!?;]|\p{L}{4,}\.|\d\.)\s+|,?\s+\bbut\b\s+|(?<!\d)\s+-\s+(?!\d)|,\s+(?=so\b|and\b)/u,
+  );
+  if (clauses.length === 1) return DROPPED.test(message) && !wished ? null : readWhen(message, opts);
+  let wishes: When[] = [];
+  for (const clause of clauses) {
+    if (DROPPED.test(clause)) {
+      if (DROPS_EARLIER.test(clause)) wishes = [];
+      continue;
+    }
+    const w = readWhen(clause, opts);
+    if (w) wishes.push(w);
+  }
+  // "…an appointment today. 6 PM would be splendid": the first day and the first time said.
+  const day = wishes.find((w) => w.dateGiven);
+  const time = wishes.find((w) => w.time);
+  if (!day || !time || day === time) return day ?? wishes[0] ?? null;
+  return { date: day.date, time: time.time, text: `${day.text} ${time.text}`, dateGiven: true };
+}
+
+function readWhen(message: string, opts: { now: Date; timezone: string; dayFirst?: boolean }): When | null {
+  // "not a minute before": a length around a time, not a day.
+  const text = clockWordsToDigits(message)
+    .toLowerCase()
+    .replace(
+      /\b(?:a|an|one|a few|few|a couple of|\d+)\s+(?:minutes?|mins?|seconds?|secs?|hours?|hrs?)\s+(?:before|after|early|earlier|late|later)\b/g,
+      ' ',
+    );
   const zone = opts.timezone;
   const now = DateTime.fromJSDate(opts.now).setZone(zone);
-  let named = relativeDay(text, now) ?? weekdayDay(text, now) ?? holidayDay(text, now);
-
   const period = periods.find(([re]) => re.test(text))?.[1] ?? null;
-  const clock = hinglishClock(text);
-  let time: TimeRead | null = null;
-  if (clock) {
-    time = { ...clock, hour: withPeriod(clock.hour, period) };
-  } else {
-    const read = chronoRead(message, now, zone, period);
-    named ??= read.day;
-    time = read.time;
-  }
+  const read = chronoRead(text, now, zone, period, opts.dayFirst ?? readsDayFirst(zone));
+  // A day named in our words first; a date chrono reads in full ("April 9th", "12/03") before a
+  // weekday or a relative day beside it ("Sunday, December 7").
+  const relative = relativeDay(text, now);
+  let named =
+    nextWeekDay(text, now) ??
+    monthDayIn(text, now) ??
+    (relative && /after|pars/.test(relative.text) ? relative : null) ??
+    read.day ??
+    relative ??
+    weekdayDay(text, now) ??
+    holidayDay(text, now) ??
+    read.weekday;
+  const clock = englishClock(text) ?? hinglishClock(text) ?? (read.time ? null : bareHourAfter(text));
+  const time: TimeRead | null = clock ? { ...clock, hour: withPeriod(clock.hour, period) } : read.time;
   // "28th", "on the 3rd", "28 tarikh": this month's date, or next month's when it has passed.
   named ??= dayOfMonthIn(text, now);
 
@@ -229,6 +353,22 @@ export function parseWhen(message: string, opts: { now: Date; timezone: string }
     text: [named?.text ?? '', time?.text ?? ''].filter(Boolean).join(' ').trim(),
     dateGiven,
   };
+}
+
+/**
+ * A bare clock time answering "which time?": "12", "at 3", "4:30 please", "10 works". Read in
+ * business hours (1 to 7 are afternoon); null for anything else.
+ */
+export function bareClockAnswer(message: string): string | null {
+  const m =
+    /^\s*(?:(?:ok(?:ay)?|yes|yeah|sure|alright|hmm+|well|then|so|and|or)[\s,.!]+)*(?:at\s+|around\s+|maybe\s+|how about\s+|what about\s+|let'?s (?:say|do|try)\s+|try\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(?:please|pls|o'?clock|works|is fine|is good|would be (?:great|fine|good))?[\s.!?]*$/i.exec(
+      clockWordsToDigits(message.toLowerCase()),
+    );
+  if (!m) return null;
+  const hour = withPeriod(Number(m[1]), null);
+  const minute = m[2] ? Number(m[2]) : 0;
+  if (hour > 23 || minute > 59) return null;
+  return `${pad(hour)}:${pad(minute)}`;
 }
 
 /** The weekday key (mon..sun) of a day named in a message, if any ("Sunday ko", "kal", "itwar"). */

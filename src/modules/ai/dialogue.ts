@@ -41,6 +41,19 @@ export interface DialogueState {
   unanswered: number;
   /** On a call: the caller cut the reply before its question, so a bare yes or no answers nothing. */
   unheard?: boolean;
+  /**
+   * The booking this conversation made or moved last (its day and time in the business's
+   * timezone): a new day or time said after it ("no, rather at 10 am") moves it, a price
+   * question ("how much will it cost?") is about its service. Kept until another is made or it is cancelled.
+   */
+  booked?: BookedSlot | null;
+}
+
+export interface BookedSlot {
+  bookingId: string;
+  serviceId: string | null;
+  date: string;
+  time: string;
 }
 
 export const freshState = (): DialogueState => ({
@@ -70,6 +83,8 @@ export interface Transition {
   lead: Pick<DialogueSlots, 'name' | 'email' | 'phone'> | null;
   /** The turn repeats the previous question (a side question, an unheard one): the task goes on. */
   keep: boolean;
+  /** A booking made or moved in this turn; null when one was cancelled (undefined: as it was). */
+  booked?: BookedSlot | null;
 }
 
 export const newTransition = (): Transition => ({ step: null, offer: null, lead: null, keep: false });
@@ -98,14 +113,24 @@ export function nextState(
 ): DialogueState {
   const unanswered = answered ? 0 : prev.unanswered + 1;
   const lead = { ...pick(prev.slots, ['name', 'email', 'phone']), ...(turn.lead ?? {}) };
-  if (turn.keep && prev.task) return { ...prev, prompt: lastQuestion(reply), unanswered, unheard: false };
+  const booked = turn.booked === undefined ? (prev.booked ?? null) : turn.booked;
+  const withBooked = (s: DialogueState): DialogueState => (booked ? { ...s, booked } : s);
+  if (turn.keep && prev.task)
+    return withBooked({ ...prev, prompt: lastQuestion(reply), unanswered, unheard: false });
   const step: Step | null = turn.step ?? (turn.lead ? { task: 'lead', awaiting: null, hi: prev.hi } : null);
   if (!step) {
     const asked = turn.offer ? lastQuestion(reply) : '';
-    return { ...freshState(), slots: lead, offer: turn.offer, prompt: asked, unanswered, hi: prev.hi };
+    return withBooked({
+      ...freshState(),
+      slots: lead,
+      offer: turn.offer,
+      prompt: asked,
+      unanswered,
+      hi: prev.hi,
+    });
   }
   const same = prev.task === step.task && step.task !== 'lead';
-  return {
+  return withBooked({
     task: step.task,
     awaiting: step.awaiting,
     slots: { ...lead, ...(same ? withoutLead(prev.slots) : {}), ...(step.slots ?? {}) },
@@ -114,7 +139,7 @@ export function nextState(
     said: [...(same ? prev.said : []), messages].slice(-3),
     offer: turn.offer,
     unanswered,
-  };
+  });
 }
 
 function pick(slots: DialogueSlots, keys: Array<keyof DialogueSlots>): DialogueSlots {

@@ -95,7 +95,7 @@ export const wantsCancel = (text: string) => cancelRe.test(text) && !asksPolicy(
 
 /** Moving an existing booking ("move my appointment to Tuesday", "booking parso kar do", "another day"). */
 const rescheduleRe =
-  /\b(reschedul\w*|postpone\w*|prepone\w*|push (it|my \w+) (back|to)|another (day|time|date)|different (day|time|date)|other day|(move|shift|change|badal\w*|aage|peeche|piche)\b.{0,40}\b(appointment|appt|booking|reservation|visit|class|demo|session|slot|table|time|it)|(appointment|appt|booking|reservation|visit|class|demo|session|slot|table)\b.{0,30}\b(move|shift|change|badal\w*|aage badha\w*|postpone)|time badal\w*|din badal\w*|doosre din|dusre din)\b/i;
+  /\b(reschedul\w*|postpone\w*|prepone\w*|push (it|my \w+) (back|to)|another (day|time|date)|different (day|time|date)|other day|(move|shift|change|badal\w*|aage|peeche|piche)\b.{0,40}\b(appointment|appt|booking|reservation|visit|class|demo|session|slot|table|time|date|day|it)|(appointment|appt|booking|reservation|visit|class|demo|session|slot|table)\b.{0,30}\b(move|shift|change|badal\w*|aage badha\w*|postpone)|time badal\w*|din badal\w*|doosre din|dusre din)\b/i;
 export const wantsReschedule = (text: string) => rescheduleRe.test(text);
 /** "meri booking ... kar do", "my appointment to ...": names the booking the customer already has. */
 const ownBookingRe =
