@@ -1,4 +1,4 @@
-import { type CountryCode, findPhoneNumbersInText } from 'libphonenumber-js';
+import { type CountryCode, findPhoneNumbersInText } from 'libphonenumber-js/max';
 
 /** Rules that read what a customer wants, in English and Hinglish. */
 
