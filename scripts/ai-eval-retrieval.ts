@@ -31,7 +31,8 @@ export async function runRetrievalCli(opts: { failures: boolean }): Promise<void
       const score = await runRetrievalEval(storage, { limit });
       console.log(formatScore(score));
       if (opts.failures)
-        for (const m of score.misses) console.log(`  miss: ${m.query}\n    want: ${m.expected}\n    got:  ${m.got}`);
+        for (const m of score.misses)
+          console.log(`  miss: ${m.query}\n    want: ${m.expected}\n    got:  ${m.got}`);
     }
   }
 }
