@@ -1,5 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
+import { lookupIn, renderPlaceholders } from '../../platform/placeholders.ts';
+import { findContactRow } from '../contacts/index.ts';
 import { type ConversationJob, getConversationRow, localText } from '../conversations/index.ts';
 import { replyToConversation } from '../messaging/index.ts';
 import { workspaceSender } from './ai.service.ts';
@@ -11,6 +13,17 @@ const OUT_OF_HOURS_HI = (when: string) =>
   `Aapka message mil gaya. Abhi hum band hain; ${when} se koi aapko jawab dega.`;
 const NO_OPENING_EN =
   'Thanks for your message. We are closed right now; a person will answer as soon as we open.';
+
+/** The business's own out-of-hours text, its `{{next_opening}}` and the contact's fields filled. */
+export const outOfHoursText = (
+  text: string,
+  nextOpening: string | null,
+  contact: { name: string | null; phone: string | null } | null,
+) =>
+  renderPlaceholders(
+    text,
+    lookupIn({ next_opening: nextOpening, name: contact?.name, phone: contact?.phone }),
+  );
 
 /**
  * The out-of-hours notice of a handoff (`conversations.out_of_hours`): tells the customer, in
@@ -37,8 +50,9 @@ export async function sendOutOfHoursNotice(
         hi ? 'en-IN' : 'en',
       )
     : null;
+  const contact = p.text ? await findContactRow(ctx.db, scope, row.contact_id) : undefined;
   const text = p.text
-    ? p.text.replaceAll('{{next_opening}}', when ?? '')
+    ? outOfHoursText(p.text, when, contact ?? null)
     : when
       ? (hi ? OUT_OF_HOURS_HI : OUT_OF_HOURS_EN)(when)
       : NO_OPENING_EN;
