@@ -11,6 +11,7 @@
  *      npm run eval -- --model llama3.1 --base-url http://localhost:11434/v1 [--api-key KEY] [--runs 3]
  *      npm run eval -- --corpus clinc150|hwu64|all [--failures]   (public intent corpora, see test/support/corpus-eval.ts)
  *      npm run eval -- --corpus star-appointments [--failures]   (a public corpus replayed: test/support/corpus-<name>.ts)
+ *      npm run eval -- --retrieval [--failures]   (knowledge search P@1 and recall@3 per storage, see scripts/ai-eval-retrieval.ts)
  *      npm run eval -- --voice [--runs k] [--limit n] [--raw-speech] [--ideal-stt] [--failures]   (see test/support/voice-eval.ts)
  * PARLEY_EVAL_MODEL, PARLEY_EVAL_BASE_URL and PARLEY_EVAL_API_KEY are read when the flags are absent.
  */
@@ -20,6 +21,7 @@ import { llmReply } from '../src/modules/ai/llm.ts';
 import { type EvalReport, formatReport, holdoutDir, passK, runEval } from '../test/support/ai-eval.ts';
 import { corpusNames, formatCorpusReport, runCorpusEval } from '../test/support/corpus-eval.ts';
 import { runVoiceEval } from '../test/support/voice-eval.ts';
+import { runRetrievalCli } from './ai-eval-retrieval.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     set: { type: 'string', default: 'all' },
     failures: { type: 'boolean', default: false },
     voice: { type: 'boolean', default: false },
+    retrieval: { type: 'boolean', default: false },
     'raw-speech': { type: 'boolean', default: false },
     'ideal-stt': { type: 'boolean', default: false },
     limit: { type: 'string' },
@@ -68,6 +71,10 @@ const baseUrl = args['base-url'] ?? process.env.PARLEY_EVAL_BASE_URL;
 const model = args.model ?? process.env.PARLEY_EVAL_MODEL ?? 'llama3.1';
 const apiKey = args['api-key'] ?? process.env.PARLEY_EVAL_API_KEY ?? null;
 const runs = Math.max(1, Number(args.runs ?? (baseUrl ? 3 : 1)) || 1);
+if (args.retrieval) {
+  await runRetrievalCli({ failures: args.failures });
+  process.exit(0);
+}
 if (args.voice) {
   const llm = baseUrl
     ? {

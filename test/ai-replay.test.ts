@@ -30,14 +30,23 @@ forEachStorage('agent replay', (storage) => {
     assert.ok(r.status < 300, r.text);
     return r.body.conversation_id as string;
   };
-  /** Sends a customer message and waits for the conversation's n-th reply (AI or person). */
+  /**
+   * Sends a customer message and waits for the conversation's n-th AI reply and its record: the
+   * reply job sends the message, then records its actions (`ai_replies`) in a transaction of
+   * its own. Waiting for the message alone let the replay below read a handoff reply without its
+   * actions when the machine was busy (then "changed"; seen on PostgreSQL in full runs).
+   */
   const ask = async (from: string, text: string, replies: number) => {
     const conv = await inbound(from, text);
     await eventually(async () => {
       const r = await t.call('GET', `/v1/conversations/${conv}/messages?per_page=100`, { key: ws.test });
-      return r.body.data.filter((m: { direction: string }) => m.direction === 'outbound').length >= replies
-        ? true
-        : null;
+      const sent = r.body.data.filter((m: { direction: string }) => m.direction === 'outbound').length;
+      const recorded = await t.ctx.db
+        .selectFrom('ai_replies')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('conversation_id', '=', conv)
+        .executeTakeFirstOrThrow();
+      return sent >= replies && Number(recorded.n) >= replies ? true : null;
     }, 15_000);
     return conv;
   };

@@ -160,8 +160,14 @@ forEachStorage('calls batch writes', (storage) => {
     assert.deepEqual(JSON.parse(threads[0]!.dynamic_variables), { a: 1, b: 2 });
     assert.equal(threads[0]!.identifier, 'again');
     // Made once; the contact existed, so the batch made none.
-    const types = (await eventsOf(conversationId)).map((e) => e.type);
+    const events = await eventsOf(conversationId);
+    const types = events.map((e) => e.type);
     assert.equal(types.filter((x) => x === 'conversation.created').length, 1);
+    // Reopened once, with the event that reports, webhooks and routing listen for (issue 53).
+    const reopened = events.filter((e) => e.type === 'conversation.reopened');
+    assert.equal(reopened.length, 1, types.join(', '));
+    assert.equal(JSON.parse(reopened[0]!.data).reason, 'call');
+    assert.equal(JSON.parse(reopened[0]!.data).status, 'active');
     assert.deepEqual(
       (await eventsOf(contact.body.id)).map((e) => e.type),
       ['contact.created'],

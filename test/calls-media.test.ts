@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { findBuiltinEngines } from '../src/modules/voice/speech/builtin.ts';
-import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+import {
+  eventually,
+  forEachStorage,
+  SANDBOX_VOICE,
+  startTestApp,
+  type TestApp,
+  type Workspace,
+} from './support/harness.ts';
 
 type Msg = Record<string, any>;
 
@@ -316,7 +323,11 @@ forEachStorage('calls over the media WebSocket', (storage) => {
     assert.equal(await refused(`${base}${path}?token=${new URL(b.url).searchParams.get('token')}`), 401);
 
     // A live-mode call cannot be joined with a test-mode call's token.
-    const liveAgent = await t.call('POST', '/v1/agents', { key: ws.live, body: { name: 'Live' } });
+    // The sandbox engines: a live web call otherwise needs espeak-ng and pocketsphinx installed.
+    const liveAgent = await t.call('POST', '/v1/agents', {
+      key: ws.live,
+      body: { name: 'Live', voice: SANDBOX_VOICE },
+    });
     const live = await webCall(ws.live, { agent_id: liveAgent.body.id });
     assert.equal(
       await refused(`${base}${new URL(live.url).pathname}?token=${new URL(a.url).searchParams.get('token')}`),

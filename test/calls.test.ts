@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+import {
+  eventually,
+  forEachStorage,
+  SANDBOX_VOICE,
+  startTestApp,
+  type TestApp,
+  type Workspace,
+} from './support/harness.ts';
 
 /** Sandbox calls run on virtual time here, so a 30-second simulated call takes milliseconds. */
 const env = { PARLEY_VOICE_SANDBOX_PACE: 'virtual' };
@@ -322,7 +329,12 @@ forEachStorage('calls', (storage) => {
       assert.equal(full.headers['x-concurrency-remaining'], '0');
 
       // Live mode has its own slots.
-      const la = await t.call('POST', '/v1/agents', { key: starter.live, body: { name: 'L' } });
+      // The sandbox engines: a live web call otherwise needs the builtin ones installed (espeak-ng,
+      // pocketsphinx), and this test is about slots, not speech.
+      const la = await t.call('POST', '/v1/agents', {
+        key: starter.live,
+        body: { name: 'L', voice: SANDBOX_VOICE },
+      });
       const live = await place(starter.live, [{ agent_id: la.body.id, transport: 'web' }]);
       assert.equal(live.status, 201, live.text);
 

@@ -217,6 +217,35 @@ forEachStorage('Email as relays send it', (storage) => {
     assert.match(String(file.headers['content-disposition']), /invoice\.pdf/);
   });
 
+  it('keeps only the reply for the agent, the preview and search; the whole body in interactive.full_text', async () => {
+    // A real reply (GitHub's email_reply_parser test/emails/email_1_3.txt): two lines, a
+    // signature, a mailing-list footer, then "On … wrote:" and the quoted thread.
+    const body = fixture('replies/email_1_3.txt').toString('utf8');
+    const json = JSON.parse(fixture('postmark-inbound.json').toString('utf8'));
+    json.TextBody = body;
+    json.HtmlBody = '';
+    json.Attachments = [];
+    json.Headers = json.Headers.map((h: { Name: string; Value: string }) =>
+      h.Name === 'Message-ID' ? { ...h, Value: '<reply-1-3@mail.example.com>' } : h,
+    );
+    const res = await post(JSON.stringify(json), 'application/json');
+    assert.equal(res.status, 200, res.text);
+    const row = await eventually(() => byProviderId('<reply-1-3@mail.example.com>'));
+    const msg = await getMessage(row.id);
+    assert.match(msg.text, /^Oh thanks\.\n\nHaving the function would be great\./);
+    assert.doesNotMatch(msg.text, /wrote:|^>|riakClient/m);
+    assert.equal(msg.interactive.full_text, body.replace(/\r\n?/g, '\n'));
+    const conv = (await t.call('GET', `/v1/conversations/${row.conversation_id}`, { key: ws.live })).body;
+    assert.match(conv.last_message, /^Oh thanks\./);
+    const search = async (q: string) =>
+      (await t.call('GET', `/v1/conversations?q=${encodeURIComponent(q)}`, { key: ws.live })).body.data.map(
+        (c: { id: string }) => c.id,
+      );
+    assert.ok((await search('Having the function')).includes(row.conversation_id));
+    // Words of the quoted thread only ("Russell Brown wrote") find nothing.
+    assert.ok(!(await search('Russell Brown wrote')).includes(row.conversation_id));
+  });
+
   it("stores Postmark's RFC Message-ID (not its own MessageID) and its attachments", async () => {
     // mvdnbrk/postmark-inbound tests/fixtures/inbound.json (Postmark's inbound JSON).
     const json = fixture('postmark-inbound.json');

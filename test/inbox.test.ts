@@ -38,6 +38,10 @@ forEachStorage('inbox: serving and API', (storage) => {
     const deep = await app.call('GET', '/app/c/conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D?view=mine');
     assert.equal(deep.status, 200);
     assert.equal(deep.text, page.text);
+    // The API's path for a conversation opens it too, at the inbox's own address (issue 52).
+    const byApiName = await app.call('GET', '/app/conversations/conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D?view=mine');
+    assert.equal(byApiName.status, 302);
+    assert.equal(byApiName.headers.location, '/app/c/conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D?view=mine');
 
     const again = await app.call('GET', '/app', { headers: { 'if-none-match': String(page.headers.etag) } });
     assert.equal(again.status, 304);

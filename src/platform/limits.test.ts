@@ -84,17 +84,36 @@ for (const sc of stores) {
     it('refuses at the limit without consuming', async () => {
       for (let i = 0; i < 2; i++) await store.hit(key('full'), 60_000, 2, 1, T0);
       const refused = await store.hit(key('full'), 60_000, 2, 1, T0 + 10);
-      assert.deepEqual(refused, { allowed: false, count: 2, resetAtMs: T0 + 60_000 });
+      assert.deepEqual(refused, { allowed: false, count: 2, resetAtMs: T0 + 60_000, retryAtMs: T0 + 60_001 });
       const again = await store.hit(key('full'), 60_000, 2, 1, T0 + 20);
       assert.equal(again.allowed, false);
       assert.equal(again.count, 2, 'a refused hit does not add to the count');
     });
 
-    it('starts a new window at the window boundary', async () => {
-      await store.hit(key('reset'), 60_000, 1, 1, T0);
-      assert.equal((await store.hit(key('reset'), 60_000, 1, 1, T0 + 59_999)).allowed, false);
-      const next = await store.hit(key('reset'), 60_000, 1, 1, T0 + 60_000);
+    it('slides: the previous window counts in proportion to the part the sliding window still covers', async () => {
+      await store.hit(key('slide'), 60_000, 1, 1, T0);
+      assert.equal((await store.hit(key('slide'), 60_000, 1, 1, T0 + 59_999)).allowed, false);
+      // A fixed window let this in; the last minute still holds the hit at T0.
+      const edge = await store.hit(key('slide'), 60_000, 1, 1, T0 + 60_000);
+      assert.equal(edge.allowed, false);
+      assert.equal(edge.retryAtMs, T0 + 60_001, 'let in once less than a whole hit is carried over');
+      const next = await store.hit(key('slide'), 60_000, 1, 1, T0 + 60_001);
       assert.deepEqual(next, { allowed: true, count: 1, resetAtMs: T0 + 120_000 });
+    });
+
+    it('lets about the limit pass across a window edge, not twice it (60 per minute)', async () => {
+      let passed = 0;
+      // 120 requests in 200 ms around a window's end: a fixed window let all 120 through.
+      for (let i = 0; i < 120; i++)
+        if ((await store.hit(key('edge'), 60_000, 60, 1, T0 + 59_900 + Math.floor(i * (200 / 120)))).allowed)
+          passed++;
+      assert.ok(passed >= 60 && passed <= 61, `${passed} passed`);
+      // Then about one a second (60 a minute) as the previous window's share slides out, as a
+      // token bucket refills: every 100 ms for 10 s, 11 at most.
+      let after = 0;
+      for (let ms = 100; ms <= 10_000; ms += 100)
+        if ((await store.hit(key('edge'), 60_000, 60, 1, T0 + 60_100 + ms)).allowed) after++;
+      assert.ok(after >= 9 && after <= 11, `${after} passed in the next 10 s`);
     });
 
     it('adds a cost greater than one only when all of it fits', async () => {
@@ -153,8 +172,12 @@ for (const sc of stores) {
       );
       // Another limit of the same subject has its own counter.
       assert.ok(await consumeLimit(store, subject, 'requests_per_day', limits, 1, T0 + 3000));
-      // The next window admits again.
-      const later = await consumeLimit(store, subject, 'requests_per_minute', limits, 1, T0 + 60_000);
+      // A window later the sliding count is down to what the window before held in its share.
+      await assert.rejects(consumeLimit(store, subject, 'requests_per_minute', limits, 1, T0 + 60_000), {
+        code: 'rate_limited',
+      });
+      // Once no hit is left in the last minute, the whole limit again.
+      const later = await consumeLimit(store, subject, 'requests_per_minute', limits, 1, T0 + 120_000);
       assert.equal(later?.remaining, 1);
     });
   });

@@ -48,13 +48,22 @@ export function limitsFor(plan: string, overrides: Partial<PlanLimits> | null): 
 }
 
 export interface WindowHit {
-  /** Count in the window after this hit (or before it, when the hit was refused). */
+  /** Count in the sliding window after this hit (or before it, when the hit was refused). */
   count: number;
-  /** When the window ends (ms since epoch). */
+  /** When the current fixed window ends (ms since epoch): X-RateLimit-Reset. */
   resetAtMs: number;
+  /** When a refused hit of the same cost would be let in (ms since epoch). */
+  retryAtMs?: number;
 }
 
-/** Fixed-window counters: in process by default, in Redis when scaled (shared by every process). */
+/**
+ * Sliding-window counters: the count of a window ending now is this fixed window's count plus the
+ * previous one's, weighted by how much of the previous window the sliding one still covers (as
+ * Cloudflare's and Redis's rate limiters do). A fixed window let a whole limit pass at the end of
+ * one window and another at the start of the next (120 requests in 200 ms at 60 per minute);
+ * this lets about the limit pass in any window's length. In process by default, in Redis when
+ * scaled (shared by every process).
+ */
 export interface RateLimitStore {
   /** Adds `cost` to the window's count unless that would pass `limit`; says what the count is. */
   hit(
@@ -65,6 +74,32 @@ export interface RateLimitStore {
     nowMs: number,
   ): Promise<WindowHit & { allowed: boolean }>;
   close(): Promise<void>;
+}
+
+/**
+ * The sliding count from the previous and current fixed windows' counts, `elapsed` ms into the
+ * current one; whether `cost` more fits under `limit`, and if not, in how many ms it would.
+ */
+export function slidingHit(
+  previous: number,
+  current: number,
+  elapsed: number,
+  windowMs: number,
+  limit: number,
+  cost: number,
+): { allowed: boolean; count: number; retryInMs: number } {
+  const carried = Math.floor((previous * (windowMs - elapsed)) / windowMs);
+  const count = carried + current;
+  if (count + cost <= limit) return { allowed: true, count: count + cost, retryInMs: 0 };
+  // When the previous window's share has shrunk enough, or (this window alone too full) when
+  // this window's count, carried into the next one, has.
+  // (The carried share drops to m once previous * (W - t) / W < m + 1, i.e. t > W (1 - (m + 1) / previous).)
+  const past = (m: number, n: number) => Math.max(0, Math.floor(windowMs * (1 - (m + 1) / n)) + 1);
+  const retryInMs =
+    current + cost <= limit && previous > 0
+      ? past(limit - current - cost, previous) - elapsed
+      : windowMs - elapsed + (current > 0 ? past(limit - cost, current) : 0);
+  return { allowed: false, count, retryInMs: Math.max(1, retryInMs) };
 }
 
 export class MemoryRateLimitStore implements RateLimitStore {
@@ -80,28 +115,40 @@ export class MemoryRateLimitStore implements RateLimitStore {
       this.#windows.set(id, w);
       this.#sweep(nowMs);
     }
-    if (w.count + cost > limit) return { allowed: false, count: w.count, resetAtMs: w.resetAtMs };
+    const previous = this.#windows.get(`${key}:${windowStart - windowMs}`)?.count ?? 0;
+    const r = slidingHit(previous, w.count, nowMs - windowStart, windowMs, limit, cost);
+    if (!r.allowed)
+      return { allowed: false, count: r.count, resetAtMs: w.resetAtMs, retryAtMs: nowMs + r.retryInMs };
     w.count += cost;
-    return { allowed: true, count: w.count, resetAtMs: w.resetAtMs };
+    return { allowed: true, count: r.count, resetAtMs: w.resetAtMs };
   }
 
   #sweep(nowMs: number) {
     if (nowMs - this.#lastSweep < 60_000) return;
     this.#lastSweep = nowMs;
-    for (const [k, w] of this.#windows) if (w.resetAtMs <= nowMs) this.#windows.delete(k);
+    // A window is kept for one more window's length: the next one reads it.
+    for (const [k, w] of this.#windows)
+      if (w.resetAtMs + (w.resetAtMs - Number(k.slice(k.lastIndexOf(':') + 1))) <= nowMs)
+        this.#windows.delete(k);
   }
 
   async close() {}
 }
 
-// Adds the cost only when it fits, atomically, and sets the window's expiry on first use.
+// The previous and current windows' counts; adds the cost to the current one only when the
+// sliding count leaves room (slidingHit, in Lua), atomically; a window's key lives two windows.
 const HIT_SCRIPT = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local previous = tonumber(redis.call('GET', KEYS[1]) or '0')
+local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+local limit = tonumber(ARGV[1])
 local cost = tonumber(ARGV[2])
-if current + cost > tonumber(ARGV[1]) then return {0, current} end
-local n = redis.call('INCRBY', KEYS[1], cost)
-if n == cost then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-return {1, n}`;
+local elapsed = tonumber(ARGV[3])
+local window = tonumber(ARGV[4])
+local count = math.floor(previous * (window - elapsed) / window) + current
+if count + cost > limit then return {0, count, previous, current} end
+local n = redis.call('INCRBY', KEYS[2], cost)
+if n == cost then redis.call('PEXPIRE', KEYS[2], 2 * window + 1000) end
+return {1, count + cost, previous, n - cost}`;
 
 /**
  * Counters shared by every process in Redis. While Redis is out of reach, each process counts
@@ -129,17 +176,22 @@ export class RedisRateLimitStore implements RateLimitStore {
     if (this.#redis.status !== 'ready') return this.#local(key, windowMs, limit, cost, nowMs, null);
     const windowStart = nowMs - (nowMs % windowMs);
     const resetAtMs = windowStart + windowMs;
+    const elapsed = nowMs - windowStart;
     try {
-      const [allowed, count] = (await this.#redis.eval(
+      const [allowed, count, previous, current] = (await this.#redis.eval(
         HIT_SCRIPT,
-        1,
+        2,
+        `parley:rl:${key}:${windowStart - windowMs}`,
         `parley:rl:${key}:${windowStart}`,
         String(limit),
         String(cost),
-        String(windowMs + 1000),
-      )) as [number, number];
+        String(elapsed),
+        String(windowMs),
+      )) as [number, number, number, number];
       this.#degraded = false;
-      return { allowed: allowed === 1, count, resetAtMs };
+      if (allowed === 1) return { allowed: true, count, resetAtMs };
+      const r = slidingHit(previous, current, elapsed, windowMs, limit, cost);
+      return { allowed: false, count, resetAtMs, retryAtMs: nowMs + r.retryInMs };
     } catch (err) {
       return this.#local(key, windowMs, limit, cost, nowMs, err);
     }
@@ -193,7 +245,7 @@ export async function consumeLimit(
   const hit = await store.hit(`${name}:${subject}`, w.ms, limit, cost, nowMs);
   const outcome = { limit, remaining: Math.max(0, limit - hit.count), resetAtMs: hit.resetAtMs };
   if (!hit.allowed) {
-    const retryAfter = Math.max(1, Math.ceil((hit.resetAtMs - nowMs) / 1000));
+    const retryAfter = Math.max(1, Math.ceil(((hit.retryAtMs ?? hit.resetAtMs) - nowMs) / 1000));
     throw new ApiError(
       'rate_limited',
       `Rate limit of ${limit} ${w.label} reached; retry in ${retryAfter} s.`,

@@ -284,3 +284,10 @@ export async function openWindow(t: TestApp, key: string, from: string, text = '
   if (res.status !== 200) throw new Error(`sandbox inbound failed: ${res.status} ${res.text}`);
   return res.body.conversation_id as string;
 }
+
+/**
+ * An agent's `voice` with the sandbox engines: a live-mode web call otherwise uses the builtin
+ * engines and is refused (422) on a machine without espeak-ng and pocketsphinx. For tests that
+ * place live calls for what they are, not for how they sound.
+ */
+export const SANDBOX_VOICE = { stt: { provider: 'sandbox' }, tts: { provider: 'sandbox' } } as const;

@@ -19,7 +19,8 @@ Commands:
   init --api-key <key>                 Store the key and base URL in the config file (checks the key first)
   me                                   Show the workspace and key in use
   send <to> <text>                     Send a text message (--channel, --from, --agent)
-  conversations list                   List conversations (--status, --channel, --agent, --contact, --q, --limit, --page)
+  conversations list                   List conversations (--status, --channel, --agent, --contact, --q, --limit,
+                                       --after <id> for the next page, or --page)
   conversations show <id>              Show a conversation and its messages (--limit)
   canned list|show|create|delete|send  Canned responses: list (--q), show <id>, create <code> <title> <content>,
                                        delete <id>, send <conversation> <id> (filled in for that conversation)
@@ -77,6 +78,7 @@ const commandOptions = {
     q: { type: 'string' },
     limit: { type: 'string' },
     page: { type: 'string' },
+    after: { type: 'string' },
   },
   'conversations show': { limit: { type: 'string' } },
   'canned list': { q: { type: 'string' } },
@@ -239,6 +241,7 @@ export async function run(r: RunEnv): Promise<number> {
           q: str(v.q),
           limit: int(name, 'limit', v.limit, 1, 100),
           page: int(name, 'page', v.page, 1, 1_000_000),
+          after: str(v.after),
         });
         break;
       case 'conversations show':

@@ -107,6 +107,8 @@ export async function conversationsList(
     q?: string;
     limit?: number;
     page?: number;
+    /** The page after this conversation (`starting_after`): the last id of the page before. */
+    after?: string;
   },
 ): Promise<void> {
   const query: Record<string, unknown> = {
@@ -116,7 +118,8 @@ export async function conversationsList(
     contact_id: opts.contact,
     q: opts.q,
     per_page: opts.limit ?? 20,
-    page: opts.page ?? 1,
+    page: opts.after ? undefined : (opts.page ?? 1),
+    starting_after: opts.after,
   };
   const page = await ctx.client.conversations.list(query as never);
   if (ctx.json) return ctx.io.out(json(page));
@@ -132,8 +135,9 @@ export async function conversationsList(
     ]),
   );
   const meta = page.meta;
-  if (meta && meta.total_pages > 1)
-    ctx.io.err(`Page ${meta.page} of ${meta.total_pages} (${meta.total} conversations); use --page.`);
+  const last = rows.at(-1)?.id;
+  // The next page by cursor: it neither repeats nor skips a conversation that moved meanwhile.
+  if (meta?.has_more && last) ctx.io.err(`${meta.total} conversations; next page: --after ${last}`);
 }
 
 export async function conversationsShow(

@@ -267,6 +267,29 @@ describe('parley CLI against a real server [sqlite]', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^ID +CHANNEL/);
     assert.ok(list.stdout.includes(msg.conversation_id));
+    // Paged by cursor: the hint names the next page's --after, which reads the one after it.
+    await fetch(`${server.url}/v1/sandbox/inbound`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ws.test}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: '+919876543211', text: 'Hi too' }),
+    });
+    const first = await cli(['conversations', 'list', '--limit', '1', '--api-key', ws.test]);
+    assert.equal(first.code, 0, first.stderr);
+    const after = /next page: --after (\S+)/.exec(first.stderr)?.[1];
+    assert.ok(after && first.stdout.includes(after), first.stderr);
+    const second = await cli([
+      'conversations',
+      'list',
+      '--limit',
+      '1',
+      '--after',
+      after,
+      '--api-key',
+      ws.test,
+    ]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.ok(!second.stdout.includes(after), second.stdout);
+    assert.match(second.stdout, /conv_/);
     const note = await fetch(`${server.url}/v1/conversations/${msg.conversation_id}/reply`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ws.test}`, 'content-type': 'application/json' },

@@ -195,6 +195,23 @@ describe('parley mcp over stdio against a real server [sqlite]', () => {
     assert.equal(byName.get('send_message')!.annotations?.readOnlyHint, false);
   });
 
+  it('declares the output schema of every tool that answers the JSON object of its operation (issue 52)', async () => {
+    const { tools: listed } = await mcp.client.listTools();
+    const without = listed.filter((t) => !t.outputSchema).map((t) => t.name);
+    // push_knowledge answers the SDK's replace-by-title; the others answer no JSON object.
+    assert.ok(without.includes('push_knowledge'));
+    assert.ok(without.length <= 4, `without an output schema: ${without.join(', ')}`);
+    // The answer, or the API's error body of a failed call.
+    const answer = (name: string) => (listed.find((t) => t.name === name)!.outputSchema as any).anyOf[0];
+    assert.deepEqual(Object.keys(answer('list_conversations').properties).sort(), ['data', 'meta']);
+    assert.ok(answer('place_call').properties.call, 'place_call answers the one item: its call');
+    assert.ok(!('index' in answer('place_call').properties));
+    // The client checks each answer's structuredContent against the declared schema.
+    const res = await mcp.client.callTool({ name: 'list_conversations', arguments: { per_page: 2 } });
+    assert.ok(!res.isError, JSON.stringify(res.content));
+    assert.ok(Array.isArray((res.structuredContent as { data: unknown[] }).data));
+  });
+
   it('annotates every tool as the table says: list, get and search tools are read-only', async () => {
     // [readOnly, destructive, idempotent, openWorld]
     const R = [true, false, true, false];

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Parley } from '@parley/sdk';
 import { startServer, type TestServer } from '../../sdk/test/support/server.ts';
 import { run } from '../src/cli.ts';
+import { exportCsv } from '../src/reports.commands.ts';
 
 describe('reports in the SDK and the CLI against a real server [sqlite]', () => {
   let server: TestServer;
@@ -61,8 +62,25 @@ describe('reports in the SDK and the CLI against a real server [sqlite]', () => 
     const file = join(dir, 'conversations.csv');
     const e = await cli(['export', 'conversations', '--out', file]);
     assert.equal(e.code, 0, e.stderr);
-    assert.match(e.stderr, /Wrote 2 conversations/);
+    assert.match(e.stderr, /Wrote 2 conversations \(\d+ bytes\)/);
     assert.match(readFileSync(file, 'utf8'), /^id,created_at,channel/);
+    // Progress as it streams: rows and bytes so far (here after every chunk).
+    const err: string[] = [];
+    await exportCsv(
+      {
+        client: new Parley({ apiKey: ws.test, baseUrl: server.url }),
+        io: { out: () => {}, err: (t) => err.push(t) },
+        json: false,
+      },
+      'conversations',
+      { out: join(dir, 'progress.csv'), progressMs: 0 },
+    );
+    assert.match(
+      err[0] ?? '',
+      /^Exporting conversations: \d+ conversations, \d+ bytes\.\.\.$/,
+      err.join('\n'),
+    );
+    assert.match(err.at(-1) ?? '', /^Wrote 2 conversations \(\d+ bytes\)/);
     const bad = await cli(['reports', 'overview', '--from', '2026-05-02', '--to', '2026-05-01']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /from/);

@@ -84,7 +84,10 @@ export interface StreamOptions {
   onOpen?: () => void;
 }
 
-type Page<T> = { data: T[]; meta: { total: number; page: number; per_page: number; total_pages: number } };
+type Page<T> = {
+  data: T[];
+  meta: { total: number; page: number; per_page: number; total_pages: number; has_more?: boolean };
+};
 
 /**
  * The Parley API client. `request`/`get`/`post`/... are typed from the generated OpenAPI schema;
@@ -167,14 +170,35 @@ export class Parley {
     },
   ): AsyncGenerator<unknown> {
     const perPage = options.perPage ?? 100;
-    for (let page = Number(options.query?.page ?? 1); ; page++) {
+    // By cursor (`starting_after` the last item read), so items created or deleted while the list
+    // is read neither repeat nor go missing; by page number from a given page, or when the server
+    // answers no `has_more` (a version before cursors).
+    let page = Number(options.query?.page ?? 1);
+    let cursor = page > 1 ? undefined : (options.query?.starting_after as string | undefined);
+    let byPage = page > 1;
+    for (;;) {
       const { data } = await this.raw<Page<unknown>>('get', path, {
         params: options.params,
-        query: { ...options.query, page, per_page: perPage, limit: undefined },
+        query: {
+          ...options.query,
+          page: byPage ? page : undefined,
+          starting_after: byPage ? undefined : cursor,
+          per_page: perPage,
+          limit: undefined,
+        },
         signal: options.signal,
       });
       yield* data.data;
-      if (page >= data.meta.total_pages || data.data.length === 0) return;
+      if (data.data.length === 0) return;
+      if (!byPage && data.meta.has_more === undefined) byPage = true;
+      if (byPage) {
+        if (page >= data.meta.total_pages) return;
+        page++;
+        continue;
+      }
+      const last = data.data.at(-1) as { id?: unknown };
+      if (!data.meta.has_more || typeof last?.id !== 'string') return;
+      cursor = last.id;
     }
   }
 

@@ -85,6 +85,22 @@ describe('Parley client against a real server [sqlite]', () => {
     assert.equal(iterated.length, 5);
   });
 
+  it('paginate() reads a list that grows meanwhile by cursor: every item once, none repeated', async () => {
+    const other = await server.workspace();
+    const c = new Parley({ apiKey: other.test, baseUrl: server.url });
+    const phone = (i: number) => `+9198222${String(22_000 + i).padStart(5, '0')}`;
+    for (let i = 0; i < 9; i++) await c.contacts.create({ phone: phone(i) });
+    const seen: string[] = [];
+    let made = 9;
+    // Two contacts created per item read: by page number, each page would start two items later.
+    for await (const contact of c.paginate('/v1/contacts', { perPage: 3 })) {
+      seen.push(contact.id);
+      for (let i = 0; i < 2; i++) await c.contacts.create({ phone: phone(made++) });
+    }
+    assert.equal(new Set(seen).size, seen.length, 'no contact twice');
+    assert.equal(seen.length, 9, 'the nine there when the walk began (newer ones sort before them)');
+  });
+
   it('a revoked key is refused with unauthorized', async () => {
     const created = await client.post('/v1/api-keys', { body: { name: 'temp' } });
     const temp = new Parley({ apiKey: created.key, baseUrl: server.url });

@@ -177,6 +177,36 @@ describe('@parley/sdk and @parley/cli from their packed tarballs [sqlite]', () =
     assert.ok(!files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), 'no .ts source is packed');
   });
 
+  it('every file the packed manifests name (exports, imports, main, types, bin) is in its tarball', async () => {
+    for (const tarball of readdirSync(join(dir, 'packed'))) {
+      const path = join(dir, 'packed', tarball);
+      const listed = (await run('tar', ['-tzf', path])).stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((f) => f.replace(/^package\//, ''));
+      const manifest = JSON.parse((await run('tar', ['-xzOf', path, 'package/package.json'])).stdout);
+      const targets: string[] = [];
+      const collect = (v: unknown) => {
+        if (typeof v === 'string') targets.push(v);
+        else if (v && typeof v === 'object') for (const x of Object.values(v)) collect(x);
+      };
+      for (const field of ['exports', 'imports', 'main', 'types', 'bin']) collect(manifest[field]);
+      assert.ok(targets.length > 0, tarball);
+      for (const target of targets)
+        assert.ok(
+          listed.includes(target.replace(/^\.\//, '')),
+          `${tarball}: ${target} is named but not packed`,
+        );
+      assert.ok(
+        !JSON.stringify([manifest.exports, manifest.imports]).includes('parley-source'),
+        `${tarball}: no repository-only condition`,
+      );
+    }
+    // Packing put the repository's manifests back as they were.
+    for (const pkg of ['sdk', 'cli'])
+      assert.match(readFileSync(join(root, `packages/${pkg}/package.json`), 'utf8'), /parley-source/);
+  });
+
   it('a plain JavaScript project calls the API, and an API error keeps its code and request id', async () => {
     const { stdout } = await run(process.execPath, ['use-sdk.mjs'], {
       cwd: project,

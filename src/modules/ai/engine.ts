@@ -1,3 +1,4 @@
+import { lookupIn, renderPlaceholders } from '../../platform/placeholders.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import type { SearchHit } from '../knowledge/index.ts';
 import type { DialogueState } from './dialogue.ts';
@@ -191,20 +192,11 @@ export function asDryRun(actions: Action[]): Action[] {
 }
 
 /**
- * Fills {{name}}, {{contact.name}}, {{anything}} from the variables. A missing or empty value drops
- * the placeholder with the space and comma before it, so "Welcome to Glow Salon, {{name}}." reads
- * "Welcome to Glow Salon." rather than "Welcome to Glow Salon,."
+ * Fills {{name}}, {{contact.name}}, {{name|there}}, {{anything}} from the variables, as prose (see
+ * platform/placeholders.ts): a missing or empty value with no default drops the placeholder with
+ * the space and comma before it, so "Welcome to Glow Salon, {{name}}." reads "Welcome to Glow
+ * Salon." rather than "Welcome to Glow Salon,."
  */
 export function fillVariables(template: string, vars: Record<string, string>): string {
-  const out = template
-    .replace(/([ \t]*[,;:]?[ \t]*)\{\{\s*([\w.]+)\s*\}\}/g, (_, before: string, key: string) => {
-      const value = (vars[key] ?? vars[key.replace(/^(contact|vars|variables)\./, '')] ?? '').trim();
-      return value ? before + value : '';
-    })
-    .replace(/[ \t]{2,}/g, ' ')
-    .replace(/[ \t]+([,.!?])/g, '$1')
-    .replace(/([,;:])(?=[.!?])/g, '')
-    .replace(/^[\s,;:.!?]+/, '')
-    .trim();
-  return out.charAt(0).toUpperCase() + out.slice(1);
+  return renderPlaceholders(template, lookupIn(vars));
 }

@@ -1,4 +1,4 @@
-import { type CountryCode, findPhoneNumbersInText } from 'libphonenumber-js';
+import { type CountryCode, findPhoneNumbersInText } from 'libphonenumber-js/max';
 import { detectLocale, isHindi, toLatin } from './locale.ts';
 import { classify, sureIntent } from './nlu/index.ts';
 

@@ -1,9 +1,22 @@
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
+import { lookupIn, renderPlaceholders } from '../../platform/placeholders.ts';
+import { findContactRow } from '../contacts/index.ts';
 import { type ConversationJob, getConversationRow, localText } from '../conversations/index.ts';
 import { replyToConversation } from '../messaging/index.ts';
 import { workspaceSender } from './ai.service.ts';
 import { detectLocale, isHindi, say } from './locale.ts';
+
+/** The business's own out-of-hours text, its `{{next_opening}}` and the contact's fields filled. */
+export const outOfHoursText = (
+  text: string,
+  nextOpening: string | null,
+  contact: { name: string | null; phone: string | null } | null,
+) =>
+  renderPlaceholders(
+    text,
+    lookupIn({ next_opening: nextOpening, name: contact?.name, phone: contact?.phone }),
+  );
 
 /**
  * The out-of-hours notice of a handoff (`conversations.out_of_hours`): tells the customer, in
@@ -31,8 +44,9 @@ export async function sendOutOfHoursNotice(
         hi ? 'en-IN' : 'en',
       )
     : null;
+  const contact = p.text ? await findContactRow(ctx.db, scope, row.contact_id) : undefined;
   const text = p.text
-    ? p.text.replaceAll('{{next_opening}}', when ?? '')
+    ? outOfHoursText(p.text, when, contact ?? null)
     : when
       ? say(locale, 'out_of_hours', { when })
       : say(locale, 'out_of_hours_no_opening');

@@ -1,4 +1,5 @@
 import type { FieldError } from '../../platform/errors.ts';
+import { placeholdersOf, placeholderValue, renderPlaceholders } from '../../platform/placeholders.ts';
 import { parsePlaceholders } from '../messaging/index.ts';
 
 /**
@@ -19,8 +20,9 @@ export interface RecipientFields {
 }
 
 const CORE = ['name', 'phone', 'email'] as const;
-const REFERENCE = /\{\{\s*([^}|]*?)\s*(?:\|([^}]*))?\}\}/g;
 const FIELD = /^(name|phone|email|attributes\.[A-Za-z0-9_-]{1,64})$/;
+/** A reference's contact field: `contact.` in front is optional, as everywhere (`{{contact.name|there}}`). */
+const fieldName = (key: string) => key.replace(/^contact\./, '');
 
 /** Checks a broadcast's variables against its template body at creation; every problem found. */
 export function checkBroadcastVariables(
@@ -44,11 +46,11 @@ export function checkBroadcastVariables(
       });
       continue;
     }
-    for (const m of String(value).matchAll(REFERENCE)) {
-      if (!FIELD.test(m[1]))
+    for (const p of placeholdersOf(String(value))) {
+      if (!FIELD.test(fieldName(p.key)))
         errors.push({
           field: `variables.${key}`,
-          message: `{{${m[1]}}} is not a contact field (use name, phone, email or attributes.<key>)`,
+          message: `{{${p.key}}} is not a contact field (use name, phone, email or attributes.<key>)`,
         });
     }
     if (String(value).trim() === '') errors.push({ field: `variables.${key}`, message: 'must not be empty' });
@@ -87,11 +89,10 @@ export function recipientVariables(
       continue;
     }
     let missing: string | null = null;
-    const filled = String(given).replace(REFERENCE, (_, field: string, fallback: string | undefined) => {
-      const v = fieldOf(contact, field) ?? fallback?.trim() ?? null;
-      if (v === null || v === '') missing ??= field;
-      return v ?? '';
-    });
+    const lookup = (key: string) => fieldOf(contact, fieldName(key));
+    for (const p of placeholdersOf(String(given)))
+      if (!placeholderValue(lookup, p.key, p.fallback)) missing ??= fieldName(p.key);
+    const filled = renderPlaceholders(String(given), lookup, { prose: false });
     if (missing) return { error: `the contact has no ${missing} for {{${name}}}` };
     values[name] = filled;
   }

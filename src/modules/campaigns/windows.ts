@@ -1,5 +1,5 @@
 import ct from 'countries-and-timezones';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { DateTime, IANAZone } from 'luxon';
 import { isIanaTimezone } from '../../platform/timezone.ts';
 import { PREFIXES, ZONES } from './phone-timezones.data.ts';

@@ -1,4 +1,4 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { invalidPhoneMessage, normalizeEmail, normalizePhone } from '../contacts/index.ts';
 import { type ChannelType, channelKinds } from './kinds.ts';
 

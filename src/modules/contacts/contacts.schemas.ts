@@ -91,13 +91,16 @@ export const contactObject = z.object({
   ),
 });
 
-export const listContactsQuery = listQuery({
-  q: describe(
-    z.string().max(200).optional(),
-    'Search in name, email and phone (case-insensitive substring).',
-    'asha',
-  ),
-  tag: queryList('Only contacts carrying every one of these tags (comma-separated or repeated).', 'vip'),
-  dnd: queryBoolean('Only contacts with this do-not-disturb flag.'),
-  opted_out: queryBoolean('Only contacts with this opt-out flag.'),
-});
+export const listContactsQuery = listQuery(
+  {
+    q: describe(
+      z.string().max(200).optional(),
+      'Search in name, email and phone (case-insensitive substring).',
+      'asha',
+    ),
+    tag: queryList('Only contacts carrying every one of these tags (comma-separated or repeated).', 'vip'),
+    dnd: queryBoolean('Only contacts with this do-not-disturb flag.'),
+    opted_out: queryBoolean('Only contacts with this opt-out flag.'),
+  },
+  { openPrefix: 'attributes.' },
+);

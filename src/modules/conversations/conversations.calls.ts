@@ -2,6 +2,9 @@
 import { sql } from 'kysely';
 import { chunked } from '../../platform/chunked.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import type { Actor, Tx } from '../../platform/events.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+import { emitConversation } from './conversations.service.ts';
 import type { ConversationRow } from './conversations.tables.ts';
 
 /**
@@ -26,18 +29,54 @@ export async function noteLastMessage(
     .execute();
 }
 
+/** What a call brings to its conversation (a call item's fields). */
+export interface CallContext {
+  dynamic_variables?: Record<string, unknown>;
+  identifier?: string;
+  agent_id?: string;
+}
+
+const bringsContext = (c: CallContext) => Boolean(c.dynamic_variables || c.identifier || c.agent_id);
+
 /**
- * Writes back the call context of stored conversations (dynamic variables, identifier, agent,
- * status and its close time, as new calls left them): one update per 500 rows.
+ * A conversation after a call reached it: the call's variables merged into the thread's, its
+ * identifier and agent taken, a closed thread active again (the rule: a call that brings any of
+ * these reopens; reopenForCalls writes it and emits `conversation.reopened`). Unchanged (the same
+ * row) when the call brings none of these.
  */
-export async function saveCallContexts(db: Db | Trx, rows: ConversationRow[]): Promise<void> {
-  for (const part of chunked(rows)) {
+export function withCallContext(row: ConversationRow, call: CallContext, at: string): ConversationRow {
+  if (!bringsContext(call)) return row;
+  return {
+    ...row,
+    dynamic_variables: toJson({
+      ...fromJson<Record<string, unknown>>(row.dynamic_variables, {}),
+      ...(call.dynamic_variables ?? {}),
+    }),
+    ...(call.identifier ? { identifier: call.identifier } : {}),
+    ...(call.agent_id ? { agent_id: call.agent_id } : {}),
+    ...(row.status === 'closed' ? { status: 'active' as const, closed_at: null } : {}),
+    updated_at: at,
+  };
+}
+
+/**
+ * Writes back stored conversations as calls left them (withCallContext: variables, identifier,
+ * agent, a closed one active again), one update per 500 rows, and emits `conversation.reopened`
+ * (reason `call`) for each one that was closed, as reopenInTx does for a message. In the caller's
+ * transaction.
+ */
+export async function reopenForCalls(
+  tx: Tx,
+  changed: Array<{ stored: ConversationRow; updated: ConversationRow }>,
+  actor: Actor,
+): Promise<void> {
+  for (const part of chunked(changed.map((c) => c.updated))) {
     const when = <K extends keyof ConversationRow>(field: K) =>
       sql<ConversationRow[K]>`case id ${sql.join(
         part.map((row) => sql`when ${row.id} then ${row[field]}`),
         sql` `,
       )} end`;
-    await db
+    await tx.db
       .updateTable('conversations')
       .set({
         dynamic_variables: when('dynamic_variables'),
@@ -54,4 +93,7 @@ export async function saveCallContexts(db: Db | Trx, rows: ConversationRow[]): P
       )
       .execute();
   }
+  for (const { stored, updated } of changed)
+    if (stored.status === 'closed' && updated.status === 'active')
+      await emitConversation(tx, updated, 'conversation.reopened', actor, { reason: 'call' });
 }

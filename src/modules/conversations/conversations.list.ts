@@ -4,6 +4,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { likeContains } from '../../platform/db/like.ts';
 import type { Database } from '../../platform/db/schema.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
+import { keysetQuery } from '../../platform/http/cursor.ts';
 import { type Page, type PageRequest, pageOf, whereEquals } from '../../platform/http/pagination.ts';
 import { contactCards, contactIdsNamed } from '../contacts/index.ts';
 import { type ConversationObject, presentConversation } from './conversations.present.ts';
@@ -57,12 +58,11 @@ export async function listConversations(
   const total = onlyStatus ? countByStatus(ctx, scope, f.status) : q.clearSelect().select(countAll);
   // One statement: the page, each row's contact and the total (a round trip costs more than
   // the rows on PostgreSQL). The contacts are joined after the page is cut, not for skipped rows.
-  const pageRows = q
-    .orderBy('last_message_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(page.perPage)
-    .offset((page.page - 1) * page.perPage);
-  const rows = await ctx.db
+  // By page number, or (a cursor) the items past the cursor's keys, one more to tell has_more.
+  const ordered = q.orderBy('last_message_at', 'desc').orderBy('id', 'desc');
+  const keyset = page.cursor ? await keysetQuery(ordered, page.cursor, page.perPage) : null;
+  const pageRows = keyset ? keyset.query : ordered.limit(page.perPage).offset((page.page - 1) * page.perPage);
+  const read = await ctx.db
     .selectFrom(pageRows.as('c'))
     .leftJoin(contactCards(ctx.db).as('ct'), 'ct.id', 'c.contact_id')
     .selectAll('c')
@@ -71,8 +71,9 @@ export async function listConversations(
     .orderBy('c.last_message_at', 'desc')
     .orderBy('c.id', 'desc')
     .execute();
+  const { rows, more } = keyset ? keyset.finish(read, true) : { rows: read, more: null };
   // A page past the end has no row to carry the total.
-  const count = rows[0]?.total ?? (await total.executeTakeFirst())?.total ?? 0;
+  const count = read[0]?.total ?? (await total.executeTakeFirst())?.total ?? 0;
   return pageOf(
     // The row is presented as read (its extra columns are not copied out first: the presenter
     // names every field it answers).
@@ -86,6 +87,7 @@ export async function listConversations(
     ),
     Number(count),
     page,
+    more,
   );
 }
 

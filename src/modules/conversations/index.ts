@@ -2,7 +2,7 @@
 
 export { markAiHandled, setConversationAgent } from './conversations.ai.ts';
 export { closedConversationIds, setConversationAnalysis } from './conversations.analysis.ts';
-export { noteLastMessage, saveCallContexts } from './conversations.calls.ts';
+export { type CallContext, noteLastMessage, reopenForCalls, withCallContext } from './conversations.calls.ts';
 export { recordCsatInTx, setConversationPriority } from './conversations.extras.ts';
 export {
   type CohortGroup,

@@ -74,11 +74,18 @@ export const inboxRoutes: AnyRoute[] = [
     auth: 'none',
     hidden: true,
     params: z.object({ '*': z.string() }),
-    responses: { 200: null, 304: null, 401: null },
+    responses: { 200: null, 302: null, 304: null, 401: null },
     handler: async ({ ctx, request, params }) => {
       const path = params['*'];
       const call = /^call\/([0-9A-Za-z_]+)$/.exec(path);
       if (call) return callPage(ctx, request, call[1]);
+      // The API's name for a conversation's page is the inbox's too: /app/conversations/{id} opens
+      // it at its own address, /app/c/{id} (which was documented nowhere; the list opened empty).
+      const conversation = /^conversations\/(conv_[0-9A-Za-z]+)\/?$/.exec(path);
+      if (conversation) {
+        const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+        return { status: 302, body: '', headers: { location: `/app/c/${conversation[1]}${query}` } };
+      }
       const m = /^a\/([0-9a-f]{12})\/(.+)$/.exec(path);
       if (!m) return page(request);
       const set = assets();

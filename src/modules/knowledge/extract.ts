@@ -20,22 +20,98 @@ export function looksBinary(text: string): boolean {
   return sample.length > 0 && control / sample.length > 0.05;
 }
 
+type HtmlToText = typeof import('html-to-text');
+type Formatter = NonNullable<NonNullable<Parameters<HtmlToText['convert']>[1]>['formatters']>[string];
+type Node = { type: string; name?: string; attribs?: Record<string, string>; children?: Node[] };
+
+/** A heading as markdown (`## Prices`), so the chunker titles the passages under it. */
+const markdownHeading: Formatter = (elem, walk, builder, options) => {
+  builder.openBlock({ leadingLineBreaks: 2 });
+  builder.addLiteral(`${'#'.repeat(Number((options as { level?: number }).level ?? 1))} `);
+  walk(elem.children, builder);
+  builder.closeBlock({ trailingLineBreaks: 2 });
+};
+
+/**
+ * A table as one line per row, its cells separated by ` | ` ("Keratin | 3000"), not its cells'
+ * text run together ("ServicePriceKeratin3000").
+ */
+const rowTable: Formatter = (elem, walk, builder) => {
+  builder.openTable();
+  const visit = (node: Node) => {
+    if (node.type !== 'tag') return;
+    if (['thead', 'tbody', 'tfoot'].includes(node.name ?? '')) return void node.children?.forEach(visit);
+    if (node.name !== 'tr') return;
+    builder.openTableRow();
+    for (const cell of node.children ?? []) {
+      if (cell.type !== 'tag' || (cell.name !== 'td' && cell.name !== 'th')) continue;
+      builder.openTableCell({ maxColumnWidth: 10_000 });
+      walk(cell.children as never, builder);
+      builder.closeTableCell({ colspan: 1, rowspan: 1 });
+    }
+    builder.closeTableRow();
+  };
+  (elem.children as Node[]).forEach(visit);
+  builder.closeTable({
+    tableToString: (rows) =>
+      rows
+        .map((cells) =>
+          cells
+            .map((c) => c.text.replace(/\s+/g, ' ').trim())
+            .filter(Boolean)
+            .join(' | '),
+        )
+        .filter(Boolean)
+        .join('\n'),
+    leadingLineBreaks: 2,
+    trailingLineBreaks: 2,
+  });
+};
+
 export function htmlToText(html: string): string {
   // Loaded on first use: html-to-text is large and only knowledge pages need it.
-  const { convert } = createRequire(import.meta.url)('html-to-text') as typeof import('html-to-text');
+  const { convert } = createRequire(import.meta.url)('html-to-text') as HtmlToText;
   return convert(html, {
     wordwrap: false,
+    formatters: { markdownHeading, rowTable },
     selectors: [
       { selector: 'a', options: { ignoreHref: true } },
       { selector: 'img', format: 'skip' },
       { selector: 'nav', format: 'skip' },
       { selector: 'script', format: 'skip' },
       { selector: 'style', format: 'skip' },
-      { selector: 'h1', options: { uppercase: false, prefix: '# ' } },
-      { selector: 'h2', options: { uppercase: false, prefix: '## ' } },
-      { selector: 'h3', options: { uppercase: false, prefix: '### ' } },
+      { selector: 'table', format: 'rowTable' },
+      ...[1, 2, 3, 4, 5, 6].map((level) => ({
+        selector: `h${level}`,
+        format: 'markdownHeading',
+        options: { level },
+      })),
     ],
   }).trim();
+}
+
+/**
+ * Bytes of a page or file as text in their charset: the Content-Type's `charset`, else a
+ * `<meta charset>` (or `http-equiv` Content-Type) in the first 2 KB, else UTF-8 when they are
+ * valid UTF-8 and windows-1252 (what browsers assume of such legacy pages) when not.
+ */
+export function decodeText(bytes: Buffer, contentType = ''): string {
+  const head = bytes.subarray(0, 2048).toString('latin1');
+  const declared =
+    /charset\s*=\s*["']?([\w.:-]+)/i.exec(contentType)?.[1] ??
+    /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1];
+  if (declared) {
+    try {
+      return new TextDecoder(declared.toLowerCase()).decode(bytes);
+    } catch {
+      // An unknown label: read it as if none was given.
+    }
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('windows-1252').decode(bytes);
+  }
 }
 
 const MAX_REDIRECTS = 5;
@@ -167,14 +243,34 @@ export async function fetchPageText(
     maxBytes,
   });
   checkFetchedPage(url, page, maxBytes);
-  const raw = page.body.toString('utf8');
+  const raw = decodeText(page.body, page.type);
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(raw)?.[1]?.trim() || null;
   const text = page.type.includes('html') || /<html|<body|<p[\s>]/i.test(raw) ? htmlToText(raw) : raw;
   return { text, title };
 }
 
-/** Text of an uploaded file: a PDF through unpdf, or UTF-8 text (markdown, plain, HTML). */
+/** A Word document (.docx, a zip holding word/document.xml): its HTML through mammoth, then text. */
+async function docxToText(bytes: Buffer): Promise<string> {
+  const mammoth = (await import('mammoth')).default;
+  try {
+    const { value } = await mammoth.convertToHtml({ buffer: bytes });
+    return htmlToText(value);
+  } catch (err) {
+    throw new ApiError('unprocessable', `The Word document could not be read: ${(err as Error).message}.`, {
+      errors: [{ field: 'file', message: 'is not a readable .docx document' }],
+    });
+  }
+}
+
+const isZip = (bytes: Buffer) => bytes.subarray(0, 4).toString('latin1') === 'PK\u0003\u0004';
+
+/**
+ * Text of an uploaded file: a PDF through unpdf, a Word document (.docx) through mammoth (its
+ * headings and tables kept), or text in its charset (markdown, plain, HTML; see decodeText).
+ */
 export async function fileToText(bytes: Buffer, filename: string | null): Promise<string> {
+  if (isZip(bytes) && (/\.docx$/i.test(filename ?? '') || bytes.includes('word/document.xml')))
+    return docxToText(bytes);
   if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') {
     const { extractText, getDocumentProxy } = await import('unpdf');
     try {
@@ -187,13 +283,13 @@ export async function fileToText(bytes: Buffer, filename: string | null): Promis
       });
     }
   }
-  const text = bytes.toString('utf8');
+  const text = decodeText(bytes);
   if (looksBinary(text)) {
     throw new ApiError(
       'unsupported_media_type',
-      'The file is binary; upload a PDF or a text file (plain, markdown, HTML).',
+      'The file is binary; upload a PDF, a Word document (.docx) or a text file (plain, markdown, HTML).',
       {
-        errors: [{ field: 'file', message: 'is binary, not PDF or text' }],
+        errors: [{ field: 'file', message: 'is binary, not PDF, .docx or text' }],
       },
     );
   }

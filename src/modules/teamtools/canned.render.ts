@@ -2,6 +2,12 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Scope } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
+import {
+  lookupIn,
+  placeholdersOf,
+  placeholderValue,
+  renderPlaceholders,
+} from '../../platform/placeholders.ts';
 import { getAgentRow, parseBusiness } from '../agents/index.ts';
 import { getContactRow } from '../contacts/index.ts';
 import { getConversationRow } from '../conversations/index.ts';
@@ -25,13 +31,12 @@ async function variablesFor(ctx: AppContext, scope: Scope, conversationId: strin
   } as Record<string, string>;
 }
 
-/** Fills `{{name}}` placeholders; an unknown or missing value becomes empty, spaces it leaves are tidied. */
+/**
+ * Fills `{{contact.name}}`, `{{contact.name|there}}`... (platform/placeholders.ts): an unknown or
+ * missing value with no default becomes empty, and the spaces and comma it leaves are tidied.
+ */
 export function fillVariables(content: string, values: Record<string, string>): string {
-  return content
-    .replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_, name: string) => values[name] ?? '')
-    .replace(/[ \t]{2,}/g, ' ')
-    .replace(/ ([,.!?])/g, '$1')
-    .trim();
+  return renderPlaceholders(content, lookupIn(values));
 }
 
 /**
@@ -43,8 +48,9 @@ const REQUIRED = ['agent.name', 'business.address'];
 
 /** The business variables `content` uses that are empty in `values`, in order of first use. */
 export function missingVariables(content: string, values: Record<string, string>): string[] {
-  const used = [...content.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)].map((m) => m[1]!);
-  return [...new Set(used)].filter((name) => REQUIRED.includes(name) && !values[name]?.trim());
+  const lookup = lookupIn(values);
+  const used = placeholdersOf(content).filter((p) => !placeholderValue(lookup, p.key, p.fallback));
+  return [...new Set(used.map((p) => p.key))].filter((name) => REQUIRED.includes(name));
 }
 
 /**

@@ -4,6 +4,7 @@ import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import { ApiError, validationFailed } from '../../platform/errors.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
+import { placeholdersOf } from '../../platform/placeholders.ts';
 import { cannedVariables } from './canned.schemas.ts';
 import type { CannedResponsesTable } from './teamtools.tables.ts';
 
@@ -22,14 +23,11 @@ export function getCannedRow(db: Db | Trx, scope: Scope, id: string) {
   return tenant(db, scope).getById('canned_responses', id, 'canned response');
 }
 
-/** `{{ name }}` placeholders of a text. */
-const placeholders = (text: string) => [...text.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)];
-
 function checkVariables(content: string) {
   const known = new Set<string>(cannedVariables);
-  const bad = placeholders(content)
-    .map((m) => m[1]!)
-    .filter((v) => !known.has(v));
+  const bad = placeholdersOf(content)
+    .map((p) => p.key)
+    .filter((v) => !known.has(v) && !known.has(`contact.${v}`));
   if (bad.length)
     throw validationFailed(
       [{ field: 'content', message: `unknown variable {{${bad[0]}}}; use ${cannedVariables.join(', ')}` }],

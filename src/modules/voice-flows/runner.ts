@@ -1,3 +1,9 @@
+import {
+  lookupIn,
+  placeholdersOf,
+  placeholderValue,
+  renderPlaceholders,
+} from '../../platform/placeholders.ts';
 import { fillVariables } from '../ai/index.ts';
 import { type CaptureContext, type Captured, grammarFor, readCapture } from './capture.ts';
 import type { FlowNode } from './voice-flows.schemas.ts';
@@ -81,10 +87,7 @@ const DEFAULT_AGENT_TURNS = 6;
 const NO_MATCH = "Sorry, I didn't catch that.";
 
 export function fillValue(template: string, vars: Variables): string {
-  return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, key: string) => {
-    const v = vars[key] ?? vars[key.replace(/^(contact|vars|variables)\./, '')];
-    return v === undefined ? '' : String(v);
-  });
+  return renderPlaceholders(template, lookupIn(vars), { prose: false });
 }
 
 export function fillText(template: string, vars: Variables): string {
@@ -235,11 +238,9 @@ export class FlowRun {
   }
 
   #speak(node: string, template: string, interruptible: boolean): Utterance {
-    for (const [, key] of template.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)) {
-      const bare = key.replace(/^(contact|vars|variables)\./, '');
-      const value = this.variables[key] ?? this.variables[bare];
-      if (value === undefined || String(value).trim() === '') this.unresolved.add(bare);
-    }
+    for (const { key, fallback } of placeholdersOf(template))
+      if (!placeholderValue(lookupIn(this.variables), key, fallback))
+        this.unresolved.add(key.replace(/^(contact|vars|variables)\./, ''));
     const text = fillText(template, this.variables);
     this.transcript.push({ role: 'agent', text, node });
     return { text, node, interruptible };

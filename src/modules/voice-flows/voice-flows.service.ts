@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { likeContains } from '../../platform/db/like.ts';
 import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import './voice-flows.tables.ts';

@@ -3,7 +3,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { newRow, type Scope } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Actor, EmitInput, EventType, Tx } from '../../platform/events.ts';
-import { fromJson, toJson } from '../../platform/json.ts';
+import { toJson } from '../../platform/json.ts';
 import type { PlanLimits } from '../../platform/limits.ts';
 import { type ChannelRow, ensureSandboxChannel, ensureWebCallChannel } from '../channels/index.ts';
 import type { ContactRow } from '../contacts/index.ts';
@@ -14,8 +14,9 @@ import {
   insertConversations,
   newConversationRow,
   presentConversation,
-  saveCallContexts,
+  reopenForCalls,
   threadKey,
+  withCallContext,
 } from '../conversations/index.ts';
 import { presentCall } from './calls.present.ts';
 import type { SandboxScript } from './engine/types.ts';
@@ -84,28 +85,6 @@ export function contactRefusal(contact: ContactRow, item: CallItem): ApiError | 
       { details: { contact_id: contact.id } },
     );
   return null;
-}
-
-const bringsContext = (item: CallItem) => Boolean(item.dynamic_variables || item.identifier || item.agent_id);
-
-/**
- * A conversation after a call item reached it: the item's variables merged into the thread's,
- * its identifier and agent taken, a closed thread active again. Unchanged (the same row) when
- * the item brings none of these.
- */
-function withCallContext(row: ConversationRow, item: CallItem, at: string): ConversationRow {
-  if (!bringsContext(item)) return row;
-  return {
-    ...row,
-    dynamic_variables: toJson({
-      ...fromJson<Record<string, unknown>>(row.dynamic_variables, {}),
-      ...(item.dynamic_variables ?? {}),
-    }),
-    ...(item.identifier ? { identifier: item.identifier } : {}),
-    ...(item.agent_id ? { agent_id: item.agent_id } : {}),
-    ...(row.status === 'closed' ? { status: 'active' as const, closed_at: null } : {}),
-    updated_at: at,
-  };
 }
 
 /**
@@ -187,11 +166,11 @@ export async function writeCalls(
   );
   const conversations = new Map<string, ConversationRow>();
   /** Stored threads the items changed (their context), written back below. */
-  const changed = new Set<string>();
+  const changed = new Map<string, ConversationRow>();
   const reach = (key: string, from: ConversationRow, items: Prepared[]) => {
     const row = items.reduce((r, p) => withCallContext(r, p.item, at), from);
     conversations.set(key, row);
-    if (row !== from) changed.add(key);
+    if (row !== from) changed.set(key, from);
   };
   /** New threads: stored as the items left them; `conversation.created` carries the first item's. */
   const fresh: Array<{ key: string; row: ConversationRow; first: ConversationRow; contact: ContactRow }> = [];
@@ -225,10 +204,12 @@ export async function writeCalls(
     const winner = threadsMade.taken.get(f.key);
     if (winner) reach(f.key, winner, threads.get(f.key)!.items);
   }
-  // Stored threads the items changed, written back with one update per 500.
-  await saveCallContexts(
-    tx.db,
-    [...changed].map((key) => conversations.get(key)!),
+  // Stored threads the items changed, written back with one update per 500; a closed one the
+  // calls reopened emits conversation.reopened (the conversations module keeps that rule).
+  await reopenForCalls(
+    tx,
+    [...changed].map(([key, stored]) => ({ stored, updated: conversations.get(key)! })),
+    caller.actor,
   );
 
   const calls = live.map((p) => {

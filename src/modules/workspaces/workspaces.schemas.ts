@@ -1,4 +1,4 @@
-import { isSupportedCountry } from 'libphonenumber-js';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { baseObject, describe, idOf, nullableTimestamp } from '../../platform/http/schemas.ts';
 import { limitNames, planNames } from '../../platform/limits.ts';

@@ -1,13 +1,37 @@
 import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import { invalidField } from '../errors.ts';
+import { type Cursor, keysetPage } from './cursor.ts';
 
 export interface PageRequest {
   page: number;
   perPage: number;
+  /** The page after (`starting_after`) or before (`ending_before`) this item's id, in the list's order. */
+  cursor?: Cursor;
 }
 
-/** Reads `page`, `per_page` and its alias `limit` from a parsed list query. */
-export function pageRequest(query: { page?: number; per_page?: number; limit?: number }): PageRequest {
-  return { page: query.page ?? 1, perPage: query.per_page ?? query.limit ?? 20 };
+/**
+ * Reads `page`, `per_page` and its alias `limit`, `starting_after` and `ending_before` from a
+ * parsed list query. A cursor with a page past the first, or both cursors, is refused.
+ */
+export function pageRequest(query: {
+  page?: number;
+  per_page?: number;
+  limit?: number;
+  starting_after?: string;
+  ending_before?: string;
+}): PageRequest {
+  const page = query.page ?? 1;
+  const perPage = query.per_page ?? query.limit ?? 20;
+  if (query.starting_after && query.ending_before)
+    throw invalidField('ending_before', 'give starting_after or ending_before, not both');
+  const id = query.starting_after ?? query.ending_before;
+  if (!id) return { page, perPage };
+  if (page > 1)
+    throw invalidField(
+      query.starting_after ? 'starting_after' : 'ending_before',
+      'give a cursor or a page past the first, not both',
+    );
+  return { page, perPage, cursor: { id, after: !!query.starting_after } };
 }
 
 /**
@@ -29,7 +53,7 @@ export function whereEquals<DB, TB extends keyof DB, O, F extends object>(
 
 export interface Page<T> {
   data: T[];
-  meta: { total: number; page: number; per_page: number; total_pages: number };
+  meta: { total: number; page: number; per_page: number; total_pages: number; has_more: boolean };
 }
 
 /**
@@ -43,10 +67,13 @@ export async function paginate<DB, TB extends keyof DB, O, T>(
   map: (row: O) => T,
   knownTotal?: number,
 ): Promise<Page<T>> {
-  const rowsQuery = query
-    .limit(page.perPage)
-    .offset((page.page - 1) * page.perPage)
-    .execute();
+  const rowsQuery = page.cursor
+    ? keysetPage(query, page.cursor, page.perPage)
+    : query
+        .limit(page.perPage)
+        .offset((page.page - 1) * page.perPage)
+        .execute()
+        .then((rows) => ({ rows, more: null }));
   const countQuery =
     knownTotal === undefined
       ? query
@@ -55,9 +82,9 @@ export async function paginate<DB, TB extends keyof DB, O, T>(
           .select((eb) => eb.fn.countAll<number>().as('total'))
           .executeTakeFirst()
       : undefined;
-  const [rows, countRow] = await Promise.all([rowsQuery, countQuery]);
+  const [{ rows, more }, countRow] = await Promise.all([rowsQuery, countQuery]);
   const total = knownTotal ?? Number((countRow as { total?: number } | undefined)?.total ?? 0);
-  return pageOf(rows.map(map), total, page);
+  return pageOf(rows.map(map), total, page, more);
 }
 
 /**
@@ -75,9 +102,19 @@ export async function paginateWithBatch<DB, TB extends keyof DB, O extends { id:
   return { ...rows, data: rows.data.map((r) => present(r, extras.get(r.id)!)) };
 }
 
-export function pageOf<T>(data: T[], total: number, page: PageRequest): Page<T> {
+/**
+ * A page's response. `has_more`: with a cursor, whether more items follow in the direction read
+ * (`more`, found by reading one item past the page); by page number, whether pages follow.
+ */
+export function pageOf<T>(data: T[], total: number, page: PageRequest, more: boolean | null = null): Page<T> {
   return {
     data,
-    meta: { total, page: page.page, per_page: page.perPage, total_pages: Math.ceil(total / page.perPage) },
+    meta: {
+      total,
+      page: page.page,
+      per_page: page.perPage,
+      total_pages: Math.ceil(total / page.perPage),
+      has_more: more ?? page.page * page.perPage < total,
+    },
   };
 }

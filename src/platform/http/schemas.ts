@@ -77,10 +77,40 @@ export const paginationQuery = {
     20,
   ),
   limit: describe(z.coerce.number().int().min(1).max(100).optional(), 'Alias of per_page.', 20),
+  starting_after: describe(
+    z
+      .string()
+      .regex(/^[a-z]+_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be the id of an item of this list')
+      .optional(),
+    "The page of items after this item's id, in the list's order (the last id of the page read): pages that do not shift when items are added or removed meanwhile. Not with a `page` past 1.",
+    `ct_${exampleUlid}`,
+  ),
+  ending_before: describe(
+    z
+      .string()
+      .regex(/^[a-z]+_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be the id of an item of this list')
+      .optional(),
+    "The page of items before this item's id, in the list's order (the first id of the page read).",
+    `ct_${exampleUlid}`,
+  ),
 };
 
-export const listQuery = <T extends z.ZodRawShape>(filters: T) =>
-  z.object({ ...paginationQuery, ...filters });
+/**
+ * A list's query: pagination and its filters; any other parameter is a 400 naming it, except
+ * those starting with `openPrefix` (`attributes.` on contacts), whose names are open-ended.
+ */
+export function listQuery<T extends z.ZodRawShape>(filters: T, opts: { openPrefix?: string } = {}) {
+  const shape = { ...paginationQuery, ...filters };
+  const prefix = opts.openPrefix;
+  if (!prefix) return z.strictObject(shape);
+  return z
+    .object(shape)
+    .catchall(z.unknown())
+    .superRefine((value, ctx) => {
+      const keys = Object.keys(value).filter((k) => !(k in shape) && !k.startsWith(prefix));
+      if (keys.length) ctx.addIssue({ code: 'unrecognized_keys', keys, input: value });
+    }) as unknown as z.ZodObject<typeof shape>;
+}
 
 export const listResponse = <T extends z.ZodType>(item: T) =>
   z.object({
@@ -91,6 +121,11 @@ export const listResponse = <T extends z.ZodType>(item: T) =>
         page: describe(z.number().int(), 'This page, from 1.', 1),
         per_page: describe(z.number().int(), 'Items per page.', 20),
         total_pages: describe(z.number().int(), 'Number of pages.', 13),
+        has_more: describe(
+          z.boolean(),
+          'Whether more items follow: after this page (by page number or `starting_after`), or before it (`ending_before`).',
+          true,
+        ),
       }),
       'Pagination.',
     ),

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { buildInputSchemas, type JsonSchema } from './schema.ts';
+import { buildInputSchemas, buildOutputSchemas, type JsonSchema } from './schema.ts';
 import { tools } from './tools.ts';
 
 /**
@@ -12,4 +12,12 @@ export function loadInputSchemas(): Record<string, JsonSchema> {
   if (existsSync(built)) return JSON.parse(readFileSync(built, 'utf8'));
   const openapi = JSON.parse(readFileSync(new URL('../../../../openapi.json', import.meta.url), 'utf8'));
   return buildInputSchemas(openapi, tools);
+}
+
+/** Every tool's output schema where it has one (schema.ts), built and loaded as the input schemas are. */
+export function loadOutputSchemas(): Record<string, JsonSchema> {
+  const built = new URL('./output-schemas.json', import.meta.url);
+  if (existsSync(built)) return JSON.parse(readFileSync(built, 'utf8'));
+  const openapi = JSON.parse(readFileSync(new URL('../../../../openapi.json', import.meta.url), 'utf8'));
+  return buildOutputSchemas(openapi, tools);
 }

@@ -77,3 +77,67 @@ export function buildInputSchema(openapi: JsonSchema, tool: ToolDef): JsonSchema
 export function buildInputSchemas(openapi: JsonSchema, defs: ToolDef[]): Record<string, JsonSchema> {
   return Object.fromEntries(defs.map((t) => [t.name, buildInputSchema(openapi, t)]));
 }
+
+/** `#/components/schemas/X` references replaced by the schemas themselves (self-contained for MCP). */
+function inline(openapi: JsonSchema, schema: unknown, depth = 0): any {
+  if (Array.isArray(schema)) return schema.map((s) => inline(openapi, s, depth));
+  if (!schema || typeof schema !== 'object') return schema;
+  const s = schema as JsonSchema;
+  if (typeof s.$ref === 'string') {
+    const name = s.$ref.replace('#/components/schemas/', '');
+    const target = openapi.components?.schemas?.[name];
+    if (!target || depth > 20) return {};
+    const { $ref: _ref, ...rest } = s;
+    return { ...inline(openapi, target, depth + 1), ...inline(openapi, rest, depth) };
+  }
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, inline(openapi, v, depth)]));
+}
+
+/**
+ * A tool's output schema: the JSON object its operation answers on success (openapi.json's 200
+ * or 201 response), the one item of `results` for a tool that sends one item of a batch
+ * (place_call, without `index` and `media_session`). None for a tool whose answer is not a JSON
+ * object (a 204) or is not the operation's own answer (push_knowledge).
+ */
+export function buildOutputSchema(openapi: JsonSchema, tool: ToolDef): JsonSchema | null {
+  if (tool.push) return null;
+  const op = openapi.paths?.[tool.path]?.[tool.method] as JsonSchema | undefined;
+  const response = op?.responses?.['200'] ?? op?.responses?.['201'];
+  let schema = inline(openapi, response?.content?.['application/json']?.schema) as JsonSchema | undefined;
+  if (schema && tool.itemOf) {
+    const item = schema.properties?.results?.items as JsonSchema | undefined;
+    if (!item?.properties) return null;
+    const { index: _i, media_session: _m, ...properties } = item.properties;
+    schema = {
+      ...item,
+      properties,
+      required: ((item.required as string[] | undefined) ?? []).filter((r) => r in properties),
+    };
+  }
+  if (schema?.type !== 'object' || !schema.properties) return null;
+  // A failed call answers the API's error body (`isError`), which clients check against the
+  // same schema: either the answer or `{error: {code, message, ...}}`.
+  return { type: 'object', anyOf: [schema, TOOL_ERROR] };
+}
+
+const TOOL_ERROR: JsonSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
+};
+
+/** Every tool's output schema (where it has one), by tool name. */
+export function buildOutputSchemas(openapi: JsonSchema, defs: ToolDef[]): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = {};
+  for (const t of defs) {
+    const schema = buildOutputSchema(openapi, t);
+    if (schema) out[t.name] = schema;
+  }
+  return out;
+}

@@ -19,7 +19,7 @@ import {
 import { type Parley, ParleyError, SDK_VERSION } from '@parley/sdk';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
-import { loadInputSchemas } from './input-schemas.ts';
+import { loadInputSchemas, loadOutputSchemas } from './input-schemas.ts';
 import type { JsonSchema } from './schema.ts';
 import { type ToolDef, tools } from './tools.ts';
 
@@ -45,6 +45,7 @@ class ToolInputError extends Error {
 /** The MCP server with Parley's tools, not yet connected to a transport. */
 export function createMcpServer(client: Parley): Server {
   const inputSchemas = loadInputSchemas();
+  const outputSchemas = loadOutputSchemas();
   const validators = compileValidators(inputSchemas);
   const byName = new Map(tools.map((t) => [t.name, t]));
   const server = new Server(
@@ -65,6 +66,7 @@ export function createMcpServer(client: Parley): Server {
         title: t.title,
         description: `${t.description} (${t.method.toUpperCase()} ${t.path})`,
         inputSchema: inputSchemas[t.name] as Tool['inputSchema'],
+        ...(outputSchemas[t.name] ? { outputSchema: outputSchemas[t.name] as Tool['outputSchema'] } : {}),
         annotations: {
           title: t.title,
           readOnlyHint: t.hints.readOnly,

@@ -14,6 +14,7 @@ import {
   type SendResult,
 } from '../channel-adapter.ts';
 import { plainEmailText } from './email.plain.ts';
+import { visibleReply } from './email.reply.ts';
 
 /**
  * Email over SMTP (nodemailer) out, and a relay's inbound-parse POST in (SendGrid / Mailgun /
@@ -247,17 +248,22 @@ function emailMessage(m: {
   now: Date;
 }): InboundMessage {
   const replyTo = m.inReplyTo ?? m.references.at(-1);
+  // The customer's reply without the quoted thread and signature is the message's text (what the
+  // agent answers, the inbox previews and search finds); the whole body stays in `full_text`.
+  const full = m.text.replace(/\r\n?/g, '\n');
+  const reply = visibleReply(full);
   return {
     providerMessageId: m.messageId,
     from: m.from.address,
     to: m.to,
     ...(m.from.name ? { profileName: m.from.name } : {}),
     type: 'email',
-    text: m.text.replace(/\r\n?/g, '\n'),
+    text: reply,
     subject: m.subject,
     ...(replyTo ? { replyToProviderId: replyTo } : {}),
     payload: {
       subject: m.subject,
+      ...(reply !== full ? { full_text: full } : {}),
       ...(m.html ? { html: m.html } : {}),
       ...(m.references.length ? { references: m.references } : {}),
     },
