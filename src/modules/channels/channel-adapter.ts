@@ -173,6 +173,8 @@ export interface InboundMessage {
   username?: string;
   /** The customer moved to a new number (WhatsApp `user_changed_number`): `from` is the old one. */
   numberChange?: { newAddress: string };
+  /** Meta gave the customer a new business-scoped user id (WhatsApp `user_changed_user_id`). */
+  userIdChange?: { newUserId: string };
   /** This is an edit of an earlier message of the customer's: its new content. */
   edit?: { originalProviderId: string };
   /** The customer deleted an earlier message. */

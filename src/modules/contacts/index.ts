@@ -30,5 +30,5 @@ export {
 } from './contacts.service.ts';
 export type { ContactRow } from './contacts.tables.ts';
 export { contactCards, contactIdsNamed, contactReachability } from './contacts.views.ts';
-export { insertNewContactsByPhone } from './contacts.writes.ts';
+export { changeWhatsAppUserId, insertNewContactsByPhone } from './contacts.writes.ts';
 export { invalidPhoneMessage } from './phone.ts';

@@ -8,6 +8,7 @@ import type { ChannelConfig, InboundBatch, InboundMessage, StatusUpdate } from '
 import { channelById, channelKinds, contactKeyFor, optKeyword, plainOptKeyword } from '../channels/index.ts';
 import {
   type ContactRow,
+  changeWhatsAppUserId,
   findOrCreateContact,
   findOrCreateWhatsAppContact,
   moveContactPhone,
@@ -251,7 +252,23 @@ async function identifySender(
   const keyword = optKeywordOf(channel, m, isEmail);
   if (keyword && (contact.opted_out === 1) !== (keyword === 'opt_out'))
     contact = await setContactOptOut(tx, scope, contact.id, keyword === 'opt_out', actor);
-  const address = isEmail ? (contact.email ?? m.from.toLowerCase()) : (contact.phone ?? m.from);
+  // A username-only contact's threads are addressed to its user id until a phone is known.
+  let address = isEmail
+    ? (contact.email ?? m.from.toLowerCase())
+    : (contact.phone ?? (m.userId && contact.whatsapp_user_id === m.userId ? m.userId : m.from));
+  // Meta gave the user a new business-scoped user id: the contact is found by it from now on, and
+  // threads addressed to the old one follow it.
+  if (m.userIdChange) {
+    const before = contact.whatsapp_user_id;
+    contact = await changeWhatsAppUserId(tx, scope, contact, m.userIdChange.newUserId, {
+      type: 'system',
+      id: null,
+    });
+    if (before && address === before && contact.whatsapp_user_id !== before) {
+      address = contact.whatsapp_user_id as string;
+      await moveThreadsAddress(tx.db, contact.id, channel.type, before, address, now.toISOString());
+    }
+  }
   return { ...(await followNumberChange(tx, scope, channel, m, contact, address, now)), actor };
 }
 
@@ -565,12 +582,13 @@ export async function purgeEarlyStatuses(ctx: AppContext, days = 7): Promise<voi
 
 /**
  * The new number of a WhatsApp sender Parley knows by its business-scoped user id (`contacts[].user_id`)
- * when Meta now gives another `wa_id` for it: the customer changed numbers.
+ * when Meta now gives another `wa_id` for it (the customer changed numbers), or its first number.
  */
 function bsuidNewNumber(
   m: { from: string; userId?: string },
   contact: { phone: string | null; whatsapp_user_id?: string | null },
 ): string | undefined {
   if (!m.userId || m.from === m.userId || contact.whatsapp_user_id !== m.userId) return undefined;
-  return contact.phone && contact.phone !== m.from ? m.from : undefined;
+  // A contact known only by its user id (a username-only sender) takes the phone when Meta shares it.
+  return contact.phone !== m.from ? m.from : undefined;
 }

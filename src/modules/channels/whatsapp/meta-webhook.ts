@@ -6,7 +6,7 @@ import type {
   ProviderStatus,
   StatusUpdate,
 } from '../channel-adapter.ts';
-import { fromWaId } from './meta-protocol.ts';
+import { fromWaId, isBusinessScopedUserId } from './meta-protocol.ts';
 import { mapGraphError } from './meta-send.ts';
 
 /** Meta's webhook payloads (`messages`, `statuses`, `message_template_status_update`) read into an inbound batch. Pure functions. */
@@ -26,6 +26,8 @@ interface WaMessage {
   from?: string;
   /** The sender's business-scoped user id (BSUID), Meta's 2026 identifier; `from` is left out for username-only senders. */
   from_user_id?: string;
+  /** The sender's parent BSUID (`US.ENT.…`), when the business enabled parent BSUIDs. */
+  from_parent_user_id?: string;
   timestamp?: string;
   type?: string;
   context?: { id?: string; from?: string };
@@ -53,7 +55,14 @@ interface WaMessage {
       currency?: string;
     }>;
   };
-  system?: { body?: string; type?: string; wa_id?: string; new_wa_id?: string; user_id?: string };
+  system?: {
+    body?: string;
+    type?: string;
+    wa_id?: string;
+    new_wa_id?: string;
+    user_id?: string;
+    parent_user_id?: string;
+  };
   edit?: { original_message_id?: string; message?: WaMessage };
   revoke?: { original_message_id?: string };
   referral?: Record<string, unknown>;
@@ -74,6 +83,8 @@ const tsDate = (ts: unknown, fallback: Date) => {
   const n = typeof ts === 'string' || typeof ts === 'number' ? Number(ts) : Number.NaN;
   return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : fallback;
 };
+
+const nonBlank = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
 const amount = (n: unknown) => (typeof n === 'number' ? n : Number(n));
 
@@ -123,10 +134,19 @@ function messageBase(m: WaMessage, senders: Map<string, WaSender>, to: string | 
   // The sender: the phone (`from`, or the contact's wa_id), else the business-scoped user id of a
   // username-only sender (Meta leaves the phone out then).
   const sender =
-    (m.from ? senders.get(m.from) : undefined) ?? (m.from_user_id ? senders.get(m.from_user_id) : undefined);
-  // Meta leaves `from` out for a username-only sender and names them by `from_user_id`.
-  const phone = m.from;
-  const userId = m.from_user_id ?? sender?.userId;
+    (m.from ? senders.get(m.from) : undefined) ??
+    (m.from_user_id ? senders.get(m.from_user_id) : undefined) ??
+    (m.from_parent_user_id ? senders.get(m.from_parent_user_id) : undefined);
+  // Meta leaves `from` out for a username-only sender and names them by `from_user_id` (and by
+  // `from_parent_user_id` too when parent BSUIDs are on); a stray blank `from` counts as none.
+  // A BSUID in `from` (seen from relays that fill `from` with whatever id they have) is no phone.
+  const given = nonBlank(m.from);
+  const phone = given && !isBusinessScopedUserId(given) ? given : undefined;
+  const userId =
+    nonBlank(m.from_user_id) ??
+    sender?.userId ??
+    nonBlank(m.from_parent_user_id) ??
+    (given && !phone ? given : undefined);
   const from = phone ? fromWaId(phone) : userId;
   if (!from) return undefined;
   return {
@@ -151,7 +171,14 @@ function parseEdit(
   const original = m.edit?.original_message_id;
   if (!original || !m.edit?.message) return undefined;
   const edited = parseMessage(
-    { ...m.edit.message, id: m.id, from: m.from, from_user_id: m.from_user_id, timestamp: m.timestamp },
+    {
+      ...m.edit.message,
+      id: m.id,
+      from: m.from,
+      from_user_id: m.from_user_id,
+      from_parent_user_id: m.from_parent_user_id,
+      timestamp: m.timestamp,
+    },
     senders,
     to,
     now,
@@ -263,14 +290,21 @@ function orderContent({ order }: WaMessage): Content | undefined {
 function systemContent({ system: s }: WaMessage): Content | undefined {
   if (!s) return undefined;
   const newWaId = s.wa_id ?? s.new_wa_id;
+  // `user_changed_user_id`: Meta gave the user a new BSUID (`system.user_id`), no phone with it.
+  const newUserId = s.type === 'user_changed_user_id' ? nonBlank(s.user_id) : undefined;
   return {
     type: 'system',
     text: s.body ?? '',
     extra: {
-      payload: { system_type: s.type ?? null, ...(newWaId ? { new_wa_id: newWaId } : {}) },
+      payload: {
+        system_type: s.type ?? null,
+        ...(newWaId ? { new_wa_id: newWaId } : {}),
+        ...(newUserId ? { new_user_id: newUserId } : {}),
+      },
       ...(s.type === 'user_changed_number' && newWaId
-        ? { numberChange: { newAddress: fromWaId(newWaId) } }
+        ? { numberChange: { newAddress: fromWaId(String(newWaId)) } }
         : {}),
+      ...(newUserId ? { userIdChange: { newUserId } } : {}),
     },
   };
 }
@@ -420,6 +454,7 @@ function sendersOf(contacts: unknown): Map<string, WaSender> {
     };
     if (sender.waId) senders.set(sender.waId, sender);
     if (sender.userId) senders.set(sender.userId, sender);
+    if (c.parent_user_id) senders.set(String(c.parent_user_id), sender);
   }
   return senders;
 }
