@@ -215,13 +215,29 @@ export interface StatusUpdate {
   recipientOptedOut?: boolean;
 }
 
-/** Other provider notifications (e.g. WhatsApp template review results). */
-export interface ProviderNotice {
+/** Other provider notifications (WhatsApp template review results, marketing preferences). */
+export type ProviderNotice = TemplateStatusNotice | ConsentNotice;
+
+export interface TemplateStatusNotice {
   kind: 'template_status';
   templateName: string;
   language?: string;
   status: 'approved' | 'rejected' | 'paused' | 'pending';
   reason?: string;
+}
+
+/** A customer stopped or resumed a purpose at the provider (Meta's `user_preferences` webhook). */
+export interface ConsentNotice {
+  kind: 'consent';
+  /** The customer's phone (E.164), when the provider gives it. */
+  phone?: string;
+  /** The customer's WhatsApp business-scoped user id, when given. */
+  userId?: string;
+  profileName?: string;
+  purpose: 'marketing' | 'utility' | 'service';
+  status: 'granted' | 'revoked';
+  detail?: string;
+  timestamp: Date;
 }
 
 export interface InboundBatch {

@@ -5,6 +5,7 @@ export {
   type ChannelAdapter,
   type ChannelConfig,
   ChannelSendError,
+  type ConsentNotice,
   type InboundBatch,
   type InboundMessage,
   type InteractiveParts,

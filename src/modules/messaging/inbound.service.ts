@@ -1,27 +1,20 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
-import type { Actor, Tx } from '../../platform/events.ts';
+import type { Tx } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ChannelConfig, InboundBatch, InboundMessage, StatusUpdate } from '../channels/index.ts';
-import { channelById, channelKinds, contactKeyFor, optKeyword, plainOptKeyword } from '../channels/index.ts';
-import {
-  type ContactRow,
-  changeWhatsAppUserId,
-  findOrCreateContact,
-  findOrCreateWhatsAppContact,
-  moveContactPhone,
-  setContactOptOut,
-} from '../contacts/index.ts';
+import { channelById, channelKinds } from '../channels/index.ts';
 import {
   type ConversationRow,
   findOrCreateConversation,
-  moveThreadsAddress,
   patchConversation,
   reopenInTx,
 } from '../conversations/index.ts';
+import { applyConsentNotice, MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
 import { previewOf } from './content.ts';
+import { type InboundScope, identifySender, type Sender } from './inbound.sender.ts';
 import { messageByProviderId } from './messages.views.ts';
 import { keepMediaJob } from './messaging.jobs.ts';
 import {
@@ -70,13 +63,17 @@ export async function ingestInbound(
     statuses_ignored: 0,
     messages: [],
   };
+  const defaultCountry =
+    batch.messages.length || batch.notices.some((n) => n.kind === 'consent')
+      ? ((
+          await ctx.db
+            .selectFrom('workspaces')
+            .select('default_country')
+            .where('id', '=', channel.workspaceId)
+            .executeTakeFirst()
+        )?.default_country ?? 'US')
+      : 'US';
   if (batch.messages.length) {
-    const ws = await ctx.db
-      .selectFrom('workspaces')
-      .select('default_country')
-      .where('id', '=', channel.workspaceId)
-      .executeTakeFirst();
-    const defaultCountry = ws?.default_country ?? 'US';
     for (const m of batch.messages) {
       try {
         const stored = await storeInbound(ctx, channel, m, defaultCountry);
@@ -98,6 +95,7 @@ export async function ingestInbound(
     else result.statuses_ignored++;
   }
   for (const n of batch.notices) {
+    if (n.kind === 'consent') await applyConsentNotice(ctx, channel, n, defaultCountry);
     if (n.kind === 'template_status') {
       await setTemplateStatus(
         ctx,
@@ -109,17 +107,6 @@ export async function ingestInbound(
     }
   }
   return result;
-}
-
-type InboundScope = { workspaceId: string; livemode: boolean; defaultCountry: string };
-
-/** Who wrote: their contact (after an opt keyword or a number change), address and actor. */
-interface Sender {
-  contact: ContactRow;
-  address: string;
-  actor: Actor;
-  /** What a number change did, kept in the message's payload. */
-  numberMove: Record<string, unknown>;
 }
 
 async function storeInbound(
@@ -215,96 +202,6 @@ async function storeInbound(
     });
     return message;
   });
-}
-
-/**
- * The sender's contact, found or created (verified webhooks only reach here: the provider vouches
- * for the sender's number), with an opt keyword applied and a number change followed.
- */
-async function identifySender(
-  tx: Tx,
-  scope: InboundScope,
-  channel: ChannelConfig,
-  m: InboundMessage,
-  now: Date,
-): Promise<Sender> {
-  const customer: Actor = { type: 'customer', id: null };
-  const name = m.profileName?.trim() || undefined;
-  const isEmail = channelKinds[channel.type].addressKind === 'email';
-  // A WhatsApp sender may come with a business-scoped user id, or with only that (a username-only sender).
-  let { contact } =
-    !isEmail && m.userId
-      ? await findOrCreateWhatsAppContact(
-          tx,
-          scope,
-          { ...(m.from === m.userId ? {} : { phone: m.from }), userId: m.userId, name },
-          customer,
-        )
-      : await findOrCreateContact(
-          tx,
-          scope,
-          { ...contactKeyFor(channel.type, m.from), name, providerVouched: true },
-          customer,
-        );
-  const actor: Actor = { type: 'customer', id: contact.id };
-  // An opt-out keyword: STOP opts the sender out, START back in, in this message's transaction,
-  // so the agent does not answer an unsubscribe and no send to them goes out.
-  const keyword = optKeywordOf(channel, m, isEmail);
-  if (keyword && (contact.opted_out === 1) !== (keyword === 'opt_out'))
-    contact = await setContactOptOut(tx, scope, contact.id, keyword === 'opt_out', actor);
-  // A username-only contact's threads are addressed to its user id until a phone is known.
-  let address = isEmail
-    ? (contact.email ?? m.from.toLowerCase())
-    : (contact.phone ?? (m.userId && contact.whatsapp_user_id === m.userId ? m.userId : m.from));
-  // Meta gave the user a new business-scoped user id: the contact is found by it from now on, and
-  // threads addressed to the old one follow it.
-  if (m.userIdChange) {
-    const before = contact.whatsapp_user_id;
-    contact = await changeWhatsAppUserId(tx, scope, contact, m.userIdChange.newUserId, {
-      type: 'system',
-      id: null,
-    });
-    if (before && address === before && contact.whatsapp_user_id !== before) {
-      address = contact.whatsapp_user_id as string;
-      await moveThreadsAddress(tx.db, contact.id, channel.type, before, address, now.toISOString());
-    }
-  }
-  return { ...(await followNumberChange(tx, scope, channel, m, contact, address, now)), actor };
-}
-
-/** SMS takes the carriers' keywords; other phone channels (WhatsApp) the unambiguous ones only. */
-function optKeywordOf(channel: ChannelConfig, m: InboundMessage, isEmail: boolean) {
-  if (m.type !== 'text' || !m.text || isEmail) return m.optOut;
-  return channelKinds[channel.type].optOutKeywords
-    ? (m.optOut ?? optKeyword(m.text))
-    : plainOptKeyword(m.text);
-}
-
-/**
- * A number change (WhatsApp `user_changed_number`, or a known business-scoped user id writing
- * from a new number): the contact and its open threads move to the new number, history kept.
- */
-async function followNumberChange(
-  tx: Tx,
-  scope: InboundScope,
-  channel: ChannelConfig,
-  m: InboundMessage,
-  contact: ContactRow,
-  address: string,
-  now: Date,
-): Promise<Omit<Sender, 'actor'>> {
-  const newAddress = m.numberChange?.newAddress ?? bsuidNewNumber(m, contact);
-  if (!newAddress) return { contact, address, numberMove: {} };
-  const moved = await moveContactPhone(tx, scope, contact, newAddress, { type: 'system', id: null });
-  if (!moved.moved)
-    return {
-      contact,
-      address,
-      numberMove: { contact_moved: false, ...(moved.holder ? { number_taken_by: moved.holder.id } : {}) },
-    };
-  const phone = moved.contact.phone as string;
-  await moveThreadsAddress(tx.db, contact.id, channel.type, address, phone, now.toISOString());
-  return { contact: moved.contact, address: phone, numberMove: { contact_moved: true } };
 }
 
 /** Stores the message and its attachments; a customer's media is fetched and kept later. */
@@ -509,11 +406,14 @@ async function applyProviderStatus(
         .execute();
       return false;
     }
-    const { applied } = await applyStatusInTx(tx, msg.id, {
+    const { applied, row } = await applyStatusInTx(tx, msg.id, {
       status: s.status,
       at: s.timestamp,
       error: s.error ? { code: s.error.code, message: s.error.message } : undefined,
     });
+    // Meta 131050: the customer stopped marketing messages (marketing only, in the consent ledger).
+    if (applied && row && s.error?.providerCode === MARKETING_STOPPED_CODE)
+      await marketingStoppedBySend(tx, row, channel.type, s.timestamp);
     return applied;
   });
 }
@@ -578,17 +478,4 @@ export async function applyEarlyStatuses(
 export async function purgeEarlyStatuses(ctx: AppContext, days = 7): Promise<void> {
   const cutoff = new Date(ctx.clock.now().getTime() - days * 86_400_000).toISOString();
   await ctx.db.deleteFrom('early_provider_statuses').where('received_at', '<', cutoff).execute();
-}
-
-/**
- * The new number of a WhatsApp sender Parley knows by its business-scoped user id (`contacts[].user_id`)
- * when Meta now gives another `wa_id` for it (the customer changed numbers), or its first number.
- */
-function bsuidNewNumber(
-  m: { from: string; userId?: string },
-  contact: { phone: string | null; whatsapp_user_id?: string | null },
-): string | undefined {
-  if (!m.userId || m.from === m.userId || contact.whatsapp_user_id !== m.userId) return undefined;
-  // A contact known only by its user id (a username-only sender) takes the phone when Meta shares it.
-  return contact.phone !== m.from ? m.from : undefined;
 }

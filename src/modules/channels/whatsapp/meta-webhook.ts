@@ -5,6 +5,7 @@ import type {
   ProviderNotice,
   ProviderStatus,
   StatusUpdate,
+  TemplateStatusNotice,
 } from '../channel-adapter.ts';
 import { fromWaId, isBusinessScopedUserId } from './meta-protocol.ts';
 import { mapGraphError } from './meta-send.ts';
@@ -377,7 +378,7 @@ function parseStatus(s: WaStatus, now: Date): StatusUpdate | undefined {
   return out;
 }
 
-const templateEvents: Record<string, ProviderNotice['status']> = {
+const templateEvents: Record<string, TemplateStatusNotice['status']> = {
   APPROVED: 'approved',
   REJECTED: 'rejected',
   PAUSED: 'paused',
@@ -400,7 +401,8 @@ export function parseMetaWebhook(body: unknown, phoneNumberId: string | undefine
     else if (field === 'message_template_status_update') {
       const notice = templateNotice(value);
       if (notice) batch.notices.push(notice);
-    }
+    } else if (field === 'user_preferences')
+      batch.notices.push(...preferenceNotices(value, phoneNumberId, now));
   }
   return batch;
 }
@@ -473,4 +475,41 @@ function templateNotice(value: Record<string, any>): ProviderNotice | undefined 
     status,
     ...(reason ? { reason } : {}),
   };
+}
+
+/**
+ * Meta's `user_preferences` webhook: a user stopped (`stop`) or resumed (`resume`) marketing
+ * messages (`category: marketing_messages`). Other categories and values are not consent changes.
+ */
+function preferenceNotices(
+  value: Record<string, any>,
+  phoneNumberId: string | undefined,
+  now: Date,
+): ProviderNotice[] {
+  const meta = value.metadata as { phone_number_id?: string } | undefined;
+  if (phoneNumberId && meta?.phone_number_id && meta.phone_number_id !== phoneNumberId) return [];
+  const senders = sendersOf(value.contacts);
+  const out: ProviderNotice[] = [];
+  for (const p of Array.isArray(value.user_preferences) ? value.user_preferences : []) {
+    if (!p || typeof p !== 'object' || p.category !== 'marketing_messages') continue;
+    const status = p.value === 'stop' ? 'revoked' : p.value === 'resume' ? 'granted' : undefined;
+    if (!status) continue;
+    const waId = nonBlank(p.wa_id);
+    const sender =
+      (waId ? senders.get(waId) : undefined) ?? (p.user_id ? senders.get(String(p.user_id)) : undefined);
+    const phone = waId && !isBusinessScopedUserId(waId) ? fromWaId(waId) : undefined;
+    const userId = nonBlank(p.user_id) ?? sender?.userId ?? (waId && !phone ? waId : undefined);
+    if (!phone && !userId) continue;
+    out.push({
+      kind: 'consent',
+      ...(phone ? { phone } : {}),
+      ...(userId ? { userId } : {}),
+      ...(sender?.profileName ? { profileName: sender.profileName } : {}),
+      purpose: 'marketing',
+      status,
+      ...(typeof p.detail === 'string' ? { detail: p.detail.slice(0, 500) } : {}),
+      timestamp: tsDate(p.timestamp, now),
+    });
+  }
+  return out;
 }
