@@ -20,7 +20,12 @@ export interface WhatsAppApp {
 
 export async function startWhatsAppApp(
   storage: Storage,
-  opts: { version?: string; env?: Record<string, string>; display?: string } = {},
+  opts: {
+    version?: string;
+    env?: Record<string, string>;
+    display?: string;
+    now?: () => Date;
+  } = {},
 ): Promise<WhatsAppApp> {
   const version = opts.version ?? 'v21.0';
   const meta = new FakeMetaGraph(version);
@@ -29,6 +34,7 @@ export async function startWhatsAppApp(
   const t = await startTestApp(storage, {
     env: { PARLEY_META_GRAPH_URL: meta.url, PARLEY_META_GRAPH_VERSION: version, ...opts.env },
     modules: providerTestModules(),
+    ...(opts.now ? { testing: { now: opts.now } } : {}),
   });
   const ws = await t.workspace({ default_country: 'US' });
   const display = opts.display ?? '15550783881';
