@@ -9,6 +9,7 @@ import { type PendingInbound, purgeProcessedInbound, registerInboundJobs } from 
 import { providersMigrations } from './providers.migrations.ts';
 import { createTwilioAdapter } from './twilio/twilio.adapter.ts';
 import { twilioHookRoutes } from './twilio/twilio.routes.ts';
+import { watchGraphVersion } from './whatsapp/graph-versions.ts';
 import { createWhatsAppAdapter } from './whatsapp/whatsapp.adapter.ts';
 import { whatsappHookRoutes } from './whatsapp/whatsapp.routes.ts';
 import { registerTemplateSync } from './whatsapp/whatsapp.templates.ts';
@@ -51,6 +52,7 @@ export const providersModule: Module = {
     );
     registerAdapter(ctx, createEmailAdapter());
     registerInboundJobs(ctx);
+    watchGraphVersion(ctx);
     registerTemplateSync(ctx);
     const instance: ProvidersInstance = {
       hookChannels: new Map(),

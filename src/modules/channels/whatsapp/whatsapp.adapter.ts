@@ -17,7 +17,7 @@ import { DEFAULT_MESSAGES_PER_SECOND, SendPacing } from './pacing.ts';
 export interface GraphOptions {
   /** `https://graph.facebook.com` (configurable so tests can use a local fake). */
   graphUrl: string;
-  /** `v21.0` */
+  /** `v26.0` */
   version: string;
   /** Per-request timeout; a timeout is a retryable failure. */
   timeoutMs?: number;
