@@ -79,3 +79,25 @@ export async function releaseDueDeferrals(db: Db, broadcastId: string, now: Date
     .executeTakeFirst();
   return Number(res.numUpdatedRows);
 }
+
+/**
+ * Meta moved a template to marketing (`template_category_update`): each scheduled broadcast of it
+ * gets a warning, in the transaction that records the change.
+ */
+export function flagTemplateTurnedMarketing(ctx: AppContext) {
+  ctx.modules.messaging.hooks.templateCategoryChanged.add(async (tx, e) => {
+    if (e.template.category !== 'marketing') return;
+    await tx.db
+      .updateTable('broadcasts')
+      .set({
+        warning: `Meta moved template ${e.template.name} (${e.template.language}) from ${e.previous} to marketing: each message now costs a marketing message, and contacts who stopped marketing messages will be skipped.`,
+        updated_at: ctx.clock.now().toISOString(),
+      })
+      .where('workspace_id', '=', e.workspaceId)
+      .where('livemode', '=', e.livemode ? 1 : 0)
+      .where('status', '=', 'scheduled')
+      .where('template_name', '=', e.template.name)
+      .where('template_language', '=', e.template.language)
+      .execute();
+  });
+}

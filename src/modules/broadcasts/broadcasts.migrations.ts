@@ -67,10 +67,11 @@ export const broadcastsMigrations: Record<string, ParleyMigration> = {
     },
   },
   // Meta 131049 (per-user marketing limit): a recipient is deferred and retried later, within the
-  // broadcast's validity.
+  // broadcast's validity. A warning for a scheduled broadcast (its template turned marketing).
   '0141_broadcast_frequency_cap_retries': {
     async up(db) {
       await db.schema.alterTable('broadcasts').addColumn('valid_until', 'text').execute();
+      await db.schema.alterTable('broadcasts').addColumn('warning', 'text').execute();
       await db.schema
         .alterTable('broadcast_recipients')
         .addColumn('deferrals', 'integer', (c) => c.notNull().defaultTo(0))

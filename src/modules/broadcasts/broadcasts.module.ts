@@ -1,5 +1,5 @@
 import type { Module } from '../module.ts';
-import { frequencyCapListener } from './broadcasts.deferrals.ts';
+import { flagTemplateTurnedMarketing, frequencyCapListener } from './broadcasts.deferrals.ts';
 import { runFanOut } from './broadcasts.fanout.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import { broadcastsMigrations } from './broadcasts.migrations.ts';
@@ -14,5 +14,6 @@ export const broadcastsModule: Module = {
     ctx.queue.register(fanOutJob, (p) => runFanOut(ctx, p.broadcastId));
     ctx.queue.register(completionJob, (p) => checkCompletion(ctx, p.broadcastId, p.round));
     ctx.txListeners.push(frequencyCapListener(ctx));
+    flagTemplateTurnedMarketing(ctx);
   },
 };

@@ -91,6 +91,7 @@ export function presentBroadcast(row: BroadcastsTable, counts: Counts) {
     cancelled_at: row.cancelled_at,
     completed_at: row.completed_at,
     valid_until: row.valid_until ?? null,
+    warning: row.warning ?? null,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

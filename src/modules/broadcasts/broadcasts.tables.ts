@@ -34,6 +34,8 @@ export interface BroadcastsTable {
   expanded_at: string | null;
   /** Until when a recipient held back by Meta's per-user marketing limit (131049) is retried. Optional on insert. */
   valid_until?: string | null;
+  /** Something to look at before it sends (its template turned marketing). Optional on insert. */
+  warning?: string | null;
   started_at: string | null;
   cancelled_at: string | null;
   completed_at: string | null;

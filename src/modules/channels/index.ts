@@ -12,6 +12,7 @@ export {
   type OutboundMessage,
   type OutboundType,
   type ProviderFile,
+  type ProviderTemplate,
   type StatusUpdate,
 } from './channel-adapter.ts';
 export { channelById, channelsByIds } from './channels.lookup.ts';

@@ -25,6 +25,7 @@ import {
 } from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
 import { setTemplateStatus } from './templates.service.ts';
+import { applyTemplateChange } from './templates.sync.ts';
 
 export interface IngestResult {
   stored: number;
@@ -96,6 +97,13 @@ export async function ingestInbound(
   }
   for (const n of batch.notices) {
     if (n.kind === 'consent') await applyConsentNotice(ctx, channel, n, defaultCountry);
+    if (n.kind === 'template_change')
+      await applyTemplateChange(
+        ctx,
+        { workspaceId: channel.workspaceId, livemode: channel.livemode },
+        { name: n.templateName, language: n.language },
+        { category: n.category, quality: n.quality },
+      );
     if (n.kind === 'template_status') {
       await setTemplateStatus(
         ctx,

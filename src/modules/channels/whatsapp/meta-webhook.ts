@@ -403,6 +403,10 @@ export function parseMetaWebhook(body: unknown, phoneNumberId: string | undefine
       if (notice) batch.notices.push(notice);
     } else if (field === 'user_preferences')
       batch.notices.push(...preferenceNotices(value, phoneNumberId, now));
+    else if (field === 'template_category_update' || field === 'message_template_quality_update') {
+      const notice = templateChange(field, value);
+      if (notice) batch.notices.push(notice);
+    }
   }
   return batch;
 }
@@ -512,4 +516,22 @@ function preferenceNotices(
     });
   }
   return out;
+}
+
+/**
+ * Meta's `template_category_update` (`new_category`) and `message_template_quality_update`
+ * (`new_quality_score`: GREEN, YELLOW, RED, UNKNOWN) webhooks.
+ */
+function templateChange(field: string, value: Record<string, any>): ProviderNotice | undefined {
+  const name = nonBlank(value.message_template_name);
+  if (!name) return undefined;
+  const language = nonBlank(value.message_template_language);
+  if (field === 'template_category_update') {
+    const category = String(value.new_category ?? '').toLowerCase();
+    if (category !== 'marketing' && category !== 'utility' && category !== 'authentication') return undefined;
+    return { kind: 'template_change', templateName: name, ...(language ? { language } : {}), category };
+  }
+  const quality = nonBlank(value.new_quality_score)?.toLowerCase();
+  if (!quality) return undefined;
+  return { kind: 'template_change', templateName: name, ...(language ? { language } : {}), quality };
 }
