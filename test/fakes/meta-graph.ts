@@ -256,7 +256,13 @@ export class FakeMetaGraph {
     if (token !== number.accessToken) return this.#error(res, 401, 190, 'Invalid OAuth access token');
     const scripted = this.templateListScript.shift();
     if (scripted?.kind === 'error')
-      return this.#error(res, scripted.status, scripted.code, scripted.message ?? 'scripted error', scripted.subcode);
+      return this.#error(
+        res,
+        scripted.status,
+        scripted.code,
+        scripted.message ?? 'scripted error',
+        scripted.subcode,
+      );
     const q = new URL(req.url ?? '', 'http://x').searchParams;
     const limit = Math.min(Number(q.get('limit') ?? 25) || 25, 100);
     const all = this.wabaTemplates.get(waba) ?? [];
@@ -272,7 +278,9 @@ export class FakeMetaGraph {
         paging: {
           cursors: { before: cursor(start), after: cursor(start + page.length) },
           ...(more
-            ? { next: `http://${host}/${version}/${waba}/message_templates?limit=${limit}&after=${cursor(start + page.length)}` }
+            ? {
+                next: `http://${host}/${version}/${waba}/message_templates?limit=${limit}&after=${cursor(start + page.length)}`,
+              }
             : {}),
         },
       }),

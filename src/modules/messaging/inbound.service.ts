@@ -95,26 +95,28 @@ export async function ingestInbound(
     if (await applyProviderStatus(ctx, channel, s)) result.statuses_applied++;
     else result.statuses_ignored++;
   }
-  for (const n of batch.notices) {
-    if (n.kind === 'consent') await applyConsentNotice(ctx, channel, n, defaultCountry);
-    if (n.kind === 'template_change')
-      await applyTemplateChange(
-        ctx,
-        { workspaceId: channel.workspaceId, livemode: channel.livemode },
-        { name: n.templateName, language: n.language },
-        { category: n.category, quality: n.quality },
-      );
-    if (n.kind === 'template_status') {
-      await setTemplateStatus(
-        ctx,
-        { workspaceId: channel.workspaceId, livemode: channel.livemode },
-        { name: n.templateName, language: n.language },
-        n.status,
-        n.reason,
-      );
-    }
-  }
+  for (const n of batch.notices) await applyNotice(ctx, channel, n, defaultCountry);
   return result;
+}
+
+/** A provider's notice: a template verdict or change, or a customer's consent change. */
+async function applyNotice(
+  ctx: AppContext,
+  channel: ChannelConfig,
+  n: InboundBatch['notices'][number],
+  defaultCountry: string,
+): Promise<void> {
+  const scope = { workspaceId: channel.workspaceId, livemode: channel.livemode };
+  if (n.kind === 'consent') await applyConsentNotice(ctx, channel, n, defaultCountry);
+  else if (n.kind === 'template_change')
+    await applyTemplateChange(
+      ctx,
+      scope,
+      { name: n.templateName, language: n.language },
+      { category: n.category, quality: n.quality },
+    );
+  else
+    await setTemplateStatus(ctx, scope, { name: n.templateName, language: n.language }, n.status, n.reason);
 }
 
 async function storeInbound(

@@ -76,38 +76,68 @@ export function readMetaTemplate(t: Record<string, any>): TemplateReading {
   };
   const examples: NonNullable<SyncedTemplate['examples']> = {};
   for (const c of components) {
-    const type = String(c?.type ?? '').toUpperCase();
-    if (type === 'BODY') {
-      out.body = str(c.text) ?? '';
-      const s = samples(c.example?.body_text_named_params, c.example?.body_text);
-      if (s) examples.body = s;
-    } else if (type === 'HEADER') {
-      const format = String(c.format ?? 'TEXT').toUpperCase();
-      if (format === 'TEXT') {
-        out.header = { type: 'text', text: str(c.text) ?? '' };
-        const s = samples(c.example?.header_text_named_params, c.example?.header_text);
-        if (s) examples.header = s;
-      } else if (format === 'IMAGE' || format === 'VIDEO' || format === 'DOCUMENT')
-        out.header = { type: format.toLowerCase() as 'image' | 'video' | 'document' };
-      else return refuse(`a ${format} header is not one Parley can send`);
-    } else if (type === 'FOOTER') out.footer = str(c.text) ?? null;
-    else if (type === 'BUTTONS') {
-      for (const b of Array.isArray(c.buttons) ? c.buttons : []) {
-        const kind = String(b?.type ?? '').toUpperCase();
-        if (kind === 'QUICK_REPLY') out.buttons.push({ type: 'quick_reply', text: String(b.text ?? '') });
-        else if (kind === 'URL')
-          out.buttons.push({ type: 'url', text: String(b.text ?? ''), url: String(b.url ?? '') });
-        else if (kind === 'PHONE_NUMBER')
-          out.buttons.push({
-            type: 'phone_number',
-            text: String(b.text ?? ''),
-            phone_number: String(b.phone_number ?? ''),
-          });
-        else return refuse(`a ${kind || 'nameless'} button is not one Parley can send`);
-      }
-    } else return refuse(`a ${type || 'nameless'} component is not one Parley can send`);
+    const problem = readComponent(c, out, examples);
+    if (problem) return refuse(problem);
   }
   if (!out.body) return refuse('it has no body text');
   if (examples.body || examples.header) out.examples = examples;
   return { ok: true, template: out };
+}
+
+/** Reads one component into the template; answers why not when Parley cannot send it. */
+function readComponent(
+  c: Record<string, any>,
+  out: SyncedTemplate,
+  examples: NonNullable<SyncedTemplate['examples']>,
+): string | undefined {
+  const type = String(c?.type ?? '').toUpperCase();
+  if (type === 'BODY') {
+    out.body = str(c.text) ?? '';
+    const s = samples(c.example?.body_text_named_params, c.example?.body_text);
+    if (s) examples.body = s;
+    return undefined;
+  }
+  if (type === 'HEADER') return readHeader(c, out, examples);
+  if (type === 'FOOTER') {
+    out.footer = str(c.text) ?? null;
+    return undefined;
+  }
+  if (type === 'BUTTONS') {
+    for (const b of Array.isArray(c.buttons) ? c.buttons : []) {
+      const button = readButton(b);
+      if (typeof button === 'string') return button;
+      out.buttons.push(button);
+    }
+    return undefined;
+  }
+  return `a ${type || 'nameless'} component is not one Parley can send`;
+}
+
+function readHeader(
+  c: Record<string, any>,
+  out: SyncedTemplate,
+  examples: NonNullable<SyncedTemplate['examples']>,
+): string | undefined {
+  const format = String(c.format ?? 'TEXT').toUpperCase();
+  if (format === 'TEXT') {
+    out.header = { type: 'text', text: str(c.text) ?? '' };
+    const s = samples(c.example?.header_text_named_params, c.example?.header_text);
+    if (s) examples.header = s;
+    return undefined;
+  }
+  if (format === 'IMAGE' || format === 'VIDEO' || format === 'DOCUMENT') {
+    out.header = { type: format.toLowerCase() as 'image' | 'video' | 'document' };
+    return undefined;
+  }
+  return `a ${format} header is not one Parley can send`;
+}
+
+function readButton(b: Record<string, any>): SyncedTemplate['buttons'][number] | string {
+  const kind = String(b?.type ?? '').toUpperCase();
+  const text = String(b?.text ?? '');
+  if (kind === 'QUICK_REPLY') return { type: 'quick_reply', text };
+  if (kind === 'URL') return { type: 'url', text, url: String(b.url ?? '') };
+  if (kind === 'PHONE_NUMBER')
+    return { type: 'phone_number', text, phone_number: String(b.phone_number ?? '') };
+  return `a ${kind || 'nameless'} button is not one Parley can send`;
 }

@@ -495,27 +495,33 @@ function preferenceNotices(
   const senders = sendersOf(value.contacts);
   const out: ProviderNotice[] = [];
   for (const p of Array.isArray(value.user_preferences) ? value.user_preferences : []) {
-    if (!p || typeof p !== 'object' || p.category !== 'marketing_messages') continue;
-    const status = p.value === 'stop' ? 'revoked' : p.value === 'resume' ? 'granted' : undefined;
-    if (!status) continue;
-    const waId = nonBlank(p.wa_id);
-    const sender =
-      (waId ? senders.get(waId) : undefined) ?? (p.user_id ? senders.get(String(p.user_id)) : undefined);
-    const phone = waId && !isBusinessScopedUserId(waId) ? fromWaId(waId) : undefined;
-    const userId = nonBlank(p.user_id) ?? sender?.userId ?? (waId && !phone ? waId : undefined);
-    if (!phone && !userId) continue;
-    out.push({
-      kind: 'consent',
-      ...(phone ? { phone } : {}),
-      ...(userId ? { userId } : {}),
-      ...(sender?.profileName ? { profileName: sender.profileName } : {}),
-      purpose: 'marketing',
-      status,
-      ...(typeof p.detail === 'string' ? { detail: p.detail.slice(0, 500) } : {}),
-      timestamp: tsDate(p.timestamp, now),
-    });
+    const notice = preferenceNotice(p, senders, now);
+    if (notice) out.push(notice);
   }
   return out;
+}
+
+/** One `user_preferences` entry: a marketing stop or resume, by phone or business-scoped user id. */
+function preferenceNotice(p: any, senders: Map<string, WaSender>, now: Date): ProviderNotice | undefined {
+  if (!p || typeof p !== 'object' || p.category !== 'marketing_messages') return undefined;
+  const status = p.value === 'stop' ? 'revoked' : p.value === 'resume' ? 'granted' : undefined;
+  if (!status) return undefined;
+  const waId = nonBlank(p.wa_id);
+  const sender =
+    (waId ? senders.get(waId) : undefined) ?? (p.user_id ? senders.get(String(p.user_id)) : undefined);
+  const phone = waId && !isBusinessScopedUserId(waId) ? fromWaId(waId) : undefined;
+  const userId = nonBlank(p.user_id) ?? sender?.userId ?? (waId && !phone ? waId : undefined);
+  if (!phone && !userId) return undefined;
+  return {
+    kind: 'consent',
+    ...(phone ? { phone } : {}),
+    ...(userId ? { userId } : {}),
+    ...(sender?.profileName ? { profileName: sender.profileName } : {}),
+    purpose: 'marketing',
+    status,
+    ...(typeof p.detail === 'string' ? { detail: p.detail.slice(0, 500) } : {}),
+    timestamp: tsDate(p.timestamp, now),
+  };
 }
 
 /**

@@ -116,7 +116,7 @@ export function registerScheduledTemplateSync(ctx: AppContext) {
       .selectAll()
       .where('id', '=', channelId)
       .executeTakeFirst();
-    if (!row || row.status !== 'active') return;
+    if (row?.status !== 'active') return;
     try {
       await syncChannelTemplates(ctx, row);
     } catch (err) {
