@@ -171,7 +171,7 @@ const readyBody = z.object({
   ).optional(),
   warnings: describe(
     z.array(z.string()),
-    'Configuration problems that do not stop this server from serving but break a feature (e.g. Twilio voice with a PARLEY_PUBLIC_URL that is not https). Absent when there are none.',
+    'Configuration problems that do not stop this server from serving but break a feature (e.g. Twilio voice with a PARLEY_PUBLIC_URL that is not https, or a PARLEY_META_GRAPH_VERSION past the end of life Meta states for it). Absent when there are none.',
     ['PARLEY_PUBLIC_URL (http://parley.example.com) is not https: ...'],
   ).optional(),
 });
@@ -193,7 +193,7 @@ const systemRoutes: AnyRoute[] = [
     path: '/readyz',
     summary: 'Readiness (checks the database)',
     description:
-      "Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise (503 `draining` while the process shuts down after SIGTERM), with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready); `warnings` lists configuration problems that break a feature without making the server not ready (Twilio voice with a PARLEY_PUBLIC_URL that is not https). Use it as a readiness probe for load balancers.",
+      "Checks the database with one query: 200 `ready` when it answers, 503 `not_ready` otherwise (503 `draining` while the process shuts down after SIGTERM), with each check's state in `checks`; `speech` lists the speech engines this server can run (informative: a missing one does not make it not ready); `warnings` lists configuration problems that break a feature without making the server not ready (Twilio voice with a PARLEY_PUBLIC_URL that is not https; a PARLEY_META_GRAPH_VERSION past the end of life Meta states for it). Use it as a readiness probe for load balancers.",
     tags: ['System'],
     auth: 'none',
     responses: { 200: readyBody, 503: readyBody },
@@ -205,7 +205,17 @@ const systemRoutes: AnyRoute[] = [
         database = 'failing';
       }
       const ok = database === 'ok' && !ctx.draining;
-      const reports = Object.fromEntries([...ctx.readyReports].map(([name, report]) => [name, report()]));
+      // A module adds its warnings as `warnings:<name>` (a list, or undefined when none); they are
+      // listed together under `warnings`.
+      const reports: Record<string, unknown> = {};
+      const warnings: string[] = [];
+      for (const [name, report] of ctx.readyReports) {
+        const value = report();
+        if (name === 'warnings' || name.startsWith('warnings:')) {
+          if (Array.isArray(value)) warnings.push(...value.map(String));
+        } else reports[name] = value;
+      }
+      if (warnings.length) reports.warnings = warnings;
       const status = ctx.draining ? 'draining' : ok ? 'ready' : 'not_ready';
       return { status: ok ? 200 : 503, body: { status, checks: { database }, ...reports } };
     },

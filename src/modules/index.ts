@@ -16,6 +16,7 @@ import { importsModule } from './imports/imports.module.ts';
 import { inboxModule } from './inbox/inbox.module.ts';
 import { knowledgeModule } from './knowledge/knowledge.module.ts';
 import { leadsModule } from './leads/leads.module.ts';
+import { mediaModule } from './media/media.module.ts';
 import { messagingModule } from './messaging/messaging.module.ts';
 import type { Module } from './module.ts';
 import { outreachModule } from './outreach/outreach.module.ts';
@@ -35,6 +36,7 @@ import { workspacesModule } from './workspaces/workspaces.module.ts';
 export const modules: Module[] = [
   workspacesModule,
   contactsModule,
+  mediaModule,
   audiencesModule,
   importsModule,
   usersModule,

@@ -85,8 +85,8 @@ export const configVariables = {
     doc: "Base URL of Meta's Graph API (tests point it at a local fake).",
   },
   PARLEY_META_GRAPH_VERSION: {
-    schema: z.string().regex(/^v\d+\.\d+$/, 'must look like v21.0'),
-    default: 'v21.0',
+    schema: z.string().regex(/^v\d+\.\d+$/, 'must look like v26.0'),
+    default: 'v26.0',
     doc: 'Graph API version used for WhatsApp calls.',
   },
   PARLEY_LIVEKIT_URL: {

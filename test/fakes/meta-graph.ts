@@ -56,6 +56,10 @@ export class FakeMetaGraph {
   readonly media = new Map<string, { content: Buffer; mimeType: string; token: string }>();
   /** Answers used, in order, by the next media lookups (`GET /{media-id}`). */
   readonly mediaScript: ScriptedAnswer[] = [];
+  /** Templates a WhatsApp Business Account already holds, by WABA id, as Meta's template list answers them. */
+  readonly wabaTemplates = new Map<string, Array<Record<string, unknown>>>();
+  /** Answers used, in order, by the next template list requests (`GET /{waba_id}/message_templates`). */
+  readonly templateListScript: ScriptedAnswer[] = [];
   /** Answers used, in order, by the next sends (then normal behaviour resumes). */
   readonly script: ScriptedAnswer[] = [];
   /** Post `sent` then `delivered` status webhooks after each accepted send. */
@@ -151,6 +155,8 @@ export class FakeMetaGraph {
     }
     this.requests.push({ method: req.method ?? '', path, headers: req.headers, body, at: Date.now() });
     const parts = path.split('/').filter(Boolean);
+    if (req.method === 'GET' && parts.length === 3 && parts[2] === 'message_templates')
+      return this.#listTemplates(req, res, parts[0]!, parts[1]!);
     if (req.method === 'GET') return this.#getMedia(req, res, path, parts);
     if (req.method !== 'POST' || parts.length !== 3 || parts[0] !== this.version) {
       return this.#error(res, 400, 100, `Unknown path components: ${path}`);
@@ -234,6 +240,51 @@ export class FakeMetaGraph {
       return res.end(JSON.stringify({ id, status: 'PENDING', category: body.category }));
     }
     return this.#error(res, 400, 100, `Unknown edge ${edge}`);
+  }
+
+  /**
+   * Meta's "Get templates" (`GET /{version}/{waba_id}/message_templates?fields=...&limit=&after=`):
+   * `{data: [...], paging: {cursors: {before, after}, next}}`, `next` only when more follow. The
+   * token must be the WABA's number's; a scripted error answers as Meta does (e.g. (#200) for a
+   * token without whatsapp_business_management).
+   */
+  #listTemplates(req: IncomingMessage, res: ServerResponse, version: string, waba: string) {
+    if (version !== this.version) return this.#error(res, 400, 100, `Unknown version ${version}`);
+    const number = [...this.numbers.values()].find((n) => n.businessAccountId === waba);
+    if (!number) return this.#error(res, 400, 100, `Object with ID '${waba}' does not exist`, 33);
+    const token = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (token !== number.accessToken) return this.#error(res, 401, 190, 'Invalid OAuth access token');
+    const scripted = this.templateListScript.shift();
+    if (scripted?.kind === 'error')
+      return this.#error(
+        res,
+        scripted.status,
+        scripted.code,
+        scripted.message ?? 'scripted error',
+        scripted.subcode,
+      );
+    const q = new URL(req.url ?? '', 'http://x').searchParams;
+    const limit = Math.min(Number(q.get('limit') ?? 25) || 25, 100);
+    const all = this.wabaTemplates.get(waba) ?? [];
+    const start = q.get('after') ? Number(Buffer.from(q.get('after')!, 'base64').toString('utf8')) : 0;
+    const page = all.slice(start, start + limit);
+    const cursor = (i: number) => Buffer.from(String(i)).toString('base64');
+    const more = start + limit < all.length;
+    const host = req.headers.host ?? '127.0.0.1';
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(
+      JSON.stringify({
+        data: page,
+        paging: {
+          cursors: { before: cursor(start), after: cursor(start + page.length) },
+          ...(more
+            ? {
+                next: `http://${host}/${version}/${waba}/message_templates?limit=${limit}&after=${cursor(start + page.length)}`,
+              }
+            : {}),
+        },
+      }),
+    );
   }
 
   /** Keeps a customer's file as Meta does for an inbound media message; returns its media id. */

@@ -9,6 +9,7 @@ import { fromJson } from '../../platform/json.ts';
 import { audienceContactIds, getAudienceRow } from '../audiences/index.ts';
 import { contactsByIds, findContactRow, findOrCreateContact } from '../contacts/index.ts';
 import { latestTemplateSent, type Sender } from '../messaging/index.ts';
+import { releaseDueDeferrals } from './broadcasts.deferrals.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import type { recipientStatuses } from './broadcasts.schemas.ts';
 import type { BroadcastRecipientsTable, BroadcastsTable } from './broadcasts.tables.ts';
@@ -268,6 +269,8 @@ export async function runFanOut(ctx: AppContext, broadcastId: string) {
     b = { ...b, expanded_at: at };
   }
   await reconcileClaims(ctx, b);
+  // Recipients Meta held back (131049) whose retry time has come are sent again.
+  await releaseDueDeferrals(ctx.db, b.id, ctx.clock.now());
   const body = await bulkTemplateBody(ctx.db, b, b.template_name, b.template_language);
   let handed = 0;
   for (;;) {

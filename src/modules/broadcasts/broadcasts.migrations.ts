@@ -66,4 +66,17 @@ export const broadcastsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // Meta 131049 (per-user marketing limit): a recipient is deferred and retried later, within the
+  // broadcast's validity. A warning for a scheduled broadcast (its template turned marketing).
+  '0141_broadcast_frequency_cap_retries': {
+    async up(db) {
+      await db.schema.alterTable('broadcasts').addColumn('valid_until', 'text').execute();
+      await db.schema.alterTable('broadcasts').addColumn('warning', 'text').execute();
+      await db.schema
+        .alterTable('broadcast_recipients')
+        .addColumn('deferrals', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('broadcast_recipients').addColumn('retry_at', 'text').execute();
+    },
+  },
 };

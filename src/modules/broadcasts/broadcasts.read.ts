@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
@@ -17,13 +18,21 @@ export type Counts = Record<'total' | RecipientStatus, number>;
 // Reading: live counts are derived from each recipient's message, never stored.
 
 /** A recipient's public status: its message's status once handed over, else its own state. */
-function recipientStatus(state: RecipientState, messageStatus: MessageStatus | null): RecipientStatus {
+function recipientStatus(
+  state: RecipientState,
+  messageStatus: MessageStatus | null,
+  capped = false,
+): RecipientStatus {
   if (state === 'pending' || state === 'sending') return 'queued';
   if (state !== 'queued') return state;
   // The message is gone only when its contact was deleted; it had been handed over by then.
   if (messageStatus === null || messageStatus === 'received') return 'sent';
+  if (messageStatus === 'failed' && capped) return 'frequency_capped';
   return messageStatus;
 }
+
+/** The message error of Meta's per-user marketing limit (131049): counted apart from failures. */
+export const FREQUENCY_CAPPED = 'whatsapp_frequency_capped';
 
 export const emptyCounts = (): Counts => ({
   total: 0,
@@ -34,7 +43,11 @@ export const emptyCounts = (): Counts => ({
   failed: 0,
   skipped: 0,
   cancelled: 0,
+  deferred: 0,
+  frequency_capped: 0,
 });
+
+const cappedColumn = sql<number>`case when m.error_code = ${sql.lit(FREQUENCY_CAPPED)} then 1 else 0 end`;
 
 async function countsFor(db: Db | Trx, ids: string[]): Promise<Map<string, Counts>> {
   const out = new Map<string, Counts>(ids.map((id) => [id, emptyCounts()]));
@@ -46,16 +59,17 @@ async function countsFor(db: Db | Trx, ids: string[]): Promise<Map<string, Count
       'r.broadcast_id',
       'r.status as state',
       'm.status as message_status',
+      cappedColumn.as('capped'),
       eb.fn.countAll<number>().as('n'),
     ])
     .where('r.broadcast_id', 'in', ids)
-    .groupBy(['r.broadcast_id', 'r.status', 'm.status'])
+    .groupBy(['r.broadcast_id', 'r.status', 'm.status', cappedColumn])
     .execute();
   for (const row of rows) {
     const c = out.get(row.broadcast_id)!;
     const n = Number(row.n);
     c.total += n;
-    c[recipientStatus(row.state, row.message_status)] += n;
+    c[recipientStatus(row.state, row.message_status, Number(row.capped) === 1)] += n;
   }
   return out;
 }
@@ -76,6 +90,8 @@ export function presentBroadcast(row: BroadcastsTable, counts: Counts) {
     started_at: row.started_at,
     cancelled_at: row.cancelled_at,
     completed_at: row.completed_at,
+    valid_until: row.valid_until ?? null,
+    warning: row.warning ?? null,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -118,8 +134,9 @@ function presentRecipient(
     message_error_message: string | null;
   },
 ) {
-  const status = recipientStatus(row.status, row.message_status);
-  const code = row.error_code ?? (status === 'failed' ? row.message_error_code : null);
+  const status = recipientStatus(row.status, row.message_status, row.message_error_code === FREQUENCY_CAPPED);
+  const code =
+    row.error_code ?? (status === 'failed' || status === 'frequency_capped' ? row.message_error_code : null);
   return {
     ...objectHead(row, 'broadcast_recipient'),
     broadcast_id: row.broadcast_id,
@@ -156,14 +173,23 @@ export async function listRecipients(
         eb.and([eb('r.status', '=', 'queued'), eb('m.status', '=', 'queued')]),
       ]),
     );
-  else if (s === 'skipped' || s === 'cancelled') q = q.where('r.status', '=', s);
+  else if (s === 'skipped' || s === 'cancelled' || s === 'deferred') q = q.where('r.status', '=', s);
   else if (s === 'failed')
     q = q.where((eb) =>
       eb.or([
         eb('r.status', '=', 'failed'),
-        eb.and([eb('r.status', '=', 'queued'), eb('m.status', '=', 'failed')]),
+        eb.and([
+          eb('r.status', '=', 'queued'),
+          eb('m.status', '=', 'failed'),
+          eb.or([eb('m.error_code', 'is', null), eb('m.error_code', '!=', FREQUENCY_CAPPED)]),
+        ]),
       ]),
     );
+  else if (s === 'frequency_capped')
+    q = q
+      .where('r.status', '=', 'queued')
+      .where('m.status', '=', 'failed')
+      .where('m.error_code', '=', FREQUENCY_CAPPED);
   else if (s === 'sent')
     q = q
       .where('r.status', '=', 'queued')

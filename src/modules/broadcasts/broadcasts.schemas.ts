@@ -67,6 +67,11 @@ export const createBroadcastBody = z
       'The WhatsApp channel address to send from (default: the first active WhatsApp channel; the sandbox in test mode).',
       '+14155550100',
     ).optional(),
+    valid_for_hours: describe(
+      z.number().int().min(1).max(720),
+      "How long after its start the broadcast's messages are still worth sending (default 72): a recipient Meta held back for its per-user marketing limit (131049) is retried 12, 24 and 48 hours later, within this time.",
+      72,
+    ).optional(),
   })
   .meta({
     examples: [
@@ -89,6 +94,8 @@ export const recipientStatuses = [
   'failed',
   'skipped',
   'cancelled',
+  'deferred',
+  'frequency_capped',
 ] as const;
 
 const count = (d: string, e: number) => describe(z.number().int(), d, e);
@@ -103,6 +110,14 @@ export const broadcastCounts = describe(
     failed: count('Recipients whose send was refused or whose message failed.', 20),
     skipped: count('Recipients left out: opted out or on do-not-disturb.', 30),
     cancelled: count('Recipients not sent because the broadcast was cancelled.', 0),
+    deferred: count(
+      "Recipients Meta held back for its per-user marketing limit (131049), waiting to be sent again (12, 24 and 48 hours later, within the broadcast's validity).",
+      12,
+    ),
+    frequency_capped: count(
+      "Recipients Meta held back for its per-user marketing limit (131049) with no retry left in the broadcast's validity: not counted as failed.",
+      3,
+    ),
   }),
   "Live counts from each recipient's message status (each recipient in exactly one).",
 );
@@ -147,6 +162,9 @@ export const broadcastObject = z.object({
   started_at: nullableTimestamp('When sending started'),
   cancelled_at: nullableTimestamp('When it was cancelled'),
   completed_at: nullableTimestamp('When every recipient reached a final state'),
+  valid_until: nullableTimestamp(
+    'Until when held-back recipients are retried (the start plus `valid_for_hours`)',
+  ),
 });
 
 export const recipientObject = z.object({
@@ -156,7 +174,7 @@ export const recipientObject = z.object({
   phone: describe(z.string().nullable(), 'The phone the message went to (E.164).', '+919876543210'),
   status: describe(
     z.enum(recipientStatuses),
-    "The recipient's state: its message's status once handed over, else queued, skipped or cancelled.",
+    "The recipient's state: its message's status once handed over, else queued, skipped or cancelled; `deferred` while waiting to be sent again after Meta's per-user marketing limit (131049), `frequency_capped` when no retry was left.",
     'delivered',
   ),
   message_id: describe(

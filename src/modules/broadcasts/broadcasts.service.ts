@@ -9,6 +9,7 @@ import { getAudienceRow } from '../audiences/index.ts';
 import { findChannelForSend } from '../channels/index.ts';
 import { contactsByIds, normalizePhone } from '../contacts/index.ts';
 import { findTemplateForSend, messageStatuses } from '../messaging/index.ts';
+import { DEFAULT_VALID_HOURS } from './broadcasts.deferrals.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import type { recipientStatuses } from './broadcasts.schemas.ts';
 import type { BroadcastsTable } from './broadcasts.tables.ts';
@@ -39,6 +40,7 @@ export interface CreateBroadcastInput {
   variables?: Variables;
   send_at?: string;
   from?: string;
+  valid_for_hours?: number;
 }
 
 /**
@@ -87,6 +89,10 @@ export async function createBroadcast(ctx: AppContext, auth: Auth, input: Create
     started_at: later ? null : at,
     cancelled_at: null,
     completed_at: null,
+    valid_until: new Date(
+      (later ? sendAt!.getTime() : now.getTime()) +
+        (input.valid_for_hours ?? DEFAULT_VALID_HOURS) * 3_600_000,
+    ).toISOString(),
     created_at: at,
     updated_at: at,
   };
@@ -231,7 +237,7 @@ export async function completeIfSettled(ctx: AppContext, tx: Tx, broadcastId: st
     .where('r.broadcast_id', '=', broadcastId)
     .where((eb) =>
       eb.or([
-        eb('r.status', 'in', ['pending', 'sending']),
+        eb('r.status', 'in', ['pending', 'sending', 'deferred']),
         eb.and([eb('r.status', '=', 'queued'), eb('m.status', '=', 'queued')]),
       ]),
     )

@@ -32,6 +32,10 @@ export interface BroadcastsTable {
   error_message: string | null;
   /** Set once every recipient row exists. */
   expanded_at: string | null;
+  /** Until when a recipient held back by Meta's per-user marketing limit (131049) is retried. Optional on insert. */
+  valid_until?: string | null;
+  /** Something to look at before it sends (its template turned marketing). Optional on insert. */
+  warning?: string | null;
   started_at: string | null;
   cancelled_at: string | null;
   completed_at: string | null;
@@ -43,7 +47,15 @@ export interface BroadcastsTable {
  * `pending` (not yet handed over), `sending` (claimed by a worker), `queued` (a message exists:
  * its status is the recipient's), or final without a message: `skipped`, `failed`, `cancelled`.
  */
-export type RecipientState = 'pending' | 'sending' | 'queued' | 'skipped' | 'failed' | 'cancelled';
+export type RecipientState =
+  | 'pending'
+  | 'sending'
+  | 'queued'
+  | 'skipped'
+  | 'failed'
+  | 'cancelled'
+  /** Meta held its message back (131049): sent again at `retry_at`. */
+  | 'deferred';
 
 export interface BroadcastRecipientsTable {
   id: string;
@@ -57,6 +69,10 @@ export interface BroadcastRecipientsTable {
   error_code: string | null;
   error_message: string | null;
   claimed_at: string | null;
+  /** How many times Meta's per-user marketing limit (131049) held its message back and it was deferred. Optional on insert. */
+  deferrals?: number;
+  /** When a deferred recipient is sent again. Optional on insert. */
+  retry_at?: string | null;
   created_at: string;
   updated_at: string;
 }

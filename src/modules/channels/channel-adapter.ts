@@ -173,6 +173,8 @@ export interface InboundMessage {
   username?: string;
   /** The customer moved to a new number (WhatsApp `user_changed_number`): `from` is the old one. */
   numberChange?: { newAddress: string };
+  /** Meta gave the customer a new business-scoped user id (WhatsApp `user_changed_user_id`). */
+  userIdChange?: { newUserId: string };
   /** This is an edit of an earlier message of the customer's: its new content. */
   edit?: { originalProviderId: string };
   /** The customer deleted an earlier message. */
@@ -213,8 +215,19 @@ export interface StatusUpdate {
   recipientOptedOut?: boolean;
 }
 
-/** Other provider notifications (e.g. WhatsApp template review results). */
-export interface ProviderNotice {
+/** Other provider notifications (WhatsApp template review results, marketing preferences). */
+export type ProviderNotice = TemplateStatusNotice | TemplateChangeNotice | ConsentNotice;
+
+/** A provider moved a template to another category, or rated its quality anew. */
+export interface TemplateChangeNotice {
+  kind: 'template_change';
+  templateName: string;
+  language?: string;
+  category?: 'marketing' | 'utility' | 'authentication';
+  quality?: string;
+}
+
+export interface TemplateStatusNotice {
   kind: 'template_status';
   templateName: string;
   language?: string;
@@ -222,10 +235,47 @@ export interface ProviderNotice {
   reason?: string;
 }
 
+/** A customer stopped or resumed a purpose at the provider (Meta's `user_preferences` webhook). */
+export interface ConsentNotice {
+  kind: 'consent';
+  /** The customer's phone (E.164), when the provider gives it. */
+  phone?: string;
+  /** The customer's WhatsApp business-scoped user id, when given. */
+  userId?: string;
+  profileName?: string;
+  purpose: 'marketing' | 'utility' | 'service';
+  status: 'granted' | 'revoked';
+  detail?: string;
+  timestamp: Date;
+}
+
 export interface InboundBatch {
   messages: InboundMessage[];
   statuses: StatusUpdate[];
   notices: ProviderNotice[];
+}
+
+/** A template as a provider holds it (a WhatsApp Business Account's), in Parley's terms, for template sync. */
+export interface ProviderTemplate {
+  providerTemplateId: string;
+  name: string;
+  language: string;
+  category: 'marketing' | 'utility' | 'authentication';
+  status: 'pending' | 'approved' | 'rejected' | 'paused';
+  statusReason: string | null;
+  /** Meta's quality rating: `green`, `yellow`, `red` or `unknown`. */
+  quality: string | null;
+  body: string;
+  header: { type: 'text'; text: string } | { type: 'image' | 'video' | 'document' } | null;
+  footer: string | null;
+  buttons: Array<{
+    type: 'quick_reply' | 'url' | 'phone_number';
+    text: string;
+    url?: string;
+    phone_number?: string;
+  }>;
+  /** The samples Meta kept (`example.body_text`, `header_text`), as Parley's `examples`. */
+  examples: { body?: string[] | Record<string, string>; header?: string[] | Record<string, string> } | null;
 }
 
 /** The raw request as the provider-facing route received it. */
@@ -285,6 +335,21 @@ export interface InboundReceiver {
   ): Promise<void>;
   /** The address a message sent on this channel went to, by the provider's id for it (the messages table is messaging's). */
   sentTo(channelId: string, providerMessageId: string): Promise<string | undefined>;
+  /**
+   * Adopts a provider's templates as they are there (status, category, quality, language,
+   * components): new ones are stored, known ones (same name and language) updated; nothing is
+   * submitted for review again.
+   */
+  adoptTemplates(
+    scope: { workspaceId: string; livemode: boolean },
+    templates: ProviderTemplate[],
+  ): Promise<{ created: number; updated: number; unchanged: number }>;
+  /** A provider changed a template's category or quality rating (WhatsApp webhooks). */
+  templateChanged(
+    scope: { workspaceId: string; livemode: boolean },
+    ref: { name: string; language?: string },
+    change: { category?: 'marketing' | 'utility' | 'authentication'; quality?: string },
+  ): Promise<void>;
   /** A template as stored (JSON columns as text), for submitting it to a provider's review. */
   template(
     scope: { workspaceId: string; livemode: boolean },

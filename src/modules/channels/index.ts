@@ -5,12 +5,14 @@ export {
   type ChannelAdapter,
   type ChannelConfig,
   ChannelSendError,
+  type ConsentNotice,
   type InboundBatch,
   type InboundMessage,
   type InteractiveParts,
   type OutboundMessage,
   type OutboundType,
   type ProviderFile,
+  type ProviderTemplate,
   type StatusUpdate,
 } from './channel-adapter.ts';
 export { channelById, channelsByIds } from './channels.lookup.ts';

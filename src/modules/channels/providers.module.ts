@@ -9,8 +9,15 @@ import { type PendingInbound, purgeProcessedInbound, registerInboundJobs } from 
 import { providersMigrations } from './providers.migrations.ts';
 import { createTwilioAdapter } from './twilio/twilio.adapter.ts';
 import { twilioHookRoutes } from './twilio/twilio.routes.ts';
+import { watchGraphVersion } from './whatsapp/graph-versions.ts';
 import { createWhatsAppAdapter } from './whatsapp/whatsapp.adapter.ts';
 import { whatsappHookRoutes } from './whatsapp/whatsapp.routes.ts';
+import {
+  enqueueScheduledSyncs,
+  registerScheduledTemplateSync,
+  SYNC_EVERY_MS,
+  templateSyncRoutes,
+} from './whatsapp/whatsapp.sync.ts';
 import { registerTemplateSync } from './whatsapp/whatsapp.templates.ts';
 
 /** The providers module's state for one app. */
@@ -35,7 +42,7 @@ declare module '../../platform/context.ts' {
 export const providersModule: Module = {
   name: 'providers',
   migrations: providersMigrations,
-  routes: [...whatsappHookRoutes, ...twilioHookRoutes, ...emailHookRoutes],
+  routes: [...whatsappHookRoutes, ...twilioHookRoutes, ...emailHookRoutes, ...templateSyncRoutes],
   setup(ctx) {
     const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
     registerAdapter(
@@ -51,6 +58,8 @@ export const providersModule: Module = {
     );
     registerAdapter(ctx, createEmailAdapter());
     registerInboundJobs(ctx);
+    watchGraphVersion(ctx);
+    registerScheduledTemplateSync(ctx);
     registerTemplateSync(ctx);
     const instance: ProvidersInstance = {
       hookChannels: new Map(),
@@ -73,6 +82,13 @@ export const providersModule: Module = {
       purgeProcessedInbound(ctx).catch((err) => ctx.logger.warn({ err }, 'provider inbound purge failed'));
     }, 3_600_000);
     timer.unref();
-    return () => clearInterval(timer);
+    const sync = setInterval(() => {
+      enqueueScheduledSyncs(ctx).catch((err) => ctx.logger.warn({ err }, 'template sync scheduling failed'));
+    }, SYNC_EVERY_MS);
+    sync.unref();
+    return () => {
+      clearInterval(timer);
+      clearInterval(sync);
+    };
   },
 };

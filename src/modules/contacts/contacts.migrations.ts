@@ -50,4 +50,31 @@ export const contactsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // The consent ledger: every consent change per contact, channel and purpose with its source
+  // (append-only, erased as a whole on request); the contact's stopped purposes kept on its row
+  // (`consent_stops`, a JSON list of "channel:purpose") so sends check them without a look-up.
+  '0105_contact_consent_ledger': {
+    async up(db) {
+      await db.schema
+        .createTable('contact_consents')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        // No foreign key: the fact that a contact's consents were erased outlives the contact.
+        .addColumn('contact_id', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text')
+        .addColumn('recorded_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('contact_consents_contact')
+        .on('contact_consents')
+        .columns(['workspace_id', 'livemode', 'contact_id', 'id'])
+        .execute();
+      await db.schema.alterTable('contacts').addColumn('consent_stops', 'text').execute();
+    },
+  },
 };

@@ -1,6 +1,7 @@
 declare module '../../platform/db/schema.ts' {
   interface Database {
     contacts: ContactsTable;
+    contact_consents: ContactConsentsTable;
   }
 }
 
@@ -20,8 +21,31 @@ export interface ContactsTable {
   tags: string;
   dnd: number;
   opted_out: number;
+  /** JSON list of the "channel:purpose" pairs the contact stopped (`whatsapp:marketing`); null when none. Optional on insert. */
+  consent_stops?: string | null;
   created_at: string;
   updated_at: string;
 }
 
 export type ContactRow = ContactsTable;
+
+export type ConsentPurpose = 'marketing' | 'utility' | 'service';
+/** `erased`: the contact's ledger was erased on request (the one row left, purpose and channel `*`). */
+export type ConsentStatus = 'granted' | 'revoked' | 'erased';
+export type ConsentSource = 'keyword' | 'user_preferences' | 'provider_error' | 'import' | 'api' | 'erasure';
+
+/** One consent change (append-only ledger). */
+export interface ContactConsentsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  contact_id: string;
+  /** A channel type (`whatsapp`, `sms`, ...), or `*` for an erasure. */
+  channel: string;
+  purpose: ConsentPurpose | '*';
+  status: ConsentStatus;
+  source: ConsentSource;
+  /** What the source said: the keyword, Meta's detail, the provider error code, the import id, a note. */
+  detail: string | null;
+  recorded_at: string;
+}

@@ -1,5 +1,8 @@
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { insertRows } from '../../platform/db/rows.ts';
+import { tenant } from '../../platform/db/scope.ts';
+import type { Actor, Tx } from '../../platform/events.ts';
+import { presentContact } from './contacts.service.ts';
 import type { ContactRow } from './contacts.tables.ts';
 
 /**
@@ -12,4 +15,39 @@ export async function insertNewContactsByPhone(db: Db | Trx, rows: ContactRow[])
     .returning('id')
     .execute();
   return inserted.length;
+}
+
+/**
+ * Meta gave a WhatsApp user a new business-scoped user id (`user_changed_user_id`): the contact
+ * takes it, unless another contact already holds it (then nothing changes). Emits `contact.updated`.
+ */
+export async function changeWhatsAppUserId(
+  tx: Tx,
+  scope: { workspaceId: string; livemode: boolean },
+  contact: ContactRow,
+  newUserId: string,
+  actor: Actor,
+): Promise<ContactRow> {
+  if (contact.whatsapp_user_id === newUserId) return contact;
+  const holder = await tenant(tx.db, scope)
+    .selectFrom('contacts')
+    .select('id')
+    .where('whatsapp_user_id', '=', newUserId)
+    .executeTakeFirst();
+  if (holder) return contact;
+  const now = new Date().toISOString();
+  await tx.db
+    .updateTable('contacts')
+    .set({ whatsapp_user_id: newUserId, updated_at: now })
+    .where('id', '=', contact.id)
+    .execute();
+  const row = { ...contact, whatsapp_user_id: newUserId, updated_at: now };
+  await tx.emit({
+    workspaceId: scope.workspaceId,
+    livemode: scope.livemode,
+    type: 'contact.updated',
+    actor,
+    data: presentContact(row),
+  });
+  return row;
 }

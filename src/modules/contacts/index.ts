@@ -1,6 +1,14 @@
 /** The contacts module's public surface: what other modules may use. */
 
 export { type BulkContact, writeImportedContacts } from './contacts.bulk.ts';
+export {
+  type ConsentChange,
+  consentPurposes,
+  consentStopped,
+  consentsOf,
+  eraseContactConsents,
+  recordConsents,
+} from './contacts.consents.ts';
 export { fillEmptyContactField } from './contacts.fill.ts';
 export { contactsByIds } from './contacts.read.ts';
 export { contactObject } from './contacts.schemas.ts';
@@ -28,7 +36,7 @@ export {
   setContactOptOut,
   updateContact,
 } from './contacts.service.ts';
-export type { ContactRow } from './contacts.tables.ts';
+export type { ConsentPurpose, ContactRow } from './contacts.tables.ts';
 export { contactCards, contactIdsNamed, contactReachability } from './contacts.views.ts';
-export { insertNewContactsByPhone } from './contacts.writes.ts';
+export { changeWhatsAppUserId, insertNewContactsByPhone } from './contacts.writes.ts';
 export { invalidPhoneMessage } from './phone.ts';

@@ -44,6 +44,14 @@ export interface TemplateCreatedEvent {
   template: TemplateRow;
 }
 
+/** A provider moved a template to another category (Meta's `template_category_update`). */
+export interface TemplateCategoryChangedEvent {
+  workspaceId: string;
+  livemode: boolean;
+  template: TemplateRow;
+  previous: TemplateRow['category'];
+}
+
 /** Where other modules act inside messaging's transactions; one set per app (`ctx.modules.messaging.hooks`). */
 export interface MessagingHooks {
   /**
@@ -59,8 +67,15 @@ export interface MessagingHooks {
   inboundAnswer: ClaimHook<InboundAnswerEvent>;
   /** Runs inside the transaction that creates or edits a template (live mode: submit it for review from a job). */
   templateSaved: Hook<TemplateCreatedEvent>;
+  /** Runs inside the transaction that records a provider's category change of a template. */
+  templateCategoryChanged: Hook<TemplateCategoryChangedEvent>;
 }
 
 export function createMessagingHooks(): MessagingHooks {
-  return { inboundMessage: new Hook(), inboundAnswer: new ClaimHook(), templateSaved: new Hook() };
+  return {
+    inboundMessage: new Hook(),
+    inboundAnswer: new ClaimHook(),
+    templateSaved: new Hook(),
+    templateCategoryChanged: new Hook(),
+  };
 }

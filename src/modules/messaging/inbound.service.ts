@@ -1,26 +1,20 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
-import type { Actor, Tx } from '../../platform/events.ts';
+import type { Tx } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ChannelConfig, InboundBatch, InboundMessage, StatusUpdate } from '../channels/index.ts';
-import { channelById, channelKinds, contactKeyFor, optKeyword, plainOptKeyword } from '../channels/index.ts';
-import {
-  type ContactRow,
-  findOrCreateContact,
-  findOrCreateWhatsAppContact,
-  moveContactPhone,
-  setContactOptOut,
-} from '../contacts/index.ts';
+import { channelById, channelKinds } from '../channels/index.ts';
 import {
   type ConversationRow,
   findOrCreateConversation,
-  moveThreadsAddress,
   patchConversation,
   reopenInTx,
 } from '../conversations/index.ts';
+import { applyConsentNotice, MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
 import { previewOf } from './content.ts';
+import { type InboundScope, identifySender, type Sender } from './inbound.sender.ts';
 import { messageByProviderId } from './messages.views.ts';
 import { keepMediaJob } from './messaging.jobs.ts';
 import {
@@ -31,6 +25,7 @@ import {
 } from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
 import { setTemplateStatus } from './templates.service.ts';
+import { applyTemplateChange } from './templates.sync.ts';
 
 export interface IngestResult {
   stored: number;
@@ -69,13 +64,17 @@ export async function ingestInbound(
     statuses_ignored: 0,
     messages: [],
   };
+  const defaultCountry =
+    batch.messages.length || batch.notices.some((n) => n.kind === 'consent')
+      ? ((
+          await ctx.db
+            .selectFrom('workspaces')
+            .select('default_country')
+            .where('id', '=', channel.workspaceId)
+            .executeTakeFirst()
+        )?.default_country ?? 'US')
+      : 'US';
   if (batch.messages.length) {
-    const ws = await ctx.db
-      .selectFrom('workspaces')
-      .select('default_country')
-      .where('id', '=', channel.workspaceId)
-      .executeTakeFirst();
-    const defaultCountry = ws?.default_country ?? 'US';
     for (const m of batch.messages) {
       try {
         const stored = await storeInbound(ctx, channel, m, defaultCountry);
@@ -96,29 +95,28 @@ export async function ingestInbound(
     if (await applyProviderStatus(ctx, channel, s)) result.statuses_applied++;
     else result.statuses_ignored++;
   }
-  for (const n of batch.notices) {
-    if (n.kind === 'template_status') {
-      await setTemplateStatus(
-        ctx,
-        { workspaceId: channel.workspaceId, livemode: channel.livemode },
-        { name: n.templateName, language: n.language },
-        n.status,
-        n.reason,
-      );
-    }
-  }
+  for (const n of batch.notices) await applyNotice(ctx, channel, n, defaultCountry);
   return result;
 }
 
-type InboundScope = { workspaceId: string; livemode: boolean; defaultCountry: string };
-
-/** Who wrote: their contact (after an opt keyword or a number change), address and actor. */
-interface Sender {
-  contact: ContactRow;
-  address: string;
-  actor: Actor;
-  /** What a number change did, kept in the message's payload. */
-  numberMove: Record<string, unknown>;
+/** A provider's notice: a template verdict or change, or a customer's consent change. */
+async function applyNotice(
+  ctx: AppContext,
+  channel: ChannelConfig,
+  n: InboundBatch['notices'][number],
+  defaultCountry: string,
+): Promise<void> {
+  const scope = { workspaceId: channel.workspaceId, livemode: channel.livemode };
+  if (n.kind === 'consent') await applyConsentNotice(ctx, channel, n, defaultCountry);
+  else if (n.kind === 'template_change')
+    await applyTemplateChange(
+      ctx,
+      scope,
+      { name: n.templateName, language: n.language },
+      { category: n.category, quality: n.quality },
+    );
+  else
+    await setTemplateStatus(ctx, scope, { name: n.templateName, language: n.language }, n.status, n.reason);
 }
 
 async function storeInbound(
@@ -214,80 +212,6 @@ async function storeInbound(
     });
     return message;
   });
-}
-
-/**
- * The sender's contact, found or created (verified webhooks only reach here: the provider vouches
- * for the sender's number), with an opt keyword applied and a number change followed.
- */
-async function identifySender(
-  tx: Tx,
-  scope: InboundScope,
-  channel: ChannelConfig,
-  m: InboundMessage,
-  now: Date,
-): Promise<Sender> {
-  const customer: Actor = { type: 'customer', id: null };
-  const name = m.profileName?.trim() || undefined;
-  const isEmail = channelKinds[channel.type].addressKind === 'email';
-  // A WhatsApp sender may come with a business-scoped user id, or with only that (a username-only sender).
-  let { contact } =
-    !isEmail && m.userId
-      ? await findOrCreateWhatsAppContact(
-          tx,
-          scope,
-          { ...(m.from === m.userId ? {} : { phone: m.from }), userId: m.userId, name },
-          customer,
-        )
-      : await findOrCreateContact(
-          tx,
-          scope,
-          { ...contactKeyFor(channel.type, m.from), name, providerVouched: true },
-          customer,
-        );
-  const actor: Actor = { type: 'customer', id: contact.id };
-  // An opt-out keyword: STOP opts the sender out, START back in, in this message's transaction,
-  // so the agent does not answer an unsubscribe and no send to them goes out.
-  const keyword = optKeywordOf(channel, m, isEmail);
-  if (keyword && (contact.opted_out === 1) !== (keyword === 'opt_out'))
-    contact = await setContactOptOut(tx, scope, contact.id, keyword === 'opt_out', actor);
-  const address = isEmail ? (contact.email ?? m.from.toLowerCase()) : (contact.phone ?? m.from);
-  return { ...(await followNumberChange(tx, scope, channel, m, contact, address, now)), actor };
-}
-
-/** SMS takes the carriers' keywords; other phone channels (WhatsApp) the unambiguous ones only. */
-function optKeywordOf(channel: ChannelConfig, m: InboundMessage, isEmail: boolean) {
-  if (m.type !== 'text' || !m.text || isEmail) return m.optOut;
-  return channelKinds[channel.type].optOutKeywords
-    ? (m.optOut ?? optKeyword(m.text))
-    : plainOptKeyword(m.text);
-}
-
-/**
- * A number change (WhatsApp `user_changed_number`, or a known business-scoped user id writing
- * from a new number): the contact and its open threads move to the new number, history kept.
- */
-async function followNumberChange(
-  tx: Tx,
-  scope: InboundScope,
-  channel: ChannelConfig,
-  m: InboundMessage,
-  contact: ContactRow,
-  address: string,
-  now: Date,
-): Promise<Omit<Sender, 'actor'>> {
-  const newAddress = m.numberChange?.newAddress ?? bsuidNewNumber(m, contact);
-  if (!newAddress) return { contact, address, numberMove: {} };
-  const moved = await moveContactPhone(tx, scope, contact, newAddress, { type: 'system', id: null });
-  if (!moved.moved)
-    return {
-      contact,
-      address,
-      numberMove: { contact_moved: false, ...(moved.holder ? { number_taken_by: moved.holder.id } : {}) },
-    };
-  const phone = moved.contact.phone as string;
-  await moveThreadsAddress(tx.db, contact.id, channel.type, address, phone, now.toISOString());
-  return { contact: moved.contact, address: phone, numberMove: { contact_moved: true } };
 }
 
 /** Stores the message and its attachments; a customer's media is fetched and kept later. */
@@ -492,11 +416,14 @@ async function applyProviderStatus(
         .execute();
       return false;
     }
-    const { applied } = await applyStatusInTx(tx, msg.id, {
+    const { applied, row } = await applyStatusInTx(tx, msg.id, {
       status: s.status,
       at: s.timestamp,
       error: s.error ? { code: s.error.code, message: s.error.message } : undefined,
     });
+    // Meta 131050: the customer stopped marketing messages (marketing only, in the consent ledger).
+    if (applied && row && s.error?.providerCode === MARKETING_STOPPED_CODE)
+      await marketingStoppedBySend(tx, row, channel.type, s.timestamp);
     return applied;
   });
 }
@@ -561,16 +488,4 @@ export async function applyEarlyStatuses(
 export async function purgeEarlyStatuses(ctx: AppContext, days = 7): Promise<void> {
   const cutoff = new Date(ctx.clock.now().getTime() - days * 86_400_000).toISOString();
   await ctx.db.deleteFrom('early_provider_statuses').where('received_at', '<', cutoff).execute();
-}
-
-/**
- * The new number of a WhatsApp sender Parley knows by its business-scoped user id (`contacts[].user_id`)
- * when Meta now gives another `wa_id` for it: the customer changed numbers.
- */
-function bsuidNewNumber(
-  m: { from: string; userId?: string },
-  contact: { phone: string | null; whatsapp_user_id?: string | null },
-): string | undefined {
-  if (!m.userId || m.from === m.userId || contact.whatsapp_user_id !== m.userId) return undefined;
-  return contact.phone && contact.phone !== m.from ? m.from : undefined;
 }

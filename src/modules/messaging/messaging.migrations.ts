@@ -139,4 +139,12 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('messages').addColumn('deleted_at', 'text').execute();
     },
   },
+  // Template sync with a WhatsApp Business Account: Meta's template id and quality rating.
+  '0226_template_sync_quality': {
+    async up(db) {
+      await db.schema.alterTable('templates').addColumn('provider_template_id', 'text').execute();
+      await db.schema.alterTable('templates').addColumn('quality', 'text').execute();
+      await db.schema.alterTable('templates').addColumn('synced_at', 'text').execute();
+    },
+  },
 };

@@ -14,6 +14,7 @@ import type { SendWriter } from './messaging.service.ts';
 import { runSandboxAdvanceBatch, runSendBatch } from './send.job.ts';
 import { createSendWriter } from './send-batch.ts';
 import { setTemplateStatus } from './templates.service.ts';
+import { adoptTemplates, applyTemplateChange } from './templates.sync.ts';
 
 /** The messaging module's state for one app. */
 export interface MessagingInstance {
@@ -50,6 +51,8 @@ export const messagingModule: Module = {
       sentTo: async (channelId, providerMessageId) =>
         (await messageByProviderId(ctx.db, channelId, providerMessageId))?.to_address,
       template: (scope, id) => templateById(ctx.db, scope, id),
+      adoptTemplates: (scope, templates) => adoptTemplates(ctx, scope, templates),
+      templateChanged: (scope, ref, change) => applyTemplateChange(ctx, scope, ref, change),
     };
     return { hooks: createMessagingHooks(), sendWriter: createSendWriter(ctx) };
   },

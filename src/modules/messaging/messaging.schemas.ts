@@ -567,6 +567,11 @@ export const templateObject = z.object({
     'approved',
   ),
   status_reason: describe(z.string().nullable(), 'Why it was rejected or paused.', null),
+  quality: describe(
+    z.string().nullable(),
+    "Meta's quality rating of the template (`green`, `yellow`, `red`, `unknown`), from template sync and Meta's quality webhooks; null when not known.",
+    'green',
+  ),
 });
 
 /** `GET /v1/conversations/{id}/messages`. */

@@ -72,6 +72,12 @@ export interface TemplatesTable {
   examples: string | null;
   status: TemplateStatus;
   status_reason: string | null;
+  /** Meta's id of the template (set by template sync). Optional on insert. */
+  provider_template_id?: string | null;
+  /** Meta's quality rating: green, yellow, red or unknown. Optional on insert. */
+  quality?: string | null;
+  /** When template sync last read it from the provider. Optional on insert. */
+  synced_at?: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -2,7 +2,7 @@ import type { Scope } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
-import type { ContactRow } from '../contacts/index.ts';
+import { type ContactRow, consentStopped } from '../contacts/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
 import {
   type ContentInput,
@@ -46,11 +46,19 @@ export async function prepareContent(
 export function contentOf(
   input: ContentInput,
   tpl: TemplateRow | undefined,
-  contact: Pick<ContactRow, 'name'> | undefined,
+  contact: Pick<ContactRow, 'id' | 'name' | 'consent_stops'> | undefined,
   conversation: Pick<ConversationRow, 'dynamic_variables'> | undefined,
 ): PreparedContent {
   if (input.type === 'template') {
     if (!tpl) throw new Error('a template send was prepared without its template');
+    // A marketing template is not sent to a contact who stopped marketing messages on WhatsApp
+    // (templates are WhatsApp's): refused here, before Meta is asked (it would answer 131050).
+    if (tpl.category === 'marketing' && consentStopped(contact, 'whatsapp', 'marketing'))
+      throw new ApiError(
+        'contact_opted_out',
+        `Contact ${contact?.id} stopped marketing messages on WhatsApp; template ${tpl.name} is a marketing template, so nothing was sent.`,
+        { details: { contact_id: contact?.id ?? null, reason: 'marketing_stopped' } },
+      );
     return templateContent(input.template as TemplateRef, tpl, { contact, conversation });
   }
   if (input.type === 'text')

@@ -18,6 +18,7 @@ import {
 } from '../channels/index.ts';
 import { setContactOptOut } from '../contacts/index.ts';
 import { contactIdOfConversation } from '../conversations/index.ts';
+import { MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
 import type { InteractiveInput } from './content.ts';
 import { applyEarlyStatuses } from './inbound.service.ts';
 import { MESSAGES_PER_JOB, messageIdsOf, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
@@ -112,11 +113,22 @@ async function emailThreadOf(
   };
 }
 
-async function fail(ctx: AppContext, row: MessageRow, code: string, message: string, optOut = false) {
+async function fail(
+  ctx: AppContext,
+  row: MessageRow,
+  code: string,
+  message: string,
+  optOut = false,
+  providerCode?: string,
+  channelType?: string,
+) {
   await ctx.transaction(async (tx) => {
     await applyStatusInTx(tx, row.id, { status: 'failed', at: ctx.clock.now(), error: { code, message } });
     // The provider says the recipient unsubscribed (Twilio 21610): no later send should try.
     if (optOut) await optOutRecipient(tx, row);
+    // Meta 131050: the customer stopped marketing messages only (the consent ledger says so).
+    if (providerCode === MARKETING_STOPPED_CODE && channelType)
+      await marketingStoppedBySend(tx, row, channelType, ctx.clock.now());
   });
 }
 
@@ -262,7 +274,7 @@ async function deliver(
       return null;
     }
     if (err instanceof ChannelSendError) {
-      await fail(ctx, row, err.code, err.message, err.recipientOptedOut);
+      await fail(ctx, row, err.code, err.message, err.recipientOptedOut, err.providerCode, channel.type);
       return null;
     }
     ctx.logger.error({ err, messageId: row.id }, 'message send failed');

@@ -38,6 +38,7 @@ export function presentTemplate(row: TemplateRow) {
     placeholders: typeof ph === 'string' ? [] : ph.names,
     status: row.status,
     status_reason: row.status_reason,
+    quality: row.quality ?? null,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

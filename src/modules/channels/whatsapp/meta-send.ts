@@ -220,8 +220,8 @@ export function mapGraphError(httpStatus: number, error: GraphError | undefined)
       return fail('contact_opted_out', 'The customer stopped marketing messages from this business.');
     case 131049:
       return fail(
-        'whatsapp_not_delivered',
-        'Meta chose not to deliver this marketing message to keep engagement healthy.',
+        'whatsapp_frequency_capped',
+        "Meta held this marketing message back to keep the user's engagement healthy (its per-user marketing limit); a broadcast retries it later.",
       );
     case 131051:
       return fail('validation_failed', 'WhatsApp does not support this message type.');

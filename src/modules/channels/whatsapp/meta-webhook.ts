@@ -5,8 +5,9 @@ import type {
   ProviderNotice,
   ProviderStatus,
   StatusUpdate,
+  TemplateStatusNotice,
 } from '../channel-adapter.ts';
-import { fromWaId } from './meta-protocol.ts';
+import { fromWaId, isBusinessScopedUserId } from './meta-protocol.ts';
 import { mapGraphError } from './meta-send.ts';
 
 /** Meta's webhook payloads (`messages`, `statuses`, `message_template_status_update`) read into an inbound batch. Pure functions. */
@@ -26,6 +27,8 @@ interface WaMessage {
   from?: string;
   /** The sender's business-scoped user id (BSUID), Meta's 2026 identifier; `from` is left out for username-only senders. */
   from_user_id?: string;
+  /** The sender's parent BSUID (`US.ENT.…`), when the business enabled parent BSUIDs. */
+  from_parent_user_id?: string;
   timestamp?: string;
   type?: string;
   context?: { id?: string; from?: string };
@@ -53,7 +56,14 @@ interface WaMessage {
       currency?: string;
     }>;
   };
-  system?: { body?: string; type?: string; wa_id?: string; new_wa_id?: string; user_id?: string };
+  system?: {
+    body?: string;
+    type?: string;
+    wa_id?: string;
+    new_wa_id?: string;
+    user_id?: string;
+    parent_user_id?: string;
+  };
   edit?: { original_message_id?: string; message?: WaMessage };
   revoke?: { original_message_id?: string };
   referral?: Record<string, unknown>;
@@ -74,6 +84,8 @@ const tsDate = (ts: unknown, fallback: Date) => {
   const n = typeof ts === 'string' || typeof ts === 'number' ? Number(ts) : Number.NaN;
   return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : fallback;
 };
+
+const nonBlank = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
 const amount = (n: unknown) => (typeof n === 'number' ? n : Number(n));
 
@@ -123,10 +135,19 @@ function messageBase(m: WaMessage, senders: Map<string, WaSender>, to: string | 
   // The sender: the phone (`from`, or the contact's wa_id), else the business-scoped user id of a
   // username-only sender (Meta leaves the phone out then).
   const sender =
-    (m.from ? senders.get(m.from) : undefined) ?? (m.from_user_id ? senders.get(m.from_user_id) : undefined);
-  // Meta leaves `from` out for a username-only sender and names them by `from_user_id`.
-  const phone = m.from;
-  const userId = m.from_user_id ?? sender?.userId;
+    (m.from ? senders.get(m.from) : undefined) ??
+    (m.from_user_id ? senders.get(m.from_user_id) : undefined) ??
+    (m.from_parent_user_id ? senders.get(m.from_parent_user_id) : undefined);
+  // Meta leaves `from` out for a username-only sender and names them by `from_user_id` (and by
+  // `from_parent_user_id` too when parent BSUIDs are on); a stray blank `from` counts as none.
+  // A BSUID in `from` (seen from relays that fill `from` with whatever id they have) is no phone.
+  const given = nonBlank(m.from);
+  const phone = given && !isBusinessScopedUserId(given) ? given : undefined;
+  const userId =
+    nonBlank(m.from_user_id) ??
+    sender?.userId ??
+    nonBlank(m.from_parent_user_id) ??
+    (given && !phone ? given : undefined);
   const from = phone ? fromWaId(phone) : userId;
   if (!from) return undefined;
   return {
@@ -151,7 +172,14 @@ function parseEdit(
   const original = m.edit?.original_message_id;
   if (!original || !m.edit?.message) return undefined;
   const edited = parseMessage(
-    { ...m.edit.message, id: m.id, from: m.from, from_user_id: m.from_user_id, timestamp: m.timestamp },
+    {
+      ...m.edit.message,
+      id: m.id,
+      from: m.from,
+      from_user_id: m.from_user_id,
+      from_parent_user_id: m.from_parent_user_id,
+      timestamp: m.timestamp,
+    },
     senders,
     to,
     now,
@@ -263,14 +291,21 @@ function orderContent({ order }: WaMessage): Content | undefined {
 function systemContent({ system: s }: WaMessage): Content | undefined {
   if (!s) return undefined;
   const newWaId = s.wa_id ?? s.new_wa_id;
+  // `user_changed_user_id`: Meta gave the user a new BSUID (`system.user_id`), no phone with it.
+  const newUserId = s.type === 'user_changed_user_id' ? nonBlank(s.user_id) : undefined;
   return {
     type: 'system',
     text: s.body ?? '',
     extra: {
-      payload: { system_type: s.type ?? null, ...(newWaId ? { new_wa_id: newWaId } : {}) },
+      payload: {
+        system_type: s.type ?? null,
+        ...(newWaId ? { new_wa_id: newWaId } : {}),
+        ...(newUserId ? { new_user_id: newUserId } : {}),
+      },
       ...(s.type === 'user_changed_number' && newWaId
-        ? { numberChange: { newAddress: fromWaId(newWaId) } }
+        ? { numberChange: { newAddress: fromWaId(String(newWaId)) } }
         : {}),
+      ...(newUserId ? { userIdChange: { newUserId } } : {}),
     },
   };
 }
@@ -343,7 +378,7 @@ function parseStatus(s: WaStatus, now: Date): StatusUpdate | undefined {
   return out;
 }
 
-const templateEvents: Record<string, ProviderNotice['status']> = {
+const templateEvents: Record<string, TemplateStatusNotice['status']> = {
   APPROVED: 'approved',
   REJECTED: 'rejected',
   PAUSED: 'paused',
@@ -365,6 +400,11 @@ export function parseMetaWebhook(body: unknown, phoneNumberId: string | undefine
     if (field === 'messages') readMessagesChange(value, phoneNumberId, now, batch);
     else if (field === 'message_template_status_update') {
       const notice = templateNotice(value);
+      if (notice) batch.notices.push(notice);
+    } else if (field === 'user_preferences')
+      batch.notices.push(...preferenceNotices(value, phoneNumberId, now));
+    else if (field === 'template_category_update' || field === 'message_template_quality_update') {
+      const notice = templateChange(field, value);
       if (notice) batch.notices.push(notice);
     }
   }
@@ -420,6 +460,7 @@ function sendersOf(contacts: unknown): Map<string, WaSender> {
     };
     if (sender.waId) senders.set(sender.waId, sender);
     if (sender.userId) senders.set(sender.userId, sender);
+    if (c.parent_user_id) senders.set(String(c.parent_user_id), sender);
   }
   return senders;
 }
@@ -438,4 +479,65 @@ function templateNotice(value: Record<string, any>): ProviderNotice | undefined 
     status,
     ...(reason ? { reason } : {}),
   };
+}
+
+/**
+ * Meta's `user_preferences` webhook: a user stopped (`stop`) or resumed (`resume`) marketing
+ * messages (`category: marketing_messages`). Other categories and values are not consent changes.
+ */
+function preferenceNotices(
+  value: Record<string, any>,
+  phoneNumberId: string | undefined,
+  now: Date,
+): ProviderNotice[] {
+  const meta = value.metadata as { phone_number_id?: string } | undefined;
+  if (phoneNumberId && meta?.phone_number_id && meta.phone_number_id !== phoneNumberId) return [];
+  const senders = sendersOf(value.contacts);
+  const out: ProviderNotice[] = [];
+  for (const p of Array.isArray(value.user_preferences) ? value.user_preferences : []) {
+    const notice = preferenceNotice(p, senders, now);
+    if (notice) out.push(notice);
+  }
+  return out;
+}
+
+/** One `user_preferences` entry: a marketing stop or resume, by phone or business-scoped user id. */
+function preferenceNotice(p: any, senders: Map<string, WaSender>, now: Date): ProviderNotice | undefined {
+  if (!p || typeof p !== 'object' || p.category !== 'marketing_messages') return undefined;
+  const status = p.value === 'stop' ? 'revoked' : p.value === 'resume' ? 'granted' : undefined;
+  if (!status) return undefined;
+  const waId = nonBlank(p.wa_id);
+  const sender =
+    (waId ? senders.get(waId) : undefined) ?? (p.user_id ? senders.get(String(p.user_id)) : undefined);
+  const phone = waId && !isBusinessScopedUserId(waId) ? fromWaId(waId) : undefined;
+  const userId = nonBlank(p.user_id) ?? sender?.userId ?? (waId && !phone ? waId : undefined);
+  if (!phone && !userId) return undefined;
+  return {
+    kind: 'consent',
+    ...(phone ? { phone } : {}),
+    ...(userId ? { userId } : {}),
+    ...(sender?.profileName ? { profileName: sender.profileName } : {}),
+    purpose: 'marketing',
+    status,
+    ...(typeof p.detail === 'string' ? { detail: p.detail.slice(0, 500) } : {}),
+    timestamp: tsDate(p.timestamp, now),
+  };
+}
+
+/**
+ * Meta's `template_category_update` (`new_category`) and `message_template_quality_update`
+ * (`new_quality_score`: GREEN, YELLOW, RED, UNKNOWN) webhooks.
+ */
+function templateChange(field: string, value: Record<string, any>): ProviderNotice | undefined {
+  const name = nonBlank(value.message_template_name);
+  if (!name) return undefined;
+  const language = nonBlank(value.message_template_language);
+  if (field === 'template_category_update') {
+    const category = String(value.new_category ?? '').toLowerCase();
+    if (category !== 'marketing' && category !== 'utility' && category !== 'authentication') return undefined;
+    return { kind: 'template_change', templateName: name, ...(language ? { language } : {}), category };
+  }
+  const quality = nonBlank(value.new_quality_score)?.toLowerCase();
+  if (!quality) return undefined;
+  return { kind: 'template_change', templateName: name, ...(language ? { language } : {}), quality };
 }

@@ -10,6 +10,8 @@ import {
 import { fileOf, getFromProvider, postToProvider } from '../provider-http.ts';
 import { verifyMetaSignature } from './meta-protocol.ts';
 import { buildSendBody, type GraphError, mapGraphError } from './meta-send.ts';
+import { listMetaTemplates } from './meta-template-list.ts';
+import type { TemplateReading } from './meta-template-sync.ts';
 import { buildTemplateSubmission, type TemplateDefinition } from './meta-templates.ts';
 import { parseMetaWebhook } from './meta-webhook.ts';
 import { DEFAULT_MESSAGES_PER_SECOND, SendPacing } from './pacing.ts';
@@ -17,7 +19,7 @@ import { DEFAULT_MESSAGES_PER_SECOND, SendPacing } from './pacing.ts';
 export interface GraphOptions {
   /** `https://graph.facebook.com` (configurable so tests can use a local fake). */
   graphUrl: string;
-  /** `v21.0` */
+  /** `v26.0` */
   version: string;
   /** Per-request timeout; a timeout is a retryable failure. */
   timeoutMs?: number;
@@ -77,6 +79,8 @@ export interface WhatsAppAdapter extends ChannelAdapter {
     channel: ChannelConfig,
     template: TemplateDefinition,
   ): Promise<{ providerTemplateId: string; status: string }>;
+  /** Reads every template of the channel's WhatsApp Business Account (paged). */
+  listTemplates(channel: ChannelConfig): Promise<TemplateReading[]>;
 }
 
 /** The Meta WhatsApp Cloud API adapter. Pacing state lives in this process (see pacing.ts). */
@@ -162,6 +166,8 @@ export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
       if (file) return { ...file, mimeType: info.mime_type ?? file.mimeType };
       throw new ChannelSendError('provider_error', `Meta refused the media download (HTTP ${res.status}).`);
     },
+
+    listTemplates: (channel) => listMetaTemplates(opts, channel),
 
     async submitTemplate(channel, template) {
       const waba = credential(channel, 'business_account_id');

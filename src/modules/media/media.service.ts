@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import type { AppContext } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
+import { ApiError } from '../../platform/errors.ts';
+import { objectHead } from '../../platform/http/schemas.ts';
+import type { MediaFilesTable } from './media.tables.ts';
+import { MB, mediaTypes, sniffMediaType } from './media.types.ts';
+
+export function presentMedia(row: MediaFilesTable) {
+  return {
+    ...objectHead(row, 'media'),
+    kind: row.kind,
+    mime_type: row.mime_type,
+    filename: row.filename,
+    size: row.size,
+    sha256: row.sha256,
+    download_url: `/v1/media/${row.id}/content`,
+    created_at: row.created_at,
+    // An uploaded file never changes.
+    updated_at: row.created_at,
+  };
+}
+export type MediaObject = ReturnType<typeof presentMedia>;
+
+const fmt = (n: number) => (n >= MB ? `${Math.round((n / MB) * 10) / 10} MB` : `${Math.round(n / 1024)} KB`);
+
+/**
+ * Stores an uploaded file once its bytes say what it is: a type WhatsApp cannot carry, a declared
+ * type the bytes contradict, or a file over WhatsApp's limit for its kind is refused (415, 413).
+ */
+export async function storeMedia(
+  ctx: AppContext,
+  scope: Scope,
+  file: { bytes: Buffer; filename: string | null; declaredType: string | null },
+): Promise<MediaObject> {
+  if (file.bytes.length === 0)
+    throw new ApiError('validation_failed', 'The file is empty.', {
+      errors: [{ field: 'file', message: 'is empty' }],
+    });
+  const declared = file.declaredType?.split(';')[0]?.trim().toLowerCase() || undefined;
+  const sniffed = sniffMediaType(file.bytes, declared);
+  const spec = sniffed ? mediaTypes[sniffed] : undefined;
+  if (!sniffed || !spec)
+    throw new ApiError(
+      'unsupported_media_type',
+      `The file's bytes are not a type WhatsApp carries (JPEG or PNG images, WebP stickers, AAC, AMR, MP3, MP4 or OGG audio, MP4 or 3GPP video, PDF, text or Office documents)${sniffed ? `: they are ${sniffed}` : ''}.`,
+    );
+  const generic = !declared || declared === 'application/octet-stream';
+  if (!generic && declared !== sniffed && !(declared === 'audio/opus' && sniffed === 'audio/ogg'))
+    throw new ApiError(
+      'unsupported_media_type',
+      `The file was declared ${declared} but its bytes are ${sniffed}; send it with its real type.`,
+    );
+  if (file.bytes.length > spec.maxBytes)
+    throw new ApiError(
+      'payload_too_large',
+      `The ${spec.kind} is ${fmt(file.bytes.length)}; WhatsApp takes at most ${fmt(spec.maxBytes)} for a ${sniffed} ${spec.kind}.`,
+    );
+  const row: MediaFilesTable = {
+    ...newRow('media', scope),
+    kind: spec.kind,
+    mime_type: sniffed,
+    filename: file.filename?.slice(0, 255) ?? null,
+    size: file.bytes.length,
+    sha256: createHash('sha256').update(file.bytes).digest('hex'),
+    content_base64: file.bytes.toString('base64'),
+    created_at: ctx.clock.now().toISOString(),
+  };
+  await ctx.db.insertInto('media_files').values(row).execute();
+  return presentMedia(row);
+}
+
+/** An uploaded file of this workspace and mode, or 404. Other modules send it with this. */
+export async function getMediaFile(db: Db | Trx, scope: Scope, id: string): Promise<MediaFilesTable> {
+  return tenant(db, scope).getById('media_files', id, 'media');
+}
