@@ -140,6 +140,8 @@ export function newConversationRow(scope: Scope, input: NewConversation): Conver
     queued_at: null,
     handoff_reassignments: 0,
     first_response_at: null,
+    handoff_taken_from: null,
+    unanswered_since: null,
     created_at: now,
     updated_at: now,
   };

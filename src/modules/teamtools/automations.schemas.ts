@@ -28,16 +28,30 @@ const condition = z.strictObject({
     `What is tested: ${conditionFields.join(', ')} (\`contact.<name>\`: the contact's name, phone, email, tags or an attribute).`,
     'tags',
   ),
-  op: describe(z.enum(conditionOps), 'How it is compared (text case-insensitively).', 'contains'),
+  op: describe(
+    z.enum(conditionOps),
+    'How it is compared (text case-insensitively). `contains` matches inside words; `contains_word` only whole words or phrases ("pain" matches "severe pain" but not "painless"; a list matches any of them).',
+    'contains_word',
+  ),
   value: describe(
     z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]),
     'What it is compared with (a list for `in`; none for `exists`).',
     'vip',
   ).optional(),
 });
+const anyGroup = z.strictObject({
+  any: describe(
+    z.array(condition).min(1).max(20),
+    'Holds when any of these conditions holds (OR).',
+    [
+      { field: 'text', op: 'contains_word', value: 'pain' },
+      { field: 'text', op: 'contains_word', value: 'bleeding' },
+    ],
+  ),
+});
 const conditions = describe(
-  z.array(condition).max(20),
-  'All must hold for the actions to run (none: always).',
+  z.array(z.union([condition, anyGroup])).max(20),
+  'All must hold for the actions to run (none: always); an `{any: [...]}` item holds when one of its conditions does.',
   [{ field: 'tags', op: 'contains', value: 'vip' }],
 );
 

@@ -10,6 +10,7 @@ import { handoffTimerJob, outOfHoursJob } from './handoff.jobs.ts';
 import { addBusinessMinutes, isOpen, nextOpening, type OpeningHours } from './hours.ts';
 import type { HandoffPolicy } from './policy.schemas.ts';
 import { policyFor } from './policy.service.ts';
+import { heldUntil } from './presence.ts';
 import { armTimer, firedTimerRow, handoffRef } from './timers.ts';
 
 const timerActor = { type: 'rule' as const, id: null };
@@ -61,7 +62,10 @@ export async function startHandoff(
   pickTeam?: (policy: HandoffPolicy) => Promise<string | null>,
 ) {
   const { policy, hours } = await policyFor(ctx, tx.db, scope, row);
-  let current = row.handoff_reassignments ? await update(tx, row, { handoff_reassignments: 0 }) : row;
+  let current =
+    row.handoff_reassignments || row.handoff_taken_from
+      ? await update(tx, row, { handoff_reassignments: 0, handoff_taken_from: null })
+      : row;
   const teamId = pickTeam
     ? await pickTeam(policy)
     : current.assignee_type === 'team'
@@ -125,8 +129,10 @@ async function act(
   if (action === 'reassign') {
     const teamId = await teamOf(tx, row, policy);
     if (!teamId) return { row, action: 'notify' };
-    const exclude = new Set(row.assignee_type === 'user' && row.assignee_id ? [row.assignee_id] : []);
-    let next = await routeToTeam(ctx, tx, scope, row, teamId, exclude);
+    const takenFrom = row.assignee_type === 'user' && row.assignee_id ? row.assignee_id : null;
+    // Remembered for this round: the queue does not give it back to them meanwhile.
+    const marked = await update(tx, row, { handoff_taken_from: takenFrom });
+    let next = await routeToTeam(ctx, tx, scope, marked, teamId, new Set(takenFrom ? [takenFrom] : []));
     next = await update(tx, next, { handoff_reassignments: row.handoff_reassignments + 1 });
     await startTimer(ctx, tx, scope, next, hours, policy, next.handoff_reassignments);
     return { row: next, action };
@@ -159,6 +165,21 @@ export async function handoffTimeout(
         runAt: new Date(p.dueAt),
         ref: handoffRef(p.handoffAt, p.round),
       });
+      return;
+    }
+    // Someone has it open or is writing in it: the timer waits until they leave.
+    const held = await heldUntil(ctx, tx.db, row.id);
+    if (held) {
+      const again = new Date(Date.parse(held) + 1000);
+      await armTimer(
+        ctx,
+        tx.db,
+        p.conversationId,
+        'handoff',
+        handoffTimerJob,
+        { ...p, dueAt: again.toISOString() },
+        { runAt: again, ref: handoffRef(p.handoffAt, p.round) },
+      );
       return;
     }
     const { policy, hours } = await policyFor(ctx, tx.db, scope, row);
