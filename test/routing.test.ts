@@ -299,8 +299,9 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
     const queue = await t.call('GET', `/v1/teams/${team.body.id}/queue?limit=500`, { key: ws.test });
     assert.equal(queue.body.total, 185);
     const order: string[] = queue.body.data.map((e: { conversation_id: string }) => e.conversation_id);
-    const queuedAt: string[] = queue.body.data.map((e: { queued_at: string }) => e.queued_at);
-    assert.deepEqual([...queuedAt].sort(), queuedAt, 'oldest first');
+    // All normal priority: the longest wait (the customer's first unanswered message) first.
+    const waiting: string[] = queue.body.data.map((e: { waiting_since: string }) => e.waiting_since);
+    assert.deepEqual([...waiting].sort(), waiting, 'longest wait first');
     // Each resolve gives the head of the queue to the member who freed up, concurrently too.
     for (let round = 0; round < 4; round++) {
       const held = await Promise.all(

@@ -22,35 +22,52 @@ const name = describe(
 );
 const active = describe(z.boolean(), 'Whether it runs; an inactive one is kept but never runs.', true);
 const event = describe(z.enum(automationEvents), 'The event that starts it.', 'message.received');
-const condition = z.strictObject({
-  field: describe(
-    z.string().min(1).max(80),
-    `What is tested: ${conditionFields.join(', ')} (\`contact.<name>\`: the contact's name, phone, email, tags or an attribute).`,
-    'tags',
-  ),
-  op: describe(
-    z.enum(conditionOps),
-    'How it is compared (text case-insensitively). `contains` matches inside words; `contains_word` only whole words or phrases ("pain" matches "severe pain" but not "painless"; a list matches any of them).',
-    'contains_word',
-  ),
-  value: describe(
-    z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]),
-    'What it is compared with (a list for `in`; none for `exists`).',
-    'vip',
-  ).optional(),
-});
-const anyGroup = z.strictObject({
-  any: describe(
-    z.array(condition).min(1).max(20),
-    'Holds when any of these conditions holds (OR).',
-    [
-      { field: 'text', op: 'contains_word', value: 'pain' },
-      { field: 'text', op: 'contains_word', value: 'bleeding' },
-    ],
-  ),
-});
+const field = describe(
+  z.string().min(1).max(80),
+  `What is tested: ${conditionFields.join(', ')} (\`contact.<name>\`: the contact's name, phone, email, tags or an attribute).`,
+  'tags',
+);
+const op = describe(
+  z.enum(conditionOps),
+  'How it is compared (text case-insensitively). `contains` matches inside words; `contains_word` only whole words or phrases ("pain" matches "severe pain" but not "painless"; a list matches any of them).',
+  'contains_word',
+);
+const value = describe(
+  z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]),
+  'What it is compared with (a list for `in` and `contains_word`; none for `exists`).',
+  'vip',
+);
+const condition = z.strictObject({ field, op, value: value.optional() });
+/**
+ * One item of the list: a condition `{field, op, value}`, or a group `{any: [conditions]}` (OR).
+ * One object with all keys optional and a check, so a bad `op` is named by its path (a union
+ * would only say "Invalid input").
+ */
+const conditionItem = z
+  .strictObject({
+    field: field.optional(),
+    op: op.optional(),
+    value: value.optional(),
+    any: describe(
+      z.array(condition).min(1).max(20),
+      'A group: holds when any of these conditions holds (OR).',
+      [
+        { field: 'text', op: 'contains_word', value: 'pain' },
+        { field: 'text', op: 'contains_word', value: 'bleeding' },
+      ],
+    ).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.any !== undefined) {
+      for (const k of ['field', 'op', 'value'] as const)
+        if (c[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'not beside any' });
+      return;
+    }
+    for (const k of ['field', 'op'] as const)
+      if (c[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required' });
+  });
 const conditions = describe(
-  z.array(z.union([condition, anyGroup])).max(20),
+  z.array(conditionItem).max(20),
   'All must hold for the actions to run (none: always); an `{any: [...]}` item holds when one of its conditions does.',
   [{ field: 'tags', op: 'contains', value: 'vip' }],
 );

@@ -51,7 +51,8 @@ export function conditionErrors(conditions: Condition[]): FieldError[] {
   const errors: FieldError[] = [];
   conditions.forEach((c, i) => {
     if (isAny(c)) {
-      if (!c.any.length) errors.push({ field: `conditions.${i}.any`, message: 'an any group needs a condition' });
+      if (!c.any.length)
+        errors.push({ field: `conditions.${i}.any`, message: 'an any group needs a condition' });
       c.any.forEach((inner, j) => {
         const problem = problemOf(inner);
         if (problem) errors.push({ field: `conditions.${i}.any.${j}`, message: problem });

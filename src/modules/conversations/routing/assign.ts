@@ -257,6 +257,10 @@ async function drain(
     open.set(userId, (open.get(userId) ?? 0) + 1);
     given++;
   }
+  // Rows another transaction held were skipped (a timer being armed holds a key lock on its
+  // conversation): while someone still has room, the dispatch job tries them again after this commit.
+  if (waiting.length < Math.min(load.queued, 200) && pickMember(team, open))
+    await ctx.queue.enqueue(tx.db, routeQueueJob, { ...scope, teamId: team.id });
   return given;
 }
 

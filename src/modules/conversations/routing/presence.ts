@@ -66,7 +66,11 @@ export async function heldUntil(ctx: AppContext, db: Db | Trx, conversationId: s
 }
 
 const presenceObject = z.object({
-  object: describe(z.literal('conversation_presence'), 'Always `conversation_presence`.', 'conversation_presence'),
+  object: describe(
+    z.literal('conversation_presence'),
+    'Always `conversation_presence`.',
+    'conversation_presence',
+  ),
   conversation_id: describe(z.string(), 'The conversation.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
   people: describe(
     z.array(

@@ -22,7 +22,7 @@ const queueEntry = z.object({
   ),
   waiting_seconds: describe(
     z.number().int(),
-    "How long the customer has waited, in seconds (from `waiting_since`, not restarted by a reassignment).",
+    'How long the customer has waited, in seconds (from `waiting_since`, not restarted by a reassignment).',
     95,
   ),
 });

@@ -49,7 +49,9 @@ async function answered(ctx: AppContext, tx: Tx, events: ParleyEvent[], byAi = f
         next_response_due_at: null,
       })
       .where('id', 'in', ids)
-      .where((eb) => eb.or([eb('first_response_at', 'is', null), eb('next_response_due_at', 'is not', null)]));
+      .where((eb) =>
+        eb.or([eb('first_response_at', 'is', null), eb('next_response_due_at', 'is not', null)]),
+      );
     // The AI's replies meet the targets only of policies that count them.
     if (byAi)
       q = q.where('sla_policy_id', 'in', (eb) =>

@@ -213,7 +213,9 @@ export async function applySla(
   const start = new Date(startIso);
   // A people-only policy's first response is the first reply of a person since the handoff.
   const firstAt =
-    policy.counts_ai_replies === 1 || (row.first_response_at ?? '') >= startIso ? row.first_response_at : null;
+    policy.counts_ai_replies === 1 || (row.first_response_at ?? '') >= startIso
+      ? row.first_response_at
+      : null;
   const first =
     policy.first_response_minutes && !firstAt
       ? await dueAfter(ctx, tx, scope, row, policy, start, policy.first_response_minutes)
