@@ -47,7 +47,11 @@ export {
   windowOpen,
 } from './conversations.service.ts';
 export type { ConversationJob, ConversationRow } from './conversations.tables.ts';
-export { agentConversationIds, conversationsByIds } from './conversations.views.ts';
+export {
+  agentConversationIds,
+  conversationsByIds,
+  latestConversationOfContact,
+} from './conversations.views.ts';
 export {
   contactIdOfConversation,
   conversationsOfThreads,

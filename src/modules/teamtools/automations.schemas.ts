@@ -12,6 +12,10 @@ export const automationEvents = [
   'call.completed',
   'csat.received',
   'sla.breached',
+  'booking.created',
+  'booking.cancelled',
+  'booking.rescheduled',
+  'booking.starts_in',
 ] as const;
 export type AutomationEvent = (typeof automationEvents)[number];
 
@@ -21,7 +25,16 @@ const name = describe(
   'VIP to the priority team',
 );
 const active = describe(z.boolean(), 'Whether it runs; an inactive one is kept but never runs.', true);
-const event = describe(z.enum(automationEvents), 'The event that starts it.', 'message.received');
+const event = describe(
+  z.enum(automationEvents),
+  "The event that starts it. Booking events run on the booking's conversation (else the contact's latest); `booking.starts_in` is a time: `minutes` before a confirmed booking starts.",
+  'message.received',
+);
+const minutes = describe(
+  z.number().int().min(1).max(43_200).nullable(),
+  'For `booking.starts_in` only (required there): how many minutes before the booking starts it runs (1440: a day before).',
+  1440,
+);
 const field = describe(
   z.string().min(1).max(80),
   `What is tested: ${conditionFields.join(', ')} (\`contact.<name>\`: the contact's name, phone, email, tags or an attribute).`,
@@ -92,6 +105,7 @@ export const createAutomationBody = z
     event,
     conditions: conditions.optional(),
     actions: actionList,
+    minutes: minutes.optional(),
   })
   .meta({ examples: [example] });
 export const updateAutomationBody = z
@@ -101,6 +115,7 @@ export const updateAutomationBody = z
     event: event.optional(),
     conditions: conditions.optional(),
     actions: actionList.optional(),
+    minutes: minutes.optional(),
   })
   .meta({ examples: [{ active: false }] });
 
@@ -111,6 +126,7 @@ export const automationObject = z.object({
   event,
   conditions,
   actions: actionList,
+  minutes,
 });
 export const listAutomationsQuery = listQuery({
   event: event.optional(),

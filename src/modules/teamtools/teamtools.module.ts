@@ -1,7 +1,7 @@
 import type { Module } from '../module.ts';
 import { automationJob } from './automations.jobs.ts';
 import { automationRoutes } from './automations.routes.ts';
-import { automationSink, runAutomations } from './automations.run.ts';
+import { automationSink, runAutomations, runReminder } from './automations.run.ts';
 import { renderCanned } from './canned.render.ts';
 import { cannedRoutes } from './canned.routes.ts';
 import { claimCsatAnswer, onInboundCsat } from './csat.answer.ts';
@@ -9,6 +9,7 @@ import { askCsat, csatSink } from './csat.ask.ts';
 import { csatAskJob } from './csat.jobs.ts';
 import { csatRoutes } from './csat.routes.ts';
 import { macroRoutes } from './macros.routes.ts';
+import { bookingReminderJob } from './reminders.ts';
 import { teamtoolsMigrations } from './teamtools.migrations.ts';
 
 /** Canned responses, macros, automations and CSAT: the tools people use on conversations. */
@@ -21,6 +22,7 @@ export const teamtoolsModule: Module = {
     ctx.modules.messaging.cannedText = (scope, conversationId, cannedId, actor) =>
       renderCanned(ctx, scope, conversationId, cannedId, actor);
     ctx.queue.register(automationJob, (payload) => runAutomations(ctx, payload));
+    ctx.queue.register(bookingReminderJob, (payload) => runReminder(ctx, payload));
     ctx.queue.register(csatAskJob, (payload) => askCsat(ctx, payload));
     ctx.eventSinks.push(automationSink(ctx), csatSink(ctx));
     ctx.modules.messaging.hooks.inboundMessage.add((tx, e) => onInboundCsat(ctx, tx, e));
