@@ -1,4 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
+import type { Trx } from '../../platform/db/database.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
 import type { Actor, EventSink, ParleyEvent } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
@@ -28,27 +29,31 @@ function conversationOfEvent(e: ParleyEvent): string | null {
 }
 
 /**
+ * A booking event: a booking made or moved gets its reminders (`booking.starts_in`); one not made
+ * in a conversation runs its automations on the contact's latest conversation.
+ */
+async function bookingEvent(ctx: AppContext, trx: Trx, e: ParleyEvent) {
+  const scope = { workspaceId: e.workspace_id, livemode: e.livemode };
+  if (e.event === 'booking.created' || e.event === 'booking.rescheduled')
+    await scheduleForBooking(ctx, trx, scope, {
+      id: String(e.data.id),
+      start_at: String(e.data.start_at),
+      status: String(e.data.status),
+    });
+  if (!e.data.conversation_id && typeof e.data.contact_id === 'string') {
+    const id = await latestConversationOfContact(trx, scope, e.data.contact_id);
+    if (id) bookingConversations.set(e.id, id);
+  }
+}
+
+/**
  * In the transaction that records events: each event that some active automation of its
  * workspace waits for becomes one job (committed with the event, or not at all).
  */
 export function automationSink(ctx: AppContext): EventSink {
   return async (trx, events) => {
     const bookings = events.filter((e) => e.event.startsWith('booking.') && !byAutomation(e));
-    for (const e of bookings) {
-      const scope = { workspaceId: e.workspace_id, livemode: e.livemode };
-      // A booking made or moved gets its reminders (`booking.starts_in`).
-      if (e.event === 'booking.created' || e.event === 'booking.rescheduled')
-        await scheduleForBooking(ctx, trx, scope, {
-          id: String(e.data.id),
-          start_at: String(e.data.start_at),
-          status: String(e.data.status),
-        });
-      // Not made in a conversation: the contact's latest conversation is where it runs.
-      if (!e.data.conversation_id && typeof e.data.contact_id === 'string') {
-        const id = await latestConversationOfContact(trx, scope, e.data.contact_id);
-        if (id) bookingConversations.set(e.id, id);
-      }
-    }
+    for (const e of bookings) await bookingEvent(ctx, trx, e);
     const conversationOf = (e: ParleyEvent) => bookingConversations.get(e.id) ?? conversationOfEvent(e);
     const candidates = events.filter((e) => triggers.has(e.event) && !byAutomation(e) && conversationOf(e));
     if (!candidates.length) return;

@@ -5,10 +5,10 @@ import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { checkActionReferences } from './actions.check.ts';
-import { scheduleForUpcoming } from './reminders.ts';
 import type { Action } from './actions.schemas.ts';
 import type { AutomationEvent } from './automations.schemas.ts';
 import { type Condition, conditionErrors } from './conditions.ts';
+import { scheduleForUpcoming } from './reminders.ts';
 import type { AutomationsTable } from './teamtools.tables.ts';
 
 export interface AutomationInput {

@@ -78,7 +78,7 @@ function contains(actual: unknown, value: unknown): boolean {
   return false;
 }
 
-const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Whether the text has the word (or phrase) as a whole word: "pain" is in "severe pain." and
@@ -87,7 +87,7 @@ const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function hasWord(text: unknown, word: unknown): boolean {
   if (typeof word !== 'string' || !word.trim()) return false;
   const values = Array.isArray(text) ? text : [text];
-  const phrase = word.trim().split(/\s+/).map(escape).join('\\s+');
+  const phrase = word.trim().split(/\s+/).map(escapeRegExp).join('\\s+');
   const re = new RegExp(`(?<![\\p{L}\\p{N}_])${phrase}(?![\\p{L}\\p{N}_])`, 'iu');
   return values.some((v) => typeof v === 'string' && re.test(v));
 }

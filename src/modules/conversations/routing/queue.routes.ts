@@ -9,6 +9,15 @@ const queueEntry = z.object({
   conversation_id: describe(idOf('conv'), 'The waiting conversation.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
   channel: describe(z.string(), 'Its channel type.', 'whatsapp'),
   contact_id: describe(z.string(), 'Its contact.', 'ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+  contact: describe(
+    z.object({
+      id: describe(z.string(), 'The contact.', 'ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+      name: describe(z.string().nullable(), 'Their name, if known.', 'Asha Rao'),
+      phone: describe(z.string().nullable(), 'Their phone.', '+919812345678'),
+      email: describe(z.string().nullable(), 'Their email.', null),
+    }),
+    'Who the customer is.',
+  ),
   priority: describe(z.enum(['low', 'normal', 'high', 'urgent']), 'Its priority.', 'normal'),
   handoff_reason: describe(
     z.string().nullable(),

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../../platform/context.ts';
 import { type Scope, tenant } from '../../../platform/db/scope.ts';
 import { notFound } from '../../../platform/errors.ts';
+import { contactCards } from '../../contacts/index.ts';
 import { teamForRouting } from '../../users/index.ts';
 import { priorityRank, waitingFrom } from './assign.ts';
 
@@ -29,6 +30,10 @@ export async function teamQueue(ctx: AppContext, scope: Scope, teamId: string, l
       .execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
   ]);
+  const ids = [...new Set(rows.map((r) => r.contact_id))];
+  const contacts = new Map(
+    (ids.length ? await contactCards(ctx.db).where('id', 'in', ids).execute() : []).map((c) => [c.id, c]),
+  );
   return {
     object: 'team_queue' as const,
     team_id: team.id,
@@ -40,6 +45,12 @@ export async function teamQueue(ctx: AppContext, scope: Scope, teamId: string, l
       conversation_id: r.id,
       channel: r.channel,
       contact_id: r.contact_id,
+      contact: {
+        id: r.contact_id,
+        name: contacts.get(r.contact_id)?.name ?? null,
+        phone: contacts.get(r.contact_id)?.phone ?? null,
+        email: contacts.get(r.contact_id)?.email ?? null,
+      },
       priority: r.priority,
       handoff_reason: r.handoff_reason,
       last_message: r.last_message,

@@ -80,6 +80,15 @@ async function apply(ctx: AppContext, tx: Tx, events: ParleyEvent[], handoff = f
   }
 }
 
+/** Handed back to the AI: people-only policies stop counting. */
+async function handedBack(tx: Tx, events: ParleyEvent[]) {
+  for (const e of events) {
+    const scope = { workspaceId: e.workspace_id, livemode: e.livemode };
+    const row = await tenant(tx.db, scope).findById('conversations', String(e.data.id));
+    if (row) await stopSla(tx, scope, row);
+  }
+}
+
 /** SLA: applied when a conversation is created, tagged or handed off; stopped when handed back; responses met and started by messages. */
 export function slaListener(ctx: AppContext): TxListener {
   return async (tx, events) => {
@@ -91,12 +100,7 @@ export function slaListener(ctx: AppContext): TxListener {
       else if (runKind === 'ai_answered') await answered(ctx, tx, run, true);
       else if (runKind === 'apply') await apply(ctx, tx, run);
       else if (runKind === 'handoff') await apply(ctx, tx, run, true);
-      else if (runKind === 'handed_back')
-        for (const e of run) {
-          const scope = { workspaceId: e.workspace_id, livemode: e.livemode };
-          const row = await tenant(tx.db, scope).findById('conversations', String(e.data.id));
-          if (row) await stopSla(tx, scope, row);
-        }
+      else if (runKind === 'handed_back') await handedBack(tx, run);
       else if (runKind === 'received') for (const e of run) await onMessage(ctx, tx, e);
       run = [];
     };
