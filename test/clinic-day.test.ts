@@ -44,8 +44,9 @@ forEachStorage('a clinic day', (storage) => {
   let chrome: LaunchedBrowser;
   let agentId: string;
   let teamId: string;
-  // Monday 11 May 2026, 09:30 in Kolkata.
-  let now = new Date('2026-05-11T04:00:00Z');
+  // The virtual clock starts at the real time (the inbox checks its session's expiry on the
+  // browser's clock) and only moves forward from there; the clinic is open around the clock.
+  let now = new Date(Math.floor(Date.now() / 60_000) * 60_000);
   const advance = (seconds: number) => {
     now = new Date(now.getTime() + seconds * 1000);
   };
@@ -238,7 +239,7 @@ forEachStorage('a clinic day', (storage) => {
     await eventually(async () => ((await conv(talk)).assignee?.id === painOwner.id ? true : null), 15_000);
     // A closed conversation shows no red handoff banner.
     await painOwner.page!.goto(`${url}/app/c/${pain}`);
-    await painOwner.page!.locator('#reply-box').waitFor();
+    await painOwner.page!.getByRole('button', { name: 'Reopen' }).first().waitFor();
     assert.equal(await painOwner.page!.locator('.banner.handoff').count(), 0);
     await replyInBrowser(painOwner, talk, 'Hi Leela, I can help with the bill.');
     // The reply timers had nothing to act on: five more minutes pass with no reassignment.
@@ -260,7 +261,9 @@ forEachStorage('a clinic day', (storage) => {
     const page = owner.page!;
     await page.goto(`${url}/app/c/${gums}`);
     await page.getByRole('button', { name: 'Book an appointment' }).click();
-    const day = '2026-05-12';
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(
+      new Date(now.getTime() + 86_400_000),
+    );
     await page.getByLabel('Day').fill(day);
     const free = await call('GET', `/v1/agents/${agentId}/availability?date=${day}`);
     const slot = free.slots[40];

@@ -75,14 +75,18 @@ export function BookingsPanel({ conv, bookings, onChanged }) {
   const pick = (slot) =>
     picker?.mode === 'move'
       ? run('Moved.', () =>
-          api('POST', `/v1/bookings/${picker.booking.id}/reschedule`, { start_at: slot.start_at }),
+          api('POST', `/v1/bookings/${picker.booking.id}/reschedule`, {
+            start_at: slot.start_at,
+            ...(serviceId ? { service_id: serviceId } : {}),
+          }),
         )
       : run('Booked.', () =>
           api('POST', '/v1/bookings', {
             agent_id: agent.id,
             conversation_id: conv.id,
             start_at: slot.start_at,
-            ...(serviceId ? { service_id: serviceId } : {}),
+            // The slot's own length: the service's, or 30 minutes without one.
+            ...(serviceId ? { service_id: serviceId } : { end_at: slot.end_at }),
           }),
         );
   const cancel = (b) => run('Cancelled.', () => api('POST', `/v1/bookings/${b.id}/cancel`, {}));
