@@ -82,13 +82,13 @@ const escapeRegExp = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Whether the text has the word (or phrase) as a whole word: "pain" is in "severe pain." and
- * "Pain, since" but not in "painless" or "Spain" (letters and digits of any script are word parts).
+ * "Pain, since" but not in "painless" or "Spain" (letters, marks and digits of any script are word parts).
  */
 export function hasWord(text: unknown, word: unknown): boolean {
   if (typeof word !== 'string' || !word.trim()) return false;
   const values = Array.isArray(text) ? text : [text];
   const phrase = word.trim().split(/\s+/).map(escapeRegExp).join('\\s+');
-  const re = new RegExp(`(?<![\\p{L}\\p{N}_])${phrase}(?![\\p{L}\\p{N}_])`, 'iu');
+  const re = new RegExp(`(?<![\\p{L}\\p{M}\\p{N}_])${phrase}(?![\\p{L}\\p{M}\\p{N}_])`, 'iu');
   return values.some((v) => typeof v === 'string' && re.test(v));
 }
 
