@@ -30,6 +30,7 @@ import {
   type Source,
 } from './engine.ts';
 import { asksFree, factsOrKnowledge, greeting, sayOf, visitRe, whenIn } from './facts.ts';
+import { HANDOFF_EN, HANDOFF_HI } from './handoff-words.ts';
 import {
   asksAboutWalkInOrHomeVisit,
   asksAddress,
@@ -75,9 +76,6 @@ import { forVoice } from './speakable.ts';
 
 export const UNKNOWN_EN = "I'm sorry, I don't have that information.";
 export const UNKNOWN_HI = 'Maaf kijiye, iski jaankari mere paas nahi hai.';
-const HANDOFF_EN = "I'm connecting you with a member of our team; they will reply here shortly.";
-const HANDOFF_HI =
-  'Main aapko hamari team ke ek member se connect kar raha hoon; woh yahin jaldi reply karenge.';
 /** On a call the handoff is a transfer: nobody "replies here". */
 const HANDOFF_VOICE_EN = "I'm putting you through to a member of our team now. Please stay on the line.";
 const HANDOFF_VOICE_HI =
@@ -105,7 +103,16 @@ type StepFn = (c: Ctx) => Promise<Reply | null> | Reply | null;
 
 export async function builtinReply(input: EngineInput, tools: AgentTools): Promise<EngineResult> {
   const actions: Action[] = [];
-  const t = recording(tools, actions);
+  const recorded = recording(tools, actions);
+  // Out of hours the handoff says when a person will answer instead of "shortly".
+  const t = {
+    ...recorded,
+    async handoff(reason: string) {
+      const notice = await recorded.handoff(reason);
+      if (notice) c.handoffText = notice;
+      return notice;
+    },
+  };
   const agent = input.agent;
   // Devanagari is read as the Hinglish it sounds like; the rules below speak Hinglish.
   const text = transliterate(input.messages.join('\n')).trim();

@@ -58,7 +58,8 @@ export {
   patchConversation,
   setLastMessages,
 } from './conversations.writes.ts';
-export { outOfHoursJob } from './routing/handoff.jobs.ts';
+export { handoffNoticeJob, outOfHoursJob } from './routing/handoff.jobs.ts';
+export { handoffHoursNow } from './routing/handoff.timer.ts';
 export { localText, type OpeningHours } from './routing/hours.ts';
 export {
   type HandoffPolicyInput,

@@ -53,7 +53,7 @@ export async function policyFor(
   ctx: AppContext,
   db: Db | Trx,
   scope: Scope,
-  row: ConversationRow,
+  row: Pick<ConversationRow, 'agent_id' | 'channel_id'>,
 ): Promise<{ policy: HandoffPolicy; hours: OpeningHours | null }> {
   const base = await workspacePolicy(db, scope);
   const lookup = ctx.modules.conversations.agentSettings;
