@@ -218,6 +218,19 @@ export async function jobConversation(
   return { scope, conversation, agentRow: await agentFor(ctx.db, scope, conversation) };
 }
 
+/**
+ * When a burst's window closes (ms): `replyDebounceMs` after its latest message, so each new
+ * message restarts the pause, but never later than `replyBurstCapMs` (8 s) after its first.
+ */
+export function burstClosesAt(
+  firstAt: number,
+  lastAt: number,
+  opts: Pick<AiOptions, 'replyDebounceMs' | 'replyBurstCapMs'>,
+): number {
+  const cap = Math.max(opts.replyBurstCapMs ?? 8000, opts.replyDebounceMs);
+  return Math.min(lastAt + opts.replyDebounceMs, firstAt + cap);
+}
+
 /** Records how the AI came to send message `messageId` (which engine, its sources, actions and state). */
 export async function recordReply(
   db: Trx,
@@ -262,9 +275,10 @@ export async function answerConversation(
   // after its first. A job that runs before the window has passed by that clock (the queue's
   // clock can differ from it, e.g. PostgreSQL's) looks again when it has, so the messages of the
   // window are answered together.
-  const closesAt = Math.min(
-    Date.parse(burst[burst.length - 1]!.created_at) + opts.replyDebounceMs,
-    Date.parse(burst[0]!.created_at) + Math.max(opts.replyBurstCapMs ?? 8000, opts.replyDebounceMs),
+  const closesAt = burstClosesAt(
+    Date.parse(burst[0]!.created_at),
+    Date.parse(burst[burst.length - 1]!.created_at),
+    opts,
   );
   const open = closesAt - ctx.clock.now().getTime();
   if (open > 0) {
