@@ -1,9 +1,10 @@
 import { handoffNoticeJob, outOfHoursJob } from '../conversations/index.ts';
 import type { Module } from '../module.ts';
-import { holdingJob, replyJob } from './ai.jobs.ts';
+import { autoResolveJob, holdingJob, replyJob } from './ai.jobs.ts';
 import { aiMigrations } from './ai.migrations.ts';
 import { aiRoutes } from './ai.routes.ts';
 import { type AiOptions, answerConversation, handBackSink, onInbound } from './ai.service.ts';
+import { autoResolve } from './auto-resolve.ts';
 import { sendHoldingMessage } from './holding.ts';
 import { sendHandoffNotice, sendOutOfHoursNotice } from './out-of-hours.ts';
 
@@ -25,6 +26,7 @@ export function createAiModule(options: Partial<AiOptions> = {}): Module {
       ctx.queue.register(holdingJob, (payload, job) => sendHoldingMessage(ctx, payload, opts, job));
       ctx.queue.register(outOfHoursJob, (payload) => sendOutOfHoursNotice(ctx, payload));
       ctx.eventSinks.push(handBackSink(ctx));
+      ctx.queue.register(autoResolveJob, (payload) => autoResolve(ctx, payload));
       ctx.queue.register(handoffNoticeJob, (payload) => sendHandoffNotice(ctx, payload));
     },
   };

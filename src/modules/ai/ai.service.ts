@@ -23,6 +23,7 @@ import {
 } from '../messaging/index.ts';
 import { holdingJob, replyJob } from './ai.jobs.ts';
 import { aiActor, dryRunTools, liveTools } from './ai.tools.ts';
+import { armAutoResolve } from './auto-resolve.ts';
 import { builtinReply } from './builtin.ts';
 import type { DialogueState } from './dialogue.ts';
 import { type AgentTools, asDryRun, type EngineInput, type EngineResult, type Turn } from './engine.ts';
@@ -387,6 +388,7 @@ export async function answerConversation(
       created_at: ctx.clock.now().toISOString(),
     });
     await markAiHandled(tx.db, conversation.id);
+    if (!result.handedOff) await armAutoResolve(ctx, tx.db, scope, conversation, agent.id, sent);
     await followUpNewer(ctx, tx.db, payload, last, opts);
   });
 }

@@ -66,4 +66,4 @@ export {
   handoffPolicyInput,
   handoffPolicyObject,
 } from './routing/policy.schemas.ts';
-export type { AgentRoutingSettings } from './routing/policy.service.ts';
+export { type AgentRoutingSettings, autoResolveAfterMinutes } from './routing/policy.service.ts';

@@ -62,3 +62,13 @@ export async function policyFor(
   const channelTeam = await channelHandoffTeam(db, scope, row.channel_id);
   return { policy: channelTeam ? { ...policy, team_id: channelTeam } : policy, hours: agent?.hours ?? null };
 }
+
+/** The conversation's `auto_resolve_after_minutes` (its agent's policy over the workspace's); null: never. */
+export async function autoResolveAfterMinutes(
+  ctx: AppContext,
+  db: Db | Trx,
+  scope: Scope,
+  row: Pick<ConversationRow, 'agent_id' | 'channel_id'>,
+): Promise<number | null> {
+  return (await policyFor(ctx, db, scope, row)).policy.auto_resolve_after_minutes;
+}
