@@ -119,9 +119,9 @@ forEachStorage('ai agent', (storage) => {
     for (const [message, expected] of [
       ['Hello?', /Welcome to Glow Salon/],
       ['Who is this?', /This is Glow Salon/],
-      ['Yes', /How can I help/],
+      ['Yes', /^Sure, what would you like to know\?$/],
       ['hmm', /How can I help/],
-      ['yes please', /How can I help/],
+      ['yes please', /^Sure, what would you like to know\?$/],
       ['Thanks, bye', /Goodbye/],
       ['bye', /Goodbye/],
       ["Thanks, that's all", /Goodbye/],

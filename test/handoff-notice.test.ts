@@ -182,6 +182,23 @@ forEachStorage('handoffs tell the customer what happens next', (storage) => {
     }
   });
 
+  it('wording: "closed today (a holiday)", and a yes or a no is answered as such', async () => {
+    const ask = async (message: string) => {
+      const r = await t.call('POST', `/v1/agents/${agentId}/test`, { key: ws.test, body: { message } });
+      assert.equal(r.status, 200, r.text);
+      return r.body.reply as string;
+    };
+    await setHolidays([today()]);
+    try {
+      const open = await ask('are you open today?');
+      assert.match(open, /^We're closed today \(a holiday\)\./);
+    } finally {
+      await setHolidays([]);
+    }
+    assert.equal(await ask('yes'), 'Sure, what would you like to know?');
+    assert.equal(await ask('no'), 'Alright. If anything else comes up, just write here.');
+  });
+
   it('resolving ends the handoff: the customer writing after it is answered by the AI', async () => {
     const from = '+919812499001';
     const id = await inbound('my gums are in pain', from);
