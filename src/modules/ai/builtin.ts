@@ -30,6 +30,7 @@ import {
   type Source,
 } from './engine.ts';
 import { asksFree, factsOrKnowledge, greeting, sayOf, visitRe, whenIn } from './facts.ts';
+import { HANDOFF_EN, HANDOFF_HI } from './handoff-words.ts';
 import {
   asksAboutWalkInOrHomeVisit,
   asksAddress,
@@ -75,9 +76,6 @@ import { forVoice } from './speakable.ts';
 
 export const UNKNOWN_EN = "I'm sorry, I don't have that information.";
 export const UNKNOWN_HI = 'Maaf kijiye, iski jaankari mere paas nahi hai.';
-const HANDOFF_EN = "I'm connecting you with a member of our team; they will reply here shortly.";
-const HANDOFF_HI =
-  'Main aapko hamari team ke ek member se connect kar raha hoon; woh yahin jaldi reply karenge.';
 /** On a call the handoff is a transfer: nobody "replies here". */
 const HANDOFF_VOICE_EN = "I'm putting you through to a member of our team now. Please stay on the line.";
 const HANDOFF_VOICE_HI =
@@ -105,7 +103,16 @@ type StepFn = (c: Ctx) => Promise<Reply | null> | Reply | null;
 
 export async function builtinReply(input: EngineInput, tools: AgentTools): Promise<EngineResult> {
   const actions: Action[] = [];
-  const t = recording(tools, actions);
+  const recorded = recording(tools, actions);
+  // Out of hours the handoff says when a person will answer instead of "shortly".
+  const t = {
+    ...recorded,
+    async handoff(reason: string) {
+      const notice = await recorded.handoff(reason);
+      if (notice) c.handoffText = notice;
+      return notice;
+    },
+  };
   const agent = input.agent;
   // Devanagari is read as the Hinglish it sounds like; the rules below speak Hinglish.
   const text = transliterate(input.messages.join('\n')).trim();
@@ -413,8 +420,18 @@ function smallTalk(c: Ctx): Reply | null {
         : `This is ${name}. How can I help you today?`,
     };
   // "Yes", "hmm", "no" with no question of ours pending: invite the question rather than apologise.
-  if (isBareAck(text) && !c.task)
+  if (isBareAck(text) && !c.task) {
+    // A "no" closes the exchange; a "yes" (to "anything else?") opens the next question.
+    if (declines(text) && !confirms(text))
+      return {
+        reply: hi
+          ? 'Theek hai. Kuch aur chahiye to yahin likhiye.'
+          : 'Alright. If anything else comes up, just write here.',
+      };
+    if (confirms(text))
+      return { reply: hi ? 'Ji zaroor, bataiye kya jaanna hai?' : 'Sure, what would you like to know?' };
     return { reply: hi ? 'Ji, bataiye, main aapki kya madad kar sakta hoon?' : 'How can I help you today?' };
+  }
   const rest = text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/, '');
   if (c.leadNote && contentTokens(rest).length <= 4)
     return { reply: hi ? 'Main aapki aur kya madad kar sakta hoon?' : 'How else can I help you?' };

@@ -251,7 +251,7 @@ function dayHours(input: EngineInput, day: { key: string; label: string }, hi: b
     const why = holiday ? (hi ? ' (chhutti)' : ' (a holiday)') : '';
     return hi
       ? `${label} ko hum band hain${why}.${openDaysHint(input, hi)}`
-      : `We're closed on ${relative ? label.toLowerCase() : label}${why}.${openDaysHint(input, hi)}`;
+      : `We're closed ${relative ? label.toLowerCase() : `on ${label}`}${why}.${openDaysHint(input, hi)}`;
   }
   return hi
     ? `${label} ko hum ${fmt(intervals)} tak khule hain.`

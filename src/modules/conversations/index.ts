@@ -62,11 +62,12 @@ export {
   patchConversation,
   setLastMessages,
 } from './conversations.writes.ts';
-export { outOfHoursJob } from './routing/handoff.jobs.ts';
+export { handoffNoticeJob, outOfHoursJob } from './routing/handoff.jobs.ts';
+export { handoffHoursNow } from './routing/handoff.timer.ts';
 export { localText, type OpeningHours } from './routing/hours.ts';
 export {
   type HandoffPolicyInput,
   handoffPolicyInput,
   handoffPolicyObject,
 } from './routing/policy.schemas.ts';
-export type { AgentRoutingSettings } from './routing/policy.service.ts';
+export { type AgentRoutingSettings, autoResolveAfterMinutes } from './routing/policy.service.ts';

@@ -8,6 +8,7 @@ import { claimCsatAnswer, onInboundCsat } from './csat.answer.ts';
 import { askCsat, csatSink } from './csat.ask.ts';
 import { csatAskJob } from './csat.jobs.ts';
 import { csatRoutes } from './csat.routes.ts';
+import { effectiveCsat, putCsatSettings } from './csat.service.ts';
 import { macroRoutes } from './macros.routes.ts';
 import { bookingReminderJob } from './reminders.ts';
 import { teamtoolsMigrations } from './teamtools.migrations.ts';
@@ -21,6 +22,13 @@ export const teamtoolsModule: Module = {
     // Messaging sits below: its reply route fills `canned_response_id` through this.
     ctx.modules.messaging.cannedText = (scope, conversationId, cannedId, actor) =>
       renderCanned(ctx, scope, conversationId, cannedId, actor);
+    // `csat` on an agent (SPEC) is the agent's own CSAT settings.
+    ctx.modules.agents.csat = {
+      read: (db, scope, agentId) => effectiveCsat(db, scope, agentId),
+      write: async (c, scope, agentId, input) => {
+        await putCsatSettings(c, scope, { agent_id: agentId, ...input });
+      },
+    };
     ctx.queue.register(automationJob, (payload) => runAutomations(ctx, payload));
     ctx.queue.register(bookingReminderJob, (payload) => runReminder(ctx, payload));
     ctx.queue.register(csatAskJob, (payload) => askCsat(ctx, payload));

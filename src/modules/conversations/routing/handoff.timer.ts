@@ -1,4 +1,5 @@
 import type { AppContext } from '../../../platform/context.ts';
+import type { Db, Trx } from '../../../platform/db/database.ts';
 import type { Scope } from '../../../platform/db/scope.ts';
 import type { Tx } from '../../../platform/events.ts';
 import { fromJson, toJson } from '../../../platform/json.ts';
@@ -6,7 +7,7 @@ import { isOnline, teamIdsOf } from '../../users/index.ts';
 import { emitConversation, handedBack } from '../conversations.service.ts';
 import type { ConversationJob, ConversationRow } from '../conversations.tables.ts';
 import { routeToTeam } from './assign.ts';
-import { handoffTimerJob, outOfHoursJob } from './handoff.jobs.ts';
+import { handoffNoticeJob, handoffTimerJob } from './handoff.jobs.ts';
 import { addBusinessMinutes, isOpen, nextOpening, type OpeningHours } from './hours.ts';
 import type { HandoffPolicy } from './policy.schemas.ts';
 import { policyFor } from './policy.service.ts';
@@ -50,9 +51,15 @@ async function startTimer(
   );
 }
 
+/** Who made a handoff (`handoff_by`): the AI's own reply tells the customer what happens next. */
+const byAi = (row: ConversationRow) =>
+  fromJson<{ type?: string } | null>(row.handoff_by, null)?.type === 'ai';
+
 /**
  * A handoff began (`conversation.escalated`): it goes to the policy's team when nobody was named,
- * its reply timer starts, and out of hours the customer is told when a person will answer.
+ * its reply timer starts, and the customer is told what happens next (`notify`: a new handoff not
+ * made by the AI, whose reply says it): a person replies here shortly, or out of hours when a
+ * person will answer. A handoff routed again (`notify` false) tells only out of hours.
  */
 export async function startHandoff(
   ctx: AppContext,
@@ -60,6 +67,7 @@ export async function startHandoff(
   scope: Scope,
   row: ConversationRow,
   pickTeam?: (policy: HandoffPolicy) => Promise<string | null>,
+  notify = false,
 ) {
   const { policy, hours } = await policyFor(ctx, tx.db, scope, row);
   let current =
@@ -75,20 +83,42 @@ export async function startHandoff(
         : policy.team_id;
   if (teamId) current = await routeToTeam(ctx, tx, scope, current, teamId, new Set(), { wait: false });
   const now = ctx.clock.now();
-  if (hours && !isOpen(hours, now)) {
-    const opening = nextOpening(hours, now);
-    await ctx.queue.enqueue(tx.db, outOfHoursJob, {
+  const closed = hours && !isOpen(hours, now);
+  if ((notify || closed) && !byAi(current)) {
+    await ctx.queue.enqueue(tx.db, handoffNoticeJob, {
       ...scope,
       conversationId: current.id,
       handoffAt: current.handoff_at ?? now.toISOString(),
-      nextOpening: opening?.toISOString() ?? null,
-      timezone: hours.timezone,
-      text: policy.out_of_hours.message,
+      outOfHours: closed ? closedNotice(hours, policy, now) : null,
     });
-    // The AI keeps helping meanwhile; the handoff stays owned and its timer counts from the opening.
-    if (policy.out_of_hours.ai_continues) current = await update(tx, current, { ai_paused: 0 });
   }
+  // Out of hours the AI keeps helping meanwhile (answering from its knowledge what it can); the
+  // handoff stays owned and its timer counts from the opening.
+  if (closed && policy.out_of_hours.ai_continues) current = await update(tx, current, { ai_paused: 0 });
   await startTimer(ctx, tx, scope, current, hours, policy, 0);
+}
+
+function closedNotice(hours: OpeningHours, policy: HandoffPolicy, now: Date) {
+  return {
+    nextOpening: nextOpening(hours, now)?.toISOString() ?? null,
+    timezone: hours.timezone,
+    text: policy.out_of_hours.message,
+  };
+}
+
+/**
+ * Whether a handoff of this conversation now comes out of hours, and what to tell the customer
+ * then (the AI's own handoff reply says it in place of "a person will reply here shortly").
+ */
+export async function handoffHoursNow(
+  ctx: AppContext,
+  db: Db | Trx,
+  scope: Scope,
+  row: Pick<ConversationRow, 'agent_id' | 'channel_id'>,
+) {
+  const { policy, hours } = await policyFor(ctx, db, scope, row);
+  const now = ctx.clock.now();
+  return hours && !isOpen(hours, now) ? closedNotice(hours, policy, now) : null;
 }
 
 /**

@@ -229,7 +229,7 @@ function EmptyList({ view, filters, setQuery }) {
     <p><strong>No conversations yet.</strong> They appear here, live, as customers write or call.</p>
     <ol>
       <li>Connect a channel (WhatsApp, SMS, email or voice): <code>POST /v1/channels</code>.</li>
-      <li>Try it now with a test key: <code>POST /v1/sandbox/inbound</code> with <code>{"from": "+919800000001", "text": "Hi"}</code> sends a test message that the AI answers.</li>
+      <li>Try it now with a test key: <code>POST /v1/sandbox/inbound</code> with <code>{"from": "+919800000001", "text": "Hi"}</code> sends a test message that the default agent (the oldest active one) answers; add <code>"agent_id"</code> to write to another agent (or <code>parley chat agt_...</code>).</li>
       ${isAdmin() ? html`<li>Set up the AI that answers in <${Link} href="/app/manage/agents">Manage → AI agents<//>.</li>` : null}
     </ol>
   </div>`;
