@@ -420,22 +420,24 @@ function smallTalk(c: Ctx): Reply | null {
         : `This is ${name}. How can I help you today?`,
     };
   // "Yes", "hmm", "no" with no question of ours pending: invite the question rather than apologise.
-  if (isBareAck(text) && !c.task) {
-    // A "no" closes the exchange; a "yes" (to "anything else?") opens the next question.
-    if (declines(text) && !confirms(text))
-      return {
-        reply: hi
-          ? 'Theek hai. Kuch aur chahiye to yahin likhiye.'
-          : 'Alright. If anything else comes up, just write here.',
-      };
-    if (confirms(text))
-      return { reply: hi ? 'Ji zaroor, bataiye kya jaanna hai?' : 'Sure, what would you like to know?' };
-    return { reply: hi ? 'Ji, bataiye, main aapki kya madad kar sakta hoon?' : 'How can I help you today?' };
-  }
+  if (isBareAck(text) && !c.task) return bareAck(text, hi);
   const rest = text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/, '');
   if (c.leadNote && contentTokens(rest).length <= 4)
     return { reply: hi ? 'Main aapki aur kya madad kar sakta hoon?' : 'How else can I help you?' };
   return null;
+}
+
+/** A bare "no" closes the exchange; a "yes" (to "anything else?") opens the next question. */
+function bareAck(text: string, hi: boolean): Reply {
+  if (declines(text) && !confirms(text))
+    return {
+      reply: hi
+        ? 'Theek hai. Kuch aur chahiye to yahin likhiye.'
+        : 'Alright. If anything else comes up, just write here.',
+    };
+  if (confirms(text))
+    return { reply: hi ? 'Ji zaroor, bataiye kya jaanna hai?' : 'Sure, what would you like to know?' };
+  return { reply: hi ? 'Ji, bataiye, main aapki kya madad kar sakta hoon?' : 'How can I help you today?' };
 }
 
 /** Could not answer: honest, and a handoff once the streak reaches the agent's limit. */

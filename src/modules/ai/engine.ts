@@ -43,7 +43,7 @@ export interface AgentTools {
    * Hands the conversation to people. Returns what to tell the customer in place of the usual
    * "a member of our team will reply here shortly" when that is not what happens (out of hours).
    */
-  handoff(reason: string): Promise<string | undefined | void>;
+  handoff(reason: string): Promise<string | undefined>;
 }
 
 export interface UpcomingBooking {
