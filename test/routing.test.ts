@@ -236,7 +236,7 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
     assert.deepEqual((await get(c)).assignee, { type: 'user', id: p.id });
   });
 
-  it('a reopened handoff whose person is away is routed again like a handoff', async () => {
+  it('a handoff woken from a snooze whose person is away is routed again like a handoff', async () => {
     const p = await person(null);
     const q = await person(null, false);
     const team = await t.call('POST', '/v1/teams', {
@@ -244,10 +244,16 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
       body: { name: 'Reopen desk', user_ids: [p.id, q.id], assignment: { mode: 'balanced' } },
     });
     const from = '+919812399001';
+    const snooze = (conversation: string) =>
+      t.call('POST', `/v1/conversations/${conversation}/snooze`, {
+        key: ws.test,
+        body: { until: new Date(Date.now() + 3_600_000).toISOString() },
+      });
     const first = await t.call('POST', '/v1/sandbox/inbound', { key: ws.test, body: { from, text: 'hi' } });
     const id = first.body.conversation_id as string;
     assert.deepEqual((await handoff(id, team.body.id)).body.assignee, { type: 'user', id: p.id });
-    assert.equal((await t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test })).status, 200);
+    // Snoozed, not closed: resolving ends a handoff (a reopened closed one is the AI's again).
+    assert.equal((await snooze(id)).status, 200);
     await t.call('PUT', '/v1/me/availability', { key: p.session, body: { availability: 'offline' } });
     await t.call('PUT', '/v1/me/availability', { key: q.session, body: { availability: 'online' } });
     const again = await t.call('POST', '/v1/sandbox/inbound', {
@@ -259,12 +265,12 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
     assert.equal(c.status, 'active');
     assert.deepEqual(c.assignee, { type: 'user', id: q.id }, 'given to the online member');
     // An online assignee keeps it: close and reopen again, q still has it.
-    await t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test });
+    await snooze(id);
     await t.call('PUT', '/v1/me/availability', { key: p.session, body: { availability: 'online' } });
     await t.call('POST', '/v1/sandbox/inbound', { key: ws.test, body: { from, text: 'one more thing' } });
     assert.deepEqual((await get(id)).assignee, { type: 'user', id: q.id });
     // Nobody online: it waits in the team's queue, owned.
-    await t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test });
+    await snooze(id);
     for (const x of [p, q])
       await t.call('PUT', '/v1/me/availability', { key: x.session, body: { availability: 'offline' } });
     await t.call('POST', `/v1/conversations/${id}/reopen`, { key: ws.test });
