@@ -369,4 +369,8 @@ export const agentObject = z.object({
 });
 
 /** `PATCH /v1/agents/{id}`: the agent's fields, and its `csat` settings (kept by the CSAT settings). */
-export const patchAgentBody = updateAgentBody.extend({ csat: agentCsatInput.optional() });
+// `.extend` drops the examples: the request example is given again (a generated one set a phone
+// another agent answers on, a 409).
+export const patchAgentBody = updateAgentBody.extend({ csat: agentCsatInput.optional() }).meta({
+  examples: [{ status: 'active', greeting: 'Hi {{name}}! How can I help?', languages: ['en', 'hi'] }],
+});
