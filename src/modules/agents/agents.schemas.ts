@@ -369,4 +369,13 @@ export const agentObject = z.object({
 });
 
 /** `PATCH /v1/agents/{id}`: the agent's fields, and its `csat` settings (kept by the CSAT settings). */
-export const patchAgentBody = updateAgentBody.extend({ csat: agentCsatInput.optional() });
+export const patchAgentBody = updateAgentBody.extend({ csat: agentCsatInput.optional() }).meta({
+  examples: [
+    {
+      status: 'active',
+      greeting: 'Hi {{name}}! How can I help?',
+      languages: ['en', 'hi'],
+      csat: { enabled: true, question: 'How did we do today?' },
+    },
+  ],
+});
