@@ -244,16 +244,13 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
       body: { name: 'Reopen desk', user_ids: [p.id, q.id], assignment: { mode: 'balanced' } },
     });
     const from = '+919812399001';
-    const snooze = (conversation: string) =>
-      t.call('POST', `/v1/conversations/${conversation}/snooze`, {
-        key: ws.test,
-        body: { until: new Date(Date.now() + 3_600_000).toISOString() },
-      });
     const first = await t.call('POST', '/v1/sandbox/inbound', { key: ws.test, body: { from, text: 'hi' } });
     const id = first.body.conversation_id as string;
     assert.deepEqual((await handoff(id, team.body.id)).body.assignee, { type: 'user', id: p.id });
-    // Snoozed, not closed: resolving ends a handoff (a reopened closed one is the AI's again).
-    assert.equal((await snooze(id)).status, 200);
+    // Snoozed, not closed: closing ends the handoff (the AI answers the customer's next message).
+    const snooze = () =>
+      t.call('POST', `/v1/conversations/${id}/snooze`, { key: ws.test, body: { until: 'PT2H' } });
+    assert.equal((await snooze()).status, 200);
     await t.call('PUT', '/v1/me/availability', { key: p.session, body: { availability: 'offline' } });
     await t.call('PUT', '/v1/me/availability', { key: q.session, body: { availability: 'online' } });
     const again = await t.call('POST', '/v1/sandbox/inbound', {
@@ -264,13 +261,13 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
     const c = await get(id);
     assert.equal(c.status, 'active');
     assert.deepEqual(c.assignee, { type: 'user', id: q.id }, 'given to the online member');
-    // An online assignee keeps it: close and reopen again, q still has it.
-    await snooze(id);
+    // An online assignee keeps it: snoozed and woken again, q still has it.
+    await snooze();
     await t.call('PUT', '/v1/me/availability', { key: p.session, body: { availability: 'online' } });
     await t.call('POST', '/v1/sandbox/inbound', { key: ws.test, body: { from, text: 'one more thing' } });
     assert.deepEqual((await get(id)).assignee, { type: 'user', id: q.id });
     // Nobody online: it waits in the team's queue, owned.
-    await snooze(id);
+    await snooze();
     for (const x of [p, q])
       await t.call('PUT', '/v1/me/availability', { key: x.session, body: { availability: 'offline' } });
     await t.call('POST', `/v1/conversations/${id}/reopen`, { key: ws.test });

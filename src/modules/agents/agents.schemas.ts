@@ -369,8 +369,13 @@ export const agentObject = z.object({
 });
 
 /** `PATCH /v1/agents/{id}`: the agent's fields, and its `csat` settings (kept by the CSAT settings). */
-// `.extend` drops the examples: the request example is given again (a generated one set a phone
-// another agent answers on, a 409).
 export const patchAgentBody = updateAgentBody.extend({ csat: agentCsatInput.optional() }).meta({
-  examples: [{ status: 'active', greeting: 'Hi {{name}}! How can I help?', languages: ['en', 'hi'] }],
+  examples: [
+    {
+      status: 'active',
+      greeting: 'Hi {{name}}! How can I help?',
+      languages: ['en', 'hi'],
+      csat: { enabled: true, question: 'How did we do today?' },
+    },
+  ],
 });

@@ -156,7 +156,9 @@ export function handBackSink(ctx: AppContext): EventSink {
         trx,
         replyJob,
         { workspaceId: e.workspace_id, livemode: e.livemode, conversationId: e.data.id },
-        { singletonKey: `ai-reply:${e.data.id}` },
+        // Its own key: a customer message arriving meanwhile enqueues its own reply (never dropped
+        // for this one); the answer guard keeps the two from answering the same message twice.
+        { singletonKey: `ai-reply:${e.data.id}:resumed` },
       );
     }
   };

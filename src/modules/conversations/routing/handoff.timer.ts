@@ -84,7 +84,9 @@ export async function startHandoff(
   if (teamId) current = await routeToTeam(ctx, tx, scope, current, teamId, new Set(), { wait: false });
   const now = ctx.clock.now();
   const closed = hours && !isOpen(hours, now);
-  if ((notify || closed) && !byAi(current)) {
+  // A new handoff made by the AI: its own reply tells the customer (out of hours, when a person answers).
+  const toldByAi = notify && byAi(current);
+  if ((notify || closed) && !toldByAi) {
     await ctx.queue.enqueue(tx.db, handoffNoticeJob, {
       ...scope,
       conversationId: current.id,
