@@ -226,7 +226,7 @@ async function run(storage: 'sqlite' | 'postgres') {
       cancelBooking: async () => null,
       findBooking: async () => null,
       rescheduleBooking: async (id, startAt) => ({ id, start_at: startAt, end_at: startAt }),
-      handoff: async () => {},
+      handoff: async () => undefined,
     };
     const replyMs: number[] = [];
     const now = new Date(fixture.now);

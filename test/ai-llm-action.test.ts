@@ -30,7 +30,7 @@ describe('LLM structured answer: reply and action apart', () => {
     const handoff = world.tools.handoff;
     world.tools.handoff = async (reason) => {
       handoffs.push(reason);
-      await handoff(reason);
+      return handoff(reason);
     };
     world.tools.captureLead = async (lead) => {
       leads.push(lead);

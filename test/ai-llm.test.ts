@@ -28,7 +28,7 @@ describe('LLM engine against a fake OpenAI-compatible server', () => {
     const handoff = world.tools.handoff;
     world.tools.handoff = async (reason) => {
       handoffs.push(reason);
-      await handoff(reason);
+      return handoff(reason);
     };
   });
   after(async () => {

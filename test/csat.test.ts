@@ -273,4 +273,42 @@ forEachStorage('csat', (storage) => {
     await eventually(async () => ((await aiReplies()) > before ? true : null));
     assert.equal(await aiReplies(), before + 1, 'only the later message was answered');
   });
+
+  it('an agent takes `csat` on PATCH /v1/agents/{id} (SPEC); /v1/csat/settings is the same setting', async () => {
+    const agent = await t.call('POST', '/v1/agents', { key: w.test, body: { name: 'Rated' } });
+    assert.equal(agent.status, 201, agent.text);
+    const id = agent.body.id;
+    const patched = await t.call('PATCH', `/v1/agents/${id}`, {
+      key: w.test,
+      body: { greeting: 'Hi!', csat: { enabled: false, question: 'Rate our clinic?' } },
+    });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(patched.body.greeting, 'Hi!');
+    assert.deepEqual(patched.body.csat, {
+      enabled: false,
+      question: 'Rate our clinic?',
+      scale: 5,
+      send_on: 'resolve',
+    });
+    const alias = await t.call('GET', `/v1/csat/settings?agent_id=${id}`, { key: w.test });
+    assert.deepEqual(alias.body.csat, patched.body.csat);
+    // The workspace's stays on; only the question changes here, and the alias route sets it back.
+    assert.equal((await t.call('GET', '/v1/csat/settings', { key: w.test })).body.csat.enabled, true);
+    const again = await t.call('PATCH', `/v1/agents/${id}`, {
+      key: w.test,
+      body: { csat: { enabled: true } },
+    });
+    assert.equal(again.body.csat.enabled, true);
+    assert.equal(again.body.csat.question, 'Rate our clinic?', 'fields not given keep their value');
+    const put = await t.call('PUT', '/v1/csat/settings', {
+      key: w.test,
+      body: { agent_id: id, enabled: false },
+    });
+    assert.equal(put.status, 200, put.text);
+    assert.equal((await t.call('GET', `/v1/agents/${id}`, { key: w.test })).body.csat.enabled, false);
+    for (const csat of [{ scale: 7 }, { enabled: 'yes' }, { question: '' }, { sometimes: true }]) {
+      const bad = await t.call('PATCH', `/v1/agents/${id}`, { key: w.test, body: { csat } });
+      assert.equal(bad.status, 400, `${JSON.stringify(csat)}: ${bad.text}`);
+    }
+  });
 });

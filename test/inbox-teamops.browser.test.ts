@@ -59,7 +59,7 @@ forEachStorage('inbox team operations in a real browser', (storage) => {
   it('a card shows its SLA due time', async () => {
     const policy = await world.app.call('POST', '/v1/sla-policies', {
       key: world.key,
-      body: { name: 'Standard', first_response_minutes: 30 },
+      body: { name: 'Standard', first_response_minutes: 30, counts_ai_replies: true },
     });
     assert.equal(policy.status, 201, policy.text);
     const r = await world.app.call('POST', '/v1/sandbox/inbound', {

@@ -263,8 +263,10 @@ forEachStorage('every OpenAPI request example succeeds as written', (storage) =>
           ({ payload, contentType } = await multipart(JSON.parse(payload), ex.fileName));
         const admin = JSON.stringify(ex.security).includes('adminToken');
         const open = ex.security.length === 0;
-        // `/v1/me/...` is a person's own: called with an inbox session, as the inbox does.
-        const key = url.startsWith('/v1/me/') ? await session() : ws.test;
+        // `/v1/me/...` and a conversation's presence are a person's own: called with an inbox
+        // session, as the inbox does.
+        const own = url.startsWith('/v1/me/') || /^\/v1\/conversations\/[^/]+\/presence$/.test(url);
+        const key = own ? await session() : ws.test;
         const res = await t.call(ex.method, url, {
           ...(admin || open ? {} : { key }),
           headers: {

@@ -236,7 +236,7 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
     assert.deepEqual((await get(c)).assignee, { type: 'user', id: p.id });
   });
 
-  it('a reopened handoff whose person is away is routed again like a handoff', async () => {
+  it('a handoff woken from a snooze whose person is away is routed again like a handoff', async () => {
     const p = await person(null);
     const q = await person(null, false);
     const team = await t.call('POST', '/v1/teams', {
@@ -247,7 +247,10 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
     const first = await t.call('POST', '/v1/sandbox/inbound', { key: ws.test, body: { from, text: 'hi' } });
     const id = first.body.conversation_id as string;
     assert.deepEqual((await handoff(id, team.body.id)).body.assignee, { type: 'user', id: p.id });
-    assert.equal((await t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test })).status, 200);
+    // Snoozed, not closed: closing ends the handoff (the AI answers the customer's next message).
+    const snooze = () =>
+      t.call('POST', `/v1/conversations/${id}/snooze`, { key: ws.test, body: { until: 'PT2H' } });
+    assert.equal((await snooze()).status, 200);
     await t.call('PUT', '/v1/me/availability', { key: p.session, body: { availability: 'offline' } });
     await t.call('PUT', '/v1/me/availability', { key: q.session, body: { availability: 'online' } });
     const again = await t.call('POST', '/v1/sandbox/inbound', {
@@ -258,13 +261,13 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
     const c = await get(id);
     assert.equal(c.status, 'active');
     assert.deepEqual(c.assignee, { type: 'user', id: q.id }, 'given to the online member');
-    // An online assignee keeps it: close and reopen again, q still has it.
-    await t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test });
+    // An online assignee keeps it: snoozed and woken again, q still has it.
+    await snooze();
     await t.call('PUT', '/v1/me/availability', { key: p.session, body: { availability: 'online' } });
     await t.call('POST', '/v1/sandbox/inbound', { key: ws.test, body: { from, text: 'one more thing' } });
     assert.deepEqual((await get(id)).assignee, { type: 'user', id: q.id });
     // Nobody online: it waits in the team's queue, owned.
-    await t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test });
+    await snooze();
     for (const x of [p, q])
       await t.call('PUT', '/v1/me/availability', { key: x.session, body: { availability: 'offline' } });
     await t.call('POST', `/v1/conversations/${id}/reopen`, { key: ws.test });
@@ -299,8 +302,9 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
     const queue = await t.call('GET', `/v1/teams/${team.body.id}/queue?limit=500`, { key: ws.test });
     assert.equal(queue.body.total, 185);
     const order: string[] = queue.body.data.map((e: { conversation_id: string }) => e.conversation_id);
-    const queuedAt: string[] = queue.body.data.map((e: { queued_at: string }) => e.queued_at);
-    assert.deepEqual([...queuedAt].sort(), queuedAt, 'oldest first');
+    // All normal priority: the longest wait (the customer's first unanswered message) first.
+    const waiting: string[] = queue.body.data.map((e: { waiting_since: string }) => e.waiting_since);
+    assert.deepEqual([...waiting].sort(), waiting, 'longest wait first');
     // Each resolve gives the head of the queue to the member who freed up, concurrently too.
     for (let round = 0; round < 4; round++) {
       const held = await Promise.all(

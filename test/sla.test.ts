@@ -70,6 +70,8 @@ forEachStorage('SLA policies', (storage) => {
         next_response_minutes: 5,
         resolution_minutes: 60,
         applies_to: { priorities: ['normal'] },
+        // No AI agent here: a policy that applies from the start (people answer every message).
+        counts_ai_replies: true,
       },
     });
     assert.equal(policy.status, 201, policy.text);

@@ -177,8 +177,8 @@ describe('team operations on 2 api processes + workers (PostgreSQL, Redis)', {
       const q = await call(b, 'GET', `/v1/teams/${teamId}/queue?limit=100`);
       return q.body.total === 45 ? q : null;
     }, 30_000);
-    const queuedAt: string[] = queue.body.data.map((e: { queued_at: string }) => e.queued_at);
-    assert.deepEqual([...queuedAt].sort(), queuedAt, 'the queue is oldest first');
+    const waiting: string[] = queue.body.data.map((e: { waiting_since: string }) => e.waiting_since);
+    assert.deepEqual([...waiting].sort(), waiting, 'the queue is the longest wait first');
     let given = 0;
     for (const id of ids) {
       const to = await ruleAssignments(id);

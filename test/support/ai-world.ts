@@ -158,7 +158,7 @@ export async function createWorld(agent: AgentConfig = salonAgent()): Promise<Wo
         end_at: DateTime.fromISO(startAt).plus({ minutes: duration }).toUTC().toISO()!,
       };
     },
-    handoff: async () => {},
+    handoff: async () => undefined,
   };
   return {
     db,

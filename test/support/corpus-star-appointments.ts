@@ -130,7 +130,7 @@ export async function replayStar(c: StarCase): Promise<StarResult> {
       mine.set(id, startAt);
       return { id, start_at: startAt, end_at: end(startAt) };
     },
-    handoff: async () => {},
+    handoff: async () => undefined,
   };
   const history: Turn[] = [];
   const transcript: string[] = [];

@@ -360,8 +360,9 @@ export async function chat(
       opts.prompt?.();
       continue;
     }
-    const body: Record<string, unknown> = { from, text };
-    if (agent.phone_number) body.to = agent.phone_number;
+    // The message goes to this agent (at its number, or on the default sandbox channel), never
+    // silently to the workspace's default agent.
+    const body: Record<string, unknown> = { from, text, agent_id: agent.id ?? agentId };
     const res = (await ctx.client.sandbox.inbound(body as never, { signal: ctx.signal })) as Record<
       string,
       any
@@ -386,7 +387,7 @@ export async function chat(
     else if (replies.length)
       for (const m of replies) ctx.io.out(`${agent.name ?? 'agent'}> ${messageText(m)}`);
     if (!replies.length) {
-      const message = `No reply from the agent within ${Math.round(timeoutMs / 1000)} s (paused, handed off to a human, or not the default agent?).`;
+      const message = `No reply from the agent within ${Math.round(timeoutMs / 1000)} s (handed off to a human?).`;
       if (!opts.interactive) throw new CliError(EXIT.timeout, 'timeout', message);
       ctx.io.err(message);
     }

@@ -342,12 +342,22 @@ describe('parley CLI against a real server [sqlite]', () => {
   it('chat sends through the sandbox and prints the agent reply, when the sandbox exists', async (t) => {
     if (!server.routes.has('/v1/sandbox/inbound') || !server.routes.has('/v1/conversations/{id}/messages'))
       return t.skip('sandbox route not built yet');
-    const res = await fetch(`${server.url}/v1/agents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ws.test}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Chatty', greeting: 'Hi!' }),
+    const create = async (body: Record<string, unknown>) =>
+      (await (
+        await fetch(`${server.url}/v1/agents`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ws.test}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json()) as { id: string };
+    // Another agent (Glow, made earlier) answers the default sandbox channel: a chat with this
+    // one reaches this one, at its own number.
+    const agent = await create({
+      name: 'Chatty',
+      greeting: 'Hi!',
+      phone_number: '+14155550142',
+      business: { hours: { mon: [{ open: '10:00', close: '19:00' }] } },
     });
-    const agent = (await res.json()) as { id: string };
     const r = await cli(
       ['chat', agent.id, '--json', '--timeout', '10', '--api-key', ws.test],
       {},
@@ -358,10 +368,20 @@ describe('parley CLI against a real server [sqlite]', () => {
     assert.equal(turns.length, 2);
     assert.match(turns[0].conversation_id, /^conv_/);
     assert.equal(turns[1].conversation_id, turns[0].conversation_id);
-    // The hours, as the agent answering the sandbox knows them (its own, or its knowledge's).
+    const conversation = (await (
+      await fetch(`${server.url}/v1/conversations/${turns[0].conversation_id}`, {
+        headers: { authorization: `Bearer ${ws.test}` },
+      })
+    ).json()) as { agent_id: string };
+    assert.equal(conversation.agent_id, agent.id, 'this agent answers, not the default one');
     assert.match(turns[0].replies[0].text, /hours|open/i);
     // Each turn prints only its own replies.
     assert.notEqual(turns[1].replies[0]?.id, turns[0].replies[0].id);
+    // An agent without a number, while another holds the default channel, cannot be reached: said plainly.
+    const bare = await create({ name: 'No number' });
+    const refused = await cli(['chat', bare.id, '--api-key', ws.test], {}, { stdin: 'Hi\n' });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /phone_number/);
     const badFrom = await cli(
       ['chat', agent.id, '--from', '12', '--api-key', ws.test],
       {},

@@ -1,5 +1,6 @@
 import { Hook } from '../../platform/hooks.ts';
 import type { Module } from '../module.ts';
+import type { AgentCsatStore } from './agents.csat.ts';
 import { agentsMigrations } from './agents.migrations.ts';
 import { agentRoutes } from './agents.routes.ts';
 import { type AgentDeleting, agentExists } from './agents.service.ts';
@@ -9,6 +10,8 @@ import { agentRoutingSettings } from './routing-settings.ts';
 export interface AgentsInstance {
   /** Runs inside an agent's delete (`onAgentDelete`): listeners may refuse it or let go of the agent. */
   deleting: Hook<AgentDeleting>;
+  /** Installed by the teamtools module: the agent's `csat` settings. */
+  csat?: AgentCsatStore;
 }
 
 declare module '../../platform/context.ts' {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, describe, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
-import { agentObject, createAgentBody, updateAgentBody } from './agents.schemas.ts';
+import { withCsat } from './agents.csat.ts';
+import { agentObject, createAgentBody, patchAgentBody } from './agents.schemas.ts';
 import {
   createAgent,
   deleteAgent,
@@ -57,7 +58,7 @@ export const agentRoutes = [
     responses: { 200: agentObject },
     handler: async ({ ctx, auth, params }) => ({
       status: 200,
-      body: presentAgent(await getAgentRow(ctx.db, auth, params.id)),
+      body: await withCsat(ctx, auth, presentAgent(await getAgentRow(ctx.db, auth, params.id))),
     }),
   }),
   defineRoute({
@@ -65,15 +66,18 @@ export const agentRoutes = [
     path: '/v1/agents/:id',
     summary: 'Update an AI agent',
     description:
-      'Only the fields sent change. `model`, `handoff` and `business` merge field by field; a list inside them (hours, services, holidays) is replaced whole. Send a service back with its `id` to keep that id.',
+      "Only the fields sent change. `model`, `handoff` and `business` merge field by field; a list inside them (hours, services, holidays) is replaced whole. Send a service back with its `id` to keep that id. `csat` sets the agent's own CSAT settings (as `PUT /v1/csat/settings` with `agent_id`).",
     tags: ['Agents'],
     auth: 'key',
     scope: 'agents:write',
     params: idParams('agt'),
-    body: updateAgentBody,
+    body: patchAgentBody,
     responses: { 200: agentObject },
     errors: ['conflict'],
-    handler: ok(({ ctx, auth, params, body }) => updateAgent(ctx, auth, params.id, body)),
+    handler: ok(async ({ ctx, auth, params, body }) => {
+      const { csat, ...fields } = body;
+      return withCsat(ctx, auth, await updateAgent(ctx, auth, params.id, fields), csat);
+    }),
   }),
   defineRoute({
     method: 'DELETE',

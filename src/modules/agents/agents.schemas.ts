@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { baseObject, describe, idOf } from '../../platform/http/schemas.ts';
 import { ianaTimezone } from '../../platform/timezone.ts';
 import { handoffPolicyInput } from '../conversations/index.ts';
+import { agentCsatInput, agentCsatObject } from './agents.csat.ts';
 import { analysisSettingsInput, analysisSettingsObject } from './analysis-settings.ts';
 import { voiceSettingsInput, voiceSettingsObject } from './voice-settings.ts';
 
@@ -364,4 +365,17 @@ export const agentObject = z.object({
   ),
   voice: voiceSettingsObject,
   analysis: analysisSettingsObject,
+  csat: agentCsatObject.optional(),
+});
+
+/** `PATCH /v1/agents/{id}`: the agent's fields, and its `csat` settings (kept by the CSAT settings). */
+export const patchAgentBody = updateAgentBody.extend({ csat: agentCsatInput.optional() }).meta({
+  examples: [
+    {
+      status: 'active',
+      greeting: 'Hi {{name}}! How can I help?',
+      languages: ['en', 'hi'],
+      csat: { enabled: true, question: 'How did we do today?' },
+    },
+  ],
 });

@@ -23,3 +23,23 @@ export const holdingJob = defineJob({
   timeoutMs: 30_000,
   concurrency: 2,
 });
+
+/**
+ * `auto_resolve_after_minutes`: resolves the conversation when the AI's reply `messageId` is still
+ * its last message at `dueAt` (the customer stayed silent, nobody else wrote, no handoff).
+ */
+export const autoResolveJob = defineJob({
+  name: 'ai.auto_resolve',
+  payload: z.object({
+    workspaceId: z.string(),
+    livemode: z.boolean(),
+    conversationId: z.string(),
+    messageId: z.string(),
+    agentId: z.string(),
+    dueAt: z.string(),
+  }),
+  maxAttempts: 3,
+  backoffMs: (attempt) => attempt * 5000,
+  timeoutMs: 30_000,
+  concurrency: 2,
+});

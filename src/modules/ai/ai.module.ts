@@ -1,16 +1,18 @@
-import { outOfHoursJob } from '../conversations/index.ts';
+import { handoffNoticeJob, outOfHoursJob } from '../conversations/index.ts';
 import type { Module } from '../module.ts';
-import { holdingJob, replyJob } from './ai.jobs.ts';
+import { autoResolveJob, holdingJob, replyJob } from './ai.jobs.ts';
 import { aiMigrations } from './ai.migrations.ts';
 import { aiRoutes } from './ai.routes.ts';
-import { type AiOptions, answerConversation, onInbound } from './ai.service.ts';
+import { type AiOptions, answerConversation, handBackSink, onInbound } from './ai.service.ts';
+import { autoResolve } from './auto-resolve.ts';
 import { sendHoldingMessage } from './holding.ts';
-import { sendOutOfHoursNotice } from './out-of-hours.ts';
+import { sendHandoffNotice, sendOutOfHoursNotice } from './out-of-hours.ts';
 
 /** The AI agent: answers inbound messages (debounced per conversation), the playground and copilot. */
 export function createAiModule(options: Partial<AiOptions> = {}): Module {
   const opts: AiOptions = {
     replyDebounceMs: options.replyDebounceMs ?? 2000,
+    ...(options.replyBurstCapMs !== undefined ? { replyBurstCapMs: options.replyBurstCapMs } : {}),
     ...(options.holdingRecheckMs !== undefined ? { holdingRecheckMs: options.holdingRecheckMs } : {}),
     llm: { timeoutMs: 20_000, maxSteps: 5, ...options.llm },
   };
@@ -23,6 +25,9 @@ export function createAiModule(options: Partial<AiOptions> = {}): Module {
       ctx.queue.register(replyJob, (payload, job) => answerConversation(ctx, payload, opts, job));
       ctx.queue.register(holdingJob, (payload, job) => sendHoldingMessage(ctx, payload, opts, job));
       ctx.queue.register(outOfHoursJob, (payload) => sendOutOfHoursNotice(ctx, payload));
+      ctx.eventSinks.push(handBackSink(ctx));
+      ctx.queue.register(autoResolveJob, (payload) => autoResolve(ctx, payload));
+      ctx.queue.register(handoffNoticeJob, (payload) => sendHandoffNotice(ctx, payload));
     },
   };
 }

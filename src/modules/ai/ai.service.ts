@@ -4,7 +4,7 @@ import './ai.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError } from '../../platform/errors.ts';
-import type { Tx } from '../../platform/events.ts';
+import type { EventSink, Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
@@ -23,9 +23,11 @@ import {
 } from '../messaging/index.ts';
 import { holdingJob, replyJob } from './ai.jobs.ts';
 import { aiActor, dryRunTools, liveTools } from './ai.tools.ts';
+import { armAutoResolve } from './auto-resolve.ts';
 import { builtinReply } from './builtin.ts';
 import type { DialogueState } from './dialogue.ts';
 import { type AgentTools, asDryRun, type EngineInput, type EngineResult, type Turn } from './engine.ts';
+import { noticeIds } from './handoff-words.ts';
 import type { LlmOptions } from './llm.ts';
 
 export interface AiOptions {
@@ -34,6 +36,8 @@ export interface AiOptions {
    * window is on the app's clock: a test that holds its clock holds the window open).
    */
   replyDebounceMs: number;
+  /** The longest a burst is held open after its first message (default 8 s). */
+  replyBurstCapMs?: number;
   /**
    * The longest real wait between two looks at a handed-off conversation whose customer is
    * waiting (default: until the holding message is due). Tests set it low and move the app's clock.
@@ -135,15 +139,46 @@ export async function onInbound(
   );
 }
 
+/**
+ * The AI takes a conversation back (a person handed it back, or a handoff's timer resumed the AI):
+ * it answers the customer's messages nobody answered, at once (the reply job finds none when a
+ * person answered them, or when the conversation was resolved).
+ */
+export function handBackSink(ctx: AppContext): EventSink {
+  return async (trx, events) => {
+    for (const e of events) {
+      const resumed =
+        e.event === 'conversation.handoff_resolved' ||
+        (e.event === 'conversation.handoff_timeout' &&
+          (e.data.handoff_timeout as { action?: string } | undefined)?.action === 'ai_resume');
+      if (!resumed || typeof e.data.id !== 'string' || e.data.status === 'closed') continue;
+      await ctx.queue.enqueue(
+        trx,
+        replyJob,
+        { workspaceId: e.workspace_id, livemode: e.livemode, conversationId: e.data.id },
+        // Its own key: a customer message arriving meanwhile enqueues its own reply (never dropped
+        // for this one); the answer guard keeps the two from answering the same message twice.
+        { singletonKey: `ai-reply:${e.data.id}:resumed` },
+      );
+    }
+  };
+}
+
 export const isCustomer = (m: MessageRow) => m.direction === 'inbound';
 
-/** Splits the recent messages into earlier turns and the customer's burst since the last reply. */
-export function burstOf(messages: MessageRow[]): { history: Turn[]; burst: MessageRow[] } {
+/**
+ * Splits the recent messages into earlier turns and the customer's burst since the last answer.
+ * `notices` (handoff notices, holding messages) are no answer: messages before them stay unanswered.
+ */
+export function burstOf(
+  messages: MessageRow[],
+  notices: ReadonlySet<string> = new Set(),
+): { history: Turn[]; burst: MessageRow[] } {
   let lastOut = -1;
   messages.forEach((m, i) => {
-    if (!isCustomer(m)) lastOut = i;
+    if (!isCustomer(m) && !notices.has(m.id)) lastOut = i;
   });
-  const burst = messages.slice(lastOut + 1);
+  const burst = messages.slice(lastOut + 1).filter(isCustomer);
   const history = messages
     .slice(0, lastOut + 1)
     .filter((m) => m.text || m.template)
@@ -186,6 +221,19 @@ export async function jobConversation(
   return { scope, conversation, agentRow: await agentFor(ctx.db, scope, conversation) };
 }
 
+/**
+ * When a burst's window closes (ms): `replyDebounceMs` after its latest message, so each new
+ * message restarts the pause, but never later than `replyBurstCapMs` (8 s) after its first.
+ */
+export function burstClosesAt(
+  firstAt: number,
+  lastAt: number,
+  opts: Pick<AiOptions, 'replyDebounceMs' | 'replyBurstCapMs'>,
+): number {
+  const cap = Math.max(opts.replyBurstCapMs ?? 8000, opts.replyDebounceMs);
+  return Math.min(lastAt + opts.replyDebounceMs, firstAt + cap);
+}
+
 /** Records how the AI came to send message `messageId` (which engine, its sources, actions and state). */
 export async function recordReply(
   db: Trx,
@@ -215,17 +263,27 @@ export async function answerConversation(
   opts: AiOptions,
   job?: JobContext,
 ) {
-  const found = await jobConversation(ctx, payload, (c) => c.ai_paused !== 1);
+  const found = await jobConversation(ctx, payload, (c) => c.ai_paused !== 1 && c.status !== 'closed');
   if (found?.agentRow?.status !== 'active') return;
   const { scope, conversation, agentRow } = found;
   const agent = agentConfig(ctx, agentRow);
   const recent = (await recentMessages(ctx.db, scope, conversation.id, HISTORY_TURNS + 10)).reverse();
-  const { history, burst } = burstOf(recent);
+  const notices = new Set(
+    (await noticeIds(ctx.db, scope, conversation.id).execute()).map((r) => r.message_id),
+  );
+  const { history, burst } = burstOf(recent, notices);
   if (burst.length === 0) return;
-  // The burst's window is measured on the app's clock, from its first message's time: a job that
-  // runs before the window has passed by that clock (the queue's clock can differ from it, e.g.
-  // PostgreSQL's) looks again when it has, so the messages of the window are answered together.
-  const open = Date.parse(burst[0].created_at) + opts.replyDebounceMs - ctx.clock.now().getTime();
+  // The burst's window is measured on the app's clock: it closes `replyDebounceMs` after its
+  // latest message (a new message restarts the pause), but never later than `replyBurstCapMs`
+  // after its first. A job that runs before the window has passed by that clock (the queue's
+  // clock can differ from it, e.g. PostgreSQL's) looks again when it has, so the messages of the
+  // window are answered together.
+  const closesAt = burstClosesAt(
+    Date.parse(burst[0]!.created_at),
+    Date.parse(burst[burst.length - 1]!.created_at),
+    opts,
+  );
+  const open = closesAt - ctx.clock.now().getTime();
   if (open > 0) {
     await ctx.transaction(async (tx) => {
       await job?.completeWith?.(tx.db);
@@ -247,26 +305,49 @@ export async function answerConversation(
     agent,
     messages: cut(texts),
     history: history.slice(-HISTORY_TURNS),
-    state: await dialogueStateOf(ctx.db, scope, recent.findLast((m) => !isCustomer(m))?.id),
+    state: await dialogueStateOf(
+      ctx.db,
+      scope,
+      recent.findLast((m) => !isCustomer(m) && !notices.has(m.id))?.id,
+    ),
     variables: variablesOf(contact, fromJson<Record<string, unknown>>(conversation.dynamic_variables, {})),
     now: ctx.clock.now(),
     defaultCountry: sender.defaultCountry,
     unsupportedMedia: burst.some((m) => m.type !== 'text' && m.type !== 'interactive') && texts.length === 0,
   };
+  const tools = liveTools(ctx, { ...scope, defaultCountry: sender.defaultCountry }, agent, conversation);
+  let handoffNotice: string | undefined;
   const result = await runEngine(
     input,
-    liveTools(ctx, { ...scope, defaultCountry: sender.defaultCountry }, agent, conversation),
+    {
+      ...tools,
+      async handoff(reason) {
+        handoffNotice = (await tools.handoff(reason)) ?? undefined;
+        return handoffNotice;
+      },
+    },
     opts.llm,
   );
+  // Handed off out of hours: the customer is told when a person will answer (the built-in
+  // agent's reply says it; an LLM's reply gets it added).
+  const reply =
+    handoffNotice && !result.reply.includes(handoffNotice)
+      ? `${result.reply}\n\n${handoffNotice}`
+      : result.reply;
   const last = burst[burst.length - 1]!;
   let sent: Awaited<ReturnType<typeof replyToConversation>>;
   try {
     sent = await replyToConversation(ctx, sender, conversation.id, {
       type: 'text',
       // At most 4,096 characters, cut between characters (never inside an emoji's surrogate pair).
-      text: Array.from(result.reply).slice(0, 4096).join(''),
-      // One answer per customer message: an automation's reply written since the burst was read wins.
-      answering: { messageId: last.id, countAutomations: true },
+      text: Array.from(reply).slice(0, 4096).join(''),
+      // One answer per customer message: an automation's reply written since the burst was read
+      // wins (a handoff notice or a holding message is no answer).
+      answering: {
+        messageId: last.id,
+        countAutomations: true,
+        notAnswers: noticeIds(ctx.db, scope, conversation.id),
+      },
     });
   } catch (err) {
     if (isAlreadyAnswered(err)) {
@@ -309,6 +390,7 @@ export async function answerConversation(
       created_at: ctx.clock.now().toISOString(),
     });
     await markAiHandled(tx.db, conversation.id);
+    if (!result.handedOff) await armAutoResolve(ctx, tx.db, scope, conversation, agent.id, sent);
     await followUpNewer(ctx, tx.db, payload, last, opts);
   });
 }
@@ -346,7 +428,7 @@ async function dialogueStateOf(
     .select(['engine', 'dialogue_state'])
     .where('message_id', '=', messageId)
     .executeTakeFirst();
-  if (!row || row.engine === 'holding') return null;
+  if (!row || row.engine === 'holding' || row.engine === 'notice') return null;
   return row.dialogue_state === null ? undefined : fromJson<DialogueState | null>(row.dialogue_state, null);
 }
 

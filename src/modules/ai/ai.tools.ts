@@ -17,10 +17,12 @@ import {
   scopedContacts,
 } from '../contacts/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
-import { handoffConversation } from '../conversations/index.ts';
+import { handoffConversation, handoffHoursNow } from '../conversations/index.ts';
 import { searchKnowledge } from '../knowledge/index.ts';
 import { captureLead } from '../leads/index.ts';
 import type { AgentTools } from './engine.ts';
+import { closedNoticeText } from './handoff-words.ts';
+import { detectLocale, replyLocale } from './locale.ts';
 
 /*
  * The tools an engine is given: live ones that write (leads, bookings, handoffs) as the AI of the
@@ -99,6 +101,16 @@ export function liveTools(
     },
     async handoff(reason) {
       await handoffConversation(ctx, scope, conversation.id, { reason }, actor);
+      // On a call the handoff is a transfer; in a chat out of hours, the reply says when a person answers.
+      if (conversation.channel === 'voice') return undefined;
+      const closed = await handoffHoursNow(ctx, ctx.db, scope, conversation);
+      return closed
+        ? closedNoticeText(
+            closed,
+            replyLocale(detectLocale(conversation.last_message ?? ''), agent.languages),
+            true,
+          )
+        : undefined;
     },
   };
 }
@@ -164,6 +176,6 @@ export function dryRunTools(ctx: AppContext, scope: ContactScope, agent: AgentCo
     async rescheduleBooking(id, startAt) {
       return { id, start_at: new Date(startAt).toISOString(), end_at: new Date(startAt).toISOString() };
     },
-    handoff: async () => {},
+    handoff: async () => undefined,
   };
 }

@@ -110,7 +110,16 @@ type StepFn = (c: Ctx) => Promise<Reply | null> | Reply | null;
 
 export async function builtinReply(input: EngineInput, tools: AgentTools): Promise<EngineResult> {
   const actions: Action[] = [];
-  const t = recording(tools, actions);
+  const recorded = recording(tools, actions);
+  // Out of hours the handoff says when a person will answer instead of "shortly".
+  const t = {
+    ...recorded,
+    async handoff(reason: string) {
+      const notice = await recorded.handoff(reason);
+      if (notice) c.handoffText = notice;
+      return notice;
+    },
+  };
   const agent = input.agent;
   // Another script is read as the Latin spelling the rules know (locale word lists, the agent's own
   // service names by sound); the reply is in the customer's locale when the agent speaks it.
@@ -548,10 +557,18 @@ function smallTalk(c: Ctx): Reply | null {
   if (isGoodbye(text)) return { reply: say(c.locale, 'goodbye', { name }) };
   if (asksWhoItIs(text)) return { reply: say(c.locale, 'who', { name }) };
   // "Yes", "hmm", "no" with no question of ours pending: invite the question rather than apologise.
-  if (isBareAck(text) && !c.task) return { reply: say(c.locale, 'bare_ack') };
+  if (isBareAck(text) && !c.task) return bareAck(c);
   const rest = text.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/, '');
   if (c.leadNote && contentTokens(rest).length <= 4) return { reply: say(c.locale, 'how_else') };
   return understoodSmallTalk(c);
+}
+
+/** A bare "no" closes the exchange; a "yes" (to "anything else?") opens the next question. */
+function bareAck(c: Ctx): Reply {
+  const { text } = c;
+  if (declines(text) && !confirms(text)) return { reply: say(c.locale, 'bare_no') };
+  if (confirms(text)) return { reply: say(c.locale, 'bare_yes') };
+  return { reply: say(c.locale, 'bare_ack') };
 }
 
 /** Could not answer: honest, and a handoff once the streak reaches the agent's limit. */

@@ -40,7 +40,11 @@ export interface AgentTools {
   findBooking(): Promise<UpcomingBooking | null>;
   /** Moves the customer's booking to a new start (same service and length). */
   rescheduleBooking(id: string, startAt: string): Promise<{ id: string; start_at: string; end_at: string }>;
-  handoff(reason: string): Promise<void>;
+  /**
+   * Hands the conversation to people. Returns what to tell the customer in place of the usual
+   * "a member of our team will reply here shortly" when that is not what happens (out of hours).
+   */
+  handoff(reason: string): Promise<string | undefined>;
 }
 
 export interface UpcomingBooking {
@@ -123,10 +127,17 @@ export type CallAction =
 export function recording(
   tools: AgentTools,
   actions: Action[],
-): AgentTools & { handedOff: () => boolean; note: (a: Action) => void } {
+): AgentTools & {
+  handedOff: () => boolean;
+  /** What the handoff said to tell the customer (out of hours), if anything. */
+  handoffNotice: () => string | undefined;
+  note: (a: Action) => void;
+} {
   let handedOff = false;
+  let notice: string | undefined;
   return {
     handedOff: () => handedOff,
+    handoffNotice: () => notice,
     note: (a) => actions.push(a),
     async searchKnowledge(query, topK) {
       return tools.searchKnowledge(query, topK);
@@ -167,10 +178,11 @@ export function recording(
       return r;
     },
     async handoff(reason) {
-      if (handedOff) return;
-      await tools.handoff(reason);
+      if (handedOff) return notice;
+      notice = (await tools.handoff(reason)) ?? undefined;
       handedOff = true;
       actions.push({ type: 'handoff', data: { reason } });
+      return notice;
     },
   };
 }

@@ -83,9 +83,20 @@ export async function sendHoldingMessage(
   const text =
     agent.handoff.holding_message ??
     say(replyLocale(detectLocale(waiting.map((m) => m.text ?? '').join('\n')), agent.languages), 'holding');
-  let sent: Awaited<ReturnType<typeof replyToConversation>>;
   try {
-    sent = await replyToConversation(ctx, sender, conversation.id, { type: 'text', text });
+    await replyToConversation(ctx, sender, conversation.id, {
+      type: 'text',
+      text,
+      // Recorded with the message: the AI, answering later, knows it is no answer.
+      written: (db, messageId) =>
+        recordReply(db, scope, messageId, conversation, agent.id, {
+          engine: 'holding',
+          sources: toJson([]),
+          actions: toJson([]),
+          answered: 1,
+          created_at: now.toISOString(),
+        }),
+    });
   } catch (err) {
     if (err instanceof ApiError && err.status < 500) {
       ctx.logger.warn(
@@ -96,13 +107,5 @@ export async function sendHoldingMessage(
     }
     throw err;
   }
-  await finish(async (tx) => {
-    await recordReply(tx.db, scope, sent.id, conversation, agent.id, {
-      engine: 'holding',
-      sources: toJson([]),
-      actions: toJson([]),
-      answered: 1,
-      created_at: now.toISOString(),
-    });
-  });
+  await finish();
 }

@@ -1,11 +1,14 @@
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
+import { toJson } from '../../platform/json.ts';
 import { lookupIn, renderPlaceholders } from '../../platform/placeholders.ts';
+import { agentConfig } from '../agents/index.ts';
 import { findContactRow } from '../contacts/index.ts';
-import { type ConversationJob, getConversationRow, localText } from '../conversations/index.ts';
-import { replyToConversation } from '../messaging/index.ts';
-import { workspaceSender } from './ai.service.ts';
-import { detectLocale, isHindi, say } from './locale.ts';
+import { type ConversationJob, getConversationRow } from '../conversations/index.ts';
+import { recentMessages, replyToConversation } from '../messaging/index.ts';
+import { agentFor, recordReply, workspaceSender } from './ai.service.ts';
+import { type ClosedNotice, closedNoticeText } from './handoff-words.ts';
+import { detectLocale, replyLocale, say } from './locale.ts';
 
 /** The business's own out-of-hours text, its `{{next_opening}}` and the contact's fields filled. */
 export const outOfHoursText = (
@@ -19,11 +22,57 @@ export const outOfHoursText = (
   );
 
 /**
- * The out-of-hours notice of a handoff (`conversations.out_of_hours`): tells the customer, in
- * their language (the language of their latest message), when a person will answer: the next
- * opening, in the business's zone. Not sent once a person has answered or the handoff ended.
+ * The notice of a handoff not made by the AI (`conversations.handoff_notice`): tells the customer
+ * at once, in their language (of their latest message), what happens next: a member of the team
+ * will reply here shortly, or out of hours when a person will answer. Not sent once the handoff
+ * ended, a person answered, or (in hours) anyone wrote to the customer since the handoff.
  */
-export async function sendOutOfHoursNotice(
+export async function sendHandoffNotice(
+  ctx: AppContext,
+  p: ConversationJob & { handoffAt: string; outOfHours: ClosedNotice | null },
+) {
+  const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
+  const row = await getConversationRow(ctx.db, scope, p.conversationId).catch(() => undefined);
+  if (!row || row.handoff_at !== p.handoffAt || row.waiting_since === null || row.status === 'closed') return;
+  // On a call the handoff is a transfer: nobody "replies here".
+  if (row.channel === 'voice') return;
+  const agent = await agentFor(ctx.db, scope, row);
+  if (!agent) return;
+  if (!p.outOfHours) {
+    const recent = await recentMessages(ctx.db, scope, row.id, 20);
+    if (recent.some((m) => m.direction === 'outbound' && m.created_at >= p.handoffAt)) return;
+  }
+  const locale = replyLocale(detectLocale(row.last_message ?? ''), agentConfig(ctx, agent).languages);
+  const contact = p.outOfHours?.text ? await findContactRow(ctx.db, scope, row.contact_id) : undefined;
+  const text = p.outOfHours
+    ? closedNoticeText(p.outOfHours, locale, false, contact ?? null)
+    : say(locale, 'handoff');
+  const at = ctx.clock.now().toISOString();
+  try {
+    await replyToConversation(ctx, await workspaceSender(ctx, scope, agent.id), row.id, {
+      type: 'text',
+      text,
+      // Recorded with the message: the AI, answering the customer meanwhile, knows it is no answer.
+      written: (db, messageId) =>
+        recordReply(db, scope, messageId, row, agent.id, {
+          engine: 'notice',
+          sources: toJson([]),
+          actions: toJson([]),
+          answered: 1,
+          created_at: at,
+        }),
+    });
+  } catch (err) {
+    if (err instanceof ApiError && err.status < 500) {
+      ctx.logger.warn({ conversationId: row.id, code: err.code }, 'handoff notice not sent');
+      return;
+    }
+    throw err;
+  }
+}
+
+/** A job of the old `conversations.out_of_hours` kind, still queued: the same notice. */
+export function sendOutOfHoursNotice(
   ctx: AppContext,
   p: ConversationJob & {
     handoffAt: string;
@@ -32,34 +81,6 @@ export async function sendOutOfHoursNotice(
     text: string | null;
   },
 ) {
-  const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
-  const row = await getConversationRow(ctx.db, scope, p.conversationId).catch(() => undefined);
-  if (!row || row.handoff_at !== p.handoffAt || row.waiting_since === null || !row.agent_id) return;
-  const locale = detectLocale(row.last_message ?? '');
-  const hi = isHindi(locale);
-  const when = p.nextOpening
-    ? localText(
-        { timezone: p.timezone, hours: {}, holidays: [] },
-        new Date(p.nextOpening),
-        hi ? 'en-IN' : 'en',
-      )
-    : null;
-  const contact = p.text ? await findContactRow(ctx.db, scope, row.contact_id) : undefined;
-  const text = p.text
-    ? outOfHoursText(p.text, when, contact ?? null)
-    : when
-      ? say(locale, 'out_of_hours', { when })
-      : say(locale, 'out_of_hours_no_opening');
-  try {
-    await replyToConversation(ctx, await workspaceSender(ctx, scope, row.agent_id), row.id, {
-      type: 'text',
-      text,
-    });
-  } catch (err) {
-    if (err instanceof ApiError && err.status < 500) {
-      ctx.logger.warn({ conversationId: row.id, code: err.code }, 'out-of-hours notice not sent');
-      return;
-    }
-    throw err;
-  }
+  const { nextOpening, timezone, text, ...rest } = p;
+  return sendHandoffNotice(ctx, { ...rest, outOfHours: { nextOpening, timezone, text } });
 }

@@ -428,3 +428,26 @@ export async function listBookings(
   if (filter.to) q = q.where('start_at', '<', new Date(filter.to).toISOString());
   return paginate(q, page, presentBooking);
 }
+
+type TenantScope = Pick<Scope, 'workspaceId' | 'livemode'>;
+
+/** The booking with this id in this scope as stored (undefined: none). */
+export function findBookingRow(
+  db: Db | Trx,
+  scope: TenantScope,
+  id: string,
+): Promise<BookingsTable | undefined> {
+  return tenant(db, scope).findById('bookings', id);
+}
+
+/** Confirmed bookings starting after `from`, soonest first (reminders scheduled for them). */
+export function upcomingBookings(db: Db | Trx, scope: TenantScope, from: string, limit = 1000) {
+  return tenant(db, scope)
+    .selectFrom('bookings')
+    .selectAll()
+    .where('status', '=', 'confirmed')
+    .where('start_at', '>', from)
+    .orderBy('start_at')
+    .limit(limit)
+    .execute();
+}

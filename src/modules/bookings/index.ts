@@ -4,6 +4,9 @@ export {
   cancelBooking,
   checkAvailability,
   createBooking,
+  findBookingRow,
   listContactBookings,
   rescheduleBooking,
+  upcomingBookings,
 } from './bookings.service.ts';
+export type { BookingsTable } from './bookings.tables.ts';

@@ -8,21 +8,25 @@ import {
   presentConversation,
 } from './conversations.service.ts';
 import type { ConversationPriority } from './conversations.tables.ts';
+import { applySla } from './routing/sla.service.ts';
 
-/** Sets a conversation's priority (macros and automations' `set_priority`); the same one changes nothing. */
+/**
+ * Sets a conversation's priority (macros and automations' `set_priority`); the same one changes
+ * nothing. A new priority matches the SLA policies again (a policy by priority applies now).
+ */
 export async function setConversationPriority(
   ctx: AppContext,
   scope: Scope,
   id: string,
   priority: ConversationPriority,
 ): Promise<ConversationObject> {
-  const row = await getConversationRow(ctx.db, scope, id);
-  if (row.priority !== priority)
-    await ctx.db
-      .updateTable('conversations')
-      .set({ priority, updated_at: ctx.clock.now().toISOString() })
-      .where('id', '=', row.id)
-      .execute();
+  await ctx.transaction(async (tx) => {
+    const row = await getConversationRow(tx.db, scope, id);
+    if (row.priority === priority) return;
+    const patch = { priority, updated_at: ctx.clock.now().toISOString() };
+    await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+    await applySla(ctx, tx, scope, { ...row, ...patch });
+  });
   return getConversation(ctx, scope, id);
 }
 

@@ -7,6 +7,7 @@ import { conversationsMigrations } from './conversations.migrations.ts';
 import { conversationRoutes } from './conversations.routes.ts';
 import { unassignDeleted, wakeConversation } from './conversations.service.ts';
 import { policyRoutes } from './routing/policy.routes.ts';
+import { presenceRoutes } from './routing/presence.ts';
 import { queueRoutes } from './routing/queue.routes.ts';
 import { roomListener, routingListener } from './routing/routing.listener.ts';
 import { routingMigrations } from './routing/routing.migrations.ts';
@@ -25,7 +26,7 @@ export const conversationsModule: Module = {
     ...factsMigrations,
     ...factsCohortMigrations,
   },
-  routes: [...conversationRoutes, ...queueRoutes, ...policyRoutes, ...slaRoutes],
+  routes: [...conversationRoutes, ...queueRoutes, ...policyRoutes, ...slaRoutes, ...presenceRoutes],
   setup(ctx) {
     ctx.queue.register(wakeJob, (payload) => wakeConversation(ctx, payload.conversationId, payload.until));
     onAssigneeDelete(ctx, unassignDeleted);

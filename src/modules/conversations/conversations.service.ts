@@ -140,6 +140,8 @@ export function newConversationRow(scope: Scope, input: NewConversation): Conver
     queued_at: null,
     handoff_reassignments: 0,
     first_response_at: null,
+    handoff_taken_from: null,
+    unanswered_since: null,
     created_at: now,
     updated_at: now,
   };
@@ -378,17 +380,25 @@ export function setConversationTags(ctx: AppContext, scope: Scope, id: string, t
   return mutate(ctx, scope, id, (tx, row, now) => setTagsInTx(tx, row, tags, actor, now));
 }
 
-/** Closing is resolving: emits `conversation.resolved`. Closing a closed conversation changes nothing. */
+/**
+ * Closing is resolving: emits `conversation.resolved`. It ends a handoff (the AI answers the
+ * customer's next message; `conversation.handoff_resolved` first). Closing a closed conversation
+ * changes nothing.
+ */
 async function closeInTx(tx: Tx, row: ConversationRow, actor: Actor, now: Date) {
   if (row.status === 'closed') return row;
+  const at = now.toISOString();
+  const handedOff = row.ai_paused === 1 || row.handoff_at !== null;
   const patch = {
+    ...(handedOff ? handedBack(at) : {}),
     status: 'closed' as const,
-    closed_at: now.toISOString(),
+    closed_at: at,
     snoozed_until: null,
-    updated_at: now.toISOString(),
+    updated_at: at,
   };
   await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
   const updated = { ...row, ...patch };
+  if (handedOff) await emitConversation(tx, updated, 'conversation.handoff_resolved', actor);
   await emitConversation(tx, updated, 'conversation.resolved', actor);
   return updated;
 }

@@ -63,8 +63,12 @@ export interface ConversationsTable {
   queued_at: string | null;
   /** Times the current handoff was reassigned after its reply timer ran out. */
   handoff_reassignments: number;
-  /** When a person first replied (SLA first response). */
+  /** When a person first replied (SLA first response; since the handoff when the policy counts only people). */
   first_response_at: string | null;
+  /** The person the last reassignment took it from: not given back to them by the queue until the next round. */
+  handoff_taken_from: string | null;
+  /** The customer's first message no reply (AI or person) has answered yet (null: none waits). */
+  unanswered_since: string | null;
   created_at: string;
   updated_at: string;
 }

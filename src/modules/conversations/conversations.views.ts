@@ -32,3 +32,20 @@ export async function conversationsByIds(
 export function agentConversationIds(db: Db | Trx, scope: Scope, agentId: string) {
   return tenant(db, scope).selectFrom('conversations').select('id').where('agent_id', '=', agentId);
 }
+
+/** The contact's conversation with the latest activity (undefined: none), for events not about a conversation. */
+export async function latestConversationOfContact(
+  db: Db | Trx,
+  scope: Scope,
+  contactId: string,
+): Promise<string | undefined> {
+  const row = await tenant(db, scope)
+    .selectFrom('conversations')
+    .select('id')
+    .where('contact_id', '=', contactId)
+    .orderBy('updated_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}

@@ -83,6 +83,7 @@ export async function setLastMessages(db: Db | Trx, rows: LastMessage[]): Promis
           last_message = v.last_message, last_message_at = v.last_message_at,
           last_message_sender = v.last_message_sender, updated_at = v.updated_at,
           waiting_since = case when v.answered then null else c.waiting_since end,
+          unanswered_since = case when v.answered or v.ai then null else c.unanswered_since end,
           ai_handled = case when v.ai then 1 else c.ai_handled end
         from json_to_recordset(${JSON.stringify(part)}::json) as v(
           "conversationId" text, last_message text, last_message_at text, last_message_sender text,
@@ -109,6 +110,14 @@ export async function setLastMessages(db: Db | Trx, rows: LastMessage[]): Promis
             row.answered
               ? sql`when ${row.conversationId} then null`
               : sql`when ${row.conversationId} then waiting_since`,
+          ),
+          sql` `,
+        )} end`,
+        unanswered_since: sql<string | null>`case id ${sql.join(
+          part.map((row) =>
+            row.answered || row.ai
+              ? sql`when ${row.conversationId} then null`
+              : sql`when ${row.conversationId} then unanswered_since`,
           ),
           sql` `,
         )} end`,

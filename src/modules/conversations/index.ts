@@ -47,7 +47,11 @@ export {
   windowOpen,
 } from './conversations.service.ts';
 export type { ConversationJob, ConversationRow } from './conversations.tables.ts';
-export { agentConversationIds, conversationsByIds } from './conversations.views.ts';
+export {
+  agentConversationIds,
+  conversationsByIds,
+  latestConversationOfContact,
+} from './conversations.views.ts';
 export {
   contactIdOfConversation,
   conversationsOfThreads,
@@ -58,11 +62,12 @@ export {
   patchConversation,
   setLastMessages,
 } from './conversations.writes.ts';
-export { outOfHoursJob } from './routing/handoff.jobs.ts';
+export { handoffNoticeJob, outOfHoursJob } from './routing/handoff.jobs.ts';
+export { handoffHoursNow } from './routing/handoff.timer.ts';
 export { localText, type OpeningHours } from './routing/hours.ts';
 export {
   type HandoffPolicyInput,
   handoffPolicyInput,
   handoffPolicyObject,
 } from './routing/policy.schemas.ts';
-export type { AgentRoutingSettings } from './routing/policy.service.ts';
+export { type AgentRoutingSettings, autoResolveAfterMinutes } from './routing/policy.service.ts';

@@ -326,6 +326,10 @@ function conversationPatch(
     last_message_sender: 'customer',
     last_inbound_at: sentAt.toISOString(),
     updated_at: at,
+    // The customer's first message nobody has answered yet: queue waits count from it.
+    ...(conversation.unanswered_since === null && !answered
+      ? { unanswered_since: sentAt.toISOString() }
+      : {}),
     // Handed off and no one waiting yet (a person replied last): the customer waits from now.
     ...(conversation.ai_paused === 1 && conversation.waiting_since === null && !answered
       ? { waiting_since: sentAt.toISOString() }

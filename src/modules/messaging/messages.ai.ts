@@ -35,6 +35,11 @@ export function recentMessages(
 export interface AnswerGuard {
   messageId: string;
   countAutomations: boolean;
+  /**
+   * Messages that are not answers although outbound (the AI module's handoff notices and holding
+   * messages): a subquery of their ids, embedded in the check.
+   */
+  notAnswers?: SelectQueryBuilder<any, any, { message_id: string }>;
 }
 
 /** The ids of a conversation's messages in one direction, without notes (a query to narrow). */
@@ -65,6 +70,7 @@ export async function answeredAlready(db: Trx, conversationId: string, guard: An
       eb.and([eb('created_at', '=', asked.created_at), eb('id', '>', asked.id)]),
     ]),
   );
+  if (guard.notAnswers) q = q.where('id', 'not in', guard.notAnswers);
   if (!guard.countAutomations)
     q = q.where((eb) =>
       eb.or([

@@ -158,13 +158,13 @@ export const messagingRoutes = [
     path: '/v1/sandbox/inbound',
     summary: 'Simulate a customer message (test mode)',
     description:
-      'Makes a customer message arrive as if from the provider, through the same path as a real webhook: contact, conversation, `message.received`, and the agent answers. `to` picks the channel by its address or the agent by its phone number; without it, the default agent (the oldest active one) answers. Test keys only: a live key gets 403 `forbidden`.',
+      'Makes a customer message arrive as if from the provider, through the same path as a real webhook: contact, conversation, `message.received`, and the agent answers. `to` picks the channel by its address or the agent by its phone number; `agent_id` picks the agent (at its phone number; an agent without one on the default sandbox channel, unless another active agent holds it: 409); without them, the default agent (the oldest active one) answers. Test keys only: a live key gets 403 `forbidden`.',
     tags: ['Sandbox'],
     auth: 'key',
     scope: 'messages:write',
     body: sandboxInboundBody,
     responses: { 200: sandboxInboundResponse },
-    errors: ['forbidden', 'validation_failed', 'not_found'],
+    errors: ['forbidden', 'validation_failed', 'not_found', 'conflict'],
     handler: async ({ ctx, auth, body }) => ({ status: 200, body: await sandboxInbound(ctx, auth, body) }),
   }),
   defineRoute({

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
+import type { Trx } from '../../platform/db/database.ts';
 import { insertRows } from '../../platform/db/rows.ts';
 import { livemodeValue, type Scope } from '../../platform/db/scope.ts';
 import { ApiError, validationFailed } from '../../platform/errors.ts';
@@ -214,7 +215,12 @@ export interface PreparedSend {
   now: Date;
   /** A reply that answers one customer message: not written when that message has an answer. */
   answering?: AnswerGuard;
+  /** Runs in the transaction that writes the message. */
+  written?: WrittenHook;
 }
+
+/** Called in the transaction that writes a message, with its id. */
+export type WrittenHook = (db: Trx, messageId: string) => Promise<void>;
 
 /** The refusal of a guarded reply whose customer message was answered first (see AnswerGuard). */
 export function alreadyAnswered(messageId: string): ApiError {
@@ -243,9 +249,13 @@ export async function sendMessage(
   ctx: AppContext,
   sender: Sender,
   draft: SendMessageInput,
-  opts: { answering?: AnswerGuard } = {},
+  opts: { answering?: AnswerGuard; written?: WrittenHook } = {},
 ): Promise<MessageObject> {
-  const send = { ...(await prepareSend(ctx, sender, draft)), answering: opts.answering };
+  const send = {
+    ...(await prepareSend(ctx, sender, draft)),
+    answering: opts.answering,
+    written: opts.written,
+  };
   const batched = ctx.modules.messaging.sendWriter;
   if (batched && batchable(send)) return batched(send);
   return writeSend(ctx, send);
@@ -258,7 +268,7 @@ export async function sendMessage(
  * reply cites the customer's last message).
  */
 function batchable(send: PreparedSend): boolean {
-  return !send.existingConv && channelKinds[send.type].addressKind === 'phone';
+  return !send.existingConv && !send.written && channelKinds[send.type].addressKind === 'phone';
 }
 
 async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageInput): Promise<PreparedSend> {
@@ -442,6 +452,7 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
       ...(isPerson(row.sender_type) ? { waiting_since: null } : {}),
     });
     await ctx.queue.enqueue(tx.db, sendJob, { messageIds: [row.id], attempt: 1 });
+    await send.written?.(tx.db, row.id);
     return presentMessage(row);
   });
   ctx.metrics.sendWrites.inc({ path: 'single' });

@@ -12,7 +12,7 @@ import {
   type Sender,
   type SendMessageInput,
 } from './messages.present.ts';
-import { sendMessage, unsentColumns } from './messaging.service.ts';
+import { sendMessage, unsentColumns, type WrittenHook } from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
 
 /**
@@ -29,11 +29,13 @@ export function replyToConversation(
     ignore_dnd?: boolean;
     /** Answers this customer message only if nothing answered it yet (see AnswerGuard). */
     answering?: AnswerGuard;
+    /** Runs in the transaction that writes the message (a record about it that must not lag it). */
+    written?: WrittenHook;
   },
 ): Promise<MessageObject> {
-  const { type, answering, ...rest } = input;
+  const { type, answering, written, ...rest } = input;
   if (type === 'note') return addNote(ctx, sender, conversationId, input);
-  return sendMessage(ctx, sender, { ...rest, type, conversation_id: conversationId }, { answering });
+  return sendMessage(ctx, sender, { ...rest, type, conversation_id: conversationId }, { answering, written });
 }
 
 export const NOTE_MAX_CHARS = 10_000;

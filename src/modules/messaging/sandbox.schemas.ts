@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describe } from '../../platform/http/schemas.ts';
+import { describe, idOf } from '../../platform/http/schemas.ts';
 import { messagingChannelTypes } from '../channels/index.ts';
 import { chars } from './content.ts';
 import { messageObject } from './messaging.schemas.ts';
@@ -30,6 +30,10 @@ export const sandboxInboundBody = z
       z.string().min(3).max(320),
       "The business address written to: picks the agent by its phone number or the channel by its address; default: the workspace's default agent.",
       '+14155550123',
+    ).optional(),
+    agent_id: idOf(
+      'agt',
+      'The test-mode agent written to: its phone number when it has one (as `to`), else the default sandbox channel when no other active agent holds it (409 `conflict` when one does: give this agent a `phone_number`).',
     ).optional(),
     name: describe(z.string().min(1).max(200), "The customer's profile name.", 'Rahul').optional(),
   })

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
-import { agentAtPhone, agentIsActive, oldestActiveAgent } from '../agents/index.ts';
+import { agentAtPhone, agentIsActive, findAgentRow, oldestActiveAgent } from '../agents/index.ts';
 import {
   channelConfigOf,
   invalidAddressMessage,
@@ -19,7 +19,14 @@ import { ingestInbound } from './inbound.service.ts';
 export async function sandboxInbound(
   ctx: AppContext,
   scope: SandboxScope,
-  input: { from: string; text: string; channel?: MessagingChannelType; to?: string; name?: string },
+  input: {
+    from: string;
+    text: string;
+    channel?: MessagingChannelType;
+    to?: string;
+    agent_id?: string;
+    name?: string;
+  },
 ) {
   if (scope.livemode) {
     throw new ApiError(
@@ -40,11 +47,19 @@ export async function sandboxInbound(
     });
   // The sandbox is test mode whatever the caller's key.
   const testMode = { workspaceId: scope.workspaceId, livemode: false };
-  const row = await sandboxChannelFor(ctx, scope, type, input.to, {
+  const chosen = input.agent_id ? await chosenAgent(ctx, testMode, input.agent_id, input.to) : undefined;
+  const row = await sandboxChannelFor(ctx, scope, type, input.to ?? chosen?.to, {
     byPhone: (phoneNumber) => agentAtPhone(ctx.db, testMode, phoneNumber),
-    oldestActive: () => oldestActiveAgent(ctx.db, testMode),
+    // A chosen agent without a number takes the default sandbox channel's place of default agent.
+    oldestActive: () => (chosen ? Promise.resolve(chosen.agent) : oldestActiveAgent(ctx.db, testMode)),
     isActive: (agentId) => agentIsActive(ctx.db, testMode, agentId),
   });
+  if (chosen && row.agent_id !== chosen.agent.id)
+    throw new ApiError(
+      'conflict',
+      `Agent ${chosen.agent.id} has no phone number, and the default sandbox channel answers as agent ${row.agent_id}: give this agent a phone_number (PATCH /v1/agents/{id}) to write to it.`,
+      { errors: [{ field: 'agent_id', message: 'this agent has no phone number to write to' }] },
+    );
   const channel = channelConfigOf(ctx, row);
   const batch = await sandboxAdapter.parseInbound(channel, {
     rawBody: Buffer.alloc(0),
@@ -60,4 +75,27 @@ export async function sandboxInbound(
     message,
     conversation_id: message?.conversation_id ?? null,
   };
+}
+
+/** The agent `agent_id` names (test mode, active), and the number to write to when it has one. */
+async function chosenAgent(
+  ctx: AppContext,
+  testMode: { workspaceId: string; livemode: boolean },
+  agentId: string,
+  to: string | undefined,
+) {
+  const agent = await findAgentRow(ctx.db, testMode, agentId);
+  if (!agent || agent.deleted_at)
+    throw new ApiError('not_found', `No test-mode agent with id ${agentId}.`, {
+      errors: [{ field: 'agent_id', message: 'no such test-mode agent' }],
+    });
+  if (agent.status !== 'active')
+    throw new ApiError('conflict', `Agent ${agentId} is paused: it answers nothing.`, {
+      errors: [{ field: 'agent_id', message: 'this agent is paused' }],
+    });
+  if (to !== undefined)
+    throw new ApiError('validation_failed', 'Give to or agent_id, not both.', {
+      errors: [{ field: 'agent_id', message: 'give to or agent_id, not both' }],
+    });
+  return { agent: { id: agent.id, phone_number: agent.phone_number }, to: agent.phone_number ?? undefined };
 }

@@ -8,6 +8,7 @@ import {
   updateAutomationBody,
 } from './automations.schemas.ts';
 import {
+  type AutomationInput,
   createAutomation,
   deleteAutomation,
   getAutomation,
@@ -44,7 +45,11 @@ export const automationRoutes = [
     body: createAutomationBody,
     responses: { 201: automationObject },
     errors: ['validation_failed'],
-    handler: async ({ ctx, auth, body }) => ({ status: 201, body: await createAutomation(ctx, auth, body) }),
+    // The body's check (`conditionItem`) made each condition a field condition or an `any` group.
+    handler: async ({ ctx, auth, body }) => ({
+      status: 201,
+      body: await createAutomation(ctx, auth, body as AutomationInput),
+    }),
   }),
   defineRoute({
     method: 'GET',
@@ -70,7 +75,9 @@ export const automationRoutes = [
     body: updateAutomationBody,
     responses: { 200: automationObject },
     errors: ['validation_failed'],
-    handler: ok(({ ctx, auth, params, body }) => updateAutomation(ctx, auth, params.id, body)),
+    handler: ok(({ ctx, auth, params, body }) =>
+      updateAutomation(ctx, auth, params.id, body as Partial<AutomationInput>),
+    ),
   }),
   defineRoute({
     method: 'DELETE',

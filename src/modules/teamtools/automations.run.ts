@@ -1,15 +1,17 @@
 import type { AppContext } from '../../platform/context.ts';
+import type { Trx } from '../../platform/db/database.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
 import type { Actor, EventSink, ParleyEvent } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { defaultAgent, getAgentRow, parseBusiness } from '../agents/index.ts';
 import { getContactRow } from '../contacts/index.ts';
-import { getConversationRow } from '../conversations/index.ts';
+import { getConversationRow, latestConversationOfContact } from '../conversations/index.ts';
 import { attempt } from './actions.run.ts';
 import type { Action, ActionResult } from './actions.schemas.ts';
 import { type AutomationJob, automationJob } from './automations.jobs.ts';
 import { automationEvents } from './automations.schemas.ts';
 import { type Condition, type Facts, holds, openAt } from './conditions.ts';
+import { reminderTarget, scheduleForBooking } from './reminders.ts';
 import type { AutomationsTable } from './teamtools.tables.ts';
 
 const triggers = new Set<string>(automationEvents);
@@ -18,9 +20,30 @@ const triggers = new Set<string>(automationEvents);
 export const automationActor = (id: string): Actor => ({ type: 'system', id });
 const byAutomation = (e: ParleyEvent) => e.actor.type === 'system' && (e.actor.id ?? '').startsWith('atm_');
 
-function conversationOf(e: ParleyEvent): string | null {
+/** Booking events not made in a conversation: the conversation each runs on (by event id, briefly). */
+const bookingConversations = new Map<string, string>();
+
+function conversationOfEvent(e: ParleyEvent): string | null {
   if (e.data.object === 'conversation' && typeof e.data.id === 'string') return e.data.id;
   return typeof e.data.conversation_id === 'string' ? e.data.conversation_id : null;
+}
+
+/**
+ * A booking event: a booking made or moved gets its reminders (`booking.starts_in`); one not made
+ * in a conversation runs its automations on the contact's latest conversation.
+ */
+async function bookingEvent(ctx: AppContext, trx: Trx, e: ParleyEvent) {
+  const scope = { workspaceId: e.workspace_id, livemode: e.livemode };
+  if (e.event === 'booking.created' || e.event === 'booking.rescheduled')
+    await scheduleForBooking(ctx, trx, scope, {
+      id: String(e.data.id),
+      start_at: String(e.data.start_at),
+      status: String(e.data.status),
+    });
+  if (!e.data.conversation_id && typeof e.data.contact_id === 'string') {
+    const id = await latestConversationOfContact(trx, scope, e.data.contact_id);
+    if (id) bookingConversations.set(e.id, id);
+  }
 }
 
 /**
@@ -29,6 +52,9 @@ function conversationOf(e: ParleyEvent): string | null {
  */
 export function automationSink(ctx: AppContext): EventSink {
   return async (trx, events) => {
+    const bookings = events.filter((e) => e.event.startsWith('booking.') && !byAutomation(e));
+    for (const e of bookings) await bookingEvent(ctx, trx, e);
+    const conversationOf = (e: ParleyEvent) => bookingConversations.get(e.id) ?? conversationOfEvent(e);
     const candidates = events.filter((e) => triggers.has(e.event) && !byAutomation(e) && conversationOf(e));
     if (!candidates.length) return;
     const wanted = new Map<string, Set<string>>();
@@ -55,6 +81,7 @@ export function automationSink(ctx: AppContext): EventSink {
         ...(e.event === 'message.received' && typeof e.data.id === 'string' ? { messageId: e.data.id } : {}),
       });
     }
+    for (const e of bookings) bookingConversations.delete(e.id);
   };
 }
 
@@ -131,7 +158,7 @@ async function startRun(ctx: AppContext, scope: Scope, row: AutomationsTable, jo
   return { next_action: 0, results: '[]' };
 }
 
-async function runOne(ctx: AppContext, scope: Scope, row: AutomationsTable, job: AutomationJob) {
+export async function runOne(ctx: AppContext, scope: Scope, row: AutomationsTable, job: AutomationJob) {
   const run = await startRun(ctx, scope, row, job);
   if (!run) return;
   const actions = fromJson<Action[]>(row.actions, []);
@@ -168,4 +195,19 @@ export async function runAutomations(ctx: AppContext, job: AutomationJob) {
     .orderBy('id')
     .execute();
   for (const row of rows) await runOne(ctx, scope, row, job);
+}
+
+/** A `booking.starts_in` reminder came due: its automation runs on the booking's conversation. */
+export async function runReminder(ctx: AppContext, p: Parameters<typeof reminderTarget>[1]) {
+  const target = await reminderTarget(ctx, p);
+  if (!target) return;
+  await runOne(ctx, target.scope, target.automation, {
+    eventId: target.eventId,
+    type: 'booking.starts_in',
+    workspaceId: p.workspaceId,
+    livemode: p.livemode,
+    conversationId: target.conversationId,
+    at: ctx.clock.now().toISOString(),
+    text: null,
+  });
 }

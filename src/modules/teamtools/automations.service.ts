@@ -8,6 +8,7 @@ import { checkActionReferences } from './actions.check.ts';
 import type { Action } from './actions.schemas.ts';
 import type { AutomationEvent } from './automations.schemas.ts';
 import { type Condition, conditionErrors } from './conditions.ts';
+import { scheduleForUpcoming } from './reminders.ts';
 import type { AutomationsTable } from './teamtools.tables.ts';
 
 export interface AutomationInput {
@@ -16,6 +17,7 @@ export interface AutomationInput {
   event: AutomationEvent;
   conditions?: Condition[];
   actions: Action[];
+  minutes?: number | null;
 }
 
 export function presentAutomation(row: AutomationsTable) {
@@ -26,6 +28,7 @@ export function presentAutomation(row: AutomationsTable) {
     event: row.event as AutomationEvent,
     conditions: fromJson<Condition[]>(row.conditions, []),
     actions: fromJson<Action[]>(row.actions, []),
+    minutes: row.minutes,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -54,8 +57,20 @@ function loopErrors(event: AutomationEvent, actions: Action[]): FieldError[] {
   );
 }
 
+function minutesErrors(input: AutomationInput): FieldError[] {
+  const timed = input.event === 'booking.starts_in';
+  if (timed && !input.minutes)
+    return [{ field: 'minutes', message: 'booking.starts_in needs minutes (before the start, e.g. 1440)' }];
+  if (!timed && input.minutes) return [{ field: 'minutes', message: 'only booking.starts_in takes minutes' }];
+  return [];
+}
+
 async function check(ctx: AppContext, scope: Scope, input: AutomationInput) {
-  const errors = [...conditionErrors(input.conditions ?? []), ...loopErrors(input.event, input.actions)];
+  const errors = [
+    ...conditionErrors(input.conditions ?? []),
+    ...loopErrors(input.event, input.actions),
+    ...minutesErrors(input),
+  ];
   if (errors.length) throw validationFailed(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; '));
   await checkActionReferences(ctx, scope, input.actions);
 }
@@ -73,10 +88,14 @@ export async function createAutomation(ctx: AppContext, scope: Scope, input: Aut
     event: input.event,
     conditions: toJson(input.conditions ?? []),
     actions: toJson(input.actions),
+    minutes: input.minutes ?? null,
     created_at: now,
     updated_at: now,
   };
-  await ctx.db.insertInto('automations').values(row).execute();
+  await ctx.transaction(async (tx) => {
+    await tx.db.insertInto('automations').values(row).execute();
+    await scheduleForUpcoming(ctx, tx.db, scope, row);
+  });
   return presentAutomation(row);
 }
 
@@ -104,6 +123,7 @@ export async function updateAutomation(
     event: input.event ?? current.event,
     conditions: input.conditions ?? current.conditions,
     actions: input.actions ?? current.actions,
+    minutes: input.minutes !== undefined ? input.minutes : current.minutes,
   };
   await check(ctx, scope, next);
   const patch = {
@@ -112,9 +132,14 @@ export async function updateAutomation(
     event: next.event,
     conditions: toJson(next.conditions ?? []),
     actions: toJson(next.actions),
+    minutes: next.minutes ?? null,
     updated_at: ctx.clock.now().toISOString(),
   };
-  await ctx.db.updateTable('automations').set(patch).where('id', '=', row.id).execute();
+  await ctx.transaction(async (tx) => {
+    await tx.db.updateTable('automations').set(patch).where('id', '=', row.id).execute();
+    if (patch.minutes !== row.minutes || patch.active !== row.active)
+      await scheduleForUpcoming(ctx, tx.db, scope, { ...row, ...patch });
+  });
   return presentAutomation({ ...row, ...patch });
 }
 

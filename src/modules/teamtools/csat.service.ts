@@ -48,14 +48,14 @@ export async function getCsatSettings(ctx: AppContext, scope: Scope, agentId?: s
 export async function putCsatSettings(
   ctx: AppContext,
   scope: Scope,
-  input: { agent_id?: string; enabled: boolean; question?: string },
+  input: { agent_id?: string; enabled?: boolean | undefined; question?: string | undefined },
 ) {
   if (input.agent_id) await getAgentRow(ctx.db, scope, input.agent_id);
   const current = await effectiveCsat(ctx.db, scope, input.agent_id ?? null);
   const row: CsatSettingsTable = {
     ...scopeColumns(scope),
     agent_id: input.agent_id ?? '',
-    enabled: input.enabled ? 1 : 0,
+    enabled: (input.enabled ?? current.enabled) ? 1 : 0,
     question: input.question ?? current.question,
     scale: 5,
     send_on: 'resolve',

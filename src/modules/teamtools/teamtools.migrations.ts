@@ -124,4 +124,10 @@ export const teamtoolsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '1035_automation_starts_in': {
+    // booking.starts_in: how many minutes before a booking's start the automation runs.
+    async up(db) {
+      await db.schema.alterTable('automations').addColumn('minutes', 'integer').execute();
+    },
+  },
 };

@@ -1,14 +1,16 @@
 import type { Module } from '../module.ts';
 import { automationJob } from './automations.jobs.ts';
 import { automationRoutes } from './automations.routes.ts';
-import { automationSink, runAutomations } from './automations.run.ts';
+import { automationSink, runAutomations, runReminder } from './automations.run.ts';
 import { renderCanned } from './canned.render.ts';
 import { cannedRoutes } from './canned.routes.ts';
 import { claimCsatAnswer, onInboundCsat } from './csat.answer.ts';
 import { askCsat, csatSink } from './csat.ask.ts';
 import { csatAskJob } from './csat.jobs.ts';
 import { csatRoutes } from './csat.routes.ts';
+import { effectiveCsat, putCsatSettings } from './csat.service.ts';
 import { macroRoutes } from './macros.routes.ts';
+import { bookingReminderJob } from './reminders.ts';
 import { teamtoolsMigrations } from './teamtools.migrations.ts';
 
 /** Canned responses, macros, automations and CSAT: the tools people use on conversations. */
@@ -20,7 +22,15 @@ export const teamtoolsModule: Module = {
     // Messaging sits below: its reply route fills `canned_response_id` through this.
     ctx.modules.messaging.cannedText = (scope, conversationId, cannedId, actor) =>
       renderCanned(ctx, scope, conversationId, cannedId, actor);
+    // `csat` on an agent (SPEC) is the agent's own CSAT settings.
+    ctx.modules.agents.csat = {
+      read: (db, scope, agentId) => effectiveCsat(db, scope, agentId),
+      write: async (c, scope, agentId, input) => {
+        await putCsatSettings(c, scope, { agent_id: agentId, ...input });
+      },
+    };
     ctx.queue.register(automationJob, (payload) => runAutomations(ctx, payload));
+    ctx.queue.register(bookingReminderJob, (payload) => runReminder(ctx, payload));
     ctx.queue.register(csatAskJob, (payload) => askCsat(ctx, payload));
     ctx.eventSinks.push(automationSink(ctx), csatSink(ctx));
     ctx.modules.messaging.hooks.inboundMessage.add((tx, e) => onInboundCsat(ctx, tx, e));

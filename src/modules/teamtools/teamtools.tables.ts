@@ -38,6 +38,8 @@ export interface AutomationsTable extends MacrosTable {
   event: string;
   /** JSON `Condition[]`. */
   conditions: string;
+  /** booking.starts_in: minutes before the booking's start it runs (null for other events). */
+  minutes: number | null;
 }
 
 export interface AutomationRunsTable {

@@ -341,7 +341,7 @@ const eventNotes: Partial<Record<string, string>> = {
   'contact.deleted': 'Here `data` is only `{id, object: "contact", deleted: true}`.',
   'conversation.escalated': '`data` also carries the handoff `reason`.',
   'conversation.assigned':
-    'The actor is who assigned it: a person, a key, an automation, or `{type: "rule", id: <team id>}` when a team\'s assignment rule gave it out (`data.routed_by`) or queued it (`data.queued: true`). `data.previous_assignee` is who had it before (null when unassigned).',
+    'The actor is who assigned it: a person, a key, an automation, or `{type: "rule", id: <team id>}` when a team\'s assignment rule gave it out (`data.routed_by`) or queued it (`data.queued: true`). `data.previous_assignee` is who had it before (null when unassigned). `data.reason: "replied"`: a person who replied to a handed-off conversation held by someone else took it.',
   'conversation.handoff_timeout':
     "No person replied within the handoff policy's `reply_within_minutes`; `data.handoff_timeout` says what Parley did (`action`: reassign, ai_resume, callback or notify) and how many reassignments were made.",
   'sla.breached':
@@ -427,6 +427,11 @@ function eventDataSchema(type: string, objectSchema: Json): Json {
           },
         },
         queued: { const: true, description: "It waits in the team's queue for a free member." },
+        reason: {
+          const: 'replied',
+          description:
+            'A person replied to the handed-off conversation while someone else (or a queue) held it: it is theirs now (the actor).',
+        },
       });
     case 'conversation.handoff_timeout':
       return withFields(objectSchema, {

@@ -198,7 +198,16 @@ export async function routeToTeam(
   return userId ? giveTo(tx, row, team, userId, now) : enqueue(tx, row, teamId, now);
 }
 
-/** The team's queue, oldest first (PostgreSQL: rows another transaction holds are skipped). */
+/** Urgent first, then high, normal, low (the queue's order before age). */
+export const priorityRank = sql<number>`case priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end`;
+
+/**
+ * Since when a queued customer has waited: their first unanswered message, else the handoff's
+ * waiting start, else the time it joined the queue (a reassignment does not restart it).
+ */
+export const waitingFrom = sql<string>`coalesce(unanswered_since, waiting_since, queued_at)`;
+
+/** The team's queue, priority first then the longest wait (PostgreSQL: rows another transaction holds are skipped). */
 async function queuedRows(
   ctx: AppContext,
   tx: Tx,
@@ -214,7 +223,8 @@ async function queuedRows(
     .where('assignee_id', '=', teamId)
     .where('queued_at', 'is not', null)
     .where('status', '!=', 'closed')
-    .orderBy('queued_at')
+    .orderBy(priorityRank)
+    .orderBy(waitingFrom)
     .orderBy('id')
     .limit(limit);
   if (except) q = q.where('id', '!=', except);
@@ -239,12 +249,18 @@ async function drain(
   let given = 0;
   const waiting = await queuedRows(ctx, tx, scope, team.id, 200, except);
   for (const row of waiting) {
-    const userId = pickMember(team, open);
-    if (!userId) break;
+    if (!pickMember(team, open)) break;
+    // Not back to the person a reassignment just took it from (until its next round).
+    const userId = pickMember(team, open, new Set(row.handoff_taken_from ? [row.handoff_taken_from] : []));
+    if (!userId) continue;
     await giveTo(tx, row, team, userId, now);
     open.set(userId, (open.get(userId) ?? 0) + 1);
     given++;
   }
+  // Rows another transaction held were skipped (a timer being armed holds a key lock on its
+  // conversation): while someone still has room, the dispatch job tries them again after this commit.
+  if (waiting.length < Math.min(load.queued, 200) && pickMember(team, open))
+    await ctx.queue.enqueue(tx.db, routeQueueJob, { ...scope, teamId: team.id });
   return given;
 }
 

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../../platform/context.ts';
+import type { Db, Trx } from '../../../platform/db/database.ts';
 import type { Scope } from '../../../platform/db/scope.ts';
 import type { Tx } from '../../../platform/events.ts';
 import { fromJson, toJson } from '../../../platform/json.ts';
@@ -6,10 +7,11 @@ import { isOnline, teamIdsOf } from '../../users/index.ts';
 import { emitConversation, handedBack } from '../conversations.service.ts';
 import type { ConversationJob, ConversationRow } from '../conversations.tables.ts';
 import { routeToTeam } from './assign.ts';
-import { handoffTimerJob, outOfHoursJob } from './handoff.jobs.ts';
+import { handoffNoticeJob, handoffTimerJob } from './handoff.jobs.ts';
 import { addBusinessMinutes, isOpen, nextOpening, type OpeningHours } from './hours.ts';
 import type { HandoffPolicy } from './policy.schemas.ts';
 import { policyFor } from './policy.service.ts';
+import { heldUntil } from './presence.ts';
 import { armTimer, firedTimerRow, handoffRef } from './timers.ts';
 
 const timerActor = { type: 'rule' as const, id: null };
@@ -49,9 +51,15 @@ async function startTimer(
   );
 }
 
+/** Who made a handoff (`handoff_by`): the AI's own reply tells the customer what happens next. */
+const byAi = (row: ConversationRow) =>
+  fromJson<{ type?: string } | null>(row.handoff_by, null)?.type === 'ai';
+
 /**
  * A handoff began (`conversation.escalated`): it goes to the policy's team when nobody was named,
- * its reply timer starts, and out of hours the customer is told when a person will answer.
+ * its reply timer starts, and the customer is told what happens next (`notify`: a new handoff not
+ * made by the AI, whose reply says it): a person replies here shortly, or out of hours when a
+ * person will answer. A handoff routed again (`notify` false) tells only out of hours.
  */
 export async function startHandoff(
   ctx: AppContext,
@@ -59,9 +67,13 @@ export async function startHandoff(
   scope: Scope,
   row: ConversationRow,
   pickTeam?: (policy: HandoffPolicy) => Promise<string | null>,
+  notify = false,
 ) {
   const { policy, hours } = await policyFor(ctx, tx.db, scope, row);
-  let current = row.handoff_reassignments ? await update(tx, row, { handoff_reassignments: 0 }) : row;
+  let current =
+    row.handoff_reassignments || row.handoff_taken_from
+      ? await update(tx, row, { handoff_reassignments: 0, handoff_taken_from: null })
+      : row;
   const teamId = pickTeam
     ? await pickTeam(policy)
     : current.assignee_type === 'team'
@@ -71,20 +83,44 @@ export async function startHandoff(
         : policy.team_id;
   if (teamId) current = await routeToTeam(ctx, tx, scope, current, teamId, new Set(), { wait: false });
   const now = ctx.clock.now();
-  if (hours && !isOpen(hours, now)) {
-    const opening = nextOpening(hours, now);
-    await ctx.queue.enqueue(tx.db, outOfHoursJob, {
+  const closed = hours && !isOpen(hours, now);
+  // A new handoff made by the AI: its own reply tells the customer (out of hours, when a person answers).
+  const toldByAi = notify && byAi(current);
+  if ((notify || closed) && !toldByAi) {
+    await ctx.queue.enqueue(tx.db, handoffNoticeJob, {
       ...scope,
       conversationId: current.id,
       handoffAt: current.handoff_at ?? now.toISOString(),
-      nextOpening: opening?.toISOString() ?? null,
-      timezone: hours.timezone,
-      text: policy.out_of_hours.message,
+      outOfHours: closed ? closedNotice(hours, policy, now) : null,
     });
-    // The AI keeps helping meanwhile; the handoff stays owned and its timer counts from the opening.
-    if (policy.out_of_hours.ai_continues) current = await update(tx, current, { ai_paused: 0 });
   }
+  // Out of hours the AI keeps helping meanwhile (answering from its knowledge what it can); the
+  // handoff stays owned and its timer counts from the opening.
+  if (closed && policy.out_of_hours.ai_continues) current = await update(tx, current, { ai_paused: 0 });
   await startTimer(ctx, tx, scope, current, hours, policy, 0);
+}
+
+function closedNotice(hours: OpeningHours, policy: HandoffPolicy, now: Date) {
+  return {
+    nextOpening: nextOpening(hours, now)?.toISOString() ?? null,
+    timezone: hours.timezone,
+    text: policy.out_of_hours.message,
+  };
+}
+
+/**
+ * Whether a handoff of this conversation now comes out of hours, and what to tell the customer
+ * then (the AI's own handoff reply says it in place of "a person will reply here shortly").
+ */
+export async function handoffHoursNow(
+  ctx: AppContext,
+  db: Db | Trx,
+  scope: Scope,
+  row: Pick<ConversationRow, 'agent_id' | 'channel_id'>,
+) {
+  const { policy, hours } = await policyFor(ctx, db, scope, row);
+  const now = ctx.clock.now();
+  return hours && !isOpen(hours, now) ? closedNotice(hours, policy, now) : null;
 }
 
 /**
@@ -125,8 +161,10 @@ async function act(
   if (action === 'reassign') {
     const teamId = await teamOf(tx, row, policy);
     if (!teamId) return { row, action: 'notify' };
-    const exclude = new Set(row.assignee_type === 'user' && row.assignee_id ? [row.assignee_id] : []);
-    let next = await routeToTeam(ctx, tx, scope, row, teamId, exclude);
+    const takenFrom = row.assignee_type === 'user' && row.assignee_id ? row.assignee_id : null;
+    // Remembered for this round: the queue does not give it back to them meanwhile.
+    const marked = await update(tx, row, { handoff_taken_from: takenFrom });
+    let next = await routeToTeam(ctx, tx, scope, marked, teamId, new Set(takenFrom ? [takenFrom] : []));
     next = await update(tx, next, { handoff_reassignments: row.handoff_reassignments + 1 });
     await startTimer(ctx, tx, scope, next, hours, policy, next.handoff_reassignments);
     return { row: next, action };
@@ -159,6 +197,21 @@ export async function handoffTimeout(
         runAt: new Date(p.dueAt),
         ref: handoffRef(p.handoffAt, p.round),
       });
+      return;
+    }
+    // Someone has it open or is writing in it: the timer waits until they leave.
+    const held = await heldUntil(ctx, tx.db, row.id);
+    if (held) {
+      const again = new Date(Date.parse(held) + 1000);
+      await armTimer(
+        ctx,
+        tx.db,
+        p.conversationId,
+        'handoff',
+        handoffTimerJob,
+        { ...p, dueAt: again.toISOString() },
+        { runAt: again, ref: handoffRef(p.handoffAt, p.round) },
+      );
       return;
     }
     const { policy, hours } = await policyFor(ctx, tx.db, scope, row);

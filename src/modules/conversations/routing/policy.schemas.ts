@@ -8,6 +8,8 @@ export interface HandoffPolicy {
   on_timeout: 'reassign' | 'ai_resume' | 'callback' | 'notify';
   max_reassignments: number;
   out_of_hours: { message: string | null; ai_continues: boolean };
+  /** A conversation the AI answered last, whose customer stays silent this long, is resolved. Null: never. */
+  auto_resolve_after_minutes: number | null;
 }
 
 export const DEFAULT_HANDOFF_POLICY: HandoffPolicy = {
@@ -16,6 +18,7 @@ export const DEFAULT_HANDOFF_POLICY: HandoffPolicy = {
   on_timeout: 'reassign',
   max_reassignments: 2,
   out_of_hours: { message: null, ai_continues: true },
+  auto_resolve_after_minutes: null,
 };
 
 const fields = {
@@ -35,6 +38,11 @@ const fields = {
     'reassign',
   ),
   max_reassignments: describe(z.number().int().min(0).max(20), 'The most reassignments of one handoff.', 2),
+  auto_resolve_after_minutes: describe(
+    z.number().int().min(1).max(43_200).nullable(),
+    'A conversation the AI answered last (not handed off), whose customer then stays silent this many minutes, is resolved (`conversation.resolved`, then CSAT as on any resolve). Null (the default): never.',
+    60,
+  ),
   out_of_hours: describe(
     z.strictObject({
       message: describe(
@@ -60,6 +68,7 @@ export const handoffPolicyInput = describe(
     on_timeout: fields.on_timeout.optional(),
     max_reassignments: fields.max_reassignments.optional(),
     out_of_hours: fields.out_of_hours.optional(),
+    auto_resolve_after_minutes: fields.auto_resolve_after_minutes.optional(),
   }),
   'A handoff policy: a person must reply within `reply_within_minutes`, else Parley acts as `on_timeout` says.',
 );
@@ -78,6 +87,11 @@ export const handoffPolicyObject = z.object({
     'reassign',
   ),
   max_reassignments: describe(z.number().int(), 'The most reassignments of one handoff.', 2),
+  auto_resolve_after_minutes: describe(
+    z.number().int().nullable(),
+    'Minutes of customer silence after an AI answer before the conversation is resolved (null: never).',
+    null,
+  ),
   out_of_hours: describe(
     z.object({
       message: describe(z.string().nullable(), 'The out-of-hours message (null: built-in).', null),
@@ -102,5 +116,9 @@ export function mergePolicy(
         input.out_of_hours?.message !== undefined ? input.out_of_hours.message : base.out_of_hours.message,
       ai_continues: input.out_of_hours?.ai_continues ?? base.out_of_hours.ai_continues,
     },
+    auto_resolve_after_minutes:
+      input.auto_resolve_after_minutes !== undefined
+        ? input.auto_resolve_after_minutes
+        : base.auto_resolve_after_minutes,
   };
 }

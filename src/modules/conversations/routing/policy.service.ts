@@ -53,7 +53,7 @@ export async function policyFor(
   ctx: AppContext,
   db: Db | Trx,
   scope: Scope,
-  row: ConversationRow,
+  row: Pick<ConversationRow, 'agent_id' | 'channel_id'>,
 ): Promise<{ policy: HandoffPolicy; hours: OpeningHours | null }> {
   const base = await workspacePolicy(db, scope);
   const lookup = ctx.modules.conversations.agentSettings;
@@ -61,4 +61,14 @@ export async function policyFor(
   const policy = mergePolicy(base, agent?.handoffPolicy);
   const channelTeam = await channelHandoffTeam(db, scope, row.channel_id);
   return { policy: channelTeam ? { ...policy, team_id: channelTeam } : policy, hours: agent?.hours ?? null };
+}
+
+/** The conversation's `auto_resolve_after_minutes` (its agent's policy over the workspace's); null: never. */
+export async function autoResolveAfterMinutes(
+  ctx: AppContext,
+  db: Db | Trx,
+  scope: Scope,
+  row: Pick<ConversationRow, 'agent_id' | 'channel_id'>,
+): Promise<number | null> {
+  return (await policyFor(ctx, db, scope, row)).policy.auto_resolve_after_minutes;
 }

@@ -9,6 +9,15 @@ const queueEntry = z.object({
   conversation_id: describe(idOf('conv'), 'The waiting conversation.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
   channel: describe(z.string(), 'Its channel type.', 'whatsapp'),
   contact_id: describe(z.string(), 'Its contact.', 'ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+  contact: describe(
+    z.object({
+      id: describe(z.string(), 'The contact.', 'ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+      name: describe(z.string().nullable(), 'Their name, if known.', 'Asha Rao'),
+      phone: describe(z.string().nullable(), 'Their phone.', '+919812345678'),
+      email: describe(z.string().nullable(), 'Their email.', null),
+    }),
+    'Who the customer is.',
+  ),
   priority: describe(z.enum(['low', 'normal', 'high', 'urgent']), 'Its priority.', 'normal'),
   handoff_reason: describe(
     z.string().nullable(),
@@ -16,8 +25,15 @@ const queueEntry = z.object({
     'customer asked for a person',
   ),
   last_message: describe(z.string().nullable(), 'Its latest message (a preview).', 'Can I talk to someone?'),
-  queued_at: timestamp('Since when it waits in the queue'),
-  waiting_seconds: describe(z.number().int(), 'How long it has waited, in seconds.', 95),
+  queued_at: timestamp('Since when it is in the queue (a reassignment puts it back in with a new time)'),
+  waiting_since: timestamp(
+    "Since when the customer has waited: their first unanswered message (else the handoff's start, else `queued_at`)",
+  ),
+  waiting_seconds: describe(
+    z.number().int(),
+    'How long the customer has waited, in seconds (from `waiting_since`, not restarted by a reassignment).',
+    95,
+  ),
 });
 
 const queueObject = z.object({
@@ -40,7 +56,10 @@ const queueObject = z.object({
     'The members, their availability and capacity (the tighter of theirs and the team rule).',
     [{ user_id: 'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D', availability: 'online', capacity: 3 }],
   ),
-  data: describe(z.array(queueEntry), 'The waiting conversations, oldest first.'),
+  data: describe(
+    z.array(queueEntry),
+    'The waiting conversations in the order they are given out: urgent, high, normal, low; within a priority the longest wait first.',
+  ),
 });
 
 export const queueRoutes = [
@@ -49,7 +68,7 @@ export const queueRoutes = [
     path: '/v1/teams/:id/queue',
     summary: "A team's queue",
     description:
-      'Conversations routed to the team that wait for a member (all members full, busy or offline; or the team assigns by hand), oldest first, with how long each has waited. They are given out, oldest first, the moment a member has room: resolves one, comes online, or gets more capacity. A team with no members keeps its conversations here.',
+      'Conversations routed to the team that wait for a member (all members full, busy or offline; or the team assigns by hand), urgent first then by the longest wait, with how long each customer has waited. They are given out in that order the moment a member has room: resolves one, comes online, or gets more capacity. A team with no members keeps its conversations here.',
     tags: ['Teams'],
     auth: 'key',
     scope: 'teams:read',

@@ -2,6 +2,7 @@ import type { AppContext } from '../../../platform/context.ts';
 import { type Scope, tenant } from '../../../platform/db/scope.ts';
 import type { ParleyEvent, Tx, TxListener } from '../../../platform/events.ts';
 import { type RoomMaybeFreed, teamIdsOf } from '../../users/index.ts';
+import { emitConversation } from '../conversations.service.ts';
 import type { ConversationRow } from '../conversations.tables.ts';
 import { giveOut, routeToTeam } from './assign.ts';
 
@@ -45,9 +46,44 @@ async function react(ctx: AppContext, reactions: RoutingReactions, tx: Tx, e: Pa
   }
 }
 
+/**
+ * A person's reply to a handed-off conversation that someone else (or a team's queue) holds: the
+ * replier takes it, so the CSAT and reports credit the person who answered (a reassignment that
+ * came just before their reply does not keep it from them).
+ */
+async function replierTakes(tx: Tx, e: ParleyEvent) {
+  const sender = e.data.sender as { type?: string; id?: string | null } | undefined;
+  if (sender?.type !== 'user' || !sender.id || typeof e.data.conversation_id !== 'string') return;
+  const scope = scopeOfEvent(e);
+  const row = await tenant(tx.db, scope).findById('conversations', e.data.conversation_id);
+  if (!row || row.status === 'closed' || row.ai_paused !== 1) return;
+  if (row.assignee_type === 'user' && row.assignee_id === sender.id) return;
+  const patch = {
+    assignee_type: 'user' as const,
+    assignee_id: sender.id,
+    queued_at: null,
+    handoff_taken_from: null,
+    updated_at: e.timestamp,
+  };
+  await tx.db.updateTable('conversations').set(patch).where('id', '=', row.id).execute();
+  const previous =
+    row.assignee_type && row.assignee_id ? { type: row.assignee_type, id: row.assignee_id } : null;
+  await emitConversation(
+    tx,
+    { ...row, ...patch },
+    'conversation.assigned',
+    { type: 'user', id: sender.id },
+    { previous_assignee: previous, reason: 'replied' },
+  );
+}
+
 export function routingListener(ctx: AppContext, reactions: RoutingReactions): TxListener {
   return async (tx, events) => {
     for (const e of events) {
+      if (e.event === 'message.sent') {
+        await replierTakes(tx, e);
+        continue;
+      }
       if (e.actor.type === 'rule' || !e.event.startsWith('conversation.')) continue;
       await react(ctx, reactions, tx, e);
     }

@@ -57,4 +57,32 @@ export const routingMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '1005_sla_counts_ai_replies': {
+    // Whether an SLA policy counts the AI's replies (then it applies from the conversation's start);
+    // otherwise it applies from the handoff, while a person owns the conversation.
+    async up(db) {
+      await db.schema
+        .alterTable('sla_policies')
+        .addColumn('counts_ai_replies', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
+  '1006_conversation_presence': {
+    // Who has a conversation open in the inbox, or is typing in it, until when: a person viewing or
+    // typing holds a handoff's reply timer; a reassignment remembers whom it was taken from.
+    async up(db) {
+      await db.schema
+        .createTable('conversation_presence')
+        .addColumn('conversation_id', 'text', (c) =>
+          c.notNull().references('conversations.id').onDelete('cascade'),
+        )
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('until', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('conversation_presence_pk', ['conversation_id', 'user_id'])
+        .execute();
+      await db.schema.alterTable('conversations').addColumn('handoff_taken_from', 'text').execute();
+      await db.schema.alterTable('conversations').addColumn('unanswered_since', 'text').execute();
+    },
+  },
 };

@@ -35,7 +35,7 @@ export function routingSetup(ctx: AppContext): ConversationsInstance {
     reactions: {
       async escalated(tx: Tx, row, e) {
         const scope: Scope = { workspaceId: e.workspace_id, livemode: e.livemode };
-        await startHandoff(ctx, tx, scope, row);
+        await startHandoff(ctx, tx, scope, row, undefined, true);
       },
       async reopened(tx: Tx, row, e) {
         const scope: Scope = { workspaceId: e.workspace_id, livemode: e.livemode };

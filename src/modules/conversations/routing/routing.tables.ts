@@ -4,6 +4,7 @@ declare module '../../../platform/db/schema.ts' {
     handoff_settings: HandoffSettingsTable;
     sla_policies: SlaPoliciesTable;
     conversation_timers: ConversationTimersTable;
+    conversation_presence: ConversationPresenceTable;
   }
 }
 
@@ -29,6 +30,8 @@ export interface SlaPoliciesTable {
   business_hours: number;
   /** JSON `{channels?, tags?, priorities?}`. */
   applies_to: string;
+  /** 1: the AI's replies meet targets, and the policy applies from the start; 0: from the handoff, people only. */
+  counts_ai_replies: number;
   created_at: string;
   updated_at: string;
 }
@@ -51,4 +54,12 @@ export interface ConversationTimersTable {
   job_id: string;
   ref: string;
   due_at: string;
+}
+
+/** A person with a conversation open in the inbox (`viewing`) or writing in it (`typing`), until `until`. */
+export interface ConversationPresenceTable {
+  conversation_id: string;
+  user_id: string;
+  state: 'viewing' | 'typing';
+  until: string;
 }

@@ -41,6 +41,11 @@ const fields = {
     true,
   ),
   applies_to: appliesTo,
+  counts_ai_replies: describe(
+    z.boolean(),
+    "Whether the AI's replies meet the targets. false (default): the policy applies while a person owns the conversation, from its handoff (a conversation the AI handles alone never breaches); true: from the conversation's start, and an AI reply meets a response target.",
+    false,
+  ),
 };
 
 export const createSlaBody = z.strictObject({
@@ -50,6 +55,7 @@ export const createSlaBody = z.strictObject({
   resolution_minutes: fields.resolution_minutes.optional(),
   business_hours: fields.business_hours.default(false),
   applies_to: fields.applies_to.default({}),
+  counts_ai_replies: fields.counts_ai_replies.default(false),
 });
 export type CreateSlaInput = z.output<typeof createSlaBody>;
 
@@ -64,6 +70,11 @@ export const slaPolicyObject = z.object({
   next_response_minutes: describe(z.number().int().nullable(), 'Next reply target (minutes).', 60),
   resolution_minutes: describe(z.number().int().nullable(), 'Resolution target (minutes).', 1440),
   business_hours: describe(z.boolean(), 'Whether targets count in business hours.', true),
+  counts_ai_replies: describe(
+    z.boolean(),
+    "Whether AI replies meet targets (then it applies from the start); false: from the handoff, people's replies only.",
+    false,
+  ),
   applies_to: describe(
     z.object({
       channels: describe(z.array(z.string()).optional(), 'Channel types.', ['whatsapp']),

@@ -28,6 +28,7 @@ export function presentSla(row: SlaPoliciesTable) {
     resolution_minutes: row.resolution_minutes,
     business_hours: row.business_hours === 1,
     applies_to: fromJson<AppliesTo>(row.applies_to, {}),
+    counts_ai_replies: row.counts_ai_replies === 1,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -52,6 +53,7 @@ export async function createSla(ctx: AppContext, scope: Scope, input: CreateSlaI
     resolution_minutes: input.resolution_minutes ?? null,
     business_hours: input.business_hours ? 1 : 0,
     applies_to: toJson(input.applies_to),
+    counts_ai_replies: input.counts_ai_replies ? 1 : 0,
     created_at: now,
     updated_at: now,
   };
@@ -85,6 +87,8 @@ export async function updateSla(ctx: AppContext, scope: Scope, id: string, input
       input.resolution_minutes !== undefined ? input.resolution_minutes : row.resolution_minutes,
     business_hours: input.business_hours === undefined ? row.business_hours : input.business_hours ? 1 : 0,
     applies_to: input.applies_to ? toJson(input.applies_to) : row.applies_to,
+    counts_ai_replies:
+      input.counts_ai_replies === undefined ? row.counts_ai_replies : input.counts_ai_replies ? 1 : 0,
     updated_at: ctx.clock.now().toISOString(),
   };
   noTarget(next);
@@ -153,9 +157,33 @@ async function arm(
   );
 }
 
-/** The oldest matching policy applies to a conversation that has none: its due times and timers. */
-export async function applySla(ctx: AppContext, tx: Tx, scope: Scope, row: ConversationRow) {
-  if (row.sla_policy_id || row.status === 'closed') return;
+/**
+ * When a policy's targets count from for this conversation, or null while it does not apply: a
+ * policy that counts the AI's replies applies from the conversation's start; any other applies
+ * while a person owns the conversation, from its handoff (an AI-only chat never breaches).
+ */
+export function slaStart(policy: Pick<SlaPoliciesTable, 'counts_ai_replies'>, row: ConversationRow) {
+  if (policy.counts_ai_replies === 1) return row.created_at;
+  return row.ai_paused === 1 && row.handoff_at ? row.handoff_at : null;
+}
+
+const hasDue = (row: ConversationRow) =>
+  row.first_response_due_at !== null || row.next_response_due_at !== null || row.resolution_due_at !== null;
+
+/**
+ * Matches the conversation against the policies (the oldest matching one applies) when it is
+ * created, tagged, its priority changes, or it is handed off (`handoff`: a new handoff starts the
+ * targets of a people-only policy again). A different match replaces the policy (breaches already
+ * recorded stay); no match any more removes a policy that has not been breached.
+ */
+export async function applySla(
+  ctx: AppContext,
+  tx: Tx,
+  scope: Scope,
+  row: ConversationRow,
+  opts: { handoff?: boolean } = {},
+) {
+  if (row.status === 'closed') return;
   const policies = await tenant(tx.db, scope)
     .selectFrom('sla_policies')
     .selectAll()
@@ -163,10 +191,33 @@ export async function applySla(ctx: AppContext, tx: Tx, scope: Scope, row: Conve
     .limit(200)
     .execute();
   const policy = policies.find((p) => matches(fromJson<AppliesTo>(p.applies_to, {}), row));
-  if (!policy) return;
-  const start = new Date(row.created_at);
+  const breached = fromJson<SlaTarget[]>(row.sla_breached, []);
+  if (!policy) {
+    if (!row.sla_policy_id) return;
+    await tx.db
+      .updateTable('conversations')
+      .set({
+        sla_policy_id: breached.length ? row.sla_policy_id : null,
+        first_response_due_at: null,
+        next_response_due_at: null,
+        resolution_due_at: null,
+      })
+      .where('id', '=', row.id)
+      .execute();
+    return;
+  }
+  const startIso = slaStart(policy, row);
+  if (!startIso) return;
+  // Applied already (a new handoff restarts only a people-only policy's targets).
+  if (row.sla_policy_id === policy.id && (!opts.handoff || policy.counts_ai_replies === 1)) return;
+  const start = new Date(startIso);
+  // A people-only policy's first response is the first reply of a person since the handoff.
+  const firstAt =
+    policy.counts_ai_replies === 1 || (row.first_response_at ?? '') >= startIso
+      ? row.first_response_at
+      : null;
   const first =
-    policy.first_response_minutes && !row.first_response_at
+    policy.first_response_minutes && !firstAt
       ? await dueAfter(ctx, tx, scope, row, policy, start, policy.first_response_minutes)
       : null;
   const resolution = policy.resolution_minutes
@@ -176,9 +227,11 @@ export async function applySla(ctx: AppContext, tx: Tx, scope: Scope, row: Conve
     .updateTable('conversations')
     .set({
       sla_policy_id: policy.id,
+      first_response_at: firstAt,
       first_response_due_at: first?.toISOString() ?? null,
+      next_response_due_at: opts.handoff ? null : row.next_response_due_at,
       resolution_due_at: resolution?.toISOString() ?? null,
-      sla_breached: '[]',
+      sla_breached: toJson(breached),
     })
     .where('id', '=', row.id)
     .execute();
@@ -186,24 +239,26 @@ export async function applySla(ctx: AppContext, tx: Tx, scope: Scope, row: Conve
   if (resolution) await arm(ctx, tx, scope, row, 'resolution', resolution, policy.id);
 }
 
-/** A person's reply meets the first and the pending next response; a customer's message starts the next. */
+/** Handed back to the AI: a people-only policy stops (its pending targets go; breaches stay). */
+export async function stopSla(tx: Tx, scope: Scope, row: ConversationRow) {
+  if (!row.sla_policy_id || !hasDue(row)) return;
+  const policy = await tenant(tx.db, scope).findById('sla_policies', row.sla_policy_id);
+  if (policy?.counts_ai_replies === 1) return;
+  await tx.db
+    .updateTable('conversations')
+    .set({ first_response_due_at: null, next_response_due_at: null, resolution_due_at: null })
+    .where('id', '=', row.id)
+    .execute();
+}
+
+/** A customer's message after a reply starts the next response (while the policy applies). */
 export async function onMessage(ctx: AppContext, tx: Tx, e: ParleyEvent) {
   const scope = { workspaceId: e.workspace_id, livemode: e.livemode };
   const conversationId = e.data.conversation_id as string | undefined;
   if (!conversationId) return;
   const row = await tenant(tx.db, scope).findById('conversations', conversationId);
   if (!row) return;
-  const sender = (e.data.sender as { type?: string } | undefined)?.type;
   const now = ctx.clock.now();
-  if (e.event === 'message.sent' && (sender === 'user' || sender === 'api_key')) {
-    if (row.first_response_at && !row.next_response_due_at) return;
-    await tx.db
-      .updateTable('conversations')
-      .set({ first_response_at: row.first_response_at ?? now.toISOString(), next_response_due_at: null })
-      .where('id', '=', row.id)
-      .execute();
-    return;
-  }
   if (
     e.event !== 'message.received' ||
     !row.sla_policy_id ||
@@ -212,7 +267,7 @@ export async function onMessage(ctx: AppContext, tx: Tx, e: ParleyEvent) {
   )
     return;
   const policy = await tenant(tx.db, scope).findById('sla_policies', row.sla_policy_id);
-  if (!policy?.next_response_minutes) return;
+  if (!policy?.next_response_minutes || !slaStart(policy, row)) return;
   const due = await dueAfter(ctx, tx, scope, row, policy, now, policy.next_response_minutes);
   await tx.db
     .updateTable('conversations')

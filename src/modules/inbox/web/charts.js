@@ -102,6 +102,11 @@ export function TimeChart({
       height,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), timezone),
       cursor: { drag: { x: false, y: false } },
+      // The legend shows the latest bucket's figures until a point is hovered (not "--").
+      hooks: {
+        ready: [(u) => showLatest(u, xs.length)],
+        setCursor: [(u) => (u.cursor.idx === null || u.cursor.idx === undefined) && showLatest(u, xs.length)],
+      },
       scales: {
         x: { time: true, range: (_u, min, max) => [min - step / 2, max + step / 2] },
         y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
@@ -130,7 +135,10 @@ export function TimeChart({
           : []),
       ],
       series: [
-        {},
+        {
+          label: interval === 'hour' ? 'Hour' : interval === 'week' ? 'Week of' : 'Day',
+          value: (_u, v) => (v === null || v === undefined ? '' : (labels[xs.indexOf(v)] ?? '')),
+        },
         {
           label: barSeries.label,
           fill: `${palette[0]}99`,
@@ -156,6 +164,11 @@ export function TimeChart({
     <div class="plot" ref=${ref} role="img" aria-label=${title}></div>
     <${DataButtons} labels=${labels} values=${barSeries.values} onPick=${onPick} />
   </figure>`;
+}
+
+/** Fills the legend with the figures of the latest bucket (uPlot shows "--" without a cursor). */
+function showLatest(u, n) {
+  if (n > 0) u.setLegend({ idx: n - 1 });
 }
 
 /** The chart's numbers as buttons: the same drill-down from the keyboard or a screen reader. */

@@ -1,4 +1,5 @@
 import { api, html, isTyping } from './lib.js';
+import { typing } from './presence.js';
 import { slashQuery, windowLeftMs } from './store.js';
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
 
@@ -140,6 +141,7 @@ export function Composer({ conv, onSent, onChanged }) {
           <textarea id="reply-box" ref=${box} rows="3" value=${text} onKeyDown=${onKeyDown}
             onInput=${(e) => {
               update(e.currentTarget.value);
+              typing(conv.id);
               t.checkSlash(e.currentTarget.value, e.currentTarget.selectionStart);
             }}
             role="combobox" aria-autocomplete="list" aria-expanded=${t.expanded} aria-controls="canned-list" aria-activedescendant=${t.activeDescendant}

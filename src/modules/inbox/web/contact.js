@@ -1,6 +1,7 @@
 import { AnalysisPanel } from './analysis.js';
+import { BookingsPanel } from './bookings.js';
 import { ContactCsat } from './csat.js';
-import { api, fullTime, html, Link, relativeTime, webCallerLabel, zonedTime } from './lib.js';
+import { api, fullTime, html, Link, relativeTime, webCallerLabel } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** Live events that change what the panel lists about a contact (a call that books, a lead captured). */
@@ -137,12 +138,7 @@ export function ContactPanel({ conv, ready, live }) {
         ? html`<ul class="mini">${related.leads.map((l) => html`<li><strong>${l.intent ?? 'Lead'}</strong> · ${l.status}<br /><span class="muted small">${fullTime(l.created_at)}</span></li>`)}</ul>`
         : html`<p class="muted small">None yet: leads the AI captures in this conversation show here.</p>`
     }
-    <h3>Bookings</h3>
-    ${
-      related.bookings.length
-        ? html`<ul class="mini">${related.bookings.map((b) => html`<li>${b.timezone ? zonedTime(b.start_at, b.timezone) : fullTime(b.start_at)} · ${b.status}${b.notes ? html`<br /><span class="muted small">${b.notes}</span>` : null}</li>`)}</ul>`
-        : html`<p class="muted small">None yet: an appointment booked in a message or a call shows here at once.</p>`
-    }
+    <${BookingsPanel} conv=${conv} bookings=${related.bookings} onChanged=${() => setVersion((n) => n + 1)} />
     <h3>Other conversations</h3>
     ${
       related.conversations.length

@@ -229,7 +229,7 @@ function EmptyList({ view, filters, setQuery }) {
     <p><strong>No conversations yet.</strong> They appear here, live, as customers write or call.</p>
     <ol>
       <li>Connect a channel (WhatsApp, SMS, email or voice): <code>POST /v1/channels</code>.</li>
-      <li>Try it now with a test key: <code>POST /v1/sandbox/inbound</code> with <code>{"from": "+919800000001", "text": "Hi"}</code> sends a test message that the AI answers.</li>
+      <li>Try it now with a test key: <code>POST /v1/sandbox/inbound</code> with <code>{"from": "+919800000001", "text": "Hi"}</code> sends a test message that the default agent (the oldest active one) answers; add <code>"agent_id"</code> to write to another agent (or <code>parley chat agt_...</code>).</li>
       ${isAdmin() ? html`<li>Set up the AI that answers in <${Link} href="/app/manage/agents">Manage → AI agents<//>.</li>` : null}
     </ol>
   </div>`;
@@ -272,6 +272,13 @@ function Filters({ filters, setQuery }) {
 
 const channelIcon = { whatsapp: 'WA', sms: 'SMS', email: '@', voice: '☎', web: 'Web' };
 
+/** Priority on a card: shown unless normal. */
+function PriorityBadge({ priority }) {
+  return priority && priority !== 'normal'
+    ? html`<span class=${`badge prio-${priority}`} title="Priority">${priority}</span>`
+    : null;
+}
+
 function Card({ conv, me, names, now, selected, cursor, unread, search }) {
   const left = windowLeftMs(conv, now);
   const who = senderLabel(conv.last_message_sender, false);
@@ -287,7 +294,8 @@ function Card({ conv, me, names, now, selected, cursor, unread, search }) {
       </span>
       <span class="preview">${who ? html`<span class="who">${who}: </span>` : null}${conv.last_message ?? ''}</span>
       <span class="row meta">
-        ${conv.ai_paused ? html`<span class="badge handoff" title=${conv.handoff_reason ?? ''}>${conv.handoff?.waiting_since ? `Waiting ${formatDuration(now - Date.parse(conv.handoff.waiting_since))}` : 'Handoff'}</span>` : null}
+        <${PriorityBadge} priority=${conv.priority} />
+        ${conv.ai_paused && conv.status !== 'closed' ? html`<span class="badge handoff" title=${conv.handoff_reason ?? ''}>${conv.handoff?.waiting_since ? `Waiting ${formatDuration(now - Date.parse(conv.handoff.waiting_since))}` : 'Handoff'}</span>` : null}
         ${conv.status !== 'active' ? html`<span class="badge">${conv.status}</span>` : null}
         <${SlaBadge} sla=${conv.sla} now=${now} />
         ${conv.assignee ? html`<span class="badge assignee">${conv.assignee.id === me ? 'Me' : (names.get(conv.assignee.id) ?? conv.assignee.type)}</span>` : null}

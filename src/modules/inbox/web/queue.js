@@ -1,4 +1,4 @@
-import { api, html, Link, navigate, session } from './lib.js';
+import { api, contactLabel, html, Link, navigate, session } from './lib.js';
 import { loadPeople } from './thread.js';
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
 
@@ -100,7 +100,7 @@ export function QueuePage({ live }) {
   );
   return html`<div class="queue-page">
     <h1>Team queues</h1>
-    <p class="muted">Conversations handed to a team wait here, oldest first, while every member is full, busy or away (or the team assigns by hand). Take one to answer it.</p>
+    <p class="muted">Conversations handed to a team wait here, urgent first then the longest wait, while every member is full, busy or away (or the team assigns by hand). Take one to answer it.</p>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     ${teams.length === 0 ? html`<p class="muted">No team yet.${session.current.user.role === 'admin' ? html` Create one under <${Link} href="/app/manage/users">Manage → Users and teams<//>.` : ' An admin creates teams.'}</p>` : null}
     ${ordered.map((t) => {
@@ -117,13 +117,16 @@ export function QueuePage({ live }) {
         ${q && !q.data.length && !q.error ? html`<p class="muted small">Nobody waits.</p>` : null}
         <ol class="queue-list">
           ${(q?.data ?? []).map((e) => {
-            const waited = (now - Date.parse(e.queued_at)) / 1000;
+            // From the customer's first unanswered message: a reassignment does not restart it.
+            const since = e.waiting_since ?? e.queued_at;
+            const waited = (now - Date.parse(since)) / 1000;
             return html`<li class="queue-item" data-id=${e.conversation_id}>
               <span class="badge">${e.position}</span>
               <span class=${`chan chan-${e.channel}`}>${e.channel}</span>
               ${e.priority !== 'normal' ? html`<span class=${`badge prio-${e.priority}`}>${e.priority}</span>` : null}
+              <strong class="queue-who">${contactLabel(e)}</strong>
               <span class="queue-preview"><${Link} href=${`/app/c/${e.conversation_id}`}>${e.last_message ?? '(no message)'}<//>${e.handoff_reason ? html` <span class="muted small">· ${e.handoff_reason}</span>` : null}</span>
-              <span class=${`waiting ${waited > 600 ? 'long' : ''}`} title=${`Waiting since ${new Date(e.queued_at).toLocaleString()}`}>Waiting ${formatWait(waited)}</span>
+              <span class=${`waiting ${waited > 600 ? 'long' : ''}`} title=${`Waiting since ${new Date(since).toLocaleString()}`}>Waiting ${formatWait(waited)}</span>
               <button type="button" disabled=${!!taking} onClick=${() => take(e.conversation_id)}>${taking === e.conversation_id ? 'Taking…' : 'Take'}</button>
             </li>`;
           })}

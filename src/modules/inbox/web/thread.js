@@ -3,6 +3,7 @@ import { Composer } from './composer.js';
 import { ContactPanel } from './contact.js';
 import { ConversationCsat } from './csat.js';
 import { api, clockTime, contactLabel, Dialog, fullTime, html, isTyping, Link, session } from './lib.js';
+import { usePresence } from './presence.js';
 import {
   formatWindow,
   handoffText,
@@ -68,6 +69,7 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
   const stick = useRef(true);
   const anchor = useRef(null);
   const loadingOlder = useRef(false);
+  usePresence(id);
   const me = session.current.user;
 
   /** @type {Map<string, string>} user and team names by id */
@@ -210,7 +212,7 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
       <${ActionBar} conv=${conv} me=${me} dir=${dir} onChanged=${changed} back=${back}
         toggleContact=${() => setShowContact((s) => !s)} showContact=${showContact} />
       ${
-        conv.ai_paused
+        conv.ai_paused && conv.status !== 'closed'
           ? html`<p class="banner handoff" role="status">${handoffText(conv, names, Date.now())} The AI does not answer until it is handed back.</p>`
           : null
       }
