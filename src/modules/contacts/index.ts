@@ -29,6 +29,6 @@ export {
   updateContact,
 } from './contacts.service.ts';
 export type { ContactRow } from './contacts.tables.ts';
-export { contactCards, contactIdsNamed, contactReachability } from './contacts.views.ts';
+export { contactCards, contactIdsMatching, contactIdsNamed, contactReachability } from './contacts.views.ts';
 export { insertNewContactsByPhone } from './contacts.writes.ts';
 export { invalidPhoneMessage } from './phone.ts';

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { ParleyMigration } from '../../platform/db/migrate.ts';
 
 export const messagingMigrations: Record<string, ParleyMigration> = {
@@ -137,6 +138,48 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
     async up(db) {
       await db.schema.alterTable('messages').addColumn('edited_at', 'text').execute();
       await db.schema.alterTable('messages').addColumn('deleted_at', 'text').execute();
+    },
+  },
+  // Full-text search over every message (GET /v1/search). SQLite: an FTS5 index over `messages`
+  // kept by triggers (so an edit, a deletion or an erasure leaves nothing behind in the index);
+  // unicode61 keeps Devanagari's vowel signs inside words and folds Latin accents. PostgreSQL: a
+  // GIN index on the 'simple' configuration's tsvector (no stemming: Hinglish and Hindi words are
+  // not English; accents folded), computed from the text, so no stored column weighs on every message row.
+  '0229_message_search': {
+    async up(db, dialect) {
+      if (dialect === 'sqlite') {
+        await sql`CREATE VIRTUAL TABLE message_fts USING fts5(text, content = 'messages', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2')`.execute(
+          db,
+        );
+        await sql`CREATE TRIGGER message_fts_insert AFTER INSERT ON messages WHEN new.text IS NOT NULL BEGIN
+          INSERT INTO message_fts(rowid, text) VALUES (new.rowid, new.text); END`.execute(db);
+        await sql`CREATE TRIGGER message_fts_delete AFTER DELETE ON messages WHEN old.text IS NOT NULL BEGIN
+          INSERT INTO message_fts(message_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END`.execute(
+          db,
+        );
+        await sql`CREATE TRIGGER message_fts_update AFTER UPDATE OF text ON messages BEGIN
+          INSERT INTO message_fts(message_fts, rowid, text) SELECT 'delete', old.rowid, old.text WHERE old.text IS NOT NULL;
+          INSERT INTO message_fts(rowid, text) SELECT new.rowid, new.text WHERE new.text IS NOT NULL; END`.execute(
+          db,
+        );
+        await sql`INSERT INTO message_fts(rowid, text) SELECT rowid, text FROM messages WHERE text IS NOT NULL`.execute(
+          db,
+        );
+        return;
+      }
+      // 'simple' with accents folded by unaccent (a trusted extension since PostgreSQL 13) when the
+      // server has it: "cafe" finds "Café" as on SQLite.
+      const unaccent = await sql`select 1 from pg_available_extensions where name = 'unaccent'`.execute(db);
+      await sql`CREATE TEXT SEARCH CONFIGURATION parley_search (COPY = simple)`.execute(db);
+      if (unaccent.rows.length > 0) {
+        await sql`CREATE EXTENSION IF NOT EXISTS unaccent`.execute(db);
+        await sql`ALTER TEXT SEARCH CONFIGURATION parley_search ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple`.execute(
+          db,
+        );
+      }
+      await sql`CREATE INDEX messages_search ON messages USING gin (to_tsvector('parley_search', coalesce(text, '')))`.execute(
+        db,
+      );
     },
   },
 };
