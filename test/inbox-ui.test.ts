@@ -43,6 +43,32 @@ describe('inbox: list and thread rules', () => {
     );
   });
 
+  it('lists a searched view through the full-text search', () => {
+    assert.equal(store.listPath('mine', {}, 'usr_1'), '/v1/conversations?assignee=usr_1&status=active');
+    assert.equal(
+      store.listPath('handoffs', { q: 'refund 5531', channel: 'whatsapp' }, 'u'),
+      '/v1/search?ai_paused=true&status=active&channel=whatsapp&q=refund+5531',
+    );
+  });
+
+  it('keeps a search hit found by an earlier message when a new one arrives, and cuts its snippet safely', () => {
+    const hit = store.searchCard({
+      conversation: conv({ id: 'conv_s', last_message: 'refund please' }),
+      matches: [{ snippet: 'refund please', highlights: [[0, 6]] }],
+    });
+    const list = store.upsertConversation([hit], { ...hit, matches: undefined, last_message: 'hello?' }, 'all', { q: 'refund' }, 'u');
+    assert.equal(list.length, 1, 'a hit stays though its new last message lacks the word');
+    assert.deepEqual(list[0].matches, hit.matches);
+    const closed = store.upsertConversation(list, { ...list[0], status: 'closed' }, 'all', { q: 'refund' }, 'u');
+    assert.equal(closed.length, 0, 'but leaves the open view when closed');
+    assert.deepEqual(store.snippetParts('a <b>refund</b>', [[5, 11]]), [
+      { text: 'a <b>', mark: false },
+      { text: 'refund', mark: true },
+      { text: '</b>', mark: false },
+    ]);
+    assert.deepEqual(store.snippetParts('abc', [[1, 9]]), [{ text: 'abc', mark: false }], 'a range past the end is ignored');
+  });
+
   it('adds, moves and removes cards as conversations change', () => {
     const a = conv({ id: 'conv_a', last_message_at: '2026-05-10T08:00:00.000Z' });
     const b = conv({ id: 'conv_b', last_message_at: '2026-05-10T09:00:00.000Z' });

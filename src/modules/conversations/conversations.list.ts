@@ -95,6 +95,8 @@ export interface ConversationSearchFilters {
   channel?: string;
   assignee?: string;
   agent_id?: string;
+  tag?: string;
+  ai_paused?: boolean;
 }
 
 /**
@@ -103,7 +105,7 @@ export interface ConversationSearchFilters {
  * nothing, so the caller adds no join at all.
  */
 export function conversationIdsFiltered(ctx: AppContext, scope: Scope, f: ConversationSearchFilters) {
-  if (!f.status && !f.channel && !f.assignee && !f.agent_id) return undefined;
+  if (!f.status && !f.channel && !f.assignee && !f.agent_id && !f.tag && f.ai_paused === undefined) return undefined;
   let q = whereEquals(tenant(ctx.db, scope).selectFrom('conversations').select('id'), f, [
     'status',
     'channel',
@@ -111,6 +113,8 @@ export function conversationIdsFiltered(ctx: AppContext, scope: Scope, f: Conver
   ]);
   if (f.assignee === 'none') q = q.where('assignee_id', 'is', null);
   else if (f.assignee) q = q.where('assignee_id', '=', f.assignee);
+  if (f.ai_paused !== undefined) q = q.where('ai_paused', '=', f.ai_paused ? 1 : 0);
+  if (f.tag) q = q.where(likeContains('tags', JSON.stringify(f.tag.toLowerCase())));
   return q;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pageOf, pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
-import { describe, idOf, listQuery, listResponse, timestamp } from '../../platform/http/schemas.ts';
+import { describe, idOf, listQuery, listResponse, queryBoolean, timestamp } from '../../platform/http/schemas.ts';
 import { channelTypes } from '../channels/index.ts';
 import { conversationObject } from '../conversations/index.ts';
 import { searchConversations } from './search.ts';
@@ -44,6 +44,8 @@ const searchQuery = listQuery({
     'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
   ).optional(),
   agent_id: idOf('agt', 'Only conversations answered by this agent.').optional(),
+  tag: describe(z.string().min(1).max(64), 'Only conversations with this tag.', 'vip').optional(),
+  ai_paused: queryBoolean('Only handed-off conversations (true) or only AI-run ones (false).'),
   from: isoTime('Only messages written at or after this time').optional(),
   to: isoTime('Only messages written before this time').optional(),
 });
@@ -89,7 +91,7 @@ export const searchRoutes = [
     path: '/v1/search',
     summary: 'Search conversations',
     description:
-      'Full-text search over every message of every conversation (private notes included) and over contacts’ names, emails and phones. Conversations whose contact matches come first, then by the rank of their best matching message; each result carries up to 3 matching messages with a snippet and the matching words’ offsets to highlight. Words are matched as words or their beginnings (“refu” finds “refund”), in any case and accents folded; Hindi in Devanagari and Hinglish are matched word by word, without English stemming. Past the 1,000 newest matching messages, older matches are not ranked. Filter by `status`, `channel`, `assignee`, `agent_id`, and the messages’ time with `from`/`to`. A `q` with no letter or digit, longer than 500 characters, or holding NUL or a lone surrogate is a 400.',
+      'Full-text search over every message of every conversation (private notes included) and over contacts’ names, emails and phones. Conversations whose contact matches come first, then by the rank of their best matching message; each result carries up to 3 matching messages with a snippet and the matching words’ offsets to highlight. Words are matched as words or their beginnings (“refu” finds “refund”), in any case and accents folded; Hindi in Devanagari and Hinglish are matched word by word, without English stemming. Past the 1,000 newest matching messages, older matches are not ranked. Filter by `status`, `channel`, `assignee`, `agent_id`, `tag`, `ai_paused`, and the messages’ time with `from`/`to`. A `q` with no letter or digit, longer than 500 characters, or holding NUL or a lone surrogate is a 400.',
     tags: ['Conversations'],
     auth: 'key',
     scope: 'conversations:read',

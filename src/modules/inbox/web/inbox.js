@@ -4,9 +4,11 @@ import {
   formatDuration,
   formatWindow,
   isUnread,
-  listParams,
+  listPath,
   matchesView,
+  searchCard,
   senderLabel,
+  snippetParts,
   upsertConversation,
   VIEWS,
   windowLeftMs,
@@ -74,14 +76,11 @@ export function Inbox({ route, live }) {
   const load = useCallback(
     async (page = 1) => {
       setState({ loading: true, error: '' });
-      const params = listParams(view, filters, me);
-      params.set('per_page', String(PAGE));
-      params.set('page', String(page));
+      const params = new URLSearchParams({ per_page: String(PAGE), page: String(page) });
       try {
-        const res = await api('GET', `/v1/conversations?${params}`);
-        setList((old) =>
-          page === 1 ? res.data : [...old, ...res.data.filter((c) => !old.some((o) => o.id === c.id))],
-        );
+        const res = await api('GET', `${listPath(view, filters, me)}&${params}`);
+        const cards = filters.q ? res.data.map(searchCard) : res.data;
+        setList((old) => (page === 1 ? cards : [...old, ...cards.filter((c) => !old.some((o) => o.id === c.id))]));
         setMeta(res.meta);
         setState({ loading: false, error: '' });
         // When the list is first on screen (the benchmark reads it).
@@ -285,7 +284,14 @@ function Card({ conv, me, names, now, selected, cursor, unread, search }) {
         ${unread ? html`<span class="unread-dot" aria-label="unread"></span>` : null}
         <time datetime=${conv.last_message_at}>${relativeTime(conv.last_message_at, now)}</time>
       </span>
-      <span class="preview">${who ? html`<span class="who">${who}: </span>` : null}${conv.last_message ?? ''}</span>
+      ${
+        conv.matches?.length
+          ? conv.matches.map(
+              (m) =>
+                html`<span class="preview match">${snippetParts(m.snippet, m.highlights).map((p) => (p.mark ? html`<mark>${p.text}</mark>` : p.text))}</span>`,
+            )
+          : html`<span class="preview">${who ? html`<span class="who">${who}: </span>` : null}${conv.last_message ?? ''}</span>`
+      }
       <span class="row meta">
         ${conv.ai_paused ? html`<span class="badge handoff" title=${conv.handoff_reason ?? ''}>${conv.handoff?.waiting_since ? `Waiting ${formatDuration(now - Date.parse(conv.handoff.waiting_since))}` : 'Handoff'}</span>` : null}
         ${conv.status !== 'active' ? html`<span class="badge">${conv.status}</span>` : null}
