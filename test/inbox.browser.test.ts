@@ -104,6 +104,21 @@ forEachStorage('inbox in a real browser', (storage) => {
     await closePage(page);
   });
 
+  it('search finds a conversation by a word of an earlier message and marks it in the snippet', async () => {
+    const from = nextPhone();
+    const conv = await inbound(from, 'Where is my refund for order 77123?');
+    await inbound(from, 'hello??');
+    const page = await open('agent');
+    await page.getByLabel('Search conversations').fill('77123');
+    const card = page.locator(`#card-${conv}`);
+    await card.locator('.preview.match mark', { hasText: '77123' }).waitFor();
+    assert.equal(await page.locator('.conv-list .card').count(), 1, 'only the conversation that holds the word');
+    assert.match((await card.locator('.preview.match').textContent()) ?? '', /refund for order 77123/);
+    await card.click();
+    await page.locator('.bubble', { hasText: 'hello??' }).waitFor();
+    await closePage(page);
+  });
+
   it('a reply moves through its ticks: queued, sent, delivered, read', async () => {
     const conv = await inbound(nextPhone(), 'Can I book for 5 pm?');
     const page = await open('agent', `/app/c/${conv}`);

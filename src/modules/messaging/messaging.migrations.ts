@@ -143,8 +143,9 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
   // Full-text search over every message (GET /v1/search). SQLite: an FTS5 index over `messages`
   // kept by triggers (so an edit, a deletion or an erasure leaves nothing behind in the index);
   // unicode61 keeps Devanagari's vowel signs inside words and folds Latin accents. PostgreSQL: a
-  // GIN index on the 'simple' configuration's tsvector (no stemming: Hinglish and Hindi words are
-  // not English; accents folded), computed from the text, so no stored column weighs on every message row.
+  // GIN index on a stored tsvector of the 'simple' configuration (no stemming: Hinglish and Hindi
+  // words are not English; accents folded). The column is generated: an edit or an erasure of the
+  // text changes it in the same statement. It is PostgreSQL's alone and absent from MessagesTable.
   '0229_message_search': {
     async up(db, dialect) {
       if (dialect === 'sqlite') {
@@ -177,9 +178,13 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
           db,
         );
       }
-      await sql`CREATE INDEX messages_search ON messages USING gin (to_tsvector('parley_search', coalesce(text, '')))`.execute(
+      // A stored column, so the index's recheck and the ranking read the words instead of parsing the
+      // text again (30 µs a message): a common word is found by walking the newest messages.
+      await sql`ALTER TABLE messages ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (to_tsvector('parley_search', coalesce(text, ''))) STORED`.execute(
         db,
       );
+      await sql`CREATE INDEX messages_search ON messages USING gin (search_tsv)`.execute(db);
+
     },
   },
 };

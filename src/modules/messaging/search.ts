@@ -9,7 +9,7 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
-import type { Scope } from '../../platform/db/scope.ts';
+import { type Scope, tenant } from '../../platform/db/scope.ts';
 import { invalidField } from '../../platform/errors.ts';
 import { contactIdsMatching } from '../contacts/index.ts';
 import {
@@ -52,7 +52,7 @@ export interface SearchResult {
 /** At most this many words of a query are searched for (the rest would only narrow further). */
 const MAX_WORDS = 8;
 /** Matching messages ranked per query: past them, the newest matches win (a word in every message costs no more). */
-const CANDIDATES = 1000;
+const CANDIDATES = 300;
 const MATCHES_PER_CONVERSATION = 3;
 const SNIPPET_CHARS = 160;
 
@@ -87,18 +87,15 @@ interface Hit {
   direction: 'inbound' | 'outbound';
   sender_type: string;
   type: string;
-  text: string | null;
   created_at: string;
   score: number;
 }
 
-/** The best-ranked messages matching `words` (lower score is better), newest matches first past CANDIDATES. */
-async function messageHits(
-  ctx: AppContext,
-  scope: Scope,
-  words: string[],
-  req: SearchRequest,
-): Promise<Hit[]> {
+/**
+ * The newest CANDIDATES messages matching `words`, best first (lower score is better). Their text
+ * is not read here: only the page's shown matches need it (textsOf).
+ */
+async function messageHits(ctx: AppContext, scope: Scope, words: string[], req: SearchRequest): Promise<Hit[]> {
   const lm = scope.livemode ? 1 : 0;
   const filtered = conversationIdsFiltered(ctx, scope, req);
   const inConversations = filtered ? sql`and m.conversation_id in (${filtered})` : sql``;
@@ -107,7 +104,7 @@ async function messageHits(
   let query: RawBuilder<Hit>;
   if (ctx.dialect === 'sqlite') {
     query = sql<Hit>`select * from (
-        select m.id, m.conversation_id, m.direction, m.sender_type, m.type, m.text, m.created_at,
+        select m.id, m.conversation_id, m.direction, m.sender_type, m.type, m.created_at,
           bm25(message_fts) as score
         from message_fts join messages m on m.rowid = message_fts.rowid
         where message_fts match ${ftsQuery(words)} and m.workspace_id = ${scope.workspaceId}
@@ -117,16 +114,24 @@ async function messageHits(
   } else {
     // Ranked after the newest candidates are cut, so ts_rank runs for CANDIDATES rows at most.
     const tsq = sql`to_tsquery('parley_search', ${tsQuery(words)})`;
-    query = sql<Hit>`select hits.*, -ts_rank(to_tsvector('parley_search', coalesce(hits.text, '')), ${tsq}, 1) as score
+    query = sql<Hit>`select hits.id, hits.conversation_id, hits.direction, hits.sender_type, hits.type,
+        hits.created_at, -ts_rank(hits.search_tsv, ${tsq}, 1) as score
       from (
-        select m.id, m.conversation_id, m.direction, m.sender_type, m.type, m.text, m.created_at
+        select m.id, m.conversation_id, m.direction, m.sender_type, m.type, m.created_at, m.search_tsv
         from messages m
-        where to_tsvector('parley_search', coalesce(m.text, '')) @@ ${tsq} and m.workspace_id = ${scope.workspaceId}
+        where m.search_tsv @@ ${tsq} and m.workspace_id = ${scope.workspaceId}
           and m.livemode = ${lm} and m.deleted_at is null ${inConversations} ${from} ${to}
         order by m.id desc limit ${CANDIDATES}
       ) as hits order by score, hits.id desc`;
   }
   return (await query.execute(ctx.db)).rows;
+}
+
+/** The text of each of these messages of this workspace and mode. */
+async function textsOf(ctx: AppContext, scope: Scope, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tenant(ctx.db, scope).selectFrom('messages').select(['id', 'text']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.text ?? '']));
 }
 
 /** The conversations of contacts whose name, email or phone matches the whole query, newest first. */
@@ -201,7 +206,14 @@ export async function searchConversations(
     }
   }
   const pageIds = order.slice((req.page - 1) * req.perPage, req.page * req.perPage);
-  const conversations = await presentedConversationsByIds(ctx, scope, pageIds);
+  const [conversations, texts] = await Promise.all([
+    presentedConversationsByIds(ctx, scope, pageIds),
+    textsOf(
+      ctx,
+      scope,
+      pageIds.flatMap((id) => (byConversation.get(id) ?? []).map((h) => h.id)),
+    ),
+  ]);
   const contactSet = new Set(contactIds);
   const data = conversations.map((conversation) => ({
     conversation,
@@ -211,7 +223,7 @@ export async function searchConversations(
       sender_type: h.sender_type,
       type: h.type,
       created_at: h.created_at,
-      ...snippetOf(h.text ?? '', words),
+      ...snippetOf(texts.get(h.id) ?? '', words),
     })),
     contact_match: contactSet.has(conversation.id),
   }));
