@@ -56,7 +56,24 @@ function rng(seed: number) {
   };
 }
 
-const SYLLABLES = ['ka', 'ri', 'mo', 'an', 'te', 'sha', 'lu', 'vin', 'dor', 'pe', 'ha', 'ne', 'gro', 'sil', 'tu', 'bra'];
+const SYLLABLES = [
+  'ka',
+  'ri',
+  'mo',
+  'an',
+  'te',
+  'sha',
+  'lu',
+  'vin',
+  'dor',
+  'pe',
+  'ha',
+  'ne',
+  'gro',
+  'sil',
+  'tu',
+  'bra',
+];
 /** 5,000 words: the first few are real (so the common query is a word people type), the rest made of syllables. */
 const VOCABULARY = [
   'the',
@@ -144,7 +161,9 @@ async function run(storage: 'sqlite' | 'postgres') {
       payload: JSON.stringify({ name: 'Bench', plan: 'enterprise', default_country: 'IN' }),
     });
     const workspace = JSON.parse(ws.body);
-    const key = (workspace.api_keys as Array<{ mode: string; key: string }>).find((k) => k.mode === 'test')!.key;
+    const key = (workspace.api_keys as Array<{ mode: string; key: string }>).find(
+      (k) => k.mode === 'test',
+    )!.key;
     const first = await parley.app.inject({
       method: 'POST',
       url: '/v1/sandbox/inbound',
@@ -152,7 +171,11 @@ async function run(storage: 'sqlite' | 'postgres') {
       payload: JSON.stringify({ from: '+919800000001', text: 'hello' }),
     });
     const convId = JSON.parse(first.body).conversation_id as string;
-    const convRow = await db.selectFrom('conversations').selectAll().where('id', '=', convId).executeTakeFirstOrThrow();
+    const convRow = await db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', convId)
+      .executeTakeFirstOrThrow();
     const msgRow = await db
       .selectFrom('messages')
       .selectAll()
@@ -197,7 +220,8 @@ async function run(storage: 'sqlite' | 'postgres') {
         await db.insertInto('conversations').values(convBatch).execute();
         convBatch = [];
       }
-      while (msgBatch.length >= BATCH) await db.insertInto('messages').values(msgBatch.splice(0, BATCH)).execute();
+      while (msgBatch.length >= BATCH)
+        await db.insertInto('messages').values(msgBatch.splice(0, BATCH)).execute();
     }
     if (convBatch.length) await db.insertInto('conversations').values(convBatch).execute();
     if (msgBatch.length) await db.insertInto('messages').values(msgBatch).execute();
@@ -229,10 +253,14 @@ async function run(storage: 'sqlite' | 'postgres') {
         t = performance.now();
         const count =
           storage === 'sqlite'
-            ? await sql<{ n: number }>`select count(*) as n from message_fts where message_fts match ${words.map((w) => `"${w}"*`).join(' AND ')}`.execute(
+            ? await sql<{
+                n: number;
+              }>`select count(*) as n from message_fts where message_fts match ${words.map((w) => `"${w}"*`).join(' AND ')}`.execute(
                 db,
               )
-            : await sql<{ n: number }>`select count(*) as n from messages where search_tsv @@ to_tsquery('parley_search', ${words.map((w) => `'${w}':*`).join(' & ')})`.execute(
+            : await sql<{
+                n: number;
+              }>`select count(*) as n from messages where search_tsv @@ to_tsquery('parley_search', ${words.map((w) => `'${w}':*`).join(' & ')})`.execute(
                 db,
               );
         bare.push(performance.now() - t);

@@ -56,17 +56,33 @@ describe('inbox: list and thread rules', () => {
       conversation: conv({ id: 'conv_s', last_message: 'refund please' }),
       matches: [{ snippet: 'refund please', highlights: [[0, 6]] }],
     });
-    const list = store.upsertConversation([hit], { ...hit, matches: undefined, last_message: 'hello?' }, 'all', { q: 'refund' }, 'u');
+    const list = store.upsertConversation(
+      [hit],
+      { ...hit, matches: undefined, last_message: 'hello?' },
+      'all',
+      { q: 'refund' },
+      'u',
+    );
     assert.equal(list.length, 1, 'a hit stays though its new last message lacks the word');
     assert.deepEqual(list[0].matches, hit.matches);
-    const closed = store.upsertConversation(list, { ...list[0], status: 'closed' }, 'all', { q: 'refund' }, 'u');
+    const closed = store.upsertConversation(
+      list,
+      { ...list[0], status: 'closed' },
+      'all',
+      { q: 'refund' },
+      'u',
+    );
     assert.equal(closed.length, 0, 'but leaves the open view when closed');
     assert.deepEqual(store.snippetParts('a <b>refund</b>', [[5, 11]]), [
       { text: 'a <b>', mark: false },
       { text: 'refund', mark: true },
       { text: '</b>', mark: false },
     ]);
-    assert.deepEqual(store.snippetParts('abc', [[1, 9]]), [{ text: 'abc', mark: false }], 'a range past the end is ignored');
+    assert.deepEqual(
+      store.snippetParts('abc', [[1, 9]]),
+      [{ text: 'abc', mark: false }],
+      'a range past the end is ignored',
+    );
   });
 
   it('adds, moves and removes cards as conversations change', () => {

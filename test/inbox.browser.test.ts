@@ -112,7 +112,11 @@ forEachStorage('inbox in a real browser', (storage) => {
     await page.getByLabel('Search conversations').fill('77123');
     const card = page.locator(`#card-${conv}`);
     await card.locator('.preview.match mark', { hasText: '77123' }).waitFor();
-    assert.equal(await page.locator('.conv-list .card').count(), 1, 'only the conversation that holds the word');
+    assert.equal(
+      await page.locator('.conv-list .card').count(),
+      1,
+      'only the conversation that holds the word',
+    );
     assert.match((await card.locator('.preview.match').textContent()) ?? '', /refund for order 77123/);
     await card.click();
     await page.locator('.bubble', { hasText: 'hello??' }).waitFor();

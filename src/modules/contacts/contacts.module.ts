@@ -1,4 +1,5 @@
 import type { Module } from '../module.ts';
+import { createContactsInstance } from './contacts.merge.ts';
 import { contactsMigrations } from './contacts.migrations.ts';
 import { contactRoutes } from './contacts.routes.ts';
 
@@ -6,4 +7,5 @@ export const contactsModule: Module = {
   name: 'contacts',
   migrations: contactsMigrations,
   routes: contactRoutes,
+  setup: () => createContactsInstance(),
 };

@@ -20,6 +20,9 @@ export interface ContactsTable {
   tags: string;
   dnd: number;
   opted_out: number;
+  /** The contact this one was merged into (it keeps only what could not move); optional on insert. */
+  merged_into?: string | null;
+  merged_at?: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -2,6 +2,7 @@
 
 export { type BulkContact, writeImportedContacts } from './contacts.bulk.ts';
 export { fillEmptyContactField } from './contacts.fill.ts';
+export type { ContactMergeEvent } from './contacts.merge.ts';
 export { contactsByIds } from './contacts.read.ts';
 export { contactObject } from './contacts.schemas.ts';
 export {

@@ -105,7 +105,8 @@ export interface ConversationSearchFilters {
  * nothing, so the caller adds no join at all.
  */
 export function conversationIdsFiltered(ctx: AppContext, scope: Scope, f: ConversationSearchFilters) {
-  if (!f.status && !f.channel && !f.assignee && !f.agent_id && !f.tag && f.ai_paused === undefined) return undefined;
+  if (!f.status && !f.channel && !f.assignee && !f.agent_id && !f.tag && f.ai_paused === undefined)
+    return undefined;
   let q = whereEquals(tenant(ctx.db, scope).selectFrom('conversations').select('id'), f, [
     'status',
     'channel',

@@ -184,7 +184,6 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
         db,
       );
       await sql`CREATE INDEX messages_search ON messages USING gin (search_tsv)`.execute(db);
-
     },
   },
 };

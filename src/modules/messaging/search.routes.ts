@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { pageOf, pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
-import { describe, idOf, listQuery, listResponse, queryBoolean, timestamp } from '../../platform/http/schemas.ts';
+import {
+  describe,
+  idOf,
+  listQuery,
+  listResponse,
+  queryBoolean,
+  timestamp,
+} from '../../platform/http/schemas.ts';
 import { channelTypes } from '../channels/index.ts';
 import { conversationObject } from '../conversations/index.ts';
 import { searchConversations } from './search.ts';
@@ -62,7 +69,7 @@ const searchMatch = z.object({
     'I want a refund for order 5531',
   ),
   highlights: describe(
-    z.array(z.tuple([z.number().int(), z.number().int()])),
+    z.array(z.array(z.number().int()).length(2)),
     '`[start, end)` offsets of each matching word in `snippet`, in UTF-16 code units (as JavaScript counts).',
     [
       [9, 15],

@@ -95,7 +95,12 @@ interface Hit {
  * The newest CANDIDATES messages matching `words`, best first (lower score is better). Their text
  * is not read here: only the page's shown matches need it (textsOf).
  */
-async function messageHits(ctx: AppContext, scope: Scope, words: string[], req: SearchRequest): Promise<Hit[]> {
+async function messageHits(
+  ctx: AppContext,
+  scope: Scope,
+  words: string[],
+  req: SearchRequest,
+): Promise<Hit[]> {
   const lm = scope.livemode ? 1 : 0;
   const filtered = conversationIdsFiltered(ctx, scope, req);
   const inConversations = filtered ? sql`and m.conversation_id in (${filtered})` : sql``;
@@ -130,7 +135,11 @@ async function messageHits(ctx: AppContext, scope: Scope, words: string[], req: 
 /** The text of each of these messages of this workspace and mode. */
 async function textsOf(ctx: AppContext, scope: Scope, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  const rows = await tenant(ctx.db, scope).selectFrom('messages').select(['id', 'text']).where('id', 'in', ids).execute();
+  const rows = await tenant(ctx.db, scope)
+    .selectFrom('messages')
+    .select(['id', 'text'])
+    .where('id', 'in', ids)
+    .execute();
   return new Map(rows.map((r) => [r.id, r.text ?? '']));
 }
 

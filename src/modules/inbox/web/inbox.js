@@ -80,7 +80,9 @@ export function Inbox({ route, live }) {
       try {
         const res = await api('GET', `${listPath(view, filters, me)}&${params}`);
         const cards = filters.q ? res.data.map(searchCard) : res.data;
-        setList((old) => (page === 1 ? cards : [...old, ...cards.filter((c) => !old.some((o) => o.id === c.id))]));
+        setList((old) =>
+          page === 1 ? cards : [...old, ...cards.filter((c) => !old.some((o) => o.id === c.id))],
+        );
         setMeta(res.meta);
         setState({ loading: false, error: '' });
         // When the list is first on screen (the benchmark reads it).

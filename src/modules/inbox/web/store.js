@@ -110,7 +110,10 @@ export function upsertConversation(list, conv, view, filters, me) {
   const rest = old ? list.filter((c) => c.id !== conv.id) : list;
   // A search found the card by any of its messages: a change keeps it (with its matches) while the
   // rest of the view still holds; a new card joins when its own text matches.
-  const keep = old && filters.q ? matchesView(conv, view, { ...filters, q: '' }, me) : matchesView(conv, view, filters, me);
+  const keep =
+    old && filters.q
+      ? matchesView(conv, view, { ...filters, q: '' }, me)
+      : matchesView(conv, view, filters, me);
   if (!keep) return rest;
   const matches = /** @type {{matches?: unknown[]} | undefined} */ (old)?.matches;
   const next = matches ? { ...conv, matches } : conv;
