@@ -333,6 +333,42 @@ forEachStorage('inbox in a real browser', (storage) => {
     await closePage(page);
   });
 
+  it('offers a duplicate contact in the panel and merges it: its conversation moves here', async () => {
+    const from = nextPhone();
+    const email = `kavya${from.slice(-5)}@example.com`;
+    // The customer wrote by email first, then on WhatsApp, where a person noted the same email.
+    const byEmail = await world.app.call('POST', '/v1/sandbox/inbound', {
+      key: world.key,
+      body: { from: email, channel: 'email', text: 'Writing from my email too' },
+    });
+    assert.equal(byEmail.status, 200, byEmail.text);
+    const conv = await inbound(from, 'Hi, this is Kavya');
+    const contactId = (await world.app.call('GET', `/v1/conversations/${conv}`, { key: world.key })).body
+      .contact.id;
+    await world.app.call('PATCH', `/v1/contacts/${contactId}`, { key: world.key, body: { email } });
+    const twin = (
+      await world.app.call('GET', `/v1/conversations/${byEmail.body.conversation_id}`, { key: world.key })
+    ).body.contact.id;
+    assert.notEqual(twin, contactId);
+    const page = await open('agent', `/app/c/${conv}`);
+    const dupes = page.getByRole('region', { name: 'Possible duplicates' });
+    await dupes.getByText('same email').waitFor();
+    await dupes.getByRole('button', { name: /^Merge .* into this contact$/ }).click();
+    await dupes.getByRole('button', { name: 'Merge', exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Merged / })
+      .waitFor();
+    await page.locator('.contact a', { hasText: 'email' }).waitFor();
+    await eventually(async () => {
+      const moved = await world.app.call('GET', `/v1/conversations/${byEmail.body.conversation_id}`, {
+        key: world.key,
+      });
+      return moved.body.contact.id === contactId;
+    });
+    await closePage(page);
+  });
+
   it("shows a resolved conversation's analysis beside the thread", async () => {
     const conv = await inbound(nextPhone(), 'Hi, I need a haircut on Saturday');
     const closed = await world.app.call('POST', `/v1/conversations/${conv}/close`, { key: world.key });
