@@ -223,7 +223,7 @@ function EmptyList({ view, filters, setQuery }) {
     const clear = Object.fromEntries([...FILTERS, 'view'].map((f) => [f, '']));
     return html`<div class="empty-state pad" role="status">
       <p><strong>Nothing matches this view.</strong> ${view === 'handoffs' ? 'No conversation waits for a person right now.' : 'Try another view, or clear the filters.'}</p>
-      <button type="button" onClick=${() => setQuery(clear)}>Show all open conversations</button>
+      <button type="button" onClick=${() => setQuery(clear)}>Show all active conversations</button>
     </div>`;
   }
   return html`<div class="empty-state pad" role="status">
@@ -255,7 +255,7 @@ function Filters({ filters, setQuery }) {
     <input id="search" type="search" placeholder="Search (/)" aria-label="Search conversations" value=${q}
       onInput=${(e) => setQ(e.currentTarget.value)} />
     <select aria-label="Status" value=${filters.status} onChange=${(e) => setQuery({ status: e.currentTarget.value })}>
-      <option value="">Open</option><option value="snoozed">Snoozed</option><option value="closed">Closed</option>
+      <option value="">Active</option><option value="snoozed">Snoozed</option><option value="closed">Closed</option>
       <option value="any">Any status</option>
     </select>
     <select aria-label="Channel" value=${filters.channel} onChange=${(e) => setQuery({ channel: e.currentTarget.value })}>
