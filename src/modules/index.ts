@@ -17,6 +17,7 @@ import { inboxModule } from './inbox/inbox.module.ts';
 import { knowledgeModule } from './knowledge/knowledge.module.ts';
 import { leadsModule } from './leads/leads.module.ts';
 import { messagingModule } from './messaging/messaging.module.ts';
+import { notificationsModule } from './notifications/notifications.module.ts';
 import type { Module } from './module.ts';
 import { outreachModule } from './outreach/outreach.module.ts';
 import { reportsModule } from './reports/reports.module.ts';
@@ -56,6 +57,7 @@ export const modules: Module[] = [
   outreachModule,
   campaignsModule,
   teamtoolsModule,
+  notificationsModule,
   analysisModule,
   reportsModule,
   inboxModule,
