@@ -6,7 +6,14 @@ import { after, before, it } from 'node:test';
 // @ts-expect-error http_ece ships no types: the reference implementation of RFC 8188 / RFC 8291.
 import ece from 'http_ece';
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
-import { eventually, forEachStorage, openWindow, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+import {
+  eventually,
+  forEachStorage,
+  openWindow,
+  startTestApp,
+  type TestApp,
+  type Workspace,
+} from './support/harness.ts';
 
 /**
  * A push service as RFC 8030 describes it, and a browser's side of RFC 8291: the test holds the
@@ -44,7 +51,9 @@ forEachStorage('notifications', (storage) => {
       body: { name, email, role, password: 'correct horse battery' },
     });
     assert.equal(made.status, 201, made.text);
-    const login = await t.call('POST', '/v1/auth/login', { body: { email, password: 'correct horse battery' } });
+    const login = await t.call('POST', '/v1/auth/login', {
+      body: { email, password: 'correct horse battery' },
+    });
     assert.equal(login.status, 200, login.text);
     return { id: made.body.id as string, token: login.body.token as string };
   };
@@ -76,15 +85,27 @@ forEachStorage('notifications', (storage) => {
     const me = await session('Asha Rao');
     const got = await t.call('GET', '/v1/me/notifications', { key: me.token });
     assert.equal(got.status, 200, got.text);
-    assert.deepEqual(got.body.events, { assigned: true, mentioned: true, handoff: true, waiting: true, sla: true });
-    const set = await t.call('PUT', '/v1/me/notifications', { key: me.token, body: { events: { sla: false }, browser: false } });
+    assert.deepEqual(got.body.events, {
+      assigned: true,
+      mentioned: true,
+      handoff: true,
+      waiting: true,
+      sla: true,
+    });
+    const set = await t.call('PUT', '/v1/me/notifications', {
+      key: me.token,
+      body: { events: { sla: false }, browser: false },
+    });
     assert.equal(set.status, 200, set.text);
     assert.equal(set.body.events.sla, false);
     assert.equal(set.body.events.assigned, true);
     assert.equal(set.body.browser, false);
     assert.equal((await t.call('GET', '/v1/me/notifications', { key: me.token })).body.events.sla, false);
     assert.equal((await t.call('GET', '/v1/me/notifications', { key: w.test })).status, 403);
-    const bad = await t.call('PUT', '/v1/me/notifications', { key: me.token, body: { events: { everything: true } } });
+    const bad = await t.call('PUT', '/v1/me/notifications', {
+      key: me.token,
+      body: { events: { everything: true } },
+    });
     assert.equal(bad.status, 400);
   });
 
@@ -97,8 +118,9 @@ forEachStorage('notifications', (storage) => {
         key: ws.test,
         body: { name: 'X', email, role: 'agent', password: 'correct horse battery' },
       });
-      const token = (await strict.call('POST', '/v1/auth/login', { body: { email, password: 'correct horse battery' } }))
-        .body.token;
+      const token = (
+        await strict.call('POST', '/v1/auth/login', { body: { email, password: 'correct horse battery' } })
+      ).body.token;
       const k = browserKeys();
       const keys = { p256dh: k.p256dh, auth: k.authText };
       for (const [endpoint, field] of [
@@ -108,13 +130,19 @@ forEachStorage('notifications', (storage) => {
         ['https://localhost/x', 'endpoint'],
         ['not a url', 'endpoint'],
       ] as const) {
-        const r = await strict.call('POST', '/v1/me/push-subscriptions', { key: token, body: { endpoint, keys } });
+        const r = await strict.call('POST', '/v1/me/push-subscriptions', {
+          key: token,
+          body: { endpoint, keys },
+        });
         assert.equal(r.status, 400, `${endpoint}: ${r.text}`);
         assert.equal(r.body.error.errors[0].field, field);
       }
       const short = await strict.call('POST', '/v1/me/push-subscriptions', {
         key: token,
-        body: { endpoint: 'https://push.example.net/x', keys: { p256dh: k.p256dh.slice(0, 20), auth: k.authText } },
+        body: {
+          endpoint: 'https://push.example.net/x',
+          keys: { p256dh: k.p256dh.slice(0, 20), auth: k.authText },
+        },
       });
       assert.equal(short.status, 400);
       assert.equal(short.body.error.errors[0].field, 'keys.p256dh');
@@ -143,7 +171,10 @@ forEachStorage('notifications', (storage) => {
 
     const conv = await openWindow(t, w.test, '+919833300001', 'Need help with my order');
     const before = received.length;
-    const assigned = await t.call('POST', `/v1/conversations/${conv}/assign`, { key: w.test, body: { user_id: me.id } });
+    const assigned = await t.call('POST', `/v1/conversations/${conv}/assign`, {
+      key: w.test,
+      body: { user_id: me.id },
+    });
     assert.equal(assigned.status, 200, assigned.text);
     await eventually(async () => received.length > before);
     const got = received.at(-1)!;
@@ -155,7 +186,12 @@ forEachStorage('notifications', (storage) => {
     assert.equal(decodeProtectedHeader(token!).alg, 'ES256');
     const point = Buffer.from(serverKey, 'base64url');
     const jwk = await importJWK(
-      { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') },
+      {
+        kty: 'EC',
+        crv: 'P-256',
+        x: point.subarray(1, 33).toString('base64url'),
+        y: point.subarray(33).toString('base64url'),
+      },
       'ES256',
     );
     const { payload } = await jwtVerify(token!, jwk);
@@ -186,7 +222,9 @@ forEachStorage('notifications', (storage) => {
     assert.equal(note.status, 201, note.text);
     await eventually(async () => received.length > before);
     const message = JSON.parse(
-      ece.decrypt(received.at(-1)!.body, { version: 'aes128gcm', privateKey: k.ecdh, authSecret: k.authText }).toString(),
+      ece
+        .decrypt(received.at(-1)!.body, { version: 'aes128gcm', privateKey: k.ecdh, authSecret: k.authText })
+        .toString(),
     );
     assert.equal(message.kind, 'mentioned');
     const mentions = await t.call('GET', '/v1/me/mentions', { key: ana.token });
@@ -200,8 +238,13 @@ forEachStorage('notifications', (storage) => {
     // Switched off: the next mention is listed but not pushed.
     await t.call('PUT', '/v1/me/notifications', { key: ana.token, body: { events: { mentioned: false } } });
     const count = received.length;
-    await t.call('POST', `/v1/conversations/${conv}/reply`, { key: writer.token, body: { type: 'note', text: '@Ana again' } });
-    await eventually(async () => (await t.call('GET', '/v1/me/mentions', { key: ana.token })).body.data.length === 2);
+    await t.call('POST', `/v1/conversations/${conv}/reply`, {
+      key: writer.token,
+      body: { type: 'note', text: '@Ana again' },
+    });
+    await eventually(
+      async () => (await t.call('GET', '/v1/me/mentions', { key: ana.token })).body.data.length === 2,
+    );
     const jobs = await t.ctx.db
       .selectFrom('events')
       .select('id')
@@ -223,6 +266,9 @@ forEachStorage('notifications', (storage) => {
     });
     const conv = await openWindow(t, w.test, '+919833300003', 'Hello');
     await t.call('POST', `/v1/conversations/${conv}/assign`, { key: w.test, body: { user_id: me.id } });
-    await eventually(async () => (await t.call('GET', '/v1/me/push-subscriptions', { key: me.token })).body.data.length === 0);
+    await eventually(
+      async () =>
+        (await t.call('GET', '/v1/me/push-subscriptions', { key: me.token })).body.data.length === 0,
+    );
   });
 });

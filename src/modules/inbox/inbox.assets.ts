@@ -192,3 +192,20 @@ export const CONTENT_SECURITY_POLICY = [
   "media-src 'self' blob:",
   ...SAME_ORIGIN_DIRECTIVES,
 ].join('; ');
+
+/** The web app manifest (installable inbox): served at /app/manifest.webmanifest. */
+export function manifestAsset(set: AssetSet): Asset {
+  const manifest = {
+    name: 'Parley inbox',
+    short_name: 'Parley',
+    description: 'Customer conversations: the AI answers, your team takes over.',
+    start_url: '/app',
+    scope: '/app/',
+    display: 'standalone',
+    background_color: '#ffffff',
+    theme_color: '#3b5bdb',
+    icons: [{ src: `${set.base}/icon.svg`, sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+  };
+  const a = asset(Buffer.from(JSON.stringify(manifest)), 'application/manifest+json; charset=utf-8');
+  return a;
+}

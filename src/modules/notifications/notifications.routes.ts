@@ -3,8 +3,8 @@ import { defineRoute, ok } from '../../platform/http/route.ts';
 import { describe, timestamp } from '../../platform/http/schemas.ts';
 import { KINDS } from './notifications.kinds.ts';
 import {
-  mySettings,
   myMentions,
+  mySettings,
   mySubscriptions,
   readMyMentions,
   setMySettings,
@@ -34,7 +34,11 @@ const settingsObject = z.object({
     'Which things to be told about.',
   ),
   in_app: describe(z.boolean(), 'Toasts inside the open inbox.', true),
-  browser: describe(z.boolean(), 'The browser’s notifications while the inbox is open in a background tab.', true),
+  browser: describe(
+    z.boolean(),
+    'The browser’s notifications while the inbox is open in a background tab.',
+    true,
+  ),
   push: describe(z.boolean(), 'Web Push to my subscribed browsers, even with the inbox closed.', true),
 });
 
@@ -57,7 +61,11 @@ const settingsPatch = z
 const subscriptionObject = z.object({
   id: describe(z.string(), 'Unique identifier.', 'psub_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
   object: describe(z.literal('push_subscription'), 'Always `push_subscription`.', 'push_subscription'),
-  endpoint: describe(z.string(), 'The push service’s address for this browser.', 'https://push.example.net/send/abc'),
+  endpoint: describe(
+    z.string(),
+    'The push service’s address for this browser.',
+    'https://push.example.net/send/abc',
+  ),
   user_agent: describe(z.string().nullable(), 'The browser that subscribed.', 'Mozilla/5.0 ...'),
   last_error: describe(z.string().nullable(), 'Why the last push to it failed (null: it worked).', null),
   created_at: timestamp('When it was subscribed.'),
@@ -71,7 +79,11 @@ const subscribeBody = z
       'https://push.example.net/send/abc',
     ),
     keys: z.strictObject({
-      p256dh: describe(z.string().max(200), 'The browser’s P-256 public key, base64url (65 bytes).', 'BNc...'),
+      p256dh: describe(
+        z.string().max(200),
+        'The browser’s P-256 public key, base64url (65 bytes).',
+        'BNc...',
+      ),
       auth: describe(z.string().max(100), 'The browser’s auth secret, base64url (16 bytes).', 'tBHI...'),
     }),
     expirationTime: z.number().nullable().optional(),
@@ -93,14 +105,17 @@ const mentionObject = z.object({
   object: describe(z.literal('mention'), 'Always `mention`.', 'mention'),
   conversation_id: describe(z.string(), 'The conversation of the note.', 'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
   message_id: describe(z.string(), 'The note.', 'msg_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
-  by_user_id: describe(z.string().nullable(), 'Who wrote it (null: an API key).', 'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+  by_user_id: describe(
+    z.string().nullable(),
+    'Who wrote it (null: an API key).',
+    'usr_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+  ),
   excerpt: describe(z.string(), 'The note’s text (up to 280 characters).', '@Meera can you call her back?'),
   created_at: timestamp('When it was written.'),
   read_at: describe(z.string().nullable(), 'When I marked it read (null: unread).', null),
 });
 
-const personOnly =
-  'Inbox sessions only (preferences and browsers belong to a person): an API key is a 403.';
+const personOnly = 'Inbox sessions only (preferences and browsers belong to a person): an API key is a 403.';
 
 export const notificationRoutes = [
   defineRoute({
@@ -136,7 +151,11 @@ export const notificationRoutes = [
     auth: 'key',
     responses: {
       200: z.object({
-        public_key: describe(z.string(), 'The P-256 public key, base64url.', 'BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U'),
+        public_key: describe(
+          z.string(),
+          'The P-256 public key, base64url.',
+          'BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U',
+        ),
       }),
     },
     handler: ok(async ({ ctx }) => ({ public_key: (await vapidKeys(ctx)).publicKey })),
@@ -174,7 +193,13 @@ export const notificationRoutes = [
     description: `Stops Web Push to that browser. ${personOnly}`,
     tags,
     auth: 'key',
-    params: z.object({ id: describe(z.string().regex(/^psub_[0-9A-HJKMNP-TV-Z]{26}$/), 'The subscription.', 'psub_01JD5Z8Q4X3N2M1K0H9G8F7E6D') }),
+    params: z.object({
+      id: describe(
+        z.string().regex(/^psub_[0-9A-HJKMNP-TV-Z]{26}$/),
+        'The subscription.',
+        'psub_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+      ),
+    }),
     responses: {
       200: z.object({
         id: z.string(),

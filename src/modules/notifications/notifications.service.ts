@@ -27,7 +27,6 @@ import { sendWebhook } from '../webhooks/index.ts';
 import { pushJob } from './notifications.jobs.ts';
 import type { NotificationKind } from './notifications.kinds.ts';
 
-
 export interface NotificationSettings {
   events: Record<NotificationKind, boolean>;
   /** Toasts inside the open inbox. */
@@ -59,7 +58,11 @@ const readSettings = (json: string | undefined): NotificationSettings => {
 
 async function settingsOf(db: Db | Trx, userIds: string[]): Promise<Map<string, NotificationSettings>> {
   const rows = userIds.length
-    ? await db.selectFrom('notification_settings').select(['user_id', 'settings']).where('user_id', 'in', userIds).execute()
+    ? await db
+        .selectFrom('notification_settings')
+        .select(['user_id', 'settings'])
+        .where('user_id', 'in', userIds)
+        .execute()
     : [];
   const stored = new Map(rows.map((r) => [r.user_id, r.settings]));
   return new Map(userIds.map((id) => [id, readSettings(stored.get(id))]));
@@ -162,7 +165,12 @@ export function presentSubscription(row: {
   };
 }
 
-export async function subscribe(ctx: AppContext, auth: Auth, input: SubscriptionInput, userAgent: string | null) {
+export async function subscribe(
+  ctx: AppContext,
+  auth: Auth,
+  input: SubscriptionInput,
+  userAgent: string | null,
+) {
   const userId = person(auth);
   checkEndpoint(ctx, input.endpoint);
   if (!BASE64URL.test(input.keys.p256dh) || decodedLength(input.keys.p256dh) !== 65)
@@ -184,7 +192,9 @@ export async function subscribe(ctx: AppContext, auth: Auth, input: Subscription
     .insertInto('push_subscriptions')
     .values(row)
     .onConflict((oc) =>
-      oc.columns(['user_id', 'endpoint']).doUpdateSet({ p256dh: row.p256dh, auth: row.auth, last_error: null }),
+      oc
+        .columns(['user_id', 'endpoint'])
+        .doUpdateSet({ p256dh: row.p256dh, auth: row.auth, last_error: null }),
     )
     .execute();
   const stored = await tenant(ctx.db, scope)
@@ -227,7 +237,11 @@ export interface PushMessage {
 }
 
 const who = (data: Record<string, unknown>) => {
-  const contact = (data.contact ?? {}) as { name?: string | null; phone?: string | null; email?: string | null };
+  const contact = (data.contact ?? {}) as {
+    name?: string | null;
+    phone?: string | null;
+    email?: string | null;
+  };
   return contact.name || contact.phone || contact.email || (data.contact_address as string) || 'A customer';
 };
 const assigneeOf = (data: Record<string, unknown>) =>
@@ -250,14 +264,22 @@ async function mentioned(trx: Trx, scope: Scope, text: string): Promise<string[]
   return users
     .filter((u) => {
       const name = u.name.trim().toLowerCase();
-      const forms = [name.split(/\s+/)[0], name.replace(/\s+/g, ''), name.replace(/\s+/g, '.'), u.email.split('@')[0]];
+      const forms = [
+        name.split(/\s+/)[0],
+        name.replace(/\s+/g, ''),
+        name.replace(/\s+/g, '.'),
+        u.email.split('@')[0],
+      ];
       return forms.some((f) => f && tokens.has(f));
     })
     .map((u) => u.id);
 }
 
 /** Who an event concerns, and what to tell them. */
-async function recipients(trx: Trx, e: ParleyEvent): Promise<{ users: string[]; message: PushMessage } | null> {
+async function recipients(
+  trx: Trx,
+  e: ParleyEvent,
+): Promise<{ users: string[]; message: PushMessage } | null> {
   const scope: Scope = { workspaceId: e.workspace_id, livemode: e.livemode };
   const d = e.data;
   const actorUser = e.actor.type === 'user' ? e.actor.id : null;
@@ -373,7 +395,10 @@ export function notificationSink(ctx: AppContext): EventSink {
             .execute()
         ).map((r) => r.user_id),
       );
-      const settings = await settingsOf(trx, users.filter((u) => subscribed.has(u)));
+      const settings = await settingsOf(
+        trx,
+        users.filter((u) => subscribed.has(u)),
+      );
       for (const [userId, s] of settings) {
         if (!s.push || !s.events[found.message.kind]) continue;
         await ctx.queue.enqueue(trx, pushJob, { userId, message: found.message });
@@ -392,7 +417,11 @@ const vapidSubject = (ctx: AppContext) =>
  * retried: a late notification is worse than none.
  */
 export async function deliverPush(ctx: AppContext, userId: string, message: PushMessage): Promise<void> {
-  const subs = await ctx.db.selectFrom('push_subscriptions').selectAll().where('user_id', '=', userId).execute();
+  const subs = await ctx.db
+    .selectFrom('push_subscriptions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .execute();
   if (!subs.length) return;
   const keys = await vapidKeys(ctx);
   const payload = JSON.stringify(message);
@@ -422,7 +451,9 @@ export async function deliverPush(ctx: AppContext, userId: string, message: Push
     else
       await ctx.db
         .updateTable('push_subscriptions')
-        .set({ last_error: result.ok ? null : (result.error ?? `The push service answered ${result.statusCode}`) })
+        .set({
+          last_error: result.ok ? null : (result.error ?? `The push service answered ${result.statusCode}`),
+        })
         .where('id', '=', sub.id)
         .execute();
   }
