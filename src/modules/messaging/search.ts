@@ -9,7 +9,7 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
-import { type Scope, tenant } from '../../platform/db/scope.ts';
+import { type Scope, scopeSql, tenant } from '../../platform/db/scope.ts';
 import { invalidField } from '../../platform/errors.ts';
 import { contactIdsMatching } from '../contacts/index.ts';
 import {
@@ -101,7 +101,6 @@ async function messageHits(
   words: string[],
   req: SearchRequest,
 ): Promise<Hit[]> {
-  const lm = scope.livemode ? 1 : 0;
   const filtered = conversationIdsFiltered(ctx, scope, req);
   const inConversations = filtered ? sql`and m.conversation_id in (${filtered})` : sql``;
   const from = req.from ? sql`and m.created_at >= ${req.from}` : sql``;
@@ -112,8 +111,8 @@ async function messageHits(
         select m.id, m.conversation_id, m.direction, m.sender_type, m.type, m.created_at,
           bm25(message_fts) as score
         from message_fts join messages m on m.rowid = message_fts.rowid
-        where message_fts match ${ftsQuery(words)} and m.workspace_id = ${scope.workspaceId}
-          and m.livemode = ${lm} and m.deleted_at is null ${inConversations} ${from} ${to}
+        where message_fts match ${ftsQuery(words)} and ${scopeSql(scope, 'm')}
+          and m.deleted_at is null ${inConversations} ${from} ${to}
         order by message_fts.rowid desc limit ${CANDIDATES}
       ) order by score, id desc`;
   } else {
@@ -124,8 +123,8 @@ async function messageHits(
       from (
         select m.id, m.conversation_id, m.direction, m.sender_type, m.type, m.created_at, m.search_tsv
         from messages m
-        where m.search_tsv @@ ${tsq} and m.workspace_id = ${scope.workspaceId}
-          and m.livemode = ${lm} and m.deleted_at is null ${inConversations} ${from} ${to}
+        where m.search_tsv @@ ${tsq} and ${scopeSql(scope, 'm')}
+          and m.deleted_at is null ${inConversations} ${from} ${to}
         order by m.id desc limit ${CANDIDATES}
       ) as hits order by score, hits.id desc`;
   }

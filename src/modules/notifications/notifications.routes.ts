@@ -44,17 +44,25 @@ const settingsObject = z.object({
 
 const settingsPatch = z
   .strictObject({
-    events: z
-      .strictObject(
-        Object.fromEntries(KINDS.map((k) => [k, z.boolean().optional()])) as Record<
-          (typeof KINDS)[number],
-          z.ZodOptional<z.ZodBoolean>
-        >,
-      )
-      .optional(),
-    in_app: z.boolean().optional(),
-    browser: z.boolean().optional(),
-    push: z.boolean().optional(),
+    events: describe(
+      z.strictObject(
+        Object.fromEntries(
+          KINDS.map((k) => [k, describe(z.boolean(), `Tell me about ${KIND_TEXT[k]}.`, true).optional()]),
+        ) as Record<(typeof KINDS)[number], z.ZodOptional<z.ZodBoolean>>,
+      ),
+      'Which things to be told about (the kinds given change; the others stay).',
+    ).optional(),
+    in_app: describe(z.boolean(), 'Toasts inside the open inbox.', true).optional(),
+    browser: describe(
+      z.boolean(),
+      'The browser’s notifications while the inbox is in a background tab.',
+      true,
+    ).optional(),
+    push: describe(
+      z.boolean(),
+      'Web Push to my subscribed browsers, even with the inbox closed.',
+      true,
+    ).optional(),
   })
   .meta({ examples: [{ events: { sla: false }, push: true }] });
 
@@ -78,15 +86,22 @@ const subscribeBody = z
       'PushSubscription.endpoint (https, not a private address).',
       'https://push.example.net/send/abc',
     ),
-    keys: z.strictObject({
-      p256dh: describe(
-        z.string().max(200),
-        'The browser’s P-256 public key, base64url (65 bytes).',
-        'BNc...',
-      ),
-      auth: describe(z.string().max(100), 'The browser’s auth secret, base64url (16 bytes).', 'tBHI...'),
-    }),
-    expirationTime: z.number().nullable().optional(),
+    keys: describe(
+      z.strictObject({
+        p256dh: describe(
+          z.string().max(200),
+          'The browser’s P-256 public key, base64url (65 bytes).',
+          'BNc...',
+        ),
+        auth: describe(z.string().max(100), 'The browser’s auth secret, base64url (16 bytes).', 'tBHI...'),
+      }),
+      'PushSubscription.toJSON().keys.',
+    ),
+    expirationTime: describe(
+      z.number().nullable(),
+      'PushSubscription.expirationTime, as the browser gives it (ignored).',
+      null,
+    ).optional(),
   })
   .meta({
     examples: [
@@ -167,7 +182,7 @@ export const notificationRoutes = [
     description: `The browsers that receive Web Push for the signed-in person. ${personOnly}`,
     tags,
     auth: 'key',
-    responses: { 200: z.object({ data: z.array(subscriptionObject) }) },
+    responses: { 200: z.object({ data: describe(z.array(subscriptionObject), 'My subscribed browsers.') }) },
     errors: ['forbidden'],
     handler: ok(async ({ ctx, auth }) => ({ data: await mySubscriptions(ctx, auth) })),
   }),
@@ -202,9 +217,9 @@ export const notificationRoutes = [
     }),
     responses: {
       200: z.object({
-        id: z.string(),
-        object: z.literal('push_subscription'),
-        deleted: z.literal(true),
+        id: describe(z.string(), 'The subscription.', 'psub_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+        object: describe(z.literal('push_subscription'), 'Always `push_subscription`.', 'push_subscription'),
+        deleted: describe(z.literal(true), 'Always true.', true),
       }),
     },
     errors: ['forbidden', 'not_found'],
@@ -217,7 +232,7 @@ export const notificationRoutes = [
     description: `Private notes that named the signed-in person with @ (their first name, full name written together or with dots, or the part of their email before the @), newest first, at most 100. ${personOnly}`,
     tags,
     auth: 'key',
-    responses: { 200: z.object({ data: z.array(mentionObject) }) },
+    responses: { 200: z.object({ data: describe(z.array(mentionObject), 'My mentions, newest first.') }) },
     errors: ['forbidden'],
     handler: ok(async ({ ctx, auth }) => ({ data: await myMentions(ctx, auth, 100) })),
   }),

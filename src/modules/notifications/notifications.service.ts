@@ -217,12 +217,15 @@ export async function mySubscriptions(ctx: AppContext, auth: Auth) {
 }
 
 export async function unsubscribe(ctx: AppContext, auth: Auth, id: string) {
-  const done = await tenant(ctx.db, auth)
+  // Found in this workspace and mode first (another's is a 404 whoever asks), then the person's own.
+  const row = await tenant(ctx.db, auth).findById('push_subscriptions', id);
+  if (!row || (auth.kind === 'user' && row.user_id !== auth.principalId))
+    throw notFound('push subscription', id);
+  await ctx.db
     .deleteFrom('push_subscriptions')
-    .where('id', '=', id)
+    .where('id', '=', row.id)
     .where('user_id', '=', person(auth))
-    .executeTakeFirst();
-  if (!done.numDeletedRows) throw notFound('push subscription', id);
+    .execute();
   return { id, object: 'push_subscription' as const, deleted: true as const };
 }
 

@@ -8,7 +8,7 @@ import {
 } from 'kysely';
 import type { Db, Trx } from './database.ts';
 import type { Database } from './schema.ts';
-import type { Scope, TenantTable } from './scope.ts';
+import { type Scope, scopeSql, type TenantTable } from './scope.ts';
 
 /** Whether this handle (a Kysely instance or a transaction of one) talks to PostgreSQL. */
 export const onPostgres = (db: Db | Trx): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
@@ -104,8 +104,6 @@ export async function moveContactRows<T extends TenantTable>(
     ? sql`and not exists (select 1 from ${t} as kept where kept.contact_id = ${into} and kept.${sql.ref(unique)} = ${t}.${sql.ref(unique)})`
     : sql``;
   const result = await sql`update ${t} set contact_id = ${into}
-    where workspace_id = ${scope.workspaceId} and livemode = ${scope.livemode ? 1 : 0} and contact_id = ${from} ${clash}`.execute(
-    db,
-  );
+    where ${scopeSql(scope)} and contact_id = ${from} ${clash}`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
