@@ -161,7 +161,10 @@ function Shell({ route }) {
       live.stream = stream;
       setReady(true);
       // Toasts and browser notifications load after the inbox is on screen (not in its first load).
-      import('./notify.js').then((m) => !stopped && m.startNotifications(live, user));
+      const later = window.requestIdleCallback ?? ((fn) => setTimeout(fn, 1500));
+      later(() => import('./notify.js').then((m) => !stopped && m.startNotifications(live, user)), {
+        timeout: 3000,
+      });
     });
     const online = () => stream?.retrySoon();
     addEventListener('online', online);
