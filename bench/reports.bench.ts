@@ -208,6 +208,8 @@ async function run(storage: 'sqlite' | 'postgres') {
       .selectAll()
       .where('conversation_id', '=', convId)
       .execute();
+    // PostgreSQL's generated search column is written by the database, never by an insert.
+    for (const m of msgRows) delete (m as Record<string, unknown>).search_tsv;
     const inMsg = msgRows.find((m) => m.direction === 'inbound')!;
     const outMsg = msgRows.find((m) => m.direction === 'outbound')!;
     const end = Date.now();

@@ -62,9 +62,16 @@ describe('the built server (what npm start runs)', () => {
     // The inbox is served from the bundle too: its page, its modules and the vendored Preact.
     const inbox = await fetch(`${server.url}/app/c/conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D`);
     assert.equal(inbox.status, 200);
-    const base = /src="(\/app\/a\/[0-9a-f]{12})\/main\.js"/.exec(await inbox.text())?.[1];
-    assert.ok(base);
-    for (const file of ['main.js', 'inbox.js', 'vendor/preact.mjs', 'vendor/hooks.mjs', 'app.css']) {
+    const base = /src="(\/app\/a\/[0-9a-f]{12})\/b\/main\.js"/.exec(await inbox.text())?.[1];
+    assert.ok(base, 'the page loads the bundled inbox');
+    for (const file of [
+      'b/main.js',
+      'main.js',
+      'inbox.js',
+      'vendor/preact.mjs',
+      'vendor/hooks.mjs',
+      'app.css',
+    ]) {
       const res = await fetch(`${server.url}${base}/${file}`);
       assert.equal(res.status, 200, file);
     }

@@ -108,7 +108,7 @@ forEachStorage('inbox on a phone and a desktop', (storage) => {
     // A filtered view that matches nothing offers the way back.
     await page.getByRole('tab', { name: 'Handoffs' }).click();
     await page.getByText('No conversation waits for a person right now.').waitFor();
-    await page.getByRole('button', { name: 'Show all open conversations' }).click();
+    await page.getByRole('button', { name: 'Show all active conversations' }).click();
     await empty.filter({ hasText: 'No conversations yet' }).waitFor();
     await close(page);
   });

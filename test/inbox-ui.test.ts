@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
  */
 const web = (file: string) => new URL(`../src/modules/inbox/web/${file}`, import.meta.url).href;
 const store: any = await import(web('store.js'));
+const notify: any = await import(web('notify-rules.js'));
 
 const conv = (over: Record<string, unknown> = {}) => ({
   id: 'conv_1',
@@ -40,6 +41,48 @@ describe('inbox: list and thread rules', () => {
     assert.equal(
       store.listParams('all', { tag: 'vip', agent: 'agt_1' }, 'u').toString(),
       'status=active&tag=vip&agent_id=agt_1',
+    );
+  });
+
+  it('lists a searched view through the full-text search', () => {
+    assert.equal(store.listPath('mine', {}, 'usr_1'), '/v1/conversations?assignee=usr_1&status=active');
+    assert.equal(
+      store.listPath('handoffs', { q: 'refund 5531', channel: 'whatsapp' }, 'u'),
+      '/v1/search?ai_paused=true&status=active&channel=whatsapp&q=refund+5531',
+    );
+  });
+
+  it('keeps a search hit found by an earlier message when a new one arrives, and cuts its snippet safely', () => {
+    const hit = store.searchCard({
+      conversation: conv({ id: 'conv_s', last_message: 'refund please' }),
+      matches: [{ snippet: 'refund please', highlights: [[0, 6]] }],
+    });
+    const list = store.upsertConversation(
+      [hit],
+      { ...hit, matches: undefined, last_message: 'hello?' },
+      'all',
+      { q: 'refund' },
+      'u',
+    );
+    assert.equal(list.length, 1, 'a hit stays though its new last message lacks the word');
+    assert.deepEqual(list[0].matches, hit.matches);
+    const closed = store.upsertConversation(
+      list,
+      { ...list[0], status: 'closed' },
+      'all',
+      { q: 'refund' },
+      'u',
+    );
+    assert.equal(closed.length, 0, 'but leaves the open view when closed');
+    assert.deepEqual(store.snippetParts('a <b>refund</b>', [[5, 11]]), [
+      { text: 'a <b>', mark: false },
+      { text: 'refund', mark: true },
+      { text: '</b>', mark: false },
+    ]);
+    assert.deepEqual(
+      store.snippetParts('abc', [[1, 9]]),
+      [{ text: 'abc', mark: false }],
+      'a range past the end is ignored',
     );
   });
 
@@ -187,5 +230,51 @@ describe('inbox: the / of canned responses', () => {
     assert.equal(store.slashQuery('and/or', 6), null, 'a slash inside a word is text');
     assert.equal(store.slashQuery('/ho there', 9), null, 'a space after the word closes it');
     assert.equal(store.slashQuery('see https://x.in/a', 18), null);
+  });
+});
+
+describe('inbox: what the open inbox tells a person', () => {
+  const me = { id: 'usr_me', name: 'Arjun Mehta', email: 'arjun.m@clinic.in' };
+  const event = (
+    type: string,
+    data: Record<string, unknown>,
+    actor = { type: 'rule', id: null as string | null },
+  ) => ({
+    event: type,
+    data,
+    actor,
+  });
+  it('tells me of what is mine, not of what I did or what is someone else’s', () => {
+    const mine = { id: 'conv_1', assignee: { type: 'user', id: 'usr_me' }, contact: { name: 'Asha' } };
+    assert.equal(notify.noticeFor(event('conversation.assigned', mine), me).kind, 'assigned');
+    assert.equal(
+      notify.noticeFor(event('conversation.assigned', mine, { type: 'user', id: 'usr_me' }), me),
+      null,
+    );
+    assert.equal(
+      notify.noticeFor(
+        event('conversation.assigned', { ...mine, assignee: { type: 'user', id: 'usr_x' } }),
+        me,
+      ),
+      null,
+    );
+    assert.equal(
+      notify.noticeFor(event('conversation.escalated', { id: 'conv_2', assignee: null }), me).kind,
+      'handoff',
+    );
+    assert.equal(notify.noticeFor(event('sla.breached', { id: 'conv_3', assignee: null }), me), null);
+    assert.equal(notify.noticeFor(event('message.received', { conversation_id: 'conv_1' }), me), null);
+  });
+  it('reads @mentions by first name, full name and email, not inside other words', () => {
+    for (const text of ['@arjun call her', 'cc @ArjunMehta', '@arjun.mehta?', 'ping @arjun.m.', '(@Arjun)'])
+      assert.equal(notify.mentions(text, me), true, text);
+    for (const text of ['arjun@clinic.in wrote', '@arjunx', 'no mention', '@arj'])
+      assert.equal(notify.mentions(text, me), false, text);
+    const n = notify.noticeFor(
+      event('message.note_added', { id: 'msg_1', conversation_id: 'conv_9', text: '@arjun look' }),
+      me,
+    );
+    assert.equal(n.kind, 'mentioned');
+    assert.equal(n.url, '/app/c/conv_9');
   });
 });

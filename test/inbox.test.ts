@@ -32,8 +32,16 @@ forEachStorage('inbox: serving and API', (storage) => {
     assert.ok(page.headers.etag);
     // No inline script: every script is a file of the same origin.
     assert.doesNotMatch(page.text, /<script(?![^>]*\bsrc=)[^>]*>/);
-    const base = /src="(\/app\/a\/[0-9a-f]{12})\/main\.js"/.exec(page.text)?.[1];
-    assert.ok(base, 'index.html loads main.js from a versioned folder');
+    const base = /src="(\/app\/a\/[0-9a-f]{12})\/b\/main\.js"/.exec(page.text)?.[1];
+    assert.ok(base, 'index.html loads the bundled main.js from a versioned folder');
+    // The bundle and the chunks it needs at once (preloaded with it), each a file of that folder.
+    for (const [, chunk] of page.text.matchAll(/href="\/app\/a\/[0-9a-f]{12}\/(b\/[\w-]+\.js)"/g)) {
+      const res = await app.call('GET', `${base}/${chunk}`);
+      assert.equal(res.status, 200, chunk);
+    }
+    const bundled = await app.call('GET', `${base}/b/main.js`);
+    assert.equal(bundled.status, 200);
+    assert.equal(bundled.headers['cache-control'], 'public, max-age=31536000, immutable');
 
     const deep = await app.call('GET', '/app/c/conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D?view=mine');
     assert.equal(deep.status, 200);

@@ -28,6 +28,8 @@ const SENT_HEADERS = [
   'Idempotent-Replayed',
 ];
 const PLACEHOLDER = /\b([a-z]+)_01JD5Z8Q4X3N2M1K0H9G8F7E6D\b/g;
+/** A second object of the same kind, where an example names two (a contact merged into another). */
+const SECOND = /\b([a-z]+)_01JD5Z8Q4X3N2M1K0H9G8F7E7E\b/g;
 
 interface Example {
   method: string;
@@ -250,6 +252,8 @@ forEachStorage('every OpenAPI request example succeeds as written', (storage) =>
         let out = text;
         for (const m of new Set([...text.matchAll(PLACEHOLDER)].map((x) => x[1]!)))
           out = out.replaceAll(`${m}_01JD5Z8Q4X3N2M1K0H9G8F7E6D`, await get(m));
+        for (const m of new Set([...text.matchAll(SECOND)].map((x) => x[1]!)))
+          out = out.replaceAll(`${m}_01JD5Z8Q4X3N2M1K0H9G8F7E7E`, await creators[m]!(get));
         return out;
       };
       let url = ex.path;

@@ -37,6 +37,9 @@ forEachStorage('webhook payloads match their schemas', (storage) => {
     const contact = await ok('POST', '/v1/contacts', { phone: '+14155550123', name: 'A' });
     await ok('PATCH', `/v1/contacts/${contact.id}`, { name: 'B' });
     await ok('DELETE', `/v1/contacts/${contact.id}`);
+    const twin = await ok('POST', '/v1/contacts', { email: 'a@example.com', name: 'A' });
+    const kept = await ok('POST', '/v1/contacts', { phone: '+14155550125', name: 'A' });
+    await ok('POST', `/v1/contacts/${kept.id}/merge`, { other_id: twin.id });
     const conv = await openWindow(t, ws.test, '+14155550124', 'Hello');
     await ok('POST', `/v1/conversations/${conv}/handoff`, { reason: 'needs a person' });
     await ok('POST', `/v1/conversations/${conv}/handoff/resolve`);

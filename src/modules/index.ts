@@ -19,6 +19,7 @@ import { leadsModule } from './leads/leads.module.ts';
 import { mediaModule } from './media/media.module.ts';
 import { messagingModule } from './messaging/messaging.module.ts';
 import type { Module } from './module.ts';
+import { notificationsModule } from './notifications/notifications.module.ts';
 import { outreachModule } from './outreach/outreach.module.ts';
 import { reportsModule } from './reports/reports.module.ts';
 import { teamtoolsModule } from './teamtools/teamtools.module.ts';
@@ -58,6 +59,7 @@ export const modules: Module[] = [
   outreachModule,
   campaignsModule,
   teamtoolsModule,
+  notificationsModule,
   analysisModule,
   reportsModule,
   inboxModule,

@@ -34,6 +34,7 @@ export const eventTypes = [
   'contact.created',
   'contact.updated',
   'contact.deleted',
+  'contact.merged',
   'lead.captured',
   'lead.qualified',
   'lead.updated',

@@ -39,6 +39,8 @@ export const idPrefixes = [
   'att',
   'cmpr',
   'anr',
+  'psub',
+  'men',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -50,6 +50,7 @@ export const COVERED_BY_PAYLOADS = [
   'contact.created',
   'contact.updated',
   'contact.deleted',
+  'contact.merged',
   'message.received',
   'conversation.created',
   'conversation.escalated',

@@ -1,3 +1,4 @@
+import { moveContactRows } from '../../platform/db/rows.ts';
 import type { Module } from '../module.ts';
 import { bookingsMigrations } from './bookings.migrations.ts';
 import { bookingRoutes } from './bookings.routes.ts';
@@ -6,4 +7,16 @@ export const bookingsModule: Module = {
   name: 'bookings',
   migrations: bookingsMigrations,
   routes: bookingRoutes,
+  setup(ctx) {
+    // A contact merge: the other contact's bookings become the kept one's.
+    ctx.modules.contacts.merge.add(async (tx, e) => {
+      await moveContactRows(
+        tx.db,
+        'bookings',
+        { workspaceId: e.workspaceId, livemode: e.livemode },
+        e.fromId,
+        e.intoId,
+      );
+    });
+  },
 };

@@ -1,3 +1,4 @@
+import { moveContactRows } from '../../platform/db/rows.ts';
 import { onAgentDelete } from '../agents/index.ts';
 import type { Module } from '../module.ts';
 import { onFlowDelete } from '../voice-flows/index.ts';
@@ -31,6 +32,11 @@ export const campaignsModule: Module = {
   migrations: campaignsMigrations,
   routes: campaignRoutes,
   setup(ctx) {
+    // A contact merge: the other contact's campaign recipients (one per campaign) become the kept one's.
+    ctx.modules.contacts.merge.add(async (tx, e) => {
+      const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+      await moveContactRows(tx.db, 'campaign_recipients', scope, e.fromId, e.intoId, 'campaign_id');
+    });
     ctx.queue.register(tickJob, async (p, job) => {
       await runPass(ctx, p.campaignId, job);
     });

@@ -39,6 +39,14 @@ export const contactsMigrations: Record<string, ParleyMigration> = {
   },
   // WhatsApp's business-scoped user id (BSUID): the key of a customer who hides their number
   // behind a username (Meta's 2026 change), unique per workspace and mode like phones.
+  // A contact merged into another (POST /v1/contacts/{id}/merge) is kept as the record of the
+  // merge, holding the rows that could not move; it is never listed, found or reached again.
+  '0103_contact_merged_into': {
+    async up(db) {
+      await db.schema.alterTable('contacts').addColumn('merged_into', 'text').execute();
+      await db.schema.alterTable('contacts').addColumn('merged_at', 'text').execute();
+    },
+  },
   '0102_contact_whatsapp_user_id': {
     async up(db) {
       await db.schema.alterTable('contacts').addColumn('whatsapp_user_id', 'text').execute();

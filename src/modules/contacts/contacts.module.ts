@@ -1,5 +1,6 @@
 import type { Module } from '../module.ts';
 import { consentRoutes } from './contacts.consents.routes.ts';
+import { createContactsInstance } from './contacts.merge.ts';
 import { contactsMigrations } from './contacts.migrations.ts';
 import { contactRoutes } from './contacts.routes.ts';
 
@@ -7,4 +8,5 @@ export const contactsModule: Module = {
   name: 'contacts',
   migrations: contactsMigrations,
   routes: [...contactRoutes, ...consentRoutes],
+  setup: () => createContactsInstance(),
 };

@@ -1,10 +1,13 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
+import { duplicatesOf, mergeContacts } from './contacts.merge.ts';
 import {
   contactObject,
   createContactBody,
+  duplicatesResponse,
   listContactsQuery,
+  mergeContactBody,
   updateContactBody,
 } from './contacts.schemas.ts';
 import {
@@ -114,5 +117,36 @@ export const contactRoutes = [
     params: idParams('ct'),
     responses: { 200: deletedResponse('ct', 'contact') },
     handler: ok(({ ctx, auth, params }) => deleteContact(ctx, auth, params.id, auth.actor)),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/contacts/:id/merge',
+    summary: 'Merge another contact into this one',
+    description:
+      "For one person known twice (a WhatsApp number and an email address, a caller and a chat). This contact is kept: the other's phone, email, WhatsApp user id and name fill what it lacks, tags are joined, attributes filled (this contact's values win), and do-not-disturb or an opt-out of either holds. The other's conversations, calls, leads, bookings, CSAT answers, audience memberships and campaign and broadcast recipients move to this contact, with all their history. A conversation on a channel where this contact already has one stays with the other contact, which is then kept only as the record of the merge (`merged_into`), never listed or reached again. Emits `contact.merged`. Merging a contact with itself, or with one of another workspace or mode, is a 400 naming `other_id`.",
+    tags: ['Contacts'],
+    auth: 'key',
+    scope: 'contacts:write',
+    params: idParams('ct'),
+    body: mergeContactBody,
+    responses: { 200: contactObject },
+    errors: ['validation_failed', 'not_found'],
+    handler: ok(({ ctx, auth, params, body }) =>
+      mergeContacts(ctx, auth, params.id, body.other_id, auth.actor),
+    ),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/contacts/:id/duplicates',
+    summary: 'Possible duplicates of a contact',
+    description:
+      'Contacts that may be the same person: the same email (any case), the same phone number by its last 10 digits (saved with another country code or none), or the same full name. Merge one with `POST /v1/contacts/{id}/merge`.',
+    tags: ['Contacts'],
+    auth: 'key',
+    scope: 'contacts:read',
+    params: idParams('ct'),
+    responses: { 200: duplicatesResponse },
+    errors: ['not_found'],
+    handler: ok(async ({ ctx, auth, params }) => ({ data: await duplicatesOf(ctx, auth, params.id) })),
   }),
 ];

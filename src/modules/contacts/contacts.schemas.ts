@@ -89,6 +89,37 @@ export const contactObject = z.object({
     'Opted out: business-initiated messages are refused with `contact_opted_out`.',
     false,
   ),
+  merged_into: describe(
+    z.string().nullable(),
+    'The contact this one was merged into (POST /v1/contacts/{id}/merge); null for a contact in use. A merged contact keeps only the history that could not move, and is never listed.',
+    null,
+  ),
+});
+
+export const mergeContactBody = z
+  .strictObject({
+    other_id: describe(
+      z.string().regex(/^ct_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a contact id (ct_...)'),
+      'The contact to merge into this one (it goes away).',
+      'ct_01JD5Z8Q4X3N2M1K0H9G8F7E7E',
+    ),
+  })
+  .meta({ examples: [{ other_id: 'ct_01JD5Z8Q4X3N2M1K0H9G8F7E7E' }] });
+
+export const duplicatesResponse = z.object({
+  data: describe(
+    z.array(
+      z.object({
+        contact: contactObject,
+        reasons: describe(
+          z.array(z.enum(['email', 'phone', 'name'])),
+          'Why it may be the same person: the same email, the same phone number (its last 10 digits) or the same full name.',
+          ['email'],
+        ),
+      }),
+    ),
+    'Possible duplicates, strongest reason first (at most 20).',
+  ),
 });
 
 export const listContactsQuery = listQuery(

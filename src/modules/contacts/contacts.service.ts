@@ -75,6 +75,7 @@ export function presentContact(row: ContactRow) {
     tags: fromJson<string[]>(row.tags, []),
     dnd: row.dnd === 1,
     opted_out: row.opted_out === 1,
+    merged_into: row.merged_into ?? null,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -576,7 +577,7 @@ export function applyContactFilter<Q extends { where: (...args: any[]) => Q }>(
 }
 
 export function scopedContacts(db: Db | Trx, scope: LookupScope) {
-  return tenant(db, scope).selectFrom('contacts');
+  return tenant(db, scope).selectFrom('contacts').where('contacts.merged_into', 'is', null);
 }
 
 export async function listContacts(

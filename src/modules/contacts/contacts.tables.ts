@@ -23,6 +23,9 @@ export interface ContactsTable {
   opted_out: number;
   /** JSON list of the "channel:purpose" pairs the contact stopped (`whatsapp:marketing`); null when none. Optional on insert. */
   consent_stops?: string | null;
+  /** The contact this one was merged into (it keeps only what could not move); optional on insert. */
+  merged_into?: string | null;
+  merged_at?: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -32,3 +32,22 @@ export function contactIdsNamed(db: Db | Trx, scope: Scope, text: string) {
     .where(inScope(scope, 'contacts'))
     .where(likeContains('contacts.name', text, { lower: true }));
 }
+
+/**
+ * The ids of this workspace's and mode's contacts whose name, email or phone contains `text`
+ * (any case; a phone matches its digits, so "98111 12222" finds +919811112222), to embed.
+ */
+export function contactIdsMatching(db: Db | Trx, scope: Scope, text: string) {
+  const digits = text.replace(/[\s().+-]/g, '');
+  return db
+    .selectFrom('contacts')
+    .select('contacts.id')
+    .where(inScope(scope, 'contacts'))
+    .where((eb) =>
+      eb.or([
+        likeContains('contacts.name', text, { lower: true }),
+        likeContains('contacts.email', text, { lower: true }),
+        ...(/^\d{3,}$/.test(digits) ? [likeContains('contacts.phone', digits)] : []),
+      ]),
+    );
+}

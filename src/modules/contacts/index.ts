@@ -10,6 +10,7 @@ export {
   recordConsents,
 } from './contacts.consents.ts';
 export { fillEmptyContactField } from './contacts.fill.ts';
+export type { ContactMergeEvent } from './contacts.merge.ts';
 export { contactsByIds } from './contacts.read.ts';
 export { contactObject } from './contacts.schemas.ts';
 export {
@@ -37,6 +38,6 @@ export {
   updateContact,
 } from './contacts.service.ts';
 export type { ConsentPurpose, ContactRow } from './contacts.tables.ts';
-export { contactCards, contactIdsNamed, contactReachability } from './contacts.views.ts';
+export { contactCards, contactIdsMatching, contactIdsNamed, contactReachability } from './contacts.views.ts';
 export { changeWhatsAppUserId, insertNewContactsByPhone } from './contacts.writes.ts';
 export { invalidPhoneMessage } from './phone.ts';

@@ -1,9 +1,9 @@
 /** Listing conversations: the filters of GET /v1/conversations, a page with each row's contact, and the total. */
-import type { ExpressionBuilder } from 'kysely';
+import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import { likeContains } from '../../platform/db/like.ts';
 import type { Database } from '../../platform/db/schema.ts';
-import { type Scope, tenant } from '../../platform/db/scope.ts';
+import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
 import { keysetQuery } from '../../platform/http/cursor.ts';
 import { type Page, type PageRequest, pageOf, whereEquals } from '../../platform/http/pagination.ts';
 import { contactCards, contactIdsNamed } from '../contacts/index.ts';
@@ -89,6 +89,86 @@ export async function listConversations(
     page,
     more,
   );
+}
+
+/** The filters of a search over conversations (GET /v1/search), matched on the conversations table. */
+export interface ConversationSearchFilters {
+  status?: ConversationStatus;
+  channel?: string;
+  assignee?: string;
+  agent_id?: string;
+  tag?: string;
+  ai_paused?: boolean;
+}
+
+/**
+ * The ids of this workspace's and mode's conversations that pass `f`, as a subquery to embed in
+ * the caller's statement (the search joins its message matches to it); undefined when `f` filters
+ * nothing, so the caller adds no join at all.
+ */
+export function conversationIdsFiltered(ctx: AppContext, scope: Scope, f: ConversationSearchFilters) {
+  if (!f.status && !f.channel && !f.assignee && !f.agent_id && !f.tag && f.ai_paused === undefined)
+    return undefined;
+  let q = whereEquals(tenant(ctx.db, scope).selectFrom('conversations').select('id'), f, [
+    'status',
+    'channel',
+    'agent_id',
+  ]);
+  if (f.assignee === 'none') q = q.where('assignee_id', 'is', null);
+  else if (f.assignee) q = q.where('assignee_id', '=', f.assignee);
+  if (f.ai_paused !== undefined) q = q.where('ai_paused', '=', f.ai_paused ? 1 : 0);
+  if (f.tag) q = q.where(likeContains('tags', JSON.stringify(f.tag.toLowerCase())));
+  return q;
+}
+
+/** The ids of the conversations of the contacts `contactIds` (a subquery) that pass `f`, newest first, at most `limit`. */
+export async function conversationIdsOfContacts(
+  ctx: AppContext,
+  scope: Scope,
+  contactIds: SelectQueryBuilder<Database, 'contacts', { id: string }>,
+  f: ConversationSearchFilters,
+  limit: number,
+): Promise<string[]> {
+  const filtered = conversationIdsFiltered(ctx, scope, f);
+  let q = tenant(ctx.db, scope)
+    .selectFrom('conversations')
+    .select('id')
+    .where('contact_id', 'in', contactIds);
+  if (filtered) q = q.where('id', 'in', filtered);
+  const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * This workspace's and mode's conversations among `ids`, presented with their contacts, in the
+ * order of `ids` (ids of no conversation are left out).
+ */
+export async function presentedConversationsByIds(
+  ctx: AppContext,
+  scope: Scope,
+  ids: readonly string[],
+): Promise<ConversationObject[]> {
+  if (ids.length === 0) return [];
+  const rows = await ctx.db
+    .selectFrom('conversations as c')
+    .where(inScope(scope, 'c'))
+    .leftJoin(contactCards(ctx.db).as('ct'), 'ct.id', 'c.contact_id')
+    .selectAll('c')
+    .select(['ct.phone as contact_phone', 'ct.name as contact_name', 'ct.email as contact_email'])
+    .where('c.id', 'in', [...ids])
+    .execute();
+  const byId = new Map(
+    rows.map((row) => [
+      row.id,
+      presentConversation(row, {
+        id: row.contact_id,
+        phone: row.contact_phone,
+        name: row.contact_name,
+        email: row.contact_email,
+      }),
+    ]),
+  );
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 const countAll = (eb: ExpressionBuilder<Database, 'conversations'>) => eb.fn.countAll<number>().as('total');

@@ -18,6 +18,12 @@ export {
   conversationFactPage,
 } from './conversations.facts.ts';
 export {
+  type ConversationSearchFilters,
+  conversationIdsFiltered,
+  conversationIdsOfContacts,
+  presentedConversationsByIds,
+} from './conversations.list.ts';
+export {
   assignedConversationIds,
   type ConversationAssignee,
   type ConversationReportQuery,

@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire, stripTypeScriptTypes } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
@@ -170,16 +180,11 @@ export function loadAssets(dir = webDir()): AssetSet {
   for (const [name, body] of sources) {
     files.set(name, asset(body, types[extname(name)] ?? 'application/octet-stream'));
   }
-  // The SDK's modules are preloaded with the page: found through imports, they would load one level at a time.
-  const sdkPreload = [...sources.keys()]
-    .filter((name) => name.startsWith('vendor/sdk/'))
-    .map((name) => `<link rel="modulepreload" href="%BASE%/${name}">`)
-    .join('\n');
+  const bundle = bundleInbox(sources);
+  for (const [name, body] of bundle?.files ?? []) files.set(name, asset(body, types['.js']));
+  const scripts = bundle ? bundle.scripts : unbundledScripts(sources);
   const page = (source: string) =>
-    asset(
-      Buffer.from(source.replaceAll('%SDK_PRELOAD%', sdkPreload).replaceAll('%BASE%', base)),
-      types['.html'],
-    );
+    asset(Buffer.from(source.replaceAll('%SCRIPTS%', scripts).replaceAll('%BASE%', base)), types['.html']);
   return { version, base, index: page(indexSource), call: page(callSource), files };
 }
 
@@ -192,3 +197,85 @@ export const CONTENT_SECURITY_POLICY = [
   "media-src 'self' blob:",
   ...SAME_ORIGIN_DIRECTIVES,
 ].join('; ');
+
+/** The web app manifest (installable inbox): served at /app/manifest.webmanifest. */
+export function manifestAsset(set: AssetSet): Asset {
+  const manifest = {
+    name: 'Parley inbox',
+    short_name: 'Parley',
+    description: 'Customer conversations: the AI answers, your team takes over.',
+    start_url: '/app',
+    scope: '/app/',
+    display: 'standalone',
+    background_color: '#ffffff',
+    theme_color: '#3b5bdb',
+    icons: [{ src: `${set.base}/icon.svg`, sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+  };
+  const a = asset(Buffer.from(JSON.stringify(manifest)), 'application/manifest+json; charset=utf-8');
+  return a;
+}
+
+/** The inbox's modules as they are, each its own request (when the bundler is not installed). */
+function unbundledScripts(sources: Map<string, Buffer>): string {
+  const preload = ['vendor/preact.mjs', 'vendor/hooks.mjs', 'vendor/htm.mjs', 'lib.js', 'inbox.js']
+    .concat([...sources.keys()].filter((name) => name.startsWith('vendor/sdk/')))
+    .map((name) => `<link rel="modulepreload" href="%BASE%/${name}">`);
+  return [...preload, '<script type="module" src="%BASE%/main.js"></script>'].join('\n');
+}
+
+/**
+ * The inbox's first load in few requests: its modules, Preact, htm and the SDK bundled by esbuild
+ * (the bundler the server's own build uses) into `b/main.js` and the chunks its pages share, the
+ * pages loaded on demand (manage, reports, queues, notifications) split into chunks of their own.
+ * Made once per process from the same sources the unbundled files come from. Without esbuild
+ * (an install without dev dependencies) the modules are served one by one, as before.
+ */
+function bundleInbox(sources: Map<string, Buffer>): { files: Map<string, Buffer>; scripts: string } | null {
+  let esbuild: typeof import('esbuild');
+  try {
+    esbuild = require('esbuild');
+  } catch {
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'parley-inbox-'));
+  try {
+    for (const [name, body] of sources) {
+      if (!/\.(m?js)$/.test(name) || name === 'sw.js') continue;
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), body);
+    }
+    const out = join(dir, 'out');
+    const result = esbuild.buildSync({
+      entryPoints: [join(dir, 'main.js')],
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      target: 'es2022',
+      minify: true,
+      legalComments: 'none',
+      outdir: out,
+      entryNames: '[name]',
+      chunkNames: 'c-[hash]',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const files = new Map<string, Buffer>();
+    for (const f of result.outputFiles)
+      files.set(`b/${relative(out, f.path).split(sep).join('/')}`, Buffer.from(f.contents));
+    // The chunks main.js imports at once are preloaded with it (not found one level at a time).
+    const mainOut = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint)?.[1];
+    const preload = (mainOut?.imports ?? [])
+      .filter((i) => i.kind === 'import-statement')
+      .map(
+        (i) =>
+          `<link rel="modulepreload" href="%BASE%/b/${relative(out, join(process.cwd(), i.path)).split(sep).join('/')}">`,
+      );
+    return {
+      files,
+      scripts: [...preload, '<script type="module" src="%BASE%/b/main.js"></script>'].join('\n'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -5,10 +5,16 @@ import { ApiError } from '../../platform/errors.ts';
 import { PAGE_HEADERS } from '../../platform/http/page-headers.ts';
 import { type AnyRoute, defineRoute, type RouteResult } from '../../platform/http/route.ts';
 import { verifyMediaToken } from '../voice/index.ts';
-import { type Asset, type AssetSet, CONTENT_SECURITY_POLICY, loadAssets } from './inbox.assets.ts';
+import {
+  type Asset,
+  type AssetSet,
+  CONTENT_SECURITY_POLICY,
+  loadAssets,
+  manifestAsset,
+} from './inbox.assets.ts';
 
 /** The files never change while the process runs: read and compressed on the first request. */
-const loaded: { assets?: AssetSet } = {};
+const loaded: { assets?: AssetSet; manifest?: Asset } = {};
 const assets = () => {
   loaded.assets ??= loadAssets();
   return loaded.assets;
@@ -52,6 +58,12 @@ async function callPage(ctx: AppContext, request: FastifyRequest, id: string): P
   return { status: ok ? 200 : 401, body: file.body, headers, contentType: file.type };
 }
 
+/** The inbox as an installable app (a PWA): its name, start page and icon. */
+const manifest = () => {
+  loaded.manifest ??= manifestAsset(assets());
+  return loaded.manifest;
+};
+
 /** index.html for every inbox path that is not an asset, so deep links (/app/c/conv_...) open. */
 const page = (request: FastifyRequest) => serve(request, assets().index, 'no-cache');
 
@@ -86,6 +98,11 @@ export const inboxRoutes: AnyRoute[] = [
         const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
         return { status: 302, body: '', headers: { location: `/app/c/${conversation[1]}${query}` } };
       }
+      // The service worker and the manifest keep one address (a worker's scope is its folder, /app/).
+      if (path === 'sw.js') return serve(request, assets().files.get('sw.js')!, 'no-cache');
+      if (path === 'manifest.webmanifest') return serve(request, manifest(), 'no-cache');
+      if (path === 'icon.svg')
+        return serve(request, assets().files.get('icon.svg')!, 'public, max-age=86400');
       const m = /^a\/([0-9a-f]{12})\/(.+)$/.exec(path);
       if (!m) return page(request);
       const set = assets();

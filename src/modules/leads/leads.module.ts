@@ -1,3 +1,4 @@
+import { moveContactRows } from '../../platform/db/rows.ts';
 import type { Module } from '../module.ts';
 import { leadsMigrations } from './leads.migrations.ts';
 import { leadRoutes } from './leads.routes.ts';
@@ -6,4 +7,16 @@ export const leadsModule: Module = {
   name: 'leads',
   migrations: leadsMigrations,
   routes: leadRoutes,
+  setup(ctx) {
+    // A contact merge: the other contact's leads become the kept one's.
+    ctx.modules.contacts.merge.add(async (tx, e) => {
+      await moveContactRows(
+        tx.db,
+        'leads',
+        { workspaceId: e.workspaceId, livemode: e.livemode },
+        e.fromId,
+        e.intoId,
+      );
+    });
+  },
 };

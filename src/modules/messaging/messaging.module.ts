@@ -11,6 +11,7 @@ import { keepMediaJob, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
 import { messagingMigrations } from './messaging.migrations.ts';
 import { messagingRoutes } from './messaging.routes.ts';
 import type { SendWriter } from './messaging.service.ts';
+import { searchRoutes } from './search.routes.ts';
 import { runSandboxAdvanceBatch, runSendBatch } from './send.job.ts';
 import { createSendWriter } from './send-batch.ts';
 import { setTemplateStatus } from './templates.service.ts';
@@ -34,7 +35,7 @@ declare module '../../platform/context.ts' {
 export const messagingModule: Module = {
   name: 'messaging',
   migrations: messagingMigrations,
-  routes: [...messagingRoutes, ...conversationMessageRoutes],
+  routes: [...messagingRoutes, ...conversationMessageRoutes, ...searchRoutes],
   setup(ctx: AppContext): MessagingInstance {
     ctx.queue.registerBatch(sendJob, (items) => runSendBatch(ctx, items));
     ctx.queue.registerBatch(sandboxAdvanceJob, (items) => runSandboxAdvanceBatch(ctx, items));

@@ -1,3 +1,4 @@
+import { moveContactRows } from '../../platform/db/rows.ts';
 import type { Module } from '../module.ts';
 import { automationJob } from './automations.jobs.ts';
 import { automationRoutes } from './automations.routes.ts';
@@ -19,6 +20,11 @@ export const teamtoolsModule: Module = {
   migrations: teamtoolsMigrations,
   routes: [...cannedRoutes, ...macroRoutes, ...automationRoutes, ...csatRoutes],
   setup(ctx) {
+    // A contact merge: the other contact's CSAT requests and answers become the kept one's.
+    ctx.modules.contacts.merge.add(async (tx, e) => {
+      const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+      await moveContactRows(tx.db, 'csat_requests', scope, e.fromId, e.intoId);
+    });
     // Messaging sits below: its reply route fills `canned_response_id` through this.
     ctx.modules.messaging.cannedText = (scope, conversationId, cannedId, actor) =>
       renderCanned(ctx, scope, conversationId, cannedId, actor);

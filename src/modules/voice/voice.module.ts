@@ -1,3 +1,4 @@
+import { moveContactRows } from '../../platform/db/rows.ts';
 import type { Module } from '../module.ts';
 import { expireWebCall, startCall } from './calls.live.ts';
 import { reapOrphanCalls, reapOrphansJob, scheduleReaper } from './calls.owners.ts';
@@ -17,6 +18,11 @@ export const voiceModule: Module = {
   routes: callRoutes,
   sockets: [mediaSocket],
   setup(ctx) {
+    // A contact merge: the other contact's calls become the kept one's.
+    ctx.modules.contacts.merge.add(async (tx, e) => {
+      const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+      await moveContactRows(tx.db, 'calls', scope, e.fromId, e.intoId);
+    });
     const rt = new VoiceRuntime();
     rt.registerCarrier(sandboxCarrier);
     rt.listen(ctx);

@@ -18,7 +18,7 @@ export interface AttemptResult {
 export interface SendOptions {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
   /** PARLEY_WEBHOOK_ALLOW_PRIVATE: skip the private-address checks. */
   allowPrivate: boolean;
   timeoutMs: number;

@@ -8,6 +8,7 @@ import {
 } from 'kysely';
 import type { Db, Trx } from './database.ts';
 import type { Database } from './schema.ts';
+import { type Scope, scopeSql, type TenantTable } from './scope.ts';
 
 /** Whether this handle (a Kysely instance or a transaction of one) talks to PostgreSQL. */
 export const onPostgres = (db: Db | Trx): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
@@ -82,4 +83,27 @@ export function afterIdPage<Q extends SelectQueryBuilder<any, any, any>>(
 ): Q {
   const from = afterId ? sel.where('id', '>', afterId) : sel;
   return from.orderBy('id', 'asc').limit(limit) as Q;
+}
+
+/**
+ * A contact merge in the table's owner: moves this workspace's and mode's rows of `table` from
+ * contact `from` to contact `into`. With `unique`, a row whose `unique` column already has a row of
+ * `into` (one conversation per channel, one recipient per campaign) stays with `from`, as history.
+ * Returns how many rows moved.
+ */
+export async function moveContactRows<T extends TenantTable>(
+  db: Db | Trx,
+  table: T,
+  scope: Scope,
+  from: string,
+  into: string,
+  unique?: string,
+): Promise<number> {
+  const t = sql.table(table);
+  const clash = unique
+    ? sql`and not exists (select 1 from ${t} as kept where kept.contact_id = ${into} and kept.${sql.ref(unique)} = ${t}.${sql.ref(unique)})`
+    : sql``;
+  const result = await sql`update ${t} set contact_id = ${into}
+    where ${scopeSql(scope)} and contact_id = ${from} ${clash}`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }

@@ -339,6 +339,8 @@ const eventObjects: Record<string, string> = {
 
 const eventNotes: Partial<Record<string, string>> = {
   'contact.deleted': 'Here `data` is only `{id, object: "contact", deleted: true}`.',
+  'contact.merged':
+    '`data` is the kept contact after the merge, with `merged_contact_id`: the contact merged into it (its rows now belong to the kept one).',
   'conversation.escalated': '`data` also carries the handoff `reason`.',
   'conversation.assigned':
     'The actor is who assigned it: a person, a key, an automation, or `{type: "rule", id: <team id>}` when a team\'s assignment rule gave it out (`data.routed_by`) or queued it (`data.queued: true`). `data.previous_assignee` is who had it before (null when unassigned). `data.reason: "replied"`: a person who replied to a handed-off conversation held by someone else took it.',
@@ -388,6 +390,14 @@ function eventDataSchema(type: string, objectSchema: Json): Json {
           deleted: { const: true, description: 'Always true.' },
         },
       };
+    case 'contact.merged':
+      return withFields(objectSchema, {
+        merged_contact_id: {
+          type: 'string',
+          description: 'The contact merged into this one.',
+          examples: ['ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D'],
+        },
+      });
     case 'conversation.escalated':
       return withFields(objectSchema, { reason: reason('Why the conversation was handed to people.') });
     case 'conversation.reopened':

@@ -160,6 +160,11 @@ function Shell({ route }) {
       });
       live.stream = stream;
       setReady(true);
+      // Toasts and browser notifications load after the inbox is on screen (not in its first load).
+      const later = window.requestIdleCallback ?? ((fn) => setTimeout(fn, 1500));
+      later(() => import('./notify.js').then((m) => !stopped && m.startNotifications(live, user)), {
+        timeout: 3000,
+      });
     });
     const online = () => stream?.retrySoon();
     addEventListener('online', online);
@@ -189,6 +194,7 @@ function Shell({ route }) {
   const manage = route.path.startsWith('/app/manage');
   const reports = route.path.startsWith('/app/reports');
   const queue = route.path.startsWith('/app/queue');
+  const mePage = route.path.startsWith('/app/me');
   const signOut = () => {
     // The server ends this user's sessions everywhere (the request leaves with the token before
     // the page forgets it); the page signs out at once whatever the answer.
@@ -201,7 +207,7 @@ function Shell({ route }) {
       <a class="skip" href="#main">Skip to content</a>
       <span class="brand"><span class="logo" aria-hidden="true"></span>Parley</span>
       <nav aria-label="Main">
-        <${Link} href="/app" aria-current=${manage || reports || queue ? undefined : 'page'}>Inbox<//>
+        <${Link} href="/app" aria-current=${manage || reports || queue || mePage ? undefined : 'page'}>Inbox<//>
         <${Link} href="/app/queue" aria-current=${queue ? 'page' : undefined}>Queues<//>
         ${isAdmin() ? html`<${Link} href="/app/reports" aria-current=${reports ? 'page' : undefined}>Reports<//>` : null}
         ${isAdmin() ? html`<${Link} href="/app/manage/keys" aria-current=${manage ? 'page' : undefined}>Manage<//>` : null}
@@ -210,30 +216,35 @@ function Shell({ route }) {
       <${ConnectionBadge} />
       <${Availability} />
       <button class="ghost shortcuts" type="button" onClick=${() => setHelp(true)} aria-label="Keyboard shortcuts">?</button>
-      <span class="me" title=${user.email}>${user.name} · ${user.role}</span>
+      <${Link} class="me" href="/app/me" title=${`${user.email}: notifications and mentions`} aria-current=${mePage ? 'page' : undefined}>${user.name} · ${user.role}<//>
       <button class="ghost" type="button" onClick=${signOut}>Sign out</button>
     </header>
     <div id="main" class="main">
-      ${
-        !ready
-          ? html`<p class="muted pad">Loading…</p>`
-          : manage
-            ? html`<${Lazy} load=${loadManage} name="Manage" route=${route} />`
-            : reports
-              ? html`<${Lazy} load=${loadReports} name="Reports" route=${route} />`
-              : queue
-                ? html`<${Lazy} load=${loadQueue} name="QueuePage" route=${route} />`
-                : html`<${Inbox} route=${route} live=${live} />`
-      }
+      ${ready ? html`<${Page} route=${route} />` : html`<p class="muted pad">Loading…</p>`}
     </div>
     ${help ? html`<${HelpDialog} onClose=${() => setHelp(false)} />` : null}
   </div>`;
 }
 
+/** The page of a path: the inbox itself, or one loaded on first use. */
+function Page({ route }) {
+  const lazy = LAZY_PAGES.find(([prefix]) => route.path.startsWith(prefix));
+  return lazy
+    ? html`<${Lazy} load=${lazy[1]} name=${lazy[2]} route=${route} />`
+    : html`<${Inbox} route=${route} live=${live} />`;
+}
+
 const loadManage = () => import('./manage.js');
 const loadQueue = () => import('./queue.js');
+const loadMe = () => import('./me.js');
 /** The Reports page brings its chart library with it, never with the inbox. */
 const loadReports = () => import('./reports.js');
+const LAZY_PAGES = [
+  ['/app/manage', loadManage, 'Manage'],
+  ['/app/reports', loadReports, 'Reports'],
+  ['/app/queue', loadQueue, 'QueuePage'],
+  ['/app/me', loadMe, 'MePage'],
+];
 
 /** The manage pages, the queues and the Reports page load on first use, so the inbox's first load stays small. */
 function Lazy({ load, name, route }) {

@@ -11,7 +11,14 @@ const RELATED_EVENT = /^(booking|lead)\.|^call\.(completed|failed)$/;
 export function ContactPanel({ conv, ready, live }) {
   const contactId = conv.contact.id;
   const [contact, setContact] = useState(null);
-  const [related, setRelated] = useState({ leads: [], bookings: [], conversations: [], calls: null });
+  const [related, setRelated] = useState({
+    leads: [],
+    bookings: [],
+    conversations: [],
+    calls: null,
+    duplicates: [],
+  });
+  const [merging, setMerging] = useState(null);
   const [edit, setEdit] = useState(null);
   const [error, setError] = useState('');
   const [saved, setSaved] = useState('');
@@ -47,13 +54,15 @@ export function ContactPanel({ conv, ready, live }) {
       list(`/v1/bookings?contact_id=${contactId}&per_page=10`),
       list(`/v1/conversations?contact_id=${contactId}&per_page=10`),
       list(`/v1/calls?contact_id=${contactId}&per_page=10`),
-    ]).then(([leads, bookings, conversations, calls]) => {
+      list(`/v1/contacts/${contactId}/duplicates`),
+    ]).then(([leads, bookings, conversations, calls, duplicates]) => {
       if (gone) return;
       setRelated({
         leads: leads ?? [],
         bookings: bookings ?? [],
         conversations: (conversations ?? []).filter((c) => c.id !== conv.id),
         calls,
+        duplicates: duplicates ?? [],
       });
     });
     return () => {
@@ -71,6 +80,18 @@ export function ContactPanel({ conv, ready, live }) {
     } catch (err) {
       setError(err.message);
       return false;
+    }
+  };
+
+  const merge = async (other) => {
+    setError('');
+    try {
+      setContact(await api('POST', `/v1/contacts/${contactId}/merge`, { other_id: other.id }));
+      setSaved(`Merged ${other.name || other.phone || other.email} into this contact.`);
+      setMerging(null);
+      setVersion((n) => n + 1);
+    } catch (err) {
+      setError(err.message);
     }
   };
 
@@ -130,6 +151,7 @@ export function ContactPanel({ conv, ready, live }) {
       <label><input type="checkbox" checked=${contact.opted_out} onChange=${(e) => patch({ opted_out: e.currentTarget.checked })} /> Opted out</label>
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : saved ? html`<p class="muted small" role="status">${saved}</p>` : null}
+    ${related.duplicates.length ? html`<${Duplicates} duplicates=${related.duplicates} merging=${merging} setMerging=${setMerging} merge=${merge} />` : null}
     <${AnalysisPanel} analysis=${conv.analysis} />
     <${ContactCsat} contactId=${contactId} live=${live} />
     <h3>Leads</h3>
@@ -156,4 +178,26 @@ export function ContactPanel({ conv, ready, live }) {
         : null
     }
   </aside>`;
+}
+
+const REASONS = { email: 'same email', phone: 'same phone number', name: 'same name' };
+
+/** Contacts that may be this one, each with a merge that asks once before it moves everything. */
+function Duplicates({ duplicates, merging, setMerging, merge }) {
+  const label = (c) => c.name || c.phone || c.email || c.id;
+  return html`<section aria-label="Possible duplicates">
+    <h3>Possible duplicates</h3>
+    <ul class="mini">${duplicates.map(
+      ({ contact: c, reasons }) =>
+        html`<li>
+          <strong>${label(c)}</strong> <span class="muted small">${[c.phone, c.email].filter(Boolean).join(' · ')} (${reasons.map((r) => REASONS[r] ?? r).join(', ')})</span>
+          ${
+            merging?.id === c.id
+              ? html`<p class="small" role="status">Merge ${label(c)} into this contact? Their conversations, calls, leads and bookings move here; this cannot be undone.</p>
+                <div class="row"><button type="button" class="primary" onClick=${() => merge(c)}>Merge</button><button type="button" onClick=${() => setMerging(null)}>Cancel</button></div>`
+              : html`<button type="button" onClick=${() => setMerging(c)} aria-label=${`Merge ${label(c)} into this contact`}>Merge…</button>`
+          }
+        </li>`,
+    )}</ul>
+  </section>`;
 }

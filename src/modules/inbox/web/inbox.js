@@ -4,9 +4,11 @@ import {
   formatDuration,
   formatWindow,
   isUnread,
-  listParams,
+  listPath,
   matchesView,
+  searchCard,
   senderLabel,
+  snippetParts,
   upsertConversation,
   VIEWS,
   windowLeftMs,
@@ -74,13 +76,12 @@ export function Inbox({ route, live }) {
   const load = useCallback(
     async (page = 1) => {
       setState({ loading: true, error: '' });
-      const params = listParams(view, filters, me);
-      params.set('per_page', String(PAGE));
-      params.set('page', String(page));
+      const params = new URLSearchParams({ per_page: String(PAGE), page: String(page) });
       try {
-        const res = await api('GET', `/v1/conversations?${params}`);
+        const res = await api('GET', `${listPath(view, filters, me)}&${params}`);
+        const cards = filters.q ? res.data.map(searchCard) : res.data;
         setList((old) =>
-          page === 1 ? res.data : [...old, ...res.data.filter((c) => !old.some((o) => o.id === c.id))],
+          page === 1 ? cards : [...old, ...cards.filter((c) => !old.some((o) => o.id === c.id))],
         );
         setMeta(res.meta);
         setState({ loading: false, error: '' });
@@ -222,7 +223,7 @@ function EmptyList({ view, filters, setQuery }) {
     const clear = Object.fromEntries([...FILTERS, 'view'].map((f) => [f, '']));
     return html`<div class="empty-state pad" role="status">
       <p><strong>Nothing matches this view.</strong> ${view === 'handoffs' ? 'No conversation waits for a person right now.' : 'Try another view, or clear the filters.'}</p>
-      <button type="button" onClick=${() => setQuery(clear)}>Show all open conversations</button>
+      <button type="button" onClick=${() => setQuery(clear)}>Show all active conversations</button>
     </div>`;
   }
   return html`<div class="empty-state pad" role="status">
@@ -254,7 +255,7 @@ function Filters({ filters, setQuery }) {
     <input id="search" type="search" placeholder="Search (/)" aria-label="Search conversations" value=${q}
       onInput=${(e) => setQ(e.currentTarget.value)} />
     <select aria-label="Status" value=${filters.status} onChange=${(e) => setQuery({ status: e.currentTarget.value })}>
-      <option value="">Open</option><option value="snoozed">Snoozed</option><option value="closed">Closed</option>
+      <option value="">Active</option><option value="snoozed">Snoozed</option><option value="closed">Closed</option>
       <option value="any">Any status</option>
     </select>
     <select aria-label="Channel" value=${filters.channel} onChange=${(e) => setQuery({ channel: e.currentTarget.value })}>
@@ -292,7 +293,14 @@ function Card({ conv, me, names, now, selected, cursor, unread, search }) {
         ${unread ? html`<span class="unread-dot" aria-label="unread"></span>` : null}
         <time datetime=${conv.last_message_at}>${relativeTime(conv.last_message_at, now)}</time>
       </span>
-      <span class="preview">${who ? html`<span class="who">${who}: </span>` : null}${conv.last_message ?? ''}</span>
+      ${
+        conv.matches?.length
+          ? conv.matches.map(
+              (m) =>
+                html`<span class="preview match">${snippetParts(m.snippet, m.highlights).map((p) => (p.mark ? html`<mark>${p.text}</mark>` : p.text))}</span>`,
+            )
+          : html`<span class="preview">${who ? html`<span class="who">${who}: </span>` : null}${conv.last_message ?? ''}</span>`
+      }
       <span class="row meta">
         <${PriorityBadge} priority=${conv.priority} />
         ${conv.ai_paused && conv.status !== 'closed' ? html`<span class="badge handoff" title=${conv.handoff_reason ?? ''}>${conv.handoff?.waiting_since ? `Waiting ${formatDuration(now - Date.parse(conv.handoff.waiting_since))}` : 'Handoff'}</span>` : null}

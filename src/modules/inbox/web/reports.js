@@ -21,7 +21,11 @@ let stylesAdded = false;
 function addStyles() {
   if (stylesAdded) return;
   stylesAdded = true;
-  const base = new URL('.', import.meta.url).href;
+  // Beside the page's own stylesheet (this module may be a bundled chunk in another folder).
+  const sheet = /** @type {HTMLLinkElement | null} */ (
+    document.querySelector('link[rel=stylesheet][href$="/app.css"]')
+  );
+  const base = sheet ? sheet.href.replace(/app\.css$/, '') : new URL('.', import.meta.url).href;
   for (const href of ['vendor/uplot.css', 'reports.css']) {
     const link = document.createElement('link');
     link.rel = 'stylesheet';

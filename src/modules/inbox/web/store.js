@@ -29,6 +29,29 @@ const statusOf = (filters) => (filters.status === 'any' ? '' : filters.status ||
  * @param {string} me the signed-in user's id
  */
 export function listParams(view, filters, me) {
+  return viewParams(view, filters, me, 'q');
+}
+
+/**
+ * The path that lists a view: GET /v1/conversations, or GET /v1/search (every message, not only
+ * the last one) when the view has a search.
+ * @param {View} view
+ * @param {Filters} filters
+ * @param {string} me
+ */
+export function listPath(view, filters, me) {
+  return filters.q
+    ? `/v1/search?${viewParams(view, filters, me, 'q')}`
+    : `/v1/conversations?${viewParams(view, filters, me, 'q')}`;
+}
+
+/**
+ * @param {View} view
+ * @param {Filters} filters
+ * @param {string} me
+ * @param {string} queryName
+ */
+function viewParams(view, filters, me, queryName) {
   const p = new URLSearchParams();
   if (view === 'mine' && me) p.set('assignee', me);
   if (view === 'unassigned') p.set('assignee', 'none');
@@ -38,7 +61,7 @@ export function listParams(view, filters, me) {
   if (filters.channel) p.set('channel', filters.channel);
   if (filters.tag) p.set('tag', filters.tag);
   if (filters.agent) p.set('agent_id', filters.agent);
-  if (filters.q) p.set('q', filters.q);
+  if (filters.q) p.set(queryName, filters.q);
   return p;
 }
 
@@ -83,9 +106,43 @@ const newestFirst = (a, b) =>
  * @param {string} me
  */
 export function upsertConversation(list, conv, view, filters, me) {
-  const rest = list.filter((c) => c.id !== conv.id);
-  if (!matchesView(conv, view, filters, me)) return rest.length === list.length ? list : rest;
-  return [...rest, conv].sort(newestFirst);
+  const old = list.find((c) => c.id === conv.id);
+  const rest = old ? list.filter((c) => c.id !== conv.id) : list;
+  // A search found the card by any of its messages: a change keeps it (with its matches) while the
+  // rest of the view still holds; a new card joins when its own text matches.
+  const keep =
+    old && filters.q
+      ? matchesView(conv, view, { ...filters, q: '' }, me)
+      : matchesView(conv, view, filters, me);
+  if (!keep) return rest;
+  const matches = /** @type {{matches?: unknown[]} | undefined} */ (old)?.matches;
+  const next = matches ? { ...conv, matches } : conv;
+  return filters.q ? [...rest.filter((c) => c !== old), next] : [...rest, next].sort(newestFirst);
+}
+
+/**
+ * A search result as a card: the conversation with its matching messages.
+ * @param {{conversation: Conversation, matches: Array<{snippet: string, highlights: Array<[number, number]>}>}} hit
+ */
+export const searchCard = (hit) => ({ ...hit.conversation, matches: hit.matches });
+
+/**
+ * A snippet cut into plain and highlighted parts (never HTML: the parts are rendered as text).
+ * @param {string} snippet
+ * @param {Array<[number, number]>} highlights
+ * @returns {Array<{text: string, mark: boolean}>}
+ */
+export function snippetParts(snippet, highlights) {
+  const parts = [];
+  let at = 0;
+  for (const [start, end] of [...highlights].sort((a, b) => a[0] - b[0])) {
+    if (start < at || end > snippet.length) continue;
+    if (start > at) parts.push({ text: snippet.slice(at, start), mark: false });
+    parts.push({ text: snippet.slice(start, end), mark: true });
+    at = end;
+  }
+  if (at < snippet.length) parts.push({ text: snippet.slice(at), mark: false });
+  return parts;
 }
 
 /**

@@ -12,6 +12,8 @@ export function AvailabilitySwitch({ connection }) {
   // offline for as long as the page stayed open. The server records the presence just after the
   // stream opens, so an answer without the open inbox is asked again a few times.
   useEffect(() => {
+    // Read once the stream is up (or failing): read while it connects, it would be read twice.
+    if (connection === 'connecting') return;
     let stop = false;
     let timer;
     const read = (tries) =>

@@ -1,0 +1,76 @@
+import { api, html, navigate } from './lib.js';
+import { noticeFor } from './notify-rules.js';
+import { render } from './vendor/preact.mjs';
+
+/** The defaults the server answers for a person who never set preferences. */
+const DEFAULTS = {
+  events: { assigned: true, mentioned: true, handoff: true, waiting: true, sla: true },
+  in_app: true,
+  browser: true,
+  push: true,
+};
+
+/** The service worker shows Web Push and opens the conversation when a notification is clicked. */
+export function registerWorker() {
+  if (!('serviceWorker' in navigator)) return Promise.resolve(null);
+  return navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).catch(() => null);
+}
+
+let toasts = [];
+let root = null;
+function drawToasts() {
+  if (!root) {
+    root = document.createElement('div');
+    root.className = 'toasts';
+    root.setAttribute('role', 'status');
+    root.setAttribute('aria-live', 'polite');
+    document.body.append(root);
+  }
+  render(
+    html`${toasts.map(
+      (t) =>
+        html`<button type="button" class="toast" onClick=${() => {
+          dismiss(t);
+          navigate(t.url);
+        }}><strong>${t.title}</strong>${t.body ? html`<span>${t.body}</span>` : null}</button>`,
+    )}`,
+    root,
+  );
+}
+function dismiss(t) {
+  toasts = toasts.filter((x) => x !== t);
+  drawToasts();
+}
+
+/** The preferences in force (the settings page changes them through applyPreferences). */
+let prefs = DEFAULTS;
+/** One listener however often the person signs in again in this page. */
+let stopListening = null;
+export const applyPreferences = (next) => {
+  prefs = next;
+};
+
+/**
+ * Tells the signed-in person about what concerns them while the inbox is open: a toast when the
+ * tab is in front, the browser's notification when it is not (if allowed).
+ */
+export async function startNotifications(live, me) {
+  prefs = await api('GET', '/v1/me/notifications').catch(() => DEFAULTS);
+  const worker = await registerWorker();
+  stopListening?.();
+  stopListening = live.on((event) => {
+    const n = noticeFor(event, me);
+    if (!n || !prefs.events[n.kind]) return;
+    if (document.visibilityState === 'visible') {
+      if (!prefs.in_app) return;
+      const toast = { ...n };
+      toasts = [...toasts.filter((t) => t.tag !== n.tag), toast].slice(-4);
+      drawToasts();
+      setTimeout(() => dismiss(toast), 8000);
+    } else if (prefs.browser && 'Notification' in window && Notification.permission === 'granted') {
+      const options = { body: n.body, tag: n.tag, data: { url: n.url } };
+      if (worker) worker.showNotification(n.title, options);
+      else new Notification(n.title, options).onclick = () => navigate(n.url);
+    }
+  });
+}

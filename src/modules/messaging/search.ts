@@ -1,0 +1,239 @@
+/**
+ * Full-text search over every message of a workspace (GET /v1/search): SQLite's FTS5 index and
+ * PostgreSQL's GIN index over the `parley_search` tsvector ('simple', accents folded) (messaging.migrations.ts, 0229). The query is
+ * cut into words here, the same way for both storages, so what a person types is never read as
+ * either engine's operators: each word must appear (as a word or the start of one), in any order.
+ * Conversations are ranked by their best message (bm25 on SQLite, ts_rank with length
+ * normalisation on PostgreSQL); conversations whose contact's name, email or phone matches come
+ * first. Snippets and highlights are cut in JS from the stored text, the same on both storages.
+ */
+import { type RawBuilder, sql } from 'kysely';
+import type { AppContext } from '../../platform/context.ts';
+import { type Scope, scopeSql, tenant } from '../../platform/db/scope.ts';
+import { invalidField } from '../../platform/errors.ts';
+import { contactIdsMatching } from '../contacts/index.ts';
+import {
+  type ConversationObject,
+  type ConversationSearchFilters,
+  conversationIdsFiltered,
+  conversationIdsOfContacts,
+  presentedConversationsByIds,
+} from '../conversations/index.ts';
+
+export interface SearchRequest extends ConversationSearchFilters {
+  q: string;
+  /** ISO date-times: only messages written at or after `from`, before `to`. */
+  from?: string;
+  to?: string;
+  page: number;
+  perPage: number;
+}
+
+export interface SearchMatch {
+  message_id: string;
+  direction: 'inbound' | 'outbound';
+  sender_type: string;
+  type: string;
+  created_at: string;
+  /** Up to ~160 characters of the message around its first matching word. */
+  snippet: string;
+  /** `[start, end)` offsets (UTF-16 code units, as JavaScript strings count) of each matching word in `snippet`. */
+  highlights: Array<[number, number]>;
+}
+
+export interface SearchResult {
+  conversation: ConversationObject;
+  /** The conversation's best-ranked matching messages (at most 3). */
+  matches: SearchMatch[];
+  /** Whether the contact's name, email or phone matched. */
+  contact_match: boolean;
+}
+
+/** At most this many words of a query are searched for (the rest would only narrow further). */
+const MAX_WORDS = 8;
+/** Matching messages ranked per query: past them, the newest matches win (a word in every message costs no more). */
+const CANDIDATES = 300;
+const MATCHES_PER_CONVERSATION = 3;
+const SNIPPET_CHARS = 160;
+
+/**
+ * The words of a query: runs of letters, digits and combining marks (Devanagari's vowel signs
+ * belong to their word), lower-cased; operators, quotes and punctuation separate words and mean
+ * nothing else. A 400 when nothing searchable is left.
+ */
+export function queryWords(q: string): string[] {
+  const words = [
+    ...new Set(
+      (
+        q
+          .normalize('NFC')
+          .toLowerCase()
+          .match(/[\p{L}\p{N}\p{M}]+/gu) ?? []
+      ).filter(Boolean),
+    ),
+  ];
+  if (words.length === 0) throw invalidField('q', 'must contain at least one letter or digit to search for');
+  return words.slice(0, MAX_WORDS).map((w) => w.slice(0, 64));
+}
+
+/** FTS5: each word quoted (so it is never an operator) and matched as a prefix. */
+const ftsQuery = (words: string[]) => words.map((w) => `"${w}"*`).join(' AND ');
+/** tsquery: each word quoted as a lexeme, matched as a prefix. */
+const tsQuery = (words: string[]) => words.map((w) => `'${w}':*`).join(' & ');
+
+interface Hit {
+  id: string;
+  conversation_id: string;
+  direction: 'inbound' | 'outbound';
+  sender_type: string;
+  type: string;
+  created_at: string;
+  score: number;
+}
+
+/**
+ * The newest CANDIDATES messages matching `words`, best first (lower score is better). Their text
+ * is not read here: only the page's shown matches need it (textsOf).
+ */
+async function messageHits(
+  ctx: AppContext,
+  scope: Scope,
+  words: string[],
+  req: SearchRequest,
+): Promise<Hit[]> {
+  const filtered = conversationIdsFiltered(ctx, scope, req);
+  const inConversations = filtered ? sql`and m.conversation_id in (${filtered})` : sql``;
+  const from = req.from ? sql`and m.created_at >= ${req.from}` : sql``;
+  const to = req.to ? sql`and m.created_at < ${req.to}` : sql``;
+  let query: RawBuilder<Hit>;
+  if (ctx.dialect === 'sqlite') {
+    query = sql<Hit>`select * from (
+        select m.id, m.conversation_id, m.direction, m.sender_type, m.type, m.created_at,
+          bm25(message_fts) as score
+        from message_fts join messages m on m.rowid = message_fts.rowid
+        where message_fts match ${ftsQuery(words)} and ${scopeSql(scope, 'm')}
+          and m.deleted_at is null ${inConversations} ${from} ${to}
+        order by message_fts.rowid desc limit ${CANDIDATES}
+      ) order by score, id desc`;
+  } else {
+    // Ranked after the newest candidates are cut, so ts_rank runs for CANDIDATES rows at most.
+    const tsq = sql`to_tsquery('parley_search', ${tsQuery(words)})`;
+    query = sql<Hit>`select hits.id, hits.conversation_id, hits.direction, hits.sender_type, hits.type,
+        hits.created_at, -ts_rank(hits.search_tsv, ${tsq}, 1) as score
+      from (
+        select m.id, m.conversation_id, m.direction, m.sender_type, m.type, m.created_at, m.search_tsv
+        from messages m
+        where m.search_tsv @@ ${tsq} and ${scopeSql(scope, 'm')}
+          and m.deleted_at is null ${inConversations} ${from} ${to}
+        order by m.id desc limit ${CANDIDATES}
+      ) as hits order by score, hits.id desc`;
+  }
+  return (await query.execute(ctx.db)).rows;
+}
+
+/** The text of each of these messages of this workspace and mode. */
+async function textsOf(ctx: AppContext, scope: Scope, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tenant(ctx.db, scope)
+    .selectFrom('messages')
+    .select(['id', 'text'])
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.text ?? '']));
+}
+
+/** The conversations of contacts whose name, email or phone matches the whole query, newest first. */
+async function contactConversationIds(ctx: AppContext, scope: Scope, req: SearchRequest): Promise<string[]> {
+  const text = req.q.trim();
+  if (text.length < 2) return [];
+  return conversationIdsOfContacts(ctx, scope, contactIdsMatching(ctx.db, scope, text), req, CANDIDATES);
+}
+
+/** Where each word starts a word of `text` (case-insensitive), as `[start, end)` ranges. */
+export function wordRanges(text: string, words: string[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const lower = text.toLowerCase();
+  for (const m of lower.matchAll(/[\p{L}\p{N}\p{M}]+/gu)) {
+    const token = m[0];
+    const word = words.find((w) => token.startsWith(w) || stripAccents(token).startsWith(w));
+    if (word) out.push([m.index, m.index + Math.min(token.length, word.length)]);
+  }
+  return out;
+}
+
+const stripAccents = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+
+/** A window of the text around its first matching word, with the matching words' ranges in it. */
+export function snippetOf(
+  text: string,
+  words: string[],
+): { snippet: string; highlights: Array<[number, number]> } {
+  const all = wordRanges(text, words);
+  if (text.length <= SNIPPET_CHARS) return { snippet: text, highlights: all };
+  const first = all[0]?.[0] ?? 0;
+  let start = Math.max(0, first - 40);
+  // Start at a word boundary, never inside a surrogate pair.
+  while (start > 0 && /[\p{L}\p{N}\p{M}]/u.test(text[start - 1] ?? '')) start--;
+  if (/[\uDC00-\uDFFF]/.test(text[start] ?? '')) start--;
+  let end = Math.min(text.length, start + SNIPPET_CHARS);
+  if (/[\uD800-\uDBFF]/.test(text[end - 1] ?? '')) end--;
+  const prefix = start > 0 ? '…' : '';
+  const suffix = end < text.length ? '…' : '';
+  const snippet = `${prefix}${text.slice(start, end)}${suffix}`;
+  const shift = prefix.length - start;
+  return {
+    snippet,
+    highlights: all.filter(([s, e]) => s >= start && e <= end).map(([s, e]) => [s + shift, e + shift]),
+  };
+}
+
+/**
+ * One page of conversations matching `req.q`: those whose contact matches first, then by their
+ * best matching message. `total` counts the conversations among the ranked matches.
+ */
+export async function searchConversations(
+  ctx: AppContext,
+  scope: Scope,
+  req: SearchRequest,
+): Promise<{ data: SearchResult[]; total: number }> {
+  const words = queryWords(req.q);
+  const [hits, contactIds] = await Promise.all([
+    messageHits(ctx, scope, words, req),
+    contactConversationIds(ctx, scope, req),
+  ]);
+  const order: string[] = [...contactIds];
+  const seen = new Set(contactIds);
+  const byConversation = new Map<string, Hit[]>();
+  for (const hit of hits) {
+    const list = byConversation.get(hit.conversation_id) ?? [];
+    if (list.length < MATCHES_PER_CONVERSATION) list.push(hit);
+    byConversation.set(hit.conversation_id, list);
+    if (!seen.has(hit.conversation_id)) {
+      seen.add(hit.conversation_id);
+      order.push(hit.conversation_id);
+    }
+  }
+  const pageIds = order.slice((req.page - 1) * req.perPage, req.page * req.perPage);
+  const [conversations, texts] = await Promise.all([
+    presentedConversationsByIds(ctx, scope, pageIds),
+    textsOf(
+      ctx,
+      scope,
+      pageIds.flatMap((id) => (byConversation.get(id) ?? []).map((h) => h.id)),
+    ),
+  ]);
+  const contactSet = new Set(contactIds);
+  const data = conversations.map((conversation) => ({
+    conversation,
+    matches: (byConversation.get(conversation.id) ?? []).map((h) => ({
+      message_id: h.id,
+      direction: h.direction,
+      sender_type: h.sender_type,
+      type: h.type,
+      created_at: h.created_at,
+      ...snippetOf(texts.get(h.id) ?? '', words),
+    })),
+    contact_match: contactSet.has(conversation.id),
+  }));
+  return { data, total: order.length };
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { defineJob } from '../../platform/queue/queue.ts';
+import { KINDS } from './notifications.kinds.ts';
+
+/** One push to every browser a person subscribed (never retried: a late notification is worse than none). */
+export const pushJob = defineJob({
+  name: 'notifications.push',
+  payload: z.object({
+    userId: z.string(),
+    message: z.object({
+      kind: z.enum(KINDS),
+      title: z.string(),
+      body: z.string(),
+      url: z.string(),
+      tag: z.string(),
+    }),
+  }),
+  maxAttempts: 1,
+  concurrency: 4,
+  timeoutMs: 30_000,
+});

@@ -1,0 +1,15 @@
+import type { Module } from '../module.ts';
+import { pushJob } from './notifications.jobs.ts';
+import { notificationsMigrations } from './notifications.migrations.ts';
+import { notificationRoutes } from './notifications.routes.ts';
+import { deliverPush, notificationSink } from './notifications.service.ts';
+
+export const notificationsModule: Module = {
+  name: 'notifications',
+  migrations: notificationsMigrations,
+  routes: notificationRoutes,
+  setup(ctx) {
+    ctx.queue.register(pushJob, (p) => deliverPush(ctx, p.userId, p.message));
+    ctx.eventSinks.push(notificationSink(ctx));
+  },
+};

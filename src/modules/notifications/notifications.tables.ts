@@ -1,0 +1,56 @@
+declare module '../../platform/db/schema.ts' {
+  interface Database {
+    notification_settings: NotificationSettingsTable;
+    push_subscriptions: PushSubscriptionsTable;
+    mentions: MentionsTable;
+    push_keys: PushKeysTable;
+  }
+}
+
+/** A person's notification preferences (absent: the defaults). */
+export interface NotificationSettingsTable {
+  user_id: string;
+  workspace_id: string;
+  livemode: number;
+  /** JSON `{events: {assigned, mentioned, handoff, waiting, sla}, in_app, browser, push}`. */
+  settings: string;
+  updated_at: string;
+}
+
+/** A browser that receives Web Push for a person (RFC 8030 endpoint, RFC 8291 keys). */
+export interface PushSubscriptionsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  user_id: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  user_agent: string | null;
+  created_at: string;
+  /** The last delivery's failure, for the settings page (null: the last one worked). */
+  last_error: string | null;
+}
+
+/** A person named with @ in a private note. */
+export interface MentionsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  user_id: string;
+  conversation_id: string;
+  message_id: string;
+  /** Who wrote the note (a user id), or null for an API key. */
+  by_user_id: string | null;
+  excerpt: string;
+  created_at: string;
+  read_at: string | null;
+}
+
+/** The server's VAPID key pair (RFC 8292), made on first start; the private key sealed. */
+export interface PushKeysTable {
+  id: string;
+  public_key: string;
+  private_key_sealed: string;
+  created_at: string;
+}
