@@ -6,12 +6,13 @@
  * fill what the kept one lacks, tags are joined, attributes filled, and do-not-disturb or an
  * opt-out of either holds for the merged contact. Every module that keeps rows of a contact moves
  * them in the same transaction (the `merge` hook: conversations, calls, leads, bookings, CSAT,
- * audiences, campaigns, broadcasts). A row that cannot move because the kept contact already has
+ * audiences, campaigns, broadcasts), and the consent ledger follows. A row that cannot move because the kept contact already has
  * its unique counterpart (a conversation on the same channel, a recipient of the same campaign)
  * stays with the other contact, which is kept as a record of the merge (`merged_into`), with no
  * address, no tags and never reachable, so both histories stay readable.
  */
 import type { AppContext } from '../../platform/context.ts';
+import { moveContactRows } from '../../platform/db/rows.ts';
 import { tenant } from '../../platform/db/scope.ts';
 import { invalidField, notFound } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
@@ -46,6 +47,12 @@ export const createContactsInstance = (): ContactsInstance => ({ merge: new Hook
 /** The merged contact's fields: the kept one's, filled from the other's. */
 export function mergedFields(into: ContactRow, from: ContactRow): Partial<ContactRow> {
   const tags = [...new Set([...fromJson<string[]>(into.tags, []), ...fromJson<string[]>(from.tags, [])])];
+  const stops = [
+    ...new Set([
+      ...fromJson<string[]>(into.consent_stops ?? '[]', []),
+      ...fromJson<string[]>(from.consent_stops ?? '[]', []),
+    ]),
+  ];
   const attributes: Attributes = {
     ...fromJson<Attributes>(from.attributes, {}),
     ...fromJson<Attributes>(into.attributes, {}),
@@ -59,6 +66,8 @@ export function mergedFields(into: ContactRow, from: ContactRow): Partial<Contac
     attributes: toJson(attributes),
     dnd: into.dnd || from.dnd ? 1 : 0,
     opted_out: into.opted_out || from.opted_out ? 1 : 0,
+    // A purpose stopped on a channel by either stays stopped.
+    consent_stops: stops.length ? toJson(stops) : null,
   };
 }
 
@@ -90,6 +99,7 @@ export async function mergeContacts(
         phone: null,
         email: null,
         whatsapp_user_id: null,
+        consent_stops: null,
         tags: '[]',
         attributes: '{}',
         dnd: 1,
@@ -110,6 +120,8 @@ export async function mergeContacts(
       intoId: into.id,
     };
     await ctx.modules.contacts.merge.run(tx, event);
+    // The consent ledger is history: the other's changes become the kept contact's.
+    await moveContactRows(tx.db, 'contact_consents', scope, from.id, into.id);
     const contact = presentContact(merged);
     await tx.emit({
       workspaceId: scope.workspaceId,
