@@ -280,6 +280,16 @@ function PriorityBadge({ priority }) {
     : null;
 }
 
+/** The card's line of text: a search's matching messages with their words marked, else the last message. */
+function Preview({ conv, who }) {
+  if (conv.matches?.length)
+    return conv.matches.map(
+      (m) =>
+        html`<span class="preview match">${snippetParts(m.snippet, m.highlights).map((p) => (p.mark ? html`<mark>${p.text}</mark>` : p.text))}</span>`,
+    );
+  return html`<span class="preview">${who ? html`<span class="who">${who}: </span>` : null}${conv.last_message ?? ''}</span>`;
+}
+
 function Card({ conv, me, names, now, selected, cursor, unread, search }) {
   const left = windowLeftMs(conv, now);
   const who = senderLabel(conv.last_message_sender, false);
@@ -293,14 +303,7 @@ function Card({ conv, me, names, now, selected, cursor, unread, search }) {
         ${unread ? html`<span class="unread-dot" aria-label="unread"></span>` : null}
         <time datetime=${conv.last_message_at}>${relativeTime(conv.last_message_at, now)}</time>
       </span>
-      ${
-        conv.matches?.length
-          ? conv.matches.map(
-              (m) =>
-                html`<span class="preview match">${snippetParts(m.snippet, m.highlights).map((p) => (p.mark ? html`<mark>${p.text}</mark>` : p.text))}</span>`,
-            )
-          : html`<span class="preview">${who ? html`<span class="who">${who}: </span>` : null}${conv.last_message ?? ''}</span>`
-      }
+      <${Preview} conv=${conv} who=${who} />
       <span class="row meta">
         <${PriorityBadge} priority=${conv.priority} />
         ${conv.ai_paused && conv.status !== 'closed' ? html`<span class="badge handoff" title=${conv.handoff_reason ?? ''}>${conv.handoff?.waiting_since ? `Waiting ${formatDuration(now - Date.parse(conv.handoff.waiting_since))}` : 'Handoff'}</span>` : null}
