@@ -21,6 +21,7 @@ import type { Module } from './module.ts';
 import { outreachModule } from './outreach/outreach.module.ts';
 import { reportsModule } from './reports/reports.module.ts';
 import { teamtoolsModule } from './teamtools/teamtools.module.ts';
+import { toolsModule } from './tools/tools.module.ts';
 import { usersModule } from './users/users.module.ts';
 import { linesModule } from './voice/carriers/lines.module.ts';
 import { voiceModule } from './voice/voice.module.ts';
@@ -46,6 +47,7 @@ export const modules: Module[] = [
   leadsModule,
   bookingsModule,
   knowledgeModule,
+  toolsModule,
   aiModule,
   eventsModule,
   webhooksModule,

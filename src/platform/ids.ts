@@ -37,6 +37,10 @@ export const idPrefixes = [
   'att',
   'cmpr',
   'anr',
+  'tool',
+  'tc',
+  'tsec',
+  'tset',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 
