@@ -11,6 +11,7 @@ import {
   taskIn,
   taskServiceFact,
 } from './booking-dialogue.ts';
+import { workspaceToolStep } from './builtin-tools.ts';
 import { notOfferedReply, serviceIn, unknownCompound } from './catalogue.ts';
 import {
   askAgain,
@@ -155,6 +156,7 @@ const guarded: StepFn[] = [injection];
 const steps: StepFn[] = [
   askedForHuman,
   unheardQuestion,
+  workspaceToolStep,
   teamOffer,
   declinedConfirmation,
   cancelOffer,

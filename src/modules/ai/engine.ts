@@ -1,5 +1,6 @@
 import type { AgentConfig } from '../agents/index.ts';
 import type { SearchHit } from '../knowledge/index.ts';
+import type { Tool, ToolOutcome } from '../tools/index.ts';
 import type { DialogueState } from './dialogue.ts';
 
 /**
@@ -40,6 +41,10 @@ export interface AgentTools {
   /** Moves the customer's booking to a new start (same service and length). */
   rescheduleBooking(id: string, startAt: string): Promise<{ id: string; start_at: string; end_at: string }>;
   handoff(reason: string): Promise<void>;
+  /** The workspace tools the agent lists (`tool_…` ids in `agent.tools`), as they are now. */
+  customTools(): Promise<Tool[]>;
+  /** Runs a workspace tool (recorded as a tool call); its failures come back as values, never thrown. */
+  runTool(tool: Tool, args: Record<string, unknown>): Promise<ToolOutcome>;
 }
 
 export interface UpcomingBooking {
@@ -69,7 +74,10 @@ export type ActionType =
   | 'would_book'
   | 'would_cancel_booking'
   | 'would_reschedule_booking'
-  | 'would_handoff';
+  | 'would_handoff'
+  | 'tool_called'
+  | 'tool_proposed'
+  | 'would_call_tool';
 
 export interface Action {
   type: ActionType;
@@ -165,6 +173,15 @@ export function recording(
       });
       return r;
     },
+    customTools: () => tools.customTools(),
+    async runTool(tool, args) {
+      const r = await tools.runTool(tool, args);
+      actions.push({
+        type: 'tool_called',
+        data: { tool_id: tool.id, tool: tool.name, args, tool_call_id: r.callId, ok: r.ok, status: r.status, code: r.code },
+      });
+      return r;
+    },
     async handoff(reason) {
       if (handedOff) return;
       await tools.handoff(reason);
@@ -180,6 +197,7 @@ const dryRunNames: Partial<Record<ActionType, ActionType>> = {
   booking_cancelled: 'would_cancel_booking',
   booking_rescheduled: 'would_reschedule_booking',
   handoff: 'would_handoff',
+  tool_called: 'would_call_tool',
 };
 
 /** Names the writes of a dry run (playground, copilot) for what they would do: nothing was saved. */

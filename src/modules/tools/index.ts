@@ -4,6 +4,6 @@ export { DEFAULT_HOLDING_AFTER_MS, DEFAULT_TIMEOUT_MS, type Tool } from './defin
 export { extractArgs, type JsonSchema } from './json-schema.ts';
 export { lookup, render } from './template.ts';
 export { toolCallsOf } from './tool-calls.service.ts';
-export { callTool, type ToolOutcome, type ToolRunContext } from './tools.run.ts';
+export { callTool, type ToolOutcome, type ToolRunContext, validateArgs } from './tools.run.ts';
 export { toolCallObject } from './tools.schemas.ts';
 export { assertToolsExist, toolsByIds } from './tools.service.ts';

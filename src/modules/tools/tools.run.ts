@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Tool } from './definition.ts';
+import { validateValue } from './json-schema.ts';
 import { runTool, type ToolOutcome, type ToolRunContext } from './tools.runtime.ts';
 
 export type { ToolOutcome, ToolRunContext };
@@ -19,3 +20,6 @@ export function callTool(
     rc,
   );
 }
+
+/** Why `args` do not fit the tool's `input_schema` (empty: they fit). */
+export const validateArgs = (tool: Tool, args: Record<string, unknown>) => validateValue(tool.input_schema, args);

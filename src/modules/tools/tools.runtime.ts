@@ -65,6 +65,8 @@ export interface ToolRunner {
 }
 
 const BACKOFF_MS = 100;
+/** A read is tried at most this many times (and only while its budget lasts). */
+const MAX_READ_ATTEMPTS = 3;
 
 export async function runTool(
   ctx: AppContext,
@@ -139,7 +141,7 @@ export async function runTool(
           },
         };
         outcome = await send(signed, reach, deadline);
-        if (outcome.ok || write || !outcome.retryable) break;
+        if (outcome.ok || write || !outcome.retryable || attempts >= MAX_READ_ATTEMPTS) break;
         const wait = BACKOFF_MS * 2 ** (attempts - 1);
         const left = budgetMs - (performance.now() - started);
         if (left <= wait + 50) break;
