@@ -27,7 +27,9 @@ forEachStorage('tools used by agents in chat', (storage) => {
         m.name === 'ai' ? createAiModule({ replyDebounceMs: 50, llm: { timeoutMs: 10_000 } }) : m,
       ),
     });
-    shop.on('GET', '/orders/5531', (_req, res) => json(res, 200, { id: '5531', status: 'shipped', eta: 'Friday' }));
+    shop.on('GET', '/orders/5531', (_req, res) =>
+      json(res, 200, { id: '5531', status: 'shipped', eta: 'Friday' }),
+    );
   });
   after(async () => {
     await t?.close();
@@ -52,8 +54,13 @@ forEachStorage('tools used by agents in chat', (storage) => {
     name: 'payment_link',
     description: 'Sends a payment link for an amount to the customer.',
     effect: 'write',
-    confirmation: 'I will send a payment link for {{args.amount}} dollars to {{contact.phone}}. Shall I go ahead?',
-    input_schema: { type: 'object', properties: { amount: { type: 'integer', description: 'the amount' } }, required: ['amount'] },
+    confirmation:
+      'I will send a payment link for {{args.amount}} dollars to {{contact.phone}}. Shall I go ahead?',
+    input_schema: {
+      type: 'object',
+      properties: { amount: { type: 'integer', description: 'the amount' } },
+      required: ['amount'],
+    },
     request: {
       method: 'POST',
       url: `${shop.url}/payment-links`,

@@ -178,7 +178,15 @@ export function recording(
       const r = await tools.runTool(tool, args);
       actions.push({
         type: 'tool_called',
-        data: { tool_id: tool.id, tool: tool.name, args, tool_call_id: r.callId, ok: r.ok, status: r.status, code: r.code },
+        data: {
+          tool_id: tool.id,
+          tool: tool.name,
+          args,
+          tool_call_id: r.callId,
+          ok: r.ok,
+          status: r.status,
+          code: r.code,
+        },
       });
       return r;
     },

@@ -41,7 +41,11 @@ export function toolFlow(
     `[Tool ${tool.name} answered: ${JSON.stringify(outcomeForModel(o))}. Answer the customer now from it, with the JSON object.]`;
 
   /** After a failure: the customer is told (say), handed to a person (handoff), or the model goes on (continue). */
-  const failed = async (tool: Tool, args: Record<string, unknown>, o: ToolOutcome): Promise<ToolStepDone | null> => {
+  const failed = async (
+    tool: Tool,
+    args: Record<string, unknown>,
+    o: ToolOutcome,
+  ): Promise<ToolStepDone | null> => {
     if (tool.on_error === 'continue' || o.code === 'invalid_args') return null;
     const said = failureReply(tool, args, b);
     if (tool.on_error === 'handoff') {
@@ -88,7 +92,10 @@ export function toolFlow(
       if (tool.effect === 'write') {
         const invalid = validateArgs(tool, args);
         if (invalid.length) {
-          tell(said, `[Tool ${tool.name}: ${JSON.stringify({ ok: false, code: 'invalid_args', retryable: true, message: invalid.join('; '), result: null })}. Answer again.]`);
+          tell(
+            said,
+            `[Tool ${tool.name}: ${JSON.stringify({ ok: false, code: 'invalid_args', retryable: true, message: invalid.join('; '), result: null })}. Answer again.]`,
+          );
           return null;
         }
         const text = readback(tool, args, b);

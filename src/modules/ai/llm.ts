@@ -234,26 +234,15 @@ export async function llmReply(
     for (let step = 0; step <= MAX_TOOL_STEPS && !answer; step++) {
       // The last step may not call another tool: the model answers with what it has.
       const now = step === MAX_TOOL_STEPS ? allowed.filter((a) => a !== 'tool') : allowed;
-      // One try and, when the answer cannot be read as the JSON object, one retry that says why.
-      for (let attempt = 0; attempt < 2 && !answer; attempt++) {
-        const got = await generate(model, system, messages, {
-          tools: buildTools(input.agent, t, hits),
-          maxSteps: opts.maxSteps ?? 5,
-          signal,
-          stream: opts.stream ?? false,
-        });
-        if (got.malformed) return fallback(got.malformed);
-        const parsed = parseAnswer(got.text, now);
-        if (parsed.ok) answer = parsed.answer;
-        else {
-          if (attempt === 1) return fallback(`unreadable answer twice (${parsed.why})`);
-          messages.push(
-            { role: 'assistant', content: got.text || '(empty)' },
-            { role: 'user', content: retryNote(parsed.why, now) },
-          );
-        }
-      }
-      if (answer?.action.type === 'tool') {
+      const got = await askModel(model, system, messages, now, {
+        tools: buildTools(input.agent, t, hits),
+        maxSteps: opts.maxSteps ?? 5,
+        signal,
+        stream: opts.stream ?? false,
+      });
+      if (!got.ok) return fallback(got.why);
+      answer = got.answer;
+      if (answer.action.type === 'tool') {
         const done = await flow.called(answer);
         if (done) return finish(done.reply, done.extra);
         answer = null;
@@ -274,6 +263,31 @@ export async function llmReply(
     return fallback(`${answer.action.type} failed: ${(err as Error).message.slice(0, 200)}`);
   }
   return finish(done.reply, done.callAction ? { callAction: done.callAction } : {});
+}
+
+/**
+ * One answer of the model: one try and, when it cannot be read as the JSON object, one retry that
+ * says why. Not ok: why the model failed (malformed tool call, unreadable twice).
+ */
+async function askModel(
+  model: LanguageModel,
+  system: string,
+  messages: ModelMessage[],
+  allowed: ReturnType<typeof allowedActions>,
+  o: { tools: ToolSet; maxSteps: number; signal: AbortSignal; stream: boolean },
+): Promise<{ ok: true; answer: LlmAnswer } | { ok: false; why: string }> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const got = await generate(model, system, messages, o);
+    if (got.malformed) return { ok: false, why: got.malformed };
+    const parsed = parseAnswer(got.text, allowed);
+    if (parsed.ok) return parsed;
+    if (attempt === 1) return { ok: false, why: `unreadable answer twice (${parsed.why})` };
+    messages.push(
+      { role: 'assistant', content: got.text || '(empty)' },
+      { role: 'user', content: retryNote(parsed.why, allowed) },
+    );
+  }
+  return { ok: false, why: 'no answer' };
 }
 
 /** Tool actions one turn may take before the model must answer. */

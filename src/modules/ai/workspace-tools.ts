@@ -18,7 +18,14 @@ export function toolFor(tools: Tool[], text: string): Tool | null {
   for (const tool of tools) {
     const trigger = tool.trigger;
     if (!trigger) continue;
-    const keyword = trigger.keywords.some((k) => lower.includes(` ${k.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `));
+    const keyword = trigger.keywords.some((k) =>
+      lower.includes(
+        ` ${k
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}]+/gu, ' ')
+          .trim()} `,
+      ),
+    );
     const example = trigger.examples.some((e) => {
       const ex = contentTokens(e).filter((w) => !/^\d+$/.test(w));
       return ex.length > 0 && ex.filter((w) => words.has(w)).length / ex.length >= 0.6;
@@ -30,7 +37,9 @@ export function toolFor(tools: Tool[], text: string): Tool | null {
 
 /** The required arguments still missing. */
 export function missingArgs(tool: Tool, args: Record<string, unknown>): string[] {
-  return (tool.input_schema.required ?? []).filter((r) => args[r] === undefined || args[r] === null || args[r] === '');
+  return (tool.input_schema.required ?? []).filter(
+    (r) => args[r] === undefined || args[r] === null || args[r] === '',
+  );
 }
 
 /** The built-in agent's arguments from the customer's words (input_schema patterns). */
@@ -47,7 +56,14 @@ const bindingsOf = (args: Record<string, unknown>, b: ToolBindings, result?: unk
   args,
   contact: b.contact,
   agent: b.agent,
-  ...(result !== undefined ? { result: (result && typeof result === 'object' ? result : { value: result }) as Record<string, unknown> } : {}),
+  ...(result !== undefined
+    ? {
+        result: (result && typeof result === 'object' ? result : { value: result }) as Record<
+          string,
+          unknown
+        >,
+      }
+    : {}),
 });
 
 /** The read-back of a write tool's arguments, which the customer confirms before it runs. */
@@ -61,16 +77,24 @@ export function readback(tool: Tool, args: Record<string, unknown>, b: ToolBindi
 }
 
 /** The built-in agent's answer after the tool answered: its `reply` template, else the result plainly. */
-export function resultReply(tool: Tool, args: Record<string, unknown>, result: unknown, b: ToolBindings): string {
+export function resultReply(
+  tool: Tool,
+  args: Record<string, unknown>,
+  result: unknown,
+  b: ToolBindings,
+): string {
   if (tool.reply) return render(tool.reply, bindingsOf(args, b, result)).trim();
   if (tool.effect === 'write') return 'Done.';
-  if (result === null || result === undefined || result === '') return "I checked, but there's nothing to report.";
+  if (result === null || result === undefined || result === '')
+    return "I checked, but there's nothing to report.";
   if (typeof result !== 'object') return `Here's what I found: ${String(result).slice(0, 300)}`;
   const parts = Object.entries(result as Record<string, unknown>)
     .filter(([, v]) => v !== null && typeof v !== 'object')
     .slice(0, 6)
     .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${String(v)}`);
-  return parts.length ? `Here's what I found: ${parts.join(', ')}.` : "I checked, but there's nothing I can read out.";
+  return parts.length
+    ? `Here's what I found: ${parts.join(', ')}.`
+    : "I checked, but there's nothing I can read out.";
 }
 
 /** What the customer is told when a tool failed and its `on_error` is `say` (or handoff, before the handoff). */
@@ -108,7 +132,7 @@ export function outcomeForModel(o: ToolOutcome) {
 export function toolsPrompt(tools: Tool[]): string {
   if (tools.length === 0) return '';
   return [
-    "The business's own tools (call one with the action {\"type\": \"tool\", \"tool\": <name>, \"args\": {...}}; you then get its answer as {ok, code, retryable, message, result} and answer the customer from it; never make up what a tool would say):",
+    'The business\'s own tools (call one with the action {"type": "tool", "tool": <name>, "args": {...}}; you then get its answer as {ok, code, retryable, message, result} and answer the customer from it; never make up what a tool would say):',
     ...tools.map(
       (t) =>
         `- ${t.name} (${t.effect === 'write' ? 'changes something: the customer is asked to confirm first' : 'looks something up'}): ${t.description} Arguments (JSON Schema): ${JSON.stringify(t.input_schema)}`,

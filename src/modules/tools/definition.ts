@@ -89,43 +89,8 @@ const boundFields: Record<string, RegExp> = {
  */
 export function checkDefinition(def: ToolDefinition, secretNames: Set<string>): FieldError[] {
   const errors = checkInputSchema(def.input_schema);
-  const args = new Set(Object.keys(def.input_schema.properties ?? {}));
-  const check = (field: string, found: Placeholder[], allowed: readonly string[]) => {
-    for (const p of found) {
-      if (!allowed.includes(p.ns)) {
-        errors.push({
-          field,
-          message: p.ns
-            ? `${p.raw}: ${p.ns} is not one of ${allowed.join(', ')}`
-            : `${p.raw} is not a placeholder of the form {{namespace.name}}`,
-        });
-      } else if (p.ns === 'args' && !args.has(p.path.split('.')[0]!)) {
-        errors.push({ field, message: `${p.raw}: ${p.path} is not a property of input_schema` });
-      } else if (p.ns === 'secret' && !secretNames.has(p.path)) {
-        errors.push({
-          field,
-          message: `${p.raw}: no secret named ${p.path} (create it with POST /v1/secrets)`,
-        });
-      } else if (boundFields[p.ns] && !boundFields[p.ns]!.test(p.path)) {
-        errors.push({ field, message: `${p.raw}: ${p.ns} has no field ${p.path}` });
-      }
-    }
-  };
-  const requestNs = ['args', 'contact', 'conversation', 'agent', 'secret'] as const;
-  errors.push(...checkUrl(def.request.url));
-  check('request.url', placeholdersIn(def.request.url, { single: true }), requestNs);
-  for (const [k, v] of Object.entries(def.request.query ?? {}))
-    check(`request.query.${k}`, placeholdersIn(v), requestNs);
-  for (const [k, v] of Object.entries(def.request.headers ?? {})) {
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(k))
-      errors.push({ field: `request.headers.${k}`, message: 'is not a header name' });
-    check(`request.headers.${k}`, placeholdersIn(v), requestNs);
-  }
-  if (def.request.body !== undefined) {
-    if (def.request.method === 'GET')
-      errors.push({ field: 'request.body', message: 'a GET request has no body (use query)' });
-    for (const s of stringsIn(def.request.body)) check('request.body', placeholdersIn(s), requestNs);
-  }
+  const check = bindingCheck(new Set(Object.keys(def.input_schema.properties ?? {})), secretNames, errors);
+  checkRequest(def, check, errors);
   if (def.effect === 'write') {
     if (!def.confirmation?.trim())
       errors.push({
@@ -141,11 +106,53 @@ export function checkDefinition(def: ToolDefinition, secretNames: Set<string>): 
     check('error_message', placeholdersIn(def.error_message), ['args', 'contact', 'agent']);
   if (def.result.pointer && !/^(\/[^/]*)+$/.test(def.result.pointer))
     errors.push({ field: 'result.pointer', message: 'must be a JSON pointer such as /order/status' });
+  const args = def.input_schema.properties ?? {};
   for (const [i, m] of def.mocks.entries())
     for (const k of Object.keys(m.when))
-      if (!args.has(k))
+      if (!(k in args))
         errors.push({ field: `mocks[${i}].when.${k}`, message: 'is not a property of input_schema' });
   return errors;
+}
+
+type BindingCheck = (field: string, found: Placeholder[], allowed: readonly string[]) => void;
+
+/** Checks that each placeholder binds something that exists, adding what does not to `errors`. */
+function bindingCheck(args: Set<string>, secretNames: Set<string>, errors: FieldError[]): BindingCheck {
+  const why = (p: Placeholder, allowed: readonly string[]): string | null => {
+    if (!p.ns) return `${p.raw} is not a placeholder of the form {{namespace.name}}`;
+    if (!allowed.includes(p.ns)) return `${p.raw}: ${p.ns} is not one of ${allowed.join(', ')}`;
+    if (p.ns === 'args' && !args.has(p.path.split('.')[0]!))
+      return `${p.raw}: ${p.path} is not a property of input_schema`;
+    if (p.ns === 'secret' && !secretNames.has(p.path))
+      return `${p.raw}: no secret named ${p.path} (create it with POST /v1/secrets)`;
+    if (boundFields[p.ns] && !boundFields[p.ns]!.test(p.path))
+      return `${p.raw}: ${p.ns} has no field ${p.path}`;
+    return null;
+  };
+  return (field, found, allowed) => {
+    for (const p of found) {
+      const message = why(p, allowed);
+      if (message) errors.push({ field, message });
+    }
+  };
+}
+
+const requestNs = ['args', 'contact', 'conversation', 'agent', 'secret'] as const;
+
+function checkRequest(def: ToolDefinition, check: BindingCheck, errors: FieldError[]) {
+  errors.push(...checkUrl(def.request.url));
+  check('request.url', placeholdersIn(def.request.url, { single: true }), requestNs);
+  for (const [k, v] of Object.entries(def.request.query ?? {}))
+    check(`request.query.${k}`, placeholdersIn(v), requestNs);
+  for (const [k, v] of Object.entries(def.request.headers ?? {})) {
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(k))
+      errors.push({ field: `request.headers.${k}`, message: 'is not a header name' });
+    check(`request.headers.${k}`, placeholdersIn(v), requestNs);
+  }
+  if (def.request.body === undefined) return;
+  if (def.request.method === 'GET')
+    errors.push({ field: 'request.body', message: 'a GET request has no body (use query)' });
+  for (const s of stringsIn(def.request.body)) check('request.body', placeholdersIn(s), requestNs);
 }
 
 function checkUrl(url: string): FieldError[] {

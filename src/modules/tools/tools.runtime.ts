@@ -6,7 +6,7 @@ import { DEFAULT_TIMEOUT_MS, type Tool } from './definition.ts';
 import { validateValue } from './json-schema.ts';
 import { secretValues, signRequest, toolSettings } from './secrets.service.ts';
 import { type Bindings, placeholdersIn, render, renderJson, stringsIn } from './template.ts';
-import { recordToolCall } from './tool-calls.service.ts';
+import { recordToolCall, type ToolCallRecord } from './tool-calls.service.ts';
 import {
   EXCERPT_CHARS,
   type FailCode,
@@ -60,13 +60,15 @@ export interface ToolOutcome {
   status: ToolCallStatus;
 }
 
-export interface ToolRunner {
-  run(tool: Tool, args: Record<string, unknown>, rc: ToolRunContext): Promise<ToolOutcome>;
-}
-
 const BACKOFF_MS = 100;
 /** A read is tried at most this many times (and only while its budget lasts). */
 const MAX_READ_ATTEMPTS = 3;
+
+interface Exchange {
+  status: ToolCallStatus;
+  outcome: HttpOutcome;
+  attempts: number;
+}
 
 export async function runTool(
   ctx: AppContext,
@@ -77,10 +79,7 @@ export async function runTool(
 ): Promise<ToolOutcome> {
   const callId = newId('tc');
   const started = performance.now();
-  const budgetMs = tool.timeout_ms ?? DEFAULT_TIMEOUT_MS[rc.channel];
-  const invalid = validateValue(tool.input_schema, args);
-  const secretNames = usedSecrets(tool);
-  const secrets = await secretValues(ctx, rc.scope, secretNames);
+  const secrets = await secretValues(ctx, rc.scope, usedSecrets(tool));
   const bindings: Bindings = {
     args,
     contact: rc.contact ? { ...rc.contact, first_name: rc.contact.name?.split(/\s+/)[0] ?? null } : {},
@@ -90,76 +89,20 @@ export async function runTool(
   };
   const mask = masker(secrets);
   const request = renderRequest(tool, bindings);
-  let status: ToolCallStatus = 'ok';
-  let outcome: HttpOutcome;
-  let attempts = 0;
-  if (invalid.length) {
-    outcome = { ok: false, code: 'invalid_args', message: invalid.join('; '), retryable: true };
-  } else {
-    const mock = rc.useMocks
-      ? tool.mocks.find((m) =>
-          Object.entries(m.when).every(([k, v]) => JSON.stringify(args[k]) === JSON.stringify(v)),
-        )
-      : undefined;
-    if (mock) {
-      status = 'mocked';
-      const answer: HttpAnswer = {
-        status: mock.response.status,
-        contentType: 'application/json',
-        body: JSON.stringify(mock.response.body ?? null),
-      };
-      outcome =
-        mock.response.status >= 200 && mock.response.status < 300
-          ? { ok: true, answer }
-          : {
-              ok: false,
-              code: 'http_error',
-              message: `the tool answered HTTP ${mock.response.status}`,
-              retryable: mock.response.status >= 500,
-              answer,
-            };
-    } else if (tool.effect === 'write' && !rc.liveWrites) {
-      status = 'skipped';
-      outcome = { ok: true, answer: { status: 0, contentType: '', body: '' } };
-    } else {
-      const settings = await toolSettings(ctx, rc.scope);
-      const reach = {
-        allowPrivate: ctx.config.webhookAllowPrivate,
-        allowedHosts: settings.allowedPrivateHosts,
-      };
-      const deadline = AbortSignal.timeout(budgetMs);
-      const write = tool.effect === 'write';
-      for (;;) {
-        attempts++;
-        const id = attempts === 1 ? callId : `${callId}-${attempts}`;
-        const signed = {
-          ...request,
-          headers: {
-            ...request.headers,
-            ...signRequest(settings.signingSecret, id, ctx.clock.now(), request.body ?? ''),
-            ...(write ? { 'idempotency-key': callId } : {}),
-          },
-        };
-        outcome = await send(signed, reach, deadline);
-        if (outcome.ok || write || !outcome.retryable || attempts >= MAX_READ_ATTEMPTS) break;
-        const wait = BACKOFF_MS * 2 ** (attempts - 1);
-        const left = budgetMs - (performance.now() - started);
-        if (left <= wait + 50) break;
-        await new Promise((r) => setTimeout(r, wait));
+  const invalid = validateValue(tool.input_schema, args);
+  const x: Exchange = invalid.length
+    ? {
+        status: 'ok',
+        attempts: 0,
+        outcome: { ok: false, code: 'invalid_args', message: invalid.join('; '), retryable: true },
       }
-    }
-  }
+    : await exchange(ctx, tool, args, rc, request, callId, started);
   const latencyMs = Math.round(performance.now() - started);
-  const mapped = outcome.ok ? mapResult(tool, outcome.answer) : null;
-  const failed: { code: FailCode | 'invalid_response'; message: string; retryable: boolean } | null =
-    !outcome.ok
-      ? { code: outcome.code, message: outcome.message, retryable: outcome.retryable }
-      : mapped && !mapped.ok
-        ? { code: 'invalid_response', message: mapped.message, retryable: false }
-        : null;
-  if (failed) status = 'failed';
-  const result = failed || !mapped?.ok ? null : mapped.result;
-  const answer = outcome.answer && outcome.answer.status ? outcome.answer : null;
+  const mapped = x.outcome.ok ? mapResult(tool, x.outcome.answer) : null;
+  const failed = failureOf(x.outcome, mapped);
+  const status: ToolCallStatus = failed ? 'failed' : x.status;
+  const result = mapped?.ok && !failed ? maskJson(mask, mapped.result) : null;
+  const answer = x.outcome.answer?.status ? x.outcome.answer : null;
   const message = failed
     ? mask(failed.message)
     : status === 'skipped'
@@ -171,19 +114,15 @@ export async function runTool(
     status,
     code: failed?.code ?? null,
     message: failed ? message : null,
-    attempts,
+    attempts: x.attempts,
     latencyMs,
-    args: JSON.parse(mask(JSON.stringify(args))),
-    request: JSON.parse(
-      mask(
-        JSON.stringify({
-          method: request.method,
-          url: request.url,
-          headers: request.headers,
-          body: request.body === null ? null : safeJson(request.body),
-        }),
-      ),
-    ),
+    args: maskJson(mask, args) as Record<string, unknown>,
+    request: maskJson(mask, {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: request.body === null ? null : safeJson(request.body),
+    }) as ToolCallRecord['request'],
     response: answer
       ? {
           status: answer.status,
@@ -191,28 +130,111 @@ export async function runTool(
           body: mask(answer.body.slice(0, EXCERPT_CHARS)),
         }
       : null,
-    result: result === null ? null : JSON.parse(mask(JSON.stringify(result))),
+    result,
   });
   observe(latencyMs / 1000, { effect: tool.effect, outcome: status });
-  if (!failed && status === 'ok' && tool.save && rc.save) {
-    await rc
-      .save({
-        contactAttributes: pick(result, tool.save.contact_attributes),
-        conversationVariables: pick(result, tool.save.conversation_variables),
-      })
-      .catch((err) =>
-        ctx.logger.warn({ tool: tool.id, err: mask((err as Error).message) }, 'tool result not saved'),
-      );
-  }
+  if (status === 'ok' && tool.save && rc.save) await saveResult(ctx, tool, rc, result, mask);
   return {
     ok: !failed,
     code: failed?.code ?? null,
     retryable: failed?.retryable ?? false,
     message,
-    result: result === null ? null : JSON.parse(mask(JSON.stringify(result))),
+    result,
     callId,
     status,
   };
+}
+
+const maskJson = (mask: (s: string) => string, v: unknown) =>
+  v === null || v === undefined ? null : JSON.parse(mask(JSON.stringify(v)));
+
+function failureOf(
+  outcome: HttpOutcome,
+  mapped: ReturnType<typeof mapResult> | null,
+): { code: FailCode; message: string; retryable: boolean } | null {
+  if (!outcome.ok) return { code: outcome.code, message: outcome.message, retryable: outcome.retryable };
+  if (mapped && !mapped.ok) return { code: 'invalid_response', message: mapped.message, retryable: false };
+  return null;
+}
+
+/** A mock's answer, the skipped write of a dry run, or the request itself (reads retried). */
+async function exchange(
+  ctx: AppContext,
+  tool: Tool,
+  args: Record<string, unknown>,
+  rc: ToolRunContext,
+  request: OutgoingRequest,
+  callId: string,
+  started: number,
+): Promise<Exchange> {
+  const mock = rc.useMocks
+    ? tool.mocks.find((m) =>
+        Object.entries(m.when).every(([k, v]) => JSON.stringify(args[k]) === JSON.stringify(v)),
+      )
+    : undefined;
+  if (mock) return { status: 'mocked', attempts: 0, outcome: mockOutcome(mock.response) };
+  if (tool.effect === 'write' && !rc.liveWrites)
+    return {
+      status: 'skipped',
+      attempts: 0,
+      outcome: { ok: true, answer: { status: 0, contentType: '', body: '' } },
+    };
+  const settings = await toolSettings(ctx, rc.scope);
+  const reach = { allowPrivate: ctx.config.webhookAllowPrivate, allowedHosts: settings.allowedPrivateHosts };
+  const budgetMs = tool.timeout_ms ?? DEFAULT_TIMEOUT_MS[rc.channel];
+  const deadline = AbortSignal.timeout(Math.max(1, Math.round(budgetMs - (performance.now() - started))));
+  const write = tool.effect === 'write';
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    // Each attempt of a read is a message of its own (a receiver refusing replays takes it).
+    const id = attempts === 1 ? callId : `${callId}-${attempts}`;
+    const signed = {
+      ...request,
+      headers: {
+        ...request.headers,
+        ...signRequest(settings.signingSecret, id, ctx.clock.now(), request.body ?? ''),
+        ...(write ? { 'idempotency-key': callId } : {}),
+      },
+    };
+    const outcome = await send(signed, reach, deadline);
+    if (outcome.ok || write || !outcome.retryable || attempts >= MAX_READ_ATTEMPTS)
+      return { status: 'ok', attempts, outcome };
+    const wait = BACKOFF_MS * 2 ** (attempts - 1);
+    if (budgetMs - (performance.now() - started) <= wait + 50) return { status: 'ok', attempts, outcome };
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+function mockOutcome(response: { status: number; body: unknown }): HttpOutcome {
+  const answer: HttpAnswer = {
+    status: response.status,
+    contentType: 'application/json',
+    body: JSON.stringify(response.body ?? null),
+  };
+  if (response.status >= 200 && response.status < 300) return { ok: true, answer };
+  return {
+    ok: false,
+    code: 'http_error',
+    message: `the tool answered HTTP ${response.status}`,
+    retryable: response.status >= 500,
+    answer,
+  };
+}
+
+async function saveResult(
+  ctx: AppContext,
+  tool: Tool,
+  rc: ToolRunContext,
+  result: unknown,
+  mask: (s: string) => string,
+) {
+  await rc.save!({
+    contactAttributes: pick(result, tool.save!.contact_attributes),
+    conversationVariables: pick(result, tool.save!.conversation_variables),
+  }).catch((err) =>
+    ctx.logger.warn({ tool: tool.id, err: mask((err as Error).message) }, 'tool result not saved'),
+  );
 }
 
 function usedSecrets(tool: Tool): string[] {

@@ -117,15 +117,9 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
         tools,
         llm,
       );
-      const holding = holdingPhrase(running, (listen) => {
+      const result = yield* whileWaiting(running, signal, (listen) => {
         toolStarted = listen;
       });
-      for await (const phrase of holding) {
-        if (signal.aborted) break;
-        yield { type: 'say', text: phrase };
-      }
-      toolStarted = () => {};
-      const result = await running;
       history.push({ role: 'customer', text: said });
       if (signal.aborted) return;
       state = stateAfter(result);
@@ -133,20 +127,7 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
         // The AI provider failed (the conversation is escalated with its error): the caller is
         // put through to the agent's transfer number, or told and let go; not left talking to
         // an agent that cannot answer, nor recorded as transferred when nobody took the call.
-        const to = input.transferTo;
-        const text = to
-          ? "Sorry, I'm having trouble answering right now. Let me put you through to a colleague."
-          : "Sorry, I'm having trouble answering right now. A member of our team will get back to you. Goodbye!";
-        history.push({ role: 'agent', text });
-        yield { type: 'say', text };
-        const failed = result.actions.find((a) => a.type === 'handoff')?.data?.reason;
-        if (to) yield { type: 'transfer', to, human: true, reason: 'The AI provider failed' };
-        else
-          yield {
-            type: 'end_call',
-            reason: 'llm_error',
-            error: typeof failed === 'string' ? failed : 'The AI provider failed.',
-          };
+        yield* providerFailed(result, input.transferTo, history);
         return;
       }
       const action = result.callAction;
@@ -223,4 +204,42 @@ async function* holdingPhrase<T>(
   ]);
   clearTimeout(timer);
   if (late && !done) yield tool.voice.holding_phrase ?? DEFAULT_HOLDING_PHRASE;
+}
+
+/** The AI provider failed: the caller is put through to the transfer number, or told and let go. */
+function* providerFailed(
+  result: { actions: Array<{ type: string; data?: Record<string, unknown> }> },
+  to: string | null,
+  history: Turn[],
+): Generator<DriverChunk> {
+  const text = to
+    ? "Sorry, I'm having trouble answering right now. Let me put you through to a colleague."
+    : "Sorry, I'm having trouble answering right now. A member of our team will get back to you. Goodbye!";
+  history.push({ role: 'agent', text });
+  yield { type: 'say', text };
+  const failed = result.actions.find((a) => a.type === 'handoff')?.data?.reason;
+  if (to) yield { type: 'transfer', to, human: true, reason: 'The AI provider failed' };
+  else
+    yield {
+      type: 'end_call',
+      reason: 'llm_error',
+      error: typeof failed === 'string' ? failed : 'The AI provider failed.',
+    };
+}
+
+/** Waits for the engine's reply, saying a slow tool's holding phrase meanwhile; returns the reply. */
+async function* whileWaiting<T>(
+  running: Promise<T>,
+  signal: AbortSignal,
+  subscribe: (listen: (tool: Tool) => void) => void,
+): AsyncGenerator<DriverChunk, T> {
+  try {
+    for await (const phrase of holdingPhrase(running, subscribe)) {
+      if (signal.aborted) break;
+      yield { type: 'say', text: phrase };
+    }
+  } finally {
+    subscribe(() => {});
+  }
+  return running;
 }

@@ -203,7 +203,7 @@ export const callObject = z.object({
   ),
   tool_calls: describe(
     z.array(toolCallObject),
-    "`GET /v1/calls/{id}` only: the workspace tools the agent called during the call, oldest first (secrets masked).",
+    '`GET /v1/calls/{id}` only: the workspace tools the agent called during the call, oldest first (secrets masked).',
   ).optional(),
 });
 
