@@ -3,6 +3,7 @@ import { after, before, it } from 'node:test';
 import { verifyWebhook } from '../packages/sdk/src/webhooks.ts';
 import { type FakeBusiness, json, startFakeBusiness } from './support/fake-business.ts';
 import { forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+import { COVERED_BY_TOOLS, validateAllEvents } from './support/webhook-schemas.ts';
 
 /**
  * Tools as workspace objects and their runtime, through `POST /v1/tools/{id}/test`, against a
@@ -300,5 +301,16 @@ forEachStorage('tools', (storage) => {
       headers: { authorization: 'Bearer test-admin-token-0123456789abcdef' },
     });
     assert.match(metrics.text, /parley_tool_duration_seconds_count\{effect="read",outcome="mocked"\} \d+/);
+  });
+
+  it('tool.called and tool.failed payloads match their documented schemas', async () => {
+    const { seen, failures } = await validateAllEvents(
+      async (url) => (await t.call('GET', url, { key: ws.test })).body,
+    );
+    assert.deepEqual(failures, []);
+    assert.deepEqual(
+      COVERED_BY_TOOLS.filter((type) => !seen.has(type)),
+      [],
+    );
   });
 });

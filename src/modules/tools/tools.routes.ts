@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notFound } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, describe, idParams, listResponse } from '../../platform/http/schemas.ts';
@@ -11,7 +12,7 @@ import {
   toolSettings,
   updateToolSettings,
 } from './secrets.service.ts';
-import { toolCallsOf } from './tool-calls.service.ts';
+import { toolCallsById, toolCallsOf } from './tool-calls.service.ts';
 import {
   createSecretBody,
   createToolBody,
@@ -70,6 +71,7 @@ export const toolRoutes = [
     method: 'GET',
     path: '/v1/tools/:id',
     summary: 'Retrieve a tool',
+    description: 'One tool, with its request template (secrets as `{{secret.name}}`, never their values).',
     tags: ['Tools'],
     auth: 'key',
     scope: 'tools:read',
@@ -136,6 +138,22 @@ export const toolRoutes = [
   }),
   defineRoute({
     method: 'GET',
+    path: '/v1/tool-calls/:id',
+    summary: 'Retrieve a tool call',
+    description: 'One recorded tool call: arguments, request and response (secrets masked), result, status.',
+    tags: ['Tools'],
+    auth: 'key',
+    scope: 'tools:read',
+    params: idParams('tc'),
+    responses: { 200: toolCallObject },
+    handler: ok(async ({ ctx, auth, params }) => {
+      const call = await toolCallsById(ctx.db, auth, params.id);
+      if (!call) throw notFound('tool call', params.id);
+      return call;
+    }),
+  }),
+  defineRoute({
+    method: 'GET',
     path: '/v1/secrets',
     summary: 'List secrets',
     description: 'Names only: a secret is write-only, its value always answers masked.',
@@ -192,6 +210,8 @@ export const toolRoutes = [
     method: 'PATCH',
     path: '/v1/tool-settings',
     summary: "Change the workspace's private hosts or rotate its tool key",
+    description:
+      '`allowed_private_hosts` replaces the list of hosts tools may reach on a private network (169.254.0.0/16 stays refused); `rotate_signing_secret: true` replaces the tool key at once.',
     tags: ['Tools'],
     auth: 'key',
     scope: 'tools:write',

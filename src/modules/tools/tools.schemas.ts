@@ -27,16 +27,19 @@ const stringMapOf = (description: string, example: Record<string, string>) =>
 
 export const toolRequest = describe(
   z.strictObject({
-    method: describe(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']), 'HTTP method.', 'GET'),
+    method: describe(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']), 'HTTP method.', 'POST'),
     url: template(
       2000,
       'http(s) URL; its path and query may hold `{param}` (an argument) and `{{args.x}}`, `{{contact.x}}`, `{{conversation.x}}`, `{{agent.x}}`, `{{secret.x}}` placeholders; its scheme and host may not.',
       'https://shop.example.com/api/orders/{order_id}',
     ),
     query: stringMapOf('Query parameters (values are templates).', { lang: 'en' }).optional(),
-    headers: stringMapOf('Request headers (values are templates).', {
-      authorization: 'Bearer {{secret.shop_token}}',
-    }).optional(),
+    headers: stringMapOf(
+      'Request headers (values are templates), e.g. `authorization: Bearer {{secret.shop_token}}`.',
+      {
+        'x-shop-id': 'corner-shop',
+      },
+    ).optional(),
     body: describe(
       z.unknown(),
       "JSON body; every string in it is a template, and a string that is exactly one placeholder keeps the value's type.",
@@ -154,7 +157,7 @@ const toolFields = {
   confirmation: template(
     500,
     'Write tools: the read-back the customer confirms before the tool runs, with `{{args.x}}` placeholders.',
-    'I will send a payment link for {{args.amount}} to your phone. Shall I go ahead?',
+    'I will cancel order {{args.order_id}}. Shall I go ahead?',
   )
     .nullable()
     .optional(),
@@ -202,7 +205,7 @@ export const createToolBody = z.strictObject({
 });
 
 export const updateToolBody = z.strictObject({
-  name: toolName.optional(),
+  name: describe(toolName, 'A new name; unique in the workspace.', 'order_lookup').optional(),
   description: toolFields.description.optional(),
   input_schema: toolFields.input_schema.optional(),
   effect: toolFields.effect.optional(),
