@@ -219,4 +219,49 @@ forEachStorage('tools used by agents in chat', (storage) => {
     assert.equal(calls[0].status, 'failed');
     assert.equal(calls[0].code, 'http_error');
   });
+
+  it('the playground (POST /v1/agents/{id}/test) answers from a mock and never sends a write', async () => {
+    let writes = 0;
+    shop.on('POST', '/payment-links', (_req, res) => {
+      writes++;
+      json(res, 201, {});
+    });
+    const ws = await t.workspace({ default_country: 'US' });
+    const ids: string[] = [];
+    for (const body of [
+      {
+        ...orderStatus(),
+        mocks: [
+          { when: { order_id: '4242' }, response: { body: { status: 'delivered', eta: 'yesterday' } } },
+        ],
+      },
+      paymentLink(),
+    ]) {
+      const r = await t.call('POST', '/v1/tools', { key: ws.test, body });
+      assert.equal(r.status, 201, r.text);
+      ids.push(r.body.id);
+    }
+    const agent = await t.call('POST', '/v1/agents', {
+      key: ws.test,
+      body: { name: 'Corner Shop', tools: ids },
+    });
+    const before = shop.requests.length;
+    const r = await t.call('POST', `/v1/agents/${agent.body.id}/test`, {
+      key: ws.test,
+      body: { message: 'where is my order 4242?' },
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.reply, 'Your order 4242 is delivered and should arrive yesterday.');
+    assert.equal(r.body.actions[0].type, 'would_call_tool');
+    assert.equal(r.body.actions[0].data.status, 'mocked');
+    assert.equal(shop.requests.length, before);
+    const write = await t.call('POST', `/v1/agents/${agent.body.id}/test`, {
+      key: ws.test,
+      body: { message: 'send me a payment link for 40' },
+    });
+    assert.equal(write.status, 200, write.text);
+    assert.match(write.body.reply, /payment link for 40 dollars.*Shall I go ahead\?/);
+    assert.equal(write.body.actions[0].type, 'tool_proposed');
+    assert.equal(writes, 0);
+  });
 });
