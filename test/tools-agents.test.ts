@@ -49,6 +49,10 @@ forEachStorage('tools used by agents in chat', (storage) => {
     request: { method: 'GET', url: `${shop.url}/orders/{order_id}` },
     trigger: { keywords: ['order'], examples: ['where is my parcel'] },
     reply: 'Your order {{args.order_id}} is {{result.status}} and should arrive {{result.eta}}.',
+    save: {
+      contact_attributes: { last_order_status: 'status' },
+      conversation_variables: { order_eta: 'eta' },
+    },
   });
   const paymentLink = () => ({
     name: 'payment_link',
@@ -122,6 +126,11 @@ forEachStorage('tools used by agents in chat', (storage) => {
     assert.equal(calls.length, 1);
     assert.equal(calls[0].status, 'ok');
     assert.deepEqual(calls[0].args, { order_id: '5531' });
+    // `save`: the result's values kept on the contact and the conversation.
+    const conv = await t.call('GET', `/v1/conversations/${c.conv()}`, { key });
+    assert.equal(conv.body.dynamic_variables.order_eta, 'Friday');
+    const contact = await t.call('GET', `/v1/contacts/${conv.body.contact.id}`, { key });
+    assert.equal(contact.body.attributes.last_order_status, 'shipped');
     // Without the number the agent asks for it, then runs the tool with it.
     const d = chat(key);
     assert.equal(await d.say('can you check my order?'), 'Could you tell me your order number?');

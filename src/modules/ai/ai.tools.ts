@@ -20,7 +20,7 @@ import {
   updateContact,
 } from '../contacts/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
-import { handoffConversation } from '../conversations/index.ts';
+import { handoffConversation, mergeConversationVariables } from '../conversations/index.ts';
 import { searchKnowledge } from '../knowledge/index.ts';
 import { captureLead } from '../leads/index.ts';
 import { callTool, type Tool, toolsByIds } from '../tools/index.ts';
@@ -126,7 +126,12 @@ export function liveTools(
         useMocks: !scope.livemode,
         liveWrites: true,
         actor,
-        save: async ({ contactAttributes }) => {
+        save: async ({ contactAttributes, conversationVariables }) => {
+          await mergeConversationVariables(
+            ctx,
+            conversation.id,
+            conversationVariables as Record<string, string | number | boolean>,
+          );
           if (contact && Object.keys(contactAttributes).length)
             await updateContact(
               ctx,
