@@ -109,3 +109,86 @@ forEachStorage('tools on a voice call', (storage) => {
     assert.ok(done.tool_calls[0].latency_ms >= 2900 && done.tool_calls[0].latency_ms < 4000);
   });
 });
+
+/**
+ * The holding phrase never blocks barge-in: the caller talks over it while the tool still works
+ * (real time, as a live call), the phrase is cut, and the caller's new turn is answered.
+ */
+forEachStorage('a holding phrase the caller talks over', (storage) => {
+  let t: TestApp;
+  let shop: FakeBusiness;
+
+  before(async () => {
+    shop = await startFakeBusiness();
+    t = await startTestApp(storage, { env: { PARLEY_VOICE_SANDBOX_PACE: 'realtime' } });
+  });
+  after(async () => {
+    await t?.close();
+    await shop?.close();
+  });
+
+  it('the caller cuts in during the holding phrase: it stops, the caller's words are taken, the late answer is not spoken', async () => {
+    const ws = await t.workspace({ default_country: 'US' });
+    shop.on('GET', '/slow/5531', async (_req, res) => {
+      // A slow system: it answers long after the caller has cut in.
+      await new Promise((r) => setTimeout(r, 2500));
+      json(res, 200, { status: 'shipped' });
+    });
+    const tool = await t.call('POST', '/v1/tools', {
+      key: ws.test,
+      body: {
+        name: 'order_status',
+        description: 'Looks up an order.',
+        effect: 'read',
+        input_schema: {
+          type: 'object',
+          properties: { order_id: { type: 'string', pattern: '[0-9]{3,10}' } },
+          required: ['order_id'],
+        },
+        request: { method: 'GET', url: `${shop.url}/slow/{order_id}` },
+        trigger: { keywords: ['order'] },
+        reply: 'Your order {{args.order_id}} is {{result.status}}.',
+        timeout_ms: 5000,
+        voice: {
+          holding_phrase: 'One moment please, I am looking up your order in our system right now.',
+          holding_after_ms: 100,
+        },
+      },
+    });
+    assert.equal(tool.status, 201, tool.text);
+    const agent = await t.call('POST', '/v1/agents', {
+      key: ws.test,
+      body: { name: 'Corner Shop', greeting: 'Corner Shop, hello.', tools: [tool.body.id] },
+    });
+    const res = await t.call('POST', '/v1/calls', {
+      key: ws.test,
+      body: {
+        calls: [
+          {
+            agent_id: agent.body.id,
+            to: '+14155557001',
+            sandbox: {
+              lines: [
+                'Where is my order 5531?',
+                { text: 'Never mind, goodbye', barge_in: true, after_ms: 400 },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    assert.equal(res.status, 201, res.text);
+    const id = res.body.results[0].call.id as string;
+    const done = await eventually(async () => {
+      const r = await t.call('GET', `/v1/calls/${id}`, { key: ws.test });
+      return terminal.includes(r.body.status) ? r.body : null;
+    }, 30_000);
+    const turns = done.transcript as Array<{ role: string; text: string; interrupted: boolean }>;
+    const held = turns.findIndex((x) => x.role === 'agent' && /^One moment/.test(x.text));
+    assert.ok(held > 0, JSON.stringify(turns));
+    assert.equal(turns[held].interrupted, true, JSON.stringify(turns));
+    assert.equal(turns[held + 1].role, 'customer');
+    assert.equal(turns[held + 1].text, 'Never mind, goodbye');
+    assert.ok(!turns.some((x) => /Your order 5531/.test(x.text)), JSON.stringify(turns));
+  });
+});
