@@ -127,7 +127,7 @@ forEachStorage('a holding phrase the caller talks over', (storage) => {
     await shop?.close();
   });
 
-  it('the caller cuts in during the holding phrase: it stops, the caller's words are taken, the late answer is not spoken', async () => {
+  it('the caller cuts in during the holding phrase: it stops, their words are taken, the late answer is never said', async () => {
     const ws = await t.workspace({ default_country: 'US' });
     shop.on('GET', '/slow/5531', async (_req, res) => {
       // A slow system: it answers long after the caller has cut in.
