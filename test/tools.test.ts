@@ -130,6 +130,17 @@ forEachStorage('tools', (storage) => {
       assert.equal(r.body.error.code, 'validation_failed');
       assert.match(r.text, why);
     }
+    // A body nested 5,000 deep (sent as raw JSON: the test's own JSON.stringify would overflow).
+    const raw = JSON.stringify(
+      orderTool({ request: { method: 'POST', url: 'https://shop.example/x', body: 'DEEP' } }),
+    );
+    const deep = await t.call('POST', '/v1/tools', {
+      key: ws.test,
+      headers: { 'content-type': 'application/json' },
+      payload: raw.replace('"DEEP"', `${'{"a":'.repeat(5000)}"x"${'}'.repeat(5000)}`),
+    });
+    assert.equal(deep.status, 400, deep.text.slice(0, 300));
+    assert.match(deep.text, /nests deeper than 10 levels/);
     const dup = orderTool();
     await create(dup);
     const again = await t.call('POST', '/v1/tools', { key: ws.test, body: dup });

@@ -1,5 +1,5 @@
 import type { FieldError } from '../../platform/errors.ts';
-import { checkInputSchema, type JsonSchema } from './json-schema.ts';
+import { checkInputSchema, deeperThan, type JsonSchema } from './json-schema.ts';
 import { type Placeholder, placeholdersIn, stringsIn } from './template.ts';
 import type { CreateToolInput } from './tools.schemas.ts';
 
@@ -108,6 +108,8 @@ export function checkDefinition(def: ToolDefinition, secretNames: Set<string>): 
     errors.push({ field: 'result.pointer', message: 'must be a JSON pointer such as /order/status' });
   const args = def.input_schema.properties ?? {};
   for (const [i, m] of def.mocks.entries())
+    if (deeperThan(m, 12)) errors.push({ field: `mocks[${i}]`, message: 'nests deeper than 10 levels' });
+  for (const [i, m] of def.mocks.entries())
     for (const k of Object.keys(m.when))
       if (!(k in args))
         errors.push({ field: `mocks[${i}].when.${k}`, message: 'is not a property of input_schema' });
@@ -150,6 +152,10 @@ function checkRequest(def: ToolDefinition, check: BindingCheck, errors: FieldErr
     check(`request.headers.${k}`, placeholdersIn(v), requestNs);
   }
   if (def.request.body === undefined) return;
+  if (deeperThan(def.request.body, 10)) {
+    errors.push({ field: 'request.body', message: 'nests deeper than 10 levels' });
+    return;
+  }
   if (def.request.method === 'GET')
     errors.push({ field: 'request.body', message: 'a GET request has no body (use query)' });
   for (const s of stringsIn(def.request.body)) check('request.body', placeholdersIn(s), requestNs);

@@ -215,3 +215,10 @@ export function extractArgs(schema: JsonSchema, text: string): Record<string, un
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether a JSON value nests deeper than `limit` (looked at no deeper than that). */
+export function deeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (limit === 0) return true;
+  return Object.values(value).some((v) => deeperThan(v, limit - 1));
+}

@@ -117,6 +117,7 @@ export const toolRoutes = [
     scope: 'tools:write',
     params: idParams('tool'),
     body: testToolBody,
+    errors: ['unprocessable'],
     responses: { 200: testToolResponse },
     handler: ok(({ ctx, auth, params, body }) => testTool(ctx, auth, params.id, body)),
   }),

@@ -1,7 +1,9 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Scope } from '../../platform/db/scope.ts';
+import { ApiError, invalidField } from '../../platform/errors.ts';
 import { fromJson } from '../../platform/json.ts';
 import { findContactRow } from '../contacts/index.ts';
+import { deeperThan } from './json-schema.ts';
 import { toolCallsById } from './tool-calls.service.ts';
 import { callTool } from './tools.run.ts';
 import { getToolRow, toolOf } from './tools.service.ts';
@@ -19,6 +21,7 @@ export async function testTool(
   body: { args?: Record<string, unknown>; live?: boolean; contact_id?: string },
 ) {
   const tool = toolOf(await getToolRow(ctx.db, auth, id));
+  if (body.args && deeperThan(body.args, 10)) throw invalidField('args', 'nests deeper than 10 levels');
   const contact = body.contact_id ? await findContactRow(ctx.db, auth, body.contact_id) : undefined;
   const live = body.live === true;
   const outcome = await callTool(ctx, tool, body.args ?? {}, {
@@ -40,11 +43,12 @@ export async function testTool(
     liveWrites: live,
     actor: auth.actor,
   });
-  const call = await toolCallsById(ctx.db, auth, outcome.callId);
+  const call = outcome.callId ? await toolCallsById(ctx.db, auth, outcome.callId) : undefined;
+  if (!call) throw new ApiError('unprocessable', `The tool could not be run: ${outcome.message}.`);
   return {
     object: 'tool_test' as const,
     ok: outcome.ok,
     live: outcome.status !== 'skipped' && outcome.status !== 'mocked',
-    call: call!,
+    call,
   };
 }
