@@ -221,6 +221,10 @@ async function run(storage: 'sqlite' | 'postgres') {
     const tools: AgentTools = {
       searchKnowledge: (q, k) => textSearch(handle.db, handle.dialect, scope, agent.id, q, k, termCounts),
       captureLead: async () => ({ id: null }),
+      customTools: async () => [],
+      runTool: async () => {
+        throw new Error('no workspace tools here');
+      },
       checkAvailability: async () => [],
       book: async ({ startAt }) => ({ id: null, start_at: startAt, end_at: startAt }),
       cancelBooking: async () => null,

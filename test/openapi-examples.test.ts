@@ -142,6 +142,19 @@ forEachStorage('every OpenAPI request example succeeds as written', (storage) =>
           business: { timezone: 'UTC', services: [{ name: 'Haircut', duration_minutes: 45, price: 500 }] },
         })
       ).id,
+    tool: async () =>
+      (
+        await ok('POST', '/v1/tools', {
+          name: `fixture_tool_${phoneSeq++}`,
+          description: 'Looks up an order.',
+          effect: 'read',
+          input_schema: { type: 'object', properties: { order_id: { type: 'string' } } },
+          request: { method: 'GET', url: 'https://shop.example.com/orders/{order_id}' },
+          mocks: [{ response: { body: { status: 'shipped' } } }],
+        })
+      ).id,
+    tc: async (get) =>
+      (await ok('POST', `/v1/tools/${await get('tool')}/test`, { args: { order_id: '5531' } })).call.id,
     svc: async (get) => (await ok('GET', `/v1/agents/${await get('agt')}`)).business.services[0].id,
     kb: async (get) =>
       (

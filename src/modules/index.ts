@@ -23,6 +23,7 @@ import { notificationsModule } from './notifications/notifications.module.ts';
 import { outreachModule } from './outreach/outreach.module.ts';
 import { reportsModule } from './reports/reports.module.ts';
 import { teamtoolsModule } from './teamtools/teamtools.module.ts';
+import { toolsModule } from './tools/tools.module.ts';
 import { usersModule } from './users/users.module.ts';
 import { linesModule } from './voice/carriers/lines.module.ts';
 import { voiceModule } from './voice/voice.module.ts';
@@ -49,6 +50,7 @@ export const modules: Module[] = [
   leadsModule,
   bookingsModule,
   knowledgeModule,
+  toolsModule,
   aiModule,
   eventsModule,
   webhooksModule,

@@ -50,6 +50,8 @@ export const eventTypes = [
   'call.analyzed',
   'campaign.completed',
   'knowledge.indexed',
+  'tool.called',
+  'tool.failed',
   'template.status_updated',
   'webhook.test',
   'webhook_endpoint.disabled',

@@ -41,6 +41,10 @@ export const idPrefixes = [
   'anr',
   'psub',
   'men',
+  'tool',
+  'tc',
+  'tsec',
+  'tset',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -120,6 +120,10 @@ export async function createWorld(agent: AgentConfig = salonAgent()): Promise<Wo
   const tools: AgentTools = {
     searchKnowledge: (q, k) => textSearch(db.db, 'sqlite', scope, agent.id, q, k, termCounts),
     captureLead: async () => ({ id: newId('lead') }),
+    customTools: async () => [],
+    runTool: async () => {
+      throw new Error('no workspace tools here');
+    },
     checkAvailability: async (date, serviceId) => slotsOn(date, serviceId),
     book: async ({ serviceId, startAt }) => {
       if (booked.has(startAt)) throw new Error('taken');

@@ -131,6 +131,11 @@ export async function replayStar(c: StarCase): Promise<StarResult> {
       return { id, start_at: startAt, end_at: end(startAt) };
     },
     handoff: async () => undefined,
+    // The replayed businesses have no workspace tools.
+    customTools: async () => [],
+    runTool: async () => {
+      throw new Error('the corpus replay has no workspace tools');
+    },
   };
   const history: Turn[] = [];
   const transcript: string[] = [];

@@ -100,3 +100,5 @@ export const COVERED_BY_REST = [
   'campaign.completed',
   'call.analyzed',
 ];
+/** Emitted and validated by tools.test.ts. */
+export const COVERED_BY_TOOLS = ['tool.called', 'tool.failed'];

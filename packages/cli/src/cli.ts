@@ -10,6 +10,7 @@ import { serveMcp } from './mcp/server.ts';
 import type { Io } from './output.ts';
 import { exportCsv, reportsOverview } from './reports.commands.ts';
 import * as teamops from './teamops.ts';
+import { toolsCalls, toolsList, toolsShow, toolsTest } from './tools.commands.ts';
 
 export const HELP = `parley: the Parley command line (API ${SDK_VERSION})
 
@@ -33,6 +34,8 @@ Commands:
   chat <agent>                         Talk to an agent through the sandbox (test key; --from, --timeout)
   call <agent>                         Call an agent through the voice loop, in text mode (a web call)
   mcp                                  Serve Parley's tools to an AI assistant (Model Context Protocol, stdio)
+  tools list|show|test|calls          Workspace tools: list, show <id>, test <id> (--args '<json>', --live for
+                                       a write tool), calls <conversation> (its tool calls)
   reports overview                     Totals over a range (--from, --to as dates, --channel, --agent, --interval)
   export conversations|calls           The CSV export, streamed (--from, --to, --channel, --agent, --out <file>)
 
@@ -99,6 +102,10 @@ const commandOptions = {
   chat: { from: { type: 'string' }, timeout: { type: 'string' } },
   call: {},
   mcp: {},
+  'tools list': {},
+  'tools show': {},
+  'tools test': { args: { type: 'string' }, live: { type: 'boolean' } },
+  'tools calls': {},
   'reports overview': {
     from: { type: 'string' },
     to: { type: 'string' },
@@ -328,6 +335,22 @@ export async function run(r: RunEnv): Promise<number> {
         }
         break;
       }
+      case 'tools list':
+        expectArgs(name, args, 0);
+        await toolsList(ctx);
+        break;
+      case 'tools show':
+        expectArgs(name, args, 1, '<id>');
+        await toolsShow(ctx, args[0]);
+        break;
+      case 'tools test':
+        expectArgs(name, args, 1, '<id>');
+        await toolsTest(ctx, args[0], { args: str(v.args), live: v.live === true });
+        break;
+      case 'tools calls':
+        expectArgs(name, args, 1, '<conversation>');
+        await toolsCalls(ctx, args[0]);
+        break;
       case 'reports overview':
         expectArgs(name, args, 0);
         await reportsOverview(ctx, {

@@ -245,6 +245,10 @@ describe('parley mcp over stdio against a real server [sqlite]', () => {
       get_team_queue: R,
       report_overview: R,
       report_calls: R,
+      list_business_tools: R,
+      // Reaches the business's system (a write only with live: true).
+      test_business_tool: [false, false, false, true],
+      list_tool_calls: R,
     };
     const { tools: listed } = await mcp.client.listTools();
     assert.deepEqual(listed.map((t) => t.name).sort(), Object.keys(expected).sort());

@@ -3,6 +3,7 @@ import { type LiveEvents, type LiveOptions, liveEvents } from './live.ts';
 import { reportsOf } from './reports.ts';
 import { parseSse, type SseMessage } from './sse.ts';
 import { automations, cannedResponses, csat, macros } from './teamtools.ts';
+import { secrets, tools } from './tools.ts';
 import type {
   BodyAt,
   CommonOptions,
@@ -455,6 +456,8 @@ export class Parley {
   readonly macros = macros(this);
   readonly automations = automations(this);
   readonly csat = csat(this);
+  readonly tools = tools(this);
+  readonly secrets = secrets(this);
 
   readonly contacts = {
     list: (query?: QueryAt<'/v1/contacts', 'get'>, options?: CommonOptions) =>

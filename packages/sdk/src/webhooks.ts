@@ -39,6 +39,8 @@ export function generateWebhookSecret(): string {
  * sends: the Standard Webhooks headers (checked when present; several `v1,` signatures may be
  * listed during a secret rotation; a timestamp more than 5 minutes away is refused), or else
  * `X-Parley-Signature: sha256=<hex>` over the raw body. Pass the body exactly as received.
+ * Tool requests (docs/tools.md) are signed the same way with the workspace's tool key; one with
+ * no body (a GET) verifies and returns an empty object.
  */
 export function verifyWebhook(
   secret: string,
@@ -89,6 +91,8 @@ export function verifyWebhook(
     );
   }
 
+  // A tool request without a body (GET, DELETE) is signed over the empty body: it verifies as `{}`.
+  if (body.length === 0) return {} as WebhookEvent;
   try {
     return JSON.parse(body.toString('utf8')) as WebhookEvent;
   } catch {

@@ -211,12 +211,11 @@ const agentFields = {
     ['en', 'hi'],
   ),
   model: describe(modelInput, 'The model that writes replies.', { provider: 'openai', name: 'gpt-4o-mini' }),
-  tools: describe(z.array(z.enum(agentTools)).max(4), 'Tools the agent may use.', [
-    'knowledge',
-    'lead_capture',
-    'booking',
-    'handoff',
-  ]),
+  tools: describe(
+    z.array(z.union([z.enum(agentTools), idOf('tool')])).max(24),
+    "Tools the agent may use: the built-in `knowledge`, `lead_capture`, `booking` and `handoff`, and ids of the workspace's tools (`tool_…`, `POST /v1/tools`).",
+    ['knowledge', 'lead_capture', 'booking', 'handoff'],
+  ),
   handoff: describe(handoffInput, 'When the agent hands off to a human.', {
     keywords: ['human'],
     max_unanswered: 2,
@@ -315,7 +314,11 @@ export const agentObject = z.object({
     }),
     'The model that writes replies.',
   ),
-  tools: describe(z.array(z.enum(agentTools)), 'Tools the agent may use.', ['knowledge', 'booking']),
+  tools: describe(
+    z.array(z.union([z.enum(agentTools), z.string()])),
+    'Tools the agent may use: built-in ones and tool ids.',
+    ['knowledge', 'booking'],
+  ),
   handoff_policy: agentHandoffPolicy,
   handoff: describe(
     z.object({

@@ -11,6 +11,7 @@ import { fromJson, toJson } from '../../platform/json.ts';
 import { unbindAgentChannels } from '../channels/index.ts';
 import { normalizePhone } from '../contacts/index.ts';
 import { type HandoffPolicyInput, unlinkAgentConversations } from '../conversations/index.ts';
+import { assertToolsExist } from '../tools/index.ts';
 import {
   type agentTools,
   type CreateAgentInput,
@@ -25,7 +26,8 @@ import { mergeVoiceSettings, presentVoiceSettings, type StoredVoiceSettings } fr
 
 export type { Scope };
 
-export type AgentTool = (typeof agentTools)[number];
+/** A built-in tool, or the id of a workspace tool (`tool_…`). */
+export type AgentTool = (typeof agentTools)[number] | `tool_${string}`;
 export type ModelProvider = (typeof modelProviders)[number];
 
 export interface Interval {
@@ -370,12 +372,19 @@ async function normalizedPhone(
   return e164;
 }
 
+/** The workspace tools an agent lists must be tools of its workspace and mode. */
+async function checkToolIds(ctx: AppContext, scope: Scope, tools: readonly string[] | undefined) {
+  const ids = (tools ?? []).filter((t) => t.startsWith('tool_'));
+  if (ids.length) await assertToolsExist(ctx.db, scope, [...new Set(ids)]);
+}
+
 export async function createAgent(
   ctx: AppContext,
   scope: Scope,
   input: CreateAgentInput,
 ): Promise<AgentView> {
   const now = ctx.clock.now().toISOString();
+  await checkToolIds(ctx, scope, input.tools);
   const phone = await normalizedPhone(ctx.db, scope, input.phone_number, null);
   const row: AgentsTable = {
     ...newRow('agt', scope),
@@ -422,6 +431,7 @@ export async function updateAgent(
   input: UpdateAgentInput,
 ): Promise<AgentView> {
   const row = await getAgentRow(ctx.db, scope, id);
+  await checkToolIds(ctx, scope, input.tools);
   const phone =
     input.phone_number !== undefined
       ? await normalizedPhone(ctx.db, scope, input.phone_number, row.id)

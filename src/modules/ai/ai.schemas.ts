@@ -48,8 +48,11 @@ export const actionObject = z.object({
       'would_cancel_booking',
       'would_reschedule_booking',
       'would_handoff',
+      'tool_called',
+      'tool_proposed',
+      'would_call_tool',
     ]),
-    "What the agent did. The playground, copilot and replay write nothing: their leads, bookings, cancellations, moves and handoffs are `would_capture_lead`, `would_book`, `would_cancel_booking`, `would_reschedule_booking` and `would_handoff`, with `data.dry_run: true`. `booking_proposed` and `reschedule_proposed` are a slot offered and awaiting the customer's yes.",
+    "What the agent did. The playground, copilot and replay write nothing: their leads, bookings, cancellations, moves and handoffs are `would_capture_lead`, `would_book`, `would_cancel_booking`, `would_reschedule_booking` and `would_handoff`, with `data.dry_run: true`. `booking_proposed` and `reschedule_proposed` are a slot offered and awaiting the customer's yes. `tool_called` is a workspace tool run (`data.tool_call_id`, `GET /v1/conversations/{id}/tool-calls`); `tool_proposed` a write tool read back and awaiting the customer's yes; `would_call_tool` a tool a dry run called (mocks and reads only).",
     'booking_proposed',
   ),
   data: describe(

@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Actor } from '../../platform/events.ts';
+import { fromJson } from '../../platform/json.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import {
   cancelBooking,
@@ -9,17 +10,20 @@ import {
   rescheduleBooking,
 } from '../bookings/index.ts';
 import {
+  type ContactRow,
   type Scope as ContactScope,
   fillEmptyContactField,
   getContactRow,
   normalizeEmail,
   presentContact,
   scopedContacts,
+  updateContact,
 } from '../contacts/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
-import { handoffConversation, handoffHoursNow } from '../conversations/index.ts';
+import { handoffConversation, handoffHoursNow, mergeConversationVariables } from '../conversations/index.ts';
 import { searchKnowledge } from '../knowledge/index.ts';
 import { captureLead } from '../leads/index.ts';
+import { callTool, type Tool, toolsByIds } from '../tools/index.ts';
 import type { AgentTools } from './engine.ts';
 import { closedNoticeText } from './handoff-words.ts';
 import { detectLocale, replyLocale } from './locale.ts';
@@ -112,8 +116,61 @@ export function liveTools(
           )
         : undefined;
     },
+    customTools: () => agentToolsOf(ctx, scope, agent),
+    async runTool(tool, args) {
+      const contact = await scopedContacts(ctx.db, scope)
+        .selectAll()
+        .where('id', '=', conversation.contact_id)
+        .executeTakeFirst();
+      const voice = conversation.channel === 'voice';
+      return callTool(ctx, tool, args, {
+        scope,
+        agent: { id: agent.id, name: agent.name },
+        contact: contact ? toolContact(contact) : null,
+        conversation: {
+          id: conversation.id,
+          channel: conversation.channel,
+          variables: fromJson<Record<string, unknown>>(conversation.dynamic_variables, {}),
+        },
+        channel: voice ? 'voice' : 'chat',
+        source: voice ? 'voice' : 'chat',
+        // Test mode answers from the tool's mocks when one matches.
+        useMocks: !scope.livemode,
+        liveWrites: true,
+        actor,
+        save: async ({ contactAttributes, conversationVariables }) => {
+          await mergeConversationVariables(
+            ctx,
+            conversation.id,
+            conversationVariables as Record<string, string | number | boolean>,
+          );
+          if (contact && Object.keys(contactAttributes).length)
+            await updateContact(
+              ctx,
+              scope,
+              contact.id,
+              { attributes: contactAttributes as Record<string, string | number | boolean> },
+              actor,
+            );
+        },
+      });
+    },
   };
 }
+
+/** The workspace tools this agent lists, in its order. */
+export function agentToolsOf(ctx: AppContext, scope: ContactScope, agent: AgentConfig): Promise<Tool[]> {
+  const ids = agent.tools.filter((t) => t.startsWith('tool_'));
+  return ids.length ? toolsByIds(ctx.db, scope, ids) : Promise.resolve([]);
+}
+
+const toolContact = (c: ContactRow) => ({
+  id: c.id,
+  name: c.name,
+  phone: c.phone,
+  email: c.email,
+  attributes: fromJson<Record<string, unknown>>(c.attributes, {}),
+});
 
 /**
  * Fills the contact's empty name and email from what the customer gave the AI; a value already
@@ -177,5 +234,19 @@ export function dryRunTools(ctx: AppContext, scope: ContactScope, agent: AgentCo
       return { id, start_at: new Date(startAt).toISOString(), end_at: new Date(startAt).toISOString() };
     },
     handoff: async () => undefined,
+    customTools: () => agentToolsOf(ctx, scope, agent),
+    // A dry run writes nothing: mocks answer when one matches, reads are made, writes only rendered.
+    runTool: (tool, args) =>
+      callTool(ctx, tool, args, {
+        scope,
+        agent: { id: agent.id, name: agent.name },
+        contact: null,
+        conversation: null,
+        channel: 'chat',
+        source: 'playground',
+        useMocks: true,
+        liveWrites: false,
+        actor: aiActor(agent.id),
+      }),
   };
 }

@@ -20,6 +20,7 @@ import {
   wantsAnotherBooking,
   withoutNames,
 } from './booking-words.ts';
+import { workspaceToolStep } from './builtin-tools.ts';
 import { notOfferedReply, serviceFact, serviceIn, servicesReply, unknownCompound } from './catalogue.ts';
 import { bareClockAnswer } from './datetime.ts';
 import {
@@ -178,6 +179,7 @@ const guarded: StepFn[] = [injection];
 const steps: StepFn[] = [
   askedForHuman,
   unheardQuestion,
+  workspaceToolStep,
   teamOffer,
   declinedConfirmation,
   cancelOffer,

@@ -10,7 +10,7 @@ import { isHinglish } from './intents.ts';
  * (`ai_replies.dialogue_state`) and read back at the next turn, so rewording a reply never changes
  * where a booking stands.
  */
-export type TaskKind = 'booking' | 'reschedule' | 'cancel' | 'lead';
+export type TaskKind = 'booking' | 'reschedule' | 'cancel' | 'lead' | 'tool';
 
 export interface DialogueSlots {
   serviceId?: string;
@@ -22,6 +22,8 @@ export interface DialogueSlots {
   name?: string;
   email?: string;
   phone?: string;
+  /** A workspace tool waiting for its arguments or for the customer's yes (a write's read-back). */
+  tool?: { id: string; args: Record<string, unknown> };
 }
 
 export interface DialogueState {
@@ -144,7 +146,7 @@ export function nextState(
 
 function pick(slots: DialogueSlots, keys: Array<keyof DialogueSlots>): DialogueSlots {
   const out: DialogueSlots = {};
-  for (const k of keys) if (slots[k] !== undefined) out[k] = slots[k];
+  for (const k of keys) if (slots[k] !== undefined) Object.assign(out, { [k]: slots[k] });
   return out;
 }
 const withoutLead = (slots: DialogueSlots) =>

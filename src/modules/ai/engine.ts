@@ -1,6 +1,7 @@
 import { lookupIn, renderPlaceholders } from '../../platform/placeholders.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import type { SearchHit } from '../knowledge/index.ts';
+import type { Tool, ToolOutcome } from '../tools/index.ts';
 import type { DialogueState } from './dialogue.ts';
 
 /**
@@ -45,6 +46,10 @@ export interface AgentTools {
    * "a member of our team will reply here shortly" when that is not what happens (out of hours).
    */
   handoff(reason: string): Promise<string | undefined>;
+  /** The workspace tools the agent lists (`tool_…` ids in `agent.tools`), as they are now. */
+  customTools(): Promise<Tool[]>;
+  /** Runs a workspace tool (recorded as a tool call); its failures come back as values, never thrown. */
+  runTool(tool: Tool, args: Record<string, unknown>): Promise<ToolOutcome>;
 }
 
 export interface UpcomingBooking {
@@ -74,7 +79,10 @@ export type ActionType =
   | 'would_book'
   | 'would_cancel_booking'
   | 'would_reschedule_booking'
-  | 'would_handoff';
+  | 'would_handoff'
+  | 'tool_called'
+  | 'tool_proposed'
+  | 'would_call_tool';
 
 export interface Action {
   type: ActionType;
@@ -177,6 +185,23 @@ export function recording(
       });
       return r;
     },
+    customTools: () => tools.customTools(),
+    async runTool(tool, args) {
+      const r = await tools.runTool(tool, args);
+      actions.push({
+        type: 'tool_called',
+        data: {
+          tool_id: tool.id,
+          tool: tool.name,
+          args,
+          tool_call_id: r.callId,
+          ok: r.ok,
+          status: r.status,
+          code: r.code,
+        },
+      });
+      return r;
+    },
     async handoff(reason) {
       if (handedOff) return notice;
       notice = (await tools.handoff(reason)) ?? undefined;
@@ -193,6 +218,7 @@ const dryRunNames: Partial<Record<ActionType, ActionType>> = {
   booking_cancelled: 'would_cancel_booking',
   booking_rescheduled: 'would_reschedule_booking',
   handoff: 'would_handoff',
+  tool_called: 'would_call_tool',
 };
 
 /** Names the writes of a dry run (playground, copilot) for what they would do: nothing was saved. */

@@ -31,6 +31,11 @@ export const llmActionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('capture_lead'), ...leadFields }),
   z.object({ type: z.literal('end_call') }),
   z.object({ type: z.literal('transfer'), to: z.enum(['human', 'number']), reason: opt }),
+  z.object({
+    type: z.literal('tool'),
+    tool: z.string().min(1).describe("The name of one of the business's tools"),
+    args: z.record(z.string(), z.unknown()).nullish().describe('Its arguments, as its schema says'),
+  }),
 ]);
 
 export const llmAnswerSchema = z.object({
@@ -49,8 +54,15 @@ export interface CallOptions {
   human: boolean;
 }
 
-/** The action types this agent may use: its tools decide, and end_call/transfer only on a call. */
-export function allowedActions(agent: AgentConfig, call: CallOptions | undefined): ActionType[] {
+/**
+ * The action types this agent may use: its tools decide, end_call/transfer only on a call, and
+ * `tool` when it lists workspace tools (`workspaceTools`).
+ */
+export function allowedActions(
+  agent: AgentConfig,
+  call: CallOptions | undefined,
+  workspaceTools = false,
+): ActionType[] {
   const has = (x: AgentConfig['tools'][number]) => agent.tools.includes(x);
   return [
     'answer',
@@ -59,6 +71,7 @@ export function allowedActions(agent: AgentConfig, call: CallOptions | undefined
     ...(has('lead_capture') ? (['capture_lead'] as const) : []),
     ...(call ? (['end_call'] as const) : []),
     ...(call && (call.human || call.transferTo) ? (['transfer'] as const) : []),
+    ...(workspaceTools ? (['tool'] as const) : []),
   ];
 }
 
@@ -76,6 +89,7 @@ const describe: Record<ActionType, string> = {
   end_call:
     '"end_call": end the phone call after your reply (the caller said goodbye or needs nothing else).',
   transfer: '"transfer" with "to" ("human" or "number") and "reason": transfer the call after your reply.',
+  tool: '"tool" with "tool" (one of the business\'s tools listed below) and "args": call it; "reply" may be a short "one moment" line. Its answer comes back to you before you answer the customer.',
 };
 
 /** The system prompt's part that asks for the JSON answer. */

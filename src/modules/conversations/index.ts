@@ -1,6 +1,6 @@
 /** The conversations module's public surface: what other modules may use. */
 
-export { markAiHandled, setConversationAgent } from './conversations.ai.ts';
+export { markAiHandled, mergeConversationVariables, setConversationAgent } from './conversations.ai.ts';
 export { closedConversationIds, setConversationAnalysis } from './conversations.analysis.ts';
 export { type CallContext, noteLastMessage, reopenForCalls, withCallContext } from './conversations.calls.ts';
 export { recordCsatInTx, setConversationPriority } from './conversations.extras.ts';

@@ -11,6 +11,7 @@ import {
   type Turn,
 } from '../ai/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
+import type { Tool } from '../tools/index.ts';
 import type { CallDriver, CallerTurn, DriverChunk } from './engine/types.ts';
 import { warmWhisper } from './engine/warm-transfer.ts';
 
@@ -55,7 +56,16 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
     livemode: agent.livemode,
     defaultCountry: input.defaultCountry,
   };
-  const tools = liveTools(ctx, scope, agent, input.conversation);
+  const live = liveTools(ctx, scope, agent, input.conversation);
+  /** Told when a workspace tool starts, so the caller hears its holding phrase if it is slow. */
+  let toolStarted: (tool: Tool) => void = () => {};
+  const tools = {
+    ...live,
+    runTool: (tool: Tool, args: Record<string, unknown>) => {
+      toolStarted(tool);
+      return live.runTool(tool, args);
+    },
+  };
   const llm: LlmOptions = {
     ...voiceLlm,
     call: { transferTo: input.transferTo, human: agent.tools.includes('handoff') },
@@ -93,7 +103,7 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
     async *reply(turn: CallerTurn, signal: AbortSignal): AsyncIterable<DriverChunk> {
       // Recognised speech says numbers, emails and spelled names in words: read as the caller meant.
       const said = turn.dtmf ? turn.dtmf : normaliseSpoken(turn.text);
-      const result = await runEngine(
+      const running = runEngine(
         {
           agent,
           messages: [said],
@@ -107,6 +117,9 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
         tools,
         llm,
       );
+      const result = yield* whileWaiting(running, signal, (listen) => {
+        toolStarted = listen;
+      });
       history.push({ role: 'customer', text: said });
       if (signal.aborted) return;
       state = stateAfter(result);
@@ -114,20 +127,7 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
         // The AI provider failed (the conversation is escalated with its error): the caller is
         // put through to the agent's transfer number, or told and let go; not left talking to
         // an agent that cannot answer, nor recorded as transferred when nobody took the call.
-        const to = input.transferTo;
-        const text = to
-          ? "Sorry, I'm having trouble answering right now. Let me put you through to a colleague."
-          : "Sorry, I'm having trouble answering right now. A member of our team will get back to you. Goodbye!";
-        history.push({ role: 'agent', text });
-        yield { type: 'say', text };
-        const failed = result.actions.find((a) => a.type === 'handoff')?.data?.reason;
-        if (to) yield { type: 'transfer', to, human: true, reason: 'The AI provider failed' };
-        else
-          yield {
-            type: 'end_call',
-            reason: 'llm_error',
-            error: typeof failed === 'string' ? failed : 'The AI provider failed.',
-          };
+        yield* providerFailed(result, input.transferTo, history);
         return;
       }
       const action = result.callAction;
@@ -164,4 +164,82 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
       return input.voicemailMessage ? fillVariables(input.voicemailMessage, input.variables) : null;
     },
   };
+}
+
+const DEFAULT_HOLDING_PHRASE = 'One moment while I check that.';
+
+/**
+ * While the engine works on a reply: once a workspace tool has run for its `holding_after_ms`
+ * without the reply being ready, its holding phrase (once per turn). The phrase is an ordinary
+ * sentence of the turn, so the caller can talk over it (barge-in) as over any other.
+ */
+async function* holdingPhrase<T>(
+  running: Promise<T>,
+  subscribe: (listen: (tool: Tool) => void) => void,
+): AsyncGenerator<string> {
+  let done = false;
+  let started: Tool | null = null;
+  let poke = () => {};
+  const settled = running.then(
+    () => undefined,
+    () => undefined,
+  );
+  void settled.then(() => {
+    done = true;
+    poke();
+  });
+  subscribe((tool) => {
+    started ??= tool;
+    poke();
+  });
+  while (!done && !started) await new Promise<void>((r) => (poke = r));
+  if (done || !started) return;
+  const tool: Tool = started;
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([
+    settled.then(() => false),
+    new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(true), tool.voice.holding_after_ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (late && !done) yield tool.voice.holding_phrase ?? DEFAULT_HOLDING_PHRASE;
+}
+
+/** The AI provider failed: the caller is put through to the transfer number, or told and let go. */
+function* providerFailed(
+  result: { actions: Array<{ type: string; data?: Record<string, unknown> }> },
+  to: string | null,
+  history: Turn[],
+): Generator<DriverChunk> {
+  const text = to
+    ? "Sorry, I'm having trouble answering right now. Let me put you through to a colleague."
+    : "Sorry, I'm having trouble answering right now. A member of our team will get back to you. Goodbye!";
+  history.push({ role: 'agent', text });
+  yield { type: 'say', text };
+  const failed = result.actions.find((a) => a.type === 'handoff')?.data?.reason;
+  if (to) yield { type: 'transfer', to, human: true, reason: 'The AI provider failed' };
+  else
+    yield {
+      type: 'end_call',
+      reason: 'llm_error',
+      error: typeof failed === 'string' ? failed : 'The AI provider failed.',
+    };
+}
+
+/** Waits for the engine's reply, saying a slow tool's holding phrase meanwhile; returns the reply. */
+async function* whileWaiting<T>(
+  running: Promise<T>,
+  signal: AbortSignal,
+  subscribe: (listen: (tool: Tool) => void) => void,
+): AsyncGenerator<DriverChunk, T> {
+  try {
+    for await (const phrase of holdingPhrase(running, subscribe)) {
+      if (signal.aborted) break;
+      yield { type: 'say', text: phrase };
+    }
+  } finally {
+    subscribe(() => {});
+  }
+  return running;
 }

@@ -1,6 +1,7 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { type Auth, defineRoute, ok, type RouteDef } from '../../platform/http/route.ts';
 import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
+import { toolCallsOf } from '../tools/index.ts';
 import { createCalls } from './calls.admission.ts';
 import { batchItemCodes, noCallPlaced } from './calls.batch.ts';
 import { hangupCall } from './calls.lifecycle.ts';
@@ -68,14 +69,23 @@ export const callRoutes = [
     method: 'GET',
     path: '/v1/calls/:id',
     summary: 'Get a call',
-    description: 'With its transcript so far, its status and, once ended, why it ended.',
+    description:
+      'With its transcript so far, its status, once ended why it ended, and the workspace tools the agent called (`tool_calls`).',
     tags,
     auth: 'key',
     responseHeaders,
     scope: 'calls:read',
     params,
     responses: { 200: callObject },
-    handler: ok(({ ctx, auth, params }) => getCall(ctx, auth, params.id)),
+    handler: ok(async ({ ctx, auth, params }) => {
+      const call = await getCall(ctx, auth, params.id);
+      const thread = call.conversation_id ? await toolCallsOf(ctx.db, auth, call.conversation_id) : [];
+      // The conversation may hold earlier calls: only this call's tool calls.
+      const during = thread.filter(
+        (c) => c.created_at >= call.created_at && (!call.ended_at || c.created_at <= call.ended_at),
+      );
+      return { ...call, tool_calls: during };
+    }),
   }),
   defineRoute({
     method: 'POST',

@@ -8,6 +8,7 @@ import {
   timestamp,
 } from '../../platform/http/schemas.ts';
 import { analysisObject } from '../conversations/index.ts';
+import { toolCallObject } from '../tools/index.ts';
 import { endedReasons } from './calls.service.ts';
 import { callStatuses } from './voice.tables.ts';
 
@@ -200,6 +201,10 @@ export const callObject = z.object({
     'What failed, for failed calls.',
     null,
   ),
+  tool_calls: describe(
+    z.array(toolCallObject),
+    '`GET /v1/calls/{id}` only: the workspace tools the agent called during the call, oldest first (secrets masked).',
+  ).optional(),
 });
 
 export const mediaSessionObject = describe(

@@ -335,6 +335,7 @@ const eventObjects: Record<string, string> = {
   webhook: 'webhook_endpoint',
   webhook_endpoint: 'webhook_endpoint',
   sla: 'conversation',
+  tool: 'tool_call',
 };
 
 const eventNotes: Partial<Record<string, string>> = {
@@ -353,6 +354,10 @@ const eventNotes: Partial<Record<string, string>> = {
     'Here `data` is the document without its `content` and `faqs` (read them with `GET /v1/agents/{id}/knowledge/{doc_id}`).',
   'booking.rescheduled': '`data` also carries `previous_start_at` and `previous_end_at`.',
   'conversation.reopened': '`data` also carries the `reason` it was reopened, when one was given.',
+  'tool.called':
+    'An agent (or a test) called a tool and it answered usably (`status` `ok`, `mocked`, or `skipped` for a write test not run live); `data` is the tool call, secrets masked.',
+  'tool.failed':
+    'A tool call failed (timeout, HTTP error, refused address, an answer too large or not JSON); `data.code` says why, secrets masked.',
   'webhook.test':
     'Sent by `POST /v1/webhooks/{id}/test` to that endpoint only; `data` is the endpoint plus a `message`.',
 };

@@ -314,4 +314,33 @@ export const tools: ToolDef[] = [
     path: '/v1/reports/calls',
     hints: read,
   },
+  {
+    name: 'list_business_tools',
+    title: "List the business's tools",
+    description:
+      "The workspace's tools: requests to the business's own systems (order status, CRM look-up, payment link) that agents may make, with their effect (`read` or `write`), request template and `on_error`. Secrets show only as `{{secret.name}}`.",
+    method: 'get',
+    path: '/v1/tools',
+    hints: read,
+  },
+  {
+    name: 'test_business_tool',
+    title: "Try one of the business's tools",
+    description:
+      'Runs a tool once with `args` and answers the recorded call: the rendered request (secrets masked), the response and the mapped result. A matching mock answers unless `live` is true; a write tool is only rendered, not sent, unless `live` is true (ask the person first).',
+    method: 'post',
+    path: '/v1/tools/{id}/test',
+    params: { id: 'tool_id' },
+    hints: { readOnly: false, destructive: false, idempotent: false, openWorld: true },
+  },
+  {
+    name: 'list_tool_calls',
+    title: "A conversation's tool calls",
+    description:
+      'Every tool call the AI made in a conversation, oldest first: arguments, request and response (secrets masked), status, code, attempts and latency.',
+    method: 'get',
+    path: '/v1/conversations/{id}/tool-calls',
+    params: conversation,
+    hints: read,
+  },
 ];

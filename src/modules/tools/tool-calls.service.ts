@@ -1,0 +1,111 @@
+import type { AppContext } from '../../platform/context.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { type Scope, scopeColumns, tenant } from '../../platform/db/scope.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
+import type { Tool } from './definition.ts';
+import type { ToolRunContext } from './tools.runtime.ts';
+import type { ToolCallObject } from './tools.schemas.ts';
+import type { ToolCallStatus, ToolCallsTable } from './tools.tables.ts';
+import './tools.tables.ts';
+
+export interface ToolCallRecord {
+  id: string;
+  tool: Tool;
+  status: ToolCallStatus;
+  code: string | null;
+  message: string | null;
+  attempts: number;
+  latencyMs: number;
+  args: Record<string, unknown>;
+  request: { method: string; url: string; headers: Record<string, string>; body: unknown };
+  response: { status: number; content_type: string; body: string } | null;
+  result: unknown;
+}
+
+export function presentToolCall(row: ToolCallsTable): ToolCallObject {
+  return {
+    id: row.id,
+    object: 'tool_call',
+    livemode: row.livemode === 1,
+    tool_id: row.tool_id,
+    tool_name: row.tool_name,
+    conversation_id: row.conversation_id,
+    agent_id: row.agent_id,
+    source: row.source as ToolCallObject['source'],
+    effect: row.effect as ToolCallObject['effect'],
+    status: row.status,
+    code: row.code,
+    message: row.message,
+    attempts: row.attempts,
+    latency_ms: row.latency_ms,
+    args: fromJson<Record<string, unknown>>(row.args, {}),
+    request: fromJson<ToolCallObject['request']>(row.request, {
+      method: '',
+      url: '',
+      headers: {},
+      body: null,
+    }),
+    response: fromJson<ToolCallObject['response']>(row.response, null),
+    result: fromJson<unknown>(row.result, null),
+    created_at: row.created_at,
+  };
+}
+
+/** Stores a tool call and emits `tool.called` (it answered usably) or `tool.failed`, together. */
+export async function recordToolCall(ctx: AppContext, rc: ToolRunContext, r: ToolCallRecord): Promise<void> {
+  const row: ToolCallsTable = {
+    id: r.id,
+    ...scopeColumns(rc.scope),
+    tool_id: r.tool.id,
+    tool_name: r.tool.name,
+    conversation_id: rc.conversation?.id ?? null,
+    agent_id: rc.agent?.id ?? null,
+    source: rc.source,
+    effect: r.tool.effect,
+    status: r.status,
+    code: r.code,
+    message: r.message,
+    attempts: r.attempts,
+    latency_ms: r.latencyMs,
+    args: toJson(r.args),
+    request: toJson(r.request),
+    response: r.response ? toJson(r.response) : null,
+    result: r.result === null ? null : toJson(r.result),
+    created_at: ctx.clock.now().toISOString(),
+  };
+  await ctx.transaction(async (tx) => {
+    await tx.db.insertInto('tool_calls').values(row).execute();
+    await tx.emit({
+      workspaceId: rc.scope.workspaceId,
+      livemode: rc.scope.livemode,
+      type: r.status === 'failed' ? 'tool.failed' : 'tool.called',
+      actor: rc.actor,
+      data: presentToolCall(row),
+    });
+  });
+}
+
+/** A conversation's tool calls, oldest first (a call's conversation: the calls of that call). */
+export async function toolCallsOf(
+  db: Db | Trx,
+  scope: Scope,
+  conversationId: string,
+): Promise<ToolCallObject[]> {
+  const rows = await tenant(db, scope)
+    .selectFrom('tool_calls')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .orderBy('id')
+    .limit(500)
+    .execute();
+  return rows.map(presentToolCall);
+}
+
+export async function toolCallsById(
+  db: Db | Trx,
+  scope: Scope,
+  id: string,
+): Promise<ToolCallObject | undefined> {
+  const row = await tenant(db, scope).findById('tool_calls', id);
+  return row ? presentToolCall(row) : undefined;
+}

@@ -1,0 +1,358 @@
+import type { AppContext } from '../../platform/context.ts';
+import type { Scope } from '../../platform/db/scope.ts';
+import type { Actor } from '../../platform/events.ts';
+import { newId } from '../../platform/ids.ts';
+import { DEFAULT_TIMEOUT_MS, type Tool } from './definition.ts';
+import { validateValue } from './json-schema.ts';
+import { secretValues, signRequest, toolSettings } from './secrets.service.ts';
+import { type Bindings, placeholdersIn, render, renderJson, stringsIn } from './template.ts';
+import { recordToolCall, type ToolCallRecord } from './tool-calls.service.ts';
+import {
+  EXCERPT_CHARS,
+  type FailCode,
+  type HttpAnswer,
+  type HttpOutcome,
+  type OutgoingRequest,
+  send,
+} from './tools.http.ts';
+import type { ToolCallStatus } from './tools.tables.ts';
+
+/**
+ * Runs a tool once for an agent (or a test): arguments checked against the schema, the request
+ * rendered from its bindings, signed, sent within the timeout (reads retried with backoff while
+ * the budget lasts; writes once, with `Idempotency-Key: <tool call id>`), the answer mapped to
+ * the result the agent sees, and the call recorded with its secrets masked.
+ */
+export interface ToolRunContext {
+  scope: Scope;
+  agent: { id: string; name: string } | null;
+  contact: {
+    id: string;
+    name: string | null;
+    phone: string | null;
+    email: string | null;
+    attributes: Record<string, unknown>;
+  } | null;
+  conversation: { id: string; channel: string; variables: Record<string, unknown> } | null;
+  /** Where the answer goes: the default timeout is 3 s on a call, 8 s in chat. */
+  channel: 'chat' | 'voice';
+  source: 'chat' | 'voice' | 'test' | 'playground';
+  /** A matching mock answers instead of the request (test mode, the playground, evaluations). */
+  useMocks: boolean;
+  /** False: a write tool's request is rendered but not sent (status `skipped`). */
+  liveWrites: boolean;
+  actor: Actor;
+  /** Keeps values of the result (`save`) on the contact and the conversation. */
+  save?: (values: {
+    contactAttributes: Record<string, unknown>;
+    conversationVariables: Record<string, unknown>;
+  }) => Promise<void>;
+}
+
+/** What the agent gets back: the shape the LLM reads as the tool's answer. */
+export interface ToolOutcome {
+  ok: boolean;
+  code: string | null;
+  retryable: boolean;
+  message: string;
+  result: unknown;
+  callId: string;
+  status: ToolCallStatus;
+}
+
+const BACKOFF_MS = 100;
+/** A read is tried at most this many times (and only while its budget lasts). */
+const MAX_READ_ATTEMPTS = 3;
+
+interface Exchange {
+  status: ToolCallStatus;
+  outcome: HttpOutcome;
+  attempts: number;
+}
+
+export async function runTool(
+  ctx: AppContext,
+  observe: (seconds: number, labels: { effect: string; outcome: string }) => void,
+  tool: Tool,
+  args: Record<string, unknown>,
+  rc: ToolRunContext,
+): Promise<ToolOutcome> {
+  const callId = newId('tc');
+  const started = performance.now();
+  const secrets = await secretValues(ctx, rc.scope, usedSecrets(tool));
+  const bindings: Bindings = {
+    args,
+    contact: rc.contact ? { ...rc.contact, first_name: rc.contact.name?.split(/\s+/)[0] ?? null } : {},
+    conversation: rc.conversation ?? {},
+    agent: rc.agent ?? {},
+    secret: secrets,
+  };
+  const mask = masker(secrets);
+  const request = renderRequest(tool, bindings);
+  const invalid = validateValue(tool.input_schema, args);
+  const x: Exchange = invalid.length
+    ? {
+        status: 'ok',
+        attempts: 0,
+        outcome: { ok: false, code: 'invalid_args', message: invalid.join('; '), retryable: true },
+      }
+    : await exchange(ctx, tool, args, rc, request, callId, started);
+  const latencyMs = Math.round(performance.now() - started);
+  const mapped = x.outcome.ok ? mapResult(tool, x.outcome.answer) : null;
+  const failed = failureOf(x.outcome, mapped);
+  const status: ToolCallStatus = failed ? 'failed' : x.status;
+  const result = mapped?.ok && !failed ? maskJson(mask, mapped.result) : null;
+  const answer = x.outcome.answer?.status ? x.outcome.answer : null;
+  const message = failed
+    ? mask(failed.message)
+    : status === 'skipped'
+      ? 'not run: a write tool is run live only when asked'
+      : 'ok';
+  await recordToolCall(ctx, rc, {
+    id: callId,
+    tool,
+    status,
+    code: failed?.code ?? null,
+    message: failed ? message : null,
+    attempts: x.attempts,
+    latencyMs,
+    args: maskJson(mask, args) as Record<string, unknown>,
+    request: maskJson(mask, {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: request.body === null ? null : safeJson(request.body),
+    }) as ToolCallRecord['request'],
+    response: answer
+      ? {
+          status: answer.status,
+          content_type: answer.contentType,
+          body: mask(answer.body.slice(0, EXCERPT_CHARS)),
+        }
+      : null,
+    result,
+  });
+  observe(latencyMs / 1000, { effect: tool.effect, outcome: status });
+  if (status === 'ok' && tool.save && rc.save) await saveResult(ctx, tool, rc, result, mask);
+  return {
+    ok: !failed,
+    code: failed?.code ?? null,
+    retryable: failed?.retryable ?? false,
+    message,
+    result,
+    callId,
+    status,
+  };
+}
+
+const maskJson = (mask: (s: string) => string, v: unknown) =>
+  v === null || v === undefined ? null : JSON.parse(mask(JSON.stringify(v)));
+
+function failureOf(
+  outcome: HttpOutcome,
+  mapped: ReturnType<typeof mapResult> | null,
+): { code: FailCode; message: string; retryable: boolean } | null {
+  if (!outcome.ok) return { code: outcome.code, message: outcome.message, retryable: outcome.retryable };
+  if (mapped && !mapped.ok) return { code: 'invalid_response', message: mapped.message, retryable: false };
+  return null;
+}
+
+/** A mock's answer, the skipped write of a dry run, or the request itself (reads retried). */
+async function exchange(
+  ctx: AppContext,
+  tool: Tool,
+  args: Record<string, unknown>,
+  rc: ToolRunContext,
+  request: OutgoingRequest,
+  callId: string,
+  started: number,
+): Promise<Exchange> {
+  const mock = rc.useMocks
+    ? tool.mocks.find((m) =>
+        Object.entries(m.when).every(([k, v]) => JSON.stringify(args[k]) === JSON.stringify(v)),
+      )
+    : undefined;
+  if (mock) return { status: 'mocked', attempts: 0, outcome: mockOutcome(mock.response) };
+  if (tool.effect === 'write' && !rc.liveWrites)
+    return {
+      status: 'skipped',
+      attempts: 0,
+      outcome: { ok: true, answer: { status: 0, contentType: '', body: '' } },
+    };
+  const settings = await toolSettings(ctx, rc.scope);
+  const reach = { allowPrivate: ctx.config.webhookAllowPrivate, allowedHosts: settings.allowedPrivateHosts };
+  const budgetMs = tool.timeout_ms ?? DEFAULT_TIMEOUT_MS[rc.channel];
+  const deadline = AbortSignal.timeout(Math.max(1, Math.round(budgetMs - (performance.now() - started))));
+  const write = tool.effect === 'write';
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    // Each attempt of a read is a message of its own (a receiver refusing replays takes it).
+    const id = attempts === 1 ? callId : `${callId}-${attempts}`;
+    const signed = {
+      ...request,
+      headers: {
+        ...request.headers,
+        ...signRequest(settings.signingSecret, id, ctx.clock.now(), request.body ?? ''),
+        ...(write ? { 'idempotency-key': callId } : {}),
+      },
+    };
+    const outcome = await send(signed, reach, deadline);
+    if (outcome.ok || write || !outcome.retryable || attempts >= MAX_READ_ATTEMPTS)
+      return { status: 'ok', attempts, outcome };
+    const wait = BACKOFF_MS * 2 ** (attempts - 1);
+    if (budgetMs - (performance.now() - started) <= wait + 50) return { status: 'ok', attempts, outcome };
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+function mockOutcome(response: { status: number; body: unknown }): HttpOutcome {
+  const answer: HttpAnswer = {
+    status: response.status,
+    contentType: 'application/json',
+    body: JSON.stringify(response.body ?? null),
+  };
+  if (response.status >= 200 && response.status < 300) return { ok: true, answer };
+  return {
+    ok: false,
+    code: 'http_error',
+    message: `the tool answered HTTP ${response.status}`,
+    retryable: response.status >= 500,
+    answer,
+  };
+}
+
+async function saveResult(
+  ctx: AppContext,
+  tool: Tool,
+  rc: ToolRunContext,
+  result: unknown,
+  mask: (s: string) => string,
+) {
+  await rc.save!({
+    contactAttributes: pick(result, tool.save!.contact_attributes),
+    conversationVariables: pick(result, tool.save!.conversation_variables),
+  }).catch((err) =>
+    ctx.logger.warn({ tool: tool.id, err: mask((err as Error).message) }, 'tool result not saved'),
+  );
+}
+
+function usedSecrets(tool: Tool): string[] {
+  const texts = [
+    tool.request.url,
+    ...Object.values(tool.request.query ?? {}),
+    ...Object.values(tool.request.headers ?? {}),
+    ...stringsIn(tool.request.body),
+  ];
+  return [
+    ...new Set(
+      texts.flatMap((t) =>
+        placeholdersIn(t)
+          .filter((p) => p.ns === 'secret')
+          .map((p) => p.path),
+      ),
+    ),
+  ];
+}
+
+/** Replaces every secret value in a text with `[secret:name]` (records, errors, events). */
+export function masker(secrets: Record<string, string>): (text: string) => string {
+  const pairs = Object.entries(secrets)
+    .filter(([, v]) => v.length >= 4)
+    .sort((a, b) => b[1].length - a[1].length);
+  return (text) => {
+    let out = text;
+    for (const [name, value] of pairs) {
+      out = out.split(value).join(`[secret:${name}]`);
+      const encoded = encodeURIComponent(value);
+      if (encoded !== value) out = out.split(encoded).join(`[secret:${name}]`);
+      const json = JSON.stringify(value).slice(1, -1);
+      if (json !== value) out = out.split(json).join(`[secret:${name}]`);
+    }
+    return out;
+  };
+}
+
+export function renderRequest(tool: Tool, bindings: Bindings): OutgoingRequest {
+  const r = tool.request;
+  const url = new URL(render(r.url, bindings, { single: true, encode: encodeURIComponent }));
+  for (const [k, v] of Object.entries(r.query ?? {})) url.searchParams.set(k, render(v, bindings));
+  const headers: Record<string, string> = {
+    accept: 'application/json, text/plain;q=0.5',
+    'user-agent': 'Parley-Tools/1.0',
+  };
+  for (const [k, v] of Object.entries(r.headers ?? {}))
+    headers[k.toLowerCase()] = render(v, bindings).replace(/[\r\n]/g, ' ');
+  let body: string | null = null;
+  if (r.body !== undefined && r.method !== 'GET') {
+    body = JSON.stringify(renderJson(r.body, bindings));
+    headers['content-type'] = 'application/json';
+  }
+  return { method: r.method, url: url.toString(), headers, body };
+}
+
+const safeJson = (s: string) => {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+};
+
+/** The part of the answer the agent sees: the pointer's value, without redacted keys, cut to max_chars. */
+export function mapResult(
+  tool: Tool,
+  answer: HttpAnswer,
+): { ok: true; result: unknown } | { ok: false; message: string } {
+  if (answer.status === 0) return { ok: true, result: null };
+  let value: unknown = answer.body;
+  if (/json/.test(answer.contentType) || (!answer.contentType && /^\s*[[{]/.test(answer.body))) {
+    if (!answer.body.trim()) value = null;
+    else
+      try {
+        value = JSON.parse(answer.body);
+      } catch {
+        return { ok: false, message: 'the answer is not valid JSON' };
+      }
+  }
+  if (tool.result.pointer) value = atPointer(value, tool.result.pointer);
+  value = redact(value, new Set(tool.result.redact.map((k) => k.toLowerCase())));
+  const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
+  if (text.length > tool.result.max_chars)
+    return { ok: true, result: `${text.slice(0, tool.result.max_chars)}…` };
+  return { ok: true, result: value ?? null };
+}
+
+function atPointer(value: unknown, pointer: string): unknown {
+  let v = value;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (v === null || typeof v !== 'object') return null;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v ?? null;
+}
+
+function redact(value: unknown, keys: Set<string>): unknown {
+  if (keys.size === 0) return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, keys));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !keys.has(k.toLowerCase()))
+        .map(([k, v]) => [k, redact(v, keys)]),
+    );
+  return value;
+}
+
+/** Values at dotted paths of the result (`order.status`), those present only. */
+function pick(result: unknown, paths: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, path] of Object.entries(paths)) {
+    let v: unknown = result;
+    for (const key of path.split('.').filter(Boolean))
+      v = v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+    if (v !== undefined && v !== null && typeof v !== 'object') out[name] = v;
+  }
+  return out;
+}
