@@ -19,6 +19,7 @@ import { leadsModule } from './leads/leads.module.ts';
 import { messagingModule } from './messaging/messaging.module.ts';
 import type { Module } from './module.ts';
 import { outreachModule } from './outreach/outreach.module.ts';
+import { privacyModule } from './privacy/privacy.module.ts';
 import { reportsModule } from './reports/reports.module.ts';
 import { teamtoolsModule } from './teamtools/teamtools.module.ts';
 import { usersModule } from './users/users.module.ts';
@@ -59,6 +60,7 @@ export const modules: Module[] = [
   analysisModule,
   reportsModule,
   inboxModule,
+  privacyModule,
 ];
 
 export function allMigrations(list: Module[] = modules): Record<string, ParleyMigration> {

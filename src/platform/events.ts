@@ -34,6 +34,7 @@ export const eventTypes = [
   'contact.created',
   'contact.updated',
   'contact.deleted',
+  'contact.erased',
   'lead.captured',
   'lead.qualified',
   'lead.updated',

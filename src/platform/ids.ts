@@ -37,6 +37,8 @@ export const idPrefixes = [
   'att',
   'cmpr',
   'anr',
+  'era',
+  'alog',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -1,4 +1,5 @@
 import type { Module } from '../module.ts';
+import { eraseBroadcastRecipients } from './broadcasts.erase.ts';
 import { runFanOut } from './broadcasts.fanout.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import { broadcastsMigrations } from './broadcasts.migrations.ts';
@@ -7,6 +8,7 @@ import { checkCompletion } from './broadcasts.service.ts';
 
 export const broadcastsModule: Module = {
   name: 'broadcasts',
+  erase: eraseBroadcastRecipients,
   migrations: broadcastsMigrations,
   routes: broadcastRoutes,
   setup(ctx) {

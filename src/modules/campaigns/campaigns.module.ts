@@ -1,6 +1,7 @@
 import { onAgentDelete } from '../agents/index.ts';
 import type { Module } from '../module.ts';
 import { onFlowDelete } from '../voice-flows/index.ts';
+import { eraseCampaignRecipients } from './campaigns.erase.ts';
 import { callEndedJob, dialJob, expandJob, tickJob } from './campaigns.jobs.ts';
 import { campaignsMigrations } from './campaigns.migrations.ts';
 import { campaignRoutes } from './campaigns.routes.ts';
@@ -28,6 +29,7 @@ declare module '../../platform/context.ts' {
 
 export const campaignsModule: Module = {
   name: 'campaigns',
+  erase: eraseCampaignRecipients,
   migrations: campaignsMigrations,
   routes: campaignRoutes,
   setup(ctx) {

@@ -1,6 +1,7 @@
 /** The contacts module's public surface: what other modules may use. */
 
 export { type BulkContact, writeImportedContacts } from './contacts.bulk.ts';
+export { type ContactErasing, deleteContact } from './contacts.delete.ts';
 export { fillEmptyContactField } from './contacts.fill.ts';
 export { contactsByIds } from './contacts.read.ts';
 export { contactObject } from './contacts.schemas.ts';

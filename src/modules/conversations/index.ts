@@ -3,6 +3,7 @@
 export { markAiHandled, setConversationAgent } from './conversations.ai.ts';
 export { closedConversationIds, setConversationAnalysis } from './conversations.analysis.ts';
 export { noteLastMessage, saveCallContexts } from './conversations.calls.ts';
+export { conversationIdsOfContact } from './conversations.erase.ts';
 export { recordCsatInTx, setConversationPriority } from './conversations.extras.ts';
 export {
   type CohortGroup,

@@ -9,11 +9,13 @@ import { askCsat, csatSink } from './csat.ask.ts';
 import { csatAskJob } from './csat.jobs.ts';
 import { csatRoutes } from './csat.routes.ts';
 import { macroRoutes } from './macros.routes.ts';
+import { eraseTeamtools } from './teamtools.erase.ts';
 import { teamtoolsMigrations } from './teamtools.migrations.ts';
 
 /** Canned responses, macros, automations and CSAT: the tools people use on conversations. */
 export const teamtoolsModule: Module = {
   name: 'teamtools',
+  erase: eraseTeamtools,
   migrations: teamtoolsMigrations,
   routes: [...cannedRoutes, ...macroRoutes, ...automationRoutes, ...csatRoutes],
   setup(ctx) {

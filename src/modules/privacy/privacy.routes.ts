@@ -1,0 +1,46 @@
+import { ApiError } from '../../platform/errors.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
+import { idParams } from '../../platform/http/schemas.ts';
+import { deleteContact, findContactRow } from '../contacts/index.ts';
+import { erasuresOfContact, getErasure, presentErasure } from './privacy.erasure.ts';
+import { eraseContactBody, erasureObject } from './privacy.schemas.ts';
+
+const what =
+  "Everything that identifies the person goes: the contact, their audience memberships, the text, media and addresses of their messages, their calls' transcripts and recordings, analyses, leads' details, bookings' notes, CSAT comments (open questions end), raw provider payloads, event payloads kept for `GET /v1/events` (and so webhook redeliveries), receivers' answers that echo them, and stored idempotent answers. Counts stay (reports, conversation and message rows without content). See docs/privacy.md.";
+
+export const privacyRoutes = [
+  defineRoute({
+    method: 'POST',
+    path: '/v1/contacts/:id/erase',
+    summary: "Erase a contact's data",
+    description: `An explicit erasure request (DPDP Act, GDPR art. 17), with its reason: the contact is deleted at once and a job erases the rest, resuming after a crash; \`contact.erased\` is emitted when it completes. ${what} Answers 202 with the erasure to follow at \`GET /v1/erasures/{id}\`; asked again for a contact already erased, answers 200 with that erasure.`,
+    tags: ['Privacy'],
+    auth: 'key',
+    scope: 'contacts:write',
+    params: idParams('ct'),
+    body: eraseContactBody,
+    responses: { 200: erasureObject, 202: erasureObject },
+    handler: async ({ ctx, auth, params, body }) => {
+      const existing = await erasuresOfContact(ctx, auth, params.id);
+      if (existing && !(await findContactRow(ctx.db, auth, params.id)))
+        return { status: 200, body: presentErasure(existing) };
+      await deleteContact(ctx, auth, params.id, auth.actor, body.reason);
+      const started = await erasuresOfContact(ctx, auth, params.id);
+      if (!started) throw new ApiError('internal_error', 'The erasure was not recorded.');
+      return { status: 202, body: presentErasure(started) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/erasures/:id',
+    summary: 'Get an erasure',
+    description:
+      'The state of an erasure (`running` or `completed`). The record keeps the fact of the erasure, its reason and times, never what identified the person.',
+    tags: ['Privacy'],
+    auth: 'key',
+    scope: 'contacts:read',
+    params: idParams('era'),
+    responses: { 200: erasureObject },
+    handler: ok(({ ctx, auth, params }) => getErasure(ctx, auth, params.id)),
+  }),
+];
