@@ -39,6 +39,7 @@ export const idPrefixes = [
   'anr',
   'era',
   'alog',
+  'sess',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -16,6 +16,8 @@ export interface Auth {
   /** The API key's id, or the session's user id. */
   principalId: string;
   kind: 'api_key' | 'user';
+  /** The inbox session's id (users only). */
+  sessionId?: string;
   /** The API key's visible prefix (API keys only). */
   keyPrefix?: string;
   scopes: string[];
