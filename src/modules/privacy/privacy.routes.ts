@@ -1,7 +1,9 @@
 import { ApiError } from '../../platform/errors.ts';
+import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
-import { idParams } from '../../platform/http/schemas.ts';
+import { idParams, listResponse } from '../../platform/http/schemas.ts';
 import { deleteContact, findContactRow } from '../contacts/index.ts';
+import { auditEntryObject, auditLogQuery, listAuditLog } from './privacy.audit.ts';
 import { erasuresOfContact, getErasure, presentErasure } from './privacy.erasure.ts';
 import { eraseContactBody, erasureObject } from './privacy.schemas.ts';
 
@@ -42,5 +44,18 @@ export const privacyRoutes = [
     params: idParams('era'),
     responses: { 200: erasureObject },
     handler: ok(({ ctx, auth, params }) => getErasure(ctx, auth, params.id)),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/audit-log',
+    summary: 'List the audit log',
+    description:
+      'Who (a user, a key, the system) did what to which object, from which address, newest first: sign-ins (and wrong second-factor codes), keys created and revoked, users, roles and teams changed, channels, webhooks, agents, templates and settings changed, assignments, contacts deleted, erased and exported. Admins only (`audit_log:read`). Entries are never changed; retention deletes old ones.',
+    tags: ['Privacy'],
+    auth: 'key',
+    scope: 'audit_log:read',
+    query: auditLogQuery,
+    responses: { 200: listResponse(auditEntryObject) },
+    handler: ok(({ ctx, auth, query }) => listAuditLog(ctx, auth, query, pageRequest(query))),
   }),
 ];

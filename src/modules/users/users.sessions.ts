@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
+import { recordAudit } from '../../platform/audit.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { loadSecretKey } from '../../platform/context.ts';
 import { inPartialScope, inScope } from '../../platform/db/scope.ts';
@@ -92,6 +93,15 @@ export async function login(
       );
     if (!(await checkSecondFactor(ctx, tf, input))) {
       await loginFailed(ctx, email, clientAddress);
+      await recordAudit(ctx.db, {
+        ...scope,
+        actor: { type: 'user', id: user.id },
+        action: 'auth.two_factor_failed',
+        objectType: 'user',
+        objectId: user.id,
+        ip: clientAddress,
+        at: ctx.clock.now().toISOString(),
+      });
       throw new ApiError('unauthorized', 'Invalid two-factor code (or it was used already).', {
         details: { two_factor_required: true },
       });
@@ -110,6 +120,16 @@ export async function login(
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_SECONDS * 1000);
   const sid = await openSession(ctx, scope, user.id, { ip: clientAddress, userAgent }, expiresAt);
+  await recordAudit(ctx.db, {
+    ...scope,
+    actor: { type: 'user', id: user.id },
+    action: 'auth.sign_in',
+    objectType: 'session',
+    objectId: sid,
+    ip: clientAddress,
+    details: { two_factor: Boolean(tf?.enabled_at), enrolment_only: enrolOnly },
+    at: now.toISOString(),
+  });
   const token = await new SignJWT({
     ws: user.workspace_id,
     lm: user.livemode === 1,
