@@ -435,7 +435,6 @@ async function sendResult(
   reply: FastifyReply,
   result: Exclude<RouteResult, { hijacked: true }>,
 ) {
-  if (!auth || result.status >= 400) return;
   if (result.headers) reply.headers(result.headers);
   if (result.contentType) reply.type(result.contentType);
   reply.code(result.status);
