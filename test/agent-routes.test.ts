@@ -20,6 +20,7 @@ const AGENT_MAY: Array<[methods: string, path: RegExp, why: string]> = [
   ['GET', /^\/v1\/auth-settings$/, 'reading sign-in settings'],
   ['POST', /^\/v1\/contacts\/\{id\}\/erase$/, 'erasing a contact (as deleting one)'],
   ['GET', /^\/v1\/erasures\/\{id\}$/, 'following an erasure'],
+  ['GET', /^\/v1\/contacts\/\{id\}\/export$/, "exporting a person's data (the contact panel)"],
   ['GET POST PATCH DELETE', /^\/v1\/contacts(\/\{id\})?$/, 'contacts'],
   ['GET POST', /^\/v1\/imports(\/\{id\})?$/, 'contact imports'],
   ['GET POST PUT', /^\/v1\/conversations(\/.*)?$/, 'working conversations (reply, assign, tags, macros run)'],

@@ -18,6 +18,7 @@ export {
   type ConversationFactRow,
   conversationFactPage,
 } from './conversations.facts.ts';
+export { listConversations } from './conversations.list.ts';
 export {
   assignedConversationIds,
   type ConversationAssignee,

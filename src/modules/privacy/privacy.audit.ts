@@ -22,7 +22,7 @@ export const auditEntryObject = z.object({
   ),
   action: describe(
     z.string(),
-    '`auth.sign_in`, `auth.two_factor_failed`, `contact.exported`, or the operation called (`createApiKey`, `deleteApiKey`, `updateUser`, `eraseContact`, `assignConversation`, `setCsatSettings`...).',
+    '`auth.sign_in`, `auth.two_factor_failed`, or the operation called (`createApiKey`, `deleteApiKey`, `updateUser`, `eraseContact`, `assignConversation`, `setCsatSettings`...).',
     'createApiKey',
   ),
   object_type: describe(z.string().nullable(), 'The type of the object acted on.', 'api_key'),

@@ -5,6 +5,7 @@ import { idParams, listResponse } from '../../platform/http/schemas.ts';
 import { deleteContact, findContactRow } from '../contacts/index.ts';
 import { auditEntryObject, auditLogQuery, listAuditLog } from './privacy.audit.ts';
 import { erasuresOfContact, getErasure, presentErasure } from './privacy.erasure.ts';
+import { contactExport } from './privacy.export.ts';
 import { eraseContactBody, erasureObject } from './privacy.schemas.ts';
 
 const what =
@@ -50,12 +51,49 @@ export const privacyRoutes = [
     path: '/v1/audit-log',
     summary: 'List the audit log',
     description:
-      'Who (a user, a key, the system) did what to which object, from which address, newest first: sign-ins (and wrong second-factor codes), keys created and revoked, users, roles and teams changed, channels, webhooks, agents, templates and settings changed, assignments, contacts deleted, erased and exported. Admins only (`audit_log:read`). Entries are never changed; retention deletes old ones.',
+      'Who (a user, a key, the system) did what to which object, from which address, newest first: sign-ins (and wrong second-factor codes), keys created and revoked, users, roles and teams changed, channels, webhooks, agents, templates and settings changed, assignments, contacts deleted, erased and exported (`getContactExport`). Admins only (`audit_log:read`). Entries are never changed; retention deletes old ones.',
     tags: ['Privacy'],
     auth: 'key',
     scope: 'audit_log:read',
     query: auditLogQuery,
     responses: { 200: listResponse(auditEntryObject) },
     handler: ok(({ ctx, auth, query }) => listAuditLog(ctx, auth, query, pageRequest(query))),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/contacts/:id/export',
+    summary: "Export a contact's data",
+    description:
+      'Everything held about the person (DPDP Act s.11, GDPR art. 15 and 20) as one JSON document, streamed (memory stays flat however many messages): the contact, each of their conversations with all its messages, their leads and bookings. Recorded in the audit log.',
+    tags: ['Privacy'],
+    auth: 'key',
+    scope: 'contacts:read',
+    audit: true,
+    params: idParams('ct'),
+    responses: { 200: null },
+    rawResponses: {
+      200: {
+        'application/json': {
+          schema: { type: 'object' },
+          example: {
+            object: 'contact_export',
+            exported_at: '2026-11-25T09:00:00.000Z',
+            contact: {},
+            conversations: [],
+            leads: [],
+            bookings: [],
+          },
+        },
+      },
+    },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await contactExport(ctx, auth, params.id),
+      contentType: 'application/json; charset=utf-8',
+      headers: {
+        'Content-Disposition': `attachment; filename="${params.id}.json"`,
+        'Cache-Control': 'no-store',
+      },
+    }),
   }),
 ];

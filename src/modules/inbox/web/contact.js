@@ -1,6 +1,6 @@
 import { AnalysisPanel } from './analysis.js';
 import { ContactCsat } from './csat.js';
-import { api, fullTime, html, Link, relativeTime, webCallerLabel, zonedTime } from './lib.js';
+import { api, fullTime, html, Link, relativeTime, session, webCallerLabel, zonedTime } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** Live events that change what the panel lists about a contact (a call that books, a lead captured). */
@@ -129,6 +129,7 @@ export function ContactPanel({ conv, ready, live }) {
       <label><input type="checkbox" checked=${contact.opted_out} onChange=${(e) => patch({ opted_out: e.currentTarget.checked })} /> Opted out</label>
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : saved ? html`<p class="muted small" role="status">${saved}</p>` : null}
+    <p><button type="button" class="link" onClick=${() => downloadExport(contactId)}>Export this person's data (JSON)</button></p>
     <${AnalysisPanel} analysis=${conv.analysis} />
     <${ContactCsat} contactId=${contactId} live=${live} />
     <h3>Leads</h3>
@@ -160,4 +161,21 @@ export function ContactPanel({ conv, ready, live }) {
         : null
     }
   </aside>`;
+}
+
+/**
+ * Everything held about the person (`GET /v1/contacts/{id}/export`), saved as a file: fetched
+ * with the session (a plain link could not carry it) and handed to the browser as a download.
+ */
+async function downloadExport(contactId) {
+  const res = await fetch(`/v1/contacts/${contactId}/export`, {
+    headers: { authorization: `Bearer ${session.current?.token ?? ''}` },
+  });
+  if (!res.ok) return;
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${contactId}.json`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
