@@ -85,7 +85,8 @@ export const disableBody = z
   .refine((b) => Boolean(b.totp_code) !== Boolean(b.recovery_code), {
     message: 'give totp_code or recovery_code',
     path: ['totp_code'],
-  });
+  })
+  .meta({ examples: [{ totp_code: '492039' }] });
 
 export const authSettingsObject = z.object({
   object: describe(z.literal('auth_settings'), 'The type of this object.', 'auth_settings'),
