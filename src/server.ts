@@ -38,6 +38,7 @@ export async function startParley(
   for (const m of modules) {
     const instance = await m.setup?.(ctx);
     if (instance !== undefined) (ctx.modules as unknown as Record<string, unknown>)[m.name] = instance;
+    if (m.erase) ctx.erasers.push({ module: m.name, erase: m.erase });
   }
   await ctx.queue.prepare?.();
 

@@ -157,10 +157,10 @@ forEachStorage('csat', (storage) => {
     assert.equal(unknown.status, 404, unknown.text);
     checkPage(unknown);
     assert.match(unknown.text, /not valid/);
-    assert.deepEqual((await t.call('GET', '/v1/csat/respond/zzzzzzzzzzzzzzzzzzzz?score=4')).body, {
-      recorded: false,
-      score: 4,
-    });
+    // As openapi.json says: an unknown token is a 404 for JSON callers too, naming nothing.
+    const unknownJson = await t.call('GET', '/v1/csat/respond/zzzzzzzzzzzzzzzzzzzz?score=4');
+    assert.equal(unknownJson.status, 404, unknownJson.text);
+    assert.equal(unknownJson.body.error.code, 'not_found');
 
     // A link cut by a mail client or a score edited by hand: a page for a browser, the error for
     // JSON, and nothing recorded.
@@ -201,7 +201,7 @@ forEachStorage('csat', (storage) => {
     assert.equal((await conv(old)).csat, null);
   });
 
-  it('never asks outside the WhatsApp window; an agent may turn it off; bad settings are a 400', async () => {
+  it('never asks outside the WhatsApp window; settings may be set per agent; bad settings are a 400', async () => {
     const id = await inbound('+919900000403', 'hello');
     await t.ctx.db
       .updateTable('conversations')

@@ -21,6 +21,7 @@ import { messagingModule } from './messaging/messaging.module.ts';
 import type { Module } from './module.ts';
 import { notificationsModule } from './notifications/notifications.module.ts';
 import { outreachModule } from './outreach/outreach.module.ts';
+import { privacyModule } from './privacy/privacy.module.ts';
 import { reportsModule } from './reports/reports.module.ts';
 import { teamtoolsModule } from './teamtools/teamtools.module.ts';
 import { toolsModule } from './tools/tools.module.ts';
@@ -65,6 +66,7 @@ export const modules: Module[] = [
   analysisModule,
   reportsModule,
   inboxModule,
+  privacyModule,
 ];
 
 export function allMigrations(list: Module[] = modules): Record<string, ParleyMigration> {

@@ -1,6 +1,7 @@
 import type { Metric } from 'prom-client';
 import type { AppContext } from '../platform/context.ts';
 import type { ParleyMigration } from '../platform/db/migrate.ts';
+import type { EraseStep } from '../platform/erasure.ts';
 import type { AnyRoute } from '../platform/http/route.ts';
 import type { SocketRoute } from '../platform/http/sockets.ts';
 
@@ -37,6 +38,13 @@ export interface Module {
    * and waits until what runs here ends or `deadline` (ms since the epoch) passes.
    */
   drain?(ctx: AppContext, deadline: number): Promise<void>;
+  /**
+   * This module's part of erasing a person (`DELETE /v1/contacts/{id}`, `POST
+   * /v1/contacts/{id}/erase`): removes or irreversibly redacts, in this module's own tables,
+   * everything that identifies them. Idempotent: a crashed erasure runs it again. A module adding
+   * a table that can hold personal data implements it (docs/privacy.md).
+   */
+  erase?: EraseStep;
   /** Starts periodic work (timers) in worker processes; returns a stop function. */
   startWorker?(ctx: AppContext): (() => void | Promise<void>) | undefined;
 }

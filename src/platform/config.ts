@@ -209,6 +209,11 @@ export const configVariables = {
     default: '100',
     doc: 'Sign-in attempts allowed per client address in 15 minutes, whatever the email.',
   },
+  PARLEY_CSAT_LINKS_PER_MINUTE: {
+    schema: int(1, 1_000_000),
+    default: '30',
+    doc: 'Emailed CSAT links (`GET /v1/csat/respond/{token}`, no key) a client address may open in a minute; past it the answer is 429 with `Retry-After`.',
+  },
   PARLEY_VOICE_STT: {
     schema: z.enum(['sandbox', 'builtin', 'openai', 'openai_compatible', 'deepgram']).optional(),
     default: undefined,
@@ -316,6 +321,7 @@ export interface Config {
   loginMaxAttempts: number;
   loginMaxAttemptsPerClient: number;
   loginMaxAttemptsPerEmail: number;
+  csatLinksPerMinute: number;
   voice: {
     stt: 'sandbox' | 'builtin' | 'openai' | 'openai_compatible' | 'deepgram' | undefined;
     tts: 'sandbox' | 'builtin' | 'openai' | 'openai_compatible' | 'deepgram' | 'elevenlabs' | undefined;
@@ -402,6 +408,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginMaxAttempts: read('PARLEY_LOGIN_MAX_ATTEMPTS'),
     loginMaxAttemptsPerClient: read('PARLEY_LOGIN_MAX_ATTEMPTS_PER_CLIENT'),
     loginMaxAttemptsPerEmail: read('PARLEY_LOGIN_MAX_ATTEMPTS_PER_EMAIL'),
+    csatLinksPerMinute: read('PARLEY_CSAT_LINKS_PER_MINUTE'),
     voice: {
       stt: read('PARLEY_VOICE_STT'),
       tts: read('PARLEY_VOICE_TTS'),

@@ -5,6 +5,7 @@ import { InProcessBus, type MessageBus } from './bus.ts';
 import type { Config } from './config.ts';
 import { SecretBox } from './crypto.ts';
 import { type DatabaseHandle, type Db, type Dialect, openDatabase } from './db/database.ts';
+import type { Eraser } from './erasure.ts';
 import {
   type EventSink,
   eventChannel,
@@ -61,6 +62,8 @@ export interface AppContext {
   txListeners: TxListener[];
   /** The modules' instances (see AppModules). */
   modules: AppModules;
+  /** Each module's part of an erasure, in module order (set when the app starts; see erasure.ts). */
+  erasers: Eraser[];
   /** Bearer tokens that are not API keys are tried with this (the users module's inbox sessions). */
   sessionVerifier: SessionVerifier | undefined;
   /** What `/readyz` reports besides its checks, by name (the voice module: the speech engines it can run). */
@@ -174,6 +177,7 @@ export async function createContext(
     eventSinks,
     txListeners,
     modules: {} as AppModules,
+    erasers: [],
     sessionVerifier: undefined,
     readyReports: new Map(),
     draining: false,

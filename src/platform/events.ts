@@ -35,6 +35,7 @@ export const eventTypes = [
   'contact.updated',
   'contact.deleted',
   'contact.merged',
+  'contact.erased',
   'lead.captured',
   'lead.qualified',
   'lead.updated',

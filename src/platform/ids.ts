@@ -45,6 +45,9 @@ export const idPrefixes = [
   'tc',
   'tsec',
   'tset',
+  'era',
+  'alog',
+  'sess',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -1,5 +1,6 @@
 import { handoffNoticeJob, outOfHoursJob } from '../conversations/index.ts';
 import type { Module } from '../module.ts';
+import { eraseAiReplies } from './ai.erase.ts';
 import { autoResolveJob, holdingJob, replyJob } from './ai.jobs.ts';
 import { aiMigrations } from './ai.migrations.ts';
 import { aiRoutes } from './ai.routes.ts';
@@ -18,6 +19,7 @@ export function createAiModule(options: Partial<AiOptions> = {}): Module {
   };
   return {
     name: 'ai',
+    erase: eraseAiReplies,
     migrations: aiMigrations,
     routes: aiRoutes(opts),
     setup(ctx) {

@@ -1,6 +1,7 @@
 import { moveContactRows } from '../../platform/db/rows.ts';
 import type { Module } from '../module.ts';
 import { flagTemplateTurnedMarketing, frequencyCapListener } from './broadcasts.deferrals.ts';
+import { eraseBroadcastRecipients } from './broadcasts.erase.ts';
 import { runFanOut } from './broadcasts.fanout.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import { broadcastsMigrations } from './broadcasts.migrations.ts';
@@ -9,6 +10,7 @@ import { checkCompletion } from './broadcasts.service.ts';
 
 export const broadcastsModule: Module = {
   name: 'broadcasts',
+  erase: eraseBroadcastRecipients,
   migrations: broadcastsMigrations,
   routes: broadcastRoutes,
   setup(ctx) {

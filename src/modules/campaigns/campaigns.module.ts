@@ -2,6 +2,7 @@ import { moveContactRows } from '../../platform/db/rows.ts';
 import { onAgentDelete } from '../agents/index.ts';
 import type { Module } from '../module.ts';
 import { onFlowDelete } from '../voice-flows/index.ts';
+import { eraseCampaignRecipients } from './campaigns.erase.ts';
 import { callEndedJob, dialJob, expandJob, tickJob } from './campaigns.jobs.ts';
 import { campaignsMigrations } from './campaigns.migrations.ts';
 import { campaignRoutes } from './campaigns.routes.ts';
@@ -29,6 +30,7 @@ declare module '../../platform/context.ts' {
 
 export const campaignsModule: Module = {
   name: 'campaigns',
+  erase: eraseCampaignRecipients,
   migrations: campaignsMigrations,
   routes: campaignRoutes,
   setup(ctx) {

@@ -5,6 +5,7 @@ import type { ChannelConfig } from './channel-adapter.ts';
 import { createEmailAdapter } from './email/email.adapter.ts';
 import { emailHookRoutes } from './email/email.routes.ts';
 import { deadLetterCounter } from './providers.dead-letter.ts';
+import { eraseProviderPayloads } from './providers.erase.ts';
 import { type PendingInbound, purgeProcessedInbound, registerInboundJobs } from './providers.inbound.ts';
 import { providersMigrations } from './providers.migrations.ts';
 import { createTwilioAdapter } from './twilio/twilio.adapter.ts';
@@ -41,6 +42,7 @@ declare module '../../platform/context.ts' {
 /** The real channels: Meta's WhatsApp Cloud API, Twilio SMS and SMTP email, with their webhook routes. */
 export const providersModule: Module = {
   name: 'providers',
+  erase: eraseProviderPayloads,
   migrations: providersMigrations,
   routes: [...whatsappHookRoutes, ...twilioHookRoutes, ...emailHookRoutes, ...templateSyncRoutes],
   setup(ctx) {

@@ -16,7 +16,6 @@ import { moveContactRows } from '../../platform/db/rows.ts';
 import { tenant } from '../../platform/db/scope.ts';
 import { invalidField, notFound } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
-import { Hook } from '../../platform/hooks.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { type Attributes, type LookupScope, presentContact } from './contacts.service.ts';
 import type { ContactRow } from './contacts.tables.ts';
@@ -29,20 +28,6 @@ export interface ContactMergeEvent {
   /** The contact that is kept. */
   intoId: string;
 }
-
-/** The contacts module's state for one app: where owners of a contact's rows act on a merge. */
-export interface ContactsInstance {
-  /** Runs inside the merge's transaction: each module moves its rows from `fromId` to `intoId`. */
-  merge: Hook<ContactMergeEvent>;
-}
-
-declare module '../../platform/context.ts' {
-  interface AppModules {
-    contacts: ContactsInstance;
-  }
-}
-
-export const createContactsInstance = (): ContactsInstance => ({ merge: new Hook() });
 
 /** The merged contact's fields: the kept one's, filled from the other's. */
 export function mergedFields(into: ContactRow, from: ContactRow): Partial<ContactRow> {

@@ -1,6 +1,7 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
+import { deleteContact } from './contacts.delete.ts';
 import { duplicatesOf, mergeContacts } from './contacts.merge.ts';
 import {
   contactObject,
@@ -13,7 +14,6 @@ import {
 import {
   type AttributeValue,
   createContact,
-  deleteContact,
   getContactRow,
   listContacts,
   presentContact,
@@ -110,7 +110,8 @@ export const contactRoutes = [
     method: 'DELETE',
     path: '/v1/contacts/:id',
     summary: 'Delete a contact',
-    description: 'Removes the contact and its audience memberships; emits `contact.deleted`.',
+    description:
+      'Deletes the contact (emits `contact.deleted`) and erases everything else of theirs, as `POST /v1/contacts/{id}/erase` does without a reason: a job removes or redacts their messages, calls, leads, notes, payloads and the rest (docs/privacy.md) and emits `contact.erased` when done.',
     tags: ['Contacts'],
     auth: 'key',
     scope: 'contacts:write',

@@ -175,7 +175,7 @@ export async function findContactByEmail(
     .executeTakeFirst();
 }
 
-async function emitContact(
+export async function emitContact(
   tx: Tx,
   scope: LookupScope,
   type: 'contact.created' | 'contact.updated' | 'contact.deleted',
@@ -500,15 +500,6 @@ export async function updateContact(
     await tx.db.updateTable('contacts').set(changes).where('id', '=', row.id).execute();
     await emitContact(tx, scope, 'contact.updated', next, actor);
     return presentContact(next);
-  });
-}
-
-export async function deleteContact(ctx: AppContext, scope: Scope, id: string, actor: Actor) {
-  return ctx.transaction(async (tx) => {
-    const row = await getContactRow(tx.db, scope, id);
-    await tx.db.deleteFrom('contacts').where('id', '=', row.id).execute();
-    await emitContact(tx, scope, 'contact.deleted', row, actor);
-    return { id: row.id, object: 'contact' as const, deleted: true as const };
   });
 }
 

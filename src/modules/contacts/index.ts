@@ -9,6 +9,7 @@ export {
   eraseContactConsents,
   recordConsents,
 } from './contacts.consents.ts';
+export { type ContactErasing, deleteContact } from './contacts.delete.ts';
 export { fillEmptyContactField } from './contacts.fill.ts';
 export type { ContactMergeEvent } from './contacts.merge.ts';
 export { contactsByIds } from './contacts.read.ts';

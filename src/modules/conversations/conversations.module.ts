@@ -1,6 +1,7 @@
 import { moveContactRows } from '../../platform/db/rows.ts';
 import type { Module } from '../module.ts';
 import { onAssigneeDelete, onRoomMaybeFreed } from '../users/index.ts';
+import { eraseConversations } from './conversations.erase.ts';
 import { factsCohortMigrations } from './conversations.facts.cohort.migrations.ts';
 import { factsMigrations } from './conversations.facts.migrations.ts';
 import { wakeJob } from './conversations.jobs.ts';
@@ -21,6 +22,7 @@ import { timersListener } from './routing/timers.ts';
 
 export const conversationsModule: Module = {
   name: 'conversations',
+  erase: eraseConversations,
   migrations: {
     ...conversationsMigrations,
     ...routingMigrations,

@@ -3,6 +3,7 @@
 export { markAiHandled, mergeConversationVariables, setConversationAgent } from './conversations.ai.ts';
 export { closedConversationIds, setConversationAnalysis } from './conversations.analysis.ts';
 export { type CallContext, noteLastMessage, reopenForCalls, withCallContext } from './conversations.calls.ts';
+export { conversationIdsOfContact } from './conversations.erase.ts';
 export { recordCsatInTx, setConversationPriority } from './conversations.extras.ts';
 export {
   type CohortGroup,
@@ -21,6 +22,7 @@ export {
   type ConversationSearchFilters,
   conversationIdsFiltered,
   conversationIdsOfContacts,
+  listConversations,
   presentedConversationsByIds,
 } from './conversations.list.ts';
 export {

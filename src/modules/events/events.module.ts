@@ -1,4 +1,5 @@
 import type { Module } from '../module.ts';
+import { eraseEventPayloads } from './events.erase.ts';
 import { eventRoutes } from './events.routes.ts';
 import { purgeEvents } from './events.service.ts';
 import type { StreamOptions } from './events.stream.ts';
@@ -7,6 +8,7 @@ import type { StreamOptions } from './events.stream.ts';
 export function createEventsModule(options: Partial<StreamOptions> = {}): Module {
   return {
     name: 'events',
+    erase: eraseEventPayloads,
     routes: eventRoutes({ heartbeatMs: options.heartbeatMs ?? 15_000 }),
     startWorker(ctx) {
       const run = () => purgeEvents(ctx).catch((err) => ctx.logger.warn({ err }, 'event purge failed'));

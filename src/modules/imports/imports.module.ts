@@ -1,4 +1,5 @@
 import type { Module } from '../module.ts';
+import { eraseImportData } from './imports.erase.ts';
 import { processImportJob } from './imports.jobs.ts';
 import { importsMigrations } from './imports.migrations.ts';
 import { importRoutes } from './imports.routes.ts';
@@ -6,6 +7,7 @@ import { processImport } from './imports.service.ts';
 
 export const importsModule: Module = {
   name: 'imports',
+  erase: eraseImportData,
   migrations: importsMigrations,
   routes: importRoutes,
   setup(ctx) {

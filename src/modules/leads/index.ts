@@ -1,3 +1,3 @@
 /** The leads module's public surface: what other modules may use. */
 
-export { captureLead, getConversationRef } from './leads.service.ts';
+export { captureLead, getConversationRef, listLeads } from './leads.service.ts';

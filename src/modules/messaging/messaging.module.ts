@@ -7,6 +7,7 @@ import { createMessagingHooks, type MessagingHooks } from './hooks.ts';
 import { ingestInbound, purgeEarlyStatuses } from './inbound.service.ts';
 import { keepInboundMedia } from './media.service.ts';
 import { messageByProviderId, templateById } from './messages.views.ts';
+import { eraseMessages } from './messaging.erase.ts';
 import { keepMediaJob, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
 import { messagingMigrations } from './messaging.migrations.ts';
 import { messagingRoutes } from './messaging.routes.ts';
@@ -34,6 +35,7 @@ declare module '../../platform/context.ts' {
 
 export const messagingModule: Module = {
   name: 'messaging',
+  erase: eraseMessages,
   migrations: messagingMigrations,
   routes: [...messagingRoutes, ...conversationMessageRoutes, ...searchRoutes],
   setup(ctx: AppContext): MessagingInstance {

@@ -1,4 +1,5 @@
 import type { Module } from '../module.ts';
+import { eraseMentions } from './notifications.erase.ts';
 import { pushJob } from './notifications.jobs.ts';
 import { notificationsMigrations } from './notifications.migrations.ts';
 import { notificationRoutes } from './notifications.routes.ts';
@@ -8,6 +9,7 @@ export const notificationsModule: Module = {
   name: 'notifications',
   migrations: notificationsMigrations,
   routes: notificationRoutes,
+  erase: eraseMentions,
   setup(ctx) {
     ctx.queue.register(pushJob, (p) => deliverPush(ctx, p.userId, p.message));
     ctx.eventSinks.push(notificationSink(ctx));

@@ -3,10 +3,18 @@ import type { Scope } from '../../platform/db/scope.ts';
 import { tenant } from '../../platform/db/scope.ts';
 import { type FieldError, validationFailed } from '../../platform/errors.ts';
 import { teamExists, userName } from '../users/index.ts';
+import { webhookUrlProblem } from '../webhooks/index.ts';
 import type { Action } from './actions.schemas.ts';
 
-/** Why an action's reference is bad (a missing canned response, team or user), or null. */
+/**
+ * Why an action is bad (a missing canned response, team or user; a `webhook` URL that
+ * `/v1/webhooks` would refuse), or null.
+ */
 async function badReference(ctx: AppContext, scope: Scope, action: Action): Promise<FieldError | null> {
+  if (action.type === 'webhook') {
+    const problem = webhookUrlProblem(action.url, ctx.config.webhookAllowPrivate);
+    return problem ? { field: 'url', message: problem } : null;
+  }
   if (action.type === 'send_canned') {
     const found = await tenant(ctx.db, scope).findById('canned_responses', action.canned_response_id);
     return found
@@ -21,7 +29,7 @@ async function badReference(ctx: AppContext, scope: Scope, action: Action): Prom
   return null;
 }
 
-/** Refuses (400) a list naming a canned response, team or user that does not exist here. */
+/** Refuses (400) a list naming a canned response, team or user that does not exist here, or a private webhook target. */
 export async function checkActionReferences(ctx: AppContext, scope: Scope, actions: Action[]) {
   const errors: FieldError[] = [];
   for (const [i, action] of actions.entries()) {

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import { type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
-import { getContactRow } from '../contacts/index.ts';
+import { findContactRow } from '../contacts/index.ts';
 import { recordCsatInTx } from '../conversations/index.ts';
 import type { InboundAnswerEvent, InboundMessageEvent } from '../messaging/index.ts';
 import type { CsatRequestsTable } from './teamtools.tables.ts';
@@ -88,7 +88,7 @@ export type LinkOutcome =
   | { state: 'recorded'; score: number }
   /** The question was answered before (by this link or a reply): `score` is the one kept. */
   | { state: 'already_answered'; score: number | null }
-  /** No question has this token (mistyped, or not an emailed question). */
+  /** No open or answered question has this token (mistyped, not an emailed question, or its contact deleted). */
   | { state: 'unknown' }
   /** Asked more than 7 days ago: answers are no longer taken, as for replies. */
   | { state: 'expired' };
@@ -108,7 +108,9 @@ export async function answerByLink(ctx: AppContext, token: string, score: number
   if (request.status === 'answered') return { state: 'already_answered', score: request.score };
   if (Date.parse(request.created_at) < ctx.clock.now().getTime() - ANSWER_WITHIN_MS)
     return { state: 'expired' };
-  const contact = await getContactRow(ctx.db, scopeOf(request), request.contact_id);
+  // A contact deleted meanwhile: the link is simply unknown (an anonymous caller learns no id).
+  const contact = await findContactRow(ctx.db, scopeOf(request), request.contact_id);
+  if (!contact) return { state: 'unknown' };
   const recorded = await ctx.transaction((tx) =>
     answer(tx, request, { score, comment: null }, contact, ctx.clock.now().toISOString(), {
       type: 'customer',

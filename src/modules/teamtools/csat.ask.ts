@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import { randomToken } from '../../platform/crypto.ts';
+import type { Trx } from '../../platform/db/database.ts';
 import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import type { EventSink } from '../../platform/events.ts';
 import { kindOf } from '../channels/index.ts';
@@ -10,12 +11,33 @@ import { type CsatJob, csatAskJob } from './csat.jobs.ts';
 import { type CsatSettings, effectiveCsat } from './csat.service.ts';
 import type { CsatRequestsTable } from './teamtools.tables.ts';
 
-/** `conversation.resolved` → one ask job, when some CSAT settings of the workspace are on. */
+/**
+ * A deleted or erased contact's open questions end: their emailed links stop recording (they
+ * answer as unknown) and nothing kept there names the person.
+ */
+async function endOpenQuestions(trx: Trx, scope: Scope, contactId: string, at: string) {
+  await tenant(trx, scope)
+    .updateTable('csat_requests')
+    .set({ status: 'skipped', skip_reason: 'contact_deleted', comment: null, updated_at: at })
+    .where('contact_id', '=', contactId)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/**
+ * `conversation.resolved` → one ask job, when some CSAT settings of the workspace are on; a
+ * deleted or erased contact's open questions end.
+ */
 export function csatSink(ctx: AppContext): EventSink {
   return async (trx, events) => {
     for (const e of events) {
-      if (e.event !== 'conversation.resolved' || typeof e.data.id !== 'string') continue;
+      if (typeof e.data.id !== 'string') continue;
       const scope = { workspaceId: e.workspace_id, livemode: e.livemode };
+      if (e.event === 'contact.deleted') {
+        await endOpenQuestions(trx, scope, e.data.id, ctx.clock.now().toISOString());
+        continue;
+      }
+      if (e.event !== 'conversation.resolved') continue;
       const on = await tenant(trx, scope)
         .selectFrom('csat_settings')
         .select('agent_id')

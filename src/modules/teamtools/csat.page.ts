@@ -104,3 +104,13 @@ export function malformedLinkPage(request: FastifyRequest, err: ApiError): Route
     'The link should end with a score from 1 to 5. Please open the whole link from the message, or click a score there again.',
   );
 }
+
+/** A browser's page when one client address opened too many links in a minute. */
+export function rateLimitedPage(retryAfterSeconds: number): RouteResult {
+  const result = page(
+    429,
+    'Too many ratings at once',
+    `Please try the link again in ${retryAfterSeconds} seconds.`,
+  ) as { headers: Record<string, string> } & RouteResult;
+  return { ...result, headers: { ...result.headers, 'Retry-After': String(retryAfterSeconds) } };
+}

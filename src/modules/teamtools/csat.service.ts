@@ -100,3 +100,19 @@ export function listCsatAnswers(
   if (query.conversation_id) q = q.where('conversation_id', '=', query.conversation_id);
   return paginate(q.orderBy('answered_at', 'desc').orderBy('id', 'desc'), page, presentAnswer);
 }
+
+/**
+ * The public link's per-client limit: null when this address may open one more link this minute,
+ * else the seconds to wait. Counted in the shared rate-limit store, so every process agrees.
+ */
+export async function admitCsatLink(ctx: AppContext, clientAddress: string): Promise<number | null> {
+  const now = ctx.clock.now().getTime();
+  const hit = await ctx.rateLimits.hit(
+    `csat:client:${clientAddress}`,
+    60_000,
+    ctx.config.csatLinksPerMinute,
+    1,
+    now,
+  );
+  return hit.allowed ? null : Math.max(1, Math.ceil((hit.resetAtMs - now) / 1000));
+}

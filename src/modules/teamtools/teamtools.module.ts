@@ -12,11 +12,13 @@ import { csatRoutes } from './csat.routes.ts';
 import { effectiveCsat, putCsatSettings } from './csat.service.ts';
 import { macroRoutes } from './macros.routes.ts';
 import { bookingReminderJob } from './reminders.ts';
+import { eraseTeamtools } from './teamtools.erase.ts';
 import { teamtoolsMigrations } from './teamtools.migrations.ts';
 
 /** Canned responses, macros, automations and CSAT: the tools people use on conversations. */
 export const teamtoolsModule: Module = {
   name: 'teamtools',
+  erase: eraseTeamtools,
   migrations: teamtoolsMigrations,
   routes: [...cannedRoutes, ...macroRoutes, ...automationRoutes, ...csatRoutes],
   setup(ctx) {

@@ -1,5 +1,6 @@
 import { Histogram } from 'prom-client';
 import type { Module } from '../module.ts';
+import { eraseToolCalls } from './tools.erase.ts';
 import { toolsMigrations } from './tools.migrations.ts';
 import { toolRoutes } from './tools.routes.ts';
 
@@ -19,6 +20,7 @@ export const toolsModule: Module = {
   name: 'tools',
   migrations: toolsMigrations,
   routes: toolRoutes,
+  erase: eraseToolCalls,
   setup(): ToolsInstance {
     return {
       duration: new Histogram({

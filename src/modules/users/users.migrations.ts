@@ -93,4 +93,39 @@ export const usersMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '0137_users_sessions_two_factor': {
+    async up(db) {
+      await db.schema
+        .createTable('user_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('ip', 'text')
+        .addColumn('user_agent', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema.createIndex('user_sessions_user').on('user_sessions').column('user_id').execute();
+      await db.schema
+        .createTable('user_two_factor')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('enabled_at', 'text')
+        .addColumn('last_step', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('recovery_codes', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('auth_settings')
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('require_two_factor', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('auth_settings_pk', ['workspace_id', 'livemode'])
+        .execute();
+    },
+  },
 };

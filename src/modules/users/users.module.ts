@@ -4,6 +4,7 @@ import { availabilityRoutes } from './availability.routes.ts';
 import { PresenceTracker, type RoomMaybeFreed } from './availability.ts';
 import { usersMigrations } from './users.migrations.ts';
 import { userRoutes } from './users.routes.ts';
+import { securityRoutes } from './users.security.routes.ts';
 import type { AssigneeDeleting } from './users.service.ts';
 import { sessionSecret, verifySession } from './users.sessions.ts';
 
@@ -28,7 +29,7 @@ declare module '../../platform/context.ts' {
 export const usersModule: Module = {
   name: 'users',
   migrations: usersMigrations,
-  routes: [...userRoutes, ...availabilityRoutes],
+  routes: [...userRoutes, ...availabilityRoutes, ...securityRoutes],
   setup(ctx): UsersInstance {
     const secret = sessionSecret(ctx);
     // Bearer tokens that are not API keys are tried as inbox sessions.

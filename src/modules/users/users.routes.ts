@@ -47,7 +47,9 @@ export const userRoutes = [
     body: loginBody,
     responses: { 200: loginResponse },
     errors: ['unauthorized', 'rate_limited'],
-    handler: ok(({ ctx, body, request }) => login(ctx, ctx.modules.users.sessionSecret, body, request.ip)),
+    handler: ok(({ ctx, body, request }) =>
+      login(ctx, ctx.modules.users.sessionSecret, body, request.ip, request.headers['user-agent']),
+    ),
   }),
   defineRoute({
     method: 'POST',

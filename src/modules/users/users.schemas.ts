@@ -176,6 +176,16 @@ export const loginBody = z
       'The mode, when the email has a user in both.',
       'live',
     ).optional(),
+    totp_code: describe(
+      z.string().trim().max(10),
+      'The 6-digit code of the authenticator app, for a user with two-factor sign-in on.',
+      '492039',
+    ).optional(),
+    recovery_code: describe(
+      z.string().trim().max(20),
+      'Instead of `totp_code`: one of the recovery codes (each works once).',
+      'k3j9x-q2mp8',
+    ).optional(),
   })
   .meta({ examples: [{ email: 'priya@glowsalon.in', password: 'correct horse battery' }] });
 
@@ -187,4 +197,9 @@ export const loginResponse = z.object({
   ),
   expires_at: timestamp('When the token stops working'),
   user: describe(userObject, 'The signed-in user.'),
+  two_factor_enrolment_required: describe(
+    z.boolean(),
+    'True when the workspace requires two-factor sign-in and this user has none yet: the session may only enrol (`POST /v1/me/two-factor`); every scoped route answers 403 until they sign in again with a code.',
+    false,
+  ),
 });

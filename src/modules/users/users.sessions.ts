@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
+import { recordAudit } from '../../platform/audit.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { loadSecretKey } from '../../platform/context.ts';
 import { inPartialScope, inScope } from '../../platform/db/scope.ts';
@@ -7,9 +8,11 @@ import { ApiError, invalidField } from '../../platform/errors.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { fromJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
-import { DUMMY_HASH, verifyPassword } from './password.ts';
+import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import { loginFailed, loginSucceeded, throttleLogin } from './users.login-throttle.ts';
 import { presentUser, SESSION_TTL_SECONDS, scopesForRole, type UsersTable } from './users.service.ts';
+import { openSession, revokeAllSessions } from './users.session-list.ts';
+import { checkSecondFactor, twoFactorOf, workspaceRequiresTwoFactor } from './users.two-factor.ts';
 
 // Sessions
 
@@ -27,8 +30,16 @@ const unauthorizedLogin = () => new ApiError('unauthorized', 'Invalid email or p
 export async function login(
   ctx: AppContext,
   secret: Uint8Array,
-  input: { email: string; password: string; workspace_id?: string; mode?: 'live' | 'test' },
+  input: {
+    email: string;
+    password: string;
+    workspace_id?: string;
+    mode?: 'live' | 'test';
+    totp_code?: string;
+    recovery_code?: string;
+  },
   clientAddress = 'unknown',
+  userAgent?: string,
 ) {
   const email = input.email.trim().toLowerCase();
   // Counted before anything is looked up, so a throttled answer is the same, and as fast, for
@@ -68,14 +79,64 @@ export async function login(
     );
   }
   const user = matches[0];
+  const scope = { workspaceId: user.workspace_id, livemode: user.livemode === 1 };
+  // The second factor: asked for once the password is right; a wrong code counts as a failure.
+  const tf = await twoFactorOf(ctx, user.id);
+  if (tf?.enabled_at) {
+    if (!input.totp_code && !input.recovery_code)
+      throw new ApiError(
+        'unauthorized',
+        'This account uses two-factor sign-in: give `totp_code` (or `recovery_code`).',
+        {
+          details: { two_factor_required: true },
+        },
+      );
+    if (!(await checkSecondFactor(ctx, tf, input))) {
+      await loginFailed(ctx, email, clientAddress);
+      await recordAudit(ctx.db, {
+        ...scope,
+        actor: { type: 'user', id: user.id },
+        action: 'auth.two_factor_failed',
+        objectType: 'user',
+        objectId: user.id,
+        ip: clientAddress,
+        at: ctx.clock.now().toISOString(),
+      });
+      throw new ApiError('unauthorized', 'Invalid two-factor code (or it was used already).', {
+        details: { two_factor_required: true },
+      });
+    }
+  }
   await loginSucceeded(ctx, email, clientAddress);
+  // Hashes from before argon2id (or with older parameters) are replaced now that the password is known.
+  if (needsRehash(user.password_hash as string))
+    await ctx.db
+      .updateTable('users')
+      .set({ password_hash: await hashPassword(input.password) })
+      .where('id', '=', user.id)
+      .execute();
+  // A workspace that requires a second factor lets a user without one only enrol.
+  const enrolOnly = !tf?.enabled_at && (await workspaceRequiresTwoFactor(ctx, scope));
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_SECONDS * 1000);
+  const sid = await openSession(ctx, scope, user.id, { ip: clientAddress, userAgent }, expiresAt);
+  await recordAudit(ctx.db, {
+    ...scope,
+    actor: { type: 'user', id: user.id },
+    action: 'auth.sign_in',
+    objectType: 'session',
+    objectId: sid,
+    ip: clientAddress,
+    details: { two_factor: Boolean(tf?.enabled_at), enrolment_only: enrolOnly },
+    at: now.toISOString(),
+  });
   const token = await new SignJWT({
     ws: user.workspace_id,
     lm: user.livemode === 1,
     role: user.role,
     sv: user.session_version,
+    sid,
+    ...(enrolOnly ? { enr: true } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(user.id)
@@ -84,7 +145,12 @@ export async function login(
     .setIssuedAt(Math.floor(now.getTime() / 1000))
     .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
     .sign(secret);
-  return { token, expires_at: expiresAt.toISOString(), user: presentUser(user) };
+  return {
+    token,
+    expires_at: expiresAt.toISOString(),
+    user: presentUser(user),
+    two_factor_enrolment_required: enrolOnly,
+  };
 }
 
 /**
@@ -102,6 +168,7 @@ export async function logout(ctx: AppContext, auth: Auth) {
     .set((eb) => ({ session_version: eb('session_version', '+', 1) }))
     .where('id', '=', auth.principalId)
     .execute();
+  await revokeAllSessions(ctx, auth.principalId);
 }
 
 interface SessionClaims {
@@ -109,6 +176,8 @@ interface SessionClaims {
   ws: string;
   livemode: boolean;
   version: number;
+  sid: string;
+  enrolOnly: boolean;
 }
 
 async function readClaims(ctx: AppContext, secret: Uint8Array, token: string): Promise<SessionClaims | null> {
@@ -119,12 +188,12 @@ async function readClaims(ctx: AppContext, secret: Uint8Array, token: string): P
       algorithms: ['HS256'],
       currentDate: ctx.clock.now(),
     });
-    const { sub, ws, lm, sv } = payload;
-    if (!sub || typeof ws !== 'string' || typeof lm !== 'boolean') return null;
+    const { sub, ws, lm, sv, sid, enr } = payload;
+    if (!sub || typeof ws !== 'string' || typeof lm !== 'boolean' || typeof sid !== 'string') return null;
     // A token from before session versions counts as version 0.
     const version = sv === undefined ? 0 : sv;
     if (typeof version !== 'number' || !Number.isInteger(version)) return null;
-    return { sub, ws, livemode: lm, version };
+    return { sub, ws, livemode: lm, version, sid, enrolOnly: enr === true };
   } catch {
     return null;
   }
@@ -156,20 +225,41 @@ export async function verifySession(
       'workspaces.limits',
       'workspaces.default_country',
     ])
+    .innerJoin('user_sessions', 'user_sessions.user_id', 'users.id')
+    .select(['user_sessions.revoked_at', 'user_sessions.last_seen_at'])
+    .where('user_sessions.id', '=', claims.sid)
     .where('users.id', '=', claims.sub)
     .where(inScope({ workspaceId: claims.ws, livemode: claims.livemode }, 'users'))
     .executeTakeFirst();
-  if (!row || Number(row.session_version) !== claims.version) return null;
+  if (!row || Number(row.session_version) !== claims.version || row.revoked_at !== null) return null;
+  await noteSeen(ctx, claims.sid, row.last_seen_at);
   return {
     workspaceId: row.workspace_id,
     workspaceName: row.workspace_name,
     livemode: claims.livemode,
     principalId: row.id,
     kind: 'user',
-    scopes: scopesForRole(row.role),
+    // Signed in without the second factor the workspace requires: only enrolment (unscoped routes).
+    scopes: claims.enrolOnly ? [] : scopesForRole(row.role),
+    sessionId: claims.sid,
     plan: row.plan,
     limits: limitsFor(row.plan, fromJson<Partial<PlanLimits> | null>(row.limits, null)),
     defaultCountry: row.default_country,
     actor: { type: 'user', id: row.id },
   };
+}
+
+/** When a session was last used, to the minute (a failed write never fails the request). */
+async function noteSeen(ctx: AppContext, sid: string, lastSeen: string) {
+  const now = ctx.clock.now();
+  if (now.getTime() - Date.parse(lastSeen) < 60_000) return;
+  try {
+    await ctx.db
+      .updateTable('user_sessions')
+      .set({ last_seen_at: now.toISOString() })
+      .where('id', '=', sid)
+      .execute();
+  } catch (err) {
+    ctx.logger.warn({ err: (err as Error).message }, 'recording when a session was used failed');
+  }
 }

@@ -1,3 +1,5 @@
+import './users.security.tables.ts';
+
 declare module '../../platform/db/schema.ts' {
   interface Database {
     users: UsersTable;

@@ -7,6 +7,7 @@ import { activeCallsByProvider } from './calls.service.ts';
 import { mediaSocket } from './calls.socket.ts';
 import { sandboxCarrier } from './engine/sandbox-callee.ts';
 import { availableSpeechEngines } from './speech/index.ts';
+import { eraseCalls } from './voice.erase.ts';
 import { startCallJob, webJoinTimeoutJob } from './voice.jobs.ts';
 import { voiceMigrations } from './voice.migrations.ts';
 import { drainCalls, VoiceRuntime, voiceRuntime } from './voice.runtime.ts';
@@ -14,6 +15,7 @@ import { drainCalls, VoiceRuntime, voiceRuntime } from './voice.runtime.ts';
 /** Voice calls: the calls API, the call engine, speech engines and the sandbox callee. */
 export const voiceModule: Module = {
   name: 'voice',
+  erase: eraseCalls,
   migrations: voiceMigrations,
   routes: callRoutes,
   sockets: [mediaSocket],

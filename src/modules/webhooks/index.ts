@@ -1,4 +1,4 @@
 /** The webhooks module's public surface: what other modules may use. */
 export { sendWebhook } from './webhooks.http.ts';
-export { checkWebhookUrl } from './webhooks.service.ts';
+export { checkWebhookUrl, webhookUrlProblem } from './webhooks.service.ts';
 export { generateSecret, signatureHeaders } from './webhooks.signing.ts';

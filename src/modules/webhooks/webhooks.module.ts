@@ -1,6 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Module } from '../module.ts';
 import { createEndpointCache, type EndpointCache } from './webhooks.endpoint-cache.ts';
+import { eraseDeliveryRecords } from './webhooks.erase.ts';
 import {
   attemptDelivery,
   type DeliveryOptions,
@@ -39,6 +40,7 @@ export function createWebhooksModule(options: Partial<DeliveryOptions> = {}): Mo
   const opts: DeliveryOptions = { ...defaultDeliveryOptions, ...options };
   return {
     name: 'webhooks',
+    erase: eraseDeliveryRecords,
     migrations: webhooksMigrations,
     routes: webhookRoutes,
     setup(ctx): WebhooksInstance {

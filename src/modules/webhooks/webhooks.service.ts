@@ -15,30 +15,33 @@ import { generateSecret } from './webhooks.signing.ts';
 import type { DeliveryState, WebhookEndpointsTable } from './webhooks.tables.ts';
 
 /**
- * A target must be http(s); unless private targets are allowed, a literal loopback, private or
- * link-local address (and `localhost`) is refused here already. Names are checked again after
- * DNS resolution at every delivery.
+ * Why a target may not be used, or null: it must be http(s); unless private targets are allowed,
+ * a literal loopback, private or link-local address (and `localhost`) is refused here already.
+ * Names are checked again after DNS resolution at every delivery. Automation and macro `webhook`
+ * actions are checked with the same rule, so they cannot go around it.
  */
-export function checkWebhookUrl(raw: string, allowPrivate: boolean): string {
+export function webhookUrlProblem(raw: string, allowPrivate: boolean): string | null {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw invalidField('url', 'must be an absolute http(s) URL');
+    return 'must be an absolute http(s) URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw invalidField('url', 'must use http or https');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must use http or https';
   if (!allowPrivate) {
     const host = url.hostname.toLowerCase();
     const literal = literalAddress(host);
-    if ((literal && isPrivateAddress(literal)) || host === 'localhost' || host.endsWith('.localhost')) {
-      throw invalidField(
-        'url',
-        'must not point at a loopback, private, link-local or reserved address. For local development, start the server with PARLEY_WEBHOOK_ALLOW_PRIVATE=1, or run `parley webhooks listen --forward-to <local url>`, which needs no public URL',
-      );
-    }
+    if ((literal && isPrivateAddress(literal)) || host === 'localhost' || host.endsWith('.localhost'))
+      return 'must not point at a loopback, private, link-local or reserved address. For local development, start the server with PARLEY_WEBHOOK_ALLOW_PRIVATE=1, or run `parley webhooks listen --forward-to <local url>`, which needs no public URL';
   }
-  return url.toString();
+  return null;
+}
+
+/** The target, normalised; a 400 on `url` when `webhookUrlProblem` finds one. */
+export function checkWebhookUrl(raw: string, allowPrivate: boolean): string {
+  const problem = webhookUrlProblem(raw, allowPrivate);
+  if (problem) throw invalidField('url', problem);
+  return new URL(raw).toString();
 }
 
 /** An agent filter must name an agent of this workspace and mode (asked of the agents module). */

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { auditMigration } from '../audit.ts';
 import type { ParleyMigration } from './migrate.ts';
 
 export const platformMigrations: Record<string, ParleyMigration> = {
@@ -104,4 +105,5 @@ export const platformMigrations: Record<string, ParleyMigration> = {
       }
     },
   },
+  '0005_platform_audit_log': auditMigration,
 };

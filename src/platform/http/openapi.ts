@@ -342,6 +342,8 @@ const eventNotes: Partial<Record<string, string>> = {
   'contact.deleted': 'Here `data` is only `{id, object: "contact", deleted: true}`.',
   'contact.merged':
     '`data` is the kept contact after the merge, with `merged_contact_id`: the contact merged into it (its rows now belong to the kept one).',
+  'contact.erased':
+    'Everything of the deleted contact is erased (docs/privacy.md); `data` is only `{id, object: "contact", erased: true, erasure_id}`.',
   'conversation.escalated': '`data` also carries the handoff `reason`.',
   'conversation.assigned':
     'The actor is who assigned it: a person, a key, an automation, or `{type: "rule", id: <team id>}` when a team\'s assignment rule gave it out (`data.routed_by`) or queued it (`data.queued: true`). `data.previous_assignee` is who had it before (null when unassigned). `data.reason: "replied"`: a person who replied to a handed-off conversation held by someone else took it.',
@@ -385,16 +387,24 @@ function eventDataSchema(type: string, objectSchema: Json): Json {
   });
   switch (type) {
     case 'contact.deleted':
+    case 'contact.erased': {
+      const flag = type === 'contact.deleted' ? 'deleted' : 'erased';
+      const erasure: Record<string, Json> =
+        flag === 'erased'
+          ? { erasure_id: { type: 'string', description: 'The erasure (`GET /v1/erasures/{id}`).' } }
+          : {};
       return {
         type: 'object',
-        required: ['id', 'object', 'deleted'],
+        required: ['id', 'object', flag, ...Object.keys(erasure)],
         additionalProperties: false,
         properties: {
           id: (objectSchema.properties as Json | undefined)?.id ?? { type: 'string' },
-          object: { const: 'contact', description: 'The type of the deleted object.' },
-          deleted: { const: true, description: 'Always true.' },
+          object: { const: 'contact', description: `The type of the ${flag} object.` },
+          [flag]: { const: true, description: 'Always true.' },
+          ...erasure,
         },
       };
+    }
     case 'contact.merged':
       return withFields(objectSchema, {
         merged_contact_id: {

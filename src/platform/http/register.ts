@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { auditActor, audited, recordAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { safeEqual } from '../crypto.ts';
 import { isStorageUnavailable } from '../db/database.ts';
@@ -10,6 +11,7 @@ import { authenticate, credentialFrom, requireScope } from './auth.ts';
 import { knownKeysAt, suggestField, wellPrefixedUnknownId } from './field-hints.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.ts';
 import { documentedErrorCodes } from './openapi.ts';
+import { operationId } from './operation-ids.ts';
 import type { AnyRoute, Auth, RouteResult } from './route.ts';
 
 declare module 'fastify' {
@@ -315,6 +317,7 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
   const documented = validateResponses ? documentedErrorCodes(route) : undefined;
   // An id with the right prefix that cannot exist is a 404 where the route may answer one.
   const answersNotFound = documentedErrorCodes(route).has('not_found');
+  const auditable = audited(route);
   app.route({
     method: route.method,
     url: route.path,
@@ -393,7 +396,7 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
     }
     if ('hijacked' in result) return reply;
 
-    if (validateResponses) checkResponse(route, result);
+    await afterHandler(ctx, route, auth, request, params, result, { validateResponses, auditable });
     if (idempotencyKey !== undefined) {
       await completeIdempotencyKey(ctx, auth, idempotencyKey, {
         status: result.status,
@@ -545,4 +548,47 @@ function checkResponse(route: AnyRoute, result: { status: number; body?: unknown
       `${route.method} ${route.path} answered a body that does not match its documented ${result.status} schema: ${JSON.stringify(parsed.error.issues.slice(0, 5))}`,
     );
   }
+}
+
+/** What follows a handler's answer: its check against the docs (tests) and the audit log. */
+async function afterHandler(
+  ctx: AppContext,
+  route: AnyRoute,
+  auth: Auth,
+  request: FastifyRequest,
+  params: unknown,
+  result: Exclude<RouteResult, { hijacked: true }>,
+  opts: { validateResponses: boolean; auditable: boolean },
+) {
+  if (opts.validateResponses) checkResponse(route, result);
+  if (opts.auditable) await auditCall(ctx, route, auth, request, params, result);
+}
+
+/** A successful audited call, in the audit log: who, what (the operation), which object, from where. */
+async function auditCall(
+  ctx: AppContext,
+  route: AnyRoute,
+  auth: Auth,
+  request: FastifyRequest,
+  params: unknown,
+  result: Exclude<RouteResult, { hijacked: true }>,
+) {
+  if (!auth || result.status >= 400) return;
+  const body =
+    'body' in result && result.body && typeof result.body === 'object'
+      ? (result.body as Record<string, unknown>)
+      : {};
+  const p = (params ?? {}) as Record<string, unknown>;
+  const objectId = typeof p.id === 'string' ? p.id : typeof body.id === 'string' ? body.id : null;
+  await recordAudit(ctx.db, {
+    workspaceId: auth.workspaceId,
+    livemode: auth.livemode,
+    actor: auditActor(auth),
+    action: operationId(route),
+    objectType: typeof body.object === 'string' ? body.object : null,
+    objectId,
+    ip: request.ip,
+    details: { method: route.method, path: request.url.split('?')[0], status: result.status },
+    at: ctx.clock.now().toISOString(),
+  });
 }

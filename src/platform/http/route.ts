@@ -16,6 +16,8 @@ export interface Auth {
   /** The API key's id, or the session's user id. */
   principalId: string;
   kind: 'api_key' | 'user';
+  /** The inbox session's id (users only). */
+  sessionId?: string;
   /** The API key's visible prefix (API keys only). */
   keyPrefix?: string;
   scopes: string[];
@@ -78,6 +80,8 @@ export interface RouteDef<
   responses: Record<number, z.ZodType | null>;
   /** Error codes this route documents beyond those every authenticated route may answer. */
   errors?: ErrorCode[];
+  /** Written to the audit log when it succeeds (besides the changes `audit.ts` audits by scope). */
+  audit?: boolean;
   /** Excluded from the OpenAPI document (provider-facing routes document themselves elsewhere). */
   hidden?: boolean;
   /** Marks a deprecated route: it answers with a `Deprecation` header. */

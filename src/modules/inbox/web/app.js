@@ -59,9 +59,27 @@ export function App() {
   return html`<${Shell} route=${route} />`;
 }
 
+/** What the sign-in form says when the server refuses: never which of email or password was wrong. */
+function signInError(err, twoFactor, codeAsked) {
+  if (twoFactor)
+    return codeAsked
+      ? 'Wrong or already used code.'
+      : 'Enter the code from your authenticator app (or a recovery code).';
+  return err.status === 401 ? 'Wrong email or password.' : err.message;
+}
+
+/** The code typed as the sign-in asks for it: 6 digits are a TOTP code, anything else a recovery code. */
+function secondFactor(code) {
+  if (!code) return {};
+  const c = code.trim();
+  return /^\d{6}$/.test(c) ? { totp_code: c } : { recovery_code: c };
+}
+
 function LoginPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  // Asked for once the server says the account uses two-factor sign-in.
+  const [code, setCode] = useState(/** @type {string | null} */ (null));
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const notice = session.notice;
@@ -80,14 +98,17 @@ function LoginPage() {
     setBusy(true);
     setError('');
     try {
-      const res = await api('POST', '/v1/auth/login', { email, password }, { anonymous: true });
+      const second = secondFactor(code);
+      const res = await api('POST', '/v1/auth/login', { email, password, ...second }, { anonymous: true });
       const next = sessionStorage.getItem('parley.next');
       sessionStorage.removeItem('parley.next');
       history.replaceState(null, '', next?.startsWith('/app') && next !== '/app/login' ? next : '/app');
       setSession(res);
     } catch (err) {
       // One message for a wrong email or password: the page never says which.
-      setError(err.status === 401 ? 'Wrong email or password.' : err.message);
+      const twoFactor = err.status === 401 && /two-factor/i.test(err.message);
+      if (twoFactor && code === null) setCode('');
+      setError(signInError(err, twoFactor, code !== null));
       setBusy(false);
     }
   };
@@ -99,6 +120,12 @@ function LoginPage() {
         onInput=${(e) => setEmail(e.currentTarget.value)} /></label>
       <label>Password<input type="password" name="password" autocomplete="current-password" required
         value=${password} onInput=${(e) => setPassword(e.currentTarget.value)} /></label>
+      ${
+        code !== null
+          ? html`<label>Two-factor code<input name="totp" inputmode="numeric" autocomplete="one-time-code" required
+            value=${code} onInput=${(e) => setCode(e.currentTarget.value)} /></label>`
+          : null
+      }
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
       <button class="primary" type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
     </form>

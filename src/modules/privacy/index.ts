@@ -1,0 +1,2 @@
+/** The privacy module's public surface: what other modules may use. */
+export { presentErasure } from './privacy.erasure.ts';

@@ -1,0 +1,15 @@
+import type { Module } from '../module.ts';
+import { eraseContactJob, recordErasure, runErasure } from './privacy.erasure.ts';
+import { privacyMigrations } from './privacy.migrations.ts';
+import { privacyRoutes } from './privacy.routes.ts';
+
+/** A person's rights over their data: erasure (and, below, export, retention and the audit log). */
+export const privacyModule: Module = {
+  name: 'privacy',
+  migrations: privacyMigrations,
+  routes: privacyRoutes,
+  setup(ctx) {
+    ctx.modules.contacts.erasing.add((tx, e) => recordErasure(ctx, tx, e));
+    ctx.queue.register(eraseContactJob, (payload) => runErasure(ctx, payload.erasureId));
+  },
+};

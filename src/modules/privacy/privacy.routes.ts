@@ -1,0 +1,99 @@
+import { ApiError } from '../../platform/errors.ts';
+import { pageRequest } from '../../platform/http/pagination.ts';
+import { defineRoute, ok } from '../../platform/http/route.ts';
+import { idParams, listResponse } from '../../platform/http/schemas.ts';
+import { deleteContact, findContactRow } from '../contacts/index.ts';
+import { auditEntryObject, auditLogQuery, listAuditLog } from './privacy.audit.ts';
+import { erasuresOfContact, getErasure, presentErasure } from './privacy.erasure.ts';
+import { contactExport } from './privacy.export.ts';
+import { eraseContactBody, erasureObject } from './privacy.schemas.ts';
+
+const what =
+  "Everything that identifies the person goes: the contact, their audience memberships, the text, media and addresses of their messages, their calls' transcripts and recordings, analyses, leads' details, bookings' notes, CSAT comments (open questions end), raw provider payloads, event payloads kept for `GET /v1/events` (and so webhook redeliveries), receivers' answers that echo them, and stored idempotent answers. Counts stay (reports, conversation and message rows without content). See docs/privacy.md.";
+
+export const privacyRoutes = [
+  defineRoute({
+    method: 'POST',
+    path: '/v1/contacts/:id/erase',
+    summary: "Erase a contact's data",
+    description: `An explicit erasure request (DPDP Act, GDPR art. 17), with its reason: the contact is deleted at once and a job erases the rest, resuming after a crash; \`contact.erased\` is emitted when it completes. ${what} Answers 202 with the erasure to follow at \`GET /v1/erasures/{id}\`; asked again for a contact already erased, answers 200 with that erasure.`,
+    tags: ['Privacy'],
+    auth: 'key',
+    scope: 'contacts:write',
+    params: idParams('ct'),
+    body: eraseContactBody,
+    responses: { 200: erasureObject, 202: erasureObject },
+    handler: async ({ ctx, auth, params, body }) => {
+      const existing = await erasuresOfContact(ctx, auth, params.id);
+      if (existing && !(await findContactRow(ctx.db, auth, params.id)))
+        return { status: 200, body: presentErasure(existing) };
+      await deleteContact(ctx, auth, params.id, auth.actor, body.reason);
+      const started = await erasuresOfContact(ctx, auth, params.id);
+      if (!started) throw new ApiError('internal_error', 'The erasure was not recorded.');
+      return { status: 202, body: presentErasure(started) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/erasures/:id',
+    summary: 'Get an erasure',
+    description:
+      'The state of an erasure (`running` or `completed`). The record keeps the fact of the erasure, its reason and times, never what identified the person.',
+    tags: ['Privacy'],
+    auth: 'key',
+    scope: 'contacts:read',
+    params: idParams('era'),
+    responses: { 200: erasureObject },
+    handler: ok(({ ctx, auth, params }) => getErasure(ctx, auth, params.id)),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/audit-log',
+    summary: 'List the audit log',
+    description:
+      'Who (a user, a key, the system) did what to which object, from which address, newest first: sign-ins (and wrong second-factor codes), keys created and revoked, users, roles and teams changed, channels, webhooks, agents, templates and settings changed, assignments, contacts deleted, erased and exported (`getContactExport`). Admins only (`audit_log:read`). Entries are never changed; retention deletes old ones.',
+    tags: ['Privacy'],
+    auth: 'key',
+    scope: 'audit_log:read',
+    query: auditLogQuery,
+    responses: { 200: listResponse(auditEntryObject) },
+    handler: ok(({ ctx, auth, query }) => listAuditLog(ctx, auth, query, pageRequest(query))),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/contacts/:id/export',
+    summary: "Export a contact's data",
+    description:
+      'Everything held about the person (DPDP Act s.11, GDPR art. 15 and 20) as one JSON document, streamed (memory stays flat however many messages): the contact, each of their conversations with all its messages, their leads and bookings. Recorded in the audit log.',
+    tags: ['Privacy'],
+    auth: 'key',
+    scope: 'contacts:read',
+    audit: true,
+    params: idParams('ct'),
+    responses: { 200: null },
+    rawResponses: {
+      200: {
+        'application/json': {
+          schema: { type: 'object' },
+          example: {
+            object: 'contact_export',
+            exported_at: '2026-11-25T09:00:00.000Z',
+            contact: {},
+            conversations: [],
+            leads: [],
+            bookings: [],
+          },
+        },
+      },
+    },
+    handler: async ({ ctx, auth, params }) => ({
+      status: 200,
+      body: await contactExport(ctx, auth, params.id),
+      contentType: 'application/json; charset=utf-8',
+      headers: {
+        'Content-Disposition': `attachment; filename="${params.id}.json"`,
+        'Cache-Control': 'no-store',
+      },
+    }),
+  }),
+];
