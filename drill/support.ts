@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { NEWEST_GRAPH_VERSION } from '../src/modules/channels/whatsapp/graph-versions.ts';
 import { signMetaPayload } from '../src/modules/channels/whatsapp/meta-protocol.ts';
 import { FakeMetaGraph, type FakeNumber, messagesPayload, textMessage } from '../test/fakes/meta-graph.ts';
 import { startReceiver } from '../test/support/webhook-receiver.ts';
@@ -121,7 +122,8 @@ export function steadyLoad(base: () => string, key: string, perSecond: number, l
 
 /** A fake WhatsApp Cloud API number and a webhook receiver for one drill scenario. */
 export async function providerWorld() {
-  const meta = new FakeMetaGraph('v21.0');
+  // The Graph version the server calls by default (the drill's servers set none).
+  const meta = new FakeMetaGraph(NEWEST_GRAPH_VERSION);
   // Status webhooks back to Parley would race the kills; the drill checks sends and events only.
   meta.statusWebhooks = false;
   await meta.start();

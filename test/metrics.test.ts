@@ -64,8 +64,9 @@ forEachStorage('product metrics', (storage) => {
 
     const text = await eventually(async () => {
       const s = await scrape();
+      // The agent's reply, and the handoff's notice to the customer (what happens next).
       return n(s, 'parley_messages_total', { channel: 'whatsapp', direction: 'outbound', status: 'read' }) >=
-        1 && n(s, 'parley_webhook_delivery_attempts_total', { outcome: 'succeeded' }) >= 1
+        2 && n(s, 'parley_webhook_delivery_attempts_total', { outcome: 'succeeded' }) >= 1
         ? s
         : null;
     }, 10_000);
@@ -77,15 +78,15 @@ forEachStorage('product metrics', (storage) => {
     for (const status of ['sent', 'delivered', 'read'])
       assert.equal(
         n(text, 'parley_messages_total', { channel: 'whatsapp', direction: 'outbound', status }),
-        1,
+        2,
         status,
       );
     assert.equal(n(text, 'parley_ai_replies_total', { engine: 'builtin' }), 1);
     assert.equal(n(text, 'parley_ai_reply_latency_seconds_count', { engine: 'builtin' }), 1);
     assert.ok(n(text, 'parley_ai_reply_latency_seconds_sum', { engine: 'builtin' }) > 0);
     assert.equal(n(text, 'parley_handoffs_total', { by: 'api_key' }), 1);
-    // The agent's reply is written in its conversation on its own, not by the batch writer.
-    assert.equal(n(text, 'parley_send_writes_total', { path: 'single' }), 1);
+    // The agent's reply and the notice are written in their conversation on their own, not by the batch writer.
+    assert.equal(n(text, 'parley_send_writes_total', { path: 'single' }), 2);
     assert.equal(n(text, 'parley_webhook_delivery_attempts_total', { outcome: 'succeeded' }), 1);
     assert.equal(n(text, 'parley_webhook_delivery_duration_seconds_count', { outcome: 'succeeded' }), 1);
     // Every product metric is described.

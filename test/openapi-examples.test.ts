@@ -68,10 +68,18 @@ export function requestExamples(): Example[] {
 }
 
 /** A multipart form from an example object: its `file` field is sent as a file part. */
+/** A real 1×1 PNG: an upload that checks a file's first bytes is sent a file that has them. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
 async function multipart(fields: Record<string, string>, fileName: string) {
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) if (name !== 'file') form.append(name, value);
-  form.append('file', new Blob([fields.file ?? '']), fileName);
+  // An example that names an image's bytes gets an image's bytes.
+  const image = /\(the bytes of .*\.(jpe?g|png)\)/.test(fields.file ?? '');
+  form.append('file', new Blob([image ? PNG : (fields.file ?? '')]), image ? 'menu.png' : fileName);
   const res = new Response(form);
   return { payload: Buffer.from(await res.arrayBuffer()), contentType: res.headers.get('content-type')! };
 }
@@ -89,6 +97,8 @@ const order = (e: Example) => {
     return 0;
   if (e.path === '/v1/auth/login') return 2;
   if (e.method === 'DELETE') return 3;
+  // Requiring a second factor makes later sessions enrol-only: it goes last.
+  if (e.path === '/v1/auth-settings') return 4;
   return 1;
 };
 

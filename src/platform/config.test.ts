@@ -29,7 +29,7 @@ describe('loadConfig', () => {
     assert.equal(c.webhookAllowPrivate, false);
     assert.equal(c.logLevel, 'info');
     assert.equal(c.jobPollMs, 250);
-    assert.equal(c.metaGraphVersion, 'v21.0');
+    assert.equal(c.metaGraphVersion, 'v26.0');
     assert.equal(c.testing, undefined);
   });
 
@@ -88,7 +88,7 @@ describe('loadConfig', () => {
     ['PARLEY_WEBHOOK_ALLOW_PRIVATE', 'maybe', /.+/],
     ['PARLEY_LOG_LEVEL', 'loud', /.+/],
     ['PARLEY_PUBLIC_URL', 'not a url', /.+/],
-    ['PARLEY_META_GRAPH_VERSION', '21', /v21\.0/],
+    ['PARLEY_META_GRAPH_VERSION', '21', /v26\.0/],
     ['PARLEY_JOB_POLL_MS', '5', /10/],
     ['PARLEY_JWT_SECRET', 'too-short', /at least 32/],
   ];

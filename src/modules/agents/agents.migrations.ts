@@ -60,4 +60,16 @@ export const agentsMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('agents').addColumn('handoff_policy', 'text').execute();
     },
   },
+  // `languages` is read now (the reply is in the customer's language when the agent speaks it).
+  // Until now every agent answered Hinglish in Hinglish whatever it held, and the default was
+  // ["en"]: agents still on that default keep answering as they did.
+  '0507_agent_languages_read': {
+    async up(db) {
+      await db
+        .updateTable('agents')
+        .set({ languages: '["en","hi"]' })
+        .where('languages', '=', '["en"]')
+        .execute();
+    },
+  },
 };

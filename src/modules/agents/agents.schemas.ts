@@ -207,7 +207,7 @@ const agentFields = {
       .array(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like en or hi-IN'))
       .min(1)
       .max(20),
-    'Languages the agent answers in.',
+    'Languages the agent answers in (BCP 47 tags; default ["en", "hi"]): a customer writing in one of them (Hindi: in Devanagari or in Latin letters, Hinglish) is answered in it, anyone else in the first.',
     ['en', 'hi'],
   ),
   model: describe(modelInput, 'The model that writes replies.', { provider: 'openai', name: 'gpt-4o-mini' }),

@@ -393,7 +393,8 @@ export async function createAgent(
     phone_number: phone ?? null,
     instructions: input.instructions ?? '',
     greeting: input.greeting ?? null,
-    languages: toJson(input.languages ?? ['en']),
+    // English and Hindi (Hinglish and Devanagari): a customer is answered in the language they write.
+    languages: toJson(input.languages ?? ['en', 'hi']),
     ...buildModel(ctx, input.model, null),
     tools: toJson([...new Set(input.tools ?? defaultTools)]),
     handoff: toJson({ ...defaultHandoff, ...input.handoff }),

@@ -399,15 +399,7 @@ function bookedServiceFact(c: Ctx): Reply | null {
 function closing(c: Ctx): Reply | null {
   if (!isClosing(c.text) || isGoodbye(c.text)) return null;
   const booked = c.state.booked;
-  return {
-    reply: c.hi
-      ? booked
-        ? 'Aapka swagat hai! Aapki booking pakki hai. Aur kuch madad chahiye to batayein.'
-        : 'Aapka swagat hai! Aur kuch madad chahiye to batayein.'
-      : booked
-        ? "You're welcome! Your booking is all set. Anything else I can help with?"
-        : "You're welcome! Anything else I can help with?",
-  };
+  return { reply: say(c.locale, booked ? 'welcome_booked' : 'welcome') };
 }
 
 /**

@@ -38,11 +38,11 @@ export async function sendHandoffNotice(
   if (row.channel === 'voice') return;
   const agent = await agentFor(ctx.db, scope, row);
   if (!agent) return;
-  if (!p.outOfHours) {
-    const recent = await recentMessages(ctx.db, scope, row.id, 20);
-    if (recent.some((m) => m.direction === 'outbound' && m.created_at >= p.handoffAt)) return;
-  }
-  const locale = replyLocale(detectLocale(row.last_message ?? ''), agentConfig(ctx, agent).languages);
+  // Newest first: the customer's latest words say their language.
+  const recent = await recentMessages(ctx.db, scope, row.id, 20);
+  if (!p.outOfHours && recent.some((m) => m.direction === 'outbound' && m.created_at >= p.handoffAt)) return;
+  const said = recent.find((m) => m.direction === 'inbound' && m.text)?.text ?? row.last_message ?? '';
+  const locale = replyLocale(detectLocale(said), agentConfig(ctx, agent).languages);
   const contact = p.outOfHours?.text ? await findContactRow(ctx.db, scope, row.contact_id) : undefined;
   const text = p.outOfHours
     ? closedNoticeText(p.outOfHours, locale, false, contact ?? null)

@@ -165,6 +165,11 @@ export const broadcastObject = z.object({
   valid_until: nullableTimestamp(
     'Until when held-back recipients are retried (the start plus `valid_for_hours`)',
   ),
+  warning: describe(
+    z.string().nullable(),
+    'Something to look at before it sends (its template was moved to the marketing category by Meta after it was scheduled), else null.',
+    null,
+  ),
 });
 
 export const recipientObject = z.object({
