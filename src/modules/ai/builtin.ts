@@ -238,9 +238,10 @@ function injection(c: Ctx): Reply | null {
 
 async function askedForHuman(c: Ctx): Promise<Reply | null> {
   if (!c.has('handoff') || !wantsHuman(c.text, c.input.agent.handoff.keywords)) return null;
-  // "Are you a human or a computer?" asks who answers, not for a person (the agent's own keywords still hand off).
+  // "Are you a human or a computer?" asks who answers, not for a person (the agent's own keywords
+  // still hand off); "real person please, not a bot" is no question: it asks for a person.
   const keyword = !wantsHuman(c.text, []);
-  if (!keyword && sureIntent(c.nlu, 0.995) === 'who') return null;
+  if (!keyword && isQuestion(c.text) && sureIntent(c.nlu, 0.995) === 'who') return null;
   await c.t.handoff('Customer asked for a human');
   return { reply: c.handoffText };
 }

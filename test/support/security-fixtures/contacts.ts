@@ -10,6 +10,8 @@ const fixture: SecurityFixture = {
     '/v1/contacts/:id/consents',
     '/v1/contacts/:id/merge',
     '/v1/contacts/:id/duplicates',
+    '/v1/contacts/:id/erase',
+    '/v1/contacts/:id/export',
   ],
   async create(t, key) {
     const make = async () => {
@@ -28,6 +30,7 @@ const fixture: SecurityFixture = {
     if (path.endsWith('/consents'))
       return method === 'POST' ? { channel: 'whatsapp', purpose: 'marketing', status: 'revoked' } : undefined;
     if (path.endsWith('/merge')) return { other_id: other };
+    if (path.endsWith('/erase')) return { reason: 'security check' };
     return method === 'PATCH' ? { name: 'Renamed' } : undefined;
   },
 };
