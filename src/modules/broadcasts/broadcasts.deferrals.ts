@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Db } from '../../platform/db/database.ts';
+import { tenant } from '../../platform/db/scope.ts';
 import type { ParleyEvent, Tx, TxListener } from '../../platform/events.ts';
 import { fanOutJob } from './broadcasts.jobs.ts';
 import { FREQUENCY_CAPPED } from './broadcasts.read.ts';
@@ -87,14 +88,12 @@ export async function releaseDueDeferrals(db: Db, broadcastId: string, now: Date
 export function flagTemplateTurnedMarketing(ctx: AppContext) {
   ctx.modules.messaging.hooks.templateCategoryChanged.add(async (tx, e) => {
     if (e.template.category !== 'marketing') return;
-    await tx.db
+    await tenant(tx.db, { workspaceId: e.workspaceId, livemode: e.livemode })
       .updateTable('broadcasts')
       .set({
         warning: `Meta moved template ${e.template.name} (${e.template.language}) from ${e.previous} to marketing: each message now costs a marketing message, and contacts who stopped marketing messages will be skipped.`,
         updated_at: ctx.clock.now().toISOString(),
       })
-      .where('workspace_id', '=', e.workspaceId)
-      .where('livemode', '=', e.livemode ? 1 : 0)
       .where('status', '=', 'scheduled')
       .where('template_name', '=', e.template.name)
       .where('template_language', '=', e.template.language)

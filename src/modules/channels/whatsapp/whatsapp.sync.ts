@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AppContext } from '../../../platform/context.ts';
+import { inPartialScope } from '../../../platform/db/scope.ts';
 import { ApiError } from '../../../platform/errors.ts';
 import { type AnyRoute, defineRoute } from '../../../platform/http/route.ts';
 import { describe, idParams } from '../../../platform/http/schemas.ts';
@@ -136,8 +137,9 @@ export async function enqueueScheduledSyncs(ctx: AppContext): Promise<number> {
     .select('id')
     .where('type', '=', 'whatsapp')
     .where('provider', '=', 'meta')
-    .where('livemode', '=', 1)
     .where('status', '=', 'active')
+    // Live channels of every workspace (a test-mode channel has no WhatsApp account to read).
+    .where(inPartialScope({ livemode: true }))
     .execute();
   for (const r of rows) await ctx.queue.enqueue(ctx.db, syncTemplatesJob, { channelId: r.id });
   return rows.length;
