@@ -57,6 +57,8 @@ forEachStorage('notifications in a real browser', (storage) => {
     await context.grantPermissions(['notifications'], { origin: world.url });
     page.on('pageerror', (err) => console.error(`page error: ${err.message}`));
     await signIn(page, world, world[who], path);
+    // Notifications start once the inbox is on screen and the browser is idle.
+    await page.locator('html[data-notifications="on"]').waitFor({ state: 'attached' });
     return { context, page };
   };
   const sessionOf = async (who: 'admin' | 'agent') =>

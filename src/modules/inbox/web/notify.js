@@ -58,6 +58,8 @@ export async function startNotifications(live, me) {
   prefs = await api('GET', '/v1/me/notifications').catch(() => DEFAULTS);
   const worker = await registerWorker();
   stopListening?.();
+  // Said on the page once listening (the browser tests wait for it, not for a time).
+  document.documentElement.dataset.notifications = 'on';
   stopListening = live.on((event) => {
     const n = noticeFor(event, me);
     if (!n || !prefs.events[n.kind]) return;
