@@ -17,52 +17,29 @@
  * Exits 1 when a goal is missed.
  */
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { builtinAnalysis } from '../src/modules/analysis/builtin.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { newId } from '../src/platform/ids.ts';
 import { startParley } from '../src/server.ts';
-import { startFlags } from './support.ts';
+import { makeBenchDatabase, ms, pct, startFlags } from './support.ts';
 
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100_000);
 const MESSAGES_PER = Number(process.env.BENCH_MESSAGES_PER ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CSV_ROWS = Number(process.env.BENCH_CSV_ROWS ?? 1_000_000);
-const PG_ADMIN_URL = process.env.PARLEY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const DAYS = 30;
 const BATCH = 500;
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const ms = (n: number) => `${Math.round(n * 10) / 10} ms`;
 let missed = 0;
 const goal = (ok: boolean, text: string) => {
   console.log(`${ok ? 'ok  ' : 'MISS'} ${text}`);
   if (!ok) missed++;
 };
-
-async function makeDatabase(storage: 'sqlite' | 'postgres') {
-  if (storage === 'sqlite') return { url: undefined, drop: async () => {} };
-  const name = `parley_bench_${randomBytes(4).toString('hex')}`;
-  const admin = async (q: string) => {
-    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await c.connect();
-    await c.query(q);
-    await c.end();
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const u = new URL(PG_ADMIN_URL);
-  u.pathname = `/${name}`;
-  return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
 
 function configFor(dataDir: string, databaseUrl: string | undefined) {
   return loadConfig({
@@ -80,7 +57,7 @@ function configFor(dataDir: string, databaseUrl: string | undefined) {
 async function run(storage: 'sqlite' | 'postgres') {
   console.log(`\n--- ${storage} ---`);
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-reports-'));
-  const database = await makeDatabase(storage);
+  const database = await makeBenchDatabase(storage);
   const parley = await startParley(configFor(dataDir, database.url), { listen: false, bootstrap: false });
   const db = parley.ctx.db;
   const api = async (method: string, url: string, key: string, body?: unknown) => {

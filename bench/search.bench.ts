@@ -16,28 +16,21 @@
  *      node --disable-warning=ExperimentalWarning bench/search.bench.ts [sqlite|postgres]
  * Exits 1 when a goal is missed.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { loadConfig } from '../src/platform/config.ts';
 import { newId } from '../src/platform/ids.ts';
 import { startParley } from '../src/server.ts';
+import { makeBenchDatabase, ms, pct } from './support.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
-const PG_ADMIN_URL = process.env.PARLEY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const BATCH = 500;
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const ms = (n: number) => `${Math.round(n * 10) / 10} ms`;
 let missed = 0;
 const goal = (ok: boolean, text: string) => {
   console.log(`${ok ? 'ok  ' : 'MISS'} ${text}`);
@@ -119,25 +112,10 @@ function text(r: () => number) {
   return words.join(' ');
 }
 
-async function makeDatabase(storage: 'sqlite' | 'postgres') {
-  if (storage === 'sqlite') return { url: undefined, drop: async () => {} };
-  const name = `parley_bench_${randomBytes(4).toString('hex')}`;
-  const admin = async (q: string) => {
-    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await c.connect();
-    await c.query(q);
-    await c.end();
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const u = new URL(PG_ADMIN_URL);
-  u.pathname = `/${name}`;
-  return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
 async function run(storage: 'sqlite' | 'postgres') {
   console.log(`\n--- ${storage} ---`);
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-search-'));
-  const database = await makeDatabase(storage);
+  const database = await makeBenchDatabase(storage);
   const config = loadConfig({
     PARLEY_DATA_DIR: dataDir,
     PARLEY_ADMIN_TOKEN: ADMIN,

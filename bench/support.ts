@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
 /**
  * The server exactly as `npm start` runs it (built once, then `node <flags> dist/main.js`, flags
@@ -300,4 +302,31 @@ export async function createBenchTemplate(url: string, key: string): Promise<voi
     });
     if (patched.status !== 200) throw new Error(`bench channel: ${patched.status} ${await patched.text()}`);
   }
+}
+
+/** The p-th percentile of `xs` (nearest rank). */
+export const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+export const ms = (n: number) => `${Math.round(n * 10) / 10} ms`;
+
+/**
+ * A database for a benchmark run: SQLite needs none (the data directory holds it); PostgreSQL gets
+ * a new one on PARLEY_TEST_PG_URL's server, dropped by `drop()`.
+ */
+export async function makeBenchDatabase(storage: 'sqlite' | 'postgres') {
+  if (storage === 'sqlite') return { url: undefined, drop: async () => {} };
+  const adminUrl = process.env.PARLEY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `parley_bench_${randomBytes(4).toString('hex')}`;
+  const admin = async (q: string) => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query(q);
+    await c.end();
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
