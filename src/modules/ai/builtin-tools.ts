@@ -51,11 +51,11 @@ export async function workspaceToolStep(c: ToolTurn): Promise<Reply> {
   if (!tool) return null;
   const missing = missingArgs(tool, args);
   if (missing.length) {
-    c.turn.step = { task: 'tool', awaiting: 'slot', slots: { tool: { id: tool.id, args } }, hi: c.hi };
+    c.turn.step = { task: 'tool', awaiting: 'slot', slots: { tool: { id: tool.id, name: tool.name, args } }, hi: c.hi };
     return { reply: askFor(tool, missing) };
   }
   if (tool.effect === 'write') {
-    c.turn.step = { task: 'tool', awaiting: 'confirm', slots: { tool: { id: tool.id, args } }, hi: c.hi };
+    c.turn.step = { task: 'tool', awaiting: 'confirm', slots: { tool: { id: tool.id, name: tool.name, args } }, hi: c.hi };
     c.t.note({ type: 'tool_proposed', data: { tool_id: tool.id, tool: tool.name, args } });
     return { reply: readback(tool, args, b) };
   }
