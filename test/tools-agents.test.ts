@@ -141,11 +141,18 @@ forEachStorage('tools used by agents in chat', (storage) => {
     const { key } = await setUp([orderStatus()]);
     const agents = await t.call('GET', '/v1/agents', { key });
     const agentId = agents.body.data[0].id;
-    shop.on('GET', '/orders/6006', (_req, res) => json(res, 200, { id: '6006', status: 'shipped', eta: 'Friday' }));
+    shop.on('GET', '/orders/6006', (_req, res) =>
+      json(res, 200, { id: '6006', status: 'shipped', eta: 'Friday' }),
+    );
     const c = chat(key);
-    assert.equal(await c.say('where is my order 6006?'), 'Your order 6006 is shipped and should arrive Friday.');
+    assert.equal(
+      await c.say('where is my order 6006?'),
+      'Your order 6006 is shipped and should arrive Friday.',
+    );
     // The business changed since: a replay still sees what it answered then.
-    shop.on('GET', '/orders/6006', (_req, res) => json(res, 200, { id: '6006', status: 'lost', eta: 'never' }));
+    shop.on('GET', '/orders/6006', (_req, res) =>
+      json(res, 200, { id: '6006', status: 'lost', eta: 'never' }),
+    );
     const before = shop.requests.length;
     const r = await t.call('POST', `/v1/agents/${agentId}/replay`, {
       key,
@@ -171,7 +178,9 @@ forEachStorage('tools used by agents in chat', (storage) => {
       body: { conversation_ids: [d.conv()], draft: { tools: ['handoff', toolId] } },
     });
     assert.equal(added.status, 200, added.text);
-    const tried = added.body.results[0].actions_now.find((a: { type: string }) => a.type === 'would_call_tool');
+    const tried = added.body.results[0].actions_now.find(
+      (a: { type: string }) => a.type === 'would_call_tool',
+    );
     assert.equal(tried.data.code, 'not_recorded');
     assert.equal(added.body.results[0].changed, true);
     assert.equal(shop.requests.length, before);

@@ -91,7 +91,9 @@ forEachStorage('MCP tools', (storage) => {
           url: mcp.url,
           headers: { authorization: 'Bearer {{secret.mcp_token}}' },
           include: ['get_order', 'cancel_order'],
-          tools: { cancel_order: { confirmation: 'I will cancel order {{args.order_id}}. Shall I go ahead?' } },
+          tools: {
+            cancel_order: { confirmation: 'I will cancel order {{args.order_id}}. Shall I go ahead?' },
+          },
         },
       }),
     );
@@ -107,7 +109,10 @@ forEachStorage('MCP tools', (storage) => {
   it('refuses what cannot be an MCP tool with a clear 4xx', async () => {
     const other = await t.workspace({ default_country: 'US' });
     // 127.0.0.1 is private and this workspace does not list it.
-    const blocked = await t.call('POST', '/v1/tools', { key: other.test, body: shop({ mcp: { url: mcp.url } }) });
+    const blocked = await t.call('POST', '/v1/tools', {
+      key: other.test,
+      body: shop({ mcp: { url: mcp.url } }),
+    });
     assert.equal(blocked.status, 422, blocked.text);
     assert.equal(blocked.body.error.failure, 'blocked_address');
     const metadata = await t.call('POST', '/v1/tools', {
@@ -184,7 +189,10 @@ forEachStorage('MCP tools', (storage) => {
 
   it('an LLM agent reads with an MCP tool at once, and cancels only after the yes', async () => {
     const other = await t.workspace({ default_country: 'US' });
-    await t.call('PATCH', '/v1/tool-settings', { key: other.test, body: { allowed_private_hosts: ['127.0.0.1'] } });
+    await t.call('PATCH', '/v1/tool-settings', {
+      key: other.test,
+      body: { allowed_private_hosts: ['127.0.0.1'] },
+    });
     const tool = await create(shop({ mcp: { url: mcp.url } }), other.test);
     const agent = await t.call('POST', '/v1/agents', {
       key: other.test,
@@ -219,7 +227,11 @@ forEachStorage('MCP tools', (storage) => {
     assert.match(llm.requests[1].messages.at(-1).content, /"status":"shipped"/);
 
     llm.script.push(
-      say('Cancelling now.', { type: 'tool', tool: `${tool.name}__cancel_order`, args: { order_id: '5531' } }),
+      say('Cancelling now.', {
+        type: 'tool',
+        tool: `${tool.name}__cancel_order`,
+        args: { order_id: '5531' },
+      }),
     );
     const readBack = await sayTo('cancel order 5531 please');
     assert.match(readBack, /Shall I go ahead\?$/);
@@ -227,7 +239,8 @@ forEachStorage('MCP tools', (storage) => {
     llm.script.push(say('Order 5531 is cancelled.'));
     assert.equal(await sayTo('yes'), 'Order 5531 is cancelled.');
     assert.deepEqual(mcp.cancelled, ['5531']);
-    const calls = (await t.call('GET', `/v1/conversations/${conv}/tool-calls`, { key: other.test })).body.data;
+    const calls = (await t.call('GET', `/v1/conversations/${conv}/tool-calls`, { key: other.test })).body
+      .data;
     assert.deepEqual(
       calls.map((c: any) => [c.tool_name, c.effect, c.status, c.attempts]),
       [

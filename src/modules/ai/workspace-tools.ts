@@ -110,7 +110,13 @@ export function waitingState(
   awaiting: 'slot' | 'confirm',
   prompt: string,
 ): DialogueState {
-  return { ...freshState(), task: 'tool', awaiting, slots: { tool: { id: tool.id, name: tool.name, args } }, prompt };
+  return {
+    ...freshState(),
+    task: 'tool',
+    awaiting,
+    slots: { tool: { id: tool.id, name: tool.name, args } },
+    prompt,
+  };
 }
 
 /** The pending tool of a state, if it is still one of the agent's tools. */

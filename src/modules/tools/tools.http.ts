@@ -96,7 +96,9 @@ const readable = (type: string) => !type || /application\/([\w.+-]*\+)?json|text
 
 const headerRecord = (h: http.IncomingHttpHeaders) =>
   Object.fromEntries(
-    Object.entries(h).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])),
+    Object.entries(h).flatMap(([k, v]) =>
+      v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]],
+    ),
   ) as Record<string, string>;
 
 /**

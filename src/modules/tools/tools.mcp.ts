@@ -83,7 +83,12 @@ function classify(err: unknown, s: McpSession): Failure {
   if (s.signal.aborted || (err instanceof McpError && err.code === ErrorCode.RequestTimeout))
     return { ok: false, code: 'timeout', message: 'the tool did not answer in time', retryable: false };
   if (err instanceof McpError)
-    return { ok: false, code: 'tool_error', message: `the MCP server refused: ${err.message}`, retryable: false };
+    return {
+      ok: false,
+      code: 'tool_error',
+      message: `the MCP server refused: ${err.message}`,
+      retryable: false,
+    };
   return {
     ok: false,
     code: 'invalid_response',

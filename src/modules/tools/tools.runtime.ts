@@ -257,11 +257,21 @@ function replayed(
       sameArgs(r.args, args),
   );
   if (hit?.response) {
-    const answer = { status: hit.response.status, contentType: hit.response.content_type, body: hit.response.body };
+    const answer = {
+      status: hit.response.status,
+      contentType: hit.response.content_type,
+      body: hit.response.body,
+    };
     // An excerpt cut at 2,000 characters is no longer the whole answer: the result the agent saw then is.
     const whole = answer.body.length < EXCERPT_CHARS || !/json/.test(answer.contentType);
-    const body = whole ? answer : { ...answer, contentType: 'application/json', body: JSON.stringify(hit.result) };
-    return { status: 'replayed', attempts: 0, outcome: mockOutcome({ status: body.status, body: undefined }, body) };
+    const body = whole
+      ? answer
+      : { ...answer, contentType: 'application/json', body: JSON.stringify(hit.result) };
+    return {
+      status: 'replayed',
+      attempts: 0,
+      outcome: mockOutcome({ status: body.status, body: undefined }, body),
+    };
   }
   if (mock) return { status: 'mocked', attempts: 0, outcome: mockOutcome(mock.response) };
   return {
@@ -343,7 +353,11 @@ export function masker(secrets: Record<string, string>): (text: string) => strin
   };
 }
 
-export function renderRequest(tool: Tool, bindings: Bindings, args?: Record<string, unknown>): OutgoingRequest {
+export function renderRequest(
+  tool: Tool,
+  bindings: Bindings,
+  args?: Record<string, unknown>,
+): OutgoingRequest {
   const r = tool.request;
   const url = new URL(render(r.url, bindings, { single: true, encode: encodeURIComponent }));
   for (const [k, v] of Object.entries(r.query ?? {})) url.searchParams.set(k, render(v, bindings));
@@ -456,5 +470,13 @@ export function mockedOutcome(tool: Tool, args: Record<string, unknown>): ToolOu
   if (!outcome.ok) return fail(outcome.code, outcome.message, outcome.retryable);
   const mapped = mapResult(tool, outcome.answer);
   if (!mapped.ok) return fail('invalid_response', mapped.message);
-  return { ok: true, code: null, retryable: false, message: 'ok', result: mapped.result, callId: '', status: 'mocked' };
+  return {
+    ok: true,
+    code: null,
+    retryable: false,
+    message: 'ok',
+    result: mapped.result,
+    callId: '',
+    status: 'mocked',
+  };
 }

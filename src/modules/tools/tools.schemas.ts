@@ -382,7 +382,11 @@ export const toolObject = z.object({
           ),
           'Tools of the server that could not be imported, and why.',
         ),
-        imported_at: describe(z.string().nullable(), 'When `tools/list` was read.', '2026-05-03T10:00:00.000Z'),
+        imported_at: describe(
+          z.string().nullable(),
+          'When `tools/list` was read.',
+          '2026-05-03T10:00:00.000Z',
+        ),
       })
       .nullable(),
     '`type: mcp`: the server and its imported tools (null for an http tool).',

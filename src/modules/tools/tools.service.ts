@@ -239,7 +239,9 @@ export async function toolsByIds(db: Db | Trx, scope: Scope, ids: string[]): Pro
 export async function assertToolsExist(db: Db | Trx, scope: Scope, ids: string[], field = 'tools') {
   if (!ids.length) return;
   const found = new Set(
-    (await tenant(db, scope).selectFrom('tools').select('id').where('id', 'in', ids).execute()).map((t) => t.id),
+    (await tenant(db, scope).selectFrom('tools').select('id').where('id', 'in', ids).execute()).map(
+      (t) => t.id,
+    ),
   );
   const missing = ids.filter((id) => !found.has(id));
   if (missing.length)

@@ -18,10 +18,7 @@ function pick(tool: Tool, name: string | undefined): Tool {
   const all = agentTools(tool);
   const found = name ? all.find((t) => t.mcpTool === name) : all.length === 1 ? all[0] : undefined;
   if (!found)
-    throw invalidField(
-      'tool',
-      `name one of the imported tools: ${all.map((t) => t.mcpTool).join(', ')}`,
-    );
+    throw invalidField('tool', `name one of the imported tools: ${all.map((t) => t.mcpTool).join(', ')}`);
   return found;
 }
 
