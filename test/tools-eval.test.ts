@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { it, mock } from 'node:test';
 import { mockedOutcome } from '../src/modules/tools/index.ts';
-import { formatReport, loadEvalSet, runEval, toolsOf, toolsDir } from './support/ai-eval.ts';
+import { formatReport, loadEvalSet, runEval, toolsDir, toolsOf } from './support/ai-eval.ts';
 
 /**
  * `npm run eval` scores dialogues that use the business's tools (test/fixtures/ai-eval-tools/: a

@@ -66,10 +66,7 @@ export function resolveDefinition(
     input_schema: (input.input_schema ?? { type: 'object', properties: {} }) as JsonSchema,
     effect: input.effect ?? (mcp ? 'write' : ('' as 'read')),
     confirmation: input.confirmation ?? null,
-    request:
-      mcp && input.mcp
-        ? { method: 'POST', url: input.mcp.url, headers: input.mcp.headers ?? {} }
-        : (input.request ?? { method: 'GET', url: '' }),
+    request: requestOf(input),
     timeout_ms: input.timeout_ms ?? null,
     result: {
       pointer: input.result?.pointer || null,
@@ -97,15 +94,27 @@ export function resolveDefinition(
       ...(m.tool ? { tool: m.tool } : {}),
       response: { status: m.response.status ?? 200, body: m.response.body },
     })),
-    mcp: mcp
-      ? {
-          include: input.mcp?.include ?? null,
-          tools: input.mcp?.tools ?? {},
-          imported: imported?.imported ?? [],
-          skipped: imported?.skipped ?? [],
-          imported_at: imported?.imported_at ?? null,
-        }
-      : null,
+    mcp: mcp ? mcpOf(input, imported) : null,
+  };
+}
+
+/** An http tool's request; an MCP tool's server as the request its exchange POSTs. */
+function requestOf(input: Omit<CreateToolInput, 'name'>): ToolDefinition['request'] {
+  if (input.type === 'mcp' && input.mcp)
+    return { method: 'POST', url: input.mcp.url, headers: input.mcp.headers ?? {} };
+  return input.request ?? { method: 'GET', url: '' };
+}
+
+function mcpOf(
+  input: Omit<CreateToolInput, 'name'>,
+  imported?: Pick<McpDefinition, 'imported' | 'skipped' | 'imported_at'>,
+): McpDefinition {
+  return {
+    include: input.mcp?.include ?? null,
+    tools: input.mcp?.tools ?? {},
+    imported: imported?.imported ?? [],
+    skipped: imported?.skipped ?? [],
+    imported_at: imported?.imported_at ?? null,
   };
 }
 

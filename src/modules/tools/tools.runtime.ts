@@ -7,7 +7,6 @@ import { validateValue } from './json-schema.ts';
 import { secretValues, signRequest, toolSettings } from './secrets.service.ts';
 import { type Bindings, placeholdersIn, render, renderJson, stringsIn } from './template.ts';
 import { recordToolCall, type ToolCallRecord } from './tool-calls.service.ts';
-import { callMcpTool } from './tools.mcp.ts';
 import {
   EXCERPT_CHARS,
   type FailCode,
@@ -16,6 +15,7 @@ import {
   type OutgoingRequest,
   send,
 } from './tools.http.ts';
+import { callMcpTool } from './tools.mcp.ts';
 import type { ToolCallStatus } from './tools.tables.ts';
 
 /**

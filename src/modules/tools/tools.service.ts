@@ -5,8 +5,8 @@ import { ApiError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { PageRequest } from '../../platform/http/pagination.ts';
 import { paginate } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
-import { fromJson, toJson } from '../../platform/json.ts';
 import { newId } from '../../platform/ids.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
 import {
   agentTools,
   checkDefinition,
