@@ -250,7 +250,10 @@ export const createToolBody = z.strictObject({
   ).optional(),
   ...toolFields,
   input_schema: toolFields.input_schema.optional(),
-  request: toolRequest.optional(),
+  request: describe(toolRequest, 'The request Parley makes (an http tool: required).', {
+    method: 'GET',
+    url: 'https://shop.example.com/api/orders/{order_id}',
+  }).optional(),
   effect: toolFields.effect.optional(),
   mcp: toolMcp.optional(),
 });
@@ -542,8 +545,7 @@ export const testToolBody = z.strictObject({
   contact_id: idOf('ct', 'The contact whose fields fill `{{contact.x}}` (default: none).').optional(),
   tool: describe(
     z.string().min(1).max(64),
-    'MCP tools: which of the imported tools to call (its name on the server).',
-    'get_order',
+    'MCP tools: which of the imported tools to call (its name on the server, e.g. `get_order`).',
   ).optional(),
 });
 
