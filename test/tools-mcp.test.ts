@@ -168,6 +168,42 @@ forEachStorage('MCP tools', (storage) => {
     assert.deepEqual(mcp.cancelled, []);
   });
 
+  it("PATCH imports again; a mock naming an imported tool answers that one's test", async () => {
+    const tool = await create(
+      shop({
+        mocks: [{ tool: 'get_order', when: { order_id: '1234' }, response: { body: { status: 'mocked' } } }],
+      }),
+    );
+    const mocked = await t.call('POST', `/v1/tools/${tool.id}/test`, {
+      key: ws.test,
+      body: { tool: 'get_order', args: { order_id: '1234' } },
+    });
+    assert.equal(mocked.body.call.status, 'mocked');
+    assert.deepEqual(mocked.body.call.result, { status: 'mocked' });
+    const lists = mcp.requests.filter((r) => r.method === 'tools/list').length;
+    const patched = await t.call('PATCH', `/v1/tools/${tool.id}`, {
+      key: ws.test,
+      body: {
+        mcp: {
+          url: mcp.url,
+          headers: { authorization: 'Bearer {{secret.mcp_token}}' },
+          include: ['get_order'],
+        },
+      },
+    });
+    assert.equal(patched.status, 200, patched.text);
+    assert.deepEqual(
+      patched.body.mcp.imported.map((x: { name: string }) => x.name),
+      ['get_order'],
+    );
+    assert.equal(mcp.requests.filter((r) => r.method === 'tools/list').length, lists + 1);
+    const gone = await t.call('POST', `/v1/tools/${tool.id}/test`, {
+      key: ws.test,
+      body: { tool: 'cancel_order', args: { order_id: '1' } },
+    });
+    assert.equal(gone.status, 400, gone.text);
+  });
+
   it('an MCP error answer and a server slower than the budget fail cleanly', async () => {
     const tool = await create(shop({ timeout_ms: 700 }));
     const broken = await t.call('POST', `/v1/tools/${tool.id}/test`, {
