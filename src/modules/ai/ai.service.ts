@@ -6,7 +6,6 @@ import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { EventSink, Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
 import type { AgentsTable } from '../agents/index.ts';
 import { agentConfig, defaultAgent, getAgentRow, parseHandoff, type Scope } from '../agents/index.ts';
@@ -21,6 +20,7 @@ import {
   recentMessages,
   replyToConversation,
 } from '../messaging/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import { holdingJob, replyJob } from './ai.jobs.ts';
 import { aiActor, dryRunTools, liveTools } from './ai.tools.ts';
 import { armAutoResolve } from './auto-resolve.ts';
@@ -192,17 +192,13 @@ export function burstOf(
 }
 
 export async function workspaceSender(ctx: AppContext, scope: Scope, agentId: string) {
-  const ws = await ctx.db
-    .selectFrom('workspaces')
-    .selectAll()
-    .where('id', '=', scope.workspaceId)
-    .executeTakeFirstOrThrow();
+  const terms = await workspaceTerms(ctx.db, scope.workspaceId);
   return {
     workspaceId: scope.workspaceId,
     livemode: scope.livemode,
-    defaultCountry: ws.default_country,
+    defaultCountry: terms.defaultCountry,
     actor: aiActor(agentId),
-    limits: limitsFor(ws.plan, fromJson<Partial<PlanLimits> | null>(ws.limits, null)),
+    limits: terms.limits,
   };
 }
 
