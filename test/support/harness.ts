@@ -255,10 +255,14 @@ export async function awayFromWindowEdge(windowMs: number, needMs: number): Prom
   if (left < needMs) await new Promise((r) => setTimeout(r, left + 5));
 }
 
-/** Polls until `check` returns a truthy value or the time runs out. */
+/**
+ * Polls until `check` returns a truthy value or the time runs out. The default wait is long (60 s)
+ * so a loaded machine cannot trip it: a condition that is met returns at the next poll, and only a
+ * real failure waits the whole time.
+ */
 export async function eventually<T>(
   check: () => Promise<T | undefined | null | false>,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
   stepMs = 25,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
