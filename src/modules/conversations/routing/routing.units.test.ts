@@ -2,13 +2,16 @@
  * Routing's pure decisions as units, with no server and no storage: who gets the next conversation
  * of a team (`pickMember`, every rule and tie), and reply timers counted in business hours
  * (`isOpen`, `nextOpening`, `addBusinessMinutes`) across nights, weekends, holidays and a change
- * of daylight saving time.
+ * of daylight saving time; and which SLA policy covers a conversation, from when its targets count,
+ * and whether a fired SLA timer still breaches.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RoutingMember, RoutingTeam, TeamRule } from '../../users/index.ts';
+import type { ConversationRow } from '../conversations.tables.ts';
 import { pickMember } from './assign.ts';
 import { addBusinessMinutes, isOpen, nextOpening, type OpeningHours } from './hours.ts';
+import { slaMatches, slaStart, stillDue } from './sla.service.ts';
 
 const member = (id: string, over: Partial<RoutingMember> = {}): RoutingMember => ({
   id,
@@ -136,6 +139,69 @@ describe('business hours: open, next opening, reply timers', () => {
     assert.equal(
       addBusinessMinutes(berlin, at('2027-03-26T17:50:00+01:00'), 20).toISOString(),
       '2027-03-29T07:10:00.000Z',
+    );
+  });
+});
+
+const conversation = (over: Partial<ConversationRow> = {}) =>
+  ({
+    channel: 'whatsapp',
+    priority: 'normal',
+    tags: '["vip","refund"]',
+    status: 'active',
+    created_at: '2026-11-25T09:00:00.000Z',
+    ai_paused: 0,
+    handoff_at: null,
+    first_response_at: null,
+    first_response_due_at: null,
+    next_response_due_at: null,
+    resolution_due_at: null,
+    ...over,
+  }) as ConversationRow;
+
+describe('SLA: which policy covers a conversation, and when a timer still breaches', () => {
+  it('matches on channel, priority and any tag (case-insensitive); an empty list matches anything', () => {
+    const row = conversation();
+    assert.equal(slaMatches({}, row), true);
+    assert.equal(slaMatches({ channels: [], priorities: [], tags: [] }, row), true);
+    assert.equal(slaMatches({ channels: ['sms', 'whatsapp'] }, row), true);
+    assert.equal(slaMatches({ channels: ['email'] }, row), false);
+    assert.equal(slaMatches({ priorities: ['urgent', 'high'] }, row), false);
+    assert.equal(slaMatches({ tags: ['VIP'] }, row), true);
+    assert.equal(slaMatches({ tags: ['billing'] }, row), false);
+    // Every condition must hold.
+    assert.equal(slaMatches({ channels: ['whatsapp'], priorities: ['urgent'], tags: ['vip'] }, row), false);
+  });
+
+  it("counts from the conversation's start when the AI's replies count, else from the handoff only", () => {
+    const row = conversation();
+    assert.equal(slaStart({ counts_ai_replies: 1 }, row), row.created_at);
+    // An AI-only chat never breaches a people-only policy.
+    assert.equal(slaStart({ counts_ai_replies: 0 }, row), null);
+    const handedOff = conversation({ ai_paused: 1, handoff_at: '2026-11-25T09:05:00.000Z' });
+    assert.equal(slaStart({ counts_ai_replies: 0 }, handedOff), '2026-11-25T09:05:00.000Z');
+  });
+
+  it('a fired timer breaches only the due time it was armed for, and nothing once resolved', () => {
+    const due = '2026-11-25T09:30:00.000Z';
+    assert.equal(stillDue(conversation({ first_response_due_at: due }), 'first_response', due), true);
+    // Answered in time, or re-armed for a later due time: the old timer is moot.
+    assert.equal(
+      stillDue(
+        conversation({ first_response_due_at: due, first_response_at: '2026-11-25T09:10:00.000Z' }),
+        'first_response',
+        due,
+      ),
+      false,
+    );
+    assert.equal(
+      stillDue(conversation({ next_response_due_at: '2026-11-25T10:00:00.000Z' }), 'next_response', due),
+      false,
+    );
+    assert.equal(stillDue(conversation({ resolution_due_at: due }), 'resolution', due), true);
+    assert.equal(
+      stillDue(conversation({ resolution_due_at: due, status: 'closed' }), 'resolution', due),
+      false,
     );
   });
 });
