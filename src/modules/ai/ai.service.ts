@@ -4,9 +4,10 @@ import './ai.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError } from '../../platform/errors.ts';
-import type { EventSink, Tx } from '../../platform/events.ts';
+import type { Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
+import type { Reaction } from '../../platform/reactions.ts';
 import type { AgentsTable } from '../agents/index.ts';
 import { agentConfig, defaultAgent, getAgentRow, parseHandoff, type Scope } from '../agents/index.ts';
 import type { ContactRow, Scope as ContactScope } from '../contacts/index.ts';
@@ -144,8 +145,8 @@ export async function onInbound(
  * it answers the customer's messages nobody answered, at once (the reply job finds none when a
  * person answered them, or when the conversation was resolved).
  */
-export function handBackSink(ctx: AppContext): EventSink {
-  return async (trx, events) => {
+export function handBackSink(ctx: AppContext): Reaction['run'] {
+  return async ({ db: trx }, events) => {
     for (const e of events) {
       const resumed =
         e.event === 'conversation.handoff_resolved' ||

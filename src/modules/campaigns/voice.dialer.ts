@@ -1,7 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError, type ErrorCode } from '../../platform/errors.ts';
-import type { EventSink } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
+import type { Reaction } from '../../platform/reactions.ts';
 import {
   countActive,
   createCalls,
@@ -59,8 +59,8 @@ export const voiceDialer: CampaignDialer = {
 };
 
 /** Records, with a campaign call's final event, the job that settles its recipient. */
-export function campaignCallSink(ctx: AppContext): EventSink {
-  return async (trx, events) => {
+export function campaignCallSink(ctx: AppContext): Reaction['run'] {
+  return async ({ db: trx }, events) => {
     for (const e of events) {
       if (e.event !== 'call.completed' && e.event !== 'call.failed') continue;
       if (!e.data.campaign_id) continue;
