@@ -1,6 +1,5 @@
 import { voiceDefaults } from '../../agents/index.ts';
-import type { EndedReason } from '../calls.reasons.ts';
-import type { CallStatus } from '../voice.tables.ts';
+import type { CallStatus, EndedReason } from '../voice.tables.ts';
 import type { AgentTurn } from './agent-turn.ts';
 import { defaultBackchannels } from './speech-text.ts';
 import type { TurnEvent, Utterance } from './turn-taking.ts';

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sandboxTts } from '../speech/sandbox.ts';
-import { memoryRecorder } from './recorder.testing.ts';
 import { VirtualScheduler } from './scheduler.ts';
+import { memoryRecorder } from './session.testing.ts';
 import { CallSession, defaultSessionSettings } from './session.ts';
 import { PRE_ROLL_MS, SpeechGate } from './speech-gate.ts';
 import type { CallDriver, CallerTurn, CallTransport, OutSegment, SttEngine, TransportSink } from './types.ts';

@@ -1,15 +1,17 @@
 import { sandboxTts } from '../speech/sandbox.ts';
 import type { AgentTurn } from './agent-turn.ts';
 import { CallLog } from './call-log.ts';
-import { memoryRecorder } from './recorder.testing.ts';
 import type { VirtualScheduler } from './scheduler.ts';
 import {
   type CallerSpeech,
   defaultSessionSettings,
+  type SessionEnd,
   type SessionHooks,
   type SessionParts,
+  type SessionRecorder,
   type SessionSettings,
   type SessionState,
+  type TranscriptTurn,
 } from './session-types.ts';
 import type {
   CallDriver,
@@ -119,6 +121,25 @@ export function scriptedDriver(
     interrupted: (text) => heard.push(text),
   };
   return { driver, turns, heard };
+}
+
+/**
+ * A session recorder for unit tests: keeps the turns as they are recorded and how the call ended
+ * (what the calls module would write to the call's row).
+ */
+export function memoryRecorder() {
+  const transcript: TranscriptTurn[] = [];
+  let end: SessionEnd | null = null;
+  const recorder: SessionRecorder = {
+    async turn(t) {
+      transcript.push(t);
+    },
+    latency() {},
+    async ended(e) {
+      end = e;
+    },
+  };
+  return { recorder, transcript, end: () => end };
 }
 
 /** A recogniser that is never fed (the transports here give recognised speech). */
