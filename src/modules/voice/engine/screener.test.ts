@@ -117,16 +117,17 @@ describe('screener, in the session', () => {
     const sched = new VirtualScheduler();
     const transport = new FakeTransport(sched);
     const inner = scriptedDriver({ greeting: 'Hello, this is Glow Salon.' });
-    let session: CallSession | null = null;
-    const driver = screeningDriver(inner.driver, {
+    const { parts, memory } = partsOf(sched, transport, inner.driver);
+    let detected = 0;
+    // The session puts the screener around the driver, on its own clock and transcript.
+    parts.screener = {
       action: 'state_purpose',
       message: purpose,
-      now: () => sched.now(),
-      detected: async () => {},
-      note: (text) => session?.note(text),
-    });
-    const { parts, memory } = partsOf(sched, transport, driver);
-    session = new CallSession(parts);
+      detected: async () => {
+        detected++;
+      },
+    };
+    const session = new CallSession(parts);
     session.start();
     let spokeAt = 0;
     sched.after(100, () => transport.sink!.speech({ type: 'start', text: google }));
@@ -142,5 +143,6 @@ describe('screener, in the session', () => {
     // Detected when the screener's turn ended (6 s + the 500 ms end of turn), then a minute.
     assert.equal(memory.transcript.at(-1)?.start_ms, spokeAt + 500 + 60_000);
     assert.deepEqual(inner.turns, []);
+    assert.equal(detected, 1);
   });
 });

@@ -1,6 +1,7 @@
 import { voiceDefaults } from '../../agents/index.ts';
 import type { CallStatus, EndedReason } from '../voice.tables.ts';
 import type { AgentTurn } from './agent-turn.ts';
+import type { ScreenerSettings } from './screener.ts';
 import { defaultBackchannels } from './speech-text.ts';
 import type { TurnEvent, Utterance } from './turn-taking.ts';
 import type {
@@ -82,6 +83,11 @@ export interface SessionParts {
   scheduler: Scheduler;
   settings: SessionSettings;
   recorder: SessionRecorder;
+  /**
+   * A call a screening assistant may answer (outbound phone calls): the session puts the screener
+   * around the driver (screener.ts), on its own clock and transcript.
+   */
+  screener?: ScreenerSettings;
   onError?(err: unknown): void;
 }
 

@@ -2,6 +2,7 @@ import type { AgentTurn } from './agent-turn.ts';
 import { BargeIn } from './barge-in.ts';
 import { CallLog } from './call-log.ts';
 import { EndOfTurn } from './end-of-turn.ts';
+import { screeningDriver } from './screener.ts';
 import type {
   CallerSpeech,
   SessionEnd,
@@ -37,7 +38,8 @@ export {
  * Composed of parts that know only the session's hooks (session-types.ts `SessionHooks`), as
  * LiveKit's agents wire audio recognition to the agent activity: the transcript and counts
  * (call-log.ts), the agent speaking (speaking.ts), barge-in (barge-in.ts), the end of the
- * caller's turn (end-of-turn.ts), silence (silence.ts) and transfers (transfer.ts). The session
+ * caller's turn (end-of-turn.ts), silence (silence.ts), transfers (transfer.ts), and the call
+ * screener around the driver (screener.ts). The session
  * holds the call's phase, routes the far end's events to them and runs the call's life.
  */
 export class CallSession {
@@ -60,8 +62,19 @@ export class CallSession {
   #ended: Promise<void> | null = null;
   #endedResolve!: () => void;
 
-  constructor(parts: SessionParts) {
-    this.callId = parts.callId;
+  constructor(given: SessionParts) {
+    this.callId = given.callId;
+    const screener = given.screener;
+    const parts: SessionParts = screener
+      ? {
+          ...given,
+          driver: screeningDriver(given.driver, {
+            ...screener,
+            now: () => given.scheduler.now(),
+            note: (text) => this.note(text),
+          }),
+        }
+      : given;
     this.#p = parts;
     this.done = new Promise((r) => {
       this.#endedResolve = r;
