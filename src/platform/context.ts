@@ -21,6 +21,7 @@ import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from '
 import { Metrics } from './metrics.ts';
 import { createJobQueue } from './queue/index.ts';
 import type { JobQueue } from './queue/queue.ts';
+import type { QueueDepths } from './queue/stats.ts';
 import { settleAll } from './settle.ts';
 import { type Clock, systemClock } from './time.ts';
 
@@ -173,7 +174,7 @@ export async function createContext(
     secrets,
     clock,
     logger,
-    metrics: new Metrics(dbHandle.db, dbHandle.dialect),
+    metrics: new Metrics(dbHandle.db, dbHandle.dialect, { queue: queue as Partial<QueueDepths> }),
     eventSinks,
     txListeners,
     modules: {} as AppModules,
