@@ -36,7 +36,13 @@ describe('planner statistics of the job queue partitions (PostgreSQL)', async ()
 
   /** The partition's analyses so far and the rows PostgreSQL estimates it holds (its table named by pg-boss's API). */
   async function partition() {
-    const boss = new PgBoss({ connectionString: url, max: 1, supervise: false, migrate: false, schedule: false });
+    const boss = new PgBoss({
+      connectionString: url,
+      max: 1,
+      supervise: false,
+      migrate: false,
+      schedule: false,
+    });
     await boss.start();
     const table = (await boss.getQueue(job.name))?.table;
     await boss.stop({ graceful: false, close: true });

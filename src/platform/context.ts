@@ -136,6 +136,7 @@ export async function createContext(
     pollMs: config.jobPollMs,
     databaseUrl: config.databaseUrl,
     poolSize: config.testing?.pgPools?.queue ?? Math.max(2, Math.ceil(config.dbPoolSize / 2)),
+    monitorIntervalSeconds: config.testing?.queueMonitorSeconds,
     logger,
   });
   let bus: MessageBus;

@@ -156,7 +156,11 @@ export class PgJobLeases {
       for (const j of jobs) {
         // Only a job still active is put back (one whose outcome was written but whose lease was
         // not given up, the connection lost between the two, only loses its lease row).
-        const [found] = await boss.findJobs(j.name, { id: j.id, db });
+        // (A kind whose queue is gone, dropped with its schema, has nothing to put back.)
+        const [found] = await boss.findJobs(j.name, { id: j.id, db }).catch((err: { code?: string }) => {
+          if (err?.code === 'PGBOSS_QUEUE_NOT_FOUND') return [];
+          throw err;
+        });
         if (found?.state !== 'active') continue;
         const group = byName.get(j.name) ?? { again: [], last: [] };
         (found.retryCount < found.retryLimit ? group.again : group.last).push(j.id);

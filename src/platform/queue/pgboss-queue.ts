@@ -1,15 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import pg from 'pg';
-import { type ConstructorOptions, type Db as BossDb, type JobInsert, PgBoss } from 'pg-boss';
+import { type Db as BossDb, type ConstructorOptions, type JobInsert, PgBoss } from 'pg-boss';
 import type { Db, Trx } from '../db/database.ts';
 import { bookkeepingSchema, ensureBookkeeping } from './pg-bookkeeping.ts';
 import { PgJobLeases } from './pg-leases.ts';
 import { PartitionStatistics } from './pg-statistics.ts';
 import { PgJobWakeups } from './pg-wakeups.ts';
+import {
+  attemptOf,
+  executorOn,
+  fenceOf,
+  LIVE_STATES,
+  META,
+  metaOf,
+  PG_BOSS_OLDEST_MIGRATABLE,
+  type PgJobMeta,
+  retryOptionsFor,
+  startAfterFor,
+  wakeAt,
+  withoutClient,
+} from './pgboss-helpers.ts';
 import type { EnqueueItem, EnqueueOptions, JobDefinition, JobQueue, QueueLogger } from './queue.ts';
 import type { QueueKindStats } from './stats.ts';
-import { type ClaimedJob, type JobStore, PooledJobQueue, runAtFor, WorkerPool } from './worker-pool.ts';
+import { type ClaimedJob, type JobStore, PooledJobQueue, WorkerPool } from './worker-pool.ts';
 
 export interface PgBossJobQueueOptions {
   connectionString: string;
@@ -27,11 +41,12 @@ export interface PgBossJobQueueOptions {
   maintenanceIntervalSeconds?: number;
   /** Connections in pg-boss's own pool (default 10). */
   poolSize?: number;
+  /** How often pg-boss's monitor counts queue depths (`depths`, the metrics; default 30 s, shared across processes). */
+  monitorIntervalSeconds?: number;
   /** How often a worker looks for jobs whose process died (default 2 s; see PgJobLeases). */
   reapEveryMs?: number;
 }
 
-const MAX_EXPIRE_SECONDS = 24 * 3600 - 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * How often idle workers poll while LISTEN/NOTIFY wake-ups arrive (`pollMs` when it is longer):
@@ -124,8 +139,13 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
       maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 60,
       // No cron schedules: they would start pg-boss's internal workers.
       schedule: false,
-      // The queue depths the metrics read (getQueues) are counted by pg-boss's monitor this often.
-      monitorIntervalSeconds: 30,
+      // The queue depths the metrics read (getQueues) are counted by pg-boss's monitor this often;
+      // its supervisor wakes as often as the shorter of that and the maintenance interval.
+      monitorIntervalSeconds: opts.monitorIntervalSeconds ?? 30,
+      superviseIntervalSeconds: Math.min(
+        opts.monitorIntervalSeconds ?? 30,
+        opts.maintenanceIntervalSeconds ?? 60,
+      ),
     };
     this.statistics = new PartitionStatistics({
       schema: this.#schema,
@@ -247,7 +267,7 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
       if (version !== null && version < PG_BOSS_OLDEST_MIGRATABLE)
         throw new Error(
           `The job queue's schema "${this.#schema}" was made by pg-boss 10 (schema version ${version}); pg-boss 12 cannot migrate it. ` +
-            'Let the running version finish its queued jobs, then drop that schema (or set PARLEY_PGBOSS_SCHEMA to a new one) and start again.',
+            `Let the previous Parley finish its queued jobs, then drop that schema (DROP SCHEMA ${this.#schema} CASCADE) and start again.`,
         );
       await ensureBookkeeping(client, this.#schema);
     } finally {
@@ -567,85 +587,4 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     });
     return this.#retryPoolInstance;
   }
-}
-
-/** pg-boss's job states in which a job is still queued or running. */
-const LIVE_STATES = new Set(['created', 'retry', 'active']);
-/** The oldest pg-boss schema version pg-boss 12 migrates from (pg-boss 11.0's; 10.x made 24). */
-const PG_BOSS_OLDEST_MIGRATABLE = 25;
-
-/** What the fetch said of a claimed job that its settling needs, kept on the job under a symbol. */
-interface PgJobMeta {
-  retryCount: number;
-  retryLimit: number;
-  priority: number;
-  singletonKey: string | null;
-}
-const META = Symbol('pg-boss job');
-
-function metaOf(job: ClaimedJob): PgJobMeta {
-  const meta = (job as ClaimedJob & { [META]?: PgJobMeta })[META];
-  if (!meta) throw new Error(`Job ${job.id} was not claimed from pg-boss`);
-  return meta;
-}
-
-/** pg-boss's attempt fence: a settle applies only while the job is at the attempt it was fetched at. */
-function fenceOf(job: ClaimedJob): { id: string; retryCount: number } {
-  return { id: job.id, retryCount: metaOf(job).retryCount };
-}
-
-/**
- * `err` without the `client` pg-pool hangs on the errors of its idle clients: logged, that is a
- * whole connection object (its parameters and type tables) on every line.
- */
-function withoutClient(err: unknown): unknown {
-  if (!(err instanceof Error) || !('client' in err)) return err;
-  const { client: _client, ...rest } = err as Error & { client: unknown };
-  return Object.assign(new Error(err.message), { stack: err.stack }, rest);
-}
-
-/**
- * The attempt a fetched job is at: its retries so far, plus the attempts it had used before a
- * retry put it back with fewer left (`retryLimit` below `maxAttempts - 1`).
- */
-function attemptOf(def: JobDefinition<any>, j: { retryCount: number; retryLimit: number }): number {
-  const before = Math.max(0, Math.floor(def.maxAttempts) - 1 - j.retryLimit);
-  return before + j.retryCount + 1;
-}
-
-/** pg-boss's `db` option over a Kysely handle, so its statements run in the caller's transaction. */
-function executorOn(handle: Trx | Db): BossDb {
-  return {
-    executeSql: async (text, values) => {
-      const result = await handle.executeQuery(CompiledQuery.raw(text, values ?? []));
-      return { rows: result.rows as any[] };
-    },
-  };
-}
-
-/** The per-job retry and expiry options, the same for `send` and `insert`. */
-function retryOptionsFor(job: JobDefinition<any>) {
-  return {
-    retryLimit: Math.max(0, Math.floor(job.maxAttempts) - 1),
-    retryDelay: Math.max(0, Math.round(job.backoffMs(1) / 1000)),
-    retryBackoff: false,
-    expireInSeconds: Math.min(MAX_EXPIRE_SECONDS, Math.max(1, Math.ceil(job.timeoutMs / 1000))),
-  };
-}
-
-/** When to look for a job: a delayed one a little after its time, as pg-boss counts its delay from the INSERT. */
-function wakeAt(now: Date, opts: EnqueueOptions): Date {
-  const at = runAtFor(now, opts);
-  return at.getTime() > now.getTime() ? new Date(at.getTime() + DELAY_WAKE_MARGIN_MS) : at;
-}
-const DELAY_WAKE_MARGIN_MS = 100;
-
-/** pg-boss `startAfter`: a time (ISO, UTC) or a delay in seconds counted on the database clock. */
-function startAfterFor(opts: EnqueueOptions): Date | number | undefined {
-  const delayMs = opts.delayMs !== undefined && opts.delayMs > 0 ? opts.delayMs : 0;
-  if (opts.runAt) {
-    const at = Math.max(opts.runAt.getTime(), Date.now() + delayMs);
-    return new Date(at);
-  }
-  return delayMs > 0 ? delayMs / 1000 : undefined;
 }
