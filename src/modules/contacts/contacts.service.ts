@@ -71,6 +71,8 @@ export function presentContact(row: ContactRow) {
     name: row.name,
     email: row.email,
     whatsapp_user_id: row.whatsapp_user_id ?? null,
+    messenger_psid: row.messenger_psid ?? null,
+    instagram_igsid: row.instagram_igsid ?? null,
     attributes: fromJson<Attributes>(row.attributes, {}),
     tags: fromJson<string[]>(row.tags, []),
     dnd: row.dnd === 1,
@@ -307,6 +309,39 @@ export async function findOrCreateWhatsAppContact(
       .selectAll()
       .where('whatsapp_user_id', '=', input.userId)
       .executeTakeFirstOrThrow();
+    return { contact: winner, created: false };
+  }
+  await emitContact(tx, scope, 'contact.created', row, actor);
+  return { contact: row, created: true };
+}
+
+/**
+ * The contact of a Messenger or Instagram customer, keyed by Meta's scoped id (PSID or IGSID, in
+ * `field`), made when none has it. Meta gives no phone or email with these ids.
+ */
+export async function findOrCreateMetaUserContact(
+  tx: Tx,
+  scope: Scope,
+  input: { field: 'messenger_psid' | 'instagram_igsid'; id: string; name?: string },
+  actor: Actor,
+): Promise<{ contact: ContactRow; created: boolean }> {
+  const find = () =>
+    tenant(tx.db, scope).selectFrom('contacts').selectAll().where(input.field, '=', input.id).executeTakeFirst();
+  const found = await find();
+  if (found) return { contact: found, created: false };
+  const row: ContactRow = {
+    ...newContactRow(scope, { phone: null, email: null, name: input.name?.trim() || null }, new Date().toISOString()),
+    [input.field]: input.id,
+  };
+  const made = await tx.db
+    .insertInto('contacts')
+    .values(row)
+    .onConflict((oc) => oc.columns(['workspace_id', 'livemode', input.field]).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!made) {
+    const winner = await find();
+    if (!winner) throw new Error(`contact ${input.field}=${input.id} conflicted on insert but cannot be read`);
     return { contact: winner, created: false };
   }
   await emitContact(tx, scope, 'contact.created', row, actor);

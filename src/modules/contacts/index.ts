@@ -24,6 +24,7 @@ export {
   findContactRow,
   findContactsByPhones,
   findOrCreateContact,
+  findOrCreateMetaUserContact,
   findOrCreateWhatsAppContact,
   getContactRow,
   insertContacts,

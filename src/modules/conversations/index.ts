@@ -63,6 +63,7 @@ export {
 export {
   contactIdOfConversation,
   conversationsOfThreads,
+  conversationWindowExpiry,
   insertNewConversations,
   type LastMessage,
   lockConversation,
@@ -72,6 +73,7 @@ export {
 } from './conversations.writes.ts';
 export { handoffNoticeJob, outOfHoursJob } from './routing/handoff.jobs.ts';
 export { handoffHoursNow } from './routing/handoff.timer.ts';
+export { scheduleWindowHandoff, WINDOW_HANDOFF_REASON, windowHandoffJob } from './routing/window-handoff.ts';
 export { localText, type OpeningHours } from './routing/hours.ts';
 export {
   type HandoffPolicyInput,

@@ -11,6 +11,7 @@ import {
   findOrCreateConversation,
   patchConversation,
   reopenInTx,
+  scheduleWindowHandoff,
 } from '../conversations/index.ts';
 import { applyConsentNotice, MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
 import { previewOf } from './content.ts';
@@ -191,6 +192,9 @@ async function storeInbound(
     const patch = conversationPatch(channel, conversation, m, sentAt, now, answered);
     await patchConversation(tx.db, conversation.id, patch);
     conversation = { ...conversation, ...patch };
+    // Messenger and Instagram: before the AI's 24 hours close on this message, it hands off to people.
+    if ('window_expires_at' in patch && patch.window_expires_at && conversation.agent_id && !m.revoke && !m.edit)
+      await scheduleWindowHandoff(ctx, tx.db, conversation.id, patch.window_expires_at, handoffLeadMinutes(channel));
     // A claimed answer (a CSAT score) was emitted as what it is (`csat.received`): it is kept in the
     // thread, but it is no customer message to react to (automations, webhooks on message.received).
     if (answered) return message;
@@ -338,6 +342,13 @@ function conversationPatch(
       ? { window_expires_at: windowEnd }
       : {}),
   };
+}
+
+/** How long before a Messenger or Instagram window closes the AI hands off (0: never; other kinds: never). */
+function handoffLeadMinutes(channel: ChannelConfig): number {
+  if (channelKinds[channel.type].humanAgentHours === null) return 0;
+  const v = Number(channel.settings.handoff_before_close_minutes ?? 60);
+  return Number.isFinite(v) && v >= 0 ? Math.min(v, 23 * 60) : 60;
 }
 
 /** Only WhatsApp media is fetched at once: Meta's URLs expire in minutes and its files in 30 days. */
