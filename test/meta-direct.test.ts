@@ -75,7 +75,12 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     object: account.kind === 'instagram' ? 'instagram' : 'page',
     entry: [{ id: account.id, time: Date.now(), messaging: events }],
   });
-  const post = async (channelId: string, account: FakeAccount, payload: unknown, secret = account.appSecret) => {
+  const post = async (
+    channelId: string,
+    account: FakeAccount,
+    payload: unknown,
+    secret = account.appSecret,
+  ) => {
     const raw = JSON.stringify(payload);
     return t.call('POST', `/hooks/meta/${channelId}`, {
       payload: raw,
@@ -165,16 +170,22 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     assert.match(out.provider_message_id, /^m_messenger_/);
   });
 
-  it('Messenger: an image attachment is kept; an echo of the page\'s own message is ignored', async () => {
+  it("Messenger: an image attachment is kept; an echo of the page's own message is ignored", async () => {
     const from = psid();
     const id = mid();
-    graph.files.set('photo.jpg', { content: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]), mimeType: 'image/jpeg' });
+    graph.files.set('photo.jpg', {
+      content: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]),
+      mimeType: 'image/jpeg',
+    });
     await deliver(pageChannel, page, [
       {
         sender: { id: from },
         recipient: { id: page.id },
         timestamp: Date.now(),
-        message: { mid: id, attachments: [{ type: 'image', payload: { url: `${graph.url}/cdn/photo.jpg` } }] },
+        message: {
+          mid: id,
+          attachments: [{ type: 'image', payload: { url: `${graph.url}/cdn/photo.jpg` } }],
+        },
       },
     ]);
     const row = await eventually(() => byMid(id));
@@ -191,7 +202,13 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
         sender: { id: page.id },
         recipient: { id: from },
         timestamp: Date.now(),
-        message: { is_echo: true, app_id: 1517776481860111, metadata: 'DEVELOPER_DEFINED_METADATA_STRING', mid: echo, text: 'sent from the Page inbox' },
+        message: {
+          is_echo: true,
+          app_id: 1517776481860111,
+          metadata: 'DEVELOPER_DEFINED_METADATA_STRING',
+          mid: echo,
+          text: 'sent from the Page inbox',
+        },
       },
     ]);
     await drained(pageChannel);
@@ -228,7 +245,11 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     // The same text message delivered twice is one message too.
     await deliver(pageChannel, page, [textEvent(page, from, first, 'is it open today?')]);
     await drained(pageChannel);
-    const texts = await t.ctx.db.selectFrom('messages').select('id').where('provider_message_id', '=', first).execute();
+    const texts = await t.ctx.db
+      .selectFrom('messages')
+      .select('id')
+      .where('provider_message_id', '=', first)
+      .execute();
     assert.equal(texts.length, 1);
   });
 
@@ -244,7 +265,12 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
         message: {
           mid: reply,
           text: 'Love this look!',
-          reply_to: { story: { url: 'https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1', id: '17890000000000001' } },
+          reply_to: {
+            story: {
+              url: 'https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1',
+              id: '17890000000000001',
+            },
+          },
         },
       },
       {
@@ -253,7 +279,12 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
         timestamp: Date.now(),
         message: {
           mid: mention,
-          attachments: [{ type: 'story_mention', payload: { url: 'https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=2' } }],
+          attachments: [
+            {
+              type: 'story_mention',
+              payload: { url: 'https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=2' },
+            },
+          ],
         },
       },
     ]);
@@ -269,7 +300,12 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     assert.ok(JSON.parse(m.interactive!).story_mention);
 
     await deliver(igChannel, ig, [
-      { sender: { id: from }, recipient: { id: ig.id }, timestamp: Date.now(), message: { mid: reply, is_deleted: true } },
+      {
+        sender: { id: from },
+        recipient: { id: ig.id },
+        timestamp: Date.now(),
+        message: { mid: reply, is_deleted: true },
+      },
     ]);
     const gone = await eventually(async () => {
       const row = await byMid(reply);
@@ -282,12 +318,20 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     const from = psid();
     const id = mid();
     await deliver(igChannel, ig, [
-      { sender: { id: from }, recipient: { id: ig.id }, timestamp: Date.now(), brand_new_event: { anything: [1, 2] } },
       {
         sender: { id: from },
         recipient: { id: ig.id },
         timestamp: Date.now(),
-        message: { mid: id, attachments: [{ type: 'hologram', payload: { url: 'https://lookaside.fbsbx.com/x' } }] },
+        brand_new_event: { anything: [1, 2] },
+      },
+      {
+        sender: { id: from },
+        recipient: { id: ig.id },
+        timestamp: Date.now(),
+        message: {
+          mid: id,
+          attachments: [{ type: 'hologram', payload: { url: 'https://lookaside.fbsbx.com/x' } }],
+        },
       },
     ]);
     const row = await eventually(() => byMid(id));
@@ -304,11 +348,24 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
   });
 
   it('a bad signature is 401 and stores nothing', async () => {
-    const before = await t.ctx.db.selectFrom('provider_inbound').select('id').where('channel_id', '=', pageChannel).execute();
-    const r = await post(pageChannel, page, envelope(page, [textEvent(page, psid(), mid(), 'forged')]), 'wrong-secret');
+    const before = await t.ctx.db
+      .selectFrom('provider_inbound')
+      .select('id')
+      .where('channel_id', '=', pageChannel)
+      .execute();
+    const r = await post(
+      pageChannel,
+      page,
+      envelope(page, [textEvent(page, psid(), mid(), 'forged')]),
+      'wrong-secret',
+    );
     assert.equal(r.status, 401);
     assert.equal(r.body.error.code, 'invalid_signature');
-    const after = await t.ctx.db.selectFrom('provider_inbound').select('id').where('channel_id', '=', pageChannel).execute();
+    const after = await t.ctx.db
+      .selectFrom('provider_inbound')
+      .select('id')
+      .where('channel_id', '=', pageChannel)
+      .execute();
     assert.equal(after.length, before.length);
   });
 
@@ -326,7 +383,10 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     assert.equal(api.status, 422, api.text);
     assert.equal(api.body.error.code, 'human_agent_only');
     // The AI's and an automation's sends are refused the same way (never the HUMAN_AGENT tag).
-    for (const actor of [{ type: 'ai', id: null }, { type: 'automation', id: null }] as const) {
+    for (const actor of [
+      { type: 'ai', id: null },
+      { type: 'automation', id: null },
+    ] as const) {
       await assert.rejects(
         sendMessage(
           t.ctx,
@@ -406,7 +466,12 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
       key: ws.live,
       body: {
         name: 'Glow Salon',
-        model: { provider: 'openai_compatible', name: 'fake-model', base_url: `${llm.url}/v1`, api_key: 'sk-local' },
+        model: {
+          provider: 'openai_compatible',
+          name: 'fake-model',
+          base_url: `${llm.url}/v1`,
+          api_key: 'sk-local',
+        },
       },
     });
     assert.equal(agent.status, 201, agent.text);
@@ -415,7 +480,9 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     const from = psid();
     const id = mid();
     // Written 23 h 30 min ago: the window closes in 30 minutes, within the default 60 before it.
-    await deliver(chan, account, [textEvent(account, from, id, 'can someone call me?', Date.now() - 23.5 * 3_600_000)]);
+    await deliver(chan, account, [
+      textEvent(account, from, id, 'can someone call me?', Date.now() - 23.5 * 3_600_000),
+    ]);
     const row = await eventually(() => byMid(id));
     const conv = await eventually(async () => {
       const c = await t.call('GET', `/v1/conversations/${row.conversation_id}`, { key: ws.live });

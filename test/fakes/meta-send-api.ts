@@ -89,7 +89,8 @@ export class FakeMetaSendApi {
     const m = new RegExp(`^/${this.version.replace('.', '\\.')}/([^/]+)/messages$`).exec(path);
     if (req.method !== 'POST' || !m) return graphError(res, 400, 100, 'Unsupported post request.');
     const account = this.accounts.get(decodeURIComponent(m[1]));
-    if (!account) return graphError(res, 400, 100, `Unsupported post request. Object with ID '${m[1]}' does not exist.`);
+    if (!account)
+      return graphError(res, 400, 100, `Unsupported post request. Object with ID '${m[1]}' does not exist.`);
     if (req.headers.authorization !== `Bearer ${account.accessToken}`)
       return graphError(res, 401, 190, 'Invalid OAuth access token - Cannot parse access token');
     let body: any;
@@ -101,22 +102,35 @@ export class FakeMetaSendApi {
     const refusal = this.check(account, body);
     if (refusal) return graphError(res, 400, refusal.code, refusal.message, refusal.subcode);
     this.sends.push({ accountId: account.id, headers: req.headers, body });
-    json(res, 200, { recipient_id: body.recipient.id, message_id: `m_${account.kind}_${++this.n}_${randomBytes(6).toString('hex')}` });
+    json(res, 200, {
+      recipient_id: body.recipient.id,
+      message_id: `m_${account.kind}_${++this.n}_${randomBytes(6).toString('hex')}`,
+    });
   }
 
-  private check(account: FakeAccount, body: any): { code: number; message: string; subcode?: number } | undefined {
+  private check(
+    account: FakeAccount,
+    body: any,
+  ): { code: number; message: string; subcode?: number } | undefined {
     const recipient = body?.recipient?.id;
-    if (typeof recipient !== 'string') return { code: 100, message: '(#100) The parameter recipient is required' };
+    if (typeof recipient !== 'string')
+      return { code: 100, message: '(#100) The parameter recipient is required' };
     const type = body.messaging_type;
     if (!['RESPONSE', 'UPDATE', 'MESSAGE_TAG'].includes(type))
-      return { code: 100, message: '(#100) Param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}' };
+      return {
+        code: 100,
+        message: '(#100) Param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}',
+      };
     if (type === 'MESSAGE_TAG' && body.tag !== 'HUMAN_AGENT')
       return { code: 100, message: '(#100) Param tag must be one of {...HUMAN_AGENT...}' };
     const msg = body.message ?? {};
     if (typeof msg.text !== 'string' && !msg.attachment)
       return { code: 100, message: '(#100) Must send either message text or an attachment' };
     if (account.kind === 'instagram' && typeof msg.text === 'string' && Buffer.byteLength(msg.text) > 1000)
-      return { code: 100, message: '(#100) Length of param message[text] must be less than or equal to 1000' };
+      return {
+        code: 100,
+        message: '(#100) Length of param message[text] must be less than or equal to 1000',
+      };
     const last = this.lastInbound.get(`${account.id}:${recipient}`);
     const age = last === undefined ? Number.POSITIVE_INFINITY : Date.now() - last;
     const limit = type === 'MESSAGE_TAG' ? 7 * 86_400_000 : 86_400_000;

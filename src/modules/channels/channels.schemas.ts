@@ -26,7 +26,8 @@ const metaDirectCredentials = {
 
 /** The credential fields a channel of this type on this provider needs. */
 export function credentialFieldsFor(provider: ProviderName, type?: string): readonly string[] {
-  if (provider === 'meta' && (type === 'messenger' || type === 'instagram')) return metaDirectCredentials[type];
+  if (provider === 'meta' && (type === 'messenger' || type === 'instagram'))
+    return metaDirectCredentials[type];
   return credentialFields[provider];
 }
 

@@ -46,7 +46,13 @@ export const providersModule: Module = {
   name: 'providers',
   erase: eraseProviderPayloads,
   migrations: providersMigrations,
-  routes: [...whatsappHookRoutes, ...metaDirectHookRoutes, ...twilioHookRoutes, ...emailHookRoutes, ...templateSyncRoutes],
+  routes: [
+    ...whatsappHookRoutes,
+    ...metaDirectHookRoutes,
+    ...twilioHookRoutes,
+    ...emailHookRoutes,
+    ...templateSyncRoutes,
+  ],
   setup(ctx) {
     const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
     const graph = { graphUrl: ctx.config.metaGraphUrl, version: ctx.config.metaGraphVersion };

@@ -316,39 +316,6 @@ export async function findOrCreateWhatsAppContact(
 }
 
 /**
- * The contact of a Messenger or Instagram customer, keyed by Meta's scoped id (PSID or IGSID, in
- * `field`), made when none has it. Meta gives no phone or email with these ids.
- */
-export async function findOrCreateMetaUserContact(
-  tx: Tx,
-  scope: Scope,
-  input: { field: 'messenger_psid' | 'instagram_igsid'; id: string; name?: string },
-  actor: Actor,
-): Promise<{ contact: ContactRow; created: boolean }> {
-  const find = () =>
-    tenant(tx.db, scope).selectFrom('contacts').selectAll().where(input.field, '=', input.id).executeTakeFirst();
-  const found = await find();
-  if (found) return { contact: found, created: false };
-  const row: ContactRow = {
-    ...newContactRow(scope, { phone: null, email: null, name: input.name?.trim() || null }, new Date().toISOString()),
-    [input.field]: input.id,
-  };
-  const made = await tx.db
-    .insertInto('contacts')
-    .values(row)
-    .onConflict((oc) => oc.columns(['workspace_id', 'livemode', input.field]).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!made) {
-    const winner = await find();
-    if (!winner) throw new Error(`contact ${input.field}=${input.id} conflicted on insert but cannot be read`);
-    return { contact: winner, created: false };
-  }
-  await emitContact(tx, scope, 'contact.created', row, actor);
-  return { contact: row, created: true };
-}
-
-/**
  * The customer moved to a new number (WhatsApp's `user_changed_number`, or a known business-scoped
  * user id with a new `wa_id`): the contact takes it, keeping its conversations and history (the
  * old number in `attributes.previous_phones`). Not when another contact already has that number

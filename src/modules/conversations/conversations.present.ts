@@ -7,7 +7,9 @@ import type { ConversationRow } from './conversations.tables.ts';
 export type ContactBits = { id: string; phone: string | null; name: string | null; email: string | null };
 
 /** Messenger and Instagram: until when a person may still reply (HUMAN_AGENT, 7 days after the customer's last message). */
-export function humanAgentWindowEnd(row: Pick<ConversationRow, 'channel' | 'last_inbound_at'>): string | null {
+export function humanAgentWindowEnd(
+  row: Pick<ConversationRow, 'channel' | 'last_inbound_at'>,
+): string | null {
   const hours = kindOf(row.channel)?.humanAgentHours;
   if (!hours || !row.last_inbound_at) return null;
   const at = Date.parse(row.last_inbound_at);

@@ -73,7 +73,6 @@ export {
 } from './conversations.writes.ts';
 export { handoffNoticeJob, outOfHoursJob } from './routing/handoff.jobs.ts';
 export { handoffHoursNow } from './routing/handoff.timer.ts';
-export { scheduleWindowHandoff, WINDOW_HANDOFF_REASON, windowHandoffJob } from './routing/window-handoff.ts';
 export { localText, type OpeningHours } from './routing/hours.ts';
 export {
   type HandoffPolicyInput,
@@ -81,3 +80,4 @@ export {
   handoffPolicyObject,
 } from './routing/policy.schemas.ts';
 export { type AgentRoutingSettings, autoResolveAfterMinutes } from './routing/policy.service.ts';
+export { scheduleWindowHandoff, WINDOW_HANDOFF_REASON, windowHandoffJob } from './routing/window-handoff.ts';

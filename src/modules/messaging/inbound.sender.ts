@@ -47,7 +47,12 @@ export async function identifySender(
   // Messenger and Instagram: the customer is Meta's scoped id (PSID, IGSID), their thread's address.
   const userIdField = channelKinds[channel.type].userIdField;
   if (userIdField) {
-    const { contact } = await findOrCreateMetaUserContact(tx, scope, { field: userIdField, id: m.from, name }, customer);
+    const { contact } = await findOrCreateMetaUserContact(
+      tx,
+      scope,
+      { field: userIdField, id: m.from, name },
+      customer,
+    );
     return { contact, address: m.from, actor: { type: 'customer', id: contact.id }, numberMove: {} };
   }
   const isEmail = channelKinds[channel.type].addressKind === 'email';

@@ -192,9 +192,7 @@ async function storeInbound(
     const patch = conversationPatch(channel, conversation, m, sentAt, now, answered);
     await patchConversation(tx.db, conversation.id, patch);
     conversation = { ...conversation, ...patch };
-    // Messenger and Instagram: before the AI's 24 hours close on this message, it hands off to people.
-    if ('window_expires_at' in patch && patch.window_expires_at && conversation.agent_id && !m.revoke && !m.edit)
-      await scheduleWindowHandoff(ctx, tx.db, conversation.id, patch.window_expires_at, handoffLeadMinutes(channel));
+    await scheduleHandoffBeforeClose(ctx, tx, channel, conversation, patch, m);
     // A claimed answer (a CSAT score) was emitted as what it is (`csat.received`): it is kept in the
     // thread, but it is no customer message to react to (automations, webhooks on message.received).
     if (answered) return message;
@@ -342,6 +340,20 @@ function conversationPatch(
       ? { window_expires_at: windowEnd }
       : {}),
   };
+}
+
+/** Messenger and Instagram: before the AI's 24 hours close on this message, it hands off to people. */
+async function scheduleHandoffBeforeClose(
+  ctx: AppContext,
+  tx: Tx,
+  channel: ChannelConfig,
+  conversation: ConversationRow,
+  patch: { window_expires_at?: string },
+  m: InboundMessage,
+) {
+  const lead = handoffLeadMinutes(channel);
+  if (!lead || !patch.window_expires_at || !conversation.agent_id || m.revoke || m.edit) return;
+  await scheduleWindowHandoff(ctx, tx.db, conversation.id, patch.window_expires_at, lead);
 }
 
 /** How long before a Messenger or Instagram window closes the AI hands off (0: never; other kinds: never). */

@@ -323,7 +323,9 @@ async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageIn
 export function sendRefusal(
   send: PreparedSend,
   contact: Pick<ContactRow, 'id' | 'opted_out' | 'dnd'> | undefined,
-  conversation: Pick<ConversationRow, 'window_expires_at'> & Partial<Pick<ConversationRow, 'last_inbound_at'>> | undefined,
+  conversation:
+    | (Pick<ConversationRow, 'window_expires_at'> & Partial<Pick<ConversationRow, 'last_inbound_at'>>)
+    | undefined,
   channel: ChannelRow,
 ): ApiError | null {
   const { input, now } = send;
@@ -376,7 +378,9 @@ export function sendRefusal(
  */
 function humanAgentRefusal(
   send: PreparedSend,
-  conversation: Pick<ConversationRow, 'window_expires_at'> & Partial<Pick<ConversationRow, 'last_inbound_at'>> | undefined,
+  conversation:
+    | (Pick<ConversationRow, 'window_expires_at'> & Partial<Pick<ConversationRow, 'last_inbound_at'>>)
+    | undefined,
   channel: ChannelRow,
 ): ApiError | null | undefined {
   const hours = channelKinds[channel.type].humanAgentHours;

@@ -22,7 +22,10 @@ export function buildDirectSendBody(message: OutboundMessage): Record<string, un
   if (message.type === 'text') return { ...base, message: { text: message.text ?? '' } };
   const kind = attachmentType[message.type as keyof typeof attachmentType];
   if (kind && message.media?.url)
-    return { ...base, message: { attachment: { type: kind, payload: { url: message.media.url, is_reusable: false } } } };
+    return {
+      ...base,
+      message: { attachment: { type: kind, payload: { url: message.media.url, is_reusable: false } } },
+    };
   throw new ChannelSendError(
     'validation_failed',
     `Messenger and Instagram carry text, image, video, audio and document messages, not ${message.type}.`,
@@ -56,7 +59,10 @@ export function mapDirectGraphError(httpStatus: number, error: GraphError | unde
       'Meta refused the message: it is outside the window in which this business may message the person.',
     );
   if (code === 551 || (code === 100 && sub === 2018001) || sub === 2534014)
-    return fail('meta_undeliverable', 'The person cannot be reached (no such user for this Page or account, or not available).');
+    return fail(
+      'meta_undeliverable',
+      'The person cannot be reached (no such user for this Page or account, or not available).',
+    );
   if (code === 613 || code === 32 || code === 4 || code === 17)
     return fail('meta_rate_limited', 'Meta asked this app to send more slowly.', true, 60_000);
   if (code === 100) return fail('validation_failed', 'Meta rejected a parameter of the message.');

@@ -84,7 +84,15 @@ function messageEvent(msg: Json, base: Base): InboundMessage[] {
   const mid = str(msg.mid);
   if (!mid || msg.is_echo === true) return [];
   if (msg.is_deleted === true)
-    return [{ ...base, providerMessageId: `${mid}:deleted`, type: 'revoke', text: '', revoke: { originalProviderId: mid } }];
+    return [
+      {
+        ...base,
+        providerMessageId: `${mid}:deleted`,
+        type: 'revoke',
+        text: '',
+        revoke: { originalProviderId: mid },
+      },
+    ];
   const text = typeof msg.text === 'string' ? msg.text : '';
   const replyTo = (msg.reply_to ?? {}) as Json;
   const extra: Json = {};
@@ -135,7 +143,12 @@ function attachmentContent(a: Attachment): {
   const kind = str(a?.type) ?? 'unknown';
   const url = str(a?.payload?.url);
   if (kind === 'story_mention')
-    return { type: 'image', text: '', url, payload: { story_mention: { id: a.payload?.id ?? null, url: url ?? null } } };
+    return {
+      type: 'image',
+      text: '',
+      url,
+      payload: { story_mention: { id: a.payload?.id ?? null, url: url ?? null } },
+    };
   const media = mediaTypes[kind];
   if (media) return { type: media, text: '', url, payload: {} };
   // Shares, reels, posts, fallbacks and types Meta adds later: kept as they came, never dropped.

@@ -33,11 +33,18 @@ const senderIdOf = (channel: ChannelConfig) =>
 
 async function sendPost(opts: GraphOptions, channel: ChannelConfig, body: unknown): Promise<string> {
   const base = `${opts.graphUrl.replace(/\/$/, '')}/${opts.version}`;
-  const { res, json } = await postToProvider('Meta', `${base}/${encodeURIComponent(senderIdOf(channel))}/messages`, {
-    headers: { authorization: `Bearer ${credential(channel, 'access_token')}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    timeoutMs: opts.timeoutMs,
-  });
+  const { res, json } = await postToProvider(
+    'Meta',
+    `${base}/${encodeURIComponent(senderIdOf(channel))}/messages`,
+    {
+      headers: {
+        authorization: `Bearer ${credential(channel, 'access_token')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(body),
+      timeoutMs: opts.timeoutMs,
+    },
+  );
   if (!res.ok) {
     const err = mapDirectGraphError(res.status, json?.error as GraphError | undefined);
     const retryAfter = Number(res.headers.get('retry-after'));

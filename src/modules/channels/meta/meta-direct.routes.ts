@@ -29,7 +29,7 @@ export const metaDirectHookRoutes: AnyRoute[] = [
     path: '/hooks/meta/:channel_id',
     summary: 'Receive Messenger and Instagram webhooks',
     description:
-      'Verifies `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the app secret) before anything else (401 when it fails, nothing stored), stores the payload as it came and answers 200 at once; messages, reactions, unsends and delivery/read receipts (`object: page` or `instagram`, `entry[].messaging[]`) are processed by a job. Echoes of the business\'s own messages are ignored; fields Parley does not read stay in the stored payload.',
+      "Verifies `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the app secret) before anything else (401 when it fails, nothing stored), stores the payload as it came and answers 200 at once; messages, reactions, unsends and delivery/read receipts (`object: page` or `instagram`, `entry[].messaging[]`) are processed by a job. Echoes of the business's own messages are ignored; fields Parley does not read stay in the stored payload.",
     ...providerWebhook,
     params,
     responses: { 200: null },

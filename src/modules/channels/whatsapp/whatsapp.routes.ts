@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import type { AppContext } from '../../../platform/context.ts';
 import { safeEqual } from '../../../platform/crypto.ts';
 import { ApiError } from '../../../platform/errors.ts';
 import { InvalidJsonBody, malformedJson } from '../../../platform/http/register.ts';
 import { type AnyRoute, defineRoute, providerWebhook } from '../../../platform/http/route.ts';
 import { describe, idOf } from '../../../platform/http/schemas.ts';
-import type { AppContext } from '../../../platform/context.ts';
 import type { ChannelType } from '../kinds.ts';
 import { acceptInbound, hookChannel, verifyOrThrow } from '../providers.inbound.ts';
 
@@ -60,7 +60,13 @@ export async function acceptMetaWebhook(
     .toLowerCase();
   if (type !== 'application/json') throw new ApiError('unsupported_media_type', 'Meta webhooks are JSON.');
   if (request.body instanceof InvalidJsonBody) throw malformedJson(request.body.reason);
-  await acceptInbound(ctx, channel, channel.type === 'whatsapp' ? 'whatsapp' : channel.type, 'application/json', rawBody);
+  await acceptInbound(
+    ctx,
+    channel,
+    channel.type === 'whatsapp' ? 'whatsapp' : channel.type,
+    'application/json',
+    rawBody,
+  );
   return { status: 200 as const };
 }
 
