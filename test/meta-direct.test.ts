@@ -347,6 +347,28 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     assert.ok(raw.some((x) => x.raw_body.includes('brand_new_event')));
   });
 
+  it('a contact merge keeps the PSID and the IGSID; the kept contact is found by either afterwards', async () => {
+    const fb = psid();
+    const insta = psid();
+    const a = mid();
+    const b = mid();
+    await deliver(pageChannel, page, [textEvent(page, fb, a, 'hi on Messenger')]);
+    await deliver(igChannel, ig, [textEvent(ig, insta, b, 'hi on Instagram')]);
+    const one = await eventually(() => byMid(a));
+    const two = await eventually(() => byMid(b));
+    const merged = await t.call('POST', `/v1/contacts/${one.sender_id}/merge`, {
+      key: ws.live,
+      body: { other_id: two.sender_id },
+    });
+    assert.equal(merged.status, 200, merged.text);
+    assert.equal(merged.body.messenger_psid, fb);
+    assert.equal(merged.body.instagram_igsid, insta);
+    const c = mid();
+    await deliver(igChannel, ig, [textEvent(ig, insta, c, 'me again')]);
+    const three = await eventually(() => byMid(c));
+    assert.equal(three.sender_id, one.sender_id);
+  });
+
   it('a bad signature is 401 and stores nothing', async () => {
     const before = await t.ctx.db
       .selectFrom('provider_inbound')
