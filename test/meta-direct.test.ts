@@ -369,6 +369,27 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     assert.equal(three.sender_id, one.sender_id);
   });
 
+  it('test mode: the sandbox takes an Instagram customer by IGSID and the reply goes out', async () => {
+    const r = await t.call('POST', '/v1/sandbox/inbound', {
+      key: ws.test,
+      body: { channel: 'instagram', from: '7788990011223344', text: 'hi from the sandbox' },
+    });
+    assert.ok(r.status < 300, r.text);
+    const conv =
+      r.body.conversation_id ?? r.body.message?.conversation_id ?? r.body.data?.[0]?.conversation_id;
+    assert.ok(conv, r.text);
+    const reply = await t.call('POST', `/v1/conversations/${conv}/reply`, {
+      key: ws.test,
+      body: { text: 'hello' },
+    });
+    assert.equal(reply.status, 201, reply.text);
+    const bad = await t.call('POST', '/v1/sandbox/inbound', {
+      key: ws.test,
+      body: { channel: 'instagram', from: '+14155550123', text: 'a phone is no IGSID' },
+    });
+    assert.equal(bad.status, 400, bad.text);
+  });
+
   it('a bad signature is 401 and stores nothing', async () => {
     const before = await t.ctx.db
       .selectFrom('provider_inbound')

@@ -34,7 +34,9 @@ export function Composer({ conv, onSent, onChanged }) {
   const [suggest, setSuggest] = useState(null);
   const [forceTemplate, setForceTemplate] = useState(false);
   const box = useRef(null);
-  const left = windowLeftMs(conv, Date.now());
+  // Only WhatsApp's closed window asks for a template; Messenger's and Instagram's let a person
+  // reply for 7 days (Meta's HUMAN_AGENT tag), and carry no templates.
+  const left = conv.channel === 'whatsapp' ? windowLeftMs(conv, Date.now()) : null;
   const windowClosed = left !== null && left <= 0;
   const templateMode = mode === 'reply' && (windowClosed || forceTemplate);
 
