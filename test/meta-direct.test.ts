@@ -490,6 +490,12 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     assert.equal(tooLong.status, 400, tooLong.text);
     assert.equal(tooLong.body.error.code, 'validation_failed');
     assert.match(JSON.stringify(tooLong.body.error.errors), /1000 bytes/);
+    const caption = await t.call('POST', `/v1/conversations/${row.conversation_id}/reply`, {
+      key: ws.live,
+      body: { image: { url: 'https://example.com/a.jpg', caption: '€'.repeat(400) } },
+    });
+    assert.equal(caption.status, 400, caption.text);
+    assert.match(JSON.stringify(caption.body.error.errors), /image\.caption/);
     const fits = await t.call('POST', `/v1/conversations/${row.conversation_id}/reply`, {
       key: ws.live,
       body: { text: 'é'.repeat(500) },

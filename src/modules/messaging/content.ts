@@ -125,8 +125,27 @@ export function checkContent(input: ContentInput, channelType: ChannelType): Fie
       break;
     default:
       errors.push(...checkMedia(input.type, input[input.type], limits));
+      // Instagram: a caption goes as its own text message, so the same byte limit holds.
+      errors.push(
+        ...captionBytes(
+          input[input.type]?.caption,
+          kind.textLimitBytes,
+          `${input.type}.caption`,
+          channelType,
+        ),
+      );
   }
   return errors;
+}
+
+function captionBytes(
+  caption: string | undefined,
+  max: number | null,
+  field: string,
+  channelType: string,
+): FieldError[] {
+  if (max === null || caption === undefined || Buffer.byteLength(caption, 'utf8') <= max) return [];
+  return [{ field, message: `must be at most ${max} bytes in UTF-8 on ${channelType}` }];
 }
 
 function checkMedia(type: MediaType, media: MediaInput | undefined, limits: ContentLimits): FieldError[] {
