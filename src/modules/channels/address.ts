@@ -7,6 +7,8 @@ import { type ChannelType, channelKinds } from './kinds.ts';
  * invalid. The same rules as contacts, so a number a contact accepts is one a message accepts.
  */
 export function normalizeAddress(type: ChannelType, raw: string, defaultCountry: string): string | undefined {
+  // A website visitor has no address one can send to first: they are answered in their thread.
+  if (channelKinds[type].addressKind === 'visitor') return undefined;
   return (
     (channelKinds[type].addressKind === 'email'
       ? normalizeEmail(raw)
@@ -17,6 +19,8 @@ export function normalizeAddress(type: ChannelType, raw: string, defaultCountry:
 /** The field error for an address a channel type cannot take (one wording for every route). */
 export function invalidAddressMessage(type: ChannelType, raw?: string, defaultCountry?: string): string {
   if (channelKinds[type].addressKind === 'email') return 'must be a valid email address';
+  if (channelKinds[type].addressKind === 'visitor')
+    return 'a website visitor cannot be written to first: reply in their conversation (conversation_id)';
   return raw !== undefined && defaultCountry
     ? invalidPhoneMessage(raw, defaultCountry)
     : 'must be a valid phone number (E.164, e.g. +919876543210)';
@@ -33,6 +37,7 @@ export function normalizeOwnAddress(
   defaultCountry: string,
 ): string | undefined {
   if (channelKinds[type].addressKind === 'email') return normalizeEmail(raw) ?? undefined;
+  if (channelKinds[type].addressKind === 'visitor') return websiteName(raw);
   const strict = normalizePhone(raw, defaultCountry);
   if (strict) return strict;
   const trimmed = raw.trim();
@@ -40,4 +45,17 @@ export function normalizeOwnAddress(
   const text = trimmed.startsWith('00') ? `+${trimmed.slice(2)}` : trimmed;
   const parsed = parsePhoneNumberFromString(text, defaultCountry as CountryCode);
   return parsed?.isPossible() ? parsed.number : undefined;
+}
+
+/** A web channel's own address: the website's host name it serves (`www.glowsalon.in`), lower case. */
+function websiteName(raw: string): string | undefined {
+  const host = raw
+    .trim()
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/.*$/, '');
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/.test(host) &&
+    host.length <= 253
+    ? host
+    : undefined;
 }

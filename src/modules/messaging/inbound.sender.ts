@@ -7,6 +7,7 @@ import {
   consentPurposes,
   findOrCreateContact,
   findOrCreateWhatsAppContact,
+  getContactRow,
   moveContactPhone,
   recordConsents,
   setContactOptOut,
@@ -44,6 +45,11 @@ export async function identifySender(
   const customer: Actor = { type: 'customer', id: null };
   const name = m.profileName?.trim() || undefined;
   const isEmail = channelKinds[channel.type].addressKind === 'email';
+  // The website widget knows its visitor's contact: the thread is addressed to the visitor id.
+  if (m.contactId) {
+    const contact = await getContactRow(tx.db, scope, m.contactId);
+    return { contact, address: m.from, actor: { type: 'customer', id: contact.id }, numberMove: {} };
+  }
   // A WhatsApp sender may come with a business-scoped user id, or with only that (a username-only sender).
   let { contact } =
     !isEmail && m.userId
