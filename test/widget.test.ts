@@ -178,8 +178,9 @@ forEachStorage('website widget', (storage) => {
     assert.equal(again.body.id, first.body.id);
     assert.equal(again.headers['idempotent-replayed'], 'true');
     const conv = await eventually(async () => {
-      const list = await t.call('GET', '/v1/conversations?channel=web', { key: ws.test });
-      return list.body.data?.find((c: { contact_id: string }) => c.contact_id) as { id: string } | undefined;
+      const list = await t.call('GET', '/v1/conversations?limit=100', { key: ws.test });
+      if (list.status !== 200) throw new Error(list.text);
+      return list.body.data?.find((c: { channel: string }) => c.channel === 'web') as { id: string } | undefined;
     });
     const msgs = await t.call('GET', `/v1/conversations/${conv.id}/messages`, { key: ws.test });
     const fromVisitor = msgs.body.data.filter((m: { direction: string; text: string }) => m.direction === 'inbound');
@@ -194,7 +195,7 @@ forEachStorage('website widget', (storage) => {
     const seen = a.events.at(-1)!.id!;
     a.close();
     // Meanwhile (the visitor changed pages) a person replies from the inbox.
-    const reply = await t.call('POST', `/v1/conversations/${conv.id}/messages`, {
+    const reply = await t.call('POST', `/v1/conversations/${conv.id}/reply`, {
       key: ws.test,
       body: { text: 'Priya here: Friday 4 pm is free.' },
     });
