@@ -11,7 +11,10 @@ import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace 
  */
 const KEY = 'k'.repeat(40);
 const ORIGIN = 'https://www.glowsalon.in';
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 1)]);
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  Buffer.alloc(100, 1),
+]);
 const jwt = (claims: Record<string, unknown>, key = KEY, exp: number | string = '10m') => {
   const j = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' });
   if (exp !== 0) j.setExpirationTime(exp);
@@ -64,7 +67,17 @@ forEachStorage('website widget', (storage) => {
   let channelId: string;
   let requiredId: string;
 
-  const w = (method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string>; payload?: Buffer; origin?: string | null } = {}) =>
+  const w = (
+    method: string,
+    path: string,
+    o: {
+      token?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+      payload?: Buffer;
+      origin?: string | null;
+    } = {},
+  ) =>
     t.call(method, `/widget/${o.headers?.channel ?? channelId}${path}`, {
       body: o.body,
       payload: o.payload,
@@ -118,7 +131,12 @@ forEachStorage('website widget', (storage) => {
   it('refuses web channel settings that do not hold together', async () => {
     const bad = await t.call('POST', '/v1/channels', {
       key: ws.test,
-      body: { type: 'web', provider: 'widget', address: 'x.example.com', settings: { identity: 'required', theme: { color: 'red' } } },
+      body: {
+        type: 'web',
+        provider: 'widget',
+        address: 'x.example.com',
+        settings: { identity: 'required', theme: { color: 'red' } },
+      },
     });
     assert.equal(bad.status, 400, bad.text);
     const fields = bad.body.error.errors.map((e: { field: string }) => e.field);
@@ -126,7 +144,12 @@ forEachStorage('website widget', (storage) => {
     assert.ok(fields.includes('settings.theme.color'), fields.join());
     const noKey = await t.call('POST', '/v1/channels', {
       key: ws.test,
-      body: { type: 'web', provider: 'widget', address: 'y.example.com', settings: { allowed_domains: ['y.example.com'], identity: 'required' } },
+      body: {
+        type: 'web',
+        provider: 'widget',
+        address: 'y.example.com',
+        settings: { allowed_domains: ['y.example.com'], identity: 'required' },
+      },
     });
     assert.equal(noKey.status, 400, noKey.text);
     assert.equal(noKey.body.error.errors[0].field, 'credentials.signing_key');
@@ -153,7 +176,10 @@ forEachStorage('website widget', (storage) => {
   });
 
   it('refuses a request without a session, and a visitor token never reaches /v1', async () => {
-    const res = await w('POST', '/messages', { body: { text: 'hi' }, headers: { 'idempotency-key': 'key-00001' } });
+    const res = await w('POST', '/messages', {
+      body: { text: 'hi' },
+      headers: { 'idempotency-key': 'key-00001' },
+    });
     assert.equal(res.status, 401, res.text);
     assert.equal(res.headers['access-control-allow-origin'], ORIGIN);
     const forged = await w('POST', '/messages', {
@@ -180,10 +206,14 @@ forEachStorage('website widget', (storage) => {
     const conv = await eventually(async () => {
       const list = await t.call('GET', '/v1/conversations?limit=100', { key: ws.test });
       if (list.status !== 200) throw new Error(list.text);
-      return list.body.data?.find((c: { channel: string }) => c.channel === 'web') as { id: string } | undefined;
+      return list.body.data?.find((c: { channel: string }) => c.channel === 'web') as
+        | { id: string }
+        | undefined;
     });
     const msgs = await t.call('GET', `/v1/conversations/${conv.id}/messages`, { key: ws.test });
-    const fromVisitor = msgs.body.data.filter((m: { direction: string; text: string }) => m.direction === 'inbound');
+    const fromVisitor = msgs.body.data.filter(
+      (m: { direction: string; text: string }) => m.direction === 'inbound',
+    );
     assert.equal(fromVisitor.length, 1);
 
     const headers = { origin: ORIGIN, authorization: `Bearer ${s.token}` };
@@ -202,7 +232,10 @@ forEachStorage('website widget', (storage) => {
     assert.equal(reply.status, 201, reply.text);
     const b = await openStream(`${base}/widget/${channelId}/stream`, { ...headers, 'last-event-id': seen });
     await eventually(async () => b.events.some((e) => e.data.text === 'Priya here: Friday 4 pm is free.'));
-    assert.ok(b.events.every((e) => e.id! > seen), 'nothing before Last-Event-ID again');
+    assert.ok(
+      b.events.every((e) => e.id! > seen),
+      'nothing before Last-Event-ID again',
+    );
     b.close();
   });
 
@@ -220,7 +253,9 @@ forEachStorage('website widget', (storage) => {
     assert.equal((await reqW('/session')).status, 401);
     const forged = await reqW('/session', { identity: await jwt({ sub: 'u1' }, 'x'.repeat(40)) });
     assert.equal(forged.status, 401);
-    const expired = await reqW('/session', { identity: await jwt({ sub: 'u1' }, KEY, Math.floor(Date.now() / 1000) - 60) });
+    const expired = await reqW('/session', {
+      identity: await jwt({ sub: 'u1' }, KEY, Math.floor(Date.now() / 1000) - 60),
+    });
     assert.equal(expired.status, 401);
     assert.match(expired.body.error.message, /expired/);
     const noExp = await reqW('/session', { identity: await jwt({ sub: 'u1' }, KEY, 0) });
@@ -234,7 +269,10 @@ forEachStorage('website widget', (storage) => {
     // Every request needs the identity, and it must be the session's.
     assert.equal((await reqW('/messages', { token: one.body.token, body: { text: 'hi' } })).status, 401);
     const other = await jwt({ sub: 'u2' });
-    assert.equal((await reqW('/messages', { token: one.body.token, identity: other, body: { text: 'hi' } })).status, 401);
+    assert.equal(
+      (await reqW('/messages', { token: one.body.token, identity: other, body: { text: 'hi' } })).status,
+      401,
+    );
     const ok = await reqW('/messages', { token: one.body.token, identity: id, body: { text: 'hi' } });
     assert.equal(ok.status, 201, ok.text);
     const contacts = await t.call('GET', '/v1/contacts?limit=100', { key: ws.test });

@@ -79,7 +79,7 @@ export async function widgetChannel(
   channelId: string,
 ): Promise<WidgetChannel> {
   const row = await channelById(ctx.db, channelId);
-  if (!row || row.type !== 'web' || row.status !== 'active')
+  if (row?.type !== 'web' || row.status !== 'active')
     throw new ApiError('not_found', `No website widget with id ${channelId}.`);
   const settings = webSettingsOf(JSON.parse(row.settings) as Record<string, unknown>);
   const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;

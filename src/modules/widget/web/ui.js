@@ -199,58 +199,81 @@ function Fallback({ fallback }) {
   </footer>`;
 }
 
+/** Splits Server-Sent Events text into blocks, calling `dispatch` for each; returns what is left. */
+function splitEvents(buffer, dispatch) {
+  let rest = buffer;
+  let cut = rest.indexOf('\n\n');
+  while (cut >= 0) {
+    dispatch(rest.slice(0, cut));
+    rest = rest.slice(cut + 2);
+    cut = rest.indexOf('\n\n');
+  }
+  return rest;
+}
+
+/** One Server-Sent Event block: `{id, event, data}` (data parsed), or null for a comment. */
+function parseEvent(block) {
+  let event = 'message';
+  let data = '';
+  let id = null;
+  for (const line of block.split('\n')) {
+    if (line.startsWith('id: ')) id = line.slice(4);
+    else if (line.startsWith('event: ')) event = line.slice(7);
+    else if (line.startsWith('data: ')) data += line.slice(6);
+  }
+  return data ? { id, event, data: JSON.parse(data) } : null;
+}
+
+/** Reads one response body to its end, handing each event to `on`. */
+async function readEvents(res, on) {
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer = splitEvents(buffer + value, (block) => {
+      const e = parseEvent(block);
+      if (e) on(e);
+    });
+  }
+}
+
 /** Reads the visitor's stream with fetch (headers carry the session), resuming with Last-Event-ID. */
 function stream(base, channel, token, identity, on) {
   let stopped = false;
   let last = null;
   let controller;
+  const dispatch = (e) => {
+    if (e.id) last = e.id;
+    if (e.event === 'typing') on.typing(e.data);
+    else if (e.event === 'message') on.message(e.data);
+  };
+  const connect = async () => {
+    controller = new AbortController();
+    const headers = { Authorization: `Bearer ${token}` };
+    const id = identity?.();
+    if (id) headers['X-Parley-Identity'] = id;
+    if (last) headers['Last-Event-ID'] = last;
+    const res = await fetch(`${base}/widget/${channel}/stream`, { headers, signal: controller.signal });
+    if (res.status === 401 || res.status === 403) {
+      stopped = true;
+      return on.refused(res.status);
+    }
+    if (!res.ok || !res.body) throw new Error(String(res.status));
+    await readEvents(res, dispatch);
+  };
   const run = async () => {
     let delay = 500;
     while (!stopped) {
-      controller = new AbortController();
       try {
-        const headers = { Authorization: `Bearer ${token}` };
-        const id = identity?.();
-        if (id) headers['X-Parley-Identity'] = id;
-        if (last) headers['Last-Event-ID'] = last;
-        const res = await fetch(`${base}/widget/${channel}/stream`, { headers, signal: controller.signal });
-        if (res.status === 401 || res.status === 403) return on.refused(res.status);
-        if (!res.ok || !res.body) throw new Error(String(res.status));
+        await connect();
         delay = 500;
-        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += value;
-          let cut = buffer.indexOf('\n\n');
-          while (cut >= 0) {
-            const block = buffer.slice(0, cut);
-            buffer = buffer.slice(cut + 2);
-            dispatch(block);
-            cut = buffer.indexOf('\n\n');
-          }
-        }
       } catch {
         if (stopped) return;
       }
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 10_000);
     }
-  };
-  const dispatch = (block) => {
-    let event = 'message';
-    let data = '';
-    let id = null;
-    for (const line of block.split('\n')) {
-      if (line.startsWith('id: ')) id = line.slice(4);
-      else if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('data: ')) data += line.slice(6);
-    }
-    if (!data) return;
-    if (id) last = id;
-    if (event === 'typing') on.typing(JSON.parse(data));
-    else if (event === 'message') on.message(JSON.parse(data));
   };
   run();
   return () => {
