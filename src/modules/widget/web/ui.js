@@ -23,6 +23,8 @@ export function mount({ root, base, channel, config, launcher, identity }) {
   render(
     html`<${Widget} base=${base} channel=${channel} config=${config} identity=${identity} bind=${(f) => {
       setOpen = f;
+      // The first click may come before the UI's first effects ran: it opens the panel now.
+      f(open);
     }} />`,
     mountPoint,
   );
@@ -35,6 +37,9 @@ export function mount({ root, base, channel, config, launcher, identity }) {
     },
   };
 }
+
+/** An idempotency key (crypto.randomUUID needs a secure context; an http:// page has none). */
+const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 
 const storeKey = (channel) => `parley:widget:${channel}`;
 
@@ -139,7 +144,7 @@ function Composer({ base, channel, token, identity, onError }) {
     e.preventDefault();
     const value = text.trim();
     if (!value) return;
-    const key = `m-${crypto.randomUUID()}`;
+    const key = `m-${newKey()}`;
     setText('');
     // A network failure is retried with the same key: the message is stored once.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -177,7 +182,7 @@ function Composer({ base, channel, token, identity, onError }) {
       token,
       identity,
       body: new Blob([file], { type: 'application/octet-stream' }),
-      headers: { 'Content-Type': 'application/octet-stream', 'Idempotency-Key': `f-${crypto.randomUUID()}` },
+      headers: { 'Content-Type': 'application/octet-stream', 'Idempotency-Key': `f-${newKey()}` },
     });
     if (!res.ok) onError((await res.json()).error?.message ?? 'File not sent.');
     e.target.value = '';
