@@ -121,9 +121,12 @@ forEachStorage('the website widget in a browser', (storage) => {
     // The loader's bytes as Chromium received them (gzip).
     const size = await page.evaluate(
       () =>
-        (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) =>
-          e.name.endsWith('/widget.js'),
-        )?.encodedBodySize ?? -1,
+        (
+          performance.getEntriesByType('resource') as unknown as Array<{
+            name: string;
+            encodedBodySize: number;
+          }>
+        ).find((e) => e.name.endsWith('/widget.js'))?.encodedBodySize ?? -1,
     );
     assert.ok(size > 0 && size <= 10 * 1024, `widget.js weighs ${size} bytes gzipped`);
     // Keyboard: Tab to the launcher, Enter opens the chat.

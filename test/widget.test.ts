@@ -317,6 +317,29 @@ forEachStorage('website widget', (storage) => {
     assert.equal(statuses.filter((x) => x === 201).length, 30);
   });
 
+  it("starts a web call from the Call button on the visitor's own contact", async () => {
+    const s = await session();
+    await w('POST', '/messages', {
+      token: s.token,
+      body: { text: 'Can I call?' },
+      headers: { 'idempotency-key': 'call-key-01' },
+    });
+    const res = await w('POST', '/call', { token: s.token, body: {} });
+    assert.equal(res.status, 201, res.text);
+    assert.match(res.body.url, /\/app\/call\/call_[0-9A-Z]{26}\?token=/);
+    const call = await t.call('GET', `/v1/calls/${res.body.call_id}`, { key: ws.test });
+    const conv = await eventually(async () => {
+      const list = await t.call('GET', '/v1/conversations?limit=100', { key: ws.test });
+      return list.body.data.find(
+        (c: { channel: string; contact: { id: string } }) =>
+          c.channel === 'web' && c.contact.id === call.body.contact_id,
+      );
+    });
+    assert.ok(conv, 'the call is on the contact of the visitor who chats');
+    await t.call('POST', `/v1/calls/${res.body.call_id}/hangup`, { key: ws.test });
+    assert.equal((await w('POST', '/call', { body: {} })).status, 401);
+  });
+
   it('serves a loader under 10 KB gzipped that loads the UI on demand', async () => {
     const res = await fetch(`${base}/widget.js`);
     assert.equal(res.status, 200);

@@ -15,6 +15,7 @@ import {
   widgetChannel,
 } from './widget.access.ts';
 import { serveAsset, widgetAssets } from './widget.assets.ts';
+import { startVisitorCall } from './widget.call.ts';
 import { publicSettings, sendVisitorMessage, startSession } from './widget.service.ts';
 import { serveVisitorStream } from './widget.stream.ts';
 
@@ -35,6 +36,8 @@ const errors = [
   'payload_too_large',
   'unsupported_media_type',
   'idempotency_conflict',
+  'unprocessable',
+  'concurrency_limited',
 ] as const;
 const params = z.object({ channel_id: z.string().regex(/^ch_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ch_ id') });
 
@@ -285,6 +288,18 @@ export const widgetRoutes: AnyRoute[] = [
           body.typing ? 'typing' : 'stopped',
         );
         return { status: 204 };
+      }),
+  ),
+  route(
+    'POST',
+    '/widget/:channel_id/call',
+    "Start a web call with the channel's agent",
+    { 201: null },
+    ({ ctx, params: p, request }) =>
+      widgetRequest(ctx, request, p.channel_id, async (channel) => {
+        const { visitor } = await sessionVisitor(ctx, channel, request);
+        await limit(ctx, `widget:call:${visitor.id}`, { windowMs: 60_000, limit: 3 });
+        return { status: 201, body: await startVisitorCall(ctx, channel, visitor) };
       }),
   ),
   route(

@@ -39,7 +39,8 @@ export function mount({ root, base, channel, config, launcher, identity }) {
 }
 
 /** An idempotency key (crypto.randomUUID needs a secure context; an http:// page has none). */
-const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+const newKey = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 
 const storeKey = (channel) => `parley:widget:${channel}`;
 
@@ -187,12 +188,25 @@ function Composer({ base, channel, token, identity, onError }) {
     if (!res.ok) onError((await res.json()).error?.message ?? 'File not sent.');
     e.target.value = '';
   };
+  // The Call button: a web call with the agent (microphone), on the visitor's own contact.
+  const call = async () => {
+    const win = window.open('', '_blank');
+    const res = await api(base, channel, '/call', { method: 'POST', token, identity, body: {} });
+    const body = await res.json();
+    if (!res.ok) {
+      win?.close();
+      return onError(body.error?.message ?? 'The call could not start.');
+    }
+    if (win) win.location.href = body.url;
+    else window.location.assign(body.url);
+  };
   return html`<form class="composer" onSubmit=${send}>
     <label class="sr" for="parley-text">Your message</label>
     <textarea id="parley-text" rows="2" value=${text} onInput=${input}
       onKeyDown=${(e) => e.key === 'Enter' && !e.shiftKey && send(e)}></textarea>
     <label class="attach">📎<span class="sr">Attach a file</span><input type="file" accept="image/*,application/pdf" onChange=${attach} /></label>
     <button type="submit">Send</button>
+    <button type="button" class="call" onClick=${call}>Call</button>
   </form>`;
 }
 
