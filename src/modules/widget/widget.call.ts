@@ -1,8 +1,8 @@
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError } from '../../platform/errors.ts';
-import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import { channelById } from '../channels/index.ts';
 import { createCalls } from '../voice/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import type { WidgetChannel } from './widget.access.ts';
 import type { WidgetVisitorsTable } from './widget.tables.ts';
 
@@ -19,17 +19,13 @@ export async function startVisitorCall(
   const c = channel.config;
   const row = await channelById(ctx.db, c.id);
   if (!row?.agent_id) throw new ApiError('unprocessable', 'This widget has no agent to call.');
-  const ws = await ctx.db
-    .selectFrom('workspaces')
-    .select(['plan', 'limits', 'default_country'])
-    .where('id', '=', c.workspaceId)
-    .executeTakeFirstOrThrow();
+  const terms = await workspaceTerms(ctx.db, c.workspaceId);
   const caller = {
     workspaceId: c.workspaceId,
     livemode: c.livemode,
-    defaultCountry: ws.default_country ?? 'US',
+    defaultCountry: terms.defaultCountry,
     actor: { type: 'customer' as const, id: visitor.contact_id },
-    limits: limitsFor(ws.plan, ws.limits ? (JSON.parse(ws.limits) as Partial<PlanLimits>) : null),
+    limits: terms.limits,
   };
   const { results, errors } = await createCalls(ctx, caller, [
     { agent_id: row.agent_id, transport: 'web', contact_id: visitor.contact_id },

@@ -11,6 +11,7 @@ import {
   updateContact,
 } from '../contacts/index.ts';
 import { ingestInbound, type MessageObject } from '../messaging/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import {
   limit,
   tokenHash,
@@ -191,12 +192,7 @@ const clean = (p: StartInput['pre_chat']) => ({
 });
 
 async function workspaceCountry(ctx: AppContext, workspaceId: string): Promise<string> {
-  const ws = await ctx.db
-    .selectFrom('workspaces')
-    .select('default_country')
-    .where('id', '=', workspaceId)
-    .executeTakeFirst();
-  return ws?.default_country ?? 'US';
+  return (await workspaceTerms(ctx.db, workspaceId)).defaultCountry;
 }
 
 /** A verified identity fills the contact's empty fields and marks it `verified` (attributes, for tools). */
