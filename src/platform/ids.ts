@@ -48,6 +48,8 @@ export const idPrefixes = [
   'era',
   'alog',
   'sess',
+  'vis',
+  'wev',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -8,6 +8,8 @@ import { type ChannelType, channelKinds, isMetaUserId } from './kinds.ts';
  */
 export function normalizeAddress(type: ChannelType, raw: string, defaultCountry: string): string | undefined {
   if (channelKinds[type].addressKind === 'meta_user') return metaUserId(raw);
+  // A website visitor has no address one can send to first: they are answered in their thread.
+  if (channelKinds[type].addressKind === 'visitor') return undefined;
   return (
     (channelKinds[type].addressKind === 'email'
       ? normalizeEmail(raw)
@@ -22,6 +24,8 @@ export function invalidAddressMessage(type: ChannelType, raw?: string, defaultCo
     return type === 'instagram'
       ? "must be the customer's Instagram-scoped id (IGSID, digits)"
       : "must be the customer's page-scoped id (PSID, digits)";
+  if (channelKinds[type].addressKind === 'visitor')
+    return 'a website visitor cannot be written to first: reply in their conversation (conversation_id)';
   return raw !== undefined && defaultCountry
     ? invalidPhoneMessage(raw, defaultCountry)
     : 'must be a valid phone number (E.164, e.g. +919876543210)';
@@ -40,6 +44,7 @@ export function normalizeOwnAddress(
   if (channelKinds[type].addressKind === 'email') return normalizeEmail(raw) ?? undefined;
   // A Messenger channel's own address is its Facebook Page id, an Instagram one its account id.
   if (channelKinds[type].addressKind === 'meta_user') return metaUserId(raw);
+  if (channelKinds[type].addressKind === 'visitor') return websiteName(raw);
   const strict = normalizePhone(raw, defaultCountry);
   if (strict) return strict;
   const trimmed = raw.trim();
@@ -52,4 +57,17 @@ export function normalizeOwnAddress(
 function metaUserId(raw: string): string | undefined {
   const trimmed = raw.trim();
   return isMetaUserId(trimmed) ? trimmed : undefined;
+}
+
+/** A web channel's own address: the website's host name it serves (`www.glowsalon.in`), lower case. */
+function websiteName(raw: string): string | undefined {
+  const host = raw
+    .trim()
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/.*$/, '');
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/.test(host) &&
+    host.length <= 253
+    ? host
+    : undefined;
 }

@@ -174,6 +174,11 @@ export interface InboundMessage {
    * sender has no phone: then `from` is this id too.
    */
   userId?: string;
+  /**
+   * The contact the channel already knows the sender as (the website widget's visitor, whose
+   * `from` is an opaque visitor id): used as it is, never looked up by address.
+   */
+  contactId?: string;
   /** The sender's WhatsApp username, when they set one. */
   username?: string;
   /** The customer moved to a new number (WhatsApp `user_changed_number`): `from` is the old one. */

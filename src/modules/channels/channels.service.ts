@@ -14,6 +14,7 @@ import type { ChannelConfig, ChannelType, ProviderName } from './channel-adapter
 import { credentialFieldsFor, optionalCredentialFields } from './channels.schemas.ts';
 import type { ChannelRow } from './channels.tables.ts';
 import { channelKinds } from './kinds.ts';
+import { checkWebSettings } from './web-settings.ts';
 
 export type { Scope };
 
@@ -34,6 +35,7 @@ export function inboundUrl(
     return `${base}/hooks/twilio/${row.id}/${row.type === 'voice' ? 'voice' : 'sms'}`;
   if (row.type === 'email' && row.provider === 'smtp') return `${base}/hooks/email/${row.id}`;
   if (row.provider === 'livekit') return `${base}/hooks/livekit/${row.id}`;
+  if (row.provider === 'widget') return `${base}/widget.js`;
   return null;
 }
 
@@ -162,6 +164,7 @@ export async function createChannel(
   // Email relays authenticate with a per-channel token; it lives with the sealed credentials.
   const inboundToken = input.provider === 'smtp' ? `itk_${randomToken(24)}` : null;
   if (inboundToken) creds.inbound_token = inboundToken;
+  const settings = input.type === 'web' ? checkWebSettings(input.settings ?? {}, creds) : input.settings;
   if (input.agent_id && !(await agentExists(ctx, ctx.db, scope, input.agent_id))) {
     throw new ApiError('not_found', `No agent with id ${input.agent_id}.`, {
       errors: [{ field: 'agent_id', message: 'no such agent' }],
@@ -176,7 +179,7 @@ export async function createChannel(
     agent_id: input.agent_id ?? null,
     handoff_team_id: await checkTeam(ctx, scope, input.handoff_policy?.team_id),
     credentials: ctx.secrets.sealJson(creds),
-    settings: toJson(input.settings ?? {}),
+    settings: toJson(settings ?? {}),
     status: 'active',
     created_at: now,
     updated_at: now,
@@ -271,7 +274,11 @@ export async function updateChannel(
     if (old.inbound_token) creds.inbound_token = old.inbound_token;
     patch.credentials = ctx.secrets.sealJson(creds);
   }
-  if (input.settings !== undefined) patch.settings = toJson(input.settings);
+  if (input.settings !== undefined || (row.type === 'web' && input.credentials !== undefined)) {
+    const settings = input.settings ?? fromJson<Record<string, unknown>>(row.settings, {});
+    const creds = ctx.secrets.openJson<Record<string, string>>(patch.credentials ?? row.credentials);
+    patch.settings = toJson(row.type === 'web' ? checkWebSettings(settings, creds) : settings);
+  }
   if (input.handoff_policy) patch.handoff_team_id = await checkTeam(ctx, scope, input.handoff_policy.team_id);
   if (input.status !== undefined) patch.status = input.status;
   await ctx.db.updateTable('channels').set(patch).where('id', '=', row.id).execute();

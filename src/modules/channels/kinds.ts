@@ -4,8 +4,12 @@
  * one adapter folder (`src/modules/channels/<provider>/`) and its provider routes.
  */
 
-/** What a channel's (and its customers') addresses are. */
-export type AddressKind = 'phone' | 'email' | 'meta_user';
+/**
+ * What a channel's (and its customers') addresses are. `meta_user`: Meta's page- or
+ * Instagram-scoped user id; `visitor`: the website widget's opaque visitor id (`vis_...`), which no
+ * one can type or send to first.
+ */
+export type AddressKind = 'phone' | 'email' | 'meta_user' | 'visitor';
 
 /** Provider-neutral outbound message types. */
 export const outboundTypes = [
@@ -20,7 +24,7 @@ export const outboundTypes = [
 export type OutboundType = (typeof outboundTypes)[number];
 
 /** The providers Parley has adapters for (the sandbox stands in for each in test mode). */
-export const providerNames = ['meta', 'twilio', 'smtp', 'livekit', 'sandbox'] as const;
+export const providerNames = ['meta', 'twilio', 'smtp', 'livekit', 'widget', 'sandbox'] as const;
 export type ProviderName = (typeof providerNames)[number];
 
 /** WhatsApp's content limits; every messaging channel applies them, so a message never fails at the provider for its size. */
@@ -161,6 +165,20 @@ export const channelKinds = {
     sandboxAddress: '100000000000002',
     sandboxSettings: {},
   },
+  // The website chat widget (src/modules/widget): Parley itself carries it, no 24-hour window.
+  web: {
+    addressKind: 'visitor',
+    messaging: true,
+    customerWindowHours: null,
+    ...noMetaWindow,
+    messageTypes: ['text', 'image', 'document', 'interactive'],
+    limits: WHATSAPP_LIMITS,
+    // Parley serves the widget itself, in test mode as live (no sandbox stands in for it).
+    providers: ['widget'],
+    optOutKeywords: false,
+    sandboxAddress: 'sandbox.parley.test',
+    sandboxSettings: { allowed_domains: ['localhost'] },
+  },
 } as const satisfies Record<string, ChannelKind>;
 
 export type ChannelType = keyof typeof channelKinds;
@@ -186,14 +204,18 @@ export function isMessagingChannel(type: ChannelType): type is MessagingChannelT
   return channelKinds[type].messaging;
 }
 
-/** The contact field a channel's customer address is stored in. */
-export function contactFieldFor(type: ChannelType): 'phone' | 'email' | 'messenger_psid' | 'instagram_igsid' {
+/** The contact field a channel's customer address is stored in (none for website visitors). */
+export function contactFieldFor(
+  type: ChannelType,
+): 'phone' | 'email' | 'messenger_psid' | 'instagram_igsid' | null {
   const kind: ChannelKind = channelKinds[type];
+  if (kind.addressKind === 'visitor') return null;
   return kind.userIdField ?? (kind.addressKind === 'email' ? 'email' : 'phone');
 }
 
 /** A contact lookup by the address a channel uses: `{email}` or `{phone}` (Meta user ids: see userIdField). */
 export function contactKeyFor(type: ChannelType, address: string): { email: string } | { phone: string } {
+  // A web visitor's contact is the widget's (found by its visitor id there), never one by address.
   return channelKinds[type].addressKind === 'email' ? { email: address } : { phone: address };
 }
 

@@ -28,7 +28,10 @@ export function presentConversation(row: ConversationRow, contact: ContactBits |
       email: contact?.email ?? null,
     },
     contact_phone:
-      kindOf(row.channel)?.addressKind === 'email' ? (contact?.phone ?? null) : row.contact_address,
+      // An email or website-visitor thread's address is no phone: the contact's phone, if any.
+      ['email', 'visitor'].includes(kindOf(row.channel)?.addressKind ?? '')
+        ? (contact?.phone ?? null)
+        : row.contact_address,
     contact_address: row.contact_address,
     agent_id: row.agent_id,
     status: row.status,

@@ -8,6 +8,7 @@ import {
   findOrCreateContact,
   findOrCreateMetaUserContact,
   findOrCreateWhatsAppContact,
+  getContactRow,
   moveContactPhone,
   recordConsents,
   setContactOptOut,
@@ -56,6 +57,11 @@ export async function identifySender(
     return { contact, address: m.from, actor: { type: 'customer', id: contact.id }, numberMove: {} };
   }
   const isEmail = channelKinds[channel.type].addressKind === 'email';
+  // The website widget knows its visitor's contact: the thread is addressed to the visitor id.
+  if (m.contactId) {
+    const contact = await getContactRow(tx.db, scope, m.contactId);
+    return { contact, address: m.from, actor: { type: 'customer', id: contact.id }, numberMove: {} };
+  }
   // A WhatsApp sender may come with a business-scoped user id, or with only that (a username-only sender).
   let { contact } =
     !isEmail && m.userId

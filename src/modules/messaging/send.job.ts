@@ -192,7 +192,8 @@ async function prepareSend(
   }
   const channel = channelConfigOf(ctx, channelRow);
   const adapter: ChannelAdapter | undefined =
-    row.livemode === 1 ? adapterFor(ctx, channel.provider) : sandboxAdapter;
+    // The website widget is Parley's own: test mode delivers to its visitors as live does.
+    row.livemode === 1 || channel.provider === 'widget' ? adapterFor(ctx, channel.provider) : sandboxAdapter;
   if (!adapter) {
     await fail(
       ctx,
