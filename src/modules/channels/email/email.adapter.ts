@@ -492,9 +492,19 @@ export function createEmailAdapter(opts: { timeoutMs?: number } = {}): ChannelAd
                 references: message.references?.length ? message.references : [message.replyToProviderId],
               }
             : {}),
-          ...(message.media?.url && message.type !== 'text'
-            ? { attachments: [{ path: message.media.url, filename: message.media.filename }] }
-            : {}),
+          ...(message.media?.file && message.type !== 'text'
+            ? {
+                attachments: [
+                  {
+                    content: message.media.file.content,
+                    contentType: message.media.file.mimeType,
+                    filename: message.media.file.filename ?? message.media.filename ?? 'attachment',
+                  },
+                ],
+              }
+            : message.media?.url && message.type !== 'text'
+              ? { attachments: [{ path: message.media.url, filename: message.media.filename }] }
+              : {}),
         });
       } catch (err) {
         throw smtpError(err);
