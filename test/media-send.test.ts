@@ -10,7 +10,11 @@ import { startWhatsAppApp, type WhatsAppApp } from './support/whatsapp-app.ts';
  * uploaded to Meta (`POST /{phone-number-id}/media`) and sent by Meta's media id; on email it is
  * attached; the message serves it back; a wrong id, kind or workspace is a field error.
  */
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), Buffer.alloc(300, 9)]);
+const JPEG = Buffer.concat([
+  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
+  Buffer.from('JFIF\0'),
+  Buffer.alloc(300, 9),
+]);
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n');
 
 async function upload(t: TestApp, key: string, file: Buffer, filename: string, type: string) {
@@ -40,6 +44,7 @@ forEachStorage('sending uploaded files', (storage) => {
   before(async () => {
     smtp = new SMTPServer({
       authOptional: true,
+      closeTimeout: 200,
       onAuth(auth, _session, cb) {
         if (auth.username === 'relay' && auth.password === 'pw') return cb(null, { user: 'relay' });
         return cb(new Error('Invalid username or password'));
@@ -86,7 +91,13 @@ forEachStorage('sending uploaded files', (storage) => {
       a.envelope({
         contacts: [{ profile: { name: 'Ana' }, wa_id: '15550001111' }],
         messages: [
-          { from: '15550001111', id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'the menu please' } },
+          {
+            from: '15550001111',
+            id: wamid,
+            timestamp: String(Math.floor(Date.now() / 1000)),
+            type: 'text',
+            text: { body: 'the menu please' },
+          },
         ],
       }),
     );
@@ -104,7 +115,9 @@ forEachStorage('sending uploaded files', (storage) => {
     assert.equal(res.body.media.media_id, id);
     assert.equal(res.body.media.mime_type, 'image/jpeg');
     assert.equal(res.body.media.filename, 'menu.jpg');
-    const send = await eventually(async () => a.meta.sends(a.number.phoneNumberId).find((s) => s.body.type === 'image'));
+    const send = await eventually(async () =>
+      a.meta.sends(a.number.phoneNumberId).find((s) => s.body.type === 'image'),
+    );
     const [metaId, file] = [...a.meta.uploads.entries()].at(-1)!;
     assert.deepEqual(send.body.image, { id: metaId, caption: 'Our menu' });
     assert.ok(file.content.equals(JPEG));

@@ -15,8 +15,8 @@ import {
 } from './content.ts';
 import type { StoredMedia, StoredTemplate } from './messages.present.ts';
 import type { TemplateRow } from './messaging.tables.ts';
-import { storedMediaOf } from './uploaded-media.ts';
 import { findTemplateForSend, isMediaHeader, type TemplateHeader } from './templates.service.ts';
+import { storedMediaOf } from './uploaded-media.ts';
 
 export interface PreparedContent {
   type: MessageType;

@@ -24,7 +24,12 @@ export async function resolveUploadedMedia(
   const field = `${type}.media_id`;
   // Twilio fetches an MMS's file from a public URL (MediaUrl); it takes no upload.
   if (channelType === 'sms')
-    return [{ field, message: 'SMS carries a file only by its public url; uploaded files go on WhatsApp and email' }];
+    return [
+      {
+        field,
+        message: 'SMS carries a file only by its public url; uploaded files go on WhatsApp and email',
+      },
+    ];
   let file: Awaited<ReturnType<typeof getMediaFile>>;
   try {
     file = await getMediaFile(db, scope, m.media_id);
@@ -34,7 +39,9 @@ export async function resolveUploadedMedia(
     throw err;
   }
   if (type !== 'document' && file.kind !== type)
-    return [{ field, message: `is a ${file.kind} (${file.mime_type}); send it as type ${file.kind} or document` }];
+    return [
+      { field, message: `is a ${file.kind} (${file.mime_type}); send it as type ${file.kind} or document` },
+    ];
   m.uploaded = { mime_type: file.mime_type, filename: file.filename };
   return [];
 }

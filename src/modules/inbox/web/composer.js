@@ -1,3 +1,11 @@
+import {
+  AttachButton,
+  AttachmentChip,
+  attachable,
+  attachmentBodies,
+  useAttachment,
+  useDrop,
+} from './attachments.js';
 import { api, html, isTyping } from './lib.js';
 import { typing } from './presence.js';
 import { slashQuery, windowLeftMs } from './store.js';
@@ -56,20 +64,23 @@ export function Composer({ conv, onSent, onChanged }) {
     drafts.set(conv.id, value);
   };
   const t = useCannedTools(setError);
+  const att = useAttachment(setError);
+  const canAttach = mode === 'reply' && !templateMode && attachable(conv.channel);
+  const drop = useDrop(att, canAttach);
+  const withFile = canAttach && att.ready;
 
   const send = async () => {
     const body = text.trim();
-    if (!body || busy) return;
+    if ((!body && !withFile) || busy || att.uploading) return;
     setBusy(true);
     setError('');
     try {
-      const m = await api(
-        'POST',
-        `/v1/conversations/${conv.id}/reply`,
-        mode === 'note' ? { type: 'note', text: body } : { text: body },
-      );
+      const bodies = withFile
+        ? attachmentBodies(att.file.media, body)
+        : [mode === 'note' ? { type: 'note', text: body } : { text: body }];
+      for (const b of bodies) onSent(await api('POST', `/v1/conversations/${conv.id}/reply`, b));
       update('');
-      onSent(m);
+      if (withFile) att.clear();
     } catch (err) {
       // The draft stays; the API's own words say why.
       setError(err.message);
@@ -102,7 +113,7 @@ export function Composer({ conv, onSent, onChanged }) {
   if (conv.status === 'closed' && mode === 'reply')
     return html`<${ClosedComposer} conv=${conv} onChanged=${onChanged} onNote=${() => setMode('note')} />`;
 
-  return html`<div class=${`composer ${mode === 'note' ? 'note-mode' : ''}`}>
+  return html`<div class=${`composer ${mode === 'note' ? 'note-mode' : ''} ${drop.over ? 'drop-over' : ''}`} ...${drop.handlers}>
     <div role="tablist" aria-label="Message kind" class="tabs small">
       ${
         conv.channel === 'voice'
@@ -135,10 +146,10 @@ export function Composer({ conv, onSent, onChanged }) {
             setError('');
             onSent(m);
           }} />`
-        : html`<div class="compose-row">
+        : html`${canAttach ? html`<${AttachmentChip} att=${att} />` : null}<div class="compose-row">
           <label class="sr-only" for="reply-box">${mode === 'note' ? 'Private note (never sent to the customer)' : `Reply on ${conv.channel}`}</label>
           <${SlashPicker} t=${t} conv=${conv} text=${text} setText=${update} box=${box} />
-          <textarea id="reply-box" ref=${box} rows="3" value=${text} onKeyDown=${onKeyDown}
+          <textarea id="reply-box" ref=${box} rows="3" value=${text} onKeyDown=${onKeyDown} onPaste=${canAttach ? att.onPaste : undefined}
             onInput=${(e) => {
               update(e.currentTarget.value);
               typing(conv.id);
@@ -146,7 +157,8 @@ export function Composer({ conv, onSent, onChanged }) {
             }}
             role="combobox" aria-autocomplete="list" aria-expanded=${t.expanded} aria-controls="canned-list" aria-activedescendant=${t.activeDescendant}
             placeholder=${mode === 'note' ? 'A note for your team; the customer never sees it' : `Reply on ${conv.channel} (Enter sends, Shift+Enter adds a line, / for canned responses)`}></textarea>
-          <button class="primary" type="button" disabled=${busy || !text.trim()} onClick=${send}>${mode === 'note' ? 'Add note' : 'Send'}</button>
+          ${canAttach ? html`<${AttachButton} att=${att} disabled=${busy} />` : null}
+          <button class="primary" type="button" disabled=${busy || att.uploading || (!text.trim() && !withFile)} onClick=${send}>${mode === 'note' ? 'Add note' : 'Send'}</button>
         </div>`
     }
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}

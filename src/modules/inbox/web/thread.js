@@ -1,3 +1,4 @@
+import { MediaView } from './attachments.js';
 import { CallsPanel } from './calls.js';
 import { Composer } from './composer.js';
 import { ContactPanel } from './contact.js';
@@ -265,7 +266,8 @@ function Bubble({ m, names, ai }) {
     ${who || note ? html`<header>${note ? 'Private note · ' : ''}${who}</header>` : null}
     ${m.template ? html`<div class="tpl">Template <code>${m.template.name}</code> (${m.template.language})</div>` : null}
     <div class="text">${m.text ?? `[${m.type}]`}</div>
-    ${m.media?.url ? html`<div class="media"><a href=${m.media.url} target="_blank" rel="noopener noreferrer">${m.media.filename ?? m.type}</a></div>` : null}
+    ${m.media ? html`<${MediaView} m=${m} />` : null}
+    ${!m.media && m.attachments?.length ? m.attachments.map((a) => html`<${MediaView} m=${{ type: 'document', media: a }} />`) : null}
     ${sourcesList(ai?.sources)}
     <footer>
       <time datetime=${m.created_at} title=${fullTime(m.created_at)}>${clockTime(m.created_at)}</time>
