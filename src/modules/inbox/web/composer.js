@@ -146,7 +146,17 @@ export function Composer({ conv, onSent, onChanged }) {
             setError('');
             onSent(m);
           }} />`
-        : html`${canAttach ? html`<${AttachmentChip} att=${att} />` : null}<div class="compose-row">
+        : html`<${ComposeRow} conv=${conv} mode=${mode} text=${text} update=${update} box=${box} t=${t} att=${att}
+            canAttach=${canAttach} ready=${!busy && !att.uploading && (!!text.trim() || withFile)} busy=${busy}
+            onKeyDown=${onKeyDown} send=${send} />`
+    }
+    ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+  </div>`;
+}
+
+/** The reply box, its attachment and its send button. */
+function ComposeRow({ conv, mode, text, update, box, t, att, canAttach, ready, busy, onKeyDown, send }) {
+  return html`${canAttach ? html`<${AttachmentChip} att=${att} />` : null}<div class="compose-row">
           <label class="sr-only" for="reply-box">${mode === 'note' ? 'Private note (never sent to the customer)' : `Reply on ${conv.channel}`}</label>
           <${SlashPicker} t=${t} conv=${conv} text=${text} setText=${update} box=${box} />
           <textarea id="reply-box" ref=${box} rows="3" value=${text} onKeyDown=${onKeyDown} onPaste=${canAttach ? att.onPaste : undefined}
@@ -158,11 +168,8 @@ export function Composer({ conv, onSent, onChanged }) {
             role="combobox" aria-autocomplete="list" aria-expanded=${t.expanded} aria-controls="canned-list" aria-activedescendant=${t.activeDescendant}
             placeholder=${mode === 'note' ? 'A note for your team; the customer never sees it' : `Reply on ${conv.channel} (Enter sends, Shift+Enter adds a line, / for canned responses)`}></textarea>
           ${canAttach ? html`<${AttachButton} att=${att} disabled=${busy} />` : null}
-          <button class="primary" type="button" disabled=${busy || att.uploading || (!text.trim() && !withFile)} onClick=${send}>${mode === 'note' ? 'Add note' : 'Send'}</button>
-        </div>`
-    }
-    ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-  </div>`;
+          <button class="primary" type="button" disabled=${!ready} onClick=${send}>${mode === 'note' ? 'Add note' : 'Send'}</button>
+        </div>`;
 }
 
 function Suggestions({ s, onInsert, onClose }) {
