@@ -214,3 +214,94 @@ function Field({ f, id, value, error, onChange }) {
     ${error ? html`<span class="field-error" id=${`${id}-error`} role="alert">${error}</span>` : null}
   </div>`;
 }
+
+/**
+ * A settings form whose inputs are drawn by the page (a week grid, a table of rows): it keeps the
+ * value, sends `toBody(value)` with `save`, and hands `errorAt(path)` to the page, which shows the
+ * API's errors for `path` and everything under it beside that input. What no shown input claims is
+ * said on the form's top, so no error is ever lost.
+ */
+export function SettingsForm({ label, initial, save, toBody, onSaved, children, submitLabel = 'Save' }) {
+  const [value, setValue] = useState(initial);
+  const [errors, setErrors] = useState(/** @type {Array<{field: string, message: string}>} */ ([]));
+  const [top, setTop] = useState('');
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const claimed = new Set();
+  const errorAt = (path, exact = false) => {
+    const mine = errors.filter((e) => e.field === path || (!exact && e.field.startsWith(`${path}.`)));
+    for (const e of mine) claimed.add(e);
+    return mine
+      .map((e) => (e.field === path ? e.message : `${e.field.slice(path.length + 1)}: ${e.message}`))
+      .join('; ');
+  };
+  const onSubmit = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors([]);
+    setTop('');
+    setSaved(false);
+    try {
+      onSaved?.(await save(toBody(value)));
+      setSaved(true);
+    } catch (err) {
+      setErrors(err.fieldErrors ?? []);
+      setTop(err.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const body = children(value, setValue, errorAt);
+  const unclaimed = errors.filter((e) => !claimed.has(e));
+  return html`<form class="admin-form card pad stack" aria-label=${label} onSubmit=${onSubmit} novalidate>
+    <h3>${label}</h3>
+    ${top && (unclaimed.length || !errors.length) ? html`<p class="error" role="alert">${top}${unclaimed.map((x) => ` ${x.field}: ${x.message}.`).join('')}</p>` : null}
+    ${body}
+    <div class="row">
+      <button class="primary" type="submit" disabled=${busy}>${busy ? 'Saving…' : submitLabel}</button>
+      ${saved ? html`<span class="muted small" role="status">Saved.</span>` : null}
+    </div>
+  </form>`;
+}
+
+/** The API's error beside an input (`id` ties it to the input's aria-describedby). */
+export const FieldErrorText = ({ id, error }) =>
+  error ? html`<span class="field-error" id=${id} role="alert">${error}</span>` : null;
+
+/**
+ * Rows of a list edited as a table (services, analysis fields, automation conditions): `columns`
+ * are `{key, label, type?, options?, width?}`; `path` is the list's field path for errors, so an
+ * error on `path.2.price` shows in row 3 beside its price.
+ */
+export function RowsTable({ label, rows, columns, path, errorAt, onChange, blank, addLabel = 'Add a row' }) {
+  const set = (i, key, v) => onChange(rows.map((r, n) => (n === i ? { ...r, [key]: v } : r)));
+  const cell = (r, i, c) => {
+    const id = `${path}-${i}-${c.key}`.replace(/\W+/g, '-');
+    const error = errorAt(`${path}.${i}.${c.key}`);
+    const common = {
+      id,
+      'aria-label': `${c.label} (row ${i + 1})`,
+      'aria-invalid': error ? 'true' : undefined,
+      'aria-describedby': error ? `${id}-error` : undefined,
+    };
+    const v = r[c.key] ?? '';
+    const input =
+      c.type === 'select'
+        ? html`<select ...${common} value=${v} onChange=${(e) => set(i, c.key, e.currentTarget.value)}>${c.options.map(([o, t]) => html`<option value=${o}>${t}</option>`)}</select>`
+        : c.type === 'checkbox'
+          ? html`<input type="checkbox" ...${common} checked=${!!v} onChange=${(e) => set(i, c.key, e.currentTarget.checked)} />`
+          : html`<input ...${common} type=${c.type ?? 'text'} value=${v} onInput=${(e) => set(i, c.key, e.currentTarget.value)} />`;
+    return html`<td>${input}<${FieldErrorText} id=${`${id}-error`} error=${error} /></td>`;
+  };
+  const listError = errorAt(path, true);
+  return html`<fieldset class="rows-table"><legend>${label}</legend>
+    <table><thead><tr>${columns.map((c) => html`<th>${c.label}</th>`)}<th></th></tr></thead>
+    <tbody>${rows.map(
+      (r, i) => html`<tr>${columns.map((c) => cell(r, i, c))}
+        <td><button type="button" class="ghost" aria-label=${`Remove row ${i + 1}`} onClick=${() => onChange(rows.filter((_, n) => n !== i))}>×</button></td></tr>`,
+    )}</tbody></table>
+    ${rows.length === 0 ? html`<p class="muted small">None yet.</p>` : null}
+    <button type="button" onClick=${() => onChange([...rows, { ...blank }])}>${addLabel}</button>
+    <${FieldErrorText} id=${`${path}-error`.replace(/\W+/g, '-')} error=${listError} />
+  </fieldset>`;
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import {
+  chromiumMissing,
+  type InboxWorld,
+  type LaunchedBrowser,
+  launchChromium,
+  newPage,
+  signIn,
+  startInboxWorld,
+} from './support/browser.ts';
+import { forEachStorage } from './support/harness.ts';
+
+/**
+ * An agent's settings as forms, in Chromium: business hours edited in the week grid, the API's
+ * validation error shown beside the input it names, then saved; a service row refused beside
+ * its own cell.
+ */
+forEachStorage('agent settings as forms', (storage) => {
+  if (chromiumMissing && !process.env.CI) {
+    it('browser tests skipped', { skip: chromiumMissing }, () => {});
+    return;
+  }
+  let world: InboxWorld;
+  let chrome: LaunchedBrowser;
+  before(async () => {
+    [world, chrome] = await Promise.all([startInboxWorld(storage), launchChromium()]);
+  });
+  after(async () => {
+    await chrome?.close();
+    await world?.close();
+  });
+
+  const agentNamed = async (name: string) => {
+    const res = await world.app.call('POST', '/v1/agents', {
+      key: world.key,
+      body: { name, business: { timezone: 'Asia/Kolkata' } },
+    });
+    assert.equal(res.status, 201, res.text);
+    return res.body.id as string;
+  };
+  const openSettings = async (name: string) => {
+    const { page } = await newPage(chrome.browser);
+    page.on('pageerror', (err) => console.error(`page error: ${err.message}`));
+    await signIn(page, world, world.admin, '/app/manage/agents');
+    await page
+      .getByRole('row', { name: new RegExp(name) })
+      .getByRole('button', { name: 'Settings' })
+      .click();
+    return page;
+  };
+
+  it("edits an agent's hours in the week grid; a closing time before opening is shown beside it", async () => {
+    const id = await agentNamed('Clinic front desk');
+    const page = await openSettings('Clinic front desk');
+    const form = page.getByRole('form', { name: 'Business hours' });
+    await form.getByLabel('Monday closes').fill('08:00');
+    await form.getByRole('button', { name: 'Save' }).click();
+    const error = form.locator('#agent-business-hours-mon-0-error');
+    await error.filter({ hasText: 'open must be before close' }).waitFor();
+    assert.equal(await form.getByLabel('Monday closes').getAttribute('aria-invalid'), 'true');
+    assert.equal(
+      await form.getByLabel('Monday closes').getAttribute('aria-describedby'),
+      'agent-business-hours-mon-0-error',
+    );
+    // Nothing was saved.
+    let agent = (await world.app.call('GET', `/v1/agents/${id}`, { key: world.key })).body;
+    assert.deepEqual(agent.business.hours.mon, [{ open: '09:00', close: '17:00' }]);
+
+    await form.getByLabel('Monday closes').fill('18:30');
+    await form.locator('tr[data-day=sat]').getByRole('button', { name: 'Add hours' }).click();
+    await form.getByLabel('Saturday opens').fill('10:00');
+    await form.getByLabel('Saturday closes').fill('14:00');
+    await form.locator('tr[data-day=fri]').getByRole('button', { name: 'Closed' }).click();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    assert.equal(await error.count(), 0);
+    agent = (await world.app.call('GET', `/v1/agents/${id}`, { key: world.key })).body;
+    assert.deepEqual(agent.business.hours.mon, [{ open: '09:00', close: '18:30' }]);
+    assert.deepEqual(agent.business.hours.sat, [{ open: '10:00', close: '14:00' }]);
+    assert.deepEqual(agent.business.hours.fri, []);
+    await page.context().close();
+  });
+
+  it('adds a service in its table; a too-short duration is refused beside its cell', async () => {
+    const id = await agentNamed('Salon desk');
+    const page = await openSettings('Salon desk');
+    const form = page.getByRole('form', { name: 'Services' });
+    await form.getByRole('button', { name: 'Add a service' }).click();
+    await form.getByLabel('Service (row 1)').fill('Haircut');
+    await form.getByLabel('Minutes (row 1)').fill('2');
+    await form.getByLabel('Price (row 1)').fill('500');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.locator('#business-services-0-duration_minutes-error').waitFor();
+    assert.equal(await form.getByLabel('Minutes (row 1)').getAttribute('aria-invalid'), 'true');
+    await form.getByLabel('Minutes (row 1)').fill('45');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const agent = (await world.app.call('GET', `/v1/agents/${id}`, { key: world.key })).body;
+    assert.equal(agent.business.services.length, 1);
+    assert.equal(agent.business.services[0].name, 'Haircut');
+    assert.equal(agent.business.services[0].duration_minutes, 45);
+    assert.equal(agent.business.services[0].price, 500);
+    await page.context().close();
+  });
+});
