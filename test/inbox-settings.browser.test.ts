@@ -103,4 +103,22 @@ forEachStorage('agent settings as forms', (storage) => {
     assert.equal(agent.business.services[0].price, 500);
     await page.context().close();
   });
+
+  it("channels list each channel with the channel doctor's result, or a plain note without one", async () => {
+    const inbound = await world.app.call('POST', '/v1/sandbox/inbound', {
+      key: world.key,
+      body: { from: '+919833000001', text: 'hello' },
+    });
+    assert.ok(inbound.status < 300, inbound.text);
+    const channels = (await world.app.call('GET', '/v1/channels', { key: world.key })).body.data;
+    const wa = channels.find((c: { type: string }) => c.type === 'whatsapp');
+    const { page } = await newPage(chrome.browser);
+    await signIn(page, world, world.admin, '/app/manage/channels');
+    const card = page.getByRole('article', { name: `Channel ${wa.address}` });
+    await card.getByRole('button', { name: 'Check' }).click();
+    const doctor = (await world.app.call('POST', `/v1/channels/${wa.id}/check`, { key: world.key })).status;
+    if (doctor === 404) await card.getByRole('status').filter({ hasText: 'no channel check yet' }).waitFor();
+    else await card.getByRole('list').waitFor();
+    await page.context().close();
+  });
 });

@@ -1,5 +1,6 @@
 import { AutomationsAdmin } from './admin-automations.js';
 import { CannedAdmin } from './admin-canned.js';
+import { ChannelsAdmin } from './admin-channels.js';
 import { CsatAdmin } from './admin-csat.js';
 import { HandoffAdmin } from './admin-handoff.js';
 import { MacrosAdmin } from './admin-macros.js';
@@ -15,4 +16,5 @@ export const TEAMOPS_PAGES = [
   ['automations', 'Automations', AutomationsAdmin],
   ['sla', 'SLA policies', SlaAdmin],
   ['csat', 'CSAT', CsatAdmin],
+  ['channels', 'Channels', ChannelsAdmin],
 ];
