@@ -1,5 +1,5 @@
 import { FieldErrorText, RowsTable, SettingsForm } from './admin-kit.js';
-import { api, html } from './lib.js';
+import { call, html } from './lib.js';
 
 /**
  * An AI agent's settings as forms, one per part, each saved on its own with `PATCH /v1/agents/{id}`:
@@ -43,7 +43,7 @@ function Input({ label, path, value, onInput, errorAt, type = 'text', help, ...r
 }
 
 export function AgentSettings({ agent, onSaved }) {
-  const save = (body) => api('PATCH', `/v1/agents/${agent.id}`, body);
+  const save = (body) => call('patch', '/v1/agents/{id}', { params: { id: agent.id }, body });
   const common = { save, onSaved };
   return html`<section class="stack agent-settings" aria-label=${`Settings of ${agent.name}`} key=${agent.id}>
     <h2>${agent.name}</h2>

@@ -1,4 +1,4 @@
-import { api, html, session } from './lib.js';
+import { call, html, session } from './lib.js';
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
 
 /**
@@ -37,7 +37,7 @@ export function useAttachment(setError) {
     const form = new FormData();
     form.append('file', picked, picked.name || 'pasted-file');
     try {
-      const media = await api('POST', '/v1/media', form);
+      const media = await call('post', '/v1/media', { body: /** @type {any} */ (form) });
       setFile({ name: media.filename ?? picked.name, size: media.size, media });
     } catch (err) {
       setFile(null);

@@ -6,7 +6,7 @@ import {
   useAttachment,
   useDrop,
 } from './attachments.js';
-import { api, html, isTyping } from './lib.js';
+import { api, call, html, isTyping } from './lib.js';
 import { typing } from './presence.js';
 import { slashQuery, windowLeftMs } from './store.js';
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
@@ -78,7 +78,8 @@ export function Composer({ conv, onSent, onChanged }) {
       const bodies = withFile
         ? attachmentBodies(att.file.media, body)
         : [mode === 'note' ? { type: 'note', text: body } : { text: body }];
-      for (const b of bodies) onSent(await api('POST', `/v1/conversations/${conv.id}/reply`, b));
+      for (const b of bodies)
+        onSent(await call('post', '/v1/conversations/{id}/reply', { params: { id: conv.id }, body: b }));
       update('');
       if (withFile) att.clear();
     } catch (err) {
@@ -104,7 +105,7 @@ export function Composer({ conv, onSent, onChanged }) {
   const askCopilot = async () => {
     setSuggest({ loading: true });
     try {
-      setSuggest(await api('POST', `/v1/conversations/${conv.id}/copilot/suggest`));
+      setSuggest(await call('post', '/v1/conversations/{id}/copilot/suggest', { params: { id: conv.id } }));
     } catch (err) {
       setSuggest({ error: err.message });
     }
@@ -207,7 +208,7 @@ function TemplatePicker({ conv, windowClosed, onSent }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    api('GET', '/v1/templates?status=approved&per_page=100').then(
+    call('get', '/v1/templates', { query: { status: 'approved', per_page: 100 } }).then(
       (r) => setTemplates(r.data),
       (err) => setError(err.message),
     );
@@ -309,7 +310,7 @@ function ClosedComposer({ conv, onChanged, onNote }) {
       <p class="muted">This conversation is closed. Reopen it to reply, or write a private note.</p>
       <button type="button" onClick=${async () => {
         try {
-          onChanged(await api('POST', `/v1/conversations/${conv.id}/reopen`));
+          onChanged(await call('post', '/v1/conversations/{id}/reopen', { params: { id: conv.id } }));
         } catch (err) {
           setError(err.message);
         }

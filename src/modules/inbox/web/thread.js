@@ -3,7 +3,18 @@ import { CallsPanel } from './calls.js';
 import { Composer } from './composer.js';
 import { ContactPanel } from './contact.js';
 import { ConversationCsat } from './csat.js';
-import { api, clockTime, contactLabel, Dialog, fullTime, html, isTyping, Link, session } from './lib.js';
+import {
+  api,
+  call,
+  clockTime,
+  contactLabel,
+  Dialog,
+  fullTime,
+  html,
+  isTyping,
+  Link,
+  session,
+} from './lib.js';
 import { usePresence } from './presence.js';
 import {
   formatWindow,
@@ -50,8 +61,8 @@ function systemText(event, users) {
 const people = { promise: null };
 export function loadPeople() {
   people.promise ??= Promise.all([
-    api('GET', '/v1/users?per_page=100').catch(() => ({ data: [] })),
-    api('GET', '/v1/teams?per_page=100').catch(() => ({ data: [] })),
+    call('get', '/v1/users', { query: { per_page: 100 } }).catch(() => ({ data: [] })),
+    call('get', '/v1/teams', { query: { per_page: 100 } }).catch(() => ({ data: [] })),
   ]).then(([u, t]) => ({ users: u.data, teams: t.data }));
   return people.promise;
 }
@@ -101,7 +112,10 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
     };
     // The messages are the one thing the screen waits for: the card's copy of the conversation
     // shows at once, and the fresh copy, system lines and sources fill in as they come.
-    api('GET', `/v1/conversations/${id}/messages?order=desc&per_page=${PAGE}`).then((page) => {
+    call('get', '/v1/conversations/{id}/messages', {
+      params: { id },
+      query: { order: 'desc', per_page: PAGE },
+    }).then((page) => {
       if (gone) return;
       const msgs = page.data.slice().reverse();
       // Live events may have arrived while the page was on its way: keep them, and let the newer
@@ -111,7 +125,7 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
       setLoaded(true);
       aiSources(msgs);
     }, failed);
-    api('GET', `/v1/conversations/${id}`).then((c) => {
+    call('get', '/v1/conversations/{id}', { params: { id } }).then((c) => {
       if (gone) return;
       setConv(c);
       onOpened(c);
