@@ -10,6 +10,7 @@ import {
   startInboxWorld,
 } from './support/browser.ts';
 import { forEachStorage } from './support/harness.ts';
+import { reminderFlow } from './support/voice-flows.ts';
 
 /**
  * An agent's settings as forms, in Chromium: business hours edited in the week grid, the API's
@@ -119,6 +120,31 @@ forEachStorage('agent settings as forms', (storage) => {
     const doctor = (await world.app.call('POST', `/v1/channels/${wa.id}/check`, { key: world.key })).status;
     if (doctor === 404) await card.getByRole('status').filter({ hasText: 'no channel check yet' }).waitFor();
     else await card.getByRole('list').waitFor();
+    await page.context().close();
+  });
+
+  it('draws a voice flow as a diagram and runs its test, marking the path taken', async () => {
+    const created = await world.app.call('POST', '/v1/voice-flows', { key: world.key, body: reminderFlow() });
+    assert.equal(created.status, 201, created.text);
+    const { page } = await newPage(chrome.browser);
+    page.on('pageerror', (err) => console.error(`page error: ${err.message}`));
+    await signIn(page, world, world.admin, '/app/manage/voice-flows');
+    const diagram = page.getByRole('img', { name: 'Diagram of Appointment reminder' });
+    await diagram.waitFor();
+    assert.equal(await diagram.locator('g.node').count(), 8);
+    assert.equal(await diagram.locator('g.edge').count(), 7);
+    await diagram.locator('g.edge[data-from=route][data-to=when]', { hasText: 'answer eq no' }).waitFor();
+    await page.getByLabel(/What the caller says/).fill('dtmf 1');
+    await page.getByRole('button', { name: 'Run the test' }).click();
+    const result = page.getByRole('region', { name: 'Test result' });
+    await result.getByText('confirmed').first().waitFor();
+    await result.getByText('Thank you, see you soon!').waitFor();
+    for (const id of ['greet', 'confirm', 'route', 'thanks'])
+      assert.match((await diagram.locator(`g.node[data-id=${id}]`).getAttribute('class')) ?? '', /visited/);
+    assert.doesNotMatch(
+      (await diagram.locator('g.node[data-id=bye]').getAttribute('class')) ?? '',
+      /visited/,
+    );
     await page.context().close();
   });
 });

@@ -6,6 +6,7 @@ import { HandoffAdmin } from './admin-handoff.js';
 import { MacrosAdmin } from './admin-macros.js';
 import { RulesAdmin } from './admin-rules.js';
 import { SlaAdmin } from './admin-sla.js';
+import { VoiceFlowsAdmin } from './admin-voice-flows.js';
 
 /** The team-operations pages of Manage: [path segment, title, page]. */
 export const TEAMOPS_PAGES = [
@@ -17,4 +18,5 @@ export const TEAMOPS_PAGES = [
   ['sla', 'SLA policies', SlaAdmin],
   ['csat', 'CSAT', CsatAdmin],
   ['channels', 'Channels', ChannelsAdmin],
+  ['voice-flows', 'Voice flows', VoiceFlowsAdmin],
 ];
