@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import {
   chromiumMissing,
@@ -11,6 +15,13 @@ import {
   startInboxWorld,
 } from './support/browser.ts';
 import { eventually, forEachStorage } from './support/harness.ts';
+
+// The docs' screenshots are retaken with PARLEY_SCREENSHOTS=1; other runs leave the repo clean.
+const SHOTS = process.env.PARLEY_SCREENSHOTS
+  ? new URL('../docs/screenshots/', import.meta.url)
+  : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'parley-shots-'))}/`);
+const shot = (page: Page, name: string, fullPage = false) =>
+  page.screenshot({ path: new URL(name, SHOTS).pathname, fullPage });
 
 /**
  * Files in the composer, in Chromium: picked with the attach button, pasted, refused with the
@@ -74,7 +85,9 @@ forEachStorage('files in the inbox composer', (storage) => {
     const bubble = page.locator('.bubble.out', { hasText: 'Here are our prices' });
     await bubble.locator('img.media-preview').waitFor();
     await eventually(() =>
-      bubble.locator('img.media-preview').evaluate((img: HTMLImageElement) => img.naturalWidth === 1),
+      bubble
+        .locator('img.media-preview')
+        .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth === 1),
     );
     assert.equal(await page.locator('.attachment-chip').count(), 0, 'the sent file leaves the composer');
     const out = (await sentMessages(conv)).find((m) => m.direction === 'outbound');
@@ -88,6 +101,8 @@ forEachStorage('files in the inbox composer', (storage) => {
     const [page, conv] = await openThread('Please send my invoice');
     await page.getByLabel(/Reply on/).focus();
     await page.evaluate((pdf) => {
+      // In the page: the DOM's own classes (this file is type-checked without the DOM library).
+      const { DataTransfer, File, ClipboardEvent, document } = globalThis as any;
       const dt = new DataTransfer();
       dt.items.add(new File([pdf], 'invoice.pdf', { type: 'application/pdf' }));
       document.activeElement?.dispatchEvent(
@@ -98,6 +113,7 @@ forEachStorage('files in the inbox composer', (storage) => {
     await page.getByRole('button', { name: 'Send' }).click();
     const link = page.locator('.bubble.out .file-link', { hasText: 'invoice.pdf' });
     await link.waitFor();
+    await shot(page, 'inbox-thread-files.png');
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     assert.equal(download.suggestedFilename(), 'invoice.pdf');
     const out = (await sentMessages(conv)).find((m) => m.direction === 'outbound');
@@ -124,6 +140,7 @@ forEachStorage('files in the inbox composer', (storage) => {
       .filter({ hasText: /photo\.jpg: .*declared image\/jpeg but its bytes are image\/png/ })
       .waitFor();
     assert.equal(await page.locator('.attachment-chip').count(), 0);
+    await shot(page, 'inbox-file-refused.png');
     assert.equal(await page.getByRole('button', { name: 'Send' }).isDisabled(), true);
     await page.context().close();
   });

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
 import {
   chromiumMissing,
   type InboxWorld,
@@ -11,6 +16,13 @@ import {
 } from './support/browser.ts';
 import { forEachStorage } from './support/harness.ts';
 import { reminderFlow } from './support/voice-flows.ts';
+
+// The docs' screenshots are retaken with PARLEY_SCREENSHOTS=1; other runs leave the repo clean.
+const SHOTS = process.env.PARLEY_SCREENSHOTS
+  ? new URL('../docs/screenshots/', import.meta.url)
+  : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'parley-shots-'))}/`);
+const shot = (page: Page, name: string, fullPage = false) =>
+  page.screenshot({ path: new URL(name, SHOTS).pathname, fullPage });
 
 /**
  * An agent's settings as forms, in Chromium: business hours edited in the week grid, the API's
@@ -60,6 +72,7 @@ forEachStorage('agent settings as forms', (storage) => {
     const error = form.locator('#agent-business-hours-mon-0-error');
     await error.filter({ hasText: 'open must be before close' }).waitFor();
     assert.equal(await form.getByLabel('Monday closes').getAttribute('aria-invalid'), 'true');
+    await shot(page, 'manage-agent-hours-error.png');
     assert.equal(
       await form.getByLabel('Monday closes').getAttribute('aria-describedby'),
       'agent-business-hours-mon-0-error',
@@ -75,6 +88,7 @@ forEachStorage('agent settings as forms', (storage) => {
     await form.locator('tr[data-day=fri]').getByRole('button', { name: 'Closed' }).click();
     await form.getByRole('button', { name: 'Save' }).click();
     await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await shot(page, 'manage-agent-settings.png', true);
     assert.equal(await error.count(), 0);
     agent = (await world.app.call('GET', `/v1/agents/${id}`, { key: world.key })).body;
     assert.deepEqual(agent.business.hours.mon, [{ open: '09:00', close: '18:30' }]);
@@ -118,6 +132,7 @@ forEachStorage('agent settings as forms', (storage) => {
     const card = page.getByRole('article', { name: `Channel ${wa.address}` });
     await card.getByRole('button', { name: 'Check' }).click();
     const doctor = (await world.app.call('POST', `/v1/channels/${wa.id}/check`, { key: world.key })).status;
+    await shot(page, 'manage-channels.png');
     if (doctor === 404) await card.getByRole('status').filter({ hasText: 'no channel check yet' }).waitFor();
     else await card.getByRole('list').waitFor();
     await page.context().close();
@@ -141,6 +156,7 @@ forEachStorage('agent settings as forms', (storage) => {
     await result.getByText('Thank you, see you soon!').waitFor();
     for (const id of ['greet', 'confirm', 'route', 'thanks'])
       assert.match((await diagram.locator(`g.node[data-id=${id}]`).getAttribute('class')) ?? '', /visited/);
+    await shot(page, 'manage-voice-flow.png', true);
     assert.doesNotMatch(
       (await diagram.locator('g.node[data-id=bye]').getAttribute('class')) ?? '',
       /visited/,

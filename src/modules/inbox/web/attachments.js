@@ -63,7 +63,9 @@ export function useAttachment(setError) {
 export function AttachButton({ att, disabled }) {
   const input = useRef(null);
   return html`<button type="button" class="ghost attach" aria-label="Attach a file" title="Attach a file (or drop or paste one)"
-      disabled=${disabled} onClick=${() => input.current?.click()}>📎</button>
+      disabled=${disabled} onClick=${() => input.current?.click()}>
+      <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+        <path d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9" /></svg></button>
     <input ref=${input} type="file" class="sr-only" tabindex="-1" aria-hidden="true" data-testid="attach-input"
       onChange=${(e) => {
         att.take(e.currentTarget.files?.[0]);
@@ -147,7 +149,7 @@ export function MediaView({ m }) {
   return html`<div class="media">
     ${image && url ? html`<a href=${url} target="_blank" rel="noopener"><img class="media-preview" src=${url} alt=${media.caption || name} /></a>` : null}
     ${image && !url && !error ? html`<span class="muted small">Loading image…</span>` : null}
-    ${image ? null : html`<button type="button" class="file-link" onClick=${download}>⬇ ${name}</button>`}
+    ${image ? null : html`<button type="button" class="file-link" onClick=${download}>↓ ${name}</button>`}
     ${error ? html`<p class="error small">${error}</p>` : null}
   </div>`;
 }

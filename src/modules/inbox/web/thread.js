@@ -279,7 +279,7 @@ function Bubble({ m, names, ai }) {
     aria-label=${`${note ? 'Private note' : side === 'in' ? 'Customer' : who} at ${clockTime(m.created_at)}`}>
     ${who || note ? html`<header>${note ? 'Private note · ' : ''}${who}</header>` : null}
     ${m.template ? html`<div class="tpl">Template <code>${m.template.name}</code> (${m.template.language})</div>` : null}
-    <div class="text">${m.text ?? `[${m.type}]`}</div>
+    ${m.text || !m.media ? html`<div class="text">${m.text ?? `[${m.type}]`}</div>` : null}
     ${m.media ? html`<${MediaView} m=${m} />` : null}
     ${!m.media && m.attachments?.length ? m.attachments.map((a) => html`<${MediaView} m=${{ type: 'document', media: a }} />`) : null}
     ${sourcesList(ai?.sources)}
