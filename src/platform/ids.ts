@@ -48,6 +48,8 @@ export const idPrefixes = [
   'era',
   'alog',
   'sess',
+  'ndi',
+  'ndg',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 
