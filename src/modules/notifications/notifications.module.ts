@@ -4,7 +4,7 @@ import { eraseMentions } from './notifications.erase.ts';
 import { digestJob, pushJob } from './notifications.jobs.ts';
 import { notificationsMigrations } from './notifications.migrations.ts';
 import { notificationRoutes } from './notifications.routes.ts';
-import { deliverPush, digestFrequencyOf, notificationSink } from './notifications.service.ts';
+import { deliverPush, digestFrequencyOf, NOTIFIED, notificationSink } from './notifications.service.ts';
 
 export const notificationsModule: Module = {
   name: 'notifications',
@@ -14,7 +14,12 @@ export const notificationsModule: Module = {
   setup(ctx) {
     ctx.queue.register(pushJob, (p) => deliverPush(ctx, p.userId, p.message));
     ctx.queue.register(digestJob, () => runDigests(ctx, (userId) => digestFrequencyOf(ctx, userId)));
-    ctx.eventSinks.push(notificationSink(ctx));
+    ctx.reactions.add({
+      name: 'notifications.push',
+      hears: NOTIFIED,
+      step: 'record',
+      run: notificationSink(ctx),
+    });
   },
   startWorker(ctx) {
     // Digests are gathered when a period ends: a poll every minute (one job at a time).
