@@ -50,6 +50,8 @@ export const idPrefixes = [
   'sess',
   'vis',
   'wev',
+  'ndi',
+  'ndg',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

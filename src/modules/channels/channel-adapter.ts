@@ -28,9 +28,14 @@ export interface ChannelConfig {
 }
 
 export interface OutboundMedia {
-  url: string;
+  /** A public URL of the file, when it was sent by URL. */
+  url?: string;
   caption?: string;
   filename?: string;
+  /** The file itself, when it was uploaded to Parley (`media_...`): the adapter hands the bytes over. */
+  file?: ProviderFile;
+  /** The provider's own id of the file once the adapter uploaded it (WhatsApp media id). */
+  providerId?: string;
 }
 
 export interface OutboundTemplate {

@@ -9,6 +9,7 @@ export {
   type InboundBatch,
   type InboundMessage,
   type InteractiveParts,
+  type OutboundMedia,
   type OutboundMessage,
   type OutboundType,
   type ProviderFile,

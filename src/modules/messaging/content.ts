@@ -20,9 +20,14 @@ export const mediaTypes = ['image', 'document', 'audio', 'video'] as const;
 export type MediaType = (typeof mediaTypes)[number];
 
 export interface MediaInput {
-  url: string;
+  /** A public http(s) URL of the file, or (instead) `media_id`. */
+  url?: string;
+  /** A file uploaded with `POST /v1/media` (`media_...`), instead of `url`. */
+  media_id?: string;
   caption?: string;
   filename?: string;
+  /** Internal (no API field): the uploaded file's type and name, read when the send is prepared. */
+  uploaded?: { mime_type: string; filename: string | null };
 }
 
 export interface InteractiveInput extends InteractiveParts {
@@ -151,7 +156,14 @@ function captionBytes(
 function checkMedia(type: MediaType, media: MediaInput | undefined, limits: ContentLimits): FieldError[] {
   if (!media) return [{ field: type, message: `is required when type is ${type}` }];
   const errors: FieldError[] = [];
-  if (!/^https?:\/\/\S+$/i.test(media.url))
+  if (media.url !== undefined && media.media_id !== undefined)
+    errors.push({ field: `${type}.media_id`, message: 'is only used without url: give one of them' });
+  else if (media.media_id !== undefined) {
+    if (!/^media_[0-9A-Za-z]{1,64}$/.test(media.media_id))
+      errors.push({ field: `${type}.media_id`, message: 'must be an id from POST /v1/media (media_...)' });
+  } else if (media.url === undefined)
+    errors.push({ field: `${type}.url`, message: 'is required: give url, or media_id of an uploaded file' });
+  else if (!/^https?:\/\/\S+$/i.test(media.url))
     errors.push({ field: `${type}.url`, message: 'must be an http(s) URL' });
   if (media.caption !== undefined) {
     if (type === 'audio') errors.push({ field: 'audio.caption', message: 'audio takes no caption' });

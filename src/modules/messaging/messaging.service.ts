@@ -45,6 +45,7 @@ import {
 import { sendJob } from './messaging.jobs.ts';
 import type { MessageRow } from './messaging.tables.ts';
 import { type PreparedContent, prepareContent } from './send-content.ts';
+import { resolveUploadedMedia } from './uploaded-media.ts';
 
 export {
   applyStatusesInTx,
@@ -297,6 +298,7 @@ async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageIn
         message: invalidAddressMessage(type, input.to, sender.defaultCountry),
       });
   }
+  if (!errors.length) errors.push(...(await resolveUploadedMedia(ctx.db, scope, input, type)));
   if (errors.length) throw validationFailed(errors);
   if (existingConv?.status === 'closed' && !draft.after_close) {
     throw new ApiError(

@@ -27,9 +27,11 @@ import {
   applyStatusesInTx,
   applyStatusInTx,
   type StatusUpdate,
+  type StoredMedia,
   type StoredTemplate,
 } from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
+import { outboundMediaOf } from './uploaded-media.ts';
 
 /** Provider attempts before a retryable failure becomes final. */
 export const SEND_ATTEMPTS = 5;
@@ -60,16 +62,6 @@ function outboundOf(row: MessageRow): OutboundMessage {
       ...(t.buttons?.length
         ? { buttonParameters: t.buttons.map((b) => ({ index: b.index, subType: b.sub_type, text: b.value })) }
         : {}),
-    };
-  }
-  if (row.media) {
-    const m = fromJson<{ url: string; caption?: string | null; filename?: string | null }>(row.media, {
-      url: '',
-    });
-    out.media = {
-      url: m.url,
-      ...(m.caption ? { caption: m.caption } : {}),
-      ...(m.filename ? { filename: m.filename } : {}),
     };
   }
   if (row.interactive) {
@@ -248,6 +240,13 @@ async function deliver(
 ): Promise<{ providerMessageId: string; sandboxed: boolean } | null> {
   try {
     const outbound = outboundOf(row);
+    const media = fromJson<StoredMedia | null>(row.media, null);
+    if (media)
+      outbound.media = await outboundMediaOf(
+        ctx.db,
+        { workspaceId: row.workspace_id, livemode: row.livemode === 1 },
+        media,
+      );
     if (channel.type === 'email') Object.assign(outbound, await emailThreadOf(ctx, row));
     // Messenger and Instagram: a person's reply after the 24 hours goes with Meta's HUMAN_AGENT tag
     // (only a person's send was accepted then; the AI's, an API key's or an automation's never is).

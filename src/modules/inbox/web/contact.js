@@ -1,7 +1,7 @@
 import { AnalysisPanel } from './analysis.js';
 import { BookingsPanel } from './bookings.js';
 import { ContactCsat } from './csat.js';
-import { api, fullTime, html, Link, relativeTime, session, webCallerLabel } from './lib.js';
+import { api, call, fullTime, html, Link, relativeTime, session, webCallerLabel } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** Live events that change what the panel lists about a contact (a call that books, a lead captured). */
@@ -40,7 +40,7 @@ export function ContactPanel({ conv, ready, live }) {
     if (!ready) return;
     let gone = false;
     if (!version) setContact(null);
-    api('GET', `/v1/contacts/${contactId}`).then(
+    call('get', '/v1/contacts/{id}', { params: { id: contactId } }).then(
       (c) => !gone && setContact(c),
       (err) => !gone && setError(err.message),
     );
@@ -74,7 +74,7 @@ export function ContactPanel({ conv, ready, live }) {
     setError('');
     setSaved('');
     try {
-      setContact(await api('PATCH', `/v1/contacts/${contactId}`, body));
+      setContact(await call('patch', '/v1/contacts/{id}', { params: { id: contactId }, body }));
       setSaved('Saved.');
       return true;
     } catch (err) {
@@ -86,7 +86,12 @@ export function ContactPanel({ conv, ready, live }) {
   const merge = async (other) => {
     setError('');
     try {
-      setContact(await api('POST', `/v1/contacts/${contactId}/merge`, { other_id: other.id }));
+      setContact(
+        await call('post', '/v1/contacts/{id}/merge', {
+          params: { id: contactId },
+          body: { other_id: other.id },
+        }),
+      );
       setSaved(`Merged ${other.name || other.phone || other.email} into this contact.`);
       setMerging(null);
       setVersion((n) => n + 1);

@@ -1,4 +1,15 @@
-import { api, contactLabel, html, isAdmin, isTyping, Link, navigate, relativeTime, session } from './lib.js';
+import {
+  api,
+  call,
+  contactLabel,
+  html,
+  isAdmin,
+  isTyping,
+  Link,
+  navigate,
+  relativeTime,
+  session,
+} from './lib.js';
 import {
   FILTERS,
   formatDuration,
@@ -108,7 +119,7 @@ export function Inbox({ route, live }) {
      */
     const reread = (id, onlyMatching) => {
       const { view: v, filters: f } = viewRef.current;
-      api('GET', `/v1/conversations/${id}`)
+      call('get', '/v1/conversations/{id}', { params: { id } })
         .then((conv) => {
           if (!onlyMatching || matchesView(conv, v, f, me))
             setList((l) => upsertConversation(l, conv, v, f, me));
@@ -243,7 +254,7 @@ function Filters({ filters, setQuery }) {
   const [agents, setAgents] = useState([]);
   useEffect(() => setQ(filters.q), [filters.q]);
   useEffect(() => {
-    api('GET', '/v1/agents?per_page=100').then(
+    call('get', '/v1/agents', { query: { per_page: 100 } }).then(
       (r) => setAgents(r.data),
       () => setAgents([]),
     );
