@@ -6,6 +6,7 @@ import { deleteContact, findContactRow } from '../contacts/index.ts';
 import { auditEntryObject, auditLogQuery, listAuditLog } from './privacy.audit.ts';
 import { erasuresOfContact, getErasure, presentErasure } from './privacy.erasure.ts';
 import { contactExport } from './privacy.export.ts';
+import { getRetention, retentionBody, retentionObject, setRetention } from './privacy.retention.ts';
 import { eraseContactBody, erasureObject } from './privacy.schemas.ts';
 
 const what =
@@ -16,10 +17,10 @@ export const privacyRoutes = [
     method: 'POST',
     path: '/v1/contacts/:id/erase',
     summary: "Erase a contact's data",
-    description: `An explicit erasure request (DPDP Act, GDPR art. 17), with its reason: the contact is deleted at once and a job erases the rest, resuming after a crash; \`contact.erased\` is emitted when it completes. ${what} Answers 202 with the erasure to follow at \`GET /v1/erasures/{id}\`; asked again for a contact already erased, answers 200 with that erasure.`,
+    description: `An explicit erasure request (DPDP Act, GDPR art. 17), with its reason: the contact is deleted at once and a job erases the rest, resuming after a crash; \`contact.erased\` is emitted when it completes. ${what} Answers 202 with the erasure to follow at \`GET /v1/erasures/{id}\`; asked again for a contact already erased, answers 200 with that erasure. Admins only (\`privacy:erase\`, a scope inbox agents do not hold).`,
     tags: ['Privacy'],
     auth: 'key',
-    scope: 'contacts:write',
+    scope: 'privacy:erase',
     params: idParams('ct'),
     body: eraseContactBody,
     responses: { 200: erasureObject, 202: erasureObject },
@@ -64,10 +65,10 @@ export const privacyRoutes = [
     path: '/v1/contacts/:id/export',
     summary: "Export a contact's data",
     description:
-      'Everything held about the person (DPDP Act s.11, GDPR art. 15 and 20) as one JSON document, streamed (memory stays flat however many messages): the contact, each of their conversations with all its messages, their leads and bookings. Recorded in the audit log.',
+      'Everything held about the person (DPDP Act s.11, GDPR art. 15 and 20) as one JSON document, streamed (memory stays flat however many messages): the contact, each of their conversations with all its messages, their leads and bookings. Admins only (`privacy:export`, a scope inbox agents do not hold). Recorded in the audit log.',
     tags: ['Privacy'],
     auth: 'key',
-    scope: 'contacts:read',
+    scope: 'privacy:export',
     audit: true,
     params: idParams('ct'),
     responses: { 200: null },
@@ -95,5 +96,30 @@ export const privacyRoutes = [
         'Cache-Control': 'no-store',
       },
     }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/retention',
+    summary: 'Get the retention settings',
+    description:
+      "After how many days this mode's messages, recordings, transcripts, events, webhook deliveries and audit log entries are deleted (null: kept), and what the last daily run deleted. Admins only (`settings:read`). See docs/privacy.md.",
+    tags: ['Privacy'],
+    auth: 'key',
+    scope: 'settings:read',
+    responses: { 200: retentionObject },
+    handler: ok(({ ctx, auth }) => getRetention(ctx, auth)),
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/v1/retention',
+    summary: 'Set the retention settings',
+    description:
+      "Sets after how many days each kind of record of this mode is deleted; fields left out keep their value, `null` keeps the records (the default). Days are whole numbers from 1 to 36500: 0 is a 400 (it would delete everything at once; use `null` to keep). A daily job (once a day across all processes) deletes what is older in small batches, pausing between them so traffic is not held up: messages with their attachments and search index entries, calls' recordings and transcripts (the call rows stay), events, webhook deliveries and audit log entries. Reports keep their counts. Admins only (`settings:write`); recorded in the audit log.",
+    tags: ['Privacy'],
+    auth: 'key',
+    scope: 'settings:write',
+    body: retentionBody,
+    responses: { 200: retentionObject },
+    handler: ok(({ ctx, auth, body }) => setRetention(ctx, auth, body)),
   }),
 ];
