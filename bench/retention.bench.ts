@@ -24,6 +24,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 500);
 const PER_CONVERSATION = 20;
 const BATCH = 500;
 const DAY = 86_400_000;
+const SECRET = 'YmVuY2gtc2VjcmV0LWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=';
 
 let missed = 0;
 const goal = (ok: boolean, text: string) => {
@@ -36,6 +37,7 @@ async function run(storage: 'sqlite' | 'postgres') {
   const database = await makeBenchDatabase(storage);
   const server = await startServer({
     PARLEY_ROLE: 'api',
+    PARLEY_SECRET_KEY: SECRET,
     ...(database.url ? { DATABASE_URL: database.url } : {}),
   });
   if (storage === 'sqlite') raiseLimits(server.dataDir);
@@ -44,6 +46,7 @@ async function run(storage: 'sqlite' | 'postgres') {
       PARLEY_DATA_DIR: server.dataDir,
       PARLEY_LOG_LEVEL: 'warn',
       PARLEY_ROLE: 'api',
+      PARLEY_SECRET_KEY: SECRET,
       PORT: '0',
       ...(database.url ? { DATABASE_URL: database.url } : {}),
     }),
