@@ -1,6 +1,6 @@
 /**
  * The erasure drill (issue 51, RELIABILITY.md): a real server process erasing a big contact
- * (BIG_CONVERSATIONS conversations, BIG_MESSAGES messages, one event each naming them) is killed
+ * (BIG_MESSAGES messages, an event naming them every 10) is killed
  * with SIGKILL in the middle of the job; a new process on the same storage resumes the job from
  * the last module recorded as done and completes it, and a raw scan of every table finds nothing
  * of the person. The figures it prints (`# drill: ...`) are the ones RELIABILITY.md reports.
@@ -21,7 +21,6 @@ import { ADMIN_TOKEN } from './support.ts';
 const pgOk = process.env.PARLEY_TEST_PG === '0' ? false : await postgresAvailable();
 after(killAll);
 
-const BIG_CONVERSATIONS = Number(process.env.DRILL_ERASURE_CONVERSATIONS ?? 2_000);
 const BIG_MESSAGES = Number(process.env.DRILL_ERASURE_MESSAGES ?? 100_000);
 const PHONE = '+919812345699';
 const NAME = 'Orsolya Killnine';
@@ -40,6 +39,17 @@ const until = async (check: () => Promise<boolean>, timeoutMs: number, everyMs =
   return false;
 };
 const SLOW = 900_000;
+/**
+ * fetch, tried again once when the connection it reused was the killed server's (undici may hand
+ * out a kept-alive socket whose end it has not read yet: "other side closed").
+ */
+async function call(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return fetch(url, init);
+  }
+}
 const ready = (base: string) => until(async () => (await fetch(`${base}/readyz`)).status === 200, 45_000);
 
 /** The drill's own access to the server's database: rows read and written as plain objects. */
@@ -128,7 +138,7 @@ async function rawScan(raw: Raw): Promise<string[]> {
 /** The person through the API, then cloned in the database into a big contact. */
 async function seedBigContact(base: string, key: string, raw: Raw) {
   const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
+    const res = await call(`${base}${path}`, {
       method,
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -142,35 +152,22 @@ async function seedBigContact(base: string, key: string, raw: Raw) {
   const conversation = await api('GET', `/v1/conversations/${conversationId}`);
   const contactId = conversation.contact.id as string;
   await api('PATCH', `/v1/contacts/${contactId}`, { name: NAME, email: EMAIL });
-  const [conv] = await raw.rows('select * from conversations where id = $1', [conversationId]);
   const [msg] = await raw.rows('select * from messages where conversation_id = $1 limit 1', [conversationId]);
   const [evt] = await raw.rows('select * from events where data like $1 limit 1', [`%${PHONE.slice(1)}%`]);
-  assert.ok(conv && msg && evt, 'the rows to clone');
-  const perConversation = Math.ceil(BIG_MESSAGES / BIG_CONVERSATIONS);
-  const convs: Record<string, unknown>[] = [];
+  assert.ok(msg && evt, 'the rows to clone');
+  // One conversation per channel and contact: the messages go in theirs, with an event about
+  // the conversation (naming their phone) every 10 messages.
   const msgs: Record<string, unknown>[] = [];
   const evts: Record<string, unknown>[] = [];
-  const flush = async (all = false) => {
-    if (convs.length >= 200 || all) await raw.insert('conversations', convs.splice(0));
-    if (msgs.length >= 200 || all) await raw.insert('messages', msgs.splice(0));
-    if (evts.length >= 200 || all) await raw.insert('events', evts.splice(0));
-  };
   let written = 0;
-  for (let i = 0; i < BIG_CONVERSATIONS; i++) {
-    const cid = newId('conv');
-    convs.push({ ...conv, id: cid });
-    for (let k = 0; k < perConversation && written < BIG_MESSAGES; k++, written++)
-      msgs.push({
-        ...msg,
-        id: newId('msg'),
-        conversation_id: cid,
-        provider_message_id: null,
-        text: `${WORDS} (${written})`,
-      });
-    if (i % 20 === 0) evts.push({ ...evt, id: newId('evt'), object_id: cid });
-    await flush();
+  for (; written < BIG_MESSAGES; written++) {
+    msgs.push({ ...msg, id: newId('msg'), provider_message_id: null, text: `${WORDS} (${written})` });
+    if (written % 10 === 0) evts.push({ ...evt, id: newId('evt') });
+    if (msgs.length >= 500) await raw.insert('messages', msgs.splice(0));
+    if (evts.length >= 500) await raw.insert('events', evts.splice(0));
   }
-  await flush(true);
+  await raw.insert('messages', msgs);
+  await raw.insert('events', evts);
   return { contactId, messages: written + 1 };
 }
 
@@ -199,12 +196,14 @@ async function drill(storage: { name: string; env: Record<string, string>; raw: 
     const key = workspace.api_keys.find((k) => k.mode === 'test')!.key;
     const { contactId, messages } = await seedBigContact(base, key, raw);
 
-    const erase = await fetch(`${base}/v1/contacts/${contactId}/erase`, {
+    // call(): seeding took longer than the server's keep-alive (5 s), so the kept-alive socket may
+    // be closing as it is reused; an erasure asked twice answers the same erasure.
+    const erase = await call(`${base}/v1/contacts/${contactId}/erase`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ reason: 'Drill: customer request' }),
     });
-    assert.equal(erase.status, 202, await erase.clone().text());
+    assert.ok(erase.status === 202 || erase.status === 200, await erase.clone().text());
     const erasureId = ((await erase.json()) as { id: string }).id;
     // Kill -9 once a module's part is recorded as done and the job is still running.
     let doneAtKill: string[] = [];
@@ -231,7 +230,7 @@ async function drill(storage: { name: string; env: Record<string, string>; raw: 
     assert.ok(await ready(base), server.output());
     const completed = await until(
       async () => {
-        const r = await fetch(`${base}/v1/erasures/${erasureId}`, {
+        const r = await call(`${base}/v1/erasures/${erasureId}`, {
           headers: { authorization: `Bearer ${key}` },
         });
         return ((await r.json()) as { status: string }).status === 'completed';
@@ -245,11 +244,11 @@ async function drill(storage: { name: string; env: Record<string, string>; raw: 
       erasureId,
     ]);
     assert.equal(record?.subject, null, 'the sealed identifiers are gone');
-    const contact = await fetch(`${base}/v1/contacts/${contactId}`, {
+    const contact = await call(`${base}/v1/contacts/${contactId}`, {
       headers: { authorization: `Bearer ${key}` },
     });
     assert.equal(contact.status, 404);
-    const search = await fetch(`${base}/v1/search?q=passport`, {
+    const search = await call(`${base}/v1/search?q=passport`, {
       headers: { authorization: `Bearer ${key}` },
     });
     assert.equal(((await search.json()) as { data: unknown[] }).data.length, 0);
@@ -257,7 +256,11 @@ async function drill(storage: { name: string; env: Record<string, string>; raw: 
     assert.equal(Number(erased[0]!.n), 1, 'contact.erased once');
     assert.deepEqual(await rawScan(raw), [], 'nothing of the person in any table');
     report(
-      `${storage.name} erasure kill -9: a contact with ${messages} messages in ${BIG_CONVERSATIONS + 1} conversations, killed after ${doneAtKill.length} of the modules' parts (last: ${doneAtKill.at(-1)}); restarted, resumed and completed ${resumedMs} ms after the kill; contact.erased once; raw scan of every table: nothing of the person`,
+      `${storage.name} erasure kill -9: a contact with ${messages} messages and ${Math.ceil(messages / 10)} events naming them, killed after ${doneAtKill.length} of the modules' parts (last: ${doneAtKill.at(-1)}); restarted, resumed and completed ${resumedMs} ms after the kill; contact.erased once; raw scan of every table: nothing of the person`,
+    );
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).stack} (cause: ${String((err as Error).cause)}); server exit ${server.child.exitCode} ${server.child.signalCode}: ${server.output().slice(-1500)}`,
     );
   } finally {
     await server.stop('SIGKILL');
