@@ -56,8 +56,12 @@ export const retentionObject = z.object({
   last_run: describe(
     z
       .object({
-        at: z.string(),
-        deleted: z.record(z.string(), z.number()),
+        at: describe(z.string(), 'When the last run finished here.', '2026-11-25T00:03:10.000Z'),
+        deleted: describe(
+          z.record(z.string(), z.number()),
+          'Records deleted (recordings, transcripts: calls cleared) by kind.',
+          { messages: 1200 },
+        ),
       })
       .nullable(),
     "The last daily run here: when it finished and how many records of each kind it deleted (recordings and transcripts: calls cleared). Reports' counts are not affected.",
