@@ -111,10 +111,10 @@ export const contactRoutes = [
     path: '/v1/contacts/:id',
     summary: 'Delete a contact',
     description:
-      'Deletes the contact (emits `contact.deleted`) and erases everything else of theirs, as `POST /v1/contacts/{id}/erase` does without a reason: a job removes or redacts their messages, calls, leads, notes, payloads and the rest (docs/privacy.md) and emits `contact.erased` when done.',
+      'Deletes the contact (emits `contact.deleted`) and erases everything else of theirs, as `POST /v1/contacts/{id}/erase` does without a reason: a job removes or redacts their messages, calls, leads, notes, payloads and the rest (docs/privacy.md) and emits `contact.erased` when done. Admins only (`privacy:erase`, a scope inbox agents do not hold): erasing a person cannot be undone.',
     tags: ['Contacts'],
     auth: 'key',
-    scope: 'contacts:write',
+    scope: 'privacy:erase',
     params: idParams('ct'),
     responses: { 200: deletedResponse('ct', 'contact') },
     handler: ok(({ ctx, auth, params }) => deleteContact(ctx, auth, params.id, auth.actor)),

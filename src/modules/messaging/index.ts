@@ -10,6 +10,7 @@ export {
   recentMessages,
 } from './messages.ai.ts';
 export { insertMessageRow, messageStatuses } from './messages.views.ts';
+export { attachmentsOfConversations, type ExportedAttachment, messagesAfter } from './messaging.export.ts';
 export { senderOf } from './messaging.routes.ts';
 export { messageObject, replyBody, templateRef } from './messaging.schemas.ts';
 export {

@@ -1,7 +1,7 @@
 import { AnalysisPanel } from './analysis.js';
 import { BookingsPanel } from './bookings.js';
 import { ContactCsat } from './csat.js';
-import { api, call, fullTime, html, Link, relativeTime, session, webCallerLabel } from './lib.js';
+import { api, call, fullTime, html, isAdmin, Link, relativeTime, session, webCallerLabel } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** Live events that change what the panel lists about a contact (a call that books, a lead captured). */
@@ -157,7 +157,7 @@ export function ContactPanel({ conv, ready, live }) {
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : saved ? html`<p class="muted small" role="status">${saved}</p>` : null}
     ${related.duplicates.length ? html`<${Duplicates} duplicates=${related.duplicates} merging=${merging} setMerging=${setMerging} merge=${merge} />` : null}
-    <p><button type="button" class="link" onClick=${() => downloadExport(contactId)}>Export this person's data (JSON)</button></p>
+    ${isAdmin() ? html`<p>Export this person's data: <button type="button" class="link" onClick=${() => downloadExport(contactId, 'json')}>JSON</button> · <button type="button" class="link" onClick=${() => downloadExport(contactId, 'zip')}>ZIP with files</button></p>` : null}
     <${AnalysisPanel} analysis=${conv.analysis} />
     <${ContactCsat} contactId=${contactId} live=${live} />
     <h3>Leads</h3>
@@ -209,18 +209,19 @@ function Duplicates({ duplicates, merging, setMerging, merge }) {
 }
 
 /**
- * Everything held about the person (`GET /v1/contacts/{id}/export`), saved as a file: fetched
- * with the session (a plain link could not carry it) and handed to the browser as a download.
+ * Everything held about the person (`GET /v1/contacts/{id}/export`, admins only), saved as a
+ * file: fetched with the session (a plain link could not carry it) and handed to the browser as
+ * a download; `zip` adds their media files and recordings.
  */
-async function downloadExport(contactId) {
-  const res = await fetch(`/v1/contacts/${contactId}/export`, {
+async function downloadExport(contactId, format) {
+  const res = await fetch(`/v1/contacts/${contactId}/export?format=${format}`, {
     headers: { authorization: `Bearer ${session.current?.token ?? ''}` },
   });
   if (!res.ok) return;
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
   a.href = url;
-  a.download = `${contactId}.json`;
+  a.download = `${contactId}.${format}`;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
