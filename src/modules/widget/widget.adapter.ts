@@ -40,7 +40,7 @@ function outboundEvent(ctx: AppContext, m: OutboundMessage) {
     type: m.type,
     text,
     created_at: ctx.clock.now().toISOString(),
-    media: m.media ? { url: m.media.url, filename: m.media.filename ?? null, mime_type: null } : null,
+    media: m.media ? { url: m.media.url ?? null, filename: m.media.filename ?? null, mime_type: null } : null,
     interactive: m.interactive ? { buttons: m.interactive.buttons ?? [] } : null,
   });
 }
