@@ -281,6 +281,43 @@ forEachStorage('website widget', (storage) => {
     assert.equal(asha.attributes.verified, true);
   });
 
+  it("erasing the visitor's contact removes their visitor, stream, sends and sessions", async () => {
+    const s = await session();
+    const text = 'My card ends 4242, call me on +919812300777';
+    const sent = await w('POST', '/messages', {
+      token: s.token,
+      body: { text },
+      headers: { 'idempotency-key': 'erase-key-0001' },
+    });
+    assert.equal(sent.status, 201, sent.text);
+    const visitor = await t.ctx.db
+      .selectFrom('widget_visitors')
+      .select('contact_id')
+      .where('id', '=', s.visitor_id)
+      .executeTakeFirstOrThrow();
+    const events = () =>
+      t.ctx.db.selectFrom('widget_events').select('data').where('visitor_id', '=', s.visitor_id).execute();
+    assert.ok((await events()).some((e) => e.data.includes('4242')));
+    const erase = await t.call('POST', `/v1/contacts/${visitor.contact_id}/erase`, {
+      key: ws.test,
+      body: { reason: 'visitor asked' },
+    });
+    assert.equal(erase.status, 202, erase.text);
+    await eventually(async () => {
+      const e = await t.call('GET', `/v1/erasures/${erase.body.id}`, { key: ws.test });
+      return e.body.status === 'completed';
+    });
+    assert.deepEqual(await events(), []);
+    for (const table of ['widget_visitors', 'widget_sessions', 'widget_sends'] as const) {
+      const column = table === 'widget_visitors' ? 'id' : 'visitor_id';
+      const left = await t.ctx.db.selectFrom(table).select(column).where(column, '=', s.visitor_id).execute();
+      assert.deepEqual(left, [], table);
+    }
+    // The old session token no longer opens the thread.
+    const after = await w('POST', '/messages', { token: s.token, body: { text: 'hello again' } });
+    assert.equal(after.status, 401, after.text);
+  });
+
   it('takes images within the limit, refuses a 10 MB file and other types', async () => {
     const s = await session();
     const file = (payload: Buffer, key: string) =>

@@ -2,6 +2,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { registerAdapter } from '../channels/index.ts';
 import type { Module } from '../module.ts';
 import { widgetAdapter } from './widget.adapter.ts';
+import { eraseVisitors, purgeOldWidgetEvents } from './widget.erase.ts';
 import { widgetMigrations } from './widget.migrations.ts';
 import { widgetRoutes } from './widget.routes.ts';
 
@@ -14,6 +15,8 @@ export const widgetModule: Module = {
   name: 'widget',
   migrations: widgetMigrations,
   routes: widgetRoutes,
+  erase: eraseVisitors,
+  retain: { messages: purgeOldWidgetEvents },
   setup(ctx: AppContext) {
     registerAdapter(ctx, widgetAdapter(ctx));
     return {};
