@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signMetaPayload } from '../../src/modules/channels/whatsapp/meta-protocol.ts';
+import { type FakeAccountState, handleAccount, newAccountState } from './meta-graph-account.ts';
 
 /**
  * A local stand-in for Meta's Graph API (WhatsApp Cloud API). It checks requests as Meta does
@@ -67,6 +68,8 @@ export class FakeMetaGraph {
   /** Runs after a send is accepted and before it is answered (to post statuses that race the answer). */
   beforeAnswer: ((wamid: string, to: string, number: FakeNumber) => Promise<void>) | undefined;
   readonly webhookResults: number[] = [];
+  /** The app, tokens, subscriptions, numbers' registration and uploads (meta-graph-account.ts). */
+  readonly account: FakeAccountState = newAccountState();
   #server: Server | undefined;
   #hanging = new Set<ServerResponse>();
   #inflight = new Set<Promise<number>>();
@@ -95,7 +98,18 @@ export class FakeMetaGraph {
       const chunks: Buffer[] = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
-        this.#handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err) => {
+        const raw = Buffer.concat(chunks);
+        if (handleAccount(this.account, this.numbers, this.version, req, res, raw)) {
+          this.requests.push({
+            method: req.method ?? '',
+            path: (req.url ?? '').split('?')[0],
+            headers: req.headers,
+            body: {},
+            at: Date.now(),
+          });
+          return;
+        }
+        this.#handle(req, res, raw.toString('utf8')).catch((err) => {
           res.writeHead(500, { 'content-type': 'application/json' });
           res.end(
             JSON.stringify({

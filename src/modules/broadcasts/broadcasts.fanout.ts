@@ -13,6 +13,7 @@ import { releaseDueDeferrals } from './broadcasts.deferrals.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import type { recipientStatuses } from './broadcasts.schemas.ts';
 import type { BroadcastRecipientsTable, BroadcastsTable } from './broadcasts.tables.ts';
+import { tierBudget } from './broadcasts.tier.ts';
 import { bulkSender, bulkTemplateBody, sendTemplate } from './template-send.ts';
 
 export type { Scope };
@@ -226,6 +227,15 @@ async function reconcileClaims(ctx: AppContext, b: BroadcastsTable) {
   }
 }
 
+async function setPacedUntil(ctx: AppContext, b: BroadcastsTable, until: string | null) {
+  if ((b.paced_until ?? null) === until) return;
+  await ctx.db
+    .updateTable('broadcasts')
+    .set({ paced_until: until, updated_at: ctx.clock.now().toISOString() })
+    .where('id', '=', b.id)
+    .execute();
+}
+
 /** The fan-out job. */
 export async function runFanOut(ctx: AppContext, broadcastId: string) {
   let b = await ctx.db.selectFrom('broadcasts').selectAll().where('id', '=', broadcastId).executeTakeFirst();
@@ -272,6 +282,8 @@ export async function runFanOut(ctx: AppContext, broadcastId: string) {
   // Recipients Meta held back (131049) whose retry time has come are sent again.
   await releaseDueDeferrals(ctx.db, b.id, ctx.clock.now());
   const body = await bulkTemplateBody(ctx.db, b, b.template_name, b.template_language);
+  const budget = await tierBudget(ctx, b);
+  await setPacedUntil(ctx, b, null);
   let handed = 0;
   for (;;) {
     const status = await currentStatus(ctx.db, broadcastId);
@@ -293,6 +305,12 @@ export async function runFanOut(ctx: AppContext, broadcastId: string) {
       return;
     }
     for (const r of batch) {
+      if (budget && body !== undefined && budget.remaining-- <= 0) {
+        // The number's messaging tier is used up for now: the rest goes as the 24-hour window frees.
+        await setPacedUntil(ctx, b, budget.resumeAt.toISOString());
+        await ctx.queue.enqueue(ctx.db, fanOutJob, { broadcastId }, { runAt: budget.resumeAt });
+        return;
+      }
       if (body === undefined) {
         // The template was deleted after creation: messaging would refuse every send the same way.
         await settle(

@@ -253,6 +253,35 @@ export interface InboundBatch {
   messages: InboundMessage[];
   statuses: StatusUpdate[];
   notices: ProviderNotice[];
+  /** The channel's account health as the provider reports it (WhatsApp quality, tier, name, bans); the channels module keeps it. */
+  health?: AccountHealthNotice[];
+}
+
+/**
+ * A provider's word on the account behind a channel (Meta's `phone_number_quality_update`,
+ * `phone_number_name_update`, `account_update`, `business_capability_update` webhooks).
+ */
+export interface AccountHealthNotice {
+  kind: 'account_health';
+  /** The webhook field it came in. */
+  field: string;
+  /** Meta's event (e.g. `FLAGGED`, `UPGRADE`, `DISABLED_UPDATE`, `APPROVED`). */
+  event: string;
+  at: Date;
+  /** Quality rating: GREEN, YELLOW, RED. */
+  quality?: string;
+  /** Messaging limit tier (TIER_250 ... TIER_UNLIMITED). */
+  tier?: string;
+  /** Display name review: APPROVED, PENDING, DEFERRED, REJECTED. */
+  nameStatus?: string;
+  verifiedName?: string;
+  /** ACTIVE, DISABLE, SCHEDULE_FOR_DISABLE, DELETED. */
+  accountStatus?: string;
+  violation?: string;
+  restrictions?: Array<{ type: string; expires?: string }>;
+  reason?: string;
+  /** The change's value as Meta sent it. */
+  raw: Record<string, unknown>;
 }
 
 /** A template as a provider holds it (a WhatsApp Business Account's), in Parley's terms, for template sync. */

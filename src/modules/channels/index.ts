@@ -49,3 +49,4 @@ export { optKeyword, plainOptKeyword } from './opt-keywords.ts';
 export { hookChannel, twilioHookChannel } from './providers.inbound.ts';
 export { sandboxAdapter } from './sandbox.adapter.ts';
 export { type SandboxAgents, type SandboxScope, sandboxChannelFor } from './sandbox-binding.ts';
+export { uniqueUsersPer24h } from './whatsapp/whatsapp.health.ts';

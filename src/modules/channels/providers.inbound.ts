@@ -13,6 +13,7 @@ import { loadChannelConfig } from './channels.service.ts';
 import { channelKinds } from './kinds.ts';
 import './providers.tables.ts';
 import { stripNul } from '../../platform/nul.ts';
+import { applyHealthNotices } from './whatsapp/whatsapp.health.ts';
 import { markDeadLetter, notDeadLetter, parseStripped, processInboundRows } from './providers.dead-letter.ts';
 
 /**
@@ -225,6 +226,7 @@ export async function processInbound(ctx: AppContext, id: string): Promise<void>
     return;
   }
   await inboundReceiver(ctx).ingest(channel, batch);
+  if (batch.health?.length) await applyHealthNotices(ctx, channel, batch.health);
   if (channelKinds[channel.type].optOutKeywords) await applyOptKeywords(ctx, channel, batch);
   await finish(null);
 }

@@ -112,7 +112,7 @@ export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
 
     parseInbound(channel: ChannelConfig, request: RawInbound): InboundBatch {
       const body = request.body !== undefined ? request.body : JSON.parse(request.rawBody.toString('utf8'));
-      return parseMetaWebhook(body, channel.credentials.phone_number_id, new Date());
+      return parseMetaWebhook(body, channel.credentials.phone_number_id, new Date(), channel.address);
     },
 
     reserveSendSlot(channel: ChannelConfig, to: string, nowMs: number): number {
