@@ -25,6 +25,8 @@ export interface FakeAccountState {
   numberFields: Map<string, Record<string, unknown>>;
   /** The app's webhook subscription (GET /{app_id}/subscriptions). */
   appSubscription: { callbackUrl: string; fields: string[] } | undefined;
+  /** Files uploaded for sending (`POST /{phone_number_id}/media`), by the media id answered. */
+  mediaUploads: Map<string, { phoneNumberId: string; type: string; bytes: Buffer; filename: string }>;
   /** Resumable uploads by session id; `handle` once the bytes came. */
   uploads: Map<string, { fileName: string; length: number; type: string; handle?: string; bytes?: Buffer }>;
 }
@@ -38,6 +40,7 @@ export function newAccountState(): FakeAccountState {
     numberFields: new Map(),
     appSubscription: undefined,
     uploads: new Map(),
+    mediaUploads: new Map(),
   };
 }
 
@@ -151,6 +154,12 @@ export function handleAccount(
     });
     return true;
   }
+  if (req.method === 'POST' && edge === 'media' && object && numbers.has(object) && parts.length === 3) {
+    const number = numbers.get(object)!;
+    if (token !== number.accessToken) return (graphError(res, 401, 190, 'Invalid OAuth access token'), true);
+    void uploadMedia(state, object, req, raw, res);
+    return true;
+  }
   if (req.method === 'POST' && edge === 'uploads' && object === state.appId && parts.length === 3)
     return (startUpload(state, all, url, token, res), true);
   if (req.method === 'POST' && object?.startsWith('upload:') && parts.length === 2)
@@ -223,4 +232,44 @@ function finishUpload(
   upload.bytes = raw;
   upload.handle = `4::${Buffer.from(`${upload.type}:${randomBytes(16).toString('hex')}`).toString('base64')}`;
   return json(res, 200, { h: upload.handle });
+}
+
+const SEND_TYPES =
+  /^(image\/(jpeg|png|webp)|audio\/(aac|amr|mpeg|mp4|ogg)|video\/(mp4|3gpp)|application\/pdf|text\/plain|application\/(msword|vnd\.[\w.-]+))$/;
+
+/**
+ * Meta's "Upload media": multipart with `messaging_product=whatsapp`, `type` (the MIME type) and
+ * `file`; answers `{id}`.
+ */
+async function uploadMedia(
+  state: FakeAccountState,
+  phoneNumberId: string,
+  req: IncomingMessage,
+  raw: Buffer,
+  res: ServerResponse,
+) {
+  const type = String(req.headers['content-type'] ?? '');
+  if (!type.startsWith('multipart/form-data'))
+    return graphError(res, 400, 100, '(#100) The request must be multipart/form-data');
+  let form: FormData;
+  try {
+    form = await new Response(new Uint8Array(raw), { headers: { 'content-type': type } }).formData();
+  } catch {
+    return graphError(res, 400, 100, '(#100) The multipart body could not be read');
+  }
+  if (form.get('messaging_product') !== 'whatsapp')
+    return graphError(res, 400, 100, '(#100) The parameter messaging_product is required.');
+  const file = form.get('file');
+  const mime = String(form.get('type') ?? '');
+  if (!(file instanceof Blob)) return graphError(res, 400, 100, '(#100) The parameter file is required.');
+  if (!SEND_TYPES.test(mime))
+    return graphError(res, 400, 100, `(#100) Param type ${mime} is not a supported media type`);
+  const id = String(900000000000000 + state.mediaUploads.size + 1);
+  state.mediaUploads.set(id, {
+    phoneNumberId,
+    type: mime,
+    bytes: Buffer.from(await file.arrayBuffer()),
+    filename: (file as File).name ?? '',
+  });
+  return json(res, 200, { id });
 }

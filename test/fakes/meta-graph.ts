@@ -441,8 +441,12 @@ function checkMessage(b: any): string | undefined {
         for (const p of c.parameters) {
           if (p.type === 'text' && typeof p.text !== 'string')
             return 'Param template[components][parameters][text] is required.';
-          if (['image', 'video', 'document'].includes(p.type) && !/^https?:\/\//.test(p[p.type]?.link ?? ''))
-            return `Param template[components][parameters][${p.type}][link] is required.`;
+          if (
+            ['image', 'video', 'document'].includes(p.type) &&
+            !/^https?:\/\//.test(p[p.type]?.link ?? '') &&
+            !/^\d+$/.test(p[p.type]?.id ?? '')
+          )
+            return `Param template[components][parameters][${p.type}][link] or [id] is required.`;
         }
       }
       return;

@@ -31,6 +31,10 @@ export interface OutboundMedia {
   url: string;
   caption?: string;
   filename?: string;
+  /** A file uploaded to Parley (POST /v1/media), sent by its bytes (WhatsApp uploads it to Meta first). */
+  file?: ProviderFile & { sha256: string };
+  /** The provider's id for the uploaded file (set by the adapter once uploaded). */
+  providerId?: string;
 }
 
 export interface OutboundTemplate {
@@ -46,7 +50,14 @@ export interface OutboundTemplate {
   /** The header's value by name, when the template uses `{{name}}` placeholders. */
   headerNamedParameters?: Record<string, string>;
   /** The file of an image, video or document header. */
-  headerMedia?: { type: 'image' | 'video' | 'document'; url: string; filename?: string };
+  headerMedia?: {
+    type: 'image' | 'video' | 'document';
+    url: string;
+    filename?: string;
+    /** A file uploaded to Parley, sent by its bytes. */
+    file?: ProviderFile & { sha256: string };
+    providerId?: string;
+  };
   /** Values for url buttons' placeholders, by the button's position in the template. */
   buttonParameters?: Array<{ index: number; subType: 'url'; text: string }>;
 }

@@ -13,8 +13,8 @@ import { loadChannelConfig } from './channels.service.ts';
 import { channelKinds } from './kinds.ts';
 import './providers.tables.ts';
 import { stripNul } from '../../platform/nul.ts';
-import { applyHealthNotices } from './whatsapp/whatsapp.health.ts';
 import { markDeadLetter, notDeadLetter, parseStripped, processInboundRows } from './providers.dead-letter.ts';
+import { applyHealthNotices } from './whatsapp/whatsapp.health.ts';
 
 /**
  * The provider-facing side shared by every real channel: a hook route verifies the request,

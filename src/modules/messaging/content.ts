@@ -20,7 +20,9 @@ export const mediaTypes = ['image', 'document', 'audio', 'video'] as const;
 export type MediaType = (typeof mediaTypes)[number];
 
 export interface MediaInput {
-  url: string;
+  url?: string;
+  /** A file uploaded with POST /v1/media, instead of a url. */
+  media_id?: string;
   caption?: string;
   filename?: string;
 }
@@ -35,7 +37,7 @@ export interface TemplateRef {
   variables?: string[] | Record<string, string | number>;
   header?: {
     variables?: string[] | Record<string, string | number>;
-    media?: { url: string; filename?: string };
+    media?: { url?: string; media_id?: string; filename?: string };
   };
   buttons?: Array<{ index: number; variables: string[] | Record<string, string | number> }>;
 }
@@ -121,8 +123,13 @@ export function checkContent(input: ContentInput, channelType: ChannelType): Fie
 function checkMedia(type: MediaType, media: MediaInput | undefined, limits: ContentLimits): FieldError[] {
   if (!media) return [{ field: type, message: `is required when type is ${type}` }];
   const errors: FieldError[] = [];
-  if (!/^https?:\/\/\S+$/i.test(media.url))
-    errors.push({ field: `${type}.url`, message: 'must be an http(s) URL' });
+  if (media.media_id !== undefined) {
+    if (media.url !== undefined)
+      errors.push({ field: `${type}.media_id`, message: 'give either url or media_id, not both' });
+    else if (!/^media_[A-Za-z0-9]+$/.test(media.media_id))
+      errors.push({ field: `${type}.media_id`, message: 'must be the id of an uploaded file (media_...)' });
+  } else if (!/^https?:\/\/\S+$/i.test(media.url ?? ''))
+    errors.push({ field: `${type}.url`, message: 'must be an http(s) URL (or give media_id)' });
   if (media.caption !== undefined) {
     if (type === 'audio') errors.push({ field: 'audio.caption', message: 'audio takes no caption' });
     else if (chars(media.caption) > limits.caption) errors.push(tooLong(`${type}.caption`, limits.caption));

@@ -48,7 +48,7 @@ export interface StoredTemplate {
   header_values?: string[];
   header_named?: Record<string, string>;
   /** The file of an image, video or document header. */
-  header_media?: { type: 'image' | 'video' | 'document'; url: string; filename?: string };
+  header_media?: { type: 'image' | 'video' | 'document'; url: string; filename?: string; media_id?: string };
   /** Values of url buttons' placeholders, by the button's position in the template. */
   buttons?: Array<{ index: number; sub_type: 'url'; value: string }>;
   rendered_body: string;
@@ -69,6 +69,8 @@ export interface StoredMedia {
   mime_type?: string | null;
   /** The provider's media id (WhatsApp), to fetch it with the channel's token. */
   id?: string;
+  /** A file uploaded to Parley (POST /v1/media) this outbound message sends. */
+  media_id?: string;
   /** Files kept with the message (email attachments, a customer's WhatsApp media once downloaded). */
   attachments?: StoredAttachment[];
   /** Why a customer's media could not be kept (too large, a type not taken, the provider refused). */
@@ -92,13 +94,14 @@ export function presentMessage(row: MessageRow) {
     text: row.text,
     template: tpl ? { name: tpl.name, language: tpl.language, variables: tpl.variables } : null,
     media:
-      media && (media.url || media.id)
+      media && (media.url || media.id || media.media_id)
         ? {
             url: media.url ?? null,
             caption: media.caption ?? null,
             filename: media.filename ?? null,
             mime_type: media.mime_type ?? null,
-            download_url: mediaPathOf(row.id),
+            ...(media.media_id ? { media_id: media.media_id } : {}),
+            download_url: media.media_id ? `/v1/media/${media.media_id}/content` : mediaPathOf(row.id),
             ...(media.download_error ? { download_error: media.download_error } : {}),
           }
         : null,

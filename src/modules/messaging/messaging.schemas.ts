@@ -8,9 +8,14 @@ const media = (kind: string) =>
     z.strictObject({
       url: describe(
         z.string().min(1).max(2000),
-        `Public http(s) URL of the ${kind}.`,
+        `Public http(s) URL of the ${kind} (or give \`media_id\`).`,
         `https://example.com/files/${kind}.bin`,
-      ),
+      ).optional(),
+      media_id: describe(
+        z.string().min(1).max(64),
+        `A file uploaded with \`POST /v1/media\` (\`media_...\`) instead of a URL; it must be a ${kind} (WhatsApp channels: Parley uploads it to Meta).`,
+        'media_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+      ).optional(),
       caption: describe(
         z.string().max(5000),
         'Caption (at most 1,024 characters; not for audio).',
@@ -55,9 +60,14 @@ export const templateRef = describe(
           z.strictObject({
             url: describe(
               z.string().url().max(2000),
-              'Public https URL of the file.',
+              'Public https URL of the file (or give `media_id`).',
               'https://example.com/menu.jpg',
-            ),
+            ).optional(),
+            media_id: describe(
+              z.string().min(1).max(64),
+              "A file uploaded with `POST /v1/media` (`media_...`) instead of a URL, of the header's kind.",
+              'media_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+            ).optional(),
             filename: describe(
               z.string().min(1).max(240),
               'File name shown for a document.',
@@ -317,6 +327,11 @@ export const messageObject = z.object({
         caption: describe(z.string().nullable(), 'Caption.', null),
         filename: describe(z.string().nullable(), 'File name.', null),
         mime_type: describe(z.string().nullable(), 'MIME type, when known.', 'image/jpeg'),
+        media_id: describe(
+          z.string().optional(),
+          'The uploaded file (`POST /v1/media`) an outbound message sent, when it named one.',
+          'media_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+        ),
         download_url: describe(
           z.string(),
           "Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.",
@@ -493,6 +508,14 @@ export const templateBody = {
         ]),
         "A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file (or Meta's own `[handle]` list).",
         '4::aW1hZ2UvanBlZw==:ARb_sample_handle',
+      ).optional(),
+      header_media_id: describe(
+        z
+          .string()
+          .regex(/^media_[A-Za-z0-9]+$/)
+          .max(64),
+        "A media header's sample as a file uploaded with `POST /v1/media`: Parley uploads it through Meta's Resumable Upload API when it submits the template and gives Meta the handle (instead of `header_handle`).",
+        'media_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
       ).optional(),
     }),
     "Sample values Meta's review requires for the placeholders (header, body, url buttons); without them Parley submits made-up text samples, which Meta may reject. A media header always needs `header_handle` (a file sample cannot be made up).",

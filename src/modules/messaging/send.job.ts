@@ -18,6 +18,7 @@ import {
 } from '../channels/index.ts';
 import { setContactOptOut } from '../contacts/index.ts';
 import { contactIdOfConversation } from '../conversations/index.ts';
+import { getMediaFile } from '../media/index.ts';
 import { MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
 import type { InteractiveInput } from './content.ts';
 import { applyEarlyStatuses } from './inbound.service.ts';
@@ -36,6 +37,34 @@ const retryDelay = exponentialBackoff(500, 5 * 60_000);
 /** How soon the sandbox reports delivered, then read. */
 export const SANDBOX_DELIVER_MS = 150;
 export const SANDBOX_READ_MS = 400;
+
+/**
+ * A message or template header naming a file uploaded to Parley (`media_id`) carries the file's
+ * bytes to the adapter: WhatsApp uploads them to Meta. Other providers fetch media by URL, so
+ * such a message fails there with what to do.
+ */
+async function attachUploads(ctx: AppContext, row: MessageRow, out: OutboundMessage, provider: string) {
+  const mediaId = fromJson<{ media_id?: string } | null>(row.media, null)?.media_id;
+  const headerId = fromJson<StoredTemplate | null>(row.template, null)?.header_media?.media_id;
+  if (!mediaId && !headerId) return;
+  if (provider !== 'meta' && provider !== 'sandbox')
+    throw new ChannelSendError(
+      'validation_failed',
+      'Files uploaded to Parley (media_id) are sent on WhatsApp channels; on this channel give the file as a public url.',
+    );
+  const scope = { workspaceId: row.workspace_id, livemode: row.livemode === 1 };
+  const load = async (id: string) => {
+    const f = await getMediaFile(ctx.db, scope, id);
+    return {
+      content: Buffer.from(f.content_base64, 'base64'),
+      mimeType: f.mime_type,
+      sha256: f.sha256,
+      ...(f.filename ? { filename: f.filename } : {}),
+    };
+  };
+  if (mediaId && out.media) out.media.file = await load(mediaId);
+  if (headerId && out.template?.headerMedia) out.template.headerMedia.file = await load(headerId);
+}
 
 function outboundOf(row: MessageRow): OutboundMessage {
   const out: OutboundMessage = { id: row.id, to: row.to_address, type: row.type as OutboundType };
@@ -62,11 +91,11 @@ function outboundOf(row: MessageRow): OutboundMessage {
     };
   }
   if (row.media) {
-    const m = fromJson<{ url: string; caption?: string | null; filename?: string | null }>(row.media, {
+    const m = fromJson<{ url: string | null; caption?: string | null; filename?: string | null }>(row.media, {
       url: '',
     });
     out.media = {
-      url: m.url,
+      url: m.url ?? '',
       ...(m.caption ? { caption: m.caption } : {}),
       ...(m.filename ? { filename: m.filename } : {}),
     };
@@ -247,6 +276,7 @@ async function deliver(
   try {
     const outbound = outboundOf(row);
     if (channel.type === 'email') Object.assign(outbound, await emailThreadOf(ctx, row));
+    await attachUploads(ctx, row, outbound, adapter.provider);
     const { providerMessageId } = await adapter.send(channel, outbound);
     return { providerMessageId, sandboxed: adapter.provider === 'sandbox' };
   } catch (err) {

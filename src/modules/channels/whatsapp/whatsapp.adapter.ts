@@ -4,6 +4,7 @@ import {
   ChannelSendError,
   type InboundBatch,
   type OutboundMessage,
+  type ProviderFile,
   type RawInbound,
   type SendResult,
 } from '../channel-adapter.ts';
@@ -13,6 +14,7 @@ import { buildSendBody, type GraphError, mapGraphError } from './meta-send.ts';
 import { listMetaTemplates } from './meta-template-list.ts';
 import type { TemplateReading } from './meta-template-sync.ts';
 import { buildTemplateSubmission, type TemplateDefinition } from './meta-templates.ts';
+import { uploadHeaderSample, uploadOutboundFiles } from './meta-upload.ts';
 import { parseMetaWebhook } from './meta-webhook.ts';
 import { DEFAULT_MESSAGES_PER_SECOND, SendPacing } from './pacing.ts';
 
@@ -81,17 +83,22 @@ export interface WhatsAppAdapter extends ChannelAdapter {
   ): Promise<{ providerTemplateId: string; status: string }>;
   /** Reads every template of the channel's WhatsApp Business Account (paged). */
   listTemplates(channel: ChannelConfig): Promise<TemplateReading[]>;
+  /** Uploads a template's media header sample (Meta's Resumable Upload API); answers its `header_handle`. */
+  uploadHeaderSample(channel: ChannelConfig, file: ProviderFile): Promise<string>;
 }
 
 /** The Meta WhatsApp Cloud API adapter. Pacing state lives in this process (see pacing.ts). */
 export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
   const pacing = new SendPacing();
+  /** Files uploaded to Meta, by number and content (meta-upload.ts). */
+  const uploaded = new Map<string, { id: string; at: number }>();
   return {
     provider: 'meta',
 
     async send(channel: ChannelConfig, message: OutboundMessage): Promise<SendResult> {
       const phoneNumberId = credential(channel, 'phone_number_id');
       const token = credential(channel, 'access_token');
+      await uploadOutboundFiles(opts, uploaded, channel, message);
       const json = await graphPost(
         opts,
         `${encodeURIComponent(phoneNumberId)}/messages`,
@@ -168,6 +175,8 @@ export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
     },
 
     listTemplates: (channel) => listMetaTemplates(opts, channel),
+
+    uploadHeaderSample: (channel, file) => uploadHeaderSample(opts, channel, file),
 
     async submitTemplate(channel, template) {
       const waba = credential(channel, 'business_account_id');

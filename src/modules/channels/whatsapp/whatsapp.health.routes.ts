@@ -59,8 +59,11 @@ export const channelHealthRoutes: AnyRoute[] = [
     responses: {
       200: z.object({
         object: describe(z.literal('list'), 'Always `list`.', 'list'),
-        data: z.array(
-          channelHealthObject.extend({ address: describe(z.string(), 'The number.', '+15550783881') }),
+        data: describe(
+          z.array(
+            channelHealthObject.extend({ address: describe(z.string(), 'The number.', '+15550783881') }),
+          ),
+          "Each WhatsApp channel's health (at most 100 channels).",
         ),
       }),
     },
@@ -93,16 +96,15 @@ export const channelHealthRoutes: AnyRoute[] = [
     path: '/v1/channels/:id/health',
     summary: "A WhatsApp channel's account health",
     description:
-      "What Meta last said about the number and its account: quality rating, messaging limit tier (business-initiated conversations with unique users per 24 hours, which broadcasts are paced to), display name review, bans, violations and restrictions, with the problems in plain words and Meta's latest health webhooks (`phone_number_quality_update`, `phone_number_name_update`, `account_update`, `business_capability_update`). `POST /v1/channels/{id}/check` reads it from Meta afresh.",
+      "What Meta last said about the number and its account: quality rating, messaging limit tier (business-initiated conversations with unique users per 24 hours, which broadcasts are paced to), display name review, bans, violations and restrictions, with the problems in plain words and Meta's latest health webhooks (`phone_number_quality_update`, `phone_number_name_update`, `account_update`, `business_capability_update`). Channels other than WhatsApp on Meta are always `unknown`. `POST /v1/channels/{id}/check` reads it from Meta afresh.",
     tags: ['Channels'],
     auth: 'key',
     scope: 'channels:read',
     params: idParams('ch'),
     responses: { 200: channelHealthObject },
-    errors: ['unprocessable'],
     handler: async ({ ctx, auth, params }) => {
       const row = await getChannelRow(ctx.db, auth, params.id);
-      metaOnly(row);
+      // Only Meta reports health: another channel's is `unknown`.
       return { status: 200, body: await channelHealth(ctx.db, row) };
     },
   }),

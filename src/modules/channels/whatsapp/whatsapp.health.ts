@@ -248,7 +248,12 @@ export const channelHealthObject = z.object({
   ),
   violation: nullableText('The last policy violation Meta reported.', null),
   restrictions: describe(
-    z.array(z.object({ type: z.string(), expires: z.string().nullable() })),
+    z.array(
+      z.object({
+        type: describe(z.string(), "Meta's restriction type.", 'RESTRICTED_ADD_PHONE_NUMBER_ACTION'),
+        expires: describe(z.string().nullable(), 'When it ends, as Meta gives it (null: not said).', null),
+      }),
+    ),
     'Restrictions Meta placed on the account.',
     [],
   ),
@@ -256,7 +261,13 @@ export const channelHealthObject = z.object({
     'Quality rating is low (red): customers are blocking or reporting your messages.',
   ]),
   events: describe(
-    z.array(z.object({ field: z.string(), event: z.string(), at: z.string() })),
+    z.array(
+      z.object({
+        field: describe(z.string(), 'The webhook field.', 'phone_number_quality_update'),
+        event: describe(z.string(), "Meta's event (or the field, when Meta named none).", 'FLAGGED'),
+        at: describe(z.string(), 'When Parley received it.', '2026-11-25T10:00:00.000Z'),
+      }),
+    ),
     "Meta's latest health webhooks, newest first.",
     [{ field: 'phone_number_quality_update', event: 'FLAGGED', at: '2026-11-25T10:00:00.000Z' }],
   ),
