@@ -94,8 +94,10 @@ export function handleAccount(
   if (req.method === 'GET' && object === 'debug_token' && parts.length === 2) {
     const input = url.searchParams.get('input_token') ?? '';
     const known = state.tokens.get(input);
-    if (!known || !all.some((n) => n.accessToken === token))
-      return (graphError(res, 400, 190, 'Invalid OAuth access token - Cannot parse access token'), true);
+    if (!known || !all.some((n) => n.accessToken === token)) {
+      graphError(res, 400, 190, 'Invalid OAuth access token - Cannot parse access token');
+      return true;
+    }
     json(res, 200, {
       data: {
         app_id: state.appId,
@@ -114,8 +116,14 @@ export function handleAccount(
   }
   if (edge === 'subscribed_apps' && parts.length === 3) {
     const number = all.find((n) => n.businessAccountId === object);
-    if (!number) return (graphError(res, 400, 100, `Object with ID '${object}' does not exist`), true);
-    if (token !== number.accessToken) return (graphError(res, 401, 190, 'Invalid OAuth access token'), true);
+    if (!number) {
+      graphError(res, 400, 100, `Object with ID '${object}' does not exist`);
+      return true;
+    }
+    if (token !== number.accessToken) {
+      graphError(res, 401, 190, 'Invalid OAuth access token');
+      return true;
+    }
     if (req.method === 'POST') {
       state.subscribed.add(object!);
       json(res, 200, { success: true });
@@ -138,7 +146,10 @@ export function handleAccount(
   }
   if (req.method === 'GET' && edge === 'subscriptions' && object === state.appId) {
     const secretOk = all.some((n) => token === `${state.appId}|${n.appSecret}`);
-    if (!secretOk) return (graphError(res, 400, 190, 'Invalid OAuth access token'), true);
+    if (!secretOk) {
+      graphError(res, 400, 190, 'Invalid OAuth access token');
+      return true;
+    }
     const sub = state.appSubscription;
     json(res, 200, {
       data: sub
@@ -156,14 +167,17 @@ export function handleAccount(
   }
   if (req.method === 'POST' && edge === 'media' && object && numbers.has(object) && parts.length === 3) {
     const number = numbers.get(object)!;
-    if (token !== number.accessToken) return (graphError(res, 401, 190, 'Invalid OAuth access token'), true);
+    if (token !== number.accessToken) {
+      graphError(res, 401, 190, 'Invalid OAuth access token');
+      return true;
+    }
     void uploadMedia(state, object, req, raw, res);
     return true;
   }
   if (req.method === 'POST' && edge === 'uploads' && object === state.appId && parts.length === 3)
-    return (startUpload(state, all, url, token, res), true);
+    return answered(() => startUpload(state, all, url, token, res));
   if (req.method === 'POST' && object?.startsWith('upload:') && parts.length === 2)
-    return (finishUpload(state, all, object, auth, req, raw, res), true);
+    return answered(() => finishUpload(state, all, object, auth, req, raw, res));
   if (
     req.method === 'GET' &&
     parts.length === 2 &&
@@ -172,7 +186,10 @@ export function handleAccount(
     url.searchParams.has('fields')
   ) {
     const number = numbers.get(object)!;
-    if (token !== number.accessToken) return (graphError(res, 401, 190, 'Invalid OAuth access token'), true);
+    if (token !== number.accessToken) {
+      graphError(res, 401, 190, 'Invalid OAuth access token');
+      return true;
+    }
     json(res, 200, {
       display_phone_number: number.displayPhoneNumber,
       ...(state.numberFields.get(object) ?? { platform_type: 'NOT_APPLICABLE', status: 'PENDING' }),
@@ -182,6 +199,11 @@ export function handleAccount(
   }
   return false;
 }
+
+const answered = (fn: () => void) => {
+  fn();
+  return true;
+};
 
 const UPLOAD_TYPES = new Set(['application/pdf', 'image/jpeg', 'image/jpg', 'image/png', 'video/mp4']);
 

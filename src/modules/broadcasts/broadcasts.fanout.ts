@@ -227,6 +227,65 @@ async function reconcileClaims(ctx: AppContext, b: BroadcastsTable) {
   }
 }
 
+/**
+ * Hands a batch of recipients to messaging; `stopped` when the fan-out was re-scheduled (the
+ * plan's messages per hour or the number's messaging tier ran out).
+ */
+async function handOver(
+  ctx: AppContext,
+  b: BroadcastsTable,
+  sender: Sender,
+  body: string | undefined,
+  batch: BroadcastRecipientsTable[],
+  budget: Awaited<ReturnType<typeof tierBudget>>,
+): Promise<{ handed: number; stopped: boolean }> {
+  let handed = 0;
+  for (const r of batch) {
+    if (body === undefined) {
+      await templateGone(ctx, b, r.id);
+      continue;
+    }
+    if (await tierUsedUp(ctx, b, budget)) return { handed, stopped: true };
+    const outcome = await sendOne(ctx, b, sender, body, r);
+    handed++;
+    if (outcome) {
+      // The plan's messages per hour ran out: the rest waits for the window to reset.
+      await ctx.queue.enqueue(ctx.db, fanOutJob, { broadcastId: b.id }, { delayMs: outcome.retryAfterMs });
+      return { handed, stopped: true };
+    }
+  }
+  return { handed, stopped: false };
+}
+
+/** The template was deleted after creation: messaging would refuse every send the same way. */
+async function templateGone(ctx: AppContext, b: BroadcastsTable, recipientId: string) {
+  await settle(
+    ctx.db,
+    recipientId,
+    {
+      status: 'failed',
+      error_code: 'template_not_approved',
+      error_message: `Template ${b.template_name} (${b.template_language}) no longer exists.`,
+    },
+    ctx.clock.now().toISOString(),
+  );
+}
+
+/**
+ * True when the number's messaging tier is used up for now (one more recipient is counted
+ * otherwise): the fan-out runs again as the 24-hour window frees, and says until when.
+ */
+async function tierUsedUp(
+  ctx: AppContext,
+  b: BroadcastsTable,
+  budget: Awaited<ReturnType<typeof tierBudget>>,
+): Promise<boolean> {
+  if (!budget || budget.remaining-- > 0) return false;
+  await setPacedUntil(ctx, b, budget.resumeAt.toISOString());
+  await ctx.queue.enqueue(ctx.db, fanOutJob, { broadcastId: b.id }, { runAt: budget.resumeAt });
+  return true;
+}
+
 async function setPacedUntil(ctx: AppContext, b: BroadcastsTable, until: string | null) {
   if ((b.paced_until ?? null) === until) return;
   await ctx.db
@@ -304,35 +363,9 @@ export async function runFanOut(ctx: AppContext, broadcastId: string) {
       await ctx.queue.enqueue(ctx.db, fanOutJob, { broadcastId });
       return;
     }
-    for (const r of batch) {
-      if (budget && body !== undefined && budget.remaining-- <= 0) {
-        // The number's messaging tier is used up for now: the rest goes as the 24-hour window frees.
-        await setPacedUntil(ctx, b, budget.resumeAt.toISOString());
-        await ctx.queue.enqueue(ctx.db, fanOutJob, { broadcastId }, { runAt: budget.resumeAt });
-        return;
-      }
-      if (body === undefined) {
-        // The template was deleted after creation: messaging would refuse every send the same way.
-        await settle(
-          ctx.db,
-          r.id,
-          {
-            status: 'failed',
-            error_code: 'template_not_approved',
-            error_message: `Template ${b.template_name} (${b.template_language}) no longer exists.`,
-          },
-          ctx.clock.now().toISOString(),
-        );
-        continue;
-      }
-      const outcome = await sendOne(ctx, b, sender, body, r);
-      handed++;
-      if (outcome) {
-        // The plan's messages per hour ran out: the rest waits for the window to reset.
-        await ctx.queue.enqueue(ctx.db, fanOutJob, { broadcastId }, { delayMs: outcome.retryAfterMs });
-        return;
-      }
-    }
+    const run = await handOver(ctx, b, sender, body, batch, budget);
+    handed += run.handed;
+    if (run.stopped) return;
   }
   await ctx.transaction(async (tx) => {
     if (!(await completeIfSettled(ctx, tx, broadcastId)))

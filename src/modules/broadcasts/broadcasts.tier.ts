@@ -21,7 +21,7 @@ export async function tierBudget(
     type: 'whatsapp',
     ...(b.from_address ? { from: b.from_address } : {}),
   });
-  if (!channel || channel.provider !== 'meta') return undefined;
+  if (channel?.provider !== 'meta') return undefined;
   const limit = await uniqueUsersPer24h(ctx.db, channel.id);
   if (limit === undefined) return undefined;
   const now = ctx.clock.now().getTime();

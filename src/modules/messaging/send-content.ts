@@ -168,6 +168,33 @@ interface HeaderParts {
   headerMedia?: StoredTemplate['header_media'];
 }
 
+/** A media header's file: a public URL or an uploaded file (`media_id`); header values do not apply. */
+function mediaHeaderOf(
+  ref: TemplateRef,
+  tpl: TemplateRow,
+  type: string,
+  errors: FieldError[],
+): StoredTemplate['header_media'] {
+  const media = ref.header?.media;
+  const kind = type as 'image' | 'video' | 'document';
+  const filename = media?.filename ? { filename: media.filename } : {};
+  let headerMedia: StoredTemplate['header_media'];
+  if (media?.media_id && !media.url)
+    headerMedia = { type: kind, url: '', media_id: media.media_id, ...filename };
+  else if (!media?.url || !/^https?:\/\//i.test(media.url))
+    errors.push({
+      field: 'template.header.media.url',
+      message: `is required: template ${tpl.name} has a ${type} header (a public http(s) URL of the file, or media_id)`,
+    });
+  else headerMedia = { type: kind, url: media.url, ...filename };
+  if (ref.header?.variables)
+    errors.push({
+      field: 'template.header.variables',
+      message: 'is not used: the template header is media',
+    });
+  return headerMedia;
+}
+
 /** The header's media or placeholder values (Meta refuses a count mismatch). */
 function headerOf(
   ref: TemplateRef,
@@ -178,34 +205,8 @@ function headerOf(
   const stored = fromJson<TemplateHeader | null>(tpl.header, null);
   const header = stored && 'text' in stored ? stored : null;
   const headerPh = header ? parsePlaceholders(header.text) : undefined;
-  if (stored && isMediaHeader(stored)) {
-    const media = ref.header?.media;
-    let headerMedia: StoredTemplate['header_media'];
-    if (media?.media_id && !media.url)
-      headerMedia = {
-        type: stored.type as 'image' | 'video' | 'document',
-        url: '',
-        media_id: media.media_id,
-        ...(media.filename ? { filename: media.filename } : {}),
-      };
-    else if (!media?.url || !/^https?:\/\//i.test(media.url))
-      errors.push({
-        field: 'template.header.media.url',
-        message: `is required: template ${tpl.name} has a ${stored.type} header (a public http(s) URL of the file, or media_id)`,
-      });
-    else
-      headerMedia = {
-        type: stored.type as 'image' | 'video' | 'document',
-        url: media.url,
-        ...(media.filename ? { filename: media.filename } : {}),
-      };
-    if (ref.header?.variables)
-      errors.push({
-        field: 'template.header.variables',
-        message: 'is not used: the template header is media',
-      });
-    return { header, headerMedia };
-  }
+  if (stored && isMediaHeader(stored))
+    return { header, headerMedia: mediaHeaderOf(ref, tpl, stored.type, errors) };
   if (ref.header?.media) {
     errors.push({
       field: 'template.header.media',

@@ -405,7 +405,7 @@ export function parseMetaWebhook(
   for (const { field, value } of changesOf(body)) {
     if (field && HEALTH_FIELDS.has(field)) {
       const notice = healthNotice(field, value, address, now);
-      if (notice) (batch.health ??= []).push(notice);
+      if (notice) batch.health = [...(batch.health ?? []), notice];
     } else if (field === 'messages') readMessagesChange(value, phoneNumberId, now, batch);
     else if (field === 'message_template_status_update') {
       const notice = templateNotice(value);

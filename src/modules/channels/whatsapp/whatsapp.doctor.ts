@@ -253,7 +253,7 @@ async function webhookCheck(
       'Make PARLEY_PUBLIC_URL reach this Parley over HTTPS from the internet (a reverse proxy or tunnel), then set the Callback URL in your app’s WhatsApp > Configuration to the channel’s inbound_url.',
     );
   const fields = await appFields(g, channel, appId);
-  if (fields && fields.callback && fields.callback !== hook)
+  if (fields?.callback && fields.callback !== hook)
     return check(
       'webhook',
       'fail',
