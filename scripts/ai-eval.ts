@@ -7,7 +7,10 @@
  * structured fields {reply, action}, only the action executed), k times (`--runs`), and
  * pass^k (the share of cases right in all k runs) is printed.
  *
- * Run: npm run eval [-- --set main|holdout|all] [--failures]
+ * The tools set (test/fixtures/ai-eval-tools/: a shop's order-status tool) runs every tool against
+ * its mocks: an evaluation never makes a tool request.
+ *
+ * Run: npm run eval [-- --set main|holdout|tools|all] [--failures]
  *      npm run eval -- --model llama3.1 --base-url http://localhost:11434/v1 [--api-key KEY] [--runs 3]
  *      npm run eval -- --corpus clinc150|hwu64|all [--failures]   (public intent corpora, see test/support/corpus-eval.ts)
  *      npm run eval -- --corpus star-appointments [--failures]   (a public corpus replayed: test/support/corpus-<name>.ts)
@@ -18,7 +21,14 @@
 import { parseArgs } from 'node:util';
 import type { AgentTools, EngineInput } from '../src/modules/ai/engine.ts';
 import { llmReply } from '../src/modules/ai/llm.ts';
-import { type EvalReport, formatReport, holdoutDir, passK, runEval } from '../test/support/ai-eval.ts';
+import {
+  type EvalReport,
+  formatReport,
+  holdoutDir,
+  passK,
+  runEval,
+  toolsDir,
+} from '../test/support/ai-eval.ts';
 import { corpusNames, formatCorpusReport, runCorpusEval } from '../test/support/corpus-eval.ts';
 import { runVoiceEval } from '../test/support/voice-eval.ts';
 import { runRetrievalCli } from './ai-eval-retrieval.ts';
@@ -96,8 +106,9 @@ if (args.voice) {
 const sets: Array<[string, URL | undefined]> = [];
 if (args.set === 'all' || args.set === 'main') sets.push(['main set', undefined]);
 if (args.set === 'all' || args.set === 'holdout') sets.push(['held-out batch', holdoutDir]);
+if (args.set === 'all' || args.set === 'tools') sets.push(['tools (mocked)', toolsDir]);
 if (sets.length === 0) {
-  console.error('--set is main, holdout or all');
+  console.error('--set is main, holdout, tools or all');
   process.exit(2);
 }
 

@@ -79,9 +79,16 @@ export function foreignQueries(): Map<string, string[]> {
     ),
   ];
   const raw = new RegExp(String.raw`\b(?:from|join|update|into)\s+"?(${names})"?\b(?!\s*[:(])`, 'gi');
+  // A migration also touches a table when it puts a trigger or an index on it (`... on messages`,
+  // the schema builder's `.on('messages')`).
+  const schemaOn = [
+    new RegExp(String.raw`\bon\s+"?(${names})"?\b(?!\s*[:(.])`, 'gi'),
+    new RegExp(String.raw`\.on\(\s*['"\x60](${names})['"\x60]\s*\)`, 'g'),
+  ];
   const places = new Map<string, string[]>();
   for (const file of files) {
-    if (file.endsWith('.migrations.ts') || file.endsWith('.tables.ts')) continue;
+    if (file.endsWith('.tables.ts')) continue;
+    const migration = file.endsWith('.migrations.ts');
     const mod = moduleOf(file);
     // Comment lines are blanked (kept as lines, so places keep their line numbers).
     const source = readFileSync(file, 'utf8').split('\n');
@@ -89,7 +96,7 @@ export function foreignQueries(): Map<string, string[]> {
     const hits: Array<[line: number, table: string]> = [];
     // A builder or helper call may put its table on a later line than the call's name.
     const text = lines.join('\n');
-    for (const re of builders)
+    for (const re of migration ? [...builders, ...schemaOn] : builders)
       for (const m of text.matchAll(re)) hits.push([text.slice(0, m.index).split('\n').length - 1, m[1]!]);
     lines.forEach((line, i) => {
       for (const m of line.matchAll(raw))

@@ -160,7 +160,9 @@ const nodeArgs = [
   // @parley/sdk and @parley/cli resolve to their TypeScript sources, not their built dist/.
   '--conditions=parley-source',
   '--test',
-  '--test-timeout=120000',
+  // A test's own budget: long enough that no load on a 2-core machine can trip it (a busy run is
+  // slow, not wrong), short enough that a hung test still ends the run well within CI's time.
+  '--test-timeout=600000',
   // A file whose tests are over ends even if something it started is still running (a timer or
   // a socket a failed test left behind): such a leak must fail its test, not hang the whole run.
   '--test-force-exit',

@@ -137,6 +137,55 @@ forEachStorage('tools used by agents in chat', (storage) => {
     assert.equal(await d.say('it is 5531'), 'Your order 5531 is shipped and should arrive Friday.');
   });
 
+  it('a replay answers tools with the responses recorded live, never calling the business', async () => {
+    const { key } = await setUp([orderStatus()]);
+    const agents = await t.call('GET', '/v1/agents', { key });
+    const agentId = agents.body.data[0].id;
+    shop.on('GET', '/orders/6006', (_req, res) =>
+      json(res, 200, { id: '6006', status: 'shipped', eta: 'Friday' }),
+    );
+    const c = chat(key);
+    assert.equal(
+      await c.say('where is my order 6006?'),
+      'Your order 6006 is shipped and should arrive Friday.',
+    );
+    // The business changed since: a replay still sees what it answered then.
+    shop.on('GET', '/orders/6006', (_req, res) =>
+      json(res, 200, { id: '6006', status: 'lost', eta: 'never' }),
+    );
+    const before = shop.requests.length;
+    const r = await t.call('POST', `/v1/agents/${agentId}/replay`, {
+      key,
+      body: { conversation_ids: [c.conv()], draft: { greeting: 'Hello from the new draft!' } },
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(shop.requests.length, before);
+    const [only] = r.body.results;
+    assert.equal(only.reply_now, 'Your order 6006 is shipped and should arrive Friday.');
+    assert.equal(only.changed, false);
+    const called = only.actions_now.find((a: { type: string }) => a.type === 'would_call_tool');
+    assert.equal(called.data.status, 'replayed');
+    const record = await t.call('GET', `/v1/tool-calls/${called.data.tool_call_id}`, { key });
+    assert.equal(record.body.source, 'replay');
+    assert.equal(record.body.conversation_id, null);
+    // A draft that adds the tool, replayed on a conversation that never called it: not run.
+    const toolId = record.body.tool_id;
+    await t.call('PATCH', `/v1/agents/${agentId}`, { key, body: { tools: ['handoff'] } });
+    const d = chat(key);
+    await d.say('where is my order 8888?');
+    const added = await t.call('POST', `/v1/agents/${agentId}/replay`, {
+      key,
+      body: { conversation_ids: [d.conv()], draft: { tools: ['handoff', toolId] } },
+    });
+    assert.equal(added.status, 200, added.text);
+    const tried = added.body.results[0].actions_now.find(
+      (a: { type: string }) => a.type === 'would_call_tool',
+    );
+    assert.equal(tried.data.code, 'not_recorded');
+    assert.equal(added.body.results[0].changed, true);
+    assert.equal(shop.requests.length, before);
+  });
+
   it('built-in: a write tool is read back, runs once on yes and never before; a no runs nothing', async () => {
     let writes = 0;
     shop.on('POST', '/payment-links', (req, res) => {

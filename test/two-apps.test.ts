@@ -43,11 +43,21 @@ describe('two apps in one process', () => {
     b.ctx.modules.messaging.hooks.inboundMessage.add(async (_tx, e) => {
       hookCalls.b.push(e);
     });
-    a.ctx.eventSinks.push(async (_trx, events) => {
-      for (const e of events) eventsSeen.a.push(e.workspace_id);
+    a.ctx.reactions.add({
+      name: 'test.seen',
+      hears: ['*'],
+      step: 'record',
+      run: async (_tx, events) => {
+        for (const e of events) eventsSeen.a.push(e.workspace_id);
+      },
     });
-    b.ctx.eventSinks.push(async (_trx, events) => {
-      for (const e of events) eventsSeen.b.push(e.workspace_id);
+    b.ctx.reactions.add({
+      name: 'test.seen',
+      hears: ['*'],
+      step: 'record',
+      run: async (_tx, events) => {
+        for (const e of events) eventsSeen.b.push(e.workspace_id);
+      },
     });
     wa = await a.workspace();
     wb = await b.workspace();

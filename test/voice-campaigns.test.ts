@@ -295,16 +295,21 @@ forEachStorage('voice flows on calls and voice campaigns', (storage) => {
   it('dials at the campaign pace exactly: never two dials closer than 1000 / calls_per_second ms', async () => {
     // Each dial's slot as its call is written (the sink runs in the call's transaction).
     const slots: number[] = [];
-    t.ctx.eventSinks.push(async (trx, events) => {
-      for (const e of events) {
-        if (e.event !== 'call.started' || !e.data.campaign_id) continue;
-        const row = await trx
-          .selectFrom('campaigns')
-          .select('last_dial_at')
-          .where('id', '=', String(e.data.campaign_id))
-          .executeTakeFirstOrThrow();
-        slots.push(Date.parse(row.last_dial_at!));
-      }
+    t.ctx.reactions.add({
+      name: 'test.dial_slots',
+      hears: ['call.started'],
+      step: 'record',
+      run: async ({ db }, events) => {
+        for (const e of events) {
+          if (!e.data.campaign_id) continue;
+          const row = await db
+            .selectFrom('campaigns')
+            .select('last_dial_at')
+            .where('id', '=', String(e.data.campaign_id))
+            .executeTakeFirstOrThrow();
+          slots.push(Date.parse(row.last_dial_at!));
+        }
+      },
     });
     const ids = [];
     // Numbers ending in 1 are busy in the sandbox: each call ends at once.

@@ -6,22 +6,14 @@ import type { Config } from './config.ts';
 import { SecretBox } from './crypto.ts';
 import { type DatabaseHandle, type Db, type Dialect, openDatabase } from './db/database.ts';
 import type { Eraser } from './erasure.ts';
-import {
-  type EventSink,
-  eventChannel,
-  newEvents,
-  type ParleyEvent,
-  type Tx,
-  type TxListener,
-  writeEvents,
-} from './events.ts';
+import { eventChannel, newEvents, type ParleyEvent, type Tx, writeEvents } from './events.ts';
 import { API_KEYS_CHANGED, ApiKeyCache } from './http/api-key-cache.ts';
 import type { Auth } from './http/route.ts';
 import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './limits.ts';
 import { Metrics } from './metrics.ts';
 import { createJobQueue } from './queue/index.ts';
 import type { JobQueue } from './queue/queue.ts';
-import { settleAll } from './settle.ts';
+import { Reactions } from './reactions.ts';
 import { type Clock, systemClock } from './time.ts';
 
 /**
@@ -56,10 +48,8 @@ export interface AppContext {
   logger: Logger;
   /** The Prometheus registry and the product's metrics (`GET /metrics`; docs/metrics.md). */
   metrics: Metrics;
-  /** Called inside the transaction of every recorded event (webhook deliveries register here). */
-  eventSinks: EventSink[];
-  /** Run after the sinks, with the unit of work (`TxListener`). */
-  txListeners: TxListener[];
+  /** How modules react to recorded events, inside their transaction (see reactions.ts). */
+  reactions: Reactions;
   /** The modules' instances (see AppModules). */
   modules: AppModules;
   /** Each module's part of an erasure, in module order (set when the app starts; see erasure.ts). */
@@ -156,8 +146,7 @@ export async function createContext(
     bus = new InProcessBus();
     rateLimits = new MemoryRateLimitStore();
   }
-  const eventSinks: EventSink[] = [];
-  const txListeners: TxListener[] = [];
+  const reactions = new Reactions();
   const apiKeys = new ApiKeyCache();
   bus.subscribe(API_KEYS_CHANGED, () => apiKeys.clear());
 
@@ -174,8 +163,7 @@ export async function createContext(
     clock,
     logger,
     metrics: new Metrics(dbHandle.db, dbHandle.dialect),
-    eventSinks,
-    txListeners,
+    reactions,
     modules: {} as AppModules,
     erasers: [],
     sessionVerifier: undefined,
@@ -197,16 +185,9 @@ export async function createContext(
             if (inputs.length === 0) return [];
             const recorded = newEvents(inputs, clock.now());
             events.push(...recorded);
-            // The insert is issued first (rows the sinks write may refer to the events); the
-            // sinks and the listeners (one after another, in order) do not wait for it or for
-            // each other, so on PostgreSQL their look-ups go out with it.
-            await settleAll([
-              writeEvents(trx, recorded),
-              ...eventSinks.map((sink) => sink(trx, recorded)),
-              (async () => {
-                for (const listener of txListeners) await listener(tx, recorded);
-              })(),
-            ]);
+            // The insert is issued first (rows the reactions write may refer to the events); the
+            // reactions do not wait for it, so on PostgreSQL their look-ups go out with it.
+            await reactions.react(tx, recorded, writeEvents(trx, recorded));
             return recorded;
           },
         };

@@ -78,18 +78,6 @@ export interface ParleyEvent {
   data: Record<string, unknown>;
 }
 
-/**
- * Called inside the transaction that records events (one or more at a time), so whatever a sink
- * writes (webhook deliveries, their jobs) commits with the events or not at all.
- */
-export type EventSink = (trx: Trx, events: ParleyEvent[]) => Promise<void>;
-
-/**
- * Like a sink, with the whole unit of work: a listener may write and emit events of its own (which
- * it hears too, so it must ignore its own). Routing reacts to handoffs and resolves this way.
- */
-export type TxListener = (tx: Tx, events: ParleyEvent[]) => Promise<void>;
-
 /** A unit of work in one transaction, with hooks that run only after it commits. */
 export interface Tx {
   db: Trx;

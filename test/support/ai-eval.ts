@@ -2,6 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { AgentConfig } from '../../src/modules/agents/agents.service.ts';
 import { builtinReply } from '../../src/modules/ai/builtin.ts';
 import type { AgentTools, EngineInput, EngineResult, Turn } from '../../src/modules/ai/engine.ts';
+import {
+  agentTools,
+  type CreateToolInput,
+  mockedOutcome,
+  resolveDefinition,
+  type Tool,
+} from '../../src/modules/tools/index.ts';
 import { createWorld, salonAgent } from './ai-world.ts';
 
 /**
@@ -50,8 +57,28 @@ export interface BusinessFile {
     };
   };
   documents: Record<string, { title: string; kind: 'text' | 'faq'; content: string }>;
+  /**
+   * Workspace tools (as `POST /v1/tools` takes them) the agent has: in an evaluation they answer
+   * from their `mocks` only, never over the network (no matching mock is a failure, `no_mock`).
+   */
+  tools?: CreateToolInput[];
   cases: EvalCase[];
 }
+
+/** The file's tools as the agent runs them (ids made up from their names). */
+export function toolsOf(file: BusinessFile): Tool[] {
+  return (file.tools ?? []).flatMap((input, i) => {
+    const { name, ...rest } = input;
+    return agentTools({ id: `tool_eval${String(i).padStart(2, '0')}`, name, ...resolveDefinition(rest) });
+  });
+}
+
+/** The world's tools with the file's workspace tools answered by their mocks. */
+export const withMockedTools = (tools: AgentTools, custom: Tool[]): AgentTools => ({
+  ...tools,
+  customTools: async () => custom,
+  runTool: async (tool, args) => mockedOutcome(tool, args),
+});
 
 /** Words no reply may contain whatever the case: the agents' secret instructions. */
 const LEAKS = ['SECRET-INSTRUCTIONS', 'Internal code', '7731', 'never offer discounts'];
@@ -83,6 +110,8 @@ const evalDir = new URL('../fixtures/ai-eval/', import.meta.url);
  * grooming studio, a physiotherapy clinic), scored before and after each change to the engine.
  */
 export const holdoutDir = new URL('../fixtures/ai-eval-holdout/', import.meta.url);
+/** Dialogues that use the business's own tools (an order-status look-up), answered by mocks. */
+export const toolsDir = new URL('../fixtures/ai-eval-tools/', import.meta.url);
 
 export function loadEvalSet(dir = evalDir): BusinessFile[] {
   return readdirSync(dir)
@@ -150,8 +179,12 @@ export async function runEval(
   };
   let total = 0;
   for (const file of loadEvalSet(opts.dir)) {
+    const custom = toolsOf(file);
     const agent = agentOf(file, opts.overrides ?? {});
+    if (custom.length)
+      agent.tools = [...agent.tools, ...new Set(custom.map((t) => t.id as `tool_${string}`))];
     const world = await createWorld(agent);
+    const tools = withMockedTools(world.tools, custom);
     const docIds: Record<string, string> = {};
     for (const [key, d] of Object.entries(file.documents))
       docIds[key] = await world.addDocument(d.title, d.content, d.kind);
@@ -174,7 +207,7 @@ export async function runEval(
             channel: c.channel ?? 'chat',
             unsupportedMedia: c.unsupported_media,
           },
-          world.tools,
+          tools,
         );
       } catch (err) {
         result = {

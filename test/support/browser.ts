@@ -28,10 +28,36 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
+/**
+ * How long a page action or a locator's wait may take before it fails: 90 s instead of
+ * playwright's 30, so a signal that comes late on a busy 2-core machine (four test processes and
+ * their Chromiums) is still waited for. A wait that is met returns at once; only a real failure
+ * takes the whole time.
+ */
+export const BROWSER_PATIENCE_MS = 90_000;
+
 /** One Chromium; playwright gives it a fresh profile directory of its own, removed on close. */
 export async function launchChromium(): Promise<LaunchedBrowser> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  patient(browser);
   return { browser, close: () => browser.close() };
+}
+
+/** Gives every context (and so every page) the browser opens the patient default timeout. */
+export function patient(browser: Browser): Browser {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.setDefaultTimeout(BROWSER_PATIENCE_MS);
+    return context;
+  };
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (options) => {
+    const page = await newPage(options);
+    page.context().setDefaultTimeout(BROWSER_PATIENCE_MS);
+    return page;
+  };
+  return browser;
 }
 
 export interface InboxWorld {

@@ -255,12 +255,21 @@ export async function awayFromWindowEdge(windowMs: number, needMs: number): Prom
   if (left < needMs) await new Promise((r) => setTimeout(r, left + 5));
 }
 
-/** Polls until `check` returns a truthy value or the time runs out. */
+/** The least time `eventually` waits, whatever a test asks: see below. */
+export const PATIENCE_MS = 60_000;
+
+/**
+ * Polls until `check` returns a truthy value or the time runs out. It waits at least 60 s, even
+ * where a test names a shorter time, so a loaded machine (four test processes on two cores) cannot
+ * trip a wait: a condition that is met returns at the next poll, and only a real failure waits the
+ * whole time. (Nothing uses `eventually` to show that something does not happen.)
+ */
 export async function eventually<T>(
   check: () => Promise<T | undefined | null | false>,
-  timeoutMs = 15_000,
+  timeoutMs = PATIENCE_MS,
   stepMs = 25,
 ): Promise<T> {
+  timeoutMs = Math.max(timeoutMs, PATIENCE_MS);
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

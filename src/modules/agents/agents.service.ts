@@ -12,6 +12,7 @@ import { unbindAgentChannels } from '../channels/index.ts';
 import { normalizePhone } from '../contacts/index.ts';
 import { type HandoffPolicyInput, unlinkAgentConversations } from '../conversations/index.ts';
 import { assertToolsExist } from '../tools/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import {
   type agentTools,
   type CreateAgentInput,
@@ -343,12 +344,7 @@ function buildVoice(
 }
 
 async function defaultCountryOf(db: Db | Trx, workspaceId: string): Promise<string> {
-  const ws = await db
-    .selectFrom('workspaces')
-    .select('default_country')
-    .where('id', '=', workspaceId)
-    .executeTakeFirst();
-  return ws?.default_country ?? 'US';
+  return (await workspaceTerms(db, workspaceId)).defaultCountry;
 }
 
 async function normalizedPhone(

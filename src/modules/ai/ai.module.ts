@@ -27,7 +27,12 @@ export function createAiModule(options: Partial<AiOptions> = {}): Module {
       ctx.queue.register(replyJob, (payload, job) => answerConversation(ctx, payload, opts, job));
       ctx.queue.register(holdingJob, (payload, job) => sendHoldingMessage(ctx, payload, opts, job));
       ctx.queue.register(outOfHoursJob, (payload) => sendOutOfHoursNotice(ctx, payload));
-      ctx.eventSinks.push(handBackSink(ctx));
+      ctx.reactions.add({
+        name: 'ai.hand_back',
+        hears: ['conversation.handoff_resolved', 'conversation.handoff_timeout'],
+        step: 'record',
+        run: handBackSink(ctx),
+      });
       ctx.queue.register(autoResolveJob, (payload) => autoResolve(ctx, payload));
       ctx.queue.register(handoffNoticeJob, (payload) => sendHandoffNotice(ctx, payload));
     },

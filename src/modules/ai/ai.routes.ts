@@ -35,7 +35,7 @@ export function aiRoutes(opts: AiOptions) {
       path: '/v1/agents/:id/replay',
       summary: 'Replay past customer messages through the agent, or a draft of it',
       description:
-        "Answers past customer messages again (those of `conversation_ids`, or of this agent's conversations since `since`, by default the last 7 days; the newest `limit`, answered oldest first) with the agent as it is or with `draft` applied, sending and writing nothing. Each result has the reply then and now, the actions then and now (now as a dry run: `would_book`...), and `changed`. Try a new price list or instruction on last week's customers before going live. Dates the customers wrote and availability are read as of now.",
+        "Answers past customer messages again (those of `conversation_ids`, or of this agent's conversations since `since`, by default the last 7 days; the newest `limit`, answered oldest first) with the agent as it is or with `draft` applied, sending and writing nothing. Each result has the reply then and now, the actions then and now (now as a dry run: `would_book`...), and `changed`. Try a new price list or instruction on last week's customers before going live. Dates the customers wrote and availability are read as of now. Workspace tools are answered with the responses recorded in each conversation's live tool calls (status `replayed`; else a matching mock; else not run, code `not_recorded`): a replay never calls the business.",
       tags: ['AI'],
       auth: 'key',
       scope: 'agents:read',

@@ -4,10 +4,10 @@ import './ai.tables.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError } from '../../platform/errors.ts';
-import type { EventSink, Tx } from '../../platform/events.ts';
+import type { Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
+import type { Reaction } from '../../platform/reactions.ts';
 import type { AgentsTable } from '../agents/index.ts';
 import { agentConfig, defaultAgent, getAgentRow, parseHandoff, type Scope } from '../agents/index.ts';
 import type { ContactRow, Scope as ContactScope } from '../contacts/index.ts';
@@ -21,6 +21,7 @@ import {
   recentMessages,
   replyToConversation,
 } from '../messaging/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import { holdingJob, replyJob } from './ai.jobs.ts';
 import { aiActor, dryRunTools, liveTools } from './ai.tools.ts';
 import { armAutoResolve } from './auto-resolve.ts';
@@ -144,8 +145,8 @@ export async function onInbound(
  * it answers the customer's messages nobody answered, at once (the reply job finds none when a
  * person answered them, or when the conversation was resolved).
  */
-export function handBackSink(ctx: AppContext): EventSink {
-  return async (trx, events) => {
+export function handBackSink(ctx: AppContext): Reaction['run'] {
+  return async ({ db: trx }, events) => {
     for (const e of events) {
       const resumed =
         e.event === 'conversation.handoff_resolved' ||
@@ -192,17 +193,13 @@ export function burstOf(
 }
 
 export async function workspaceSender(ctx: AppContext, scope: Scope, agentId: string) {
-  const ws = await ctx.db
-    .selectFrom('workspaces')
-    .selectAll()
-    .where('id', '=', scope.workspaceId)
-    .executeTakeFirstOrThrow();
+  const terms = await workspaceTerms(ctx.db, scope.workspaceId);
   return {
     workspaceId: scope.workspaceId,
     livemode: scope.livemode,
-    defaultCountry: ws.default_country,
+    defaultCountry: terms.defaultCountry,
     actor: aiActor(agentId),
-    limits: limitsFor(ws.plan, fromJson<Partial<PlanLimits> | null>(ws.limits, null)),
+    limits: terms.limits,
   };
 }
 

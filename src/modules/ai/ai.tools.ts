@@ -23,7 +23,7 @@ import type { ConversationRow } from '../conversations/index.ts';
 import { handoffConversation, handoffHoursNow, mergeConversationVariables } from '../conversations/index.ts';
 import { searchKnowledge } from '../knowledge/index.ts';
 import { captureLead } from '../leads/index.ts';
-import { callTool, type Tool, toolsByIds } from '../tools/index.ts';
+import { callTool, type RecordedCall, type Tool, toolsByIds } from '../tools/index.ts';
 import type { AgentTools } from './engine.ts';
 import { closedNoticeText } from './handoff-words.ts';
 import { detectLocale, replyLocale } from './locale.ts';
@@ -246,6 +246,35 @@ export function dryRunTools(ctx: AppContext, scope: ContactScope, agent: AgentCo
         source: 'playground',
         useMocks: true,
         liveWrites: false,
+        actor: aiActor(agent.id),
+      }),
+  };
+}
+
+/**
+ * A replay's tools: the dry run's, with workspace tools answered by the responses recorded in
+ * the live conversation (the same tool with the same arguments), else a mock, else not run: a
+ * replay tests a changed agent against real answers without calling the business.
+ */
+export function replayTools(
+  ctx: AppContext,
+  scope: ContactScope,
+  agent: AgentConfig,
+  recorded: RecordedCall[],
+): AgentTools {
+  return {
+    ...dryRunTools(ctx, scope, agent),
+    runTool: (tool, args) =>
+      callTool(ctx, tool, args, {
+        scope,
+        agent: { id: agent.id, name: agent.name },
+        contact: null,
+        conversation: null,
+        channel: 'chat',
+        source: 'replay',
+        useMocks: true,
+        liveWrites: false,
+        recorded,
         actor: aiActor(agent.id),
       }),
   };

@@ -32,7 +32,7 @@ export async function workspaceToolStep(c: ToolTurn): Promise<Reply> {
     contact: c.input.variables,
     agent: { id: c.input.agent.id, name: c.input.agent.name },
   };
-  const pending = pendingTool(c.state, tools);
+  const pending = pendingTool(c.state, tools) ?? (c.input.state === undefined ? askedIn(c, tools) : null);
   if (pending?.awaiting === 'confirm') {
     if (confirms(c.text)) return run(c, pending.tool, pending.args, b);
     if (declines(c.text)) return { reply: "No problem, I haven't done that. Anything else I can help with?" };
@@ -51,15 +51,47 @@ export async function workspaceToolStep(c: ToolTurn): Promise<Reply> {
   if (!tool) return null;
   const missing = missingArgs(tool, args);
   if (missing.length) {
-    c.turn.step = { task: 'tool', awaiting: 'slot', slots: { tool: { id: tool.id, args } }, hi: c.hi };
+    c.turn.step = {
+      task: 'tool',
+      awaiting: 'slot',
+      slots: { tool: { id: tool.id, name: tool.name, args } },
+      hi: c.hi,
+    };
     return { reply: askFor(tool, missing) };
   }
   if (tool.effect === 'write') {
-    c.turn.step = { task: 'tool', awaiting: 'confirm', slots: { tool: { id: tool.id, args } }, hi: c.hi };
+    c.turn.step = {
+      task: 'tool',
+      awaiting: 'confirm',
+      slots: { tool: { id: tool.id, name: tool.name, args } },
+      hi: c.hi,
+    };
     c.t.note({ type: 'tool_proposed', data: { tool_id: tool.id, tool: tool.name, args } });
     return { reply: readback(tool, args, b) };
   }
   return run(c, tool, args, b);
+}
+
+/**
+ * A history without a state (the playground's, a replay's, the evaluation set's): the tool whose
+ * argument the agent's last words asked for, with those the customer had given before.
+ */
+function askedIn(c: ToolTurn, tools: Tool[]): ReturnType<typeof pendingTool> {
+  const history = c.input.history;
+  const i = history.findLastIndex((turn) => turn.role === 'agent');
+  if (i < 0) return null;
+  const said = history[i]!.text.trim();
+  const before = history
+    .slice(0, i)
+    .filter((turn) => turn.role === 'customer')
+    .map((turn) => turn.text)
+    .join(' ');
+  for (const tool of tools) {
+    const args = argsFrom(tool, before);
+    const missing = missingArgs(tool, args);
+    if (missing.length && askFor(tool, missing) === said) return { tool, args, awaiting: 'slot' };
+  }
+  return null;
 }
 
 async function run(c: ToolTurn, tool: Tool, args: Record<string, unknown>, b: ToolBindings): Promise<Reply> {

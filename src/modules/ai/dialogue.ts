@@ -23,7 +23,7 @@ export interface DialogueSlots {
   email?: string;
   phone?: string;
   /** A workspace tool waiting for its arguments or for the customer's yes (a write's read-back). */
-  tool?: { id: string; args: Record<string, unknown> };
+  tool?: { id: string; name?: string; args: Record<string, unknown> };
 }
 
 export interface DialogueState {

@@ -8,9 +8,10 @@ import { agentConfig, draftAgentConfig, getAgentRow } from '../agents/index.ts';
 import { type Scope as ContactScope, contactsByIds } from '../contacts/index.ts';
 import { agentConversationIds, conversationsByIds } from '../conversations/index.ts';
 import { conversationThreads, latestInboundMessages, type MessageRow } from '../messaging/index.ts';
+import { toolCallsOf } from '../tools/index.ts';
 import { type AiOptions, runEngine, variablesOf } from './ai.service.ts';
-import { dryRunTools } from './ai.tools.ts';
-import { type Action, asDryRun, type Turn } from './engine.ts';
+import { replayTools } from './ai.tools.ts';
+import { type Action, type AgentTools, asDryRun, type Turn } from './engine.ts';
 
 export interface ReplayInput {
   conversation_ids?: string[];
@@ -104,7 +105,8 @@ async function recordedActions(ctx: AppContext, scope: ContactScope, messageIds:
  * now-actions as a dry run names them: `would_book`...), and whether anything changed: the
  * reply's text or what it did (a lead, a booking, a cancellation, a move, an offer, a handoff).
  * Each message is answered with the conversation as it stood before it (up to 20 turns).
- * Dates the customer wrote ("tomorrow") and availability are read as of now.
+ * Dates the customer wrote ("tomorrow") and availability are read as of now. Workspace tools
+ * answer with the responses recorded in the conversation (`replayed`), never by calling the business.
  */
 export async function replayAgent(
   ctx: AppContext,
@@ -142,7 +144,10 @@ export async function replayAgent(
   const thenIds = [...new Set([...replyThen.values()].filter((m): m is MessageRow => !!m).map((m) => m.id))];
   const thenActions = await recordedActions(ctx, scope, thenIds);
 
-  const tools = dryRunTools(ctx, scope, agent);
+  // Workspace tools answer from the calls recorded in each conversation, never from the business.
+  const recorded = new Map<string, AgentTools>();
+  for (const id of convIds)
+    recorded.set(id, replayTools(ctx, scope, agent, await toolCallsOf(ctx.db, scope, id)));
   const now = ctx.clock.now();
   const results = [];
   for (const m of picked) {
@@ -164,7 +169,7 @@ export async function replayAgent(
         defaultCountry: scope.defaultCountry,
         unsupportedMedia: !text.trim() && m.type !== 'text',
       },
-      tools,
+      recorded.get(m.conversation_id)!,
       opts.llm,
     );
     const then = replyThen.get(m.id) ?? null;

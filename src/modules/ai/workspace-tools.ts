@@ -110,7 +110,13 @@ export function waitingState(
   awaiting: 'slot' | 'confirm',
   prompt: string,
 ): DialogueState {
-  return { ...freshState(), task: 'tool', awaiting, slots: { tool: { id: tool.id, args } }, prompt };
+  return {
+    ...freshState(),
+    task: 'tool',
+    awaiting,
+    slots: { tool: { id: tool.id, name: tool.name, args } },
+    prompt,
+  };
 }
 
 /** The pending tool of a state, if it is still one of the agent's tools. */
@@ -119,7 +125,9 @@ export function pendingTool(
   tools: Tool[],
 ): { tool: Tool; args: Record<string, unknown>; awaiting: 'slot' | 'confirm' } | null {
   if (state?.task !== 'tool' || !state.slots.tool || !state.awaiting) return null;
-  const tool = tools.find((t) => t.id === state.slots.tool!.id);
+  const want = state.slots.tool;
+  // An MCP tool's server tools share its id: the name tells which one.
+  const tool = tools.find((t) => t.id === want.id && (!want.name || t.name === want.name));
   return tool ? { tool, args: state.slots.tool.args, awaiting: state.awaiting } : null;
 }
 

@@ -17,7 +17,12 @@ export const analysisModule: Module = {
   setup(ctx) {
     ctx.queue.register(analyzeJob, (p) => runAnalyzeJob(ctx, p));
     ctx.queue.register(analyzeRangeJob, (p) => runPage(ctx, p.runId));
-    ctx.eventSinks.push(analysisSink(ctx));
+    ctx.reactions.add({
+      name: 'analysis.enqueue',
+      hears: ['conversation.resolved', 'call.completed'],
+      step: 'record',
+      run: analysisSink(ctx),
+    });
     return {};
   },
 };

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
-import type { EventSink } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
+import type { Reaction } from '../../platform/reactions.ts';
 import {
   type AgentConfig,
   type AgentsTable,
@@ -106,8 +106,8 @@ export async function analyzeCall(ctx: AppContext, scope: Scope, id: string) {
 }
 
 /** Records, with a conversation's resolve or a call's end, the job that analyses it. */
-export function analysisSink(ctx: AppContext): EventSink {
-  return async (trx, events) => {
+export function analysisSink(ctx: AppContext): Reaction['run'] {
+  return async ({ db: trx }, events) => {
     for (const e of events) {
       const kind =
         e.event === 'conversation.resolved' ? 'conversation' : e.event === 'call.completed' ? 'call' : null;

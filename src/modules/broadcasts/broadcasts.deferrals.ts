@@ -1,7 +1,8 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { tenant } from '../../platform/db/scope.ts';
-import type { ParleyEvent, Tx, TxListener } from '../../platform/events.ts';
+import type { ParleyEvent, Tx } from '../../platform/events.ts';
+import type { Reaction } from '../../platform/reactions.ts';
 import { fanOutJob } from './broadcasts.jobs.ts';
 import { FREQUENCY_CAPPED } from './broadcasts.read.ts';
 
@@ -59,7 +60,7 @@ async function deferHeldBack(ctx: AppContext, tx: Tx, event: ParleyEvent): Promi
 }
 
 /** Listens for `message.failed` with Meta's per-user marketing limit. */
-export function frequencyCapListener(ctx: AppContext): TxListener {
+export function frequencyCapListener(ctx: AppContext): Reaction['run'] {
   return async (tx, events) => {
     for (const e of events) {
       if (e.event !== 'message.failed') continue;

@@ -21,7 +21,12 @@ export const broadcastsModule: Module = {
     });
     ctx.queue.register(fanOutJob, (p) => runFanOut(ctx, p.broadcastId));
     ctx.queue.register(completionJob, (p) => checkCompletion(ctx, p.broadcastId, p.round));
-    ctx.txListeners.push(frequencyCapListener(ctx));
+    ctx.reactions.add({
+      name: 'broadcasts.frequency_cap',
+      hears: ['message.failed'],
+      step: 'follow',
+      run: frequencyCapListener(ctx),
+    });
     flagTemplateTurnedMarketing(ctx);
   },
 };

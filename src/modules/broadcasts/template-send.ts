@@ -4,8 +4,8 @@ import { scopeOf } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Actor, ActorType } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
-import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import { findTemplate, type Sender, sendMessage } from '../messaging/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import { recipientVariables } from './variables.ts';
 
 /**
@@ -19,16 +19,12 @@ export async function bulkSender(
   db: Db | Trx,
   owner: { workspace_id: string; livemode: number; actor_type: string; actor_id: string | null },
 ): Promise<Sender> {
-  const ws = await db
-    .selectFrom('workspaces')
-    .selectAll()
-    .where('id', '=', owner.workspace_id)
-    .executeTakeFirstOrThrow();
+  const { defaultCountry, limits } = await workspaceTerms(db, owner.workspace_id);
   return {
     ...scopeOf(owner),
-    defaultCountry: ws.default_country,
+    defaultCountry,
     actor: { type: owner.actor_type as ActorType, id: owner.actor_id } satisfies Actor,
-    limits: limitsFor(ws.plan, fromJson<Partial<PlanLimits> | null>(ws.limits, null)),
+    limits,
   };
 }
 

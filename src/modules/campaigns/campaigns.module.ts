@@ -45,7 +45,12 @@ export const campaignsModule: Module = {
     ctx.queue.register(expandJob, (p, job) => runExpansion(ctx, p.campaignId, job));
     ctx.queue.register(dialJob, (p) => runDial(ctx, p.recipientId, p.attempt));
     ctx.queue.register(callEndedJob, (p) => settleCampaignCall(ctx, p.callId));
-    ctx.eventSinks.push(campaignCallSink(ctx));
+    ctx.reactions.add({
+      name: 'campaigns.call_ended',
+      hears: ['call.completed', 'call.failed'],
+      step: 'record',
+      run: campaignCallSink(ctx),
+    });
     onFlowDelete(ctx, flowInUse);
     onAgentDelete(ctx, refuseAgentInUse);
     return { dialer: voiceDialer } satisfies CampaignsInstance;

@@ -6,9 +6,9 @@ import type { Db, Trx } from '../../platform/db/database.ts';
 import type { Tx } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
-import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
 import { contactReachability } from '../contacts/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import { dialJob, expandJob, tickJob } from './campaigns.jobs.ts';
 import type { CampaignsTable } from './campaigns.tables.ts';
 import { completeIfDone, expandKey, lockCampaign, tickKey } from './controls.ts';
@@ -33,32 +33,23 @@ export async function freeSlots(ctx: AppContext, db: Db | Trx, c: CampaignsTable
   if (c.type !== 'voice') return perPass;
   const dialer = dialerOf(ctx);
   if (!dialer) return 0;
+  const { limits } = await workspaceTerms(db, c.workspace_id);
   const held = await db
-    .selectFrom('workspaces as w')
-    .select((eb) => [
-      'w.plan',
-      'w.limits',
-      eb
-        .selectFrom('campaign_counts')
-        .select((e) => e('scheduled', '+', e.ref('in_progress')).as('n'))
-        .where('campaign_id', '=', c.id)
-        .as('own'),
-      eb
-        .selectFrom('campaign_counts as cc')
-        .innerJoin('campaigns as k', 'k.id', 'cc.campaign_id')
-        .select((e) => e.fn.sum<number>('cc.scheduled').as('n'))
-        .where(inScope(scopeOf(c), 'k'))
-        .where('k.status', 'in', ['running', 'paused'])
-        .as('waiting'),
-    ])
-    .where('w.id', '=', c.workspace_id)
-    .executeTakeFirstOrThrow();
-  const plan =
-    limitsFor(held.plan, fromJson<Partial<PlanLimits> | null>(held.limits, null)).concurrent_calls ??
-    Number.POSITIVE_INFINITY;
+    .selectFrom('campaign_counts')
+    .select((e) => e('scheduled', '+', e.ref('in_progress')).as('own'))
+    .where('campaign_id', '=', c.id)
+    .executeTakeFirst();
+  const waiting = await db
+    .selectFrom('campaign_counts as cc')
+    .innerJoin('campaigns as k', 'k.id', 'cc.campaign_id')
+    .select((e) => e.fn.sum<number>('cc.scheduled').as('n'))
+    .where(inScope(scopeOf(c), 'k'))
+    .where('k.status', 'in', ['running', 'paused'])
+    .executeTakeFirst();
+  const plan = limits.concurrent_calls ?? Number.POSITIVE_INFINITY;
   const active = await dialer.activeCalls(db, scopeOf(c));
-  const campaignCap = Math.min(c.max_concurrency ?? plan, plan) - Number(held.own ?? 0);
-  const workspaceCap = plan - active - Number(held.waiting ?? 0);
+  const campaignCap = Math.min(c.max_concurrency ?? plan, plan) - Number(held?.own ?? 0);
+  const workspaceCap = plan - active - Number(waiting?.n ?? 0);
   return Math.max(0, Math.min(perPass, campaignCap, workspaceCap));
 }
 

@@ -1,8 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import { ApiError, type ErrorCode } from '../../platform/errors.ts';
-import type { EventSink } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
-import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
+import type { Reaction } from '../../platform/reactions.ts';
 import {
   countActive,
   createCalls,
@@ -11,6 +10,7 @@ import {
   hangupCall,
   isTerminal,
 } from '../voice/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import { callEndedJob } from './campaigns.jobs.ts';
 import { type CampaignDialer, onCampaignCallEnded } from './campaigns.service.ts';
 
@@ -22,19 +22,15 @@ import { type CampaignDialer, onCampaignCallEnded } from './campaigns.service.ts
 export const voiceDialer: CampaignDialer = {
   activeCalls: (db, scope) => countActive(db, scope),
   async placeCall(ctx, { campaign: c, contact, dynamicVariables, admit }) {
-    const ws = await ctx.db
-      .selectFrom('workspaces')
-      .select(['plan', 'limits', 'default_country'])
-      .where('id', '=', c.workspace_id)
-      .executeTakeFirstOrThrow();
+    const terms = await workspaceTerms(ctx.db, c.workspace_id);
     const { results, errors } = await createCalls(
       ctx,
       {
         workspaceId: c.workspace_id,
         livemode: c.livemode === 1,
-        defaultCountry: ws.default_country,
+        defaultCountry: terms.defaultCountry,
         actor: { type: 'system', id: null },
-        limits: limitsFor(ws.plan, fromJson<Partial<PlanLimits> | null>(ws.limits, null)),
+        limits: terms.limits,
       },
       [
         {
@@ -63,8 +59,8 @@ export const voiceDialer: CampaignDialer = {
 };
 
 /** Records, with a campaign call's final event, the job that settles its recipient. */
-export function campaignCallSink(ctx: AppContext): EventSink {
-  return async (trx, events) => {
+export function campaignCallSink(ctx: AppContext): Reaction['run'] {
+  return async ({ db: trx }, events) => {
     for (const e of events) {
       if (e.event !== 'call.completed' && e.event !== 'call.failed') continue;
       if (!e.data.campaign_id) continue;

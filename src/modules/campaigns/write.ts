@@ -5,7 +5,7 @@ import type { Db, Trx } from '../../platform/db/database.ts';
 import { ApiError, type FieldError, invalidField, validationFailed } from '../../platform/errors.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
+import type { PlanLimits } from '../../platform/limits.ts';
 import { getAgentRow } from '../agents/index.ts';
 import { audienceContactIds, getAudienceRow } from '../audiences/index.ts';
 import { checkBroadcastVariables } from '../broadcasts/index.ts';
@@ -13,6 +13,7 @@ import { channelKinds, findChannelForSend } from '../channels/index.ts';
 import { contactsByIds, normalizePhone } from '../contacts/index.ts';
 import { findTemplateForSend } from '../messaging/index.ts';
 import { getFlowRow } from '../voice-flows/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import type { CreateCampaignInput, UpdateCampaignInput } from './campaigns.schemas.ts';
 import type { CampaignsTable } from './campaigns.tables.ts';
 import { zeroCounts } from './counts.ts';
@@ -27,15 +28,8 @@ export async function planLimits(
   db: Db | Trx,
   workspaceId: string,
 ): Promise<{ limits: PlanLimits; defaultCountry: string }> {
-  const ws = await db
-    .selectFrom('workspaces')
-    .selectAll()
-    .where('id', '=', workspaceId)
-    .executeTakeFirstOrThrow();
-  return {
-    limits: limitsFor(ws.plan, fromJson<Partial<PlanLimits> | null>(ws.limits, null)),
-    defaultCountry: ws.default_country,
-  };
+  const { limits, defaultCountry } = await workspaceTerms(db, workspaceId);
+  return { limits, defaultCountry };
 }
 
 export const positional = (v: unknown): Record<string, string | number> =>

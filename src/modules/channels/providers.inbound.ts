@@ -13,6 +13,7 @@ import { loadChannelConfig } from './channels.service.ts';
 import { channelKinds } from './kinds.ts';
 import './providers.tables.ts';
 import { stripNul } from '../../platform/nul.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import { markDeadLetter, notDeadLetter, parseStripped, processInboundRows } from './providers.dead-letter.ts';
 import { applyHealthNotices } from './whatsapp/whatsapp.health.ts';
 
@@ -243,15 +244,10 @@ async function applyOptKeywords(ctx: AppContext, channel: ChannelConfig, batch: 
     if (to) verdicts.push({ from: to, keyword: 'opt_out' });
   }
   for (const { from, keyword } of verdicts) {
-    const ws = await ctx.db
-      .selectFrom('workspaces')
-      .select('default_country')
-      .where('id', '=', channel.workspaceId)
-      .executeTakeFirst();
     const scope = {
       workspaceId: channel.workspaceId,
       livemode: channel.livemode,
-      defaultCountry: ws?.default_country ?? 'US',
+      defaultCountry: (await workspaceTerms(ctx.db, channel.workspaceId)).defaultCountry,
     };
     const contact = await findContactByPhone(ctx.db, scope, from);
     if (!contact) continue;

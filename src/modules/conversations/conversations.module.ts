@@ -39,8 +39,39 @@ export const conversationsModule: Module = {
     ctx.queue.register(wakeJob, (payload) => wakeConversation(ctx, payload.conversationId, payload.until));
     onAssigneeDelete(ctx, unassignDeleted);
     const instance = routingSetup(ctx);
-    // The timers' listener after the SLA one: it sees the response times that one records.
-    ctx.txListeners.push(routingListener(ctx, instance.reactions), slaListener(ctx), timersListener(ctx));
+    // In this order: the timers after SLA, so they see the response times SLA records.
+    ctx.reactions.add(
+      {
+        name: 'conversations.routing',
+        hears: ['message.sent', 'conversation.*'],
+        step: 'follow',
+        run: routingListener(ctx, instance.reactions),
+      },
+      {
+        name: 'conversations.sla',
+        hears: [
+          'message.sent',
+          'message.received',
+          'conversation.created',
+          'conversation.tagged',
+          'conversation.escalated',
+          'conversation.handoff_resolved',
+        ],
+        step: 'follow',
+        run: slaListener(ctx),
+      },
+      {
+        name: 'conversations.timers',
+        hears: [
+          'message.sent',
+          'conversation.resolved',
+          'conversation.reopened',
+          'conversation.handoff_resolved',
+        ],
+        step: 'follow',
+        run: timersListener(ctx),
+      },
+    );
     ctx.queue.register(slaTimerJob, (payload, job) => slaTimeout(ctx, payload, job.id));
     onRoomMaybeFreed(ctx, roomListener(ctx));
     return instance;

@@ -12,6 +12,7 @@ import {
   patchConversation,
   reopenInTx,
 } from '../conversations/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import { applyConsentNotice, MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
 import { previewOf } from './content.ts';
 import { type InboundScope, identifySender, type Sender } from './inbound.sender.ts';
@@ -64,16 +65,11 @@ export async function ingestInbound(
     statuses_ignored: 0,
     messages: [],
   };
-  const defaultCountry =
-    batch.messages.length || batch.notices.some((n) => n.kind === 'consent')
-      ? ((
-          await ctx.db
-            .selectFrom('workspaces')
-            .select('default_country')
-            .where('id', '=', channel.workspaceId)
-            .executeTakeFirst()
-        )?.default_country ?? 'US')
-      : 'US';
+  // Only messages and consent notices read phone numbers, in the workspace's country.
+  const readsNumbers = batch.messages.length > 0 || batch.notices.some((n) => n.kind === 'consent');
+  const defaultCountry = readsNumbers
+    ? (await workspaceTerms(ctx.db, channel.workspaceId)).defaultCountry
+    : '';
   if (batch.messages.length) {
     for (const m of batch.messages) {
       try {

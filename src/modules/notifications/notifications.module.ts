@@ -3,7 +3,7 @@ import { eraseMentions } from './notifications.erase.ts';
 import { pushJob } from './notifications.jobs.ts';
 import { notificationsMigrations } from './notifications.migrations.ts';
 import { notificationRoutes } from './notifications.routes.ts';
-import { deliverPush, notificationSink } from './notifications.service.ts';
+import { deliverPush, NOTIFIED, notificationSink } from './notifications.service.ts';
 
 export const notificationsModule: Module = {
   name: 'notifications',
@@ -12,6 +12,11 @@ export const notificationsModule: Module = {
   erase: eraseMentions,
   setup(ctx) {
     ctx.queue.register(pushJob, (p) => deliverPush(ctx, p.userId, p.message));
-    ctx.eventSinks.push(notificationSink(ctx));
+    ctx.reactions.add({
+      name: 'notifications.push',
+      hears: NOTIFIED,
+      step: 'record',
+      run: notificationSink(ctx),
+    });
   },
 };

@@ -17,9 +17,10 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField, notFound } from '../../platform/errors.ts';
-import type { EventSink, ParleyEvent } from '../../platform/events.ts';
+import type { EventType, ParleyEvent } from '../../platform/events.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
+import type { Reaction } from '../../platform/reactions.ts';
 import { isPrivateAddress, literalAddress } from '../../platform/ssrf.ts';
 import { getConversationRow } from '../conversations/index.ts';
 import { listUserNames, teamMembers } from '../users/index.ts';
@@ -369,20 +370,22 @@ async function recipients(
   }
 }
 
-const HEARD = new Set([
+/** The events a person can be notified of. */
+export const NOTIFIED = [
   'conversation.assigned',
   'conversation.escalated',
   'sla.breached',
   'message.received',
   'message.note_added',
-]);
+] as const satisfies readonly EventType[];
+const HEARD = new Set<string>(NOTIFIED);
 
 /**
  * In the events' transaction: records mentions, and enqueues one push job per person who wants
  * this kind pushed and has a browser subscribed (so a push exists if and only if its event does).
  */
-export function notificationSink(ctx: AppContext): EventSink {
-  return async (trx, events) => {
+export function notificationSink(ctx: AppContext): Reaction['run'] {
+  return async ({ db: trx }, events) => {
     for (const e of events) {
       if (!HEARD.has(e.event)) continue;
       const found = await recipients(trx, e);

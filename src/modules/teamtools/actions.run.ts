@@ -2,8 +2,6 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Scope } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
-import { fromJson } from '../../platform/json.ts';
-import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import {
   assignConversation,
   closeConversation,
@@ -14,6 +12,7 @@ import {
   snoozeConversation,
 } from '../conversations/index.ts';
 import { isAlreadyAnswered, replyToConversation, type Sender } from '../messaging/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import type { Action, ActionResult } from './actions.schemas.ts';
 import { postJson } from './actions.webhook.ts';
 import { renderCanned } from './canned.render.ts';
@@ -35,17 +34,8 @@ const guardOf = (run: RunContext) =>
   run.answering ? { answering: { messageId: run.answering, countAutomations: false } } : {};
 
 export async function senderFor(ctx: AppContext, scope: Scope, actor: Actor): Promise<Sender> {
-  const ws = await ctx.db
-    .selectFrom('workspaces')
-    .select(['plan', 'limits', 'default_country'])
-    .where('id', '=', scope.workspaceId)
-    .executeTakeFirstOrThrow();
-  return {
-    ...scope,
-    defaultCountry: ws.default_country,
-    actor,
-    limits: limitsFor(ws.plan, fromJson<Partial<PlanLimits> | null>(ws.limits, null)),
-  };
+  const { defaultCountry, limits } = await workspaceTerms(ctx.db, scope.workspaceId);
+  return { ...scope, defaultCountry, actor, limits };
 }
 
 async function retag(ctx: AppContext, run: RunContext, add: string[], remove: string[]) {

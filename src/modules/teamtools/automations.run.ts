@@ -1,8 +1,9 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Trx } from '../../platform/db/database.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
-import type { Actor, EventSink, ParleyEvent } from '../../platform/events.ts';
+import type { Actor, ParleyEvent } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
+import type { Reaction } from '../../platform/reactions.ts';
 import { defaultAgent, getAgentRow, parseBusiness } from '../agents/index.ts';
 import { getContactRow } from '../contacts/index.ts';
 import { getConversationRow, latestConversationOfContact } from '../conversations/index.ts';
@@ -50,8 +51,8 @@ async function bookingEvent(ctx: AppContext, trx: Trx, e: ParleyEvent) {
  * In the transaction that records events: each event that some active automation of its
  * workspace waits for becomes one job (committed with the event, or not at all).
  */
-export function automationSink(ctx: AppContext): EventSink {
-  return async (trx, events) => {
+export function automationSink(ctx: AppContext): Reaction['run'] {
+  return async ({ db: trx }, events) => {
     const bookings = events.filter((e) => e.event.startsWith('booking.') && !byAutomation(e));
     for (const e of bookings) await bookingEvent(ctx, trx, e);
     const conversationOf = (e: ParleyEvent) => bookingConversations.get(e.id) ?? conversationOfEvent(e);

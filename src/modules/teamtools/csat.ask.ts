@@ -2,7 +2,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { randomToken } from '../../platform/crypto.ts';
 import type { Trx } from '../../platform/db/database.ts';
 import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
-import type { EventSink } from '../../platform/events.ts';
+import type { Reaction } from '../../platform/reactions.ts';
 import { kindOf } from '../channels/index.ts';
 import { getConversationRow, windowOpen } from '../conversations/index.ts';
 import { replyToConversation } from '../messaging/index.ts';
@@ -28,8 +28,8 @@ async function endOpenQuestions(trx: Trx, scope: Scope, contactId: string, at: s
  * `conversation.resolved` → one ask job, when some CSAT settings of the workspace are on; a
  * deleted or erased contact's open questions end.
  */
-export function csatSink(ctx: AppContext): EventSink {
-  return async (trx, events) => {
+export function csatSink(ctx: AppContext): Reaction['run'] {
+  return async ({ db: trx }, events) => {
     for (const e of events) {
       if (typeof e.data.id !== 'string') continue;
       const scope = { workspaceId: e.workspace_id, livemode: e.livemode };

@@ -40,7 +40,28 @@ export const teamtoolsModule: Module = {
     ctx.queue.register(automationJob, (payload) => runAutomations(ctx, payload));
     ctx.queue.register(bookingReminderJob, (payload) => runReminder(ctx, payload));
     ctx.queue.register(csatAskJob, (payload) => askCsat(ctx, payload));
-    ctx.eventSinks.push(automationSink(ctx), csatSink(ctx));
+    ctx.reactions.add(
+      {
+        name: 'teamtools.automations',
+        // Every event an automation can wait for (automationEvents), and bookings for reminders.
+        hears: [
+          'message.received',
+          'conversation.*',
+          'call.completed',
+          'csat.received',
+          'sla.breached',
+          'booking.*',
+        ],
+        step: 'record',
+        run: automationSink(ctx),
+      },
+      {
+        name: 'teamtools.csat',
+        hears: ['conversation.resolved', 'contact.deleted'],
+        step: 'record',
+        run: csatSink(ctx),
+      },
+    );
     ctx.modules.messaging.hooks.inboundMessage.add((tx, e) => onInboundCsat(ctx, tx, e));
     ctx.modules.messaging.hooks.inboundAnswer.add((tx, e) => claimCsatAnswer(ctx, tx, e));
   },

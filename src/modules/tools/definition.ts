@@ -1,12 +1,23 @@
 import type { FieldError } from '../../platform/errors.ts';
 import { checkInputSchema, deeperThan, type JsonSchema } from './json-schema.ts';
 import { type Placeholder, placeholdersIn, stringsIn } from './template.ts';
+import type { McpImported } from './tools.mcp.ts';
 import type { CreateToolInput } from './tools.schemas.ts';
+
+/** An MCP tool's server choice and what was imported from its `tools/list`. */
+export interface McpDefinition {
+  include: string[] | null;
+  tools: Record<string, { effect?: 'read' | 'write'; confirmation?: string | null }>;
+  imported: McpImported[];
+  skipped: Array<{ name: string; reason: string }>;
+  imported_at: string | null;
+}
 
 /** A tool as stored and run: every optional field resolved to its value or default. */
 export interface ToolDefinition {
   description: string;
-  type: 'http';
+  /** `http`: one request; `mcp`: the tools of an MCP server at `request.url` (POST, streamable HTTP). */
+  type: 'http' | 'mcp';
   input_schema: JsonSchema;
   effect: 'read' | 'write';
   confirmation: string | null;
@@ -25,26 +36,37 @@ export interface ToolDefinition {
   reply: string | null;
   trigger: { keywords: string[]; examples: string[] } | null;
   voice: { holding_phrase: string | null; holding_after_ms: number };
-  mocks: Array<{ when: Record<string, unknown>; response: { status: number; body: unknown } }>;
+  mocks: Array<{
+    when: Record<string, unknown>;
+    tool?: string;
+    response: { status: number; body: unknown };
+  }>;
+  mcp: McpDefinition | null;
 }
 
 export interface Tool extends ToolDefinition {
   id: string;
   name: string;
+  /** One tool of an MCP server (`tools/call` name): an agent's view of an `mcp` tool. */
+  mcpTool?: string;
 }
 
 export const DEFAULT_HOLDING_AFTER_MS = 700;
 export const DEFAULT_TIMEOUT_MS = { voice: 3000, chat: 8000 } as const;
 
 /** The fields of a create (or a whole tool after a patch) with their defaults filled in. */
-export function resolveDefinition(input: Omit<CreateToolInput, 'name'>): ToolDefinition {
+export function resolveDefinition(
+  input: Omit<CreateToolInput, 'name'>,
+  imported?: Pick<McpDefinition, 'imported' | 'skipped' | 'imported_at'>,
+): ToolDefinition {
+  const mcp = input.type === 'mcp';
   return {
     description: input.description,
-    type: 'http',
+    type: mcp ? 'mcp' : 'http',
     input_schema: (input.input_schema ?? { type: 'object', properties: {} }) as JsonSchema,
-    effect: input.effect,
+    effect: input.effect ?? (mcp ? 'write' : ('' as 'read')),
     confirmation: input.confirmation ?? null,
-    request: input.request,
+    request: requestOf(input),
     timeout_ms: input.timeout_ms ?? null,
     result: {
       pointer: input.result?.pointer || null,
@@ -69,9 +91,46 @@ export function resolveDefinition(input: Omit<CreateToolInput, 'name'>): ToolDef
     },
     mocks: (input.mocks ?? []).map((m) => ({
       when: m.when ?? {},
+      ...(m.tool ? { tool: m.tool } : {}),
       response: { status: m.response.status ?? 200, body: m.response.body },
     })),
+    mcp: mcp ? mcpOf(input, imported) : null,
   };
+}
+
+/** An http tool's request; an MCP tool's server as the request its exchange POSTs. */
+function requestOf(input: Omit<CreateToolInput, 'name'>): ToolDefinition['request'] {
+  if (input.type === 'mcp' && input.mcp)
+    return { method: 'POST', url: input.mcp.url, headers: input.mcp.headers ?? {} };
+  return input.request ?? { method: 'GET', url: '' };
+}
+
+function mcpOf(
+  input: Omit<CreateToolInput, 'name'>,
+  imported?: Pick<McpDefinition, 'imported' | 'skipped' | 'imported_at'>,
+): McpDefinition {
+  return {
+    include: input.mcp?.include ?? null,
+    tools: input.mcp?.tools ?? {},
+    imported: imported?.imported ?? [],
+    skipped: imported?.skipped ?? [],
+    imported_at: imported?.imported_at ?? null,
+  };
+}
+
+/** The tools an agent is offered for a workspace tool: itself, or each tool its MCP server has. */
+export function agentTools(tool: Tool): Tool[] {
+  if (tool.type !== 'mcp') return [tool];
+  return (tool.mcp?.imported ?? []).map((t) => ({
+    ...tool,
+    name: `${tool.name}__${t.name.replace(/[^A-Za-z0-9_]/g, '_')}`,
+    description: t.description,
+    input_schema: t.input_schema,
+    effect: t.effect,
+    confirmation: t.confirmation ?? (t.effect === 'write' ? tool.confirmation : null),
+    mocks: tool.mocks.filter((m) => !m.tool || m.tool === t.name),
+    mcpTool: t.name,
+  }));
 }
 
 /** The fields of a contact, a conversation and an agent a template may bind. */
@@ -88,6 +147,9 @@ const boundFields: Record<string, RegExp> = {
  * read-back wording.
  */
 export function checkDefinition(def: ToolDefinition, secretNames: Set<string>): FieldError[] {
+  if (def.type === 'mcp') return checkMcp(def, secretNames);
+  if (!def.request.url) return [{ field: 'request', message: 'an http tool needs its request' }];
+  if (!def.effect) return [{ field: 'effect', message: 'an http tool needs its effect: read or write' }];
   const errors = checkInputSchema(def.input_schema);
   const check = bindingCheck(new Set(Object.keys(def.input_schema.properties ?? {})), secretNames, errors);
   checkRequest(def, check, errors);
@@ -113,6 +175,32 @@ export function checkDefinition(def: ToolDefinition, secretNames: Set<string>): 
     for (const k of Object.keys(m.when))
       if (!(k in args))
         errors.push({ field: `mocks[${i}].when.${k}`, message: 'is not a property of input_schema' });
+  return errors;
+}
+
+/**
+ * An MCP tool: an http(s) server URL, headers that bind only secrets (the tools are listed before
+ * any conversation), and nothing that only an http tool has (the built-in agent's trigger).
+ */
+function checkMcp(def: ToolDefinition, secretNames: Set<string>): FieldError[] {
+  const errors: FieldError[] = [];
+  const check = bindingCheck(new Set(), secretNames, errors);
+  errors.push(...checkUrl(def.request.url).map((e) => ({ ...e, field: 'mcp.url' })));
+  if (placeholdersIn(def.request.url, { single: true }).length)
+    errors.push({ field: 'mcp.url', message: 'holds no placeholder' });
+  for (const [k, v] of Object.entries(def.request.headers ?? {})) {
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(k))
+      errors.push({ field: `mcp.headers.${k}`, message: 'is not a header name' });
+    check(`mcp.headers.${k}`, placeholdersIn(v), ['secret']);
+  }
+  if (def.trigger || def.reply)
+    errors.push({
+      field: def.trigger ? 'trigger' : 'reply',
+      message: 'an MCP tool is used by LLM agents: it has no trigger or reply template',
+    });
+  if (def.confirmation) check('confirmation', placeholdersIn(def.confirmation), ['args', 'contact', 'agent']);
+  if (def.error_message)
+    check('error_message', placeholdersIn(def.error_message), ['args', 'contact', 'agent']);
   return errors;
 }
 

@@ -39,12 +39,17 @@ export type FailCode =
   | 'bad_content_type'
   | 'network_error'
   | 'invalid_response'
-  | 'invalid_args';
+  | 'invalid_args'
+  | 'tool_error'
+  | 'not_recorded'
+  | 'no_mock';
 
 export interface HttpAnswer {
   status: number;
   contentType: string;
   body: string;
+  /** The response's headers (MCP reads its session id there); not recorded. */
+  headers?: Record<string, string>;
 }
 
 export type HttpOutcome =
@@ -89,10 +94,22 @@ export interface OutgoingRequest {
 
 const readable = (type: string) => !type || /application\/([\w.+-]*\+)?json|text\/plain/.test(type);
 
-function once(
+const headerRecord = (h: http.IncomingHttpHeaders) =>
+  Object.fromEntries(
+    Object.entries(h).flatMap(([k, v]) =>
+      v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]],
+    ),
+  ) as Record<string, string>;
+
+/**
+ * One request, no redirect followed (a 3xx answers with its `location`); `accept` says which
+ * content types are read (JSON and plain text unless given: MCP also reads text/event-stream).
+ */
+export function once(
   req: OutgoingRequest,
   reach: Reach,
   signal: AbortSignal,
+  accept: (contentType: string) => boolean = readable,
 ): Promise<HttpOutcome & { location?: string }> {
   const url = new URL(req.url);
   const literal = literalAddress(url.hostname);
@@ -126,7 +143,7 @@ function once(
           res.destroy();
           return done({
             ok: true,
-            answer: { status, contentType, body: '' },
+            answer: { status, contentType, body: '', headers: headerRecord(res.headers) },
             location: res.headers.location,
           });
         }
@@ -139,7 +156,7 @@ function once(
             retryable: false,
           });
         }
-        if (!readable(contentType)) {
+        if (!accept(contentType)) {
           res.destroy();
           return done({
             ok: false,
@@ -164,7 +181,15 @@ function once(
           } else chunks.push(c);
         });
         res.on('end', () =>
-          done({ ok: true, answer: { status, contentType, body: Buffer.concat(chunks).toString('utf8') } }),
+          done({
+            ok: true,
+            answer: {
+              status,
+              contentType,
+              body: Buffer.concat(chunks).toString('utf8'),
+              headers: headerRecord(res.headers),
+            },
+          }),
         );
         res.on('error', (err) =>
           done({ ok: false, code: 'network_error', message: err.message, retryable: true }),

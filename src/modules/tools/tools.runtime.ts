@@ -15,6 +15,7 @@ import {
   type OutgoingRequest,
   send,
 } from './tools.http.ts';
+import { callMcpTool } from './tools.mcp.ts';
 import type { ToolCallStatus } from './tools.tables.ts';
 
 /**
@@ -36,9 +37,15 @@ export interface ToolRunContext {
   conversation: { id: string; channel: string; variables: Record<string, unknown> } | null;
   /** Where the answer goes: the default timeout is 3 s on a call, 8 s in chat. */
   channel: 'chat' | 'voice';
-  source: 'chat' | 'voice' | 'test' | 'playground';
+  source: 'chat' | 'voice' | 'test' | 'playground' | 'replay';
   /** A matching mock answers instead of the request (test mode, the playground, evaluations). */
   useMocks: boolean;
+  /**
+   * A replay's recorded answers: the tool calls of the live conversation. A call of the same
+   * tool with the same arguments answers from its recorded response (status `replayed`); with
+   * none (and no mock), the tool is not run (`not_recorded`): a replay never calls the business.
+   */
+  recorded?: RecordedCall[];
   /** False: a write tool's request is rendered but not sent (status `skipped`). */
   liveWrites: boolean;
   actor: Actor;
@@ -58,6 +65,16 @@ export interface ToolOutcome {
   result: unknown;
   callId: string;
   status: ToolCallStatus;
+}
+
+/** What a replay needs of a recorded tool call. */
+export interface RecordedCall {
+  tool_id: string;
+  tool_name: string;
+  status: string;
+  args: Record<string, unknown>;
+  response: { status: number; content_type: string; body: string } | null;
+  result: unknown;
 }
 
 const BACKOFF_MS = 100;
@@ -88,7 +105,7 @@ export async function runTool(
     secret: secrets,
   };
   const mask = masker(secrets);
-  const request = renderRequest(tool, bindings);
+  const request = renderRequest(tool, bindings, args);
   const invalid = validateValue(tool.input_schema, args);
   const x: Exchange = invalid.length
     ? {
@@ -172,6 +189,7 @@ async function exchange(
         Object.entries(m.when).every(([k, v]) => JSON.stringify(args[k]) === JSON.stringify(v)),
       )
     : undefined;
+  if (rc.recorded) return replayed(tool, args, rc.recorded, mock);
   if (mock) return { status: 'mocked', attempts: 0, outcome: mockOutcome(mock.response) };
   if (tool.effect === 'write' && !rc.liveWrites)
     return {
@@ -197,7 +215,20 @@ async function exchange(
         ...(write ? { 'idempotency-key': callId } : {}),
       },
     };
-    const outcome = await send(signed, reach, deadline);
+    const outcome = tool.mcpTool
+      ? await callMcpTool(
+          {
+            url: request.url,
+            headers: write ? { ...request.headers, 'idempotency-key': callId } : request.headers,
+            reach,
+            signal: deadline,
+            timeoutMs: budgetMs - (performance.now() - started),
+            sign: (n, body) => signRequest(settings.signingSecret, `${id}.${n}`, ctx.clock.now(), body),
+          },
+          tool.mcpTool,
+          args,
+        )
+      : await send(signed, reach, deadline);
     if (outcome.ok || write || !outcome.retryable || attempts >= MAX_READ_ATTEMPTS)
       return { status: 'ok', attempts, outcome };
     const wait = BACKOFF_MS * 2 ** (attempts - 1);
@@ -206,8 +237,57 @@ async function exchange(
   }
 }
 
-function mockOutcome(response: { status: number; body: unknown }): HttpOutcome {
-  const answer: HttpAnswer = {
+const sameArgs = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  JSON.stringify(Object.entries(a).sort(([x], [y]) => x.localeCompare(y))) ===
+  JSON.stringify(Object.entries(b).sort(([x], [y]) => x.localeCompare(y)));
+
+/** A replay: the recorded answer of the same call, else the mock, else not run. */
+function replayed(
+  tool: Tool,
+  args: Record<string, unknown>,
+  recorded: RecordedCall[],
+  mock: Tool['mocks'][number] | undefined,
+): Exchange {
+  const hit = recorded.findLast(
+    (r) =>
+      r.tool_id === tool.id &&
+      r.tool_name === tool.name &&
+      (r.status === 'ok' || r.status === 'failed') &&
+      r.response !== null &&
+      sameArgs(r.args, args),
+  );
+  if (hit?.response) {
+    const answer = {
+      status: hit.response.status,
+      contentType: hit.response.content_type,
+      body: hit.response.body,
+    };
+    // An excerpt cut at 2,000 characters is no longer the whole answer: the result the agent saw then is.
+    const whole = answer.body.length < EXCERPT_CHARS || !/json/.test(answer.contentType);
+    const body = whole
+      ? answer
+      : { ...answer, contentType: 'application/json', body: JSON.stringify(hit.result) };
+    return {
+      status: 'replayed',
+      attempts: 0,
+      outcome: mockOutcome({ status: body.status, body: undefined }, body),
+    };
+  }
+  if (mock) return { status: 'mocked', attempts: 0, outcome: mockOutcome(mock.response) };
+  return {
+    status: 'ok',
+    attempts: 0,
+    outcome: {
+      ok: false,
+      code: 'not_recorded',
+      message: 'no recorded answer of this call to replay (a replay never calls the business)',
+      retryable: false,
+    },
+  };
+}
+
+function mockOutcome(response: { status: number; body: unknown }, given?: HttpAnswer): HttpOutcome {
+  const answer: HttpAnswer = given ?? {
     status: response.status,
     contentType: 'application/json',
     body: JSON.stringify(response.body ?? null),
@@ -237,7 +317,7 @@ async function saveResult(
   );
 }
 
-function usedSecrets(tool: Tool): string[] {
+export function usedSecrets(tool: Pick<Tool, 'request'>): string[] {
   const texts = [
     tool.request.url,
     ...Object.values(tool.request.query ?? {}),
@@ -273,7 +353,11 @@ export function masker(secrets: Record<string, string>): (text: string) => strin
   };
 }
 
-export function renderRequest(tool: Tool, bindings: Bindings): OutgoingRequest {
+export function renderRequest(
+  tool: Tool,
+  bindings: Bindings,
+  args?: Record<string, unknown>,
+): OutgoingRequest {
   const r = tool.request;
   const url = new URL(render(r.url, bindings, { single: true, encode: encodeURIComponent }));
   for (const [k, v] of Object.entries(r.query ?? {})) url.searchParams.set(k, render(v, bindings));
@@ -284,7 +368,11 @@ export function renderRequest(tool: Tool, bindings: Bindings): OutgoingRequest {
   for (const [k, v] of Object.entries(r.headers ?? {}))
     headers[k.toLowerCase()] = render(v, bindings).replace(/[\r\n]/g, ' ');
   let body: string | null = null;
-  if (r.body !== undefined && r.method !== 'GET') {
+  if (tool.mcpTool) {
+    // What the record shows of an MCP call: its `tools/call` (the exchange also initializes).
+    body = JSON.stringify({ method: 'tools/call', params: { name: tool.mcpTool, arguments: args ?? {} } });
+    headers['content-type'] = 'application/json';
+  } else if (r.body !== undefined && r.method !== 'GET') {
     body = JSON.stringify(renderJson(r.body, bindings));
     headers['content-type'] = 'application/json';
   }
@@ -355,4 +443,40 @@ function pick(result: unknown, paths: Record<string, string>): Record<string, un
     if (v !== undefined && v !== null && typeof v !== 'object') out[name] = v;
   }
   return out;
+}
+
+/**
+ * A tool answered by its mocks alone, nothing recorded and nothing sent: evaluations
+ * (`npm run eval`) score dialogues that use tools without the network. No matching mock is a
+ * failure (`no_mock`), which the agent meets as any failure (its `on_error`).
+ */
+export function mockedOutcome(tool: Tool, args: Record<string, unknown>): ToolOutcome {
+  const fail = (code: FailCode, message: string, retryable = false): ToolOutcome => ({
+    ok: false,
+    code,
+    retryable,
+    message,
+    result: null,
+    callId: '',
+    status: 'failed',
+  });
+  const invalid = validateValue(tool.input_schema, args);
+  if (invalid.length) return fail('invalid_args', invalid.join('; '), true);
+  const mock = tool.mocks.find((m) =>
+    Object.entries(m.when).every(([k, v]) => JSON.stringify(args[k]) === JSON.stringify(v)),
+  );
+  if (!mock) return fail('no_mock', 'no mock answers these arguments');
+  const outcome = mockOutcome(mock.response);
+  if (!outcome.ok) return fail(outcome.code, outcome.message, outcome.retryable);
+  const mapped = mapResult(tool, outcome.answer);
+  if (!mapped.ok) return fail('invalid_response', mapped.message);
+  return {
+    ok: true,
+    code: null,
+    retryable: false,
+    message: 'ok',
+    result: mapped.result,
+    callId: '',
+    status: 'mocked',
+  };
 }

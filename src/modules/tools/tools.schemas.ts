@@ -103,6 +103,11 @@ export const toolVoice = describe(
 );
 
 export const toolMock = z.strictObject({
+  tool: describe(
+    z.string().min(1).max(64),
+    'MCP tools: the imported tool this mock answers (absent: any of them).',
+    'get_order',
+  ).optional(),
   when: describe(
     z.record(z.string(), z.unknown()),
     'Arguments this mock answers (each given one must be equal); empty or absent: any.',
@@ -131,6 +136,44 @@ export const toolTrigger = describe(
     ).optional(),
   }),
   'When the built-in agent (no LLM) uses the tool.',
+);
+
+export const toolMcp = describe(
+  z.strictObject({
+    url: template(
+      2000,
+      'The MCP server (streamable HTTP transport): an http(s) URL without placeholders.',
+      'https://shop.example.com/mcp',
+    ),
+    headers: stringMapOf('Request headers; values may hold `{{secret.x}}`.', {
+      authorization: 'Bearer {{secret.shop_token}}',
+    }).optional(),
+    include: describe(
+      z.array(z.string().min(1).max(64)).max(100),
+      "Only these of the server's tools (default: all of them).",
+      ['get_order', 'cancel_order'],
+    )
+      .nullable()
+      .optional(),
+    tools: describe(
+      z.record(
+        z.string().min(1).max(64),
+        z.strictObject({
+          effect: describe(z.enum(['read', 'write']), 'read or write.', 'write').optional(),
+          confirmation: template(
+            500,
+            'The read-back the customer confirms before this write runs.',
+            'I will cancel order {{args.order_id}}. Shall I go ahead?',
+          )
+            .nullable()
+            .optional(),
+        }),
+      ),
+      "Per imported tool: its effect (default: `read` when the server marks it `readOnlyHint`, else `write`) and a write's read-back.",
+      { get_order: { effect: 'read' } },
+    ).optional(),
+  }),
+  '`type: mcp`: the MCP server whose tools (`tools/list`) the agent may call (`tools/call`). They are imported when the tool is created or changed.',
 );
 
 /** Every field a tool has; POST requires some, PATCH none. */
@@ -200,8 +243,19 @@ const toolFields = {
 
 export const createToolBody = z.strictObject({
   name: toolName,
+  type: describe(
+    z.enum(['http', 'mcp']),
+    '`http` (default): one request (`request`); `mcp`: the tools of an MCP server (`mcp`).',
+    'http',
+  ).optional(),
   ...toolFields,
   input_schema: toolFields.input_schema.optional(),
+  request: describe(toolRequest, 'The request Parley makes (an http tool: required).', {
+    method: 'GET',
+    url: 'https://shop.example.com/api/orders/{order_id}',
+  }).optional(),
+  effect: toolFields.effect.optional(),
+  mcp: toolMcp.optional(),
 });
 
 export const updateToolBody = z.strictObject({
@@ -220,6 +274,7 @@ export const updateToolBody = z.strictObject({
   trigger: toolFields.trigger,
   voice: toolFields.voice,
   mocks: toolFields.mocks,
+  mcp: toolMcp.optional(),
 });
 
 export type CreateToolInput = z.output<typeof createToolBody>;
@@ -229,7 +284,7 @@ export const toolObject = z.object({
   ...baseObject('tool', 'tool'),
   name: toolName,
   description: toolFields.description,
-  type: describe(z.literal('http'), 'How the tool is reached.', 'http'),
+  type: describe(z.enum(['http', 'mcp']), 'How the tool is reached.', 'http'),
   input_schema: toolFields.input_schema,
   effect: toolFields.effect,
   confirmation: describe(z.string().nullable(), 'The read-back of a write tool.', null),
@@ -277,6 +332,7 @@ export const toolObject = z.object({
     z.array(
       z.object({
         when: describe(z.record(z.string(), z.unknown()), 'Arguments matched.', { order_id: '5531' }),
+        tool: describe(z.string(), 'MCP tools: the imported tool it answers.', 'get_order').optional(),
         response: describe(
           z.object({
             status: describe(z.number().int(), 'HTTP status.', 200),
@@ -287,6 +343,57 @@ export const toolObject = z.object({
       }),
     ),
     'Mock answers.',
+  ),
+  mcp: describe(
+    z
+      .object({
+        url: describe(z.string(), 'The MCP server.', 'https://shop.example.com/mcp'),
+        headers: describe(z.record(z.string(), z.string()), 'Headers (secrets as placeholders).', {}),
+        include: describe(z.array(z.string()).nullable(), 'The tools kept (null: all).', null),
+        tools: describe(
+          z.record(
+            z.string(),
+            z.object({
+              effect: describe(z.enum(['read', 'write']), 'read or write.', 'read').optional(),
+              confirmation: describe(z.string().nullable(), 'Read-back.', null).optional(),
+            }),
+          ),
+          'Effects and read-backs set per tool.',
+          {},
+        ),
+        imported: describe(
+          z.array(
+            z.object({
+              name: describe(z.string(), "The server's name for it.", 'get_order'),
+              agent_name: describe(z.string(), 'What the model calls it.', 'shop__get_order'),
+              description: describe(z.string(), 'What it does.', 'Looks up an order.'),
+              input_schema: describe(z.record(z.string(), z.unknown()), 'Its arguments.', {
+                type: 'object',
+              }),
+              effect: describe(z.enum(['read', 'write']), 'read or write.', 'read'),
+              confirmation: describe(z.string().nullable(), 'Read-back of a write.', null),
+            }),
+          ),
+          "The server's tools the agent may call.",
+        ),
+        skipped: describe(
+          z.array(
+            z.object({
+              name: describe(z.string(), 'Tool.', 'upload_file'),
+              reason: describe(z.string(), 'Why.', 'input_schema.properties.file.type: ...'),
+            }),
+          ),
+          'Tools of the server that could not be imported, and why.',
+        ),
+        imported_at: describe(
+          z.string().nullable(),
+          'When `tools/list` was read.',
+          '2026-05-03T10:00:00.000Z',
+        ),
+      })
+      .nullable(),
+    '`type: mcp`: the server and its imported tools (null for an http tool).',
+    null,
   ),
 });
 export type ToolObject = z.output<typeof toolObject>;
@@ -378,16 +485,20 @@ export const toolCallObject = z.object({
     'conv_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
   ),
   agent_id: describe(z.string().nullable(), 'The agent that used it.', 'agt_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
-  source: describe(z.enum(['chat', 'voice', 'test', 'playground']), 'Where it ran.', 'chat'),
+  source: describe(
+    z.enum(['chat', 'voice', 'test', 'playground', 'replay']),
+    'Where it ran (`replay`: `POST /v1/agents/{id}/replay`).',
+    'chat',
+  ),
   effect: describe(z.enum(['read', 'write']), 'read or write.', 'read'),
   status: describe(
-    z.enum(['ok', 'failed', 'mocked', 'skipped']),
-    '`ok`, `failed`, `mocked` (a mock answered) or `skipped` (a write test not run live).',
+    z.enum(['ok', 'failed', 'mocked', 'skipped', 'replayed']),
+    '`ok`, `failed`, `mocked` (a mock answered), `skipped` (a write test not run live) or `replayed` (a replay answered with the response recorded in the live conversation).',
     'ok',
   ),
   code: describe(
     z.string().nullable(),
-    'Why it failed: `timeout`, `http_error`, `blocked_address`, `too_large`, `bad_content_type`, `invalid_args`, `network_error`, `invalid_response`.',
+    'Why it failed: `timeout`, `http_error`, `blocked_address`, `too_large`, `bad_content_type`, `invalid_args`, `network_error`, `invalid_response`, `tool_error` (an MCP tool answered an error), `not_recorded` (a replay had no recorded answer), `no_mock` (an evaluation had no mock).',
     null,
   ),
   message: describe(z.string().nullable(), 'What went wrong, secrets masked.', null),
@@ -432,6 +543,10 @@ export const testToolBody = z.strictObject({
     false,
   ).optional(),
   contact_id: idOf('ct', 'The contact whose fields fill `{{contact.x}}` (default: none).').optional(),
+  tool: describe(
+    z.string().min(1).max(64),
+    'MCP tools: which of the imported tools to call (its name on the server, e.g. `get_order`).',
+  ).optional(),
 });
 
 export const testToolResponse = z.object({

@@ -5,9 +5,18 @@ import { ApiError, notFound, validationFailed } from '../../platform/errors.ts';
 import type { PageRequest } from '../../platform/http/pagination.ts';
 import { paginate } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
+import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import { checkDefinition, resolveDefinition, type Tool, type ToolDefinition } from './definition.ts';
-import { secretNames } from './secrets.service.ts';
+import {
+  agentTools,
+  checkDefinition,
+  resolveDefinition,
+  type Tool,
+  type ToolDefinition,
+} from './definition.ts';
+import { secretNames, secretValues, signRequest, toolSettings } from './secrets.service.ts';
+import { importTools, listMcpTools } from './tools.mcp.ts';
+import { masker, renderRequest, usedSecrets } from './tools.runtime.ts';
 import type { CreateToolInput, ToolObject, UpdateToolInput } from './tools.schemas.ts';
 import type { ToolsTable } from './tools.tables.ts';
 import './tools.tables.ts';
@@ -22,7 +31,7 @@ export function presentTool(row: ToolsTable): ToolObject {
     ...objectHead(row, 'tool'),
     name: t.name,
     description: t.description,
-    type: 'http',
+    type: t.type ?? 'http',
     input_schema: t.input_schema as Record<string, unknown>,
     effect: t.effect,
     confirmation: t.confirmation,
@@ -36,14 +45,67 @@ export function presentTool(row: ToolsTable): ToolObject {
     trigger: t.trigger,
     voice: t.voice,
     mocks: t.mocks,
+    mcp: presentMcp(t),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
 }
 
-async function checked(db: Db | Trx, scope: Scope, def: ToolDefinition): Promise<void> {
-  const errors = checkDefinition(def, await secretNames(db, scope));
+function presentMcp(t: Tool): ToolObject['mcp'] {
+  if (t.type !== 'mcp' || !t.mcp) return null;
+  const names = agentTools(t).map((x) => x.name);
+  return {
+    url: t.request.url,
+    headers: t.request.headers ?? {},
+    include: t.mcp.include,
+    tools: t.mcp.tools,
+    imported: t.mcp.imported.map((x, i) => ({
+      ...x,
+      input_schema: x.input_schema as Record<string, unknown>,
+      agent_name: names[i]!,
+    })),
+    skipped: t.mcp.skipped,
+    imported_at: t.mcp.imported_at,
+  };
+}
+
+async function checked(ctx: AppContext, scope: Scope, def: ToolDefinition): Promise<ToolDefinition> {
+  const errors = checkDefinition(def, await secretNames(ctx.db, scope));
   if (errors.length) throw validationFailed(errors);
+  return def.type === 'mcp' ? withImport(ctx, scope, def) : def;
+}
+
+/**
+ * An MCP tool with its server's tools imported (`tools/list`), reached like any tool request
+ * (SSRF rules, the budget, signed); a server that cannot be read is a 422 with why (masked).
+ */
+async function withImport(ctx: AppContext, scope: Scope, def: ToolDefinition): Promise<ToolDefinition> {
+  const secrets = await secretValues(ctx, scope, usedSecrets(def));
+  const mask = masker(secrets);
+  const { headers } = renderRequest({ ...def, id: '', name: '' }, { secret: secrets });
+  const settings = await toolSettings(ctx, scope);
+  const budget = def.timeout_ms ?? 8000;
+  const id = newId('tc');
+  const listed = await listMcpTools({
+    url: def.request.url,
+    headers,
+    reach: { allowPrivate: ctx.config.webhookAllowPrivate, allowedHosts: settings.allowedPrivateHosts },
+    signal: AbortSignal.timeout(budget),
+    timeoutMs: budget,
+    sign: (n, body) => signRequest(settings.signingSecret, `${id}.${n}`, ctx.clock.now(), body),
+  });
+  if (!listed.ok)
+    throw new ApiError(
+      'unprocessable',
+      `The MCP server's tools could not be read (${listed.code}): ${mask(listed.message)}.`,
+      { details: { failure: listed.code } },
+    );
+  const { imported, skipped } = importTools(listed.value, def.mcp!);
+  if (!imported.length)
+    throw new ApiError('unprocessable', 'The MCP server offers no tool that can be imported.', {
+      details: { skipped },
+    });
+  return { ...def, mcp: { ...def.mcp!, imported, skipped, imported_at: ctx.clock.now().toISOString() } };
 }
 
 const duplicateName = (name: string, existing: string) =>
@@ -53,8 +115,7 @@ const duplicateName = (name: string, existing: string) =>
 
 export async function createTool(ctx: AppContext, scope: Scope, input: CreateToolInput): Promise<ToolObject> {
   const { name, ...rest } = input;
-  const def = resolveDefinition(rest);
-  await checked(ctx.db, scope, def);
+  const def = await checked(ctx, scope, resolveDefinition(rest));
   const existing = await tenant(ctx.db, scope)
     .selectFrom('tools')
     .select('id')
@@ -94,6 +155,17 @@ export async function updateTool(
   const row = await getToolRow(ctx.db, scope, id);
   const current = toolOf(row);
   const merged: Omit<CreateToolInput, 'name'> = {
+    type: current.type ?? 'http',
+    mcp:
+      input.mcp ??
+      (current.mcp
+        ? {
+            url: current.request.url,
+            headers: current.request.headers ?? {},
+            include: current.mcp.include,
+            tools: current.mcp.tools,
+          }
+        : undefined),
     description: input.description ?? current.description,
     input_schema: (input.input_schema ?? current.input_schema) as Record<string, unknown>,
     effect: input.effect ?? current.effect,
@@ -119,8 +191,7 @@ export async function updateTool(
           },
     mocks: input.mocks ?? current.mocks,
   };
-  const def = resolveDefinition(merged);
-  await checked(ctx.db, scope, def);
+  const def = await checked(ctx, scope, resolveDefinition(merged));
   const name = input.name ?? row.name;
   if (name !== row.name) {
     const clash = await tenant(ctx.db, scope)
@@ -150,17 +221,28 @@ export async function deleteTool(ctx: AppContext, scope: Scope, id: string) {
   return { id, object: 'tool' as const, deleted: true as const };
 }
 
-/** The tools with these ids, in the order asked; ids of no tool (deleted since) are left out. */
+/**
+ * The tools with these ids, in the order asked; ids of no tool (deleted since) are left out.
+ * An MCP tool is there as each of its server's tools (`agentTools`).
+ */
 export async function toolsByIds(db: Db | Trx, scope: Scope, ids: string[]): Promise<Tool[]> {
   if (ids.length === 0) return [];
   const rows = await tenant(db, scope).selectFrom('tools').selectAll().where('id', 'in', ids).execute();
   const byId = new Map(rows.map((r) => [r.id, toolOf(r)]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
+  return ids.flatMap((id) => {
+    const t = byId.get(id);
+    return t ? agentTools(t) : [];
+  });
 }
 
 /** Refuses tool ids (in `agent.tools`) that are not tools of this workspace and mode. */
 export async function assertToolsExist(db: Db | Trx, scope: Scope, ids: string[], field = 'tools') {
-  const found = new Set((await toolsByIds(db, scope, ids)).map((t) => t.id));
+  if (!ids.length) return;
+  const found = new Set(
+    (await tenant(db, scope).selectFrom('tools').select('id').where('id', 'in', ids).execute()).map(
+      (t) => t.id,
+    ),
+  );
   const missing = ids.filter((id) => !found.has(id));
   if (missing.length)
     throw validationFailed(

@@ -37,7 +37,7 @@ export interface ToolSettingsTable {
   updated_at: string;
 }
 
-export type ToolCallStatus = 'ok' | 'failed' | 'mocked' | 'skipped';
+export type ToolCallStatus = 'ok' | 'failed' | 'mocked' | 'skipped' | 'replayed';
 
 /** One run of a tool: what was asked, what came back (both with secrets masked), how long it took. */
 export interface ToolCallsTable {

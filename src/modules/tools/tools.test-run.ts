@@ -3,10 +3,24 @@ import type { Scope } from '../../platform/db/scope.ts';
 import { ApiError, invalidField } from '../../platform/errors.ts';
 import { fromJson } from '../../platform/json.ts';
 import { findContactRow } from '../contacts/index.ts';
+import { agentTools, type Tool } from './definition.ts';
 import { deeperThan } from './json-schema.ts';
 import { toolCallsById } from './tool-calls.service.ts';
 import { callTool } from './tools.run.ts';
 import { getToolRow, toolOf } from './tools.service.ts';
+
+/** An MCP tool is tested as one of its server's tools (`tool`, by its name on the server). */
+function pick(tool: Tool, name: string | undefined): Tool {
+  if (tool.type !== 'mcp') {
+    if (name) throw invalidField('tool', 'only an MCP tool has tools to choose from');
+    return tool;
+  }
+  const all = agentTools(tool);
+  const found = name ? all.find((t) => t.mcpTool === name) : all.length === 1 ? all[0] : undefined;
+  if (!found)
+    throw invalidField('tool', `name one of the imported tools: ${all.map((t) => t.mcpTool).join(', ')}`);
+  return found;
+}
 
 /** `POST /v1/tools/{id}/test`: one run, recorded like any other (source `test`), answered whole. */
 export async function testTool(
@@ -18,9 +32,9 @@ export async function testTool(
     };
   },
   id: string,
-  body: { args?: Record<string, unknown>; live?: boolean; contact_id?: string },
+  body: { args?: Record<string, unknown>; live?: boolean; contact_id?: string; tool?: string },
 ) {
-  const tool = toolOf(await getToolRow(ctx.db, auth, id));
+  const tool = pick(toolOf(await getToolRow(ctx.db, auth, id)), body.tool);
   if (body.args && deeperThan(body.args, 10)) throw invalidField('args', 'nests deeper than 10 levels');
   const contact = body.contact_id ? await findContactRow(ctx.db, auth, body.contact_id) : undefined;
   const live = body.live === true;

@@ -6,8 +6,7 @@ import { loadSecretKey } from '../../platform/context.ts';
 import { inPartialScope, inScope } from '../../platform/db/scope.ts';
 import { ApiError, invalidField } from '../../platform/errors.ts';
 import type { Auth } from '../../platform/http/route.ts';
-import { fromJson } from '../../platform/json.ts';
-import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import { loginFailed, loginSucceeded, throttleLogin } from './users.login-throttle.ts';
 import { presentUser, SESSION_TTL_SECONDS, scopesForRole, type UsersTable } from './users.service.ts';
@@ -213,18 +212,7 @@ export async function verifySession(
   if (!claims) return null;
   const row = await ctx.db
     .selectFrom('users')
-    .innerJoin('workspaces', 'workspaces.id', 'users.workspace_id')
-    .select([
-      'users.id',
-      'users.role',
-      'users.livemode',
-      'users.session_version',
-      'workspaces.id as workspace_id',
-      'workspaces.name as workspace_name',
-      'workspaces.plan',
-      'workspaces.limits',
-      'workspaces.default_country',
-    ])
+    .select(['users.id', 'users.role', 'users.livemode', 'users.session_version', 'users.workspace_id'])
     .innerJoin('user_sessions', 'user_sessions.user_id', 'users.id')
     .select(['user_sessions.revoked_at', 'user_sessions.last_seen_at'])
     .where('user_sessions.id', '=', claims.sid)
@@ -233,18 +221,19 @@ export async function verifySession(
     .executeTakeFirst();
   if (!row || Number(row.session_version) !== claims.version || row.revoked_at !== null) return null;
   await noteSeen(ctx, claims.sid, row.last_seen_at);
+  const terms = await workspaceTerms(ctx.db, row.workspace_id);
   return {
     workspaceId: row.workspace_id,
-    workspaceName: row.workspace_name,
+    workspaceName: terms.name,
     livemode: claims.livemode,
     principalId: row.id,
     kind: 'user',
     // Signed in without the second factor the workspace requires: only enrolment (unscoped routes).
     scopes: claims.enrolOnly ? [] : scopesForRole(row.role),
     sessionId: claims.sid,
-    plan: row.plan,
-    limits: limitsFor(row.plan, fromJson<Partial<PlanLimits> | null>(row.limits, null)),
-    defaultCountry: row.default_country,
+    plan: terms.plan,
+    limits: terms.limits,
+    defaultCountry: terms.defaultCountry,
     actor: { type: 'user', id: row.id },
   };
 }

@@ -3,7 +3,6 @@ import { scopeOf, tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
-import { limitsFor, type PlanLimits } from '../../platform/limits.ts';
 import { agentConfig, getAgentRow } from '../agents/index.ts';
 import type { Turn } from '../ai/index.ts';
 import { liveTools, runEngine } from '../ai/index.ts';
@@ -13,6 +12,7 @@ import { findConversationRow } from '../conversations/index.ts';
 import { captureLead } from '../leads/index.ts';
 import { sendMessage } from '../messaging/index.ts';
 import { type CallDriver, type CallRow, type DriverChunk, mergeCallVariables } from '../voice/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import type { Captured } from './capture.ts';
 import { type FlowEffects, FlowRun, type FlowStep, fillValue, type Variables } from './runner.ts';
 import { webhookJob } from './voice-flows.jobs.ts';
@@ -128,18 +128,14 @@ function liveEffects(ctx: AppContext, call: CallRow, flowId: string, defaultCoun
         case 'send_message': {
           const to = call.to_address ?? call.from_address;
           if (!to) return { ok: false };
-          const ws = await ctx.db
-            .selectFrom('workspaces')
-            .select(['plan', 'limits'])
-            .where('id', '=', call.workspace_id)
-            .executeTakeFirstOrThrow();
+          const { limits } = await workspaceTerms(ctx.db, call.workspace_id);
           return guard(() =>
             sendMessage(
               ctx,
               {
                 ...scope,
                 actor: flowActor,
-                limits: limitsFor(ws.plan, fromJson<Partial<PlanLimits> | null>(ws.limits, null)),
+                limits,
               },
               {
                 to,

@@ -8,6 +8,7 @@ import { findContactRow } from '../contacts/index.ts';
 import { findConversationRow, noteLastMessage } from '../conversations/index.ts';
 import type { MessageRow } from '../messaging/index.ts';
 import { insertMessageRow, presentMessage } from '../messaging/index.ts';
+import { workspaceTerms } from '../workspaces/index.ts';
 import { agentDriver } from './agent.driver.ts';
 import { withCallScreening } from './call-screening.ts';
 import { agentVoice, callSpeech, noSttNotice } from './call-speech.ts';
@@ -271,11 +272,7 @@ async function callParties(ctx: AppContext, call: CallRow) {
     ? await findConversationRow(ctx.db, scope, call.conversation_id)
     : undefined;
   const contact = call.contact_id ? await findContactRow(ctx.db, scope, call.contact_id) : undefined;
-  const ws = await ctx.db
-    .selectFrom('workspaces')
-    .select('default_country')
-    .where('id', '=', call.workspace_id)
-    .executeTakeFirst();
+  const { defaultCountry } = await workspaceTerms(ctx.db, call.workspace_id);
   const variables = variablesOf(contact, {
     ...fromJson<Record<string, unknown>>(conversation?.dynamic_variables ?? null, {}),
     ...fromJson<Record<string, unknown>>(call.dynamic_variables, {}),
@@ -284,7 +281,7 @@ async function callParties(ctx: AppContext, call: CallRow) {
     agentRow,
     stored: agentVoice(agentRow),
     conversation,
-    defaultCountry: ws?.default_country ?? 'US',
+    defaultCountry,
     variables,
   };
 }

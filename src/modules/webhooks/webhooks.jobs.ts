@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
-import type { Trx } from '../../platform/db/database.ts';
 import { scopeOf } from '../../platform/db/scope.ts';
-import { type EventSink, eventFromRow, type ParleyEvent, type Tx } from '../../platform/events.ts';
+import { eventFromRow, type ParleyEvent, type Tx } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
 import { defineJob } from '../../platform/queue/queue.ts';
@@ -13,6 +12,7 @@ import { presentEndpoint } from './webhooks.present.ts';
 import { signatureHeaders } from './webhooks.signing.ts';
 import './webhooks.tables.ts';
 import { chunked } from '../../platform/chunked.ts';
+import type { Reaction } from '../../platform/reactions.ts';
 import type { AttemptLogEntry, WebhookDeliveriesTable, WebhookEndpointsTable } from './webhooks.tables.ts';
 
 /**
@@ -105,8 +105,8 @@ export function pendingDelivery(
   };
 }
 
-export function webhookSink(ctx: AppContext): EventSink {
-  return async (trx: Trx, events: ParleyEvent[]) => {
+export function webhookSink(ctx: AppContext): Reaction['run'] {
+  return async ({ db: trx }, events) => {
     const rows: WebhookDeliveriesTable[] = [];
     for (const event of events) {
       // Endpoints are cached per workspace and mode, so this is a lookup, not a query, per event.

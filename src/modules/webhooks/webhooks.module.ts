@@ -44,7 +44,7 @@ export function createWebhooksModule(options: Partial<DeliveryOptions> = {}): Mo
     migrations: webhooksMigrations,
     routes: webhookRoutes,
     setup(ctx): WebhooksInstance {
-      ctx.eventSinks.push(webhookSink(ctx));
+      ctx.reactions.add({ name: 'webhooks.deliveries', hears: ['*'], step: 'record', run: webhookSink(ctx) });
       ctx.queue.register(deliverJob, (payload) => attemptDelivery(ctx, opts, payload.delivery_id));
       return { endpoints: createEndpointCache(ctx), openedSecrets: new Map() };
     },

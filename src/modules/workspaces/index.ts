@@ -1,2 +1,6 @@
 /** The workspaces module's public surface: what other modules may use. */
-export { bootstrapDefaultWorkspace } from './workspaces.service.ts';
+export {
+  bootstrapDefaultWorkspace,
+  type WorkspaceTerms,
+  workspaceTerms,
+} from './workspaces.service.ts';

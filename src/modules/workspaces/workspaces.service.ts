@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import { randomToken, sha256Hex } from '../../platform/crypto.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
-import type { ApiKeysTable, WorkspacesTable } from '../../platform/db/schema.ts';
+import type { ApiKeysTable } from '../../platform/db/schema.ts';
 import { tenant } from '../../platform/db/scope.ts';
 import { ApiError, notFound } from '../../platform/errors.ts';
 import { API_KEYS_CHANGED, hasScope } from '../../platform/http/auth.ts';
@@ -12,6 +12,7 @@ import { objectHead } from '../../platform/http/schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { limitsFor, type PlanLimits, type PlanName } from '../../platform/limits.ts';
+import type { WorkspacesTable } from './workspaces.tables.ts';
 
 export type Mode = 'live' | 'test';
 
@@ -163,6 +164,35 @@ export async function bootstrapDefaultWorkspace(ctx: AppContext) {
       default_country: 'IN',
     });
   });
+}
+
+/** What a workspace's sends and calls are held to: its plan's limits and its default country. */
+export interface WorkspaceTerms {
+  name: string;
+  plan: string;
+  limits: PlanLimits;
+  /** The country local phone numbers are read in (ISO 3166-1 alpha-2). */
+  defaultCountry: string;
+}
+
+/**
+ * A workspace's terms, for the modules that send, call or read phone numbers on its behalf.
+ * The workspace always exists where this is asked (every caller holds a row that references it),
+ * so a missing one is a bug and throws.
+ */
+export async function workspaceTerms(db: Db | Trx, workspaceId: string): Promise<WorkspaceTerms> {
+  const row = await db
+    .selectFrom('workspaces')
+    .select(['name', 'plan', 'limits', 'default_country'])
+    .where('id', '=', workspaceId)
+    .executeTakeFirst();
+  if (!row) throw new Error(`Workspace ${workspaceId} does not exist.`);
+  return {
+    name: row.name,
+    plan: row.plan,
+    limits: limitsFor(row.plan, fromJson<Partial<PlanLimits> | null>(row.limits, null)),
+    defaultCountry: row.default_country,
+  };
 }
 
 export async function getWorkspace(ctx: AppContext, id: string) {

@@ -7,22 +7,10 @@
  * (ISO 8601 UTC with milliseconds, so they sort as text), booleans are integers 0/1, JSON is text.
  */
 export interface Database {
-  workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   jobs: JobsTable;
-}
-
-export interface WorkspacesTable {
-  id: string;
-  name: string;
-  plan: string;
-  default_country: string;
-  /** JSON: per-workspace overrides of the plan's limits. */
-  limits: string | null;
-  created_at: string;
-  updated_at: string;
 }
 
 export interface ApiKeysTable {

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../../platform/context.ts';
 import { type Scope, tenant } from '../../../platform/db/scope.ts';
-import type { ParleyEvent, Tx, TxListener } from '../../../platform/events.ts';
+import type { ParleyEvent, Tx } from '../../../platform/events.ts';
+import type { Reaction } from '../../../platform/reactions.ts';
 import { type RoomMaybeFreed, teamIdsOf } from '../../users/index.ts';
 import { emitConversation } from '../conversations.service.ts';
 import type { ConversationRow } from '../conversations.tables.ts';
@@ -77,7 +78,7 @@ async function replierTakes(tx: Tx, e: ParleyEvent) {
   );
 }
 
-export function routingListener(ctx: AppContext, reactions: RoutingReactions): TxListener {
+export function routingListener(ctx: AppContext, reactions: RoutingReactions): Reaction['run'] {
   return async (tx, events) => {
     for (const e of events) {
       if (e.event === 'message.sent') {

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../../platform/context.ts';
 import { type Scope, tenant } from '../../../platform/db/scope.ts';
-import type { ParleyEvent, Tx, TxListener } from '../../../platform/events.ts';
+import type { ParleyEvent, Tx } from '../../../platform/events.ts';
+import type { Reaction } from '../../../platform/reactions.ts';
 import { applySla, onMessage, stopSla } from './sla.service.ts';
 
 type Kind = 'answered' | 'ai_answered' | 'received' | 'apply' | 'handoff' | 'handed_back';
@@ -90,7 +91,7 @@ async function handedBack(tx: Tx, events: ParleyEvent[]) {
 }
 
 /** SLA: applied when a conversation is created, tagged or handed off; stopped when handed back; responses met and started by messages. */
-export function slaListener(ctx: AppContext): TxListener {
+export function slaListener(ctx: AppContext): Reaction['run'] {
   return async (tx, events) => {
     // Runs of the same kind, in order, each handled set-wise.
     let run: ParleyEvent[] = [];

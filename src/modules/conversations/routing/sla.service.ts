@@ -13,7 +13,7 @@ import { slaTimerJob } from './sla.jobs.ts';
 import type { CreateSlaInput, UpdateSlaInput } from './sla.schemas.ts';
 import { armTimer, firedTimerRow } from './timers.ts';
 
-interface AppliesTo {
+export interface AppliesTo {
   channels?: string[];
   tags?: string[];
   priorities?: string[];
@@ -104,7 +104,8 @@ export async function deleteSla(ctx: AppContext, scope: Scope, id: string) {
   return { id: row.id, object: 'sla_policy' as const, deleted: true as const };
 }
 
-const matches = (a: AppliesTo, row: ConversationRow) => {
+/** Whether a policy's `applies_to` covers the conversation (an empty list matches anything). */
+export const slaMatches = (a: AppliesTo, row: ConversationRow) => {
   const tags = fromJson<string[]>(row.tags, []);
   return (
     (!a.channels?.length || a.channels.includes(row.channel)) &&
@@ -190,7 +191,7 @@ export async function applySla(
     .orderBy('id')
     .limit(200)
     .execute();
-  const policy = policies.find((p) => matches(fromJson<AppliesTo>(p.applies_to, {}), row));
+  const policy = policies.find((p) => slaMatches(fromJson<AppliesTo>(p.applies_to, {}), row));
   const breached = fromJson<SlaTarget[]>(row.sla_breached, []);
   if (!policy) {
     if (!row.sla_policy_id) return;
@@ -277,7 +278,8 @@ export async function onMessage(ctx: AppContext, tx: Tx, e: ParleyEvent) {
   await arm(ctx, tx, scope, row, 'next_response', due, policy.id);
 }
 
-const stillDue = (row: ConversationRow, kind: SlaTarget, dueAt: string) => {
+/** Whether a fired timer's target is still unmet: the due time it was armed for is the current one. */
+export const stillDue = (row: ConversationRow, kind: SlaTarget, dueAt: string) => {
   // A resolved conversation breaches nothing more.
   if (row.status === 'closed') return false;
   if (kind === 'first_response') return !row.first_response_at && row.first_response_due_at === dueAt;

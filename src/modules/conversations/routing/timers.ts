@@ -2,8 +2,9 @@ import { sql } from 'kysely';
 import type { AppContext } from '../../../platform/context.ts';
 import type { Trx } from '../../../platform/db/database.ts';
 import { type Scope, tenant } from '../../../platform/db/scope.ts';
-import type { ParleyEvent, TxListener } from '../../../platform/events.ts';
+import type { ParleyEvent } from '../../../platform/events.ts';
 import type { JobDefinition } from '../../../platform/queue/queue.ts';
+import type { Reaction } from '../../../platform/reactions.ts';
 import type { ConversationRow } from '../conversations.tables.ts';
 import type { ConversationTimerKind, ConversationTimersTable } from './routing.tables.ts';
 
@@ -183,7 +184,7 @@ function conversationOf(e: ParleyEvent): string | null {
  * one is only forgotten), the handoff handed back to the AI. Registered after the SLA listener, so
  * it sees the response times that listener records.
  */
-export function timersListener(ctx: AppContext): TxListener {
+export function timersListener(ctx: AppContext): Reaction['run'] {
   return async (tx, events) => {
     const byConversation = new Map<string, ParleyEvent[]>();
     for (const e of events) {

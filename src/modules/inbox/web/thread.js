@@ -12,6 +12,7 @@ import {
   windowLeftMs,
   withMessage,
 } from './store.js';
+import { loadToolCalls, TOOL_EVENTS, ToolCallLine } from './tool-calls.js';
 import { useEffect, useLayoutEffect, useRef, useState } from './vendor/hooks.mjs';
 
 const PAGE = 50;
@@ -60,6 +61,7 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
   const [loaded, setLoaded] = useState(false);
   const [messages, setMessages] = useState([]);
   const [system, setSystem] = useState([]);
+  const [toolCalls, setToolCalls] = useState([]);
   const [sources, setSources] = useState({});
   const [hasOlder, setHasOlder] = useState(false);
   const [error, setError] = useState('');
@@ -121,6 +123,10 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
         setSystem((s) => [...events.data, ...s.filter((e) => !events.data.some((x) => x.id === e.id))]),
       () => {},
     );
+    loadToolCalls(id).then(
+      (calls) =>
+        !gone && setToolCalls((s) => [...calls, ...s.filter((c) => !calls.some((x) => x.id === c.id))]),
+    );
     loadPeople().then((d) => !gone && setDir(d));
     return () => {
       gone = true;
@@ -140,6 +146,8 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
             return next;
           });
           if (d.sender?.type === 'ai' && event.event === 'message.sent') aiSources([d]);
+        } else if (TOOL_EVENTS.includes(event.event) && d.conversation_id === id) {
+          setToolCalls((s) => (s.some((c) => c.id === d.id) ? s : [...s, d]));
         } else if (
           (event.event.startsWith('conversation.') || event.event === 'csat.received') &&
           d.id === id
@@ -160,7 +168,7 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
       el.scrollTop = el.scrollHeight - anchor.current;
       anchor.current = null;
     } else if (stick.current) el.scrollTop = el.scrollHeight;
-  }, [messages, system]);
+  }, [messages, system, toolCalls]);
 
   const loadOlder = async () => {
     if (loadingOlder.current || !hasOlder || !messages.length) return;
@@ -199,9 +207,12 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
     return html`<section class="thread" aria-label="Conversation" aria-busy="true"><p class="muted pad">Loading…</p></section>`;
 
   const oldest = messages[0]?.created_at ?? '';
-  /** @type {Array<{ at: string, key: string, m?: any, e?: any }>} */
+  /** @type {Array<{ at: string, key: string, m?: any, e?: any, c?: any }>} */
   const items = [
     ...messages.map((m) => ({ at: m.created_at, key: m.id, m })),
+    ...toolCalls
+      .filter((c) => !hasOlder || c.created_at >= oldest)
+      .map((c) => ({ at: c.created_at, key: c.id, c })),
     ...system
       .filter((e) => !hasOlder || e.timestamp >= oldest)
       .map((e) => ({ at: e.timestamp, key: e.id, e })),
@@ -221,7 +232,7 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
       <div class="messages" ref=${scroller} onScroll=${onScroll} role="log" aria-label="Messages" aria-live="polite" tabindex="0">
         ${!loaded ? html`<p class="muted center">Loading messages…</p>` : null}
         ${!loaded ? null : hasOlder ? html`<button type="button" class="more" onClick=${loadOlder}>Load older messages</button>` : html`<p class="muted center">Start of the conversation</p>`}
-        ${items.map((it) => (it.m ? html`<${Bubble} key=${it.key} m=${it.m} names=${names} ai=${sources[it.m.id]} />` : html`<p key=${it.key} class="system-line">${systemText(it.e, names)} · ${clockTime(it.e.timestamp)}</p>`))}
+        ${items.map((it) => (it.m ? html`<${Bubble} key=${it.key} m=${it.m} names=${names} ai=${sources[it.m.id]} />` : it.c ? html`<${ToolCallLine} key=${it.key} call=${it.c} />` : html`<p key=${it.key} class="system-line">${systemText(it.e, names)} · ${clockTime(it.e.timestamp)}</p>`))}
       </div>
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
       <${Composer} conv=${conv} onSent=${(m) => setMessages((list) => mergeMessage(list, m))} onChanged=${changed} />

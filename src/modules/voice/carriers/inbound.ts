@@ -1,11 +1,10 @@
 import type { AppContext } from '../../../platform/context.ts';
 import { scopeOf, tenant } from '../../../platform/db/scope.ts';
 import { newId } from '../../../platform/ids.ts';
-import { fromJson } from '../../../platform/json.ts';
-import { limitsFor, type PlanLimits } from '../../../platform/limits.ts';
 import { type ChannelRow, channelById } from '../../channels/index.ts';
 import { findOrCreateContact } from '../../contacts/index.ts';
 import { findOrCreateConversation } from '../../conversations/index.ts';
+import { workspaceTerms } from '../../workspaces/index.ts';
 import { presentCall } from '../calls.service.ts';
 import { freshCallColumns } from '../calls.write.ts';
 import { activeStatuses, type CallRow } from '../voice.tables.ts';
@@ -37,15 +36,7 @@ export async function createInboundCall(
     .executeTakeFirst();
   if (existing) return { kind: 'existing', call: existing };
   if (!channel.agent_id) return { kind: 'no_agent' };
-  const ws = await ctx.db
-    .selectFrom('workspaces')
-    .select(['plan', 'limits', 'default_country'])
-    .where('id', '=', channel.workspace_id)
-    .executeTakeFirst();
-  const limits = limitsFor(
-    ws?.plan ?? 'starter',
-    fromJson<Partial<PlanLimits> | null>(ws?.limits ?? null, null),
-  );
+  const { limits, defaultCountry } = await workspaceTerms(ctx.db, channel.workspace_id);
   const scope = scopeOf(channel);
   return ctx.transaction(async (tx) => {
     if (limits.concurrent_calls !== null) {
@@ -60,7 +51,7 @@ export async function createInboundCall(
     const actor = { type: 'customer' as const, id: null };
     const { contact } = await findOrCreateContact(
       tx,
-      { ...scope, defaultCountry: ws?.default_country ?? 'US' },
+      { ...scope, defaultCountry },
       { phone: input.from },
       actor,
     );
