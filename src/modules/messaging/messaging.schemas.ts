@@ -3,6 +3,9 @@ import { baseObject, describe, idOf, listQuery, nullableTimestamp } from '../../
 import { channelTypes } from '../channels/index.ts';
 import { messageTypes } from './content.ts';
 
+/** A file uploaded with `POST /v1/media`. */
+const uploadedId = (d: string) => describe(z.string().min(1).max(64), d, 'media_01JD5Z8Q4X3N2M1K0H9G8F7E6D');
+
 const media = (kind: string) =>
   describe(
     z.strictObject({
@@ -11,11 +14,7 @@ const media = (kind: string) =>
         `Public http(s) URL of the ${kind} (or give \`media_id\`).`,
         `https://example.com/files/${kind}.bin`,
       ).optional(),
-      media_id: describe(
-        z.string().min(1).max(64),
-        `A file uploaded with \`POST /v1/media\` (\`media_...\`) instead of a URL; it must be a ${kind} (WhatsApp channels: Parley uploads it to Meta).`,
-        'media_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
-      ).optional(),
+      media_id: uploadedId(`An uploaded file (\`media_...\`) instead of a URL, a ${kind}.`).optional(),
       caption: describe(
         z.string().max(5000),
         'Caption (at most 1,024 characters; not for audio).',
@@ -63,11 +62,7 @@ export const templateRef = describe(
               'Public https URL of the file (or give `media_id`).',
               'https://example.com/menu.jpg',
             ).optional(),
-            media_id: describe(
-              z.string().min(1).max(64),
-              "A file uploaded with `POST /v1/media` (`media_...`) instead of a URL, of the header's kind.",
-              'media_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
-            ).optional(),
+            media_id: uploadedId("An uploaded file instead of a URL, of the header's kind.").optional(),
             filename: describe(
               z.string().min(1).max(240),
               'File name shown for a document.',
@@ -327,11 +322,7 @@ export const messageObject = z.object({
         caption: describe(z.string().nullable(), 'Caption.', null),
         filename: describe(z.string().nullable(), 'File name.', null),
         mime_type: describe(z.string().nullable(), 'MIME type, when known.', 'image/jpeg'),
-        media_id: describe(
-          z.string().optional(),
-          'The uploaded file (`POST /v1/media`) an outbound message sent, when it named one.',
-          'media_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
-        ),
+        media_id: uploadedId('The uploaded file an outbound message sent, when it named one.').optional(),
         download_url: describe(
           z.string(),
           "Where to get the file through Parley (same API key): a customer's media is fetched from the provider with the channel's credentials.",
@@ -509,13 +500,8 @@ export const templateBody = {
         "A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file (or Meta's own `[handle]` list).",
         '4::aW1hZ2UvanBlZw==:ARb_sample_handle',
       ).optional(),
-      header_media_id: describe(
-        z
-          .string()
-          .regex(/^media_[A-Za-z0-9]+$/)
-          .max(64),
-        "A media header's sample as a file uploaded with `POST /v1/media`: Parley uploads it through Meta's Resumable Upload API when it submits the template and gives Meta the handle (instead of `header_handle`).",
-        'media_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+      header_media_id: uploadedId(
+        "A media header's sample as an uploaded file: Parley uploads it through Meta's Resumable Upload API on submitting and gives Meta the handle (instead of `header_handle`).",
       ).optional(),
     }),
     "Sample values Meta's review requires for the placeholders (header, body, url buttons); without them Parley submits made-up text samples, which Meta may reject. A media header always needs `header_handle` (a file sample cannot be made up).",
