@@ -48,6 +48,14 @@ module.exports = {
       from: { path: '^src/' },
       to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
+    {
+      name: 'no-circular-call-engine',
+      comment:
+        'The call engine is composed, not layered: its parts know the session only through SessionHooks (session-types.ts), so not even a type-only import goes back up.',
+      severity: 'error',
+      from: { path: '^src/modules/voice/engine/' },
+      to: { path: '^src/modules/voice/engine/', circular: true },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

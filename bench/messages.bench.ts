@@ -18,7 +18,16 @@ import { sql } from 'kysely';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { createPgDatabase, PG_ADMIN_URL } from '../test/support/harness.ts';
 import { backendCpu, loadAverage, printStatements, processCpuMs, statementLog } from './pg-cost.ts';
-import { createBenchTemplate, messageBody, paced, startServer, startWorker } from './support.ts';
+import {
+  beside,
+  createBenchTemplate,
+  insertCommitFloor,
+  messageBody,
+  paced,
+  queryFloor,
+  startServer,
+  startWorker,
+} from './support.ts';
 
 interface AcResult {
   requests: { total: number; average: number };
@@ -158,6 +167,9 @@ async function postPart() {
     `[${storage}] POST /v1/messages at a steady ${RATE}/s: ${send.sent} requests in ${(send.sent / send.rps).toFixed(1)} s (${send.rps} req/s), latency p50 ${send.p50} ms, p90 ${send.p90} ms, p99 ${send.p99} ms, max ${send.max} ms, non-2xx ${send.non2xx}, errors ${send.errors}`,
   );
   const accepted = send.ok;
+  // The limit beside it: a bare INSERT of a message-sized row and its COMMIT through the same
+  // driver at the same rate, in this run on this machine (after the sends below have drained).
+  const floorWanted = process.env.BENCH_FLOOR !== '0';
   const deadline = Date.now() + 120_000;
   let sent = 0;
   while (Date.now() < deadline) {
@@ -180,6 +192,37 @@ async function postPart() {
   console.log(
     `[${storage}] queue: ${sent}/${accepted} accepted messages reached sent ${secs.toFixed(1)} s after the first request: ${(sent / secs).toFixed(0)} messages/s end to end`,
   );
+  if (floorWanted) {
+    const floor = await insertCommitFloor(db, RATE, SECONDS);
+    console.log(
+      `[${storage}] POST /v1/messages p50 ${beside(send.p50, floor.p50)}, p99 ${beside(send.p99, floor.p99)}: the limit is a bare INSERT + COMMIT at ${RATE}/s through the same driver (${floor.errors} errors)`,
+    );
+  }
+}
+
+/** The rows `GET path` returns, read bare (the page of conversations with each one's contact), for the limit beside the route. */
+function bareList(path: string) {
+  const params = new URL(path, 'http://x').searchParams;
+  const perPage = Number(params.get('per_page') ?? 20);
+  const page = Number(params.get('page') ?? 1);
+  const status = params.get('status');
+  return () => {
+    let q = db.selectFrom('conversations').selectAll().where('workspace_id', '=', wsId);
+    if (status) q = q.where('status', '=', status as never);
+    const rows = q
+      .orderBy('last_message_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(perPage)
+      .offset((page - 1) * perPage);
+    return db
+      .selectFrom(rows.as('c'))
+      .leftJoin('contacts as ct', 'ct.id', 'c.contact_id')
+      .selectAll('c')
+      .select(['ct.phone as contact_phone', 'ct.name as contact_name'])
+      .orderBy('c.last_message_at', 'desc')
+      .orderBy('c.id', 'desc')
+      .execute();
+  };
 }
 
 // 100,000 conversations, each with its contact and one delivered message, inserted directly in
@@ -314,6 +357,12 @@ for (const path of CONVERSATIONS === 0 ? [] : listPaths) {
   console.log(
     `[${storage}] GET ${path} at a steady ${LIST_RATE}/s: latency p50 ${steady.p50} ms, p90 ${steady.p90} ms, p99 ${steady.p99} ms, max ${steady.max} ms, non-2xx ${steady.non2xx}`,
   );
+  if (process.env.BENCH_FLOOR !== '0') {
+    const floor = await queryFloor(LIST_RATE, 5, bareList(path));
+    console.log(
+      `[${storage}] GET ${path} p50 ${beside(steady.p50, floor.p50)}, p99 ${beside(steady.p99, floor.p99)}: the limit is the same rows read bare through the same driver at ${LIST_RATE}/s`,
+    );
+  }
   const backends = pg ? backendCpu(PG_ADMIN_URL, new URL(pg.url).pathname.slice(1)) : undefined;
   await backends?.start();
   const cpuBefore = processCpuMs(server.child.pid);

@@ -330,3 +330,118 @@ export async function makeBenchDatabase(storage: 'sqlite' | 'postgres') {
   u.pathname = `/${name}`;
   return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Limits measured in the same run on the same machine (issue 52, item 13): each figure is printed
+// beside the floor this machine gives the same work without Parley, and their ratio, so a figure
+// can be judged on any machine (a slower machine raises both; the ratio is Parley's own share).
+// ---------------------------------------------------------------------------------------------
+
+export interface OpsResult {
+  done: number;
+  errors: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * `op` run open-loop at a steady `rate` for `seconds` (operation i due at start + i/rate, sent
+ * then whatever the earlier ones are doing, up to `maxInFlight`), latency counted from when each
+ * was due: `paced`'s method, for work done in this process (a bare query, a bare insert).
+ */
+export async function pacedOps(opts: {
+  rate: number;
+  seconds: number;
+  op: (i: number) => Promise<unknown>;
+  maxInFlight?: number;
+}): Promise<OpsResult> {
+  const total = Math.round(opts.rate * opts.seconds);
+  const maxInFlight = opts.maxInFlight ?? 256;
+  const latencies: number[] = [];
+  let sent = 0;
+  let done = 0;
+  let errors = 0;
+  let inFlight = 0;
+  const start = performance.now();
+  await new Promise<void>((resolve) => {
+    const fire = (i: number, due: number) => {
+      inFlight++;
+      opts
+        .op(i)
+        .catch(() => {
+          errors++;
+        })
+        .finally(() => {
+          inFlight--;
+          latencies.push(performance.now() - due);
+          if (++done === total) resolve();
+        });
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * opts.rate) + 1);
+      while (sent < due && inFlight < maxInFlight) {
+        fire(sent, start + (sent * 1000) / opts.rate);
+        sent++;
+      }
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    done,
+    errors,
+    p50: round(pct(latencies, 50)),
+    p90: round(pct(latencies, 90)),
+    p99: round(pct(latencies, 99)),
+    max: round(Math.max(...latencies)),
+  };
+}
+
+/** `figure` beside `limit` (the same work's floor, measured in this run) and their ratio. */
+export function beside(figure: number, limit: number, unit = 'ms'): string {
+  const ratio = limit > 0 ? (figure / limit).toFixed(1) : '∞';
+  return `${figure} ${unit} (limit on this machine, same run: ${limit} ${unit}; ${ratio}× it)`;
+}
+
+/** What the floors below run their statements on: a Kysely handle (`openDatabase`'s, the driver Parley uses). */
+type FloorDb = import('kysely').Kysely<any>;
+
+/**
+ * The floor of an accepted message: a bare `INSERT` of a message-sized row and its `COMMIT`
+ * through the same driver (`pg` behind Kysely on PostgreSQL, `node:sqlite` on SQLite), at the
+ * same rate, into a table of its own (a real one: a temporary table would skip the WAL flush
+ * that every commit of Parley's waits for). Dropped afterwards.
+ */
+export async function insertCommitFloor(db: FloorDb, rate: number, seconds: number): Promise<OpsResult> {
+  const { sql } = await import('kysely');
+  await sql`drop table if exists bench_floor`.execute(db);
+  await sql`create table bench_floor (id text primary key, workspace_id text not null, body text not null, created_at text not null)`.execute(
+    db,
+  );
+  const body = 'x'.repeat(600); // about a stored message row's size (its columns and JSON)
+  const prefix = randomBytes(4).toString('hex');
+  try {
+    return await pacedOps({
+      rate,
+      seconds,
+      op: (i) =>
+        db
+          .transaction()
+          .execute((trx) =>
+            sql`insert into bench_floor (id, workspace_id, body, created_at) values (${`${prefix}_${i}`}, ${'ws'}, ${body}, ${new Date().toISOString()})`.execute(
+              trx,
+            ),
+          ),
+    });
+  } finally {
+    await sql`drop table if exists bench_floor`.execute(db);
+  }
+}
+
+/** The floor of a read: `query` (the same rows a route returns, bare) at the same rate through the same driver. */
+export function queryFloor(rate: number, seconds: number, query: () => Promise<unknown>): Promise<OpsResult> {
+  return pacedOps({ rate, seconds, op: () => query() });
+}

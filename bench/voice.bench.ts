@@ -46,7 +46,7 @@ import {
   processCpuMs,
   redisCounters,
 } from './scale-counters.ts';
-import { startServer } from './support.ts';
+import { beside, startFlags, startServer } from './support.ts';
 import { BenchTts, callerSpeech } from './voice-tts.ts';
 
 const PARTS = ['turn', 'streams', 'create-sqlite', 'create-postgres'] as const;
@@ -613,8 +613,59 @@ if (part === 'streams') {
     console.log(`profile window (µs, the server's monotonic clock): ${windowFrom.atUs},${stats.atUs}`);
   stopping = true;
   for (const c of clients) if (c.open) c.ws.close();
+  if (process.env.BENCH_FLOOR !== '0' && stats) {
+    // The limit beside the figure (BENCH_FLOOR=0: not measured): the same clients' frames over
+    // new sockets to a bare server that sends back as many frames as Parley did (voice-floor-server.ts).
+    const live = Math.max(1, clients.filter((c) => c.open).length);
+    const parleyMs = Math.round(((stats.cpuPct * 10) / live) * 1000) / 1000;
+    const floorMs = await voiceFloor(framesOut / Math.max(1, framesIn), live);
+    console.log(
+      `server CPU per call-second ${beside(parleyMs, floorMs)}: the limit is a bare server receiving and sending the same frames over the same kind of sockets`,
+    );
+  }
   await cleanup();
   process.exit(ok ? 0 : 1);
+
+  /** The bare server's CPU per call-second (ms) for `calls` callers, frames out per frame in `ratio`. */
+  async function voiceFloor(ratio: number, calls: number): Promise<number> {
+    const child = spawn(
+      process.execPath,
+      [...startFlags, fileURLToPath(new URL('./voice-floor-server.ts', import.meta.url))],
+      {
+        env: { ...process.env, BENCH_FLOOR_RATIO: String(ratio) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          const m = /port (\d+)/.exec(d.toString());
+          if (m) resolve(Number(m[1]));
+        });
+        child.once('exit', () => reject(new Error('the floor server exited')));
+      });
+      clients.length = 0;
+      stopping = false;
+      measuring = false;
+      pump();
+      for (let i = 0; i < calls; i += 20)
+        await Promise.all(
+          Array.from({ length: Math.min(20, calls - i) }, (_, j) => join(`ws://127.0.0.1:${port}/`, i + j)),
+        );
+      await new Promise((r) => setTimeout(r, 2000));
+      const before = processCpuMs(child.pid);
+      const from = performance.now();
+      await new Promise((r) => setTimeout(r, Math.min(SECONDS, 10) * 1000));
+      const cpu = processCpuMs(child.pid) - before;
+      const secs = (performance.now() - from) / 1000;
+      const joined = clients.filter((c) => c.open).length;
+      stopping = true;
+      for (const c of clients) c.ws.terminate();
+      return Math.round((cpu / secs / Math.max(1, joined)) * 1000) / 1000;
+    } finally {
+      child.kill();
+    }
+  }
 }
 
 // ------------------------------------------------------------------------------------ create

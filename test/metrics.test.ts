@@ -22,7 +22,8 @@ forEachStorage('product metrics', (storage) => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   before(async () => {
     receiver = await startReceiver();
-    t = await startTestApp(storage);
+    // pg-boss counts queue depths once per monitor pass: every second here (30 s by default).
+    t = await startTestApp(storage, { testing: { queueMonitorSeconds: 1 } });
   });
   after(async () => {
     await t.close();
@@ -135,9 +136,15 @@ forEachStorage('product metrics', (storage) => {
       body: { until: new Date(Date.now() + 3 * 86_400_000).toISOString() },
     });
     assert.equal(snooze.status, 200, snooze.text);
-    const text = await scrape();
+    // On PostgreSQL the depths are pg-boss's counts as of its last monitor pass (a second here).
+    const counted = (s: string) =>
+      (sample(s, 'parley_queue_jobs', { kind: 'conversations.wake', state: 'scheduled' }) ?? 0) >= 1;
+    const text = await eventually(async () => {
+      const s = await scrape();
+      return counted(s) ? s : null;
+    }, 10_000).catch(scrape);
     assert.ok(
-      (sample(text, 'parley_queue_jobs', { kind: 'conversations.wake', state: 'scheduled' }) ?? 0) >= 1,
+      counted(text),
       text
         .split('\n')
         .filter((l) => l.startsWith('parley_queue'))

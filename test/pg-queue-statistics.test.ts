@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { ANALYZE_AFTER_JOBS } from '../src/platform/queue/pg-statistics.ts';
@@ -33,15 +34,25 @@ describe('planner statistics of the job queue partitions (PostgreSQL)', async ()
     await drop();
   });
 
-  /** The partition's analyses so far and the rows PostgreSQL estimates it holds. */
+  /** The partition's analyses so far and the rows PostgreSQL estimates it holds (its table named by pg-boss's API). */
   async function partition() {
+    const boss = new PgBoss({
+      connectionString: url,
+      max: 1,
+      supervise: false,
+      migrate: false,
+      schedule: false,
+    });
+    await boss.start();
+    const table = (await boss.getQueue(job.name))?.table;
+    await boss.stop({ graceful: false, close: true });
+    assert.ok(table, 'the queue has a table of its own');
     const { rows } = await admin.query<{ analyzed: string; reltuples: number }>(
       `select coalesce(s.analyze_count, 0) as analyzed, c.reltuples
-         from pgboss.queue q
-         join pg_class c on c.oid = ('pgboss.' || q.partition_name)::regclass
+         from pg_class c
          left join pg_stat_user_tables s on s.relid = c.oid
-        where q.name = $1`,
-      [job.name],
+        where c.oid = $1::regclass`,
+      [`pgboss.${table}`],
     );
     return { analyzed: Number(rows[0]!.analyzed), rows: Number(rows[0]!.reltuples) };
   }

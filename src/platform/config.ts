@@ -344,6 +344,8 @@ export interface Config {
      * where several test processes share one server's max_connections. Default 20 and 10.
      */
     pgPools?: { db: number; queue: number };
+    /** How often pg-boss counts queue depths for the metrics (default 30 s). */
+    queueMonitorSeconds?: number;
   };
 }
 

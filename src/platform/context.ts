@@ -13,6 +13,7 @@ import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from '
 import { Metrics } from './metrics.ts';
 import { createJobQueue } from './queue/index.ts';
 import type { JobQueue } from './queue/queue.ts';
+import type { QueueDepths } from './queue/stats.ts';
 import { Reactions } from './reactions.ts';
 import { type Clock, systemClock } from './time.ts';
 
@@ -125,6 +126,7 @@ export async function createContext(
     pollMs: config.jobPollMs,
     databaseUrl: config.databaseUrl,
     poolSize: config.testing?.pgPools?.queue ?? Math.max(2, Math.ceil(config.dbPoolSize / 2)),
+    monitorIntervalSeconds: config.testing?.queueMonitorSeconds,
     logger,
   });
   let bus: MessageBus;
@@ -162,7 +164,7 @@ export async function createContext(
     secrets,
     clock,
     logger,
-    metrics: new Metrics(dbHandle.db, dbHandle.dialect),
+    metrics: new Metrics(dbHandle.db, dbHandle.dialect, { queue: queue as Partial<QueueDepths> }),
     reactions,
     modules: {} as AppModules,
     erasers: [],

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db, Dialect } from './db/database.ts';
 import type { ParleyEvent } from './events.ts';
-import { type QueueKindStats, queueStats } from './queue/stats.ts';
+import { type QueueDepths, type QueueKindStats, queueStats } from './queue/stats.ts';
 
 /** Active calls by labels, as the voice engine reports them at scrape time. */
 export type ActiveCallsSource = () => Promise<Array<{ labels: Record<string, string>; value: number }>>;
@@ -38,7 +38,7 @@ export class Metrics {
   readonly #channelTypes = new Map<string, string>();
   readonly #db: Db;
 
-  constructor(db: Db, dialect: Dialect, opts: { pgBossSchema?: string } = {}) {
+  constructor(db: Db, dialect: Dialect, opts: { queue?: Partial<QueueDepths> } = {}) {
     this.#db = db;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
@@ -115,7 +115,7 @@ export class Metrics {
     // Both queue gauges come from one read of the queue when they are collected together.
     let pending: Promise<QueueKindStats[]> | undefined;
     const readStats = () => {
-      pending ??= queueStats(db, dialect, opts.pgBossSchema)
+      pending ??= queueStats(db, dialect, opts.queue)
         .catch(() => [])
         .finally(() => {
           setImmediate(() => {

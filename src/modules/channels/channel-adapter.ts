@@ -96,6 +96,11 @@ export interface OutboundMessage {
   subject?: string;
   /** Email only: the thread's earlier Message-IDs, oldest first, for the References header. */
   references?: string[];
+  /**
+   * Messenger and Instagram only: a person's reply after the 24-hour window, sent with Meta's
+   * `HUMAN_AGENT` tag (never set for the AI, API keys or automations).
+   */
+  humanAgent?: boolean;
 }
 
 /** A file fetched from a provider (a customer's media). */

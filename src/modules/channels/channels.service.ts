@@ -11,7 +11,7 @@ import { fromJson, toJson } from '../../platform/json.ts';
 import { teamExists } from '../users/index.ts';
 import { invalidAddressMessage, normalizeOwnAddress } from './address.ts';
 import type { ChannelConfig, ChannelType, ProviderName } from './channel-adapter.ts';
-import { credentialFields, optionalCredentialFields } from './channels.schemas.ts';
+import { credentialFieldsFor, optionalCredentialFields } from './channels.schemas.ts';
 import type { ChannelRow } from './channels.tables.ts';
 import { channelKinds } from './kinds.ts';
 
@@ -28,7 +28,8 @@ export function inboundUrl(
   row: Pick<ChannelRow, 'id' | 'type' | 'provider'>,
 ): string | null {
   const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
-  if (row.provider === 'meta') return `${base}/hooks/whatsapp/${row.id}`;
+  if (row.provider === 'meta')
+    return `${base}/hooks/${row.type === 'whatsapp' ? 'whatsapp' : 'meta'}/${row.id}`;
   if (row.provider === 'twilio')
     return `${base}/hooks/twilio/${row.id}/${row.type === 'voice' ? 'voice' : 'sms'}`;
   if (row.type === 'email' && row.provider === 'smtp') return `${base}/hooks/email/${row.id}`;
@@ -90,8 +91,9 @@ function agentExists(ctx: AppContext, db: Db | Trx, scope: Scope, agentId: strin
 function checkCredentials(
   provider: ProviderName,
   given: Record<string, string | number> | undefined,
+  type?: ChannelType,
 ): Record<string, string> {
-  const needed = credentialFields[provider];
+  const needed = credentialFieldsFor(provider, type);
   const optional = optionalCredentialFields[provider] ?? [];
   const errors: FieldError[] = [];
   const out: Record<string, string> = {};
@@ -156,7 +158,7 @@ export async function createChannel(
       message: invalidAddressMessage(input.type),
     });
   if (errors.length) throw validationFailed(errors);
-  const creds = checkCredentials(input.provider, input.credentials);
+  const creds = checkCredentials(input.provider, input.credentials, input.type);
   // Email relays authenticate with a per-channel token; it lives with the sealed credentials.
   const inboundToken = input.provider === 'smtp' ? `itk_${randomToken(24)}` : null;
   if (inboundToken) creds.inbound_token = inboundToken;
@@ -263,7 +265,7 @@ export async function updateChannel(
     patch.agent_id = input.agent_id;
   }
   if (input.credentials !== undefined) {
-    const creds = checkCredentials(row.provider, input.credentials);
+    const creds = checkCredentials(row.provider, input.credentials, row.type);
     // The email inbound token stays: replacing credentials must not break the relay.
     const old = ctx.secrets.openJson<Record<string, string>>(row.credentials);
     if (old.inbound_token) creds.inbound_token = old.inbound_token;

@@ -98,11 +98,22 @@ export function checkContent(input: ContentInput, channelType: ChannelType): Fie
     if (p !== input.type && input[p] !== undefined)
       errors.push({ field: p, message: `is only used with type ${p}` });
   }
+  if (input.type !== 'interactive' && !(kind.messageTypes as readonly MessageType[]).includes(input.type))
+    errors.push({
+      field: 'type',
+      message: `a ${channelType} channel carries ${kind.messageTypes.join(', ')}, not ${input.type}`,
+    });
   switch (input.type) {
     case 'text':
       if (input.text === undefined || input.text.trim() === '')
         errors.push({ field: 'text', message: 'is required when type is text' });
       else if (chars(input.text) > limits.text) errors.push(tooLong('text', limits.text));
+      // Instagram counts a text's UTF-8 bytes (1,000), not its characters.
+      else if (kind.textLimitBytes !== null && Buffer.byteLength(input.text, 'utf8') > kind.textLimitBytes)
+        errors.push({
+          field: 'text',
+          message: `must be at most ${kind.textLimitBytes} bytes in UTF-8 on ${channelType} (this text has ${Buffer.byteLength(input.text, 'utf8')})`,
+        });
       break;
     case 'template':
       if (!input.template) errors.push({ field: 'template', message: 'is required when type is template' });
@@ -116,8 +127,27 @@ export function checkContent(input: ContentInput, channelType: ChannelType): Fie
       break;
     default:
       errors.push(...checkMedia(input.type, input[input.type], limits));
+      // Instagram: a caption goes as its own text message, so the same byte limit holds.
+      errors.push(
+        ...captionBytes(
+          input[input.type]?.caption,
+          kind.textLimitBytes,
+          `${input.type}.caption`,
+          channelType,
+        ),
+      );
   }
   return errors;
+}
+
+function captionBytes(
+  caption: string | undefined,
+  max: number | null,
+  field: string,
+  channelType: string,
+): FieldError[] {
+  if (max === null || caption === undefined || Buffer.byteLength(caption, 'utf8') <= max) return [];
+  return [{ field, message: `must be at most ${max} bytes in UTF-8 on ${channelType}` }];
 }
 
 function checkMedia(type: MediaType, media: MediaInput | undefined, limits: ContentLimits): FieldError[] {

@@ -11,13 +11,14 @@ import {
   type ChannelConfig,
   ChannelSendError,
   channelConfigOf,
+  channelKinds,
   channelsByIds,
   type OutboundMessage,
   type OutboundType,
   sandboxAdapter,
 } from '../channels/index.ts';
 import { setContactOptOut } from '../contacts/index.ts';
-import { contactIdOfConversation } from '../conversations/index.ts';
+import { contactIdOfConversation, conversationWindowExpiry } from '../conversations/index.ts';
 import { getMediaFile } from '../media/index.ts';
 import { MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
 import type { InteractiveInput } from './content.ts';
@@ -277,6 +278,12 @@ async function deliver(
     const outbound = outboundOf(row);
     if (channel.type === 'email') Object.assign(outbound, await emailThreadOf(ctx, row));
     await attachUploads(ctx, row, outbound, adapter.provider);
+    // Messenger and Instagram: a person's reply after the 24 hours goes with Meta's HUMAN_AGENT tag
+    // (only a person's send was accepted then; the AI's, an API key's or an automation's never is).
+    if (channelKinds[channel.type].humanAgentHours !== null && row.sender_type === 'user') {
+      const windowEnd = await conversationWindowExpiry(ctx.db, row.conversation_id);
+      if (!windowEnd || windowEnd <= ctx.clock.now().toISOString()) outbound.humanAgent = true;
+    }
     const { providerMessageId } = await adapter.send(channel, outbound);
     return { providerMessageId, sandboxed: adapter.provider === 'sandbox' };
   } catch (err) {

@@ -12,8 +12,8 @@ import {
 } from '../ai/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
 import type { Tool } from '../tools/index.ts';
+import { warmWhisper } from './engine/transfer.ts';
 import type { CallDriver, CallerTurn, DriverChunk } from './engine/types.ts';
-import { warmWhisper } from './engine/warm-transfer.ts';
 
 const goodbyeRe =
   /\b(bye|goodbye|good bye|that'?s all|that is all|nothing else|no thanks|hang up|alvida|bas itna hi|theek hai bye)\b/i;

@@ -5,7 +5,6 @@ import { ApiError } from '../../platform/errors.ts';
 import type { Actor, EventType, Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { type CallObject, presentCall } from './calls.present.ts';
-import type { EndedReason } from './calls.reasons.ts';
 import {
   type CallLatency,
   getCall,
@@ -16,7 +15,7 @@ import {
   type TranscriptEntry,
 } from './calls.service.ts';
 import { voiceRuntime } from './voice.runtime.ts';
-import type { CallRow, CallStatus } from './voice.tables.ts';
+import type { CallRow, CallStatus, EndedReason } from './voice.tables.ts';
 
 // ---------------------------------------------------------------- status changes
 

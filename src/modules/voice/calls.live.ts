@@ -10,7 +10,7 @@ import type { MessageRow } from '../messaging/index.ts';
 import { insertMessageRow, presentMessage } from '../messaging/index.ts';
 import { workspaceTerms } from '../workspaces/index.ts';
 import { agentDriver } from './agent.driver.ts';
-import { withCallScreening } from './call-screening.ts';
+import { callScreener } from './call-screening.ts';
 import { agentVoice, callSpeech, noSttNotice } from './call-speech.ts';
 import { advanceCall, saveCallRecord } from './calls.lifecycle.ts';
 import { type CallLatency, type EndedReason, isTerminal, type TranscriptEntry } from './calls.service.ts';
@@ -228,18 +228,15 @@ export async function connectCall(
   }
 
   const recorder = callRecorder(ctx, answered, at, machine);
-  let noteTo: CallSession | null = null;
-  const screened = withCallScreening(ctx, answered, driver, {
-    stored,
-    agentName: agentRow?.name ?? null,
-    variables,
-    scheduler: sched,
-    note: (text) => noteTo?.note(text),
-  });
+  // A machine with a message to leave hears it; anyone else may be a call screener first.
+  const voicemail = machine && voicemailText ? voicemailText : null;
   const session = new CallSession({
     callId: call.id,
     transport,
-    driver: machine && voicemailText ? voicemailDriver(voicemailText) : screened,
+    driver: voicemail ? voicemailDriver(voicemail) : driver,
+    screener: voicemail
+      ? undefined
+      : callScreener(ctx, answered, { stored, agentName: agentRow?.name ?? null, variables }),
     stt: speech.stt,
     tts: speech.tts,
     scheduler: sched,
@@ -248,7 +245,6 @@ export async function connectCall(
     onError: (err) =>
       ctx.logger.warn({ callId: call.id, err: (err as Error)?.message ?? String(err) }, 'call session error'),
   });
-  noteTo = session;
   rt.live.set(call.id, { stop: (reason) => session.stop(reason) });
   void session.done.then(() => {
     if (rt.live.get(call.id)) rt.live.delete(call.id);

@@ -42,7 +42,7 @@ export interface CallLatency {
   recoveries?: number;
 }
 
-export { type EndedReason, endedReasons } from './calls.reasons.ts';
+export { type EndedReason, endedReasons } from './voice.tables.ts';
 
 const terminal: CallStatus[] = ['completed', 'busy', 'no_answer', 'failed', 'canceled', 'voicemail'];
 export const isTerminal = (s: CallStatus) => terminal.includes(s);

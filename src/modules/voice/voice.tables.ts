@@ -19,6 +19,30 @@ export const callStatuses = [
 ] as const;
 export type CallStatus = (typeof callStatuses)[number];
 
+/** The closed list of `ended_reason` values (docs/voice.md explains each). */
+export const endedReasons = [
+  'customer_ended_call',
+  'agent_ended_call',
+  'flow_ended',
+  'transferred',
+  'voicemail',
+  'no_answer',
+  'busy',
+  'invalid_number',
+  'failed_to_connect',
+  'silence_timeout',
+  'max_duration',
+  'canceled',
+  'stt_error',
+  'tts_error',
+  'llm_error',
+  'provider_error',
+  'server_shutdown',
+  'server_lost',
+  'call_screener',
+] as const;
+export type EndedReason = (typeof endedReasons)[number];
+
 /** Statuses that hold one of the workspace's concurrent-call slots. */
 export const activeStatuses = ['queued', 'dialing', 'ringing', 'in_progress'] as const satisfies CallStatus[];
 

@@ -17,6 +17,8 @@ export async function createJobQueue(
     pgBossSchema?: string;
     /** Connections in pg-boss's own pool (PostgreSQL only). */
     poolSize?: number;
+    /** How often pg-boss counts queue depths for the metrics (PostgreSQL only; default 30 s). */
+    monitorIntervalSeconds?: number;
   },
 ): Promise<JobQueue> {
   if (handle.dialect === 'postgres') {
@@ -30,6 +32,7 @@ export async function createJobQueue(
       pollMs: opts.pollMs,
       logger: opts.logger,
       poolSize: opts.poolSize,
+      monitorIntervalSeconds: opts.monitorIntervalSeconds,
     });
   }
   return new SqliteJobQueue({ db: handle.db, pollMs: opts.pollMs, logger: opts.logger });

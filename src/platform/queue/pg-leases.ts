@@ -1,11 +1,14 @@
 import pg from 'pg';
-import PgBoss from 'pg-boss';
+import type { Db as BossDb, PgBoss } from 'pg-boss';
+import { bookkeepingSchema } from './pg-bookkeeping.ts';
 import type { QueueLogger } from './queue.ts';
 
 export interface PgJobLeasesOptions {
   connectionString: string;
-  /** pg-boss's schema. */
+  /** pg-boss's schema (Parley's lease table is beside it: pg-bookkeeping.ts). */
   schema: string;
+  /** The running pg-boss, through whose API orphaned jobs are put back (needed by `reap` only then). */
+  boss?: () => PgBoss;
   /** How often this process looks for jobs whose worker died (default 2 s). */
   reapEveryMs?: number;
   /** A job must have been active this long before it can be taken as orphaned (default 3 s). */
@@ -15,13 +18,15 @@ export interface PgJobLeasesOptions {
 
 /**
  * Who is running a pg-boss job, proven by the database itself. Each process holds a session
- * advisory lock per job it runs, on a connection of its own; the kernel closes that connection
- * when the process dies (kill -9 included), and PostgreSQL then frees its locks at once. Every
- * worker process looks every `reapEveryMs` for active jobs whose lock it can take: their owner is
- * gone, so they are put back to run now, instead of waiting for pg-boss's expiry (a job's whole
+ * advisory lock per job it runs, on a connection of its own, and records the job in Parley's
+ * `job_leases` table with the same statement; the kernel closes that connection when the process
+ * dies (kill -9 included), and PostgreSQL then frees its locks at once. Every worker process looks
+ * every `reapEveryMs` for leased jobs whose lock it can take: their owner is gone, so they are put
+ * back to run now (through pg-boss's API), instead of waiting for pg-boss's expiry (a job's whole
  * timeout plus the maintenance interval: 60-90 s for a send). A job whose owner lives is never
  * taken, so no job runs twice at once because of this. pg-boss's expiry stays as the fallback for
- * a worker that lives but lost track of a job.
+ * a worker that lives but lost track of a job, and for one that died between pg-boss's fetch and
+ * the lease (no lease row was written: a statement's span).
  */
 export class PgJobLeases {
   readonly #opts: Required<Omit<PgJobLeasesOptions, 'logger'>> & { logger?: QueueLogger };
@@ -39,10 +44,18 @@ export class PgJobLeases {
     // `reapEveryMs: undefined` made the reaper run every millisecond, ~400 queries a second).
     this.#opts = {
       ...opts,
+      boss:
+        opts.boss ??
+        (() => {
+          throw new Error('PgJobLeases: no pg-boss to put jobs back with');
+        }),
       reapEveryMs: opts.reapEveryMs ?? 2000,
       graceMs: opts.graceMs ?? 3000,
     };
+    this.#table = `${bookkeepingSchema(opts.schema)}.job_leases`;
   }
+
+  readonly #table: string;
 
   start() {
     this.#stopped = false;
@@ -61,40 +74,55 @@ export class PgJobLeases {
     await client?.end().catch(() => {});
   }
 
-  /** Takes the lease of jobs this process just claimed; throws when it cannot (then they are not run here). */
-  async hold(ids: string[]) {
+  /**
+   * Takes the lease of jobs of `name` this process just claimed (the row and the lock, one
+   * statement); throws when it cannot (then they are not run here).
+   */
+  async hold(name: string, ids: string[]) {
     if (ids.length === 0) return;
     await this.#run(async (client) => {
-      await client.query(`SELECT pg_advisory_lock(${LOCK_KEY}) FROM unnest($1::uuid[]) AS id`, [ids]);
+      await client.query(
+        `WITH leased AS (
+           INSERT INTO ${this.#table} (job_id, name) SELECT id, $2 FROM unnest($1::uuid[]) AS id
+           ON CONFLICT (job_id) DO UPDATE SET name = excluded.name, taken_at = now()
+           RETURNING job_id AS id
+         )
+         SELECT pg_advisory_lock(${LOCK_KEY}) FROM leased`,
+        [ids, name],
+      );
     });
     for (const id of ids) this.#held.add(id);
   }
 
-  /** Gives up the lease of jobs whose outcome is recorded. */
+  /** Gives up the lease of jobs whose outcome is recorded (the row and the lock, one statement). */
   async release(ids: string[]) {
     const mine = ids.filter((id) => this.#held.delete(id));
     if (mine.length === 0) return;
     await this.#run(async (client) => {
-      await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY}) FROM unnest($1::uuid[]) AS id`, [mine]);
+      await client.query(
+        `WITH gone AS (DELETE FROM ${this.#table} WHERE job_id = ANY($1::uuid[]))
+         SELECT pg_advisory_unlock(${LOCK_KEY}) FROM unnest($1::uuid[]) AS id`,
+        [mine],
+      );
     }).catch((err) => this.#opts.logger?.warn({ err }, 'could not release job leases'));
   }
 
   /**
-   * Puts back the active jobs whose owner is gone; returns how many. Only pg-boss's own API writes
-   * its job table (`cancel` then `resume`: back to `created` with its attempts as they are, the
-   * next fetch counting the next attempt; `fail` on the last attempt), in one transaction on this
-   * connection; the look for active jobs is a read of pg-boss's job table.
+   * Puts back the leased jobs whose owner is gone; returns how many. Only pg-boss's own API reads
+   * and writes its tables (`findJobs` for the job's state and attempts; `cancel` then `resume`:
+   * back to `created` with its attempts as they are, the next fetch counting the next attempt;
+   * `fail` on the last attempt), in one transaction on this connection with the lease rows' removal.
    */
   async reap(): Promise<number> {
-    const { schema, graceMs } = this.#opts;
+    const { graceMs } = this.#opts;
     return this.#run(async (client) => {
-      const active = await client.query<{ id: string; name: string; again: boolean }>(
-        `SELECT id, name, retry_count < retry_limit AS again FROM ${schema}.job
-          WHERE state = 'active' AND started_on < now() - $1::double precision * interval '1 millisecond'
+      const leased = await client.query<{ id: string; name: string }>(
+        `SELECT job_id::text AS id, name FROM ${this.#table}
+          WHERE taken_at < now() - $1::double precision * interval '1 millisecond'
           LIMIT 1000`,
         [graceMs],
       );
-      const candidates = active.rows.filter((r) => !this.#held.has(r.id));
+      const candidates = leased.rows.filter((r) => !this.#held.has(r.id));
       if (candidates.length === 0) return 0;
       const orphaned = await client.query<{ id: string }>(
         `SELECT id::text FROM unnest($1::uuid[]) AS id WHERE pg_try_advisory_lock(${LOCK_KEY})`,
@@ -117,34 +145,40 @@ export class PgJobLeases {
   }
 
   /** As pg-boss's own expiry does: back to run while attempts remain, else failed. */
-  async #putBack(client: pg.Client, jobs: Array<{ id: string; name: string; again: boolean }>) {
-    const db = { executeSql: (text: string, values?: unknown[]) => client.query(text, values) };
-    const boss = new PgBoss({ db, schema: this.#opts.schema });
-    const byName = new Map<string, { again: string[]; last: string[] }>();
-    for (const j of jobs) {
-      const group = byName.get(j.name) ?? { again: [], last: [] };
-      (j.again ? group.again : group.last).push(j.id);
-      byName.set(j.name, group);
-    }
+  async #putBack(client: pg.Client, jobs: Array<{ id: string; name: string }>) {
+    const db: BossDb = { executeSql: (text, values) => client.query(text, values) };
+    const boss = this.#opts.boss();
     const affected = (r: unknown) => (r as { affected?: number } | undefined)?.affected ?? 0;
     let put = 0;
     await client.query('BEGIN');
     try {
+      const byName = new Map<string, { again: string[]; last: string[] }>();
+      for (const j of jobs) {
+        // Only a job still active is put back (one whose outcome was written but whose lease was
+        // not given up, the connection lost between the two, only loses its lease row).
+        // (A kind whose queue is gone, dropped with its schema, has nothing to put back.)
+        const [found] = await boss.findJobs(j.name, { id: j.id, db }).catch((err: { code?: string }) => {
+          if (err?.code === 'PGBOSS_QUEUE_NOT_FOUND') return [];
+          throw err;
+        });
+        if (found?.state !== 'active') continue;
+        const group = byName.get(j.name) ?? { again: [], last: [] };
+        (found.retryCount < found.retryLimit ? group.again : group.last).push(j.id);
+        byName.set(j.name, group);
+      }
       for (const [name, { again, last }] of byName) {
         if (again.length) {
           put += affected(await boss.cancel(name, again, { db }));
           await boss.resume(name, again, { db });
         }
-        // pg-boss's fail takes ids with output data (its types only declare one id with data).
-        const fail = boss.fail.bind(boss) as (
-          n: string,
-          ids: string[],
-          data: object,
-          o: object,
-        ) => Promise<unknown>;
         if (last.length)
-          put += affected(await fail(name, last, { message: 'the process running this job died' }, { db }));
+          put += affected(
+            await boss.fail(name, last, { message: 'the process running this job died' }, { db }),
+          );
       }
+      await client.query(`DELETE FROM ${this.#table} WHERE job_id = ANY($1::uuid[])`, [
+        jobs.map((j) => j.id),
+      ]);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
@@ -176,6 +210,8 @@ export class PgJobLeases {
       const client = new pg.Client({
         connectionString: this.#opts.connectionString,
         application_name: 'parley-job-leases',
+        // The lease rows are bookkeeping (the lock is the proof): no wait for the WAL flush.
+        options: '-c synchronous_commit=off',
       });
       client.on('error', (err) => {
         // The connection is gone, and with it the leases it held (the database was cut or

@@ -1,4 +1,4 @@
-import type PgBoss from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import type { QueueLogger } from './queue.ts';
 
 /** A queue's partition is analyzed once this process has enqueued this many jobs into it... */
@@ -7,7 +7,8 @@ export const ANALYZE_AFTER_JOBS = 1000;
 /**
  * Planner statistics for pg-boss's job partitions, kept up with their growth.
  *
- * pg-boss 10 gives each kind of job a partition of its own. A partition's statistics are taken
+ * Each kind of job has a partition of its own (queues are created with `partition: true`, as
+ * pg-boss 10 made every queue; pg-boss 12 reports the table in `getQueue(name).table`). A partition's statistics are taken
  * when autovacuum gets to it (every minute at best, after a tenth of its rows changed) or when
  * someone analyzes the database; until then PostgreSQL plans the fetch for the size the partition
  * had then. Measured (BENCHMARKS.md, twentieth session): a `messages.send` partition analyzed
@@ -20,15 +21,15 @@ export const ANALYZE_AFTER_JOBS = 1000;
  */
 export class PartitionStatistics {
   readonly #schema: string;
-  readonly #db: () => PgBoss.Db;
+  readonly #boss: () => PgBoss;
   readonly #logger: QueueLogger | undefined;
   readonly #queues = new Map<string, { since: number; rows: number }>();
   /** The analysis under way (one at a time), for `stop` and tests. */
   #running: Promise<void> | null = null;
 
-  constructor(opts: { schema: string; db: () => PgBoss.Db; logger?: QueueLogger }) {
+  constructor(opts: { schema: string; boss: () => PgBoss; logger?: QueueLogger }) {
     this.#schema = opts.schema;
-    this.#db = opts.db;
+    this.#boss = opts.boss;
     this.#logger = opts.logger;
   }
 
@@ -62,14 +63,17 @@ export class PartitionStatistics {
     await this.#running;
   }
 
-  /** Analyzes the partition of `name`; its row count as PostgreSQL now estimates it. */
+  /**
+   * Analyzes the table of `name` (pg-boss's `getQueue` names it; nothing of pg-boss's tables is
+   * read); its row count as PostgreSQL now estimates it. A queue without a table of its own (made
+   * elsewhere without `partition`) shares pg-boss's common table: that is left to autovacuum.
+   */
   async #analyze(name: string): Promise<number> {
-    const db = this.#db();
-    const { rows } = await db.executeSql(`SELECT partition_name FROM ${this.#schema}.queue WHERE name = $1`, [
-      name,
-    ]);
-    const table = (rows[0] as { partition_name?: string } | undefined)?.partition_name;
-    if (!table || !/^[a-z0-9_]+$/.test(table)) return 0;
+    const boss = this.#boss();
+    const queue = await boss.getQueue(name);
+    const table = queue?.partition ? queue.table : undefined;
+    if (!table || !/^[a-z0-9_]+$/.test(table)) return Number.POSITIVE_INFINITY;
+    const db = boss.getDb();
     await db.executeSql(`ANALYZE ${this.#schema}.${table}`, []);
     const counted = await db.executeSql(`SELECT reltuples FROM pg_class WHERE oid = $1::regclass`, [
       `${this.#schema}.${table}`,

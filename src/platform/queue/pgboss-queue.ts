@@ -1,13 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { CompiledQuery, type QueryResult, sql } from 'kysely';
-import type pg from 'pg';
-import PgBoss from 'pg-boss';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { type Db as BossDb, type ConstructorOptions, type JobInsert, PgBoss } from 'pg-boss';
 import type { Db, Trx } from '../db/database.ts';
+import { bookkeepingSchema, ensureBookkeeping } from './pg-bookkeeping.ts';
 import { PgJobLeases } from './pg-leases.ts';
 import { PartitionStatistics } from './pg-statistics.ts';
 import { PgJobWakeups } from './pg-wakeups.ts';
+import {
+  attemptOf,
+  executorOn,
+  fenceOf,
+  LIVE_STATES,
+  META,
+  metaOf,
+  PG_BOSS_OLDEST_MIGRATABLE,
+  type PgJobMeta,
+  retryOptionsFor,
+  startAfterFor,
+  wakeAt,
+  withoutClient,
+} from './pgboss-helpers.ts';
 import type { EnqueueItem, EnqueueOptions, JobDefinition, JobQueue, QueueLogger } from './queue.ts';
-import { type ClaimedJob, type JobStore, PooledJobQueue, runAtFor, WorkerPool } from './worker-pool.ts';
+import type { QueueKindStats } from './stats.ts';
+import { type ClaimedJob, type JobStore, PooledJobQueue, WorkerPool } from './worker-pool.ts';
 
 export interface PgBossJobQueueOptions {
   connectionString: string;
@@ -25,11 +41,12 @@ export interface PgBossJobQueueOptions {
   maintenanceIntervalSeconds?: number;
   /** Connections in pg-boss's own pool (default 10). */
   poolSize?: number;
+  /** How often pg-boss's monitor counts queue depths (`depths`, the metrics; default 30 s, shared across processes). */
+  monitorIntervalSeconds?: number;
   /** How often a worker looks for jobs whose process died (default 2 s; see PgJobLeases). */
   reapEveryMs?: number;
 }
 
-const MAX_EXPIRE_SECONDS = 24 * 3600 - 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * How often idle workers poll while LISTEN/NOTIFY wake-ups arrive (`pollMs` when it is longer):
@@ -38,40 +55,46 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const POLL_WITH_WAKEUPS_MS = 2000;
 
 /**
- * The job queue on PostgreSQL, stored by pg-boss 10.
+ * The job queue on PostgreSQL, stored by pg-boss 12, through its public API only (no statement
+ * here reads or writes pg-boss's tables: what its API does not say is kept in Parley's own
+ * bookkeeping beside it, pg-bookkeeping.ts).
  *
  * - `enqueue` inserts through pg-boss's `send` with its `db` option pointed at the caller's
  *   Kysely handle, so the job is written in the caller's transaction; `enqueueMany` likewise
- *   through pg-boss's `insert` (one INSERT ... SELECT FROM json_to_recordset($1) for all jobs).
+ *   through pg-boss's `insert` (one INSERT for all jobs; it throws when any was skipped).
  * - Workers use the same loop as the SQLite queue (`WorkerPool`) over pg-boss's public
  *   `fetch` (`FOR UPDATE SKIP LOCKED`), `complete` and `fail`, so `pollMs`, `concurrency`,
  *   `kick()` and handler timeouts behave as on SQLite. pg-boss's own `work()` is not used: it
- *   polls no faster than every 500 ms, runs a fetched batch as a unit and has no way to retry a
- *   job after a delay computed per attempt.
+ *   runs a fetched batch as a unit and has no way to retry a job after a delay computed per attempt.
  * - Attempts: pg-boss's `retry_count` is 0 on the first run and is bumped by each later fetch,
  *   so `attempt = retryCount + 1`; `retryLimit = maxAttempts - 1`.
  * - Retries use the job's own `backoffMs(attempt)`, to the millisecond, through pg-boss's API only
  *   (its `fail` retries after whole seconds of `retry_delay`): in one transaction the attempt is
- *   `cancel`led (fenced: nothing happens unless it is still unfinished at this attempt), read
- *   back with `getJobById`, `deleteJob`ped and `insert`ed again with the same id, payload and
- *   singleton key, `startAfter = now() + backoff` (database clock) and the attempts it has left as
- *   its `retryLimit`. The attempt number is then `maxAttempts - retryLimit + retryCount`, which is
+ *   `cancel`led, fenced on the attempt fetched (pg-boss's `{ id, retryCount }` form: nothing
+ *   happens unless the job is still unfinished at this attempt), `deleteJob`ped and `insert`ed
+ *   again with the same id, payload, priority and singleton key (all from the fetch),
+ *   `startAfter = now() + backoff` (database clock) and the attempts it has left as its
+ *   `retryLimit`. The attempt number is then `maxAttempts - retryLimit + retryCount`, which is
  *   `retryCount + 1` for a job never put back this way, so pg-boss's own expiry (a job whose
  *   worker died, retried by maintenance once active past `expireInSeconds = ceil(timeoutMs /
  *   1000)`, after `retryDelay = round(backoffMs(1) / 1000)` seconds) and the lease reaper count
  *   attempts the same way, and fail the job after its last one.
- * - Nothing here writes pg-boss's tables but pg-boss's API. Three reads of its job table have no
- *   API in pg-boss 10 and stay plain SELECTs: the singleton look in `enqueue` (a live job with a
- *   key), the lease reaper's look for active jobs (pg-leases.ts) and the metrics' queue depths
- *   (stats.ts).
- * - Singleton keys: pg-boss 10 only de-duplicates keys under queue policies that also apply to
- *   jobs without a key (`short`/`singleton`/`stately` treat a missing key as ''), so queues are
- *   created `standard` and `enqueue` enforces "no second queued or active job with this key"
- *   itself: a transaction-scoped advisory lock on (queue, key), then a look for a live job with
- *   that key. The key is still passed to pg-boss (stored in `singleton_key`).
+ * - Singleton keys: queues are `standard` (pg-boss's keyed policies also constrain jobs without a
+ *   key) and `enqueue` enforces "no second queued or active job with this key" itself: a
+ *   transaction-scoped advisory lock on (queue, key), then the last job enqueued with that key
+ *   (Parley's `job_keys`) is looked up with pg-boss's `findJobs` by id: still created, retry or
+ *   active means live. The key is also passed to pg-boss (stored as the job's `singletonKey`).
+ * - Queues are created with `partition: true`, a table of their own each, as pg-boss 10 made
+ *   every queue (a database upgraded from it keeps those), so one kind's backlog does not slow
+ *   another's fetch; their planner statistics are kept up by pg-statistics.ts.
+ * - Queue depths for the metrics are pg-boss's own counts (`getQueues`), refreshed by its monitor.
+ * - Upgrading: pg-boss migrates its schema from 11.x and later on start. A schema made by pg-boss
+ *   10 (schema version 24) has no migration in pg-boss (11.0 started anew), so `prepare` refuses it
+ *   with a message saying so rather than let pg-boss fail midway.
  */
 export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
-  readonly #bossOptions: PgBoss.ConstructorOptions;
+  readonly #bossOptions: ConstructorOptions;
+  readonly #connectionString: string;
   /** The running pg-boss, from `prepare` until `stop` (a stopped pg-boss is not restarted: a new one is made). */
   #boss: PgBoss | null = null;
   readonly #schema: string;
@@ -92,6 +115,7 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,49}$/.test(this.#schema))
       throw new Error(`Invalid pg-boss schema name: ${this.#schema}`);
     this.#logger = opts.logger;
+    this.#connectionString = opts.connectionString;
     this.#bossOptions = {
       connectionString: opts.connectionString,
       schema: this.#schema,
@@ -115,19 +139,23 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
       maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 60,
       // No cron schedules: they would start pg-boss's internal workers.
       schedule: false,
-      // Completed and failed jobs move to pg-boss's archive table after an hour (keeping the
-      // job table, which singleton checks scan, small) and leave the archive after 7 days.
-      archiveCompletedAfterSeconds: 3600,
-      deleteAfterDays: 7,
+      // The queue depths the metrics read (getQueues) are counted by pg-boss's monitor this often;
+      // its supervisor wakes as often as the shorter of that and the maintenance interval.
+      monitorIntervalSeconds: opts.monitorIntervalSeconds ?? 30,
+      superviseIntervalSeconds: Math.min(
+        opts.monitorIntervalSeconds ?? 30,
+        opts.maintenanceIntervalSeconds ?? 60,
+      ),
     };
     this.statistics = new PartitionStatistics({
       schema: this.#schema,
-      db: () => this.#running().getDb(),
+      boss: () => this.#running(),
       logger: opts.logger,
     });
     this.#leases = new PgJobLeases({
       connectionString: opts.connectionString,
       schema: this.#schema,
+      boss: () => this.#running(),
       reapEveryMs: opts.reapEveryMs,
       logger: opts.logger,
     });
@@ -144,17 +172,18 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     };
     const store: JobStore = {
       claim: (def, limit) => this.#claim(def, limit),
-      complete: (def, job) => settled([job], () => this.#running().complete(def.name, job.id)),
-      // One UPDATE ... WHERE id IN (UNNEST($2::uuid[])) AND state = 'active' (like the single
-      // complete, not fenced on retry_count).
+      complete: (def, job) =>
+        settled([job], async () => {
+          await this.#running().complete(def.name, fenceOf(job));
+          await this.#forgetKeys(def, [job]);
+        }),
+      // One statement for all, each fenced on its attempt.
       completeMany: async (def, jobs) => {
         if (jobs.length > 0)
-          await settled(jobs, () =>
-            this.#running().complete(
-              def.name,
-              jobs.map((j) => j.id),
-            ),
-          );
+          await settled(jobs, async () => {
+            await this.#running().complete(def.name, jobs.map(fenceOf));
+            await this.#forgetKeys(def, jobs);
+          });
       },
       // pg-boss's complete takes (name, id, data, options): no output data, the caller's handle.
       // First the job's singleton lock (the one `enqueue` takes), held until the caller commits: an
@@ -163,20 +192,20 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
       // commit and finds this job completed.
       completeIn: async (def, job, db) => {
         const executor = executorOn(db);
-        const row = await this.#running().getJobById(def.name, job.id, {
-          db: executor,
-          includeArchive: false,
-        });
-        const key = row?.singletonKey;
+        const key = metaOf(job).singletonKey;
         if (key)
           await sql`select pg_advisory_xact_lock(hashtextextended(${`parley.job:${def.name}:${key}`}, 0))`.execute(
             db,
           );
-        await this.#running().complete(def.name, job.id, null as unknown as object, { db: executor });
+        await this.#running().complete(def.name, fenceOf(job), null, { db: executor });
+        await this.#forgetKeys(def, [job], db);
       },
       retry: (def, job, error, delayMs) => settled([job], () => this.#retry(def, job, error, delayMs)),
       fail: (def, job, error) =>
-        settled([job], () => this.#running().fail(def.name, job.id, { message: error })),
+        settled([job], async () => {
+          await this.#running().fail(def.name, fenceOf(job), { message: error });
+          await this.#forgetKeys(def, [job]);
+        }),
     };
     this.pool = new WorkerPool({
       store,
@@ -204,7 +233,9 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
       // pg-boss emits 'error' for failures in its background work; unhandled, that would throw.
       boss.on('error', (err) => this.#logger?.error({ err: withoutClient(err) }, 'pg-boss error'));
       this.#boss = boss;
-      this.#prepared = boss.start().then(() => this.#wakeups.start());
+      this.#prepared = this.#installBookkeeping()
+        .then(() => boss.start())
+        .then(() => this.#wakeups.start());
       this.#prepared.catch(() => {
         if (this.#boss !== boss) return;
         this.#boss = null;
@@ -214,7 +245,37 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     return this.#prepared;
   }
 
-  /** Creates the pg-boss queue (a partition of its job table) once per name; idempotent. */
+  /**
+   * Parley's bookkeeping tables (pg-bookkeeping.ts), and a refusal of a pg-boss 10 schema: pg-boss
+   * 11 and later have no migration from it (see the class comment). On a connection of its own,
+   * before pg-boss starts.
+   */
+  async #installBookkeeping(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.#connectionString,
+      application_name: 'parley-queue',
+    });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      const version = await new PgBoss({
+        db: { executeSql: (text, values) => client.query(text, values) },
+        schema: this.#schema,
+      })
+        .schemaVersion()
+        .catch(() => null);
+      if (version !== null && version < PG_BOSS_OLDEST_MIGRATABLE)
+        throw new Error(
+          `The job queue's schema "${this.#schema}" was made by pg-boss 10 (schema version ${version}); pg-boss 12 cannot migrate it. ` +
+            `Let the previous Parley finish its queued jobs, then drop that schema (DROP SCHEMA ${this.#schema} CASCADE) and start again.`,
+        );
+      await ensureBookkeeping(client, this.#schema);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  /** Creates the pg-boss queue (a table of its own) once per name; idempotent. */
   #ensureQueue(name: string): Promise<void> {
     let created = this.#queues.get(name);
     if (!created) {
@@ -224,7 +285,7 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
       created = this.#creating = this.#creating
         .catch(() => {})
         .then(() => this.prepare())
-        .then(() => this.#running().createQueue(name, { name, policy: 'standard' }));
+        .then(() => this.#running().createQueue(name, { policy: 'standard', partition: true }));
       this.#queues.set(name, created);
       created.catch(() => this.#queues.delete(name));
     }
@@ -249,14 +310,9 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     const insert = async (handle: Trx | Db): Promise<string | null> => {
       const executor = executorOn(handle);
       const key = opts.singletonKey;
+      const id = randomUUID();
       if (key !== undefined) {
-        const live = async () =>
-          (
-            await executor.executeSql(
-              `SELECT 1 FROM ${this.#schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' LIMIT 1`,
-              [job.name, key],
-            )
-          ).rows.length > 0;
+        const live = () => this.#keyLive(executor, job.name, key);
         if (opts.unlessLive && (await live())) return null;
         // Serializes enqueues of this key until the caller commits, so the look below sees any
         // job another transaction just enqueued with it.
@@ -264,15 +320,20 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
           handle,
         );
         if (await live()) return null;
+        await executor.executeSql(
+          `INSERT INTO ${this.#keys}.job_keys (name, key, job_id) VALUES ($1, $2, $3)
+             ON CONFLICT (name, key) DO UPDATE SET job_id = excluded.job_id`,
+          [job.name, key, id],
+        );
       }
-      const id = await this.#running().send(
+      const sent = await this.#running().send(
         job.name,
-        // Pre-serialized, so any JSON value (not only objects) reaches the jsonb column intact.
-        JSON.stringify(data ?? null) as unknown as object,
-        { startAfter: startAfterFor(opts), singletonKey: key, ...retryOptionsFor(job), db: executor },
+        // Serialized by pg-boss (JSON.stringify): any JSON value reaches the jsonb column intact.
+        (data ?? null) as object,
+        { id, startAfter: startAfterFor(opts), singletonKey: key, ...retryOptionsFor(job), db: executor },
       );
-      if (!id) throw new Error(`pg-boss did not record the job (queue ${job.name})`);
-      return id;
+      if (!sent) throw new Error(`pg-boss did not record the job (queue ${job.name})`);
+      return sent;
     };
 
     this.statistics.note(job.name, 1);
@@ -286,9 +347,8 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
   }
 
   /**
-   * pg-boss's `insert` writes all jobs with one statement on the given executor. It neither
-   * returns ids (no RETURNING) nor reports rows it skipped (it joins the queue table and ends in
-   * ON CONFLICT DO NOTHING), so ids are made here and the affected row count is checked.
+   * pg-boss's `insert` writes all jobs with one statement on the given executor, and throws when
+   * any was skipped; ids are made here (it returns them only when asked, at a cost).
    */
   async enqueueMany<P>(db: Trx | Db, job: JobDefinition<P>, items: EnqueueItem<P>[]): Promise<string[]> {
     if (items.length === 0) return [];
@@ -305,11 +365,10 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     const data = items.map((item) => job.payload.parse(item.payload) ?? null);
     await this.#ensureQueue(job.name);
     const options = retryOptionsFor(job);
-    const jobs: PgBoss.JobInsert[] = items.map((item, i) => {
+    const jobs: JobInsert[] = items.map((item, i) => {
       const startAfter = startAfterFor(item.opts ?? {});
       return {
         id: randomUUID(),
-        name: job.name,
         // Serialized by pg-boss with the whole list and read back as jsonb: any JSON value fits.
         data: data[i] as object,
         // `insert` reads a string as `now() + interval` (seconds, on the database clock, as
@@ -319,13 +378,7 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
         ...options,
       };
     });
-    let inserted: bigint | undefined;
-    const executor = executorOn(db, (result) => {
-      inserted = result.numAffectedRows;
-    });
-    await this.#running().insert(jobs, { db: executor });
-    if (inserted !== BigInt(jobs.length))
-      throw new Error(`pg-boss recorded ${inserted ?? 0} of ${jobs.length} jobs (queue ${job.name})`);
+    await this.#running().insert(job.name, jobs, { db: executorOn(db) });
     this.statistics.note(job.name, jobs.length);
     if (!inTransaction)
       this.pool.wake(
@@ -337,17 +390,22 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
 
   /**
    * pg-boss's `cancel` on the caller's handle: jobs not yet completed become `cancelled` (a running
-   * one too: its completion or retry, fenced on `active`, is then a no-op). Ids that are not
+   * one too: its completion or retry, fenced on its attempt, is then a no-op). Ids that are not
    * UUIDs cannot be pg-boss jobs and are skipped (a cast error would abort the caller's transaction).
    */
   async cancel(db: Trx | Db, job: Pick<JobDefinition<unknown>, 'name'>, ids: string[]): Promise<number> {
     const uuids = [...new Set(ids)].filter((id) => UUID.test(id));
     if (uuids.length === 0) return 0;
     await this.prepare();
-    const result = (await this.#running().cancel(job.name, uuids, { db: executorOn(db) })) as unknown as
-      | { affected?: number }
-      | undefined;
-    return result?.affected ?? 0;
+    try {
+      const result = await this.#running().cancel(job.name, uuids, { db: executorOn(db) });
+      return (result as { affected?: number } | undefined)?.affected ?? 0;
+    } catch (err) {
+      // A kind never enqueued has no queue: none of its jobs to cancel. pg-boss says so before
+      // any statement runs on the caller's handle, so its transaction is unharmed.
+      if ((err as { code?: string }).code === 'PGBOSS_QUEUE_NOT_FOUND') return 0;
+      throw err;
+    }
   }
 
   async start(): Promise<void> {
@@ -356,8 +414,7 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     // The queues that exist already (another process or an earlier start made them) are read
     // with one statement; only the missing ones are created (each a call of pg-boss's
     // create_queue, one round trip and a write attempt per kind of job, ~25 kinds).
-    const { rows } = await this.#running().getDb().executeSql(`SELECT name FROM ${this.#schema}.queue`, []);
-    for (const { name } of rows as Array<{ name: string }>)
+    for (const { name } of await this.#running().getQueues())
       if (!this.#queues.has(name)) this.#queues.set(name, Promise.resolve());
     for (const def of this.pool.definitions()) await this.#ensureQueue(def.name);
     this.#leases.start();
@@ -381,6 +438,9 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     this.#boss = null;
     this.#prepared = null;
     this.#queues.clear();
+    const retries = this.#retryPoolInstance;
+    this.#retryPoolInstance = null;
+    await retries?.end().catch(() => {});
     await boss.stop({ graceful: false, close: true });
   }
 
@@ -395,17 +455,66 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
     this.#wakeups.publish();
   }
 
+  /** Queue depths per kind, as pg-boss's monitor last counted them (metrics: stats.ts). */
+  async depths(): Promise<QueueKindStats[]> {
+    if (!this.#boss) return [];
+    return (await this.#running().getQueues()).map((q) => ({
+      kind: q.name,
+      due: q.readyCount ?? 0,
+      scheduled: q.deferredCount ?? 0,
+      active: q.activeCount ?? 0,
+      oldestDueAgeSeconds: Math.max(0, Number(q.readyOldestSeconds ?? 0)),
+    }));
+  }
+
+  get #keys(): string {
+    return bookkeepingSchema(this.#schema);
+  }
+
+  /** Whether the last job enqueued with `key` is still queued or running (pg-boss's findJobs by id). */
+  async #keyLive(executor: BossDb, name: string, key: string): Promise<boolean> {
+    const { rows } = await executor.executeSql(
+      `SELECT job_id::text AS id FROM ${this.#keys}.job_keys WHERE name = $1 AND key = $2`,
+      [name, key],
+    );
+    const id = (rows[0] as { id?: string } | undefined)?.id;
+    if (!id) return false;
+    const [found] = await this.#running().findJobs(name, { id, db: executor });
+    return found !== undefined && LIVE_STATES.has(found.state);
+  }
+
+  /** Settled jobs with a singleton key leave Parley's `job_keys` (a later enqueue of the key need not ask pg-boss). */
+  async #forgetKeys(def: JobDefinition<any>, jobs: ClaimedJob[], db?: Trx): Promise<void> {
+    const keyed = jobs.filter((j) => metaOf(j).singletonKey);
+    if (keyed.length === 0) return;
+    const text = `DELETE FROM ${this.#keys}.job_keys WHERE name = $1 AND job_id = ANY($2::uuid[])`;
+    const values = [def.name, keyed.map((j) => j.id)];
+    const run = db
+      ? executorOn(db).executeSql(text, values)
+      : this.#running().getDb().executeSql(text, values);
+    await run;
+  }
+
   async #claim(def: JobDefinition<any>, limit: number): Promise<ClaimedJob[]> {
     const jobs = await this.#running().fetch<unknown>(def.name, { batchSize: limit, includeMetadata: true });
-    // Held before any handler runs; if it cannot be, the jobs are not run here and another
-    // worker puts them back once their grace has passed.
-    await this.#leases.hold(jobs.map((j) => j.id));
-    return jobs.map((j) => ({
-      id: j.id,
-      payload: j.data,
-      attempt: attemptOf(def, j),
-      maxAttempts: def.maxAttempts,
-    }));
+    // Held before any handler runs; if it cannot be, the jobs are not run here: pg-boss's expiry
+    // puts them back.
+    await this.#leases.hold(
+      def.name,
+      jobs.map((j) => j.id),
+    );
+    return jobs.map((j) => {
+      const meta: PgJobMeta = {
+        retryCount: j.retryCount,
+        retryLimit: j.retryLimit,
+        priority: j.priority,
+        singletonKey: j.singletonKey ?? null,
+      };
+      return Object.assign(
+        { id: j.id, payload: j.data, attempt: attemptOf(def, j), maxAttempts: def.maxAttempts },
+        { [META]: meta },
+      );
+    });
   }
 
   /**
@@ -415,113 +524,67 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
    */
   async #retry(def: JobDefinition<any>, job: ClaimedJob, _error: string, delayMs: number): Promise<void> {
     const boss = this.#running();
-    const pool = (boss.getDb() as PgBoss.Db & { pool?: pg.Pool }).pool;
-    if (!pool) throw new Error('pg-boss has no connection pool to retry a job with');
-    const client = await pool.connect();
+    const meta = metaOf(job);
+    const options = retryOptionsFor(def);
+    const insert: JobInsert = {
+      id: job.id,
+      data: job.payload as object,
+      priority: meta.priority,
+      singletonKey: meta.singletonKey ?? undefined,
+      // Seconds from now on the database clock (fixed-point: see enqueueMany).
+      startAfter: (Math.max(0, delayMs) / 1000).toFixed(3),
+      retryLimit: Math.max(0, meta.retryLimit - meta.retryCount - 1),
+      retryDelay: options.retryDelay,
+      retryBackoff: options.retryBackoff,
+      expireInSeconds: options.expireInSeconds,
+    };
+    await this.#inTransaction(async (db) => {
+      // Fenced on the attempt: a job completed, cancelled or failed meanwhile, or taken again by
+      // another worker (another attempt), is left as it is. The cancel also locks the row until
+      // the commit.
+      const cancelled = await boss.cancel(def.name, fenceOf(job), { db });
+      if ((cancelled as { affected?: number } | undefined)?.affected !== 1) return false;
+      await boss.deleteJob(def.name, job.id, { db });
+      await boss.insert(def.name, [insert], { db });
+      return true;
+    });
+  }
+
+  /**
+   * Runs `fn` in one transaction on a connection of the queue's own (not pg-boss's pool, whose
+   * client pg-boss does not hand out); committed when `fn` returns true, else rolled back.
+   */
+  async #inTransaction(fn: (db: BossDb) => Promise<boolean>): Promise<void> {
+    const client = await this.#retryPool().connect();
     // pg-pool listens for a broken connection only on idle clients: one that breaks while checked
     // out here (the database restarted, the network cut) would emit an unhandled 'error' and end
     // the process. The statement under way fails instead, and the pool drops the client on release.
     const lost = (err: Error) => this.#logger?.warn({ err: withoutClient(err) }, 'job retry connection lost');
     client.on('error', lost);
-    const db: PgBoss.Db = { executeSql: (text, values) => client.query(text, values) };
+    const db: BossDb = { executeSql: (text, values) => client.query(text, values) };
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      // Fenced: a job completed, cancelled or failed meanwhile is left as it is. The cancel also
-      // locks the row until the commit.
-      const cancelled = (await boss.cancel(def.name, job.id, { db })) as unknown as { affected?: number };
-      const row =
-        cancelled?.affected === 1
-          ? await boss.getJobById(def.name, job.id, { db, includeArchive: false })
-          : null;
-      // ... and so is one that another worker took again (another attempt) since this one.
-      if (!row || attemptOf(def, row) !== job.attempt) {
-        await client.query('ROLLBACK');
-        return;
-      }
-      await boss.deleteJob(def.name, job.id, { db });
-      const options = retryOptionsFor(def);
-      await boss.insert(
-        [
-          {
-            id: job.id,
-            name: def.name,
-            data: row.data as object,
-            priority: row.priority,
-            singletonKey: row.singletonKey ?? undefined,
-            // Seconds from now on the database clock (fixed-point: see enqueueMany).
-            startAfter: (Math.max(0, delayMs) / 1000).toFixed(3),
-            retryLimit: Math.max(0, row.retryLimit - row.retryCount - 1),
-            retryDelay: options.retryDelay,
-            retryBackoff: options.retryBackoff,
-            expireInSeconds: options.expireInSeconds,
-          },
-        ],
-        { db },
-      );
-      await client.query('COMMIT');
+      await client.query((await fn(db)) ? 'COMMIT' : 'ROLLBACK');
     } catch (err) {
+      broken = err as Error;
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
       client.off('error', lost);
-      client.release();
+      client.release(broken);
     }
   }
-}
 
-/**
- * `err` without the `client` pg-pool hangs on the errors of its idle clients: logged, that is a
- * whole connection object (its parameters and type tables) on every line.
- */
-function withoutClient(err: unknown): unknown {
-  if (!(err instanceof Error) || !('client' in err)) return err;
-  const { client: _client, ...rest } = err as Error & { client: unknown };
-  return Object.assign(new Error(err.message), { stack: err.stack }, rest);
-}
-
-/**
- * The attempt a fetched job is at: its retries so far, plus the attempts it had used before a
- * retry put it back with fewer left (`retryLimit` below `maxAttempts - 1`).
- */
-function attemptOf(def: JobDefinition<any>, j: { retryCount: number; retryLimit: number }): number {
-  const before = Math.max(0, Math.floor(def.maxAttempts) - 1 - j.retryLimit);
-  return before + j.retryCount + 1;
-}
-
-/** pg-boss's `db` option over a Kysely handle, so its statements run in the caller's transaction. */
-function executorOn(handle: Trx | Db, onResult?: (result: QueryResult<unknown>) => void): PgBoss.Db {
-  return {
-    executeSql: async (text, values) => {
-      const result = await handle.executeQuery(CompiledQuery.raw(text, values ?? []));
-      onResult?.(result);
-      return { rows: result.rows as any[] };
-    },
-  };
-}
-
-/** The per-job retry and expiry options, the same for `send` and `insert`. */
-function retryOptionsFor(job: JobDefinition<any>) {
-  return {
-    retryLimit: Math.max(0, Math.floor(job.maxAttempts) - 1),
-    retryDelay: Math.max(0, Math.round(job.backoffMs(1) / 1000)),
-    retryBackoff: false,
-    expireInSeconds: Math.min(MAX_EXPIRE_SECONDS, Math.max(1, Math.ceil(job.timeoutMs / 1000))),
-  };
-}
-
-/** When to look for a job: a delayed one a little after its time, as pg-boss counts its delay from the INSERT. */
-function wakeAt(now: Date, opts: EnqueueOptions): Date {
-  const at = runAtFor(now, opts);
-  return at.getTime() > now.getTime() ? new Date(at.getTime() + DELAY_WAKE_MARGIN_MS) : at;
-}
-const DELAY_WAKE_MARGIN_MS = 100;
-
-/** pg-boss `startAfter`: a time (ISO, UTC) or a delay in seconds counted on the database clock. */
-function startAfterFor(opts: EnqueueOptions): Date | number | undefined {
-  const delayMs = opts.delayMs !== undefined && opts.delayMs > 0 ? opts.delayMs : 0;
-  if (opts.runAt) {
-    const at = Math.max(opts.runAt.getTime(), Date.now() + delayMs);
-    return new Date(at);
+  #retryPoolInstance: pg.Pool | null = null;
+  /** A small pool for retries (two connections), with the same commit setting as pg-boss's. */
+  #retryPool(): pg.Pool {
+    this.#retryPoolInstance ??= new pg.Pool({
+      connectionString: this.#connectionString,
+      max: 2,
+      application_name: 'parley-queue',
+      options: '-c synchronous_commit=off',
+    });
+    return this.#retryPoolInstance;
   }
-  return delayMs > 0 ? delayMs / 1000 : undefined;
 }

@@ -13,43 +13,23 @@ export interface QueueKindStats {
   oldestDueAgeSeconds: number;
 }
 
+/** A queue that reports its own depths (pg-boss's counts: PostgreSQL). */
+export interface QueueDepths {
+  depths(): Promise<QueueKindStats[]>;
+}
+
 /**
- * Reads the queue's depth per kind of job from storage: the embedded queue's `jobs` table on
- * SQLite, pg-boss's `job` table on PostgreSQL (only unfinished jobs are scanned).
+ * Reads the queue's depth per kind of job: the embedded queue's `jobs` table on SQLite (only
+ * unfinished jobs are scanned); on PostgreSQL, pg-boss's own counts through its API (`getQueues`,
+ * as its monitor last took them: up to its interval old).
  */
 export async function queueStats(
   db: Db,
   dialect: Dialect,
-  pgBossSchema = 'pgboss',
+  queue?: Partial<QueueDepths>,
 ): Promise<QueueKindStats[]> {
   const now = new Date();
-  if (dialect === 'postgres') {
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,49}$/.test(pgBossSchema)) return [];
-    const rows = await sql<{
-      kind: string;
-      due: string;
-      scheduled: string;
-      active: string;
-      oldest: string | null;
-    }>`
-      select name as kind,
-        count(*) filter (where state in ('created', 'retry') and start_after <= now()) as due,
-        count(*) filter (where state in ('created', 'retry') and start_after > now()) as scheduled,
-        count(*) filter (where state = 'active') as active,
-        extract(epoch from now() - min(start_after) filter (where state in ('created', 'retry') and start_after <= now())) as oldest
-      from ${sql.table(`${pgBossSchema}.job`)}
-      where state < 'completed'
-      group by name`
-      .execute(db)
-      .catch(() => ({ rows: [] }));
-    return rows.rows.map((r) => ({
-      kind: r.kind,
-      due: Number(r.due),
-      scheduled: Number(r.scheduled),
-      active: Number(r.active),
-      oldestDueAgeSeconds: r.oldest === null ? 0 : Math.max(0, Number(r.oldest)),
-    }));
-  }
+  if (dialect === 'postgres') return (await queue?.depths?.().catch(() => [])) ?? [];
   const iso = now.toISOString();
   const rows = await sql<{
     kind: string;

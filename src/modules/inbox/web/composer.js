@@ -25,6 +25,13 @@ const loadTools = () => {
   return cannedTools;
 };
 
+/**
+ * Only WhatsApp's closed window asks for a template; Messenger's and Instagram's let a person
+ * reply for 7 days (Meta's HUMAN_AGENT tag), and carry no templates.
+ * @param {any} conv
+ */
+const templateWindowLeftMs = (conv) => (conv.channel === 'whatsapp' ? windowLeftMs(conv, Date.now()) : null);
+
 export function Composer({ conv, onSent, onChanged }) {
   const [text, setText] = useState(() => drafts.get(conv.id));
   // A voice conversation is spoken by the agent: people add notes to it, they do not type replies.
@@ -34,7 +41,7 @@ export function Composer({ conv, onSent, onChanged }) {
   const [suggest, setSuggest] = useState(null);
   const [forceTemplate, setForceTemplate] = useState(false);
   const box = useRef(null);
-  const left = windowLeftMs(conv, Date.now());
+  const left = templateWindowLeftMs(conv);
   const windowClosed = left !== null && left <= 0;
   const templateMode = mode === 'reply' && (windowClosed || forceTemplate);
 

@@ -2,7 +2,9 @@ import { api, contactLabel, html, isAdmin, isTyping, Link, navigate, relativeTim
 import {
   FILTERS,
   formatDuration,
+  formatHumanWindow,
   formatWindow,
+  humanWindowLeftMs,
   isUnread,
   listPath,
   matchesView,
@@ -271,7 +273,15 @@ function Filters({ filters, setQuery }) {
   </div>`;
 }
 
-const channelIcon = { whatsapp: 'WA', sms: 'SMS', email: '@', voice: '☎', web: 'Web' };
+const channelIcon = {
+  whatsapp: 'WA',
+  sms: 'SMS',
+  email: '@',
+  voice: '☎',
+  web: 'Web',
+  messenger: 'FB',
+  instagram: 'IG',
+};
 
 /** Priority on a card: shown unless normal. */
 function PriorityBadge({ priority }) {
@@ -290,8 +300,15 @@ function Preview({ conv, who }) {
   return html`<span class="preview">${who ? html`<span class="who">${who}: </span>` : null}${conv.last_message ?? ''}</span>`;
 }
 
-function Card({ conv, me, names, now, selected, cursor, unread, search }) {
+/** The 24-hour window's countdown; on Messenger and Instagram a person's 7 days' too. */
+function WindowBadges({ conv, now }) {
   const left = windowLeftMs(conv, now);
+  const humanLeft = humanWindowLeftMs(conv, now);
+  return html`${left !== null ? html`<span class=${`window ${left <= 0 ? 'closed' : left < 3_600_000 ? 'soon' : ''}`} title="24-hour window">${humanLeft !== null ? '24 h: ' : ''}${formatWindow(left)}</span>` : null}
+    ${humanLeft !== null ? html`<span class=${`window human ${humanLeft <= 0 ? 'closed' : humanLeft < 86_400_000 ? 'soon' : ''}`} title="A person's reply (HUMAN_AGENT tag), 7 days">${formatHumanWindow(humanLeft)}</span>` : null}`;
+}
+
+function Card({ conv, me, names, now, selected, cursor, unread, search }) {
   const who = senderLabel(conv.last_message_sender, false);
   return html`<li>
     <${Link} id=${`card-${conv.id}`} href=${`/app/c/${conv.id}${search}`}
@@ -311,7 +328,7 @@ function Card({ conv, me, names, now, selected, cursor, unread, search }) {
         <${SlaBadge} sla=${conv.sla} now=${now} />
         ${conv.assignee ? html`<span class="badge assignee">${conv.assignee.id === me ? 'Me' : (names.get(conv.assignee.id) ?? conv.assignee.type)}</span>` : null}
         ${conv.tags.map((t) => html`<span class="tag">${t}</span>`)}
-        ${left !== null ? html`<span class=${`window ${left <= 0 ? 'closed' : left < 3_600_000 ? 'soon' : ''}`}>${formatWindow(left)}</span>` : null}
+        <${WindowBadges} conv=${conv} now=${now} />
       </span>
     <//>
   </li>`;

@@ -5,8 +5,10 @@ import { ConversationCsat } from './csat.js';
 import { api, clockTime, contactLabel, Dialog, fullTime, html, isTyping, Link, session } from './lib.js';
 import { usePresence } from './presence.js';
 import {
+  formatHumanWindow,
   formatWindow,
   handoffText,
+  humanWindowLeftMs,
   mergeMessage,
   prependMessages,
   windowLeftMs,
@@ -48,6 +50,20 @@ function systemText(event, users) {
 
 /** Users and teams by id, for names on system lines and the assign menu (read once per page). */
 const people = { promise: null };
+
+/**
+ * " · 3 h 20 min left", and on Messenger and Instagram " · 24 h: … · 7 d: …" (a person's HUMAN_AGENT days).
+ * @param {any} conv
+ */
+function windowText(conv) {
+  const now = Date.now();
+  const left = windowLeftMs(conv, now);
+  if (left === null) return '';
+  const human = humanWindowLeftMs(conv, now);
+  return human === null
+    ? ` · ${formatWindow(left)}`
+    : ` · 24 h: ${formatWindow(left)} · ${formatHumanWindow(human)}`;
+}
 export function loadPeople() {
   people.promise ??= Promise.all([
     api('GET', '/v1/users?per_page=100').catch(() => ({ data: [] })),
@@ -349,7 +365,7 @@ function ActionBar({ conv, me, dir, onChanged, back, toggleContact, showContact 
     <${Link} class="back" href=${back} aria-label="Back to the list">←<//>
     <div class="title">
       <strong>${contactLabel(conv)}</strong>
-      <span class="muted small">${conv.channel} · ${conv.contact_address?.startsWith('web:') ? 'web call' : conv.contact_address}${windowLeftMs(conv, Date.now()) !== null ? ` · ${formatWindow(windowLeftMs(conv, Date.now()))}` : ''}</span>
+      <span class="muted small">${conv.channel} · ${conv.contact_address?.startsWith('web:') ? 'web call' : conv.contact_address}${windowText(conv)}</span>
     </div>
     <label class="sr-only" for="assign">Assignee</label>
     <select id="assign" value=${assigneeValue} disabled=${busy} onChange=${(e) => assign(e.currentTarget.value)}>

@@ -55,15 +55,20 @@ export function isScreenerHold(text: string): boolean {
 /** How long the agent waits for the person once a screener answered (then `call_screener`). */
 export const SCREENER_WAIT_MS = 60_000;
 
-export interface ScreenerPolicy {
+/** How an outbound call deals with a screener: what the calls module decides for the call. */
+export interface ScreenerSettings {
   action: 'state_purpose' | 'hangup';
   /** What the agent tells the screener (already filled in). */
   message: string;
   waitMs?: number;
-  /** The time of the call (the session's scheduler). */
-  now(): number;
   /** The far end is a screener: record `answered_by: call_screener`. */
   detected(): Promise<void>;
+}
+
+/** The settings with what the session gives the screener: its clock and its transcript. */
+export interface ScreenerPolicy extends ScreenerSettings {
+  /** The time of the call (the session's scheduler). */
+  now(): number;
   /** A line in the transcript saying what happened. */
   note(text: string): void;
 }

@@ -1,9 +1,19 @@
 import { voiceDefaults } from '../../agents/index.ts';
-import type { EndedReason } from '../calls.reasons.ts';
-import type { CallStatus } from '../voice.tables.ts';
+import type { CallStatus, EndedReason } from '../voice.tables.ts';
+import type { AgentTurn } from './agent-turn.ts';
+import type { ScreenerSettings } from './screener.ts';
 import { defaultBackchannels } from './speech-text.ts';
-import type { TurnEvent } from './turn-taking.ts';
-import type { CallDriver, CallTransport, Scheduler, SttEngine, TtsEngine } from './types.ts';
+import type { TurnEvent, Utterance } from './turn-taking.ts';
+import type {
+  CallDriver,
+  CallerTurn,
+  CallTransport,
+  DriverChunk,
+  Scheduler,
+  SttEngine,
+  SttStream,
+  TtsEngine,
+} from './types.ts';
 
 /** What a call session is given, and what it hands back: its settings, transcript and end. */
 
@@ -73,7 +83,58 @@ export interface SessionParts {
   scheduler: Scheduler;
   settings: SessionSettings;
   recorder: SessionRecorder;
+  /**
+   * A call a screening assistant may answer (outbound phone calls): the session puts the screener
+   * around the driver (screener.ts), on its own clock and transcript.
+   */
+  screener?: ScreenerSettings;
   onError?(err: unknown): void;
 }
 
 export type SessionState = 'connecting' | 'thinking' | 'speaking' | 'listening' | 'ended';
+
+/** When the agent's turn answers a caller's turn: when they stopped, how long the end of turn took. */
+export interface TurnStart {
+  speechEnd: number;
+  eouMs: number;
+  abort: AbortController;
+}
+
+/** What the caller is doing: the utterance being heard, whether they speak now, the recogniser. */
+export interface CallerSpeech {
+  utterance: Utterance | null;
+  speaking: boolean;
+  /** The call's speech-to-text stream, once audio has opened it. */
+  stt: SttStream | null;
+}
+
+/**
+ * The one interface through which the session's parts reach the session (as LiveKit's agents
+ * wire their audio recognition to the agent activity). Each part takes the slice it uses
+ * (`Pick<SessionHooks, ...>`): the speaker, barge-in, end of turn, silence and transfer never
+ * know one another, only the session does.
+ */
+export interface SessionHooks {
+  phase(): SessionState;
+  /** The agent speaks what `source` yields (an answer, a re-prompt, what follows a transfer). */
+  speak(source: AsyncIterable<DriverChunk>, after: TurnStart | null): void;
+  /** The agent is done: the caller has the floor. */
+  listen(): void;
+  end(end: SessionEnd): Promise<void>;
+  /** The agent's turn made its first audio: the agent is speaking. */
+  speaking(turn: AgentTurn): void;
+  /** The agent's turn played out (and was written down): its action follows (end, transfer, listen). */
+  finished(action: AgentTurn['action']): void;
+  /** The caller cut the agent off: the agent stopped and listens. */
+  interrupted(): void;
+  /** Wait for the end of the caller's turn (again: their words are known now). */
+  awaitEndOfTurn(): void;
+  /** The caller said something, a whole turn: answer it (unless it counts as silence). */
+  said(text: string, speechEnd: number, eouMs: number): void;
+  /** Keys the caller pressed: answer them. */
+  answer(turn: CallerTurn, speechEnd: number, eouMs: number): void;
+  /** Nothing was said after all: the silence wait starts. */
+  quiet(): void;
+  /** A line in the transcript saying what happened (`[...]`, as the agent's). */
+  note(text: string): void;
+}

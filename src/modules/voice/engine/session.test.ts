@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sandboxTts } from '../speech/sandbox.ts';
-import { memoryRecorder } from './recorder.testing.ts';
 import { VirtualScheduler } from './scheduler.ts';
+import { memoryRecorder, FakeTransport as SharedFakeTransport } from './session.testing.ts';
 import { CallSession, defaultSessionSettings } from './session.ts';
 import { PRE_ROLL_MS, SpeechGate } from './speech-gate.ts';
-import type { CallDriver, CallerTurn, CallTransport, OutSegment, SttEngine, TransportSink } from './types.ts';
+import type { CallDriver, CallerTurn, SttEngine } from './types.ts';
 
 const FRAME = 320;
 const silence = (ms: number) => new Int16Array((ms / 20) * FRAME);
@@ -23,49 +23,10 @@ const voice = (ms: number) =>
     return Math.round(5000 * s * (0.6 + 0.4 * Math.sin(2 * Math.PI * 4 * t)));
   });
 
-/** A transport that plays each segment for its duration on the call's clock, and records what it was asked. */
-class FakeTransport implements CallTransport {
-  readonly kind = 'fake';
-  sink: TransportSink | null = null;
-  played: OutSegment[] = [];
-  clears = 0;
-  notices: string[] = [];
-  onNotice: ((type: string) => void) | null = null;
-  readonly sched: VirtualScheduler;
-  constructor(sched: VirtualScheduler) {
-    this.sched = sched;
-  }
-  attach(sink: TransportSink) {
-    this.sink = sink;
-  }
-  play(seg: OutSegment) {
-    this.played.push(seg);
-    const cleared = this.clears;
-    this.sched.after(seg.durationMs, () => {
-      if (this.clears === cleared) this.sink?.played(seg.id);
-    });
-  }
-  clear() {
-    this.clears++;
-  }
-  notify(n: { type: string }) {
-    this.notices.push(n.type);
-    this.onNotice?.(n.type);
-  }
-  async hangup() {}
-  /** Feeds audio in 20 ms frames, as a socket would. */
+/** The shared fake transport, fed caller audio in 20 ms frames as a socket would. */
+class FakeTransport extends SharedFakeTransport {
   audio(pcm: Int16Array) {
     for (let off = 0; off < pcm.length; off += FRAME) this.sink!.audio(pcm.subarray(off, off + FRAME));
-  }
-  next(type: string) {
-    return new Promise<void>((resolve) => {
-      this.onNotice = (t) => {
-        if (t === type) {
-          this.onNotice = null;
-          resolve();
-        }
-      };
-    });
   }
 }
 

@@ -227,7 +227,7 @@ export type DriverChunk =
   | { type: 'end_call'; reason?: 'flow_ended' | 'llm_error' | 'call_screener'; error?: string }
   /**
    * Transfer the caller. `warm` (with `to`): hold, dial `to` first and tell them `whisper`, then
-   * join the caller (warm-transfer.ts); otherwise the call is sent to `to` at once.
+   * join the caller (transfer.ts); otherwise the call is sent to `to` at once.
    */
   | {
       type: 'transfer';

@@ -1,4 +1,4 @@
-import type { SessionRecorder } from './session.ts';
+import type { SessionHooks, SessionParts, SessionRecorder } from './session-types.ts';
 import type { CallDriver, CallTransport, DriverChunk, Scheduler, WarmDialOutcome } from './types.ts';
 
 /** How long the person a warm transfer dials may ring before it counts as not answered. */
@@ -13,6 +13,49 @@ export interface WarmTransferParts {
   note(text: string): void;
   /** The call ended meanwhile (the caller hung up while on hold). */
   ended(): boolean;
+}
+
+type TransferParts = Pick<SessionParts, 'transport' | 'recorder' | 'scheduler' | 'driver'>;
+type TransferHooks = Pick<SessionHooks, 'phase' | 'note' | 'speak' | 'listen' | 'end'>;
+
+/**
+ * The call's transfer, as the driver asks for one at the end of a turn: while a warm transfer
+ * dials, the caller is on hold (`holding`: their words and keys are no turn); then the call ends
+ * `transferred`, or the agent says what follows a transfer that did not happen, or listens on.
+ */
+export class Transfer {
+  readonly #p: TransferParts;
+  readonly #hooks: TransferHooks;
+  #holding = false;
+
+  constructor(parts: TransferParts, hooks: TransferHooks) {
+    this.#p = parts;
+    this.#hooks = hooks;
+  }
+
+  get holding() {
+    return this.#holding;
+  }
+
+  async run(action: Extract<DriverChunk, { type: 'transfer' }>) {
+    this.#holding = action.mode === 'warm';
+    const ended = () => this.#hooks.phase() === 'ended';
+    const { transport, recorder, scheduler, driver } = this.#p;
+    const parts = {
+      transport,
+      recorder,
+      scheduler,
+      driver,
+      note: (text: string) => this.#hooks.note(text),
+      ended,
+    };
+    const next = await transferCall(parts, action);
+    this.#holding = false;
+    if (ended()) return;
+    if (next === 'transferred') await this.#hooks.end({ reason: 'transferred', status: 'completed' });
+    else if (next) this.#hooks.speak(next, null);
+    else this.#hooks.listen();
+  }
 }
 
 /**

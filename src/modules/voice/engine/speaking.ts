@@ -1,30 +1,50 @@
-import { type AgentTurn, closeFirm, openFirm, type PlayedSegment, synthesizeAll } from './agent-turn.ts';
-import { samplesMs } from './heard-text.ts';
-import { SessionCore } from './session-core.ts';
+import {
+  type AgentTurn,
+  closeFirm,
+  falseInterruptionMaxMs,
+  openFirm,
+  type PlayedSegment,
+  replayFrom,
+  synthesizeAll,
+} from './agent-turn.ts';
+import type { CallLog } from './call-log.ts';
+import { currentSegment, heardText, samplesMs } from './heard-text.ts';
+import type { SessionHooks, SessionParts, TurnStart } from './session-types.ts';
 import { sentences, speakable, speakingMs } from './speech-text.ts';
 import type { DriverChunk } from './types.ts';
 import { ENGINE_SAMPLE_RATE } from './types.ts';
-import { transferCall } from './warm-transfer.ts';
 
-/** When the agent's turn answers a caller's turn: when they stopped, how long the end of turn took. */
-export interface TurnStart {
-  speechEnd: number;
-  eouMs: number;
-  abort: AbortController;
-}
+type SpeakerParts = Pick<
+  SessionParts,
+  'transport' | 'tts' | 'scheduler' | 'settings' | 'recorder' | 'onError'
+>;
+type SpeakerHooks = Pick<SessionHooks, 'speaking' | 'finished' | 'end'>;
 
 /**
- * The agent speaking: what the driver yields is spoken sentence by sentence as each is
- * synthesised (streamed to transports that take a segment in pieces), timed for the latency
- * record, and finished (transcript line, then the driver's action: end, transfer, or listen).
+ * The agent speaking (TTS playout): what the driver yields is spoken sentence by sentence as each
+ * is synthesised (streamed to transports that take a segment in pieces), timed for the latency
+ * record, and finished (transcript line, then `finished` with the driver's action). It owns the
+ * agent's turn: barge-in asks it to pause, resume or cut that turn, and decides nothing itself.
  */
-export abstract class SpeakingSession extends SessionCore {
-  /** The agent is done: the caller has the floor (session-turns.ts). */
-  protected abstract listen(): void;
+export class Speaker {
+  readonly #p: SpeakerParts;
+  readonly #log: CallLog;
+  readonly #hooks: SpeakerHooks;
+  #turn: AgentTurn | null = null;
+
+  constructor(parts: SpeakerParts, log: CallLog, hooks: SpeakerHooks) {
+    this.#p = parts;
+    this.#log = log;
+    this.#hooks = hooks;
+  }
+
+  /** The agent's turn under way (thinking or speaking), if any. */
+  get turn() {
+    return this.#turn;
+  }
 
   /** Speaks what the driver yields, sentence by sentence, as soon as each is ready. */
-  protected speak(source: AsyncIterable<DriverChunk>, after: TurnStart | null) {
-    if (this.phase === 'ended') return;
+  speak(source: AsyncIterable<DriverChunk>, after: TurnStart | null) {
     const turn: AgentTurn = {
       abort: after?.abort ?? new AbortController(),
       segments: [],
@@ -39,10 +59,62 @@ export abstract class SpeakingSession extends SessionCore {
       finished: false,
       paused: null,
     };
-    this.turn = turn;
-    this.phase = 'thinking';
-    this.silenceTimer?.cancel();
-    void this.p.scheduler.track(this.#runTurn(source, turn));
+    this.#turn = turn;
+    void this.#p.scheduler.track(this.#runTurn(source, turn));
+  }
+
+  /** The transport played a segment to its end. */
+  played(segmentId: string) {
+    const turn = this.#turn;
+    if (!turn) return;
+    const seg = turn.segments.find((s) => s.id === segmentId);
+    if (!seg) return;
+    seg.played = true;
+    this.#finish(turn);
+  }
+
+  /** Holds the agent's speech (a possible false interruption) until `resume` or `cut`. */
+  pause(onLimit: () => void) {
+    const turn = this.#turn;
+    if (!turn) return;
+    this.#p.transport.clear();
+    const at = this.#p.scheduler.now();
+    const limit = this.#p.scheduler.after(falseInterruptionMaxMs, onLimit);
+    turn.paused = { at, index: currentSegment(turn.segments, at), timer: null, limit };
+  }
+
+  /** After a false interruption: the sentence the agent was in is played again from the start. */
+  resume() {
+    const turn = this.#turn;
+    if (!turn?.paused) return;
+    const { index } = turn.paused;
+    turn.paused = null;
+    replayFrom(turn, index, this.#p.scheduler.now(), this.#p.transport, this.#log.nextSegmentId);
+    this.#finish(turn);
+  }
+
+  /** Stops the agent's turn and records what the caller heard of it (interrupted); returns that text. */
+  cut(): string {
+    const turn = this.#turn;
+    if (!turn) return '';
+    turn.abort.abort();
+    turn.finished = true;
+    turn.paused?.timer?.cancel();
+    turn.paused?.limit.cancel();
+    this.#turn = null;
+    // Cut where it stopped (a paused turn: when it paused), as far as the transport played it.
+    const now = turn.paused?.at ?? this.#p.scheduler.now();
+    const { text } = heardText(turn.segments, now, (id) => this.#p.transport.heardMs?.(id));
+    if (turn.firstPlay !== null && text) {
+      this.#log.record({
+        role: 'agent',
+        text,
+        start_ms: this.#log.rel(turn.firstPlay),
+        end_ms: this.#log.rel(now),
+        interrupted: true,
+      });
+    }
+    return text;
   }
 
   async #runTurn(source: AsyncIterable<DriverChunk>, turn: AgentTurn) {
@@ -54,14 +126,14 @@ export abstract class SpeakingSession extends SessionCore {
       }
     } catch (err) {
       if (turn.abort.signal.aborted) return;
-      this.p.onError?.(err);
+      this.#p.onError?.(err);
       const reason = (err as { stage?: string }).stage === 'tts' ? 'tts_error' : 'llm_error';
-      await this.end({ reason, status: 'failed', error: (err as Error).message });
+      await this.#hooks.end({ reason, status: 'failed', error: (err as Error).message });
       return;
     }
-    if (turn.abort.signal.aborted || this.turn !== turn) return;
+    if (turn.abort.signal.aborted || this.#turn !== turn) return;
     turn.generated = true;
-    this.maybeFinishTurn(turn);
+    this.#finish(turn);
   }
 
   /** One `say` of the driver's, sentence by sentence (a firm one cannot be interrupted). */
@@ -72,11 +144,11 @@ export abstract class SpeakingSession extends SessionCore {
       turn.firstSentenceReal ??= performance.now();
       if (this.#streams()) {
         await this.#synthesizeStreaming(turn, sentence);
-        if (turn.abort.signal.aborted || this.turn !== turn) break;
+        if (turn.abort.signal.aborted || this.#turn !== turn) break;
         continue;
       }
-      const audio = await synthesizeAll(this.p.tts, sentence, this.s, turn.abort.signal);
-      if (turn.abort.signal.aborted || this.turn !== turn) break;
+      const audio = await synthesizeAll(this.#p.tts, sentence, this.#p.settings, turn.abort.signal);
+      if (turn.abort.signal.aborted || this.#turn !== turn) break;
       this.#play(turn, sentence, audio);
     }
     closeFirm(turn);
@@ -84,7 +156,7 @@ export abstract class SpeakingSession extends SessionCore {
 
   /** The transport takes a segment in pieces (`append`/`finish`): speech plays as it is synthesised. */
   #streams() {
-    const t = this.p.transport;
+    const t = this.#p.transport;
     return typeof t.append === 'function' && typeof t.finish === 'function';
   }
 
@@ -95,16 +167,16 @@ export abstract class SpeakingSession extends SessionCore {
    */
   async #synthesizeStreaming(turn: AgentTurn, text: string) {
     const signal = turn.abort.signal;
-    const transport = this.p.transport;
+    const transport = this.#p.transport;
     let seg: PlayedSegment | null = null;
     try {
-      for await (const pcm of this.p.tts.synthesize(text, {
+      for await (const pcm of this.#p.tts.synthesize(text, {
         sampleRate: ENGINE_SAMPLE_RATE,
-        voice: this.s.voice,
-        language: this.s.language,
+        voice: this.#p.settings.voice,
+        language: this.#p.settings.language,
         signal,
       })) {
-        if (signal.aborted || this.turn !== turn) return;
+        if (signal.aborted || this.#turn !== turn) return;
         if (!pcm.length) continue;
         if (!seg) {
           seg = this.#play(turn, text, pcm, true);
@@ -119,7 +191,7 @@ export abstract class SpeakingSession extends SessionCore {
       if (signal.aborted) return;
       throw Object.assign(err as Error, { stage: 'tts' });
     }
-    if (signal.aborted || this.turn !== turn) return;
+    if (signal.aborted || this.#turn !== turn) return;
     if (!seg) {
       this.#play(turn, text, undefined);
       return;
@@ -131,13 +203,13 @@ export abstract class SpeakingSession extends SessionCore {
   }
 
   #play(turn: AgentTurn, text: string, audio: Int16Array | undefined, open = false): PlayedSegment {
-    const now = this.p.scheduler.now();
+    const now = this.#p.scheduler.now();
     // An open segment's length is not known yet: what it has so far, until `finish`.
     const durationMs = audio ? Math.round(samplesMs(audio.length)) : speakingMs(text);
     const last = turn.segments[turn.segments.length - 1];
     const playStart = Math.max(now, last?.playEnd ?? now);
     const seg: PlayedSegment = {
-      id: this.nextSegmentId(),
+      id: this.#log.nextSegmentId(),
       text,
       audio,
       durationMs,
@@ -150,10 +222,10 @@ export abstract class SpeakingSession extends SessionCore {
     };
     turn.segments.push(seg);
     if (turn.firstPlay === null) this.#firstAudio(turn, now);
-    this.notify({ type: 'agent_text', text, segment_id: seg.id });
+    this.#log.notify({ type: 'agent_text', text, segment_id: seg.id });
     // Held (a possible false interruption): it plays when the agent resumes.
     if (!turn.paused)
-      this.p.transport.play(
+      this.#p.transport.play(
         open
           ? { id: seg.id, text, audio, durationMs: Math.max(durationMs, speakingMs(text)), open: true }
           : { id: seg.id, text, audio, durationMs },
@@ -165,15 +237,11 @@ export abstract class SpeakingSession extends SessionCore {
   #firstAudio(turn: AgentTurn, now: number) {
     turn.firstPlay = now;
     turn.firstAudioReal = performance.now();
-    this.phase = 'speaking';
-    if (turn.speechEnd !== null && this.recovering) {
-      this.recovering = false;
-      this.event('recoveries');
-    }
+    this.#hooks.speaking(turn);
     if (turn.speechEnd !== null && turn.committedReal !== null) {
       const turnMs = turn.firstAudioReal - turn.committedReal;
       const agentMs = (turn.firstSentenceReal ?? turn.firstAudioReal) - turn.committedReal;
-      this.p.recorder.latency({
+      this.#p.recorder.latency({
         eou_ms: Math.round(turn.eouMs),
         agent_ms: round1(agentMs),
         tts_ms: round1(turnMs - agentMs),
@@ -183,58 +251,22 @@ export abstract class SpeakingSession extends SessionCore {
     }
   }
 
-  /** The transport played a segment to its end. */
-  protected onPlayed(segmentId: string) {
-    const turn = this.turn;
-    if (!turn) return;
-    const seg = turn.segments.find((s) => s.id === segmentId);
-    if (!seg) return;
-    seg.played = true;
-    this.maybeFinishTurn(turn);
-  }
-
   /** Every sentence generated and played: the turn is written down and its action follows. */
-  protected maybeFinishTurn(turn: AgentTurn) {
+  #finish(turn: AgentTurn) {
     if (turn.finished || !turn.generated || !turn.segments.every((s) => s.played)) return;
     turn.finished = true;
-    if (this.turn === turn) this.turn = null;
-    const now = this.p.scheduler.now();
+    if (this.#turn === turn) this.#turn = null;
     const text = turn.segments.map((s) => s.text).join(' ');
     if (text && turn.firstPlay !== null) {
-      this.record({
+      this.#log.record({
         role: 'agent',
         text,
-        start_ms: this.rel(turn.firstPlay),
-        end_ms: this.rel(now),
+        start_ms: this.#log.rel(turn.firstPlay),
+        end_ms: this.#log.relNow(),
         interrupted: false,
       });
     }
-    const action = turn.action;
-    if (action?.type === 'end_call') {
-      void this.end(
-        action.reason === 'llm_error'
-          ? { reason: 'llm_error', status: 'failed', error: action.error }
-          : { reason: action.reason ?? 'agent_ended_call', status: 'completed' },
-      );
-      return;
-    }
-    if (action?.type === 'transfer') {
-      // Not tracked as a whole: a warm transfer waits (on the call's time) for the person to answer.
-      void this.#transfer(action).catch((err) => this.p.onError?.(err));
-      return;
-    }
-    this.listen();
-  }
-
-  async #transfer(action: Extract<DriverChunk, { type: 'transfer' }>) {
-    this.holding = action.mode === 'warm';
-    const ended = () => this.phase === 'ended';
-    const next = await transferCall({ ...this.p, note: (text) => this.note(text), ended }, action);
-    this.holding = false;
-    if (ended()) return;
-    if (next === 'transferred') await this.end({ reason: 'transferred', status: 'completed' });
-    else if (next) this.speak(next, null);
-    else this.listen();
+    this.#hooks.finished(turn.action);
   }
 }
 
