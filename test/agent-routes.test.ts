@@ -56,6 +56,7 @@ const AGENT_MAY: Array<[methods: string, path: RegExp, why: string]> = [
   ['GET', /^\/v1\/automations(\/\{id\})?$/, 'reading automations'],
   ['GET', /^\/v1\/sla-policies(\/\{id\})?$/, 'reading SLA policies'],
   ['GET', /^\/v1\/csat(\/settings)?$/, 'reading CSAT answers and settings'],
+  ['GET', /^\/v1\/channels\/health$/, "the inbox's banner: WhatsApp numbers Meta flagged or restricted"],
 ];
 
 /** Routes the walk does not call: the event stream never ends; signing out is checked last, alone. */

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signMetaPayload } from '../../src/modules/channels/whatsapp/meta-protocol.ts';
+import { type FakeAccountState, handleAccount, newAccountState } from './meta-graph-account.ts';
 
 /**
  * A local stand-in for Meta's Graph API (WhatsApp Cloud API). It checks requests as Meta does
@@ -67,6 +68,8 @@ export class FakeMetaGraph {
   /** Runs after a send is accepted and before it is answered (to post statuses that race the answer). */
   beforeAnswer: ((wamid: string, to: string, number: FakeNumber) => Promise<void>) | undefined;
   readonly webhookResults: number[] = [];
+  /** The app, tokens, subscriptions, numbers' registration and uploads (meta-graph-account.ts). */
+  readonly account: FakeAccountState = newAccountState();
   #server: Server | undefined;
   #hanging = new Set<ServerResponse>();
   #inflight = new Set<Promise<number>>();
@@ -96,6 +99,19 @@ export class FakeMetaGraph {
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
         const raw = Buffer.concat(chunks);
+        if (
+          !String(req.headers['content-type'] ?? '').startsWith('multipart/form-data') &&
+          handleAccount(this.account, this.numbers, this.version, req, res, raw)
+        ) {
+          this.requests.push({
+            method: req.method ?? '',
+            path: (req.url ?? '').split('?')[0],
+            headers: req.headers,
+            body: {},
+            at: Date.now(),
+          });
+          return;
+        }
         const handled = String(req.headers['content-type'] ?? '').startsWith('multipart/form-data')
           ? this.#upload(req, res, raw)
           : this.#handle(req, res, raw.toString('utf8'));
@@ -466,8 +482,12 @@ function checkMessage(b: any): string | undefined {
         for (const p of c.parameters) {
           if (p.type === 'text' && typeof p.text !== 'string')
             return 'Param template[components][parameters][text] is required.';
-          if (['image', 'video', 'document'].includes(p.type) && !/^https?:\/\//.test(p[p.type]?.link ?? ''))
-            return `Param template[components][parameters][${p.type}][link] is required.`;
+          if (
+            ['image', 'video', 'document'].includes(p.type) &&
+            !/^https?:\/\//.test(p[p.type]?.link ?? '') &&
+            !/^\d+$/.test(p[p.type]?.id ?? '')
+          )
+            return `Param template[components][parameters][${p.type}][link] or [id] is required.`;
         }
       }
       return;

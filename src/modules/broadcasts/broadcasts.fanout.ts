@@ -13,6 +13,7 @@ import { releaseDueDeferrals } from './broadcasts.deferrals.ts';
 import { completionJob, fanOutJob } from './broadcasts.jobs.ts';
 import type { recipientStatuses } from './broadcasts.schemas.ts';
 import type { BroadcastRecipientsTable, BroadcastsTable } from './broadcasts.tables.ts';
+import { tierBudget } from './broadcasts.tier.ts';
 import { bulkSender, bulkTemplateBody, sendTemplate } from './template-send.ts';
 
 export type { Scope };
@@ -226,6 +227,74 @@ async function reconcileClaims(ctx: AppContext, b: BroadcastsTable) {
   }
 }
 
+/**
+ * Hands a batch of recipients to messaging; `stopped` when the fan-out was re-scheduled (the
+ * plan's messages per hour or the number's messaging tier ran out).
+ */
+async function handOver(
+  ctx: AppContext,
+  b: BroadcastsTable,
+  sender: Sender,
+  body: string | undefined,
+  batch: BroadcastRecipientsTable[],
+  budget: Awaited<ReturnType<typeof tierBudget>>,
+): Promise<{ handed: number; stopped: boolean }> {
+  let handed = 0;
+  for (const r of batch) {
+    if (body === undefined) {
+      await templateGone(ctx, b, r.id);
+      continue;
+    }
+    if (await tierUsedUp(ctx, b, budget)) return { handed, stopped: true };
+    const outcome = await sendOne(ctx, b, sender, body, r);
+    handed++;
+    if (outcome) {
+      // The plan's messages per hour ran out: the rest waits for the window to reset.
+      await ctx.queue.enqueue(ctx.db, fanOutJob, { broadcastId: b.id }, { delayMs: outcome.retryAfterMs });
+      return { handed, stopped: true };
+    }
+  }
+  return { handed, stopped: false };
+}
+
+/** The template was deleted after creation: messaging would refuse every send the same way. */
+async function templateGone(ctx: AppContext, b: BroadcastsTable, recipientId: string) {
+  await settle(
+    ctx.db,
+    recipientId,
+    {
+      status: 'failed',
+      error_code: 'template_not_approved',
+      error_message: `Template ${b.template_name} (${b.template_language}) no longer exists.`,
+    },
+    ctx.clock.now().toISOString(),
+  );
+}
+
+/**
+ * True when the number's messaging tier is used up for now (one more recipient is counted
+ * otherwise): the fan-out runs again as the 24-hour window frees, and says until when.
+ */
+async function tierUsedUp(
+  ctx: AppContext,
+  b: BroadcastsTable,
+  budget: Awaited<ReturnType<typeof tierBudget>>,
+): Promise<boolean> {
+  if (!budget || budget.remaining-- > 0) return false;
+  await setPacedUntil(ctx, b, budget.resumeAt.toISOString());
+  await ctx.queue.enqueue(ctx.db, fanOutJob, { broadcastId: b.id }, { runAt: budget.resumeAt });
+  return true;
+}
+
+async function setPacedUntil(ctx: AppContext, b: BroadcastsTable, until: string | null) {
+  if ((b.paced_until ?? null) === until) return;
+  await ctx.db
+    .updateTable('broadcasts')
+    .set({ paced_until: until, updated_at: ctx.clock.now().toISOString() })
+    .where('id', '=', b.id)
+    .execute();
+}
+
 /** The fan-out job. */
 export async function runFanOut(ctx: AppContext, broadcastId: string) {
   let b = await ctx.db.selectFrom('broadcasts').selectAll().where('id', '=', broadcastId).executeTakeFirst();
@@ -272,6 +341,8 @@ export async function runFanOut(ctx: AppContext, broadcastId: string) {
   // Recipients Meta held back (131049) whose retry time has come are sent again.
   await releaseDueDeferrals(ctx.db, b.id, ctx.clock.now());
   const body = await bulkTemplateBody(ctx.db, b, b.template_name, b.template_language);
+  const budget = await tierBudget(ctx, b);
+  await setPacedUntil(ctx, b, null);
   let handed = 0;
   for (;;) {
     const status = await currentStatus(ctx.db, broadcastId);
@@ -292,29 +363,9 @@ export async function runFanOut(ctx: AppContext, broadcastId: string) {
       await ctx.queue.enqueue(ctx.db, fanOutJob, { broadcastId });
       return;
     }
-    for (const r of batch) {
-      if (body === undefined) {
-        // The template was deleted after creation: messaging would refuse every send the same way.
-        await settle(
-          ctx.db,
-          r.id,
-          {
-            status: 'failed',
-            error_code: 'template_not_approved',
-            error_message: `Template ${b.template_name} (${b.template_language}) no longer exists.`,
-          },
-          ctx.clock.now().toISOString(),
-        );
-        continue;
-      }
-      const outcome = await sendOne(ctx, b, sender, body, r);
-      handed++;
-      if (outcome) {
-        // The plan's messages per hour ran out: the rest waits for the window to reset.
-        await ctx.queue.enqueue(ctx.db, fanOutJob, { broadcastId }, { delayMs: outcome.retryAfterMs });
-        return;
-      }
-    }
+    const run = await handOver(ctx, b, sender, body, batch, budget);
+    handed += run.handed;
+    if (run.stopped) return;
   }
   await ctx.transaction(async (tx) => {
     if (!(await completeIfSettled(ctx, tx, broadcastId)))

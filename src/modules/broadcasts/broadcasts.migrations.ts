@@ -79,4 +79,15 @@ export const broadcastsMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('broadcast_recipients').addColumn('retry_at', 'text').execute();
     },
   },
+  // Paced by the WhatsApp number's messaging tier (unique users per 24 hours): until when.
+  '0142_broadcast_tier_pacing': {
+    async up(db) {
+      await db.schema.alterTable('broadcasts').addColumn('paced_until', 'text').execute();
+      await db.schema
+        .createIndex('broadcast_recipients_claimed')
+        .on('broadcast_recipients')
+        .columns(['workspace_id', 'livemode', 'claimed_at'])
+        .execute();
+    },
+  },
 };

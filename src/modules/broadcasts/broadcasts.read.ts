@@ -92,6 +92,7 @@ export function presentBroadcast(row: BroadcastsTable, counts: Counts) {
     completed_at: row.completed_at,
     valid_until: row.valid_until ?? null,
     warning: row.warning ?? null,
+    paced_until: row.paced_until ?? null,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -170,6 +170,9 @@ export const broadcastObject = z.object({
     'Something to look at before it sends (its template was moved to the marketing category by Meta after it was scheduled), else null.',
     null,
   ),
+  paced_until: nullableTimestamp(
+    "While the WhatsApp number's messaging tier (business-initiated conversations with unique users per 24 hours, `GET /v1/channels/{id}/health`) is used up: when sending resumes",
+  ),
 });
 
 export const recipientObject = z.object({

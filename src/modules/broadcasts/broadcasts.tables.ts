@@ -36,6 +36,8 @@ export interface BroadcastsTable {
   valid_until?: string | null;
   /** Something to look at before it sends (its template turned marketing). Optional on insert. */
   warning?: string | null;
+  /** Held back by the WhatsApp messaging tier (unique users per 24 hours) until then. Optional on insert. */
+  paced_until?: string | null;
   started_at: string | null;
   cancelled_at: string | null;
   completed_at: string | null;

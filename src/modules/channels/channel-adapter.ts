@@ -32,9 +32,9 @@ export interface OutboundMedia {
   url?: string;
   caption?: string;
   filename?: string;
-  /** The file itself, when it was uploaded to Parley (`media_...`): the adapter hands the bytes over. */
-  file?: ProviderFile;
-  /** The provider's own id of the file once the adapter uploaded it (WhatsApp media id). */
+  /** A file uploaded to Parley (POST /v1/media), sent by its bytes (WhatsApp uploads it to Meta first). */
+  file?: ProviderFile & { sha256: string };
+  /** The provider's id for the uploaded file (set by the adapter once uploaded). */
   providerId?: string;
 }
 
@@ -51,7 +51,14 @@ export interface OutboundTemplate {
   /** The header's value by name, when the template uses `{{name}}` placeholders. */
   headerNamedParameters?: Record<string, string>;
   /** The file of an image, video or document header. */
-  headerMedia?: { type: 'image' | 'video' | 'document'; url: string; filename?: string };
+  headerMedia?: {
+    type: 'image' | 'video' | 'document';
+    url: string;
+    filename?: string;
+    /** A file uploaded to Parley, sent by its bytes. */
+    file?: ProviderFile & { sha256: string };
+    providerId?: string;
+  };
   /** Values for url buttons' placeholders, by the button's position in the template. */
   buttonParameters?: Array<{ index: number; subType: 'url'; text: string }>;
 }
@@ -268,6 +275,35 @@ export interface InboundBatch {
   messages: InboundMessage[];
   statuses: StatusUpdate[];
   notices: ProviderNotice[];
+  /** The channel's account health as the provider reports it (WhatsApp quality, tier, name, bans); the channels module keeps it. */
+  health?: AccountHealthNotice[];
+}
+
+/**
+ * A provider's word on the account behind a channel (Meta's `phone_number_quality_update`,
+ * `phone_number_name_update`, `account_update`, `business_capability_update` webhooks).
+ */
+export interface AccountHealthNotice {
+  kind: 'account_health';
+  /** The webhook field it came in. */
+  field: string;
+  /** Meta's event (e.g. `FLAGGED`, `UPGRADE`, `DISABLED_UPDATE`, `APPROVED`). */
+  event: string;
+  at: Date;
+  /** Quality rating: GREEN, YELLOW, RED. */
+  quality?: string;
+  /** Messaging limit tier (TIER_250 ... TIER_UNLIMITED). */
+  tier?: string;
+  /** Display name review: APPROVED, PENDING, DEFERRED, REJECTED. */
+  nameStatus?: string;
+  verifiedName?: string;
+  /** ACTIVE, DISABLE, SCHEDULE_FOR_DISABLE, DELETED. */
+  accountStatus?: string;
+  violation?: string;
+  restrictions?: Array<{ type: string; expires?: string }>;
+  reason?: string;
+  /** The change's value as Meta sent it. */
+  raw: Record<string, unknown>;
 }
 
 /** A template as a provider holds it (a WhatsApp Business Account's), in Parley's terms, for template sync. */

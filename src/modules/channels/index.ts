@@ -51,3 +51,4 @@ export { hookChannel, twilioHookChannel } from './providers.inbound.ts';
 export { sandboxAdapter } from './sandbox.adapter.ts';
 export { type SandboxAgents, type SandboxScope, sandboxChannelFor } from './sandbox-binding.ts';
 export { type WebSettings, webSettingsOf } from './web-settings.ts';
+export { uniqueUsersPer24h } from './whatsapp/whatsapp.health.ts';

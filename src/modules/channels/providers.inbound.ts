@@ -15,6 +15,7 @@ import './providers.tables.ts';
 import { stripNul } from '../../platform/nul.ts';
 import { workspaceTerms } from '../workspaces/index.ts';
 import { markDeadLetter, notDeadLetter, parseStripped, processInboundRows } from './providers.dead-letter.ts';
+import { applyHealthNotices } from './whatsapp/whatsapp.health.ts';
 
 /**
  * The provider-facing side shared by every real channel: a hook route verifies the request,
@@ -226,6 +227,7 @@ export async function processInbound(ctx: AppContext, id: string): Promise<void>
     return;
   }
   await inboundReceiver(ctx).ingest(channel, batch);
+  if (batch.health?.length) await applyHealthNotices(ctx, channel, batch.health);
   if (channelKinds[channel.type].optOutKeywords) await applyOptKeywords(ctx, channel, batch);
   await finish(null);
 }

@@ -31,4 +31,24 @@ export const providersMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '0402_whatsapp_channel_health': {
+    // A WhatsApp channel's quality, messaging tier, name review and bans, as Meta reports them.
+    async up(db) {
+      await db.schema
+        .createTable('channel_health')
+        .addColumn('channel_id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('quality', 'text')
+        .addColumn('tier', 'text')
+        .addColumn('name_status', 'text')
+        .addColumn('verified_name', 'text')
+        .addColumn('account_status', 'text')
+        .addColumn('violation', 'text')
+        .addColumn('restrictions', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -14,6 +14,7 @@ import { createTwilioAdapter } from './twilio/twilio.adapter.ts';
 import { twilioHookRoutes } from './twilio/twilio.routes.ts';
 import { watchGraphVersion } from './whatsapp/graph-versions.ts';
 import { createWhatsAppAdapter } from './whatsapp/whatsapp.adapter.ts';
+import { channelHealthRoutes } from './whatsapp/whatsapp.health.routes.ts';
 import { whatsappHookRoutes } from './whatsapp/whatsapp.routes.ts';
 import {
   enqueueScheduledSyncs,
@@ -52,6 +53,7 @@ export const providersModule: Module = {
     ...twilioHookRoutes,
     ...emailHookRoutes,
     ...templateSyncRoutes,
+    ...channelHealthRoutes,
   ],
   setup(ctx) {
     const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');

@@ -1,6 +1,7 @@
 declare module '../../platform/db/schema.ts' {
   interface Database {
     provider_inbound: ProviderInboundTable;
+    channel_health: ChannelHealthTable;
   }
 }
 
@@ -23,4 +24,29 @@ export interface ProviderInboundTable {
   received_at: string;
   processed_at: string | null;
   error: string | null;
+}
+
+/**
+ * A WhatsApp channel's account health as Meta last reported it (webhooks and the channel doctor's
+ * reads): one row per channel, updated in place; `events` keeps the latest changes as they came.
+ */
+export interface ChannelHealthTable {
+  channel_id: string;
+  workspace_id: string;
+  livemode: number;
+  /** GREEN, YELLOW, RED, UNKNOWN. */
+  quality: string | null;
+  /** Messaging limit tier: TIER_250 ... TIER_UNLIMITED, TIER_NOT_SET. */
+  tier: string | null;
+  /** Display name review: APPROVED, PENDING, DEFERRED, REJECTED. */
+  name_status: string | null;
+  verified_name: string | null;
+  /** ACTIVE, DISABLE, SCHEDULE_FOR_DISABLE, DELETED. */
+  account_status: string | null;
+  violation: string | null;
+  /** JSON array of {type, expires?}. */
+  restrictions: string;
+  /** JSON array of the latest changes ({field, event, at, value}), newest first, at most 20. */
+  events: string;
+  updated_at: string;
 }

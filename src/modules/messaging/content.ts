@@ -40,7 +40,7 @@ export interface TemplateRef {
   variables?: string[] | Record<string, string | number>;
   header?: {
     variables?: string[] | Record<string, string | number>;
-    media?: { url: string; filename?: string };
+    media?: { url?: string; media_id?: string; filename?: string };
   };
   buttons?: Array<{ index: number; variables: string[] | Record<string, string | number> }>;
 }

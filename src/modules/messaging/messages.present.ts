@@ -48,7 +48,7 @@ export interface StoredTemplate {
   header_values?: string[];
   header_named?: Record<string, string>;
   /** The file of an image, video or document header. */
-  header_media?: { type: 'image' | 'video' | 'document'; url: string; filename?: string };
+  header_media?: { type: 'image' | 'video' | 'document'; url: string; filename?: string; media_id?: string };
   /** Values of url buttons' placeholders, by the button's position in the template. */
   buttons?: Array<{ index: number; sub_type: 'url'; value: string }>;
   rendered_body: string;

@@ -3,6 +3,9 @@ import { baseObject, describe, idOf, listQuery, nullableTimestamp } from '../../
 import { channelTypes } from '../channels/index.ts';
 import { messageTypes } from './content.ts';
 
+/** A file uploaded with `POST /v1/media`. */
+const uploadedId = (d: string) => describe(z.string().min(1).max(64), d, 'media_01JD5Z8Q4X3N2M1K0H9G8F7E6D');
+
 const media = (kind: string) =>
   describe(
     z.strictObject({
@@ -60,9 +63,10 @@ export const templateRef = describe(
           z.strictObject({
             url: describe(
               z.string().url().max(2000),
-              'Public https URL of the file.',
+              'Public https URL of the file (or give `media_id`).',
               'https://example.com/menu.jpg',
-            ),
+            ).optional(),
+            media_id: uploadedId("An uploaded file instead of a URL, of the header's kind.").optional(),
             filename: describe(
               z.string().min(1).max(240),
               'File name shown for a document.',
@@ -503,6 +507,9 @@ export const templateBody = {
         ]),
         "A media header's sample: the handle Meta's Resumable Upload API returned for an uploaded sample file (or Meta's own `[handle]` list).",
         '4::aW1hZ2UvanBlZw==:ARb_sample_handle',
+      ).optional(),
+      header_media_id: uploadedId(
+        "A media header's sample as an uploaded file: Parley uploads it through Meta's Resumable Upload API on submitting and gives Meta the handle (instead of `header_handle`).",
       ).optional(),
     }),
     "Sample values Meta's review requires for the placeholders (header, body, url buttons); without them Parley submits made-up text samples, which Meta may reject. A media header always needs `header_handle` (a file sample cannot be made up).",

@@ -43,6 +43,7 @@ import {
   writeSend,
 } from './messaging.service.ts';
 import type { MessageRow, TemplateRow } from './messaging.tables.ts';
+import { resolveUploads } from './send-content.ts';
 import { findTemplatesForSend, templateRefKey } from './templates.service.ts';
 
 /** Another writer made a contact or conversation this batch was about to make. */
@@ -167,6 +168,7 @@ async function writeInTx(
     if (refusal) b.results[i] = { ok: false, error: refusal };
   }
   prepareContents(b, await templates);
+  await resolveBatchUploads(tx, b);
   const accepted = live(b);
 
   // First contact: the contacts, then the conversations, each with one insert and its events.
@@ -337,6 +339,20 @@ function prepareContents(b: Batch, templates: Map<string, TemplateRow | ApiError
       if (template instanceof ApiError) throw template;
       b.contents[i] = contentOf(s.input, template, contact, context);
       b.contexts.set(key, context);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      b.results[i] = { ok: false, error: err };
+    }
+  }
+}
+
+/** Uploaded files (`media_id`) the batch's sends name: each exists here and is of its send's kind. */
+async function resolveBatchUploads(tx: Tx, b: Batch): Promise<void> {
+  for (const { s, i } of live(b)) {
+    const content = b.contents[i];
+    if (!content || (!content.media?.media_id && !content.template?.header_media?.media_id)) continue;
+    try {
+      await resolveUploads(tx, s.scope, content);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       b.results[i] = { ok: false, error: err };

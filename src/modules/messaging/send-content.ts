@@ -4,6 +4,7 @@ import type { Tx } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
 import { type ContactRow, consentStopped } from '../contacts/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
+import { getMediaFile } from '../media/index.ts';
 import {
   type ContentInput,
   type InteractiveInput,
@@ -35,7 +36,42 @@ export async function prepareContent(
 ): Promise<PreparedContent> {
   const ref = input.type === 'template' ? (input.template as TemplateRef) : undefined;
   const tpl = ref ? await findTemplateForSend(tx.db, scope, ref.name, ref.language) : undefined;
-  return contentOf(input, tpl, contact, conversation);
+  const content = contentOf(input, tpl, contact, conversation);
+  await resolveUploads(tx, scope, content);
+  return content;
+}
+
+/**
+ * A `media_` id names a file uploaded with POST /v1/media (404 when there is none in this
+ * workspace and mode); its kind must be the message's (or the template header's): an image is
+ * not sent as a video. The stored media takes the file's type and name.
+ */
+export async function resolveUploads(tx: Tx, scope: Scope, content: PreparedContent): Promise<void> {
+  const media = content.media;
+  if (media?.media_id) {
+    const file = await getMediaFile(tx.db, scope, media.media_id);
+    if (file.kind !== content.type)
+      throw validationFailed([
+        {
+          field: `${content.type}.media_id`,
+          message: `is a ${file.kind} (${file.mime_type}), not a ${content.type}`,
+        },
+      ]);
+    media.mime_type = file.mime_type;
+    if (content.type === 'document') media.filename ??= file.filename;
+  }
+  const header = content.template?.header_media;
+  if (header?.media_id) {
+    const file = await getMediaFile(tx.db, scope, header.media_id);
+    if (file.kind !== header.type)
+      throw validationFailed([
+        {
+          field: 'template.header.media.media_id',
+          message: `is a ${file.kind} (${file.mime_type}), but the template's header is a ${header.type}`,
+        },
+      ]);
+    if (header.type === 'document' && !header.filename && file.filename) header.filename = file.filename;
+  }
 }
 
 /**
@@ -128,6 +164,33 @@ interface HeaderParts {
   headerMedia?: StoredTemplate['header_media'];
 }
 
+/** A media header's file: a public URL or an uploaded file (`media_id`); header values do not apply. */
+function mediaHeaderOf(
+  ref: TemplateRef,
+  tpl: TemplateRow,
+  type: string,
+  errors: FieldError[],
+): StoredTemplate['header_media'] {
+  const media = ref.header?.media;
+  const kind = type as 'image' | 'video' | 'document';
+  const filename = media?.filename ? { filename: media.filename } : {};
+  let headerMedia: StoredTemplate['header_media'];
+  if (media?.media_id && !media.url)
+    headerMedia = { type: kind, url: '', media_id: media.media_id, ...filename };
+  else if (!media?.url || !/^https?:\/\//i.test(media.url))
+    errors.push({
+      field: 'template.header.media.url',
+      message: `is required: template ${tpl.name} has a ${type} header (a public http(s) URL of the file, or media_id)`,
+    });
+  else headerMedia = { type: kind, url: media.url, ...filename };
+  if (ref.header?.variables)
+    errors.push({
+      field: 'template.header.variables',
+      message: 'is not used: the template header is media',
+    });
+  return headerMedia;
+}
+
 /** The header's media or placeholder values (Meta refuses a count mismatch). */
 function headerOf(
   ref: TemplateRef,
@@ -138,27 +201,8 @@ function headerOf(
   const stored = fromJson<TemplateHeader | null>(tpl.header, null);
   const header = stored && 'text' in stored ? stored : null;
   const headerPh = header ? parsePlaceholders(header.text) : undefined;
-  if (stored && isMediaHeader(stored)) {
-    const media = ref.header?.media;
-    let headerMedia: StoredTemplate['header_media'];
-    if (!media?.url || !/^https?:\/\//i.test(media.url))
-      errors.push({
-        field: 'template.header.media.url',
-        message: `is required: template ${tpl.name} has a ${stored.type} header (a public http(s) URL of the file)`,
-      });
-    else
-      headerMedia = {
-        type: stored.type as 'image' | 'video' | 'document',
-        url: media.url,
-        ...(media.filename ? { filename: media.filename } : {}),
-      };
-    if (ref.header?.variables)
-      errors.push({
-        field: 'template.header.variables',
-        message: 'is not used: the template header is media',
-      });
-    return { header, headerMedia };
-  }
+  if (stored && isMediaHeader(stored))
+    return { header, headerMedia: mediaHeaderOf(ref, tpl, stored.type, errors) };
   if (ref.header?.media) {
     errors.push({
       field: 'template.header.media',

@@ -19,6 +19,7 @@ import {
 } from '../channels/index.ts';
 import { setContactOptOut } from '../contacts/index.ts';
 import { contactIdOfConversation, conversationWindowExpiry } from '../conversations/index.ts';
+import { getMediaFile } from '../media/index.ts';
 import { MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
 import type { InteractiveInput } from './content.ts';
 import { applyEarlyStatuses } from './inbound.service.ts';
@@ -39,6 +40,24 @@ const retryDelay = exponentialBackoff(500, 5 * 60_000);
 /** How soon the sandbox reports delivered, then read. */
 export const SANDBOX_DELIVER_MS = 150;
 export const SANDBOX_READ_MS = 400;
+
+/**
+ * A message or template header naming a file uploaded to Parley (`media_id`) carries the file's
+ * bytes to the adapter: WhatsApp uploads them to Meta. Other providers fetch media by URL, so
+ * such a message fails there with what to do.
+ */
+async function attachHeaderUpload(ctx: AppContext, row: MessageRow, out: OutboundMessage) {
+  const headerId = fromJson<StoredTemplate | null>(row.template, null)?.header_media?.media_id;
+  if (!headerId || !out.template?.headerMedia) return;
+  const scope = { workspaceId: row.workspace_id, livemode: row.livemode === 1 };
+  const f = await getMediaFile(ctx.db, scope, headerId);
+  out.template.headerMedia.file = {
+    content: Buffer.from(f.content_base64, 'base64'),
+    mimeType: f.mime_type,
+    sha256: f.sha256,
+    ...(f.filename ? { filename: f.filename } : {}),
+  };
+}
 
 function outboundOf(row: MessageRow): OutboundMessage {
   const out: OutboundMessage = { id: row.id, to: row.to_address, type: row.type as OutboundType };
@@ -248,6 +267,7 @@ async function deliver(
         media,
       );
     if (channel.type === 'email') Object.assign(outbound, await emailThreadOf(ctx, row));
+    await attachHeaderUpload(ctx, row, outbound);
     // Messenger and Instagram: a person's reply after the 24 hours goes with Meta's HUMAN_AGENT tag
     // (only a person's send was accepted then; the AI's, an API key's or an automation's never is).
     if (channelKinds[channel.type].humanAgentHours !== null && row.sender_type === 'user') {

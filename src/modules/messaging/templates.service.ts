@@ -57,10 +57,10 @@ function checkTemplateText(
   }
   if (header && isMediaHeader(header)) {
     // Meta reviews a media header on a sample file: the handle its Resumable Upload API returns.
-    if (!examples?.header_handle)
+    if (!examples?.header_handle && !examples?.header_media_id)
       errors.push({
         field: 'examples.header_handle',
-        message: `is required for a ${header.type} header: the handle of a sample file uploaded with Meta's Resumable Upload API`,
+        message: `is required for a ${header.type} header: the handle of a sample file uploaded with Meta's Resumable Upload API, or header_media_id (a file uploaded with POST /v1/media, which Parley uploads to Meta)`,
       });
   } else if (header && 'text' in header) {
     const ph = parsePlaceholders(header.text);
@@ -78,6 +78,8 @@ export interface TemplateExamples {
   buttons?: Array<{ index: number; value: string }>;
   /** A media header's sample: the handle of a file uploaded with Meta's Resumable Upload API. */
   header_handle?: string;
+  /** A file uploaded with POST /v1/media: Parley uploads it with Meta's Resumable Upload API for the handle. */
+  header_media_id?: string;
 }
 
 export interface CreateTemplateInput {

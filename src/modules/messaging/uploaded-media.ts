@@ -73,6 +73,7 @@ export async function outboundMediaOf(
     out.file = {
       content: Buffer.from(file.content_base64, 'base64'),
       mimeType: file.mime_type,
+      sha256: file.sha256,
       ...(media.filename || file.filename ? { filename: media.filename ?? file.filename ?? undefined } : {}),
     };
   }

@@ -9,6 +9,7 @@ import type { AnyRoute } from './route.ts';
 /** Ids that the rule below would get wrong or make clumsy. */
 const overrides: Record<string, string> = {
   'GET /healthz': 'getHealth',
+  'GET /v1/channels/health': 'listChannelHealth',
   'GET /readyz': 'getReadiness',
   'GET /metrics': 'getMetrics',
   'GET /openapi.json': 'getOpenApiDocument',

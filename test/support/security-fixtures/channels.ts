@@ -5,7 +5,12 @@ let n = 0;
 export const nextNumber = () => `+1415555${String(1000 + (n++ % 9000)).padStart(4, '0')}`;
 
 const fixture: SecurityFixture = {
-  paths: ['/v1/channels/:id', '/v1/channels/:id/templates/sync'],
+  paths: [
+    '/v1/channels/:id',
+    '/v1/channels/:id/templates/sync',
+    '/v1/channels/:id/health',
+    '/v1/channels/:id/check',
+  ],
   async create(t, key) {
     const res = await t.call('POST', '/v1/channels', {
       key,

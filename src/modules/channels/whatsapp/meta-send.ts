@@ -62,10 +62,12 @@ const hasEntries = (values: Record<string, string> | undefined): values is Recor
 function headerComponent(t: OutboundTemplate): GraphComponent | null {
   if (t.headerMedia) {
     // Meta's media header parameter: {type: image|video|document, <type>: {link, filename?}}.
-    const { type, url, filename } = t.headerMedia;
+    // An uploaded file goes by the id Meta gave it (`{id}`), a URL by `{link}`.
+    const { type, url, filename, providerId } = t.headerMedia;
+    const file = providerId ? { id: providerId } : { link: url };
     return {
       type: 'header',
-      parameters: [{ type, [type]: { link: url, ...(type === 'document' && filename ? { filename } : {}) } }],
+      parameters: [{ type, [type]: { ...file, ...(type === 'document' && filename ? { filename } : {}) } }],
     };
   }
   if (hasEntries(t.headerNamedParameters))
@@ -106,9 +108,8 @@ function templateContent(t: OutboundTemplate): Record<string, unknown> {
 function mediaContent(message: OutboundMessage): Record<string, unknown> {
   const m = message.media;
   if (!m?.url && !m?.providerId)
-    throw new ChannelSendError('validation_failed', `A ${message.type} message needs a media url or id.`);
-  // A file uploaded to Parley was uploaded to Meta first and is sent by Meta's media id.
-  const media: Record<string, unknown> = m.url ? { link: m.url } : { id: m.providerId };
+    throw new ChannelSendError('validation_failed', `A ${message.type} message needs a media url.`);
+  const media: Record<string, unknown> = m.providerId ? { id: m.providerId } : { link: m.url };
   // Audio takes no caption on WhatsApp; documents also carry a file name.
   if (m.caption && message.type !== 'audio') media.caption = m.caption;
   if (message.type === 'document' && m.filename) media.filename = m.filename;

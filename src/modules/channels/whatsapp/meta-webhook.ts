@@ -7,6 +7,7 @@ import type {
   StatusUpdate,
   TemplateStatusNotice,
 } from '../channel-adapter.ts';
+import { HEALTH_FIELDS, healthNotice } from './meta-health.ts';
 import { fromWaId, isBusinessScopedUserId } from './meta-protocol.ts';
 import { mapGraphError } from './meta-send.ts';
 
@@ -394,10 +395,18 @@ const templateEvents: Record<string, TemplateStatusNotice['status']> = {
  * Parses a verified webhook body (`object: whatsapp_business_account`). `phoneNumberId` limits
  * message and status changes to the channel's own number: one app can serve several numbers.
  */
-export function parseMetaWebhook(body: unknown, phoneNumberId: string | undefined, now: Date): InboundBatch {
+export function parseMetaWebhook(
+  body: unknown,
+  phoneNumberId: string | undefined,
+  now: Date,
+  address?: string,
+): InboundBatch {
   const batch: InboundBatch = { messages: [], statuses: [], notices: [] };
   for (const { field, value } of changesOf(body)) {
-    if (field === 'messages') readMessagesChange(value, phoneNumberId, now, batch);
+    if (field && HEALTH_FIELDS.has(field)) {
+      const notice = healthNotice(field, value, address, now);
+      if (notice) batch.health = [...(batch.health ?? []), notice];
+    } else if (field === 'messages') readMessagesChange(value, phoneNumberId, now, batch);
     else if (field === 'message_template_status_update') {
       const notice = templateNotice(value);
       if (notice) batch.notices.push(notice);

@@ -4,6 +4,7 @@ import {
   ChannelSendError,
   type InboundBatch,
   type OutboundMessage,
+  type ProviderFile,
   type RawInbound,
   type SendResult,
 } from '../channel-adapter.ts';
@@ -13,6 +14,7 @@ import { buildSendBody, type GraphError, mapGraphError } from './meta-send.ts';
 import { listMetaTemplates } from './meta-template-list.ts';
 import type { TemplateReading } from './meta-template-sync.ts';
 import { buildTemplateSubmission, type TemplateDefinition } from './meta-templates.ts';
+import { uploadHeaderSample, uploadOutboundFiles } from './meta-upload.ts';
 import { parseMetaWebhook } from './meta-webhook.ts';
 import { DEFAULT_MESSAGES_PER_SECOND, SendPacing } from './pacing.ts';
 
@@ -82,41 +84,27 @@ export interface WhatsAppAdapter extends ChannelAdapter {
   ): Promise<{ providerTemplateId: string; status: string }>;
   /** Reads every template of the channel's WhatsApp Business Account (paged). */
   listTemplates(channel: ChannelConfig): Promise<TemplateReading[]>;
+  /** Uploads a template's media header sample (Meta's Resumable Upload API); answers its `header_handle`. */
+  uploadHeaderSample(channel: ChannelConfig, file: ProviderFile): Promise<string>;
 }
 
 /** The Meta WhatsApp Cloud API adapter. Pacing state lives in this process (see pacing.ts). */
 export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
   const pacing = new SendPacing();
+  /** Files uploaded to Meta, by number and content (meta-upload.ts). */
+  const uploaded = new Map<string, { id: string; at: number }>();
   return {
     provider: 'meta',
 
     async send(channel: ChannelConfig, message: OutboundMessage): Promise<SendResult> {
       const phoneNumberId = credential(channel, 'phone_number_id');
       const token = credential(channel, 'access_token');
-      let outbound = message;
-      const media = message.media;
-      // A file uploaded to Parley goes to Meta first (POST /{phone_number_id}/media), then is sent by id.
-      if (media?.file && !media.url && !media.providerId) {
-        const upload = new FormData();
-        upload.append('messaging_product', 'whatsapp');
-        upload.append('type', media.file.mimeType);
-        upload.append(
-          'file',
-          new Blob([new Uint8Array(media.file.content)], { type: media.file.mimeType }),
-          media.file.filename ?? 'file',
-        );
-        const uploaded = await graphPost(opts, `${encodeURIComponent(phoneNumberId)}/media`, token, upload);
-        if (typeof uploaded.id !== 'string')
-          throw new ChannelSendError('provider_error', 'Meta accepted the file but returned no media id.', {
-            retryable: true,
-          });
-        outbound = { ...message, media: { ...media, providerId: uploaded.id } };
-      }
+      await uploadOutboundFiles(opts, uploaded, channel, message);
       const json = await graphPost(
         opts,
         `${encodeURIComponent(phoneNumberId)}/messages`,
         token,
-        buildSendBody(outbound),
+        buildSendBody(message),
       );
       const id = json.messages?.[0]?.id;
       if (typeof id !== 'string')
@@ -132,7 +120,7 @@ export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
 
     parseInbound(channel: ChannelConfig, request: RawInbound): InboundBatch {
       const body = request.body !== undefined ? request.body : JSON.parse(request.rawBody.toString('utf8'));
-      return parseMetaWebhook(body, channel.credentials.phone_number_id, new Date());
+      return parseMetaWebhook(body, channel.credentials.phone_number_id, new Date(), channel.address);
     },
 
     reserveSendSlot(channel: ChannelConfig, to: string, nowMs: number): number {
@@ -188,6 +176,8 @@ export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
     },
 
     listTemplates: (channel) => listMetaTemplates(opts, channel),
+
+    uploadHeaderSample: (channel, file) => uploadHeaderSample(opts, channel, file),
 
     async submitTemplate(channel, template) {
       const waba = credential(channel, 'business_account_id');

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import type { AppContext } from '../../../platform/context.ts';
 import { fromJson } from '../../../platform/json.ts';
 import { defineJob } from '../../../platform/queue/queue.ts';
+import { getMediaFile } from '../../media/index.ts';
 import { adapterFor, inboundReceiver } from '../adapters.ts';
-import { ChannelSendError } from '../channel-adapter.ts';
+import { type ChannelConfig, ChannelSendError } from '../channel-adapter.ts';
 import { channelConfigOf, findChannelForSend } from '../channels.service.ts';
+import type { TemplateDefinition } from './meta-templates.ts';
 import type { WhatsAppAdapter } from './whatsapp.adapter.ts';
 
 /**
@@ -34,8 +36,10 @@ export async function submitTemplate(
   if (!adapter?.submitTemplate) return;
   const header = fromJson<{ type?: string; text?: string } | null>(row.header, null);
   const media = header?.type === 'image' || header?.type === 'video' || header?.type === 'document';
+  const channel = channelConfigOf(ctx, channelRow);
   try {
-    const result = await adapter.submitTemplate(channelConfigOf(ctx, channelRow), {
+    const examples = await withHeaderHandle(ctx, adapter, channel, scope, fromJson(row.examples, null));
+    const result = await adapter.submitTemplate(channel, {
       name: row.name,
       language: row.language,
       category: row.category,
@@ -44,7 +48,7 @@ export async function submitTemplate(
       ...(media ? { headerFormat: header.type!.toUpperCase() as 'IMAGE' | 'VIDEO' | 'DOCUMENT' } : {}),
       footer: row.footer,
       buttons: fromJson(row.buttons, null),
-      examples: fromJson(row.examples, null),
+      examples,
     });
     // Meta approves some utility templates at once; otherwise the webhook brings the verdict.
     if (result.status === 'approved' || result.status === 'rejected')
@@ -65,6 +69,36 @@ export async function submitTemplate(
     }
     throw err;
   }
+}
+
+/**
+ * A media header sample given as an uploaded file (`examples.header_media_id`) goes to Meta's
+ * Resumable Upload API first; its handle is the `header_handle` Meta's review needs.
+ */
+async function withHeaderHandle(
+  ctx: AppContext,
+  adapter: WhatsAppAdapter,
+  channel: ChannelConfig,
+  scope: { workspaceId: string; livemode: boolean },
+  examples: (TemplateDefinition['examples'] & { header_media_id?: string }) | null,
+) {
+  if (!examples?.header_media_id || examples.header_handle) return examples;
+  let file: Awaited<ReturnType<typeof getMediaFile>>;
+  try {
+    file = await getMediaFile(ctx.db, scope, examples.header_media_id);
+  } catch {
+    throw new ChannelSendError(
+      'validation_failed',
+      `The header sample ${examples.header_media_id} is not an uploaded file of this workspace.`,
+    );
+  }
+  const { header_media_id: _, ...rest } = examples;
+  const handle = await adapter.uploadHeaderSample(channel, {
+    content: Buffer.from(file.content_base64, 'base64'),
+    mimeType: file.mime_type,
+    ...(file.filename ? { filename: file.filename } : {}),
+  });
+  return { ...rest, header_handle: handle };
 }
 
 export function registerTemplateSync(ctx: AppContext) {

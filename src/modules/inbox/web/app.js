@@ -1,3 +1,4 @@
+import { HealthBanner } from './health-banner.js';
 import { Inbox } from './inbox.js';
 import {
   api,
@@ -247,6 +248,7 @@ function Shell({ route }) {
       <${Link} class="me" href="/app/me" title=${`${user.email}: notifications and mentions`} aria-current=${mePage ? 'page' : undefined}>${user.name} · ${user.role}<//>
       <button class="ghost" type="button" onClick=${signOut}>Sign out</button>
     </header>
+    <${HealthBanner} />
     <div id="main" class="main">
       ${ready ? html`<${Page} route=${route} />` : html`<p class="muted pad">Loading…</p>`}
     </div>
