@@ -118,9 +118,10 @@ forEachStorage('sending uploaded files', (storage) => {
     const send = await eventually(async () =>
       a.meta.sends(a.number.phoneNumberId).find((s) => s.body.type === 'image'),
     );
-    const [metaId, file] = [...a.meta.uploads.entries()].at(-1)!;
+    const [metaId, file] = [...a.meta.account.mediaUploads.entries()].at(-1)!;
     assert.deepEqual(send.body.image, { id: metaId, caption: 'Our menu' });
-    assert.ok(file.content.equals(JPEG));
+    assert.equal(file.phoneNumberId, a.number.phoneNumberId);
+    assert.ok(file.bytes.equals(JPEG));
     assert.equal(file.type, 'image/jpeg');
     const got = await a.t.call('GET', `/v1/messages/${res.body.id}/media`, { key: a.ws.live });
     assert.equal(got.status, 200);

@@ -105,7 +105,7 @@ forEachStorage('WhatsApp sends of uploaded files', (storage) => {
       to: customer,
       image: { media_id: 'media_01JD5Z8Q4X3N2M1K0H9G8F7E6D' },
     });
-    assert.equal(nobody.status, 404, nobody.text);
+    assert.equal(nobody.status, 400, nobody.text);
     const both = await call('POST', '/v1/messages', {
       to: customer,
       image: { media_id: doc, url: 'https://example.com/a.jpg' },
