@@ -260,6 +260,28 @@ describe('a job queue schema made by pg-boss 10 (PostgreSQL)', async () => {
     assert.deepEqual(await schemas(db.url), ['pgboss', 'pgboss_parley']);
   });
 
+  it('refuses, saying why and touching nothing, when the name it moves the old schema to is taken', {
+    skip: !available,
+  }, async () => {
+    const db = await createPgDatabase();
+    dbs.push(db);
+    const seen = await seedPgBoss10(db.url);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query('CREATE SCHEMA pgboss_v10');
+    await client.end();
+    const queue = queueOn(db.url);
+    await assert.rejects(queue.prepare(), /made by pg-boss 10.*"pgboss_v10" exists already/);
+    await queue.stop();
+    const old = new PgBoss10({ connectionString: db.url, max: 1, supervise: false, schedule: false });
+    await old.start();
+    try {
+      assert.equal((await old.getJobById(later.name, seen.later!.id))?.state, 'created');
+    } finally {
+      await old.stop({ graceful: false, close: true });
+    }
+  });
+
   it('pg-boss 12 installs itself in another schema of the same database', { skip: !available }, async () => {
     const db = await createPgDatabase();
     dbs.push(db);

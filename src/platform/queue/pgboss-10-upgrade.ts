@@ -57,10 +57,14 @@ interface OldJob {
   expire_seconds: number;
 }
 
+async function schemaExists(client: Pick<pg.Client, 'query'>, schema: string): Promise<boolean> {
+  const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  return (rowCount ?? 0) > 0;
+}
+
 /** pg-boss's schema version in `schema` (its public `schemaVersion`), null when there is none. */
 async function versionOf(client: Pick<pg.Client, 'query'>, schema: string): Promise<number | null> {
-  const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-  if (exists.rowCount === 0) return null;
+  if (!(await schemaExists(client, schema))) return null;
   const db: BossDb = { executeSql: (text, values) => client.query(text, values) };
   return new PgBoss({ db, schema }).schemaVersion().catch(() => null);
 }
@@ -95,7 +99,8 @@ export class PgBoss10Upgrade {
             'Start the previous Parley (pg-boss 10) once to migrate it, then this one.',
         );
       const asideVersion = await versionOf(client, aside);
-      return { version, asideExists: asideVersion !== null, pending: asideVersion === PG_BOSS_10_VERSION };
+      const asideExists = asideVersion !== null || (await schemaExists(client, aside));
+      return { version, asideExists, pending: asideVersion === PG_BOSS_10_VERSION };
     };
     const first = await needed();
     if (first.version !== PG_BOSS_10_VERSION && !first.pending) return null;

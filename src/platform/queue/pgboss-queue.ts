@@ -238,7 +238,11 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
       this.#prepared = this.#installBookkeeping().then(async (upgrade) => {
         try {
           await boss.start();
-          await upgrade?.finish(boss);
+          // A move that fails is finished by the next start; this pg-boss is not left running.
+          await upgrade?.finish(boss).catch(async (err) => {
+            await boss.stop({ graceful: false, close: true }).catch(() => {});
+            throw err;
+          });
         } finally {
           await upgrade?.close();
         }
