@@ -8,7 +8,7 @@
  * src/, start with `NODE_OPTIONS=--enable-source-maps npm start`.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -36,6 +36,15 @@ await build({
 cpSync(new URL('../src/modules/inbox/web/', import.meta.url).pathname, `${outdir}inbox-web`, {
   recursive: true,
 });
+// The website widget's loader and UI, bundled now: the server finds them beside itself (widget-web/)
+// and needs no esbuild at run time.
+{
+  const { buildWidgetFiles } = await import('../src/modules/widget/widget.assets.ts');
+  const files = buildWidgetFiles();
+  mkdirSync(`${outdir}widget-web`, { recursive: true });
+  writeFileSync(`${outdir}widget-web/loader.js`, files.loader);
+  writeFileSync(`${outdir}widget-web/ui.js`, files.ui);
+}
 
 // The inbox loads the SDK's browser build (packages/sdk/dist, made by `npm install`); after a pull
 // that changed the SDK's sources, that build is made again here, so `npm start` never serves an old one.

@@ -8,6 +8,7 @@ import type { Config } from './platform/config.ts';
 import { type AppContext, createContext } from './platform/context.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
 import { purgeExpiredIdempotencyKeys } from './platform/http/idempotency.ts';
+import type { RetentionKind, RetentionStep } from './platform/retention.ts';
 
 export interface Parley {
   ctx: AppContext;
@@ -39,6 +40,8 @@ export async function startParley(
     const instance = await m.setup?.(ctx);
     if (instance !== undefined) (ctx.modules as unknown as Record<string, unknown>)[m.name] = instance;
     if (m.erase) ctx.erasers.push({ module: m.name, erase: m.erase });
+    for (const [kind, purge] of Object.entries(m.retain ?? {}) as Array<[RetentionKind, RetentionStep]>)
+      ctx.retainers.push({ module: m.name, kind, purge });
   }
   await ctx.queue.prepare?.();
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
 import { sql } from 'kysely';
 import { signMetaPayload } from '../src/modules/channels/whatsapp/meta-protocol.ts';
+import { newId } from '../src/platform/ids.ts';
 import { FakeMetaGraph, type FakeNumber, messagesPayload, textMessage } from './fakes/meta-graph.ts';
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
 import { providerTestModules } from './support/provider-modules.ts';
@@ -137,6 +138,111 @@ forEachStorage('erasing a person', (storage) => {
     });
     assert.ok(reply.status < 300, reply.text);
 
+    // Their consent ledger (the note names them), a tool call made for them, a file they sent, a
+    // CSAT comment, a colleague's mention quoting them.
+    const consent = await t.call('POST', `/v1/contacts/${contactId}/consents`, {
+      key: ws.live,
+      body: { channel: 'whatsapp', purpose: 'marketing', status: 'revoked', note: `${NAME} asked, ${PHONE}` },
+    });
+    assert.equal(consent.status, 201, consent.text);
+    const now = new Date().toISOString();
+    const inbound = await t.ctx.db
+      .selectFrom('messages')
+      .select('id')
+      .where('conversation_id', '=', conversationId)
+      .where('direction', '=', 'inbound')
+      .executeTakeFirstOrThrow();
+    await t.ctx.db
+      .insertInto('message_attachments')
+      .values({
+        id: newId('att'),
+        workspace_id: ws.id,
+        livemode: 1,
+        message_id: inbound.id,
+        position: 0,
+        filename: `${NAME} passport.txt`,
+        mime_type: 'text/plain',
+        size: SECRET_TEXT.length,
+        content_id: null,
+        content_base64: Buffer.from(SECRET_TEXT).toString('base64'),
+        created_at: now,
+      })
+      .execute();
+    await t.ctx.db
+      .insertInto('tool_calls')
+      .values({
+        id: newId('tc'),
+        workspace_id: ws.id,
+        livemode: 1,
+        tool_id: 'tool_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+        tool_name: 'order_status',
+        conversation_id: conversationId,
+        agent_id: null,
+        source: 'chat',
+        effect: 'read',
+        status: 'ok',
+        code: null,
+        message: null,
+        attempts: 1,
+        latency_ms: 10,
+        args: JSON.stringify({ phone: PHONE, email: EMAIL }),
+        request: JSON.stringify({ url: `https://crm.example.com/find?phone=${encodeURIComponent(PHONE)}` }),
+        response: JSON.stringify({ body: `{"name":"${NAME}"}` }),
+        result: JSON.stringify({ name: NAME }),
+        created_at: now,
+      })
+      .execute();
+    await t.ctx.db
+      .insertInto('csat_requests')
+      .values({
+        id: newId('csat'),
+        workspace_id: ws.id,
+        livemode: 1,
+        conversation_id: conversationId,
+        event_id: newId('evt'),
+        contact_id: contactId,
+        agent_id: null,
+        channel: 'whatsapp',
+        status: 'answered',
+        skip_reason: null,
+        token: 'tok-erasure-test',
+        score: 4,
+        comment: `${NAME} here, ${SECRET_TEXT}`,
+        answered_at: now,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const user = await t.call('POST', '/v1/users', {
+      key: ws.live,
+      body: {
+        name: 'Colleague',
+        email: 'colleague@erasure.test',
+        role: 'agent',
+        password: 'a long password',
+      },
+    });
+    assert.equal(user.status, 201, user.text);
+    await t.ctx.db
+      .insertInto('mentions')
+      .values({
+        id: newId('men'),
+        workspace_id: ws.id,
+        livemode: 1,
+        user_id: user.body.id,
+        conversation_id: conversationId,
+        message_id: inbound.id,
+        by_user_id: null,
+        excerpt: `@Colleague ${NAME} says ${SECRET_TEXT}`,
+        created_at: now,
+        read_at: null,
+      })
+      .execute();
+    // Found by search before.
+    const before = await t.call('GET', '/v1/search?q=Aadhaar', { key: ws.live });
+    assert.equal(before.status, 200, before.text);
+    assert.ok(before.body.data.length >= 1, before.text);
+
     const lead = await t.call('POST', '/v1/leads', {
       key: ws.live,
       body: {
@@ -255,6 +361,36 @@ forEachStorage('erasing a person', (storage) => {
     assert.equal(conv.status, 200, conv.text);
     const msgs = await t.call('GET', `/v1/conversations/${conversationId}/messages`, { key: ws.live });
     assert.equal(msgs.body.data.length, 2);
+
+    // The search index (SQLite's message_fts, PostgreSQL's search_tsv) no longer finds their words.
+    for (const q of ['Aadhaar', 'Zanthoria', '9012']) {
+      const r = await t.call('GET', `/v1/search?q=${q}`, { key: ws.live });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.data.length, 0, `${q}: ${r.text.slice(0, 300)}`);
+    }
+    if (storage === 'sqlite') {
+      const fts = await sql<{
+        n: number;
+      }>`select count(*) as n from message_fts where message_fts match 'Aadhaar'`.execute(t.ctx.db);
+      assert.equal(Number(fts.rows[0]!.n), 0);
+    } else {
+      const tsv = await sql<{
+        n: number;
+      }>`select count(*) as n from messages where search_tsv @@ to_tsquery('parley_search', 'aadhaar')`.execute(
+        t.ctx.db,
+      );
+      assert.equal(Number(tsv.rows[0]!.n), 0);
+    }
+    // Their consents, the file, the mention, the tool call, the CSAT comment: read through the API too.
+    for (const url of [
+      `/v1/conversations/${conversationId}/tool-calls`,
+      '/v1/csat',
+      '/v1/reports/calls.csv',
+    ]) {
+      const r = await t.call('GET', url, { key: ws.live });
+      assert.ok(r.status < 500, `${url}: ${r.status}`);
+      assert.deepEqual(found(r.text), [], `${url}: ${r.text.slice(0, 400)}`);
+    }
 
     // A raw scan of every table.
     assert.deepEqual(await rawScan(), []);

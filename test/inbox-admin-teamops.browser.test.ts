@@ -109,26 +109,21 @@ forEachStorage('inbox team-operations admin pages in a real browser', (storage) 
     await page.getByText('No canned response yet.').waitFor();
   });
 
-  it('macros: a bad action is shown at Actions, bad JSON too; create and delete', async () => {
+  it('macros: actions as rows; a bad action is shown in its row; create and delete', async () => {
     await open('macros', 'Macros');
     await page.getByRole('button', { name: 'New macro' }).click();
     const form = page.getByRole('form', { name: 'New macro' });
     await form.getByLabel('Name').fill('Refund');
-    await form.getByLabel('Actions').fill('[{"type": "add_tags", "tags": ["refund"]');
+    await form.getByLabel('With (row 1)').fill('refund');
+    await form.getByRole('button', { name: 'Add an action' }).click();
+    await form.getByLabel('Do (row 2)').selectOption('send_canned');
+    await form.getByLabel('With (row 2)').fill('cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D');
     await form.getByRole('button', { name: 'Create macro' }).click();
-    await fieldError(form, 'Actions')
-      .getByText(/not valid JSON/)
-      .waitFor();
     await form
-      .getByLabel('Actions')
-      .fill(
-        '[{"type": "add_tags", "tags": ["refund"]}, {"type": "send_canned", "canned_response_id": "cr_01JD5Z8Q4X3N2M1K0H9G8F7E6D"}]',
-      );
-    await form.getByRole('button', { name: 'Create macro' }).click();
-    await fieldError(form, 'Actions')
-      .getByText(/1\.canned_response_id: no canned response/)
+      .locator('#actions-1-error')
+      .getByText(/canned_response_id: no canned response/)
       .waitFor();
-    await form.getByLabel('Actions').fill('[{"type": "add_tags", "tags": ["refund"]}, {"type": "close"}]');
+    await form.getByLabel('Do (row 2)').selectOption('close');
     await form.getByRole('button', { name: 'Create macro' }).click();
     const row = page.getByRole('article', { name: 'macro Refund' });
     await row.getByText('add tags → close').waitFor();
@@ -144,13 +139,17 @@ forEachStorage('inbox team-operations admin pages in a real browser', (storage) 
     const form = page.getByRole('form', { name: 'New automation' });
     await form.getByLabel('Name').fill('Escalate VIPs');
     await form.getByLabel('When').selectOption('conversation.escalated');
-    await form.getByLabel('Conditions').fill('[{"field": "tags", "op": "eq", "value": "vip"}]');
-    await form.getByLabel('Actions').fill('[{"type": "handoff", "reason": "again"}]');
+    await form.getByRole('button', { name: 'Add a condition' }).click();
+    await form.getByLabel('Field (row 1)').fill('tags');
+    await form.getByLabel('Test (row 1)').selectOption('eq');
+    await form.getByLabel('Value (row 1)').fill('vip');
+    await form.getByLabel('Do (row 1)').selectOption('handoff');
+    await form.getByLabel('With (row 1)').fill('again');
     await form.getByRole('button', { name: 'Create automation' }).click();
-    await fieldError(form, 'Actions')
-      .getByText(/0\.type/)
-      .waitFor();
-    await form.getByLabel('Actions').fill('[{"type": "set_priority", "priority": "urgent"}]');
+    await form.locator('#actions-0-type-error').waitFor();
+    assert.equal(await form.getByLabel('Do (row 1)').getAttribute('aria-invalid'), 'true');
+    await form.getByLabel('Do (row 1)').selectOption('set_priority');
+    await form.getByLabel('With (row 1)').fill('urgent');
     await form.getByRole('button', { name: 'Create automation' }).click();
     const row = page.getByRole('article', { name: 'automation Escalate VIPs' });
     await row.getByText('1 condition · set priority').waitFor();
@@ -172,7 +171,7 @@ forEachStorage('inbox team-operations admin pages in a real browser', (storage) 
     const form = page.getByRole('form', { name: 'New SLA policy' });
     await form.getByLabel('Name').fill('WhatsApp VIP');
     await form.getByLabel('First reply within').fill('0');
-    await form.getByLabel('Applies to').fill('{"channels": ["whatsapp"]}');
+    await form.getByLabel('Channels').fill('whatsapp');
     await form.getByRole('button', { name: 'Create SLA policy' }).click();
     await fieldError(form, 'First reply within').waitFor();
     await form.getByLabel('First reply within').fill('15');
@@ -185,7 +184,7 @@ forEachStorage('inbox team-operations admin pages in a real browser', (storage) 
     await edit.getByRole('button', { name: 'Save' }).click();
     await row.getByText('resolve 1440 min').waitFor();
     const [policy] = (await call('GET', '/v1/sla-policies')).data;
-    assert.deepEqual(policy.applies_to, { channels: ['whatsapp'] });
+    assert.deepEqual(policy.applies_to.channels, ['whatsapp']);
     await shot('manage-sla.png');
     dismissConfirms();
     await row.getByRole('button', { name: 'Delete' }).click();

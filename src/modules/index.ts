@@ -30,6 +30,7 @@ import { linesModule } from './voice/carriers/lines.module.ts';
 import { voiceModule } from './voice/voice.module.ts';
 import { voiceFlowsModule } from './voice-flows/voice-flows.module.ts';
 import { webhooksModule } from './webhooks/webhooks.module.ts';
+import { widgetModule } from './widget/widget.module.ts';
 import { workspacesModule } from './workspaces/workspaces.module.ts';
 
 /**
@@ -67,6 +68,7 @@ export const modules: Module[] = [
   reportsModule,
   inboxModule,
   privacyModule,
+  widgetModule,
 ];
 
 export function allMigrations(list: Module[] = modules): Record<string, ParleyMigration> {

@@ -4,6 +4,7 @@ import type { ParleyMigration } from '../platform/db/migrate.ts';
 import type { EraseStep } from '../platform/erasure.ts';
 import type { AnyRoute } from '../platform/http/route.ts';
 import type { SocketRoute } from '../platform/http/sockets.ts';
+import type { RetentionKind, RetentionStep } from '../platform/retention.ts';
 
 /**
  * A domain module: its tables, its routes, its background jobs and anything it runs in the
@@ -45,6 +46,11 @@ export interface Module {
    * a table that can hold personal data implements it (docs/privacy.md).
    */
   erase?: EraseStep;
+  /**
+   * This module's part of retention (docs/privacy.md): per kind of record it owns, a step deleting
+   * a small batch of a workspace's records older than the workspace's setting.
+   */
+  retain?: Partial<Record<RetentionKind, RetentionStep>>;
   /** Starts periodic work (timers) in worker processes; returns a stop function. */
   startWorker?(ctx: AppContext): (() => void | Promise<void>) | undefined;
 }

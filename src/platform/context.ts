@@ -15,6 +15,7 @@ import { createJobQueue } from './queue/index.ts';
 import type { JobQueue } from './queue/queue.ts';
 import type { QueueDepths } from './queue/stats.ts';
 import { Reactions } from './reactions.ts';
+import type { Retainer } from './retention.ts';
 import { type Clock, systemClock } from './time.ts';
 
 /**
@@ -55,6 +56,8 @@ export interface AppContext {
   modules: AppModules;
   /** Each module's part of an erasure, in module order (set when the app starts; see erasure.ts). */
   erasers: Eraser[];
+  /** Each module's retention steps (set when the app starts; see retention.ts). */
+  retainers: Retainer[];
   /** Bearer tokens that are not API keys are tried with this (the users module's inbox sessions). */
   sessionVerifier: SessionVerifier | undefined;
   /** What `/readyz` reports besides its checks, by name (the voice module: the speech engines it can run). */
@@ -168,6 +171,7 @@ export async function createContext(
     reactions,
     modules: {} as AppModules,
     erasers: [],
+    retainers: [],
     sessionVerifier: undefined,
     readyReports: new Map(),
     draining: false,

@@ -32,6 +32,14 @@ export const errorCodes = {
     status: 422,
     doc: 'Free-form WhatsApp content outside the 24-hour customer service window; send an approved template instead.',
   },
+  human_agent_only: {
+    status: 422,
+    doc: "Messenger or Instagram, 24 hours after the customer's last message: only a person's reply may still go out (Meta's `HUMAN_AGENT` tag, up to 7 days); AI, API-key and automation sends are refused.",
+  },
+  meta_outside_messaging_window: {
+    status: 422,
+    doc: 'Messenger or Instagram: the customer has not written in the last 7 days, so Meta accepts no message until they write again.',
+  },
   channel_not_configured: { status: 422, doc: 'No channel is configured for this route in live mode.' },
   template_not_approved: {
     status: 422,

@@ -48,6 +48,10 @@ export const idPrefixes = [
   'era',
   'alog',
   'sess',
+  'vis',
+  'wev',
+  'ndi',
+  'ndg',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -95,7 +95,11 @@ export class FakeMetaGraph {
       const chunks: Buffer[] = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
-        this.#handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err) => {
+        const raw = Buffer.concat(chunks);
+        const handled = String(req.headers['content-type'] ?? '').startsWith('multipart/form-data')
+          ? this.#upload(req, res, raw)
+          : this.#handle(req, res, raw.toString('utf8'));
+        handled.catch((err) => {
           res.writeHead(500, { 'content-type': 'application/json' });
           res.end(
             JSON.stringify({
@@ -143,6 +147,41 @@ export class FakeMetaGraph {
         },
       }),
     );
+  }
+
+  /** Files uploaded by the business (`POST /{phone-number-id}/media`), by the media id answered. */
+  readonly uploads = new Map<string, { content: Buffer; mimeType: string; filename: string; type: string }>();
+
+  /**
+   * Meta's "Upload media": `POST /{version}/{phone-number-id}/media`, multipart with
+   * `messaging_product=whatsapp`, `type` and `file`; answers `{"id": "<MEDIA_ID>"}`.
+   */
+  async #upload(req: IncomingMessage, res: ServerResponse, raw: Buffer) {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const parts = path.split('/').filter(Boolean);
+    this.requests.push({ method: req.method ?? '', path, headers: req.headers, body: {}, at: Date.now() });
+    const number = this.numbers.get(parts[1] ?? '');
+    if (req.method !== 'POST' || parts.length !== 3 || parts[2] !== 'media' || !number)
+      return this.#error(res, 400, 100, `Unknown path components: ${path}`);
+    const token = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (token !== number.accessToken)
+      return this.#error(res, 401, 190, 'Invalid OAuth access token - Cannot parse access token');
+    const form = await new Response(new Uint8Array(raw), {
+      headers: { 'content-type': String(req.headers['content-type']) },
+    }).formData();
+    const file = form.get('file');
+    if (form.get('messaging_product') !== 'whatsapp')
+      return this.#error(res, 400, 100, '(#100) The parameter messaging_product is required.');
+    if (!(file instanceof Blob)) return this.#error(res, 400, 100, '(#100) The parameter file is required.');
+    const id = String(2_000_000_000_000_000 + this.uploads.size + 1);
+    this.uploads.set(id, {
+      content: Buffer.from(await file.arrayBuffer()),
+      mimeType: file.type,
+      filename: (file as File).name,
+      type: String(form.get('type') ?? ''),
+    });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id }));
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse, raw: string) {

@@ -1,12 +1,15 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { invalidPhoneMessage, normalizeEmail, normalizePhone } from '../contacts/index.ts';
-import { type ChannelType, channelKinds } from './kinds.ts';
+import { type ChannelType, channelKinds, isMetaUserId } from './kinds.ts';
 
 /**
  * An address for a channel type: an email for email, an E.164 number otherwise; undefined when
  * invalid. The same rules as contacts, so a number a contact accepts is one a message accepts.
  */
 export function normalizeAddress(type: ChannelType, raw: string, defaultCountry: string): string | undefined {
+  if (channelKinds[type].addressKind === 'meta_user') return metaUserId(raw);
+  // A website visitor has no address one can send to first: they are answered in their thread.
+  if (channelKinds[type].addressKind === 'visitor') return undefined;
   return (
     (channelKinds[type].addressKind === 'email'
       ? normalizeEmail(raw)
@@ -17,6 +20,12 @@ export function normalizeAddress(type: ChannelType, raw: string, defaultCountry:
 /** The field error for an address a channel type cannot take (one wording for every route). */
 export function invalidAddressMessage(type: ChannelType, raw?: string, defaultCountry?: string): string {
   if (channelKinds[type].addressKind === 'email') return 'must be a valid email address';
+  if (channelKinds[type].addressKind === 'meta_user')
+    return type === 'instagram'
+      ? "must be the customer's Instagram-scoped id (IGSID, digits)"
+      : "must be the customer's page-scoped id (PSID, digits)";
+  if (channelKinds[type].addressKind === 'visitor')
+    return 'a website visitor cannot be written to first: reply in their conversation (conversation_id)';
   return raw !== undefined && defaultCountry
     ? invalidPhoneMessage(raw, defaultCountry)
     : 'must be a valid phone number (E.164, e.g. +919876543210)';
@@ -33,6 +42,9 @@ export function normalizeOwnAddress(
   defaultCountry: string,
 ): string | undefined {
   if (channelKinds[type].addressKind === 'email') return normalizeEmail(raw) ?? undefined;
+  // A Messenger channel's own address is its Facebook Page id, an Instagram one its account id.
+  if (channelKinds[type].addressKind === 'meta_user') return metaUserId(raw);
+  if (channelKinds[type].addressKind === 'visitor') return websiteName(raw);
   const strict = normalizePhone(raw, defaultCountry);
   if (strict) return strict;
   const trimmed = raw.trim();
@@ -40,4 +52,22 @@ export function normalizeOwnAddress(
   const text = trimmed.startsWith('00') ? `+${trimmed.slice(2)}` : trimmed;
   const parsed = parsePhoneNumberFromString(text, defaultCountry as CountryCode);
   return parsed?.isPossible() ? parsed.number : undefined;
+}
+
+function metaUserId(raw: string): string | undefined {
+  const trimmed = raw.trim();
+  return isMetaUserId(trimmed) ? trimmed : undefined;
+}
+
+/** A web channel's own address: the website's host name it serves (`www.glowsalon.in`), lower case. */
+function websiteName(raw: string): string | undefined {
+  const host = raw
+    .trim()
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/.*$/, '');
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/.test(host) &&
+    host.length <= 253
+    ? host
+    : undefined;
 }

@@ -28,9 +28,14 @@ export interface ChannelConfig {
 }
 
 export interface OutboundMedia {
-  url: string;
+  /** A public URL of the file, when it was sent by URL. */
+  url?: string;
   caption?: string;
   filename?: string;
+  /** The file itself, when it was uploaded to Parley (`media_...`): the adapter hands the bytes over. */
+  file?: ProviderFile;
+  /** The provider's own id of the file once the adapter uploaded it (WhatsApp media id). */
+  providerId?: string;
 }
 
 export interface OutboundTemplate {
@@ -85,6 +90,11 @@ export interface OutboundMessage {
   subject?: string;
   /** Email only: the thread's earlier Message-IDs, oldest first, for the References header. */
   references?: string[];
+  /**
+   * Messenger and Instagram only: a person's reply after the 24-hour window, sent with Meta's
+   * `HUMAN_AGENT` tag (never set for the AI, API keys or automations).
+   */
+  humanAgent?: boolean;
 }
 
 /** A file fetched from a provider (a customer's media). */
@@ -169,6 +179,11 @@ export interface InboundMessage {
    * sender has no phone: then `from` is this id too.
    */
   userId?: string;
+  /**
+   * The contact the channel already knows the sender as (the website widget's visitor, whose
+   * `from` is an opaque visitor id): used as it is, never looked up by address.
+   */
+  contactId?: string;
   /** The sender's WhatsApp username, when they set one. */
   username?: string;
   /** The customer moved to a new number (WhatsApp `user_changed_number`): `from` is the old one. */

@@ -11,23 +11,43 @@ export const credentialFields: Record<ProviderName, readonly string[]> = {
   twilio: ['account_sid', 'auth_token'],
   smtp: ['host', 'port', 'username', 'password', 'from'],
   livekit: ['url', 'api_key', 'api_secret', 'sip_trunk_id'],
+  widget: [],
   sandbox: [],
 };
+
+/**
+ * Messenger and Instagram channels on Meta share the Meta app's `app_secret` and `verify_token` with
+ * WhatsApp, and send with a Page access token: Messenger on its `page_id`, Instagram on its
+ * Instagram professional account's id (`ig_user_id`).
+ */
+const metaDirectCredentials = {
+  messenger: ['page_id', 'access_token', 'app_secret', 'verify_token'],
+  instagram: ['ig_user_id', 'access_token', 'app_secret', 'verify_token'],
+} as const;
+
+/** The credential fields a channel of this type on this provider needs. */
+export function credentialFieldsFor(provider: ProviderName, type?: string): readonly string[] {
+  if (provider === 'meta' && (type === 'messenger' || type === 'instagram'))
+    return metaDirectCredentials[type];
+  return credentialFields[provider];
+}
 
 /** Credential fields a provider accepts but does not need. */
 export const optionalCredentialFields: Partial<Record<ProviderName, readonly string[]>> = {
   livekit: ['agent_name'],
+  // The website widget's identity key (HS256): required when the channel's `identity` is `required`.
+  widget: ['signing_key'],
 };
 
 const credentials = describe(
   z.record(z.string(), z.union([z.string().min(1).max(2000), z.number()])),
-  'Provider credentials, write-only and encrypted at rest. meta: `phone_number_id, business_account_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; livekit: `url, api_key, api_secret, sip_trunk_id, agent_name?`; sandbox: none.',
+  'Provider credentials, write-only and encrypted at rest. meta (whatsapp): `phone_number_id, business_account_id, access_token, app_secret, verify_token`; meta (messenger): `page_id, access_token, app_secret, verify_token`; meta (instagram): `ig_user_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; livekit: `url, api_key, api_secret, sip_trunk_id, agent_name?`; widget: `signing_key?` (the HS256 key your server signs visitor identity tokens with, at least 32 characters); sandbox: none.',
   { account_sid: 'AC0123456789abcdef0123456789abcdef', auth_token: 'your-auth-token' },
 );
 
 const settings = describe(
   z.record(z.string(), z.unknown()),
-  'Non-secret provider settings, e.g. `messages_per_second`; for WhatsApp channels `enforce_24h_window` (default true); for the sandbox `fail_to` (recipients whose sends fail).',
+  'Non-secret provider settings, e.g. `messages_per_second`; for WhatsApp channels `enforce_24h_window` (default true); for Messenger and Instagram `handoff_before_close_minutes` (default 60: the AI hands an unanswered customer message to people this long before the 24 hours close; 0 turns it off); for the sandbox `fail_to` (recipients whose sends fail); for web (website widget) channels `allowed_domains` (required), `identity` (`optional`|`required`), `theme` `{color, position, greeting, language}`, `consent`, `pre_chat_fields`, `fallback` `{email, whatsapp}`, `file_max_bytes` (see docs/channels.md, Website widget).',
   { messages_per_second: 20 },
 );
 
@@ -47,12 +67,12 @@ export const createChannelBody = z
     type: describe(z.enum(channelTypes), 'What the channel carries.', 'whatsapp'),
     provider: describe(
       z.enum(providerNames),
-      'Who carries it (whatsapp: meta|sandbox; sms: twilio|sandbox; voice: twilio|livekit|sandbox; email: smtp|sandbox).',
+      'Who carries it (whatsapp, messenger, instagram: meta|sandbox; sms: twilio|sandbox; voice: twilio|livekit|sandbox; email: smtp|sandbox; web: widget).',
       'meta',
     ),
     address: describe(
       z.string().trim().min(3).max(320),
-      "The channel's own number (E.164) or email address.",
+      "The channel's own number (E.164) or email address; for messenger the Facebook Page id, for instagram the Instagram professional account id.",
       '+14155550123',
     ),
     agent_id: idOf('agt', 'The AI agent that answers on this channel, if any.').nullable().optional(),

@@ -11,9 +11,10 @@ import { fromJson, toJson } from '../../platform/json.ts';
 import { teamExists } from '../users/index.ts';
 import { invalidAddressMessage, normalizeOwnAddress } from './address.ts';
 import type { ChannelConfig, ChannelType, ProviderName } from './channel-adapter.ts';
-import { credentialFields, optionalCredentialFields } from './channels.schemas.ts';
+import { credentialFieldsFor, optionalCredentialFields } from './channels.schemas.ts';
 import type { ChannelRow } from './channels.tables.ts';
 import { channelKinds } from './kinds.ts';
+import { checkWebSettings } from './web-settings.ts';
 
 export type { Scope };
 
@@ -28,11 +29,13 @@ export function inboundUrl(
   row: Pick<ChannelRow, 'id' | 'type' | 'provider'>,
 ): string | null {
   const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
-  if (row.provider === 'meta') return `${base}/hooks/whatsapp/${row.id}`;
+  if (row.provider === 'meta')
+    return `${base}/hooks/${row.type === 'whatsapp' ? 'whatsapp' : 'meta'}/${row.id}`;
   if (row.provider === 'twilio')
     return `${base}/hooks/twilio/${row.id}/${row.type === 'voice' ? 'voice' : 'sms'}`;
   if (row.type === 'email' && row.provider === 'smtp') return `${base}/hooks/email/${row.id}`;
   if (row.provider === 'livekit') return `${base}/hooks/livekit/${row.id}`;
+  if (row.provider === 'widget') return `${base}/widget.js`;
   return null;
 }
 
@@ -90,8 +93,9 @@ function agentExists(ctx: AppContext, db: Db | Trx, scope: Scope, agentId: strin
 function checkCredentials(
   provider: ProviderName,
   given: Record<string, string | number> | undefined,
+  type?: ChannelType,
 ): Record<string, string> {
-  const needed = credentialFields[provider];
+  const needed = credentialFieldsFor(provider, type);
   const optional = optionalCredentialFields[provider] ?? [];
   const errors: FieldError[] = [];
   const out: Record<string, string> = {};
@@ -156,10 +160,11 @@ export async function createChannel(
       message: invalidAddressMessage(input.type),
     });
   if (errors.length) throw validationFailed(errors);
-  const creds = checkCredentials(input.provider, input.credentials);
+  const creds = checkCredentials(input.provider, input.credentials, input.type);
   // Email relays authenticate with a per-channel token; it lives with the sealed credentials.
   const inboundToken = input.provider === 'smtp' ? `itk_${randomToken(24)}` : null;
   if (inboundToken) creds.inbound_token = inboundToken;
+  const settings = input.type === 'web' ? checkWebSettings(input.settings ?? {}, creds) : input.settings;
   if (input.agent_id && !(await agentExists(ctx, ctx.db, scope, input.agent_id))) {
     throw new ApiError('not_found', `No agent with id ${input.agent_id}.`, {
       errors: [{ field: 'agent_id', message: 'no such agent' }],
@@ -174,7 +179,7 @@ export async function createChannel(
     agent_id: input.agent_id ?? null,
     handoff_team_id: await checkTeam(ctx, scope, input.handoff_policy?.team_id),
     credentials: ctx.secrets.sealJson(creds),
-    settings: toJson(input.settings ?? {}),
+    settings: toJson(settings ?? {}),
     status: 'active',
     created_at: now,
     updated_at: now,
@@ -263,13 +268,17 @@ export async function updateChannel(
     patch.agent_id = input.agent_id;
   }
   if (input.credentials !== undefined) {
-    const creds = checkCredentials(row.provider, input.credentials);
+    const creds = checkCredentials(row.provider, input.credentials, row.type);
     // The email inbound token stays: replacing credentials must not break the relay.
     const old = ctx.secrets.openJson<Record<string, string>>(row.credentials);
     if (old.inbound_token) creds.inbound_token = old.inbound_token;
     patch.credentials = ctx.secrets.sealJson(creds);
   }
-  if (input.settings !== undefined) patch.settings = toJson(input.settings);
+  if (input.settings !== undefined || (row.type === 'web' && input.credentials !== undefined)) {
+    const settings = input.settings ?? fromJson<Record<string, unknown>>(row.settings, {});
+    const creds = ctx.secrets.openJson<Record<string, string>>(patch.credentials ?? row.credentials);
+    patch.settings = toJson(row.type === 'web' ? checkWebSettings(settings, creds) : settings);
+  }
   if (input.handoff_policy) patch.handoff_team_id = await checkTeam(ctx, scope, input.handoff_policy.team_id);
   if (input.status !== undefined) patch.status = input.status;
   await ctx.db.updateTable('channels').set(patch).where('id', '=', row.id).execute();

@@ -1,5 +1,5 @@
 /** The channels module's public surface: what other modules may use. */
-export { adapterFor } from './adapters.ts';
+export { adapterFor, registerAdapter } from './adapters.ts';
 export { invalidAddressMessage, normalizeAddress } from './address.ts';
 export {
   type ChannelAdapter,
@@ -9,6 +9,7 @@ export {
   type InboundBatch,
   type InboundMessage,
   type InteractiveParts,
+  type OutboundMedia,
   type OutboundMessage,
   type OutboundType,
   type ProviderFile,
@@ -49,3 +50,4 @@ export { optKeyword, plainOptKeyword } from './opt-keywords.ts';
 export { hookChannel, twilioHookChannel } from './providers.inbound.ts';
 export { sandboxAdapter } from './sandbox.adapter.ts';
 export { type SandboxAgents, type SandboxScope, sandboxChannelFor } from './sandbox-binding.ts';
+export { type WebSettings, webSettingsOf } from './web-settings.ts';

@@ -4,8 +4,12 @@
  * one adapter folder (`src/modules/channels/<provider>/`) and its provider routes.
  */
 
-/** What a channel's (and its customers') addresses are. */
-export type AddressKind = 'phone' | 'email';
+/**
+ * What a channel's (and its customers') addresses are. `meta_user`: Meta's page- or
+ * Instagram-scoped user id; `visitor`: the website widget's opaque visitor id (`vis_...`), which no
+ * one can type or send to first.
+ */
+export type AddressKind = 'phone' | 'email' | 'meta_user' | 'visitor';
 
 /** Provider-neutral outbound message types. */
 export const outboundTypes = [
@@ -20,7 +24,7 @@ export const outboundTypes = [
 export type OutboundType = (typeof outboundTypes)[number];
 
 /** The providers Parley has adapters for (the sandbox stands in for each in test mode). */
-export const providerNames = ['meta', 'twilio', 'smtp', 'livekit', 'sandbox'] as const;
+export const providerNames = ['meta', 'twilio', 'smtp', 'livekit', 'widget', 'sandbox'] as const;
 export type ProviderName = (typeof providerNames)[number];
 
 /** WhatsApp's content limits; every messaging channel applies them, so a message never fails at the provider for its size. */
@@ -39,7 +43,7 @@ export const WHATSAPP_LIMITS = {
   rowDescription: 72,
   sectionTitle: 24,
 } as const;
-export type ContentLimits = typeof WHATSAPP_LIMITS;
+export type ContentLimits = { readonly [K in keyof typeof WHATSAPP_LIMITS]: number };
 
 export interface ChannelKind {
   /** Whether addresses are E.164 phone numbers or email addresses. */
@@ -51,6 +55,16 @@ export interface ChannelKind {
    * only go out within this many hours of the customer's last message (WhatsApp's 24 hours).
    */
   customerWindowHours: number | null;
+  /**
+   * Meta's human agent window (Messenger, Instagram): after the customer-service window closes, a
+   * person's reply (never the AI's, an API key's or an automation's) may still go out with the
+   * `HUMAN_AGENT` tag for this many hours after the customer's last message; null: no such window.
+   */
+  humanAgentHours: number | null;
+  /** The contact column that keeps the customer's provider-scoped id (PSID, IGSID), for `meta_user` addresses. */
+  userIdField: 'messenger_psid' | 'instagram_igsid' | null;
+  /** A limit on a text's size in UTF-8 bytes (Instagram's 1,000), over `limits.text` in characters. */
+  textLimitBytes: number | null;
   /** Outbound message types the channel carries (empty: not a messaging channel). */
   messageTypes: readonly OutboundType[];
   /** Size limits of outbound content. */
@@ -66,9 +80,15 @@ export interface ChannelKind {
 }
 
 const notInteractive = outboundTypes.filter((t) => t !== 'interactive');
+/** What Meta's Send API carries for Messenger and Instagram here: text and files (no templates). */
+const metaDirectTypes = ['text', 'image', 'document', 'audio', 'video'] as const satisfies OutboundType[];
+/** Messenger's and Instagram's text limit is smaller than WhatsApp's (Messenger 2,000 characters). */
+const META_DIRECT_LIMITS = { ...WHATSAPP_LIMITS, text: 2000 } as const satisfies ContentLimits;
+const noMetaWindow = { humanAgentHours: null, userIdField: null, textLimitBytes: null } as const;
 
 export const channelKinds = {
   whatsapp: {
+    ...noMetaWindow,
     addressKind: 'phone',
     messaging: true,
     customerWindowHours: 24,
@@ -81,6 +101,7 @@ export const channelKinds = {
     sandboxSettings: {},
   },
   sms: {
+    ...noMetaWindow,
     addressKind: 'phone',
     messaging: true,
     customerWindowHours: null,
@@ -92,6 +113,7 @@ export const channelKinds = {
     sandboxSettings: {},
   },
   email: {
+    ...noMetaWindow,
     addressKind: 'email',
     messaging: true,
     customerWindowHours: null,
@@ -103,6 +125,7 @@ export const channelKinds = {
     sandboxSettings: {},
   },
   voice: {
+    ...noMetaWindow,
     addressKind: 'phone',
     messaging: false,
     customerWindowHours: null,
@@ -112,6 +135,49 @@ export const channelKinds = {
     optOutKeywords: false,
     sandboxAddress: '+15550100003',
     sandboxSettings: {},
+  },
+  // Messenger and Instagram Direct (Meta's Send API): customers are known by Meta's scoped ids.
+  messenger: {
+    addressKind: 'meta_user',
+    messaging: true,
+    customerWindowHours: 24,
+    humanAgentHours: 24 * 7,
+    userIdField: 'messenger_psid',
+    textLimitBytes: null,
+    messageTypes: metaDirectTypes,
+    limits: META_DIRECT_LIMITS,
+    providers: ['meta', 'sandbox'],
+    optOutKeywords: false,
+    sandboxAddress: '100000000000001',
+    sandboxSettings: {},
+  },
+  instagram: {
+    addressKind: 'meta_user',
+    messaging: true,
+    customerWindowHours: 24,
+    humanAgentHours: 24 * 7,
+    userIdField: 'instagram_igsid',
+    textLimitBytes: 1000,
+    messageTypes: metaDirectTypes,
+    limits: META_DIRECT_LIMITS,
+    providers: ['meta', 'sandbox'],
+    optOutKeywords: false,
+    sandboxAddress: '100000000000002',
+    sandboxSettings: {},
+  },
+  // The website chat widget (src/modules/widget): Parley itself carries it, no 24-hour window.
+  web: {
+    addressKind: 'visitor',
+    messaging: true,
+    customerWindowHours: null,
+    ...noMetaWindow,
+    messageTypes: ['text', 'image', 'document', 'interactive'],
+    limits: WHATSAPP_LIMITS,
+    // Parley serves the widget itself, in test mode as live (no sandbox stands in for it).
+    providers: ['widget'],
+    optOutKeywords: false,
+    sandboxAddress: 'sandbox.parley.test',
+    sandboxSettings: { allowed_domains: ['localhost'] },
   },
 } as const satisfies Record<string, ChannelKind>;
 
@@ -138,12 +204,20 @@ export function isMessagingChannel(type: ChannelType): type is MessagingChannelT
   return channelKinds[type].messaging;
 }
 
-/** The contact field a channel's customer address is stored in. */
-export function contactFieldFor(type: ChannelType): AddressKind {
-  return channelKinds[type].addressKind;
+/** The contact field a channel's customer address is stored in (none for website visitors). */
+export function contactFieldFor(
+  type: ChannelType,
+): 'phone' | 'email' | 'messenger_psid' | 'instagram_igsid' | null {
+  const kind: ChannelKind = channelKinds[type];
+  if (kind.addressKind === 'visitor') return null;
+  return kind.userIdField ?? (kind.addressKind === 'email' ? 'email' : 'phone');
 }
 
-/** A contact lookup by the address a channel uses: `{email}` or `{phone}`. */
+/** A contact lookup by the address a channel uses: `{email}` or `{phone}` (Meta user ids: see userIdField). */
 export function contactKeyFor(type: ChannelType, address: string): { email: string } | { phone: string } {
+  // A web visitor's contact is the widget's (found by its visitor id there), never one by address.
   return channelKinds[type].addressKind === 'email' ? { email: address } : { phone: address };
 }
+
+/** A Meta page-scoped (PSID) or Instagram-scoped (IGSID) user id: digits only. */
+export const isMetaUserId = (value: string) => /^\d{5,40}$/.test(value);

@@ -48,7 +48,7 @@ function sendFailure(provider: string, e: Error): ChannelSendError {
 export async function postToProvider(
   provider: string,
   url: string,
-  init: { headers: Record<string, string>; body: string; timeoutMs?: number },
+  init: { headers: Record<string, string>; body: string | FormData; timeoutMs?: number },
 ): Promise<ProviderResponse> {
   const res = await fetchFromProvider(provider, url, {
     method: 'POST',

@@ -4,6 +4,8 @@ import { registerAdapter } from './adapters.ts';
 import type { ChannelConfig } from './channel-adapter.ts';
 import { createEmailAdapter } from './email/email.adapter.ts';
 import { emailHookRoutes } from './email/email.routes.ts';
+import { createMetaAdapter, createMetaDirectAdapter } from './meta/meta-direct.adapter.ts';
+import { metaDirectHookRoutes } from './meta/meta-direct.routes.ts';
 import { deadLetterCounter } from './providers.dead-letter.ts';
 import { eraseProviderPayloads } from './providers.erase.ts';
 import { type PendingInbound, purgeProcessedInbound, registerInboundJobs } from './providers.inbound.ts';
@@ -44,13 +46,18 @@ export const providersModule: Module = {
   name: 'providers',
   erase: eraseProviderPayloads,
   migrations: providersMigrations,
-  routes: [...whatsappHookRoutes, ...twilioHookRoutes, ...emailHookRoutes, ...templateSyncRoutes],
+  routes: [
+    ...whatsappHookRoutes,
+    ...metaDirectHookRoutes,
+    ...twilioHookRoutes,
+    ...emailHookRoutes,
+    ...templateSyncRoutes,
+  ],
   setup(ctx) {
     const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
-    registerAdapter(
-      ctx,
-      createWhatsAppAdapter({ graphUrl: ctx.config.metaGraphUrl, version: ctx.config.metaGraphVersion }),
-    );
+    const graph = { graphUrl: ctx.config.metaGraphUrl, version: ctx.config.metaGraphVersion };
+    // One `meta` adapter: WhatsApp channels on the Cloud API, Messenger and Instagram on the Send API.
+    registerAdapter(ctx, createMetaAdapter(createWhatsAppAdapter(graph), createMetaDirectAdapter(graph)));
     registerAdapter(
       ctx,
       createTwilioAdapter({

@@ -85,4 +85,24 @@ export const contactsMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('contacts').addColumn('consent_stops', 'text').execute();
     },
   },
+  // Messenger's page-scoped id (PSID) and Instagram's scoped id (IGSID) of a customer, each
+  // unique per workspace and mode, like `whatsapp_user_id`: the only keys Meta gives for them.
+  '0109_contact_messenger_instagram_ids': {
+    async up(db) {
+      await db.schema.alterTable('contacts').addColumn('messenger_psid', 'text').execute();
+      await db.schema.alterTable('contacts').addColumn('instagram_igsid', 'text').execute();
+      await db.schema
+        .createIndex('contacts_messenger_psid_unique')
+        .on('contacts')
+        .columns(['workspace_id', 'livemode', 'messenger_psid'])
+        .unique()
+        .execute();
+      await db.schema
+        .createIndex('contacts_instagram_igsid_unique')
+        .on('contacts')
+        .columns(['workspace_id', 'livemode', 'instagram_igsid'])
+        .unique()
+        .execute();
+    },
+  },
 };

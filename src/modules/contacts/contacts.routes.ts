@@ -111,10 +111,10 @@ export const contactRoutes = [
     path: '/v1/contacts/:id',
     summary: 'Delete a contact',
     description:
-      'Deletes the contact (emits `contact.deleted`) and erases everything else of theirs, as `POST /v1/contacts/{id}/erase` does without a reason: a job removes or redacts their messages, calls, leads, notes, payloads and the rest (docs/privacy.md) and emits `contact.erased` when done.',
+      'Deletes the contact (emits `contact.deleted`) and erases everything else of theirs, as `POST /v1/contacts/{id}/erase` does without a reason: a job removes or redacts their messages, calls, leads, notes, payloads and the rest (docs/privacy.md) and emits `contact.erased` when done. Admins only (`privacy:erase`, a scope inbox agents do not hold): erasing a person cannot be undone.',
     tags: ['Contacts'],
     auth: 'key',
-    scope: 'contacts:write',
+    scope: 'privacy:erase',
     params: idParams('ct'),
     responses: { 200: deletedResponse('ct', 'contact') },
     handler: ok(({ ctx, auth, params }) => deleteContact(ctx, auth, params.id, auth.actor)),
@@ -124,7 +124,7 @@ export const contactRoutes = [
     path: '/v1/contacts/:id/merge',
     summary: 'Merge another contact into this one',
     description:
-      "For one person known twice (a WhatsApp number and an email address, a caller and a chat). This contact is kept: the other's phone, email, WhatsApp user id and name fill what it lacks, tags are joined, attributes filled (this contact's values win), and do-not-disturb or an opt-out of either holds. The other's conversations, calls, leads, bookings, CSAT answers, audience memberships and campaign and broadcast recipients move to this contact, with all their history. A conversation on a channel where this contact already has one stays with the other contact, which is then kept only as the record of the merge (`merged_into`), never listed or reached again. Emits `contact.merged`. Merging a contact with itself, or with one of another workspace or mode, is a 400 naming `other_id`.",
+      "For one person known twice (a WhatsApp number and an email address, a caller and a chat). This contact is kept: the other's phone, email, WhatsApp user id, Messenger PSID, Instagram IGSID and name fill what it lacks, tags are joined, attributes filled (this contact's values win), and do-not-disturb or an opt-out of either holds. The other's conversations, calls, leads, bookings, CSAT answers, audience memberships and campaign and broadcast recipients move to this contact, with all their history. A conversation on a channel where this contact already has one stays with the other contact, which is then kept only as the record of the merge (`merged_into`), never listed or reached again. Emits `contact.merged`. Merging a contact with itself, or with one of another workspace or mode, is a 400 naming `other_id`.",
     tags: ['Contacts'],
     auth: 'key',
     scope: 'contacts:write',

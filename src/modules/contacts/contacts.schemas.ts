@@ -77,6 +77,16 @@ export const contactObject = z.object({
     "WhatsApp's business-scoped user id (BSUID) of the customer, when Meta gave one: the only key of a customer who hides their number behind a username.",
     null,
   ),
+  messenger_psid: describe(
+    z.string().nullable(),
+    "Messenger's page-scoped id (PSID) of the customer, when they wrote to a Messenger channel.",
+    null,
+  ),
+  instagram_igsid: describe(
+    z.string().nullable(),
+    "Instagram's scoped id (IGSID) of the customer, when they wrote to an Instagram channel.",
+    null,
+  ),
   attributes: describe(
     z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
     'Free-form attributes.',

@@ -71,6 +71,8 @@ export function presentContact(row: ContactRow) {
     name: row.name,
     email: row.email,
     whatsapp_user_id: row.whatsapp_user_id ?? null,
+    messenger_psid: row.messenger_psid ?? null,
+    instagram_igsid: row.instagram_igsid ?? null,
     attributes: fromJson<Attributes>(row.attributes, {}),
     tags: fromJson<string[]>(row.tags, []),
     dnd: row.dnd === 1,

@@ -15,6 +15,10 @@ export interface ContactsTable {
   email: string | null;
   /** WhatsApp's business-scoped user id (BSUID), when Meta gave one; unique per workspace and mode. Optional on insert. */
   whatsapp_user_id?: string | null;
+  /** Messenger's page-scoped user id (PSID); unique per workspace and mode. Optional on insert. */
+  messenger_psid?: string | null;
+  /** Instagram's scoped user id (IGSID); unique per workspace and mode. Optional on insert. */
+  instagram_igsid?: string | null;
   /** JSON object of string, number and boolean values. */
   attributes: string;
   /** JSON array of strings. */

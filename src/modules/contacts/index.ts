@@ -12,6 +12,7 @@ export {
 export { type ContactErasing, deleteContact } from './contacts.delete.ts';
 export { fillEmptyContactField } from './contacts.fill.ts';
 export type { ContactMergeEvent } from './contacts.merge.ts';
+export { findOrCreateMetaUserContact } from './contacts.meta.ts';
 export { contactsByIds } from './contacts.read.ts';
 export { contactObject } from './contacts.schemas.ts';
 export {

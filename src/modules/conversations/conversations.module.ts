@@ -19,6 +19,7 @@ import { slaListener } from './routing/sla.listener.ts';
 import { slaRoutes } from './routing/sla.routes.ts';
 import { slaTimeout } from './routing/sla.service.ts';
 import { timersListener } from './routing/timers.ts';
+import { registerWindowHandoff } from './routing/window-handoff.ts';
 
 export const conversationsModule: Module = {
   name: 'conversations',
@@ -73,6 +74,7 @@ export const conversationsModule: Module = {
       },
     );
     ctx.queue.register(slaTimerJob, (payload, job) => slaTimeout(ctx, payload, job.id));
+    registerWindowHandoff(ctx);
     onRoomMaybeFreed(ctx, roomListener(ctx));
     return instance;
   },

@@ -6,6 +6,16 @@ import type { ConversationRow } from './conversations.tables.ts';
 
 export type ContactBits = { id: string; phone: string | null; name: string | null; email: string | null };
 
+/** Messenger and Instagram: until when a person may still reply (HUMAN_AGENT, 7 days after the customer's last message). */
+export function humanAgentWindowEnd(
+  row: Pick<ConversationRow, 'channel' | 'last_inbound_at'>,
+): string | null {
+  const hours = kindOf(row.channel)?.humanAgentHours;
+  if (!hours || !row.last_inbound_at) return null;
+  const at = Date.parse(row.last_inbound_at);
+  return Number.isFinite(at) ? new Date(at + hours * 3_600_000).toISOString() : null;
+}
+
 export function presentConversation(row: ConversationRow, contact: ContactBits | undefined) {
   return {
     ...objectHead(row, 'conversation'),
@@ -18,7 +28,10 @@ export function presentConversation(row: ConversationRow, contact: ContactBits |
       email: contact?.email ?? null,
     },
     contact_phone:
-      kindOf(row.channel)?.addressKind === 'email' ? (contact?.phone ?? null) : row.contact_address,
+      // An email or website-visitor thread's address is no phone: the contact's phone, if any.
+      ['email', 'visitor'].includes(kindOf(row.channel)?.addressKind ?? '')
+        ? (contact?.phone ?? null)
+        : row.contact_address,
     contact_address: row.contact_address,
     agent_id: row.agent_id,
     status: row.status,
@@ -42,6 +55,7 @@ export function presentConversation(row: ConversationRow, contact: ContactBits |
     last_message_at: row.last_message_at,
     last_message_sender: row.last_message_sender,
     window_expires_at: row.window_expires_at,
+    human_agent_window_expires_at: humanAgentWindowEnd(row),
     snoozed_until: row.snoozed_until,
     closed_at: row.closed_at,
     dynamic_variables: fromJson<Record<string, string | number | boolean | null>>(row.dynamic_variables, {}),

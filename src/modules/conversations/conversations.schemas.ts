@@ -108,7 +108,12 @@ export const conversationObject = z.object({
     'Who wrote the latest message (null before the first one).',
     'customer',
   ),
-  window_expires_at: nullableTimestamp('WhatsApp: when the 24-hour window for free-form messages closes'),
+  window_expires_at: nullableTimestamp(
+    'WhatsApp, Messenger, Instagram: when the 24-hour window for free-form messages (and, on Messenger and Instagram, for any AI, API or automation send) closes',
+  ),
+  human_agent_window_expires_at: nullableTimestamp(
+    "Messenger and Instagram: until when a person may still reply from the inbox (Meta's HUMAN_AGENT tag, 7 days after the customer's last message); null on other channels",
+  ),
   snoozed_until: nullableTimestamp('When a snoozed conversation wakes up'),
   closed_at: nullableTimestamp('When it was closed'),
   dynamic_variables: describe(z.record(z.string(), z.unknown()), 'Variables for the agent and templates.', {

@@ -156,6 +156,16 @@ export async function moveThreadsAddress(
 }
 
 /** The contact a conversation is with (undefined: no such conversation). */
+/** When a conversation's customer-service (24-hour) window closes; null when it never opened. */
+export async function conversationWindowExpiry(db: Db | Trx, id: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('conversations')
+    .select('window_expires_at')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.window_expires_at ?? null;
+}
+
 export async function contactIdOfConversation(db: Db | Trx, id: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('conversations')

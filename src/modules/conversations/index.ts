@@ -63,6 +63,7 @@ export {
 export {
   contactIdOfConversation,
   conversationsOfThreads,
+  conversationWindowExpiry,
   insertNewConversations,
   type LastMessage,
   lockConversation,
@@ -79,3 +80,4 @@ export {
   handoffPolicyObject,
 } from './routing/policy.schemas.ts';
 export { type AgentRoutingSettings, autoResolveAfterMinutes } from './routing/policy.service.ts';
+export { scheduleWindowHandoff, WINDOW_HANDOFF_REASON, windowHandoffJob } from './routing/window-handoff.ts';

@@ -1,7 +1,7 @@
 import type { Module } from '../module.ts';
 import { eraseEventPayloads } from './events.erase.ts';
 import { eventRoutes } from './events.routes.ts';
-import { purgeEvents } from './events.service.ts';
+import { purgeEvents, purgeWorkspaceEvents } from './events.service.ts';
 import type { StreamOptions } from './events.stream.ts';
 
 /** The events module (the table is the platform's); tests pass a short heartbeat. */
@@ -9,6 +9,7 @@ export function createEventsModule(options: Partial<StreamOptions> = {}): Module
   return {
     name: 'events',
     erase: eraseEventPayloads,
+    retain: { events: purgeWorkspaceEvents },
     routes: eventRoutes({ heartbeatMs: options.heartbeatMs ?? 15_000 }),
     startWorker(ctx) {
       const run = () => purgeEvents(ctx).catch((err) => ctx.logger.warn({ err }, 'event purge failed'));

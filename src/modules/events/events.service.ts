@@ -4,6 +4,7 @@ import { notFound } from '../../platform/errors.ts';
 import { eventFromRow, type ParleyEvent } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import type { Auth } from '../../platform/http/route.ts';
+import type { RetentionBatch } from '../../platform/retention.ts';
 
 /** Events are kept this long, then purged by the worker. */
 export const EVENT_RETENTION_MS = 30 * 86_400_000;
@@ -70,5 +71,25 @@ export async function eventsAfter(
 export async function purgeEvents(ctx: AppContext): Promise<number> {
   const before = new Date(ctx.clock.now().getTime() - EVENT_RETENTION_MS).toISOString();
   const r = await ctx.db.deleteFrom('events').where('created_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** Events older than the workspace's `events_days` (sooner than the 30 days kept for everyone). */
+export async function purgeWorkspaceEvents(ctx: AppContext, batch: RetentionBatch): Promise<number> {
+  const r = await ctx.db
+    .deleteFrom('events')
+    .where(
+      'id',
+      'in',
+      ctx.db
+        .selectFrom('events')
+        .select('id')
+        .where('workspace_id', '=', batch.workspaceId)
+        .where('livemode', '=', batch.livemode ? 1 : 0)
+        .where('created_at', '<', batch.before)
+        .orderBy('created_at')
+        .limit(batch.limit),
+    )
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }

@@ -20,9 +20,14 @@ export const mediaTypes = ['image', 'document', 'audio', 'video'] as const;
 export type MediaType = (typeof mediaTypes)[number];
 
 export interface MediaInput {
-  url: string;
+  /** A public http(s) URL of the file, or (instead) `media_id`. */
+  url?: string;
+  /** A file uploaded with `POST /v1/media` (`media_...`), instead of `url`. */
+  media_id?: string;
   caption?: string;
   filename?: string;
+  /** Internal (no API field): the uploaded file's type and name, read when the send is prepared. */
+  uploaded?: { mime_type: string; filename: string | null };
 }
 
 export interface InteractiveInput extends InteractiveParts {
@@ -96,11 +101,22 @@ export function checkContent(input: ContentInput, channelType: ChannelType): Fie
     if (p !== input.type && input[p] !== undefined)
       errors.push({ field: p, message: `is only used with type ${p}` });
   }
+  if (input.type !== 'interactive' && !(kind.messageTypes as readonly MessageType[]).includes(input.type))
+    errors.push({
+      field: 'type',
+      message: `a ${channelType} channel carries ${kind.messageTypes.join(', ')}, not ${input.type}`,
+    });
   switch (input.type) {
     case 'text':
       if (input.text === undefined || input.text.trim() === '')
         errors.push({ field: 'text', message: 'is required when type is text' });
       else if (chars(input.text) > limits.text) errors.push(tooLong('text', limits.text));
+      // Instagram counts a text's UTF-8 bytes (1,000), not its characters.
+      else if (kind.textLimitBytes !== null && Buffer.byteLength(input.text, 'utf8') > kind.textLimitBytes)
+        errors.push({
+          field: 'text',
+          message: `must be at most ${kind.textLimitBytes} bytes in UTF-8 on ${channelType} (this text has ${Buffer.byteLength(input.text, 'utf8')})`,
+        });
       break;
     case 'template':
       if (!input.template) errors.push({ field: 'template', message: 'is required when type is template' });
@@ -114,14 +130,40 @@ export function checkContent(input: ContentInput, channelType: ChannelType): Fie
       break;
     default:
       errors.push(...checkMedia(input.type, input[input.type], limits));
+      // Instagram: a caption goes as its own text message, so the same byte limit holds.
+      errors.push(
+        ...captionBytes(
+          input[input.type]?.caption,
+          kind.textLimitBytes,
+          `${input.type}.caption`,
+          channelType,
+        ),
+      );
   }
   return errors;
+}
+
+function captionBytes(
+  caption: string | undefined,
+  max: number | null,
+  field: string,
+  channelType: string,
+): FieldError[] {
+  if (max === null || caption === undefined || Buffer.byteLength(caption, 'utf8') <= max) return [];
+  return [{ field, message: `must be at most ${max} bytes in UTF-8 on ${channelType}` }];
 }
 
 function checkMedia(type: MediaType, media: MediaInput | undefined, limits: ContentLimits): FieldError[] {
   if (!media) return [{ field: type, message: `is required when type is ${type}` }];
   const errors: FieldError[] = [];
-  if (!/^https?:\/\/\S+$/i.test(media.url))
+  if (media.url !== undefined && media.media_id !== undefined)
+    errors.push({ field: `${type}.media_id`, message: 'is only used without url: give one of them' });
+  else if (media.media_id !== undefined) {
+    if (!/^media_[0-9A-Za-z]{1,64}$/.test(media.media_id))
+      errors.push({ field: `${type}.media_id`, message: 'must be an id from POST /v1/media (media_...)' });
+  } else if (media.url === undefined)
+    errors.push({ field: `${type}.url`, message: 'is required: give url, or media_id of an uploaded file' });
+  else if (!/^https?:\/\/\S+$/i.test(media.url))
     errors.push({ field: `${type}.url`, message: 'must be an http(s) URL' });
   if (media.caption !== undefined) {
     if (type === 'audio') errors.push({ field: 'audio.caption', message: 'audio takes no caption' });

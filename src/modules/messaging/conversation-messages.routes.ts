@@ -48,7 +48,7 @@ export const conversationMessageRoutes = [
     path: '/v1/conversations/:id/reply',
     summary: "Reply on the conversation's channel",
     description:
-      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. Replying to a closed conversation is a 409 `conflict`: reopen it first. `{"canned_response_id": "cr_..."}` sends that canned response filled in (404 when it does not exist; 422 `unprocessable` naming in `errors[].field` each of `{{agent.name}}`, `{{business.address}}` it uses that is not set, and nothing is sent).',
+      'Sends on the channel the conversation is on, to its contact (same content and errors as POST /v1/messages). The body is one content field — `{"text": "..."}` (or `{"body": "..."}` as in Devotel Orbit), `{"template": {...}}`, `{"image": {...}}` ... — whose name is the type; `type` may also be given, and is required when several content fields are. On WhatsApp, free-form content outside the 24-hour window is a 422 `whatsapp_outside_24h_window`: send an approved template instead. On Messenger and Instagram, after 24 hours only a person\'s reply (a signed-in user) may go, with Meta\'s HUMAN_AGENT tag, for 7 days after the customer\'s last message: an API key\'s send is a 422 `human_agent_only`, any send after 7 days a 422 `meta_outside_messaging_window`. Replying to a closed conversation is a 409 `conflict`: reopen it first. `{"canned_response_id": "cr_..."}` sends that canned response filled in (404 when it does not exist; 422 `unprocessable` naming in `errors[].field` each of `{{agent.name}}`, `{{business.address}}` it uses that is not set, and nothing is sent).',
     tags,
     auth: 'key',
     scope: 'messages:write',
@@ -60,6 +60,8 @@ export const conversationMessageRoutes = [
       'not_found',
       'conflict',
       'whatsapp_outside_24h_window',
+      'human_agent_only',
+      'meta_outside_messaging_window',
       'template_not_approved',
       'contact_opted_out',
       'channel_not_configured',

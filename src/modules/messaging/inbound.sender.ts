@@ -6,7 +6,9 @@ import {
   changeWhatsAppUserId,
   consentPurposes,
   findOrCreateContact,
+  findOrCreateMetaUserContact,
   findOrCreateWhatsAppContact,
+  getContactRow,
   moveContactPhone,
   recordConsents,
   setContactOptOut,
@@ -43,7 +45,23 @@ export async function identifySender(
 ): Promise<Sender> {
   const customer: Actor = { type: 'customer', id: null };
   const name = m.profileName?.trim() || undefined;
+  // Messenger and Instagram: the customer is Meta's scoped id (PSID, IGSID), their thread's address.
+  const userIdField = channelKinds[channel.type].userIdField;
+  if (userIdField) {
+    const { contact } = await findOrCreateMetaUserContact(
+      tx,
+      scope,
+      { field: userIdField, id: m.from, name },
+      customer,
+    );
+    return { contact, address: m.from, actor: { type: 'customer', id: contact.id }, numberMove: {} };
+  }
   const isEmail = channelKinds[channel.type].addressKind === 'email';
+  // The website widget knows its visitor's contact: the thread is addressed to the visitor id.
+  if (m.contactId) {
+    const contact = await getContactRow(tx.db, scope, m.contactId);
+    return { contact, address: m.from, actor: { type: 'customer', id: contact.id }, numberMove: {} };
+  }
   // A WhatsApp sender may come with a business-scoped user id, or with only that (a username-only sender).
   let { contact } =
     !isEmail && m.userId

@@ -11,6 +11,7 @@ import {
   findOrCreateConversation,
   patchConversation,
   reopenInTx,
+  scheduleWindowHandoff,
 } from '../conversations/index.ts';
 import { workspaceTerms } from '../workspaces/index.ts';
 import { applyConsentNotice, MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
@@ -187,6 +188,7 @@ async function storeInbound(
     const patch = conversationPatch(channel, conversation, m, sentAt, now, answered);
     await patchConversation(tx.db, conversation.id, patch);
     conversation = { ...conversation, ...patch };
+    await scheduleHandoffBeforeClose(ctx, tx, channel, conversation, patch, m);
     // A claimed answer (a CSAT score) was emitted as what it is (`csat.received`): it is kept in the
     // thread, but it is no customer message to react to (automations, webhooks on message.received).
     if (answered) return message;
@@ -334,6 +336,27 @@ function conversationPatch(
       ? { window_expires_at: windowEnd }
       : {}),
   };
+}
+
+/** Messenger and Instagram: before the AI's 24 hours close on this message, it hands off to people. */
+async function scheduleHandoffBeforeClose(
+  ctx: AppContext,
+  tx: Tx,
+  channel: ChannelConfig,
+  conversation: ConversationRow,
+  patch: { window_expires_at?: string },
+  m: InboundMessage,
+) {
+  const lead = handoffLeadMinutes(channel);
+  if (!lead || !patch.window_expires_at || !conversation.agent_id || m.revoke || m.edit) return;
+  await scheduleWindowHandoff(ctx, tx.db, conversation.id, patch.window_expires_at, lead);
+}
+
+/** How long before a Messenger or Instagram window closes the AI hands off (0: never; other kinds: never). */
+function handoffLeadMinutes(channel: ChannelConfig): number {
+  if (channelKinds[channel.type].humanAgentHours === null) return 0;
+  const v = Number(channel.settings.handoff_before_close_minutes ?? 60);
+  return Number.isFinite(v) && v >= 0 ? Math.min(v, 23 * 60) : 60;
 }
 
 /** Only WhatsApp media is fetched at once: Meta's URLs expire in minutes and its files in 30 days. */

@@ -1,6 +1,7 @@
 /** The messaging module's public surface: what other modules may use. */
 export { parsePlaceholders, type TemplateRef } from './content.ts';
 export type { InboundAnswerEvent, InboundMessageEvent } from './hooks.ts';
+export { ingestInbound } from './inbound.service.ts';
 export {
   type AnswerGuard,
   conversationThreads,
@@ -9,6 +10,7 @@ export {
   recentMessages,
 } from './messages.ai.ts';
 export { insertMessageRow, messageStatuses } from './messages.views.ts';
+export { attachmentsOfConversations, type ExportedAttachment, messagesAfter } from './messaging.export.ts';
 export { senderOf } from './messaging.routes.ts';
 export { messageObject, replyBody, templateRef } from './messaging.schemas.ts';
 export {

@@ -12,6 +12,7 @@ import {
   channelConfigOf,
   type ProviderFile,
 } from '../channels/index.ts';
+import { getMediaFile } from '../media/index.ts';
 import { getMessageRow, type Scope, type StoredMedia } from './messaging.service.ts';
 
 export type MessageMedia = ({ kind: 'file' } & ProviderFile) | { kind: 'redirect'; url: string };
@@ -34,6 +35,15 @@ export async function getMessageMedia(
   // from storage; the provider is asked only for media not kept (yet).
   if (attachmentId !== undefined || attachments.length)
     return storedAttachment(ctx, scope, row.id, attachmentId ?? attachments[0]?.id, attachmentId);
+  if (media?.media_id) {
+    const file = await getMediaFile(ctx.db, scope, media.media_id);
+    return {
+      kind: 'file',
+      content: Buffer.from(file.content_base64, 'base64'),
+      mimeType: file.mime_type,
+      ...(media.filename || file.filename ? { filename: media.filename ?? file.filename ?? undefined } : {}),
+    };
+  }
   if (!media || (!media.url && !media.id)) throw new ApiError('not_found', `Message ${row.id} has no media.`);
   if (row.direction === 'outbound') {
     if (!media.url) throw new ApiError('not_found', `Message ${row.id} has no media URL.`);

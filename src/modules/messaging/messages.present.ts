@@ -64,6 +64,8 @@ export interface StoredAttachment {
 
 export interface StoredMedia {
   url?: string | null;
+  /** The file uploaded with `POST /v1/media` the business sent. */
+  media_id?: string;
   caption?: string | null;
   filename?: string | null;
   mime_type?: string | null;
@@ -92,9 +94,10 @@ export function presentMessage(row: MessageRow) {
     text: row.text,
     template: tpl ? { name: tpl.name, language: tpl.language, variables: tpl.variables } : null,
     media:
-      media && (media.url || media.id)
+      media && (media.url || media.id || media.media_id)
         ? {
             url: media.url ?? null,
+            ...(media.media_id ? { media_id: media.media_id } : {}),
             caption: media.caption ?? null,
             filename: media.filename ?? null,
             mime_type: media.mime_type ?? null,

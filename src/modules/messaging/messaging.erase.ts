@@ -9,31 +9,50 @@ import { type ErasureSubject, inChunks } from '../../platform/erasure.ts';
  * interactive content, the person's address and provider error texts. Attachments are deleted.
  */
 export async function eraseMessages(ctx: AppContext, subject: ErasureSubject) {
-  const now = ctx.clock.now().toISOString();
   for (const ids of inChunks(subject.conversationIds)) {
-    const scoped = tenant(ctx.db, subject);
-    await ctx.db
-      .deleteFrom('message_attachments')
-      .where(
-        'message_id',
-        'in',
-        scoped.selectFrom('messages').select('id').where('conversation_id', 'in', ids),
-      )
-      .execute();
-    await scoped
-      .updateTable('messages')
-      .set({
-        text: null,
-        media: null,
-        template: null,
-        interactive: null,
-        error_message: null,
-        // The business's own address stays; the person's goes.
-        from_address: sql<string>`case when direction = 'inbound' then '' else from_address end`,
-        to_address: sql<string>`case when direction = 'outbound' then '' else to_address end`,
-        updated_at: now,
-      })
-      .where('conversation_id', 'in', ids)
-      .execute();
+    // A batch of messages at a time (keyset on the id), each batch its own short statements: a
+    // person with 100,000 messages never holds the database (SQLite's one connection) for long.
+    let after = '';
+    for (;;) {
+      const batch = await tenant(ctx.db, subject)
+        .selectFrom('messages')
+        .select('id')
+        .where('conversation_id', 'in', ids)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(ERASE_BATCH)
+        .execute();
+      if (!batch.length) break;
+      await eraseMessageBatch(
+        ctx,
+        subject,
+        batch.map((m) => m.id),
+      );
+      if (batch.length < ERASE_BATCH) break;
+      after = batch[batch.length - 1]!.id;
+      await new Promise((r) => setImmediate(r));
+    }
   }
+}
+
+const ERASE_BATCH = 500;
+
+async function eraseMessageBatch(ctx: AppContext, subject: ErasureSubject, messageIds: string[]) {
+  const now = ctx.clock.now().toISOString();
+  await ctx.db.deleteFrom('message_attachments').where('message_id', 'in', messageIds).execute();
+  await tenant(ctx.db, subject)
+    .updateTable('messages')
+    .set({
+      text: null,
+      media: null,
+      template: null,
+      interactive: null,
+      error_message: null,
+      // The business's own address stays; the person's goes.
+      from_address: sql<string>`case when direction = 'inbound' then '' else from_address end`,
+      to_address: sql<string>`case when direction = 'outbound' then '' else to_address end`,
+      updated_at: now,
+    })
+    .where('id', 'in', messageIds)
+    .execute();
 }

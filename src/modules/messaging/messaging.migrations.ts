@@ -194,4 +194,14 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
       await sql`CREATE INDEX messages_search ON messages USING gin (search_tsv)`.execute(db);
     },
   },
+  // Retention deletes a workspace's oldest messages a batch at a time (messaging.retention.ts).
+  '0230_messages_retention_order': {
+    async up(db) {
+      await db.schema
+        .createIndex('messages_workspace_created')
+        .on('messages')
+        .columns(['workspace_id', 'created_at'])
+        .execute();
+    },
+  },
 };

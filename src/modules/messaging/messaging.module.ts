@@ -10,6 +10,7 @@ import { messageByProviderId, templateById } from './messages.views.ts';
 import { eraseMessages } from './messaging.erase.ts';
 import { keepMediaJob, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
 import { messagingMigrations } from './messaging.migrations.ts';
+import { purgeOldMessages } from './messaging.retention.ts';
 import { messagingRoutes } from './messaging.routes.ts';
 import type { SendWriter } from './messaging.service.ts';
 import { searchRoutes } from './search.routes.ts';
@@ -36,6 +37,7 @@ declare module '../../platform/context.ts' {
 export const messagingModule: Module = {
   name: 'messaging',
   erase: eraseMessages,
+  retain: { messages: purgeOldMessages },
   migrations: messagingMigrations,
   routes: [...messagingRoutes, ...conversationMessageRoutes, ...searchRoutes],
   setup(ctx: AppContext): MessagingInstance {

@@ -37,6 +37,8 @@ const sendErrors = [
   'not_found',
   'conflict',
   'whatsapp_outside_24h_window',
+  'human_agent_only',
+  'meta_outside_messaging_window',
   'channel_not_configured',
   'template_not_approved',
   'contact_opted_out',
@@ -49,6 +51,7 @@ const sendDescription =
   'The body carries `type` and its content field (`{"type": "text", "text": "Hi"}`); `type` may be left out when exactly one content field is given (`{"template": {...}}` is a template message); several without `type` is a 400 naming them. ' +
   'Errors: 400 for invalid content (text over 4,096 characters, caption over 1,024, more than 3 buttons, missing or extra template variables — each named in `errors`); ' +
   '422 `template_not_approved` when the template does not exist or is not approved; 422 `whatsapp_outside_24h_window` for free-form WhatsApp content when the customer has not written in 24 hours (send a template); ' +
+  "on Messenger and Instagram, 422 `human_agent_only` for an API, AI or automation send more than 24 hours after the customer's last message (only a person's reply from the inbox may go then, with Meta's HUMAN_AGENT tag, for 7 days) and 422 `meta_outside_messaging_window` after 7 days; " +
   '422 `contact_opted_out` when the contact opted out, or is on do-not-disturb and the message is business-initiated (no customer message in 24 hours) without `ignore_dnd`; ' +
   '422 `channel_not_configured` in live mode with no channel for it (and for `channel: "voice"`, which is not available as a messaging channel in this version); 429 `rate_limited` past the plan\'s messages per hour. ' +
   'Sending to a contact whose conversation is closed reopens it.';

@@ -8,9 +8,14 @@ const media = (kind: string) =>
     z.strictObject({
       url: describe(
         z.string().min(1).max(2000),
-        `Public http(s) URL of the ${kind}.`,
+        `Public http(s) URL of the ${kind} (or \`media_id\` instead).`,
         `https://example.com/files/${kind}.bin`,
-      ),
+      ).optional(),
+      media_id: describe(
+        z.string().min(1).max(80),
+        `A file uploaded with \`POST /v1/media\`, instead of \`url\`: its kind must be ${kind === 'document' ? 'any file (a document carries any kind)' : kind}. Parley hands the bytes to the provider: uploaded to Meta on WhatsApp, attached on email (SMS takes only \`url\`: Twilio fetches MMS files itself).`,
+        'media_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+      ).optional(),
       caption: describe(
         z.string().max(5000),
         'Caption (at most 1,024 characters; not for audio).',
@@ -314,6 +319,11 @@ export const messageObject = z.object({
     z
       .object({
         url: describe(z.string().nullable(), 'URL of the media.', 'https://example.com/a.jpg'),
+        media_id: describe(
+          z.string().nullable(),
+          'The uploaded file it was sent from (`POST /v1/media`), if any.',
+          null,
+        ).optional(),
         caption: describe(z.string().nullable(), 'Caption.', null),
         filename: describe(z.string().nullable(), 'File name.', null),
         mime_type: describe(z.string().nullable(), 'MIME type, when known.', 'image/jpeg'),

@@ -22,7 +22,7 @@ import {
   normalizeAddress,
 } from '../channels/index.ts';
 import type { ContactRow } from '../contacts/index.ts';
-import { findOrCreateContact, getContactRow } from '../contacts/index.ts';
+import { findOrCreateContact, findOrCreateMetaUserContact, getContactRow } from '../contacts/index.ts';
 import {
   type ConversationRow,
   findOrCreateConversation,
@@ -45,6 +45,7 @@ import {
 import { sendJob } from './messaging.jobs.ts';
 import type { MessageRow } from './messaging.tables.ts';
 import { type PreparedContent, prepareContent } from './send-content.ts';
+import { resolveUploadedMedia } from './uploaded-media.ts';
 
 export {
   applyStatusesInTx,
@@ -139,12 +140,11 @@ async function openThread(
 ): Promise<{ channel: ChannelRow; contact: ContactRow; conversation: ConversationRow }> {
   const { sender, scope, input, type, to, now } = send;
   const channel = await resolveChannel(ctx, tx, scope, type, input.from, input.agent_id);
-  const { contact } = await findOrCreateContact(
-    tx,
-    { ...scope, defaultCountry: sender.defaultCountry },
-    contactKeyFor(type, to),
-    sender.actor,
-  );
+  const userIdField = channelKinds[type].userIdField;
+  const contactScope = { ...scope, defaultCountry: sender.defaultCountry };
+  const { contact } = userIdField
+    ? await findOrCreateMetaUserContact(tx, contactScope, { field: userIdField, id: to }, sender.actor)
+    : await findOrCreateContact(tx, contactScope, contactKeyFor(type, to), sender.actor);
   const found = await findOrCreateConversation(tx, scope, {
     channel,
     contact,
@@ -298,6 +298,7 @@ async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageIn
         message: invalidAddressMessage(type, input.to, sender.defaultCountry),
       });
   }
+  if (!errors.length) errors.push(...(await resolveUploadedMedia(ctx.db, scope, input, type)));
   if (errors.length) throw validationFailed(errors);
   if (existingConv?.status === 'closed' && !draft.after_close) {
     throw new ApiError(
@@ -324,10 +325,14 @@ async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageIn
 export function sendRefusal(
   send: PreparedSend,
   contact: Pick<ContactRow, 'id' | 'opted_out' | 'dnd'> | undefined,
-  conversation: Pick<ConversationRow, 'window_expires_at'> | undefined,
+  conversation:
+    | (Pick<ConversationRow, 'window_expires_at'> & Partial<Pick<ConversationRow, 'last_inbound_at'>>)
+    | undefined,
   channel: ChannelRow,
 ): ApiError | null {
   const { input, now } = send;
+  const humanAgent = humanAgentRefusal(send, conversation, channel);
+  if (humanAgent !== undefined) return humanAgent;
   if (contact?.opted_out === 1) {
     return new ApiError(
       'contact_opted_out',
@@ -365,6 +370,43 @@ export function sendRefusal(
     );
   }
   return null;
+}
+
+/**
+ * Messenger and Instagram (kinds with `humanAgentHours`): inside the 24 hours anyone may reply;
+ * after them, until 7 days after the customer's last message, only a person (an inbox user) may,
+ * with Meta's HUMAN_AGENT tag; never the AI, an API key or an automation (`human_agent_only`);
+ * after 7 days no one (`meta_outside_messaging_window`). Undefined for other channel kinds.
+ */
+function humanAgentRefusal(
+  send: PreparedSend,
+  conversation:
+    | (Pick<ConversationRow, 'window_expires_at'> & Partial<Pick<ConversationRow, 'last_inbound_at'>>)
+    | undefined,
+  channel: ChannelRow,
+): ApiError | null | undefined {
+  const hours = channelKinds[channel.type].humanAgentHours;
+  if (hours === null) return undefined;
+  const now = send.now;
+  if (conversation && windowOpen(conversation, now)) return null;
+  const lastInbound = conversation?.last_inbound_at ? Date.parse(conversation.last_inbound_at) : Number.NaN;
+  const humanUntil = Number.isFinite(lastInbound) ? new Date(lastInbound + hours * 3_600_000) : undefined;
+  const details = {
+    window_expires_at: conversation?.window_expires_at ?? null,
+    human_agent_window_expires_at: humanUntil?.toISOString() ?? null,
+  };
+  if (!humanUntil || humanUntil <= now)
+    return new ApiError(
+      'meta_outside_messaging_window',
+      `The customer has not written on ${channel.type} in the last 7 days (or never): Meta accepts no message until they write again.`,
+      { details },
+    );
+  if (send.sender.actor.type === 'user') return null;
+  return new ApiError(
+    'human_agent_only',
+    `More than 24 hours since the customer last wrote on ${channel.type}: until ${humanUntil.toISOString()} only a person's reply from the inbox may go out (Meta's HUMAN_AGENT tag); AI, API-key and automation sends are refused.`,
+    { details },
+  );
 }
 
 /** The stored form of an accepted outbound message, `queued`. */

@@ -16,6 +16,7 @@ import {
 import type { StoredMedia, StoredTemplate } from './messages.present.ts';
 import type { TemplateRow } from './messaging.tables.ts';
 import { findTemplateForSend, isMediaHeader, type TemplateHeader } from './templates.service.ts';
+import { storedMediaOf } from './uploaded-media.ts';
 
 export interface PreparedContent {
   type: MessageType;
@@ -76,7 +77,7 @@ export function contentOf(
     type: input.type,
     text: m.caption ?? null,
     template: null,
-    media: { url: m.url, caption: m.caption ?? null, filename: m.filename ?? null },
+    media: storedMediaOf(m),
     interactive: null,
   };
 }

@@ -11,13 +11,14 @@ import {
   type ChannelConfig,
   ChannelSendError,
   channelConfigOf,
+  channelKinds,
   channelsByIds,
   type OutboundMessage,
   type OutboundType,
   sandboxAdapter,
 } from '../channels/index.ts';
 import { setContactOptOut } from '../contacts/index.ts';
-import { contactIdOfConversation } from '../conversations/index.ts';
+import { contactIdOfConversation, conversationWindowExpiry } from '../conversations/index.ts';
 import { MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
 import type { InteractiveInput } from './content.ts';
 import { applyEarlyStatuses } from './inbound.service.ts';
@@ -26,9 +27,11 @@ import {
   applyStatusesInTx,
   applyStatusInTx,
   type StatusUpdate,
+  type StoredMedia,
   type StoredTemplate,
 } from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
+import { outboundMediaOf } from './uploaded-media.ts';
 
 /** Provider attempts before a retryable failure becomes final. */
 export const SEND_ATTEMPTS = 5;
@@ -59,16 +62,6 @@ function outboundOf(row: MessageRow): OutboundMessage {
       ...(t.buttons?.length
         ? { buttonParameters: t.buttons.map((b) => ({ index: b.index, subType: b.sub_type, text: b.value })) }
         : {}),
-    };
-  }
-  if (row.media) {
-    const m = fromJson<{ url: string; caption?: string | null; filename?: string | null }>(row.media, {
-      url: '',
-    });
-    out.media = {
-      url: m.url,
-      ...(m.caption ? { caption: m.caption } : {}),
-      ...(m.filename ? { filename: m.filename } : {}),
     };
   }
   if (row.interactive) {
@@ -191,7 +184,8 @@ async function prepareSend(
   }
   const channel = channelConfigOf(ctx, channelRow);
   const adapter: ChannelAdapter | undefined =
-    row.livemode === 1 ? adapterFor(ctx, channel.provider) : sandboxAdapter;
+    // The website widget is Parley's own: test mode delivers to its visitors as live does.
+    row.livemode === 1 || channel.provider === 'widget' ? adapterFor(ctx, channel.provider) : sandboxAdapter;
   if (!adapter) {
     await fail(
       ctx,
@@ -246,7 +240,20 @@ async function deliver(
 ): Promise<{ providerMessageId: string; sandboxed: boolean } | null> {
   try {
     const outbound = outboundOf(row);
+    const media = fromJson<StoredMedia | null>(row.media, null);
+    if (media)
+      outbound.media = await outboundMediaOf(
+        ctx.db,
+        { workspaceId: row.workspace_id, livemode: row.livemode === 1 },
+        media,
+      );
     if (channel.type === 'email') Object.assign(outbound, await emailThreadOf(ctx, row));
+    // Messenger and Instagram: a person's reply after the 24 hours goes with Meta's HUMAN_AGENT tag
+    // (only a person's send was accepted then; the AI's, an API key's or an automation's never is).
+    if (channelKinds[channel.type].humanAgentHours !== null && row.sender_type === 'user') {
+      const windowEnd = await conversationWindowExpiry(ctx.db, row.conversation_id);
+      if (!windowEnd || windowEnd <= ctx.clock.now().toISOString()) outbound.humanAgent = true;
+    }
     const { providerMessageId } = await adapter.send(channel, outbound);
     return { providerMessageId, sandboxed: adapter.provider === 'sandbox' };
   } catch (err) {

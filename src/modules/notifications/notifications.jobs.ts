@@ -19,3 +19,12 @@ export const pushJob = defineJob({
   concurrency: 4,
   timeoutMs: 30_000,
 });
+
+/** Gathers due notifications into email digests and sends them (a poll: one at a time). */
+export const digestJob = defineJob({
+  name: 'notifications.digest',
+  payload: z.object({}),
+  maxAttempts: 3,
+  concurrency: 1,
+  timeoutMs: 120_000,
+});

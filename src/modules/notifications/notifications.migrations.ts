@@ -53,4 +53,38 @@ export const notificationsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '1251_notification_email_digests': {
+    async up(db) {
+      await db.schema
+        .createTable('notification_digest_items')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('digest_id', 'text')
+        .execute();
+      await db.schema
+        .createIndex('notification_digest_items_pending')
+        .on('notification_digest_items')
+        .columns(['digest_id', 'user_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createTable('notification_digests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('item_count', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('claimed_at', 'text')
+        .addColumn('sent_at', 'text')
+        .addColumn('error', 'text')
+        .execute();
+    },
+  },
 };

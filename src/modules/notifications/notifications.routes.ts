@@ -40,6 +40,11 @@ const settingsObject = z.object({
     true,
   ),
   push: describe(z.boolean(), 'Web Push to my subscribed browsers, even with the inbox closed.', true),
+  email_digest: describe(
+    z.enum(['off', 'hourly', 'daily']),
+    "An email gathering these notifications once an hour or a day (UTC), sent through the workspace's email channel (SMTP); off: none.",
+    'off',
+  ),
 });
 
 const settingsPatch = z
@@ -62,6 +67,11 @@ const settingsPatch = z
       z.boolean(),
       'Web Push to my subscribed browsers, even with the inbox closed.',
       true,
+    ).optional(),
+    email_digest: describe(
+      z.enum(['off', 'hourly', 'daily']),
+      "An email gathering these notifications once an hour or a day (UTC), through the workspace's email channel; off: none.",
+      'daily',
     ).optional(),
   })
   .meta({ examples: [{ events: { sla: false }, push: true }] });

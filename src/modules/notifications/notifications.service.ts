@@ -25,6 +25,7 @@ import { isPrivateAddress, literalAddress } from '../../platform/ssrf.ts';
 import { getConversationRow } from '../conversations/index.ts';
 import { listUserNames, teamMembers } from '../users/index.ts';
 import { sendWebhook } from '../webhooks/index.ts';
+import { type DigestFrequency, keepForDigest } from './notifications.digest.ts';
 import { pushJob } from './notifications.jobs.ts';
 import type { NotificationKind } from './notifications.kinds.ts';
 
@@ -36,6 +37,8 @@ export interface NotificationSettings {
   browser: boolean;
   /** Web Push to the browsers subscribed, even with the inbox closed. */
   push: boolean;
+  /** An email gathering the notifications of each hour or day (off: none). */
+  email_digest: DigestFrequency;
 }
 
 export const DEFAULT_SETTINGS: NotificationSettings = {
@@ -43,6 +46,7 @@ export const DEFAULT_SETTINGS: NotificationSettings = {
   in_app: true,
   browser: true,
   push: true,
+  email_digest: 'off',
 };
 
 /** Only a person has preferences and browsers: an API key is a 403. */
@@ -391,6 +395,16 @@ export function notificationSink(ctx: AppContext): Reaction['run'] {
       const found = await recipients(trx, e);
       if (!found?.users.length) continue;
       const users = [...new Set(found.users)];
+      const scope: Scope = { workspaceId: e.workspace_id, livemode: e.livemode };
+      for (const [userId, s] of await settingsOf(trx, users))
+        if (s.email_digest !== 'off' && s.events[found.message.kind])
+          await keepForDigest(
+            trx,
+            scope,
+            userId,
+            found.message,
+            e.timestamp ?? ctx.clock.now().toISOString(),
+          );
       const subscribed = new Set(
         (
           await trx
@@ -493,4 +507,9 @@ export async function readMyMentions(ctx: AppContext, auth: Auth) {
     .where('read_at', 'is', null)
     .executeTakeFirst();
   return { read: Number(result.numUpdatedRows ?? 0) };
+}
+
+/** A person's digest choice, for the digest job. */
+export async function digestFrequencyOf(ctx: AppContext, userId: string): Promise<DigestFrequency> {
+  return (await settingsOf(ctx.db, [userId])).get(userId)!.email_digest;
 }

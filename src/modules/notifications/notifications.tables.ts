@@ -4,6 +4,8 @@ declare module '../../platform/db/schema.ts' {
     push_subscriptions: PushSubscriptionsTable;
     mentions: MentionsTable;
     push_keys: PushKeysTable;
+    notification_digest_items: NotificationDigestItemsTable;
+    notification_digests: NotificationDigestsTable;
   }
 }
 
@@ -53,4 +55,32 @@ export interface PushKeysTable {
   public_key: string;
   private_key_sealed: string;
   created_at: string;
+}
+
+/** A notification waiting for a person's email digest (`digest_id` set once a digest took it). */
+export interface NotificationDigestItemsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  user_id: string;
+  kind: string;
+  title: string;
+  body: string;
+  url: string;
+  created_at: string;
+  digest_id: string | null;
+}
+
+/** One email digest: the items it took, sent once (`sent_at`), or why the last attempt failed. */
+export interface NotificationDigestsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  user_id: string;
+  item_count: number;
+  created_at: string;
+  /** When a worker took it to send (a claim older than 10 minutes without `sent_at` was abandoned). */
+  claimed_at: string | null;
+  sent_at: string | null;
+  error: string | null;
 }

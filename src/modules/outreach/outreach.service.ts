@@ -73,11 +73,15 @@ async function messagingAddress(ctx: AppContext, scope: Scope, item: BatchItem):
   if (item.contact_id) {
     const contact = await getContactRow(ctx.db, scope, item.contact_id);
     const field = contactFieldFor(item.channel);
-    to = contact[field] ?? undefined;
+    to = field ? (contact[field] ?? undefined) : undefined;
     if (!to)
-      throw new ApiError('validation_failed', `Contact ${contact.id} has no ${field}.`, {
-        errors: [{ field: 'contact_id', message: 'has no address on this channel' }],
-      });
+      throw new ApiError(
+        'validation_failed',
+        `Contact ${contact.id} has no ${field ?? 'address on this channel'}.`,
+        {
+          errors: [{ field: 'contact_id', message: 'has no address on this channel' }],
+        },
+      );
   }
   if (!to)
     throw new ApiError('validation_failed', 'to or contact_id is required.', {

@@ -21,7 +21,9 @@ export const eraseContactJob = defineJob({
   name: 'privacy.erase_contact',
   payload: z.object({ erasureId: z.string() }),
   maxAttempts: 20,
-  timeoutMs: 30 * 60_000,
+  // Short: on SQLite a job whose process was killed is taken again only once its lock (this
+  // timeout) runs out; an attempt that runs longer is retried and resumes after its last part.
+  timeoutMs: 5 * 60_000,
   concurrency: 1,
 });
 

@@ -26,4 +26,30 @@ export const privacyMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '1501_privacy_retention': {
+    async up(db) {
+      await db.schema
+        .createTable('retention_settings')
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('messages_days', 'integer')
+        .addColumn('recordings_days', 'integer')
+        .addColumn('transcripts_days', 'integer')
+        .addColumn('events_days', 'integer')
+        .addColumn('deliveries_days', 'integer')
+        .addColumn('audit_log_days', 'integer')
+        .addColumn('last_run_deleted', 'text')
+        .addColumn('last_run_at', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('retention_settings_pk', ['workspace_id', 'livemode'])
+        .execute();
+      await db.schema
+        .createTable('retention_runs')
+        .addColumn('day', 'text', (c) => c.primaryKey())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('completed_at', 'text')
+        .execute();
+    },
+  },
 };

@@ -1,15 +1,21 @@
 import type { Module } from '../module.ts';
 import { eraseContactJob, recordErasure, runErasure } from './privacy.erasure.ts';
 import { privacyMigrations } from './privacy.migrations.ts';
+import { purgeOldAuditEntries, retentionJob, runRetention, scheduleRetention } from './privacy.retention.ts';
 import { privacyRoutes } from './privacy.routes.ts';
 
-/** A person's rights over their data: erasure (and, below, export, retention and the audit log). */
+/** A person's rights over their data: erasure, export, retention and the audit log. */
 export const privacyModule: Module = {
   name: 'privacy',
   migrations: privacyMigrations,
   routes: privacyRoutes,
+  retain: { audit_log: purgeOldAuditEntries },
   setup(ctx) {
     ctx.modules.contacts.erasing.add((tx, e) => recordErasure(ctx, tx, e));
     ctx.queue.register(eraseContactJob, (payload) => runErasure(ctx, payload.erasureId));
+    ctx.queue.register(retentionJob, (payload, job) => runRetention(ctx, payload.day, job));
+  },
+  startWorker(ctx) {
+    return scheduleRetention(ctx);
   },
 };

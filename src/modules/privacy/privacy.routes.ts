@@ -5,8 +5,9 @@ import { idParams, listResponse } from '../../platform/http/schemas.ts';
 import { deleteContact, findContactRow } from '../contacts/index.ts';
 import { auditEntryObject, auditLogQuery, listAuditLog } from './privacy.audit.ts';
 import { erasuresOfContact, getErasure, presentErasure } from './privacy.erasure.ts';
-import { contactExport } from './privacy.export.ts';
-import { eraseContactBody, erasureObject } from './privacy.schemas.ts';
+import { contactExport, contactExportZip } from './privacy.export.ts';
+import { getRetention, retentionBody, retentionObject, setRetention } from './privacy.retention.ts';
+import { eraseContactBody, erasureObject, exportQuery } from './privacy.schemas.ts';
 
 const what =
   "Everything that identifies the person goes: the contact, their audience memberships, the text, media and addresses of their messages, their calls' transcripts and recordings, analyses, leads' details, bookings' notes, CSAT comments (open questions end), raw provider payloads, event payloads kept for `GET /v1/events` (and so webhook redeliveries), receivers' answers that echo them, and stored idempotent answers. Counts stay (reports, conversation and message rows without content). See docs/privacy.md.";
@@ -16,10 +17,10 @@ export const privacyRoutes = [
     method: 'POST',
     path: '/v1/contacts/:id/erase',
     summary: "Erase a contact's data",
-    description: `An explicit erasure request (DPDP Act, GDPR art. 17), with its reason: the contact is deleted at once and a job erases the rest, resuming after a crash; \`contact.erased\` is emitted when it completes. ${what} Answers 202 with the erasure to follow at \`GET /v1/erasures/{id}\`; asked again for a contact already erased, answers 200 with that erasure.`,
+    description: `An explicit erasure request (DPDP Act, GDPR art. 17), with its reason: the contact is deleted at once and a job erases the rest, resuming after a crash; \`contact.erased\` is emitted when it completes. ${what} Answers 202 with the erasure to follow at \`GET /v1/erasures/{id}\`; asked again for a contact already erased, answers 200 with that erasure. Admins only (\`privacy:erase\`, a scope inbox agents do not hold).`,
     tags: ['Privacy'],
     auth: 'key',
-    scope: 'contacts:write',
+    scope: 'privacy:erase',
     params: idParams('ct'),
     body: eraseContactBody,
     responses: { 200: erasureObject, 202: erasureObject },
@@ -64,12 +65,13 @@ export const privacyRoutes = [
     path: '/v1/contacts/:id/export',
     summary: "Export a contact's data",
     description:
-      'Everything held about the person (DPDP Act s.11, GDPR art. 15 and 20) as one JSON document, streamed (memory stays flat however many messages): the contact, each of their conversations with all its messages, their leads and bookings. Recorded in the audit log.',
+      'Everything held about the person (DPDP Act s.11, GDPR art. 15 and 20) as one JSON document, streamed (memory stays flat however many messages): the contact, their consents, each of their conversations with all its messages and tool calls, their calls (transcripts; a recording is a reference to `GET /v1/calls/{id}/recording`), CSAT answers, leads and bookings. `?format=zip` (or `Accept: application/zip`) answers a zip of that document (`export.json`) and every file Parley kept of their messages (`files/<message id>/<attachment id>-<name>`). Admins only (`privacy:export`, a scope inbox agents do not hold). Recorded in the audit log.',
     tags: ['Privacy'],
     auth: 'key',
-    scope: 'contacts:read',
+    scope: 'privacy:export',
     audit: true,
     params: idParams('ct'),
+    query: exportQuery,
     responses: { 200: null },
     rawResponses: {
       200: {
@@ -78,22 +80,57 @@ export const privacyRoutes = [
           example: {
             object: 'contact_export',
             exported_at: '2026-11-25T09:00:00.000Z',
+            files: false,
             contact: {},
+            consents: { current: [], history: [] },
             conversations: [],
+            calls: [],
+            csat_answers: [],
             leads: [],
             bookings: [],
           },
         },
+        'application/zip': { schema: { type: 'string', format: 'binary' } },
       },
     },
-    handler: async ({ ctx, auth, params }) => ({
-      status: 200,
-      body: await contactExport(ctx, auth, params.id),
-      contentType: 'application/json; charset=utf-8',
-      headers: {
-        'Content-Disposition': `attachment; filename="${params.id}.json"`,
-        'Cache-Control': 'no-store',
-      },
-    }),
+    handler: async ({ ctx, auth, params, query, request }) => {
+      const zip =
+        query.format === 'zip' ||
+        (query.format === undefined && /application\/zip/.test(String(request.headers.accept ?? '')));
+      return {
+        status: 200,
+        body: zip ? await contactExportZip(ctx, auth, params.id) : await contactExport(ctx, auth, params.id),
+        contentType: zip ? 'application/zip' : 'application/json; charset=utf-8',
+        headers: {
+          'Content-Disposition': `attachment; filename="${params.id}.${zip ? 'zip' : 'json'}"`,
+          'Cache-Control': 'no-store',
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/retention',
+    summary: 'Get the retention settings',
+    description:
+      "After how many days this mode's messages, recordings, transcripts, events, webhook deliveries and audit log entries are deleted (null: kept), and what the last daily run deleted. Admins only (`settings:read`). See docs/privacy.md.",
+    tags: ['Privacy'],
+    auth: 'key',
+    scope: 'settings:read',
+    responses: { 200: retentionObject },
+    handler: ok(({ ctx, auth }) => getRetention(ctx, auth)),
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/v1/retention',
+    summary: 'Set the retention settings',
+    description:
+      "Sets after how many days each kind of record of this mode is deleted; fields left out keep their value, `null` keeps the records (the default). Days are whole numbers from 1 to 36500: 0 is a 400 (it would delete everything at once; use `null` to keep). A daily job (once a day across all processes) deletes what is older in small batches, pausing between them so traffic is not held up: messages with their attachments and search index entries, calls' recordings and transcripts (the call rows stay), events, webhook deliveries and audit log entries. Reports keep their counts. Admins only (`settings:write`); recorded in the audit log.",
+    tags: ['Privacy'],
+    auth: 'key',
+    scope: 'settings:write',
+    body: retentionBody,
+    responses: { 200: retentionObject },
+    handler: ok(({ ctx, auth, body }) => setRetention(ctx, auth, body)),
   }),
 ];

@@ -27,3 +27,11 @@ export const eraseContactBody = z.strictObject({
     'Customer request under DPDP s.12',
   ),
 });
+
+export const exportQuery = z.strictObject({
+  format: describe(
+    z.enum(['json', 'zip']),
+    '`json` (the default) or `zip` (the document and the files kept of their messages). Without it, `Accept: application/zip` asks for the zip.',
+    'zip',
+  ).optional(),
+});

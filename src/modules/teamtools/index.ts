@@ -2,3 +2,4 @@
 
 export { automationEvents } from './automations.schemas.ts';
 export { fillVariables, renderCanned } from './canned.render.ts';
+export { listCsatAnswers } from './csat.service.ts';

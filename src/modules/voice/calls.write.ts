@@ -7,7 +7,7 @@ import { toJson } from '../../platform/json.ts';
 import type { PlanLimits } from '../../platform/limits.ts';
 import { type ChannelRow, ensureSandboxChannel, ensureWebCallChannel } from '../channels/index.ts';
 import type { ContactRow } from '../contacts/index.ts';
-import { insertContacts, newContactRow, presentContact } from '../contacts/index.ts';
+import { getContactRow, insertContacts, newContactRow, presentContact } from '../contacts/index.ts';
 import {
   type ConversationRow,
   findConversations,
@@ -38,6 +38,11 @@ export interface CallItem {
   sandbox?: SandboxScript;
   /** Set by campaigns (not part of the public body). */
   campaign_id?: string;
+  /**
+   * Set by the website widget (not part of the public body): a web call's caller is this contact
+   * (the visitor's), not a new contact of its own, so the call sits beside their chat.
+   */
+  contact_id?: string;
 }
 
 export interface Caller {
@@ -87,6 +92,39 @@ export function contactRefusal(contact: ContactRow, item: CallItem): ApiError | 
   return null;
 }
 
+/** New contacts of a batch: one per new number, one per web caller with no number the widget does not know. */
+function newCallerRows(
+  contactScope: Scope & { defaultCountry: string },
+  admitted: Prepared[],
+  known: Map<string, ContactRow>,
+  given: Map<number, ContactRow>,
+  at: string,
+) {
+  const newByPhone = new Map<string, ContactRow>();
+  const webContacts = new Map<number, ContactRow>();
+  // Stamped by the wall clock, as contacts found-or-made one at a time are.
+  const stamped = new Date().toISOString();
+  for (const p of admitted) {
+    if (p.to) {
+      if (!known.has(p.to) && !newByPhone.has(p.to))
+        newByPhone.set(p.to, newContactRow(contactScope, { phone: p.to, email: null, name: null }, stamped));
+    } else if (!given.has(p.index)) {
+      const row = newContactRow(contactScope, { phone: null, email: null, name: null }, at);
+      row.attributes = toJson({ source: 'web_call' });
+      webContacts.set(p.index, row);
+    }
+  }
+  return { newByPhone, webContacts };
+}
+
+/** The web callers the widget already knows (its visitors' contacts), by item index. */
+async function webCallers(tx: Tx, scope: Scope, admitted: Prepared[]): Promise<Map<number, ContactRow>> {
+  const given = new Map<number, ContactRow>();
+  for (const p of admitted)
+    if (!p.to && p.item.contact_id) given.set(p.index, await getContactRow(tx.db, scope, p.item.contact_id));
+  return given;
+}
+
 /**
  * Writes the admitted items of one request set-wise, each step one statement for the whole
  * batch: the contacts of new numbers (the same number twice is one contact) and of web callers,
@@ -115,21 +153,11 @@ export async function writeCalls(
   if (admitted.length === 0) return { calls: [], refused };
 
   // Contacts: one per new number, and one per web caller with no number (its own thread).
-  const newByPhone = new Map<string, ContactRow>();
-  const webContacts = new Map<number, ContactRow>();
-  // Stamped by the wall clock, as contacts found-or-made one at a time are.
-  const stamped = new Date().toISOString();
-  for (const p of admitted) {
-    if (p.to) {
-      if (!known.has(p.to) && !newByPhone.has(p.to))
-        newByPhone.set(p.to, newContactRow(contactScope, { phone: p.to, email: null, name: null }, stamped));
-    } else {
-      const row = newContactRow(contactScope, { phone: null, email: null, name: null }, at);
-      row.attributes = toJson({ source: 'web_call' });
-      webContacts.set(p.index, row);
-    }
-  }
+  const givenContacts = await webCallers(tx, scope, admitted);
+  const { newByPhone, webContacts } = newCallerRows(contactScope, admitted, known, givenContacts, at);
   const contacts = await insertContacts(tx, scope, [...newByPhone.values(), ...webContacts.values()]);
+  // Web callers the widget knows join the batch's web callers once the new ones are written.
+  for (const [index, contact] of givenContacts) webContacts.set(index, contact);
   const contactOf = (p: Prepared): ContactRow =>
     p.to ? (known.get(p.to) ?? contacts.taken.get(p.to) ?? newByPhone.get(p.to)!) : webContacts.get(p.index)!;
   const live = admitted.filter((p) => {

@@ -10,12 +10,14 @@ import { availableSpeechEngines } from './speech/index.ts';
 import { eraseCalls } from './voice.erase.ts';
 import { startCallJob, webJoinTimeoutJob } from './voice.jobs.ts';
 import { voiceMigrations } from './voice.migrations.ts';
+import { purgeOldRecordings, purgeOldTranscripts } from './voice.retention.ts';
 import { drainCalls, VoiceRuntime, voiceRuntime } from './voice.runtime.ts';
 
 /** Voice calls: the calls API, the call engine, speech engines and the sandbox callee. */
 export const voiceModule: Module = {
   name: 'voice',
   erase: eraseCalls,
+  retain: { recordings: purgeOldRecordings, transcripts: purgeOldTranscripts },
   migrations: voiceMigrations,
   routes: callRoutes,
   sockets: [mediaSocket],

@@ -10,6 +10,7 @@ import {
   webhookSink,
 } from './webhooks.jobs.ts';
 import { webhooksMigrations } from './webhooks.migrations.ts';
+import { purgeOldDeliveries } from './webhooks.retention.ts';
 import { webhookRoutes } from './webhooks.routes.ts';
 
 /** The webhooks module's state for one app. */
@@ -41,6 +42,7 @@ export function createWebhooksModule(options: Partial<DeliveryOptions> = {}): Mo
   return {
     name: 'webhooks',
     erase: eraseDeliveryRecords,
+    retain: { deliveries: purgeOldDeliveries },
     migrations: webhooksMigrations,
     routes: webhookRoutes,
     setup(ctx): WebhooksInstance {

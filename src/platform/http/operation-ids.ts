@@ -97,9 +97,14 @@ export function operationId(route: AnyRoute): string {
   const owners = (upTo: number) => words.slice(0, upTo).map(singular).join('');
   if (last.startsWith(':')) {
     // `/contacts/:id`, `/agents/:id/knowledge/:doc_id`: one object.
-    const verb = { GET: 'get', PATCH: 'update', PUT: 'replace', DELETE: 'delete', POST: 'post' }[
-      route.method
-    ];
+    const verb = {
+      GET: 'get',
+      PATCH: 'update',
+      PUT: 'replace',
+      DELETE: 'delete',
+      POST: 'post',
+      OPTIONS: 'options',
+    }[route.method];
     return `${verb}${owners(words.length)}`;
   }
   const prev = segs[segs.length - 2];
@@ -118,6 +123,13 @@ export function operationId(route: AnyRoute): string {
     return `${verb}${owners(words.length - 1)}`;
   }
   // `/handoff-policy`, `/reports/overview`: a single thing.
-  const verb = { GET: 'get', PATCH: 'update', PUT: 'set', DELETE: 'delete', POST: 'create' }[route.method];
+  const verb = {
+    GET: 'get',
+    PATCH: 'update',
+    PUT: 'set',
+    DELETE: 'delete',
+    POST: 'create',
+    OPTIONS: 'options',
+  }[route.method];
   return `${verb}${words.map(singular).join('')}`;
 }

@@ -6,7 +6,8 @@ import type { ApiError, ErrorCode } from '../errors.ts';
 import type { Actor } from '../events.ts';
 import type { PlanLimits } from '../limits.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** `OPTIONS` only for hidden routes that answer CORS preflights themselves (the website widget's). */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 /** Who is calling: resolved from an API key or an inbox session token. */
 export interface Auth {

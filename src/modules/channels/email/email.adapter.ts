@@ -492,9 +492,7 @@ export function createEmailAdapter(opts: { timeoutMs?: number } = {}): ChannelAd
                 references: message.references?.length ? message.references : [message.replyToProviderId],
               }
             : {}),
-          ...(message.media?.url && message.type !== 'text'
-            ? { attachments: [{ path: message.media.url, filename: message.media.filename }] }
-            : {}),
+          ...attachmentsOf(message),
         });
       } catch (err) {
         throw smtpError(err);
@@ -521,3 +519,20 @@ const lazy = {
   htmlToText: () => (requireLazily('html-to-text') as typeof import('html-to-text')).convert,
   mailparser: () => requireLazily('mailparser') as typeof import('mailparser'),
 };
+
+/** The email's attachment: an uploaded file's bytes, or a file nodemailer fetches from its URL. */
+function attachmentsOf(message: OutboundMessage) {
+  const media = message.media;
+  if (!media || message.type === 'text') return {};
+  if (media.file)
+    return {
+      attachments: [
+        {
+          content: media.file.content,
+          contentType: media.file.mimeType,
+          filename: media.file.filename ?? media.filename ?? 'attachment',
+        },
+      ],
+    };
+  return media.url ? { attachments: [{ path: media.url, filename: media.filename }] } : {};
+}

@@ -105,9 +105,10 @@ function templateContent(t: OutboundTemplate): Record<string, unknown> {
 
 function mediaContent(message: OutboundMessage): Record<string, unknown> {
   const m = message.media;
-  if (!m?.url)
-    throw new ChannelSendError('validation_failed', `A ${message.type} message needs a media url.`);
-  const media: Record<string, unknown> = { link: m.url };
+  if (!m?.url && !m?.providerId)
+    throw new ChannelSendError('validation_failed', `A ${message.type} message needs a media url or id.`);
+  // A file uploaded to Parley was uploaded to Meta first and is sent by Meta's media id.
+  const media: Record<string, unknown> = m.url ? { link: m.url } : { id: m.providerId };
   // Audio takes no caption on WhatsApp; documents also carry a file name.
   if (m.caption && message.type !== 'audio') media.caption = m.caption;
   if (message.type === 'document' && m.filename) media.filename = m.filename;

@@ -49,9 +49,10 @@ async function graphPost(
   body: unknown,
 ): Promise<Record<string, any>> {
   const url = `${opts.graphUrl.replace(/\/$/, '')}/${opts.version}/${path}`;
+  const form = body instanceof FormData;
   const { res, json } = await postToProvider('Meta', url, {
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    headers: { authorization: `Bearer ${token}`, ...(form ? {} : { 'content-type': 'application/json' }) },
+    body: form ? body : JSON.stringify(body),
     timeoutMs: opts.timeoutMs,
   });
   if (!res.ok) {
@@ -92,11 +93,30 @@ export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
     async send(channel: ChannelConfig, message: OutboundMessage): Promise<SendResult> {
       const phoneNumberId = credential(channel, 'phone_number_id');
       const token = credential(channel, 'access_token');
+      let outbound = message;
+      const media = message.media;
+      // A file uploaded to Parley goes to Meta first (POST /{phone_number_id}/media), then is sent by id.
+      if (media?.file && !media.url && !media.providerId) {
+        const upload = new FormData();
+        upload.append('messaging_product', 'whatsapp');
+        upload.append('type', media.file.mimeType);
+        upload.append(
+          'file',
+          new Blob([new Uint8Array(media.file.content)], { type: media.file.mimeType }),
+          media.file.filename ?? 'file',
+        );
+        const uploaded = await graphPost(opts, `${encodeURIComponent(phoneNumberId)}/media`, token, upload);
+        if (typeof uploaded.id !== 'string')
+          throw new ChannelSendError('provider_error', 'Meta accepted the file but returned no media id.', {
+            retryable: true,
+          });
+        outbound = { ...message, media: { ...media, providerId: uploaded.id } };
+      }
       const json = await graphPost(
         opts,
         `${encodeURIComponent(phoneNumberId)}/messages`,
         token,
-        buildSendBody(message),
+        buildSendBody(outbound),
       );
       const id = json.messages?.[0]?.id;
       if (typeof id !== 'string')

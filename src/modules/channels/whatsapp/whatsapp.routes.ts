@@ -1,14 +1,78 @@
 import { z } from 'zod';
+import type { AppContext } from '../../../platform/context.ts';
 import { safeEqual } from '../../../platform/crypto.ts';
 import { ApiError } from '../../../platform/errors.ts';
 import { InvalidJsonBody, malformedJson } from '../../../platform/http/register.ts';
 import { type AnyRoute, defineRoute, providerWebhook } from '../../../platform/http/route.ts';
 import { describe, idOf } from '../../../platform/http/schemas.ts';
+import type { ChannelType } from '../kinds.ts';
 import { acceptInbound, hookChannel, verifyOrThrow } from '../providers.inbound.ts';
+
+/**
+ * Meta's verify handshake, shared by every Meta channel (WhatsApp, Messenger, Instagram): echoes
+ * `hub.challenge` when `hub.verify_token` is the channel's; 403 otherwise.
+ */
+export async function metaHandshake(
+  ctx: AppContext,
+  channelId: string,
+  query: z.infer<typeof handshakeQuery>,
+  types?: ChannelType[],
+) {
+  const channel = await metaHookChannel(ctx, channelId, types);
+  const expected = channel.credentials.verify_token;
+  const given = query['hub.verify_token'];
+  if (
+    query['hub.mode'] !== 'subscribe' ||
+    !expected ||
+    !given ||
+    !safeEqual(given, expected) ||
+    query['hub.challenge'] === undefined
+  ) {
+    throw new ApiError('forbidden', 'The verify token does not match this channel.');
+  }
+  return { status: 200, body: query['hub.challenge'], contentType: 'text/plain; charset=utf-8' };
+}
+
+/** A Meta channel of one of `types` (any Meta channel when not given); 404 otherwise. */
+async function metaHookChannel(ctx: AppContext, channelId: string, types?: ChannelType[]) {
+  const channel = await hookChannel(ctx, channelId, ['meta']);
+  if (types && !types.includes(channel.type))
+    throw new ApiError('not_found', `No channel ${channelId} for this webhook.`);
+  return channel;
+}
+
+/**
+ * A Meta webhook, shared by every Meta channel: `X-Hub-Signature-256` verified over the raw body
+ * before anything else (401, nothing stored), then the payload stored as it came and processed by a job.
+ */
+export async function acceptMetaWebhook(
+  ctx: AppContext,
+  channelId: string,
+  rawBody: Buffer,
+  request: { headers: Record<string, string | string[] | undefined>; url: string; body: unknown },
+  types?: ChannelType[],
+) {
+  const channel = await metaHookChannel(ctx, channelId, types);
+  verifyOrThrow(ctx, channel, { rawBody, headers: request.headers, url: request.url, body: request.body });
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+  if (type !== 'application/json') throw new ApiError('unsupported_media_type', 'Meta webhooks are JSON.');
+  if (request.body instanceof InvalidJsonBody) throw malformedJson(request.body.reason);
+  await acceptInbound(
+    ctx,
+    channel,
+    channel.type === 'whatsapp' ? 'whatsapp' : channel.type,
+    'application/json',
+    rawBody,
+  );
+  return { status: 200 as const };
+}
 
 const params = z.object({ channel_id: idOf('ch', 'The channel the webhook is for.') });
 
-const handshakeQuery = z.object({
+export const handshakeQuery = z.object({
   'hub.mode': describe(z.string().optional(), 'Always `subscribe` from Meta.', 'subscribe'),
   'hub.verify_token': describe(
     z.string().optional(),
@@ -30,21 +94,7 @@ export const whatsappHookRoutes: AnyRoute[] = [
     query: handshakeQuery,
     responses: { 200: null },
     errors: ['forbidden', 'not_found'],
-    handler: async ({ ctx, params, query }) => {
-      const channel = await hookChannel(ctx, params.channel_id, ['meta']);
-      const expected = channel.credentials.verify_token;
-      const given = query['hub.verify_token'];
-      if (
-        query['hub.mode'] !== 'subscribe' ||
-        !expected ||
-        !given ||
-        !safeEqual(given, expected) ||
-        query['hub.challenge'] === undefined
-      ) {
-        throw new ApiError('forbidden', 'The verify token does not match this channel.');
-      }
-      return { status: 200, body: query['hub.challenge'], contentType: 'text/plain; charset=utf-8' };
-    },
+    handler: ({ ctx, params, query }) => metaHandshake(ctx, params.channel_id, query),
   }),
   defineRoute({
     method: 'POST',
@@ -56,23 +106,7 @@ export const whatsappHookRoutes: AnyRoute[] = [
     params,
     responses: { 200: null },
     errors: ['invalid_signature', 'not_found', 'unsupported_media_type', 'validation_failed'],
-    handler: async ({ ctx, params, rawBody, request }) => {
-      const channel = await hookChannel(ctx, params.channel_id, ['meta']);
-      verifyOrThrow(ctx, channel, {
-        rawBody: rawBody as Buffer,
-        headers: request.headers,
-        url: request.url,
-        body: request.body,
-      });
-      const type = String(request.headers['content-type'] ?? '')
-        .split(';')[0]
-        .trim()
-        .toLowerCase();
-      if (type !== 'application/json')
-        throw new ApiError('unsupported_media_type', 'Meta webhooks are JSON.');
-      if (request.body instanceof InvalidJsonBody) throw malformedJson(request.body.reason);
-      await acceptInbound(ctx, channel, 'whatsapp', 'application/json', rawBody as Buffer);
-      return { status: 200 };
-    },
+    handler: ({ ctx, params, rawBody, request }) =>
+      acceptMetaWebhook(ctx, params.channel_id, rawBody as Buffer, request),
   }),
 ];

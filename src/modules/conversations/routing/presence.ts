@@ -39,6 +39,9 @@ export async function setPresence(
       .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doUpdateSet({ state, until }))
       .execute();
   }
+  // A website visitor sees a person typing (the widget's stream listens by the thread's address).
+  if (conversation.channel === 'web' && state !== 'viewing')
+    await ctx.bus.publish(`parley:presence:to:${conversation.contact_address}`, state);
   return presenceOf(ctx, ctx.db, conversation.id);
 }
 

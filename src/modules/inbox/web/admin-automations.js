@@ -1,5 +1,5 @@
 import { CrudPage } from './admin-kit.js';
-import { ACTIONS_HELP } from './admin-macros.js';
+import { actionField, conditionField } from './admin-rows.js';
 import { html } from './lib.js';
 import { automationEvents } from './vendor/vocabulary.mjs';
 
@@ -14,22 +14,8 @@ const fields = [
     default: automationEvents[0],
     options: automationEvents.map((e) => [e, e]),
   },
-  {
-    name: 'conditions',
-    label: 'Conditions',
-    type: 'json',
-    rows: 4,
-    default: [],
-    help: 'A JSON list of {field, op, value}, all must hold. Fields: channel, text, tags, agent_id, priority, status, within_business_hours, contact.<name>. Ops: eq, neq, contains, in, gt, lt, exists.',
-  },
-  {
-    name: 'actions',
-    label: 'Actions',
-    type: 'json',
-    rows: 6,
-    default: [{ type: 'add_tags', tags: ['vip'] }],
-    help: ACTIONS_HELP,
-  },
+  conditionField,
+  actionField(),
 ];
 
 export function AutomationsAdmin() {

@@ -9,8 +9,10 @@ import { useEffect, useState } from './vendor/hooks.mjs';
  * nested ones: `actions.1.canned_response_id` shows beside "Actions").
  *
  * A field: `{name, label, type, options?, help?, placeholder?, required?}` where `type` is `text`,
- * `textarea`, `number` (empty is null), `checkbox`, `select` or `json` (parsed before sending; a
- * parse error is shown at the field and nothing is sent). `name` may be dotted (`out_of_hours.message`):
+ * `textarea`, `number` (empty is null), `checkbox`, `select`, `list` (words separated by commas), `rows` (a list of objects edited as a
+ * table: `columns`, `toRows(value)`, `fromRows(rows)`, `blank`; an error on `actions.1.tags` shows
+ * in row 2) or `json` (parsed before sending; a parse error is shown at the field and nothing is
+ * sent; kept for free-form values only). `name` may be dotted (`out_of_hours.message`):
  * the body gets the nested object.
  */
 
@@ -50,6 +52,8 @@ export function valuesOf(fields, item) {
     const v = item ? get(item, f.name) : f.default;
     if (f.type === 'checkbox') out[f.name] = !!(v ?? f.default);
     else if (f.type === 'json') out[f.name] = JSON.stringify(v ?? f.default ?? null, null, 2);
+    else if (f.type === 'rows') out[f.name] = f.toRows(v ?? f.default ?? []);
+    else if (f.type === 'list') out[f.name] = (v ?? f.default ?? []).join(', ');
     else out[f.name] = v == null ? '' : String(v);
   }
   return out;
@@ -61,20 +65,35 @@ export function bodyOf(fields, values) {
   for (const f of fields) {
     if (f.readOnly) continue;
     const raw = values[f.name];
-    let v = raw;
-    if (f.type === 'checkbox') v = !!raw;
-    else if (f.type === 'number') v = raw === '' ? null : Number(raw);
-    else if (f.type === 'json') {
+    if (f.omitEmpty && raw === '') continue;
+    set(body, f.name, inputValue(f, raw));
+  }
+  return body;
+}
+
+/** One input's value as the API takes it. */
+function inputValue(f, raw) {
+  switch (f.type) {
+    case 'checkbox':
+      return !!raw;
+    case 'number':
+      return raw === '' ? null : Number(raw);
+    case 'rows':
+      return f.fromRows(raw);
+    case 'list':
+      return String(raw ?? '')
+        .split(',')
+        .map((w) => w.trim())
+        .filter(Boolean);
+    case 'json':
       try {
-        v = JSON.parse(raw || 'null');
+        return JSON.parse(raw || 'null');
       } catch (err) {
         throw { field: f.name, message: `is not valid JSON (${err.message})` };
       }
-    } else if (f.emptyIsNull && raw === '') v = null;
-    else if (f.omitEmpty && raw === '') continue;
-    set(body, f.name, v);
+    default:
+      return f.emptyIsNull && raw === '' ? null : raw;
   }
-  return body;
 }
 
 /**
@@ -101,23 +120,24 @@ export function useList(path) {
  */
 export function ApiForm({ fields, item, submit, onDone, onCancel, label, submitLabel = 'Save' }) {
   const [values, setValues] = useState(() => valuesOf(fields, item));
-  const [errors, setErrors] = useState({ byField: {}, rest: [] });
+  const [errors, setErrors] = useState({ byField: {}, rest: [], raw: [] });
   const [busy, setBusy] = useState(false);
   const names = fields.map((f) => f.name);
+  const { errorAt } = errorFinder(errors.raw ?? []);
   const onSubmit = async (e) => {
     e.preventDefault();
     setBusy(true);
-    setErrors({ byField: {}, rest: [] });
+    setErrors({ byField: {}, rest: [], raw: [] });
     try {
       const saved = await submit(bodyOf(fields, values));
       onDone?.(saved);
     } catch (err) {
-      if (err.field) setErrors({ byField: { [err.field]: err.message }, rest: [] });
+      if (err.field) setErrors({ byField: { [err.field]: err.message }, rest: [], raw: [] });
       else {
         const sorted = errorsByField(err.fieldErrors, names);
         if (!sorted.rest.length && !Object.keys(sorted.byField).length) sorted.rest.push(err.message);
         else if (sorted.rest.length || err.code !== 'validation_failed') sorted.rest.unshift(err.message);
-        setErrors(sorted);
+        setErrors({ ...sorted, raw: err.fieldErrors ?? [] });
       }
     } finally {
       setBusy(false);
@@ -125,7 +145,10 @@ export function ApiForm({ fields, item, submit, onDone, onCancel, label, submitL
   };
   const change = (name, v) => setValues((old) => ({ ...old, [name]: v }));
   const input = (f) =>
-    html`<${Field} f=${f} id=${`f-${label.replace(/\W+/g, '-')}-${f.name.replace(/\W+/g, '-')}`} value=${values[f.name]}
+    f.type === 'rows'
+      ? html`<div class="field"><${RowsTable} label=${f.label} rows=${values[f.name]} columns=${f.columns} path=${f.name} errorAt=${errorAt}
+          onChange=${(v) => change(f.name, v)} blank=${f.blank} addLabel=${f.addLabel} />${f.help ? html`<span class="muted small">${f.help}</span>` : null}</div>`
+      : html`<${Field} f=${f} id=${`f-${label.replace(/\W+/g, '-')}-${f.name.replace(/\W+/g, '-')}`} value=${values[f.name]}
       error=${errors.byField[f.name]} onChange=${(v) => change(f.name, v)} />`;
   return html`<form class="admin-form card pad" aria-label=${label} onSubmit=${onSubmit} novalidate>
     ${errors.rest.length ? html`<p class="error" role="alert">${errors.rest.join(' ')}</p>` : null}
@@ -213,4 +236,119 @@ function Field({ f, id, value, error, onChange }) {
     ${f.help ? html`<span class="muted small">${f.help}</span>` : null}
     ${error ? html`<span class="field-error" id=${`${id}-error`} role="alert">${error}</span>` : null}
   </div>`;
+}
+
+/**
+ * `errorAt(path, exact?, unclaimedOnly?)`: the API's errors for `path` (and, unless exact, under
+ * it), as one text with each nested field named relative to `path`. Each error shown is claimed, so
+ * the form can say on its top what no input showed.
+ */
+export function errorFinder(errors) {
+  const claimed = new Set();
+  const errorAt = (path, exact = false, unclaimedOnly = false) => {
+    const mine = errors.filter(
+      (e) =>
+        (e.field === path || (!exact && e.field.startsWith(`${path}.`))) &&
+        !(unclaimedOnly && claimed.has(e)),
+    );
+    for (const e of mine) claimed.add(e);
+    return mine
+      .map((e) => (e.field === path ? e.message : `${e.field.slice(path.length + 1)}: ${e.message}`))
+      .join('; ');
+  };
+  return { errorAt, claimed };
+}
+
+/**
+ * A settings form whose inputs are drawn by the page (a week grid, a table of rows): it keeps the
+ * value, sends `toBody(value)` with `save`, and hands `errorAt(path)` to the page, which shows the
+ * API's errors for `path` and everything under it beside that input. What no shown input claims is
+ * said on the form's top, so no error is ever lost.
+ */
+export function SettingsForm({ label, initial, save, toBody, onSaved, children, submitLabel = 'Save' }) {
+  const [value, setValue] = useState(initial);
+  const [errors, setErrors] = useState(/** @type {Array<{field: string, message: string}>} */ ([]));
+  const [top, setTop] = useState('');
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const claimed = new Set();
+  const errorAt = (path, exact = false) => {
+    const mine = errors.filter((e) => e.field === path || (!exact && e.field.startsWith(`${path}.`)));
+    for (const e of mine) claimed.add(e);
+    return mine
+      .map((e) => (e.field === path ? e.message : `${e.field.slice(path.length + 1)}: ${e.message}`))
+      .join('; ');
+  };
+  const onSubmit = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors([]);
+    setTop('');
+    setSaved(false);
+    try {
+      onSaved?.(await save(toBody(value)));
+      setSaved(true);
+    } catch (err) {
+      setErrors(err.fieldErrors ?? []);
+      setTop(err.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const body = children(value, setValue, errorAt);
+  const unclaimed = errors.filter((e) => !claimed.has(e));
+  return html`<form class="admin-form card pad stack" aria-label=${label} onSubmit=${onSubmit} novalidate>
+    <h3>${label}</h3>
+    ${top && (unclaimed.length || !errors.length) ? html`<p class="error" role="alert">${top}${unclaimed.map((x) => ` ${x.field}: ${x.message}.`).join('')}</p>` : null}
+    ${body}
+    <div class="row">
+      <button class="primary" type="submit" disabled=${busy}>${busy ? 'Saving…' : submitLabel}</button>
+      ${saved ? html`<span class="muted small" role="status">Saved.</span>` : null}
+    </div>
+  </form>`;
+}
+
+/** The API's error beside an input (`id` ties it to the input's aria-describedby). */
+export const FieldErrorText = ({ id, error }) =>
+  error ? html`<span class="field-error" id=${id} role="alert">${error}</span>` : null;
+
+/**
+ * Rows of a list edited as a table (services, analysis fields, automation conditions): `columns`
+ * are `{key, label, type?, options?, width?}`; `path` is the list's field path for errors, so an
+ * error on `path.2.price` shows in row 3 beside its price.
+ */
+export function RowsTable({ label, rows, columns, path, errorAt, onChange, blank, addLabel = 'Add a row' }) {
+  const set = (i, key, v) => onChange(rows.map((r, n) => (n === i ? { ...r, [key]: v } : r)));
+  const cell = (r, i, c) => {
+    const id = `${path}-${i}-${c.key}`.replace(/\W+/g, '-');
+    const error = errorAt(`${path}.${i}.${c.key}`);
+    const common = {
+      id,
+      'aria-label': `${c.label} (row ${i + 1})`,
+      'aria-invalid': error ? 'true' : undefined,
+      'aria-describedby': error ? `${id}-error` : undefined,
+    };
+    const v = r[c.key] ?? '';
+    const input =
+      c.type === 'select'
+        ? html`<select ...${common} value=${v} onChange=${(e) => set(i, c.key, e.currentTarget.value)}>${c.options.map(([o, t]) => html`<option value=${o}>${t}</option>`)}</select>`
+        : c.hidden?.(r)
+          ? html`<span class="muted small">—</span>`
+          : c.type === 'checkbox'
+            ? html`<input type="checkbox" ...${common} checked=${!!v} onChange=${(e) => set(i, c.key, e.currentTarget.checked)} />`
+            : html`<input ...${common} type=${c.type ?? 'text'} value=${v} placeholder=${c.placeholder?.(r) ?? ''} onInput=${(e) => set(i, c.key, e.currentTarget.value)} />`;
+    return html`<td>${input}<${FieldErrorText} id=${`${id}-error`} error=${error} /></td>`;
+  };
+  const listError = errorAt(path, true);
+  return html`<fieldset class="rows-table"><legend>${label}</legend>
+    <table><thead><tr>${columns.map((c) => html`<th>${c.label}</th>`)}<th></th></tr></thead>
+    <tbody>${rows.map(
+      (r, i) => html`<tr>${columns.map((c) => cell(r, i, c))}
+        <td><button type="button" class="ghost" aria-label=${`Remove row ${i + 1}`} onClick=${() => onChange(rows.filter((_, n) => n !== i))}>×</button>
+          <${FieldErrorText} id=${`${path}-${i}-error`.replace(/\W+/g, '-')} error=${errorAt(`${path}.${i}`, false, true)} /></td></tr>`,
+    )}</tbody></table>
+    ${rows.length === 0 ? html`<p class="muted small">None yet.</p>` : null}
+    <button type="button" onClick=${() => onChange([...rows, { ...blank }])}>${addLabel}</button>
+    <${FieldErrorText} id=${`${path}-error`.replace(/\W+/g, '-')} error=${listError} />
+  </fieldset>`;
 }

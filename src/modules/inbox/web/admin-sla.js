@@ -15,12 +15,17 @@ const fields = [
     default: false,
   },
   {
-    name: 'applies_to',
-    label: 'Applies to',
-    type: 'json',
-    rows: 3,
-    default: {},
-    help: 'JSON: {"channels": [...], "tags": [...], "priorities": [...]}; every list given must match; {} applies to all.',
+    name: 'applies_to.channels',
+    label: 'Channels',
+    type: 'list',
+    help: 'whatsapp, sms, email; empty: every channel.',
+  },
+  { name: 'applies_to.tags', label: 'Tags', type: 'list', help: 'Any of these tags; empty: any.' },
+  {
+    name: 'applies_to.priorities',
+    label: 'Priorities',
+    type: 'list',
+    help: 'low, normal, high, urgent; empty: any.',
   },
 ];
 

@@ -1,6 +1,7 @@
 import { Inbox } from './inbox.js';
 import {
   api,
+  call,
   Dialog,
   html,
   isAdmin,
@@ -158,7 +159,7 @@ function Shell({ route }) {
     // event between a view's load and the stream's start is replayed, never lost.
     // A resume point that is slow to come must not hold the inbox back: after 3 s, start without.
     const resumePoint = Promise.race([
-      api('GET', '/v1/events?per_page=1').then(
+      call('get', '/v1/events', { query: { per_page: 1 } }).then(
         (r) => r.data[0]?.id ?? null,
         () => null,
       ),
@@ -225,7 +226,7 @@ function Shell({ route }) {
   const signOut = () => {
     // The server ends this user's sessions everywhere (the request leaves with the token before
     // the page forgets it); the page signs out at once whatever the answer.
-    api('POST', '/v1/auth/logout').catch(() => {});
+    call('post', '/v1/auth/logout').catch(() => {});
     setSession(null, 'You signed out.');
     navigate('/app/login');
   };

@@ -1,4 +1,4 @@
-import { api, fullTime, html, parley } from './lib.js';
+import { call as callApi, fullTime, html, parley } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 const ACTIVE = ['queued', 'dialing', 'ringing', 'in_progress'];
@@ -12,7 +12,7 @@ export function CallsPanel({ conv, live }) {
   const [error, setError] = useState('');
   useEffect(() => {
     let gone = false;
-    api('GET', `/v1/calls?contact_id=${conv.contact.id}&per_page=20`).then(
+    callApi('get', '/v1/calls', { query: { contact_id: conv.contact.id, per_page: 20 } }).then(
       (r) =>
         !gone &&
         setCalls((live) => {
@@ -81,7 +81,7 @@ function Call({ call }) {
   const active = ACTIVE.includes(call.status);
   const hangup = async () => {
     try {
-      await api('POST', `/v1/calls/${call.id}/hangup`);
+      await callApi('post', '/v1/calls/{id}/hangup', { params: { id: call.id } });
     } catch (err) {
       setError(err.message);
     }

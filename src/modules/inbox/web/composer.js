@@ -1,4 +1,12 @@
-import { api, html, isTyping } from './lib.js';
+import {
+  AttachButton,
+  AttachmentChip,
+  attachable,
+  attachmentBodies,
+  useAttachment,
+  useDrop,
+} from './attachments.js';
+import { api, call, html, isTyping } from './lib.js';
 import { typing } from './presence.js';
 import { slashQuery, windowLeftMs } from './store.js';
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
@@ -25,6 +33,13 @@ const loadTools = () => {
   return cannedTools;
 };
 
+/**
+ * Only WhatsApp's closed window asks for a template; Messenger's and Instagram's let a person
+ * reply for 7 days (Meta's HUMAN_AGENT tag), and carry no templates.
+ * @param {any} conv
+ */
+const templateWindowLeftMs = (conv) => (conv.channel === 'whatsapp' ? windowLeftMs(conv, Date.now()) : null);
+
 export function Composer({ conv, onSent, onChanged }) {
   const [text, setText] = useState(() => drafts.get(conv.id));
   // A voice conversation is spoken by the agent: people add notes to it, they do not type replies.
@@ -34,7 +49,7 @@ export function Composer({ conv, onSent, onChanged }) {
   const [suggest, setSuggest] = useState(null);
   const [forceTemplate, setForceTemplate] = useState(false);
   const box = useRef(null);
-  const left = windowLeftMs(conv, Date.now());
+  const left = templateWindowLeftMs(conv);
   const windowClosed = left !== null && left <= 0;
   const templateMode = mode === 'reply' && (windowClosed || forceTemplate);
 
@@ -56,20 +71,24 @@ export function Composer({ conv, onSent, onChanged }) {
     drafts.set(conv.id, value);
   };
   const t = useCannedTools(setError);
+  const att = useAttachment(setError);
+  const canAttach = mode === 'reply' && !templateMode && attachable(conv.channel);
+  const drop = useDrop(att, canAttach);
+  const withFile = canAttach && att.ready;
 
   const send = async () => {
     const body = text.trim();
-    if (!body || busy) return;
+    if ((!body && !withFile) || busy || att.uploading) return;
     setBusy(true);
     setError('');
     try {
-      const m = await api(
-        'POST',
-        `/v1/conversations/${conv.id}/reply`,
-        mode === 'note' ? { type: 'note', text: body } : { text: body },
-      );
+      const bodies = withFile
+        ? attachmentBodies(att.file.media, body)
+        : [mode === 'note' ? { type: 'note', text: body } : { text: body }];
+      for (const b of bodies)
+        onSent(await call('post', '/v1/conversations/{id}/reply', { params: { id: conv.id }, body: b }));
       update('');
-      onSent(m);
+      if (withFile) att.clear();
     } catch (err) {
       // The draft stays; the API's own words say why.
       setError(err.message);
@@ -93,7 +112,7 @@ export function Composer({ conv, onSent, onChanged }) {
   const askCopilot = async () => {
     setSuggest({ loading: true });
     try {
-      setSuggest(await api('POST', `/v1/conversations/${conv.id}/copilot/suggest`));
+      setSuggest(await call('post', '/v1/conversations/{id}/copilot/suggest', { params: { id: conv.id } }));
     } catch (err) {
       setSuggest({ error: err.message });
     }
@@ -102,7 +121,7 @@ export function Composer({ conv, onSent, onChanged }) {
   if (conv.status === 'closed' && mode === 'reply')
     return html`<${ClosedComposer} conv=${conv} onChanged=${onChanged} onNote=${() => setMode('note')} />`;
 
-  return html`<div class=${`composer ${mode === 'note' ? 'note-mode' : ''}`}>
+  return html`<div class=${`composer ${mode === 'note' ? 'note-mode' : ''} ${drop.over ? 'drop-over' : ''}`} ...${drop.handlers}>
     <div role="tablist" aria-label="Message kind" class="tabs small">
       ${
         conv.channel === 'voice'
@@ -135,10 +154,20 @@ export function Composer({ conv, onSent, onChanged }) {
             setError('');
             onSent(m);
           }} />`
-        : html`<div class="compose-row">
+        : html`<${ComposeRow} conv=${conv} mode=${mode} text=${text} update=${update} box=${box} t=${t} att=${att}
+            canAttach=${canAttach} ready=${!busy && !att.uploading && (!!text.trim() || withFile)} busy=${busy}
+            onKeyDown=${onKeyDown} send=${send} />`
+    }
+    ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+  </div>`;
+}
+
+/** The reply box, its attachment and its send button. */
+function ComposeRow({ conv, mode, text, update, box, t, att, canAttach, ready, busy, onKeyDown, send }) {
+  return html`${canAttach ? html`<${AttachmentChip} att=${att} />` : null}<div class="compose-row">
           <label class="sr-only" for="reply-box">${mode === 'note' ? 'Private note (never sent to the customer)' : `Reply on ${conv.channel}`}</label>
           <${SlashPicker} t=${t} conv=${conv} text=${text} setText=${update} box=${box} />
-          <textarea id="reply-box" ref=${box} rows="3" value=${text} onKeyDown=${onKeyDown}
+          <textarea id="reply-box" ref=${box} rows="3" value=${text} onKeyDown=${onKeyDown} onPaste=${canAttach ? att.onPaste : undefined}
             onInput=${(e) => {
               update(e.currentTarget.value);
               typing(conv.id);
@@ -146,11 +175,9 @@ export function Composer({ conv, onSent, onChanged }) {
             }}
             role="combobox" aria-autocomplete="list" aria-expanded=${t.expanded} aria-controls="canned-list" aria-activedescendant=${t.activeDescendant}
             placeholder=${mode === 'note' ? 'A note for your team; the customer never sees it' : `Reply on ${conv.channel} (Enter sends, Shift+Enter adds a line, / for canned responses)`}></textarea>
-          <button class="primary" type="button" disabled=${busy || !text.trim()} onClick=${send}>${mode === 'note' ? 'Add note' : 'Send'}</button>
-        </div>`
-    }
-    ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-  </div>`;
+          ${canAttach ? html`<${AttachButton} att=${att} disabled=${busy} />` : null}
+          <button class="primary" type="button" disabled=${!ready} onClick=${send}>${mode === 'note' ? 'Add note' : 'Send'}</button>
+        </div>`;
 }
 
 function Suggestions({ s, onInsert, onClose }) {
@@ -188,7 +215,7 @@ function TemplatePicker({ conv, windowClosed, onSent }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    api('GET', '/v1/templates?status=approved&per_page=100').then(
+    call('get', '/v1/templates', { query: { status: 'approved', per_page: 100 } }).then(
       (r) => setTemplates(r.data),
       (err) => setError(err.message),
     );
@@ -290,7 +317,7 @@ function ClosedComposer({ conv, onChanged, onNote }) {
       <p class="muted">This conversation is closed. Reopen it to reply, or write a private note.</p>
       <button type="button" onClick=${async () => {
         try {
-          onChanged(await api('POST', `/v1/conversations/${conv.id}/reopen`));
+          onChanged(await call('post', '/v1/conversations/{id}/reopen', { params: { id: conv.id } }));
         } catch (err) {
           setError(err.message);
         }

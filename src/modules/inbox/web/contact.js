@@ -1,7 +1,7 @@
 import { AnalysisPanel } from './analysis.js';
 import { BookingsPanel } from './bookings.js';
 import { ContactCsat } from './csat.js';
-import { api, fullTime, html, Link, relativeTime, session, webCallerLabel } from './lib.js';
+import { api, call, fullTime, html, isAdmin, Link, relativeTime, session, webCallerLabel } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** Live events that change what the panel lists about a contact (a call that books, a lead captured). */
@@ -40,7 +40,7 @@ export function ContactPanel({ conv, ready, live }) {
     if (!ready) return;
     let gone = false;
     if (!version) setContact(null);
-    api('GET', `/v1/contacts/${contactId}`).then(
+    call('get', '/v1/contacts/{id}', { params: { id: contactId } }).then(
       (c) => !gone && setContact(c),
       (err) => !gone && setError(err.message),
     );
@@ -74,7 +74,7 @@ export function ContactPanel({ conv, ready, live }) {
     setError('');
     setSaved('');
     try {
-      setContact(await api('PATCH', `/v1/contacts/${contactId}`, body));
+      setContact(await call('patch', '/v1/contacts/{id}', { params: { id: contactId }, body }));
       setSaved('Saved.');
       return true;
     } catch (err) {
@@ -86,7 +86,12 @@ export function ContactPanel({ conv, ready, live }) {
   const merge = async (other) => {
     setError('');
     try {
-      setContact(await api('POST', `/v1/contacts/${contactId}/merge`, { other_id: other.id }));
+      setContact(
+        await call('post', '/v1/contacts/{id}/merge', {
+          params: { id: contactId },
+          body: { other_id: other.id },
+        }),
+      );
       setSaved(`Merged ${other.name || other.phone || other.email} into this contact.`);
       setMerging(null);
       setVersion((n) => n + 1);
@@ -152,7 +157,7 @@ export function ContactPanel({ conv, ready, live }) {
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : saved ? html`<p class="muted small" role="status">${saved}</p>` : null}
     ${related.duplicates.length ? html`<${Duplicates} duplicates=${related.duplicates} merging=${merging} setMerging=${setMerging} merge=${merge} />` : null}
-    <p><button type="button" class="link" onClick=${() => downloadExport(contactId)}>Export this person's data (JSON)</button></p>
+    ${isAdmin() ? html`<p>Export this person's data: <button type="button" class="link" onClick=${() => downloadExport(contactId, 'json')}>JSON</button> · <button type="button" class="link" onClick=${() => downloadExport(contactId, 'zip')}>ZIP with files</button></p>` : null}
     <${AnalysisPanel} analysis=${conv.analysis} />
     <${ContactCsat} contactId=${contactId} live=${live} />
     <h3>Leads</h3>
@@ -204,18 +209,19 @@ function Duplicates({ duplicates, merging, setMerging, merge }) {
 }
 
 /**
- * Everything held about the person (`GET /v1/contacts/{id}/export`), saved as a file: fetched
- * with the session (a plain link could not carry it) and handed to the browser as a download.
+ * Everything held about the person (`GET /v1/contacts/{id}/export`, admins only), saved as a
+ * file: fetched with the session (a plain link could not carry it) and handed to the browser as
+ * a download; `zip` adds their media files and recordings.
  */
-async function downloadExport(contactId) {
-  const res = await fetch(`/v1/contacts/${contactId}/export`, {
+async function downloadExport(contactId, format) {
+  const res = await fetch(`/v1/contacts/${contactId}/export?format=${format}`, {
     headers: { authorization: `Bearer ${session.current?.token ?? ''}` },
   });
   if (!res.ok) return;
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
   a.href = url;
-  a.download = `${contactId}.json`;
+  a.download = `${contactId}.${format}`;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -1,4 +1,4 @@
-import { api, fullTime, html, relativeTime } from './lib.js';
+import { call, fullTime, html, relativeTime } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** Customer satisfaction (CSAT) answers: on the conversation and on the contact panel. */
@@ -34,7 +34,7 @@ export function ContactCsat({ contactId, live }) {
   );
   useEffect(() => {
     let gone = false;
-    api('GET', `/v1/csat?contact_id=${contactId}&per_page=5`).then(
+    call('get', '/v1/csat', { query: { contact_id: contactId, per_page: 5 } }).then(
       (r) => !gone && setAnswers(r.data),
       () => !gone && setAnswers([]),
     );

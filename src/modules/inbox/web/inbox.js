@@ -1,8 +1,21 @@
-import { api, contactLabel, html, isAdmin, isTyping, Link, navigate, relativeTime, session } from './lib.js';
+import {
+  api,
+  call,
+  contactLabel,
+  html,
+  isAdmin,
+  isTyping,
+  Link,
+  navigate,
+  relativeTime,
+  session,
+} from './lib.js';
 import {
   FILTERS,
   formatDuration,
+  formatHumanWindow,
   formatWindow,
+  humanWindowLeftMs,
   isUnread,
   listPath,
   matchesView,
@@ -106,7 +119,7 @@ export function Inbox({ route, live }) {
      */
     const reread = (id, onlyMatching) => {
       const { view: v, filters: f } = viewRef.current;
-      api('GET', `/v1/conversations/${id}`)
+      call('get', '/v1/conversations/{id}', { params: { id } })
         .then((conv) => {
           if (!onlyMatching || matchesView(conv, v, f, me))
             setList((l) => upsertConversation(l, conv, v, f, me));
@@ -241,7 +254,7 @@ function Filters({ filters, setQuery }) {
   const [agents, setAgents] = useState([]);
   useEffect(() => setQ(filters.q), [filters.q]);
   useEffect(() => {
-    api('GET', '/v1/agents?per_page=100').then(
+    call('get', '/v1/agents', { query: { per_page: 100 } }).then(
       (r) => setAgents(r.data),
       () => setAgents([]),
     );
@@ -271,7 +284,15 @@ function Filters({ filters, setQuery }) {
   </div>`;
 }
 
-const channelIcon = { whatsapp: 'WA', sms: 'SMS', email: '@', voice: '☎', web: 'Web' };
+const channelIcon = {
+  whatsapp: 'WA',
+  sms: 'SMS',
+  email: '@',
+  voice: '☎',
+  web: 'Web',
+  messenger: 'FB',
+  instagram: 'IG',
+};
 
 /** Priority on a card: shown unless normal. */
 function PriorityBadge({ priority }) {
@@ -290,8 +311,15 @@ function Preview({ conv, who }) {
   return html`<span class="preview">${who ? html`<span class="who">${who}: </span>` : null}${conv.last_message ?? ''}</span>`;
 }
 
-function Card({ conv, me, names, now, selected, cursor, unread, search }) {
+/** The 24-hour window's countdown; on Messenger and Instagram a person's 7 days' too. */
+function WindowBadges({ conv, now }) {
   const left = windowLeftMs(conv, now);
+  const humanLeft = humanWindowLeftMs(conv, now);
+  return html`${left !== null ? html`<span class=${`window ${left <= 0 ? 'closed' : left < 3_600_000 ? 'soon' : ''}`} title="24-hour window">${humanLeft !== null ? '24 h: ' : ''}${formatWindow(left)}</span>` : null}
+    ${humanLeft !== null ? html`<span class=${`window human ${humanLeft <= 0 ? 'closed' : humanLeft < 86_400_000 ? 'soon' : ''}`} title="A person's reply (HUMAN_AGENT tag), 7 days">${formatHumanWindow(humanLeft)}</span>` : null}`;
+}
+
+function Card({ conv, me, names, now, selected, cursor, unread, search }) {
   const who = senderLabel(conv.last_message_sender, false);
   return html`<li>
     <${Link} id=${`card-${conv.id}`} href=${`/app/c/${conv.id}${search}`}
@@ -311,7 +339,7 @@ function Card({ conv, me, names, now, selected, cursor, unread, search }) {
         <${SlaBadge} sla=${conv.sla} now=${now} />
         ${conv.assignee ? html`<span class="badge assignee">${conv.assignee.id === me ? 'Me' : (names.get(conv.assignee.id) ?? conv.assignee.type)}</span>` : null}
         ${conv.tags.map((t) => html`<span class="tag">${t}</span>`)}
-        ${left !== null ? html`<span class=${`window ${left <= 0 ? 'closed' : left < 3_600_000 ? 'soon' : ''}`}>${formatWindow(left)}</span>` : null}
+        <${WindowBadges} conv=${conv} now=${now} />
       </span>
     <//>
   </li>`;

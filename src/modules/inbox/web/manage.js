@@ -1,3 +1,4 @@
+import { AgentSettings } from './admin-agent.js';
 import { TEAMOPS_PAGES } from './admin-teamops.js';
 import { api, copy, fullTime, html, isAdmin, Link } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
@@ -225,28 +226,6 @@ function Deliveries({ id }) {
   </div>`;
 }
 
-/** Edits a JSON-valued field of an object (hours, services, voice settings) with a plain check. */
-function JsonField({ label, value, onSave }) {
-  const [text, setText] = useState(JSON.stringify(value ?? null, null, 2));
-  const [error, setError] = useState('');
-  useEffect(() => setText(JSON.stringify(value ?? null, null, 2)), [JSON.stringify(value)]);
-  return html`<form class="stack" onSubmit=${async (e) => {
-    e.preventDefault();
-    let parsed;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      setError(`${label} must be valid JSON.`);
-      return;
-    }
-    setError((await onSave(parsed)) ?? '');
-  }}>
-    <label>${label}<textarea rows="8" value=${text} onInput=${(e) => setText(e.currentTarget.value)} spellcheck="false"></textarea></label>
-    <${Err} error=${error} />
-    <button type="submit">Save ${label.toLowerCase()}</button>
-  </form>`;
-}
-
 function Agents() {
   const [list, reload] = useList('/v1/agents?per_page=100');
   const [edit, setEdit] = useState(null);
@@ -267,20 +246,6 @@ function Agents() {
     });
   };
   const agent = list.data?.find((a) => a.id === edit);
-  const save = async (patch) => {
-    try {
-      await api('PATCH', `/v1/agents/${edit}`, patch);
-      reload();
-      return '';
-    } catch (err) {
-      return (
-        err.message +
-        (err.fieldErrors?.length
-          ? ` (${err.fieldErrors.map((x) => `${x.field}: ${x.message}`).join('; ')})`
-          : '')
-      );
-    }
-  };
   return html`<section>
     <form class="inline" onSubmit=${create} aria-label="Create an AI agent">
       <label>Name<input name="name" required placeholder="Glow Salon receptionist" /></label>
@@ -305,22 +270,7 @@ function Agents() {
         </tr>`,
       )}
     </tbody></table>
-    ${
-      agent
-        ? html`<section class="card pad stack" aria-label=${`Settings of ${agent.name}`}>
-          <h2>${agent.name}</h2>
-          <${JsonField} label="Instructions and greeting" value=${{ instructions: agent.instructions, greeting: agent.greeting, languages: agent.languages }} onSave=${save} />
-          <${JsonField} label="Business hours" value=${agent.business.hours} onSave=${(hours) => save({ business: { timezone: agent.business.timezone, hours } })} />
-          <${JsonField} label="Services" value=${agent.business.services.map(({ name, duration_minutes, price }) => ({ name, duration_minutes, price }))} onSave=${(services) => save({ business: { timezone: agent.business.timezone, services } })} />
-          <${JsonField} label="Handoff rules" value=${agent.handoff} onSave=${(handoff) => save({ handoff })} />
-          ${
-            'voice' in agent
-              ? html`<${JsonField} label="Voice settings" value=${agent.voice} onSave=${(voice) => save({ voice })} />`
-              : html`<p class="muted small">Voice settings appear here when this server supports calls.</p>`
-          }
-        </section>`
-        : null
-    }
+    ${agent ? html`<${AgentSettings} key=${agent.id} agent=${agent} onSaved=${reload} />` : null}
   </section>`;
 }
 

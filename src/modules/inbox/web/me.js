@@ -99,6 +99,9 @@ export function MePage({ live }) {
       <label class="check"><input type="checkbox" checked=${prefs.in_app} onChange=${(e) => save({ in_app: e.currentTarget.checked })} /> A toast in the open inbox</label>
       <label class="check"><input type="checkbox" checked=${prefs.browser} onChange=${(e) => save({ browser: e.currentTarget.checked })} /> The browser’s notification while the inbox is in another tab</label>
       <label class="check"><input type="checkbox" checked=${prefs.push} onChange=${(e) => save({ push: e.currentTarget.checked })} /> Push to my browsers, even with the inbox closed</label>
+      <label>An email digest of these <select value=${prefs.email_digest ?? 'off'} onChange=${(e) => save({ email_digest: e.currentTarget.value })}>
+        <option value="off">Off</option><option value="hourly">Every hour</option><option value="daily">Every day</option>
+      </select></label>
       <div class="row">
         <button type="button" onClick=${allowBrowser}>Allow notifications in this browser</button>
         <button type="button" class="primary" onClick=${subscribeHere}>Turn on push for this browser</button>

@@ -231,14 +231,42 @@ export function isUnread(conv, seenAt) {
 }
 
 /**
- * Milliseconds left in the WhatsApp 24-hour window, or null when it does not apply.
+ * Milliseconds left in the 24-hour window (WhatsApp's for free-form messages; Messenger's and
+ * Instagram's for any reply), or null when it does not apply.
  * @param {Conversation} conv
  * @param {number} now
  */
 export function windowLeftMs(conv, now) {
-  if (conv.channel !== 'whatsapp') return null;
+  if (conv.channel !== 'whatsapp' && !hasHumanAgentWindow(conv)) return null;
   if (!conv.window_expires_at) return 0;
   return Math.max(0, Date.parse(conv.window_expires_at) - now);
+}
+
+/** @param {Conversation} conv */
+const hasHumanAgentWindow = (conv) => conv.channel === 'messenger' || conv.channel === 'instagram';
+
+/**
+ * Messenger and Instagram: milliseconds left for a person's reply (Meta's HUMAN_AGENT tag, 7 days
+ * after the customer's last message), or null when it does not apply.
+ * @param {Conversation} conv
+ * @param {number} now
+ */
+export function humanWindowLeftMs(conv, now) {
+  if (!hasHumanAgentWindow(conv)) return null;
+  if (!conv.human_agent_window_expires_at) return 0;
+  return Math.max(0, Date.parse(conv.human_agent_window_expires_at) - now);
+}
+
+/**
+ * "7 d: 3 d 4 h left" for a person's 7 days (below a day as formatWindow says it).
+ * @param {number | null} ms
+ */
+export function formatHumanWindow(ms) {
+  if (ms === null) return '';
+  if (ms <= 0) return '7 d: closed';
+  const hours = Math.floor(ms / 3_600_000);
+  if (hours < 24) return `7 d: ${formatWindow(ms)}`;
+  return `7 d: ${Math.floor(hours / 24)} d ${hours % 24} h left`;
 }
 
 /**

@@ -1,12 +1,26 @@
+import { MediaView } from './attachments.js';
 import { CallsPanel } from './calls.js';
 import { Composer } from './composer.js';
 import { ContactPanel } from './contact.js';
 import { ConversationCsat } from './csat.js';
-import { api, clockTime, contactLabel, Dialog, fullTime, html, isTyping, Link, session } from './lib.js';
+import {
+  api,
+  call,
+  clockTime,
+  contactLabel,
+  Dialog,
+  fullTime,
+  html,
+  isTyping,
+  Link,
+  session,
+} from './lib.js';
 import { usePresence } from './presence.js';
 import {
+  formatHumanWindow,
   formatWindow,
   handoffText,
+  humanWindowLeftMs,
   mergeMessage,
   prependMessages,
   windowLeftMs,
@@ -48,10 +62,24 @@ function systemText(event, users) {
 
 /** Users and teams by id, for names on system lines and the assign menu (read once per page). */
 const people = { promise: null };
+
+/**
+ * " · 3 h 20 min left", and on Messenger and Instagram " · 24 h: … · 7 d: …" (a person's HUMAN_AGENT days).
+ * @param {any} conv
+ */
+function windowText(conv) {
+  const now = Date.now();
+  const left = windowLeftMs(conv, now);
+  if (left === null) return '';
+  const human = humanWindowLeftMs(conv, now);
+  return human === null
+    ? ` · ${formatWindow(left)}`
+    : ` · 24 h: ${formatWindow(left)} · ${formatHumanWindow(human)}`;
+}
 export function loadPeople() {
   people.promise ??= Promise.all([
-    api('GET', '/v1/users?per_page=100').catch(() => ({ data: [] })),
-    api('GET', '/v1/teams?per_page=100').catch(() => ({ data: [] })),
+    call('get', '/v1/users', { query: { per_page: 100 } }).catch(() => ({ data: [] })),
+    call('get', '/v1/teams', { query: { per_page: 100 } }).catch(() => ({ data: [] })),
   ]).then(([u, t]) => ({ users: u.data, teams: t.data }));
   return people.promise;
 }
@@ -102,7 +130,10 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
     };
     // The messages are the one thing the screen waits for: the card's copy of the conversation
     // shows at once, and the fresh copy, system lines and sources fill in as they come.
-    api('GET', `/v1/conversations/${id}/messages?order=desc&per_page=${PAGE}`).then((page) => {
+    call('get', '/v1/conversations/{id}/messages', {
+      params: { id },
+      query: { order: 'desc', per_page: PAGE },
+    }).then((page) => {
       if (gone) return;
       const msgs = page.data.slice().reverse();
       // Live events may have arrived while the page was on its way: keep them, and let the newer
@@ -112,7 +143,7 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
       setLoaded(true);
       aiSources(msgs);
     }, failed);
-    api('GET', `/v1/conversations/${id}`).then((c) => {
+    call('get', '/v1/conversations/{id}', { params: { id } }).then((c) => {
       if (gone) return;
       setConv(c);
       onOpened(c);
@@ -275,8 +306,9 @@ function Bubble({ m, names, ai }) {
     aria-label=${`${note ? 'Private note' : side === 'in' ? 'Customer' : who} at ${clockTime(m.created_at)}`}>
     ${who || note ? html`<header>${note ? 'Private note · ' : ''}${who}</header>` : null}
     ${m.template ? html`<div class="tpl">Template <code>${m.template.name}</code> (${m.template.language})</div>` : null}
-    <div class="text">${m.text ?? `[${m.type}]`}</div>
-    ${m.media?.url ? html`<div class="media"><a href=${m.media.url} target="_blank" rel="noopener noreferrer">${m.media.filename ?? m.type}</a></div>` : null}
+    ${m.text || !m.media ? html`<div class="text">${m.text ?? `[${m.type}]`}</div>` : null}
+    ${m.media ? html`<${MediaView} m=${m} />` : null}
+    ${!m.media && m.attachments?.length ? m.attachments.map((a) => html`<${MediaView} m=${{ type: 'document', media: a }} />`) : null}
     ${sourcesList(ai?.sources)}
     <footer>
       <time datetime=${m.created_at} title=${fullTime(m.created_at)}>${clockTime(m.created_at)}</time>
@@ -349,7 +381,7 @@ function ActionBar({ conv, me, dir, onChanged, back, toggleContact, showContact 
     <${Link} class="back" href=${back} aria-label="Back to the list">←<//>
     <div class="title">
       <strong>${contactLabel(conv)}</strong>
-      <span class="muted small">${conv.channel} · ${conv.contact_address?.startsWith('web:') ? 'web call' : conv.contact_address}${windowLeftMs(conv, Date.now()) !== null ? ` · ${formatWindow(windowLeftMs(conv, Date.now()))}` : ''}</span>
+      <span class="muted small">${conv.channel} · ${conv.contact_address?.startsWith('web:') ? 'web call' : conv.contact_address}${windowText(conv)}</span>
     </div>
     <label class="sr-only" for="assign">Assignee</label>
     <select id="assign" value=${assigneeValue} disabled=${busy} onChange=${(e) => assign(e.currentTarget.value)}>

@@ -1,0 +1,326 @@
+import htm from 'htm';
+import { h, render } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+
+const html = htm.bind(h);
+
+/**
+ * The website widget's conversation UI: a visitor's session (kept in localStorage, so every tab
+ * and reload shows the same thread), their thread live over Server-Sent Events (resumed with
+ * Last-Event-ID), sends with an idempotency key (a retry is stored once), typing both ways.
+ */
+export function mount({ root, base, channel, config, launcher, identity }) {
+  const host = document.createElement('div');
+  root.appendChild(host);
+  const shadow = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
+  const style = document.createElement('style');
+  style.textContent = css(config.theme);
+  shadow.appendChild(style);
+  const mountPoint = document.createElement('div');
+  shadow.appendChild(mountPoint);
+  let setOpen = () => {};
+  let open = false;
+  render(
+    html`<${Widget} base=${base} channel=${channel} config=${config} identity=${identity} bind=${(f) => {
+      setOpen = f;
+      // The first click may come before the UI's first effects ran: it opens the panel now.
+      f(open);
+    }} />`,
+    mountPoint,
+  );
+  return {
+    toggle() {
+      open = !open;
+      launcher.setAttribute('aria-expanded', String(open));
+      launcher.setAttribute('aria-label', open ? 'Close chat' : 'Open chat');
+      setOpen(open);
+    },
+  };
+}
+
+/** An idempotency key (crypto.randomUUID needs a secure context; an http:// page has none). */
+const newKey = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+const storeKey = (channel) => `parley:widget:${channel}`;
+
+function api(base, channel, path, { token, identity, method = 'GET', body, headers = {} } = {}) {
+  const h = { ...headers };
+  if (token) h.Authorization = `Bearer ${token}`;
+  const id = identity?.();
+  if (id) h['X-Parley-Identity'] = id;
+  if (body !== undefined && !(body instanceof Blob)) h['Content-Type'] = 'application/json';
+  return fetch(`${base}/widget/${channel}${path}`, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : body instanceof Blob ? body : JSON.stringify(body),
+  });
+}
+
+function Widget({ base, channel, config, identity, bind }) {
+  const [open, setOpen] = useState(false);
+  const [token, setToken] = useState(() => localStorage.getItem(storeKey(channel)));
+  const [messages, setMessages] = useState([]);
+  const [typing, setTyping] = useState(false);
+  const [error, setError] = useState(null);
+  useEffect(() => bind(setOpen), []);
+  useEffect(() => {
+    if (!token) return undefined;
+    return stream(base, channel, token, identity, {
+      message: (m) => setMessages((list) => (list.some((x) => x.id === m.id) ? list : [...list, m])),
+      typing: (t) => setTyping(t.typing),
+      refused: (status) => {
+        if (status === 401) {
+          localStorage.removeItem(storeKey(channel));
+          setToken(null);
+        } else setError('This chat is not available here.');
+      },
+    });
+  }, [token]);
+  const start = async (form) => {
+    const res = await api(base, channel, '/session', { method: 'POST', body: form, identity });
+    const body = await res.json();
+    if (!res.ok) return setError(body.error?.message ?? 'Could not start the chat.');
+    localStorage.setItem(storeKey(channel), body.token);
+    setError(null);
+    setToken(body.token);
+  };
+  if (!open) return null;
+  return html`<section class="panel" role="dialog" aria-label="Chat" data-testid="parley-panel">
+    <header><span>${config.theme.greeting}</span></header>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${
+      token
+        ? html`<${Thread} messages=${messages} typing=${typing} />
+          <${Composer} base=${base} channel=${channel} token=${token} identity=${identity} onError=${setError} />`
+        : html`<${Start} config=${config} onStart=${start} />`
+    }
+    <${Fallback} fallback=${config.fallback} />
+  </section>`;
+}
+
+function Start({ config, onStart }) {
+  const [consent, setConsent] = useState(false);
+  const fields = config.pre_chat_fields ?? [];
+  const submit = (e) => {
+    e.preventDefault();
+    const data = new FormData(e.target);
+    const pre = {};
+    for (const f of fields) pre[f.name] = String(data.get(f.name) ?? '');
+    onStart({ consent: config.consent ? consent : undefined, pre_chat: fields.length ? pre : undefined });
+  };
+  return html`<form class="start" onSubmit=${submit}>
+    ${fields.map(
+      (f) =>
+        html`<label>${f.label ?? f.name}<input name=${f.name} required=${f.required} autocomplete=${f.name === 'phone' ? 'tel' : f.name} /></label>`,
+    )}
+    ${
+      config.consent &&
+      html`<label class="consent"><input type="checkbox" checked=${consent} onChange=${(e) => setConsent(e.target.checked)} required />${config.consent}</label>`
+    }
+    <button type="submit">Start chat</button>
+  </form>`;
+}
+
+function Thread({ messages, typing }) {
+  const end = useRef(null);
+  useEffect(() => end.current?.scrollIntoView?.({ block: 'end' }), [messages.length, typing]);
+  return html`<ol class="thread" role="log" aria-live="polite" aria-label="Conversation">
+    ${messages.map(
+      (m) => html`<li class=${`msg ${m.from}`} data-from=${m.from}>
+        ${m.text && html`<p>${m.text}</p>`}
+        ${m.files.map((f) => html`<p class="file">📎 ${f.filename ?? f.mime_type}</p>`)}
+        ${m.media && html`<a href=${m.media.url} target="_blank" rel="noopener">${m.media.filename ?? 'File'}</a>`}
+      </li>`,
+    )}
+    ${typing && html`<li class="typing" aria-label="typing">…</li>`}
+    <li ref=${end} aria-hidden="true"></li>
+  </ol>`;
+}
+
+function Composer({ base, channel, token, identity, onError }) {
+  const [text, setText] = useState('');
+  const lastTyping = useRef(0);
+  const send = async (e) => {
+    e.preventDefault();
+    const value = text.trim();
+    if (!value) return;
+    const key = `m-${newKey()}`;
+    setText('');
+    // A network failure is retried with the same key: the message is stored once.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const res = await api(base, channel, '/messages', {
+          method: 'POST',
+          token,
+          identity,
+          body: { text: value },
+          headers: { 'Idempotency-Key': key },
+        });
+        if (!res.ok) onError((await res.json()).error?.message ?? 'Not sent.');
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+      }
+    }
+    onError('Not sent: check your connection.');
+  };
+  const input = (e) => {
+    setText(e.target.value);
+    const now = Date.now();
+    if (now - lastTyping.current > 5000) {
+      lastTyping.current = now;
+      api(base, channel, '/typing', { method: 'POST', token, identity, body: { typing: true } }).catch(
+        () => {},
+      );
+    }
+  };
+  const attach = async (e) => {
+    const file = e.target.files?.[0];
+    if (!file) return;
+    const res = await api(base, channel, `/files?filename=${encodeURIComponent(file.name)}`, {
+      method: 'POST',
+      token,
+      identity,
+      body: new Blob([file], { type: 'application/octet-stream' }),
+      headers: { 'Content-Type': 'application/octet-stream', 'Idempotency-Key': `f-${newKey()}` },
+    });
+    if (!res.ok) onError((await res.json()).error?.message ?? 'File not sent.');
+    e.target.value = '';
+  };
+  // The Call button: a web call with the agent (microphone), on the visitor's own contact.
+  const call = async () => {
+    const win = window.open('', '_blank');
+    const res = await api(base, channel, '/call', { method: 'POST', token, identity, body: {} });
+    const body = await res.json();
+    if (!res.ok) {
+      win?.close();
+      return onError(body.error?.message ?? 'The call could not start.');
+    }
+    if (win) win.location.href = body.url;
+    else window.location.assign(body.url);
+  };
+  return html`<form class="composer" onSubmit=${send}>
+    <label class="sr" for="parley-text">Your message</label>
+    <textarea id="parley-text" rows="2" value=${text} onInput=${input}
+      onKeyDown=${(e) => e.key === 'Enter' && !e.shiftKey && send(e)}></textarea>
+    <label class="attach">📎<span class="sr">Attach a file</span><input type="file" accept="image/*,application/pdf" onChange=${attach} /></label>
+    <button type="submit">Send</button>
+    <button type="button" class="call" onClick=${call}>Call</button>
+  </form>`;
+}
+
+function Fallback({ fallback }) {
+  if (!fallback?.email && !fallback?.whatsapp) return null;
+  return html`<footer>
+    ${fallback.email && html`<a href=${`mailto:${fallback.email}`}>Reply by email</a>`}
+    ${fallback.whatsapp && html`<a href=${fallback.whatsapp} target="_blank" rel="noopener">Continue on WhatsApp</a>`}
+  </footer>`;
+}
+
+/** Splits Server-Sent Events text into blocks, calling `dispatch` for each; returns what is left. */
+function splitEvents(buffer, dispatch) {
+  let rest = buffer;
+  let cut = rest.indexOf('\n\n');
+  while (cut >= 0) {
+    dispatch(rest.slice(0, cut));
+    rest = rest.slice(cut + 2);
+    cut = rest.indexOf('\n\n');
+  }
+  return rest;
+}
+
+/** One Server-Sent Event block: `{id, event, data}` (data parsed), or null for a comment. */
+function parseEvent(block) {
+  let event = 'message';
+  let data = '';
+  let id = null;
+  for (const line of block.split('\n')) {
+    if (line.startsWith('id: ')) id = line.slice(4);
+    else if (line.startsWith('event: ')) event = line.slice(7);
+    else if (line.startsWith('data: ')) data += line.slice(6);
+  }
+  return data ? { id, event, data: JSON.parse(data) } : null;
+}
+
+/** Reads one response body to its end, handing each event to `on`. */
+async function readEvents(res, on) {
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer = splitEvents(buffer + value, (block) => {
+      const e = parseEvent(block);
+      if (e) on(e);
+    });
+  }
+}
+
+/** Reads the visitor's stream with fetch (headers carry the session), resuming with Last-Event-ID. */
+function stream(base, channel, token, identity, on) {
+  let stopped = false;
+  let last = null;
+  let controller;
+  const dispatch = (e) => {
+    if (e.id) last = e.id;
+    if (e.event === 'typing') on.typing(e.data);
+    else if (e.event === 'message') on.message(e.data);
+  };
+  const connect = async () => {
+    controller = new AbortController();
+    const headers = { Authorization: `Bearer ${token}` };
+    const id = identity?.();
+    if (id) headers['X-Parley-Identity'] = id;
+    if (last) headers['Last-Event-ID'] = last;
+    const res = await fetch(`${base}/widget/${channel}/stream`, { headers, signal: controller.signal });
+    if (res.status === 401 || res.status === 403) {
+      stopped = true;
+      return on.refused(res.status);
+    }
+    if (!res.ok || !res.body) throw new Error(String(res.status));
+    await readEvents(res, dispatch);
+  };
+  const run = async () => {
+    let delay = 500;
+    while (!stopped) {
+      try {
+        await connect();
+        delay = 500;
+      } catch {
+        if (stopped) return;
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 10_000);
+    }
+  };
+  run();
+  return () => {
+    stopped = true;
+    controller?.abort();
+  };
+}
+
+function css(theme) {
+  const side = theme.position === 'left' ? 'left' : 'right';
+  return `
+.panel{position:fixed;bottom:84px;${side}:16px;width:min(380px,calc(100vw - 32px));max-height:min(560px,calc(100vh - 110px));display:flex;flex-direction:column;background:#fff;color:#111;border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);font:15px/1.4 system-ui,sans-serif;z-index:2147483647;overflow:hidden}
+header{background:${theme.color};color:#fff;padding:12px 16px;font-weight:600}
+.thread{list-style:none;margin:0;padding:12px;overflow-y:auto;flex:1;display:flex;flex-direction:column;gap:8px;min-height:120px}
+.msg{max-width:80%;padding:8px 12px;border-radius:12px;word-wrap:break-word}
+.msg p{margin:0}
+.msg.visitor{align-self:flex-end;background:${theme.color};color:#fff}
+.msg.business{align-self:flex-start;background:#f1f3f5}
+.composer,.start{display:flex;gap:8px;padding:8px;border-top:1px solid #e9ecef;align-items:flex-end}
+.start{flex-direction:column;align-items:stretch}
+textarea,input{font:inherit;padding:8px;border:1px solid #adb5bd;border-radius:8px}
+textarea{flex:1;resize:none}
+button{font:inherit;background:${theme.color};color:#fff;border:0;border-radius:8px;padding:8px 12px;cursor:pointer}
+button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #1c7ed6;outline-offset:2px}
+.attach{cursor:pointer;padding:8px}.attach input{position:absolute;width:1px;height:1px;opacity:0}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.error{color:#c92a2a;margin:8px 12px}
+footer{display:flex;gap:12px;padding:8px 12px;font-size:13px}
+@media (max-width:420px){.panel{bottom:80px;${side}:8px;width:calc(100vw - 16px)}}
+`;
+}

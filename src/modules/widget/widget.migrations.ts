@@ -1,0 +1,69 @@
+import type { ParleyMigration } from '../../platform/db/migrate.ts';
+
+export const widgetMigrations: Record<string, ParleyMigration> = {
+  '1700_widget_visitors_sessions_events': {
+    async up(db) {
+      await db.schema
+        .createTable('widget_visitors')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('channel_id', 'text', (c) => c.notNull())
+        .addColumn('contact_id', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text')
+        .addColumn('consented_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('widget_visitors_subject')
+        .on('widget_visitors')
+        .columns(['channel_id', 'subject'])
+        .unique()
+        .execute();
+      await db.schema
+        .createIndex('widget_visitors_contact')
+        .on('widget_visitors')
+        .column('contact_id')
+        .execute();
+      await db.schema
+        .createTable('widget_sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('visitor_id', 'text', (c) =>
+          c.notNull().references('widget_visitors.id').onDelete('cascade'),
+        )
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('widget_sessions_visitor')
+        .on('widget_sessions')
+        .column('visitor_id')
+        .execute();
+      await db.schema
+        .createTable('widget_sends')
+        .addColumn('visitor_id', 'text', (c) =>
+          c.notNull().references('widget_visitors.id').onDelete('cascade'),
+        )
+        .addColumn('idempotency_key', 'text', (c) => c.notNull())
+        .addColumn('message_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('widget_sends_pk', ['visitor_id', 'idempotency_key'])
+        .execute();
+      await db.schema
+        .createTable('widget_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('visitor_id', 'text', (c) =>
+          c.notNull().references('widget_visitors.id').onDelete('cascade'),
+        )
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('widget_events_visitor')
+        .on('widget_events')
+        .columns(['visitor_id', 'id'])
+        .execute();
+    },
+  },
+};
