@@ -6,12 +6,17 @@ import { type ClaimedJob, runAtFor } from './worker-pool.ts';
 
 /** The pg-boss queue's small helpers (pgboss-queue.ts): options, attempts, fences, executors. */
 
-const MAX_EXPIRE_SECONDS = 24 * 3600 - 1;
+export const MAX_EXPIRE_SECONDS = 24 * 3600 - 1;
 
 /** pg-boss's job states in which a job is still queued or running. */
 export const LIVE_STATES = new Set(['created', 'retry', 'active']);
-/** The oldest pg-boss schema version pg-boss 12 migrates from (pg-boss 11.0's; 10.x made 24). */
-export const PG_BOSS_OLDEST_MIGRATABLE = 25;
+/** pg-boss 10.x's schema version: pg-boss 12 has no migration from it; Parley's own does it (pgboss-10-upgrade.ts). */
+export const PG_BOSS_10_VERSION = 24;
+/**
+ * How every queue is created: `standard` (pg-boss's keyed policies also constrain jobs without a
+ * key) and `partition: true`, a table of its own each (see pgboss-queue.ts).
+ */
+export const QUEUE_OPTIONS = { policy: 'standard', partition: true } as const;
 
 /** What the fetch said of a claimed job that its settling needs, kept on the job under a symbol. */
 export interface PgJobMeta {

@@ -7,6 +7,7 @@ import { bookkeepingSchema, ensureBookkeeping } from './pg-bookkeeping.ts';
 import { PgJobLeases } from './pg-leases.ts';
 import { PartitionStatistics } from './pg-statistics.ts';
 import { PgJobWakeups } from './pg-wakeups.ts';
+import { PgBoss10Upgrade } from './pgboss-10-upgrade.ts';
 import {
   attemptOf,
   executorOn,
@@ -14,8 +15,8 @@ import {
   LIVE_STATES,
   META,
   metaOf,
-  PG_BOSS_OLDEST_MIGRATABLE,
   type PgJobMeta,
+  QUEUE_OPTIONS,
   retryOptionsFor,
   startAfterFor,
   wakeAt,
@@ -89,8 +90,9 @@ const POLL_WITH_WAKEUPS_MS = 2000;
  *   another's fetch; their planner statistics are kept up by pg-statistics.ts.
  * - Queue depths for the metrics are pg-boss's own counts (`getQueues`), refreshed by its monitor.
  * - Upgrading: pg-boss migrates its schema from 11.x and later on start. A schema made by pg-boss
- *   10 (schema version 24) has no migration in pg-boss (11.0 started anew), so `prepare` refuses it
- *   with a message saying so rather than let pg-boss fail midway.
+ *   10 (schema version 24) has no migration in pg-boss (11.0 started anew): `prepare` moves it
+ *   aside, lets pg-boss 12 install itself and carries every unfinished job across
+ *   (pgboss-10-upgrade.ts, the one place that reads pg-boss's tables).
  */
 export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
   readonly #bossOptions: ConstructorOptions;
@@ -233,9 +235,19 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
       // pg-boss emits 'error' for failures in its background work; unhandled, that would throw.
       boss.on('error', (err) => this.#logger?.error({ err: withoutClient(err) }, 'pg-boss error'));
       this.#boss = boss;
-      this.#prepared = this.#installBookkeeping()
-        .then(() => boss.start())
-        .then(() => this.#wakeups.start());
+      this.#prepared = this.#installBookkeeping().then(async (upgrade) => {
+        try {
+          await boss.start();
+          // A move that fails is finished by the next start; this pg-boss is not left running.
+          await upgrade?.finish(boss).catch(async (err) => {
+            await boss.stop({ graceful: false, close: true }).catch(() => {});
+            throw err;
+          });
+        } finally {
+          await upgrade?.close();
+        }
+        await this.#wakeups.start();
+      });
       this.#prepared.catch(() => {
         if (this.#boss !== boss) return;
         this.#boss = null;
@@ -246,32 +258,24 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
   }
 
   /**
-   * Parley's bookkeeping tables (pg-bookkeeping.ts), and a refusal of a pg-boss 10 schema: pg-boss
-   * 11 and later have no migration from it (see the class comment). On a connection of its own,
-   * before pg-boss starts.
+   * Parley's bookkeeping tables (pg-bookkeeping.ts), and the first step of upgrading a pg-boss 10
+   * schema (pgboss-10-upgrade.ts: its connection, holding the lock, is kept for the last step once
+   * pg-boss has started). On a connection of its own, before pg-boss starts.
    */
-  async #installBookkeeping(): Promise<void> {
+  async #installBookkeeping(): Promise<PgBoss10Upgrade | null> {
     const client = new pg.Client({
       connectionString: this.#connectionString,
       application_name: 'parley-queue',
     });
     client.on('error', () => {});
     await client.connect();
+    let upgrade: PgBoss10Upgrade | null = null;
     try {
-      const version = await new PgBoss({
-        db: { executeSql: (text, values) => client.query(text, values) },
-        schema: this.#schema,
-      })
-        .schemaVersion()
-        .catch(() => null);
-      if (version !== null && version < PG_BOSS_OLDEST_MIGRATABLE)
-        throw new Error(
-          `The job queue's schema "${this.#schema}" was made by pg-boss 10 (schema version ${version}); pg-boss 12 cannot migrate it. ` +
-            `Let the previous Parley finish its queued jobs, then drop that schema (DROP SCHEMA ${this.#schema} CASCADE) and start again.`,
-        );
       await ensureBookkeeping(client, this.#schema);
+      upgrade = await PgBoss10Upgrade.begin(client, this.#schema, this.#logger);
+      return upgrade;
     } finally {
-      await client.end().catch(() => {});
+      if (!upgrade) await client.end().catch(() => {});
     }
   }
 
@@ -285,7 +289,7 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
       created = this.#creating = this.#creating
         .catch(() => {})
         .then(() => this.prepare())
-        .then(() => this.#running().createQueue(name, { policy: 'standard', partition: true }));
+        .then(() => this.#running().createQueue(name, QUEUE_OPTIONS));
       this.#queues.set(name, created);
       created.catch(() => this.#queues.delete(name));
     }
