@@ -3,18 +3,12 @@ import { pageRequest } from '../../platform/http/pagination.ts';
 import { type Auth, defineRoute, ok, type RouteResult } from '../../platform/http/route.ts';
 import { deletedResponse, describe, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
 import { getMessageMedia } from './media.service.ts';
-import {
-  agentSendMessageBody,
-  createTemplateBody,
-  messageObject,
-  sendMessageBody,
-  templateObject,
-  updateTemplateBody,
-} from './messaging.schemas.ts';
+import { agentSendMessageBody, messageObject, sendMessageBody } from './messaging.schemas.ts';
 import { getMessageRow, presentMessage, sendMessage } from './messaging.service.ts';
 import { sendAsAgent } from './replies.service.ts';
 import { sandboxInboundBody, sandboxInboundResponse } from './sandbox.schemas.ts';
 import { sandboxInbound } from './sandbox.service.ts';
+import { createTemplateBody, templateObject, updateTemplateBody } from './templates.schemas.ts';
 import {
   createTemplate,
   deleteTemplate,
