@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { PgJobLeases } from '../src/platform/queue/pg-leases.ts';
@@ -118,6 +119,53 @@ describe('pg-boss: jobs of a worker killed with SIGKILL', {
     } finally {
       await survivor.stop();
       await watcher.stop();
+      await sender.stop();
+      await handle.close();
+    }
+  });
+  it('a claim cut off between the fetch and the lease leaves its job to be fetched again at once', async () => {
+    // A worker killed after pg-boss's fetch committed and before its lease was written left the
+    // job active with nothing to prove its owner gone: only pg-boss's expiry (60-90 s for a send)
+    // put it back, and the drill's scaled shape lost a message's outcome for that long. The fetch
+    // and the lease are now one transaction: whatever cuts the claim short rolls the fetch back.
+    const name = `cut_${randomBytes(3).toString('hex')}`;
+    const job = defineJob({ name, payload: z.object({ n: z.number() }), timeoutMs: 60_000 });
+    const sender = new PgBossJobQueue({ connectionString: db.url, pollMs: 50, poolSize: 1 });
+    const handle = await openDatabase({ databaseUrl: db.url, sqlitePath: ':memory:', poolSize: 1 });
+    const boss = new PgBoss({ connectionString: db.url, migrate: false, supervise: false, schedule: false });
+    const leases = new PgJobLeases({ connectionString: db.url, schema: 'pgboss' });
+    try {
+      const id = await sender.enqueue(handle.db, job, { n: 1 });
+      await boss.start();
+      const cut = new Error('the process died here');
+      await assert.rejects(
+        leases.claim(name, async (db) => {
+          const fetched = await boss.fetch<unknown>(name, { batchSize: 1, db });
+          assert.deepEqual(
+            fetched.map((j) => j.id),
+            [id],
+          );
+          throw cut;
+        }),
+        cut,
+      );
+      const { rows } = await client.query(`SELECT state::text FROM pgboss.job WHERE id = $1`, [id]);
+      assert.equal(rows[0].state, 'created', 'the cut claim left the job active');
+      // The next claim takes it, and holds its lease (the lock a reaper would need is taken).
+      const again = await leases.claim(name, (db) => boss.fetch<unknown>(name, { batchSize: 1, db }));
+      assert.deepEqual(
+        again.map((j) => j.id),
+        [id],
+      );
+      const watcher = new PgJobLeases({ connectionString: db.url, schema: 'pgboss', graceMs: 0 });
+      try {
+        assert.equal(await watcher.reap(), 0, 'a job whose claimer lives was taken');
+      } finally {
+        await watcher.stop();
+      }
+    } finally {
+      await leases.stop();
+      await boss.stop({ graceful: false }).catch(() => {});
       await sender.stop();
       await handle.close();
     }

@@ -75,23 +75,47 @@ export class PgJobLeases {
   }
 
   /**
-   * Takes the lease of jobs of `name` this process just claimed (the row and the lock, one
-   * statement); throws when it cannot (then they are not run here).
+   * Claims jobs of `name` and takes their lease in one transaction on the lease connection:
+   * `fetch` runs pg-boss's fetch through the `db` it is given, then the lease rows are written and
+   * their session locks taken before the commit. A process killed before the commit leaves the
+   * jobs as they were (the fetch is rolled back with the connection); after it, the locks prove it
+   * ran them. There is no moment when a job is active in pg-boss without a lease (that gap, between
+   * a fetch and a separate lease statement, left a killed worker's job to pg-boss's expiry, 60-90 s).
    */
-  async hold(name: string, ids: string[]) {
-    if (ids.length === 0) return;
-    await this.#run(async (client) => {
-      await client.query(
-        `WITH leased AS (
-           INSERT INTO ${this.#table} (job_id, name) SELECT id, $2 FROM unnest($1::uuid[]) AS id
-           ON CONFLICT (job_id) DO UPDATE SET name = excluded.name, taken_at = now()
-           RETURNING job_id AS id
-         )
-         SELECT pg_advisory_lock(${LOCK_KEY}) FROM leased`,
-        [ids, name],
-      );
+  async claim<J extends { id: string }>(name: string, fetch: (db: BossDb) => Promise<J[]>): Promise<J[]> {
+    const jobs = await this.#run(async (client) => {
+      const db: BossDb = { executeSql: (text, values) => client.query(text, values) };
+      let locked: string[] = [];
+      await client.query('BEGIN');
+      try {
+        const fetched = await fetch(db);
+        const ids = fetched.map((j) => j.id);
+        if (ids.length) {
+          await client.query(
+            `WITH leased AS (
+               INSERT INTO ${this.#table} (job_id, name) SELECT id, $2 FROM unnest($1::uuid[]) AS id
+               ON CONFLICT (job_id) DO UPDATE SET name = excluded.name, taken_at = now()
+               RETURNING job_id AS id
+             )
+             SELECT pg_advisory_lock(${LOCK_KEY}) FROM leased`,
+            [ids, name],
+          );
+          locked = ids;
+        }
+        await client.query('COMMIT');
+        return fetched;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        // Session locks outlive a rollback: give back those taken for jobs that were not claimed.
+        if (locked.length)
+          await client
+            .query(`SELECT pg_advisory_unlock(${LOCK_KEY}) FROM unnest($1::uuid[]) AS id`, [locked])
+            .catch(() => {});
+        throw err;
+      }
     });
-    for (const id of ids) this.#held.add(id);
+    for (const j of jobs) this.#held.add(j.id);
+    return jobs;
   }
 
   /** Gives up the lease of jobs whose outcome is recorded (the row and the lock, one statement). */

@@ -500,12 +500,10 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
   }
 
   async #claim(def: JobDefinition<any>, limit: number): Promise<ClaimedJob[]> {
-    const jobs = await this.#running().fetch<unknown>(def.name, { batchSize: limit, includeMetadata: true });
-    // Held before any handler runs; if it cannot be, the jobs are not run here: pg-boss's expiry
-    // puts them back.
-    await this.#leases.hold(
-      def.name,
-      jobs.map((j) => j.id),
+    // Claimed and leased in one transaction (pg-leases.ts): if it fails, nothing was claimed.
+    const boss = this.#running();
+    const jobs = await this.#leases.claim(def.name, (db) =>
+      boss.fetch<unknown>(def.name, { batchSize: limit, includeMetadata: true, db }),
     );
     return jobs.map((j) => {
       const meta: PgJobMeta = {
