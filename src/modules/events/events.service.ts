@@ -1,5 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
-import { tenant } from '../../platform/db/scope.ts';
+import { inScope, tenant } from '../../platform/db/scope.ts';
 import { notFound } from '../../platform/errors.ts';
 import { eventFromRow, type ParleyEvent } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
@@ -84,8 +84,7 @@ export async function purgeWorkspaceEvents(ctx: AppContext, batch: RetentionBatc
       ctx.db
         .selectFrom('events')
         .select('id')
-        .where('workspace_id', '=', batch.workspaceId)
-        .where('livemode', '=', batch.livemode ? 1 : 0)
+        .where(inScope(batch))
         .where('created_at', '<', batch.before)
         .orderBy('created_at')
         .limit(batch.limit),

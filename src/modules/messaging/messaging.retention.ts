@@ -1,4 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
+import { inScope } from '../../platform/db/scope.ts';
 import type { RetentionBatch } from '../../platform/retention.ts';
 
 /**
@@ -12,8 +13,7 @@ export async function purgeOldMessages(ctx: AppContext, batch: RetentionBatch): 
     const rows = await tx.db
       .selectFrom('messages')
       .select('id')
-      .where('workspace_id', '=', batch.workspaceId)
-      .where('livemode', '=', batch.livemode ? 1 : 0)
+      .where(inScope(batch))
       .where('created_at', '<', batch.before)
       .orderBy('created_at')
       .limit(batch.limit)

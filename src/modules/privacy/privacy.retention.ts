@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
-import type { Scope } from '../../platform/db/scope.ts';
+import { inScope, type Scope, scopeOf } from '../../platform/db/scope.ts';
 import { describe } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { defineJob, type JobContext } from '../../platform/queue/queue.ts';
@@ -88,12 +88,7 @@ function present(row: RetentionSettingsTable | undefined, livemode: boolean) {
 }
 
 const settingsOf = (ctx: AppContext, scope: Scope) =>
-  ctx.db
-    .selectFrom('retention_settings')
-    .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', scope.livemode ? 1 : 0)
-    .executeTakeFirst();
+  ctx.db.selectFrom('retention_settings').selectAll().where(inScope(scope)).executeTakeFirst();
 
 export async function getRetention(ctx: AppContext, scope: Scope) {
   return present(await settingsOf(ctx, scope), scope.livemode);
@@ -203,8 +198,7 @@ async function applyRetention(ctx: AppContext, row: RetentionSettingsTable, paus
   await ctx.db
     .updateTable('retention_settings')
     .set({ last_run_deleted: toJson(deleted), last_run_at: ctx.clock.now().toISOString() })
-    .where('workspace_id', '=', row.workspace_id)
-    .where('livemode', '=', row.livemode)
+    .where(inScope(scopeOf(row)))
     .execute();
 }
 
@@ -239,8 +233,7 @@ export async function purgeOldAuditEntries(ctx: AppContext, batch: RetentionBatc
       ctx.db
         .selectFrom('audit_log')
         .select('id')
-        .where('workspace_id', '=', batch.workspaceId)
-        .where('livemode', '=', batch.livemode ? 1 : 0)
+        .where(inScope(batch))
         .where('created_at', '<', batch.before)
         .orderBy('id')
         .limit(batch.limit),

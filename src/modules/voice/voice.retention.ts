@@ -1,4 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
+import { inScope } from '../../platform/db/scope.ts';
 import type { RetentionBatch } from '../../platform/retention.ts';
 
 /** Calls that ended (or, never answered, were made) before the batch's time, oldest first. */
@@ -6,8 +7,7 @@ function oldCalls(ctx: AppContext, batch: RetentionBatch) {
   return ctx.db
     .selectFrom('calls')
     .select('id')
-    .where('workspace_id', '=', batch.workspaceId)
-    .where('livemode', '=', batch.livemode ? 1 : 0)
+    .where(inScope(batch))
     .where((eb) => eb.fn.coalesce('ended_at', 'created_at'), '<', batch.before)
     .where('status', 'not in', ['queued', 'dialing', 'ringing', 'in_progress'])
     .orderBy('created_at')

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
+import { inScope } from '../../platform/db/scope.ts';
 import type { RetentionBatch } from '../../platform/retention.ts';
 
 /**
@@ -14,8 +15,7 @@ export async function purgeOldDeliveries(ctx: AppContext, batch: RetentionBatch)
       ctx.db
         .selectFrom('webhook_deliveries')
         .select('id')
-        .where('workspace_id', '=', batch.workspaceId)
-        .where('livemode', '=', batch.livemode ? 1 : 0)
+        .where(inScope(batch))
         .where('created_at', '<', batch.before)
         .where('state', 'in', ['succeeded', 'failed', 'cancelled'])
         .orderBy('created_at')

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
-import { tenant } from '../../platform/db/scope.ts';
+import { inScope, tenant } from '../../platform/db/scope.ts';
 import type { ErasureSubject } from '../../platform/erasure.ts';
 import type { RetentionBatch } from '../../platform/retention.ts';
 
@@ -33,8 +33,7 @@ export async function purgeOldWidgetEvents(ctx: AppContext, batch: RetentionBatc
       .selectFrom('widget_events as e')
       .innerJoin('widget_visitors as v', 'v.id', 'e.visitor_id')
       .select('e.id')
-      .where('v.workspace_id', '=', batch.workspaceId)
-      .where('v.livemode', '=', batch.livemode ? 1 : 0)
+      .where(inScope(batch, 'v'))
       .where('e.created_at', '<', batch.before)
       .orderBy('e.id')
       .limit(batch.limit)

@@ -4,8 +4,9 @@ import { useState } from './vendor/hooks.mjs';
 
 /**
  * Manage → Channels: each channel with the channel doctor's result (`POST /v1/channels/{id}/check`,
- * a list of checks, each passed or not with what to do). A server without the doctor answers 404:
- * then a plain note says so.
+ * a list of checks, each passed or not with what to do). The doctor asks Meta about a WhatsApp
+ * number, so only those channels offer it; the others say so in a plain note, as does a server
+ * without the doctor (404).
  */
 export function ChannelsAdmin() {
   const [list] = useList('/v1/channels?per_page=100');
@@ -34,10 +35,12 @@ function ChannelCard({ c }) {
       setBusy(false);
     }
   };
+  const checkable = c.type === 'whatsapp' && c.provider === 'meta';
   return html`<article class="card pad stack" aria-label=${`Channel ${c.address}`}>
     <div class="row"><strong>${c.address}</strong><span class="badge">${c.type}</span><span class="badge">${c.provider}</span>
       <span class="muted small">${c.status}</span><span class="spacer"></span>
-      <button type="button" onClick=${run} disabled=${busy}>${busy ? 'Checking…' : 'Check'}</button></div>
+      ${checkable ? html`<button type="button" onClick=${run} disabled=${busy}>${busy ? 'Checking…' : 'Check'}</button>` : null}</div>
+    ${checkable ? null : html`<p class="muted small" role="status">The channel doctor checks WhatsApp numbers on Meta's Cloud API; this channel has nothing for it to check.</p>`}
     ${result?.unavailable ? html`<p class="muted" role="status">This server has no channel check yet.</p>` : null}
     ${result?.error ? html`<p class="error" role="alert">${result.error}</p>` : null}
     ${
