@@ -203,8 +203,11 @@ async function exchange(
   const deadline = AbortSignal.timeout(Math.max(1, Math.round(budgetMs - (performance.now() - started))));
   const write = tool.effect === 'write';
   let attempts = 0;
+  // A read's earlier answer (a 500, say) says more than a later retry the budget cut short.
+  let earlier: HttpOutcome | undefined;
   for (;;) {
     attempts++;
+    const attemptStarted = performance.now();
     // Each attempt of a read is a message of its own (a receiver refusing replays takes it).
     const id = attempts === 1 ? callId : `${callId}-${attempts}`;
     const signed = {
@@ -229,10 +232,16 @@ async function exchange(
           args,
         )
       : await send(signed, reach, deadline);
+    if (!outcome.ok && outcome.code === 'timeout' && earlier)
+      return { status: 'ok', attempts, outcome: earlier };
     if (outcome.ok || write || !outcome.retryable || attempts >= MAX_READ_ATTEMPTS)
       return { status: 'ok', attempts, outcome };
+    earlier = outcome;
     const wait = BACKOFF_MS * 2 ** (attempts - 1);
-    if (budgetMs - (performance.now() - started) <= wait + 50) return { status: 'ok', attempts, outcome };
+    // Another attempt only when it has at least the time the last one took after the pause.
+    const lastMs = performance.now() - attemptStarted;
+    if (budgetMs - (performance.now() - started) <= wait + Math.max(50, lastMs))
+      return { status: 'ok', attempts, outcome };
     await new Promise((r) => setTimeout(r, wait));
   }
 }
