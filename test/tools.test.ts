@@ -299,6 +299,42 @@ forEachStorage('tools', (storage) => {
     assert.equal(shop.requests.length, before + 1);
   });
 
+  it("a test binds a contact's fields; an unknown contact is a 400; redact keys leave the recorded response too", async () => {
+    const contact = await t.call('POST', '/v1/contacts', {
+      key: ws.test,
+      body: { name: 'Asha Rao', phone: '+14155550142' },
+    });
+    assert.equal(contact.status, 201, contact.text);
+    const tool = await create(
+      orderTool({
+        request: {
+          method: 'GET',
+          url: `${shop.url}/orders/{order_id}`,
+          query: { phone: '{{contact.phone}}' },
+        },
+        result: { pointer: '/order', redact: ['card_number'] },
+      }),
+    );
+    shop.on('GET', '/orders/2468', (_req, res) =>
+      json(res, 200, { order: { status: 'packed', payment: { card_number: '4242424242424242' } } }),
+    );
+    const r = await test(tool.id, { args: { order_id: '2468' }, contact_id: contact.body.id });
+    assert.equal(r.body.ok, true, r.text);
+    assert.equal(new URL(shop.requests.at(-1)!.path, shop.url).searchParams.get('phone'), '+14155550142');
+    assert.deepEqual(r.body.call.result, { status: 'packed', payment: {} });
+    assert.doesNotMatch(r.text, /4242424242424242/);
+    assert.deepEqual(JSON.parse(r.body.call.response.body), { order: { status: 'packed', payment: {} } });
+    const before = shop.requests.length;
+    const unknown = await test(tool.id, {
+      args: { order_id: '2468' },
+      contact_id: 'ct_01M89FGF2E4PVZ29GD5CDR3P9D',
+    });
+    assert.equal(unknown.status, 400, unknown.text);
+    assert.equal(unknown.body.error.code, 'validation_failed');
+    assert.match(unknown.text, /contact_id/);
+    assert.equal(shop.requests.length, before);
+  });
+
   it('mocks answer a test unless it is live; the metric counts tool calls', async () => {
     const tool = await create(
       orderTool({ mocks: [{ when: { order_id: '1234' }, response: { body: { status: 'delivered' } } }] }),
