@@ -16,10 +16,15 @@ forEachStorage('tools', (storage) => {
   let ws: Workspace;
   let shop: FakeBusiness;
   let signing: string;
+  const logLines: string[] = [];
 
   before(async () => {
     shop = await startFakeBusiness();
-    t = await startTestApp(storage, { env: { PARLEY_WEBHOOK_ALLOW_PRIVATE: '0' } });
+    // Every log line, down to trace: none may hold the secret (checked by the last test).
+    t = await startTestApp(storage, {
+      env: { PARLEY_WEBHOOK_ALLOW_PRIVATE: '0', PARLEY_LOG_LEVEL: 'trace' },
+      logTo: { write: (line) => void logLines.push(line) },
+    });
     ws = await t.workspace({ default_country: 'US' });
     const s = await t.call('PATCH', '/v1/tool-settings', {
       key: ws.test,
@@ -359,5 +364,30 @@ forEachStorage('tools', (storage) => {
       COVERED_BY_TOOLS.filter((type) => !seen.has(type)),
       [],
     );
+  });
+
+  it('no log line holds a secret, after calls that failed every way and echoed the secret back', async () => {
+    // A network failure and an answer that echoes the token, on top of the earlier tests' calls.
+    const tool = await create(
+      orderTool({
+        request: {
+          method: 'GET',
+          url: 'http://127.0.0.1:1/orders/{order_id}',
+          headers: { authorization: 'Bearer {{secret.shop_token}}' },
+        },
+      }),
+    );
+    assert.equal((await test(tool.id, { args: { order_id: '123' } })).body.call.code, 'network_error');
+    shop.on('GET', '/orders/4040', (req, res) =>
+      json(res, 404, { error: `unknown token ${req.headers.authorization}` }),
+    );
+    const echo = await test((await create(orderTool())).id, { args: { order_id: '4040' } });
+    assert.equal(echo.body.call.code, 'http_error');
+    assert.doesNotMatch(echo.text, /sk_shop_0123456789/);
+    const text = logLines.join('');
+    // The requests themselves were logged (the capture works), the secret never.
+    assert.match(text, /\/v1\/secrets/);
+    assert.match(text, /\/v1\/tools\//);
+    assert.doesNotMatch(text, /sk_shop_0123456789/);
   });
 });
