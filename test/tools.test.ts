@@ -16,10 +16,15 @@ forEachStorage('tools', (storage) => {
   let ws: Workspace;
   let shop: FakeBusiness;
   let signing: string;
+  const logLines: string[] = [];
 
   before(async () => {
     shop = await startFakeBusiness();
-    t = await startTestApp(storage, { env: { PARLEY_WEBHOOK_ALLOW_PRIVATE: '0' } });
+    // Every log line, down to trace: none may hold the secret (checked by the last test).
+    t = await startTestApp(storage, {
+      env: { PARLEY_WEBHOOK_ALLOW_PRIVATE: '0', PARLEY_LOG_LEVEL: 'trace' },
+      logTo: { write: (line) => void logLines.push(line) },
+    });
     ws = await t.workspace({ default_country: 'US' });
     const s = await t.call('PATCH', '/v1/tool-settings', {
       key: ws.test,
@@ -299,6 +304,42 @@ forEachStorage('tools', (storage) => {
     assert.equal(shop.requests.length, before + 1);
   });
 
+  it("a test binds a contact's fields; an unknown contact is a 400; redact keys leave the recorded response too", async () => {
+    const contact = await t.call('POST', '/v1/contacts', {
+      key: ws.test,
+      body: { name: 'Asha Rao', phone: '+14155550142' },
+    });
+    assert.equal(contact.status, 201, contact.text);
+    const tool = await create(
+      orderTool({
+        request: {
+          method: 'GET',
+          url: `${shop.url}/orders/{order_id}`,
+          query: { phone: '{{contact.phone}}' },
+        },
+        result: { pointer: '/order', redact: ['card_number'] },
+      }),
+    );
+    shop.on('GET', '/orders/2468', (_req, res) =>
+      json(res, 200, { order: { status: 'packed', payment: { card_number: '4242424242424242' } } }),
+    );
+    const r = await test(tool.id, { args: { order_id: '2468' }, contact_id: contact.body.id });
+    assert.equal(r.body.ok, true, r.text);
+    assert.equal(new URL(shop.requests.at(-1)!.path, shop.url).searchParams.get('phone'), '+14155550142');
+    assert.deepEqual(r.body.call.result, { status: 'packed', payment: {} });
+    assert.doesNotMatch(r.text, /4242424242424242/);
+    assert.deepEqual(JSON.parse(r.body.call.response.body), { order: { status: 'packed', payment: {} } });
+    const before = shop.requests.length;
+    const unknown = await test(tool.id, {
+      args: { order_id: '2468' },
+      contact_id: 'ct_01M89FGF2E4PVZ29GD5CDR3P9D',
+    });
+    assert.equal(unknown.status, 400, unknown.text);
+    assert.equal(unknown.body.error.code, 'validation_failed');
+    assert.match(unknown.text, /contact_id/);
+    assert.equal(shop.requests.length, before);
+  });
+
   it('mocks answer a test unless it is live; the metric counts tool calls', async () => {
     const tool = await create(
       orderTool({ mocks: [{ when: { order_id: '1234' }, response: { body: { status: 'delivered' } } }] }),
@@ -323,5 +364,30 @@ forEachStorage('tools', (storage) => {
       COVERED_BY_TOOLS.filter((type) => !seen.has(type)),
       [],
     );
+  });
+
+  it('no log line holds a secret, after calls that failed every way and echoed the secret back', async () => {
+    // A network failure and an answer that echoes the token, on top of the earlier tests' calls.
+    const tool = await create(
+      orderTool({
+        request: {
+          method: 'GET',
+          url: 'http://127.0.0.1:1/orders/{order_id}',
+          headers: { authorization: 'Bearer {{secret.shop_token}}' },
+        },
+      }),
+    );
+    assert.equal((await test(tool.id, { args: { order_id: '123' } })).body.call.code, 'network_error');
+    shop.on('GET', '/orders/4040', (req, res) =>
+      json(res, 404, { error: `unknown token ${req.headers.authorization}` }),
+    );
+    const echo = await test((await create(orderTool())).id, { args: { order_id: '4040' } });
+    assert.equal(echo.body.call.code, 'http_error');
+    assert.doesNotMatch(echo.text, /sk_shop_0123456789/);
+    const text = logLines.join('');
+    // The requests themselves were logged (the capture works), the secret never.
+    assert.match(text, /\/v1\/secrets/);
+    assert.match(text, /\/v1\/tools\//);
+    assert.doesNotMatch(text, /sk_shop_0123456789/);
   });
 });

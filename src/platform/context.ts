@@ -85,12 +85,14 @@ export const logRedactions = [
   '*.credentials',
 ];
 
-export function createLogger(config: Config): Logger {
-  return pino({
+/** The process's logger (stdout; tests may give another `destination` to read what is logged). */
+export function createLogger(config: Config, destination?: pino.DestinationStream): Logger {
+  const options = {
     level: config.logLevel,
     redact: { paths: logRedactions, censor: '[redacted]' },
     base: { service: 'parley' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** The key that seals provider credentials: from PARLEY_SECRET_KEY, else generated once in the data dir. */

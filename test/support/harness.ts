@@ -8,6 +8,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import type { Module } from '../../src/modules/module.ts';
 import { type Config, loadConfig } from '../../src/platform/config.ts';
+import { createLogger } from '../../src/platform/context.ts';
 import { type Parley, startParley } from '../../src/server.ts';
 import { plannedStorages, repoPath } from './storage-plan.ts';
 import { PG_TEMPLATE_ENV, SQLITE_TEMPLATE_ENV, templateFits } from './templates.ts';
@@ -111,7 +112,13 @@ export interface TestApp {
  */
 export async function startTestApp(
   storage: Storage,
-  opts: { env?: Record<string, string>; modules?: Module[]; testing?: Config['testing'] } = {},
+  opts: {
+    env?: Record<string, string>;
+    modules?: Module[];
+    testing?: Config['testing'];
+    /** Where the app's log lines go (with PARLEY_LOG_LEVEL in `env`); default: nowhere. */
+    logTo?: { write(line: string): void };
+  } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
   // scripts/test.ts migrates a template per storage once per run; each app starts from a copy.
@@ -138,7 +145,12 @@ export async function startTestApp(
   // (20 + pg-boss's 10) went over the server's 100 connections ("sorry, too many clients
   // already"): a test app keeps 12 + 5.
   config.testing = { validateResponses: true, pgPools: { db: 12, queue: 5 }, ...opts.testing };
-  const parley = await startParley(config, { listen: false, modules: opts.modules, bootstrap: false });
+  const parley = await startParley(config, {
+    listen: false,
+    modules: opts.modules,
+    bootstrap: false,
+    ...(opts.logTo ? { logger: createLogger(config, opts.logTo) } : {}),
+  });
 
   const call = async (method: string, url: string, o: CallOptions = {}): Promise<CallResult> => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };

@@ -10,7 +10,7 @@ import { serveMcp } from './mcp/server.ts';
 import type { Io } from './output.ts';
 import { exportCsv, reportsOverview } from './reports.commands.ts';
 import * as teamops from './teamops.ts';
-import { toolsCalls, toolsList, toolsShow, toolsTest } from './tools.commands.ts';
+import * as tools from './tools.commands.ts';
 
 export const HELP = `parley: the Parley command line (API ${SDK_VERSION})
 
@@ -35,7 +35,11 @@ Commands:
   call <agent>                         Call an agent through the voice loop, in text mode (a web call)
   mcp                                  Serve Parley's tools to an AI assistant (Model Context Protocol, stdio)
   tools list|show|test|calls          Workspace tools: list, show <id>, test <id> (--args '<json>', --live for
-                                       a write tool), calls <conversation> (its tool calls)
+                                       a write tool, --contact <id>, --tool <name> of an MCP tool),
+                                       calls <conversation> (its tool calls)
+  tools create|update|delete          create <file.json>, update <id> <file.json> (- reads standard input), delete <id>
+  secrets list|set|delete             Secrets tools use as {{secret.name}}: list, set <name> (the value is read
+                                       from standard input, never an argument), delete <name>
   reports overview                     Totals over a range (--from, --to as dates, --channel, --agent, --interval)
   export conversations|calls           The CSV export, streamed (--from, --to, --channel, --agent, --out <file>)
 
@@ -104,8 +108,19 @@ const commandOptions = {
   mcp: {},
   'tools list': {},
   'tools show': {},
-  'tools test': { args: { type: 'string' }, live: { type: 'boolean' } },
+  'tools test': {
+    args: { type: 'string' },
+    live: { type: 'boolean' },
+    contact: { type: 'string' },
+    tool: { type: 'string' },
+  },
   'tools calls': {},
+  'tools create': {},
+  'tools update': {},
+  'tools delete': {},
+  'secrets list': {},
+  'secrets set': {},
+  'secrets delete': {},
   'reports overview': {
     from: { type: 'string' },
     to: { type: 'string' },
@@ -336,20 +351,16 @@ export async function run(r: RunEnv): Promise<number> {
         break;
       }
       case 'tools list':
-        expectArgs(name, args, 0);
-        await toolsList(ctx);
-        break;
       case 'tools show':
-        expectArgs(name, args, 1, '<id>');
-        await toolsShow(ctx, args[0]);
-        break;
       case 'tools test':
-        expectArgs(name, args, 1, '<id>');
-        await toolsTest(ctx, args[0], { args: str(v.args), live: v.live === true });
-        break;
       case 'tools calls':
-        expectArgs(name, args, 1, '<conversation>');
-        await toolsCalls(ctx, args[0]);
+      case 'tools create':
+      case 'tools update':
+      case 'tools delete':
+      case 'secrets list':
+      case 'secrets set':
+      case 'secrets delete':
+        await toolCommand(ctx, name, args, v, r.stdin ?? process.stdin);
         break;
       case 'reports overview':
         expectArgs(name, args, 0);
@@ -423,6 +434,45 @@ export async function run(r: RunEnv): Promise<number> {
 function out(io: Io, text: string): number {
   io.out(text);
   return EXIT.ok;
+}
+
+/** `parley tools ...` and `parley secrets ...` (docs/tools.md). */
+async function toolCommand(
+  ctx: commands.CommandContext,
+  name: CommandName,
+  args: string[],
+  v: Record<string, string | boolean | undefined>,
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean },
+) {
+  const usage: Partial<Record<CommandName, string>> = {
+    'tools show': '<id>',
+    'tools test': '<id>',
+    'tools calls': '<conversation>',
+    'tools create': '<file.json>',
+    'tools update': '<id> <file.json>',
+    'tools delete': '<id>',
+    'secrets set': '<name>',
+    'secrets delete': '<name>',
+  };
+  const u = usage[name] ?? '';
+  expectArgs(name, args, u ? u.split(' ').length : 0, u);
+  const [a, b] = args as [string, string];
+  if (name === 'tools list') return tools.toolsList(ctx);
+  if (name === 'tools show') return tools.toolsShow(ctx, a);
+  if (name === 'tools test')
+    return tools.toolsTest(ctx, a, {
+      args: str(v.args),
+      live: v.live === true,
+      contact: str(v.contact),
+      tool: str(v.tool),
+    });
+  if (name === 'tools calls') return tools.toolsCalls(ctx, a);
+  if (name === 'tools create') return tools.toolsCreate(ctx, a, stdin);
+  if (name === 'tools update') return tools.toolsUpdate(ctx, a, b, stdin);
+  if (name === 'tools delete') return tools.toolsDelete(ctx, a);
+  if (name === 'secrets list') return tools.secretsList(ctx);
+  if (name === 'secrets set') return tools.secretsSet(ctx, a, stdin);
+  return tools.secretsDelete(ctx, a);
 }
 
 function expectArgs(name: string, args: string[], n: number, usage = '') {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Parley } from '@parley/sdk';
 import { startServer, type TestServer } from '../../sdk/test/support/server.ts';
@@ -23,13 +24,14 @@ describe('tools in the SDK and the CLI against a real server [sqlite]', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cli = async (argv: string[]) => {
+  const cli = async (argv: string[], input?: string) => {
     const out: string[] = [];
     const err: string[] = [];
     const code = await run({
       argv,
       env: { XDG_CONFIG_HOME: join(dir, 'empty'), PARLEY_BASE_URL: server.url, PARLEY_API_KEY: ws.test },
       io: { out: (t) => out.push(t), err: (t) => err.push(t) },
+      stdin: Readable.from(input === undefined ? [] : [Buffer.from(input)]),
     });
     return { code, stdout: out.join('\n'), stderr: err.join('\n') };
   };
@@ -68,5 +70,86 @@ describe('tools in the SDK and the CLI against a real server [sqlite]', () => {
     assert.doesNotMatch(test.stdout, /sk_cli_/);
     const bad = await cli(['tools', 'test', toolId, '--args', 'not json']);
     assert.equal(bad.code, 2);
+  });
+
+  it('parley secrets set (from standard input), list and delete; the value is never printed', async () => {
+    const set = await cli(['secrets', 'set', 'crm_token'], 'sk_crm_from_stdin_42\n');
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /\{\{secret\.crm_token\}\}/);
+    const list = await cli(['secrets', 'list']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /crm_token/);
+    assert.match(list.stdout, /shop_token/);
+    const listed = await cli(['secrets', 'list', '--json']);
+    assert.doesNotMatch(set.stdout + list.stdout + listed.stdout, /sk_crm_from_stdin|sk_cli_/);
+    const empty = await cli(['secrets', 'set', 'crm_token'], '');
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /standard input/);
+    // The value went to the server whole, without its newline: a tool using it sends it.
+    const tool = await new Parley({ apiKey: ws.test, baseUrl: server.url }).tools.create({
+      name: 'crm_lookup',
+      description: 'Finds a customer in the CRM.',
+      effect: 'read',
+      input_schema: { type: 'object', properties: {} },
+      request: {
+        method: 'GET',
+        url: 'https://crm.example.com/me',
+        headers: { 'x-token': '{{secret.crm_token}}' },
+      },
+    });
+    const used = await cli(['secrets', 'delete', 'crm_token']);
+    assert.equal(used.code, 1);
+    assert.match(used.stderr, /crm_lookup|used/);
+    assert.equal((await cli(['tools', 'delete', tool.id])).code, 0);
+    const del = await cli(['secrets', 'delete', 'crm_token']);
+    assert.equal(del.code, 0, del.stderr);
+    assert.doesNotMatch((await cli(['secrets', 'list'])).stdout, /crm_token/);
+  });
+
+  it('parley tools create (a file or standard input), update, test --contact, delete', async () => {
+    const file = join(dir, 'tool.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'loyalty_points',
+        description: 'Looks up the points of the customer.',
+        effect: 'read',
+        input_schema: { type: 'object', properties: {} },
+        request: {
+          method: 'GET',
+          url: 'https://shop.example.com/points',
+          query: { phone: '{{contact.phone}}' },
+        },
+        mocks: [{ when: {}, response: { body: { points: 120 } } }],
+      }),
+    );
+    const created = await cli(['tools', 'create', file, '--json']);
+    assert.equal(created.code, 0, created.stderr);
+    const tool = JSON.parse(created.stdout);
+    assert.match(tool.id, /^tool_/);
+    const bad = await cli(['tools', 'create', '-'], '{"name": "x", "effect": "read"}');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /description|input_schema|request/);
+    assert.equal((await cli(['tools', 'create', '-'], 'not json')).code, 2);
+    assert.equal((await cli(['tools', 'create', join(dir, 'missing.json')])).code, 2);
+    const updated = await cli(['tools', 'update', tool.id, '-'], '{"description": "Points, by phone."}');
+    assert.equal(updated.code, 0, updated.stderr);
+    assert.equal(
+      (await new Parley({ apiKey: ws.test, baseUrl: server.url }).tools.get(tool.id)).description,
+      'Points, by phone.',
+    );
+    const contact = await new Parley({ apiKey: ws.test, baseUrl: server.url }).contacts.create({
+      name: 'Asha Rao',
+      phone: '+14155550142',
+    } as never);
+    const test = await cli(['tools', 'test', tool.id, '--contact', contact.id]);
+    assert.equal(test.code, 0, test.stderr);
+    assert.match(test.stdout, /phone=%2B14155550142/);
+    const unknown = await cli(['tools', 'test', tool.id, '--contact', 'ct_01M89FGF2E4PVZ29GD5CDR3P9D']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /contact_id/);
+    const del = await cli(['tools', 'delete', tool.id]);
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal((await cli(['tools', 'show', tool.id])).code, 1);
   });
 });

@@ -4,7 +4,7 @@ import type { Actor } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { DEFAULT_TIMEOUT_MS, type Tool } from './definition.ts';
 import { validateValue } from './json-schema.ts';
-import { secretValues, signRequest, toolSettings } from './secrets.service.ts';
+import { secretValues, signRequest, type ToolSettings, toolSettings } from './secrets.service.ts';
 import { type Bindings, placeholdersIn, render, renderJson, stringsIn } from './template.ts';
 import { recordToolCall, type ToolCallRecord } from './tool-calls.service.ts';
 import {
@@ -96,7 +96,13 @@ export async function runTool(
 ): Promise<ToolOutcome> {
   const callId = newId('tc');
   const started = performance.now();
-  const secrets = await secretValues(ctx, rc.scope, usedSecrets(tool));
+  // The tool key and private hosts are needed only by a request that may go out: read beside
+  // the secrets (two look-ups at once on PostgreSQL, not one after the other).
+  const sends = !rc.recorded && (tool.effect === 'read' || rc.liveWrites);
+  const [secrets, settings] = await Promise.all([
+    secretValues(ctx, rc.scope, usedSecrets(tool)),
+    sends ? toolSettings(ctx, rc.scope) : undefined,
+  ]);
   const bindings: Bindings = {
     args,
     contact: rc.contact ? { ...rc.contact, first_name: rc.contact.name?.split(/\s+/)[0] ?? null } : {},
@@ -113,7 +119,7 @@ export async function runTool(
         attempts: 0,
         outcome: { ok: false, code: 'invalid_args', message: invalid.join('; '), retryable: true },
       }
-    : await exchange(ctx, tool, args, rc, request, callId, started);
+    : await exchange(ctx, tool, args, rc, { request, callId, started, settings });
   const latencyMs = Math.round(performance.now() - started);
   const mapped = x.outcome.ok ? mapResult(tool, x.outcome.answer) : null;
   const failed = failureOf(x.outcome, mapped);
@@ -144,7 +150,7 @@ export async function runTool(
       ? {
           status: answer.status,
           content_type: answer.contentType,
-          body: mask(answer.body.slice(0, EXCERPT_CHARS)),
+          body: mask(redactBody(tool, answer).slice(0, EXCERPT_CHARS)),
         }
       : null,
     result,
@@ -180,10 +186,9 @@ async function exchange(
   tool: Tool,
   args: Record<string, unknown>,
   rc: ToolRunContext,
-  request: OutgoingRequest,
-  callId: string,
-  started: number,
+  run: { request: OutgoingRequest; callId: string; started: number; settings: ToolSettings | undefined },
 ): Promise<Exchange> {
+  const { request, callId, started } = run;
   const mock = rc.useMocks
     ? tool.mocks.find((m) =>
         Object.entries(m.when).every(([k, v]) => JSON.stringify(args[k]) === JSON.stringify(v)),
@@ -197,7 +202,7 @@ async function exchange(
       attempts: 0,
       outcome: { ok: true, answer: { status: 0, contentType: '', body: '' } },
     };
-  const settings = await toolSettings(ctx, rc.scope);
+  const settings = run.settings ?? (await toolSettings(ctx, rc.scope));
   const reach = { allowPrivate: ctx.config.webhookAllowPrivate, allowedHosts: settings.allowedPrivateHosts };
   const budgetMs = tool.timeout_ms ?? DEFAULT_TIMEOUT_MS[rc.channel];
   const deadline = AbortSignal.timeout(Math.max(1, Math.round(budgetMs - (performance.now() - started))));
@@ -418,6 +423,18 @@ export function mapResult(
   if (text.length > tool.result.max_chars)
     return { ok: true, result: `${text.slice(0, tool.result.max_chars)}…` };
   return { ok: true, result: value ?? null };
+}
+
+/** The answer's body as recorded: a JSON answer without its `redact` keys (at any depth). */
+function redactBody(tool: Tool, answer: HttpAnswer): string {
+  if (tool.result.redact.length === 0 || !answer.body.trim()) return answer.body;
+  if (!/json/.test(answer.contentType) && !/^\s*[[{]/.test(answer.body)) return answer.body;
+  try {
+    const keys = new Set(tool.result.redact.map((k) => k.toLowerCase()));
+    return JSON.stringify(redact(JSON.parse(answer.body), keys));
+  } catch {
+    return answer.body;
+  }
 }
 
 function atPointer(value: unknown, pointer: string): unknown {

@@ -37,6 +37,8 @@ export async function testTool(
   const tool = pick(toolOf(await getToolRow(ctx.db, auth, id)), body.tool);
   if (body.args && deeperThan(body.args, 10)) throw invalidField('args', 'nests deeper than 10 levels');
   const contact = body.contact_id ? await findContactRow(ctx.db, auth, body.contact_id) : undefined;
+  if (body.contact_id && !contact)
+    throw invalidField('contact_id', `${body.contact_id} is not a contact of this workspace`);
   const live = body.live === true;
   const outcome = await callTool(ctx, tool, body.args ?? {}, {
     scope: auth,
