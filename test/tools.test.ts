@@ -152,6 +152,39 @@ forEachStorage('tools', (storage) => {
     assert.equal(again.status, 409, again.text);
   });
 
+  it('the tool key is shown once: to its first reader, then only its last four characters until rotated', async () => {
+    // The set-up's PATCH was the key's first read: it showed it; nobody is shown it again.
+    const again = await t.call('GET', '/v1/tool-settings', { key: ws.test });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.body.signing_secret, null);
+    assert.equal(again.body.signing_secret_last4, signing.slice(-4));
+    assert.doesNotMatch(again.text, /whsec_/);
+    const patched = await t.call('PATCH', '/v1/tool-settings', {
+      key: ws.test,
+      body: { allowed_private_hosts: ['127.0.0.1'] },
+    });
+    assert.equal(patched.body.signing_secret, null);
+    // Another workspace's first read shows its own key, once, even when two ask at the same time.
+    const other = await t.workspace();
+    const both = await Promise.all([
+      t.call('GET', '/v1/tool-settings', { key: other.test }),
+      t.call('GET', '/v1/tool-settings', { key: other.test }),
+    ]);
+    const shown = both.map((r) => r.body.signing_secret).filter((k) => k !== null);
+    assert.equal(shown.length, 1, JSON.stringify(both.map((r) => r.body)));
+    assert.notEqual(shown[0], signing);
+    // Rotating shows the new key in its answer only; requests are signed with it from then on.
+    const rotated = await t.call('PATCH', '/v1/tool-settings', {
+      key: other.test,
+      body: { rotate_signing_secret: true },
+    });
+    assert.match(rotated.body.signing_secret, /^whsec_/);
+    assert.notEqual(rotated.body.signing_secret, shown[0]);
+    const after = await t.call('GET', '/v1/tool-settings', { key: other.test });
+    assert.equal(after.body.signing_secret, null);
+    assert.equal(after.body.signing_secret_last4, rotated.body.signing_secret.slice(-4));
+  });
+
   it('secrets are write-only, masked in the record, and cannot be deleted while used', async () => {
     const list = await t.call('GET', '/v1/secrets', { key: ws.test });
     assert.deepEqual(

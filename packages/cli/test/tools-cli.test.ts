@@ -54,7 +54,7 @@ describe('tools in the SDK and the CLI against a real server [sqlite]', () => {
     });
     toolId = tool.id;
     const settings = await parley.tools.settings();
-    assert.match(settings.signing_secret, /^whsec_/);
+    assert.match(settings.signing_secret ?? '', /^whsec_/);
   });
 
   it('parley tools list, show and test', async () => {

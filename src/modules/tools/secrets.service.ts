@@ -1,10 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import type { Updateable } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import { ApiError, notFound } from '../../platform/errors.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import type { ToolSecretsTable } from './tools.tables.ts';
+import type { ToolSecretsTable, ToolSettingsTable } from './tools.tables.ts';
 import './tools.tables.ts';
 
 /*
@@ -118,6 +119,7 @@ export async function toolSettings(ctx: AppContext, scope: Scope): Promise<ToolS
       .values({
         ...newRow('tset', scope),
         signing_secret: ctx.secrets.seal(newSigningSecret()),
+        signing_secret_shown_at: null,
         allowed_private_hosts: '[]',
         created_at: now,
         updated_at: now,
@@ -132,11 +134,34 @@ export async function toolSettings(ctx: AppContext, scope: Scope): Promise<ToolS
   };
 }
 
-export const presentSettings = (s: ToolSettings) => ({
+/**
+ * The settings as the API shows them. The tool key is a secret: it is in the answer only to the
+ * one request that first reads it (or rotates it); every other answer has `null` and its last
+ * four characters, so a key seen once is never handed out again (as a webhook's secret).
+ */
+export const presentSettings = (s: ToolSettings, revealed: boolean) => ({
   object: 'tool_settings' as const,
-  signing_secret: s.signingSecret,
+  signing_secret: revealed ? s.signingSecret : null,
+  signing_secret_last4: s.signingSecret.slice(-4),
   allowed_private_hosts: s.allowedPrivateHosts,
 });
+
+/** Marks the key shown; true for the one caller that shows it first (an UPDATE guarded by the NULL). */
+async function revealOnce(ctx: AppContext, scope: Scope): Promise<boolean> {
+  const r = await tenant(ctx.db, scope)
+    .updateTable('tool_settings')
+    .set({ signing_secret_shown_at: ctx.clock.now().toISOString() })
+    .where('signing_secret_shown_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** `GET /v1/tool-settings`: made on first use; the key shown to its first reader only. */
+export async function readToolSettings(ctx: AppContext, scope: Scope) {
+  await toolSettings(ctx, scope);
+  const revealed = await revealOnce(ctx, scope);
+  return presentSettings(await toolSettings(ctx, scope), revealed);
+}
 
 export async function updateToolSettings(
   ctx: AppContext,
@@ -144,12 +169,18 @@ export async function updateToolSettings(
   input: { allowed_private_hosts?: string[]; rotate_signing_secret?: boolean },
 ) {
   await toolSettings(ctx, scope);
-  const patch: Record<string, string> = { updated_at: ctx.clock.now().toISOString() };
+  const now = ctx.clock.now().toISOString();
+  const patch: Updateable<ToolSettingsTable> = { updated_at: now };
   if (input.allowed_private_hosts)
     patch.allowed_private_hosts = toJson([...new Set(input.allowed_private_hosts)]);
-  if (input.rotate_signing_secret) patch.signing_secret = ctx.secrets.seal(newSigningSecret());
+  if (input.rotate_signing_secret) {
+    // The new key is shown in this answer, and so counts as shown.
+    patch.signing_secret = ctx.secrets.seal(newSigningSecret());
+    patch.signing_secret_shown_at = now;
+  }
   await tenant(ctx.db, scope).updateTable('tool_settings').set(patch).execute();
-  return presentSettings(await toolSettings(ctx, scope));
+  const revealed = input.rotate_signing_secret === true || (await revealOnce(ctx, scope));
+  return presentSettings(await toolSettings(ctx, scope), revealed);
 }
 
 /**

@@ -88,4 +88,10 @@ export const toolsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '1471_tool_key_shown_once': {
+    // The tool key is a secret: shown when it is made (the first read) or rotated, never again.
+    async up(db) {
+      await db.schema.alterTable('tool_settings').addColumn('signing_secret_shown_at', 'text').execute();
+    },
+  },
 };

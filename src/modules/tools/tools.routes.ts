@@ -7,9 +7,8 @@ import { getConversationRow } from '../conversations/index.ts';
 import {
   deleteSecret,
   listSecrets,
-  presentSettings,
   putSecret,
-  toolSettings,
+  readToolSettings,
   updateToolSettings,
 } from './secrets.service.ts';
 import { toolCallsById, toolCallsOf } from './tool-calls.service.ts';
@@ -200,19 +199,19 @@ export const toolRoutes = [
     path: '/v1/tool-settings',
     summary: "The workspace's tool key and private hosts",
     description:
-      "The tool key every tool request is signed with (Standard Webhooks headers: check them with the SDK's `verifyWebhook`) and the hosts tools may reach on a private network.",
+      "The tool key every tool request is signed with (Standard Webhooks headers: check them with the SDK's `verifyWebhook`) and the hosts tools may reach on a private network. The key is a secret: the first read shows it (store it then); later reads answer `signing_secret: null` with its last four characters. `PATCH` with `rotate_signing_secret: true` makes and shows a new one.",
     tags: ['Tools'],
     auth: 'key',
     scope: 'tools:write',
     responses: { 200: toolSettingsObject },
-    handler: ok(async ({ ctx, auth }) => presentSettings(await toolSettings(ctx, auth))),
+    handler: ok(({ ctx, auth }) => readToolSettings(ctx, auth)),
   }),
   defineRoute({
     method: 'PATCH',
     path: '/v1/tool-settings',
     summary: "Change the workspace's private hosts or rotate its tool key",
     description:
-      '`allowed_private_hosts` replaces the list of hosts tools may reach on a private network (169.254.0.0/16 stays refused); `rotate_signing_secret: true` replaces the tool key at once.',
+      '`allowed_private_hosts` replaces the list of hosts tools may reach on a private network (169.254.0.0/16 stays refused); `rotate_signing_secret: true` replaces the tool key at once and shows the new one in this answer only.',
     tags: ['Tools'],
     auth: 'key',
     scope: 'tools:write',

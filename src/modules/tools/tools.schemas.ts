@@ -439,9 +439,14 @@ export const deletedSecret = z.object({
 export const toolSettingsObject = z.object({
   object: describe(z.literal('tool_settings'), 'The type of this object.', 'tool_settings'),
   signing_secret: describe(
-    z.string(),
-    "The workspace's tool key: every tool request carries Standard Webhooks headers signed with it; check them with the SDK's `verifyWebhook(signing_secret, headers, body)`.",
+    z.string().nullable(),
+    "The workspace's tool key: every tool request carries Standard Webhooks headers signed with it; check them with the SDK's `verifyWebhook(signing_secret, headers, body)`. Shown once: in the answer to its first read, or to the PATCH that rotates it; null in every other answer.",
     'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  ),
+  signing_secret_last4: describe(
+    z.string(),
+    'The last four characters of the tool key, to tell keys apart without showing them.',
+    'LaSw',
   ),
   allowed_private_hosts: describe(
     z.array(z.string()),

@@ -31,6 +31,8 @@ export interface ToolSettingsTable {
   livemode: number;
   /** SecretBox-sealed Standard Webhooks secret (`whsec_…`). */
   signing_secret: string;
+  /** When the key was last shown (its first read, or its rotation); null: not shown yet. */
+  signing_secret_shown_at: string | null;
   /** JSON array of host names or addresses a tool may reach on a private network. */
   allowed_private_hosts: string;
   created_at: string;
