@@ -124,7 +124,7 @@ async function run(storage: 'sqlite' | 'postgres') {
     await seeder.finish();
     const seedSeconds = (performance.now() - seedStart) / 1000;
     console.log(
-      `seeded ${written} old messages in ${Math.round(seedSeconds)} s (${Math.round(written / seedSeconds)}/s, the search index built at the end; this process's CPU ${Math.round(process.cpuUsage(seedCpu).user / 1e6)} s)`,
+      `seeded ${written} old messages in ${Math.round(seedSeconds)} s (${Math.round(written / seedSeconds)}/s, the search index built at the end; this process's CPU ${(process.cpuUsage(seedCpu).user / 1e6).toFixed(1)} s)`,
     );
     if (storage === 'postgres') await sql`VACUUM ANALYZE`.execute(db);
 

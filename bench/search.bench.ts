@@ -200,7 +200,7 @@ async function run(storage: 'sqlite' | 'postgres') {
     }
     await seeder.finish();
     console.log(
-      `seeded ${written} messages in ${Math.round((performance.now() - seedStart) / 1000)} s (${Math.round(written / ((performance.now() - seedStart) / 1000))}/s, the search index built at the end; this process's CPU ${Math.round(process.cpuUsage(seedCpu).user / 1e6)} s)`,
+      `seeded ${written} messages in ${Math.round((performance.now() - seedStart) / 1000)} s (${Math.round(written / ((performance.now() - seedStart) / 1000))}/s, the search index built at the end; this process's CPU ${(process.cpuUsage(seedCpu).user / 1e6).toFixed(1)} s)`,
     );
     if (storage === 'postgres') await sql`VACUUM ANALYZE`.execute(db);
     else await sql`INSERT INTO message_fts(message_fts) VALUES ('optimize')`.execute(db);
